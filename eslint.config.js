@@ -1,0 +1,48 @@
+// The import-boundary rule: each workspace package may import only the packages its row in
+// docs/architecture.md §2 allows. An arrow pointing the wrong way fails `npm test` and CI.
+import tsParser from '@typescript-eslint/parser';
+
+const allowed = {
+  contracts: [],
+  core: ['contracts'],
+  ml: [],
+  adapters: ['core', 'contracts'],
+  runtime: ['contracts', 'ml', 'adapters'],
+  server: ['contracts', 'core', 'ml', 'adapters', 'runtime'],
+  sdk: ['contracts'],
+  cli: ['sdk', 'server', 'contracts'],
+  studio: ['sdk', 'contracts'],
+  testkit: ['core', 'contracts'],
+  e2e: ['contracts', 'core', 'ml', 'adapters', 'runtime', 'server', 'sdk', 'cli', 'studio', 'testkit'],
+};
+const all = Object.keys(allowed);
+
+function boundary(pkg, extra = []) {
+  const ok = new Set([...allowed[pkg], ...extra, pkg]);
+  const forbidden = all.filter((p) => !ok.has(p));
+  return {
+    'no-restricted-imports': ['error', {
+      patterns: [
+        ...(forbidden.length ? [{
+          group: forbidden.flatMap((p) => [`@loam/${p}`, `@loam/${p}/*`]),
+          message: `packages/${pkg} may import only: ${[...ok].filter((p) => p !== pkg).join(', ') || 'nothing of ours'} (docs/architecture.md §2).`,
+        }] : []),
+        { group: ['**/packages/*/src/**', '../../*/src/**', '../../../*/src/**'], message: 'Import another package by its name (@loam/x), never by a relative path into its source.' },
+      ],
+    }],
+  };
+}
+
+export default [
+  { ignores: ['**/dist/**', '**/node_modules/**', 'packages/studio/vite.config.*'] },
+  ...all.map((pkg) => ({
+    files: [`packages/${pkg}/src/**/*.{ts,tsx}`],
+    languageOptions: { parser: tsParser, ecmaVersion: 2023, sourceType: 'module' },
+    rules: boundary(pkg),
+  })),
+  // Tests may also use the conformance suites, fakes and fixtures of testkit.
+  ...all.map((pkg) => ({
+    files: [`packages/${pkg}/src/**/*.test.ts`],
+    rules: boundary(pkg, ['testkit']),
+  })),
+];

@@ -1,0 +1,2 @@
+export * from './data/matrix.js';
+export * from './errors.js';

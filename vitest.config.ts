@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests import each workspace package from its TypeScript source via the `loam-src` export condition,
+// so `npm test` needs no build step for unit tests; end-to-end tests spawn the built CLI.
+export default defineConfig({
+  resolve: { conditions: ['loam-src', 'import', 'node', 'default'] },
+  ssr: { resolve: { conditions: ['loam-src', 'import', 'node', 'default'], externalConditions: ['loam-src'] } },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-results.json' },
+  },
+});
