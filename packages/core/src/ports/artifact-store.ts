@@ -1,0 +1,75 @@
+import type { Readable } from 'node:stream';
+
+/** An object's address on every backend: `s3://bucket/key`. Local-fs maps buckets to directories. */
+export interface ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export interface ObjectInfo extends ObjectRef {
+  readonly size: number;
+  /** Hex sha256 of the bytes, recorded at write time. */
+  readonly sha256: string;
+  readonly lastModified: number;
+  readonly contentType?: string;
+  /** S3-style ETag (quoted hex MD5 for single-part writes where the backend has it, else the sha256). */
+  readonly etag: string;
+}
+
+export interface ListObjectsQuery {
+  readonly bucket: string;
+  readonly prefix?: string;
+  /** Group keys by this delimiter after the prefix, as S3 does (`/` for a folder view). */
+  readonly delimiter?: string;
+  /** Start after this key (exclusive), for paging. */
+  readonly startAfter?: string;
+  readonly maxKeys?: number;
+}
+
+export interface ListObjectsResult {
+  readonly objects: readonly ObjectInfo[];
+  readonly commonPrefixes: readonly string[];
+  /** Set when more keys follow; pass as `startAfter`. */
+  readonly nextStartAfter?: string;
+}
+
+/**
+ * Artifacts: datasets, model tarballs, job outputs, captured data. Writes are atomic (a reader sees the
+ * old object or the whole new one, never a part), streamed in and out, and durable once the promise
+ * resolves. Keys are S3 keys; any key that would escape the store (`..`, encoded separators, absolute
+ * paths, NUL, symlinks pointing out) is refused with ValidationException before any byte is touched.
+ *
+ * Errors: `ValidationException` (bad bucket name or key), `ResourceNotFound` (missing bucket or object),
+ * `ResourceInUse` (creating a bucket that exists, deleting a bucket that is not empty).
+ */
+export interface ArtifactStore {
+  /** Creates a bucket (S3 bucket-name rules). */
+  createBucket(bucket: string): Promise<void>;
+  /** Creates the bucket unless it exists. */
+  ensureBucket(bucket: string): Promise<void>;
+  listBuckets(): Promise<{ name: string; createdAt: number }[]>;
+  /** Deletes an empty bucket. */
+  deleteBucket(bucket: string): Promise<void>;
+  /** Writes an object from bytes or a stream; resolves with its info once durable. */
+  put(ref: ObjectRef, body: Uint8Array | Readable | AsyncIterable<Uint8Array>, options?: { contentType?: string; signal?: AbortSignal }): Promise<ObjectInfo>;
+  /** Streams an object (optionally a byte range, inclusive end). */
+  get(ref: ObjectRef, options?: { range?: { start: number; end?: number }; signal?: AbortSignal }): Promise<{ info: ObjectInfo; body: Readable }>;
+  /** The object's info, or undefined when absent. */
+  head(ref: ObjectRef): Promise<ObjectInfo | undefined>;
+  /** Deletes an object; absent objects are not an error (as in S3). */
+  delete(ref: ObjectRef): Promise<void>;
+  list(query: ListObjectsQuery): Promise<ListObjectsResult>;
+  /** Answers when the backend answers. For `/healthz`. */
+  ping(options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** Parses `s3://bucket/key` (key may be empty: a bucket or prefix URI). */
+export function parseS3Uri(uri: string): ObjectRef | undefined {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m) return undefined;
+  return { bucket: m[1] as string, key: m[2] as string };
+}
+
+export function formatS3Uri(ref: ObjectRef): string {
+  return `s3://${ref.bucket}/${ref.key}`;
+}

@@ -1,0 +1,138 @@
+import type { Page } from '../kernel/pagination.js';
+
+/**
+ * How a collection is laid out: the table, its key, and the fields copied into typed columns so they
+ * can be filtered and sorted. The whole record is kept as JSON beside them. Each capability declares
+ * its collections in its own folder; the SQL adapter creates one table per collection through its
+ * migrations, so a new capability is a new spec, never a change to the adapter.
+ */
+export interface CollectionSpec<T> {
+  /** Table name, snake_case, unique: `users`, `training_jobs`. */
+  readonly name: string;
+  /** The field holding the unique key (a resource name or id). */
+  readonly key: keyof T & string;
+  /** Fields copied into columns for filtering and sorting, with their column type. */
+  readonly indexes: Readonly<Partial<Record<keyof T & string, 'text' | 'integer' | 'real'>>>;
+  /** Unique indexes beyond the key (e.g. `arn`). */
+  readonly unique?: readonly (keyof T & string)[];
+}
+
+/** A stored record: the document plus its optimistic-concurrency version (1 on insert). */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly version: number;
+}
+
+export type FilterOp = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'contains' | 'prefix' | 'in';
+
+/** A condition on an indexed field. `contains` is case-insensitive, as SageMaker's NameContains is. */
+export interface Filter<T> {
+  readonly field: keyof T & string;
+  readonly op: FilterOp;
+  readonly value: string | number | readonly (string | number)[];
+}
+
+export interface ListQuery<T> {
+  readonly filters?: readonly Filter<T>[];
+  /** An indexed field (or the key). Ties are broken by the key, so pages are stable. Default: the key. */
+  readonly sortBy?: keyof T & string;
+  readonly sortOrder?: 'Ascending' | 'Descending';
+  /** 1–1000; the service clamps per operation. */
+  readonly maxResults?: number;
+  /** Opaque, from a previous page with the same query. */
+  readonly nextToken?: string;
+}
+
+/**
+ * One collection of records. Every write is atomic and durable once the promise resolves.
+ *
+ * Errors: `ResourceInUse` (insert of an existing key or unique value), `ConflictException` (update or
+ * delete with a stale version), `ValidationException` (a filter or sort on a field that is not indexed,
+ * a malformed NextToken).
+ */
+export interface Collection<T> {
+  readonly spec: CollectionSpec<T>;
+  /** Stores a new record at version 1. Throws ResourceInUse when the key or a unique field exists. */
+  insert(value: T): Promise<Versioned<T>>;
+  /** The record with this key, or undefined. */
+  get(key: string): Promise<Versioned<T> | undefined>;
+  /** The first record whose unique or indexed `field` equals `value`. */
+  findOne(field: keyof T & string, value: string | number): Promise<Versioned<T> | undefined>;
+  /**
+   * Replaces the record if its stored version is `expectedVersion`; returns it at version + 1.
+   * Throws ResourceNotFound when absent, ConflictException when the version moved on.
+   */
+  update(key: string, expectedVersion: number, value: T): Promise<Versioned<T>>;
+  /** Deletes the record; with `expectedVersion`, only at that version (ConflictException otherwise). Returns whether it existed. */
+  delete(key: string, expectedVersion?: number): Promise<boolean>;
+  /** One page, filtered and sorted on indexed fields. */
+  list(query?: ListQuery<T>): Promise<Page<Versioned<T>>>;
+  /** How many records match. */
+  count(filters?: readonly Filter<T>[]): Promise<number>;
+}
+
+/** A tag on any resource, keyed by the resource's ARN. */
+export interface Tag {
+  readonly Key: string;
+  readonly Value: string;
+}
+
+/** Tags live in one shared table for every kind of resource. */
+export interface TagStore {
+  /** Adds or overwrites the given keys. */
+  put(resourceArn: string, tags: readonly Tag[]): Promise<void>;
+  /** Tags of a resource, sorted by key. */
+  list(resourceArn: string): Promise<Tag[]>;
+  /** Removes these keys (absent keys are ignored). */
+  remove(resourceArn: string, keys: readonly string[]): Promise<void>;
+  /** Removes every tag of a resource (when the resource is deleted). */
+  clear(resourceArn: string): Promise<void>;
+}
+
+/** A directed lineage edge: `source` contributed to / produced / is associated with `destination`. */
+export interface LineageEdge {
+  readonly sourceArn: string;
+  readonly destinationArn: string;
+  /** SageMaker's AssociationType: ContributedTo | AssociatedWith | DerivedFrom | Produced | SameAs. */
+  readonly associationType: string;
+  readonly createdAt: number;
+}
+
+export interface LineageStore {
+  /** Records an edge; adding the same (source, destination) again keeps the first. */
+  add(edge: LineageEdge): Promise<void>;
+  /** Edges leaving `arn` (downstream) or entering it (upstream). */
+  edges(arn: string, direction: 'downstream' | 'upstream'): Promise<LineageEdge[]>;
+  remove(sourceArn: string, destinationArn: string): Promise<void>;
+}
+
+/**
+ * Where Loam keeps its metadata: every capability's records, tags and lineage. The default adapter is
+ * SQLite (WAL, synchronous=FULL, one writer); PostgreSQL is chosen by URL; an in-memory fake passes the
+ * same conformance suite (`@loam/testkit`).
+ */
+export interface MetadataStore {
+  /** What this backend can do, as flags rather than dialect checks. */
+  readonly capabilities: {
+    /** `FOR UPDATE SKIP LOCKED`, so several servers can lease work from one database. */
+    readonly skipLocked: boolean;
+    /** Survives a restart of the process. */
+    readonly durable: boolean;
+  };
+  /**
+   * The collection for a spec. The spec must have been registered when the store was opened (its
+   * migration has run); otherwise throws InternalFailure naming it.
+   */
+  collection<T>(spec: CollectionSpec<T>): Collection<T>;
+  readonly tags: TagStore;
+  readonly lineage: LineageStore;
+  /**
+   * Runs `fn` in one transaction: every write through the given store commits together or not at all.
+   * On SQLite transactions are serialised; keep them short and do no I/O but the store's inside.
+   */
+  transaction<R>(fn: (tx: MetadataStore) => Promise<R>): Promise<R>;
+  /** Answers when the backend answers; throws otherwise. For `/healthz`. */
+  ping(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
