@@ -6,3 +6,4 @@ export * from './kernel/pagination.js';
 export * from './kernel/state-machine.js';
 export * from './ports/metadata-store.js';
 export * from './ports/artifact-store.js';
+export * from './kernel/context.js';

@@ -1,0 +1,77 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { ErrorCode } from './errors.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * How an operation is reached over Loam's REST API. `{Field}` segments in the path are taken from the
+ * input field of that name; for GET and DELETE the other fields travel in the query string, otherwise
+ * in a JSON body.
+ */
+export interface RestBinding {
+  readonly method: HttpMethod;
+  readonly path: string;
+}
+
+/** What an operation does to its resource; Studio and the CLI use it to pick forms, lists and confirmations. */
+export type OperationKind = 'create' | 'describe' | 'list' | 'update' | 'delete' | 'action';
+
+/**
+ * One operation, declared once. Every transport (REST, AWS JSON 1.1), the OpenAPI document, the SDK,
+ * the CLI and Studio are derived from these declarations.
+ */
+export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSchema> {
+  /** SageMaker's action name where one exists (`AddTags`), else a Loam name in the same style. */
+  readonly name: string;
+  /** One sentence for docs, `--help` and Studio. */
+  readonly summary: string;
+  /** The capability folder that owns it, e.g. `identity`, `tags`; groups OpenAPI tags and Studio navigation. */
+  readonly capability: string;
+  readonly kind: OperationKind;
+  readonly input: I;
+  readonly output: O;
+  /** The errors the handler may return besides the ones every operation may (auth, throttling, internal). */
+  readonly errors: readonly ErrorCode[];
+  /** The IAM action checked before the handler runs, e.g. `sagemaker:AddTags`, `iam:CreateUser`. */
+  readonly iamAction: string;
+  /**
+   * The resource the action is on, as an ARN template with `{Region}`, `{Account}` and `{InputField}`
+   * placeholders; `*` when the action is not on one resource (lists, creates of account-wide things).
+   */
+  readonly resource: string;
+  readonly rest: RestBinding;
+  /** Exposed on the AWS JSON 1.1 protocol as `SageMaker.<name>` (true for SageMaker's own actions). */
+  readonly aws: boolean;
+  /** Input fields that name a path or object key; the security tests throw traversal encodings at them. */
+  readonly pathFields?: readonly string[];
+  /** An optional input field that means "the calling user" when absent (filled before authorization). */
+  readonly callerField?: string;
+  /** Largest request body accepted, in bytes; the server default applies when unset. */
+  readonly bodyLimit?: number;
+}
+
+export type InputOf<Op> = Op extends Operation<infer I, TSchema> ? Static<I> : never;
+export type OutputOf<Op> = Op extends Operation<TSchema, infer O> ? Static<O> : never;
+
+/** Declares an operation, keeping its literal types for the SDK's typed methods. */
+export function defineOperation<const N extends string, I extends TSchema, O extends TSchema>(
+  op: Operation<I, O> & { readonly name: N },
+): Operation<I, O> & { readonly name: N } {
+  return Object.freeze(op);
+}
+
+/** The path parameters of a REST path: `/api/v1/users/{UserName}` → `['UserName']`. */
+export function pathParams(path: string): string[] {
+  return [...path.matchAll(/\{([A-Za-z0-9]+)\}/g)].map((m) => m[1] as string);
+}
+
+/** Fills an ARN template from the partition and the input; unknown placeholders become `*`. */
+export function resourceFor(op: Operation, input: unknown, partition: { region: string; accountId: string }): string {
+  const fields = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  return op.resource.replace(/\{([A-Za-z0-9]+)\}/g, (_, k: string) => {
+    if (k === 'Region') return partition.region;
+    if (k === 'Account') return partition.accountId;
+    const v = fields[k];
+    return typeof v === 'string' && v.length > 0 ? v : '*';
+  });
+}

@@ -1,0 +1,18 @@
+import type { Operation } from '../operation.js';
+import * as identity from './identity.js';
+import * as tags from './tags.js';
+
+/**
+ * The operation table: every operation Loam serves, by name. Each capability adds its own file here;
+ * transports, OpenAPI, the SDK, the CLI and Studio all read this one object.
+ */
+export const operations = { ...identity, ...tags } as const;
+
+export type Operations = typeof operations;
+export type OperationName = keyof Operations;
+
+export const operationList: readonly Operation[] = Object.values(operations) as Operation[];
+
+export function getOperation(name: string): Operation | undefined {
+  return Object.hasOwn(operations, name) ? (operations as Record<string, Operation>)[name] : undefined;
+}
