@@ -1,0 +1,138 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+// Options Loam adds to TypeBox schemas (TypeBox keeps unknown options on the schema object):
+// - `secret`: 'value' redacts the whole value, 'url' redacts the password of a URL; a secret's value is
+//   never printed in an error.
+// - `path`: the string is a filesystem path, resolved to absolute against `cwd` or the data directory.
+// - `mustBe`: the phrase used in errors instead of TypeBox's generic one ("must be <mustBe>").
+// - `discriminator` / `defaultType` on a union of backend branches: read `type` first, validate one branch.
+
+/** Options a config schema node may carry besides TypeBox's own. */
+export interface LoamSchemaOptions {
+  readonly secret?: 'value' | 'url';
+  readonly path?: 'cwd' | 'dataDir';
+  readonly mustBe?: string;
+  readonly discriminator?: 'type';
+  readonly defaultType?: string;
+}
+
+const closed = { additionalProperties: false } as const;
+
+const port = Type.Integer({ minimum: 0, maximum: 65535, default: 7717 });
+
+/** `server`: how and where the HTTP server listens. */
+export const ServerSchema = Type.Object({
+  host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  port,
+  allowedHosts: Type.Array(Type.String({ minLength: 1 }), {
+    minItems: 1,
+    default: ['localhost', '127.0.0.1', '[::1]'],
+  }),
+  bodyLimitBytes: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024 }),
+  publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', mustBe: 'an http:// or https:// URL' })),
+  trustProxy: Type.Boolean({ default: false }),
+}, closed);
+
+const SqliteMetadata = Type.Object({
+  type: Type.Literal('sqlite'),
+  // ':memory:' passes through unresolved: it is SQLite's name for an in-memory database.
+  path: Type.String({ minLength: 1, default: 'loam.db', path: 'dataDir' }),
+}, closed);
+
+const PostgresMetadata = Type.Object({
+  type: Type.Literal('postgres'),
+  url: Type.String({ pattern: '^postgres(ql)?://', secret: 'url', mustBe: 'a postgres:// or postgresql:// URL' }),
+  schema: Type.String({ minLength: 1, default: 'public' }),
+  poolSize: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+}, closed);
+
+const MemoryMetadata = Type.Object({ type: Type.Literal('memory') }, closed);
+
+/** `metadata`: the MetadataStore backend, chosen by `type`. */
+export const MetadataSchema = Type.Union([SqliteMetadata, PostgresMetadata, MemoryMetadata], {
+  discriminator: 'type',
+  defaultType: 'sqlite',
+});
+
+const LocalArtifacts = Type.Object({
+  type: Type.Literal('local'),
+  root: Type.String({ minLength: 1, default: 'artifacts', path: 'dataDir' }),
+}, closed);
+
+const S3Artifacts = Type.Object({
+  type: Type.Literal('s3'),
+  endpoint: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', mustBe: 'an http:// or https:// URL' })),
+  region: Type.Optional(Type.String({ minLength: 1 })),
+  accessKeyId: Type.Optional(Type.String({ minLength: 1 })),
+  secretAccessKey: Type.Optional(Type.String({ minLength: 1, secret: 'value' })),
+  forcePathStyle: Type.Boolean({ default: true }),
+}, closed);
+
+/** `artifacts`: the ArtifactStore backend, chosen by `type`. */
+export const ArtifactsSchema = Type.Union([LocalArtifacts, S3Artifacts], {
+  discriminator: 'type',
+  defaultType: 'local',
+});
+
+const LocalExecutor = Type.Object({
+  type: Type.Literal('local'),
+  maxConcurrentJobs: Type.Optional(Type.Integer({ minimum: 1 })),
+  workDir: Type.String({ minLength: 1, default: 'jobs', path: 'dataDir' }),
+}, closed);
+
+/** `executor`: the JobExecutor backend, chosen by `type` (`kubernetes` joins later). */
+export const ExecutorSchema = Type.Union([LocalExecutor], { discriminator: 'type', defaultType: 'local' });
+
+/** `auth`: lifetimes of Studio sessions and one-time login links. */
+export const AuthSchema = Type.Object({
+  sessionTtlSeconds: Type.Integer({ minimum: 1, default: 43200 }),
+  loginLinkTtlSeconds: Type.Integer({ minimum: 1, default: 900 }),
+}, closed);
+
+export const LogLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** `log`: the server log level (pino's levels). */
+export const LogSchema = Type.Object({
+  level: Type.Union(LogLevels.map((l) => Type.Literal(l)), { default: 'info' }),
+}, closed);
+
+/** A process image declared in config: a command run with `shell: false`. */
+export const ProcessImageSchema = Type.Object({
+  command: Type.String({ minLength: 1 }),
+  args: Type.Optional(Type.Array(Type.String())),
+  env: Type.Optional(Type.Record(Type.String(), Type.String())),
+}, closed);
+
+/** `images`: the Python interpreter for script mode and the process images declared by name. */
+export const ImagesSchema = Type.Object({
+  python: Type.String({ minLength: 1, default: '/usr/bin/python3' }),
+  process: Type.Record(Type.String(), ProcessImageSchema, { default: {} }),
+}, closed);
+
+/** The whole Loam configuration. Every section has defaults, so `{}` is a valid input. */
+export const ConfigSchema = Type.Object({
+  dataDir: Type.String({ minLength: 1, default: './.loam', path: 'cwd' }),
+  server: ServerSchema,
+  region: Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', default: 'us-east-1', mustBe: 'a region name such as us-east-1' }),
+  accountId: Type.String({ pattern: '^[0-9]{12}$', default: '000000000000', mustBe: 'a string of 12 digits' }),
+  metadata: MetadataSchema,
+  artifacts: ArtifactsSchema,
+  executor: ExecutorSchema,
+  auth: AuthSchema,
+  log: LogSchema,
+  images: ImagesSchema,
+}, closed);
+
+/** The loaded, validated configuration (deeply frozen when returned by `loadConfig`). */
+export type Config = Static<typeof ConfigSchema>;
+export type ServerConfig = Config['server'];
+export type MetadataConfig = Config['metadata'];
+export type ArtifactsConfig = Config['artifacts'];
+export type ExecutorConfig = Config['executor'];
+export type LogLevel = Config['log']['level'];
+export type ProcessImage = Static<typeof ProcessImageSchema>;
+
+/** Reads Loam's own options from a schema node. */
+export function loamOptions(schema: TSchema): LoamSchemaOptions {
+  return schema as LoamSchemaOptions;
+}
