@@ -39,10 +39,10 @@ export function readLibsvmSync(source: string | Uint8Array, opts: LibsvmOptions 
 }
 
 class LibsvmParser {
-  private rowPtr = new Uint32Array(1024);
-  private index = new Int32Array(4096);
-  private value = new Float32Array(4096);
-  private labels = new Float64Array(1024);
+  private rowPtr: Uint32Array = new Uint32Array(1024);
+  private index: Int32Array = new Int32Array(4096);
+  private value: Float32Array = new Float32Array(4096);
+  private labels: Float64Array = new Float64Array(1024);
   private weights: Float64Array | undefined;
   private nnz = 0;
   private rows = 0;
