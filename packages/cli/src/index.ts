@@ -1,1 +1,3 @@
-export {};
+export { buildProgram } from './program.js';
+export { kebab } from './commands/operation-commands.js';
+export { readCredentialsProfile, clientSettings } from './settings.js';

@@ -102,3 +102,8 @@ export const ListAttachedUserPolicies = defineOperation({
   input: S.ListAttachedUserPoliciesInput, output: S.ListAttachedUserPoliciesOutput, errors: ['ResourceNotFound'],
   iamAction: 'iam:ListAttachedUserPolicies', resource: user, rest: { method: 'GET', path: '/api/v1/users/{UserName}/policies' },
 });
+export const CreateLoginLink = defineOperation({
+  ...base, name: 'CreateLoginLink', kind: 'create', summary: 'Creates a one-time Studio sign-in link for a user (what `loam up` prints).',
+  input: S.CreateLoginLinkInput, output: S.CreateLoginLinkOutput, errors: ['ResourceNotFound'],
+  iamAction: 'iam:CreateLoginLink', resource: user, callerField: 'UserName', rest: { method: 'POST', path: '/api/v1/login-links' },
+});

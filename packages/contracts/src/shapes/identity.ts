@@ -94,3 +94,9 @@ export const ListAttachedUserPoliciesInput = Input({ UserName });
 export const ListAttachedUserPoliciesOutput = Output({
   AttachedPolicies: Type.Array(Output({ PolicyName: Type.String(), PolicyArn: Arn })),
 });
+
+export const CreateLoginLinkInput = Input({
+  UserName: Type.Optional(UserName),
+  ExpiresInSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 86400, description: 'How long the link stays usable (default 900).' })),
+});
+export const CreateLoginLinkOutput = Output({ AuthorizedUrl: Type.String(), ExpiresAt: Timestamp });

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { startLoam } from '@loam/server';
+import { printError } from '../output.js';
+
+/** `loam up`: starts everything on the configured (default: embedded) backends and keeps serving. */
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description('Start Loam: API, Studio and job execution, on embedded defaults (SQLite, local files, local processes).')
+    .option('--host <host>', 'interface to bind', undefined)
+    .option('--port <port>', 'port to listen on (0 = any free port)', undefined)
+    .option('--data-dir <dir>', 'where Loam keeps its data', undefined)
+    .option('--config <file>', 'a YAML or JSON config file')
+    .option('--json', 'print the startup record as JSON')
+    .action(async (o: { host?: string; port?: string; dataDir?: string; config?: string; json?: boolean }) => {
+      try {
+        const loam = await startLoam({
+          flags: { host: o.host, port: o.port === undefined ? undefined : Number(o.port), dataDir: o.dataDir, config: o.config },
+        });
+        const info = { url: loam.url, studioLoginUrl: loam.loginUrl, credentialsFile: loam.credentialsFile, dataDir: loam.dataDir, adminCreated: loam.adminCreated };
+        if (o.json) process.stdout.write(JSON.stringify(info) + '\n');
+        else {
+          process.stdout.write(`Loam is up at ${loam.url}\n`);
+          process.stdout.write(`  Studio sign-in (one-time link): ${loam.loginUrl}\n`);
+          process.stdout.write(`  Credentials (AWS INI, profile [loam]): ${loam.credentialsFile}\n`);
+          process.stdout.write(`  Data directory: ${loam.dataDir}\n`);
+          if (loam.adminCreated) process.stdout.write('  Created the admin user; its access key and API token are in the credentials file.\n');
+          process.stdout.write('Press Ctrl+C to stop.\n');
+        }
+        const stop = (signal: string) => {
+          process.stdout.write(`\nStopping (${signal})…\n`);
+          loam.close().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      } catch (e) {
+        printError(e, Boolean(o.json));
+        process.exit(1);
+      }
+    });
+}

@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { registerLoginLinkCommand } from './commands/login-link.js';
+import { registerOperationCommands } from './commands/operation-commands.js';
+import { registerUpCommand } from './commands/up.js';
+
+/** The `loam` command: `up`, `doctor`, `login-link`, and one command per API operation. */
+export function buildProgram(): Command {
+  const program = new Command('loam')
+    .enablePositionalOptions()
+    .description('Loam — a self-hostable machine-learning platform that speaks SageMaker.')
+    .option('--endpoint <url>', 'Loam server URL (default http://127.0.0.1:7717, or $LOAM_ENDPOINT)')
+    .option('--token <token>', 'API token (default: loam_api_token from <data-dir>/credentials, or $LOAM_TOKEN)')
+    .option('--data-dir <dir>', 'data directory holding the credentials file (default ./.loam)')
+    .option('--profile <name>', 'credentials profile', 'loam')
+    .option('--json', 'print results as JSON')
+    .showHelpAfterError();
+  registerUpCommand(program);
+  registerDoctorCommand(program);
+  registerLoginLinkCommand(program);
+  registerOperationCommands(program);
+  return program;
+}

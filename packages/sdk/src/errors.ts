@@ -1,0 +1,29 @@
+import type { FieldError } from '@loam/contracts';
+
+/**
+ * An error answered by Loam, rebuilt from its problem+json body. Test `code` (SageMaker's exception
+ * name, e.g. `ResourceNotFound`), never `instanceof` across packages.
+ */
+export class LoamApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly fields: readonly FieldError[] = [],
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** The server could not be reached at all (refused, reset, DNS, timeout). */
+export class LoamConnectionError extends Error {
+  override readonly name = 'LoamConnectionError';
+  constructor(
+    readonly endpoint: string,
+    cause: unknown,
+  ) {
+    super(`Cannot reach Loam at ${endpoint}: ${cause instanceof Error ? cause.message : String(cause)}. Is \`loam up\` running?`, { cause });
+  }
+}

@@ -1,0 +1,118 @@
+import pino from 'pino';
+import { operationList, type InputOf, type operations } from '@loam/contracts';
+import { authorize, type RequestContext } from '@loam/core';
+import { loadConfig, type Config, type ConfigFlags } from '../config/index.js';
+import { registerSessionRoutes } from '../auth/session.routes.js';
+import { buildHttpApp } from '../http/build-app.js';
+import { registerHealthRoutes } from '../http/health.routes.js';
+import { assertEveryOperationHandled, bindHandlers, createDispatcher } from '../operations/dispatcher.js';
+import { registerRestTransport } from '../transports/rest/rest.routes.js';
+import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+import { openPlatform, type Platform } from './platform.js';
+import type { FastifyInstance } from 'fastify';
+
+export interface StartOptions {
+  /** CLI flags: the highest configuration layer. */
+  readonly flags?: ConfigFlags;
+  /** Environment for `LOAM_*` configuration (default: the process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Use this logger instead of building one from `log.level`. */
+  readonly logger?: pino.Logger;
+}
+
+export interface RunningLoam {
+  readonly url: string;
+  readonly loginUrl: string;
+  readonly credentialsFile: string;
+  readonly dataDir: string;
+  readonly adminCreated: boolean;
+  readonly config: Config;
+  readonly platform: Platform;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+function urlFor(host: string, port: number): string {
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return `http://${h}:${port}`;
+}
+
+/** Builds the HTTP app on an open platform: health, Studio sessions, and every operation over REST. */
+export function buildLoamApp(platform: Platform, logger: pino.Logger | false, publicUrl: () => string): FastifyInstance {
+  const { config, identity } = platform;
+  const app = buildHttpApp({ logger, allowedHosts: config.server.allowedHosts, boundHost: config.server.host, bodyLimit: config.server.bodyLimitBytes, trustProxy: config.server.trustProxy });
+  registerHealthRoutes(app, [
+    { name: 'metadata', ping: (o) => platform.store.ping(o) },
+    { name: 'artifacts', ping: (o) => platform.artifacts.ping(o) },
+  ]);
+  registerSessionRoutes(app, identity, publicUrl().startsWith('https://'));
+  const studioAccess = {
+    async CreateLoginLink(input: InputOf<typeof operations.CreateLoginLink>, _ctx: RequestContext) {
+      const ttl = input.ExpiresInSeconds ?? config.auth.loginLinkTtlSeconds;
+      const token = await identity.createLoginLink(input.UserName as string, ttl);
+      return { AuthorizedUrl: `${publicUrl()}/auth/login?token=${encodeURIComponent(token)}`, ExpiresAt: Math.floor(Date.now() / 1000) + ttl };
+    },
+  };
+  const handlers = bindHandlers(operationList, [studioAccess, ...platform.services]);
+  assertEveryOperationHandled(operationList, handlers);
+  const dispatch = createDispatcher({
+    handlers,
+    partition: platform.partition,
+    authorize: async (principal, action, resource) => authorize(principal, await identity.policiesOf(principal.userName), action, resource),
+  });
+  registerRestTransport(app, { operations: operationList, dispatch, credentials: identity, defaultBodyLimit: config.server.bodyLimitBytes });
+  return app;
+}
+
+/**
+ * `loam up`: loads the configuration, opens the stores, bootstraps the admin on first start (writing
+ * `<data-dir>/credentials`), serves, and prints a one-time Studio sign-in link.
+ */
+export async function startLoam(options: StartOptions = {}): Promise<RunningLoam> {
+  const { config } = loadConfig({ argv: options.flags ?? {}, ...(options.env ? { env: options.env } : {}) });
+  const logger = options.logger ?? pino({ level: config.log.level }, pino.destination(2));
+  const platform = await openPlatform(config, logger);
+  let url = config.server.publicUrl ?? urlFor(config.server.host, config.server.port);
+  const app = buildLoamApp(platform, logger, () => url);
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (e) {
+    await platform.close();
+    throw e;
+  }
+  const addr = app.server.address();
+  if (addr && typeof addr === 'object' && !config.server.publicUrl) url = urlFor(config.server.host, addr.port);
+
+  const admin = await platform.identity.bootstrapAdmin();
+  let credentialsFile = `${config.dataDir}/credentials`;
+  if (admin) {
+    credentialsFile = writeCredentialsFile(config.dataDir, {
+      accessKeyId: admin.accessKeyId,
+      secretAccessKey: admin.secretAccessKey,
+      apiToken: admin.apiToken,
+      region: config.region,
+      endpoint: url,
+    });
+  } else updateCredentialsEndpoint(config.dataDir, url);
+  const adminName = admin?.userName ?? 'admin';
+  const loginToken = await platform.identity.createLoginLink(adminName, config.auth.loginLinkTtlSeconds).catch(() => undefined);
+  const loginUrl = loginToken ? `${url}/auth/login?token=${encodeURIComponent(loginToken)}` : `(no '${adminName}' user: run \`loam login-link --user-name <you>\`)`;
+  logger.info({ url, dataDir: config.dataDir }, 'loam is up');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    loginUrl,
+    credentialsFile,
+    dataDir: config.dataDir,
+    adminCreated: Boolean(admin),
+    config,
+    platform,
+    app,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await platform.close();
+      })()),
+  };
+}

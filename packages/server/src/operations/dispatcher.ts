@@ -1,0 +1,60 @@
+import { resourceFor, type Operation } from '@loam/contracts';
+import { InternalError, type Principal, type RequestContext } from '@loam/core';
+import { validateInput } from './validate.js';
+
+/** Runs one operation for an authenticated caller. */
+export type Handler = (input: never, ctx: RequestContext) => Promise<unknown>;
+
+/** Decides whether a principal may perform an IAM action on a resource; throws AccessDeniedException if not. */
+export type Authorizer = (principal: Principal, action: string, resource: string) => Promise<void>;
+
+export interface DispatcherDeps {
+  readonly handlers: Readonly<Record<string, Handler>>;
+  readonly authorize: Authorizer;
+  readonly partition: { readonly region: string; readonly accountId: string };
+}
+
+/**
+ * The one path every transport takes into an operation: fill the caller default, authorize the IAM
+ * action on the resource (before validation, so a caller without the right learns nothing about the
+ * input rules), validate the input, run the handler.
+ */
+export function createDispatcher(deps: DispatcherDeps) {
+  return async function dispatch(op: Operation, rawInput: unknown, ctx: RequestContext): Promise<unknown> {
+    let input = rawInput && typeof rawInput === 'object' && !Array.isArray(rawInput) ? { ...(rawInput as Record<string, unknown>) } : rawInput;
+    if (op.callerField && input && typeof input === 'object' && (input as Record<string, unknown>)[op.callerField] === undefined) {
+      (input as Record<string, unknown>)[op.callerField] = ctx.principal.userName;
+    }
+    await deps.authorize(ctx.principal, op.iamAction, resourceFor(op, input, deps.partition));
+    input = validateInput(op, input ?? {});
+    const handler = deps.handlers[op.name];
+    if (!handler) throw new InternalError(`Operation ${op.name} has no handler.`);
+    return handler(input as never, ctx);
+  };
+}
+
+export type Dispatch = ReturnType<typeof createDispatcher>;
+
+/**
+ * Builds the handler table from services whose methods are named after the operations they serve
+ * (`IdentityService.CreateUser`, `TagService.AddTags`, …). An operation no service serves is left out;
+ * the server refuses to start in that case (see `assertEveryOperationHandled`).
+ */
+export function bindHandlers(ops: readonly Operation[], services: readonly object[]): Record<string, Handler> {
+  const out: Record<string, Handler> = {};
+  for (const op of ops) {
+    for (const s of services) {
+      const fn = (s as Record<string, unknown>)[op.name];
+      if (typeof fn === 'function') {
+        out[op.name] = (fn as (...a: unknown[]) => Promise<unknown>).bind(s) as Handler;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export function assertEveryOperationHandled(ops: readonly Operation[], handlers: Readonly<Record<string, Handler>>): void {
+  const missing = ops.filter((o) => !handlers[o.name]).map((o) => o.name);
+  if (missing.length) throw new InternalError(`No handler for operation(s): ${missing.join(', ')}.`);
+}

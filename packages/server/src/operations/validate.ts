@@ -1,0 +1,55 @@
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { Operation } from '@loam/contracts';
+import { ValidationError } from '@loam/core';
+
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+function checker(schema: TSchema): TypeCheck<TSchema> {
+  let c = compiled.get(schema);
+  if (!c) compiled.set(schema, (c = TypeCompiler.Compile(schema)));
+  return c;
+}
+
+function show(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s === undefined ? 'null' : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/**
+ * Checks an operation's input against its schema. Throws one ValidationException listing every field
+ * that is wrong, in SageMaker's words (`Value 'x' at 'A/B' failed to satisfy constraint: …`), with the
+ * JSON paths in `fields` for forms to put the message next to the field.
+ */
+export function validateInput(op: Operation, input: unknown): unknown {
+  const c = checker(op.input);
+  if (c.Check(input)) return input;
+  const seen = new Set<string>();
+  const fields: { path: string; message: string }[] = [];
+  for (const e of c.Errors(input)) {
+    const path = e.path || '/';
+    if (seen.has(path)) continue; // the first complaint per field is the useful one
+    seen.add(path);
+    const missing = e.value === undefined;
+    const isExtra = e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && e.message.includes('additional');
+    const message = missing ? 'is required' : isExtra ? `is not a member of ${op.name}'s input` : e.message.replace(/^Expected/, 'must be');
+    fields.push({ path, message });
+  }
+  const where = (p: string) => p.replace(/^\//, '').replace(/\/(\d+)/g, '.$1').replace(/\//g, '.') || 'input';
+  const parts = fields.map((f) => {
+    const v = valueAt(input, f.path);
+    return v === undefined && f.message === 'is required'
+      ? `'${where(f.path)}' is required`
+      : `Value '${show(v)}' at '${where(f.path)}' failed to satisfy constraint: Member ${f.message}`;
+  });
+  throw new ValidationError(`${fields.length} validation error${fields.length === 1 ? '' : 's'} detected: ${parts.join('; ')}.`, fields);
+}
+
+function valueAt(input: unknown, path: string): unknown {
+  let cur: unknown = input;
+  for (const seg of path.split('/').filter(Boolean)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return cur;
+}
