@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { actionMatches, resourceMatches, wildcardMatch } from './wildcard.js';
+
+describe('wildcardMatch', () => {
+  it.each([
+    ['*', '', true],
+    ['*', 'abc', true],
+    ['', '', true],
+    ['', 'a', false],
+    ['abc', 'abc', true],
+    ['abc', 'abcd', false],
+    ['a*c', 'abc', true],
+    ['a*c', 'ac', true],
+    ['a*c', 'ab', false],
+    ['a*c', 'abcabc', true],
+    ['a?c', 'abc', true],
+    ['a?c', 'ac', false],
+    ['???', 'ab', false],
+    ['*a*b', 'xxaxxb', true],
+    ['*a*b', 'xxaxxbx', false],
+    ['a**b', 'ab', true],
+    ['*?', '', false],
+    ['*?', 'x', true],
+    // Regex metacharacters are literal.
+    ['a.c', 'abc', false],
+    ['a.c', 'a.c', true],
+    ['a+[b]', 'a+[b]', true],
+    ['(x|y)', 'x', false],
+  ])('%j against %j is %s', (pattern, text, expected) => {
+    expect(wildcardMatch(pattern, text)).toBe(expected);
+  });
+
+  it('stays fast on a pattern that makes naive backtracking explode', () => {
+    const started = performance.now();
+    expect(wildcardMatch('*a*a*a*a*a*a*a*a*a*a*b', 'a'.repeat(5000))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('actionMatches (case-insensitive, as IAM)', () => {
+  it.each([
+    ['sagemaker:Describe*', 'sagemaker:DescribeTrainingJob', true],
+    ['sagemaker:describe*', 'SageMaker:DescribeTrainingJob', true],
+    ['SAGEMAKER:LISTMODELS', 'sagemaker:ListModels', true],
+    ['sagemaker:List*', 'sagemaker:DescribeModel', false],
+    ['iam:*', 'sagemaker:ListModels', false],
+    ['*', 'sts:GetCallerIdentity', true],
+    ['sagemaker:*Tags', 'sagemaker:AddTags', true],
+    ['sagemaker:*Tags', 'sagemaker:AddTag', false],
+    ['s?gemaker:ListModels', 'sagemaker:ListModels', true],
+    ['sagemaker:Search', 'sagemaker:SearchSuggestions', false],
+    ['sagemaker:Get*', 'sagemaker:GetRecord', true],
+  ])('%j against %j is %s', (pattern, action, expected) => {
+    expect(actionMatches(pattern, action)).toBe(expected);
+  });
+});
+
+describe('resourceMatches (case-sensitive, segment by segment for full ARNs)', () => {
+  const job = 'arn:loam:sagemaker:us-east-1:000000000000:training-job/a';
+  it.each([
+    ['*', job, true],
+    ['arn:loam:sagemaker:*:*:training-job/*', job, true],
+    ['arn:loam:sagemaker:*:*:training-job/*', 'arn:loam:sagemaker:us-east-1:000000000000:endpoint/a', false],
+    ['arn:loam:sagemaker:*:*:training-job/A', job, false],
+    ['arn:loam:iam::*:user/Admin', 'arn:loam:iam::000000000000:user/admin', false],
+    ['arn:loam:iam::*:user/admin', 'arn:loam:iam::000000000000:user/admin', true],
+    ['arn:loam:sagemaker:us-*:0*:training-job/a', job, true],
+    ['arn:loam:sagemaker:eu-*:*:training-job/a', job, false],
+    ['arn:loam:sagemaker:*:*:endpoint/ep-?', 'arn:loam:sagemaker:r:000000000000:endpoint/ep-1', true],
+    ['arn:loam:sagemaker:*:*:endpoint/ep-?', 'arn:loam:sagemaker:r:000000000000:endpoint/ep-10', false],
+    ['arn:loam:s3:::bucket/*', 'arn:loam:s3:::bucket/a/b/c', true],
+    ['arn:loam:s3:::bucket/*', 'arn:loam:s3:::bucket2/a', false],
+    // The account segment is matched on its own: a `*` in the region cannot reach past it.
+    ['arn:loam:sagemaker:*:000000000000:model/*', 'arn:loam:sagemaker:us-east-1:111111111111:model/a:000000000000:model/x', false],
+    ['arn:loam:sagemaker:*:000000000000:model/*', 'arn:loam:sagemaker:us-east-1:000000000000:model/a:b', true],
+    // Shorter patterns match the whole string.
+    ['arn:loam:sagemaker:*', job, true],
+    ['arn:loam:iam:*', job, false],
+    ['arn:*', job, true],
+  ])('%j against %j is %s', (pattern, resource, expected) => {
+    expect(resourceMatches(pattern, resource)).toBe(expected);
+  });
+});
