@@ -13,6 +13,17 @@ export interface FileLayer {
   readonly issues: readonly ConfigIssue[];
 }
 
+// V8 quotes the offending text in some JSON.parse errors; that text may hold a secret, so it is cut
+// and the position is given as a line and column instead.
+function jsonError(text: string, message: string): string {
+  const cut = message.replace(/, .*is not valid JSON$/s, '');
+  return cut.replace(/ at position (\d+)$/, (_, pos: string) => {
+    const before = text.slice(0, Number(pos));
+    const line = before.split('\n').length;
+    return ` at line ${line}, column ${Number(pos) - before.lastIndexOf('\n')}`;
+  });
+}
+
 type Parsed = { ok: true; value: unknown } | { ok: false; messages: string[] };
 
 function parseText(text: string, file: string): Parsed {
@@ -22,7 +33,7 @@ function parseText(text: string, file: string): Parsed {
     try {
       return { ok: true, value: JSON.parse(text) as unknown };
     } catch (err) {
-      return { ok: false, messages: [`is not valid JSON: ${(err as Error).message}`] };
+      return { ok: false, messages: [`is not valid JSON: ${jsonError(text, (err as Error).message)}`] };
     }
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });

@@ -35,6 +35,8 @@ function walk(schema: TSchema, given: Node | undefined, path: string[], ctx: Ctx
   const node = given ?? ('default' in schema ? fromPlain(schema.default, 'default') : undefined);
   const shape = shapeOf(schema);
   if (shape.kind === 'leaf') return node === undefined ? undefined : checkLeaf(shape.schema, node, path, ctx);
+  // An optional map that nobody set stays absent rather than becoming `{}`.
+  if (node === undefined && shape.kind === 'record') return undefined;
   const container = node ?? branch(parent);
   if (container.kind === 'leaf') {
     issue(ctx, path, `must be a mapping of keys${got(container.value, schema)}`, container.source);
