@@ -1,0 +1,104 @@
+/**
+ * Rolling-origin benchmark of Loam's DeepAR against the statsmodels peers (seasonal naive, Holt-Winters)
+ * on the real panels in datasets/timeseries/, the peer computed in the same run.
+ *
+ * usage: node_modules/.bin/tsx bench/forecast/run-deepar.ts [--windows 3] [--panels monthly3,macro9] [--seeds 0] [--no-peer]
+ * Writes bench/forecast/results/deepar-<date>.json and prints a Markdown table.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forecastMetrics, invokeDeepAr, trainDeepAr, type ForecastEvaluation } from '../../packages/ml/src/deepar/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] as string) : dflt;
+};
+const WINDOWS = Number(opt('windows', '3'));
+const QS = [0.1, 0.5, 0.9];
+
+/** Per panel: frequency, horizon (the peer's h), and the DeepAR hyperparameters used. */
+export const PANELS: Record<string, { hp: Record<string, string> }> = {
+  monthly3: { hp: { time_freq: 'M', prediction_length: '12', context_length: '24', epochs: '40', num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32', learning_rate: '0.003', dropout_rate: '0.05', embedding_dimension: '4' } },
+  macro9: { hp: { time_freq: '3M', prediction_length: '8', context_length: '16', epochs: '40', num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32', learning_rate: '0.003', dropout_rate: '0.05', embedding_dimension: '4' } },
+  sunspots: { hp: { time_freq: '12M', prediction_length: '11', context_length: '22', epochs: '40', num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32', learning_rate: '0.003', dropout_rate: '0.05' } },
+  nile: { hp: { time_freq: '12M', prediction_length: '10', context_length: '20', epochs: '40', num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32', learning_rate: '0.003', dropout_rate: '0.05' } },
+};
+
+interface Rec { start: string; target: number[]; cat: number[]; item_id: string }
+
+function runPanel(name: string, seed: number): { mean_wQuantileLoss: number; ND: number; wQL: number[]; RMSE_by_series: Record<string, number>; train_seconds: number; epochs: number } {
+  const hp = (PANELS[name] as { hp: Record<string, string> }).hp;
+  const h = Number(hp['prediction_length']);
+  const recs = readFileSync(join(root, 'datasets', 'timeseries', `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+  const evals: ForecastEvaluation[] = [];
+  const se: Record<string, number[]> = {};
+  let seconds = 0;
+  let epochs = 0;
+  for (let w = WINDOWS; w >= 1; w--) {
+    const cut = (r: Rec): number => r.target.length - w * h;
+    const train = recs.map((r) => ({ start: r.start, target: r.target.slice(0, cut(r)), cat: r.cat }));
+    const t0 = performance.now();
+    const { model, epochsRun } = trainDeepAr(hp, train, { seed });
+    seconds += (performance.now() - t0) / 1000;
+    epochs += epochsRun;
+    const res = invokeDeepAr(model, { instances: train, configuration: { num_samples: 200, output_types: ['mean', 'quantiles'], quantiles: QS.map(String) } });
+    res.predictions.forEach((p, i) => {
+      const r = recs[i] as Rec;
+      const actual = Float64Array.from(r.target.slice(cut(r), cut(r) + h));
+      const mean = Float64Array.from(p.mean as number[]);
+      evals.push({ actual, mean, quantiles: new Map(QS.map((q) => [q, Float64Array.from((p.quantiles as Record<string, number[]>)[String(q)] as number[])])) });
+      (se[r.item_id] ??= []).push(Math.sqrt(actual.reduce((s, y, k) => s + (y - (mean[k] as number)) ** 2, 0) / h));
+    });
+  }
+  const m = forecastMetrics(evals, QS);
+  const get = (n: string): number => (m.find((x) => x.name === n) as { value: number }).value;
+  const absErr = evals.reduce((s, e) => s + e.actual.reduce((a, y, k) => a + Math.abs(y - ((e.quantiles.get(0.5) as Float64Array)[k] as number)), 0), 0);
+  const absY = evals.reduce((s, e) => s + e.actual.reduce((a, y) => a + Math.abs(y), 0), 0);
+  return {
+    mean_wQuantileLoss: get('test:mean_wQuantileLoss'), ND: absErr / absY, wQL: QS.map((q) => get(`test:wQuantileLoss[${q}]`)),
+    RMSE_by_series: Object.fromEntries(Object.entries(se).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length])),
+    train_seconds: seconds, epochs,
+  };
+}
+
+function runPeer(): Record<string, Record<string, { mean_wQuantileLoss: number }>> {
+  const data = process.env['BENCH_DATA'] ?? '/tmp/loam-bench-forecast';
+  const out = execFileSync('/usr/bin/python3', [join(here, 'forecast_baselines.py'), String(WINDOWS)], {
+    env: { ...process.env, BENCH_DATA: data, BENCH_OUT: data + '/out' }, encoding: 'utf8', maxBuffer: 1 << 24,
+  });
+  const res: Record<string, Record<string, { mean_wQuantileLoss: number }>> = {};
+  for (const line of out.trim().split('\n')) {
+    const r = JSON.parse(line) as { panel: string; model: string; mean_wQuantileLoss: number };
+    (res[r.panel] ??= {})[r.model] = r;
+  }
+  return res;
+}
+
+const panels = opt('panels', Object.keys(PANELS).join(',')).split(',');
+const seeds = opt('seeds', '0').split(',').map(Number);
+const t0 = performance.now();
+const peer = args.includes('--no-peer') ? undefined : runPeer();
+const peerSeconds = (performance.now() - t0) / 1000;
+const results: Record<string, unknown>[] = [];
+const loadavg = readFileSync('/proc/loadavg', 'utf8').trim();
+console.log(`loadavg at start: ${loadavg}; peer script ${peerSeconds.toFixed(1)} s; windows ${WINDOWS}`);
+console.log('| panel | seed | DeepAR mean wQL | seasonal naive | Holt-Winters | ratio vs naive (≤ 0.8) | ratio vs HW (≤ 1.0) | ND | train s (all windows) | epochs |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const name of panels) {
+  for (const seed of seeds) {
+    const r = runPanel(name, seed);
+    const sn = peer?.[name]?.['snaive']?.mean_wQuantileLoss ?? NaN;
+    const ets = peer?.[name]?.['ets']?.mean_wQuantileLoss ?? NaN;
+    results.push({ panel: name, seed, ...r, snaive: sn, ets, hyperparameters: PANELS[name]?.hp });
+    console.log(`| ${name} | ${seed} | ${r.mean_wQuantileLoss.toFixed(4)} | ${sn} | ${ets} | ${(r.mean_wQuantileLoss / sn).toFixed(2)} | ${(r.mean_wQuantileLoss / ets).toFixed(2)} | ${r.ND.toFixed(4)} | ${r.train_seconds.toFixed(1)} | ${r.epochs} |`);
+    console.log(`  RMSE by series: ${JSON.stringify(Object.fromEntries(Object.entries(r.RMSE_by_series).map(([k, v]) => [k, Number(v.toFixed(3))])))}`);
+  }
+}
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(join(here, 'results', `deepar-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.json`), JSON.stringify({ windows: WINDOWS, loadavg, peer, results }, null, 1));
+console.log(`loadavg at end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);

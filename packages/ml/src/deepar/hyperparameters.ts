@@ -1,0 +1,139 @@
+import { MlInputError, checkRange } from '../errors.js';
+import { parseTimeFreq, type TimeFreq } from './time-freq.js';
+
+/** SageMaker DeepAR's likelihoods. */
+export const LIKELIHOODS = ['gaussian', 'beta', 'negative-binomial', 'student-T', 'deterministic-L1'] as const;
+export type LikelihoodName = (typeof LIKELIHOODS)[number];
+
+/** DeepAR's hyperparameters after validation, by SageMaker's meaning (names in camelCase). */
+export interface DeepArHyperparameters {
+  readonly timeFreq: TimeFreq;
+  readonly contextLength: number;
+  readonly predictionLength: number;
+  readonly epochs: number;
+  readonly numCells: number;
+  readonly numLayers: number;
+  readonly likelihood: LikelihoodName;
+  readonly dropoutRate: number;
+  readonly learningRate: number;
+  readonly miniBatchSize: number;
+  /** `undefined` = train all epochs. */
+  readonly earlyStoppingPatience: number | undefined;
+  /** `'auto'` = infer from the train channel; `'ignore'` (`""`) = drop `cat`; or one cardinality per feature. */
+  readonly cardinality: 'auto' | 'ignore' | readonly number[];
+  readonly embeddingDimension: number;
+  readonly numDynamicFeat: 'auto' | 'ignore' | number;
+  readonly numEvalSamples: number;
+  readonly testQuantiles: readonly number[];
+}
+
+const KNOWN = new Set([
+  'time_freq', 'context_length', 'prediction_length', 'epochs', 'num_cells', 'num_layers', 'likelihood', 'dropout_rate',
+  'learning_rate', 'mini_batch_size', 'early_stopping_patience', 'cardinality', 'embedding_dimension', 'num_dynamic_feat',
+  'num_eval_samples', 'test_quantiles',
+]);
+const REQUIRED = ['time_freq', 'context_length', 'prediction_length', 'epochs'];
+
+/**
+ * Validates SageMaker's DeepAR hyperparameters (all strings, as CreateTrainingJob carries them) and
+ * applies SageMaker's defaults.
+ *
+ * @throws MlInputError naming the hyperparameter: a required one missing, an unknown name, a value that
+ *   does not parse, or one outside SageMaker's range.
+ */
+export function parseHyperparameters(hp: Readonly<Record<string, string>>): DeepArHyperparameters {
+  for (const name of Object.keys(hp)) {
+    if (!KNOWN.has(name) && !name.startsWith('_') && !name.startsWith('sagemaker_')) {
+      throw new MlInputError(`Hyperparameter '${name}' is not a DeepAR hyperparameter; valid names: ${[...KNOWN].join(', ')}.`, {
+        hyperparameter: name,
+      });
+    }
+  }
+  for (const name of REQUIRED) {
+    if (hp[name] === undefined || hp[name].trim() === '') {
+      throw new MlInputError(`Hyperparameter '${name}' is required.`, { hyperparameter: name });
+    }
+  }
+  const int = (name: string, dflt: number, min: number, max?: number): number => {
+    const raw = hp[name];
+    if (raw === undefined || raw.trim() === '') return dflt;
+    const v = Number(raw);
+    if (!Number.isInteger(v)) {
+      throw new MlInputError(`Hyperparameter '${name}' must be an integer; got '${raw}'.`, { hyperparameter: name });
+    }
+    return checkRange(name, v, min, max);
+  };
+  const num = (name: string, dflt: number, min: number, max: number): number => {
+    const raw = hp[name];
+    if (raw === undefined || raw.trim() === '') return dflt;
+    return checkRange(name, Number(raw), min, max);
+  };
+  const likelihood = (hp['likelihood'] ?? 'student-T').trim();
+  if (!(LIKELIHOODS as readonly string[]).includes(likelihood)) {
+    throw new MlInputError(`Hyperparameter 'likelihood' must be one of ${LIKELIHOODS.join(', ')}; got '${likelihood}'.`, {
+      hyperparameter: 'likelihood',
+    });
+  }
+  const patience = hp['early_stopping_patience'];
+  return {
+    timeFreq: parseTimeFreq(hp['time_freq'] as string),
+    contextLength: int('context_length', 0, 1),
+    predictionLength: int('prediction_length', 0, 1),
+    epochs: int('epochs', 0, 1),
+    numCells: int('num_cells', 40, 1),
+    numLayers: int('num_layers', 2, 1, 8),
+    likelihood: likelihood as LikelihoodName,
+    dropoutRate: num('dropout_rate', 0.1, 0, 0.99),
+    learningRate: num('learning_rate', 1e-3, 1e-8, 1),
+    miniBatchSize: int('mini_batch_size', 128, 1),
+    earlyStoppingPatience: patience === undefined || patience.trim() === '' ? undefined : int('early_stopping_patience', 0, 1),
+    cardinality: parseCardinality(hp['cardinality']),
+    embeddingDimension: int('embedding_dimension', 10, 1),
+    numDynamicFeat: parseAutoInt('num_dynamic_feat', hp['num_dynamic_feat']),
+    numEvalSamples: int('num_eval_samples', 100, 1),
+    testQuantiles: parseQuantiles(hp['test_quantiles']),
+  };
+}
+
+function parseCardinality(raw: string | undefined): DeepArHyperparameters['cardinality'] {
+  if (raw === undefined || raw.trim() === 'auto') return 'auto';
+  if (raw.trim() === '') return 'ignore';
+  const list = parseJsonList(raw, 'cardinality');
+  if (list.length === 0 || !list.every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new MlInputError(`Hyperparameter 'cardinality' must be 'auto', '' or a list of positive integers like [3, 10]; got '${raw}'.`, {
+      hyperparameter: 'cardinality',
+    });
+  }
+  return list;
+}
+
+function parseAutoInt(name: string, raw: string | undefined): 'auto' | 'ignore' | number {
+  if (raw === undefined || raw.trim() === 'auto') return 'auto';
+  if (raw.trim() === '') return 'ignore';
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 0) {
+    throw new MlInputError(`Hyperparameter '${name}' must be 'auto', '' or a non-negative integer; got '${raw}'.`, { hyperparameter: name });
+  }
+  return v;
+}
+
+function parseQuantiles(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+  const list = parseJsonList(raw, 'test_quantiles');
+  if (list.length === 0 || !list.every((q) => Number.isFinite(q) && q > 0 && q < 1)) {
+    throw new MlInputError(`Hyperparameter 'test_quantiles' must be a list of numbers in (0, 1); got '${raw}'.`, {
+      hyperparameter: 'test_quantiles',
+    });
+  }
+  return list;
+}
+
+function parseJsonList(raw: string, name: string): number[] {
+  try {
+    const v: unknown = JSON.parse(raw.trim().startsWith('[') ? raw : `[${raw}]`);
+    if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? Number(x) : typeof x === 'number' ? x : NaN));
+  } catch {
+    // fall through to the error naming the hyperparameter
+  }
+  throw new MlInputError(`Hyperparameter '${name}' must be a list like [0.1, 0.5, 0.9]; got '${raw}'.`, { hyperparameter: name });
+}

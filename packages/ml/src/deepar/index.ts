@@ -1,0 +1,11 @@
+export { trainDeepAr, evaluateOnTest, type TrainOptions, type TrainResult } from './train.js';
+export { invokeDeepAr, batchTransformDeepAr, type InferenceConfiguration, type DeepArPrediction } from './inference.js';
+export { saveDeepArModel, loadDeepArModel, DEEPAR_MODEL_FORMAT, DEEPAR_MODEL_VERSION } from './serialize.js';
+export { parseHyperparameters, LIKELIHOODS, type DeepArHyperparameters, type LikelihoodName } from './hyperparameters.js';
+export { forecastMetrics, formatTestScores, type ForecastEvaluation, type Metric } from './metrics.js';
+export { sampleForecast, summarizeSamples } from './forecast.js';
+export { parseTimeFreq, lagsForFrequency, parseStart, periodTime, formatStart, type TimeFreq, type FreqUnit } from './time-freq.js';
+export { parseJsonLines, type TimeSeriesRecord, type Series } from './records.js';
+export type { ChannelInput } from './channels.js';
+export type { DeepArModel } from './model.js';
+export { Rng } from './rng.js';

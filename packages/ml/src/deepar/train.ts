@@ -1,0 +1,167 @@
+import { readChannel, resolveShape, type ChannelInput } from './channels.js';
+import { meanScale, seriesTimeFeatures, writeStepInput } from './features.js';
+import { summarizeSamples, sampleForecast } from './forecast.js';
+import { parseHyperparameters } from './hyperparameters.js';
+import { forecastMetrics, formatTestScores, type ForecastEvaluation, type Metric } from './metrics.js';
+import { modelShape, type DeepArModel } from './model.js';
+import { initParams } from './network.js';
+import { Adam } from './optimizer.js';
+import type { Series } from './records.js';
+import { Rng } from './rng.js';
+import { sequenceLoss, type SequenceBatch } from './sequence-loss.js';
+
+/** Options of a training run that are not SageMaker hyperparameters. */
+export interface TrainOptions {
+  /** Fixes weight initialisation, window sampling, zoneout and evaluation draws (default 0). */
+  readonly seed?: number;
+  /** The optional `test` channel; when given, test metrics are computed on its last prediction_length points. */
+  readonly test?: ChannelInput;
+  /** Receives SageMaker-style log lines (`#quality_metric: …`, `#test_score (algo-1, RMSE): …`). */
+  readonly log?: (line: string) => void;
+  /** Batches per epoch; default min(50, ⌈windows / mini_batch_size⌉), GluonTS caps at 50 too. */
+  readonly numBatchesPerEpoch?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What a training run produces. */
+export interface TrainResult {
+  readonly model: DeepArModel;
+  /** `train:final_loss`, and the `test:*` metrics when a test channel was given. */
+  readonly metrics: Metric[];
+  readonly epochsRun: number;
+}
+
+const CLIP_NORM = 10;
+const LR_PATIENCE = 10;
+const LR_FACTOR = 0.5;
+const MIN_LR = 5e-5;
+
+/**
+ * Trains DeepAR on the `train` channel with SageMaker's hyperparameters, keeping the weights of the
+ * epoch with the lowest training loss (early stopping after `early_stopping_patience` epochs without
+ * improvement; the learning rate halves after 10 such epochs, as GluonTS does).
+ *
+ * @throws MlInputError naming a hyperparameter or a record.
+ */
+export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, train: ChannelInput, options: TrainOptions = {}): TrainResult {
+  const hp = parseHyperparameters(hyperparameters);
+  const shape = resolveShape(hp, train, options.test);
+  const trainSeries = readChannel(train, 'train', hp, shape);
+  const testSeries = options.test ? readChannel(options.test, 'test', hp, shape) : undefined;
+  const seed = options.seed ?? 0;
+  const log = options.log ?? (() => undefined);
+  const rng = new Rng(seed);
+  const { features: fl, spec, layout, likelihood: lik } = modelShape(hp, shape.cardinality, shape.numDynamicFeat);
+  const params = initParams(spec, layout, rng);
+
+  const T = hp.contextLength + hp.predictionLength;
+  const B = hp.miniBatchSize;
+  const timeFeats = trainSeries.map((s) => seriesTimeFeatures(hp.timeFreq, s.startMs, s.target.length));
+  const counts = trainSeries.map((s) => s.target.length - T + 1);
+  const cumulative: number[] = [];
+  counts.reduce((acc, c) => (cumulative.push(acc + c), acc + c), 0);
+  const totalWindows = cumulative[cumulative.length - 1] as number;
+  const batchesPerEpoch = options.numBatchesPerEpoch ?? Math.max(1, Math.min(50, Math.ceil(totalWindows / B)));
+  log(`Training set: ${trainSeries.length} time series, ${totalWindows} windows of ${T} steps; ${batchesPerEpoch} batches per epoch.`);
+
+  const D = fl.inputDim;
+  const nCat = shape.cardinality.length;
+  const batch: SequenceBatch = {
+    B, T,
+    x: new Float64Array(T * B * D), cats: new Int32Array(B * nCat), y: new Float64Array(T * B),
+    lossMask: new Uint8Array(T * B), scale: new Float64Array(B),
+  };
+  const fillBatch = (): void => {
+    for (let b = 0; b < B; b++) {
+      const r = rng.int(totalWindows);
+      let i = 0;
+      while ((cumulative[i] as number) <= r) i++;
+      const s = r - (i > 0 ? (cumulative[i - 1] as number) : 0);
+      const ser = trainSeries[i] as Series;
+      const scale = lik.scaled ? meanScale(ser.target, s, s + hp.contextLength) : 1;
+      batch.scale[b] = scale;
+      for (let j = 0; j < nCat; j++) batch.cats[b * nCat + j] = ser.cat[j] as number;
+      for (let t = 0; t < T; t++) {
+        const pos = s + t;
+        writeStepInput(fl, { values: ser.target, base: 0 }, pos, scale, timeFeats[i] as Float64Array, ser.dynamicFeat, batch.x, (t * B + b) * D);
+        const y = ser.target[pos] as number;
+        batch.y[t * B + b] = y;
+        batch.lossMask[t * B + b] = Number.isNaN(y) ? 0 : 1;
+      }
+    }
+  };
+
+  const grad = new Float64Array(layout.size);
+  const adam = new Adam(layout.size, hp.learningRate);
+  let best = Infinity;
+  let bestEpoch = -1;
+  let bestParams = params.slice();
+  let sinceBest = 0;
+  let sinceLrChange = 0;
+  let epoch = 0;
+  for (; epoch < hp.epochs; epoch++) {
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('Training aborted.');
+    let sum = 0;
+    for (let k = 0; k < batchesPerEpoch; k++) {
+      fillBatch();
+      grad.fill(0);
+      const loss = sequenceLoss(spec, layout, lik, params, batch, grad, { rng, rate: hp.dropoutRate });
+      adam.step(params, grad, CLIP_NORM);
+      sum += loss;
+      if (k % 5 === 0) log(`Epoch[${epoch}] Batch[${k}] avg_epoch_loss=${(sum / (k + 1)).toFixed(6)}`);
+    }
+    const epochLoss = sum / batchesPerEpoch;
+    log(`#quality_metric: host=algo-1, epoch=${epoch}, train loss <loss>=${epochLoss}`);
+    if (epochLoss < best) {
+      best = epochLoss;
+      bestEpoch = epoch;
+      bestParams = params.slice();
+      sinceBest = 0;
+      sinceLrChange = 0;
+      log(`best epoch loss so far`);
+    } else {
+      sinceBest++;
+      sinceLrChange++;
+      log(`loss did not improve`);
+      if (sinceLrChange >= LR_PATIENCE && adam.learningRate > MIN_LR) {
+        adam.learningRate = Math.max(MIN_LR, adam.learningRate * LR_FACTOR);
+        sinceLrChange = 0;
+        log(`learning rate reduced to ${adam.learningRate}`);
+      }
+      if (hp.earlyStoppingPatience !== undefined && sinceBest >= hp.earlyStoppingPatience) {
+        log(`Loss has not improved in ${sinceBest} epochs; stopping early.`);
+        epoch++;
+        break;
+      }
+    }
+  }
+  log(`Final loss: ${best} (occurred at epoch ${bestEpoch})`);
+  log(`#quality_metric: host=algo-1, train final_loss <loss>=${best}`);
+
+  const model: DeepArModel = {
+    rawHyperparameters: { ...hyperparameters }, hyperparameters: hp, cardinality: shape.cardinality,
+    numDynamicFeat: shape.numDynamicFeat, features: fl, spec, layout, likelihood: lik, params: bestParams, seed,
+  };
+  const metrics: Metric[] = [{ name: 'train:final_loss', value: best }];
+  if (testSeries) {
+    log(`Evaluating model accuracy on testset using ${hp.numEvalSamples} samples`);
+    const test = evaluateOnTest(model, testSeries, new Rng(seed + 1));
+    for (const line of formatTestScores(test)) log(line);
+    metrics.push(...test);
+  }
+  return { model, metrics, epochsRun: epoch };
+}
+
+/** Forecasts each series' last prediction_length points from what precedes them and scores the forecasts. */
+export function evaluateOnTest(model: DeepArModel, series: readonly Series[], rng: Rng): Metric[] {
+  const hp = model.hyperparameters;
+  const P = hp.predictionLength;
+  const evals: ForecastEvaluation[] = series.map((s) => {
+    const n = s.target.length;
+    const history: Series = { ...s, target: s.target.subarray(0, n - P) };
+    const samples = sampleForecast(model, history, hp.numEvalSamples, rng);
+    const summary = summarizeSamples(samples, hp.numEvalSamples, P, hp.testQuantiles);
+    return { actual: s.target.subarray(n - P), ...summary };
+  });
+  return forecastMetrics(evals, hp.testQuantiles);
+}
