@@ -4,6 +4,7 @@ import cookie from '@fastify/cookie';
 import type { Logger as PinoLogger } from 'pino';
 import { restStatus } from '@loam/contracts';
 import { hostChecker } from './host-allowlist.js';
+import { checkRequestPath } from './path-guard.js';
 import { toProblem, toWireError } from './problem.js';
 
 export interface AppOptions {
@@ -38,6 +39,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     checkHost(req.headers.host);
+    checkRequestPath(req.raw.url ?? req.url);
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');

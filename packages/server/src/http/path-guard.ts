@@ -1,0 +1,36 @@
+import { ValidationError } from '@loam/core';
+
+/**
+ * Refuses request paths that try to climb or smuggle separators before any route sees them: dot
+ * segments (raw or percent-encoded, once or twice), backslashes, NUL and control characters, encoded
+ * slashes inside a segment, and overlong UTF-8. Routes then only ever see plain segments; the artifact
+ * store still validates keys on its own (defence in depth).
+ */
+export function checkRequestPath(rawUrl: string): void {
+  const path = rawUrl.split('?')[0] ?? '';
+  let decoded = path;
+  // Decode up to three times so %252e%252e is caught as well as %2e%2e.
+  for (let i = 0; i < 3; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(decoded);
+    } catch {
+      throw bad(path, 'it is not valid percent-encoding');
+    }
+    if (next === decoded) break;
+    if (/%2f|%5c/i.test(decoded) && i === 0) throw bad(path, 'it encodes a path separator');
+    decoded = next;
+  }
+  if (/[\u0000-\u001f\u007f]/.test(decoded)) throw bad(path, 'it contains control characters');
+  if (decoded.includes('\\')) throw bad(path, 'it contains a backslash');
+  if (/%c0%ae|%c0%af|%c1%9c|%e0%80%ae/i.test(path)) throw bad(path, 'it contains overlong UTF-8');
+  if (decoded.split('/').some((seg) => seg === '..' || seg === '.' || /^\.+\s*$/.test(seg.normalize('NFKC')) || seg.normalize('NFKC') === '..')) {
+    throw bad(path, 'it contains a dot segment');
+  }
+  if (/[\u2024\u2025\uFF0E\u2215\u2044\uFF0F\uFE52]/.test(decoded)) throw bad(path, 'it contains look-alike dots or slashes');
+}
+
+function bad(path: string, why: string): ValidationError {
+  const shown = path.length > 120 ? `${path.slice(0, 117)}...` : path;
+  return new ValidationError(`The request path '${shown}' was refused: ${why}.`, [{ path: '/path', message: why }]);
+}
