@@ -64,8 +64,12 @@ describe('LOAM_* environment', () => {
   });
 
   it('ignores unrelated LOAM_ names and other prefixes, but rejects unknown nested keys', () => {
-    const loaded = loadConfig({ env: { LOAM_TEST_POSTGRES_URL: 'postgres://x', PORT: '1', LOAM_CONFIG: '' }, cwd });
-    expect(loaded.ignoredEnv).toEqual(['LOAM_TEST_POSTGRES_URL']);
+    const loaded = loadConfig({
+      env: { LOAM_TEST_POSTGRES_URL: 'postgres://x', LOAM_TOKEN: 't', LOAM_ENDPOINT: 'http://h', LOAM_VERBOSE: '1', PORT: '1', LOAM_CONFIG: '' },
+      cwd,
+    });
+    // Loam's own client and test variables are known not to be config; anything else is listed.
+    expect(loaded.ignoredEnv).toEqual(['LOAM_VERBOSE']);
     expect(loaded.config.server.port).toBe(7717);
     const message = messageOf(() => loadConfig({ env: { LOAM_SERVR__PORT: '1', LOAM_SERVER__PORT__X: '2' }, cwd }));
     expect(message).toContain('servr is not a known key; valid keys are dataDir, server, region');

@@ -8,10 +8,18 @@ const PREFIX = 'LOAM_';
 /** The variable naming the config file (when neither `file` nor `--config` is given); not a config key. */
 export const CONFIG_FILE_ENV = 'LOAM_CONFIG';
 
+/**
+ * Loam's own `LOAM_*` variables that are not server config keys, so they are neither mapped nor listed as
+ * ignored: the config file, the CLI's client settings, and test-harness variables (`LOAM_TEST_*`).
+ */
+export function isNonConfigEnv(name: string): boolean {
+  return name === CONFIG_FILE_ENV || name === 'LOAM_ENDPOINT' || name === 'LOAM_TOKEN' || name.startsWith('LOAM_TEST_');
+}
+
 export interface EnvLayer {
   readonly tree: Branch;
   readonly issues: readonly ConfigIssue[];
-  /** `LOAM_*` variables without `__` that name no top-level key (e.g. LOAM_TEST_POSTGRES_URL). */
+  /** `LOAM_*` variables without `__` that name no top-level key and are not Loam's own (`isNonConfigEnv`). */
   readonly ignored: readonly string[];
 }
 
@@ -52,7 +60,7 @@ export function envLayer(env: NodeJS.ProcessEnv, schema: TSchema): EnvLayer {
   const tree = branch('default');
   const issues: ConfigIssue[] = [];
   const ignored: string[] = [];
-  const names = Object.keys(env).filter((n) => n.startsWith(PREFIX) && n !== CONFIG_FILE_ENV).sort();
+  const names = Object.keys(env).filter((n) => n.startsWith(PREFIX) && !isNonConfigEnv(n)).sort();
   for (const name of names) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
