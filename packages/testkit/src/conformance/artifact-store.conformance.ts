@@ -1,0 +1,441 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { lstat, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ArtifactStore, ObjectInfo } from '@loam/core';
+import { TRAVERSAL_BUCKETS, TRAVERSAL_CASES } from './traversal-cases.js';
+
+/** What `open` hands the suite: a fresh, empty store. */
+export interface ArtifactStoreTarget {
+  readonly store: ArtifactStore;
+  /**
+   * Filesystem-backed stores: a directory that holds the store's root. The suite plants
+   * `<sandbox>/loam-canary` there and checks that hostile calls change nothing anywhere under it.
+   */
+  readonly sandbox?: string;
+  readonly close?: () => Promise<void>;
+}
+
+export interface ArtifactStoreConformanceOptions {
+  readonly open: () => Promise<ArtifactStoreTarget>;
+  /** A reason to skip the whole suite, or test name → reason for single tests. Reasons are printed. */
+  readonly skip?: string | Readonly<Record<string, string>>;
+  /**
+   * Whether a key may also be a prefix of other keys (`p` and `p/q`), as on S3. Stores that map keys
+   * to directories cannot, and must refuse the second write with ValidationException instead.
+   */
+  readonly keyMayBePrefix?: boolean;
+}
+
+const BUCKET = 'conformance-bucket';
+const MiB = 1024 * 1024;
+const enc = new TextEncoder();
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const ref = (key: string) => ({ bucket: BUCKET, key });
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of body) parts.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(parts);
+}
+
+/** Resolves to the error's code (tests compare codes, never classes across packages). */
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return String((e as { code?: unknown }).code ?? (e as Error).name);
+  }
+  return 'resolved';
+}
+
+/** Every entry under `dir`: type, size, content hash, link target. */
+async function snapshot(dir: string, out = new Map<string, string>(), rel = ''): Promise<Map<string, string>> {
+  for (const name of (await readdir(join(dir, rel))).sort()) {
+    const p = join(rel, name);
+    const st = await lstat(join(dir, p));
+    if (st.isSymbolicLink()) out.set(p, `link:${await readlink(join(dir, p))}`);
+    else if (st.isDirectory()) {
+      out.set(p, `dir:${st.mode}`);
+      await snapshot(dir, out, p);
+    } else out.set(p, `file:${st.mode}:${st.size}:${sha256(await readFile(join(dir, p)))}`);
+  }
+  return out;
+}
+
+let gcFn: (() => void) | undefined;
+/** Live bytes (heap + buffers) after a full collection: growth here means something is held. */
+function liveBytes(): number {
+  if (!gcFn) {
+    setFlagsFromString('--expose-gc');
+    gcFn = runInNewContext('gc') as () => void;
+  }
+  gcFn();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+/**
+ * The ArtifactStore conformance suite. Every adapter and the in-memory fake run it:
+ * `describeArtifactStoreConformance('local-fs', { open })`.
+ */
+export function describeArtifactStoreConformance(name: string, options: ArtifactStoreConformanceOptions): void {
+  const { skip } = options;
+  if (typeof skip === 'string') {
+    describe.skip(`ArtifactStore conformance: ${name} — skipped: ${skip}`, () => {
+      it('runs when the backend is available', () => {});
+    });
+    return;
+  }
+  const test = (title: string, fn: () => Promise<void>, timeout?: number) => {
+    const reason = skip?.[title];
+    if (reason) it.skip(`${title} — skipped: ${reason}`, fn);
+    else it(title, fn, timeout);
+  };
+
+  describe(`ArtifactStore conformance: ${name}`, () => {
+    let target: ArtifactStoreTarget;
+    let store: ArtifactStore;
+    let started: number;
+    beforeEach(async () => {
+      target = await options.open();
+      store = target.store;
+      started = Date.now();
+      await store.createBucket(BUCKET);
+    });
+    afterEach(async () => {
+      await target.close?.();
+    });
+
+    const put = (key: string, body: string | Uint8Array, contentType?: string) =>
+      store.put(ref(key), typeof body === 'string' ? enc.encode(body) : body, contentType ? { contentType } : {});
+    const getText = async (key: string, range?: { start: number; end?: number }) => {
+      const { info, body } = await store.get(ref(key), range ? { range } : {});
+      return { info, text: (await readAll(body)).toString('utf8') };
+    };
+
+    describe('buckets', () => {
+      test('creates, lists, refuses duplicates and deletes only empty buckets', async () => {
+        await store.createBucket('conf-other');
+        const names = (await store.listBuckets()).map((b) => b.name);
+        expect(names).toEqual([BUCKET, 'conf-other'].sort());
+        const created = (await store.listBuckets()).find((b) => b.name === 'conf-other');
+        expect(created?.createdAt).toBeGreaterThanOrEqual(started - 1000);
+        expect(created?.createdAt).toBeLessThanOrEqual(Date.now() + 1000);
+        expect(await codeOf(store.createBucket('conf-other'))).toBe('ResourceInUse');
+        await store.ensureBucket('conf-other');
+        await store.ensureBucket('conf-third');
+        await store.put({ bucket: 'conf-other', key: 'x' }, enc.encode('x'));
+        expect(await codeOf(store.deleteBucket('conf-other'))).toBe('ResourceInUse');
+        await store.delete({ bucket: 'conf-other', key: 'x' });
+        await store.deleteBucket('conf-other');
+        expect((await store.listBuckets()).map((b) => b.name)).toEqual([BUCKET, 'conf-third'].sort());
+        expect(await codeOf(store.deleteBucket('conf-other'))).toBe('ResourceNotFound');
+      });
+
+      test('refuses bucket names that break S3 rules or try to leave the root', async () => {
+        const bad = ['ab', 'A-bucket', 'bucket_x', '-abc', 'abc-', '192.168.1.1', 'xn--abc', 'a'.repeat(64), 'abc..def', 'x-s3alias', ...TRAVERSAL_BUCKETS];
+        for (const b of bad) {
+          expect(`${b}: ${await codeOf(store.createBucket(b))}`).toBe(`${b}: ValidationException`);
+          expect(`${b}: ${await codeOf(store.put({ bucket: b, key: 'k' }, enc.encode('x')))}`).toBe(`${b}: ValidationException`);
+          expect(`${b}: ${await codeOf(store.list({ bucket: b }))}`).toBe(`${b}: ValidationException`);
+        }
+      });
+
+      test('answers ResourceNotFound for every operation on a missing bucket', async () => {
+        const m = { bucket: 'conf-missing', key: 'k' };
+        expect(await codeOf(store.put(m, enc.encode('x')))).toBe('ResourceNotFound');
+        expect(await codeOf(store.get(m))).toBe('ResourceNotFound');
+        expect(await codeOf(store.head(m))).toBe('ResourceNotFound');
+        expect(await codeOf(store.delete(m))).toBe('ResourceNotFound');
+        expect(await codeOf(store.list({ bucket: 'conf-missing' }))).toBe('ResourceNotFound');
+        expect(await codeOf(store.deleteBucket('conf-missing'))).toBe('ResourceNotFound');
+        await store.ping();
+      });
+    });
+
+    describe('objects', () => {
+      test('round-trips text with its size, sha256, ETag, content type and time', async () => {
+        const info = await put('notes/hello.txt', 'hello, world\n', 'text/plain');
+        // sha256 and MD5 of "hello, world\n", computed by coreutils.
+        expect(info).toMatchObject({ bucket: BUCKET, key: 'notes/hello.txt', size: 13, contentType: 'text/plain' });
+        expect(info.sha256).toBe('853ff93762a06ddbf722c4ebe9ddd66d8f63ddaea97f521c3ecc20da7c976020');
+        expect(info.etag).toBe('"22c3683b094136c3398391ae71b20f04"');
+        expect(info.lastModified).toBeGreaterThanOrEqual(started - 1000);
+        expect(await store.head(ref('notes/hello.txt'))).toEqual(info);
+        const got = await getText('notes/hello.txt');
+        expect(got.text).toBe('hello, world\n');
+        expect(got.info).toEqual(info);
+      });
+
+      test('round-trips an empty object', async () => {
+        const info = await put('empty', new Uint8Array(0));
+        expect(info.size).toBe(0);
+        expect(info.sha256).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+        expect((await readAll((await store.get(ref('empty'))).body)).length).toBe(0);
+        expect(await codeOf(store.get(ref('empty'), { range: { start: 0 } }))).toBe('ValidationException');
+      });
+
+      test('round-trips every byte value from a Uint8Array, a Readable and an async iterable', async () => {
+        const bytes = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7 + (i >> 8)) % 256);
+        async function* gen() {
+          for (let i = 0; i < bytes.length; i += 1000) yield bytes.slice(i, i + 1000);
+        }
+        const bodies = { array: bytes, readable: Readable.from([Buffer.from(bytes.subarray(0, 100)), Buffer.from(bytes.subarray(100))]), iterable: gen() };
+        for (const [key, body] of Object.entries(bodies)) {
+          const info = await store.put(ref(`bin/${key}`), body);
+          expect(info.size).toBe(4096);
+          expect(info.sha256).toBe(sha256(bytes));
+          expect(Buffer.compare(await readAll((await store.get(ref(`bin/${key}`))).body), Buffer.from(bytes))).toBe(0);
+        }
+      });
+
+      test('overwrites, deletes idempotently and reports absent objects', async () => {
+        await put('k', 'one');
+        const second = await put('k', 'second');
+        expect((await getText('k')).text).toBe('second');
+        expect((await store.head(ref('k')))?.sha256).toBe(second.sha256);
+        await store.delete(ref('k'));
+        await store.delete(ref('k'));
+        await store.delete(ref('never-was'));
+        expect(await store.head(ref('k'))).toBeUndefined();
+        expect(await codeOf(store.get(ref('k')))).toBe('ResourceNotFound');
+      });
+
+      test('accepts ordinary keys: unicode, spaces, percent signs, inner dots', async () => {
+        const keys = ['a/b/c.txt', 'résumé.txt', '日本語/ファイル', 'with space.txt', '100%.txt', 'a%20b', '.hidden', 'a..b', 'emoji-😀', 'x;y=1', '2024-01-01T00:00:00Z/m.json'];
+        for (const k of keys) expect((await put(k, k)).key).toBe(k);
+        for (const k of keys) expect((await getText(k)).text).toBe(k);
+        expect((await store.list({ bucket: BUCKET })).objects.map((o) => o.key).sort()).toEqual([...keys].sort());
+      });
+
+      test('refuses malformed keys with ValidationException', async () => {
+        const bad = ['', 'a/', 'a//b', 'x'.repeat(256), `${'y'.repeat(250)}/`.repeat(5) + 'y', 'tab\there', 'rtl\u202Eexe.txt', 'zero\u200Bwidth', '\uD800lone', 'name.', 'name '];
+        for (const k of bad) expect(`${JSON.stringify(k)}: ${await codeOf(put(k, 'x'))}`).toBe(`${JSON.stringify(k)}: ValidationException`);
+        expect((await store.list({ bucket: BUCKET })).objects).toEqual([]);
+      });
+
+      test('a key that is also a prefix of another key', async () => {
+        await put('p', 'file');
+        if (options.keyMayBePrefix ?? true) {
+          await put('p/q', 'nested');
+          expect((await store.list({ bucket: BUCKET })).objects.map((o) => o.key)).toEqual(['p', 'p/q']);
+        } else {
+          expect(await codeOf(put('p/q', 'nested'))).toBe('ValidationException');
+          await put('r/s', 'nested');
+          expect(await codeOf(put('r', 'file'))).toBe('ValidationException');
+          expect((await store.list({ bucket: BUCKET })).objects.map((o) => o.key)).toEqual(['p', 'r/s']);
+        }
+        expect((await getText('p')).text).toBe('file');
+        expect(await store.head(ref('r'))).toBeUndefined();
+        await store.delete(ref('r'));
+      });
+
+      test('an aborted write leaves the old object whole', async () => {
+        await put('k', 'old');
+        const ac = new AbortController();
+        async function* body() {
+          yield enc.encode('new-part');
+          ac.abort();
+          yield enc.encode('-rest');
+        }
+        expect(await codeOf(store.put(ref('k'), body(), { signal: ac.signal }))).not.toBe('resolved');
+        expect(await codeOf(store.put(ref('fresh'), body(), { signal: ac.signal }))).not.toBe('resolved');
+        expect((await getText('k')).text).toBe('old');
+        expect(await store.head(ref('fresh'))).toBeUndefined();
+      });
+    });
+
+    describe('ranges', () => {
+      test('returns inclusive byte ranges, clamps the end, refuses bad ranges', async () => {
+        await put('digits', '0123456789');
+        const cases: [{ start: number; end?: number }, string][] = [
+          [{ start: 0, end: 3 }, '0123'], [{ start: 5 }, '56789'], [{ start: 8, end: 100 }, '89'], [{ start: 9, end: 9 }, '9'],
+        ];
+        for (const [range, want] of cases) {
+          const got = await getText('digits', range);
+          expect(got.text).toBe(want);
+          expect(got.info.size).toBe(10);
+        }
+        for (const range of [{ start: 10 }, { start: 3, end: 2 }, { start: -1 }, { start: 1.5 }]) {
+          expect(await codeOf(store.get(ref('digits'), { range }))).toBe('ValidationException');
+        }
+      });
+    });
+
+    describe('large objects', () => {
+      const SIZE = 24 * MiB;
+      async function* generate(hash: ReturnType<typeof createHash>, onProgress?: (sent: number) => void) {
+        for (let sent = 0; sent < SIZE; sent += MiB / 4) {
+          const chunk = randomBytes(MiB / 4);
+          hash.update(chunk);
+          onProgress?.(sent);
+          yield chunk;
+        }
+      }
+
+      test('round-trips a 24 MiB streamed object with its sha256', async () => {
+        const hash = createHash('sha256');
+        const info = await store.put(ref('big.bin'), generate(hash));
+        const want = hash.digest('hex');
+        expect(info).toMatchObject({ size: SIZE, sha256: want });
+        const back = createHash('sha256');
+        let n = 0;
+        for await (const c of (await store.get(ref('big.bin'))).body) {
+          back.update(c as Buffer);
+          n += (c as Buffer).length;
+        }
+        expect(n).toBe(SIZE);
+        expect(back.digest('hex')).toBe(want);
+      }, 120_000);
+
+      test('streams a 24 MiB object in and out without holding it in memory', async () => {
+        const base = liveBytes();
+        let peak = 0;
+        const sample = () => (peak = Math.max(peak, liveBytes() - base));
+        await store.put(ref('big.bin'), generate(createHash('sha256'), (sent) => {
+          if (sent === SIZE / 2 || sent === (SIZE * 3) / 4) sample();
+        }));
+        let read = 0;
+        let marks = 0;
+        for await (const c of (await store.get(ref('big.bin'))).body) {
+          read += (c as Buffer).length;
+          if (read >= (SIZE * (marks + 2)) / 4 && marks < 2) {
+            marks++;
+            sample();
+          }
+        }
+        expect(read).toBe(SIZE);
+        // A store that buffered the object would hold ≥ 12 MiB at these marks.
+        expect(peak).toBeLessThan(6 * MiB);
+      }, 120_000);
+    });
+
+    describe('list', () => {
+      const KEYS = ['a-c', 'a/b', 'a/c/d', 'a0', 'b', 'data/train/part-0.csv', 'data/train/part-1.csv', 'data/val/part-0.csv', 'z\uFFFD', 'z😀', 'é'];
+      // The reference order: UTF-8 bytes, as S3 sorts.
+      const ORDER = [...KEYS].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      beforeEach(async () => {
+        for (const k of [...KEYS].reverse()) await put(k, `body of ${k}`);
+      });
+      const entries = (r: { objects: readonly ObjectInfo[]; commonPrefixes: readonly string[] }) =>
+        [...r.objects.map((o) => o.key), ...r.commonPrefixes].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+
+      test('lists every key in UTF-8 byte order with its info', async () => {
+        const r = await store.list({ bucket: BUCKET });
+        expect(r.objects.map((o) => o.key)).toEqual(ORDER);
+        expect(r.commonPrefixes).toEqual([]);
+        expect(r.nextStartAfter).toBeUndefined();
+        for (const o of r.objects) expect(o).toEqual(await store.head(ref(o.key)));
+      });
+
+      test('filters by prefix and groups by delimiter', async () => {
+        expect((await store.list({ bucket: BUCKET, prefix: 'data/' })).objects.map((o) => o.key)).toEqual(['data/train/part-0.csv', 'data/train/part-1.csv', 'data/val/part-0.csv']);
+        expect((await store.list({ bucket: BUCKET, prefix: 'data/tr' })).objects.length).toBe(2);
+        expect((await store.list({ bucket: BUCKET, prefix: 'nothing' })).objects).toEqual([]);
+        const top = await store.list({ bucket: BUCKET, delimiter: '/' });
+        expect(top.objects.map((o) => o.key)).toEqual(ORDER.filter((k) => !k.includes('/')));
+        expect(top.commonPrefixes).toEqual(['a/', 'data/']);
+        const data = await store.list({ bucket: BUCKET, prefix: 'data/', delimiter: '/' });
+        expect(data.objects).toEqual([]);
+        expect(data.commonPrefixes).toEqual(['data/train/', 'data/val/']);
+        const dash = await store.list({ bucket: BUCKET, delimiter: '-' });
+        expect(dash.commonPrefixes).toEqual(['a-', 'data/train/part-', 'data/val/part-']);
+      });
+
+      test('pages with maxKeys and startAfter, each entry exactly once', async () => {
+        for (const [delimiter, maxKeys] of [[undefined, 2], [undefined, 1], ['/', 1], ['/', 3]] as const) {
+          const all = entries(await store.list({ bucket: BUCKET, ...(delimiter ? { delimiter } : {}) }));
+          const seen: string[] = [];
+          let startAfter: string | undefined;
+          for (let pages = 0; pages < 50; pages++) {
+            const page = await store.list({ bucket: BUCKET, maxKeys, ...(delimiter ? { delimiter } : {}), ...(startAfter ? { startAfter } : {}) });
+            const got = entries(page);
+            expect(got.length).toBeLessThanOrEqual(maxKeys);
+            seen.push(...got);
+            if (page.nextStartAfter === undefined) break;
+            expect(got.length).toBe(maxKeys);
+            startAfter = page.nextStartAfter;
+          }
+          expect(seen).toEqual(all);
+        }
+        expect((await store.list({ bucket: BUCKET, startAfter: 'a/b' })).objects.map((o) => o.key)).toEqual(ORDER.slice(ORDER.indexOf('a/b') + 1));
+        expect((await store.list({ bucket: BUCKET, startAfter: 'z😀' })).objects.map((o) => o.key)).toEqual(['é']);
+        expect((await store.list({ bucket: BUCKET, maxKeys: 5000 })).objects.length).toBe(KEYS.length);
+        expect(await codeOf(store.list({ bucket: BUCKET, maxKeys: 0 }))).toBe('ValidationException');
+      });
+
+      test('an emptied bucket lists nothing and can be deleted', async () => {
+        for (const k of KEYS) await store.delete(ref(k));
+        expect(await store.list({ bucket: BUCKET, delimiter: '/' })).toEqual({ objects: [], commonPrefixes: [] });
+        await store.deleteBucket(BUCKET);
+        await store.createBucket(BUCKET);
+      });
+    });
+
+    describe('atomicity', () => {
+      test('a reader during concurrent overwrites sees the old or the new object, whole', async () => {
+        const versions = [Buffer.alloc(512 * 1024, 0x41), Buffer.alloc(768 * 1024, 0x42)];
+        await store.put(ref('hot'), versions[0] as Buffer);
+        let done = false;
+        const writer = (async () => {
+          for (let i = 1; i <= 12; i++) await store.put(ref('hot'), versions[i % 2] as Buffer);
+          done = true;
+        })();
+        let reads = 0;
+        while (!done || reads < 3) {
+          const { info, body } = await store.get(ref('hot'));
+          const bytes = await readAll(body);
+          expect([512 * 1024, 768 * 1024]).toContain(bytes.length);
+          expect(bytes.every((b) => b === bytes[0])).toBe(true);
+          expect(info.size).toBe(bytes.length);
+          expect(info.sha256).toBe(sha256(bytes));
+          reads++;
+        }
+        await writer;
+      }, 60_000);
+
+      test('concurrent writers to one key: one whole version wins', async () => {
+        const bodies = Array.from({ length: 6 }, (_, i) => Buffer.alloc(200_000 + i * 1000, 0x30 + i));
+        await Promise.all(bodies.map((b) => store.put(ref('race'), b)));
+        const { info, body } = await store.get(ref('race'));
+        const bytes = await readAll(body);
+        expect(bodies.some((b) => b.equals(bytes))).toBe(true);
+        expect(info).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
+        expect(await store.head(ref('race'))).toEqual(info);
+        expect((await store.list({ bucket: BUCKET })).objects.map((o) => o.key)).toEqual(['race']);
+      });
+    });
+
+    describe('containment', () => {
+      test(`refuses ${TRAVERSAL_CASES.length} traversal encodings on every operation, touching nothing`, async () => {
+        await put('inside.txt', 'inside');
+        const sandbox = target.sandbox;
+        if (sandbox) await writeFile(join(sandbox, 'loam-canary'), 'CANARY-BYTES');
+        const before = sandbox ? await snapshot(sandbox) : undefined;
+        const tmpCanary = existsSync('/tmp/loam-traversal-canary');
+        for (const c of TRAVERSAL_CASES) {
+          const ops = {
+            put: () => store.put(ref(c.key), enc.encode('PWNED')),
+            putStream: () => store.put(ref(c.key), Readable.from([Buffer.from('PWNED')])),
+            get: () => store.get(ref(c.key)),
+            head: () => store.head(ref(c.key)),
+            delete: () => store.delete(ref(c.key)),
+            listPrefix: () => store.list({ bucket: BUCKET, prefix: c.key }),
+            listStartAfter: () => store.list({ bucket: BUCKET, startAfter: c.key }),
+          };
+          for (const [op, call] of Object.entries(ops)) {
+            expect(`${c.name} / ${op}: ${await codeOf(call())}`).toBe(`${c.name} / ${op}: ValidationException`);
+          }
+        }
+        if (sandbox && before) expect(await snapshot(sandbox)).toEqual(before);
+        expect(existsSync('/tmp/loam-traversal-canary')).toBe(tmpCanary);
+        expect((await store.list({ bucket: BUCKET })).objects.map((o) => o.key)).toEqual(['inside.txt']);
+      });
+    });
+  });
+}
