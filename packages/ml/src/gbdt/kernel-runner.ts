@@ -1,0 +1,120 @@
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import {
+  kernelBin, kernelBuild, kernelGain, kernelPartition, kernelRun, kernelSketch, kernelSplit, kernelSubtract,
+  kernelViews, kernelWeight, type KernelCtx,
+} from './kernel.js';
+
+/** `ctl` slots: job sequence number (main → worker), done sequence (worker → main), error flag. */
+const SEQ = 0;
+const DONE = 1;
+const ERR = 2;
+
+/**
+ * The worker's source: the kernel functions' own text plus a loop that sleeps on `Atomics.wait`
+ * until the main thread posts a job. Built from `Function.prototype.toString`, so it is the code
+ * the main thread runs whether this module was loaded from TypeScript (Vitest) or compiled JS.
+ * `__name` is defined because some transpilers (esbuild's keepNames) insert calls to it.
+ */
+function workerSource(): string {
+  const fns = [kernelViews, kernelRun, kernelBuild, kernelSubtract, kernelWeight, kernelGain, kernelSplit, kernelPartition, kernelSketch, kernelBin];
+  return `'use strict';
+var __name = (f) => f;
+${fns.map((f) => f.toString()).join('\n')}
+const { workerData, receiveMessageOnPort, parentPort } = require('node:worker_threads');
+const ctl = new Int32Array(workerData.ctl);
+const port = workerData.port;
+let ctx = {};
+let seen = 0;
+parentPort.postMessage('ready');
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  seen = Atomics.load(ctl, ${SEQ});
+  if (seen < 0) break;
+  let m;
+  while ((m = receiveMessageOnPort(port)) !== undefined) ctx = kernelViews(ctx, m.message);
+  try {
+    kernelRun(ctx, 1, 2);
+  } catch (e) {
+    Atomics.store(ctl, ${ERR}, 1);
+    parentPort.postMessage(String(e && e.stack || e));
+  }
+  Atomics.store(ctl, ${DONE}, seen);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+}
+
+/**
+ * Runs kernel jobs on the main thread alone or on the main thread plus one worker thread (the
+ * platform's 2-thread budget). Jobs are synchronous: the main thread does its half, then waits on
+ * the worker's done flag, so training needs no promise per tree level.
+ */
+export class KernelRunner {
+  readonly ctx: KernelCtx;
+  private readonly ctl: Int32Array;
+  private seq = 0;
+
+  private constructor(
+    readonly threads: number,
+    private readonly worker: Worker | undefined,
+    private readonly port: MessagePort | undefined,
+    ctl: SharedArrayBuffer | undefined,
+  ) {
+    this.ctx = {} as KernelCtx;
+    this.ctl = ctl ? new Int32Array(ctl) : new Int32Array(4);
+  }
+
+  /** Starts the worker (when `threads` is 2) and waits until it is ready. */
+  static async create(threads: number): Promise<KernelRunner> {
+    if (threads < 2) return new KernelRunner(1, undefined, undefined, undefined);
+    const ctl = new SharedArrayBuffer(16);
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(workerSource(), { eval: true, workerData: { ctl, port: port2 }, transferList: [port2] });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    worker.on('message', (m: unknown) => {
+      if (typeof m === 'string') process.emitWarning(`gbdt worker error: ${m}`);
+    });
+    return new KernelRunner(2, worker, port1, ctl);
+  }
+
+  /** A buffer both threads can see (shared only when a worker exists). */
+  alloc(bytes: number): ArrayBuffer | SharedArrayBuffer {
+    return this.worker ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
+
+  /** Installs buffers and scalar settings on both threads (buffers must come from {@link alloc}). */
+  set(msg: Record<string, ArrayBufferLike | number>): void {
+    kernelViews(this.ctx as unknown as Record<string, unknown>, msg);
+    this.port?.postMessage(msg);
+  }
+
+  /** Runs the job described in `ctx.job` on every thread and returns when all are done. */
+  run(): void {
+    if (!this.worker) {
+      kernelRun(this.ctx, 0, 1);
+      return;
+    }
+    const seq = ++this.seq;
+    Atomics.store(this.ctl, SEQ, seq);
+    Atomics.notify(this.ctl, SEQ);
+    kernelRun(this.ctx, 0, 2);
+    for (;;) {
+      const done = Atomics.load(this.ctl, DONE);
+      if (done === seq) break;
+      Atomics.wait(this.ctl, DONE, done, 60_000);
+    }
+    if (Atomics.load(this.ctl, ERR) !== 0) throw new Error('GBDT worker thread failed (see the process warning for its stack).');
+  }
+
+  /** Stops the worker. */
+  async close(): Promise<void> {
+    if (!this.worker) return;
+    Atomics.store(this.ctl, SEQ, -1);
+    Atomics.notify(this.ctl, SEQ);
+    this.port?.close();
+    await this.worker.terminate();
+  }
+}

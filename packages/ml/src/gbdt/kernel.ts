@@ -1,0 +1,440 @@
+/**
+ * The hot loops of histogram GBDT training, written as self-contained functions (no imports, no
+ * closures, no inner named functions) because the worker thread runs them from their source text
+ * (`Function.prototype.toString`), so the same code runs on the main thread and in the worker, from
+ * TypeScript sources under Vitest and from compiled JavaScript in production.
+ *
+ * Every operation is split by feature range `[f0, f1)` between threads: a feature's histogram,
+ * binning, cuts and best split are always computed by one thread in row order, so results are
+ * bit-identical whatever the thread count. Row partitioning is split by node instead.
+ */
+
+/** The views both threads hold over the shared buffers, plus scalar settings. */
+export interface KernelCtx {
+  n: number;
+  cols: number;
+  /** Histogram slots per feature: max bins + 1 (the last used slot of a feature collects missing values). */
+  S: number;
+  lambda: number;
+  alpha: number;
+  maxDeltaStep: number;
+  minChildWeight: number;
+  /** Row-major bin codes, `n × cols`; code `nbins[f]` means missing. */
+  bins: Uint8Array | Uint16Array;
+  /** Raw column-major features (only during binning). */
+  x: Float32Array;
+  /** Rows used for quantile sketching (sorted), or empty for all rows. */
+  sample: Uint32Array;
+  gh: Float32Array;
+  rows: Uint32Array;
+  tmp: Uint32Array;
+  hist: Float64Array;
+  nbins: Int32Array;
+  cuts: Float32Array;
+  minVals: Float32Array;
+  job: Int32Array;
+  jobF: Float64Array;
+  mask: Uint8Array;
+  out: Float64Array;
+}
+
+export const OP_BUILD = 1;
+export const OP_SUBTRACT = 2;
+export const OP_SPLIT = 3;
+export const OP_PARTITION = 4;
+export const OP_SKETCH = 5;
+export const OP_BIN = 6;
+/** Job header: `[op, itemCount, ghOffset, maxBin]`, items from index 4. */
+export const JOB_HEADER = 4;
+/** Per item and thread, OP_SPLIT writes `[lossChg, feature, splitBin, defaultLeft, GL, HL, GR, HR]`. */
+export const SPLIT_OUT = 8;
+
+/** Wraps transferred buffers as the typed arrays the kernel expects (also run inside the worker). */
+export function kernelViews(ctx: Record<string, unknown>, msg: Record<string, unknown>): KernelCtx {
+  for (const key of Object.keys(msg)) {
+    const v = msg[key];
+    if (typeof v === 'number') ctx[key] = v;
+  }
+  for (const key of Object.keys(msg)) {
+    const b = msg[key];
+    if (typeof b === 'number' || b === null || b === undefined) continue;
+    const buf = b as ArrayBufferLike;
+    if (key === 'bins') ctx[key] = ctx['binBytes'] === 2 ? new Uint16Array(buf) : new Uint8Array(buf);
+    else if (key === 'x' || key === 'gh' || key === 'cuts' || key === 'minVals') ctx[key] = new Float32Array(buf);
+    else if (key === 'sample' || key === 'rows' || key === 'tmp') ctx[key] = new Uint32Array(buf);
+    else if (key === 'hist' || key === 'jobF' || key === 'out') ctx[key] = new Float64Array(buf);
+    else if (key === 'nbins' || key === 'job') ctx[key] = new Int32Array(buf);
+    else if (key === 'mask') ctx[key] = new Uint8Array(buf);
+  }
+  return ctx as unknown as KernelCtx;
+}
+
+/** Runs the job in `ctx.job` for thread `tid` of `T`. */
+export function kernelRun(c: KernelCtx, tid: number, T: number): void {
+  const op = c.job[0] as number;
+  const f0 = Math.floor((c.cols * tid) / T);
+  const f1 = Math.floor((c.cols * (tid + 1)) / T);
+  if (op === 1) kernelBuild(c, f0, f1);
+  else if (op === 2) kernelSubtract(c, f0, f1);
+  else if (op === 3) kernelSplit(c, f0, f1, tid, T);
+  else if (op === 4) kernelPartition(c, tid);
+  else if (op === 5) kernelSketch(c, f0, f1);
+  else if (op === 6) kernelBin(c, f0, f1);
+}
+
+/** Histograms of items `(slot, begin, end)` over `rows[begin, end)`; `begin = -1` means all rows in order. */
+export function kernelBuild(c: KernelCtx, f0: number, f1: number): void {
+  const job = c.job;
+  const count = job[1] as number;
+  const go = job[2] as number;
+  const cols = c.cols;
+  const S2 = 2 * c.S;
+  const hist = c.hist;
+  const bins = c.bins;
+  const gh = c.gh;
+  const rows = c.rows;
+  for (let it = 0; it < count; it++) {
+    const slot = job[4 + 3 * it] as number;
+    const begin = job[5 + 3 * it] as number;
+    const end = job[6 + 3 * it] as number;
+    const base = slot * cols * S2;
+    hist.fill(0, base + f0 * S2, base + f1 * S2);
+    const kf = base + f0 * S2;
+    if (begin < 0) {
+      for (let r = 0; r < c.n; r++) {
+        const g = gh[go + 2 * r] as number;
+        const h = gh[go + 2 * r + 1] as number;
+        let p = r * cols + f0;
+        for (let k = kf; p < r * cols + f1; p++, k += S2) {
+          const idx = k + 2 * (bins[p] as number);
+          hist[idx] = (hist[idx] as number) + g;
+          hist[idx + 1] = (hist[idx + 1] as number) + h;
+        }
+      }
+    } else {
+      for (let i = begin; i < end; i++) {
+        const r = rows[i] as number;
+        const g = gh[go + 2 * r] as number;
+        const h = gh[go + 2 * r + 1] as number;
+        const pEnd = r * cols + f1;
+        let p = r * cols + f0;
+        for (let k = kf; p < pEnd; p++, k += S2) {
+          const idx = k + 2 * (bins[p] as number);
+          hist[idx] = (hist[idx] as number) + g;
+          hist[idx + 1] = (hist[idx + 1] as number) + h;
+        }
+      }
+    }
+  }
+}
+
+/** Sibling histograms by subtraction: items `(dst, parent, child)`. */
+export function kernelSubtract(c: KernelCtx, f0: number, f1: number): void {
+  const job = c.job;
+  const count = job[1] as number;
+  const W = c.cols * 2 * c.S;
+  const S2 = 2 * c.S;
+  const hist = c.hist;
+  for (let it = 0; it < count; it++) {
+    const dst = (job[4 + 3 * it] as number) * W;
+    const par = (job[5 + 3 * it] as number) * W;
+    const ch = (job[6 + 3 * it] as number) * W;
+    for (let j = f0 * S2; j < f1 * S2; j++) hist[dst + j] = (hist[par + j] as number) - (hist[ch + j] as number);
+  }
+}
+
+/** XGBoost's `CalcWeight`: the optimal leaf weight, clipped by `max_delta_step`. */
+export function kernelWeight(G: number, H: number, lambda: number, alpha: number, mds: number, mcw: number): number {
+  if (H < mcw || H <= 0) return 0;
+  const tg = G > alpha ? G - alpha : G < -alpha ? G + alpha : 0;
+  let w = -tg / (H + lambda);
+  if (mds !== 0 && Math.abs(w) > mds) w = w > 0 ? mds : -mds;
+  return w;
+}
+
+/** XGBoost's split-evaluator `CalcGainGivenWeight` (the gain one side contributes). */
+export function kernelGain(G: number, H: number, lambda: number, alpha: number, mds: number, mcw: number): number {
+  if (H <= 0) return 0;
+  if (mds === 0) {
+    const tg = G > alpha ? G - alpha : G < -alpha ? G + alpha : 0;
+    return (tg * tg) / (H + lambda);
+  }
+  const w = kernelWeight(G, H, lambda, alpha, mds, mcw);
+  return -(2 * G * w + (H + lambda) * w * w);
+}
+
+/**
+ * Best split per item `(slot, maskRow, _)` with node sums `(G, H)` in `jobF[2i], jobF[2i+1]`, over
+ * features `[f0, f1)`: forward enumeration (missing right), then backward (missing left) when the
+ * node has missing values, exactly as XGBoost 1.7's `HistEvaluator::EnumerateSplit`.
+ */
+export function kernelSplit(c: KernelCtx, f0: number, f1: number, tid: number, T: number): void {
+  const job = c.job;
+  const count = job[1] as number;
+  const S = c.S;
+  const S2 = 2 * S;
+  const W = c.cols * S2;
+  const hist = c.hist;
+  const lambda = c.lambda;
+  const alpha = c.alpha;
+  const mds = c.maxDeltaStep;
+  const mcw = c.minChildWeight;
+  const out = c.out;
+  for (let it = 0; it < count; it++) {
+    const base = (job[4 + 3 * it] as number) * W;
+    const maskRow = (job[5 + 3 * it] as number) * c.cols;
+    const PG = c.jobF[2 * it] as number;
+    const PH = c.jobF[2 * it + 1] as number;
+    const rootGain = kernelGain(PG, PH, lambda, alpha, mds, mcw);
+    let bestLoss = 0;
+    let bestF = -1;
+    let bestBin = 0;
+    let bestDL = 0;
+    let bGL = 0;
+    let bHL = 0;
+    let bGR = 0;
+    let bHR = 0;
+    for (let f = f0; f < f1; f++) {
+      if (c.mask[maskRow + f] === 0) continue;
+      const nb = c.nbins[f] as number;
+      const k0 = base + f * S2;
+      let GL = 0;
+      let HL = 0;
+      for (let b = 0; b < nb; b++) {
+        GL += hist[k0 + 2 * b] as number;
+        HL += hist[k0 + 2 * b + 1] as number;
+        const GR = PG - GL;
+        const HR = PH - HL;
+        if (HL >= mcw && HR >= mcw) {
+          const loss = Math.fround(kernelGain(GL, HL, lambda, alpha, mds, mcw) + kernelGain(GR, HR, lambda, alpha, mds, mcw) - rootGain);
+          if (loss > bestLoss && loss !== Infinity) {
+            bestLoss = loss; bestF = f; bestBin = b; bestDL = 0; bGL = GL; bHL = HL; bGR = GR; bHR = HR;
+          }
+        }
+      }
+      if (GL === PG && HL === PH) continue;
+      let GR = 0;
+      let HR = 0;
+      for (let b = nb - 1; b >= 0; b--) {
+        GR += hist[k0 + 2 * b] as number;
+        HR += hist[k0 + 2 * b + 1] as number;
+        const GLm = PG - GR;
+        const HLm = PH - HR;
+        if (HLm >= mcw && HR >= mcw) {
+          const loss = Math.fround(kernelGain(GR, HR, lambda, alpha, mds, mcw) + kernelGain(GLm, HLm, lambda, alpha, mds, mcw) - rootGain);
+          if (loss > bestLoss && loss !== Infinity) {
+            bestLoss = loss; bestF = f; bestBin = b - 1; bestDL = 1; bGL = GLm; bHL = HLm; bGR = GR; bHR = HR;
+          }
+        }
+      }
+    }
+    const o = (it * T + tid) * 8;
+    out[o] = bestLoss; out[o + 1] = bestF; out[o + 2] = bestBin; out[o + 3] = bestDL;
+    out[o + 4] = bGL; out[o + 5] = bHL; out[o + 6] = bGR; out[o + 7] = bHR;
+  }
+}
+
+/**
+ * Stable partition of items `(begin, end, feature | splitBin << 16 ... )`: item `i` is
+ * `job[4 + 5i …]` = `(begin, end, feature, splitBin, defaultLeft)` and belongs to thread
+ * `jobF[i]`; the left count is written to `out[i]`.
+ */
+export function kernelPartition(c: KernelCtx, tid: number): void {
+  const job = c.job;
+  const count = job[1] as number;
+  const rows = c.rows;
+  const tmp = c.tmp;
+  const bins = c.bins;
+  const cols = c.cols;
+  for (let it = 0; it < count; it++) {
+    if (c.jobF[it] !== tid) continue;
+    const begin = job[4 + 5 * it] as number;
+    const end = job[5 + 5 * it] as number;
+    const f = job[6 + 5 * it] as number;
+    const sb = job[7 + 5 * it] as number;
+    const dl = job[8 + 5 * it] as number;
+    const missing = c.nbins[f] as number;
+    let l = begin;
+    let rr = begin;
+    for (let i = begin; i < end; i++) {
+      const r = rows[i] as number;
+      const code = bins[r * cols + f] as number;
+      if (code === missing ? dl === 1 : code <= sb) rows[l++] = r;
+      else tmp[rr++] = r;
+    }
+    rows.set(tmp.subarray(begin, rr), l);
+    c.out[it] = l - begin;
+  }
+}
+
+/**
+ * Quantile cuts for features `[f0, f1)` (XGBoost's `HistogramCuts`: bin `b` holds
+ * `cuts[b-1] <= x < cuts[b]`, the last cut is a sentinel above the maximum). With at most `max_bin`
+ * distinct values every distinct value starts a bin; otherwise cuts sit at the `i / max_bin`
+ * quantiles of the sketch sample. Values are ordered with an LSD radix sort of their float bits.
+ */
+export function kernelSketch(c: KernelCtx, f0: number, f1: number): void {
+  const maxBin = c.job[3] as number;
+  const n = c.n;
+  const useSample = c.sample.length > 0;
+  const m = useSample ? c.sample.length : n;
+  const keys = new Uint32Array(m);
+  const tmpk = new Uint32Array(m);
+  const fk = new Float32Array(keys.buffer);
+  const cnt = new Uint32Array(2048 * 3);
+  const sorted = new Float32Array(m);
+  const dv = new Float64Array(m);
+  const dw = new Float64Array(m);
+  const rmin = new Float64Array(m);
+  for (let f = f0; f < f1; f++) {
+    const col = f * n;
+    let k = 0;
+    for (let i = 0; i < m; i++) {
+      const v = c.x[col + (useSample ? (c.sample[i] as number) : i)] as number;
+      if (v === v) fk[k++] = v === 0 ? 0 : v;
+    }
+    for (let i = 0; i < k; i++) {
+      const b = keys[i] as number;
+      keys[i] = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    }
+    cnt.fill(0);
+    for (let i = 0; i < k; i++) {
+      const b = keys[i] as number;
+      cnt[b & 2047] = (cnt[b & 2047] as number) + 1;
+      cnt[2048 + ((b >>> 11) & 2047)] = (cnt[2048 + ((b >>> 11) & 2047)] as number) + 1;
+      cnt[4096 + (b >>> 22)] = (cnt[4096 + (b >>> 22)] as number) + 1;
+    }
+    for (let p = 0; p < 3; p++) {
+      let s = 0;
+      for (let b = 0; b < 2048; b++) {
+        const v = cnt[p * 2048 + b] as number;
+        cnt[p * 2048 + b] = s;
+        s += v;
+      }
+    }
+    let from = keys;
+    let to = tmpk;
+    for (let p = 0; p < 3; p++) {
+      const sh = p * 11;
+      const off = p * 2048;
+      for (let i = 0; i < k; i++) {
+        const b = from[i] as number;
+        const slot = off + ((b >>> sh) & 2047);
+        to[cnt[slot] as number] = b;
+        cnt[slot] = (cnt[slot] as number) + 1;
+      }
+      const t = from;
+      from = to;
+      to = t;
+    }
+    const bits = new Uint32Array(sorted.buffer);
+    for (let i = 0; i < k; i++) {
+      const b = from[i] as number;
+      bits[i] = b & 0x80000000 ? (b & 0x7fffffff) >>> 0 : ~b >>> 0;
+    }
+    const cb = f * c.S;
+    if (k === 0) {
+      c.nbins[f] = 0;
+      c.minVals[f] = 0;
+      continue;
+    }
+    // Distinct values and their counts: the exact weighted-quantile summary XGBoost's sketch holds.
+    let distinct = 0;
+    for (let i = 0; i < k; i++) {
+      if (i === 0 || sorted[i] !== sorted[i - 1]) {
+        dv[distinct] = sorted[i] as number;
+        dw[distinct++] = 1;
+      } else dw[distinct - 1] = (dw[distinct - 1] as number) + 1;
+    }
+    let nc = 0;
+    if (distinct <= maxBin) {
+      for (let i = 1; i < distinct; i++) c.cuts[cb + nc++] = dv[i] as number;
+    } else {
+      // WQSummary::SetPrune(summary, max_bin + 1), then AddCutPoint (entries 1 … max_bin − 1).
+      let acc = 0;
+      for (let i = 0; i < distinct; i++) {
+        rmin[i] = acc;
+        acc += dw[i] as number;
+      }
+      const last = distinct - 1;
+      const begin = (rmin[0] as number) + (dw[0] as number);
+      const range = Math.fround((rmin[last] as number) - begin);
+      const nq = maxBin;
+      let i = 1;
+      let lastidx = 0;
+      let taken = 1;
+      for (let q = 1; q < nq && taken < maxBin; q++) {
+        const dx2 = Math.fround(2 * Math.fround(Math.fround(Math.fround(q * range) / nq) + begin));
+        while (i < last && dx2 >= 2 * (rmin[i + 1] as number) + (dw[i + 1] as number)) i++;
+        if (i === last) break;
+        const pick = dx2 < (rmin[i] as number) + (dw[i] as number) + (rmin[i + 1] as number) ? i : i + 1;
+        if (pick !== lastidx) {
+          lastidx = pick;
+          taken++;
+          const v = dv[pick] as number;
+          if (nc === 0 || v > (c.cuts[cb + nc - 1] as number)) c.cuts[cb + nc++] = v;
+        }
+      }
+      if (lastidx !== last && taken < maxBin && (nc === 0 || (dv[last] as number) > (c.cuts[cb + nc - 1] as number))) c.cuts[cb + nc++] = dv[last] as number;
+    }
+    const mx = sorted[k - 1] as number;
+    c.cuts[cb + nc++] = Math.fround(mx + (Math.abs(mx) + 1e-5));
+    c.nbins[f] = nc;
+    const mn = sorted[0] as number;
+    c.minVals[f] = Math.fround(mn - (Math.abs(mn) + 1e-5));
+  }
+}
+
+/**
+ * Bin codes for features `[f0, f1)` into the row-major `bins`: code = number of cuts `<= x`
+ * (XGBoost's `upper_bound` search), found through a 65,536-entry table on the top 16 bits of the
+ * order-preserving key of `x`, with a binary search only inside the few table cells a cut splits.
+ */
+export function kernelBin(c: KernelCtx, f0: number, f1: number): void {
+  const n = c.n;
+  const cols = c.cols;
+  const bits = new Uint32Array(c.x.buffer, c.x.byteOffset, c.x.length);
+  const cutBits = new Uint32Array(c.cuts.buffer, c.cuts.byteOffset, c.cuts.length);
+  const lo = new Uint16Array(65536);
+  const hi = new Uint16Array(65536);
+  const ck = new Uint32Array(c.S);
+  for (let f = f0; f < f1; f++) {
+    const nb = c.nbins[f] as number;
+    const cb = f * c.S;
+    for (let j = 0; j < nb; j++) {
+      const b = cutBits[cb + j] as number;
+      ck[j] = b === 0x80000000 ? 0x80000000 : b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    }
+    // lo[cell] = #cuts <= first key of the cell; hi[cell] = #cuts <= last key of the cell.
+    let a = 0;
+    let z = 0;
+    for (let cell = 0; cell < 65536; cell++) {
+      const first = cell * 65536;
+      const last = first + 65535;
+      while (a < nb && (ck[a] as number) <= first) a++;
+      if (z < a) z = a;
+      while (z < nb && (ck[z] as number) <= last) z++;
+      lo[cell] = a;
+      hi[cell] = z;
+    }
+    const col = f * n;
+    for (let i = 0; i < n; i++) {
+      const b = bits[col + i] as number;
+      let code: number;
+      if ((b & 0x7fffffff) > 0x7f800000) code = nb;
+      else {
+        const key = b === 0x80000000 ? 0x80000000 : b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+        const cell = key >>> 16;
+        let l = lo[cell] as number;
+        let h = hi[cell] as number;
+        while (l < h) {
+          const mid = (l + h) >> 1;
+          if ((ck[mid] as number) <= key) l = mid + 1;
+          else h = mid;
+        }
+        code = l;
+      }
+      c.bins[i * cols + f] = code;
+    }
+  }
+}

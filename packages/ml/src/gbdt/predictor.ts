@@ -1,0 +1,82 @@
+import type { DenseMatrix } from '../data/matrix.js';
+import type { GbdtModelData } from './model.js';
+
+/**
+ * All trees of a model packed into one set of typed arrays (absolute child indices), so prediction
+ * walks flat memory with no per-tree objects. Leaves have `feature = -1`.
+ */
+export class PackedForest {
+  readonly feature: Int32Array;
+  readonly threshold: Float32Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly defaultLeft: Uint8Array;
+  readonly value: Float64Array;
+  readonly roots: Int32Array;
+  readonly groups: Int32Array;
+
+  constructor(readonly model: GbdtModelData) {
+    const total = model.trees.reduce((s, t) => s + t.left.length, 0);
+    this.feature = new Int32Array(total);
+    this.threshold = new Float32Array(total);
+    this.left = new Int32Array(total);
+    this.right = new Int32Array(total);
+    this.defaultLeft = new Uint8Array(total);
+    this.value = new Float64Array(total);
+    this.roots = new Int32Array(model.trees.length);
+    this.groups = Int32Array.from(model.treeGroup);
+    let off = 0;
+    model.trees.forEach((t, i) => {
+      this.roots[i] = off;
+      for (let k = 0; k < t.left.length; k++) {
+        const leaf = (t.left[k] as number) < 0;
+        this.feature[off + k] = leaf ? -1 : (t.feature[k] as number);
+        this.threshold[off + k] = t.threshold[k] as number;
+        this.left[off + k] = leaf ? -1 : off + (t.left[k] as number);
+        this.right[off + k] = leaf ? -1 : off + (t.right[k] as number);
+        this.defaultLeft[off + k] = t.defaultLeft[k] as number;
+        this.value[off + k] = t.value[k] as number;
+      }
+      off += t.left.length;
+    });
+  }
+
+  /** Adds the forest's output for row-major `rows × cols` block `x` to `margin` (`rows × groups`), using trees `[t0, t1)`. */
+  addBlock(x: Float32Array, rows: number, cols: number, margin: Float64Array, marginOffset: number, t0 = 0, t1 = this.roots.length): void {
+    const { feature, threshold, left, right, defaultLeft, value } = this;
+    const G = this.model.numGroups;
+    for (let t = t0; t < t1; t++) {
+      const root = this.roots[t] as number;
+      const g = this.groups[t] as number;
+      for (let i = 0; i < rows; i++) {
+        const base = i * cols;
+        let k = root;
+        let f = feature[k] as number;
+        while (f >= 0) {
+          const v = x[base + f] as number;
+          k = v !== v ? (defaultLeft[k] === 1 ? (left[k] as number) : (right[k] as number)) : v < (threshold[k] as number) ? (left[k] as number) : (right[k] as number);
+          f = feature[k] as number;
+        }
+        const o = marginOffset + i * G + g;
+        margin[o] = (margin[o] as number) + (value[k] as number);
+      }
+    }
+  }
+
+  /** Margins (`rows × groups`, row-major) of a column-major matrix, in blocks of 256 rows. */
+  margins(m: DenseMatrix, t0 = 0, t1 = this.roots.length): Float64Array {
+    const G = this.model.numGroups;
+    const out = new Float64Array(m.rows * G).fill(this.model.baseMargin);
+    const B = 256;
+    const block = new Float32Array(B * m.cols);
+    for (let r0 = 0; r0 < m.rows; r0 += B) {
+      const rows = Math.min(B, m.rows - r0);
+      for (let j = 0; j < m.cols; j++) {
+        const src = j * m.rows + r0;
+        for (let i = 0; i < rows; i++) block[i * m.cols + j] = m.data[src + i] as number;
+      }
+      this.addBlock(block, rows, m.cols, out, r0 * G, t0, t1);
+    }
+    return out;
+  }
+}
