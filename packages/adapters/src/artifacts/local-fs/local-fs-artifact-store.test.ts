@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeArtifactStoreConformance } from '@loam/testkit/conformance/artifact-store.conformance';
+import { LocalFsArtifactStore } from './local-fs-artifact-store.js';
+
+const sandboxes: string[] = [];
+function sandbox(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'loam-afs-'));
+  sandboxes.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  for (const dir of sandboxes.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+describeArtifactStoreConformance('local-fs', {
+  open: async () => {
+    const dir = sandbox();
+    return { store: await LocalFsArtifactStore.open({ root: join(dir, 'root') }), sandbox: dir };
+  },
+  keyMayBePrefix: false,
+});
+
+const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: string }) => e.code ?? String(e));
+const text = async (body: Readable) => {
+  let s = '';
+  for await (const c of body) s += String(c);
+  return s;
+};
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+describe('local-fs artifact store on disk', () => {
+  let dir: string;
+  let root: string;
+  let store: LocalFsArtifactStore;
+  beforeEach(async () => {
+    dir = sandbox();
+    root = join(dir, 'root');
+    store = await LocalFsArtifactStore.open({ root });
+    await store.createBucket('bkt');
+  });
+
+  it('keeps objects as plain files under the bucket, directories 0700 and files 0600', async () => {
+    await store.put({ bucket: 'bkt', key: 'models/v1/model.tar.gz' }, new TextEncoder().encode('weights'));
+    expect(await readFile(join(root, 'bkt/models/v1/model.tar.gz'), 'utf8')).toBe('weights');
+    const modes: string[] = [];
+    const walk = async (d: string): Promise<void> => {
+      for (const name of await readdir(d)) {
+        const st = await lstat(join(d, name));
+        modes.push(`${name}:${(st.mode & 0o777).toString(8)}`);
+        if (st.isDirectory()) await walk(join(d, name));
+      }
+    };
+    await walk(root);
+    expect(modes.filter((m) => !/:(700|600)$/.test(m))).toEqual([]);
+    expect((await lstat(root)).mode & 0o777).toBe(0o700);
+    // Data file, its sidecar, the bucket record; no temp files left behind.
+    expect(modes.filter((m) => m.startsWith('.loam-tmp-'))).toEqual([]);
+    expect(modes.filter((m) => m.startsWith('model.tar.gz:'))).toHaveLength(2);
+  });
+
+  it('prunes directories emptied by a delete, but never deletes a prefix', async () => {
+    await store.put({ bucket: 'bkt', key: 'a/b/c' }, new Uint8Array([1]));
+    await store.delete({ bucket: 'bkt', key: 'a/b' });
+    expect(await store.head({ bucket: 'bkt', key: 'a/b/c' })).toBeDefined();
+    await store.delete({ bucket: 'bkt', key: 'a/b/c' });
+    expect(await readdir(join(root, 'bkt'))).toEqual([]);
+    await store.deleteBucket('bkt');
+    expect(await readdir(root)).toEqual(['.loam-meta']);
+  });
+
+  it('ignores and then sweeps temp files left by a crashed writer', async () => {
+    await store.put({ bucket: 'bkt', key: 'd/k' }, new TextEncoder().encode('k'));
+    // pid 2^30 is above Linux's pid_max, so no live process owns these.
+    const orphan = join(root, 'bkt/d/.loam-tmp-1073741824-deadbeef');
+    const metaOrphan = join(root, '.loam-meta/bkt/d/.loam-tmp-1073741824-feedface');
+    await writeFile(orphan, 'half-written');
+    await writeFile(metaOrphan, '{');
+    const ours = join(root, 'bkt/.loam-tmp-' + process.pid + '-cafe');
+    await writeFile(ours, 'in flight');
+    expect((await store.list({ bucket: 'bkt' })).objects.map((o) => o.key)).toEqual(['d/k']);
+    await LocalFsArtifactStore.open({ root });
+    expect(await readdir(join(root, 'bkt/d'))).toEqual(['k']);
+    expect(await readdir(join(root, '.loam-meta/bkt/d'))).toEqual(['k']);
+    // A temp of this live process is only swept once stale.
+    expect(await readdir(join(root, 'bkt'))).toContain('.loam-tmp-' + process.pid + '-cafe');
+    await utimes(ours, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    await LocalFsArtifactStore.open({ root });
+    expect(await readdir(join(root, 'bkt'))).toEqual(['d']);
+  });
+
+  it('recomputes a missing or stale sidecar from the bytes (crash between the two renames)', async () => {
+    await store.put({ bucket: 'bkt', key: 'k' }, new TextEncoder().encode('old'), { contentType: 'text/plain' });
+    // A crash after the data rename but before the sidecar rename: new bytes, old sidecar.
+    await writeFile(join(root, 'bkt/.loam-tmp-x'), 'new bytes');
+    await rm(join(root, 'bkt/k'));
+    await writeFile(join(root, 'bkt/k'), 'new bytes', { mode: 0o600 });
+    const info = await store.head({ bucket: 'bkt', key: 'k' });
+    expect(info).toMatchObject({ size: 9, sha256: sha256('new bytes') });
+    expect(info?.etag).toBe(`"${createHash('md5').update('new bytes').digest('hex')}"`);
+    // A file dropped in by hand, with no sidecar at all, is an object too.
+    await writeFile(join(root, 'bkt/dropped.csv'), 'a,b\n1,2\n');
+    expect((await store.head({ bucket: 'bkt', key: 'dropped.csv' }))?.sha256).toBe(sha256('a,b\n1,2\n'));
+    expect(JSON.parse(await readFile(join(root, '.loam-meta/bkt/dropped.csv'), 'utf8'))).toMatchObject({ sha256: sha256('a,b\n1,2\n') });
+  });
+
+  describe('symlinks inside the root are never followed', () => {
+    let outside: string;
+    beforeEach(async () => {
+      outside = join(dir, 'outside');
+      await mkdir(outside);
+      await writeFile(join(outside, 'secret'), 'SECRET');
+      await symlink(join(outside, 'secret'), join(root, 'bkt/file-link'));
+      await symlink(outside, join(root, 'bkt/dir-link'));
+      await symlink(outside, join(root, 'linked-bucket'));
+    });
+    const untouched = async () => {
+      expect(await readdir(outside)).toEqual(['secret']);
+      expect(await readFile(join(outside, 'secret'), 'utf8')).toBe('SECRET');
+    };
+
+    it('for reads', async () => {
+      expect(await code(store.get({ bucket: 'bkt', key: 'file-link' }))).toBe('ValidationException');
+      expect(await code(store.head({ bucket: 'bkt', key: 'file-link' }))).toBe('ValidationException');
+      expect(await code(store.get({ bucket: 'bkt', key: 'dir-link/secret' }))).toBe('ValidationException');
+      expect(await code(store.head({ bucket: 'bkt', key: 'dir-link/secret' }))).toBe('ValidationException');
+      expect(await code(store.get({ bucket: 'linked-bucket', key: 'secret' }))).toBe('ResourceNotFound');
+      expect(await code(store.list({ bucket: 'linked-bucket' }))).toBe('ResourceNotFound');
+      expect((await store.list({ bucket: 'bkt' })).objects).toEqual([]);
+      expect((await store.list({ bucket: 'bkt', prefix: 'dir-link/' })).objects).toEqual([]);
+      expect((await store.listBuckets()).map((b) => b.name)).toEqual(['bkt']);
+      await untouched();
+    });
+
+    it('for writes and deletes', async () => {
+      const body = () => Readable.from([Buffer.from('PWNED')]);
+      expect(await code(store.put({ bucket: 'bkt', key: 'file-link' }, body()))).toBe('ValidationException');
+      expect(await code(store.put({ bucket: 'bkt', key: 'dir-link/secret' }, body()))).toBe('ValidationException');
+      expect(await code(store.put({ bucket: 'bkt', key: 'dir-link/new/file' }, body()))).toBe('ValidationException');
+      expect(await code(store.put({ bucket: 'linked-bucket', key: 'x' }, body()))).toBe('ResourceNotFound');
+      expect(await code(store.delete({ bucket: 'bkt', key: 'dir-link/secret' }))).toBe('ValidationException');
+      expect(await code(store.deleteBucket('linked-bucket'))).toBe('ResourceNotFound');
+      expect(await code(store.deleteBucket('bkt'))).toBe('ResourceInUse');
+      await untouched();
+      // Deleting the link's key removes the link, not its target.
+      await store.delete({ bucket: 'bkt', key: 'file-link' });
+      expect((await lstat(join(root, 'bkt/file-link')).catch(() => undefined))).toBeUndefined();
+      await untouched();
+      expect(await code(store.get({ bucket: 'bkt', key: 'dir-link' }))).toBe('ValidationException');
+      await store.put({ bucket: 'bkt', key: 'file-link' }, body());
+      expect(await text((await store.get({ bucket: 'bkt', key: 'file-link' })).body)).toBe('PWNED');
+      await untouched();
+    });
+  });
+});

@@ -1,0 +1,205 @@
+import { constants } from 'node:fs';
+import { access, chmod, lstat, mkdir, readdir, realpath, rm, rmdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ResourceInUseError, ValidationError, systemClock } from '@loam/core';
+import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef } from '@loam/core';
+import { compareKeys, resolveByteRange, validateBucketName, validateListQuery, validateObjectRef } from '@loam/core/ports/artifact-keys';
+import { DIR_MODE, LocalFsLayout, META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
+import { notFound, objectInfo, objectPaths, openObject } from './local-fs-objects.js';
+import { readSidecar, sweepTemps, writeJsonAtomically } from './local-fs-sidecar.js';
+import { walkKeys } from './local-fs-walk.js';
+import type { WalkControl } from './local-fs-walk.js';
+import { writeObject } from './local-fs-write.js';
+import type { Body } from './local-fs-write.js';
+
+export interface LocalFsArtifactStoreOptions {
+  /** The directory holding one subdirectory per bucket; created (0700) when missing. */
+  readonly root: string;
+  readonly clock?: Clock;
+}
+
+const BUCKET_FILE = '.loam-bucket';
+
+/**
+ * The ArtifactStore on a local filesystem: `s3://bucket/a/b.txt` is `<root>/bucket/a/b.txt`, its size,
+ * sha256 and MD5 in a sidecar under `<root>/.loam-meta/`. Directories are 0700 and files 0600; writes
+ * are atomic and durable; links are never followed. Unlike S3, a key cannot also be a prefix of another
+ * key (`p` and `p/q`): the second write is refused with ValidationException.
+ */
+export class LocalFsArtifactStore implements ArtifactStore {
+  private constructor(
+    private readonly layout: LocalFsLayout,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Opens (creating when needed) the store at `root` and removes temp files left by a crash. */
+  static async open(options: LocalFsArtifactStoreOptions): Promise<LocalFsArtifactStore> {
+    await mkdir(options.root, { recursive: true, mode: DIR_MODE });
+    const root = await realpath(options.root);
+    await chmod(root, DIR_MODE);
+    await mkdir(join(root, META_DIR), { mode: DIR_MODE }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    if (!(await lstat(join(root, META_DIR))).isDirectory()) {
+      throw new ValidationError(`The artifact root's '${META_DIR}' entry is not a directory.`);
+    }
+    await sweepTemps(root);
+    return new LocalFsArtifactStore(new LocalFsLayout(root), options.clock ?? systemClock);
+  }
+
+  /** The resolved root directory. */
+  get root(): string {
+    return this.layout.root;
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    validateBucketName(bucket);
+    try {
+      await mkdir(this.layout.bucketDir(bucket), { mode: DIR_MODE });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ResourceInUseError(`Bucket '${bucket}' already exists.`);
+      throw e;
+    }
+    const metaDir = this.layout.metaBucketDir(bucket);
+    await this.layout.walkDirs(join(this.layout.root, META_DIR), [bucket], bucket, true);
+    await writeJsonAtomically(metaDir, join(metaDir, BUCKET_FILE), { createdAt: this.clock.now() });
+    await fsyncDir(this.layout.root);
+  }
+
+  async ensureBucket(bucket: string): Promise<void> {
+    try {
+      await this.createBucket(bucket);
+    } catch (e) {
+      if (!(e instanceof ResourceInUseError)) throw e;
+    }
+  }
+
+  async listBuckets(): Promise<{ name: string; createdAt: number }[]> {
+    const out: { name: string; createdAt: number }[] = [];
+    for (const entry of await readdir(this.layout.root, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      try {
+        validateBucketName(entry.name);
+      } catch {
+        continue;
+      }
+      const recorded = (await readSidecar(join(this.layout.metaBucketDir(entry.name), BUCKET_FILE))) as unknown as { createdAt?: unknown } | undefined;
+      const st = await lstat(this.layout.bucketDir(entry.name));
+      const createdAt = typeof recorded?.createdAt === 'number' ? recorded.createdAt : Math.round(st.birthtimeMs || st.ctimeMs);
+      out.push({ name: entry.name, createdAt });
+    }
+    return out.sort((a, b) => compareKeys(a.name, b.name));
+  }
+
+  async deleteBucket(bucket: string): Promise<void> {
+    validateBucketName(bucket);
+    await this.layout.requireBucket(bucket);
+    if (await holdsAnything(this.layout.bucketDir(bucket))) throw new ResourceInUseError(`Bucket '${bucket}' is not empty.`);
+    await rm(this.layout.bucketDir(bucket), { recursive: true, force: true });
+    await rm(this.layout.metaBucketDir(bucket), { recursive: true, force: true });
+    await fsyncDir(this.layout.root);
+  }
+
+  async put(ref: ObjectRef, body: Body, options: { contentType?: string; signal?: AbortSignal } = {}): Promise<ObjectInfo> {
+    validateObjectRef(ref);
+    await this.layout.requireBucket(ref.bucket);
+    options.signal?.throwIfAborted();
+    return writeObject(this.layout, ref, body, { ...options, now: () => this.clock.now() });
+  }
+
+  async get(ref: ObjectRef, options: { range?: { start: number; end?: number }; signal?: AbortSignal } = {}): Promise<{ info: ObjectInfo; body: Readable }> {
+    validateObjectRef(ref);
+    await this.layout.requireBucket(ref.bucket);
+    options.signal?.throwIfAborted();
+    const opened = await openObject(this.layout, ref);
+    if (!opened) throw notFound(ref);
+    const { fh, info } = opened;
+    try {
+      const range = resolveByteRange(options.range, info.size);
+      const body = fh.createReadStream({ start: range?.start ?? 0, ...(range ? { end: range.end } : {}), highWaterMark: 1 << 16 });
+      return { info, body };
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {
+    validateObjectRef(ref);
+    await this.layout.requireBucket(ref.bucket);
+    const opened = await openObject(this.layout, ref);
+    await opened?.fh.close();
+    return opened?.info;
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    validateObjectRef(ref);
+    await this.layout.requireBucket(ref.bucket);
+    const { dirs } = splitKey(ref.key);
+    if (!(await this.layout.walkDirs(this.layout.bucketDir(ref.bucket), dirs, ref.key, false))) return;
+    const paths = objectPaths(this.layout, ref);
+    const st = await lstat(paths.data).catch(() => undefined);
+    // A directory is a prefix, not an object; a link is removed itself (unlink never follows it).
+    if (!st || st.isDirectory()) return;
+    await unlink(paths.data).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    await unlink(paths.meta).catch(() => {});
+    await fsyncDir(join(this.layout.bucketDir(ref.bucket), ...dirs));
+    await prune(this.layout.bucketDir(ref.bucket), dirs);
+    await prune(this.layout.metaBucketDir(ref.bucket), dirs);
+  }
+
+  async list(query: ListObjectsQuery): Promise<ListObjectsResult> {
+    const { maxKeys } = validateListQuery(query);
+    await this.layout.requireBucket(query.bucket);
+    const prefix = query.prefix ?? '';
+    const { delimiter, startAfter } = query;
+    const control: WalkControl = {};
+    const objects: ObjectInfo[] = [];
+    const commonPrefixes: string[] = [];
+    let last: string | undefined;
+    for await (const key of walkKeys(this.layout.bucketDir(query.bucket), prefix, startAfter, control)) {
+      const cut = delimiter === undefined ? -1 : key.indexOf(delimiter, prefix.length);
+      const entry = cut < 0 ? key : key.slice(0, cut + (delimiter as string).length);
+      if (cut >= 0) control.skip = entry;
+      if ((startAfter !== undefined && compareKeys(entry, startAfter) <= 0) || entry === last) continue;
+      if (objects.length + commonPrefixes.length === maxKeys) return { objects, commonPrefixes, nextStartAfter: last as string };
+      if (cut >= 0) commonPrefixes.push(entry);
+      else {
+        const info = await objectInfo(this.layout, { bucket: query.bucket, key }).catch(() => undefined);
+        if (!info) continue; // deleted while we listed
+        objects.push(info);
+      }
+      last = entry;
+    }
+    return { objects, commonPrefixes };
+  }
+
+  async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    await access(this.layout.root, constants.R_OK | constants.W_OK | constants.X_OK);
+  }
+}
+
+/** Anything but empty directories and temp files: objects, links, stray files all count. */
+async function holdsAnything(dir: string): Promise<boolean> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      if (await holdsAnything(join(dir, entry.name))) return true;
+    } else if (!(entry.isFile() && entry.name.startsWith('.loam-tmp-'))) return true;
+  }
+  return false;
+}
+
+/** Removes directories left empty by a delete, deepest first, stopping at the first that is not. */
+async function prune(base: string, dirs: readonly string[]): Promise<void> {
+  for (let i = dirs.length; i > 0; i--) {
+    try {
+      await rmdir(join(base, ...dirs.slice(0, i)));
+    } catch {
+      return;
+    }
+  }
+}

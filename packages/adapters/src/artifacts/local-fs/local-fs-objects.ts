@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NotFoundError, ValidationError } from '@loam/core';
+import type { ObjectInfo, ObjectRef } from '@loam/core';
+import { META_DIR, splitKey } from './local-fs-paths.js';
+import type { LocalFsLayout } from './local-fs-paths.js';
+import { describes, identity, readSidecar, writeJsonAtomically } from './local-fs-sidecar.js';
+import type { Sidecar } from './local-fs-sidecar.js';
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+// A sidecar that does not describe the file is usually a writer between its two renames; wait a
+// little before deciding it is a leftover (a crash, or two writers that raced) and recomputing it.
+const MISMATCH_RETRIES = 4;
+const MISMATCH_WAIT_MS = 15;
+
+export function toInfo(ref: ObjectRef, s: Sidecar): ObjectInfo {
+  return {
+    bucket: ref.bucket,
+    key: ref.key,
+    size: s.size,
+    sha256: s.sha256,
+    etag: `"${s.md5}"`,
+    lastModified: s.lastModified,
+    ...(s.contentType === undefined ? {} : { contentType: s.contentType }),
+  };
+}
+
+export interface ObjectPaths {
+  readonly data: string;
+  readonly meta: string;
+  readonly metaDir: string;
+}
+
+export function objectPaths(layout: LocalFsLayout, ref: ObjectRef): ObjectPaths {
+  const { dirs, name } = splitKey(ref.key);
+  const metaDir = join(layout.root, META_DIR, ref.bucket, ...dirs);
+  return { data: join(layout.bucketDir(ref.bucket), ...dirs, name), meta: join(metaDir, name), metaDir };
+}
+
+const symlinkRefused = (ref: ObjectRef) =>
+  new ValidationError(`Object key '${ref.key}' is a symbolic link; links are never followed.`);
+
+/**
+ * Opens an object for reading — never through a link, never a FIFO or device — together with the
+ * sidecar that describes that very file (recomputed when it is missing or belongs to another write).
+ * Returns undefined when there is no object at the key. The caller owns the handle.
+ */
+export async function openObject(layout: LocalFsLayout, ref: ObjectRef): Promise<{ fh: FileHandle; info: ObjectInfo } | undefined> {
+  const { dirs } = splitKey(ref.key);
+  if (!(await layout.walkDirs(layout.bucketDir(ref.bucket), dirs, ref.key, false))) return undefined;
+  const paths = objectPaths(layout, ref);
+  for (let attempt = 0; ; attempt++) {
+    let fh: FileHandle;
+    try {
+      fh = await open(paths.data, READ_FLAGS);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      if (code === 'ELOOP') throw symlinkRefused(ref);
+      throw e;
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      if (!st.isFile()) {
+        await fh.close();
+        return undefined;
+      }
+      const sidecar = await readSidecar(paths.meta);
+      if (describes(sidecar, st)) return { fh, info: toInfo(ref, sidecar) };
+      if (attempt >= MISMATCH_RETRIES) return { fh, info: await repair(layout, ref, paths, fh, st) };
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+    await fh.close();
+    await sleep(MISMATCH_WAIT_MS);
+  }
+}
+
+/** Recomputes the sidecar of the open file from its bytes and stores it. */
+async function repair(layout: LocalFsLayout, ref: ObjectRef, paths: ObjectPaths, fh: FileHandle, st: BigIntStats): Promise<ObjectInfo> {
+  const sha = createHash('sha256');
+  const md5 = createHash('md5');
+  for await (const chunk of fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 16 })) {
+    sha.update(chunk as Buffer);
+    md5.update(chunk as Buffer);
+  }
+  const sidecar: Sidecar = {
+    v: 1,
+    ...identity(st),
+    sha256: sha.digest('hex'),
+    md5: md5.digest('hex'),
+    lastModified: Math.round(Number(st.mtimeNs / 1_000_000n)),
+  };
+  const { dirs } = splitKey(ref.key);
+  await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true);
+  await writeJsonAtomically(paths.metaDir, paths.meta, sidecar);
+  return toInfo(ref, sidecar);
+}
+
+/** The object's info without opening it when its sidecar is current (the list path). */
+export async function objectInfo(layout: LocalFsLayout, ref: ObjectRef): Promise<ObjectInfo | undefined> {
+  const paths = objectPaths(layout, ref);
+  const st = await lstat(paths.data, { bigint: true }).catch(() => undefined);
+  if (!st) return undefined;
+  if (st.isSymbolicLink()) throw symlinkRefused(ref);
+  if (!st.isFile()) return undefined;
+  const sidecar = await readSidecar(paths.meta);
+  if (describes(sidecar, st)) return toInfo(ref, sidecar);
+  const opened = await openObject(layout, ref);
+  await opened?.fh.close();
+  return opened?.info;
+}
+
+export function notFound(ref: ObjectRef): NotFoundError {
+  return new NotFoundError('Object', `s3://${ref.bucket}/${ref.key}`);
+}

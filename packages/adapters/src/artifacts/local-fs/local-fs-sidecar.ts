@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { open, readdir, readFile, lstat, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FILE_MODE, fsyncDir } from './local-fs-paths.js';
+
+const TEMP_PREFIX = '.loam-tmp-';
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/** A temp name in the target's own directory, so the final rename stays on one filesystem. */
+export function tempName(): string {
+  return `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`;
+}
+
+/** Opens a new file for writing: never an existing file, never through a link. */
+export async function openExclusive(path: string) {
+  return open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
+}
+
+/**
+ * What the sidecar records about one object. `ino`, `size` and `mtimeNs` identify the exact data file
+ * it describes: a sidecar whose identity differs from the file's belongs to another write (a writer
+ * between its two renames, or a crash), and the reader waits or recomputes instead of trusting it.
+ */
+export interface Sidecar {
+  readonly v: 1;
+  readonly size: number;
+  readonly sha256: string;
+  readonly md5: string;
+  readonly lastModified: number;
+  readonly contentType?: string;
+  readonly ino: string;
+  readonly mtimeNs: string;
+}
+
+export function identity(st: BigIntStats): Pick<Sidecar, 'ino' | 'size' | 'mtimeNs'> {
+  return { ino: st.ino.toString(), size: Number(st.size), mtimeNs: st.mtimeNs.toString() };
+}
+
+export function describes(sidecar: Sidecar | undefined, st: BigIntStats): sidecar is Sidecar {
+  const id = identity(st);
+  return sidecar !== undefined && sidecar.ino === id.ino && sidecar.size === id.size && sidecar.mtimeNs === id.mtimeNs;
+}
+
+export async function readSidecar(path: string): Promise<Sidecar | undefined> {
+  try {
+    const st = await lstat(path);
+    if (!st.isFile() || st.size > 64 * 1024) return undefined;
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Sidecar;
+    return parsed.v === 1 && typeof parsed.sha256 === 'string' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes JSON to a durable temp file in `dir`; the caller renames it into place. */
+export async function writeJsonTemp(dir: string, value: unknown): Promise<string> {
+  const temp = join(dir, tempName());
+  const fh = await openExclusive(temp);
+  try {
+    await fh.writeFile(JSON.stringify(value));
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await unlink(temp).catch(() => {});
+    throw e;
+  }
+  await fh.close();
+  return temp;
+}
+
+/** Replaces the JSON file at `path` (in `dir`) atomically and durably. */
+export async function writeJsonAtomically(dir: string, path: string, value: unknown): Promise<void> {
+  const temp = await writeJsonTemp(dir, value);
+  await rename(temp, path).catch(async (e: unknown) => {
+    await unlink(temp).catch(() => {});
+    throw e;
+  });
+  await fsyncDir(dir);
+}
+
+function tempIsAbandoned(name: string, mtimeMs: number): boolean {
+  const pid = Number(/^\.loam-tmp-(\d+)-/.exec(name)?.[1]);
+  if (Date.now() - mtimeMs > STALE_TEMP_MS) return true;
+  if (!Number.isSafeInteger(pid) || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Removes temp files left by a crash: those whose writer process is gone, and any older than an hour.
+ * Symlinks are never followed (entries are lstat'ed through `withFileTypes`).
+ */
+export async function sweepTemps(dir: string): Promise<number> {
+  let removed = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) removed += await sweepTemps(path);
+    else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
+      const st = await lstat(path).catch(() => undefined);
+      if (st && tempIsAbandoned(entry.name, st.mtimeMs)) {
+        await unlink(path).catch(() => {});
+        removed++;
+      }
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { lstat, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { NotFoundError, ValidationError } from '@loam/core';
+import type { ObjectInfo, ObjectRef } from '@loam/core';
+import { META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
+import type { LocalFsLayout } from './local-fs-paths.js';
+import { objectPaths, toInfo } from './local-fs-objects.js';
+import { identity, openExclusive, tempName, writeJsonTemp } from './local-fs-sidecar.js';
+import type { Sidecar } from './local-fs-sidecar.js';
+
+export type Body = Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+const conflict = (ref: ObjectRef, what: string) =>
+  new ValidationError(`Object key '${ref.key}' ${what}: this store keeps keys as files and '/' as directories.`);
+
+/** Creates the object's directories and an exclusive temp file in the last one. */
+async function createTemp(layout: LocalFsLayout, ref: ObjectRef): Promise<{ dir: string; temp: string; fh: FileHandle; made: string[] }> {
+  const { dirs } = splitKey(ref.key);
+  const bucketDir = layout.bucketDir(ref.bucket);
+  for (let attempt = 0; ; attempt++) {
+    const made = await layout.walkDirs(bucketDir, dirs, ref.key, true).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') throw new NotFoundError('Bucket', ref.bucket);
+      throw e;
+    });
+    const dir = join(bucketDir, ...dirs);
+    const temp = join(dir, tempName());
+    try {
+      return { dir, temp, fh: await openExclusive(temp), made: made ?? [] };
+    } catch (e) {
+      // A concurrent delete may prune the directory between its creation and the open: make it again.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+    }
+  }
+}
+
+async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+}
+
+async function refuseNonFile(ref: ObjectRef, path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (st?.isSymbolicLink()) throw new ValidationError(`Object key '${ref.key}' is a symbolic link; links are never followed.`);
+  if (st?.isDirectory()) throw conflict(ref, 'is a prefix of other objects');
+}
+
+/**
+ * Streams `body` into a temp file beside the target (hashing as it goes), fsyncs it, prepares the
+ * sidecar the same way, then renames both into place and fsyncs their directories. A reader sees the
+ * old object or the new one, never a part; the promise resolves once the new one is durable.
+ */
+export async function writeObject(
+  layout: LocalFsLayout,
+  ref: ObjectRef,
+  body: Body,
+  options: { contentType?: string; signal?: AbortSignal; now: () => number },
+): Promise<ObjectInfo> {
+  const paths = objectPaths(layout, ref);
+  const { dir, temp, fh, made } = await createTemp(layout, ref);
+  let metaTemp: string | undefined;
+  let open = true;
+  try {
+    await refuseNonFile(ref, paths.data);
+    const sha = createHash('sha256');
+    const md5 = createHash('md5');
+    const chunks: AsyncIterable<Uint8Array | string> | Uint8Array[] = body instanceof Uint8Array ? [body] : body;
+    for await (const c of chunks) {
+      options.signal?.throwIfAborted();
+      const chunk = typeof c === 'string' ? Buffer.from(c) : c;
+      sha.update(chunk);
+      md5.update(chunk);
+      await writeAll(fh, chunk);
+    }
+    options.signal?.throwIfAborted();
+    await fh.sync();
+    const st = await fh.stat({ bigint: true });
+    open = false;
+    await fh.close();
+    const sidecar: Sidecar = {
+      v: 1,
+      ...identity(st),
+      sha256: sha.digest('hex'),
+      md5: md5.digest('hex'),
+      lastModified: options.now(),
+      ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+    };
+    const { dirs } = splitKey(ref.key);
+    const metaMade = (await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true)) ?? [];
+    metaTemp = await writeJsonTemp(paths.metaDir, sidecar);
+    await refuseNonFile(ref, paths.data);
+    // The two renames run back to back; a reader between them sees a sidecar for another file and waits.
+    await rename(temp, paths.data).catch((e: NodeJS.ErrnoException) => {
+      throw e.code === 'EISDIR' || e.code === 'ENOTEMPTY' || e.code === 'EEXIST' ? conflict(ref, 'is a prefix of other objects') : e;
+    });
+    await rename(metaTemp, paths.meta);
+    metaTemp = undefined;
+    const synced = new Set([dir, paths.metaDir, ...[...made, ...metaMade].map((d) => dirname(d))]);
+    for (const d of synced) await fsyncDir(d);
+    return toInfo(ref, sidecar);
+  } catch (e) {
+    if (open) await fh.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    if (metaTemp) await unlink(metaTemp).catch(() => {});
+    throw e;
+  }
+}
