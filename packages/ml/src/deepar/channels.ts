@@ -6,7 +6,7 @@ import { parseJsonLines, toSeries, type Series, type TimeSeriesRecord } from './
 export type ChannelInput = string | readonly (TimeSeriesRecord | unknown)[];
 
 const entries = (input: ChannelInput, channel: string): { value: unknown; line: number }[] =>
-  typeof input === 'string' ? parseJsonLines(input, channel) : input.map((value, i) => ({ value, line: i + 1 }));
+  typeof input === 'string' ? parseJsonLines(input, `channel '${channel}'`) : input.map((value, i) => ({ value, line: i + 1 }));
 
 /** The data shape the model learns from the train channel: categorical cardinalities and dynamic features. */
 export interface DataShape {

@@ -71,6 +71,35 @@ export function initParams(spec: NetworkSpec, layout: ParamLayout, rng: Rng): Fl
 
 const sigm = (x: number): number => 1 / (1 + Math.exp(-x));
 
+/** Σ a[ao + k]·b[bo + k] for k < n, unrolled by four (V8 keeps four independent accumulators in registers). */
+function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    s0 += (a[ao + k] as number) * (b[bo + k] as number);
+    s1 += (a[ao + k + 1] as number) * (b[bo + k + 1] as number);
+    s2 += (a[ao + k + 2] as number) * (b[bo + k + 2] as number);
+    s3 += (a[ao + k + 3] as number) * (b[bo + k + 3] as number);
+  }
+  for (; k < n; k++) s0 += (a[ao + k] as number) * (b[bo + k] as number);
+  return s0 + s1 + s2 + s3;
+}
+
+/** y[yo + k] += alpha·x[xo + k] for k < n. */
+function axpy(y: Float64Array, yo: number, alpha: number, x: Float64Array, xo: number, n: number): void {
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    y[yo + k] = (y[yo + k] as number) + alpha * (x[xo + k] as number);
+    y[yo + k + 1] = (y[yo + k + 1] as number) + alpha * (x[xo + k + 1] as number);
+    y[yo + k + 2] = (y[yo + k + 2] as number) + alpha * (x[xo + k + 2] as number);
+    y[yo + k + 3] = (y[yo + k + 3] as number) + alpha * (x[xo + k + 3] as number);
+  }
+  for (; k < n; k++) y[yo + k] = (y[yo + k] as number) + alpha * (x[xo + k] as number);
+}
+
 /**
  * One LSTM step for `B` rows: z = W·[x; h] + b, gates [i f g o], c' = f·c + i·g, h' = o·tanh(c').
  * `gates`, `cNew`, `tc`, `hNew` receive B×4H, B×H, B×H, B×H values.
@@ -89,10 +118,7 @@ export function lstmStepForward(
     const go = b * H4;
     for (let r = 0; r < H4; r++) {
       const wo = L.w + r * K;
-      let s = p[L.b + r] as number;
-      for (let k = 0; k < inDim; k++) s += (p[wo + k] as number) * (x[xo + k] as number);
-      const wh = wo + inDim;
-      for (let k = 0; k < H; k++) s += (p[wh + k] as number) * (hPrev[ho + k] as number);
+      const s = (p[L.b + r] as number) + dot(p, wo, x, xo, inDim) + dot(p, wo + inDim, hPrev, ho, H);
       gates[go + r] = r >= 2 * H && r < 3 * H ? Math.tanh(s) : sigm(s);
     }
     for (let k = 0; k < H; k++) {
@@ -147,13 +173,11 @@ export function lstmStepBackward(
       if (d === 0) continue;
       g[L.b + r] = (g[L.b + r] as number) + d;
       const wo = L.w + r * K;
-      for (let k = 0; k < inDim; k++) g[wo + k] = (g[wo + k] as number) + d * (x[xo + k] as number);
-      if (dx) for (let k = dxFrom; k < dxTo; k++) dx[xo + k] = (dx[xo + k] as number) + d * (p[wo + k] as number);
+      axpy(g, wo, d, x, xo, inDim);
+      if (dx) axpy(dx, xo + dxFrom, d, p, wo + dxFrom, dxTo - dxFrom);
       const wh = wo + inDim;
-      for (let k = 0; k < H; k++) {
-        g[wh + k] = (g[wh + k] as number) + d * (hPrev[ho + k] as number);
-        dhPrev[ho + k] = (dhPrev[ho + k] as number) + d * (p[wh + k] as number);
-      }
+      axpy(g, wh, d, hPrev, ho, H);
+      axpy(dhPrev, ho, d, p, wh, H);
     }
   }
 }
