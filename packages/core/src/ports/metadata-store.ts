@@ -25,7 +25,10 @@ export interface Versioned<T> {
 
 export type FilterOp = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'contains' | 'prefix' | 'in';
 
-/** A condition on an indexed field. `contains` is case-insensitive, as SageMaker's NameContains is. */
+/**
+ * A condition on an indexed field. `contains` is case-insensitive, as SageMaker's NameContains is;
+ * `prefix` is case-sensitive. A record without the field matches no condition on it (`ne` included).
+ */
 export interface Filter<T> {
   readonly field: keyof T & string;
   readonly op: FilterOp;
@@ -34,10 +37,13 @@ export interface Filter<T> {
 
 export interface ListQuery<T> {
   readonly filters?: readonly Filter<T>[];
-  /** An indexed field (or the key). Ties are broken by the key, so pages are stable. Default: the key. */
+  /**
+   * An indexed field (or the key). Ties are broken by the key, so pages are stable. Default: the key.
+   * Text sorts by code point; records without the field come last (Descending is the exact reverse).
+   */
   readonly sortBy?: keyof T & string;
   readonly sortOrder?: 'Ascending' | 'Descending';
-  /** 1–1000; the service clamps per operation. */
+  /** 1–1000, default 100; the service clamps per operation. */
   readonly maxResults?: number;
   /** Opaque, from a previous page with the same query. */
   readonly nextToken?: string;
@@ -56,7 +62,7 @@ export interface Collection<T> {
   insert(value: T): Promise<Versioned<T>>;
   /** The record with this key, or undefined. */
   get(key: string): Promise<Versioned<T> | undefined>;
-  /** The first record whose unique or indexed `field` equals `value`. */
+  /** The first record, in key order, whose unique or indexed `field` equals `value`. */
   findOne(field: keyof T & string, value: string | number): Promise<Versioned<T> | undefined>;
   /**
    * Replaces the record if its stored version is `expectedVersion`; returns it at version + 1.

@@ -1,0 +1,76 @@
+import { Kysely, PostgresDialect, sql, type Expression } from 'kysely';
+import { ValidationError } from '@loam/core';
+import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
+
+/** Options for the PostgreSQL dialect. */
+export interface PostgresDialectOptions {
+  /** `postgres://user@host:port/db`. */
+  readonly url: string;
+  /** The schema holding Loam's tables (created if absent). Default `public`. */
+  readonly schema?: string;
+  /** Pool size. Default 10. */
+  readonly maxConnections?: number;
+}
+
+// Text compares bytewise (code point order) whatever the database locale, as on SQLite and in the fake.
+const TYPES: Record<SqlColumnKind, string> = {
+  key: 'text collate "C"',
+  text: 'text collate "C"',
+  integer: 'bigint',
+  real: 'double precision',
+  json: 'text',
+  version: 'integer',
+  timestamp: 'bigint',
+};
+
+const INT8_OID = 20;
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * PostgreSQL through a `pg` Pool. Every connection's `search_path` is the configured schema, so the
+ * same unqualified SQL and migrations serve a shared database (one schema per deployment or test run).
+ */
+export async function createPostgresDialect(options: PostgresDialectOptions): Promise<SqlDialect> {
+  const schema = options.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ValidationError(`Metadata store schema '${schema}' must be lower-case letters, digits and underscores.`, [
+      { path: '/metadata/schema', message: 'expected [a-z_][a-z0-9_]*' },
+    ]);
+  }
+  // Loaded here so an SQLite deployment never loads `pg`.
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    options: `-c search_path=${schema}`,
+    // Epoch-ms timestamps and counts are int8; they fit a JS number (< 2^53), so parse them as one.
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+  });
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  // Text columns are collated "C" (bytewise order), under which lower() folds ASCII only; fold under
+  // ICU's root locale when the server has ICU, else under the database's default collation.
+  let foldCollation = sql.id('und-x-icu');
+  const safeUrl = options.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return {
+    label: `${safeUrl} (schema ${schema})`,
+    db,
+    capabilities: { skipLocked: true, durable: true, statementErrorAbortsTransaction: true },
+    columnType: (kind) => sql.raw(TYPES[kind]),
+    caseFold: (expr: Expression<unknown>) => sql<string>`lower(${expr} collate ${foldCollation})`,
+    isUniqueViolation: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION,
+    prepare: async () => {
+      try {
+        await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+      } catch (e) {
+        // Two processes creating the schema at once: the loser sees a unique violation; the schema exists.
+        if ((e as { code?: unknown }).code !== UNIQUE_VIOLATION) throw e;
+      }
+      try {
+        await sql`select lower('A' collate ${foldCollation})`.execute(db);
+      } catch {
+        foldCollation = sql.id('default');
+      }
+    },
+    destroy: () => db.destroy(),
+  };
+}

@@ -1,0 +1,37 @@
+import type { Expression, Kysely, RawBuilder } from 'kysely';
+
+/** Column types the adapter asks a dialect for; each dialect maps them to its own SQL types. */
+export type SqlColumnKind = 'key' | 'text' | 'integer' | 'real' | 'json' | 'version' | 'timestamp';
+
+/**
+ * What one database brings to the SQL metadata store. Everything that differs between SQLite and
+ * PostgreSQL is a field here (Kysely's adapter style), so the store itself never asks which
+ * database it is talking to.
+ */
+export interface SqlDialect {
+  /** For logs and error messages only; never branch on it. */
+  readonly label: string;
+  // Tables are declared at run time from CollectionSpecs, so the builder cannot be typed per table.
+  readonly db: Kysely<any>;
+  readonly capabilities: {
+    /** `FOR UPDATE SKIP LOCKED` is available (several servers can lease from one database). */
+    readonly skipLocked: boolean;
+    /** The data outlives the process. */
+    readonly durable: boolean;
+    /**
+     * A failed statement poisons the enclosing transaction (PostgreSQL's "current transaction is
+     * aborted"), so a write whose error the caller may catch must run under a savepoint.
+     */
+    readonly statementErrorAbortsTransaction: boolean;
+  };
+  /** The SQL type for a column kind, with the collation that makes text order bytewise. */
+  columnType(kind: SqlColumnKind): RawBuilder<unknown>;
+  /** Case folding for `contains`, matching JavaScript's `toLowerCase()` on the letters users type. */
+  caseFold(expr: Expression<unknown>): RawBuilder<string>;
+  /** Whether `e` is a unique or primary-key violation. */
+  isUniqueViolation(e: unknown): boolean;
+  /** Run before migrations (e.g. create the PostgreSQL schema). */
+  prepare(): Promise<void>;
+  /** Releases connections. */
+  destroy(): Promise<void>;
+}

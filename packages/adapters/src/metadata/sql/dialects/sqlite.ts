@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
+import { Kysely, SqliteDialect, sql, type Expression } from 'kysely';
+import { ValidationError } from '@loam/core';
+import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
+
+/** Options for the SQLite dialect. */
+export interface SqliteDialectOptions {
+  /** An absolute file path, or `:memory:`. */
+  readonly filename: string;
+  /** How long a statement waits for another process's lock, in ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+const TYPES: Record<SqlColumnKind, string> = {
+  key: 'text',
+  text: 'text',
+  integer: 'integer',
+  real: 'real',
+  json: 'text',
+  version: 'integer',
+  timestamp: 'integer',
+};
+
+const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE']);
+
+/** `sqlite:/abs/path.db` or `sqlite::memory:` → the file name. */
+export function parseSqliteUrl(url: string): string {
+  const rest = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  if (rest === ':memory:') return rest;
+  if (!isAbsolute(rest)) {
+    throw new ValidationError(`Metadata store URL '${url}' must name an absolute path (sqlite:/abs/path.db) or sqlite::memory:.`, [
+      { path: '/metadata/url', message: 'expected sqlite:/absolute/path.db or sqlite::memory:' },
+    ]);
+  }
+  return rest;
+}
+
+/**
+ * SQLite through better-sqlite3 on one connection: WAL so readers in other processes are never
+ * blocked, `synchronous=FULL` so a resolved write survives power loss, and Kysely's connection
+ * mutex as the single writer queue.
+ */
+export async function createSqliteDialect(options: SqliteDialectOptions): Promise<SqlDialect> {
+  // Loaded here, not at module load, so a PostgreSQL deployment never needs the native module.
+  const { default: Database } = await import('better-sqlite3');
+  const memory = options.filename === ':memory:';
+  if (!memory) mkdirSync(dirname(options.filename), { recursive: true, mode: 0o700 });
+  const database = new Database(options.filename);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+  database.pragma('foreign_keys = ON');
+  // SQLite's lower() folds ASCII only; JavaScript's folding matches PostgreSQL's on UTF-8 locales.
+  database.function('loam_casefold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
+  const db = new Kysely({ dialect: new SqliteDialect({ database }) });
+  return {
+    label: memory ? 'sqlite::memory:' : `sqlite:${options.filename}`,
+    db,
+    capabilities: { skipLocked: false, durable: !memory, statementErrorAbortsTransaction: false },
+    columnType: (kind) => sql.raw(TYPES[kind]),
+    caseFold: (expr: Expression<unknown>) => sql<string>`loam_casefold(${expr})`,
+    isUniqueViolation: (e) => typeof e === 'object' && e !== null && UNIQUE_CODES.has(String((e as { code?: unknown }).code)),
+    prepare: async () => {},
+    destroy: () => db.destroy(),
+  };
+}

@@ -1,0 +1,5 @@
+export { openSqlMetadataStore, type SqlMetadataStoreOptions } from './open-sql-metadata-store.js';
+export { SqlMetadataStore } from './sql-metadata-store.js';
+export { buildMigrations, BASE_MIGRATION } from './migrations.js';
+export { DEFAULT_MAX_RESULTS, MAX_RESULTS_LIMIT } from './list-query.js';
+export type { SqlDialect, SqlColumnKind } from './dialects/sql-dialect.js';

@@ -1,0 +1,156 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import { InternalError, type Logger } from '@loam/core';
+import type { SqlDialect } from './dialects/sql-dialect.js';
+import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexType } from './collection-layout.js';
+
+/*
+ * Every schema change goes through Kysely's Migrator with migrations generated in code:
+ *
+ *   base:0001:shared-tables                 tags, lineage_edges and the collections registry
+ *   collection:<name>:v1                    the table: pk, doc (JSON text), version
+ *   collection:<name>:v1:index:<field>      one typed column ix_<field>, backfilled from doc, indexed
+ *   collection:<name>:v1:unique:<field>     a unique index on that column
+ *
+ * Adding a collection, or adding a field to a spec's `indexes` or `unique`, therefore adds exactly
+ * one migration, which runs on the next open and backfills the new column from the stored JSON.
+ * Names sort so a table is created before its columns. Changing the type of an indexed field is
+ * refused at open: index the value under a new field name instead.
+ */
+
+type Db = SqlDialect['db'];
+type Registered = { key: string; indexes: Record<string, IndexType>; unique: string[] };
+
+export const BASE_MIGRATION = 'base:0001:shared-tables';
+
+function baseMigration(d: SqlDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      const s = (db as Db).schema;
+      await s.createTable('tags')
+        .addColumn('resource_arn', d.columnType('key'), (c) => c.notNull())
+        .addColumn('tag_key', d.columnType('key'), (c) => c.notNull())
+        .addColumn('tag_value', d.columnType('text'), (c) => c.notNull())
+        .addPrimaryKeyConstraint('tags_pk', ['resource_arn', 'tag_key'])
+        .execute();
+      await s.createTable('lineage_edges')
+        .addColumn('source_arn', d.columnType('key'), (c) => c.notNull())
+        .addColumn('destination_arn', d.columnType('key'), (c) => c.notNull())
+        .addColumn('association_type', d.columnType('text'), (c) => c.notNull())
+        .addColumn('created_at', d.columnType('timestamp'), (c) => c.notNull())
+        .addPrimaryKeyConstraint('lineage_edges_pk', ['source_arn', 'destination_arn'])
+        .execute();
+      await s.createIndex('lineage_edges_destination').on('lineage_edges').columns(['destination_arn', 'source_arn']).execute();
+      await s.createTable('collections')
+        .addColumn('name', d.columnType('key'), (c) => c.primaryKey())
+        .addColumn('spec', d.columnType('json'), (c) => c.notNull())
+        .addColumn('created_at', d.columnType('timestamp'), (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
+async function updateRegistry(db: Db, table: string, change: (r: Registered) => void): Promise<void> {
+  const row = (await db.selectFrom('collections').select('spec').where('name', '=', table).executeTakeFirstOrThrow()) as { spec: string };
+  const spec = JSON.parse(row.spec) as Registered;
+  change(spec);
+  await db.updateTable('collections').set({ spec: JSON.stringify(spec) }).where('name', '=', table).execute();
+}
+
+/** Copies a newly indexed field from every stored document into its column, in key order. */
+async function backfill(db: Db, table: string, field: string, type: IndexType): Promise<void> {
+  const column = indexColumn(field);
+  let after: string | undefined;
+  for (;;) {
+    let q = db.selectFrom(table).select([KEY_COLUMN, 'doc']).orderBy(KEY_COLUMN).limit(500);
+    if (after !== undefined) q = q.where(KEY_COLUMN, '>', after);
+    const rows = (await q.execute()) as { pk: string; doc: string }[];
+    for (const r of rows) {
+      const v = (JSON.parse(r.doc) as Record<string, unknown>)[field] ?? null;
+      // A value written before the field was indexed may not fit; it stays unindexed (NULL).
+      await db.updateTable(table).set({ [column]: fitsType(type, v) ? v : null }).where(KEY_COLUMN, '=', r.pk).execute();
+    }
+    if (rows.length < 500) return;
+    after = rows[rows.length - 1]!.pk;
+  }
+}
+
+function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<string, Migration> {
+  const t = layout.table;
+  const v1 = `collection:${t}:v1`;
+  const out: Record<string, Migration> = {
+    [v1]: {
+      async up(db: Kysely<unknown>) {
+        await (db as Db).schema.createTable(t)
+          .addColumn(KEY_COLUMN, d.columnType('key'), (c) => c.primaryKey())
+          .addColumn('doc', d.columnType('json'), (c) => c.notNull())
+          .addColumn('version', d.columnType('version'), (c) => c.notNull())
+          .execute();
+        const spec: Registered = { key: layout.spec.key, indexes: {}, unique: [] };
+        await (db as Db).insertInto('collections').values({ name: t, spec: JSON.stringify(spec), created_at: Date.now() }).execute();
+      },
+    },
+  };
+  for (const [field, type] of layout.fields) {
+    out[`${v1}:index:${field}`] = {
+      async up(db: Kysely<unknown>) {
+        await (db as Db).schema.alterTable(t).addColumn(indexColumn(field), d.columnType(type)).execute();
+        await backfill(db as Db, t, field, type);
+        await (db as Db).schema.createIndex(`${t}__${field}`).on(t).columns([indexColumn(field), KEY_COLUMN]).execute();
+        await updateRegistry(db as Db, t, (r) => void (r.indexes[field] = type));
+      },
+    };
+  }
+  for (const field of layout.unique) {
+    out[`${v1}:unique:${field}`] = {
+      async up(db: Kysely<unknown>) {
+        await (db as Db).schema.createIndex(`${t}__u__${field}`).on(t).column(indexColumn(field)).unique().execute();
+        await updateRegistry(db as Db, t, (r) => void r.unique.push(field));
+      },
+    };
+  }
+  return out;
+}
+
+/** The full migration set for these collections, in Migrator's format. */
+export function buildMigrations(d: SqlDialect, layouts: readonly CollectionLayout[], executed: readonly string[] = []): Record<string, Migration> {
+  const all: Record<string, Migration> = { [BASE_MIGRATION]: baseMigration(d) };
+  for (const l of layouts) Object.assign(all, collectionMigrations(d, l));
+  // A collection another process registered but this one did not open stays as it is; Migrator
+  // only needs to see that its migrations still exist.
+  for (const name of executed) all[name] ??= { up: async () => {} };
+  return all;
+}
+
+async function executedMigrations(db: Db): Promise<string[]> {
+  try {
+    const rows = (await db.selectFrom('kysely_migration').select('name').execute()) as { name: string }[];
+    return rows.map((r) => r.name);
+  } catch {
+    return []; // a fresh database: Migrator creates the table
+  }
+}
+
+/** Brings the database up to date for these collections, then checks it agrees with the specs. */
+export async function migrate(d: SqlDialect, layouts: readonly CollectionLayout[], log: Logger): Promise<void> {
+  await d.prepare();
+  const migrations = buildMigrations(d, layouts, await executedMigrations(d.db));
+  const migrator = new Migrator({ db: d.db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const r of results ?? []) {
+    if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'metadata migration applied');
+    if (r.status === 'Error') log.error({ migration: r.migrationName, store: d.label }, 'metadata migration failed');
+  }
+  if (error !== undefined) throw error;
+  const rows = (await d.db.selectFrom('collections').select(['name', 'spec']).execute()) as { name: string; spec: string }[];
+  const registered = new Map(rows.map((r) => [r.name, JSON.parse(r.spec) as Registered]));
+  for (const l of layouts) {
+    const r = registered.get(l.table);
+    if (r === undefined) throw new InternalError(`Collection '${l.table}' is missing from the registry after migration.`);
+    if (r.key !== l.spec.key) throw new InternalError(`Collection '${l.table}' is keyed by '${r.key}' in the database but '${l.spec.key}' in its spec.`);
+    for (const [field, type] of l.fields) {
+      if (r.indexes[field] !== type) {
+        throw new InternalError(`Collection '${l.table}' indexes '${field}' as ${r.indexes[field]} in the database but ${type} in its spec; index it under a new field name.`);
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import { sql } from 'kysely';
+import { ConflictError, NotFoundError, ResourceInUseError, ValidationError, type Collection, type CollectionSpec, type Filter, type ListQuery, type Page, type Versioned } from '@loam/core';
+import { KEY_COLUMN, columnValues, fitsType, describeType, indexColumn, keyOf, type CollectionLayout } from './collection-layout.js';
+import { columnFor, planList, whereSql } from './list-query.js';
+import type { Db, SqlSession } from './session.js';
+
+interface Row {
+  pk: string;
+  doc: string;
+  version: number;
+}
+
+const COLUMNS = [KEY_COLUMN, 'doc', 'version'] as const;
+
+function checkVersion(v: number): void {
+  if (!Number.isSafeInteger(v) || v < 1) {
+    throw new ValidationError(`Expected version must be a positive integer; got ${String(v)}.`, [{ path: '/version', message: 'expected a positive integer' }]);
+  }
+}
+
+/** One collection as one table; every method is one statement or a short sequence on one session. */
+export class SqlCollection<T> implements Collection<T> {
+  readonly spec: CollectionSpec<T>;
+
+  constructor(
+    private readonly session: SqlSession,
+    private readonly layout: CollectionLayout,
+  ) {
+    this.spec = layout.spec as CollectionSpec<T>;
+  }
+
+  async insert(value: T): Promise<Versioned<T>> {
+    const { doc, json, key, columns } = this.#encode(value);
+    try {
+      await this.session.run((db) => db.insertInto(this.layout.table).values({ [KEY_COLUMN]: key, doc: json, version: 1, ...columns }).execute());
+    } catch (e) {
+      throw this.#inUse(e, key, doc);
+    }
+    return { value: JSON.parse(json) as T, version: 1 };
+  }
+
+  async get(key: string): Promise<Versioned<T> | undefined> {
+    const row = await this.session.run((db) => this.#select(db).where(KEY_COLUMN, '=', key).executeTakeFirst());
+    return row === undefined ? undefined : this.#decode(row as Row);
+  }
+
+  async findOne(field: keyof T & string, value: string | number): Promise<Versioned<T> | undefined> {
+    const col = columnFor(this.layout, field, 'looked up by');
+    if (!fitsType(col.type, value)) {
+      throw new ValidationError(`${this.layout.kind} field '${field}' holds ${describeType(col.type)}; got ${JSON.stringify(value)}.`, [{ path: `/${field}`, message: `expected ${describeType(col.type)}` }]);
+    }
+    const row = await this.session.run((db) =>
+      this.#select(db).where(sql<boolean>`${col.ref} = ${value}`).orderBy(KEY_COLUMN).limit(1).executeTakeFirst(),
+    );
+    return row === undefined ? undefined : this.#decode(row as Row);
+  }
+
+  async update(key: string, expectedVersion: number, value: T): Promise<Versioned<T>> {
+    checkVersion(expectedVersion);
+    const { doc, json, key: newKey, columns } = this.#encode(value);
+    if (newKey !== key) {
+      throw new ValidationError(`${this.layout.kind} '${key}' cannot change its key to '${newKey}'.`, [{ path: `/${this.layout.spec.key}`, message: 'the key cannot change' }]);
+    }
+    try {
+      await this.session.run(async (db) => {
+        const r = await db.updateTable(this.layout.table)
+          .set({ doc: json, version: sql`version + 1`, ...columns })
+          .where(KEY_COLUMN, '=', key).where('version', '=', expectedVersion)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0) await this.#explainMiss(db, key, expectedVersion);
+      });
+    } catch (e) {
+      throw this.#inUse(e, key, doc);
+    }
+    return { value: JSON.parse(json) as T, version: expectedVersion + 1 };
+  }
+
+  async delete(key: string, expectedVersion?: number): Promise<boolean> {
+    if (expectedVersion !== undefined) checkVersion(expectedVersion);
+    return this.session.run(async (db) => {
+      let q = db.deleteFrom(this.layout.table).where(KEY_COLUMN, '=', key);
+      if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+      const r = await q.executeTakeFirst();
+      if (Number(r.numDeletedRows) > 0) return true;
+      if (expectedVersion === undefined) return false;
+      const exists = await db.selectFrom(this.layout.table).select('version').where(KEY_COLUMN, '=', key).executeTakeFirst();
+      if (exists !== undefined) throw this.#conflict(key, expectedVersion, (exists as { version: number }).version);
+      return false;
+    });
+  }
+
+  async list(query: ListQuery<T> = {}): Promise<Page<Versioned<T>>> {
+    const plan = planList(this.session.dialect, this.layout, query);
+    const rows = (await this.session.run((db) =>
+      this.#select(db).where(plan.where).orderBy(plan.orderBy).limit(plan.limit + 1).execute(),
+    )) as Row[];
+    const page = rows.slice(0, plan.limit).map((r) => this.#decode(r));
+    const last = page[page.length - 1];
+    if (rows.length <= plan.limit || last === undefined) return { items: page };
+    return { items: page, nextToken: plan.nextToken(last.value as Record<string, unknown>, keyOf(this.layout, last.value as Record<string, unknown>)) };
+  }
+
+  async count(filters?: readonly Filter<T>[]): Promise<number> {
+    const where = whereSql(this.session.dialect, this.layout, filters);
+    const row = await this.session.run((db) =>
+      db.selectFrom(this.layout.table).select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirstOrThrow(),
+    );
+    return Number((row as { n: number }).n);
+  }
+
+  #select(db: Db) {
+    return db.selectFrom(this.layout.table).select([...COLUMNS]);
+  }
+
+  #encode(value: T) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ValidationError(`A ${this.layout.kind} must be a JSON object.`);
+    }
+    const json = JSON.stringify(value);
+    // The stored form is JSON: what a caller gets back is what survives a JSON round trip.
+    const doc = JSON.parse(json) as Record<string, unknown>;
+    return { doc, json, key: keyOf(this.layout, doc), columns: columnValues(this.layout, doc) };
+  }
+
+  #decode(row: Row): Versioned<T> {
+    return { value: JSON.parse(row.doc) as T, version: Number(row.version) };
+  }
+
+  async #explainMiss(db: Db, key: string, expected: number): Promise<never> {
+    const row = await db.selectFrom(this.layout.table).select('version').where(KEY_COLUMN, '=', key).executeTakeFirst();
+    if (row === undefined) throw new NotFoundError(this.layout.kind, key);
+    throw this.#conflict(key, expected, Number((row as { version: number }).version));
+  }
+
+  #conflict(key: string, expected: number, actual: number): ConflictError {
+    return new ConflictError(`${this.layout.kind} '${key}' is at version ${actual}, not ${expected}; re-read it and retry.`);
+  }
+
+  /** Names the unique field the database refused, from the constraint text both drivers report. */
+  #inUse(e: unknown, key: string, doc: Record<string, unknown>): unknown {
+    if (!this.session.dialect.isUniqueViolation(e)) return e;
+    const text = ['message', 'detail', 'constraint'].map((k) => String((e as Record<string, unknown>)[k] ?? '')).join(' ');
+    const field = this.layout.unique.find((f) => new RegExp(`\\b(${indexColumn(f)}|\\w+__u__${f})\\b`).test(text));
+    if (field === undefined) return new ResourceInUseError(`${this.layout.kind} '${key}' already exists.`);
+    return new ResourceInUseError(`${this.layout.kind} with ${field} '${String(doc[field])}' already exists.`);
+  }
+}

@@ -1,0 +1,93 @@
+import type { LineageEdge, LineageStore, Tag, TagStore } from '@loam/core';
+import { compareText } from './memory-collection-query.js';
+
+export interface Rec {
+  readonly json: string;
+  readonly version: number;
+}
+
+/**
+ * All data, as immutable JSON strings in maps. A transaction forks it and copies a map only when it
+ * first writes to it (copy-on-write); commit swaps the fork in, so a failed transaction leaves nothing.
+ */
+export class State {
+  constructor(
+    readonly rows: Map<string, Map<string, Rec>>,
+    public tags: Map<string, Map<string, string>>,
+    public edges: Map<string, LineageEdge>,
+    private readonly owned = new Set<string>(['*tags', '*edges', ...rows.keys()]),
+  ) {}
+
+  fork(): State {
+    return new State(new Map(this.rows), this.tags, this.edges, new Set());
+  }
+
+  table(name: string, write: boolean): Map<string, Rec> {
+    const t = this.rows.get(name)!;
+    if (!write || this.owned.has(name)) return t;
+    const copy = new Map(t);
+    this.rows.set(name, copy);
+    this.owned.add(name);
+    return copy;
+  }
+
+  writableTags(): Map<string, Map<string, string>> {
+    if (!this.owned.has('*tags')) {
+      this.tags = new Map([...this.tags].map(([arn, m]) => [arn, new Map(m)]));
+      this.owned.add('*tags');
+    }
+    return this.tags;
+  }
+
+  writableEdges(): Map<string, LineageEdge> {
+    if (!this.owned.has('*edges')) {
+      this.edges = new Map(this.edges);
+      this.owned.add('*edges');
+    }
+    return this.edges;
+  }
+}
+
+/** Runs a function on the current state (queued at the root, direct inside a transaction). */
+export type Runner = <R>(fn: (s: State) => R) => Promise<R>;
+
+export class MemoryTags implements TagStore {
+  constructor(private readonly run: Runner) {}
+  put(arn: string, tags: readonly Tag[]): Promise<void> {
+    return this.run((s) => {
+      if (tags.length === 0) return;
+      const all = s.writableTags();
+      const m = all.get(arn) ?? new Map<string, string>();
+      for (const t of tags) m.set(t.Key, t.Value);
+      all.set(arn, m);
+    });
+  }
+  list(arn: string): Promise<Tag[]> {
+    return this.run((s) => [...(s.tags.get(arn) ?? [])].sort((a, b) => compareText(a[0], b[0])).map(([Key, Value]) => ({ Key, Value })));
+  }
+  remove(arn: string, keys: readonly string[]): Promise<void> {
+    return this.run((s) => void keys.forEach((k) => s.writableTags().get(arn)?.delete(k)));
+  }
+  clear(arn: string): Promise<void> {
+    return this.run((s) => void s.writableTags().delete(arn));
+  }
+}
+
+export class MemoryLineage implements LineageStore {
+  constructor(private readonly run: Runner) {}
+  add(edge: LineageEdge): Promise<void> {
+    return this.run((s) => {
+      const id = JSON.stringify([edge.sourceArn, edge.destinationArn]);
+      if (!s.edges.has(id)) s.writableEdges().set(id, { sourceArn: edge.sourceArn, destinationArn: edge.destinationArn, associationType: edge.associationType, createdAt: edge.createdAt });
+    });
+  }
+  edges(arn: string, direction: 'downstream' | 'upstream'): Promise<LineageEdge[]> {
+    const [near, far] = direction === 'downstream' ? (['sourceArn', 'destinationArn'] as const) : (['destinationArn', 'sourceArn'] as const);
+    return this.run((s) =>
+      [...s.edges.values()].filter((e) => e[near] === arn).sort((a, b) => a.createdAt - b.createdAt || compareText(a[far], b[far])).map((e) => ({ ...e })),
+    );
+  }
+  remove(sourceArn: string, destinationArn: string): Promise<void> {
+    return this.run((s) => void s.writableEdges().delete(JSON.stringify([sourceArn, destinationArn])));
+  }
+}
