@@ -1,0 +1,91 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { RequestContext } from '../kernel/context.js';
+import { LimitExceededError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import type { Partition } from '../kernel/names.js';
+import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import { maxTagsPerResource, validateTagKeys, validateTags } from './tag-rules.js';
+
+type Ops = typeof operations;
+
+/** Tells whether the resource an ARN names exists. */
+export type ResourceExists = (arn: string) => Promise<boolean>;
+
+export interface TagServiceOptions {
+  readonly store: MetadataStore;
+  /** ARNs of another account never name one of our resources. */
+  readonly partition: Partition;
+}
+
+/**
+ * SageMaker's AddTags / ListTags / DeleteTags over the shared tag table, for every kind of resource.
+ * Capabilities register the ARN prefixes they own with a way to tell whether a resource exists; an
+ * ARN no capability owns, or one naming a missing resource, is ResourceNotFound.
+ */
+export class TagService {
+  private readonly resolvers: { prefix: string; exists: ResourceExists }[] = [];
+
+  constructor(private readonly options: TagServiceOptions) {}
+
+  /**
+   * Makes resources whose ARNs start with `prefix` taggable (e.g. `arn:loam:iam::` for users and
+   * policies, `arn:loam:sagemaker:` for SageMaker's). The longest matching prefix wins.
+   */
+  registerResolver(prefix: string, exists: ResourceExists): void {
+    this.resolvers.push({ prefix, exists });
+    this.resolvers.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  /** Adds or overwrites tags. @throws ResourceNotFound, ResourceLimitExceeded (over 50 tags), ValidationException. */
+  async AddTags(input: InputOf<Ops['AddTags']>, _ctx: RequestContext): Promise<OutputOf<Ops['AddTags']>> {
+    validateTags(input.Tags);
+    await this.requireResource(input.ResourceArn);
+    await this.options.store.transaction(async (tx) => {
+      const existing = new Set((await tx.tags.list(input.ResourceArn)).map((t) => t.Key));
+      for (const t of input.Tags) existing.add(t.Key);
+      if (existing.size > maxTagsPerResource) {
+        throw new LimitExceededError(`Resource '${input.ResourceArn}' would have ${existing.size} tags; a resource can have at most ${maxTagsPerResource}.`);
+      }
+      await tx.tags.put(input.ResourceArn, input.Tags);
+    });
+    return { Tags: input.Tags.map((t) => ({ Key: t.Key, Value: t.Value })) };
+  }
+
+  /** Tags of a resource, by key, a page at a time (MaxResults 50–100, default 50). @throws ResourceNotFound, ValidationException. */
+  async ListTags(input: InputOf<Ops['ListTags']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListTags']>> {
+    const max = input.MaxResults ?? 50;
+    if (!Number.isInteger(max) || max < 50 || max > 100) {
+      throw new ValidationError(`MaxResults must be an integer from 50 to 100; got ${max}.`, [{ path: '/MaxResults', message: 'must be 50 to 100' }]);
+    }
+    const cursor = decodeNextToken(input.NextToken);
+    await this.requireResource(input.ResourceArn);
+    const all = await this.options.store.tags.list(input.ResourceArn);
+    const rest = cursor === undefined ? all : all.filter((t) => t.Key > cursor.name);
+    const page = rest.slice(0, max);
+    const last = page[page.length - 1];
+    return {
+      Tags: page.map((t) => ({ Key: t.Key, Value: t.Value })),
+      ...(rest.length > max && last ? { NextToken: encodeNextToken({ after: last.Key, name: last.Key }) } : {}),
+    };
+  }
+
+  /** Removes tags by key; keys the resource does not have are ignored. @throws ResourceNotFound, ValidationException. */
+  async DeleteTags(input: InputOf<Ops['DeleteTags']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteTags']>> {
+    validateTagKeys(input.TagKeys);
+    await this.requireResource(input.ResourceArn);
+    await this.options.store.tags.remove(input.ResourceArn, input.TagKeys);
+    return {};
+  }
+
+  /** Whether some capability owns this ARN and the resource exists. */
+  async exists(arn: string): Promise<boolean> {
+    const account = arn.split(':')[4];
+    if (account !== this.options.partition.accountId) return false;
+    const resolver = this.resolvers.find((r) => arn.startsWith(r.prefix));
+    return resolver !== undefined && (await resolver.exists(arn));
+  }
+
+  private async requireResource(arn: string): Promise<void> {
+    if (!(await this.exists(arn))) throw new NotFoundError('Resource', arn);
+  }
+}
