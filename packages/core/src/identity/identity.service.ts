@@ -1,0 +1,212 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { systemPrincipal, type Principal, type RequestContext } from '../kernel/context.js';
+import type { Partition } from '../kernel/names.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { SecretBox } from '../ports/secret-box.js';
+import type { TagService } from '../tags/tag.service.js';
+import * as keys from './access-keys.js';
+import * as tokens from './api-tokens.js';
+import { administratorAccess } from './builtin-policies.js';
+import type { IdentityDeps } from './identity-deps.js';
+import { policiesSpec, usersSpec } from './identity.collections.js';
+import * as policies from './policies.js';
+import type { PolicyDocument } from './policy/policy-document.js';
+import * as sessions from './sessions.js';
+import { isInUse } from './store-helpers.js';
+import * as users from './users.js';
+
+export interface IdentityServiceOptions {
+  readonly store: MetadataStore;
+  readonly partition: Partition;
+  /** Seals access-key secrets at rest. */
+  readonly secretBox: SecretBox;
+  /** How long a Studio session lives after its last use (config `auth.sessionTtlSeconds`). */
+  readonly sessionTtlSeconds: number;
+  readonly clock?: Clock;
+}
+
+/** The admin's credentials from the first start; the caller writes them to `<data-dir>/credentials`. */
+export interface BootstrappedAdmin {
+  readonly userName: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly apiToken: string;
+}
+
+/** The name of the user `bootstrapAdmin` creates. */
+export const bootstrapAdminName = 'admin';
+
+type Op<K extends keyof typeof operations> = (typeof operations)[K];
+
+/**
+ * Loam's IAM: users, access keys (SigV4), API tokens (bearer), managed policies, Studio sessions and
+ * one-time login links. Methods named after operations serve them (the dispatcher binds them by name
+ * and has already authorized the caller); the others are for the transports' authentication.
+ */
+export class IdentityService {
+  private readonly d: IdentityDeps;
+  private ready: Promise<void> | undefined;
+
+  constructor(options: IdentityServiceOptions) {
+    this.d = {
+      store: options.store,
+      clock: options.clock ?? systemClock,
+      partition: options.partition,
+      secretBox: options.secretBox,
+      sessionTtlMs: options.sessionTtlSeconds * 1000,
+    };
+  }
+
+  /** Stores the built-in policies. Called on first use; the server may call it at start to fail early. */
+  init(): Promise<void> {
+    this.ready ??= policies.ensureBuiltInPolicies(this.d).catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  /** Makes users and policies taggable with AddTags / ListTags / DeleteTags. */
+  registerTaggables(tags: TagService): void {
+    const base = `arn:loam:iam::${this.d.partition.accountId}:`;
+    tags.registerResolver(`${base}user/`, async (arn) => (await this.d.store.collection(usersSpec).get(arn.slice(base.length + 5)))?.value.arn === arn);
+    tags.registerResolver(`${base}policy/`, async (arn) => {
+      await this.init();
+      return (await this.d.store.collection(policiesSpec).get(arn.slice(base.length + 7)))?.value.arn === arn;
+    });
+  }
+
+  CreateUser(input: InputOf<Op<'CreateUser'>>, _ctx: RequestContext): Promise<OutputOf<Op<'CreateUser'>>> {
+    return users.createUser(this.d, input);
+  }
+  GetUser(input: InputOf<Op<'GetUser'>>, ctx: RequestContext): Promise<OutputOf<Op<'GetUser'>>> {
+    return users.getUser(this.d, input, ctx);
+  }
+  async GetCallerIdentity(_input: InputOf<Op<'GetCallerIdentity'>>, ctx: RequestContext): Promise<OutputOf<Op<'GetCallerIdentity'>>> {
+    const p = ctx.principal;
+    return { UserName: p.userName, UserId: p.userId, Arn: p.arn, Account: this.d.partition.accountId };
+  }
+  ListUsers(input: InputOf<Op<'ListUsers'>>, _ctx: RequestContext): Promise<OutputOf<Op<'ListUsers'>>> {
+    return users.listUsers(this.d, input);
+  }
+  DeleteUser(input: InputOf<Op<'DeleteUser'>>, ctx: RequestContext): Promise<OutputOf<Op<'DeleteUser'>>> {
+    return users.deleteUser(this.d, input, ctx);
+  }
+
+  CreateAccessKey(input: InputOf<Op<'CreateAccessKey'>>, ctx: RequestContext): Promise<OutputOf<Op<'CreateAccessKey'>>> {
+    return keys.createAccessKey(this.d, input, ctx);
+  }
+  ListAccessKeys(input: InputOf<Op<'ListAccessKeys'>>, ctx: RequestContext): Promise<OutputOf<Op<'ListAccessKeys'>>> {
+    return keys.listAccessKeys(this.d, input, ctx);
+  }
+  UpdateAccessKey(input: InputOf<Op<'UpdateAccessKey'>>, ctx: RequestContext): Promise<OutputOf<Op<'UpdateAccessKey'>>> {
+    return keys.updateAccessKey(this.d, input, ctx);
+  }
+  DeleteAccessKey(input: InputOf<Op<'DeleteAccessKey'>>, ctx: RequestContext): Promise<OutputOf<Op<'DeleteAccessKey'>>> {
+    return keys.deleteAccessKey(this.d, input, ctx);
+  }
+
+  CreateApiToken(input: InputOf<Op<'CreateApiToken'>>, ctx: RequestContext): Promise<OutputOf<Op<'CreateApiToken'>>> {
+    return tokens.createApiToken(this.d, input, ctx);
+  }
+  ListApiTokens(input: InputOf<Op<'ListApiTokens'>>, ctx: RequestContext): Promise<OutputOf<Op<'ListApiTokens'>>> {
+    return tokens.listApiTokens(this.d, input, ctx);
+  }
+  DeleteApiToken(input: InputOf<Op<'DeleteApiToken'>>, ctx: RequestContext): Promise<OutputOf<Op<'DeleteApiToken'>>> {
+    return tokens.deleteApiToken(this.d, input, ctx);
+  }
+
+  async CreatePolicy(input: InputOf<Op<'CreatePolicy'>>, _ctx: RequestContext): Promise<OutputOf<Op<'CreatePolicy'>>> {
+    await this.init();
+    return policies.createPolicy(this.d, input);
+  }
+  async GetPolicy(input: InputOf<Op<'GetPolicy'>>, _ctx: RequestContext): Promise<OutputOf<Op<'GetPolicy'>>> {
+    await this.init();
+    return policies.getPolicy(this.d, input);
+  }
+  async ListPolicies(input: InputOf<Op<'ListPolicies'>>, _ctx: RequestContext): Promise<OutputOf<Op<'ListPolicies'>>> {
+    await this.init();
+    return policies.listPolicies(this.d, input);
+  }
+  async DeletePolicy(input: InputOf<Op<'DeletePolicy'>>, _ctx: RequestContext): Promise<OutputOf<Op<'DeletePolicy'>>> {
+    await this.init();
+    return policies.deletePolicy(this.d, input);
+  }
+  async AttachUserPolicy(input: InputOf<Op<'AttachUserPolicy'>>, _ctx: RequestContext): Promise<OutputOf<Op<'AttachUserPolicy'>>> {
+    await this.init();
+    return policies.attachUserPolicy(this.d, input);
+  }
+  async DetachUserPolicy(input: InputOf<Op<'DetachUserPolicy'>>, _ctx: RequestContext): Promise<OutputOf<Op<'DetachUserPolicy'>>> {
+    await this.init();
+    return policies.detachUserPolicy(this.d, input);
+  }
+  ListAttachedUserPolicies(input: InputOf<Op<'ListAttachedUserPolicies'>>, _ctx: RequestContext): Promise<OutputOf<Op<'ListAttachedUserPolicies'>>> {
+    return policies.listAttachedUserPolicies(this.d, input);
+  }
+
+  /** The parsed policies attached to a user, for authorization. Read fresh each call: a detach takes effect at once. */
+  async policiesOf(userName: string): Promise<PolicyDocument[]> {
+    await this.init();
+    return policies.policiesOf(this.d, userName);
+  }
+
+  /** For the SigV4 verifier: the key's owner, plaintext secret and status; undefined when unknown. */
+  resolveAccessKey(accessKeyId: string): Promise<keys.ResolvedAccessKey | undefined> {
+    return keys.resolveAccessKey(this.d, accessKeyId);
+  }
+  /** Call after a signature verified: updates the key's LastUsedDate (at most once a minute). */
+  recordAccessKeyUse(accessKeyId: string): Promise<void> {
+    return keys.recordAccessKeyUse(this.d, accessKeyId);
+  }
+  /** @throws UnauthenticatedError for an unknown, revoked or expired token. */
+  authenticateToken(token: string): Promise<Principal> {
+    return tokens.authenticateToken(this.d, token);
+  }
+
+  /** @throws ResourceNotFound when the user does not exist. */
+  createSession(userName: string): Promise<sessions.NewSession> {
+    return sessions.createSession(this.d, userName);
+  }
+  /** @throws UnauthenticatedError for an unknown, ended or expired session. */
+  authenticateSession(sessionId: string): Promise<sessions.AuthenticatedSession> {
+    return sessions.authenticateSession(this.d, sessionId);
+  }
+  deleteSession(sessionId: string): Promise<void> {
+    return sessions.deleteSession(this.d, sessionId);
+  }
+  /** A one-time sign-in token. @throws ResourceNotFound when the user does not exist. */
+  createLoginLink(userName: string, ttlSeconds: number): Promise<string> {
+    return sessions.createLoginLink(this.d, userName, ttlSeconds);
+  }
+  /** @throws UnauthenticatedError when the link is unknown, used or expired. */
+  consumeLoginLink(token: string): Promise<sessions.NewSession> {
+    return sessions.consumeLoginLink(this.d, token);
+  }
+  /** Deletes lapsed sessions and login links. */
+  purgeExpired(): Promise<number> {
+    return sessions.purgeExpired(this.d);
+  }
+
+  /**
+   * On the very first start (no user at all): creates `admin` with AdministratorAccess, one access key
+   * and one API token, and returns their secrets — the only time they are shown. Otherwise undefined.
+   * There is no default password.
+   */
+  async bootstrapAdmin(): Promise<BootstrappedAdmin | undefined> {
+    await this.init();
+    if ((await this.d.store.collection(usersSpec).count()) > 0) return undefined;
+    const ctx: RequestContext = { principal: systemPrincipal, requestId: 'bootstrap' };
+    try {
+      await this.CreateUser({ UserName: bootstrapAdminName }, ctx);
+    } catch (e) {
+      // Another server bootstrapped at the same moment.
+      if (isInUse(e)) return undefined;
+      throw e;
+    }
+    await this.AttachUserPolicy({ UserName: bootstrapAdminName, PolicyName: administratorAccess.name }, ctx);
+    const key = await this.CreateAccessKey({ UserName: bootstrapAdminName }, ctx);
+    const token = await this.CreateApiToken({ UserName: bootstrapAdminName, TokenName: 'bootstrap' }, ctx);
+    return { userName: bootstrapAdminName, accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey, apiToken: token.ApiToken.Token };
+  }
+}
