@@ -109,6 +109,19 @@ describe('metadata store URLs', () => {
     expect(await codeOf(openSqlMetadataStore({ url: 'sqlite:relative.db', collections: [] }))).toBe('ValidationException');
   });
 
+  it('sets WAL, synchronous=FULL, a busy timeout and foreign keys on SQLite', async () => {
+    const d = await createSqlDialect({ url: `sqlite:${join(dir, 'pragmas.db')}` });
+    try {
+      const pragma = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(d.db)).rows[0] as object)[0];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('synchronous')).toBe(2); // FULL
+      expect(await pragma('busy_timeout')).toBe(5000);
+      expect(await pragma('foreign_keys')).toBe(1);
+    } finally {
+      await d.destroy();
+    }
+  });
+
   it('opens sqlite:// URLs with an absolute path and reports the capabilities of each backend', async () => {
     const s = await openSqlMetadataStore({ url: `sqlite://${join(dir, 'slashes.db')}`, collections: [] });
     expect(s.capabilities).toEqual({ skipLocked: false, durable: true });

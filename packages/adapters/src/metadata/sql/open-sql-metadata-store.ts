@@ -1,5 +1,4 @@
-import { silentLogger, type CollectionSpec, type Logger, type MetadataStore } from '@loam/core';
-import { InternalError } from '@loam/core';
+import { InternalError, silentLogger, type CollectionSpec, type Logger, type MetadataStore } from '@loam/core';
 import { createSqlDialect } from './dialects/registry.js';
 import { layoutOf, type CollectionLayout } from './collection-layout.js';
 import { migrate } from './migrations.js';
