@@ -31,12 +31,12 @@ export function sortFloat64InPlace(a: Float64Array): Float64Array {
   const hi = new Uint32Array(65537);
   for (let i = 0; i < n; i++) {
     const k = key(ua[2 * i + 1] as number);
-    lo[(k & 0xffff) + 1]++;
-    hi[(k >>> 16) + 1]++;
+    lo[(k & 0xffff) + 1] = (lo[(k & 0xffff) + 1] as number) + 1;
+    hi[(k >>> 16) + 1] = (hi[(k >>> 16) + 1] as number) + 1;
   }
-  let src = a;
-  let srcU = ua;
-  let dst = tmp;
+  let src: Float64Array = a;
+  let srcU: Uint32Array = ua;
+  let dst: Float64Array = tmp;
   for (const [count, shift] of [
     [lo, 0],
     [hi, 16],
