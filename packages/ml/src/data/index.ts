@@ -5,3 +5,4 @@ export * from './matrix.js';
 export * from './matrix-builder.js';
 export * from './number-scanner.js';
 export * from './random.js';
+export * from './hyperparameters.js';

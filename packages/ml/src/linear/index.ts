@@ -1,0 +1,5 @@
+export * from './evaluate.js';
+export * from './hyperparameters.js';
+export * from './losses.js';
+export * from './model.js';
+export * from './train.js';
