@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ResourceInUseError } from '@loam/core';
+import type { ArtifactStore, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef } from '@loam/core';
+import {
+  compareKeys,
+  resolveByteRange,
+  validateBucketName,
+  validateListQuery,
+  validateObjectKey,
+  validateObjectRef,
+} from '@loam/core/ports/artifact-keys';
+import { mapS3Error, objectNotFound, s3Error } from './s3-errors.js';
+import { fileSlicer, spool, upload } from './s3-upload.js';
+
+type S3Module = typeof import('@aws-sdk/client-s3');
+
+export interface S3ArtifactStoreOptions {
+  /** An S3-compatible endpoint (`http://127.0.0.1:9000`); AWS's own when absent. */
+  readonly endpoint?: string;
+  /** Default `us-east-1`. */
+  readonly region?: string;
+  /** Static credentials; the SDK's default provider chain when absent. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  /** Address buckets as `endpoint/bucket` rather than `bucket.endpoint` (most self-hosted S3 needs it). */
+  readonly forcePathStyle?: boolean;
+  /** Bodies larger than this go up as a multipart upload in parts of this size. Default 16 MiB, min 5 MiB. */
+  readonly partSize?: number;
+  /** Where streamed bodies are spooled before upload (a private subdirectory is made). Default the OS temp dir. */
+  readonly spoolDir?: string;
+}
+
+const MiB = 1024 * 1024;
+const HEAD_CONCURRENCY = 8;
+
+/**
+ * The ArtifactStore over S3 or any S3-compatible service. The sha256 is computed while the body
+ * streams in and kept as object metadata (`x-amz-meta-sha256`); objects written by other clients
+ * without it report `sha256: ''`. `@aws-sdk/client-s3` is loaded only when a store is opened.
+ */
+export class S3ArtifactStore implements ArtifactStore {
+  private constructor(
+    private readonly sdk: S3Module,
+    private readonly client: S3Client,
+    private readonly options: S3ArtifactStoreOptions,
+  ) {}
+
+  static async open(options: S3ArtifactStoreOptions = {}): Promise<S3ArtifactStore> {
+    const sdk = await import('@aws-sdk/client-s3');
+    const client = new sdk.S3Client({
+      region: options.region ?? 'us-east-1',
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      forcePathStyle: options.forcePathStyle ?? false,
+      // Plain Content-Length uploads: S3-compatible servers do not all speak aws-chunked trailers.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    return new S3ArtifactStore(sdk, client, options);
+  }
+
+  /** Closes the client's connections. */
+  close(): void {
+    this.client.destroy();
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    validateBucketName(bucket);
+    const region = this.options.region ?? 'us-east-1';
+    const location = region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as 'eu-west-1' } };
+    // us-east-1 (and servers that copy it) answer 200 when you re-create your own bucket: ask first.
+    const exists = await this.client.send(new this.sdk.HeadBucketCommand({ Bucket: bucket })).then(
+      () => true,
+      (e: unknown) => {
+        if (s3Error(e).status === 404) return false;
+        throw mapS3Error(e, { bucket });
+      },
+    );
+    if (exists) throw new ResourceInUseError(`Bucket '${bucket}' already exists.`);
+    await this.call({ bucket }, () => this.client.send(new this.sdk.CreateBucketCommand({ Bucket: bucket, ...location })));
+  }
+
+  async ensureBucket(bucket: string): Promise<void> {
+    try {
+      await this.createBucket(bucket);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
+    }
+  }
+
+  async listBuckets(): Promise<{ name: string; createdAt: number }[]> {
+    const out = await this.call({ bucket: '' }, () => this.client.send(new this.sdk.ListBucketsCommand({})));
+    return (out.Buckets ?? [])
+      .filter((b) => b.Name !== undefined && isValid(validateBucketName, b.Name))
+      .map((b) => ({ name: b.Name as string, createdAt: b.CreationDate?.getTime() ?? 0 }))
+      .sort((a, b) => compareKeys(a.name, b.name));
+  }
+
+  async deleteBucket(bucket: string): Promise<void> {
+    validateBucketName(bucket);
+    await this.call({ bucket }, () => this.client.send(new this.sdk.DeleteBucketCommand({ Bucket: bucket })));
+  }
+
+  async put(
+    ref: ObjectRef,
+    body: Uint8Array | Readable | AsyncIterable<Uint8Array>,
+    options: { contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<ObjectInfo> {
+    validateObjectRef(ref);
+    options.signal?.throwIfAborted();
+    await this.requireBucket(ref.bucket);
+    const partSize = Math.max(5 * MiB, this.options.partSize ?? 16 * MiB);
+    const common = { ref, partSize, ...pick(options) };
+    let sha256: string;
+    let size: number;
+    let etag: string;
+    if (body instanceof Uint8Array) {
+      sha256 = createHash('sha256').update(body).digest('hex');
+      size = body.length;
+      etag = await this.call(ref, () => upload(this.sdk, this.client, { ...common, size, sha256, slice: (s, e) => body.subarray(s, e + 1) }));
+    } else {
+      const spooled = await spool(body, this.options.spoolDir ?? tmpdir(), options.signal);
+      ({ sha256, size } = spooled);
+      try {
+        etag = await this.call(ref, () => upload(this.sdk, this.client, { ...common, size, sha256, slice: fileSlicer(spooled.path) }));
+      } finally {
+        await spooled.release();
+      }
+    }
+    const info = await this.head(ref);
+    if (info?.sha256 === sha256 && info.etag === etag) return info;
+    // A concurrent writer already replaced it; what we wrote was still whole when S3 acknowledged it.
+    const contentType = options.contentType === undefined ? {} : { contentType: options.contentType };
+    return { bucket: ref.bucket, key: ref.key, size, sha256, etag, lastModified: Date.now(), ...contentType };
+  }
+
+  async get(ref: ObjectRef, options: { range?: { start: number; end?: number }; signal?: AbortSignal } = {}): Promise<{ info: ObjectInfo; body: Readable }> {
+    validateObjectRef(ref);
+    // Checks the range's own shape here; S3 answers InvalidRange for a start past the end.
+    const range = resolveByteRange(options.range, Number.MAX_SAFE_INTEGER);
+    const Range = range ? { Range: `bytes=${range.start}-${options.range?.end ?? ''}` } : {};
+    const out = await this.call(ref, () =>
+      this.client.send(new this.sdk.GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...Range }), signalOf(options)),
+    );
+    const total = /\/(\d+)$/.exec(out.ContentRange ?? '')?.[1];
+    const info = toInfo(ref, { ...out, ContentLength: total === undefined ? out.ContentLength : Number(total) });
+    const body = out.Body === undefined ? Readable.from([]) : (out.Body as Readable);
+    return { info, body };
+  }
+
+  async head(ref: ObjectRef): Promise<ObjectInfo | undefined> {
+    validateObjectRef(ref);
+    try {
+      const out = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      return toInfo(ref, out);
+    } catch (e) {
+      if (s3Error(e).status !== 404) throw mapS3Error(e, ref);
+    }
+    await this.requireBucket(ref.bucket);
+    return undefined;
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    validateObjectRef(ref);
+    await this.call(ref, () => this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key })));
+  }
+
+  async list(query: ListObjectsQuery): Promise<ListObjectsResult> {
+    const { maxKeys } = validateListQuery(query);
+    const { bucket, prefix, delimiter, startAfter } = query;
+    const entries: { key: string; prefix: boolean }[] = [];
+    let token: string | undefined;
+    // One entry past the page tells whether another page follows.
+    while (entries.length <= maxKeys) {
+      const out = await this.call({ bucket }, () => this.client.send(
+        new this.sdk.ListObjectsV2Command({
+          Bucket: bucket,
+          MaxKeys: Math.min(1000, maxKeys + 1 - entries.length),
+          ...(prefix ? { Prefix: prefix } : {}),
+          ...(delimiter ? { Delimiter: delimiter } : {}),
+          ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
+        }),
+      ));
+      const page = [
+        ...(out.Contents ?? []).map((o) => ({ key: o.Key as string, prefix: false })),
+        ...(out.CommonPrefixes ?? []).map((p) => ({ key: p.Prefix as string, prefix: true })),
+      ]
+        // A prefix at or before startAfter was handed out on an earlier page (see the port's paging rule).
+        .filter((e) => (startAfter === undefined || compareKeys(e.key, startAfter) > 0) && (e.prefix || isValid(validateObjectKey, e.key)))
+        .sort((a, b) => compareKeys(a.key, b.key));
+      entries.push(...page);
+      if (!out.IsTruncated || !out.NextContinuationToken) break;
+      token = out.NextContinuationToken;
+    }
+    const more = entries.length > maxKeys;
+    const shown = entries.slice(0, maxKeys);
+    const objects = (await mapLimit(shown.filter((e) => !e.prefix), HEAD_CONCURRENCY, (e) => this.head({ bucket, key: e.key }))).filter(
+      (o): o is ObjectInfo => o !== undefined,
+    );
+    return {
+      objects,
+      commonPrefixes: shown.filter((e) => e.prefix).map((e) => e.key),
+      ...(more ? { nextStartAfter: (shown[shown.length - 1] as { key: string }).key } : {}),
+    };
+  }
+
+  async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.call({ bucket: '' }, () => this.client.send(new this.sdk.ListBucketsCommand({ MaxBuckets: 1 }), signalOf(options)));
+  }
+
+  private async requireBucket(bucket: string): Promise<void> {
+    await this.call({ bucket }, () => this.client.send(new this.sdk.HeadBucketCommand({ Bucket: bucket })));
+  }
+
+  /** Runs an S3 operation, mapping its failure to the port's errors. */
+  private async call<T>(ref: { bucket: string; key?: string }, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (e) {
+      throw mapS3Error(e, ref);
+    }
+  }
+}
+
+function signalOf(options: { signal?: AbortSignal }): { abortSignal?: AbortSignal } {
+  return options.signal ? { abortSignal: options.signal } : {};
+}
+
+function pick(options: { contentType?: string; signal?: AbortSignal }) {
+  return { ...(options.contentType === undefined ? {} : { contentType: options.contentType }), ...(options.signal ? { signal: options.signal } : {}) };
+}
+
+function toInfo(
+  ref: ObjectRef,
+  out: { ContentLength?: number; ETag?: string; LastModified?: Date; ContentType?: string; Metadata?: Record<string, string> },
+): ObjectInfo {
+  return {
+    bucket: ref.bucket,
+    key: ref.key,
+    size: out.ContentLength ?? 0,
+    sha256: out.Metadata?.['sha256'] ?? '',
+    etag: out.ETag ?? '',
+    lastModified: out.LastModified?.getTime() ?? 0,
+    ...(out.ContentType === undefined ? {} : { contentType: out.ContentType }),
+  };
+}
+
+function isValid(check: (s: string) => void, s: string): boolean {
+  try {
+    check(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

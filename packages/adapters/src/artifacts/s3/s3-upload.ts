@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ObjectRef } from '@loam/core';
+
+type S3Module = typeof import('@aws-sdk/client-s3');
+
+/** A body written to a private temp file, with what S3 needs to know before the upload starts. */
+export interface Spooled {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Streams a body to a 0600 file in a fresh 0700 directory, hashing as it goes. S3 wants the sha256
+ * (as `x-amz-meta-sha256`) and the length before the first byte is sent; spooling gives both while
+ * memory stays bounded whatever the object's size.
+ */
+export async function spool(body: Readable | AsyncIterable<Uint8Array>, dir: string, signal?: AbortSignal): Promise<Spooled> {
+  const tmp = await mkdtemp(join(dir, 'loam-s3-spool-'));
+  const release = () => rm(tmp, { recursive: true, force: true });
+  const path = join(tmp, 'body');
+  const sha = createHash('sha256');
+  let size = 0;
+  try {
+    const fh = await open(path, 'wx', 0o600);
+    try {
+      for await (const c of body as AsyncIterable<Uint8Array | string>) {
+        signal?.throwIfAborted();
+        const chunk = typeof c === 'string' ? Buffer.from(c) : c;
+        sha.update(chunk);
+        size += chunk.length;
+        for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+      }
+      signal?.throwIfAborted();
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return { path, size, sha256: sha.digest('hex'), release };
+}
+
+export interface UploadInput {
+  readonly ref: ObjectRef;
+  readonly size: number;
+  readonly sha256: string;
+  readonly contentType?: string;
+  /** A fresh stream of bytes `start..end` (inclusive) of the body. */
+  readonly slice: (start: number, end: number) => Readable | Uint8Array;
+  readonly partSize: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * One PutObject when the body fits in a part, else a hand-rolled multipart upload (parts of
+ * `partSize`, each a stream of known length), aborted on any failure so no parts are left behind.
+ */
+/** Returns the ETag S3 gave the new object. */
+export async function upload(sdk: S3Module, client: S3Client, input: UploadInput): Promise<string> {
+  const { ref, size, sha256, partSize, signal } = input;
+  const common = {
+    Bucket: ref.bucket,
+    Key: ref.key,
+    Metadata: { sha256 },
+    ...(input.contentType === undefined ? {} : { ContentType: input.contentType }),
+  };
+  const opts = signal ? { abortSignal: signal } : {};
+  if (size <= partSize) {
+    const body = size === 0 ? new Uint8Array(0) : input.slice(0, size - 1);
+    const out = await client.send(new sdk.PutObjectCommand({ ...common, Body: body, ContentLength: size }), opts);
+    return out.ETag ?? '';
+  }
+  const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand(common), opts);
+  try {
+    const parts: { ETag: string; PartNumber: number }[] = [];
+    for (let start = 0, n = 1; start < size; start += partSize, n++) {
+      const end = Math.min(start + partSize, size) - 1;
+      const out = await client.send(
+        new sdk.UploadPartCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, PartNumber: n, Body: input.slice(start, end), ContentLength: end - start + 1 }),
+        opts,
+      );
+      parts.push({ ETag: out.ETag as string, PartNumber: n });
+    }
+    const done = await client.send(new sdk.CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, MultipartUpload: { Parts: parts } }), opts);
+    return done.ETag ?? '';
+  } catch (e) {
+    await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => {});
+    throw e;
+  }
+}
+
+/** Slices of a spooled file, read from disk on demand. */
+export function fileSlicer(path: string): (start: number, end: number) => Readable {
+  return (start, end) => createReadStream(path, { start, end, highWaterMark: 1 << 16 });
+}
