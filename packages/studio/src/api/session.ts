@@ -1,0 +1,29 @@
+import { readCookie } from './client.js';
+
+export interface Session {
+  readonly signedIn: boolean;
+  readonly userName?: string;
+  readonly arn?: string;
+}
+
+/** Who is signed in, from `GET /auth/session` (401 means nobody: the landing page shows). */
+export async function fetchSession(signal?: AbortSignal): Promise<Session> {
+  const res = await fetch('/auth/session', { credentials: 'include', headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  if (res.status === 401) return { signedIn: false };
+  if (!res.ok) throw new Error(`Loam answered ${res.status} when asked who is signed in.`);
+  return (await res.json()) as Session;
+}
+
+/** Ends the session on the server (the cookies are cleared by its answer). */
+export async function signOut(): Promise<void> {
+  const csrf = readCookie('loam_csrf');
+  await fetch('/auth/logout', { method: 'POST', credentials: 'include', headers: csrf ? { 'x-csrf-token': csrf } : {} });
+}
+
+/** `GET /healthz`: `ok`, or the stores that did not answer. */
+export async function fetchHealth(signal?: AbortSignal): Promise<{ status: string; checks?: Record<string, string>; ms: number }> {
+  const t0 = performance.now();
+  const res = await fetch('/healthz', { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  const body = (await res.json().catch(() => ({ status: `HTTP ${res.status}` }))) as { status: string; checks?: Record<string, string> };
+  return { ...body, ms: Math.round(performance.now() - t0) };
+}

@@ -1,0 +1,42 @@
+import { createRootRoute, createRoute, createRouter, Outlet } from '@tanstack/react-router';
+import { PlaceholderPage } from '../patterns/placeholder-page.js';
+import { HomePage } from '../pages/home-page.js';
+import { NotFoundPage } from '../pages/not-found-page.js';
+import { PoliciesPage } from '../pages/policies-page.js';
+import { PolicyDetailPage } from '../pages/policy-detail-page.js';
+import { SettingsPage } from '../pages/settings-page.js';
+import { TagsPage } from '../pages/tags-page.js';
+import { UserDetailPage } from '../pages/user-detail-page.js';
+import { UsersPage } from '../pages/users-page.js';
+import { AppFrame } from './app-frame.js';
+import { allNavItems } from './navigation.js';
+
+const root = createRootRoute({ component: AppFrame, notFoundComponent: NotFoundPage });
+const home = createRoute({ getParentRoute: () => root, path: '/', component: HomePage, staticData: { crumb: 'Home' } });
+const users = createRoute({ getParentRoute: () => root, path: '/users', component: Outlet, staticData: { crumb: 'Users & access keys' } });
+const usersIndex = createRoute({ getParentRoute: () => users, path: '/', component: UsersPage });
+const user = createRoute({ getParentRoute: () => users, path: '$userName', component: UserDetailPage, staticData: { crumb: (p) => p.userName ?? '' } });
+const policies = createRoute({ getParentRoute: () => root, path: '/policies', component: Outlet, staticData: { crumb: 'Policies' } });
+const policiesIndex = createRoute({ getParentRoute: () => policies, path: '/', component: PoliciesPage });
+const policy = createRoute({ getParentRoute: () => policies, path: '$policyName', component: PolicyDetailPage, staticData: { crumb: (p) => p.policyName ?? '' } });
+const tags = createRoute({
+  getParentRoute: () => root,
+  path: '/tags',
+  component: TagsPage,
+  staticData: { crumb: 'Tags' },
+  validateSearch: (s: Record<string, unknown>): { arn?: string } => (typeof s.arn === 'string' ? { arn: s.arn } : {}),
+});
+const settings = createRoute({ getParentRoute: () => root, path: '/settings', component: SettingsPage, staticData: { crumb: 'Settings' } });
+const placeholders = allNavItems
+  .filter((i) => i.comingWith)
+  .map((i) => createRoute({ getParentRoute: () => root, path: i.to, component: () => <PlaceholderPage item={i} />, staticData: { crumb: i.label } }));
+
+const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, ...placeholders]);
+
+export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}

@@ -1,0 +1,37 @@
+import { createContext, useContext, type ReactNode } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { fetchSession, signOut, type Session } from '../api/session.js';
+
+interface SessionApi {
+  readonly session: Session;
+  signOut(): Promise<void>;
+}
+
+const Ctx = createContext<SessionApi | undefined>(undefined);
+
+export function useSession(): SessionApi {
+  const c = useContext(Ctx);
+  if (!c) throw new Error('useSession outside SessionGate');
+  return c;
+}
+
+/** Shows `signedOut` (the landing page) until a session exists, then the app with the session in context. */
+export function SessionGate({ signedIn, signedOut, loading }: { signedIn: ReactNode; signedOut: (info: { justSignedOut: boolean }) => ReactNode; loading: ReactNode }) {
+  const qc = useQueryClient();
+  const q = useQuery({ queryKey: ['session'], queryFn: ({ signal }) => fetchSession(signal), staleTime: 60_000, retry: 1 });
+  if (q.isPending) return <>{loading}</>;
+  const session = q.data ?? { signedIn: false };
+  if (!session.signedIn) return <>{signedOut({ justSignedOut: sessionStorage.getItem('loam.signedOut') === '1' })}</>;
+  const api: SessionApi = {
+    session,
+    async signOut() {
+      await signOut();
+      sessionStorage.setItem('loam.signedOut', '1');
+      qc.clear();
+      qc.setQueryData(['session'], { signedIn: false });
+      window.history.replaceState(null, '', '/');
+    },
+  };
+  sessionStorage.removeItem('loam.signedOut');
+  return <Ctx.Provider value={api}>{signedIn}</Ctx.Provider>;
+}

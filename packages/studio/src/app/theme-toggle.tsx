@@ -1,0 +1,15 @@
+import { ActionIcon, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
+
+/** Switches light/dark; the choice is remembered in this browser. */
+export function ThemeToggle() {
+  const { setColorScheme } = useMantineColorScheme();
+  const scheme = useComputedColorScheme('light');
+  const next = scheme === 'dark' ? 'light' : 'dark';
+  return (
+    <Tooltip label={`Use ${next} theme`}>
+      <ActionIcon variant="default" size="lg" aria-label={`Use ${next} theme`} onClick={() => setColorScheme(next)}>
+        <span aria-hidden="true">{scheme === 'dark' ? '☀' : '☾'}</span>
+      </ActionIcon>
+    </Tooltip>
+  );
+}

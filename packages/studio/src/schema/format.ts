@@ -1,0 +1,38 @@
+/** Epoch seconds as a local date and time a person reads (`25 Nov 2026, 14:03`). */
+export function formatTime(epochSeconds: number, locale?: string): string {
+  return new Date(epochSeconds * 1000).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** How long ago, coarsely: `just now`, `5 min ago`, `3 h ago`, `2 days ago`. */
+export function timeAgo(epochSeconds: number, nowMs: number = Date.now()): string {
+  const s = Math.max(0, Math.round(nowMs / 1000 - epochSeconds));
+  if (s < 45) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  const d = Math.round(s / 86400);
+  return `${d} day${d === 1 ? '' : 's'} ago`;
+}
+
+export type StatusTone = 'good' | 'busy' | 'bad' | 'idle' | 'neutral';
+
+const tones: ReadonlyArray<readonly [RegExp, StatusTone]> = [
+  [/^(Active|InService|Completed|Succeeded|Ready|Available|ok|Enabled|Approved)$/i, 'good'],
+  [/^(Failed|Error|Unavailable|Rejected|Degraded)$/i, 'bad'],
+  [/(ing|Pending|InProgress)$/i, 'busy'],
+  [/^(Inactive|Stopped|Disabled|Deleted|OutOfService)$/i, 'idle'],
+];
+
+/** The tone of a status word, so every list colours the same status the same way. */
+export function statusTone(status: string): StatusTone {
+  for (const [re, tone] of tones) if (re.test(status)) return tone;
+  return 'neutral';
+}
+
+/** A value from an output as table text. */
+export function formatCell(v: unknown): string {
+  if (v === undefined || v === null) return '—';
+  if (Array.isArray(v)) return v.length === 0 ? '—' : v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ');
+  if (typeof v === 'boolean') return v ? 'Yes' : 'No';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
