@@ -424,7 +424,7 @@ export function describeArtifactStoreConformance(name: string, options: Artifact
     });
 
     describe('containment', () => {
-      test(`refuses ${TRAVERSAL_CASES.length} traversal encodings on every operation, touching nothing`, async () => {
+      test(`refuses ${TRAVERSAL_CASES.length} traversal keys and ${TRAVERSAL_BUCKETS.length} traversal bucket names on every operation, touching nothing`, async () => {
         await put('inside.txt', 'inside');
         const sandbox = target.sandbox;
         if (sandbox) await writeFile(join(sandbox, 'loam-canary'), 'CANARY-BYTES');
@@ -442,6 +442,18 @@ export function describeArtifactStoreConformance(name: string, options: Artifact
           };
           for (const [op, call] of Object.entries(ops)) {
             expect(`${c.name} / ${op}: ${await codeOf(call())}`).toBe(`${c.name} / ${op}: ValidationException`);
+          }
+        }
+        for (const b of TRAVERSAL_BUCKETS) {
+          const ops = {
+            createBucket: () => store.createBucket(b),
+            put: () => store.put({ bucket: b, key: 'loam-canary' }, enc.encode('PWNED')),
+            get: () => store.get({ bucket: b, key: 'loam-canary' }),
+            list: () => store.list({ bucket: b }),
+            deleteBucket: () => store.deleteBucket(b),
+          };
+          for (const [op, call] of Object.entries(ops)) {
+            expect(`bucket ${JSON.stringify(b)} / ${op}: ${await codeOf(call())}`).toBe(`bucket ${JSON.stringify(b)} / ${op}: ValidationException`);
           }
         }
         if (sandbox && before) expect(await snapshot(sandbox)).toEqual(before);

@@ -9,8 +9,8 @@
  * so a store that followed them would hit the canary rather than a system file. The deep and absolute
  * cases aim at `/tmp/loam-traversal-canary`, which must never come to exist.
  *
- * For a URL, use `urlPath` (percent-encoded so that one decode yields `key`) or, to exercise the
- * transport's own decoding, `key` itself where it is URL-safe.
+ * For a URL, use `urlPath(key)` (percent-encoded so that one decode yields `key`) or, to exercise
+ * the transport's own decoding, `key` itself where it is URL-safe.
  */
 export interface TraversalCase {
   /** Short, unique, printable. */

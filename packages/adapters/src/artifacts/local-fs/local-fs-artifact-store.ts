@@ -64,6 +64,7 @@ export class LocalFsArtifactStore implements ArtifactStore {
     const metaDir = this.layout.metaBucketDir(bucket);
     await this.layout.walkDirs(join(this.layout.root, META_DIR), [bucket], bucket, true);
     await writeJsonAtomically(metaDir, join(metaDir, BUCKET_FILE), { createdAt: this.clock.now() });
+    await fsyncDir(join(this.layout.root, META_DIR));
     await fsyncDir(this.layout.root);
   }
 
