@@ -19,6 +19,7 @@ export interface GbdtParams {
   readonly alpha: number;
   readonly gamma: number;
   readonly maxBin: number;
+  /** Clips leaf weights (0 = off); `count:poisson` also adds it to the margin in its hessian (default 0.7 there, as XGBoost's learner sets). */
   readonly maxDeltaStep: number;
   readonly scalePosWeight: number;
   /** `num_class` for multi-class objectives, else 1. */

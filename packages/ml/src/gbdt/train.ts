@@ -130,7 +130,7 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
     return new GbdtModel(
       {
         objective: p.objective, numGroups: G, numFeatures: cols, baseScore: p.baseScore, baseMargin, trees, treeGroup: Int32Array.from(treeGroup),
-        bestIteration: val ? best.round : trees.length / G - 1, ...(x.columnNames ? { featureNames: x.columnNames } : {}),
+        bestIteration: p.earlyStoppingRounds !== undefined ? best.round : trees.length / G - 1, ...(x.columnNames ? { featureNames: x.columnNames } : {}),
       },
       finalMetrics,
     );
