@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeArtifactStoreConformance } from '@loam/testkit/conformance/artifact-store.conformance';
 import { LocalFsArtifactStore } from './local-fs-artifact-store.js';
+import { LocalFsLayout } from './local-fs-paths.js';
 
 const sandboxes: string[] = [];
 function sandbox(): string {
@@ -107,6 +108,26 @@ describe('local-fs artifact store on disk', () => {
     await writeFile(join(root, 'bkt/dropped.csv'), 'a,b\n1,2\n');
     expect((await store.head({ bucket: 'bkt', key: 'dropped.csv' }))?.sha256).toBe(sha256('a,b\n1,2\n'));
     expect(JSON.parse(await readFile(join(root, '.loam-meta/bkt/dropped.csv'), 'utf8'))).toMatchObject({ sha256: sha256('a,b\n1,2\n') });
+  });
+
+  it('keeps the directory walk inside the root even for a key that skipped validation', async () => {
+    const layout = new LocalFsLayout(root);
+    expect(await code(layout.walkDirs(join(root, 'bkt'), ['..', '..', 'escape'], 'k', true))).toBe('ValidationException');
+    expect(await readdir(dir)).toEqual(['root']);
+  });
+
+  it('never deletes through a link planted in the sidecar tree', async () => {
+    const outside = join(dir, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'x'), 'KEEP');
+    await mkdir(join(root, 'bkt/d'));
+    await writeFile(join(root, 'bkt/d/x'), 'data');
+    await symlink(outside, join(root, '.loam-meta/bkt/d'));
+    expect(await code(store.put({ bucket: 'bkt', key: 'd/y' }, new Uint8Array([1])))).toBe('ValidationException');
+    await store.delete({ bucket: 'bkt', key: 'd/x' });
+    expect(await store.head({ bucket: 'bkt', key: 'd/x' })).toBeUndefined();
+    expect(await readFile(join(outside, 'x'), 'utf8')).toBe('KEEP');
+    expect(await readdir(outside)).toEqual(['x']);
   });
 
   describe('symlinks inside the root are never followed', () => {

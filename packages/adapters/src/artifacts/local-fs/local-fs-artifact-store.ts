@@ -146,7 +146,9 @@ export class LocalFsArtifactStore implements ArtifactStore {
     await unlink(paths.data).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
     });
-    await unlink(paths.meta).catch(() => {});
+    // The sidecar goes too, unless its directory chain is not ours (a planted link): then leave it be.
+    const metaOk = await this.layout.walkDirs(join(this.layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, false).catch(() => undefined);
+    if (metaOk) await unlink(paths.meta).catch(() => {});
     await fsyncDir(join(this.layout.bucketDir(ref.bucket), ...dirs));
     await prune(this.layout.bucketDir(ref.bucket), dirs);
     await prune(this.layout.metaBucketDir(ref.bucket), dirs);

@@ -46,6 +46,10 @@ export class LocalFsLayout {
     const made: string[] = [];
     let dir = base;
     for (const seg of segments) {
+      // Keys are validated before they get here; this keeps the walk inside even if a caller forgot.
+      if (seg === '' || seg === '.' || seg === '..' || seg.includes('/') || seg.includes('\\') || seg.includes('\0')) {
+        throw new ValidationError(`Object key '${key}' has a path segment that is not a plain name.`);
+      }
       dir = join(dir, seg);
       let st = await lstat(dir).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
