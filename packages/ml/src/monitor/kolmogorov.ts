@@ -45,21 +45,26 @@ export function smirnovSf(n: number, x: number): number {
   if (Math.floor(nx) >= n - 1) return (1 - x) ** n;
   if (n > 1_000_000) return Math.exp(-((6 * n * x + 1) ** 2) / 18 / n);
   const last = Math.floor(n * (1 - x));
+  // Terms are summed as exp(logA − ref) with a reference that moves up when a term outgrows it.
   let logC = 0;
-  let logSum = Number.NEGATIVE_INFINITY;
+  let ref = Number.NaN;
+  let sum = 0;
   let prev = Number.NEGATIVE_INFINITY;
   for (let j = 0; j <= last; j++) {
     const u = x + j / n;
-    const rest = 1 - u;
-    if (rest <= 0) break;
+    if (u >= 1) break;
     const logA = logC + (n - j) * Math.log1p(-u) + (j - 1) * Math.log(u);
-    if (logA > logSum) logSum = logA + Math.log1p(Math.exp(logSum - logA));
-    else logSum = logSum + Math.log1p(Math.exp(logA - logSum));
-    // Past the peak, stop once the remaining terms cannot change the sum.
-    if (logA < prev && Math.log(4 * (last - j + 1)) + logA < logSum - 36.7) break;
+    if (ref !== ref || logA - ref > 600) {
+      sum = ref !== ref ? 0 : sum * Math.exp(ref - logA);
+      ref = logA;
+    }
+    sum += Math.exp(logA - ref);
+    // Past the peak, stop once the remaining terms cannot change the sum (checked every 64 terms).
+    if ((j & 63) === 63 && logA < prev && Math.log(4 * (last - j + 1)) + logA < ref + Math.log(sum) - 36.7) break;
     prev = logA;
-    logC += Math.log(n - j) - Math.log(j + 1);
+    logC += Math.log((n - j) / (j + 1));
   }
+  const logSum = ref + Math.log(sum);
   return clip(Math.exp(Math.log(x) + logSum));
 }
 
