@@ -233,6 +233,9 @@ export function describeArtifactStoreConformance(name: string, options: Artifact
           expect((await store.list({ bucket: BUCKET })).objects.map((o) => o.key)).toEqual(['p', 'p/q']);
         } else {
           expect(await codeOf(put('p/q', 'nested'))).toBe('ValidationException');
+          expect(await store.head(ref('p/q'))).toBeUndefined();
+          expect(await codeOf(store.get(ref('p/q')))).toBe('ResourceNotFound');
+          await store.delete(ref('p/q'));
           await put('r/s', 'nested');
           expect(await codeOf(put('r', 'file'))).toBe('ValidationException');
           expect((await store.list({ bucket: BUCKET })).objects.map((o) => o.key)).toEqual(['p', 'r/s']);

@@ -67,6 +67,7 @@ export class LocalFsLayout {
         }
       }
       if (st.isSymbolicLink()) throw new ValidationError(`Object key '${key}' passes through a symbolic link; links are never followed.`);
+      if (!st.isDirectory() && !create) return undefined; // nothing can live below a file
       if (!st.isDirectory()) throw new ValidationError(`Object key '${key}' conflicts with an object at a prefix of it: this store keeps keys as files and '/' as directories.`);
     }
     await this.assertContained(dir);
