@@ -42,7 +42,7 @@ export default [
   })),
   // Tests may also use the conformance suites, fakes and fixtures of testkit.
   ...all.map((pkg) => ({
-    files: [`packages/${pkg}/src/**/*.test.ts`],
+    files: [`packages/${pkg}/src/**/*.test.ts`, `packages/${pkg}/src/**/*.test-support.ts`],
     rules: boundary(pkg, ['testkit']),
   })),
 ];

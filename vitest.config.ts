@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 // so `npm test` needs no build step for unit tests; end-to-end tests spawn the built CLI.
 export default defineConfig({
   resolve: { conditions: ['loam-src', 'import', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['loam-src', 'import', 'node', 'default'], externalConditions: ['loam-src'] } },
+  // Not 'import' here: Vitest passes these to Node as --conditions, and 'import' breaks pg's CommonJS require of pg-pool.
+  ssr: { resolve: { conditions: ['loam-src', 'node', 'default'], externalConditions: ['loam-src'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],

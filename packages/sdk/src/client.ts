@@ -13,7 +13,7 @@ export interface LoamClientOptions {
   /** Sent with every request. */
   readonly headers?: Readonly<Record<string, string>>;
   /** `include` in a browser so the session cookie travels. */
-  readonly credentials?: RequestCredentials;
+  readonly credentials?: 'include' | 'omit' | 'same-origin';
 }
 
 export interface CallOptions {

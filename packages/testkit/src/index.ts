@@ -1,1 +1,5 @@
-export {};
+export { createMemoryMetadataStore, type MemoryMetadataStoreOptions } from './fakes/memory-metadata-store.js';
+export { MemoryArtifactStore } from './fakes/memory-artifact-store.js';
+export * from './conformance/metadata-store.conformance.js';
+export * from './conformance/artifact-store.conformance.js';
+export * from './conformance/traversal-cases.js';

@@ -38,7 +38,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
   const store = await openSqlMetadataStore({
     url: metadataUrl(config),
     collections: allCollections,
-    ...(config.metadata.type === 'postgres' ? { schema: config.metadata.schema, poolSize: config.metadata.poolSize } : {}),
+    ...(config.metadata.type === 'postgres' ? { schema: config.metadata.schema } : {}),
     logger,
   });
   try {

@@ -26,7 +26,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
     logger: o.logger === false ? false : undefined,
     bodyLimit: o.bodyLimit,
     trustProxy: o.trustProxy ?? false,
-    genReqId: (req) => {
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
     },
