@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { MlInputError } from '../errors.js';
+import { GbdtModel } from './gbdt-model.js';
+import { loadDataset, split, withMissing } from './test-support.js';
+import { trainGbdt } from './train.js';
+
+const bc = split(loadDataset('breast_cancer'));
+const bcMissing = { train: { ...bc.train, x: withMissing(bc.train.x, 3) }, test: { ...bc.test, x: withMissing(bc.test.x, 4) } };
+const sampled = { objective: 'binary:logistic', num_round: '15', subsample: '0.7', colsample_bytree: '0.8', colsample_bylevel: '0.9', colsample_bynode: '0.8', max_bin: '64', seed: '7' };
+
+describe('GBDT determinism and threads', () => {
+  it('gives the identical model for the same seed, and a different one for another seed', async () => {
+    const a = JSON.stringify(await trainGbdt(bcMissing.train, sampled));
+    const b = JSON.stringify(await trainGbdt(bcMissing.train, sampled));
+    const c = JSON.stringify(await trainGbdt(bcMissing.train, { ...sampled, seed: '8' }));
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+  });
+
+  it('the two-thread path (worker thread) builds exactly the single-thread model', async () => {
+    for (const data of [bcMissing, split(loadDataset('wine'))]) {
+      const multi = data === bcMissing ? sampled : { objective: 'multi:softprob', num_class: '3', num_round: '10', subsample: '0.8' };
+      const one = await trainGbdt(data.train, multi, { threads: 1 });
+      const two = await trainGbdt(data.train, multi, { threads: 2 });
+      expect(JSON.stringify(two)).toBe(JSON.stringify(one));
+      expect(one.data.trees.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('GBDT model', () => {
+  it('round-trips through JSON with identical predictions, and refuses unknown format versions', async () => {
+    const model = await trainGbdt(bcMissing.train, { objective: 'binary:logistic', num_round: '20' });
+    const text = JSON.stringify(model);
+    const back = GbdtModel.fromJSON(text);
+    expect(Array.from(back.predict(bcMissing.test.x))).toEqual(Array.from(model.predict(bcMissing.test.x)));
+    expect(JSON.stringify(back)).toBe(text);
+    const future = { ...JSON.parse(text), formatVersion: 99 };
+    expect(() => GbdtModel.fromJSON(future)).toThrow(/Unsupported GBDT model format version 99; this build reads version 1/);
+    expect(() => GbdtModel.fromJSON('{"format":"other"}')).toThrow(MlInputError);
+  });
+
+  it('predictRow equals the batch prediction, missing values included', async () => {
+    const model = await trainGbdt(bcMissing.train, { objective: 'multi:softprob', num_class: '2', num_round: '10' });
+    const batch = model.predict(bcMissing.test.x);
+    const { x } = bcMissing.test;
+    for (let i = 0; i < x.rows; i++) {
+      const row = Array.from({ length: x.cols }, (_, j) => x.data[j * x.rows + i] as number);
+      expect(Array.from(model.predictRow(row))).toEqual(Array.from(batch.subarray(2 * i, 2 * i + 2)));
+    }
+  });
+
+  it('sends missing values the learned default way: a NaN-only signal is learned from missingness', async () => {
+    // Label 1 exactly when feature 0 is missing; a tree can only separate them with its default direction.
+    const n = 200;
+    const data = new Float32Array(n * 2);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = i % 3 === 0 ? 1 : 0;
+      data[i] = y[i] === 1 ? Number.NaN : (i % 7) / 7;
+      data[n + i] = (i % 5) / 5;
+    }
+    const model = await trainGbdt({ x: { rows: n, cols: 2, data }, y }, { objective: 'binary:logistic', num_round: '10', max_depth: '2' });
+    expect(model.predictRow([Number.NaN, 0.4])[0]).toBeGreaterThan(0.9);
+    expect(model.predictRow([0.3, 0.4])[0]).toBeLessThan(0.1);
+    expect(model.data.trees[0]!.feature[0]).toBe(0);
+  });
+
+  it('logs in XGBoost format that SageMaker metric regexes match, and names final metrics as SageMaker does', async () => {
+    const lines: string[] = [];
+    const model = await trainGbdt(bc.train, { objective: 'binary:logistic', num_round: '13', eval_metric: 'auc' }, { validation: bc.test, onLog: (l) => lines.push(l) });
+    expect(lines).toHaveLength(13);
+    expect(lines[12]).toMatch(/^\[12\]\ttrain-auc:\d\.\d{5}\tvalidation-auc:\d\.\d{5}$/);
+    // CloudWatch shows the tab as #011; SageMaker's built-in XGBoost metric definition reads that form.
+    const cloudwatch = lines[12]!.replaceAll('\t', '#011');
+    const m = /.*\[[0-9]+\].*#011validation-auc:([-+]?[0-9]*\.?[0-9]+)/.exec(cloudwatch);
+    expect(Number(m![1])).toBeCloseTo(model.finalMetrics.find((x) => x.name === 'validation:auc')!.value, 5);
+    expect(model.finalMetrics.map((x) => x.name)).toEqual(['train:auc', 'validation:auc']);
+  });
+});
