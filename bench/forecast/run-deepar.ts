@@ -2,7 +2,8 @@
  * Rolling-origin benchmark of Loam's DeepAR against the statsmodels peers (seasonal naive, Holt-Winters)
  * on the real panels in datasets/timeseries/, the peer computed in the same run.
  *
- * usage: node_modules/.bin/tsx bench/forecast/run-deepar.ts [--windows 3] [--panels monthly3,macro9] [--seeds 0] [--no-peer]
+ * usage: node_modules/.bin/tsx bench/forecast/run-deepar.ts [--windows 3] [--panels monthly3,macro9] [--seeds 0]
+ *        [--epochs 25] [--scaling std|mean] [--no-peer]
  * Writes bench/forecast/results/deepar-<date>.json and prints a Markdown table.
  */
 import { execFileSync } from 'node:child_process';
@@ -21,30 +22,39 @@ const opt = (name: string, dflt: string): string => {
 const WINDOWS = Number(opt('windows', '3'));
 const QS = [0.1, 0.5, 0.9];
 
+const COMMON = {
+  epochs: opt('epochs', '25'), num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32',
+  learning_rate: '0.003', dropout_rate: '0.05', _scaling: opt('scaling', 'std'),
+};
+
 /** Per panel: frequency, horizon (the peer's h), and the DeepAR hyperparameters used. */
 export const PANELS: Record<string, { hp: Record<string, string> }> = {
-  monthly3: { hp: { time_freq: 'M', prediction_length: '12', context_length: '24', epochs: '40', num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32', learning_rate: '0.003', dropout_rate: '0.05', embedding_dimension: '4' } },
-  macro9: { hp: { time_freq: '3M', prediction_length: '8', context_length: '16', epochs: '40', num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32', learning_rate: '0.003', dropout_rate: '0.05', embedding_dimension: '4' } },
-  sunspots: { hp: { time_freq: '12M', prediction_length: '11', context_length: '22', epochs: '40', num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32', learning_rate: '0.003', dropout_rate: '0.05' } },
-  nile: { hp: { time_freq: '12M', prediction_length: '10', context_length: '20', epochs: '40', num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32', learning_rate: '0.003', dropout_rate: '0.05' } },
+  monthly3: { hp: { time_freq: 'M', prediction_length: '12', context_length: '12', ...COMMON, embedding_dimension: '4' } },
+  macro9: { hp: { time_freq: '3M', prediction_length: '8', context_length: '8', ...COMMON, embedding_dimension: '4' } },
+  sunspots: { hp: { time_freq: '12M', prediction_length: '11', context_length: '11', ...COMMON } },
+  nile: { hp: { time_freq: '12M', prediction_length: '10', context_length: '10', ...COMMON } },
 };
 
 interface Rec { start: string; target: number[]; cat: number[]; item_id: string }
 
-function runPanel(name: string, seed: number): { mean_wQuantileLoss: number; ND: number; wQL: number[]; RMSE_by_series: Record<string, number>; train_seconds: number; epochs: number } {
+function runPanel(name: string, seed: number): { mean_wQuantileLoss: number; ND: number; wQL: number[]; RMSE_by_series: Record<string, number>; train_seconds: number; train_cpu_seconds: number; epochs: number } {
   const hp = (PANELS[name] as { hp: Record<string, string> }).hp;
   const h = Number(hp['prediction_length']);
   const recs = readFileSync(join(root, 'datasets', 'timeseries', `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
   const evals: ForecastEvaluation[] = [];
   const se: Record<string, number[]> = {};
   let seconds = 0;
+  let cpuSeconds = 0;
   let epochs = 0;
   for (let w = WINDOWS; w >= 1; w--) {
     const cut = (r: Rec): number => r.target.length - w * h;
     const train = recs.map((r) => ({ start: r.start, target: r.target.slice(0, cut(r)), cat: r.cat }));
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const { model, epochsRun } = trainDeepAr(hp, train, { seed });
     seconds += (performance.now() - t0) / 1000;
+    const c1 = process.cpuUsage(c0);
+    cpuSeconds += (c1.user + c1.system) / 1e6;
     epochs += epochsRun;
     const res = invokeDeepAr(model, { instances: train, configuration: { num_samples: 200, output_types: ['mean', 'quantiles'], quantiles: QS.map(String) } });
     res.predictions.forEach((p, i) => {
@@ -62,7 +72,7 @@ function runPanel(name: string, seed: number): { mean_wQuantileLoss: number; ND:
   return {
     mean_wQuantileLoss: get('test:mean_wQuantileLoss'), ND: absErr / absY, wQL: QS.map((q) => get(`test:wQuantileLoss[${q}]`)),
     RMSE_by_series: Object.fromEntries(Object.entries(se).map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length])),
-    train_seconds: seconds, epochs,
+    train_seconds: seconds, train_cpu_seconds: cpuSeconds, epochs,
   };
 }
 
@@ -87,7 +97,7 @@ const peerSeconds = (performance.now() - t0) / 1000;
 const results: Record<string, unknown>[] = [];
 const loadavg = readFileSync('/proc/loadavg', 'utf8').trim();
 console.log(`loadavg at start: ${loadavg}; peer script ${peerSeconds.toFixed(1)} s; windows ${WINDOWS}`);
-console.log('| panel | seed | DeepAR mean wQL | seasonal naive | Holt-Winters | ratio vs naive (≤ 0.8) | ratio vs HW (≤ 1.0) | ND | train s (all windows) | epochs |');
+console.log('| panel | seed | DeepAR mean wQL | seasonal naive | Holt-Winters | ratio vs naive (≤ 0.8) | ratio vs HW (≤ 1.0) | ND | train s wall (CPU), all windows | epochs |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const name of panels) {
   for (const seed of seeds) {
@@ -95,7 +105,7 @@ for (const name of panels) {
     const sn = peer?.[name]?.['snaive']?.mean_wQuantileLoss ?? NaN;
     const ets = peer?.[name]?.['ets']?.mean_wQuantileLoss ?? NaN;
     results.push({ panel: name, seed, ...r, snaive: sn, ets, hyperparameters: PANELS[name]?.hp });
-    console.log(`| ${name} | ${seed} | ${r.mean_wQuantileLoss.toFixed(4)} | ${sn} | ${ets} | ${(r.mean_wQuantileLoss / sn).toFixed(2)} | ${(r.mean_wQuantileLoss / ets).toFixed(2)} | ${r.ND.toFixed(4)} | ${r.train_seconds.toFixed(1)} | ${r.epochs} |`);
+    console.log(`| ${name} | ${seed} | ${r.mean_wQuantileLoss.toFixed(4)} | ${sn} | ${ets} | ${(r.mean_wQuantileLoss / sn).toFixed(2)} | ${(r.mean_wQuantileLoss / ets).toFixed(2)} | ${r.ND.toFixed(4)} | ${r.train_seconds.toFixed(1)} (${r.train_cpu_seconds.toFixed(1)}) | ${r.epochs} |`);
     console.log(`  RMSE by series: ${JSON.stringify(Object.fromEntries(Object.entries(r.RMSE_by_series).map(([k, v]) => [k, Number(v.toFixed(3))])))}`);
   }
 }

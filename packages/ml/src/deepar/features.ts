@@ -40,17 +40,18 @@ export interface TargetView {
 
 /**
  * Writes the input for predicting position `pos` into `out[off…]` (embedding slots left for the
- * network). Missing or out-of-range lagged values enter as 0, GluonTS's dummy imputation.
+ * network). Lags enter as (y − loc) / scale; missing or out-of-range ones as 0, GluonTS's dummy
+ * imputation (which under `std` scaling means "at the window's mean").
  */
 export function writeStepInput(
-  fl: FeatureLayout, y: TargetView, pos: number, scale: number, timeFeat: Float64Array,
+  fl: FeatureLayout, y: TargetView, pos: number, loc: number, scale: number, timeFeat: Float64Array,
   dynamic: readonly Float64Array[], out: Float64Array, off: number,
 ): void {
   const lags = fl.lags;
   for (let j = 0; j < lags.length; j++) {
     const q = pos - (lags[j] as number);
     const v = q < 0 ? NaN : (y.values[q - y.base] as number);
-    out[off + j] = Number.isNaN(v) || v === undefined ? 0 : v / scale;
+    out[off + j] = Number.isNaN(v) || v === undefined ? 0 : (v - loc) / scale;
   }
   let o = off + lags.length;
   for (let j = 0; j < fl.numTimeFeatures; j++) out[o + j] = timeFeat[pos * fl.numTimeFeatures + j] as number;
@@ -58,6 +59,37 @@ export function writeStepInput(
   out[o++] = Math.log10(2 + pos);
   for (let j = 0; j < fl.numDynamicFeat; j++) out[o + j] = (dynamic[j] as Float64Array)[pos] as number;
   out[off + fl.inputDim - 1] = Math.log(scale);
+}
+
+/** How a training window or forecast context is normalised. */
+export type ScalingMode = 'mean' | 'std' | 'none';
+
+/**
+ * `mean` (SageMaker's and GluonTS's DeepAR): loc 0, scale = mean |y| of the observed context.
+ * `std` (a Loam extension, `_scaling=std`): loc = mean, scale = standard deviation of the observed
+ * context (falling back to the mean scale when the context is flat), so small movements on a high
+ * level — CO2 at 400 ppm moving by 3 — reach the network at unit size instead of as 1% wiggles.
+ * `none`: loc 0, scale 1 (beta's targets already live in (0, 1)).
+ */
+export function windowScale(target: Float64Array, from: number, to: number, mode: ScalingMode): { loc: number; scale: number } {
+  if (mode === 'none') return { loc: 0, scale: 1 };
+  const abs = meanScale(target, from, to);
+  if (mode === 'mean') return { loc: 0, scale: abs };
+  let sum = 0;
+  let sq = 0;
+  let n = 0;
+  for (let i = Math.max(0, from); i < to; i++) {
+    const v = target[i] as number;
+    if (!Number.isNaN(v)) {
+      sum += v;
+      sq += v * v;
+      n++;
+    }
+  }
+  if (n === 0) return { loc: 0, scale: 1 };
+  const mean = sum / n;
+  const sd = Math.sqrt(Math.max(0, sq / n - mean * mean));
+  return { loc: mean, scale: sd > 1e-6 * abs ? sd : abs };
 }
 
 /**

@@ -1,6 +1,6 @@
-import { meanScale, seriesTimeFeatures, writeStepInput, type TargetView } from './features.js';
+import { seriesTimeFeatures, windowScale, writeStepInput, type TargetView } from './features.js';
 import { quantileSorted } from './metrics.js';
-import type { DeepArModel } from './model.js';
+import { scalingMode, type DeepArModel } from './model.js';
 import { inferenceScratch, inferenceStep, writeEmbeddings, zeroState } from './network.js';
 import type { Series } from './records.js';
 import type { Rng } from './rng.js';
@@ -19,7 +19,7 @@ export function sampleForecast(model: DeepArModel, series: Series, numSamples: n
   const D = fl.inputDim;
   const A = spec.numArgs;
   const start = Math.max(0, n - hp.contextLength);
-  const scale = lik.scaled ? meanScale(series.target, start, n) : 1;
+  const { loc, scale } = windowScale(series.target, start, n, scalingMode(model));
   const timeFeat = seriesTimeFeatures(hp.timeFreq, series.startMs, n + P);
   const cats = Int32Array.from(series.cat);
   const history: TargetView = { values: series.target, base: 0 };
@@ -29,7 +29,7 @@ export function sampleForecast(model: DeepArModel, series: Series, numSamples: n
   const x1 = new Float64Array(D);
   const raw1 = new Float64Array(A);
   for (let pos = start; pos < n; pos++) {
-    writeStepInput(fl, history, pos, scale, timeFeat, series.dynamicFeat, x1, 0);
+    writeStepInput(fl, history, pos, loc, scale, timeFeat, series.dynamicFeat, x1, 0);
     writeEmbeddings(spec, layout, p, cats, 1, x1, D);
     inferenceStep(spec, layout, p, 1, x1, warm, raw1, scratch1);
   }
@@ -62,11 +62,11 @@ export function sampleForecast(model: DeepArModel, series: Series, numSamples: n
   const out = new Float64Array(S * P);
   for (let k = 0; k < P; k++) {
     const pos = n + k;
-    for (let s = 0; s < S; s++) writeStepInput(fl, views[s] as TargetView, pos, scale, timeFeat, series.dynamicFeat, x, s * D);
+    for (let s = 0; s < S; s++) writeStepInput(fl, views[s] as TargetView, pos, loc, scale, timeFeat, series.dynamicFeat, x, s * D);
     writeEmbeddings(spec, layout, p, catsS, S, x, D);
     inferenceStep(spec, layout, p, S, x, state, raw, scratch);
     for (let s = 0; s < S; s++) {
-      const v = lik.sample(raw, s * A, scale, rng);
+      const v = lik.sample(raw, s * A, loc, scale, rng);
       out[s * P + k] = v;
       paths[s * width + maxLag + k] = v;
     }

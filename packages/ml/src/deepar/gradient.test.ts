@@ -21,7 +21,7 @@ function setup(likelihoodName: (typeof LIKELIHOODS)[number]) {
     likelihoodName === 'beta' ? 0.1 + 0.8 * rng.uniform() : likelihoodName === 'negative-binomial' ? rng.int(20) : 5 + 3 * rng.normal(),
   );
   const lossMask = new Uint8Array(T * B).map((_, i) => (i % 7 === 3 ? 0 : 1));
-  const batch: SequenceBatch = { B, T, x, y, lossMask, cats: Int32Array.from([0, 1, 2, 0, 1, 1]), scale: Float64Array.from([4, 6, 5]) };
+  const batch: SequenceBatch = { B, T, x, y, lossMask, cats: Int32Array.from([0, 1, 2, 0, 1, 1]), loc: Float64Array.from(likelihoodName === 'gaussian' || likelihoodName === 'student-T' ? [1, -2, 0.5] : [0, 0, 0]), scale: Float64Array.from([4, 6, 5]) };
   return { lik, spec, layout, params, batch };
 }
 

@@ -25,6 +25,8 @@ export interface DeepArHyperparameters {
   readonly numDynamicFeat: 'auto' | 'ignore' | number;
   readonly numEvalSamples: number;
   readonly testQuantiles: readonly number[];
+  /** Loam extension `_scaling`: `mean` (default, SageMaker's) or `std` (see `windowScale`). */
+  readonly scaling: 'mean' | 'std';
 }
 
 const KNOWN = new Set([
@@ -92,7 +94,16 @@ export function parseHyperparameters(hp: Readonly<Record<string, string>>): Deep
     numDynamicFeat: parseAutoInt('num_dynamic_feat', hp['num_dynamic_feat']),
     numEvalSamples: int('num_eval_samples', 100, 1),
     testQuantiles: parseQuantiles(hp['test_quantiles']),
+    scaling: parseScaling(hp['_scaling']),
   };
+}
+
+function parseScaling(raw: string | undefined): 'mean' | 'std' {
+  const v = (raw ?? 'mean').trim();
+  if (v !== 'mean' && v !== 'std') {
+    throw new MlInputError(`Hyperparameter '_scaling' must be 'mean' or 'std'; got '${raw}'.`, { hyperparameter: '_scaling' });
+  }
+  return v;
 }
 
 function parseCardinality(raw: string | undefined): DeepArHyperparameters['cardinality'] {

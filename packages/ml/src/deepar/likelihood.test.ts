@@ -11,23 +11,25 @@ const inv = (v: number): number => Math.log(Math.expm1(v - 1e-6)); // inverse of
 //   -beta(2.5, 4).logpdf(0.3) = -0.7101356818510656
 describe('DeepAR likelihoods', () => {
   it('negative log-likelihoods match scipy', () => {
-    expect(likelihoodFor('gaussian').nll(Float64Array.of(1.5, inv(2)), 0, 3.1, 1, null, 1)).toBeCloseTo(1.932085713764618, 5);
-    expect(likelihoodFor('student-T').nll(Float64Array.of(1.5, inv(2), Math.log(Math.expm1(2.5))), 0, 3.1, 1, null, 1)).toBeCloseTo(2.032890997249941, 5);
-    expect(likelihoodFor('negative-binomial').nll(Float64Array.of(inv(7), inv(0.3)), 0, 4, 1, null, 1)).toBeCloseTo(2.317140271842474, 5);
-    expect(likelihoodFor('beta').nll(Float64Array.of(inv(2.5), inv(4)), 0, 0.3, 1, null, 1)).toBeCloseTo(-0.7101356818510656, 5);
+    expect(likelihoodFor('gaussian').nll(Float64Array.of(1.5, inv(2)), 0, 3.1, 0, 1, null, 1)).toBeCloseTo(1.932085713764618, 5);
+    expect(likelihoodFor('student-T').nll(Float64Array.of(1.5, inv(2), Math.log(Math.expm1(2.5))), 0, 3.1, 0, 1, null, 1)).toBeCloseTo(2.032890997249941, 5);
+    expect(likelihoodFor('negative-binomial').nll(Float64Array.of(inv(7), inv(0.3)), 0, 4, 0, 1, null, 1)).toBeCloseTo(2.317140271842474, 5);
+    expect(likelihoodFor('beta').nll(Float64Array.of(inv(2.5), inv(4)), 0, 0.3, 0, 1, null, 1)).toBeCloseTo(-0.7101356818510656, 5);
   });
 
   it('scaling: a series ten times larger costs log(10) more, nothing else', () => {
     const g = likelihoodFor('gaussian');
     const raw = Float64Array.of(1.5, inv(2));
-    expect(g.nll(raw, 0, 31, 10, null, 1)).toBeCloseTo(1.932085713764618 + Math.log(10), 5);
+    expect(g.nll(raw, 0, 31, 0, 10, null, 1)).toBeCloseTo(1.932085713764618 + Math.log(10), 5);
+    // …and shifting by loc (std scaling) moves the distribution, nothing else.
+    expect(g.nll(raw, 0, 131, 100, 10, null, 1)).toBeCloseTo(1.932085713764618 + Math.log(10), 5);
   });
 
   it('sampling reproduces each distribution\'s moments', () => {
     const rng = new Rng(11);
     const n = 40000;
     const draw = (name: Parameters<typeof likelihoodFor>[0], raw: number[], scale = 1): Float64Array =>
-      Float64Array.from({ length: n }, () => likelihoodFor(name).sample(Float64Array.from(raw), 0, scale, rng));
+      Float64Array.from({ length: n }, () => likelihoodFor(name).sample(Float64Array.from(raw), 0, 0, scale, rng));
     const mean = (a: Float64Array): number => a.reduce((s, v) => s + v, 0) / a.length;
     const variance = (a: Float64Array): number => {
       const m = mean(a);

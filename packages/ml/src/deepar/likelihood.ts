@@ -3,18 +3,21 @@ import { digamma, lgamma, type Rng } from './rng.js';
 
 /**
  * A likelihood maps the network's raw outputs (`numArgs` per step) to a distribution over the target.
- * Continuous likelihoods work on the mean-scaled target z = y / scale, as GluonTS's affine
- * transform does; their negative log-likelihood therefore includes log(scale).
+ * Continuous likelihoods work on the scaled target z = (y − loc) / scale, as GluonTS's affine
+ * transform does; their negative log-likelihood therefore includes log(scale). Count and (0, 1)
+ * likelihoods always get loc = 0.
  */
 export interface Likelihood {
   readonly name: LikelihoodName;
   readonly numArgs: number;
   /** `false` for beta: targets already live in (0, 1), so the series scale is fixed at 1. */
   readonly scaled: boolean;
+  /** Whether a location shift is meaningful (real-valued targets); counts keep loc = 0. */
+  readonly shiftable: boolean;
   /** Negative log-likelihood of `y`; adds `weight · ∂nll/∂raw` into `dRaw[off…]`. */
-  nll(raw: Float64Array, off: number, y: number, scale: number, dRaw: Float64Array | null, weight: number): number;
+  nll(raw: Float64Array, off: number, y: number, loc: number, scale: number, dRaw: Float64Array | null, weight: number): number;
   /** One draw, in the target's units. */
-  sample(raw: Float64Array, off: number, scale: number, rng: Rng): number;
+  sample(raw: Float64Array, off: number, loc: number, scale: number, rng: Rng): number;
 }
 
 const MIN_POSITIVE = 1e-6;
@@ -26,18 +29,19 @@ const gaussian: Likelihood = {
   name: 'gaussian',
   numArgs: 2,
   scaled: true,
-  nll(raw, off, y, scale, dRaw, w) {
+  shiftable: true,
+  nll(raw, off, y, loc, scale, dRaw, w) {
     const mu = raw[off] as number;
     const s = softplus(raw[off + 1] as number) + MIN_POSITIVE;
-    const u = (y / scale - mu) / s;
+    const u = ((y - loc) / scale - mu) / s;
     if (dRaw) {
       dRaw[off] = (dRaw[off] as number) - (w * u) / s;
       dRaw[off + 1] = (dRaw[off + 1] as number) + w * ((1 - u * u) / s) * sigmoid(raw[off + 1] as number);
     }
     return 0.5 * LOG_2PI + Math.log(s) + 0.5 * u * u + Math.log(scale);
   },
-  sample(raw, off, scale, rng) {
-    return ((raw[off] as number) + (softplus(raw[off + 1] as number) + MIN_POSITIVE) * rng.normal()) * scale;
+  sample(raw, off, loc, scale, rng) {
+    return loc + ((raw[off] as number) + (softplus(raw[off + 1] as number) + MIN_POSITIVE) * rng.normal()) * scale;
   },
 };
 
@@ -45,11 +49,12 @@ const studentT: Likelihood = {
   name: 'student-T',
   numArgs: 3,
   scaled: true,
-  nll(raw, off, y, scale, dRaw, w) {
+  shiftable: true,
+  nll(raw, off, y, loc, scale, dRaw, w) {
     const mu = raw[off] as number;
     const s = softplus(raw[off + 1] as number) + MIN_POSITIVE;
     const nu = 2 + softplus(raw[off + 2] as number);
-    const u = (y / scale - mu) / s;
+    const u = ((y - loc) / scale - mu) / s;
     const q = 1 + (u * u) / nu;
     if (dRaw) {
       const dU = ((nu + 1) * u) / (nu * q);
@@ -60,11 +65,11 @@ const studentT: Likelihood = {
     }
     return -(lgamma((nu + 1) / 2) - lgamma(nu / 2) - 0.5 * Math.log(nu * Math.PI) - Math.log(s) - ((nu + 1) / 2) * Math.log(q)) + Math.log(scale);
   },
-  sample(raw, off, scale, rng) {
+  sample(raw, off, loc, scale, rng) {
     const s = softplus(raw[off + 1] as number) + MIN_POSITIVE;
     const nu = 2 + softplus(raw[off + 2] as number);
     const chi2 = 2 * rng.gamma(nu / 2);
-    return ((raw[off] as number) + (s * rng.normal()) / Math.sqrt(chi2 / nu)) * scale;
+    return loc + ((raw[off] as number) + (s * rng.normal()) / Math.sqrt(chi2 / nu)) * scale;
   },
 };
 
@@ -73,7 +78,8 @@ const negativeBinomial: Likelihood = {
   name: 'negative-binomial',
   numArgs: 2,
   scaled: true,
-  nll(raw, off, y, scale, dRaw, w) {
+  shiftable: false,
+  nll(raw, off, y, _loc, scale, dRaw, w) {
     const mu = (softplus(raw[off] as number) + MIN_POSITIVE) * scale;
     const alpha = softplus(raw[off + 1] as number) + MIN_POSITIVE;
     const r = 1 / alpha;
@@ -86,7 +92,7 @@ const negativeBinomial: Likelihood = {
     }
     return -logp;
   },
-  sample(raw, off, scale, rng) {
+  sample(raw, off, _loc, scale, rng) {
     const mu = (softplus(raw[off] as number) + MIN_POSITIVE) * scale;
     const r = 1 / (softplus(raw[off + 1] as number) + MIN_POSITIVE);
     return rng.poisson(rng.gamma(r) * (mu / r));
@@ -98,7 +104,8 @@ const beta: Likelihood = {
   name: 'beta',
   numArgs: 2,
   scaled: false,
-  nll(raw, off, y, _scale, dRaw, w) {
+  shiftable: false,
+  nll(raw, off, y, _loc, _scale, dRaw, w) {
     const a = softplus(raw[off] as number) + MIN_POSITIVE;
     const b = softplus(raw[off + 1] as number) + MIN_POSITIVE;
     const x = Math.min(1 - BETA_EPS, Math.max(BETA_EPS, y));
@@ -109,7 +116,7 @@ const beta: Likelihood = {
     }
     return -(lgamma(a + b) - lgamma(a) - lgamma(b) + (a - 1) * Math.log(x) + (b - 1) * Math.log1p(-x));
   },
-  sample(raw, off, _scale, rng) {
+  sample(raw, off, _loc, _scale, rng) {
     const ga = rng.gamma(softplus(raw[off] as number) + MIN_POSITIVE);
     const gb = rng.gamma(softplus(raw[off + 1] as number) + MIN_POSITIVE);
     return ga + gb > 0 ? ga / (ga + gb) : 0.5;
@@ -121,13 +128,14 @@ const deterministicL1: Likelihood = {
   name: 'deterministic-L1',
   numArgs: 1,
   scaled: true,
-  nll(raw, off, y, scale, dRaw, w) {
-    const e = y / scale - (raw[off] as number);
+  shiftable: true,
+  nll(raw, off, y, loc, scale, dRaw, w) {
+    const e = (y - loc) / scale - (raw[off] as number);
     if (dRaw) dRaw[off] = (dRaw[off] as number) - w * Math.sign(e);
     return Math.abs(e);
   },
-  sample(raw, off, scale) {
-    return (raw[off] as number) * scale;
+  sample(raw, off, loc, scale) {
+    return loc + (raw[off] as number) * scale;
   },
 };
 

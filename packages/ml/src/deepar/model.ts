@@ -1,4 +1,4 @@
-import { featureLayout, type FeatureLayout } from './features.js';
+import { featureLayout, type FeatureLayout, type ScalingMode } from './features.js';
 import type { DeepArHyperparameters } from './hyperparameters.js';
 import { likelihoodFor, type Likelihood } from './likelihood.js';
 import { layoutParams, type NetworkSpec, type ParamLayout } from './network.js';
@@ -19,6 +19,12 @@ export interface DeepArModel {
   readonly params: Float64Array;
   /** Seed of the training run; also the default seed for forecasts. */
   readonly seed: number;
+}
+
+/** The scaling a model applies: beta never scales, counts never shift. */
+export function scalingMode(model: Pick<DeepArModel, 'hyperparameters' | 'likelihood'>): ScalingMode {
+  if (!model.likelihood.scaled) return 'none';
+  return model.hyperparameters.scaling === 'std' && model.likelihood.shiftable ? 'std' : 'mean';
 }
 
 /** Derives the network and feature layout of a model from its resolved data shape. */

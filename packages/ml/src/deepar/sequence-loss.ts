@@ -18,6 +18,7 @@ export interface SequenceBatch {
   readonly y: Float64Array;
   /** 1 where (t, b) counts in the loss (observed and inside the window). */
   readonly lossMask: Uint8Array;
+  readonly loc: Float64Array;
   readonly scale: Float64Array;
 }
 
@@ -108,7 +109,7 @@ export function sequenceLoss(
     for (let b = 0; b < B; b++) {
       const i = t * B + b;
       if (!batch.lossMask[i]) continue;
-      total += lik.nll(raw, i * A, batch.y[i] as number, batch.scale[b] as number, dRaw, 1 / count);
+      total += lik.nll(raw, i * A, batch.y[i] as number, batch.loc[b] as number, batch.scale[b] as number, dRaw, 1 / count);
     }
   }
   if (!grad || !dRaw) return total / count;

@@ -1,9 +1,9 @@
 import { readChannel, resolveShape, type ChannelInput } from './channels.js';
-import { meanScale, seriesTimeFeatures, writeStepInput } from './features.js';
+import { seriesTimeFeatures, windowScale, writeStepInput } from './features.js';
 import { summarizeSamples, sampleForecast } from './forecast.js';
 import { parseHyperparameters } from './hyperparameters.js';
 import { forecastMetrics, formatTestScores, type ForecastEvaluation, type Metric } from './metrics.js';
-import { modelShape, type DeepArModel } from './model.js';
+import { modelShape, scalingMode, type DeepArModel } from './model.js';
 import { initParams } from './network.js';
 import { Adam } from './optimizer.js';
 import type { Series } from './records.js';
@@ -53,6 +53,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
   const rng = new Rng(seed);
   const { features: fl, spec, layout, likelihood: lik } = modelShape(hp, shape.cardinality, shape.numDynamicFeat);
   const params = initParams(spec, layout, rng);
+  const mode = scalingMode({ hyperparameters: hp, likelihood: lik });
 
   const T = hp.contextLength + hp.predictionLength;
   const B = hp.miniBatchSize;
@@ -69,7 +70,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
   const batch: SequenceBatch = {
     B, T,
     x: new Float64Array(T * B * D), cats: new Int32Array(B * nCat), y: new Float64Array(T * B),
-    lossMask: new Uint8Array(T * B), scale: new Float64Array(B),
+    lossMask: new Uint8Array(T * B), loc: new Float64Array(B), scale: new Float64Array(B),
   };
   const fillBatch = (): void => {
     for (let b = 0; b < B; b++) {
@@ -78,12 +79,13 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
       while ((cumulative[i] as number) <= r) i++;
       const s = r - (i > 0 ? (cumulative[i - 1] as number) : 0);
       const ser = trainSeries[i] as Series;
-      const scale = lik.scaled ? meanScale(ser.target, s, s + hp.contextLength) : 1;
+      const { loc, scale } = windowScale(ser.target, s, s + hp.contextLength, mode);
+      batch.loc[b] = loc;
       batch.scale[b] = scale;
       for (let j = 0; j < nCat; j++) batch.cats[b * nCat + j] = ser.cat[j] as number;
       for (let t = 0; t < T; t++) {
         const pos = s + t;
-        writeStepInput(fl, { values: ser.target, base: 0 }, pos, scale, timeFeats[i] as Float64Array, ser.dynamicFeat, batch.x, (t * B + b) * D);
+        writeStepInput(fl, { values: ser.target, base: 0 }, pos, loc, scale, timeFeats[i] as Float64Array, ser.dynamicFeat, batch.x, (t * B + b) * D);
         const y = ser.target[pos] as number;
         batch.y[t * B + b] = y;
         batch.lossMask[t * B + b] = Number.isNaN(y) ? 0 : 1;
