@@ -197,7 +197,7 @@ function binData(runner: KernelRunner, x: DenseMatrix, p: GbdtParams, rng: Rng):
   const cuts = new Float32Array(cutsBuf);
   for (let f = 0; f < cols; f++) cuts.set(c.cuts.subarray(f * S0, f * S0 + (c.nbins[f] as number)), f * S);
   const binBytes = S <= 256 ? 1 : 2;
-  runner.set({ S, cuts: cutsBuf, binBytes, bins: runner.alloc(n * cols * binBytes) });
+  runner.set({ S, cuts: cutsBuf, binBytes, bins: runner.alloc(n * cols * binBytes), binsCol: runner.alloc(n * cols * binBytes) });
   c.job[0] = OP_BIN;
   runner.run();
   runner.set({ x: runner.alloc(0), sample: runner.alloc(0) });
