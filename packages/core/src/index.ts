@@ -15,3 +15,5 @@ export { builtInPolicies, isBuiltInPolicy } from './identity/builtin-policies.js
 export { authorize, evaluate, type Decision } from './identity/policy/evaluate.js';
 export { parsePolicyDocument, type PolicyDocument, type PolicyStatement } from './identity/policy/policy-document.js';
 export { TagService, type TagServiceOptions, type ResourceExists } from './tags/tag.service.js';
+export { validateTags, validateTagKeys, maxTagsPerResource } from './tags/tag-rules.js';
+export type { ResolvedAccessKey } from './identity/access-keys.js';

@@ -12,10 +12,13 @@ export const ResourceName = Type.String({ minLength: 1, maxLength: 63, pattern: 
 
 export const Arn = Type.String({ minLength: 1, maxLength: 2048, pattern: '^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:.+$' });
 
+// SageMaker's character rule for tags (`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`) needs Unicode property
+// escapes, which JSON Schema validators compile without the `u` flag; core's tag rules enforce it.
+const tagChars = 'Letters, digits, spaces and _ . : / = + - @ (Unicode letters and digits included).';
 export const Tag = Type.Object(
   {
-    Key: Type.String({ minLength: 1, maxLength: 128, pattern: '^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$' }),
-    Value: Type.String({ maxLength: 256, pattern: '^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$' }),
+    Key: Type.String({ minLength: 1, maxLength: 128, description: tagChars }),
+    Value: Type.String({ maxLength: 256, description: tagChars }),
   },
   { additionalProperties: false },
 );
