@@ -43,6 +43,11 @@ export class HyperparameterReader {
     if (!this.has(name)) this.problems.push(`'${name}' is required${why ? ` ${why}` : ''}`);
   }
 
+  /** The raw (trimmed) text of a hyperparameter the caller validates itself, or undefined when absent. */
+  text(name: string): string | undefined {
+    return this.take(name);
+  }
+
   /** An integer within `[min, max]`. */
   int(name: string, def: number, min?: number, max?: number): number {
     const s = this.take(name);

@@ -1,0 +1,4 @@
+export * from './hyperparameters.js';
+export * from './lloyd.js';
+export * from './model.js';
+export * from './train.js';
