@@ -31,7 +31,6 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    disableRequestLogging: true,
     return503OnClosing: true,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
@@ -40,9 +39,6 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
     reply.header('x-request-id', req.id);
     checkHost(req.headers.host);
     checkRequestPath(req.raw.url ?? req.url);
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   void app.register(cookie);
 
