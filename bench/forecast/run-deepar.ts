@@ -29,7 +29,7 @@ const COMMON = {
 
 /** Per panel: frequency, horizon (the peer's h), and the DeepAR hyperparameters used. */
 export const PANELS: Record<string, { hp: Record<string, string> }> = {
-  monthly3: { hp: { time_freq: 'M', prediction_length: '12', context_length: '12', ...COMMON, embedding_dimension: '4' } },
+  monthly3: { hp: { time_freq: 'M', prediction_length: '12', context_length: opt('m3-context', '12'), ...COMMON, embedding_dimension: '4' } },
   macro9: { hp: { time_freq: '3M', prediction_length: '8', context_length: '8', ...COMMON, embedding_dimension: '4' } },
   sunspots: { hp: { time_freq: '12M', prediction_length: '11', context_length: '11', ...COMMON } },
   nile: { hp: { time_freq: '12M', prediction_length: '10', context_length: '10', ...COMMON } },

@@ -82,6 +82,15 @@ describe('DeepAR training and inference', () => {
     expect(() => loadDeepArModel(text.replace('"version":1', '"version":99'))).toThrow(/version 1/);
   });
 
+  it('std scaling (_scaling=std) trains, forecasts around the series level, and reloads identically', () => {
+    const std = trainDeepAr({ ...HP, likelihood: 'student-T', _scaling: 'std' }, train, { seed: 1 });
+    const res = invokeDeepAr(std.model, request);
+    const mean = res.predictions[1]?.mean ?? [];
+    // Series 3 oscillates around 80 with amplitude 24: a forecast on its level, not near zero.
+    expect(mean.reduce((a, b) => a + b, 0) / mean.length).toBeGreaterThan(40);
+    expect(invokeDeepAr(loadDeepArModel(saveDeepArModel(std.model)), request)).toEqual(res);
+  });
+
   it('batch transform: one JSON line out per line in', () => {
     const input = request.instances.map((i) => JSON.stringify(i)).join('\n');
     const out = batchTransformDeepAr(first.model, input, { num_samples: 5, output_types: ['quantiles'], quantiles: ['0.5'] }).trim().split('\n');
@@ -132,5 +141,6 @@ describe('DeepAR bad input', () => {
     fails(train, /Hyperparameter 'prediction_length' is required/, { ...HP, prediction_length: '' });
     fails(train, /Hyperparameter 'num_layers' must be a number from 1 to 8/, { ...HP, num_layers: '9' });
     fails(train, /Hyperparameter 'colour' is not a DeepAR hyperparameter/, { ...HP, colour: 'blue' });
+    fails(train, /Hyperparameter '_scaling' must be 'mean' or 'std'/, { ...HP, _scaling: 'robust' });
   });
 });
