@@ -65,8 +65,8 @@ const ALL_LOSSES: readonly LossName[] = [...new Set(Object.values(LOSSES).flat()
 /**
  * Parses and validates Linear Learner's hyperparameters (SageMaker's names, string values).
  * `auto` values resolve to fixed defaults documented here, since Loam trains one model
- * (`num_models` is accepted and ignored, as under automatic model tuning): `learning_rate` 0.1 (features
- * are standardised); `wd` and `l1` 0; `momentum` 0; `beta_1` 0.9, `beta_2` 0.999; the learning-rate
+ * (`num_models` is accepted and ignored, as under automatic model tuning): `learning_rate` 0.01 for adam
+ * and rmsprop, 0.1 for sgd (features are standardised); `wd` and `l1` 0; `momentum` 0; `beta_1` 0.9, `beta_2` 0.999; the learning-rate
  * scheduler multiplies the rate by 0.99 once per epoch, down to 1e-5.
  * @throws MlInputError naming every invalid or unknown hyperparameter.
  */
@@ -101,7 +101,7 @@ export function parseLinearLearnerHyperparameters(raw: Readonly<Record<string, s
     epochs: r.int('epochs', 15, 1),
     miniBatchSize: r.int('mini_batch_size', 1000, 1),
     optimizer,
-    learningRate: auto(lr, 0.1),
+    learningRate: auto(lr, optimizer === 'sgd' ? 0.1 : 0.01),
     beta1: auto(r.floatOrAuto('beta_1', 0, 1), 0.9),
     beta2: auto(r.floatOrAuto('beta_2', 0, 1), 0.999),
     momentum: auto(r.floatOrAuto('momentum', 0, 1), 0),

@@ -132,17 +132,38 @@ function randomized(x: DenseMatrix, mean: Float64Array, c: PcaConfig, rng: Rng):
   return { components, sq: values };
 }
 
+const ROWS = 256;
+
+/** Copies rows [start, start + m) of X − μ into a row-major block: the products then run in cache. */
+function centredBlock(x: DenseMatrix, mean: Float64Array, start: number, m: number, block: Float64Array): void {
+  const n = x.rows;
+  const d = x.cols;
+  for (let j = 0; j < d; j++) {
+    const off = j * n + start;
+    const mu = mean[j] as number;
+    for (let r = 0; r < m; r++) block[r * d + j] = (x.data[off + r] as number) - mu;
+  }
+}
+
 /** (X − μ) · W for row-major `W` (d × l): n × l, column-major. */
 function times(x: DenseMatrix, mean: Float64Array, W: Float64Array, l: number): Float64Array {
   const n = x.rows;
+  const d = x.cols;
   const out = new Float64Array(n * l);
-  for (let j = 0; j < x.cols; j++) {
-    const off = j * n;
-    const mu = mean[j] as number;
-    for (let a = 0; a < l; a++) {
-      const w = W[j * l + a] as number;
-      const o = a * n;
-      for (let i = 0; i < n; i++) out[o + i] = (out[o + i] as number) + w * ((x.data[off + i] as number) - mu);
+  const block = new Float64Array(ROWS * d);
+  const acc = new Float64Array(l);
+  for (let start = 0; start < n; start += ROWS) {
+    const m = Math.min(ROWS, n - start);
+    centredBlock(x, mean, start, m, block);
+    for (let r = 0; r < m; r++) {
+      acc.fill(0);
+      const ro = r * d;
+      for (let j = 0; j < d; j++) {
+        const v = block[ro + j] as number;
+        const wo = j * l;
+        for (let a = 0; a < l; a++) acc[a] = (acc[a] as number) + v * (W[wo + a] as number);
+      }
+      for (let a = 0; a < l; a++) out[a * n + start + r] = acc[a] as number;
     }
   }
   return out;
@@ -151,20 +172,21 @@ function times(x: DenseMatrix, mean: Float64Array, W: Float64Array, l: number): 
 /** (X − μ)ᵀ · Y for column-major `Y` (n × l): d × l, row-major. */
 function timesT(x: DenseMatrix, mean: Float64Array, Y: Float64Array, l: number): Float64Array {
   const n = x.rows;
-  const out = new Float64Array(x.cols * l);
-  const colSum = new Float64Array(l);
-  for (let a = 0; a < l; a++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += Y[a * n + i] as number;
-    colSum[a] = s;
-  }
-  for (let j = 0; j < x.cols; j++) {
-    const off = j * n;
-    for (let a = 0; a < l; a++) {
-      let s = 0;
-      const o = a * n;
-      for (let i = 0; i < n; i++) s += (x.data[off + i] as number) * (Y[o + i] as number);
-      out[j * l + a] = s - (mean[j] as number) * (colSum[a] as number);
+  const d = x.cols;
+  const out = new Float64Array(d * l);
+  const block = new Float64Array(ROWS * d);
+  const yr = new Float64Array(l);
+  for (let start = 0; start < n; start += ROWS) {
+    const m = Math.min(ROWS, n - start);
+    centredBlock(x, mean, start, m, block);
+    for (let r = 0; r < m; r++) {
+      for (let a = 0; a < l; a++) yr[a] = Y[a * n + start + r] as number;
+      const ro = r * d;
+      for (let j = 0; j < d; j++) {
+        const v = block[ro + j] as number;
+        const oo = j * l;
+        for (let a = 0; a < l; a++) out[oo + a] = (out[oo + a] as number) + v * (yr[a] as number);
+      }
     }
   }
   return out;
