@@ -7,7 +7,7 @@ export interface ActivityEntry {
   readonly method: string;
   readonly path: string;
   readonly operation?: string;
-  readonly status: number | 'failed';
+  readonly status: number | 'failed' | 'cancelled';
   readonly ms: number;
 }
 

@@ -17,14 +17,15 @@ const tracedFetch: typeof fetch = async (input, init) => {
   const started = performance.now();
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, window.location.origin);
   const method = (init?.method ?? 'GET').toUpperCase();
-  const record = (status: number | 'failed') =>
+  const record = (status: number | 'failed' | 'cancelled') =>
     activityLog.add({ at: Date.now(), method, path: url.pathname, status, ms: Math.round(performance.now() - started) });
   try {
     const res = await fetch(input, init);
     record(res.status);
     return res;
   } catch (e) {
-    record('failed');
+    // Aborts are Studio's own doing (a page left, a query superseded), not failures.
+    record((e as Error)?.name === 'AbortError' ? 'cancelled' : 'failed');
     throw e;
   }
 };

@@ -4,6 +4,7 @@ import { AppShell, Badge, Burger, Button, Group, Kbd, Menu, NavLink, ScrollArea,
 import { useDisclosure } from '@mantine/hooks';
 import { Breadcrumbs } from './breadcrumbs.js';
 import { GlobalSearch } from './global-search.js';
+import { SearchIcon } from './icons.js';
 import { navigation } from './navigation.js';
 import { NotificationsMenu, Toasts } from './notifications-menu.js';
 import { useSession } from './session.js';
@@ -39,7 +40,7 @@ export function AppFrame() {
               </Group>
             </UnstyledButton>
           </Group>
-          <Button variant="default" onClick={openSearch} w={{ base: 'auto', md: 320 }} justify="space-between" rightSection={<Kbd size="xs">/</Kbd>} aria-keyshortcuts="/ Control+K">
+          <Button variant="default" onClick={openSearch} w={{ base: 'auto', md: 320 }} justify="space-between" leftSection={<SearchIcon />} rightSection={<Kbd size="xs">/</Kbd>} aria-keyshortcuts="/ Control+K">
             <Text size="sm" c="dimmed" component="span">
               Search by name…
             </Text>

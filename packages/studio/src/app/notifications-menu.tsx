@@ -1,6 +1,7 @@
 import { Link } from '@tanstack/react-router';
 import { ActionIcon, Anchor, Button, CloseButton, Group, Indicator, Notification, Popover, ScrollArea, Stack, Text } from '@mantine/core';
 import { timeAgo } from '../schema/format.js';
+import { BellIcon } from './icons.js';
 import { useNotifications, type NotificationTone } from './notifications.js';
 
 const toneColor: Readonly<Record<NotificationTone, string>> = { info: 'blue', success: 'teal', warning: 'yellow', error: 'red' };
@@ -10,13 +11,13 @@ export function NotificationsMenu() {
   const n = useNotifications();
   return (
     <Popover width={340} position="bottom-end" shadow="md" onOpen={() => setTimeout(n.markAllRead, 1500)}>
-      <Popover.Target>
-        <Indicator disabled={n.unread === 0} label={n.unread} size={16} offset={4} color="red">
+      <Indicator disabled={n.unread === 0} label={n.unread} size={16} offset={4} color="red.9">
+        <Popover.Target>
           <ActionIcon variant="default" size="lg" aria-label={n.unread > 0 ? `Notifications, ${n.unread} unread` : 'Notifications'}>
-            <span aria-hidden="true">🔔</span>
+            <BellIcon />
           </ActionIcon>
-        </Indicator>
-      </Popover.Target>
+        </Popover.Target>
+      </Indicator>
       <Popover.Dropdown>
         <Group justify="space-between" mb="xs">
           <Text fw={600} size="sm">
@@ -68,7 +69,7 @@ export function Toasts() {
       {n.toasts.map((t) => (
         <Notification key={t.id} color={toneColor[t.tone]} title={t.title} withCloseButton={false} withBorder>
           <Group justify="space-between" wrap="nowrap" align="flex-start">
-            <Text size="sm">{t.message ?? ''}</Text>
+            <Text size="sm" c="var(--mantine-color-text)">{t.message ?? ''}</Text>
             <CloseButton size="sm" aria-label="Dismiss notification" onClick={() => n.dismissToast(t.id)} />
           </Group>
         </Notification>

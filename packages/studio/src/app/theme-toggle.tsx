@@ -1,4 +1,5 @@
 import { ActionIcon, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
+import { MoonIcon, SunIcon } from './icons.js';
 
 /** Switches light/dark; the choice is remembered in this browser. */
 export function ThemeToggle() {
@@ -8,7 +9,7 @@ export function ThemeToggle() {
   return (
     <Tooltip label={`Use ${next} theme`}>
       <ActionIcon variant="default" size="lg" aria-label={`Use ${next} theme`} onClick={() => setColorScheme(next)}>
-        <span aria-hidden="true">{scheme === 'dark' ? '☀' : '☾'}</span>
+        {scheme === 'dark' ? <SunIcon /> : <MoonIcon />}
       </ActionIcon>
     </Tooltip>
   );

@@ -59,7 +59,7 @@ export function HomePage() {
     return items.sort((a, b) => b.at - a.at).slice(0, 8);
   }, [users.data, policies.data]);
   const coming = navigation.flatMap((g) => g.items).filter((i) => i.comingWith);
-  const count = (n: number | undefined, more: boolean) => (n === undefined ? '…' : `${n}${more ? '+' : ''}`);
+  const count = (n: number | undefined, more: boolean, one: string, many: string) => (n === undefined ? `… ${many}` : `${n}${more ? '+' : ''} ${n === 1 && !more ? one : many}`);
 
   return (
     <Stack>
@@ -84,11 +84,11 @@ export function HomePage() {
             <TimeSeriesChart label="Health check round trip" data={health.points} series={[{ name: 'ms', label: 'Round trip', color: 'teal.7' }]} unit=" ms" height={140} />
             <Text size="sm">
               <Anchor component={Link} to="/users">
-                {count(users.data?.Users.length, Boolean(users.data?.NextToken))} users
+                {count(users.data?.Users.length, Boolean(users.data?.NextToken), 'user', 'users')}
               </Anchor>{' '}
               ·{' '}
               <Anchor component={Link} to="/policies">
-                {count(policies.data?.Policies.length, Boolean(policies.data?.NextToken))} policies
+                {count(policies.data?.Policies.length, Boolean(policies.data?.NextToken), 'policy', 'policies')}
               </Anchor>
             </Text>
             <Text size="sm" c="dimmed">

@@ -8,7 +8,6 @@ export interface LogLine {
   readonly level?: 'info' | 'warn' | 'error';
 }
 
-const levelColor = { info: undefined, warn: 'var(--mantine-color-yellow-text)', error: 'var(--mantine-color-red-text)' } as const;
 
 /**
  * A log pane for job output and activity. In follow mode it stays at the newest line as lines
@@ -66,8 +65,8 @@ export function LogViewer({ lines, label, height = 260, emptyText = 'No lines ye
       >
         {lines.length === 0 && <Text size="xs" c="dimmed">{emptyText}</Text>}
         {lines.map((l) => (
-          <div key={l.id} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', color: levelColor[l.level ?? 'info'] }}>
-            <span style={{ opacity: 0.75 }}>{new Date(l.at).toLocaleTimeString()}</span> {l.text}
+          <div key={l.id} className={`log-line log-${l.level ?? 'info'}`}>
+            <span className="log-time">{new Date(l.at).toLocaleTimeString()}</span> {l.text}
           </div>
         ))}
       </Box>

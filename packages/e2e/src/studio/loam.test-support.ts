@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '@loam/core';
+import { createLoamClient, type LoamClient } from '@loam/sdk';
+import { buildLoamApp, loadConfig, openPlatform, startLoam } from '@loam/server';
+import { registerStudioRoutes } from '@loam/server/http/studio.routes';
+import { studioDist } from './studio-build.test-support.js';
+import { serverServesStudio } from './studio-served.test-support.js';
+
+export interface LoamUnderTest {
+  readonly url: string;
+  /** The one-time Studio sign-in link, as `loam up` prints it. */
+  readonly loginUrl: string;
+  /** A client with the admin's API token: an independent view of what Studio did. */
+  readonly admin: LoamClient;
+  /** Whether `startLoam` itself served Studio (else the same app was composed here with the Studio routes). */
+  readonly servedByStartLoam: boolean;
+  close(): Promise<void>;
+}
+
+function apiToken(credentialsFile: string): string {
+  const m = /^loam_api_token\s*=\s*(\S+)/m.exec(readFileSync(credentialsFile, 'utf8'));
+  if (!m) throw new Error(`no loam_api_token in ${credentialsFile}`);
+  return m[1] as string;
+}
+
+/**
+ * A real Loam on a fresh data directory and a free port: `startLoam` (what `loam up` runs) when it
+ * serves Studio; otherwise the same composition (`buildLoamApp` on the real platform) plus
+ * `registerStudioRoutes`, so the browser tests still run against real routes while start.ts catches up.
+ */
+export async function startLoamUnderTest(): Promise<LoamUnderTest> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loam-studio-e2e-'));
+  const env = { LOAM_LOG__LEVEL: 'silent' };
+  const loam = await startLoam({ flags: { port: 0, dataDir }, env });
+  if (await serverServesStudio(loam.url)) {
+    return {
+      url: loam.url,
+      loginUrl: loam.loginUrl,
+      admin: createLoamClient({ endpoint: loam.url, token: apiToken(loam.credentialsFile) }),
+      servedByStartLoam: true,
+      async close() {
+        await loam.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  await loam.close();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const dir = mkdtempSync(join(tmpdir(), 'loam-studio-e2e-'));
+  const { config } = loadConfig({ argv: { port: 0, dataDir: dir }, env, cwd: dir });
+  const platform = await openPlatform(config, silentLogger);
+  let url = '';
+  const app = buildLoamApp(platform, false, () => url);
+  registerStudioRoutes(app, { distDir: studioDist });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const admin = await platform.identity.bootstrapAdmin();
+  if (!admin) throw new Error('bootstrap did not create the admin');
+  const token = await platform.identity.createLoginLink(admin.userName, 900);
+  return {
+    url,
+    loginUrl: `${url}/auth/login?token=${encodeURIComponent(token)}`,
+    admin: createLoamClient({ endpoint: url, token: admin.apiToken }),
+    servedByStartLoam: false,
+    async close() {
+      await app.close();
+      await platform.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
