@@ -64,7 +64,7 @@ export function runLoam(args: string[], env: Record<string, string> = {}): Promi
 
 export function waitForExit(child: ChildProcess, timeoutMs = 10_000): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
     const t = setTimeout(() => reject(new Error('process did not exit in time')), timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(t);

@@ -1,0 +1,17 @@
+import { launchChromium } from './browser.test-support.js';
+import { startLoamUnderTest } from './loam.test-support.js';
+import { serveStudioFromDist, serverServesStudio } from './studio-served.test-support.js';
+const t = await startLoamUnderTest();
+const b = await launchChromium();
+const ctx = await b.newContext({ viewport: { width: 1280, height: 800 } });
+if (!(await serverServesStudio(t.loam.url))) await serveStudioFromDist(ctx, t.loam.url);
+const page = await ctx.newPage();
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+page.on('response', (r) => console.log('resp', r.status(), r.url()));
+await page.goto(t.loam.loginUrl);
+await page.waitForTimeout(4000);
+console.log(page.url());
+await page.screenshot({ path: '/tmp/dbg.png' });
+console.log((await page.content()).slice(0, 1500));
+await b.close(); await t.close();
