@@ -70,7 +70,7 @@ export class TreeBuilder {
     let level = [0];
     this.ensureLevel(1);
     nodes[0]!.histIndex = 0;
-    this.job(OP_BUILD, ghOffset, [[this.slot(0, 0), allRows ? -1 : 0, used]]);
+    this.job(OP_BUILD, ghOffset, [[this.slot(0, 0), 0, used]]);
     this.runner.run();
     const leaves: { node: number; begin: number; end: number }[] = [];
     for (let depth = 0; level.length > 0; depth++) {
