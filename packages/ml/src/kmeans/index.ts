@@ -1,4 +1,3 @@
 export * from './hyperparameters.js';
-export * from './lloyd.js';
 export * from './model.js';
 export * from './train.js';

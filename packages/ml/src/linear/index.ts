@@ -1,5 +1,4 @@
-export * from './evaluate.js';
+export type { ChannelMetrics, MetricValue } from './evaluate.js';
 export * from './hyperparameters.js';
-export * from './losses.js';
 export * from './model.js';
 export * from './train.js';

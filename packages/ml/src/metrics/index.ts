@@ -1,5 +1,5 @@
 export * from './classification.js';
-export * from './inputs.js';
+export type { WeightOptions } from './inputs.js';
 export * from './probabilistic.js';
 export * from './ranking.js';
 export * from './regression.js';
