@@ -84,6 +84,11 @@ describe('readCsv layout and options', () => {
     expect(at(d.x, 149, 3)).toBe(Math.fround(1.8));
   });
 
+  it('skips a UTF-8 byte-order mark', () => {
+    const d = readCsv(new Uint8Array([0xef, 0xbb, 0xbf, ...bytes('1,2\n0,3\n')]));
+    expect(Array.from(d.y)).toEqual([1, 0]);
+  });
+
   it('reads label_size=0, skips blank lines and takes a last line without a newline', () => {
     const m = readCsvMatrix(bytes('1,2\n\n3,4\n  \n5,6'));
     expect([m.rows, m.cols]).toEqual([3, 2]);

@@ -65,7 +65,8 @@ class CsvParser {
   feed(buf: Uint8Array, final: boolean): void {
     const sc = new NumberScanner(buf);
     const n = buf.length;
-    let start = 0;
+    // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first cell.
+    let start = this.line === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
     while (start < n) {
       let end = buf.indexOf(10, start);
       if (end < 0) {
