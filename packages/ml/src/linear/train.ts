@@ -2,7 +2,7 @@ import type { LabeledData } from '../data/matrix.js';
 import { Rng } from '../data/random.js';
 import { chooseThreshold, evaluateChannel, objectiveLoss, type MetricValue } from './evaluate.js';
 import { parseLinearLearnerHyperparameters, type LinearLearnerConfig } from './hyperparameters.js';
-import { OBJECTIVE_NAME, scalarLoss } from './losses.js';
+import { OBJECTIVE_NAME, scalarLoss, type ScalarLoss } from './losses.js';
 import { LinearLearnerModel } from './model.js';
 import { Optimizer } from './optimizer.js';
 import { fitScaling, type Scaling } from './scaler.js';
@@ -107,7 +107,9 @@ export function trainLinearLearner(hyperparameters: Readonly<Record<string, stri
       const start = (order[bi] as number) * batch;
       const end = Math.min(n, start + batch);
       grad.fill(0);
-      for (let r = start; r < end; r++) {
+      if (loss) {
+        singleOutputBatch(params, grad, X, Y, SW, d, start, end, loss);
+      } else for (let r = start; r < end; r++) {
         const off = r * d;
         for (let q = 0; q < k; q++) {
           let v = params[k * d + q] as number;
@@ -115,12 +117,7 @@ export function trainLinearLearner(hyperparameters: Readonly<Record<string, stri
           for (let j = 0; j < d; j++) v += (params[wo + j] as number) * (X[off + j] as number);
           s[q] = v;
         }
-        const w = SW[r] as number;
-        if (loss) {
-          s[0] = loss.grad(s[0] as number, Y[r] as number) * w;
-        } else {
-          softmaxGrad(s, k, Y[r] as number, w);
-        }
+        softmaxGrad(s, k, Y[r] as number, SW[r] as number);
         for (let q = 0; q < k; q++) {
           const g = s[q] as number;
           if (g === 0) continue;
@@ -223,6 +220,34 @@ function fold(c: LinearLearnerConfig, params: Float64Array, d: number, k: number
     b[q] = bias * sc.labelScale + sc.labelMean;
   }
   return new LinearLearnerModel(c.predictorType, c.loss, d, k, w, b, threshold || naturalThreshold(c));
+}
+
+/**
+ * The mini-batch gradient of a single-output model (binary, regression): the hot loop, kept free of
+ * the per-output indexing the softmax path needs. Rows are contiguous in `X` (row-major, width `d`).
+ */
+function singleOutputBatch(
+  params: Float64Array, grad: Float64Array, X: Float32Array, Y: Float64Array, SW: Float64Array,
+  d: number, start: number, end: number, loss: ScalarLoss,
+): void {
+  const b = params[d] as number;
+  let gb = 0;
+  for (let r = start; r < end; r++) {
+    const off = r * d;
+    let v0 = b;
+    let v1 = 0;
+    let j = 0;
+    for (; j + 1 < d; j += 2) {
+      v0 += (params[j] as number) * (X[off + j] as number);
+      v1 += (params[j + 1] as number) * (X[off + j + 1] as number);
+    }
+    if (j < d) v0 += (params[j] as number) * (X[off + j] as number);
+    const g = loss.grad(v0 + v1, Y[r] as number) * (SW[r] as number);
+    if (g === 0) continue;
+    gb += g;
+    for (let q = 0; q < d; q++) grad[q] = (grad[q] as number) + g * (X[off + q] as number);
+  }
+  grad[d] = (grad[d] as number) + gb;
 }
 
 function naturalThreshold(c: LinearLearnerConfig): number {
