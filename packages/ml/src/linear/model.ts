@@ -143,6 +143,9 @@ export class LinearLearnerModel {
     const j = json as Partial<LinearLearnerModelJson>;
     if (j?.format !== 'loam.linear-learner') throw new MlInputError(`Not a Loam Linear Learner model (format '${String(j?.format)}').`, { field: 'format' });
     if (j.version !== 1) throw new MlInputError(`Unsupported Linear Learner model version ${String(j.version)}; this build reads version 1.`, { field: 'version' });
+    if (!['binary_classifier', 'multiclass_classifier', 'regressor'].includes(String(j.predictorType)) || typeof j.loss !== 'string') {
+      throw new MlInputError(`Linear Learner model has predictorType '${String(j.predictorType)}' and loss '${String(j.loss)}'.`, { field: 'predictorType' });
+    }
     const d = j.featureDim ?? 0;
     const k = j.outputs ?? 0;
     if (!Array.isArray(j.weights) || j.weights.length !== d * k || !Array.isArray(j.bias) || j.bias.length !== k) {

@@ -144,7 +144,7 @@ export function trainLinearLearner(hyperparameters: Readonly<Record<string, stri
     }
     const seconds = (performance.now() - t0) / 1000;
 
-    let model = fold(c, params, d, k, scaling, 0);
+    let model = fold(c, params, d, k, scaling);
     const trainLoss = objectiveLoss(c, model.rawScores(train.x), train.y);
     log(`#quality_metric: host=${host}, epoch=${epoch}, train ${objName} <loss>=${trainLoss}`);
     let value = trainLoss;
@@ -207,7 +207,7 @@ function reportMetrics(
 }
 
 /** Undoes the normalisation: weights and bias on raw features and raw label units. */
-function fold(c: LinearLearnerConfig, params: Float64Array, d: number, k: number, sc: Scaling, threshold: number): LinearLearnerModel {
+function fold(c: LinearLearnerConfig, params: Float64Array, d: number, k: number, sc: Scaling, threshold = naturalThreshold(c)): LinearLearnerModel {
   const w = new Float64Array(k * d);
   const b = new Float64Array(k);
   for (let q = 0; q < k; q++) {
@@ -219,7 +219,7 @@ function fold(c: LinearLearnerConfig, params: Float64Array, d: number, k: number
     }
     b[q] = bias * sc.labelScale + sc.labelMean;
   }
-  return new LinearLearnerModel(c.predictorType, c.loss, d, k, w, b, threshold || naturalThreshold(c));
+  return new LinearLearnerModel(c.predictorType, c.loss, d, k, w, b, threshold);
 }
 
 /**
