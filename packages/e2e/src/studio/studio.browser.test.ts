@@ -134,8 +134,12 @@ describe('Loam Studio in Chromium', () => {
     await tokens.getByRole('cell', { name: 'ci', exact: true }).waitFor();
 
     const policies = page.getByRole('region', { name: 'Policies' });
-    await policies.getByLabel('Policy to attach').click();
-    await page.getByRole('option', { name: 'ReadOnlyAccess' }).click();
+    const pick = policies.getByLabel('Policy to attach');
+    await pick.fill('ReadOnly');
+    await page.getByRole('option', { name: 'ReadOnlyAccess' }).waitFor();
+    await pick.press('ArrowDown');
+    await pick.press('Enter');
+    await expect.poll(() => pick.inputValue()).toBe('ReadOnlyAccess');
     await policies.getByRole('button', { name: 'Attach' }).click();
     await policies.getByRole('link', { name: 'ReadOnlyAccess' }).waitFor();
     expect((await t.admin.ListAttachedUserPolicies({ UserName: 'ana' })).AttachedPolicies.map((p) => p.PolicyName)).toEqual(['ReadOnlyAccess']);
@@ -200,10 +204,11 @@ describe('Loam Studio in Chromium', () => {
     await heading('Settings').waitFor();
     await page.getByText('npx loam doctor --json').waitFor();
     await check('12-settings');
-    await page.getByRole('radio', { name: 'Dark' }).check({ force: true });
+    await page.getByRole('button', { name: 'Use dark theme' }).click();
     await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
     await check('13-settings-dark');
-    await page.getByRole('radio', { name: 'Light' }).check({ force: true });
+    await page.getByText('Light', { exact: true }).click();
+    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
 
     await nav('Training jobs').click();
     await heading('Training jobs').waitFor();

@@ -89,7 +89,7 @@ export function AppFrame() {
                     label={i.label}
                     active={path === i.to || path.startsWith(`${i.to}/`)}
                     onClick={nav.close}
-                    rightSection={i.comingWith ? <Badge size="xs" variant="outline" color="gray" tt="none">soon</Badge> : undefined}
+                    rightSection={i.comingWith ? <Badge size="xs" variant="outline" color="gray" tt="none" aria-hidden="true">soon</Badge> : undefined}
                     {...(i.comingWith ? { 'aria-description': `Coming with ${i.comingWith}` } : {})}
                   />
                 ))}

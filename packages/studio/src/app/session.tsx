@@ -1,4 +1,4 @@
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useState, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { fetchSession, signOut, type Session } from '../api/session.js';
 
@@ -18,20 +18,21 @@ export function useSession(): SessionApi {
 /** Shows `signedOut` (the landing page) until a session exists, then the app with the session in context. */
 export function SessionGate({ signedIn, signedOut, loading }: { signedIn: ReactNode; signedOut: (info: { justSignedOut: boolean }) => ReactNode; loading: ReactNode }) {
   const qc = useQueryClient();
+  const [justSignedOut, setJustSignedOut] = useState(false);
   const q = useQuery({ queryKey: ['session'], queryFn: ({ signal }) => fetchSession(signal), staleTime: 60_000, retry: 1 });
   if (q.isPending) return <>{loading}</>;
   const session = q.data ?? { signedIn: false };
-  if (!session.signedIn) return <>{signedOut({ justSignedOut: sessionStorage.getItem('loam.signedOut') === '1' })}</>;
+  if (!session.signedIn) return <>{signedOut({ justSignedOut })}</>;
   const api: SessionApi = {
     session,
     async signOut() {
       await signOut();
-      sessionStorage.setItem('loam.signedOut', '1');
-      qc.clear();
+      setJustSignedOut(true);
       qc.setQueryData(['session'], { signedIn: false });
+      // Nothing fetched for this user may outlive the session.
+      qc.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
       window.history.replaceState(null, '', '/');
     },
   };
-  sessionStorage.removeItem('loam.signedOut');
   return <Ctx.Provider value={api}>{signedIn}</Ctx.Provider>;
 }

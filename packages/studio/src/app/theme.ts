@@ -37,6 +37,6 @@ const darkTealHover = '#066649';
 export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
   // teal.9 is the darkest shade; hovering a filled button must stay dark enough for white text.
   variables: { '--mantine-primary-color-filled-hover': darkTealHover, '--mantine-color-teal-filled-hover': darkTealHover },
-  light: { '--mantine-color-dimmed': t.colors.gray![7]!, '--mantine-color-error': t.colors.red![9]!, ...lightVariants(t) },
+  light: { '--mantine-color-dimmed': t.colors.gray![7]!, '--mantine-color-error': t.colors.red![9]!, '--mantine-color-anchor': darkTealHover, ...lightVariants(t) },
   dark: { '--mantine-color-dimmed': t.colors.dark![1]! },
 });
