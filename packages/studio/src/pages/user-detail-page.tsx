@@ -58,6 +58,7 @@ export function UserDetailPage() {
             <ResourceList
               operation="ListAccessKeys"
               input={fixed}
+              omitColumns={['UserName']}
               caption={`Access keys of ${u.UserName}`}
               empty="No access keys. Create one for the AWS SDKs, boto3 or the aws CLI (they sign requests with it)."
               rowActions={(k) => {

@@ -8,7 +8,7 @@ import { loam } from '../api/client.js';
 import { abilitiesOf, columnsOf, listShapeOf, sortRows, type ColumnSpec } from '../schema/columns.js';
 import type { JsonSchema } from '../schema/fields.js';
 import { formatCell, formatTime, timeAgo } from '../schema/format.js';
-import { nounOf } from '../schema/labels.js';
+import { labelFor, nounOf, resourceOf } from '../schema/labels.js';
 import { toUserFacingError } from '../schema/problems.js';
 import { ErrorAlert } from './error-alert.js';
 import { useStatusChanges } from './live-status.js';
@@ -58,7 +58,7 @@ export function ResourceList({ operation, input = {}, omitColumns = [], linkTo, 
   const shape = listShapeOf(op.output as JsonSchema);
   if (!shape) throw new Error(`${operation}'s output has no list of rows`);
   const can = abilitiesOf(op.input as JsonSchema);
-  const columns = useMemo(() => columnsOf(shape.item, omitColumns), [shape.item, omitColumns]);
+  const columns = useMemo(() => columnsOf(shape.item, omitColumns, resourceOf(operation)), [shape.item, omitColumns, operation]);
   const nameKey = columns.find((c) => c.kind === 'name')?.key ?? columns[0]?.key;
   const statusKey = columns.find((c) => c.kind === 'status')?.key;
   const noun = nounOf(operation);
@@ -84,7 +84,7 @@ export function ResourceList({ operation, input = {}, omitColumns = [], linkTo, 
   });
   const page = (q.data?.[shape.itemsKey] as Row[] | undefined) ?? undefined;
   const next = q.data?.NextToken as string | undefined;
-  const describe = useCallback((r: Row) => ({ title: `${noun.replace(/s$/, '')} ${String(r[nameKey ?? ''] ?? '')}`.trim(), ...(linkTo ? { to: linkTo(r) } : {}) }), [noun, nameKey, linkTo]);
+  const describe = useCallback((r: Row) => ({ title: `${labelFor(resourceOf(operation))} ${String(r[nameKey ?? ''] ?? '')}`.trim(), ...(linkTo ? { to: linkTo(r) } : {}) }), [operation, nameKey, linkTo]);
   useStatusChanges(page, nameKey, statusKey, describe);
 
   const rows = useMemo(() => {

@@ -58,13 +58,15 @@ export function abilitiesOf(input: JsonSchema): ListAbilities {
 }
 
 /**
- * Columns for a list's rows, in schema order. The resource's own name comes first; nested objects
+ * Columns for a list's rows, in schema order. The resource's own name (or id) comes first; nested objects
  * are left to the detail page's JSON view, and `omit` drops long members (documents) a table can't show.
  */
-export function columnsOf(item: JsonSchema, omit: readonly string[] = []): ColumnSpec[] {
+export function columnsOf(item: JsonSchema, omit: readonly string[] = [], resource?: string): ColumnSpec[] {
   const cols: ColumnSpec[] = [];
   const props = Object.entries(item.properties ?? {}).filter(([k]) => !omit.includes(k));
-  const nameKey = props.find(([k, s]) => /Name$/.test(k) && s.type === 'string')?.[0];
+  // The row's identity: `<Resource>Name`, else `<Resource>Id` (access keys), else the first `…Name`.
+  const own = resource ? props.find(([k]) => k === `${resource}Name`) ?? props.find(([k]) => k === `${resource}Id`) : undefined;
+  const nameKey = own?.[0] ?? props.find(([k, s]) => /Name$/.test(k) && s.type === 'string')?.[0];
   for (const [key, s] of props) {
     const choices = literalChoices(s);
     let kind: ColumnKind;

@@ -5,12 +5,12 @@ export function formatTime(epochSeconds: number, locale?: string): string {
 
 /** How long ago, coarsely: `just now`, `5 min ago`, `3 h ago`, `2 days ago`. */
 export function timeAgo(epochSeconds: number, nowMs: number = Date.now()): string {
-  const s = Math.max(0, Math.round(nowMs / 1000 - epochSeconds));
+  const delta = Math.round(nowMs / 1000 - epochSeconds);
+  const s = Math.abs(delta);
   if (s < 45) return 'just now';
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  const d = Math.round(s / 86400);
-  return `${d} day${d === 1 ? '' : 's'} ago`;
+  const amount = s < 3600 ? `${Math.round(s / 60)} min` : s < 86400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} day${Math.round(s / 86400) === 1 ? '' : 's'}`;
+  // Expiry dates are in the future: "in 30 days", not "just now".
+  return delta < 0 ? `in ${amount}` : `${amount} ago`;
 }
 
 export type StatusTone = 'good' | 'busy' | 'bad' | 'idle' | 'neutral';

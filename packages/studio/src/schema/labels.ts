@@ -18,5 +18,14 @@ export function labelFor(name: string): string {
 
 /** `ListUsers` → `users`; `ListAccessKeys` → `access keys`: the plural noun a list operation is about. */
 export function nounOf(operationName: string): string {
-  return labelFor(operationName.replace(/^(List|Describe|Get|Create|Delete|Update)/, '')).toLowerCase();
+  return labelFor(operationName.replace(/^(List|Describe|Get|Create|Delete|Update)/, ''))
+    .split(' ')
+    .map((w) => (/^[A-Z]{2,}$/.test(w) ? w : w.toLowerCase()))
+    .join(' ');
+}
+
+/** `ListAccessKeys` → `AccessKey`, `ListPolicies` → `Policy`: the PascalCase resource a list holds. */
+export function resourceOf(listOperationName: string): string {
+  const plural = listOperationName.replace(/^List/, '');
+  return plural.endsWith('ies') ? `${plural.slice(0, -3)}y` : plural.replace(/s$/, '');
 }

@@ -1,4 +1,5 @@
 import type { FieldSpec } from './fields.js';
+import { labelFor } from './labels.js';
 import { validateField, type FormValues } from './validate.js';
 
 /** An error as Studio shows it: what happened, which fields, and what to do about it. */
@@ -73,6 +74,16 @@ export function topField(path: string): string | undefined {
   return seg ? seg.replace(/~1/g, '/').replace(/~0/g, '~') : undefined;
 }
 
+/** `/Tags/0/Key` → `Tag 1 key: ` — which item of a list field the message is about; empty for the field itself. */
+function where(path: string): string {
+  const segs = path.split('/').filter(Boolean);
+  const field = segs[0];
+  const index = segs[1] !== undefined && /^\d+$/.test(segs[1]) ? Number(segs[1]) : undefined;
+  if (!field || index === undefined) return '';
+  const sub = segs[2] ? ` ${labelFor(segs[2]).toLowerCase()}` : '';
+  return `${labelFor(field).replace(/s$/, '')} ${index + 1}${sub}: `;
+}
+
 function sentence(s: string): string {
   const t = s.trim();
   return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
@@ -96,7 +107,7 @@ export function toUserFacingError(
     if (!name || fields[name]) continue;
     const spec = specs.get(name);
     const better = spec && context.values ? validateField(spec, context.values[name]) : undefined;
-    fields[name] = better ?? sentence(fe.message);
+    fields[name] = better ?? `${where(fe.path)}${sentence(fe.message)}`;
   }
   // "User 'ana' already exists." belongs next to the name the user typed.
   if (code === 'ResourceInUse' && context.kind === 'create' && Object.keys(fields).length === 0) {
