@@ -1,0 +1,119 @@
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import type { Logger } from '@loam/core';
+import type { SqlDialect } from '../dialects/sql-dialect.js';
+
+/*
+ * The experiment tracking tables, migrated by Kysely's Migrator like the metadata store's, named in
+ * the same scheme (`experiments:0001:tables`). They live in their own database file on SQLite
+ * (see open-sql-experiment-store.ts), so they keep their own migration table.
+ */
+
+export const EXPERIMENT_MIGRATION_TABLE = 'loam_experiments_migration';
+
+function tables(d: SqlDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      const s = (db as SqlDialect['db']).schema;
+      const key = d.columnType('key');
+      const text = d.columnType('text');
+      const int = d.columnType('timestamp');
+      const real = d.columnType('real');
+      await s.createTable('mlflow_experiments')
+        .addColumn('experiment_id', int, (c) => c.primaryKey())
+        .addColumn('name', key, (c) => c.notNull().unique())
+        .addColumn('artifact_location', text, (c) => c.notNull())
+        .addColumn('lifecycle_stage', key, (c) => c.notNull())
+        .addColumn('creation_time', int, (c) => c.notNull())
+        .addColumn('last_update_time', int, (c) => c.notNull())
+        .execute();
+      await s.createTable('mlflow_experiment_tags')
+        .addColumn('experiment_id', int, (c) => c.notNull())
+        .addColumn('key', key, (c) => c.notNull())
+        .addColumn('value', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('mlflow_experiment_tags_pk', ['experiment_id', 'key'])
+        .execute();
+      await s.createTable('mlflow_runs')
+        .addColumn('run_id', key, (c) => c.primaryKey())
+        .addColumn('experiment_id', int, (c) => c.notNull())
+        .addColumn('run_name', text, (c) => c.notNull())
+        .addColumn('user_id', text, (c) => c.notNull())
+        .addColumn('status', key, (c) => c.notNull())
+        .addColumn('start_time', int, (c) => c.notNull())
+        .addColumn('end_time', int)
+        .addColumn('lifecycle_stage', key, (c) => c.notNull())
+        .addColumn('artifact_uri', text, (c) => c.notNull())
+        .addColumn('deleted_time', int)
+        .execute();
+      await s.createIndex('mlflow_runs_by_experiment').on('mlflow_runs').columns(['experiment_id', 'lifecycle_stage', 'start_time']).execute();
+      for (const t of ['mlflow_params', 'mlflow_tags']) {
+        await s.createTable(t)
+          .addColumn('run_id', key, (c) => c.notNull())
+          .addColumn('key', key, (c) => c.notNull())
+          .addColumn('value', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${t}_pk`, ['run_id', 'key'])
+          .execute();
+        await s.createIndex(`${t}_by_key`).on(t).columns(['key', 'value']).execute();
+      }
+      // Every point, in the order logged (no uniqueness: appending is the hot path).
+      await s.createTable('mlflow_metrics')
+        .addColumn('run_id', key, (c) => c.notNull())
+        .addColumn('key', key, (c) => c.notNull())
+        .addColumn('step', int, (c) => c.notNull())
+        .addColumn('timestamp', int, (c) => c.notNull())
+        .addColumn('value', real, (c) => c.notNull())
+        .addColumn('is_nan', int, (c) => c.notNull())
+        .addColumn('seq', int, (c) => c.notNull())
+        .execute();
+      await s.createIndex('mlflow_metrics_history').on('mlflow_metrics').columns(['run_id', 'key', 'step', 'timestamp', 'seq']).execute();
+      await s.createTable('mlflow_latest_metrics')
+        .addColumn('run_id', key, (c) => c.notNull())
+        .addColumn('key', key, (c) => c.notNull())
+        .addColumn('step', int, (c) => c.notNull())
+        .addColumn('timestamp', int, (c) => c.notNull())
+        .addColumn('value', real, (c) => c.notNull())
+        .addColumn('is_nan', int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('mlflow_latest_metrics_pk', ['run_id', 'key'])
+        .execute();
+      await s.createIndex('mlflow_latest_metrics_by_key').on('mlflow_latest_metrics').columns(['key', 'value']).execute();
+      await s.createTable('mlflow_datasets')
+        .addColumn('dataset_id', key, (c) => c.primaryKey())
+        .addColumn('experiment_id', int, (c) => c.notNull())
+        .addColumn('name', key, (c) => c.notNull())
+        .addColumn('digest', key, (c) => c.notNull())
+        .addColumn('source_type', text, (c) => c.notNull())
+        .addColumn('source', text, (c) => c.notNull())
+        .addColumn('schema', text)
+        .addColumn('profile', text)
+        .addUniqueConstraint('mlflow_datasets_identity', ['experiment_id', 'name', 'digest'])
+        .execute();
+      await s.createTable('mlflow_inputs')
+        .addColumn('run_id', key, (c) => c.notNull())
+        .addColumn('dataset_id', key, (c) => c.notNull())
+        .addColumn('tags', text, (c) => c.notNull())
+        .addColumn('context', text)
+        .addPrimaryKeyConstraint('mlflow_inputs_pk', ['run_id', 'dataset_id'])
+        .execute();
+      await sql`select 1`.execute(db);
+    },
+  };
+}
+
+export function experimentMigrations(d: SqlDialect): Record<string, Migration> {
+  return { 'experiments:0001:tables': tables(d) };
+}
+
+export async function migrateExperiments(d: SqlDialect, log: Logger): Promise<void> {
+  await d.prepare();
+  const migrator = new Migrator({
+    db: d.db,
+    provider: { getMigrations: async () => experimentMigrations(d) },
+    migrationTableName: EXPERIMENT_MIGRATION_TABLE,
+    migrationLockTableName: `${EXPERIMENT_MIGRATION_TABLE}_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const r of results ?? []) {
+    if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'experiment store migration applied');
+    if (r.status === 'Error') log.error({ migration: r.migrationName, store: d.label }, 'experiment store migration failed');
+  }
+  if (error !== undefined) throw error;
+}

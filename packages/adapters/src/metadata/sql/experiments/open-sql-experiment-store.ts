@@ -1,0 +1,31 @@
+import { silentLogger, type ExperimentStore, type Logger } from '@loam/core';
+import { createSqlDialect } from '../dialects/registry.js';
+import { migrateExperiments } from './experiment-migrations.js';
+import { probeLike } from './sql-like.js';
+import { SqlExperimentStore } from './sql-experiment-store.js';
+
+export interface SqlExperimentStoreOptions {
+  /**
+   * `sqlite:/abs/path.db`, `sqlite::memory:` or `postgres://…`. On SQLite use a file of its own (not
+   * the metadata store's): better-sqlite3 waits for another connection's lock synchronously, which
+   * would stall the event loop while that connection's transaction waits for it.
+   */
+  readonly url: string;
+  /** PostgreSQL only: the schema (created if absent). */
+  readonly schema?: string;
+  readonly logger?: Logger;
+}
+
+/** Opens the experiment tracking store and brings its tables up to date. */
+export async function openSqlExperimentStore(options: SqlExperimentStoreOptions): Promise<ExperimentStore> {
+  const dialect = await createSqlDialect({ url: options.url, ...(options.schema === undefined ? {} : { schema: options.schema }) });
+  const log = (options.logger ?? silentLogger).child({ component: 'experiment-store' });
+  try {
+    await migrateExperiments(dialect, log);
+    const like = await probeLike(dialect);
+    return new SqlExperimentStore(dialect, like);
+  } catch (e) {
+    await dialect.destroy().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,196 @@
+import { sql } from 'kysely';
+import {
+  ResourceInUseError,
+  type DatasetInputRecord, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue, type LifecycleStage,
+  type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunInfoRecord, type RunRecord, type RunSearchQuery,
+} from '@loam/core';
+import type { SqlDialect } from '../dialects/sql-dialect.js';
+import type { LikeTraits } from './sql-like.js';
+import { dedupe, toExperiment, toMetric, toRunInfo, type ExperimentRow, type MetricRow, type RunRow } from './sql-rows.js';
+import { searchExperimentRows, searchRunIds } from './sql-search.js';
+import { loadRuns } from './sql-run-load.js';
+import { writeBatch, writeInputs } from './sql-run-batch.js';
+
+type Db = SqlDialect['db'];
+
+/** The ExperimentStore on SQLite or PostgreSQL (one Kysely instance of its own). */
+export class SqlExperimentStore implements ExperimentStore {
+  constructor(
+    private readonly d: SqlDialect,
+    private readonly like: LikeTraits,
+  ) {}
+
+  private get db(): Db {
+    return this.d.db;
+  }
+
+  private async experimentTags(db: Db, ids: readonly number[]): Promise<Map<number, KeyValue[]>> {
+    const out = new Map<number, KeyValue[]>();
+    if (ids.length === 0) return out;
+    const rows = (await db.selectFrom('mlflow_experiment_tags').select(['experiment_id', 'key', 'value']).where('experiment_id', 'in', [...ids]).orderBy('key').execute()) as {
+      experiment_id: number; key: string; value: string;
+    }[];
+    for (const r of rows) {
+      const id = Number(r.experiment_id);
+      out.set(id, [...(out.get(id) ?? []), { key: r.key, value: r.value }]);
+    }
+    return out;
+  }
+
+  private async experiments(db: Db, rows: readonly ExperimentRow[]): Promise<ExperimentRecord[]> {
+    const tags = await this.experimentTags(db, rows.map((r) => Number(r.experiment_id)));
+    return rows.map((r) => toExperiment(r, tags.get(Number(r.experiment_id)) ?? []));
+  }
+
+  async createExperiment(e: NewExperiment): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          if (await trx.selectFrom('mlflow_experiments').select('experiment_id').where('name', '=', e.name).executeTakeFirst()) {
+            throw new ResourceInUseError(`Experiment(name=${e.name}) already exists.`);
+          }
+          const max = (await trx.selectFrom('mlflow_experiments').select(sql<number | null>`max(experiment_id)`.as('m')).executeTakeFirst()) as { m: number | null } | undefined;
+          const id = Math.max(0, Number(max?.m ?? 0)) + 1;
+          await trx.insertInto('mlflow_experiments').values({
+            experiment_id: id, name: e.name, artifact_location: e.artifactLocation ?? `${e.artifactRoot}/${id}`, lifecycle_stage: 'active',
+            creation_time: e.time, last_update_time: e.time,
+          }).execute();
+          if (e.tags.length) await trx.insertInto('mlflow_experiment_tags').values(dedupe(e.tags).map((t) => ({ experiment_id: id, key: t.key, value: t.value }))).execute();
+          return String(id);
+        });
+      } catch (err) {
+        // Two creators raced for the same id (or name): the name check above decides on retry.
+        if (this.d.isUniqueViolation(err) && attempt < 5) continue;
+        throw err;
+      }
+    }
+  }
+
+  async ensureDefaultExperiment(artifactRoot: string, time: number): Promise<void> {
+    const exists = await this.db.selectFrom('mlflow_experiments').select('experiment_id').where('experiment_id', '=', 0).executeTakeFirst();
+    if (exists) return;
+    try {
+      await this.db.insertInto('mlflow_experiments').values({
+        experiment_id: 0, name: 'Default', artifact_location: `${artifactRoot}/0`, lifecycle_stage: 'active', creation_time: time, last_update_time: time,
+      }).execute();
+    } catch (err) {
+      if (!this.d.isUniqueViolation(err)) throw err;
+    }
+  }
+
+  async getExperiment(experimentId: string): Promise<ExperimentRecord | undefined> {
+    if (!/^\d{1,15}$/.test(experimentId)) return undefined;
+    const row = (await this.db.selectFrom('mlflow_experiments').selectAll().where('experiment_id', '=', Number(experimentId)).executeTakeFirst()) as ExperimentRow | undefined;
+    return row ? (await this.experiments(this.db, [row]))[0] : undefined;
+  }
+
+  async getExperimentByName(name: string): Promise<ExperimentRecord | undefined> {
+    const row = (await this.db.selectFrom('mlflow_experiments').selectAll().where('name', '=', name).executeTakeFirst()) as ExperimentRow | undefined;
+    return row ? (await this.experiments(this.db, [row]))[0] : undefined;
+  }
+
+  async renameExperiment(experimentId: string, name: string, time: number): Promise<void> {
+    try {
+      await this.db.updateTable('mlflow_experiments').set({ name, last_update_time: time }).where('experiment_id', '=', Number(experimentId)).execute();
+    } catch (err) {
+      if (this.d.isUniqueViolation(err)) throw new ResourceInUseError(`Experiment(name=${name}) already exists.`);
+      throw err;
+    }
+  }
+
+  async setExperimentLifecycle(experimentId: string, stage: LifecycleStage, time: number): Promise<void> {
+    const id = Number(experimentId);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('mlflow_experiments').set({ lifecycle_stage: stage, last_update_time: time }).where('experiment_id', '=', id).execute();
+      if (stage === 'deleted') {
+        await trx.updateTable('mlflow_runs').set({ lifecycle_stage: 'deleted', deleted_time: time }).where('experiment_id', '=', id).where('lifecycle_stage', '=', 'active').execute();
+      } else {
+        await trx.updateTable('mlflow_runs').set({ lifecycle_stage: 'active', deleted_time: null }).where('experiment_id', '=', id).where('lifecycle_stage', '=', 'deleted').execute();
+      }
+    });
+  }
+
+  async setExperimentTags(experimentId: string, tags: readonly KeyValue[], time: number): Promise<void> {
+    const id = Number(experimentId);
+    await this.db.transaction().execute(async (trx) => {
+      for (const t of dedupe(tags)) {
+        await trx.insertInto('mlflow_experiment_tags').values({ experiment_id: id, key: t.key, value: t.value })
+          .onConflict((oc) => oc.columns(['experiment_id', 'key']).doUpdateSet({ value: t.value })).execute();
+      }
+      await trx.updateTable('mlflow_experiments').set({ last_update_time: time }).where('experiment_id', '=', id).execute();
+    });
+  }
+
+  async searchExperiments(query: ExperimentSearchQuery): Promise<ExperimentRecord[]> {
+    const rows = await searchExperimentRows(this.d, this.like, query);
+    return this.experiments(this.db, rows);
+  }
+
+  async createRun(run: NewRun): Promise<void> {
+    const i = run.info;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('mlflow_runs').values({
+        run_id: i.runId, experiment_id: Number(i.experimentId), run_name: i.runName, user_id: i.userId, status: i.status, start_time: i.startTime,
+        end_time: i.endTime ?? null, lifecycle_stage: i.lifecycleStage, artifact_uri: i.artifactUri, deleted_time: i.deletedTime ?? null,
+      }).execute();
+      const tags = dedupe(run.tags);
+      if (tags.length) await trx.insertInto('mlflow_tags').values(tags.map((t) => ({ run_id: i.runId, key: t.key, value: t.value }))).execute();
+    });
+  }
+
+  async getRunInfo(runId: string): Promise<RunInfoRecord | undefined> {
+    const row = (await this.db.selectFrom('mlflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()) as RunRow | undefined;
+    return row ? toRunInfo(row) : undefined;
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const row = (await this.db.selectFrom('mlflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()) as RunRow | undefined;
+    return row ? (await loadRuns(this.db, [row]))[0] : undefined;
+  }
+
+  async updateRunInfo(runId: string, patch: Parameters<ExperimentStore['updateRunInfo']>[1]): Promise<void> {
+    const set: Record<string, unknown> = {};
+    if (patch.status !== undefined) set['status'] = patch.status;
+    if (patch.endTime !== undefined) set['end_time'] = patch.endTime;
+    if (patch.lifecycleStage !== undefined) set['lifecycle_stage'] = patch.lifecycleStage;
+    if (patch.deletedTime !== undefined) set['deleted_time'] = patch.deletedTime;
+    if (patch.clearDeletedTime) set['deleted_time'] = null;
+    await this.db.transaction().execute(async (trx) => {
+      if (patch.runName !== undefined) {
+        set['run_name'] = patch.runName;
+        await trx.insertInto('mlflow_tags').values({ run_id: runId, key: 'mlflow.runName', value: patch.runName })
+          .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({ value: patch.runName as string })).execute();
+      }
+      if (Object.keys(set).length) await trx.updateTable('mlflow_runs').set(set).where('run_id', '=', runId).execute();
+    });
+  }
+
+  logBatch(runId: string, batch: RunBatch): Promise<void> {
+    return writeBatch(this.d, runId, batch);
+  }
+
+  async deleteRunTag(runId: string, key: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('mlflow_tags').where('run_id', '=', runId).where('key', '=', key).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  logInputs(runId: string, inputs: readonly DatasetInputRecord[]): Promise<void> {
+    return writeInputs(this.d, runId, inputs);
+  }
+
+  async metricHistory(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]> {
+    const rows = (await this.db.selectFrom('mlflow_metrics').select(['run_id', 'key', 'step', 'timestamp', 'value', 'is_nan'])
+      .where('run_id', '=', runId).where('key', '=', key).orderBy('step').orderBy('timestamp').orderBy('seq')
+      .limit(page.limit).offset(page.offset).execute()) as MetricRow[];
+    return rows.map(toMetric);
+  }
+
+  async searchRuns(query: RunSearchQuery): Promise<RunRecord[]> {
+    const rows = await searchRunIds(this.d, this.like, query);
+    return loadRuns(this.db, rows);
+  }
+
+  close(): Promise<void> {
+    return this.d.destroy();
+  }
+}

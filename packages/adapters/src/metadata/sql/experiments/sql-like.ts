@@ -1,0 +1,46 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { NumericOp, StringOp } from '@loam/core';
+import type { SqlDialect } from '../dialects/sql-dialect.js';
+
+/**
+ * How this database spells MLflow's LIKE (case-sensitive, no escape character) and ILIKE. Probed
+ * once at open, so no code asks which database it is: where `'a' LIKE 'A'` holds (SQLite), LIKE
+ * becomes GLOB; where a backslash escapes in LIKE (PostgreSQL), `ESCAPE ''` turns that off.
+ */
+export interface LikeTraits {
+  readonly likeIgnoresCase: boolean;
+  readonly likeHasDefaultEscape: boolean;
+}
+
+export async function probeLike(d: SqlDialect): Promise<LikeTraits> {
+  const r = await sql<{ ci: unknown; esc: unknown }>`select (case when 'a' like 'A' then 1 else 0 end) as ci, (case when 'a_' like 'a\\_' then 1 else 0 end) as esc`.execute(d.db);
+  const row = r.rows[0]!;
+  return { likeIgnoresCase: Number(row.ci) === 1, likeHasDefaultEscape: Number(row.esc) === 1 };
+}
+
+function glob(pattern: string): string {
+  let out = '';
+  for (const ch of pattern) out += ch === '%' ? '*' : ch === '_' ? '?' : ch === '*' || ch === '?' || ch === '[' ? `[${ch}]` : ch;
+  return out;
+}
+
+/** A string comparison on `col` (=, !=, LIKE, ILIKE). */
+export function stringCondition(d: SqlDialect, traits: LikeTraits, col: RawBuilder<unknown>, op: StringOp, value: string): RawBuilder<unknown> {
+  const esc = traits.likeHasDefaultEscape ? sql` escape ''` : sql``;
+  switch (op) {
+    case '=':
+      return sql`${col} = ${value}`;
+    case '!=':
+      return sql`${col} <> ${value}`;
+    case 'LIKE':
+      return traits.likeIgnoresCase ? sql`${col} glob ${glob(value)}` : sql`${col} like ${value}${esc}`;
+    case 'ILIKE':
+      return sql`${d.caseFold(col)} like ${d.caseFold(sql`${value}`)}${esc}`;
+  }
+}
+
+const NUMERIC_SQL: Record<NumericOp, string> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+export function numericCondition(col: RawBuilder<unknown>, op: NumericOp, value: number): RawBuilder<unknown> {
+  return sql`${col} ${sql.raw(NUMERIC_SQL[op])} ${value}`;
+}

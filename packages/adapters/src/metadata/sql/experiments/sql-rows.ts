@@ -1,0 +1,104 @@
+import type { DatasetInputRecord, ExperimentRecord, KeyValue, MetricPoint, RunInfoRecord } from '@loam/core';
+
+/* Row shapes of the experiment tables and their conversion to the port's records. */
+
+export interface ExperimentRow {
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+}
+
+export interface RunRow {
+  run_id: string;
+  experiment_id: number;
+  run_name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+  deleted_time: number | null;
+}
+
+export interface MetricRow {
+  run_id: string;
+  key: string;
+  step: number;
+  timestamp: number;
+  value: number;
+  is_nan: number;
+}
+
+export function toExperiment(r: ExperimentRow, tags: readonly KeyValue[]): ExperimentRecord {
+  return {
+    experimentId: String(r.experiment_id),
+    name: r.name,
+    artifactLocation: r.artifact_location,
+    lifecycleStage: r.lifecycle_stage as ExperimentRecord['lifecycleStage'],
+    creationTime: Number(r.creation_time),
+    lastUpdateTime: Number(r.last_update_time),
+    tags,
+  };
+}
+
+export function toRunInfo(r: RunRow): RunInfoRecord {
+  return {
+    runId: r.run_id,
+    experimentId: String(r.experiment_id),
+    runName: r.run_name,
+    userId: r.user_id,
+    status: r.status as RunInfoRecord['status'],
+    startTime: Number(r.start_time),
+    ...(r.end_time === null || r.end_time === undefined ? {} : { endTime: Number(r.end_time) }),
+    lifecycleStage: r.lifecycle_stage as RunInfoRecord['lifecycleStage'],
+    artifactUri: r.artifact_uri,
+    ...(r.deleted_time === null || r.deleted_time === undefined ? {} : { deletedTime: Number(r.deleted_time) }),
+  };
+}
+
+export function toMetric(r: MetricRow): MetricPoint {
+  return { key: r.key, value: Number(r.is_nan) ? NaN : Number(r.value), timestamp: Number(r.timestamp), step: Number(r.step) };
+}
+
+/** NaN cannot be stored in a REAL column everywhere (SQLite turns it into NULL): keep 0 and a flag. */
+export function storedValue(v: number): { value: number; is_nan: number } {
+  return Number.isNaN(v) ? { value: 0, is_nan: 1 } : { value: v, is_nan: 0 };
+}
+
+export interface InputRow {
+  run_id: string;
+  tags: string;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export function toInput(r: InputRow): DatasetInputRecord {
+  return {
+    dataset: {
+      name: r.name,
+      digest: r.digest,
+      sourceType: r.source_type,
+      source: r.source,
+      ...(r.schema === null ? {} : { schema: r.schema }),
+      ...(r.profile === null ? {} : { profile: r.profile }),
+    },
+    tags: JSON.parse(r.tags) as KeyValue[],
+  };
+}
+
+export const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** The last value of each key wins, as MLflow does for tags in one request. */
+export function dedupe(kvs: readonly KeyValue[]): KeyValue[] {
+  const m = new Map<string, string>();
+  for (const t of kvs) m.set(t.key, t.value);
+  return [...m].map(([key, value]) => ({ key, value })).sort(byKey);
+}

@@ -1,0 +1,100 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { ExperimentSearchQuery, RunFilterClause, RunOrderClause, RunSearchQuery, ViewType } from '@loam/core';
+import type { SqlDialect } from '../dialects/sql-dialect.js';
+import { numericCondition, stringCondition, type LikeTraits } from './sql-like.js';
+import type { ExperimentRow, RunRow } from './sql-rows.js';
+
+type Sql = RawBuilder<unknown>;
+
+function lifecycle(view: ViewType, col: Sql): Sql | undefined {
+  if (view === 'ACTIVE_ONLY') return sql`${col} = 'active'`;
+  if (view === 'DELETED_ONLY') return sql`${col} = 'deleted'`;
+  return undefined;
+}
+
+const RUN_COLUMNS: Record<string, string> = {
+  run_id: 'run_id', run_name: 'run_name', status: 'status', user_id: 'user_id', artifact_uri: 'artifact_uri', start_time: 'start_time', end_time: 'end_time',
+};
+
+function runCondition(d: SqlDialect, like: LikeTraits, c: RunFilterClause): Sql {
+  switch (c.kind) {
+    case 'metric': {
+      const cond = c.op === '!=' ? sql`(m.is_nan = 1 or m.value <> ${c.value})` : sql`m.is_nan = 0 and ${numericCondition(sql`m.value`, c.op, c.value)}`;
+      return sql`exists (select 1 from mlflow_latest_metrics m where m.run_id = r.run_id and m.key = ${c.key} and ${cond})`;
+    }
+    case 'param':
+    case 'tag': {
+      const table = sql.raw(c.kind === 'param' ? 'mlflow_params' : 'mlflow_tags');
+      return sql`exists (select 1 from ${table} p where p.run_id = r.run_id and p.key = ${c.key} and ${stringCondition(d, like, sql`p.value`, c.op, c.value)})`;
+    }
+    case 'attribute': {
+      const col = sql.ref(`r.${RUN_COLUMNS[c.key] as string}`) as unknown as Sql;
+      if (c.op === 'IN') return sql`${col} in (${sql.join([...c.value])})`;
+      if (c.op === 'NOT IN') return sql`${col} not in (${sql.join([...c.value])})`;
+      if (typeof c.value === 'number') return numericCondition(col, c.op as '=', c.value);
+      return stringCondition(d, like, col, c.op as '=', c.value);
+    }
+    case 'dataset': {
+      const col = sql.raw(c.key === 'context' ? 'i.context' : c.key === 'name' ? 'ds.name' : 'ds.digest');
+      let cond: Sql;
+      if (c.op === 'IN') cond = sql`${col} in (${sql.join([...c.value])})`;
+      else if (c.op === 'NOT IN') cond = sql`${col} not in (${sql.join([...c.value])})`;
+      else cond = stringCondition(d, like, col as unknown as Sql, c.op, c.value as string);
+      return sql`exists (select 1 from mlflow_inputs i join mlflow_datasets ds on ds.dataset_id = i.dataset_id where i.run_id = r.run_id and ${cond})`;
+    }
+  }
+}
+
+function runOrder(o: RunOrderClause, i: number): { join?: Sql; terms: Sql[] } {
+  const dir = sql.raw(o.ascending ? 'asc' : 'desc');
+  const alias = sql.raw(`o${i}`);
+  if (o.kind === 'attribute') {
+    const col = sql.ref(`r.${RUN_COLUMNS[o.key] as string}`) as unknown as Sql;
+    return { terms: [sql`case when ${col} is null then 1 else 0 end`, sql`${col} ${dir}`] };
+  }
+  const table = sql.raw(o.kind === 'metric' ? 'mlflow_latest_metrics' : o.kind === 'param' ? 'mlflow_params' : 'mlflow_tags');
+  const join = sql`left join ${table} ${alias} on ${alias}.run_id = r.run_id and ${alias}.key = ${o.key}`;
+  const missing = o.kind === 'metric'
+    ? sql`case when ${alias}.run_id is null then 2 when ${alias}.is_nan = 1 then 1 else 0 end`
+    : sql`case when ${alias}.run_id is null then 1 else 0 end`;
+  return { join, terms: [missing, sql`${alias}.value ${dir}`] };
+}
+
+/** The page of runs a search selects, in order (their data is loaded separately). */
+export async function searchRunIds(d: SqlDialect, like: LikeTraits, q: RunSearchQuery): Promise<RunRow[]> {
+  const ids = q.experimentIds.filter((id) => /^\d{1,15}$/.test(id)).map(Number);
+  if (ids.length === 0 || q.limit <= 0) return [];
+  const where: Sql[] = [sql`r.experiment_id in (${sql.join(ids)})`];
+  const lc = lifecycle(q.view, sql`r.lifecycle_stage`);
+  if (lc) where.push(lc);
+  for (const c of q.filter) where.push(runCondition(d, like, c));
+  const joins: Sql[] = [];
+  const order: Sql[] = [];
+  q.orderBy.forEach((o, i) => {
+    const part = runOrder(o, i);
+    if (part.join) joins.push(part.join);
+    order.push(...part.terms);
+  });
+  order.push(sql`r.start_time desc`, sql`r.run_id asc`);
+  const query = sql<RunRow>`select r.* from mlflow_runs r ${sql.join(joins, sql` `)} where ${sql.join(where, sql` and `)}
+    order by ${sql.join(order)} limit ${q.limit} offset ${q.offset}`;
+  return (await query.execute(d.db)).rows;
+}
+
+const EXPERIMENT_ORDER: Record<string, string> = { name: 'e.name', experiment_id: 'e.experiment_id', creation_time: 'e.creation_time', last_update_time: 'e.last_update_time' };
+
+export async function searchExperimentRows(d: SqlDialect, like: LikeTraits, q: ExperimentSearchQuery): Promise<ExperimentRow[]> {
+  const where: Sql[] = [sql`1 = 1`];
+  const lc = lifecycle(q.view, sql`e.lifecycle_stage`);
+  if (lc) where.push(lc);
+  for (const c of q.filter) {
+    if (c.kind === 'tag') {
+      where.push(sql`exists (select 1 from mlflow_experiment_tags t where t.experiment_id = e.experiment_id and t.key = ${c.key} and ${stringCondition(d, like, sql`t.value`, c.op, c.value)})`);
+    } else if (c.key === 'name') where.push(stringCondition(d, like, sql`e.name`, c.op, c.value));
+    else where.push(numericCondition(sql.ref(`e.${c.key}`) as unknown as Sql, c.op, c.value));
+  }
+  const order = q.orderBy.map((o) => sql`${sql.raw(EXPERIMENT_ORDER[o.key] as string)} ${sql.raw(o.ascending ? 'asc' : 'desc')}`);
+  order.push(sql`e.experiment_id asc`);
+  const query = sql<ExperimentRow>`select e.* from mlflow_experiments e where ${sql.join(where, sql` and `)} order by ${sql.join(order)} limit ${q.limit} offset ${q.offset}`;
+  return (await query.execute(d.db)).rows;
+}

@@ -1,0 +1,253 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../kernel/clock.js';
+import type { Principal } from '../kernel/context.js';
+import { LoamError, ResourceInUseError } from '../kernel/errors.js';
+import type {
+  DatasetInputRecord, ExperimentRecord, ExperimentStore, KeyValue, MetricPoint, RunInfoRecord, RunRecord, RunStatus, ViewType,
+} from '../ports/experiment-store.js';
+import { parseExperimentFilter, parseExperimentOrderBy, parseRunFilter, parseRunOrderBy } from './search-filter.js';
+import { missing, noExperiment, noExperimentNamed, noRun, notActive } from './tracking-errors.js';
+import { checkBatch, checkDatasetInputs, checkExperimentTag, checkMetric, checkParam, checkTag } from './tracking-input.js';
+import {
+  HISTORY_MAX_RESULTS, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD, checkExperimentName, checkMaxResults, decodePageToken, encodePageToken, invalid,
+} from './tracking-rules.js';
+import { randomRunName } from './run-names.js';
+
+export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
+const VIEW_TYPES: readonly ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
+
+export interface TrackingServiceOptions {
+  readonly store: ExperimentStore;
+  readonly clock: Clock;
+  /** Where experiments without an artifact location keep artifacts; `<root>/<experiment id>`. Default `mlflow-artifacts:`. */
+  readonly artifactRoot?: string;
+}
+
+export interface SearchPage {
+  readonly maxResults?: number;
+  readonly pageToken?: string;
+}
+
+function view(v: string | undefined): ViewType {
+  if (v === undefined || v === '') return 'ACTIVE_ONLY';
+  if (!(VIEW_TYPES as readonly string[]).includes(v)) throw invalid(`Invalid view_type '${v}'; expected one of ${VIEW_TYPES.join(', ')}.`, '/view_type');
+  return v as ViewType;
+}
+
+/**
+ * Experiment tracking with MLflow's semantics: what the MLflow transport, the native operations and
+ * the training-job logger all call. Throws LoamErrors: ResourceNotFound for unknown ids,
+ * ValidationException for bad input or inactive resources, ResourceInUse for duplicate names.
+ */
+export class TrackingService {
+  readonly store: ExperimentStore;
+  readonly #clock: Clock;
+  readonly artifactRoot: string;
+  #ready: Promise<void> | undefined;
+
+  constructor(o: TrackingServiceOptions) {
+    this.store = o.store;
+    this.#clock = o.clock;
+    this.artifactRoot = o.artifactRoot ?? 'mlflow-artifacts:';
+  }
+
+  /** The Default experiment (id 0) exists before anything else is asked. */
+  init(): Promise<void> {
+    return (this.#ready ??= this.store.ensureDefaultExperiment(this.artifactRoot, this.#clock.now()));
+  }
+
+  async createExperiment(input: { name?: string; artifactLocation?: string; tags?: readonly KeyValue[] }): Promise<string> {
+    await this.init();
+    const name = checkExperimentName(input.name);
+    const tags = (input.tags ?? []).map((t) => checkExperimentTag(t.key, t.value));
+    if (input.artifactLocation?.startsWith('runs:')) throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${input.artifactLocation}'`, '/artifact_location');
+    return this.store.createExperiment({
+      name, artifactRoot: this.artifactRoot, tags, time: this.#clock.now(), ...(input.artifactLocation ? { artifactLocation: input.artifactLocation } : {}),
+    });
+  }
+
+  async getExperiment(id: string | undefined): Promise<ExperimentRecord> {
+    await this.init();
+    if (id === undefined || id === '') throw missing('experiment_id');
+    const e = await this.store.getExperiment(id);
+    if (!e) throw noExperiment(id);
+    return e;
+  }
+
+  async getExperimentByName(name: string | undefined): Promise<ExperimentRecord> {
+    await this.init();
+    if (name === undefined || name === '') throw missing('experiment_name');
+    const e = await this.store.getExperimentByName(name);
+    if (!e) throw noExperimentNamed(name);
+    return e;
+  }
+
+  async searchExperiments(q: SearchPage & { viewType?: string; filter?: string; orderBy?: readonly string[] }): Promise<{ experiments: ExperimentRecord[]; nextPageToken?: string }> {
+    await this.init();
+    const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
+    const offset = decodePageToken(q.pageToken);
+    const filter = parseExperimentFilter(q.filter ?? '');
+    const orderBy = (q.orderBy?.length ? q.orderBy : ['creation_time DESC']).map(parseExperimentOrderBy);
+    const rows = await this.store.searchExperiments({ view: view(q.viewType), filter, orderBy, offset, limit: limit + 1 });
+    const more = rows.length > limit;
+    return { experiments: rows.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
+  }
+
+  async updateExperiment(id: string | undefined, newName: string | undefined): Promise<void> {
+    const e = await this.getExperiment(id);
+    if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
+    const name = checkExperimentName(newName);
+    if (name === e.name) return;
+    await this.store.renameExperiment(e.experimentId, name, this.#clock.now());
+  }
+
+  async deleteExperiment(id: string | undefined): Promise<void> {
+    const e = await this.getExperiment(id);
+    if (e.experimentId === '0') throw invalid("Cannot delete the default experiment '0'. This is an internally reserved experiment.", '/experiment_id');
+    if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
+    await this.store.setExperimentLifecycle(e.experimentId, 'deleted', this.#clock.now());
+  }
+
+  async restoreExperiment(id: string | undefined): Promise<void> {
+    const e = await this.getExperiment(id);
+    if (e.lifecycleStage !== 'deleted') throw invalid(`Cannot restore an active experiment. Experiment ${e.experimentId} is active.`, '/experiment_id');
+    // A restored experiment takes its name back; another experiment may have taken it meanwhile.
+    const other = await this.store.getExperimentByName(e.name);
+    if (other && other.experimentId !== e.experimentId) throw new ResourceInUseError(`Experiment(name=${e.name}) already exists.`);
+    await this.store.setExperimentLifecycle(e.experimentId, 'active', this.#clock.now());
+  }
+
+  async setExperimentTag(id: string | undefined, key: string | undefined, value: string | undefined): Promise<void> {
+    const tag = checkExperimentTag(key, value);
+    const e = await this.getExperiment(id);
+    if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
+    await this.store.setExperimentTags(e.experimentId, [tag], this.#clock.now());
+  }
+
+  async createRun(
+    input: { experimentId?: string; runName?: string; startTime?: number; tags?: readonly KeyValue[]; userId?: string },
+    principal: Principal,
+  ): Promise<RunRecord> {
+    const e = await this.getExperiment(input.experimentId === undefined || input.experimentId === '' ? '0' : input.experimentId);
+    if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
+    const tags = (input.tags ?? []).map((t) => checkTag(t.key, t.value));
+    const tagName = tags.find((t) => t.key === 'mlflow.runName')?.value;
+    if (input.runName && tagName && input.runName !== tagName) {
+      throw invalid(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`, '/run_name');
+    }
+    const runName = input.runName || tagName || randomRunName();
+    const runId = randomBytes(16).toString('hex');
+    const info: RunInfoRecord = {
+      runId, experimentId: e.experimentId, runName, userId: input.userId || principal.userName, status: 'RUNNING',
+      startTime: input.startTime ?? this.#clock.now(), lifecycleStage: 'active', artifactUri: `${e.artifactLocation.replace(/\/+$/, '')}/${runId}/artifacts`,
+    };
+    await this.store.createRun({ info, tags: [...tags.filter((t) => t.key !== 'mlflow.runName'), { key: 'mlflow.runName', value: runName }] });
+    return (await this.store.getRun(runId)) as RunRecord;
+  }
+
+  async getRun(runId: string | undefined): Promise<RunRecord> {
+    if (runId === undefined || runId === '') throw missing('run_id');
+    const r = await this.store.getRun(runId);
+    if (!r) throw noRun(runId);
+    return r;
+  }
+
+  async #info(runId: string | undefined): Promise<RunInfoRecord> {
+    if (runId === undefined || runId === '') throw missing('run_id');
+    const r = await this.store.getRunInfo(runId);
+    if (!r) throw noRun(runId);
+    return r;
+  }
+
+  async #activeRun(runId: string | undefined): Promise<RunInfoRecord> {
+    const r = await this.#info(runId);
+    if (r.lifecycleStage !== 'active') throw notActive('run', r.runId, r.lifecycleStage);
+    return r;
+  }
+
+  async updateRun(runId: string | undefined, patch: { status?: string; endTime?: number; runName?: string }): Promise<RunInfoRecord> {
+    const r = await this.#activeRun(runId);
+    if (patch.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(patch.status)) {
+      throw invalid(`Invalid run status '${patch.status}'; expected one of ${RUN_STATUSES.join(', ')}.`, '/status');
+    }
+    if (patch.endTime !== undefined && (!Number.isSafeInteger(patch.endTime) || patch.endTime < 0)) throw invalid(`Invalid end_time ${patch.endTime}; expected epoch milliseconds.`, '/end_time');
+    await this.store.updateRunInfo(r.runId, {
+      ...(patch.status ? { status: patch.status as RunStatus } : {}),
+      ...(patch.endTime !== undefined ? { endTime: patch.endTime } : {}),
+      ...(patch.runName ? { runName: patch.runName } : {}),
+    });
+    return (await this.store.getRunInfo(r.runId)) as RunInfoRecord;
+  }
+
+  async deleteRun(runId: string | undefined): Promise<void> {
+    const r = await this.#info(runId);
+    await this.store.updateRunInfo(r.runId, { lifecycleStage: 'deleted', deletedTime: this.#clock.now() });
+  }
+
+  async restoreRun(runId: string | undefined): Promise<void> {
+    const r = await this.#info(runId);
+    await this.store.updateRunInfo(r.runId, { lifecycleStage: 'active', clearDeletedTime: true });
+  }
+
+  async logMetric(runId: string | undefined, m: { key?: string; value?: unknown; timestamp?: unknown; step?: unknown }): Promise<void> {
+    const metric = checkMetric(m, this.#clock.now());
+    const r = await this.#activeRun(runId);
+    await this.store.logBatch(r.runId, { metrics: [metric] });
+  }
+
+  async logParam(runId: string | undefined, key: string | undefined, value: string | undefined): Promise<void> {
+    const p = checkParam(key, value);
+    const r = await this.#activeRun(runId);
+    await this.store.logBatch(r.runId, { params: [p] });
+  }
+
+  async setTag(runId: string | undefined, key: string | undefined, value: string | undefined): Promise<void> {
+    const t = checkTag(key, value);
+    const r = await this.#activeRun(runId);
+    await this.store.logBatch(r.runId, { tags: [t] });
+  }
+
+  async deleteTag(runId: string | undefined, key: string | undefined): Promise<void> {
+    const r = await this.#activeRun(runId);
+    if (key === undefined || key === '') throw missing('key');
+    if (!(await this.store.deleteRunTag(r.runId, key))) throw noTag(key, r.runId);
+  }
+
+  /** MLflow's log-batch: every item is checked before anything is written; then one transaction. */
+  async logBatch(runId: string | undefined, batch: { metrics?: readonly unknown[]; params?: readonly unknown[]; tags?: readonly unknown[] }): Promise<void> {
+    const checked = checkBatch(batch, this.#clock.now());
+    const r = await this.#activeRun(runId);
+    await this.store.logBatch(r.runId, checked);
+  }
+
+  async logInputs(runId: string | undefined, datasets: readonly unknown[] | undefined): Promise<void> {
+    const inputs: DatasetInputRecord[] = checkDatasetInputs(datasets ?? []);
+    const r = await this.#activeRun(runId);
+    if (inputs.length) await this.store.logInputs(r.runId, inputs);
+  }
+
+  async metricHistory(runId: string | undefined, key: string | undefined, page: SearchPage = {}): Promise<{ metrics: MetricPoint[]; nextPageToken?: string }> {
+    const r = await this.#info(runId);
+    if (key === undefined || key === '') throw missing('metric_key');
+    const limit = checkMaxResults(page.maxResults, HISTORY_MAX_RESULTS, HISTORY_MAX_RESULTS);
+    const offset = decodePageToken(page.pageToken);
+    const rows = await this.store.metricHistory(r.runId, key, { offset, limit: limit + 1 });
+    const more = rows.length > limit;
+    return { metrics: rows.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
+  }
+
+  async searchRuns(q: SearchPage & { experimentIds?: readonly string[]; filter?: string; viewType?: string; orderBy?: readonly string[] }): Promise<{ runs: RunRecord[]; nextPageToken?: string }> {
+    await this.init();
+    const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
+    const offset = decodePageToken(q.pageToken);
+    const filter = parseRunFilter(q.filter ?? '');
+    const orderBy = (q.orderBy ?? []).map(parseRunOrderBy);
+    const runs = await this.store.searchRuns({ experimentIds: q.experimentIds ?? [], view: view(q.viewType), filter, orderBy, offset, limit: limit + 1 });
+    const more = runs.length > limit;
+    return { runs: runs.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
+  }
+}
+
+function noTag(key: string, runId: string): LoamError {
+  return new LoamError('ResourceNotFound', `No tag with name: ${key} in run with id ${runId}`);
+}

@@ -1,0 +1,204 @@
+/*
+ * Experiment tracking data (MLflow's model): experiments, runs, params, metrics, tags and dataset
+ * inputs. It has its own port because its access pattern is not a document collection's: metrics
+ * arrive in batches of a thousand points, and runs are searched by joins on their latest metrics,
+ * params and tags.
+ */
+
+export type LifecycleStage = 'active' | 'deleted';
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+/** MLflow's ViewType. */
+export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+
+export interface KeyValue {
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface ExperimentRecord {
+  /** A decimal integer as a string (MLflow's ids); `0` is the Default experiment. */
+  readonly experimentId: string;
+  readonly name: string;
+  readonly artifactLocation: string;
+  readonly lifecycleStage: LifecycleStage;
+  readonly creationTime: number;
+  readonly lastUpdateTime: number;
+  /** Sorted by key. */
+  readonly tags: readonly KeyValue[];
+}
+
+export interface RunInfoRecord {
+  /** 32 lowercase hex digits. */
+  readonly runId: string;
+  readonly experimentId: string;
+  readonly runName: string;
+  readonly userId: string;
+  readonly status: RunStatus;
+  /** Epoch ms. */
+  readonly startTime: number;
+  readonly endTime?: number;
+  readonly lifecycleStage: LifecycleStage;
+  readonly artifactUri: string;
+  readonly deletedTime?: number;
+}
+
+/** One metric point. `value` may be NaN or ±Infinity; both are stored and returned as such. */
+export interface MetricPoint {
+  readonly key: string;
+  readonly value: number;
+  /** Epoch ms. */
+  readonly timestamp: number;
+  readonly step: number;
+}
+
+export interface DatasetRecord {
+  readonly name: string;
+  readonly digest: string;
+  readonly sourceType: string;
+  readonly source: string;
+  readonly schema?: string;
+  readonly profile?: string;
+}
+
+export interface DatasetInputRecord {
+  readonly dataset: DatasetRecord;
+  readonly tags: readonly KeyValue[];
+}
+
+/** A run with its data: the latest value of each metric, its params and tags, all sorted by key. */
+export interface RunRecord {
+  readonly info: RunInfoRecord;
+  readonly metrics: readonly MetricPoint[];
+  readonly params: readonly KeyValue[];
+  readonly tags: readonly KeyValue[];
+  readonly inputs: readonly DatasetInputRecord[];
+}
+
+export type NumericOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+export type StringOp = '=' | '!=' | 'LIKE' | 'ILIKE';
+export type ListOp = 'IN' | 'NOT IN';
+
+export type RunStringAttribute = 'run_id' | 'run_name' | 'status' | 'user_id' | 'artifact_uri';
+export type RunNumericAttribute = 'start_time' | 'end_time';
+export type DatasetField = 'name' | 'digest' | 'context';
+
+/**
+ * One condition of a run search (MLflow's filter grammar, parsed). A run lacking the metric, param,
+ * tag or attribute matches no condition on it (`!=` included). A NaN metric matches only `!=`.
+ * `LIKE` is case-sensitive with `%` and `_` wildcards; `ILIKE` is the same, case-insensitive.
+ */
+export type RunFilterClause =
+  | { readonly kind: 'metric'; readonly key: string; readonly op: NumericOp; readonly value: number }
+  | { readonly kind: 'param' | 'tag'; readonly key: string; readonly op: StringOp; readonly value: string }
+  | { readonly kind: 'attribute'; readonly key: RunStringAttribute; readonly op: StringOp; readonly value: string }
+  | { readonly kind: 'attribute'; readonly key: RunStringAttribute; readonly op: ListOp; readonly value: readonly string[] }
+  | { readonly kind: 'attribute'; readonly key: RunNumericAttribute; readonly op: NumericOp; readonly value: number }
+  | { readonly kind: 'dataset'; readonly key: DatasetField; readonly op: StringOp; readonly value: string }
+  | { readonly kind: 'dataset'; readonly key: DatasetField; readonly op: ListOp; readonly value: readonly string[] };
+
+/**
+ * One ordering term. Runs without the value come last in either direction; for metrics, NaN comes
+ * after every number and before runs without the metric. Text orders by code point.
+ */
+export interface RunOrderClause {
+  readonly kind: 'metric' | 'param' | 'tag' | 'attribute';
+  /** For attributes: a RunStringAttribute or RunNumericAttribute. */
+  readonly key: string;
+  readonly ascending: boolean;
+}
+
+export interface RunSearchQuery {
+  readonly experimentIds: readonly string[];
+  readonly view: ViewType;
+  readonly filter: readonly RunFilterClause[];
+  /** Applied in order, then `start_time DESC, run_id ASC` break ties. */
+  readonly orderBy: readonly RunOrderClause[];
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export type ExperimentFilterClause =
+  | { readonly kind: 'attribute'; readonly key: 'name'; readonly op: StringOp; readonly value: string }
+  | { readonly kind: 'attribute'; readonly key: 'creation_time' | 'last_update_time'; readonly op: NumericOp; readonly value: number }
+  | { readonly kind: 'tag'; readonly key: string; readonly op: StringOp; readonly value: string };
+
+export interface ExperimentOrderClause {
+  readonly key: 'name' | 'experiment_id' | 'creation_time' | 'last_update_time';
+  readonly ascending: boolean;
+}
+
+export interface ExperimentSearchQuery {
+  readonly view: ViewType;
+  readonly filter: readonly ExperimentFilterClause[];
+  /** Applied in order, then `experiment_id ASC` breaks ties (experiment ids order as numbers). */
+  readonly orderBy: readonly ExperimentOrderClause[];
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface NewExperiment {
+  readonly name: string;
+  /** When absent: `<artifactRoot>/<experimentId>`. */
+  readonly artifactLocation?: string;
+  readonly artifactRoot: string;
+  readonly tags: readonly KeyValue[];
+  readonly time: number;
+}
+
+export interface NewRun {
+  readonly info: RunInfoRecord;
+  readonly tags: readonly KeyValue[];
+}
+
+/** What one log-batch writes; every part is optional. */
+export interface RunBatch {
+  readonly metrics?: readonly MetricPoint[];
+  readonly params?: readonly KeyValue[];
+  readonly tags?: readonly KeyValue[];
+}
+
+/**
+ * The experiment tracking store. Every write is atomic: it happens whole or not at all.
+ *
+ * Errors: `ResourceInUse` (an experiment name that exists, on create or rename), `ValidationException`
+ * (a param logged again with a different value; nothing of that batch is written).
+ */
+export interface ExperimentStore {
+  /** Creates the experiment, giving it the next id (`0` is reserved for Default). Returns the id. */
+  createExperiment(e: NewExperiment): Promise<string>;
+  /** Creates experiment `0` named `Default` unless it exists. */
+  ensureDefaultExperiment(artifactRoot: string, time: number): Promise<void>;
+  getExperiment(experimentId: string): Promise<ExperimentRecord | undefined>;
+  getExperimentByName(name: string): Promise<ExperimentRecord | undefined>;
+  /** Renames; throws ResourceInUse when another experiment has the name. */
+  renameExperiment(experimentId: string, name: string, time: number): Promise<void>;
+  /**
+   * Marks the experiment deleted or active, and with it its runs (deleting marks its active runs
+   * deleted at `time`; restoring restores its deleted runs).
+   */
+  setExperimentLifecycle(experimentId: string, stage: LifecycleStage, time: number): Promise<void>;
+  /** Adds or overwrites experiment tags. */
+  setExperimentTags(experimentId: string, tags: readonly KeyValue[], time: number): Promise<void>;
+  searchExperiments(query: ExperimentSearchQuery): Promise<ExperimentRecord[]>;
+
+  createRun(run: NewRun): Promise<void>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Just the run's info (cheap; checked before every write). */
+  getRunInfo(runId: string): Promise<RunInfoRecord | undefined>;
+  /** Changes the given info fields. */
+  updateRunInfo(runId: string, patch: Partial<Pick<RunInfoRecord, 'status' | 'endTime' | 'runName' | 'lifecycleStage' | 'deletedTime'>> & { readonly clearDeletedTime?: boolean }): Promise<void>;
+  /**
+   * Appends metric points (latest values follow MLflow: the greatest (step, timestamp, value)),
+   * inserts params (same value again is fine; a different one throws ValidationException) and
+   * upserts tags (the last of a repeated key wins), in one transaction.
+   */
+  logBatch(runId: string, batch: RunBatch): Promise<void>;
+  /** Removes a run tag; returns whether it existed. */
+  deleteRunTag(runId: string, key: string): Promise<boolean>;
+  /** Records dataset inputs (a dataset is identified by experiment, name and digest; repeats are ignored). */
+  logInputs(runId: string, inputs: readonly DatasetInputRecord[]): Promise<void>;
+  /** Every point of one metric of a run, by step, then timestamp, then the order logged. */
+  metricHistory(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]>;
+  searchRuns(query: RunSearchQuery): Promise<RunRecord[]>;
+  close(): Promise<void>;
+}

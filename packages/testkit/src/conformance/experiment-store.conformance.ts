@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExperimentStore, RunFilterClause, RunInfoRecord, RunOrderClause, RunRecord } from '@loam/core';
+
+/** How a backend joins the experiment store suite. */
+export interface ExperimentStoreConformanceTarget {
+  readonly open: () => Promise<ExperimentStore>;
+}
+
+let seq = 0;
+const unique = (p: string) => `${p}-${Date.now().toString(36)}-${++seq}`;
+const hex = (n: number) => n.toString(16).padStart(32, '0');
+
+function info(runId: string, experimentId: string, startTime: number, extra: Partial<RunInfoRecord> = {}): RunInfoRecord {
+  return { runId, experimentId, runName: `run-${startTime}`, userId: 'ana', status: 'RUNNING', startTime, lifecycleStage: 'active', artifactUri: `s3://b/${runId}`, ...extra };
+}
+
+/**
+ * The ExperimentStore contract, run by the SQL adapter (SQLite file, SQLite memory, PostgreSQL) and
+ * the in-memory fake. Expected values are worked out by hand from MLflow's documented semantics.
+ */
+export function describeExperimentStoreConformance(label: string, target: ExperimentStoreConformanceTarget): void {
+  describe(`ExperimentStore conformance: ${label}`, () => {
+    let s: ExperimentStore;
+    beforeAll(async () => {
+      s = await target.open();
+    });
+    afterAll(async () => {
+      await s?.close();
+    });
+
+    it('creates experiments with increasing ids, refuses a duplicate name, keeps Default as 0', async () => {
+      await s.ensureDefaultExperiment('mlflow-artifacts:', 1);
+      await s.ensureDefaultExperiment('mlflow-artifacts:', 2);
+      expect((await s.getExperiment('0'))?.name).toBe('Default');
+      const a = await s.createExperiment({ name: unique('a'), artifactRoot: 'mlflow-artifacts:', tags: [{ key: 'team', value: 'x' }], time: 10 });
+      const b = await s.createExperiment({ name: unique('b'), artifactLocation: 's3://bkt/p', artifactRoot: 'mlflow-artifacts:', tags: [], time: 11 });
+      expect(Number(b)).toBeGreaterThan(Number(a));
+      const ea = await s.getExperiment(a);
+      expect(ea).toMatchObject({ experimentId: a, artifactLocation: `mlflow-artifacts:/${a}`, lifecycleStage: 'active', creationTime: 10, lastUpdateTime: 10, tags: [{ key: 'team', value: 'x' }] });
+      expect((await s.getExperiment(b))?.artifactLocation).toBe('s3://bkt/p');
+      await expect(s.createExperiment({ name: ea!.name, artifactRoot: 'x:', tags: [], time: 12 })).rejects.toMatchObject({ code: 'ResourceInUse' });
+      expect((await s.getExperimentByName(ea!.name))?.experimentId).toBe(a);
+      expect(await s.getExperiment('999999')).toBeUndefined();
+      expect(await s.getExperiment('not-a-number')).toBeUndefined();
+    });
+
+    it('renames (refusing a taken name), tags, deletes and restores an experiment with its runs', async () => {
+      const taken = unique('taken');
+      await s.createExperiment({ name: taken, artifactRoot: 'r:', tags: [], time: 1 });
+      const id = await s.createExperiment({ name: unique('life'), artifactRoot: 'r:', tags: [], time: 1 });
+      await expect(s.renameExperiment(id, taken, 2)).rejects.toMatchObject({ code: 'ResourceInUse' });
+      const renamed = unique('renamed');
+      await s.renameExperiment(id, renamed, 3);
+      await s.setExperimentTags(id, [{ key: 'k', value: '1' }, { key: 'j', value: '2' }], 4);
+      await s.setExperimentTags(id, [{ key: 'k', value: '3' }], 5);
+      expect(await s.getExperiment(id)).toMatchObject({ name: renamed, lastUpdateTime: 5, tags: [{ key: 'j', value: '2' }, { key: 'k', value: '3' }] });
+      await s.createRun({ info: info(hex(0xa1), id, 1), tags: [] });
+      await s.createRun({ info: info(hex(0xa2), id, 2), tags: [] });
+      await s.updateRunInfo(hex(0xa2), { lifecycleStage: 'deleted', deletedTime: 6 });
+      await s.setExperimentLifecycle(id, 'deleted', 7);
+      expect((await s.getExperiment(id))?.lifecycleStage).toBe('deleted');
+      expect(await s.getRunInfo(hex(0xa1))).toMatchObject({ lifecycleStage: 'deleted', deletedTime: 7 });
+      await s.setExperimentLifecycle(id, 'active', 8);
+      const restored = await s.getRunInfo(hex(0xa1));
+      expect(restored?.lifecycleStage).toBe('active');
+      expect(restored?.deletedTime).toBeUndefined();
+    });
+
+    it('searches experiments by name (LIKE is case-sensitive, ILIKE is not), tag and time, in order', async () => {
+      const tag = unique('t');
+      const ids: string[] = [];
+      for (const [n, t] of [['Alpha', 100], ['alpine', 200], ['Beta', 300]] as const) {
+        ids.push(await s.createExperiment({ name: `${tag}-${n}`, artifactRoot: 'r:', tags: [{ key: 'suite', value: tag }], time: t }));
+      }
+      await s.setExperimentLifecycle(ids[2]!, 'deleted', 301);
+      const q = (filter: Parameters<ExperimentStore['searchExperiments']>[0]['filter'], view: 'ACTIVE_ONLY' | 'ALL' = 'ALL') =>
+        s.searchExperiments({ view, filter: [{ kind: 'tag', key: 'suite', op: '=', value: tag }, ...filter], orderBy: [{ key: 'name', ascending: true }], offset: 0, limit: 10 }).then((r) => r.map((e) => e.name.slice(tag.length + 1)));
+      expect(await q([])).toEqual(['Alpha', 'Beta', 'alpine']);
+      expect(await q([], 'ACTIVE_ONLY')).toEqual(['Alpha', 'alpine']);
+      expect(await q([{ kind: 'attribute', key: 'name', op: 'LIKE', value: `${tag}-Al%` }])).toEqual(['Alpha']);
+      expect(await q([{ kind: 'attribute', key: 'name', op: 'ILIKE', value: `${tag}-al%` }])).toEqual(['Alpha', 'alpine']);
+      expect(await q([{ kind: 'attribute', key: 'creation_time', op: '>=', value: 200 }])).toEqual(['Beta', 'alpine']);
+      const byTime = await s.searchExperiments({ view: 'ALL', filter: [{ kind: 'tag', key: 'suite', op: '=', value: tag }], orderBy: [{ key: 'creation_time', ascending: false }], offset: 1, limit: 1 });
+      expect(byTime.map((e) => e.experimentId)).toEqual([ids[1]]);
+    });
+
+    it('logs batches: history in step order, latest by (step, timestamp, value), NaN and ±Infinity kept', async () => {
+      const exp = await s.createExperiment({ name: unique('metrics'), artifactRoot: 'r:', tags: [], time: 1 });
+      const id = hex(0xb1);
+      await s.createRun({ info: info(id, exp, 1), tags: [{ key: 'mlflow.runName', value: 'first' }] });
+      await s.logBatch(id, { metrics: [{ key: 'loss', value: 0.5, timestamp: 100, step: 2 }, { key: 'loss', value: 0.9, timestamp: 300, step: 1 }, { key: 'loss', value: 0.7, timestamp: 50, step: 2 }] });
+      await s.logBatch(id, { metrics: [{ key: 'loss', value: 0.4, timestamp: 90, step: 2 }, { key: 'n', value: NaN, timestamp: 1, step: 0 }, { key: 'p', value: Infinity, timestamp: 1, step: 0 }, { key: 'm', value: -Infinity, timestamp: 1, step: 0 }] });
+      const hist = await s.metricHistory(id, 'loss', { offset: 0, limit: 10 });
+      expect(hist.map((m) => [m.step, m.timestamp, m.value])).toEqual([[1, 300, 0.9], [2, 50, 0.7], [2, 90, 0.4], [2, 100, 0.5]]);
+      expect((await s.metricHistory(id, 'loss', { offset: 1, limit: 2 })).map((m) => m.value)).toEqual([0.7, 0.4]);
+      const run = (await s.getRun(id)) as RunRecord;
+      expect(run.metrics.map((m) => m.key)).toEqual(['loss', 'm', 'n', 'p']);
+      expect(run.metrics[0]).toEqual({ key: 'loss', value: 0.5, timestamp: 100, step: 2 });
+      expect(run.metrics[1]!.value).toBe(-Infinity);
+      expect(run.metrics[2]!.value).toBeNaN();
+      expect(run.metrics[3]!.value).toBe(Infinity);
+      expect((await s.metricHistory(id, 'n', { offset: 0, limit: 10 }))[0]!.value).toBeNaN();
+    });
+
+    it('keeps params immutable and writes nothing of a batch that tries to change one', async () => {
+      const exp = await s.createExperiment({ name: unique('params'), artifactRoot: 'r:', tags: [], time: 1 });
+      const id = hex(0xc1);
+      await s.createRun({ info: info(id, exp, 1), tags: [] });
+      await s.logBatch(id, { params: [{ key: 'lr', value: '0.1' }], tags: [{ key: 't', value: 'a' }] });
+      await s.logBatch(id, { params: [{ key: 'lr', value: '0.1' }], tags: [{ key: 't', value: 'b' }, { key: 'mlflow.runName', value: 'renamed' }] });
+      await expect(s.logBatch(id, { params: [{ key: 'depth', value: '3' }, { key: 'lr', value: '0.2' }], metrics: [{ key: 'x', value: 1, timestamp: 1, step: 0 }], tags: [{ key: 't', value: 'c' }] }))
+        .rejects.toMatchObject({ code: 'ValidationException' });
+      const run = (await s.getRun(id)) as RunRecord;
+      expect(run.params).toEqual([{ key: 'lr', value: '0.1' }]);
+      expect(run.metrics).toEqual([]);
+      expect(run.tags).toEqual([{ key: 'mlflow.runName', value: 'renamed' }, { key: 't', value: 'b' }]);
+      expect(run.info.runName).toBe('renamed');
+      expect(await s.deleteRunTag(id, 't')).toBe(true);
+      expect(await s.deleteRunTag(id, 't')).toBe(false);
+      await s.updateRunInfo(id, { status: 'FINISHED', endTime: 99, runName: 'final' });
+      expect(await s.getRun(id)).toMatchObject({ info: { status: 'FINISHED', endTime: 99, runName: 'final' }, tags: [{ key: 'mlflow.runName', value: 'final' }] });
+    });
+
+    describe('run search', () => {
+      let exp: string;
+      const R = (i: number) => hex(0xd00 + i);
+      beforeAll(async () => {
+        exp = await s.createExperiment({ name: unique('search'), artifactRoot: 'r:', tags: [], time: 1 });
+        // Run i starts at 1000 + i; metrics/params/tags chosen so each filter below picks a known set.
+        const rows: [number, number | undefined, string | undefined, string | undefined][] = [
+          [1, 0.5, 'Adam', 'gold'],
+          [2, 0.2, 'adam', 'silver'],
+          [3, NaN, 'sgd', 'gold'],
+          [4, undefined, undefined, undefined],
+          [5, 0.9, 'Adagrad', 'bronze'],
+          [6, 0.2, 'sgd', undefined],
+        ];
+        for (const [i, rmse, opt, medal] of rows) {
+          await s.createRun({ info: info(R(i), exp, 1000 + i, { runName: `r${i}`, status: i === 5 ? 'FINISHED' : 'RUNNING', ...(i % 2 ? { endTime: 2000 + i } : {}) }), tags: medal ? [{ key: 'medal', value: medal }] : [] });
+          await s.logBatch(R(i), { ...(rmse === undefined ? {} : { metrics: [{ key: 'rmse', value: rmse, timestamp: 5, step: 0 }] }), ...(opt ? { params: [{ key: 'opt', value: opt }] } : {}) });
+        }
+        await s.logInputs(R(1), [{ dataset: { name: 'train', digest: 'd1', sourceType: 'local', source: '{}' }, tags: [{ key: 'mlflow.data.context', value: 'training' }] }]);
+        await s.logInputs(R(1), [{ dataset: { name: 'train', digest: 'd1', sourceType: 'local', source: '{}' }, tags: [] }]);
+        await s.logInputs(R(2), [{ dataset: { name: 'eval', digest: 'd2', sourceType: 'local', source: '{}' }, tags: [{ key: 'mlflow.data.context', value: 'eval' }] }]);
+        await s.updateRunInfo(R(6), { lifecycleStage: 'deleted', deletedTime: 9 });
+      });
+      const ids = async (filter: RunFilterClause[], orderBy: RunOrderClause[] = [], view: 'ACTIVE_ONLY' | 'ALL' | 'DELETED_ONLY' = 'ACTIVE_ONLY', offset = 0, limit = 100) =>
+        (await s.searchRuns({ experimentIds: [exp], view, filter, orderBy, offset, limit })).map((r) => Number.parseInt(r.info.runId, 16) - 0xd00);
+
+      it('orders by start time, newest first, by default; views pick lifecycle stages; pages by offset', async () => {
+        expect(await ids([])).toEqual([5, 4, 3, 2, 1]);
+        expect(await ids([], [], 'ALL')).toEqual([6, 5, 4, 3, 2, 1]);
+        expect(await ids([], [], 'DELETED_ONLY')).toEqual([6]);
+        expect(await ids([], [], 'ACTIVE_ONLY', 2, 2)).toEqual([3, 2]);
+        expect(await s.searchRuns({ experimentIds: ['999999'], view: 'ALL', filter: [], orderBy: [], offset: 0, limit: 10 })).toEqual([]);
+      });
+
+      it('compares metrics numerically; NaN only matches !=; runs without the metric match nothing', async () => {
+        expect(await ids([{ kind: 'metric', key: 'rmse', op: '<', value: 0.5 }])).toEqual([2]);
+        expect(await ids([{ kind: 'metric', key: 'rmse', op: '<=', value: 0.5 }])).toEqual([2, 1]);
+        expect(await ids([{ kind: 'metric', key: 'rmse', op: '=', value: 0.2 }], [], 'ALL')).toEqual([6, 2]);
+        expect(await ids([{ kind: 'metric', key: 'rmse', op: '!=', value: 0.5 }])).toEqual([5, 3, 2]);
+        expect(await ids([{ kind: 'metric', key: 'rmse', op: '>', value: 0 }, { kind: 'metric', key: 'rmse', op: '<', value: 0.9 }])).toEqual([2, 1]);
+      });
+
+      it('compares params and tags as strings: =, !=, case-sensitive LIKE, ILIKE', async () => {
+        expect(await ids([{ kind: 'param', key: 'opt', op: '=', value: 'adam' }])).toEqual([2]);
+        expect(await ids([{ kind: 'param', key: 'opt', op: '!=', value: 'sgd' }])).toEqual([5, 2, 1]);
+        expect(await ids([{ kind: 'param', key: 'opt', op: 'LIKE', value: 'Ada%' }])).toEqual([5, 1]);
+        expect(await ids([{ kind: 'param', key: 'opt', op: 'ILIKE', value: 'ada_' }])).toEqual([2, 1]);
+        expect(await ids([{ kind: 'param', key: 'opt', op: 'LIKE', value: 'a%' }])).toEqual([2]);
+        expect(await ids([{ kind: 'param', key: 'opt', op: 'LIKE', value: '%a%' }])).toEqual([5, 2, 1]);
+        expect(await ids([{ kind: 'tag', key: 'medal', op: '=', value: 'gold' }])).toEqual([3, 1]);
+        expect(await ids([{ kind: 'tag', key: 'medal', op: 'ILIKE', value: '%L%' }, { kind: 'param', key: 'opt', op: '=', value: 'adam' }])).toEqual([2]);
+      });
+
+      it('filters attributes and datasets, including IN and NOT IN', async () => {
+        expect(await ids([{ kind: 'attribute', key: 'run_name', op: '=', value: 'r3' }])).toEqual([3]);
+        expect(await ids([{ kind: 'attribute', key: 'status', op: '!=', value: 'RUNNING' }])).toEqual([5]);
+        expect(await ids([{ kind: 'attribute', key: 'start_time', op: '>=', value: 1004 }])).toEqual([5, 4]);
+        expect(await ids([{ kind: 'attribute', key: 'end_time', op: '>', value: 0 }])).toEqual([5, 3, 1]);
+        expect(await ids([{ kind: 'attribute', key: 'run_id', op: 'IN', value: [R(1), R(4), 'nope'] }])).toEqual([4, 1]);
+        expect(await ids([{ kind: 'attribute', key: 'run_id', op: 'NOT IN', value: [R(1), R(4)] }])).toEqual([5, 3, 2]);
+        expect(await ids([{ kind: 'dataset', key: 'name', op: '=', value: 'train' }])).toEqual([1]);
+        expect(await ids([{ kind: 'dataset', key: 'context', op: 'IN', value: ['eval', 'x'] }])).toEqual([2]);
+        expect(await ids([{ kind: 'dataset', key: 'digest', op: 'LIKE', value: 'd%' }])).toEqual([2, 1]);
+        const run = (await s.getRun(R(1))) as RunRecord;
+        expect(run.inputs).toEqual([{ dataset: { name: 'train', digest: 'd1', sourceType: 'local', source: '{}' }, tags: [{ key: 'mlflow.data.context', value: 'training' }] }]);
+      });
+
+      it('orders by metric, param and attribute; NaN after numbers, missing values last either way', async () => {
+        expect(await ids([], [{ kind: 'metric', key: 'rmse', ascending: true }])).toEqual([2, 1, 5, 3, 4]);
+        expect(await ids([], [{ kind: 'metric', key: 'rmse', ascending: false }])).toEqual([5, 1, 2, 3, 4]);
+        expect(await ids([], [{ kind: 'param', key: 'opt', ascending: true }])).toEqual([5, 1, 2, 3, 4]);
+        expect(await ids([], [{ kind: 'tag', key: 'medal', ascending: false }, { kind: 'attribute', key: 'start_time', ascending: true }])).toEqual([2, 1, 3, 5, 4]);
+        expect(await ids([], [{ kind: 'attribute', key: 'end_time', ascending: true }])).toEqual([1, 3, 5, 4, 2]);
+        expect(await ids([], [{ kind: 'attribute', key: 'run_name', ascending: true }], 'ACTIVE_ONLY', 1, 2)).toEqual([2, 3]);
+      });
+    });
+  });
+}
