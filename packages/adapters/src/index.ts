@@ -2,3 +2,4 @@ export * from './metadata/sql/index.js';
 export { openArtifactStore, artifactStoreTypes, type ArtifactStoreConfig } from './artifacts/registry.js';
 export { LocalFsArtifactStore, type LocalFsArtifactStoreOptions } from './artifacts/local-fs/local-fs-artifact-store.js';
 export { S3ArtifactStore, type S3ArtifactStoreOptions } from './artifacts/s3/s3-artifact-store.js';
+export { openSqlExperimentStore, type SqlExperimentStoreOptions } from './metadata/sql/experiments/open-sql-experiment-store.js';

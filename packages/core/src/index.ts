@@ -17,3 +17,8 @@ export { parsePolicyDocument, type PolicyDocument, type PolicyStatement } from '
 export { TagService, type TagServiceOptions, type ResourceExists } from './tags/tag.service.js';
 export { validateTags, validateTagKeys, maxTagsPerResource } from './tags/tag-rules.js';
 export type { ResolvedAccessKey } from './identity/access-keys.js';
+export * from './ports/experiment-store.js';
+export { TrackingService, RUN_STATUSES, type TrackingServiceOptions } from './experiments/tracking.service.js';
+export { parseRunFilter, parseRunOrderBy, parseExperimentFilter, parseExperimentOrderBy } from './experiments/search-filter.js';
+export * as trackingRules from './experiments/tracking-rules.js';
+export { likeToRegExp } from './experiments/tracking-rules.js';
