@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { Anchor, Card, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
@@ -11,9 +11,11 @@ import { useSession } from '../app/session.js';
 import { formatTime, timeAgo } from '../schema/format.js';
 import { LogViewer } from '../patterns/log-viewer.js';
 import { StatusBadge } from '../patterns/status-badge.js';
-import { TimeSeriesChart } from '../patterns/time-series-chart.js';
 import { policyPath } from './policies-page.js';
 import { userPath } from './users-page.js';
+
+// Recharts is most of the bundle; load it only where a chart is shown.
+const TimeSeriesChart = lazy(() => import('../patterns/time-series-chart.js').then((m) => ({ default: m.TimeSeriesChart })));
 
 function useHealthHistory() {
   const { notify } = useNotifications();
@@ -81,7 +83,9 @@ export function HomePage() {
               {health.status ? <StatusBadge status={health.status} /> : <Text size="sm">checking…</Text>}
               {health.checks && <Text size="xs">{Object.entries(health.checks).map(([k, v]) => `${k}: ${v}`).join(', ')}</Text>}
             </Group>
-            <TimeSeriesChart label="Health check round trip" data={health.points} series={[{ name: 'ms', label: 'Round trip', color: 'teal.7' }]} unit=" ms" height={140} />
+            <Suspense fallback={<Text size="sm">Loading chart…</Text>}>
+              <TimeSeriesChart label="Health check round trip" data={health.points} series={[{ name: 'ms', label: 'Round trip', color: 'teal.7' }]} unit=" ms" height={140} />
+            </Suspense>
             <Text size="sm">
               <Anchor component={Link} to="/users">
                 {count(users.data?.Users.length, Boolean(users.data?.NextToken), 'user', 'users')}
