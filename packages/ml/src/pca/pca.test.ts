@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readCsv } from '../data/csv-reader.js';
 import { fromRows } from '../data/matrix.js';
 import { runPython } from '../data/python-reference.js';
+import { Rng } from '../data/random.js';
 import { MlInputError } from '../errors.js';
 import { PcaModel } from './model.js';
 import { trainPca } from './train.js';
@@ -89,6 +90,34 @@ describe('PCA randomized vs scikit-learn exact PCA', () => {
       let cos = 0;
       want.components[c]!.forEach((w, j) => (cos += w * (m.components[c * x.cols + j] as number)));
       if (c < Math.min(k, 5)) expect(Math.abs(cos)).toBeGreaterThanOrEqual(0.9999);
+    }
+  });
+});
+
+describe('PCA randomized with many features (products with the n-row matrix, not the scatter matrix)', () => {
+  it('300 × 500, rank-8 signal plus noise: 5 components match scikit-learn', () => {
+    const rng = new Rng(4);
+    const n = 300;
+    const d = 500;
+    const basis = Array.from({ length: 8 }, () => Array.from({ length: d }, () => rng.normal()));
+    const rows = Array.from({ length: n }, () => {
+      const coef = basis.map((_, b) => rng.normal() * (10 - b));
+      return Array.from({ length: d }, (_, j) => Math.fround(coef.reduce((s, cf, b) => s + cf * basis[b]![j]!, 0) + 0.1 * rng.normal()));
+    });
+    const x = fromRows(rows);
+    const want = runPython<{ variance: number[]; components: number[][] }>(
+      `import json, sys, numpy as np
+from sklearn.decomposition import PCA
+p = PCA(n_components=5, svd_solver='full').fit(np.array(json.load(sys.stdin)))
+print(json.dumps({'variance': p.explained_variance_.tolist(), 'components': p.components_.tolist()}))`,
+      rows,
+    );
+    const m = trainPca({ num_components: '5', feature_dim: String(d), mini_batch_size: '100', algorithm_mode: 'randomized' }, { train: x }).model;
+    for (let c = 0; c < 5; c++) {
+      expect(rel(m.explainedVariance[c] as number, want.variance[c]!)).toBeLessThanOrEqual(1e-4);
+      let cos = 0;
+      want.components[c]!.forEach((w, j) => (cos += w * (m.components[c * d + j] as number)));
+      expect(Math.abs(cos)).toBeGreaterThanOrEqual(0.9999);
     }
   });
 });

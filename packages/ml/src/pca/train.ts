@@ -62,20 +62,22 @@ export function trainPca(hyperparameters: Readonly<Record<string, string>>, chan
   return { model, metrics: [], explainedVarianceRatio: explainedVariance.map((v) => v / totalVar), config: c };
 }
 
-/** Exact: eigenvectors of the scatter matrix Σ (x − μ)(x − μ)ᵀ, accumulated over row blocks. */
+/** Exact: eigenvectors of the scatter matrix Σ (x − μ)(x − μ)ᵀ. */
 function regular(x: DenseMatrix, mean: Float64Array, c: PcaConfig): { components: Float64Array; sq: Float64Array } {
+  const { values, vectors } = symmetricEigen(scatter(x, mean, c.miniBatchSize), x.cols);
+  return { components: vectors, sq: values };
+}
+
+/** The d × d scatter matrix (row-major, float64), accumulated over row blocks of the column-major data. */
+function scatter(x: DenseMatrix, mean: Float64Array, blockRows: number): Float64Array {
   const n = x.rows;
   const d = x.cols;
-  const B = Math.max(1, Math.min(c.miniBatchSize, 4096));
+  const B = Math.max(1, Math.min(blockRows, 4096));
   const block = new Float64Array(B * d);
   const S = new Float64Array(d * d);
   for (let start = 0; start < n; start += B) {
     const m = Math.min(B, n - start);
-    for (let j = 0; j < d; j++) {
-      const off = j * n + start;
-      const mu = mean[j] as number;
-      for (let r = 0; r < m; r++) block[r * d + j] = (x.data[off + r] as number) - mu;
-    }
+    centredBlock(x, mean, start, m, block);
     // Upper triangle only: S[j][k] += Σ_r b[r][j]·b[r][k] for k ≥ j.
     for (let r = 0; r < m; r++) {
       const ro = r * d;
@@ -88,8 +90,7 @@ function regular(x: DenseMatrix, mean: Float64Array, c: PcaConfig): { components
     }
   }
   for (let j = 0; j < d; j++) for (let q = 0; q < j; q++) S[j * d + q] = S[q * d + j] as number;
-  const { values, vectors } = symmetricEigen(S, d);
-  return { components: vectors, sq: values };
+  return S;
 }
 
 /** Randomized SVD (Halko et al. 2011, algorithm 4.4 with power iterations re-orthonormalised). */
@@ -100,6 +101,9 @@ function randomized(x: DenseMatrix, mean: Float64Array, c: PcaConfig, rng: Rng):
   const iters = c.numComponents < 0.1 * Math.min(n, d) ? 7 : 4;
   const omega = new Float64Array(d * l);
   for (let i = 0; i < omega.length; i++) omega[i] = rng.normal();
+  // With few features, iterate on the d × d scatter matrix S = AᵀA instead of A: range((AᵀA)^(q+1)·Ω)
+  // is the subspace the n-row products would find, for n·d²/2 work instead of (2q + 2)·n·d·l.
+  if (d < 4 * (iters + 1) * l) return gramSubspace(scatter(x, mean, c.miniBatchSize), d, l, iters, omega);
   let Y = times(x, mean, omega, l); // n × l, column-major
   orthonormalize(Y, n, l);
   for (let it = 0; it < iters; it++) {
@@ -143,6 +147,50 @@ function centredBlock(x: DenseMatrix, mean: Float64Array, start: number, m: numb
     const mu = mean[j] as number;
     for (let r = 0; r < m; r++) block[r * d + j] = (x.data[off + r] as number) - mu;
   }
+}
+
+/** Randomized subspace iteration on S = AᵀA, then Rayleigh–Ritz: eigenpairs of Zᵀ S Z lifted back by Z. */
+function gramSubspace(S: Float64Array, d: number, l: number, iters: number, omega: Float64Array): { components: Float64Array; sq: Float64Array } {
+  const mul = (Z: Float64Array): Float64Array => {
+    const out = new Float64Array(d * l);
+    for (let j = 0; j < d; j++) {
+      const so = j * d;
+      for (let q = 0; q < d; q++) {
+        const v = S[so + q] as number;
+        if (v === 0) continue;
+        const zo = q * l;
+        const oo = j * l;
+        for (let a = 0; a < l; a++) out[oo + a] = (out[oo + a] as number) + v * (Z[zo + a] as number);
+      }
+    }
+    return out;
+  };
+  let Z = mul(omega);
+  orthonormalizeRows(Z, d, l);
+  for (let it = 0; it < iters; it++) {
+    Z = mul(Z);
+    orthonormalizeRows(Z, d, l);
+  }
+  const SZ = mul(Z);
+  const T = new Float64Array(l * l);
+  for (let a = 0; a < l; a++) {
+    for (let b = a; b < l; b++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (Z[j * l + a] as number) * (SZ[j * l + b] as number);
+      T[a * l + b] = s;
+      T[b * l + a] = s;
+    }
+  }
+  const { values, vectors } = symmetricEigen(T, l);
+  const components = new Float64Array(l * d);
+  for (let r = 0; r < l; r++) {
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let a = 0; a < l; a++) s += (vectors[r * l + a] as number) * (Z[j * l + a] as number);
+      components[r * d + j] = s;
+    }
+  }
+  return { components, sq: values };
 }
 
 /** (X − μ) · W for row-major `W` (d × l): n × l, column-major. */
