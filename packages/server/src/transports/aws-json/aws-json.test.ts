@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AddTagsCommand, DeleteTagsCommand, ListTagsCommand, SageMakerClient, paginateListTags } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+
+let loam: TestLoam;
+let url: string;
+let userArn: string;
+
+const client = (creds?: { accessKeyId: string; secretAccessKey: string }, extra: object = {}) =>
+  new SageMakerClient({ endpoint: url, region: 'us-east-1', credentials: creds ?? { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, maxAttempts: 1, ...extra });
+
+async function raw(target: string, body: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}/`, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, ...headers }, body });
+  return { status: res.status, body: (await res.json()) as { __type?: string; message?: string } };
+}
+
+async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, message: err.message, ...(err.$metadata?.httpStatusCode !== undefined ? { status: err.$metadata.httpStatusCode } : {}) };
+  }
+  return { name: 'resolved', message: '' };
+}
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+  await loam.app.listen({ host: '127.0.0.1', port: 0 });
+  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  userArn = `arn:loam:iam::000000000000:user/admin`;
+});
+afterAll(async () => loam?.close());
+
+describe('AWS JSON 1.1 (SageMaker) with @aws-sdk/client-sagemaker', () => {
+  it('AddTags, ListTags with pagination, DeleteTags round-trip through the operation table', async () => {
+    const sm = client();
+    const tags = Array.from({ length: 60 }, (_, i) => ({ Key: `k${String(i).padStart(2, '0')}`, Value: `v${i}` }));
+    await sm.send(new AddTagsCommand({ ResourceArn: userArn, Tags: tags.slice(0, 50) }));
+    await sm.send(new AddTagsCommand({ ResourceArn: userArn, Tags: tags.slice(50) }));
+    const first = await sm.send(new ListTagsCommand({ ResourceArn: userArn, MaxResults: 50 }));
+    expect(first.Tags).toHaveLength(50);
+    expect(first.NextToken).toBeTruthy();
+    const seen: string[] = [];
+    for await (const page of paginateListTags({ client: sm, pageSize: 50 }, { ResourceArn: userArn })) seen.push(...(page.Tags ?? []).map((t) => t.Key as string));
+    expect(seen.sort()).toEqual(tags.map((t) => t.Key).sort());
+    await sm.send(new DeleteTagsCommand({ ResourceArn: userArn, TagKeys: tags.slice(0, 59).map((t) => t.Key) }));
+    expect((await sm.send(new ListTagsCommand({ ResourceArn: userArn }))).Tags).toEqual([{ Key: 'k59', Value: 'v59' }]);
+  });
+
+  it('answers SageMaker error shapes the SDK rebuilds: ResourceNotFound 400, ValidationException 400', async () => {
+    const sm = client();
+    const missing = await errorOf(sm.send(new ListTagsCommand({ ResourceArn: 'arn:loam:iam::000000000000:user/nobody' })));
+    expect(missing).toMatchObject({ name: 'ResourceNotFound', status: 400 });
+    expect(missing.message).toMatch(/nobody/);
+    const invalid = await errorOf(sm.send(new ListTagsCommand({ ResourceArn: userArn, MaxResults: 5 })));
+    expect(invalid).toMatchObject({ name: 'ValidationException', status: 400 });
+    expect(invalid.message).toMatch(/MaxResults/);
+  });
+
+  it('refuses a wrong secret, an unknown key, an inactive key and a skewed clock, changing nothing', async () => {
+    const before = (await client().send(new ListTagsCommand({ ResourceArn: userArn }))).Tags;
+    const tag = { ResourceArn: userArn, Tags: [{ Key: 'intruder', Value: 'x' }] };
+    expect(await errorOf(client({ accessKeyId: loam.adminAccessKeyId, secretAccessKey: 'wrong' }).send(new AddTagsCommand(tag)))).toMatchObject({ name: 'InvalidSignatureException', status: 403 });
+    expect(await errorOf(client({ accessKeyId: 'LKIAUNKNOWNKEY000000', secretAccessKey: 'x' }).send(new AddTagsCommand(tag)))).toMatchObject({ name: 'UnrecognizedClientException', status: 401 });
+    // 20 minutes off, and the SDK told not to correct itself from our Date header (one attempt).
+    const skewed = await errorOf(client(undefined, { systemClockOffset: 20 * 60_000 }).send(new AddTagsCommand(tag)));
+    expect(skewed).toMatchObject({ name: 'InvalidSignatureException', status: 403 });
+    expect(skewed.message).toMatch(/Signature not yet current/);
+    const key = await loam.platform.identity.CreateAccessKey({}, { principal: { userName: 'admin', userId: 'x', arn: userArn, via: 'system' }, requestId: 't' });
+    await loam.platform.identity.UpdateAccessKey({ AccessKeyId: key.AccessKey.AccessKeyId, Status: 'Inactive' }, { principal: { userName: 'admin', userId: 'x', arn: userArn, via: 'system' }, requestId: 't' });
+    expect(await errorOf(client({ accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey }).send(new AddTagsCommand(tag)))).toMatchObject({ name: 'UnrecognizedClientException' });
+    expect((await client().send(new ListTagsCommand({ ResourceArn: userArn }))).Tags).toEqual(before);
+  });
+
+  it('with retries on, the SDK corrects a skewed clock from our Date header and succeeds', async () => {
+    const sm = client(undefined, { systemClockOffset: 20 * 60_000, maxAttempts: 3 });
+    expect((await sm.send(new ListTagsCommand({ ResourceArn: userArn }))).Tags).toBeDefined();
+  });
+
+  it('answers unknown targets, unsigned requests and bad JSON in AWS shapes', async () => {
+    expect(await raw('SageMaker.CreateUnicorn', '{}')).toMatchObject({ status: 400, body: { __type: 'UnknownOperationException' } });
+    expect(await raw('SageMaker.ListTags', '{}')).toMatchObject({ status: 401, body: { __type: 'MissingAuthenticationTokenException' } });
+  });
+
+  it('refuses an operation the caller has no policy for with AccessDeniedException', async () => {
+    const ctx = { principal: { userName: 'admin', userId: 'x', arn: userArn, via: 'system' as const }, requestId: 't' };
+    await loam.platform.identity.CreateUser({ UserName: 'reader' }, ctx);
+    const key = await loam.platform.identity.CreateAccessKey({ UserName: 'reader' }, ctx);
+    const reader = client({ accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey });
+    const denied = await errorOf(reader.send(new AddTagsCommand({ ResourceArn: userArn, Tags: [{ Key: 'x', Value: 'y' }] })));
+    expect(denied).toMatchObject({ name: 'AccessDeniedException', status: 403 });
+    expect(denied.message).toMatch(/sagemaker:AddTags/);
+  });
+});
+
+describe('SageMaker Runtime reachability', () => {
+  it('InvokeEndpoint is signed, authorized and answers ValidationError for an unknown endpoint', async () => {
+    const rt = new SageMakerRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, maxAttempts: 1 });
+    const e = await errorOf(rt.send(new InvokeEndpointCommand({ EndpointName: 'missing', ContentType: 'text/csv', Body: new TextEncoder().encode('1,2,3') })));
+    expect(e).toMatchObject({ name: 'ValidationError', status: 400 });
+    expect(e.message).toBe('Endpoint missing of account 000000000000 not found.');
+    const bad = new SageMakerRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: 'nope' }, maxAttempts: 1 });
+    expect(await errorOf(bad.send(new InvokeEndpointCommand({ EndpointName: 'missing', Body: new Uint8Array([1]) })))).toMatchObject({ name: 'InvalidSignatureException' });
+  });
+
+  it('accepts a bearer token too, with the x-amzn-ErrorType header', async () => {
+    const res = await fetch(`${url}/endpoints/missing/invocations`, { method: 'POST', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'text/csv' }, body: '1,2' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('x-amzn-errortype')).toBe('ValidationError');
+    expect(await res.json()).toEqual({ message: 'Endpoint missing of account 000000000000 not found.' });
+  });
+});

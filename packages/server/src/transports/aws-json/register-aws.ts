@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { Operation } from '@loam/contracts';
+import { authorize } from '@loam/core';
+import type { Platform } from '../../compose/platform.js';
+import type { Authorizer, Dispatch } from '../../operations/dispatcher.js';
+import { registerS3Transport } from '../s3/s3.routes.js';
+import { registerAwsJsonTransport } from './aws-json.routes.js';
+import { isEndpointInvoker, noEndpoints } from './endpoint-invoker.js';
+import { registerRuntimeTransport } from './runtime.routes.js';
+
+export interface AwsProtocolsDeps {
+  readonly platform: Platform;
+  readonly dispatch: Dispatch;
+  readonly operations: readonly Operation[];
+}
+
+/**
+ * Everything AWS clients speak to, on the same port as REST: SageMaker's JSON 1.1 protocol at `POST /`,
+ * SageMaker Runtime at `/endpoints/{name}/invocations`, and the S3 API (chosen by signature or by a
+ * `<bucket>.localhost` Host, so it never shadows other routes). All three verify SigV4 against Loam's
+ * access keys and authorize with the same policy evaluator as REST.
+ */
+export function registerAwsProtocols(app: FastifyInstance, deps: AwsProtocolsDeps): void {
+  const { platform } = deps;
+  const { identity, config } = platform;
+  const authorizer: Authorizer = async (principal, action, resource) => authorize(principal, await identity.policiesOf(principal.userName), action, resource);
+  registerAwsJsonTransport(app, { operations: deps.operations, dispatch: deps.dispatch, keys: identity, defaultBodyLimit: config.server.bodyLimitBytes });
+  const fallback = noEndpoints(platform.partition);
+  registerRuntimeTransport(app, {
+    keys: identity,
+    tokens: identity,
+    authorize: authorizer,
+    partition: platform.partition,
+    invoker: () => platform.services.find(isEndpointInvoker) ?? fallback,
+  });
+  registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: authorizer, region: platform.partition.region, dataDir: config.dataDir });
+}

@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactStore, ObjectInfo, ObjectRef } from '@loam/core';
+import { S3Error, noSuchUpload } from './s3-errors.js';
+
+/** S3's rules: parts 1–10,000; every part but the last at least 5 MiB. */
+export const MAX_PART_NUMBER = 10_000;
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+interface UploadMeta {
+  readonly bucket: string;
+  readonly key: string;
+  readonly contentType?: string;
+  readonly initiated: number;
+}
+
+export interface PartInfo {
+  readonly partNumber: number;
+  readonly etag: string;
+  readonly size: number;
+  readonly lastModified: number;
+}
+
+/**
+ * Multipart uploads staged as private temp files under `<data-dir>/s3-multipart/<uploadId>/`, one
+ * file per part, written to a temp name and renamed so a part is whole or absent. Completing
+ * streams the parts in order into one atomic `ArtifactStore.put`, so readers never see a partial
+ * object; aborting or completing removes the directory.
+ */
+export class MultipartUploads {
+  constructor(private readonly root: string) {}
+
+  private dir(uploadId: string): string {
+    // Ids are ours (32 hex digits); anything else cannot name a directory.
+    if (!/^[0-9a-f]{32}$/.test(uploadId)) throw noSuchUpload(uploadId);
+    return join(this.root, uploadId);
+  }
+
+  private async meta(uploadId: string, ref: ObjectRef): Promise<UploadMeta> {
+    let meta: UploadMeta;
+    try {
+      meta = JSON.parse(await readFile(join(this.dir(uploadId), 'upload.json'), 'utf8')) as UploadMeta;
+    } catch {
+      throw noSuchUpload(uploadId);
+    }
+    if (meta.bucket !== ref.bucket || meta.key !== ref.key) throw noSuchUpload(uploadId);
+    return meta;
+  }
+
+  async create(ref: ObjectRef, contentType: string | undefined): Promise<string> {
+    const uploadId = randomBytes(16).toString('hex');
+    const dir = this.dir(uploadId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const meta: UploadMeta = { bucket: ref.bucket, key: ref.key, initiated: Date.now(), ...(contentType !== undefined ? { contentType } : {}) };
+    await writeFile(join(dir, 'upload.json'), JSON.stringify(meta), { mode: 0o600 });
+    return uploadId;
+  }
+
+  async uploadPart(uploadId: string, ref: ObjectRef, partNumber: number, body: AsyncIterable<Buffer>): Promise<PartInfo> {
+    await this.meta(uploadId, ref);
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+      throw new S3Error('InvalidArgument', 400, `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, { ArgumentName: 'partNumber', ArgumentValue: String(partNumber) });
+    }
+    const dir = this.dir(uploadId);
+    const tmp = join(dir, `part-${partNumber}.${randomBytes(6).toString('hex')}.tmp`);
+    const md5 = createHash('md5');
+    let size = 0;
+    const fh = await open(tmp, 'wx', 0o600);
+    try {
+      for await (const chunk of body) {
+        md5.update(chunk);
+        size += chunk.length;
+        for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+      }
+      await fh.close();
+    } catch (e) {
+      await fh.close().catch(() => {});
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    const info: PartInfo = { partNumber, etag: `"${md5.digest('hex')}"`, size, lastModified: Date.now() };
+    await rename(tmp, join(dir, `part-${partNumber}`));
+    await writeFile(join(dir, `part-${partNumber}.json`), JSON.stringify(info), { mode: 0o600 });
+    return info;
+  }
+
+  async listParts(uploadId: string, ref: ObjectRef): Promise<PartInfo[]> {
+    await this.meta(uploadId, ref);
+    const names = await readdir(this.dir(uploadId));
+    const parts: PartInfo[] = [];
+    for (const n of names) {
+      if (!/^part-\d+\.json$/.test(n)) continue;
+      try {
+        parts.push(JSON.parse(await readFile(join(this.dir(uploadId), n), 'utf8')) as PartInfo);
+      } catch {
+        // A part being rewritten right now: it is listed once its new record is in place.
+      }
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  /** Assembles the listed parts (ascending, ETags matching) into the object and ends the upload. */
+  async complete(uploadId: string, ref: ObjectRef, chosen: readonly { partNumber: number; etag: string }[], store: ArtifactStore): Promise<ObjectInfo> {
+    const meta = await this.meta(uploadId, ref);
+    if (chosen.length === 0) throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
+    const have = new Map((await this.listParts(uploadId, ref)).map((p) => [p.partNumber, p] as const));
+    const unquote = (s: string) => s.replace(/^"|"$/g, '');
+    let last = 0;
+    chosen.forEach((c, i) => {
+      if (c.partNumber <= last) throw new S3Error('InvalidPartOrder', 400, 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
+      last = c.partNumber;
+      const p = have.get(c.partNumber);
+      if (!p || unquote(p.etag) !== unquote(c.etag)) {
+        throw new S3Error('InvalidPart', 400, 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.', { PartNumber: String(c.partNumber) });
+      }
+      if (i < chosen.length - 1 && p.size < MIN_PART_SIZE) {
+        throw new S3Error('EntityTooSmall', 400, 'Your proposed upload is smaller than the minimum allowed size.', { ProposedSize: String(p.size), MinSizeAllowed: String(MIN_PART_SIZE), PartNumber: String(c.partNumber) });
+      }
+    });
+    const dir = this.dir(uploadId);
+    async function* concat(): AsyncGenerator<Buffer> {
+      for (const c of chosen) for await (const b of createReadStream(join(dir, `part-${c.partNumber}`), { highWaterMark: 1 << 16 })) yield b as Buffer;
+    }
+    const info = await store.put(ref, concat(), meta.contentType !== undefined ? { contentType: meta.contentType } : {});
+    await rm(dir, { recursive: true, force: true });
+    return info;
+  }
+
+  async abort(uploadId: string, ref: ObjectRef): Promise<void> {
+    await this.meta(uploadId, ref);
+    await rm(this.dir(uploadId), { recursive: true, force: true });
+  }
+}

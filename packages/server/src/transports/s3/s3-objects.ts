@@ -1,0 +1,193 @@
+import type { ObjectInfo } from '@loam/core';
+import { isLoamError } from '@loam/core';
+import { percentDecode } from '../../auth/sigv4/sigv4-canonical.js';
+import { MAX_PUT_BYTES, smallBody, verifiedBody } from './s3-body.js';
+import { httpDate, isoDate, sendXml, type S3ObjectContext } from './s3-context.js';
+import { S3Error, noSuchBucket, noSuchKey } from './s3-errors.js';
+import { headerOf, s3Arn } from './s3-request.js';
+import { xmlDocument, xmlItems } from './s3-xml.js';
+
+/** Port errors in S3's words for an object request: which of bucket or key is missing. */
+function objectError(e: unknown, bucket: string, key: string): unknown {
+  if (isLoamError(e) && e.code === 'ResourceNotFound') return e.message.startsWith('Bucket') ? noSuchBucket(bucket) : noSuchKey(key);
+  return e;
+}
+
+function objectHeaders(c: S3ObjectContext, info: ObjectInfo): void {
+  const q = c.target.query;
+  void c.reply
+    .header('etag', info.etag)
+    .header('last-modified', httpDate(info.lastModified))
+    .header('accept-ranges', 'bytes')
+    .header('content-type', q.get('response-content-type') ?? info.contentType ?? 'binary/octet-stream');
+  // The sha256 Loam records for every object; the S3 artifact store reads it back from here.
+  if (info.sha256) void c.reply.header('x-amz-meta-sha256', info.sha256);
+  for (const h of ['content-disposition', 'cache-control', 'content-encoding', 'content-language', 'expires']) {
+    const v = q.get(`response-${h}`);
+    if (v !== undefined) void c.reply.header(h, v);
+  }
+}
+
+export async function putObject(c: S3ObjectContext) {
+  const { bucket, key } = c.target;
+  const length = headerOf(c.req, 'content-length');
+  if (length !== undefined && Number(length) > MAX_PUT_BYTES + 1024 * 1024) throw new S3Error('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed object size.');
+  const contentType = headerOf(c.req, 'content-type');
+  let info: ObjectInfo;
+  try {
+    info = await c.store.put({ bucket, key }, verifiedBody(c.req.raw, c.verified), contentType ? { contentType } : {});
+  } catch (e) {
+    throw objectError(e, bucket, key);
+  }
+  for (const [name, value] of Object.entries(c.req.headers)) if (/^x-amz-checksum-(crc32|crc32c|sha1|sha256)$/.test(name) && typeof value === 'string') void c.reply.header(name, value);
+  return c.reply.code(200).header('etag', info.etag).send();
+}
+
+/** `bytes=a-b`, `bytes=a-`, `bytes=-n` → an inclusive range, or undefined to send the whole object. */
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined; // S3 ignores a Range it cannot read
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0 || size === 0) throw invalidRange(size);
+    return { start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  if (start >= size) throw invalidRange(size);
+  return { start, end };
+}
+
+function invalidRange(size: number): S3Error {
+  return new S3Error('InvalidRange', 416, 'The requested range is not satisfiable', { ActualObjectSize: String(size) });
+}
+
+export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt = 1): Promise<unknown> {
+  const { bucket, key } = c.target;
+  let info: ObjectInfo | undefined;
+  try {
+    info = await c.store.head({ bucket, key });
+  } catch (e) {
+    throw objectError(e, bucket, key);
+  }
+  if (!info) throw noSuchKey(key);
+  const range = parseRange(headerOf(c.req, 'range'), info.size);
+  objectHeaders(c, info);
+  if (range) void c.reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
+  void c.reply.header('content-length', String(range ? range.end - range.start + 1 : info.size));
+  if (headOnly) return c.reply.send();
+  try {
+    const { info: now, body } = await c.store.get({ bucket, key }, range ? { range } : {});
+    // An overwrite between head and get: the headers must describe the bytes sent.
+    if (now.etag !== info.etag && attempt < 5) {
+      body.destroy();
+      return getObject(c, headOnly, attempt + 1);
+    }
+    return c.reply.send(body);
+  } catch (e) {
+    throw objectError(e, bucket, key);
+  }
+}
+
+export async function deleteObject(c: S3ObjectContext) {
+  const { bucket, key } = c.target;
+  try {
+    await c.store.delete({ bucket, key });
+  } catch (e) {
+    throw objectError(e, bucket, key);
+  }
+  return c.reply.code(204).send();
+}
+
+/** `x-amz-copy-source: /bucket/key` (or `bucket/key`, percent-encoded, maybe `?versionId=`). */
+export function copySource(header: string): { bucket: string; key: string } {
+  const raw = header.split('?')[0] as string;
+  const decoded = percentDecode(raw.startsWith('/') ? raw.slice(1) : raw);
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1) throw new S3Error('InvalidArgument', 400, 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source' });
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+}
+
+export async function copyObject(c: S3ObjectContext, sourceHeader: string) {
+  const { bucket, key } = c.target;
+  const src = copySource(sourceHeader);
+  await c.authorize('s3:GetObject', s3Arn(src.bucket, src.key));
+  await smallBody(c.req.raw, c.verified);
+  const replace = headerOf(c.req, 'x-amz-metadata-directive') === 'REPLACE';
+  let info: ObjectInfo;
+  try {
+    const { info: srcInfo, body } = await c.store.get(src);
+    const contentType = replace ? headerOf(c.req, 'content-type') : srcInfo.contentType;
+    info = await c.store.put({ bucket, key }, body, contentType ? { contentType } : {});
+  } catch (e) {
+    if (isLoamError(e) && e.code === 'ResourceNotFound') throw e.message.startsWith('Bucket') ? noSuchBucket(e.message.includes(`'${src.bucket}'`) ? src.bucket : bucket) : noSuchKey(src.key);
+    throw e;
+  }
+  return sendXml(c.reply, xmlDocument('CopyObjectResult', { LastModified: isoDate(info.lastModified), ETag: info.etag }));
+}
+
+export async function createMultipartUpload(c: S3ObjectContext) {
+  const { bucket, key } = c.target;
+  await smallBody(c.req.raw, c.verified);
+  try {
+    // The bucket must exist and the key be valid now, not only when the upload completes.
+    await c.store.list({ bucket, maxKeys: 1 });
+    await c.store.head({ bucket, key });
+  } catch (e) {
+    throw objectError(e, bucket, key);
+  }
+  const uploadId = await c.uploads.create({ bucket, key }, headerOf(c.req, 'content-type'));
+  return sendXml(c.reply, xmlDocument('InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: uploadId }));
+}
+
+export async function uploadPart(c: S3ObjectContext, uploadId: string) {
+  const { bucket, key } = c.target;
+  const n = c.target.query.get('partNumber') ?? '';
+  const part = await c.uploads.uploadPart(uploadId, { bucket, key }, /^\d+$/.test(n) ? Number(n) : Number.NaN, verifiedBody(c.req.raw, c.verified));
+  return c.reply.code(200).header('etag', part.etag).send();
+}
+
+export async function completeMultipartUpload(c: S3ObjectContext, uploadId: string) {
+  const { bucket, key } = c.target;
+  const xml = await smallBody(c.req.raw, c.verified);
+  const parts = xmlItems(xml, 'Part').map((p) => ({ partNumber: Number(p['PartNumber']), etag: p['ETag'] ?? '' }));
+  if (parts.some((p) => !Number.isInteger(p.partNumber))) throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
+  let info: ObjectInfo;
+  try {
+    info = await c.uploads.complete(uploadId, { bucket, key }, parts, c.store);
+  } catch (e) {
+    throw objectError(e, bucket, key);
+  }
+  return sendXml(c.reply, xmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: info.etag }));
+}
+
+export async function abortMultipartUpload(c: S3ObjectContext, uploadId: string) {
+  await c.uploads.abort(uploadId, { bucket: c.target.bucket, key: c.target.key });
+  return c.reply.code(204).send();
+}
+
+export async function listParts(c: S3ObjectContext, uploadId: string) {
+  const { bucket, key } = c.target;
+  const q = c.target.query;
+  const marker = Number(q.get('part-number-marker') ?? '0') || 0;
+  const max = Math.min(1000, Number(q.get('max-parts') ?? '1000') || 1000);
+  const all = (await c.uploads.listParts(uploadId, { bucket, key })).filter((p) => p.partNumber > marker);
+  const page = all.slice(0, max);
+  const truncated = all.length > max;
+  return sendXml(
+    c.reply,
+    xmlDocument('ListPartsResult', {
+      Bucket: bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumberMarker: marker,
+      ...(truncated ? { NextPartNumberMarker: (page[page.length - 1] as { partNumber: number }).partNumber } : {}),
+      MaxParts: max,
+      IsTruncated: truncated,
+      Part: page.map((p) => ({ PartNumber: p.partNumber, LastModified: isoDate(p.lastModified), ETag: p.etag, Size: p.size })),
+      StorageClass: 'STANDARD',
+    }),
+  );
+}
