@@ -7,6 +7,7 @@ import { buildHttpApp } from '../http/build-app.js';
 import { registerHealthRoutes } from '../http/health.routes.js';
 import { assertEveryOperationHandled, bindHandlers, createDispatcher } from '../operations/dispatcher.js';
 import { registerRestTransport } from '../transports/rest/rest.routes.js';
+import { registerAwsProtocols } from '../transports/aws-json/register-aws.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { openPlatform, type Platform } from './platform.js';
 import type { FastifyInstance } from 'fastify';
@@ -61,6 +62,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
     authorize: async (principal, action, resource) => authorize(principal, await identity.policiesOf(principal.userName), action, resource),
   });
   registerRestTransport(app, { operations: operationList, dispatch, credentials: identity, defaultBodyLimit: config.server.bodyLimitBytes });
+  registerAwsProtocols(app, { platform, dispatch, operations: operationList });
   return app;
 }
 
