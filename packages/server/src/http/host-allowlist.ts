@@ -8,7 +8,8 @@ export function hostChecker(allowedHosts: readonly string[], boundHost: string):
   const allowed = new Set([...allowedHosts, boundHost].map((h) => h.toLowerCase()));
   return (hostHeader) => {
     const hostname = hostnameOf(hostHeader ?? '');
-    if (!allowed.has(hostname)) {
+    // `<bucket>.localhost` (S3 virtual-hosted style) always resolves to loopback, so it cannot be rebound.
+    if (!allowed.has(hostname) && !(allowed.has('localhost') && /^[a-z0-9][a-z0-9.-]*\.localhost$/.test(hostname))) {
       throw new AccessDeniedError(`Host '${hostname || '(none)'}' is not allowed. Add it to server.allowedHosts (LOAM_SERVER__ALLOWED_HOSTS) to serve under that name.`);
     }
   };
