@@ -5,3 +5,7 @@ export * from './shapes/common.js';
 export * as identityShapes from './shapes/identity.js';
 export * as tagShapes from './shapes/tags.js';
 export { buildOpenApi } from './openapi/build.js';
+export * as jobShapes from './shapes/jobs-common.js';
+export * as trainingJobShapes from './shapes/training-jobs.js';
+export * as processingJobShapes from './shapes/processing-jobs.js';
+export { jobStatuses, secondaryStatuses, trainingInstanceTypes, processingInstanceTypes, type JobStatus, type SecondaryStatusName, type ResolvedImage, type JobChannelSpec, type JobOutputSpec, type JobSpec, type RunnerInput, type RunnerEvent, type RunnerLogLine } from './shapes/jobs-common.js';

@@ -1,1 +1,3 @@
-export {};
+export { runnerCommand } from './runner/command.js';
+export { runJob, jobMarker, type PidFile } from './runner/run-job.js';
+export { MetricParser } from './runner/metrics.js';

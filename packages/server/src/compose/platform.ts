@@ -2,8 +2,10 @@ import { mkdirSync } from 'node:fs';
 import type { ArtifactStore, Logger, MetadataStore, Partition } from '@loam/core';
 import { systemClock, IdentityService, identityCollections, TagService } from '@loam/core';
 import { openArtifactStore, openSqlMetadataStore } from '@loam/adapters';
+import { jobCollections } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
 import type { Config } from '../config/index.js';
+import { openJobs, type JobsCapability } from '../jobs/jobs.compose.js';
 
 /** Everything a running Loam holds: its stores and its capability services. */
 export interface Platform {
@@ -13,13 +15,15 @@ export interface Platform {
   readonly artifacts: ArtifactStore;
   readonly identity: IdentityService;
   readonly tags: TagService;
+  /** Training and processing jobs: executor, coordinator (scheduler, reconciler) and services. */
+  readonly jobs: JobsCapability;
   /** The services whose methods serve operations, in lookup order. */
   readonly services: readonly object[];
   close(): Promise<void>;
 }
 
 /** Every collection the capabilities declare; the metadata store migrates them on open. */
-export const allCollections = [...identityCollections];
+export const allCollections = [...identityCollections, ...jobCollections];
 
 function metadataUrl(config: Config): string {
   const m = config.metadata;
@@ -47,6 +51,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const identity = new IdentityService({ store, clock: systemClock, partition, secretBox, sessionTtlSeconds: config.auth.sessionTtlSeconds });
     const tags = new TagService({ store, partition });
     identity.registerTaggables(tags);
+    const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
     return {
       config,
       partition,
@@ -54,8 +59,12 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       artifacts,
       identity,
       tags,
-      services: [identity, tags],
-      close: () => store.close(),
+      jobs,
+      services: [identity, tags, jobs.training, jobs.processing],
+      close: async () => {
+        await jobs.close();
+        await store.close();
+      },
     };
   } catch (e) {
     await store.close();

@@ -85,6 +85,8 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   const addr = app.server.address();
   if (addr && typeof addr === 'object' && !config.server.publicUrl) url = urlFor(config.server.host, addr.port);
 
+  // Re-adopts the jobs a previous run left going and starts queued ones.
+  await platform.jobs.scheduler.start();
   const admin = await platform.identity.bootstrapAdmin();
   let credentialsFile = `${config.dataDir}/credentials`;
   if (admin) {

@@ -1,0 +1,278 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { JobSpec, RunnerInput } from '@loam/contracts';
+import { InternalError, LimitExceededError, silentLogger } from '@loam/core';
+import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, Logger, LogPage } from '@loam/core';
+import { EventTail } from './event-tail.js';
+import { readLogPage } from './log-reader.js';
+import { isAlive, killMarked, processStartTime, signal } from './proc.js';
+
+export interface LocalProcessExecutorOptions {
+  /** Where job directories live (`<workDir>/<kind>/<name>/algo-N`). */
+  readonly workDir: string;
+  /** Starts the runner: `command args… <job.json>` (from `@loam/runtime`'s `runnerCommand()`). */
+  readonly runner: { readonly command: string; readonly args: readonly string[] };
+  /** `config.artifacts`, handed to the runner so it stages data itself. */
+  readonly artifacts: Readonly<Record<string, unknown>>;
+  /** `images.python`. */
+  readonly python: string;
+  /** Hosts that may run at once (default: the machine's cores). */
+  readonly maxConcurrentJobs?: number;
+  /** SIGTERM → SIGKILL grace (SageMaker: 120 s). */
+  readonly stopGraceSeconds?: number;
+  /** How often the runners' event files are read (default 200 ms). */
+  readonly pollIntervalMs?: number;
+  readonly logger?: Logger;
+}
+
+interface HostState {
+  readonly host: string;
+  readonly dir: string;
+  readonly tail: EventTail;
+  pid: number;
+  startTime: string | undefined;
+  lastSeq: number;
+  exited: boolean;
+  /** Set by the 'exit' of a runner this process spawned. */
+  processGone: boolean;
+  exitInfo?: string;
+}
+
+interface JobState {
+  readonly id: string;
+  readonly dir: string;
+  readonly hosts: HostState[];
+  stopping: boolean;
+  killTimer?: NodeJS.Timeout;
+}
+
+function detectIsolation(): ExecutorCapacity['networkIsolation'] & { unshare?: string } {
+  if (process.platform !== 'linux') return { supported: false, reason: 'network namespaces need Linux' };
+  const unshare = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p));
+  if (!unshare) return { supported: false, reason: "the 'unshare' command (util-linux) is not installed" };
+  const r = spawnSync(unshare, ['--net', 'true'], { stdio: 'ignore', timeout: 5000 });
+  if (r.status !== 0) return { supported: false, reason: `'unshare --net' is not permitted here (run Loam as root or allow unprivileged user namespaces)` };
+  return { supported: true, unshare };
+}
+
+/**
+ * Runs jobs as local processes: one runner per host (`algo-1..N`), each in its own process group and
+ * session (`detached`), its output in files, so it outlives a server crash and is re-adopted by the
+ * next server. The executor reads each runner's `events.jsonl` and relays the events; when a runner
+ * vanishes without reporting an outcome, it synthesizes a failed exit marked as a platform fault.
+ */
+export class LocalProcessExecutor implements JobExecutor {
+  readonly capacity: ExecutorCapacity;
+  private readonly jobs = new Map<string, JobState>();
+  private readonly listeners: ExecutorListener[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private readonly unshare: string | undefined;
+  private readonly graceSeconds: number;
+  private readonly log: Logger;
+
+  constructor(private readonly o: LocalProcessExecutorOptions) {
+    const iso = detectIsolation();
+    this.unshare = iso.unshare;
+    const cores = availableParallelism();
+    this.capacity = {
+      slots: o.maxConcurrentJobs ?? cores,
+      cores,
+      memoryMiB: Math.floor(totalmem() / (1 << 20)),
+      networkIsolation: iso.supported ? { supported: true } : { supported: false, reason: iso.reason ?? 'unknown' },
+    };
+    this.graceSeconds = o.stopGraceSeconds ?? 120;
+    this.log = o.logger ?? silentLogger;
+    mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
+    this.timer = setInterval(() => this.poll(), o.pollIntervalMs ?? 200);
+    this.timer.unref();
+  }
+
+  used(): number {
+    let n = 0;
+    for (const j of this.jobs.values()) n += j.hosts.filter((h) => !h.exited).length;
+    return n;
+  }
+
+  private jobDir(jobId: string): string {
+    const [kind, name] = jobId.split('/');
+    if (!kind || !name || !/^[a-z-]+$/.test(kind) || !/^[A-Za-z0-9-]+$/.test(name)) throw new InternalError(`Job id '${jobId}' cannot name a directory.`);
+    return join(resolve(this.o.workDir), kind, name);
+  }
+
+  async start(jobId: string, spec: JobSpec): Promise<JobHandle> {
+    if (this.jobs.has(jobId)) throw new InternalError(`Job '${jobId}' is already running here.`);
+    if (this.used() + spec.instanceCount > this.capacity.slots) throw new LimitExceededError(`Job '${jobId}' needs ${spec.instanceCount} slot(s); ${this.capacity.slots - this.used()} are free.`);
+    const dir = this.jobDir(jobId);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const hosts = Array.from({ length: spec.instanceCount }, (_, i) => `algo-${i + 1}`);
+    const state: JobState = { id: jobId, dir, hosts: [], stopping: false };
+    this.jobs.set(jobId, state);
+    try {
+      for (const host of hosts) {
+        const hostDir = join(dir, host);
+        rmSync(hostDir, { recursive: true, force: true });
+        mkdirSync(hostDir, { recursive: true, mode: 0o700 });
+        const input: RunnerInput = {
+          spec, currentHost: host, hosts, workDir: hostDir, logFile: join(dir, 'logs.jsonl'), artifacts: this.o.artifacts, python: this.o.python,
+          stopGraceSeconds: this.graceSeconds, ...(spec.networkIsolation && this.unshare ? { unshare: this.unshare } : {}),
+        };
+        const jobFile = join(hostDir, 'job.json');
+        writeFileSync(jobFile, JSON.stringify(input), { mode: 0o600 });
+        const out = openSync(join(hostDir, 'runner.log'), 'a', 0o600);
+        const child = spawn(this.o.runner.command, [...this.o.runner.args, jobFile], { cwd: hostDir, detached: true, stdio: ['ignore', out, out], shell: false, env: runnerEnv() });
+        closeSync(out);
+        const pid = await new Promise<number>((res, rej) => {
+          child.once('spawn', () => res(child.pid as number));
+          child.once('error', rej);
+        });
+        const h: HostState = { host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid, startTime: processStartTime(pid), lastSeq: 0, exited: false, processGone: false };
+        child.once('exit', (code, sig) => {
+          h.processGone = true;
+          h.exitInfo = sig ? `signal ${sig}` : `exit code ${code}`;
+        });
+        child.unref();
+        state.hosts.push(h);
+      }
+    } catch (e) {
+      for (const h of state.hosts) signal(h.pid, 'SIGKILL');
+      this.jobs.delete(jobId);
+      throw new InternalError(`The runner for job '${jobId}' could not be started: ${(e as Error).message}`);
+    }
+    return { executor: 'local', dir, hosts: Object.fromEntries(state.hosts.map((h) => [h.host, { pid: h.pid, startTime: h.startTime }])) };
+  }
+
+  async adopt(jobId: string, handle: JobHandle, afterSeq: Readonly<Record<string, number>>): Promise<boolean> {
+    if (handle['executor'] !== 'local' || typeof handle['dir'] !== 'string') return false;
+    const dir = handle['dir'];
+    if (resolve(dir) !== this.jobDir(jobId) || !existsSync(dir)) return false;
+    if (this.jobs.has(jobId)) return true;
+    const hosts = (handle['hosts'] ?? {}) as Record<string, { pid: number; startTime?: string }>;
+    const state: JobState = { id: jobId, dir, hosts: [], stopping: false };
+    for (const [host, p] of Object.entries(hosts)) {
+      const hostDir = join(dir, host);
+      state.hosts.push({
+        host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid: p.pid, startTime: p.startTime,
+        lastSeq: afterSeq[host] ?? 0, exited: false, processGone: !isAlive(p.pid, p.startTime),
+        exitInfo: 'the runner was gone when the server restarted',
+      });
+    }
+    this.jobs.set(jobId, state);
+    this.poll();
+    return true;
+  }
+
+  async stop(jobId: string): Promise<void> {
+    const j = this.jobs.get(jobId);
+    if (!j || j.stopping) return;
+    j.stopping = true;
+    for (const h of j.hosts) if (!h.exited && !h.processGone) signal(h.pid, 'SIGTERM');
+    // The runner kills the image's tree after the grace period itself; this is the backstop for a runner
+    // that is stuck or dead, a few seconds later.
+    j.killTimer = setTimeout(() => {
+      for (const h of j.hosts) {
+        if (h.exited) continue;
+        signal(-h.pid, 'SIGKILL');
+        const pidFile = readPidFile(h.dir);
+        killMarked(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'));
+      }
+    }, (this.graceSeconds + 5) * 1000);
+    j.killTimer.unref();
+  }
+
+  async readLogs(jobId: string, options: { token?: string; limit: number }): Promise<LogPage> {
+    return readLogPage(join(this.jobDir(jobId), 'logs.jsonl'), options.token, options.limit);
+  }
+
+  async release(jobId: string): Promise<void> {
+    const dir = this.jobDir(jobId);
+    if (this.jobs.get(jobId)?.hosts.some((h) => !h.exited)) return;
+    this.jobs.delete(jobId);
+    for (const sub of ['opt', 'tmp', 'job.json']) {
+      for (const host of listHosts(dir)) rmSync(join(dir, host, sub), { recursive: true, force: true });
+    }
+  }
+
+  onEvent(listener: ExecutorListener): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const j of this.jobs.values()) if (j.killTimer) clearTimeout(j.killTimer);
+    this.poll();
+    this.jobs.clear();
+  }
+
+  private emit(jobId: string, e: ExecutorEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(jobId, e);
+      } catch (err) {
+        this.log.error({ jobId, err }, 'job event listener failed');
+      }
+    }
+  }
+
+  /** Relays new events of every job; settles hosts whose runner is gone. */
+  private poll(): void {
+    for (const j of [...this.jobs.values()]) {
+      for (const h of j.hosts) {
+        if (h.exited) continue;
+        const gone = h.processGone || !isAlive(h.pid, h.startTime);
+        for (const e of h.tail.read()) {
+          if (e.seq <= h.lastSeq) continue;
+          h.lastSeq = e.seq;
+          if (e.type === 'exit') h.exited = true;
+          this.emit(j.id, { ...e, host: h.host });
+        }
+        if (!h.exited && gone) {
+          // One more read: the runner may have written its exit just before it ended.
+          for (const e of h.tail.read()) {
+            if (e.seq <= h.lastSeq) continue;
+            h.lastSeq = e.seq;
+            if (e.type === 'exit') h.exited = true;
+            this.emit(j.id, { ...e, host: h.host });
+          }
+        }
+        if (!h.exited && gone) {
+          h.exited = true;
+          const pidFile = readPidFile(h.dir);
+          killMarked(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'));
+          this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo }, 'job runner ended without reporting an outcome');
+          this.emit(j.id, {
+            type: 'exit', seq: h.lastSeq + 1, time: Date.now(), host: h.host, outcome: j.stopping ? 'Stopped' : 'Failed', secondaryStatus: j.stopping ? 'Stopped' : 'Failed',
+            failureReason: `InternalServerError: the job's runner process ended without reporting an outcome (${h.exitInfo ?? 'it was killed'}).`,
+            platformFault: !j.stopping,
+          });
+          h.lastSeq += 1;
+        }
+      }
+      if (j.hosts.every((h) => h.exited) && j.killTimer) clearTimeout(j.killTimer);
+    }
+  }
+}
+
+function listHosts(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => /^algo-\d+$/.test(n));
+  } catch {
+    return [];
+  }
+}
+
+function readPidFile(dir: string): { childPgid?: number; marker?: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'runner.pid'), 'utf8')) as { childPgid?: number; marker?: string };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The runner's environment: the server's, minus Loam's own configuration (the runner reads job.json). */
+function runnerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('LOAM_') && !k.startsWith('AWS_')) env[k] = v;
+  return env;
+}

@@ -1,0 +1,164 @@
+import { Type } from '@sinclair/typebox';
+import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
+import {
+  CompressionType, ContainerArguments, ContainerEntrypoint, ExperimentConfig, FailureReason, JobLogEvent, JobName, JobSortBy, KmsKeyId,
+  literals, MetricDefinitionList, RoleArn, S3DataDistribution, S3Uri, SecondaryStatus, TrainingInstanceType, TrainingJobStatus, VpcConfig,
+} from './jobs-common.js';
+
+const closed = { additionalProperties: false } as const;
+const TrainingInputMode = literals(['Pipe', 'File', 'FastFile']);
+
+export const AlgorithmSpecification = Type.Object({
+  TrainingImage: Type.Optional(Type.String({ maxLength: 255 })),
+  AlgorithmName: Type.Optional(Type.String({ minLength: 1, maxLength: 170 })),
+  TrainingInputMode,
+  MetricDefinitions: Type.Optional(MetricDefinitionList),
+  EnableSageMakerMetricsTimeSeries: Type.Optional(Type.Boolean()),
+  ContainerEntrypoint: Type.Optional(ContainerEntrypoint),
+  ContainerArguments: Type.Optional(ContainerArguments),
+  TrainingImageConfig: Type.Optional(Type.Object({ TrainingRepositoryAccessMode: literals(['Platform', 'Vpc']) }, closed)),
+}, closed);
+
+export const S3DataSource = Type.Object({
+  S3DataType: literals(['ManifestFile', 'S3Prefix', 'AugmentedManifestFile', 'Converse']),
+  S3Uri,
+  S3DataDistributionType: Type.Optional(S3DataDistribution),
+  AttributeNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 16 })),
+}, closed);
+
+export const Channel = Type.Object({
+  ChannelName: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9\\.\\-_]+$' }),
+  DataSource: Type.Object({ S3DataSource: Type.Optional(S3DataSource) }, closed),
+  ContentType: Type.Optional(Type.String({ maxLength: 256 })),
+  CompressionType: Type.Optional(CompressionType),
+  RecordWrapperType: Type.Optional(literals(['None', 'RecordIO'])),
+  InputMode: Type.Optional(TrainingInputMode),
+  ShuffleConfig: Type.Optional(Type.Object({ Seed: Type.Integer() }, closed)),
+}, closed);
+
+export const OutputDataConfig = Type.Object({
+  S3OutputPath: S3Uri,
+  KmsKeyId: Type.Optional(KmsKeyId),
+  CompressionType: Type.Optional(literals(['GZIP', 'NONE'])),
+}, closed);
+
+export const ResourceConfig = Type.Object({
+  InstanceType: Type.Optional(TrainingInstanceType),
+  InstanceCount: Type.Optional(Type.Integer({ minimum: 0 })),
+  VolumeSizeInGB: Type.Optional(Type.Integer({ minimum: 0 })),
+  VolumeKmsKeyId: Type.Optional(KmsKeyId),
+  KeepAlivePeriodInSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 21600 })),
+}, closed);
+
+export const StoppingCondition = Type.Object({
+  MaxRuntimeInSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  MaxWaitTimeInSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  MaxPendingTimeInSeconds: Type.Optional(Type.Integer({ minimum: 7200, maximum: 2419200 })),
+}, closed);
+
+export const CheckpointConfig = Type.Object({ S3Uri, LocalPath: Type.Optional(Type.String({ maxLength: 4096 })) }, closed);
+export const RetryStrategy = Type.Object({ MaximumRetryAttempts: Type.Integer({ minimum: 1, maximum: 30 }) }, closed);
+
+const HyperParameters = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 2500 }), {
+  maxProperties: 100, description: 'Strings, passed to the job literally (never through a shell).',
+});
+const Environment = Type.Record(Type.String({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 512 }), { maxProperties: 100 });
+
+export const CreateTrainingJobInput = Input({
+  TrainingJobName: JobName,
+  HyperParameters: Type.Optional(HyperParameters),
+  AlgorithmSpecification,
+  RoleArn,
+  InputDataConfig: Type.Optional(Type.Array(Channel, { minItems: 1, maxItems: 20 })),
+  OutputDataConfig,
+  ResourceConfig,
+  VpcConfig: Type.Optional(VpcConfig),
+  StoppingCondition: Type.Optional(StoppingCondition),
+  Tags: Type.Optional(TagList),
+  EnableNetworkIsolation: Type.Optional(Type.Boolean()),
+  EnableInterContainerTrafficEncryption: Type.Optional(Type.Boolean()),
+  EnableManagedSpotTraining: Type.Optional(Type.Boolean()),
+  CheckpointConfig: Type.Optional(CheckpointConfig),
+  ExperimentConfig: Type.Optional(ExperimentConfig),
+  Environment: Type.Optional(Environment),
+  RetryStrategy: Type.Optional(RetryStrategy),
+});
+export const CreateTrainingJobOutput = Output({ TrainingJobArn: Type.String() });
+
+export const SecondaryStatusTransition = Output({
+  Status: SecondaryStatus,
+  StartTime: Timestamp,
+  EndTime: Type.Optional(Timestamp),
+  StatusMessage: Type.Optional(Type.String()),
+});
+export const MetricData = Output({ MetricName: Type.String(), Value: Type.Number(), Timestamp });
+
+export const DescribeTrainingJobInput = Input({ TrainingJobName: JobName });
+export const DescribeTrainingJobOutput = Output({
+  TrainingJobName: Type.String(),
+  TrainingJobArn: Type.String(),
+  ModelArtifacts: Output({ S3ModelArtifacts: Type.String() }),
+  TrainingJobStatus,
+  SecondaryStatus,
+  FailureReason: Type.Optional(FailureReason),
+  HyperParameters: Type.Optional(Type.Record(Type.String(), Type.String())),
+  AlgorithmSpecification: Type.Optional(AlgorithmSpecification),
+  RoleArn: Type.Optional(Type.String()),
+  InputDataConfig: Type.Optional(Type.Array(Channel)),
+  OutputDataConfig: Type.Optional(OutputDataConfig),
+  ResourceConfig: Type.Optional(ResourceConfig),
+  VpcConfig: Type.Optional(VpcConfig),
+  StoppingCondition: StoppingCondition,
+  CreationTime: Timestamp,
+  TrainingStartTime: Type.Optional(Timestamp),
+  TrainingEndTime: Type.Optional(Timestamp),
+  LastModifiedTime: Type.Optional(Timestamp),
+  SecondaryStatusTransitions: Type.Optional(Type.Array(SecondaryStatusTransition)),
+  FinalMetricDataList: Type.Optional(Type.Array(MetricData)),
+  EnableNetworkIsolation: Type.Optional(Type.Boolean()),
+  EnableInterContainerTrafficEncryption: Type.Optional(Type.Boolean()),
+  EnableManagedSpotTraining: Type.Optional(Type.Boolean()),
+  CheckpointConfig: Type.Optional(CheckpointConfig),
+  TrainingTimeInSeconds: Type.Optional(Type.Integer()),
+  BillableTimeInSeconds: Type.Optional(Type.Integer()),
+  ExperimentConfig: Type.Optional(ExperimentConfig),
+  Environment: Type.Optional(Type.Record(Type.String(), Type.String())),
+  RetryStrategy: Type.Optional(RetryStrategy),
+});
+
+export const ListTrainingJobsInput = Input({
+  NextToken: Type.Optional(NextToken),
+  MaxResults: Type.Optional(MaxResults),
+  CreationTimeAfter: Type.Optional(Timestamp),
+  CreationTimeBefore: Type.Optional(Timestamp),
+  LastModifiedTimeAfter: Type.Optional(Timestamp),
+  LastModifiedTimeBefore: Type.Optional(Timestamp),
+  NameContains: Type.Optional(Type.String({ maxLength: 63, pattern: '^[a-zA-Z0-9\\-]*$' })),
+  StatusEquals: Type.Optional(TrainingJobStatus),
+  SortBy: Type.Optional(JobSortBy),
+  SortOrder: Type.Optional(SortOrder),
+});
+export const TrainingJobSummary = Output({
+  TrainingJobName: Type.String(),
+  TrainingJobArn: Type.String(),
+  CreationTime: Timestamp,
+  TrainingEndTime: Type.Optional(Timestamp),
+  LastModifiedTime: Type.Optional(Timestamp),
+  TrainingJobStatus,
+  SecondaryStatus: Type.Optional(SecondaryStatus),
+});
+export const ListTrainingJobsOutput = Output({ TrainingJobSummaries: Type.Array(TrainingJobSummary), NextToken: Type.Optional(Type.String()) });
+
+export const StopTrainingJobInput = Input({ TrainingJobName: JobName });
+
+/** Loam's log operations (no CloudWatch): a page of lines from a position, and the token for the next. */
+export const GetTrainingJobLogsInput = Input({
+  TrainingJobName: JobName,
+  NextToken: Type.Optional(NextToken),
+  Limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Lines per page, default 1000.' })),
+});
+export const JobLogsOutput = Output({
+  Events: Type.Array(JobLogEvent),
+  NextForwardToken: Type.String({ description: 'Pass back to read on; the same token is returned when no newer line exists yet.' }),
+  Complete: Type.Boolean({ description: 'The job has ended and every line has been returned.' }),
+});

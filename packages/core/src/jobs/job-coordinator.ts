@@ -1,0 +1,237 @@
+import type { Clock } from '../kernel/clock.js';
+import { ConflictError, isLoamError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import type { ExecutorEvent, JobExecutor } from '../ports/job-executor.js';
+import type { Collection, MetadataStore, Versioned } from '../ports/metadata-store.js';
+import { applyEvents, clipReason, settle, withSecondary } from './job-events.js';
+import { jobsCollection, type JobRecord } from './job.collections.js';
+
+export interface JobCoordinatorOptions {
+  readonly store: MetadataStore;
+  readonly executor: JobExecutor;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** This server's identity among several sharing one database (hostname and work directory). */
+  readonly node: string;
+  /** How long events may wait before they are written (metrics, logs arrive in bursts). */
+  readonly flushIntervalMs?: number;
+}
+
+/**
+ * Moves jobs from the queue to the executor and the executor's events into the job records. One per
+ * server. Leasing is a compare-and-set on the record's version (queued → starting with this node's
+ * name), so several servers sharing a database never start the same job twice, on SQLite or
+ * PostgreSQL alike. Events are batched per job and applied in order; the per-host sequence number
+ * stored with the record makes re-application after a restart a no-op.
+ */
+export class JobCoordinator {
+  private readonly jobs: Collection<JobRecord>;
+  private readonly pending = new Map<string, ExecutorEvent[]>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private tickAgain = false;
+  private closed = false;
+
+  constructor(private readonly o: JobCoordinatorOptions) {
+    this.jobs = o.store.collection(jobsCollection);
+    o.executor.onEvent((id, e) => this.enqueue(id, e));
+  }
+
+  private now(): number {
+    return this.o.clock.now() / 1000;
+  }
+
+  private enqueue(id: string, e: ExecutorEvent): void {
+    if (this.closed) return;
+    const list = this.pending.get(id) ?? [];
+    list.push(e);
+    this.pending.set(id, list);
+    if (e.type !== 'metric') this.schedule(id);
+    else this.flushTimer ??= setTimeout(() => this.flushAll(), this.o.flushIntervalMs ?? 500);
+  }
+
+  private flushAll(): void {
+    this.flushTimer = undefined;
+    for (const id of [...this.pending.keys()]) this.schedule(id);
+  }
+
+  /** Runs `fn` after every earlier write for this job: one writer per job, no lost updates from this server. */
+  private serial(id: string, fn: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(id) ?? Promise.resolve()).then(fn).catch((err: unknown) => this.o.logger.error({ jobId: id, err }, 'job update failed'));
+    this.chains.set(id, next);
+    void next.then(() => {
+      if (this.chains.get(id) === next) this.chains.delete(id);
+    });
+    return next;
+  }
+
+  private schedule(id: string): Promise<void> {
+    return this.serial(id, async () => {
+      const events = this.pending.get(id);
+      if (!events?.length) return;
+      this.pending.delete(id);
+      await this.apply(id, events);
+    });
+  }
+
+  /** Re-reads and retries on a version conflict (a Stop request may have written in between). */
+  private async mutate(id: string, fn: (r: JobRecord) => JobRecord | undefined): Promise<JobRecord | undefined> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const cur = await this.jobs.get(id);
+      if (!cur) return undefined;
+      const next = fn(cur.value);
+      if (!next || next === cur.value) return cur.value;
+      try {
+        return (await this.jobs.update(id, cur.version, next)).value;
+      } catch (e) {
+        if (!(e instanceof ConflictError) && !(isLoamError(e) && e.code === 'ConflictException')) throw e;
+      }
+    }
+    throw new ConflictError(`Job '${id}' kept changing under the coordinator.`);
+  }
+
+  private async apply(id: string, events: readonly ExecutorEvent[]): Promise<void> {
+    let action = 'wait' as 'stop-others' | 'retry' | 'finish' | 'wait';
+    await this.mutate(id, (r) => {
+      if (r.phase === 'done' || r.phase === 'queued') return undefined;
+      const applied = applyEvents(r, events);
+      const s = settle(applied, r.spec.instanceCount, this.now());
+      action = s.action;
+      return s.action === 'retry' || s.action === 'finish' ? s.record : applied;
+    });
+    if (action === 'stop-others') await this.o.executor.stop(id);
+    if (action === 'finish') {
+      await this.o.executor.release(id).catch((err: unknown) => this.o.logger.warn({ jobId: id, err }, 'job release failed'));
+      this.kick();
+    }
+    if (action === 'retry') this.kick();
+  }
+
+  /** Asks for a scheduling pass soon (after a create, a stop or a finished job). */
+  kick(): void {
+    if (this.closed) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = this.tick().finally(() => {
+      this.ticking = undefined;
+      if (this.tickAgain) {
+        this.tickAgain = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Waits for the scheduling pass in progress, if any (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.ticking) await this.ticking;
+    await Promise.all([...this.chains.values()]);
+  }
+
+  /** One scheduling pass: lease queued jobs, oldest first, while the executor has free slots. */
+  async tick(): Promise<void> {
+    try {
+      const page = await this.jobs.list({ filters: [{ field: 'phase', op: 'eq', value: 'queued' }], sortBy: 'creationTime', sortOrder: 'Ascending', maxResults: 50 });
+      for (const { value, version } of page.items) {
+        if (this.closed) return;
+        const free = this.o.executor.capacity.slots - this.o.executor.used();
+        if (value.spec.instanceCount > free) continue;
+        await this.lease(value, version);
+      }
+    } catch (err) {
+      this.o.logger.error({ err }, 'job scheduling pass failed');
+    }
+  }
+
+  private async lease(r: JobRecord, version: number): Promise<void> {
+    const now = this.now();
+    let claimed: Versioned<JobRecord>;
+    try {
+      const next = withSecondary({ ...r, phase: 'starting', node: this.o.node, attempts: r.attempts + 1, lastModifiedTime: now }, 'Starting', now);
+      claimed = await this.jobs.update(r.id, version, next);
+    } catch (e) {
+      if (isLoamError(e) && (e.code === 'ConflictException' || e.code === 'ResourceNotFound')) return; // another server (or a stop) got there first
+      throw e;
+    }
+    await this.serial(r.id, async () => {
+      try {
+        const handle = await this.o.executor.start(r.id, claimed.value.spec);
+        await this.mutate(r.id, (cur) => (cur.phase === 'starting' ? { ...cur, phase: 'running', handle } : undefined));
+        const after = await this.jobs.get(r.id);
+        if (after?.value.stopRequested) await this.o.executor.stop(r.id);
+        this.o.logger.info({ jobId: r.id, attempt: claimed.value.attempts }, 'job started');
+      } catch (err) {
+        this.o.logger.error({ jobId: r.id, err }, 'job start failed');
+        const reason = clipReason(`Loam could not start the job: ${err instanceof Error ? err.message : String(err)}`);
+        await this.mutate(r.id, (cur) => {
+          const s = settle({ ...cur, phase: 'running', exits: { 'algo-1': { outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason, platformFault: true } } }, 1, this.now());
+          return s.action === 'retry' || s.action === 'finish' ? s.record : undefined;
+        });
+      }
+    });
+  }
+
+  /**
+   * Stops a job. A queued job ends Stopped at once; a running one moves to Stopping and its processes
+   * get SIGTERM, then SIGKILL after the grace period. Stopping a finished job is a no-op.
+   */
+  async stop(id: string): Promise<void> {
+    const now = this.now();
+    const r = await this.mutate(id, (cur) => {
+      if (cur.phase === 'done' || cur.stopRequested) return undefined;
+      if (cur.phase === 'queued') {
+        const s = settle({ ...cur, stopRequested: true, exits: { 'algo-1': { outcome: 'Stopped', secondaryStatus: 'Stopped' } } }, 1, now);
+        return s.action === 'finish' ? s.record : undefined;
+      }
+      return { ...withSecondary(cur, 'Stopping', now), status: 'Stopping', stopRequested: true, lastModifiedTime: now };
+    });
+    if (r && r.phase !== 'done' && r.phase !== 'queued' && r.handle) await this.o.executor.stop(id);
+  }
+
+  /**
+   * After a restart: re-adopts this node's running jobs (their recorded events are replayed from the
+   * stored sequence numbers) and settles the ones whose processes are gone — failed with a reason, or
+   * queued again under RetryStrategy. Jobs caught between lease and start are treated as never started.
+   */
+  async reconcile(): Promise<{ adopted: number; settled: number }> {
+    let adopted = 0;
+    let settled = 0;
+    for (const phase of ['starting', 'running'] as const) {
+      let token: string | undefined;
+      do {
+        const page = await this.jobs.list({ filters: [{ field: 'phase', op: 'eq', value: phase }], maxResults: 100, ...(token ? { nextToken: token } : {}) });
+        for (const { value: r } of page.items) {
+          if (r.node !== this.o.node) continue;
+          const ok = r.handle ? await this.o.executor.adopt(r.id, r.handle, r.eventSeq).catch(() => false) : false;
+          if (ok) {
+            adopted++;
+            if (r.stopRequested) await this.o.executor.stop(r.id);
+            continue;
+          }
+          settled++;
+          const reason = r.handle
+            ? 'The job\'s processes could not be found after the server restarted (the machine rebooted or they were killed); no outcome was reported.'
+            : 'The server stopped while the job was being started.';
+          await this.mutate(r.id, (cur) => {
+            if (cur.phase === 'done' || cur.phase === 'queued') return undefined;
+            const s = settle({ ...cur, exits: { 'algo-1': { outcome: cur.stopRequested ? 'Stopped' : 'Failed', secondaryStatus: cur.stopRequested ? 'Stopped' : 'Failed', failureReason: reason, platformFault: !cur.stopRequested } } }, 1, this.now());
+            return s.action === 'retry' || s.action === 'finish' ? s.record : undefined;
+          });
+        }
+        token = page.nextToken;
+      } while (token);
+    }
+    this.kick();
+    return { adopted, settled };
+  }
+
+  /** Writes what is buffered and stops scheduling; running jobs keep running for the next start to adopt. */
+  async close(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushAll();
+    this.closed = true;
+    await this.idle();
+  }
+}

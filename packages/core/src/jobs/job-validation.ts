@@ -1,0 +1,59 @@
+import { ValidationError } from '../kernel/errors.js';
+
+/** A 400 naming the field (`A.B.0.C`), the value received and what was expected, in SageMaker's words. */
+export function invalid(field: string, value: unknown, expected: string): ValidationError {
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  const clipped = shown === undefined ? 'null' : shown.length > 120 ? `${shown.slice(0, 117)}...` : shown;
+  return new ValidationError(`Value '${clipped}' at '${field}' failed to satisfy constraint: ${expected}.`, [
+    { path: `/${field.replace(/\./g, '/')}`, message: expected },
+  ]);
+}
+
+/** Loam's artifact store speaks `s3://bucket/key`; SageMaker's `https://` form has no meaning here. */
+export function requireS3(field: string, uri: string): string {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/.*)?$/.exec(uri);
+  if (!m) throw invalid(field, uri, 'Member must be an s3://bucket/key URI in the artifact store');
+  if (/(^|\/)\.\.?(\/|$)/.test(m[2] ?? '')) throw invalid(field, uri, 'Member must not contain . or .. segments');
+  return uri;
+}
+
+/**
+ * Container paths (`/opt/ml/processing/input`, `CheckpointConfig.LocalPath`) are re-rooted under the
+ * job's private directory, so they must be absolute, normalised, and free of `..`.
+ */
+export function requireContainerPath(field: string, path: string, under?: string): string {
+  if (!path.startsWith('/') || path.includes('\0') || /(^|\/)\.\.?(\/|$)/.test(path) || path.includes('//')) {
+    throw invalid(field, path, 'Member must be an absolute path without . or .. segments');
+  }
+  if (under && !(path === under || path.startsWith(`${under}/`))) throw invalid(field, path, `Member must be under ${under}`);
+  return path.replace(/\/+$/, '') || '/';
+}
+
+/** MetricDefinitions regexes must compile; at most 40 (SageMaker's limit), names unique. */
+export function checkMetricDefinitions(field: string, defs: readonly { Name: string; Regex: string }[]): void {
+  if (defs.length > 40) throw invalid(field, `${defs.length} definitions`, 'Member must have length less than or equal to 40');
+  const names = new Set<string>();
+  defs.forEach((d, i) => {
+    if (names.has(d.Name)) throw invalid(`${field}.${i}.Name`, d.Name, 'Member must be unique among MetricDefinitions');
+    names.add(d.Name);
+    try {
+      new RegExp(d.Regex);
+    } catch (e) {
+      throw invalid(`${field}.${i}.Regex`, d.Regex, `Member must be a valid regular expression (${(e as Error).message})`);
+    }
+  });
+}
+
+/**
+ * The SageMaker Python SDK JSON-encodes every hyperparameter (`"\"train.py\""`); the training toolkit
+ * decodes each value when it can. Returns the decoded string (or the value as is).
+ */
+export function decodeHyperparameter(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  try {
+    const d: unknown = JSON.parse(v);
+    return typeof d === 'string' ? d : v;
+  } catch {
+    return v;
+  }
+}

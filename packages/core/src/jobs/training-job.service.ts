@@ -1,0 +1,95 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { RequestContext } from '../kernel/context.js';
+import { validateTags } from '../tags/tag-rules.js';
+import { billableSeconds, JobStore, type JobServiceOptions } from './job-store.js';
+import type { JobRecord } from './job.collections.js';
+import { buildTrainingJobSpec } from './training-job-spec.js';
+
+type Ops = typeof operations;
+type Describe = OutputOf<Ops['DescribeTrainingJob']>;
+
+/**
+ * CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob and GetTrainingJobLogs.
+ * Create validates everything and stores a queued job; the coordinator starts it when capacity allows.
+ */
+export class TrainingJobService {
+  readonly jobs: JobStore;
+
+  constructor(private readonly o: JobServiceOptions) {
+    this.jobs = new JobStore(o, 'training-job');
+  }
+
+  /** @throws ValidationException naming the field, ResourceInUse for an existing name, ResourceLimitExceeded. */
+  async CreateTrainingJob(input: InputOf<Ops['CreateTrainingJob']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateTrainingJob']>> {
+    if (input.Tags) validateTags(input.Tags);
+    const arn = this.jobs.arnOf(input.TrainingJobName);
+    const spec = buildTrainingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages });
+    await this.jobs.create(input.TrainingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1 + (input.RetryStrategy?.MaximumRetryAttempts ?? 0));
+    return { TrainingJobArn: arn };
+  }
+
+  /** @throws ResourceNotFound. */
+  async DescribeTrainingJob(input: InputOf<Ops['DescribeTrainingJob']>, _ctx: RequestContext): Promise<Describe> {
+    return describeTrainingJob(await this.jobs.get(input.TrainingJobName));
+  }
+
+  /** @throws ValidationException for a bad NextToken or MaxResults. */
+  async ListTrainingJobs(input: InputOf<Ops['ListTrainingJobs']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListTrainingJobs']>> {
+    const page = await this.jobs.list(input);
+    return {
+      TrainingJobSummaries: page.items.map((r) => ({
+        TrainingJobName: r.name, TrainingJobArn: r.arn, CreationTime: r.creationTime, LastModifiedTime: r.lastModifiedTime,
+        TrainingJobStatus: r.status, SecondaryStatus: r.secondaryStatus, ...(r.endTime !== undefined ? { TrainingEndTime: r.endTime } : {}),
+      })),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  }
+
+  /** @throws ResourceNotFound; ValidationException when the job has already ended. */
+  async StopTrainingJob(input: InputOf<Ops['StopTrainingJob']>, _ctx: RequestContext): Promise<OutputOf<Ops['StopTrainingJob']>> {
+    await this.jobs.stop(input.TrainingJobName);
+    return {};
+  }
+
+  /** @throws ResourceNotFound; ValidationException for a token this job did not issue. */
+  async GetTrainingJobLogs(input: InputOf<Ops['GetTrainingJobLogs']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetTrainingJobLogs']>> {
+    return this.jobs.logs(input.TrainingJobName, input.NextToken, input.Limit);
+  }
+}
+
+/** The DescribeTrainingJob answer for a record: the request echoed, plus what happened. */
+export function describeTrainingJob(r: JobRecord): Describe {
+  const req = r.request as Record<string, unknown>;
+  const modelUri = r.modelArtifacts ?? '';
+  const billable = billableSeconds(r);
+  const out: Record<string, unknown> = {
+    TrainingJobName: r.name,
+    TrainingJobArn: r.arn,
+    ModelArtifacts: { S3ModelArtifacts: modelUri },
+    TrainingJobStatus: r.status,
+    SecondaryStatus: r.secondaryStatus,
+    HyperParameters: req['HyperParameters'] ?? {},
+    AlgorithmSpecification: req['AlgorithmSpecification'],
+    RoleArn: req['RoleArn'],
+    ...(req['InputDataConfig'] ? { InputDataConfig: req['InputDataConfig'] } : {}),
+    OutputDataConfig: req['OutputDataConfig'],
+    ResourceConfig: { VolumeSizeInGB: r.spec.volumeSizeInGB, ...(req['ResourceConfig'] as object) },
+    StoppingCondition: { MaxRuntimeInSeconds: r.spec.maxRuntimeSeconds, ...((req['StoppingCondition'] as object | undefined) ?? {}) },
+    CreationTime: r.creationTime,
+    LastModifiedTime: r.lastModifiedTime,
+    SecondaryStatusTransitions: r.transitions,
+    FinalMetricDataList: Object.entries(r.finalMetrics).map(([MetricName, m]) => ({ MetricName, Value: m.value, Timestamp: m.time })),
+    EnableNetworkIsolation: r.spec.networkIsolation,
+    EnableInterContainerTrafficEncryption: Boolean(req['EnableInterContainerTrafficEncryption']),
+    EnableManagedSpotTraining: Boolean(req['EnableManagedSpotTraining']),
+  };
+  for (const k of ['VpcConfig', 'CheckpointConfig', 'ExperimentConfig', 'Environment', 'RetryStrategy']) if (req[k] !== undefined) out[k] = req[k];
+  if (r.failureReason) out['FailureReason'] = r.failureReason;
+  if (r.startTime !== undefined) out['TrainingStartTime'] = r.startTime;
+  if (r.endTime !== undefined) out['TrainingEndTime'] = r.endTime;
+  if (billable !== undefined) {
+    out['TrainingTimeInSeconds'] = billable;
+    out['BillableTimeInSeconds'] = billable;
+  }
+  return out as Describe;
+}

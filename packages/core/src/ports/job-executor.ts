@@ -1,0 +1,69 @@
+import type { JobSpec, RunnerEvent, RunnerLogLine } from '@loam/contracts';
+
+/**
+ * What an executor remembers about a started job so that a restarted server can find it again (pids
+ * and process start times for the local executor, pod names for Kubernetes). Opaque to core: it is
+ * stored with the job and handed back to {@link JobExecutor.adopt}.
+ */
+export type JobHandle = Readonly<Record<string, unknown>>;
+
+/** An event from a running job, as the executor relays it: the runner's events plus the host that sent them. */
+export type ExecutorEvent = RunnerEvent & { readonly host: string };
+
+/** Receives every event of every job the executor runs or has adopted, in order per job and host. */
+export type ExecutorListener = (jobId: string, event: ExecutorEvent) => void;
+
+/** A page of log lines and where to continue. */
+export interface LogPage {
+  readonly lines: readonly RunnerLogLine[];
+  /** Opaque; pass back to continue after the last line returned. */
+  readonly nextToken: string;
+}
+
+/** How much work the executor can take at once. */
+export interface ExecutorCapacity {
+  /** Hosts (runner processes, pods) that may run at the same time. */
+  readonly slots: number;
+  /** Cores and memory of one host slot, for `SM_NUM_CPUS` and limits. */
+  readonly cores: number;
+  readonly memoryMiB: number;
+  /** Whether `EnableNetworkIsolation` can be honoured; when false, isolated jobs fail with this reason. */
+  readonly networkIsolation: { readonly supported: boolean; readonly reason?: string };
+}
+
+/**
+ * Runs jobs. Every executor starts the same runner (`@loam/runtime`) with the same {@link JobSpec},
+ * so the SageMaker container contract is identical everywhere; executors differ only in where the
+ * runner's processes live. Events arrive through {@link onEvent}; each host ends with exactly one
+ * `exit` event, synthesized by the executor when the runner vanished without reporting one.
+ *
+ * Errors: `start` throws ResourceLimitExceeded when no slot is free (callers check {@link capacity}
+ * and {@link used} first) and InternalFailure when the runner cannot be started (a platform fault).
+ */
+export interface JobExecutor {
+  readonly capacity: ExecutorCapacity;
+  /** Host slots in use now. */
+  used(): number;
+  /** Starts one runner per host (`algo-1` … `algo-N`); resolves once they are started, with the handle to store. */
+  start(jobId: string, spec: JobSpec): Promise<JobHandle>;
+  /**
+   * Takes over a job started before a restart: resumes relaying its events after `afterSeq` (per host,
+   * so none is lost or repeated). Returns false when the executor does not know the handle (another
+   * machine's job); a job whose processes are gone is not an error — its recorded events are replayed
+   * and, if it never reported an outcome, a synthesized `exit` with `platformFault: true` follows.
+   */
+  adopt(jobId: string, handle: JobHandle, afterSeq: Readonly<Record<string, number>>): Promise<boolean>;
+  /**
+   * Stops a job: SIGTERM (or its equivalent) to every process of every host, then SIGKILL after the
+   * grace period. Each host still ends with an `exit` event (`Stopped`). Stopping an unknown or
+   * finished job is a no-op.
+   */
+  stop(jobId: string): Promise<void>;
+  /** Log lines of a job (running or finished), from `token` on, at most `limit`. */
+  readLogs(jobId: string, options: { readonly token?: string; readonly limit: number }): Promise<LogPage>;
+  /** Frees what a finished job left behind (its work directory), keeping its logs. */
+  release(jobId: string): Promise<void>;
+  onEvent(listener: ExecutorListener): void;
+  /** Stops relaying events and releases resources; running jobs keep running (they are adopted after a restart). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as tar from 'tar';
+import type { RunnerInput } from '@loam/contracts';
+import { download, parseS3, type Artifacts } from './artifacts.js';
+import type { ContractDir } from './contract-dir.js';
+import { rerootOptMl } from './contract-dir.js';
+import { decodeValue, userArgs, userHyperparameters } from './sm-env.js';
+import { ClientError } from './stage-inputs.js';
+
+/** The process to start for the job's image. */
+export interface ImageCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Built-in images report metrics as JSON lines on fd 3. */
+  readonly metricsFd: boolean;
+}
+
+/**
+ * A module of this package as a runnable script: the `.js` build next to this file, or, when running
+ * from TypeScript sources (tests), the `.ts` file under the same loader flags this process got.
+ */
+export function ownScript(relative: string): { command: string; args: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith('.ts');
+  const path = fileURLToPath(new URL(`${relative}${fromSource ? '.ts' : '.js'}`, import.meta.url));
+  if (!fromSource) return { command: process.execPath, args: [path] };
+  // Sources run under tsx with the workspace's `loam-src` condition (the repository's own node_modules).
+  const tsx = fileURLToPath(new URL('../../../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+  return { command: process.execPath, args: ['--conditions=loam-src', '--import', pathToFileURL(tsx).href, path] };
+}
+
+const pythonNames = new Set(['python', 'python3', '/usr/bin/python', '/usr/bin/python3', '/usr/local/bin/python', '/usr/local/bin/python3', '/opt/conda/bin/python']);
+
+/** Fetches and unpacks `sourcedir.tar.gz` into the code directory (entries may not leave it). */
+async function fetchSource(store: Artifacts, uri: string, dir: ContractDir, signal?: AbortSignal): Promise<void> {
+  const archive = join(dir.root, '..', 'sourcedir.tar.gz');
+  try {
+    await download(store, parseS3(uri), archive, false, signal);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`sagemaker_submit_directory '${uri}' does not exist.`);
+    throw e;
+  }
+  const root = resolve(dir.codeDir) + sep;
+  try {
+    await tar.x({
+      file: archive, cwd: dir.codeDir, strict: true, preservePaths: false, preserveOwner: false,
+      filter: (path, entry) => {
+        const type = (entry as { type?: string }).type;
+        if (type === 'SymbolicLink' || type === 'Link') return false;
+        return resolve(dir.codeDir, path).startsWith(root);
+      },
+    });
+  } catch (e) {
+    throw new ClientError(`sagemaker_submit_directory '${uri}' is not a readable .tar.gz archive: ${(e as Error).message}`);
+  } finally {
+    rmSync(archive, { force: true });
+  }
+}
+
+/**
+ * What to run for the job's image: a built-in algorithm (this package's `images/builtin-main`),
+ * script mode (the user's `sagemaker_program` from `sagemaker_submit_directory`, with the configured
+ * Python and `--key value` arguments), or a process image / framework entrypoint. `ContainerEntrypoint`
+ * replaces the command and `ContainerArguments` the arguments; `python`/`python3` mean the configured
+ * interpreter, and `/opt/ml/…` paths in them are re-rooted in the job's directory.
+ */
+export async function imageCommand(input: RunnerInput, dir: ContractDir, store: Artifacts, signal?: AbortSignal): Promise<ImageCommand> {
+  const { spec } = input;
+  const image = spec.image;
+  const reroot = (a: string) => rerootOptMl(dir.root, a);
+  const py = (c: string) => (pythonNames.has(c) ? input.python : c);
+  if (spec.entrypoint) {
+    const [cmd, ...rest] = spec.entrypoint.map(reroot);
+    const args = [...rest, ...(spec.arguments ?? (spec.kind === 'training-job' ? ['train'] : [])).map(reroot)];
+    return { command: py(cmd as string), args, cwd: dir.root, env: image.type === 'process' ? { ...(image.env ?? {}) } : {}, metricsFd: false };
+  }
+  if (image.type === 'builtin') {
+    const s = ownScript('../images/builtin-main');
+    return { command: s.command, args: [...s.args, image.algorithm], cwd: dir.root, env: { LOAM_OPT_ML: dir.root }, metricsFd: true };
+  }
+  if (image.type === 'script') {
+    const hp = spec.hyperParameters;
+    const submit = hp['sagemaker_submit_directory'] !== undefined ? String(decodeValue(hp['sagemaker_submit_directory'])) : '';
+    if (submit) await fetchSource(store, submit, dir, signal);
+    const program = String(decodeValue(hp['sagemaker_program'] ?? ''));
+    const path = join(dir.codeDir, program);
+    if (!resolve(path).startsWith(resolve(dir.codeDir) + sep) || !existsSync(path)) {
+      throw new ClientError(`sagemaker_program '${program}' was not found in ${submit ? `the source directory ${submit}` : 'the job (no sagemaker_submit_directory was given)'}.`);
+    }
+    const args = spec.arguments ? spec.arguments.map(reroot) : userArgs(userHyperparameters(hp));
+    const isPython = program.endsWith('.py');
+    return {
+      command: isPython ? input.python : path,
+      args: isPython ? [program, ...args] : args,
+      cwd: dir.codeDir,
+      env: { PYTHONPATH: dir.codeDir, PYTHONUNBUFFERED: '1' },
+      metricsFd: false,
+    };
+  }
+  if (!image.command) throw new ClientError(`Image '${image.uri}' has no command: give a ContainerEntrypoint.`);
+  mkdirSync(dir.root, { recursive: true });
+  const base = [...(image.args ?? [])].map(reroot);
+  // The declared command and args act as the image's ENTRYPOINT: ContainerArguments (or `train`) follow them.
+  const args = [...base, ...(spec.arguments ?? (spec.kind === 'training-job' ? ['train'] : [])).map(reroot)];
+  return { command: py(image.command), args, cwd: dir.root, env: { ...(image.env ?? {}) }, metricsFd: false };
+}

@@ -1,0 +1,95 @@
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tar from 'tar';
+import { download, listAll, parseS3, safeRelative, upload, walkFiles, type Artifacts } from './artifacts.js';
+
+function joinKey(prefix: string, ...parts: string[]): string {
+  const base = prefix.replace(/\/+$/, '');
+  return [base, ...parts].filter((p) => p !== '').join('/');
+}
+
+/** Tars a directory's contents (not the directory itself) into `<file>`, gzipped, as SageMaker's model.tar.gz is. */
+async function tarDir(dir: string, file: string): Promise<void> {
+  const entries = existsSync(dir) ? readdirSync(dir) : [];
+  await tar.c({ gzip: true, file, cwd: dir, portable: true, follow: false }, entries);
+}
+
+/**
+ * Uploads `model/` as `<S3OutputPath>/<job>/output/model.tar.gz` (an empty model directory still
+ * makes an archive, as SageMaker does) and a non-empty `output/data/` as `output.tar.gz` next to it.
+ * Returns the model's URI.
+ */
+export async function uploadTrainingOutputs(store: Artifacts, outputPath: string, jobName: string, modelDir: string, outputDataDir: string, scratch: string): Promise<string> {
+  const base = parseS3(outputPath);
+  const modelRef = { bucket: base.bucket, key: joinKey(base.key, jobName, 'output', 'model.tar.gz') };
+  const modelTar = join(scratch, 'model.tar.gz');
+  await tarDir(modelDir, modelTar);
+  await upload(store, modelRef, modelTar, 'application/x-tar');
+  rmSync(modelTar, { force: true });
+  if (walkFiles(outputDataDir).length > 0) {
+    const outTar = join(scratch, 'output.tar.gz');
+    await tarDir(outputDataDir, outTar);
+    await upload(store, { bucket: base.bucket, key: joinKey(base.key, jobName, 'output', 'output.tar.gz') }, outTar, 'application/x-tar');
+    rmSync(outTar, { force: true });
+  }
+  return `s3://${modelRef.bucket}/${modelRef.key}`;
+}
+
+/** Uploads every file under `dir` to `<s3Uri>/<relative path>`. */
+export async function uploadTree(store: Artifacts, dir: string, s3Uri: string): Promise<number> {
+  const base = parseS3(s3Uri);
+  const files = walkFiles(dir);
+  for (const rel of files) await upload(store, { bucket: base.bucket, key: joinKey(base.key, rel) }, join(dir, rel));
+  return files.length;
+}
+
+/**
+ * Keeps `checkpoints/` and `CheckpointConfig.S3Uri` in step: `restore` copies the stored checkpoints
+ * in before the job starts (so a restarted or retried job resumes), `sync` uploads files that are new
+ * or changed since the last sync (run periodically and at the end).
+ */
+export class CheckpointSync {
+  private readonly uploaded = new Map<string, string>();
+
+  constructor(
+    private readonly store: Artifacts,
+    private readonly dir: string,
+    private readonly s3Uri: string,
+  ) {}
+
+  async restore(signal?: AbortSignal): Promise<number> {
+    const { bucket, key } = parseS3(this.s3Uri);
+    const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
+    await this.store.ensureBucket(bucket);
+    const objects = await listAll(this.store, bucket, prefix, signal);
+    let n = 0;
+    for (const o of objects) {
+      const rel = safeRelative(o.key.slice(prefix.length));
+      if (!rel) continue;
+      await download(this.store, { bucket, key: o.key }, join(this.dir, rel), false, signal);
+      const st = statSync(join(this.dir, rel));
+      this.uploaded.set(rel.split('\\').join('/'), `${st.size}:${st.mtimeMs}`);
+      n++;
+    }
+    return n;
+  }
+
+  async sync(): Promise<number> {
+    const base = parseS3(this.s3Uri);
+    let n = 0;
+    for (const rel of walkFiles(this.dir)) {
+      let st;
+      try {
+        st = statSync(join(this.dir, rel));
+      } catch {
+        continue;
+      }
+      const stamp = `${st.size}:${st.mtimeMs}`;
+      if (this.uploaded.get(rel) === stamp) continue;
+      await upload(this.store, { bucket: base.bucket, key: joinKey(base.key, rel) }, join(this.dir, rel));
+      this.uploaded.set(rel, stamp);
+      n++;
+    }
+    return n;
+  }
+}

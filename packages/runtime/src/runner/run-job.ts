@@ -1,0 +1,179 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openArtifactStore } from '@loam/adapters';
+import type { RunnerInput } from '@loam/contracts';
+import type { Artifacts } from './artifacts.js';
+import { JobChild } from './child.js';
+import { layOutContract, type ContractDir } from './contract-dir.js';
+import { EventWriter } from './event-writer.js';
+import { imageCommand } from './image-command.js';
+import { MetricParser } from './metrics.js';
+import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
+import { processStartTime } from './process-tree.js';
+import { processingEnv, trainingEnv } from './sm-env.js';
+import { ClientError, stageChannel } from './stage-inputs.js';
+
+/** How often checkpoints and Continuous processing outputs are pushed while the job runs. */
+const syncIntervalMs = 5_000;
+
+/** What the runner writes next to its events so an executor can find (and re-adopt) it. */
+export interface PidFile {
+  readonly pid: number;
+  readonly startTime?: string;
+  /** The image's process group, once started; the executor's last resort when the runner itself is gone. */
+  readonly childPgid?: number;
+  readonly marker: string;
+}
+
+/** The marker in every job process's environment: the job's work directory is unique per job and host. */
+export function jobMarker(input: RunnerInput): string {
+  return Buffer.from(input.workDir).toString('base64url');
+}
+
+function writePidFile(input: RunnerInput, childPgid?: number): void {
+  const pid: PidFile = { pid: process.pid, startTime: processStartTime(process.pid), ...(childPgid ? { childPgid } : {}), marker: jobMarker(input) };
+  const file = join(input.workDir, 'runner.pid');
+  writeFileSync(`${file}.tmp`, JSON.stringify(pid), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify(pid), { mode: 0o600 });
+}
+
+function readText(path: string, max: number): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const t = readFileSync(path, 'utf8').slice(0, max).trim();
+  return t === '' ? undefined : t;
+}
+
+function baseEnv(input: RunnerInput): Record<string, string> {
+  const tmp = join(input.workDir, 'tmp');
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  return { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', HOME: input.workDir, LANG: 'C.UTF-8', TMPDIR: tmp, AWS_REGION: input.spec.region, AWS_DEFAULT_REGION: input.spec.region };
+}
+
+/**
+ * Runs one host of a job end to end and reports through `events.jsonl`: lay out the contract, restore
+ * checkpoints, stage channels, run the image, stream its logs and metrics, then upload the model (or
+ * processing outputs) and report the outcome. SIGTERM (StopTrainingJob) and MaxRuntimeInSeconds stop the
+ * image's whole process tree (SIGTERM, then SIGKILL after the grace period); a stopped training job
+ * still uploads the model it wrote, as SageMaker does.
+ */
+export async function runJob(input: RunnerInput): Promise<void> {
+  const { spec } = input;
+  mkdirSync(input.workDir, { recursive: true, mode: 0o700 });
+  writePidFile(input);
+  const w = new EventWriter(join(input.workDir, 'events.jsonl'), input.logFile, input.currentHost);
+  const platformLog = (line: string) => w.log('platform', line);
+  const abort = new AbortController();
+  let stopReason: 'Stopped' | 'MaxRuntimeExceeded' | undefined;
+  let child: JobChild | undefined;
+  const graceMs = input.stopGraceSeconds * 1000;
+  const stop = (reason: 'Stopped' | 'MaxRuntimeExceeded') => {
+    if (stopReason) return;
+    stopReason = reason;
+    w.status('Stopping', reason === 'MaxRuntimeExceeded' ? `MaxRuntimeInSeconds (${spec.maxRuntimeSeconds}) exceeded` : undefined);
+    platformLog(reason === 'MaxRuntimeExceeded' ? `MaxRuntimeInSeconds (${spec.maxRuntimeSeconds}) exceeded: stopping the job.` : 'Stop requested: stopping the job.');
+    abort.abort();
+    void child?.terminate(graceMs);
+  };
+  process.on('SIGTERM', () => stop('Stopped'));
+  process.on('SIGINT', () => stop('Stopped'));
+  const deadline = setTimeout(() => stop('MaxRuntimeExceeded'), spec.maxRuntimeSeconds * 1000);
+  deadline.unref();
+
+  let store: Artifacts | undefined;
+  let dir: ContractDir | undefined;
+  let checkpoints: CheckpointSync | undefined;
+  const hostIndex = Math.max(0, [...input.hosts].sort().indexOf(input.currentHost));
+  const isLeader = hostIndex === 0;
+  try {
+    store = await openArtifactStore(input.artifacts as never);
+    dir = layOutContract(input);
+    w.status('Downloading');
+    if (spec.checkpoint) {
+      checkpoints = new CheckpointSync(store, dir.checkpointDir, spec.checkpoint.s3Uri);
+      const n = await checkpoints.restore(abort.signal);
+      if (n > 0) platformLog(`Restored ${n} checkpoint file(s) from ${spec.checkpoint.s3Uri}.`);
+    }
+    for (const c of spec.channels) {
+      const target = spec.kind === 'processing-job' ? dir.containerPath(c.localPath as string) : join(dir.dataDir, c.name);
+      const n = await stageChannel(store, c, target, { index: hostIndex, count: input.hosts.length }, abort.signal);
+      platformLog(`Staged ${n} object(s) for ${spec.kind === 'training-job' ? 'channel' : 'input'} '${c.name}' from ${c.s3Uri}.`);
+    }
+    const cmd = await imageCommand(input, dir, store, abort.signal);
+    if (stopReason) throw new StopSignal();
+    const parser = new MetricParser(spec.metricDefinitions);
+    const moduleName = spec.image.type === 'script' ? String(spec.hyperParameters['sagemaker_program'] ?? '').replace(/^"|"$/g, '').replace(/\.py$/, '') : undefined;
+    const env = {
+      ...baseEnv(input), ...cmd.env,
+      ...(spec.kind === 'training-job' ? trainingEnv(input, dir, moduleName) : processingEnv(input, dir)),
+      ...spec.environment, LOAM_JOB_MARKER: jobMarker(input),
+    };
+    w.status('Training');
+    platformLog(`Running ${spec.image.type} image ${spec.image.uri}${input.unshare && spec.networkIsolation ? ' with network isolation' : ''}.`);
+    child = new JobChild({
+      cmd, env, marker: jobMarker(input), ...(spec.networkIsolation && input.unshare ? { unshare: input.unshare } : {}),
+      onLine: (stream, line) => {
+        w.log(stream, line);
+        for (const m of parser.parse(line)) w.metric(m.name, m.value);
+      },
+      onMetric: (name, value) => w.metric(name, value),
+      onStart: (pid) => writePidFile(input, pid),
+    });
+    const outputs = spec.outputs.filter((o) => o.uploadMode === 'Continuous');
+    const ticker = setInterval(() => {
+      void checkpoints?.sync().catch((e: unknown) => platformLog(`Checkpoint sync failed: ${(e as Error).message}`));
+      for (const o of outputs) void uploadTree(store as Artifacts, dir!.containerPath(o.localPath), o.s3Uri).catch(() => {});
+    }, syncIntervalMs);
+    const exit = await child.done;
+    clearInterval(ticker);
+    if (checkpoints) await checkpoints.sync();
+    if (exit.spawnError) throw new ClientError(`The image's command could not be started: ${exit.spawnError}`);
+    if (stopReason) throw new StopSignal();
+    if (exit.code !== 0) {
+      const written = readText(dir.failureFile, 1024);
+      const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+      const tail = exit.stderrTail.slice(-5).join('\n');
+      const reason = written ?? `AlgorithmError: the image ended with ${how}${tail ? `. Last stderr lines:\n${tail}` : ''}`;
+      w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason.slice(0, 1024), exitCode: exit.code, ...exitMessage(dir) });
+      return;
+    }
+    w.status('Uploading');
+    let modelArtifacts: string | undefined;
+    if (spec.kind === 'training-job' && spec.outputPath && isLeader) {
+      modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.modelDir, dir.outputDataDir, input.workDir);
+      platformLog(`Uploaded the model to ${modelArtifacts}.`);
+    }
+    for (const o of spec.outputs) {
+      const n = await uploadTree(store, dir.containerPath(o.localPath), o.s3Uri);
+      platformLog(`Uploaded ${n} file(s) of output '${o.name}' to ${o.s3Uri}.`);
+    }
+    w.emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0, ...(modelArtifacts ? { modelArtifacts } : {}), ...exitMessage(dir) });
+  } catch (e) {
+    if (stopReason || e instanceof StopSignal) {
+      let modelArtifacts: string | undefined;
+      if (store && dir && spec.kind === 'training-job' && spec.outputPath && isLeader && child) {
+        modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.modelDir, dir.outputDataDir, input.workDir).catch(() => undefined);
+      }
+      if (store && checkpoints) await checkpoints.sync().catch(() => 0);
+      w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stopReason === 'MaxRuntimeExceeded' ? 'MaxRuntimeExceeded' : 'Stopped', ...(modelArtifacts ? { modelArtifacts } : {}) });
+    } else if (e instanceof ClientError) {
+      platformLog(`ClientError: ${e.message}`);
+      w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `ClientError: ${e.message}`.slice(0, 1024) });
+    } else {
+      const message = e instanceof Error ? e.message : String(e);
+      platformLog(`InternalServerError: ${message}`);
+      w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `InternalServerError: ${message}`.slice(0, 1024), platformFault: true });
+    }
+  } finally {
+    clearTimeout(deadline);
+    child?.reap();
+    w.close();
+  }
+}
+
+/** Thrown to leave the normal path when a stop arrives between steps. */
+class StopSignal extends Error {}
+
+function exitMessage(dir: ContractDir): { exitMessage?: string } {
+  const m = readText(join(dir.outputDir, 'message'), 1024);
+  return m ? { exitMessage: m } : {};
+}

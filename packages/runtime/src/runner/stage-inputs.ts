@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import type { JobChannelSpec } from '@loam/contracts';
+import { download, listAll, parseS3, safeRelative, type Artifacts } from './artifacts.js';
+
+/** A user error in the job's inputs: it becomes the FailureReason, and is never retried. */
+export class ClientError extends Error {
+  override readonly name = 'ClientError';
+}
+
+interface Planned {
+  readonly bucket: string;
+  readonly key: string;
+  readonly rel: string;
+}
+
+/** S3Prefix: every key under the prefix, named by the part after the prefix's last `/` (as SageMaker names them). */
+async function planPrefix(store: Artifacts, uri: string, signal?: AbortSignal): Promise<Planned[]> {
+  const { bucket, key } = parseS3(uri);
+  const base = key.slice(0, key.lastIndexOf('/') + 1);
+  const objects = await listAll(store, bucket, key, signal);
+  return objects.filter((o) => !o.key.endsWith('/')).map((o) => ({ bucket, key: o.key, rel: o.key.slice(base.length) }));
+}
+
+/** ManifestFile: `[{"prefix": "s3://b/p/"}, "rel1", "rel2", …]`; each object is staged under its relative name. */
+async function planManifest(store: Artifacts, uri: string, signal?: AbortSignal): Promise<Planned[]> {
+  const ref = parseS3(uri);
+  let manifest: unknown;
+  try {
+    const { body } = await store.get(ref, signal ? { signal } : {});
+    manifest = JSON.parse(await text(body));
+  } catch (e) {
+    throw new ClientError(`Manifest '${uri}' could not be read as JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(manifest) || manifest.length === 0 || typeof (manifest[0] as { prefix?: unknown })?.prefix !== 'string') {
+    throw new ClientError(`Manifest '${uri}' must be a JSON array starting with {"prefix": "s3://bucket/prefix/"}.`);
+  }
+  const prefix = parseS3((manifest[0] as { prefix: string }).prefix);
+  return manifest.slice(1).map((entry, i) => {
+    if (typeof entry !== 'string') throw new ClientError(`Manifest '${uri}' entry ${i + 1} is not a string.`);
+    return { bucket: prefix.bucket, key: `${prefix.key}${entry}`, rel: entry };
+  });
+}
+
+/**
+ * Stages one channel into `dir`: S3Prefix or ManifestFile; FullyReplicated (every host gets every
+ * object) or ShardedByS3Key (host i of N gets the objects whose index in key order is i mod N); Gzip
+ * objects are decompressed and lose their `.gz` suffix. Returns the number of files written.
+ * @throws ClientError when the data is missing or a name would leave the channel directory.
+ */
+export async function stageChannel(store: Artifacts, channel: JobChannelSpec, dir: string, host: { index: number; count: number }, signal?: AbortSignal): Promise<number> {
+  let planned: Planned[];
+  try {
+    planned = channel.s3DataType === 'ManifestFile' ? await planManifest(store, channel.s3Uri, signal) : await planPrefix(store, channel.s3Uri, signal);
+  } catch (e) {
+    if (e instanceof ClientError) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === 'ResourceNotFound') throw new ClientError(`Channel '${channel.name}': ${channel.s3Uri} does not exist (${(e as Error).message})`);
+    throw e;
+  }
+  if (planned.length === 0) throw new ClientError(`Channel '${channel.name}': no data found at ${channel.s3Uri}.`);
+  if (channel.distribution === 'ShardedByS3Key') planned = planned.filter((_, i) => i % host.count === host.index);
+  const gunzip = channel.compression === 'Gzip';
+  for (const p of planned) {
+    const rel = safeRelative(gunzip ? p.rel.replace(/\.gz$/, '') : p.rel);
+    if (!rel) throw new ClientError(`Channel '${channel.name}': object '${p.key}' has a name that cannot be a file inside the channel directory.`);
+    try {
+      await download(store, { bucket: p.bucket, key: p.key }, join(dir, rel), gunzip, signal);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} does not exist.`);
+      if ((e as { code?: string }).code === 'Z_DATA_ERROR') throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} is not gzip data (CompressionType is Gzip).`);
+      throw e;
+    }
+  }
+  return planned.length;
+}

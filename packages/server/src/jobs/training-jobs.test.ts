@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gunzipSync } from 'node:zlib';
+import { text } from 'node:stream/consumers';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { binaryCsv, call, trainingRequest, waitForTrainingJob } from './jobs.test-support.js';
+
+let loam: TestLoam;
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+  await loam.platform.artifacts.ensureBucket('data');
+  await loam.platform.artifacts.put({ bucket: 'data', key: 'train/part-0.csv' }, Buffer.from(binaryCsv(400)));
+  await loam.platform.jobs.scheduler.start();
+});
+afterAll(async () => {
+  await loam?.close();
+});
+
+describe('training jobs through the API', () => {
+  it('runs the built-in XGBoost image end to end: Completed, metrics, transitions, model.tar.gz', async () => {
+    const created = await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest('xgb-1'));
+    expect(created.status).toBe(200);
+    expect(created.body.TrainingJobArn).toBe('arn:loam:sagemaker:us-east-1:000000000000:training-job/xgb-1');
+    const d = await waitForTrainingJob(loam, 'xgb-1');
+    expect(d.FailureReason).toBeUndefined();
+    expect(d.TrainingJobStatus).toBe('Completed');
+    expect(d.SecondaryStatus).toBe('Completed');
+    expect(d.SecondaryStatusTransitions.map((t: { Status: string }) => t.Status)).toEqual(['Starting', 'Downloading', 'Training', 'Uploading', 'Completed']);
+    expect(d.ModelArtifacts.S3ModelArtifacts).toBe('s3://models/out/xgb-1/output/model.tar.gz');
+    const auc = d.FinalMetricDataList.find((m: { MetricName: string }) => m.MetricName === 'train:auc');
+    expect(auc.Value).toBeGreaterThan(0.95);
+    expect(d.BillableTimeInSeconds).toBeGreaterThanOrEqual(1);
+    const obj = await loam.platform.artifacts.get({ bucket: 'models', key: 'out/xgb-1/output/model.tar.gz' });
+    const tarBytes = gunzipSync(Buffer.from(await new Response(obj.body as never).arrayBuffer()));
+    expect(tarBytes.toString('latin1')).toContain('loam-model.json');
+    const logs = await call(loam, 'GET', '/api/v1/training-jobs/xgb-1/logs');
+    expect(logs.body.Events.some((e: { Message: string }) => e.Message.startsWith('[9]\ttrain-auc:'))).toBe(true);
+    expect(logs.body.Complete).toBe(true);
+    void text;
+  });
+});
