@@ -12,6 +12,7 @@ import {
   HISTORY_MAX_RESULTS, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD, checkExperimentName, checkMaxResults, decodePageToken, encodePageToken, invalid,
 } from './tracking-rules.js';
 import { randomRunName } from './run-names.js';
+import type { ArtifactFile, TrackingArtifacts } from './tracking-artifacts.js';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
 const VIEW_TYPES: readonly ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
@@ -21,6 +22,8 @@ export interface TrackingServiceOptions {
   readonly clock: Clock;
   /** Where experiments without an artifact location keep artifacts; `<root>/<experiment id>`. Default `mlflow-artifacts:`. */
   readonly artifactRoot?: string;
+  /** Run artifacts in the artifact store. */
+  readonly artifacts: TrackingArtifacts;
 }
 
 export interface SearchPage {
@@ -43,12 +46,14 @@ export class TrackingService {
   readonly store: ExperimentStore;
   readonly #clock: Clock;
   readonly artifactRoot: string;
+  readonly artifacts: TrackingArtifacts;
   #ready: Promise<void> | undefined;
 
   constructor(o: TrackingServiceOptions) {
     this.store = o.store;
     this.#clock = o.clock;
     this.artifactRoot = o.artifactRoot ?? 'mlflow-artifacts:';
+    this.artifacts = o.artifacts;
   }
 
   /** The Default experiment (id 0) exists before anything else is asked. */
@@ -245,6 +250,13 @@ export class TrackingService {
     const runs = await this.store.searchRuns({ experimentIds: q.experimentIds ?? [], view: view(q.viewType), filter, orderBy, offset, limit: limit + 1 });
     const more = runs.length > limit;
     return { runs: runs.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
+  }
+
+  /** Lists one folder of a run's artifacts (`path` relative to the run's artifact root). */
+  async listRunArtifacts(runId: string | undefined, path = ''): Promise<{ rootUri: string; files: ArtifactFile[] }> {
+    const run = await this.getRun(runId);
+    const rel = path.replace(/^\/+|\/+$/g, '');
+    return { rootUri: run.info.artifactUri, files: await this.artifacts.list(this.artifacts.refFor(run.info.artifactUri, rel), rel) };
   }
 }
 

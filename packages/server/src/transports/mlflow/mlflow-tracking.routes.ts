@@ -1,0 +1,90 @@
+import type { Principal, TrackingService } from '@loam/core';
+import { trackingRules } from '@loam/core';
+import { experimentJson, fileJson, metricJson, runInfoJson, runJson, type Message } from './mlflow-wire.js';
+
+/** One MLflow endpoint: its path under `/api/2.0/mlflow/`, the IAM action checked and its handler. */
+export interface MlflowRoute {
+  readonly path: string;
+  readonly methods: readonly ('GET' | 'POST')[];
+  /** Checked as `sagemaker:<action>` on the resource. */
+  readonly action: string;
+  readonly resource: (m: Message) => { kind: 'mlflow-experiment' | 'mlflow-run'; id: string | undefined } | '*';
+  readonly bodyLimit?: number;
+  readonly handle: (m: Message, principal: Principal) => Promise<unknown>;
+}
+
+const exp = (field: string) => (m: Message) => ({ kind: 'mlflow-experiment' as const, id: m.str(field) });
+const run = (m: Message) => ({ kind: 'mlflow-run' as const, id: m.str('run_id') ?? m.str('run_uuid') });
+const runId = (m: Message) => m.str('run_id') || m.str('run_uuid');
+
+/** Every tracking endpoint Loam serves, in MLflow's REST API 2.0 (mlflow/protos/service.proto). */
+export function trackingRoutes(t: TrackingService): MlflowRoute[] {
+  return [
+    { path: 'experiments/create', methods: ['POST'], action: 'CreateMlflowExperiment', resource: () => '*',
+      handle: async (m) => ({ experiment_id: await t.createExperiment({ name: m.str('name') as string, ...(m.str('artifact_location') ? { artifactLocation: m.str('artifact_location') as string } : {}), tags: m.keyValues('tags') ?? [] }) }) },
+    { path: 'experiments/get', methods: ['GET'], action: 'GetMlflowExperiment', resource: exp('experiment_id'),
+      handle: async (m) => ({ experiment: experimentJson(await t.getExperiment(m.str('experiment_id'))) }) },
+    { path: 'experiments/get-by-name', methods: ['GET'], action: 'GetMlflowExperiment', resource: () => '*',
+      handle: async (m) => ({ experiment: experimentJson(await t.getExperimentByName(m.str('experiment_name'))) }) },
+    { path: 'experiments/search', methods: ['GET', 'POST'], action: 'ListMlflowExperiments', resource: () => '*',
+      handle: async (m) => {
+        const r = await t.searchExperiments({ ...page(m), ...opt('viewType', m.str('view_type')), ...opt('filter', m.str('filter')), ...opt('orderBy', m.strings('order_by')) });
+        return { experiments: r.experiments.map(experimentJson), ...opt('next_page_token', r.nextPageToken) };
+      } },
+    { path: 'experiments/update', methods: ['POST'], action: 'UpdateMlflowExperiment', resource: exp('experiment_id'),
+      handle: async (m) => (await t.updateExperiment(m.str('experiment_id'), m.str('new_name')), {}) },
+    { path: 'experiments/delete', methods: ['POST'], action: 'DeleteMlflowExperiment', resource: exp('experiment_id'),
+      handle: async (m) => (await t.deleteExperiment(m.str('experiment_id')), {}) },
+    { path: 'experiments/restore', methods: ['POST'], action: 'RestoreMlflowExperiment', resource: exp('experiment_id'),
+      handle: async (m) => (await t.restoreExperiment(m.str('experiment_id')), {}) },
+    { path: 'experiments/set-experiment-tag', methods: ['POST'], action: 'SetMlflowExperimentTag', resource: exp('experiment_id'),
+      handle: async (m) => (await t.setExperimentTag(m.str('experiment_id'), m.str('key'), m.str('value')), {}) },
+    { path: 'runs/create', methods: ['POST'], action: 'CreateMlflowRun', resource: exp('experiment_id'),
+      handle: async (m, p) => ({
+        run: runJson(await t.createRun({ ...opt('experimentId', m.str('experiment_id')), ...opt('runName', m.str('run_name')), ...opt('startTime', m.long('start_time')), tags: m.keyValues('tags') ?? [] }, p)),
+      }) },
+    { path: 'runs/get', methods: ['GET'], action: 'GetMlflowRun', resource: run, handle: async (m) => ({ run: runJson(await t.getRun(runId(m))) }) },
+    { path: 'runs/update', methods: ['POST'], action: 'UpdateMlflowRun', resource: run,
+      handle: async (m) => ({ run_info: runInfoJson(await t.updateRun(runId(m), { ...opt('status', m.str('status')), ...opt('endTime', m.long('end_time')), ...opt('runName', m.str('run_name')) })) }) },
+    { path: 'runs/delete', methods: ['POST'], action: 'DeleteMlflowRun', resource: run, handle: async (m) => (await t.deleteRun(runId(m)), {}) },
+    { path: 'runs/restore', methods: ['POST'], action: 'RestoreMlflowRun', resource: run, handle: async (m) => (await t.restoreRun(runId(m)), {}) },
+    { path: 'runs/search', methods: ['GET', 'POST'], action: 'ListMlflowRuns', resource: () => '*',
+      handle: async (m) => {
+        const r = await t.searchRuns({ ...page(m), experimentIds: m.strings('experiment_ids') ?? [], ...opt('filter', m.str('filter')), ...opt('viewType', m.str('run_view_type')), ...opt('orderBy', m.strings('order_by')) });
+        return { runs: r.runs.map(runJson), ...opt('next_page_token', r.nextPageToken) };
+      } },
+    { path: 'runs/log-metric', methods: ['POST'], action: 'LogMlflowMetric', resource: run,
+      handle: async (m) => (await t.logMetric(runId(m), { key: m.raw('key') as string, value: m.raw('value'), timestamp: m.raw('timestamp'), step: m.raw('step') }), {}) },
+    { path: 'runs/log-parameter', methods: ['POST'], action: 'LogMlflowParam', resource: run,
+      handle: async (m) => (await t.logParam(runId(m), m.str('key'), m.str('value')), {}) },
+    { path: 'runs/log-batch', methods: ['POST'], action: 'LogMlflowBatch', resource: run, bodyLimit: trackingRules.MAX_BATCH_LOG_REQUEST_SIZE,
+      handle: async (m) => (await t.logBatch(runId(m), { metrics: list(m.raw('metrics')), params: list(m.raw('params')), tags: list(m.raw('tags')) }), {}) },
+    { path: 'runs/log-inputs', methods: ['POST'], action: 'LogMlflowInputs', resource: run,
+      handle: async (m) => (await t.logInputs(runId(m), list(m.raw('datasets'))), {}) },
+    { path: 'runs/set-tag', methods: ['POST'], action: 'SetMlflowRunTag', resource: run, handle: async (m) => (await t.setTag(runId(m), m.str('key'), m.str('value')), {}) },
+    { path: 'runs/delete-tag', methods: ['POST'], action: 'DeleteMlflowRunTag', resource: run, handle: async (m) => (await t.deleteTag(runId(m), m.str('key')), {}) },
+    { path: 'metrics/get-history', methods: ['GET'], action: 'GetMlflowMetricHistory', resource: run,
+      handle: async (m) => {
+        const r = await t.metricHistory(runId(m), m.str('metric_key'), page(m));
+        return { metrics: r.metrics.map(metricJson), ...opt('next_page_token', r.nextPageToken) };
+      } },
+    { path: 'artifacts/list', methods: ['GET'], action: 'ListMlflowArtifacts', resource: run,
+      handle: async (m) => {
+        const r = await t.listRunArtifacts(runId(m), m.str('path') ?? '');
+        return { root_uri: r.rootUri, files: r.files.map(fileJson) };
+      } },
+  ];
+}
+
+function opt<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {
+  return (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
+}
+
+function page(m: Message): { maxResults?: number; pageToken?: string } {
+  return { ...opt('maxResults', m.long('max_results')), ...opt('pageToken', m.str('page_token')) };
+}
+
+function list(v: unknown): unknown[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  return v as unknown[];
+}

@@ -1,0 +1,125 @@
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { resourceArn, type Partition, type Principal, type TrackingService } from '@loam/core';
+import type { Authorizer } from '../../operations/dispatcher.js';
+import { authenticateMlflow, type MlflowCredentials } from './mlflow-auth.js';
+import { toMlflowError } from './mlflow-errors.js';
+import { parseMlflowJson, stringifyMlflowJson } from './mlflow-json.js';
+import { trackingRoutes } from './mlflow-tracking.routes.js';
+import { fileJson, Message } from './mlflow-wire.js';
+
+export interface MlflowTransportDeps {
+  readonly tracking: TrackingService;
+  readonly credentials: MlflowCredentials;
+  readonly authorize: Authorizer;
+  readonly partition: Partition;
+  readonly defaultBodyLimit: number;
+  /** Largest artifact upload through the proxy, in bytes. Default 5 GiB. */
+  readonly artifactBodyLimit?: number;
+}
+
+/** MLflow's two prefixes: the REST API and the one its web UI calls. */
+export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
+export const MLFLOW_ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'] as const;
+
+function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type('application/json').send(stringifyMlflowJson(body));
+}
+
+/** MLflow-shaped errors and JSON for every route of a scope. */
+function mlflowScope(scope: FastifyInstance, jsonBodies: boolean): void {
+  scope.setErrorHandler((error, req, reply) => {
+    const e = toMlflowError(error);
+    if (e.internal) req.log.error({ err: error }, 'mlflow request failed');
+    if (e.status === 401) void reply.header('www-authenticate', 'Basic realm="mlflow"');
+    void send(reply, e.status, e.body);
+  });
+  scope.setNotFoundHandler((req, reply) => {
+    void send(reply, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No MLflow endpoint ${req.method} ${req.url.split('?')[0]}.` });
+  });
+  if (jsonBodies) {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, parseMlflowJson(body as string));
+      } catch (e) {
+        done(Object.assign(new SyntaxError(`The request body is not valid JSON: ${(e as Error).message}`), { statusCode: 400 }), undefined);
+      }
+    });
+  }
+}
+
+/**
+ * MLflow's REST API 2.0 and its artifact proxy, so stock MLflow clients log to Loam with a tracking
+ * URI and credentials. Each request authenticates itself, is authorized as `sagemaker:<Action>` on an
+ * `mlflow-experiment/<id>` or `mlflow-run/<id>` resource, and answers MLflow's JSON and error codes.
+ */
+export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransportDeps): void {
+  const arn = (r: { kind: string; id: string | undefined } | '*') => (r === '*' || !r.id ? '*' : resourceArn(deps.partition, r.kind, r.id));
+  const guard = async (req: FastifyRequest, action: string, resource: string): Promise<Principal> => {
+    const principal = await authenticateMlflow(req, deps.credentials);
+    await deps.authorize(principal, `sagemaker:${action}`, resource);
+    return principal;
+  };
+  const routes = trackingRoutes(deps.tracking);
+  for (const prefix of MLFLOW_PREFIXES) {
+    void app.register(async (scope) => {
+      mlflowScope(scope, true);
+      for (const r of routes) {
+        scope.route({
+          method: [...r.methods],
+          url: `/${r.path}`,
+          bodyLimit: r.bodyLimit ?? deps.defaultBodyLimit,
+          handler: async (req, reply) => {
+            const fields = (req.method === 'GET' ? req.query : req.body) as Record<string, unknown> | null;
+            const m = new Message(fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : {});
+            const principal = await guard(req, r.action, arn(r.resource(m)));
+            return send(reply, 200, await r.handle(m, principal));
+          },
+        });
+      }
+    }, { prefix });
+  }
+  for (const prefix of MLFLOW_ARTIFACT_PREFIXES) void app.register((scope) => artifactProxy(scope, deps, guard, arn), { prefix });
+}
+
+type Guard = (req: FastifyRequest, action: string, resource: string) => Promise<Principal>;
+
+/** `mlflow-artifacts`: upload (PUT), download (GET), list (GET without a path) and delete. */
+async function artifactProxy(scope: FastifyInstance, deps: MlflowTransportDeps, guard: Guard, arn: (r: { kind: string; id: string | undefined }) => string): Promise<void> {
+  mlflowScope(scope, false);
+  const art = deps.tracking.artifacts;
+  // Uploads are streamed to the artifact store whatever their type (a .json artifact included).
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  const experimentOf = (path: string) => ({ kind: 'mlflow-experiment', id: path.replace(/^\/+/, '').split('/')[0] || undefined });
+  const pathOf = (req: FastifyRequest) => ((req.params as Record<string, string>)['*'] ?? '').replace(/^\/+/, '');
+
+  scope.get('/artifacts', async (req, reply) => {
+    const path = new Message((req.query ?? {}) as Record<string, unknown>).str('path') ?? '';
+    await guard(req, 'ListMlflowArtifacts', arn(experimentOf(path)));
+    const rel = path.replace(/^\/+|\/+$/g, '');
+    const files = await art.list(art.refFor('mlflow-artifacts:/', rel), '');
+    return send(reply, 200, { files: files.map(fileJson) });
+  });
+  scope.get('/artifacts/*', async (req, reply) => {
+    const path = pathOf(req);
+    await guard(req, 'GetMlflowArtifact', arn(experimentOf(path)));
+    const { info, body } = await art.get(art.proxyRef(path));
+    return reply.code(200).type(info.contentType ?? 'application/octet-stream').header('content-length', info.size).send(body);
+  });
+  scope.put('/artifacts/*', { bodyLimit: deps.artifactBodyLimit ?? 5 * 1024 ** 3 }, async (req, reply) => {
+    const path = pathOf(req);
+    await guard(req, 'PutMlflowArtifact', arn(experimentOf(path)));
+    const ref = art.proxyRef(path);
+    const body = (req.body ?? Buffer.alloc(0)) as Readable | Buffer;
+    await art.put(ref, body, req.headers['content-type']);
+    return send(reply, 200, {});
+  });
+  scope.delete('/artifacts/*', async (req, reply) => {
+    const path = pathOf(req);
+    await guard(req, 'DeleteMlflowArtifact', arn(experimentOf(path)));
+    await art.delete(art.proxyRef(path));
+    return send(reply, 200, {});
+  });
+}
