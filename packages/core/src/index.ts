@@ -24,3 +24,4 @@ export * as trackingRules from './experiments/tracking-rules.js';
 export { likeToRegExp } from './experiments/tracking-rules.js';
 export * from './ports/job-executor.js';
 export * from './jobs/index.js';
+export { TrackingArtifacts, MLFLOW_ARTIFACT_BUCKET, type ArtifactFile } from './experiments/tracking-artifacts.js';

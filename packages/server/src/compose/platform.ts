@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition } from '@loam/core';
-import { systemClock, IdentityService, identityCollections, TagService } from '@loam/core';
-import { openArtifactStore, openSqlMetadataStore } from '@loam/adapters';
+import { systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService } from '@loam/core';
+import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { jobCollections } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
 import type { Config } from '../config/index.js';
@@ -17,6 +18,8 @@ export interface Platform {
   readonly tags: TagService;
   /** Training and processing jobs: executor, coordinator (scheduler, reconciler) and services. */
   readonly jobs: JobsCapability;
+  /** Experiment tracking (MLflow's model), served natively and over MLflow's REST API. */
+  readonly tracking: TrackingService;
   /** The services whose methods serve operations, in lookup order. */
   readonly services: readonly object[];
   close(): Promise<void>;
@@ -32,6 +35,13 @@ function metadataUrl(config: Config): string {
   return `sqlite:${m.path}`;
 }
 
+/** Experiments live beside the metadata: their own SQLite file (see openSqlExperimentStore), or the same PostgreSQL schema. */
+function experimentsUrl(config: Config): string {
+  const m = config.metadata;
+  if (m.type === 'sqlite') return `sqlite:${join(dirname(m.path), 'experiments.db')}`;
+  return metadataUrl(config);
+}
+
 /**
  * The composition root: the only place that knows every adapter. Opens the configured stores, runs
  * migrations, and builds the capability services on the ports.
@@ -45,6 +55,11 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     ...(config.metadata.type === 'postgres' ? { schema: config.metadata.schema } : {}),
     logger,
   });
+  const schema = config.metadata.type === 'postgres' ? { schema: config.metadata.schema } : {};
+  const experiments = await openSqlExperimentStore({ url: experimentsUrl(config), ...schema, logger }).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
   try {
     const artifacts = await openArtifactStore(config.artifacts);
     const secretBox = openSecretBox(config.dataDir);
@@ -52,6 +67,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const tags = new TagService({ store, partition });
     identity.registerTaggables(tags);
     const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
+    const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
     return {
       config,
       partition,
@@ -60,13 +76,16 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       identity,
       tags,
       jobs,
+      tracking,
       services: [identity, tags, jobs.training, jobs.processing],
       close: async () => {
         await jobs.close();
+        await experiments.close();
         await store.close();
       },
     };
   } catch (e) {
+    await experiments.close();
     await store.close();
     throw e;
   }

@@ -8,6 +8,7 @@ import { registerHealthRoutes } from '../http/health.routes.js';
 import { assertEveryOperationHandled, bindHandlers, createDispatcher } from '../operations/dispatcher.js';
 import { registerRestTransport } from '../transports/rest/rest.routes.js';
 import { registerAwsProtocols } from '../transports/aws-json/register-aws.js';
+import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { openPlatform, type Platform } from './platform.js';
 import type { FastifyInstance } from 'fastify';
@@ -63,6 +64,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   });
   registerRestTransport(app, { operations: operationList, dispatch, credentials: identity, defaultBodyLimit: config.server.bodyLimitBytes });
   registerAwsProtocols(app, { platform, dispatch, operations: operationList });
+  registerMlflowTransport(app, { tracking: platform.tracking, credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   return app;
 }
 
