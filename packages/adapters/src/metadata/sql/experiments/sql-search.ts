@@ -32,7 +32,7 @@ function runCondition(d: SqlDialect, like: LikeTraits, c: RunFilterClause): Sql 
       if (c.op === 'IN') return sql`${col} in (${sql.join([...c.value])})`;
       if (c.op === 'NOT IN') return sql`${col} not in (${sql.join([...c.value])})`;
       if (typeof c.value === 'number') return numericCondition(col, c.op as '=', c.value);
-      return stringCondition(d, like, col, c.op as '=', c.value);
+      return stringCondition(d, like, col, c.op as '=', c.value as string);
     }
     case 'dataset': {
       const col = sql.raw(c.key === 'context' ? 'i.context' : c.key === 'name' ? 'ds.name' : 'ds.digest');
