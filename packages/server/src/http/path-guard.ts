@@ -16,7 +16,10 @@ export function checkRequestPath(rawUrl: string): void {
     try {
       next = decodeURIComponent(decoded);
     } catch {
-      throw bad(path, 'it is not valid percent-encoding');
+      if (i === 0) throw bad(path, 'it is not valid percent-encoding');
+      // After one decode a `%` may be literal (an S3 key `100%.txt` travels as `100%25.txt`): keep
+      // looking through the escapes that remain, ASCII ones included, so `%252e` is still caught.
+      next = decoded.replace(/%([0-9a-fA-F]{2})/g, (m, h: string) => (Number.parseInt(h, 16) < 0x80 ? String.fromCharCode(Number.parseInt(h, 16)) : m));
     }
     if (next === decoded) break;
     if (/%2f|%5c/i.test(decoded) && i === 0) throw bad(path, 'it encodes a path separator');
