@@ -5,3 +5,5 @@ export * from './conformance/artifact-store.conformance.js';
 export * from './conformance/traversal-cases.js';
 export { MemoryExperimentStore } from './fakes/memory-experiment-store.js';
 export * from './conformance/experiment-store.conformance.js';
+export { MemoryJobExecutor } from './fakes/memory-job-executor.js';
+export * from './conformance/job-executor.conformance.js';
