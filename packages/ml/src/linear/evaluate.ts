@@ -17,8 +17,11 @@ export interface ChannelMetrics {
   readonly scores: { readonly name: string; readonly logName: string; readonly value: number; readonly kind: 'score' | 'loss' }[];
 }
 
-/** The mean objective loss of the model's raw scores against the labels, in the labels' units. */
-export function objectiveLoss(c: LinearLearnerConfig, raw: Float64Array, y: ArrayLike<number>): number {
+/**
+ * The mean objective loss of the model's raw scores against the labels, in the labels' units;
+ * with `weights` (the training weights), the mean of weighted losses, which is what training minimises.
+ */
+export function objectiveLoss(c: LinearLearnerConfig, raw: Float64Array, y: ArrayLike<number>, weights?: ArrayLike<number>): number {
   const n = y.length;
   let s = 0;
   if (c.predictorType === 'multiclass_classifier') {
@@ -28,11 +31,11 @@ export function objectiveLoss(c: LinearLearnerConfig, raw: Float64Array, y: Arra
       for (let q = 0; q < k; q++) m = Math.max(m, raw[i * k + q] as number);
       let z = 0;
       for (let q = 0; q < k; q++) z += Math.exp((raw[i * k + q] as number) - m);
-      s += Math.log(z) + m - (raw[i * k + (y[i] as number)] as number);
+      s += (Math.log(z) + m - (raw[i * k + (y[i] as number)] as number)) * (weights ? (weights[i] as number) : 1);
     }
   } else {
     const loss = scalarLoss(c);
-    for (let i = 0; i < n; i++) s += loss.value(raw[i] as number, y[i] as number);
+    for (let i = 0; i < n; i++) s += loss.value(raw[i] as number, y[i] as number) * (weights ? (weights[i] as number) : 1);
   }
   return s / n;
 }

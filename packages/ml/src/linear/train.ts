@@ -145,7 +145,7 @@ export function trainLinearLearner(hyperparameters: Readonly<Record<string, stri
     const seconds = (performance.now() - t0) / 1000;
 
     let model = fold(c, params, d, k, scaling);
-    const trainLoss = objectiveLoss(c, model.rawScores(train.x), train.y);
+    const trainLoss = objectiveLoss(c, model.rawScores(train.x), train.y, W);
     log(`#quality_metric: host=${host}, epoch=${epoch}, train ${objName} <loss>=${trainLoss}`);
     let value = trainLoss;
     let criteria = objName;
