@@ -10,8 +10,9 @@ import { trainKMeans } from './train.js';
 // Inertia parity with scikit-learn 1.2's KMeans (Lloyd, k-means++, best of n_init=10) on shipped
 // datasets, 70/30 split. SageMaker's k-means is a streaming mini-batch method with a Lloyd's reduction
 // of k·extra_center_factor centres, so it lands in a basin near, not always at, the best of 10
-// full-batch restarts. Stated tolerance: for every seed, train SSD and held-out MSD within 20% of
-// scikit-learn's; over seeds 0–2, the median within 6%.
+// full-batch restarts. Stated tolerance: over seeds 0–2 the median train SSD within 4% of
+// scikit-learn's; every seed's train SSD and held-out MSD within 20% (one seed of wine lands in a
+// basin 15% above; the others are within 4%).
 const DATA = new URL('../../../../datasets/tabular/', import.meta.url).pathname;
 const sets = [['iris', 3], ['wine', 3], ['breast_cancer', 2], ['digits', 10], ['diabetes', 4]] as const;
 const hp = { epochs: '10', mini_batch_size: '100', extra_center_factor: '4', init_method: 'kmeans++', eval_metrics: '["msd","ssd"]' };
@@ -53,7 +54,7 @@ describe('k-means vs scikit-learn KMeans on shipped datasets', () => {
       expect(value('train:msd')).toBeCloseTo(value('train:ssd') / s.train.rows, 9);
       ratios.push(train);
     }
-    expect(ratios.sort()[1]).toBeLessThanOrEqual(1.06);
+    expect(ratios.sort()[1]).toBeLessThanOrEqual(1.04);
   });
 });
 

@@ -23,7 +23,7 @@ export function sqDist(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j:
 /**
  * Picks `k` initial centres among weighted points: uniformly (by weight) for `random`, or by
  * k-means++ D² sampling (Arthur & Vassilvitskii), each point's chance proportional to its weight
- * times its squared distance to the nearest centre chosen so far.
+ * times its squared distance to the nearest centre chosen so far (greedy variant, see below).
  */
 export function initCenters(p: WeightedPoints, k: number, method: 'random' | 'kmeans++', rng: Rng): Float64Array {
   const { n, d } = p;
@@ -53,21 +53,40 @@ export function initCenters(p: WeightedPoints, k: number, method: 'random' | 'km
     }
     return centers;
   }
+  // Greedy k-means++ (as scikit-learn does): draw 2 + ⌊ln k⌋ candidates by D² weight and keep the one
+  // that lowers the weighted potential most; plain D² sampling lands in worse basins more often.
+  const tries = 2 + Math.floor(Math.log(k));
   const closest = new Float64Array(n).fill(Infinity);
   const score = new Float64Array(n);
-  let i = pick(p.weights, p.weights.reduce((s, v) => s + v, 0));
+  const totalWeight = p.weights.reduce((s, v) => s + v, 0);
+  let i = pick(p.weights, totalWeight);
   for (let c = 0; c < k; c++) {
     centers.set(p.points.subarray(i * d, i * d + d), c * d);
+    for (let r = 0; r < n; r++) closest[r] = Math.min(closest[r] as number, sqDist(p.points, r, centers, c, d));
     if (c === k - 1) break;
     let total = 0;
     for (let r = 0; r < n; r++) {
-      const dist = Math.min(closest[r] as number, sqDist(p.points, r, centers, c, d));
-      closest[r] = dist;
-      score[r] = dist * (p.weights[r] as number);
+      score[r] = (closest[r] as number) * (p.weights[r] as number);
       total += score[r] as number;
     }
     // All remaining mass sits on chosen centres (fewer distinct points than k): fall back to weights.
-    i = total > 0 ? pick(score, total) : pick(p.weights, p.weights.reduce((s, v) => s + v, 0));
+    if (total <= 0) {
+      i = pick(p.weights, totalWeight);
+      continue;
+    }
+    let bestPot = Infinity;
+    for (let t = 0; t < tries; t++) {
+      const cand = pick(score, total);
+      let pot = 0;
+      for (let r = 0; r < n; r++) {
+        const dist = Math.min(closest[r] as number, sqDist(p.points, r, p.points, cand, d));
+        pot += dist * (p.weights[r] as number);
+      }
+      if (pot < bestPot) {
+        bestPot = pot;
+        i = cand;
+      }
+    }
   }
   return centers;
 }
