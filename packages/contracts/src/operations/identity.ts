@@ -107,3 +107,8 @@ export const CreateLoginLink = defineOperation({
   input: S.CreateLoginLinkInput, output: S.CreateLoginLinkOutput, errors: ['ResourceNotFound'],
   iamAction: 'iam:CreateLoginLink', resource: user, callerField: 'UserName', rest: { method: 'POST', path: '/api/v1/login-links' },
 });
+export const DescribeServerConfig = defineOperation({
+  ...base, name: 'DescribeServerConfig', kind: 'describe', summary: 'Shows the effective server configuration, secrets redacted, and where each value came from.',
+  input: Empty, output: Output({ Config: Type.Unknown({ description: 'The configuration with secrets replaced by ***.' }), Sources: Type.Record(Type.String(), Type.String(), { description: 'For each setting: default, file <path>, env <NAME> or flag --<name>.' }) }), errors: [],
+  iamAction: 'loam:DescribeServerConfig', resource: '*', rest: { method: 'GET', path: '/api/v1/server-config' },
+});

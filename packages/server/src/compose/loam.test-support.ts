@@ -21,9 +21,10 @@ export interface TestLoam {
 /** A real Loam app (real services and adapters) on a temporary data directory, driven with `inject()`. */
 export async function openTestLoam(env: Record<string, string> = {}): Promise<TestLoam> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loam-test-'));
-  const { config } = loadConfig({ argv: { dataDir }, env: { LOAM_LOG__LEVEL: 'silent', ...env }, cwd: dataDir });
+  const loaded = loadConfig({ argv: { dataDir }, env: { LOAM_LOG__LEVEL: 'silent', ...env }, cwd: dataDir });
+  const { config } = loaded;
   const platform = await openPlatform(config, silentLogger);
-  const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717');
+  const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717', loaded.sources as Record<string, string>);
   await app.ready();
   const admin = await platform.identity.bootstrapAdmin();
   if (!admin) throw new Error('bootstrap did not create the admin');

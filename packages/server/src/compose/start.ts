@@ -1,10 +1,13 @@
 import pino from 'pino';
 import { operationList, type InputOf, type operations } from '@loam/contracts';
 import { authorize, type RequestContext } from '@loam/core';
-import { loadConfig, type Config, type ConfigFlags } from '../config/index.js';
+import { ConfigSchema, loadConfig, type Config, type ConfigFlags } from '../config/index.js';
+import { redact } from '../config/redact.js';
 import { registerSessionRoutes } from '../auth/session.routes.js';
 import { buildHttpApp } from '../http/build-app.js';
 import { registerHealthRoutes } from '../http/health.routes.js';
+import { registerStudioRoutes } from '../http/studio.routes.js';
+import { fileURLToPath } from 'node:url';
 import { assertEveryOperationHandled, bindHandlers, createDispatcher } from '../operations/dispatcher.js';
 import { registerRestTransport } from '../transports/rest/rest.routes.js';
 import { registerAwsProtocols } from '../transports/aws-json/register-aws.js';
@@ -40,7 +43,7 @@ function urlFor(host: string, port: number): string {
 }
 
 /** Builds the HTTP app on an open platform: health, Studio sessions, and every operation over REST. */
-export function buildLoamApp(platform: Platform, logger: pino.Logger | false, publicUrl: () => string): FastifyInstance {
+export function buildLoamApp(platform: Platform, logger: pino.Logger | false, publicUrl: () => string, sources: Readonly<Record<string, string>> = {}): FastifyInstance {
   const { config, identity } = platform;
   const app = buildHttpApp({ logger, allowedHosts: config.server.allowedHosts, boundHost: config.server.host, bodyLimit: config.server.bodyLimitBytes, trustProxy: config.server.trustProxy });
   registerHealthRoutes(app, [
@@ -55,7 +58,12 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
       return { AuthorizedUrl: `${publicUrl()}/auth/login?token=${encodeURIComponent(token)}`, ExpiresAt: Math.floor(Date.now() / 1000) + ttl };
     },
   };
-  const handlers = bindHandlers(operationList, [studioAccess, ...platform.services]);
+  const serverInfo = {
+    async DescribeServerConfig() {
+      return { Config: redact(ConfigSchema, config), Sources: { ...sources } };
+    },
+  };
+  const handlers = bindHandlers(operationList, [studioAccess, serverInfo, ...platform.services]);
   assertEveryOperationHandled(operationList, handlers);
   const dispatch = createDispatcher({
     handlers,
@@ -63,6 +71,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
     authorize: async (principal, action, resource) => authorize(principal, await identity.policiesOf(principal.userName), action, resource),
   });
   registerRestTransport(app, { operations: operationList, dispatch, credentials: identity, defaultBodyLimit: config.server.bodyLimitBytes });
+  registerStudioRoutes(app, { distDir: fileURLToPath(new URL('../../../studio/dist', import.meta.url)) });
   registerAwsProtocols(app, { platform, dispatch, operations: operationList });
   registerMlflowTransport(app, { tracking: platform.tracking, credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   return app;
@@ -73,11 +82,12 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
  * `<data-dir>/credentials`), serves, and prints a one-time Studio sign-in link.
  */
 export async function startLoam(options: StartOptions = {}): Promise<RunningLoam> {
-  const { config } = loadConfig({ argv: options.flags ?? {}, ...(options.env ? { env: options.env } : {}) });
+  const loaded = loadConfig({ argv: options.flags ?? {}, ...(options.env ? { env: options.env } : {}) });
+  const { config } = loaded;
   const logger = options.logger ?? pino({ level: config.log.level }, pino.destination(2));
   const platform = await openPlatform(config, logger);
   let url = config.server.publicUrl ?? urlFor(config.server.host, config.server.port);
-  const app = buildLoamApp(platform, logger, () => url);
+  const app = buildLoamApp(platform, logger, () => url, loaded.sources as Record<string, string>);
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (e) {

@@ -55,3 +55,42 @@ export function trainingRequest(name: string, over: Record<string, unknown> = {}
     ...over,
   };
 }
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const fixtures = fileURLToPath(new URL('../../../runtime/fixtures/', import.meta.url));
+
+/** `tar czf` of the given files of a fixtures folder: a SageMaker `sourcedir.tar.gz`. */
+export function sourceDirTarGz(folder: string, files: string[]): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'loam-src-'));
+  try {
+    const out = join(dir, 'sourcedir.tar.gz');
+    const r = spawnSync('tar', ['-czf', out, '-C', join(fixtures, folder), ...files]);
+    if (r.status !== 0) throw new Error(`tar failed: ${r.stderr.toString()}`);
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Unpacks a model.tar.gz from the artifact store into a temporary directory (system tar, an independent reader). */
+export async function extractModel(loam: TestLoam, uri: string): Promise<string> {
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) as RegExpExecArray;
+  const obj = await loam.platform.artifacts.get({ bucket: m[1] as string, key: m[2] as string });
+  const chunks: Buffer[] = [];
+  for await (const c of obj.body) chunks.push(c as Buffer);
+  const dir = mkdtempSync(join(tmpdir(), 'loam-model-'));
+  const r = spawnSync('tar', ['-xzf', '-', '-C', dir], { input: Buffer.concat(chunks) });
+  if (r.status !== 0) throw new Error(`tar failed: ${r.stderr.toString()}`);
+  return dir;
+}
+
+/** Debian's Python with scikit-learn: the tests need it and say so when it is missing. */
+export function requireDebianPython(): void {
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import sklearn, pandas, joblib']);
+  if (r.status !== 0) throw new Error(`These tests need /usr/bin/python3 with scikit-learn and pandas (apt install python3-sklearn python3-pandas): ${r.stderr?.toString()}`);
+}

@@ -121,3 +121,14 @@ describe('path-taking routes refuse traversal encodings', () => {
     expect(readFileSync(join(outside, 'canary'), 'utf8')).toBe('canary');
   });
 });
+
+describe('DescribeServerConfig', () => {
+  it('shows the configuration to an admin with secrets redacted and sources named', async () => {
+    const res = await loam.app.inject({ method: 'GET', url: '/api/v1/server-config', headers: { host: '127.0.0.1', authorization: `Bearer ${loam.adminToken}` } });
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { Config: { server: { bodyLimitBytes: number }; metadata: { type: string } }; Sources: Record<string, string> };
+    expect(body.Config.server.bodyLimitBytes).toBe(BODY_LIMIT);
+    expect(body.Config.metadata.type).toBe('sqlite');
+    expect(body.Sources['server.bodyLimitBytes']).toBe('env LOAM_SERVER__BODY_LIMIT_BYTES');
+  });
+});

@@ -21,7 +21,10 @@ export function isS3Request(headers: Readonly<Record<string, string | string[] |
   const auth = typeof headers['authorization'] === 'string' ? headers['authorization'] : undefined;
   if (auth?.startsWith('AWS ')) return true;
   const q = rawUrl.indexOf('?');
-  if (claimedService(auth, q < 0 ? '' : rawUrl.slice(q + 1)) === 's3') return true;
+  const query = q < 0 ? '' : rawUrl.slice(q + 1);
+  if (claimedService(auth, query) === 's3') return true;
+  // A Signature Version 2 presigned URL (boto3's default for presigning): S3's, refused in S3's words.
+  if (/(^|&)AWSAccessKeyId=/.test(query) && /(^|&)Signature=/.test(query)) return true;
   return virtualHostBucket(typeof headers['host'] === 'string' ? headers['host'] : undefined) !== undefined;
 }
 

@@ -111,13 +111,14 @@ export function registerS3Transport(app: FastifyInstance, deps: S3TransportDeps)
     const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       void reply.header('x-amz-request-id', req.id);
       const auth = req.headers.authorization;
-      if (typeof auth === 'string' && auth.startsWith('AWS ')) {
-        throw new S3Error('InvalidRequest', 400, 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
+      const rawUrl = req.raw.url ?? req.url;
+      if ((typeof auth === 'string' && auth.startsWith('AWS ')) || /[?&]AWSAccessKeyId=/.test(rawUrl)) {
+        throw new S3Error('InvalidRequest', 400, 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256 (boto3: Config(signature_version="s3v4")).');
       }
       const target = s3Target(req);
       let verified;
       try {
-        verified = await verifySigV4({ method: req.method, rawUrl: req.raw.url ?? req.url, rawHeaders: req.raw.rawHeaders }, { service: 's3', keys: deps.keys });
+        verified = await verifySigV4({ method: req.method, rawUrl, rawHeaders: req.raw.rawHeaders }, { service: 's3', keys: deps.keys });
       } catch (e) {
         if ((e as { reason?: string }).reason === 'missing') throw accessDenied();
         throw e;

@@ -1,14 +1,23 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 
+type Bytes = string | ArrayBuffer | ArrayBufferView;
+const bytes = (d: Bytes): string | Uint8Array => (typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+
 /** The sha256 constructor the Smithy signer wants, from node:crypto. */
 class Sha256 {
-  private readonly h;
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  private h;
+  constructor(private readonly secret?: Bytes) {
+    this.h = this.fresh();
   }
-  update(data: string | Uint8Array): void {
-    this.h.update(data);
+  private fresh() {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
+  }
+  reset(): void {
+    this.h = this.fresh();
+  }
+  update(data: Bytes): void {
+    this.h.update(bytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.h.digest());

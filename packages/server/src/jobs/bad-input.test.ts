@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { call, trainingRequest } from './jobs.test-support.js';
+
+let loam: TestLoam;
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+});
+afterAll(async () => {
+  await loam?.close();
+});
+
+const base = trainingRequest('ok-name');
+const cases: [string, Record<string, unknown>, RegExp][] = [
+  ['invalid name', { TrainingJobName: 'bad_name!' }, /TrainingJobName/],
+  ['name too long', { TrainingJobName: 'a'.repeat(64) }, /TrainingJobName/],
+  ['instance count 0', { ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 0, VolumeSizeInGB: 1 } }, /ResourceConfig\.InstanceCount/],
+  ['unknown instance type', { ResourceConfig: { InstanceType: 'ml.m5.huge', InstanceCount: 1, VolumeSizeInGB: 1 } }, /ResourceConfig\.InstanceType/],
+  ['MaxRuntimeInSeconds 0', { StoppingCondition: { MaxRuntimeInSeconds: 0 } }, /StoppingCondition\.MaxRuntimeInSeconds/],
+  ['41 metric definitions', { AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File', MetricDefinitions: Array.from({ length: 41 }, (_, i) => ({ Name: `m${i}`, Regex: 'x=(.*)' })) } }, /MetricDefinitions/],
+  ['a metric regex that does not compile', { AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File', MetricDefinitions: [{ Name: 'm', Regex: 'x=([0-9' }] } }, /MetricDefinitions\.0\.Regex/],
+  ['unknown image', { AlgorithmSpecification: { TrainingImage: '123.dkr.ecr.us-east-1.amazonaws.com/my-own-image:latest', TrainingInputMode: 'File' } }, /AlgorithmSpecification\.TrainingImage/],
+  ['sklearn image without sagemaker_program', { AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' } }, /sagemaker_program/],
+  ['missing train channel for xgboost', { InputDataConfig: [{ ChannelName: 'validation', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/v/' } } }] }, /InputDataConfig/],
+  ['no channels at all for xgboost', { InputDataConfig: undefined }, /InputDataConfig/],
+  ['duplicate channel', { InputDataConfig: [1, 2].map(() => ({ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/t/' } } })) }, /InputDataConfig\.1\.ChannelName/],
+  ['https data URI', { InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'https://example.com/x' } } }] }, /InputDataConfig\.0\.DataSource\.S3DataSource\.S3Uri/],
+  ['output path with ..', { OutputDataConfig: { S3OutputPath: 's3://models/../etc' } }, /OutputDataConfig\.S3OutputPath/],
+  ['bad role', { RoleArn: 'not-an-arn' }, /RoleArn/],
+  ['unknown member', { Surprise: true }, /Surprise/],
+  ['script path escaping the source dir', { AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' }, HyperParameters: { sagemaker_program: '../../etc/passwd' } }, /sagemaker_program/],
+  ['too many instances for this machine', { ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 500, VolumeSizeInGB: 1 } }, /InstanceCount/],
+];
+
+describe('CreateTrainingJob refuses bad input with a 400 naming the field, and starts nothing', () => {
+  it.each(cases)('%s', async (_label, over, field) => {
+    const body = { ...base, ...over };
+    for (const [k, v] of Object.entries(over)) if (v === undefined) delete (body as Record<string, unknown>)[k];
+    const r = await call(loam, 'POST', '/api/v1/training-jobs', body);
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(`${r.body.detail} ${JSON.stringify(r.body.errors ?? [])}`).toMatch(field);
+    const list = await call(loam, 'GET', '/api/v1/training-jobs');
+    expect(list.body.TrainingJobSummaries).toEqual([]);
+    expect(loam.platform.jobs.executor.used()).toBe(0);
+  });
+
+  it('a duplicate name is ResourceInUse (409 over REST) and leaves the first job untouched', async () => {
+    const first = await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest('dup-job'));
+    expect(first.status).toBe(200);
+    const again = await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest('DUP-JOB'));
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('ResourceInUse');
+    const stop = await call(loam, 'POST', '/api/v1/training-jobs/dup-job/stop', {});
+    expect(stop.status).toBe(200);
+    const d = await call(loam, 'GET', '/api/v1/training-jobs/dup-job');
+    expect(d.body.TrainingJobStatus).toBe('Stopped');
+    const stopAgain = await call(loam, 'POST', '/api/v1/training-jobs/dup-job/stop', {});
+    expect(stopAgain.status).toBe(400);
+  });
+
+  it('Describe of a missing job is ResourceNotFound naming it', async () => {
+    const r = await call(loam, 'GET', '/api/v1/training-jobs/nope');
+    expect(r.status).toBe(404);
+    expect(r.body.detail).toBe("Training job 'nope' does not exist.");
+  });
+
+  it('ListTrainingJobs filters, sorts and pages', async () => {
+    for (const n of ['list-a', 'list-b', 'list-c']) expect((await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest(n))).status).toBe(200);
+    const p1 = await call(loam, 'GET', '/api/v1/training-jobs?NameContains=LIST&SortBy=Name&SortOrder=Ascending&MaxResults=2');
+    expect(p1.body.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName)).toEqual(['list-a', 'list-b']);
+    const p2 = await call(loam, 'GET', `/api/v1/training-jobs?NameContains=LIST&SortBy=Name&SortOrder=Ascending&MaxResults=2&NextToken=${encodeURIComponent(p1.body.NextToken)}`);
+    expect(p2.body.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName)).toEqual(['list-c']);
+    expect(p2.body.NextToken).toBeUndefined();
+    const stopped = await call(loam, 'GET', '/api/v1/training-jobs?StatusEquals=Stopped');
+    expect(stopped.body.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName)).toEqual(['dup-job']);
+  });
+});
