@@ -14,6 +14,8 @@ export class PackedForest {
   readonly value: Float64Array;
   readonly roots: Int32Array;
   readonly groups: Int32Array;
+  /** Every right child directly follows its left sibling (true for trees this package grows). */
+  private readonly adjacent: boolean;
 
   constructor(readonly model: GbdtModelData) {
     const total = model.trees.reduce((s, t) => s + t.left.length, 0);
@@ -39,12 +41,19 @@ export class PackedForest {
       }
       off += t.left.length;
     });
+    let adjacent = true;
+    for (let k = 0; k < total && adjacent; k++) if ((this.feature[k] as number) >= 0 && this.right[k] !== (this.left[k] as number) + 1) adjacent = false;
+    this.adjacent = adjacent;
   }
 
   /** Adds the forest's output for row-major `rows × cols` block `x` to `margin` (`rows × groups`), using trees `[t0, t1)`. */
   addBlock(x: Float32Array, rows: number, cols: number, margin: Float64Array, marginOffset: number, t0 = 0, t1 = this.roots.length): void {
     const { feature, threshold, left, right, defaultLeft, value } = this;
     const G = this.model.numGroups;
+    if (this.adjacent) {
+      this.addBlockAdjacent(x, rows, cols, margin, marginOffset, t0, t1);
+      return;
+    }
     for (let t = t0; t < t1; t++) {
       const root = this.roots[t] as number;
       const g = this.groups[t] as number;
@@ -55,6 +64,34 @@ export class PackedForest {
         while (f >= 0) {
           const v = x[base + f] as number;
           k = v !== v ? (defaultLeft[k] === 1 ? (left[k] as number) : (right[k] as number)) : v < (threshold[k] as number) ? (left[k] as number) : (right[k] as number);
+          f = feature[k] as number;
+        }
+        const o = marginOffset + i * G + g;
+        margin[o] = (margin[o] as number) + (value[k] as number);
+      }
+    }
+  }
+
+  /**
+   * {@link addBlock} for trees whose right child is `left + 1`: the next node is
+   * `left[k] + goRight`, computed without a branch on the (unpredictable) comparison. A missing
+   * value goes right exactly when the node's default is right.
+   */
+  private addBlockAdjacent(x: Float32Array, rows: number, cols: number, margin: Float64Array, marginOffset: number, t0: number, t1: number): void {
+    const { feature, threshold, left, defaultLeft, value } = this;
+    const G = this.model.numGroups;
+    for (let t = t0; t < t1; t++) {
+      const root = this.roots[t] as number;
+      const g = this.groups[t] as number;
+      for (let i = 0; i < rows; i++) {
+        const base = i * cols;
+        let k = root;
+        let f = feature[k] as number;
+        while (f >= 0) {
+          const v = x[base + f] as number;
+          // For NaN both comparisons are false: goRight = 1 − defaultLeft.
+          const goRight = v !== v ? 1 - (defaultLeft[k] as number) : +(v >= (threshold[k] as number));
+          k = (left[k] as number) + goRight;
           f = feature[k] as number;
         }
         const o = marginOffset + i * G + g;
