@@ -7,6 +7,9 @@
  * Every operation is split by feature range `[f0, f1)` between threads: a feature's histogram,
  * binning, cuts and best split are always computed by one thread in row order, so results are
  * bit-identical whatever the thread count. Row partitioning is split by node instead.
+ *
+ * The kernels stay in this one module on purpose: a call into another module is rewritten by
+ * transpilers (Vitest's SSR transform) into a namespace access that does not exist in the worker.
  */
 
 /** The views both threads hold over the shared buffers, plus scalar settings. */
