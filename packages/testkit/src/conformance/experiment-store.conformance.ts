@@ -121,6 +121,18 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect(await s.getRun(id)).toMatchObject({ info: { status: 'FINISHED', endTime: 99, runName: 'final' }, tags: [{ key: 'mlflow.runName', value: 'final' }] });
     });
 
+    it('writes concurrent batches each whole: one refused batch leaves the others written', async () => {
+      const exp = await s.createExperiment({ name: unique('concurrent'), artifactRoot: 'r:', tags: [], time: 1 });
+      const id = hex(0xe1);
+      await s.createRun({ info: info(id, exp, 1), tags: [] });
+      await s.logBatch(id, { params: [{ key: 'fixed', value: 'a' }] });
+      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) =>
+        s.logBatch(id, { metrics: [{ key: 'c', value: i, timestamp: i, step: i }], params: [{ key: i === 3 ? 'fixed' : `p${i}`, value: i === 3 ? 'b' : String(i) }] })));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect((await s.metricHistory(id, 'c', { offset: 0, limit: 100 })).map((m) => m.value)).toEqual([0, 1, 2, 4, 5, 6, 7]);
+      expect(((await s.getRun(id)) as RunRecord).params.map((p) => p.key)).toEqual(['fixed', 'p0', 'p1', 'p2', 'p4', 'p5', 'p6', 'p7']);
+    });
+
     describe('run search', () => {
       let exp: string;
       const R = (i: number) => hex(0xd00 + i);

@@ -34,6 +34,8 @@ function tables(d: SqlDialect): Migration {
         .execute();
       await s.createTable('mlflow_runs')
         .addColumn('run_id', key, (c) => c.primaryKey())
+        // A compact integer key for the metric points, which are most of the rows.
+        .addColumn('run_key', int, (c) => c.notNull().unique())
         .addColumn('experiment_id', int, (c) => c.notNull())
         .addColumn('run_name', text, (c) => c.notNull())
         .addColumn('user_id', text, (c) => c.notNull())
@@ -54,17 +56,16 @@ function tables(d: SqlDialect): Migration {
           .execute();
         await s.createIndex(`${t}_by_key`).on(t).columns(['key', 'value']).execute();
       }
-      // Every point, in the order logged (no uniqueness: appending is the hot path).
+      // Every point (no uniqueness check: appending is the hot path).
       await s.createTable('mlflow_metrics')
-        .addColumn('run_id', key, (c) => c.notNull())
+        .addColumn('run_key', int, (c) => c.notNull())
         .addColumn('key', key, (c) => c.notNull())
         .addColumn('step', int, (c) => c.notNull())
         .addColumn('timestamp', int, (c) => c.notNull())
         .addColumn('value', real, (c) => c.notNull())
         .addColumn('is_nan', int, (c) => c.notNull())
-        .addColumn('seq', int, (c) => c.notNull())
         .execute();
-      await s.createIndex('mlflow_metrics_history').on('mlflow_metrics').columns(['run_id', 'key', 'step', 'timestamp', 'seq']).execute();
+      await s.createIndex('mlflow_metrics_history').on('mlflow_metrics').columns(['run_key', 'key', 'step', 'timestamp']).execute();
       await s.createTable('mlflow_latest_metrics')
         .addColumn('run_id', key, (c) => c.notNull())
         .addColumn('key', key, (c) => c.notNull())

@@ -1,7 +1,7 @@
 import { silentLogger, type ExperimentStore, type Logger } from '@loam/core';
 import { createSqlDialect } from '../dialects/registry.js';
 import { migrateExperiments } from './experiment-migrations.js';
-import { probeLike } from './sql-like.js';
+import { probeTraits } from './sql-like.js';
 import { SqlExperimentStore } from './sql-experiment-store.js';
 
 export interface SqlExperimentStoreOptions {
@@ -22,7 +22,7 @@ export async function openSqlExperimentStore(options: SqlExperimentStoreOptions)
   const log = (options.logger ?? silentLogger).child({ component: 'experiment-store' });
   try {
     await migrateExperiments(dialect, log);
-    const like = await probeLike(dialect);
+    const like = await probeTraits(dialect);
     return new SqlExperimentStore(dialect, like);
   } catch (e) {
     await dialect.destroy().catch(() => undefined);

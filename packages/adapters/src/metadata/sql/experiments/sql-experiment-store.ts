@@ -5,20 +5,24 @@ import {
   type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunInfoRecord, type RunRecord, type RunSearchQuery,
 } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
-import type { LikeTraits } from './sql-like.js';
+import type { SqlTraits } from './sql-like.js';
 import { dedupe, toExperiment, toMetric, toRunInfo, type ExperimentRow, type MetricRow, type RunRow } from './sql-rows.js';
 import { searchExperimentRows, searchRunIds } from './sql-search.js';
 import { loadRuns } from './sql-run-load.js';
-import { writeBatch, writeInputs } from './sql-run-batch.js';
+import { BatchWriter, writeInputs } from './sql-run-batch.js';
 
 type Db = SqlDialect['db'];
 
 /** The ExperimentStore on SQLite or PostgreSQL (one Kysely instance of its own). */
 export class SqlExperimentStore implements ExperimentStore {
+  readonly #batches: BatchWriter;
+
   constructor(
     private readonly d: SqlDialect,
-    private readonly like: LikeTraits,
-  ) {}
+    private readonly like: SqlTraits,
+  ) {
+    this.#batches = new BatchWriter(d, like);
+  }
 
   private get db(): Db {
     return this.d.db;
@@ -127,10 +131,23 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async createRun(run: NewRun): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#createRun(run);
+      } catch (err) {
+        // Two creators took the same run_key: take the next one. (A run id clash is a real error.)
+        if (attempt < 5 && this.d.isUniqueViolation(err) && !(await this.getRunInfo(run.info.runId))) continue;
+        throw err;
+      }
+    }
+  }
+
+  async #createRun(run: NewRun): Promise<void> {
     const i = run.info;
     await this.db.transaction().execute(async (trx) => {
+      const max = (await trx.selectFrom('mlflow_runs').select(sql<number | null>`max(run_key)`.as('m')).executeTakeFirst()) as { m: number | null } | undefined;
       await trx.insertInto('mlflow_runs').values({
-        run_id: i.runId, experiment_id: Number(i.experimentId), run_name: i.runName, user_id: i.userId, status: i.status, start_time: i.startTime,
+        run_id: i.runId, run_key: Number(max?.m ?? 0) + 1, experiment_id: Number(i.experimentId), run_name: i.runName, user_id: i.userId, status: i.status, start_time: i.startTime,
         end_time: i.endTime ?? null, lifecycle_stage: i.lifecycleStage, artifact_uri: i.artifactUri, deleted_time: i.deletedTime ?? null,
       }).execute();
       const tags = dedupe(run.tags);
@@ -166,7 +183,7 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   logBatch(runId: string, batch: RunBatch): Promise<void> {
-    return writeBatch(this.d, runId, batch);
+    return this.#batches.write(runId, batch);
   }
 
   async deleteRunTag(runId: string, key: string): Promise<boolean> {
@@ -179,8 +196,9 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async metricHistory(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]> {
-    const rows = (await this.db.selectFrom('mlflow_metrics').select(['run_id', 'key', 'step', 'timestamp', 'value', 'is_nan'])
-      .where('run_id', '=', runId).where('key', '=', key).orderBy('step').orderBy('timestamp').orderBy('seq')
+    const rows = (await this.db.selectFrom('mlflow_metrics as m').innerJoin('mlflow_runs as r', 'r.run_key', 'm.run_key')
+      .select(['r.run_id', 'm.key', 'm.step', 'm.timestamp', 'm.value', 'm.is_nan'])
+      .where('r.run_id', '=', runId).where('m.key', '=', key).orderBy('m.step').orderBy('m.timestamp')
       .limit(page.limit).offset(page.offset).execute()) as MetricRow[];
     return rows.map(toMetric);
   }

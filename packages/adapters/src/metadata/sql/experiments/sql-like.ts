@@ -7,15 +7,18 @@ import type { SqlDialect } from '../dialects/sql-dialect.js';
  * once at open, so no code asks which database it is: where `'a' LIKE 'A'` holds (SQLite), LIKE
  * becomes GLOB; where a backslash escapes in LIKE (PostgreSQL), `ESCAPE ''` turns that off.
  */
-export interface LikeTraits {
+export interface SqlTraits {
   readonly likeIgnoresCase: boolean;
   readonly likeHasDefaultEscape: boolean;
+  /** How bind parameters are written in raw SQL: `?` or `$1`. */
+  readonly placeholders: 'question' | 'dollar';
 }
 
-export async function probeLike(d: SqlDialect): Promise<LikeTraits> {
+export async function probeTraits(d: SqlDialect): Promise<SqlTraits> {
   const r = await sql<{ ci: unknown; esc: unknown }>`select (case when 'a' like 'A' then 1 else 0 end) as ci, (case when 'a_' like 'a\\_' then 1 else 0 end) as esc`.execute(d.db);
   const row = r.rows[0]!;
-  return { likeIgnoresCase: Number(row.ci) === 1, likeHasDefaultEscape: Number(row.esc) === 1 };
+  const placeholders = sql`select ${1}`.compile(d.db).sql.includes('$1') ? 'dollar' : 'question';
+  return { likeIgnoresCase: Number(row.ci) === 1, likeHasDefaultEscape: Number(row.esc) === 1, placeholders };
 }
 
 function glob(pattern: string): string {
@@ -25,7 +28,7 @@ function glob(pattern: string): string {
 }
 
 /** A string comparison on `col` (=, !=, LIKE, ILIKE). */
-export function stringCondition(d: SqlDialect, traits: LikeTraits, col: RawBuilder<unknown>, op: StringOp, value: string): RawBuilder<unknown> {
+export function stringCondition(d: SqlDialect, traits: SqlTraits, col: RawBuilder<unknown>, op: StringOp, value: string): RawBuilder<unknown> {
   const esc = traits.likeHasDefaultEscape ? sql` escape ''` : sql``;
   switch (op) {
     case '=':

@@ -1,11 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { ValidationError, type DatasetInputRecord, type MetricPoint, type RunBatch } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { dedupe, storedValue } from './sql-rows.js';
+import type { SqlTraits } from './sql-like.js';
 
-/** Rows per INSERT: 7 columns × 500 stays under every database's bind-parameter limit. */
-const ROWS_PER_INSERT = 500;
+/*
+ * Metric points are the hot path (MLflow clients send 1,000 per request): their INSERT text is built
+ * once per row count and bound positionally, skipping the query builder.
+ */
+const metricSql = new Map<string, string>();
+function insertMetricsSql(style: SqlTraits['placeholders'], rows: number): string {
+  const k = `${style}:${rows}`;
+  let text = metricSql.get(k);
+  if (text === undefined) {
+    let n = 0;
+    const ph = () => (style === 'dollar' ? `$${++n}` : '?');
+    const tuples = Array.from({ length: rows }, () => `(${Array.from({ length: 6 }, ph).join(', ')})`);
+    text = `insert into mlflow_metrics (run_key, key, step, timestamp, value, is_nan) values ${tuples.join(', ')}`;
+    metricSql.set(k, text);
+  }
+  return text;
+}
+
+/** Rows per INSERT (MLflow's batch limit): 6 columns × 1000 stays under every database's bind-parameter limit. */
+const ROWS_PER_INSERT = 1000;
 
 /** The point that wins as "latest": the greatest (step, timestamp, value), NaN counting as 0. */
 function later(a: MetricPoint, b: MetricPoint): boolean {
@@ -14,53 +33,117 @@ function later(a: MetricPoint, b: MetricPoint): boolean {
   return (Number.isNaN(a.value) ? 0 : a.value) > (Number.isNaN(b.value) ? 0 : b.value);
 }
 
-/** One log-batch in one transaction: params (checked), metrics, latest metrics, tags. */
-export async function writeBatch(d: SqlDialect, runId: string, batch: RunBatch): Promise<void> {
+type Db = SqlDialect['db'];
+
+interface Pending {
+  readonly runId: string;
+  readonly batch: RunBatch;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit: batches that arrive while a transaction is writing wait for it and then go in
+ * together, each under its own savepoint, so one durable commit (one fsync) serves them all while
+ * each batch still succeeds or fails whole.
+ */
+export class BatchWriter {
+  #pending: Pending[] = [];
+  #draining = false;
+
+  constructor(
+    private readonly d: SqlDialect,
+    private readonly traits: SqlTraits,
+  ) {}
+
+  write(runId: string, batch: RunBatch): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ runId, batch, resolve, reject });
+      if (!this.#draining) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#pending.length) {
+        const group = this.#pending.splice(0, 64);
+        const failed = new Map<number, unknown>();
+        try {
+          await this.d.db.transaction().execute(async (trx) => {
+            if (group.length === 1) return writeBatch(trx, this.traits, group[0]!.runId, group[0]!.batch);
+            for (const [i, g] of group.entries()) {
+              await sql`savepoint loam_batch`.execute(trx);
+              try {
+                await writeBatch(trx, this.traits, g.runId, g.batch);
+              } catch (e) {
+                failed.set(i, e);
+                await sql`rollback to savepoint loam_batch`.execute(trx);
+              }
+              await sql`release savepoint loam_batch`.execute(trx);
+            }
+          });
+        } catch (e) {
+          for (const g of group) g.reject(e);
+          continue;
+        }
+        group.forEach((g, i) => (failed.has(i) ? g.reject(failed.get(i)) : g.resolve()));
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+}
+
+/** One log-batch inside the caller's transaction: params (checked), metrics, latest metrics, tags. */
+async function writeBatch(trx: Db, traits: SqlTraits, runId: string, batch: RunBatch): Promise<void> {
   const metrics = batch.metrics ?? [];
   const params = batch.params ?? [];
   const tags = dedupe(batch.tags ?? []);
-  await d.db.transaction().execute(async (trx) => {
-    if (params.length) {
-      const existing = (await trx.selectFrom('mlflow_params').select(['key', 'value']).where('run_id', '=', runId).where('key', 'in', params.map((p) => p.key)).execute()) as { key: string; value: string }[];
-      const have = new Map(existing.map((p) => [p.key, p.value]));
-      for (const p of params) {
-        const old = have.get(p.key);
-        if (old !== undefined && old !== p.value) {
-          throw new ValidationError(
-            `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
-            [{ path: '/params', message: `param '${p.key}' already has another value` }],
-          );
-        }
-      }
-      const fresh = params.filter((p) => !have.has(p.key));
-      if (fresh.length) await trx.insertInto('mlflow_params').values(fresh.map((p) => ({ run_id: runId, key: p.key, value: p.value }))).execute();
-    }
-    if (metrics.length) {
-      const seqRow = (await trx.selectFrom('mlflow_metrics').select(sql<number | null>`max(seq)`.as('s')).where('run_id', '=', runId).executeTakeFirst()) as { s: number | null } | undefined;
-      let seq = Number(seqRow?.s ?? 0);
-      for (let i = 0; i < metrics.length; i += ROWS_PER_INSERT) {
-        const rows = metrics.slice(i, i + ROWS_PER_INSERT).map((m) => sql`(${runId}, ${m.key}, ${m.step}, ${m.timestamp}, ${storedValue(m.value).value}, ${storedValue(m.value).is_nan}, ${++seq})`);
-        await sql`insert into mlflow_metrics (run_id, key, step, timestamp, value, is_nan, seq) values ${sql.join(rows)}`.execute(trx);
-      }
-      const latest = new Map<string, MetricPoint>();
-      for (const m of metrics) {
-        const cur = latest.get(m.key);
-        if (!cur || later(m, cur)) latest.set(m.key, m);
-      }
-      const lrows = [...latest.values()].map((m) => sql`(${runId}, ${m.key}, ${m.step}, ${m.timestamp}, ${storedValue(m.value).value}, ${storedValue(m.value).is_nan})`);
-      for (let i = 0; i < lrows.length; i += ROWS_PER_INSERT) {
-        await sql`insert into mlflow_latest_metrics as l (run_id, key, step, timestamp, value, is_nan) values ${sql.join(lrows.slice(i, i + ROWS_PER_INSERT))}
-          on conflict (run_id, key) do update set step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
-          where excluded.step > l.step or (excluded.step = l.step and (excluded.timestamp > l.timestamp or (excluded.timestamp = l.timestamp and excluded.value > l.value)))`.execute(trx);
+  if (params.length) {
+    const existing = (await trx.selectFrom('mlflow_params').select(['key', 'value']).where('run_id', '=', runId).where('key', 'in', params.map((p) => p.key)).execute()) as { key: string; value: string }[];
+    const have = new Map(existing.map((p) => [p.key, p.value]));
+    for (const p of params) {
+      const old = have.get(p.key);
+      if (old !== undefined && old !== p.value) {
+        throw new ValidationError(
+          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+          [{ path: '/params', message: `param '${p.key}' already has another value` }],
+        );
       }
     }
-    if (tags.length) {
-      await sql`insert into mlflow_tags (run_id, key, value) values ${sql.join(tags.map((t) => sql`(${runId}, ${t.key}, ${t.value})`))}
-        on conflict (run_id, key) do update set value = excluded.value`.execute(trx);
-      const name = tags.find((t) => t.key === 'mlflow.runName');
-      if (name) await trx.updateTable('mlflow_runs').set({ run_name: name.value }).where('run_id', '=', runId).execute();
+    const fresh = params.filter((p) => !have.has(p.key));
+    if (fresh.length) await trx.insertInto('mlflow_params').values(fresh.map((p) => ({ run_id: runId, key: p.key, value: p.value }))).execute();
+  }
+  if (metrics.length) {
+    const { run_key: runKey } = (await trx.selectFrom('mlflow_runs').select('run_key').where('run_id', '=', runId).executeTakeFirstOrThrow()) as { run_key: number };
+    for (let i = 0; i < metrics.length; i += ROWS_PER_INSERT) {
+      const part = metrics.slice(i, i + ROWS_PER_INSERT);
+      const params: unknown[] = [];
+      for (const m of part) {
+        const v = storedValue(m.value);
+        params.push(runKey, m.key, m.step, m.timestamp, v.value, v.is_nan);
+      }
+      await trx.executeQuery(CompiledQuery.raw(insertMetricsSql(traits.placeholders, part.length), params));
     }
-  });
+    const latest = new Map<string, MetricPoint>();
+    for (const m of metrics) {
+      const cur = latest.get(m.key);
+      if (!cur || later(m, cur)) latest.set(m.key, m);
+    }
+    const lrows = [...latest.values()].map((m) => sql`(${runId}, ${m.key}, ${m.step}, ${m.timestamp}, ${storedValue(m.value).value}, ${storedValue(m.value).is_nan})`);
+    for (let i = 0; i < lrows.length; i += ROWS_PER_INSERT) {
+      await sql`insert into mlflow_latest_metrics as l (run_id, key, step, timestamp, value, is_nan) values ${sql.join(lrows.slice(i, i + ROWS_PER_INSERT))}
+        on conflict (run_id, key) do update set step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
+        where excluded.step > l.step or (excluded.step = l.step and (excluded.timestamp > l.timestamp or (excluded.timestamp = l.timestamp and excluded.value > l.value)))`.execute(trx);
+    }
+  }
+  if (tags.length) {
+    await sql`insert into mlflow_tags (run_id, key, value) values ${sql.join(tags.map((t) => sql`(${runId}, ${t.key}, ${t.value})`))}
+      on conflict (run_id, key) do update set value = excluded.value`.execute(trx);
+    const name = tags.find((t) => t.key === 'mlflow.runName');
+    if (name) await trx.updateTable('mlflow_runs').set({ run_name: name.value }).where('run_id', '=', runId).execute();
+  }
 }
 
 /** Dataset inputs: datasets are shared within an experiment by (name, digest); a run records each once. */

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { ExperimentSearchQuery, RunFilterClause, RunOrderClause, RunSearchQuery, ViewType } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
-import { numericCondition, stringCondition, type LikeTraits } from './sql-like.js';
+import { numericCondition, stringCondition, type SqlTraits } from './sql-like.js';
 import type { ExperimentRow, RunRow } from './sql-rows.js';
 
 type Sql = RawBuilder<unknown>;
@@ -16,7 +16,7 @@ const RUN_COLUMNS: Record<string, string> = {
   run_id: 'run_id', run_name: 'run_name', status: 'status', user_id: 'user_id', artifact_uri: 'artifact_uri', start_time: 'start_time', end_time: 'end_time',
 };
 
-function runCondition(d: SqlDialect, like: LikeTraits, c: RunFilterClause): Sql {
+function runCondition(d: SqlDialect, like: SqlTraits, c: RunFilterClause): Sql {
   switch (c.kind) {
     case 'metric': {
       const cond = c.op === '!=' ? sql`(m.is_nan = 1 or m.value <> ${c.value})` : sql`m.is_nan = 0 and ${numericCondition(sql`m.value`, c.op, c.value)}`;
@@ -61,7 +61,7 @@ function runOrder(o: RunOrderClause, i: number): { join?: Sql; terms: Sql[] } {
 }
 
 /** The page of runs a search selects, in order (their data is loaded separately). */
-export async function searchRunIds(d: SqlDialect, like: LikeTraits, q: RunSearchQuery): Promise<RunRow[]> {
+export async function searchRunIds(d: SqlDialect, like: SqlTraits, q: RunSearchQuery): Promise<RunRow[]> {
   const ids = q.experimentIds.filter((id) => /^\d{1,15}$/.test(id)).map(Number);
   if (ids.length === 0 || q.limit <= 0) return [];
   const where: Sql[] = [sql`r.experiment_id in (${sql.join(ids)})`];
@@ -83,7 +83,7 @@ export async function searchRunIds(d: SqlDialect, like: LikeTraits, q: RunSearch
 
 const EXPERIMENT_ORDER: Record<string, string> = { name: 'e.name', experiment_id: 'e.experiment_id', creation_time: 'e.creation_time', last_update_time: 'e.last_update_time' };
 
-export async function searchExperimentRows(d: SqlDialect, like: LikeTraits, q: ExperimentSearchQuery): Promise<ExperimentRow[]> {
+export async function searchExperimentRows(d: SqlDialect, like: SqlTraits, q: ExperimentSearchQuery): Promise<ExperimentRow[]> {
   const where: Sql[] = [sql`1 = 1`];
   const lc = lifecycle(q.view, sql`e.lifecycle_stage`);
   if (lc) where.push(lc);
