@@ -220,7 +220,8 @@ describe('Loam Studio in Chromium', () => {
   it('shows Settings, the dark theme, and pages still to come', async () => {
     await nav('Settings').click();
     await heading('Settings').waitFor();
-    await page.getByText('npx loam doctor --json').waitFor();
+    await page.getByText('Effective configuration (secrets redacted)').first().waitFor();
+    await page.getByText('bodyLimitBytes').first().waitFor();
     await check('12-settings');
     await page.getByRole('button', { name: 'Use dark theme' }).click();
     await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
