@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { readCredentialsProfile } from '@loam/cli';
+import { startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+
+/** Debian's interpreter and CLI: the ones with python3-boto3 and awscli 2 (not the pyenv shims on PATH). */
+export const PYTHON = '/usr/bin/python3';
+export const AWS_CLI = '/usr/bin/aws';
+
+/** A real `loam up` on loopback with the admin's access key, as an AWS client user would have it. */
+export interface AwsLoam {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly credentialsFile: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly process: LoamProcess;
+  /** The environment boto3 and the aws CLI need: the data dir's credentials file, profile `loam`, nothing else. */
+  readonly awsEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startAwsLoam(): Promise<AwsLoam> {
+  const dataDir = tempDataDir('loam-aws-');
+  const process = await startLoamProcess(dataDir);
+  const creds = readCredentialsProfile(process.info.credentialsFile) ?? {};
+  const accessKeyId = creds['aws_access_key_id'];
+  const secretAccessKey = creds['aws_secret_access_key'];
+  if (!accessKeyId || !secretAccessKey) throw new Error(`no access key in ${process.info.credentialsFile}`);
+  return {
+    url: process.url,
+    dataDir,
+    credentialsFile: process.info.credentialsFile,
+    accessKeyId,
+    secretAccessKey,
+    process,
+    awsEnv: {
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: process.info.credentialsFile,
+      AWS_PROFILE: 'loam',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_PAGER: '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+    async stop() {
+      if (process.child.exitCode === null) {
+        process.child.kill('SIGTERM');
+        await waitForExit(process.child).catch(() => process.child.kill('SIGKILL'));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(file: string, args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    // A clean environment: no AWS_* variables or pyenv settings of the machine leak in.
+    const child = execFile(file, args, { env: { PATH: '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', LANG: 'C.UTF-8', ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** Fails with a clear message when Debian's boto3 or awscli is missing (CI installs them). */
+export function requireDebianAwsTools(): void {
+  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: install Debian's python3 (apt-get install python3-boto3 awscli).`);
+  if (!existsSync(AWS_CLI)) throw new Error(`${AWS_CLI} is missing: install Debian's awscli (apt-get install awscli).`);
+}
+
+/** Runs a Python program with boto3 against Loam; the program prints one JSON document. */
+export async function boto3<T>(loam: AwsLoam, program: string, args: Record<string, unknown> = {}): Promise<T> {
+  const prelude = [
+    'import json, sys, boto3',
+    'from botocore.config import Config',
+    'ARGS = json.loads(sys.argv[1])',
+    "session = boto3.session.Session(profile_name='loam', region_name='us-east-1')",
+    "def client(name, **kw): return session.client(name, endpoint_url=ARGS['url'], **kw)",
+    'def error_code(fn, *a, **kw):',
+    '    try:',
+    '        fn(*a, **kw)',
+    "        return 'resolved'",
+    '    except Exception as e:',
+    "        return getattr(e, 'response', {}).get('Error', {}).get('Code', type(e).__name__)",
+    '',
+  ].join('\n');
+  const r = await run(PYTHON, ['-c', `${prelude}\n${program}`, JSON.stringify({ url: loam.url, ...args })], loam.awsEnv);
+  if (r.code !== 0) throw new Error(`boto3 program failed (${r.code}):\n${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** Runs `/usr/bin/aws --endpoint-url <loam> …` with the `loam` profile. */
+export function awsCli(loam: AwsLoam, args: string[]): Promise<Run> {
+  return run(AWS_CLI, ['--endpoint-url', loam.url, '--output', 'json', '--no-cli-pager', ...args], loam.awsEnv);
+}
