@@ -99,7 +99,6 @@ try {
       insMetric.run(1_000_000 + i, 'accuracy', 1 - rmse / 2);
     }
   })();
-  db.exec('analyze');
   db.close();
   print({ bench: 'search setup (not timed work)', runs: RUNS, seconds: +((performance.now() - t0) / 1000).toFixed(1) });
 

@@ -16,16 +16,21 @@ const RUN_COLUMNS: Record<string, string> = {
   run_id: 'run_id', run_name: 'run_name', status: 'status', user_id: 'user_id', artifact_uri: 'artifact_uri', start_time: 'start_time', end_time: 'end_time',
 };
 
+/*
+ * Conditions on metrics, params, tags and datasets are `run_id IN (subquery)` rather than EXISTS:
+ * the planner can then drive the search from the (key, value) index when the condition is selective
+ * instead of probing every run of the experiment.
+ */
 function runCondition(d: SqlDialect, like: SqlTraits, c: RunFilterClause): Sql {
   switch (c.kind) {
     case 'metric': {
       const cond = c.op === '!=' ? sql`(m.is_nan = 1 or m.value <> ${c.value})` : sql`m.is_nan = 0 and ${numericCondition(sql`m.value`, c.op, c.value)}`;
-      return sql`exists (select 1 from mlflow_latest_metrics m where m.run_id = r.run_id and m.key = ${c.key} and ${cond})`;
+      return sql`r.run_id in (select m.run_id from mlflow_latest_metrics m where m.key = ${c.key} and ${cond})`;
     }
     case 'param':
     case 'tag': {
       const table = sql.raw(c.kind === 'param' ? 'mlflow_params' : 'mlflow_tags');
-      return sql`exists (select 1 from ${table} p where p.run_id = r.run_id and p.key = ${c.key} and ${stringCondition(d, like, sql`p.value`, c.op, c.value)})`;
+      return sql`r.run_id in (select p.run_id from ${table} p where p.key = ${c.key} and ${stringCondition(d, like, sql`p.value`, c.op, c.value)})`;
     }
     case 'attribute': {
       const col = sql.ref(`r.${RUN_COLUMNS[c.key] as string}`) as unknown as Sql;
@@ -40,7 +45,7 @@ function runCondition(d: SqlDialect, like: SqlTraits, c: RunFilterClause): Sql {
       if (c.op === 'IN') cond = sql`${col} in (${sql.join([...c.value])})`;
       else if (c.op === 'NOT IN') cond = sql`${col} not in (${sql.join([...c.value])})`;
       else cond = stringCondition(d, like, col as unknown as Sql, c.op, c.value as string);
-      return sql`exists (select 1 from mlflow_inputs i join mlflow_datasets ds on ds.dataset_id = i.dataset_id where i.run_id = r.run_id and ${cond})`;
+      return sql`r.run_id in (select i.run_id from mlflow_inputs i join mlflow_datasets ds on ds.dataset_id = i.dataset_id where ${cond})`;
     }
   }
 }
