@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { operationList } from '@loam/contracts';
+import { renderSupportedOperations } from './supported-operations.js';
+
+describe('docs/supported-operations.md', () => {
+  it('is current (regenerate: npx tsx --conditions=loam-src scripts/supported-operations.ts)', () => {
+    const committed = readFileSync(new URL('../../../../../docs/supported-operations.md', import.meta.url), 'utf8');
+    expect(committed).toBe(renderSupportedOperations(operationList));
+  });
+
+  it('lists every aws operation of the table with its X-Amz-Target', () => {
+    const doc = renderSupportedOperations(operationList);
+    for (const op of operationList.filter((o) => o.aws)) expect(doc).toContain(`\`SageMaker.${op.name}\``);
+  });
+});

@@ -1,0 +1,50 @@
+import type { Operation } from '@loam/contracts';
+import { s3Operations } from '../s3/s3-operations.js';
+
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+/**
+ * `docs/supported-operations.md`, generated from the operation table (and the S3 and Runtime
+ * transports): what each AWS client can call on Loam. Regenerate with
+ * `npx tsx --conditions=loam-src scripts/supported-operations.ts`; a test fails when it drifts.
+ */
+export function renderSupportedOperations(ops: readonly Operation[]): string {
+  const aws = ops.filter((o) => o.aws).sort((a, b) => a.name.localeCompare(b.name));
+  const loamOnly = ops.filter((o) => !o.aws).sort((a, b) => a.name.localeCompare(b.name));
+  const lines = [
+    '# Supported operations',
+    '',
+    '<!-- Generated from the operation table by scripts/supported-operations.ts. Do not edit by hand. -->',
+    '',
+    `Loam answers ${aws.length} SageMaker operations over the AWS JSON 1.1 protocol, SageMaker Runtime's`,
+    `InvokeEndpoint, and ${s3Operations.length} S3 operations, all on the port \`loam up\` prints. Any other`,
+    '`X-Amz-Target` answers `UnknownOperationException`; any other S3 subresource answers `NotImplemented`.',
+    'See [aws-clients.md](aws-clients.md) for boto3, the JavaScript SDK and the aws CLI.',
+    '',
+    '## SageMaker (AWS JSON 1.1, `POST /`, signing name `sagemaker`)',
+    '',
+    '| Operation | X-Amz-Target | IAM action | Resource | What it does |',
+    '|---|---|---|---|---|',
+    ...aws.map((o) => `| ${o.name} | \`SageMaker.${o.name}\` | \`${o.iamAction}\` | \`${cell(o.resource)}\` | ${cell(o.summary)} |`),
+    '',
+    '## SageMaker Runtime (REST-JSON, signing name `sagemaker`, or a bearer token)',
+    '',
+    '| Operation | Request | IAM action |',
+    '|---|---|---|',
+    '| InvokeEndpoint | `POST /endpoints/{EndpointName}/invocations` | `sagemaker:InvokeEndpoint` on `arn:loam:sagemaker:{Region}:{Account}:endpoint/{EndpointName}` |',
+    '',
+    '## S3 (REST-XML, signing name `s3`, path-style or `<bucket>.localhost`)',
+    '',
+    '| Operation | Request | IAM action (on `arn:loam:s3:::bucket[/key]`) |',
+    '|---|---|---|',
+    ...s3Operations.map((o) => `| ${o.name} | \`${cell(o.request)}\` | ${cell(o.iamAction)} |`),
+    '',
+    '## Loam-only operations (REST API `/api/v1`, not on the AWS protocol)',
+    '',
+    '| Operation | REST | IAM action |',
+    '|---|---|---|',
+    ...loamOnly.map((o) => `| ${o.name} | \`${o.rest.method} ${o.rest.path}\` | \`${o.iamAction}\` |`),
+    '',
+  ];
+  return lines.join('\n');
+}

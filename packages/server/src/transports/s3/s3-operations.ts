@@ -1,0 +1,21 @@
+/** The S3 operations Loam serves, for the generated docs (docs/supported-operations.md). */
+export const s3Operations: readonly { readonly name: string; readonly request: string; readonly iamAction: string }[] = [
+  { name: 'ListBuckets', request: 'GET /', iamAction: 's3:ListAllMyBuckets' },
+  { name: 'CreateBucket', request: 'PUT /{Bucket}', iamAction: 's3:CreateBucket' },
+  { name: 'HeadBucket', request: 'HEAD /{Bucket}', iamAction: 's3:ListBucket' },
+  { name: 'GetBucketLocation', request: 'GET /{Bucket}?location', iamAction: 's3:GetBucketLocation' },
+  { name: 'DeleteBucket', request: 'DELETE /{Bucket}', iamAction: 's3:DeleteBucket' },
+  { name: 'ListObjectsV2', request: 'GET /{Bucket}?list-type=2', iamAction: 's3:ListBucket' },
+  { name: 'ListObjects', request: 'GET /{Bucket}', iamAction: 's3:ListBucket' },
+  { name: 'DeleteObjects', request: 'POST /{Bucket}?delete', iamAction: 's3:DeleteObject (each key)' },
+  { name: 'PutObject', request: 'PUT /{Bucket}/{Key+}', iamAction: 's3:PutObject' },
+  { name: 'CopyObject', request: 'PUT /{Bucket}/{Key+} + x-amz-copy-source', iamAction: 's3:PutObject, s3:GetObject (source)' },
+  { name: 'GetObject', request: 'GET /{Bucket}/{Key+} (Range)', iamAction: 's3:GetObject' },
+  { name: 'HeadObject', request: 'HEAD /{Bucket}/{Key+}', iamAction: 's3:GetObject' },
+  { name: 'DeleteObject', request: 'DELETE /{Bucket}/{Key+}', iamAction: 's3:DeleteObject' },
+  { name: 'CreateMultipartUpload', request: 'POST /{Bucket}/{Key+}?uploads', iamAction: 's3:PutObject' },
+  { name: 'UploadPart', request: 'PUT /{Bucket}/{Key+}?partNumber&uploadId', iamAction: 's3:PutObject' },
+  { name: 'ListParts', request: 'GET /{Bucket}/{Key+}?uploadId', iamAction: 's3:ListMultipartUploadParts' },
+  { name: 'CompleteMultipartUpload', request: 'POST /{Bucket}/{Key+}?uploadId', iamAction: 's3:PutObject' },
+  { name: 'AbortMultipartUpload', request: 'DELETE /{Bucket}/{Key+}?uploadId', iamAction: 's3:AbortMultipartUpload' },
+];
