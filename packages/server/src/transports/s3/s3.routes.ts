@@ -30,7 +30,8 @@ const UNSUPPORTED = [
 /** An S3 action: the IAM action it needs, on which resource, and its handler. */
 interface Action {
   readonly name: string;
-  readonly iam: string;
+  /** Undefined when the handler authorizes each item itself. */
+  readonly iam: string | undefined;
   readonly resource: string;
   readonly run: (c: S3Context) => Promise<unknown>;
 }
@@ -53,8 +54,8 @@ function resolve(method: string, t: S3Target, req: FastifyRequest): Action {
     if (method === 'HEAD') return { name: 'HeadBucket', iam: 's3:ListBucket', resource: b, run: bc(headBucket) };
     if (method === 'PUT') return { name: 'CreateBucket', iam: 's3:CreateBucket', resource: b, run: bc(createBucket) };
     if (method === 'DELETE') return { name: 'DeleteBucket', iam: 's3:DeleteBucket', resource: b, run: bc(deleteBucket) };
-    // Each key of a DeleteObjects is authorized as s3:DeleteObject by the handler.
-    if (method === 'POST' && q.has('delete')) return { name: 'DeleteObjects', iam: 's3:ListBucket', resource: b, run: bc(deleteObjects) };
+    // As on AWS, DeleteObjects has no permission of its own: the handler authorizes s3:DeleteObject per key.
+    if (method === 'POST' && q.has('delete')) return { name: 'DeleteObjects', iam: undefined, resource: b, run: bc(deleteObjects) };
     throw new S3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
   }
   const o = s3Arn(bucket, key);
@@ -126,7 +127,7 @@ export function registerS3Transport(app: FastifyInstance, deps: S3TransportDeps)
       const action = resolve(req.method, target, req);
       const principal = verified.principal;
       const authorize = (iam: string, resource: string) => deps.authorize(principal, iam, resource);
-      await authorize(action.iam, action.resource);
+      if (action.iam !== undefined) await authorize(action.iam, action.resource);
       const ctx: S3Context = { req, reply, target, verified, principal, store: deps.store, uploads, region: deps.region, authorize };
       return action.run(ctx);
     };
