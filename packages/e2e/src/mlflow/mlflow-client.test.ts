@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import MLflow from 'mlflow';
+import mlflowModule from 'mlflow';
 import { readCredentialsProfile } from '@loam/cli';
 import { startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
@@ -8,6 +8,16 @@ import { startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '..
  * The `mlflow` npm client (an independent MLflow REST client) against `loam up` as a real process,
  * authenticated the two ways MLflow clients do: a bearer token and Basic (access key id / secret).
  */
+
+// index.js exports the class itself (its typings say otherwise, and mark optional fields required).
+type Call = (args: Record<string, unknown>) => Promise<any>;
+interface Client {
+  Experiments: Record<'create' | 'get' | 'setExperimentTag', Call>;
+  Runs: Record<'create' | 'get' | 'logParameter' | 'logMetric' | 'logBatch' | 'search' | 'update' | 'delete' | 'restore', Call>;
+  Metrics: Record<'getHistory', Call>;
+  Artifacts: Record<'list', Call>;
+}
+const MLflow = mlflowModule as unknown as new (o: { endpoint: string; headers?: Record<string, string> }) => Client;
 
 let loam: LoamProcess;
 let dataDir: string;
@@ -59,7 +69,7 @@ describe('the mlflow npm client against loam up', () => {
 
     const found = await ml.Runs.search({ experiment_ids: [experiment_id], filter: "metrics.rmse < 0.5 AND params.depth = '6' AND tags.stage = 'tuning'", order_by: ['metrics.rmse ASC'] });
     expect(found.runs.map((r: { info: { run_id: string } }) => r.info.run_id)).toEqual([runs[1], runs[2]]);
-    expect(found.runs[0].data.metrics).toEqual([expect.objectContaining({ key: 'rmse', value: 0.2 + 0.5 / 4, step: 3 })]);
+    expect(found.runs[0]!.data.metrics).toEqual([expect.objectContaining({ key: 'rmse', value: 0.2 + 0.5 / 4, step: 3 })]);
 
     const history = await ml.Metrics.getHistory({ run_id: runs[1]!, metric_key: 'rmse' });
     expect(history.metrics.map((m: { step: number; value: number }) => [m.step, m.value])).toEqual([[0, 0.7], [1, 0.45], [2, 0.2 + 0.5 / 3], [3, 0.325]]);

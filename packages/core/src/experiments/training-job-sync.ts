@@ -1,0 +1,106 @@
+import type { Logger } from '../kernel/logger.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { MetricPoint } from '../ports/experiment-store.js';
+import { jobsCollection, type JobRecord } from '../jobs/job.collections.js';
+import type { TrainingJobRunInput, TrainingJobRuns } from './training-job-runs.js';
+
+export interface TrainingJobRunSyncOptions {
+  readonly store: MetadataStore;
+  readonly runs: TrainingJobRuns;
+  readonly logger: Logger;
+  /** How often changed jobs are looked for. Default 1 s. */
+  readonly intervalMs?: number;
+}
+
+/** A training job record as its run's input: ExperimentConfig / MlflowConfig pick the experiment and run name. */
+export function trainingJobRunInput(r: JobRecord): TrainingJobRunInput {
+  const req = r.request as { HyperParameters?: Record<string, string>; ExperimentConfig?: { ExperimentName?: string; RunName?: string; TrialComponentDisplayName?: string }; MlflowConfig?: { MlflowExperimentName?: string; MlflowRunName?: string } };
+  const experimentName = req.MlflowConfig?.MlflowExperimentName ?? req.ExperimentConfig?.ExperimentName;
+  const runName = req.MlflowConfig?.MlflowRunName ?? req.ExperimentConfig?.RunName ?? req.ExperimentConfig?.TrialComponentDisplayName;
+  return {
+    jobName: r.name, jobArn: r.arn, hyperparameters: req.HyperParameters ?? {}, status: r.status,
+    startTime: Math.round((r.startTime ?? r.creationTime) * 1000), userName: 'loam-system',
+    ...(experimentName ? { experimentName } : {}), ...(runName ? { runName } : {}),
+    ...(r.endTime !== undefined ? { endTime: Math.round(r.endTime * 1000) } : {}),
+    ...(r.modelArtifacts ? { modelArtifactUri: r.modelArtifacts } : {}),
+  };
+}
+
+/**
+ * Follows training jobs into experiment runs: every interval it reads the training jobs changed since
+ * the last pass (an indexed `lastModifiedTime` query) and records each one's run and new metric points.
+ * It needs nothing from the jobs service but its records, so a user's script logs nothing itself.
+ * Steps count the points of each metric in arrival order, continuing from the run's latest step.
+ */
+export class TrainingJobRunSync {
+  #watermark = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #pass: Promise<number> | undefined;
+  /** Per job ARN and metric: the time (epoch s) and step of the last point already logged. */
+  readonly #synced = new Map<string, Map<string, { time: number; step: number }>>();
+
+  constructor(private readonly o: TrainingJobRunSyncOptions) {}
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.syncOnce().catch((err: unknown) => this.o.logger.warn({ err }, 'training job run sync failed')), this.o.intervalMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#pass?.catch(() => undefined);
+  }
+
+  /** One pass; returns how many jobs it recorded. Passes never overlap. */
+  syncOnce(): Promise<number> {
+    this.#pass ??= this.#sync().finally(() => (this.#pass = undefined));
+    return this.#pass;
+  }
+
+  async #sync(): Promise<number> {
+    const jobs = this.o.store.collection(jobsCollection);
+    let n = 0;
+    let nextToken: string | undefined;
+    const since = this.#watermark;
+    do {
+      const page = await jobs.list({
+        filters: [{ field: 'kind', op: 'eq', value: 'training-job' }, { field: 'lastModifiedTime', op: 'gt', value: since }],
+        sortBy: 'lastModifiedTime', sortOrder: 'Ascending', maxResults: 100, ...(nextToken ? { nextToken } : {}),
+      });
+      for (const { value: job } of page.items) {
+        await this.#record(job);
+        this.#watermark = Math.max(this.#watermark, job.lastModifiedTime);
+        n++;
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return n;
+  }
+
+  async #record(job: JobRecord): Promise<void> {
+    const input = trainingJobRunInput(job);
+    const { runId } = await this.o.runs.recordTrainingJobRun(input);
+    let seen = this.#synced.get(job.arn);
+    if (!seen) {
+      // After a restart, continue from what the run already holds.
+      const run = await this.o.runs.findRun(job.arn, input.experimentName);
+      seen = new Map((run?.metrics ?? []).map((m) => [m.key, { time: m.timestamp / 1000, step: m.step }]));
+      this.#synced.set(job.arn, seen);
+    }
+    const points: MetricPoint[] = [];
+    for (const [name, series] of Object.entries(job.metricSeries)) {
+      const last = seen.get(name) ?? { time: -Infinity, step: -1 };
+      let { step } = last;
+      let time = last.time;
+      for (const [t, value] of series.points) {
+        if (t <= last.time) continue;
+        points.push({ key: name, value, timestamp: Math.round(t * 1000), step: ++step });
+        time = t;
+      }
+      seen.set(name, { time, step });
+    }
+    if (points.length) await this.o.runs.appendMetrics(job.arn, points, input.experimentName);
+    void runId;
+  }
+}
