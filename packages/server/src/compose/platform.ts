@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition } from '@loam/core';
-import { systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService } from '@loam/core';
+import { systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { jobCollections } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
@@ -68,6 +68,9 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     identity.registerTaggables(tags);
     const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
     const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
+    // Every training job logs itself to an experiment run (its params, metrics and model).
+    const jobRuns = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage), logger });
+    jobRuns.start();
     return {
       config,
       partition,
@@ -80,6 +83,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       services: [identity, tags, jobs.training, jobs.processing],
       close: async () => {
         await jobs.close();
+        await jobRuns.stop();
         await experiments.close();
         await store.close();
       },
