@@ -27,3 +27,4 @@ export * from './jobs/index.js';
 export { TrackingArtifacts, MLFLOW_ARTIFACT_BUCKET, type ArtifactFile } from './experiments/tracking-artifacts.js';
 export { TrainingJobRuns, JOB_ARN_TAG, JOB_NAME_TAG, MODEL_ARTIFACT_TAG, type TrainingJobRunInput } from './experiments/training-job-runs.js';
 export { TrainingJobRunSync, trainingJobRunInput, type TrainingJobRunSyncOptions } from './experiments/training-job-sync.js';
+export * from './ports/data-engine.js';

@@ -7,3 +7,4 @@ export { MemoryExperimentStore } from './fakes/memory-experiment-store.js';
 export * from './conformance/experiment-store.conformance.js';
 export { MemoryJobExecutor } from './fakes/memory-job-executor.js';
 export * from './conformance/job-executor.conformance.js';
+export * from './conformance/data-engine.conformance.js';

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  quoteIdent, quoteLiteral, type ColumnSchema, type CopyResult, type DataEngine, type EngineCallOptions, type FileSource,
+  type FileTarget, type InspectResult, type QueryOptions, type QueryResult,
+} from '@loam/core';
+import { engineError } from './duckdb-errors.js';
+import { sourceSelect } from './duckdb-sources.js';
+import { toRows } from './duckdb-values.js';
+
+export interface DuckDbDataEngineOptions {
+  /** DuckDB `memory_limit`, e.g. `'2GB'`; default DuckDB's (80 % of RAM). */
+  readonly memoryLimit?: string;
+  /** Worker threads; default DuckDB's (all cores). */
+  readonly threads?: number;
+  /** Where DuckDB spills when a query outgrows memory; default the OS temp dir. */
+  readonly tempDirectory?: string;
+}
+
+/**
+ * The DataEngine on DuckDB (`@duckdb/node-api`): one in-memory instance, a fresh connection per call
+ * (sources are bound as connection-local temp views, so concurrent calls never see each other's
+ * names). Extensions are never installed: Parquet and JSON are built in, and reading the network is
+ * not this engine's job.
+ */
+export class DuckDbDataEngine implements DataEngine {
+  private instance: Promise<DuckDBInstance> | undefined;
+
+  constructor(private readonly options: DuckDbDataEngineOptions = {}) {}
+
+  private open(): Promise<DuckDBInstance> {
+    const o = this.options;
+    const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', enable_external_access: 'true' };
+    if (o.memoryLimit) config['memory_limit'] = o.memoryLimit;
+    if (o.threads) config['threads'] = String(o.threads);
+    if (o.tempDirectory) config['temp_directory'] = o.tempDirectory;
+    return (this.instance ??= DuckDBInstance.create(':memory:', config));
+  }
+
+  private async withSources<T>(sources: Readonly<Record<string, FileSource>>, signal: AbortSignal | undefined, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    signal?.throwIfAborted();
+    const c = await (await this.open()).connect();
+    const onAbort = () => c.interrupt();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const paths = Object.values(sources).map((s) => s.path);
+    const labels = Object.keys(sources).map((k) => `source '${k}'`);
+    try {
+      for (const [name, s] of Object.entries(sources)) await c.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS ${await sourceSelect(c, s)}`);
+      return await fn(c);
+    } catch (e) {
+      signal?.throwIfAborted();
+      throw engineError(e, paths, labels);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      c.closeSync();
+    }
+  }
+
+  async inspect(source: FileSource, options: EngineCallOptions = {}): Promise<InspectResult> {
+    return this.withSources({ src: source }, options.signal, async (c) => {
+      // Counting forces a full parse, so a bad row anywhere fails here, not later in a flow.
+      const d = await c.runAndReadAll('DESCRIBE SELECT * FROM src');
+      const columns = d.getRowObjectsJson().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
+      // count(column) for every column makes the reader parse and cast every value (count(*) alone
+      // lets projection pushdown skip them), so a bad value anywhere fails here.
+      const counts = columns.map((col) => `count(${quoteIdent(col.name)})`).join(', ');
+      const n = await c.runAndReadAll(`SELECT count(*)::DOUBLE${counts ? `, ${counts}` : ''} FROM src`);
+      return { columns, rowCount: Number(n.getRowsJson()[0]?.[0] ?? 0) };
+    });
+  }
+
+  async query(sql: string, sources: Readonly<Record<string, FileSource>>, options: QueryOptions = {}): Promise<QueryResult> {
+    const limit = options.limit ?? 1000;
+    return this.withSources(sources, options.signal, async (c) => {
+      const r = await c.runAndReadUntil(`SELECT * FROM (${sql}) AS q LIMIT ${limit + 1}`, limit + 1);
+      const columns: ColumnSchema[] = r.columnNames().map((name, i) => ({ name, type: String(r.columnType(i)) }));
+      const raw = r.getRowsJson() as unknown[][];
+      return { columns, rows: toRows(raw.slice(0, limit), columns), truncated: raw.length > limit };
+    });
+  }
+
+  async copyTo(sql: string, sources: Readonly<Record<string, FileSource>>, out: FileTarget, options: EngineCallOptions = {}): Promise<CopyResult> {
+    const tmp = join(dirname(out.path), `.tmp-${randomBytes(6).toString('hex')}-${out.format}`);
+    try {
+      const result = await this.withSources(sources, options.signal, async (c) => {
+        const d = await c.runAndReadAll(`DESCRIBE ${sql}`);
+        const columns = d.getRowObjectsJson().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
+        const fmt = out.format === 'parquet' ? "FORMAT parquet, COMPRESSION zstd" : 'FORMAT csv, HEADER true';
+        const r = await c.runAndReadAll(`COPY (${sql}) TO ${quoteLiteral(tmp)} (${fmt})`);
+        const rowCount = Number(r.getRowsJson()[0]?.[0] ?? 0);
+        return { columns, rowCount };
+      });
+      await rename(tmp, out.path);
+      return { ...result, bytes: (await stat(out.path)).size };
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+}

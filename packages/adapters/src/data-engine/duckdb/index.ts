@@ -1,0 +1,1 @@
+export { DuckDbDataEngine, type DuckDbDataEngineOptions } from './duckdb-data-engine.js';
