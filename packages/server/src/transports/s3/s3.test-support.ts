@@ -48,3 +48,48 @@ export async function presignS3(
     .join('&');
   return `${base}${path}?${qs}`;
 }
+
+/**
+ * A PUT with a `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` body, as S3's chunked-upload docs describe: the
+ * headers signed by the SDK's signer, each chunk's signature chained from the seed with the SDK's
+ * signing key. `tamper` flips a byte of the framed body after signing.
+ */
+export async function signedChunkedPut(
+  base: string,
+  path: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  chunks: readonly Buffer[],
+  tamper?: (body: Buffer) => void,
+): Promise<Response> {
+  const u = new URL(base);
+  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const signingDate = new Date();
+  const decoded = chunks.reduce((n, c) => n + c.length, 0);
+  const framed = (sigs: string[]) =>
+    Buffer.concat([...chunks, Buffer.alloc(0)].flatMap((c, i) => [Buffer.from(`${c.length.toString(16)};chunk-signature=${sigs[i]}\r\n`), c, Buffer.from('\r\n')]));
+  const length = framed(new Array(chunks.length + 1).fill('0'.repeat(64))).length;
+  const headers: Record<string, string> = {
+    host: u.host,
+    'content-encoding': 'aws-chunked',
+    'content-length': String(length),
+    'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+    'x-amz-decoded-content-length': String(decoded),
+  };
+  const signed = await signer.sign({ method: 'PUT', protocol: u.protocol, hostname: u.hostname, port: Number(u.port), path, query: {}, headers }, { signingDate });
+  const auth = String(signed.headers['authorization']);
+  const amzDate = String(signed.headers['x-amz-date']);
+  const scope = /Credential=[^/]+\/([^,]+),/.exec(auth)?.[1] as string;
+  let prev = /Signature=([0-9a-f]{64})/.exec(auth)?.[1] as string;
+  const empty = createHash('sha256').update('').digest('hex');
+  const sigs: string[] = [];
+  for (const c of [...chunks, Buffer.alloc(0)]) {
+    const sts = ['AWS4-HMAC-SHA256-PAYLOAD', amzDate, scope, prev, empty, createHash('sha256').update(c).digest('hex')].join('\n');
+    prev = await signer.sign(sts, { signingDate });
+    sigs.push(prev);
+  }
+  const body = framed(sigs);
+  tamper?.(body);
+  const sent: Record<string, string> = {};
+  for (const [k, v] of Object.entries(signed.headers)) if (k !== 'host') sent[k] = String(v);
+  return fetch(`${base}${path}`, { method: 'PUT', headers: sent, body });
+}

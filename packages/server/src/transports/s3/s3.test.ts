@@ -26,7 +26,7 @@ import { Agent } from 'node:http';
 import { lookup } from 'node:dns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
-import { presignS3 } from './s3.test-support.js';
+import { presignS3, signedChunkedPut } from './s3.test-support.js';
 
 let loam: TestLoam;
 let url: string;
@@ -99,10 +99,19 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     expect(await errorOf(c.send(new GetObjectCommand({ Bucket: 'objects', Key: 'notes/hello.txt', Range: 'bytes=13-' })))).toMatchObject({ name: 'InvalidRange', status: 416 });
 
     // A stream: the SDK sends it aws-chunked with a trailing CRC32 (it needs the length up front).
+    const modes: string[] = [];
+    c.middlewareStack.add(
+      (next) => async (args) => {
+        modes.push(String((args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256']));
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
     const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) % 251));
     await c.send(new PutObjectCommand({ Bucket: 'objects', Key: 'bin/stream', ContentLength: bytes.length, Body: Readable.from([bytes.subarray(0, 100_000), bytes.subarray(100_000)]) }));
     const back = Buffer.from(await (await c.send(new GetObjectCommand({ Bucket: 'objects', Key: 'bin/stream' }))).Body!.transformToByteArray());
     expect(back.equals(bytes)).toBe(true);
+    expect(modes[0]).toMatch(/^STREAMING-/);
     expect((await c.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'bin/stream' }))).Metadata?.['sha256']).toBe(createHash('sha256').update(bytes).digest('hex'));
 
     await c.send(new DeleteObjectCommand({ Bucket: 'objects', Key: 'notes/hello.txt' }));
@@ -204,6 +213,19 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     const overwrite = await fetch(putUrl.replace('X-Amz-Expires=300', 'X-Amz-Expires=301'), { method: 'PUT', body: 'tampered' });
     expect(overwrite.status).toBe(403);
     expect(await (await fetch(getUrl)).text()).toBe('via presigned PUT');
+  });
+
+  it('STREAMING-AWS4-HMAC-SHA256-PAYLOAD: signed chunks are stored; a changed byte is refused and stores nothing', async () => {
+    await s3().send(new CreateBucketCommand({ Bucket: 'chunked' }));
+    const chunks = [Buffer.alloc(65536, 'a'), Buffer.alloc(1024, 'b')];
+    const ok = await signedChunkedPut(url, '/chunked/signed.bin', creds(), chunks);
+    expect(ok.status).toBe(200);
+    const got = Buffer.from(await (await s3().send(new GetObjectCommand({ Bucket: 'chunked', Key: 'signed.bin' }))).Body!.transformToByteArray());
+    expect(got.equals(Buffer.concat(chunks))).toBe(true);
+    const bad = await signedChunkedPut(url, '/chunked/signed.bin', creds(), [Buffer.alloc(65536, 'c'), Buffer.alloc(1024, 'd')], (b) => (b[40_000] ^= 1));
+    expect([bad.status, (await bad.text()).match(/<Code>(\w+)<\/Code>/)?.[1]]).toEqual([403, 'SignatureDoesNotMatch']);
+    const still = Buffer.from(await (await s3().send(new GetObjectCommand({ Bucket: 'chunked', Key: 'signed.bin' }))).Body!.transformToByteArray());
+    expect(still.equals(Buffer.concat(chunks))).toBe(true);
   });
 
   it('refuses bad credentials in S3 codes and changes nothing', async () => {
