@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddTagsCommand, DeleteTagsCommand, ListTagsCommand, SageMakerClient, paginateListTags } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { AwsProtocolError } from './aws-errors.js';
+import type { EndpointInvoker, InvocationRequest } from './endpoint-invoker.js';
 
 let loam: TestLoam;
 let url: string;
@@ -122,5 +124,26 @@ describe('SageMaker Runtime reachability', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('x-amzn-errortype')).toBe('ValidationError');
     expect(await res.json()).toEqual({ message: 'Endpoint missing of account 000000000000 not found.' });
+  });
+
+  it('hands the request to the endpoints capability once it plugs in an EndpointInvoker, and maps its answer', async () => {
+    // A model that sums a CSV row: what the endpoints capability will provide through this interface.
+    const seen: InvocationRequest[] = [];
+    const summer: EndpointInvoker = {
+      async invokeEndpoint(req) {
+        seen.push(req);
+        if (req.endpointName === 'broken') throw new AwsProtocolError('ModelError', 424, 'Received server error (500) from primary', { OriginalStatusCode: 500, OriginalMessage: 'boom' });
+        const sum = req.body.toString().split(',').reduce((a, x) => a + Number(x), 0);
+        return { body: new TextEncoder().encode(JSON.stringify({ predictions: [sum] })), contentType: 'application/json', invokedProductionVariant: 'AllTraffic', customAttributes: 'seen' };
+      },
+    };
+    (loam.platform.services as object[]).push(summer);
+    const rt = new SageMakerRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, maxAttempts: 1 });
+    const out = await rt.send(new InvokeEndpointCommand({ EndpointName: 'summer', ContentType: 'text/csv', Accept: 'application/json', CustomAttributes: 'trace=1', Body: new TextEncoder().encode('1,2,3.5') }));
+    expect(JSON.parse(new TextDecoder().decode(out.Body))).toEqual({ predictions: [6.5] });
+    expect([out.ContentType, out.InvokedProductionVariant, out.CustomAttributes]).toEqual(['application/json', 'AllTraffic', 'seen']);
+    expect(seen[0]).toMatchObject({ endpointName: 'summer', contentType: 'text/csv', accept: 'application/json', customAttributes: 'trace=1' });
+    const failed = await errorOf(rt.send(new InvokeEndpointCommand({ EndpointName: 'broken', Body: new Uint8Array([1]) })));
+    expect(failed).toMatchObject({ name: 'ModelError', status: 424 });
   });
 });
