@@ -69,7 +69,7 @@ export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransp
         scope.route({
           method: [...r.methods],
           url: `/${r.path}`,
-          bodyLimit: r.bodyLimit ?? deps.defaultBodyLimit,
+          bodyLimit: Math.min(r.bodyLimit ?? deps.defaultBodyLimit, deps.defaultBodyLimit),
           handler: async (req, reply) => {
             const fields = (req.method === 'GET' ? req.query : req.body) as Record<string, unknown> | null;
             const m = new Message(fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : {});

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { mlflowCaller } from './mlflow.test-support.js';
+
+let loam: TestLoam;
+beforeAll(async () => {
+  loam = await openTestLoam();
+});
+afterAll(() => loam.close());
+
+async function rest(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown) {
+  const r = await loam.app.inject({ method, url, headers: { authorization: `Bearer ${loam.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+  return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined };
+}
+
+describe('native experiment operations (/api/v1/mlflow) over the data MLflow clients see', () => {
+  it('round-trips experiments, runs, batches, history, search and artifacts between the two APIs', async () => {
+    const c = await rest('POST', '/api/v1/mlflow/experiments', { Name: 'native', Tags: [{ Key: 'team', Value: 'ml' }] });
+    expect(c.status, JSON.stringify(c.body)).toBe(200);
+    const id = c.body.ExperimentId as string;
+    const mlflow = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
+    expect((await mlflow('GET', 'experiments/get', { experiment_id: id })).json['experiment'].tags).toEqual([{ key: 'team', value: 'ml' }]);
+
+    const run = (await rest('POST', '/api/v1/mlflow/runs', { ExperimentId: id, RunName: 'n1', StartTime: 1000 })).body.Run;
+    expect(run.Info).toMatchObject({ RunName: 'n1', ExperimentId: id, Status: 'RUNNING', StartTime: 1000, UserId: 'admin' });
+    const b = await rest('POST', `/api/v1/mlflow/runs/${run.Info.RunId}/batch`, {
+      Metrics: [{ Key: 'loss', Value: 0.5, Timestamp: 1, Step: 0 }, { Key: 'loss', Value: 'NaN', Timestamp: 2, Step: 1 }, { Key: 'gain', Value: 'Infinity', Timestamp: 2, Step: 1 }],
+      Params: [{ Key: 'lr', Value: '0.1' }],
+    });
+    expect(b.status, JSON.stringify(b.body)).toBe(200);
+    const got = (await rest('GET', `/api/v1/mlflow/runs/${run.Info.RunId}`)).body.Run;
+    expect(got.Metrics).toEqual([{ Key: 'gain', Value: 'Infinity', Timestamp: 2, Step: 1 }, { Key: 'loss', Value: 'NaN', Timestamp: 2, Step: 1 }]);
+    expect((await mlflow('GET', 'runs/get', { run_id: run.Info.RunId })).json['run'].data.params).toEqual([{ key: 'lr', value: '0.1' }]);
+    const h = await rest('GET', `/api/v1/mlflow/runs/${run.Info.RunId}/metric-history?MetricKey=loss`);
+    expect(h.body.Metrics).toEqual([{ Key: 'loss', Value: 0.5, Timestamp: 1, Step: 0 }, { Key: 'loss', Value: 'NaN', Timestamp: 2, Step: 1 }]);
+    const s = await rest('POST', '/api/v1/mlflow/runs/search', { ExperimentIds: [id], Filter: "params.lr = '0.1'" });
+    expect(s.body.Runs.map((r: { Info: { RunId: string } }) => r.Info.RunId)).toEqual([run.Info.RunId]);
+    const l = await rest('GET', `/api/v1/mlflow/experiments?Filter=${encodeURIComponent("name = 'native'")}`);
+    expect(l.body.Experiments.map((e: { Name: string }) => e.Name)).toEqual(['native']);
+    expect((await rest('PATCH', `/api/v1/mlflow/runs/${run.Info.RunId}`, { Status: 'FINISHED', EndTime: 2000 })).body.RunInfo).toMatchObject({ Status: 'FINISHED', EndTime: 2000 });
+    expect((await rest('GET', `/api/v1/mlflow/runs/${run.Info.RunId}/artifacts`)).body).toEqual({ RootUri: `mlflow-artifacts:/${id}/${run.Info.RunId}/artifacts`, Files: [] });
+  });
+
+  it('answers Loam problem+json codes for bad input and unknown ids', async () => {
+    await rest('POST', '/api/v1/mlflow/experiments', { Name: 'twice' });
+    expect((await rest('POST', '/api/v1/mlflow/experiments', { Name: 'twice' })).body).toMatchObject({ code: 'ResourceInUse', status: 409 });
+    expect((await rest('GET', '/api/v1/mlflow/experiments/99999')).body).toMatchObject({ code: 'ResourceNotFound', status: 404 });
+    expect((await rest('POST', '/api/v1/mlflow/runs/search', { ExperimentIds: ['0'], Filter: 'metrics.x ~ 1' })).body).toMatchObject({ code: 'ValidationException' });
+    expect((await rest('GET', `/api/v1/mlflow/runs/${'a'.repeat(32)}`)).body).toMatchObject({ code: 'ResourceNotFound' });
+  });
+});
