@@ -28,3 +28,4 @@ export { TrackingArtifacts, MLFLOW_ARTIFACT_BUCKET, type ArtifactFile } from './
 export { TrainingJobRuns, JOB_ARN_TAG, JOB_NAME_TAG, MODEL_ARTIFACT_TAG, type TrainingJobRunInput } from './experiments/training-job-runs.js';
 export { TrainingJobRunSync, trainingJobRunInput, type TrainingJobRunSyncOptions } from './experiments/training-job-sync.js';
 export * from './ports/data-engine.js';
+export { ExperimentsService } from './experiments/experiments.service.js';

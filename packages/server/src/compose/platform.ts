@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition } from '@loam/core';
-import { systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync } from '@loam/core';
+import { systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { jobCollections } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
@@ -80,7 +80,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       tags,
       jobs,
       tracking,
-      services: [identity, tags, jobs.training, jobs.processing],
+      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking)],
       close: async () => {
         await jobs.close();
         await jobRuns.stop();
