@@ -3,6 +3,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerLoginLinkCommand } from './commands/login-link.js';
 import { registerOperationCommands } from './commands/operation-commands.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerRunsCommand } from './commands/runs.js';
 
 /** The `loam` command: `up`, `doctor`, `login-link`, and one command per API operation. */
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerDoctorCommand(program);
   registerLoginLinkCommand(program);
+  registerRunsCommand(program);
   registerOperationCommands(program);
   return program;
 }
