@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import mlflowModule from 'mlflow';
 import { readCredentialsProfile } from '@loam/cli';
-import { startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
 /*
  * The `mlflow` npm client (an independent MLflow REST client) against `loam up` as a real process,
@@ -81,6 +81,15 @@ describe('the mlflow npm client against loam up', () => {
     expect(run.info.status).toBe('FINISHED');
     expect(run.data.params).toEqual([{ key: 'depth', value: '6' }, { key: 'lr', value: '0.01' }]);
     expect((await ml.Artifacts.list({ run_id: runs[1]! })).root_uri).toBe(`mlflow-artifacts:/${experiment_id}/${runs[1]}/artifacts`);
+
+    // The same runs through the CLI, with the same filter grammar.
+    const cli = await runLoam(['--endpoint', loam.url, '--token', creds['loam_api_token']!, 'runs', 'list', '--experiment-id', experiment_id, '--filter', 'metrics.rmse < 0.5', '--order-by', 'metrics.rmse DESC']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const lines = cli.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^RUN ID\s+NAME\s+STATUS\s+STARTED\s+rmse$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual([runs[2], runs[1]]);
+    const hist = await runLoam(['--endpoint', loam.url, '--token', creds['loam_api_token']!, 'runs', 'history', runs[1]!, 'rmse', '--json']);
+    expect((JSON.parse(hist.stdout) as { Metrics: { Step: number }[] }).Metrics.map((m) => m.Step)).toEqual([0, 1, 2, 3]);
 
     await ml.Runs.delete({ run_id: runs[0]! });
     expect((await ml.Runs.search({ experiment_ids: [experiment_id] })).runs).toHaveLength(2);
