@@ -29,3 +29,6 @@ export { TrainingJobRuns, JOB_ARN_TAG, JOB_NAME_TAG, MODEL_ARTIFACT_TAG, type Tr
 export { TrainingJobRunSync, trainingJobRunInput, type TrainingJobRunSyncOptions } from './experiments/training-job-sync.js';
 export * from './ports/data-engine.js';
 export { ExperimentsService } from './experiments/experiments.service.js';
+export { compileFlow, renderScript, withQuery, relationOf, sourceNameOf, type CompiledFlow, type CompiledStep } from './datasets/flows/flow-compiler.js';
+export type { FlowDocument, FlowNode } from './datasets/flows/flow-document.js';
+export { transformList } from './datasets/flows/transforms/registry.js';

@@ -17,6 +17,12 @@ export interface DuckDbDataEngineOptions {
   readonly threads?: number;
   /** Where DuckDB spills when a query outgrows memory; default the OS temp dir. */
   readonly tempDirectory?: string;
+  /**
+   * When set, the engine may read and write only under these directories (DuckDB's
+   * `allowed_directories` with `enable_external_access=false`): flows carry user-written SQL
+   * expressions, and this keeps them from reading any other file on the machine.
+   */
+  readonly allowedDirectories?: readonly string[];
 }
 
 /**
@@ -36,7 +42,16 @@ export class DuckDbDataEngine implements DataEngine {
     if (o.memoryLimit) config['memory_limit'] = o.memoryLimit;
     if (o.threads) config['threads'] = String(o.threads);
     if (o.tempDirectory) config['temp_directory'] = o.tempDirectory;
-    return (this.instance ??= DuckDBInstance.create(':memory:', config));
+    return (this.instance ??= DuckDBInstance.create(':memory:', config).then(async (db) => {
+      if (o.allowedDirectories) {
+        const c = await db.connect();
+        const dirs = o.allowedDirectories.map((d) => quoteLiteral(d.endsWith('/') ? d : `${d}/`)).join(', ');
+        await c.run(`SET allowed_directories = [${dirs}]`);
+        await c.run('SET enable_external_access = false');
+        c.closeSync();
+      }
+      return db;
+    }));
   }
 
   private async withSources<T>(sources: Readonly<Record<string, FileSource>>, signal: AbortSignal | undefined, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {

@@ -1,0 +1,65 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import type { ArtifactStore, ObjectRef } from '../ports/artifact-store.js';
+import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { parseS3Uri } from '../ports/artifact-store.js';
+
+/**
+ * Copies objects from the artifact store to local files the data engine can read (it never reads the
+ * network). Immutable objects are cached by sha256, so previewing a flow step after step stages each
+ * version once.
+ */
+export class DatasetStaging {
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(private readonly artifacts: ArtifactStore, private readonly dir: string) {}
+
+  /** A private temp path under the staging dir; the caller removes it. */
+  async tempPath(suffix: string): Promise<string> {
+    await mkdir(join(this.dir, 'tmp'), { recursive: true, mode: 0o700 });
+    return join(this.dir, 'tmp', `${Date.now()}-${randomBytes(6).toString('hex')}${suffix}`);
+  }
+
+  /** Stages `s3://…` and returns the local path and size. @throws ResourceNotFound, ValidationException. */
+  async stage(uri: string, field: string, signal?: AbortSignal): Promise<{ path: string; size: number }> {
+    const ref = parseS3Uri(uri);
+    if (!ref || ref.key === '' || ref.key.endsWith('/')) throw new ValidationError(`'${field}' must be an s3://bucket/key URI of one object; got '${uri}'.`, [{ path: `/${field}`, message: 'expected s3://bucket/key' }]);
+    const info = await this.artifacts.head(ref);
+    if (!info) throw new NotFoundError('Object', uri);
+    const cacheKey = info.sha256;
+    const path = join(this.dir, 'cache', `${cacheKey}${extOf(ref)}`);
+    const existing = await stat(path).catch(() => undefined);
+    if (existing?.size === info.size) return { path, size: info.size };
+    let p = this.inflight.get(path);
+    if (!p) {
+      p = this.copy(ref, path, signal).finally(() => this.inflight.delete(path));
+      this.inflight.set(path, p);
+    }
+    await p;
+    return { path, size: info.size };
+  }
+
+  private async copy(ref: ObjectRef, path: string, signal?: AbortSignal): Promise<string> {
+    await mkdir(join(this.dir, 'cache'), { recursive: true, mode: 0o700 });
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.part`;
+    try {
+      const { body } = await this.artifacts.get(ref, signal ? { signal } : {});
+      await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
+      await rename(tmp, path);
+      return path;
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+}
+
+/** Keeps the object's extensions (`.csv.gz`): only for readability of the staging dir. */
+function extOf(ref: ObjectRef): string {
+  const name = ref.key.slice(ref.key.lastIndexOf('/') + 1);
+  const m = /(\.[A-Za-z0-9]{1,8}){1,2}$/.exec(name);
+  return m ? m[0] : '';
+}

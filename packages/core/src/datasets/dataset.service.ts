@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { RequestContext } from '../kernel/context.js';
+import type { Clock } from '../kernel/clock.js';
+import { LoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import { assertResourceName, resourceArn, type Partition } from '../kernel/names.js';
+import { clampMaxResults, decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { DataEngine, FileSource } from '../ports/data-engine.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import type { TagService } from '../tags/tag.service.js';
+import { validateTags } from '../tags/tag-rules.js';
+import { datasetsSpec, datasetVersionsSpec, versionId, type DatasetRecord, type DatasetVersionRecord } from './dataset.collections.js';
+import { DatasetStaging } from './dataset-staging.js';
+import { describeVersion } from './dataset-views.js';
+import { detectFile, type ImportHints } from './import/detect-file.js';
+import { profileDataset, type QuickModelFn } from './profile/profile.js';
+
+type Ops = typeof operations;
+
+export interface DatasetServiceOptions {
+  readonly store: MetadataStore;
+  readonly artifacts: ArtifactStore;
+  readonly engine: DataEngine;
+  readonly clock: Clock;
+  readonly partition: Partition;
+  /** Local scratch space: staged objects, temp Parquet. */
+  readonly workDir: string;
+  /** Bucket for version snapshots and uploads (created on first use). */
+  readonly bucket?: string;
+  readonly tags?: TagService;
+  /** Trains the profile's quick model (the server passes the GBDT from `ml`). */
+  readonly quickModel?: QuickModelFn;
+}
+
+export const DEFAULT_DATASET_BUCKET = 'loam-datasets';
+
+/** Datasets with immutable versions: import, describe, list, preview, profile. */
+export class DatasetService {
+  readonly staging: DatasetStaging;
+  readonly bucket: string;
+
+  constructor(private readonly o: DatasetServiceOptions) {
+    this.staging = new DatasetStaging(o.artifacts, o.workDir);
+    this.bucket = o.bucket ?? DEFAULT_DATASET_BUCKET;
+  }
+
+  private get datasets() {
+    return this.o.store.collection(datasetsSpec);
+  }
+  private get versions() {
+    return this.o.store.collection(datasetVersionsSpec);
+  }
+
+  registerTaggables(tags: TagService): void {
+    const prefix = resourceArn(this.o.partition, 'dataset', '');
+    tags.registerResolver(prefix, async (arn) => (await this.datasets.get(arn.slice(prefix.length)))?.value.arn === arn);
+  }
+
+  async CreateDataset(input: InputOf<Ops['CreateDataset']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateDataset']>> {
+    assertResourceName('DatasetName', input.DatasetName);
+    if (input.Tags) validateTags(input.Tags);
+    const now = this.o.clock.now();
+    const arn = resourceArn(this.o.partition, 'dataset', input.DatasetName);
+    const rec: DatasetRecord = { datasetName: input.DatasetName, arn, createdAt: now, lastModifiedAt: now, latestVersion: 0, ...(input.Description ? { description: input.Description } : {}) };
+    try {
+      await this.datasets.insert(rec);
+    } catch (e) {
+      if (e instanceof LoamError && e.code === 'ResourceInUse') throw new ResourceInUseError(`Dataset '${input.DatasetName}' already exists.`);
+      throw e;
+    }
+    if (input.Tags?.length && this.o.tags) await this.o.tags.AddTags({ ResourceArn: arn, Tags: input.Tags }, _ctx);
+    return { DatasetArn: arn };
+  }
+
+  async get(name: string): Promise<DatasetRecord> {
+    const r = await this.datasets.get(name);
+    if (!r) throw new NotFoundError('Dataset', name);
+    return r.value;
+  }
+
+  /** The version record (latest when `version` is absent). @throws ResourceNotFound. */
+  async version(name: string, version?: number): Promise<DatasetVersionRecord> {
+    const d = await this.get(name);
+    const v = version ?? d.latestVersion;
+    if (v === 0) throw new ValidationError(`Dataset '${name}' has no version yet: import one first.`, [{ path: '/Version', message: 'no versions' }]);
+    const r = await this.versions.get(versionId(name, v));
+    if (!r) throw new NotFoundError('Dataset version', `${name}:${v}`);
+    return r.value;
+  }
+
+  /** A version's Parquet snapshot, staged locally, as an engine source. */
+  async source(name: string, version?: number, signal?: AbortSignal): Promise<{ record: DatasetVersionRecord; source: FileSource }> {
+    const record = await this.version(name, version);
+    const { path } = await this.staging.stage(record.dataUri, 'DataUri', signal);
+    return { record, source: { path, format: 'parquet' } };
+  }
+
+  async ImportDatasetVersion(input: InputOf<Ops['ImportDatasetVersion']>, ctx: RequestContext): Promise<OutputOf<Ops['ImportDatasetVersion']>> {
+    await this.get(input.DatasetName);
+    const { path, size } = await this.staging.stage(input.SourceUri, 'SourceUri', ctx.signal);
+    return describeVersion(await this.importLocal(input.DatasetName, path, size, input.SourceUri, hintsOf(input), ctx.signal));
+  }
+
+  /**
+   * Checks, types and snapshots a local file as the next version. Nothing is recorded unless every
+   * step succeeded; a snapshot written before a failure is deleted.
+   * @throws ValidationException naming line and byte offset for a bad file; ResourceNotFound.
+   */
+  async importLocal(name: string, path: string, size: number, sourceUri: string, hints: ImportHints, signal?: AbortSignal): Promise<DatasetVersionRecord> {
+    const d = await this.get(name);
+    const fail = (e: unknown): never => {
+      if (e instanceof ValidationError) throw new ValidationError(`Dataset '${name}': cannot import '${sourceUri}': ${e.message}`, e.fields);
+      throw e;
+    };
+    const detected = await detectFile(path, size, hints).catch(fail);
+    const tmp = await this.staging.tempPath('.parquet');
+    const version = d.latestVersion + 1;
+    const ref = { bucket: this.bucket, key: `datasets/${name}/v${version}/data.parquet` };
+    let stored = false;
+    try {
+      const copy = await this.o.engine.copyTo('SELECT * FROM src', { src: detected.source }, { path: tmp, format: 'parquet' }, signal ? { signal } : {}).catch(fail);
+      await this.o.artifacts.ensureBucket(this.bucket);
+      const sha = await sha256File(tmp);
+      const info = await this.o.artifacts.put(ref, createReadStream(tmp), { contentType: 'application/vnd.apache.parquet' });
+      stored = true;
+      const now = this.o.clock.now();
+      const csv = detected.source.csv;
+      const rec: DatasetVersionRecord = {
+        id: versionId(name, version), datasetName: name, version, createdAt: now, sourceUri,
+        format: detected.source.format, compression: detected.source.compression ?? 'none',
+        ...(csv ? { csv: { delimiter: csv.delimiter, quote: csv.quote, escape: csv.escape, header: csv.header, encoding: csv.encoding } } : {}),
+        ...(hints.columnTypes ? { columnTypes: hints.columnTypes } : {}),
+        columns: copy.columns, rowCount: copy.rowCount, sourceBytes: size, dataUri: `s3://${ref.bucket}/${ref.key}`, dataBytes: info.size, dataSha256: sha,
+      };
+      await this.o.store.transaction(async (tx) => {
+        const cur = await tx.collection(datasetsSpec).get(name);
+        if (!cur) throw new NotFoundError('Dataset', name);
+        if (cur.value.latestVersion !== d.latestVersion) throw new ResourceInUseError(`Dataset '${name}': another import created version ${cur.value.latestVersion} meanwhile; import again.`);
+        await tx.collection(datasetVersionsSpec).insert(rec);
+        await tx.collection(datasetsSpec).update(name, cur.version, { ...cur.value, latestVersion: version, lastModifiedAt: now });
+      });
+      return rec;
+    } catch (e) {
+      if (stored) await this.o.artifacts.delete(ref).catch(() => undefined);
+      throw e;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async DescribeDataset(input: InputOf<Ops['DescribeDataset']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeDataset']>> {
+    const d = await this.get(input.DatasetName);
+    const latest = d.latestVersion > 0 ? await this.version(d.datasetName, d.latestVersion) : undefined;
+    return {
+      DatasetName: d.datasetName, DatasetArn: d.arn, ...(d.description ? { Description: d.description } : {}),
+      CreationTime: d.createdAt / 1000, LastModifiedTime: d.lastModifiedAt / 1000, LatestVersion: d.latestVersion,
+      ...(latest ? { Latest: describeVersion(latest) } : {}),
+    };
+  }
+
+  async ListDatasets(input: InputOf<Ops['ListDatasets']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListDatasets']>> {
+    const page = await this.datasets.list({
+      ...(input.NameContains ? { filters: [{ field: 'datasetName', op: 'contains', value: input.NameContains }] } : {}),
+      sortBy: 'createdAt', sortOrder: 'Descending', maxResults: clampMaxResults(input.MaxResults, 50), ...(input.NextToken ? { nextToken: input.NextToken } : {}),
+    });
+    const summaries = await Promise.all(page.items.map(async ({ value: d }) => {
+      const v = d.latestVersion > 0 ? (await this.versions.get(versionId(d.datasetName, d.latestVersion)))?.value : undefined;
+      return {
+        DatasetName: d.datasetName, DatasetArn: d.arn, CreationTime: d.createdAt / 1000, LastModifiedTime: d.lastModifiedAt / 1000, LatestVersion: d.latestVersion,
+        ...(v ? { RowCount: v.rowCount, ColumnCount: v.columns.length } : {}),
+      };
+    }));
+    return { DatasetSummaries: summaries, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
+  }
+
+  async DeleteDataset(input: InputOf<Ops['DeleteDataset']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteDataset']>> {
+    const d = await this.get(input.DatasetName);
+    for (let v = 1; v <= d.latestVersion; v++) {
+      const r = await this.versions.get(versionId(d.datasetName, v));
+      if (!r) continue;
+      const ref = { bucket: this.bucket, key: `datasets/${d.datasetName}/v${v}/data.parquet` };
+      await this.o.artifacts.delete(ref);
+      await this.versions.delete(r.value.id);
+    }
+    await this.datasets.delete(d.datasetName);
+    return {};
+  }
+
+  async DescribeDatasetVersion(input: InputOf<Ops['DescribeDatasetVersion']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeDatasetVersion']>> {
+    return describeVersion(await this.version(input.DatasetName, input.Version));
+  }
+
+  async ListDatasetVersions(input: InputOf<Ops['ListDatasetVersions']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListDatasetVersions']>> {
+    const d = await this.get(input.DatasetName);
+    const max = clampMaxResults(input.MaxResults, 50);
+    const start = decodeNextToken(input.NextToken);
+    const from = start ? Number(start.after) : d.latestVersion;
+    const out: DatasetVersionRecord[] = [];
+    for (let v = from; v >= 1 && out.length < max; v--) {
+      const r = await this.versions.get(versionId(d.datasetName, v));
+      if (r) out.push(r.value);
+    }
+    const last = out[out.length - 1];
+    const next = last && last.version > 1 && out.length === max ? encodeNextToken({ after: last.version - 1, name: d.datasetName }) : undefined;
+    return { Versions: out.map(describeVersion), ...(next ? { NextToken: next } : {}) };
+  }
+
+  async PreviewDataset(input: InputOf<Ops['PreviewDataset']>, ctx: RequestContext): Promise<OutputOf<Ops['PreviewDataset']>> {
+    const { record, source } = await this.source(input.DatasetName, input.Version, ctx.signal);
+    const limit = input.Limit ?? 100;
+    const sql = input.Sampling === 'Random'
+      ? `SELECT * FROM src USING SAMPLE reservoir(${limit} ROWS) REPEATABLE (${input.Seed ?? 42})`
+      : 'SELECT * FROM src';
+    const r = await this.o.engine.query(sql, { src: source }, { limit, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    return { Columns: r.columns.map((c) => ({ Name: c.name, Type: c.type })), Rows: r.rows.map((row) => [...row]), RowCount: record.rowCount };
+  }
+
+  async GetDatasetProfile(input: InputOf<Ops['GetDatasetProfile']>, ctx: RequestContext): Promise<OutputOf<Ops['GetDatasetProfile']>> {
+    const { record, source } = await this.source(input.DatasetName, input.Version, ctx.signal);
+    if (input.TargetColumn !== undefined && !record.columns.some((c) => c.name === input.TargetColumn)) {
+      throw new ValidationError(`Dataset '${input.DatasetName}' version ${record.version} has no column '${input.TargetColumn}'.`, [{ path: '/TargetColumn', message: `unknown column; columns: ${record.columns.map((c) => c.name).join(', ')}` }]);
+    }
+    if (input.QuickModel && input.TargetColumn === undefined) throw new ValidationError('QuickModel needs a TargetColumn.', [{ path: '/TargetColumn', message: 'required with QuickModel' }]);
+    const profile = await profileDataset(this.o.engine, source, record, {
+      ...(input.TargetColumn !== undefined ? { target: input.TargetColumn } : {}),
+      ...(input.QuickModel && this.o.quickModel ? { quickModel: this.o.quickModel } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    return { Profile: profile };
+  }
+}
+
+function hintsOf(input: InputOf<Ops['ImportDatasetVersion']>): ImportHints {
+  const c = input.Csv;
+  const csv = c ? {
+    ...(c.Delimiter !== undefined ? { delimiter: c.Delimiter } : {}), ...(c.Quote !== undefined ? { quote: c.Quote } : {}),
+    ...(c.Escape !== undefined ? { escape: c.Escape } : {}), ...(c.Header !== undefined ? { header: c.Header } : {}),
+    ...(c.Encoding !== undefined ? { encoding: c.Encoding } : {}),
+  } : undefined;
+  return {
+    ...(input.Format ? { format: input.Format } : {}), ...(input.Compression ? { compression: input.Compression } : {}),
+    ...(csv ? { csv } : {}), ...(input.ColumnTypes ? { columnTypes: input.ColumnTypes } : {}),
+  };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path)) h.update(c as Buffer);
+  await stat(path);
+  return h.digest('hex');
+}

@@ -1,0 +1,115 @@
+import { ValidationError } from '../../../kernel/errors.js';
+import { quoteIdent, quoteLiteral, type JsonCell } from '../../../ports/data-engine.js';
+
+/** What a transform's compile step gets. */
+export interface TransformContext {
+  /** The node id, for error messages. */
+  readonly nodeId: string;
+  /** Quoted relation names of the inputs (`"n_src"`). */
+  readonly inputs: readonly string[];
+  readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * Runs a query over the flow up to this node's inputs (the same sample or full data the flow runs
+   * on) — for transforms that must learn values first (one-hot categories). Its result becomes
+   * literals in the SQL, so exported scripts are self-contained.
+   */
+  fit(sql: string): Promise<readonly (readonly JsonCell[])[]>;
+}
+
+/** One transform in the catalogue. Each compiles to one DuckDB `SELECT` over its input relation(s). */
+export interface TransformDef {
+  readonly name: string;
+  readonly group: string;
+  readonly summary: string;
+  /** Number of inputs (1, or 2 for joins and concatenation). */
+  readonly inputs: 1 | 2;
+  /** JSON Schema of `params`, for Studio's side panel and the docs. */
+  readonly params: Readonly<Record<string, unknown>>;
+  compile(ctx: TransformContext): string | Promise<string>;
+}
+
+export const q = quoteIdent;
+export const lit = quoteLiteral;
+
+export function fail(ctx: TransformContext, name: string, message: string): never {
+  throw new ValidationError(`Flow node '${ctx.nodeId}': param '${name}' ${message}`, [{ path: `/params/${name}`, message }]);
+}
+
+export function str(ctx: TransformContext, name: string, dflt?: string): string {
+  const v = ctx.params[name] ?? dflt;
+  if (typeof v !== 'string' || v === '') fail(ctx, name, 'must be a non-empty string');
+  return v;
+}
+
+export function optStr(ctx: TransformContext, name: string): string | undefined {
+  const v = ctx.params[name];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') fail(ctx, name, 'must be a string');
+  return v;
+}
+
+export function strs(ctx: TransformContext, name: string, opts: { optional?: boolean } = {}): string[] {
+  const v = ctx.params[name];
+  if (v === undefined && opts.optional) return [];
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string' && x !== '')) fail(ctx, name, 'must be a non-empty list of column names');
+  return v as string[];
+}
+
+export function num(ctx: TransformContext, name: string, dflt?: number, range?: { min?: number; max?: number; integer?: boolean }): number {
+  const v = ctx.params[name] ?? dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(ctx, name, 'must be a number');
+  if (range?.integer && !Number.isInteger(v)) fail(ctx, name, 'must be an integer');
+  if (range?.min !== undefined && v < range.min) fail(ctx, name, `must be ≥ ${range.min}`);
+  if (range?.max !== undefined && v > range.max) fail(ctx, name, `must be ≤ ${range.max}`);
+  return v;
+}
+
+export function oneOf<T extends string>(ctx: TransformContext, name: string, choices: readonly T[], dflt?: T): T {
+  const v = ctx.params[name] ?? dflt;
+  if (typeof v !== 'string' || !choices.includes(v as T)) fail(ctx, name, `must be one of ${choices.join(', ')}`);
+  return v as T;
+}
+
+export function bool(ctx: TransformContext, name: string, dflt: boolean): boolean {
+  const v = ctx.params[name] ?? dflt;
+  if (typeof v !== 'boolean') fail(ctx, name, 'must be true or false');
+  return v;
+}
+
+/** A SQL expression the user wrote: one expression, no statement separator (the engine is also sandboxed). */
+export function expr(ctx: TransformContext, name: string): string {
+  const v = str(ctx, name);
+  if (v.includes(';')) fail(ctx, name, 'must be one SQL expression (no ";")');
+  return v;
+}
+
+/** A scalar literal: numbers as numbers, anything else as a string DuckDB casts to the column's type. */
+export function scalar(ctx: TransformContext, name: string): string {
+  const v = ctx.params[name];
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string') return lit(v);
+  return fail(ctx, name, 'must be a number, a string or a boolean');
+}
+
+/** `SELECT * REPLACE (f(c) AS c, …) FROM input` for each listed column. */
+export function replaceEach(ctx: TransformContext, columns: readonly string[], f: (c: string) => string): string {
+  return `SELECT * REPLACE (${columns.map((c) => `${f(q(c))} AS ${q(c)}`).join(', ')}) FROM ${ctx.inputs[0]}`;
+}
+
+/** A deterministic per-row number in [0, 1) from the row's content and a seed (duplicates share it). */
+export function rowUniform(alias: string, seed: number): string {
+  return `((hash(${alias}, ${Math.trunc(seed)}) % 1000000007)::DOUBLE / 1000000007)`;
+}
+
+/** Small JSON Schema builders for the catalogue. */
+export const S = {
+  obj: (props: Record<string, unknown>, required: string[] = []) => ({ type: 'object', properties: props, required, additionalProperties: false }),
+  col: (description = 'Column name') => ({ type: 'string', description }),
+  cols: (description = 'Column names') => ({ type: 'array', items: { type: 'string' }, minItems: 1, description }),
+  num: (description: string, dflt?: number) => ({ type: 'number', description, ...(dflt !== undefined ? { default: dflt } : {}) }),
+  str: (description: string, dflt?: string) => ({ type: 'string', description, ...(dflt !== undefined ? { default: dflt } : {}) }),
+  enum: (values: readonly string[], description: string, dflt?: string) => ({ type: 'string', enum: values, description, ...(dflt !== undefined ? { default: dflt } : {}) }),
+  bool: (description: string, dflt: boolean) => ({ type: 'boolean', description, default: dflt }),
+  any: (description: string) => ({ description }),
+};

@@ -1,0 +1,70 @@
+import { ValidationError } from '../../kernel/errors.js';
+
+/**
+ * Checks JSON Lines: each non-blank line is one JSON object, valid UTF-8, no larger than the limit.
+ * Errors name the line and the byte offset where it starts.
+ */
+export class JsonLinesScanner {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private line = 1;
+  private offset = 0;
+  private lineStart = 0;
+  private records = 0;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  private fail(what: string): never {
+    throw new ValidationError(`Line ${this.line} (byte offset ${this.lineStart}): ${what}`, [{ path: '/Source', message: `line ${this.line}: ${what}` }]);
+  }
+
+  private finishLine(): void {
+    const bytes = Buffer.concat(this.parts);
+    this.parts = [];
+    this.size = 0;
+    let text: string;
+    try {
+      text = this.decoder.decode(bytes);
+    } catch {
+      this.fail('invalid UTF-8.');
+    }
+    if (text.trim() !== '') {
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch (e) {
+        this.fail(`not valid JSON (${(e as Error).message}).`);
+      }
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail('each line must be one JSON object.');
+      this.records++;
+    }
+  }
+
+  feed(chunk: Uint8Array): void {
+    let from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] !== 0x0a) continue;
+      this.push(chunk.subarray(from, i));
+      this.finishLine();
+      this.offset += i + 1 - from;
+      from = i + 1;
+      this.line++;
+      this.lineStart = this.offset;
+    }
+    this.push(chunk.subarray(from));
+    this.offset += chunk.length - from;
+  }
+
+  private push(part: Uint8Array): void {
+    this.size += part.length;
+    if (this.size > this.maxLineBytes) this.fail(`the line is larger than ${this.maxLineBytes} bytes.`);
+    this.parts.push(Buffer.from(part));
+  }
+
+  end(): number {
+    if (this.size > 0) this.finishLine();
+    if (this.records === 0) throw new ValidationError('The file holds no JSON records.');
+    return this.records;
+  }
+}
