@@ -1,0 +1,1 @@
+export { LocalProcessLauncher, type LocalProcessLauncherOptions } from './local-process-launcher.js';

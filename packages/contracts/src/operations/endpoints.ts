@@ -1,0 +1,105 @@
+import { defineOperation } from '../operation.js';
+import { Empty } from '../shapes/common.js';
+import * as S from '../shapes/endpoints.js';
+import * as A from '../shapes/endpoint-alarms.js';
+
+const config = 'arn:loam:sagemaker:{Region}:{Account}:endpoint-config/{EndpointConfigName}';
+const endpoint = 'arn:loam:sagemaker:{Region}:{Account}:endpoint/{EndpointName}';
+const base = { capability: 'endpoints', aws: true } as const;
+
+export const CreateEndpointConfig = defineOperation({
+  ...base, name: 'CreateEndpointConfig', kind: 'create', summary: 'Declares production variants (model, instance count, weight) and data capture for endpoints.',
+  input: S.CreateEndpointConfigInput, output: S.CreateEndpointConfigOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
+  iamAction: 'sagemaker:CreateEndpointConfig', resource: config, rest: { method: 'POST', path: '/api/v1/endpoint-configs' },
+});
+export const DescribeEndpointConfig = defineOperation({
+  ...base, name: 'DescribeEndpointConfig', kind: 'describe', summary: 'Describes an endpoint config.',
+  input: S.DescribeEndpointConfigInput, output: S.DescribeEndpointConfigOutput, errors: ['ResourceNotFound'],
+  iamAction: 'sagemaker:DescribeEndpointConfig', resource: config, rest: { method: 'GET', path: '/api/v1/endpoint-configs/{EndpointConfigName}' },
+});
+export const ListEndpointConfigs = defineOperation({
+  ...base, name: 'ListEndpointConfigs', kind: 'list', summary: 'Lists endpoint configs, filtered by name and creation time, sorted and paged.',
+  input: S.ListEndpointConfigsInput, output: S.ListEndpointConfigsOutput, errors: ['ValidationException'],
+  iamAction: 'sagemaker:ListEndpointConfigs', resource: '*', rest: { method: 'GET', path: '/api/v1/endpoint-configs' },
+});
+export const DeleteEndpointConfig = defineOperation({
+  ...base, name: 'DeleteEndpointConfig', kind: 'delete', summary: 'Deletes an endpoint config; endpoints created from it keep running.',
+  input: S.DeleteEndpointConfigInput, output: Empty, errors: ['ResourceNotFound'],
+  iamAction: 'sagemaker:DeleteEndpointConfig', resource: config, rest: { method: 'DELETE', path: '/api/v1/endpoint-configs/{EndpointConfigName}' },
+});
+export const CreateEndpoint = defineOperation({
+  ...base, name: 'CreateEndpoint', kind: 'create', summary: 'Starts the instances of every variant of a config; the endpoint is InService once each instance answers /ping.',
+  input: S.CreateEndpointInput, output: S.EndpointArnOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:CreateEndpoint', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints' },
+});
+export const DescribeEndpoint = defineOperation({
+  ...base, name: 'DescribeEndpoint', kind: 'describe', summary: 'Describes an endpoint: status, variants with weights and instance counts, the deployment in progress.',
+  input: S.DescribeEndpointInput, output: S.DescribeEndpointOutput, errors: ['ResourceNotFound'],
+  iamAction: 'sagemaker:DescribeEndpoint', resource: endpoint, rest: { method: 'GET', path: '/api/v1/endpoints/{EndpointName}' },
+});
+export const ListEndpoints = defineOperation({
+  ...base, name: 'ListEndpoints', kind: 'list', summary: 'Lists endpoints, filtered by name, status and time, sorted and paged.',
+  input: S.ListEndpointsInput, output: S.ListEndpointsOutput, errors: ['ValidationException'],
+  iamAction: 'sagemaker:ListEndpoints', resource: '*', rest: { method: 'GET', path: '/api/v1/endpoints' },
+});
+export const UpdateEndpoint = defineOperation({
+  ...base, name: 'UpdateEndpoint', kind: 'update',
+  summary: 'Moves an endpoint to another config blue/green: new fleet, traffic shifted all at once, by canary or linearly, alarms watched, automatic rollback.',
+  input: S.UpdateEndpointInput, output: S.EndpointArnOutput, errors: ['ResourceNotFound', 'ResourceLimitExceeded', 'ValidationException'],
+  iamAction: 'sagemaker:UpdateEndpoint', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints/{EndpointName}/update' },
+});
+export const UpdateEndpointWeightsAndCapacities = defineOperation({
+  ...base, name: 'UpdateEndpointWeightsAndCapacities', kind: 'update', summary: "Changes variants' weights and instance counts in place, without a new deployment.",
+  input: S.UpdateEndpointWeightsAndCapacitiesInput, output: S.EndpointArnOutput, errors: ['ResourceNotFound', 'ResourceLimitExceeded', 'ValidationException'],
+  iamAction: 'sagemaker:UpdateEndpointWeightsAndCapacities', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints/{EndpointName}/weights-and-capacities' },
+});
+export const DeleteEndpoint = defineOperation({
+  ...base, name: 'DeleteEndpoint', kind: 'delete', summary: 'Drains and stops every instance of an endpoint and deletes it.',
+  input: S.DeleteEndpointInput, output: Empty, errors: ['ResourceNotFound'],
+  iamAction: 'sagemaker:DeleteEndpoint', resource: endpoint, rest: { method: 'DELETE', path: '/api/v1/endpoints/{EndpointName}' },
+});
+
+const alarm = 'arn:loam:cloudwatch:{Region}:{Account}:alarm:{AlarmName}';
+const ext = { capability: 'endpoints', aws: false } as const;
+
+export const PutMetricAlarm = defineOperation({
+  ...ext, name: 'PutMetricAlarm', kind: 'create',
+  summary: "Creates or replaces an alarm on an endpoint's metric (Loam's stand-in for CloudWatch); name it in AutoRollbackConfiguration.",
+  input: A.PutMetricAlarmInput, output: Empty, errors: ['ValidationException', 'ResourceLimitExceeded'],
+  iamAction: 'cloudwatch:PutMetricAlarm', resource: alarm, rest: { method: 'POST', path: '/api/v1/alarms' },
+});
+export const DescribeAlarms = defineOperation({
+  ...ext, name: 'DescribeAlarms', kind: 'list', summary: 'Lists alarms with their current state.',
+  input: A.DescribeAlarmsInput, output: A.DescribeAlarmsOutput, errors: ['ValidationException'],
+  iamAction: 'cloudwatch:DescribeAlarms', resource: '*', rest: { method: 'GET', path: '/api/v1/alarms' },
+});
+export const DeleteAlarms = defineOperation({
+  ...ext, name: 'DeleteAlarms', kind: 'delete', summary: 'Deletes alarms by name.',
+  input: A.DeleteAlarmsInput, output: Empty, errors: ['ResourceNotFound'],
+  iamAction: 'cloudwatch:DeleteAlarms', resource: '*', rest: { method: 'POST', path: '/api/v1/alarms/delete' },
+});
+export const RegisterScalableTarget = defineOperation({
+  ...ext, name: 'RegisterScalableTarget', kind: 'action', summary: "Sets a variant's minimum and maximum instance count for autoscaling (Application Auto Scaling's shape).",
+  input: A.RegisterScalableTargetInput, output: Empty, errors: ['ValidationException', 'ResourceNotFound'],
+  iamAction: 'application-autoscaling:RegisterScalableTarget', resource: '*', rest: { method: 'POST', path: '/api/v1/scalable-targets' },
+});
+export const PutScalingPolicy = defineOperation({
+  ...ext, name: 'PutScalingPolicy', kind: 'action', summary: "Adds a target-tracking policy on a registered variant's invocations per instance.",
+  input: A.PutScalingPolicyInput, output: A.PutScalingPolicyOutput, errors: ['ValidationException', 'ResourceNotFound'],
+  iamAction: 'application-autoscaling:PutScalingPolicy', resource: '*', rest: { method: 'POST', path: '/api/v1/scaling-policies' },
+});
+export const DeleteScalingPolicy = defineOperation({
+  ...ext, name: 'DeleteScalingPolicy', kind: 'delete', summary: 'Removes a scaling policy.',
+  input: A.DeleteScalingPolicyInput, output: Empty, errors: ['ResourceNotFound'],
+  iamAction: 'application-autoscaling:DeleteScalingPolicy', resource: '*', rest: { method: 'POST', path: '/api/v1/scaling-policies/delete' },
+});
+export const DescribeScalingPolicies = defineOperation({
+  ...ext, name: 'DescribeScalingPolicies', kind: 'list', summary: 'Lists scalable targets and scaling policies.',
+  input: A.DescribeScalingPoliciesInput, output: A.DescribeScalingPoliciesOutput, errors: ['ValidationException'],
+  iamAction: 'application-autoscaling:DescribeScalingPolicies', resource: '*', rest: { method: 'GET', path: '/api/v1/scaling-policies' },
+});
+export const GetEndpointMetrics = defineOperation({
+  ...ext, name: 'GetEndpointMetrics', kind: 'describe', summary: "An endpoint's per-variant invocations, errors and latency over time (for charts).",
+  input: A.GetEndpointMetricsInput, output: A.GetEndpointMetricsOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DescribeEndpoint', resource: endpoint, rest: { method: 'GET', path: '/api/v1/endpoints/{EndpointName}/metrics' },
+});

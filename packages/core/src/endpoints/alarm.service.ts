@@ -1,0 +1,102 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { Clock } from '../kernel/clock.js';
+import type { RequestContext } from '../kernel/context.js';
+import { LimitExceededError, ValidationError } from '../kernel/errors.js';
+import type { Partition } from '../kernel/names.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import { alarmsCollection, type AlarmRecord } from './endpoint.collections.js';
+
+type Ops = typeof operations;
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** The live state of alarms, kept by whoever evaluates them (the server's alarm evaluator). */
+export interface AlarmStateSource {
+  stateOf(alarmName: string): { readonly value: AlarmStateValue; readonly reason: string; readonly time: number } | undefined;
+}
+
+export interface AlarmServiceOptions {
+  readonly store: MetadataStore;
+  readonly clock: Clock;
+  readonly partition: Partition;
+  readonly states: () => AlarmStateSource;
+  readonly maxAlarms?: number;
+}
+
+/** PutMetricAlarm, DescribeAlarms, DeleteAlarms: alarms over endpoint metrics, named in AutoRollbackConfiguration. */
+export class AlarmService {
+  constructor(private readonly o: AlarmServiceOptions) {}
+
+  arnOf(name: string): string {
+    return `arn:loam:cloudwatch:${this.o.partition.region}:${this.o.partition.accountId}:alarm:${name}`;
+  }
+
+  /** @throws ValidationException (no EndpointName dimension, percentile on a count metric), ResourceLimitExceeded. */
+  async PutMetricAlarm(input: InputOf<Ops['PutMetricAlarm']>, _ctx: RequestContext): Promise<OutputOf<Ops['PutMetricAlarm']>> {
+    const ep = input.Dimensions.find((d) => d.Name === 'EndpointName');
+    const variant = input.Dimensions.find((d) => d.Name === 'VariantName');
+    if (!ep) throw new ValidationError(`Alarm '${input.AlarmName}' needs an EndpointName dimension.`, [{ path: '/Dimensions', message: 'EndpointName required' }]);
+    if ((input.Statistic === undefined) === (input.ExtendedStatistic === undefined)) {
+      throw new ValidationError(`Alarm '${input.AlarmName}' needs exactly one of Statistic and ExtendedStatistic.`, [{ path: '/Statistic', message: 'give exactly one of Statistic, ExtendedStatistic' }]);
+    }
+    if (input.ExtendedStatistic && !/Latency$/.test(input.MetricName)) {
+      throw new ValidationError(`ExtendedStatistic (percentiles) applies to ModelLatency and OverheadLatency, not ${input.MetricName}.`, [{ path: '/ExtendedStatistic', message: 'latency metrics only' }]);
+    }
+    if ((input.DatapointsToAlarm ?? input.EvaluationPeriods) > input.EvaluationPeriods) {
+      throw new ValidationError('DatapointsToAlarm cannot exceed EvaluationPeriods.', [{ path: '/DatapointsToAlarm', message: `at most ${input.EvaluationPeriods}` }]);
+    }
+    const c = this.o.store.collection(alarmsCollection);
+    const key = input.AlarmName;
+    const existing = await c.get(key);
+    const record: AlarmRecord = {
+      key, name: input.AlarmName, arn: this.arnOf(input.AlarmName), endpointName: ep.Value, ...(variant ? { variantName: variant.Value } : {}),
+      request: { Namespace: 'AWS/SageMaker', ...input }, updatedTime: this.o.clock.now() / 1000,
+    };
+    if (existing) await c.update(key, existing.version, record);
+    else {
+      if ((await c.count()) >= (this.o.maxAlarms ?? 1000)) throw new LimitExceededError(`Alarm '${input.AlarmName}': this server keeps at most ${this.o.maxAlarms ?? 1000} alarms.`);
+      await c.insert(record);
+    }
+    return {};
+  }
+
+  async DescribeAlarms(input: InputOf<Ops['DescribeAlarms']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeAlarms']>> {
+    const all = await this.list();
+    const names = input.AlarmNames ? new Set(input.AlarmNames) : undefined;
+    const out = all
+      .filter((a) => (!names || names.has(a.name)) && (!input.AlarmNamePrefix || a.name.startsWith(input.AlarmNamePrefix)))
+      .map((a) => this.describe(a))
+      .filter((a) => !input.StateValue || a.StateValue === input.StateValue);
+    return { MetricAlarms: out };
+  }
+
+  async DeleteAlarms(input: InputOf<Ops['DeleteAlarms']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteAlarms']>> {
+    for (const n of input.AlarmNames) await this.o.store.collection(alarmsCollection).delete(n);
+    return {};
+  }
+
+  /** Every alarm (a server keeps few; the evaluator reads them all each second from its cache). */
+  async list(): Promise<AlarmRecord[]> {
+    const out: AlarmRecord[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.o.store.collection(alarmsCollection).list({ maxResults: 1000, ...(token ? { nextToken: token } : {}) });
+      out.push(...page.items.map((i) => i.value));
+      token = page.nextToken;
+    } while (token);
+    return out;
+  }
+
+  async get(name: string): Promise<AlarmRecord | undefined> {
+    return (await this.o.store.collection(alarmsCollection).get(name))?.value;
+  }
+
+  private describe(a: AlarmRecord): OutputOf<Ops['DescribeAlarms']>['MetricAlarms'][number] {
+    const s = this.o.states().stateOf(a.name);
+    const r = a.request as Record<string, unknown>;
+    return {
+      ...(r as object),
+      AlarmName: a.name, AlarmArn: a.arn, Namespace: 'AWS/SageMaker', AlarmConfigurationUpdatedTimestamp: a.updatedTime,
+      StateValue: s?.value ?? 'INSUFFICIENT_DATA', StateReason: s?.reason ?? 'Not evaluated yet.', ...(s ? { StateUpdatedTimestamp: s.time } : {}),
+    } as OutputOf<Ops['DescribeAlarms']>['MetricAlarms'][number];
+  }
+}

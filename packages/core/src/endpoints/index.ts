@@ -1,0 +1,14 @@
+export * from './endpoint.collections.js';
+export { EndpointConfigService, type EndpointConfigServiceOptions } from './endpoint-config.service.js';
+export { EndpointService, describeEndpoint, plannedVariants, type EndpointServiceOptions } from './endpoint.service.js';
+export { EndpointStore } from './endpoint-store.js';
+export { idleDeployer, type EndpointDeployer } from './endpoint-deployer.js';
+export { AlarmService, type AlarmServiceOptions, type AlarmStateSource, type AlarmStateValue } from './alarm.service.js';
+export { ScalingService, type ScalingServiceOptions } from './scaling.service.js';
+export { trafficSchedule, validateDeploymentConfig } from './deployment-rules.js';
+
+import { modelsCollection } from '../models/model.collections.js';
+import { alarmsCollection, endpointConfigsCollection, endpointsCollection, scalingCollection } from './endpoint.collections.js';
+
+/** The collections of models and endpoints, for the metadata store's migrations. */
+export const endpointCollections = [modelsCollection, endpointConfigsCollection, endpointsCollection, alarmsCollection, scalingCollection];

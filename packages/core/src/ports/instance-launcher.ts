@@ -1,0 +1,38 @@
+/** One model-server process to start: the inference container contract on this machine. */
+export interface InstanceLaunchSpec {
+  /** Unique per instance, e.g. `<endpoint>-<variant>-<n>`; names its work directory and log. */
+  readonly instanceId: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** The container's environment (ContainerDefinition.Environment and SAGEMAKER_* / SM_* variables). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+}
+
+/** A started instance. */
+export interface InstanceHandle {
+  readonly instanceId: string;
+  /** `http://127.0.0.1:<port>`: where `/ping` and `/invocations` answer once the server is up. */
+  readonly url: string;
+  readonly pid?: number;
+  /** Resolves when the process has exited, for any reason. */
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: string | null }>;
+  /** The last lines the process wrote (stdout and stderr), for a failure reason. */
+  tail(): string;
+  /** SIGTERM, then SIGKILL after `graceMs` (SageMaker waits 30 s); resolves once it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts model-server instances. Unlike a JobExecutor, whose work ends and reports an outcome, an
+ * instance serves until it is stopped, and the endpoint controller needs its address: the launcher
+ * picks a free loopback port, passes it as `SAGEMAKER_BIND_TO_PORT`, and returns the URL. Health is
+ * the controller's business (`/ping`), not the launcher's.
+ *
+ * Errors: `launch` throws InternalFailure when the process cannot be spawned (bad command).
+ */
+export interface InstanceLauncher {
+  launch(spec: InstanceLaunchSpec): Promise<InstanceHandle>;
+  /** Stops every instance it started. */
+  close(): Promise<void>;
+}

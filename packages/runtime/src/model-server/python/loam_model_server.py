@@ -1,0 +1,160 @@
+"""Loam's script-mode model server: SageMaker's inference handler contract over /ping and /invocations.
+
+Runs the user's module (SAGEMAKER_PROGRAM, from <model_dir>/code or SAGEMAKER_SUBMIT_DIRECTORY) with
+model_fn / input_fn / predict_fn / output_fn (or transform_fn), as the SageMaker inference toolkit does,
+on 127.0.0.1:SAGEMAKER_BIND_TO_PORT. Only the standard library is required; numpy is used when present.
+"""
+import importlib.util
+import io
+import json
+import os
+import sys
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODEL_DIR = os.environ.get("SM_MODEL_DIR", "/opt/ml/model")
+DEFAULT_ACCEPT = os.environ.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "application/json")
+MAX_BYTES = int(float(os.environ.get("SAGEMAKER_MAX_PAYLOAD_IN_MB", "6")) * 1024 * 1024)
+
+
+class UnsupportedFormat(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+def _np():
+    try:
+        import numpy
+        return numpy
+    except ImportError:
+        return None
+
+
+def default_input_fn(body, content_type):
+    ct = (content_type or "application/json").split(";")[0].strip().lower()
+    text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else body
+    np = _np()
+    if ct == "application/json":
+        data = json.loads(text)
+        return np.array(data) if np is not None else data
+    if ct == "text/csv":
+        rows = [[float(c) for c in line.split(",")] for line in text.splitlines() if line.strip()]
+        return np.array(rows) if np is not None else rows
+    if ct == "application/x-npy" and np is not None:
+        return np.load(io.BytesIO(body), allow_pickle=False)
+    raise UnsupportedFormat(415, "Content type %s is not supported by the default input_fn" % content_type)
+
+
+def default_predict_fn(data, model):
+    if hasattr(model, "predict"):
+        return model.predict(data)
+    return model(data)
+
+
+def _tolist(x):
+    return x.tolist() if hasattr(x, "tolist") else x
+
+
+def default_output_fn(prediction, accept):
+    at = (accept or DEFAULT_ACCEPT).split(";")[0].strip().lower()
+    if at in ("*/*", ""):
+        at = DEFAULT_ACCEPT
+    value = _tolist(prediction)
+    if at == "application/json":
+        return json.dumps(value), "application/json"
+    if at == "text/csv":
+        rows = value if isinstance(value, list) else [value]
+        lines = [",".join(str(c) for c in (r if isinstance(r, list) else [r])) for r in rows]
+        return "\n".join(lines), "text/csv"
+    raise UnsupportedFormat(406, "Accept %s is not supported by the default output_fn" % accept)
+
+
+def load_user_module():
+    program = os.environ.get("SAGEMAKER_PROGRAM", "inference.py")
+    code_dir = os.environ.get("LOAM_CODE_DIR") or os.path.join(MODEL_DIR, "code")
+    path = program if os.path.isabs(program) else os.path.join(code_dir, program)
+    if not os.path.exists(path):
+        raise FileNotFoundError("SAGEMAKER_PROGRAM %s not found in %s" % (program, code_dir))
+    sys.path.insert(0, code_dir)
+    spec = importlib.util.spec_from_file_location("user_inference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Handler:
+    def __init__(self, module):
+        self.module = module
+        if hasattr(module, "transform_fn") and any(hasattr(module, f) for f in ("input_fn", "predict_fn", "output_fn")):
+            raise ValueError("transform_fn cannot be combined with input_fn, predict_fn or output_fn")
+        if not hasattr(module, "model_fn"):
+            raise ValueError("the inference script must define model_fn(model_dir)")
+        self.model = module.model_fn(MODEL_DIR)
+
+    def __call__(self, body, content_type, accept):
+        m = self.module
+        if hasattr(m, "transform_fn"):
+            out = m.transform_fn(self.model, body, content_type, accept)
+            return out if isinstance(out, tuple) else (out, accept or DEFAULT_ACCEPT)
+        data = (getattr(m, "input_fn", None) or default_input_fn)(body, content_type)
+        prediction = (getattr(m, "predict_fn", None) or default_predict_fn)(data, self.model)
+        out = (getattr(m, "output_fn", None) or default_output_fn)(prediction, accept)
+        return out if isinstance(out, tuple) else (out, accept or DEFAULT_ACCEPT)
+
+
+def make_server(handler, port):
+    class Server(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def _send(self, status, body, content_type):
+            data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            if self.path == "/ping":
+                self._send(200, b"", "text/plain")
+            else:
+                self._send(404, "not found", "text/plain")
+
+        def do_POST(self):
+            if self.path != "/invocations":
+                self._send(404, "not found", "text/plain")
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BYTES:
+                self._send(413, "payload over %d bytes" % MAX_BYTES, "text/plain")
+                return
+            body = self.rfile.read(length)
+            try:
+                out, ct = handler(body, self.headers.get("Content-Type"), self.headers.get("Accept"))
+                self._send(200, out, ct)
+            except UnsupportedFormat as e:
+                self._send(e.status, str(e), "text/plain")
+            except Exception as e:  # the user's code failed: a 500 with its message, as the toolkit answers
+                traceback.print_exc()
+                self._send(500, "%s: %s" % (type(e).__name__, e), "text/plain")
+
+    return ThreadingHTTPServer(("127.0.0.1", port), Server)
+
+
+def main():
+    port = int(os.environ.get("SAGEMAKER_BIND_TO_PORT", "8080"))
+    handler = Handler(load_user_module())
+    server = make_server(handler, port)
+    server.daemon_threads = True
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { parseS3Uri, type ArtifactStore, type DataCaptureConfigInput, type Logger } from '@loam/core';
+
+const defaultCsv = ['text/csv'];
+const defaultJson = ['application/json', 'application/jsonlines'];
+
+function encodingOf(contentType: string | undefined, cfg: DataCaptureConfigInput): 'CSV' | 'JSON' | 'BASE64' {
+  const t = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const h = cfg.CaptureContentTypeHeader;
+  if ((h?.CsvContentTypes ?? defaultCsv).some((c) => c.toLowerCase() === t)) return 'CSV';
+  if ((h?.JsonContentTypes ?? defaultJson).some((c) => c.toLowerCase() === t)) return 'JSON';
+  return 'BASE64';
+}
+
+function payload(mode: 'INPUT' | 'OUTPUT', contentType: string | undefined, body: Buffer, cfg: DataCaptureConfigInput) {
+  const encoding = encodingOf(contentType, cfg);
+  return { observedContentType: contentType ?? '', mode, data: encoding === 'BASE64' ? body.toString('base64') : body.toString('utf8'), encoding };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+export interface CaptureEvent {
+  readonly variant: string;
+  readonly inputContentType?: string | undefined;
+  readonly input: Buffer;
+  readonly outputContentType?: string | undefined;
+  readonly output: Buffer;
+  readonly inferenceId?: string | undefined;
+  readonly time: number;
+}
+
+export interface CaptureStats {
+  captured: number;
+  written: number;
+  dropped: number;
+  failedWrites: number;
+}
+
+/**
+ * Writes sampled invocations as JSON Lines in SageMaker's record layout, to
+ * `<DestinationS3Uri>/<endpoint>/<variant>/yyyy/mm/dd/hh/<mm-ss-mmm>-<uuid>.jsonl`. `offer` only samples
+ * and queues (no I/O, no await): a flush timer writes batches in the background. A full queue drops
+ * records and a failed write (even a full disk) drops its batch — counted, logged, never thrown into
+ * an invocation.
+ */
+export class DataCaptureWriter {
+  private queue: CaptureEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  readonly stats: CaptureStats = { captured: 0, written: 0, dropped: 0, failedWrites: 0 };
+  private readonly captureInput: boolean;
+  private readonly captureOutput: boolean;
+
+  constructor(
+    private readonly endpointName: string,
+    readonly config: DataCaptureConfigInput,
+    private readonly store: ArtifactStore,
+    private readonly logger: Logger,
+    private readonly o: { flushMs?: number; maxQueue?: number; random?: () => number } = {},
+  ) {
+    const modes = new Set(config.CaptureOptions.map((c) => c.CaptureMode));
+    this.captureInput = modes.has('Input') || modes.has('InputAndOutput');
+    this.captureOutput = modes.has('Output') || modes.has('InputAndOutput');
+  }
+
+  get enabled(): boolean {
+    return this.config.EnableCapture !== false && this.config.InitialSamplingPercentage > 0 && (this.captureInput || this.captureOutput);
+  }
+
+  /** Samples this invocation (InitialSamplingPercentage) and queues it. Never throws, never waits. */
+  offer(e: CaptureEvent): void {
+    if (!this.enabled) return;
+    if ((this.o.random ?? Math.random)() * 100 >= this.config.InitialSamplingPercentage) return;
+    if (this.queue.length >= (this.o.maxQueue ?? 10_000)) {
+      this.stats.dropped++;
+      return;
+    }
+    this.stats.captured++;
+    this.queue.push(e);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.o.flushMs ?? 1000);
+  }
+
+  private record(e: CaptureEvent): string {
+    const captureData: Record<string, unknown> = {};
+    if (this.captureInput) captureData['endpointInput'] = payload('INPUT', e.inputContentType, e.input, this.config);
+    if (this.captureOutput) captureData['endpointOutput'] = payload('OUTPUT', e.outputContentType, e.output, this.config);
+    return JSON.stringify({
+      captureData,
+      eventMetadata: { eventId: randomUUID(), ...(e.inferenceId ? { inferenceId: e.inferenceId } : {}), inferenceTime: new Date(e.time).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      eventVersion: '0',
+    });
+  }
+
+  /** Writes what is queued: one object per variant and hour. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.queue.length ? this.flush() : undefined));
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return Promise.resolve();
+    this.flushing = this.write(batch).finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async write(batch: CaptureEvent[]): Promise<void> {
+    const dest = parseS3Uri(this.config.DestinationS3Uri);
+    if (!dest) return;
+    const groups = new Map<string, CaptureEvent[]>();
+    for (const e of batch) {
+      const d = new Date(e.time);
+      const hour = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}`;
+      const k = `${e.variant}/${hour}`;
+      const g = groups.get(k);
+      if (g) g.push(e);
+      else groups.set(k, [e]);
+    }
+    for (const [k, events] of groups) {
+      const first = new Date((events[0] as CaptureEvent).time);
+      const prefix = dest.key.replace(/\/+$/, '');
+      const key = `${prefix ? `${prefix}/` : ''}${this.endpointName}/${k}/${pad(first.getUTCMinutes())}-${pad(first.getUTCSeconds())}-${pad(first.getUTCMilliseconds(), 3)}-${randomUUID()}.jsonl`;
+      try {
+        const body = `${events.map((e) => this.record(e)).join('\n')}\n`;
+        await this.store.put({ bucket: dest.bucket, key }, Buffer.from(body), { contentType: 'application/jsonl' });
+        this.stats.written += events.length;
+      } catch (err) {
+        this.stats.failedWrites++;
+        this.stats.dropped += events.length;
+        this.logger.warn({ endpointName: this.endpointName, key, err: (err as Error).message }, 'data capture write failed; records dropped');
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}

@@ -1,0 +1,400 @@
+import {
+  trafficSchedule, type ArtifactStore, type EndpointConfigRecord, type EndpointConfigService, type EndpointDeployer, type EndpointRecord,
+  type EndpointStore, type Logger, type ModelService, type VariantSummary,
+} from '@loam/core';
+import type { AlarmEvaluator } from './alarm-evaluator.js';
+import { DataCaptureWriter } from './data-capture.js';
+import type { InstanceFactory } from './instance-factory.js';
+import { LiveEndpoint } from './live-endpoint.js';
+import type { MetricsRegistry } from './metrics-registry.js';
+import type { ServingInstance } from './serving-instance.js';
+import { Generation, VariantFleet } from './variant-fleet.js';
+
+export interface ControllerOptions {
+  readonly endpoints: EndpointStore;
+  readonly configs: EndpointConfigService;
+  readonly models: ModelService;
+  readonly factory: InstanceFactory;
+  readonly artifacts: ArtifactStore;
+  readonly metrics: MetricsRegistry;
+  readonly alarms: AlarmEvaluator;
+  readonly logger: Logger;
+  /** Seconds an instance may take to pass /ping when the variant does not say (SageMaker: 4 min…). */
+  readonly startupTimeoutSeconds?: number;
+  /** How long draining waits for requests in flight before stopping an instance anyway. */
+  readonly drainTimeoutMs?: number;
+  /** How often alarms are checked while baking. */
+  readonly alarmPollMs?: number;
+  readonly healthIntervalMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => Date.now() / 1000;
+
+class RolledBack extends Error {}
+
+/**
+ * Runs endpoints: starts every variant's instances, keeps them healthy (a dead or unreachable instance
+ * is replaced), and carries out blue/green updates — green fleet up, traffic shifted step by step with
+ * baking, alarms watched, automatic rollback, blue drained and stopped after TerminationWaitInSeconds.
+ * It writes the endpoint's status and variant summaries back to the record as it goes.
+ */
+export class EndpointController implements EndpointDeployer {
+  readonly live = new Map<string, LiveEndpoint>();
+  private readonly busy = new Map<string, Promise<void>>();
+  private healthTimer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private closed = false;
+
+  constructor(private readonly o: ControllerOptions) {}
+
+  /** Serially per endpoint: one background task at a time. */
+  private run(name: string, task: () => Promise<void>): void {
+    const key = name.toLowerCase();
+    const prev = this.busy.get(key) ?? Promise.resolve();
+    const next = prev.then(task).catch((e: unknown) => this.o.logger.error({ endpointName: name, err: (e as Error).message }, 'endpoint task failed'));
+    this.busy.set(key, next);
+    void next.finally(() => {
+      if (this.busy.get(key) === next) this.busy.delete(key);
+    });
+  }
+
+  /** Waits for the background work on an endpoint (tests, shutdown). */
+  async settle(name?: string): Promise<void> {
+    if (name) await this.busy.get(name.toLowerCase());
+    else await Promise.all(this.busy.values());
+  }
+
+  get(name: string): LiveEndpoint | undefined {
+    return this.live.get(name.toLowerCase());
+  }
+
+  // --- instances -------------------------------------------------------------------------------
+
+  private async startFleet(ep: string, fleet: VariantFleet, count: number, config: EndpointConfigRecord): Promise<void> {
+    const pv = config.request.ProductionVariants.find((v) => v.VariantName === fleet.variantName);
+    const timeout = (pv?.ContainerStartupHealthCheckTimeoutInSeconds ?? this.o.startupTimeoutSeconds ?? 240) * 1000;
+    const started = await Promise.allSettled(Array.from({ length: count }, () => this.startInstance(ep, fleet, timeout)));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async startInstance(ep: string, fleet: VariantFleet, timeoutMs: number): Promise<ServingInstance> {
+    const id = `${ep}-${fleet.variantName}-${++this.seq}`.toLowerCase();
+    const inst = await this.o.factory.start(ep, id, fleet.container, timeoutMs);
+    fleet.instances.push(inst);
+    fleet.pump();
+    void inst.exited.then(() => this.onExit(ep, fleet, inst));
+    return inst;
+  }
+
+  /** A process instance died: take it out and start a replacement if its fleet still wants it. */
+  private onExit(ep: string, fleet: VariantFleet, inst: ServingInstance): void {
+    if (inst.state === 'stopped' || inst.state === 'draining' || this.closed) return;
+    this.o.logger.warn({ endpointName: ep, instanceId: inst.id }, 'model server instance exited; replacing it');
+    inst.state = 'stopped';
+    this.replace(ep, fleet, inst);
+  }
+
+  /** Called by the router when an instance cannot be reached. */
+  unreachable(live: LiveEndpoint, inst: ServingInstance): void {
+    for (const g of live.generations()) {
+      for (const f of g.fleets.values()) {
+        if (f.instances.includes(inst)) {
+          void inst.stop(2000);
+          this.replace(live.name, f, inst);
+          return;
+        }
+      }
+    }
+  }
+
+  private replace(ep: string, fleet: VariantFleet, inst: ServingInstance): void {
+    const k = fleet.instances.indexOf(inst);
+    if (k < 0) return;
+    fleet.instances.splice(k, 1);
+    this.o.factory.cleanup(ep, inst.id);
+    if (fleet.instances.length >= fleet.desiredCount) return;
+    this.startInstance(ep, fleet, (this.o.startupTimeoutSeconds ?? 240) * 1000).then(
+      () => this.writeVariants(ep),
+      (e: unknown) => this.o.logger.error({ endpointName: ep, err: (e as Error).message }, 'replacement instance failed to start'),
+    );
+  }
+
+  private async drainAndStop(ep: string, gen: Generation): Promise<void> {
+    const deadline = Date.now() + (this.o.drainTimeoutMs ?? 30_000);
+    for (const f of gen.fleets.values()) for (const i of f.instances) if (i.state === 'healthy') i.state = 'draining';
+    while (Date.now() < deadline && gen.instances().some((i) => i.inflight > 0)) await sleep(20);
+    for (const f of gen.fleets.values()) f.rejectWaiters(() => new Error('variant stopped'));
+    await Promise.all(gen.instances().map(async (i) => {
+      await i.stop(5_000);
+      this.o.factory.cleanup(ep, i.id);
+    }));
+  }
+
+  private async buildGeneration(ep: string, config: EndpointConfigRecord, desired?: readonly VariantSummary[]): Promise<Generation> {
+    const gen = new Generation(config.name);
+    for (const v of config.request.ProductionVariants) {
+      const model = await this.o.models.get(v.ModelName as string);
+      const d = desired?.find((x) => x.VariantName === v.VariantName);
+      const count = d?.DesiredInstanceCount ?? v.InitialInstanceCount ?? 1;
+      gen.fleets.set(v.VariantName, new VariantFleet(v.VariantName, model.name, model.containers[0]!, d?.DesiredWeight ?? v.InitialVariantWeight ?? 1, count));
+    }
+    try {
+      await Promise.all([...gen.fleets.values()].map((f) => this.startFleet(ep, f, f.desiredCount, config)));
+    } catch (e) {
+      await this.drainAndStop(ep, gen);
+      throw e;
+    }
+    return gen;
+  }
+
+  // --- record -----------------------------------------------------------------------------------
+
+  private summaries(gen: Generation, status?: VariantSummary['VariantStatus']): VariantSummary[] {
+    return [...gen.fleets.values()].map((f) => ({
+      VariantName: f.variantName,
+      DeployedImages: [{ SpecifiedImage: f.container.imageUri, ResolvedImage: f.container.imageUri, ResolutionTime: now() }],
+      CurrentWeight: f.weight, DesiredWeight: f.weight,
+      CurrentInstanceCount: f.healthyCount(), DesiredInstanceCount: f.desiredCount,
+      VariantStatus: status ?? [],
+    }));
+  }
+
+  private async writeVariants(ep: string): Promise<void> {
+    const live = this.get(ep);
+    if (!live) return;
+    await this.o.endpoints.patch(ep, (r) => ({ ...r, variants: this.summaries(live.blue) }));
+  }
+
+  private async setStatus(ep: string, patch: Partial<EndpointRecord>): Promise<void> {
+    await this.o.endpoints.patch(ep, (r) => ({ ...r, ...patch, lastModifiedTime: now() }) as EndpointRecord);
+  }
+
+  // --- deployer ---------------------------------------------------------------------------------
+
+  create(name: string): void {
+    this.run(name, async () => {
+      const r = await this.o.endpoints.get(name);
+      if (!r || r.status !== 'Creating') return;
+      try {
+        const config = await this.o.configs.get(r.configName);
+        const gen = await this.buildGeneration(r.name, config);
+        const live = new LiveEndpoint(r.name, r.arn, gen);
+        if (r.dataCapture) live.capture = new DataCaptureWriter(r.name, r.dataCapture, this.o.artifacts, this.o.logger);
+        live.routable = true;
+        this.live.set(r.key, live);
+        await this.o.endpoints.patch(name, (cur) => {
+          const { failureReason: _f, ...c } = cur;
+          return { ...c, status: 'InService', variants: this.summaries(gen), lastModifiedTime: now() };
+        });
+      } catch (e) {
+        await this.setStatus(name, { status: 'Failed', failureReason: (e as Error).message.slice(0, 1024) });
+      }
+    });
+  }
+
+  update(name: string): void {
+    this.run(name, () => this.blueGreen(name));
+  }
+
+  private async blueGreen(name: string): Promise<void> {
+    const r = await this.o.endpoints.get(name);
+    const live = this.get(name);
+    if (!r || !live || r.status !== 'Updating' || !r.pending) return;
+    const pending = r.pending;
+    const policy = pending.deploymentConfig?.BlueGreenUpdatePolicy;
+    const alarmNames = (pending.deploymentConfig?.AutoRollbackConfiguration?.Alarms ?? []).map((a) => a.AlarmName);
+    const deadline = Date.now() + (policy?.MaximumExecutionTimeoutInSeconds ?? 28_800) * 1000;
+    const marker = (s: string) => [{ Status: s as 'Updating', StartTime: now() }];
+    const writePending = (gen: Generation | undefined, status: string) => this.o.endpoints.patch(name, (cur) => (cur.pending
+      ? { ...cur, pending: { ...cur.pending, variants: gen ? this.summaries(gen, marker(status)) : cur.pending.variants } } : cur));
+    let green: Generation;
+    try {
+      green = await this.buildGeneration(r.name, await this.o.configs.get(pending.configName), pending.variants);
+    } catch (e) {
+      await this.o.endpoints.patch(name, (cur) => {
+        const { pending: _p, ...c } = cur;
+        return { ...c, status: 'InService', failureReason: `Update to '${pending.configName}' failed: ${(e as Error).message}`.slice(0, 1024), lastModifiedTime: now() };
+      });
+      return;
+    }
+    live.green = green;
+    live.greenShare = 0;
+    const steps = trafficSchedule(pending.deploymentConfig, green.instances().length);
+    const wait = (policy?.TrafficRoutingConfiguration.WaitIntervalInSeconds ?? 0) * 1000;
+    try {
+      for (const share of steps) {
+        live.greenShare = share;
+        await writePending(green, 'ActivatingTraffic');
+        await writePending(green, 'Baking');
+        await this.bake(alarmNames, wait, deadline);
+      }
+    } catch (e) {
+      live.greenShare = 0;
+      await this.setStatus(name, { status: 'RollingBack' });
+      live.green = undefined;
+      await this.drainAndStop(r.name, green);
+      await this.o.endpoints.patch(name, (cur) => {
+        const { pending: _p, ...rest } = cur;
+        return { ...rest, status: 'InService', failureReason: (e as Error).message.slice(0, 1024), variants: this.summaries(live.blue), lastModifiedTime: now() };
+      });
+      return;
+    }
+    // Green takes everything; blue waits TerminationWaitInSeconds (no traffic), then drains and stops.
+    const old = live.blue;
+    live.blue = green;
+    live.green = undefined;
+    live.greenShare = 0;
+    live.retiring.add(old);
+    const capture = r.dataCapture;
+    if (live.capture && (!capture || JSON.stringify(capture) !== JSON.stringify(live.capture.config))) {
+      void live.capture.close();
+      live.capture = undefined;
+    }
+    if (capture && !live.capture) live.capture = new DataCaptureWriter(r.name, capture, this.o.artifacts, this.o.logger);
+    await this.o.endpoints.patch(name, (cur) => ({ ...cur, configName: pending.configName, variants: this.summaries(green), pending: { ...pending, variants: this.summaries(green) } }));
+    await sleep((policy?.TerminationWaitInSeconds ?? 0) * 1000);
+    await this.drainAndStop(r.name, old);
+    live.retiring.delete(old);
+    await this.o.endpoints.patch(name, (cur) => {
+      const { pending: _p, failureReason: _f, ...rest } = cur;
+      return { ...rest, status: 'InService', variants: this.summaries(green), lastModifiedTime: now() };
+    });
+  }
+
+  /** Waits the baking interval, checking the rollback alarms; throws to roll back. */
+  private async bake(alarmNames: readonly string[], ms: number, deadline: number): Promise<void> {
+    const end = Date.now() + ms;
+    for (;;) {
+      for (const n of alarmNames) {
+        const a = this.o.alarms.byName(n);
+        if (!a) continue;
+        const s = this.o.alarms.evaluate(a);
+        if (s.value === 'ALARM') throw new RolledBack(`Rolled back: alarm '${n}' went to ALARM during the deployment (${s.reason})`);
+      }
+      if (Date.now() > deadline) throw new RolledBack('Rolled back: the deployment exceeded MaximumExecutionTimeoutInSeconds.');
+      if (Date.now() >= end) return;
+      await sleep(Math.min(this.o.alarmPollMs ?? 200, Math.max(1, end - Date.now())));
+    }
+  }
+
+  applyWeightsAndCapacities(name: string): void {
+    this.run(name, async () => {
+      const r = await this.o.endpoints.get(name);
+      const live = this.get(name);
+      if (!r || !live || !r.desired) return;
+      try {
+        for (const d of r.desired) {
+          const f = live.blue.fleets.get(d.VariantName);
+          if (!f) continue;
+          if (d.DesiredWeight !== undefined) f.weight = d.DesiredWeight;
+          if (d.DesiredInstanceCount !== undefined) await this.scale(live, f, d.DesiredInstanceCount);
+        }
+        await this.o.endpoints.patch(name, (cur) => {
+          const { desired: _d, failureReason: _f, ...rest } = cur;
+          return { ...rest, status: 'InService', variants: this.summaries(live.blue), lastModifiedTime: now() };
+        });
+      } catch (e) {
+        await this.o.endpoints.patch(name, (cur) => {
+          const { desired: _d, ...rest } = cur;
+          return { ...rest, status: 'InService', failureReason: (e as Error).message.slice(0, 1024), variants: this.summaries(live.blue), lastModifiedTime: now() };
+        });
+      }
+    });
+  }
+
+  /** Starts or drains instances until the fleet has `count`; new ones take traffic only after /ping. */
+  async scale(live: LiveEndpoint, f: VariantFleet, count: number): Promise<void> {
+    f.desiredCount = count;
+    const current = f.instances.filter((i) => i.state !== 'stopped' && i.state !== 'draining');
+    if (count > current.length) {
+      const config = await this.o.configs.get(live.blue.configName).catch(() => undefined);
+      const timeout = (this.o.startupTimeoutSeconds ?? 240) * 1000;
+      if (config) await this.startFleet(live.name, f, count - current.length, config);
+      else await Promise.all(Array.from({ length: count - current.length }, () => this.startInstance(live.name, f, timeout)));
+    } else if (count < current.length) {
+      const gone = current.slice(count);
+      for (const i of gone) i.state = 'draining';
+      const deadline = Date.now() + (this.o.drainTimeoutMs ?? 30_000);
+      while (Date.now() < deadline && gone.some((i) => i.inflight > 0)) await sleep(20);
+      for (const i of gone) {
+        await i.stop(5_000);
+        f.instances.splice(f.instances.indexOf(i), 1);
+        this.o.factory.cleanup(live.name, i.id);
+      }
+    }
+  }
+
+  delete(name: string): void {
+    this.run(name, async () => {
+      const live = this.get(name);
+      if (live) {
+        live.routable = false;
+        await Promise.all(live.generations().map((g) => this.drainAndStop(live.name, g)));
+        await live.capture?.close();
+        this.live.delete(name.toLowerCase());
+        this.o.metrics.drop(live.name);
+      }
+      await this.o.endpoints.delete(name);
+    });
+  }
+
+  /**
+   * After a restart: endpoints that were serving come back (an interrupted update keeps its old
+   * config), creations resume, and deletions finish.
+   */
+  async reconcile(list: EndpointRecord[]): Promise<void> {
+    for (const r of list) {
+      if (r.status === 'Deleting') this.delete(r.name);
+      else if (r.status === 'Creating') this.create(r.name);
+      else if (r.status === 'InService' || r.status === 'Updating' || r.status === 'RollingBack' || r.status === 'SystemUpdating') {
+        await this.o.endpoints.patch(r.name, (cur) => {
+          const { pending: _p, desired: _d, ...rest } = cur;
+          return { ...rest, status: 'Creating', lastModifiedTime: now() };
+        });
+        this.create(r.name);
+      }
+    }
+  }
+
+  /** Pings process instances every second; one that fails three pings in a row is replaced. */
+  startHealthChecks(): void {
+    const misses = new WeakMap<ServingInstance, number>();
+    const tick = async () => {
+      for (const live of this.live.values()) {
+        for (const g of live.generations()) {
+          for (const f of g.fleets.values()) {
+            for (const i of [...f.instances]) {
+              if (i.kind !== 'process' || i.state !== 'healthy') continue;
+              const ok = await i.ping();
+              const m = ok ? 0 : (misses.get(i) ?? 0) + 1;
+              misses.set(i, m);
+              if (m >= 3) {
+                i.state = 'unhealthy';
+                void i.stop(2000);
+                this.replace(live.name, f, i);
+              }
+            }
+          }
+        }
+      }
+    };
+    const loop = () => {
+      this.healthTimer = setTimeout(() => void tick().finally(() => !this.closed && loop()), this.o.healthIntervalMs ?? 1000);
+      this.healthTimer.unref();
+    };
+    loop();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    for (const live of this.live.values()) {
+      live.routable = false;
+      await live.capture?.close();
+      await Promise.all(live.generations().flatMap((g) => g.instances().map((i) => i.stop(5_000))));
+    }
+    this.live.clear();
+  }
+}

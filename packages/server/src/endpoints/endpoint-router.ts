@@ -1,0 +1,123 @@
+import type { Partition, RequestContext } from '@loam/core';
+import { AwsProtocolError } from '../transports/aws-json/aws-errors.js';
+import type { EndpointInvoker, InvocationRequest, InvocationResult } from '../transports/aws-json/endpoint-invoker.js';
+import type { LiveEndpoint } from './live-endpoint.js';
+import type { MetricsRegistry } from './metrics-registry.js';
+import { InProcessInstance, InstanceUnreachableError, type InstanceAnswer, type ServingInstance } from './serving-instance.js';
+import type { Generation, VariantFleet } from './variant-fleet.js';
+
+export interface RouterOptions {
+  readonly partition: Partition;
+  readonly live: (endpointName: string) => LiveEndpoint | undefined;
+  readonly metrics: MetricsRegistry;
+  /** SageMaker's 60 s for a model's answer. */
+  readonly timeoutMs?: number;
+  /** Called when an instance could not be reached, so the controller replaces it. */
+  readonly onUnreachable?: (endpoint: LiveEndpoint, instance: ServingInstance) => void;
+  readonly random?: () => number;
+}
+
+const modelError = (status: number, original: string, endpoint: string, p: Partition) => {
+  const kind = status >= 500 ? 'server' : 'client';
+  const shown = original.length > 1000 ? `${original.slice(0, 1000)}…` : original;
+  return new AwsProtocolError(
+    'ModelError', status >= 500 ? 424 : status,
+    `Received ${kind} error (${status}) from primary with message "${shown}". See the endpoint's logs in Loam for more information.`,
+    { OriginalStatusCode: status, OriginalMessage: shown, LogStreamArn: `arn:loam:logs:${p.region}:${p.accountId}:log-group:/aws/sagemaker/Endpoints/${endpoint}` },
+  );
+};
+
+/**
+ * SageMaker Runtime's InvokeEndpoint over Loam's endpoints: picks blue or green by the rollout's
+ * share, a variant by weight (or X-Amzn-SageMaker-Target-Variant), an instance that passed /ping with
+ * the fewest requests in flight; waits for a slot when all are busy (bounded: ThrottlingException
+ * beyond); retries on another instance when one cannot be reached; records metrics and data capture.
+ */
+export class EndpointRouter implements EndpointInvoker {
+  private readonly timeoutMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly o: RouterOptions) {
+    this.timeoutMs = o.timeoutMs ?? 60_000;
+    this.random = o.random ?? Math.random;
+  }
+
+  private notFound(name: string): AwsProtocolError {
+    return new AwsProtocolError('ValidationError', 400, `Endpoint ${name} of account ${this.o.partition.accountId} not found.`);
+  }
+
+  private chooseFleet(ep: LiveEndpoint, req: InvocationRequest): VariantFleet {
+    let gen: Generation = ep.blue;
+    if (ep.green && ep.greenShare > 0 && (ep.greenShare >= 1 || this.random() < ep.greenShare)) gen = ep.green;
+    if (req.targetVariant !== undefined) {
+      const f = gen.fleets.get(req.targetVariant) ?? (gen === ep.blue ? ep.green : ep.blue)?.fleets.get(req.targetVariant);
+      if (!f) {
+        const names = [...gen.fleets.keys()].join(', ');
+        throw new AwsProtocolError('ValidationError', 400, `Endpoint ${ep.name} has no variant ${req.targetVariant} (variants: ${names}).`);
+      }
+      return f;
+    }
+    const f = gen.pick(this.random());
+    if (!f) throw this.notFound(ep.name);
+    return f;
+  }
+
+  async invokeEndpoint(req: InvocationRequest, _ctx: RequestContext): Promise<InvocationResult> {
+    const t0 = performance.now();
+    const ep = this.o.live(req.endpointName);
+    if (!ep || !ep.routable) throw this.notFound(req.endpointName);
+    const fleet = this.chooseFleet(ep, req);
+    const metrics = this.o.metrics.variant(ep.name, fleet.variantName);
+    const r = { body: req.body, contentType: req.contentType, accept: req.accept, customAttributes: req.customAttributes };
+    let exclude: ServingInstance | undefined;
+    let answer: InstanceAnswer | undefined;
+    let modelUs = 0;
+    for (let attempt = 0; answer === undefined; attempt++) {
+      const remaining = this.timeoutMs - (performance.now() - t0);
+      const slot = fleet.acquire(
+        Math.max(1, remaining),
+        () => new AwsProtocolError('ThrottlingException', 429, `Endpoint ${ep.name} variant ${fleet.variantName} is at its concurrency limit; retry with backoff.`),
+        () => new AwsProtocolError('ServiceUnavailable', 503, `Endpoint ${ep.name} variant ${fleet.variantName} has no instance free to answer; retry later.`),
+        exclude,
+      );
+      let inst: ServingInstance;
+      try {
+        inst = slot instanceof Promise ? await slot : slot;
+      } catch (e) {
+        metrics.record(e instanceof AwsProtocolError && e.status === 429 ? 429 : 503, undefined, (performance.now() - t0) * 1000);
+        throw e;
+      }
+      const m0 = performance.now();
+      try {
+        answer = inst instanceof InProcessInstance ? inst.invokeNow(r) : await inst.invoke(r, Math.max(1, this.timeoutMs - (m0 - t0)));
+        modelUs = (performance.now() - m0) * 1000;
+      } catch (e) {
+        if (e instanceof InstanceUnreachableError && attempt < 2) {
+          inst.state = 'unhealthy';
+          this.o.onUnreachable?.(ep, inst);
+          exclude = inst;
+          continue;
+        }
+        const timedOut = (e as { code?: string }).code === 'LOAM_TIMEOUT';
+        metrics.record(500, (performance.now() - m0) * 1000, 0);
+        throw timedOut
+          ? modelError(500, 'Your invocation timed out while waiting for a response from container primary.', ep.name, this.o.partition)
+          : modelError(500, `The model server could not be reached: ${(e as Error).message}`, ep.name, this.o.partition);
+      } finally {
+        fleet.release(inst);
+      }
+    }
+    metrics.record(answer.status, modelUs, Math.max(0, (performance.now() - t0) * 1000 - modelUs));
+    if (answer.status !== 200) throw modelError(answer.status, answer.body.toString('utf8'), ep.name, this.o.partition);
+    ep.capture?.offer({
+      variant: fleet.variantName, inputContentType: req.contentType, input: req.body, outputContentType: answer.contentType, output: answer.body,
+      inferenceId: req.inferenceId, time: Date.now(),
+    });
+    return {
+      body: answer.body,
+      contentType: answer.contentType ?? 'application/octet-stream',
+      invokedProductionVariant: fleet.variantName,
+      ...(answer.customAttributes !== undefined ? { customAttributes: answer.customAttributes } : {}),
+    };
+  }
+}

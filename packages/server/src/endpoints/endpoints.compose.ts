@@ -1,0 +1,146 @@
+import { join } from 'node:path';
+import {
+  AlarmService, EndpointConfigService, EndpointService, ModelService, ScalingService, systemClock, endpointsCollection,
+  type ArtifactStore, type InstanceLauncher, type Logger, type MetadataStore, type Partition, type TagService,
+} from '@loam/core';
+import { LocalProcessLauncher } from '@loam/adapters';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.js';
+import { AlarmEvaluator } from './alarm-evaluator.js';
+import { Autoscaler } from './autoscaler.js';
+import { EndpointController } from './endpoint-controller.js';
+import { EndpointMetricsService } from './endpoint-metrics.service.js';
+import { EndpointRouter } from './endpoint-router.js';
+import { InstanceFactory } from './instance-factory.js';
+import { MetricsRegistry } from './metrics-registry.js';
+import { registerPrometheusRoute } from './prometheus.routes.js';
+
+/** Largest instance count per variant on one server. */
+export const MAX_INSTANCES_PER_VARIANT = 16;
+
+export interface EndpointsOptions {
+  readonly config: Config;
+  readonly store: MetadataStore;
+  readonly artifacts: ArtifactStore;
+  readonly partition: Partition;
+  readonly tags: TagService;
+  readonly logger: Logger;
+  readonly launcher?: InstanceLauncher;
+  /** Built-in models in process (default) or as their own processes. */
+  readonly builtinServing?: 'in-process' | 'process';
+  readonly autoscaleWindowSeconds?: number;
+  readonly autoscaleIntervalMs?: number;
+  readonly startupTimeoutSeconds?: number;
+}
+
+/** Models and real-time endpoints as the platform holds them. */
+export interface EndpointsCapability {
+  readonly models: ModelService;
+  readonly configs: EndpointConfigService;
+  readonly endpoints: EndpointService;
+  readonly alarms: AlarmService;
+  readonly scaling: ScalingService;
+  readonly controller: EndpointController;
+  readonly router: EndpointRouter;
+  readonly metrics: MetricsRegistry;
+  readonly evaluator: AlarmEvaluator;
+  readonly autoscaler: Autoscaler;
+  /** Handler objects for the operation table (and the Runtime invoker). */
+  readonly services: readonly object[];
+  /** Brings back endpoints a previous run left serving. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Builds the model and endpoint services, the controller, router, alarms, autoscaler and metrics. */
+export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
+  const { store, partition, logger } = o;
+  const log = logger.child({ component: 'endpoints' });
+  const clock = systemClock;
+  const launcher = o.launcher ?? new LocalProcessLauncher({ logger: log });
+  const models = new ModelService({ store, artifacts: o.artifacts, clock, partition, processImages: o.config.images.process });
+  const configs = new EndpointConfigService({ store, clock, partition, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
+  const metrics = new MetricsRegistry();
+  let controller: EndpointController | undefined;
+  const instancesOf = (endpoint: string, variant?: string) => {
+    const live = controller?.get(endpoint);
+    if (!live) return 0;
+    return [...live.blue.fleets.values()].filter((f) => !variant || f.variantName === variant).reduce((n, f) => n + f.healthyCount(), 0);
+  };
+  const evaluator = new AlarmEvaluator(metrics, instancesOf);
+  const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
+  const alarms = new AlarmService({ store, clock, partition, states: () => evaluator });
+  const scaling = new ScalingService({ store, clock, partition, endpoints: endpoints.endpoints, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
+  const factory = new InstanceFactory({
+    artifacts: o.artifacts, launcher, workDir: join(o.config.executor.workDir, 'endpoints'), python: o.config.images.python,
+    builtinServing: o.builtinServing ?? 'in-process', logger: log,
+  });
+  controller = new EndpointController({
+    endpoints: endpoints.endpoints, configs, models, factory, artifacts: o.artifacts, metrics, alarms: evaluator, logger: log,
+    ...(o.startupTimeoutSeconds !== undefined ? { startupTimeoutSeconds: o.startupTimeoutSeconds } : {}),
+  });
+  const ctl = controller;
+  const router = new EndpointRouter({ partition, live: (n) => ctl.get(n), metrics, onUnreachable: (ep, i) => ctl.unreachable(ep, i) });
+  const autoscaler = new Autoscaler({
+    controller: ctl, metrics, policies: () => scaling.all(), logger: log,
+    onScaled: async (ep) => {
+      const live = ctl.get(ep);
+      if (live) await endpoints.endpoints.patch(ep, (r) => ({ ...r, variants: r.variants.map((v) => ({ ...v, CurrentInstanceCount: live.blue.fleets.get(v.VariantName)?.healthyCount() ?? 0, DesiredInstanceCount: live.blue.fleets.get(v.VariantName)?.desiredCount ?? 0 })) }));
+    },
+    ...(o.autoscaleWindowSeconds !== undefined ? { windowSeconds: o.autoscaleWindowSeconds } : {}),
+    ...(o.autoscaleIntervalMs !== undefined ? { intervalMs: o.autoscaleIntervalMs } : {}),
+  });
+  const base = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
+  o.tags.registerResolver(`${base}model/`, models.exists);
+  o.tags.registerResolver(`${base}endpoint-config/`, configs.exists);
+  o.tags.registerResolver(`${base}endpoint/`, endpoints.exists);
+
+  // Alarms are few: re-read them every 2 s, evaluate every second (so DescribeAlarms shows live state).
+  let alarmTimer: NodeJS.Timeout | undefined;
+  let ticks = 0;
+  const alarmLoop = () => {
+    alarmTimer = setTimeout(async () => {
+      try {
+        if (ticks++ % 2 === 0) evaluator.setAlarms(await alarms.list());
+        evaluator.evaluateAll();
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'alarm evaluation failed');
+      }
+      if (alarmTimer) alarmLoop();
+    }, 1000);
+    alarmTimer.unref();
+  };
+  alarmLoop();
+  ctl.startHealthChecks();
+  autoscaler.start();
+  const metricsService = new EndpointMetricsService({ metrics, endpoints: endpoints.endpoints, controller: ctl });
+  return {
+    models, configs, endpoints, alarms, scaling, controller: ctl, router, metrics, evaluator, autoscaler,
+    services: [models, configs, endpoints, alarms, scaling, metricsService, router],
+    async start() {
+      evaluator.setAlarms(await alarms.list());
+      const page = await store.collection(endpointsCollection).list({ maxResults: 1000 });
+      await ctl.reconcile(page.items.map((i) => i.value));
+    },
+    async close() {
+      if (alarmTimer) clearTimeout(alarmTimer);
+      alarmTimer = undefined;
+      autoscaler.stop();
+      await ctl.close();
+      await launcher.close();
+    },
+  };
+}
+
+/** `GET /metrics` (Prometheus) for the app. */
+export function registerEndpointRoutes(app: FastifyInstance, cap: EndpointsCapability, authenticateToken: (token: string) => Promise<unknown>): void {
+  registerPrometheusRoute(app, {
+    metrics: cap.metrics,
+    instances: (e, v) => cap.controller.get(e)?.blue.fleets.get(v)?.healthyCount() ?? 0,
+    authenticate: async (h) => {
+      const m = /^Bearer\s+(\S+)$/i.exec(h ?? '');
+      if (!m) throw new Error('no token');
+      return authenticateToken(m[1] as string);
+    },
+  });
+}

@@ -1,0 +1,88 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArtifactStore, InstanceLauncher, Logger, ServingContainer } from '@loam/core';
+import { builtinServerCommand, loadBuiltinPredictor, pythonServerScript, stageModel } from '@loam/runtime/model-server/index';
+import { HttpInstance, InProcessInstance, type ServingInstance } from './serving-instance.js';
+
+export interface InstanceFactoryOptions {
+  readonly artifacts: ArtifactStore;
+  readonly launcher: InstanceLauncher;
+  /** Where instances keep their model directory: `<workDir>/<endpoint>/<instance>/model`. */
+  readonly workDir: string;
+  /** The Python for script-mode models (`images.python`). */
+  readonly python: string;
+  /** Built-in models: on the server's event loop (default, fastest) or as their own process. */
+  readonly builtinServing: 'in-process' | 'process';
+  /** Requests in flight per process instance before the router queues (default 32). */
+  readonly maxConcurrency?: number;
+  readonly logger: Logger;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts one instance of a model container: stages `/opt/ml/model`, then serves a built-in model in
+ * process or runs a model server process (built-in, the Python adapter for script mode, or a process
+ * image) and waits until it answers /ping. A container's Environment may say `LOAM_SERVING_MODE=process`
+ * to run a built-in model in its own process.
+ */
+export class InstanceFactory {
+  constructor(private readonly o: InstanceFactoryOptions) {}
+
+  /** @throws Error with the reason (model data, start failure with the process's last lines, /ping timeout). */
+  async start(endpointName: string, instanceId: string, c: ServingContainer, startupTimeoutMs: number): Promise<ServingInstance> {
+    const dir = join(this.o.workDir, endpointName, instanceId);
+    const modelDir = await stageModel(this.o.artifacts as never, dir, c.modelDataUrl, c.environment['SAGEMAKER_SUBMIT_DIRECTORY']);
+    const mode = c.environment['LOAM_SERVING_MODE'] ?? this.o.builtinServing;
+    const concurrency = Number(c.environment['LOAM_MAX_CONCURRENCY'] ?? this.o.maxConcurrency ?? 32);
+    if (c.image.type === 'builtin' && mode === 'in-process') {
+      return new InProcessInstance(instanceId, loadBuiltinPredictor(modelDir), Number.MAX_SAFE_INTEGER);
+    }
+    const env: Record<string, string> = {
+      ...c.environment, SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir, SAGEMAKER_SAFE_PORT_RANGE: '', HOME: dir,
+    };
+    let command: string;
+    let args: string[];
+    if (c.image.type === 'builtin') {
+      ({ command, args } = builtinServerCommand());
+      args = [...args, modelDir];
+    } else if (c.image.type === 'script') {
+      command = this.o.python;
+      args = [pythonServerScript()];
+      env['SAGEMAKER_PROGRAM'] = c.image.program;
+      env['LOAM_CODE_DIR'] = join(modelDir, 'code');
+      env['PYTHONUNBUFFERED'] = '1';
+    } else {
+      command = c.image.command;
+      args = [...(c.image.args ?? []), 'serve'];
+      Object.assign(env, c.image.env ?? {}, c.environment);
+    }
+    const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: dir });
+    const inst = new HttpInstance(instanceId, handle, concurrency);
+    let exited = false;
+    void handle.exited.then(() => {
+      exited = true;
+    });
+    const deadline = Date.now() + startupTimeoutMs;
+    for (;;) {
+      if (exited) {
+        const tail = handle.tail();
+        throw new Error(`Instance ${instanceId} exited before answering /ping${tail ? `: ${tail.split('\n').slice(-5).join(' | ')}` : '.'}`);
+      }
+      if (await inst.ping()) {
+        inst.state = 'healthy';
+        return inst;
+      }
+      if (Date.now() > deadline) {
+        await inst.stop(2000);
+        throw new Error(`Instance ${instanceId} did not pass /ping within ${Math.round(startupTimeoutMs / 1000)} s.`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /** Frees an instance's directory after it stopped. */
+  cleanup(endpointName: string, instanceId: string): void {
+    rmSync(join(this.o.workDir, endpointName, instanceId), { recursive: true, force: true });
+  }
+}
