@@ -4,4 +4,5 @@ export { LocalFsArtifactStore, type LocalFsArtifactStoreOptions } from './artifa
 export { S3ArtifactStore, type S3ArtifactStoreOptions } from './artifacts/s3/s3-artifact-store.js';
 export { openSqlExperimentStore, type SqlExperimentStoreOptions } from './metadata/sql/experiments/open-sql-experiment-store.js';
 export { LocalProcessExecutor, type LocalProcessExecutorOptions } from './executors/local/index.js';
+export { LocalProcessLauncher, type LocalProcessLauncherOptions } from './instances/local-process/index.js';
 export { DuckDbDataEngine, type DuckDbDataEngineOptions } from './data-engine/duckdb/index.js';

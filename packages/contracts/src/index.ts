@@ -8,4 +8,7 @@ export { buildOpenApi } from './openapi/build.js';
 export * as jobShapes from './shapes/jobs-common.js';
 export * as trainingJobShapes from './shapes/training-jobs.js';
 export * as processingJobShapes from './shapes/processing-jobs.js';
+export * as modelShapes from './shapes/models.js';
+export * as endpointShapes from './shapes/endpoints.js';
+export * as endpointAlarmShapes from './shapes/endpoint-alarms.js';
 export { jobStatuses, secondaryStatuses, trainingInstanceTypes, processingInstanceTypes, type JobStatus, type SecondaryStatusName, type ResolvedImage, type JobChannelSpec, type JobOutputSpec, type JobSpec, type RunnerInput, type RunnerEvent, type RunnerLogLine } from './shapes/jobs-common.js';

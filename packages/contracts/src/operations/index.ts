@@ -3,13 +3,15 @@ import * as identity from './identity.js';
 import * as tags from './tags.js';
 import * as trainingJobs from './training-jobs.js';
 import * as processingJobs from './processing-jobs.js';
+import * as models from './models.js';
+import * as endpoints from './endpoints.js';
 import * as experiments from './experiments.js';
 
 /**
  * The operation table: every operation Loam serves, by name. Each capability adds its own file here;
  * transports, OpenAPI, the SDK, the CLI and Studio all read this one object.
  */
-export const operations = { ...identity, ...tags, ...trainingJobs, ...processingJobs, ...experiments } as const;
+export const operations = { ...identity, ...tags, ...trainingJobs, ...processingJobs, ...models, ...endpoints, ...experiments } as const;
 
 export type Operations = typeof operations;
 export type OperationName = keyof Operations;

@@ -7,6 +7,8 @@ import { jobCollections } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
 import type { Config } from '../config/index.js';
 import { openJobs, type JobsCapability } from '../jobs/jobs.compose.js';
+import { openEndpoints, type EndpointsCapability } from '../endpoints/endpoints.compose.js';
+import { endpointCollections } from '@loam/core';
 
 /** Everything a running Loam holds: its stores and its capability services. */
 export interface Platform {
@@ -20,13 +22,15 @@ export interface Platform {
   readonly jobs: JobsCapability;
   /** Experiment tracking (MLflow's model), served natively and over MLflow's REST API. */
   readonly tracking: TrackingService;
+  /** Models and real-time endpoints: services, controller (deployments), router, alarms, autoscaler, metrics. */
+  readonly endpoints: EndpointsCapability;
   /** The services whose methods serve operations, in lookup order. */
   readonly services: readonly object[];
   close(): Promise<void>;
 }
 
 /** Every collection the capabilities declare; the metadata store migrates them on open. */
-export const allCollections = [...identityCollections, ...jobCollections];
+export const allCollections = [...identityCollections, ...jobCollections, ...endpointCollections];
 
 function metadataUrl(config: Config): string {
   const m = config.metadata;
@@ -67,6 +71,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const tags = new TagService({ store, partition });
     identity.registerTaggables(tags);
     const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
+    const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger });
     const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
     // Every training job logs itself to an experiment run (its params, metrics and model).
     const jobRuns = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage), logger });
@@ -80,8 +85,10 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       tags,
       jobs,
       tracking,
-      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking)],
+      endpoints,
+      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...endpoints.services],
       close: async () => {
+        await endpoints.close();
         await jobs.close();
         await jobRuns.stop();
         await experiments.close();

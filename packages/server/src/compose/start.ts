@@ -12,6 +12,7 @@ import { assertEveryOperationHandled, bindHandlers, createDispatcher } from '../
 import { registerRestTransport } from '../transports/rest/rest.routes.js';
 import { registerAwsProtocols } from '../transports/aws-json/register-aws.js';
 import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
+import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { openPlatform, type Platform } from './platform.js';
 import type { FastifyInstance } from 'fastify';
@@ -73,6 +74,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   registerRestTransport(app, { operations: operationList, dispatch, credentials: identity, defaultBodyLimit: config.server.bodyLimitBytes });
   registerStudioRoutes(app, { distDir: fileURLToPath(new URL('../../../studio/dist', import.meta.url)) });
   registerAwsProtocols(app, { platform, dispatch, operations: operationList });
+  registerEndpointRoutes(app, platform.endpoints, (t) => identity.authenticateToken(t));
   registerMlflowTransport(app, { tracking: platform.tracking, credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   return app;
 }
@@ -99,6 +101,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
 
   // Re-adopts the jobs a previous run left going and starts queued ones.
   await platform.jobs.scheduler.start();
+  await platform.endpoints.start();
   const admin = await platform.identity.bootstrapAdmin();
   let credentialsFile = `${config.dataDir}/credentials`;
   if (admin) {
