@@ -32,6 +32,8 @@ export class JobCoordinator {
   private ticking: Promise<void> | undefined;
   private tickAgain = false;
   private closed = false;
+  /** Nothing is scheduled before the first reconcile: capacity is only known once old jobs are re-adopted. */
+  private started = false;
 
   constructor(private readonly o: JobCoordinatorOptions) {
     this.jobs = o.store.collection(jobsCollection);
@@ -110,7 +112,7 @@ export class JobCoordinator {
 
   /** Asks for a scheduling pass soon (after a create, a stop or a finished job). */
   kick(): void {
-    if (this.closed) return;
+    if (this.closed || !this.started) return;
     if (this.ticking) {
       this.tickAgain = true;
       return;
@@ -223,6 +225,7 @@ export class JobCoordinator {
         token = page.nextToken;
       } while (token);
     }
+    this.started = true;
     this.kick();
     return { adopted, settled };
   }

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { download, listAll, parseS3, safeRelative, upload, walkFiles, type Artifacts } from './artifacts.js';
@@ -11,7 +12,9 @@ function joinKey(prefix: string, ...parts: string[]): string {
 /** Tars a directory's contents (not the directory itself) into `<file>`, gzipped, as SageMaker's model.tar.gz is. */
 async function tarDir(dir: string, file: string): Promise<void> {
   const entries = existsSync(dir) ? readdirSync(dir) : [];
-  await tar.c({ gzip: true, file, cwd: dir, portable: true, follow: false }, entries);
+  // An empty directory still makes a valid (empty) archive: two zero blocks.
+  if (entries.length === 0) writeFileSync(file, gzipSync(Buffer.alloc(1024)));
+  else await tar.c({ gzip: true, file, cwd: dir, portable: true, follow: false }, entries);
 }
 
 /**

@@ -151,7 +151,10 @@ export async function runJob(input: RunnerInput): Promise<void> {
     if (stopReason || e instanceof StopSignal) {
       let modelArtifacts: string | undefined;
       if (store && dir && spec.kind === 'training-job' && spec.outputPath && isLeader && child) {
-        modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.modelDir, dir.outputDataDir, input.workDir).catch(() => undefined);
+        modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.modelDir, dir.outputDataDir, input.workDir).catch((err: unknown) => {
+          platformLog(`The model could not be uploaded after the stop: ${(err as Error).message}`);
+          return undefined;
+        });
       }
       if (store && checkpoints) await checkpoints.sync().catch(() => 0);
       w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stopReason === 'MaxRuntimeExceeded' ? 'MaxRuntimeExceeded' : 'Stopped', ...(modelArtifacts ? { modelArtifacts } : {}) });

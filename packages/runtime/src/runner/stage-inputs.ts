@@ -14,12 +14,17 @@ interface Planned {
   readonly rel: string;
 }
 
-/** S3Prefix: every key under the prefix, named by the part after the prefix's last `/` (as SageMaker names them). */
+/** S3Prefix: every key under the prefix, named by its path below the prefix. */
 async function planPrefix(store: Artifacts, uri: string, signal?: AbortSignal): Promise<Planned[]> {
   const { bucket, key } = parseS3(uri);
-  const base = key.slice(0, key.lastIndexOf('/') + 1);
   const objects = await listAll(store, bucket, key, signal);
-  return objects.filter((o) => !o.key.endsWith('/')).map((o) => ({ bucket, key: o.key, rel: o.key.slice(base.length) }));
+  return objects.filter((o) => !o.key.endsWith('/')).map((o) => {
+    const rest = o.key.slice(key.length);
+    // `p/train` and `p/train/` both mean the folder: its files land at the channel's top level; a
+    // prefix that is a whole key names that one file; a partial name keeps the path after its folder.
+    const rel = key === '' || key.endsWith('/') || rest.startsWith('/') ? rest.replace(/^\/+/, '') : rest === '' ? o.key.slice(o.key.lastIndexOf('/') + 1) : o.key.slice(key.lastIndexOf('/') + 1);
+    return { bucket, key: o.key, rel };
+  });
 }
 
 /** ManifestFile: `[{"prefix": "s3://b/p/"}, "rel1", "rel2", …]`; each object is staged under its relative name. */

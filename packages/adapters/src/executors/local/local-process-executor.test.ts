@@ -1,19 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeJobExecutorConformance } from '@loam/testkit';
 import { LocalFsArtifactStore } from '../../artifacts/local-fs/local-fs-artifact-store.js';
 import { LocalProcessExecutor } from './local-process-executor.js';
-
-/** The runner from TypeScript sources (the runtime's `runnerCommand()` does the same; adapters may not import it). */
-export function sourceRunner(): { command: string; args: string[] } {
-  const root = fileURLToPath(new URL('../../../../../', import.meta.url));
-  return {
-    command: process.execPath,
-    args: ['--conditions=loam-src', '--import', pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href, join(root, 'packages/runtime/src/runner/bin.ts')],
-  };
-}
+import { sourceRunner } from './local-process-executor.test-support.js';
 
 describeJobExecutorConformance({
   name: 'local process executor',

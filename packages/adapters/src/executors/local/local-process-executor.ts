@@ -243,7 +243,7 @@ export class LocalProcessExecutor implements JobExecutor {
           this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo }, 'job runner ended without reporting an outcome');
           this.emit(j.id, {
             type: 'exit', seq: h.lastSeq + 1, time: Date.now(), host: h.host, outcome: j.stopping ? 'Stopped' : 'Failed', secondaryStatus: j.stopping ? 'Stopped' : 'Failed',
-            failureReason: `InternalServerError: the job's runner process ended without reporting an outcome (${h.exitInfo ?? 'it was killed'}).`,
+            failureReason: `InternalServerError: the job's runner process ended without reporting an outcome (${h.exitInfo ?? 'it was killed'}).${runnerLogTail(h.dir)}`,
             platformFault: !j.stopping,
           });
           h.lastSeq += 1;
@@ -259,6 +259,16 @@ function listHosts(dir: string): string[] {
     return readdirSync(dir).filter((n) => /^algo-\d+$/.test(n));
   } catch {
     return [];
+  }
+}
+
+/** The end of the runner's own output, which explains a runner crash. */
+function runnerLogTail(dir: string): string {
+  try {
+    const t = readFileSync(join(dir, 'runner.log'), 'utf8').trim();
+    return t ? ` Runner output: ${t.slice(-600)}` : '';
+  } catch {
+    return '';
   }
 }
 
