@@ -110,15 +110,25 @@ try {
   ];
   for (const [name, q] of queries) {
     const times: number[] = [];
+    const cpus: number[] = [];
     let n = 0;
     for (let rep = 0; rep < Math.max(REPS, 5); rep++) {
+      const c0 = process.cpuUsage();
       const t = performance.now();
       const r = await post('runs/search', { experiment_ids: [sexp], ...q });
       times.push(performance.now() - t);
+      const c = process.cpuUsage(c0);
+      cpus.push((c.user + c.system) / 1000);
       n = (r['runs'] ?? []).length;
     }
     times.sort((a, b) => a - b);
-    print({ bench: `runs/search over ${RUNS} runs: ${name}`, results: n, msMin: +times[0]!.toFixed(1), msMedian: +times[Math.floor(times.length / 2)]!.toFixed(1), reps: times.length });
+    cpus.sort((a, b) => a - b);
+    print({
+      bench: `runs/search over ${RUNS} runs: ${name}`, results: n, reps: times.length,
+      msMin: +times[0]!.toFixed(1), msMedian: +times[Math.floor(times.length / 2)]!.toFixed(1),
+      // CPU time of this process (server and client) per request: what the request costs on an idle core.
+      cpuMsMin: +cpus[0]!.toFixed(1), cpuMsMedian: +cpus[Math.floor(cpus.length / 2)]!.toFixed(1),
+    });
   }
 } finally {
   await app.close();
