@@ -35,3 +35,4 @@ export { ExperimentsService } from './experiments/experiments.service.js';
 export { compileFlow, renderScript, withQuery, relationOf, sourceNameOf, type CompiledFlow, type CompiledStep } from './datasets/flows/flow-compiler.js';
 export type { FlowDocument, FlowNode } from './datasets/flows/flow-document.js';
 export { transformList } from './datasets/flows/transforms/registry.js';
+export * from './datasets/index.js';

@@ -151,6 +151,35 @@ export class DatasetService {
     }
   }
 
+  /**
+   * Imports a streamed upload: the bytes are stored under the dataset bucket's `uploads/` prefix (the
+   * version's SourceUri), checked and snapshotted; a failed import deletes the upload too.
+   * @throws ValidationException for a bad file or when `maxBytes` is exceeded; ResourceNotFound.
+   */
+  async importUpload(name: string, fileName: string, body: AsyncIterable<Uint8Array>, hints: ImportHints, maxBytes: number, signal?: AbortSignal): Promise<DatasetVersionRecord> {
+    await this.get(name);
+    const safe = fileName.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'upload';
+    const ref = { bucket: this.bucket, key: `uploads/${name}/${this.o.clock.now()}-${Math.random().toString(36).slice(2, 8)}/${safe}` };
+    const uri = `s3://${ref.bucket}/${ref.key}`;
+    await this.o.artifacts.ensureBucket(this.bucket);
+    let seen = 0;
+    async function* limited(): AsyncIterable<Uint8Array> {
+      for await (const c of body) {
+        seen += c.length;
+        if (seen > maxBytes) throw new ValidationError(`Dataset '${name}': the upload is larger than ${maxBytes} bytes.`, [{ path: '/Body', message: `over ${maxBytes} bytes` }]);
+        yield c;
+      }
+    }
+    try {
+      await this.o.artifacts.put(ref, limited(), signal ? { signal } : {});
+      const { path, size } = await this.staging.stage(uri, 'Body', signal);
+      return await this.importLocal(name, path, size, uri, hints, signal);
+    } catch (e) {
+      await this.o.artifacts.delete(ref).catch(() => undefined);
+      throw e;
+    }
+  }
+
   async DescribeDataset(input: InputOf<Ops['DescribeDataset']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeDataset']>> {
     const d = await this.get(input.DatasetName);
     const latest = d.latestVersion > 0 ? await this.version(d.datasetName, d.latestVersion) : undefined;

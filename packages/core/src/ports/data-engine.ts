@@ -71,6 +71,8 @@ export interface FileSource {
 export interface FileTarget {
   readonly path: string;
   readonly format: 'parquet' | 'csv';
+  /** CSV only: write a header row (default true; SageMaker's built-in algorithms want none). */
+  readonly header?: boolean;
 }
 
 export interface ColumnSchema {

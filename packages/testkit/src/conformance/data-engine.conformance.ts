@@ -72,7 +72,7 @@ export function describeDataEngineConformance(target: DataEngineTarget): void {
       const p = file('fake.parquet', 'not parquet at all\n');
       await expect(engine.inspect({ path: p, format: 'parquet' })).rejects.toMatchObject({ code: 'ValidationException' });
       const c = file('d.csv', 'a\nx\n');
-      await expect(engine.inspect({ path: c, format: 'csv', csv, columnTypes: { a: 'BIGINT' } })).rejects.toMatchObject({ code: 'ValidationException' });
+      await expect(engine.inspect({ path: c, format: 'csv', csv: csv('a'), columnTypes: { a: 'BIGINT' } })).rejects.toMatchObject({ code: 'ValidationException' });
     });
 
     it('truncates at the limit and says so', async () => {
@@ -102,7 +102,7 @@ export function describeDataEngineConformance(target: DataEngineTarget): void {
 
     it('keeps staging paths out of error messages', async () => {
       const p = file('g.csv', 'a\n1\n');
-      const err = await engine.query('SELECT missing FROM t', { t: { path: p, format: 'csv', csv: csv('a') } }).catch((e: unknown) => e as Error);
+      const err = (await engine.query('SELECT missing FROM t', { t: { path: p, format: 'csv', csv: csv('a') } }).catch((e: unknown) => e)) as Error;
       expect(err).toMatchObject({ code: 'ValidationException' });
       expect(err.message).not.toContain(dir);
       expect(err.message).toMatch(/missing/);

@@ -102,7 +102,7 @@ export class DuckDbDataEngine implements DataEngine {
       const result = await this.withSources(sources, options.signal, async (c) => {
         const d = await c.runAndReadAll(`DESCRIBE ${sql}`);
         const columns = d.getRowObjectsJson().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
-        const fmt = out.format === 'parquet' ? "FORMAT parquet, COMPRESSION zstd" : 'FORMAT csv, HEADER true';
+        const fmt = out.format === 'parquet' ? "FORMAT parquet, COMPRESSION zstd" : `FORMAT csv, HEADER ${out.header === false ? 'false' : 'true'}`;
         const r = await c.runAndReadAll(`COPY (${sql}) TO ${quoteLiteral(tmp)} (${fmt})`);
         const rowCount = Number(r.getRowsJson()[0]?.[0] ?? 0);
         return { columns, rowCount };

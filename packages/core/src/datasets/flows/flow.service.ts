@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { Clock } from '../../kernel/clock.js';
+import type { RequestContext } from '../../kernel/context.js';
+import { ConflictError, LoamError, NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
+import type { Logger } from '../../kernel/logger.js';
+import { assertResourceName, resourceArn, type Partition } from '../../kernel/names.js';
+import { clampMaxResults } from '../../kernel/pagination.js';
+import { parseS3Uri, type ArtifactStore } from '../../ports/artifact-store.js';
+import type { DataEngine, FileSource } from '../../ports/data-engine.js';
+import type { MetadataStore } from '../../ports/metadata-store.js';
+import { validateTags } from '../../tags/tag-rules.js';
+import type { TagService } from '../../tags/tag.service.js';
+import type { DatasetService } from '../dataset.service.js';
+import { arity, compileFlow, relationOf, renderScript, sourceNameOf, withQuery } from './flow-compiler.js';
+import { orderNodes, type FlowDocument } from './flow-document.js';
+import { flowRunsSpec, flowsSpec, flowVersionsSpec, type FlowRecord, type FlowRunRecord } from './flow.collections.js';
+import { transformList } from './transforms/registry.js';
+
+type Ops = typeof operations;
+
+export interface FlowServiceOptions {
+  readonly store: MetadataStore;
+  readonly artifacts: ArtifactStore;
+  readonly engine: DataEngine;
+  readonly datasets: DatasetService;
+  readonly clock: Clock;
+  readonly partition: Partition;
+  readonly tags?: TagService;
+  readonly logger?: Logger;
+}
+
+const PREVIEW_SAMPLE = 50_000;
+const vid = (name: string, v: number) => `${name}#${String(v).padStart(8, '0')}`;
+
+/** Data Wrangler flows: versioned documents, transform catalogue, preview on a sample, script export, full runs. */
+export class FlowService {
+  private readonly samples = new Map<string, Promise<FileSource>>();
+
+  constructor(private readonly o: FlowServiceOptions) {}
+
+  private get flows() { return this.o.store.collection(flowsSpec); }
+  private get versions() { return this.o.store.collection(flowVersionsSpec); }
+  private get runs() { return this.o.store.collection(flowRunsSpec); }
+
+  private check(doc: FlowDocument): void {
+    orderNodes(doc, arity);
+    doc.nodes.forEach((n, i) => {
+      if (n.type === 'destination' && n.output?.s3Uri !== undefined && !parseS3Uri(n.output.s3Uri)) {
+        throw new ValidationError(`Flow definition: destination '${n.id}' needs an s3:// URI.`, [{ path: `/Definition/nodes/${i}/output/s3Uri`, message: 'expected s3://bucket/key' }]);
+      }
+    });
+  }
+
+  async get(name: string): Promise<FlowRecord> {
+    const r = await this.flows.get(name);
+    if (!r) throw new NotFoundError('Flow', name);
+    return r.value;
+  }
+
+  async definition(name: string, version?: number): Promise<{ flow: FlowRecord; version: number; doc: FlowDocument }> {
+    const flow = await this.get(name);
+    const v = version ?? flow.latestVersion;
+    const r = await this.versions.get(vid(name, v));
+    if (!r) throw new NotFoundError('Flow version', `${name}:${v}`);
+    return { flow, version: v, doc: r.value.definition };
+  }
+
+  async CreateFlow(input: InputOf<Ops['CreateFlow']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateFlow']>> {
+    assertResourceName('FlowName', input.FlowName);
+    if (input.Tags) validateTags(input.Tags);
+    const doc = input.Definition as FlowDocument;
+    this.check(doc);
+    const now = this.o.clock.now();
+    const arn = resourceArn(this.o.partition, 'flow', input.FlowName);
+    try {
+      await this.o.store.transaction(async (tx) => {
+        await tx.collection(flowsSpec).insert({ flowName: input.FlowName, arn, createdAt: now, lastModifiedAt: now, latestVersion: 1, ...(input.Description ? { description: input.Description } : {}) });
+        await tx.collection(flowVersionsSpec).insert({ id: vid(input.FlowName, 1), flowName: input.FlowName, version: 1, createdAt: now, definition: doc });
+      });
+    } catch (e) {
+      if (e instanceof LoamError && e.code === 'ResourceInUse') throw new ResourceInUseError(`Flow '${input.FlowName}' already exists.`);
+      throw e;
+    }
+    if (input.Tags?.length && this.o.tags) await this.o.tags.AddTags({ ResourceArn: arn, Tags: input.Tags }, ctx);
+    return { FlowArn: arn, Version: 1 };
+  }
+
+  async UpdateFlow(input: InputOf<Ops['UpdateFlow']>, _ctx: RequestContext): Promise<OutputOf<Ops['UpdateFlow']>> {
+    const doc = input.Definition as FlowDocument;
+    this.check(doc);
+    const now = this.o.clock.now();
+    return this.o.store.transaction(async (tx) => {
+      const cur = await tx.collection(flowsSpec).get(input.FlowName);
+      if (!cur) throw new NotFoundError('Flow', input.FlowName);
+      if (input.ExpectedVersion !== undefined && input.ExpectedVersion !== cur.value.latestVersion) {
+        throw new ConflictError(`Flow '${input.FlowName}' is at version ${cur.value.latestVersion}, not ${input.ExpectedVersion}: reload it and apply your change again.`);
+      }
+      const version = cur.value.latestVersion + 1;
+      await tx.collection(flowVersionsSpec).insert({ id: vid(input.FlowName, version), flowName: input.FlowName, version, createdAt: now, definition: doc });
+      await tx.collection(flowsSpec).update(input.FlowName, cur.version, { ...cur.value, latestVersion: version, lastModifiedAt: now });
+      return { FlowArn: cur.value.arn, Version: version };
+    });
+  }
+
+  async DescribeFlow(input: InputOf<Ops['DescribeFlow']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeFlow']>> {
+    const { flow, version, doc } = await this.definition(input.FlowName, input.Version);
+    return {
+      FlowName: flow.flowName, FlowArn: flow.arn, ...(flow.description ? { Description: flow.description } : {}), Version: version, LatestVersion: flow.latestVersion,
+      Definition: doc as OutputOf<Ops['DescribeFlow']>['Definition'], CreationTime: flow.createdAt / 1000, LastModifiedTime: flow.lastModifiedAt / 1000,
+    };
+  }
+
+  async ListFlows(input: InputOf<Ops['ListFlows']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListFlows']>> {
+    const page = await this.flows.list({
+      ...(input.NameContains ? { filters: [{ field: 'flowName', op: 'contains', value: input.NameContains }] } : {}),
+      sortBy: 'createdAt', sortOrder: 'Descending', maxResults: clampMaxResults(input.MaxResults, 50), ...(input.NextToken ? { nextToken: input.NextToken } : {}),
+    });
+    const out = await Promise.all(page.items.map(async ({ value: f }) => {
+      const v = await this.versions.get(vid(f.flowName, f.latestVersion));
+      return { FlowName: f.flowName, FlowArn: f.arn, LatestVersion: f.latestVersion, NodeCount: v?.value.definition.nodes.length ?? 0, CreationTime: f.createdAt / 1000, LastModifiedTime: f.lastModifiedAt / 1000 };
+    }));
+    return { FlowSummaries: out, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
+  }
+
+  async DeleteFlow(input: InputOf<Ops['DeleteFlow']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteFlow']>> {
+    const f = await this.get(input.FlowName);
+    for (let v = 1; v <= f.latestVersion; v++) await this.versions.delete(vid(f.flowName, v));
+    await this.flows.delete(f.flowName);
+    return {};
+  }
+
+  async ListFlowTransforms(_input: InputOf<Ops['ListFlowTransforms']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListFlowTransforms']>> {
+    return { Transforms: transformList.map((t) => ({ Name: t.name, Group: t.group, Summary: t.summary, Inputs: t.inputs, Parameters: t.params })) };
+  }
+
+  /** Binds each source node to its dataset version: the full Parquet, or a cached random sample of it. */
+  private async bind(doc: FlowDocument, sample: number | undefined, signal?: AbortSignal): Promise<{ sources: Record<string, FileSource>; uris: Record<string, string>; rows: number }> {
+    const sources: Record<string, FileSource> = {};
+    const uris: Record<string, string> = {};
+    let rows = 0;
+    for (const n of doc.nodes) {
+      if (n.type !== 'source' || !n.dataset) continue;
+      const { record, source } = await this.o.datasets.source(n.dataset.name, n.dataset.version, signal);
+      uris[n.id] = record.dataUri;
+      if (sample === undefined || record.rowCount <= sample) {
+        sources[sourceNameOf(n.id)] = source;
+        rows = Math.max(rows, record.rowCount);
+        continue;
+      }
+      // A seeded reservoir sample, written once per version and size: every later preview of any step
+      // reads the small file, which keeps a step's preview well under a second on millions of rows.
+      const key = `${record.dataSha256}:${sample}`;
+      let p = this.samples.get(key);
+      if (!p) {
+        p = (async () => {
+          const path = await this.o.datasets.staging.tempPath(`.sample-${sample}.parquet`);
+          await this.o.engine.copyTo(`SELECT * FROM src USING SAMPLE reservoir(${sample} ROWS) REPEATABLE (1)`, { src: source }, { path, format: 'parquet' });
+          return { path, format: 'parquet' } as FileSource;
+        })();
+        p.catch(() => this.samples.delete(key));
+        this.samples.set(key, p);
+      }
+      sources[sourceNameOf(n.id)] = await p;
+      rows = Math.max(rows, sample);
+    }
+    return { sources, uris, rows };
+  }
+
+  async PreviewFlow(input: InputOf<Ops['PreviewFlow']>, ctx: RequestContext): Promise<OutputOf<Ops['PreviewFlow']>> {
+    const started = performance.now();
+    let doc: FlowDocument;
+    if (input.Definition) doc = input.Definition as FlowDocument;
+    else if (input.FlowName) doc = (await this.definition(input.FlowName, input.Version)).doc;
+    else throw new ValidationError('PreviewFlow needs a FlowName or a Definition.', [{ path: '/Definition', message: 'required without FlowName' }]);
+    const bound = await this.bind(doc, input.SampleSize ?? PREVIEW_SAMPLE, ctx.signal);
+    const call = ctx.signal ? { signal: ctx.signal } : {};
+    const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, upTo: input.NodeId, ...call });
+    const rel = relationOf(input.NodeId);
+    const r = await this.o.engine.query(withQuery(flow.steps, rel), bound.sources, { limit: input.Limit ?? 100, ...call });
+    const step = flow.steps.find((s) => s.nodeId === input.NodeId);
+    return {
+      Columns: r.columns.map((c) => ({ Name: c.name, Type: c.type })), Rows: r.rows.map((x) => [...x]), Sql: step?.sql ?? '',
+      SampleRows: bound.rows, ElapsedMs: performance.now() - started,
+    };
+  }
+
+  async ExportFlowScript(input: InputOf<Ops['ExportFlowScript']>, ctx: RequestContext): Promise<OutputOf<Ops['ExportFlowScript']>> {
+    const { version, doc } = await this.definition(input.FlowName, input.Version);
+    const bound = await this.bind(doc, undefined, ctx.signal);
+    const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, ...(input.NodeId ? { upTo: input.NodeId } : {}) });
+    return { Script: renderScript(flow, { title: `Loam flow '${input.FlowName}' version ${version}`, sourceUris: bound.uris }) };
+  }
+
+  /**
+   * Runs the flow on the full data in this process (DuckDB, streaming and spilling as needed) and
+   * writes each destination to its s3:// URI. TODO: run as a processing job with a built-in
+   * data-wrangler image once the runtime has one; the run record already has the job's shape.
+   */
+  async StartFlowRun(input: InputOf<Ops['StartFlowRun']>, ctx: RequestContext): Promise<OutputOf<Ops['StartFlowRun']>> {
+    const { version, doc } = await this.definition(input.FlowName, input.Version);
+    const dests = doc.nodes.filter((n) => n.type === 'destination');
+    if (dests.length === 0) throw new ValidationError(`Flow '${input.FlowName}' has no destination node.`, [{ path: '/Definition/nodes', message: 'add a destination' }]);
+    for (const d of dests) if (!d.output?.s3Uri) throw new ValidationError(`Flow '${input.FlowName}': destination '${d.id}' has no output.s3Uri.`, [{ path: `/Definition/nodes/${d.id}/output/s3Uri`, message: 'required for a run' }]);
+    const run: FlowRunRecord = { runId: randomUUID(), flowName: input.FlowName, flowVersion: version, status: 'InProgress', createdAt: this.o.clock.now(), outputs: [] };
+    await this.runs.insert(run);
+    const done = await this.execute(run, doc, ctx.signal);
+    return describeRun(done);
+  }
+
+  private async execute(run: FlowRunRecord, doc: FlowDocument, signal?: AbortSignal): Promise<FlowRunRecord> {
+    const temps: string[] = [];
+    try {
+      const bound = await this.bind(doc, undefined, signal);
+      const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, ...(signal ? { signal } : {}) });
+      const outputs: FlowRunRecord['outputs'][number][] = [];
+      for (const d of doc.nodes.filter((n) => n.type === 'destination')) {
+        const format = d.output?.format ?? 'parquet';
+        const tmp = await this.o.datasets.staging.tempPath(`.${format}`);
+        temps.push(tmp);
+        const res = await this.o.engine.copyTo(withQuery(flow.steps, relationOf(d.id)), bound.sources, { path: tmp, format, ...(d.output?.header === false ? { header: false } : {}) }, signal ? { signal } : {});
+        const uri = d.output?.s3Uri as string;
+        const ref = parseS3Uri(uri) as { bucket: string; key: string };
+        const key = ref.key === '' || ref.key.endsWith('/') ? `${ref.key}part-0.${format}` : ref.key;
+        await this.o.artifacts.ensureBucket(ref.bucket);
+        await this.o.artifacts.put({ bucket: ref.bucket, key }, createReadStream(tmp), { contentType: format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet' });
+        outputs.push({ nodeId: d.id, s3Uri: `s3://${ref.bucket}/${key}`, format, rowCount: res.rowCount, bytes: res.bytes });
+      }
+      const done: FlowRunRecord = { ...run, status: 'Completed', endedAt: this.o.clock.now(), outputs };
+      await this.save(done);
+      return done;
+    } catch (e) {
+      const failed: FlowRunRecord = { ...run, status: 'Failed', endedAt: this.o.clock.now(), failureReason: e instanceof Error ? e.message : String(e) };
+      await this.save(failed);
+      return failed;
+    } finally {
+      for (const t of temps) await rm(t, { force: true });
+    }
+  }
+
+  private async save(r: FlowRunRecord): Promise<void> {
+    const cur = await this.runs.get(r.runId);
+    if (cur) await this.runs.update(r.runId, cur.version, r);
+  }
+
+  async DescribeFlowRun(input: InputOf<Ops['DescribeFlowRun']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeFlowRun']>> {
+    const r = await this.runs.get(input.FlowRunId);
+    if (!r) throw new NotFoundError('Flow run', input.FlowRunId);
+    return describeRun(r.value);
+  }
+
+  async ListFlowRuns(input: InputOf<Ops['ListFlowRuns']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListFlowRuns']>> {
+    const page = await this.runs.list({
+      ...(input.FlowName ? { filters: [{ field: 'flowName', op: 'eq', value: input.FlowName }] } : {}),
+      sortBy: 'createdAt', sortOrder: 'Descending', maxResults: clampMaxResults(input.MaxResults, 50), ...(input.NextToken ? { nextToken: input.NextToken } : {}),
+    });
+    return { FlowRuns: page.items.map((x) => describeRun(x.value)), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
+  }
+}
+
+function describeRun(r: FlowRunRecord): OutputOf<Ops['DescribeFlowRun']> {
+  return {
+    FlowRunId: r.runId, FlowName: r.flowName, FlowVersion: r.flowVersion, Status: r.status, CreationTime: r.createdAt / 1000,
+    ...(r.endedAt !== undefined ? { EndTime: r.endedAt / 1000 } : {}), ...(r.failureReason ? { FailureReason: r.failureReason } : {}),
+    Outputs: r.outputs.map((o) => ({ NodeId: o.nodeId, S3Uri: o.s3Uri, Format: o.format, ...(o.rowCount !== undefined ? { RowCount: o.rowCount } : {}), ...(o.bytes !== undefined ? { Bytes: o.bytes } : {}) })),
+  };
+}

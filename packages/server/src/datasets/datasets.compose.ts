@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { DatasetService, FlowService, systemClock, type ArtifactStore, type Logger, type MetadataStore, type Partition, type TagService } from '@loam/core';
+import { DuckDbDataEngine } from '@loam/adapters';
+import { trainQuickModel } from '@loam/ml/wrangler/quick-model';
+import type { Config } from '../config/index.js';
+
+export interface DatasetsCapability {
+  readonly datasets: DatasetService;
+  readonly flows: FlowService;
+  readonly services: readonly object[];
+}
+
+/**
+ * Datasets and flows on DuckDB. The engine is sandboxed to the capability's scratch directory
+ * (`<data-dir>/datasets-work`): flows carry user SQL expressions, and objects are staged there from
+ * the artifact store before DuckDB reads them.
+ */
+export function openDatasets(d: { config: Config; store: MetadataStore; artifacts: ArtifactStore; partition: Partition; tags: TagService; logger: Logger }): DatasetsCapability {
+  const workDir = join(d.config.dataDir, 'datasets-work');
+  const engine = new DuckDbDataEngine({ allowedDirectories: [workDir], tempDirectory: join(workDir, 'spill') });
+  const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel });
+  datasets.registerTaggables(d.tags);
+  const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger });
+  return { datasets, flows, services: [datasets, flows] };
+}
