@@ -58,11 +58,11 @@ export async function call(loam: TestLoam, method: 'GET' | 'POST' | 'DELETE', ur
 }
 
 /** Polls DescribeEndpoint until `done(status)` or throws after `timeoutMs`. */
-export async function waitForEndpoint(loam: TestLoam, name: string, done: (status: string) => boolean, timeoutMs = 30_000): Promise<any> {
+export async function waitForEndpoint(loam: TestLoam, name: string, done: (status: string, body: any) => boolean, timeoutMs = 30_000): Promise<any> {
   const t0 = Date.now();
   for (;;) {
     const d = await call(loam, 'GET', `/api/v1/endpoints/${name}`);
-    if (d.status === 200 && done(d.body.EndpointStatus)) return d.body;
+    if (d.status === 200 && done(d.body.EndpointStatus, d.body)) return d.body;
     if (Date.now() - t0 > timeoutMs) throw new Error(`endpoint ${name} still ${JSON.stringify(d.body?.EndpointStatus ?? d.body)} after ${timeoutMs} ms: ${d.body?.FailureReason ?? ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
