@@ -6,12 +6,14 @@ import * as processingJobs from './processing-jobs.js';
 import * as models from './models.js';
 import * as endpoints from './endpoints.js';
 import * as experiments from './experiments.js';
+import * as datasets from './datasets.js';
+import * as flows from './flows.js';
 
 /**
  * The operation table: every operation Loam serves, by name. Each capability adds its own file here;
  * transports, OpenAPI, the SDK, the CLI and Studio all read this one object.
  */
-export const operations = { ...identity, ...tags, ...trainingJobs, ...processingJobs, ...models, ...endpoints, ...experiments } as const;
+export const operations = { ...identity, ...tags, ...trainingJobs, ...processingJobs, ...models, ...endpoints, ...experiments, ...datasets, ...flows } as const;
 
 export type Operations = typeof operations;
 export type OperationName = keyof Operations;

@@ -7,6 +7,8 @@ import { jobCollections } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
 import type { Config } from '../config/index.js';
 import { openJobs, type JobsCapability } from '../jobs/jobs.compose.js';
+import { openDatasets, type DatasetsCapability } from '../datasets/datasets.compose.js';
+import { datasetCollections } from '@loam/core';
 import { openEndpoints, type EndpointsCapability } from '../endpoints/endpoints.compose.js';
 import { endpointCollections } from '@loam/core';
 
@@ -24,13 +26,15 @@ export interface Platform {
   readonly tracking: TrackingService;
   /** Models and real-time endpoints: services, controller (deployments), router, alarms, autoscaler, metrics. */
   readonly endpoints: EndpointsCapability;
+  /** Datasets and Data Wrangler flows on DuckDB. */
+  readonly datasets: DatasetsCapability;
   /** The services whose methods serve operations, in lookup order. */
   readonly services: readonly object[];
   close(): Promise<void>;
 }
 
 /** Every collection the capabilities declare; the metadata store migrates them on open. */
-export const allCollections = [...identityCollections, ...jobCollections, ...endpointCollections];
+export const allCollections = [...identityCollections, ...jobCollections, ...datasetCollections, ...endpointCollections];
 
 function metadataUrl(config: Config): string {
   const m = config.metadata;
@@ -71,6 +75,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const tags = new TagService({ store, partition });
     identity.registerTaggables(tags);
     const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
+    const datasets = openDatasets({ config, store, artifacts, partition, tags, logger });
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger });
     const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
     // Every training job logs itself to an experiment run (its params, metrics and model).
@@ -84,9 +89,10 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       identity,
       tags,
       jobs,
+      datasets,
       tracking,
       endpoints,
-      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...endpoints.services],
+      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...datasets.services, ...endpoints.services],
       close: async () => {
         await endpoints.close();
         await jobs.close();

@@ -15,6 +15,7 @@ import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
 import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { openPlatform, type Platform } from './platform.js';
+import { registerDatasetUploadRoute } from '../datasets/dataset-upload.routes.js';
 import type { FastifyInstance } from 'fastify';
 
 export interface StartOptions {
@@ -72,6 +73,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
     authorize: async (principal, action, resource) => authorize(principal, await identity.policiesOf(principal.userName), action, resource),
   });
   registerRestTransport(app, { operations: operationList, dispatch, credentials: identity, defaultBodyLimit: config.server.bodyLimitBytes });
+  registerDatasetUploadRoute(app, { datasets: platform.datasets.datasets, credentials: identity, partition: platform.partition, maxBytes: 10 * 1024 ** 3, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   registerStudioRoutes(app, { distDir: fileURLToPath(new URL('../../../studio/dist', import.meta.url)) });
   registerAwsProtocols(app, { platform, dispatch, operations: operationList });
   registerEndpointRoutes(app, platform.endpoints, (t) => identity.authenticateToken(t));
