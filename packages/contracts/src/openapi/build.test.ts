@@ -13,6 +13,6 @@ describe('OpenAPI document', () => {
     const doc = buildOpenApi() as { paths: Record<string, Record<string, { operationId: string; 'x-loam-iam-action': string }>> };
     const ids = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
     expect(ids.sort()).toEqual(operationList.map((o) => o.name).sort());
-    for (const p of Object.values(doc.paths)) for (const o of Object.values(p)) expect(o['x-loam-iam-action']).toMatch(/^[a-z]+:[A-Za-z*]+$/);
+    for (const p of Object.values(doc.paths)) for (const o of Object.values(p)) expect(o['x-loam-iam-action']).toMatch(/^[a-z][a-z0-9-]*:[A-Za-z*]+$/);
   });
 });
