@@ -3,6 +3,8 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerLoginLinkCommand } from './commands/login-link.js';
 import { registerOperationCommands } from './commands/operation-commands.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerLogsCommand } from './commands/logs.js';
 import { registerRunsCommand } from './commands/runs.js';
 
 /** The `loam` command: `up`, `doctor`, `login-link`, and one command per API operation. */
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerLoginLinkCommand(program);
   registerRunsCommand(program);
+  registerTrainCommand(program);
+  registerLogsCommand(program);
   registerOperationCommands(program);
   return program;
 }

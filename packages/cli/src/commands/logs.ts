@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { createLoamClient } from '@loam/sdk';
+import { printError } from '../output.js';
+import { clientSettings, type ClientFlags } from '../settings.js';
+
+type Client = ReturnType<typeof createLoamClient>;
+
+/**
+ * Prints a job's log lines from `token` on; with `follow`, keeps polling until the job has ended and
+ * every line is out. Returns the token after the last line printed.
+ */
+export async function printJobLogs(client: Client, kind: 'training' | 'processing', name: string, options: { follow: boolean; token?: string; write?: (s: string) => void }): Promise<string | undefined> {
+  const write = options.write ?? ((s: string) => process.stdout.write(s));
+  let token = options.token;
+  for (;;) {
+    const page = kind === 'training'
+      ? await client.GetTrainingJobLogs({ TrainingJobName: name, Limit: 1000, ...(token ? { NextToken: token } : {}) })
+      : await client.GetProcessingJobLogs({ ProcessingJobName: name, Limit: 1000, ...(token ? { NextToken: token } : {}) });
+    for (const e of page.Events) write(`${e.Stream === 'platform' ? '[loam] ' : ''}${e.Message}\n`);
+    token = page.NextForwardToken;
+    if (!options.follow || page.Complete) return token;
+    if (page.Events.length === 0) await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** `loam logs [-f] [--processing] <job>`: a job's stdout, stderr and platform lines. */
+export function registerLogsCommand(program: Command): void {
+  program
+    .command('logs <job>')
+    .description("Print a training (or, with --processing, processing) job's logs; -f follows them until the job ends.")
+    .option('-f, --follow', 'keep printing new lines until the job has ended')
+    .option('--processing', 'the job is a processing job')
+    .action(async (job: string, o: { follow?: boolean; processing?: boolean }) => {
+      const global = program.opts<ClientFlags & { json?: boolean }>();
+      try {
+        const s = clientSettings(global);
+        await printJobLogs(createLoamClient({ endpoint: s.endpoint, token: s.token }), o.processing ? 'processing' : 'training', job, { follow: Boolean(o.follow) });
+      } catch (e) {
+        printError(e, Boolean(global.json));
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { createLoamClient } from '@loam/sdk';
+import { printError } from '../output.js';
+import { clientSettings, type ClientFlags } from '../settings.js';
+import { printJobLogs } from './logs.js';
+
+interface TrainOptions {
+  name?: string;
+  image: string;
+  channel: string[];
+  hp: string[];
+  output: string;
+  instanceType: string;
+  instanceCount: string;
+  maxRuntime: string;
+  metric: string[];
+  role: string;
+  isolate?: boolean;
+  wait: boolean;
+  logs?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** `name=value` → [name, value], splitting at the first `=` only (values may contain `=`). */
+export function splitPair(s: string, what: string): [string, string] {
+  const i = s.indexOf('=');
+  if (i <= 0) throw new Error(`${what} '${s}' must look like name=value.`);
+  return [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** The CreateTrainingJob request `loam train` sends for its flags. */
+export function trainRequest(o: TrainOptions, now = new Date()): Record<string, unknown> {
+  const name = o.name ?? `train-${now.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+  return {
+    TrainingJobName: name,
+    RoleArn: o.role,
+    AlgorithmSpecification: {
+      TrainingImage: o.image, TrainingInputMode: 'File',
+      ...(o.metric.length ? { MetricDefinitions: o.metric.map((m) => splitPair(m, '--metric')).map(([Name, Regex]) => ({ Name, Regex })) } : {}),
+    },
+    HyperParameters: Object.fromEntries(o.hp.map((h) => splitPair(h, '--hp'))),
+    InputDataConfig: o.channel.map((c) => splitPair(c, '--channel')).map(([ChannelName, uri]) => ({ ChannelName, DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri, S3DataDistributionType: 'FullyReplicated' } } })),
+    OutputDataConfig: { S3OutputPath: o.output },
+    ResourceConfig: { InstanceType: o.instanceType, InstanceCount: Number(o.instanceCount), VolumeSizeInGB: 30 },
+    StoppingCondition: { MaxRuntimeInSeconds: Number(o.maxRuntime) },
+    ...(o.isolate ? { EnableNetworkIsolation: true } : {}),
+  };
+}
+
+/**
+ * `loam train --image … --channel train=s3://… --hp k=v --output s3://…`: a friendly CreateTrainingJob
+ * that then shows progress (status transitions and metrics, or the logs with --logs) until the job ends.
+ */
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('Start a training job and follow it to the end (status, metrics, or --logs).')
+    .requiredOption('--image <uri>', 'training image: a SageMaker built-in or framework image URI, or a process image from config')
+    .option('--name <name>', 'job name (default: train-<timestamp>)')
+    .option('--channel <name=s3uri>', 'an input channel (repeatable)', collect, [])
+    .option('--hp <name=value>', 'a hyperparameter, passed literally (repeatable)', collect, [])
+    .option('--metric <name=regex>', 'a metric definition (repeatable)', collect, [])
+    .requiredOption('--output <s3uri>', 'S3OutputPath for model.tar.gz')
+    .option('--instance-type <type>', 'ml.* instance type', 'ml.m5.large')
+    .option('--instance-count <n>', 'hosts', '1')
+    .option('--max-runtime <seconds>', 'MaxRuntimeInSeconds', '86400')
+    .option('--role <arn>', 'RoleArn recorded with the job', 'arn:aws:iam::000000000000:role/LoamExecution')
+    .option('--isolate', 'EnableNetworkIsolation')
+    .option('--logs', 'print the job logs instead of status and metrics')
+    .option('--no-wait', 'return once the job is created')
+    .action(async (o: TrainOptions) => {
+      const global = program.opts<ClientFlags & { json?: boolean }>();
+      try {
+        const s = clientSettings(global);
+        const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
+        const req = trainRequest(o);
+        const name = req['TrainingJobName'] as string;
+        const created = await client.CreateTrainingJob(req as never);
+        process.stdout.write(`${created.TrainingJobArn}\n`);
+        if (!o.wait) return;
+        let seen = 0;
+        const metrics = new Map<string, number>();
+        let token: string | undefined;
+        for (;;) {
+          const d = await client.DescribeTrainingJob({ TrainingJobName: name });
+          for (const t of (d.SecondaryStatusTransitions ?? []).slice(seen)) process.stdout.write(`${new Date(t.StartTime * 1000).toISOString()}  ${t.Status}${t.StatusMessage ? `: ${t.StatusMessage}` : ''}\n`);
+          seen = d.SecondaryStatusTransitions?.length ?? seen;
+          if (o.logs) token = await printJobLogs(client, 'training', name, { follow: false, ...(token ? { token } : {}) });
+          else {
+            for (const m of d.FinalMetricDataList ?? []) {
+              if (metrics.get(m.MetricName) === m.Value) continue;
+              metrics.set(m.MetricName, m.Value);
+              process.stdout.write(`  ${m.MetricName} = ${m.Value}\n`);
+            }
+          }
+          if (['Completed', 'Failed', 'Stopped'].includes(d.TrainingJobStatus)) {
+            if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
+            if (d.ModelArtifacts.S3ModelArtifacts) process.stdout.write(`model: ${d.ModelArtifacts.S3ModelArtifacts}\n`);
+            process.exitCode = d.TrainingJobStatus === 'Completed' ? 0 : 1;
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      } catch (e) {
+        printError(e, Boolean(global.json));
+        process.exitCode = 1;
+      }
+    });
+}
