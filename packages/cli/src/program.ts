@@ -6,6 +6,8 @@ import { registerUpCommand } from './commands/up.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerDeployCommand } from './commands/deploy.js';
+import { registerInvokeCommand } from './commands/invoke.js';
 
 /** The `loam` command: `up`, `doctor`, `login-link`, and one command per API operation. */
 export function buildProgram(): Command {
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerLoginLinkCommand(program);
   registerRunsCommand(program);
+  registerDeployCommand(program);
+  registerInvokeCommand(program);
   registerTrainCommand(program);
   registerLogsCommand(program);
   registerOperationCommands(program);

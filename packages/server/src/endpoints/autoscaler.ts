@@ -38,7 +38,7 @@ export class Autoscaler {
       const fleet = live?.blue.fleets.get(rec.variantName);
       if (!policy || !live || !live.routable || live.green || !fleet) continue;
       const current = fleet.desiredCount;
-      const endSec = Math.floor(nowMs / 1000);
+      const endSec = Math.floor(nowMs / 1000) + 1;
       const w = this.o.metrics.variant(live.name, rec.variantName).window(endSec - window, endSec);
       const perInstancePerMinute = (w.invocations / Math.max(1, fleet.healthyCount())) * (60 / window);
       let want = Autoscaler.desired(current, perInstancePerMinute, policy.targetValue, rec.minCapacity, rec.maxCapacity);

@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { createLoamClient, type LoamClient } from '@loam/sdk';
+import { printError, printResult } from '../output.js';
+import { clientSettings, type ClientFlags } from '../settings.js';
+
+interface DeployFlags {
+  model?: string;
+  image?: string;
+  modelData?: string;
+  env?: string[];
+  variant: string;
+  instanceCount: string;
+  instanceType: string;
+  canary?: string;
+  linear?: string;
+  waitInterval: string;
+  terminationWait: string;
+  alarm?: string[];
+  wait: boolean;
+  json?: boolean;
+}
+
+function envPairs(pairs: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new Error(`--env '${p}' must be KEY=VALUE.`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+function deploymentConfig(o: DeployFlags): Record<string, unknown> | undefined {
+  const percent = (v: string, flag: string) => {
+    const n = Number(v.replace(/%$/, ''));
+    if (!Number.isInteger(n) || n < 1 || n > 100) throw new Error(`${flag} '${v}' must be a percentage from 1 to 100.`);
+    return { Type: 'CAPACITY_PERCENT', Value: n };
+  };
+  const routing = o.canary ? { Type: 'CANARY', CanarySize: percent(o.canary, '--canary') } : o.linear ? { Type: 'LINEAR', LinearStepSize: percent(o.linear, '--linear') } : { Type: 'ALL_AT_ONCE' };
+  return {
+    BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { ...routing, WaitIntervalInSeconds: Number(o.waitInterval) }, TerminationWaitInSeconds: Number(o.terminationWait) },
+    ...(o.alarm?.length ? { AutoRollbackConfiguration: { Alarms: o.alarm.map((AlarmName) => ({ AlarmName })) } } : {}),
+  };
+}
+
+async function waitInService(client: LoamClient, name: string): Promise<Record<string, unknown>> {
+  for (;;) {
+    const d = (await client.DescribeEndpoint({ EndpointName: name })) as { EndpointStatus: string; FailureReason?: string };
+    if (!['Creating', 'Updating', 'RollingBack', 'SystemUpdating'].includes(d.EndpointStatus)) return d;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * `loam deploy <endpoint>`: model → endpoint config → endpoint in one step. Creates the endpoint, or
+ * updates it blue/green (`--canary 10%`, `--linear 25%`, `--alarm <name>` for automatic rollback).
+ *   loam deploy churn --image sagemaker-xgboost:1.7-1 --model-data s3://models/churn/output/model.tar.gz
+ *   loam deploy churn --model churn-v2 --canary 10% --wait-interval 300 --alarm churn-5xx
+ */
+export function registerDeployCommand(program: Command): void {
+  program.command('deploy <endpointName>')
+    .description('Deploy a model to a real-time endpoint (create it, or update it blue/green).')
+    .option('--model <name>', 'an existing model (else one is created from --image and --model-data)')
+    .option('--image <uri>', 'container image: a built-in algorithm (sagemaker-xgboost, linear-learner, …), a framework image, or a process image')
+    .option('--model-data <s3uri>', 'model.tar.gz in the artifact store')
+    .option('--env <KEY=VALUE...>', 'container environment (e.g. SAGEMAKER_PROGRAM=inference.py)')
+    .option('--variant <name>', 'variant name', 'AllTraffic')
+    .option('--instance-count <n>', 'instances', '1')
+    .option('--instance-type <type>', 'instance type (recorded)', 'ml.m5.large')
+    .option('--canary <percent>', 'update: shift this share first, then the rest')
+    .option('--linear <percent>', 'update: shift in steps of this share')
+    .option('--wait-interval <seconds>', 'update: baking time after each step', '0')
+    .option('--termination-wait <seconds>', 'update: keep the old fleet this long after the shift', '0')
+    .option('--alarm <names...>', 'update: alarms that roll the update back')
+    .option('--no-wait', 'return at once instead of waiting for InService')
+    .option('--json', 'print JSON')
+    .action(async (endpointName: string, o: DeployFlags) => {
+      const global = program.opts<ClientFlags & { json?: boolean }>();
+      const json = Boolean(o.json ?? global.json);
+      try {
+        const s = clientSettings(global);
+        const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
+        const stamp = new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14);
+        let modelName = o.model;
+        if (!modelName) {
+          if (!o.image) throw new Error('Give --model <existing model>, or --image (and --model-data) to create one.');
+          modelName = `${endpointName}-${stamp}`;
+          await client.CreateModel({ ModelName: modelName, PrimaryContainer: { Image: o.image, ...(o.modelData ? { ModelDataUrl: o.modelData } : {}), Environment: envPairs(o.env) } });
+        }
+        const configName = `${endpointName}-${stamp}`;
+        await client.CreateEndpointConfig({
+          EndpointConfigName: configName,
+          ProductionVariants: [{ VariantName: o.variant, ModelName: modelName, InitialInstanceCount: Number(o.instanceCount), InstanceType: o.instanceType }],
+        });
+        const exists = await client.DescribeEndpoint({ EndpointName: endpointName }).then(() => true, () => false);
+        if (exists) await client.UpdateEndpoint({ EndpointName: endpointName, EndpointConfigName: configName, DeploymentConfig: deploymentConfig(o) as never });
+        else await client.CreateEndpoint({ EndpointName: endpointName, EndpointConfigName: configName });
+        const result = o.wait ? await waitInService(client, endpointName) : await client.DescribeEndpoint({ EndpointName: endpointName });
+        printResult(result, json);
+        if ((result as { EndpointStatus?: string }).EndpointStatus === 'Failed') process.exitCode = 1;
+      } catch (e) {
+        printError(e, json);
+        process.exitCode = 1;
+      }
+    });
+}
