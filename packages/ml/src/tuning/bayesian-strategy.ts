@@ -1,0 +1,181 @@
+import { Rng } from '../data/random.js';
+import { logExpectedImprovement } from './acquisition.js';
+import { fitGaussianProcess, GaussianProcess } from './gaussian-process.js';
+import { SearchSpace, type Configuration } from './search-space.js';
+import { deriveSeed, type SearchStrategy, type StrategyOptions, type SuggestRequest } from './strategy.js';
+
+export interface BayesianOptions extends StrategyOptions {
+  /** Size of the space-filling initial design (Latin hypercube); default 5 (fewer initial points left more budget for the model; see the ADR). */
+  readonly initialPoints?: number;
+  /** Uniform candidates scored per suggestion before local search; default `min(4000, 400 · dims)`. */
+  readonly candidates?: number;
+}
+
+/**
+ * Bayesian optimisation: a Matérn-5/2 ARD Gaussian process on the unit cube (see
+ * {@link SearchSpace} for the warping, rounding and one-hot encoding), hyperparameters by maximum a
+ * posteriori marginal likelihood, and log expected improvement maximised by scoring uniform and
+ * near-incumbent candidates, then refining the best few with a (1+1) evolution strategy. Parallel
+ * slots are filled with the Kriging believer: each pending point (running trials and earlier picks
+ * of the same batch) enters the GP with its posterior mean as the observation. Design and the
+ * alternatives measured: docs/adr/0010-bayesian-tuning.md.
+ */
+export class BayesianStrategy implements SearchStrategy {
+  private readonly space: SearchSpace;
+  private readonly initialPoints: number;
+  private readonly candidates: number;
+  private readonly sign: number;
+
+  constructor(private readonly options: BayesianOptions) {
+    this.space = new SearchSpace(options.ranges);
+    this.initialPoints = options.initialPoints ?? 5;
+    this.candidates = options.candidates ?? Math.min(4000, 400 * this.space.dims);
+    this.sign = options.objective === 'Maximize' ? -1 : 1;
+  }
+
+  suggest({ history, count }: SuggestRequest): Configuration[] {
+    const space = this.space;
+    const seen = new Set(history.map((t) => space.key(t.config)));
+    const xs: Float64Array[] = [];
+    const ys: number[] = [];
+    const pending: Float64Array[] = [];
+    for (const t of history) {
+      const u = space.encode(t.config);
+      if (!u) continue;
+      if (t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value)) {
+        xs.push(u);
+        ys.push(this.sign * t.value);
+      } else if (t.state === 'pending') {
+        pending.push(u);
+      }
+    }
+    const out: Configuration[] = [];
+    const design = this.initialDesign();
+    for (let i = 0; i < count; i++) {
+      const index = history.length + i;
+      const rng = new Rng(deriveSeed(this.options.seed, index));
+      let u: Float64Array | undefined;
+      if (index < design.length) u = design[index];
+      else if (xs.length >= 2) u = this.optimiseAcquisition(xs, ys, pending, seen, rng);
+      u ??= space.sample(rng);
+      let config = space.decode(u);
+      for (let tries = 0; tries < 50 && seen.has(space.key(config)); tries++) {
+        u = space.sample(rng);
+        config = space.decode(u);
+      }
+      seen.add(space.key(config));
+      pending.push(space.encode(config)!);
+      out.push(config);
+    }
+    return out;
+  }
+
+  /** A Latin hypercube over the numeric coordinates, balanced cycling over categorical values. */
+  private initialDesign(): Float64Array[] {
+    const n = this.initialPoints;
+    const rng = new Rng(deriveSeed(this.options.seed, 0x7fffffff));
+    const points = Array.from({ length: n }, () => new Float64Array(this.space.dims));
+    for (const g of this.space.groups) {
+      const perm = rng.permutation(n);
+      for (let i = 0; i < n; i++) {
+        const cell = perm[i] as number;
+        const p = points[i]!;
+        if (g.range.type === 'Categorical') p[g.offset + (cell % g.size)] = 1;
+        else p[g.offset] = (cell + rng.next()) / n;
+      }
+    }
+    return points.map((p) => this.space.snap(p));
+  }
+
+  private optimiseAcquisition(xs: Float64Array[], ysRaw: number[], pending: Float64Array[], seen: Set<string>, rng: Rng): Float64Array | undefined {
+    const space = this.space;
+    const d = space.dims;
+    const n = ysRaw.length;
+    let mean = 0;
+    for (const v of ysRaw) mean += v;
+    mean /= n;
+    let sd = 0;
+    for (const v of ysRaw) sd += (v - mean) ** 2;
+    sd = Math.sqrt(sd / n) || 1;
+    const y = Float64Array.from(ysRaw, (v) => (v - mean) / sd);
+    const x = new Float64Array(n * d);
+    xs.forEach((u, i) => x.set(u, i * d));
+    const hp = fitGaussianProcess(x, y, d);
+    let gp = new GaussianProcess(x, y, d, hp);
+    if (pending.length > 0) {
+      // Kriging believer: condition on the pending points at their posterior means.
+      const xb = new Float64Array((n + pending.length) * d);
+      xb.set(x);
+      const yb = new Float64Array(n + pending.length);
+      yb.set(y);
+      pending.forEach((u, i) => {
+        xb.set(u, (n + i) * d);
+        yb[n + i] = gp.predict(u).mean;
+      });
+      gp = new GaussianProcess(xb, yb, d, hp);
+    }
+    let best = Number.POSITIVE_INFINITY;
+    for (const v of y) best = Math.min(best, v);
+    const score = (u: Float64Array): number => {
+      const p = gp.predict(u);
+      return logExpectedImprovement(p.mean, p.variance, best);
+    };
+
+    // Candidates: uniform draws, and perturbations of the best observed points at several scales.
+    const cands: { u: Float64Array; s: number }[] = [];
+    const add = (u: Float64Array): void => {
+      space.snap(u);
+      cands.push({ u, s: score(u) });
+    };
+    for (let i = 0; i < this.candidates; i++) add(space.sample(rng));
+    const order = Array.from(y.keys()).sort((a, b) => (y[a] as number) - (y[b] as number));
+    const incumbents = order.slice(0, Math.min(5, n)).map((i) => xs[i]!);
+    const perIncumbent = Math.ceil(this.candidates / 4 / incumbents.length);
+    for (const inc of incumbents) {
+      for (let k = 0; k < perIncumbent; k++) add(this.perturb(inc, [0.005, 0.02, 0.08, 0.25][k % 4] as number, rng));
+    }
+    cands.sort((a, b) => b.s - a.s);
+
+    // Refine the best distinct candidates with a (1+1)-ES using the 1/5th success rule.
+    const starts = cands.slice(0, 5);
+    for (const start of starts) {
+      let cur = start.u;
+      let curS = start.s;
+      let step = 0.05;
+      for (let it = 0; it < 60; it++) {
+        const next = space.snap(this.perturb(cur, step, rng));
+        const s = score(next);
+        if (s > curS) {
+          cur = next;
+          curS = s;
+          step = Math.min(0.3, step * 1.5);
+        } else {
+          step = Math.max(1e-4, step * 0.85);
+        }
+      }
+      cands.push({ u: cur, s: curS });
+    }
+    cands.sort((a, b) => b.s - a.s);
+    for (const c of cands) if (!seen.has(space.key(space.decode(c.u)))) return c.u;
+    return undefined;
+  }
+
+  /** A Gaussian step of scale `step` on numeric coordinates; each categorical flips with probability 1/ranges. */
+  private perturb(u: Float64Array, step: number, rng: Rng): Float64Array {
+    const v = Float64Array.from(u);
+    const flip = 1 / this.space.groups.length;
+    for (const g of this.space.groups) {
+      if (g.range.type === 'Categorical') {
+        if (rng.next() < flip) {
+          v.fill(0, g.offset, g.offset + g.size);
+          v[g.offset + rng.int(g.size)] = 1;
+        }
+      } else {
+        const w = (v[g.offset] as number) + step * rng.normal();
+        v[g.offset] = w < 0 ? -w : w > 1 ? 2 - w : w;
+      }
+    }
+    return v;
+  }
+}
+
