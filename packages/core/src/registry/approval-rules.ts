@@ -1,0 +1,54 @@
+import { ValidationError } from '../kernel/errors.js';
+import type { TransitionTable } from '../kernel/state-machine.js';
+import type { Tag } from '../ports/metadata-store.js';
+import type { ApprovalStatus } from './registry.collections.js';
+
+/**
+ * How a version's approval may move. A pending version is approved or rejected; a decision may be
+ * reversed (an approved model found wanting is rejected, a rejected one reconsidered), but never
+ * returned to pending: the history of decisions is what the events record.
+ */
+export const approvalTransitions: TransitionTable<ApprovalStatus> = {
+  PendingManualApproval: ['Approved', 'Rejected'],
+  Approved: ['Rejected'],
+  Rejected: ['Approved'],
+};
+
+/** @throws ValidationError naming the statuses `from` may move to. */
+export function assertApprovalChange(arn: string, from: ApprovalStatus, to: ApprovalStatus): void {
+  if (from === to || approvalTransitions[from].includes(to)) return;
+  throw new ValidationError(
+    `Model package '${arn}' is ${from}; its approval status can change to ${approvalTransitions[from].join(' or ')}, not ${to}.`,
+    [{ path: '/ModelApprovalStatus', message: `must be one of ${approvalTransitions[from].join(', ')}` }],
+  );
+}
+
+/**
+ * The group setting that decides which versions may be deployed, as a tag on the model group.
+ * SageMaker's rule ("for versioned models, ModelApprovalStatus must be Approved to deploy") is the
+ * default; a group tagged `loam:deployment-approval = not-required` (a sandbox group, say) also lets
+ * pending versions deploy. Rejected versions never deploy. A tag, rather than a new operation, so the
+ * AWS SDKs, boto3 and the CLI can set it with AddTags, and it travels with the group.
+ */
+export const DEPLOYMENT_APPROVAL_TAG = 'loam:deployment-approval';
+export type DeploymentApproval = 'required' | 'not-required';
+
+export function deploymentApprovalOf(tags: readonly Tag[]): DeploymentApproval {
+  const v = tags.find((t) => t.Key === DEPLOYMENT_APPROVAL_TAG)?.Value.toLowerCase();
+  return v === 'not-required' ? 'not-required' : 'required';
+}
+
+/** @throws ValidationError unless `tags` leave the setting unset or give a known value. */
+export function validateDeploymentApprovalTag(tags: readonly Tag[] | undefined): void {
+  const t = tags?.find((x) => x.Key === DEPLOYMENT_APPROVAL_TAG);
+  if (t && !['required', 'not-required'].includes(t.Value.toLowerCase())) {
+    throw new ValidationError(`Tag '${DEPLOYMENT_APPROVAL_TAG}' must be 'required' or 'not-required'; got '${t.Value}'.`, [{ path: '/Tags', message: `${DEPLOYMENT_APPROVAL_TAG}: required | not-required` }]);
+  }
+}
+
+/** Whether a package in this approval state may become a model, under the group's setting. */
+export function mayDeploy(status: ApprovalStatus | undefined, policy: DeploymentApproval): boolean {
+  if (status === undefined) return true; // unversioned packages carry no approval
+  if (status === 'Approved') return true;
+  return status === 'PendingManualApproval' && policy === 'not-required';
+}

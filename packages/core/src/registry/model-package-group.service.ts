@@ -1,0 +1,108 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { Clock } from '../kernel/clock.js';
+import type { RequestContext } from '../kernel/context.js';
+import { ConflictError, isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import { resourceArn, type Partition } from '../kernel/names.js';
+import { clampMaxResults } from '../kernel/pagination.js';
+import type { Filter, MetadataStore } from '../ports/metadata-store.js';
+import { validateTags } from '../tags/tag-rules.js';
+import { validateDeploymentApprovalTag } from './approval-rules.js';
+import { groupKeyOf, userContextOf } from './package-refs.js';
+import { modelPackageGroupsCollection, modelPackagesCollection, type ModelPackageGroupRecord } from './registry.collections.js';
+
+type Ops = typeof operations;
+
+export interface RegistryServiceOptions {
+  readonly store: MetadataStore;
+  readonly clock: Clock;
+  readonly partition: Partition;
+}
+
+/** SageMaker's description rule: letters, marks, separators, symbols, digits and punctuation. */
+const descriptionChars = /^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]*$/u;
+
+/** @throws ValidationError naming the field unless `value` follows SageMaker's description rule. */
+export function checkDescription(value: string | undefined, field: string): void {
+  if (value !== undefined && !descriptionChars.test(value)) {
+    throw new ValidationError(`Value at '${field}' may hold only letters, marks, spaces, symbols, digits and punctuation.`, [{ path: `/${field}`, message: 'invalid characters' }]);
+  }
+}
+
+/** CreateModelPackageGroup, DescribeModelPackageGroup, ListModelPackageGroups, DeleteModelPackageGroup. */
+export class ModelPackageGroupService {
+  constructor(private readonly o: RegistryServiceOptions) {}
+
+  /** @throws ResourceInUse (the name exists, ignoring case), ValidationException, ResourceLimitExceeded (tags). */
+  async CreateModelPackageGroup(input: InputOf<Ops['CreateModelPackageGroup']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateModelPackageGroup']>> {
+    if (input.Tags) validateTags(input.Tags);
+    validateDeploymentApprovalTag(input.Tags);
+    checkDescription(input.ModelPackageGroupDescription, 'ModelPackageGroupDescription');
+    const arn = resourceArn(this.o.partition, 'model-package-group', input.ModelPackageGroupName);
+    const record: ModelPackageGroupRecord = {
+      key: input.ModelPackageGroupName.toLowerCase(), name: input.ModelPackageGroupName, arn,
+      creationTime: this.o.clock.now() / 1000, createdBy: userContextOf(ctx), latestVersion: 0,
+      ...(input.ModelPackageGroupDescription !== undefined ? { description: input.ModelPackageGroupDescription } : {}),
+    };
+    try {
+      await this.o.store.transaction(async (tx) => {
+        await tx.collection(modelPackageGroupsCollection).insert(record);
+        if (input.Tags?.length) await tx.tags.put(arn, input.Tags);
+      });
+    } catch (e) {
+      if (isLoamError(e) && e.code === 'ResourceInUse') throw new ResourceInUseError(`Model package group '${input.ModelPackageGroupName}' already exists: ${arn}.`);
+      throw e;
+    }
+    return { ModelPackageGroupArn: arn };
+  }
+
+  /** @throws ResourceNotFound. */
+  async DescribeModelPackageGroup(input: InputOf<Ops['DescribeModelPackageGroup']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeModelPackageGroup']>> {
+    const g = await this.get(input.ModelPackageGroupName);
+    return {
+      ModelPackageGroupName: g.name, ModelPackageGroupArn: g.arn, CreationTime: g.creationTime, CreatedBy: g.createdBy, ModelPackageGroupStatus: 'Completed',
+      ...(g.description !== undefined ? { ModelPackageGroupDescription: g.description } : {}),
+    };
+  }
+
+  async ListModelPackageGroups(input: InputOf<Ops['ListModelPackageGroups']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListModelPackageGroups']>> {
+    const filters: Filter<ModelPackageGroupRecord>[] = [];
+    if (input.NameContains) filters.push({ field: 'name', op: 'contains', value: input.NameContains });
+    if (input.CreationTimeAfter !== undefined) filters.push({ field: 'creationTime', op: 'gt', value: input.CreationTimeAfter });
+    if (input.CreationTimeBefore !== undefined) filters.push({ field: 'creationTime', op: 'lt', value: input.CreationTimeBefore });
+    // Every group here is this account's; CrossAccount (groups shared with us by others) is always empty.
+    if (input.CrossAccountFilterOption === 'CrossAccount') return { ModelPackageGroupSummaryList: [] };
+    const page = await this.o.store.collection(modelPackageGroupsCollection).list({
+      filters, sortBy: input.SortBy === 'Name' ? 'name' : 'creationTime', sortOrder: input.SortOrder ?? 'Descending',
+      maxResults: clampMaxResults(input.MaxResults, 10), ...(input.NextToken ? { nextToken: input.NextToken } : {}),
+    });
+    return {
+      ModelPackageGroupSummaryList: page.items.map(({ value: g }) => ({
+        ModelPackageGroupName: g.name, ModelPackageGroupArn: g.arn, CreationTime: g.creationTime, ModelPackageGroupStatus: 'Completed' as const,
+        ...(g.description !== undefined ? { ModelPackageGroupDescription: g.description } : {}),
+      })),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  }
+
+  /** @throws ResourceNotFound, ConflictException while the group still holds versions. */
+  async DeleteModelPackageGroup(input: InputOf<Ops['DeleteModelPackageGroup']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteModelPackageGroup']>> {
+    const g = await this.get(input.ModelPackageGroupName);
+    await this.o.store.transaction(async (tx) => {
+      const n = await tx.collection(modelPackagesCollection).count([{ field: 'groupKey', op: 'eq', value: g.key }]);
+      if (n > 0) throw new ConflictError(`Model package group '${g.name}' still holds ${n} model package version${n === 1 ? '' : 's'}; delete them first.`);
+      await tx.collection(modelPackageGroupsCollection).delete(g.key);
+      await tx.tags.clear(g.arn);
+    });
+    return {};
+  }
+
+  /** The group by name or ARN. @throws ResourceNotFound. */
+  async get(nameOrArn: string): Promise<ModelPackageGroupRecord> {
+    const r = await this.o.store.collection(modelPackageGroupsCollection).get(groupKeyOf(nameOrArn, this.o.partition));
+    if (!r) throw new NotFoundError('Model package group', nameOrArn);
+    return r.value;
+  }
+
+  /** Lets AddTags/ListTags find groups by ARN. */
+  exists = async (arn: string): Promise<boolean> => (await this.o.store.collection(modelPackageGroupsCollection).findOne('arn', arn)) !== undefined;
+}

@@ -1,0 +1,82 @@
+import type { CollectionSpec } from '../ports/metadata-store.js';
+
+/** A model group. `latestVersion` numbers its packages; it never goes back, even when versions are deleted. */
+export interface ModelPackageGroupRecord {
+  /** The lower-cased name: group names are unique ignoring case, as SageMaker's are. */
+  readonly key: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly description?: string;
+  readonly creationTime: number;
+  readonly createdBy: UserContextValue;
+  readonly latestVersion: number;
+}
+
+/** SageMaker's UserContext: who created or changed something. */
+export interface UserContextValue {
+  readonly UserProfileName?: string;
+  readonly IamIdentity?: { readonly Arn?: string; readonly PrincipalId?: string };
+}
+
+export type ApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';
+
+/**
+ * One model package: versioned (`<group>/<n>`) or unversioned (`<name>`). Columns hold what lists
+ * filter and sort on; `doc` holds the rest of what DescribeModelPackage answers.
+ */
+export interface ModelPackageRecord {
+  /** `<group lower-cased>/<version>` or the unversioned name lower-cased. */
+  readonly key: string;
+  readonly arn: string;
+  /** As Describe shows it: the group name for a version, else the package name. */
+  readonly name: string;
+  readonly groupKey?: string;
+  readonly groupName?: string;
+  readonly version?: number;
+  /** 1 for a version in a group, 0 for an unversioned package (ListModelPackages' ModelPackageType). */
+  readonly versioned: number;
+  readonly approvalStatus?: ApprovalStatus;
+  readonly creationTime: number;
+  readonly lastModifiedTime: number;
+  readonly doc: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * An approval-status change: the detail of SageMaker's EventBridge event "SageMaker Model Package
+ * State Change". Kept so notifications and CI/CD hooks can follow them in order (`id` sorts by time).
+ */
+export interface ModelPackageEventRecord {
+  readonly id: string;
+  readonly time: number;
+  readonly packageArn: string;
+  readonly groupKey?: string;
+  readonly groupName?: string;
+  readonly version?: number;
+  readonly previousStatus?: ApprovalStatus;
+  readonly status: ApprovalStatus;
+  readonly description?: string;
+  readonly changedBy: UserContextValue;
+}
+
+export const modelPackageGroupsCollection: CollectionSpec<ModelPackageGroupRecord> = {
+  name: 'model_package_groups',
+  key: 'key',
+  indexes: { name: 'text', creationTime: 'real' },
+  unique: ['arn'],
+};
+
+export const modelPackagesCollection: CollectionSpec<ModelPackageRecord> = {
+  name: 'model_packages',
+  key: 'key',
+  indexes: { name: 'text', groupKey: 'text', version: 'integer', versioned: 'integer', approvalStatus: 'text', creationTime: 'real' },
+  unique: ['arn'],
+};
+
+export const modelPackageEventsCollection: CollectionSpec<ModelPackageEventRecord> = {
+  name: 'model_package_events',
+  key: 'id',
+  indexes: { time: 'real', packageArn: 'text', groupKey: 'text' },
+};
+
+/** The registry's collections, for the metadata store's migrations. */
+export const registryCollections = [modelPackageGroupsCollection, modelPackagesCollection, modelPackageEventsCollection];
