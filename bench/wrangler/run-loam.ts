@@ -1,0 +1,47 @@
+/**
+ * Loam side of bench/wrangler: the 10-step flow compiled to DuckDB SQL and run by the DataEngine
+ * adapter over the CSV (read → 10 steps → CSV written), then the preview of step 5 on a 50,000-row
+ * sample (what PreviewFlow does once the sample is cached: compile up to the step, query 100 rows).
+ * Prints one JSON line. Run: node_modules/.bin/tsx bench/wrangler/run-loam.ts CSV_PATH
+ */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FileSource } from '../../packages/core/src/ports/data-engine.js';
+import { compileFlow, relationOf, sourceNameOf, withQuery } from '../../packages/core/src/datasets/flows/flow-compiler.js';
+import type { FlowDocument } from '../../packages/core/src/datasets/flows/flow-document.js';
+import { DuckDbDataEngine } from '../../packages/adapters/src/data-engine/duckdb/duckdb-data-engine.js';
+import { flowDocument } from './flow.js';
+
+const csvPath = process.argv[2];
+if (!csvPath) throw new Error('usage: run-loam.ts CSV_PATH');
+const engine = new DuckDbDataEngine({ tempDirectory: tmpdir() });
+const columnNames = ['id', 'a', 'b', 'c', 'cat', 'txt', 'y'];
+const src: FileSource = { path: csvPath, format: 'csv', csv: { delimiter: ',', quote: '"', escape: '"', header: true, columnNames, encoding: 'utf-8' } };
+const doc = flowDocument() as unknown as FlowDocument;
+const sources = { [sourceNameOf('src')]: src };
+const out = join(tmpdir(), `wrangler-bench-${process.pid}.csv`);
+const sampleOut = join(tmpdir(), `wrangler-bench-${process.pid}.sample.parquet`);
+
+const t0 = performance.now();
+const flow = await compileFlow(doc, { engine, sources });
+const res = await engine.copyTo(withQuery(flow.steps, relationOf('out')), sources, { path: out, format: 'csv' });
+const fullS = (performance.now() - t0) / 1000;
+const check = await engine.query(`SELECT count(*) AS n, round(sum(ab), 2) AS sum_ab, round(sum(c), 4) AS sum_c, sum(cat_red) AS red FROM read_csv_auto('${out}')`, {});
+
+// Preview: a seeded 50k-row reservoir sample (written once per version, as the service caches it).
+await engine.copyTo(`SELECT * FROM src USING SAMPLE reservoir(50000 ROWS) REPEATABLE (1)`, { src }, { path: sampleOut, format: 'parquet' });
+const sample = { [sourceNameOf('src')]: { path: sampleOut, format: 'parquet' } as FileSource };
+const previews: number[] = [];
+for (const step of ['s5', 's9', 's10', 's5', 's9']) {
+  const p0 = performance.now();
+  const f = await compileFlow(doc, { engine, sources: sample, upTo: step });
+  await engine.query(withQuery(f.steps, relationOf(step)), sample, { limit: 100 });
+  previews.push(performance.now() - p0);
+}
+rmSync(out, { force: true });
+rmSync(sampleOut, { force: true });
+console.log(JSON.stringify({
+  tool: 'loam-duckdb', rowsOut: res.rowCount, fullSeconds: +fullS.toFixed(2), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  previewMs: previews.map((x) => Math.round(x)), check: check.rows[0],
+}));
