@@ -1,0 +1,17 @@
+import { defineOperation } from '../operation.js';
+import * as S from '../shapes/lineage.js';
+
+const base = { capability: 'lineage', aws: true } as const;
+
+export const QueryLineage = defineOperation({
+  ...base, name: 'QueryLineage', kind: 'action',
+  summary: 'Walks lineage up (where did this come from) and down (where is it used) from a resource or an s3:// location, to MaxDepth associations.',
+  input: S.QueryLineageInput, output: S.QueryLineageOutput, errors: ['ValidationException'],
+  iamAction: 'sagemaker:QueryLineage', resource: '*', rest: { method: 'POST', path: '/api/v1/lineage/query' },
+});
+export const AddAssociation = defineOperation({
+  ...base, name: 'AddAssociation', kind: 'action',
+  summary: 'Records a lineage association between two resources or locations (what the capabilities record for themselves, for anything else).',
+  input: S.AddAssociationInput, output: S.AddAssociationOutput, errors: ['ValidationException'],
+  iamAction: 'sagemaker:AddAssociation', resource: '{SourceArn}', rest: { method: 'POST', path: '/api/v1/lineage/associations' },
+});

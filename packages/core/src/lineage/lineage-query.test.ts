@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryMetadataStore } from '@loam/testkit/fakes/memory-metadata-store';
+import { ManualClock } from '../kernel/clock.js';
+import { systemPrincipal } from '../kernel/context.js';
+import { LoamError } from '../kernel/errors.js';
+import { lineageCollections } from './lineage.collections.js';
+import { artifactArn, LineageRecorder } from './lineage-recorder.js';
+import { LineageQueryService } from './lineage-query.service.js';
+
+const partition = { region: 'us-east-1', accountId: '123456789012' };
+const ctx = { principal: systemPrincipal, requestId: 't' };
+const a = (kind: string, name: string) => `arn:loam:sagemaker:us-east-1:123456789012:${kind}/${name}`;
+
+/**
+ * A hand-drawn graph: a CSV imported as dataset `d` (written to s3://data/d/v1.parquet), a training job
+ * reading the folder s3://data/d/, its model, a package, a model, two endpoint configs and endpoints,
+ * and an unrelated job on other data.
+ */
+async function graph() {
+  const store = createMemoryMetadataStore({ collections: lineageCollections });
+  const clock = new ManualClock(1000);
+  const r = new LineageRecorder(store, partition, clock);
+  await r.input('s3://raw/churn.csv', a('dataset', 'd'));
+  await r.output(a('dataset', 'd'), 's3://data/d/v1.parquet');
+  await r.input('s3://data/d/', a('training-job', 't1'));
+  await r.output(a('training-job', 't1'), 's3://models/t1/output/model.tar.gz', 'Model');
+  await r.input('s3://models/t1/output/model.tar.gz', a('model-package', 'g/1'), 'Model');
+  await r.link(a('model-package', 'g/1'), a('model', 'm1'), 'ContributedTo');
+  for (const n of ['1', '2']) {
+    await r.link(a('model', 'm1'), a('endpoint-config', `c${n}`), 'ContributedTo');
+    await r.link(a('endpoint-config', `c${n}`), a('endpoint', `e${n}`), 'ContributedTo');
+  }
+  await r.input('s3://other/x.csv', a('training-job', 't2'));
+  await r.output(a('training-job', 't2'), 's3://models/t2/model.tar.gz', 'Model');
+  return { store, r, q: new LineageQueryService({ store, partition, recorder: r }) };
+}
+
+describe('QueryLineage', () => {
+  it('from an endpoint, walks up to the training data, the dataset and its source', async () => {
+    const { q } = await graph();
+    const out = await q.QueryLineage({ StartArns: [a('endpoint', 'e1')], Direction: 'Ascendants', MaxResults: 50 }, ctx);
+    expect(out.Vertices.map((v) => v.SourceUri ?? v.Arn)).toEqual([
+      a('endpoint-config', 'c1'), a('model', 'm1'), a('model-package', 'g/1'), 's3://models/t1/output/model.tar.gz', a('training-job', 't1'),
+      's3://data/d', 's3://data/d/v1.parquet', a('dataset', 'd'), 's3://raw/churn.csv',
+    ]);
+    expect(out.Vertices.find((v) => v.Arn === a('training-job', 't1'))).toEqual({ Arn: a('training-job', 't1'), Type: 'TrainingJob', LineageType: 'TrialComponent' });
+    expect(out.Vertices.find((v) => v.SourceUri === 's3://data/d')).toEqual({ Arn: artifactArn(partition, 's3://data/d/'), Type: 'DataSet', LineageType: 'Artifact', SourceUri: 's3://data/d' });
+    expect(out.Edges).toEqual([]);
+  });
+
+  it('from a dataset (or its source file), reaches every endpoint built on it and nothing else', async () => {
+    const { q } = await graph();
+    for (const start of [a('dataset', 'd'), 's3://raw/churn.csv']) {
+      const out = await q.QueryLineage({ StartArns: [start], Direction: 'Descendants', Filters: { Types: ['Endpoint'] } }, ctx);
+      expect(out.Vertices.map((v) => v.Arn)).toEqual([a('endpoint', 'e1'), a('endpoint', 'e2')]);
+    }
+    const all = await q.QueryLineage({ StartArns: [a('dataset', 'd')], Direction: 'Descendants', MaxResults: 50 }, ctx);
+    expect(all.Vertices.some((v) => v.Arn.endsWith('/t2'))).toBe(false);
+  });
+
+  it('stops at MaxDepth, unions both directions, pages, and returns the edges walked', async () => {
+    const { q } = await graph();
+    const near = await q.QueryLineage({ StartArns: [a('model', 'm1')], MaxDepth: 1, IncludeEdges: true }, ctx);
+    expect(near.Vertices.map((v) => v.Arn).sort()).toEqual([a('endpoint-config', 'c1'), a('endpoint-config', 'c2'), a('model-package', 'g/1')].sort());
+    expect(near.Edges).toContainEqual({ SourceArn: a('model-package', 'g/1'), DestinationArn: a('model', 'm1'), AssociationType: 'ContributedTo' });
+    expect(near.Edges).toHaveLength(3);
+    const p1 = await q.QueryLineage({ StartArns: [a('model', 'm1')], MaxResults: 4 }, ctx);
+    expect(p1.Vertices).toHaveLength(4);
+    const p2 = await q.QueryLineage({ StartArns: [a('model', 'm1')], MaxResults: 4, NextToken: p1.NextToken as string }, ctx);
+    const p3 = await q.QueryLineage({ StartArns: [a('model', 'm1')], MaxResults: 4, NextToken: p2.NextToken as string }, ctx);
+    expect(p3.NextToken).toBeUndefined();
+    // Up: package, model data, job, folder, file, dataset, source (7); down: two configs, two endpoints (4).
+    expect(new Set([...p1.Vertices, ...p2.Vertices, ...p3.Vertices].map((v) => v.Arn)).size).toBe(11);
+    const byLineageType = await q.QueryLineage({ StartArns: [a('model', 'm1')], Filters: { LineageTypes: ['Action'] } }, ctx);
+    expect(byLineageType.Vertices.map((v) => v.Type)).toEqual(['ModelDeployment', 'ModelDeployment']);
+  });
+
+  it('links a location to the folders that hold it whichever is recorded first', async () => {
+    const { r, q } = await graph();
+    await r.input('s3://late/', a('training-job', 't3'));
+    await r.output(a('processing-job', 'p'), 's3://late/part-0.csv');
+    const out = await q.QueryLineage({ StartArns: [a('processing-job', 'p')], Direction: 'Descendants' }, ctx);
+    expect(out.Vertices.map((v) => v.SourceUri ?? v.Arn)).toEqual(['s3://late/part-0.csv', 's3://late', a('training-job', 't3')]);
+    // A sibling prefix that merely shares characters is not a container.
+    await r.output(a('processing-job', 'p2'), 's3://late-not/x.csv');
+    expect((await q.QueryLineage({ StartArns: [a('processing-job', 'p2')], Direction: 'Descendants' }, ctx)).Vertices).toHaveLength(1);
+  });
+
+  it('records user associations and refuses what it cannot answer', async () => {
+    const { q } = await graph();
+    const added = await q.AddAssociation({ SourceArn: 's3://notes/review.pdf', DestinationArn: a('model-package', 'g/1'), AssociationType: 'AssociatedWith' }, ctx);
+    expect(added).toEqual({ SourceArn: artifactArn(partition, 's3://notes/review.pdf'), DestinationArn: a('model-package', 'g/1') });
+    const up = await q.QueryLineage({ StartArns: [a('model-package', 'g/1')], Direction: 'Ascendants', MaxDepth: 1, IncludeEdges: true }, ctx);
+    expect(up.Edges).toContainEqual({ SourceArn: added.SourceArn, DestinationArn: a('model-package', 'g/1'), AssociationType: 'AssociatedWith' });
+    const e = await q.QueryLineage({ StartArns: ['endpoint/e1'] }, ctx).catch((x: unknown) => x);
+    expect((e as LoamError).code).toBe('ValidationException');
+    expect(((await q.QueryLineage({ StartArns: [a('endpoint', 'e1')], Filters: { CreatedAfter: 1 } }, ctx).catch((x: unknown) => x)) as LoamError).fields[0]?.path).toBe('/Filters/CreatedAfter');
+  });
+});
