@@ -36,3 +36,5 @@ export { compileFlow, renderScript, withQuery, relationOf, sourceNameOf, type Co
 export type { FlowDocument, FlowNode } from './datasets/flows/flow-document.js';
 export { transformList } from './datasets/flows/transforms/registry.js';
 export * from './datasets/index.js';
+export * from './registry/index.js';
+export * from './lineage/index.js';
