@@ -11,6 +11,8 @@ import { openDatasets, type DatasetsCapability } from '../datasets/datasets.comp
 import { datasetCollections } from '@loam/core';
 import { openEndpoints, type EndpointsCapability } from '../endpoints/endpoints.compose.js';
 import { endpointCollections } from '@loam/core';
+import { openRegistry, type RegistryCapability } from '../registry/registry.compose.js';
+import { registryCollections, lineageCollections } from '@loam/core';
 
 /** Everything a running Loam holds: its stores and its capability services. */
 export interface Platform {
@@ -26,6 +28,8 @@ export interface Platform {
   readonly tracking: TrackingService;
   /** Models and real-time endpoints: services, controller (deployments), router, alarms, autoscaler, metrics. */
   readonly endpoints: EndpointsCapability;
+  /** The Model Registry (groups, versions, approval) and lineage (recorder, follower, QueryLineage). */
+  readonly registry: RegistryCapability;
   /** Datasets and Data Wrangler flows on DuckDB. */
   readonly datasets: DatasetsCapability;
   /** The services whose methods serve operations, in lookup order. */
@@ -34,7 +38,7 @@ export interface Platform {
 }
 
 /** Every collection the capabilities declare; the metadata store migrates them on open. */
-export const allCollections = [...identityCollections, ...jobCollections, ...datasetCollections, ...endpointCollections];
+export const allCollections = [...identityCollections, ...jobCollections, ...datasetCollections, ...endpointCollections, ...registryCollections, ...lineageCollections];
 
 function metadataUrl(config: Config): string {
   const m = config.metadata;
@@ -77,6 +81,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
     const datasets = openDatasets({ config, store, artifacts, partition, tags, logger });
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger });
+    const registry = openRegistry({ store, artifacts, partition, tags, logger });
     const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
     // Every training job logs itself to an experiment run (its params, metrics and model).
     const jobRuns = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage), logger });
@@ -92,8 +97,10 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       datasets,
       tracking,
       endpoints,
-      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...datasets.services, ...endpoints.services],
+      registry,
+      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...datasets.services, ...endpoints.services, ...registry.services],
       close: async () => {
+        await registry.close();
         await endpoints.close();
         await jobs.close();
         await jobRuns.stop();
