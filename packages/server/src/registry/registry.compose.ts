@@ -1,0 +1,46 @@
+import {
+  LineageQueryService, LineageRecorder, LineageSync, ModelPackageGroupService, ModelPackageService, systemClock,
+  type ArtifactStore, type Logger, type MetadataStore, type Partition, type TagService,
+} from '@loam/core';
+
+export interface RegistryOptions {
+  readonly store: MetadataStore;
+  readonly artifacts: ArtifactStore;
+  readonly partition: Partition;
+  readonly tags: TagService;
+  readonly logger: Logger;
+  /** How often lineage follows the other capabilities' records. */
+  readonly lineageIntervalMs?: number;
+}
+
+/** The Model Registry and lineage as the platform holds them. */
+export interface RegistryCapability {
+  readonly groups: ModelPackageGroupService;
+  readonly packages: ModelPackageService;
+  readonly lineage: LineageRecorder;
+  readonly lineageSync: LineageSync;
+  readonly lineageQuery: LineageQueryService;
+  /** Handler objects for the operation table. */
+  readonly services: readonly object[];
+  close(): Promise<void>;
+}
+
+/** Builds the registry and lineage services, makes groups and packages taggable, and starts following lineage. */
+export function openRegistry(o: RegistryOptions): RegistryCapability {
+  const { store, partition } = o;
+  const clock = systemClock;
+  const lineage = new LineageRecorder(store, partition, clock);
+  const groups = new ModelPackageGroupService({ store, clock, partition });
+  const packages = new ModelPackageService({ store, clock, partition, artifacts: o.artifacts, lineage });
+  const lineageSync = new LineageSync({ store, partition, recorder: lineage, logger: o.logger.child({ component: 'lineage' }), ...(o.lineageIntervalMs !== undefined ? { intervalMs: o.lineageIntervalMs } : {}) });
+  const lineageQuery = new LineageQueryService({ store, partition, recorder: lineage, beforeQuery: () => lineageSync.syncOnce() });
+  const base = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
+  o.tags.registerResolver(`${base}model-package-group/`, groups.exists);
+  o.tags.registerResolver(`${base}model-package/`, packages.exists);
+  lineageSync.start();
+  return {
+    groups, packages, lineage, lineageSync, lineageQuery,
+    services: [groups, packages, lineageQuery],
+    close: () => lineageSync.stop(),
+  };
+}
