@@ -10,6 +10,7 @@ import type { ProcessImageConfig } from '../jobs/image-resolver.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { modelsCollection, type ModelRecord, type ServingContainer } from './model.collections.js';
 import { resolveServingImage } from './serving-image.js';
+import { modelPackageContainer } from '../registry/deploy-gate.js';
 
 type Ops = typeof operations;
 type ContainerInput = NonNullable<InputOf<Ops['CreateModel']>['PrimaryContainer']>;
@@ -60,7 +61,10 @@ export class ModelService {
     return { ModelArn: arn };
   }
 
-  private async resolveContainer(c: ContainerInput, field: string): Promise<ServingContainer> {
+  private async resolveContainer(given: ContainerInput, field: string): Promise<ServingContainer> {
+    // Deploying from the Model Registry: the package supplies image and model data, after its group's approval rule.
+    const fromPackage = given.ModelPackageName ? await modelPackageContainer(this.o.store, this.o.partition, given.ModelPackageName, field, given.Environment) : undefined;
+    const c: ContainerInput = fromPackage ? { ...given, Image: fromPackage.Image, ModelDataUrl: fromPackage.ModelDataUrl, Environment: fromPackage.Environment } : given;
     if (!c.Image) throw new ValidationError(`Model container '${field}' needs an Image.`, [{ path: `/${field.replace('.', '/')}/Image`, message: 'required' }]);
     if (c.Mode === 'MultiModel') throw new ValidationError(`Multi-model containers are not supported yet ('${field}.Mode').`, [{ path: `/${field.replace('.', '/')}/Mode`, message: 'only SingleModel' }]);
     const environment = c.Environment ?? {};
