@@ -1,0 +1,47 @@
+/**
+ * Starts `loam up` on a temporary data directory, trains Loam's GBDT on the bench's 100k × 50 rows with
+ * the peer's settings (100 rounds, depth 6, eta 0.1, 256 bins), stores it as a built-in image would
+ * (model.tar.gz), deploys it to endpoint `bench` (one in-process instance) and prints
+ * `READY <url> <token> <prediction-of-payload>`. Runs until SIGTERM.
+ *   npx tsx --conditions=loam-src bench/serve/serve-loam.ts <port>
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tar from 'tar';
+import { readCsv } from '@loam/ml/data/index';
+import { trainGbdt } from '@loam/ml/gbdt/index';
+import { startLoam } from '@loam/server';
+
+const data = join(process.env['BENCH_DATA'] ?? join(homedir(), '.cache/loam-bench/data'), 'serve');
+const port = Number(process.argv[2] ?? 8095);
+const dataDir = mkdtempSync(join(tmpdir(), 'loam-bench-serve-'));
+const loam = await startLoam({ flags: { dataDir, port }, env: { LOAM_LOG__LEVEL: 'warn' } });
+const token = (readFileSync(loam.credentialsFile, 'utf8').match(/loam_api_token\s*=\s*(\S+)/) ?? [])[1] as string;
+
+const train = readCsv(join(data, 'train100k.csv'), { labelSize: 1 });
+const model = await trainGbdt(train, { num_round: 100, max_depth: 6, eta: 0.1, max_bin: 256, objective: 'binary:logistic' });
+const work = mkdtempSync(join(tmpdir(), 'loam-bench-model-'));
+writeFileSync(join(work, 'loam-model.json'), JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm: 'xgboost', model: model.toJSON() }));
+await tar.c({ gzip: true, cwd: work, file: join(work, 'model.tar.gz') }, ['loam-model.json']);
+await loam.platform.artifacts.ensureBucket('bench');
+await loam.platform.artifacts.put({ bucket: 'bench', key: 'serve/model.tar.gz' }, readFileSync(join(work, 'model.tar.gz')));
+
+const api = async (path: string, body: unknown) => {
+  const r = await fetch(`${loam.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+};
+await api('/api/v1/models', { ModelName: 'bench-gbdt', PrimaryContainer: { Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://bench/serve/model.tar.gz' } });
+await api('/api/v1/endpoint-configs', { EndpointConfigName: 'bench', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'bench-gbdt', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });
+await api('/api/v1/endpoints', { EndpointName: 'bench', EndpointConfigName: 'bench' });
+for (;;) {
+  const d = await (await fetch(`${loam.url}/api/v1/endpoints/bench`, { headers: { authorization: `Bearer ${token}` } })).json() as { EndpointStatus: string; FailureReason?: string };
+  if (d.EndpointStatus === 'InService') break;
+  if (d.EndpointStatus === 'Failed') throw new Error(d.FailureReason);
+  await new Promise((r) => setTimeout(r, 100));
+}
+const answer = await fetch(`${loam.url}/endpoints/bench/invocations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: readFileSync(join(data, 'payload.csv')) });
+process.stdout.write(`READY ${loam.url} ${token} ${await answer.text()}\n`);
+const stop = () => void loam.close().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
