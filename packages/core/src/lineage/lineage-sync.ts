@@ -4,7 +4,8 @@ import type { CollectionSpec, Filter, MetadataStore } from '../ports/metadata-st
 import { jobsCollection, type JobRecord } from '../jobs/job.collections.js';
 import { modelsCollection, type ModelRecord } from '../models/model.collections.js';
 import { endpointConfigsCollection, endpointsCollection, type EndpointConfigRecord, type EndpointRecord } from '../endpoints/endpoint.collections.js';
-import { datasetVersionsSpec, type DatasetVersionRecord } from '../datasets/dataset.collections.js';
+import { datasetVersionsSpec, versionId, type DatasetVersionRecord } from '../datasets/dataset.collections.js';
+import { flowRunsSpec, flowVersionsSpec, type FlowRunRecord } from '../datasets/flows/flow.collections.js';
 import { modelPackagesCollection } from '../registry/registry.collections.js';
 import { packageRefOf } from '../registry/package-refs.js';
 import type { LineageRecorder } from './lineage-recorder.js';
@@ -15,6 +16,8 @@ interface Source<T> {
   readonly field: keyof T & string;
   readonly filters?: readonly Filter<T>[];
   readonly record: (r: T) => Promise<void>;
+  /** Records still changing without moving `field` (a run in progress): the watermark waits for them. */
+  readonly done?: (r: T) => boolean;
 }
 
 export interface LineageSyncOptions {
@@ -30,7 +33,7 @@ export interface LineageSyncOptions {
  * Records the edges every capability implies, by following their records rather than by calls in
  * their code: data → job (its input channels), job → model artifact (and processing outputs), model
  * data and model package → model, model → endpoint config, endpoint config → endpoint, source →
- * dataset → dataset version data. Each pass reads only the records changed since the last one (an
+ * dataset → dataset version data, dataset → flow run → its outputs. Each pass reads only the records changed since the last one (an
  * indexed time query); edges are idempotent, so re-reading a record is harmless. QueryLineage runs a
  * pass first, so queries never see stale lineage.
  */
@@ -80,6 +83,16 @@ export class LineageSync {
           await r.output(dataset, v.dataUri);
         },
       } satisfies Source<DatasetVersionRecord>,
+      {
+        spec: flowRunsSpec, field: 'createdAt', done: (run: FlowRunRecord) => run.status !== 'InProgress',
+        record: async (run: FlowRunRecord) => {
+          if (run.status !== 'Completed') return;
+          const runArn = arn('flow-run', run.runId);
+          const version = (await o.store.collection(flowVersionsSpec).get(versionId(run.flowName, run.flowVersion)))?.value;
+          for (const n of version?.definition.nodes ?? []) if (n.type === 'source' && n.dataset) await r.link(arn('dataset', n.dataset.name), runArn, 'ContributedTo');
+          for (const out of run.outputs) await r.output(runArn, out.s3Uri);
+        },
+      } satisfies Source<FlowRunRecord>,
     ];
   }
 
@@ -118,6 +131,8 @@ export class LineageSync {
     const since = this.#watermarks.get(s.spec.name) ?? Number.NEGATIVE_INFINITY;
     const coll = this.o.store.collection(s.spec);
     let nextToken: string | undefined;
+    // The first record still in progress holds the watermark, so the next pass reads it again.
+    let held: number | undefined;
     do {
       const page = await coll.list({
         filters: [...(s.filters ?? []), ...(Number.isFinite(since) ? [{ field: s.field, op: 'gte' as const, value: since }] : [])],
@@ -126,7 +141,9 @@ export class LineageSync {
       for (const { value } of page.items) {
         await s.record(value);
         const t = value[s.field] as unknown as number;
-        if (typeof t === 'number') this.#watermarks.set(s.spec.name, Math.max(this.#watermarks.get(s.spec.name) ?? t, t));
+        if (typeof t !== 'number' || held !== undefined) continue;
+        if (s.done && !s.done(value)) held = t;
+        else this.#watermarks.set(s.spec.name, Math.max(this.#watermarks.get(s.spec.name) ?? t, t));
       }
       nextToken = page.nextToken;
     } while (nextToken);

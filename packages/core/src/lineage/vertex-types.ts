@@ -13,6 +13,7 @@ const byKind: Readonly<Record<string, readonly [LineageTypeName, string]>> = {
   'transform-job': ['TrialComponent', 'TransformJob'],
   'hyper-parameter-tuning-job': ['TrialComponent', 'TuningJob'],
   'mlflow-run': ['TrialComponent', 'MLflowRun'],
+  'flow-run': ['TrialComponent', 'DataWranglerFlowRun'],
   'experiment-trial-component': ['TrialComponent', 'TrialComponent'],
   dataset: ['Artifact', 'DataSet'],
   'model-package': ['Artifact', 'ModelPackage'],
