@@ -1,6 +1,6 @@
 export { DatasetService, DEFAULT_DATASET_BUCKET, type DatasetServiceOptions } from './dataset.service.js';
 export { FlowService, type FlowServiceOptions } from './flows/flow.service.js';
-export { datasetsSpec, datasetVersionsSpec, type DatasetRecord, type DatasetVersionRecord } from './dataset.collections.js';
+export { datasetsSpec, datasetVersionsSpec, type DatasetRecord as StoredDatasetRecord, type DatasetVersionRecord } from './dataset.collections.js';
 export { flowsSpec, flowVersionsSpec, flowRunsSpec } from './flows/flow.collections.js';
 export type { QuickModelData, QuickModelFn, QuickModelResult } from './profile/quick-model.js';
 export { detectFile, type ImportHints } from './import/detect-file.js';
