@@ -1,0 +1,99 @@
+import { useState, type FormEvent } from 'react';
+import { Button, Group, Progress, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
+import { loam } from '../../api/client.js';
+import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
+import { ErrorAlert } from '../../patterns/error-alert.js';
+import { uploadDatasetFile, type UploadProgress } from './upload-file.js';
+
+const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 0)} MB`;
+
+/** Creates the dataset when it is new; an existing one simply gets a new version. */
+async function ensureDataset(name: string): Promise<void> {
+  try {
+    await loam.CreateDataset({ DatasetName: name });
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
+  }
+}
+
+/**
+ * Import a file as a new dataset version: upload from this computer (streamed, with a progress bar
+ * from the browser's upload events) or from an s3:// URI in Loam's artifact store.
+ */
+export function DatasetImport({ initialName = '', onImported }: { initialName?: string; onImported: (name: string, version: Record<string, unknown>) => void }) {
+  const [mode, setMode] = useState<'upload' | 's3'>('upload');
+  const [name, setName] = useState(initialName);
+  const [file, setFile] = useState<File | undefined>();
+  const [uri, setUri] = useState('');
+  const [progress, setProgress] = useState<UploadProgress | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [nameError, setNameError] = useState<string | undefined>();
+  const [sourceError, setSourceError] = useState<string | undefined>();
+  const [failure, setFailure] = useState<UserFacingError | undefined>();
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setFailure(undefined);
+    const badName = NAME.test(name) ? undefined : 'Use 1 to 63 letters, digits and hyphens, starting with a letter or digit.';
+    const badSource = mode === 'upload' ? (file ? undefined : 'Choose a CSV, TSV, Parquet or JSON Lines file (gzip or not).') : /^s3:\/\/[^/]+\/.+/.test(uri) ? undefined : 'Enter an s3:// URI such as s3://my-bucket/data/train.csv.';
+    setNameError(badName);
+    setSourceError(badSource);
+    if (badName || badSource) return;
+    setBusy(true);
+    try {
+      await ensureDataset(name);
+      const v = mode === 'upload' ? await uploadDatasetFile(name, file as File, setProgress) : ((await loam.ImportDatasetVersion({ DatasetName: name, SourceUri: uri })) as unknown as Record<string, unknown>);
+      onImported(name, v);
+    } catch (err) {
+      setFailure(toUserFacingError(err, { iamAction: 'sagemaker:ImportDatasetVersion' }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const pct = progress && progress.total > 0 ? Math.round((100 * progress.sent) / progress.total) : 0;
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-label="Import data" noValidate>
+      <Stack gap="sm">
+        <TextInput label="Dataset name" description="A new name creates the dataset; an existing one gets a new version." value={name} onChange={(e) => setName(e.currentTarget.value)} error={nameError} required />
+        <SegmentedControl
+          value={mode}
+          onChange={(v) => setMode(v as 'upload' | 's3')}
+          data={[
+            { value: 'upload', label: 'Upload a file' },
+            { value: 's3', label: 'From an s3:// URI' },
+          ]}
+          aria-label="Where the data comes from"
+        />
+        {mode === 'upload' ? (
+          <div>
+            <Text component="label" htmlFor="dataset-file" size="sm" fw={500}>
+              File
+            </Text>
+            <input id="dataset-file" type="file" accept=".csv,.tsv,.txt,.parquet,.jsonl,.json,.gz" aria-invalid={!!sourceError} aria-describedby="dataset-file-help" style={{ display: 'block', marginTop: 4 }} onChange={(e) => setFile(e.currentTarget.files?.[0])} />
+            <Text id="dataset-file-help" size="xs" c={sourceError ? 'red' : 'dimmed'}>
+              {sourceError ?? (file ? `${file.name}, ${mb(file.size)}` : 'CSV/TSV (delimiter, header and encoding detected), Parquet or JSON Lines; gzip is detected.')}
+            </Text>
+          </div>
+        ) : (
+          <TextInput label="Source URI" placeholder="s3://bucket/key.csv" value={uri} onChange={(e) => setUri(e.currentTarget.value)} error={sourceError} />
+        )}
+        {busy && mode === 'upload' && progress && (
+          <Stack gap={2}>
+            <Progress value={pct} aria-label="Upload progress" size="lg" animated={pct < 100} />
+            <Text size="xs" c="dimmed" role="status">
+              {pct < 100 ? `Uploaded ${mb(progress.sent)} of ${mb(progress.total)} (${pct} %)` : 'Uploaded; checking and typing every row…'}
+            </Text>
+          </Stack>
+        )}
+        {failure && <ErrorAlert error={failure} onClose={() => setFailure(undefined)} />}
+        <Group justify="flex-end">
+          <Button type="submit" loading={busy}>
+            Import
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

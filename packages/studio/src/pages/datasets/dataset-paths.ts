@@ -1,0 +1,2 @@
+export const datasetPath = (name: string) => `/datasets/${encodeURIComponent(name)}`;
+export const flowPath = (name: string) => `/flows/${encodeURIComponent(name)}`;

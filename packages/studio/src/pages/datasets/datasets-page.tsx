@@ -1,0 +1,51 @@
+import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import { Button, Card, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { useNotifications } from '../../app/notifications.js';
+import { ResourceList } from '../../patterns/resource-list.js';
+import { DatasetImport } from './dataset-import.js';
+import { datasetPath } from './dataset-paths.js';
+
+/** Datasets: every imported table, and the import dialog (upload with progress, or an s3:// URI). */
+export function DatasetsPage() {
+  const [open, setOpen] = useState(false);
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const { notify } = useNotifications();
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={1} size="h2">
+            Datasets
+          </Title>
+          <Text size="sm" c="dimmed">
+            Import CSV, Parquet or JSON Lines data, see its quality at a glance, and prepare it with a data flow.
+          </Text>
+        </div>
+        <Group gap="xs">
+          <Button variant="default" component={Link} to="/flows">
+            Data flows
+          </Button>
+          <Button onClick={() => setOpen(true)}>Import data</Button>
+        </Group>
+      </Group>
+      <Card withBorder radius="md" padding="md">
+        <ResourceList operation="ListDatasets" linkTo={(d) => datasetPath(String(d.DatasetName))} omitColumns={['DatasetArn']} caption="Datasets" empty="No datasets yet: import a file to start." />
+      </Card>
+      <Modal opened={open} onClose={() => setOpen(false)} title="Import data" size="lg" closeOnClickOutside={false}>
+        {open && (
+          <DatasetImport
+            onImported={(name, v) => {
+              setOpen(false);
+              void qc.invalidateQueries({ queryKey: ['ListDatasets'] });
+              notify({ title: `Dataset ${name} version ${String(v.Version)} imported`, message: `${String(v.RowCount)} rows, ${(v.Columns as unknown[] | undefined)?.length ?? 0} columns.`, tone: 'success', to: datasetPath(name) });
+              void navigate({ to: datasetPath(name) });
+            }}
+          />
+        )}
+      </Modal>
+    </Stack>
+  );
+}

@@ -1,0 +1,196 @@
+import { useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useParams } from '@tanstack/react-router';
+import { Badge, Button, Card, Grid, Group, Skeleton, Stack, Text, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { loam } from '../../api/client.js';
+import { useNotifications } from '../../app/notifications.js';
+import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
+import { ConfirmButton } from '../../patterns/confirm-button.js';
+import { ErrorAlert } from '../../patterns/error-alert.js';
+import { FlowGraph } from './flow-graph.js';
+import { freshId, insertAfter, removeNode, replaceNode, type FlowDefinition } from './flow-model.js';
+import { FlowPreview } from './flow-preview.js';
+import { FlowRuns } from './flow-runs.js';
+import { NodePanel } from './node-panel.js';
+import { ScriptButton } from './script-button.js';
+
+type Draft = { text: string; error?: string };
+
+/** The visual flow editor: graph, side panel of the selected node, live preview, save, run and history. */
+export function FlowEditorPage() {
+  const { flowName } = useParams({ strict: false }) as { flowName: string };
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const { notify } = useNotifications();
+  const flow = useQuery({ queryKey: ['DescribeFlow', flowName], queryFn: ({ signal }) => loam.DescribeFlow({ FlowName: flowName }, { signal }) });
+  const catalogue = useQuery({ queryKey: ['ListFlowTransforms'], queryFn: ({ signal }) => loam.ListFlowTransforms({}, { signal }), staleTime: Infinity });
+  const [def, setDef] = useState<FlowDefinition | undefined>();
+  const [version, setVersion] = useState(0);
+  const [selected, setSelected] = useState<string | undefined>();
+  const [drafts, setDrafts] = useState<Record<string, Draft>>({});
+  const [failure, setFailure] = useState<UserFacingError | undefined>();
+  const [busy, setBusy] = useState<'save' | 'run' | undefined>();
+  const [debounced] = useDebouncedValue(def, 400);
+
+  useEffect(() => {
+    if (flow.data && version === 0) {
+      setDef(flow.data.Definition);
+      setVersion(flow.data.Version);
+      setSelected(flow.data.Definition.nodes[flow.data.Definition.nodes.length - 1]?.id);
+    }
+  }, [flow.data, version]);
+
+  const node = def?.nodes.find((n) => n.id === selected);
+  const inputId = node?.inputs?.[0];
+  const inputCols = useQuery({
+    queryKey: ['PreviewFlow', 'columns', debounced, inputId],
+    queryFn: ({ signal }) => loam.PreviewFlow({ Definition: debounced!, NodeId: inputId!, Limit: 1 }, { signal }),
+    enabled: !!debounced && !!inputId,
+    retry: false,
+    staleTime: 30_000,
+  });
+
+  if (flow.error) return <ErrorAlert error={toUserFacingError(flow.error, { iamAction: 'sagemaker:DescribeFlow' })} />;
+  if (!def || !catalogue.data) return <Skeleton height={300} aria-label="Loading flow" />;
+  const dirty = JSON.stringify(def) !== JSON.stringify(flow.data?.Definition);
+  const edit = (next: FlowDefinition) => setDef(next);
+  const select = (id: string) => {
+    setSelected(id);
+    setDrafts({});
+  };
+
+  const save = async (): Promise<number | undefined> => {
+    setFailure(undefined);
+    setBusy('save');
+    try {
+      const r = await loam.UpdateFlow({ FlowName: flowName, Definition: def, ExpectedVersion: version });
+      setVersion(r.Version);
+      qc.setQueryData(['DescribeFlow', flowName], { ...flow.data!, Definition: def, Version: r.Version, LatestVersion: r.Version });
+      notify({ title: `Flow ${flowName} saved as version ${r.Version}`, tone: 'success' });
+      return r.Version;
+    } catch (e) {
+      setFailure(toUserFacingError(e, { iamAction: 'sagemaker:UpdateFlow' }));
+      return undefined;
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const run = async () => {
+    const v = dirty ? await save() : version;
+    if (v === undefined) return;
+    setBusy('run');
+    try {
+      const r = await loam.StartFlowRun({ FlowName: flowName, Version: v });
+      void qc.invalidateQueries({ queryKey: ['ListFlowRuns', flowName] });
+      notify({ title: `Run of ${flowName} ${r.Status === 'Completed' ? 'completed' : r.Status === 'Failed' ? 'failed' : 'started'}`, ...(r.FailureReason ? { message: r.FailureReason } : {}), tone: r.Status === 'Failed' ? 'error' : 'success' });
+    } catch (e) {
+      setFailure(toUserFacingError(e, { iamAction: 'sagemaker:StartFlowRun' }));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-start">
+        <div>
+          <Text size="sm" c="dimmed">
+            Data flow
+          </Text>
+          <Title order={1} size="h2">
+            {flowName}
+          </Title>
+          <Group gap="xs">
+            <Text size="sm" c="dimmed">
+              Version {version} · {def.nodes.length} nodes
+            </Text>
+            {dirty && (
+              <Badge color="yellow" variant="light" tt="none">
+                Unsaved changes
+              </Badge>
+            )}
+          </Group>
+        </div>
+        <Group gap="xs">
+          <ScriptButton flowName={flowName} version={version} disabled={dirty} />
+          <Button variant="default" onClick={() => void save()} loading={busy === 'save'} disabled={!dirty}>
+            Save
+          </Button>
+          <Button onClick={() => void run()} loading={busy === 'run'} disabled={!def.nodes.some((n) => n.type === 'destination')}>
+            Run flow
+          </Button>
+          <ConfirmButton
+            label="Delete flow"
+            title={`Delete flow ${flowName}?`}
+            message={`Every version of ${flowName} will be deleted. Its runs and their outputs stay.`}
+            iamAction="sagemaker:DeleteFlow"
+            onConfirm={async () => {
+              await loam.DeleteFlow({ FlowName: flowName });
+              notify({ title: `Flow ${flowName} deleted`, tone: 'success' });
+              void navigate({ to: '/flows' });
+            }}
+          />
+        </Group>
+      </Group>
+      {failure && <ErrorAlert error={failure} onClose={() => setFailure(undefined)} />}
+      <Grid gap="md">
+        <Grid.Col span={{ base: 12, md: 8 }}>
+          <Card withBorder radius="md" padding="sm" style={{ height: '100%' }}>
+            <FlowGraph def={def} selected={selected} onSelect={select} />
+          </Card>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 4 }}>
+          <Card withBorder radius="md" padding="md">
+            {node ? (
+              <NodePanel
+                key={node.id}
+                node={node}
+                catalogue={catalogue.data.Transforms}
+                inputColumns={(inputCols.data?.Columns ?? []).map((c) => c.Name)}
+                onChange={(n) => edit(replaceNode(def, n))}
+                onRemove={() => {
+                  edit(removeNode(def, node.id));
+                  select(node.inputs?.[0] ?? def.nodes[0]!.id);
+                }}
+                onAddStep={(t) => {
+                  const id = freshId(def, t);
+                  edit(insertAfter(def, node.id, { id, type: 'transform', transform: t, params: {} }));
+                  select(id);
+                }}
+                onAddDestination={() => {
+                  const id = freshId(def, 'out');
+                  edit({ ...def, nodes: [...def.nodes, { id, type: 'destination', inputs: [node.id], output: { s3Uri: `s3://loam-flows/${flowName}/${id}/`, format: 'parquet' } }] });
+                  select(id);
+                }}
+                drafts={drafts}
+                setDraft={(name, d) => setDrafts((xs) => {
+                  const next = { ...xs };
+                  if (d) next[name] = d;
+                  else delete next[name];
+                  return next;
+                })}
+              />
+            ) : (
+              <Text size="sm" c="dimmed">
+                Select a node in the graph to edit it.
+              </Text>
+            )}
+          </Card>
+        </Grid.Col>
+      </Grid>
+      <Card withBorder radius="md" padding="md" component="section" aria-label="Preview">
+        <Title order={2} size="h4" mb="xs">
+          Preview
+        </Title>
+        {selected && debounced ? <FlowPreview def={debounced} nodeId={selected} /> : <Text size="sm" c="dimmed">Select a node.</Text>}
+      </Card>
+      <Card withBorder radius="md" padding="md" component="section" aria-label="Run history">
+        <Title order={2} size="h4" mb="xs">
+          Run history
+        </Title>
+        <FlowRuns flowName={flowName} />
+      </Card>
+    </Stack>
+  );
+}

@@ -1,0 +1,71 @@
+import { useMantineColorScheme } from '@mantine/core';
+import { layout, titleOf, type FlowDefinition } from './flow-model.js';
+
+const W = 168;
+const H = 52;
+const GX = 56;
+const GY = 22;
+const PAD = 12;
+const colors = { source: '#2b8a3e', transform: '#1c7ed6', destination: '#9c36b5' } as const;
+
+/**
+ * The flow as a left-to-right layered node graph: edges drawn in SVG, nodes as real buttons (keyboard
+ * and screen-reader reachable) placed over it. Clicking a node selects it for the side panel.
+ */
+export function FlowGraph({ def, selected, onSelect, invalid }: { def: FlowDefinition; selected: string | undefined; onSelect: (id: string) => void; invalid?: string }) {
+  const { colorScheme } = useMantineColorScheme();
+  const placed = layout(def);
+  const pos = new Map(placed.map((p) => [p.node.id, { x: PAD + p.layer * (W + GX), y: PAD + p.row * (H + GY) }]));
+  const width = PAD * 2 + (Math.max(0, ...placed.map((p) => p.layer)) + 1) * (W + GX) - GX;
+  const height = PAD * 2 + (Math.max(0, ...placed.map((p) => p.row)) + 1) * (H + GY) - GY;
+  const edges = placed.flatMap((p) =>
+    (p.node.inputs ?? []).flatMap((i) => {
+      const a = pos.get(i);
+      const b = pos.get(p.node.id);
+      if (!a || !b) return [];
+      const x1 = a.x + W;
+      const y1 = a.y + H / 2;
+      const x2 = b.x;
+      const y2 = b.y + H / 2;
+      const mx = (x1 + x2) / 2;
+      return [<path key={`${i}->${p.node.id}`} d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2 - 6},${y2}`} fill="none" stroke="var(--mantine-color-gray-6)" strokeWidth={1.5} markerEnd="url(#flow-arrow)" />];
+    }),
+  );
+  return (
+    <div style={{ overflow: 'auto', maxWidth: '100%' }} role="group" aria-label="Flow graph">
+      <div style={{ position: 'relative', width, height, minWidth: width }}>
+        <svg width={width} height={height} style={{ position: 'absolute', inset: 0 }} aria-hidden="true">
+          <defs>
+            <marker id="flow-arrow" viewBox="0 0 10 10" refX="4" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+              <path d="M 0 0 L 10 5 L 0 10 z" fill="var(--mantine-color-gray-6)" />
+            </marker>
+          </defs>
+          {edges}
+        </svg>
+        {placed.map(({ node }) => {
+          const p = pos.get(node.id)!;
+          const on = node.id === selected;
+          const bad = node.id === invalid;
+          return (
+            <button
+              key={node.id}
+              type="button"
+              onClick={() => onSelect(node.id)}
+              aria-pressed={on}
+              aria-label={`${node.type === 'transform' ? 'Step' : node.type === 'source' ? 'Source' : 'Destination'} ${node.id}: ${titleOf(node)}`}
+              style={{
+                position: 'absolute', left: p.x, top: p.y, width: W, height: H, textAlign: 'left', padding: '4px 8px', cursor: 'pointer',
+                borderRadius: 8, border: `2px solid ${bad ? '#e03131' : on ? colors[node.type] : 'var(--mantine-color-gray-4)'}`,
+                borderLeft: `6px solid ${colors[node.type]}`, boxShadow: on ? '0 0 0 3px rgba(28,126,214,.25)' : 'none',
+                background: colorScheme === 'dark' ? 'var(--mantine-color-dark-6)' : '#fff', color: 'inherit', font: 'inherit', overflow: 'hidden',
+              }}
+            >
+              <span style={{ display: 'block', fontSize: 11, color: colorScheme === 'dark' ? 'var(--mantine-color-gray-4)' : 'var(--mantine-color-gray-7)' }}>{node.type === 'transform' ? node.id : node.type}</span>
+              <span style={{ display: 'block', fontSize: 13, fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}>{titleOf(node)}</span>
+            </button>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { freshId, insertAfter, layout, removeNode, type FlowDefinition } from './flow-model.js';
+
+const chain: FlowDefinition = {
+  formatVersion: 1,
+  nodes: [
+    { id: 'src', type: 'source', dataset: { name: 'd' } },
+    { id: 'a', type: 'transform', transform: 'trim', inputs: ['src'], params: { columns: ['x'] } },
+    { id: 'out', type: 'destination', inputs: ['a'] },
+  ],
+};
+
+describe('flow editor model', () => {
+  it('lays a DAG out in layers: a join sits right of its furthest input', () => {
+    const def: FlowDefinition = {
+      formatVersion: 1,
+      nodes: [
+        { id: 'l', type: 'source' },
+        { id: 'r', type: 'source' },
+        { id: 't', type: 'transform', transform: 'trim', inputs: ['r'] },
+        { id: 'j', type: 'transform', transform: 'join', inputs: ['l', 't'] },
+      ],
+    };
+    expect(layout(def).map((p) => [p.node.id, p.layer, p.row])).toEqual([['l', 0, 0], ['r', 0, 1], ['t', 1, 0], ['j', 2, 0]]);
+  });
+
+  it('inserts a step into a chain and removes it again, keeping the chain connected', () => {
+    const added = insertAfter(chain, 'a', { id: 'b', type: 'transform', transform: 'dedupe' });
+    expect(added.nodes.map((n) => [n.id, n.inputs ?? []])).toEqual([['src', []], ['a', ['src']], ['b', ['a']], ['out', ['b']]]);
+    expect(removeNode(added, 'b')).toEqual(chain);
+    expect(removeNode(chain, 'a').nodes.find((n) => n.id === 'out')?.inputs).toEqual(['src']);
+  });
+
+  it('makes fresh ids that match the format', () => {
+    expect(freshId(chain, 'a')).toBe('a-2');
+    expect(freshId(chain, 'one hot!')).toBe('one_hot_');
+  });
+});
