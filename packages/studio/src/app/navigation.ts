@@ -21,7 +21,8 @@ export const navigation: readonly NavGroup[] = [
   {
     label: 'Data',
     items: [
-      { label: 'Datasets', to: '/datasets', description: 'Import, profile and transform data visually.', comingWith: 'Datasets and Data Wrangler' },
+      { label: 'Datasets', to: '/datasets', description: 'Import, profile and transform data visually.' },
+      { label: 'Data flows', to: '/flows', description: 'Prepare data with a visual flow of transforms, previewed live and run on DuckDB.' },
     ],
   },
   {

@@ -8,6 +8,10 @@ import { SettingsPage } from '../pages/settings-page.js';
 import { TagsPage } from '../pages/tags-page.js';
 import { UserDetailPage } from '../pages/user-detail-page.js';
 import { UsersPage } from '../pages/users-page.js';
+import { DatasetDetailPage } from '../pages/datasets/dataset-detail-page.js';
+import { DatasetsPage } from '../pages/datasets/datasets-page.js';
+import { FlowEditorPage } from '../pages/flows/flow-editor-page.js';
+import { FlowsPage } from '../pages/flows/flows-page.js';
 import { AppFrame } from './app-frame.js';
 import { allNavItems } from './navigation.js';
 
@@ -27,11 +31,22 @@ const tags = createRoute({
   validateSearch: (s: Record<string, unknown>): { arn?: string } => (typeof s.arn === 'string' ? { arn: s.arn } : {}),
 });
 const settings = createRoute({ getParentRoute: () => root, path: '/settings', component: SettingsPage, staticData: { crumb: 'Settings' } });
+const datasets = createRoute({ getParentRoute: () => root, path: '/datasets', component: Outlet, staticData: { crumb: 'Datasets' } });
+const datasetsIndex = createRoute({ getParentRoute: () => datasets, path: '/', component: DatasetsPage });
+const dataset = createRoute({ getParentRoute: () => datasets, path: '$datasetName', component: DatasetDetailPage, staticData: { crumb: (p) => p.datasetName ?? '' } });
+const flows = createRoute({ getParentRoute: () => root, path: '/flows', component: Outlet, staticData: { crumb: 'Data flows' } });
+const flowsIndex = createRoute({
+  getParentRoute: () => flows,
+  path: '/',
+  component: FlowsPage,
+  validateSearch: (s: Record<string, unknown>): { dataset?: string } => (typeof s.dataset === 'string' ? { dataset: s.dataset } : {}),
+});
+const flow = createRoute({ getParentRoute: () => flows, path: '$flowName', component: FlowEditorPage, staticData: { crumb: (p) => p.flowName ?? '' } });
 const placeholders = allNavItems
   .filter((i) => i.comingWith)
   .map((i) => createRoute({ getParentRoute: () => root, path: i.to, component: () => <PlaceholderPage item={i} />, staticData: { crumb: i.label } }));
 
-const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, ...placeholders]);
+const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, datasets.addChildren([datasetsIndex, dataset]), flows.addChildren([flowsIndex, flow]), ...placeholders]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 
