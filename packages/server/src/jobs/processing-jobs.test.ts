@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { call, fixtures, role, waitForProcessingJob } from './jobs.test-support.js';
+
+let loam: TestLoam;
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+  const a = loam.platform.artifacts;
+  await a.ensureBucket('data');
+  await a.put({ bucket: 'data', key: 'raw/a.csv' }, Buffer.from('1,a\n2,b\n3,c\n'));
+  await a.put({ bucket: 'data', key: 'raw/b.csv' }, Buffer.from('4,d\n5,e\n'));
+  await a.put({ bucket: 'data', key: 'code/preprocess.py' }, readFileSync(join(fixtures, 'scripts/preprocess.py')));
+  await loam.platform.jobs.scheduler.start();
+});
+afterAll(async () => {
+  await loam?.close();
+});
+
+async function read(bucket: string, key: string): Promise<string> {
+  const o = await loam.platform.artifacts.get({ bucket, key });
+  const chunks: Buffer[] = [];
+  for await (const c of o.body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('processing jobs', () => {
+  it('stages inputs at their LocalPaths, runs the entrypoint with its arguments, uploads the outputs', async () => {
+    const r = await call(loam, 'POST', '/api/v1/processing-jobs', {
+      ProcessingJobName: 'prep-1', RoleArn: role,
+      AppSpecification: {
+        ImageUri: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+        ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'],
+        ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output'],
+      },
+      ProcessingInputs: [
+        { InputName: 'data', S3Input: { S3Uri: 's3://data/raw/', LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+        { InputName: 'code', S3Input: { S3Uri: 's3://data/code/preprocess.py', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+      ],
+      ProcessingOutputConfig: { Outputs: [
+        { OutputName: 'train', S3Output: { S3Uri: 's3://data/prep/train', LocalPath: '/opt/ml/processing/output/train', S3UploadMode: 'EndOfJob' } },
+        { OutputName: 'test', S3Output: { S3Uri: 's3://data/prep/test', LocalPath: '/opt/ml/processing/output/test', S3UploadMode: 'EndOfJob' } },
+      ] },
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
+      StoppingCondition: { MaxRuntimeInSeconds: 300 },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.ProcessingJobArn).toBe('arn:loam:sagemaker:us-east-1:000000000000:processing-job/prep-1');
+    const d = await waitForProcessingJob(loam, 'prep-1');
+    expect(d.FailureReason).toBeUndefined();
+    expect(d.ProcessingJobStatus).toBe('Completed');
+    expect(await read('data', 'prep/train/train.csv')).toBe('1,a\n3,c\n5,e\n');
+    expect(await read('data', 'prep/test/test.csv')).toBe('2,b\n4,d\n');
+    const logs = await call(loam, 'GET', '/api/v1/processing-jobs/prep-1/logs');
+    expect(logs.body.Events.map((e: { Message: string }) => e.Message)).toContain('rows=5');
+    const list = await call(loam, 'GET', '/api/v1/processing-jobs?StatusEquals=Completed');
+    expect(list.body.ProcessingJobSummaries.map((s: { ProcessingJobName: string }) => s.ProcessingJobName)).toEqual(['prep-1']);
+  });
+
+  it('refuses a LocalPath outside /opt/ml/processing with a 400 naming it', async () => {
+    const r = await call(loam, 'POST', '/api/v1/processing-jobs', {
+      ProcessingJobName: 'prep-bad', RoleArn: role,
+      AppSpecification: { ImageUri: 'sagemaker-scikit-learn:1.2-1-cpu-py3', ContainerEntrypoint: ['python3', 'x.py'] },
+      ProcessingInputs: [{ InputName: 'data', S3Input: { S3Uri: 's3://data/raw/', LocalPath: '/etc', S3DataType: 'S3Prefix' } }],
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.detail).toContain('ProcessingInputs.0.S3Input.LocalPath');
+  });
+});
