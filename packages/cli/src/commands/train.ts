@@ -18,6 +18,7 @@ interface TrainOptions {
   isolate?: boolean;
   wait: boolean;
   logs?: boolean;
+  contentType?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -40,7 +41,7 @@ export function trainRequest(o: TrainOptions, now = new Date()): Record<string, 
       ...(o.metric.length ? { MetricDefinitions: o.metric.map((m) => splitPair(m, '--metric')).map(([Name, Regex]) => ({ Name, Regex })) } : {}),
     },
     HyperParameters: Object.fromEntries(o.hp.map((h) => splitPair(h, '--hp'))),
-    InputDataConfig: o.channel.map((c) => splitPair(c, '--channel')).map(([ChannelName, uri]) => ({ ChannelName, DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri, S3DataDistributionType: 'FullyReplicated' } } })),
+    InputDataConfig: o.channel.map((c) => splitPair(c, '--channel')).map(([ChannelName, uri]) => ({ ChannelName, ...(o.contentType ? { ContentType: o.contentType } : {}), DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri, S3DataDistributionType: 'FullyReplicated' } } })),
     OutputDataConfig: { S3OutputPath: o.output },
     ResourceConfig: { InstanceType: o.instanceType, InstanceCount: Number(o.instanceCount), VolumeSizeInGB: 30 },
     StoppingCondition: { MaxRuntimeInSeconds: Number(o.maxRuntime) },
@@ -59,6 +60,7 @@ export function registerTrainCommand(program: Command): void {
     .requiredOption('--image <uri>', 'training image: a SageMaker built-in or framework image URI, or a process image from config')
     .option('--name <name>', 'job name (default: train-<timestamp>)')
     .option('--channel <name=s3uri>', 'an input channel (repeatable)', collect, [])
+    .option('--content-type <type>', 'ContentType of every channel (e.g. text/csv; the built-in XGBoost defaults to libsvm)')
     .option('--hp <name=value>', 'a hyperparameter, passed literally (repeatable)', collect, [])
     .option('--metric <name=regex>', 'a metric definition (repeatable)', collect, [])
     .requiredOption('--output <s3uri>', 'S3OutputPath for model.tar.gz')

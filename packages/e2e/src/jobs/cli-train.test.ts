@@ -23,7 +23,7 @@ describe('loam train and loam logs', () => {
     await artifacts.put({ bucket: 'data', key: 'train/t.csv' }, Buffer.from(`${rows}\n`));
     loam = await startLoamProcess(dataDir);
     const common = ['--endpoint', loam.url, '--data-dir', dataDir];
-    const train = await runLoam([...common, 'train', '--name', 'cli-xgb', '--image', 'sagemaker-xgboost:1.7-1', '--channel', 'train=s3://data/train/',
+    const train = await runLoam([...common, 'train', '--name', 'cli-xgb', '--image', 'sagemaker-xgboost:1.7-1', '--channel', 'train=s3://data/train/', '--content-type', 'text/csv',
       '--hp', 'num_round=3', '--hp', 'objective=binary:logistic', '--hp', 'eval_metric=error', '--output', 's3://models/cli']);
     expect(train.code, train.stderr).toBe(0);
     expect(train.stdout).toContain('arn:loam:sagemaker:us-east-1:000000000000:training-job/cli-xgb');
