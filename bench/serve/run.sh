@@ -26,7 +26,7 @@ for rep in $(seq "$REPS"); do
 
   # Loam
   setsid bash -c "cd '$ROOT' && exec npx tsx --conditions=loam-src bench/serve/serve-loam.ts 8095" > "$D/loam.log" 2>&1 & P=$!
-  for i in $(seq 600); do grep -q '^READY' "$D/loam.log" && break; sleep 0.2; done
+  for i in $(seq 3000); do grep -q '^READY' "$D/loam.log" && break; sleep 0.2; done
   read -r _ URL TOKEN PRED < <(grep '^READY' "$D/loam.log")
   echo "loam prediction for the payload: $PRED (xgboost: $(cat "$D/expected.txt"))"
   measure loam_invoke_csv "$URL/endpoints/bench/invocations" POST text/csv "$D/payload.csv" "$TOKEN"
