@@ -21,7 +21,7 @@ const NumericRange = Type.Object({ Name: ParameterKey, MinValue: ParameterValue,
 export const ParameterRanges = Type.Object({
   IntegerParameterRanges: Type.Optional(Type.Array(NumericRange, { maxItems: 30 })),
   ContinuousParameterRanges: Type.Optional(Type.Array(NumericRange, { maxItems: 30 })),
-  CategoricalParameterRanges: Type.Optional(Type.Array(Type.Object({ Name: ParameterKey, Values: Type.Array(ParameterValue, { minItems: 1, maxItems: 30 }) }, closed), { maxItems: 30 })),
+  CategoricalParameterRanges: Type.Optional(Type.Array(Type.Object({ Name: ParameterKey, Values: Type.Array(ParameterValue, { description: '1 to 30 values (checked with the range named in the error).' }) }, closed), { maxItems: 30 })),
   AutoParameters: Type.Optional(Type.Array(Type.Object({ Name: ParameterKey, ValueHint: Type.String({ maxLength: 256 }) }, closed), { maxItems: 100 })),
 }, closed);
 

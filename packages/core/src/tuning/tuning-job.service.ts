@@ -1,0 +1,262 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { Clock } from '../kernel/clock.js';
+import type { RequestContext } from '../kernel/context.js';
+import { isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import { resourceArn, type Partition } from '../kernel/names.js';
+import { clampMaxResults, decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
+import type { JobRecord } from '../jobs/job.collections.js';
+import type { TrainingJobService } from '../jobs/training-job.service.js';
+import type { Filter, MetadataStore } from '../ports/metadata-store.js';
+import { validateTags } from '../tags/tag-rules.js';
+import type { TuningEngine } from './tuning-engine.js';
+import { planTuningJob } from './tuning-plan.js';
+import { bestTrial, counters, trialSummary } from './tuning-summaries.js';
+import { tuningJobsCollection, type ParentTrial, type TrialRecord, type TuningJobRecord } from './tuning.collections.js';
+
+type Ops = typeof operations;
+type In<K extends keyof Ops> = InputOf<Ops[K]>;
+type Out<K extends keyof Ops> = OutputOf<Ops[K]>;
+
+export interface TuningServiceOptions {
+  readonly store: MetadataStore;
+  readonly clock: Clock;
+  readonly partition: Partition;
+  readonly training: TrainingJobService;
+  readonly engine: TuningEngine;
+  /** Asks the orchestrator for a pass (after a create or a stop). */
+  readonly kick: () => void;
+}
+
+const kind = 'Hyperparameter tuning job';
+
+/**
+ * CreateHyperParameterTuningJob, DescribeHyperParameterTuningJob, ListHyperParameterTuningJobs,
+ * StopHyperParameterTuningJob and ListTrainingJobsForHyperParameterTuningJob. Create validates and
+ * stores the job; the {@link TuningOrchestrator} runs it.
+ */
+export class TuningJobService {
+  constructor(private readonly o: TuningServiceOptions) {}
+
+  /** @throws ValidationException (naming the field or range), ResourceInUse for an existing name. */
+  async CreateHyperParameterTuningJob(input: In<'CreateHyperParameterTuningJob'>, _ctx: RequestContext): Promise<Out<'CreateHyperParameterTuningJob'>> {
+    if (input.Tags) validateTags(input.Tags);
+    const plan = planTuningJob(input, this.o.engine);
+    const parents = input.WarmStartConfig ? await this.warmStartParents(input.WarmStartConfig, plan.objective.metricName, plan.ranges) : [];
+    const arn = resourceArn(this.o.partition, 'hyper-parameter-tuning-job', input.HyperParameterTuningJobName);
+    const now = this.o.clock.now() / 1000;
+    const { Tags, ...request } = input;
+    const record: TuningJobRecord = {
+      id: input.HyperParameterTuningJobName.toLowerCase(), name: input.HyperParameterTuningJobName, arn, status: 'InProgress', strategy: plan.strategy,
+      creationTime: now, lastModifiedTime: now, request, trials: [], parents,
+    };
+    try {
+      await this.o.store.transaction(async (tx) => {
+        await tx.collection(tuningJobsCollection).insert(record);
+        if (Tags?.length) await tx.tags.put(arn, Tags);
+      });
+    } catch (e) {
+      if (isLoamError(e) && e.code === 'ResourceInUse') throw new ResourceInUseError(`${kind} '${input.HyperParameterTuningJobName}' already exists: ${arn}.`);
+      throw e;
+    }
+    this.o.kick();
+    return { HyperParameterTuningJobArn: arn };
+  }
+
+  /** @throws ResourceNotFound. */
+  async DescribeHyperParameterTuningJob(input: In<'DescribeHyperParameterTuningJob'>, _ctx: RequestContext): Promise<Out<'DescribeHyperParameterTuningJob'>> {
+    const job = await this.get(input.HyperParameterTuningJobName);
+    const req = job.request as Record<string, unknown>;
+    const objective = this.objectiveOf(job);
+    const live = await this.liveChildren(job.trials);
+    const out: Record<string, unknown> = {
+      HyperParameterTuningJobName: job.name,
+      HyperParameterTuningJobArn: job.arn,
+      HyperParameterTuningJobConfig: req['HyperParameterTuningJobConfig'],
+      HyperParameterTuningJobStatus: job.status,
+      CreationTime: job.creationTime,
+      LastModifiedTime: job.lastModifiedTime,
+      ...counters(job.trials, live),
+    };
+    for (const k of ['TrainingJobDefinition', 'TrainingJobDefinitions', 'WarmStartConfig'] as const) if (req[k] !== undefined) out[k] = req[k];
+    if (job.endTime !== undefined) {
+      out['HyperParameterTuningEndTime'] = job.endTime;
+      out['ConsumedResources'] = { RuntimeInSeconds: Math.round(job.endTime - job.creationTime) };
+    }
+    if (job.failureReason) out['FailureReason'] = job.failureReason;
+    if (job.notImproving !== undefined) out['TuningJobCompletionDetails'] = { NumberOfTrainingJobsObjectiveNotImproving: job.notImproving };
+    const best = bestTrial(job.trials, objective.type);
+    if (best) out['BestTrainingJob'] = trialSummary(best, job, await this.child(best.trainingJobName), objective);
+    const warm = req['WarmStartConfig'] as { WarmStartType?: string } | undefined;
+    if (warm?.WarmStartType === 'IdenticalDataAndAlgorithm') {
+      const parentBest = bestParent(job.parents, objective.type);
+      const ownValue = best?.final?.objective;
+      if (parentBest && (ownValue === undefined || better(parentBest.value!, ownValue, objective.type))) {
+        const child = await this.child(parentBest.trainingJobName);
+        const t: TrialRecord = { index: -1, trainingJobName: parentBest.trainingJobName, config: parentBest.config, tuned: child?.request['HyperParameters'] as Record<string, string> ?? {}, final: { status: child?.status === 'Stopped' ? 'Stopped' : 'Completed', objective: parentBest.value! } };
+        out['OverallBestTrainingJob'] = { ...trialSummary(t, job, child, objective), TuningJobName: parentBest.tuningJobName };
+      } else if (best) {
+        out['OverallBestTrainingJob'] = out['BestTrainingJob'];
+      }
+    }
+    return out as Out<'DescribeHyperParameterTuningJob'>;
+  }
+
+  /** @throws ValidationException for a bad NextToken or MaxResults. */
+  async ListHyperParameterTuningJobs(input: In<'ListHyperParameterTuningJobs'>, _ctx: RequestContext): Promise<Out<'ListHyperParameterTuningJobs'>> {
+    const filters: Filter<TuningJobRecord>[] = [];
+    if (input.NameContains) filters.push({ field: 'name', op: 'contains', value: input.NameContains });
+    if (input.StatusEquals) filters.push({ field: 'status', op: 'eq', value: input.StatusEquals });
+    if (input.CreationTimeAfter !== undefined) filters.push({ field: 'creationTime', op: 'gt', value: input.CreationTimeAfter });
+    if (input.CreationTimeBefore !== undefined) filters.push({ field: 'creationTime', op: 'lt', value: input.CreationTimeBefore });
+    if (input.LastModifiedTimeAfter !== undefined) filters.push({ field: 'lastModifiedTime', op: 'gt', value: input.LastModifiedTimeAfter });
+    if (input.LastModifiedTimeBefore !== undefined) filters.push({ field: 'lastModifiedTime', op: 'lt', value: input.LastModifiedTimeBefore });
+    const sortBy = input.SortBy === 'Name' ? 'name' : input.SortBy === 'Status' ? 'status' : 'creationTime';
+    const page = await this.o.store.collection(tuningJobsCollection).list({
+      filters, sortBy, sortOrder: input.SortOrder ?? 'Descending', maxResults: clampMaxResults(input.MaxResults, 100),
+      ...(input.NextToken ? { nextToken: input.NextToken } : {}),
+    });
+    return {
+      HyperParameterTuningJobSummaries: page.items.map(({ value: j }) => {
+        const cfg = (j.request as Record<string, any>)['HyperParameterTuningJobConfig'];
+        return {
+          HyperParameterTuningJobName: j.name, HyperParameterTuningJobArn: j.arn, HyperParameterTuningJobStatus: j.status, Strategy: cfg.Strategy,
+          CreationTime: j.creationTime, LastModifiedTime: j.lastModifiedTime, ...(j.endTime !== undefined ? { HyperParameterTuningEndTime: j.endTime } : {}),
+          ...counters(j.trials, new Map()), ResourceLimits: cfg.ResourceLimits,
+        };
+      }) as Out<'ListHyperParameterTuningJobs'>['HyperParameterTuningJobSummaries'],
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  }
+
+  /** Stops the tuning job and its running training jobs. @throws ResourceNotFound; ValidationException once it has ended. */
+  async StopHyperParameterTuningJob(input: In<'StopHyperParameterTuningJob'>, _ctx: RequestContext): Promise<Out<'StopHyperParameterTuningJob'>> {
+    const col = this.o.store.collection(tuningJobsCollection);
+    for (;;) {
+      const got = await col.get(input.HyperParameterTuningJobName.toLowerCase());
+      if (!got) throw new NotFoundError(kind, input.HyperParameterTuningJobName);
+      const job = got.value;
+      if (job.status === 'Stopping') return {};
+      if (job.status !== 'InProgress') {
+        throw new ValidationError(`${kind} '${job.name}' has already ended with status ${job.status}; only an InProgress tuning job can be stopped.`, [{ path: '/HyperParameterTuningJobName', message: `tuning job is ${job.status}` }]);
+      }
+      try {
+        await col.update(job.id, got.version, { ...job, status: 'Stopping', lastModifiedTime: this.o.clock.now() / 1000 });
+      } catch (e) {
+        if (isLoamError(e) && e.code === 'ConflictException') continue;
+        throw e;
+      }
+      for (const t of job.trials) if (!t.final) await this.o.training.jobs.stop(t.trainingJobName).catch(() => undefined);
+      this.o.kick();
+      return {};
+    }
+  }
+
+  /** @throws ResourceNotFound; ValidationException for a bad NextToken or MaxResults. */
+  async ListTrainingJobsForHyperParameterTuningJob(input: In<'ListTrainingJobsForHyperParameterTuningJob'>, _ctx: RequestContext): Promise<Out<'ListTrainingJobsForHyperParameterTuningJob'>> {
+    const job = await this.get(input.HyperParameterTuningJobName);
+    const objective = this.objectiveOf(job);
+    const max = clampMaxResults(input.MaxResults, 10);
+    const children = new Map<string, JobRecord | undefined>();
+    for (const t of job.trials) children.set(t.trainingJobName, await this.child(t.trainingJobName));
+    let rows = job.trials.map((t) => trialSummary(t, job, children.get(t.trainingJobName), objective));
+    if (input.StatusEquals) rows = rows.filter((r) => r['TrainingJobStatus'] === input.StatusEquals);
+    const key = (r: Record<string, unknown>): string | number => {
+      switch (input.SortBy) {
+        case 'Name': return r['TrainingJobName'] as string;
+        case 'Status': return r['TrainingJobStatus'] as string;
+        case 'FinalObjectiveMetricValue': return (r['FinalHyperParameterTuningJobObjectiveMetric'] as { Value: number } | undefined)?.Value ?? Number.NEGATIVE_INFINITY;
+        default: return r['CreationTime'] as number;
+      }
+    };
+    const dir = (input.SortOrder ?? 'Descending') === 'Ascending' ? 1 : -1;
+    rows.sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      return (ka < kb ? -1 : ka > kb ? 1 : (a['TrainingJobName'] as string).localeCompare(b['TrainingJobName'] as string)) * dir;
+    });
+    const cursor = decodeNextToken(input.NextToken);
+    const start = cursor ? Number(cursor.after) : 0;
+    const page = rows.slice(start, start + max);
+    return {
+      TrainingJobSummaries: page as Out<'ListTrainingJobsForHyperParameterTuningJob'>['TrainingJobSummaries'],
+      ...(start + max < rows.length ? { NextToken: encodeNextToken({ after: start + max, name: job.name }) } : {}),
+    };
+  }
+
+  /** Lets AddTags/ListTags find tuning jobs by ARN. */
+  exists = async (arn: string): Promise<boolean> => (await this.o.store.collection(tuningJobsCollection).findOne('arn', arn)) !== undefined;
+
+  private async get(name: string): Promise<TuningJobRecord> {
+    const got = await this.o.store.collection(tuningJobsCollection).get(name.toLowerCase());
+    if (!got) throw new NotFoundError(kind, name);
+    return got.value;
+  }
+
+  private objectiveOf(job: TuningJobRecord): { type: 'Minimize' | 'Maximize'; metricName: string } {
+    const req = job.request as Record<string, any>;
+    const o = req['HyperParameterTuningJobConfig']?.HyperParameterTuningJobObjective ?? (req['TrainingJobDefinition'] ?? req['TrainingJobDefinitions']?.[0])?.TuningObjective;
+    return { type: o.Type, metricName: o.MetricName };
+  }
+
+  private async child(name: string): Promise<JobRecord | undefined> {
+    return this.o.training.jobs.get(name).catch(() => undefined);
+  }
+
+  private async liveChildren(trials: readonly TrialRecord[]): Promise<Map<string, JobRecord>> {
+    const m = new Map<string, JobRecord>();
+    for (const t of trials) {
+      if (t.final) continue;
+      const c = await this.child(t.trainingJobName);
+      if (c) m.set(t.trainingJobName, c);
+    }
+    return m;
+  }
+
+  /** SageMaker's warm-start rules: parents exist and have ended, share the objective metric and keep each tuned parameter's type. */
+  private async warmStartParents(
+    cfg: NonNullable<In<'CreateHyperParameterTuningJob'>['WarmStartConfig']>, metricName: string, ranges: readonly { name: string; type: string }[],
+  ): Promise<ParentTrial[]> {
+    const out: ParentTrial[] = [];
+    for (const [i, p] of cfg.ParentHyperParameterTuningJobs.entries()) {
+      const path = `/WarmStartConfig/ParentHyperParameterTuningJobs/${i}/HyperParameterTuningJobName`;
+      const name = p.HyperParameterTuningJobName;
+      if (!name) throw new ValidationError('A warm-start parent needs HyperParameterTuningJobName.', [{ path, message: 'required' }]);
+      const parent = await this.get(name).catch(() => undefined);
+      if (!parent) throw new ValidationError(`Warm-start parent tuning job '${name}' does not exist.`, [{ path, message: 'not found' }]);
+      if (!['Completed', 'Stopped', 'Failed'].includes(parent.status)) {
+        throw new ValidationError(`Warm-start parent tuning job '${name}' is ${parent.status}; parents must have ended.`, [{ path, message: `parent is ${parent.status}` }]);
+      }
+      const parentObjective = this.objectiveOf(parent);
+      if (parentObjective.metricName !== metricName) {
+        throw new ValidationError(`Warm-start parent '${name}' optimises '${parentObjective.metricName}', not '${metricName}'.`, [{ path, message: 'different objective metric' }]);
+      }
+      const parentRanges = parsedRangesOf(parent);
+      for (const r of ranges) {
+        const pr = parentRanges.get(r.name);
+        if (pr && pr !== r.type) throw new ValidationError(`Parameter range '${r.name}' is ${r.type} here but ${pr} in warm-start parent '${name}'; a parameter keeps its type.`, [{ path: `/HyperParameterTuningJobConfig/ParameterRanges/${r.name}`, message: 'type differs from parent' }]);
+      }
+      for (const t of parent.trials) {
+        out.push({ config: t.config, trainingJobName: t.trainingJobName, tuningJobName: parent.name, ...(t.final?.objective !== undefined ? { value: t.final.objective } : {}) });
+      }
+    }
+    return out;
+  }
+}
+
+function parsedRangesOf(job: TuningJobRecord): Map<string, string> {
+  const req = job.request as Record<string, any>;
+  const pr = req['HyperParameterTuningJobConfig']?.ParameterRanges ?? (req['TrainingJobDefinition'] ?? req['TrainingJobDefinitions']?.[0])?.HyperParameterRanges ?? {};
+  const m = new Map<string, string>();
+  for (const r of pr.IntegerParameterRanges ?? []) m.set(r.Name, 'Integer');
+  for (const r of pr.ContinuousParameterRanges ?? []) m.set(r.Name, 'Continuous');
+  for (const r of pr.CategoricalParameterRanges ?? []) m.set(r.Name, 'Categorical');
+  return m;
+}
+
+const better = (a: number, b: number, dir: 'Minimize' | 'Maximize'): boolean => (dir === 'Maximize' ? a > b : a < b);
+
+function bestParent(parents: readonly ParentTrial[], dir: 'Minimize' | 'Maximize'): ParentTrial | undefined {
+  let best: ParentTrial | undefined;
+  for (const p of parents) if (p.value !== undefined && (best === undefined || better(p.value, best.value!, dir))) best = p;
+  return best;
+}

@@ -1,0 +1,235 @@
+import type { InputOf, operations } from '@loam/contracts';
+import type { Clock } from '../kernel/clock.js';
+import { systemPrincipal, type RequestContext } from '../kernel/context.js';
+import { isLoamError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import type { JobRecord } from '../jobs/job.collections.js';
+import type { TrainingJobService } from '../jobs/training-job.service.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import { childJobName, formatTuned, objectiveHyperparameter, planTuningJob, type TuningPlan } from './tuning-plan.js';
+import type { HyperbandDecider, TrialHistoryEntry, TuningEngine } from './tuning-engine.js';
+import { bestTrial } from './tuning-summaries.js';
+import { tuningJobsCollection, type TrialRecord, type TuningJobRecord } from './tuning.collections.js';
+
+type CreateInput = InputOf<(typeof operations)['CreateHyperParameterTuningJob']>;
+type TrainingInput = InputOf<(typeof operations)['CreateTrainingJob']>;
+
+export interface TuningOrchestratorOptions {
+  readonly store: MetadataStore;
+  readonly clock: Clock;
+  readonly training: TrainingJobService;
+  readonly engine: TuningEngine;
+  readonly logger: Logger;
+}
+
+const ctx: RequestContext = { principal: systemPrincipal, requestId: 'tuning-orchestrator' };
+const ended = (s: string): s is 'Completed' | 'Failed' | 'Stopped' => s === 'Completed' || s === 'Failed' || s === 'Stopped';
+
+/**
+ * Moves tuning jobs forward, one pass at a time ({@link advanceAll}): settles finished trials, applies
+ * early stopping (median rule or Hyperband) to running ones, checks completion criteria, and starts new
+ * training jobs with the strategy's suggestions while parallel slots are free. Everything it needs is
+ * in the tuning-job record and the training jobs' records, so any server can run a pass after a restart.
+ */
+export class TuningOrchestrator {
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly o: TuningOrchestratorOptions) {}
+
+  /** Runs a pass over every active tuning job (passes never overlap; a call during one queues another). */
+  advanceAll(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        const page = await this.o.store.collection(tuningJobsCollection).list({ filters: [{ field: 'status', op: 'in', value: ['InProgress', 'Stopping'] }], maxResults: 1000 });
+        for (const r of page.items) {
+          try {
+            await this.advance(r.value.id);
+          } catch (e) {
+            if (isLoamError(e) && e.code === 'ConflictException') this.again = true;
+            else this.o.logger.error({ err: e, tuningJob: r.value.name }, 'tuning pass failed');
+          }
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async advance(id: string): Promise<void> {
+    const col = this.o.store.collection(tuningJobsCollection);
+    const got = await col.get(id);
+    if (!got) return;
+    const job = got.value;
+    const plan = planTuningJob(job.request as unknown as CreateInput, this.o.engine);
+    const metric = plan.objective.metricName;
+    const hb = plan.hyperband ? this.o.engine.hyperband(plan.hyperband) : undefined;
+    const now = this.o.clock.now() / 1000;
+    const trials = job.trials.map((t) => ({ ...t }) as { -readonly [K in keyof TrialRecord]: TrialRecord[K] });
+    const live = new Map<string, JobRecord>();
+    const toStop: string[] = [];
+
+    for (const t of trials) {
+      if (t.final) continue;
+      const child = await this.o.training.jobs.get(t.trainingJobName).catch(() => undefined);
+      if (!child) {
+        t.final = { status: 'Failed' };
+        continue;
+      }
+      const series = child.metricSeries[metric]?.points.map((p) => p[1]) ?? [];
+      if (ended(child.status)) {
+        const objective = child.finalMetrics[metric]?.value;
+        t.final = { status: child.status, series, ...(objective !== undefined ? { objective } : {}), ...(child.endTime !== undefined ? { endTime: child.endTime } : {}) };
+      } else {
+        live.set(t.trainingJobName, child);
+      }
+    }
+    const seriesOf = (t: TrialRecord): readonly number[] => t.final?.series ?? live.get(t.trainingJobName)?.metricSeries[metric]?.points.map((p) => p[1]) ?? [];
+
+    // Early stopping of running trials.
+    if (job.status === 'InProgress') {
+      for (const t of trials) {
+        const child = live.get(t.trainingJobName);
+        if (!child || child.status !== 'InProgress' || child.stopRequested || t.earlyStopped) continue;
+        const current = seriesOf(t);
+        if (current.length === 0) continue;
+        let stop = false;
+        if (plan.earlyStopping === 'Auto') {
+          const previous = trials.filter((p) => p.index < t.index).map(seriesOf);
+          stop = this.o.engine.medianStop({ current, previous, direction: plan.objective.type });
+        } else if (hb && t.bracket !== undefined) {
+          const judged = new Set(t.judgedRungs ?? []);
+          for (const rung of hb.rungs(t.bracket)) {
+            if (rung > current.length || judged.has(rung)) continue;
+            judged.add(rung);
+            const peers = trials.filter((p) => p !== t && p.bracket === t.bracket).map(seriesOf).filter((s) => s.length >= rung).map((s) => s[rung - 1] as number);
+            if (hb.shouldStop(t.bracket, rung, current[rung - 1] as number, peers, plan.objective.type)) stop = true;
+          }
+          t.judgedRungs = [...judged].sort((a, b) => a - b);
+        }
+        if (stop) {
+          t.earlyStopped = true;
+          toStop.push(t.trainingJobName);
+        }
+      }
+    }
+
+    // Completion criteria.
+    let exhausted = job.exhausted ?? false;
+    let notImproving = job.notImproving ?? 0;
+    const best = bestTrial(trials, plan.objective.type);
+    const bestValue = best?.final?.objective;
+    if (plan.targetValue !== undefined && bestValue !== undefined && (plan.objective.type === 'Maximize' ? bestValue >= plan.targetValue : bestValue <= plan.targetValue)) exhausted = true;
+    if (plan.maxNotImproving !== undefined) {
+      notImproving = countNotImproving(trials, plan.objective.type);
+      if (notImproving >= plan.maxNotImproving) exhausted = true;
+    }
+    if (plan.maxRuntimeSeconds !== undefined && now - job.creationTime > plan.maxRuntimeSeconds) exhausted = true;
+    if (trials.length >= plan.maxJobs) exhausted = true;
+    const stopping = job.status === 'Stopping';
+    if (stopping || (exhausted && trials.length < plan.maxJobs)) {
+      // A stop, or a criterion met early: running trials end now.
+      for (const name of live.keys()) if (!toStop.includes(name)) toStop.push(name);
+    }
+
+    // New trials for free slots.
+    const created: TrialRecord[] = [];
+    if (!stopping && !exhausted) {
+      const running = trials.filter((t) => !t.final).length;
+      const count = Math.min(plan.maxParallel - running, plan.maxJobs - trials.length);
+      if (count > 0) {
+        const search = this.o.engine.createSearch(plan.strategy, { ranges: plan.ranges, objective: plan.objective.type, seed: plan.seed });
+        const history: TrialHistoryEntry[] = [
+          ...job.parents.map((p) => ({ config: p.config, state: p.value !== undefined ? ('complete' as const) : ('failed' as const), ...(p.value !== undefined ? { value: p.value } : {}) })),
+          ...trials.map((t) => ({ config: t.config, state: !t.final ? ('pending' as const) : t.final.objective !== undefined ? ('complete' as const) : ('failed' as const), ...(t.final?.objective !== undefined ? { value: t.final.objective } : {}) })),
+        ];
+        const configs = search.suggest({ history, count });
+        if (configs.length === 0 && running === 0) exhausted = true;
+        for (const config of configs) {
+          const index = trials.length;
+          const tuned = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, formatTuned(v)]));
+          const t: TrialRecord = { index, trainingJobName: childJobName(job.name, index, job.arn), config, tuned, ...(hb ? { bracket: hb.bracketOf(index) } : {}) };
+          trials.push(t);
+          created.push(t);
+        }
+      }
+    }
+
+    const allDone = trials.every((t) => t.final);
+    let status = job.status;
+    let failureReason = job.failureReason;
+    if (allDone && created.length === 0 && (stopping || exhausted || trials.length >= plan.maxJobs)) {
+      if (stopping) status = 'Stopped';
+      else if (trials.some((t) => t.final?.objective !== undefined)) status = 'Completed';
+      else {
+        status = 'Failed';
+        failureReason = `None of the ${trials.length} training jobs reported the objective metric '${metric}'.`;
+      }
+    }
+    const next: TuningJobRecord = {
+      ...job, trials, status, lastModifiedTime: now, exhausted, notImproving,
+      ...(status !== job.status && ended(status) ? { endTime: now } : {}),
+      ...(failureReason ? { failureReason } : {}),
+    };
+    await col.update(id, got.version, next);
+
+    for (const name of toStop) {
+      await this.o.training.jobs.stop(name).catch(() => undefined); // already ended: nothing to stop
+    }
+    const failed: string[] = [];
+    for (const t of created) {
+      try {
+        await this.o.training.CreateTrainingJob(childRequest(plan, t, metric), ctx);
+      } catch (e) {
+        if (isLoamError(e) && e.code === 'ResourceInUse') continue; // created by an interrupted earlier pass
+        this.o.logger.warn({ err: e, tuningJob: job.name, trainingJob: t.trainingJobName }, 'tuning: training job refused');
+        failed.push(t.trainingJobName);
+      }
+    }
+    if (failed.length > 0) this.again = true; // the next pass finds them missing and marks them Failed
+  }
+}
+
+/** Trials finished since the best objective last improved, in order of ending. */
+function countNotImproving(trials: readonly TrialRecord[], direction: 'Minimize' | 'Maximize'): number {
+  const done = trials.filter((t) => t.final?.objective !== undefined).sort((a, b) => (a.final!.endTime ?? 0) - (b.final!.endTime ?? 0));
+  let best: number | undefined;
+  let since = 0;
+  for (const t of done) {
+    const v = t.final!.objective!;
+    if (best === undefined || (direction === 'Maximize' ? v > best : v < best)) {
+      best = v;
+      since = 0;
+    } else {
+      since++;
+    }
+  }
+  return since;
+}
+
+/** The CreateTrainingJob request for a trial: the definition, static plus tuned hyperparameters, and the objective's name. */
+export function childRequest(plan: TuningPlan, t: TrialRecord, metric: string): TrainingInput {
+  const d = plan.definition;
+  const a = d.AlgorithmSpecification;
+  const req: Record<string, unknown> = {
+    TrainingJobName: t.trainingJobName,
+    HyperParameters: { ...plan.staticHyperParameters, ...t.tuned, [objectiveHyperparameter]: metric },
+    AlgorithmSpecification: { TrainingInputMode: a.TrainingInputMode, ...(a.TrainingImage ? { TrainingImage: a.TrainingImage } : {}), ...(a.AlgorithmName ? { AlgorithmName: a.AlgorithmName } : {}), ...(a.MetricDefinitions ? { MetricDefinitions: a.MetricDefinitions } : {}) },
+    RoleArn: d.RoleArn,
+    OutputDataConfig: d.OutputDataConfig,
+    ResourceConfig: d.ResourceConfig ?? { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
+    StoppingCondition: d.StoppingCondition,
+  };
+  for (const k of ['InputDataConfig', 'VpcConfig', 'EnableNetworkIsolation', 'EnableInterContainerTrafficEncryption', 'EnableManagedSpotTraining', 'CheckpointConfig', 'RetryStrategy', 'Environment'] as const) {
+    if (d[k] !== undefined) req[k] = d[k];
+  }
+  return req as TrainingInput;
+}
+
+export type { HyperbandDecider };

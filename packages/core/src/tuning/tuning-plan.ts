@@ -1,0 +1,145 @@
+import type { InputOf, operations } from '@loam/contracts';
+import { ValidationError } from '../kernel/errors.js';
+import type { Direction, StrategyName, TunedRange, TuningEngine } from './tuning-engine.js';
+
+type CreateInput = InputOf<(typeof operations)['CreateHyperParameterTuningJob']>;
+export type TrainingJobDefinition = NonNullable<CreateInput['TrainingJobDefinition']>;
+
+/** SageMaker's limits ([DG] automatic-model-tuning-limits). */
+export const tuningLimits = { maxJobs: 750, maxJobsRandom: 10_000, maxParallel: 100, maxHyperparameters: 100 } as const;
+
+/** The hyperparameter SageMaker adds to every child job: the objective metric's name. */
+export const objectiveHyperparameter = '_tuning_objective_metric';
+
+/** What a tuning job will do, derived (and checked) from its Create request. */
+export interface TuningPlan {
+  readonly strategy: StrategyName;
+  readonly objective: { readonly type: Direction; readonly metricName: string };
+  readonly ranges: readonly TunedRange[];
+  readonly maxJobs: number;
+  readonly maxParallel: number;
+  readonly maxRuntimeSeconds?: number;
+  readonly earlyStopping: 'Off' | 'Auto';
+  readonly hyperband?: { readonly minResource: number; readonly maxResource: number };
+  readonly seed: number;
+  readonly definition: TrainingJobDefinition;
+  readonly staticHyperParameters: Readonly<Record<string, string>>;
+  readonly targetValue?: number;
+  readonly maxNotImproving?: number;
+}
+
+const bad = (path: string, message: string): ValidationError => new ValidationError(message, [{ path, message }]);
+
+/**
+ * Validates a CreateHyperParameterTuningJob request beyond its schema and derives the plan.
+ * @throws ValidationException naming the field (and, for ranges, the range).
+ */
+export function planTuningJob(input: CreateInput, engine: TuningEngine): TuningPlan {
+  const cfg = input.HyperParameterTuningJobConfig;
+  const defs = input.TrainingJobDefinitions ?? (input.TrainingJobDefinition ? [input.TrainingJobDefinition] : []);
+  if (input.TrainingJobDefinition && input.TrainingJobDefinitions) {
+    throw bad('/TrainingJobDefinitions', 'Give either TrainingJobDefinition or TrainingJobDefinitions, not both.');
+  }
+  if (defs.length === 0) throw bad('/TrainingJobDefinition', 'A tuning job needs a TrainingJobDefinition (or TrainingJobDefinitions).');
+  if (defs.length > 1) throw bad('/TrainingJobDefinitions', `Loam runs one training job definition per tuning job; got ${defs.length}.`);
+  if (input.Autotune) throw bad('/Autotune', 'Autotune is not supported: give ParameterRanges.');
+  const definition = defs[0]!;
+  const defPath = input.TrainingJobDefinitions ? '/TrainingJobDefinitions/0' : '/TrainingJobDefinition';
+
+  const objectiveIn = cfg.HyperParameterTuningJobObjective ?? definition.TuningObjective;
+  if (!objectiveIn) throw bad('/HyperParameterTuningJobConfig/HyperParameterTuningJobObjective', 'HyperParameterTuningJobObjective is required: the metric to optimise and whether to Maximize or Minimize it.');
+  const metricDefs = definition.AlgorithmSpecification.MetricDefinitions;
+  if (metricDefs && metricDefs.length > 0 && !metricDefs.some((m) => m.Name === objectiveIn.MetricName)) {
+    throw bad(`${defPath}/AlgorithmSpecification/MetricDefinitions`, `The objective metric '${objectiveIn.MetricName}' has no MetricDefinition; defined: ${metricDefs.map((m) => m.Name).join(', ')}.`);
+  }
+
+  const strategy = cfg.Strategy;
+  const rangesIn = cfg.ParameterRanges ?? definition.HyperParameterRanges;
+  const rangesPath = cfg.ParameterRanges ? '/HyperParameterTuningJobConfig/ParameterRanges' : `${defPath}/HyperParameterRanges`;
+  if (!rangesIn) throw bad(rangesPath, 'ParameterRanges are required.');
+  if (rangesIn.AutoParameters?.length) throw bad(`${rangesPath}/AutoParameters`, 'AutoParameters (Autotune) are not supported: give explicit ranges.');
+  const parsed = engine.parseRanges(rangesIn, strategy);
+  if ('problem' in parsed) throw new ValidationError(parsed.problem.message, [{ path: `${rangesPath}/${parsed.problem.range}`, message: parsed.problem.message }]);
+  const ranges = parsed.ranges;
+
+  const staticHyperParameters = { ...(definition.StaticHyperParameters ?? {}) };
+  for (const r of ranges) {
+    if (r.name in staticHyperParameters) throw bad(`${defPath}/StaticHyperParameters/${r.name}`, `Hyperparameter '${r.name}' is both static and tuned; remove it from StaticHyperParameters.`);
+  }
+  const total = Object.keys(staticHyperParameters).filter((k) => k !== objectiveHyperparameter).length + ranges.length + 1;
+  if (total > tuningLimits.maxHyperparameters) {
+    throw bad(`${defPath}/StaticHyperParameters`, `Static plus tuned hyperparameters (with ${objectiveHyperparameter}) number ${total}; the maximum is ${tuningLimits.maxHyperparameters}.`);
+  }
+
+  const limits = cfg.ResourceLimits;
+  let maxJobs: number;
+  if (strategy === 'Grid') {
+    const size = engine.gridSize(ranges);
+    if (size > tuningLimits.maxJobs) throw bad(rangesPath, `The Grid has ${size} combinations; the maximum is ${tuningLimits.maxJobs} training jobs.`);
+    if (limits.MaxNumberOfTrainingJobs !== undefined && limits.MaxNumberOfTrainingJobs !== size) {
+      throw bad('/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs', `With the Grid strategy MaxNumberOfTrainingJobs is the number of combinations (${size}); omit it or give ${size}, not ${limits.MaxNumberOfTrainingJobs}.`);
+    }
+    maxJobs = size;
+  } else {
+    const limit = strategy === 'Random' ? tuningLimits.maxJobsRandom : tuningLimits.maxJobs;
+    if (limits.MaxNumberOfTrainingJobs === undefined) throw bad('/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs', `MaxNumberOfTrainingJobs is required with the ${strategy} strategy.`);
+    if (limits.MaxNumberOfTrainingJobs > limit) throw bad('/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs', `MaxNumberOfTrainingJobs is ${limits.MaxNumberOfTrainingJobs}; the maximum with ${strategy} is ${limit}.`);
+    maxJobs = limits.MaxNumberOfTrainingJobs;
+  }
+  if (limits.MaxParallelTrainingJobs > tuningLimits.maxParallel) {
+    throw bad('/HyperParameterTuningJobConfig/ResourceLimits/MaxParallelTrainingJobs', `MaxParallelTrainingJobs is ${limits.MaxParallelTrainingJobs}; the maximum is ${tuningLimits.maxParallel}.`);
+  }
+
+  const earlyStopping = cfg.TrainingJobEarlyStoppingType ?? 'Off';
+  let hyperband: TuningPlan['hyperband'];
+  const hb = cfg.StrategyConfig?.HyperbandStrategyConfig;
+  if (strategy === 'Hyperband') {
+    if (earlyStopping !== 'Off') throw bad('/HyperParameterTuningJobConfig/TrainingJobEarlyStoppingType', 'The Hyperband strategy has its own early stopping: TrainingJobEarlyStoppingType must be Off.');
+    if (hb?.MaxResource === undefined) throw bad('/HyperParameterTuningJobConfig/StrategyConfig/HyperbandStrategyConfig/MaxResource', 'The Hyperband strategy needs HyperbandStrategyConfig.MaxResource (the epochs a full training job runs).');
+    hyperband = { minResource: hb.MinResource ?? 1, maxResource: hb.MaxResource };
+    try {
+      engine.hyperband(hyperband);
+    } catch (e) {
+      throw bad('/HyperParameterTuningJobConfig/StrategyConfig/HyperbandStrategyConfig', (e as Error).message);
+    }
+  } else if (cfg.StrategyConfig) {
+    throw bad('/HyperParameterTuningJobConfig/StrategyConfig', `StrategyConfig applies to the Hyperband strategy only, not ${strategy}.`);
+  }
+
+  const crit = cfg.TuningJobCompletionCriteria;
+  return {
+    strategy,
+    objective: { type: objectiveIn.Type, metricName: objectiveIn.MetricName },
+    ranges,
+    maxJobs,
+    maxParallel: Math.min(limits.MaxParallelTrainingJobs, maxJobs),
+    ...(limits.MaxRuntimeInSeconds !== undefined ? { maxRuntimeSeconds: limits.MaxRuntimeInSeconds } : {}),
+    earlyStopping,
+    ...(hyperband ? { hyperband } : {}),
+    seed: cfg.RandomSeed ?? seedFromName(input.HyperParameterTuningJobName),
+    definition,
+    staticHyperParameters,
+    ...(crit?.TargetObjectiveMetricValue !== undefined ? { targetValue: crit.TargetObjectiveMetricValue } : {}),
+    ...(crit?.BestObjectiveNotImproving ? { maxNotImproving: crit.BestObjectiveNotImproving.MaxNumberOfTrainingJobsNotImproving ?? 10 } : {}),
+  };
+}
+
+/** FNV-1a of the (lower-cased) name: a default seed that is stable for a job. */
+export function seedFromName(name: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of name.toLowerCase()) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+/** SageMaker's child-job name: `<tuning-job>-<NNN>-<8 hex>`. */
+export function childJobName(tuningJobName: string, index: number, arn: string): string {
+  const hash = seedFromName(`${arn}#${index}`).toString(16).padStart(8, '0');
+  return `${tuningJobName}-${String(index + 1).padStart(3, '0')}-${hash}`;
+}
+
+/** A tuned value as the hyperparameter string a job receives (numbers without float noise). */
+export function formatTuned(v: number | string): string {
+  if (typeof v === 'string') return v;
+  if (Number.isInteger(v)) return String(v);
+  return String(Number(v.toPrecision(12)));
+}

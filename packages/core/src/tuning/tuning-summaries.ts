@@ -1,0 +1,53 @@
+import type { JobRecord } from '../jobs/job.collections.js';
+import type { Direction } from './tuning-engine.js';
+import type { TrialRecord, TuningJobRecord } from './tuning.collections.js';
+
+/** SageMaker's `HyperParameterTrainingJobSummary` for one trial (with its training job's record when known). */
+export function trialSummary(t: TrialRecord, job: TuningJobRecord, child: JobRecord | undefined, objective: { type: Direction; metricName: string }): Record<string, unknown> {
+  const status = child?.status ?? t.final?.status ?? 'InProgress';
+  const value = t.final?.objective ?? (child ? child.finalMetrics[objective.metricName]?.value : undefined);
+  const ended = t.final !== undefined;
+  const out: Record<string, unknown> = {
+    TrainingJobName: t.trainingJobName,
+    TrainingJobArn: child?.arn ?? '',
+    TuningJobName: job.name,
+    CreationTime: child?.creationTime ?? job.creationTime,
+    TrainingJobStatus: status,
+    TunedHyperParameters: t.tuned,
+    ObjectiveStatus: !ended ? 'Pending' : value !== undefined ? 'Succeeded' : 'Failed',
+  };
+  if (child?.startTime !== undefined) out['TrainingStartTime'] = child.startTime;
+  if (child?.endTime !== undefined) out['TrainingEndTime'] = child.endTime;
+  if (child?.failureReason) out['FailureReason'] = child.failureReason;
+  if (value !== undefined) out['FinalHyperParameterTuningJobObjectiveMetric'] = { Type: objective.type, MetricName: objective.metricName, Value: value };
+  return out;
+}
+
+/** SageMaker's status and objective counters over a tuning job's trials. */
+export function counters(trials: readonly TrialRecord[], live: ReadonlyMap<string, JobRecord>) {
+  const c = { Completed: 0, InProgress: 0, RetryableError: 0, NonRetryableError: 0, Stopped: 0 };
+  const o = { Succeeded: 0, Pending: 0, Failed: 0 };
+  for (const t of trials) {
+    const status = t.final?.status ?? live.get(t.trainingJobName)?.status ?? 'InProgress';
+    if (status === 'Completed') c.Completed++;
+    else if (status === 'Failed') c.NonRetryableError++;
+    else if (status === 'Stopped') c.Stopped++;
+    else c.InProgress++;
+    if (!t.final) o.Pending++;
+    else if (t.final.objective !== undefined) o.Succeeded++;
+    else o.Failed++;
+  }
+  return { TrainingJobStatusCounters: c, ObjectiveStatusCounters: o };
+}
+
+/** The trial with the best final objective, or undefined. */
+export function bestTrial(trials: readonly TrialRecord[], direction: Direction): TrialRecord | undefined {
+  let best: TrialRecord | undefined;
+  for (const t of trials) {
+    const v = t.final?.objective;
+    if (v === undefined || !Number.isFinite(v)) continue;
+    const b = best?.final?.objective;
+    if (b === undefined || (direction === 'Maximize' ? v > b : v < b)) best = t;
+  }
+  return best;
+}

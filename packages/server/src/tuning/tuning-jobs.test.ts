@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCsv } from '@loam/ml/data/index';
+import { trainGbdt } from '@loam/ml/gbdt/index';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { call, role, xgboostImage } from '../jobs/jobs.test-support.js';
+
+// Tuning the built-in XGBoost-compatible GBDT on scikit-learn's breast-cancer data (569 rows):
+// the first 400 rows train, the rest validate; the objective is validation:auc.
+const csv = readFileSync(fileURLToPath(new URL('../../../../datasets/tabular/breast_cancer.csv', import.meta.url)), 'utf8').trim().split('\n').slice(1);
+const trainCsv = `${csv.slice(0, 400).join('\n')}\n`;
+const validationCsv = `${csv.slice(400).join('\n')}\n`;
+
+let loam: TestLoam;
+beforeAll(async () => {
+  loam = await openTestLoam();
+  const a = loam.platform.artifacts;
+  await a.ensureBucket('data');
+  await a.put({ bucket: 'data', key: 'bc/train/train.csv' }, Buffer.from(trainCsv));
+  await a.put({ bucket: 'data', key: 'bc/validation/validation.csv' }, Buffer.from(validationCsv));
+  await loam.platform.jobs.scheduler.start();
+  loam.platform.tuning.driver.start();
+});
+afterAll(async () => {
+  await loam?.close();
+});
+
+const channel = (name: string) => ({ ChannelName: name, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/bc/${name}/` } } });
+
+export function tuningRequest(name: string, config: Record<string, unknown>, statics: Record<string, string> = {}): Record<string, unknown> {
+  return {
+    HyperParameterTuningJobName: name,
+    HyperParameterTuningJobConfig: {
+      HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
+      ...config,
+    },
+    TrainingJobDefinition: {
+      StaticHyperParameters: { num_round: '10', objective: 'binary:logistic', eval_metric: 'auc', ...statics },
+      AlgorithmSpecification: { TrainingImage: xgboostImage, TrainingInputMode: 'File' },
+      RoleArn: role,
+      InputDataConfig: [channel('train'), channel('validation')],
+      OutputDataConfig: { S3OutputPath: 's3://models/tuning' },
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+      StoppingCondition: { MaxRuntimeInSeconds: 600 },
+    },
+  };
+}
+
+async function waitForTuning(name: string, timeoutMs = 120_000, until = (d: any) => !['InProgress', 'Stopping'].includes(d.HyperParameterTuningJobStatus)): Promise<any> {
+  const t0 = Date.now();
+  for (;;) {
+    const d = await call(loam, 'GET', `/api/v1/tuning-jobs/${name}`);
+    expect(d.status, JSON.stringify(d.body)).toBe(200);
+    if (until(d.body)) return d.body;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`tuning job ${name} still ${d.body.HyperParameterTuningJobStatus} after ${timeoutMs} ms: ${JSON.stringify(d.body.TrainingJobStatusCounters)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function trials(name: string): Promise<any[]> {
+  const r = await call(loam, 'GET', `/api/v1/tuning-jobs/${name}/training-jobs?MaxResults=100&SortBy=Name&SortOrder=Ascending`);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body.TrainingJobSummaries;
+}
+
+describe('hyperparameter tuning jobs over built-in GBDT training jobs', () => {
+  it('Bayesian: runs MaxNumberOfTrainingJobs children named as SageMaker names them, objective read from their metrics', async () => {
+    const res = await call(loam, 'POST', '/api/v1/tuning-jobs', tuningRequest('bo-bc', {
+      Strategy: 'Bayesian',
+      ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 },
+      ParameterRanges: {
+        ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.01', MaxValue: '0.5', ScalingType: 'Logarithmic' }],
+        IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '1', MaxValue: '6' }],
+      },
+      RandomSeed: 3,
+    }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.HyperParameterTuningJobArn).toMatch(/:hyper-parameter-tuning-job\/bo-bc$/);
+    const d = await waitForTuning('bo-bc');
+    expect(d.HyperParameterTuningJobStatus).toBe('Completed');
+    expect(d.TrainingJobStatusCounters).toEqual({ Completed: 6, InProgress: 0, RetryableError: 0, NonRetryableError: 0, Stopped: 0 });
+    expect(d.ObjectiveStatusCounters).toEqual({ Succeeded: 6, Pending: 0, Failed: 0 });
+    const ts = await trials('bo-bc');
+    expect(ts).toHaveLength(6);
+    ts.forEach((t, i) => {
+      expect(t.TrainingJobName).toMatch(new RegExp(`^bo-bc-${String(i + 1).padStart(3, '0')}-[0-9a-f]{8}$`));
+      const eta = Number(t.TunedHyperParameters.eta);
+      expect(eta).toBeGreaterThanOrEqual(0.01);
+      expect(eta).toBeLessThanOrEqual(0.5);
+      expect(['1', '2', '3', '4', '5', '6']).toContain(t.TunedHyperParameters.max_depth);
+    });
+    const best = ts.reduce((a, b) => (b.FinalHyperParameterTuningJobObjectiveMetric.Value > a.FinalHyperParameterTuningJobObjectiveMetric.Value ? b : a));
+    expect(d.BestTrainingJob.TrainingJobName).toBe(best.TrainingJobName);
+    // The child got the static and tuned hyperparameters and SageMaker's _tuning_objective_metric.
+    const child = (await call(loam, 'GET', `/api/v1/training-jobs/${best.TrainingJobName}`)).body;
+    expect(child.HyperParameters).toEqual({ num_round: '10', objective: 'binary:logistic', eval_metric: 'auc', ...best.TunedHyperParameters, _tuning_objective_metric: 'validation:auc' });
+    // Independent check of the objective: train the same configuration directly and compare AUC.
+    const direct = await trainGbdt(readCsv(Buffer.from(trainCsv)), { num_round: '10', objective: 'binary:logistic', eval_metric: 'auc', ...best.TunedHyperParameters }, { validation: readCsv(Buffer.from(validationCsv)) });
+    expect(d.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value).toBeCloseTo(direct.finalMetrics.find((m) => m.name === 'validation:auc')!.value, 6);
+  }, 180_000);
+
+  it('Grid: infers the job count and runs every combination once', async () => {
+    const res = await call(loam, 'POST', '/api/v1/tuning-jobs', tuningRequest('grid-bc', {
+      Strategy: 'Grid',
+      ResourceLimits: { MaxParallelTrainingJobs: 2 },
+      ParameterRanges: { CategoricalParameterRanges: [{ Name: 'max_depth', Values: ['2', '4'] }, { Name: 'eta', Values: ['0.1', '0.3'] }] },
+    }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const d = await waitForTuning('grid-bc');
+    expect(d.HyperParameterTuningJobStatus).toBe('Completed');
+    const combos = (await trials('grid-bc')).map((t) => `${t.TunedHyperParameters.max_depth}/${t.TunedHyperParameters.eta}`).sort();
+    expect(combos).toEqual(['2/0.1', '2/0.3', '4/0.1', '4/0.3']);
+  }, 180_000);
+
+  it('rejects ranges that break SageMaker\'s rules with a 400 naming the range', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ Strategy: 'Bayesian', ParameterRanges: { ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0', MaxValue: '0.5', ScalingType: 'Logarithmic' }] } }, 'eta', 'greater than 0'],
+      [{ Strategy: 'Random', ParameterRanges: { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '1', MaxValue: '6', ScalingType: 'ReverseLogarithmic' }] } }, 'max_depth', 'continuous ranges only'],
+      [{ Strategy: 'Grid', ParameterRanges: { ContinuousParameterRanges: [{ Name: 'subsample', MinValue: '0.5', MaxValue: '1' }] } }, 'subsample', 'Grid'],
+      [{ Strategy: 'Bayesian', ParameterRanges: { CategoricalParameterRanges: [{ Name: 'max_bin', Values: Array.from({ length: 31 }, (_, i) => String(i + 2)) }] } }, 'max_bin', '30 values'],
+    ];
+    for (const [config, name, text] of cases) {
+      const res = await call(loam, 'POST', '/api/v1/tuning-jobs', tuningRequest('bad-ranges', { ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 1 }, ...config }));
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.code).toBe('ValidationException');
+      expect(res.body.detail).toContain(`'${name}'`);
+      expect(res.body.detail).toContain(text);
+    }
+    expect((await call(loam, 'GET', '/api/v1/tuning-jobs/bad-ranges')).status).toBe(404);
+  });
+});

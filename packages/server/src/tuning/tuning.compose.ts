@@ -1,0 +1,69 @@
+import type { Logger, MetadataStore, Partition, TagService } from '@loam/core';
+import { systemClock } from '@loam/core';
+import { TuningJobService, TuningOrchestrator } from '@loam/core/tuning/index';
+import type { JobsCapability } from '../jobs/jobs.compose.js';
+import { mlTuningEngine } from './ml-tuning-engine.js';
+
+/** Tuning jobs as the platform holds them: the operations' service and the driver that runs them. */
+export interface TuningCapability {
+  readonly service: TuningJobService;
+  readonly orchestrator: TuningOrchestrator;
+  readonly driver: TuningDriver;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs orchestrator passes every `intervalMs`, and soon after a create or a stop. Started by `startLoam`
+ * (and by tests) with {@link TuningDriver.start}, like the job scheduler.
+ */
+export class TuningDriver {
+  private timer: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
+  private closed = false;
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly orchestrator: TuningOrchestrator,
+    private readonly logger: Logger,
+    private readonly intervalMs = 500,
+  ) {}
+
+  start(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => this.pass(), this.intervalMs);
+    this.timer.unref();
+    this.pass();
+  }
+
+  /** A pass soon (coalesced), if started. */
+  kick(): void {
+    if (!this.timer || this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.pass();
+    }, 20);
+    this.pending.unref();
+  }
+
+  private pass(): void {
+    if (this.closed) return;
+    this.last = this.orchestrator.advanceAll().catch((err: unknown) => this.logger.error({ err }, 'tuning pass failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.pending) clearTimeout(this.pending);
+    this.timer = undefined;
+    await this.last;
+  }
+}
+
+export function openTuning(deps: { store: MetadataStore; partition: Partition; tags: TagService; jobs: JobsCapability; logger: Logger }): TuningCapability {
+  const logger = deps.logger.child({ component: 'tuning' });
+  const orchestrator = new TuningOrchestrator({ store: deps.store, clock: systemClock, training: deps.jobs.training, engine: mlTuningEngine, logger });
+  const driver = new TuningDriver(orchestrator, logger);
+  const service = new TuningJobService({ store: deps.store, clock: systemClock, partition: deps.partition, training: deps.jobs.training, engine: mlTuningEngine, kick: () => driver.kick() });
+  deps.tags.registerResolver(`arn:loam:sagemaker:${deps.partition.region}:${deps.partition.accountId}:hyper-parameter-tuning-job/`, service.exists);
+  return { service, orchestrator, driver, close: () => driver.stop() };
+}
