@@ -13,6 +13,8 @@ import { openEndpoints, type EndpointsCapability } from '../endpoints/endpoints.
 import { endpointCollections } from '@loam/core';
 import { openRegistry, type RegistryCapability } from '../registry/registry.compose.js';
 import { registryCollections, lineageCollections } from '@loam/core';
+import { tuningCollections } from '@loam/core/tuning/index';
+import { openTuning, type TuningCapability } from '../tuning/tuning.compose.js';
 
 /** Everything a running Loam holds: its stores and its capability services. */
 export interface Platform {
@@ -32,13 +34,15 @@ export interface Platform {
   readonly registry: RegistryCapability;
   /** Datasets and Data Wrangler flows on DuckDB. */
   readonly datasets: DatasetsCapability;
+  /** Hyperparameter tuning jobs: service and driver (start it with `tuning.driver.start()`). */
+  readonly tuning: TuningCapability;
   /** The services whose methods serve operations, in lookup order. */
   readonly services: readonly object[];
   close(): Promise<void>;
 }
 
 /** Every collection the capabilities declare; the metadata store migrates them on open. */
-export const allCollections = [...identityCollections, ...jobCollections, ...datasetCollections, ...endpointCollections, ...registryCollections, ...lineageCollections];
+export const allCollections = [...identityCollections, ...jobCollections, ...datasetCollections, ...endpointCollections, ...registryCollections, ...lineageCollections, ...tuningCollections];
 
 function metadataUrl(config: Config): string {
   const m = config.metadata;
@@ -82,6 +86,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const datasets = openDatasets({ config, store, artifacts, partition, tags, logger });
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger });
     const registry = openRegistry({ store, artifacts, partition, tags, logger });
+    const tuning = openTuning({ store, partition, tags, jobs, logger });
     const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
     // Every training job logs itself to an experiment run (its params, metrics and model).
     const jobRuns = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage), logger });
@@ -98,8 +103,10 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       tracking,
       endpoints,
       registry,
-      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...datasets.services, ...endpoints.services, ...registry.services],
+      tuning,
+      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...datasets.services, ...endpoints.services, ...registry.services, tuning.service],
       close: async () => {
+        await tuning.close();
         await registry.close();
         await endpoints.close();
         await jobs.close();
