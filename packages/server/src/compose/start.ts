@@ -104,6 +104,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   // Re-adopts the jobs a previous run left going and starts queued ones.
   await platform.jobs.scheduler.start();
   await platform.endpoints.start();
+  platform.tuning.driver.start();
   const admin = await platform.identity.bootstrapAdmin();
   let credentialsFile = `${config.dataDir}/credentials`;
   if (admin) {
