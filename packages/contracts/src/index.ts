@@ -12,3 +12,4 @@ export * as modelShapes from './shapes/models.js';
 export * as endpointShapes from './shapes/endpoints.js';
 export * as endpointAlarmShapes from './shapes/endpoint-alarms.js';
 export { jobStatuses, secondaryStatuses, trainingInstanceTypes, processingInstanceTypes, type JobStatus, type SecondaryStatusName, type ResolvedImage, type JobChannelSpec, type JobOutputSpec, type JobSpec, type RunnerInput, type RunnerEvent, type RunnerLogLine } from './shapes/jobs-common.js';
+export type { TransformDriverConfig, TransformContainer } from './shapes/transform-jobs.js';
