@@ -1,0 +1,202 @@
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { TransformDriverConfig } from '@loam/contracts';
+import { extractArchive, listFiles, onlyFile } from './archives.js';
+import { DataProcessor, recordFormat, splitPredictions } from './data-processing.js';
+import { miniBatches, type BatchStrategy, type MiniBatch } from './mini-batches.js';
+import { ModelClient } from './model-client.js';
+import { ModelProcess } from './model-process.js';
+import { splitRecords } from './records.js';
+
+/** Where the runner put things, under the job's `/opt/ml`. */
+export interface TransformPaths {
+  readonly inputDir: string;
+  readonly outputDir: string;
+  readonly modelArchiveDir: string;
+  readonly codeArchiveDir: string;
+  readonly modelDir: string;
+}
+
+export function transformPaths(root: string): TransformPaths {
+  return {
+    inputDir: join(root, 'input', 'data', 'data'), modelArchiveDir: join(root, 'input', 'data', 'model'), codeArchiveDir: join(root, 'input', 'data', 'code'),
+    outputDir: join(root, 'transform', 'output'), modelDir: join(root, 'model'),
+  };
+}
+
+/** The parameters in force: the request's, else the container's `/execution-parameters`, else defaults. */
+export interface EffectiveParameters {
+  readonly batchStrategy: BatchStrategy;
+  readonly maxPayloadInMB: number;
+  readonly maxConcurrentTransforms: number;
+}
+
+export interface TransformSummary extends EffectiveParameters {
+  readonly files: number;
+  readonly records: number;
+  readonly requests: number;
+}
+
+/** A failure the job reports as its FailureReason (ClientError-like: the input or the model's answer). */
+export class TransformError extends Error {
+  override readonly name = 'TransformError';
+}
+
+const strategyNames: Record<string, BatchStrategy> = { MULTI_RECORD: 'MultiRecord', SINGLE_RECORD: 'SingleRecord', MultiRecord: 'MultiRecord', SingleRecord: 'SingleRecord' };
+
+export function effectiveParameters(cfg: TransformDriverConfig, container?: { MaxConcurrentTransforms?: number; BatchStrategy?: string; MaxPayloadInMB?: number }): EffectiveParameters {
+  const positive = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+  return {
+    batchStrategy: cfg.batchStrategy ?? strategyNames[container?.BatchStrategy ?? ''] ?? (cfg.splitType === 'None' ? 'SingleRecord' : 'MultiRecord'),
+    maxPayloadInMB: cfg.maxPayloadInMB ?? (typeof container?.MaxPayloadInMB === 'number' && container.MaxPayloadInMB >= 0 ? container.MaxPayloadInMB : 6),
+    maxConcurrentTransforms: positive(cfg.maxConcurrentTransforms) ?? positive(container?.MaxConcurrentTransforms) ?? Math.max(1, cfg.vcpus),
+  };
+}
+
+function batchEnv(cfg: TransformDriverConfig, p: EffectiveParameters): Record<string, string> {
+  return {
+    SAGEMAKER_BATCH: 'true', SAGEMAKER_MAX_PAYLOAD_IN_MB: String(p.maxPayloadInMB), SAGEMAKER_MAX_CONCURRENT_TRANSFORMS: String(p.maxConcurrentTransforms),
+    SAGEMAKER_BATCH_STRATEGY: p.batchStrategy === 'SingleRecord' ? 'SINGLE_RECORD' : 'MULTI_RECORD',
+    ...(cfg.accept ? { SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: cfg.accept } : {}),
+  };
+}
+
+/** A counting semaphore for requests in flight. */
+class Slots {
+  private free: number;
+  private readonly waiters: (() => void)[] = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+  async take(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+  }
+  give(): void {
+    const w = this.waiters.shift();
+    if (w) w();
+    else this.free++;
+  }
+}
+
+/**
+ * One host's batch transform: unpack the model, start its server, then for each input file in key
+ * order cut records (SplitType), pack mini-batches (BatchStrategy, MaxPayloadInMB; never across
+ * files), apply InputFilter, POST them with up to MaxConcurrentTransforms in flight, and write the
+ * answers in input order to `<key>.out` (AssembleWith, JoinSource, OutputFilter). A file's output
+ * appears only once all of it is transformed.
+ * @throws TransformError (or the parsers' errors) with a reason naming the file and line.
+ */
+export async function runTransform(cfg: TransformDriverConfig, paths: TransformPaths, log: (line: string) => void): Promise<TransformSummary> {
+  const archive = onlyFile(paths.modelArchiveDir);
+  if (cfg.container.hasModelData && !archive) throw new TransformError('The model data was not staged.');
+  if (archive) await extractArchive(archive, paths.modelDir).catch((e: unknown) => { throw new TransformError(`The model data is not a readable .tar.gz archive: ${(e as Error).message}`); });
+  const code = onlyFile(paths.codeArchiveDir);
+  if (code) await extractArchive(code, join(paths.modelDir, 'code'));
+  const requested = effectiveParameters(cfg);
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? paths.modelDir, LANG: 'C.UTF-8', ...(process.env['TMPDIR'] ? { TMPDIR: process.env['TMPDIR'] } : {}),
+    ...cfg.container.environment, ...cfg.environment, ...batchEnv(cfg, requested),
+  };
+  const server = await ModelProcess.start(cfg.container, paths.modelDir, env, cfg.python);
+  try {
+    const probe = new ModelClient(server.port, 1);
+    const fromContainer = await probe.executionParameters();
+    probe.close();
+    const p = effectiveParameters(cfg, fromContainer);
+    log(`Batch strategy ${p.batchStrategy}, MaxPayloadInMB ${p.maxPayloadInMB}, MaxConcurrentTransforms ${p.maxConcurrentTransforms}${fromContainer ? ' (with the container\'s /execution-parameters)' : ''}.`);
+    const client = new ModelClient(server.port, p.maxConcurrentTransforms);
+    try {
+      return { ...p, ...(await transformFiles(cfg, p, paths, client, log)) };
+    } finally {
+      client.close();
+    }
+  } finally {
+    server.stop();
+  }
+}
+
+async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters, paths: TransformPaths, client: ModelClient, log: (line: string) => void): Promise<{ files: number; records: number; requests: number }> {
+  const inFormat = recordFormat(cfg.contentType);
+  const outFormat = recordFormat(cfg.accept ?? cfg.contentType);
+  const filtering = Boolean(cfg.inputFilter || cfg.outputFilter || cfg.joinSource === 'Input');
+  const processor = filtering ? new DataProcessor({ ...(cfg.inputFilter ? { inputFilter: cfg.inputFilter } : {}), ...(cfg.outputFilter ? { outputFilter: cfg.outputFilter } : {}), ...(cfg.joinSource ? { joinSource: cfg.joinSource } : {}) }, inFormat, outFormat) : undefined;
+  const files = listFiles(paths.inputDir);
+  if (files.length === 0) throw new TransformError('No input files were staged for this host.');
+  const slots = new Slots(p.maxConcurrentTransforms);
+  const maxPayloadBytes = p.maxPayloadInMB * 1024 * 1024;
+  const line = cfg.assembleWith === 'Line';
+  let failure: unknown;
+  let chain: Promise<void> = Promise.resolve();
+  let records = 0;
+  let requests = 0;
+  const invoke = (body: Buffer) => client.invoke(body, {
+    ...(cfg.contentType ? { contentType: cfg.contentType } : {}), ...(cfg.accept ? { accept: cfg.accept } : {}),
+    timeoutMs: cfg.invocationsTimeoutSeconds * 1000, maxRetries: cfg.invocationsMaxRetries, chunked: p.maxPayloadInMB === 0,
+  });
+  const assemble = (b: MiniBatch, answer: Buffer, file: string): Buffer => {
+    const where = `${file} ${cfg.splitType === 'Line' ? 'lines' : 'records'} ${b.firstPosition}-${b.lastPosition}`;
+    if (!processor?.perRecordOutput) return line && answer.length > 0 && answer[answer.length - 1] !== 10 ? Buffer.concat([answer, Buffer.from('\n')]) : answer;
+    const predictions = splitPredictions(answer.toString('utf8'), outFormat, b.count, where);
+    const out = predictions.map((pred, i) => processor.outputRecord((b.inputs as string[])[i] as string, pred, `${file} record ${b.firstPosition + i}`));
+    return Buffer.from(line ? `${out.join('\n')}\n` : out.join(''));
+  };
+  for (const file of files) {
+    if (failure) break;
+    const target = join(paths.outputDir, `${file}.out`);
+    mkdirSync(dirname(target), { recursive: true });
+    let handle: FileHandle | undefined;
+    const opened = chain.then(async () => {
+      handle = await open(`${target}.partial`, 'w');
+    });
+    chain = opened;
+    const data = readFileSync(join(paths.inputDir, file));
+    const batches = miniBatches(splitRecords(data, cfg.splitType, file), {
+      strategy: p.batchStrategy, maxPayloadBytes, file, unit: cfg.splitType === 'Line' ? 'line' : 'record',
+      keepInputs: processor?.perRecordOutput ?? false, ...(processor ? { processor } : {}),
+    });
+    let fileRecords = 0;
+    let fileRequests = 0;
+    try {
+      for (const b of batches) {
+        if (failure) break;
+        await slots.take();
+        fileRecords += b.count;
+        fileRequests++;
+        const answer = invoke(b.body).finally(() => slots.give());
+        answer.catch(() => undefined);
+        chain = chain.then(async () => {
+          let got: Buffer;
+          try {
+            got = (await answer).body;
+          } catch (e) {
+            throw new TransformError(`${file} ${cfg.splitType === 'Line' ? 'lines' : 'records'} ${b.firstPosition}-${b.lastPosition}: ${(e as Error).message}`);
+          }
+          await (handle as FileHandle).write(assemble(b, got, file));
+        });
+        chain.catch((e: unknown) => (failure ??= e));
+      }
+    } catch (e) {
+      failure ??= e;
+    }
+    chain = chain.then(async () => {
+      await (handle as FileHandle).close();
+      // SageMaker writes an output only for a file transformed whole.
+      if (failure) rmSync(`${target}.partial`, { force: true });
+      else {
+        renameSync(`${target}.partial`, target);
+        log(`Transformed ${file}: ${fileRecords} record(s) in ${fileRequests} request(s).`);
+      }
+    });
+    chain.catch((e: unknown) => (failure ??= e));
+    records += fileRecords;
+    requests += fileRequests;
+  }
+  await chain.catch((e: unknown) => (failure ??= e));
+  if (failure) throw failure;
+  return { files: files.length, records, requests };
+}
