@@ -1,0 +1,28 @@
+import { defineOperation } from '../operation.js';
+import { Empty } from '../shapes/common.js';
+import * as S from '../shapes/transform-jobs.js';
+
+const job = 'arn:loam:sagemaker:{Region}:{Account}:transform-job/{TransformJobName}';
+const base = { capability: 'transform', aws: true, resource: job } as const;
+
+export const CreateTransformJob = defineOperation({
+  ...base, name: 'CreateTransformJob', kind: 'create',
+  summary: 'Scores a whole dataset offline with a model: split, batch, filter and join as SageMaker does, output to <input key>.out.',
+  input: S.CreateTransformJobInput, output: S.CreateTransformJobOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
+  iamAction: 'sagemaker:CreateTransformJob', rest: { method: 'POST', path: '/api/v1/transform-jobs' },
+});
+export const DescribeTransformJob = defineOperation({
+  ...base, name: 'DescribeTransformJob', kind: 'describe', summary: 'Describes a transform job: its settings, status and failure reason.',
+  input: S.DescribeTransformJobInput, output: S.DescribeTransformJobOutput, errors: ['ResourceNotFound'],
+  iamAction: 'sagemaker:DescribeTransformJob', rest: { method: 'GET', path: '/api/v1/transform-jobs/{TransformJobName}' },
+});
+export const ListTransformJobs = defineOperation({
+  ...base, name: 'ListTransformJobs', kind: 'list', resource: '*', summary: 'Lists transform jobs, filtered by name, status and time, sorted and paged.',
+  input: S.ListTransformJobsInput, output: S.ListTransformJobsOutput, errors: ['ValidationException'],
+  iamAction: 'sagemaker:ListTransformJobs', rest: { method: 'GET', path: '/api/v1/transform-jobs' },
+});
+export const StopTransformJob = defineOperation({
+  ...base, name: 'StopTransformJob', kind: 'action', summary: 'Stops a transform job; outputs of files not finished are not written.',
+  input: S.StopTransformJobInput, output: Empty, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:StopTransformJob', rest: { method: 'POST', path: '/api/v1/transform-jobs/{TransformJobName}/stop' },
+});
