@@ -10,13 +10,14 @@ import * as datasets from './datasets.js';
 import * as flows from './flows.js';
 import * as modelPackages from './model-packages.js';
 import * as lineage from './lineage.js';
+import * as transformJobs from './transform-jobs.js';
 import * as tuningJobs from './tuning-jobs.js';
 
 /**
  * The operation table: every operation Loam serves, by name. Each capability adds its own file here;
  * transports, OpenAPI, the SDK, the CLI and Studio all read this one object.
  */
-export const operations = { ...identity, ...tags, ...trainingJobs, ...processingJobs, ...models, ...endpoints, ...experiments, ...datasets, ...flows, ...modelPackages, ...lineage, ...tuningJobs } as const;
+export const operations = { ...identity, ...tags, ...trainingJobs, ...processingJobs, ...models, ...endpoints, ...experiments, ...datasets, ...flows, ...modelPackages, ...lineage, ...transformJobs, ...tuningJobs } as const;
 
 export type Operations = typeof operations;
 export type OperationName = keyof Operations;
