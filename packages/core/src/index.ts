@@ -38,3 +38,4 @@ export { transformList } from './datasets/flows/transforms/registry.js';
 export * from './datasets/index.js';
 export * from './registry/index.js';
 export * from './lineage/index.js';
+export * from './transform/index.js';
