@@ -13,6 +13,7 @@ import { openEndpoints, type EndpointsCapability } from '../endpoints/endpoints.
 import { endpointCollections } from '@loam/core';
 import { openRegistry, type RegistryCapability } from '../registry/registry.compose.js';
 import { registryCollections, lineageCollections } from '@loam/core';
+import { openTransform, type TransformCapability } from '../transform/transform.compose.js';
 import { tuningCollections } from '@loam/core/tuning/index';
 import { openTuning, type TuningCapability } from '../tuning/tuning.compose.js';
 
@@ -32,6 +33,8 @@ export interface Platform {
   readonly endpoints: EndpointsCapability;
   /** The Model Registry (groups, versions, approval) and lineage (recorder, follower, QueryLineage). */
   readonly registry: RegistryCapability;
+  /** Batch transform jobs (on the jobs' coordinator and executor). */
+  readonly transform: TransformCapability;
   /** Datasets and Data Wrangler flows on DuckDB. */
   readonly datasets: DatasetsCapability;
   /** Hyperparameter tuning jobs: service and driver (start it with `tuning.driver.start()`). */
@@ -86,6 +89,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const datasets = openDatasets({ config, store, artifacts, partition, tags, logger });
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger });
     const registry = openRegistry({ store, artifacts, partition, tags, logger });
+    const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
     const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
     // Every training job logs itself to an experiment run (its params, metrics and model).
@@ -103,8 +107,9 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       tracking,
       endpoints,
       registry,
+      transform,
       tuning,
-      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...datasets.services, ...endpoints.services, ...registry.services, tuning.service],
+      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service],
       close: async () => {
         await tuning.close();
         await registry.close();
