@@ -15,6 +15,7 @@ import type { PolicyDocument } from './policy/policy-document.js';
 import * as sessions from './sessions.js';
 import { isInUse } from './store-helpers.js';
 import * as users from './users.js';
+import { TtlCache } from './ttl-cache.js';
 
 export interface IdentityServiceOptions {
   readonly store: MetadataStore;
@@ -24,6 +25,12 @@ export interface IdentityServiceOptions {
   /** How long a Studio session lives after its last use (config `auth.sessionTtlSeconds`). */
   readonly sessionTtlSeconds: number;
   readonly clock?: Clock;
+  /**
+   * How long a resolved token, access key or user's policies may be reused without asking the store
+   * (default 5000 ms; 0 disables). Changes made through this server apply at once; another server's
+   * change (a revoked token, a detached policy) within this time.
+   */
+  readonly credentialCacheMs?: number;
 }
 
 /** The admin's credentials from the first start; the caller writes them to `<data-dir>/credentials`. */
@@ -47,6 +54,11 @@ type Op<K extends keyof typeof operations> = (typeof operations)[K];
 export class IdentityService {
   private readonly d: IdentityDeps;
   private ready: Promise<void> | undefined;
+  /** Moves on with every change to users, keys, tokens or policies; cached credentials of older generations are not used. */
+  private generation = 0;
+  private readonly tokenCache: TtlCache<Principal>;
+  private readonly policyCache: TtlCache<PolicyDocument[]>;
+  private readonly keyCache: TtlCache<keys.ResolvedAccessKey | undefined>;
 
   constructor(options: IdentityServiceOptions) {
     this.d = {
@@ -56,6 +68,19 @@ export class IdentityService {
       secretBox: options.secretBox,
       sessionTtlMs: options.sessionTtlSeconds * 1000,
     };
+    const ttl = options.credentialCacheMs ?? 5000;
+    this.tokenCache = new TtlCache(this.d.clock, ttl);
+    this.policyCache = new TtlCache(this.d.clock, ttl);
+    this.keyCache = new TtlCache(this.d.clock, ttl);
+  }
+
+  private async changing<T>(p: Promise<T>): Promise<T> {
+    this.generation++;
+    try {
+      return await p;
+    } finally {
+      this.generation++;
+    }
   }
 
   /** Stores the built-in policies. Called on first use; the server may call it at start to fail early. */
@@ -91,20 +116,20 @@ export class IdentityService {
     return users.listUsers(this.d, input);
   }
   DeleteUser(input: InputOf<Op<'DeleteUser'>>, ctx: RequestContext): Promise<OutputOf<Op<'DeleteUser'>>> {
-    return users.deleteUser(this.d, input, ctx);
+    return this.changing(users.deleteUser(this.d, input, ctx));
   }
 
   CreateAccessKey(input: InputOf<Op<'CreateAccessKey'>>, ctx: RequestContext): Promise<OutputOf<Op<'CreateAccessKey'>>> {
-    return keys.createAccessKey(this.d, input, ctx);
+    return this.changing(keys.createAccessKey(this.d, input, ctx));
   }
   ListAccessKeys(input: InputOf<Op<'ListAccessKeys'>>, ctx: RequestContext): Promise<OutputOf<Op<'ListAccessKeys'>>> {
     return keys.listAccessKeys(this.d, input, ctx);
   }
   UpdateAccessKey(input: InputOf<Op<'UpdateAccessKey'>>, ctx: RequestContext): Promise<OutputOf<Op<'UpdateAccessKey'>>> {
-    return keys.updateAccessKey(this.d, input, ctx);
+    return this.changing(keys.updateAccessKey(this.d, input, ctx));
   }
   DeleteAccessKey(input: InputOf<Op<'DeleteAccessKey'>>, ctx: RequestContext): Promise<OutputOf<Op<'DeleteAccessKey'>>> {
-    return keys.deleteAccessKey(this.d, input, ctx);
+    return this.changing(keys.deleteAccessKey(this.d, input, ctx));
   }
 
   CreateApiToken(input: InputOf<Op<'CreateApiToken'>>, ctx: RequestContext): Promise<OutputOf<Op<'CreateApiToken'>>> {
@@ -114,7 +139,7 @@ export class IdentityService {
     return tokens.listApiTokens(this.d, input, ctx);
   }
   DeleteApiToken(input: InputOf<Op<'DeleteApiToken'>>, ctx: RequestContext): Promise<OutputOf<Op<'DeleteApiToken'>>> {
-    return tokens.deleteApiToken(this.d, input, ctx);
+    return this.changing(tokens.deleteApiToken(this.d, input, ctx));
   }
 
   async CreatePolicy(input: InputOf<Op<'CreatePolicy'>>, _ctx: RequestContext): Promise<OutputOf<Op<'CreatePolicy'>>> {
@@ -131,29 +156,29 @@ export class IdentityService {
   }
   async DeletePolicy(input: InputOf<Op<'DeletePolicy'>>, _ctx: RequestContext): Promise<OutputOf<Op<'DeletePolicy'>>> {
     await this.init();
-    return policies.deletePolicy(this.d, input);
+    return this.changing(policies.deletePolicy(this.d, input));
   }
   async AttachUserPolicy(input: InputOf<Op<'AttachUserPolicy'>>, _ctx: RequestContext): Promise<OutputOf<Op<'AttachUserPolicy'>>> {
     await this.init();
-    return policies.attachUserPolicy(this.d, input);
+    return this.changing(policies.attachUserPolicy(this.d, input));
   }
   async DetachUserPolicy(input: InputOf<Op<'DetachUserPolicy'>>, _ctx: RequestContext): Promise<OutputOf<Op<'DetachUserPolicy'>>> {
     await this.init();
-    return policies.detachUserPolicy(this.d, input);
+    return this.changing(policies.detachUserPolicy(this.d, input));
   }
   ListAttachedUserPolicies(input: InputOf<Op<'ListAttachedUserPolicies'>>, _ctx: RequestContext): Promise<OutputOf<Op<'ListAttachedUserPolicies'>>> {
     return policies.listAttachedUserPolicies(this.d, input);
   }
 
-  /** The parsed policies attached to a user, for authorization. Read fresh each call: a detach takes effect at once. */
+  /** The parsed policies attached to a user, for authorization (cached briefly; a detach through this server applies at once). */
   async policiesOf(userName: string): Promise<PolicyDocument[]> {
     await this.init();
-    return policies.policiesOf(this.d, userName);
+    return this.policyCache.get(userName, this.generation, () => policies.policiesOf(this.d, userName));
   }
 
   /** For the SigV4 verifier: the key's owner, plaintext secret and status; undefined when unknown. */
   resolveAccessKey(accessKeyId: string): Promise<keys.ResolvedAccessKey | undefined> {
-    return keys.resolveAccessKey(this.d, accessKeyId);
+    return this.keyCache.get(accessKeyId, this.generation, () => keys.resolveAccessKey(this.d, accessKeyId));
   }
   /** Call after a signature verified: updates the key's LastUsedDate (at most once a minute). */
   recordAccessKeyUse(accessKeyId: string): Promise<void> {
@@ -161,7 +186,7 @@ export class IdentityService {
   }
   /** @throws UnauthenticatedError for an unknown, revoked or expired token. */
   authenticateToken(token: string): Promise<Principal> {
-    return tokens.authenticateToken(this.d, token);
+    return this.tokenCache.get(token, this.generation, () => tokens.authenticateToken(this.d, token));
   }
 
   /** @throws ResourceNotFound when the user does not exist. */

@@ -30,10 +30,10 @@ export function aesBox(): SecretBox {
   };
 }
 
-export function setup(options: { sessionTtlSeconds?: number } = {}) {
+export function setup(options: { sessionTtlSeconds?: number; credentialCacheMs?: number } = {}) {
   const clock = new ManualClock(t0);
   const store = createMemoryMetadataStore({ collections: identityCollections });
-  const identity = new IdentityService({ store, clock, partition, secretBox: aesBox(), sessionTtlSeconds: options.sessionTtlSeconds ?? 3600 });
+  const identity = new IdentityService({ store, clock, partition, secretBox: aesBox(), sessionTtlSeconds: options.sessionTtlSeconds ?? 3600, credentialCacheMs: options.credentialCacheMs ?? 0 });
   const tags = new TagService({ store, partition });
   identity.registerTaggables(tags);
   const as = (userName: string): RequestContext => ({
