@@ -1,0 +1,113 @@
+import { useId, useMemo, useState, type FormEvent } from 'react';
+import { Button, Group, Stack, Text } from '@mantine/core';
+import { getOperation } from '@loam/contracts';
+import { loam } from '../../api/client.js';
+import { ErrorAlert } from '../../patterns/error-alert.js';
+import type { JsonSchema } from '../../schema/fields.js';
+import { labelFor } from '../../schema/labels.js';
+import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
+import { validateField, type FormValue, type FormValues } from '../../schema/validate.js';
+import { GroupView, OptionalGroups, prominent } from './nested-group.js';
+import { groupFields, leafOfPath, leaves, toNestedInput, validateGroups } from './nested-fields.js';
+
+export interface NestedOperationFormProps {
+  /** A create operation whose input has nested objects (CreateTrainingJob, CreateProcessingJob). */
+  readonly operation: string;
+  /** Pre-filled leaves by dotted path (`ResourceConfig.InstanceType`). */
+  readonly initial?: FormValues;
+  /** Items of each array of objects to start with (`{ InputDataConfig: 1 }`). */
+  readonly initialCounts?: Readonly<Record<string, number>>;
+  readonly submitLabel?: string;
+  readonly onDone: (output: unknown, input: Record<string, unknown>) => void;
+  readonly onCancel?: () => void;
+}
+
+/**
+ * A form generated from an input schema with nested objects: what the API requires (or the page pre-filled)
+ * is shown as fieldsets, everything optional waits in an accordion. The server's errors land on the leaf
+ * their JSON pointer names.
+ */
+export function NestedOperationForm({ operation, initial = {}, initialCounts = {}, submitLabel, onDone, onCancel }: NestedOperationFormProps) {
+  const op = getOperation(operation);
+  if (!op) throw new Error(`Unknown operation ${operation}`);
+  const formId = useId().replace(/:/g, '');
+  const [counts, setCounts] = useState<Record<string, number>>({ ...initialCounts });
+  const tree = useMemo(() => groupFields(op.input as JsonSchema, counts), [op, counts]);
+  const all = useMemo(() => leaves(tree), [tree]);
+  const [values, setValues] = useState<FormValues>(() => ({ ...Object.fromEntries(all.map((f) => [f.name, f.kind === 'boolean' ? false : f.kind === 'tags' || f.kind === 'list' ? [] : ''])), ...initial }));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<UserFacingError | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const change = (name: string, v: FormValue) => {
+    setValues((xs) => ({ ...xs, [name]: v }));
+    if (errors[name]) setErrors(({ [name]: _, ...rest }) => rest);
+  };
+  const blur = (name: string) => {
+    const f = all.find((x) => x.name === name);
+    const m = f && values[name] !== '' ? validateField({ ...f, required: false }, values[name]) : undefined;
+    if (m) setErrors((es) => ({ ...es, [name]: m }));
+  };
+  const focusFirst = (errs: Record<string, string>) => {
+    const first = all.find((f) => errs[f.name]);
+    if (first) document.getElementById(`${formId}-${first.name}`)?.focus();
+  };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setFailure(undefined);
+    const errs = validateGroups(tree, values);
+    setErrors(errs);
+    if (Object.keys(errs).length > 0) return focusFirst(errs);
+    const input = toNestedInput(tree, values);
+    setBusy(true);
+    try {
+      onDone(await loam.call(operation, input), input);
+    } catch (err) {
+      const u = toUserFacingError(err, { iamAction: op.iamAction, kind: op.kind });
+      const names = all.map((f) => f.name);
+      const byLeaf: Record<string, string> = {};
+      for (const fe of (err as { fields?: { path: string; message: string }[] }).fields ?? []) {
+        const leaf = leafOfPath(fe.path, names);
+        if (leaf && !byLeaf[leaf]) byLeaf[leaf] = fe.message;
+      }
+      if (u.code === 'ResourceInUse' && Object.keys(byLeaf).length === 0) byLeaf[names[0]!] = `${u.detail} Choose another name.`;
+      setErrors(byLeaf);
+      setFailure(u);
+      focusFirst(byLeaf);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const view = { formId, values, errors, onChange: change, onBlur: blur, setCount: (path: string, n: number) => setCounts((c) => ({ ...c, [path]: n })) };
+  const shown = tree.groups.filter((g) => prominent(g, values));
+  const hidden = tree.groups.filter((g) => !prominent(g, values));
+  const isSet = (v: FormValue | undefined) => v !== undefined && v !== '' && v !== false && !(Array.isArray(v) && v.length === 0);
+  const topShown = tree.fields.filter((f) => f.required || isSet(initial[f.name]));
+  const topMore = tree.fields.filter((f) => !topShown.includes(f));
+  return (
+    <form onSubmit={(e) => void submit(e)} noValidate aria-describedby={`${formId}-summary`}>
+      <Stack gap="sm">
+        <Text size="sm" c="dimmed" id={`${formId}-summary`}>
+          {op.summary}
+        </Text>
+        {failure && <ErrorAlert error={failure} onClose={() => setFailure(undefined)} />}
+        <GroupView {...view} group={{ ...tree, label: 'Job', fields: topShown, groups: [] }} />
+        {shown.map((g) => (
+          <GroupView key={g.path} {...view} group={g} />
+        ))}
+        <OptionalGroups {...view} groups={hidden} extra={{ ...tree, fields: topMore, groups: [] }} />
+        <Group justify="flex-end" mt="xs">
+          {onCancel && (
+            <Button variant="default" onClick={onCancel}>
+              Cancel
+            </Button>
+          )}
+          <Button type="submit" loading={busy}>
+            {submitLabel ?? labelFor(operation)}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

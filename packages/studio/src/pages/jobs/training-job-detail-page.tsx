@@ -1,0 +1,81 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from '@tanstack/react-router';
+import { Anchor, Code, Group, Skeleton, Text } from '@mantine/core';
+import { loam } from '../../api/client.js';
+import { useNotifications } from '../../app/notifications.js';
+import { ConfirmButton } from '../../patterns/confirm-button.js';
+import { ErrorAlert } from '../../patterns/error-alert.js';
+import { JsonView } from '../../patterns/json-view.js';
+import { ResourceDetail } from '../../patterns/resource-detail.js';
+import { toUserFacingError } from '../../schema/problems.js';
+import { runPath, useRunOfJob } from '../experiments/mlflow-data.js';
+import { JobLogs } from './job-logs.js';
+import { JobMetrics } from './job-metrics.js';
+import { StatusTimeline } from './status-timeline.js';
+
+export const terminal = (status: string) => ['Completed', 'Failed', 'Stopped'].includes(status);
+
+/** One training job, live: status timeline, log, metric charts, model artifact, its experiment run, Stop. */
+export function TrainingJobDetailPage() {
+  const { jobName } = useParams({ strict: false }) as { jobName: string };
+  const qc = useQueryClient();
+  const { notify } = useNotifications();
+  const q = useQuery({
+    queryKey: ['DescribeTrainingJob', jobName],
+    queryFn: ({ signal }) => loam.DescribeTrainingJob({ TrainingJobName: jobName }, { signal }),
+    refetchInterval: (query) => (query.state.data && terminal(query.state.data.TrainingJobStatus) ? false : 2000),
+  });
+  const job = q.data;
+  const live = Boolean(job && !terminal(job.TrainingJobStatus));
+  const run = useRunOfJob(job?.TrainingJobArn, job?.ExperimentConfig?.ExperimentName, job?.TrainingJobStatus, live);
+  if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeTrainingJob' })} />;
+  if (!job) return <Skeleton height={240} aria-label="Loading training job" />;
+  const model = job.ModelArtifacts?.S3ModelArtifacts;
+  return (
+    <ResourceDetail
+      kind="Training job"
+      name={job.TrainingJobName}
+      item={{ ...job, Arn: job.TrainingJobArn }}
+      summaryOmit={['Arn', 'TrainingJobName', 'HyperParameters', 'SecondaryStatusTransitions', 'FinalMetricDataList']}
+      actions={
+        <ConfirmButton
+          label="Stop"
+          disabled={job.TrainingJobStatus !== 'InProgress'}
+          title={`Stop training job ${job.TrainingJobName}?`}
+          message="Its processes get SIGTERM, then SIGKILL after the grace period. The model written so far is still uploaded."
+          iamAction="sagemaker:StopTrainingJob"
+          onConfirm={async () => {
+            await loam.StopTrainingJob({ TrainingJobName: job.TrainingJobName });
+            await qc.invalidateQueries({ queryKey: ['DescribeTrainingJob', jobName] });
+            notify({ title: `Stopping ${job.TrainingJobName}`, tone: 'info' });
+          }}
+        />
+      }
+      sections={[
+        { title: 'Status timeline', content: <StatusTimeline transitions={job.SecondaryStatusTransitions ?? []} label={`Status transitions of ${job.TrainingJobName}`} /> },
+        { title: 'Metrics', content: <JobMetrics final={job.FinalMetricDataList ?? []} run={run.data} live={live} version={job.TrainingJobStatus} /> },
+        { title: 'Logs', content: <JobLogs operation="GetTrainingJobLogs" input={{ TrainingJobName: job.TrainingJobName }} label={`Log of ${job.TrainingJobName}`} /> },
+        {
+          title: 'Model artifact',
+          content: model ? (
+            <Group gap="xs">
+              <Code>{model}</Code>
+              {job.TrainingJobStatus !== 'Completed' ? (
+                <Text size="sm" c="dimmed">Written when the job ends.</Text>
+              ) : run.data ? (
+                <Anchor component={Link} to={runPath(run.data.Info.RunId)} size="sm">
+                  Browse it in the run’s artifacts (model/)
+                </Anchor>
+              ) : (
+                <Text size="sm">Stored in the artifact store.</Text>
+              )}
+            </Group>
+          ) : (
+            <Text size="sm" c="dimmed">No model yet.</Text>
+          ),
+        },
+        { title: 'Hyperparameters', content: <JsonView value={job.HyperParameters ?? {}} label="Hyperparameters" /> },
+      ]}
+    />
+  );
+}

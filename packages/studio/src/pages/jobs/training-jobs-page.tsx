@@ -1,0 +1,74 @@
+import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { Anchor, Button, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { Link } from '@tanstack/react-router';
+import { useNotifications } from '../../app/notifications.js';
+import { JobList } from './job-list.js';
+import { builtInXgboostImage, trainingJobPath } from './job-paths.js';
+import { NestedOperationForm } from './nested-operation-form.js';
+
+/** What a user expects filled in: the built-in XGBoost on one small instance, a `train` CSV channel. */
+export function trainingDefaults(now = new Date()): Record<string, string | string[] | { Key: string; Value: string }[]> {
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return {
+    TrainingJobName: `xgboost-${stamp}`,
+    RoleArn: 'arn:loam:iam::000000000000:role/loam-training',
+    'AlgorithmSpecification.TrainingImage': builtInXgboostImage,
+    'AlgorithmSpecification.TrainingInputMode': 'File',
+    HyperParameters: [
+      { Key: 'num_round', Value: '50' },
+      { Key: 'objective', Value: 'reg:squarederror' },
+    ],
+    'InputDataConfig.0.ChannelName': 'train',
+    'InputDataConfig.0.ContentType': 'text/csv',
+    'InputDataConfig.0.DataSource.S3DataSource.S3DataType': 'S3Prefix',
+    'OutputDataConfig.S3OutputPath': 's3://models/',
+    'ResourceConfig.InstanceType': 'ml.m5.large',
+    'ResourceConfig.InstanceCount': '1',
+    'ResourceConfig.VolumeSizeInGB': '1',
+    'StoppingCondition.MaxRuntimeInSeconds': '3600',
+  };
+}
+
+/** Training jobs: every job with live status, and a form to start one. */
+export function TrainingJobsPage() {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const { notify } = useNotifications();
+  const [open, setOpen] = useState(false);
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-end">
+        <div>
+          <Title order={1} size="h2">
+            Training jobs
+          </Title>
+          <Text size="sm" c="dimmed">
+            Train with a built-in algorithm (XGBoost, linear learner, k-means, PCA) or your own script. Also see <Anchor component={Link} to="/processing-jobs">processing jobs</Anchor>.
+          </Text>
+        </div>
+        <Button onClick={() => setOpen(true)}>Create training job</Button>
+      </Group>
+      <Modal opened={open} onClose={() => setOpen(false)} title="Create training job" size="xl" closeOnClickOutside={false}>
+        {open && (
+          <NestedOperationForm
+            operation="CreateTrainingJob"
+            initial={trainingDefaults()}
+            initialCounts={{ InputDataConfig: 1 }}
+            submitLabel="Create training job"
+            onCancel={() => setOpen(false)}
+            onDone={(_out, input) => {
+              const name = String(input.TrainingJobName);
+              setOpen(false);
+              void qc.invalidateQueries({ queryKey: ['ListTrainingJobs'] });
+              notify({ title: `Training job ${name} started`, tone: 'success', to: trainingJobPath(name) });
+              void navigate({ to: trainingJobPath(name) });
+            }}
+          />
+        )}
+      </Modal>
+      <JobList operation="ListTrainingJobs" linkTo={(j) => trainingJobPath(String(j.TrainingJobName))} omitColumns={['TrainingJobArn']} caption="Training jobs" empty="No training jobs yet. Create one to train a model on data in the artifact store." />
+    </Stack>
+  );
+}
