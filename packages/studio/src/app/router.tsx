@@ -12,6 +12,8 @@ import { DatasetDetailPage } from '../pages/datasets/dataset-detail-page.js';
 import { DatasetsPage } from '../pages/datasets/datasets-page.js';
 import { FlowEditorPage } from '../pages/flows/flow-editor-page.js';
 import { FlowsPage } from '../pages/flows/flows-page.js';
+import { experimentRoutes } from '../pages/experiments/experiment-routes.js';
+import { jobRoutes } from '../pages/jobs/job-routes.js';
 import { AppFrame } from './app-frame.js';
 import { allNavItems } from './navigation.js';
 
@@ -46,7 +48,7 @@ const placeholders = allNavItems
   .filter((i) => i.comingWith)
   .map((i) => createRoute({ getParentRoute: () => root, path: i.to, component: () => <PlaceholderPage item={i} />, staticData: { crumb: i.label } }));
 
-const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, datasets.addChildren([datasetsIndex, dataset]), flows.addChildren([flowsIndex, flow]), ...placeholders]);
+const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, datasets.addChildren([datasetsIndex, dataset]), flows.addChildren([flowsIndex, flow]), ...jobRoutes(root), ...experimentRoutes(root), ...placeholders]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 
