@@ -8,6 +8,7 @@ import { layOutContract, type ContractDir } from './contract-dir.js';
 import { EventWriter } from './event-writer.js';
 import { imageCommand } from './image-command.js';
 import { MetricParser } from './metrics.js';
+import { jobMemoryState, outOfMemoryReason } from './oom.js';
 import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
 import { processStartTime } from './process-tree.js';
 import { processingEnv, trainingEnv } from './sm-env.js';
@@ -107,6 +108,8 @@ export async function runJob(input: RunnerInput): Promise<void> {
       ...(spec.kind === 'training-job' ? trainingEnv(input, dir, moduleName) : processingEnv(input, dir)),
       ...spec.environment, LOAM_JOB_MARKER: jobMarker(input),
     };
+    // Kills counted before the image starts are not the image's (a restarted host reuses its group).
+    const oomBefore = jobMemoryState()?.oomKills ?? 0;
     w.status('Training');
     platformLog(`Running ${spec.image.type} image ${spec.image.uri}${input.unshare && spec.networkIsolation ? ' with network isolation' : ''}.`);
     child = new JobChild({
@@ -129,6 +132,13 @@ export async function runJob(input: RunnerInput): Promise<void> {
     if (exit.spawnError) throw new ClientError(`The image's command could not be started: ${exit.spawnError}`);
     if (stopReason) throw new StopSignal();
     if (exit.code !== 0) {
+      const mem = exit.signal === 'SIGKILL' || exit.code === 137 ? jobMemoryState() : undefined;
+      if (mem && mem.oomKills > oomBefore) {
+        const reason = outOfMemoryReason(spec.instanceType, mem.limitMiB);
+        platformLog(reason);
+        w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason.slice(0, 1024), exitCode: exit.code, ...exitMessage(dir) });
+        return;
+      }
       const written = readText(dir.failureFile, 1024);
       const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
       const tail = exit.stderrTail.slice(-5).join('\n');

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobSpec, RunnerInput } from '@loam/contracts';
 import { InternalError, LimitExceededError, silentLogger } from '@loam/core';
 import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, Logger, LogPage } from '@loam/core';
+import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeHostCgroup, type CgroupSupport, type HostCgroup } from './cgroups.js';
 import { EventTail } from './event-tail.js';
 import { readLogPage } from './log-reader.js';
 import { isAlive, killMarked, processStartTime, signal } from './proc.js';
@@ -24,6 +25,13 @@ export interface LocalProcessExecutorOptions {
   readonly stopGraceSeconds?: number;
   /** How often the runners' event files are read (default 200 ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * Memory and CPU limits per host through cgroups (default true: used where the machine allows,
+   * otherwise jobs run unlimited and their platform log says why). `false` turns them off.
+   */
+  readonly cgroups?: boolean;
+  /** Overrides the instance type's memory (MiB) and vCPUs for every host: tests use tiny limits. */
+  readonly limitsOverride?: { readonly memoryMiB?: number; readonly cpus?: number };
   readonly logger?: Logger;
 }
 
@@ -38,6 +46,7 @@ interface HostState {
   /** Set by the 'exit' of a runner this process spawned. */
   processGone: boolean;
   exitInfo?: string;
+  cgroup?: HostCgroup;
 }
 
 interface JobState {
@@ -71,6 +80,8 @@ export class LocalProcessExecutor implements JobExecutor {
   private readonly unshare: string | undefined;
   private readonly graceSeconds: number;
   private readonly log: Logger;
+  /** Where per-host cgroups go, or why there are none. */
+  readonly cgroupSupport: CgroupSupport;
 
   constructor(private readonly o: LocalProcessExecutorOptions) {
     const iso = detectIsolation();
@@ -84,6 +95,7 @@ export class LocalProcessExecutor implements JobExecutor {
     };
     this.graceSeconds = o.stopGraceSeconds ?? 120;
     this.log = o.logger ?? silentLogger;
+    this.cgroupSupport = o.cgroups === false ? { supported: false, reason: 'executor.cgroups is off' } : detectCgroups();
     mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
     this.timer = setInterval(() => this.poll(), o.pollIntervalMs ?? 200);
     this.timer.unref();
@@ -118,6 +130,7 @@ export class LocalProcessExecutor implements JobExecutor {
           spec, currentHost: host, hosts, workDir: hostDir, logFile: join(dir, 'logs.jsonl'), artifacts: this.o.artifacts, python: this.o.python,
           stopGraceSeconds: this.graceSeconds, ...(spec.networkIsolation && this.unshare ? { unshare: this.unshare } : {}),
         };
+        const cgroup = this.hostCgroup(jobId, host, spec, input.logFile);
         const jobFile = join(hostDir, 'job.json');
         writeFileSync(jobFile, JSON.stringify(input), { mode: 0o600 });
         const out = openSync(join(hostDir, 'runner.log'), 'a', 0o600);
@@ -127,7 +140,16 @@ export class LocalProcessExecutor implements JobExecutor {
           child.once('spawn', () => res(child.pid as number));
           child.once('error', rej);
         });
-        const h: HostState = { host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid, startTime: processStartTime(pid), lastSeq: 0, exited: false, processGone: false };
+        // The runner has not started anything yet (Node is still loading), so every process of the
+        // image is born inside the group.
+        if (cgroup) {
+          try {
+            addToCgroup(cgroup, pid);
+          } catch (e) {
+            platformLogLine(input.logFile, host, `Memory and CPU limits are not enforced: the runner could not join its cgroup (${(e as Error).message}).`);
+          }
+        }
+        const h: HostState = { host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid, startTime: processStartTime(pid), lastSeq: 0, exited: false, processGone: false, ...(cgroup ? { cgroup } : {}) };
         child.once('exit', (code, sig) => {
           h.processGone = true;
           h.exitInfo = sig ? `signal ${sig}` : `exit code ${code}`;
@@ -140,7 +162,26 @@ export class LocalProcessExecutor implements JobExecutor {
       this.jobs.delete(jobId);
       throw new InternalError(`The runner for job '${jobId}' could not be started: ${(e as Error).message}`);
     }
-    return { executor: 'local', dir, hosts: Object.fromEntries(state.hosts.map((h) => [h.host, { pid: h.pid, startTime: h.startTime }])) };
+    return { executor: 'local', dir, hosts: Object.fromEntries(state.hosts.map((h) => [h.host, { pid: h.pid, startTime: h.startTime, ...(h.cgroup ? { cgroup: h.cgroup } : {}) }])) };
+  }
+
+  /** The host's cgroup sized from its instance type (capped at the machine), or undefined with the reason logged. */
+  private hostCgroup(jobId: string, host: string, spec: JobSpec, logFile: string): HostCgroup | undefined {
+    const memoryMiB = this.o.limitsOverride?.memoryMiB ?? spec.memoryMiB;
+    const cpus = this.o.limitsOverride?.cpus ?? spec.vcpus;
+    const support = this.cgroupSupport;
+    if (!support.supported) {
+      platformLogLine(logFile, host, `Memory and CPU limits are not enforced on this machine (${support.reason}); the job may use more than ${spec.instanceType} offers.`);
+      return undefined;
+    }
+    try {
+      const g = createHostCgroup(support, `${jobId.replace('/', '-')}-${host}`, { memoryBytes: memoryMiB * (1 << 20), cpus });
+      platformLogLine(logFile, host, `Limits for ${spec.instanceType}: ${memoryMiB} MiB of memory, ${cpus} CPU(s) (cgroup v${g.version}).`);
+      return g;
+    } catch (e) {
+      platformLogLine(logFile, host, `Memory and CPU limits are not enforced: the job's cgroup could not be created (${(e as Error).message}).`);
+      return undefined;
+    }
   }
 
   async adopt(jobId: string, handle: JobHandle, afterSeq: Readonly<Record<string, number>>): Promise<boolean> {
@@ -148,14 +189,14 @@ export class LocalProcessExecutor implements JobExecutor {
     const dir = handle['dir'];
     if (resolve(dir) !== this.jobDir(jobId) || !existsSync(dir)) return false;
     if (this.jobs.has(jobId)) return true;
-    const hosts = (handle['hosts'] ?? {}) as Record<string, { pid: number; startTime?: string }>;
+    const hosts = (handle['hosts'] ?? {}) as Record<string, { pid: number; startTime?: string; cgroup?: HostCgroup }>;
     const state: JobState = { id: jobId, dir, hosts: [], stopping: false };
     for (const [host, p] of Object.entries(hosts)) {
       const hostDir = join(dir, host);
       state.hosts.push({
         host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid: p.pid, startTime: p.startTime,
         lastSeq: afterSeq[host] ?? 0, exited: false, processGone: !isAlive(p.pid, p.startTime),
-        exitInfo: 'the runner was gone when the server restarted',
+        exitInfo: 'the runner was gone when the server restarted', ...(isHostCgroup(p.cgroup, `${jobId.replace('/', '-')}-${host}`) ? { cgroup: p.cgroup } : {}),
       });
     }
     this.jobs.set(jobId, state);
@@ -187,7 +228,9 @@ export class LocalProcessExecutor implements JobExecutor {
 
   async release(jobId: string): Promise<void> {
     const dir = this.jobDir(jobId);
-    if (this.jobs.get(jobId)?.hosts.some((h) => !h.exited)) return;
+    const j = this.jobs.get(jobId);
+    if (j?.hosts.some((h) => !h.exited)) return;
+    for (const h of j?.hosts ?? []) if (h.cgroup) removeHostCgroup(h.cgroup);
     this.jobs.delete(jobId);
     for (const sub of ['opt', 'tmp', 'job.json']) {
       for (const host of listHosts(dir)) rmSync(join(dir, host, sub), { recursive: true, force: true });
@@ -241,14 +284,19 @@ export class LocalProcessExecutor implements JobExecutor {
           const pidFile = readPidFile(h.dir);
           killMarked(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'));
           this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo }, 'job runner ended without reporting an outcome');
+          // The OOM killer may pick the runner itself when the image's processes are small: still the job's memory.
+          const oom = !j.stopping && h.cgroup !== undefined && oomKills(h.cgroup) > 0;
           this.emit(j.id, {
             type: 'exit', seq: h.lastSeq + 1, time: Date.now(), host: h.host, outcome: j.stopping ? 'Stopped' : 'Failed', secondaryStatus: j.stopping ? 'Stopped' : 'Failed',
-            failureReason: `InternalServerError: the job's runner process ended without reporting an outcome (${h.exitInfo ?? 'it was killed'}).${runnerLogTail(h.dir)}`,
-            platformFault: !j.stopping,
+            failureReason: oom
+              ? `OutOfMemoryError: the job ran out of memory for its instance type (the kernel's OOM killer ended its processes on ${h.host}). Use an instance type with more memory or process less data per instance.`
+              : `InternalServerError: the job's runner process ended without reporting an outcome (${h.exitInfo ?? 'it was killed'}).${runnerLogTail(h.dir)}`,
+            platformFault: !j.stopping && !oom,
           });
           h.lastSeq += 1;
         }
       }
+      for (const h of j.hosts) if (h.exited && h.cgroup && (h.processGone || !isAlive(h.pid, h.startTime)) && removeHostCgroup(h.cgroup)) delete h.cgroup;
       if (j.hosts.every((h) => h.exited) && j.killTimer) clearTimeout(j.killTimer);
     }
   }
@@ -259,6 +307,20 @@ function listHosts(dir: string): string[] {
     return readdirSync(dir).filter((n) => /^algo-\d+$/.test(n));
   } catch {
     return [];
+  }
+}
+
+/** A stored handle's cgroup is only trusted when it names this host's own group under a `loam` parent. */
+function isHostCgroup(g: HostCgroup | undefined, name: string): g is HostCgroup {
+  return g !== undefined && Array.isArray(g.dirs) && g.dirs.every((d) => typeof d === 'string' && d.endsWith(`/loam/${name}`) && !d.includes('..'));
+}
+
+/** A line in the job's platform log written by the executor (before the runner exists, or instead of it). */
+function platformLogLine(logFile: string, host: string, line: string): void {
+  try {
+    appendFileSync(logFile, `${JSON.stringify({ time: Date.now(), host, stream: 'platform', line })}\n`, { mode: 0o600 });
+  } catch {
+    // the log is best effort; the job's outcome does not depend on it
   }
 }
 
