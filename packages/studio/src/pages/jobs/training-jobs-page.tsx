@@ -5,31 +5,9 @@ import { Anchor, Button, Group, Modal, Stack, Text, Title } from '@mantine/core'
 import { Link } from '@tanstack/react-router';
 import { useNotifications } from '../../app/notifications.js';
 import { JobList } from './job-list.js';
-import { builtInXgboostImage, trainingJobPath } from './job-paths.js';
+import { trainingJobPath } from './job-paths.js';
+import { trainingDefaults } from './training-defaults.js';
 import { NestedOperationForm } from './nested-operation-form.js';
-
-/** What a user expects filled in: the built-in XGBoost on one small instance, a `train` CSV channel. */
-export function trainingDefaults(now = new Date()): Record<string, string | string[] | { Key: string; Value: string }[]> {
-  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return {
-    TrainingJobName: `xgboost-${stamp}`,
-    RoleArn: 'arn:loam:iam::000000000000:role/loam-training',
-    'AlgorithmSpecification.TrainingImage': builtInXgboostImage,
-    'AlgorithmSpecification.TrainingInputMode': 'File',
-    HyperParameters: [
-      { Key: 'num_round', Value: '50' },
-      { Key: 'objective', Value: 'reg:squarederror' },
-    ],
-    'InputDataConfig.0.ChannelName': 'train',
-    'InputDataConfig.0.ContentType': 'text/csv',
-    'InputDataConfig.0.DataSource.S3DataSource.S3DataType': 'S3Prefix',
-    'OutputDataConfig.S3OutputPath': 's3://models/',
-    'ResourceConfig.InstanceType': 'ml.m5.large',
-    'ResourceConfig.InstanceCount': '1',
-    'ResourceConfig.VolumeSizeInGB': '1',
-    'StoppingCondition.MaxRuntimeInSeconds': '3600',
-  };
-}
 
 /** Training jobs: every job with live status, and a form to start one. */
 export function TrainingJobsPage() {

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { getOperation } from '@loam/contracts';
+import type { JsonSchema } from '../../schema/fields.js';
+import { groupFields, leafOfPath, leaves, toNestedInput, validateGroups } from './nested-fields.js';
+import { builtInXgboostImage } from './job-paths.js';
+import { trainingDefaults } from './training-defaults.js';
+
+const input = getOperation('CreateTrainingJob')!.input as JsonSchema;
+
+describe('nested form fields from CreateTrainingJob', () => {
+  it('groups nested objects, repeats channels and turns string maps into key/value fields', () => {
+    const tree = groupFields(input, { InputDataConfig: 2 });
+    const names = leaves(tree).map((f) => f.name);
+    expect(names).toContain('AlgorithmSpecification.TrainingImage');
+    expect(names).toContain('InputDataConfig.1.DataSource.S3DataSource.S3Uri');
+    expect(names).not.toContain('InputDataConfig.2.ChannelName');
+    expect(leaves(tree).find((f) => f.name === 'HyperParameters')?.kind).toBe('tags');
+    expect(tree.groups.find((g) => g.path === 'ResourceConfig')?.required).toBe(true);
+    expect(tree.groups.find((g) => g.path === 'CheckpointConfig')?.required).toBe(false);
+  });
+
+  it('builds the nested input SageMaker expects from the defaults plus a data location', () => {
+    const tree = groupFields(input, { InputDataConfig: 1 });
+    const values = { ...trainingDefaults(new Date('2026-11-26T20:00:00Z')), 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' };
+    expect(validateGroups(tree, values)).toEqual({});
+    expect(toNestedInput(tree, values)).toEqual({
+      TrainingJobName: 'xgboost-20261126200000',
+      HyperParameters: { num_round: '50', objective: 'reg:squarederror' },
+      AlgorithmSpecification: { TrainingImage: builtInXgboostImage, TrainingInputMode: 'File' },
+      RoleArn: 'arn:loam:iam::000000000000:role/loam-training',
+      InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/train/' } } }],
+      OutputDataConfig: { S3OutputPath: 's3://models/' },
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+      StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+    });
+  });
+
+  it('requires an optional object’s required member only once the object is started', () => {
+    const tree = groupFields(input, { InputDataConfig: 1 });
+    const base = { ...trainingDefaults(), 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' };
+    expect(validateGroups(tree, base)['CheckpointConfig.S3Uri']).toBeUndefined();
+    expect(validateGroups(tree, { ...base, 'CheckpointConfig.LocalPath': '/opt/ml/checkpoints' })['CheckpointConfig.S3Uri']).toMatch(/^Required/);
+    expect(validateGroups(tree, { ...base, 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': '' })['InputDataConfig.0.DataSource.S3DataSource.S3Uri']).toMatch(/^Required/);
+  });
+
+  it('places a problem+json pointer on its leaf, or on the nearest one', () => {
+    const names = leaves(groupFields(input, { InputDataConfig: 1 })).map((f) => f.name);
+    expect(leafOfPath('/InputDataConfig/0/ChannelName', names)).toBe('InputDataConfig.0.ChannelName');
+    expect(leafOfPath('/ResourceConfig', names)).toBe('ResourceConfig.InstanceType');
+    expect(leafOfPath('/HyperParameters/eta', names)).toBe('HyperParameters');
+  });
+});

@@ -1,0 +1,26 @@
+import type { FormValues } from '../../schema/validate.js';
+import { builtInXgboostImage } from './job-paths.js';
+
+/** What a user expects filled in: the built-in XGBoost on one small instance, a `train` CSV channel. */
+export function trainingDefaults(now = new Date()): FormValues {
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return {
+    TrainingJobName: `xgboost-${stamp}`,
+    RoleArn: 'arn:loam:iam::000000000000:role/loam-training',
+    'AlgorithmSpecification.TrainingImage': builtInXgboostImage,
+    'AlgorithmSpecification.TrainingInputMode': 'File',
+    HyperParameters: [
+      { Key: 'num_round', Value: '50' },
+      { Key: 'objective', Value: 'reg:squarederror' },
+    ],
+    'InputDataConfig.0.ChannelName': 'train',
+    'InputDataConfig.0.ContentType': 'text/csv',
+    'InputDataConfig.0.DataSource.S3DataSource.S3DataType': 'S3Prefix',
+    'OutputDataConfig.S3OutputPath': 's3://models/',
+    'ResourceConfig.InstanceType': 'ml.m5.large',
+    'ResourceConfig.InstanceCount': '1',
+    'ResourceConfig.VolumeSizeInGB': '1',
+    'StoppingCondition.MaxRuntimeInSeconds': '3600',
+  };
+}
+
