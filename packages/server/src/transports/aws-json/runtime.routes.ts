@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resourceArn, type Partition, type Principal } from '@loam/core';
-import { authenticateRest, type CredentialResolver } from '../../auth/authenticator.js';
+import { authenticateRest, CSRF_HEADER, SESSION_COOKIE, type CredentialResolver } from '../../auth/authenticator.js';
 import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
@@ -57,9 +57,11 @@ export function registerRuntimeTransport(app: FastifyInstance, deps: RuntimeTran
       handler: async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const auth = req.headers.authorization;
+        // A Studio session (cookie + X-CSRF-Token) may test-invoke too; SigV4 otherwise.
+        const session = !auth && req.cookies?.[SESSION_COOKIE] !== undefined;
         const principal: Principal =
-          typeof auth === 'string' && /^Bearer\s/i.test(auth)
-            ? await authenticateRest({ method: req.method, authorization: auth, cookies: {} }, deps.tokens)
+          (typeof auth === 'string' && /^Bearer\s/i.test(auth)) || session
+            ? await authenticateRest({ method: req.method, authorization: auth, cookies: session ? (req.cookies as Record<string, string | undefined>) : {}, csrfHeader: header(req, CSRF_HEADER) }, deps.tokens)
             : await verifySageMakerRequest(req, body, deps.keys);
         const endpointName = (req.params as { EndpointName: string }).EndpointName;
         await deps.authorize(principal, 'sagemaker:InvokeEndpoint', resourceArn(deps.partition, 'endpoint', endpointName));
