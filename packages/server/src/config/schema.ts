@@ -77,6 +77,8 @@ export const ArtifactsSchema = Type.Union([LocalArtifacts, S3Artifacts], {
 const LocalExecutor = Type.Object({
   type: Type.Literal('local'),
   maxConcurrentJobs: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** StopTrainingJob / MaxRuntimeInSeconds: SIGTERM, then SIGKILL after this many seconds (SageMaker: 120). */
+  stopGraceSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 120 }),
   workDir: Type.String({ minLength: 1, default: 'jobs', path: 'dataDir' }),
 }, closed);
 

@@ -26,6 +26,7 @@ export function openExecutor(config: Config, logger: Logger): JobExecutor {
     artifacts: config.artifacts as unknown as Record<string, unknown>,
     python: config.images.python,
     ...(e.maxConcurrentJobs !== undefined ? { maxConcurrentJobs: e.maxConcurrentJobs } : {}),
+    stopGraceSeconds: e.stopGraceSeconds,
     logger: logger.child({ component: 'executor' }),
   });
 }

@@ -78,7 +78,8 @@ export class LocalProcessExecutor implements JobExecutor {
   private readonly listeners: ExecutorListener[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly unshare: string | undefined;
-  private readonly graceSeconds: number;
+  /** SIGTERM → SIGKILL grace of a stop (`executor.stopGraceSeconds`). */
+  readonly graceSeconds: number;
   private readonly log: Logger;
   /** Where per-host cgroups go, or why there are none. */
   readonly cgroupSupport: CgroupSupport;
