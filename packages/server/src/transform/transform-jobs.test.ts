@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { text } from 'node:stream/consumers';
+import type { GbdtModel } from '@loam/ml/gbdt/index';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { call, storeGbdtModel, xgboostImage } from '../endpoints/endpoints.test-support.js';
+
+// Transform jobs through the app: the job runs on the executor through the runner, the batch driver
+// and the built-in model server; predictions are checked against the same model's in-process predict.
+
+let loam: TestLoam;
+let model: GbdtModel;
+let raw: number[][];
+const arn = (kind: string, name: string) => `arn:loam:sagemaker:us-east-1:000000000000:${kind}/${name}`;
+
+async function put(uri: string, body: string): Promise<void> {
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) as RegExpExecArray;
+  await loam.platform.artifacts.ensureBucket(m[1] as string);
+  await loam.platform.artifacts.put({ bucket: m[1] as string, key: m[2] as string }, Buffer.from(body));
+}
+async function get(uri: string): Promise<string> {
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) as RegExpExecArray;
+  return text((await loam.platform.artifacts.get({ bucket: m[1] as string, key: m[2] as string })).body as never);
+}
+async function waitForJob(name: string, timeoutMs = 60_000): Promise<any> {
+  const t0 = Date.now();
+  for (;;) {
+    const d = await call(loam, 'GET', `/api/v1/transform-jobs/${name}`);
+    if (['Completed', 'Failed', 'Stopped'].includes(d.body.TransformJobStatus)) return d.body;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`transform job ${name} still ${d.body.TransformJobStatus}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+const job = (name: string, over: Record<string, unknown> = {}) => ({
+  TransformJobName: name, ModelName: 'gbdt',
+  TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://batch/in/' } }, ContentType: 'text/csv', SplitType: 'Line' },
+  TransformOutput: { S3OutputPath: `s3://batch/out/${name}`, AssembleWith: 'Line', Accept: 'text/csv' },
+  TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+  BatchStrategy: 'MultiRecord', MaxPayloadInMB: 1,
+  ...over,
+});
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+  await loam.platform.jobs.scheduler.start();
+  ({ model, raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'gbdt/model.tar.gz' }));
+  expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'gbdt', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/gbdt/model.tar.gz' } })).status).toBe(200);
+  // Two files, one in a folder, each row prefixed with an id column the model must not see.
+  await put('s3://batch/in/part-a.csv', raw.slice(0, 150).map((r, i) => `a${i},${r.join(',')}`).join('\n') + '\n');
+  await put('s3://batch/in/more/part-b.csv', raw.slice(150, 400).map((r, i) => `b${i},${r.join(',')}`).join('\n') + '\n');
+}, 60_000);
+afterAll(async () => loam?.close());
+
+describe('transform jobs through the API', () => {
+  it('scores every file to <key>.out with the id joined back, as the model predicts in process', async () => {
+    const created = await call(loam, 'POST', '/api/v1/transform-jobs', job('score', { DataProcessing: { InputFilter: '$[1:]', JoinSource: 'Input', OutputFilter: '$[0,-1]' } }));
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(created.body.TransformJobArn).toBe(arn('transform-job', 'score'));
+    const d = await waitForJob('score');
+    expect(d.TransformJobStatus, d.FailureReason).toBe('Completed');
+    expect(d).toMatchObject({ ModelName: 'gbdt', BatchStrategy: 'MultiRecord', DataProcessing: { JoinSource: 'Input' } });
+    expect(d.TransformEndTime).toBeGreaterThanOrEqual(d.TransformStartTime);
+    const expected = (rows: number[][], prefix: string) => rows.map((r, i) => `${prefix}${i},${model.predictRow(r)[0] as number}\n`).join('');
+    expect(await get('s3://batch/out/score/part-a.csv.out')).toBe(expected(raw.slice(0, 150), 'a'));
+    expect(await get('s3://batch/out/score/more/part-b.csv.out')).toBe(expected(raw.slice(150, 400), 'b'));
+    const listed = await call(loam, 'GET', '/api/v1/transform-jobs?NameContains=scor');
+    expect(listed.body.TransformJobSummaries).toMatchObject([{ TransformJobName: 'score', TransformJobStatus: 'Completed' }]);
+    // Lineage: model and input upstream of the job, its output downstream.
+    const up = await call(loam, 'POST', '/api/v1/lineage/query', { StartArns: [arn('transform-job', 'score')], Direction: 'Ascendants', MaxDepth: 1 });
+    expect(up.body.Vertices.map((v: { SourceUri?: string; Arn: string }) => v.SourceUri ?? v.Arn).sort()).toEqual([arn('model', 'gbdt'), 's3://batch/in'].sort());
+    const down = await call(loam, 'POST', '/api/v1/lineage/query', { StartArns: [arn('transform-job', 'score')], Direction: 'Descendants', MaxDepth: 1 });
+    expect(down.body.Vertices.map((v: { SourceUri?: string }) => v.SourceUri)).toEqual(['s3://batch/out/score']);
+  }, 90_000);
+
+  it('fails with a reason naming the file and line of a record over MaxPayloadInMB, writing no output', async () => {
+    const huge = `${'0.5,'.repeat(300_000)}0.5`;
+    await put('s3://batch/bad/ok.csv', '0.1,0.2,0.3,0.4\n');
+    await put('s3://batch/bad/z.csv', `0.1,0.2,0.3,0.4\n${huge}\n`);
+    const input = { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://batch/bad/' } }, ContentType: 'text/csv', SplitType: 'Line' };
+    expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('too-big', { TransformInput: input }))).status).toBe(200);
+    const d = await waitForJob('too-big');
+    expect(d.TransformJobStatus).toBe('Failed');
+    expect(d.FailureReason).toBe(`z.csv line 2: the record is ${huge.length + 1} bytes, over MaxPayloadInMB 1 (1048576 bytes).`);
+    expect((await loam.platform.artifacts.list({ bucket: 'batch', prefix: 'out/too-big/' })).objects).toHaveLength(0);
+  }, 60_000);
+
+  it('refuses what it cannot run, naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ModelName: 'nope' }, '/ModelName'],
+      [{ MaxPayloadInMB: 0 }, '/MaxPayloadInMB'],
+      [{ MaxPayloadInMB: 101 }, '/MaxPayloadInMB'],
+      [{ DataProcessing: { InputFilter: '$[1:]' }, TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://batch/in/' } }, ContentType: 'application/x-recordio', SplitType: 'RecordIO' } }, '/TransformInput/ContentType'],
+    ];
+    for (const [over, path] of cases) {
+      const r = await call(loam, 'POST', '/api/v1/transform-jobs', job('refused', over));
+      expect(r.status, JSON.stringify(over)).toBe(400);
+      expect(JSON.stringify(r.body), JSON.stringify(over)).toContain(path);
+    }
+    expect((await call(loam, 'GET', '/api/v1/transform-jobs/refused')).status).toBe(404);
+  });
+});
