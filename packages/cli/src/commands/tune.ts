@@ -1,0 +1,150 @@
+import type { Command } from 'commander';
+import { createLoamClient } from '@loam/sdk';
+import { printError } from '../output.js';
+import { clientSettings, type ClientFlags } from '../settings.js';
+import { splitPair } from './train.js';
+
+interface TuneOptions {
+  name?: string;
+  image: string;
+  strategy: string;
+  objective: string;
+  maxJobs?: string;
+  parallel: string;
+  int: string[];
+  float: string[];
+  cat: string[];
+  channel: string[];
+  contentType?: string;
+  hp: string[];
+  metric: string[];
+  output: string;
+  instanceType: string;
+  maxRuntime: string;
+  role: string;
+  earlyStopping?: boolean;
+  hyperband?: string;
+  warmStart: string[];
+  warmStartType: string;
+  seed?: string;
+  wait: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+const scaling: Record<string, string> = { auto: 'Auto', linear: 'Linear', log: 'Logarithmic', rlog: 'ReverseLogarithmic' };
+
+/** `name=min:max[:linear|log|rlog|auto]` → a SageMaker numeric range. */
+export function numericRange(spec: string, flag: string): Record<string, string> {
+  const [name, body] = splitPair(spec, flag);
+  const [min, max, scale] = body.split(':');
+  if (min === undefined || max === undefined || min === '' || max === '') throw new Error(`${flag} '${spec}' must look like name=min:max[:linear|log|rlog|auto].`);
+  if (scale !== undefined && !scaling[scale]) throw new Error(`${flag} '${spec}': scaling must be linear, log, rlog or auto.`);
+  return { Name: name, MinValue: min, MaxValue: max, ScalingType: scaling[scale ?? 'auto']! };
+}
+
+/** The CreateHyperParameterTuningJob request `loam tune` sends for its flags. */
+export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, unknown> {
+  const name = o.name ?? `tune-${now.toISOString().replace(/[-:T]/g, '').slice(2, 14)}`;
+  const objective = /^(Maximize|Minimize):(.+)$/i.exec(o.objective);
+  if (!objective) throw new Error(`--objective '${o.objective}' must look like Maximize:<metric> or Minimize:<metric>.`);
+  const type = objective[1]!.toLowerCase() === 'maximize' ? 'Maximize' : 'Minimize';
+  const hb = o.hyperband?.split(':');
+  return {
+    HyperParameterTuningJobName: name,
+    HyperParameterTuningJobConfig: {
+      Strategy: o.strategy,
+      HyperParameterTuningJobObjective: { Type: type, MetricName: objective[2] },
+      ResourceLimits: { ...(o.maxJobs ? { MaxNumberOfTrainingJobs: Number(o.maxJobs) } : {}), MaxParallelTrainingJobs: Number(o.parallel) },
+      ParameterRanges: {
+        ...(o.int.length ? { IntegerParameterRanges: o.int.map((s) => numericRange(s, '--int')) } : {}),
+        ...(o.float.length ? { ContinuousParameterRanges: o.float.map((s) => numericRange(s, '--float')) } : {}),
+        ...(o.cat.length ? { CategoricalParameterRanges: o.cat.map((s) => splitPair(s, '--cat')).map(([Name, v]) => ({ Name, Values: v.split(',') })) } : {}),
+      },
+      TrainingJobEarlyStoppingType: o.earlyStopping ? 'Auto' : 'Off',
+      ...(hb ? { StrategyConfig: { HyperbandStrategyConfig: { MinResource: Number(hb[0]), MaxResource: Number(hb[1]) } } } : {}),
+      ...(o.seed !== undefined ? { RandomSeed: Number(o.seed) } : {}),
+    },
+    TrainingJobDefinition: {
+      StaticHyperParameters: Object.fromEntries(o.hp.map((h) => splitPair(h, '--hp'))),
+      AlgorithmSpecification: {
+        TrainingImage: o.image, TrainingInputMode: 'File',
+        ...(o.metric.length ? { MetricDefinitions: o.metric.map((m) => splitPair(m, '--metric')).map(([Name, Regex]) => ({ Name, Regex })) } : {}),
+      },
+      RoleArn: o.role,
+      InputDataConfig: o.channel.map((c) => splitPair(c, '--channel')).map(([ChannelName, uri]) => ({ ChannelName, ...(o.contentType ? { ContentType: o.contentType } : {}), DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri } } })),
+      OutputDataConfig: { S3OutputPath: o.output },
+      ResourceConfig: { InstanceType: o.instanceType, InstanceCount: 1, VolumeSizeInGB: 30 },
+      StoppingCondition: { MaxRuntimeInSeconds: Number(o.maxRuntime) },
+    },
+    ...(o.warmStart.length ? { WarmStartConfig: { WarmStartType: o.warmStartType, ParentHyperParameterTuningJobs: o.warmStart.map((HyperParameterTuningJobName) => ({ HyperParameterTuningJobName })) } } : {}),
+  };
+}
+
+/**
+ * `loam tune --image … --objective Maximize:validation:auc --int max_depth=2:8 --float eta=0.01:0.3:log …`:
+ * a friendly CreateHyperParameterTuningJob that then shows progress (finished/running trials and the
+ * best objective so far) until the tuning job ends, and prints the best training job.
+ */
+export function registerTuneCommand(program: Command): void {
+  program
+    .command('tune')
+    .description('Start a hyperparameter tuning job and follow it to the end.')
+    .requiredOption('--image <uri>', 'training image (a SageMaker built-in or framework image URI, or a process image)')
+    .requiredOption('--objective <Maximize|Minimize:metric>', 'objective, e.g. Maximize:validation:auc')
+    .requiredOption('--output <s3uri>', 'S3OutputPath for the training jobs')
+    .option('--name <name>', 'tuning job name, at most 32 characters (default: tune-<timestamp>)')
+    .option('--strategy <name>', 'Bayesian, Random, Grid or Hyperband', 'Bayesian')
+    .option('--max-jobs <n>', 'MaxNumberOfTrainingJobs (inferred for Grid)')
+    .option('--parallel <n>', 'MaxParallelTrainingJobs', '2')
+    .option('--int <name=min:max[:scale]>', 'an integer range; scale linear|log|auto (repeatable)', collect, [])
+    .option('--float <name=min:max[:scale]>', 'a continuous range; scale linear|log|rlog|auto (repeatable)', collect, [])
+    .option('--cat <name=v1,v2,…>', 'a categorical range (repeatable)', collect, [])
+    .option('--channel <name=s3uri>', 'an input channel (repeatable)', collect, [])
+    .option('--content-type <type>', 'ContentType of every channel')
+    .option('--hp <name=value>', 'a static hyperparameter (repeatable)', collect, [])
+    .option('--metric <name=regex>', 'a metric definition (repeatable)', collect, [])
+    .option('--instance-type <type>', 'ml.* instance type', 'ml.m5.large')
+    .option('--max-runtime <seconds>', 'MaxRuntimeInSeconds per training job', '86400')
+    .option('--role <arn>', 'RoleArn recorded with the jobs', 'arn:aws:iam::000000000000:role/LoamExecution')
+    .option('--early-stopping', 'TrainingJobEarlyStoppingType Auto (median rule)')
+    .option('--hyperband <min:max>', 'HyperbandStrategyConfig MinResource:MaxResource')
+    .option('--warm-start <parent>', 'a parent tuning job (repeatable)', collect, [])
+    .option('--warm-start-type <type>', 'IdenticalDataAndAlgorithm or TransferLearning', 'IdenticalDataAndAlgorithm')
+    .option('--seed <n>', 'RandomSeed')
+    .option('--no-wait', 'return once the tuning job is created')
+    .action(async (o: TuneOptions) => {
+      const global = program.opts<ClientFlags & { json?: boolean }>();
+      try {
+        const s = clientSettings(global);
+        const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
+        const req = tuneRequest(o);
+        const name = req['HyperParameterTuningJobName'] as string;
+        const created = await client.CreateHyperParameterTuningJob(req as never);
+        process.stdout.write(`${created.HyperParameterTuningJobArn}\n`);
+        if (!o.wait) return;
+        let last = '';
+        for (;;) {
+          const d = await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: name });
+          const c = d.TrainingJobStatusCounters;
+          const best = d.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric;
+          const line = `${d.HyperParameterTuningJobStatus}  trials: ${c.Completed} completed, ${c.Stopped} stopped, ${c.NonRetryableError} failed, ${c.InProgress} running` +
+            (best ? `  best ${best.MetricName} = ${best.Value} (${d.BestTrainingJob!.TrainingJobName})` : '');
+          if (line !== last) process.stdout.write(`${new Date().toISOString()}  ${line}\n`);
+          last = line;
+          if (!['InProgress', 'Stopping'].includes(d.HyperParameterTuningJobStatus)) {
+            if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
+            if (d.BestTrainingJob) {
+              process.stdout.write(`best training job: ${d.BestTrainingJob.TrainingJobName}\n`);
+              for (const [k, v] of Object.entries(d.BestTrainingJob.TunedHyperParameters)) process.stdout.write(`  ${k} = ${v}\n`);
+            }
+            process.exitCode = d.HyperParameterTuningJobStatus === 'Completed' ? 0 : 1;
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      } catch (e) {
+        printError(e, Boolean(global.json));
+        process.exitCode = 1;
+      }
+    });
+}
