@@ -4,6 +4,7 @@ import { registerLoginLinkCommand } from './commands/login-link.js';
 import { registerOperationCommands } from './commands/operation-commands.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerTuneCommand } from './commands/tune.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerDeployCommand } from './commands/deploy.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDeployCommand(program);
   registerInvokeCommand(program);
   registerTrainCommand(program);
+  registerTuneCommand(program);
   registerLogsCommand(program);
   registerOperationCommands(program);
   return program;
