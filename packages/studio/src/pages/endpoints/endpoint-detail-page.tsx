@@ -1,0 +1,108 @@
+import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useParams } from '@tanstack/react-router';
+import { Alert, Anchor, Button, Modal, Skeleton } from '@mantine/core';
+import { loam } from '../../api/client.js';
+import { useNotifications } from '../../app/notifications.js';
+import { ConfirmButton } from '../../patterns/confirm-button.js';
+import { ErrorAlert } from '../../patterns/error-alert.js';
+import { ResourceDetail, type DetailSection } from '../../patterns/resource-detail.js';
+import { StatusBadge } from '../../patterns/status-badge.js';
+import { toUserFacingError } from '../../schema/problems.js';
+import { endpointConfigPath } from '../models/model-paths.js';
+import { EndpointAlarms } from './endpoint-alarms.js';
+import { EndpointTraffic } from './endpoint-traffic.js';
+import { RolloutProgress } from './rollout-progress.js';
+import { RowsTable, shareOf } from './rows-table.js';
+import { TestInvokePanel } from './test-invoke-panel.js';
+import { UpdateEndpointForm } from './update-endpoint-form.js';
+
+const moving = (s: string) => ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(s);
+
+/** One endpoint, live: variants with weights and instances, traffic and latency, rollout, test invoke, alarms, update, delete. */
+export function EndpointDetailPage() {
+  const { endpointName } = useParams({ strict: false }) as { endpointName: string };
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const { notify } = useNotifications();
+  const [updating, setUpdating] = useState(false);
+  const q = useQuery({
+    queryKey: ['DescribeEndpoint', endpointName],
+    queryFn: ({ signal }) => loam.DescribeEndpoint({ EndpointName: endpointName }, { signal }),
+    refetchInterval: (query) => (query.state.data && !moving(query.state.data.EndpointStatus) ? 5000 : 1000),
+  });
+  if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeEndpoint' })} />;
+  const e = q.data;
+  if (!e) return <Skeleton height={240} aria-label="Loading endpoint" />;
+  const variants = e.ProductionVariants ?? [];
+  const weights = variants.map((v) => v.CurrentWeight);
+  const sections: DetailSection[] = [
+    ...(e.FailureReason ? [{ title: 'Failure', content: <Alert color="red" title={e.EndpointStatus}>{e.FailureReason}</Alert> }] : []),
+    ...(e.PendingDeploymentSummary ? [{ title: 'Rollout', content: <RolloutProgress pending={e.PendingDeploymentSummary} current={variants} status={e.EndpointStatus} /> }] : []),
+    {
+      title: 'Variants',
+      content: (
+        <RowsTable
+          rows={variants}
+          label={`Variants of ${e.EndpointName}`}
+          omit={['DeployedImages', 'RoutingConfig']}
+          render={{ VariantStatus: (v) => ((v ?? []) as { Status: string }[]).map((s) => <StatusBadge key={s.Status} status={s.Status} />) }}
+          extra={{ 'Traffic share': (r) => shareOf(r.CurrentWeight, weights) }}
+        />
+      ),
+    },
+    { title: 'Traffic and latency', content: <EndpointTraffic endpointName={e.EndpointName} /> },
+    { title: 'Test invoke', content: <TestInvokePanel endpointName={e.EndpointName} variants={variants.map((v) => v.VariantName)} inService={e.EndpointStatus === 'InService'} /> },
+    { title: 'Alarms', content: <EndpointAlarms endpointName={e.EndpointName} /> },
+  ];
+  return (
+    <>
+      <ResourceDetail
+        kind="Endpoint"
+        name={e.EndpointName}
+        item={{ ...e, Arn: e.EndpointArn }}
+        summaryOmit={['Arn', 'EndpointName', 'FailureReason', 'EndpointConfigName']}
+        actions={
+          <>
+            {e.EndpointConfigName && (
+              <Anchor component={Link} to={endpointConfigPath(e.EndpointConfigName)} size="sm">
+                Config: {e.EndpointConfigName}
+              </Anchor>
+            )}
+            <Button size="xs" variant="light" disabled={e.EndpointStatus !== 'InService'} onClick={() => setUpdating(true)}>
+              Update
+            </Button>
+            <ConfirmButton
+              label="Delete"
+              disabled={e.EndpointStatus === 'Deleting'}
+              title={`Delete endpoint ${e.EndpointName}?`}
+              message="Its instances are drained and stopped; invocations fail from then on. Its config and models stay."
+              iamAction="sagemaker:DeleteEndpoint"
+              onConfirm={async () => {
+                await loam.DeleteEndpoint({ EndpointName: e.EndpointName });
+                await qc.invalidateQueries({ queryKey: ['ListEndpoints'] });
+                notify({ title: `Deleting endpoint ${e.EndpointName}`, tone: 'info' });
+                await navigate({ to: '/endpoints' });
+              }}
+            />
+          </>
+        }
+        sections={sections}
+      />
+      <Modal opened={updating} onClose={() => setUpdating(false)} title={`Update ${e.EndpointName}`} size="lg" closeOnClickOutside={false}>
+        {updating && (
+          <UpdateEndpointForm
+            endpointName={e.EndpointName}
+            {...(e.EndpointConfigName ? { currentConfig: e.EndpointConfigName } : {})}
+            onCancel={() => setUpdating(false)}
+            onDone={(config) => {
+              setUpdating(false);
+              notify({ title: `Updating ${e.EndpointName} to ${config}`, tone: 'info' });
+              void qc.invalidateQueries({ queryKey: ['DescribeEndpoint', endpointName] });
+            }}
+          />
+        )}
+      </Modal>
+    </>
+  );
+}

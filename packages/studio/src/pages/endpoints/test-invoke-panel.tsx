@@ -1,0 +1,68 @@
+import { useState, type FormEvent } from 'react';
+import { Alert, Autocomplete, Badge, Button, Code, Group, NativeSelect, Stack, Text, Textarea } from '@mantine/core';
+import { builtInContentTypes, invokeEndpoint, type InvocationResult } from './invoke-endpoint.js';
+
+/** Sends one request to the endpoint and shows the answer, the variant that answered and the latency. */
+export function TestInvokePanel({ endpointName, variants, inService }: { endpointName: string; variants: readonly string[]; inService: boolean }) {
+  const [contentType, setContentType] = useState('text/csv');
+  const [accept, setAccept] = useState('');
+  const [target, setTarget] = useState('');
+  const [body, setBody] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<InvocationResult | undefined>();
+  const [failure, setFailure] = useState<string | undefined>();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setFailure(undefined);
+    try {
+      setResult(await invokeEndpoint(endpointName, { body, contentType, accept, targetVariant: target }));
+    } catch (err) {
+      setResult(undefined);
+      setFailure(`The request did not complete: ${(err as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const ok = result && result.status < 300;
+  return (
+    <form onSubmit={(e) => void submit(e)} aria-label="Test invoke">
+      <Stack gap="xs">
+        <Group grow align="flex-start">
+          <Autocomplete label="Content type" data={builtInContentTypes} value={contentType} onChange={setContentType} required />
+          <Autocomplete label="Accept" placeholder="The model’s default" data={builtInContentTypes} value={accept} onChange={setAccept} />
+          <NativeSelect label="Target variant" data={[{ value: '', label: 'By weight' }, ...variants]} value={target} onChange={(e) => setTarget(e.currentTarget.value)} />
+        </Group>
+        <Textarea label="Body" description="For CSV, one row of features per line, without the label column." autosize minRows={3} maxRows={10} value={body} onChange={(e) => setBody(e.currentTarget.value)} styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }} />
+        <Group justify="space-between">
+          <Text size="sm" c="dimmed">
+            {inService ? 'Sent as InvokeEndpoint with your session.' : 'The endpoint answers once it is InService.'}
+          </Text>
+          <Button type="submit" loading={busy}>
+            Invoke
+          </Button>
+        </Group>
+        {failure && <Alert color="red" title="Invocation failed">{failure}</Alert>}
+        {result && (
+          <Stack gap={6} role="status" aria-label="Invocation result">
+            <Group gap="xs">
+              <Badge color={ok ? 'teal' : 'red'} variant="light" tt="none">
+                {result.status}
+              </Badge>
+              <Text size="sm" data-testid="invoked-variant">
+                Variant: <b>{result.variant ?? '—'}</b>
+              </Text>
+              <Text size="sm" data-testid="invoke-latency">
+                Latency: <b>{result.ms} ms</b>
+              </Text>
+              {result.contentType && <Text size="sm">Content type: {result.contentType}</Text>}
+            </Group>
+            <Code block data-testid="invoke-answer" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxHeight: 240, overflow: 'auto' }}>
+              {result.body || '(empty)'}
+            </Code>
+          </Stack>
+        )}
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,52 @@
+import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { Button, Modal } from '@mantine/core';
+import { useNotifications } from '../../app/notifications.js';
+import type { FormValues } from '../../schema/validate.js';
+import { NestedOperationForm } from '../jobs/nested-operation-form.js';
+
+export interface CreateDialogProps {
+  /** A create operation with nested input (CreateModel, CreateEndpointConfig, CreateEndpoint). */
+  readonly operation: string;
+  readonly title: string;
+  /** The input member holding the new resource's name. */
+  readonly nameKey: string;
+  /** The list to refresh once it exists. */
+  readonly listOperation: string;
+  readonly pathOf: (name: string) => string;
+  /** Called fresh on every open, so suggested names stay unique. */
+  readonly initial?: () => FormValues;
+  readonly initialCounts?: Readonly<Record<string, number>>;
+}
+
+/** A button opening a create form generated from the operation's schema; on success, go to the new resource. */
+export function CreateDialog({ operation, title, nameKey, listOperation, pathOf, initial, initialCounts }: CreateDialogProps) {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const { notify } = useNotifications();
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Button onClick={() => setOpen(true)}>{title}</Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title={title} size="xl" closeOnClickOutside={false}>
+        {open && (
+          <NestedOperationForm
+            operation={operation}
+            {...(initial ? { initial: initial() } : {})}
+            {...(initialCounts ? { initialCounts } : {})}
+            submitLabel={title}
+            onCancel={() => setOpen(false)}
+            onDone={(_out, input) => {
+              const name = String(input[nameKey]);
+              setOpen(false);
+              void qc.invalidateQueries({ queryKey: [listOperation] });
+              notify({ title: `${name} created`, tone: 'success', to: pathOf(name) });
+              void navigate({ to: pathOf(name) });
+            }}
+          />
+        )}
+      </Modal>
+    </>
+  );
+}
