@@ -37,8 +37,8 @@ export const navigation: readonly NavGroup[] = [
   {
     label: 'Deploy',
     items: [
-      { label: 'Models', to: '/models', description: 'Registered models and their versions.', comingWith: 'Models and real-time endpoints' },
-      { label: 'Endpoints', to: '/endpoints', description: 'Real-time inference with variants and safe rollouts.', comingWith: 'Models and real-time endpoints' },
+      { label: 'Models', to: '/models', description: 'Serving images paired with the model data training wrote; endpoint configs put them on variants.' },
+      { label: 'Endpoints', to: '/endpoints', description: 'Real-time inference with variants and safe rollouts.' },
       { label: 'Batch transform', to: '/batch-transform', description: 'Score whole datasets offline.', comingWith: 'Batch transform, the Model Registry and lineage' },
     ],
   },
