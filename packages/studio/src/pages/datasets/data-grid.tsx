@@ -1,4 +1,5 @@
 import { Badge, Table, Text } from '@mantine/core';
+import { ScrollBox } from './scroll-box.js';
 
 export interface GridColumn {
   readonly Name: string;
@@ -15,7 +16,7 @@ function cell(v: unknown): string {
 export function DataGrid({ columns, rows, label, maxHeight = 420 }: { columns: readonly GridColumn[]; rows: readonly (readonly unknown[])[]; label: string; maxHeight?: number }) {
   if (columns.length === 0) return <Text size="sm" c="dimmed">No columns.</Text>;
   return (
-    <Table.ScrollContainer minWidth={Math.min(columns.length * 120, 1600)} mah={maxHeight} type="native">
+    <ScrollBox label={`${label} (scrollable)`} maxHeight={maxHeight} minWidth={Math.min(columns.length * 120, 1600)}>
       <Table striped withTableBorder withColumnBorders verticalSpacing={4} horizontalSpacing="xs" fz="xs" aria-label={label} stickyHeader>
         <Table.Thead>
           <Table.Tr>
@@ -47,6 +48,6 @@ export function DataGrid({ columns, rows, label, maxHeight = 420 }: { columns: r
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollBox>
   );
 }

@@ -1,6 +1,7 @@
 import { BarChart } from '@mantine/charts';
 import { Badge, Group, Table, Text } from '@mantine/core';
 import { short, type DatasetProfile } from './profile-types.js';
+import { ScrollBox } from './scroll-box.js';
 
 /** Missing share per column as bars, so the worst columns stand out. */
 export function MissingChart({ p }: { p: DatasetProfile }) {
@@ -17,9 +18,11 @@ export function MissingChart({ p }: { p: DatasetProfile }) {
 export function CorrelationHeatmap({ p }: { p: DatasetProfile }) {
   const cols = p.Correlations.Columns;
   if (cols.length < 2) return <Text size="sm" c="dimmed">Fewer than two numeric columns: no correlations.</Text>;
-  const bg = (r: number | null) => (r === null ? 'transparent' : r >= 0 ? `rgba(34, 102, 204, ${Math.abs(r) * 0.85})` : `rgba(204, 51, 51, ${Math.abs(r) * 0.85})`);
+  // Opaque tints mixed with white (at most 60 %), so black text stays readable on every cell in either theme.
+  const mix = (c: readonly number[], r: number) => `rgb(${c.map((x) => Math.round(255 - (255 - x) * Math.abs(r) * 0.6)).join(', ')})`;
+  const bg = (r: number | null) => (r === null ? undefined : mix(r >= 0 ? [34, 102, 204] : [204, 51, 51], r));
   return (
-    <Table.ScrollContainer minWidth={cols.length * 70 + 120}>
+    <ScrollBox label="Correlations (scrollable)" minWidth={cols.length * 70 + 120}>
       <Table withTableBorder withColumnBorders fz="xs" verticalSpacing={4} aria-label="Correlation matrix (Pearson)">
         <Table.Thead>
           <Table.Tr>
@@ -36,7 +39,7 @@ export function CorrelationHeatmap({ p }: { p: DatasetProfile }) {
               {cols.map((col, j) => {
                 const r = p.Correlations.Pearson[i]?.[j] ?? null;
                 return (
-                  <Table.Td key={col} style={{ background: bg(r), color: r !== null && Math.abs(r) > 0.55 ? '#fff' : undefined, textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
+                  <Table.Td key={col} style={{ background: bg(r), color: r === null ? undefined : '#000', textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
                     {r === null ? '—' : r.toFixed(2)}
                   </Table.Td>
                 );
@@ -45,7 +48,7 @@ export function CorrelationHeatmap({ p }: { p: DatasetProfile }) {
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollBox>
   );
 }
 

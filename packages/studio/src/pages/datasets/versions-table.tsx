@@ -4,6 +4,7 @@ import { loam } from '../../api/client.js';
 import { formatTime } from '../../schema/format.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
+import { ScrollBox } from './scroll-box.js';
 
 /** Every immutable version: when, from where, its dialect, size and the Parquet snapshot usable as a training channel. */
 export function VersionsTable({ name }: { name: string }) {
@@ -11,7 +12,7 @@ export function VersionsTable({ name }: { name: string }) {
   if (q.error) return <ErrorAlert error={toUserFacingError(q.error)} />;
   if (!q.data) return <Skeleton height={100} aria-label="Loading versions" />;
   return (
-    <Table.ScrollContainer minWidth={800}>
+    <ScrollBox label={`Versions of ${name} (scrollable)`} minWidth={800}>
       <Table striped fz="sm" aria-label={`Versions of ${name}`} verticalSpacing={4}>
         <Table.Thead>
           <Table.Tr>
@@ -44,6 +45,6 @@ export function VersionsTable({ name }: { name: string }) {
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollBox>
   );
 }

@@ -9,7 +9,7 @@ import { toUserFacingError, type UserFacingError } from '../../schema/problems.j
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FlowGraph } from './flow-graph.js';
-import { freshId, insertAfter, removeNode, replaceNode, type FlowDefinition } from './flow-model.js';
+import { freshId, insertAfter, missingParams, removeNode, replaceNode, type FlowDefinition } from './flow-model.js';
 import { FlowPreview } from './flow-preview.js';
 import { FlowRuns } from './flow-runs.js';
 import { NodePanel } from './node-panel.js';
@@ -53,6 +53,7 @@ export function FlowEditorPage() {
 
   if (flow.error) return <ErrorAlert error={toUserFacingError(flow.error, { iamAction: 'sagemaker:DescribeFlow' })} />;
   if (!def || !catalogue.data) return <Skeleton height={300} aria-label="Loading flow" />;
+  const waiting = missingParams(debounced?.nodes.find((n) => n.id === selected), catalogue.data.Transforms);
   const dirty = JSON.stringify(def) !== JSON.stringify(flow.data?.Definition);
   const edit = (next: FlowDefinition) => setDef(next);
   const select = (id: string) => {
@@ -183,7 +184,15 @@ export function FlowEditorPage() {
         <Title order={2} size="h4" mb="xs">
           Preview
         </Title>
-        {selected && debounced ? <FlowPreview def={debounced} nodeId={selected} /> : <Text size="sm" c="dimmed">Select a node.</Text>}
+        {!selected || !debounced ? (
+          <Text size="sm" c="dimmed">Select a node.</Text>
+        ) : waiting.length > 0 ? (
+          <Text size="sm" c="dimmed" role="status">
+            Fill in {waiting.join(', ')} to preview step {selected}.
+          </Text>
+        ) : (
+          <FlowPreview def={debounced} nodeId={selected} />
+        )}
       </Card>
       <Card withBorder radius="md" padding="md" component="section" aria-label="Run history">
         <Title order={2} size="h4" mb="xs">

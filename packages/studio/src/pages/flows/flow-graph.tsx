@@ -7,6 +7,7 @@ const GX = 56;
 const GY = 22;
 const PAD = 12;
 const colors = { source: '#2b8a3e', transform: '#1c7ed6', destination: '#9c36b5' } as const;
+const edge = (bad: boolean, on: boolean, type: keyof typeof colors) => (bad ? '#e03131' : on ? colors[type] : 'var(--mantine-color-gray-4)');
 
 /**
  * The flow as a left-to-right layered node graph: edges drawn in SVG, nodes as real buttons (keyboard
@@ -52,11 +53,10 @@ export function FlowGraph({ def, selected, onSelect, invalid }: { def: FlowDefin
               type="button"
               onClick={() => onSelect(node.id)}
               aria-pressed={on}
-              aria-label={`${node.type === 'transform' ? 'Step' : node.type === 'source' ? 'Source' : 'Destination'} ${node.id}: ${titleOf(node)}`}
               style={{
+                borderColor: `${edge(bad, on, node.type)} ${edge(bad, on, node.type)} ${edge(bad, on, node.type)} ${colors[node.type]}`,
                 position: 'absolute', left: p.x, top: p.y, width: W, height: H, textAlign: 'left', padding: '4px 8px', cursor: 'pointer',
-                borderRadius: 8, border: `2px solid ${bad ? '#e03131' : on ? colors[node.type] : 'var(--mantine-color-gray-4)'}`,
-                borderLeft: `6px solid ${colors[node.type]}`, boxShadow: on ? '0 0 0 3px rgba(28,126,214,.25)' : 'none',
+                borderRadius: 8, borderStyle: 'solid', borderWidth: '2px 2px 2px 6px', boxShadow: on ? '0 0 0 3px rgba(28,126,214,.25)' : 'none',
                 background: colorScheme === 'dark' ? 'var(--mantine-color-dark-6)' : '#fff', color: 'inherit', font: 'inherit', overflow: 'hidden',
               }}
             >

@@ -78,3 +78,13 @@ export function titleOf(n: FlowNode): string {
   if (n.type === 'destination') return n.output?.s3Uri ?? 'Destination';
   return (n.transform ?? 'transform').replace(/_/g, ' ');
 }
+
+/** Required params a transform node still lacks (previewing it would only be refused). */
+export function missingParams(n: FlowNode | undefined, catalogue: readonly TransformInfo[]): string[] {
+  if (!n || n.type !== 'transform') return [];
+  const schema = catalogue.find((t) => t.Name === n.transform)?.Parameters as { required?: string[] } | undefined;
+  return (schema?.required ?? []).filter((k) => {
+    const v = n.params?.[k];
+    return v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+  });
+}

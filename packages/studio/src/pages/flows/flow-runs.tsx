@@ -5,6 +5,7 @@ import { formatTime } from '../../schema/format.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { StatusBadge } from '../../patterns/status-badge.js';
+import { ScrollBox } from '../datasets/scroll-box.js';
 
 /** Run history of one flow, newest first; polls while a run is in progress. */
 export function FlowRuns({ flowName }: { flowName: string }) {
@@ -17,7 +18,7 @@ export function FlowRuns({ flowName }: { flowName: string }) {
   if (!q.data) return <Skeleton height={80} aria-label="Loading runs" />;
   if (q.data.FlowRuns.length === 0) return <Text size="sm" c="dimmed">No runs yet. Save the flow and run it to write its destinations.</Text>;
   return (
-    <Table.ScrollContainer minWidth={760}>
+    <ScrollBox label={`Runs of ${flowName} (scrollable)`} minWidth={760}>
       <Table striped fz="sm" verticalSpacing={4} aria-label={`Runs of ${flowName}`}>
         <Table.Thead>
           <Table.Tr>
@@ -54,6 +55,6 @@ export function FlowRuns({ flowName }: { flowName: string }) {
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollBox>
   );
 }
