@@ -32,3 +32,9 @@ export const GetTrainingJobLogs = defineOperation({
   input: S.GetTrainingJobLogsInput, output: S.JobLogsOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:DescribeTrainingJob', resource: job, rest: { method: 'GET', path: '/api/v1/training-jobs/{TrainingJobName}/logs' },
 });
+export const GetTrainingJobMetrics = defineOperation({
+  ...base, aws: false, name: 'GetTrainingJobMetrics', kind: 'describe',
+  summary: "Reads a training job's metric series (name, value, timestamp, step), for charts; paged with NextToken.",
+  input: S.GetTrainingJobMetricsInput, output: S.GetTrainingJobMetricsOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DescribeTrainingJob', resource: job, rest: { method: 'GET', path: '/api/v1/training-jobs/{TrainingJobName}/metrics' },
+});

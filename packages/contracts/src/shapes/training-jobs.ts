@@ -162,3 +162,21 @@ export const JobLogsOutput = Output({
   NextForwardToken: Type.String({ description: 'Pass back to read on; the same token is returned when no newer line exists yet.' }),
   Complete: Type.Boolean({ description: 'The job has ended and every line has been returned.' }),
 });
+
+/** Loam's metric read (no CloudWatch): every stored point of a training job's metric series, paged. */
+export const GetTrainingJobMetricsInput = Input({
+  TrainingJobName: JobName,
+  MetricName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Only this metric (as named in MetricDefinitions or by a built-in image).' })),
+  NextToken: Type.Optional(NextToken),
+  MaxResults: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Points per page, default 1000.' })),
+});
+export const TrainingJobMetricPoint = Type.Object({
+  MetricName: Type.String(),
+  Value: Type.Number(),
+  Timestamp,
+  Step: Type.Integer({ minimum: 0, description: 'The position of the point in its series (0, 1, 2 … in the order the job reported them).' }),
+});
+export const GetTrainingJobMetricsOutput = Output({
+  Metrics: Type.Array(TrainingJobMetricPoint, { description: 'Sorted by MetricName, then Step. Long series keep every recent point and every other older one.' }),
+  NextToken: Type.Optional(Type.String()),
+});

@@ -3,6 +3,7 @@ export * from './instance-types.js';
 export * from './job-states.js';
 export * from './job.collections.js';
 export * from './job-events.js';
+export * from './job-metrics.js';
 export * from './job-coordinator.js';
 export * from './job-store.js';
 export * from './job-validation.js';

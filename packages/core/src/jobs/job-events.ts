@@ -22,12 +22,13 @@ export function withSecondary(r: JobRecord, status: SecondaryStatusName, time: n
 
 function pushPoint(series: MetricSeries | undefined, time: number, value: number): MetricSeries {
   let points = series ? [...series.points] : [];
-  points.push([time, value]);
+  const step = series?.count ?? points.length;
+  points.push([time, value, step]);
   if (points.length > maxSeriesPoints) {
     const half = points.length >> 1;
     points = [...points.slice(0, half).filter((_, i) => i % 2 === 0), ...points.slice(half)];
   }
-  return { points };
+  return { points, count: step + 1 };
 }
 
 /** Messages SageMaker shows for each secondary status Loam reaches. */

@@ -16,7 +16,10 @@ export interface SecondaryTransition {
 
 /** A metric's time series, capped (older points thinned) so records stay small. */
 export interface MetricSeries {
-  readonly points: readonly (readonly [time: number, value: number])[];
+  /** `step` is the point's position in the series as reported (absent in records written before it existed). */
+  readonly points: readonly (readonly [time: number, value: number, step?: number])[];
+  /** Points ever reported, so steps keep counting after thinning. */
+  readonly count?: number;
 }
 
 /**

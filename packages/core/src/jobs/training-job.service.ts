@@ -3,13 +3,15 @@ import type { RequestContext } from '../kernel/context.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { billableSeconds, JobStore, type JobServiceOptions } from './job-store.js';
 import type { JobRecord } from './job.collections.js';
+import { metricPage } from './job-metrics.js';
 import { buildTrainingJobSpec } from './training-job-spec.js';
 
 type Ops = typeof operations;
 type Describe = OutputOf<Ops['DescribeTrainingJob']>;
 
 /**
- * CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob and GetTrainingJobLogs.
+ * CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob, GetTrainingJobLogs and
+ * GetTrainingJobMetrics.
  * Create validates everything and stores a queued job; the coordinator starts it when capacity allows.
  */
 export class TrainingJobService {
@@ -49,6 +51,11 @@ export class TrainingJobService {
   async StopTrainingJob(input: InputOf<Ops['StopTrainingJob']>, _ctx: RequestContext): Promise<OutputOf<Ops['StopTrainingJob']>> {
     await this.jobs.stop(input.TrainingJobName);
     return {};
+  }
+
+  /** @throws ResourceNotFound; ValidationException for a token this operation did not issue. */
+  async GetTrainingJobMetrics(input: InputOf<Ops['GetTrainingJobMetrics']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetTrainingJobMetrics']>> {
+    return metricPage(await this.jobs.get(input.TrainingJobName), input);
   }
 
   /** @throws ResourceNotFound; ValidationException for a token this job did not issue. */

@@ -33,14 +33,20 @@ export const builtinImages: Readonly<Record<string, BuiltinImage>> = {
   async xgboost(ctx) {
     const train = ctx.read('train', 'libsvm');
     const validation = ctx.has('validation') ? ctx.read('validation', 'libsvm', { numFeatures: train.x.cols }) : undefined;
+    const perRound = new Set<string>();
     const model = await trainGbdt(train, ctx.hyperparameters, {
       ...(validation ? { validation } : {}),
       onLog: (line) => {
         ctx.log(line);
-        for (const m of line.matchAll(roundField)) ctx.metric(`${m[1]}:${m[2]}`, Number(m[3]));
+        for (const m of line.matchAll(roundField)) {
+          perRound.add(`${m[1]}:${m[2]}`);
+          ctx.metric(`${m[1]}:${m[2]}`, Number(m[3]));
+        }
       },
     });
-    publish(ctx, model.finalMetrics);
+    // A metric already reported each round ends with its last round (as SageMaker's log-parsed series
+    // do); publishing it again would add a spurious extra step to its series.
+    publish(ctx, model.finalMetrics.filter((m) => !perRound.has(m.name)));
     saveModel(ctx, 'xgboost', model.toJSON(), 'xgboost-model');
   },
   async 'linear-learner'(ctx) {

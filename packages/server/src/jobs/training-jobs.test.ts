@@ -36,6 +36,19 @@ describe('training jobs through the API', () => {
     const logs = await call(loam, 'GET', '/api/v1/training-jobs/xgb-1/logs');
     expect(logs.body.Events.some((e: { Message: string }) => e.Message.startsWith('[9]\ttrain-auc:'))).toBe(true);
     expect(logs.body.Complete).toBe(true);
+    // The image's own log lines are the reference for the stored series: '[i]\ttrain-auc:v' per round.
+    const fromLogs = logs.body.Events.map((e: { Message: string }) => /^\[(\d+)\]\ttrain-auc:([0-9.]+)/.exec(e.Message)).filter(Boolean)
+      .map((m: RegExpExecArray) => ({ Step: Number(m[1]), Value: Number(m[2]) }));
+    expect(fromLogs).toHaveLength(10);
+    const first = await call(loam, 'GET', '/api/v1/training-jobs/xgb-1/metrics?MetricName=train%3Aauc&MaxResults=6');
+    expect(first.status).toBe(200);
+    expect(first.body.Metrics).toHaveLength(6);
+    const rest = await call(loam, 'GET', `/api/v1/training-jobs/xgb-1/metrics?MetricName=train%3Aauc&NextToken=${encodeURIComponent(first.body.NextToken)}`);
+    expect(rest.body.NextToken).toBeUndefined();
+    const series = [...first.body.Metrics, ...rest.body.Metrics];
+    expect(series.map((m: { Step: number; Value: number }) => ({ Step: m.Step, Value: m.Value }))).toEqual(fromLogs);
+    expect(series.every((m: { MetricName: string; Timestamp: number }) => m.MetricName === 'train:auc' && m.Timestamp >= d.TrainingStartTime && m.Timestamp <= d.TrainingEndTime)).toBe(true);
+    expect((await call(loam, 'GET', '/api/v1/training-jobs/nope/metrics')).status).toBe(404);
     void text;
   });
 });
