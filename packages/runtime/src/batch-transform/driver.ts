@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { TransformDriverConfig } from '@loam/contracts';
 import { extractArchive, listFiles, onlyFile } from './archives.js';
 import { DataProcessor, recordFormat, splitPredictions } from './data-processing.js';
-import { miniBatches, type BatchStrategy, type MiniBatch } from './mini-batches.js';
+import { lineSliceBatches, miniBatches, type BatchStrategy, type MiniBatch } from './mini-batches.js';
 import { ModelClient } from './model-client.js';
 import { ModelProcess } from './model-process.js';
 import { splitRecords } from './records.js';
@@ -102,25 +102,28 @@ export async function runTransform(cfg: TransformDriverConfig, paths: TransformP
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? paths.modelDir, LANG: 'C.UTF-8', ...(process.env['TMPDIR'] ? { TMPDIR: process.env['TMPDIR'] } : {}),
     ...cfg.container.environment, ...cfg.environment, ...batchEnv(cfg, requested),
   };
-  const server = await ModelProcess.start(cfg.container, paths.modelDir, env, cfg.python);
+  const servers = [await ModelProcess.start(cfg.container, paths.modelDir, env, cfg.python)];
+  const clients: ModelClient[] = [];
   try {
-    const probe = new ModelClient(server.port, 1);
+    const probe = new ModelClient((servers[0] as ModelProcess).port, 1);
     const fromContainer = await probe.executionParameters();
     probe.close();
     const p = effectiveParameters(cfg, fromContainer);
-    log(`Batch strategy ${p.batchStrategy}, MaxPayloadInMB ${p.maxPayloadInMB}, MaxConcurrentTransforms ${p.maxConcurrentTransforms}${fromContainer ? ' (with the container\'s /execution-parameters)' : ''}.`);
-    const client = new ModelClient(server.port, p.maxConcurrentTransforms);
-    try {
-      return { ...p, ...(await transformFiles(cfg, p, paths, client, log)) };
-    } finally {
-      client.close();
-    }
+    // A built-in model server is one single-threaded process: like the inference toolkit's
+    // SAGEMAKER_MODEL_SERVER_WORKERS, run one per vCPU the concurrency can use. Other images run
+    // their own workers behind one port.
+    const workers = cfg.container.image.type === 'builtin' ? Math.max(1, Number(env['SAGEMAKER_MODEL_SERVER_WORKERS']) || Math.min(p.maxConcurrentTransforms, cfg.vcpus)) : 1;
+    while (servers.length < workers) servers.push(await ModelProcess.start(cfg.container, paths.modelDir, env, cfg.python));
+    log(`Batch strategy ${p.batchStrategy}, MaxPayloadInMB ${p.maxPayloadInMB}, MaxConcurrentTransforms ${p.maxConcurrentTransforms}, ${workers} model server process(es)${fromContainer ? ' (with the container\'s /execution-parameters)' : ''}.`);
+    for (const s of servers) clients.push(new ModelClient(s.port, Math.ceil(p.maxConcurrentTransforms / servers.length)));
+    return { ...p, ...(await transformFiles(cfg, p, paths, clients, log)) };
   } finally {
-    server.stop();
+    for (const c of clients) c.close();
+    for (const s of servers) s.stop();
   }
 }
 
-async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters, paths: TransformPaths, client: ModelClient, log: (line: string) => void): Promise<{ files: number; records: number; requests: number }> {
+async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters, paths: TransformPaths, clients: readonly ModelClient[], log: (line: string) => void): Promise<{ files: number; records: number; requests: number }> {
   const inFormat = recordFormat(cfg.contentType);
   const outFormat = recordFormat(cfg.accept ?? cfg.contentType);
   const filtering = Boolean(cfg.inputFilter || cfg.outputFilter || cfg.joinSource === 'Input');
@@ -134,7 +137,8 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
   let chain: Promise<void> = Promise.resolve();
   let records = 0;
   let requests = 0;
-  const invoke = (body: Buffer) => client.invoke(body, {
+  let next = 0;
+  const invoke = (body: Buffer) => (clients[next++ % clients.length] as ModelClient).invoke(body, {
     ...(cfg.contentType ? { contentType: cfg.contentType } : {}), ...(cfg.accept ? { accept: cfg.accept } : {}),
     timeoutMs: cfg.invocationsTimeoutSeconds * 1000, maxRetries: cfg.invocationsMaxRetries, chunked: p.maxPayloadInMB === 0,
   });
@@ -159,10 +163,12 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
     });
     chain = opened;
     const data = readFileSync(join(paths.inputDir, file));
-    const batches = miniBatches(splitRecords(data, cfg.splitType, file), {
-      strategy: p.batchStrategy, maxPayloadBytes, file, unit: cfg.splitType === 'Line' ? 'line' : 'record',
-      keepInputs: processor?.perRecordOutput ?? false, ...(processor ? { processor } : {}),
-    });
+    const batches = cfg.splitType === 'Line' && p.batchStrategy === 'MultiRecord' && !processor
+      ? lineSliceBatches(data, maxPayloadBytes, file)
+      : miniBatches(splitRecords(data, cfg.splitType, file), {
+        strategy: p.batchStrategy, maxPayloadBytes, file, unit: cfg.splitType === 'Line' ? 'line' : 'record',
+        keepInputs: processor?.perRecordOutput ?? false, ...(processor ? { processor } : {}),
+      });
     let fileRecords = 0;
     let fileRequests = 0;
     try {

@@ -74,3 +74,46 @@ export function* miniBatches(records: Iterable<InputRecord>, o: BatchOptions): G
   }
   if (parts.length > 0) yield flush();
 }
+
+/**
+ * MultiRecord over lines with nothing to filter or join: mini-batches are slices of the file itself
+ * (runs of whole lines under the limit), so nothing is copied. Blank lines end a run and are skipped,
+ * as the record splitter skips them; a last line without a newline gets one.
+ * @throws PayloadLimitError naming the file and the line.
+ */
+export function* lineSliceBatches(buf: Buffer, maxPayloadBytes: number, file: string): Generator<MiniBatch> {
+  let runStart = -1;
+  let runFirst = 0;
+  let count = 0;
+  let line = 0;
+  let pos = 0;
+  const limit = maxPayloadBytes > 0 ? maxPayloadBytes : Number.POSITIVE_INFINITY;
+  const cut = (end: number): MiniBatch => {
+    const body = buf[end - 1] === 10 ? buf.subarray(runStart, end) : Buffer.concat([buf.subarray(runStart, end), NL]);
+    const b = { body, count, firstPosition: runFirst, lastPosition: line };
+    runStart = -1;
+    count = 0;
+    return b;
+  };
+  while (pos < buf.length) {
+    let nl = buf.indexOf(10, pos);
+    const end = nl < 0 ? buf.length : nl + 1;
+    if (nl < 0) nl = buf.length;
+    line++;
+    const blank = nl === pos || (nl === pos + 1 && buf[pos] === 13);
+    const size = end - pos + (nl === buf.length ? 1 : 0);
+    if (blank) {
+      if (runStart >= 0) yield { ...cut(pos), lastPosition: line - 1 };
+    } else {
+      if (size > limit) throw new PayloadLimitError(`${file} line ${line}: the record is ${size} bytes, over ${describeLimit(maxPayloadBytes)}.`);
+      if (runStart >= 0 && end - runStart + (nl === buf.length ? 1 : 0) > limit) yield { ...cut(pos), lastPosition: line - 1 };
+      if (runStart < 0) {
+        runStart = pos;
+        runFirst = line;
+      }
+      count++;
+    }
+    pos = end;
+  }
+  if (runStart >= 0) yield { ...cut(buf.length), lastPosition: line };
+}
