@@ -46,7 +46,7 @@ export function RunDetailPage() {
     <ResourceDetail
       kind="Run"
       name={run.Info.RunName}
-      item={{ ...run.Info }}
+      item={{ ...run.Info, StartTime: new Date(run.Info.StartTime).toLocaleString(), ...(run.Info.EndTime !== undefined ? { EndTime: new Date(run.Info.EndTime).toLocaleString() } : {}) }}
       actions={
         <>
           <Anchor component={Link} to={experimentPath(run.Info.ExperimentId)} size="sm">

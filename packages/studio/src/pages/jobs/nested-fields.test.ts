@@ -15,6 +15,7 @@ describe('nested form fields from CreateTrainingJob', () => {
     expect(names).toContain('InputDataConfig.1.DataSource.S3DataSource.S3Uri');
     expect(names).not.toContain('InputDataConfig.2.ChannelName');
     expect(leaves(tree).find((f) => f.name === 'HyperParameters')?.kind).toBe('tags');
+    expect(leaves(tree).find((f) => f.name === 'OutputDataConfig.S3OutputPath')?.label).toBe('S3 output path');
     expect(tree.groups.find((g) => g.path === 'ResourceConfig')?.required).toBe(true);
     expect(tree.groups.find((g) => g.path === 'CheckpointConfig')?.required).toBe(false);
   });

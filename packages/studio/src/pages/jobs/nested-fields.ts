@@ -15,6 +15,9 @@ export interface FieldGroup {
   readonly repeated?: { readonly item: JsonSchema; readonly min: number; readonly max: number };
 }
 
+/** Labels for job members: `S3Uri` reads “S3 URI”, not “S 3 uri”. */
+export const jobLabel = (label: string): string => label.replace(/\bS 3\b/g, 'S3').replace(/\buri\b/gi, 'URI');
+
 const isRecord = (s: JsonSchema): boolean => s.type === 'object' && !s.properties && ('patternProperties' in s || 'additionalProperties' in s);
 const isObject = (s: JsonSchema): boolean => s.type === 'object' && Boolean(s.properties);
 const isObjectArray = (s: JsonSchema): boolean => s.type === 'array' && Boolean(s.items && isObject(s.items));
@@ -28,7 +31,8 @@ export function groupFields(schema: JsonSchema, counts: Readonly<Record<string, 
   const fields: FieldSpec[] = [];
   const groups: FieldGroup[] = [];
   const req = new Set(schema.required ?? []);
-  for (const f of fieldsOf(schema)) {
+  for (const raw of fieldsOf(schema)) {
+    const f = { ...raw, label: jobLabel(raw.label) };
     const p = path ? `${path}.${f.name}` : f.name;
     const s = f.schema;
     if (isObject(s)) groups.push(groupFields(s, counts, p, f.label, required && req.has(f.name)));
