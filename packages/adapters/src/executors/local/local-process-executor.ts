@@ -115,7 +115,13 @@ export class LocalProcessExecutor implements JobExecutor {
   }
 
   async start(jobId: string, spec: JobSpec): Promise<JobHandle> {
-    if (this.jobs.has(jobId)) throw new InternalError(`Job '${jobId}' is already running here.`);
+    const previous = this.jobs.get(jobId);
+    if (previous?.hosts.some((h) => !h.exited)) throw new InternalError(`Job '${jobId}' is already running here.`);
+    // A RetryStrategy attempt after a platform fault: the ended attempt is forgotten (its logs stay).
+    if (previous) {
+      for (const h of previous.hosts) if (h.cgroup) removeHostCgroup(h.cgroup);
+      this.jobs.delete(jobId);
+    }
     if (this.used() + spec.instanceCount > this.capacity.slots) throw new LimitExceededError(`Job '${jobId}' needs ${spec.instanceCount} slot(s); ${this.capacity.slots - this.used()} are free.`);
     const dir = this.jobDir(jobId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { call, fixtures, role, waitForTrainingJob } from './jobs.test-support.js';
+
+let loam: TestLoam;
+let scratch: string;
+const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+  scratch = mkdtempSync(join(tmpdir(), 'loam-retry-'));
+  await loam.platform.artifacts.ensureBucket('data');
+  await loam.platform.artifacts.put({ bucket: 'data', key: 'code/fault_once.py' }, readFileSync(join(fixtures, 'scripts/fault_once.py')));
+  await loam.platform.jobs.scheduler.start();
+});
+afterAll(async () => {
+  await loam?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function request(name: string, entrypoint: string[], env: Record<string, string>): Record<string, unknown> {
+  return {
+    TrainingJobName: name, RoleArn: role,
+    AlgorithmSpecification: { TrainingImage: sklearnImage, TrainingInputMode: 'File', ContainerEntrypoint: entrypoint },
+    InputDataConfig: [{ ChannelName: 'code', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/code/' } } }],
+    OutputDataConfig: { S3OutputPath: 's3://models/retry/' },
+    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+    RetryStrategy: { MaximumRetryAttempts: 2 },
+    Environment: env,
+  };
+}
+
+const statuses = (d: { SecondaryStatusTransitions: { Status: string }[] }) => d.SecondaryStatusTransitions.map((t) => t.Status);
+
+describe('RetryStrategy', () => {
+  it('retries a platform fault (the runner vanished) and the next attempt completes', async () => {
+    const flag = join(scratch, 'fault-flag');
+    const res = await call(loam, 'POST', '/api/v1/training-jobs', request('retry-fault', ['python3', '/opt/ml/input/data/code/fault_once.py'], { FAULT_FLAG: flag }));
+    expect(res.status).toBe(200);
+    const d = await waitForTrainingJob(loam, 'retry-fault', 60_000);
+    expect(existsSync(flag)).toBe(true);
+    expect(d.FailureReason, JSON.stringify(d.SecondaryStatusTransitions)).toBeUndefined();
+    expect(d.TrainingJobStatus).toBe('Completed');
+    expect(statuses(d)).toContain('Restarting');
+    const restart = d.SecondaryStatusTransitions.find((t: { Status: string }) => t.Status === 'Restarting');
+    expect(restart.StatusMessage).toMatch(/^Attempt 1 ended by a platform fault: InternalServerError: the job's runner process ended/);
+    const logs = (await call(loam, 'GET', '/api/v1/training-jobs/retry-fault/logs')).body.Events.map((e: { Message: string }) => e.Message);
+    // Attempt 1's own output may die with its runner; the flag file above proves it ran.
+    expect(logs).toContain('attempt 2: done');
+  });
+
+  it("never retries a user's non-zero exit, whatever MaximumRetryAttempts says", async () => {
+    const res = await call(loam, 'POST', '/api/v1/training-jobs', request('retry-user', ['python3', '-c', "print('user run'); raise SystemExit(3)"], {}));
+    expect(res.status).toBe(200);
+    const d = await waitForTrainingJob(loam, 'retry-user', 60_000);
+    expect(d.TrainingJobStatus).toBe('Failed');
+    expect(d.FailureReason).toMatch(/^AlgorithmError: the image ended with exit code 3/);
+    expect(statuses(d)).not.toContain('Restarting');
+    const logs = (await call(loam, 'GET', '/api/v1/training-jobs/retry-user/logs')).body.Events.map((e: { Message: string }) => e.Message);
+    expect(logs.filter((m: string) => m === 'user run')).toHaveLength(1);
+  });
+});
