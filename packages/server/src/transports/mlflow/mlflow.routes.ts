@@ -5,7 +5,7 @@ import type { Authorizer } from '../../operations/dispatcher.js';
 import { authenticateMlflow, type MlflowCredentials } from './mlflow-auth.js';
 import { toMlflowError } from './mlflow-errors.js';
 import { parseMlflowJson, stringifyMlflowJson } from './mlflow-json.js';
-import { trackingRoutes } from './mlflow-tracking.routes.js';
+import { trackingRoutes, type MlflowRoute } from './mlflow-tracking.routes.js';
 import { fileJson, Message } from './mlflow-wire.js';
 
 export interface MlflowTransportDeps {
@@ -16,6 +16,8 @@ export interface MlflowTransportDeps {
   readonly defaultBodyLimit: number;
   /** Largest artifact upload through the proxy, in bytes. Default 5 GiB. */
   readonly artifactBodyLimit?: number;
+  /** More MLflow endpoints served the same way (the model registry's, from the registry capability). */
+  readonly extraRoutes?: readonly MlflowRoute[];
 }
 
 /** MLflow's two prefixes: the REST API and the one its web UI calls. */
@@ -61,7 +63,7 @@ export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransp
     await deps.authorize(principal, `sagemaker:${action}`, resource);
     return principal;
   };
-  const routes = trackingRoutes(deps.tracking);
+  const routes = [...trackingRoutes(deps.tracking), ...(deps.extraRoutes ?? [])];
   for (const prefix of MLFLOW_PREFIXES) {
     void app.register(async (scope) => {
       mlflowScope(scope, true);
