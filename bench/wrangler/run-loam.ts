@@ -2,7 +2,10 @@
  * Loam side of bench/wrangler: the 10-step flow compiled to DuckDB SQL and run by the DataEngine
  * adapter over the CSV (read → 10 steps → CSV written), then the preview of step 5 on a 50,000-row
  * sample (what PreviewFlow does once the sample is cached: compile up to the step, query 100 rows).
- * Prints one JSON line. Run: node_modules/.bin/tsx bench/wrangler/run-loam.ts CSV_PATH
+ * Prints one JSON line. Run: node_modules/.bin/tsx bench/wrangler/run-loam.ts CSV_PATH [csv|parquet] [MEMORY_LIMIT]
+ *   csv (default): the flow reads the CSV, as pandas does. parquet: the CSV is first imported to a
+ *   Parquet snapshot (timed apart, as `importSeconds`), and the flow reads it — what a flow run does.
+ *   MEMORY_LIMIT: DuckDB's memory_limit (e.g. 1GB; default DuckDB's 80 % of RAM), spilling past it.
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +16,19 @@ import type { FlowDocument } from '../../packages/core/src/datasets/flows/flow-d
 import { DuckDbDataEngine } from '../../packages/adapters/src/data-engine/duckdb/duckdb-data-engine.js';
 import { flowDocument } from './flow.js';
 
-const csvPath = process.argv[2];
-if (!csvPath) throw new Error('usage: run-loam.ts CSV_PATH');
-const engine = new DuckDbDataEngine({ tempDirectory: tmpdir() });
+const [csvPath, mode = 'csv', memoryLimit] = process.argv.slice(2);
+if (!csvPath) throw new Error('usage: run-loam.ts CSV_PATH [csv|parquet] [MEMORY_LIMIT]');
+const engine = new DuckDbDataEngine({ tempDirectory: tmpdir(), ...(memoryLimit ? { memoryLimit } : {}) });
 const columnNames = ['id', 'a', 'b', 'c', 'cat', 'txt', 'y'];
-const src: FileSource = { path: csvPath, format: 'csv', csv: { delimiter: ',', quote: '"', escape: '"', header: true, columnNames, encoding: 'utf-8' } };
+const csvSource: FileSource = { path: csvPath, format: 'csv', csv: { delimiter: ',', quote: '"', escape: '"', header: true, columnNames, encoding: 'utf-8' } };
+const snapshot = join(tmpdir(), `wrangler-bench-${process.pid}.snapshot.parquet`);
+let importSeconds: number | undefined;
+if (mode === 'parquet') {
+  const i0 = performance.now();
+  await engine.copyTo('SELECT * FROM s', { s: csvSource }, { path: snapshot, format: 'parquet' });
+  importSeconds = +((performance.now() - i0) / 1000).toFixed(2);
+}
+const src: FileSource = mode === 'parquet' ? { path: snapshot, format: 'parquet' } : csvSource;
 const doc = flowDocument() as unknown as FlowDocument;
 const sources = { [sourceNameOf('src')]: src };
 const out = join(tmpdir(), `wrangler-bench-${process.pid}.csv`);
@@ -41,7 +52,8 @@ for (const step of ['s5', 's9', 's10', 's5', 's9']) {
 }
 rmSync(out, { force: true });
 rmSync(sampleOut, { force: true });
+rmSync(snapshot, { force: true });
 console.log(JSON.stringify({
-  tool: 'loam-duckdb', rowsOut: res.rowCount, fullSeconds: +fullS.toFixed(2), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  tool: 'loam-duckdb', source: mode, memoryLimit: memoryLimit ?? 'default', importSeconds, rowsOut: res.rowCount, fullSeconds: +fullS.toFixed(2), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   previewMs: previews.map((x) => Math.round(x)), check: check.rows[0],
 }));

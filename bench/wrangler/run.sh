@@ -9,5 +9,9 @@ for i in $(seq 1 "${1:-3}"); do
   echo "{\"run\": $i, \"loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
   /usr/bin/python3 bench/wrangler/peer.py "$csv"
   echo "{\"loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
-  node_modules/.bin/tsx bench/wrangler/run-loam.ts "$csv"
+  node_modules/.bin/tsx bench/wrangler/run-loam.ts "$csv" csv
+  echo "{\"loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+  node_modules/.bin/tsx bench/wrangler/run-loam.ts "$csv" parquet
+  echo "{\"loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+  node_modules/.bin/tsx bench/wrangler/run-loam.ts "$csv" parquet 1GB
 done

@@ -1,9 +1,10 @@
 import { useMantineColorScheme } from '@mantine/core';
+import { useElementSize } from '@mantine/hooks';
 import { layout, titleOf, type FlowDefinition } from './flow-model.js';
 
-const W = 168;
+const W = 150;
 const H = 52;
-const GX = 56;
+const GX = 40;
 const GY = 22;
 const PAD = 12;
 const colors = { source: '#2b8a3e', transform: '#1c7ed6', destination: '#9c36b5' } as const;
@@ -15,25 +16,41 @@ const edge = (bad: boolean, on: boolean, type: keyof typeof colors) => (bad ? '#
  */
 export function FlowGraph({ def, selected, onSelect, invalid }: { def: FlowDefinition; selected: string | undefined; onSelect: (id: string) => void; invalid?: string }) {
   const { colorScheme } = useMantineColorScheme();
+  const { ref, width: boxWidth } = useElementSize();
   const placed = layout(def);
-  const pos = new Map(placed.map((p) => [p.node.id, { x: PAD + p.layer * (W + GX), y: PAD + p.row * (H + GY) }]));
-  const width = PAD * 2 + (Math.max(0, ...placed.map((p) => p.layer)) + 1) * (W + GX) - GX;
-  const height = PAD * 2 + (Math.max(0, ...placed.map((p) => p.row)) + 1) * (H + GY) - GY;
+  // Long chains wrap into bands (left to right, then the next band below) to fit the panel's width.
+  const perBand = Math.max(2, Math.floor((Math.max(boxWidth, W * 2) - 2 * PAD + GX) / (W + GX)));
+  const rowsPerBand = Math.max(0, ...placed.map((p) => p.row)) + 1;
+  const bandH = rowsPerBand * (H + GY) + GY;
+  const pos = new Map(placed.map((p) => [p.node.id, { x: PAD + (p.layer % perBand) * (W + GX), y: PAD + Math.floor(p.layer / perBand) * bandH + p.row * (H + GY) }]));
+  const layers = Math.max(0, ...placed.map((p) => p.layer)) + 1;
+  const width = PAD * 2 + Math.min(layers, perBand) * (W + GX) - GX;
+  const height = PAD * 2 + Math.ceil(layers / perBand) * bandH - GY * 2;
   const edges = placed.flatMap((p) =>
     (p.node.inputs ?? []).flatMap((i) => {
       const a = pos.get(i);
       const b = pos.get(p.node.id);
       if (!a || !b) return [];
+      const key = `${i}->${p.node.id}`;
+      const stroke = { fill: 'none', stroke: 'var(--mantine-color-gray-6)', strokeWidth: 1.5, markerEnd: 'url(#flow-arrow)' } as const;
+      if (b.x <= a.x) {
+        // Into the next band: leave from the bottom, arrive at the top.
+        const x1 = a.x + W / 2;
+        const y1 = a.y + H;
+        const x2 = b.x + W / 2;
+        const y2 = b.y - 4;
+        return [<path key={key} d={`M${x1},${y1} C${x1},${y1 + GY * 2} ${x2},${y2 - GY * 2} ${x2},${y2}`} {...stroke} />];
+      }
       const x1 = a.x + W;
       const y1 = a.y + H / 2;
       const x2 = b.x;
       const y2 = b.y + H / 2;
       const mx = (x1 + x2) / 2;
-      return [<path key={`${i}->${p.node.id}`} d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2 - 6},${y2}`} fill="none" stroke="var(--mantine-color-gray-6)" strokeWidth={1.5} markerEnd="url(#flow-arrow)" />];
+      return [<path key={key} d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2 - 6},${y2}`} {...stroke} />];
     }),
   );
   return (
-    <div style={{ overflow: 'auto', maxWidth: '100%' }} role="group" aria-label="Flow graph">
+    <div ref={ref} style={{ overflow: 'auto', maxWidth: '100%' }} role="group" aria-label="Flow graph">
       <div style={{ position: 'relative', width, height, minWidth: width }}>
         <svg width={width} height={height} style={{ position: 'absolute', inset: 0 }} aria-hidden="true">
           <defs>
