@@ -96,6 +96,17 @@ export class ModelPackageGroupService {
     return {};
   }
 
+  /** Changes the description (MLflow's registered-model update; SageMaker has no such operation). */
+  async setDescription(nameOrArn: string, description: string): Promise<ModelPackageGroupRecord> {
+    checkDescription(description, 'ModelPackageGroupDescription');
+    const groups = this.o.store.collection(modelPackageGroupsCollection);
+    const cur = await groups.get(groupKeyOf(nameOrArn, this.o.partition));
+    if (!cur) throw new NotFoundError('Model package group', nameOrArn);
+    const next = { ...cur.value, description };
+    await groups.update(cur.value.key, cur.version, next);
+    return next;
+  }
+
   /** The group by name or ARN. @throws ResourceNotFound. */
   async get(nameOrArn: string): Promise<ModelPackageGroupRecord> {
     const r = await this.o.store.collection(modelPackageGroupsCollection).get(groupKeyOf(nameOrArn, this.o.partition));

@@ -267,6 +267,27 @@ export class ModelPackageService {
     };
   }
 
+  /**
+   * Changes what UpdateModelPackage cannot: the description, and the lifecycle stage cleared (MLflow's
+   * model-version update and stage `None`). @throws ResourceNotFound, ConflictException.
+   */
+  async patch(nameOrArn: string, change: { description?: string; lifecycle?: { Stage: string; StageStatus: string } | null }, ctx: RequestContext): Promise<ModelPackageRecord> {
+    if (change.description !== undefined) checkDescription(change.description, 'ModelPackageDescription');
+    const ref = packageRefOf(nameOrArn, this.o.partition);
+    return this.o.store.transaction(async (tx) => {
+      const packages = tx.collection(modelPackagesCollection);
+      const cur = await packages.get(ref.key);
+      if (!cur) throw new NotFoundError('Model package', nameOrArn);
+      const doc: Record<string, unknown> = { ...cur.value.doc, LastModifiedBy: userContextOf(ctx) };
+      if (change.description !== undefined) doc.ModelPackageDescription = change.description;
+      if (change.lifecycle === null) delete doc.ModelLifeCycle;
+      else if (change.lifecycle) doc.ModelLifeCycle = change.lifecycle;
+      const next = { ...cur.value, doc, lastModifiedTime: this.o.clock.now() / 1000 };
+      await packages.update(cur.value.key, cur.version, next);
+      return next;
+    });
+  }
+
   /** A package by ARN, `<group>/<version>` or unversioned name. @throws ResourceNotFound, ValidationException. */
   async get(nameOrArn: string): Promise<ModelPackageRecord> {
     const ref = packageRefOf(nameOrArn, this.o.partition);

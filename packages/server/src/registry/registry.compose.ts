@@ -15,6 +15,8 @@ export interface RegistryOptions {
 
 /** The Model Registry and lineage as the platform holds them. */
 export interface RegistryCapability {
+  readonly store: MetadataStore;
+  readonly partition: Partition;
   readonly groups: ModelPackageGroupService;
   readonly packages: ModelPackageService;
   readonly lineage: LineageRecorder;
@@ -39,7 +41,7 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
   o.tags.registerResolver(`${base}model-package/`, packages.exists);
   lineageSync.start();
   return {
-    groups, packages, lineage, lineageSync, lineageQuery,
+    store, partition, groups, packages, lineage, lineageSync, lineageQuery,
     services: [groups, packages, lineageQuery],
     close: () => lineageSync.stop(),
   };

@@ -1,0 +1,44 @@
+import type { ModelPackageGroupRecord, ModelPackageRecord, Tag } from '@loam/core';
+
+/** MLflow's stages, from a version's lifecycle stage or, failing that, its approval status. */
+export function stageOf(p: ModelPackageRecord): string {
+  const stage = (p.doc['ModelLifeCycle'] as { Stage?: string } | undefined)?.Stage;
+  if (stage === 'Staging' || stage === 'Production' || stage === 'Archived') return stage;
+  if (p.approvalStatus === 'Approved') return 'Production';
+  if (p.approvalStatus === 'Rejected') return 'Archived';
+  return 'None';
+}
+
+export const RUN_ID_KEY = 'mlflow.run_id';
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
+/** A model version in MLflow's shape (mlflow/protos/model_registry.proto). */
+export function modelVersionJson(p: ModelPackageRecord, tags: readonly Tag[]): Record<string, unknown> {
+  const meta = (p.doc['CustomerMetadataProperties'] as Record<string, string> | undefined) ?? {};
+  const createdBy = p.doc['CreatedBy'] as { UserProfileName?: string } | undefined;
+  return {
+    name: p.groupName, version: String(p.version), creation_timestamp: ms(p.creationTime), last_updated_timestamp: ms(p.lastModifiedTime),
+    user_id: createdBy?.UserProfileName ?? '', current_stage: stageOf(p), description: (p.doc['ModelPackageDescription'] as string | undefined) ?? '',
+    source: (p.doc['SourceUri'] as string | undefined) ?? '', run_id: meta[RUN_ID_KEY] ?? '', status: 'READY',
+    tags: tags.map((t) => ({ key: t.Key, value: t.Value })), run_link: '', aliases: [],
+  };
+}
+
+/** A registered model in MLflow's shape: the group, its tags and its latest version per stage. */
+export function registeredModelJson(g: ModelPackageGroupRecord, tags: readonly Tag[], versions: readonly ModelPackageRecord[]): Record<string, unknown> {
+  const latest = new Map<string, ModelPackageRecord>();
+  for (const v of versions) {
+    const s = stageOf(v);
+    if ((latest.get(s)?.version ?? 0) < (v.version ?? 0)) latest.set(s, v);
+  }
+  const updated = Math.max(g.creationTime, ...versions.map((v) => v.lastModifiedTime));
+  return {
+    name: g.name, creation_timestamp: ms(g.creationTime), last_updated_timestamp: ms(updated), user_id: g.createdBy.UserProfileName ?? '',
+    description: g.description ?? '', latest_versions: [...latest.values()].sort((a, b) => (a.version ?? 0) - (b.version ?? 0)).map((v) => modelVersionJson(v, [])),
+    tags: tags.filter((t) => !t.Key.startsWith(ALIAS_PREFIX)).map((t) => ({ key: t.Key, value: t.Value })),
+    aliases: tags.filter((t) => t.Key.startsWith(ALIAS_PREFIX)).map((t) => ({ alias: t.Key.slice(ALIAS_PREFIX.length), version: t.Value })),
+  };
+}
+
+/** Aliases are kept as group tags `mlflow.alias.<alias>` = version, so they travel with the group. */
+export const ALIAS_PREFIX = 'mlflow.alias.';

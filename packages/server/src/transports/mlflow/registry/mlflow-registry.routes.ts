@@ -1,0 +1,188 @@
+import {
+  assertResourceName, likeToRegExp, modelPackageGroupsCollection, modelPackagesCollection, resourceArn, ValidationError,
+  type ModelPackageGroupRecord, type ModelPackageRecord, type Principal, type RequestContext,
+} from '@loam/core';
+import type { RegistryCapability } from '../../../registry/registry.compose.js';
+import type { MlflowRoute } from '../mlflow-tracking.routes.js';
+import type { Message } from '../mlflow-wire.js';
+import { ALIAS_PREFIX, modelVersionJson, registeredModelJson, RUN_ID_KEY, stageOf } from './mlflow-registry-wire.js';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+// MLflow's registry uses PATCH and DELETE; the transport registers whatever methods a route lists.
+const methods = (...m: Method[]) => m as unknown as MlflowRoute['methods'];
+const ctxOf = (principal: Principal): RequestContext => ({ principal, requestId: 'mlflow' });
+const STAGES = new Set(['None', 'Staging', 'Production', 'Archived']);
+
+function need(m: Message, field: string): string {
+  const v = m.str(field);
+  if (v === undefined || v === '') throw new ValidationError(`Missing value for required parameter '${field}'.`, [{ path: `/${field}`, message: 'required' }]);
+  return v;
+}
+
+/** An MLflow page token is an offset into the filtered list. */
+function pageOf<T>(all: readonly T[], m: Message, dflt: number): { items: T[]; next?: string } {
+  const max = m.long('max_results') ?? dflt;
+  const offset = Number(m.str('page_token') || 0);
+  const items = all.slice(offset, offset + max);
+  return { items, ...(offset + max < all.length ? { next: String(offset + max) } : {}) };
+}
+
+/** `name = 'x'`, `name LIKE '%x%'` / `ILIKE`, `run_id = '…'`: the filters MLflow's registry search takes. */
+function nameFilter(filter: string | undefined): ((name: string) => boolean) {
+  if (!filter?.trim()) return () => true;
+  const m = /^\s*name\s*(=|!=|LIKE|ILIKE)\s*'((?:[^']|'')*)'\s*$/i.exec(filter);
+  if (!m) throw new ValidationError(`Unsupported filter '${filter}': use name = '…', name LIKE '…' or name ILIKE '…'.`, [{ path: '/filter', message: 'unsupported filter' }]);
+  const value = (m[2] as string).replace(/''/g, "'");
+  const op = (m[1] as string).toUpperCase();
+  if (op === '=') return (n) => n === value;
+  if (op === '!=') return (n) => n !== value;
+  const re = likeToRegExp(value, op === 'ILIKE');
+  return (n) => re.test(n);
+}
+
+/**
+ * MLflow's model registry (registered models and model versions) over the Model Registry: a
+ * registered model is a model package group, a version is a package version in it. Stages map to
+ * approval: Production approves, Archived rejects (Staging and None only set the lifecycle stage), so
+ * an MLflow promotion is what lets a version be deployed, and every transition is an approval event.
+ */
+export function mlflowRegistryRoutes(r: RegistryCapability): MlflowRoute[] {
+  const groupsOf = async (): Promise<ModelPackageGroupRecord[]> => {
+    const out: ModelPackageGroupRecord[] = [];
+    let token: string | undefined;
+    do {
+      const page = await r.store.collection(modelPackageGroupsCollection).list({ sortBy: 'name', maxResults: 1000, ...(token ? { nextToken: token } : {}) });
+      out.push(...page.items.map((i) => i.value));
+      token = page.nextToken;
+    } while (token);
+    return out;
+  };
+  const versionsOf = async (groupName: string): Promise<ModelPackageRecord[]> => {
+    const g = await r.groups.get(groupName);
+    const page = await r.store.collection(modelPackagesCollection).list({ filters: [{ field: 'groupKey', op: 'eq', value: g.key }], sortBy: 'version', maxResults: 1000 });
+    return page.items.map((i) => i.value);
+  };
+  const modelJson = async (name: string) => {
+    const g = await r.groups.get(name);
+    return registeredModelJson(g, await r.store.tags.list(g.arn), await versionsOf(name));
+  };
+  const version = (m: Message) => r.packages.get(`${need(m, 'name')}/${need(m, 'version')}`);
+  const versionJson = async (p: ModelPackageRecord) => modelVersionJson(p, await r.store.tags.list(p.arn));
+  const transition = async (p: ModelPackageRecord, stage: string, principal: Principal) => {
+    const ctx = ctxOf(principal);
+    const approval = stage === 'Production' ? 'Approved' : stage === 'Archived' ? 'Rejected' : undefined;
+    if (approval && p.approvalStatus !== approval) await r.packages.UpdateModelPackage({ ModelPackageArn: p.arn, ModelApprovalStatus: approval, ApprovalDescription: `MLflow stage transition to ${stage}` }, ctx);
+    return r.packages.patch(p.arn, { lifecycle: stage === 'None' ? null : { Stage: stage, StageStatus: 'Active' } }, ctx);
+  };
+  return [
+    { path: 'registered-models/create', methods: methods('POST'), action: 'CreateModelPackageGroup', resource: () => '*',
+      handle: async (m, p) => {
+        const name = assertResourceName('name', need(m, 'name'));
+        const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value }));
+        await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: name, ...(m.str('description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(tags.length ? { Tags: tags } : {}) }, ctxOf(p));
+        return { registered_model: await modelJson(name) };
+      } },
+    { path: 'registered-models/get', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: () => '*',
+      handle: async (m) => ({ registered_model: await modelJson(need(m, 'name')) }) },
+    { path: 'registered-models/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackageGroup', resource: () => '*',
+      handle: async (m) => {
+        if (m.str('description') !== undefined) await r.groups.setDescription(need(m, 'name'), m.str('description') as string);
+        return { registered_model: await modelJson(need(m, 'name')) };
+      } },
+    { path: 'registered-models/rename', methods: methods('POST'), action: 'UpdateModelPackageGroup', resource: () => '*',
+      handle: async () => {
+        throw new ValidationError('Registered models cannot be renamed: they are SageMaker model package groups, whose names are fixed.', [{ path: '/new_name', message: 'not supported' }]);
+      } },
+    { path: 'registered-models/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackageGroup', resource: () => '*',
+      handle: async (m, p) => {
+        const name = need(m, 'name');
+        // MLflow deletes a registered model with its versions.
+        for (const v of await versionsOf(name)) await r.packages.DeleteModelPackage({ ModelPackageName: v.arn }, ctxOf(p));
+        await r.groups.DeleteModelPackageGroup({ ModelPackageGroupName: name }, ctxOf(p));
+        return {};
+      } },
+    { path: 'registered-models/search', methods: methods('GET', 'POST'), action: 'ListModelPackageGroups', resource: () => '*',
+      handle: async (m) => {
+        const keep = nameFilter(m.str('filter'));
+        const page = pageOf((await groupsOf()).filter((g) => keep(g.name)), m, 100);
+        return { registered_models: await Promise.all(page.items.map((g) => modelJson(g.name))), ...(page.next ? { next_page_token: page.next } : {}) };
+      } },
+    { path: 'registered-models/get-latest-versions', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
+      handle: async (m) => {
+        const stages = m.strings('stages');
+        const latest = (await modelJson(need(m, 'name')))['latest_versions'] as { current_stage: string }[];
+        return { model_versions: stages?.length ? latest.filter((v) => stages.some((s) => s.toLowerCase() === v.current_stage.toLowerCase())) : latest };
+      } },
+    { path: 'registered-models/set-tag', methods: methods('POST'), action: 'AddTags', resource: () => '*',
+      handle: async (m) => (await r.store.tags.put((await r.groups.get(need(m, 'name'))).arn, [{ Key: need(m, 'key'), Value: m.str('value') ?? '' }]), {}) },
+    { path: 'registered-models/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: () => '*',
+      handle: async (m) => (await r.store.tags.remove((await r.groups.get(need(m, 'name'))).arn, [need(m, 'key')]), {}) },
+    { path: 'registered-models/alias', methods: methods('POST', 'DELETE', 'GET'), action: 'AddTags', resource: () => '*',
+      handle: async (m) => {
+        const g = await r.groups.get(need(m, 'name'));
+        const key = `${ALIAS_PREFIX}${need(m, 'alias')}`;
+        const v = m.str('version');
+        if (v !== undefined) {
+          await r.packages.get(`${g.name}/${v}`);
+          await r.store.tags.put(g.arn, [{ Key: key, Value: v }]);
+          return {};
+        }
+        const set = (await r.store.tags.list(g.arn)).find((t) => t.Key === key);
+        if (!set) throw new ValidationError(`Registered model '${g.name}' has no alias '${need(m, 'alias')}'.`, [{ path: '/alias', message: 'no such alias' }]);
+        return { model_version: await versionJson(await r.packages.get(`${g.name}/${set.Value}`)) };
+      } },
+    { path: 'model-versions/create', methods: methods('POST'), action: 'CreateModelPackage', resource: () => '*',
+      handle: async (m, p) => {
+        const runId = m.str('run_id');
+        const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value }));
+        const { ModelPackageArn } = await r.packages.CreateModelPackage({
+          ModelPackageGroupName: need(m, 'name'), ModelPackageRegistrationType: 'Logged',
+          ...(m.str('source') ? { SourceUri: m.str('source') as string } : {}), ...(m.str('description') ? { ModelPackageDescription: m.str('description') as string } : {}),
+          ...(runId ? { CustomerMetadataProperties: { [RUN_ID_KEY]: runId } } : {}), ...(tags.length ? { Tags: tags } : {}),
+        }, ctxOf(p));
+        if (runId) await r.lineage.link(resourceArn(r.partition, 'mlflow-run', runId), ModelPackageArn, 'ContributedTo');
+        return { model_version: await versionJson(await r.packages.get(ModelPackageArn)) };
+      } },
+    { path: 'model-versions/get', methods: methods('GET'), action: 'DescribeModelPackage', resource: () => '*',
+      handle: async (m) => ({ model_version: await versionJson(await version(m)) }) },
+    { path: 'model-versions/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackage', resource: () => '*',
+      handle: async (m, p) => {
+        const v = await version(m);
+        const next = m.str('description') !== undefined ? await r.packages.patch(v.arn, { description: m.str('description') as string }, ctxOf(p)) : v;
+        return { model_version: await versionJson(next) };
+      } },
+    { path: 'model-versions/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackage', resource: () => '*',
+      handle: async (m, p) => (await r.packages.DeleteModelPackage({ ModelPackageName: (await version(m)).arn }, ctxOf(p)), {}) },
+    { path: 'model-versions/search', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
+      handle: async (m) => {
+        const filter = m.str('filter') ?? '';
+        const run = /^\s*run_id\s*=\s*'([^']*)'\s*$/.exec(filter);
+        let all: ModelPackageRecord[] = [];
+        if (run) {
+          for (const g of await groupsOf()) all.push(...(await versionsOf(g.name)).filter((v) => (v.doc['CustomerMetadataProperties'] as Record<string, string> | undefined)?.[RUN_ID_KEY] === run[1]));
+        } else {
+          const keep = nameFilter(filter);
+          for (const g of (await groupsOf()).filter((x) => keep(x.name))) all.push(...await versionsOf(g.name));
+        }
+        all = all.sort((a, b) => (a.groupName ?? '').localeCompare(b.groupName ?? '') || (b.version ?? 0) - (a.version ?? 0));
+        const page = pageOf(all, m, 200);
+        return { model_versions: await Promise.all(page.items.map(versionJson)), ...(page.next ? { next_page_token: page.next } : {}) };
+      } },
+    { path: 'model-versions/transition-stage', methods: methods('POST'), action: 'UpdateModelPackage', resource: () => '*',
+      handle: async (m, p) => {
+        const stage = STAGES.has(need(m, 'stage')) ? need(m, 'stage') : [...STAGES].find((s) => s.toLowerCase() === need(m, 'stage').toLowerCase());
+        if (!stage) throw new ValidationError(`Invalid Model Version stage: ${need(m, 'stage')}. Value must be one of None, Staging, Production, Archived.`, [{ path: '/stage', message: 'None | Staging | Production | Archived' }]);
+        const v = await version(m);
+        if (String(m.raw('archive_existing_versions')) === 'true' && stage !== 'None' && stage !== 'Archived') {
+          for (const other of await versionsOf(v.groupName as string)) if (other.key !== v.key && stageOf(other) === stage) await transition(other, 'Archived', p);
+        }
+        return { model_version: await versionJson(await transition(v, stage, p)) };
+      } },
+    { path: 'model-versions/get-download-uri', methods: methods('GET'), action: 'DescribeModelPackage', resource: () => '*',
+      handle: async (m) => ({ artifact_uri: ((await version(m)).doc['SourceUri'] as string | undefined) ?? '' }) },
+    { path: 'model-versions/set-tag', methods: methods('POST'), action: 'AddTags', resource: () => '*',
+      handle: async (m) => (await r.store.tags.put((await version(m)).arn, [{ Key: need(m, 'key'), Value: m.str('value') ?? '' }]), {}) },
+    { path: 'model-versions/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: () => '*',
+      handle: async (m) => (await r.store.tags.remove((await version(m)).arn, [need(m, 'key')]), {}) },
+  ];
+}
