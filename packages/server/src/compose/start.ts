@@ -12,6 +12,7 @@ import { assertEveryOperationHandled, bindHandlers, createDispatcher } from '../
 import { registerRestTransport } from '../transports/rest/rest.routes.js';
 import { registerAwsProtocols } from '../transports/aws-json/register-aws.js';
 import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
+import { mlflowRegistryRoutes } from '../transports/mlflow/registry/mlflow-registry.routes.js';
 import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { openPlatform, type Platform } from './platform.js';
@@ -77,7 +78,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   registerStudioRoutes(app, { distDir: fileURLToPath(new URL('../../../studio/dist', import.meta.url)) });
   registerAwsProtocols(app, { platform, dispatch, operations: operationList });
   registerEndpointRoutes(app, platform.endpoints, (t) => identity.authenticateToken(t));
-  registerMlflowTransport(app, { tracking: platform.tracking, credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
+  registerMlflowTransport(app, { tracking: platform.tracking, extraRoutes: mlflowRegistryRoutes(platform.registry), credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   return app;
 }
 
