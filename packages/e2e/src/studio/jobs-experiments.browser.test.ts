@@ -54,13 +54,13 @@ describe('Training jobs and experiments in Studio', () => {
     await page.getByText('No training jobs yet').waitFor();
     await page.getByRole('button', { name: 'Create training job' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create training job' });
-    await expect.poll(() => dialog.getByLabel('Training image').inputValue()).toContain('sagemaker-xgboost');
-    await dialog.getByLabel('Training job name').fill('diabetes-xgb');
+    await expect.poll(() => dialog.getByRole('textbox', { name: 'Training image', exact: true }).inputValue()).toContain('sagemaker-xgboost');
+    await dialog.getByRole('textbox', { name: 'Training job name', exact: true }).fill('diabetes-xgb');
     // The data location is the one thing the defaults cannot know: submitting without it names the field.
     await dialog.getByRole('button', { name: 'Create training job' }).click();
     const channel = dialog.getByRole('group', { name: 'Input data config 1' });
     await channel.getByText(/^Required/).waitFor();
-    await channel.getByLabel('S3 URI').fill('s3://data/diabetes/train/');
+    await channel.getByRole('textbox', { name: 'S3 URI', exact: true }).fill('s3://data/diabetes/train/');
     await check('j01-create-form');
     await dialog.getByRole('button', { name: 'Create training job' }).click();
     await heading('diabetes-xgb').waitFor();

@@ -32,7 +32,8 @@ export function groupFields(schema: JsonSchema, counts: Readonly<Record<string, 
   const groups: FieldGroup[] = [];
   const req = new Set(schema.required ?? []);
   for (const raw of fieldsOf(schema)) {
-    const f = { ...raw, label: jobLabel(raw.label) };
+    // A URI or ARN is one line however long it may be.
+    const f = { ...raw, label: jobLabel(raw.label), ...(raw.kind === 'longtext' && raw.schema.pattern ? { kind: 'text' as const } : {}) };
     const p = path ? `${path}.${f.name}` : f.name;
     const s = f.schema;
     if (isObject(s)) groups.push(groupFields(s, counts, p, f.label, required && req.has(f.name)));

@@ -7,6 +7,8 @@ export interface GroupViewProps {
   readonly group: FieldGroup;
   readonly formId: string;
   readonly values: FormValues;
+  /** What the page pre-filled: decides what is shown up front, so nothing moves while the user types. */
+  readonly initial: FormValues;
   readonly errors: Readonly<Record<string, string>>;
   readonly onChange: (name: string, v: FormValue) => void;
   readonly onBlur: (name: string) => void;
@@ -78,9 +80,12 @@ export function GroupBody(p: GroupViewProps) {
   return (
     <>
       <Leaves {...p} />
-      {p.group.groups.map((c) => (
-        <GroupView key={c.path} {...p} group={c} />
-      ))}
+      {p.group.groups
+        .filter((c) => prominent(c, p.initial))
+        .map((c) => (
+          <GroupView key={c.path} {...p} group={c} />
+        ))}
+      <OptionalGroups {...p} groups={p.group.groups.filter((c) => !prominent(c, p.initial))} />
     </>
   );
 }

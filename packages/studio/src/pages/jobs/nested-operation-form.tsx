@@ -79,9 +79,9 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
     }
   };
 
-  const view = { formId, values, errors, onChange: change, onBlur: blur, setCount: (path: string, n: number) => setCounts((c) => ({ ...c, [path]: n })) };
-  const shown = tree.groups.filter((g) => prominent(g, values));
-  const hidden = tree.groups.filter((g) => !prominent(g, values));
+  const view = { formId, values, initial, errors, onChange: change, onBlur: blur, setCount: (path: string, n: number) => setCounts((c) => ({ ...c, [path]: n })) };
+  const shown = tree.groups.filter((g) => prominent(g, initial));
+  const hidden = tree.groups.filter((g) => !prominent(g, initial));
   const isSet = (v: FormValue | undefined) => v !== undefined && v !== '' && v !== false && !(Array.isArray(v) && v.length === 0);
   const topShown = tree.fields.filter((f) => f.required || isSet(initial[f.name]));
   const topMore = tree.fields.filter((f) => !topShown.includes(f));
