@@ -129,4 +129,20 @@ describe('hyperparameter tuning jobs over built-in GBDT training jobs', () => {
     }
     expect((await call(loam, 'GET', '/api/v1/tuning-jobs/bad-ranges')).status).toBe(404);
   });
+
+  it('enforces the other tuning-job rules with 400s naming the field', async () => {
+    const cat = { CategoricalParameterRanges: [{ Name: 'max_depth', Values: ['2', '4'] }, { Name: 'eta', Values: ['0.1', '0.2', '0.3'] }] };
+    const cases: [Record<string, unknown>, Record<string, string>, RegExp][] = [
+      [{ Strategy: 'Grid', ResourceLimits: { MaxNumberOfTrainingJobs: 5, MaxParallelTrainingJobs: 1 }, ParameterRanges: cat }, {}, /number of combinations \(6\)/],
+      [{ Strategy: 'Hyperband', ResourceLimits: { MaxNumberOfTrainingJobs: 5, MaxParallelTrainingJobs: 1 }, ParameterRanges: cat }, {}, /MaxResource/],
+      [{ Strategy: 'Bayesian', ResourceLimits: { MaxNumberOfTrainingJobs: 5, MaxParallelTrainingJobs: 1 }, ParameterRanges: cat }, { eta: '0.2' }, /'eta' is both static and tuned/],
+      [{ Strategy: 'Random', ResourceLimits: { MaxParallelTrainingJobs: 1 }, ParameterRanges: cat }, {}, /MaxNumberOfTrainingJobs is required/],
+      [{ Strategy: 'Bayesian', ResourceLimits: { MaxNumberOfTrainingJobs: 751, MaxParallelTrainingJobs: 1 }, ParameterRanges: cat }, {}, /maximum with Bayesian is 750/],
+    ];
+    for (const [config, statics, text] of cases) {
+      const res = await call(loam, 'POST', '/api/v1/tuning-jobs', tuningRequest('bad-rules', config, statics));
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.detail).toMatch(text);
+    }
+  });
 });
