@@ -114,6 +114,17 @@ export function FlowEditorPage() {
           </Group>
         </div>
         <Group gap="xs">
+          <Button
+            variant="default"
+            onClick={() => {
+              const id = freshId(def, 'src');
+              const first = def.nodes.find((n) => n.type === 'source')?.dataset?.name ?? '';
+              edit({ ...def, nodes: [...def.nodes, { id, type: 'source', dataset: { name: first } }] });
+              select(id);
+            }}
+          >
+            Add source
+          </Button>
           <ScriptButton flowName={flowName} version={version} disabled={dirty} />
           <Button variant="default" onClick={() => void save()} loading={busy === 'save'} disabled={!dirty}>
             Save
@@ -147,6 +158,7 @@ export function FlowEditorPage() {
               <NodePanel
                 key={node.id}
                 node={node}
+                others={def.nodes}
                 catalogue={catalogue.data.Transforms}
                 inputColumns={(inputCols.data?.Columns ?? []).map((c) => c.Name)}
                 onChange={(n) => edit(replaceNode(def, n))}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freshId, insertAfter, layout, removeNode, type FlowDefinition } from './flow-model.js';
+import { freshId, insertAfter, layout, missingParams, removeNode, type FlowDefinition, type TransformInfo } from './flow-model.js';
 
 const chain: FlowDefinition = {
   formatVersion: 1,
@@ -34,5 +34,16 @@ describe('flow editor model', () => {
   it('makes fresh ids that match the format', () => {
     expect(freshId(chain, 'a')).toBe('a-2');
     expect(freshId(chain, 'one hot!')).toBe('one_hot_');
+  });
+
+  it('names what a step still needs before it can be previewed', () => {
+    const catalogue: TransformInfo[] = [
+      { Name: 'join', Group: 'Combine', Summary: '', Inputs: 2, Parameters: { type: 'object', properties: {}, required: [] } },
+      { Name: 'drop_columns', Group: 'Manage columns', Summary: '', Inputs: 1, Parameters: { type: 'object', properties: { columns: { type: 'array' } }, required: ['columns'] } },
+    ];
+    expect(missingParams({ id: 'j', type: 'transform', transform: 'join', inputs: ['a'] }, catalogue)).toEqual(['second input']);
+    expect(missingParams({ id: 'j', type: 'transform', transform: 'join', inputs: ['a', 'b'] }, catalogue)).toEqual([]);
+    expect(missingParams({ id: 'd', type: 'transform', transform: 'drop_columns', inputs: ['src'], params: { columns: [] } }, catalogue)).toEqual(['columns']);
+    expect(missingParams({ id: 's', type: 'source' }, catalogue)).toEqual([]);
   });
 });

@@ -83,8 +83,11 @@ export function titleOf(n: FlowNode): string {
 export function missingParams(n: FlowNode | undefined, catalogue: readonly TransformInfo[]): string[] {
   if (!n || n.type !== 'transform') return [];
   const schema = catalogue.find((t) => t.Name === n.transform)?.Parameters as { required?: string[] } | undefined;
-  return (schema?.required ?? []).filter((k) => {
+  const info = catalogue.find((t) => t.Name === n.transform);
+  const have = n.inputs?.length ?? 0;
+  const inputs = info && have < info.Inputs ? [have === 1 ? 'second input' : 'input'] : [];
+  return [...inputs, ...(schema?.required ?? []).filter((k) => {
     const v = n.params?.[k];
     return v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
-  });
+  })];
 }

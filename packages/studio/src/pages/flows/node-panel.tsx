@@ -9,6 +9,8 @@ type Draft = { text: string; error?: string };
 
 export interface NodePanelProps {
   readonly node: FlowNode;
+  /** Nodes a two-input transform (join, concatenate) may take as its second input. */
+  readonly others: readonly FlowNode[];
   readonly catalogue: readonly TransformInfo[];
   /** Column names of the node's input (from its preview), offered in column fields. */
   readonly inputColumns: readonly string[];
@@ -56,10 +58,10 @@ function DestinationFields({ node, onChange }: { node: FlowNode; onChange: (n: F
 }
 
 /** The side panel of the selected node: its form, removing it, and adding a step after it. */
-export function NodePanel({ node, catalogue, inputColumns, onChange, onRemove, onAddStep, onAddDestination, drafts, setDraft }: NodePanelProps) {
+export function NodePanel({ node, others, catalogue, inputColumns, onChange, onRemove, onAddStep, onAddDestination, drafts, setDraft }: NodePanelProps) {
   const [pick, setPick] = useState('');
   const info = catalogue.find((t) => t.Name === node.transform);
-  const groups = [...new Set(catalogue.map((t) => t.Group))].map((g) => ({ group: g, items: catalogue.filter((t) => t.Group === g && t.Inputs === 1).map((t) => ({ value: t.Name, label: t.Name.replace(/_/g, ' ') })) })).filter((g) => g.items.length);
+  const groups = [...new Set(catalogue.map((t) => t.Group))].map((g) => ({ group: g, items: catalogue.filter((t) => t.Group === g).map((t) => ({ value: t.Name, label: t.Name.replace(/_/g, ' ') })) })).filter((g) => g.items.length);
   return (
     <Stack gap="sm" component="section" aria-label={`Node ${node.id}`}>
       <div>
@@ -82,6 +84,16 @@ export function NodePanel({ node, catalogue, inputColumns, onChange, onRemove, o
       </div>
       {node.type === 'source' && <SourceFields node={node} onChange={onChange} />}
       {node.type === 'destination' && <DestinationFields node={node} onChange={onChange} />}
+      {node.type === 'transform' && info && info.Inputs > 1 && (
+        <NativeSelect
+          label="Second input"
+          description="The right side of a join, or the rows appended by concatenate."
+          value={node.inputs?.[1] ?? ''}
+          error={node.inputs?.[1] ? undefined : 'Choose the second input.'}
+          data={[{ value: '', label: 'Choose a node…' }, ...others.filter((o) => o.type !== 'destination' && o.id !== node.id && o.id !== node.inputs?.[0]).map((o) => ({ value: o.id, label: `${o.id}: ${titleOf(o)}` }))]}
+          onChange={(e) => onChange({ ...node, inputs: [node.inputs?.[0] ?? '', e.currentTarget.value].filter(Boolean) })}
+        />
+      )}
       {node.type === 'transform' && info && (
         <TransformForm schema={info.Parameters as object} params={node.params ?? {}} columns={inputColumns} onChange={(params) => onChange({ ...node, params })} drafts={drafts} setDraft={setDraft} />
       )}
