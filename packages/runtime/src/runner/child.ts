@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ImageCommand } from './image-command.js';
+import { inNamespaces } from './opt-ml-namespace.js';
 import { killGroup, killJobTree } from './process-tree.js';
 
 export interface ChildOptions {
@@ -12,6 +13,8 @@ export interface ChildOptions {
   readonly marker: string;
   /** `unshare` binary: the child runs in a network namespace with no interfaces but a down loopback. */
   readonly unshare?: string;
+  /** Runs the image in a private mount namespace with `root` bound at `/opt/ml` (see opt-ml-namespace). */
+  readonly optMl?: { readonly unshare: string; readonly sh: string; readonly root: string };
   readonly onLine: (stream: 'stdout' | 'stderr', line: string) => void;
   readonly onMetric?: (name: string, value: number) => void;
   readonly onStart?: (pid: number) => void;
@@ -47,8 +50,9 @@ export class JobChild {
 
   private start(resolve: (e: ChildExit) => void): void {
     const { cmd } = this.o;
-    const command = this.o.unshare ?? cmd.command;
-    const args = this.o.unshare ? ['--net', '--', cmd.command, ...cmd.args] : [...cmd.args];
+    let command = this.o.unshare ?? cmd.command;
+    let args = this.o.unshare ? ['--net', '--', cmd.command, ...cmd.args] : [...cmd.args];
+    if (this.o.optMl) ({ command, args } = inNamespaces(this.o.optMl, this.o.optMl.root, this.o.unshare !== undefined, cmd.command, cmd.args));
     let child: ChildProcess;
     try {
       child = spawn(command, args, {

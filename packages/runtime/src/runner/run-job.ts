@@ -9,6 +9,7 @@ import { EventWriter } from './event-writer.js';
 import { imageCommand } from './image-command.js';
 import { MetricParser } from './metrics.js';
 import { jobMemoryState, outOfMemoryReason } from './oom.js';
+import { detectOptMl } from './opt-ml-namespace.js';
 import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
 import { processStartTime } from './process-tree.js';
 import { processingEnv, trainingEnv } from './sm-env.js';
@@ -110,10 +111,13 @@ export async function runJob(input: RunnerInput): Promise<void> {
     };
     // Kills counted before the image starts are not the image's (a restarted host reuses its group).
     const oomBefore = jobMemoryState()?.oomKills ?? 0;
+    const ns = detectOptMl(dir.root);
+    if (!ns.supported) platformLog(`/opt/ml is not private to this job (${ns.reason}): paths in the entrypoint, arguments and environment point into the job's directory, but a script that hard-codes /opt/ml/... will not find its files.`);
     w.status('Training');
-    platformLog(`Running ${spec.image.type} image ${spec.image.uri}${input.unshare && spec.networkIsolation ? ' with network isolation' : ''}.`);
+    platformLog(`Running ${spec.image.type} image ${spec.image.uri}${ns.supported ? ' with the job directory at /opt/ml' : ''}${input.unshare && spec.networkIsolation ? ' with network isolation' : ''}.`);
     child = new JobChild({
       cmd, env, marker: jobMarker(input), ...(spec.networkIsolation && input.unshare ? { unshare: input.unshare } : {}),
+      ...(ns.supported ? { optMl: { unshare: ns.unshare, sh: ns.sh, root: dir.root } } : {}),
       onLine: (stream, line) => {
         w.log(stream, line);
         for (const m of parser.parse(line)) w.metric(m.name, m.value);

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -106,5 +107,29 @@ describe('the container contract as staged by the runner', () => {
     expect(Buffer.concat(chunks).toString()).toBe('1');
     const second = await run(viewSpec({ checkpoint, channels: [channel('full', 's3://conformance/full/')] }));
     expect(second.views['algo-1'].resumed_from).toBe(1);
+  });
+
+  it('scripts that hard-code /opt/ml/... find their own job there, even with two jobs running at once', async () => {
+    const code = [
+      'import json, os, time',
+      "hp = json.load(open('/opt/ml/input/config/hyperparameters.json'))",
+      "data = open('/opt/ml/input/data/full/all.txt').read()",
+      'time.sleep(1)',
+      "open('/opt/ml/model/hard.txt', 'w').write(' '.join([hp['lr'], data, os.environ['TRAINING_JOB_NAME']]))",
+    ].join('\n');
+    const specs = [0, 1].map(() => conformanceSpec({ exit: 0 }, { image: { type: 'process', name: 'py', uri: 'py', command: '/usr/bin/python3', args: ['-c', code] }, metricDefinitions: [], channels: [channel('full', 's3://conformance/full/')] }));
+    const results = await Promise.all(specs.map((s) => run(s)));
+    for (const [i, spec] of specs.entries()) {
+      const exit = results[i]?.exits[0];
+      expect(exit?.failureReason).toBeUndefined();
+      const obj = await artifacts.get({ bucket: 'conformance', key: `out/${spec.name}/output/model.tar.gz` });
+      const chunks: Buffer[] = [];
+      for await (const c of obj.body) chunks.push(c as Buffer);
+      // System tar, an independent reader of the archive.
+      const tar = spawnSync('tar', ['-xzOf', '-', 'hard.txt'], { input: Buffer.concat(chunks) });
+      expect(tar.stdout.toString()).toBe(`0.1 everyone ${spec.name}`);
+    }
+    // The machine's own /opt/ml is only the empty mount point: nothing leaked out of the namespaces.
+    expect(readdirSync('/opt/ml')).toEqual([]);
   });
 });

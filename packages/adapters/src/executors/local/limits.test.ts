@@ -92,7 +92,7 @@ describe('memory and CPU limits on the local executor (cgroups)', () => {
     expect(Number(m![1])).toBe(25_000); // 0.25 × the 100 ms period
     // The kernel's own accounting: a quarter of a core, not the whole core a busy loop takes unlimited.
     expect(Number(m![2])).toBeLessThan(0.4);
-    expect(Number(m![2])).toBeGreaterThan(0.1);
+    expect(Number(m![2])).toBeGreaterThan(0); // it ran (on a loaded machine it may get less than its quota)
   });
 
   it('without cgroups the job runs unlimited and its platform log says so', async () => {

@@ -98,7 +98,9 @@ describe('StopTrainingJob on the local executor', () => {
     const spec: JobSpec = { ...conformanceSpec({ exit: 0, sleepMs: 60_000 }), maxRuntimeSeconds: 2 };
     const id = `training-job/${spec.name}`;
     await executor.start(id, spec);
-    const exit = await until(() => exitOf(id), 15_000, 'the exit event');
+    const exit = await until(() => exitOf(id), 30_000, 'the exit event').catch(async (e: Error) => {
+      throw new Error(`${e.message}; logs: ${JSON.stringify((await executor.readLogs(id, { limit: 50 })).lines.map((l) => l.line))}; events: ${JSON.stringify(events.get(id))}`);
+    });
     expect(exit.outcome).toBe('Stopped');
     expect(exit.secondaryStatus).toBe('MaxRuntimeExceeded');
   });
