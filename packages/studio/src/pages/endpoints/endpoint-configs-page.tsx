@@ -31,6 +31,8 @@ export function EndpointConfigsPage() {
             'ProductionVariants.0.InstanceType': 'ml.m5.large',
             'ProductionVariants.0.InitialInstanceCount': '1',
             'ProductionVariants.0.InitialVariantWeight': '1',
+            // Unset rather than false: a false switch would send DataCaptureConfig without its required members.
+            'DataCaptureConfig.EnableCapture': '',
           })}
         />
       </Group>

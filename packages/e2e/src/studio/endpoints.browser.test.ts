@@ -1,0 +1,195 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createMatrix } from '@loam/ml/data/index';
+import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
+import { createLoamClient, type LoamClient } from '@loam/sdk';
+import { startLoam, type RunningLoam } from '@loam/server';
+import { describeViolations, launchChromium, screenshot, seriousA11yViolations, watchPage, type PageWatch } from './browser.test-support.js';
+import { ensureStudioBuilt, repoRoot } from './studio-build.test-support.js';
+
+// The deploy journey in Chromium against a real `loam up`: a GBDT trained here on breast_cancer.csv is
+// stored as a built-in model.tar.gz; model, endpoint config and endpoint are created from Studio's
+// forms; the endpoint goes InService, answers the test-invoke panel with the model's own predictions,
+// its traffic chart moves, and it is deleted after confirming.
+const lines = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
+const table = lines.map((l) => l.split(',').map(Number));
+const features = table.map((r) => r.slice(1));
+
+async function trainAndStore(loam: RunningLoam): Promise<GbdtModel> {
+  const rows = table.length;
+  const cols = features[0]!.length;
+  const x = createMatrix(rows, cols);
+  const y = new Float64Array(rows);
+  table.forEach((r, i) => {
+    y[i] = r[0]!;
+    features[i]!.forEach((v, j) => (x.data[j * rows + i] = v));
+  });
+  const model = await trainGbdt({ x, y }, { num_round: 20, max_depth: 3, objective: 'binary:logistic' });
+  // Laid out as the built-in XGBoost image writes it: loam-model.json inside model.tar.gz.
+  const dir = mkdtempSync(join(tmpdir(), 'loam-e2e-model-'));
+  try {
+    writeFileSync(join(dir, 'loam-model.json'), JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm: 'xgboost', model: model.toJSON() }));
+    const tar = spawnSync('tar', ['-czf', 'model.tar.gz', 'loam-model.json'], { cwd: dir });
+    if (tar.status !== 0) throw new Error(`tar failed: ${String(tar.stderr)}`);
+    await loam.platform.artifacts.ensureBucket('models');
+    await loam.platform.artifacts.put({ bucket: 'models', key: 'breast-cancer/model.tar.gz' }, readFileSync(join(dir, 'model.tar.gz')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return model;
+}
+
+describe('Models and endpoints in Studio', () => {
+  let loam: RunningLoam;
+  let dataDir: string;
+  let admin: LoamClient;
+  let model: GbdtModel;
+  let browser: Browser;
+  let page: Page;
+  let watch: PageWatch;
+
+  async function check(name: string) {
+    await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+    await screenshot(page, name);
+    const v = await seriousA11yViolations(page);
+    expect(describeViolations(v), `axe on ${name}`).toBe('');
+  }
+  const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
+  const nav = (label: string) => page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
+  const section = (name: string) => page.getByRole('region', { name, exact: true });
+
+  beforeAll(async () => {
+    ensureStudioBuilt();
+    dataDir = mkdtempSync(join(tmpdir(), 'loam-studio-endpoints-'));
+    loam = await startLoam({ flags: { port: 0, dataDir }, env: { LOAM_LOG__LEVEL: 'silent' } });
+    const token = /^loam_api_token\s*=\s*(\S+)/m.exec(readFileSync(loam.credentialsFile, 'utf8'))?.[1];
+    admin = createLoamClient({ endpoint: loam.url, token: token! });
+    model = await trainAndStore(loam);
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    watch = watchPage(page);
+    await page.goto(loam.loginUrl);
+    await heading('Welcome, admin').waitFor();
+  }, 120_000);
+  afterEach(async (ctx) => {
+    // What the page showed when a step failed.
+    if (ctx.task.result?.state !== 'fail') return;
+    await screenshot(page, `endpoints-failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}`);
+    console.error('failed responses:', watch.failures, 'alerts:', await page.getByRole('alert').allTextContents(), 'invalid:', await page.locator('[aria-invalid="true"]').evaluateAll((xs) => xs.map((x) => x.id)));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await loam?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a model from the generated form and shows its container', async () => {
+    await nav('Models').click();
+    await heading('Models').waitFor();
+    await page.getByText('No models yet').waitFor();
+    await page.getByRole('button', { name: 'Create model' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create model' });
+    await dialog.getByLabel('Model name').fill('bc-model');
+    await dialog.getByLabel('Model data URL').fill('s3://models/breast-cancer/model.tar.gz');
+    await check('endpoints-01-create-model');
+    await dialog.getByRole('button', { name: 'Create model' }).click();
+    await heading('bc-model').waitFor();
+    await section('Primary container').getByText('s3://models/breast-cancer/model.tar.gz').waitFor();
+    await check('endpoints-02-model-detail');
+    expect((await admin.DescribeModel({ ModelName: 'bc-model' })).PrimaryContainer?.ModelDataUrl).toBe('s3://models/breast-cancer/model.tar.gz');
+  });
+
+  it('creates an endpoint config with a weighted production variant', async () => {
+    await page.goto(`${loam.url}/endpoint-configs`);
+    await heading('Endpoint configs').waitFor();
+    await page.getByRole('button', { name: 'Create endpoint config' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create endpoint config' });
+    await dialog.getByLabel('Endpoint config name').fill('bc-config');
+    await dialog.getByLabel('Model name').fill('bc-model');
+    await dialog.getByRole('button', { name: 'Create endpoint config' }).click();
+    await heading('bc-config').waitFor();
+    const variants = page.getByRole('table', { name: 'Production variants of bc-config' });
+    await variants.getByRole('link', { name: 'bc-model' }).waitFor();
+    await variants.getByRole('cell', { name: '100%' }).waitFor();
+    await check('endpoints-03-config-detail');
+    const c = await admin.DescribeEndpointConfig({ EndpointConfigName: 'bc-config' });
+    expect(c.ProductionVariants.map((v) => [v.VariantName, v.ModelName, v.InitialInstanceCount, v.InitialVariantWeight])).toEqual([['AllTraffic', 'bc-model', 1, 1]]);
+  });
+
+  it('creates the endpoint and watches it go InService', async () => {
+    await nav('Endpoints').click();
+    await heading('Endpoints').waitFor();
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create endpoint' });
+    await dialog.getByLabel('Endpoint name').fill('bc-endpoint');
+    await dialog.getByLabel('Endpoint config name').fill('bc-config');
+    await dialog.getByRole('button', { name: 'Create endpoint' }).click();
+    await heading('bc-endpoint').waitFor();
+    await section('Summary').getByText('InService', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByRole('table', { name: 'Variants of bc-endpoint' }).getByRole('cell', { name: 'AllTraffic' }).waitFor();
+    expect((await admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' })).EndpointStatus).toBe('InService');
+  });
+
+  it('test-invokes from the panel: the model’s predictions, the variant and the latency; the chart moves', async () => {
+    const panel = section('Test invoke');
+    const rows = features.slice(0, 3);
+    await panel.getByLabel('Body').fill(rows.map((r) => r.join(',')).join('\n'));
+    for (let i = 0; i < 3; i++) {
+      await panel.getByRole('button', { name: 'Invoke' }).click();
+      await panel.getByTestId('invoked-variant').getByText('AllTraffic').waitFor();
+      // Two seconds with traffic make a latency line.
+      await page.waitForTimeout(1100);
+    }
+    const answer = (await panel.getByTestId('invoke-answer').textContent())!;
+    const got = answer.trim().split(/[\n,]/).map(Number);
+    const want = rows.map((r) => model.predictRow(r)[0]!);
+    expect(got).toHaveLength(want.length);
+    got.forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 5));
+    expect(await panel.getByTestId('invoke-latency').textContent()).toMatch(/Latency: \d+(\.\d+)? ms/);
+
+    const traffic = section('Traffic and latency');
+    await expect.poll(async () => Number(/\d+/.exec((await traffic.getByTestId('invocation-total').textContent()) ?? '')?.[0]), { timeout: 10_000 }).toBe(3);
+    await traffic.getByRole('img', { name: /^Invocations per second/ }).locator('.recharts-line').first().waitFor();
+    await traffic.getByRole('img', { name: /^Model latency/ }).waitFor();
+    await check('endpoints-04-endpoint-invoked');
+  });
+
+  it('offers an update with a canary deployment config and alarms to roll back on', async () => {
+    await section('Alarms').getByRole('button', { name: 'Create alarm' }).click();
+    const alarmDialog = page.getByRole('dialog', { name: 'Create alarm' });
+    await alarmDialog.getByRole('button', { name: 'Create alarm' }).click();
+    await section('Alarms').getByRole('table', { name: 'Alarms on bc-endpoint' }).getByText('bc-endpoint-5xx').waitFor();
+    expect((await admin.DescribeAlarms({})).MetricAlarms.map((a) => a.AlarmName)).toEqual(['bc-endpoint-5xx']);
+
+    await page.getByRole('button', { name: 'Update', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Update bc-endpoint' });
+    await dialog.getByLabel('Traffic shift').selectOption('CANARY');
+    await dialog.getByLabel('Canary size').waitFor();
+    await dialog.getByRole('textbox', { name: 'Roll back when any of these alarms fires' }).click();
+    await page.getByRole('option', { name: /bc-endpoint-5xx/ }).click();
+    await dialog.getByRole('heading', { name: 'Update bc-endpoint' }).click();
+    await check('endpoints-05-update-form');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('deletes the endpoint after confirming, with no console errors', async () => {
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete endpoint bc-endpoint?' });
+    await confirm.getByText('Its instances are drained and stopped').waitFor();
+    await check('endpoints-06-delete-confirm');
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await heading('Endpoints').waitFor();
+    await expect.poll(async () => (await admin.ListEndpoints({})).Endpoints.map((e) => e.EndpointName), { timeout: 30_000 }).toEqual([]);
+    await page.getByText('No endpoints yet').waitFor({ timeout: 10_000 });
+    await check('endpoints-07-endpoints-empty');
+    expect(watch.errors).toEqual([]);
+    expect(watch.unexpected()).toEqual([]);
+  });
+});
