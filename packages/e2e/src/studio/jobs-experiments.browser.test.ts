@@ -145,6 +145,34 @@ describe('Training jobs and experiments in Studio', () => {
     await check('j06-compare');
   }, 240_000);
 
+  it('stops a running job after confirmation', async () => {
+    await t.admin.CreateTrainingJob({
+      TrainingJobName: 'diabetes-xgb-long',
+      RoleArn: role,
+      AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+      HyperParameters: { num_round: '1000000', objective: 'reg:squarederror', max_depth: '10' },
+      InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/diabetes/train/' } } }],
+      OutputDataConfig: { S3OutputPath: 's3://models/' },
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+      StoppingCondition: { MaxRuntimeInSeconds: 600 },
+    });
+    await nav('Training jobs').click();
+    await page.getByRole('table', { name: 'Training jobs' }).getByRole('link', { name: 'diabetes-xgb-long' }).click();
+    await heading('diabetes-xgb-long').waitFor();
+    await page.getByRole('region', { name: 'Status timeline' }).getByText('Training', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Stop training job diabetes-xgb-long?' });
+    await check('j07-stop-confirm');
+    await dialog.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('region', { name: 'Summary' }).getByText('Stopped', { exact: true }).first().waitFor({ timeout: 60_000 });
+    expect((await t.admin.DescribeTrainingJob({ TrainingJobName: 'diabetes-xgb-long' })).TrainingJobStatus).toBe('Stopped');
+    await page.getByRole('log', { name: 'Log of diabetes-xgb-long' }).getByText(/train-rmse/).first().waitFor();
+    await nav('Processing jobs').click();
+    await heading('Processing jobs').waitFor();
+    await page.getByText('No processing jobs yet.').waitFor();
+    await check('j08-processing-jobs');
+  }, 150_000);
+
   it('had no console errors and no unexpected failed requests', () => {
     expect(watch.errors).toEqual([]);
     expect(watch.unexpected()).toEqual([]);

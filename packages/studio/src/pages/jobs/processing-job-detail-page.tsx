@@ -7,6 +7,7 @@ import { ErrorAlert } from '../../patterns/error-alert.js';
 import { JsonView } from '../../patterns/json-view.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
+import { JobTimes, timeKeys } from './job-times.js';
 import { JobLogs } from './job-logs.js';
 import { terminal } from './training-job-detail-page.js';
 
@@ -27,7 +28,7 @@ export function ProcessingJobDetailPage() {
       kind="Processing job"
       name={job.ProcessingJobName}
       item={{ ...job, Arn: job.ProcessingJobArn }}
-      summaryOmit={['Arn', 'ProcessingJobName']}
+      summaryOmit={[...timeKeys(job), 'Arn', 'ProcessingJobName']}
       actions={
         <ConfirmButton
           label="Stop"
@@ -42,6 +43,7 @@ export function ProcessingJobDetailPage() {
         />
       }
       sections={[
+        { title: 'Times', content: <JobTimes job={job} /> },
         { title: 'Logs', content: <JobLogs operation="GetProcessingJobLogs" input={{ ProcessingJobName: job.ProcessingJobName }} label={`Log of ${job.ProcessingJobName}`} /> },
         { title: 'Inputs and outputs', content: <JsonView value={{ ProcessingInputs: job.ProcessingInputs ?? [], ProcessingOutputConfig: job.ProcessingOutputConfig ?? {} }} label="Inputs and outputs" /> },
       ]}

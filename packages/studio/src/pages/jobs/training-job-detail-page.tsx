@@ -9,6 +9,7 @@ import { JsonView } from '../../patterns/json-view.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { runPath, useRunOfJob } from '../experiments/mlflow-data.js';
+import { JobTimes, timeKeys } from './job-times.js';
 import { JobLogs } from './job-logs.js';
 import { JobMetrics } from './job-metrics.js';
 import { StatusTimeline } from './status-timeline.js';
@@ -36,7 +37,7 @@ export function TrainingJobDetailPage() {
       kind="Training job"
       name={job.TrainingJobName}
       item={{ ...job, Arn: job.TrainingJobArn }}
-      summaryOmit={['Arn', 'TrainingJobName', 'HyperParameters', 'SecondaryStatusTransitions', 'FinalMetricDataList']}
+      summaryOmit={[...timeKeys(job), 'Arn', 'TrainingJobName', 'HyperParameters', 'SecondaryStatusTransitions', 'FinalMetricDataList']}
       actions={
         <ConfirmButton
           label="Stop"
@@ -52,6 +53,7 @@ export function TrainingJobDetailPage() {
         />
       }
       sections={[
+        { title: 'Times', content: <JobTimes job={job} /> },
         { title: 'Status timeline', content: <StatusTimeline transitions={job.SecondaryStatusTransitions ?? []} label={`Status transitions of ${job.TrainingJobName}`} /> },
         { title: 'Metrics', content: <JobMetrics final={job.FinalMetricDataList ?? []} run={run.data} live={live} version={job.TrainingJobStatus} /> },
         { title: 'Logs', content: <JobLogs operation="GetTrainingJobLogs" input={{ TrainingJobName: job.TrainingJobName }} label={`Log of ${job.TrainingJobName}`} /> },
