@@ -229,9 +229,9 @@ describe('Loam Studio in Chromium', () => {
     await page.getByText('Light', { exact: true }).click();
     await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
 
-    await nav('Training jobs').click();
-    await heading('Training jobs').waitFor();
-    await page.getByText('Coming with Training and processing jobs.').waitFor();
+    await nav('Model monitor & Clarify').click();
+    await heading('Model monitor & Clarify').waitFor();
+    await page.getByText('Coming with Analytics for Clarify and Model Monitor.').waitFor();
     await check('14-coming-soon');
   });
 
