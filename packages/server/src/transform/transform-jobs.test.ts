@@ -83,6 +83,15 @@ describe('transform jobs through the API', () => {
     expect((await loam.platform.artifacts.list({ bucket: 'batch', prefix: 'out/too-big/' })).objects).toHaveLength(0);
   }, 60_000);
 
+  it('stops a running job: Stopped, and no output', async () => {
+    expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('halt', { BatchStrategy: 'SingleRecord', MaxConcurrentTransforms: 1 }))).status).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/transform-jobs/halt/stop', {})).status).toBe(200);
+    const d = await waitForJob('halt');
+    expect(d.TransformJobStatus).toBe('Stopped');
+    expect((await loam.platform.artifacts.list({ bucket: 'batch', prefix: 'out/halt/' })).objects).toHaveLength(0);
+    expect((await call(loam, 'POST', '/api/v1/transform-jobs/halt/stop', {})).status).toBe(400);
+  }, 60_000);
+
   it('refuses what it cannot run, naming the field', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ ModelName: 'nope' }, '/ModelName'],
