@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
 import { Button, Group, Skeleton, Stack, Text, TextInput, Title } from '@mantine/core';
@@ -37,7 +37,11 @@ export function ExperimentPage() {
     refetchInterval: 5000,
     retry: false,
   });
-  const rows: Run[] = runs.data?.Runs ?? [];
+  // A filter the server refuses keeps the last good rows on screen; the message sits on the filter box.
+  const lastGood = useRef(runs.data);
+  if (runs.data && !runs.error) lastGood.current = runs.data;
+  const data = runs.error ? lastGood.current : runs.data;
+  const rows: Run[] = data?.Runs ?? [];
   const keys = useMemo(() => keysOf(rows), [rows]);
   const ids = chosen ?? defaultColumns(keys);
   const columns = [...attributeColumns, ...ids.map(parseColumn)];
@@ -83,8 +87,8 @@ export function ExperimentPage() {
       </form>
       <ColumnChooser keys={keys} value={ids} onChange={setChosen} />
       {runs.error && !filter && <ErrorAlert error={toUserFacingError(runs.error, { iamAction: 'sagemaker:ListMlflowRuns' })} />}
-      {!runs.data && runs.isPending && <Skeleton height={160} aria-label="Loading runs" />}
-      {runs.data && rows.length === 0 && (
+      {!data && runs.isPending && <Skeleton height={160} aria-label="Loading runs" />}
+      {data && rows.length === 0 && (
         <Text size="sm" c="dimmed" role="status">
           {filter ? 'No runs match this filter.' : 'No runs in this experiment yet. Training jobs and MLflow clients add runs here.'}
         </Text>
