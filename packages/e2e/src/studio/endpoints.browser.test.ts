@@ -81,7 +81,7 @@ describe('Models and endpoints in Studio', () => {
     // What the page showed when a step failed.
     if (ctx.task.result?.state !== 'fail') return;
     await screenshot(page, `endpoints-failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}`);
-    console.error('failed responses:', watch.failures, 'alerts:', await page.getByRole('alert').allTextContents(), 'invalid:', await page.locator('[aria-invalid="true"]').evaluateAll((xs) => xs.map((x) => x.id)));
+    console.error('failed responses:', watch.failures, 'alerts:', await page.getByRole('alert').allTextContents(), 'invalid:', await page.locator('[aria-invalid="true"]').evaluateAll((xs) => xs.map((x) => String((x as unknown as { id: string }).id))));
   });
   afterAll(async () => {
     await browser?.close();
@@ -160,35 +160,49 @@ describe('Models and endpoints in Studio', () => {
     await check('endpoints-04-endpoint-invoked');
   });
 
-  it('offers an update with a canary deployment config and alarms to roll back on', async () => {
+  it('updates by canary from the deployment-config form, with an alarm to roll back on, and shows the rollout', async () => {
     await section('Alarms').getByRole('button', { name: 'Create alarm' }).click();
     const alarmDialog = page.getByRole('dialog', { name: 'Create alarm' });
     await alarmDialog.getByRole('button', { name: 'Create alarm' }).click();
     await section('Alarms').getByRole('table', { name: 'Alarms on bc-endpoint' }).getByText('bc-endpoint-5xx').waitFor();
     expect((await admin.DescribeAlarms({})).MetricAlarms.map((a) => a.AlarmName)).toEqual(['bc-endpoint-5xx']);
+    await admin.CreateEndpointConfig({ EndpointConfigName: 'bc-config-2', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'bc-model', InitialInstanceCount: 2, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 }] });
 
     await page.getByRole('button', { name: 'Update', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Update bc-endpoint' });
+    await dialog.getByPlaceholder('Choose a config').click();
+    await page.getByRole('option', { name: 'bc-config-2' }).click();
     await dialog.getByLabel('Traffic shift').selectOption('CANARY');
-    await dialog.getByLabel('Canary size').waitFor();
-    await dialog.getByRole('textbox', { name: 'Roll back when any of these alarms fires' }).click();
+    await dialog.getByLabel('Canary size').fill('1');
+    await dialog.getByLabel('Size unit').selectOption('INSTANCE_COUNT');
+    await dialog.getByLabel('Wait between steps (s)').fill('4');
+    await dialog.getByPlaceholder('Choose alarms').click();
     await page.getByRole('option', { name: /bc-endpoint-5xx/ }).click();
-    await dialog.getByRole('heading', { name: 'Update bc-endpoint' }).click();
+    await dialog.getByText('A new fleet starts on the chosen config').click();
     await check('endpoints-05-update-form');
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.getByRole('button', { name: 'Update endpoint' }).click();
     await dialog.waitFor({ state: 'hidden' });
+
+    const rollout = section('Rollout');
+    await rollout.getByText('Moving to bc-config-2').waitFor({ timeout: 30_000 });
+    await rollout.getByText(/% of traffic on the new fleet/).waitFor();
+    await screenshot(page, 'endpoints-06-rollout');
+    await rollout.waitFor({ state: 'detached', timeout: 60_000 });
+    await section('Summary').getByText('InService', { exact: true }).waitFor();
+    const d = await admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' });
+    expect([d.EndpointConfigName, d.LastDeploymentConfig?.BlueGreenUpdatePolicy?.TrafficRoutingConfiguration.Type, d.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms]).toEqual(['bc-config-2', 'CANARY', [{ AlarmName: 'bc-endpoint-5xx' }]]);
   });
 
   it('deletes the endpoint after confirming, with no console errors', async () => {
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete endpoint bc-endpoint?' });
     await confirm.getByText('Its instances are drained and stopped').waitFor();
-    await check('endpoints-06-delete-confirm');
+    await check('endpoints-07-delete-confirm');
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await heading('Endpoints').waitFor();
     await expect.poll(async () => (await admin.ListEndpoints({})).Endpoints.map((e) => e.EndpointName), { timeout: 30_000 }).toEqual([]);
     await page.getByText('No endpoints yet').waitFor({ timeout: 10_000 });
-    await check('endpoints-07-endpoints-empty');
+    await check('endpoints-08-endpoints-empty');
     expect(watch.errors).toEqual([]);
     expect(watch.unexpected()).toEqual([]);
   });

@@ -25,8 +25,8 @@ export function EndpointAlarms({ endpointName }: { endpointName: string }) {
         <RowsTable
           rows={mine}
           label={`Alarms on ${endpointName}`}
-          omit={['AlarmArn', 'Namespace', 'AlarmConfigurationUpdatedTimestamp', 'StateUpdatedTimestamp']}
-          render={{ StateValue: (v) => <StatusBadge status={String(v)} /> }}
+          omit={['AlarmArn', 'Namespace', 'AlarmConfigurationUpdatedTimestamp', 'StateUpdatedTimestamp', 'StateReason', 'TreatMissingData']}
+          render={{ StateValue: (v, a) => <span title={String(a.StateReason ?? '')}><StatusBadge status={String(v)} /></span> }}
           extra={{
             Actions: (a) => (
               <ConfirmButton
