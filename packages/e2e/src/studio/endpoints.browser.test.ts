@@ -165,6 +165,7 @@ describe('Models and endpoints in Studio', () => {
     const alarmDialog = page.getByRole('dialog', { name: 'Create alarm' });
     await alarmDialog.getByRole('button', { name: 'Create alarm' }).click();
     await section('Alarms').getByRole('table', { name: 'Alarms on bc-endpoint' }).getByText('bc-endpoint-5xx').waitFor();
+    await section('Alarms').getByRole('cell', { name: 'Sum of Invocation5XXErrors ≥ 1, 1 of 1 × 10 s' }).waitFor();
     expect((await admin.DescribeAlarms({})).MetricAlarms.map((a) => a.AlarmName)).toEqual(['bc-endpoint-5xx']);
     await admin.CreateEndpointConfig({ EndpointConfigName: 'bc-config-2', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'bc-model', InitialInstanceCount: 2, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 }] });
 

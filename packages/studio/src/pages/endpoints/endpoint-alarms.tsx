@@ -9,6 +9,14 @@ import { toUserFacingError } from '../../schema/problems.js';
 import { NestedOperationForm } from '../jobs/nested-operation-form.js';
 import { RowsTable } from './rows-table.js';
 
+const symbols: Readonly<Record<string, string>> = { GreaterThanOrEqualToThreshold: '≥', GreaterThanThreshold: '>', LessThanThreshold: '<', LessThanOrEqualToThreshold: '≤' };
+
+/** An alarm's rule in one line: `Sum of Invocation5XXErrors ≥ 1, 1 of 1 × 10 s`. */
+export function conditionOf(a: { MetricName: string; Statistic?: string; ExtendedStatistic?: string; ComparisonOperator: string; Threshold: number; Period: number; EvaluationPeriods: number; DatapointsToAlarm?: number }): string {
+  const stat = a.ExtendedStatistic ?? a.Statistic ?? 'Average';
+  return `${stat} of ${a.MetricName} ${symbols[a.ComparisonOperator] ?? a.ComparisonOperator} ${a.Threshold}, ${a.DatapointsToAlarm ?? a.EvaluationPeriods} of ${a.EvaluationPeriods} × ${a.Period} s`;
+}
+
 /** The alarms on this endpoint's metrics (what AutoRollbackConfiguration can name), with their state; add and delete. */
 export function EndpointAlarms({ endpointName }: { endpointName: string }) {
   const qc = useQueryClient();
@@ -25,9 +33,10 @@ export function EndpointAlarms({ endpointName }: { endpointName: string }) {
         <RowsTable
           rows={mine}
           label={`Alarms on ${endpointName}`}
-          omit={['AlarmArn', 'Namespace', 'AlarmConfigurationUpdatedTimestamp', 'StateUpdatedTimestamp', 'StateReason', 'TreatMissingData']}
+          omit={['AlarmArn', 'Namespace', 'AlarmConfigurationUpdatedTimestamp', 'StateUpdatedTimestamp', 'StateReason', 'TreatMissingData', 'MetricName', 'Statistic', 'ExtendedStatistic', 'Period', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold', 'ComparisonOperator']}
           render={{ StateValue: (v, a) => <span title={String(a.StateReason ?? '')}><StatusBadge status={String(v)} /></span> }}
           extra={{
+            Condition: (a) => conditionOf(a as never),
             Actions: (a) => (
               <ConfirmButton
                 label="Delete"
