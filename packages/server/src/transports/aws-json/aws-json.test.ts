@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddTagsCommand, DeleteTagsCommand, ListTagsCommand, SageMakerClient, paginateListTags } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
-import { AwsProtocolError } from './aws-errors.js';
-import type { EndpointInvoker, InvocationRequest } from './endpoint-invoker.js';
+import { call, deploy, storeGbdtModel, xgboostImage } from '../../endpoints/endpoints.test-support.js';
 
 let loam: TestLoam;
 let url: string;
@@ -126,24 +125,20 @@ describe('SageMaker Runtime reachability', () => {
     expect(await res.json()).toEqual({ message: 'Endpoint missing of account 000000000000 not found.' });
   });
 
-  it('hands the request to the endpoints capability once it plugs in an EndpointInvoker, and maps its answer', async () => {
-    // A model that sums a CSV row: what the endpoints capability will provide through this interface.
-    const seen: InvocationRequest[] = [];
-    const summer: EndpointInvoker = {
-      async invokeEndpoint(req) {
-        seen.push(req);
-        if (req.endpointName === 'broken') throw new AwsProtocolError('ModelError', 424, 'Received server error (500) from primary', { OriginalStatusCode: 500, OriginalMessage: 'boom' });
-        const sum = req.body.toString().split(',').reduce((a, x) => a + Number(x), 0);
-        return { body: new TextEncoder().encode(JSON.stringify({ predictions: [sum] })), contentType: 'application/json', invokedProductionVariant: 'AllTraffic', customAttributes: 'seen' };
-      },
-    };
-    (loam.platform.services as object[]).push(summer);
+  it('invokes a real endpoint through the SageMaker Runtime client (SigV4), with its headers and model errors', async () => {
+    const { model, raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'rt/model.tar.gz' });
+    const create = await call(loam, 'POST', '/api/v1/models', { ModelName: 'rt-gbdt', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/rt/model.tar.gz' }, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/r' });
+    expect(create.status, JSON.stringify(create.body)).toBe(200);
+    expect((await deploy(loam, 'rt-ep', [{ name: 'AllTraffic', modelName: 'rt-gbdt' }])).EndpointStatus).toBe('InService');
     const rt = new SageMakerRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, maxAttempts: 1 });
-    const out = await rt.send(new InvokeEndpointCommand({ EndpointName: 'summer', ContentType: 'text/csv', Accept: 'application/json', CustomAttributes: 'trace=1', Body: new TextEncoder().encode('1,2,3.5') }));
-    expect(JSON.parse(new TextDecoder().decode(out.Body))).toEqual({ predictions: [6.5] });
-    expect([out.ContentType, out.InvokedProductionVariant, out.CustomAttributes]).toEqual(['application/json', 'AllTraffic', 'seen']);
-    expect(seen[0]).toMatchObject({ endpointName: 'summer', contentType: 'text/csv', accept: 'application/json', customAttributes: 'trace=1' });
-    const failed = await errorOf(rt.send(new InvokeEndpointCommand({ EndpointName: 'broken', Body: new Uint8Array([1]) })));
-    expect(failed).toMatchObject({ name: 'ModelError', status: 424 });
+    const row = raw[0]!;
+    const out = await rt.send(new InvokeEndpointCommand({ EndpointName: 'rt-ep', ContentType: 'text/csv', Body: new TextEncoder().encode(row.join(',')) }));
+    const expected = model.predictRow(row);
+    expect(Number(new TextDecoder().decode(out.Body).trim())).toBeCloseTo(expected[0]!, 6);
+    expect(out.InvokedProductionVariant).toBe('AllTraffic');
+    const bad = await errorOf(rt.send(new InvokeEndpointCommand({ EndpointName: 'rt-ep', ContentType: 'text/csv', Body: new TextEncoder().encode('1,2') })));
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    expect(bad.status).toBeLessThan(500);
+    expect(bad.message).toMatch(/column|feature/i);
   });
 });
