@@ -38,4 +38,18 @@ export const searchSources: readonly SearchSource[] = [
         .map((p) => ({ kind: 'Policy', name: p.PolicyName, to: `/policies/${encodeURIComponent(p.PolicyName)}`, detail: p.Description ?? (p.IsBuiltIn ? 'built in' : '') }));
     },
   },
+  {
+    kind: 'Model',
+    search: async (term, signal) => {
+      const r = await loam.ListModels({ NameContains: term.replace(/[^a-zA-Z0-9-]/g, ''), MaxResults: 10 }, { signal });
+      return r.Models.map((m) => ({ kind: 'Model', name: m.ModelName, to: `/models/${encodeURIComponent(m.ModelName)}` }));
+    },
+  },
+  {
+    kind: 'Endpoint',
+    search: async (term, signal) => {
+      const r = await loam.ListEndpoints({ NameContains: term.replace(/[^a-zA-Z0-9-]/g, ''), MaxResults: 10 }, { signal });
+      return r.Endpoints.map((e) => ({ kind: 'Endpoint', name: e.EndpointName, to: `/endpoints/${encodeURIComponent(e.EndpointName)}`, detail: e.EndpointStatus }));
+    },
+  },
 ];
