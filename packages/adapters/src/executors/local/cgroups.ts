@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** The limits of one job host: memory in bytes and CPUs (fractional allowed: 0.5 = half a core). */
 export interface HostLimits {
@@ -82,7 +82,9 @@ export function detectCgroups(root = '/sys/fs/cgroup'): CgroupSupport {
       if (err) return { supported: false, reason: `cannot enable the memory and cpu controllers under ${parents[0]}: ${err}` };
     }
     const g = createHostCgroup({ supported: true, version, parents }, probe, { memoryBytes: 1 << 30, cpus: 1 });
-    removeHostCgroup(g);
+    // Only the probe: the `loam` parents stay until the next group is removed (v2 keeps its
+    // subtree_control setting on the parent, so it must outlive the probe).
+    for (const d of g.dirs) rmdirSync(d);
   } catch (e) {
     return { supported: false, reason: `cgroups under ${parents.join(', ')} are not writable: ${(e as Error).message}` };
   }
@@ -138,5 +140,20 @@ export function removeHostCgroup(g: HostCgroup): boolean {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') ok = false;
     }
   }
+  if (ok) removeEmptyParents(g.dirs.map((d) => dirname(d)));
   return ok;
+}
+
+/**
+ * Removes Loam's `loam` parent groups once no job uses them: a group with children cannot be removed,
+ * so a leftover would stop whoever manages the server's own group from removing it.
+ */
+export function removeEmptyParents(parents: readonly string[]): void {
+  for (const p of parents) {
+    try {
+      rmdirSync(p);
+    } catch {
+      // still in use by another host, or already gone
+    }
+  }
 }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { JobSpec, RunnerInput } from '@loam/contracts';
 import { InternalError, LimitExceededError, silentLogger } from '@loam/core';
 import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, Logger, LogPage } from '@loam/core';
-import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeHostCgroup, type CgroupSupport, type HostCgroup } from './cgroups.js';
+import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyParents, removeHostCgroup, type CgroupSupport, type HostCgroup } from './cgroups.js';
 import { EventTail } from './event-tail.js';
 import { readLogPage } from './log-reader.js';
 import { isAlive, killMarked, processStartTime, signal } from './proc.js';
@@ -83,6 +83,8 @@ export class LocalProcessExecutor implements JobExecutor {
   private readonly log: Logger;
   /** Where per-host cgroups go, or why there are none. */
   readonly cgroupSupport: CgroupSupport;
+  /** Groups of forgotten hosts whose last processes were still exiting: removed by the next polls. */
+  private readonly pendingCgroups = new Set<HostCgroup>();
 
   constructor(private readonly o: LocalProcessExecutorOptions) {
     const iso = detectIsolation();
@@ -119,7 +121,7 @@ export class LocalProcessExecutor implements JobExecutor {
     if (previous?.hosts.some((h) => !h.exited)) throw new InternalError(`Job '${jobId}' is already running here.`);
     // A RetryStrategy attempt after a platform fault: the ended attempt is forgotten (its logs stay).
     if (previous) {
-      for (const h of previous.hosts) if (h.cgroup) removeHostCgroup(h.cgroup);
+      for (const h of previous.hosts) if (h.cgroup) this.dropCgroup(h.cgroup);
       this.jobs.delete(jobId);
     }
     if (this.used() + spec.instanceCount > this.capacity.slots) throw new LimitExceededError(`Job '${jobId}' needs ${spec.instanceCount} slot(s); ${this.capacity.slots - this.used()} are free.`);
@@ -237,7 +239,7 @@ export class LocalProcessExecutor implements JobExecutor {
     const dir = this.jobDir(jobId);
     const j = this.jobs.get(jobId);
     if (j?.hosts.some((h) => !h.exited)) return;
-    for (const h of j?.hosts ?? []) if (h.cgroup) removeHostCgroup(h.cgroup);
+    for (const h of j?.hosts ?? []) if (h.cgroup) this.dropCgroup(h.cgroup);
     this.jobs.delete(jobId);
     for (const sub of ['opt', 'tmp', 'job.json']) {
       for (const host of listHosts(dir)) rmSync(join(dir, host, sub), { recursive: true, force: true });
@@ -252,6 +254,14 @@ export class LocalProcessExecutor implements JobExecutor {
     clearInterval(this.timer);
     for (const j of this.jobs.values()) if (j.killTimer) clearTimeout(j.killTimer);
     this.poll();
+    // A runner exits a moment after reporting its exit: give its group that moment to empty, so ended
+    // hosts leave no cgroup behind. Running jobs keep theirs (a restarted server adopts them).
+    for (const j of this.jobs.values()) for (const h of j.hosts) if (h.exited && h.cgroup) this.pendingCgroups.add(h.cgroup);
+    for (let i = 0; i < 40 && this.pendingCgroups.size > 0; i++) {
+      for (const g of this.pendingCgroups) if (removeHostCgroup(g)) this.pendingCgroups.delete(g);
+      if (this.pendingCgroups.size > 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (this.cgroupSupport.supported) removeEmptyParents(this.cgroupSupport.parents);
     this.jobs.clear();
   }
 
@@ -265,8 +275,14 @@ export class LocalProcessExecutor implements JobExecutor {
     }
   }
 
+  /** Removes a group now, or once its last processes have exited. */
+  private dropCgroup(g: HostCgroup): void {
+    if (!removeHostCgroup(g)) this.pendingCgroups.add(g);
+  }
+
   /** Relays new events of every job; settles hosts whose runner is gone. */
   private poll(): void {
+    for (const g of this.pendingCgroups) if (removeHostCgroup(g)) this.pendingCgroups.delete(g);
     for (const j of [...this.jobs.values()]) {
       for (const h of j.hosts) {
         if (h.exited) continue;
@@ -303,7 +319,8 @@ export class LocalProcessExecutor implements JobExecutor {
           h.lastSeq += 1;
         }
       }
-      for (const h of j.hosts) if (h.exited && h.cgroup && (h.processGone || !isAlive(h.pid, h.startTime)) && removeHostCgroup(h.cgroup)) delete h.cgroup;
+      // rmdir fails while any process is still in the group, so this also waits for the image's stragglers.
+      for (const h of j.hosts) if (h.exited && h.cgroup && removeHostCgroup(h.cgroup)) delete h.cgroup;
       if (j.hosts.every((h) => h.exited) && j.killTimer) clearTimeout(j.killTimer);
     }
   }
