@@ -143,6 +143,12 @@ describe('Training jobs and experiments in Studio', () => {
     await pc.waitFor();
     expect(await pc.locator('polyline').count()).toBe(2);
     await check('j06-compare');
+    await page.getByRole('button', { name: 'Use dark theme' }).click();
+    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
+    await page.mouse.move(0, 0);
+    await check('j06-compare-dark');
+    await page.getByRole('button', { name: 'Use light theme' }).click();
+    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
   }, 240_000);
 
   it('stops a running job after confirmation', async () => {
