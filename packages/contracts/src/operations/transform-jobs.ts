@@ -1,6 +1,7 @@
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/transform-jobs.js';
+import { JobLogsOutput } from '../shapes/training-jobs.js';
 
 const job = 'arn:loam:sagemaker:{Region}:{Account}:transform-job/{TransformJobName}';
 const base = { capability: 'transform', aws: true, resource: job } as const;
@@ -25,4 +26,10 @@ export const StopTransformJob = defineOperation({
   ...base, name: 'StopTransformJob', kind: 'action', summary: 'Stops a transform job; outputs of files not finished are not written.',
   input: S.StopTransformJobInput, output: Empty, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:StopTransformJob', rest: { method: 'POST', path: '/api/v1/transform-jobs/{TransformJobName}/stop' },
+});
+export const GetTransformJobLogs = defineOperation({
+  ...base, aws: false, name: 'GetTransformJobLogs', kind: 'describe',
+  summary: "Reads a transform job's log lines (the batch driver's and the model server's) from a position; follow it with NextForwardToken.",
+  input: S.GetTransformJobLogsInput, output: JobLogsOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DescribeTransformJob', rest: { method: 'GET', path: '/api/v1/transform-jobs/{TransformJobName}/logs' },
 });

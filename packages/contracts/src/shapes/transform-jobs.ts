@@ -161,3 +161,10 @@ export interface TransformDriverConfig {
   /** The instance's vCPUs: MaxConcurrentTransforms 0 ("auto") means one per vCPU. */
   readonly vcpus: number;
 }
+
+/** Loam's log read (no CloudWatch): the batch driver's and the model server's lines, paged. */
+export const GetTransformJobLogsInput = Input({
+  TransformJobName: JobName,
+  NextToken: Type.Optional(NextToken),
+  Limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Lines per page, default 1000.' })),
+});

@@ -21,7 +21,7 @@ export interface TransformJobServiceOptions extends JobServiceOptions {
   readonly lineage?: LineageRecorder;
 }
 
-/** CreateTransformJob, DescribeTransformJob, ListTransformJobs and StopTransformJob. */
+/** CreateTransformJob, DescribeTransformJob, ListTransformJobs, StopTransformJob and GetTransformJobLogs. */
 export class TransformJobService {
   readonly jobs: JobStore;
 
@@ -74,6 +74,12 @@ export class TransformJobService {
     if (r.phase === 'done') throw invalid('TransformJobName', input.TransformJobName, `the job has already ended with status ${r.status}; only an InProgress job can be stopped`);
     await this.o.coordinator.stop(r.id);
     return {};
+  }
+
+  /** @throws ResourceNotFound. */
+  async GetTransformJobLogs(input: InputOf<Ops['GetTransformJobLogs']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetTransformJobLogs']>> {
+    await this.get(input.TransformJobName);
+    return this.jobs.logs(input.TransformJobName, input.NextToken, input.Limit);
   }
 
   /** @throws ResourceNotFound. */

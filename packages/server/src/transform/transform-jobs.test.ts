@@ -21,7 +21,7 @@ async function get(uri: string): Promise<string> {
   const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) as RegExpExecArray;
   return text((await loam.platform.artifacts.get({ bucket: m[1] as string, key: m[2] as string })).body as never);
 }
-async function waitForJob(name: string, timeoutMs = 60_000): Promise<any> {
+async function waitForJob(name: string, timeoutMs = 150_000): Promise<any> {
   const t0 = Date.now();
   for (;;) {
     const d = await call(loam, 'GET', `/api/v1/transform-jobs/${name}`);
@@ -62,6 +62,8 @@ describe('transform jobs through the API', () => {
     const expected = (rows: number[][], prefix: string) => rows.map((r, i) => `${prefix}${i},${model.predictRow(r)[0] as number}\n`).join('');
     expect(await get('s3://batch/out/score/part-a.csv.out')).toBe(expected(raw.slice(0, 150), 'a'));
     expect(await get('s3://batch/out/score/more/part-b.csv.out')).toBe(expected(raw.slice(150, 400), 'b'));
+    const logs = await call(loam, 'GET', '/api/v1/transform-jobs/score/logs');
+    expect(logs.body.Events.map((e: { Message: string }) => e.Message)).toEqual(expect.arrayContaining(['Transformed part-a.csv: 150 record(s) in 1 request(s).', 'Transformed more/part-b.csv: 250 record(s) in 1 request(s).']));
     const listed = await call(loam, 'GET', '/api/v1/transform-jobs?NameContains=scor');
     expect(listed.body.TransformJobSummaries).toMatchObject([{ TransformJobName: 'score', TransformJobStatus: 'Completed' }]);
     // Lineage: model and input upstream of the job, its output downstream.
@@ -69,7 +71,7 @@ describe('transform jobs through the API', () => {
     expect(up.body.Vertices.map((v: { SourceUri?: string; Arn: string }) => v.SourceUri ?? v.Arn).sort()).toEqual([arn('model', 'gbdt'), 's3://batch/in'].sort());
     const down = await call(loam, 'POST', '/api/v1/lineage/query', { StartArns: [arn('transform-job', 'score')], Direction: 'Descendants', MaxDepth: 1 });
     expect(down.body.Vertices.map((v: { SourceUri?: string }) => v.SourceUri)).toEqual(['s3://batch/out/score']);
-  }, 90_000);
+  }, 200_000);
 
   it('fails with a reason naming the file and line of a record over MaxPayloadInMB, writing no output', async () => {
     const huge = `${'0.5,'.repeat(300_000)}0.5`;
@@ -81,7 +83,7 @@ describe('transform jobs through the API', () => {
     expect(d.TransformJobStatus).toBe('Failed');
     expect(d.FailureReason).toBe(`z.csv line 2: the record is ${huge.length + 1} bytes, over MaxPayloadInMB 1 (1048576 bytes).`);
     expect((await loam.platform.artifacts.list({ bucket: 'batch', prefix: 'out/too-big/' })).objects).toHaveLength(0);
-  }, 60_000);
+  }, 200_000);
 
   it('stops a running job: Stopped, and no output', async () => {
     expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('halt', { BatchStrategy: 'SingleRecord', MaxConcurrentTransforms: 1 }))).status).toBe(200);
@@ -90,7 +92,7 @@ describe('transform jobs through the API', () => {
     expect(d.TransformJobStatus).toBe('Stopped');
     expect((await loam.platform.artifacts.list({ bucket: 'batch', prefix: 'out/halt/' })).objects).toHaveLength(0);
     expect((await call(loam, 'POST', '/api/v1/transform-jobs/halt/stop', {})).status).toBe(400);
-  }, 60_000);
+  }, 200_000);
 
   it('refuses what it cannot run, naming the field', async () => {
     const cases: [Record<string, unknown>, string][] = [
