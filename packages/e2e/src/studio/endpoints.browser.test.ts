@@ -194,16 +194,30 @@ describe('Models and endpoints in Studio', () => {
     expect([d.EndpointConfigName, d.LastDeploymentConfig?.BlueGreenUpdatePolicy?.TrafficRoutingConfiguration.Type, d.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms]).toEqual(['bc-config-2', 'CANARY', [{ AlarmName: 'bc-endpoint-5xx' }]]);
   });
 
+  it('lists the endpoint with its status and finds it with global search', async () => {
+    await nav('Endpoints').click();
+    const list = page.getByRole('table', { name: 'Endpoints' });
+    const row = list.getByRole('row').filter({ has: page.getByRole('link', { name: 'bc-endpoint' }) });
+    await row.getByText('InService', { exact: true }).waitFor();
+    await check('endpoints-07-endpoints-list');
+    await page.keyboard.press('/');
+    const search = page.getByRole('dialog', { name: 'Search Loam' });
+    await search.getByRole('combobox').fill('bc-');
+    await search.getByRole('option', { name: /bc-model/ }).first().waitFor();
+    await search.getByRole('option', { name: /bc-endpoint/ }).first().click();
+    await heading('bc-endpoint').waitFor();
+  });
+
   it('deletes the endpoint after confirming, with no console errors', async () => {
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete endpoint bc-endpoint?' });
     await confirm.getByText('Its instances are drained and stopped').waitFor();
-    await check('endpoints-07-delete-confirm');
+    await check('endpoints-08-delete-confirm');
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await heading('Endpoints').waitFor();
     await expect.poll(async () => (await admin.ListEndpoints({})).Endpoints.map((e) => e.EndpointName), { timeout: 30_000 }).toEqual([]);
     await page.getByText('No endpoints yet').waitFor({ timeout: 10_000 });
-    await check('endpoints-08-endpoints-empty');
+    await check('endpoints-09-endpoints-empty');
     expect(watch.errors).toEqual([]);
     expect(watch.unexpected()).toEqual([]);
   });
