@@ -60,41 +60,44 @@ export function detectCgroups(root = '/sys/fs/cgroup'): CgroupSupport {
   } catch {
     return { supported: false, reason: '/proc/self/cgroup is not readable' };
   }
-  let parents: string[];
-  let version: 1 | 2;
   const v2controllers = existsSync(join(root, 'cgroup.controllers')) ? readFileSync(join(root, 'cgroup.controllers'), 'utf8').split(/\s+/) : [];
+  let candidates: { version: 1 | 2; parents: string[] }[];
   if (v2controllers.includes('memory') && v2controllers.includes('cpu')) {
-    version = 2;
-    parents = [parentUnder(root, own.get(''))];
+    // Nested under the server's group first; v2 lets a group with processes hand no controllers to its
+    // children, so the hierarchy's root is the fallback (where systemd enables them).
+    candidates = [...new Set([parentUnder(root, own.get('')), join(root, 'loam')])].map((p) => ({ version: 2 as const, parents: [p] }));
   } else if (existsSync(join(root, 'memory', 'memory.limit_in_bytes')) && existsSync(join(root, 'cpu', 'cpu.cfs_quota_us'))) {
-    version = 1;
-    parents = [parentUnder(join(root, 'memory'), own.get('memory')), parentUnder(join(root, 'cpu'), own.get('cpu'))];
+    candidates = [{ version: 1, parents: [parentUnder(join(root, 'memory'), own.get('memory')), parentUnder(join(root, 'cpu'), own.get('cpu'))] }];
   } else {
     return { supported: false, reason: `no cgroup hierarchy with memory and cpu controllers under ${root}` };
   }
-  const probe = `probe-${process.pid}`;
-  try {
-    for (const p of parents) mkdirSync(p, { recursive: true });
-    if (version === 2) {
-      // v2 only hands controllers to children the parent enables ("no internal processes" allows this on
-      // Loam's own, process-free `loam` group).
-      const err = tryWrite(join(parents[0] as string, 'cgroup.subtree_control'), '+memory +cpu');
-      if (err) return { supported: false, reason: `cannot enable the memory and cpu controllers under ${parents[0]}: ${err}` };
+  const errors: string[] = [];
+  for (const c of candidates) {
+    const support = { supported: true as const, ...c };
+    try {
+      const g = createHostCgroup(support, `probe-${process.pid}`, { memoryBytes: 1 << 30, cpus: 1 });
+      removeHostCgroup(g);
+      return support;
+    } catch (e) {
+      errors.push(`${c.parents.join(', ')}: ${(e as Error).message}`);
+      removeEmptyParents(c.parents);
     }
-    const g = createHostCgroup({ supported: true, version, parents }, probe, { memoryBytes: 1 << 30, cpus: 1 });
-    // Only the probe: the `loam` parents stay until the next group is removed (v2 keeps its
-    // subtree_control setting on the parent, so it must outlive the probe).
-    for (const d of g.dirs) rmdirSync(d);
-  } catch (e) {
-    return { supported: false, reason: `cgroups under ${parents.join(', ')} are not writable: ${(e as Error).message}` };
   }
-  return { supported: true, version, parents };
+  return { supported: false, reason: `cgroups are not writable (${errors.join('; ')})` };
 }
 
 /** Creates (or reuses) the host's group with its limits. Throws when the hierarchy refuses. */
 export function createHostCgroup(support: Extract<CgroupSupport, { supported: true }>, name: string, limits: HostLimits): HostCgroup {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`'${name}' cannot name a cgroup`);
   const dirs = support.parents.map((p) => join(p, name));
+  if (support.version === 2) {
+    // v2 hands a child only the controllers its parent enables; Loam's own `loam` group has no
+    // processes, so enabling them there is allowed (it fails when the group above does not offer them).
+    const parent = support.parents[0] as string;
+    mkdirSync(parent, { recursive: true });
+    const err = tryWrite(join(parent, 'cgroup.subtree_control'), '+memory +cpu');
+    if (err) throw new Error(`cannot enable the memory and cpu controllers in ${parent}: ${err}`);
+  }
   for (const d of dirs) mkdirSync(d, { recursive: true });
   const memory = String(Math.max(4 << 20, Math.floor(limits.memoryBytes)));
   const quota = String(Math.max(1000, Math.round(limits.cpus * cfsPeriodUs)));

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import type { JobSpec } from '@loam/contracts';
 import type { ExecutorEvent } from '@loam/core';
 import { conformanceSpec } from '@loam/testkit';
 import { LocalFsArtifactStore } from '../../artifacts/local-fs/local-fs-artifact-store.js';
-import { detectCgroups } from './cgroups.js';
+import { createHostCgroup, detectCgroups } from './cgroups.js';
 import { LocalProcessExecutor, type LocalProcessExecutorOptions } from './local-process-executor.js';
 import { sourceRunner } from './local-process-executor.test-support.js';
 
@@ -108,5 +108,23 @@ describe('memory and CPU limits on the local executor (cgroups)', () => {
   it('detection reports why when the hierarchy has no controllers', () => {
     const fake = mkdtempSync(join(dir, 'cg-'));
     expect(detectCgroups(fake)).toEqual({ supported: false, reason: `no cgroup hierarchy with memory and cpu controllers under ${fake}` });
+  });
+
+  // This machine is v1 (hybrid); the v2 file protocol is checked on a directory laid out like a
+  // unified hierarchy: the values are SageMaker's instance shape in the kernel's units.
+  it('cgroup v2: enables memory and cpu for its children and writes memory.max, memory.swap.max and cpu.max', () => {
+    const fake = mkdtempSync(join(dir, 'v2-'));
+    writeFileSync(join(fake, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
+    const own = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
+    if (own !== '/') mkdirSync(join(fake, own), { recursive: true });
+    const support = detectCgroups(fake);
+    expect(support).toEqual({ supported: true, version: 2, parents: [join(fake, own === '/' ? '' : own, 'loam')] });
+    if (!support.supported) return;
+    const g = createHostCgroup(support, 'training-job-x-algo-1', { memoryBytes: 8192 * (1 << 20), cpus: 1.5 });
+    const read = (f: string) => readFileSync(join(g.dirs[0] as string, f), 'utf8');
+    expect(read('memory.max')).toBe(String(8 * 2 ** 30));
+    expect(read('memory.swap.max')).toBe('0');
+    expect(read('cpu.max')).toBe('150000 100000');
+    expect(readFileSync(join(support.parents[0] as string, 'cgroup.subtree_control'), 'utf8')).toBe('+memory +cpu');
   });
 });
