@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { createLoamClient, type LoamClient } from '@loam/sdk';
+import { printError, printResult } from '../output.js';
+import { clientSettings, type ClientFlags } from '../settings.js';
+
+interface TransformFlags {
+  model: string;
+  input: string;
+  output: string;
+  contentType?: string;
+  split: string;
+  strategy?: string;
+  maxPayload?: string;
+  concurrency?: string;
+  accept?: string;
+  assemble: string;
+  inputFilter?: string;
+  outputFilter?: string;
+  join?: boolean;
+  instanceCount: string;
+  instanceType: string;
+  wait: boolean;
+  json?: boolean;
+}
+
+async function waitDone(client: LoamClient, name: string): Promise<Record<string, unknown>> {
+  for (;;) {
+    const d = (await client.DescribeTransformJob({ TransformJobName: name })) as { TransformJobStatus: string };
+    if (!['InProgress', 'Stopping'].includes(d.TransformJobStatus)) return d;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * `loam transform <job>`: a batch transform job in one command, waiting for it by default.
+ *   loam transform score-0426 --model churn --input s3://data/today/ --output s3://scores/today \
+ *     --content-type text/csv --split Line --input-filter '$[1:]' --join --output-filter '$[0,-1]'
+ */
+export function registerTransformCommand(program: Command): void {
+  program.command('transform <jobName>')
+    .description('Score a dataset offline with a model (a batch transform job) and wait for it.')
+    .requiredOption('--model <name>', 'the model to run')
+    .requiredOption('--input <s3uri>', 'input prefix (every object under it is transformed)')
+    .requiredOption('--output <s3uri>', 'output prefix: <input key>.out for each input object')
+    .option('--content-type <type>', 'input content type (text/csv, application/jsonlines, …)')
+    .option('--split <type>', 'None | Line | RecordIO | TFRecord', 'Line')
+    .option('--strategy <strategy>', 'MultiRecord | SingleRecord')
+    .option('--max-payload <mb>', 'mini-batch size limit in MB (0 = one streamed request per file)')
+    .option('--concurrency <n>', 'requests in flight (MaxConcurrentTransforms)')
+    .option('--accept <type>', 'output content type')
+    .option('--assemble <how>', 'None | Line', 'Line')
+    .option('--input-filter <jsonpath>', 'DataProcessing.InputFilter')
+    .option('--output-filter <jsonpath>', 'DataProcessing.OutputFilter')
+    .option('--join', 'join each prediction to its input record (JoinSource Input)')
+    .option('--instance-count <n>', 'instances (input objects are sharded across them)', '1')
+    .option('--instance-type <type>', 'instance type', 'ml.m5.large')
+    .option('--no-wait', 'return at once instead of waiting for the job to end')
+    .option('--json', 'print JSON')
+    .action(async (jobName: string, o: TransformFlags) => {
+      const global = program.opts<ClientFlags & { json?: boolean }>();
+      const json = Boolean(o.json ?? global.json);
+      try {
+        const s = clientSettings(global);
+        const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
+        const dp = { ...(o.inputFilter ? { InputFilter: o.inputFilter } : {}), ...(o.outputFilter ? { OutputFilter: o.outputFilter } : {}), ...(o.join ? { JoinSource: 'Input' } : {}) };
+        await client.CreateTransformJob({
+          TransformJobName: jobName, ModelName: o.model,
+          TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: o.input } }, SplitType: o.split as never, ...(o.contentType ? { ContentType: o.contentType } : {}) },
+          TransformOutput: { S3OutputPath: o.output, AssembleWith: o.assemble as never, ...(o.accept ? { Accept: o.accept } : {}) },
+          TransformResources: { InstanceType: o.instanceType as never, InstanceCount: Number(o.instanceCount) },
+          ...(o.strategy ? { BatchStrategy: o.strategy as never } : {}), ...(o.maxPayload !== undefined ? { MaxPayloadInMB: Number(o.maxPayload) } : {}),
+          ...(o.concurrency !== undefined ? { MaxConcurrentTransforms: Number(o.concurrency) } : {}), ...(Object.keys(dp).length ? { DataProcessing: dp as never } : {}),
+        });
+        const result = o.wait ? await waitDone(client, jobName) : await client.DescribeTransformJob({ TransformJobName: jobName });
+        printResult(result, json);
+        if (['Failed', 'Stopped'].includes(String((result as { TransformJobStatus?: string }).TransformJobStatus))) process.exitCode = 1;
+      } catch (e) {
+        printError(e, json);
+        process.exitCode = 1;
+      }
+    });
+}
