@@ -9,6 +9,8 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerInvokeCommand } from './commands/invoke.js';
+import { registerTransformCommand } from './commands/transform.js';
+import { registerRegistryCommand } from './commands/registry.js';
 
 /** The `loam` command: `up`, `doctor`, `login-link`, and one command per API operation. */
 export function buildProgram(): Command {
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerRunsCommand(program);
   registerDeployCommand(program);
   registerInvokeCommand(program);
+  registerTransformCommand(program);
+  registerRegistryCommand(program);
   registerTrainCommand(program);
   registerTuneCommand(program);
   registerLogsCommand(program);
