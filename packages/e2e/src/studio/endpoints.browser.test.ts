@@ -158,6 +158,17 @@ describe('Models and endpoints in Studio', () => {
     await traffic.getByRole('img', { name: /^Invocations per second/ }).locator('.recharts-line').first().waitFor();
     await traffic.getByRole('img', { name: /^Model latency/ }).waitFor();
     await check('endpoints-04-endpoint-invoked');
+
+    // A session alone cannot invoke: another site's page could send the cookie, not the CSRF token.
+    watch.expect('403 POST /endpoints/bc-endpoint/invocations');
+    const forged = await page.evaluate(async (body) => (await fetch('/endpoints/bc-endpoint/invocations', { method: 'POST', credentials: 'include', headers: { 'content-type': 'text/csv' }, body })).status, rows[0]!.join(','));
+    expect(forged).toBe(403);
+
+    await page.getByRole('button', { name: 'Use dark theme' }).click();
+    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
+    await check('endpoints-04-endpoint-invoked-dark');
+    await page.getByRole('button', { name: 'Use light theme' }).click();
+    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
   });
 
   it('updates by canary from the deployment-config form, with an alarm to roll back on, and shows the rollout', async () => {

@@ -14,7 +14,7 @@ export function EndpointsPage() {
             Endpoints
           </Title>
           <Text size="sm" c="dimmed">
-            Real-time inference over HTTPS-style invocations, with weighted variants and blue/green updates. An endpoint serves an{' '}
+            Real-time inference with weighted variants and blue/green updates. Each serves an{' '}
             <Anchor component={Link} to="/endpoint-configs">endpoint config</Anchor>.
           </Text>
         </div>
