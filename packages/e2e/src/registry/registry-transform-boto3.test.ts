@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMatrix } from '@loam/ml/data/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
 import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
+import { runLoam } from '../loam-process.test-support.js';
 
 /**
  * boto3 (Debian's python3-boto3, unchanged) against `loam up`: the Model Registry (group, version,
@@ -83,5 +84,18 @@ print(json.dumps({'arn': arn, 'pending': pending, 'status': d['ModelApprovalStat
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 180_000);
+
+  it('the loam CLI: registry versions, reject with a comment, history; loam transform waits for the job', async () => {
+    const cli = async (...args: string[]) => {
+      const r = await runLoam(['--data-dir', loam.dataDir, ...args, '--json']);
+      if (r.code !== 0) throw new Error(`loam ${args.join(' ')}: ${r.stderr}`);
+      return JSON.parse(r.stdout) as any;
+    };
+    expect(await cli('registry', 'versions', 'churn')).toMatchObject([{ Version: 1, Status: 'Approved' }]);
+    expect(await cli('registry', 'reject', 'churn/1', '--comment', 'drift on May data')).toMatchObject({ ModelApprovalStatus: 'Rejected', ApprovalDescription: 'drift on May data', ApprovedBy: 'admin' });
+    expect((await cli('registry', 'history', 'churn')).map((e: { From: string; To: string }) => `${e.From}>${e.To}`)).toEqual(['->PendingManualApproval', 'PendingManualApproval>Approved', 'Approved>Rejected']);
+    const t = await cli('transform', 'score-cli', '--model', 'churn-m', '--input', 's3://registry-e2e/in/', '--output', 's3://registry-e2e/cli', '--content-type', 'text/csv', '--input-filter', '$[1:]');
+    expect(t).toMatchObject({ TransformJobName: 'score-cli', TransformJobStatus: 'Completed' });
   }, 180_000);
 });
