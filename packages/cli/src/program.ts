@@ -9,6 +9,7 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerInvokeCommand } from './commands/invoke.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerTransformCommand } from './commands/transform.js';
 import { registerRegistryCommand } from './commands/registry.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRunsCommand(program);
   registerDeployCommand(program);
   registerInvokeCommand(program);
+  registerDemoCommand(program);
   registerTransformCommand(program);
   registerRegistryCommand(program);
   registerTrainCommand(program);
