@@ -9,7 +9,8 @@ import { JsonView } from '../../patterns/json-view.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { modelPath } from '../models/model-paths.js';
-import { RowsTable, shareOf } from './rows-table.js';
+import { RowsTable } from './rows-table.js';
+import { shareOf } from './traffic-share.js';
 
 /** One endpoint config: its production variants with their share of traffic, data capture, delete. */
 export function EndpointConfigDetailPage() {

@@ -13,7 +13,8 @@ import { endpointConfigPath } from '../models/model-paths.js';
 import { EndpointAlarms } from './endpoint-alarms.js';
 import { EndpointTraffic } from './endpoint-traffic.js';
 import { RolloutProgress } from './rollout-progress.js';
-import { RowsTable, shareOf } from './rows-table.js';
+import { RowsTable } from './rows-table.js';
+import { shareOf } from './traffic-share.js';
 import { TestInvokePanel } from './test-invoke-panel.js';
 import { UpdateEndpointForm } from './update-endpoint-form.js';
 
