@@ -39,6 +39,8 @@ export interface LineageSyncOptions {
  */
 export class LineageSync {
   readonly #watermarks = new Map<string, number>();
+  /** Per collection and record key, the time field last recorded: unchanged records are not re-recorded. */
+  readonly #seen = new Map<string, Map<string, number>>();
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<void> | undefined;
   readonly #sources: Source<any>[];
@@ -138,9 +140,15 @@ export class LineageSync {
         filters: [...(s.filters ?? []), ...(Number.isFinite(since) ? [{ field: s.field, op: 'gte' as const, value: since }] : [])],
         sortBy: s.field, sortOrder: 'Ascending', maxResults: 500, ...(nextToken ? { nextToken } : {}),
       });
+      const seen = this.#seen.get(s.spec.name) ?? new Map<string, number>();
+      this.#seen.set(s.spec.name, seen);
       for (const { value } of page.items) {
-        await s.record(value);
         const t = value[s.field] as unknown as number;
+        const key = String(value[s.spec.key]);
+        if (seen.get(key) !== t || (s.done && !s.done(value))) {
+          await s.record(value);
+          seen.set(key, t);
+        }
         if (typeof t !== 'number' || held !== undefined) continue;
         if (s.done && !s.done(value)) held = t;
         else this.#watermarks.set(s.spec.name, Math.max(this.#watermarks.get(s.spec.name) ?? t, t));
