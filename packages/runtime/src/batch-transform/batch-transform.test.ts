@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeRecordIO } from './records.js';
 import { runCase } from './batch-transform.test-support.js';
 
+// Where the order of requests is asserted, one transform is in flight (the model logs answers as sent).
 // Every expected output below is written by hand from the sum model's rule (each record → the sum of
 // its numbers, or a binary record → its byte length) and SageMaker's split/batch/filter/join rules.
 
@@ -17,7 +18,7 @@ describe('split and batch', () => {
   });
 
   it('Line + SingleRecord sends one record per request; AssembleWith Line ends each answer with a newline', async () => {
-    const r = await runCase({ 'a.csv': csv }, { ...csvType, splitType: 'Line', batchStrategy: 'SingleRecord', assembleWith: 'Line' });
+    const r = await runCase({ 'a.csv': csv }, { ...csvType, splitType: 'Line', batchStrategy: 'SingleRecord', assembleWith: 'Line', maxConcurrentTransforms: 1 });
     expect(r.outputs).toEqual({ 'a.csv.out': '6\n15\n60\n' });
     expect(r.requests.map((q) => q.bytes)).toEqual([6, 6, 9]);
   });
@@ -48,7 +49,7 @@ describe('split and batch', () => {
 
   it('RecordIO: SingleRecord strips the framing, MultiRecord keeps it', async () => {
     const file = Buffer.concat(['abc', 'de', 'fghij'].map((s) => encodeRecordIO(Buffer.from(s))));
-    const single = await runCase({ 'r.rec': file }, { contentType: 'application/x-recordio', splitType: 'RecordIO', batchStrategy: 'SingleRecord', assembleWith: 'Line' });
+    const single = await runCase({ 'r.rec': file }, { contentType: 'application/x-recordio', splitType: 'RecordIO', batchStrategy: 'SingleRecord', assembleWith: 'Line', maxConcurrentTransforms: 1 });
     expect(single.outputs).toEqual({ 'r.rec.out': '3\n2\n5\n' });
     expect(single.requests.map((q) => q.bytes)).toEqual([3, 2, 5]);
     const multi = await runCase({ 'r.rec': file }, { contentType: 'application/x-recordio', splitType: 'RecordIO', batchStrategy: 'MultiRecord', assembleWith: 'Line' });
@@ -71,7 +72,7 @@ describe('split and batch', () => {
   });
 
   it('MaxPayloadInMB 0 streams each file as one chunked request', async () => {
-    const r = await runCase({ 'a.csv': csv, 'b.csv': '7,7\n' }, { ...csvType, splitType: 'Line', batchStrategy: 'MultiRecord', maxPayloadInMB: 0, assembleWith: 'Line' });
+    const r = await runCase({ 'a.csv': csv, 'b.csv': '7,7\n' }, { ...csvType, splitType: 'Line', batchStrategy: 'MultiRecord', maxPayloadInMB: 0, assembleWith: 'Line', maxConcurrentTransforms: 1 });
     expect(r.outputs).toEqual({ 'a.csv.out': '6\n15\n60\n', 'b.csv.out': '14\n' });
     expect(r.requests.map((q) => [q.bytes, q.chunked])).toEqual([[csv.length, true], [4, true]]);
   });
@@ -103,7 +104,7 @@ describe('DataProcessing: input filter, join and output filter', () => {
   const jl = { contentType: 'application/jsonlines', accept: 'application/jsonlines', splitType: 'Line' as const, assembleWith: 'Line' as const };
   for (const batchStrategy of ['SingleRecord', 'MultiRecord'] as const) {
     it(`JSON Lines: $.features in, joined as SageMakerOutput, $['id','SageMakerOutput'] out (${batchStrategy})`, async () => {
-      const r = await runCase({ 'a.jsonl': jsonl }, { ...jl, batchStrategy, inputFilter: '$.features', joinSource: 'Input', outputFilter: "$['id','SageMakerOutput']" });
+      const r = await runCase({ 'a.jsonl': jsonl }, { ...jl, batchStrategy, maxConcurrentTransforms: 1, inputFilter: '$.features', joinSource: 'Input', outputFilter: "$['id','SageMakerOutput']" });
       expect(r.error).toBeUndefined();
       expect(r.outputs).toEqual({ 'a.jsonl.out': '{"id":1,"SageMakerOutput":{"score":6}}\n{"id":2,"SageMakerOutput":{"score":9}}\n' });
       // What the model was sent: only the features.
