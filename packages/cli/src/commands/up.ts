@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { startLoam } from '@loam/server';
 import { printError } from '../output.js';
+import { runDemo } from '../demo/run-demo.js';
+import { readCredentialsProfile } from '../settings.js';
 
 /** `loam up`: starts everything on the configured (default: embedded) backends and keeps serving. */
 export function registerUpCommand(program: Command): void {
@@ -12,7 +14,8 @@ export function registerUpCommand(program: Command): void {
     .option('--data-dir <dir>', 'where Loam keeps its data', undefined)
     .option('--config <file>', 'a YAML or JSON config file')
     .option('--json', 'print the startup record as JSON')
-    .action(async (o: { host?: string; port?: string; dataDir?: string; config?: string; json?: boolean }) => {
+    .option('--demo', 'on a fresh data directory, run `loam demo` once the server is up (npm start does this)')
+    .action(async (o: { host?: string; port?: string; dataDir?: string; config?: string; json?: boolean; demo?: boolean }) => {
       try {
         const loam = await startLoam({
           flags: { host: o.host, port: o.port === undefined ? undefined : Number(o.port), dataDir: o.dataDir, config: o.config },
@@ -36,6 +39,15 @@ export function registerUpCommand(program: Command): void {
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
+        // Only a fresh data dir gets the tour, so restarting `npm start` never piles up demo objects.
+        if (o.demo && !loam.adminCreated) process.stdout.write('This data directory is not new: skipping the demo (run `loam demo` to run it again).\n');
+        if (o.demo && loam.adminCreated) {
+          const token = readCredentialsProfile(loam.credentialsFile)?.['loam_api_token'];
+          await runDemo({ endpoint: loam.url, token, json: Boolean(o.json) }).then(
+            () => process.stdout.write(`Loam keeps serving at ${loam.url}. Press Ctrl+C to stop.\n`),
+            (e: unknown) => printError(e, Boolean(o.json)),
+          );
+        }
       } catch (e) {
         printError(e, Boolean(o.json));
         process.exit(1);
