@@ -205,6 +205,19 @@ describe('Models and endpoints in Studio', () => {
     expect([d.EndpointConfigName, d.LastDeploymentConfig?.BlueGreenUpdatePolicy?.TrafficRoutingConfiguration.Type, d.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms]).toEqual(['bc-config-2', 'CANARY', [{ AlarmName: 'bc-endpoint-5xx' }]]);
   });
 
+  it('changes a variant’s weight and instance count in place', async () => {
+    await section('Variants').getByRole('button', { name: 'Change weights and instances' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Weights and instances of bc-endpoint' });
+    await dialog.getByLabel('Weight of AllTraffic').fill('2');
+    await dialog.getByLabel('Instance count of AllTraffic').fill('1');
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const variants = page.getByRole('table', { name: 'Variants of bc-endpoint' });
+    await expect.poll(async () => (await variants.getByRole('row').nth(1).getByRole('cell').allTextContents()).slice(1, 5), { timeout: 30_000 }).toEqual(['2', '2', '1', '1']);
+    const v = (await admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' })).ProductionVariants![0]!;
+    expect([v.CurrentWeight, v.DesiredWeight, v.CurrentInstanceCount, v.DesiredInstanceCount]).toEqual([2, 2, 1, 1]);
+  });
+
   it('lists the endpoint with its status and finds it with global search', async () => {
     await nav('Endpoints').click();
     const list = page.getByRole('table', { name: 'Endpoints' });

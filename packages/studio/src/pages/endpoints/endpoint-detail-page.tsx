@@ -17,6 +17,7 @@ import { RowsTable } from './rows-table.js';
 import { shareOf } from './traffic-share.js';
 import { TestInvokePanel } from './test-invoke-panel.js';
 import { UpdateEndpointForm } from './update-endpoint-form.js';
+import { WeightsForm } from './weights-form.js';
 
 const moving = (s: string) => ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(s);
 
@@ -27,6 +28,7 @@ export function EndpointDetailPage() {
   const navigate = useNavigate();
   const { notify } = useNotifications();
   const [updating, setUpdating] = useState(false);
+  const [reweighting, setReweighting] = useState(false);
   const q = useQuery({
     queryKey: ['DescribeEndpoint', endpointName],
     queryFn: ({ signal }) => loam.DescribeEndpoint({ EndpointName: endpointName }, { signal }),
@@ -42,6 +44,11 @@ export function EndpointDetailPage() {
     ...(e.PendingDeploymentSummary ? [{ title: 'Rollout', content: <RolloutProgress pending={e.PendingDeploymentSummary} current={variants} status={e.EndpointStatus} /> }] : []),
     {
       title: 'Variants',
+      actions: (
+        <Button size="xs" variant="light" disabled={e.EndpointStatus !== 'InService'} onClick={() => setReweighting(true)}>
+          Change weights and instances
+        </Button>
+      ),
       content: (
         <RowsTable
           rows={variants}
@@ -99,6 +106,19 @@ export function EndpointDetailPage() {
             onDone={(config) => {
               setUpdating(false);
               notify({ title: `Updating ${e.EndpointName} to ${config}`, tone: 'info' });
+              void qc.invalidateQueries({ queryKey: ['DescribeEndpoint', endpointName] });
+            }}
+          />
+        )}
+      </Modal>
+      <Modal opened={reweighting} onClose={() => setReweighting(false)} title={`Weights and instances of ${e.EndpointName}`} size="lg" closeOnClickOutside={false}>
+        {reweighting && (
+          <WeightsForm
+            endpointName={e.EndpointName}
+            variants={variants}
+            onCancel={() => setReweighting(false)}
+            onDone={() => {
+              setReweighting(false);
               void qc.invalidateQueries({ queryKey: ['DescribeEndpoint', endpointName] });
             }}
           />
