@@ -73,6 +73,20 @@ describe('transform jobs through the API', () => {
     expect(down.body.Vertices.map((v: { SourceUri?: string }) => v.SourceUri)).toEqual(['s3://batch/out/score']);
   }, 200_000);
 
+  it('scales out: two instances each transform their share of the files', async () => {
+    const input = { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://batch/in/' } }, ContentType: 'text/csv', SplitType: 'Line' };
+    const created = await call(loam, 'POST', '/api/v1/transform-jobs', job('wide', { TransformInput: input, TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 2 }, DataProcessing: { InputFilter: '$[1:]' } }));
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const d = await waitForJob('wide');
+    expect(d.TransformJobStatus, d.FailureReason).toBe('Completed');
+    const expected = (rows: number[][]) => rows.map((r) => `${model.predictRow(r)[0] as number}\n`).join('');
+    expect(await get('s3://batch/out/wide/part-a.csv.out')).toBe(expected(raw.slice(0, 150)));
+    expect(await get('s3://batch/out/wide/more/part-b.csv.out')).toBe(expected(raw.slice(150, 400)));
+    const logs = (await call(loam, 'GET', '/api/v1/transform-jobs/wide/logs')).body.Events as { Message: string; Host: string }[];
+    const hosts = new Set(logs.filter((e) => e.Message.startsWith('Transformed ')).map((e) => e.Host));
+    expect([...hosts].sort()).toEqual(['algo-1', 'algo-2']);
+  }, 200_000);
+
   it('fails with a reason naming the file and line of a record over MaxPayloadInMB, writing no output', async () => {
     const huge = `${'0.5,'.repeat(300_000)}0.5`;
     await put('s3://batch/bad/ok.csv', '0.1,0.2,0.3,0.4\n');
