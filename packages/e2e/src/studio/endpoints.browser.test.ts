@@ -203,7 +203,7 @@ describe('Models and endpoints in Studio', () => {
     await section('Summary').getByText('InService', { exact: true }).waitFor();
     const d = await admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' });
     expect([d.EndpointConfigName, d.LastDeploymentConfig?.BlueGreenUpdatePolicy?.TrafficRoutingConfiguration.Type, d.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms]).toEqual(['bc-config-2', 'CANARY', [{ AlarmName: 'bc-endpoint-5xx' }]]);
-  });
+  }, 120_000);
 
   it('changes a variant’s weight and instance count in place', async () => {
     await section('Variants').getByRole('button', { name: 'Change weights and instances' }).click();
