@@ -114,7 +114,13 @@ describe('npm start: loam up --demo on a fresh data dir', () => {
       const watch = watchPage(page);
       await page.goto(loam!.info.studioLoginUrl);
       await page.getByRole('heading', { level: 1, name: 'Welcome, admin' }).waitFor();
+      // Home's Getting started checklist ticks off every step the demo did.
+      const panel = page.getByRole('region', { name: 'Getting started' });
+      await expect.poll(async () => (await panel.getByText(/— done$/).count()), { timeout: 20_000 }).toBe(7);
+      await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
       await screenshot(page, 'demo-00-home');
+      // README's screenshot: LOAM_README_SCREENSHOT=1 npx vitest run packages/e2e/src/demo
+      if (process.env['LOAM_README_SCREENSHOT']) await page.screenshot({ path: join(repoRoot, 'docs/images/studio-home.png') });
       for (const s of steps) {
         await page.goto(s.studioUrl);
         const name = s.objectType === 'model package' ? 'Models' : s.objectType === 'transform job' ? /Batch transform/ : s.studioUrl.endsWith(s.objectName) ? s.objectName : /./;

@@ -11,6 +11,7 @@ import { useSession } from '../app/session.js';
 import { formatTime, timeAgo } from '../schema/format.js';
 import { LogViewer } from '../patterns/log-viewer.js';
 import { StatusBadge } from '../patterns/status-badge.js';
+import { GettingStartedPanel } from './getting-started-panel.js';
 import { policyPath } from './policies-page.js';
 import { userPath } from './users-page.js';
 
@@ -73,6 +74,7 @@ export function HomePage() {
           Press <strong>/</strong> to find anything by name, <strong>?</strong> for keyboard shortcuts.
         </Text>
       </div>
+      <GettingStartedPanel />
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Panel title="What is running">
           <Stack gap="xs">

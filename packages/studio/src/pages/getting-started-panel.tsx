@@ -1,0 +1,67 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
+import { Anchor, Card, Code, List, Text, ThemeIcon, Title } from '@mantine/core';
+import { loam } from '../api/client.js';
+
+interface Step {
+  readonly key: string;
+  readonly label: string;
+  readonly how: string;
+  readonly to: string;
+  /** Whether an object this step creates exists. */
+  readonly exists: (signal: AbortSignal) => Promise<boolean>;
+}
+
+// The same steps `loam demo` (run by `npm start` on a fresh data dir) takes, for a user who prefers to click.
+const steps: Step[] = [
+  { key: 'dataset', label: 'Import and profile a dataset', how: 'Upload datasets/tabular/breast_cancer.csv and open its profile.', to: '/datasets', exists: async (signal) => (await loam.ListDatasets({ MaxResults: 1 }, { signal })).DatasetSummaries.length > 0 },
+  { key: 'flow', label: 'Prepare it with a data flow', how: 'Add transforms and a split; write train, validation and batch CSVs without header.', to: '/flows', exists: async (signal) => (await loam.ListFlows({ MaxResults: 1 }, { signal })).FlowSummaries.length > 0 },
+  { key: 'training', label: 'Train the built-in XGBoost', how: 'Create a training job with the sagemaker-xgboost image on the train and validation channels.', to: '/training-jobs', exists: async (signal) => (await loam.ListTrainingJobs({ MaxResults: 1 }, { signal })).TrainingJobSummaries.length > 0 },
+  { key: 'tuning', label: 'Tune it', how: 'A few trials, two in parallel, maximizing validation:auc.', to: '/tuning-jobs', exists: async (signal) => (await loam.ListHyperParameterTuningJobs({ MaxResults: 1 }, { signal })).HyperParameterTuningJobSummaries.length > 0 },
+  { key: 'registry', label: 'Register and approve the best model', how: 'Add a version to a model package group and approve it.', to: '/models', exists: async (signal) => (await loam.ListModelPackageGroups({ MaxResults: 1 }, { signal })).ModelPackageGroupSummaryList.length > 0 },
+  { key: 'endpoint', label: 'Deploy and invoke an endpoint', how: 'Create a model, an endpoint config and an endpoint; test it from its page.', to: '/endpoints', exists: async (signal) => (await loam.ListEndpoints({ MaxResults: 1 }, { signal })).Endpoints.length > 0 },
+  { key: 'transform', label: 'Score a file with batch transform', how: 'Run a transform job over the batch CSV.', to: '/batch-transform', exists: async (signal) => (await loam.ListTransformJobs({ MaxResults: 1 }, { signal })).TransformJobSummaries.length > 0 },
+];
+
+function StepItem({ step }: { step: Step }) {
+  const q = useQuery({ queryKey: ['getting-started', step.key], queryFn: ({ signal }) => step.exists(signal), refetchInterval: 10_000, retry: false });
+  const done = q.data === true;
+  return (
+    <List.Item
+      icon={
+        <ThemeIcon size={20} radius="xl" color={done ? 'teal.8' : 'gray.6'} variant={done ? 'filled' : 'outline'} aria-hidden>
+          {done ? '✓' : ''}
+        </ThemeIcon>
+      }
+    >
+      <Anchor component={Link} to={step.to} size="sm" fw={500}>
+        {step.label}
+      </Anchor>
+      <Text span size="sm">
+        {done ? ' — done' : q.isError ? ' — not available to you' : ' — to do'}
+      </Text>
+      <Text size="xs" c="dimmed">
+        {step.how}
+      </Text>
+    </List.Item>
+  );
+}
+
+/** Home's checklist: the lifecycle step by step, each linking to its page and ticked once its object exists. */
+export function GettingStartedPanel() {
+  return (
+    <Card withBorder radius="md" component="section" aria-label="Getting started">
+      <Title order={2} size="h4" mb="xs">
+        Getting started
+      </Title>
+      <Text size="sm" mb="sm">
+        <Code>npm start</Code> runs these steps for you on a fresh data directory (<Code>loam demo</Code> runs them again). Or click through them:
+      </Text>
+      <List spacing="xs" size="sm" center={false}>
+        {steps.map((s) => (
+          <StepItem key={s.key} step={s} />
+        ))}
+      </List>
+    </Card>
+  );
+}
