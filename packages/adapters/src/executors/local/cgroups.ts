@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The limits of one job host: memory in bytes and CPUs (fractional allowed: 0.5 = half a core). */
@@ -157,6 +157,30 @@ export function removeEmptyParents(parents: readonly string[]): void {
       rmdirSync(p);
     } catch {
       // still in use by another host, or already gone
+    }
+  }
+}
+
+/**
+ * Removes every empty host group under Loam's parents: what a server that died between a job's end and
+ * its cleanup left behind. A group in use cannot be removed (the kernel refuses), so this never
+ * touches a running job; a group another executor has just created loses a race it recovers from
+ * (the executor re-creates it when joining fails).
+ */
+export function sweepEmptyCgroups(parents: readonly string[]): void {
+  for (const p of parents) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      try {
+        rmdirSync(join(p, n));
+      } catch {
+        // in use
+      }
     }
   }
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import type { JobSpec } from '@loam/contracts';
 import type { ExecutorEvent } from '@loam/core';
 import { conformanceSpec } from '@loam/testkit';
 import { LocalFsArtifactStore } from '../../artifacts/local-fs/local-fs-artifact-store.js';
-import { createHostCgroup, detectCgroups } from './cgroups.js';
+import { addToCgroup, createHostCgroup, detectCgroups, removeHostCgroup } from './cgroups.js';
 import { LocalProcessExecutor, type LocalProcessExecutorOptions } from './local-process-executor.js';
 import { sourceRunner } from './local-process-executor.test-support.js';
 
@@ -93,6 +94,24 @@ describe('memory and CPU limits on the local executor (cgroups)', () => {
     // The kernel's own accounting: a quarter of a core, not the whole core a busy loop takes unlimited.
     expect(Number(m![2])).toBeLessThan(0.4);
     expect(Number(m![2])).toBeGreaterThan(0); // it ran (on a loaded machine it may get less than its quota)
+  });
+
+  it('a starting executor removes empty groups a dead server left behind, never one in use', async () => {
+    const support = detectCgroups();
+    if (!support.supported) throw new Error(support.reason);
+    const left = createHostCgroup(support, `training-job-leftover-${process.pid}-algo-1`, { memoryBytes: 1 << 30, cpus: 1 });
+    const busy = createHostCgroup(support, `training-job-busy-${process.pid}-algo-1`, { memoryBytes: 1 << 30, cpus: 1 });
+    const sleeper = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+    try {
+      addToCgroup(busy, sleeper.pid as number);
+      executor({});
+      expect(left.dirs.map((d) => existsSync(d))).toEqual(left.dirs.map(() => false));
+      expect(busy.dirs.map((d) => existsSync(d))).toEqual(busy.dirs.map(() => true));
+    } finally {
+      sleeper.kill('SIGKILL');
+      await new Promise((r) => sleeper.once('exit', r));
+      removeHostCgroup(busy);
+    }
   });
 
   it('without cgroups the job runs unlimited and its platform log says so', async () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { JobSpec, RunnerInput } from '@loam/contracts';
 import { InternalError, LimitExceededError, silentLogger } from '@loam/core';
 import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, Logger, LogPage } from '@loam/core';
-import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyParents, removeHostCgroup, type CgroupSupport, type HostCgroup } from './cgroups.js';
+import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyParents, removeHostCgroup, sweepEmptyCgroups, type CgroupSupport, type HostCgroup } from './cgroups.js';
 import { EventTail } from './event-tail.js';
 import { readLogPage } from './log-reader.js';
 import { isAlive, killMarked, processStartTime, signal } from './proc.js';
@@ -99,6 +99,7 @@ export class LocalProcessExecutor implements JobExecutor {
     this.graceSeconds = o.stopGraceSeconds ?? 120;
     this.log = o.logger ?? silentLogger;
     this.cgroupSupport = o.cgroups === false ? { supported: false, reason: 'executor.cgroups is off' } : detectCgroups();
+    if (this.cgroupSupport.supported) sweepEmptyCgroups(this.cgroupSupport.parents);
     mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
     this.timer = setInterval(() => this.poll(), o.pollIntervalMs ?? 200);
     this.timer.unref();
@@ -153,7 +154,13 @@ export class LocalProcessExecutor implements JobExecutor {
         // image is born inside the group.
         if (cgroup) {
           try {
-            addToCgroup(cgroup, pid);
+            try {
+              addToCgroup(cgroup, pid);
+            } catch (e) {
+              // Another server's sweep may have removed the group before the runner joined it: once more.
+              if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !this.cgroupSupport.supported) throw e;
+              addToCgroup(createHostCgroup(this.cgroupSupport, cgroupName(jobId, host), limitsOf(spec, this.o.limitsOverride)), pid);
+            }
           } catch (e) {
             platformLogLine(input.logFile, host, `Memory and CPU limits are not enforced: the runner could not join its cgroup (${(e as Error).message}).`);
           }
@@ -176,15 +183,23 @@ export class LocalProcessExecutor implements JobExecutor {
 
   /** The host's cgroup sized from its instance type (capped at the machine), or undefined with the reason logged. */
   private hostCgroup(jobId: string, host: string, spec: JobSpec, logFile: string): HostCgroup | undefined {
-    const memoryMiB = this.o.limitsOverride?.memoryMiB ?? spec.memoryMiB;
-    const cpus = this.o.limitsOverride?.cpus ?? spec.vcpus;
+    const { memoryBytes, cpus } = limitsOf(spec, this.o.limitsOverride);
+    const memoryMiB = memoryBytes / (1 << 20);
     const support = this.cgroupSupport;
     if (!support.supported) {
       platformLogLine(logFile, host, `Memory and CPU limits are not enforced on this machine (${support.reason}); the job may use more than ${spec.instanceType} offers.`);
       return undefined;
     }
     try {
-      const g = createHostCgroup(support, `${jobId.replace('/', '-')}-${host}`, { memoryBytes: memoryMiB * (1 << 20), cpus });
+      const create = () => createHostCgroup(support, cgroupName(jobId, host), { memoryBytes, cpus });
+      let g: HostCgroup;
+      try {
+        g = create();
+      } catch (e) {
+        // A concurrent sweep (another server starting) may remove the fresh group mid-write: once more.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        g = create();
+      }
       platformLogLine(logFile, host, `Limits for ${spec.instanceType}: ${memoryMiB} MiB of memory, ${cpus} CPU(s) (cgroup v${g.version}).`);
       return g;
     } catch (e) {
@@ -205,7 +220,7 @@ export class LocalProcessExecutor implements JobExecutor {
       state.hosts.push({
         host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid: p.pid, startTime: p.startTime,
         lastSeq: afterSeq[host] ?? 0, exited: false, processGone: !isAlive(p.pid, p.startTime),
-        exitInfo: 'the runner was gone when the server restarted', ...(isHostCgroup(p.cgroup, `${jobId.replace('/', '-')}-${host}`) ? { cgroup: p.cgroup } : {}),
+        exitInfo: 'the runner was gone when the server restarted', ...(isHostCgroup(p.cgroup, cgroupName(jobId, host)) ? { cgroup: p.cgroup } : {}),
       });
     }
     this.jobs.set(jobId, state);
@@ -332,6 +347,16 @@ function listHosts(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** `training-job-<name>-algo-1`: one group per host of a job. */
+function cgroupName(jobId: string, host: string): string {
+  return `${jobId.replace('/', '-')}-${host}`;
+}
+
+/** The instance's memory and vCPUs (already capped at the machine in the spec), or the override. */
+function limitsOf(spec: JobSpec, override: LocalProcessExecutorOptions['limitsOverride']): { memoryBytes: number; cpus: number } {
+  return { memoryBytes: (override?.memoryMiB ?? spec.memoryMiB) * (1 << 20), cpus: override?.cpus ?? spec.vcpus };
 }
 
 /** A stored handle's cgroup is only trusted when it names this host's own group under a `loam` parent. */
