@@ -1,12 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliDriver, boto3Driver, jsSdkDriver, type ClientDriver } from './client-drivers.js';
+import { repoRoot } from '../loam-process.test-support.js';
 import { requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { awsCliTrainDeploy, boto3TrainDeploy, jsTrainDeploy, type TrainDeployInput, type TrainDeployResult } from './train-deploy-drivers.js';
 
 /**
  * Every AWS client a SageMaker user has — the JavaScript SDK, boto3 and the aws CLI — drives one
  * `loam up` with nothing changed but the endpoint and the credentials file. The scenario is the same
- * for each; the steps that need training jobs and endpoints are listed as todos until those land.
+ * for each, from uploading the training set to deleting the endpoint.
  */
 let loam: AwsLoam;
 beforeAll(async () => {
@@ -71,12 +75,63 @@ for (const [id, make] of drivers) {
         unknownEndpoint: 'ValidationError',
       });
     }, 60_000);
-
-    // The rest of the issue-10 scenario, added by the training-job and endpoint work:
-    it.todo(`${id}: creates a training job with SageMaker's built-in XGBoost image URI and waits with the SDK's own waiter (TrainingJobCompletedOrStopped)`);
-    it.todo(`${id}: lists training jobs with pagination (NextToken, MaxResults)`);
-    it.todo(`${id}: creates a model, an endpoint config and an endpoint, and waits for InService with the SDK's waiter`);
-    it.todo(`${id}: invokes the endpoint through SageMaker Runtime (text/csv in, predictions out)`);
-    it.todo(`${id}: deletes the endpoint, the endpoint config, the model and the training data`);
   });
 }
+
+/**
+ * The breast-cancer set (label first, no header, as the built-in XGBoost reads CSV): 120 rows to
+ * train on, 40 held-out rows to send to the endpoint. The held-out labels are the reference.
+ */
+const cancer = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
+const trainRows = cancer.filter((_, i) => i % 4 !== 0).slice(0, 120);
+const heldOut = cancer.filter((_, i) => i % 4 === 0).slice(0, 40);
+const scenario = (name: string): TrainDeployInput => ({
+  name,
+  trainCsv: trainRows.join('\n') + '\n',
+  invokeCsv: heldOut.map((r) => r.slice(r.indexOf(',') + 1)).join('\n') + '\n',
+  hyperParameters: { num_round: '5', max_depth: '3', eta: '0.5', objective: 'binary:logistic' },
+});
+
+const trainDeploy: [string, (l: AwsLoam, i: TrainDeployInput) => Promise<TrainDeployResult>][] = [
+  ['js', jsTrainDeploy],
+  ['boto3', boto3TrainDeploy],
+  ['awscli', awsCliTrainDeploy],
+];
+const predictionsBy = new Map<string, number[]>();
+
+// The three clients train and deploy at once, as three notebooks on one Loam would.
+describe.concurrent('train → deploy → invoke → delete with each client', () => {
+  for (const [id, run] of trainDeploy) {
+    it(`${id}: uploads a CSV, trains the built-in XGBoost image, waits with the SDK's waiters, deploys, invokes, lists page by page, deletes`, async () => {
+      const name = `xgb-${id}`;
+      const r = await run(loam, scenario(name));
+      // TrainingJobCompletedOrStopped and EndpointInService: the SDK's own waiters returned on these.
+      expect(r.trainingStatus).toBe('Completed');
+      expect(r.modelDataUrl).toBe(`s3://${name}-data/output/${name}/output/model.tar.gz`);
+      expect(r.endpointStatus).toBe('InService');
+      // Predictions: probabilities, one per held-out row, that separate the held-out labels.
+      expect(r.predictions).toHaveLength(heldOut.length);
+      for (const p of r.predictions) expect(p > 0 && p < 1, String(p)).toBe(true);
+      const correct = heldOut.filter((row, k) => Number(row.split(',')[0]) === ((r.predictions[k] as number) > 0.5 ? 1 : 0)).length;
+      expect(correct / heldOut.length).toBeGreaterThanOrEqual(0.85);
+      predictionsBy.set(id, r.predictions);
+      // MaxResults=1: every page holds at most one job, our job is on one of them, no job twice.
+      expect(r.pages.length).toBeGreaterThanOrEqual(1);
+      for (const page of r.pages) expect(page.length).toBeLessThanOrEqual(1);
+      const names = r.pages.flat();
+      expect(names).toContain(name);
+      expect(new Set(names).size).toBe(names.length);
+      // SageMaker answers ValidationException for a Describe of a deleted endpoint, config or model.
+      expect(r.afterDelete).toEqual({ endpoint: 'ValidationException', config: 'ValidationException', model: 'ValidationException' });
+      expect(r.keysLeft).toBe(0);
+    }, 170_000);
+  }
+});
+
+describe('the same data, the same model', () => {
+  it('every client got the same predictions (same data, same hyperparameters, deterministic training)', () => {
+    const [first, ...rest] = [...predictionsBy.values()];
+    expect(predictionsBy.size).toBe(trainDeploy.length);
+    for (const p of rest) expect(p).toEqual(first);
+  });
+});
