@@ -46,6 +46,12 @@ export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSch
   readonly pathFields?: readonly string[];
   /** An optional input field that means "the calling user" when absent (filled before authorization). */
   readonly callerField?: string;
+  /**
+   * Where SageMaker's AWS protocol answers `ValidationException` ("Could not find …") for a missing
+   * resource instead of `ResourceNotFound` (DescribeEndpoint, DescribeEndpointConfig, DescribeModel, …):
+   * the SDKs' EndpointDeleted waiter succeeds on that code. REST keeps ResourceNotFound (404).
+   */
+  readonly awsNotFoundIsValidation?: boolean;
   /** Largest request body accepted, in bytes; the server default applies when unset. */
   readonly bodyLimit?: number;
 }

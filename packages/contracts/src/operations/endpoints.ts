@@ -13,7 +13,7 @@ export const CreateEndpointConfig = defineOperation({
   iamAction: 'sagemaker:CreateEndpointConfig', resource: config, rest: { method: 'POST', path: '/api/v1/endpoint-configs' },
 });
 export const DescribeEndpointConfig = defineOperation({
-  ...base, name: 'DescribeEndpointConfig', kind: 'describe', summary: 'Describes an endpoint config.',
+  ...base, name: 'DescribeEndpointConfig', awsNotFoundIsValidation: true, kind: 'describe', summary: 'Describes an endpoint config.',
   input: S.DescribeEndpointConfigInput, output: S.DescribeEndpointConfigOutput, errors: ['ResourceNotFound'],
   iamAction: 'sagemaker:DescribeEndpointConfig', resource: config, rest: { method: 'GET', path: '/api/v1/endpoint-configs/{EndpointConfigName}' },
 });
@@ -23,7 +23,7 @@ export const ListEndpointConfigs = defineOperation({
   iamAction: 'sagemaker:ListEndpointConfigs', resource: '*', rest: { method: 'GET', path: '/api/v1/endpoint-configs' },
 });
 export const DeleteEndpointConfig = defineOperation({
-  ...base, name: 'DeleteEndpointConfig', kind: 'delete', summary: 'Deletes an endpoint config; endpoints created from it keep running.',
+  ...base, name: 'DeleteEndpointConfig', awsNotFoundIsValidation: true, kind: 'delete', summary: 'Deletes an endpoint config; endpoints created from it keep running.',
   input: S.DeleteEndpointConfigInput, output: Empty, errors: ['ResourceNotFound'],
   iamAction: 'sagemaker:DeleteEndpointConfig', resource: config, rest: { method: 'DELETE', path: '/api/v1/endpoint-configs/{EndpointConfigName}' },
 });
@@ -33,7 +33,7 @@ export const CreateEndpoint = defineOperation({
   iamAction: 'sagemaker:CreateEndpoint', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints' },
 });
 export const DescribeEndpoint = defineOperation({
-  ...base, name: 'DescribeEndpoint', kind: 'describe', summary: 'Describes an endpoint: status, variants with weights and instance counts, the deployment in progress.',
+  ...base, name: 'DescribeEndpoint', awsNotFoundIsValidation: true, kind: 'describe', summary: 'Describes an endpoint: status, variants with weights and instance counts, the deployment in progress.',
   input: S.DescribeEndpointInput, output: S.DescribeEndpointOutput, errors: ['ResourceNotFound'],
   iamAction: 'sagemaker:DescribeEndpoint', resource: endpoint, rest: { method: 'GET', path: '/api/v1/endpoints/{EndpointName}' },
 });
@@ -54,7 +54,7 @@ export const UpdateEndpointWeightsAndCapacities = defineOperation({
   iamAction: 'sagemaker:UpdateEndpointWeightsAndCapacities', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints/{EndpointName}/weights-and-capacities' },
 });
 export const DeleteEndpoint = defineOperation({
-  ...base, name: 'DeleteEndpoint', kind: 'delete', summary: 'Drains and stops every instance of an endpoint and deletes it.',
+  ...base, name: 'DeleteEndpoint', awsNotFoundIsValidation: true, kind: 'delete', summary: 'Drains and stops every instance of an endpoint and deletes it.',
   input: S.DeleteEndpointInput, output: Empty, errors: ['ResourceNotFound'],
   iamAction: 'sagemaker:DeleteEndpoint', resource: endpoint, rest: { method: 'DELETE', path: '/api/v1/endpoints/{EndpointName}' },
 });

@@ -12,7 +12,7 @@ export const CreateModel = defineOperation({
   iamAction: 'sagemaker:CreateModel', resource: model, rest: { method: 'POST', path: '/api/v1/models' },
 });
 export const DescribeModel = defineOperation({
-  ...base, name: 'DescribeModel', kind: 'describe', summary: 'Describes a model: its containers, model data and network isolation.',
+  ...base, name: 'DescribeModel', awsNotFoundIsValidation: true, kind: 'describe', summary: 'Describes a model: its containers, model data and network isolation.',
   input: S.DescribeModelInput, output: S.DescribeModelOutput, errors: ['ResourceNotFound'],
   iamAction: 'sagemaker:DescribeModel', resource: model, rest: { method: 'GET', path: '/api/v1/models/{ModelName}' },
 });
@@ -22,7 +22,7 @@ export const ListModels = defineOperation({
   iamAction: 'sagemaker:ListModels', resource: '*', rest: { method: 'GET', path: '/api/v1/models' },
 });
 export const DeleteModel = defineOperation({
-  ...base, name: 'DeleteModel', kind: 'delete', summary: 'Deletes a model; endpoints already serving it keep running.',
+  ...base, name: 'DeleteModel', awsNotFoundIsValidation: true, kind: 'delete', summary: 'Deletes a model; endpoints already serving it keep running.',
   input: S.DeleteModelInput, output: Empty, errors: ['ResourceNotFound'],
   iamAction: 'sagemaker:DeleteModel', resource: model, rest: { method: 'DELETE', path: '/api/v1/models/{ModelName}' },
 });

@@ -1,4 +1,4 @@
-import { errorStatus, isErrorCode } from '@loam/contracts';
+import { errorStatus, isErrorCode, type Operation } from '@loam/contracts';
 import { toWireError } from '../../http/problem.js';
 import { isSigV4Error, type SigV4Error } from '../../auth/sigv4/sigv4-errors.js';
 
@@ -55,3 +55,15 @@ export function toAwsWireError(e: unknown): AwsWireError {
   const status = isErrorCode(w.code) ? errorStatus[w.code] : 500;
   return { status, code: w.code, message: w.message, internal: w.internal };
 }
+
+/**
+ * SageMaker answers a missing endpoint, endpoint config or model with ValidationException ("Could not
+ * find …"), not ResourceNotFound; the SDKs' EndpointDeleted waiter succeeds only on that code.
+ */
+export function asSageMakerNotFound(op: Pick<Operation, 'awsNotFoundIsValidation'>, e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (!op.awsNotFoundIsValidation || code !== 'ResourceNotFound') return e;
+  return new AwsProtocolError('ValidationException', errorStatus.ValidationException, `Could not find ${lowerFirst((e as Error).message.replace(/ does not exist\.$/, '.'))}`);
+}
+
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);

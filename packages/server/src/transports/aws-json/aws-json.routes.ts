@@ -3,7 +3,7 @@ import type { Operation } from '@loam/contracts';
 import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import type { Dispatch } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
-import { AwsProtocolError, toAwsWireError } from './aws-errors.js';
+import { AwsProtocolError, asSageMakerNotFound, toAwsWireError } from './aws-errors.js';
 import { verifySageMakerRequest } from './sigv4-request.js';
 
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -62,7 +62,7 @@ export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTran
           }
         }
         if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new AwsProtocolError('SerializationException', 400, 'The request body must be a JSON object.');
-        const output = await deps.dispatch(op, input, { principal, requestId: req.id });
+        const output = await deps.dispatch(op, input, { principal, requestId: req.id }).catch((e: unknown) => Promise.reject(asSageMakerNotFound(op, e)));
         return reply.code(200).header('x-amzn-requestid', req.id).type(AWS_JSON_CONTENT_TYPE).send(JSON.stringify(output ?? {}));
       },
     });
