@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { layersOf, shortName } from './lineage-layout.js';
+
+const e = (s: string, d: string) => ({ SourceArn: s, DestinationArn: d, AssociationType: 'ContributedTo' });
+
+describe('lineage layout', () => {
+  it('puts each vertex one layer right of its furthest input (hand-drawn DAG)', () => {
+    // data → job → model → endpoint, and data → endpoint directly
+    expect(layersOf(['endpoint', 'model', 'job', 'data'], [e('data', 'job'), e('job', 'model'), e('model', 'endpoint'), e('data', 'endpoint')])).toEqual([['data'], ['job'], ['model'], ['endpoint']]);
+  });
+  it('survives a cycle and ignores edges to unknown vertices', () => {
+    const layers = layersOf(['a', 'b'], [e('a', 'b'), e('b', 'a'), e('x', 'a')]);
+    expect(layers.flat().sort()).toEqual(['a', 'b']);
+  });
+  it('names vertices by their resource name', () => {
+    expect(shortName('arn:aws:sagemaker:us-east-1:000000000000:training-job/tj-1')).toBe('tj-1');
+    expect(shortName('arn:aws:sagemaker:us-east-1:000000000000:model-package/grp/3')).toBe('grp/3');
+    expect(shortName('s3://bucket/data/train.csv')).toBe('data/train.csv');
+  });
+});

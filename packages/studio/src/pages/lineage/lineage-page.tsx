@@ -1,0 +1,59 @@
+import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate, useSearch } from '@tanstack/react-router';
+import { Button, Group, NativeSelect, Skeleton, Stack, Text, TextInput, Title } from '@mantine/core';
+import { loam } from '../../api/client.js';
+import { ErrorAlert } from '../../patterns/error-alert.js';
+import { toUserFacingError } from '../../schema/problems.js';
+import { LineageGraph } from './lineage-graph.js';
+import { lineagePath } from './lineage-link.js';
+
+type Direction = 'Both' | 'Ascendants' | 'Descendants';
+
+/** Lineage from one resource (or s3:// location): where it came from and where it is used, as a graph. */
+export function LineagePage() {
+  const { arn = '' } = useSearch({ strict: false }) as { arn?: string };
+  const navigate = useNavigate();
+  const [draft, setDraft] = useState(arn);
+  const [direction, setDirection] = useState<Direction>('Both');
+  const [depth, setDepth] = useState('5');
+  const q = useQuery({
+    queryKey: ['QueryLineage', arn, direction, depth],
+    queryFn: ({ signal }) => loam.QueryLineage({ StartArns: [arn], Direction: direction, IncludeEdges: true, MaxDepth: Number(depth) }, { signal }),
+    enabled: arn !== '',
+  });
+  const open = (to: string) => {
+    setDraft(to);
+    void navigate({ to: lineagePath, search: { arn: to } as never });
+  };
+  const start = q.data && !q.data.Vertices.some((v) => v.Arn === arn) ? [{ Arn: arn, Type: 'Start', LineageType: 'Artifact' as const }] : [];
+  return (
+    <Stack>
+      <div>
+        <Title order={1} size="h2">
+          Lineage
+        </Title>
+        <Text size="sm" c="dimmed">
+          Data, jobs, models, packages and endpoints linked by what produced what. Select a box to centre on it.
+        </Text>
+      </div>
+      <Group align="flex-end" component="form" onSubmit={(e) => { e.preventDefault(); open(draft.trim()); }}>
+        <TextInput label="Start from (ARN or s3:// location)" value={draft} onChange={(e) => setDraft(e.currentTarget.value)} style={{ flex: 1 }} />
+        <NativeSelect label="Direction" data={['Both', 'Ascendants', 'Descendants']} value={direction} onChange={(e) => setDirection(e.currentTarget.value as Direction)} w={150} />
+        <NativeSelect label="Depth" data={['1', '2', '3', '5', '10']} value={depth} onChange={(e) => setDepth(e.currentTarget.value)} w={90} />
+        <Button type="submit">Show</Button>
+      </Group>
+      {arn === '' ? (
+        <Text size="sm" c="dimmed">Open lineage from a resource's page, or paste an ARN above.</Text>
+      ) : q.error ? (
+        <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:QueryLineage' })} />
+      ) : !q.data ? (
+        <Skeleton height={200} aria-label="Loading lineage" />
+      ) : q.data.Vertices.length === 0 ? (
+        <Text size="sm">No lineage recorded for {arn}.</Text>
+      ) : (
+        <LineageGraph vertices={[...start, ...q.data.Vertices]} edges={q.data.Edges} start={arn} onOpen={open} />
+      )}
+    </Stack>
+  );
+}

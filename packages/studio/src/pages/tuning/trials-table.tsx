@@ -1,0 +1,51 @@
+import { useState } from 'react';
+import { Link } from '@tanstack/react-router';
+import { Anchor, Table, UnstyledButton } from '@mantine/core';
+import { StatusBadge } from '../../patterns/status-badge.js';
+import { trainingJobPath } from '../jobs/job-paths.js';
+import { byObjective, type Trial } from './trials.js';
+
+/** Every trial with its tuned hyperparameters and objective; the objective header sorts best or worst first. */
+export function TrialsTable({ trials, params, metric, minimize, bestName }: { trials: readonly Trial[]; params: readonly string[]; metric: string; minimize: boolean; bestName?: string | undefined }) {
+  const [bestFirst, setBestFirst] = useState(true);
+  const rows = byObjective(trials, minimize, bestFirst ? !minimize : minimize);
+  return (
+    <Table.ScrollContainer minWidth={600}>
+      <Table striped highlightOnHover verticalSpacing="xs" aria-label="Trials">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Training job</Table.Th>
+            <Table.Th>Status</Table.Th>
+            {params.map((p) => (
+              <Table.Th key={p}>{p}</Table.Th>
+            ))}
+            <Table.Th aria-sort={bestFirst === !minimize ? 'descending' : 'ascending'}>
+              <UnstyledButton onClick={() => setBestFirst((b) => !b)} fw={600} fz="sm">
+                {metric} {bestFirst ? '(best first)' : '(worst first)'}
+              </UnstyledButton>
+            </Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((t) => (
+            <Table.Tr key={t.TrainingJobName}>
+              <Table.Td>
+                <Anchor component={Link} to={trainingJobPath(t.TrainingJobName)} fw={t.TrainingJobName === bestName ? 700 : 500}>
+                  {t.TrainingJobName}
+                </Anchor>
+                {t.TrainingJobName === bestName && ' ★ best'}
+              </Table.Td>
+              <Table.Td>
+                <StatusBadge status={t.TrainingJobStatus} />
+              </Table.Td>
+              {params.map((p) => (
+                <Table.Td key={p}>{t.TunedHyperParameters[p] ?? '—'}</Table.Td>
+              ))}
+              <Table.Td>{t.FinalHyperParameterTuningJobObjectiveMetric?.Value ?? '—'}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

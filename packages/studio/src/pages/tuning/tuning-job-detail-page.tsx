@@ -1,0 +1,127 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from '@tanstack/react-router';
+import { Anchor, Group, SimpleGrid, Skeleton, Text } from '@mantine/core';
+import { loam } from '../../api/client.js';
+import { useNotifications } from '../../app/notifications.js';
+import { ConfirmButton } from '../../patterns/confirm-button.js';
+import { ErrorAlert } from '../../patterns/error-alert.js';
+import { ResourceDetail } from '../../patterns/resource-detail.js';
+import { toUserFacingError } from '../../schema/problems.js';
+import { labelFor } from '../../schema/labels.js';
+import { ParallelCoordinates } from '../experiments/parallel-coordinates.js';
+import { trainingJobPath } from '../jobs/job-paths.js';
+import { LineageLink } from '../lineage/lineage-link.js';
+import { ObjectiveChart } from './objective-chart.js';
+import { TrialsTable } from './trials-table.js';
+import { bestSoFar, type Trial } from './trials.js';
+
+const terminal = (s: string) => ['Completed', 'Failed', 'Stopped'].includes(s);
+
+function Counters({ counts }: { counts: Readonly<Record<string, number>> }) {
+  return (
+    <SimpleGrid cols={{ base: 2, sm: 5 }} component="dl" style={{ margin: 0 }}>
+      {Object.entries(counts).map(([k, v]) => (
+        <div key={k}>
+          <Text component="dt" size="xs" c="dimmed">
+            {labelFor(k)}
+          </Text>
+          <Text component="dd" size="lg" fw={600} m={0}>
+            {v}
+          </Text>
+        </div>
+      ))}
+    </SimpleGrid>
+  );
+}
+
+/** One tuning job, live: trial counters, best job, trials table, objective by trial, parallel coordinates, Stop. */
+export function TuningJobDetailPage() {
+  const { jobName } = useParams({ strict: false }) as { jobName: string };
+  const qc = useQueryClient();
+  const { notify } = useNotifications();
+  const q = useQuery({
+    queryKey: ['DescribeHyperParameterTuningJob', jobName],
+    queryFn: ({ signal }) => loam.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: jobName }, { signal }),
+    refetchInterval: (query) => (query.state.data && terminal(query.state.data.HyperParameterTuningJobStatus) ? false : 3000),
+  });
+  const job = q.data;
+  const trialsQ = useQuery({
+    queryKey: ['ListTrainingJobsForHyperParameterTuningJob', jobName, job?.TrainingJobStatusCounters],
+    queryFn: async ({ signal }) => {
+      const all: Trial[] = [];
+      let token: string | undefined;
+      do {
+        const page = await loam.ListTrainingJobsForHyperParameterTuningJob({ HyperParameterTuningJobName: jobName, MaxResults: 100, ...(token ? { NextToken: token } : {}) }, { signal });
+        all.push(...(page.TrainingJobSummaries as Trial[]));
+        token = page.NextToken;
+      } while (token);
+      return all;
+    },
+    enabled: Boolean(job),
+  });
+  if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeHyperParameterTuningJob' })} />;
+  if (!job) return <Skeleton height={240} aria-label="Loading tuning job" />;
+  const objective = job.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
+  const metric = objective?.MetricName ?? 'Objective';
+  const minimize = objective?.Type !== 'Maximize';
+  const trials = trialsQ.data ?? [];
+  const params = [...new Set(trials.flatMap((t) => Object.keys(t.TunedHyperParameters)))].sort();
+  const best = job.BestTrainingJob;
+  return (
+    <ResourceDetail
+      kind="Tuning job"
+      name={job.HyperParameterTuningJobName}
+      item={{ ...job, Arn: job.HyperParameterTuningJobArn }}
+      summaryOmit={['Arn', 'HyperParameterTuningJobName']}
+      lineage={<LineageLink arn={job.HyperParameterTuningJobArn} />}
+      actions={
+        <ConfirmButton
+          label="Stop"
+          disabled={job.HyperParameterTuningJobStatus !== 'InProgress'}
+          title={`Stop tuning job ${job.HyperParameterTuningJobName}?`}
+          message="No new trials start and every running trial is stopped. The best trial so far stays recorded."
+          iamAction="sagemaker:StopHyperParameterTuningJob"
+          onConfirm={async () => {
+            await loam.StopHyperParameterTuningJob({ HyperParameterTuningJobName: job.HyperParameterTuningJobName });
+            await qc.invalidateQueries({ queryKey: ['DescribeHyperParameterTuningJob', jobName] });
+            notify({ title: `Stopping ${job.HyperParameterTuningJobName}`, tone: 'info' });
+          }}
+        />
+      }
+      sections={[
+        { title: 'Training jobs', content: <Counters counts={job.TrainingJobStatusCounters} /> },
+        { title: 'Objective status', content: <Counters counts={job.ObjectiveStatusCounters} /> },
+        {
+          title: 'Best training job',
+          content: best ? (
+            <Group gap="xs">
+              <Anchor component={Link} to={trainingJobPath(best.TrainingJobName)} fw={600}>
+                {best.TrainingJobName}
+              </Anchor>
+              <Text size="sm">
+                {metric} = {best.FinalHyperParameterTuningJobObjectiveMetric?.Value ?? '—'} ({Object.entries(best.TunedHyperParameters).map(([k, v]) => `${k}=${v}`).join(', ')})
+              </Text>
+            </Group>
+          ) : (
+            <Text size="sm" c="dimmed">No trial has finished with an objective yet.</Text>
+          ),
+        },
+        { title: 'Trials', content: trialsQ.error ? <ErrorAlert error={toUserFacingError(trialsQ.error)} /> : <TrialsTable trials={trials} params={params} metric={metric} minimize={minimize} bestName={best?.TrainingJobName} /> },
+        { title: `${metric} by trial`, content: <ObjectiveChart points={bestSoFar(trials, minimize)} metric={metric} /> },
+        {
+          title: 'Hyperparameters against the objective',
+          content:
+            params.length > 0 ? (
+              <ParallelCoordinates
+                runs={trials.map((t) => ({ id: t.TrainingJobName, label: t.TrainingJobName, values: { ...t.TunedHyperParameters, [metric]: t.FinalHyperParameterTuningJobObjectiveMetric?.Value } }))}
+                params={params}
+                metric={metric}
+              />
+            ) : (
+              <Text size="sm" c="dimmed">No trials yet.</Text>
+            ),
+        },
+      ]}
+    />
+  );
+}

@@ -1,0 +1,1 @@
+export const tuningJobPath = (name: string) => `/tuning-jobs/${encodeURIComponent(name)}`;
