@@ -31,7 +31,7 @@ export const navigation: readonly NavGroup[] = [
       { label: 'Training jobs', to: '/training-jobs', description: 'Train models with built-in algorithms or your own container.' },
       { label: 'Processing jobs', to: '/processing-jobs', description: 'Run data preparation and evaluation scripts.' },
       { label: 'Experiments', to: '/experiments', description: 'Compare runs, parameters and metrics.' },
-      { label: 'Tuning jobs', to: '/tuning-jobs', description: 'Search hyperparameters with Bayesian, random, grid or Hyperband strategies.', comingWith: 'Automatic model tuning' },
+      { label: 'Tuning jobs', to: '/tuning-jobs', description: 'Search hyperparameters with Bayesian, random, grid or Hyperband strategies.' },
     ],
   },
   {

@@ -15,6 +15,8 @@ import { FlowsPage } from '../pages/flows/flows-page.js';
 import { experimentRoutes } from '../pages/experiments/experiment-routes.js';
 import { jobRoutes } from '../pages/jobs/job-routes.js';
 import { modelRoutes } from '../pages/models/model-routes.js';
+import { tuningRoutes } from '../pages/tuning/tuning-routes.js';
+import { lineageRoutes } from '../pages/lineage/lineage-routes.js';
 import { AppFrame } from './app-frame.js';
 import { allNavItems } from './navigation.js';
 
@@ -49,7 +51,7 @@ const placeholders = allNavItems
   .filter((i) => i.comingWith)
   .map((i) => createRoute({ getParentRoute: () => root, path: i.to, component: () => <PlaceholderPage item={i} />, staticData: { crumb: i.label } }));
 
-const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, datasets.addChildren([datasetsIndex, dataset]), flows.addChildren([flowsIndex, flow]), ...jobRoutes(root), ...experimentRoutes(root), ...modelRoutes(root), ...placeholders]);
+const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, datasets.addChildren([datasetsIndex, dataset]), flows.addChildren([flowsIndex, flow]), ...jobRoutes(root), ...experimentRoutes(root), ...modelRoutes(root), ...tuningRoutes(root), ...lineageRoutes(root), ...placeholders]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 
