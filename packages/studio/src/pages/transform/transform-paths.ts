@@ -1,0 +1,2 @@
+export const transformJobsPath = '/batch-transform';
+export const transformJobPath = (name: string) => `${transformJobsPath}/${encodeURIComponent(name)}`;
