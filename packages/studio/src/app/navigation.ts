@@ -39,7 +39,8 @@ export const navigation: readonly NavGroup[] = [
     items: [
       { label: 'Models', to: '/models', description: 'Serving images paired with the model data training wrote; endpoint configs put them on variants.' },
       { label: 'Endpoints', to: '/endpoints', description: 'Real-time inference with variants and safe rollouts.' },
-      { label: 'Batch transform', to: '/batch-transform', description: 'Score whole datasets offline.', comingWith: 'Batch transform, the Model Registry and lineage' },
+      { label: 'Model registry', to: '/model-registry', description: 'Versioned model groups: compare versions, approve or reject them, deploy an approved one.' },
+      { label: 'Batch transform', to: '/batch-transform', description: 'Score whole datasets offline.' },
     ],
   },
   {
