@@ -34,5 +34,5 @@ describeArtifactStoreConformance('s3', {
     const store = await openClean();
     return { store, close: async () => store.close() };
   },
-  ...(endpoint ? {} : { skip: 'this file runs only against an external S3-compatible endpoint (LOAM_TEST_S3_ENDPOINT); the same suite runs against Loam'\''s own S3 API in packages/e2e/src/aws' }),
+  ...(endpoint ? {} : { skip: "this file runs only against an external S3-compatible endpoint (LOAM_TEST_S3_ENDPOINT); the same suite runs against Loam's own S3 API in packages/e2e/src/aws" }),
 });
