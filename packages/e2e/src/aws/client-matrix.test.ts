@@ -19,6 +19,39 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => loam?.stop());
 
+/**
+ * The breast-cancer set (label first, no header, as the built-in XGBoost reads CSV): 120 rows to
+ * train on, 40 held-out rows to send to the endpoint. The held-out labels are the reference.
+ */
+const cancer = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
+const trainRows = cancer.filter((_, i) => i % 4 !== 0).slice(0, 120);
+const heldOut = cancer.filter((_, i) => i % 4 === 0).slice(0, 40);
+const scenario = (name: string): TrainDeployInput => ({
+  name,
+  trainCsv: trainRows.join('\n') + '\n',
+  invokeCsv: heldOut.map((r) => r.slice(r.indexOf(',') + 1)).join('\n') + '\n',
+  hyperParameters: { num_round: '5', max_depth: '3', eta: '0.5', objective: 'binary:logistic' },
+});
+
+const trainDeploy: [string, (l: AwsLoam, i: TrainDeployInput) => Promise<TrainDeployResult>][] = [
+  ['js', jsTrainDeploy],
+  ['boto3', boto3TrainDeploy],
+  ['awscli', awsCliTrainDeploy],
+];
+
+/**
+ * The three clients train and deploy at once, as three notebooks on one Loam would, while the S3 and
+ * tagging steps below run; each scenario's test awaits its result.
+ */
+const scenarios = new Map<string, Promise<TrainDeployResult>>();
+beforeAll(() => {
+  for (const [id, run] of trainDeploy) {
+    const p = run(loam, scenario(`xgb-${id}`));
+    p.catch(() => undefined); // reported by its own test, not as an unhandled rejection
+    scenarios.set(id, p);
+  }
+});
+
 const drivers: [string, (l: AwsLoam) => ClientDriver][] = [
   ['js', jsSdkDriver],
   ['boto3', boto3Driver],
@@ -78,33 +111,13 @@ for (const [id, make] of drivers) {
   });
 }
 
-/**
- * The breast-cancer set (label first, no header, as the built-in XGBoost reads CSV): 120 rows to
- * train on, 40 held-out rows to send to the endpoint. The held-out labels are the reference.
- */
-const cancer = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
-const trainRows = cancer.filter((_, i) => i % 4 !== 0).slice(0, 120);
-const heldOut = cancer.filter((_, i) => i % 4 === 0).slice(0, 40);
-const scenario = (name: string): TrainDeployInput => ({
-  name,
-  trainCsv: trainRows.join('\n') + '\n',
-  invokeCsv: heldOut.map((r) => r.slice(r.indexOf(',') + 1)).join('\n') + '\n',
-  hyperParameters: { num_round: '5', max_depth: '3', eta: '0.5', objective: 'binary:logistic' },
-});
-
-const trainDeploy: [string, (l: AwsLoam, i: TrainDeployInput) => Promise<TrainDeployResult>][] = [
-  ['js', jsTrainDeploy],
-  ['boto3', boto3TrainDeploy],
-  ['awscli', awsCliTrainDeploy],
-];
 const predictionsBy = new Map<string, number[]>();
 
-// The three clients train and deploy at once, as three notebooks on one Loam would.
-describe.concurrent('train → deploy → invoke → delete with each client', () => {
-  for (const [id, run] of trainDeploy) {
+describe('train → deploy → invoke → delete with each client', () => {
+  for (const [id] of trainDeploy) {
     it(`${id}: uploads a CSV, trains the built-in XGBoost image, waits with the SDK's waiters, deploys, invokes, lists page by page, deletes`, async () => {
       const name = `xgb-${id}`;
-      const r = await run(loam, scenario(name));
+      const r = await (scenarios.get(id) as Promise<TrainDeployResult>);
       // TrainingJobCompletedOrStopped and EndpointInService: the SDK's own waiters returned on these.
       expect(r.trainingStatus).toBe('Completed');
       expect(r.modelDataUrl).toBe(`s3://${name}-data/output/${name}/output/model.tar.gz`);
