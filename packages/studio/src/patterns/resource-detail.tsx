@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { formatCell, formatTime } from '../schema/format.js';
 import { labelFor } from '../schema/labels.js';
+import { LineageLink } from '../pages/lineage/lineage-link.js';
 import { JsonView } from './json-view.js';
 import { StatusBadge } from './status-badge.js';
 import { TagsPanel } from './tags-panel.js';
@@ -82,11 +83,14 @@ export function ResourceDetail({ name, kind, item, summaryOmit = [], actions, se
       {arn && section('Tags', <TagsPanel arn={arn} name={name} />)}
       {section(
         'Lineage',
-        lineage ?? (
+        lineage ??
+          (arn ? (
+            <LineageLink arn={arn} />
+          ) : (
           <Text size="sm" c="dimmed">
             No lineage links recorded for this {kind.toLowerCase()}. Links between datasets, jobs, models and endpoints appear here once those resources exist.
           </Text>
-        ),
+          )),
       )}
       {section('JSON', <JsonView value={item} label={`${kind} as returned by the API`} />)}
     </Stack>
