@@ -19,6 +19,8 @@ export function registerUpCommand(program: Command): void {
       try {
         const loam = await startLoam({
           flags: { host: o.host, port: o.port === undefined ? undefined : Number(o.port), dataDir: o.dataDir, config: o.config },
+          // Request logs (stderr) would bury the demo's progress on a terminal; LOAM_LOG__LEVEL still wins.
+          ...(o.demo ? { env: { LOAM_LOG__LEVEL: 'warn', ...process.env } } : {}),
         });
         const info = { url: loam.url, studioLoginUrl: loam.loginUrl, credentialsFile: loam.credentialsFile, dataDir: loam.dataDir, adminCreated: loam.adminCreated };
         if (o.json) process.stdout.write(JSON.stringify(info) + '\n');
