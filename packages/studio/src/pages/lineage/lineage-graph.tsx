@@ -44,17 +44,20 @@ export function LineageGraph({ vertices, edges, start, onOpen }: { vertices: rea
       })}
       {[...pos].map(([arn, p]) => {
         const v = byArn.get(arn);
-        const name = shortName(v?.SourceUri ?? arn);
+        const full = shortName(v?.SourceUri ?? arn);
+        // The accessible name must match the visible text (axe: label-content-name-mismatch).
+        const name = full.length > 28 ? `${full.slice(0, 27)}…` : full;
         return (
           <g key={arn} transform={`translate(${p.x},${p.y})`} role="button" tabIndex={0} aria-label={`${v?.Type ?? 'Resource'} ${name}`} style={{ cursor: 'pointer' }} onClick={() => onOpen(arn)} onKeyDown={(ev) => (ev.key === 'Enter' || ev.key === ' ') && onOpen(arn)}>
             <rect width={boxW} height={boxH} rx={6} fill="var(--mantine-color-body)" stroke={arn === start ? 'var(--mantine-color-blue-7)' : 'currentColor'} strokeWidth={arn === start ? 3 : 1} strokeOpacity={arn === start ? 1 : 0.6} />
-            <text x={8} y={17} fill="currentColor" fontWeight={600}>
-              {v?.Type ?? 'Resource'}
+            <text fill="currentColor">
+              <tspan x={8} y={17} fontWeight={600}>
+                {v?.Type ?? 'Resource'}
+              </tspan>{' '}
+              <tspan x={8} y={34}>
+                {name}
+              </tspan>
             </text>
-            <text x={8} y={34} fill="currentColor">
-              {name.length > 28 ? `${name.slice(0, 27)}…` : name}
-            </text>
-            <title>{v?.SourceUri ?? arn}</title>
           </g>
         );
       })}
