@@ -97,9 +97,11 @@ export function HomePage() {
                 {count(policies.data?.Policies.length, Boolean(policies.data?.NextToken), 'policy', 'policies')}
               </Anchor>
             </Text>
-            <Text size="sm" c="dimmed">
-              No jobs or endpoints yet: {coming.map((c) => c.label.toLowerCase()).join(', ')} will appear here with their live status as those parts of Loam ship.
-            </Text>
+            {coming.length > 0 && (
+              <Text size="sm" c="dimmed">
+                Still to come: {coming.map((c) => c.label.toLowerCase()).join(', ')}.
+              </Text>
+            )}
           </Stack>
         </Panel>
         <Panel title="Recent activity">
