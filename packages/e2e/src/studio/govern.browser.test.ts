@@ -146,6 +146,9 @@ describe('Tuning, registry, lineage and batch transform in Studio', () => {
     await page.getByRole('link', { name: 'diabetes-score' }).click();
     await heading('diabetes-score').waitFor();
     await page.getByRole('region', { name: 'Summary' }).getByText(/^(Completed|Failed)$/).first().waitFor({ timeout: 120_000 });
+    const tj = (await t.admin.DescribeTransformJob({ TransformJobName: 'diabetes-score' })) as { TransformJobStatus: string; FailureReason?: string };
+    expect(tj.TransformJobStatus, tj.FailureReason ?? '').toBe('Completed');
+    await page.getByRole('log', { name: 'Log of diabetes-score' }).getByText(/Transform complete: 1 file\(s\), 20 record\(s\)/).waitFor();
     await page.getByRole('region', { name: 'Output' }).getByText(/diabetes\/predictions/).waitFor();
     await check('g05-transform-job');
     expect(watch.errors).toEqual([]);

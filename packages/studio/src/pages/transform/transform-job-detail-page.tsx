@@ -9,6 +9,7 @@ import { JsonView } from '../../patterns/json-view.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { JobLogs } from '../jobs/job-logs.js';
+import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { LineageLink } from '../lineage/lineage-link.js';
 import { modelPath } from '../models/model-paths.js';
 
@@ -32,7 +33,7 @@ export function TransformJobDetailPage() {
       kind="Transform job"
       name={job.TransformJobName}
       item={{ ...job, Arn: job.TransformJobArn }}
-      summaryOmit={['Arn', 'TransformJobName', 'ModelName']}
+      summaryOmit={[...timeKeys(job), 'Arn', 'TransformJobName', 'ModelName']}
       lineage={<LineageLink arn={job.TransformJobArn} />}
       actions={
         <ConfirmButton
@@ -49,6 +50,7 @@ export function TransformJobDetailPage() {
         />
       }
       sections={[
+        { title: 'Times', content: <JobTimes job={job} /> },
         {
           title: 'Model',
           content: (

@@ -10,6 +10,7 @@ import { toUserFacingError } from '../../schema/problems.js';
 import { labelFor } from '../../schema/labels.js';
 import { ParallelCoordinates } from '../experiments/parallel-coordinates.js';
 import { trainingJobPath } from '../jobs/job-paths.js';
+import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { LineageLink } from '../lineage/lineage-link.js';
 import { ObjectiveChart } from './objective-chart.js';
 import { TrialsTable } from './trials-table.js';
@@ -72,8 +73,9 @@ export function TuningJobDetailPage() {
       kind="Tuning job"
       name={job.HyperParameterTuningJobName}
       item={{ ...job, Arn: job.HyperParameterTuningJobArn }}
-      summaryOmit={['Arn', 'HyperParameterTuningJobName']}
-      lineage={<LineageLink arn={job.HyperParameterTuningJobArn} />}
+      summaryOmit={[...timeKeys(job), 'Arn', 'HyperParameterTuningJobName']}
+      // A tuning job is not a lineage vertex itself; its best trial is where data, model and deployments meet.
+      lineage={best ? <LineageLink arn={best.TrainingJobArn} /> : <Text size="sm" c="dimmed">Lineage starts at the best trial once one has finished.</Text>}
       actions={
         <ConfirmButton
           label="Stop"
@@ -89,6 +91,7 @@ export function TuningJobDetailPage() {
         />
       }
       sections={[
+        { title: 'Times', content: <JobTimes job={job} /> },
         { title: 'Training jobs', content: <Counters counts={job.TrainingJobStatusCounters} /> },
         { title: 'Objective status', content: <Counters counts={job.ObjectiveStatusCounters} /> },
         {
