@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layersOf, shortName } from './lineage-layout.js';
+import { layersOf, shortName, typeOfArn } from './lineage-layout.js';
 
 const e = (s: string, d: string) => ({ SourceArn: s, DestinationArn: d, AssociationType: 'ContributedTo' });
 
@@ -16,5 +16,7 @@ describe('lineage layout', () => {
     expect(shortName('arn:aws:sagemaker:us-east-1:000000000000:training-job/tj-1')).toBe('tj-1');
     expect(shortName('arn:aws:sagemaker:us-east-1:000000000000:model-package/grp/3')).toBe('grp/3');
     expect(shortName('s3://bucket/data/train.csv')).toBe('data/train.csv');
+    expect(typeOfArn('arn:aws:sagemaker:us-east-1:000000000000:training-job/tj-1')).toBe('TrainingJob');
+    expect(typeOfArn('s3://bucket/x')).toBe('Artifact');
   });
 });

@@ -38,3 +38,10 @@ export function shortName(arn: string): string {
   const resource = arn.split(':').slice(5).join(':');
   return resource.split('/').slice(1).join('/') || resource || arn;
 }
+
+/** A vertex type from an ARN's resource kind (`training-job/x` → `TrainingJob`), for a start the query did not return. */
+export function typeOfArn(arn: string): string {
+  if (arn.startsWith('s3://')) return 'Artifact';
+  const kind = (arn.split(':')[5] ?? '').split('/')[0] ?? '';
+  return kind.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('') || 'Resource';
+}

@@ -6,6 +6,7 @@ import { loam } from '../../api/client.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { LineageGraph } from './lineage-graph.js';
+import { typeOfArn } from './lineage-layout.js';
 import { lineagePath } from './lineage-link.js';
 
 type Direction = 'Both' | 'Ascendants' | 'Descendants';
@@ -26,7 +27,7 @@ export function LineagePage() {
     setDraft(to);
     void navigate({ to: lineagePath, search: { arn: to } as never });
   };
-  const start = q.data && !q.data.Vertices.some((v) => v.Arn === arn) ? [{ Arn: arn, Type: 'Start', LineageType: 'Artifact' as const }] : [];
+  const start = q.data && !q.data.Vertices.some((v) => v.Arn === arn) ? [{ Arn: arn, Type: typeOfArn(arn) }] : [];
   return (
     <Stack>
       <div>

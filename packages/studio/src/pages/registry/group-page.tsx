@@ -5,7 +5,7 @@ import { loam } from '../../api/client.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
-import { LineageLink } from '../lineage/lineage-link.js';
+import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { ApprovalHistory } from './approval-history.js';
 import { VersionsTable, type PackageRow } from './versions-table.js';
 
@@ -44,9 +44,9 @@ export function GroupPage() {
       kind="Model group"
       name={g.data.ModelPackageGroupName}
       item={{ ...g.data, Arn: g.data.ModelPackageGroupArn }}
-      summaryOmit={['Arn', 'ModelPackageGroupName']}
-      lineage={<LineageLink arn={g.data.ModelPackageGroupArn} />}
+      summaryOmit={[...timeKeys(g.data), 'Arn', 'ModelPackageGroupName']}
       sections={[
+        { title: 'Times', content: <JobTimes job={g.data} /> },
         {
           title: 'Versions',
           content: error ? (
