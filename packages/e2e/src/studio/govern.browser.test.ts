@@ -21,6 +21,26 @@ describe('Tuning, registry, lineage and batch transform in Studio', () => {
   let page: Page;
   let watch: PageWatch;
   let best = '';
+  const channels = ['train', 'validation'].map((c) => ({ ChannelName: c, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/diabetes/${c}/` } } }));
+  const tuning = (name: string, numRound: string) =>
+    ({
+      HyperParameterTuningJobName: name,
+      HyperParameterTuningJobConfig: {
+        Strategy: 'Random',
+        HyperParameterTuningJobObjective: { Type: 'Minimize', MetricName: 'validation:rmse' },
+        ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 2 },
+        ParameterRanges: { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '2', MaxValue: '5' }], ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.1', MaxValue: '0.5' }] },
+      },
+      TrainingJobDefinition: {
+        StaticHyperParameters: { num_round: numRound, objective: 'reg:squarederror', eval_metric: 'rmse' },
+        AlgorithmSpecification: { TrainingImage: image, TrainingInputMode: 'File' },
+        RoleArn: role,
+        InputDataConfig: channels,
+        OutputDataConfig: { S3OutputPath: 's3://data/tuning' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      },
+    }) as never;
 
   async function check(name: string) {
     await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
@@ -41,25 +61,7 @@ describe('Tuning, registry, lineage and batch transform in Studio', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'diabetes/validation/validation.csv', Body: `${rows.slice(0, 100).join('\n')}\n`, ContentType: 'text/csv' }));
     // Features only (the label is the first column) for batch transform.
     await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'diabetes/score/score.csv', Body: `${rows.slice(0, 20).map((r) => r.split(',').slice(1).join(',')).join('\n')}\n`, ContentType: 'text/csv' }));
-    const channels = ['train', 'validation'].map((c) => ({ ChannelName: c, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/diabetes/${c}/` } } }));
-    await t.admin.CreateHyperParameterTuningJob({
-      HyperParameterTuningJobName: 'diabetes-tune',
-      HyperParameterTuningJobConfig: {
-        Strategy: 'Random',
-        HyperParameterTuningJobObjective: { Type: 'Minimize', MetricName: 'validation:rmse' },
-        ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 2 },
-        ParameterRanges: { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '2', MaxValue: '5' }], ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.1', MaxValue: '0.5' }] },
-      },
-      TrainingJobDefinition: {
-        StaticHyperParameters: { num_round: '20', objective: 'reg:squarederror', eval_metric: 'rmse' },
-        AlgorithmSpecification: { TrainingImage: image, TrainingInputMode: 'File' },
-        RoleArn: role,
-        InputDataConfig: channels,
-        OutputDataConfig: { S3OutputPath: 's3://data/tuning' },
-        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
-        StoppingCondition: { MaxRuntimeInSeconds: 600 },
-      },
-    } as never);
+    await t.admin.CreateHyperParameterTuningJob(tuning('diabetes-tune', '20'));
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
     page = await context.newPage();
@@ -151,6 +153,22 @@ describe('Tuning, registry, lineage and batch transform in Studio', () => {
     await page.getByRole('log', { name: 'Log of diabetes-score' }).getByText(/Transform complete: 1 file\(s\), 20 record\(s\)/).waitFor();
     await page.getByRole('region', { name: 'Output' }).getByText(/diabetes\/predictions/).waitFor();
     await check('g05-transform-job');
+  }, 240_000);
+
+  it('stops a running tuning job after confirmation', async () => {
+    await t.admin.CreateHyperParameterTuningJob(tuning('long-tune', '100000'));
+    await page.goto(`${new URL(page.url()).origin}/tuning-jobs/long-tune`);
+    await heading('long-tune').waitFor();
+    const stop = page.getByRole('button', { name: 'Stop', exact: true });
+    await expect.poll(() => stop.isEnabled()).toBe(true);
+    await stop.click();
+    const dialog = page.getByRole('dialog', { name: 'Stop tuning job long-tune?' });
+    await dialog.getByText('every running trial is stopped').waitFor();
+    await dialog.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('region', { name: 'Summary' }).getByText('Stopped', { exact: true }).first().waitFor({ timeout: 120_000 });
+    const d = (await t.admin.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: 'long-tune' })) as { TrainingJobStatusCounters: { InProgress: number } };
+    expect(d.TrainingJobStatusCounters.InProgress).toBe(0);
+    await check('g06-tuning-stopped');
     expect(watch.errors).toEqual([]);
     expect(watch.unexpected()).toEqual([]);
   }, 240_000);
