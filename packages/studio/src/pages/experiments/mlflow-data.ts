@@ -18,10 +18,12 @@ export const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "
 /** The run of a training job: in its ExperimentConfig's experiment, else the Default one. */
 /** `status` is part of the key: the run is read again when the job's status changes. */
 export function useRunOfJob(jobArn: string | undefined, experimentName: string | undefined, status: string | undefined, poll: boolean) {
-  return useQuery({
+  return useQuery<Run | null>({
     queryKey: ['RunOfJob', jobArn, experimentName, status],
     enabled: Boolean(jobArn),
-    refetchInterval: poll ? 3000 : false,
+    // The run follows the job a moment later (the server syncs finished jobs into runs), so keep looking
+    // for up to a minute after the job ends until the run and its metrics are there.
+    refetchInterval: (q) => (poll || (q.state.dataUpdateCount < 20 && !(q.state.data && q.state.data.Metrics.length > 0)) ? 3000 : false),
     queryFn: async ({ signal }) => {
       let ids = ['0'];
       if (experimentName) {
