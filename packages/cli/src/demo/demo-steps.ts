@@ -147,7 +147,7 @@ export const demoSteps: DemoStep[] = [
       if (!best?.TrainingJobName) throw new Error('the tuning job found no best training job');
       ctx.state['bestJob'] = best.TrainingJobName;
       const value = best.FinalHyperParameterTuningJobObjectiveMetric?.Value;
-      return { objectType: 'tuning job', objectName: ctx.names.tuning, studioPath: `/training-jobs/${best.TrainingJobName}`, detail: `best trial ${best.TrainingJobName}${value === undefined ? '' : `, validation AUC ${Number(value).toFixed(4)}`}` };
+      return { objectType: 'tuning job', objectName: ctx.names.tuning, studioPath: `/tuning-jobs/${ctx.names.tuning}`, detail: `best trial ${best.TrainingJobName}${value === undefined ? '' : `, validation AUC ${Number(value).toFixed(4)}`}` };
     },
   },
   {
@@ -167,7 +167,7 @@ export const demoSteps: DemoStep[] = [
       await c.UpdateModelPackage({ ModelPackageArn: pkg.ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: 'approved by loam demo' });
       ctx.state['packageArn'] = pkg.ModelPackageArn;
       const version = String(pkg.ModelPackageArn).split('/').pop() ?? '';
-      return { objectType: 'model package', objectName: `${ctx.names.group}/${version}`, studioPath: '/models', detail: 'Approved' };
+      return { objectType: 'model package', objectName: `${ctx.names.group}/${version}`, studioPath: `/model-registry/${ctx.names.group}`, detail: 'Approved' };
     },
   },
   {
@@ -207,7 +207,7 @@ export const demoSteps: DemoStep[] = [
         TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
       });
       await waitFor('transform', () => c.DescribeTransformJob({ TransformJobName: ctx.names.transform }), (x: Any) => x.TransformJobStatus, ctx, ['Completed']);
-      return { objectType: 'transform job', objectName: ctx.names.transform, studioPath: '/batch-transform', detail: `predictions in ${ctx.names.prefix}/predictions/` };
+      return { objectType: 'transform job', objectName: ctx.names.transform, studioPath: `/batch-transform/${ctx.names.transform}`, detail: `predictions in ${ctx.names.prefix}/predictions/` };
     },
   },
 ];

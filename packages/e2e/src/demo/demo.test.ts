@@ -123,7 +123,9 @@ describe('npm start: loam up --demo on a fresh data dir', () => {
       if (process.env['LOAM_README_SCREENSHOT']) await page.screenshot({ path: join(repoRoot, 'docs/images/studio-home.png') });
       for (const s of steps) {
         await page.goto(s.studioUrl);
-        const name = s.objectType === 'model package' ? 'Models' : s.objectType === 'transform job' ? /Batch transform/ : s.studioUrl.endsWith(s.objectName) ? s.objectName : /./;
+        // Every step links to its object's own page, whose title is the last segment of the link.
+        const name = decodeURIComponent(new URL(s.studioUrl).pathname.split('/').pop() ?? '');
+        expect(name, s.studioUrl).not.toBe('');
         await page.getByRole('heading', { level: 1, name }).first().waitFor();
         if (s.studioUrl.endsWith(s.objectName)) await page.getByText(s.objectName).first().waitFor();
         await screenshot(page, `demo-${s.id}`);
