@@ -1,16 +1,16 @@
-const acronyms: Readonly<Record<string, string>> = { Arn: 'ARN', Id: 'ID', Url: 'URL', Iam: 'IAM', Kms: 'KMS', Vpc: 'VPC', Api: 'API', Json: 'JSON', Csv: 'CSV', Sql: 'SQL' };
+const acronyms: Readonly<Record<string, string>> = { Arn: 'ARN', Id: 'ID', Url: 'URL', Iam: 'IAM', Kms: 'KMS', Vpc: 'VPC', Api: 'API', Json: 'JSON', Csv: 'CSV', Sql: 'SQL', Uri: 'URI', Mb: 'MB', Gb: 'GB', Http: 'HTTP', Auc: 'AUC', Ml: 'ML' };
 
 /**
  * A PascalCase member name as a sentence-case label a person reads: `ExpiresInDays` → `Expires in days`,
  * `ResourceArn` → `Resource ARN`, `AccessKeyId` → `Access key ID`.
  */
 export function labelFor(name: string): string {
-  const words = name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? [name];
+  const words = name.match(/[A-Z]+\d+(?![a-z])|[A-Z]+(?![a-z\d])|[A-Z]?[a-z]+|\d+/g) ?? [name];
   return words
     .map((w, i) => {
       const a = acronyms[w];
       if (a) return a;
-      if (/^[A-Z]{2,}$/.test(w)) return w;
+      if (/^[A-Z]{2,}$|^[A-Z]+\d+$/.test(w)) return w;
       return i === 0 ? w.charAt(0).toUpperCase() + w.slice(1) : w.toLowerCase();
     })
     .join(' ');

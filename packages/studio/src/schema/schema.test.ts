@@ -22,6 +22,12 @@ describe('labels', () => {
     ['ResourceArn', 'Resource ARN'],
     ['AccessKeyId', 'Access key ID'],
     ['Tags', 'Tags'],
+    ['S3Uri', 'S3 URI'],
+    ['S3OutputPath', 'S3 output path'],
+    ['VolumeSizeInGB', 'Volume size in GB'],
+    ['MaxPayloadInMB', 'Max payload in MB'],
+    ['ModelDataUrl', 'Model data URL'],
+    ['InstanceCount', 'Instance count'],
   ])('%s → %s', (name, label) => expect(labelFor(name)).toBe(label));
 });
 
