@@ -51,3 +51,20 @@ describe('nested form fields from CreateTrainingJob', () => {
     expect(leafOfPath('/HyperParameters/eta', names)).toBe('HyperParameters');
   });
 });
+
+describe('optional objects with switches', () => {
+  it('leaves out an optional object whose only values are untouched (false) switches, and sends it once one is on', () => {
+    const tree = groupFields(getOperation('CreateEndpointConfig')!.input as JsonSchema, { ProductionVariants: 1 });
+    const bools = leaves(tree).filter((f) => f.kind === 'boolean' && f.name.startsWith('DataCaptureConfig.'));
+    expect(bools.map((f) => f.name)).toContain('DataCaptureConfig.EnableCapture');
+    const base: Record<string, unknown> = {
+      EndpointConfigName: 'cfg',
+      'ProductionVariants.0.VariantName': 'AllTraffic',
+      'ProductionVariants.0.ModelName': 'm',
+      ...Object.fromEntries(bools.map((f) => [f.name, false])),
+    };
+    expect(toNestedInput(tree, base)).not.toHaveProperty('DataCaptureConfig');
+    const on = toNestedInput(tree, { ...base, 'DataCaptureConfig.EnableCapture': true, 'DataCaptureConfig.DestinationS3Uri': 's3://capture/' });
+    expect(on['DataCaptureConfig']).toMatchObject({ EnableCapture: true, DestinationS3Uri: 's3://capture/' });
+  });
+});

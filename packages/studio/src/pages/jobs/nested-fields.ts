@@ -82,10 +82,12 @@ export function toNestedInput(g: FieldGroup, values: FormValues): Record<string,
   }
   for (const c of g.groups) {
     const key = c.path.slice(g.path ? g.path.length + 1 : 0);
+    // An optional object whose switches were never turned on (booleans start false) is not sent at all.
+    const touched = (x: FieldGroup) => x.required || leaves(x).some((f) => filled(values[f.name]));
     if (c.repeated) {
-      const items = c.groups.map((i) => toNestedInput(i, values)).filter((x) => Object.keys(x).length > 0);
+      const items = c.groups.filter(touched).map((i) => toNestedInput(i, values)).filter((x) => Object.keys(x).length > 0);
       if (items.length > 0) out[key] = items;
-    } else {
+    } else if (touched(c)) {
       const inner = toNestedInput(c, values);
       if (Object.keys(inner).length > 0) out[key] = inner;
     }
