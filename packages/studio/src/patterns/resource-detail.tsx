@@ -29,7 +29,8 @@ export interface ResourceDetailProps {
 
 function SummaryValue({ k, v }: { k: string; v: unknown }) {
   if (/Status$/.test(k) && typeof v === 'string') return <StatusBadge status={v} />;
-  if (/Date$|At$/.test(k) && typeof v === 'number') return <>{formatTime(v)}</>;
+  // SageMaker's timestamps are epoch seconds in members named …Time, …Date or …At (a duration never reaches 1e9 s).
+  if (/Date$|At$|Time$/.test(k) && typeof v === 'number' && v > 1e9) return <>{formatTime(v)}</>;
   return <>{formatCell(v)}</>;
 }
 
