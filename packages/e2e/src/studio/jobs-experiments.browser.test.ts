@@ -151,7 +151,7 @@ describe('Training jobs and experiments in Studio', () => {
     await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
   }, 240_000);
 
-  it.skip('stops a running job after confirmation — skipped: in the full suite the Stop dialog confirm click times out (passes alone); see the closing note', async () => {
+  it('stops a running job after confirmation', async () => {
     await t.admin.CreateTrainingJob({
       TrainingJobName: 'diabetes-xgb-long',
       RoleArn: role,
@@ -176,15 +176,15 @@ describe('Training jobs and experiments in Studio', () => {
     await check('j07-stop-confirm');
     // A notification toast can slide over the dialog under load; the button itself is what must work.
     const confirm = dialog.getByRole('button', { name: 'Stop' });
-    await confirm.click({ timeout: 5_000 }).catch(() => confirm.click({ force: true }));
-    await page.getByRole('region', { name: 'Summary' }).getByText('Stopped', { exact: true }).first().waitFor({ timeout: 60_000 });
+    await confirm.click({ timeout: 5_000 }).catch(() => confirm.click({ force: true, timeout: 30_000 }));
+    await page.getByRole('region', { name: 'Summary' }).getByText('Stopped', { exact: true }).first().waitFor({ timeout: 120_000 });
     expect((await t.admin.DescribeTrainingJob({ TrainingJobName: 'diabetes-xgb-long' })).TrainingJobStatus).toBe('Stopped');
     await page.getByRole('log', { name: 'Log of diabetes-xgb-long' }).getByText(/train-rmse/).first().waitFor();
     await nav('Processing jobs').click();
     await heading('Processing jobs').waitFor();
     await page.getByText('No processing jobs yet.').waitFor();
     await check('j08-processing-jobs');
-  }, 150_000);
+  }, 300_000);
 
   it('had no console errors and no unexpected failed requests', () => {
     expect(watch.errors).toEqual([]);
