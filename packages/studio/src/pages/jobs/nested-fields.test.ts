@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getOperation } from '@loam/contracts';
 import type { JsonSchema } from '../../schema/fields.js';
+import type { FormValues } from '../../schema/validate.js';
 import { groupFields, leafOfPath, leaves, toNestedInput, validateGroups } from './nested-fields.js';
 import { builtInXgboostImage } from './job-paths.js';
 import { trainingDefaults } from './training-defaults.js';
@@ -57,7 +58,7 @@ describe('optional objects with switches', () => {
     const tree = groupFields(getOperation('CreateEndpointConfig')!.input as JsonSchema, { ProductionVariants: 1 });
     const bools = leaves(tree).filter((f) => f.kind === 'boolean' && f.name.startsWith('DataCaptureConfig.'));
     expect(bools.map((f) => f.name)).toContain('DataCaptureConfig.EnableCapture');
-    const base: Record<string, unknown> = {
+    const base: FormValues = {
       EndpointConfigName: 'cfg',
       'ProductionVariants.0.VariantName': 'AllTraffic',
       'ProductionVariants.0.ModelName': 'm',
