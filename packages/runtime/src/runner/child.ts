@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ImageCommand } from './image-command.js';
 import { inNamespaces } from './opt-ml-namespace.js';
-import { killGroup, killJobTree } from './process-tree.js';
+import { killGroup, killJobTree } from '@loam/adapters/executors/local/proc';
 
 export interface ChildOptions {
   readonly cmd: ImageCommand;

@@ -11,7 +11,7 @@ import { MetricParser } from './metrics.js';
 import { jobMemoryState, outOfMemoryReason } from './oom.js';
 import { detectOptMl } from './opt-ml-namespace.js';
 import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
-import { processStartTime } from './process-tree.js';
+import { processStartTime } from '@loam/adapters/executors/local/proc';
 import { processingEnv, trainingEnv } from './sm-env.js';
 import { ClientError, stageChannel } from './stage-inputs.js';
 

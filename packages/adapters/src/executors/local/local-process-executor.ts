@@ -8,7 +8,7 @@ import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, Jo
 import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyParents, removeHostCgroup, sweepEmptyCgroups, type CgroupSupport, type HostCgroup } from './cgroups.js';
 import { EventTail } from './event-tail.js';
 import { readLogPage } from './log-reader.js';
-import { isAlive, killMarked, processStartTime, signal } from './proc.js';
+import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
 
 export interface LocalProcessExecutorOptions {
   /** Where job directories live (`<workDir>/<kind>/<name>/algo-N`). */
@@ -240,7 +240,7 @@ export class LocalProcessExecutor implements JobExecutor {
         if (h.exited) continue;
         signal(-h.pid, 'SIGKILL');
         const pidFile = readPidFile(h.dir);
-        killMarked(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'));
+        killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'));
       }
     }, (this.graceSeconds + 5) * 1000);
     j.killTimer.unref();
@@ -320,7 +320,7 @@ export class LocalProcessExecutor implements JobExecutor {
         if (!h.exited && gone) {
           h.exited = true;
           const pidFile = readPidFile(h.dir);
-          killMarked(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'));
+          killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'));
           this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo }, 'job runner ended without reporting an outcome');
           // The OOM killer may pick the runner itself when the image's processes are small: still the job's memory.
           const oom = !j.stopping && h.cgroup !== undefined && oomKills(h.cgroup) > 0;

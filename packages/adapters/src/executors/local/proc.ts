@@ -1,19 +1,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-// The executor's view of processes. The runtime has its own copy of these few lines: adapters may not
-// import the runtime, and the runner must not depend on the server's code.
+// Processes of a job, as both the local executor (server side) and the runner (inside the job) see them.
+// One copy: the runner imports this file by its subpath, which loads nothing else of the adapters.
 
-/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+/** The start time of a process (clock ticks since boot, field 22 of /proc/<pid>/stat); guards against pid reuse. */
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19];
   } catch {
     return undefined;
   }
 }
 
-/** Alive, not a zombie, and (when given) still the process that started at `startTime`. */
+/** Whether `pid` is alive and is still the process that started at `startTime` (zombies count as gone). */
 export function isAlive(pid: number, startTime?: string): boolean {
   try {
     process.kill(pid, 0);
@@ -22,37 +24,66 @@ export function isAlive(pid: number, startTime?: string): boolean {
   }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.charAt(stat.lastIndexOf(')') + 2) === 'Z') return false;
+    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') return false;
   } catch {
     return process.platform !== 'linux';
   }
   return startTime === undefined || processStartTime(pid) === startTime;
 }
 
+/** Sends a signal to a process group; a group that is gone is not an error. */
+export function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Processes whose environment carries `LOAM_JOB_MARKER=<marker>`: every process a job started,
+ * including ones that left its process group (setsid, double fork). Linux only; elsewhere empty.
+ */
+export function processesWithMarker(marker: string): number[] {
+  const needle = Buffer.from(`LOAM_JOB_MARKER=${marker}\0`);
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${name}/environ`);
+      if (env.indexOf(needle) >= 0) out.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
+/** SIGKILLs the group and every process still carrying the job's marker. */
+export function killJobTree(pgid: number | undefined, marker: string): void {
+  if (pgid !== undefined) killGroup(pgid, 'SIGKILL');
+  for (const pid of processesWithMarker(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Sends a signal to one process; a process that is gone is not an error. */
 export function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
   } catch {
     // gone
-  }
-}
-
-/** SIGKILL to a group and to every process whose environment carries the job's marker. */
-export function killMarked(pgid: number | undefined, marker: string): void {
-  if (pgid !== undefined) signal(-pgid, 'SIGKILL');
-  const needle = Buffer.from(`LOAM_JOB_MARKER=${marker}\0`);
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return;
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`).indexOf(needle) >= 0) signal(Number(name), 'SIGKILL');
-    } catch {
-      // gone or unreadable
-    }
   }
 }
