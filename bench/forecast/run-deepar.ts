@@ -3,14 +3,17 @@
  * on the real panels in datasets/timeseries/, the peer computed in the same run.
  *
  * usage: node_modules/.bin/tsx bench/forecast/run-deepar.ts [--windows 3] [--panels monthly3,macro9] [--seeds 0]
- *        [--epochs 25] [--scaling std|mean] [--no-peer]
+ *        [--epochs 40] [--batches 50] [--scaling std|mean] [--context-mult 2] [--ensemble 1] [--no-peer]
+ * `--ensemble k` trains k models (seeds seed…seed+k−1) per window and pools their sample paths
+ * (200 in all) before taking the mean and quantiles. `--scaling mean` is SageMaker's default; `std`
+ * is Loam's `_scaling=std` extension.
  * Writes bench/forecast/results/deepar-<date>.json and prints a Markdown table.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { forecastMetrics, invokeDeepAr, trainDeepAr, type ForecastEvaluation } from '../../packages/ml/src/deepar/index.js';
+import { forecastMetrics, invokeDeepAr, summarizeSamples, trainDeepAr, type ForecastEvaluation } from '../../packages/ml/src/deepar/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -22,17 +25,22 @@ const opt = (name: string, dflt: string): string => {
 const WINDOWS = Number(opt('windows', '3'));
 const QS = [0.1, 0.5, 0.9];
 
-const COMMON = {
-  epochs: opt('epochs', '25'), num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32',
-  learning_rate: '0.003', dropout_rate: '0.05', _scaling: opt('scaling', 'std'),
+const SCALING = opt('scaling', 'std');
+const COMMON: Record<string, string> = {
+  epochs: opt('epochs', '40'), num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32',
+  learning_rate: '0.003', dropout_rate: '0.05', ...(SCALING === 'mean' ? {} : { _scaling: SCALING }),
 };
+const BATCHES = Number(opt('batches', '50'));
+const ENSEMBLE = Number(opt('ensemble', '1'));
+const CTX = Number(opt('context-mult', '2'));
+const ctx = (h: number): string => String(Math.round(CTX * h));
 
 /** Per panel: frequency, horizon (the peer's h), and the DeepAR hyperparameters used. */
 export const PANELS: Record<string, { hp: Record<string, string> }> = {
-  monthly3: { hp: { time_freq: 'M', prediction_length: '12', context_length: opt('m3-context', '12'), ...COMMON, embedding_dimension: '4' } },
-  macro9: { hp: { time_freq: '3M', prediction_length: '8', context_length: '8', ...COMMON, embedding_dimension: '4' } },
-  sunspots: { hp: { time_freq: '12M', prediction_length: '11', context_length: '11', ...COMMON } },
-  nile: { hp: { time_freq: '12M', prediction_length: '10', context_length: '10', ...COMMON } },
+  monthly3: { hp: { time_freq: 'M', prediction_length: '12', context_length: opt('m3-context', ctx(12)), ...COMMON, embedding_dimension: '4' } },
+  macro9: { hp: { time_freq: '3M', prediction_length: '8', context_length: ctx(8), ...COMMON, embedding_dimension: '4' } },
+  sunspots: { hp: { time_freq: '12M', prediction_length: '11', context_length: ctx(11), ...COMMON } },
+  nile: { hp: { time_freq: '12M', prediction_length: '10', context_length: ctx(10), ...COMMON } },
 };
 
 interface Rec { start: string; target: number[]; cat: number[]; item_id: string }
@@ -51,17 +59,24 @@ function runPanel(name: string, seed: number): { mean_wQuantileLoss: number; ND:
     const train = recs.map((r) => ({ start: r.start, target: r.target.slice(0, cut(r)), cat: r.cat }));
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const { model, epochsRun } = trainDeepAr(hp, train, { seed });
+    // Sample paths per series, pooled over the ensemble's models.
+    const pooled: number[][][] = recs.map(() => []);
+    const perModel = Math.round(200 / ENSEMBLE);
+    for (let e = 0; e < ENSEMBLE; e++) {
+      const { model, epochsRun } = trainDeepAr(hp, train, { seed: seed + e, numBatchesPerEpoch: BATCHES });
+      epochs += epochsRun;
+      const res = invokeDeepAr(model, { instances: train, configuration: { num_samples: perModel, output_types: ['samples'] } });
+      res.predictions.forEach((p, i) => (pooled[i] as number[][]).push(...(p.samples as number[][])));
+    }
     seconds += (performance.now() - t0) / 1000;
     const c1 = process.cpuUsage(c0);
     cpuSeconds += (c1.user + c1.system) / 1e6;
-    epochs += epochsRun;
-    const res = invokeDeepAr(model, { instances: train, configuration: { num_samples: 200, output_types: ['mean', 'quantiles'], quantiles: QS.map(String) } });
-    res.predictions.forEach((p, i) => {
+    pooled.forEach((paths, i) => {
       const r = recs[i] as Rec;
       const actual = Float64Array.from(r.target.slice(cut(r), cut(r) + h));
-      const mean = Float64Array.from(p.mean as number[]);
-      evals.push({ actual, mean, quantiles: new Map(QS.map((q) => [q, Float64Array.from((p.quantiles as Record<string, number[]>)[String(q)] as number[])])) });
+      const flat = Float64Array.from(paths.flat());
+      const { mean, quantiles } = summarizeSamples(flat, paths.length, h, QS);
+      evals.push({ actual, mean, quantiles });
       (se[r.item_id] ??= []).push(Math.sqrt(actual.reduce((s, y, k) => s + (y - (mean[k] as number)) ** 2, 0) / h));
     });
   }
@@ -104,7 +119,7 @@ for (const name of panels) {
     const r = runPanel(name, seed);
     const sn = peer?.[name]?.['snaive']?.mean_wQuantileLoss ?? NaN;
     const ets = peer?.[name]?.['ets']?.mean_wQuantileLoss ?? NaN;
-    results.push({ panel: name, seed, ...r, snaive: sn, ets, hyperparameters: PANELS[name]?.hp });
+    results.push({ panel: name, seed, ensemble: ENSEMBLE, batches_per_epoch: BATCHES, ...r, snaive: sn, ets, hyperparameters: PANELS[name]?.hp });
     console.log(`| ${name} | ${seed} | ${r.mean_wQuantileLoss.toFixed(4)} | ${sn} | ${ets} | ${(r.mean_wQuantileLoss / sn).toFixed(2)} | ${(r.mean_wQuantileLoss / ets).toFixed(2)} | ${r.ND.toFixed(4)} | ${r.train_seconds.toFixed(1)} (${r.train_cpu_seconds.toFixed(1)}) | ${r.epochs} |`);
     console.log(`  RMSE by series: ${JSON.stringify(Object.fromEntries(Object.entries(r.RMSE_by_series).map(([k, v]) => [k, Number(v.toFixed(3))])))}`);
   }
