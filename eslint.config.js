@@ -7,7 +7,7 @@ const allowed = {
   core: ['contracts'],
   ml: [],
   adapters: ['core', 'contracts'],
-  runtime: ['contracts', 'ml', 'adapters'],
+  runtime: ['contracts', 'core', 'ml', 'adapters'],
   server: ['contracts', 'core', 'ml', 'adapters', 'runtime'],
   sdk: ['contracts'],
   cli: ['sdk', 'server', 'contracts'],

@@ -48,7 +48,7 @@ export const ExportFlowScript = defineOperation({
   iamAction: 'sagemaker:DescribeFlow', rest: { method: 'GET', path: `${path}/script` },
 });
 export const StartFlowRun = defineOperation({
-  ...base, name: 'StartFlowRun', kind: 'action', summary: 'Runs a flow on the full data, writing each destination to its s3:// URI as Parquet or CSV.',
+  ...base, name: 'StartFlowRun', kind: 'action', summary: 'Starts a processing job (built-in data-wrangler image) that runs a flow on the full data, writing each destination to its s3:// URI as Parquet or CSV.',
   input: S.StartFlowRunInput, output: S.StartFlowRunOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:StartFlowRun', rest: { method: 'POST', path: `${path}/runs` },
 });

@@ -55,12 +55,13 @@ export const PreviewFlowOutput = Output({ Columns: Type.Array(Column), Rows: Typ
 export const ExportFlowScriptInput = Input({ FlowName, Version: Type.Optional(Type.Integer({ minimum: 1 })), NodeId: Type.Optional(Type.String({ maxLength: 64 })) });
 export const ExportFlowScriptOutput = Output({ Script: Type.String({ description: 'A standalone DuckDB SQL script: sources read from their s3:// URIs (staged or with httpfs), destinations written with COPY.' }) });
 
-export const FlowRunStatus = Type.Union([Type.Literal('InProgress'), Type.Literal('Completed'), Type.Literal('Failed')]);
+export const FlowRunStatus = Type.Union([Type.Literal('InProgress'), Type.Literal('Stopping'), Type.Literal('Completed'), Type.Literal('Failed'), Type.Literal('Stopped')], { description: "The run's processing job's status." });
 export const FlowRun = Type.Object({
   FlowRunId: Type.String(), FlowName: Type.String(), FlowVersion: Type.Integer(), Status: FlowRunStatus,
   CreationTime: Timestamp, EndTime: Type.Optional(Timestamp), FailureReason: Type.Optional(Type.String()),
   Outputs: Type.Array(Type.Object({ NodeId: Type.String(), S3Uri: Type.String(), Format: Type.String(), RowCount: Type.Optional(Type.Integer()), Bytes: Type.Optional(Type.Integer()) })),
-  ProcessingJobName: Type.Optional(Type.String()),
+  ProcessingJobName: Type.Optional(Type.String({ description: 'The processing job (built-in data-wrangler image) that runs the flow.' })),
+  ProcessingJobArn: Type.Optional(Type.String()),
 });
 export const StartFlowRunInput = Input({ FlowName, Version: Type.Optional(Type.Integer({ minimum: 1 })) });
 export const StartFlowRunOutput = FlowRun;

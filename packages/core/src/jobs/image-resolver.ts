@@ -21,6 +21,15 @@ export const builtInAlgorithms: Readonly<Record<string, string>> = {
   pca: 'pca',
 };
 
+/**
+ * Built-in processing images by repository name: `data-wrangler` runs a flow document
+ * (`core/src/datasets/flows/flow-run-job.ts`); SageMaker's own Data Wrangler container name maps to it.
+ */
+export const builtInProcessingImages: Readonly<Record<string, string>> = {
+  'data-wrangler': 'data-wrangler',
+  'sagemaker-data-wrangler-container': 'data-wrangler',
+};
+
 /** Framework images whose script mode Loam runs with the configured Python. */
 export const scriptModeFrameworks: Readonly<Record<string, string>> = {
   'sagemaker-scikit-learn': 'sklearn',
@@ -50,7 +59,7 @@ export interface ResolveImageInput {
 }
 
 function unknownImage(input: ResolveImageInput): ValidationError {
-  const known = [...Object.keys(builtInAlgorithms), ...Object.keys(scriptModeFrameworks), ...Object.keys(input.processImages)];
+  const known = [...Object.keys(builtInAlgorithms), ...Object.keys(builtInProcessingImages), ...Object.keys(scriptModeFrameworks), ...Object.keys(input.processImages)];
   const list = [...new Set(known)].sort().join(', ');
   return new ValidationError(
     `Image '${input.uri}' at '${input.field}' is not an image Loam can run: expected a built-in algorithm or framework image (by repository name) or a process image from config. Known: ${list}.`,
@@ -62,7 +71,7 @@ function unknownImage(input: ResolveImageInput): ValidationError {
  * Resolves `TrainingImage` / `ImageUri` through one registry: a process image declared in config (by
  * its exact name or its repository name), SageMaker's built-in algorithm images, and the scikit-learn
  * and XGBoost framework images in script mode (training with `sagemaker_program`) or by entrypoint
- * (processing). The `sagemaker-xgboost` image is the built-in algorithm unless `sagemaker_program` is set.
+ * (processing), and the built-in processing images (data-wrangler) in processing jobs. The `sagemaker-xgboost` image is the built-in algorithm unless `sagemaker_program` is set.
  * @throws ValidationException naming the field and listing the known images.
  */
 export function resolveImage(input: ResolveImageInput): ResolvedImage {
@@ -81,6 +90,9 @@ export function resolveImage(input: ResolveImageInput): ResolvedImage {
     const algorithm = builtInAlgorithms[repo];
     if (algorithm && !input.hasEntrypoint) return { type: 'builtin', algorithm, uri };
     if (framework && input.hasEntrypoint) return { type: 'process', name: repo, uri };
+    if (builtInProcessingImages[repo]) {
+      throw new ValidationError(`Image '${uri}' at '${input.field}' is a built-in processing image: run it in a processing job.`, [{ path: `/${input.field.replace(/\./g, '/')}`, message: 'a processing image' }]);
+    }
     if (framework) {
       throw new ValidationError(
         `Image '${uri}' at '${input.field}' is a framework image: set the 'sagemaker_program' hyperparameter (script mode) or a ContainerEntrypoint.`,
@@ -89,6 +101,8 @@ export function resolveImage(input: ResolveImageInput): ResolvedImage {
     }
     throw unknownImage(input);
   }
+  const processing = builtInProcessingImages[repo];
+  if (processing) return input.hasEntrypoint ? { type: 'process', name: repo, uri } : { type: 'builtin', algorithm: processing, uri };
   if (framework || builtInAlgorithms[repo]) {
     if (!input.hasEntrypoint) {
       throw new ValidationError(`Image '${uri}' at '${input.field}' needs a ContainerEntrypoint in a processing job.`, [{ path: '/AppSpecification/ContainerEntrypoint', message: 'required for this image' }]);

@@ -86,7 +86,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const tags = new TagService({ store, partition });
     identity.registerTaggables(tags);
     const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
-    const datasets = openDatasets({ config, store, artifacts, partition, tags, logger });
+    const datasets = openDatasets({ config, store, artifacts, partition, tags, logger, processing: jobs.processing });
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger });
     const registry = openRegistry({ store, artifacts, partition, tags, logger });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DatasetService, FlowService, systemClock, type ArtifactStore, type Logger, type MetadataStore, type Partition, type TagService } from '@loam/core';
+import { DatasetService, FlowService, systemClock, type ArtifactStore, type Logger, type MetadataStore, type Partition, type ProcessingJobService, type TagService } from '@loam/core';
 import { DuckDbDataEngine } from '@loam/adapters';
 import { trainQuickModel } from '@loam/ml/wrangler/quick-model';
 import type { Config } from '../config/index.js';
@@ -15,11 +15,11 @@ export interface DatasetsCapability {
  * (`<data-dir>/datasets-work`): flows carry user SQL expressions, and objects are staged there from
  * the artifact store before DuckDB reads them.
  */
-export function openDatasets(d: { config: Config; store: MetadataStore; artifacts: ArtifactStore; partition: Partition; tags: TagService; logger: Logger }): DatasetsCapability {
+export function openDatasets(d: { config: Config; store: MetadataStore; artifacts: ArtifactStore; partition: Partition; tags: TagService; logger: Logger; processing: ProcessingJobService }): DatasetsCapability {
   const workDir = join(d.config.dataDir, 'datasets-work');
   const engine = new DuckDbDataEngine({ allowedDirectories: [workDir], tempDirectory: join(workDir, 'spill') });
   const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel });
   datasets.registerTaggables(d.tags);
-  const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger });
+  const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, processing: d.processing, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger });
   return { datasets, flows, services: [datasets, flows] };
 }

@@ -16,8 +16,23 @@ async function upload(name: string, body: Buffer | string, query = '') {
 const rows = Array.from({ length: 200 }, (_, i) => `${i % 10},${['red', 'blue', 'green'][i % 3]},${i % 10 > 5 ? 1 : 0},${i % 10 > 5 ? 1 : 0},${i % 7 === 0 ? '' : i}`);
 const good = `x,color,y,leak,n\n${rows.join('\n')}\n`;
 
+/** Starts a full run and polls it until it ends (it is a processing job). */
+async function runFlow(flow: string, timeoutMs = 90_000) {
+  const started = await call('POST', `/api/v1/flows/${flow}/runs`, {});
+  expect(started.status, JSON.stringify(started.body)).toBe(200);
+  expect(started.body['Status']).toBe('InProgress');
+  const t0 = Date.now();
+  for (;;) {
+    const d = (await call('GET', `/api/v1/flow-runs/${started.body['FlowRunId']}`)).body;
+    if (['Completed', 'Failed', 'Stopped'].includes(d['Status'])) return d;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`flow run ${started.body['FlowRunId']} still ${d['Status']} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 beforeAll(async () => {
   loam = await openTestLoam();
+  loam.platform.jobs.scheduler.start();
   expect((await call('POST', '/api/v1/datasets', { DatasetName: 'd1' })).status).toBe(200);
 });
 afterAll(async () => loam.close());
@@ -97,8 +112,8 @@ describe('datasets over REST', () => {
     const script = await call('GET', '/api/v1/flows/f1/script');
     expect(script.body['Script']).toMatch(/read_parquet\('s3:\/\/loam-datasets\/datasets\/d1\/v1\/data.parquet'\)/);
     expect(script.body['Script']).toMatch(/COPY \(SELECT \* FROM "n_out"\) TO 's3:\/\/wrangled\/d1\/train.csv'/);
-    const run = await call('POST', '/api/v1/flows/f1/runs', {});
-    expect(run.body).toMatchObject({ Status: 'Completed', Outputs: [{ S3Uri: 's3://wrangled/d1/train.csv', RowCount: 180, Format: 'csv' }] });
+    const run = await runFlow('f1');
+    expect(run).toMatchObject({ Status: 'Completed', Outputs: [{ S3Uri: 's3://wrangled/d1/train.csv', RowCount: 180, Format: 'csv' }] });
     const obj = await loam.platform.artifacts.get({ bucket: 'wrangled', key: 'd1/train.csv' });
     let text = '';
     for await (const c of obj.body) text += String(c);
@@ -114,5 +129,88 @@ describe('datasets over REST', () => {
     // 86th of 171 values, which is 100.
     expect(lines).toContain('0,0,100.0,0,0,1');
     expect((await call('GET', '/api/v1/flow-runs?FlowName=f1')).body['FlowRuns']).toHaveLength(1);
+  });
+
+  it('runs a flow as a processing job on the built-in data-wrangler image', async () => {
+    const nodes = [
+      { id: 'src', type: 'source', dataset: { name: 'd1' } },
+      { id: 'a', type: 'transform', transform: 'filter_rows', inputs: ['src'], params: { condition: 'x > 5' } },
+      { id: 'pq', type: 'destination', inputs: ['a'], output: { s3Uri: 's3://wrangled/job/pq/' } },
+      { id: 'all', type: 'destination', inputs: ['src'], output: { s3Uri: 's3://wrangled/job/all/', format: 'csv' } },
+    ];
+    expect((await call('POST', '/api/v1/flows', { FlowName: 'fjob', Definition: { formatVersion: 1, nodes } })).status).toBe(200);
+    const run = await runFlow('fjob');
+    expect(run['ProcessingJobName']).toMatch(/^flow-fjob-[0-9a-f]{8}$/);
+    expect(run['ProcessingJobArn']).toBe(`arn:loam:sagemaker:${loam.platform.partition.region}:${loam.platform.partition.accountId}:processing-job/${run['ProcessingJobName']}`);
+    expect(run).toMatchObject({
+      Status: 'Completed',
+      Outputs: [
+        // x > 5 holds for x in 6..9: 4 of every 10 rows.
+        { NodeId: 'pq', S3Uri: 's3://wrangled/job/pq/part-0.parquet', Format: 'parquet', RowCount: 80 },
+        { NodeId: 'all', S3Uri: 's3://wrangled/job/all/part-0.csv', Format: 'csv', RowCount: 200 },
+      ],
+    });
+    const job = (await call('GET', `/api/v1/processing-jobs/${run['ProcessingJobName']}`)).body;
+    expect(job).toMatchObject({ ProcessingJobStatus: 'Completed', AppSpecification: { ImageUri: 'loam/data-wrangler:1' } });
+    expect(job['ProcessingInputs'].map((i: { S3Input: { S3Uri: string } }) => i.S3Input.S3Uri)).toContain('s3://loam-datasets/datasets/d1/v1/data.parquet');
+    expect(job['ProcessingOutputConfig'].Outputs.map((o: { S3Output: { S3Uri: string } }) => o.S3Output.S3Uri)).toEqual(expect.arrayContaining(['s3://wrangled/job/pq', 's3://wrangled/job/all']));
+    const logs = (await call('GET', `/api/v1/processing-jobs/${run['ProcessingJobName']}/logs`)).body;
+    const lines = logs['Events'].map((e: { Message: string }) => e.Message).join('\n');
+    expect(lines).toContain("data-wrangler: destination 'pq': 80 rows");
+    // An independent reader: the CSV has a header and 200 data rows; the Parquet file is Parquet (magic bytes).
+    const all = await loam.platform.artifacts.get({ bucket: 'wrangled', key: 'job/all/part-0.csv' });
+    let text = '';
+    for await (const c of all.body) text += String(c);
+    expect(text.trim().split('\n')).toHaveLength(201);
+    expect(text.split('\n')[0]).toBe('x,color,y,leak,n');
+    const pq = await loam.platform.artifacts.get({ bucket: 'wrangled', key: 'job/pq/part-0.parquet' });
+    const chunks: Buffer[] = [];
+    for await (const c of pq.body) chunks.push(Buffer.from(c as Uint8Array));
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
+    expect(bytes.subarray(-4).toString()).toBe('PAR1');
+  }, 120_000);
+
+  it('fails the run with the job when the flow fails on the full data, naming the reason', async () => {
+    const nodes = [
+      { id: 'src', type: 'source', dataset: { name: 'd1' } },
+      { id: 'a', type: 'transform', transform: 'filter_rows', inputs: ['src'], params: { condition: 'no_such_column > 1' } },
+      { id: 'out', type: 'destination', inputs: ['a'], output: { s3Uri: 's3://wrangled/bad/' } },
+    ];
+    expect((await call('POST', '/api/v1/flows', { FlowName: 'fbad', Definition: { formatVersion: 1, nodes } })).status).toBe(200);
+    const run = await runFlow('fbad');
+    expect(run['Status']).toBe('Failed');
+    expect(run['FailureReason']).toMatch(/^ClientError: .*no_such_column/s);
+    const job = (await call('GET', `/api/v1/processing-jobs/${run['ProcessingJobName']}`)).body;
+    expect(job['ProcessingJobStatus']).toBe('Failed');
+    expect(job['FailureReason']).toBe(run['FailureReason']);
+    const listed = (await call('GET', '/api/v1/flow-runs?FlowName=fbad')).body['FlowRuns'];
+    expect(listed).toMatchObject([{ FlowRunId: run['FlowRunId'], Status: 'Failed', FailureReason: run['FailureReason'] }]);
+  }, 120_000);
+
+  it('stops the run when its processing job is stopped', async () => {
+    const started = await call('POST', '/api/v1/flows/f1/runs', {});
+    expect(started.body['Status']).toBe('InProgress');
+    expect((await call('POST', `/api/v1/processing-jobs/${started.body['ProcessingJobName']}/stop`, {})).status).toBe(200);
+    const t0 = Date.now();
+    let d = (await call('GET', `/api/v1/flow-runs/${started.body['FlowRunId']}`)).body;
+    while (!['Completed', 'Failed', 'Stopped'].includes(d['Status']) && Date.now() - t0 < 60_000) {
+      await new Promise((r) => setTimeout(r, 150));
+      d = (await call('GET', `/api/v1/flow-runs/${started.body['FlowRunId']}`)).body;
+    }
+    expect(d['Status']).toBe('Stopped');
+    expect(d['EndTime']).toBeGreaterThanOrEqual(d['CreationTime']);
+  }, 90_000);
+
+  it('refuses a run whose dataset does not exist, leaving no run', async () => {
+    const nodes = [
+      { id: 'src', type: 'source', dataset: { name: 'nope' } },
+      { id: 'out', type: 'destination', inputs: ['src'], output: { s3Uri: 's3://wrangled/nope/' } },
+    ];
+    expect((await call('POST', '/api/v1/flows', { FlowName: 'fnope', Definition: { formatVersion: 1, nodes } })).status).toBe(200);
+    const r = await call('POST', '/api/v1/flows/fnope/runs', {});
+    expect(r.status).toBe(404);
+    expect(r.body['detail'] ?? r.body['title']).toMatch(/nope/);
+    expect((await call('GET', '/api/v1/flow-runs?FlowName=fnope')).body['FlowRuns']).toEqual([]);
   });
 });

@@ -24,8 +24,14 @@ export interface FlowRunRecord {
   readonly runId: string;
   readonly flowName: string;
   readonly flowVersion: number;
-  readonly status: 'InProgress' | 'Completed' | 'Failed';
+  /** The processing job's status while it runs; stored when it ends (runs from before jobs end as they were). */
+  readonly status: 'InProgress' | 'Stopping' | 'Completed' | 'Failed' | 'Stopped';
   readonly createdAt: number;
+  /** The processing job that runs the flow (`flow-<flow>-<id>`); absent on runs made in the server process. */
+  readonly processingJobName?: string;
+  readonly processingJobArn?: string;
+  /** Where the job writes its manifest (row counts and bytes per destination). */
+  readonly manifestUri?: string;
   readonly endedAt?: number;
   readonly failureReason?: string;
   readonly outputs: readonly { readonly nodeId: string; readonly s3Uri: string; readonly format: string; readonly rowCount?: number; readonly bytes?: number }[];

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../../kernel/clock.js';
 import type { RequestContext } from '../../kernel/context.js';
@@ -10,12 +8,15 @@ import { assertResourceName, resourceArn, type Partition } from '../../kernel/na
 import { clampMaxResults } from '../../kernel/pagination.js';
 import { parseS3Uri, type ArtifactStore } from '../../ports/artifact-store.js';
 import type { DataEngine, FileSource } from '../../ports/data-engine.js';
+import type { ProcessingJobService } from '../../jobs/processing-job.service.js';
+import type { CreateProcessingJobInput } from '../../jobs/processing-job-spec.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TagService } from '../../tags/tag.service.js';
 import type { DatasetService } from '../dataset.service.js';
 import { arity, compileFlow, relationOf, renderScript, sourceNameOf, withQuery } from './flow-compiler.js';
 import { orderNodes, type FlowDocument } from './flow-document.js';
+import { flowJobName, planFlowJob, type FlowJobManifest } from './flow-run-job.js';
 import { flowRunsSpec, flowsSpec, flowVersionsSpec, type FlowRecord, type FlowRunRecord } from './flow.collections.js';
 import { transformList } from './transforms/registry.js';
 
@@ -28,14 +29,19 @@ export interface FlowServiceOptions {
   readonly datasets: DatasetService;
   readonly clock: Clock;
   readonly partition: Partition;
+  /** Full runs are processing jobs on the built-in data-wrangler image. */
+  readonly processing: Pick<ProcessingJobService, 'CreateProcessingJob' | 'jobs'>;
+  /** The instance type of a run's processing job (capped at this machine's); default ml.m5.xlarge. */
+  readonly runInstanceType?: CreateProcessingJobInput['ProcessingResources']['ClusterConfig']['InstanceType'];
   readonly tags?: TagService;
   readonly logger?: Logger;
 }
 
 const PREVIEW_SAMPLE = 50_000;
+const ended = new Set<FlowRunRecord['status']>(['Completed', 'Failed', 'Stopped']);
 const vid = (name: string, v: number) => `${name}#${String(v).padStart(8, '0')}`;
 
-/** Data Wrangler flows: versioned documents, transform catalogue, preview on a sample, script export, full runs. */
+/** Data Wrangler flows: versioned documents, transform catalogue, preview on a sample, script export, full runs (as processing jobs). */
 export class FlowService {
   private readonly samples = new Map<string, Promise<FileSource>>();
 
@@ -195,48 +201,91 @@ export class FlowService {
   }
 
   /**
-   * Runs the flow on the full data in this process (DuckDB, streaming and spilling as needed) and
-   * writes each destination to its s3:// URI. TODO: run as a processing job with a built-in
-   * data-wrangler image once the runtime has one; the run record already has the job's shape.
+   * Starts a processing job on the built-in data-wrangler image that runs the flow on the full data
+   * (DuckDB, streaming and spilling as needed) and writes each destination to its s3:// URI, and
+   * returns at once: the run follows its job (status, failure reason, outputs with row counts from
+   * the job's manifest). Stopping the job stops the run. Sources are pinned to the dataset versions
+   * current now.
+   * @throws ResourceNotFound for the flow or a dataset; ValidationException for a flow without
+   * destinations or one the job cannot hold (more than 9 sources or destinations).
    */
   async StartFlowRun(input: InputOf<Ops['StartFlowRun']>, ctx: RequestContext): Promise<OutputOf<Ops['StartFlowRun']>> {
     const { version, doc } = await this.definition(input.FlowName, input.Version);
+    this.check(doc);
     const dests = doc.nodes.filter((n) => n.type === 'destination');
     if (dests.length === 0) throw new ValidationError(`Flow '${input.FlowName}' has no destination node.`, [{ path: '/Definition/nodes', message: 'add a destination' }]);
     for (const d of dests) if (!d.output?.s3Uri) throw new ValidationError(`Flow '${input.FlowName}': destination '${d.id}' has no output.s3Uri.`, [{ path: `/Definition/nodes/${d.id}/output/s3Uri`, message: 'required for a run' }]);
-    const run: FlowRunRecord = { runId: randomUUID(), flowName: input.FlowName, flowVersion: version, status: 'InProgress', createdAt: this.o.clock.now(), outputs: [] };
+    const sourceUris: Record<string, string> = {};
+    for (const n of doc.nodes) if (n.type === 'source' && n.dataset) sourceUris[n.id] = (await this.o.datasets.version(n.dataset.name, n.dataset.version)).dataUri;
+    const runId = randomUUID();
+    const jobName = flowJobName(input.FlowName, runId);
+    const runPrefix = `s3://${this.o.datasets.bucket}/flow-runs/${input.FlowName}/${runId}`;
+    const plan = planFlowJob({
+      jobName, flowName: input.FlowName, flowVersion: version, doc, sourceUris, runPrefix,
+      roleArn: `arn:loam:iam::${this.o.partition.accountId}:role/loam-data-wrangler`, instanceType: this.o.runInstanceType ?? 'ml.m5.xlarge',
+    });
+    const docRef = parseS3Uri(plan.documentUri) as { bucket: string; key: string };
+    await this.o.artifacts.ensureBucket(docRef.bucket);
+    await this.o.artifacts.put(docRef, Buffer.from(JSON.stringify(plan.document)), { contentType: 'application/json' });
+    const run: FlowRunRecord = {
+      runId, flowName: input.FlowName, flowVersion: version, status: 'InProgress', createdAt: this.o.clock.now(),
+      processingJobName: jobName, processingJobArn: resourceArn(this.o.partition, 'processing-job', jobName), manifestUri: plan.manifestUri,
+      outputs: plan.outputs.map((o) => ({ nodeId: o.nodeId, s3Uri: o.s3Uri, format: o.format })),
+    };
     await this.runs.insert(run);
-    const done = await this.execute(run, doc, ctx.signal);
-    return describeRun(done);
+    try {
+      const job = await this.o.processing.CreateProcessingJob(plan.request, ctx);
+      const started = { ...run, processingJobArn: job.ProcessingJobArn };
+      await this.save(started);
+      this.o.logger?.info({ flowName: input.FlowName, flowRunId: runId, processingJobName: jobName }, 'flow run started');
+      return describeRun(started);
+    } catch (e) {
+      await this.runs.delete(runId).catch(() => undefined);
+      await this.o.artifacts.delete(docRef).catch(() => undefined);
+      throw e;
+    }
   }
 
-  private async execute(run: FlowRunRecord, doc: FlowDocument, signal?: AbortSignal): Promise<FlowRunRecord> {
-    const temps: string[] = [];
+  /** Brings a run up to date with its processing job; a run that has ended is stored as such. */
+  private async refresh(run: FlowRunRecord): Promise<FlowRunRecord> {
+    if (!run.processingJobName || ended.has(run.status)) return run;
+    const job = await this.o.processing.jobs.get(run.processingJobName).catch((e: unknown) => {
+      if (e instanceof LoamError && e.code === 'ResourceNotFound') return undefined;
+      throw e;
+    });
+    if (!job) return run;
+    if (job.status === 'InProgress' || job.status === 'Stopping') return { ...run, status: job.status };
+    const endedAt = job.endTime !== undefined ? job.endTime * 1000 : this.o.clock.now();
+    let next: FlowRunRecord;
+    if (job.status === 'Completed') {
+      const manifest = await this.manifest(run);
+      next = {
+        ...run, status: 'Completed', endedAt,
+        outputs: run.outputs.map((o) => {
+          const m = manifest?.outputs.find((x) => x.nodeId === o.nodeId);
+          return m ? { ...o, rowCount: m.rowCount, bytes: m.bytes } : o;
+        }),
+      };
+    } else {
+      const reason = job.failureReason ?? (job.status === 'Stopped' ? `Processing job '${job.name}' was stopped.` : undefined);
+      next = { ...run, status: job.status, endedAt, ...(reason ? { failureReason: reason } : {}) };
+    }
+    await this.save(next).catch((err: unknown) => this.o.logger?.warn({ flowRunId: run.runId, err }, 'flow run could not be stored'));
+    return next;
+  }
+
+  private async manifest(run: FlowRunRecord): Promise<FlowJobManifest | undefined> {
+    const ref = run.manifestUri ? parseS3Uri(run.manifestUri) : undefined;
+    if (!ref) return undefined;
     try {
-      const bound = await this.bind(doc, undefined, signal);
-      const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, ...(signal ? { signal } : {}) });
-      const outputs: FlowRunRecord['outputs'][number][] = [];
-      for (const d of doc.nodes.filter((n) => n.type === 'destination')) {
-        const format = d.output?.format ?? 'parquet';
-        const tmp = await this.o.datasets.staging.tempPath(`.${format}`);
-        temps.push(tmp);
-        const res = await this.o.engine.copyTo(withQuery(flow.steps, relationOf(d.id)), bound.sources, { path: tmp, format, ...(d.output?.header === false ? { header: false } : {}) }, signal ? { signal } : {});
-        const uri = d.output?.s3Uri as string;
-        const ref = parseS3Uri(uri) as { bucket: string; key: string };
-        const key = ref.key === '' || ref.key.endsWith('/') ? `${ref.key}part-0.${format}` : ref.key;
-        await this.o.artifacts.ensureBucket(ref.bucket);
-        await this.o.artifacts.put({ bucket: ref.bucket, key }, createReadStream(tmp), { contentType: format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet' });
-        outputs.push({ nodeId: d.id, s3Uri: `s3://${ref.bucket}/${key}`, format, rowCount: res.rowCount, bytes: res.bytes });
-      }
-      const done: FlowRunRecord = { ...run, status: 'Completed', endedAt: this.o.clock.now(), outputs };
-      await this.save(done);
-      return done;
-    } catch (e) {
-      const failed: FlowRunRecord = { ...run, status: 'Failed', endedAt: this.o.clock.now(), failureReason: e instanceof Error ? e.message : String(e) };
-      await this.save(failed);
-      return failed;
-    } finally {
-      for (const t of temps) await rm(t, { force: true });
+      const obj = await this.o.artifacts.get(ref);
+      const chunks: Buffer[] = [];
+      for await (const c of obj.body) chunks.push(Buffer.from(c as Uint8Array));
+      const m = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FlowJobManifest;
+      return m.format === 'loam.flow-run-manifest' && Array.isArray(m.outputs) ? m : undefined;
+    } catch (err) {
+      this.o.logger?.warn({ flowRunId: run.runId, err }, 'flow run manifest could not be read');
+      return undefined;
     }
   }
 
@@ -248,7 +297,7 @@ export class FlowService {
   async DescribeFlowRun(input: InputOf<Ops['DescribeFlowRun']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeFlowRun']>> {
     const r = await this.runs.get(input.FlowRunId);
     if (!r) throw new NotFoundError('Flow run', input.FlowRunId);
-    return describeRun(r.value);
+    return describeRun(await this.refresh(r.value));
   }
 
   async ListFlowRuns(input: InputOf<Ops['ListFlowRuns']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListFlowRuns']>> {
@@ -256,7 +305,8 @@ export class FlowService {
       ...(input.FlowName ? { filters: [{ field: 'flowName', op: 'eq', value: input.FlowName }] } : {}),
       sortBy: 'createdAt', sortOrder: 'Descending', maxResults: clampMaxResults(input.MaxResults, 50), ...(input.NextToken ? { nextToken: input.NextToken } : {}),
     });
-    return { FlowRuns: page.items.map((x) => describeRun(x.value)), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
+    const runs = await Promise.all(page.items.map((x) => this.refresh(x.value)));
+    return { FlowRuns: runs.map(describeRun), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
   }
 }
 
@@ -264,6 +314,7 @@ function describeRun(r: FlowRunRecord): OutputOf<Ops['DescribeFlowRun']> {
   return {
     FlowRunId: r.runId, FlowName: r.flowName, FlowVersion: r.flowVersion, Status: r.status, CreationTime: r.createdAt / 1000,
     ...(r.endedAt !== undefined ? { EndTime: r.endedAt / 1000 } : {}), ...(r.failureReason ? { FailureReason: r.failureReason } : {}),
+    ...(r.processingJobName ? { ProcessingJobName: r.processingJobName } : {}), ...(r.processingJobArn ? { ProcessingJobArn: r.processingJobArn } : {}),
     Outputs: r.outputs.map((o) => ({ NodeId: o.nodeId, S3Uri: o.s3Uri, Format: o.format, ...(o.rowCount !== undefined ? { RowCount: o.rowCount } : {}), ...(o.bytes !== undefined ? { Bytes: o.bytes } : {}) })),
   };
 }
