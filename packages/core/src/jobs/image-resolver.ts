@@ -19,6 +19,7 @@ export const builtInAlgorithms: Readonly<Record<string, string>> = {
   'linear-learner': 'linear-learner',
   kmeans: 'kmeans',
   pca: 'pca',
+  'forecasting-deepar': 'forecasting-deepar',
 };
 
 /**

@@ -5,6 +5,7 @@ import { trainKMeans } from '@loam/ml/kmeans/index';
 import { trainLinearLearner } from '@loam/ml/linear/index';
 import { trainPca } from '@loam/ml/pca/index';
 import type { BuiltinContext } from './channel-data.js';
+import { deepArImage } from './deepar-image.js';
 
 /**
  * The file every built-in image writes into `model/` (and so into model.tar.gz):
@@ -70,5 +71,8 @@ export const builtinImages: Readonly<Record<string, BuiltinImage>> = {
     publish(ctx, result.metrics);
     ctx.log(`#explained_variance_ratio: ${Array.from(result.explainedVarianceRatio).map((v) => v.toFixed(6)).join(',')}`);
     saveModel(ctx, 'pca', result.model.toJSON());
+  },
+  async 'forecasting-deepar'(ctx) {
+    await deepArImage(ctx, (algorithm, model) => saveModel(ctx, algorithm, model));
   },
 };

@@ -5,6 +5,7 @@ import { KMeansModel } from '@loam/ml/kmeans/index';
 import { LinearLearnerModel } from '@loam/ml/linear/index';
 import { PcaModel } from '@loam/ml/pca/index';
 import { builtinModelFile } from '../images/builtin-algorithms.js';
+import { deepArPredictor } from '../images/deepar-predictor.js';
 import { InferenceInputError } from './inference-error.js';
 import { inputFormat, mediaType, parseRows, type PayloadFormat, type Rows } from './payload-codecs.js';
 
@@ -122,6 +123,7 @@ export function loadBuiltinPredictor(modelDir: string): Predictor {
       const m = PcaModel.fromJSON(doc.model);
       return predictorFor(generic('pca', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut));
     }
+    case 'forecasting-deepar': return deepArPredictor(doc.model);
     default: throw new Error(`${builtinModelFile} names algorithm '${String(doc.algorithm)}', which this model server does not serve.`);
   }
 }

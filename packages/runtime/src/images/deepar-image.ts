@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDbDataEngine } from '@loam/adapters/data-engine/duckdb/duckdb-data-engine';
+import { MlInputError } from '@loam/ml/errors';
+import { saveDeepArModel, trainDeepAr, type ChannelInput } from '@loam/ml/deepar/index';
+import { walkFiles } from '../runner/artifacts.js';
+import type { BuiltinContext } from './channel-data.js';
+
+/**
+ * SageMaker's DeepAR forecasting image (`forecasting-deepar`): reads the `train` and optional `test`
+ * channels as JSON Lines (`{"start", "target", "cat"?, "dynamic_feat"?}` per line, SageMaker's default)
+ * or Parquet (the same fields as columns; ContentType `application/x-parquet`, or files ending in
+ * `.parquet`), trains, prints SageMaker's DeepAR log lines (`#test_score (algo-1, RMSE): …`) and
+ * publishes `train:final_loss`, `test:RMSE`, `test:mean_wQuantileLoss`, `test:wQuantileLoss[0.9]`, ….
+ */
+export async function deepArImage(ctx: BuiltinContext, write: (algorithm: string, model: unknown) => void): Promise<void> {
+  const train = await readDeepArChannel(ctx.root, 'train');
+  const test = ctx.has('test') ? await readDeepArChannel(ctx.root, 'test') : undefined;
+  const result = trainDeepAr(ctx.hyperparameters, train, { ...(test ? { test } : {}), log: (l) => ctx.log(l) });
+  for (const m of result.metrics) ctx.metric(m.name, m.value);
+  write('forecasting-deepar', JSON.parse(saveDeepArModel(result.model)) as unknown);
+}
+
+type ChannelFormat = 'jsonlines' | 'parquet';
+
+function channelContentType(root: string, channel: string): string | undefined {
+  const file = join(root, 'input', 'config', 'inputdataconfig.json');
+  if (!existsSync(file)) return undefined;
+  const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { ContentType?: string }>;
+  return config[channel]?.ContentType;
+}
+
+function formatOf(contentType: string | undefined, files: readonly string[], channel: string): ChannelFormat {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === '') return files.every((f) => f.toLowerCase().endsWith('.parquet')) ? 'parquet' : 'jsonlines';
+  if (['application/jsonlines', 'application/x-jsonlines', 'application/json', 'json', 'jsonlines'].includes(type)) return 'jsonlines';
+  if (['application/x-parquet', 'application/parquet', 'parquet'].includes(type)) return 'parquet';
+  throw new MlInputError(
+    `Channel '${channel}' has ContentType '${contentType}', which DeepAR does not read; use application/jsonlines (JSON Lines) or application/x-parquet (Parquet).`,
+    { channel },
+  );
+}
+
+/**
+ * Reads every file of a channel (in name order, hidden files skipped): JSON Lines as one text, Parquet
+ * as records (one per row; list columns become arrays, nulls in `target` missing values).
+ * @throws MlInputError naming the channel (no files, an unreadable Parquet file, an unknown ContentType).
+ */
+export async function readDeepArChannel(root: string, channel: string): Promise<ChannelInput> {
+  const dir = join(root, 'input', 'data', channel);
+  const files = existsSync(dir) ? walkFiles(dir).filter((f) => !f.split('/').some((p) => p.startsWith('.'))).sort() : [];
+  if (files.length === 0) throw new MlInputError(`Channel '${channel}' has no data files.`, { channel });
+  const format = formatOf(channelContentType(root, channel), files, channel);
+  if (format === 'jsonlines') {
+    return files.map((f) => readFileSync(join(dir, f), 'utf8')).map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
+  }
+  const engine = new DuckDbDataEngine({ allowedDirectories: [dir], threads: 1 });
+  const records: unknown[] = [];
+  for (const f of files) {
+    const path = join(dir, f);
+    let rows: readonly (readonly unknown[])[];
+    try {
+      // One JSON object per row: list columns stay lists, timestamps become text that `start` parsing reads.
+      ({ rows } = await engine.query('SELECT CAST(to_json(s) AS VARCHAR) FROM src AS s', { src: { path, format: 'parquet' } }, { limit: Number.MAX_SAFE_INTEGER - 1 }));
+    } catch (e) {
+      throw new MlInputError(`Channel '${channel}': file '${f}' is not readable Parquet (${(e as Error).message}).`, { channel, file: f });
+    }
+    for (const row of rows) records.push(JSON.parse(String(row[0])) as unknown);
+  }
+  return records;
+}
