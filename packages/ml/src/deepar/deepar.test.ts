@@ -132,6 +132,22 @@ describe('DeepAR bad input', () => {
   it('a cat out of cardinality', () => {
     fails(withRecord(3, { cat: [7] }), /line 4 of channel 'train'.*"cat"\[0\] = 7 is out of cardinality 4/, { ...HP, cardinality: '[4]' });
   });
+  it('bad records in the test channel name the test channel and line', () => {
+    const failsTest = (test: unknown[], pattern: RegExp, hp: Record<string, string> = HP): void => {
+      expect(() => trainDeepAr(hp, train, { test })).toThrow(pattern);
+    };
+    failsTest(withRecord(1, { target: [1, 2] }), /line 2 of channel 'test'.*2 points, shorter than context_length \+ prediction_length = 18/);
+    failsTest(withRecord(0, { start: 'yesterday' }), /line 1 of channel 'test'.*"start" "yesterday" does not parse/);
+    failsTest(withRecord(2, { cat: [9] }), /line 3 of channel 'test'.*"cat"\[0\] = 9 is out of cardinality 4/, { ...HP, cardinality: '[4]' });
+    failsTest(withRecord(0, { target: [...(train[0]?.target ?? []).slice(0, 30), null, 'NaN', true] }), /line 1 of channel 'test'.*"target"\[32\] is true/);
+  });
+  it('dynamic features of the wrong length name the record', () => {
+    const n = train[0]?.target.length ?? 0;
+    const withFeat = train.map((r) => ({ ...r, dynamic_feat: [Array.from({ length: r.target.length }, (_, k) => k % 2)] }));
+    withFeat[1] = { ...(withFeat[1] as (typeof withFeat)[number]), dynamic_feat: [[1, 2, 3]] };
+    fails(withFeat, /line 2 of channel 'train'.*dynamic_feat/);
+    expect(n).toBeGreaterThan(18);
+  });
   it('JSON Lines that are not JSON name the line', () => {
     expect(() => trainDeepAr(HP, `${JSON.stringify(train[0])}\n{"start": oops`)).toThrow(/line 2 of channel 'train': not valid JSON/);
   });
