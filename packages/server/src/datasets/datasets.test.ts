@@ -169,6 +169,13 @@ describe('datasets over REST', () => {
     const bytes = Buffer.concat(chunks);
     expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
     expect(bytes.subarray(-4).toString()).toBe('PAR1');
+    // Lineage, from the job's own record: the dataset's data → the processing job → each output folder.
+    const down = (await call('POST', '/api/v1/lineage/query', { StartArns: ['s3://loam-datasets/datasets/d1/v1/data.parquet'], Direction: 'Descendants', IncludeEdges: true, MaxDepth: 2 })).body;
+    const arns = down['Vertices'].map((v: { Arn: string }) => v.Arn);
+    expect(arns).toContain(run['ProcessingJobArn']);
+    const fromJob = new Set(down['Edges'].filter((e: { SourceArn: string }) => e.SourceArn === run['ProcessingJobArn']).map((e: { DestinationArn: string }) => e.DestinationArn));
+    const outputs = down['Vertices'].filter((v: { Arn: string }) => fromJob.has(v.Arn)).map((v: { SourceUri?: string }) => v.SourceUri);
+    expect(outputs).toEqual(expect.arrayContaining(['s3://wrangled/job/pq', 's3://wrangled/job/all']));
   }, 120_000);
 
   it('fails the run with the job when the flow fails on the full data, naming the reason', async () => {
