@@ -5,6 +5,7 @@ import { compileFlow, relationOf, sourceNameOf, withQuery } from '@loam/core/dat
 import type { FlowJobDocument, FlowJobManifest } from '@loam/core/datasets/flows/flow-run-job';
 import type { DataEngine, FileSource } from '@loam/core/ports/data-engine';
 import { rerootOptMl } from '../runner/contract-dir.js';
+import { jobMemoryState } from '../runner/oom.js';
 
 /** A bad flow or bad data: the user's to fix (`ClientError`, exit 2), as opposed to a fault of the image. */
 export class FlowJobInputError extends Error {
@@ -71,13 +72,17 @@ export function isFlowInputError(e: unknown): boolean {
 
 /**
  * The image's entry (from `builtin-main data-wrangler`): a DuckDB engine sandboxed to the job's
- * directory, spilling under it. Writes `output/failure` (`ClientError: …` for a bad flow or data,
+ * directory, spilling under it, its memory limit 60 % of the job's memory cgroup when it has one
+ * (DuckDB would otherwise plan for 80 % of the machine's RAM and be OOM-killed instead of spilling). Writes `output/failure` (`ClientError: …` for a bad flow or data,
  * exit 2; else `AlgorithmError: …`, exit 1), as the processing container contract asks.
  */
 export async function dataWranglerMain(root: string): Promise<number> {
   const spill = join(root, 'processing', '.spill');
   mkdirSync(spill, { recursive: true });
-  const engine = new DuckDbDataEngine({ allowedDirectories: [root], tempDirectory: spill });
+  const jobMiB = jobMemoryState()?.limitMiB;
+  const duckMiB = jobMiB ? Math.max(256, Math.floor(jobMiB * 0.6)) : undefined;
+  const engine = new DuckDbDataEngine({ allowedDirectories: [root], tempDirectory: spill, ...(duckMiB ? { memoryLimit: `${duckMiB}MB` } : {}) });
+  if (duckMiB) process.stdout.write(`data-wrangler: DuckDB memory limit ${duckMiB} MB (the job's memory is ${jobMiB} MiB).\n`);
   try {
     await runDataWrangler(root, engine, (line) => process.stdout.write(`${line}\n`));
     return 0;
