@@ -12,12 +12,13 @@ import { branin, hartmann6 } from '../../packages/ml/src/tuning/test-functions.j
 const [func = 'branin', strategy = 'bayesian', seedsArg = '20', trialsArg = '100', batchArg = '1'] = process.argv.slice(2);
 const fn = func === 'branin' ? branin : hartmann6;
 const seeds = Number(seedsArg);
+const firstSeed = Number(process.env['FIRST_SEED'] ?? 0);
 const trials = Number(trialsArg);
 const batch = Number(batchArg);
 
 const curves: number[][] = [];
 const walls: number[] = [];
-for (let seed = 0; seed < seeds; seed++) {
+for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
   const opts = { ranges: fn.ranges, objective: 'Minimize' as const, seed };
   const s: SearchStrategy = strategy === 'random' ? new RandomStrategy(opts) : new BayesianStrategy(opts);
   const history: TrialRecord[] = [];
@@ -39,6 +40,6 @@ for (const k of [10, 25, 50, 100]) {
   res[`median_best@${k}`] = Number(at[Math.floor(at.length / 2)]!.toFixed(4));
   res[`mean_regret@${k}`] = Number((m - fn.optimum).toFixed(4));
 }
-if (process.env['PER_SEED']) res['at25'] = curves.map((c) => Number((c[24] as number).toFixed(3)));
+if (process.env['PER_SEED']) for (const k of [25, 50]) if (k <= trials) res[`at${k}`] = curves.map((c) => Number((c[k - 1] as number).toFixed(3)));
 res['mean_study_wall_s'] = Number((walls.reduce((a, b) => a + b, 0) / walls.length).toFixed(2));
 console.log(JSON.stringify(res));
