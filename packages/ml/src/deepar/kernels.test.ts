@@ -7,7 +7,7 @@ const rng = new Rng(11);
 const rand = (n: number): Float64Array => new Float64Array(n).map(() => rng.normal());
 
 describe('DeepAR dense kernels', () => {
-  for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [4, 8, 6], [7, 13, 3]] as const) {
+  for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [4, 8, 6], [7, 13, 3], [9, 10, 5], [8, 4, 11]] as const) {
     it(`gemmNT, gemmNN, gemmTN and transpose match the definitions (${M}×${N}×${K})`, () => {
       const A = rand(M * K);
       const W = rand(N * K);

@@ -77,10 +77,63 @@ const sigm = (x: number): number => 1 / (1 + Math.exp(-x));
  * few multiply-adds per load instead of one.
  */
 
+/** Rows m…m+3 × outputs 0…N4−1 (N4 a multiple of 4) of {@link gemmNT}: sixteen accumulators, eight loads per sixteen multiply-adds. */
+function gemmNT4x4(
+  m: number, N4: number, K: number, A: Float64Array, aOff: number, lda: number,
+  W: Float64Array, wOff: number, bias: Float64Array | null, biasOff: number,
+  C: Float64Array, cOff: number, ldc: number, acc: number,
+): void {
+  const a0 = aOff + m * lda;
+  const a1 = a0 + lda;
+  const a2 = a1 + lda;
+  const a3 = a2 + lda;
+  const c0 = cOff + m * ldc;
+  const c1 = c0 + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  for (let n = 0; n < N4; n += 4) {
+    const w0 = wOff + n * K;
+    const w1 = w0 + K;
+    const w2 = w1 + K;
+    const w3 = w2 + K;
+    let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+    let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+    for (let k = 0; k < K; k++) {
+      const v0 = W[w0 + k] as number;
+      const v1 = W[w1 + k] as number;
+      const v2 = W[w2 + k] as number;
+      const v3 = W[w3 + k] as number;
+      const x0 = A[a0 + k] as number;
+      const x1 = A[a1 + k] as number;
+      const x2 = A[a2 + k] as number;
+      const x3 = A[a3 + k] as number;
+      s00 += x0 * v0; s01 += x0 * v1; s02 += x0 * v2; s03 += x0 * v3;
+      s10 += x1 * v0; s11 += x1 * v1; s12 += x1 * v2; s13 += x1 * v3;
+      s20 += x2 * v0; s21 += x2 * v1; s22 += x2 * v2; s23 += x2 * v3;
+      s30 += x3 * v0; s31 += x3 * v1; s32 += x3 * v2; s33 += x3 * v3;
+    }
+    const b0 = bias ? (bias[biasOff + n] as number) : 0;
+    const b1 = bias ? (bias[biasOff + n + 1] as number) : 0;
+    const b2 = bias ? (bias[biasOff + n + 2] as number) : 0;
+    const b3 = bias ? (bias[biasOff + n + 3] as number) : 0;
+    if (acc) {
+      s00 += C[c0 + n] as number; s01 += C[c0 + n + 1] as number; s02 += C[c0 + n + 2] as number; s03 += C[c0 + n + 3] as number;
+      s10 += C[c1 + n] as number; s11 += C[c1 + n + 1] as number; s12 += C[c1 + n + 2] as number; s13 += C[c1 + n + 3] as number;
+      s20 += C[c2 + n] as number; s21 += C[c2 + n + 1] as number; s22 += C[c2 + n + 2] as number; s23 += C[c2 + n + 3] as number;
+      s30 += C[c3 + n] as number; s31 += C[c3 + n + 1] as number; s32 += C[c3 + n + 2] as number; s33 += C[c3 + n + 3] as number;
+    }
+    C[c0 + n] = s00 + b0; C[c0 + n + 1] = s01 + b1; C[c0 + n + 2] = s02 + b2; C[c0 + n + 3] = s03 + b3;
+    C[c1 + n] = s10 + b0; C[c1 + n + 1] = s11 + b1; C[c1 + n + 2] = s12 + b2; C[c1 + n + 3] = s13 + b3;
+    C[c2 + n] = s20 + b0; C[c2 + n + 1] = s21 + b1; C[c2 + n + 2] = s22 + b2; C[c2 + n + 3] = s23 + b3;
+    C[c3 + n] = s30 + b0; C[c3 + n + 1] = s31 + b1; C[c3 + n + 2] = s32 + b2; C[c3 + n + 3] = s33 + b3;
+  }
+}
+
 /**
  * C[m, n] = bias[n] + Σ_k A[m, k]·W[n, k] for m < M, n < N (A is M×K, W is N×K, both over contiguous
  * k): the product of a batch of rows with a weight matrix stored one output per row; with `accumulate`,
- * C += instead. Blocks 2 rows × 4 outputs (eight accumulators, six loads per eight multiply-adds).
+ * C += instead. Blocks 4 rows × 4 outputs (then 2 × 4, then single rows) so each loaded value feeds
+ * several multiply-adds.
  */
 export function gemmNT(
   M: number, N: number, K: number,
@@ -90,6 +143,21 @@ export function gemmNT(
 ): void {
   const acc = accumulate ? 1 : 0;
   let m = 0;
+  const N4 = N - (N % 4);
+  for (; m + 3 < M && N4 > 0; m += 4) gemmNT4x4(m, N4, K, A, aOff, lda, W, wOff, bias, biasOff, C, cOff, ldc, acc);
+  if (N4 < N && m > 0) {
+    // The last N % 4 outputs of the rows done four at a time.
+    for (let r = 0; r < m; r++) {
+      const a0 = aOff + r * lda;
+      const c0 = cOff + r * ldc;
+      for (let n = N4; n < N; n++) {
+        const w0 = wOff + n * K;
+        let s0 = 0;
+        for (let k = 0; k < K; k++) s0 += (A[a0 + k] as number) * (W[w0 + k] as number);
+        C[c0 + n] = s0 + (bias ? (bias[biasOff + n] as number) : 0) + (acc ? (C[c0 + n] as number) : 0);
+      }
+    }
+  }
   for (; m + 1 < M; m += 2) {
     const a0 = aOff + m * lda;
     const a1 = a0 + lda;
