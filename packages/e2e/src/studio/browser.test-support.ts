@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import axe from 'axe-core';
-import { chromium, type Browser, type Page, type Response } from 'playwright-core';
-import { repoRoot } from './studio-build.test-support.js';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Response } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startLoamUnderTest, type LoamUnderTest } from './loam.test-support.js';
+import { ensureStudioBuilt, repoRoot } from './studio-build.test-support.js';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const screenshotDir = join(repoRoot, 'test-results/studio');
@@ -79,4 +81,128 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(screenshotDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+export interface StudioOptions {
+  /** The browser window; 1440×900 unless given. */
+  readonly viewport?: { readonly width: number; readonly height: number };
+  /** Playwright's default timeout for each page action; 20 s unless given. */
+  readonly actionTimeout?: number;
+  /** Seeds Loam (through the API, S3, the platform) after it started and before the browser opens. */
+  readonly prepare?: (t: LoamUnderTest) => Promise<void>;
+  /** Failed responses the whole journey causes on purpose (`STATUS METHOD path`), declared before signing in. */
+  readonly expectFailures?: readonly string[];
+  /** Sign in with the one-time link and wait for Home; true unless given (a journey may test signing in itself). */
+  readonly signIn?: boolean;
+}
+
+/** A real Loam and a Chromium page on its Studio, with what every Studio journey checks. */
+export interface Studio {
+  readonly t: LoamUnderTest;
+  readonly browser: Browser;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly watch: PageWatch;
+  /** The names given to `check`, in order. */
+  readonly checked: readonly string[];
+  /** Screenshot and accessibility check of the page as it is now: no serious or critical axe violations. */
+  check(name: string): Promise<void>;
+  /** The page's level-1 heading with this name. */
+  heading(name: string | RegExp): Locator;
+  /** A link of the main navigation, by its exact label. */
+  nav(label: string): Locator;
+  close(): Promise<void>;
+}
+
+/** Starts a real Loam on a fresh data directory, opens Chromium on its Studio and (unless told not to) signs in. */
+export async function openStudio(opts: StudioOptions = {}): Promise<Studio> {
+  ensureStudioBuilt();
+  const t = await startLoamUnderTest();
+  let browser: Browser | undefined;
+  try {
+    await opts.prepare?.(t);
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 }, colorScheme: 'light' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(opts.actionTimeout ?? 20_000);
+    const watch = watchPage(page);
+    for (const f of opts.expectFailures ?? []) watch.expect(f);
+    const checked: string[] = [];
+    const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
+    const b = browser;
+    const studio: Studio = {
+      t,
+      browser: b,
+      context,
+      page,
+      watch,
+      checked,
+      async check(name) {
+        checked.push(name);
+        // Let dialogs finish fading in or out: axe measures contrast of what is painted.
+        await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+        await screenshot(page, name);
+        const v = await seriousA11yViolations(page);
+        expect(describeViolations(v), `axe on ${name}`).toBe('');
+      },
+      heading,
+      nav: (label) => page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true }),
+      async close() {
+        await b.close();
+        await t.close();
+      },
+    };
+    if (opts.signIn ?? true) {
+      await page.goto(t.loginUrl);
+      await heading('Welcome, admin').waitFor();
+    }
+    return studio;
+  } catch (e) {
+    await browser?.close();
+    await t.close();
+    throw e;
+  }
+}
+
+/**
+ * Opens Studio in `beforeAll` (with `setupTimeout`, for journeys that seed a lot) and closes it in
+ * `afterAll`. Call it inside `describe`; the returned Studio can be used from the tests on, and its
+ * `check`, `heading` and `nav` can be destructured up front.
+ */
+export function useStudio(opts: StudioOptions & { readonly setupTimeout?: number } = {}): Studio {
+  let open: Studio | undefined;
+  beforeAll(async () => {
+    open = await openStudio(opts);
+  }, opts.setupTimeout);
+  afterAll(async () => {
+    await open?.close();
+  });
+  const studio = (): Studio => {
+    if (!open) throw new Error('Studio is not open (did its beforeAll fail?)');
+    return open;
+  };
+  return {
+    get t() { return studio().t; },
+    get browser() { return studio().browser; },
+    get context() { return studio().context; },
+    get page() { return studio().page; },
+    get watch() { return studio().watch; },
+    get checked() { return studio().checked; },
+    check: (name) => studio().check(name),
+    heading: (name) => studio().heading(name),
+    nav: (label) => studio().nav(label),
+    close: () => studio().close(),
+  };
+}
+
+/**
+ * The last test of a journey: no console errors and no failed requests it did not expect, on any page
+ * it visited (even when an earlier test failed), and at least `minChecks` pages checked when given.
+ */
+export function itHadNoConsoleErrors(studio: Studio, minChecks?: number): void {
+  it('had no console errors and no unexpected failed requests on any page', () => {
+    if (minChecks !== undefined) expect(studio.checked.length).toBeGreaterThanOrEqual(minChecks);
+    expect(studio.watch.errors).toEqual([]);
+    expect(studio.watch.unexpected()).toEqual([]);
+  });
 }

@@ -2,14 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createMatrix } from '@loam/ml/data/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
-import { createLoamClient, type LoamClient } from '@loam/sdk';
-import { startLoam, type RunningLoam } from '@loam/server';
-import { describeViolations, launchChromium, screenshot, seriousA11yViolations, watchPage, type PageWatch } from './browser.test-support.js';
-import { ensureStudioBuilt, repoRoot } from './studio-build.test-support.js';
+import type { Platform } from '@loam/server';
+import { itHadNoConsoleErrors, screenshot, useStudio } from './browser.test-support.js';
+import { repoRoot } from './studio-build.test-support.js';
 
 // The deploy journey in Chromium against a real `loam up`: a GBDT trained here on breast_cancer.csv is
 // stored as a built-in model.tar.gz; model, endpoint config and endpoint are created from Studio's
@@ -19,7 +17,7 @@ const lines = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'),
 const table = lines.map((l) => l.split(',').map(Number));
 const features = table.map((r) => r.slice(1));
 
-async function trainAndStore(loam: RunningLoam): Promise<GbdtModel> {
+async function trainAndStore(platform: Platform): Promise<GbdtModel> {
   const rows = table.length;
   const cols = features[0]!.length;
   const x = createMatrix(rows, cols);
@@ -35,8 +33,8 @@ async function trainAndStore(loam: RunningLoam): Promise<GbdtModel> {
     writeFileSync(join(dir, 'loam-model.json'), JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm: 'xgboost', model: model.toJSON() }));
     const tar = spawnSync('tar', ['-czf', 'model.tar.gz', 'loam-model.json'], { cwd: dir });
     if (tar.status !== 0) throw new Error(`tar failed: ${String(tar.stderr)}`);
-    await loam.platform.artifacts.ensureBucket('models');
-    await loam.platform.artifacts.put({ bucket: 'models', key: 'breast-cancer/model.tar.gz' }, readFileSync(join(dir, 'model.tar.gz')));
+    await platform.artifacts.ensureBucket('models');
+    await platform.artifacts.put({ bucket: 'models', key: 'breast-cancer/model.tar.gz' }, readFileSync(join(dir, 'model.tar.gz')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -44,52 +42,27 @@ async function trainAndStore(loam: RunningLoam): Promise<GbdtModel> {
 }
 
 describe('Models and endpoints in Studio', () => {
-  let loam: RunningLoam;
-  let dataDir: string;
-  let admin: LoamClient;
   let model: GbdtModel;
-  let browser: Browser;
-  let page: Page;
-  let watch: PageWatch;
+  const studio = useStudio({
+    setupTimeout: 120_000,
+    viewport: { width: 1280, height: 900 },
+    async prepare(t) {
+      model = await trainAndStore(t.platform);
+    },
+  });
+  const { check, heading, nav } = studio;
+  const section = (name: string) => studio.page.getByRole('region', { name, exact: true });
 
-  async function check(name: string) {
-    await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
-    await screenshot(page, name);
-    const v = await seriousA11yViolations(page);
-    expect(describeViolations(v), `axe on ${name}`).toBe('');
-  }
-  const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
-  const nav = (label: string) => page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
-  const section = (name: string) => page.getByRole('region', { name, exact: true });
-
-  beforeAll(async () => {
-    ensureStudioBuilt();
-    dataDir = mkdtempSync(join(tmpdir(), 'loam-studio-endpoints-'));
-    loam = await startLoam({ flags: { port: 0, dataDir }, env: { LOAM_LOG__LEVEL: 'silent' } });
-    const token = /^loam_api_token\s*=\s*(\S+)/m.exec(readFileSync(loam.credentialsFile, 'utf8'))?.[1];
-    admin = createLoamClient({ endpoint: loam.url, token: token! });
-    model = await trainAndStore(loam);
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    watch = watchPage(page);
-    await page.goto(loam.loginUrl);
-    await heading('Welcome, admin').waitFor();
-  }, 120_000);
   afterEach(async (ctx) => {
     // What the page showed when a step failed.
     if (ctx.task.result?.state !== 'fail') return;
+    const { page, watch } = studio;
     await screenshot(page, `endpoints-failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}`);
     console.error('failed responses:', watch.failures, 'alerts:', await page.getByRole('alert').allTextContents(), 'invalid:', await page.locator('[aria-invalid="true"]').evaluateAll((xs) => xs.map((x) => String((x as unknown as { id: string }).id))));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await loam?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
 
   it('creates a model from the generated form and shows its container', async () => {
+    const { t, page } = studio;
     await nav('Models').click();
     await heading('Models').waitFor();
     await page.getByText('No models yet').waitFor();
@@ -102,11 +75,12 @@ describe('Models and endpoints in Studio', () => {
     await heading('bc-model').waitFor();
     await section('Primary container').getByText('s3://models/breast-cancer/model.tar.gz').waitFor();
     await check('endpoints-02-model-detail');
-    expect((await admin.DescribeModel({ ModelName: 'bc-model' })).PrimaryContainer?.ModelDataUrl).toBe('s3://models/breast-cancer/model.tar.gz');
+    expect((await t.admin.DescribeModel({ ModelName: 'bc-model' })).PrimaryContainer?.ModelDataUrl).toBe('s3://models/breast-cancer/model.tar.gz');
   });
 
   it('creates an endpoint config with a weighted production variant', async () => {
-    await page.goto(`${loam.url}/endpoint-configs`);
+    const { t, page } = studio;
+    await page.goto(`${t.url}/endpoint-configs`);
     await heading('Endpoint configs').waitFor();
     await page.getByRole('button', { name: 'Create endpoint config' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create endpoint config' });
@@ -118,11 +92,12 @@ describe('Models and endpoints in Studio', () => {
     await variants.getByRole('link', { name: 'bc-model' }).waitFor();
     await variants.getByRole('cell', { name: '100%' }).waitFor();
     await check('endpoints-03-config-detail');
-    const c = await admin.DescribeEndpointConfig({ EndpointConfigName: 'bc-config' });
+    const c = await t.admin.DescribeEndpointConfig({ EndpointConfigName: 'bc-config' });
     expect(c.ProductionVariants.map((v) => [v.VariantName, v.ModelName, v.InitialInstanceCount, v.InitialVariantWeight])).toEqual([['AllTraffic', 'bc-model', 1, 1]]);
   });
 
   it('creates the endpoint and watches it go InService', async () => {
+    const { t, page } = studio;
     await nav('Endpoints').click();
     await heading('Endpoints').waitFor();
     await page.getByRole('button', { name: 'Create endpoint' }).click();
@@ -133,10 +108,11 @@ describe('Models and endpoints in Studio', () => {
     await heading('bc-endpoint').waitFor();
     await section('Summary').getByText('InService', { exact: true }).waitFor({ timeout: 60_000 });
     await page.getByRole('table', { name: 'Variants of bc-endpoint' }).getByRole('cell', { name: 'AllTraffic' }).waitFor();
-    expect((await admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' })).EndpointStatus).toBe('InService');
+    expect((await t.admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' })).EndpointStatus).toBe('InService');
   });
 
   it('test-invokes from the panel: the model’s predictions, the variant and the latency; the chart moves', async () => {
+    const { page, watch } = studio;
     const panel = section('Test invoke');
     const rows = features.slice(0, 3);
     await panel.getByLabel('Body').fill(rows.map((r) => r.join(',')).join('\n'));
@@ -172,13 +148,14 @@ describe('Models and endpoints in Studio', () => {
   });
 
   it('updates by canary from the deployment-config form, with an alarm to roll back on, and shows the rollout', async () => {
+    const { t, page } = studio;
     await section('Alarms').getByRole('button', { name: 'Create alarm' }).click();
     const alarmDialog = page.getByRole('dialog', { name: 'Create alarm' });
     await alarmDialog.getByRole('button', { name: 'Create alarm' }).click();
     await section('Alarms').getByRole('table', { name: 'Alarms on bc-endpoint' }).getByText('bc-endpoint-5xx').waitFor();
     await section('Alarms').getByRole('cell', { name: 'Sum of Invocation5XXErrors ≥ 1, 1 of 1 × 10 s' }).waitFor();
-    expect((await admin.DescribeAlarms({})).MetricAlarms.map((a) => a.AlarmName)).toEqual(['bc-endpoint-5xx']);
-    await admin.CreateEndpointConfig({ EndpointConfigName: 'bc-config-2', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'bc-model', InitialInstanceCount: 2, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 }] });
+    expect((await t.admin.DescribeAlarms({})).MetricAlarms.map((a) => a.AlarmName)).toEqual(['bc-endpoint-5xx']);
+    await t.admin.CreateEndpointConfig({ EndpointConfigName: 'bc-config-2', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'bc-model', InitialInstanceCount: 2, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 }] });
 
     await page.getByRole('button', { name: 'Update', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Update bc-endpoint' });
@@ -201,11 +178,12 @@ describe('Models and endpoints in Studio', () => {
     await screenshot(page, 'endpoints-06-rollout');
     await rollout.waitFor({ state: 'detached', timeout: 60_000 });
     await section('Summary').getByText('InService', { exact: true }).waitFor();
-    const d = await admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' });
+    const d = await t.admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' });
     expect([d.EndpointConfigName, d.LastDeploymentConfig?.BlueGreenUpdatePolicy?.TrafficRoutingConfiguration.Type, d.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms]).toEqual(['bc-config-2', 'CANARY', [{ AlarmName: 'bc-endpoint-5xx' }]]);
   }, 120_000);
 
   it('changes a variant’s weight and instance count in place', async () => {
+    const { t, page } = studio;
     await section('Variants').getByRole('button', { name: 'Change weights and instances' }).click();
     const dialog = page.getByRole('dialog', { name: 'Weights and instances of bc-endpoint' });
     await dialog.getByLabel('Weight of AllTraffic').fill('2');
@@ -214,11 +192,12 @@ describe('Models and endpoints in Studio', () => {
     await dialog.waitFor({ state: 'hidden' });
     const variants = page.getByRole('table', { name: 'Variants of bc-endpoint' });
     await expect.poll(async () => (await variants.getByRole('row').nth(1).getByRole('cell').allTextContents()).slice(1, 5), { timeout: 30_000 }).toEqual(['2', '2', '1', '1']);
-    const v = (await admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' })).ProductionVariants![0]!;
+    const v = (await t.admin.DescribeEndpoint({ EndpointName: 'bc-endpoint' })).ProductionVariants![0]!;
     expect([v.CurrentWeight, v.DesiredWeight, v.CurrentInstanceCount, v.DesiredInstanceCount]).toEqual([2, 2, 1, 1]);
   });
 
   it('lists the endpoint with its status and finds it with global search', async () => {
+    const { page } = studio;
     await nav('Endpoints').click();
     const list = page.getByRole('table', { name: 'Endpoints' });
     const row = list.getByRole('row').filter({ has: page.getByRole('link', { name: 'bc-endpoint' }) });
@@ -232,17 +211,18 @@ describe('Models and endpoints in Studio', () => {
     await heading('bc-endpoint').waitFor();
   });
 
-  it('deletes the endpoint after confirming, with no console errors', async () => {
+  it('deletes the endpoint after confirming', async () => {
+    const { t, page } = studio;
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete endpoint bc-endpoint?' });
     await confirm.getByText('Its instances are drained and stopped').waitFor();
     await check('endpoints-08-delete-confirm');
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await heading('Endpoints').waitFor();
-    await expect.poll(async () => (await admin.ListEndpoints({})).Endpoints.map((e) => e.EndpointName), { timeout: 30_000 }).toEqual([]);
+    await expect.poll(async () => (await t.admin.ListEndpoints({})).Endpoints.map((e) => e.EndpointName), { timeout: 30_000 }).toEqual([]);
     await page.getByText('No endpoints yet').waitFor({ timeout: 10_000 });
     await check('endpoints-09-endpoints-empty');
-    expect(watch.errors).toEqual([]);
-    expect(watch.unexpected()).toEqual([]);
   });
+
+  itHadNoConsoleErrors(studio);
 });

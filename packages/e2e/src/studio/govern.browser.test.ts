@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Browser, Page } from 'playwright-core';
-import { describeViolations, launchChromium, screenshot, seriousA11yViolations, watchPage, type PageWatch } from './browser.test-support.js';
-import { startLoamUnderTest, type LoamUnderTest } from './loam.test-support.js';
-import { ensureStudioBuilt, repoRoot } from './studio-build.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { itHadNoConsoleErrors, useStudio } from './browser.test-support.js';
+import { putCsvObjects } from './loam.test-support.js';
+import { repoRoot } from './studio-build.test-support.js';
 
 // Tuning, the Model Registry, lineage and batch transform in Chromium against a real Loam: a two-trial
 // tuning job of the built-in XGBoost made through the API, its page (trials, chart, parallel coordinates),
@@ -16,10 +14,6 @@ const role = 'arn:aws:iam::000000000000:role/LoamTests';
 const image = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
 
 describe('Tuning, registry, lineage and batch transform in Studio', () => {
-  let t: LoamUnderTest;
-  let browser: Browser;
-  let page: Page;
-  let watch: PageWatch;
   let best = '';
   const channels = ['train', 'validation'].map((c) => ({ ChannelName: c, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/diabetes/${c}/` } } }));
   const tuning = (name: string, numRound: string) =>
@@ -42,40 +36,22 @@ describe('Tuning, registry, lineage and batch transform in Studio', () => {
       },
     }) as never;
 
-  async function check(name: string) {
-    await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
-    await screenshot(page, name);
-    const v = await seriousA11yViolations(page);
-    expect(describeViolations(v), `axe on ${name}`).toBe('');
-  }
-  const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
-  const nav = (label: string) => page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
-
-  beforeAll(async () => {
-    ensureStudioBuilt();
-    t = await startLoamUnderTest();
-    const key = await t.admin.CreateAccessKey({ UserName: 'admin' });
-    const s3 = new S3Client({ endpoint: t.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey } });
-    await s3.send(new CreateBucketCommand({ Bucket: 'data' }));
-    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'diabetes/train/train.csv', Body: `${rows.join('\n')}\n`, ContentType: 'text/csv' }));
-    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'diabetes/validation/validation.csv', Body: `${rows.slice(0, 100).join('\n')}\n`, ContentType: 'text/csv' }));
-    // Features only (the label is the first column) for batch transform.
-    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'diabetes/score/score.csv', Body: `${rows.slice(0, 20).map((r) => r.split(',').slice(1).join(',')).join('\n')}\n`, ContentType: 'text/csv' }));
-    await t.admin.CreateHyperParameterTuningJob(tuning('diabetes-tune', '20'));
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    watch = watchPage(page);
-    await page.goto(t.loginUrl);
-    await heading('Welcome, admin').waitFor();
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+  const studio = useStudio({
+    setupTimeout: 180_000,
+    async prepare(t) {
+      await putCsvObjects(t, 'data', {
+        'diabetes/train/train.csv': `${rows.join('\n')}\n`,
+        'diabetes/validation/validation.csv': `${rows.slice(0, 100).join('\n')}\n`,
+        // Features only (the label is the first column) for batch transform.
+        'diabetes/score/score.csv': `${rows.slice(0, 20).map((r) => r.split(',').slice(1).join(',')).join('\n')}\n`,
+      });
+      await t.admin.CreateHyperParameterTuningJob(tuning('diabetes-tune', '20'));
+    },
   });
+  const { check, heading, nav } = studio;
 
   it('shows a tuning job: counters, best job, trials sorted by objective, chart, parallel coordinates', async () => {
+    const { t, page } = studio;
     await nav('Tuning jobs').click();
     await heading('Tuning jobs').waitFor();
     await page.getByRole('link', { name: 'diabetes-tune' }).click();
@@ -97,6 +73,7 @@ describe('Tuning, registry, lineage and batch transform in Studio', () => {
   }, 300_000);
 
   it('approves a registered version with a comment and shows the history', async () => {
+    const { t, page } = studio;
     const job = (await t.admin.DescribeTrainingJob({ TrainingJobName: best })) as { ModelArtifacts?: { S3ModelArtifacts: string } };
     await t.admin.CreateModelPackageGroup({ ModelPackageGroupName: 'diabetes-models', ModelPackageGroupDescription: 'Diabetes progression regressors' });
     await t.admin.CreateModelPackage({
@@ -123,6 +100,7 @@ describe('Tuning, registry, lineage and batch transform in Studio', () => {
   });
 
   it('deploys the version as a model and traces its lineage', async () => {
+    const { t, page } = studio;
     await page.getByRole('button', { name: 'Deploy diabetes-models version 1' }).click();
     await heading(/^diabetes-models-v1-/).waitFor();
     const modelName = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
@@ -156,6 +134,7 @@ describe('Tuning, registry, lineage and batch transform in Studio', () => {
   }, 240_000);
 
   it('stops a running tuning job after confirmation', async () => {
+    const { t, page } = studio;
     await t.admin.CreateHyperParameterTuningJob(tuning('long-tune', '100000'));
     await page.goto(`${new URL(page.url()).origin}/tuning-jobs/long-tune`);
     await heading('long-tune').waitFor();
@@ -169,7 +148,7 @@ describe('Tuning, registry, lineage and batch transform in Studio', () => {
     const d = (await t.admin.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: 'long-tune' })) as { TrainingJobStatusCounters: { InProgress: number } };
     expect(d.TrainingJobStatusCounters.InProgress).toBe(0);
     await check('g06-tuning-stopped');
-    expect(watch.errors).toEqual([]);
-    expect(watch.unexpected()).toEqual([]);
   }, 240_000);
+
+  itHadNoConsoleErrors(studio);
 });

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Browser, Page } from 'playwright-core';
-import { describeViolations, launchChromium, screenshot, seriousA11yViolations, watchPage, type PageWatch } from './browser.test-support.js';
-import { startLoamUnderTest, type LoamUnderTest } from './loam.test-support.js';
-import { ensureStudioBuilt, repoRoot } from './studio-build.test-support.js';
+import { describe, expect, it } from 'vitest';
+import type { LoamClient } from '@loam/sdk';
+import { itHadNoConsoleErrors, useStudio } from './browser.test-support.js';
+import { putCsvObjects } from './loam.test-support.js';
+import { repoRoot } from './studio-build.test-support.js';
 
 // Training and experiments in Chromium against a real Loam: a CSV uploaded through the S3 API, the
 // built-in XGBoost started from the generated form, watched to Completed with its log and metric chart,
@@ -14,41 +13,25 @@ const csv = readFileSync(join(repoRoot, 'datasets/tabular/diabetes.csv'), 'utf8'
 const role = 'arn:aws:iam::000000000000:role/LoamTests';
 
 describe('Training jobs and experiments in Studio', () => {
-  let t: LoamUnderTest;
-  let browser: Browser;
-  let page: Page;
-  let watch: PageWatch;
-
-  async function check(name: string) {
-    await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
-    await screenshot(page, name);
-    const v = await seriousA11yViolations(page);
-    expect(describeViolations(v), `axe on ${name}`).toBe('');
-  }
-  const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
-  const nav = (label: string) => page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
-
-  beforeAll(async () => {
-    ensureStudioBuilt();
-    t = await startLoamUnderTest();
-    const key = await t.admin.CreateAccessKey({ UserName: 'admin' });
-    const s3 = new S3Client({ endpoint: t.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey } });
-    await s3.send(new CreateBucketCommand({ Bucket: 'data' }));
-    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'diabetes/train/train.csv', Body: `${csv}\n`, ContentType: 'text/csv' }));
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    watch = watchPage(page);
-    await page.goto(t.loginUrl);
-    await heading('Welcome, admin').waitFor();
-  }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+  const studio = useStudio({
+    setupTimeout: 180_000,
+    prepare: (t) => putCsvObjects(t, 'data', { 'diabetes/train/train.csv': `${csv}\n` }),
+  });
+  const { check, heading, nav } = studio;
+  /** The built-in XGBoost on the uploaded CSV, started through the API. */
+  const xgboost = (name: string, numRound: string, maxDepth: string, maxRuntimeInSeconds: number): Parameters<LoamClient['CreateTrainingJob']>[0] => ({
+    TrainingJobName: name,
+    RoleArn: role,
+    AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+    HyperParameters: { num_round: numRound, objective: 'reg:squarederror', max_depth: maxDepth },
+    InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/diabetes/train/' } } }],
+    OutputDataConfig: { S3OutputPath: 's3://models/' },
+    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+    StoppingCondition: { MaxRuntimeInSeconds: maxRuntimeInSeconds },
   });
 
   it('creates a training job with the built-in XGBoost from the generated form', async () => {
+    const { t, page } = studio;
     await nav('Training jobs').click();
     await heading('Training jobs').waitFor();
     await page.getByText('No training jobs yet').waitFor();
@@ -72,6 +55,7 @@ describe('Training jobs and experiments in Studio', () => {
   });
 
   it('follows the job live to Completed: timeline, log, metric chart, model, run link', async () => {
+    const { t, page } = studio;
     const summary = page.getByRole('region', { name: 'Summary' });
     await summary.getByText('Completed', { exact: true }).first().waitFor({ timeout: 150_000 });
     const job = await t.admin.DescribeTrainingJob({ TrainingJobName: 'diabetes-xgb' });
@@ -89,6 +73,7 @@ describe('Training jobs and experiments in Studio', () => {
   }, 200_000);
 
   it('opens the job’s run in Experiments, with params, metric chart and artifacts', async () => {
+    const { page } = studio;
     await page.getByRole('region', { name: 'Metrics' }).getByRole('link', { name: 'diabetes-xgb' }).click();
     await heading('diabetes-xgb').waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/experiments\/runs\/[0-9a-f]{32}$/);
@@ -100,16 +85,8 @@ describe('Training jobs and experiments in Studio', () => {
   });
 
   it('filters runs with the MLflow grammar and compares two runs', async () => {
-    await t.admin.CreateTrainingJob({
-      TrainingJobName: 'diabetes-xgb-shallow',
-      RoleArn: role,
-      AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
-      HyperParameters: { num_round: '50', objective: 'reg:squarederror', max_depth: '2' },
-      InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/diabetes/train/' } } }],
-      OutputDataConfig: { S3OutputPath: 's3://models/' },
-      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
-      StoppingCondition: { MaxRuntimeInSeconds: 300 },
-    });
+    const { t, page, watch } = studio;
+    await t.admin.CreateTrainingJob(xgboost('diabetes-xgb-shallow', '50', '2', 300));
     await nav('Experiments').click();
     await heading('Experiments').waitFor();
     await page.getByRole('table', { name: 'Experiments' }).getByRole('link', { name: 'Default' }).click();
@@ -152,16 +129,8 @@ describe('Training jobs and experiments in Studio', () => {
   }, 240_000);
 
   it('stops a running job after confirmation', async () => {
-    await t.admin.CreateTrainingJob({
-      TrainingJobName: 'diabetes-xgb-long',
-      RoleArn: role,
-      AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
-      HyperParameters: { num_round: '1000000', objective: 'reg:squarederror', max_depth: '10' },
-      InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/diabetes/train/' } } }],
-      OutputDataConfig: { S3OutputPath: 's3://models/' },
-      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
-      StoppingCondition: { MaxRuntimeInSeconds: 600 },
-    });
+    const { t, page } = studio;
+    await t.admin.CreateTrainingJob(xgboost('diabetes-xgb-long', '1000000', '10', 600));
     await nav('Training jobs').click();
     await page.getByRole('table', { name: 'Training jobs' }).getByRole('link', { name: 'diabetes-xgb-long' }).click();
     await heading('diabetes-xgb-long').waitFor();
@@ -186,8 +155,5 @@ describe('Training jobs and experiments in Studio', () => {
     await check('j08-processing-jobs');
   }, 300_000);
 
-  it('had no console errors and no unexpected failed requests', () => {
-    expect(watch.errors).toEqual([]);
-    expect(watch.unexpected()).toEqual([]);
-  });
+  itHadNoConsoleErrors(studio);
 });

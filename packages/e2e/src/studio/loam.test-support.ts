@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { silentLogger } from '@loam/core';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
-import { buildLoamApp, loadConfig, openPlatform, startLoam } from '@loam/server';
+import { buildLoamApp, loadConfig, openPlatform, startLoam, type Platform } from '@loam/server';
 import { registerStudioRoutes } from '@loam/server/http/studio.routes';
 import { studioDist } from './studio-build.test-support.js';
 import { serverServesStudio } from './studio-served.test-support.js';
@@ -14,6 +15,8 @@ export interface LoamUnderTest {
   readonly loginUrl: string;
   /** A client with the admin's API token: an independent view of what Studio did. */
   readonly admin: LoamClient;
+  /** The server's own platform, for seeding what no API call can make (e.g. a model archive built here). */
+  readonly platform: Platform;
   /** Whether `startLoam` itself served Studio (else the same app was composed here with the Studio routes). */
   readonly servedByStartLoam: boolean;
   close(): Promise<void>;
@@ -39,6 +42,7 @@ export async function startLoamUnderTest(): Promise<LoamUnderTest> {
       url: loam.url,
       loginUrl: loam.loginUrl,
       admin: createLoamClient({ endpoint: loam.url, token: apiToken(loam.credentialsFile) }),
+      platform: loam.platform,
       servedByStartLoam: true,
       async close() {
         await loam.close();
@@ -65,6 +69,7 @@ export async function startLoamUnderTest(): Promise<LoamUnderTest> {
     url,
     loginUrl: `${url}/auth/login?token=${encodeURIComponent(token)}`,
     admin: createLoamClient({ endpoint: url, token: admin.apiToken }),
+    platform,
     servedByStartLoam: false,
     async close() {
       await app.close();
@@ -72,4 +77,16 @@ export async function startLoamUnderTest(): Promise<LoamUnderTest> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates `bucket` through Loam's S3 API (signed with a new access key of the admin) and puts CSV objects in it. */
+export async function putCsvObjects(t: LoamUnderTest, bucket: string, objects: Readonly<Record<string, string>>): Promise<void> {
+  const key = await t.admin.CreateAccessKey({ UserName: 'admin' });
+  const s3 = new S3Client({ endpoint: t.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey } });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (const [Key, Body] of Object.entries(objects)) await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentType: 'text/csv' }));
+  } finally {
+    s3.destroy();
+  }
 }

@@ -1,48 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeViolations, launchChromium, screenshot, seriousA11yViolations, watchPage, type PageWatch } from './browser.test-support.js';
-import { startLoamUnderTest, type LoamUnderTest } from './loam.test-support.js';
-import { ensureStudioBuilt } from './studio-build.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { itHadNoConsoleErrors, useStudio } from './browser.test-support.js';
 
 // One user journey through a real Loam and Debian's Chromium: sign in with the link `loam up` printed,
 // visit every page, create things through generated forms, hit validation errors, sign out.
 describe('Loam Studio in Chromium', () => {
-  let t: LoamUnderTest;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  let watch: PageWatch;
-  let servedByLoam = false;
-  const visited: string[] = [];
-
-  /** Screenshot and accessibility check of the page as it is now. */
-  async function check(name: string) {
-    visited.push(name);
-    // Let dialogs finish fading in or out: axe measures contrast of what is painted.
-    await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
-    await screenshot(page, name);
-    const v = await seriousA11yViolations(page);
-    expect(describeViolations(v), `axe on ${name}`).toBe('');
-  }
-  const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
-  const nav = (label: string) => page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
-
-  beforeAll(async () => {
-    ensureStudioBuilt();
-    t = await startLoamUnderTest();
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-    servedByLoam = t.servedByStartLoam;
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    watch = watchPage(page);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  // Signing in is part of the journey, so this test does it itself.
+  const studio = useStudio({ viewport: { width: 1280, height: 800 }, actionTimeout: 15_000, signIn: false });
+  const { check, heading, nav } = studio;
 
   it('shows a landing page that explains how to sign in when signed out', async () => {
+    const { t, page, watch } = studio;
     watch.expect('401 GET /auth/session');
     await page.goto(t.url);
     await heading('Loam Studio').waitFor();
@@ -51,6 +18,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('signs in with the one-time link and lands on Home', async () => {
+    const { t, context, page } = studio;
     await page.goto(t.loginUrl);
     await heading('Welcome, admin').waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
@@ -62,6 +30,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('lists users from the schema-driven list and refuses bad input in the generated form', async () => {
+    const { t, page, watch } = studio;
     await nav('Users & access keys').click();
     await heading('Users & access keys').waitFor();
     await page.getByRole('table', { name: 'Users' }).getByRole('link', { name: 'admin' }).waitFor();
@@ -96,6 +65,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('creates an access key through the generated form and shows the secret once', async () => {
+    const { t, page } = studio;
     const keys = page.getByRole('region', { name: 'Access keys' });
     await keys.getByText('No access keys').waitFor();
     await keys.getByRole('button', { name: 'Create access key' }).click();
@@ -122,6 +92,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('validates an API token form field and attaches a policy', async () => {
+    const { t, page } = studio;
     const tokens = page.getByRole('region', { name: 'API tokens' });
     await tokens.getByRole('button', { name: 'Create API token' }).click();
     const dialog = page.getByRole('dialog', { name: 'New API token for ana' });
@@ -150,6 +121,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('deletes only after confirming', async () => {
+    const { t, page } = studio;
     const keys = page.getByRole('region', { name: 'Access keys' });
     const id = (await t.admin.ListAccessKeys({ UserName: 'ana' })).AccessKeyMetadata[0]!.AccessKeyId;
     await keys.getByRole('button', { name: `Delete access key ${id}` }).click();
@@ -165,6 +137,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('shows policies and a policy document', async () => {
+    const { page } = studio;
     await page.keyboard.press('g');
     await page.keyboard.press('p');
     await heading('Policies').waitFor();
@@ -178,6 +151,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('finds a user with global search from the keyboard', async () => {
+    const { page } = studio;
     await page.keyboard.press('/');
     const dialog = page.getByRole('dialog', { name: 'Search Loam' });
     await dialog.getByRole('combobox').fill('ana');
@@ -188,6 +162,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('manages tags on any resource by ARN', async () => {
+    const { t, page, watch } = studio;
     await nav('Tags').click();
     await heading('Tags').waitFor();
     const arn = page.getByLabel('…or any resource ARN');
@@ -218,6 +193,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('shows Settings, the dark theme, and pages still to come', async () => {
+    const { page } = studio;
     await nav('Settings').click();
     await heading('Settings').waitFor();
     await page.getByText('Effective configuration (secrets redacted)').first().waitFor();
@@ -236,6 +212,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('fits a small laptop screen', async () => {
+    const { page } = studio;
     await page.setViewportSize({ width: 1024, height: 640 });
     await nav('Users & access keys').click();
     await heading('Users & access keys').waitFor();
@@ -246,6 +223,7 @@ describe('Loam Studio in Chromium', () => {
   });
 
   it('signs out', async () => {
+    const { t, context, page, watch } = studio;
     await page.getByRole('button', { name: 'Account: admin' }).click();
     watch.expect('401 GET /auth/session');
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
@@ -257,13 +235,9 @@ describe('Loam Studio in Chromium', () => {
     await check('16-signed-out-again');
   });
 
-  it('had no console errors and no unexpected failed requests on any page', () => {
-    expect(visited.length).toBeGreaterThanOrEqual(17);
-    expect(watch.errors).toEqual([]);
-    expect(watch.unexpected()).toEqual([]);
-  });
+  itHadNoConsoleErrors(studio, 17);
 
   it('is served by loam up at / and at deep links', () => {
-    expect(servedByLoam, 'start.ts must call registerStudioRoutes(app, { distDir }) so `loam up` serves Studio').toBe(true);
+    expect(studio.t.servedByStartLoam, 'start.ts must call registerStudioRoutes(app, { distDir }) so `loam up` serves Studio').toBe(true);
   });
 });
