@@ -10,7 +10,7 @@ import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import type { TuningEngine } from './tuning-engine.js';
 import { planTuningJob } from './tuning-plan.js';
-import { bestTrial, counters, trialSummary } from './tuning-summaries.js';
+import { bestTrial, counters, definitionObjectives, trialObjective, trialSummary } from './tuning-summaries.js';
 import { tuningJobsCollection, type ParentTrial, type TrialRecord, type TuningJobRecord } from './tuning.collections.js';
 
 type Ops = typeof operations;
@@ -67,6 +67,7 @@ export class TuningJobService {
     const job = await this.get(input.HyperParameterTuningJobName);
     const req = job.request as Record<string, unknown>;
     const objective = this.objectiveOf(job);
+    const objectives = definitionObjectives(job);
     const live = await this.liveChildren(job.trials);
     const out: Record<string, unknown> = {
       HyperParameterTuningJobName: job.name,
@@ -85,7 +86,7 @@ export class TuningJobService {
     if (job.failureReason) out['FailureReason'] = job.failureReason;
     if (job.notImproving !== undefined) out['TuningJobCompletionDetails'] = { NumberOfTrainingJobsObjectiveNotImproving: job.notImproving };
     const best = bestTrial(job.trials, objective.type);
-    if (best) out['BestTrainingJob'] = trialSummary(best, job, await this.child(best.trainingJobName), objective);
+    if (best) out['BestTrainingJob'] = trialSummary(best, job, await this.child(best.trainingJobName), trialObjective(objectives, best.index));
     const warm = req['WarmStartConfig'] as { WarmStartType?: string } | undefined;
     if (warm?.WarmStartType === 'IdenticalDataAndAlgorithm') {
       const parentBest = bestParent(job.parents, objective.type);
@@ -154,11 +155,11 @@ export class TuningJobService {
   /** @throws ResourceNotFound; ValidationException for a bad NextToken or MaxResults. */
   async ListTrainingJobsForHyperParameterTuningJob(input: In<'ListTrainingJobsForHyperParameterTuningJob'>, _ctx: RequestContext): Promise<Out<'ListTrainingJobsForHyperParameterTuningJob'>> {
     const job = await this.get(input.HyperParameterTuningJobName);
-    const objective = this.objectiveOf(job);
+    const objectives = definitionObjectives(job);
     const max = clampMaxResults(input.MaxResults, 10);
     const children = new Map<string, JobRecord | undefined>();
     for (const t of job.trials) children.set(t.trainingJobName, await this.child(t.trainingJobName));
-    let rows = job.trials.map((t) => trialSummary(t, job, children.get(t.trainingJobName), objective));
+    let rows = job.trials.map((t) => trialSummary(t, job, children.get(t.trainingJobName), trialObjective(objectives, t.index)));
     if (input.StatusEquals) rows = rows.filter((r) => r['TrainingJobStatus'] === input.StatusEquals);
     const key = (r: Record<string, unknown>): string | number => {
       switch (input.SortBy) {
@@ -192,10 +193,10 @@ export class TuningJobService {
     return got.value;
   }
 
+  /** The first definition's objective (every definition shares its direction). */
   private objectiveOf(job: TuningJobRecord): { type: 'Minimize' | 'Maximize'; metricName: string } {
-    const req = job.request as Record<string, any>;
-    const o = req['HyperParameterTuningJobConfig']?.HyperParameterTuningJobObjective ?? (req['TrainingJobDefinition'] ?? req['TrainingJobDefinitions']?.[0])?.TuningObjective;
-    return { type: o.Type, metricName: o.MetricName };
+    const o = definitionObjectives(job)[0]!;
+    return { type: o.type, metricName: o.metricName };
   }
 
   private async child(name: string): Promise<JobRecord | undefined> {
@@ -225,6 +226,9 @@ export class TuningJobService {
       if (!parent) throw new ValidationError(`Warm-start parent tuning job '${name}' does not exist.`, [{ path, message: 'not found' }]);
       if (!['Completed', 'Stopped', 'Failed'].includes(parent.status)) {
         throw new ValidationError(`Warm-start parent tuning job '${name}' is ${parent.status}; parents must have ended.`, [{ path, message: `parent is ${parent.status}` }]);
+      }
+      if ((((parent.request as Record<string, unknown>)['TrainingJobDefinitions'] as unknown[] | undefined)?.length ?? 0) > 1) {
+        throw new ValidationError(`Warm-start parent '${name}' tuned several training job definitions; Loam warm-starts from single-definition tuning jobs only.`, [{ path, message: 'parent has several definitions' }]);
       }
       const parentObjective = this.objectiveOf(parent);
       if (parentObjective.metricName !== metricName) {

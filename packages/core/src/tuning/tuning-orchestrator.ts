@@ -6,8 +6,8 @@ import type { Logger } from '../kernel/logger.js';
 import type { JobRecord } from '../jobs/job.collections.js';
 import type { TrainingJobService } from '../jobs/training-job.service.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import { childJobName, formatTuned, objectiveHyperparameter, planTuningJob, type TuningPlan } from './tuning-plan.js';
-import type { HyperbandDecider, TrialHistoryEntry, TuningEngine } from './tuning-engine.js';
+import { childJobName, definitionOf, formatTuned, objectiveHyperparameter, planTuningJob, type TuningPlan } from './tuning-plan.js';
+import type { HyperbandDecider, TrialHistoryEntry, TunedConfig, TuningEngine } from './tuning-engine.js';
 import { bestTrial } from './tuning-summaries.js';
 import { tuningJobsCollection, type TrialRecord, type TuningJobRecord } from './tuning.collections.js';
 
@@ -68,7 +68,8 @@ export class TuningOrchestrator {
     if (!got) return;
     const job = got.value;
     const plan = planTuningJob(job.request as unknown as CreateInput, this.o.engine);
-    const metric = plan.objective.metricName;
+    // Each trial reports the objective metric of the definition it runs.
+    const metricOf = (index: number): string => plan.definitions[definitionOf(plan, index)]!.objective.metricName;
     const hb = plan.hyperband ? this.o.engine.hyperband(plan.hyperband) : undefined;
     const now = this.o.clock.now() / 1000;
     const trials = job.trials.map((t) => ({ ...t }) as { -readonly [K in keyof TrialRecord]: TrialRecord[K] });
@@ -82,6 +83,7 @@ export class TuningOrchestrator {
         t.final = { status: 'Failed' };
         continue;
       }
+      const metric = metricOf(t.index);
       const series = child.metricSeries[metric]?.points.map((p) => p[1]) ?? [];
       if (ended(child.status)) {
         const objective = child.finalMetrics[metric]?.value;
@@ -90,7 +92,7 @@ export class TuningOrchestrator {
         live.set(t.trainingJobName, child);
       }
     }
-    const seriesOf = (t: TrialRecord): readonly number[] => t.final?.series ?? live.get(t.trainingJobName)?.metricSeries[metric]?.points.map((p) => p[1]) ?? [];
+    const seriesOf = (t: TrialRecord): readonly number[] => t.final?.series ?? live.get(t.trainingJobName)?.metricSeries[metricOf(t.index)]?.points.map((p) => p[1]) ?? [];
 
     // Early stopping of running trials.
     if (job.status === 'InProgress') {
@@ -101,7 +103,8 @@ export class TuningOrchestrator {
         if (current.length === 0) continue;
         let stop = false;
         if (plan.earlyStopping === 'Auto') {
-          const previous = trials.filter((p) => p.index < t.index).map(seriesOf);
+          // Only trials of the same definition report the same metric.
+          const previous = trials.filter((p) => p.index < t.index && definitionOf(plan, p.index) === definitionOf(plan, t.index)).map(seriesOf);
           stop = this.o.engine.medianStop({ current, previous, direction: plan.objective.type });
         } else if (hb && t.bracket !== undefined) {
           const judged = new Set(t.judgedRungs ?? []);
@@ -144,20 +147,30 @@ export class TuningOrchestrator {
       const running = trials.filter((t) => !t.final).length;
       const count = Math.min(plan.maxParallel - running, plan.maxJobs - trials.length);
       if (count > 0) {
-        const search = this.o.engine.createSearch(plan.strategy, { ranges: plan.ranges, objective: plan.objective.type, seed: plan.seed });
-        const history: TrialHistoryEntry[] = [
-          ...job.parents.map((p) => ({ config: p.config, state: p.value !== undefined ? ('complete' as const) : ('failed' as const), ...(p.value !== undefined ? { value: p.value } : {}) })),
-          ...trials.map((t) => ({ config: t.config, state: !t.final ? ('pending' as const) : t.final.objective !== undefined ? ('complete' as const) : ('failed' as const), ...(t.final?.objective !== undefined ? { value: t.final.objective } : {}) })),
-        ];
-        const configs = search.suggest({ history, count });
-        if (configs.length === 0 && running === 0) exhausted = true;
-        for (const config of configs) {
-          const index = trials.length;
+        // Trials take the definitions in turn; each definition has its own search over its own ranges,
+        // fed with its own trials (and, for a single definition, the warm-start parents').
+        const indices = Array.from({ length: count }, (_, i) => trials.length + i);
+        const proposals = new Map<number, TunedConfig[]>();
+        for (const d of new Set(indices.map((i) => definitionOf(plan, i)))) {
+          const def = plan.definitions[d]!;
+          const search = this.o.engine.createSearch(plan.strategy, { ranges: def.ranges, objective: plan.objective.type, seed: definitionSeed(plan.seed, d) });
+          const own = trials.filter((t) => definitionOf(plan, t.index) === d);
+          const history: TrialHistoryEntry[] = [
+            ...(d === 0 ? job.parents.map((p) => ({ config: p.config, state: p.value !== undefined ? ('complete' as const) : ('failed' as const), ...(p.value !== undefined ? { value: p.value } : {}) })) : []),
+            ...own.map((t) => ({ config: t.config, state: !t.final ? ('pending' as const) : t.final.objective !== undefined ? ('complete' as const) : ('failed' as const), ...(t.final?.objective !== undefined ? { value: t.final.objective } : {}) })),
+          ];
+          proposals.set(d, search.suggest({ history, count: indices.filter((i) => definitionOf(plan, i) === d).length }));
+        }
+        for (const index of indices) {
+          // A definition whose (categorical) space ran out ends the alternation: no later trial index is skipped.
+          const config = proposals.get(definitionOf(plan, index))!.shift();
+          if (!config) break;
           const tuned = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, formatTuned(v)]));
           const t: TrialRecord = { index, trainingJobName: childJobName(job.name, index, job.arn), config, tuned, ...(hb ? { bracket: hb.bracketOf(index) } : {}) };
           trials.push(t);
           created.push(t);
         }
+        if (created.length === 0 && running === 0) exhausted = true;
       }
     }
 
@@ -169,7 +182,8 @@ export class TuningOrchestrator {
       else if (trials.some((t) => t.final?.objective !== undefined)) status = 'Completed';
       else {
         status = 'Failed';
-        failureReason = `None of the ${trials.length} training jobs reported the objective metric '${metric}'.`;
+        const metrics = [...new Set(plan.definitions.map((d) => `'${d.objective.metricName}'`))].join(' or ');
+        failureReason = `None of the ${trials.length} training jobs reported the objective metric ${metrics}.`;
       }
     }
     const next: TuningJobRecord = {
@@ -185,7 +199,7 @@ export class TuningOrchestrator {
     const failed: string[] = [];
     for (const t of created) {
       try {
-        await this.o.training.CreateTrainingJob(childRequest(plan, t, metric), ctx);
+        await this.o.training.CreateTrainingJob(childRequest(plan, t), ctx);
       } catch (e) {
         if (isLoamError(e) && e.code === 'ResourceInUse') continue; // created by an interrupted earlier pass
         this.o.logger.warn({ err: e, tuningJob: job.name, trainingJob: t.trainingJobName }, 'tuning: training job refused');
@@ -213,13 +227,19 @@ function countNotImproving(trials: readonly TrialRecord[], direction: 'Minimize'
   return since;
 }
 
-/** The CreateTrainingJob request for a trial: the definition, static plus tuned hyperparameters, and the objective's name. */
-export function childRequest(plan: TuningPlan, t: TrialRecord, metric: string): TrainingInput {
-  const d = plan.definition;
+/** The seed of definition `d`'s search: the job's seed for the first, a mix of it for the others. */
+export function definitionSeed(seed: number, d: number): number {
+  return d === 0 ? seed : (Math.imul(seed ^ 0x5bd1e995, 0x01000193) + Math.imul(d, 0x9e3779b1)) >>> 0;
+}
+
+/** The CreateTrainingJob request for a trial: its definition, static plus tuned hyperparameters, and the objective's name. */
+export function childRequest(plan: TuningPlan, t: TrialRecord): TrainingInput {
+  const def = plan.definitions[definitionOf(plan, t.index)]!;
+  const d = def.definition;
   const a = d.AlgorithmSpecification;
   const req: Record<string, unknown> = {
     TrainingJobName: t.trainingJobName,
-    HyperParameters: { ...plan.staticHyperParameters, ...t.tuned, [objectiveHyperparameter]: metric },
+    HyperParameters: { ...def.staticHyperParameters, ...t.tuned, [objectiveHyperparameter]: def.objective.metricName },
     AlgorithmSpecification: { TrainingInputMode: a.TrainingInputMode, ...(a.TrainingImage ? { TrainingImage: a.TrainingImage } : {}), ...(a.AlgorithmName ? { AlgorithmName: a.AlgorithmName } : {}), ...(a.MetricDefinitions ? { MetricDefinitions: a.MetricDefinitions } : {}) },
     RoleArn: d.RoleArn,
     OutputDataConfig: d.OutputDataConfig,

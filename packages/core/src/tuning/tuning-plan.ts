@@ -11,19 +11,32 @@ export const tuningLimits = { maxJobs: 750, maxJobsRandom: 10_000, maxParallel: 
 /** The hyperparameter SageMaker adds to every child job: the objective metric's name. */
 export const objectiveHyperparameter = '_tuning_objective_metric';
 
+/** One training job definition of a tuning job, checked: what its trials run and how they are scored. */
+export interface DefinitionPlan {
+  /** `DefinitionName` (required when there are several definitions). */
+  readonly name?: string;
+  readonly definition: TrainingJobDefinition;
+  /** The objective its trials report (the metric may differ per definition; the direction may not). */
+  readonly objective: { readonly type: Direction; readonly metricName: string };
+  readonly ranges: readonly TunedRange[];
+  readonly staticHyperParameters: Readonly<Record<string, string>>;
+}
+
 /** What a tuning job will do, derived (and checked) from its Create request. */
 export interface TuningPlan {
   readonly strategy: StrategyName;
+  /** The first definition's objective (the direction is shared by every definition). */
   readonly objective: { readonly type: Direction; readonly metricName: string };
+  /** The first definition's ranges. */
   readonly ranges: readonly TunedRange[];
+  /** `TrainingJobDefinition`, or the 1–10 `TrainingJobDefinitions`; trial `i` runs definition `i mod n`. */
+  readonly definitions: readonly DefinitionPlan[];
   readonly maxJobs: number;
   readonly maxParallel: number;
   readonly maxRuntimeSeconds?: number;
   readonly earlyStopping: 'Off' | 'Auto';
   readonly hyperband?: { readonly minResource: number; readonly maxResource: number };
   readonly seed: number;
-  readonly definition: TrainingJobDefinition;
-  readonly staticHyperParameters: Readonly<Record<string, string>>;
   readonly targetValue?: number;
   readonly maxNotImproving?: number;
 }
@@ -41,35 +54,37 @@ export function planTuningJob(input: CreateInput, engine: TuningEngine): TuningP
     throw bad('/TrainingJobDefinitions', 'Give either TrainingJobDefinition or TrainingJobDefinitions, not both.');
   }
   if (defs.length === 0) throw bad('/TrainingJobDefinition', 'A tuning job needs a TrainingJobDefinition (or TrainingJobDefinitions).');
-  if (defs.length > 1) throw bad('/TrainingJobDefinitions', `Loam runs one training job definition per tuning job; got ${defs.length}.`);
+  if (defs.length > 10) throw bad('/TrainingJobDefinitions', `A tuning job takes at most 10 TrainingJobDefinitions; got ${defs.length}.`);
   if (input.Autotune) throw bad('/Autotune', 'Autotune is not supported: give ParameterRanges.');
-  const definition = defs[0]!;
-  const defPath = input.TrainingJobDefinitions ? '/TrainingJobDefinitions/0' : '/TrainingJobDefinition';
-
-  const objectiveIn = cfg.HyperParameterTuningJobObjective ?? definition.TuningObjective;
-  if (!objectiveIn) throw bad('/HyperParameterTuningJobConfig/HyperParameterTuningJobObjective', 'HyperParameterTuningJobObjective is required: the metric to optimise and whether to Maximize or Minimize it.');
-  const metricDefs = definition.AlgorithmSpecification.MetricDefinitions;
-  if (metricDefs && metricDefs.length > 0 && !metricDefs.some((m) => m.Name === objectiveIn.MetricName)) {
-    throw bad(`${defPath}/AlgorithmSpecification/MetricDefinitions`, `The objective metric '${objectiveIn.MetricName}' has no MetricDefinition; defined: ${metricDefs.map((m) => m.Name).join(', ')}.`);
-  }
-
   const strategy = cfg.Strategy;
-  const rangesIn = cfg.ParameterRanges ?? definition.HyperParameterRanges;
+  const multi = defs.length > 1;
+  if (multi) {
+    // SageMaker's multi-algorithm tuning: each definition brings its own name, objective metric and ranges.
+    if (cfg.ParameterRanges) throw bad('/HyperParameterTuningJobConfig/ParameterRanges', 'With several TrainingJobDefinitions each definition gives its own HyperParameterRanges; remove HyperParameterTuningJobConfig.ParameterRanges.');
+    if (cfg.HyperParameterTuningJobObjective) throw bad('/HyperParameterTuningJobConfig/HyperParameterTuningJobObjective', 'With several TrainingJobDefinitions each definition gives its own TuningObjective; remove HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.');
+    if (strategy === 'Grid' || strategy === 'Hyperband') throw bad('/HyperParameterTuningJobConfig/Strategy', `Loam runs several TrainingJobDefinitions with the Bayesian or Random strategy, not ${strategy}.`);
+    if (input.WarmStartConfig) throw bad('/WarmStartConfig', 'Loam does not warm-start a tuning job with several TrainingJobDefinitions.');
+  }
+  const seenNames = new Set<string>();
+  const definitions = defs.map((definition, i) => {
+    const defPath = input.TrainingJobDefinitions ? `/TrainingJobDefinitions/${i}` : '/TrainingJobDefinition';
+    if (multi) {
+      const name = definition.DefinitionName;
+      if (!name) throw bad(`${defPath}/DefinitionName`, `TrainingJobDefinitions[${i}] needs a DefinitionName when a tuning job has several definitions.`);
+      if (seenNames.has(name.toLowerCase())) throw bad(`${defPath}/DefinitionName`, `DefinitionName '${name}' is used by more than one training job definition.`);
+      seenNames.add(name.toLowerCase());
+    }
+    return planDefinition(definition, defPath, cfg, engine, multi);
+  });
+  const first = definitions[0]!;
+  for (const [i, d] of definitions.entries()) {
+    if (d.objective.type !== first.objective.type) {
+      throw bad(`/TrainingJobDefinitions/${i}/TuningObjective/Type`, `Every training job definition must ${first.objective.type} its objective (trials are compared with one another); '${d.name}' asks to ${d.objective.type}.`);
+    }
+  }
+  const defPath = input.TrainingJobDefinitions ? '/TrainingJobDefinitions/0' : '/TrainingJobDefinition';
+  const ranges = first.ranges;
   const rangesPath = cfg.ParameterRanges ? '/HyperParameterTuningJobConfig/ParameterRanges' : `${defPath}/HyperParameterRanges`;
-  if (!rangesIn) throw bad(rangesPath, 'ParameterRanges are required.');
-  if (rangesIn.AutoParameters?.length) throw bad(`${rangesPath}/AutoParameters`, 'AutoParameters (Autotune) are not supported: give explicit ranges.');
-  const parsed = engine.parseRanges(rangesIn, strategy);
-  if ('problem' in parsed) throw new ValidationError(parsed.problem.message, [{ path: `${rangesPath}/${parsed.problem.range}`, message: parsed.problem.message }]);
-  const ranges = parsed.ranges;
-
-  const staticHyperParameters = { ...(definition.StaticHyperParameters ?? {}) };
-  for (const r of ranges) {
-    if (r.name in staticHyperParameters) throw bad(`${defPath}/StaticHyperParameters/${r.name}`, `Hyperparameter '${r.name}' is both static and tuned; remove it from StaticHyperParameters.`);
-  }
-  const total = Object.keys(staticHyperParameters).filter((k) => k !== objectiveHyperparameter).length + ranges.length + 1;
-  if (total > tuningLimits.maxHyperparameters) {
-    throw bad(`${defPath}/StaticHyperParameters`, `Static plus tuned hyperparameters (with ${objectiveHyperparameter}) number ${total}; the maximum is ${tuningLimits.maxHyperparameters}.`);
-  }
 
   const limits = cfg.ResourceLimits;
   let maxJobs: number;
@@ -109,7 +124,7 @@ export function planTuningJob(input: CreateInput, engine: TuningEngine): TuningP
   const crit = cfg.TuningJobCompletionCriteria;
   return {
     strategy,
-    objective: { type: objectiveIn.Type, metricName: objectiveIn.MetricName },
+    objective: first.objective,
     ranges,
     maxJobs,
     maxParallel: Math.min(limits.MaxParallelTrainingJobs, maxJobs),
@@ -117,11 +132,51 @@ export function planTuningJob(input: CreateInput, engine: TuningEngine): TuningP
     earlyStopping,
     ...(hyperband ? { hyperband } : {}),
     seed: cfg.RandomSeed ?? seedFromName(input.HyperParameterTuningJobName),
-    definition,
-    staticHyperParameters,
+    definitions,
     ...(crit?.TargetObjectiveMetricValue !== undefined ? { targetValue: crit.TargetObjectiveMetricValue } : {}),
     ...(crit?.BestObjectiveNotImproving ? { maxNotImproving: crit.BestObjectiveNotImproving.MaxNumberOfTrainingJobsNotImproving ?? 10 } : {}),
   };
+}
+
+/** Checks one training job definition: its objective (own or the job's), ranges, and static hyperparameters. */
+function planDefinition(definition: TrainingJobDefinition, defPath: string, cfg: CreateInput['HyperParameterTuningJobConfig'], engine: TuningEngine, multi: boolean): DefinitionPlan {
+  const objectiveIn = cfg.HyperParameterTuningJobObjective ?? definition.TuningObjective;
+  if (!objectiveIn) {
+    if (multi) throw bad(`${defPath}/TuningObjective`, `Training job definition '${definition.DefinitionName}' needs a TuningObjective: the metric to optimise and whether to Maximize or Minimize it.`);
+    throw bad('/HyperParameterTuningJobConfig/HyperParameterTuningJobObjective', 'HyperParameterTuningJobObjective is required: the metric to optimise and whether to Maximize or Minimize it.');
+  }
+  const metricDefs = definition.AlgorithmSpecification.MetricDefinitions;
+  if (metricDefs && metricDefs.length > 0 && !metricDefs.some((m) => m.Name === objectiveIn.MetricName)) {
+    throw bad(`${defPath}/AlgorithmSpecification/MetricDefinitions`, `The objective metric '${objectiveIn.MetricName}' has no MetricDefinition; defined: ${metricDefs.map((m) => m.Name).join(', ')}.`);
+  }
+  const rangesIn = cfg.ParameterRanges ?? definition.HyperParameterRanges;
+  const rangesPath = cfg.ParameterRanges ? '/HyperParameterTuningJobConfig/ParameterRanges' : `${defPath}/HyperParameterRanges`;
+  if (!rangesIn) throw bad(rangesPath, 'ParameterRanges are required.');
+  if (rangesIn.AutoParameters?.length) throw bad(`${rangesPath}/AutoParameters`, 'AutoParameters (Autotune) are not supported: give explicit ranges.');
+  const parsed = engine.parseRanges(rangesIn, cfg.Strategy);
+  if ('problem' in parsed) throw new ValidationError(parsed.problem.message, [{ path: `${rangesPath}/${parsed.problem.range}`, message: parsed.problem.message }]);
+  const ranges = parsed.ranges;
+
+  const staticHyperParameters = { ...(definition.StaticHyperParameters ?? {}) };
+  for (const r of ranges) {
+    if (r.name in staticHyperParameters) throw bad(`${defPath}/StaticHyperParameters/${r.name}`, `Hyperparameter '${r.name}' is both static and tuned; remove it from StaticHyperParameters.`);
+  }
+  const total = Object.keys(staticHyperParameters).filter((k) => k !== objectiveHyperparameter).length + ranges.length + 1;
+  if (total > tuningLimits.maxHyperparameters) {
+    throw bad(`${defPath}/StaticHyperParameters`, `Static plus tuned hyperparameters (with ${objectiveHyperparameter}) number ${total}; the maximum is ${tuningLimits.maxHyperparameters}.`);
+  }
+  return {
+    ...(definition.DefinitionName ? { name: definition.DefinitionName } : {}),
+    definition,
+    objective: { type: objectiveIn.Type, metricName: objectiveIn.MetricName },
+    ranges,
+    staticHyperParameters,
+  };
+}
+
+/** The definition a trial runs: trials take the definitions in turn. */
+export function definitionOf(plan: TuningPlan, trialIndex: number): number {
+  return trialIndex % plan.definitions.length;
 }
 
 /** FNV-1a of the (lower-cased) name: a default seed that is stable for a job. */

@@ -2,12 +2,39 @@ import type { JobRecord } from '../jobs/job.collections.js';
 import type { Direction } from './tuning-engine.js';
 import type { TrialRecord, TuningJobRecord } from './tuning.collections.js';
 
+/** How a trial is scored: the objective of the training job definition it ran, and that definition's name. */
+export interface TrialObjective {
+  readonly type: Direction;
+  readonly metricName: string;
+  readonly definitionName?: string;
+}
+
+/**
+ * The objective of each training job definition of a stored tuning job, in order; trial `i` ran
+ * definition `i mod n` (see `definitionOf`). The job's own objective, when given, applies to all.
+ */
+export function definitionObjectives(job: TuningJobRecord): TrialObjective[] {
+  const req = job.request as Record<string, any>;
+  const defs: any[] = req['TrainingJobDefinitions'] ?? [req['TrainingJobDefinition'] ?? {}];
+  const shared = req['HyperParameterTuningJobConfig']?.HyperParameterTuningJobObjective;
+  return defs.map((d) => {
+    const o = shared ?? d?.TuningObjective;
+    return { type: o.Type, metricName: o.MetricName, ...(d?.DefinitionName ? { definitionName: d.DefinitionName as string } : {}) };
+  });
+}
+
+/** The objective trial `index` is scored with. */
+export function trialObjective(objectives: readonly TrialObjective[], index: number): TrialObjective {
+  return objectives[Math.max(0, index) % objectives.length]!;
+}
+
 /** SageMaker's `HyperParameterTrainingJobSummary` for one trial (with its training job's record when known). */
-export function trialSummary(t: TrialRecord, job: TuningJobRecord, child: JobRecord | undefined, objective: { type: Direction; metricName: string }): Record<string, unknown> {
+export function trialSummary(t: TrialRecord, job: TuningJobRecord, child: JobRecord | undefined, objective: TrialObjective): Record<string, unknown> {
   const status = child?.status ?? t.final?.status ?? 'InProgress';
   const value = t.final?.objective ?? (child ? child.finalMetrics[objective.metricName]?.value : undefined);
   const ended = t.final !== undefined;
   const out: Record<string, unknown> = {
+    ...(objective.definitionName ? { TrainingJobDefinitionName: objective.definitionName } : {}),
     TrainingJobName: t.trainingJobName,
     TrainingJobArn: child?.arn ?? '',
     TuningJobName: job.name,

@@ -113,6 +113,68 @@ describe('hyperparameter tuning jobs over built-in GBDT training jobs', () => {
     expect(combos).toEqual(['2/0.1', '2/0.3', '4/0.1', '4/0.3']);
   }, 180_000);
 
+  it('TrainingJobDefinitions: trials take the definitions in turn, each with its own ranges, statics and objective; listed with TrainingJobDefinitionName', async () => {
+    const def = tuningRequest('x', {})['TrainingJobDefinition'] as Record<string, any>;
+    const objective = { Type: 'Maximize', MetricName: 'validation:auc' };
+    const res = await call(loam, 'POST', '/api/v1/tuning-jobs', {
+      HyperParameterTuningJobName: 'multi-bc',
+      HyperParameterTuningJobConfig: { Strategy: 'Bayesian', ResourceLimits: { MaxNumberOfTrainingJobs: 5, MaxParallelTrainingJobs: 2 }, RandomSeed: 5 },
+      TrainingJobDefinitions: [
+        { ...def, DefinitionName: 'stumps', TuningObjective: objective, StaticHyperParameters: { ...def['StaticHyperParameters'], max_depth: '1' },
+          HyperParameterRanges: { ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.05', MaxValue: '0.5', ScalingType: 'Logarithmic' }] } },
+        { ...def, DefinitionName: 'deep-trees', TuningObjective: objective, StaticHyperParameters: { ...def['StaticHyperParameters'], eta: '0.3' },
+          HyperParameterRanges: { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '3', MaxValue: '6' }], ContinuousParameterRanges: [{ Name: 'lambda', MinValue: '0.1', MaxValue: '10', ScalingType: 'Logarithmic' }] } },
+      ],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const d = await waitForTuning('multi-bc');
+    expect(d.HyperParameterTuningJobStatus).toBe('Completed');
+    expect(d.TrainingJobDefinitions.map((x: any) => x.DefinitionName)).toEqual(['stumps', 'deep-trees']);
+    const ts = await trials('multi-bc');
+    expect(ts.map((t) => t.TrainingJobDefinitionName)).toEqual(['stumps', 'deep-trees', 'stumps', 'deep-trees', 'stumps']);
+    for (const t of ts) {
+      expect(t.TuningJobName).toBe('multi-bc');
+      expect(Object.keys(t.TunedHyperParameters).sort()).toEqual(t.TrainingJobDefinitionName === 'stumps' ? ['eta'] : ['lambda', 'max_depth']);
+      expect(t.FinalHyperParameterTuningJobObjectiveMetric.MetricName).toBe('validation:auc');
+      const child = (await call(loam, 'GET', `/api/v1/training-jobs/${t.TrainingJobName}`)).body;
+      expect(child.HyperParameters).toEqual({
+        ...def['StaticHyperParameters'], ...(t.TrainingJobDefinitionName === 'stumps' ? { max_depth: '1' } : { eta: '0.3' }), ...t.TunedHyperParameters, _tuning_objective_metric: 'validation:auc',
+      });
+    }
+    const best = ts.reduce((a, b) => (b.FinalHyperParameterTuningJobObjectiveMetric.Value > a.FinalHyperParameterTuningJobObjectiveMetric.Value ? b : a));
+    expect(d.BestTrainingJob.TrainingJobName).toBe(best.TrainingJobName);
+    expect(d.BestTrainingJob.TrainingJobDefinitionName).toBe(best.TrainingJobDefinitionName);
+  }, 180_000);
+
+  it('TrainingJobDefinitions: 400 naming the field for a missing or repeated DefinitionName, job-level ranges or objective, Grid, or mixed directions', async () => {
+    const def = tuningRequest('x', {})['TrainingJobDefinition'] as Record<string, any>;
+    const ranges = { ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.05', MaxValue: '0.5' }] };
+    const max = { Type: 'Maximize', MetricName: 'validation:auc' };
+    const a = { ...def, DefinitionName: 'a', TuningObjective: max, HyperParameterRanges: ranges };
+    const b = { ...def, DefinitionName: 'b', TuningObjective: max, HyperParameterRanges: ranges };
+    const limits = { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 1 };
+    const cases: [Record<string, unknown>, unknown[], string, RegExp][] = [
+      [{ Strategy: 'Random' }, [a, { ...b, DefinitionName: undefined }], '/TrainingJobDefinitions/1/DefinitionName', /needs a DefinitionName/],
+      [{ Strategy: 'Random' }, [a, { ...b, DefinitionName: 'A' }], '/TrainingJobDefinitions/1/DefinitionName', /'A' is used by more than one/],
+      [{ Strategy: 'Random', ParameterRanges: ranges }, [a, b], '/HyperParameterTuningJobConfig/ParameterRanges', /each definition gives its own HyperParameterRanges/],
+      [{ Strategy: 'Random', HyperParameterTuningJobObjective: max }, [a, b], '/HyperParameterTuningJobConfig/HyperParameterTuningJobObjective', /own TuningObjective/],
+      [{ Strategy: 'Grid' }, [a, b], '/HyperParameterTuningJobConfig/Strategy', /Bayesian or Random strategy, not Grid/],
+      [{ Strategy: 'Bayesian' }, [a, { ...b, TuningObjective: { Type: 'Minimize', MetricName: 'validation:logloss' } }], '/TrainingJobDefinitions/1/TuningObjective/Type', /must Maximize/],
+      [{ Strategy: 'Bayesian' }, [a, { ...b, TuningObjective: undefined }], '/TrainingJobDefinitions/1/TuningObjective', /'b' needs a TuningObjective/],
+      [{ Strategy: 'Bayesian' }, [a, { ...b, HyperParameterRanges: { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '0', MaxValue: '4', ScalingType: 'Logarithmic' }] } }], '/TrainingJobDefinitions/1/HyperParameterRanges/max_depth', /'max_depth'.*greater than 0/],
+    ];
+    for (const [config, defs, path, text] of cases) {
+      const res = await call(loam, 'POST', '/api/v1/tuning-jobs', {
+        HyperParameterTuningJobName: 'bad-multi', HyperParameterTuningJobConfig: { ResourceLimits: limits, ...config }, TrainingJobDefinitions: JSON.parse(JSON.stringify(defs)),
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.code).toBe('ValidationException');
+      expect(res.body.detail).toMatch(text);
+      expect(JSON.stringify(res.body), path).toContain(path);
+    }
+    expect((await call(loam, 'GET', '/api/v1/tuning-jobs/bad-multi')).status).toBe(404);
+  });
+
   it('rejects ranges that break SageMaker\'s rules with a 400 naming the range', async () => {
     const cases: [Record<string, unknown>, string, string][] = [
       [{ Strategy: 'Bayesian', ParameterRanges: { ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0', MaxValue: '0.5', ScalingType: 'Logarithmic' }] } }, 'eta', 'greater than 0'],
