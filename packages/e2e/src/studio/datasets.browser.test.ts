@@ -6,7 +6,8 @@ import { repoRoot } from './studio-build.test-support.js';
 
 // The Data Wrangler journey in Chromium against a real Loam: import a CSV with the upload progress
 // bar, read its profile (with a quick model), build a flow of five transforms watching the preview
-// change, run it to s3://, then train the built-in XGBoost on the flow's output through the API.
+// change, run it to s3:// (a processing job on the built-in data-wrangler image, linked from the run
+// history), then train the built-in XGBoost on the flow's output through the API.
 const csvPath = join(repoRoot, 'datasets/tabular/breast_cancer.csv');
 const csvLines = readFileSync(csvPath, 'utf8').trim().split('\n');
 const header = csvLines[0]!.split(',');
@@ -151,6 +152,15 @@ describe('Datasets and data flows in Studio', () => {
     await check('d05-flow-run');
     const r = (await t.admin.ListFlowRuns({ FlowName: 'cancer-prep' })).FlowRuns[0]!;
     expect(r.Outputs[0]).toMatchObject({ S3Uri: 's3://wrangled/cancer/train/part-0.csv', RowCount: kept, Format: 'csv' });
+    // The run was a processing job on the built-in data-wrangler image; its page is one click away.
+    expect(r.ProcessingJobName).toMatch(/^flow-cancer-prep-[0-9a-f]{8}$/);
+    const job = await t.admin.DescribeProcessingJob({ ProcessingJobName: r.ProcessingJobName! });
+    expect(job).toMatchObject({ ProcessingJobStatus: 'Completed', AppSpecification: { ImageUri: 'loam/data-wrangler:1' } });
+    await runs.getByRole('link', { name: r.ProcessingJobName! }).click();
+    await heading(r.ProcessingJobName!).waitFor();
+    await page.getByText('loam/data-wrangler:1').first().waitFor();
+    await page.goBack();
+    await heading('cancer-prep').waitFor();
   }, 120_000);
 
   it('trains the built-in XGBoost on the flow output', async () => {
