@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,11 +12,14 @@ import { repoRoot } from './studio-build.test-support.js';
 // its run opened in Experiments, two runs filtered and compared.
 const csv = readFileSync(join(repoRoot, 'datasets/tabular/diabetes.csv'), 'utf8').trim().split('\n').slice(1).join('\n');
 const role = 'arn:aws:iam::000000000000:role/LoamTests';
+// The job to stop is light on purpose (a script that logs a loss every 0.2 s and sleeps): a CPU-bound
+// job would starve Chromium and the server on a shared 2-core machine and time the page out.
+const sleeperSource = spawnSync('tar', ['-czf', '-', '-C', join(repoRoot, 'packages/runtime/fixtures/scripts'), 'sleeper.py']).stdout;
 
 describe('Training jobs and experiments in Studio', () => {
   const studio = useStudio({
     setupTimeout: 180_000,
-    prepare: (t) => putCsvObjects(t, 'data', { 'diabetes/train/train.csv': `${csv}\n` }),
+    prepare: (t) => putCsvObjects(t, 'data', { 'diabetes/train/train.csv': `${csv}\n`, 'code/sourcedir.tar.gz': sleeperSource }),
   });
   const { check, heading, nav } = studio;
   /** The built-in XGBoost on the uploaded CSV, started through the API. */
@@ -130,12 +134,16 @@ describe('Training jobs and experiments in Studio', () => {
 
   it('stops a running job after confirmation', async () => {
     const { t, page } = studio;
-    await t.admin.CreateTrainingJob(xgboost('diabetes-xgb-long', '1000000', '10', 600));
+    await t.admin.CreateTrainingJob({
+      ...xgboost('diabetes-sleeper', '1', '1', 600), // its data channel and resources; image and program below
+      AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File', MetricDefinitions: [{ Name: 'loss', Regex: 'loss=([0-9.]+);' }] },
+      HyperParameters: { sagemaker_program: 'sleeper.py', sagemaker_submit_directory: 's3://data/code/sourcedir.tar.gz' },
+    });
     await nav('Training jobs').click();
-    await page.getByRole('table', { name: 'Training jobs' }).getByRole('link', { name: 'diabetes-xgb-long' }).click();
-    await heading('diabetes-xgb-long').waitFor();
+    await page.getByRole('table', { name: 'Training jobs' }).getByRole('link', { name: 'diabetes-sleeper' }).click();
+    await heading('diabetes-sleeper').waitFor();
     await page.getByRole('region', { name: 'Status timeline' }).getByText('Training', { exact: true }).waitFor({ timeout: 60_000 });
-    const dialog = page.getByRole('dialog', { name: 'Stop training job diabetes-xgb-long?' });
+    const dialog = page.getByRole('dialog', { name: 'Stop training job diabetes-sleeper?' });
     // The page re-renders every poll; under load a click can land during one, so open the dialog until it shows.
     for (let attempt = 0; !(await dialog.isVisible()); attempt++) {
       if (attempt === 12) throw new Error('the Stop dialog never opened');
@@ -147,8 +155,8 @@ describe('Training jobs and experiments in Studio', () => {
     const confirm = dialog.getByRole('button', { name: 'Stop' });
     await confirm.click({ timeout: 5_000 }).catch(() => confirm.click({ force: true, timeout: 30_000 }));
     await page.getByRole('region', { name: 'Summary' }).getByText('Stopped', { exact: true }).first().waitFor({ timeout: 120_000 });
-    expect((await t.admin.DescribeTrainingJob({ TrainingJobName: 'diabetes-xgb-long' })).TrainingJobStatus).toBe('Stopped');
-    await page.getByRole('log', { name: 'Log of diabetes-xgb-long' }).getByText(/train-rmse/).first().waitFor();
+    expect((await t.admin.DescribeTrainingJob({ TrainingJobName: 'diabetes-sleeper' })).TrainingJobStatus).toBe('Stopped');
+    await page.getByRole('log', { name: 'Log of diabetes-sleeper' }).getByText(/loss=/).first().waitFor();
     await nav('Processing jobs').click();
     await heading('Processing jobs').waitFor();
     await page.getByText('No processing jobs yet.').waitFor();

@@ -80,12 +80,12 @@ export async function startLoamUnderTest(): Promise<LoamUnderTest> {
 }
 
 /** Creates `bucket` through Loam's S3 API (signed with a new access key of the admin) and puts CSV objects in it. */
-export async function putCsvObjects(t: LoamUnderTest, bucket: string, objects: Readonly<Record<string, string>>): Promise<void> {
+export async function putCsvObjects(t: LoamUnderTest, bucket: string, objects: Readonly<Record<string, string | Uint8Array>>): Promise<void> {
   const key = await t.admin.CreateAccessKey({ UserName: 'admin' });
   const s3 = new S3Client({ endpoint: t.url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey } });
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    for (const [Key, Body] of Object.entries(objects)) await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentType: 'text/csv' }));
+    for (const [Key, Body] of Object.entries(objects)) await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentType: typeof Body === 'string' ? 'text/csv' : 'application/octet-stream' }));
   } finally {
     s3.destroy();
   }
