@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DenseMatrix } from '@loam/ml/data/index';
 import { GbdtModel } from '@loam/ml/gbdt/index';
 import { KMeansModel } from '@loam/ml/kmeans/index';
 import { LinearLearnerModel } from '@loam/ml/linear/index';
@@ -24,32 +25,57 @@ export interface Predictor {
 
 type RecordOut = Readonly<Record<string, number | readonly number[]>>;
 
+/**
+ * An algorithm's answer for a payload: named records (`{score, predicted_label}`,
+ * `{closest_cluster, …}`, `{projection}`), or, for GBDT, its scores as one row-major array
+ * (`perRow` values per row) so a large batch is encoded in one pass without per-row objects.
+ */
+type Predictions =
+  | { readonly kind: 'records'; readonly records: readonly RecordOut[] }
+  | { readonly kind: 'scores'; readonly count: number; readonly perRow: number; readonly scores: Float64Array };
+
 interface Algorithm {
   readonly name: string;
   readonly width: number;
   readonly inputs: readonly PayloadFormat[];
   readonly defaultInput: PayloadFormat;
   readonly defaultAccept: 'text/csv' | 'application/json';
-  /** Predictions as records (`{score}`, `{score, predicted_label}`, `{closest_cluster, …}`, `{projection}`). */
-  predict(rows: Rows): RecordOut[];
+  predict(rows: Rows): Predictions;
+}
+
+/** Options of a model server process. */
+export interface PredictorOptions {
+  /**
+   * Batch transform (`SAGEMAKER_BATCH=true`): a GBDT's single-score CSV answer is one prediction per
+   * line, each ending with a newline, as SageMaker's XGBoost answers a mini-batch; otherwise it is
+   * one comma-separated line, as it answers an endpoint.
+   */
+  readonly batch?: boolean;
 }
 
 function rowAt(rows: Rows, i: number, width: number): Float32Array {
   return rows.values.subarray(i * width, (i + 1) * width);
 }
 
+/** Row-major rows → the column-major matrix the GBDT's batch predict reads. */
+function toMatrix(rows: Rows, width: number): DenseMatrix {
+  const n = rows.count;
+  const src = rows.values;
+  const data = new Float32Array(n * width);
+  for (let i = 0; i < n; i++) {
+    const base = i * width;
+    for (let j = 0; j < width; j++) data[j * n + i] = src[base + j] as number;
+  }
+  return { rows: n, cols: width, data };
+}
+
 function gbdt(model: GbdtModel): Algorithm {
   const width = model.numFeatures;
-  const multi = model.outputsPerRow > 1;
   return {
     name: 'xgboost', width, inputs: ['csv', 'libsvm', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'text/csv',
     predict(rows) {
-      const out: RecordOut[] = new Array(rows.count);
-      for (let i = 0; i < rows.count; i++) {
-        const p = model.predictRow(rowAt(rows, i, width));
-        out[i] = { score: multi ? Array.from(p) : (p[0] as number) };
-      }
-      return out;
+      // One call to the model's batch predict over the whole payload (it walks the trees in row blocks).
+      return { kind: 'scores', count: rows.count, perRow: model.outputsPerRow, scores: model.predict(toMatrix(rows, width)) };
     },
   };
 }
@@ -58,40 +84,62 @@ function generic(name: string, width: number, one: (row: Float32Array) => Record
   return {
     name, width, inputs: ['csv', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'application/json',
     predict(rows) {
-      const out: RecordOut[] = new Array(rows.count);
-      for (let i = 0; i < rows.count; i++) out[i] = one(rowAt(rows, i, width));
-      return out;
+      const records: RecordOut[] = new Array(rows.count);
+      for (let i = 0; i < rows.count; i++) records[i] = one(rowAt(rows, i, width));
+      return { kind: 'records', records };
     },
   };
 }
 
-/** CSV: one line per row, its values comma-joined; a one-value-per-row answer is one comma-joined line, as SageMaker's XGBoost answers. */
-function toCsv(records: readonly RecordOut[], algorithm: string): string {
-  const line = (r: RecordOut) => Object.values(r).flatMap((v) => (typeof v === 'number' ? [v] : [...v])).join(',');
-  if (algorithm === 'xgboost' && records.every((r) => typeof r['score'] === 'number')) return records.map((r) => String(r['score'])).join(',');
-  return records.map(line).join('\n');
+function asRecords(p: Predictions): readonly RecordOut[] {
+  if (p.kind === 'records') return p.records;
+  const out: RecordOut[] = new Array(p.count);
+  for (let i = 0; i < p.count; i++) out[i] = { score: p.perRow === 1 ? (p.scores[i] as number) : Array.from(p.scores.subarray(i * p.perRow, (i + 1) * p.perRow)) };
+  return out;
 }
 
-function encode(records: readonly RecordOut[], accept: string | undefined, a: Algorithm): InferenceOutput {
+/**
+ * CSV: one line per row, its values comma-joined. A one-value-per-row answer is one comma-joined
+ * line, as SageMaker's XGBoost answers an endpoint, or in batch mode one value per line.
+ */
+function toCsv(p: Predictions, batch: boolean): string {
+  if (p.kind === 'scores') {
+    const { scores, perRow, count } = p;
+    let out = '';
+    if (perRow === 1) {
+      const sep = batch ? '\n' : ',';
+      for (let i = 0; i < count; i++) out += i === 0 ? String(scores[i]) : sep + String(scores[i]);
+      return batch ? `${out}\n` : out;
+    }
+    for (let i = 0; i < count; i++) {
+      if (i > 0) out += '\n';
+      for (let g = 0; g < perRow; g++) out += g === 0 ? String(scores[i * perRow]) : `,${String(scores[i * perRow + g])}`;
+    }
+    return batch ? `${out}\n` : out;
+  }
+  return p.records.map((r) => Object.values(r).flatMap((v) => (typeof v === 'number' ? [v] : [...v])).join(',')).join('\n');
+}
+
+function encode(p: Predictions, accept: string | undefined, a: Algorithm, batch: boolean): InferenceOutput {
   let t = mediaType(accept);
   if (t === '' || t === '*/*') t = a.defaultAccept;
-  if (t === 'text/csv') return { body: toCsv(records, a.name), contentType: 'text/csv; charset=utf-8' };
-  if (t === 'application/json') return { body: JSON.stringify({ predictions: records }), contentType: 'application/json' };
+  if (t === 'text/csv') return { body: toCsv(p, batch), contentType: 'text/csv; charset=utf-8' };
+  if (t === 'application/json') return { body: JSON.stringify({ predictions: asRecords(p) }), contentType: 'application/json' };
   if (t === 'application/jsonlines' || t === 'application/x-jsonlines') {
-    return { body: records.map((r) => JSON.stringify(r)).join('\n'), contentType: 'application/jsonlines' };
+    return { body: asRecords(p).map((r) => JSON.stringify(r)).join('\n'), contentType: 'application/jsonlines' };
   }
   throw new InferenceInputError(406, `Accept '${accept}' is not supported by the ${a.name} model server; use text/csv, application/json or application/jsonlines.`);
 }
 
-/** A predictor for an algorithm: parse, predict row by row, encode. */
-export function predictorFor(a: Algorithm): Predictor {
+/** A predictor for an algorithm: parse the payload into one matrix, predict, encode in one pass. */
+export function predictorFor(a: Algorithm, options: PredictorOptions = {}): Predictor {
+  const batch = options.batch === true;
   return {
     algorithm: a.name,
     invoke(body, contentType, accept) {
       const format = inputFormat(contentType, a.inputs, a.name, a.defaultInput);
       if (body.length === 0) throw new InferenceInputError(400, 'The request body is empty; send at least one row.');
-      const rows = parseRows(format, body.toString('utf8'), a.width);
-      return encode(a.predict(rows), accept, a);
+      return encode(a.predict(parseRows(format, body, a.width)), accept, a, batch);
     },
   };
 }
@@ -100,7 +148,7 @@ export function predictorFor(a: Algorithm): Predictor {
  * Loads the model a built-in image wrote (`loam-model.json` in the extracted model.tar.gz).
  * @throws Error naming the file when it is missing or not a Loam built-in model.
  */
-export function loadBuiltinPredictor(modelDir: string): Predictor {
+export function loadBuiltinPredictor(modelDir: string, options: PredictorOptions = {}): Predictor {
   const path = join(modelDir, builtinModelFile);
   let doc: { format?: string; algorithm?: string; model?: unknown };
   try {
@@ -110,18 +158,18 @@ export function loadBuiltinPredictor(modelDir: string): Predictor {
   }
   if (doc.format !== 'loam.builtin-model') throw new Error(`${builtinModelFile} is not a Loam built-in model (format '${String(doc.format)}').`);
   switch (doc.algorithm) {
-    case 'xgboost': return predictorFor(gbdt(GbdtModel.fromJSON(doc.model as never)));
+    case 'xgboost': return predictorFor(gbdt(GbdtModel.fromJSON(doc.model as never)), options);
     case 'linear-learner': {
       const m = LinearLearnerModel.fromJSON(doc.model);
-      return predictorFor(generic('linear-learner', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut));
+      return predictorFor(generic('linear-learner', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut), options);
     }
     case 'kmeans': {
       const m = KMeansModel.fromJSON(doc.model);
-      return predictorFor(generic('kmeans', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut));
+      return predictorFor(generic('kmeans', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut), options);
     }
     case 'pca': {
       const m = PcaModel.fromJSON(doc.model);
-      return predictorFor(generic('pca', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut));
+      return predictorFor(generic('pca', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut), options);
     }
     case 'forecasting-deepar': return deepArPredictor(doc.model);
     default: throw new Error(`${builtinModelFile} names algorithm '${String(doc.algorithm)}', which this model server does not serve.`);

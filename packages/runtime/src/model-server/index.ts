@@ -1,6 +1,6 @@
-export { loadBuiltinPredictor, predictorFor, type InferenceOutput, type Predictor } from './builtin-predictor.js';
+export { loadBuiltinPredictor, predictorFor, type InferenceOutput, type Predictor, type PredictorOptions } from './builtin-predictor.js';
 export { InferenceInputError } from './inference-error.js';
 export { mediaType, parseRows, inputFormat, type PayloadFormat, type Rows } from './payload-codecs.js';
 export { stageModel, ModelDataError } from './stage-model.js';
-export { serveBuiltin } from './serve-main.js';
+export { serveBuiltin, maxPayloadBytes, type ServeOptions } from './serve-main.js';
 export { builtinServerCommand, pythonServerScript } from './command.js';

@@ -42,44 +42,123 @@ function widthError(row: number, got: number, width: number): InferenceInputErro
   return new InferenceInputError(400, `Row ${row} has ${got} values; the model expects ${width} features.`);
 }
 
+const pow10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
 /**
- * CSV rows without a label column (SageMaker's inference CSV). Empty cells are missing values. The
- * single-row case is the hot path of a real-time endpoint, so this scans the string once.
+ * One CSV cell `buf[s, e)` as a number, as `+cell` reads it (empty or blank = missing; `nan` in any
+ * case = missing; anything else that is not a number = `undefined`). Plain decimals of up to 15
+ * digits with a power of ten within ±22 are read from the bytes directly: the mantissa and the power
+ * are both exact doubles, so one multiplication or division rounds correctly (Clinger's fast path).
+ * Everything else goes through the string.
  */
-export function parseCsv(text: string, width: number): Rows {
-  const lines: string[] = [];
+function cellValue(buf: Uint8Array, s: number, e: number): number | undefined {
+  if (s === e) return NaN;
+  let i = s;
+  let neg = false;
+  let c = buf[i];
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = 0;
+  for (; i < e; i++) {
+    c = buf[i] as number;
+    if (c < 48 || c > 57) break;
+    m = m * 10 + (c - 48);
+    digits++;
+  }
+  if (i < e && buf[i] === 46) {
+    for (i++; i < e; i++) {
+      c = buf[i] as number;
+      if (c < 48 || c > 57) break;
+      m = m * 10 + (c - 48);
+      digits++;
+      frac++;
+    }
+  }
+  let exp = 0;
+  if (i < e && digits > 0 && (buf[i] === 101 || buf[i] === 69)) {
+    let j = i + 1;
+    let eneg = false;
+    if (buf[j] === 45 || buf[j] === 43) {
+      eneg = buf[j] === 45;
+      j++;
+    }
+    const first = j;
+    for (; j < e && j - first < 4; j++) {
+      c = buf[j] as number;
+      if (c < 48 || c > 57) break;
+      exp = exp * 10 + (c - 48);
+    }
+    if (j > first) {
+      i = j;
+      if (eneg) exp = -exp;
+    }
+  }
+  if (i === e && digits > 0 && digits <= 15) {
+    const scale = exp - frac;
+    if (scale >= -22 && scale <= 22) {
+      const v = scale >= 0 ? m * (pow10[scale] as number) : m / (pow10[-scale] as number);
+      return neg ? -v : v;
+    }
+  }
+  const cell = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
+  if (cell.trim().length === 0) return NaN;
+  const v = +cell;
+  if (v !== v && cell.trim().toLowerCase() !== 'nan') return undefined;
+  return v;
+}
+
+function cellText(buf: Uint8Array, s: number, e: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
+}
+
+function fieldsIn(buf: Uint8Array, s: number, e: number): number {
+  let n = 1;
+  for (let i = s; i < e; i++) if (buf[i] === 44) n++;
+  return n;
+}
+
+/**
+ * CSV rows without a label column (SageMaker's inference CSV), read from the bytes into one
+ * row-major Float32Array: no per-row strings or arrays. Empty cells are missing values; blank lines
+ * are skipped; a trailing `\r` belongs to the line ending.
+ */
+export function parseCsv(payload: string | Uint8Array, width: number): Rows {
+  const buf = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const n = buf.length;
+  // Upper bound on rows: one per newline, plus a last line without one.
+  let lines = 1;
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) lines++;
+  const values = new Float32Array(lines * width);
+  let r = 0;
   let start = 0;
-  for (let i = 0; i <= text.length; i++) {
-    if (i === text.length || text.charCodeAt(i) === 10) {
-      let end = i;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--;
-      if (end > start) lines.push(text.slice(start, end));
-      start = i + 1;
-    }
-  }
-  const values = new Float32Array(lines.length * width);
-  for (let r = 0; r < lines.length; r++) {
-    const line = lines[r] as string;
-    let col = 0;
-    let cellStart = 0;
-    for (let i = 0; i <= line.length; i++) {
-      if (i < line.length && line.charCodeAt(i) !== 44) continue;
-      if (col >= width) throw widthError(r + 1, line.split(',').length, width);
-      const cell = line.slice(cellStart, i);
-      let v: number;
-      if (cell.length === 0 || cell.trim().length === 0) v = NaN;
-      else {
-        v = +cell;
-        if (v !== v && cell.trim().toLowerCase() !== 'nan') throw badCell(r + 1, col + 1, cell);
+  while (start < n) {
+    let nl = buf.indexOf(10, start);
+    if (nl < 0) nl = n;
+    const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+    if (end > start) {
+      const base = r * width;
+      let col = 0;
+      let cellStart = start;
+      for (let i = start; i <= end; i++) {
+        if (i < end && buf[i] !== 44) continue;
+        if (col >= width) throw widthError(r + 1, fieldsIn(buf, start, end), width);
+        const v = cellValue(buf, cellStart, i);
+        if (v === undefined) throw badCell(r + 1, col + 1, cellText(buf, cellStart, i));
+        values[base + col] = v;
+        col++;
+        cellStart = i + 1;
       }
-      values[r * width + col] = v;
-      col++;
-      cellStart = i + 1;
+      if (col !== width) throw widthError(r + 1, col, width);
+      r++;
     }
-    if (col !== width) throw widthError(r + 1, col, width);
+    start = nl + 1;
   }
-  if (lines.length === 0) throw new InferenceInputError(400, 'The request has no rows: the CSV body is empty.');
-  return { count: lines.length, values };
+  if (r === 0) throw new InferenceInputError(400, 'The request has no rows: the CSV body is empty.');
+  return { count: r, values: r * width === values.length ? values : values.subarray(0, r * width) };
 }
 
 function toRow(v: unknown, r: number, width: number, out: Float32Array): void {
@@ -154,10 +233,12 @@ export function parseLibsvm(text: string, width: number): Rows {
   return { count: lines.length, values };
 }
 
-export function parseRows(format: PayloadFormat, text: string, width: number): Rows {
-  if (text.length === 0) throw new InferenceInputError(400, 'The request body is empty; send at least one row.');
+/** Parses a payload; CSV is read from the bytes, the other formats from their text. */
+export function parseRows(format: PayloadFormat, payload: string | Buffer, width: number): Rows {
+  if (payload.length === 0) throw new InferenceInputError(400, 'The request body is empty; send at least one row.');
+  if (format === 'csv') return parseCsv(payload, width);
+  const text = typeof payload === 'string' ? payload : payload.toString('utf8');
   switch (format) {
-    case 'csv': return parseCsv(text, width);
     case 'json': return parseJson(text, width);
     case 'jsonlines': return parseJsonLines(text, width);
     case 'libsvm': return parseLibsvm(text, width);

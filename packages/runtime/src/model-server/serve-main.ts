@@ -2,28 +2,60 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { loadBuiltinPredictor, type Predictor } from './builtin-predictor.js';
 import { InferenceInputError } from './inference-error.js';
 
-const MAX_BODY = 6 * 1024 * 1024;
+/** SageMaker's default request limit for a model container (MiB, as MaxPayloadInMB counts). */
+const DEFAULT_MAX_PAYLOAD_IN_MB = 6;
+
+/**
+ * The request limit in bytes from `SAGEMAKER_MAX_PAYLOAD_IN_MB` (the transform job's MaxPayloadInMB;
+ * `0` = no limit, for a file streamed whole), else 6 MiB.
+ * @throws Error naming the variable when it is not a non-negative number.
+ */
+export function maxPayloadBytes(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env['SAGEMAKER_MAX_PAYLOAD_IN_MB'];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_MAX_PAYLOAD_IN_MB * 1024 * 1024;
+  const mb = Number(raw);
+  if (!Number.isFinite(mb) || mb < 0) throw new Error(`SAGEMAKER_MAX_PAYLOAD_IN_MB is '${raw}'; expected a non-negative number of MB (0 = no limit).`);
+  return mb === 0 ? Number.POSITIVE_INFINITY : Math.floor(mb * 1024 * 1024);
+}
+
+function tooLarge(size: string, limit: number): InferenceInputError {
+  return new InferenceInputError(413, `The payload${size} is over the model server's ${limit}-byte limit (SAGEMAKER_MAX_PAYLOAD_IN_MB).`);
+}
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) return reject(new InferenceInputError(413, `The payload of ${declared} bytes is over the ${limit}-byte limit.`));
+    if (declared > limit) return reject(tooLarge(` of ${declared} bytes`, limit));
+    // A declared length is read into one buffer; a chunked body is collected in its chunks.
+    const whole = declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
+      if (size + c.length > limit || (whole && size + c.length > whole.length)) {
+        req.off('data', onData);
+        // Discard the rest; the answer closes the connection.
+        req.resume();
+        reject(tooLarge('', limit));
+        return;
+      }
+      if (whole) c.copy(whole, size);
+      else chunks.push(c);
       size += c.length;
-      if (size > limit) {
-        req.destroy();
-        reject(new InferenceInputError(413, `The payload is over the ${limit}-byte limit.`));
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(whole ? whole.subarray(0, size) : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
+export interface ServeOptions {
+  /** Bytes; larger requests get 413. Default: 6 MiB. */
+  readonly maxPayloadBytes?: number;
+}
+
 /** The `/ping` + `/invocations` server of a built-in model, for instances run as their own process. */
-export function serveBuiltin(predictor: Predictor): ReturnType<typeof createServer> {
+export function serveBuiltin(predictor: Predictor, options: ServeOptions = {}): ReturnType<typeof createServer> {
+  const limit = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_IN_MB * 1024 * 1024;
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/ping' && req.method === 'GET') {
       res.writeHead(200, { 'content-length': '0' }).end();
@@ -33,7 +65,7 @@ export function serveBuiltin(predictor: Predictor): ReturnType<typeof createServ
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /ping and POST /invocations are served.');
       return;
     }
-    readBody(req, MAX_BODY).then(
+    readBody(req, limit).then(
       (body) => {
         const out = predictor.invoke(body, req.headers['content-type'], req.headers['accept']);
         res.writeHead(200, { 'content-type': out.contentType, 'content-length': Buffer.byteLength(out.body) }).end(out.body);
@@ -41,7 +73,9 @@ export function serveBuiltin(predictor: Predictor): ReturnType<typeof createServ
     ).catch((e: unknown) => {
       const status = e instanceof InferenceInputError ? e.status : 500;
       const message = e instanceof Error ? e.message : String(e);
-      if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(message);
+      if (res.headersSent) return;
+      // A body left unread cannot be followed by another request on this connection.
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...(status === 413 ? { connection: 'close' } : {}) }).end(message);
     });
   });
 }
@@ -53,7 +87,7 @@ export function serveBuiltin(predictor: Predictor): ReturnType<typeof createServ
 async function main(): Promise<void> {
   const modelDir = process.argv[2] ?? process.env['SM_MODEL_DIR'] ?? '/opt/ml/model';
   const port = Number(process.env['SAGEMAKER_BIND_TO_PORT'] ?? 8080);
-  const server = serveBuiltin(loadBuiltinPredictor(modelDir));
+  const server = serveBuiltin(loadBuiltinPredictor(modelDir, { batch: process.env['SAGEMAKER_BATCH'] === 'true' }), { maxPayloadBytes: maxPayloadBytes(process.env) });
   server.keepAliveTimeout = 65_000;
   server.listen(port, '127.0.0.1');
   const stop = () => server.close(() => process.exit(0));
