@@ -153,7 +153,7 @@ export interface JobOutputSpec {
 
 /** Everything the runner needs, independent of the executor. Stored with the job (no secrets in it). */
 export interface JobSpec {
-  readonly kind: 'training-job' | 'processing-job';
+  readonly kind: 'training-job' | 'processing-job' | 'transform-job';
   readonly name: string;
   readonly arn: string;
   readonly region: string;

@@ -20,7 +20,8 @@ export interface JobServiceOptions {
   readonly processImages: Readonly<Record<string, ProcessImageConfig>>;
 }
 
-const kindLabel: Record<JobKind, string> = { 'training-job': 'Training job', 'processing-job': 'Processing job' };
+const kindLabel: Record<JobKind, string> = { 'training-job': 'Training job', 'processing-job': 'Processing job', 'transform-job': 'Transform job' };
+const nameField: Record<JobKind, string> = { 'training-job': 'TrainingJobName', 'processing-job': 'ProcessingJobName', 'transform-job': 'TransformJobName' };
 
 /** The record access both job services share: create, read, list, stop, logs. */
 export class JobStore {
@@ -94,7 +95,7 @@ export class JobStore {
     const r = await this.get(name);
     if (r.phase === 'done') {
       throw new ValidationError(`${kindLabel[this.kind]} '${name}' has already ended with status ${r.status}; only an InProgress job can be stopped.`, [
-        { path: `/${this.kind === 'training-job' ? 'TrainingJobName' : 'ProcessingJobName'}`, message: `job is ${r.status}` },
+        { path: `/${nameField[this.kind]}`, message: `job is ${r.status}` },
       ]);
     }
     await this.o.coordinator.stop(r.id);

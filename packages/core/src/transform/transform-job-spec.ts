@@ -110,7 +110,7 @@ export function buildTransformJobSpec(input: CreateInput, model: ModelRecord, ct
   };
   return {
     // 'transform-job' runs through the same coordinator, executor and runner as the other job kinds.
-    kind: 'transform-job' as JobSpec['kind'],
+    kind: 'transform-job',
     name: input.TransformJobName, arn: ctx.arn, region: ctx.region,
     image: { type: 'process', name: 'loam-batch-transform', uri: 'loam/batch-transform', command: ctx.driver.command, args: [...ctx.driver.args] },
     hyperParameters: {}, environment: { LOAM_TRANSFORM_CONFIG: JSON.stringify(config) },

@@ -13,7 +13,7 @@ type Ops = typeof operations;
 type Describe = OutputOf<Ops['DescribeTransformJob']>;
 
 /** Transform jobs share the jobs table and its coordinator; this kind is theirs. */
-export const TRANSFORM_JOB_KIND = 'transform-job' as JobKind;
+export const TRANSFORM_JOB_KIND: JobKind = 'transform-job';
 
 export interface TransformJobServiceOptions extends JobServiceOptions {
   readonly driver: DriverCommand;
