@@ -124,7 +124,7 @@ export type JobLogEventShape = Static<typeof JobLogEvent>;
 
 /** What runs inside the job, resolved from `TrainingImage` / `ImageUri` by core's image resolver. */
 export type ResolvedImage =
-  /** A built-in algorithm implemented in `@loam/ml` (`xgboost`, `linear-learner`, `kmeans`, `pca`). */
+  /** A built-in image run by the runtime: the `@loam/ml` algorithms (`xgboost`, `linear-learner`, `kmeans`, `pca`, `deepar`, …) and the `data-wrangler` processing image. */
   | { readonly type: 'builtin'; readonly algorithm: string; readonly uri: string }
   /** SageMaker script mode: `sagemaker_program` from `sagemaker_submit_directory`, run with `python`. */
   | { readonly type: 'script'; readonly framework: string; readonly uri: string }
