@@ -138,16 +138,16 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
   let chain: Promise<void> = Promise.resolve();
   let records = 0;
   let requests = 0;
-  let next = 0;
-  const invoke = (body: Buffer) => (clients[next++ % clients.length] as ModelClient).invoke(body, {
+  // Each mini-batch goes to the server with the fewest requests in flight, so a fast answer from one
+  // server is not followed by a request queued behind a slow one on another.
+  const idlest = () => clients.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+  const invoke = (body: Buffer) => idlest().invoke(body, {
     ...(cfg.contentType ? { contentType: cfg.contentType } : {}), ...(cfg.accept ? { accept: cfg.accept } : {}),
     timeoutMs: cfg.invocationsTimeoutSeconds * 1000, maxRetries: cfg.invocationsMaxRetries, chunked: p.maxPayloadInMB === 0,
   });
-  // SageMaker's XGBoost answers a batch's CSV one prediction per line when SAGEMAKER_BATCH is set; Loam's
-  // built-in server answers one comma-separated line, so a mini-batch's answer is laid out as SageMaker's.
-  const oneLinePerRecord = cfg.container.image.type === 'builtin' && outFormat === 'csv';
-  const assemble = (b: MiniBatch, raw: Buffer, file: string): Buffer => {
-    const answer = oneLinePerRecord && b.count > 1 ? perLine(raw, b.count) : raw;
+  // The built-in server, like SageMaker's XGBoost, answers a mini-batch's CSV one prediction per line
+  // under SAGEMAKER_BATCH, so answers are written as they come.
+  const assemble = (b: MiniBatch, answer: Buffer, file: string): Buffer => {
     const where = `${file} ${cfg.splitType === 'Line' ? 'lines' : 'records'} ${b.firstPosition}-${b.lastPosition}`;
     if (!processor?.perRecordOutput) return line && answer.length > 0 && answer[answer.length - 1] !== 10 ? Buffer.concat([answer, Buffer.from('\n')]) : answer;
     const predictions = splitPredictions(answer.toString('utf8'), outFormat, b.count, where);
@@ -210,12 +210,4 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
   await chain.catch((e: unknown) => (failure ??= e));
   if (failure) throw failure;
   return { files: files.length, records, requests };
-}
-
-/** `a,b,c` (one line of `count` single-value predictions) → `a\nb\nc\n`; anything else unchanged. */
-function perLine(body: Buffer, count: number): Buffer {
-  const text = body.toString('utf8').replace(/\n$/, '');
-  if (text.includes('\n')) return body;
-  const fields = text.split(',');
-  return fields.length === count ? Buffer.from(`${fields.join('\n')}\n`) : body;
 }

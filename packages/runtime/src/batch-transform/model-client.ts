@@ -32,6 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class ModelClient {
   private readonly agent: Agent;
+  private pending = 0;
 
   constructor(private readonly port: number, concurrency: number) {
     this.agent = new Agent({ keepAlive: true, maxSockets: Math.max(1, concurrency) });
@@ -60,8 +61,22 @@ export class ModelClient {
     });
   }
 
+  /** Invocations sent and not yet answered (retries included). */
+  get inFlight(): number {
+    return this.pending;
+  }
+
   /** @throws ModelInvocationError with the model's status and message. */
   async invoke(body: Buffer, o: InvokeOptions): Promise<InvokeResult> {
+    this.pending++;
+    try {
+      return await this.attempts(body, o);
+    } finally {
+      this.pending--;
+    }
+  }
+
+  private async attempts(body: Buffer, o: InvokeOptions): Promise<InvokeResult> {
     let lastError = '';
     for (let attempt = 0; attempt <= o.maxRetries; attempt++) {
       if (attempt > 0) await sleep(Math.min(2000, 100 * 2 ** attempt));
