@@ -99,8 +99,54 @@ function tables(d: SqlDialect): Migration {
   };
 }
 
+/*
+ * Params, tags and latest metrics keyed by the integer run key instead of the 32-character run id,
+ * with (key, value, run_key) indexes that answer a search condition from the index alone; and the
+ * run key in the experiment index, so a scan of an experiment's runs checks those conditions (and
+ * stops early when ordered by start time) without reading each run's row.
+ */
+function runKeys(d: SqlDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      const s = (db as SqlDialect['db']).schema;
+      const key = d.columnType('key');
+      const text = d.columnType('text');
+      const int = d.columnType('timestamp');
+      const real = d.columnType('real');
+      // Build the new table beside the old one, copy, drop the old (and its indexes), take its name.
+      const rebuild = async (table: string, columns: readonly string[], create: (t: string) => { execute(): Promise<void> }, index: readonly string[]) => {
+        const next = `${table}_by_run_key`;
+        await create(next).execute();
+        const cols = sql.join(columns.map((c) => sql.ref(`x.${c}`)));
+        await sql`insert into ${sql.table(next)} (run_key, ${sql.join(columns.map((c) => sql.ref(c)))})
+          select r.run_key, ${cols} from ${sql.table(table)} x join mlflow_runs r on r.run_id = x.run_id`.execute(db);
+        await s.dropTable(table).execute();
+        await s.alterTable(next).renameTo(table).execute();
+        await s.createIndex(`${table}_by_key`).on(table).columns([...index]).execute();
+      };
+      for (const t of ['mlflow_params', 'mlflow_tags']) {
+        await rebuild(t, ['key', 'value'], (n) => s.createTable(n)
+          .addColumn('run_key', int, (c) => c.notNull())
+          .addColumn('key', key, (c) => c.notNull())
+          .addColumn('value', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${n}_pk`, ['run_key', 'key']), ['key', 'value', 'run_key']);
+      }
+      await rebuild('mlflow_latest_metrics', ['key', 'step', 'timestamp', 'value', 'is_nan'], (n) => s.createTable(n)
+        .addColumn('run_key', int, (c) => c.notNull())
+        .addColumn('key', key, (c) => c.notNull())
+        .addColumn('step', int, (c) => c.notNull())
+        .addColumn('timestamp', int, (c) => c.notNull())
+        .addColumn('value', real, (c) => c.notNull())
+        .addColumn('is_nan', int, (c) => c.notNull())
+        .addPrimaryKeyConstraint(`${n}_pk`, ['run_key', 'key']), ['key', 'is_nan', 'value', 'run_key']);
+      await s.dropIndex('mlflow_runs_by_experiment').execute();
+      await s.createIndex('mlflow_runs_by_experiment').on('mlflow_runs').columns(['experiment_id', 'lifecycle_stage', 'start_time', 'run_key']).execute();
+    },
+  };
+}
+
 export function experimentMigrations(d: SqlDialect): Record<string, Migration> {
-  return { 'experiments:0001:tables': tables(d) };
+  return { 'experiments:0001:tables': tables(d), 'experiments:0002:run-keys': runKeys(d) };
 }
 
 export async function migrateExperiments(d: SqlDialect, log: Logger): Promise<void> {

@@ -146,12 +146,13 @@ export class SqlExperimentStore implements ExperimentStore {
     const i = run.info;
     await this.db.transaction().execute(async (trx) => {
       const max = (await trx.selectFrom('mlflow_runs').select(sql<number | null>`max(run_key)`.as('m')).executeTakeFirst()) as { m: number | null } | undefined;
+      const runKey = Number(max?.m ?? 0) + 1;
       await trx.insertInto('mlflow_runs').values({
-        run_id: i.runId, run_key: Number(max?.m ?? 0) + 1, experiment_id: Number(i.experimentId), run_name: i.runName, user_id: i.userId, status: i.status, start_time: i.startTime,
+        run_id: i.runId, run_key: runKey, experiment_id: Number(i.experimentId), run_name: i.runName, user_id: i.userId, status: i.status, start_time: i.startTime,
         end_time: i.endTime ?? null, lifecycle_stage: i.lifecycleStage, artifact_uri: i.artifactUri, deleted_time: i.deletedTime ?? null,
       }).execute();
       const tags = dedupe(run.tags);
-      if (tags.length) await trx.insertInto('mlflow_tags').values(tags.map((t) => ({ run_id: i.runId, key: t.key, value: t.value }))).execute();
+      if (tags.length) await trx.insertInto('mlflow_tags').values(tags.map((t) => ({ run_key: runKey, key: t.key, value: t.value }))).execute();
     });
   }
 
@@ -175,8 +176,8 @@ export class SqlExperimentStore implements ExperimentStore {
     await this.db.transaction().execute(async (trx) => {
       if (patch.runName !== undefined) {
         set['run_name'] = patch.runName;
-        await trx.insertInto('mlflow_tags').values({ run_id: runId, key: 'mlflow.runName', value: patch.runName })
-          .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({ value: patch.runName as string })).execute();
+        await sql`insert into mlflow_tags (run_key, key, value) select run_key, 'mlflow.runName', ${patch.runName} from mlflow_runs where run_id = ${runId}
+          on conflict (run_key, key) do update set value = excluded.value`.execute(trx);
       }
       if (Object.keys(set).length) await trx.updateTable('mlflow_runs').set(set).where('run_id', '=', runId).execute();
     });
@@ -187,7 +188,7 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async deleteRunTag(runId: string, key: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('mlflow_tags').where('run_id', '=', runId).where('key', '=', key).executeTakeFirst();
+    const r = await this.db.deleteFrom('mlflow_tags').where('run_key', '=', (eb) => eb.selectFrom('mlflow_runs').select('run_key').where('run_id', '=', runId)).where('key', '=', key).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 

@@ -13,6 +13,7 @@ export interface ExperimentRow {
 
 export interface RunRow {
   run_id: string;
+  run_key: number;
   experiment_id: number;
   run_name: string;
   user_id: string;
@@ -25,7 +26,6 @@ export interface RunRow {
 }
 
 export interface MetricRow {
-  run_id: string;
   key: string;
   step: number;
   timestamp: number;

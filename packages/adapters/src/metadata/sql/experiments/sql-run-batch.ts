@@ -100,8 +100,11 @@ async function writeBatch(trx: Db, traits: SqlTraits, runId: string, batch: RunB
   const metrics = batch.metrics ?? [];
   const params = batch.params ?? [];
   const tags = dedupe(batch.tags ?? []);
+  if (!metrics.length && !params.length && !tags.length) return;
+  const { run_key: key } = (await trx.selectFrom('mlflow_runs').select('run_key').where('run_id', '=', runId).executeTakeFirstOrThrow()) as { run_key: number };
+  const runKey = Number(key);
   if (params.length) {
-    const existing = (await trx.selectFrom('mlflow_params').select(['key', 'value']).where('run_id', '=', runId).where('key', 'in', params.map((p) => p.key)).execute()) as { key: string; value: string }[];
+    const existing = (await trx.selectFrom('mlflow_params').select(['key', 'value']).where('run_key', '=', runKey).where('key', 'in', params.map((p) => p.key)).execute()) as { key: string; value: string }[];
     const have = new Map(existing.map((p) => [p.key, p.value]));
     for (const p of params) {
       const old = have.get(p.key);
@@ -113,10 +116,9 @@ async function writeBatch(trx: Db, traits: SqlTraits, runId: string, batch: RunB
       }
     }
     const fresh = params.filter((p) => !have.has(p.key));
-    if (fresh.length) await trx.insertInto('mlflow_params').values(fresh.map((p) => ({ run_id: runId, key: p.key, value: p.value }))).execute();
+    if (fresh.length) await trx.insertInto('mlflow_params').values(fresh.map((p) => ({ run_key: runKey, key: p.key, value: p.value }))).execute();
   }
   if (metrics.length) {
-    const { run_key: runKey } = (await trx.selectFrom('mlflow_runs').select('run_key').where('run_id', '=', runId).executeTakeFirstOrThrow()) as { run_key: number };
     for (let i = 0; i < metrics.length; i += ROWS_PER_INSERT) {
       const part = metrics.slice(i, i + ROWS_PER_INSERT);
       const params: unknown[] = [];
@@ -131,18 +133,18 @@ async function writeBatch(trx: Db, traits: SqlTraits, runId: string, batch: RunB
       const cur = latest.get(m.key);
       if (!cur || later(m, cur)) latest.set(m.key, m);
     }
-    const lrows = [...latest.values()].map((m) => sql`(${runId}, ${m.key}, ${m.step}, ${m.timestamp}, ${storedValue(m.value).value}, ${storedValue(m.value).is_nan})`);
+    const lrows = [...latest.values()].map((m) => sql`(${runKey}, ${m.key}, ${m.step}, ${m.timestamp}, ${storedValue(m.value).value}, ${storedValue(m.value).is_nan})`);
     for (let i = 0; i < lrows.length; i += ROWS_PER_INSERT) {
-      await sql`insert into mlflow_latest_metrics as l (run_id, key, step, timestamp, value, is_nan) values ${sql.join(lrows.slice(i, i + ROWS_PER_INSERT))}
-        on conflict (run_id, key) do update set step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
+      await sql`insert into mlflow_latest_metrics as l (run_key, key, step, timestamp, value, is_nan) values ${sql.join(lrows.slice(i, i + ROWS_PER_INSERT))}
+        on conflict (run_key, key) do update set step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
         where excluded.step > l.step or (excluded.step = l.step and (excluded.timestamp > l.timestamp or (excluded.timestamp = l.timestamp and excluded.value > l.value)))`.execute(trx);
     }
   }
   if (tags.length) {
-    await sql`insert into mlflow_tags (run_id, key, value) values ${sql.join(tags.map((t) => sql`(${runId}, ${t.key}, ${t.value})`))}
-      on conflict (run_id, key) do update set value = excluded.value`.execute(trx);
+    await sql`insert into mlflow_tags (run_key, key, value) values ${sql.join(tags.map((t) => sql`(${runKey}, ${t.key}, ${t.value})`))}
+      on conflict (run_key, key) do update set value = excluded.value`.execute(trx);
     const name = tags.find((t) => t.key === 'mlflow.runName');
-    if (name) await trx.updateTable('mlflow_runs').set({ run_name: name.value }).where('run_id', '=', runId).execute();
+    if (name) await trx.updateTable('mlflow_runs').set({ run_name: name.value }).where('run_key', '=', runKey).execute();
   }
 }
 

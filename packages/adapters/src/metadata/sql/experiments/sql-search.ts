@@ -17,20 +17,21 @@ const RUN_COLUMNS: Record<string, string> = {
 };
 
 /*
- * Conditions on metrics, params, tags and datasets are `run_id IN (subquery)` rather than EXISTS:
- * the planner can then drive the search from the (key, value) index when the condition is selective
- * instead of probing every run of the experiment.
+ * Conditions on metrics, params and tags are `run_key IN (subquery)` rather than EXISTS: each
+ * subquery reads only its (key, value, run_key) index, once, and the runs of the experiment are then
+ * checked against the resulting set from their own index (experiment, stage, start time, run key)
+ * without reading their rows. Ordered by start time, that scan stops as soon as the page is full.
  */
 function runCondition(d: SqlDialect, like: SqlTraits, c: RunFilterClause): Sql {
   switch (c.kind) {
     case 'metric': {
       const cond = c.op === '!=' ? sql`(m.is_nan = 1 or m.value <> ${c.value})` : sql`m.is_nan = 0 and ${numericCondition(sql`m.value`, c.op, c.value)}`;
-      return sql`r.run_id in (select m.run_id from mlflow_latest_metrics m where m.key = ${c.key} and ${cond})`;
+      return sql`r.run_key in (select m.run_key from mlflow_latest_metrics m where m.key = ${c.key} and ${cond})`;
     }
     case 'param':
     case 'tag': {
       const table = sql.raw(c.kind === 'param' ? 'mlflow_params' : 'mlflow_tags');
-      return sql`r.run_id in (select p.run_id from ${table} p where p.key = ${c.key} and ${stringCondition(d, like, sql`p.value`, c.op, c.value)})`;
+      return sql`r.run_key in (select p.run_key from ${table} p where p.key = ${c.key} and ${stringCondition(d, like, sql`p.value`, c.op, c.value)})`;
     }
     case 'attribute': {
       const col = sql.ref(`r.${RUN_COLUMNS[c.key] as string}`) as unknown as Sql;
@@ -58,10 +59,10 @@ function runOrder(o: RunOrderClause, i: number): { join?: Sql; terms: Sql[] } {
     return { terms: [sql`case when ${col} is null then 1 else 0 end`, sql`${col} ${dir}`] };
   }
   const table = sql.raw(o.kind === 'metric' ? 'mlflow_latest_metrics' : o.kind === 'param' ? 'mlflow_params' : 'mlflow_tags');
-  const join = sql`left join ${table} ${alias} on ${alias}.run_id = r.run_id and ${alias}.key = ${o.key}`;
+  const join = sql`left join ${table} ${alias} on ${alias}.run_key = r.run_key and ${alias}.key = ${o.key}`;
   const missing = o.kind === 'metric'
-    ? sql`case when ${alias}.run_id is null then 2 when ${alias}.is_nan = 1 then 1 else 0 end`
-    : sql`case when ${alias}.run_id is null then 1 else 0 end`;
+    ? sql`case when ${alias}.run_key is null then 2 when ${alias}.is_nan = 1 then 1 else 0 end`
+    : sql`case when ${alias}.run_key is null then 1 else 0 end`;
   return { join, terms: [missing, sql`${alias}.value ${dir}`] };
 }
 
