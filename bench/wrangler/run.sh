@@ -12,6 +12,4 @@ for i in $(seq 1 "${1:-3}"); do
   node_modules/.bin/tsx bench/wrangler/run-loam.ts "$csv" csv
   echo "{\"loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
   node_modules/.bin/tsx bench/wrangler/run-loam.ts "$csv" parquet
-  echo "{\"loadavg\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
-  node_modules/.bin/tsx bench/wrangler/run-loam.ts "$csv" parquet 1GB
 done

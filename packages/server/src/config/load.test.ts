@@ -33,9 +33,16 @@ describe('loadConfig defaults', () => {
       auth: { sessionTtlSeconds: 43_200, loginLinkTtlSeconds: 900 },
       log: { level: 'info' },
       images: { python: '/usr/bin/python3', process: {} },
+      dataEngine: { memoryLimit: '1GB' },
     });
     expect(Object.values(sources).every((s) => s === 'default')).toBe(true);
     expect(Object.keys(sources)).toContain('metadata.path');
+  });
+
+  it('takes the data engine memory limit from LOAM_DATA_ENGINE__MEMORY_LIMIT and refuses a bad one', () => {
+    expect(loadConfig({ env: { LOAM_DATA_ENGINE__MEMORY_LIMIT: '25%' }, cwd }).config.dataEngine).toEqual({ memoryLimit: '25%' });
+    expect(loadConfig({ env: { LOAM_DATA_ENGINE__MEMORY_LIMIT: '512MiB' }, cwd }).config.dataEngine).toEqual({ memoryLimit: '512MiB' });
+    expect(() => loadConfig({ env: { LOAM_DATA_ENGINE__MEMORY_LIMIT: 'lots' }, cwd })).toThrow(/dataEngine\.memoryLimit must be a size such as 1GB/);
   });
 
   it('returns a deeply frozen config that cannot be changed', () => {

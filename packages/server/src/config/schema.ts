@@ -111,6 +111,18 @@ export const ImagesSchema = Type.Object({
   process: Type.Record(Type.String(), ProcessImageSchema, { default: {} }),
 }, closed);
 
+/**
+ * `dataEngine`: the embedded DuckDB that imports, profiles and previews datasets and runs flows.
+ * `memoryLimit` caps its memory (a size such as 1GB or 512MiB, or a share of RAM such as 25%;
+ * default 1GB); past it DuckDB spills to `<data-dir>/datasets-work/spill`.
+ */
+export const DataEngineSchema = Type.Object({
+  memoryLimit: Type.String({
+    pattern: '^\\s*\\d+(\\.\\d+)?\\s*([KMGT]i?B|B|%)\\s*$', default: '1GB',
+    mustBe: 'a size such as 1GB or 512MiB, or a share of RAM such as 25%',
+  }),
+}, closed);
+
 /** The whole Loam configuration. Every section has defaults, so `{}` is a valid input. */
 export const ConfigSchema = Type.Object({
   dataDir: Type.String({ minLength: 1, default: './.loam', path: 'cwd' }),
@@ -123,6 +135,7 @@ export const ConfigSchema = Type.Object({
   auth: AuthSchema,
   log: LogSchema,
   images: ImagesSchema,
+  dataEngine: DataEngineSchema,
 }, closed);
 
 /** The loaded, validated configuration (deeply frozen when returned by `loadConfig`). */

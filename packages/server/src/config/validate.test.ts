@@ -61,7 +61,7 @@ describe('validation', () => {
     const err = fail({ file });
     expect(err.issues.map((i) => i.path)).toEqual(['sever', 'server.prot', 'auth.sessionTtl', 'images.process.t.argz']);
     expect(err.issues[0]!.message).toBe(
-      'is not a known key; valid keys are dataDir, server, region, accountId, metadata, artifacts, executor, auth, log, images',
+      'is not a known key; valid keys are dataDir, server, region, accountId, metadata, artifacts, executor, auth, log, images, dataEngine',
     );
   });
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
@@ -10,19 +11,48 @@ import { engineError } from './duckdb-errors.js';
 import { sourceSelect } from './duckdb-sources.js';
 import { toRows } from './duckdb-values.js';
 
+/** The engine's memory limit unless one is given: DuckDB spills to `tempDirectory` past it. */
+export const DEFAULT_MEMORY_LIMIT = '1GB';
+
 export interface DuckDbDataEngineOptions {
-  /** DuckDB `memory_limit`, e.g. `'2GB'`; default DuckDB's (80 % of RAM). */
+  /**
+   * DuckDB `memory_limit`: a size (`'1GB'`, `'512MiB'`) or a share of the machine's RAM (`'25%'`).
+   * Default {@link DEFAULT_MEMORY_LIMIT}: DuckDB's own default (80 % of RAM) lets its buffer pool
+   * grow to gigabytes on a 10M-row flow; past the limit, operators that hold data (sorts, joins,
+   * big aggregates, order-preserving writes) spill to `tempDirectory` instead.
+   */
   readonly memoryLimit?: string;
-  /** Worker threads; default DuckDB's (all cores). */
+  /** Worker threads; default DuckDB's (one per core). */
   readonly threads?: number;
   /** Where DuckDB spills when a query outgrows memory; default the OS temp dir. */
   readonly tempDirectory?: string;
+  /**
+   * Whether `copyTo` writes rows in the order the query produces them (default true: a dataset's
+   * and a flow output's row order is visible to users). DuckDB's writer is parallel either way;
+   * false lets it skip the buffering that order costs. Counting and other one-row aggregates
+   * (`inspect`) never preserve order: it does not matter there.
+   */
+  readonly preserveInsertionOrder?: boolean;
   /**
    * When set, the engine may read and write only under these directories (DuckDB's
    * `allowed_directories` with `enable_external_access=false`): flows carry user-written SQL
    * expressions, and this keeps them from reading any other file on the machine.
    */
   readonly allowedDirectories?: readonly string[];
+}
+
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i;
+const PERCENT = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/;
+
+/**
+ * A memory limit as DuckDB takes it: sizes pass through, a percentage becomes MiB of this machine's
+ * RAM. Throws for anything else, naming the value.
+ */
+export function resolveMemoryLimit(limit: string, totalBytes = totalmem()): string {
+  if (SIZE.test(limit)) return limit.trim();
+  const p = PERCENT.exec(limit);
+  if (p && Number(p[1]) > 0 && Number(p[1]) <= 100) return `${Math.max(64, Math.floor((totalBytes * Number(p[1])) / 100 / 2 ** 20))}MiB`;
+  throw new Error(`data engine memory limit '${limit}' must be a size such as 1GB or 512MiB, or a share of RAM such as 25%`);
 }
 
 /**
@@ -34,12 +64,14 @@ export interface DuckDbDataEngineOptions {
 export class DuckDbDataEngine implements DataEngine {
   private instance: Promise<DuckDBInstance> | undefined;
 
-  constructor(private readonly options: DuckDbDataEngineOptions = {}) {}
+  constructor(private readonly options: DuckDbDataEngineOptions = {}) {
+    resolveMemoryLimit(options.memoryLimit ?? DEFAULT_MEMORY_LIMIT);
+  }
 
   private open(): Promise<DuckDBInstance> {
     const o = this.options;
     const config: Record<string, string> = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', enable_external_access: 'true' };
-    if (o.memoryLimit) config['memory_limit'] = o.memoryLimit;
+    config['memory_limit'] = resolveMemoryLimit(o.memoryLimit ?? DEFAULT_MEMORY_LIMIT);
     if (o.threads) config['threads'] = String(o.threads);
     if (o.tempDirectory) config['temp_directory'] = o.tempDirectory;
     return (this.instance ??= DuckDBInstance.create(':memory:', config).then(async (db) => {
@@ -75,6 +107,7 @@ export class DuckDbDataEngine implements DataEngine {
 
   async inspect(source: FileSource, options: EngineCallOptions = {}): Promise<InspectResult> {
     return this.withSources({ src: source }, options.signal, async (c) => {
+      await c.run('SET SESSION preserve_insertion_order = false');
       // Counting forces a full parse, so a bad row anywhere fails here, not later in a flow.
       const d = await c.runAndReadAll('DESCRIBE SELECT * FROM src');
       const columns = d.getRowObjectsJson().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
@@ -100,6 +133,7 @@ export class DuckDbDataEngine implements DataEngine {
     const tmp = join(dirname(out.path), `.tmp-${randomBytes(6).toString('hex')}-${out.format}`);
     try {
       const result = await this.withSources(sources, options.signal, async (c) => {
+        if (this.options.preserveInsertionOrder === false) await c.run('SET SESSION preserve_insertion_order = false');
         const d = await c.runAndReadAll(`DESCRIBE ${sql}`);
         const columns = d.getRowObjectsJson().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
         const fmt = out.format === 'parquet' ? "FORMAT parquet, COMPRESSION zstd" : `FORMAT csv, HEADER ${out.header === false ? 'false' : 'true'}`;

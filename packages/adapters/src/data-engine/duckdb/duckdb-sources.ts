@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdent, quoteLiteral, type CsvReadOptions, type FileSource } from '@loam/core';
 
@@ -56,6 +57,28 @@ async function inferCsvTypes(c: DuckDBConnection, path: string, o: CsvReadOption
   return types;
 }
 
+/**
+ * Inferred CSV types by file (path, size, mtime) and read options: every call binds its sources
+ * afresh, and a flow's compile makes several calls over the same file, each of which would otherwise
+ * parse its 20k-row sample again.
+ */
+const csvTypeCache = new Map<string, Promise<Record<string, string>>>();
+const CSV_TYPE_CACHE_ENTRIES = 256;
+
+async function cachedCsvTypes(c: DuckDBConnection, path: string, o: CsvReadOptions, compression: string, given: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) return inferCsvTypes(c, path, o, compression, given);
+  const key = JSON.stringify([path, st.size, st.mtimeMs, st.ino, o, compression, given]);
+  const cached = csvTypeCache.get(key);
+  // Another call's inference may fail for its own reason (it was aborted): infer on this connection.
+  if (cached) return { ...(await cached.catch(() => inferCsvTypes(c, path, o, compression, given))) };
+  const p = inferCsvTypes(c, path, o, compression, given);
+  p.catch(() => csvTypeCache.delete(key));
+  if (csvTypeCache.size >= CSV_TYPE_CACHE_ENTRIES) csvTypeCache.delete(csvTypeCache.keys().next().value as string);
+  csvTypeCache.set(key, p);
+  return { ...(await p) };
+}
+
 /** The `SELECT` that reads one source with every dialect option explicit and types applied. */
 export async function sourceSelect(c: DuckDBConnection, s: FileSource): Promise<string> {
   const path = quoteLiteral(s.path);
@@ -64,7 +87,7 @@ export async function sourceSelect(c: DuckDBConnection, s: FileSource): Promise<
   if (s.format === 'csv') {
     const o = s.csv;
     if (!o) throw new Error('csv options are required for a csv source');
-    const types = await inferCsvTypes(c, s.path, o, compression, overrides);
+    const types = await cachedCsvTypes(c, s.path, o, compression, overrides);
     return `SELECT * FROM ${csvRead(s.path, o, compression, types)}`;
   }
   const from = s.format === 'parquet'

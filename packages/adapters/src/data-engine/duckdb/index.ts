@@ -1,1 +1,1 @@
-export { DuckDbDataEngine, type DuckDbDataEngineOptions } from './duckdb-data-engine.js';
+export { DEFAULT_MEMORY_LIMIT, DuckDbDataEngine, resolveMemoryLimit, type DuckDbDataEngineOptions } from './duckdb-data-engine.js';

@@ -8,7 +8,8 @@ export const binningTransforms: TransformDef[] = [
     compile: (c) => {
       const x = q(str(c, 'column'));
       const n = num(c, 'bins', 10, { integer: true, min: 1, max: 10000 });
-      const e = `least(floor((${x} - min(${x}) OVER ()) * ${n} / nullif(max(${x}) OVER () - min(${x}) OVER (), 0)), ${n - 1})::INTEGER`;
+      const lo = c.stat(`min(${x})`);
+      const e = `least(floor((${x} - ${lo}) * ${n} / nullif(${c.stat(`max(${x})`)} - ${lo}, 0)), ${n - 1})::INTEGER`;
       const to = optStr(c, 'to');
       return to ? `SELECT *, coalesce(${e}, CASE WHEN ${x} IS NULL THEN NULL ELSE 0 END) AS ${q(to)} FROM ${c.inputs[0]}` : `SELECT * REPLACE (coalesce(${e}, CASE WHEN ${x} IS NULL THEN NULL ELSE 0 END) AS ${x}) FROM ${c.inputs[0]}`;
     },

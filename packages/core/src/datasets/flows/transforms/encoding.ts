@@ -11,8 +11,10 @@ export const encodingTransforms: TransformDef[] = [
       let cats = c.params['categories'] as string[] | undefined;
       if (!Array.isArray(cats)) {
         const max = num(c, 'maxCategories', 20, { min: 1, max: 1000, integer: true });
-        const rows = await c.fit(`SELECT ${x}::VARCHAR FROM ${c.inputs[0]} WHERE ${x} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT ${max}`);
-        cats = rows.map((r) => String(r[0]));
+        // The `max` most frequent values (ties by value), as one JSON text, fitted with the flow's other statistics.
+        const top = `(SELECT ${x}::VARCHAR AS v, count(*) AS n FROM ${c.inputs[0]} WHERE ${x} IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT ${max})`;
+        const [json] = await c.fitStats([`coalesce(to_json(list(v ORDER BY n DESC, v)), '[]')::VARCHAR`], top);
+        cats = (JSON.parse(String(json)) as unknown[]).map(String);
       }
       const sorted = [...cats].sort();
       const outs = sorted.map((v) => `coalesce((${x}::VARCHAR = ${lit(v)})::INTEGER, 0) AS ${q(`${col}_${v}`)}`);

@@ -15,15 +15,15 @@ export const missingTransforms: TransformDef[] = [
   },
   {
     name: 'impute_mean', group: 'Handle missing', summary: 'Fills missing numbers with the column mean.', inputs: 1, params: colsParam,
-    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `coalesce(${x}, avg(${x}) OVER ())`),
+    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `coalesce(${x}, ${c.stat(`avg(${x})`)})`),
   },
   {
     name: 'impute_median', group: 'Handle missing', summary: 'Fills missing numbers with the column median.', inputs: 1, params: colsParam,
-    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `coalesce(${x}, median(${x}) OVER ())`),
+    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `coalesce(${x}, ${c.stat(`median(${x})`)})`),
   },
   {
     name: 'impute_mode', group: 'Handle missing', summary: 'Fills missing values with the most frequent value.', inputs: 1, params: colsParam,
-    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `coalesce(${x}, mode(${x}) OVER ())`),
+    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `coalesce(${x}, ${c.stat(`mode(${x})`)})`),
   },
   {
     name: 'fill_constant', group: 'Handle missing', summary: 'Fills missing values with a constant.', inputs: 1,

@@ -1,4 +1,4 @@
-import { num, replaceEach, S, strs, type TransformDef } from './transform.js';
+import { num, q, replaceEach, S, strs, type TransformDef } from './transform.js';
 
 /** Outliers: clip by standard deviations or by quantiles; drop rows outside the IQR fences. */
 export const outlierTransforms: TransformDef[] = [
@@ -7,7 +7,11 @@ export const outlierTransforms: TransformDef[] = [
     params: S.obj({ columns: S.cols(), k: S.num('Standard deviations', 3) }, ['columns']),
     compile: (c) => {
       const k = num(c, 'k', 3, { min: 0 });
-      return replaceEach(c, strs(c, 'columns'), (x) => `greatest(least(${x}, avg(${x}) OVER () + ${k} * stddev_pop(${x}) OVER ()), avg(${x}) OVER () - ${k} * stddev_pop(${x}) OVER ())`);
+      return replaceEach(c, strs(c, 'columns'), (x) => {
+        const m = c.stat(`avg(${x})`);
+        const sd = c.stat(`stddev_pop(${x})`);
+        return `greatest(least(${x}, ${m} + ${k} * ${sd}), ${m} - ${k} * ${sd})`;
+      });
     },
   },
   {
@@ -16,7 +20,7 @@ export const outlierTransforms: TransformDef[] = [
     compile: (c) => {
       const lo = num(c, 'lower', 0.01, { min: 0, max: 1 });
       const hi = num(c, 'upper', 0.99, { min: lo, max: 1 });
-      return replaceEach(c, strs(c, 'columns'), (x) => `greatest(least(${x}, quantile_cont(${x}, ${hi}) OVER ()), quantile_cont(${x}, ${lo}) OVER ())`);
+      return replaceEach(c, strs(c, 'columns'), (x) => `greatest(least(${x}, ${c.stat(`quantile_cont(${x}, ${hi})`)}), ${c.stat(`quantile_cont(${x}, ${lo})`)})`);
     },
   },
   {
@@ -25,9 +29,13 @@ export const outlierTransforms: TransformDef[] = [
     compile: (c) => {
       const k = num(c, 'k', 1.5, { min: 0 });
       const cols = strs(c, 'columns');
-      const fences = cols.map((x, i) => `quantile_cont("${x.replace(/"/g, '""')}", 0.25) OVER () AS __q1_${i}, quantile_cont("${x.replace(/"/g, '""')}", 0.75) OVER () AS __q3_${i}`).join(', ');
-      const keep = cols.map((x, i) => `("${x.replace(/"/g, '""')}" IS NULL OR "${x.replace(/"/g, '""')}" BETWEEN __q1_${i} - ${k} * (__q3_${i} - __q1_${i}) AND __q3_${i} + ${k} * (__q3_${i} - __q1_${i}))`).join(' AND ');
-      return `SELECT * EXCLUDE (${cols.map((_, i) => `__q1_${i}, __q3_${i}`).join(', ')}) FROM (SELECT *, ${fences} FROM ${c.inputs[0]}) WHERE ${keep}`;
+      const keep = cols.map((name) => {
+        const x = q(name);
+        const q1 = c.stat(`quantile_cont(${x}, 0.25)`);
+        const q3 = c.stat(`quantile_cont(${x}, 0.75)`);
+        return `(${x} IS NULL OR ${x} BETWEEN ${q1} - ${k} * (${q3} - ${q1}) AND ${q3} + ${k} * (${q3} - ${q1}))`;
+      }).join(' AND ');
+      return `SELECT * FROM ${c.inputs[0]} WHERE ${keep}`;
     },
   },
 ];

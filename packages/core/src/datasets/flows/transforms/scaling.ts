@@ -6,19 +6,22 @@ const colsParam = S.obj({ columns: S.cols() }, ['columns']);
 export const scalingTransforms: TransformDef[] = [
   {
     name: 'standard_scale', group: 'Process numeric', summary: 'Centres on the mean and divides by the (population) standard deviation, as StandardScaler.', inputs: 1, params: colsParam,
-    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `(${x} - avg(${x}) OVER ()) / nullif(stddev_pop(${x}) OVER (), 0)`),
+    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `(${x} - ${c.stat(`avg(${x})`)}) / nullif(${c.stat(`stddev_pop(${x})`)}, 0)`),
   },
   {
     name: 'min_max_scale', group: 'Process numeric', summary: 'Maps the column onto [0, 1], as MinMaxScaler.', inputs: 1, params: colsParam,
-    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `(${x} - min(${x}) OVER ()) / nullif(max(${x}) OVER () - min(${x}) OVER (), 0)`),
+    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => {
+      const lo = c.stat(`min(${x})`);
+      return `(${x} - ${lo}) / nullif(${c.stat(`max(${x})`)} - ${lo}, 0)`;
+    }),
   },
   {
     name: 'robust_scale', group: 'Process numeric', summary: 'Subtracts the median and divides by the interquartile range, as RobustScaler.', inputs: 1, params: colsParam,
-    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `(${x} - median(${x}) OVER ()) / nullif(quantile_cont(${x}, 0.75) OVER () - quantile_cont(${x}, 0.25) OVER (), 0)`),
+    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `(${x} - ${c.stat(`median(${x})`)}) / nullif(${c.stat(`quantile_cont(${x}, 0.75)`)} - ${c.stat(`quantile_cont(${x}, 0.25)`)}, 0)`),
   },
   {
     name: 'max_abs_scale', group: 'Process numeric', summary: 'Divides by the largest absolute value, as MaxAbsScaler.', inputs: 1, params: colsParam,
-    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `${x} / nullif(max(abs(${x})) OVER (), 0)`),
+    compile: (c) => replaceEach(c, strs(c, 'columns'), (x) => `${x} / nullif(${c.stat(`max(abs(${x}))`)}, 0)`),
   },
   {
     name: 'log_transform', group: 'Process numeric', summary: 'ln(x + offset); offset 1 is log1p.', inputs: 1,

@@ -9,10 +9,20 @@ export interface TransformContext {
   readonly inputs: readonly string[];
   readonly params: Readonly<Record<string, unknown>>;
   /**
-   * Runs a query over the flow up to this node's inputs (the same sample or full data the flow runs
-   * on) — for transforms that must learn values first (one-hot categories). Its result becomes
-   * literals in the SQL, so exported scripts are self-contained.
+   * A statistic of the input, learned from the data the flow runs on (the preview sample or the full
+   * sources): `aggregate` is an aggregate expression over `inputs[0]` (`avg("a")`). Returns the SQL to
+   * write where the value goes; it becomes a typed literal before the flow runs, so the full run is
+   * one streaming pass (no window over the whole table) and exported scripts are self-contained.
+   * Independent statistics of several nodes are fitted in one statement.
    */
+  stat(aggregate: string): string;
+  /**
+   * Aggregates over `from` (default `inputs[0]`; may be a parenthesised subquery over it) fitted now,
+   * for transforms whose SQL shape depends on the values (one-hot categories); batched with the
+   * statistics still pending.
+   */
+  fitStats(aggregates: readonly string[], from?: string): Promise<readonly JsonCell[]>;
+  /** Runs a query over the flow up to this node's inputs and returns its rows (at most 10,000). */
   fit(sql: string): Promise<readonly (readonly JsonCell[])[]>;
 }
 
