@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
-import { Kysely, SqliteDialect, sql, type Expression } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Expression, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { ValidationError } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
 
@@ -37,6 +37,30 @@ export function parseSqliteUrl(url: string): string {
 }
 
 /**
+ * Kysely prepares every query afresh, and parsing is a large share of a big INSERT (a 1,000-row
+ * log-batch spends about a third of its SQLite time there): keep the most recent statements. A
+ * statement still being iterated (a stream) is busy, so a second user of the same text gets its own.
+ */
+function withStatementCache(database: { prepare(sql: string): SqliteStatement & { readonly busy: boolean }; close(): unknown }, size = 100): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement & { readonly busy: boolean }>();
+  return {
+    close: () => void database.close(),
+    prepare(text) {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) {
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const st = database.prepare(text);
+      if (!hit) cache.set(text, st);
+      if (cache.size > size) cache.delete(cache.keys().next().value as string);
+      return st;
+    },
+  };
+}
+
+/**
  * SQLite through better-sqlite3 on one connection: WAL so readers in other processes are never
  * blocked, `synchronous=FULL` so a resolved write survives power loss, and Kysely's connection
  * mutex as the single writer queue.
@@ -53,7 +77,7 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
   database.pragma('foreign_keys = ON');
   // SQLite's lower() folds ASCII only; JavaScript's folding matches PostgreSQL's on UTF-8 locales.
   database.function('loam_casefold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
-  const db = new Kysely({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return {
     label: memory ? 'sqlite::memory:' : `sqlite:${options.filename}`,
     db,
