@@ -21,4 +21,5 @@ row = X[900_000]
 json.dump({"instances": [[float(f"{v:.6g}") for v in row]]}, open(D + "/payload.json", "w"))
 open(D + "/payload.csv", "w").write(",".join(f"{v:.6g}" for v in row))
 open(D + "/expected.txt", "w").write(f"{bst.inplace_predict(row.reshape(1, -1))[0]:.7f}\n")
+if os.path.exists(D + "/loam-model.json"): os.remove(D + "/loam-model.json")  # serve-loam.ts retrains on the new data
 print("prepared", D)

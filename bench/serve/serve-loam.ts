@@ -1,11 +1,14 @@
 /**
- * Starts `loam up` on a temporary data directory, trains Loam's GBDT on the bench's 100k × 50 rows with
+ * Starts `loam up` on a temporary data directory, trains (once; cached as loam-model.json) Loam's GBDT on the bench's 100k × 50 rows with
  * the peer's settings (100 rounds, depth 6, eta 0.1, 256 bins), stores it as a built-in image would
  * (model.tar.gz), deploys it to endpoint `bench` (one in-process instance) and prints
  * `READY <url> <token> <prediction-of-payload>`. Runs until SIGTERM.
  *   npx tsx --conditions=loam-src bench/serve/serve-loam.ts <port>
+ * With LOAM_BENCH_PROFILE=<file.cpuprofile>, a CPU profile of the serving phase only (after READY) is
+ * written there on SIGTERM/SIGINT (open it in Chrome DevTools or speedscope).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
@@ -19,10 +22,15 @@ const dataDir = mkdtempSync(join(tmpdir(), 'loam-bench-serve-'));
 const loam = await startLoam({ flags: { dataDir, port }, env: { LOAM_LOG__LEVEL: 'warn' } });
 const token = (readFileSync(loam.credentialsFile, 'utf8').match(/loam_api_token\s*=\s*(\S+)/) ?? [])[1] as string;
 
-const train = readCsv(join(data, 'train100k.csv'), { labelSize: 1 });
-const model = await trainGbdt(train, { num_round: 100, max_depth: 6, eta: 0.1, max_bin: 256, objective: 'binary:logistic' });
+// The trained model is kept next to the data (delete it to retrain), so repeated runs serve the same model.
+const trained = join(data, 'loam-model.json');
+if (!existsSync(trained)) {
+  const train = readCsv(join(data, 'train100k.csv'), { labelSize: 1 });
+  const model = await trainGbdt(train, { num_round: 100, max_depth: 6, eta: 0.1, max_bin: 256, objective: 'binary:logistic' });
+  writeFileSync(trained, JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm: 'xgboost', model: model.toJSON() }));
+}
 const work = mkdtempSync(join(tmpdir(), 'loam-bench-model-'));
-writeFileSync(join(work, 'loam-model.json'), JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm: 'xgboost', model: model.toJSON() }));
+copyFileSync(trained, join(work, 'loam-model.json'));
 await tar.c({ gzip: true, cwd: work, file: join(work, 'model.tar.gz') }, ['loam-model.json']);
 await loam.platform.artifacts.ensureBucket('bench');
 await loam.platform.artifacts.put({ bucket: 'bench', key: 'serve/model.tar.gz' }, readFileSync(join(work, 'model.tar.gz')));
@@ -41,7 +49,19 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 100));
 }
 const answer = await fetch(`${loam.url}/endpoints/bench/invocations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: readFileSync(join(data, 'payload.csv')) });
+const profileTo = process.env['LOAM_BENCH_PROFILE'];
+const profiler = profileTo ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  await profiler.post('Profiler.start');
+}
 process.stdout.write(`READY ${loam.url} ${token} ${await answer.text()}\n`);
-const stop = () => void loam.close().then(() => process.exit(0));
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+const stop = async () => {
+  if (profiler && profileTo) writeFileSync(profileTo, JSON.stringify((await profiler.post('Profiler.stop')).profile));
+  await loam.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());

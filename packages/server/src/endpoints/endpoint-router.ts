@@ -3,7 +3,7 @@ import { AwsProtocolError } from '../transports/aws-json/aws-errors.js';
 import type { EndpointInvoker, InvocationRequest, InvocationResult } from '../transports/aws-json/endpoint-invoker.js';
 import type { LiveEndpoint } from './live-endpoint.js';
 import type { MetricsRegistry } from './metrics-registry.js';
-import { InProcessInstance, InstanceUnreachableError, type InstanceAnswer, type ServingInstance } from './serving-instance.js';
+import { InProcessInstance, InstanceUnreachableError, type InstanceAnswer, type InstanceRequest, type ServingInstance } from './serving-instance.js';
 import type { Generation, VariantFleet } from './variant-fleet.js';
 
 export interface RouterOptions {
@@ -17,15 +17,20 @@ export interface RouterOptions {
   readonly random?: () => number;
 }
 
-const modelError = (status: number, original: string, endpoint: string, p: Partition) => {
+/**
+ * What SageMaker Runtime answers when the model (the container, or a built-in model in process)
+ * answers 4xx or 5xx: `ModelError`, HTTP 424 whatever the model's status, with that status and body
+ * in `OriginalStatusCode` / `OriginalMessage` and in the message. The SDKs raise their `ModelError`.
+ */
+export function modelError(status: number, original: string, endpoint: string, p: Partition): AwsProtocolError {
   const kind = status >= 500 ? 'server' : 'client';
   const shown = original.length > 1000 ? `${original.slice(0, 1000)}…` : original;
   return new AwsProtocolError(
-    'ModelError', status >= 500 ? 424 : status,
+    'ModelError', 424,
     `Received ${kind} error (${status}) from primary with message "${shown}". See the endpoint's logs in Loam for more information.`,
     { OriginalStatusCode: status, OriginalMessage: shown, LogStreamArn: `arn:loam:logs:${p.region}:${p.accountId}:log-group:/aws/sagemaker/Endpoints/${endpoint}` },
   );
-};
+}
 
 /**
  * SageMaker Runtime's InvokeEndpoint over Loam's endpoints: picks blue or green by the rollout's
@@ -68,24 +73,25 @@ export class EndpointRouter implements EndpointInvoker {
     if (!ep || !ep.routable) throw this.notFound(req.endpointName);
     const fleet = this.chooseFleet(ep, req);
     const metrics = this.o.metrics.variant(ep.name, fleet.variantName);
-    const r = { body: req.body, contentType: req.contentType, accept: req.accept, customAttributes: req.customAttributes };
+    const r: InstanceRequest = req;
     let exclude: ServingInstance | undefined;
     let answer: InstanceAnswer | undefined;
     let modelUs = 0;
     for (let attempt = 0; answer === undefined; attempt++) {
-      const remaining = this.timeoutMs - (performance.now() - t0);
-      const slot = fleet.acquire(
-        Math.max(1, remaining),
-        () => new AwsProtocolError('ThrottlingException', 429, `Endpoint ${ep.name} variant ${fleet.variantName} is at its concurrency limit; retry with backoff.`),
-        () => new AwsProtocolError('ServiceUnavailable', 503, `Endpoint ${ep.name} variant ${fleet.variantName} has no instance free to answer; retry later.`),
-        exclude,
-      );
-      let inst: ServingInstance;
-      try {
-        inst = slot instanceof Promise ? await slot : slot;
-      } catch (e) {
-        metrics.record(e instanceof AwsProtocolError && e.status === 429 ? 429 : 503, undefined, (performance.now() - t0) * 1000);
-        throw e;
+      // A free slot is the usual case: taken without a closure or a promise.
+      let inst = fleet.tryAcquire(exclude);
+      if (inst === undefined) {
+        try {
+          inst = await fleet.acquire(
+            Math.max(1, this.timeoutMs - (performance.now() - t0)),
+            () => new AwsProtocolError('ThrottlingException', 429, `Endpoint ${ep.name} variant ${fleet.variantName} is at its concurrency limit; retry with backoff.`),
+            () => new AwsProtocolError('ServiceUnavailable', 503, `Endpoint ${ep.name} variant ${fleet.variantName} has no instance free to answer; retry later.`),
+            exclude,
+          );
+        } catch (e) {
+          metrics.record(e instanceof AwsProtocolError && e.status === 429 ? 429 : 503, undefined, (performance.now() - t0) * 1000);
+          throw e;
+        }
       }
       const m0 = performance.now();
       try {
@@ -109,7 +115,7 @@ export class EndpointRouter implements EndpointInvoker {
     }
     metrics.record(answer.status, modelUs, Math.max(0, (performance.now() - t0) * 1000 - modelUs));
     if (answer.status !== 200) throw modelError(answer.status, answer.body.toString('utf8'), ep.name, this.o.partition);
-    ep.capture?.offer({
+    if (ep.capture?.enabled) ep.capture.offer({
       variant: fleet.variantName, inputContentType: req.contentType, input: req.body, outputContentType: answer.contentType, output: answer.body,
       inferenceId: req.inferenceId, time: Date.now(),
     });

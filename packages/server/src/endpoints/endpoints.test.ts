@@ -51,7 +51,7 @@ describe('models and endpoints: the vertical slice', () => {
     expect((await invoke(loam, 'slice', '1,2,3,4')).status).toBe(400);
   });
 
-  it('answers bad input with a 4xx naming the problem, and keeps serving', async () => {
+  it('answers bad input as SageMaker does (ModelError 424 with the model’s 4xx and message), and keeps serving', async () => {
     await deploy(loam, 'bad', [{ name: 'v', modelName: 'gbdt' }]);
     const cases: [string | Buffer, Record<string, string>, number, RegExp][] = [
       ['1,2,3,4', { 'content-type': 'image/png' }, 415, /Content type 'image\/png' is not supported.*text\/csv/],
@@ -62,9 +62,13 @@ describe('models and endpoints: the vertical slice', () => {
     ];
     for (const [body, headers, status, message] of cases) {
       const r = await invoke(loam, 'bad', body, headers);
-      expect(r.status, `${String(body)} ${JSON.stringify(headers)}`).toBe(status);
+      const what = `${String(body)} ${JSON.stringify(headers)}`;
+      expect(r.status, what).toBe(424);
       expect(r.headers['x-amzn-errortype']).toBe('ModelError');
-      expect(JSON.parse(r.body).message).toMatch(message);
+      const answer = JSON.parse(r.body);
+      expect(answer.OriginalStatusCode, what).toBe(status);
+      expect(answer.OriginalMessage).toMatch(message);
+      expect(answer.message).toContain(`Received client error (${status}) from primary with message`);
     }
     const big = await invoke(loam, 'bad', Buffer.alloc(6 * 1024 * 1024 + 1, 49));
     expect(big.status).toBe(413);

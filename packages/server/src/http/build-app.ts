@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Logger as PinoLogger } from 'pino';
 import { restStatus } from '@loam/contracts';
-import { hostChecker } from './host-allowlist.js';
+import { hostAllowed, hostChecker } from './host-allowlist.js';
 import { checkRequestPath } from './path-guard.js';
 import { toProblem, toWireError } from './problem.js';
 
@@ -16,24 +17,67 @@ export interface AppOptions {
 }
 
 /**
+ * A route answered on the Node server itself, before Fastify: it gets requests whose Host is allowed
+ * (the same check as every route), with their request id, and returns false for a request it does
+ * not take — Fastify then handles it as usual. For the few hot paths where Fastify's per-request
+ * work (routing, hooks, content-type parsing, reply pipeline) costs more than the work itself: the
+ * Runtime's InvokeEndpoint (ADR 0011). A fast route must run the same authentication and
+ * authorization as its Fastify twin; `app.inject()` never reaches it, so it keeps that twin.
+ */
+export type FastRoute = (req: IncomingMessage, res: ServerResponse, requestId: string) => boolean;
+
+const fastLanes = new WeakMap<FastifyInstance, FastRoute[]>();
+
+/** Adds a {@link FastRoute} to an app made by {@link buildHttpApp}; false when the app has no fast lane. */
+export function addFastRoute(app: FastifyInstance, route: FastRoute): boolean {
+  const routes = fastLanes.get(app);
+  routes?.push(route);
+  return routes !== undefined;
+}
+
+const requestIdOf = (req: { headers: Record<string, string | string[] | undefined> }): string => {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
+};
+
+/**
  * The HTTP shell every transport is registered into: request ids, the Host allowlist, cookies, and
  * one error handler that answers problem+json (REST) — transports with another error shape (AWS JSON,
  * MLflow) set their own handler in their own scope.
  */
 export function buildHttpApp(o: AppOptions): FastifyInstance {
+  const fastRoutes: FastRoute[] = [];
+  const fastHost = hostAllowed(o.allowedHosts, o.boundHost);
+  let closing = false;
   const app = Fastify({
     loggerInstance: o.logger === false ? undefined : o.logger,
     logger: o.logger === false ? false : undefined,
     bodyLimit: o.bodyLimit,
     trustProxy: o.trustProxy ?? false,
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
+    genReqId: requestIdOf,
+    // Fastify's own server (same defaults), with the fast routes in front; anything they do not take,
+    // a refused Host and everything while closing go to Fastify.
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number }) => {
+      const server = createServer((req, res) => {
+        if (fastRoutes.length > 0 && !closing && fastHost(req.headers.host)) {
+          const id = requestIdOf(req);
+          for (const route of fastRoutes) if (route(req, res, id)) return;
+        }
+        handler(req, res);
+      });
+      if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
+      if (opts.requestTimeout !== undefined) server.requestTimeout = opts.requestTimeout;
+      if (opts.connectionTimeout !== undefined) server.setTimeout(opts.connectionTimeout);
+      return server;
     },
     requestIdHeader: false,
     return503OnClosing: true,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
+  fastLanes.set(app, fastRoutes);
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   const checkHost = hostChecker(o.allowedHosts, o.boundHost);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -5,13 +5,26 @@ import { AccessDeniedError } from '@loam/core';
  * its own Host header, which is not on the list.
  */
 export function hostChecker(allowedHosts: readonly string[], boundHost: string): (hostHeader: string | undefined) => void {
-  const allowed = new Set([...allowedHosts, boundHost].map((h) => h.toLowerCase()));
+  const allowed = hostAllowed(allowedHosts, boundHost);
   return (hostHeader) => {
-    const hostname = hostnameOf(hostHeader ?? '');
-    // `<bucket>.localhost` (S3 virtual-hosted style) always resolves to loopback, so it cannot be rebound.
-    if (!allowed.has(hostname) && !(allowed.has('localhost') && /^[a-z0-9][a-z0-9.-]*\.localhost$/.test(hostname))) {
+    if (!allowed(hostHeader)) {
+      const hostname = hostnameOf(hostHeader ?? '');
       throw new AccessDeniedError(`Host '${hostname || '(none)'}' is not allowed. Add it to server.allowedHosts (LOAM_SERVER__ALLOWED_HOSTS) to serve under that name.`);
     }
+  };
+}
+
+/** The same test as {@link hostChecker}, as a boolean; remembers the last Host it allowed (clients send the same one). */
+export function hostAllowed(allowedHosts: readonly string[], boundHost: string): (hostHeader: string | undefined) => boolean {
+  const allowed = new Set([...allowedHosts, boundHost].map((h) => h.toLowerCase()));
+  let lastAllowed: string | undefined;
+  return (hostHeader) => {
+    if (hostHeader !== undefined && hostHeader === lastAllowed) return true;
+    const hostname = hostnameOf(hostHeader ?? '');
+    // `<bucket>.localhost` (S3 virtual-hosted style) always resolves to loopback, so it cannot be rebound.
+    const ok = allowed.has(hostname) || (allowed.has('localhost') && /^[a-z0-9][a-z0-9.-]*\.localhost$/.test(hostname));
+    if (ok) lastAllowed = hostHeader;
+    return ok;
   };
 }
 

@@ -1,11 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resourceArn, type Partition, type Principal } from '@loam/core';
 import { authenticateRest, CSRF_HEADER, SESSION_COOKIE, type CredentialResolver } from '../../auth/authenticator.js';
 import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
+import { addFastRoute } from '../../http/build-app.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
 import { toAwsWireError } from './aws-errors.js';
-import type { EndpointInvoker, InvocationRequest } from './endpoint-invoker.js';
+import type { EndpointInvoker, InvocationRequest, InvocationResult } from './endpoint-invoker.js';
 import { verifySageMakerRequest } from './sigv4-request.js';
 
 /** SageMaker Runtime's payload limit for real-time inference. */
@@ -20,33 +23,184 @@ export interface RuntimeTransportDeps {
   readonly invoker: () => EndpointInvoker;
 }
 
+/** One InvokeEndpoint as it arrived over HTTP, through Fastify or the fast route. */
+interface HttpInvocation {
+  readonly method: string;
+  readonly rawUrl: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+  /** Parsed cookies (Fastify route only: the fast route leaves cookie-only requests to it). */
+  readonly cookies: Readonly<Record<string, string | undefined>> | undefined;
+  readonly endpointName: string;
+  readonly body: Buffer;
+  readonly requestId: string;
+}
+
+interface RuntimeWireError {
+  readonly status: number;
+  readonly code: string;
+  readonly json: string;
+  readonly internal: boolean;
+}
+
 /** Runtime's REST-JSON errors: the code in `x-amzn-ErrorType`, `{"message"}` in the body. */
-function sendRuntimeError(e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+function runtimeWireError(e: unknown): RuntimeWireError {
   const w = toAwsWireError(e);
-  if (w.internal) req.log.error({ err: e }, 'request failed');
   // Runtime has no ResourceNotFound or ValidationException: both are its ValidationError.
   const code = w.code === 'ResourceNotFound' || w.code === 'ValidationException' ? 'ValidationError' : w.code;
   const status = code === 'ValidationError' ? 400 : w.status;
-  return reply
-    .code(status)
-    .header('x-amzn-errortype', code)
-    .header('x-amzn-requestid', req.id)
-    .type('application/json')
-    .send(JSON.stringify({ message: w.message, ...(w.fields ?? {}) }));
+  return { status, code, json: JSON.stringify({ message: w.message, ...(w.fields ?? {}) }), internal: w.internal };
 }
 
-const header = (req: FastifyRequest, name: string): string | undefined => {
-  const v = req.headers[name];
-  return typeof v === 'string' ? v : undefined;
-};
+function sendRuntimeError(e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const w = runtimeWireError(e);
+  if (w.internal) req.log.error({ err: e }, 'request failed');
+  return reply.code(w.status).header('x-amzn-errortype', w.code).header('x-amzn-requestid', req.id).type('application/json').send(w.json);
+}
+
+const BEARER = /^Bearer\s/i;
+const str = (v: string | string[] | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function invocationRequest(endpointName: string, body: Buffer, h: IncomingHttpHeaders): InvocationRequest {
+  const r: { -readonly [K in keyof InvocationRequest]: InvocationRequest[K] } = { endpointName, body };
+  const ct = str(h['content-type']);
+  if (ct !== undefined) r.contentType = ct;
+  const accept = str(h.accept);
+  if (accept !== undefined) r.accept = accept;
+  // The rarely sent ones, by name.
+  for (const [k, name] of optionalHeaders) {
+    const v = str(h[name]);
+    if (v !== undefined) r[k] = v;
+  }
+  return r;
+}
+
+const optionalHeaders: readonly (readonly [Exclude<keyof InvocationRequest, 'endpointName' | 'body' | 'contentType' | 'accept'>, string])[] = [
+  ['customAttributes', 'x-amzn-sagemaker-custom-attributes'],
+  ['targetModel', 'x-amzn-sagemaker-target-model'],
+  ['targetVariant', 'x-amzn-sagemaker-target-variant'],
+  ['targetContainerHostname', 'x-amzn-sagemaker-target-container-hostname'],
+  ['inferenceId', 'x-amzn-sagemaker-inference-id'],
+  ['enableExplanations', 'x-amzn-sagemaker-enable-explanations'],
+  ['inferenceComponentName', 'x-amzn-sagemaker-inference-component'],
+];
+
+/**
+ * Authenticates (bearer token, Studio session or SigV4), authorizes `sagemaker:InvokeEndpoint` on the
+ * endpoint's ARN, and asks the invoker. Both the Fastify route and the fast route come here, so they
+ * refuse and answer alike.
+ */
+function invokeOverHttp(deps: RuntimeTransportDeps, arnOf: (name: string) => string, r: HttpInvocation): Promise<InvocationResult> {
+  const auth = r.headers.authorization;
+  // A Studio session (cookie + X-CSRF-Token) may test-invoke too; SigV4 otherwise.
+  const session = !auth && r.cookies?.[SESSION_COOKIE] !== undefined;
+  const principal: Promise<Principal> =
+    (typeof auth === 'string' && BEARER.test(auth)) || session
+      ? authenticateRest({ method: r.method, authorization: auth, cookies: session ? (r.cookies as Record<string, string | undefined>) : {}, csrfHeader: str(r.headers[CSRF_HEADER]) }, deps.tokens)
+      : verifySageMakerRequest({ method: r.method, url: r.rawUrl, raw: { url: r.rawUrl, rawHeaders: r.rawHeaders } }, r.body, deps.keys);
+  return principal.then(async (p) => {
+    await deps.authorize(p, 'sagemaker:InvokeEndpoint', arnOf(r.endpointName));
+    return deps.invoker().invokeEndpoint(invocationRequest(r.endpointName, r.body, r.headers), { principal: p, requestId: r.requestId });
+  });
+}
+
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/** `POST /endpoints/<name>/invocations` exactly (names are `[a-zA-Z0-9-]`, up to 63): nothing for the path guard to refuse. */
+const INVOKE_PATH = /^\/endpoints\/([A-Za-z0-9-]{1,63})\/invocations$/;
+const TOO_LARGE = { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 };
+
+/**
+ * InvokeEndpoint on the Node server, before Fastify (ADR 0011): the same authentication,
+ * authorization, invoker and error shapes as the Fastify route, without its per-request routing,
+ * hooks, body parser and reply pipeline. A request with only a cookie (a Studio session) goes to the
+ * Fastify route, which parses cookies.
+ */
+function runtimeFastRoute(deps: RuntimeTransportDeps, arnOf: (name: string) => string, log: FastifyBaseLogger) {
+  const fail = (res: ServerResponse, requestId: string, e: unknown): void => {
+    const w = runtimeWireError(e);
+    if (w.internal) log.error({ err: e, reqId: requestId }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(w.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(w.json), 'x-amzn-errortype': w.code, 'x-amzn-requestid': requestId, 'x-request-id': requestId });
+    res.end(w.json);
+  };
+  const answer = (res: ServerResponse, requestId: string, out: InvocationResult): void => {
+    const headers: Record<string, string | number> = { 'content-type': out.contentType ?? 'application/octet-stream', 'x-amzn-requestid': requestId, 'x-request-id': requestId };
+    if (out.invokedProductionVariant !== undefined) headers['x-amzn-invoked-production-variant'] = out.invokedProductionVariant;
+    if (out.customAttributes !== undefined) headers['x-amzn-sagemaker-custom-attributes'] = out.customAttributes;
+    if (out.body instanceof Readable) {
+      res.writeHead(200, headers);
+      out.body.on('error', () => res.destroy()).pipe(res);
+      return;
+    }
+    const body = asBuffer(out.body);
+    headers['content-length'] = body.length;
+    res.writeHead(200, headers);
+    res.end(body);
+  };
+
+  return (req: IncomingMessage, res: ServerResponse, requestId: string): boolean => {
+    if (req.method !== 'POST') return false;
+    const rawUrl = req.url ?? '';
+    const m = INVOKE_PATH.exec(rawUrl);
+    if (!m) return false;
+    const headers = req.headers;
+    if (headers.authorization === undefined && headers.cookie !== undefined) return false;
+    const length = headers['content-length'];
+    if (length !== undefined && Number(length) > INVOCATION_BODY_LIMIT) {
+      fail(res, requestId, TOO_LARGE); // before reading a byte of it
+      return true;
+    }
+    const endpointName = m[1] as string;
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    let refused = false;
+    req.on('data', (c: Buffer) => {
+      if (refused) return;
+      size += c.length;
+      if (size > INVOCATION_BODY_LIMIT) {
+        refused = true;
+        first = undefined;
+        chunks = undefined;
+        fail(res, requestId, TOO_LARGE);
+      } else if (first === undefined) first = c;
+      else (chunks ??= [first]).push(c);
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      if (refused) return;
+      const body = chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0));
+      invokeOverHttp(deps, arnOf, { method: 'POST', rawUrl, headers, rawHeaders: req.rawHeaders, cookies: undefined, endpointName, body, requestId }).then(
+        (out) => answer(res, requestId, out),
+        (e: unknown) => fail(res, requestId, e),
+      );
+    });
+    return true;
+  };
+}
 
 /**
  * SageMaker Runtime's `InvokeEndpoint` at `POST /endpoints/{EndpointName}/invocations`, reachable with
  * SigV4 (signing name `sagemaker`, as the SDKs sign Runtime) or a Loam bearer token. The caller must be
  * allowed `sagemaker:InvokeEndpoint` on the endpoint's ARN; the model itself answers through the
- * EndpointInvoker.
+ * EndpointInvoker. Served by a fast route on the app's Node server where it has one, and by a Fastify
+ * route (for `inject()`, Studio sessions, and anything the fast route does not take).
  */
 export function registerRuntimeTransport(app: FastifyInstance, deps: RuntimeTransportDeps): void {
+  const arns = new Map<string, string>();
+  const arnOf = (name: string): string => {
+    let arn = arns.get(name);
+    if (arn === undefined) {
+      if (arns.size >= 10_000) arns.clear();
+      arns.set(name, (arn = resourceArn(deps.partition, 'endpoint', name)));
+    }
+    return arn;
+  };
+  addFastRoute(app, runtimeFastRoute(deps, arnOf, app.log));
   void app.register(async (scope) => {
     rawBodyParser(scope);
     scope.setErrorHandler((error, req, reply) => sendRuntimeError(error, req, reply));
@@ -55,38 +209,20 @@ export function registerRuntimeTransport(app: FastifyInstance, deps: RuntimeTran
       url: '/endpoints/:EndpointName/invocations',
       bodyLimit: INVOCATION_BODY_LIMIT,
       handler: async (req, reply) => {
-        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const auth = req.headers.authorization;
-        // A Studio session (cookie + X-CSRF-Token) may test-invoke too; SigV4 otherwise.
-        const session = !auth && req.cookies?.[SESSION_COOKIE] !== undefined;
-        const principal: Principal =
-          (typeof auth === 'string' && /^Bearer\s/i.test(auth)) || session
-            ? await authenticateRest({ method: req.method, authorization: auth, cookies: session ? (req.cookies as Record<string, string | undefined>) : {}, csrfHeader: header(req, CSRF_HEADER) }, deps.tokens)
-            : await verifySageMakerRequest(req, body, deps.keys);
-        const endpointName = (req.params as { EndpointName: string }).EndpointName;
-        await deps.authorize(principal, 'sagemaker:InvokeEndpoint', resourceArn(deps.partition, 'endpoint', endpointName));
-        const opt = (k: keyof InvocationRequest, h: string) => {
-          const v = header(req, h);
-          return v === undefined ? {} : { [k]: v };
-        };
-        const request: InvocationRequest = {
-          endpointName,
-          body,
-          ...opt('contentType', 'content-type'),
-          ...opt('accept', 'accept'),
-          ...opt('customAttributes', 'x-amzn-sagemaker-custom-attributes'),
-          ...opt('targetModel', 'x-amzn-sagemaker-target-model'),
-          ...opt('targetVariant', 'x-amzn-sagemaker-target-variant'),
-          ...opt('targetContainerHostname', 'x-amzn-sagemaker-target-container-hostname'),
-          ...opt('inferenceId', 'x-amzn-sagemaker-inference-id'),
-          ...opt('enableExplanations', 'x-amzn-sagemaker-enable-explanations'),
-          ...opt('inferenceComponentName', 'x-amzn-sagemaker-inference-component'),
-        };
-        const out = await deps.invoker().invokeEndpoint(request, { principal, requestId: req.id });
+        const out = await invokeOverHttp(deps, arnOf, {
+          method: req.method,
+          rawUrl: req.raw.url ?? req.url,
+          headers: req.headers,
+          rawHeaders: req.raw.rawHeaders,
+          cookies: req.cookies,
+          endpointName: (req.params as { EndpointName: string }).EndpointName,
+          body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+          requestId: req.id,
+        });
         void reply.code(200).header('x-amzn-requestid', req.id).type(out.contentType ?? 'application/octet-stream');
         if (out.invokedProductionVariant !== undefined) void reply.header('x-amzn-invoked-production-variant', out.invokedProductionVariant);
         if (out.customAttributes !== undefined) void reply.header('x-amzn-sagemaker-custom-attributes', out.customAttributes);
-        return reply.send(out.body instanceof Uint8Array ? Buffer.from(out.body.buffer, out.body.byteOffset, out.body.byteLength) : out.body);
+        return reply.send(out.body instanceof Uint8Array ? asBuffer(out.body) : out.body);
       },
     });
   });

@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tar from 'tar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { call, deploy } from './endpoints.test-support.js';
+
+const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
+let loam: TestLoam;
+let url: string;
+
+/** A script-mode model (its own process): sums each CSV row, fails (500) on a negative first value; the default input_fn answers 415 for other types. */
+const script = `
+def model_fn(model_dir):
+    def model(rows):
+        out = []
+        for r in rows:
+            if r[0] < 0:
+                raise ValueError("negative first feature %s" % r[0])
+            out.append(float(sum(r)))
+        return out
+    return model
+`;
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+  await loam.app.listen({ host: '127.0.0.1', port: 0 });
+  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'loam-model-errors-'));
+  try {
+    writeFileSync(join(dir, 'inference.py'), script);
+    await tar.c({ gzip: true, cwd: dir, file: join(dir, 'model.tar.gz'), prefix: 'code/' }, ['inference.py']);
+    await loam.platform.artifacts.ensureBucket('models');
+    await loam.platform.artifacts.put({ bucket: 'models', key: 'sum/model.tar.gz' }, readFileSync(join(dir, 'model.tar.gz')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const m = await call(loam, 'POST', '/api/v1/models', { ModelName: 'sum', PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/sum/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py' } } });
+  expect(m.status, JSON.stringify(m.body)).toBe(200);
+  const d = await deploy(loam, 'sum', [{ name: 'v', modelName: 'sum' }]);
+  expect(d.EndpointStatus, d.FailureReason).toBe('InService');
+}, 120_000);
+afterAll(async () => loam?.close());
+
+const post = async (body: string, contentType: string) => {
+  const r = await fetch(`${url}/endpoints/sum/invocations`, { method: 'POST', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': contentType, accept: 'text/csv' }, body });
+  return { status: r.status, type: r.headers.get('x-amzn-errortype'), body: await r.text() };
+};
+
+describe('errors the model container answers', () => {
+  it('reach the caller as Runtime’s ModelError 424 with the container’s status and message; the container keeps serving', async () => {
+    expect(await post('1,2', 'text/csv')).toMatchObject({ status: 200, body: '3.0' });
+
+    const unsupported = await post('1,2', 'image/png');
+    expect(unsupported).toMatchObject({ status: 424, type: 'ModelError' });
+    expect(JSON.parse(unsupported.body)).toMatchObject({
+      OriginalStatusCode: 415,
+      OriginalMessage: 'Content type image/png is not supported by the default input_fn',
+      message: expect.stringMatching(/^Received client error \(415\) from primary with message "Content type image\/png is not supported/),
+    });
+
+    const failing = await post('-1,2', 'text/csv');
+    expect(failing).toMatchObject({ status: 424, type: 'ModelError' });
+    const f = JSON.parse(failing.body);
+    expect(f).toMatchObject({ OriginalStatusCode: 500, message: expect.stringMatching(/^Received server error \(500\) from primary/) });
+    expect(f.OriginalMessage).toContain('ValueError: negative first feature -1');
+
+    expect(await post('2,2', 'text/csv')).toMatchObject({ status: 200, body: '4.0' });
+    const totals = (await call(loam, 'GET', '/api/v1/endpoints/sum/metrics')).body.Variants[0].Points.reduce(
+      (a: { e4: number; e5: number }, p: { Invocation4XXErrors: number; Invocation5XXErrors: number }) => ({ e4: a.e4 + p.Invocation4XXErrors, e5: a.e5 + p.Invocation5XXErrors }),
+      { e4: 0, e5: 0 },
+    );
+    expect(totals).toEqual({ e4: 1, e5: 1 });
+  });
+
+  it('the AWS SDK raises ModelError with OriginalStatusCode and OriginalMessage', async () => {
+    const rt = new SageMakerRuntimeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, maxAttempts: 1 });
+    const e = await rt.send(new InvokeEndpointCommand({ EndpointName: 'sum', ContentType: 'text/csv', Accept: 'text/csv', Body: new TextEncoder().encode('-5,1') })).then(
+      () => undefined,
+      (x: unknown) => x as { name: string; OriginalStatusCode?: number; OriginalMessage?: string; $metadata: { httpStatusCode?: number } },
+    );
+    expect(e).toMatchObject({ name: 'ModelError', OriginalStatusCode: 500, $metadata: { httpStatusCode: 424 } });
+    expect(e?.OriginalMessage).toContain('negative first feature -5');
+  });
+});
