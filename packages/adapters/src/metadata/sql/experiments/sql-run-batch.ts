@@ -35,6 +35,8 @@ function later(a: MetricPoint, b: MetricPoint): boolean {
 
 type Db = SqlDialect['db'];
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 interface Pending {
   readonly runId: string;
   readonly batch: RunBatch;
@@ -59,14 +61,21 @@ export class BatchWriter {
   write(runId: string, batch: RunBatch): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ runId, batch, resolve, reject });
-      if (!this.#draining) void this.#drain();
+      if (!this.#draining) {
+        this.#draining = true;
+        void this.#drain();
+      }
     });
   }
 
   async #drain(): Promise<void> {
-    this.#draining = true;
     try {
-      while (this.#pending.length) {
+      // On SQLite a transaction runs without yielding to I/O, so batches join a group only if the
+      // requests already received are let through first: wait for the event loop's next turn
+      // before each group (without this every group held one batch and paid its own fsync).
+      for (;;) {
+        await nextTurn();
+        if (this.#pending.length === 0) break;
         const group = this.#pending.splice(0, 64);
         const failed = new Map<number, unknown>();
         try {
