@@ -104,7 +104,8 @@ export class PackedForest {
   margins(m: DenseMatrix, t0 = 0, t1 = this.roots.length): Float64Array {
     const G = this.model.numGroups;
     const out = new Float64Array(m.rows * G).fill(this.model.baseMargin);
-    const B = 256;
+    // No bigger than the matrix: a one-row request (real-time inference) must not allocate 256 rows.
+    const B = Math.min(256, Math.max(1, m.rows));
     const block = new Float32Array(B * m.cols);
     for (let r0 = 0; r0 < m.rows; r0 += B) {
       const rows = Math.min(B, m.rows - r0);
