@@ -123,6 +123,10 @@ describe('MLflow REST: runs', () => {
       { run_id: runId, metrics: [{ key: 'ok', value: 1, timestamp: 1, step: 0 }], params: [{ key: 'lr', value: '0.5' }] },
       { run_id: runId, params: [{ key: 'a', value: '1' }, { key: 'a', value: '1' }] },
       { run_id: runId, tags: [{ key: 'big', value: 'x'.repeat(8001) }] },
+      // A key over 250 characters, beside valid items that must not be written either.
+      { run_id: runId, metrics: [{ key: 'ok', value: 1, timestamp: 1, step: 0 }, { key: 'k'.repeat(251), value: 1, timestamp: 1, step: 0 }] },
+      { run_id: runId, params: [{ key: 'fresh', value: '1' }, { key: 'p'.repeat(251), value: '1' }], tags: [{ key: 'new', value: '1' }] },
+      { run_id: runId, tags: [{ key: 't'.repeat(251), value: '1' }] },
     ];
     for (const body of cases) {
       const r = await call('POST', 'runs/log-batch', body);
