@@ -56,11 +56,16 @@ export function isEndpointInvoker(x: unknown): x is EndpointInvoker {
   return typeof x === 'object' && x !== null && typeof (x as { invokeEndpoint?: unknown }).invokeEndpoint === 'function';
 }
 
+/** Invokers that stand in until the endpoints capability plugs in (not to be remembered by the transport). */
+export const placeholderInvokers = new WeakSet<EndpointInvoker>();
+
 /** Until the endpoints capability plugs in: every endpoint is unknown, as SageMaker says for one that does not exist. */
 export function noEndpoints(partition: { accountId: string }): EndpointInvoker {
-  return {
+  const none: EndpointInvoker = {
     async invokeEndpoint(request) {
       throw new AwsProtocolError('ValidationError', 400, `Endpoint ${request.endpointName} of account ${partition.accountId} not found.`);
     },
   };
+  placeholderInvokers.add(none);
+  return none;
 }

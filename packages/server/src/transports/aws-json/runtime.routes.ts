@@ -8,7 +8,7 @@ import { addFastRoute } from '../../http/build-app.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
 import { toAwsWireError } from './aws-errors.js';
-import type { EndpointInvoker, InvocationRequest, InvocationResult } from './endpoint-invoker.js';
+import { placeholderInvokers, type EndpointInvoker, type InvocationRequest, type InvocationResult } from './endpoint-invoker.js';
 import { verifySageMakerRequest } from './sigv4-request.js';
 
 /** SageMaker Runtime's payload limit for real-time inference. */
@@ -19,7 +19,7 @@ export interface RuntimeTransportDeps {
   readonly tokens: CredentialResolver;
   readonly authorize: Authorizer;
   readonly partition: Partition;
-  /** Looked up per request, so an invoker registered after startup is used. */
+  /** Looked up per request until it returns a real invoker (not a placeholder), which is then kept. */
   readonly invoker: () => EndpointInvoker;
 }
 
@@ -85,12 +85,39 @@ const optionalHeaders: readonly (readonly [Exclude<keyof InvocationRequest, 'end
   ['inferenceComponentName', 'x-amzn-sagemaker-inference-component'],
 ];
 
+/** What the transport keeps between requests: endpoint ARNs by name, and the invoker once a real one is registered. */
+interface RuntimeCache {
+  arnOf(name: string): string;
+  invoker(): EndpointInvoker;
+}
+
+function runtimeCache(deps: RuntimeTransportDeps): RuntimeCache {
+  const arns = new Map<string, string>();
+  let invoker: EndpointInvoker | undefined;
+  return {
+    arnOf(name) {
+      let arn = arns.get(name);
+      if (arn === undefined) {
+        if (arns.size >= 10_000) arns.clear();
+        arns.set(name, (arn = resourceArn(deps.partition, 'endpoint', name)));
+      }
+      return arn;
+    },
+    invoker() {
+      if (invoker !== undefined) return invoker;
+      const found = deps.invoker();
+      if (!placeholderInvokers.has(found)) invoker = found;
+      return found;
+    },
+  };
+}
+
 /**
  * Authenticates (bearer token, Studio session or SigV4), authorizes `sagemaker:InvokeEndpoint` on the
  * endpoint's ARN, and asks the invoker. Both the Fastify route and the fast route come here, so they
  * refuse and answer alike.
  */
-function invokeOverHttp(deps: RuntimeTransportDeps, arnOf: (name: string) => string, r: HttpInvocation): Promise<InvocationResult> {
+function invokeOverHttp(deps: RuntimeTransportDeps, c: RuntimeCache, r: HttpInvocation): Promise<InvocationResult> {
   const auth = r.headers.authorization;
   // A Studio session (cookie + X-CSRF-Token) may test-invoke too; SigV4 otherwise.
   const session = !auth && r.cookies?.[SESSION_COOKIE] !== undefined;
@@ -99,8 +126,8 @@ function invokeOverHttp(deps: RuntimeTransportDeps, arnOf: (name: string) => str
       ? authenticateRest({ method: r.method, authorization: auth, cookies: session ? (r.cookies as Record<string, string | undefined>) : {}, csrfHeader: str(r.headers[CSRF_HEADER]) }, deps.tokens)
       : verifySageMakerRequest({ method: r.method, url: r.rawUrl, raw: { url: r.rawUrl, rawHeaders: r.rawHeaders } }, r.body, deps.keys);
   return principal.then(async (p) => {
-    await deps.authorize(p, 'sagemaker:InvokeEndpoint', arnOf(r.endpointName));
-    return deps.invoker().invokeEndpoint(invocationRequest(r.endpointName, r.body, r.headers), { principal: p, requestId: r.requestId });
+    await deps.authorize(p, 'sagemaker:InvokeEndpoint', c.arnOf(r.endpointName));
+    return c.invoker().invokeEndpoint(invocationRequest(r.endpointName, r.body, r.headers), { principal: p, requestId: r.requestId });
   });
 }
 
@@ -116,7 +143,7 @@ const TOO_LARGE = { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 };
  * hooks, body parser and reply pipeline. A request with only a cookie (a Studio session) goes to the
  * Fastify route, which parses cookies.
  */
-function runtimeFastRoute(deps: RuntimeTransportDeps, arnOf: (name: string) => string, log: FastifyBaseLogger) {
+function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: FastifyBaseLogger) {
   const fail = (res: ServerResponse, requestId: string, e: unknown): void => {
     const w = runtimeWireError(e);
     if (w.internal) log.error({ err: e, reqId: requestId }, 'request failed');
@@ -174,7 +201,7 @@ function runtimeFastRoute(deps: RuntimeTransportDeps, arnOf: (name: string) => s
     req.on('end', () => {
       if (refused) return;
       const body = chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0));
-      invokeOverHttp(deps, arnOf, { method: 'POST', rawUrl, headers, rawHeaders: req.rawHeaders, cookies: undefined, endpointName, body, requestId }).then(
+      invokeOverHttp(deps, c, { method: 'POST', rawUrl, headers, rawHeaders: req.rawHeaders, cookies: undefined, endpointName, body, requestId }).then(
         (out) => answer(res, requestId, out),
         (e: unknown) => fail(res, requestId, e),
       );
@@ -191,16 +218,8 @@ function runtimeFastRoute(deps: RuntimeTransportDeps, arnOf: (name: string) => s
  * route (for `inject()`, Studio sessions, and anything the fast route does not take).
  */
 export function registerRuntimeTransport(app: FastifyInstance, deps: RuntimeTransportDeps): void {
-  const arns = new Map<string, string>();
-  const arnOf = (name: string): string => {
-    let arn = arns.get(name);
-    if (arn === undefined) {
-      if (arns.size >= 10_000) arns.clear();
-      arns.set(name, (arn = resourceArn(deps.partition, 'endpoint', name)));
-    }
-    return arn;
-  };
-  addFastRoute(app, runtimeFastRoute(deps, arnOf, app.log));
+  const cache = runtimeCache(deps);
+  addFastRoute(app, runtimeFastRoute(deps, cache, app.log));
   void app.register(async (scope) => {
     rawBodyParser(scope);
     scope.setErrorHandler((error, req, reply) => sendRuntimeError(error, req, reply));
@@ -209,7 +228,7 @@ export function registerRuntimeTransport(app: FastifyInstance, deps: RuntimeTran
       url: '/endpoints/:EndpointName/invocations',
       bodyLimit: INVOCATION_BODY_LIMIT,
       handler: async (req, reply) => {
-        const out = await invokeOverHttp(deps, arnOf, {
+        const out = await invokeOverHttp(deps, cache, {
           method: req.method,
           rawUrl: req.raw.url ?? req.url,
           headers: req.headers,
