@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@loam/core';
 import { createSqlDialect } from '../dialects/registry.js';
 import { testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
-import { EXPERIMENT_MIGRATION_TABLE, experimentMigrations } from './experiment-migrations.js';
+import { experimentMigrator } from './experiment-migrations.js';
 import { openSqlExperimentStore } from './open-sql-experiment-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loam-exp-migrate-'));
@@ -25,13 +25,7 @@ function upgradeTests(url: string, schema: string | undefined): void {
     const d = await createSqlDialect(target);
     try {
       await d.prepare();
-      const migrator = new Migrator({
-        db: d.db,
-        provider: { getMigrations: async () => experimentMigrations(d) },
-        migrationTableName: EXPERIMENT_MIGRATION_TABLE,
-        migrationLockTableName: `${EXPERIMENT_MIGRATION_TABLE}_lock`,
-      });
-      const { error } = await migrator.migrateTo('experiments:0001:tables');
+      const { error } = await (await experimentMigrator(d)).migrateTo('experiments:0001:tables');
       if (error !== undefined) throw error;
       await sql`insert into mlflow_experiments values (1, 'old', 'mlflow-artifacts:/1', 'active', 5, 5)`.execute(d.db);
       for (const [id, key, start] of [[A, 1, 100], [B, 2, 200]] as const) {

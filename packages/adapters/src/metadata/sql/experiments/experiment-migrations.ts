@@ -149,14 +149,35 @@ export function experimentMigrations(d: SqlDialect): Record<string, Migration> {
   return { 'experiments:0001:tables': tables(d), 'experiments:0002:run-keys': runKeys(d) };
 }
 
-export async function migrateExperiments(d: SqlDialect, log: Logger): Promise<void> {
-  await d.prepare();
-  const migrator = new Migrator({
+/**
+ * The schema the connection works in, where the database has schemas (PostgreSQL), else undefined.
+ * Migrator must be told it: it looks for its own tables in every schema of the database, so another
+ * deployment's (or test run's) schema would otherwise pass for this one.
+ */
+async function currentSchema(d: SqlDialect): Promise<string | undefined> {
+  try {
+    const r = await sql<{ s: string | null }>`select current_schema() as s`.execute(d.db);
+    return r.rows[0]?.s ?? undefined;
+  } catch {
+    return undefined; // SQLite: no schemas (one database file per store)
+  }
+}
+
+/** The Migrator for the experiment tables (call `d.prepare()` first). */
+export async function experimentMigrator(d: SqlDialect): Promise<Migrator> {
+  const schema = await currentSchema(d);
+  return new Migrator({
     db: d.db,
     provider: { getMigrations: async () => experimentMigrations(d) },
     migrationTableName: EXPERIMENT_MIGRATION_TABLE,
     migrationLockTableName: `${EXPERIMENT_MIGRATION_TABLE}_lock`,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
+}
+
+export async function migrateExperiments(d: SqlDialect, log: Logger): Promise<void> {
+  await d.prepare();
+  const migrator = await experimentMigrator(d);
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {
     if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'experiment store migration applied');

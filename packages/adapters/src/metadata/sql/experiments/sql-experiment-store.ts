@@ -188,7 +188,7 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async deleteRunTag(runId: string, key: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('mlflow_tags').where('run_key', '=', (eb) => eb.selectFrom('mlflow_runs').select('run_key').where('run_id', '=', runId)).where('key', '=', key).executeTakeFirst();
+    const r = await this.db.deleteFrom('mlflow_tags').where('run_key', '=', sql<number>`(select run_key from mlflow_runs where run_id = ${runId})`).where('key', '=', key).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
