@@ -3,7 +3,7 @@
  * on the real panels in datasets/timeseries/, the peer computed in the same run.
  *
  * usage: node_modules/.bin/tsx bench/forecast/run-deepar.ts [--windows 3] [--panels monthly3,macro9] [--seeds 0]
- *        [--epochs 40] [--batches 50] [--scaling std|mean] [--context-mult 2] [--ensemble 1] [--no-peer]
+ *        [--epochs 40] [--batches 0] [--scaling std|mean] [--context-mult 2] [--ensemble 1] [--set panel.hp=value]… [--no-peer]
  * `--ensemble k` trains k models (seeds seed…seed+k−1) per window and pools their sample paths
  * (200 in all) before taking the mean and quantiles. `--scaling mean` is SageMaker's default; `std`
  * is Loam's `_scaling=std` extension.
@@ -30,7 +30,8 @@ const COMMON: Record<string, string> = {
   epochs: opt('epochs', '40'), num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32',
   learning_rate: '0.003', dropout_rate: '0.05', ...(SCALING === 'mean' ? {} : { _scaling: SCALING }),
 };
-const BATCHES = Number(opt('batches', '50'));
+// Batches per epoch; 0 = the library's default (one pass over the windows, at most 50).
+const BATCHES = Number(opt('batches', '0'));
 const ENSEMBLE = Number(opt('ensemble', '1'));
 const CTX = Number(opt('context-mult', '2'));
 const ctx = (h: number): string => String(Math.round(CTX * h));
@@ -42,6 +43,15 @@ export const PANELS: Record<string, { hp: Record<string, string> }> = {
   sunspots: { hp: { time_freq: '12M', prediction_length: '11', context_length: ctx(11), ...COMMON } },
   nile: { hp: { time_freq: '12M', prediction_length: '10', context_length: ctx(10), ...COMMON } },
 };
+
+// `--set panel.name=value` (repeatable) overrides one hyperparameter of one panel, e.g. `--set nile.num_cells=10`.
+args.forEach((a, i) => {
+  if (a !== '--set') return;
+  const m = /^(\w+)\.(\w+)=(.*)$/.exec(args[i + 1] ?? '');
+  const panel = m ? PANELS[m[1] as string] : undefined;
+  if (!m || !panel) throw new Error(`--set expects panel.hyperparameter=value with a known panel; got '${args[i + 1]}'`);
+  panel.hp[m[2] as string] = m[3] as string;
+});
 
 interface Rec { start: string; target: number[]; cat: number[]; item_id: string }
 
@@ -63,7 +73,7 @@ function runPanel(name: string, seed: number): { mean_wQuantileLoss: number; ND:
     const pooled: number[][][] = recs.map(() => []);
     const perModel = Math.round(200 / ENSEMBLE);
     for (let e = 0; e < ENSEMBLE; e++) {
-      const { model, epochsRun } = trainDeepAr(hp, train, { seed: seed + e, numBatchesPerEpoch: BATCHES });
+      const { model, epochsRun } = trainDeepAr(hp, train, { seed: seed + e, ...(BATCHES > 0 ? { numBatchesPerEpoch: BATCHES } : {}) });
       epochs += epochsRun;
       const res = invokeDeepAr(model, { instances: train, configuration: { num_samples: perModel, output_types: ['samples'] } });
       res.predictions.forEach((p, i) => (pooled[i] as number[][]).push(...(p.samples as number[][])));

@@ -18,7 +18,10 @@ export interface TrainOptions {
   readonly test?: ChannelInput;
   /** Receives SageMaker-style log lines (`#quality_metric: …`, `#test_score (algo-1, RMSE): …`). */
   readonly log?: (line: string) => void;
-  /** Batches per epoch; default 50, GluonTS's `num_batches_per_epoch` (windows are drawn at random, so an epoch is a fixed number of updates, not a pass). */
+  /**
+   * Batches per epoch. Default: one pass over the training windows (⌈windows / mini_batch_size⌉, SageMaker's
+   * `epochs` is the number of passes), capped at 50 batches as GluonTS's `num_batches_per_epoch`.
+   */
   readonly numBatchesPerEpoch?: number;
   readonly signal?: AbortSignal;
 }
@@ -62,7 +65,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
   const cumulative: number[] = [];
   counts.reduce((acc, c) => (cumulative.push(acc + c), acc + c), 0);
   const totalWindows = cumulative[cumulative.length - 1] as number;
-  const batchesPerEpoch = options.numBatchesPerEpoch ?? 50;
+  const batchesPerEpoch = options.numBatchesPerEpoch ?? Math.max(1, Math.min(50, Math.ceil(totalWindows / B)));
   log(`Training set: ${trainSeries.length} time series, ${totalWindows} windows of ${T} steps; ${batchesPerEpoch} batches per epoch.`);
 
   const D = fl.inputDim;
