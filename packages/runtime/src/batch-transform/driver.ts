@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { TransformDriverConfig } from '@loam/contracts';
 import { extractArchive, listFiles, onlyFile } from './archives.js';
 import { DataProcessor, recordFormat, splitPredictions } from './data-processing.js';
-import { lineSliceBatches, miniBatches, type BatchStrategy, type MiniBatch } from './mini-batches.js';
+import { lineSliceBatchesFromFile, miniBatches, type BatchStrategy, type MiniBatch } from './mini-batches.js';
 import { ModelClient } from './model-client.js';
 import { ModelProcess } from './model-process.js';
 import { splitRecords } from './records.js';
@@ -163,17 +163,18 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
       handle = await open(`${target}.partial`, 'w');
     });
     chain = opened;
-    const data = readFileSync(join(paths.inputDir, file));
+    // Plain lines are read in blocks as they are sent (any file size, one pass); the other record kinds
+    // and filtered records are cut from the file read whole.
     const batches = cfg.splitType === 'Line' && p.batchStrategy === 'MultiRecord' && !processor
-      ? lineSliceBatches(data, maxPayloadBytes, file)
-      : miniBatches(splitRecords(data, cfg.splitType, file), {
+      ? lineSliceBatchesFromFile(join(paths.inputDir, file), maxPayloadBytes, file)
+      : miniBatches(splitRecords(readFileSync(join(paths.inputDir, file)), cfg.splitType, file), {
         strategy: p.batchStrategy, maxPayloadBytes, file, unit: cfg.splitType === 'Line' ? 'line' : 'record',
         keepInputs: processor?.perRecordOutput ?? false, ...(processor ? { processor } : {}),
       });
     let fileRecords = 0;
     let fileRequests = 0;
     try {
-      for (const b of batches) {
+      for await (const b of batches) {
         if (failure) break;
         await slots.take();
         fileRecords += b.count;

@@ -1,3 +1,4 @@
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { DataProcessor } from './data-processing.js';
 import type { InputRecord } from './records.js';
 
@@ -75,25 +76,31 @@ export function* miniBatches(records: Iterable<InputRecord>, o: BatchOptions): G
   if (parts.length > 0) yield flush();
 }
 
+/** A run of whole lines: bytes `[start, end)` of the buffer, `end` just after a newline (or the buffer's end). */
+interface LineRun {
+  readonly start: number;
+  readonly end: number;
+  readonly count: number;
+  readonly firstPosition: number;
+  readonly lastPosition: number;
+}
+
 /**
- * MultiRecord over lines with nothing to filter or join: mini-batches are slices of the file itself
- * (runs of whole lines under the limit), so nothing is copied. Blank lines end a run and are skipped,
- * as the record splitter skips them; a last line without a newline gets one.
- * @throws PayloadLimitError naming the file and the line.
+ * Runs of whole lines under the limit; blank lines end a run and are skipped. `firstLine` is the
+ * number of the buffer's first line. @throws PayloadLimitError naming the file and the line.
  */
-export function* lineSliceBatches(buf: Buffer, maxPayloadBytes: number, file: string): Generator<MiniBatch> {
+function* lineRuns(buf: Buffer, maxPayloadBytes: number, file: string, firstLine = 1): Generator<LineRun> {
   let runStart = -1;
   let runFirst = 0;
   let count = 0;
-  let line = 0;
+  let line = firstLine - 1;
   let pos = 0;
   const limit = maxPayloadBytes > 0 ? maxPayloadBytes : Number.POSITIVE_INFINITY;
-  const cut = (end: number): MiniBatch => {
-    const body = buf[end - 1] === 10 ? buf.subarray(runStart, end) : Buffer.concat([buf.subarray(runStart, end), NL]);
-    const b = { body, count, firstPosition: runFirst, lastPosition: line };
+  const cut = (end: number, lastPosition: number): LineRun => {
+    const r = { start: runStart, end, count, firstPosition: runFirst, lastPosition };
     runStart = -1;
     count = 0;
-    return b;
+    return r;
   };
   while (pos < buf.length) {
     let nl = buf.indexOf(10, pos);
@@ -103,10 +110,10 @@ export function* lineSliceBatches(buf: Buffer, maxPayloadBytes: number, file: st
     const blank = nl === pos || (nl === pos + 1 && buf[pos] === 13);
     const size = end - pos + (nl === buf.length ? 1 : 0);
     if (blank) {
-      if (runStart >= 0) yield { ...cut(pos), lastPosition: line - 1 };
+      if (runStart >= 0) yield cut(pos, line - 1);
     } else {
       if (size > limit) throw new PayloadLimitError(`${file} line ${line}: the record is ${size} bytes, over ${describeLimit(maxPayloadBytes)}.`);
-      if (runStart >= 0 && end - runStart + (nl === buf.length ? 1 : 0) > limit) yield { ...cut(pos), lastPosition: line - 1 };
+      if (runStart >= 0 && end - runStart + (nl === buf.length ? 1 : 0) > limit) yield cut(pos, line - 1);
       if (runStart < 0) {
         runStart = pos;
         runFirst = line;
@@ -115,5 +122,86 @@ export function* lineSliceBatches(buf: Buffer, maxPayloadBytes: number, file: st
     }
     pos = end;
   }
-  if (runStart >= 0) yield { ...cut(buf.length), lastPosition: line };
+  if (runStart >= 0) yield cut(buf.length, line);
+}
+
+function runBatch(buf: Buffer, r: LineRun): MiniBatch {
+  const body = buf[r.end - 1] === 10 ? buf.subarray(r.start, r.end) : Buffer.concat([buf.subarray(r.start, r.end), NL]);
+  return { body, count: r.count, firstPosition: r.firstPosition, lastPosition: r.lastPosition };
+}
+
+/**
+ * MultiRecord over lines with nothing to filter or join: mini-batches are slices of the file itself
+ * (runs of whole lines under the limit), so nothing is copied. Blank lines end a run and are skipped,
+ * as the record splitter skips them; a last line without a newline gets one.
+ * @throws PayloadLimitError naming the file and the line.
+ */
+export function* lineSliceBatches(buf: Buffer, maxPayloadBytes: number, file: string): Generator<MiniBatch> {
+  for (const r of lineRuns(buf, maxPayloadBytes, file)) yield runBatch(buf, r);
+}
+
+/**
+ * {@link lineSliceBatches} read from the file in blocks (at least four payloads each), so a file of
+ * any size is read once, front to back, and only a few blocks are held at a time. A block's last run
+ * of lines is carried into the next block, where it may grow: the batches are exactly those of the
+ * whole file. With no limit (MaxPayloadInMB 0) the file is one batch and is read whole.
+ * @throws PayloadLimitError naming the file and the line.
+ */
+export async function* lineSliceBatchesFromFile(path: string, maxPayloadBytes: number, file: string, blockBytes = Math.max(8 << 20, 4 * maxPayloadBytes)): AsyncGenerator<MiniBatch> {
+  if (maxPayloadBytes <= 0) {
+    yield* lineSliceBatches(await readFile(path), maxPayloadBytes, file);
+    return;
+  }
+  const h = await open(path, 'r');
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    let line = 1;
+    for (;;) {
+      // The carried bytes, then the next block read straight after them.
+      const data = Buffer.allocUnsafe(carry.length + blockBytes);
+      carry.copy(data, 0);
+      const { bytesRead } = await h.read(data, carry.length, blockBytes, null);
+      const eof = bytesRead === 0;
+      const filled = data.subarray(0, carry.length + bytesRead);
+      // Whole lines only, unless the file has ended.
+      const whole = eof ? filled.length : filled.lastIndexOf(10) + 1;
+      const lines = filled.subarray(0, whole);
+      const runs = [...lineRuns(lines, maxPayloadBytes, file, line)];
+      if (eof) {
+        for (const r of runs) yield runBatch(lines, r);
+        return;
+      }
+      // The line still being read is already over the limit: measure it and fail without holding it.
+      if (filled.length - whole > maxPayloadBytes) {
+        let partial = line;
+        for (let i = lines.indexOf(10); i >= 0; i = lines.indexOf(10, i + 1)) partial++;
+        throw new PayloadLimitError(`${file} line ${partial}: the record is ${await restOfLine(h, filled.length - whole)} bytes, over ${describeLimit(maxPayloadBytes)}.`);
+      }
+      const held = runs.pop();
+      for (const r of runs) yield runBatch(lines, r);
+      if (held) {
+        carry = filled.subarray(held.start);
+        line = held.firstPosition;
+      } else {
+        // Nothing but blank lines: keep the count of lines passed.
+        for (let i = lines.indexOf(10); i >= 0; i = lines.indexOf(10, i + 1)) line++;
+        carry = filled.subarray(whole);
+      }
+    }
+  } finally {
+    await h.close();
+  }
+}
+
+/** The size of a line already `read` bytes long, read on to its newline (counted), or the file's end (plus the newline it gets). */
+async function restOfLine(h: FileHandle, read: number): Promise<number> {
+  const scratch = Buffer.allocUnsafe(1 << 20);
+  let size = read;
+  for (;;) {
+    const { bytesRead } = await h.read(scratch, 0, scratch.length, null);
+    if (bytesRead === 0) return size + 1;
+    const nl = scratch.subarray(0, bytesRead).indexOf(10);
+    if (nl >= 0) return size + nl + 1;
+    size += bytesRead;
+  }
 }
