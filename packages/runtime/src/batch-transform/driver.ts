@@ -102,18 +102,26 @@ export async function runTransform(cfg: TransformDriverConfig, paths: TransformP
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? paths.modelDir, LANG: 'C.UTF-8', ...(process.env['TMPDIR'] ? { TMPDIR: process.env['TMPDIR'] } : {}),
     ...cfg.container.environment, ...cfg.environment, ...batchEnv(cfg, requested),
   };
-  const servers = [await ModelProcess.start(cfg.container, paths.modelDir, env, cfg.python)];
+  // A built-in model server is one single-threaded process: like the inference toolkit's
+  // SAGEMAKER_MODEL_SERVER_WORKERS, run one per vCPU the concurrency can use. Other images run
+  // their own workers behind one port.
+  const builtin = cfg.container.image.type === 'builtin';
+  const workersFor = (q: EffectiveParameters) => (builtin ? Math.max(1, Number(env['SAGEMAKER_MODEL_SERVER_WORKERS']) || Math.min(q.maxConcurrentTransforms, cfg.vcpus)) : 1);
+  const start = () => ModelProcess.start(cfg.container, paths.modelDir, env, cfg.python);
+  // Built-in servers serve no /execution-parameters, so their number is known now: they start together.
+  const servers: ModelProcess[] = [];
+  const started = await Promise.allSettled(Array.from({ length: builtin ? workersFor(requested) : 1 }, start));
+  for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
   const clients: ModelClient[] = [];
   try {
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const probe = new ModelClient((servers[0] as ModelProcess).port, 1);
     const fromContainer = await probe.executionParameters();
     probe.close();
     const p = effectiveParameters(cfg, fromContainer);
-    // A built-in model server is one single-threaded process: like the inference toolkit's
-    // SAGEMAKER_MODEL_SERVER_WORKERS, run one per vCPU the concurrency can use. Other images run
-    // their own workers behind one port.
-    const workers = cfg.container.image.type === 'builtin' ? Math.max(1, Number(env['SAGEMAKER_MODEL_SERVER_WORKERS']) || Math.min(p.maxConcurrentTransforms, cfg.vcpus)) : 1;
-    while (servers.length < workers) servers.push(await ModelProcess.start(cfg.container, paths.modelDir, env, cfg.python));
+    const workers = workersFor(p);
+    while (servers.length < workers) servers.push(await start());
     log(`Batch strategy ${p.batchStrategy}, MaxPayloadInMB ${p.maxPayloadInMB}, MaxConcurrentTransforms ${p.maxConcurrentTransforms}, ${workers} model server process(es)${fromContainer ? ' (with the container\'s /execution-parameters)' : ''}.`);
     for (const s of servers) clients.push(new ModelClient(s.port, Math.ceil(p.maxConcurrentTransforms / servers.length)));
     return { ...p, ...(await transformFiles(cfg, p, paths, clients, log)) };
