@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
+import { currentSchema } from '../migration-schema.js';
 
 /*
  * The experiment tracking tables, migrated by Kysely's Migrator like the metadata store's, named in
@@ -147,20 +148,6 @@ function runKeys(d: SqlDialect): Migration {
 
 export function experimentMigrations(d: SqlDialect): Record<string, Migration> {
   return { 'experiments:0001:tables': tables(d), 'experiments:0002:run-keys': runKeys(d) };
-}
-
-/**
- * The schema the connection works in, where the database has schemas (PostgreSQL), else undefined.
- * Migrator must be told it: it looks for its own tables in every schema of the database, so another
- * deployment's (or test run's) schema would otherwise pass for this one.
- */
-async function currentSchema(d: SqlDialect): Promise<string | undefined> {
-  try {
-    const r = await sql<{ s: string | null }>`select current_schema() as s`.execute(d.db);
-    return r.rows[0]?.s ?? undefined;
-  } catch {
-    return undefined; // SQLite: no schemas (one database file per store)
-  }
 }
 
 /** The Migrator for the experiment tables (call `d.prepare()` first). */
