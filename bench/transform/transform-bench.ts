@@ -119,6 +119,9 @@ try {
     const transformSeconds = began !== undefined && ended !== undefined ? (ended - began) / 1000 : undefined;
     if (transformSeconds !== undefined) phase.push(transformSeconds);
     emit({ side: 'transform job', rep, seconds, rowsPerSecond: rows / seconds, jobSeconds: (d['TransformEndTime'] as number) - (d['TransformStartTime'] as number), transformSeconds, maxAbsDiffVsInProcess: maxDiff });
+    // Where the rest of the job's time goes: its log lines, in seconds from CreateTransformJob.
+    const created = (d['CreationTime'] as number) * 1000;
+    if (rep === 0) emit({ side: 'transform job timeline', rep, lines: logs.lines.map((l) => `${((l.time - created) / 1000).toFixed(2)} ${l.line.slice(0, 90)}`), endSeconds: (d['TransformEndTime'] as number) - (d['CreationTime'] as number) });
   }
   const min = (a: number[]) => Math.min(...a);
   emit({
