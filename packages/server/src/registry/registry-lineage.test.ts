@@ -35,7 +35,15 @@ describe('registry and lineage through the API', () => {
       { id: 'out', type: 'destination', inputs: ['src'], output: { s3Uri: 's3://data/churn-train/train.csv', format: 'csv', header: false } },
     ];
     expect((await call(loam, 'POST', '/api/v1/flows', { FlowName: 'prep', Definition: { formatVersion: 1, nodes } })).status).toBe(200);
-    expect((await call(loam, 'POST', '/api/v1/flows/prep/runs', {})).body.Status).toBe('Completed');
+    // A full run is a processing job: follow it to its end.
+    const started = await call(loam, 'POST', '/api/v1/flows/prep/runs', {});
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    let run = started.body;
+    for (const t0 = Date.now(); !['Completed', 'Failed', 'Stopped'].includes(run.Status); await new Promise((r) => setTimeout(r, 200))) {
+      if (Date.now() - t0 > 120_000) throw new Error(`flow run still ${run.Status} after 120 s`);
+      run = (await call(loam, 'GET', `/api/v1/flow-runs/${started.body.FlowRunId}`)).body;
+    }
+    expect(run.Status, run.FailureReason).toBe('Completed');
 
     // Train on the flow's folder.
     const channel = [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/churn-train/' } } }];
@@ -68,13 +76,13 @@ describe('registry and lineage through the API', () => {
     expect(p1).toBeGreaterThan(0.5);
     expect(p2).toBeLessThan(0.5);
 
-    // From an endpoint, up to the training data, the dataset and the uploaded file.
+    // From an endpoint, up to the training data, the flow's processing job that wrote it, and the dataset.
     const up1 = await call(loam, 'POST', '/api/v1/lineage/query', { StartArns: [arn('endpoint', 'churn-a')], Direction: 'Ascendants', MaxResults: 50 });
     expect(up1.status, JSON.stringify(up1.body)).toBe(200);
     const seen = up1.body.Vertices.map((v: { Arn: string; SourceUri?: string }) => v.SourceUri ?? v.Arn);
     expect(seen).toEqual(expect.arrayContaining([
       arn('endpoint-config', 'churn-a-cfg'), arn('model', 'churn-m'), pkgArn, modelData, arn('training-job', 'churn-xgb'),
-      's3://data/churn-train', 's3://data/churn-train/train.csv', arn('dataset', 'churn'),
+      's3://data/churn-train', arn('processing-job', run.ProcessingJobName), arn('dataset', 'churn'),
     ]));
     expect(seen.indexOf(arn('training-job', 'churn-xgb'))).toBeLessThan(seen.indexOf('s3://data/churn-train'));
     expect(seen).not.toContain(arn('endpoint', 'churn-b'));
