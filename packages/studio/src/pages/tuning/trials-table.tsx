@@ -9,12 +9,15 @@ import { byObjective, type Trial } from './trials.js';
 export function TrialsTable({ trials, params, metric, minimize, bestName }: { trials: readonly Trial[]; params: readonly string[]; metric: string; minimize: boolean; bestName?: string | undefined }) {
   const [bestFirst, setBestFirst] = useState(true);
   const rows = byObjective(trials, minimize, bestFirst ? !minimize : minimize);
+  // A job with several TrainingJobDefinitions says which one each trial ran.
+  const definitions = trials.some((t) => t.TrainingJobDefinitionName !== undefined);
   return (
     <Table.ScrollContainer minWidth={600}>
       <Table striped highlightOnHover verticalSpacing="xs" aria-label="Trials">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Training job</Table.Th>
+            {definitions && <Table.Th>Definition</Table.Th>}
             <Table.Th>Status</Table.Th>
             {params.map((p) => (
               <Table.Th key={p}>{p}</Table.Th>
@@ -35,6 +38,7 @@ export function TrialsTable({ trials, params, metric, minimize, bestName }: { tr
                 </Anchor>
                 {t.TrainingJobName === bestName && ' ★ best'}
               </Table.Td>
+              {definitions && <Table.Td>{t.TrainingJobDefinitionName ?? '—'}</Table.Td>}
               <Table.Td>
                 <StatusBadge status={t.TrainingJobStatus} />
               </Table.Td>

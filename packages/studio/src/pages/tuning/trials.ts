@@ -4,6 +4,8 @@ export interface Trial {
   readonly CreationTime: number;
   readonly TrainingJobStatus: string;
   readonly TunedHyperParameters: Readonly<Record<string, string>>;
+  /** Which of the job's `TrainingJobDefinitions` the trial ran (absent for a single definition). */
+  readonly TrainingJobDefinitionName?: string | undefined;
   readonly FinalHyperParameterTuningJobObjectiveMetric?: { readonly MetricName: string; readonly Value: number } | undefined;
 }
 
