@@ -134,7 +134,8 @@ export function registerTuneCommand(program: Command): void {
           if (!['InProgress', 'Stopping'].includes(d.HyperParameterTuningJobStatus)) {
             if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
             if (d.BestTrainingJob) {
-              process.stdout.write(`best training job: ${d.BestTrainingJob.TrainingJobName}\n`);
+              const definition = d.BestTrainingJob.TrainingJobDefinitionName;
+              process.stdout.write(`best training job: ${d.BestTrainingJob.TrainingJobName}${definition ? ` (definition ${definition})` : ''}\n`);
               for (const [k, v] of Object.entries(d.BestTrainingJob.TunedHyperParameters)) process.stdout.write(`  ${k} = ${v}\n`);
             }
             process.exitCode = d.HyperParameterTuningJobStatus === 'Completed' ? 0 : 1;
