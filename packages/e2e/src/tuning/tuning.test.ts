@@ -74,25 +74,33 @@ async function trials(name: string): Promise<any[]> {
   return r.TrainingJobSummaries;
 }
 
+// The CLI test's tuning job (a retry of that test gets a fresh name; the warm start uses whichever finished).
+let cliJob = 'cli-random';
+let cliAttempts = 0;
+
 describe('hyperparameter tuning over loam up', () => {
   it('loam tune: Random with median-rule early stopping, progress on stdout, best job printed', async () => {
+    cliJob = cliAttempts++ === 0 ? 'cli-random' : `cli-random-retry${cliAttempts}`;
     const common = ['--endpoint', loam!.url, '--data-dir', dataDir];
-    const r = await runLoam([...common, 'tune', '--name', 'cli-random', '--strategy', 'Random', '--image', image, '--objective', 'Maximize:validation:auc',
-      '--max-jobs', '6', '--parallel', '2', '--early-stopping', '--seed', '1', '--cat', 'min_child_weight=1,5000', '--int', 'max_depth=2:4:linear',
+    // Seed 10 proposes the three min_child_weight=1 trials first, then the three that cannot split
+    // (min_child_weight=5000, AUC 0.5), so each of those has three better trials before it and the
+    // median rule must stop it; 3,000 rounds keep such a trial running long enough to be seen.
+    const r = await runLoam([...common, 'tune', '--name', cliJob, '--strategy', 'Random', '--image', image, '--objective', 'Maximize:validation:auc',
+      '--max-jobs', '6', '--parallel', '2', '--early-stopping', '--seed', '10', '--cat', 'min_child_weight=1,5000', '--int', 'max_depth=2:4:linear',
       '--channel', 'train=s3://data/bc/train/', '--channel', 'validation=s3://data/bc/validation/', '--content-type', 'text/csv',
-      '--hp', 'num_round=600', '--hp', 'eta=0.05', '--hp', 'objective=binary:logistic', '--hp', 'eval_metric=auc', '--output', 's3://models/cli-tune']);
+      '--hp', 'num_round=3000', '--hp', 'eta=0.05', '--hp', 'objective=binary:logistic', '--hp', 'eval_metric=auc', '--output', 's3://models/cli-tune']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.stdout).toContain('hyper-parameter-tuning-job/cli-random');
+    expect(r.stdout).toContain(`hyper-parameter-tuning-job/${cliJob}`);
     expect(r.stdout).toMatch(/InProgress {2}trials: \d+ completed/);
     expect(r.stdout).toMatch(/Completed {2}trials: /);
-    expect(r.stdout).toMatch(/best training job: cli-random-\d{3}-[0-9a-f]{8}\n/);
+    expect(r.stdout).toMatch(new RegExp(`best training job: ${cliJob}-\\d{3}-[0-9a-f]{8}\\n`));
     expect(r.stdout).toContain('  min_child_weight = 1\n');
-    const ts = await trials('cli-random');
+    const ts = await trials(cliJob);
     // Random without repeats covers all six configurations once.
     expect(ts.map((t) => `${t.TunedHyperParameters.min_child_weight}/${t.TunedHyperParameters.max_depth}`).sort()).toEqual(['1/2', '1/3', '1/4', '5000/2', '5000/3', '5000/4']);
     const stopped = ts.filter((t) => t.TrainingJobStatus === 'Stopped');
     expect(stopped.length, JSON.stringify(ts.map((t) => [t.TunedHyperParameters, t.TrainingJobStatus]))).toBeGreaterThan(0);
-    const d: any = await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: 'cli-random' });
+    const d: any = await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: cliJob });
     const best = d.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value;
     expect(best).toBeGreaterThan(0.95);
     expect(d.BestTrainingJob.TunedHyperParameters.min_child_weight).toBe('1');
@@ -103,14 +111,14 @@ describe('hyperparameter tuning over loam up', () => {
 
   it('warm start from a finished tuning job: parents inform the search; OverallBestTrainingJob spans both', async () => {
     await client.CreateHyperParameterTuningJob(request('warm-bo', { Strategy: 'Bayesian', ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 1 } }, '60', {
-      WarmStartConfig: { WarmStartType: 'IdenticalDataAndAlgorithm', ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: 'cli-random' }] },
+      WarmStartConfig: { WarmStartType: 'IdenticalDataAndAlgorithm', ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: cliJob }] },
     }));
     const d = await waitFor('warm-bo', ended);
     expect(d.HyperParameterTuningJobStatus).toBe('Completed');
-    const parent: any = await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: 'cli-random' });
+    const parent: any = await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: cliJob });
     const values = [parent.BestTrainingJob, d.BestTrainingJob].map((b: any) => b.FinalHyperParameterTuningJobObjectiveMetric.Value);
     expect(d.OverallBestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value).toBe(Math.max(...values));
-    expect(['cli-random', 'warm-bo']).toContain(d.OverallBestTrainingJob.TuningJobName);
+    expect([cliJob, 'warm-bo']).toContain(d.OverallBestTrainingJob.TuningJobName);
     // The parent already ran all six configurations, so the search can only repeat one; the trials still run.
     expect(d.TrainingJobStatusCounters.Completed).toBe(2);
     await expect(client.CreateHyperParameterTuningJob(request('warm-bad', { Strategy: 'Random', ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 } }, '10', {
