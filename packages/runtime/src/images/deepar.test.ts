@@ -112,6 +112,16 @@ describe('forecasting-deepar image', () => {
     expect(rows[0]!.mean).toHaveLength(12);
   });
 
+  it('reads DEEPAR_INFERENCE_CONFIG from the environment it is given (the model\'s, when served in the server)', () => {
+    const env = { DEEPAR_INFERENCE_CONFIG: JSON.stringify({ num_samples: 7, output_types: ['samples'] }) };
+    const given = loadBuiltinPredictor(modelDir, { env }).invoke(Buffer.from(jsonl(trainRecs.slice(0, 1))), 'application/jsonlines', 'application/jsonlines');
+    const row = JSON.parse(given.body.trim()) as { samples?: number[][]; mean?: number[] };
+    expect(row.samples).toHaveLength(7);
+    expect(row.mean).toBeUndefined();
+    const bad = () => loadBuiltinPredictor(modelDir, { env: { DEEPAR_INFERENCE_CONFIG: '{oops' } }).invoke(Buffer.from(jsonl(trainRecs.slice(0, 1))), 'application/jsonlines', undefined);
+    expect(bad).toThrow(/DEEPAR_INFERENCE_CONFIG is not valid JSON/);
+  });
+
   it('answers bad requests with 4xx naming what was wrong', () => {
     const predictor = loadBuiltinPredictor(modelDir);
     const status = (body: string, type: string, accept?: string): [number, string] => {

@@ -51,6 +51,12 @@ export interface PredictorOptions {
    * one comma-separated line, as it answers an endpoint.
    */
   readonly batch?: boolean;
+  /**
+   * The container's environment (the model's `Environment`), for built-ins that read settings from it
+   * (DeepAR's `DEEPAR_INFERENCE_CONFIG`); default: this process's environment, which is the
+   * container's when the model server runs as its own process.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 function rowAt(rows: Rows, i: number, width: number): Float32Array {
@@ -171,7 +177,7 @@ export function loadBuiltinPredictor(modelDir: string, options: PredictorOptions
       const m = PcaModel.fromJSON(doc.model);
       return predictorFor(generic('pca', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut), options);
     }
-    case 'forecasting-deepar': return deepArPredictor(doc.model);
+    case 'forecasting-deepar': return deepArPredictor(doc.model, options.env ?? process.env);
     default: throw new Error(`${builtinModelFile} names algorithm '${String(doc.algorithm)}', which this model server does not serve.`);
   }
 }

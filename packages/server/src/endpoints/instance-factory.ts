@@ -36,7 +36,8 @@ export class InstanceFactory {
     const mode = c.environment['LOAM_SERVING_MODE'] ?? this.o.builtinServing;
     const concurrency = Number(c.environment['LOAM_MAX_CONCURRENCY'] ?? this.o.maxConcurrency ?? 32);
     if (c.image.type === 'builtin' && mode === 'in-process') {
-      return new InProcessInstance(instanceId, loadBuiltinPredictor(modelDir), Number.MAX_SAFE_INTEGER);
+      // Served in this process: settings a built-in reads from its environment come from the model's Environment.
+      return new InProcessInstance(instanceId, loadBuiltinPredictor(modelDir, { env: c.environment }), Number.MAX_SAFE_INTEGER);
     }
     const env: Record<string, string> = {
       ...c.environment, SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir, SAGEMAKER_SAFE_PORT_RANGE: '', HOME: dir,
