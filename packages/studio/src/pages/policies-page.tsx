@@ -1,9 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { Group, Stack, Text, Title } from '@mantine/core';
+import { Stack } from '@mantine/core';
 import { useNotifications } from '../app/notifications.js';
 import { OperationModal } from '../patterns/operation-modal.js';
 import { ResourceList } from '../patterns/resource-list.js';
+import { PageHeader } from '../patterns/page-header.js';
 
 export const policyPath = (name: string) => `/policies/${encodeURIComponent(name)}`;
 
@@ -16,15 +17,14 @@ export function PoliciesPage() {
   const { notify } = useNotifications();
   return (
     <Stack>
-      <Group justify="space-between" align="flex-end">
-        <div>
-          <Title order={1} size="h2">
-            Policies
-          </Title>
-          <Text size="sm" c="dimmed">
+      <PageHeader
+        title="Policies"
+        description={
+          <>
             IAM policy documents: which actions a user may take on which resources. Attach them on a user’s page.
-          </Text>
-        </div>
+          </>
+        }
+      >
         <OperationModal
           operation="CreatePolicy"
           buttonLabel="Create policy"
@@ -38,7 +38,7 @@ export function PoliciesPage() {
             void navigate({ to: policyPath(name) });
           }}
         />
-      </Group>
+      </PageHeader>
       <ResourceList operation="ListPolicies" linkTo={(p) => policyPath(String(p.PolicyName))} omitColumns={['PolicyDocument', 'Arn']} caption="Policies" />
     </Stack>
   );

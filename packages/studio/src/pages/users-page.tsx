@@ -1,9 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { Group, Stack, Text, Title } from '@mantine/core';
+import { Stack } from '@mantine/core';
 import { useNotifications } from '../app/notifications.js';
 import { OperationModal } from '../patterns/operation-modal.js';
 import { ResourceList } from '../patterns/resource-list.js';
+import { PageHeader } from '../patterns/page-header.js';
 
 export const userPath = (name: string) => `/users/${encodeURIComponent(name)}`;
 
@@ -14,15 +15,14 @@ export function UsersPage() {
   const { notify } = useNotifications();
   return (
     <Stack>
-      <Group justify="space-between" align="flex-end">
-        <div>
-          <Title order={1} size="h2">
-            Users & access keys
-          </Title>
-          <Text size="sm" c="dimmed">
+      <PageHeader
+        title="Users & access keys"
+        description={
+          <>
             Open a user to manage their access keys (for AWS SDKs and the aws CLI), API tokens (for the REST API) and policies.
-          </Text>
-        </div>
+          </>
+        }
+      >
         <OperationModal
           operation="CreateUser"
           buttonLabel="Create user"
@@ -35,7 +35,7 @@ export function UsersPage() {
             void navigate({ to: userPath(name) });
           }}
         />
-      </Group>
+      </PageHeader>
       <ResourceList operation="ListUsers" linkTo={(u) => userPath(String(u.UserName))} omitColumns={['UserId']} caption="Users" />
     </Stack>
   );

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { Button, Card, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { Button, Card, Group, Modal, Stack } from '@mantine/core';
 import { useNotifications } from '../../app/notifications.js';
 import { ResourceList } from '../../patterns/resource-list.js';
 import { DatasetImport } from './dataset-import.js';
 import { datasetPath } from './dataset-paths.js';
+import { PageHeader } from '../../patterns/page-header.js';
 
 /** Datasets: every imported table, and the import dialog (upload with progress, or an s3:// URI). */
 export function DatasetsPage() {
@@ -15,22 +16,21 @@ export function DatasetsPage() {
   const { notify } = useNotifications();
   return (
     <Stack>
-      <Group justify="space-between" align="flex-end">
-        <div>
-          <Title order={1} size="h2">
-            Datasets
-          </Title>
-          <Text size="sm" c="dimmed">
+      <PageHeader
+        title="Datasets"
+        description={
+          <>
             Import CSV, Parquet or JSON Lines data, see its quality at a glance, and prepare it with a data flow.
-          </Text>
-        </div>
+          </>
+        }
+      >
         <Group gap="xs">
           <Button variant="default" component={Link} to="/flows">
             Data flows
           </Button>
           <Button onClick={() => setOpen(true)}>Import data</Button>
         </Group>
-      </Group>
+      </PageHeader>
       <Card withBorder radius="md" padding="md">
         <ResourceList operation="ListDatasets" linkTo={(d) => datasetPath(String(d.DatasetName))} omitColumns={['DatasetArn']} caption="Datasets" empty="No datasets yet: import a file to start." />
       </Card>

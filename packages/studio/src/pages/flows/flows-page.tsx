@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import { Button, Card, Group, Modal, NativeSelect, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, Modal, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { ResourceList } from '../../patterns/resource-list.js';
 import { flowPath } from '../datasets/dataset-paths.js';
+import { PageHeader } from '../../patterns/page-header.js';
 
 const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
@@ -65,17 +66,16 @@ export function FlowsPage() {
   const navigate = useNavigate();
   return (
     <Stack>
-      <Group justify="space-between" align="flex-end">
-        <div>
-          <Title order={1} size="h2">
-            Data flows
-          </Title>
-          <Text size="sm" c="dimmed">
+      <PageHeader
+        title="Data flows"
+        description={
+          <>
             Prepare data visually: each step compiles to DuckDB SQL, previews on a sample and runs on the full data.
-          </Text>
-        </div>
+          </>
+        }
+      >
         <Button onClick={() => setOpen(true)}>New data flow</Button>
-      </Group>
+      </PageHeader>
       <Card withBorder radius="md" padding="md">
         <ResourceList operation="ListFlows" linkTo={(f) => flowPath(String(f.FlowName))} omitColumns={['FlowArn']} caption="Data flows" empty="No flows yet." />
       </Card>

@@ -1,13 +1,14 @@
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { Anchor, Button, Group, Modal, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Button, Modal, Stack } from '@mantine/core';
 import { Link } from '@tanstack/react-router';
 import { useNotifications } from '../../app/notifications.js';
 import { JobList } from './job-list.js';
 import { trainingJobPath } from './job-paths.js';
 import { trainingDefaults } from './training-defaults.js';
 import { NestedOperationForm } from './nested-operation-form.js';
+import { PageHeader } from '../../patterns/page-header.js';
 
 /** Training jobs: every job with live status, and a form to start one. */
 export function TrainingJobsPage() {
@@ -17,17 +18,16 @@ export function TrainingJobsPage() {
   const [open, setOpen] = useState(false);
   return (
     <Stack>
-      <Group justify="space-between" align="flex-end">
-        <div>
-          <Title order={1} size="h2">
-            Training jobs
-          </Title>
-          <Text size="sm" c="dimmed">
+      <PageHeader
+        title="Training jobs"
+        description={
+          <>
             Train with a built-in algorithm (XGBoost, linear learner, k-means, PCA) or your own script. Also see <Anchor component={Link} to="/processing-jobs">processing jobs</Anchor>.
-          </Text>
-        </div>
+          </>
+        }
+      >
         <Button onClick={() => setOpen(true)}>Create training job</Button>
-      </Group>
+      </PageHeader>
       <Modal opened={open} onClose={() => setOpen(false)} title="Create training job" size="xl" closeOnClickOutside={false}>
         {open && (
           <NestedOperationForm

@@ -1,9 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { Group, Stack, Text, Title } from '@mantine/core';
+import { Stack } from '@mantine/core';
 import { OperationModal } from '../../patterns/operation-modal.js';
 import { ResourceList } from '../../patterns/resource-list.js';
 import { groupPath } from './registry-paths.js';
+import { PageHeader } from '../../patterns/page-header.js';
 
 /** The Model Registry: model groups, each holding numbered versions (model packages) awaiting approval. */
 export function RegistryPage() {
@@ -11,15 +12,14 @@ export function RegistryPage() {
   const navigate = useNavigate();
   return (
     <Stack>
-      <Group justify="space-between" align="flex-end">
-        <div>
-          <Title order={1} size="h2">
-            Model registry
-          </Title>
-          <Text size="sm" c="dimmed">
+      <PageHeader
+        title="Model registry"
+        description={
+          <>
             Model groups hold versions of a model; approve a version to release it, then deploy it.
-          </Text>
-        </div>
+          </>
+        }
+      >
         <OperationModal
           operation="CreateModelPackageGroup"
           buttonLabel="Create model group"
@@ -29,7 +29,7 @@ export function RegistryPage() {
             void navigate({ to: groupPath(String(input.ModelPackageGroupName)) });
           }}
         />
-      </Group>
+      </PageHeader>
       <ResourceList
         operation="ListModelPackageGroups"
         linkTo={(g) => groupPath(String(g.ModelPackageGroupName))}
