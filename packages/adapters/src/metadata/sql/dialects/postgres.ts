@@ -54,6 +54,7 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
   return {
     label: `${safeUrl} (schema ${schema})`,
     db,
+    schema,
     capabilities: { skipLocked: true, durable: true, statementErrorAbortsTransaction: true },
     columnType: (kind) => sql.raw(TYPES[kind]),
     caseFold: (expr: Expression<unknown>) => sql<string>`lower(${expr} collate ${foldCollation})`,

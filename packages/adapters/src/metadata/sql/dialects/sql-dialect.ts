@@ -13,6 +13,8 @@ export interface SqlDialect {
   readonly label: string;
   // Tables are declared at run time from CollectionSpecs, so the builder cannot be typed per table.
   readonly db: Kysely<any>;
+  /** The schema holding the tables, where the database has schemas (PostgreSQL); undefined for SQLite. */
+  readonly schema?: string;
   readonly capabilities: {
     /** `FOR UPDATE SKIP LOCKED` is available (several servers can lease from one database). */
     readonly skipLocked: boolean;

@@ -41,11 +41,16 @@ export function parseSqliteUrl(url: string): string {
  * log-batch spends about a third of its SQLite time there): keep the most recent statements. A
  * statement still being iterated (a stream) is busy, so a second user of the same text gets its own.
  */
-function withStatementCache(database: { prepare(sql: string): SqliteStatement & { readonly busy: boolean }; close(): unknown }, size = 100): SqliteDatabase {
+function withStatementCache(database: { prepare(sql: string): SqliteStatement & { readonly busy: boolean }; close(): unknown }, size = 32, maxText = 64 * 1024): SqliteDatabase {
   const cache = new Map<string, SqliteStatement & { readonly busy: boolean }>();
   return {
-    close: () => void database.close(),
+    close: () => {
+      cache.clear();
+      database.close();
+    },
     prepare(text) {
+      // A very long text (a batch INSERT of a rare row count) would hold megabytes for little reuse.
+      if (text.length > maxText) return database.prepare(text);
       const hit = cache.get(text);
       if (hit && !hit.busy) {
         cache.delete(text);

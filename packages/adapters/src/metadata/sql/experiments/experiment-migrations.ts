@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
-import { currentSchema } from '../migration-schema.js';
+import { migratorSchema } from '../migration-schema.js';
 
 /*
  * The experiment tracking tables, migrated by Kysely's Migrator like the metadata store's, named in
@@ -13,7 +13,12 @@ export const EXPERIMENT_MIGRATION_TABLE = 'loam_experiments_migration';
 
 function tables(d: SqlDialect): Migration {
   return {
-    async up(db: Kysely<unknown>) {
+    // Kysely's Migrator wraps a migration in a transaction only where it thinks DDL is transactional
+    // (PostgreSQL); SQLite's is too, and a crash between the drop and the rename must not leave a store
+    // that can never migrate again — so the rebuild runs in one transaction on both.
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const db = outer;
       const s = (db as SqlDialect['db']).schema;
       const key = d.columnType('key');
       const text = d.columnType('text');
@@ -108,7 +113,12 @@ function tables(d: SqlDialect): Migration {
  */
 function runKeys(d: SqlDialect): Migration {
   return {
-    async up(db: Kysely<unknown>) {
+    // Kysely's Migrator wraps a migration in a transaction only where it thinks DDL is transactional
+    // (PostgreSQL); SQLite's is too, and a crash between the drop and the rename must not leave a store
+    // that can never migrate again — so the rebuild runs in one transaction on both.
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const db = outer;
       const s = (db as SqlDialect['db']).schema;
       const key = d.columnType('key');
       const text = d.columnType('text');
@@ -130,7 +140,7 @@ function runKeys(d: SqlDialect): Migration {
           .addColumn('run_key', int, (c) => c.notNull())
           .addColumn('key', key, (c) => c.notNull())
           .addColumn('value', text, (c) => c.notNull())
-          .addPrimaryKeyConstraint(`${n}_pk`, ['run_key', 'key']), ['key', 'value', 'run_key']);
+          .addPrimaryKeyConstraint(`${t}_run_key_pk`, ['run_key', 'key']), ['key', 'value', 'run_key']);
       }
       await rebuild('mlflow_latest_metrics', ['key', 'step', 'timestamp', 'value', 'is_nan'], (n) => s.createTable(n)
         .addColumn('run_key', int, (c) => c.notNull())
@@ -139,7 +149,7 @@ function runKeys(d: SqlDialect): Migration {
         .addColumn('timestamp', int, (c) => c.notNull())
         .addColumn('value', real, (c) => c.notNull())
         .addColumn('is_nan', int, (c) => c.notNull())
-        .addPrimaryKeyConstraint(`${n}_pk`, ['run_key', 'key']), ['key', 'is_nan', 'value', 'run_key']);
+        .addPrimaryKeyConstraint('mlflow_latest_metrics_run_key_pk', ['run_key', 'key']), ['key', 'is_nan', 'value', 'run_key']);
       await s.dropIndex('mlflow_runs_by_experiment').execute();
       await s.createIndex('mlflow_runs_by_experiment').on('mlflow_runs').columns(['experiment_id', 'lifecycle_stage', 'start_time', 'run_key']).execute();
     },
@@ -152,13 +162,12 @@ export function experimentMigrations(d: SqlDialect): Record<string, Migration> {
 
 /** The Migrator for the experiment tables (call `d.prepare()` first). */
 export async function experimentMigrator(d: SqlDialect): Promise<Migrator> {
-  const schema = await currentSchema(d);
   return new Migrator({
     db: d.db,
     provider: { getMigrations: async () => experimentMigrations(d) },
     migrationTableName: EXPERIMENT_MIGRATION_TABLE,
     migrationLockTableName: `${EXPERIMENT_MIGRATION_TABLE}_lock`,
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+    ...migratorSchema(d),
   });
 }
 

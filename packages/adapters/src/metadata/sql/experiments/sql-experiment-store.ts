@@ -198,7 +198,7 @@ export class SqlExperimentStore implements ExperimentStore {
 
   async metricHistory(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]> {
     const rows = (await this.db.selectFrom('mlflow_metrics as m').innerJoin('mlflow_runs as r', 'r.run_key', 'm.run_key')
-      .select(['r.run_id', 'm.key', 'm.step', 'm.timestamp', 'm.value', 'm.is_nan'])
+      .select(['m.key', 'm.step', 'm.timestamp', 'm.value', 'm.is_nan'])
       .where('r.run_id', '=', runId).where('m.key', '=', key).orderBy('m.step').orderBy('m.timestamp')
       .limit(page.limit).offset(page.offset).execute()) as MetricRow[];
     return rows.map(toMetric);
