@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resourceArn, type Partition, type Principal } from '@loam/core';
 import { authenticateRest, CSRF_HEADER, SESSION_COOKIE, type CredentialResolver } from '../../auth/authenticator.js';
@@ -160,7 +160,8 @@ function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: Fast
     if (out.customAttributes !== undefined) headers['x-amzn-sagemaker-custom-attributes'] = out.customAttributes;
     if (out.body instanceof Readable) {
       res.writeHead(200, headers);
-      out.body.on('error', () => res.destroy()).pipe(res);
+      // pipeline destroys the model's stream when the caller goes away, and the response when the stream fails.
+      pipeline(out.body, res, () => undefined);
       return;
     }
     const body = asBuffer(out.body);
@@ -175,7 +176,8 @@ function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: Fast
     const m = INVOKE_PATH.exec(rawUrl);
     if (!m) return false;
     const headers = req.headers;
-    if (headers.authorization === undefined && headers.cookie !== undefined) return false;
+    // A Studio session (cookie, no credentials) goes through Fastify for its CSRF check, as an empty Authorization does there.
+    if (!headers.authorization && headers.cookie !== undefined) return false;
     const length = headers['content-length'];
     if (length !== undefined && Number(length) > INVOCATION_BODY_LIMIT) {
       fail(res, requestId, TOO_LARGE); // before reading a byte of it
@@ -201,10 +203,10 @@ function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: Fast
     req.on('end', () => {
       if (refused) return;
       const body = chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0));
-      invokeOverHttp(deps, c, { method: 'POST', rawUrl, headers, rawHeaders: req.rawHeaders, cookies: undefined, endpointName, body, requestId }).then(
-        (out) => answer(res, requestId, out),
-        (e: unknown) => fail(res, requestId, e),
-      );
+      // `answer` can throw too (a header Node refuses, an unexpected body): that is a failed request, not a crash.
+      invokeOverHttp(deps, c, { method: 'POST', rawUrl, headers, rawHeaders: req.rawHeaders, cookies: undefined, endpointName, body, requestId })
+        .then((out) => answer(res, requestId, out))
+        .catch((e: unknown) => fail(res, requestId, e));
     });
     return true;
   };
