@@ -22,23 +22,23 @@ describe('a flow run as a processing job', () => {
     };
     const p = plan(doc, { a: 's3://loam-datasets/datasets/d/v3/data.parquet', b: 's3://loam-datasets/datasets/d/v3/data.parquet' });
     expect(p.request.ProcessingInputs).toEqual([
-      { InputName: 'source-a', S3Input: { S3Uri: 's3://loam-datasets/datasets/d/v3/data.parquet', LocalPath: '/opt/ml/processing/input/source-a', S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } },
+      { InputName: 'source-0', S3Input: { S3Uri: 's3://loam-datasets/datasets/d/v3/data.parquet', LocalPath: '/opt/ml/processing/input/source-0', S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } },
       { InputName: 'flow', S3Input: { S3Uri: 's3://loam-datasets/flow-runs/f/r1/flow.json', LocalPath: '/opt/ml/processing/input/flow', S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } },
     ]);
     expect(p.document.sources).toEqual({
-      a: { path: '/opt/ml/processing/input/source-a/data.parquet', format: 'parquet' },
-      b: { path: '/opt/ml/processing/input/source-a/data.parquet', format: 'parquet' },
+      a: { path: '/opt/ml/processing/input/source-0/data.parquet', format: 'parquet' },
+      b: { path: '/opt/ml/processing/input/source-0/data.parquet', format: 'parquet' },
     });
     expect(p.request.ProcessingOutputConfig?.Outputs.map((o) => [o.OutputName, o.S3Output?.S3Uri, o.S3Output?.LocalPath])).toEqual([
-      ['file', 's3://out/x', '/opt/ml/processing/output/file'],
-      ['dir', 's3://out/y', '/opt/ml/processing/output/dir'],
-      ['root', 's3://out', '/opt/ml/processing/output/root'],
+      ['destination-0', 's3://out/x', '/opt/ml/processing/output/destination-0'],
+      ['destination-1', 's3://out/y', '/opt/ml/processing/output/destination-1'],
+      ['destination-2', 's3://out', '/opt/ml/processing/output/destination-2'],
       ['manifest', 's3://loam-datasets/flow-runs/f/r1/manifest', '/opt/ml/processing/output/manifest'],
     ]);
     expect(p.document.destinations).toEqual({
-      file: { path: '/opt/ml/processing/output/file/train.csv', format: 'csv', header: false },
-      dir: { path: '/opt/ml/processing/output/dir/part-0.parquet', format: 'parquet' },
-      root: { path: '/opt/ml/processing/output/root/part-0.csv', format: 'csv' },
+      file: { path: '/opt/ml/processing/output/destination-0/train.csv', format: 'csv', header: false },
+      dir: { path: '/opt/ml/processing/output/destination-1/part-0.parquet', format: 'parquet' },
+      root: { path: '/opt/ml/processing/output/destination-2/part-0.csv', format: 'csv' },
     });
     expect(p.outputs).toEqual([
       { nodeId: 'file', s3Uri: 's3://out/x/train.csv', format: 'csv' },
@@ -47,6 +47,20 @@ describe('a flow run as a processing job', () => {
     ]);
     expect(p.request.AppSpecification).toEqual({ ImageUri: 'loam/data-wrangler:1' });
     expect(p.manifestUri).toBe('s3://loam-datasets/flow-runs/f/r1/manifest/manifest.json');
+  });
+
+  it('names channels by position, so a destination id may be "manifest" or contain a slash', () => {
+    const nodes: FlowDocument['nodes'][number][] = [
+      { id: 's/1', type: 'source', dataset: { name: 'd' } },
+      { id: 'manifest', type: 'destination', inputs: ['s/1'], output: { s3Uri: 's3://out/m/' } },
+      { id: 'a/b', type: 'destination', inputs: ['s/1'], output: { s3Uri: 's3://out/n/' } },
+    ];
+    const p = plan({ formatVersion: 1, nodes }, { 's/1': 's3://b/d.parquet' });
+    const locals = p.request.ProcessingOutputConfig?.Outputs.map((o) => o.S3Output?.LocalPath) ?? [];
+    expect(new Set(locals).size).toBe(locals.length);
+    expect(locals).toEqual(['/opt/ml/processing/output/destination-0', '/opt/ml/processing/output/destination-1', '/opt/ml/processing/output/manifest']);
+    expect(p.document.destinations['manifest']?.path).toBe('/opt/ml/processing/output/destination-0/part-0.parquet');
+    expect(p.document.sources['s/1']?.path).toBe('/opt/ml/processing/input/source-0/d.parquet');
   });
 
   it('refuses more destinations than a processing job has outputs for', () => {

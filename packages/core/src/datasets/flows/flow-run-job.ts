@@ -91,9 +91,11 @@ export function planFlowJob(p: FlowJobPlanInput): FlowJobPlan {
     const uri = p.sourceUris[n.id] as string;
     let dir = staged.get(uri);
     if (!dir) {
-      dir = `${input}/source-${n.id}`;
+      // Channel names and folders by position, not node id: ids are free-form text.
+      const name = `source-${staged.size}`;
+      dir = `${input}/${name}`;
       staged.set(uri, dir);
-      request.inputs.push({ InputName: `source-${n.id}`, S3Input: { S3Uri: uri, LocalPath: dir, S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } });
+      request.inputs.push({ InputName: name, S3Input: { S3Uri: uri, LocalPath: dir, S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } });
     }
     sources[n.id] = { path: `${dir}/${baseName((parseS3Uri(uri) as { key: string }).key)}`, format: 'parquet' };
   }
@@ -104,14 +106,15 @@ export function planFlowJob(p: FlowJobPlanInput): FlowJobPlan {
   request.inputs.push({ InputName: 'flow', S3Input: { S3Uri: documentUri, LocalPath: `${input}/flow`, S3DataType: 'S3Prefix', S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated' } });
   const destinations: Record<string, FlowJobDocument['destinations'][string]> = {};
   const outputs: FlowRunOutputPlan[] = [];
-  for (const d of p.doc.nodes.filter((n): n is FlowNode => n.type === 'destination')) {
+  for (const [i, d] of p.doc.nodes.filter((n): n is FlowNode => n.type === 'destination').entries()) {
     const format = d.output?.format ?? 'parquet';
     const ref = parseS3Uri(d.output?.s3Uri ?? '');
     if (!ref) throw new ValidationError(`Flow '${p.flowName}': destination '${d.id}' has no output.s3Uri.`, [{ path: `/Definition/nodes/${d.id}/output/s3Uri`, message: 'required for a run' }]);
     const key = ref.key === '' || ref.key.endsWith('/') ? `${ref.key}part-0.${format}` : ref.key;
-    const local = `${output}/${d.id}`;
+    // By position: a destination id may be 'manifest' or contain '/', which would clash or nest folders.
+    const local = `${output}/destination-${i}`;
     destinations[d.id] = { path: `${local}/${baseName(key)}`, format, ...(d.output?.header === false ? { header: false } : {}) };
-    request.outputs.push({ OutputName: d.id, S3Output: { S3Uri: dirOf(ref.bucket, key), LocalPath: local, S3UploadMode: 'EndOfJob' } });
+    request.outputs.push({ OutputName: `destination-${i}`, S3Output: { S3Uri: dirOf(ref.bucket, key), LocalPath: local, S3UploadMode: 'EndOfJob' } });
     outputs.push({ nodeId: d.id, s3Uri: `s3://${ref.bucket}/${key}`, format });
   }
   if (request.outputs.length > maxOutputs - 1) {

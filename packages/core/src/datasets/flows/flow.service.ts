@@ -39,6 +39,8 @@ export interface FlowServiceOptions {
 
 const PREVIEW_SAMPLE = 50_000;
 const ended = new Set<FlowRunRecord['status']>(['Completed', 'Failed', 'Stopped']);
+/** How long a stored run may wait for its processing job to appear before it is failed as never started. */
+const NO_JOB_GRACE_MS = 60_000;
 const vid = (name: string, v: number) => `${name}#${String(v).padStart(8, '0')}`;
 
 /** Data Wrangler flows: versioned documents, transform catalogue, preview on a sample, script export, full runs (as processing jobs). */
@@ -222,11 +224,9 @@ export class FlowService {
     const runPrefix = `s3://${this.o.datasets.bucket}/flow-runs/${input.FlowName}/${runId}`;
     const plan = planFlowJob({
       jobName, flowName: input.FlowName, flowVersion: version, doc, sourceUris, runPrefix,
-      roleArn: `arn:loam:iam::${this.o.partition.accountId}:role/loam-data-wrangler`, instanceType: this.o.runInstanceType ?? 'ml.m5.xlarge',
+      roleArn: resourceArn(this.o.partition, 'role', 'loam-data-wrangler', 'iam'), instanceType: this.o.runInstanceType ?? 'ml.m5.xlarge',
     });
     const docRef = parseS3Uri(plan.documentUri) as { bucket: string; key: string };
-    await this.o.artifacts.ensureBucket(docRef.bucket);
-    await this.o.artifacts.put(docRef, Buffer.from(JSON.stringify(plan.document)), { contentType: 'application/json' });
     const run: FlowRunRecord = {
       runId, flowName: input.FlowName, flowVersion: version, status: 'InProgress', createdAt: this.o.clock.now(),
       processingJobName: jobName, processingJobArn: resourceArn(this.o.partition, 'processing-job', jobName), manifestUri: plan.manifestUri,
@@ -234,31 +234,39 @@ export class FlowService {
     };
     await this.runs.insert(run);
     try {
-      const job = await this.o.processing.CreateProcessingJob(plan.request, ctx);
-      const started = { ...run, processingJobArn: job.ProcessingJobArn };
-      await this.save(started);
-      this.o.logger?.info({ flowName: input.FlowName, flowRunId: runId, processingJobName: jobName }, 'flow run started');
-      return describeRun(started);
+      await this.o.artifacts.ensureBucket(docRef.bucket);
+      await this.o.artifacts.put(docRef, Buffer.from(JSON.stringify(plan.document)), { contentType: 'application/json' });
+      await this.o.processing.CreateProcessingJob(plan.request, ctx);
     } catch (e) {
       await this.runs.delete(runId).catch(() => undefined);
       await this.o.artifacts.delete(docRef).catch(() => undefined);
       throw e;
     }
+    this.o.logger?.info({ flowName: input.FlowName, flowRunId: runId, processingJobName: jobName }, 'flow run started');
+    return describeRun(run);
   }
 
   /** Brings a run up to date with its processing job; a run that has ended is stored as such. */
-  private async refresh(run: FlowRunRecord): Promise<FlowRunRecord> {
+  private async refresh(run: FlowRunRecord, version: number): Promise<FlowRunRecord> {
     if (!run.processingJobName || ended.has(run.status)) return run;
     const job = await this.o.processing.jobs.get(run.processingJobName).catch((e: unknown) => {
       if (e instanceof LoamError && e.code === 'ResourceNotFound') return undefined;
       throw e;
     });
-    if (!job) return run;
+    if (!job) {
+      // StartFlowRun stores the run, then creates the job; a crash between the two leaves a run with no job.
+      if (this.o.clock.now() - run.createdAt < NO_JOB_GRACE_MS) return run;
+      const failed: FlowRunRecord = { ...run, status: 'Failed', endedAt: this.o.clock.now(), failureReason: `Processing job '${run.processingJobName}' was never created.` };
+      await this.save(failed, version);
+      return failed;
+    }
     if (job.status === 'InProgress' || job.status === 'Stopping') return { ...run, status: job.status };
     const endedAt = job.endTime !== undefined ? job.endTime * 1000 : this.o.clock.now();
     let next: FlowRunRecord;
     if (job.status === 'Completed') {
       const manifest = await this.manifest(run);
+      // Without its manifest the run is answered as Completed but not stored, so a later read fills the counts.
+      const store = manifest !== undefined;
       next = {
         ...run, status: 'Completed', endedAt,
         outputs: run.outputs.map((o) => {
@@ -266,11 +274,12 @@ export class FlowService {
           return m ? { ...o, rowCount: m.rowCount, bytes: m.bytes } : o;
         }),
       };
+      if (!store) return next;
     } else {
       const reason = job.failureReason ?? (job.status === 'Stopped' ? `Processing job '${job.name}' was stopped.` : undefined);
       next = { ...run, status: job.status, endedAt, ...(reason ? { failureReason: reason } : {}) };
     }
-    await this.save(next).catch((err: unknown) => this.o.logger?.warn({ flowRunId: run.runId, err }, 'flow run could not be stored'));
+    await this.save(next, version);
     return next;
   }
 
@@ -289,15 +298,17 @@ export class FlowService {
     }
   }
 
-  private async save(r: FlowRunRecord): Promise<void> {
-    const cur = await this.runs.get(r.runId);
-    if (cur) await this.runs.update(r.runId, cur.version, r);
+  /** Stores a run's end at the version it was read at; a concurrent read that stored it first wins. */
+  private async save(r: FlowRunRecord, version: number): Promise<void> {
+    await this.runs.update(r.runId, version, r).catch((err: unknown) => {
+      if (!(err instanceof ConflictError)) this.o.logger?.warn({ flowRunId: r.runId, err }, 'flow run could not be stored');
+    });
   }
 
   async DescribeFlowRun(input: InputOf<Ops['DescribeFlowRun']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeFlowRun']>> {
     const r = await this.runs.get(input.FlowRunId);
     if (!r) throw new NotFoundError('Flow run', input.FlowRunId);
-    return describeRun(await this.refresh(r.value));
+    return describeRun(await this.refresh(r.value, r.version));
   }
 
   async ListFlowRuns(input: InputOf<Ops['ListFlowRuns']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListFlowRuns']>> {
@@ -305,7 +316,7 @@ export class FlowService {
       ...(input.FlowName ? { filters: [{ field: 'flowName', op: 'eq', value: input.FlowName }] } : {}),
       sortBy: 'createdAt', sortOrder: 'Descending', maxResults: clampMaxResults(input.MaxResults, 50), ...(input.NextToken ? { nextToken: input.NextToken } : {}),
     });
-    const runs = await Promise.all(page.items.map((x) => this.refresh(x.value)));
+    const runs = await Promise.all(page.items.map((x) => this.refresh(x.value, x.version)));
     return { FlowRuns: runs.map(describeRun), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
   }
 }
