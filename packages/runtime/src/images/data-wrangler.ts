@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDbDataEngine } from '@loam/adapters/data-engine/duckdb/duckdb-data-engine';
 import { compileFlow, relationOf, sourceNameOf, withQuery } from '@loam/core/datasets/flows/flow-compiler';
-import type { FlowJobDocument, FlowJobManifest } from '@loam/core/datasets/flows/flow-run-job';
+import { flowJobDocumentPath, type FlowJobDocument, type FlowJobManifest } from '@loam/core/datasets/flows/flow-run-job';
 import type { DataEngine, FileSource } from '@loam/core/ports/data-engine';
 import { rerootOptMl } from '../runner/contract-dir.js';
 import { jobMemoryState } from '../runner/oom.js';
@@ -12,18 +12,17 @@ export class FlowJobInputError extends Error {
   override readonly name = 'FlowJobInputError';
 }
 
-const documentPath = '/opt/ml/processing/input/flow/flow.json';
 
 function readDocument(root: string): FlowJobDocument {
-  const path = rerootOptMl(root, documentPath);
+  const path = rerootOptMl(root, flowJobDocumentPath);
   let doc: FlowJobDocument;
   try {
     doc = JSON.parse(readFileSync(path, 'utf8')) as FlowJobDocument;
   } catch (e) {
-    throw new FlowJobInputError(`The flow document ${documentPath} could not be read: ${(e as Error).message}`);
+    throw new FlowJobInputError(`The flow document ${flowJobDocumentPath} could not be read: ${(e as Error).message}`);
   }
   if (doc?.format !== 'loam.flow-job' || doc.version !== 1 || !Array.isArray(doc.definition?.nodes)) {
-    throw new FlowJobInputError(`${documentPath} is not a Loam flow job document (format 'loam.flow-job', version 1).`);
+    throw new FlowJobInputError(`${flowJobDocumentPath} is not a Loam flow job document (format 'loam.flow-job', version 1).`);
   }
   return doc;
 }
@@ -73,7 +72,7 @@ export function isFlowInputError(e: unknown): boolean {
 /**
  * The image's entry (from `builtin-main data-wrangler`): a DuckDB engine sandboxed to the job's
  * directory, spilling under it, its memory limit 60 % of the job's memory cgroup when it has one
- * (DuckDB would otherwise plan for 80 % of the machine's RAM and be OOM-killed instead of spilling). Writes `output/failure` (`ClientError: …` for a bad flow or data,
+ * (the engine's 1 GB default would ignore a smaller job, which would then be OOM-killed instead of spilling). Writes `output/failure` (`ClientError: …` for a bad flow or data,
  * exit 2; else `AlgorithmError: …`, exit 1), as the processing container contract asks.
  */
 export async function dataWranglerMain(root: string): Promise<number> {
@@ -81,8 +80,8 @@ export async function dataWranglerMain(root: string): Promise<number> {
   mkdirSync(spill, { recursive: true });
   const jobMiB = jobMemoryState()?.limitMiB;
   const duckMiB = jobMiB ? Math.max(256, Math.floor(jobMiB * 0.6)) : undefined;
-  const engine = new DuckDbDataEngine({ allowedDirectories: [root], tempDirectory: spill, ...(duckMiB ? { memoryLimit: `${duckMiB}MB` } : {}) });
-  if (duckMiB) process.stdout.write(`data-wrangler: DuckDB memory limit ${duckMiB} MB (the job's memory is ${jobMiB} MiB).\n`);
+  const engine = new DuckDbDataEngine({ allowedDirectories: [root], tempDirectory: spill, ...(duckMiB ? { memoryLimit: `${duckMiB}MiB` } : {}) });
+  if (duckMiB) process.stdout.write(`data-wrangler: DuckDB memory limit ${duckMiB} MiB (the job's memory is ${jobMiB} MiB).\n`);
   try {
     await runDataWrangler(root, engine, (line) => process.stdout.write(`${line}\n`));
     return 0;

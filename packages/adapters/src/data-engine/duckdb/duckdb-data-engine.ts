@@ -27,13 +27,6 @@ export interface DuckDbDataEngineOptions {
   /** Where DuckDB spills when a query outgrows memory; default the OS temp dir. */
   readonly tempDirectory?: string;
   /**
-   * Whether `copyTo` writes rows in the order the query produces them (default true: a dataset's
-   * and a flow output's row order is visible to users). DuckDB's writer is parallel either way;
-   * false lets it skip the buffering that order costs. Counting and other one-row aggregates
-   * (`inspect`) never preserve order: it does not matter there.
-   */
-  readonly preserveInsertionOrder?: boolean;
-  /**
    * When set, the engine may read and write only under these directories (DuckDB's
    * `allowed_directories` with `enable_external_access=false`): flows carry user-written SQL
    * expressions, and this keeps them from reading any other file on the machine.
@@ -133,7 +126,6 @@ export class DuckDbDataEngine implements DataEngine {
     const tmp = join(dirname(out.path), `.tmp-${randomBytes(6).toString('hex')}-${out.format}`);
     try {
       const result = await this.withSources(sources, options.signal, async (c) => {
-        if (this.options.preserveInsertionOrder === false) await c.run('SET SESSION preserve_insertion_order = false');
         const d = await c.runAndReadAll(`DESCRIBE ${sql}`);
         const columns = d.getRowObjectsJson().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
         const fmt = out.format === 'parquet' ? "FORMAT parquet, COMPRESSION zstd" : `FORMAT csv, HEADER ${out.header === false ? 'false' : 'true'}`;

@@ -207,10 +207,6 @@ export async function compileFlow(doc: FlowDocument, o: CompileOptions): Promise
           await fitter.flush();
           return ids.map((id) => fitter.value(id));
         },
-        fit: async (fitSql) => {
-          await fitter.flush();
-          return (await o.engine.query(fitter.render(withQuery(before, '', fitSql)), o.sources, { limit: 10_000, ...(o.signal ? { signal: o.signal } : {}) })).rows;
-        },
       });
       steps.push({ nodeId: n.id, relation, sql });
     } catch (e) {

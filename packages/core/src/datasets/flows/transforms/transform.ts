@@ -22,8 +22,6 @@ export interface TransformContext {
    * statistics still pending.
    */
   fitStats(aggregates: readonly string[], from?: string): Promise<readonly JsonCell[]>;
-  /** Runs a query over the flow up to this node's inputs and returns its rows (at most 10,000). */
-  fit(sql: string): Promise<readonly (readonly JsonCell[])[]>;
 }
 
 /** One transform in the catalogue. Each compiles to one DuckDB `SELECT` over its input relation(s). */
