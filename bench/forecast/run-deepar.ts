@@ -3,7 +3,7 @@
  * on the real panels in datasets/timeseries/, the peer computed in the same run.
  *
  * usage: node_modules/.bin/tsx bench/forecast/run-deepar.ts [--windows 3] [--panels monthly3,macro9] [--seeds 0]
- *        [--epochs 40] [--batches 0] [--scaling std|mean] [--context-mult 2] [--ensemble 1] [--set panel.hp=value]… [--no-peer]
+ *        [--epochs 40] [--batches 0] [--scaling std|mean] [--validation none|tail|tail-refit] [--patience n] [--context-mult 2] [--ensemble 1] [--set panel.hp=value]… [--no-peer]
  * `--ensemble k` trains k models (seeds seed…seed+k−1) per window and pools their sample paths
  * (200 in all) before taking the mean and quantiles. `--scaling mean` is SageMaker's default; `std`
  * is Loam's `_scaling=std` extension.
@@ -29,6 +29,8 @@ const SCALING = opt('scaling', 'std');
 const COMMON: Record<string, string> = {
   epochs: opt('epochs', '40'), num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32',
   learning_rate: '0.003', dropout_rate: '0.05', ...(SCALING === 'mean' ? {} : { _scaling: SCALING }),
+  ...(opt('validation', 'none') === 'none' ? {} : { _validation: opt('validation', 'none') }),
+  ...(opt('patience', '') === '' ? {} : { early_stopping_patience: opt('patience', '') }),
 };
 // Batches per epoch; 0 = the library's default (one pass over the windows, at most 50).
 const BATCHES = Number(opt('batches', '0'));

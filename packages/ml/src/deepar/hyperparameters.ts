@@ -27,6 +27,13 @@ export interface DeepArHyperparameters {
   readonly testQuantiles: readonly number[];
   /** Loam extension `_scaling`: `mean` (default, SageMaker's) or `std` (see `windowScale`). */
   readonly scaling: 'mean' | 'std';
+  /**
+   * Loam extension `_validation`: `none` (default, SageMaker's behaviour: the epoch with the lowest training
+   * loss is kept), `tail` (each train series' last prediction_length points are held out; the epoch with the
+   * lowest loss on them is kept) or `tail-refit` (`tail` picks the number of epochs, then the model is trained
+   * again from the same seed on the whole series for that many epochs).
+   */
+  readonly validation: 'none' | 'tail' | 'tail-refit';
 }
 
 const KNOWN = new Set([
@@ -95,6 +102,7 @@ export function parseHyperparameters(hp: Readonly<Record<string, string>>): Deep
     numEvalSamples: int('num_eval_samples', 100, 1),
     testQuantiles: parseQuantiles(hp['test_quantiles']),
     scaling: parseScaling(hp['_scaling']),
+    validation: parseValidation(hp['_validation']),
   };
 }
 
@@ -102,6 +110,14 @@ function parseScaling(raw: string | undefined): 'mean' | 'std' {
   const v = (raw ?? 'mean').trim();
   if (v !== 'mean' && v !== 'std') {
     throw new MlInputError(`Hyperparameter '_scaling' must be 'mean' or 'std'; got '${raw}'.`, { hyperparameter: '_scaling' });
+  }
+  return v;
+}
+
+function parseValidation(raw: string | undefined): 'none' | 'tail' | 'tail-refit' {
+  const v = (raw ?? 'none').trim();
+  if (v !== 'none' && v !== 'tail' && v !== 'tail-refit') {
+    throw new MlInputError(`Hyperparameter '_validation' must be 'none', 'tail' or 'tail-refit'; got '${raw}'.`, { hyperparameter: '_validation' });
   }
   return v;
 }

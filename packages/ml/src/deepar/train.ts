@@ -1,10 +1,12 @@
+import { MlInputError } from '../errors.js';
 import { readChannel, resolveShape, type ChannelInput } from './channels.js';
-import { seriesTimeFeatures, windowScale, writeStepInput } from './features.js';
+import { seriesTimeFeatures, windowScale, writeStepInput, type FeatureLayout, type ScalingMode } from './features.js';
 import { summarizeSamples, sampleForecast } from './forecast.js';
-import { parseHyperparameters } from './hyperparameters.js';
+import { parseHyperparameters, type DeepArHyperparameters } from './hyperparameters.js';
+import type { Likelihood } from './likelihood.js';
 import { forecastMetrics, formatTestScores, type ForecastEvaluation, type Metric } from './metrics.js';
 import { modelShape, scalingMode, type DeepArModel } from './model.js';
-import { initParams } from './network.js';
+import { initParams, type NetworkSpec, type ParamLayout } from './network.js';
 import { Adam } from './optimizer.js';
 import type { Series } from './records.js';
 import { Rng } from './rng.js';
@@ -41,8 +43,11 @@ const MIN_LR = 5e-5;
 
 /**
  * Trains DeepAR on the `train` channel with SageMaker's hyperparameters, keeping the weights of the
- * epoch with the lowest training loss (early stopping after `early_stopping_patience` epochs without
- * improvement; the learning rate halves after 10 such epochs, as GluonTS does).
+ * epoch with the lowest loss (early stopping after `early_stopping_patience` epochs without
+ * improvement; the learning rate halves after 10 such epochs, as GluonTS does). The loss watched is the
+ * training loss (SageMaker's behaviour), or with the Loam extension `_validation=tail` the loss on each
+ * train series' last prediction_length points, held out of training (`tail-refit` then trains again on
+ * the whole series for the chosen number of epochs).
  *
  * @throws MlInputError naming a hyperparameter or a record.
  */
@@ -53,27 +58,109 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
   const testSeries = options.test ? readChannel(options.test, 'test', hp, shape) : undefined;
   const seed = options.seed ?? 0;
   const log = options.log ?? (() => undefined);
-  const rng = new Rng(seed);
-  const { features: fl, spec, layout, likelihood: lik } = modelShape(hp, shape.cardinality, shape.numDynamicFeat);
-  const params = initParams(spec, layout, rng);
-  const mode = scalingMode({ hyperparameters: hp, likelihood: lik });
+  const { features, spec, layout, likelihood } = modelShape(hp, shape.cardinality, shape.numDynamicFeat);
+  const run = { hp, spec, layout, features, likelihood, mode: scalingMode({ hyperparameters: hp, likelihood }), seed, log, options };
 
-  const T = hp.contextLength + hp.predictionLength;
+  let fit: Fit;
+  if (hp.validation === 'none') {
+    fit = fitEpochs(run, trainSeries, hp.epochs, undefined, 'best');
+  } else {
+    const P = hp.predictionLength;
+    const held = trainSeries.map((s) => ({ ...s, target: s.target.subarray(0, s.target.length - P) }));
+    log(`Validation: the last ${P} points of each of ${trainSeries.length} train series are held out to choose the epoch.`);
+    fit = fitEpochs(run, held, hp.epochs, trainSeries, 'best');
+    if (hp.validation === 'tail-refit') {
+      const epochs = fit.bestEpoch + 1;
+      log(`Refitting on the whole train series for ${epochs} epochs (the best validation epoch).`);
+      const refit = fitEpochs(run, trainSeries, epochs, undefined, 'last');
+      fit = { ...refit, epochsRun: fit.epochsRun + refit.epochsRun };
+    }
+  }
+  log(`Final loss: ${fit.best} (occurred at epoch ${fit.bestEpoch})`);
+  log(`#quality_metric: host=algo-1, train final_loss <loss>=${fit.best}`);
+
+  const model: DeepArModel = {
+    rawHyperparameters: { ...hyperparameters }, hyperparameters: hp, cardinality: shape.cardinality,
+    numDynamicFeat: shape.numDynamicFeat, features, spec, layout, likelihood, params: fit.params, seed,
+  };
+  const metrics: Metric[] = [{ name: 'train:final_loss', value: fit.best }];
+  if (testSeries) {
+    log(`Evaluating model accuracy on testset using ${hp.numEvalSamples} samples`);
+    const test = evaluateOnTest(model, testSeries, new Rng(seed + 1));
+    for (const line of formatTestScores(test)) log(line);
+    metrics.push(...test);
+  }
+  return { model, metrics, epochsRun: fit.epochsRun };
+}
+
+interface RunContext {
+  readonly hp: DeepArHyperparameters;
+  readonly spec: NetworkSpec;
+  readonly layout: ParamLayout;
+  readonly features: FeatureLayout;
+  readonly likelihood: Likelihood;
+  readonly mode: ScalingMode;
+  readonly seed: number;
+  readonly log: (line: string) => void;
+  readonly options: TrainOptions;
+}
+
+interface Fit {
+  readonly params: Float64Array;
+  /** The watched loss of the kept epoch (the training loss, or the validation loss with a validation set). */
+  readonly best: number;
+  readonly bestEpoch: number;
+  readonly epochsRun: number;
+}
+
+/**
+ * One training run from freshly initialised weights (seeded by the run's seed): up to `epochs` epochs
+ * over windows of `series`. With `validation`, each epoch ends with the loss on the last
+ * prediction_length points of each validation series (teacher-forced, as training; no zoneout), and
+ * that loss drives early stopping, the learning-rate schedule and the kept epoch. `keep: 'last'`
+ * returns the final weights instead of the best epoch's.
+ */
+function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, validation: readonly Series[] | undefined, keep: 'best' | 'last'): Fit {
+  const { hp, spec, layout, features: fl, likelihood: lik, mode, log, options } = run;
+  const rng = new Rng(run.seed);
+  const params = initParams(spec, layout, rng);
+  const C = hp.contextLength;
+  const T = C + hp.predictionLength;
   const B = hp.miniBatchSize;
-  const timeFeats = trainSeries.map((s) => seriesTimeFeatures(hp.timeFreq, s.startMs, s.target.length));
-  const counts = trainSeries.map((s) => s.target.length - T + 1);
+  const timeFeats = series.map((s) => seriesTimeFeatures(hp.timeFreq, s.startMs, s.target.length));
+  const counts = series.map((s) => Math.max(0, s.target.length - T + 1));
   const cumulative: number[] = [];
   counts.reduce((acc, c) => (cumulative.push(acc + c), acc + c), 0);
   const totalWindows = cumulative[cumulative.length - 1] as number;
+  if (totalWindows === 0) {
+    throw new MlInputError(
+      `Hyperparameter '_validation': holding out the last ${hp.predictionLength} points leaves no train series with context_length + prediction_length (${T}) points.`,
+      { hyperparameter: '_validation' },
+    );
+  }
   const batchesPerEpoch = options.numBatchesPerEpoch ?? Math.max(1, Math.min(50, Math.ceil(totalWindows / B)));
-  log(`Training set: ${trainSeries.length} time series, ${totalWindows} windows of ${T} steps; ${batchesPerEpoch} batches per epoch.`);
+  log(`Training set: ${series.length} time series, ${totalWindows} windows of ${T} steps; ${batchesPerEpoch} batches per epoch.`);
 
   const D = fl.inputDim;
-  const nCat = shape.cardinality.length;
+  const nCat = spec.cardinality.length;
   const batch: SequenceBatch = {
     B, T,
     x: new Float64Array(T * B * D), cats: new Int32Array(B * nCat), y: new Float64Array(T * B),
     lossMask: new Uint8Array(T * B), loc: new Float64Array(B), scale: new Float64Array(B),
+  };
+  /** Writes window [s, s + T) of `ser` into slot b; the loss counts steps from `countFrom` on. */
+  const writeWindow = (b: number, ser: Series, timeFeat: Float64Array, s: number, countFrom: number): void => {
+    const { loc, scale } = windowScale(ser.target, s, s + C, mode);
+    batch.loc[b] = loc;
+    batch.scale[b] = scale;
+    for (let j = 0; j < nCat; j++) batch.cats[b * nCat + j] = ser.cat[j] as number;
+    for (let t = 0; t < T; t++) {
+      const pos = s + t;
+      writeStepInput(fl, { values: ser.target, base: 0 }, pos, loc, scale, timeFeat, ser.dynamicFeat, batch.x, (t * B + b) * D);
+      const y = ser.target[pos] as number;
+      batch.y[t * B + b] = y;
+      batch.lossMask[t * B + b] = t < countFrom || Number.isNaN(y) ? 0 : 1;
+    }
   };
   const fillBatch = (): void => {
     for (let b = 0; b < B; b++) {
@@ -81,19 +168,32 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
       let i = 0;
       while ((cumulative[i] as number) <= r) i++;
       const s = r - (i > 0 ? (cumulative[i - 1] as number) : 0);
-      const ser = trainSeries[i] as Series;
-      const { loc, scale } = windowScale(ser.target, s, s + hp.contextLength, mode);
-      batch.loc[b] = loc;
-      batch.scale[b] = scale;
-      for (let j = 0; j < nCat; j++) batch.cats[b * nCat + j] = ser.cat[j] as number;
-      for (let t = 0; t < T; t++) {
-        const pos = s + t;
-        writeStepInput(fl, { values: ser.target, base: 0 }, pos, loc, scale, timeFeats[i] as Float64Array, ser.dynamicFeat, batch.x, (t * B + b) * D);
-        const y = ser.target[pos] as number;
-        batch.y[t * B + b] = y;
-        batch.lossMask[t * B + b] = Number.isNaN(y) ? 0 : 1;
-      }
+      writeWindow(b, series[i] as Series, timeFeats[i] as Float64Array, s, 0);
     }
+  };
+  const valFeats = validation?.map((s) => seriesTimeFeatures(hp.timeFreq, s.startMs, s.target.length));
+  /** Mean negative log-likelihood of the validation tails, in batches of the training shape. */
+  const validationLoss = (v: readonly Series[], feats: readonly Float64Array[]): number => {
+    let total = 0;
+    let count = 0;
+    for (let from = 0; from < v.length; from += B) {
+      for (let b = 0; b < B; b++) {
+        const ser = v[from + b];
+        if (ser) {
+          writeWindow(b, ser, feats[from + b] as Float64Array, ser.target.length - T, C);
+        } else {
+          batch.loc[b] = 0;
+          batch.scale[b] = 1;
+          for (let t = 0; t < T; t++) batch.lossMask[t * B + b] = 0;
+        }
+      }
+      let n = 0;
+      for (let i = 0; i < T * B; i++) n += batch.lossMask[i] as number;
+      if (n === 0) continue;
+      total += sequenceLoss(spec, layout, lik, params, batch, null, null) * n;
+      count += n;
+    }
+    return count > 0 ? total / count : NaN;
   };
 
   const grad = new Float64Array(layout.size);
@@ -104,7 +204,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
   let sinceBest = 0;
   let sinceLrChange = 0;
   let epoch = 0;
-  for (; epoch < hp.epochs; epoch++) {
+  for (; epoch < epochs; epoch++) {
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('Training aborted.');
     let sum = 0;
     for (let k = 0; k < batchesPerEpoch; k++) {
@@ -117,10 +217,15 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
     }
     const epochLoss = sum / batchesPerEpoch;
     log(`#quality_metric: host=algo-1, epoch=${epoch}, train loss <loss>=${epochLoss}`);
-    if (epochLoss < best) {
-      best = epochLoss;
+    let watched = epochLoss;
+    if (validation && valFeats) {
+      watched = validationLoss(validation, valFeats);
+      log(`#validation_score (algo-1, epoch=${epoch}): validation loss <loss>=${watched}`);
+    }
+    if (watched < best) {
+      best = watched;
       bestEpoch = epoch;
-      bestParams = params.slice();
+      if (keep === 'best') bestParams = params.slice();
       sinceBest = 0;
       sinceLrChange = 0;
       log(`best epoch loss so far`);
@@ -140,21 +245,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
       }
     }
   }
-  log(`Final loss: ${best} (occurred at epoch ${bestEpoch})`);
-  log(`#quality_metric: host=algo-1, train final_loss <loss>=${best}`);
-
-  const model: DeepArModel = {
-    rawHyperparameters: { ...hyperparameters }, hyperparameters: hp, cardinality: shape.cardinality,
-    numDynamicFeat: shape.numDynamicFeat, features: fl, spec, layout, likelihood: lik, params: bestParams, seed,
-  };
-  const metrics: Metric[] = [{ name: 'train:final_loss', value: best }];
-  if (testSeries) {
-    log(`Evaluating model accuracy on testset using ${hp.numEvalSamples} samples`);
-    const test = evaluateOnTest(model, testSeries, new Rng(seed + 1));
-    for (const line of formatTestScores(test)) log(line);
-    metrics.push(...test);
-  }
-  return { model, metrics, epochsRun: epoch };
+  return { params: keep === 'best' ? bestParams : params, best, bestEpoch, epochsRun: epoch };
 }
 
 /** Forecasts each series' last prediction_length points from what precedes them and scores the forecasts. */

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { MlInputError } from '../errors.js';
+import { invokeDeepAr, loadDeepArModel, saveDeepArModel, trainDeepAr } from './index.js';
+import { Rng } from './rng.js';
+
+// Three related monthly series with a yearly cycle and noise, long enough that holding out a tail leaves windows.
+function panel(length: number, seed = 7): { start: string; target: number[]; cat: number[] }[] {
+  const rng = new Rng(seed);
+  return [10, 30, 60].map((level, i) => ({
+    start: '2016-01-01 00:00:00',
+    target: Array.from({ length }, (_, t) => level * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 12)) + rng.normal()),
+    cat: [i],
+  }));
+}
+
+const HP = {
+  time_freq: 'M', context_length: '12', prediction_length: '6', epochs: '8', num_cells: '6', num_layers: '1',
+  mini_batch_size: '8', learning_rate: '0.02', embedding_dimension: '2', likelihood: 'gaussian', _scaling: 'std',
+};
+const train = panel(48);
+
+/** Runs a training and returns its log lines and result. */
+function trainLogged(hp: Record<string, string>, data: unknown[], seed = 2): { lines: string[]; result: ReturnType<typeof trainDeepAr> } {
+  const lines: string[] = [];
+  const result = trainDeepAr(hp, data, { seed, log: (l) => lines.push(l) });
+  return { lines, result };
+}
+const lossesOf = (lines: string[], re: RegExp): number[] => lines.flatMap((l) => {
+  const m = re.exec(l);
+  return m ? [Number(m[1])] : [];
+});
+const TRAIN_LOSS = /epoch=\d+, train loss <loss>=(.*)$/;
+const VAL_LOSS = /validation loss <loss>=(.*)$/;
+
+describe('DeepAR validation on a held-out tail (_validation)', () => {
+  const tail = trainLogged({ ...HP, _validation: 'tail' }, train);
+
+  it('keeps the epoch with the lowest validation loss', () => {
+    const val = lossesOf(tail.lines, VAL_LOSS);
+    expect(val).toHaveLength(8);
+    const min = Math.min(...val);
+    const at = val.indexOf(min);
+    expect(tail.lines).toContain(`Final loss: ${min} (occurred at epoch ${at})`);
+    expect(tail.result.metrics[0]).toEqual({ name: 'train:final_loss', value: min });
+    // The validation losses are not monotone here, so "best" is not simply "last".
+    expect(at).toBeLessThan(7);
+  });
+
+  it('trains only on points before each series\' last prediction_length: changing the tail changes no training step', () => {
+    const altered = train.map((r) => ({ ...r, target: r.target.map((v, t) => (t >= r.target.length - 6 ? v * 3 + 50 : v)) }));
+    const other = trainLogged({ ...HP, _validation: 'tail' }, altered);
+    expect(lossesOf(other.lines, TRAIN_LOSS)).toEqual(lossesOf(tail.lines, TRAIN_LOSS));
+    expect(lossesOf(other.lines, VAL_LOSS)).not.toEqual(lossesOf(tail.lines, VAL_LOSS));
+    // Without validation the tail is trained on, so the training losses differ.
+    const plainA = trainLogged(HP, train);
+    const plainB = trainLogged(HP, altered);
+    expect(lossesOf(plainB.lines, TRAIN_LOSS)).not.toEqual(lossesOf(plainA.lines, TRAIN_LOSS));
+  });
+
+  it('early_stopping_patience counts epochs without a better validation loss', () => {
+    const stopped = trainLogged({ ...HP, epochs: '40', _validation: 'tail', early_stopping_patience: '2' }, train);
+    const val = lossesOf(stopped.lines, VAL_LOSS);
+    const at = val.indexOf(Math.min(...val));
+    expect(stopped.result.epochsRun).toBe(val.length);
+    expect(val.length).toBe(at + 3);
+    expect(val.length).toBeLessThan(40);
+  });
+
+  it('tail-refit retrains on the whole series for the chosen number of epochs', () => {
+    const refit = trainLogged({ ...HP, _validation: 'tail-refit' }, train);
+    const val = lossesOf(refit.lines, VAL_LOSS);
+    const epochs = val.indexOf(Math.min(...val)) + 1;
+    expect(refit.lines).toContain(`Refitting on the whole train series for ${epochs} epochs (the best validation epoch).`);
+    expect(refit.result.epochsRun).toBe(8 + epochs);
+    expect(lossesOf(refit.lines, TRAIN_LOSS)).toHaveLength(8 + epochs);
+  });
+
+  it('is deterministic for a seed, and a saved model reloads and forecasts identically', () => {
+    for (const mode of ['tail', 'tail-refit']) {
+      const a = trainDeepAr({ ...HP, _validation: mode }, train, { seed: 5 });
+      const b = trainDeepAr({ ...HP, _validation: mode }, train, { seed: 5 });
+      expect(Buffer.from(b.model.params.buffer).equals(Buffer.from(a.model.params.buffer))).toBe(true);
+      const request = { instances: [{ start: '2016-01-01 00:00:00', target: train[1]?.target, cat: [1] }], configuration: { num_samples: 5 } };
+      expect(invokeDeepAr(loadDeepArModel(saveDeepArModel(a.model)), request)).toEqual(invokeDeepAr(a.model, request));
+    }
+  });
+
+  it('rejects an unknown mode, and a tail that leaves no training window, naming the hyperparameter', () => {
+    expect(() => trainDeepAr({ ...HP, _validation: 'last' }, train)).toThrow(/Hyperparameter '_validation' must be 'none', 'tail' or 'tail-refit'/);
+    let err: unknown;
+    try {
+      trainDeepAr({ ...HP, _validation: 'tail' }, panel(20));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MlInputError);
+    expect((err as Error).message).toMatch(/'_validation'.*leaves no train series with context_length \+ prediction_length \(18\) points/);
+  });
+});
