@@ -19,7 +19,9 @@ import { startLoam } from '@loam/server';
 const data = join(process.env['BENCH_DATA'] ?? join(homedir(), '.cache/loam-bench/data'), 'serve');
 const port = Number(process.argv[2] ?? 8095);
 const dataDir = mkdtempSync(join(tmpdir(), 'loam-bench-serve-'));
-const loam = await startLoam({ flags: { dataDir, port }, env: { LOAM_LOG__LEVEL: 'warn' } });
+// LOAM_SERVER__SERVING_WORKERS=N: N serving workers besides the main process (ADR 0015).
+const workers = process.env['LOAM_SERVER__SERVING_WORKERS'];
+const loam = await startLoam({ flags: { dataDir, port }, env: { LOAM_LOG__LEVEL: 'warn', ...(workers ? { LOAM_SERVER__SERVING_WORKERS: workers } : {}) } });
 const token = (readFileSync(loam.credentialsFile, 'utf8').match(/loam_api_token\s*=\s*(\S+)/) ?? [])[1] as string;
 
 // The trained model is kept next to the data (delete it to retrain), so repeated runs serve the same model.

@@ -74,6 +74,11 @@ export class IdentityService {
     this.keyCache = new TtlCache(this.d.clock, ttl);
   }
 
+  /** Changes with every change to users, keys, tokens or policies: caches of credentials elsewhere (serving workers) key on it. */
+  get credentialGeneration(): number {
+    return this.generation;
+  }
+
   private async changing<T>(p: Promise<T>): Promise<T> {
     this.generation++;
     try {

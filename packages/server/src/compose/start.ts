@@ -4,7 +4,8 @@ import { authorize, type RequestContext } from '@loam/core';
 import { ConfigSchema, loadConfig, type Config, type ConfigFlags } from '../config/index.js';
 import { redact } from '../config/redact.js';
 import { registerSessionRoutes } from '../auth/session.routes.js';
-import { buildHttpApp } from '../http/build-app.js';
+import { buildHttpApp, twinServer } from '../http/build-app.js';
+import { ServingWorkerPool } from '../serving-workers/worker-pool.js';
 import { registerHealthRoutes } from '../http/health.routes.js';
 import { registerStudioRoutes } from '../http/studio.routes.js';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,8 @@ export interface RunningLoam {
   readonly config: Config;
   readonly platform: Platform;
   readonly app: FastifyInstance;
+  /** The serving workers (`server.servingWorkers` > 0), ADR 0015. */
+  readonly servingWorkers: ServingWorkerPool | undefined;
   close(): Promise<void>;
 }
 
@@ -105,6 +108,18 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   // Re-adopts the jobs a previous run left going and starts queued ones.
   await platform.jobs.scheduler.start();
   await platform.endpoints.start();
+  let pool: ServingWorkerPool | undefined;
+  const twin = config.server.servingWorkers > 0 ? twinServer(app) : undefined;
+  if (twin) {
+    pool = new ServingWorkerPool({
+      count: config.server.servingWorkers, server: app.server, twin, endpoints: platform.endpoints, identity: platform.identity, logger,
+      settings: {
+        partition: platform.partition, allowedHosts: config.server.allowedHosts, boundHost: config.server.host,
+        logLevel: config.log.level, keepAliveTimeoutMs: app.server.keepAliveTimeout,
+      },
+    });
+    await pool.start();
+  }
   platform.tuning.driver.start();
   const admin = await platform.identity.bootstrapAdmin();
   let credentialsFile = `${config.dataDir}/credentials`;
@@ -132,8 +147,10 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
     config,
     platform,
     app,
+    servingWorkers: pool,
     close: () =>
       (closing ??= (async () => {
+        await pool?.close();
         await app.close();
         await platform.close();
       })()),

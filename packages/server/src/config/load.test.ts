@@ -24,6 +24,7 @@ describe('loadConfig defaults', () => {
         allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
         bodyLimitBytes: 10_485_760,
         trustProxy: false,
+        servingWorkers: 0,
       },
       region: 'us-east-1',
       accountId: '000000000000',

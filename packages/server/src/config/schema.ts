@@ -31,6 +31,11 @@ export const ServerSchema = Type.Object({
   bodyLimitBytes: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024 }),
   publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', mustBe: 'an http:// or https:// URL' })),
   trustProxy: Type.Boolean({ default: false }),
+  /**
+   * Extra processes answering InvokeEndpoint for built-in models on the same port (ADR 0015): 0 serves
+   * everything from the main process; N > 0 spreads invocation connections over it and N workers.
+   */
+  servingWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
 }, closed);
 
 const SqliteMetadata = Type.Object({

@@ -2,14 +2,27 @@ import type { Partition, RequestContext } from '@loam/core';
 import { AwsProtocolError } from '../transports/aws-json/aws-errors.js';
 import type { EndpointInvoker, InvocationRequest, InvocationResult } from '../transports/aws-json/endpoint-invoker.js';
 import type { LiveEndpoint } from './live-endpoint.js';
-import type { MetricsRegistry } from './metrics-registry.js';
+import type { CaptureEvent } from './data-capture.js';
 import { InProcessInstance, InstanceUnreachableError, type InstanceAnswer, type InstanceRequest, type ServingInstance } from './serving-instance.js';
 import type { Generation, VariantFleet } from './variant-fleet.js';
+
+/** Where the router records each invocation (the MetricsRegistry, or a serving worker's forwarder). */
+export interface MetricsSink {
+  variant(endpoint: string, variant: string): { record(status: number, modelUs: number | undefined, overheadUs: number): void };
+}
+
+/** Where the router offers each answered invocation for data capture. */
+export interface CaptureSink {
+  readonly enabled: boolean;
+  offer(e: CaptureEvent): void;
+}
 
 export interface RouterOptions {
   readonly partition: Partition;
   readonly live: (endpointName: string) => LiveEndpoint | undefined;
-  readonly metrics: MetricsRegistry;
+  readonly metrics: MetricsSink;
+  /** The endpoint's data capture (default: its writer, `LiveEndpoint.capture`). */
+  readonly capture?: (endpoint: LiveEndpoint) => CaptureSink | undefined;
   /** SageMaker's 60 s for a model's answer. */
   readonly timeoutMs?: number;
   /** Called when an instance could not be reached, so the controller replaces it. */
@@ -115,7 +128,8 @@ export class EndpointRouter implements EndpointInvoker {
     }
     metrics.record(answer.status, modelUs, Math.max(0, (performance.now() - t0) * 1000 - modelUs));
     if (answer.status !== 200) throw modelError(answer.status, answer.body.toString('utf8'), ep.name, this.o.partition);
-    if (ep.capture?.enabled) ep.capture.offer({
+    const capture = this.o.capture ? this.o.capture(ep) : ep.capture;
+    if (capture?.enabled) capture.offer({
       variant: fleet.variantName, inputContentType: req.contentType, input: req.body, outputContentType: answer.contentType, output: answer.body,
       inferenceId: req.inferenceId, time: Date.now(),
     });

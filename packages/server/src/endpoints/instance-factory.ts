@@ -37,7 +37,7 @@ export class InstanceFactory {
     const concurrency = Number(c.environment['LOAM_MAX_CONCURRENCY'] ?? this.o.maxConcurrency ?? 32);
     if (c.image.type === 'builtin' && mode === 'in-process') {
       // Served in this process: settings a built-in reads from its environment come from the model's Environment.
-      return new InProcessInstance(instanceId, loadBuiltinPredictor(modelDir, { env: c.environment }), Number.MAX_SAFE_INTEGER);
+      return new InProcessInstance(instanceId, loadBuiltinPredictor(modelDir, { env: c.environment }), Number.MAX_SAFE_INTEGER, modelDir);
     }
     const env: Record<string, string> = {
       ...c.environment, SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir, SAGEMAKER_SAFE_PORT_RANGE: '', HOME: dir,

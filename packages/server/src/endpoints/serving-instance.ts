@@ -56,6 +56,8 @@ export class InProcessInstance implements ServingInstance {
     readonly id: string,
     private readonly predictor: Predictor,
     readonly maxConcurrency: number,
+    /** Where the model was loaded from: serving workers load their own copy from it. */
+    readonly modelDir?: string,
   ) {}
 
   async invoke(req: InstanceRequest): Promise<InstanceAnswer> {

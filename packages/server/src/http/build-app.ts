@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Logger as PinoLogger } from 'pino';
@@ -27,6 +27,7 @@ export interface AppOptions {
 export type FastRoute = (req: IncomingMessage, res: ServerResponse, requestId: string) => boolean;
 
 const fastLanes = new WeakMap<FastifyInstance, FastRoute[]>();
+const requestHandlers = new WeakMap<FastifyInstance, (req: IncomingMessage, res: ServerResponse) => void>();
 
 /** Adds a {@link FastRoute} to an app made by {@link buildHttpApp}; false when the app has no fast lane. */
 export function addFastRoute(app: FastifyInstance, route: FastRoute): boolean {
@@ -35,10 +36,22 @@ export function addFastRoute(app: FastifyInstance, route: FastRoute): boolean {
   return routes !== undefined;
 }
 
-const requestIdOf = (req: { headers: Record<string, string | string[] | undefined> }): string => {
+export const requestIdOf = (req: { headers: Record<string, string | string[] | undefined> }): string => {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
 };
+
+/**
+ * A second Node server answering exactly as the app's own (fast routes, then Fastify), for the
+ * serving workers' internal socket (ADR 0015); undefined for an app not made by {@link buildHttpApp}.
+ */
+export function twinServer(app: FastifyInstance): Server | undefined {
+  const handle = requestHandlers.get(app);
+  if (!handle) return undefined;
+  const server = createServer(handle);
+  server.keepAliveTimeout = app.server.keepAliveTimeout;
+  return server;
+}
 
 /**
  * The HTTP shell every transport is registered into: request ids, the Host allowlist, cookies, and
@@ -47,6 +60,7 @@ const requestIdOf = (req: { headers: Record<string, string | string[] | undefine
  */
 export function buildHttpApp(o: AppOptions): FastifyInstance {
   const fastRoutes: FastRoute[] = [];
+  let requestHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const fastHost = hostAllowed(o.allowedHosts, o.boundHost);
   let closing = false;
   const app = Fastify({
@@ -58,13 +72,15 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
     // Fastify's own server (same defaults), with the fast routes in front; anything they do not take,
     // a refused Host and everything while closing go to Fastify.
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number }) => {
-      const server = createServer((req, res) => {
+      const handle = (req: IncomingMessage, res: ServerResponse): void => {
         if (fastRoutes.length > 0 && !closing && fastHost(req.headers.host)) {
           const id = requestIdOf(req);
           for (const route of fastRoutes) if (route(req, res, id)) return;
         }
         handler(req, res);
-      });
+      };
+      requestHandler = handle;
+      const server = createServer(handle);
       if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
       if (opts.requestTimeout !== undefined) server.requestTimeout = opts.requestTimeout;
       if (opts.connectionTimeout !== undefined) server.setTimeout(opts.connectionTimeout);
@@ -75,6 +91,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
   fastLanes.set(app, fastRoutes);
+  if (requestHandler) requestHandlers.set(app, requestHandler);
   app.addHook('preClose', async () => {
     closing = true;
   });

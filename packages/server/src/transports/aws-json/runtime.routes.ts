@@ -143,7 +143,7 @@ const TOO_LARGE = { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 };
  * hooks, body parser and reply pipeline. A request with only a cookie (a Studio session) goes to the
  * Fastify route, which parses cookies.
  */
-function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: FastifyBaseLogger) {
+function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: FastifyBaseLogger, handOff?: HandOff) {
   const fail = (res: ServerResponse, requestId: string, e: unknown): void => {
     const w = runtimeWireError(e);
     if (w.internal) log.error({ err: e, reqId: requestId }, 'request failed');
@@ -206,10 +206,33 @@ function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: Fast
       // `answer` can throw too (a header Node refuses, an unexpected body): that is a failed request, not a crash.
       invokeOverHttp(deps, c, { method: 'POST', rawUrl, headers, rawHeaders: req.rawHeaders, cookies: undefined, endpointName, body, requestId })
         .then((out) => answer(res, requestId, out))
-        .catch((e: unknown) => fail(res, requestId, e));
+        .catch((e: unknown) => {
+          if (handOff && e instanceof HandOffError) handOff(req, res, body, e.message);
+          else fail(res, requestId, e);
+        });
     });
     return true;
   };
+}
+
+/**
+ * Thrown by a dependency of the fast route (a credential lookup, the invoker) when this process cannot
+ * answer the request itself: a serving worker then hands it, body and all, to the main server.
+ */
+export class HandOffError extends Error {
+  override readonly name = 'HandOffError';
+}
+
+/** Passes a request the fast route read but did not answer (its body already read) to another server. */
+export type HandOff = (req: IncomingMessage, res: ServerResponse, body: Buffer, reason: string) => void;
+
+/**
+ * The Runtime's fast route outside a Fastify app (a serving worker's own HTTP server, ADR 0015): the
+ * same reading, authentication, authorization, invocation and answers; a {@link HandOffError} from
+ * `deps` passes the request to `handOff`. Returns false for requests it does not take.
+ */
+export function createRuntimeFastRoute(deps: RuntimeTransportDeps, log: FastifyBaseLogger, handOff: HandOff): (req: IncomingMessage, res: ServerResponse, requestId: string) => boolean {
+  return runtimeFastRoute(deps, runtimeCache(deps), log, handOff);
 }
 
 /**

@@ -1,0 +1,53 @@
+import type { CaptureEvent } from '../endpoints/data-capture.js';
+import type { CaptureSink, MetricsSink } from '../endpoints/endpoint-router.js';
+import type { CaptureOffer, MetricsBatch } from './worker-protocol.js';
+
+/** Longest capture queue a worker keeps between flushes; beyond it offers are dropped (capture never slows an invocation). */
+const MAX_OFFERS = 10_000;
+
+/**
+ * A serving worker's metrics and data capture: recorded as on the main server (a few array writes per
+ * invocation) and sent to it in batches, where they join the endpoint's own metrics and capture writer.
+ */
+export class WorkerForwarders implements MetricsSink {
+  private rows = new Map<string, number[]>();
+  private offers: CaptureOffer[] = [];
+  private served = 0;
+
+  variant(endpoint: string, variant: string): { record(status: number, modelUs: number | undefined, overheadUs: number): void } {
+    const key = `${endpoint}\0${variant}`;
+    return {
+      record: (status, modelUs, overheadUs) => {
+        let r = this.rows.get(key);
+        if (!r) this.rows.set(key, (r = []));
+        r.push(status, modelUs ?? Number.NaN, overheadUs, Date.now());
+        this.served++;
+      },
+    };
+  }
+
+  /** The data capture sink for one endpoint (the main server samples by InitialSamplingPercentage and writes). */
+  capture(endpoint: string): CaptureSink {
+    return {
+      enabled: true,
+      offer: (e: CaptureEvent) => {
+        if (this.offers.length >= MAX_OFFERS) return;
+        this.offers.push({ endpoint, ...e });
+      },
+    };
+  }
+
+  /** What was recorded since the last call. */
+  take(): { batches: MetricsBatch[]; served: number; offers: CaptureOffer[] } {
+    const batches: MetricsBatch[] = [];
+    for (const [key, r] of this.rows) {
+      const [endpoint, variant] = key.split('\0') as [string, string];
+      batches.push({ endpoint, variant, rows: Float64Array.from(r) });
+    }
+    const out = { batches, served: this.served, offers: this.offers };
+    this.rows = new Map();
+    this.offers = [];
+    this.served = 0;
+    return out;
+  }
+}

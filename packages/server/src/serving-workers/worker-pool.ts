@@ -1,0 +1,297 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Logger } from '@loam/core';
+import type { EndpointsCapability } from '../endpoints/endpoints.compose.js';
+import { endpointView } from './routing-views.js';
+import { INVOCATION_PREFIX, type CaptureOffer, type MetricsBatch, type RpcCall, type RpcValue, type WorkerSettings, type WorkerToMain } from './worker-protocol.js';
+
+/** What the pool needs of the main server. */
+export interface ServingWorkerDeps {
+  readonly count: number;
+  /** The app's public server, whose connections the pool dispatches. */
+  readonly server: Server;
+  /** A twin of the app's server (same handler) for the internal socket. */
+  readonly twin: Server;
+  readonly endpoints: EndpointsCapability;
+  readonly identity: {
+    readonly credentialGeneration: number;
+    authenticateToken(token: string): Promise<unknown>;
+    policiesOf(userName: string): Promise<unknown>;
+    resolveAccessKey(accessKeyId: string): Promise<unknown>;
+    recordAccessKeyUse(accessKeyId: string): Promise<void>;
+  };
+  readonly settings: Omit<WorkerSettings, 'index' | 'mainSocket'>;
+  readonly logger: Logger;
+}
+
+/** Counts for tests, Describe and the docs' "how to tell it works". */
+export interface ServingWorkerStats {
+  readonly workers: number;
+  readonly ready: number;
+  /** Connections each process took: [main, worker 1, …]. */
+  readonly connections: readonly number[];
+  /** Invocations each worker answered itself. */
+  readonly served: readonly number[];
+  readonly restarts: number;
+  /** Process ids of the workers. */
+  readonly pids: readonly (number | undefined)[];
+}
+
+interface Worker {
+  readonly index: number;
+  child: ChildProcess;
+  ready: boolean;
+  connections: number;
+  served: number;
+}
+
+/** The worker's entry: the built file, or the source under tsx with the workspace's `loam-src` condition. */
+function workerEntry(): { path: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith('.ts');
+  const path = fileURLToPath(new URL(`./serving-worker.main.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+  if (!fromSource) return { path, execArgv: [] };
+  const tsx = fileURLToPath(new URL('../../../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+  return { path, execArgv: ['--conditions=loam-src', '--import', pathToFileURL(tsx).href] };
+}
+
+const TICK_MS = 100;
+const FIRST_BYTES_TIMEOUT_MS = 30_000;
+
+/**
+ * The main server's side of serving workers (ADR 0015): starts `count` worker processes, keeps them
+ * up to date with the endpoints' routing (every 100 ms when it changed) and the credential
+ * generation, answers their credential lookups, merges their metrics and data capture into the
+ * endpoint's own, and hands them connections: a new connection whose first bytes are
+ * `POST /endpoints/` goes, in turn, to the main server or a ready worker. Every other connection, and
+ * all of them while closing, stays with the main server.
+ */
+export class ServingWorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly socketPath = join(tmpdir(), `loam-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+  private turn = 0;
+  private mainConnections = 0;
+  private restarts = 0;
+  private closing = false;
+  private tick: NodeJS.Timeout | undefined;
+  private lastViews = '';
+  private lastGeneration = -1;
+  private httpListeners: ((socket: Socket) => void)[] = [];
+
+  constructor(private readonly d: ServingWorkerDeps) {}
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.d.twin.once('error', reject);
+      this.d.twin.listen(this.socketPath, () => resolve());
+    });
+    this.takeConnections();
+    for (let i = 1; i <= this.d.count; i++) this.workers.push(this.spawn(i));
+    this.tick = setInterval(() => this.broadcast(false), TICK_MS);
+    this.tick.unref();
+  }
+
+  stats(): ServingWorkerStats {
+    return {
+      workers: this.workers.length,
+      ready: this.workers.filter((w) => w.ready).length,
+      connections: [this.mainConnections, ...this.workers.map((w) => w.connections)],
+      served: this.workers.map((w) => w.served),
+      restarts: this.restarts,
+      pids: this.workers.map((w) => w.child.pid),
+    };
+  }
+
+  /** Stops handing out connections, lets workers finish what they are answering (up to `graceMs`) and stops them. */
+  async close(graceMs = 5000): Promise<void> {
+    this.closing = true;
+    if (this.tick) clearInterval(this.tick);
+    await Promise.all(this.workers.map((w) => this.stopWorker(w, graceMs)));
+    await new Promise<void>((resolve) => {
+      this.d.twin.close(() => resolve());
+      this.d.twin.closeAllConnections();
+    });
+    rmSync(this.socketPath, { force: true });
+  }
+
+  private stopWorker(w: Worker, graceMs: number): Promise<void> {
+    const c = w.child;
+    if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const kill = setTimeout(() => c.kill('SIGKILL'), graceMs + 1000);
+      c.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      if (c.connected) c.send({ t: 'close', graceMs });
+      else c.kill('SIGTERM');
+    });
+  }
+
+  private spawn(index: number): Worker {
+    const entry = workerEntry();
+    const settings: WorkerSettings = { ...this.d.settings, index, mainSocket: this.socketPath };
+    const child = fork(entry.path, [], {
+      execArgv: entry.execArgv,
+      serialization: 'advanced',
+      env: { ...process.env, LOAM_SERVING_WORKER: JSON.stringify(settings) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const w: Worker = { index, child, ready: false, connections: 0, served: 0 };
+    child.on('message', (m: WorkerToMain) => this.onMessage(w, m));
+    child.on('error', (e) => this.d.logger.warn({ servingWorker: index, err: e.message }, 'serving worker error'));
+    child.on('exit', (code, signal) => {
+      w.ready = false;
+      if (this.closing) return;
+      this.restarts++;
+      this.d.logger.warn({ servingWorker: index, code, signal }, 'serving worker exited; starting another');
+      setTimeout(() => {
+        if (!this.closing) {
+          const next = this.spawn(index);
+          this.workers[this.workers.indexOf(w)] = next;
+        }
+      }, Math.min(5000, 200 * this.restarts)).unref();
+    });
+    return w;
+  }
+
+  private onMessage(w: Worker, m: WorkerToMain): void {
+    switch (m.t) {
+      case 'ready':
+        // Views first: the IPC channel keeps order, so the worker routes before its first connection.
+        this.sendState(w, true);
+        w.ready = true;
+        return;
+      case 'rpc':
+        void this.answer(m.call).then(
+          (value) => w.child.connected && w.child.send({ t: 'rpc-result', id: m.id, ok: true, value }),
+          (e: unknown) => w.child.connected && w.child.send({ t: 'rpc-result', id: m.id, ok: false, message: (e as Error).message }),
+        );
+        return;
+      case 'key-used':
+        void this.d.identity.recordAccessKeyUse(m.accessKeyId).catch(() => undefined);
+        return;
+      case 'metrics':
+        w.served += m.served;
+        this.mergeMetrics(m.batches);
+        return;
+      case 'capture':
+        this.mergeCapture(m.offers);
+        return;
+    }
+  }
+
+  private answer(call: RpcCall): Promise<RpcValue> {
+    const id = this.d.identity;
+    switch (call.op) {
+      case 'token':
+        return id.authenticateToken(call.token) as Promise<RpcValue>;
+      case 'policies':
+        return id.policiesOf(call.userName) as Promise<RpcValue>;
+      case 'key':
+        return id.resolveAccessKey(call.accessKeyId) as Promise<RpcValue>;
+    }
+  }
+
+  private mergeMetrics(batches: readonly MetricsBatch[]): void {
+    for (const b of batches) {
+      const v = this.d.endpoints.metrics.variant(b.endpoint, b.variant);
+      const r = b.rows;
+      for (let k = 0; k + 3 < r.length; k += 4) {
+        const model = r[k + 1] as number;
+        v.record(r[k] as number, Number.isNaN(model) ? undefined : model, r[k + 2] as number, r[k + 3] as number);
+      }
+    }
+  }
+
+  private mergeCapture(offers: readonly CaptureOffer[]): void {
+    const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    for (const o of offers) {
+      const writer = this.d.endpoints.controller.get(o.endpoint)?.capture;
+      writer?.offer({ variant: o.variant, inputContentType: o.inputContentType, input: buf(o.input), outputContentType: o.outputContentType, output: buf(o.output), inferenceId: o.inferenceId, time: o.time });
+    }
+  }
+
+  /** Sends routing views and the credential generation to every ready worker when they changed. */
+  private broadcast(force: boolean): void {
+    const views = this.views();
+    const generation = this.d.identity.credentialGeneration;
+    const changed = views !== this.lastViews || generation !== this.lastGeneration;
+    if (!changed && !force) return;
+    this.lastViews = views;
+    this.lastGeneration = generation;
+    for (const w of this.workers) if (w.ready) this.sendState(w, false);
+  }
+
+  private views(): string {
+    return JSON.stringify([...this.d.endpoints.controller.live.values()].map(endpointView));
+  }
+
+  private sendState(w: Worker, fresh: boolean): void {
+    if (!w.child.connected) return;
+    const views = fresh ? this.views() : this.lastViews;
+    w.child.send({ t: 'identity', generation: this.d.identity.credentialGeneration });
+    w.child.send({ t: 'endpoints', views: JSON.parse(views) as unknown[] });
+  }
+
+  /** Puts the pool in front of the server's own connection handling. */
+  private takeConnections(): void {
+    const server = this.d.server;
+    this.httpListeners = server.listeners('connection') as ((socket: Socket) => void)[];
+    server.removeAllListeners('connection');
+    server.on('connection', (socket: Socket) => this.dispatch(socket));
+  }
+
+  private keep(socket: Socket, head: Buffer | undefined): void {
+    this.mainConnections++;
+    if (head) socket.unshift(head);
+    for (const l of this.httpListeners) l.call(this.d.server, socket);
+    if (head) socket.resume();
+  }
+
+  private nextWorker(): Worker | undefined {
+    const ready = this.workers.filter((w) => w.ready && w.child.connected);
+    if (ready.length === 0) return undefined;
+    const slot = this.turn++ % (ready.length + 1);
+    return slot === 0 ? undefined : ready[slot - 1];
+  }
+
+  private dispatch(socket: Socket): void {
+    if (this.closing || !this.workers.some((w) => w.ready)) {
+      this.keep(socket, undefined);
+      return;
+    }
+    const timer = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS);
+    const onClose = () => clearTimeout(timer);
+    socket.once('close', onClose);
+    socket.once('error', () => socket.destroy());
+    socket.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      socket.off('close', onClose);
+      socket.pause();
+      socket.removeAllListeners('error');
+      let head = chunk;
+      if (socket.readableLength > 0) {
+        const more = socket.read() as Buffer | null;
+        if (more) head = Buffer.concat([chunk, more]);
+      }
+      const w = !this.closing && head.subarray(0, INVOCATION_PREFIX.length).toString('latin1') === INVOCATION_PREFIX ? this.nextWorker() : undefined;
+      if (!w) {
+        this.keep(socket, head);
+        return;
+      }
+      w.connections++;
+      // Node 20 tracks a socket sent to a child through `socket.server`, and once every such child has
+      // exited, `server.close()` waits forever. Sent untracked, the socket object here is then let go:
+      // its handle is the worker's, and destroying the emptied object counts the connection closed here.
+      (socket as unknown as { server: unknown }).server = null;
+      w.child.send({ t: 'connection', head: head.toString('latin1') }, socket, { keepOpen: false }, () => socket.destroy());
+    });
+  }
+}
