@@ -1,7 +1,9 @@
 #!/bin/bash
 # Serving bench, one run, peers back to back (REPS times): single-row CSV invocations, wrk -t2 -c32.
 #   bare node:http answering a constant (../../../shared/bench/serve/app_node.js, GET /ping)
-#   Loam: InvokeEndpoint (bearer token) on the built-in GBDT endpoint (100 trees, depth 6, 50 features)
+#   bare node:http answering a constant to the same CSV POST (node_constant.cjs)
+#   Loam: InvokeEndpoint (bearer token) on the built-in GBDT endpoint (100 trees, depth 6, 50 features),
+#         the main process alone and with one serving worker (server.servingWorkers: 1)
 #   FastAPI + uvicorn, 2 workers, XGBoost inplace_predict on the same-shaped model (app_fastapi.py)
 # usage: bash bench/serve/run.sh [DURATION=15s] [REPS=3]   (after: /usr/bin/python3 bench/serve/prepare.py)
 # Every server runs in its own process group (setsid) and is stopped with kill -- -PGID (only ours).
@@ -24,13 +26,21 @@ for rep in $(seq "$REPS"); do
   measure node_http_constant http://127.0.0.1:8090/ping GET text/plain /dev/null
   kill -- -$P; wait $P 2>/dev/null
 
-  # Loam
-  setsid bash -c "cd '$ROOT' && exec npx tsx --conditions=loam-src bench/serve/serve-loam.ts 8095" > "$D/loam.log" 2>&1 & P=$!
-  for i in $(seq 3000); do grep -q '^READY' "$D/loam.log" && break; sleep 0.2; done
-  read -r _ URL TOKEN PRED < <(grep '^READY' "$D/loam.log")
-  echo "loam prediction for the payload: $PRED (xgboost: $(cat "$D/expected.txt"))"
-  measure loam_invoke_csv "$URL/endpoints/bench/invocations" POST text/csv "$D/payload.csv" "$TOKEN"
+  # bare node: constant answer to the same POST (body read and dropped)
+  setsid env PORT=8091 node "$HERE/node_constant.cjs" > /dev/null 2>&1 & P=$!
+  for i in $(seq 50); do curl -sf -X POST localhost:8091/x > /dev/null && break; sleep 0.1; done
+  measure node_http_constant_post http://127.0.0.1:8091/endpoints/bench/invocations POST text/csv "$D/payload.csv"
   kill -- -$P; wait $P 2>/dev/null
+
+  # Loam: the main process alone, then with one serving worker (ADR 0015)
+  for W in 0 1; do
+    setsid bash -c "cd '$ROOT' && LOAM_SERVER__SERVING_WORKERS=$W exec npx tsx --conditions=loam-src bench/serve/serve-loam.ts 8095" > "$D/loam.log" 2>&1 & P=$!
+    for i in $(seq 3000); do grep -q '^READY' "$D/loam.log" && break; sleep 0.2; done
+    read -r _ URL TOKEN PRED < <(grep '^READY' "$D/loam.log")
+    echo "loam prediction for the payload: $PRED (xgboost: $(cat "$D/expected.txt"))"
+    measure "loam_invoke_csv_workers$W" "$URL/endpoints/bench/invocations" POST text/csv "$D/payload.csv" "$TOKEN"
+    kill -- -$P; wait $P 2>/dev/null
+  done
 
   # FastAPI + uvicorn, 2 workers, XGBoost
   setsid bash -c "cd '$PEER' && exec /usr/bin/python3 -m uvicorn app_fastapi:app --port 8081 --workers 2 --no-access-log --log-level warning" > "$D/fastapi.log" 2>&1 & P=$!

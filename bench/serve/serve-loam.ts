@@ -50,6 +50,9 @@ for (;;) {
   if (d.EndpointStatus === 'Failed') throw new Error(d.FailureReason);
   await new Promise((r) => setTimeout(r, 100));
 }
+// Serving workers: every one up and told of the endpoint (views go out every 100 ms).
+while ((loam.servingWorkers?.stats().ready ?? 0) < Number(workers ?? 0)) await new Promise((r) => setTimeout(r, 100));
+await new Promise((r) => setTimeout(r, 300));
 const answer = await fetch(`${loam.url}/endpoints/bench/invocations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: readFileSync(join(data, 'payload.csv')) });
 const profileTo = process.env['LOAM_BENCH_PROFILE'];
 const profiler = profileTo ? new Session() : undefined;

@@ -29,6 +29,22 @@ describe('GBDT determinism and threads', () => {
 });
 
 describe('GBDT model', () => {
+  it('predicts one row (four trees side by side) exactly as the batch path, with missing values and several classes', async () => {
+    const wine = split(loadDataset('wine'));
+    const cases = [
+      { data: bcMissing.test.x, model: await trainGbdt(bcMissing.train, { objective: 'binary:logistic', num_round: '23', max_depth: '5' }) },
+      { data: wine.test.x, model: await trainGbdt(wine.train, { objective: 'multi:softprob', num_class: '3', num_round: '7' }) },
+    ];
+    for (const { data, model } of cases) {
+      const batch = model.predict(data);
+      const per = model.outputsPerRow;
+      for (let i = 0; i < data.rows; i++) {
+        const row = Array.from({ length: data.cols }, (_, j) => data.data[j * data.rows + i] as number);
+        expect(Array.from(model.predictRow(row))).toEqual(Array.from(batch.subarray(i * per, (i + 1) * per)));
+      }
+    }
+  });
+
   it('round-trips through JSON with identical predictions, and refuses unknown format versions', async () => {
     const model = await trainGbdt(bcMissing.train, { objective: 'binary:logistic', num_round: '20' });
     const text = JSON.stringify(model);

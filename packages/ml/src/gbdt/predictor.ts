@@ -78,6 +78,10 @@ export class PackedForest {
    * value goes right exactly when the node's default is right.
    */
   private addBlockAdjacent(x: Float32Array, rows: number, cols: number, margin: Float64Array, marginOffset: number, t0: number, t1: number): void {
+    if (rows === 1) {
+      this.addRowAdjacent(x, margin, marginOffset, t0, t1);
+      return;
+    }
     const { feature, threshold, left, defaultLeft, value } = this;
     const G = this.model.numGroups;
     for (let t = t0; t < t1; t++) {
@@ -97,6 +101,40 @@ export class PackedForest {
         const o = marginOffset + i * G + g;
         margin[o] = (margin[o] as number) + (value[k] as number);
       }
+    }
+  }
+
+  /**
+   * One row (real-time inference): four trees walked side by side, so the four chains of dependent
+   * loads (node → feature → value → child) overlap instead of running one after another.
+   */
+  private addRowAdjacent(x: Float32Array, margin: Float64Array, mo: number, t0: number, t1: number): void {
+    const { feature, threshold, left, defaultLeft, value, roots, groups } = this;
+    const step = (k: number, f: number): number => {
+      const v = x[f] as number;
+      return (left[k] as number) + (v !== v ? 1 - (defaultLeft[k] as number) : +(v >= (threshold[k] as number)));
+    };
+    let t = t0;
+    for (; t + 4 <= t1; t += 4) {
+      let k0 = roots[t] as number, k1 = roots[t + 1] as number, k2 = roots[t + 2] as number, k3 = roots[t + 3] as number;
+      let f0 = feature[k0] as number, f1 = feature[k1] as number, f2 = feature[k2] as number, f3 = feature[k3] as number;
+      // Leaves have feature −1: the AND of the four is negative only once all four reached a leaf.
+      while ((f0 & f1 & f2 & f3) >= 0) {
+        if (f0 >= 0) f0 = feature[(k0 = step(k0, f0))] as number;
+        if (f1 >= 0) f1 = feature[(k1 = step(k1, f1))] as number;
+        if (f2 >= 0) f2 = feature[(k2 = step(k2, f2))] as number;
+        if (f3 >= 0) f3 = feature[(k3 = step(k3, f3))] as number;
+      }
+      margin[mo + (groups[t] as number)] = (margin[mo + (groups[t] as number)] as number) + (value[k0] as number);
+      margin[mo + (groups[t + 1] as number)] = (margin[mo + (groups[t + 1] as number)] as number) + (value[k1] as number);
+      margin[mo + (groups[t + 2] as number)] = (margin[mo + (groups[t + 2] as number)] as number) + (value[k2] as number);
+      margin[mo + (groups[t + 3] as number)] = (margin[mo + (groups[t + 3] as number)] as number) + (value[k3] as number);
+    }
+    for (; t < t1; t++) {
+      let k = roots[t] as number;
+      let f = feature[k] as number;
+      while (f >= 0) f = feature[(k = step(k, f))] as number;
+      margin[mo + (groups[t] as number)] = (margin[mo + (groups[t] as number)] as number) + (value[k] as number);
     }
   }
 

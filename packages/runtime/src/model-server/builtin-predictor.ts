@@ -80,8 +80,10 @@ function gbdt(model: GbdtModel): Algorithm {
   return {
     name: 'xgboost', width, inputs: ['csv', 'libsvm', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'text/csv',
     predict(rows) {
-      // One call to the model's batch predict over the whole payload (it walks the trees in row blocks).
-      return { kind: 'scores', count: rows.count, perRow: model.outputsPerRow, scores: model.predict(toMatrix(rows, width)) };
+      // One row (real-time inference): straight from the parsed values. More: one call to the model's
+      // batch predict over the whole payload (it walks the trees in row blocks).
+      const scores = rows.count === 1 ? model.predictRow(rows.values.subarray(0, width)) : model.predict(toMatrix(rows, width));
+      return { kind: 'scores', count: rows.count, perRow: model.outputsPerRow, scores };
     },
   };
 }
