@@ -4,8 +4,9 @@ import { authorize, type RequestContext } from '@loam/core';
 import { ConfigSchema, loadConfig, type Config, type ConfigFlags } from '../config/index.js';
 import { redact } from '../config/redact.js';
 import { registerSessionRoutes } from '../auth/session.routes.js';
-import { buildHttpApp, twinServer } from '../http/build-app.js';
-import { ServingWorkerPool } from '../serving-workers/worker-pool.js';
+import { buildHttpApp } from '../http/build-app.js';
+import { startServingWorkers } from '../serving-workers/start-serving-workers.js';
+import type { ServingWorkerPool } from '../serving-workers/worker-pool.js';
 import { registerHealthRoutes } from '../http/health.routes.js';
 import { registerStudioRoutes } from '../http/studio.routes.js';
 import { fileURLToPath } from 'node:url';
@@ -108,18 +109,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   // Re-adopts the jobs a previous run left going and starts queued ones.
   await platform.jobs.scheduler.start();
   await platform.endpoints.start();
-  let pool: ServingWorkerPool | undefined;
-  const twin = config.server.servingWorkers > 0 ? twinServer(app) : undefined;
-  if (twin) {
-    pool = new ServingWorkerPool({
-      count: config.server.servingWorkers, server: app.server, twin, endpoints: platform.endpoints, identity: platform.identity, logger,
-      settings: {
-        partition: platform.partition, allowedHosts: config.server.allowedHosts, boundHost: config.server.host,
-        logLevel: config.log.level, keepAliveTimeoutMs: app.server.keepAliveTimeout,
-      },
-    });
-    await pool.start();
-  }
+  const pool = await startServingWorkers(app, platform, config.server.servingWorkers, logger);
   platform.tuning.driver.start();
   const admin = await platform.identity.bootstrapAdmin();
   let credentialsFile = `${config.dataDir}/credentials`;

@@ -82,7 +82,7 @@ beforeAll(async () => {
   token = (await loam.platform.identity.CreateApiToken({ TokenName: 'w', UserName: 'admin' }, { principal: { userName: 'admin', userId: 'a', arn: 'arn:loam:iam::000000000000:user/admin', via: 'system' }, requestId: 't' })).ApiToken.Token;
   ({ model, raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'w/model.tar.gz' }));
   await loam.platform.artifacts.ensureBucket('capture');
-  await until('workers ready', () => loam.servingWorkers!.stats().ready === 2);
+  await loam.servingWorkers!.whenReady();
   await deploy('wk');
 }, 120_000);
 

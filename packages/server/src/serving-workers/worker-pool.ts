@@ -108,6 +108,15 @@ export class ServingWorkerPool {
     };
   }
 
+  /** Resolves once every worker is ready (connections go to the main server until then); rejects after `timeoutMs`. */
+  async whenReady(timeoutMs = 60_000): Promise<void> {
+    const t0 = Date.now();
+    while (this.workers.some((w) => !w.ready)) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`serving workers not ready after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Stops handing out connections, lets workers finish what they are answering (up to `graceMs`) and stops them. */
   async close(graceMs = 5000): Promise<void> {
     this.closing = true;
