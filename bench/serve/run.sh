@@ -5,7 +5,8 @@
 #   Loam: InvokeEndpoint (bearer token) on the built-in GBDT endpoint (100 trees, depth 6, 50 features),
 #         the main process alone and with one serving worker (server.servingWorkers: 1)
 #   FastAPI + uvicorn, 2 workers, XGBoost inplace_predict on the same-shaped model (app_fastapi.py)
-# usage: bash bench/serve/run.sh [DURATION=15s] [REPS=3]   (after: /usr/bin/python3 bench/serve/prepare.py)
+# usage: bash bench/serve/run.sh [DURATION=15s] [REPS=3]   (after: /usr/bin/python3 bench/serve/prepare.py and npm run build)
+# Loam runs from the build (packages/*/dist), as `loam up` does; only this driver script goes through tsx.
 # Every server runs in its own process group (setsid) and is stopped with kill -- -PGID (only ours).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/../.." && pwd); PEER=/work/shared/bench/serve
@@ -34,7 +35,7 @@ for rep in $(seq "$REPS"); do
 
   # Loam: the main process alone, then with one serving worker (ADR 0015)
   for W in 0 1; do
-    setsid bash -c "cd '$ROOT' && LOAM_SERVER__SERVING_WORKERS=$W exec npx tsx --conditions=loam-src bench/serve/serve-loam.ts 8095" > "$D/loam.log" 2>&1 & P=$!
+    setsid bash -c "cd '$ROOT' && LOAM_SERVER__SERVING_WORKERS=$W exec npx tsx bench/serve/serve-loam.ts 8095" > "$D/loam.log" 2>&1 & P=$!
     for i in $(seq 3000); do grep -q '^READY' "$D/loam.log" && break; sleep 0.2; done
     read -r _ URL TOKEN PRED < <(grep '^READY' "$D/loam.log")
     echo "loam prediction for the payload: $PRED (xgboost: $(cat "$D/expected.txt"))"

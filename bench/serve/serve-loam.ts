@@ -3,7 +3,7 @@
  * the peer's settings (100 rounds, depth 6, eta 0.1, 256 bins), stores it as a built-in image would
  * (model.tar.gz), deploys it to endpoint `bench` (one in-process instance) and prints
  * `READY <url> <token> <prediction-of-payload>`. Runs until SIGTERM.
- *   npx tsx --conditions=loam-src bench/serve/serve-loam.ts <port>
+ *   npx tsx bench/serve/serve-loam.ts <port>   (Loam from the build: run `npm run build` first; add --conditions=loam-src for sources)
  * With LOAM_BENCH_PROFILE=<file.cpuprofile>, a CPU profile of the serving phase only (after READY) is
  * written there on SIGTERM/SIGINT (open it in Chrome DevTools or speedscope).
  */
