@@ -12,13 +12,14 @@ export function registerUpCommand(program: Command): void {
     .option('--host <host>', 'interface to bind', undefined)
     .option('--port <port>', 'port to listen on (0 = any free port)', undefined)
     .option('--data-dir <dir>', 'where Loam keeps its data', undefined)
+    .option('--serving-workers <n>', 'extra processes answering InvokeEndpoint for built-in models (default 0; e.g. cores − 1)', undefined)
     .option('--config <file>', 'a YAML or JSON config file')
     .option('--json', 'print the startup record as JSON')
     .option('--demo', 'on a fresh data directory, run `loam demo` once the server is up (npm start does this)')
-    .action(async (o: { host?: string; port?: string; dataDir?: string; config?: string; json?: boolean; demo?: boolean }) => {
+    .action(async (o: { host?: string; port?: string; dataDir?: string; servingWorkers?: string; config?: string; json?: boolean; demo?: boolean }) => {
       try {
         const loam = await startLoam({
-          flags: { host: o.host, port: o.port === undefined ? undefined : Number(o.port), dataDir: o.dataDir, config: o.config },
+          flags: { host: o.host, port: o.port === undefined ? undefined : Number(o.port), dataDir: o.dataDir, servingWorkers: o.servingWorkers, config: o.config },
           // Request logs (stderr) would bury the demo's progress on a terminal; LOAM_LOG__LEVEL still wins.
           ...(o.demo ? { env: { LOAM_LOG__LEVEL: 'warn', ...process.env } } : {}),
         });

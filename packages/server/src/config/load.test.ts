@@ -77,10 +77,12 @@ describe('layering: defaults < file < env < flags', () => {
     const { config, sources } = loadConfig({
       file: path,
       env: { LOAM_SERVER__PORT: '8002', LOAM_REGION: 'ap-south-1', LOAM_DATA_DIR: '/var/env-data' },
-      argv: { port: '8003', dataDir: 'flag-data' },
+      argv: { port: '8003', dataDir: 'flag-data', servingWorkers: '2' },
       cwd,
     });
     expect(config.server.port).toBe(8003);
+    expect(config.server.servingWorkers).toBe(2);
+    expect(sources['server.servingWorkers']).toBe('flag --serving-workers');
     expect(sources['server.port']).toBe('flag --port');
     expect(config.dataDir).toBe('/srv/loam-test/flag-data');
     expect(sources['dataDir']).toBe('flag --data-dir');
