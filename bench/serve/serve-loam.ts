@@ -9,6 +9,7 @@
  */
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
@@ -63,7 +64,11 @@ if (profiler) {
   await profiler.post('Profiler.start');
 }
 process.stdout.write(`READY ${loam.url} ${token} ${await answer.text()}\n`);
+// LOAM_BENCH_ELD=1: the main process's event-loop delay over the serving phase, printed on stop.
+const eld = process.env['LOAM_BENCH_ELD'] ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
+eld?.enable();
 const stop = async () => {
+  if (eld) process.stdout.write(`ELD ms p50 ${(eld.percentile(50) / 1e6).toFixed(2)} p99 ${(eld.percentile(99) / 1e6).toFixed(2)} max ${(eld.max / 1e6).toFixed(1)}\n`);
   if (profiler && profileTo) writeFileSync(profileTo, JSON.stringify((await profiler.post('Profiler.stop')).profile));
   await loam.close();
   process.exit(0);

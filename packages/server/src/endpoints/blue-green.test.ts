@@ -74,14 +74,24 @@ describe.each([0, 2])('with %i serving workers', (workers) => {
       const controller = loam.platform.endpoints.controller;
       const load = startLoad(url, loam.adminToken, row, { connections: 16, rate: 600 });
       const marks: Record<string, number> = {};
+      let watch: NodeJS.Timeout | undefined;
       try {
         await new Promise((r) => setTimeout(r, 500));
         // 1. CANARY 25 %, baking 2 s.
+        // When the controller first gives green a share (after building it: seconds under load), per update.
+        const shifted: number[] = [];
+        let sharing = false;
+        watch = setInterval(() => {
+          const now = (controller.get('bg')?.greenShare ?? 0) > 0;
+          if (now && !sharing) shifted.push(Date.now());
+          sharing = now;
+        }, 10);
         marks['canaryStart'] = Date.now();
         expect((await update('c2', { Type: 'CANARY', WaitIntervalInSeconds: 2, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 25 } })).status).toBe(200);
         await waitForEndpoint(loam, 'bg', (s) => s === 'Updating');
         let d = await waitForEndpoint(loam, 'bg', (s) => s === 'InService', 30_000);
         marks['canaryEnd'] = Date.now();
+        marks['canaryShift'] = shifted[0]!;
         expect(d.EndpointConfigName).toBe('c2');
         expect(d.ProductionVariants.map((v: any) => v.VariantName)).toEqual(['B']);
         expect(controller.get('bg')!.generations().map((g) => g.configName)).toEqual(['c2']);
@@ -91,6 +101,8 @@ describe.each([0, 2])('with %i serving workers', (workers) => {
         expect((await update('c3', { Type: 'LINEAR', WaitIntervalInSeconds: 1, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 50 } })).status).toBe(200);
         d = await waitForEndpoint(loam, 'bg', (s) => s === 'InService', 30_000);
         marks['linearEnd'] = Date.now();
+        marks['linearShift'] = shifted[1]!;
+        clearInterval(watch);
         expect(d.EndpointConfigName).toBe('c3');
 
         // 3. A faulty canary (10 %) with the 5xx alarm: rolled back to c3.
@@ -104,6 +116,7 @@ describe.each([0, 2])('with %i serving workers', (workers) => {
         expect(controller.get('bg')!.generations().map((g) => g.configName)).toEqual(['c3']);
         await new Promise((r) => setTimeout(r, 500));
       } finally {
+        clearInterval(watch);
         await load.stop();
       }
       const shots: Shot[] = load.shots;
@@ -120,11 +133,12 @@ describe.each([0, 2])('with %i serving workers', (workers) => {
       // Rollback within one alarm period (2 s) + 5 s of the first 5xx.
       expect(marks['faultyEnd']! - Math.min(...fromCanary.map((s) => s.end))).toBeLessThan(2000 + 5000);
       // Traffic followed the canary schedule: B took ~25 % while baking, all of it after.
-      const canary = shareOf(shots, 'B', marks['canaryStart']! + 400, marks['canaryStart']! + 1800);
+      // Windows start 300 ms after the shift: serving workers hear of it within a tick (ADR 0015).
+      const canary = shareOf(shots, 'B', marks['canaryShift']! + 300, marks['canaryShift']! + 1700);
       expect(canary.share).toBeGreaterThan(0.12);
       expect(canary.share).toBeLessThan(0.4);
       expect(shareOf(shots, 'B', marks['canaryEnd']! - 600, marks['canaryEnd']!).share).toBe(1);
-      const half = shareOf(shots, 'C', marks['linearStart']! + 300, marks['linearStart']! + 900);
+      const half = shareOf(shots, 'C', marks['linearShift']! + 300, marks['linearShift']! + 900);
       expect(half.share).toBeGreaterThan(0.3);
       expect(half.share).toBeLessThan(0.7);
       expect(shareOf(shots, 'C', marks['faultyEnd']!, marks['faultyEnd']! + 400).share).toBe(1);
