@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -91,6 +91,8 @@ export class ServingWorkerPool {
       this.d.twin.once('error', reject);
       this.d.twin.listen(this.socketPath, () => resolve());
     });
+    // Only this user's processes: the same authentication applies there, but nobody else needs it.
+    chmodSync(this.socketPath, 0o600);
     this.takeConnections();
     for (let i = 1; i <= this.d.count; i++) this.workers.push(this.spawn(i));
     this.tick = setInterval(() => this.broadcast(false), TICK_MS);
