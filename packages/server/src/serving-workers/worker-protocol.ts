@@ -1,4 +1,5 @@
 import type { PolicyDocument, Principal, ResolvedAccessKey, ServingContainer } from '@loam/core';
+import type { CaptureEvent } from '../endpoints/data-capture.js';
 
 /**
  * The messages between the main server and its serving workers (ADR 0015), over the child's IPC
@@ -75,17 +76,12 @@ export interface MetricsBatch {
   readonly rows: Float64Array;
 }
 
-/** A sampled-or-not invocation for the endpoint's data capture (the main server samples and writes). */
-export interface CaptureOffer {
+/** An answered invocation for the endpoint's data capture (the main server samples and writes); bodies as IPC delivers them. */
+export type CaptureOffer = Omit<CaptureEvent, 'input' | 'output'> & {
   readonly endpoint: string;
-  readonly variant: string;
-  readonly inputContentType?: string | undefined;
   readonly input: Uint8Array;
-  readonly outputContentType?: string | undefined;
   readonly output: Uint8Array;
-  readonly inferenceId?: string | undefined;
-  readonly time: number;
-}
+};
 
 export type WorkerToMain =
   | { readonly t: 'ready' }
