@@ -1,6 +1,7 @@
 import { Rng } from '../data/random.js';
 import { logExpectedImprovement } from './acquisition.js';
 import { fitGaussianProcess, GaussianProcess } from './gaussian-process.js';
+import { fitQuadraticMean } from './prior-mean.js';
 import { SearchSpace, type Configuration } from './search-space.js';
 import { deriveSeed, type SearchStrategy, type StrategyOptions, type SuggestRequest } from './strategy.js';
 
@@ -13,7 +14,8 @@ export interface BayesianOptions extends StrategyOptions {
 
 /**
  * Bayesian optimisation: a Matérn-5/2 ARD Gaussian process on the unit cube (see
- * {@link SearchSpace} for the warping, rounding and one-hot encoding), hyperparameters by maximum a
+ * {@link SearchSpace} for the warping, rounding and one-hot encoding) around a fitted quadratic prior
+ * mean (see {@link fitQuadraticMean}), hyperparameters by maximum a
  * posteriori marginal likelihood, and log expected improvement maximised by scoring uniform and
  * near-incumbent candidates, then refining the best few with a (1+1) evolution strategy. Parallel
  * slots are filled with the Kriging believer: each pending point (running trials and earlier picks
@@ -97,28 +99,37 @@ export class BayesianStrategy implements SearchStrategy {
     let sd = 0;
     for (const v of ysRaw) sd += (v - mean) ** 2;
     sd = Math.sqrt(sd / n) || 1;
-    const y = Float64Array.from(ysRaw, (v) => (v - mean) / sd);
+    const ys = Float64Array.from(ysRaw, (v) => (v - mean) / sd);
     const x = new Float64Array(n * d);
     xs.forEach((u, i) => x.set(u, i * d));
+    // The GP models the residuals around a quadratic bowl fitted to the standardised values.
+    const numeric = space.groups.filter((g) => g.range.type !== 'Categorical').map((g) => g.offset);
+    const prior = fitQuadraticMean(xs, ys, numeric);
+    const y = Float64Array.from(ys, (v, i) => v - prior.at(xs[i]!));
     const hp = fitGaussianProcess(x, y, d);
     let gp = new GaussianProcess(x, y, d, hp);
+    let best = Number.POSITIVE_INFINITY;
+    for (const v of ys) best = Math.min(best, v);
     if (pending.length > 0) {
-      // Kriging believer: condition on the pending points at their posterior means.
+      // Kriging believer: condition on the pending points at their posterior means (of the residual)
+      // as exact observations, and count the believed values in the incumbent too. Otherwise the
+      // learnt noise leaves posterior variance at a pending point, and a point predicted better than
+      // the best observation keeps the expected improvement right beside it: batches collapsed.
       const xb = new Float64Array((n + pending.length) * d);
       xb.set(x);
       const yb = new Float64Array(n + pending.length);
       yb.set(y);
       pending.forEach((u, i) => {
         xb.set(u, (n + i) * d);
-        yb[n + i] = gp.predict(u).mean;
+        const r = gp.predict(u).mean;
+        yb[n + i] = r;
+        best = Math.min(best, prior.at(u) + r);
       });
-      gp = new GaussianProcess(xb, yb, d, hp);
+      gp = new GaussianProcess(xb, yb, d, hp, n);
     }
-    let best = Number.POSITIVE_INFINITY;
-    for (const v of y) best = Math.min(best, v);
     const score = (u: Float64Array): number => {
       const p = gp.predict(u);
-      return logExpectedImprovement(p.mean, p.variance, best);
+      return logExpectedImprovement(prior.at(u) + p.mean, p.variance, best);
     };
 
     // Candidates: uniform draws, and perturbations of the best observed points at several scales.
@@ -128,7 +139,7 @@ export class BayesianStrategy implements SearchStrategy {
       cands.push({ u, s: score(u) });
     };
     for (let i = 0; i < this.candidates; i++) add(space.sample(rng));
-    const order = Array.from(y.keys()).sort((a, b) => (y[a] as number) - (y[b] as number));
+    const order = Array.from(ys.keys()).sort((a, b) => (ys[a] as number) - (ys[b] as number));
     const incumbents = order.slice(0, Math.min(5, n)).map((i) => xs[i]!);
     const perIncumbent = Math.ceil(this.candidates / 4 / incumbents.length);
     for (const inc of incumbents) {

@@ -45,6 +45,20 @@ describe('Gaussian process (Matérn 5/2, ARD)', () => {
     });
   });
 
+  it('treats points from noisyCount on as exact (the Kriging believer\'s pending points)', () => {
+    const x = Float64Array.of(0.1, 0.5, 0.9);
+    const y = Float64Array.of(0.3, -1, 0.7);
+    const hp = { lengthscales: Float64Array.of(0.3), outputscale: 1, noise: 0.05 };
+    const noisy = new GaussianProcess(x, y, 1, hp);
+    const exact = new GaussianProcess(x, y, 1, hp, 2); // the third point is exact
+    const at = Float64Array.of(0.9);
+    expect(noisy.predict(at).variance).toBeGreaterThan(0.02);
+    expect(exact.predict(at).variance).toBeLessThan(1e-5);
+    expect(exact.predict(at).mean).toBeCloseTo(0.7, 4);
+    // The noisy points are unchanged in kind: variance near the noise level there.
+    expect(exact.predict(Float64Array.of(0.1)).variance).toBeGreaterThan(0.02);
+  });
+
   it('log-EI helper log(φ(z) + zΦ(z)) matches scipy through the far lower tail', () => {
     const zs = [3, 1, 0, -1, -3, -4.9, -5.1, -8, -20, -40];
     const ref = runPython<number[]>(

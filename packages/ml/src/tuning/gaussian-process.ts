@@ -44,10 +44,13 @@ export class GaussianProcess {
     readonly y: Float64Array,
     readonly d: number,
     readonly hp: GpHyperparameters,
+    /** Points from this index on are exact (noise floor only): the Kriging believer's pending points. */
+    noisyCount = y.length,
   ) {
     const n = y.length;
     this.invL2 = Float64Array.from(hp.lengthscales, (l) => 1 / (l * l));
     const k = this.kernelMatrix(hp.noise);
+    for (let i = noisyCount; i < n; i++) k[i * n + i] = hp.outputscale + NOISE_FLOOR;
     let chol = cholesky(k, n);
     for (let jitter = 1e-8; !chol && jitter < 1; jitter *= 10) {
       for (let i = 0; i < n; i++) k[i * n + i] = (k[i * n + i] as number) + jitter;
