@@ -109,7 +109,14 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   // Re-adopts the jobs a previous run left going and starts queued ones.
   await platform.jobs.scheduler.start();
   await platform.endpoints.start();
-  const pool = await startServingWorkers(app, platform, config.server.servingWorkers, logger);
+  let pool: ServingWorkerPool | undefined;
+  try {
+    pool = await startServingWorkers(app, platform, config.server.servingWorkers, logger);
+  } catch (e) {
+    await app.close();
+    await platform.close();
+    throw e;
+  }
   platform.tuning.driver.start();
   const admin = await platform.identity.bootstrapAdmin();
   let credentialsFile = `${config.dataDir}/credentials`;

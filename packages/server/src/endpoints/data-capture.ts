@@ -71,6 +71,12 @@ export class DataCaptureWriter {
   offer(e: CaptureEvent): void {
     if (!this.enabled) return;
     if ((this.o.random ?? Math.random)() * 100 >= this.config.InitialSamplingPercentage) return;
+    this.enqueue(e);
+  }
+
+  /** Queues an invocation already sampled (by a serving worker, ADR 0015). Never throws, never waits. */
+  enqueue(e: CaptureEvent): void {
+    if (!this.enabled) return;
     if (this.queue.length >= (this.o.maxQueue ?? 10_000)) {
       this.stats.dropped++;
       return;

@@ -28,9 +28,12 @@ function generationView(g: Generation): GenerationView | undefined {
 export function endpointView(ep: LiveEndpoint): EndpointView {
   const blue = generationView(ep.blue);
   const green = ep.green ? generationView(ep.green) : undefined;
-  const servable = ep.routable && blue !== undefined && (ep.green === undefined || ep.greenShare === 0 || green !== undefined);
+  // While green is being built (an instance not yet in service) the main server answers: a
+  // TargetVariant naming a green-only variant waits there for it, as without workers.
+  const servable = ep.routable && blue !== undefined && (ep.green === undefined || green !== undefined);
+  const capture = ep.capture?.enabled === true ? ep.capture.config.InitialSamplingPercentage : 0;
   return {
-    name: ep.name, arn: ep.arn, servable, greenShare: ep.greenShare, capture: ep.capture?.enabled === true,
+    name: ep.name, arn: ep.arn, servable, greenShare: ep.greenShare, capturePercent: capture,
     ...(blue ? { blue } : {}), ...(green ? { green } : {}),
   };
 }

@@ -5,8 +5,11 @@
  * route, a Studio session, an endpoint whose instances are processes, credentials the main server
  * refuses — goes to the main server over its internal socket, unchanged.
  */
+import { chmodSync, rmSync } from 'node:fs';
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import pino from 'pino';
 import { authorize, type Principal, type RequestContext } from '@loam/core';
@@ -48,7 +51,10 @@ const router = new EndpointRouter({
   partition: settings.partition,
   live: (name) => endpoints.get(name),
   metrics: forwarders,
-  capture: (ep) => (endpoints.capturing(ep.name) ? forwarders.capture(ep.name) : undefined),
+  capture: (ep) => {
+    const percent = endpoints.capturePercent(ep.name);
+    return percent > 0 ? forwarders.capture(ep.name, percent) : undefined;
+  },
 });
 const invoker: EndpointInvoker = {
   invokeEndpoint(req: InvocationRequest, ctx: RequestContext) {
@@ -57,9 +63,9 @@ const invoker: EndpointInvoker = {
   },
 };
 const flush = (): void => {
-  const { batches, served, offers } = forwarders.take();
+  const { batches, served, offers, dropped } = forwarders.take();
   if (batches.length > 0) send({ t: 'metrics', batches, served });
-  if (offers.length > 0) send({ t: 'capture', offers });
+  if (offers.length > 0 || Object.keys(dropped).length > 0) send({ t: 'capture', offers, dropped });
 };
 const flushTimer = setInterval(flush, 200);
 
@@ -67,8 +73,9 @@ const flushTimer = setInterval(flush, 200);
 const toMain = new Agent({ keepAlive: true, maxSockets: 256 });
 const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 function proxy(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
+  // Every header as received (a repeated one stays repeated: a SigV4 signature may cover it).
   const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !hopByHop.has(k)) headers[k] = v;
+  for (const [k, v] of Object.entries(req.headersDistinct)) if (v !== undefined && !hopByHop.has(k)) headers[k] = v.length === 1 ? (v[0] as string) : v;
   if (body !== undefined) headers['content-length'] = String(body.length);
   else if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
   const up = request({ socketPath: settings!.mainSocket, agent: toMain, method: req.method, path: req.url, headers }, (answer) => {
@@ -106,13 +113,29 @@ const fast = createRuntimeFastRoute(
   handOff,
 );
 const hostOk = hostAllowed(settings.allowedHosts, settings.boundHost);
+// Requests being answered, for a close that lets them finish.
+let inflight = 0;
+let closing = false;
 const server = createServer((req, res) => {
+  inflight++;
+  res.once('close', () => {
+    inflight--;
+    if (closing) server.closeIdleConnections();
+  });
+  // Closing: answer what is asked, then end the connection.
+  if (closing) res.setHeader('connection', 'close');
   if (hostOk(req.headers.host) && fast(req, res, requestIdOf(req))) return;
   proxy(req, res);
 });
 server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+// Connections come from the main server, never from this socket; listening on it (0600, private)
+// turns on Node's connection tracking: headers and request timeouts, and closing idle connections.
+const ownSocket = join(tmpdir(), `loam-${process.ppid}-w${settings.index}-${process.pid}.sock`);
+server.listen(ownSocket, () => {
+  chmodSync(ownSocket, 0o600);
+  send({ t: 'ready' });
+});
 
-let closing = false;
 process.on('message', (m: MainToWorker, handle?: Socket) => {
   switch (m.t) {
     case 'connection': {
@@ -121,10 +144,7 @@ process.on('message', (m: MainToWorker, handle?: Socket) => {
         handle.destroy();
         return;
       }
-      handle.pause();
-      if (m.head.length > 0) handle.unshift(Buffer.from(m.head, 'latin1'));
       server.emit('connection', handle);
-      handle.resume();
       return;
     }
     case 'endpoints':
@@ -149,15 +169,25 @@ process.on('message', (m: MainToWorker, handle?: Socket) => {
 async function close(graceMs: number): Promise<void> {
   if (closing) return;
   closing = true;
-  const force = setTimeout(() => process.exit(0), graceMs);
-  force.unref();
-  server.close(() => {
+  const exit = () => {
     clearInterval(flushTimer);
     flush();
-    process.exit(0);
-  });
+    rmSync(ownSocket, { force: true });
+    // Give the IPC channel a moment to take the last metrics.
+    setTimeout(() => process.exit(0), 50);
+  };
+  const force = setTimeout(exit, graceMs);
+  server.close();
   server.closeIdleConnections();
+  // Connections end once their request is answered (`connection: close`); idle ones now.
+  const wait = setInterval(() => {
+    server.closeIdleConnections();
+    if (inflight === 0) {
+      clearInterval(wait);
+      clearTimeout(force);
+      exit();
+    }
+  }, 20);
 }
 // The main server went away: so does its worker.
 process.on('disconnect', () => void close(1000));
-send({ t: 'ready' });

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -35,6 +36,29 @@ function send(method: string, path: string, headers: Record<string, string | num
     });
     r.on('error', reject);
     r.end(body);
+  });
+}
+
+/** An invocation whose headers and body go in separate writes, `gapMs` apart (as many clients send them). */
+function invokeInTwoWrites(name: string, body: string, gapMs: number, extraHeaders = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    s.on('data', (c) => {
+      out += c.toString('latin1');
+      if (/\r\n\r\n[\s\S]*$/.test(out) && /content-length: (\d+)/i.test(out)) {
+        const len = Number(/content-length: (\d+)/i.exec(out)![1]);
+        const at = out.indexOf('\r\n\r\n', out.lastIndexOf('HTTP/1.1 '));
+        if (!out.slice(out.lastIndexOf('HTTP/1.1 ')).startsWith('HTTP/1.1 100') && out.length - at - 4 >= len) {
+          s.end();
+          resolve(out.slice(out.lastIndexOf('HTTP/1.1 ')));
+        }
+      }
+    });
+    s.on('error', reject);
+    s.setTimeout(15_000, () => reject(new Error(`no answer; got ${JSON.stringify(out)}`)));
+    s.write(`POST /endpoints/${name}/invocations HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nauthorization: Bearer ${token}\r\ncontent-type: text/csv\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extraHeaders}\r\n`);
+    setTimeout(() => s.write(body), gapMs);
   });
 }
 
@@ -154,6 +178,17 @@ describe('serving workers', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('gets the body of a request whose body comes after its headers (handed over between the two), and Expect: 100-continue', async () => {
+    const rows = raw.slice(0, 2);
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => invokeInTwoWrites('wk', csv(rows), i % 6)));
+    for (const a of answers) {
+      expect(a.startsWith('HTTP/1.1 200'), a).toBe(true);
+      expect(a.endsWith(expected(rows))).toBe(true);
+    }
+    const cont = await Promise.all(Array.from({ length: 6 }, () => invokeInTwoWrites('wk', csv(rows), 30, 'expect: 100-continue\r\n')));
+    for (const a of cont) expect(a.startsWith('HTTP/1.1 200') && a.endsWith(expected(rows)), a).toBe(true);
   });
 
   it('verifies SigV4 in the workers (AWS SDK clients, one connection each)', async () => {

@@ -19,6 +19,11 @@ export async function startServingWorkers(app: FastifyInstance, platform: Platfo
       logLevel: config.log.level, keepAliveTimeoutMs: app.server.keepAliveTimeout,
     },
   });
-  await pool.start();
+  try {
+    await pool.start();
+  } catch (e) {
+    await pool.close(0);
+    throw e;
+  }
   return pool;
 }

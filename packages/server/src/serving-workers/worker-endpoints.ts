@@ -12,7 +12,7 @@ import type { EndpointView, GenerationView } from './worker-protocol.js';
  */
 export class WorkerEndpoints {
   private readonly byName = new Map<string, LiveEndpoint>();
-  private readonly captured = new Set<string>();
+  private readonly captured = new Map<string, number>();
   private loaded = new Map<string, InProcessInstance>();
 
   constructor(private readonly log: Logger) {}
@@ -22,8 +22,9 @@ export class WorkerEndpoints {
     return this.byName.get(name.toLowerCase());
   }
 
-  capturing(name: string): boolean {
-    return this.captured.has(name.toLowerCase());
+  /** The endpoint's data capture sampling percentage (0: off). */
+  capturePercent(name: string): number {
+    return this.captured.get(name.toLowerCase()) ?? 0;
   }
 
   apply(views: readonly EndpointView[]): void {
@@ -38,7 +39,7 @@ export class WorkerEndpoints {
         live.greenShare = v.green ? v.greenShare : 0;
         live.routable = true;
         this.byName.set(v.name.toLowerCase(), live);
-        if (v.capture) this.captured.add(v.name.toLowerCase());
+        if (v.capturePercent > 0) this.captured.set(v.name.toLowerCase(), v.capturePercent);
       } catch (e) {
         this.log.warn({ endpointName: v.name, err: (e as Error).message }, 'serving worker could not load the model; the main server answers this endpoint');
       }

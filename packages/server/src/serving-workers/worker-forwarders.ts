@@ -12,7 +12,10 @@ const MAX_OFFERS = 10_000;
 export class WorkerForwarders implements MetricsSink {
   private rows = new Map<string, number[]>();
   private offers: CaptureOffer[] = [];
+  private dropped: Record<string, number> = {};
   private served = 0;
+
+  constructor(private readonly random: () => number = Math.random) {}
 
   variant(endpoint: string, variant: string): { record(status: number, modelUs: number | undefined, overheadUs: number): void } {
     const key = `${endpoint}\0${variant}`;
@@ -26,28 +29,30 @@ export class WorkerForwarders implements MetricsSink {
     };
   }
 
-  /** The data capture sink for one endpoint (the main server samples by InitialSamplingPercentage and writes). */
-  capture(endpoint: string): CaptureSink {
+  /** The data capture sink for one endpoint: samples by InitialSamplingPercentage here, so only sampled payloads cross to the main server. */
+  capture(endpoint: string, percent: number): CaptureSink {
     return {
-      enabled: true,
+      enabled: percent > 0,
       offer: (e: CaptureEvent) => {
-        if (this.offers.length >= MAX_OFFERS) return;
-        this.offers.push({ endpoint, ...e });
+        if (this.random() * 100 >= percent) return;
+        if (this.offers.length >= MAX_OFFERS) this.dropped[endpoint] = (this.dropped[endpoint] ?? 0) + 1;
+        else this.offers.push({ endpoint, ...e });
       },
     };
   }
 
   /** What was recorded since the last call. */
-  take(): { batches: MetricsBatch[]; served: number; offers: CaptureOffer[] } {
+  take(): { batches: MetricsBatch[]; served: number; offers: CaptureOffer[]; dropped: Record<string, number> } {
     const batches: MetricsBatch[] = [];
     for (const [key, r] of this.rows) {
       const [endpoint, variant] = key.split('\0') as [string, string];
       batches.push({ endpoint, variant, rows: Float64Array.from(r) });
     }
-    const out = { batches, served: this.served, offers: this.offers };
+    const out = { batches, served: this.served, offers: this.offers, dropped: this.dropped };
     this.rows = new Map();
     this.offers = [];
     this.served = 0;
+    this.dropped = {};
     return out;
   }
 }

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from '@loam/core';
 import type { EndpointsCapability } from '../endpoints/endpoints.compose.js';
 import { endpointView } from './routing-views.js';
-import { INVOCATION_PREFIX, type CaptureOffer, type MetricsBatch, type RpcCall, type RpcValue, type WorkerSettings, type WorkerToMain } from './worker-protocol.js';
+import { type CaptureOffer, type MetricsBatch, type RpcCall, type RpcValue, type WorkerSettings, type WorkerToMain } from './worker-protocol.js';
 
 /** What the pool needs of the main server. */
 export interface ServingWorkerDeps {
@@ -49,6 +49,9 @@ interface Worker {
   ready: boolean;
   connections: number;
   served: number;
+  readonly started: number;
+  /** The connection being handed over (its handle not acknowledged yet). */
+  sending: { readonly socket: Socket; abandon(): void } | undefined;
 }
 
 /** The worker's entry: the built file, or the source under tsx with the workspace's `loam-src` condition. */
@@ -62,15 +65,14 @@ function workerEntry(): { path: string; execArgv: string[] } {
 }
 
 const TICK_MS = 100;
-const FIRST_BYTES_TIMEOUT_MS = 30_000;
 
 /**
  * The main server's side of serving workers (ADR 0015): starts `count` worker processes, keeps them
  * up to date with the endpoints' routing (every 100 ms when it changed) and the credential
  * generation, answers their credential lookups, merges their metrics and data capture into the
- * endpoint's own, and hands them connections: a new connection whose first bytes are
- * `POST /endpoints/` goes, in turn, to the main server or a ready worker. Every other connection, and
- * all of them while closing, stays with the main server.
+ * endpoint's own, and hands them connections: each new connection goes, in turn, to the main server
+ * or a ready worker, unread (workers pass what is not an invocation to the main server). While
+ * closing, or with no worker ready, connections stay with the main server.
  */
 export class ServingWorkerPool {
   private readonly workers: Worker[] = [];
@@ -78,6 +80,7 @@ export class ServingWorkerPool {
   private turn = 0;
   private mainConnections = 0;
   private restarts = 0;
+  private crashes = 0;
   private closing = false;
   private tick: NodeJS.Timeout | undefined;
   private lastViews = '';
@@ -154,20 +157,24 @@ export class ServingWorkerPool {
       env: { ...process.env, LOAM_SERVING_WORKER: JSON.stringify(settings) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const w: Worker = { index, child, ready: false, connections: 0, served: 0 };
+    const w: Worker = { index, child, ready: false, connections: 0, served: 0, started: Date.now(), sending: undefined };
     child.on('message', (m: WorkerToMain) => this.onMessage(w, m));
     child.on('error', (e) => this.d.logger.warn({ servingWorker: index, err: e.message }, 'serving worker error'));
     child.on('exit', (code, signal) => {
       w.ready = false;
+      // A connection it had not acknowledged is lost with it: close it here rather than leave it open.
+      w.sending?.abandon();
       if (this.closing) return;
       this.restarts++;
+      // Back off while workers die young; one that lived a minute starts again at once.
+      this.crashes = Date.now() - w.started > 60_000 ? 1 : this.crashes + 1;
       this.d.logger.warn({ servingWorker: index, code, signal }, 'serving worker exited; starting another');
       setTimeout(() => {
         if (!this.closing) {
           const next = this.spawn(index);
           this.workers[this.workers.indexOf(w)] = next;
         }
-      }, Math.min(5000, 200 * this.restarts)).unref();
+      }, Math.min(5000, 200 * this.crashes)).unref();
     });
     return w;
   }
@@ -193,7 +200,7 @@ export class ServingWorkerPool {
         this.mergeMetrics(m.batches);
         return;
       case 'capture':
-        this.mergeCapture(m.offers);
+        this.mergeCapture(m.offers, m.dropped);
         return;
     }
   }
@@ -211,7 +218,10 @@ export class ServingWorkerPool {
   }
 
   private mergeMetrics(batches: readonly MetricsBatch[]): void {
+    const live = this.d.endpoints.controller;
     for (const b of batches) {
+      // A batch that arrives after its endpoint was deleted must not bring its metrics back.
+      if (!live.get(b.endpoint)) continue;
       const v = this.d.endpoints.metrics.variant(b.endpoint, b.variant);
       const r = b.rows;
       for (let k = 0; k + 3 < r.length; k += 4) {
@@ -221,11 +231,15 @@ export class ServingWorkerPool {
     }
   }
 
-  private mergeCapture(offers: readonly CaptureOffer[]): void {
+  private mergeCapture(offers: readonly CaptureOffer[], dropped: Readonly<Record<string, number>>): void {
     const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
     for (const o of offers) {
       const writer = this.d.endpoints.controller.get(o.endpoint)?.capture;
-      writer?.offer({ variant: o.variant, inputContentType: o.inputContentType, input: buf(o.input), outputContentType: o.outputContentType, output: buf(o.output), inferenceId: o.inferenceId, time: o.time });
+      writer?.enqueue({ variant: o.variant, inputContentType: o.inputContentType, input: buf(o.input), outputContentType: o.outputContentType, output: buf(o.output), inferenceId: o.inferenceId, time: o.time });
+    }
+    for (const [endpoint, n] of Object.entries(dropped)) {
+      const writer = this.d.endpoints.controller.get(endpoint)?.capture;
+      if (writer) writer.stats.dropped += n;
     }
   }
 
@@ -251,58 +265,68 @@ export class ServingWorkerPool {
     w.child.send({ t: 'endpoints', views: JSON.parse(views) as unknown[] });
   }
 
-  /** Puts the pool in front of the server's own connection handling. */
+  /**
+   * Puts the pool in front of the server's own connection handling. New sockets are created paused
+   * (`pauseOnConnect`): not a byte is read before the socket goes where it is going, so nothing can be
+   * read by one process and lost on the way to another.
+   */
   private takeConnections(): void {
-    const server = this.d.server;
+    const server = this.d.server as Server & { pauseOnConnect: boolean };
     this.httpListeners = server.listeners('connection') as ((socket: Socket) => void)[];
     server.removeAllListeners('connection');
+    server.pauseOnConnect = true;
     server.on('connection', (socket: Socket) => this.dispatch(socket));
   }
 
-  private keep(socket: Socket, head: Buffer | undefined): void {
+  private keep(socket: Socket): void {
     this.mainConnections++;
-    if (head) socket.unshift(head);
     for (const l of this.httpListeners) l.call(this.d.server, socket);
-    if (head) socket.resume();
+    socket.resume();
   }
 
+  /**
+   * The next in turn of the main process and the ready workers. A worker still taking a connection
+   * (its handle not acknowledged yet) is passed over: at most one connection waits on each worker.
+   */
   private nextWorker(): Worker | undefined {
     const ready = this.workers.filter((w) => w.ready && w.child.connected);
     if (ready.length === 0) return undefined;
     const slot = this.turn++ % (ready.length + 1);
-    return slot === 0 ? undefined : ready[slot - 1];
+    const w = slot === 0 ? undefined : ready[slot - 1];
+    return w && w.sending === undefined ? w : undefined;
   }
 
   private dispatch(socket: Socket): void {
-    if (this.closing || !this.workers.some((w) => w.ready)) {
-      this.keep(socket, undefined);
+    const w = this.closing ? undefined : this.nextWorker();
+    if (!w) {
+      this.keep(socket);
       return;
     }
-    const timer = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS);
-    const onClose = () => clearTimeout(timer);
-    socket.once('close', onClose);
-    socket.once('error', () => socket.destroy());
-    socket.once('data', (chunk: Buffer) => {
-      clearTimeout(timer);
-      socket.off('close', onClose);
-      socket.pause();
-      socket.removeAllListeners('error');
-      let head = chunk;
-      if (socket.readableLength > 0) {
-        const more = socket.read() as Buffer | null;
-        if (more) head = Buffer.concat([chunk, more]);
-      }
-      const w = !this.closing && head.subarray(0, INVOCATION_PREFIX.length).toString('latin1') === INVOCATION_PREFIX ? this.nextWorker() : undefined;
-      if (!w) {
-        this.keep(socket, head);
-        return;
-      }
-      w.connections++;
-      // Node 20 tracks a socket sent to a child through `socket.server`, and once every such child has
-      // exited, `server.close()` waits forever. Sent untracked, the socket object here is then let go:
-      // its handle is the worker's, and destroying the emptied object counts the connection closed here.
-      (socket as unknown as { server: unknown }).server = null;
-      w.child.send({ t: 'connection', head: head.toString('latin1') }, socket, { keepOpen: false }, () => socket.destroy());
-    });
+    w.connections++;
+    // Until the worker has it, an error (a reset) only ends the connection.
+    socket.on('error', () => socket.destroy());
+    // Node 20 tracks a socket sent to a child through `socket.server`, and once every such child has
+    // exited, `server.close()` waits forever. Sent untracked, the socket object here is then let go
+    // when the send is done: its handle is the worker's, and destroying the emptied object counts the
+    // connection closed here. Should the worker die first, Node calls nothing back: `exit` does it.
+    (socket as unknown as { server: unknown }).server = null;
+    const handle = (socket as unknown as { _handle?: { close?(): void } })._handle;
+    const done = () => {
+      if (w.sending?.socket !== socket) return;
+      w.sending = undefined;
+      socket.destroy();
+    };
+    w.sending = {
+      socket,
+      abandon: () => {
+        done();
+        try {
+          handle?.close?.();
+        } catch {
+          // already closed
+        }
+      },
+    };
+    w.child.send({ t: 'connection' }, socket, { keepOpen: false }, done);
   }
 }

@@ -36,7 +36,8 @@ export interface EndpointView {
   readonly arn: string;
   readonly servable: boolean;
   readonly greenShare: number;
-  readonly capture: boolean;
+  /** Data capture's InitialSamplingPercentage (0: off): workers sample, the main server writes. */
+  readonly capturePercent: number;
   readonly blue?: GenerationView;
   readonly green?: GenerationView;
 }
@@ -65,8 +66,8 @@ export type MainToWorker =
   | { readonly t: 'endpoints'; readonly views: readonly EndpointView[] }
   | { readonly t: 'identity'; readonly generation: number }
   | { readonly t: 'rpc-result'; readonly id: number; readonly ok: boolean; readonly value?: RpcValue; readonly message?: string }
-  /** Sent with a socket handle: the bytes the main server read from it before handing it over. */
-  | { readonly t: 'connection'; readonly head: string }
+  /** Sent with a socket handle, unread. */
+  | { readonly t: 'connection' }
   | { readonly t: 'close'; readonly graceMs: number };
 
 /** Invocations as `[status, modelUs (NaN: none), overheadUs, timeMs]` per row, for one variant. */
@@ -76,7 +77,7 @@ export interface MetricsBatch {
   readonly rows: Float64Array;
 }
 
-/** An answered invocation for the endpoint's data capture (the main server samples and writes); bodies as IPC delivers them. */
+/** A sampled invocation for the endpoint's data capture (the main server writes it); bodies as IPC delivers them. */
 export type CaptureOffer = Omit<CaptureEvent, 'input' | 'output'> & {
   readonly endpoint: string;
   readonly input: Uint8Array;
@@ -88,7 +89,5 @@ export type WorkerToMain =
   | { readonly t: 'rpc'; readonly id: number; readonly call: RpcCall }
   | { readonly t: 'key-used'; readonly accessKeyId: string }
   | { readonly t: 'metrics'; readonly batches: readonly MetricsBatch[]; readonly served: number }
-  | { readonly t: 'capture'; readonly offers: readonly CaptureOffer[] };
-
-/** The request line a connection must start with for the main server to hand it to a worker. */
-export const INVOCATION_PREFIX = 'POST /endpoints/';
+  /** Sampled invocations, and by endpoint how many sampled ones the worker dropped (its queue was full). */
+  | { readonly t: 'capture'; readonly offers: readonly CaptureOffer[]; readonly dropped: Readonly<Record<string, number>> };
