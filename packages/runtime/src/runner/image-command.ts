@@ -20,17 +20,22 @@ export interface ImageCommand {
 }
 
 /**
- * A module of this package as a runnable script: the `.js` build next to this file, or, when running
- * from TypeScript sources (tests), the `.ts` file under the same loader flags this process got.
+ * A module of this workspace as a runnable Node script: `relative` to `from` (the caller's
+ * `import.meta.url`), the `.js` build when the caller runs built, or, when it runs from TypeScript
+ * sources (tests, `--conditions=loam-src`), the `.ts` file under tsx with the workspace's condition.
  */
-export function ownScript(relative: string): { command: string; args: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  const fromSource = here.endsWith('.ts');
-  const path = fileURLToPath(new URL(`${relative}${fromSource ? '.ts' : '.js'}`, import.meta.url));
+export function workspaceScript(relative: string, from: string): { command: string; args: string[] } {
+  const fromSource = fileURLToPath(from).endsWith('.ts');
+  const path = fileURLToPath(new URL(`${relative}${fromSource ? '.ts' : '.js'}`, from));
   if (!fromSource) return { command: process.execPath, args: [path] };
   // Sources run under tsx with the workspace's `loam-src` condition (the repository's own node_modules).
   const tsx = fileURLToPath(new URL('../../../../node_modules/tsx/dist/loader.mjs', import.meta.url));
   return { command: process.execPath, args: ['--conditions=loam-src', '--import', pathToFileURL(tsx).href, path] };
+}
+
+/** A module of this package as a runnable script ({@link workspaceScript} from here). */
+export function ownScript(relative: string): { command: string; args: string[] } {
+  return workspaceScript(relative, import.meta.url);
 }
 
 const pythonNames = new Set(['python', 'python3', '/usr/bin/python', '/usr/bin/python3', '/usr/local/bin/python', '/usr/local/bin/python3', '/opt/conda/bin/python']);

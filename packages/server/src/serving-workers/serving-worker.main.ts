@@ -63,8 +63,8 @@ const invoker: EndpointInvoker = {
   },
 };
 const flush = (): void => {
-  const { batches, served, offers, dropped } = forwarders.take();
-  if (batches.length > 0) send({ t: 'metrics', batches, served });
+  const { batches, offers, dropped } = forwarders.take();
+  if (batches.length > 0) send({ t: 'metrics', batches });
   if (offers.length > 0 || Object.keys(dropped).length > 0) send({ t: 'capture', offers, dropped });
 };
 const flushTimer = setInterval(flush, 200);
@@ -161,15 +161,19 @@ process.on('message', (m: MainToWorker, handle?: Socket) => {
       return;
     }
     case 'close':
-      void close(m.graceMs);
+      close(m.graceMs);
       return;
   }
 });
 
-async function close(graceMs: number): Promise<void> {
+function close(graceMs: number): void {
   if (closing) return;
   closing = true;
-  const exit = () => {
+  // Connections end once their request is answered (`connection: close`); idle ones now. Out when
+  // nothing is in flight, or after the grace.
+  const exit = (): void => {
+    clearInterval(wait);
+    clearTimeout(force);
     clearInterval(flushTimer);
     flush();
     rmSync(ownSocket, { force: true });
@@ -177,17 +181,12 @@ async function close(graceMs: number): Promise<void> {
     setTimeout(() => process.exit(0), 50);
   };
   const force = setTimeout(exit, graceMs);
-  server.close();
-  server.closeIdleConnections();
-  // Connections end once their request is answered (`connection: close`); idle ones now.
   const wait = setInterval(() => {
     server.closeIdleConnections();
-    if (inflight === 0) {
-      clearInterval(wait);
-      clearTimeout(force);
-      exit();
-    }
+    if (inflight === 0) exit();
   }, 20);
+  server.close();
+  server.closeIdleConnections();
 }
 // The main server went away: so does its worker.
-process.on('disconnect', () => void close(1000));
+process.on('disconnect', () => close(1000));

@@ -13,7 +13,6 @@ export class WorkerForwarders implements MetricsSink {
   private rows = new Map<string, number[]>();
   private offers: CaptureOffer[] = [];
   private dropped: Record<string, number> = {};
-  private served = 0;
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -24,7 +23,6 @@ export class WorkerForwarders implements MetricsSink {
         let r = this.rows.get(key);
         if (!r) this.rows.set(key, (r = []));
         r.push(status, modelUs ?? Number.NaN, overheadUs, Date.now());
-        this.served++;
       },
     };
   }
@@ -42,16 +40,15 @@ export class WorkerForwarders implements MetricsSink {
   }
 
   /** What was recorded since the last call. */
-  take(): { batches: MetricsBatch[]; served: number; offers: CaptureOffer[]; dropped: Record<string, number> } {
+  take(): { batches: MetricsBatch[]; offers: CaptureOffer[]; dropped: Record<string, number> } {
     const batches: MetricsBatch[] = [];
     for (const [key, r] of this.rows) {
       const [endpoint, variant] = key.split('\0') as [string, string];
       batches.push({ endpoint, variant, rows: Float64Array.from(r) });
     }
-    const out = { batches, served: this.served, offers: this.offers, dropped: this.dropped };
+    const out = { batches, offers: this.offers, dropped: this.dropped };
     this.rows = new Map();
     this.offers = [];
-    this.served = 0;
     this.dropped = {};
     return out;
   }

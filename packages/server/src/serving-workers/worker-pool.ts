@@ -5,11 +5,11 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Logger } from '@loam/core';
+import type { IdentityService, Logger } from '@loam/core';
+import { workspaceScript } from '@loam/runtime/runner/image-command';
 import type { EndpointsCapability } from '../endpoints/endpoints.compose.js';
 import { endpointView } from './routing-views.js';
-import { type CaptureOffer, type MetricsBatch, type RpcCall, type RpcValue, type WorkerSettings, type WorkerToMain } from './worker-protocol.js';
+import { type CaptureOffer, type EndpointView, type MetricsBatch, type RpcCall, type RpcValue, type WorkerSettings, type WorkerToMain } from './worker-protocol.js';
 
 /** What the pool needs of the main server. */
 export interface ServingWorkerDeps {
@@ -19,18 +19,12 @@ export interface ServingWorkerDeps {
   /** A twin of the app's server (same handler) for the internal socket. */
   readonly twin: Server;
   readonly endpoints: EndpointsCapability;
-  readonly identity: {
-    readonly credentialGeneration: number;
-    authenticateToken(token: string): Promise<unknown>;
-    policiesOf(userName: string): Promise<unknown>;
-    resolveAccessKey(accessKeyId: string): Promise<unknown>;
-    recordAccessKeyUse(accessKeyId: string): Promise<void>;
-  };
+  readonly identity: Pick<IdentityService, 'credentialGeneration' | 'authenticateToken' | 'policiesOf' | 'resolveAccessKey' | 'recordAccessKeyUse'>;
   readonly settings: Omit<WorkerSettings, 'index' | 'mainSocket'>;
   readonly logger: Logger;
 }
 
-/** Counts for tests, Describe and the docs' "how to tell it works". */
+/** What the pool has done, for tests and operators. */
 export interface ServingWorkerStats {
   readonly workers: number;
   readonly ready: number;
@@ -54,16 +48,6 @@ interface Worker {
   sending: { readonly socket: Socket; abandon(): void } | undefined;
 }
 
-/** The worker's entry: the built file, or the source under tsx with the workspace's `loam-src` condition. */
-function workerEntry(): { path: string; execArgv: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  const fromSource = here.endsWith('.ts');
-  const path = fileURLToPath(new URL(`./serving-worker.main.${fromSource ? 'ts' : 'js'}`, import.meta.url));
-  if (!fromSource) return { path, execArgv: [] };
-  const tsx = fileURLToPath(new URL('../../../../node_modules/tsx/dist/loader.mjs', import.meta.url));
-  return { path, execArgv: ['--conditions=loam-src', '--import', pathToFileURL(tsx).href] };
-}
-
 const TICK_MS = 100;
 
 /**
@@ -83,7 +67,7 @@ export class ServingWorkerPool {
   private crashes = 0;
   private closing = false;
   private tick: NodeJS.Timeout | undefined;
-  private lastViews = '';
+  private lastViews: { list: EndpointView[]; text: string } = { list: [], text: '' };
   private lastGeneration = -1;
   private httpListeners: ((socket: Socket) => void)[] = [];
 
@@ -98,7 +82,7 @@ export class ServingWorkerPool {
     chmodSync(this.socketPath, 0o600);
     this.takeConnections();
     for (let i = 1; i <= this.d.count; i++) this.workers.push(this.spawn(i));
-    this.tick = setInterval(() => this.broadcast(false), TICK_MS);
+    this.tick = setInterval(() => this.broadcast(), TICK_MS);
     this.tick.unref();
   }
 
@@ -149,10 +133,11 @@ export class ServingWorkerPool {
   }
 
   private spawn(index: number): Worker {
-    const entry = workerEntry();
+    // The built file, or the source under tsx when this runs from sources (tests).
+    const { args } = workspaceScript('./serving-worker.main', import.meta.url);
     const settings: WorkerSettings = { ...this.d.settings, index, mainSocket: this.socketPath };
-    const child = fork(entry.path, [], {
-      execArgv: entry.execArgv,
+    const child = fork(args.at(-1) as string, [], {
+      execArgv: args.slice(0, -1),
       serialization: 'advanced',
       env: { ...process.env, LOAM_SERVING_WORKER: JSON.stringify(settings) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -183,7 +168,7 @@ export class ServingWorkerPool {
     switch (m.t) {
       case 'ready':
         // Views first: the IPC channel keeps order, so the worker routes before its first connection.
-        this.sendState(w, true);
+        this.sendState(w, this.views());
         w.ready = true;
         return;
       case 'rpc':
@@ -196,8 +181,7 @@ export class ServingWorkerPool {
         void this.d.identity.recordAccessKeyUse(m.accessKeyId).catch(() => undefined);
         return;
       case 'metrics':
-        w.served += m.served;
-        this.mergeMetrics(m.batches);
+        w.served += this.mergeMetrics(m.batches);
         return;
       case 'capture':
         this.mergeCapture(m.offers, m.dropped);
@@ -209,17 +193,20 @@ export class ServingWorkerPool {
     const id = this.d.identity;
     switch (call.op) {
       case 'token':
-        return id.authenticateToken(call.token) as Promise<RpcValue>;
+        return id.authenticateToken(call.token);
       case 'policies':
-        return id.policiesOf(call.userName) as Promise<RpcValue>;
+        return id.policiesOf(call.userName);
       case 'key':
-        return id.resolveAccessKey(call.accessKeyId) as Promise<RpcValue>;
+        return id.resolveAccessKey(call.accessKeyId);
     }
   }
 
-  private mergeMetrics(batches: readonly MetricsBatch[]): void {
+  /** Adds a worker's invocations to the variants' metrics; returns how many there were. */
+  private mergeMetrics(batches: readonly MetricsBatch[]): number {
     const live = this.d.endpoints.controller;
+    let n = 0;
     for (const b of batches) {
+      n += b.rows.length / 4;
       // A batch that arrives after its endpoint was deleted must not bring its metrics back.
       if (!live.get(b.endpoint)) continue;
       const v = this.d.endpoints.metrics.variant(b.endpoint, b.variant);
@@ -229,6 +216,7 @@ export class ServingWorkerPool {
         v.record(r[k] as number, Number.isNaN(model) ? undefined : model, r[k + 2] as number, r[k + 3] as number);
       }
     }
+    return n;
   }
 
   private mergeCapture(offers: readonly CaptureOffer[], dropped: Readonly<Record<string, number>>): void {
@@ -244,25 +232,25 @@ export class ServingWorkerPool {
   }
 
   /** Sends routing views and the credential generation to every ready worker when they changed. */
-  private broadcast(force: boolean): void {
+  private broadcast(): void {
     const views = this.views();
     const generation = this.d.identity.credentialGeneration;
-    const changed = views !== this.lastViews || generation !== this.lastGeneration;
-    if (!changed && !force) return;
+    if (views.text === this.lastViews.text && generation === this.lastGeneration) return;
     this.lastViews = views;
     this.lastGeneration = generation;
-    for (const w of this.workers) if (w.ready) this.sendState(w, false);
+    for (const w of this.workers) if (w.ready) this.sendState(w, views);
   }
 
-  private views(): string {
-    return JSON.stringify([...this.d.endpoints.controller.live.values()].map(endpointView));
+  /** Every endpoint's view, and its JSON to tell a change. */
+  private views(): { list: EndpointView[]; text: string } {
+    const list = [...this.d.endpoints.controller.live.values()].map(endpointView);
+    return { list, text: JSON.stringify(list) };
   }
 
-  private sendState(w: Worker, fresh: boolean): void {
+  private sendState(w: Worker, views: { list: EndpointView[] }): void {
     if (!w.child.connected) return;
-    const views = fresh ? this.views() : this.lastViews;
     w.child.send({ t: 'identity', generation: this.d.identity.credentialGeneration });
-    w.child.send({ t: 'endpoints', views: JSON.parse(views) as unknown[] });
+    w.child.send({ t: 'endpoints', views: views.list });
   }
 
   /**

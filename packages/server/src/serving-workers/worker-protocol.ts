@@ -88,6 +88,6 @@ export type WorkerToMain =
   | { readonly t: 'ready' }
   | { readonly t: 'rpc'; readonly id: number; readonly call: RpcCall }
   | { readonly t: 'key-used'; readonly accessKeyId: string }
-  | { readonly t: 'metrics'; readonly batches: readonly MetricsBatch[]; readonly served: number }
+  | { readonly t: 'metrics'; readonly batches: readonly MetricsBatch[] }
   /** Sampled invocations, and by endpoint how many sampled ones the worker dropped (its queue was full). */
   | { readonly t: 'capture'; readonly offers: readonly CaptureOffer[]; readonly dropped: Readonly<Record<string, number>> };
