@@ -3,7 +3,7 @@
  * on the real panels in datasets/timeseries/, the peer computed in the same run.
  *
  * usage: node_modules/.bin/tsx bench/forecast/run-deepar.ts [--windows 3] [--panels monthly3,macro9] [--seeds 0]
- *        [--epochs 40] [--batches 0] [--scaling std|mean] [--validation none|tail|tail-refit] [--patience n] [--context-mult 2] [--ensemble 1] [--set panel.hp=value]… [--no-peer]
+ *        [--epochs 40] [--batches 0] [--scaling std|mean] [--validation none|tail|tail-forecast|tail-refit] [--patience n] [--context-mult 2] [--ensemble 1] [--set panel.hp=value]… [--no-peer]
  * `--ensemble k` trains k models (seeds seed…seed+k−1) per window and pools their sample paths
  * (200 in all) before taking the mean and quantiles. `--scaling mean` is SageMaker's default; `std`
  * is Loam's `_scaling=std` extension.

@@ -30,10 +30,11 @@ export interface DeepArHyperparameters {
   /**
    * Loam extension `_validation`: `none` (default, SageMaker's behaviour: the epoch with the lowest training
    * loss is kept), `tail` (each train series' last prediction_length points are held out; the epoch with the
-   * lowest loss on them is kept) or `tail-refit` (`tail` picks the number of epochs, then the model is trained
-   * again from the same seed on the whole series for that many epochs).
+   * lowest loss on them is kept), `tail-forecast` (held out as `tail`; the epoch whose forecast of them scores
+   * the lowest mean weighted quantile loss is kept) or `tail-refit` (`tail` picks the number of epochs, then
+   * the model is trained again from the same seed on the whole series for that many epochs).
    */
-  readonly validation: 'none' | 'tail' | 'tail-refit';
+  readonly validation: ValidationMode;
 }
 
 const KNOWN = new Set([
@@ -114,12 +115,17 @@ function parseScaling(raw: string | undefined): 'mean' | 'std' {
   return v;
 }
 
-function parseValidation(raw: string | undefined): 'none' | 'tail' | 'tail-refit' {
+/** The values of the `_validation` extension. */
+export type ValidationMode = 'none' | 'tail' | 'tail-forecast' | 'tail-refit';
+const VALIDATION_MODES: readonly ValidationMode[] = ['none', 'tail', 'tail-forecast', 'tail-refit'];
+
+function parseValidation(raw: string | undefined): ValidationMode {
   const v = (raw ?? 'none').trim();
-  if (v !== 'none' && v !== 'tail' && v !== 'tail-refit') {
-    throw new MlInputError(`Hyperparameter '_validation' must be 'none', 'tail' or 'tail-refit'; got '${raw}'.`, { hyperparameter: '_validation' });
+  const mode = VALIDATION_MODES.find((m) => m === v);
+  if (mode === undefined) {
+    throw new MlInputError(`Hyperparameter '_validation' must be one of ${VALIDATION_MODES.map((m) => `'${m}'`).join(', ')}; got '${raw}'.`, { hyperparameter: '_validation' });
   }
-  return v;
+  return mode;
 }
 
 function parseCardinality(raw: string | undefined): DeepArHyperparameters['cardinality'] {

@@ -26,6 +26,8 @@ export interface TrainOptions {
    */
   readonly numBatchesPerEpoch?: number;
   readonly signal?: AbortSignal;
+  /** Called after every epoch with its weights (live: copy them to keep) and its watched loss; for diagnostics. */
+  readonly onEpoch?: (epoch: number, params: Float64Array, watched: number) => void;
 }
 
 /** What a training run produces. */
@@ -46,8 +48,9 @@ const MIN_LR = 5e-5;
  * epoch with the lowest loss (early stopping after `early_stopping_patience` epochs without
  * improvement; the learning rate halves after 10 such epochs, as GluonTS does). The loss watched is the
  * training loss (SageMaker's behaviour), or with the Loam extension `_validation=tail` the loss on each
- * train series' last prediction_length points, held out of training (`tail-refit` then trains again on
- * the whole series for the chosen number of epochs).
+ * train series' last prediction_length points, held out of training (`tail-forecast` keeps instead the
+ * epoch whose forecast of those points scores best; `tail-refit` trains again on the whole series for
+ * the number of epochs `tail` chose).
  *
  * @throws MlInputError naming a hyperparameter or a record.
  */
@@ -59,7 +62,11 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
   const seed = options.seed ?? 0;
   const log = options.log ?? (() => undefined);
   const { features, spec, layout, likelihood } = modelShape(hp, shape.cardinality, shape.numDynamicFeat);
-  const run = { hp, spec, layout, features, likelihood, mode: scalingMode({ hyperparameters: hp, likelihood }), seed, log, options };
+  const modelOf = (params: Float64Array): DeepArModel => ({
+    rawHyperparameters: { ...hyperparameters }, hyperparameters: hp, cardinality: shape.cardinality,
+    numDynamicFeat: shape.numDynamicFeat, features, spec, layout, likelihood, params, seed,
+  });
+  const run = { hp, spec, layout, features, likelihood, mode: scalingMode({ hyperparameters: hp, likelihood }), seed, log, options, modelOf };
 
   let fit: Fit;
   if (hp.validation === 'none') {
@@ -68,7 +75,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
     const P = hp.predictionLength;
     const held = trainSeries.map((s) => ({ ...s, target: s.target.subarray(0, s.target.length - P) }));
     log(`Validation: the last ${P} points of each of ${trainSeries.length} train series are held out to choose the epoch.`);
-    fit = fitEpochs(run, held, hp.epochs, trainSeries, 'best');
+    fit = fitEpochs(run, held, hp.epochs, { series: trainSeries, keepBy: hp.validation === 'tail-forecast' ? 'forecast' : 'loss' }, 'best');
     if (hp.validation === 'tail-refit') {
       const epochs = fit.bestEpoch + 1;
       log(`Refitting on the whole train series for ${epochs} epochs (the best validation epoch).`);
@@ -79,10 +86,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
   log(`Final loss: ${fit.best} (occurred at epoch ${fit.bestEpoch})`);
   log(`#quality_metric: host=algo-1, train final_loss <loss>=${fit.best}`);
 
-  const model: DeepArModel = {
-    rawHyperparameters: { ...hyperparameters }, hyperparameters: hp, cardinality: shape.cardinality,
-    numDynamicFeat: shape.numDynamicFeat, features, spec, layout, likelihood, params: fit.params, seed,
-  };
+  const model = modelOf(fit.params);
   const metrics: Metric[] = [{ name: 'train:final_loss', value: fit.best }];
   if (testSeries) {
     log(`Evaluating model accuracy on testset using ${hp.numEvalSamples} samples`);
@@ -103,12 +107,25 @@ interface RunContext {
   readonly seed: number;
   readonly log: (line: string) => void;
   readonly options: TrainOptions;
+  /** The model these weights make, for forecasting during training. */
+  readonly modelOf: (params: Float64Array) => DeepArModel;
+}
+
+/**
+ * Validation series (each one's last prediction_length points held out of training) and what decides
+ * the kept epoch: their teacher-forced loss, or the mean weighted quantile loss of their forecast.
+ */
+interface Validation {
+  readonly series: readonly Series[];
+  readonly keepBy: 'loss' | 'forecast';
 }
 
 interface Fit {
   readonly params: Float64Array;
   /** The watched loss of the kept epoch (the training loss, or the validation loss with a validation set). */
   readonly best: number;
+  /** What chose the kept epoch: `best`, or the forecast's mean weighted quantile loss with `keepBy: 'forecast'`. */
+  readonly bestScore: number;
   readonly bestEpoch: number;
   readonly epochsRun: number;
 }
@@ -117,10 +134,12 @@ interface Fit {
  * One training run from freshly initialised weights (seeded by the run's seed): up to `epochs` epochs
  * over windows of `series`. With `validation`, each epoch ends with the loss on the last
  * prediction_length points of each validation series (teacher-forced, as training; no zoneout), and
- * that loss drives early stopping, the learning-rate schedule and the kept epoch. `keep: 'last'`
- * returns the final weights instead of the best epoch's.
+ * that loss drives the learning-rate schedule; it also drives early stopping and the kept epoch, unless
+ * `keepBy: 'forecast'`, where the forecast of those points (num_eval_samples sample paths, the same
+ * random draws every epoch so epochs are compared on equal terms) and its mean weighted quantile loss
+ * over test_quantiles do. `keep: 'last'` returns the final weights instead of the best epoch's.
  */
-function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, validation: readonly Series[] | undefined, keep: 'best' | 'last'): Fit {
+function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, validation: Validation | undefined, keep: 'best' | 'last'): Fit {
   const { hp, spec, layout, features: fl, likelihood: lik, mode, log, options } = run;
   const rng = new Rng(run.seed);
   const params = initParams(spec, layout, rng);
@@ -171,7 +190,7 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
       writeWindow(b, series[i] as Series, timeFeats[i] as Float64Array, s, 0);
     }
   };
-  const valFeats = validation?.map((s) => seriesTimeFeatures(hp.timeFreq, s.startMs, s.target.length));
+  const valFeats = validation?.series.map((s) => seriesTimeFeatures(hp.timeFreq, s.startMs, s.target.length));
   /** Mean negative log-likelihood of the validation tails, in batches of the training shape. */
   const validationLoss = (v: readonly Series[], feats: readonly Float64Array[]): number => {
     let total = 0;
@@ -199,6 +218,8 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
   const grad = new Float64Array(layout.size);
   const adam = new Adam(layout.size, hp.learningRate);
   let best = Infinity;
+  let bestScore = Infinity;
+  let bestWatched = Infinity;
   let bestEpoch = -1;
   let bestParams = params.slice();
   let sinceBest = 0;
@@ -219,33 +240,54 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
     log(`#quality_metric: host=algo-1, epoch=${epoch}, train loss <loss>=${epochLoss}`);
     let watched = epochLoss;
     if (validation && valFeats) {
-      watched = validationLoss(validation, valFeats);
+      watched = validationLoss(validation.series, valFeats);
       log(`#validation_score (algo-1, epoch=${epoch}): validation loss <loss>=${watched}`);
     }
-    if (watched < best) {
+    let score = watched;
+    if (validation?.keepBy === 'forecast') {
+      score = forecastScore(run.modelOf(params), validation.series, new Rng(run.seed + 2));
+      // No observed, non-zero point in the tails (the same every epoch): the loss decides instead.
+      if (!Number.isFinite(score)) score = watched;
+      log(`#validation_score (algo-1, epoch=${epoch}): validation mean_wQuantileLoss <score>=${score}`);
+    }
+    options.onEpoch?.(epoch, params, watched);
+    // The learning rate halves after LR_PATIENCE epochs without a better watched loss.
+    const lossImproved = watched < bestWatched;
+    if (lossImproved) {
+      bestWatched = watched;
+      sinceLrChange = 0;
+    } else {
+      sinceLrChange++;
+    }
+    if (score < bestScore) {
       best = watched;
+      bestScore = score;
       bestEpoch = epoch;
       if (keep === 'best') bestParams = params.slice();
       sinceBest = 0;
-      sinceLrChange = 0;
       log(`best epoch loss so far`);
     } else {
       sinceBest++;
-      sinceLrChange++;
       log(`loss did not improve`);
-      if (sinceLrChange >= LR_PATIENCE && adam.learningRate > MIN_LR) {
-        adam.learningRate = Math.max(MIN_LR, adam.learningRate * LR_FACTOR);
-        sinceLrChange = 0;
-        log(`learning rate reduced to ${adam.learningRate}`);
-      }
-      if (hp.earlyStoppingPatience !== undefined && sinceBest >= hp.earlyStoppingPatience) {
-        log(`Loss has not improved in ${sinceBest} epochs; stopping early.`);
-        epoch++;
-        break;
-      }
+    }
+    if (!lossImproved && sinceLrChange >= LR_PATIENCE && adam.learningRate > MIN_LR) {
+      adam.learningRate = Math.max(MIN_LR, adam.learningRate * LR_FACTOR);
+      sinceLrChange = 0;
+      log(`learning rate reduced to ${adam.learningRate}`);
+    }
+    if (sinceBest > 0 && hp.earlyStoppingPatience !== undefined && sinceBest >= hp.earlyStoppingPatience) {
+      log(`Loss has not improved in ${sinceBest} epochs; stopping early.`);
+      epoch++;
+      break;
     }
   }
-  return { params: keep === 'best' ? bestParams : params, best, bestEpoch, epochsRun: epoch };
+  return { params: keep === 'best' ? bestParams : params, best, bestScore, bestEpoch, epochsRun: epoch };
+}
+
+/** Mean weighted quantile loss of the forecast of each series' last prediction_length points from what precedes them. */
+function forecastScore(model: DeepArModel, series: readonly Series[], rng: Rng): number {
+  const m = evaluateOnTest(model, series, rng).find((x) => x.name === 'test:mean_wQuantileLoss');
+  return m?.value ?? NaN;
 }
 
 /** Forecasts each series' last prediction_length points from what precedes them and scores the forecasts. */

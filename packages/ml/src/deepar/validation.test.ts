@@ -31,6 +31,7 @@ const lossesOf = (lines: string[], re: RegExp): number[] => lines.flatMap((l) =>
 });
 const TRAIN_LOSS = /epoch=\d+, train loss <loss>=(.*)$/;
 const VAL_LOSS = /validation loss <loss>=(.*)$/;
+const FORECAST_SCORE = /validation mean_wQuantileLoss <score>=(.*)$/;
 
 describe('DeepAR validation on a held-out tail (_validation)', () => {
   const tail = trainLogged({ ...HP, _validation: 'tail' }, train);
@@ -75,8 +76,23 @@ describe('DeepAR validation on a held-out tail (_validation)', () => {
     expect(lossesOf(refit.lines, TRAIN_LOSS)).toHaveLength(8 + epochs);
   });
 
+  it('tail-forecast keeps the epoch whose forecast of the held-out tail scores best', () => {
+    const fc = trainLogged({ ...HP, _validation: 'tail-forecast' }, train);
+    const scores = lossesOf(fc.lines, FORECAST_SCORE);
+    const val = lossesOf(fc.lines, VAL_LOSS);
+    expect(scores).toHaveLength(8);
+    const at = scores.indexOf(Math.min(...scores));
+    // The kept epoch is the forecast's choice; its validation loss is what train:final_loss reports.
+    expect(fc.lines).toContain(`Final loss: ${val[at]} (occurred at epoch ${at})`);
+    expect(fc.result.metrics[0]).toEqual({ name: 'train:final_loss', value: val[at] });
+    // Training itself is the same as with `tail` (the learning-rate schedule follows the validation loss in both).
+    expect(lossesOf(fc.lines, TRAIN_LOSS)).toEqual(lossesOf(tail.lines, TRAIN_LOSS));
+    // Here the forecast and the loss disagree on the best epoch (else this test could not tell them apart).
+    expect(val.indexOf(Math.min(...val))).not.toBe(at);
+  });
+
   it('is deterministic for a seed, and a saved model reloads and forecasts identically', () => {
-    for (const mode of ['tail', 'tail-refit']) {
+    for (const mode of ['tail', 'tail-forecast', 'tail-refit']) {
       const a = trainDeepAr({ ...HP, _validation: mode }, train, { seed: 5 });
       const b = trainDeepAr({ ...HP, _validation: mode }, train, { seed: 5 });
       expect(Buffer.from(b.model.params.buffer).equals(Buffer.from(a.model.params.buffer))).toBe(true);
@@ -86,7 +102,7 @@ describe('DeepAR validation on a held-out tail (_validation)', () => {
   });
 
   it('rejects an unknown mode, and a tail that leaves no training window, naming the hyperparameter', () => {
-    expect(() => trainDeepAr({ ...HP, _validation: 'last' }, train)).toThrow(/Hyperparameter '_validation' must be 'none', 'tail' or 'tail-refit'/);
+    expect(() => trainDeepAr({ ...HP, _validation: 'last' }, train)).toThrow(/Hyperparameter '_validation' must be one of 'none', 'tail', 'tail-forecast', 'tail-refit'/);
     let err: unknown;
     try {
       trainDeepAr({ ...HP, _validation: 'tail' }, panel(20));
