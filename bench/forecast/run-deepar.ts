@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forecastMetrics, invokeDeepAr, summarizeSamples, trainDeepAr, type ForecastEvaluation } from '../../packages/ml/src/deepar/index.js';
+import { panels as panelsOf } from './panels.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -27,24 +28,16 @@ const QS = [0.1, 0.5, 0.9];
 
 const SCALING = opt('scaling', 'std');
 const COMMON: Record<string, string> = {
-  epochs: opt('epochs', '40'), num_cells: '30', num_layers: '2', likelihood: 'student-T', mini_batch_size: '32',
-  learning_rate: '0.003', dropout_rate: '0.05', ...(SCALING === 'mean' ? {} : { _scaling: SCALING }),
+  epochs: opt('epochs', '40'), ...(SCALING === 'mean' ? {} : { _scaling: SCALING }),
   ...(opt('validation', 'none') === 'none' ? {} : { _validation: opt('validation', 'none') }),
   ...(opt('patience', '') === '' ? {} : { early_stopping_patience: opt('patience', '') }),
 };
 // Batches per epoch; 0 = the library's default (one pass over the windows, at most 50).
 const BATCHES = Number(opt('batches', '0'));
 const ENSEMBLE = Number(opt('ensemble', '1'));
-const CTX = Number(opt('context-mult', '2'));
-const ctx = (h: number): string => String(Math.round(CTX * h));
 
 /** Per panel: frequency, horizon (the peer's h), and the DeepAR hyperparameters used. */
-export const PANELS: Record<string, { hp: Record<string, string> }> = {
-  monthly3: { hp: { time_freq: 'M', prediction_length: '12', context_length: opt('m3-context', ctx(12)), ...COMMON, embedding_dimension: '4' } },
-  macro9: { hp: { time_freq: '3M', prediction_length: '8', context_length: ctx(8), ...COMMON, embedding_dimension: '4' } },
-  sunspots: { hp: { time_freq: '12M', prediction_length: '11', context_length: ctx(11), ...COMMON } },
-  nile: { hp: { time_freq: '12M', prediction_length: '10', context_length: ctx(10), ...COMMON } },
-};
+const PANELS = panelsOf(COMMON, Number(opt('context-mult', '2')), args.includes('--m3-context') ? opt('m3-context', '') : undefined);
 
 // `--set panel.name=value` (repeatable) overrides one hyperparameter of one panel, e.g. `--set nile.num_cells=10`.
 args.forEach((a, i) => {
