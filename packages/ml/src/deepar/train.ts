@@ -83,6 +83,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
       fit = { ...refit, epochsRun: fit.epochsRun + refit.epochsRun };
     }
   }
+  if (hp.validation === 'tail-forecast') log(`Kept epoch ${fit.bestEpoch}: validation mean_wQuantileLoss ${fit.bestScore}`);
   log(`Final loss: ${fit.best} (occurred at epoch ${fit.bestEpoch})`);
   log(`#quality_metric: host=algo-1, train final_loss <loss>=${fit.best}`);
 
