@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MlInputError } from '../errors.js';
-import { batchTransformDeepAr, invokeDeepAr, loadDeepArModel, saveDeepArModel, trainDeepAr } from './index.js';
+import { batchTransformDeepAr, invokeDeepAr, loadDeepArModel, parseHyperparameters, saveDeepArModel, trainDeepAr } from './index.js';
 import { Rng } from './rng.js';
 
 // Four related monthly series: different levels, a shared yearly cycle, a little noise, one gap.
@@ -158,5 +158,14 @@ describe('DeepAR bad input', () => {
     fails(train, /Hyperparameter 'num_layers' must be a number from 1 to 8/, { ...HP, num_layers: '9' });
     fails(train, /Hyperparameter 'colour' is not a DeepAR hyperparameter/, { ...HP, colour: 'blue' });
     fails(train, /Hyperparameter '_scaling' must be 'mean' or 'std'/, { ...HP, _scaling: 'robust' });
+    fails(train, /Hyperparameter 'cardinality' must be a list like \[3, 10\]/, { ...HP, cardinality: 'many' });
+  });
+  it("SageMaker's 'ignore' drops cat and dynamic_feat; an empty value means the default", () => {
+    expect(parseHyperparameters({ ...HP, cardinality: 'ignore', num_dynamic_feat: 'ignore' })).toMatchObject({ cardinality: 'ignore', numDynamicFeat: 'ignore' });
+    expect(parseHyperparameters({ ...HP, cardinality: '', num_dynamic_feat: '' })).toMatchObject({ cardinality: 'ignore', numDynamicFeat: 'ignore' });
+    expect(parseHyperparameters({ ...HP, likelihood: ' ', _scaling: '', _validation: '' })).toMatchObject({ likelihood: 'student-T', scaling: 'mean', validation: 'none' });
+    // Ignored cat codes are not checked against a cardinality, and the model has no embedding for them.
+    const ignored = trainDeepAr({ ...HP, cardinality: 'ignore', epochs: '1' }, withRecord(0, { cat: [99] }));
+    expect(ignored.model.cardinality).toEqual([]);
   });
 });

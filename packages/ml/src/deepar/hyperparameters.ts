@@ -19,7 +19,7 @@ export interface DeepArHyperparameters {
   readonly miniBatchSize: number;
   /** `undefined` = train all epochs. */
   readonly earlyStoppingPatience: number | undefined;
-  /** `'auto'` = infer from the train channel; `'ignore'` (`""`) = drop `cat`; or one cardinality per feature. */
+  /** `'auto'` = infer from the train channel; `'ignore'` (SageMaker's `ignore`, or `""`) = drop `cat`; or one cardinality per feature. */
   readonly cardinality: 'auto' | 'ignore' | readonly number[];
   readonly embeddingDimension: number;
   readonly numDynamicFeat: 'auto' | 'ignore' | number;
@@ -78,7 +78,7 @@ export function parseHyperparameters(hp: Readonly<Record<string, string>>): Deep
     if (raw === undefined || raw.trim() === '') return dflt;
     return checkRange(name, Number(raw), min, max);
   };
-  const likelihood = (hp['likelihood'] ?? 'student-T').trim();
+  const likelihood = hp['likelihood']?.trim() || 'student-T';
   if (!(LIKELIHOODS as readonly string[]).includes(likelihood)) {
     throw new MlInputError(`Hyperparameter 'likelihood' must be one of ${LIKELIHOODS.join(', ')}; got '${likelihood}'.`, {
       hyperparameter: 'likelihood',
@@ -108,7 +108,7 @@ export function parseHyperparameters(hp: Readonly<Record<string, string>>): Deep
 }
 
 function parseScaling(raw: string | undefined): 'mean' | 'std' {
-  const v = (raw ?? 'mean').trim();
+  const v = raw?.trim() || 'mean';
   if (v !== 'mean' && v !== 'std') {
     throw new MlInputError(`Hyperparameter '_scaling' must be 'mean' or 'std'; got '${raw}'.`, { hyperparameter: '_scaling' });
   }
@@ -120,7 +120,7 @@ export type ValidationMode = 'none' | 'tail' | 'tail-forecast' | 'tail-refit';
 const VALIDATION_MODES: readonly ValidationMode[] = ['none', 'tail', 'tail-forecast', 'tail-refit'];
 
 function parseValidation(raw: string | undefined): ValidationMode {
-  const v = (raw ?? 'none').trim();
+  const v = raw?.trim() || 'none';
   const mode = VALIDATION_MODES.find((m) => m === v);
   if (mode === undefined) {
     throw new MlInputError(`Hyperparameter '_validation' must be one of ${VALIDATION_MODES.map((m) => `'${m}'`).join(', ')}; got '${raw}'.`, { hyperparameter: '_validation' });
@@ -130,10 +130,10 @@ function parseValidation(raw: string | undefined): ValidationMode {
 
 function parseCardinality(raw: string | undefined): DeepArHyperparameters['cardinality'] {
   if (raw === undefined || raw.trim() === 'auto') return 'auto';
-  if (raw.trim() === '') return 'ignore';
-  const list = parseJsonList(raw, 'cardinality');
+  if (raw.trim() === '' || raw.trim() === 'ignore') return 'ignore';
+  const list = parseJsonList(raw, 'cardinality', '[3, 10]');
   if (list.length === 0 || !list.every((v) => Number.isInteger(v) && v >= 1)) {
-    throw new MlInputError(`Hyperparameter 'cardinality' must be 'auto', '' or a list of positive integers like [3, 10]; got '${raw}'.`, {
+    throw new MlInputError(`Hyperparameter 'cardinality' must be 'auto', 'ignore' or a list of positive integers like [3, 10]; got '${raw}'.`, {
       hyperparameter: 'cardinality',
     });
   }
@@ -142,17 +142,17 @@ function parseCardinality(raw: string | undefined): DeepArHyperparameters['cardi
 
 function parseAutoInt(name: string, raw: string | undefined): 'auto' | 'ignore' | number {
   if (raw === undefined || raw.trim() === 'auto') return 'auto';
-  if (raw.trim() === '') return 'ignore';
+  if (raw.trim() === '' || raw.trim() === 'ignore') return 'ignore';
   const v = Number(raw);
   if (!Number.isInteger(v) || v < 0) {
-    throw new MlInputError(`Hyperparameter '${name}' must be 'auto', '' or a non-negative integer; got '${raw}'.`, { hyperparameter: name });
+    throw new MlInputError(`Hyperparameter '${name}' must be 'auto', 'ignore' or a non-negative integer; got '${raw}'.`, { hyperparameter: name });
   }
   return v;
 }
 
 function parseQuantiles(raw: string | undefined): number[] {
   if (raw === undefined || raw.trim() === '') return [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-  const list = parseJsonList(raw, 'test_quantiles');
+  const list = parseJsonList(raw, 'test_quantiles', '[0.1, 0.5, 0.9]');
   if (list.length === 0 || !list.every((q) => Number.isFinite(q) && q > 0 && q < 1)) {
     throw new MlInputError(`Hyperparameter 'test_quantiles' must be a list of numbers in (0, 1); got '${raw}'.`, {
       hyperparameter: 'test_quantiles',
@@ -161,12 +161,12 @@ function parseQuantiles(raw: string | undefined): number[] {
   return list;
 }
 
-function parseJsonList(raw: string, name: string): number[] {
+function parseJsonList(raw: string, name: string, example: string): number[] {
   try {
     const v: unknown = JSON.parse(raw.trim().startsWith('[') ? raw : `[${raw}]`);
     if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? Number(x) : typeof x === 'number' ? x : NaN));
   } catch {
     // fall through to the error naming the hyperparameter
   }
-  throw new MlInputError(`Hyperparameter '${name}' must be a list like [0.1, 0.5, 0.9]; got '${raw}'.`, { hyperparameter: name });
+  throw new MlInputError(`Hyperparameter '${name}' must be a list like ${example}; got '${raw}'.`, { hyperparameter: name });
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { DuckDbDataEngine } from '@loam/adapters/data-engine/duckdb/duckdb-data-engine';
 import { MlInputError } from '@loam/ml/errors';
 import { saveDeepArModel, trainDeepAr, type ChannelInput } from '@loam/ml/deepar/index';
@@ -8,8 +9,8 @@ import type { BuiltinContext } from './channel-data.js';
 
 /**
  * SageMaker's DeepAR forecasting image (`forecasting-deepar`): reads the `train` and optional `test`
- * channels as JSON Lines (`{"start", "target", "cat"?, "dynamic_feat"?}` per line, SageMaker's default)
- * or Parquet (the same fields as columns; ContentType `application/x-parquet`, or files ending in
+ * channels as JSON Lines (`{"start", "target", "cat"?, "dynamic_feat"?}` per line, SageMaker's default;
+ * gzip-compressed files too) or Parquet (the same fields as columns; ContentType `application/x-parquet`, or files ending in
  * `.parquet`), trains, prints SageMaker's DeepAR log lines (`#test_score (algo-1, RMSE): …`) and
  * publishes `train:final_loss`, `test:RMSE`, `test:mean_wQuantileLoss`, `test:wQuantileLoss[0.9]`, ….
  */
@@ -42,17 +43,20 @@ function formatOf(contentType: string | undefined, files: readonly string[], cha
 }
 
 /**
- * Reads every file of a channel (in name order, hidden files skipped): JSON Lines as one text, Parquet
- * as records (one per row; list columns become arrays, nulls in `target` missing values).
- * @throws MlInputError naming the channel (no files, an unreadable Parquet file, an unknown ContentType).
+ * Reads every file of a channel (in name order; as SageMaker's DeepAR, files or folders whose name starts
+ * with `.` and files named `_SUCCESS` are skipped, so a Spark output folder can be a channel): JSON Lines
+ * as one text (a gzip-compressed file is decompressed), Parquet as records (one per row; list columns
+ * become arrays, nulls in `target` missing values).
+ * @throws MlInputError naming the channel (no files, an unreadable Parquet or gzip file, an unknown ContentType).
  */
 export async function readDeepArChannel(root: string, channel: string): Promise<ChannelInput> {
   const dir = join(root, 'input', 'data', channel);
-  const files = existsSync(dir) ? walkFiles(dir).filter((f) => !f.split('/').some((p) => p.startsWith('.'))).sort() : [];
+  const skipped = (f: string): boolean => f.split('/').some((p) => p.startsWith('.')) || f.split('/').pop() === '_SUCCESS';
+  const files = existsSync(dir) ? walkFiles(dir).filter((f) => !skipped(f)).sort() : [];
   if (files.length === 0) throw new MlInputError(`Channel '${channel}' has no data files.`, { channel });
   const format = formatOf(channelContentType(root, channel), files, channel);
   if (format === 'jsonlines') {
-    return files.map((f) => readFileSync(join(dir, f), 'utf8')).map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
+    return files.map((f) => jsonLinesText(join(dir, f), f, channel)).map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
   }
   const engine = new DuckDbDataEngine({ allowedDirectories: [dir], threads: 1 });
   const records: unknown[] = [];
@@ -68,4 +72,15 @@ export async function readDeepArChannel(root: string, channel: string): Promise<
     for (const row of rows) records.push(JSON.parse(String(row[0])) as unknown);
   }
   return records;
+}
+
+/** A JSON Lines file's text; gzip-compressed (recognised by its magic bytes, whatever its name) it is decompressed. */
+function jsonLinesText(path: string, name: string, channel: string): string {
+  const bytes = readFileSync(path);
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes.toString('utf8');
+  try {
+    return gunzipSync(bytes).toString('utf8');
+  } catch (e) {
+    throw new MlInputError(`Channel '${channel}': file '${name}' is not readable gzip (${(e as Error).message}).`, { channel, file: name });
+  }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbDataEngine } from '@loam/adapters/data-engine/duckdb/duckdb-data-engine';
 import { loadBuiltinPredictor } from '../model-server/builtin-predictor.js';
@@ -80,6 +81,21 @@ describe('forecasting-deepar image', () => {
     const params = (r: string) => (JSON.parse(readFileSync(join(r, 'model', 'loam-model.json'), 'utf8')) as { model: { params: string } }).model.params;
     expect(params(a)).toBe(params(c));
     expect(params(b)).toBe(params(c));
+  });
+
+  it('reads a Spark output folder: gzip-compressed JSON Lines, _SUCCESS and dot-files skipped', async () => {
+    const spark = contract({ train: { file: 'part-00000.json.gz', body: gzipSync(jsonl(trainRecs.slice(0, 2))) } });
+    const dir = join(spark, 'input', 'data', 'train');
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'sub', 'part-00001.json'), jsonl(trainRecs.slice(2)));
+    writeFileSync(join(dir, '_SUCCESS'), '');
+    writeFileSync(join(dir, '.part-00000.json.gz.crc'), 'not data');
+    const plain = contract({ train: { file: 'train.json', body: jsonl(trainRecs) } });
+    for (const r of [spark, plain]) await train(r);
+    const params = (r: string) => (JSON.parse(readFileSync(join(r, 'model', 'loam-model.json'), 'utf8')) as { model: { params: string } }).model.params;
+    expect(params(spark)).toBe(params(plain));
+    // A file that starts like gzip but is not: named.
+    await expect(train(contract({ train: { file: 'bad.json.gz', body: Buffer.from([0x1f, 0x8b, 1, 2, 3]) } }))).rejects.toThrow(/Channel 'train': file 'bad.json.gz' is not readable gzip/);
   });
 
   it('refuses a channel it cannot read, naming the channel or the record', async () => {
