@@ -138,7 +138,8 @@ interface Fit {
  * that loss drives the learning-rate schedule; it also drives early stopping and the kept epoch, unless
  * `keepBy: 'forecast'`, where the forecast of those points (num_eval_samples sample paths, the same
  * random draws every epoch so epochs are compared on equal terms) and its mean weighted quantile loss
- * over test_quantiles do. `keep: 'last'` returns the final weights instead of the best epoch's.
+ * over test_quantiles do. `keep: 'last'` runs all `epochs` (no early stopping) and returns the final
+ * weights and loss instead of the best epoch's.
  */
 function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, validation: Validation | undefined, keep: 'best' | 'last'): Fit {
   const { hp, spec, layout, features: fl, likelihood: lik, mode, log, options } = run;
@@ -222,6 +223,7 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
   let bestScore = Infinity;
   let bestWatched = Infinity;
   let bestEpoch = -1;
+  let lastWatched = NaN;
   let bestParams = params.slice();
   let sinceBest = 0;
   let sinceLrChange = 0;
@@ -252,6 +254,7 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
       log(`#validation_score (algo-1, epoch=${epoch}): validation mean_wQuantileLoss <score>=${score}`);
     }
     options.onEpoch?.(epoch, params, watched);
+    lastWatched = watched;
     // The learning rate halves after LR_PATIENCE epochs without a better watched loss.
     const lossImproved = watched < bestWatched;
     if (lossImproved) {
@@ -276,13 +279,15 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
       sinceLrChange = 0;
       log(`learning rate reduced to ${adam.learningRate}`);
     }
-    if (sinceBest > 0 && hp.earlyStoppingPatience !== undefined && sinceBest >= hp.earlyStoppingPatience) {
+    // A refit (`keep: 'last'`) runs exactly the epochs it was given.
+    if (keep === 'best' && sinceBest > 0 && hp.earlyStoppingPatience !== undefined && sinceBest >= hp.earlyStoppingPatience) {
       log(`Loss has not improved in ${sinceBest} epochs; stopping early.`);
       epoch++;
       break;
     }
   }
-  return { params: keep === 'best' ? bestParams : params, best, bestScore, bestEpoch, epochsRun: epoch };
+  if (keep === 'last') return { params, best: lastWatched, bestScore: lastWatched, bestEpoch: epoch - 1, epochsRun: epoch };
+  return { params: bestParams, best, bestScore, bestEpoch, epochsRun: epoch };
 }
 
 /** Mean weighted quantile loss of the forecast of each series' last prediction_length points from what precedes them. */
