@@ -91,6 +91,22 @@ describe('DeepAR training and inference', () => {
     expect(invokeDeepAr(loadDeepArModel(saveDeepArModel(std.model)), request)).toEqual(res);
   });
 
+  it('a forecast depends on the series, not on where it stands in a request or a batch', () => {
+    const [a, b] = request.instances;
+    const both = invokeDeepAr(first.model, request).predictions;
+    const swapped = invokeDeepAr(first.model, { ...request, instances: [b, a] }).predictions;
+    const alone = invokeDeepAr(first.model, { ...request, instances: [b] }).predictions;
+    expect(swapped[0]).toEqual(both[1]);
+    expect(swapped[1]).toEqual(both[0]);
+    expect(alone[0]).toEqual(both[1]);
+    // Two different series do not share draws: their samples differ even where their inputs would not matter.
+    expect(both[0]?.samples).not.toEqual(both[1]?.samples);
+    const cfg = { num_samples: 5, output_types: ['samples' as const] };
+    const batch = batchTransformDeepAr(first.model, [a, b].map((i) => JSON.stringify(i)).join('\n'), cfg).trim().split('\n');
+    const second = batchTransformDeepAr(first.model, JSON.stringify(b), cfg).trim();
+    expect(batch[1]).toBe(second);
+  });
+
   it('batch transform: one JSON line out per line in', () => {
     const input = request.instances.map((i) => JSON.stringify(i)).join('\n');
     const out = batchTransformDeepAr(first.model, input, { num_samples: 5, output_types: ['quantiles'], quantiles: ['0.5'] }).trim().split('\n');

@@ -82,7 +82,8 @@ function predictOne(model: DeepArModel, series: Series, cfg: ResolvedConfigurati
  * Answers a DeepAR endpoint request:
  * `{"instances":[{start, target, cat?, dynamic_feat?}…], "configuration":{num_samples, output_types, quantiles}}`
  * → `{"predictions":[{mean?, quantiles?, samples?}…]}`; each forecast starts after the instance's last target.
- * Forecasts are deterministic for `seed` (default: the model's training seed).
+ * Forecasts are deterministic for `seed` (default: the model's training seed) and the instance alone: the
+ * same series gets the same forecast wherever it stands in a request or a batch.
  *
  * @throws MlInputError naming the instance or configuration field at fault.
  */
@@ -93,8 +94,8 @@ export function invokeDeepAr(model: DeepArModel, request: unknown, options: { se
   }
   const cfg = resolveConfiguration(body['configuration'], model);
   const series = (body['instances'] as unknown[]).map((inst, i) => instanceSeries(model, inst, { channel: 'the request', index: i + 1, unit: 'instance' }));
-  const rng = new Rng(options.seed ?? model.seed);
-  return { predictions: series.map((s) => predictOne(model, s, cfg, rng)) };
+  const seed = options.seed ?? model.seed;
+  return { predictions: series.map((s) => predictOne(model, s, cfg, seriesRng(seed, s))) };
 }
 
 /**
@@ -103,9 +104,12 @@ export function invokeDeepAr(model: DeepArModel, request: unknown, options: { se
  */
 export function batchTransformDeepAr(model: DeepArModel, jsonLines: string, configuration?: InferenceConfiguration, options: { seed?: number } = {}): string {
   const cfg = resolveConfiguration(configuration, model);
-  const rng = new Rng(options.seed ?? model.seed);
+  const seed = options.seed ?? model.seed;
   return parseJsonLines(jsonLines, 'the batch input')
-    .map(({ value, line }) => JSON.stringify(predictOne(model, instanceSeries(model, value, { channel: 'the batch input', index: line }), cfg, rng)))
+    .map(({ value, line }) => {
+      const series = instanceSeries(model, value, { channel: 'the batch input', index: line });
+      return JSON.stringify(predictOne(model, series, cfg, seriesRng(seed, series)));
+    })
     .join('\n') + '\n';
 }
 
@@ -115,4 +119,21 @@ function parseRequest(text: string): unknown {
   } catch (err) {
     throw new MlInputError(`The request body is not valid JSON (${(err as Error).message}).`, { field: 'body' });
   }
+}
+
+/** 32-bit FNV-1a step over one word. */
+const fnv = (h: number, word: number): number => Math.imul((h ^ word) >>> 0, 0x01000193) >>> 0;
+const words = (a: Float64Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+
+/**
+ * The sampling stream of one forecast: seeded by `seed` and a hash of the series (start, target bits,
+ * cat, dynamic features), so it depends on nothing else in the request or batch.
+ */
+function seriesRng(seed: number, s: Series): Rng {
+  let h = fnv(0x811c9dc5, seed >>> 0);
+  h = fnv(fnv(h, s.startMs >>> 0), Math.floor(s.startMs / 0x100000000) >>> 0);
+  for (const w of words(s.target)) h = fnv(h, w);
+  for (const c of s.cat) h = fnv(h, c >>> 0);
+  for (const f of s.dynamicFeat) for (const w of words(f)) h = fnv(h, w);
+  return new Rng(h);
 }
