@@ -26,7 +26,10 @@ export interface TrainOptions {
    */
   readonly numBatchesPerEpoch?: number;
   readonly signal?: AbortSignal;
-  /** Called after every epoch with its weights (live: copy them to keep) and its watched loss; for diagnostics. */
+  /**
+   * Called after every epoch with its weights (live: copy them to keep) and its watched loss; for diagnostics.
+   * With `_validation=tail-refit` it is called for both runs, epochs counted from 0 in each.
+   */
   readonly onEpoch?: (epoch: number, params: Float64Array, watched: number) => void;
 }
 
@@ -75,7 +78,13 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
     const P = hp.predictionLength;
     const held = trainSeries.map((s) => ({ ...s, target: s.target.subarray(0, s.target.length - P) }));
     log(`Validation: the last ${P} points of each of ${trainSeries.length} train series are held out to choose the epoch.`);
-    fit = fitEpochs(run, held, hp.epochs, { series: trainSeries, keepBy: hp.validation === 'tail-forecast' ? 'forecast' : 'loss' }, 'best');
+    let keepBy: Validation['keepBy'] = hp.validation === 'tail-forecast' ? 'forecast' : 'loss';
+    if (keepBy === 'forecast' && !trainSeries.some((s) => s.target.subarray(s.target.length - P).some((y) => !Number.isNaN(y) && y !== 0))) {
+      // The weighted quantile loss divides by Σ|y| over the tails: with nothing there, the loss decides.
+      log('Validation: the held-out points are all missing or zero, so the validation loss chooses the epoch instead of the forecast.');
+      keepBy = 'loss';
+    }
+    fit = fitEpochs(run, held, hp.epochs, { series: trainSeries, keepBy }, 'best');
     if (hp.validation === 'tail-refit') {
       const epochs = fit.bestEpoch + 1;
       log(`Refitting on the whole train series for ${epochs} epochs (the best validation epoch).`);
@@ -83,7 +92,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
       fit = { ...refit, epochsRun: fit.epochsRun + refit.epochsRun };
     }
   }
-  if (hp.validation === 'tail-forecast') log(`Kept epoch ${fit.bestEpoch}: validation mean_wQuantileLoss ${fit.bestScore}`);
+  if (hp.validation === 'tail-forecast' && fit.bestScore !== fit.best) log(`Kept epoch ${fit.bestEpoch}: validation mean_wQuantileLoss ${fit.bestScore}`);
   log(`Final loss: ${fit.best} (occurred at epoch ${fit.bestEpoch})`);
   log(`#quality_metric: host=algo-1, train final_loss <loss>=${fit.best}`);
 
@@ -123,7 +132,7 @@ interface Validation {
 
 interface Fit {
   readonly params: Float64Array;
-  /** The watched loss of the kept epoch (the training loss, or the validation loss with a validation set). */
+  /** The watched loss of the kept epoch (the training loss, or the validation loss with a validation set); with `keep: 'last'`, the last epoch's. */
   readonly best: number;
   /** What chose the kept epoch: `best`, or the forecast's mean weighted quantile loss with `keepBy: 'forecast'`. */
   readonly bestScore: number;
@@ -136,9 +145,10 @@ interface Fit {
  * over windows of `series`. With `validation`, each epoch ends with the loss on the last
  * prediction_length points of each validation series (teacher-forced, as training; no zoneout), and
  * that loss drives the learning-rate schedule; it also drives early stopping and the kept epoch, unless
- * `keepBy: 'forecast'`, where the forecast of those points (num_eval_samples sample paths, the same
- * random draws every epoch so epochs are compared on equal terms) and its mean weighted quantile loss
- * over test_quantiles do. `keep: 'last'` runs all `epochs` (no early stopping) and returns the final
+ * `keepBy: 'forecast'`, where the forecast of those points (num_eval_samples sample paths from a stream
+ * seeded the same every epoch — the very same draws for gaussian and deterministic-L1; the other
+ * likelihoods' rejection samplers may use more or fewer numbers as the weights change) and its mean
+ * weighted quantile loss over test_quantiles do; an epoch whose forecast scores no finite number is not kept. `keep: 'last'` runs all `epochs` (no early stopping) and returns the final
  * weights and loss instead of the best epoch's.
  */
 function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, validation: Validation | undefined, keep: 'best' | 'last'): Fit {
@@ -249,8 +259,7 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
     let score = watched;
     if (validation?.keepBy === 'forecast') {
       score = forecastScore(run.modelOf(params), validation.series, new Rng(run.seed + 2));
-      // No observed, non-zero point in the tails (the same every epoch): the loss decides instead.
-      if (!Number.isFinite(score)) score = watched;
+      if (!Number.isFinite(score)) score = Infinity;
       log(`#validation_score (algo-1, epoch=${epoch}): validation mean_wQuantileLoss <score>=${score}`);
     }
     options.onEpoch?.(epoch, params, watched);

@@ -91,6 +91,15 @@ describe('DeepAR validation on a held-out tail (_validation)', () => {
     expect(val.indexOf(Math.min(...val))).not.toBe(at);
   });
 
+  it('tail-forecast falls back to the validation loss when the held-out points are all missing or zero', () => {
+    const zeroTails = train.map((r) => ({ ...r, target: r.target.map((v, t) => (t >= r.target.length - 6 ? (t % 2 ? 0 : 'NaN') : v)) }));
+    const fc = trainLogged({ ...HP, _validation: 'tail-forecast' }, zeroTails);
+    const plain = trainLogged({ ...HP, _validation: 'tail' }, zeroTails);
+    expect(fc.lines).toContain('Validation: the held-out points are all missing or zero, so the validation loss chooses the epoch instead of the forecast.');
+    expect(lossesOf(fc.lines, FORECAST_SCORE)).toEqual([]);
+    expect(Buffer.from(fc.result.model.params.buffer).equals(Buffer.from(plain.result.model.params.buffer))).toBe(true);
+  });
+
   it('is deterministic for a seed, and a saved model reloads and forecasts identically', () => {
     for (const mode of ['tail', 'tail-forecast', 'tail-refit']) {
       const a = trainDeepAr({ ...HP, _validation: mode }, train, { seed: 5 });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { constants } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { DuckDbDataEngine } from '@loam/adapters/data-engine/duckdb/duckdb-data-engine';
 import { MlInputError } from '@loam/ml/errors';
@@ -78,9 +79,21 @@ export async function readDeepArChannel(root: string, channel: string): Promise<
 function jsonLinesText(path: string, name: string, channel: string): string {
   const bytes = readFileSync(path);
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes.toString('utf8');
+  let text: Buffer;
   try {
-    return gunzipSync(bytes).toString('utf8');
+    // One byte past the longest string V8 makes, so "too large" is told apart from "corrupt".
+    text = gunzipSync(bytes, { maxOutputLength: constants.MAX_STRING_LENGTH + 1 });
   } catch (e) {
-    throw new MlInputError(`Channel '${channel}': file '${name}' is not readable gzip (${(e as Error).message}).`, { channel, file: name });
+    const tooLarge = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
+    throw new MlInputError(
+      tooLarge
+        ? `Channel '${channel}': file '${name}' decompresses to more than ${constants.MAX_STRING_LENGTH} bytes; split it into smaller files.`
+        : `Channel '${channel}': file '${name}' is not readable gzip (${(e as Error).message}).`,
+      { channel, file: name },
+    );
   }
+  if (text.length > constants.MAX_STRING_LENGTH) {
+    throw new MlInputError(`Channel '${channel}': file '${name}' decompresses to more than ${constants.MAX_STRING_LENGTH} bytes; split it into smaller files.`, { channel, file: name });
+  }
+  return text.toString('utf8');
 }

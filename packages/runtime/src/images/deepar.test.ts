@@ -75,6 +75,8 @@ describe('forecasting-deepar image', () => {
     const parquet = readFileSync(join(src, 'train.parquet'));
     expect(parquet.subarray(0, 4).toString()).toBe('PAR1');
     const a = contract({ train: { file: 'part-0.parquet', body: parquet } });
+    // A Spark folder's _SUCCESS does not stop the files being recognised as Parquet.
+    writeFileSync(join(a, 'input', 'data', 'train', '_SUCCESS'), '');
     const b = contract({ train: { file: 'data.bin', body: parquet, contentType: 'application/x-parquet' } });
     const c = contract({ train: { file: 'train.json', body: jsonl(trainRecs) } });
     for (const r of [a, b, c]) await train(r);
@@ -88,7 +90,8 @@ describe('forecasting-deepar image', () => {
     const dir = join(spark, 'input', 'data', 'train');
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, 'sub', 'part-00001.json'), jsonl(trainRecs.slice(2)));
-    writeFileSync(join(dir, '_SUCCESS'), '');
+    // S3A committers write a JSON manifest into _SUCCESS: read as a record, it would fail the job.
+    writeFileSync(join(dir, '_SUCCESS'), '{"name": "manifest"}\n');
     writeFileSync(join(dir, '.part-00000.json.gz.crc'), 'not data');
     const plain = contract({ train: { file: 'train.json', body: jsonl(trainRecs) } });
     for (const r of [spark, plain]) await train(r);
