@@ -3,9 +3,9 @@
  * on the real panels in datasets/timeseries/, the peer computed in the same run.
  *
  * usage: node_modules/.bin/tsx bench/forecast/run-deepar.ts [--windows 3] [--panels monthly3,macro9] [--seeds 0]
- *        [--epochs 40] [--batches 0] [--scaling std|mean] [--validation none|tail|tail-forecast|tail-refit] [--patience n] [--context-mult 2] [--ensemble 1] [--set panel.hp=value]… [--no-peer]
+ *        [--epochs 40] [--batches 0] [--scaling std|mean] [--validation none|tail|tail-forecast|tail-refit] [--patience n] [--context-mult 2] [--ensemble 1] [--paths 200] [--set panel.hp=value]… [--no-peer]
  * `--ensemble k` trains k models (seeds seed…seed+k−1) per window and pools their sample paths
- * (200 in all) before taking the mean and quantiles. `--scaling mean` is SageMaker's default; `std`
+ * (`--paths`, default 200, in all) before taking the mean and quantiles. `--scaling mean` is SageMaker's default; `std`
  * is Loam's `_scaling=std` extension.
  * Writes bench/forecast/results/deepar-<date>.json and prints a Markdown table.
  */
@@ -35,6 +35,8 @@ const COMMON: Record<string, string> = {
 // Batches per epoch; 0 = the library's default (one pass over the windows, at most 50).
 const BATCHES = Number(opt('batches', '0'));
 const ENSEMBLE = Number(opt('ensemble', '1'));
+// Sample paths per series and window, over all the ensemble's models.
+const PATHS = Number(opt('paths', '200'));
 
 /** Per panel: frequency, horizon (the peer's h), and the DeepAR hyperparameters used. */
 const PANELS = panelsOf(COMMON, Number(opt('context-mult', '2')), args.includes('--m3-context') ? opt('m3-context', '') : undefined);
@@ -66,7 +68,7 @@ function runPanel(name: string, seed: number): { mean_wQuantileLoss: number; ND:
     const c0 = process.cpuUsage();
     // Sample paths per series, pooled over the ensemble's models.
     const pooled: number[][][] = recs.map(() => []);
-    const perModel = Math.round(200 / ENSEMBLE);
+    const perModel = Math.round(PATHS / ENSEMBLE);
     for (let e = 0; e < ENSEMBLE; e++) {
       const { model, epochsRun } = trainDeepAr(hp, train, { seed: seed + e, ...(BATCHES > 0 ? { numBatchesPerEpoch: BATCHES } : {}) });
       epochs += epochsRun;
@@ -124,7 +126,7 @@ for (const name of panels) {
     const r = runPanel(name, seed);
     const sn = peer?.[name]?.['snaive']?.mean_wQuantileLoss ?? NaN;
     const ets = peer?.[name]?.['ets']?.mean_wQuantileLoss ?? NaN;
-    results.push({ panel: name, seed, ensemble: ENSEMBLE, batches_per_epoch: BATCHES, ...r, snaive: sn, ets, hyperparameters: PANELS[name]?.hp });
+    results.push({ panel: name, seed, ensemble: ENSEMBLE, paths: PATHS, batches_per_epoch: BATCHES, ...r, snaive: sn, ets, hyperparameters: PANELS[name]?.hp });
     console.log(`| ${name} | ${seed} | ${r.mean_wQuantileLoss.toFixed(4)} | ${sn} | ${ets} | ${(r.mean_wQuantileLoss / sn).toFixed(2)} | ${(r.mean_wQuantileLoss / ets).toFixed(2)} | ${r.ND.toFixed(4)} | ${r.train_seconds.toFixed(1)} (${r.train_cpu_seconds.toFixed(1)}) | ${r.epochs} |`);
     console.log(`  RMSE by series: ${JSON.stringify(Object.fromEntries(Object.entries(r.RMSE_by_series).map(([k, v]) => [k, Number(v.toFixed(3))])))}`);
   }
