@@ -85,6 +85,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
       keepBy = 'loss';
     }
     fit = fitEpochs(run, held, hp.epochs, { series: trainSeries, keepBy }, 'best');
+    if (keepBy === 'forecast') log(`Kept epoch ${fit.bestEpoch}: validation mean_wQuantileLoss ${fit.bestScore}`);
     if (hp.validation === 'tail-refit') {
       const epochs = fit.bestEpoch + 1;
       log(`Refitting on the whole train series for ${epochs} epochs (the best validation epoch).`);
@@ -92,7 +93,6 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
       fit = { ...refit, epochsRun: fit.epochsRun + refit.epochsRun };
     }
   }
-  if (hp.validation === 'tail-forecast' && fit.bestScore !== fit.best) log(`Kept epoch ${fit.bestEpoch}: validation mean_wQuantileLoss ${fit.bestScore}`);
   log(`Final loss: ${fit.best} (occurred at epoch ${fit.bestEpoch})`);
   log(`#quality_metric: host=algo-1, train final_loss <loss>=${fit.best}`);
 

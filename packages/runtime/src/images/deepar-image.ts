@@ -79,21 +79,15 @@ export async function readDeepArChannel(root: string, channel: string): Promise<
 function jsonLinesText(path: string, name: string, channel: string): string {
   const bytes = readFileSync(path);
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes.toString('utf8');
+  const tooLarge = `Channel '${channel}': file '${name}' decompresses to more than ${constants.MAX_STRING_LENGTH} bytes; split it into smaller files.`;
   let text: Buffer;
   try {
     // One byte past the longest string V8 makes, so "too large" is told apart from "corrupt".
     text = gunzipSync(bytes, { maxOutputLength: constants.MAX_STRING_LENGTH + 1 });
   } catch (e) {
-    const tooLarge = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
-    throw new MlInputError(
-      tooLarge
-        ? `Channel '${channel}': file '${name}' decompresses to more than ${constants.MAX_STRING_LENGTH} bytes; split it into smaller files.`
-        : `Channel '${channel}': file '${name}' is not readable gzip (${(e as Error).message}).`,
-      { channel, file: name },
-    );
+    const large = (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
+    throw new MlInputError(large ? tooLarge : `Channel '${channel}': file '${name}' is not readable gzip (${(e as Error).message}).`, { channel, file: name });
   }
-  if (text.length > constants.MAX_STRING_LENGTH) {
-    throw new MlInputError(`Channel '${channel}': file '${name}' decompresses to more than ${constants.MAX_STRING_LENGTH} bytes; split it into smaller files.`, { channel, file: name });
-  }
+  if (text.length > constants.MAX_STRING_LENGTH) throw new MlInputError(tooLarge, { channel, file: name });
   return text.toString('utf8');
 }
