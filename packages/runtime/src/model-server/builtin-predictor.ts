@@ -142,12 +142,15 @@ function encode(p: Predictions, accept: string | undefined, a: Algorithm, batch:
 /** A predictor for an algorithm: parse the payload into one matrix, predict, encode in one pass. */
 export function predictorFor(a: Algorithm, options: PredictorOptions = {}): Predictor {
   const batch = options.batch === true;
+  // Small CSV payloads (real-time requests) are parsed into this one buffer: invoke is synchronous
+  // and the rows never outlive it (every algorithm's predict copies what it keeps).
+  const scratch = new Float32Array(Math.max(a.width, 4096));
   return {
     algorithm: a.name,
     invoke(body, contentType, accept) {
       const format = inputFormat(contentType, a.inputs, a.name, a.defaultInput);
       if (body.length === 0) throw new InferenceInputError(400, 'The request body is empty; send at least one row.');
-      return encode(a.predict(parseRows(format, body, a.width)), accept, a, batch);
+      return encode(a.predict(parseRows(format, body, a.width, scratch)), accept, a, batch);
     },
   };
 }

@@ -93,6 +93,23 @@ describe('the built-in GBDT predictor', () => {
     expect(JSON.parse(json.body)).toEqual({ predictions: expected.map((score) => ({ score })) });
   });
 
+  it('reuses its row buffer across requests without one answer leaking into the next', () => {
+    const p = predictorOf(binary.model, false);
+    const one = (r: number[]) => Number(p.invoke(Buffer.from(r.join(',')), 'text/csv', 'text/csv').body);
+    const rows = binary.rows;
+    for (let i = 0; i < 50; i++) expect(one(rows[i] as number[])).toBe(binary.model.predictRow(rows[i] as number[])[0]);
+    // A request that fails half-way through its row, then a payload too large for the buffer, then small ones again.
+    expect(() => p.invoke(Buffer.from('0.1,0.2,x,0.4'), 'text/csv', 'text/csv')).toThrow(/column 3/);
+    const big = [...rows, ...rows, ...rows];
+    const out = p.invoke(Buffer.from(big.map((r) => r.join(',')).join('\n')), 'text/csv', 'text/csv').body.split(',').map(Number);
+    expect(out).toEqual(big.map((r) => binary.model.predictRow(r)[0]));
+    expect(one(rows[7] as number[])).toBe(binary.model.predictRow(rows[7] as number[])[0]);
+    // parseCsv reads into the scratch only when the payload fits.
+    const scratch = new Float32Array(6);
+    expect(parseCsv('1,2,3\n4,5,6', 3, scratch).values.buffer).toBe(scratch.buffer);
+    expect(parseCsv('1,2,3\n4,5,6\n7,8,9', 3, scratch).values.buffer).not.toBe(scratch.buffer);
+  });
+
   it('answers multi:softprob with one line of class probabilities per row', () => {
     const rows = multi.rows.slice(0, 20);
     const body = Buffer.from(rows.map((r) => r.join(',')).join('\n'));

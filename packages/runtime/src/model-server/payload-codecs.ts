@@ -124,15 +124,17 @@ function fieldsIn(buf: Uint8Array, s: number, e: number): number {
 /**
  * CSV rows without a label column (SageMaker's inference CSV), read from the bytes into one
  * row-major Float32Array: no per-row strings or arrays. Empty cells are missing values; blank lines
- * are skipped; a trailing `\r` belongs to the line ending.
+ * are skipped; a trailing `\r` belongs to the line ending. With `scratch`, a payload that fits is read
+ * into it (the rows then alias it: valid until its next use); a server reuses one for small requests,
+ * as allocating a typed array per request costs more than parsing one row.
  */
-export function parseCsv(payload: string | Uint8Array, width: number): Rows {
+export function parseCsv(payload: string | Uint8Array, width: number, scratch?: Float32Array): Rows {
   const buf = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   const n = buf.length;
   // Upper bound on rows: one per newline, plus a last line without one.
   let lines = 1;
   for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) lines++;
-  const values = new Float32Array(lines * width);
+  const values = scratch !== undefined && lines * width <= scratch.length ? scratch.subarray(0, lines * width) : new Float32Array(lines * width);
   let r = 0;
   let start = 0;
   while (start < n) {
@@ -233,10 +235,10 @@ export function parseLibsvm(text: string, width: number): Rows {
   return { count: lines.length, values };
 }
 
-/** Parses a payload; CSV is read from the bytes, the other formats from their text. */
-export function parseRows(format: PayloadFormat, payload: string | Buffer, width: number): Rows {
+/** Parses a payload; CSV is read from the bytes (into `scratch` when it fits, see {@link parseCsv}), the other formats from their text. */
+export function parseRows(format: PayloadFormat, payload: string | Buffer, width: number, scratch?: Float32Array): Rows {
   if (payload.length === 0) throw new InferenceInputError(400, 'The request body is empty; send at least one row.');
-  if (format === 'csv') return parseCsv(payload, width);
+  if (format === 'csv') return parseCsv(payload, width, scratch);
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
   switch (format) {
     case 'json': return parseJson(text, width);
