@@ -52,7 +52,7 @@ function urlFor(host: string, port: number): string {
 /** Builds the HTTP app on an open platform: health, Studio sessions, and every operation over REST. */
 export function buildLoamApp(platform: Platform, logger: pino.Logger | false, publicUrl: () => string, sources: Readonly<Record<string, string>> = {}): FastifyInstance {
   const { config, identity } = platform;
-  const app = buildHttpApp({ logger, allowedHosts: config.server.allowedHosts, boundHost: config.server.host, bodyLimit: config.server.bodyLimitBytes, trustProxy: config.server.trustProxy });
+  const app = buildHttpApp({ logger, allowedHosts: config.server.allowedHosts, boundHost: config.server.host, bodyLimit: config.server.bodyLimitBytes, trustProxy: config.server.trustProxy, invocationLane: config.server.invocationLane });
   registerHealthRoutes(app, [
     { name: 'metadata', ping: (o) => platform.store.ping(o) },
     { name: 'artifacts', ping: (o) => platform.artifacts.ping(o) },

@@ -25,6 +25,7 @@ describe('loadConfig defaults', () => {
         bodyLimitBytes: 10_485_760,
         trustProxy: false,
         servingWorkers: 0,
+        invocationLane: true,
       },
       region: 'us-east-1',
       accountId: '000000000000',

@@ -36,6 +36,11 @@ export const ServerSchema = Type.Object({
    * everything from the main process; N > 0 spreads invocation connections over it and N workers.
    */
   servingWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+  /**
+   * InvokeEndpoint's plain HTTP/1.1 requests read and answered on the connection, before Node's HTTP
+   * server (ADR 0016); false sends every request through Node's server.
+   */
+  invocationLane: Type.Boolean({ default: true }),
 }, closed);
 
 const SqliteMetadata = Type.Object({

@@ -5,6 +5,7 @@ import cookie from '@fastify/cookie';
 import type { Logger as PinoLogger } from 'pino';
 import { restStatus } from '@loam/contracts';
 import { hostAllowed, hostChecker } from './host-allowlist.js';
+import { InvocationLane, type LaneRoute } from './lane/invocation-lane.js';
 import { checkRequestPath } from './path-guard.js';
 import { toProblem, toWireError } from './problem.js';
 
@@ -14,6 +15,8 @@ export interface AppOptions {
   readonly boundHost: string;
   readonly bodyLimit: number;
   readonly trustProxy?: boolean;
+  /** The invocation lane in front of Node's HTTP server (ADR 0016); default true. */
+  readonly invocationLane?: boolean;
 }
 
 /**
@@ -28,6 +31,7 @@ export type FastRoute = (req: IncomingMessage, res: ServerResponse, requestId: s
 
 const fastLanes = new WeakMap<FastifyInstance, FastRoute[]>();
 const requestHandlers = new WeakMap<FastifyInstance, (req: IncomingMessage, res: ServerResponse) => void>();
+const lanes = new WeakMap<FastifyInstance, InvocationLane>();
 
 /** Adds a {@link FastRoute} to an app made by {@link buildHttpApp}; false when the app has no fast lane. */
 export function addFastRoute(app: FastifyInstance, route: FastRoute): boolean {
@@ -35,6 +39,20 @@ export function addFastRoute(app: FastifyInstance, route: FastRoute): boolean {
   routes?.push(route);
   return routes !== undefined;
 }
+
+/**
+ * Adds a route to the app's invocation lane (ADR 0016), which answers it on the connection itself,
+ * before Node's HTTP server; false when the app has no lane (`invocationLane: false`). Requests the
+ * lane leaves to Node still reach the app's fast routes and Fastify, so a lane route keeps a twin there.
+ */
+export function addLaneRoute(app: FastifyInstance, route: LaneRoute): boolean {
+  const lane = lanes.get(app);
+  lane?.addRoute(route);
+  return lane !== undefined;
+}
+
+/** The app's invocation lane, if it has one (for stats and tests). */
+export const invocationLaneOf = (app: FastifyInstance): InvocationLane | undefined => lanes.get(app);
 
 export const requestIdOf = (req: { headers: Record<string, string | string[] | undefined> }): string => {
   const given = req.headers['x-request-id'];
@@ -61,6 +79,7 @@ export function twinServer(app: FastifyInstance): Server | undefined {
 export function buildHttpApp(o: AppOptions): FastifyInstance {
   const fastRoutes: FastRoute[] = [];
   let requestHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  let lane: InvocationLane | undefined;
   const fastHost = hostAllowed(o.allowedHosts, o.boundHost);
   let closing = false;
   const app = Fastify({
@@ -84,6 +103,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
       if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
       if (opts.requestTimeout !== undefined) server.requestTimeout = opts.requestTimeout;
       if (opts.connectionTimeout !== undefined) server.setTimeout(opts.connectionTimeout);
+      if (o.invocationLane !== false) lane = new InvocationLane(server, { hostAllowed: fastHost });
       return server;
     },
     requestIdHeader: false,
@@ -92,8 +112,10 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
 
   fastLanes.set(app, fastRoutes);
   if (requestHandler) requestHandlers.set(app, requestHandler);
+  if (lane) lanes.set(app, lane);
   app.addHook('preClose', async () => {
     closing = true;
+    lanes.get(app)?.close();
   });
   const checkHost = hostChecker(o.allowedHosts, o.boundHost);
   app.addHook('onRequest', async (req, reply) => {

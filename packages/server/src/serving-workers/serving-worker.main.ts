@@ -16,7 +16,8 @@ import { authorize, type Principal, type RequestContext } from '@loam/core';
 import { EndpointRouter } from '../endpoints/endpoint-router.js';
 import { requestIdOf } from '../http/build-app.js';
 import { hostAllowed } from '../http/host-allowlist.js';
-import { createRuntimeFastRoute, HandOffError } from '../transports/aws-json/runtime.routes.js';
+import { InvocationLane } from '../http/lane/invocation-lane.js';
+import { createRuntimeFastRoute, createRuntimeLaneRoute, HandOffError } from '../transports/aws-json/runtime.routes.js';
 import type { EndpointInvoker, InvocationRequest } from '../transports/aws-json/endpoint-invoker.js';
 import { WorkerCredentials } from './worker-credentials.js';
 import { WorkerEndpoints } from './worker-endpoints.js';
@@ -101,17 +102,14 @@ const handOff = (req: IncomingMessage, res: ServerResponse, body: Buffer, reason
   log.debug({ url: req.url, reason }, 'invocation handed to the main server');
   proxy(req, res, body);
 };
-const fast = createRuntimeFastRoute(
-  {
-    keys: credentials,
-    tokens: credentials,
-    authorize: async (p: Principal, action: string, resource: string) => authorize(p, await credentials.policiesOf(p.userName), action, resource),
-    partition: settings.partition,
-    invoker: () => invoker,
-  },
-  log,
-  handOff,
-);
+const runtimeDeps = {
+  keys: credentials,
+  tokens: credentials,
+  authorize: async (p: Principal, action: string, resource: string) => authorize(p, await credentials.policiesOf(p.userName), action, resource),
+  partition: settings.partition,
+  invoker: () => invoker,
+};
+const fast = createRuntimeFastRoute(runtimeDeps, log, handOff);
 const hostOk = hostAllowed(settings.allowedHosts, settings.boundHost);
 // Requests being answered, for a close that lets them finish.
 let inflight = 0;
@@ -128,6 +126,9 @@ const server = createServer((req, res) => {
   proxy(req, res);
 });
 server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+// Plain invocations on the connection itself (ADR 0016); the rest, and hand-offs, reach `server` above.
+const lane = settings.invocationLane ? new InvocationLane(server, { hostAllowed: hostOk }) : undefined;
+lane?.addRoute(createRuntimeLaneRoute(runtimeDeps, log));
 // Connections come from the main server, never from this socket; listening on it (0600, private)
 // turns on Node's connection tracking: headers and request timeouts, and closing idle connections.
 const ownSocket = join(tmpdir(), `loam-${process.ppid}-w${settings.index}-${process.pid}.sock`);
@@ -183,7 +184,7 @@ function close(graceMs: number): void {
   const force = setTimeout(exit, graceMs);
   const wait = setInterval(() => {
     server.closeIdleConnections();
-    if (inflight === 0) exit();
+    if (inflight === 0 && (lane?.inFlight ?? 0) === 0) exit();
   }, 20);
   server.close();
   server.closeIdleConnections();

@@ -16,7 +16,7 @@ export async function startServingWorkers(app: FastifyInstance, platform: Platfo
     count, server: app.server, twin, endpoints: platform.endpoints, identity: platform.identity, logger,
     settings: {
       partition: platform.partition, allowedHosts: config.server.allowedHosts, boundHost: config.server.host,
-      logLevel: config.log.level, keepAliveTimeoutMs: app.server.keepAliveTimeout,
+      logLevel: config.log.level, keepAliveTimeoutMs: app.server.keepAliveTimeout, invocationLane: config.server.invocationLane,
     },
   });
   try {

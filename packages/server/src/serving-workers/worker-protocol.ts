@@ -52,6 +52,8 @@ export interface WorkerSettings {
   readonly boundHost: string;
   readonly logLevel: string;
   readonly keepAliveTimeoutMs: number;
+  /** `server.invocationLane` (ADR 0016). */
+  readonly invocationLane: boolean;
 }
 
 /** What the worker asks the main server (answered by {@link RpcResult}). */

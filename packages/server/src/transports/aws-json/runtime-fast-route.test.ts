@@ -4,10 +4,11 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import type { GbdtModel } from '@loam/ml/gbdt/index';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { call, deploy, storeGbdtModel, xgboostImage } from '../../endpoints/endpoints.test-support.js';
+import { invocationLaneOf } from '../../http/build-app.js';
 import { INVOCATION_BODY_LIMIT } from './runtime.routes.js';
 
-// InvokeEndpoint over a real socket: the fast route on the Node server (not `inject()`), which must
-// authenticate, authorize, limit and answer exactly as the Fastify route does.
+// InvokeEndpoint over a real socket (not `inject()`): the invocation lane and the fast route on the Node
+// server, which must authenticate, authorize, limit and answer exactly as the Fastify route does.
 let loam: TestLoam;
 let port: number;
 let model: GbdtModel;
@@ -40,20 +41,24 @@ function send(path: string, headers: Record<string, string | number>, body?: str
 const invoke = (body: string | Buffer | Buffer[] | undefined, headers: Record<string, string | number> = {}, token = loam.adminToken) =>
   send('/endpoints/fast/invocations', { authorization: `Bearer ${token}`, 'content-type': 'text/csv', ...headers }, body);
 
-beforeAll(async () => {
-  loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  port = (loam.app.server.address() as { port: number }).port;
-  ({ model, raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'fast/model.tar.gz' }));
-  expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'fast-gbdt', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/fast/model.tar.gz' } })).status).toBe(200);
-  expect((await deploy(loam, 'fast', [{ name: 'AllTraffic', modelName: 'fast-gbdt' }])).EndpointStatus).toBe('InService');
-  const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'arn:loam:iam::000000000000:user/admin', via: 'system' as const }, requestId: 't' };
-  await loam.platform.identity.CreateUser({ UserName: 'nobody' }, ctx);
-  readerToken = (await loam.platform.identity.CreateApiToken({ TokenName: 't', UserName: 'nobody' }, ctx)).ApiToken.Token;
-}, 60_000);
-afterAll(async () => loam?.close());
+// Both ways a plain request can be read: the invocation lane (ADR 0016) and, with it off, Node's server and the fast route.
+describe.each([
+  ['the invocation lane', true],
+  ['Node’s server and the fast route (invocationLane: false)', false],
+])('InvokeEndpoint over a socket: %s', (_name, lane) => {
+  beforeAll(async () => {
+    loam = await openTestLoam(lane ? {} : { LOAM_SERVER__INVOCATION_LANE: 'false' });
+    await loam.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (loam.app.server.address() as { port: number }).port;
+    ({ model, raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'fast/model.tar.gz' }));
+    expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'fast-gbdt', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/fast/model.tar.gz' } })).status).toBe(200);
+    expect((await deploy(loam, 'fast', [{ name: 'AllTraffic', modelName: 'fast-gbdt' }])).EndpointStatus).toBe('InService');
+    const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'arn:loam:iam::000000000000:user/admin', via: 'system' as const }, requestId: 't' };
+    await loam.platform.identity.CreateUser({ UserName: 'nobody' }, ctx);
+    readerToken = (await loam.platform.identity.CreateApiToken({ TokenName: 't', UserName: 'nobody' }, ctx)).ApiToken.Token;
+  }, 60_000);
+  afterAll(async () => loam?.close());
 
-describe('InvokeEndpoint over a socket (the fast route)', () => {
   it('answers the model’s predictions with Runtime’s headers and the caller’s request id', async () => {
     const rows = raw.slice(0, 2);
     const r = await invoke(rows.map((x) => x.join(',')).join('\n'), { 'x-request-id': 'client-req-0001' });
@@ -61,6 +66,9 @@ describe('InvokeEndpoint over a socket (the fast route)', () => {
     expect(r.body.split(',').map(Number)).toEqual(rows.map((x) => model.predictRow(x)[0]));
     expect(r.headers).toMatchObject({ 'x-amzn-invoked-production-variant': 'AllTraffic', 'x-amzn-requestid': 'client-req-0001', 'x-request-id': 'client-req-0001' });
     expect(r.headers['content-type']).toMatch(/^text\/csv/);
+    // Answered where this suite says: on the lane, or (lane off) by Node's server.
+    if (lane) expect(invocationLaneOf(loam.app)?.answered).toBeGreaterThan(0);
+    else expect(invocationLaneOf(loam.app)).toBeUndefined();
   });
 
   it('refuses missing or bad credentials, and a caller without sagemaker:InvokeEndpoint', async () => {

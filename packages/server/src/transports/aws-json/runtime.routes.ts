@@ -1,10 +1,11 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resourceArn, type Partition, type Principal } from '@loam/core';
 import { authenticateRest, CSRF_HEADER, SESSION_COOKIE, type CredentialResolver } from '../../auth/authenticator.js';
 import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
-import { addFastRoute } from '../../http/build-app.js';
+import { addFastRoute, addLaneRoute, requestIdOf } from '../../http/build-app.js';
+import type { LaneHeaders, LaneReply, LaneRoute } from '../../http/lane/invocation-lane.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
 import { toAwsWireError } from './aws-errors.js';
@@ -23,11 +24,13 @@ export interface RuntimeTransportDeps {
   readonly invoker: () => EndpointInvoker;
 }
 
-/** One InvokeEndpoint as it arrived over HTTP, through Fastify or the fast route. */
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+/** One InvokeEndpoint as it arrived over HTTP, through Fastify, the fast route or the invocation lane. */
 interface HttpInvocation {
   readonly method: string;
   readonly rawUrl: string;
-  readonly headers: IncomingHttpHeaders;
+  readonly headers: Headers;
   readonly rawHeaders: readonly string[];
   /** Parsed cookies (Fastify route only: the fast route leaves cookie-only requests to it). */
   readonly cookies: Readonly<Record<string, string | undefined>> | undefined;
@@ -61,7 +64,7 @@ function sendRuntimeError(e: unknown, req: FastifyRequest, reply: FastifyReply):
 const BEARER = /^Bearer\s/i;
 const str = (v: string | string[] | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
-function invocationRequest(endpointName: string, body: Buffer, h: IncomingHttpHeaders): InvocationRequest {
+function invocationRequest(endpointName: string, body: Buffer, h: Headers): InvocationRequest {
   const r: { -readonly [K in keyof InvocationRequest]: InvocationRequest[K] } = { endpointName, body };
   const ct = str(h['content-type']);
   if (ct !== undefined) r.contentType = ct;
@@ -133,6 +136,21 @@ function invokeOverHttp(deps: RuntimeTransportDeps, c: RuntimeCache, r: HttpInvo
 
 const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
+/** The headers of a successful answer (content-length aside). */
+function answerHeaders(requestId: string, out: InvocationResult): Record<string, string | number> {
+  const headers: Record<string, string | number> = { 'content-type': out.contentType ?? 'application/octet-stream', 'x-amzn-requestid': requestId, 'x-request-id': requestId };
+  if (out.invokedProductionVariant !== undefined) headers['x-amzn-invoked-production-variant'] = out.invokedProductionVariant;
+  if (out.customAttributes !== undefined) headers['x-amzn-sagemaker-custom-attributes'] = out.customAttributes;
+  return headers;
+}
+
+/** A failed invocation's answer (logged when it is Loam's own fault). */
+function errorAnswer(requestId: string, e: unknown, log: FastifyBaseLogger): { status: number; headers: LaneHeaders; json: string } {
+  const w = runtimeWireError(e);
+  if (w.internal) log.error({ err: e, reqId: requestId }, 'request failed');
+  return { status: w.status, json: w.json, headers: { 'content-type': 'application/json; charset=utf-8', 'x-amzn-errortype': w.code, 'x-amzn-requestid': requestId, 'x-request-id': requestId } };
+}
+
 /** `POST /endpoints/<name>/invocations` exactly (names are `[a-zA-Z0-9-]`, up to 63): nothing for the path guard to refuse. */
 const INVOKE_PATH = /^\/endpoints\/([A-Za-z0-9-]{1,63})\/invocations$/;
 const TOO_LARGE = { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 };
@@ -145,19 +163,16 @@ const TOO_LARGE = { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 };
  */
 function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: FastifyBaseLogger, handOff?: HandOff) {
   const fail = (res: ServerResponse, requestId: string, e: unknown): void => {
-    const w = runtimeWireError(e);
-    if (w.internal) log.error({ err: e, reqId: requestId }, 'request failed');
+    const w = errorAnswer(requestId, e, log);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    res.writeHead(w.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(w.json), 'x-amzn-errortype': w.code, 'x-amzn-requestid': requestId, 'x-request-id': requestId });
+    res.writeHead(w.status, { ...w.headers, 'content-length': Buffer.byteLength(w.json) });
     res.end(w.json);
   };
   const answer = (res: ServerResponse, requestId: string, out: InvocationResult): void => {
-    const headers: Record<string, string | number> = { 'content-type': out.contentType ?? 'application/octet-stream', 'x-amzn-requestid': requestId, 'x-request-id': requestId };
-    if (out.invokedProductionVariant !== undefined) headers['x-amzn-invoked-production-variant'] = out.invokedProductionVariant;
-    if (out.customAttributes !== undefined) headers['x-amzn-sagemaker-custom-attributes'] = out.customAttributes;
+    const headers = answerHeaders(requestId, out);
     if (out.body instanceof Readable) {
       res.writeHead(200, headers);
       // pipeline destroys the model's stream when the caller goes away, and the response when the stream fails.
@@ -216,6 +231,37 @@ function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: Fast
 }
 
 /**
+ * InvokeEndpoint on the invocation lane (ADR 0016), for requests read without Node's HTTP server:
+ * the same checks, invoker and answers as the fast route. A body over the limit is left to Node's
+ * server (the fast route answers 413 without reading it), as is a Studio session's cookie-only request.
+ * With `handOff`, a {@link HandOffError} gives the request back to Node's server of this process
+ * (whose fast route then passes it on).
+ */
+function runtimeLaneRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: FastifyBaseLogger, handOff: boolean): LaneRoute {
+  const fail = (reply: LaneReply, requestId: string, e: unknown): void => {
+    const w = errorAnswer(requestId, e, log);
+    reply.send(w.status, w.headers, w.json);
+  };
+  return {
+    accepts: (h) => h.method === 'POST' && INVOKE_PATH.test(h.url) && (h.headers['authorization'] !== undefined || h.headers['cookie'] === undefined) && h.contentLength <= INVOCATION_BODY_LIMIT,
+    handle(h, body, reply) {
+      const endpointName = (INVOKE_PATH.exec(h.url) as RegExpExecArray)[1] as string;
+      const requestId = requestIdOf(h);
+      invokeOverHttp(deps, c, { method: 'POST', rawUrl: h.url, headers: h.headers, rawHeaders: h.rawHeaders, cookies: undefined, endpointName, body, requestId })
+        .then((out) => {
+          const headers = answerHeaders(requestId, out);
+          if (out.body instanceof Readable) reply.stream(200, headers, out.body);
+          else reply.send(200, headers, asBuffer(out.body));
+        })
+        .catch((e: unknown) => {
+          if (handOff && e instanceof HandOffError) reply.handOff();
+          else fail(reply, requestId, e);
+        });
+    },
+  };
+}
+
+/**
  * Thrown by a dependency of the fast route (a credential lookup, the invoker) when this process cannot
  * answer the request itself: a serving worker then hands it, body and all, to the main server.
  */
@@ -235,6 +281,11 @@ export function createRuntimeFastRoute(deps: RuntimeTransportDeps, log: FastifyB
   return runtimeFastRoute(deps, runtimeCache(deps), log, handOff);
 }
 
+/** The Runtime's invocation-lane route outside a Fastify app (a serving worker); a {@link HandOffError} gives the request to that server's Node side. */
+export function createRuntimeLaneRoute(deps: RuntimeTransportDeps, log: FastifyBaseLogger): LaneRoute {
+  return runtimeLaneRoute(deps, runtimeCache(deps), log, true);
+}
+
 /**
  * SageMaker Runtime's `InvokeEndpoint` at `POST /endpoints/{EndpointName}/invocations`, reachable with
  * SigV4 (signing name `sagemaker`, as the SDKs sign Runtime) or a Loam bearer token. The caller must be
@@ -245,6 +296,7 @@ export function createRuntimeFastRoute(deps: RuntimeTransportDeps, log: FastifyB
 export function registerRuntimeTransport(app: FastifyInstance, deps: RuntimeTransportDeps): void {
   const cache = runtimeCache(deps);
   addFastRoute(app, runtimeFastRoute(deps, cache, app.log));
+  addLaneRoute(app, runtimeLaneRoute(deps, cache, app.log, false));
   void app.register(async (scope) => {
     rawBodyParser(scope);
     scope.setErrorHandler((error, req, reply) => sendRuntimeError(error, req, reply));

@@ -1,0 +1,388 @@
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { readRequestHead, type LaneHead } from './request-head.js';
+
+/** Response headers a lane route sets (the lane adds content-length or transfer-encoding, Date and Connection). */
+export type LaneHeaders = Readonly<Record<string, string | number>>;
+
+/** How a {@link LaneRoute} answers the request it took: one of the three, once. */
+export interface LaneReply {
+  /**
+   * The whole answer at once.
+   * @throws Error, before anything is written, for a header value Node would refuse (CR, LF, NUL …).
+   */
+  send(status: number, headers: LaneHeaders, body: Buffer | string): void;
+  /** An answer streamed in chunks; a failing stream ends the connection, as Node's `pipeline` does. */
+  stream(status: number, headers: LaneHeaders, body: Readable): void;
+  /** Gives the request, unanswered (head and body), and its connection to Node's HTTP server. */
+  handOff(): void;
+}
+
+/**
+ * A request the invocation lane answers without Node's HTTP server (ADR 0016). `accepts` decides on
+ * the head alone (the lane then reads the body); `handle` must answer through the reply.
+ */
+export interface LaneRoute {
+  accepts(head: LaneHead): boolean;
+  handle(head: LaneHead, body: Buffer, reply: LaneReply): void;
+}
+
+/** What the lane checks before any route: the Host allowlist every route has. */
+export interface LaneOptions {
+  readonly hostAllowed: (host: string | undefined) => boolean;
+}
+
+// While one request is answered, at most this much of the next ones is read ahead.
+const MAX_READ_AHEAD = 8 * 1024 * 1024;
+const SWEEP_MS = 1000;
+// Field values Node refuses to send.
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const CRLF = Buffer.from('\r\n');
+
+let dateText = '';
+let dateUntil = 0;
+/** The Date header, made once a second. */
+function httpDate(): string {
+  const now = Date.now();
+  if (now >= dateUntil) {
+    dateText = new Date(now).toUTCString();
+    dateUntil = now - (now % 1000) + 1000;
+  }
+  return dateText;
+}
+
+/**
+ * The invocation lane (ADR 0016): on a Node HTTP server's connections, reads simple HTTP/1.1
+ * requests itself and answers those its routes take — SageMaker Runtime's InvokeEndpoint — without
+ * Node's per-request machinery (IncomingMessage, ServerResponse, their streams and header
+ * bookkeeping), which costs more than the invocation itself. The first request a route does not
+ * take, or that is not plain HTTP/1.1 with a Content-Length body, goes to Node's server with every
+ * byte read so far, and the connection stays there. Keep-alive and slow-request timeouts follow the
+ * server's own settings; closing the server ends idle lane connections and answers busy ones with
+ * `Connection: close`.
+ */
+export class InvocationLane {
+  private readonly routes: LaneRoute[] = [];
+  private readonly connections = new Set<LaneConnection>();
+  private readonly nodeListeners: ((socket: Socket) => void)[];
+  private sweeper: NodeJS.Timeout | undefined;
+  closing = false;
+  /** Requests answered on the lane since it started (hand-offs not counted). */
+  answered = 0;
+
+  constructor(readonly server: Server, private readonly o: LaneOptions) {
+    // Node's own connection listener runs for every connection the lane does not keep.
+    this.nodeListeners = server.listeners('connection') as ((socket: Socket) => void)[];
+    server.removeAllListeners('connection');
+    server.on('connection', (socket: Socket) => this.accept(socket));
+    const close = server.close.bind(server);
+    const closeIdle = server.closeIdleConnections.bind(server);
+    const closeAll = server.closeAllConnections.bind(server);
+    server.close = (cb?: (err?: Error) => void) => {
+      this.close();
+      return close(cb);
+    };
+    server.closeIdleConnections = () => {
+      this.closeIdle();
+      closeIdle();
+    };
+    server.closeAllConnections = () => {
+      for (const c of [...this.connections]) c.destroy();
+      closeAll();
+    };
+  }
+
+  addRoute(route: LaneRoute): void {
+    this.routes.push(route);
+  }
+
+  /** Requests being answered on lane connections. */
+  get inFlight(): number {
+    let n = 0;
+    for (const c of this.connections) if (c.busy) n++;
+    return n;
+  }
+
+  /** Stops taking requests; idle connections end now, busy ones after their answer. */
+  close(): void {
+    this.closing = true;
+    this.closeIdle();
+  }
+
+  private closeIdle(): void {
+    for (const c of [...this.connections]) c.closeIfIdle();
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing || this.routes.length === 0) {
+      this.toNode(socket);
+      return;
+    }
+    this.connections.add(new LaneConnection(this, socket));
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+      this.sweeper.unref();
+    }
+  }
+
+  /** @internal */
+  routeFor(head: LaneHead): LaneRoute | undefined {
+    if (this.closing || !this.o.hostAllowed(head.headers['host'])) return undefined;
+    for (const r of this.routes) if (r.accepts(head)) return r;
+    return undefined;
+  }
+
+  /** @internal */
+  toNode(socket: Socket): void {
+    for (const l of this.nodeListeners) l.call(this.server, socket);
+  }
+
+  /** @internal */
+  forget(c: LaneConnection): void {
+    this.connections.delete(c);
+    if (this.connections.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const s = this.server;
+    // keepAliveTimeout 0: idle connections stay open, as Node keeps them.
+    const idleMs = s.keepAliveTimeout > 0 ? s.keepAliveTimeout : Infinity;
+    for (const c of [...this.connections]) c.check(now, idleMs, s.headersTimeout > 0 ? s.headersTimeout : 60_000, s.requestTimeout > 0 ? s.requestTimeout : 300_000);
+  }
+}
+
+type State = 'idle' | 'reading' | 'busy' | 'gone';
+
+/** One connection while the lane has it: requests one at a time, in order. */
+class LaneConnection implements LaneReply {
+  private state: State = 'idle';
+  /** Bytes read and not yet consumed, in order. */
+  private pending: Buffer[] = [];
+  private size = 0;
+  /** When the connection went idle, or the current request's first byte arrived. */
+  private since = Date.now();
+  private head: LaneHead | undefined;
+  private route: LaneRoute | undefined;
+  /** The request being answered, as received (for a hand-off). */
+  private current: Buffer | undefined;
+  /** The request being answered asked for `Connection: close`. */
+  private closeAfter = false;
+  private streaming: Readable | undefined;
+  private readonly onData = (chunk: Buffer): void => this.data(chunk);
+  private readonly onError = (): void => undefined; // 'close' follows
+  private readonly onClose = (): void => this.gone();
+  // The client ended its side: as Node's server (no half-open HTTP), the request being read or
+  // answered is dropped and the connection ends.
+  private readonly onEnd = (): void => {
+    this.gone();
+    if (this.socket.writable) this.socket.end();
+  };
+
+  constructor(private readonly lane: InvocationLane, private readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    socket.on('end', this.onEnd);
+  }
+
+  get busy(): boolean {
+    return this.state === 'busy';
+  }
+
+  private data(chunk: Buffer): void {
+    if (this.state === 'gone') return;
+    this.pending.push(chunk);
+    this.size += chunk.length;
+    if (this.state === 'idle') {
+      this.state = 'reading';
+      this.since = Date.now();
+    }
+    if (this.state === 'busy') {
+      if (this.size > MAX_READ_AHEAD) this.socket.pause();
+      return;
+    }
+    this.pump();
+  }
+
+  /** All pending bytes as one buffer (joined once, when there is more than one piece). */
+  private joined(): Buffer {
+    if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending, this.size)];
+    return this.pending[0] as Buffer;
+  }
+
+  private pump(): void {
+    if (this.state !== 'reading') return;
+    if (this.head === undefined) {
+      const h = readRequestHead(this.joined());
+      if (h === 'incomplete') return;
+      const route = h === 'node' ? undefined : this.lane.routeFor(h);
+      if (h === 'node' || !route) {
+        this.toNode();
+        return;
+      }
+      this.head = h;
+      this.route = route;
+    }
+    const head = this.head;
+    const need = head.headLength + head.contentLength;
+    if (this.size < need) return;
+    const all = this.joined();
+    this.current = all.subarray(0, need);
+    this.pending = all.length > need ? [all.subarray(need)] : [];
+    this.size = all.length - need;
+    this.head = undefined;
+    this.closeAfter = head.close;
+    this.state = 'busy';
+    try {
+      (this.route as LaneRoute).handle(head, all.subarray(head.headLength, need), this);
+    } catch {
+      // A route that throws instead of answering: the connection ends, the server stays up.
+      if (this.state === 'busy') this.destroy();
+    }
+  }
+
+  send(status: number, headers: LaneHeaders, body: Buffer | string): void {
+    if (this.state !== 'busy') return;
+    const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const close = this.closeAfter || this.lane.closing;
+    const text = `${this.headText(status, headers)}content-length: ${b.length}\r\n${this.tail(close)}`;
+    const n = Buffer.byteLength(text, 'latin1');
+    if (n + b.length <= 16 * 1024) {
+      // One write, one segment: the head and a small body together.
+      const out = Buffer.allocUnsafe(n + b.length);
+      out.write(text, 0, 'latin1');
+      b.copy(out, n);
+      this.socket.write(out);
+    } else {
+      this.socket.cork();
+      this.socket.write(text, 'latin1');
+      this.socket.write(b);
+      this.socket.uncork();
+    }
+    this.done(close);
+  }
+
+  stream(status: number, headers: LaneHeaders, body: Readable): void {
+    if (this.state !== 'busy') return;
+    const close = this.closeAfter || this.lane.closing;
+    this.socket.write(`${this.headText(status, headers)}transfer-encoding: chunked\r\n${this.tail(close)}`, 'latin1');
+    this.streaming = body;
+    body.on('data', (c: Buffer | string) => {
+      const chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
+      if (chunk.length === 0 || this.state === 'gone') return;
+      if (!this.socket.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'), chunk, CRLF]))) {
+        body.pause();
+        this.socket.once('drain', () => body.resume());
+      }
+    });
+    body.once('end', () => {
+      this.streaming = undefined;
+      if (this.state === 'gone') return;
+      this.socket.write('0\r\n\r\n', 'latin1');
+      this.done(close);
+    });
+    body.once('error', () => this.destroy());
+  }
+
+  handOff(): void {
+    if (this.state !== 'busy' || !this.current) return;
+    this.pending.unshift(this.current);
+    this.size += this.current.length;
+    this.toNode();
+  }
+
+  /** Names come from the lane's routes (code); values may come from a model, so each is checked. */
+  private headText(status: number, headers: LaneHeaders): string {
+    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    for (const k in headers) {
+      const v = String(headers[k]);
+      if (BAD_VALUE.test(v)) throw new Error(`Invalid character in header "${k}" of the answer`);
+      text += `${k}: ${v}\r\n`;
+    }
+    return text;
+  }
+
+  private tail(close: boolean): string {
+    return close
+      ? `Date: ${httpDate()}\r\nConnection: close\r\n\r\n`
+      : this.lane.server.keepAliveTimeout > 0
+        ? `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.lane.server.keepAliveTimeout / 1000)}\r\n\r\n`
+        : `Date: ${httpDate()}\r\nConnection: keep-alive\r\n\r\n`;
+  }
+
+  /** The answer is written: next request, or the end when closing. */
+  private done(close: boolean): void {
+    this.current = undefined;
+    this.lane.answered++;
+    if (close || this.lane.closing) {
+      this.state = 'gone';
+      this.lane.forget(this);
+      this.socket.end();
+      return;
+    }
+    this.state = this.size > 0 ? 'reading' : 'idle';
+    this.since = Date.now();
+    if (this.socket.isPaused()) this.socket.resume();
+    // A request already read behind this one: next, without growing the stack when answers are synchronous.
+    if (this.size > 0) queueMicrotask(() => this.pump());
+  }
+
+  /** Hands the connection, and every byte read and not answered, to Node's server. */
+  private toNode(): void {
+    this.state = 'gone';
+    this.lane.forget(this);
+    const s = this.socket;
+    // As a server hands over a connection it peeked at: paused, the bytes put back, Node's listener,
+    // then resumed (which replays those bytes to Node's parser before anything newer).
+    s.pause();
+    s.removeListener('data', this.onData);
+    s.removeListener('error', this.onError);
+    s.removeListener('close', this.onClose);
+    s.removeListener('end', this.onEnd);
+    if (this.size > 0) s.unshift(this.joined());
+    this.pending = [];
+    this.size = 0;
+    this.lane.toNode(s);
+    s.resume();
+  }
+
+  closeIfIdle(): void {
+    if (this.state === 'idle') {
+      this.state = 'gone';
+      this.lane.forget(this);
+      this.socket.end();
+    } else if (this.state === 'reading') {
+      // Half a request: Node's server answers it as it answers while closing.
+      this.toNode();
+    }
+  }
+
+  check(now: number, idleMs: number, headMs: number, requestMs: number): void {
+    if (this.state === 'idle' && now - this.since > idleMs) this.destroy();
+    else if (this.state === 'reading' && now - this.since > (this.head === undefined ? headMs : requestMs)) {
+      this.state = 'gone';
+      this.lane.forget(this);
+      this.socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\ncontent-length: 0\r\n\r\n', 'latin1');
+    }
+  }
+
+  destroy(): void {
+    this.gone();
+    this.socket.destroy();
+  }
+
+  private gone(): void {
+    if (this.state === 'gone' && !this.streaming) return;
+    this.state = 'gone';
+    this.lane.forget(this);
+    const s = this.streaming;
+    this.streaming = undefined;
+    s?.destroy();
+  }
+}
