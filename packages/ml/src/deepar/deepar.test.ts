@@ -172,6 +172,10 @@ describe('DeepAR bad input', () => {
     fails(train, /Hyperparameter 'num_layers' must be a number from 1 to 8/, { ...HP, num_layers: '9' });
     fails(train, /Hyperparameter 'colour' is not a DeepAR hyperparameter/, { ...HP, colour: 'blue' });
     fails(train, /Hyperparameter '_scaling' must be 'mean' or 'std'/, { ...HP, _scaling: 'robust' });
+    // A misspelt Loam extension is refused; SageMaker's own `_` names (tuning) still pass.
+    fails(train, /Hyperparameter '_scalling' is not a DeepAR hyperparameter; did you mean '_scaling'\?/, { ...HP, _scalling: 'std' });
+    fails(train, /Hyperparameter '_Validaton' is not a DeepAR hyperparameter; did you mean '_validation'\?/, { ...HP, _Validaton: 'tail' });
+    expect(parseHyperparameters({ ...HP, _tuning_objective_metric: 'test:RMSE' })).toMatchObject({ scaling: 'mean' });
     fails(train, /Hyperparameter 'cardinality' must be a list like \[3, 10\]/, { ...HP, cardinality: 'many' });
   });
   it("SageMaker's 'ignore' drops cat and dynamic_feat; an empty value means the default", () => {

@@ -43,6 +43,19 @@ const KNOWN = new Set([
   'num_eval_samples', 'test_quantiles',
 ]);
 const REQUIRED = ['time_freq', 'context_length', 'prediction_length', 'epochs'];
+/** Loam's own `_` hyperparameters (ADR 0014); other `_` names (SageMaker's `_tuning_objective_metric` …) pass. */
+const EXTENSIONS = ['_scaling', '_validation'];
+
+/** Edit distance of two short names (insertions, deletions, substitutions). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
 
 /**
  * Validates SageMaker's DeepAR hyperparameters (all strings, as CreateTrainingJob carries them) and
@@ -53,6 +66,11 @@ const REQUIRED = ['time_freq', 'context_length', 'prediction_length', 'epochs'];
  */
 export function parseHyperparameters(hp: Readonly<Record<string, string>>): DeepArHyperparameters {
   for (const name of Object.keys(hp)) {
+    // A misspelt extension (`_scalling`) would otherwise train silently without it.
+    const meant = name.startsWith('_') && !EXTENSIONS.includes(name) ? EXTENSIONS.find((e) => distance(name.toLowerCase(), e) <= 2) : undefined;
+    if (meant !== undefined) {
+      throw new MlInputError(`Hyperparameter '${name}' is not a DeepAR hyperparameter; did you mean '${meant}'?`, { hyperparameter: name });
+    }
     if (!KNOWN.has(name) && !name.startsWith('_') && !name.startsWith('sagemaker_')) {
       throw new MlInputError(`Hyperparameter '${name}' is not a DeepAR hyperparameter; valid names: ${[...KNOWN].join(', ')}.`, {
         hyperparameter: name,
