@@ -1,7 +1,7 @@
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvocationLane, type LaneReply, type LaneRoute } from './invocation-lane.js';
 import type { LaneHead } from './request-head.js';
 import { parseResponses, pause, RawClient, rawSockets, type RawResponse } from './raw-http-client.test-support.js';
@@ -487,6 +487,29 @@ describe('InvocationLane and server.close()', () => {
     expect(a.ended && b.ended).toBe(true);
   });
 
+  it('closes (not half-closes) the connections it ends, for clients that never end their side', async () => {
+    const h = await start();
+    // Clients like a pooled urllib3 or http.client connection: half-open allowed, nothing read while idle.
+    const open = async (): Promise<Socket> => {
+      const s = connect({ port: h.port, host: '127.0.0.1', allowHalfOpen: true });
+      rawSockets.push(s);
+      s.on('error', () => undefined);
+      s.on('data', () => undefined);
+      await new Promise<void>((r) => s.once('connect', () => r()));
+      return s;
+    };
+    const idle = await open();
+    const closing = await open();
+    idle.write(post('/lane/1', 'a'));
+    closing.write(post('/lane/2', 'b', 'Connection: close\r\n'));
+    await pause(100);
+    const count = (): Promise<number> => new Promise((r, j) => h.server.getConnections((e, n) => (e ? j(e) : r(n))));
+    // The Connection: close one is gone on the server's side although the client never ended its own.
+    await vi.waitFor(async () => expect(await count()).toBe(1), { timeout: 3000 });
+    // And close() does not wait for the idle keep-alive client.
+    await closeServer(h.server, 3000);
+  });
+
   it('ends a connection that has not sent anything yet', async () => {
     const h = await start();
     const a = await RawClient.open(h.port);
@@ -533,22 +556,30 @@ describe('InvocationLane and server.close()', () => {
     expect(h.laneSeen).toEqual(['POST /lane/hold slow']);
   });
 
-  it('gives Node a connection with half a request when closing; Node answers it, and closes it once idle', async () => {
+  it('when closing, gives Node a connection with half a head, and finishes an accepted request whose body is still arriving', async () => {
     const h = await start();
-    const c = await RawClient.open(h.port);
-    const req = post('/lane/half', 'abcdef');
-    await c.write(req.slice(0, req.length - 3));
+    const halfHead = await RawClient.open(h.port);
+    const halfBody = await RawClient.open(h.port);
+    const a = post('/lane/half-head', 'abcdef');
+    const b = post('/lane/half-body', 'uvwxyz');
+    await halfHead.write(a.slice(0, 20));
+    await halfBody.write(b.slice(0, b.length - 3));
     await pause(30);
     const done = closeServer(h.server);
     await pause(30);
-    await c.write(req.slice(req.length - 3));
-    const [r] = await c.read(1);
-    expect(r?.body).toBe('node:POST /lane/half abcdef');
-    expect(h.laneSeen).toEqual([]);
-    // Node keeps such a connection until it is idle (its own behaviour without the lane too); a
+    await halfHead.write(a.slice(20));
+    await halfBody.write(b.slice(b.length - 3));
+    const [ra] = await halfHead.read(1);
+    expect(ra?.body).toBe('node:POST /lane/half-head abcdef');
+    // The accepted one is answered where it was accepted (not a closing server's 503), then the connection ends.
+    const [rb] = await halfBody.read(1);
+    expect(rb?.body).toBe('lane:POST /lane/half-body uvwxyz');
+    expect(rb?.headers['connection']).toBe('close');
+    await halfBody.waitClosed();
+    // Node keeps its connection until it is idle (its own behaviour without the lane too); a
     // closing server's closeIdleConnections() ends it then, as a serving worker's close does.
     h.server.closeIdleConnections();
-    await c.waitClosed();
+    await halfHead.waitClosed();
     await done;
   });
 

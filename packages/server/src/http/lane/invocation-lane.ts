@@ -34,7 +34,7 @@ export interface LaneOptions {
 }
 
 // While one request is answered, at most this much of the next ones is read ahead.
-const MAX_READ_AHEAD = 8 * 1024 * 1024;
+const MAX_READ_AHEAD = 1024 * 1024;
 const SWEEP_MS = 1000;
 // Field values Node refuses to send.
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -152,34 +152,57 @@ export class InvocationLane {
     const s = this.server;
     // keepAliveTimeout 0: idle connections stay open, as Node keeps them.
     const idleMs = s.keepAliveTimeout > 0 ? s.keepAliveTimeout : Infinity;
-    for (const c of [...this.connections]) c.check(now, idleMs, s.headersTimeout > 0 ? s.headersTimeout : 60_000, s.requestTimeout > 0 ? s.requestTimeout : 300_000);
+    // 0 turns a timeout off, as in Node.
+    const off = (ms: number): number => (ms > 0 ? ms : Infinity);
+    for (const c of [...this.connections]) c.check(now, idleMs, off(s.headersTimeout), off(s.requestTimeout));
   }
 }
 
-type State = 'idle' | 'reading' | 'busy' | 'gone';
+/**
+ * `reading`: bytes of a request are here (its head accepted once `head` is set); `busy`: its route is
+ * answering; `ending`: the lane is ending the connection (kept in the lane's set until it closes);
+ * `gone`: closed, or handed to Node.
+ */
+type State = 'idle' | 'reading' | 'busy' | 'ending' | 'gone';
+
+const EMPTY = Buffer.alloc(0);
 
 /** One connection while the lane has it: requests one at a time, in order. */
 class LaneConnection implements LaneReply {
   private state: State = 'idle';
-  /** Bytes read and not yet consumed, in order. */
-  private pending: Buffer[] = [];
-  private size = 0;
+  /**
+   * Bytes read and not yet consumed are `buf[0, len)`. A lone chunk is kept as it came; more are
+   * copied into one growing buffer (each byte once, however small the segments). Consumed bytes are
+   * never written again: a request body handed to a route stays as it was.
+   */
+  private buf: Buffer = EMPTY;
+  private len = 0;
+  private owned = false;
+  /** How much of an unfinished head has been scanned already. */
+  private scanned = 0;
   /** When the connection went idle, or the current request's first byte arrived. */
   private since = Date.now();
   private head: LaneHead | undefined;
   private route: LaneRoute | undefined;
-  /** The request being answered, as received (for a hand-off). */
+  /** The request being answered, as received (for a hand-off); cleared once an answer starts. */
   private current: Buffer | undefined;
   /** The request being answered asked for `Connection: close`. */
   private closeAfter = false;
   private streaming: Readable | undefined;
   private readonly onData = (chunk: Buffer): void => this.data(chunk);
   private readonly onError = (): void => undefined; // 'close' follows
-  private readonly onClose = (): void => this.gone();
+  private readonly onClose = (): void => {
+    this.state = 'gone';
+    this.lane.forget(this);
+    const s = this.streaming;
+    this.streaming = undefined;
+    s?.destroy();
+  };
   // The client ended its side: as Node's server (no half-open HTTP), the request being read or
   // answered is dropped and the connection ends.
   private readonly onEnd = (): void => {
-    this.gone();
+    if (this.state === 'gone') return;
+    this.state = 'ending';
     if (this.socket.writable) this.socket.end();
   };
 
@@ -191,36 +214,59 @@ class LaneConnection implements LaneReply {
     socket.on('end', this.onEnd);
   }
 
+  /** Answering a request, or reading one the lane has accepted. */
   get busy(): boolean {
-    return this.state === 'busy';
+    return this.state === 'busy' || (this.state === 'reading' && this.head !== undefined);
   }
 
   private data(chunk: Buffer): void {
-    if (this.state === 'gone') return;
-    this.pending.push(chunk);
-    this.size += chunk.length;
+    if (this.state === 'ending' || this.state === 'gone') return;
+    this.append(chunk);
     if (this.state === 'idle') {
       this.state = 'reading';
       this.since = Date.now();
     }
     if (this.state === 'busy') {
-      if (this.size > MAX_READ_AHEAD) this.socket.pause();
+      if (this.len > MAX_READ_AHEAD) this.socket.pause();
       return;
     }
     this.pump();
   }
 
-  /** All pending bytes as one buffer (joined once, when there is more than one piece). */
-  private joined(): Buffer {
-    if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending, this.size)];
-    return this.pending[0] as Buffer;
+  private append(chunk: Buffer): void {
+    if (this.len === 0) {
+      this.buf = chunk;
+      this.len = chunk.length;
+      this.owned = false;
+      return;
+    }
+    const need = this.len + chunk.length;
+    if (!this.owned || this.buf.length < need) {
+      const next = Buffer.allocUnsafe(Math.max(need, 2 * this.len, 16 * 1024));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+      this.owned = true;
+    }
+    chunk.copy(this.buf, this.len);
+    this.len = need;
+  }
+
+  /** Drops the first `n` bytes (a request taken or handed on). */
+  private consume(n: number): void {
+    this.buf = this.len > n ? this.buf.subarray(n, this.len) : EMPTY;
+    this.len -= n;
+    this.owned = false;
+    this.scanned = 0;
   }
 
   private pump(): void {
     if (this.state !== 'reading') return;
     if (this.head === undefined) {
-      const h = readRequestHead(this.joined());
-      if (h === 'incomplete') return;
+      const h = readRequestHead(this.buf.subarray(0, this.len), this.scanned);
+      if (h === 'incomplete') {
+        this.scanned = this.len;
+        return;
+      }
       const route = h === 'node' ? undefined : this.lane.routeFor(h);
       if (h === 'node' || !route) {
         this.toNode();
@@ -231,11 +277,10 @@ class LaneConnection implements LaneReply {
     }
     const head = this.head;
     const need = head.headLength + head.contentLength;
-    if (this.size < need) return;
-    const all = this.joined();
+    if (this.len < need) return;
+    const all = this.buf;
     this.current = all.subarray(0, need);
-    this.pending = all.length > need ? [all.subarray(need)] : [];
-    this.size = all.length - need;
+    this.consume(need);
     this.head = undefined;
     this.closeAfter = head.close;
     this.state = 'busy';
@@ -271,11 +316,19 @@ class LaneConnection implements LaneReply {
   stream(status: number, headers: LaneHeaders, body: Readable): void {
     if (this.state !== 'busy') return;
     const close = this.closeAfter || this.lane.closing;
-    this.socket.write(`${this.headText(status, headers)}transfer-encoding: chunked\r\n${this.tail(close)}`, 'latin1');
+    let text: string;
+    try {
+      text = `${this.headText(status, headers)}transfer-encoding: chunked\r\n${this.tail(close)}`;
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
+    this.current = undefined;
+    this.socket.write(text, 'latin1');
     this.streaming = body;
     body.on('data', (c: Buffer | string) => {
       const chunk = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
-      if (chunk.length === 0 || this.state === 'gone') return;
+      if (chunk.length === 0 || this.state !== 'busy') return;
       if (!this.socket.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'), chunk, CRLF]))) {
         body.pause();
         this.socket.once('drain', () => body.resume());
@@ -283,7 +336,7 @@ class LaneConnection implements LaneReply {
     });
     body.once('end', () => {
       this.streaming = undefined;
-      if (this.state === 'gone') return;
+      if (this.state !== 'busy') return;
       this.socket.write('0\r\n\r\n', 'latin1');
       this.done(close);
     });
@@ -292,14 +345,17 @@ class LaneConnection implements LaneReply {
 
   handOff(): void {
     if (this.state !== 'busy' || !this.current) return;
-    this.pending.unshift(this.current);
-    this.size += this.current.length;
+    const rest = this.buf.subarray(0, this.len);
+    this.buf = this.len > 0 ? Buffer.concat([this.current, rest]) : this.current;
+    this.len = this.buf.length;
+    this.owned = false;
+    this.current = undefined;
     this.toNode();
   }
 
   /** Names come from the lane's routes (code); values may come from a model, so each is checked. */
   private headText(status: number, headers: LaneHeaders): string {
-    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
     for (const k in headers) {
       const v = String(headers[k]);
       if (BAD_VALUE.test(v)) throw new Error(`Invalid character in header "${k}" of the answer`);
@@ -321,16 +377,21 @@ class LaneConnection implements LaneReply {
     this.current = undefined;
     this.lane.answered++;
     if (close || this.lane.closing) {
-      this.state = 'gone';
-      this.lane.forget(this);
-      this.socket.end();
+      this.end();
       return;
     }
-    this.state = this.size > 0 ? 'reading' : 'idle';
+    this.state = this.len > 0 ? 'reading' : 'idle';
     this.since = Date.now();
     if (this.socket.isPaused()) this.socket.resume();
     // A request already read behind this one: next, without growing the stack when answers are synchronous.
-    if (this.size > 0) queueMicrotask(() => this.pump());
+    if (this.len > 0) queueMicrotask(() => this.pump());
+  }
+
+  /** Ends the connection once what is written has gone out (Node's `destroySoon`), whatever the client does. */
+  private end(last?: string): void {
+    this.state = 'ending';
+    if (last !== undefined) this.socket.write(last, 'latin1');
+    this.socket.destroySoon();
   }
 
   /** Hands the connection, and every byte read and not answered, to Node's server. */
@@ -345,44 +406,28 @@ class LaneConnection implements LaneReply {
     s.removeListener('error', this.onError);
     s.removeListener('close', this.onClose);
     s.removeListener('end', this.onEnd);
-    if (this.size > 0) s.unshift(this.joined());
-    this.pending = [];
-    this.size = 0;
+    if (this.len > 0) s.unshift(this.buf.subarray(0, this.len));
+    this.buf = EMPTY;
+    this.len = 0;
     this.lane.toNode(s);
     s.resume();
   }
 
+  /** Server closing: an idle connection ends now, half a head goes to Node; an accepted request finishes here. */
   closeIfIdle(): void {
-    if (this.state === 'idle') {
-      this.state = 'gone';
-      this.lane.forget(this);
-      this.socket.end();
-    } else if (this.state === 'reading') {
-      // Half a request: Node's server answers it as it answers while closing.
-      this.toNode();
-    }
+    if (this.state === 'idle') this.destroy();
+    else if (this.state === 'reading' && this.head === undefined) this.toNode();
   }
 
   check(now: number, idleMs: number, headMs: number, requestMs: number): void {
     if (this.state === 'idle' && now - this.since > idleMs) this.destroy();
     else if (this.state === 'reading' && now - this.since > (this.head === undefined ? headMs : requestMs)) {
-      this.state = 'gone';
-      this.lane.forget(this);
-      this.socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\ncontent-length: 0\r\n\r\n', 'latin1');
+      this.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\ncontent-length: 0\r\n\r\n');
     }
   }
 
   destroy(): void {
-    this.gone();
+    if (this.state !== 'gone') this.state = 'ending';
     this.socket.destroy();
-  }
-
-  private gone(): void {
-    if (this.state === 'gone' && !this.streaming) return;
-    this.state = 'gone';
-    this.lane.forget(this);
-    const s = this.streaming;
-    this.streaming = undefined;
-    s?.destroy();
   }
 }

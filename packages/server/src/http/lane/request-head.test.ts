@@ -65,6 +65,23 @@ describe('readRequestHead', () => {
     }
   });
 
+  it('finds the blank line and bare LFs when told how much an earlier call scanned, whatever the split', () => {
+    const full = bytes(INVOKE);
+    const headEnd = INVOKE.length - 5;
+    // Grown a byte at a time, each call told what the one before saw: as the lane calls it.
+    let scanned = 0;
+    for (let n = 1; n <= full.length; n++) {
+      const r = readRequestHead(full.subarray(0, n), scanned);
+      if (n < headEnd) {
+        expect(r, `first ${n} bytes`).toBe('incomplete');
+        scanned = n;
+      } else expect(typeof r, `first ${n} bytes`).toBe('object');
+    }
+    const bare = bytes('POST /lane/x HTTP/1.1\r\nHost: h\nContent-Length: 0');
+    expect(readRequestHead(bare.subarray(0, 24), 0)).toBe('incomplete');
+    expect(readRequestHead(bare, 24)).toBe('node');
+  });
+
   it("is 'incomplete' for an empty buffer and a lone CR", () => {
     expect(readRequestHead(Buffer.alloc(0))).toBe('incomplete');
     expect(readRequestHead(bytes('POST / HTTP/1.1\r'))).toBe('incomplete');

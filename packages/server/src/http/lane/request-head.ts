@@ -29,17 +29,19 @@ const DIGITS = /^\d{1,10}$/;
 const REQUEST_LINE = /^([A-Z]+) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
 
 /**
- * `'incomplete'` until the blank line has arrived; `'node'` for a head the lane leaves to Node (not
+ * `'incomplete'` until the blank line has arrived (`scanned`: how many leading bytes an earlier call
+ * already found incomplete); `'node'` for a head the lane leaves to Node (not
  * HTTP/1.1 origin-form, a chunked or `Expect` request, a `Connection` other than keep-alive or close, an upgrade, a repeated
  * header, obsolete line folding, bare LF line endings, anything malformed or over
  * {@link MAX_HEAD_BYTES}).
  */
-export function readRequestHead(buf: Buffer): LaneHead | 'incomplete' | 'node' {
-  const end = buf.indexOf(CRLF2);
+export function readRequestHead(buf: Buffer, scanned = 0): LaneHead | 'incomplete' | 'node' {
+  // `scanned`: bytes already seen incomplete; only the new ones (and the 3 before, for a split CRLF CRLF) are searched.
+  const end = buf.indexOf(CRLF2, Math.max(0, scanned - 3));
   if (end < 0) {
     if (buf.length > MAX_HEAD_BYTES) return 'node';
     // A head with a bare LF would never show CRLF CRLF: Node reads those.
-    for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) if (i === 0 || buf[i - 1] !== 13) return 'node';
+    for (let i = buf.indexOf(10, Math.max(0, scanned - 1)); i >= 0; i = buf.indexOf(10, i + 1)) if (i === 0 || buf[i - 1] !== 13) return 'node';
     return 'incomplete';
   }
   if (end + 4 > MAX_HEAD_BYTES) return 'node';

@@ -99,6 +99,9 @@ describe.each([
     expect(noCsrf.body).toMatch(/X-CSRF-Token/);
     const ok = await send('/endpoints/fast/invocations', { cookie, 'x-csrf-token': cookies['loam_csrf']!, 'content-type': 'text/csv' }, raw[0]!.join(','));
     expect(ok.status, ok.body).toBe(200);
+    // An empty Authorization beside the session is no credential: still the session's request.
+    const emptyAuth = await send('/endpoints/fast/invocations', { authorization: '', cookie, 'x-csrf-token': cookies['loam_csrf']!, 'content-type': 'text/csv' }, raw[0]!.join(','));
+    expect(emptyAuth.status, emptyAuth.body).toBe(200);
   });
 
   it('answers 413 from Content-Length before reading the body, and for a chunked body past 6 MB; keeps serving', async () => {

@@ -243,7 +243,8 @@ function runtimeLaneRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: Fast
     reply.send(w.status, w.headers, w.json);
   };
   return {
-    accepts: (h) => h.method === 'POST' && INVOKE_PATH.test(h.url) && (h.headers['authorization'] !== undefined || h.headers['cookie'] === undefined) && h.contentLength <= INVOCATION_BODY_LIMIT,
+    // As the fast route: no (or an empty) Authorization with a cookie is a Studio session, for Fastify.
+    accepts: (h) => h.method === 'POST' && INVOKE_PATH.test(h.url) && (!!h.headers['authorization'] || h.headers['cookie'] === undefined) && h.contentLength <= INVOCATION_BODY_LIMIT,
     handle(h, body, reply) {
       const endpointName = (INVOKE_PATH.exec(h.url) as RegExpExecArray)[1] as string;
       const requestId = requestIdOf(h);
