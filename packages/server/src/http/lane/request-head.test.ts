@@ -82,6 +82,15 @@ describe('readRequestHead', () => {
     expect(readRequestHead(bare, 24)).toBe('node');
   });
 
+  it('refuses request lines cut short or without the version, and reads one without header lines', () => {
+    for (const h of ['POST /abc\r\n\r\n', 'POST /abc \r\n\r\n', 'POST /abc HTTP/1.1', 'POST\r\n\r\n', 'POST /abc HTTP/1.1 \r\n\r\n', ' POST /abc HTTP/1.1\r\n\r\n']) {
+      expect(readRequestHead(bytes(`${h}\r\n\r\n`)), JSON.stringify(h)).toBe('node');
+    }
+    // No header lines: no Content-Length either, so Node's.
+    expect(readRequestHead(bytes('POST /abc HTTP/1.1\r\n\r\n'))).toBe('node');
+    expect(head('POST /abc HTTP/1.1\r\nContent-Length: 0\r\nX-Empty:\r\nX-Spaces: a  b \t\r\n\r\n').headers).toEqual({ 'content-length': '0', 'x-empty': '', 'x-spaces': 'a  b' });
+  });
+
   it("is 'incomplete' for an empty buffer and a lone CR", () => {
     expect(readRequestHead(Buffer.alloc(0))).toBe('incomplete');
     expect(readRequestHead(bytes('POST / HTTP/1.1\r'))).toBe('incomplete');
