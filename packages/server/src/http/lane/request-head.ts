@@ -87,6 +87,8 @@ export function readRequestHead(buf: Buffer, scanned = 0): LaneHead | 'incomplet
     i += 2;
     const value = t.slice(valueStart, valueEnd);
     const key = name.toLowerCase();
+    // llhttp refuses an HTAB after a Content-Length's digits (a trailing SP it accepts).
+    if (key === 'content-length' && t.lastIndexOf('\t', i) >= valueStart) return 'node';
     if (Object.hasOwn(headers, key) || key === '__proto__') return 'node';
     headers[key] = value;
     rawHeaders.push(name, value);
