@@ -8,17 +8,36 @@
 # usage: bash bench/serve/run.sh [DURATION=15s] [REPS=3]   (after: /usr/bin/python3 bench/serve/prepare.py and npm run build)
 # Loam runs from the build (packages/*/dist), as `loam up` does; only this driver script goes through tsx.
 # Every server runs in its own process group (setsid) and is stopped with kill -- -PGID (only ours).
+# Each row also gives the CPU time per request of the server's process group and of wrk (/proc, time(1)).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/../.." && pwd); PEER=/work/shared/bench/serve
 export BENCH_DATA=${BENCH_DATA:-$HOME/.cache/loam-bench/data}; D=$BENCH_DATA/serve
 DUR=${1:-15s}; REPS=${2:-3}; OUT=${BENCH_OUT:-$HOME/.cache/loam-bench/results}/serve-loam.jsonl; mkdir -p "$(dirname "$OUT")"
 WRK="wrk -t2 -c32"
-measure() { # name url method ctype body [token]
+# CPU ticks (user + system, every thread) of the processes in process group $1: a server and its workers.
+group_ticks() { /usr/bin/python3 - "$1" <<'PY'
+import os, sys
+g, t = sys.argv[1], 0
+for p in os.listdir('/proc'):
+    if not p.isdigit(): continue
+    try: s = open(f'/proc/{p}/stat').read()
+    except OSError: continue
+    f = s[s.rindex(')') + 2:].split()
+    if f[2] == g: t += int(f[11]) + int(f[12])
+print(t)
+PY
+}
+HZ=$(getconf CLK_TCK)
+measure() { # name url method ctype body [token]; $P: the server's process group
   local name=$1 url=$2
   env METHOD=$3 CTYPE=$4 BODY=$5 TOKEN=${6:-} $WRK -d3s -s "$HERE/wrk_invoke.lua" "$url" > /dev/null
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
-  local r; r=$(env METHOD=$3 CTYPE=$4 BODY=$5 TOKEN=${6:-} $WRK -d"$DUR" -s "$HERE/wrk_invoke.lua" "$url" | grep WRKJSON | sed 's/^WRKJSON //')
-  echo "{\"server\": \"$name\", \"rep\": $rep, \"loadavg_before\": $load, ${r#\{}" | tee -a "$OUT"
+  local t0; t0=$(group_ticks "$P")
+  local r; r=$(env METHOD=$3 CTYPE=$4 BODY=$5 TOKEN=${6:-} /usr/bin/time -f '%U %S' -o "$D/wrk-time" $WRK -d"$DUR" -s "$HERE/wrk_invoke.lua" "$url" | grep WRKJSON | sed 's/^WRKJSON //')
+  local t1; t1=$(group_ticks "$P")
+  # CPU per request: the server (all its processes) and wrk, over the measured run.
+  local cpu; cpu=$(/usr/bin/python3 -c "import json,sys; n=json.loads(sys.argv[1])['requests']; u,s=map(float,open(sys.argv[2]).read().split()[-2:]); print(f'\"server_cpu_us_per_req\": {1e6*($t1-$t0)/$HZ/n:.1f}, \"wrk_cpu_us_per_req\": {1e6*(u+s)/n:.1f}')" "$r" "$D/wrk-time")
+  echo "{\"server\": \"$name\", \"rep\": $rep, \"loadavg_before\": $load, $cpu, ${r#\{}" | tee -a "$OUT"
 }
 for rep in $(seq "$REPS"); do
   # bare node: constant answer
