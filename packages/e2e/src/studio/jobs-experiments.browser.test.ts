@@ -127,6 +127,8 @@ describe('Training jobs and experiments in Studio', () => {
     await page.getByRole('button', { name: 'Use dark theme' }).click();
     await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
     await page.mouse.move(0, 0);
+    // The theme button's tooltip closes after a delay, then fades: axe would measure it half transparent.
+    await expect.poll(() => page.locator('[role="tooltip"]').count()).toBe(0);
     await check('j06-compare-dark');
     await page.getByRole('button', { name: 'Use light theme' }).click();
     await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');

@@ -37,6 +37,9 @@ interface Harness {
   readonly thrown: unknown[];
 }
 
+/** Size of `/lane/huge`'s answer: more than loopback socket buffers hold. */
+const BIG = 24 * 1024 * 1024;
+
 /** The lane's test route: POST /lane/… only, answered on a later turn as a real route does. */
 function testRoute(h: Omit<Harness, 'server' | 'lane' | 'port'>): LaneRoute {
   return {
@@ -72,6 +75,23 @@ function testRoute(h: Omit<Harness, 'server' | 'lane' | 'port'>): LaneRoute {
             reply.stream(200, { 'x-lane': '1' }, s);
             s.push('partial');
             setTimeout(() => s.destroy(new Error('the model failed')), 20);
+            return;
+          }
+          case '/lane/twice':
+            // A misbehaving route: answers twice, then hands off late.
+            reply.send(200, { 'x-lane': '1' }, 'first');
+            setTimeout(() => {
+              reply.send(200, { 'x-lane': '1' }, 'late');
+              reply.handOff();
+            }, 30);
+            return;
+          case '/lane/huge':
+            reply.send(200, { 'x-lane': '1' }, Buffer.alloc(BIG, 120));
+            return;
+          case '/lane/stream-ended': {
+            const s = Readable.from([]);
+            s.resume();
+            s.once('end', () => setImmediate(() => reply.stream(200, { 'x-lane': '1' }, s)));
             return;
           }
           case '/lane/bad-header':
@@ -469,6 +489,57 @@ describe('LaneReply', () => {
     expect(c.text).not.toContain('Injected');
     expect(c.text).not.toContain('x-ok');
     expect(c.text).not.toContain('first');
+  });
+});
+
+describe('InvocationLane and misbehaving or slow parties', () => {
+  it('ignores a second or late answer from a route: the request behind it gets its own', async () => {
+    const h = await start();
+    const c = await RawClient.open(h.port);
+    // The request behind it is held while the first route's late answer and hand-off come in.
+    await c.write(post('/lane/twice', 'x') + post('/lane/hold', 'z'));
+    const [a] = await c.read(1);
+    expect(a?.body).toBe('first');
+    await c.until(() => h.held.length === 1, 'the second request to be held');
+    await pause(100);
+    expect(parseResponses(c.received, false).responses).toHaveLength(1);
+    h.held[0]?.reply.send(200, { 'x-lane': '1' }, 'second');
+    expect((await c.read(2))[1]?.body).toBe('second');
+    expect(h.nodeSeen).toEqual([]);
+  });
+
+  it('finishes a streamed answer whose body had ended before it was handed over, and serves the next request', async () => {
+    const h = await start();
+    const c = await RawClient.open(h.port);
+    await c.write(post('/lane/stream-ended', 'x'));
+    const [r] = await c.read(1);
+    expect(r?.headers['transfer-encoding']).toBe('chunked');
+    expect(r?.body).toBe('');
+    await c.write(post('/lane/next', 'n'));
+    expect((await c.read(2))[1]?.body).toBe('lane:POST /lane/next n');
+  });
+
+  it('keeps a slow reader’s large answer whole past keepAliveTimeout, counted in flight until it is out', async () => {
+    const h = await start((server) => {
+      server.keepAliveTimeout = 400;
+    });
+    const sock = connect({ port: h.port, host: '127.0.0.1' });
+    rawSockets.push(sock);
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.pause();
+    sock.write(post('/lane/huge', 'b'));
+    await vi.waitFor(() => expect(h.laneSeen).toHaveLength(1));
+    await pause(200);
+    // Written to the socket but not read by the client: still in flight (a worker's close waits for it).
+    expect(h.lane.inFlight).toBe(1);
+    // Two sweeps past keepAliveTimeout while the client reads nothing.
+    await pause(2300);
+    let got = 0;
+    sock.on('data', (d: Buffer) => (got += d.length));
+    sock.resume();
+    await vi.waitFor(() => expect(got).toBeGreaterThan(BIG), { timeout: 5000 });
+    expect(sock.destroyed).toBe(false);
+    await vi.waitFor(() => expect(h.lane.inFlight).toBe(0));
   });
 });
 

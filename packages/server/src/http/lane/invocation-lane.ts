@@ -1,6 +1,6 @@
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { readRequestHead, type LaneHead } from './request-head.js';
 
 /** Response headers a lane route sets (the lane adds content-length or transfer-encoding, Date and Connection). */
@@ -167,15 +167,38 @@ type State = 'idle' | 'reading' | 'busy' | 'ending' | 'gone';
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The reply a route gets for one request: calls after that request's answer started (a second or late
+ * answer, a late hand-off) are ignored, so they cannot land on the next request of the connection.
+ */
+class RequestReply implements LaneReply {
+  constructor(private readonly c: LaneConnection, private readonly seq: number) {}
+  send(status: number, headers: LaneHeaders, body: Buffer | string): void {
+    if (this.c.answering(this.seq)) this.c.send(status, headers, body);
+  }
+  stream(status: number, headers: LaneHeaders, body: Readable): void {
+    if (this.c.answering(this.seq)) this.c.stream(status, headers, body);
+    else body.destroy();
+  }
+  handOff(): void {
+    if (this.c.answering(this.seq)) this.c.handOff();
+  }
+}
+
 /** One connection while the lane has it: requests one at a time, in order. */
-class LaneConnection implements LaneReply {
+class LaneConnection {
   private state: State = 'idle';
+  /** Number of the request being answered (see {@link RequestReply}), and whether its answer has started. */
+  private seq = 0;
+  private started = false;
   /**
-   * Bytes read and not yet consumed are `buf[0, len)`. A lone chunk is kept as it came; more are
-   * copied into one growing buffer (each byte once, however small the segments). Consumed bytes are
-   * never written again: a request body handed to a route stays as it was.
+   * Bytes read and not yet consumed are `base[start, start + len)`. A lone chunk is kept as it came;
+   * more are copied into one growing buffer, written only past `start + len` (each byte copied once,
+   * however small the segments). Consumed bytes, before `start`, are never written again: a request
+   * body handed to a route stays as it was.
    */
-  private buf: Buffer = EMPTY;
+  private base: Buffer = EMPTY;
+  private start = 0;
   private len = 0;
   private owned = false;
   /** How much of an unfinished head has been scanned already. */
@@ -214,9 +237,14 @@ class LaneConnection implements LaneReply {
     socket.on('end', this.onEnd);
   }
 
-  /** Answering a request, or reading one the lane has accepted. */
+  /** Answering a request, reading one the lane has accepted, or still writing an answer out. */
   get busy(): boolean {
-    return this.state === 'busy' || (this.state === 'reading' && this.head !== undefined);
+    return this.state === 'busy' || (this.state === 'reading' && this.head !== undefined) || (!this.socket.destroyed && this.socket.writableLength > 0);
+  }
+
+  /** Whether request `seq` is the one being answered and has no answer yet. */
+  answering(seq: number): boolean {
+    return this.state === 'busy' && this.seq === seq && !this.started;
   }
 
   private data(chunk: Buffer): void {
@@ -235,34 +263,44 @@ class LaneConnection implements LaneReply {
 
   private append(chunk: Buffer): void {
     if (this.len === 0) {
-      this.buf = chunk;
+      this.base = chunk;
+      this.start = 0;
       this.len = chunk.length;
       this.owned = false;
       return;
     }
-    const need = this.len + chunk.length;
-    if (!this.owned || this.buf.length < need) {
-      const next = Buffer.allocUnsafe(Math.max(need, 2 * this.len, 16 * 1024));
-      this.buf.copy(next, 0, 0, this.len);
-      this.buf = next;
+    if (!this.owned || this.start + this.len + chunk.length > this.base.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.len + chunk.length, 2 * this.len, 16 * 1024));
+      this.base.copy(next, 0, this.start, this.start + this.len);
+      this.base = next;
+      this.start = 0;
       this.owned = true;
     }
-    chunk.copy(this.buf, this.len);
-    this.len = need;
+    chunk.copy(this.base, this.start + this.len);
+    this.len += chunk.length;
   }
 
-  /** Drops the first `n` bytes (a request taken or handed on). */
+  /** The unconsumed bytes (a view). */
+  private bytes(): Buffer {
+    return this.base.subarray(this.start, this.start + this.len);
+  }
+
+  /** Drops the first `n` unconsumed bytes (a request taken): they stay as they are, never written again. */
   private consume(n: number): void {
-    this.buf = this.len > n ? this.buf.subarray(n, this.len) : EMPTY;
+    this.start += n;
     this.len -= n;
-    this.owned = false;
+    if (this.len === 0) {
+      this.base = EMPTY;
+      this.start = 0;
+      this.owned = false;
+    }
     this.scanned = 0;
   }
 
   private pump(): void {
     if (this.state !== 'reading') return;
     if (this.head === undefined) {
-      const h = readRequestHead(this.buf.subarray(0, this.len), this.scanned);
+      const h = readRequestHead(this.bytes(), this.scanned);
       if (h === 'incomplete') {
         this.scanned = this.len;
         return;
@@ -278,14 +316,16 @@ class LaneConnection implements LaneReply {
     const head = this.head;
     const need = head.headLength + head.contentLength;
     if (this.len < need) return;
-    const all = this.buf;
+    const all = this.bytes();
     this.current = all.subarray(0, need);
     this.consume(need);
     this.head = undefined;
     this.closeAfter = head.close;
     this.state = 'busy';
+    const seq = ++this.seq;
+    this.started = false;
     try {
-      (this.route as LaneRoute).handle(head, all.subarray(head.headLength, need), this);
+      (this.route as LaneRoute).handle(head, all.subarray(head.headLength, need), new RequestReply(this, seq));
     } catch {
       // A route that throws instead of answering: the connection ends, the server stays up.
       if (this.state === 'busy') this.destroy();
@@ -293,10 +333,10 @@ class LaneConnection implements LaneReply {
   }
 
   send(status: number, headers: LaneHeaders, body: Buffer | string): void {
-    if (this.state !== 'busy') return;
     const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     const close = this.closeAfter || this.lane.closing;
     const text = `${this.headText(status, headers)}content-length: ${b.length}\r\n${this.tail(close)}`;
+    this.started = true;
     const n = Buffer.byteLength(text, 'latin1');
     if (n + b.length <= 16 * 1024) {
       // One write, one segment: the head and a small body together.
@@ -314,7 +354,6 @@ class LaneConnection implements LaneReply {
   }
 
   stream(status: number, headers: LaneHeaders, body: Readable): void {
-    if (this.state !== 'busy') return;
     const close = this.closeAfter || this.lane.closing;
     let text: string;
     try {
@@ -323,6 +362,7 @@ class LaneConnection implements LaneReply {
       body.destroy();
       throw e;
     }
+    this.started = true;
     this.current = undefined;
     this.socket.write(text, 'latin1');
     this.streaming = body;
@@ -334,20 +374,24 @@ class LaneConnection implements LaneReply {
         this.socket.once('drain', () => body.resume());
       }
     });
-    body.once('end', () => {
+    // `finished` also reports a body that had ended or failed before it was handed over.
+    finished(body, (err) => {
       this.streaming = undefined;
       if (this.state !== 'busy') return;
+      if (err) {
+        this.destroy();
+        return;
+      }
       this.socket.write('0\r\n\r\n', 'latin1');
       this.done(close);
     });
-    body.once('error', () => this.destroy());
   }
 
   handOff(): void {
-    if (this.state !== 'busy' || !this.current) return;
-    const rest = this.buf.subarray(0, this.len);
-    this.buf = this.len > 0 ? Buffer.concat([this.current, rest]) : this.current;
-    this.len = this.buf.length;
+    if (!this.current) return;
+    this.base = this.len > 0 ? Buffer.concat([this.current, this.bytes()]) : this.current;
+    this.start = 0;
+    this.len = this.base.length;
     this.owned = false;
     this.current = undefined;
     this.toNode();
@@ -406,21 +450,29 @@ class LaneConnection implements LaneReply {
     s.removeListener('error', this.onError);
     s.removeListener('close', this.onClose);
     s.removeListener('end', this.onEnd);
-    if (this.len > 0) s.unshift(this.buf.subarray(0, this.len));
-    this.buf = EMPTY;
+    if (this.len > 0) s.unshift(this.bytes());
+    this.base = EMPTY;
+    this.start = 0;
     this.len = 0;
     this.lane.toNode(s);
     s.resume();
   }
 
-  /** Server closing: an idle connection ends now, half a head goes to Node; an accepted request finishes here. */
+  /**
+   * Server closing: an idle connection ends now (once its last answer is out), half a head goes to
+   * Node; an accepted request finishes here.
+   */
   closeIfIdle(): void {
-    if (this.state === 'idle') this.destroy();
-    else if (this.state === 'reading' && this.head === undefined) this.toNode();
+    if (this.state === 'idle') {
+      if (this.socket.writableLength > 0) this.end();
+      else this.destroy();
+    } else if (this.state === 'reading' && this.head === undefined) this.toNode();
   }
 
   check(now: number, idleMs: number, headMs: number, requestMs: number): void {
-    if (this.state === 'idle' && now - this.since > idleMs) this.destroy();
+    // Idle counts from when the last answer is out (a slow reader is not cut off), as Node's keep-alive timer.
+    if (this.state === 'idle' && this.socket.writableLength > 0) this.since = now;
+    else if (this.state === 'idle' && now - this.since > idleMs) this.destroy();
     else if (this.state === 'reading' && now - this.since > (this.head === undefined ? headMs : requestMs)) {
       this.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\ncontent-length: 0\r\n\r\n');
     }
