@@ -44,6 +44,11 @@ describe('DeepAR training and inference', () => {
     expect(lines.some((l) => /^#test_score \(algo-1, wQuantileLoss\[0\.9\]\): \d/.test(l))).toBe(true);
     expect(lines.some((l) => /^#quality_metric: host=algo-1, epoch=2, train loss <loss>=/.test(l))).toBe(true);
     expect(lines.some((l) => /^#quality_metric: host=algo-1, train final_loss <loss>=/.test(l))).toBe(true);
+    // Another host of the training job names itself.
+    const hostLines: string[] = [];
+    trainDeepAr({ ...HP, epochs: '1' }, train, { log: (l) => hostLines.push(l), host: 'algo-2' });
+    expect(hostLines.some((l) => l.startsWith('#quality_metric: host=algo-2, epoch=0, train loss'))).toBe(true);
+    expect(hostLines.some((l) => l.includes('algo-1'))).toBe(false);
     // Training lowers the loss: the final (best) loss is below the first epoch's.
     const epoch0 = Number(/epoch=0, train loss <loss>=(.*)$/.exec(lines.find((l) => l.includes('epoch=0, train loss')) as string)?.[1]);
     expect(first.metrics[0]?.value).toBeLessThan(epoch0);

@@ -20,6 +20,8 @@ export interface TrainOptions {
   readonly test?: ChannelInput;
   /** Receives SageMaker-style log lines (`#quality_metric: …`, `#test_score (algo-1, RMSE): …`). */
   readonly log?: (line: string) => void;
+  /** The host named in those lines (the training job's `current_host`; default `algo-1`). */
+  readonly host?: string;
   /**
    * Batches per epoch. Default: one pass over the training windows (⌈windows / mini_batch_size⌉, SageMaker's
    * `epochs` is the number of passes), capped at 50 batches as GluonTS's `num_batches_per_epoch`.
@@ -64,6 +66,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
   const testSeries = options.test ? readChannel(options.test, 'test', hp, shape) : undefined;
   const seed = options.seed ?? 0;
   const log = options.log ?? (() => undefined);
+  const host = options.host ?? 'algo-1';
   const { features, spec, layout, likelihood } = modelShape(hp, shape.cardinality, shape.numDynamicFeat);
   const modelOf = (params: Float64Array): DeepArModel => ({
     rawHyperparameters: { ...hyperparameters }, hyperparameters: hp, cardinality: shape.cardinality,
@@ -94,14 +97,14 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
     }
   }
   log(`Final loss: ${fit.best} (occurred at epoch ${fit.bestEpoch})`);
-  log(`#quality_metric: host=algo-1, train final_loss <loss>=${fit.best}`);
+  log(`#quality_metric: host=${host}, train final_loss <loss>=${fit.best}`);
 
   const model = modelOf(fit.params);
   const metrics: Metric[] = [{ name: 'train:final_loss', value: fit.best }];
   if (testSeries) {
     log(`Evaluating model accuracy on testset using ${hp.numEvalSamples} samples`);
     const test = evaluateOnTest(model, testSeries, new Rng(seed + 1));
-    for (const line of formatTestScores(test)) log(line);
+    for (const line of formatTestScores(test, host)) log(line);
     metrics.push(...test);
   }
   return { model, metrics, epochsRun: fit.epochsRun };
@@ -153,6 +156,7 @@ interface Fit {
  */
 function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, validation: Validation | undefined, keep: 'best' | 'last'): Fit {
   const { hp, spec, layout, features: fl, likelihood: lik, mode, log, options } = run;
+  const host = options.host ?? 'algo-1';
   const rng = new Rng(run.seed);
   const params = initParams(spec, layout, rng);
   const C = hp.contextLength;
@@ -250,17 +254,17 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
       if (k % 5 === 0) log(`Epoch[${epoch}] Batch[${k}] avg_epoch_loss=${(sum / (k + 1)).toFixed(6)}`);
     }
     const epochLoss = sum / batchesPerEpoch;
-    log(`#quality_metric: host=algo-1, epoch=${epoch}, train loss <loss>=${epochLoss}`);
+    log(`#quality_metric: host=${host}, epoch=${epoch}, train loss <loss>=${epochLoss}`);
     let watched = epochLoss;
     if (validation && valFeats) {
       watched = validationLoss(validation.series, valFeats);
-      log(`#validation_score (algo-1, epoch=${epoch}): validation loss <loss>=${watched}`);
+      log(`#validation_score (${host}, epoch=${epoch}): validation loss <loss>=${watched}`);
     }
     let score = watched;
     if (validation?.keepBy === 'forecast') {
       score = forecastScore(run.modelOf(params), validation.series, new Rng(run.seed + 2));
       if (!Number.isFinite(score)) score = Infinity;
-      log(`#validation_score (algo-1, epoch=${epoch}): validation mean_wQuantileLoss <score>=${score}`);
+      log(`#validation_score (${host}, epoch=${epoch}): validation mean_wQuantileLoss <score>=${score}`);
     }
     options.onEpoch?.(epoch, params, watched);
     lastWatched = watched;

@@ -18,7 +18,7 @@ import type { BuiltinContext } from './channel-data.js';
 export async function deepArImage(ctx: BuiltinContext, write: (algorithm: string, model: unknown) => void): Promise<void> {
   const train = await readDeepArChannel(ctx.root, 'train');
   const test = ctx.has('test') ? await readDeepArChannel(ctx.root, 'test') : undefined;
-  const result = trainDeepAr(ctx.hyperparameters, train, { ...(test ? { test } : {}), log: (l) => ctx.log(l) });
+  const result = trainDeepAr(ctx.hyperparameters, train, { ...(test ? { test } : {}), log: (l) => ctx.log(l), host: ctx.host });
   for (const m of result.metrics) ctx.metric(m.name, m.value);
   write('forecasting-deepar', JSON.parse(saveDeepArModel(result.model)) as unknown);
 }
