@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { printError, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
+import { envPairs } from '../env-pairs.js';
 
 interface DeployFlags {
   model?: string;
@@ -18,16 +19,6 @@ interface DeployFlags {
   alarm?: string[];
   wait: boolean;
   json?: boolean;
-}
-
-function envPairs(pairs: readonly string[] = []): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new Error(`--env '${p}' must be KEY=VALUE.`);
-    out[p.slice(0, eq)] = p.slice(eq + 1);
-  }
-  return out;
 }
 
 function deploymentConfig(o: DeployFlags): Record<string, unknown> | undefined {

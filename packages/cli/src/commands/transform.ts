@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { printError, printResult } from '../output.js';
+import { envPairs } from '../env-pairs.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 
 interface TransformFlags {
@@ -19,6 +20,7 @@ interface TransformFlags {
   join?: boolean;
   instanceCount: string;
   instanceType: string;
+  env?: string[];
   wait: boolean;
   json?: boolean;
 }
@@ -54,6 +56,7 @@ export function registerTransformCommand(program: Command): void {
     .option('--join', 'join each prediction to its input record (JoinSource Input)')
     .option('--instance-count <n>', 'instances (input objects are sharded across them)', '1')
     .option('--instance-type <type>', 'instance type', 'ml.m5.large')
+    .option('--env <KEY=VALUE...>', 'the job\'s container environment, over the model\'s (e.g. DEEPAR_INFERENCE_CONFIG=<json>)')
     .option('--no-wait', 'return at once instead of waiting for the job to end')
     .option('--json', 'print JSON')
     .action(async (jobName: string, o: TransformFlags) => {
@@ -62,6 +65,7 @@ export function registerTransformCommand(program: Command): void {
       try {
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
+        const env = envPairs(o.env);
         const dp = { ...(o.inputFilter ? { InputFilter: o.inputFilter } : {}), ...(o.outputFilter ? { OutputFilter: o.outputFilter } : {}), ...(o.join ? { JoinSource: 'Input' } : {}) };
         await client.CreateTransformJob({
           TransformJobName: jobName, ModelName: o.model,
@@ -70,6 +74,7 @@ export function registerTransformCommand(program: Command): void {
           TransformResources: { InstanceType: o.instanceType as never, InstanceCount: Number(o.instanceCount) },
           ...(o.strategy ? { BatchStrategy: o.strategy as never } : {}), ...(o.maxPayload !== undefined ? { MaxPayloadInMB: Number(o.maxPayload) } : {}),
           ...(o.concurrency !== undefined ? { MaxConcurrentTransforms: Number(o.concurrency) } : {}), ...(Object.keys(dp).length ? { DataProcessing: dp as never } : {}),
+          ...(Object.keys(env).length ? { Environment: env } : {}),
         });
         const result = o.wait ? await waitDone(client, jobName) : await client.DescribeTransformJob({ TransformJobName: jobName });
         printResult(result, json);

@@ -95,7 +95,10 @@ print(json.dumps({'arn': arn, 'pending': pending, 'status': d['ModelApprovalStat
     expect(await cli('registry', 'versions', 'churn')).toMatchObject([{ Version: 1, Status: 'Approved' }]);
     expect(await cli('registry', 'reject', 'churn/1', '--comment', 'drift on May data')).toMatchObject({ ModelApprovalStatus: 'Rejected', ApprovalDescription: 'drift on May data', ApprovedBy: 'admin' });
     expect((await cli('registry', 'history', 'churn')).map((e: { From: string; To: string }) => `${e.From}>${e.To}`)).toEqual(['->PendingManualApproval', 'PendingManualApproval>Approved', 'Approved>Rejected']);
-    const t = await cli('transform', 'score-cli', '--model', 'churn-m', '--input', 's3://registry-e2e/in/', '--output', 's3://registry-e2e/cli', '--content-type', 'text/csv', '--input-filter', '$[1:]');
-    expect(t).toMatchObject({ TransformJobName: 'score-cli', TransformJobStatus: 'Completed' });
+    const t = await cli('transform', 'score-cli', '--model', 'churn-m', '--input', 's3://registry-e2e/in/', '--output', 's3://registry-e2e/cli', '--content-type', 'text/csv', '--env', 'LOAM_NOTE=cli', 'SAGEMAKER_MODEL_SERVER_TIMEOUT=30', '--input-filter', '$[1:]');
+    expect(t).toMatchObject({ TransformJobName: 'score-cli', TransformJobStatus: 'Completed', Environment: { LOAM_NOTE: 'cli', SAGEMAKER_MODEL_SERVER_TIMEOUT: '30' } });
+    const bad = await runLoam(['--data-dir', loam.dataDir, 'transform', 'score-bad', '--model', 'churn-m', '--input', 's3://registry-e2e/in/', '--output', 's3://registry-e2e/bad', '--env', 'NOEQUALS']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--env 'NOEQUALS' must be KEY=VALUE/);
   }, 180_000);
 });
