@@ -72,7 +72,7 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
     rawHyperparameters: { ...hyperparameters }, hyperparameters: hp, cardinality: shape.cardinality,
     numDynamicFeat: shape.numDynamicFeat, features, spec, layout, likelihood, params, seed,
   });
-  const run = { hp, spec, layout, features, likelihood, mode: scalingMode({ hyperparameters: hp, likelihood }), seed, log, options, modelOf };
+  const run = { hp, spec, layout, features, likelihood, mode: scalingMode({ hyperparameters: hp, likelihood }), seed, log, host, options, modelOf };
 
   let fit: Fit;
   if (hp.validation === 'none') {
@@ -119,6 +119,8 @@ interface RunContext {
   readonly mode: ScalingMode;
   readonly seed: number;
   readonly log: (line: string) => void;
+  /** The host named in the metric lines. */
+  readonly host: string;
   readonly options: TrainOptions;
   /** The model these weights make, for forecasting during training. */
   readonly modelOf: (params: Float64Array) => DeepArModel;
@@ -155,8 +157,7 @@ interface Fit {
  * weights and loss instead of the best epoch's.
  */
 function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, validation: Validation | undefined, keep: 'best' | 'last'): Fit {
-  const { hp, spec, layout, features: fl, likelihood: lik, mode, log, options } = run;
-  const host = options.host ?? 'algo-1';
+  const { hp, spec, layout, features: fl, likelihood: lik, mode, log, host, options } = run;
   const rng = new Rng(run.seed);
   const params = initParams(spec, layout, rng);
   const C = hp.contextLength;

@@ -1,7 +1,7 @@
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { finished, type Readable } from 'node:stream';
-import { readRequestHead, type LaneHead } from './request-head.js';
+import { isFieldValue, readRequestHead, type LaneHead } from './request-head.js';
 
 /** Response headers a lane route sets (the lane adds content-length or transfer-encoding, Date and Connection). */
 export type LaneHeaders = Readonly<Record<string, string | number>>;
@@ -36,8 +36,6 @@ export interface LaneOptions {
 // While one request is answered, at most this much of the next ones is read ahead.
 const MAX_READ_AHEAD = 1024 * 1024;
 const SWEEP_MS = 1000;
-// Field values Node refuses to send.
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const CRLF = Buffer.from('\r\n');
 
 let dateText = '';
@@ -150,11 +148,9 @@ export class InvocationLane {
   private sweep(): void {
     const now = Date.now();
     const s = this.server;
-    // keepAliveTimeout 0: idle connections stay open, as Node keeps them.
-    const idleMs = s.keepAliveTimeout > 0 ? s.keepAliveTimeout : Infinity;
-    // 0 turns a timeout off, as in Node.
+    // 0 turns a timeout off, as in Node (keepAliveTimeout 0: idle connections stay open).
     const off = (ms: number): number => (ms > 0 ? ms : Infinity);
-    for (const c of [...this.connections]) c.check(now, idleMs, off(s.headersTimeout), off(s.requestTimeout));
+    for (const c of [...this.connections]) c.check(now, off(s.keepAliveTimeout), off(s.headersTimeout), off(s.requestTimeout));
   }
 }
 
@@ -402,18 +398,16 @@ class LaneConnection {
     let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
     for (const k in headers) {
       const v = String(headers[k]);
-      if (BAD_VALUE.test(v)) throw new Error(`Invalid character in header "${k}" of the answer`);
+      if (!isFieldValue(v)) throw new Error(`Invalid character in header "${k}" of the answer`);
       text += `${k}: ${v}\r\n`;
     }
     return text;
   }
 
   private tail(close: boolean): string {
-    return close
-      ? `Date: ${httpDate()}\r\nConnection: close\r\n\r\n`
-      : this.lane.server.keepAliveTimeout > 0
-        ? `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.lane.server.keepAliveTimeout / 1000)}\r\n\r\n`
-        : `Date: ${httpDate()}\r\nConnection: keep-alive\r\n\r\n`;
+    const keepAlive = this.lane.server.keepAliveTimeout;
+    const connection = close ? 'close' : keepAlive > 0 ? `keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAlive / 1000)}` : 'keep-alive';
+    return `Date: ${httpDate()}\r\nConnection: ${connection}\r\n\r\n`;
   }
 
   /** The answer is written: next request, or the end when closing. */

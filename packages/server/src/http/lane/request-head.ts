@@ -34,6 +34,12 @@ const isToken = (c: number): boolean => ((CLASS[c] ?? 0) & 1) !== 0;
 const isValue = (c: number): boolean => ((CLASS[c] ?? 0) & 2) !== 0;
 const isOws = (c: number): boolean => c === 32 || c === 9;
 
+/** Whether `v` may be sent as a header value (the same characters a head's values may hold; no CR, LF, NUL). */
+export function isFieldValue(v: string): boolean {
+  for (let i = 0; i < v.length; i++) if (!isValue(v.charCodeAt(i))) return false;
+  return true;
+}
+
 /**
  * `'incomplete'` until the blank line has arrived (`scanned`: how many leading bytes an earlier call
  * already found incomplete); `'node'` for a head the lane leaves to Node (not

@@ -155,6 +155,9 @@ function errorAnswer(requestId: string, e: unknown, log: FastifyBaseLogger): { s
 const INVOKE_PATH = /^\/endpoints\/([A-Za-z0-9-]{1,63})\/invocations$/;
 const TOO_LARGE = { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 };
 
+/** No (or an empty) Authorization with a cookie: a Studio session, for the Fastify route and its CSRF check. */
+const studioSession = (h: Headers): boolean => !h['authorization'] && h['cookie'] !== undefined;
+
 /**
  * InvokeEndpoint on the Node server, before Fastify (ADR 0011): the same authentication,
  * authorization, invoker and error shapes as the Fastify route, without its per-request routing,
@@ -191,8 +194,7 @@ function runtimeFastRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: Fast
     const m = INVOKE_PATH.exec(rawUrl);
     if (!m) return false;
     const headers = req.headers;
-    // A Studio session (cookie, no credentials) goes through Fastify for its CSRF check, as an empty Authorization does there.
-    if (!headers.authorization && headers.cookie !== undefined) return false;
+    if (studioSession(headers)) return false;
     const length = headers['content-length'];
     if (length !== undefined && Number(length) > INVOCATION_BODY_LIMIT) {
       fail(res, requestId, TOO_LARGE); // before reading a byte of it
@@ -243,8 +245,7 @@ function runtimeLaneRoute(deps: RuntimeTransportDeps, c: RuntimeCache, log: Fast
     reply.send(w.status, w.headers, w.json);
   };
   return {
-    // As the fast route: no (or an empty) Authorization with a cookie is a Studio session, for Fastify.
-    accepts: (h) => h.method === 'POST' && INVOKE_PATH.test(h.url) && (!!h.headers['authorization'] || h.headers['cookie'] === undefined) && h.contentLength <= INVOCATION_BODY_LIMIT,
+    accepts: (h) => h.method === 'POST' && INVOKE_PATH.test(h.url) && !studioSession(h.headers) && h.contentLength <= INVOCATION_BODY_LIMIT,
     handle(h, body, reply) {
       const endpointName = (INVOKE_PATH.exec(h.url) as RegExpExecArray)[1] as string;
       const requestId = requestIdOf(h);
