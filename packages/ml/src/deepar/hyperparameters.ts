@@ -35,6 +35,12 @@ export interface DeepArHyperparameters {
    * the model is trained again from the same seed on the whole series for that many epochs).
    */
   readonly validation: ValidationMode;
+  /**
+   * Loam extension `_averaging`: `none` (default, SageMaker's behaviour: the kept model is the kept epoch's
+   * weights) or `ema` (an exponential moving average of the weights over training, time constant
+   * `EMA_EPOCHS` epochs (averaging.ts), is what each epoch is scored on and what the kept model holds).
+   */
+  readonly averaging: AveragingMode;
 }
 
 const KNOWN = new Set([
@@ -44,7 +50,7 @@ const KNOWN = new Set([
 ]);
 const REQUIRED = ['time_freq', 'context_length', 'prediction_length', 'epochs'];
 /** Loam's own `_` hyperparameters (ADR 0014); other `_` names (SageMaker's `_tuning_objective_metric` …) pass. */
-const EXTENSIONS = ['_scaling', '_validation'];
+const EXTENSIONS = ['_scaling', '_validation', '_averaging'];
 
 /** Edit distance of two short names (insertions, deletions, substitutions). */
 function distance(a: string, b: string): number {
@@ -122,6 +128,7 @@ export function parseHyperparameters(hp: Readonly<Record<string, string>>): Deep
     testQuantiles: parseQuantiles(hp['test_quantiles']),
     scaling: parseScaling(hp['_scaling']),
     validation: parseValidation(hp['_validation']),
+    averaging: parseAveraging(hp['_averaging']),
   };
 }
 
@@ -142,6 +149,19 @@ function parseValidation(raw: string | undefined): ValidationMode {
   const mode = VALIDATION_MODES.find((m) => m === v);
   if (mode === undefined) {
     throw new MlInputError(`Hyperparameter '_validation' must be one of ${VALIDATION_MODES.map((m) => `'${m}'`).join(', ')}; got '${raw}'.`, { hyperparameter: '_validation' });
+  }
+  return mode;
+}
+
+/** The values of the `_averaging` extension. */
+export type AveragingMode = 'none' | 'ema';
+const AVERAGING_MODES: readonly AveragingMode[] = ['none', 'ema'];
+
+function parseAveraging(raw: string | undefined): AveragingMode {
+  const v = raw?.trim() || 'none';
+  const mode = AVERAGING_MODES.find((m) => m === v);
+  if (mode === undefined) {
+    throw new MlInputError(`Hyperparameter '_averaging' must be one of ${AVERAGING_MODES.map((m) => `'${m}'`).join(', ')}; got '${raw}'.`, { hyperparameter: '_averaging' });
   }
   return mode;
 }

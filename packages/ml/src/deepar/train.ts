@@ -1,4 +1,5 @@
 import { MlInputError } from '../errors.js';
+import { WeightAverage, emaDecay } from './averaging.js';
 import { readChannel, resolveShape, type ChannelInput } from './channels.js';
 import { seriesTimeFeatures, windowScale, writeStepInput, type FeatureLayout, type ScalingMode } from './features.js';
 import { summarizeSamples, sampleForecast } from './forecast.js';
@@ -29,7 +30,8 @@ export interface TrainOptions {
   readonly numBatchesPerEpoch?: number;
   readonly signal?: AbortSignal;
   /**
-   * Called after every epoch with its weights (live: copy them to keep) and its watched loss; for diagnostics.
+   * Called after every epoch with its weights (live: copy them to keep; the moving average with `_averaging=ema`)
+   * and its watched loss; for diagnostics.
    * With `_validation=tail-refit` it is called for both runs, epochs counted from 0 in each.
    */
   readonly onEpoch?: (epoch: number, params: Float64Array, watched: number) => void;
@@ -55,7 +57,8 @@ const MIN_LR = 5e-5;
  * training loss (SageMaker's behaviour), or with the Loam extension `_validation=tail` the loss on each
  * train series' last prediction_length points, held out of training (`tail-forecast` keeps instead the
  * epoch whose forecast of those points scores best; `tail-refit` trains again on the whole series for
- * the number of epochs `tail` chose).
+ * the number of epochs `tail` chose). With `_averaging=ema` the epochs are scored on, and the model keeps, an
+ * exponential moving average of the weights instead of the weights of the last step.
  *
  * @throws MlInputError naming a hyperparameter or a record.
  */
@@ -153,7 +156,9 @@ interface Fit {
  * `keepBy: 'forecast'`, where the forecast of those points (num_eval_samples sample paths from a stream
  * seeded the same every epoch — the very same draws for gaussian and deterministic-L1; the other
  * likelihoods' rejection samplers may use more or fewer numbers as the weights change) and its mean
- * weighted quantile loss over test_quantiles do; an epoch whose forecast scores no finite number is not kept. `keep: 'last'` runs all `epochs` (no early stopping) and returns the final
+ * weighted quantile loss over test_quantiles do; an epoch whose forecast scores no finite number is not kept. With
+ * `_averaging=ema` the validation loss, the forecast and the kept weights are those of the weights' moving average
+ * (updated after every step); the training loss stays that of the weights being trained. `keep: 'last'` runs all `epochs` (no early stopping) and returns the final
  * weights and loss instead of the best epoch's.
  */
 function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, validation: Validation | undefined, keep: 'best' | 'last'): Fit {
@@ -208,8 +213,8 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
     }
   };
   const valFeats = validation?.series.map((s) => seriesTimeFeatures(hp.timeFreq, s.startMs, s.target.length));
-  /** Mean negative log-likelihood of the validation tails, in batches of the training shape. */
-  const validationLoss = (v: readonly Series[], feats: readonly Float64Array[]): number => {
+  /** Mean negative log-likelihood of the validation tails under weights `w`, in batches of the training shape. */
+  const validationLoss = (w: Float64Array, v: readonly Series[], feats: readonly Float64Array[]): number => {
     let total = 0;
     let count = 0;
     for (let from = 0; from < v.length; from += B) {
@@ -226,7 +231,7 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
       let n = 0;
       for (let i = 0; i < T * B; i++) n += batch.lossMask[i] as number;
       if (n === 0) continue;
-      total += sequenceLoss(spec, layout, lik, params, batch, null, null) * n;
+      total += sequenceLoss(spec, layout, lik, w, batch, null, null) * n;
       count += n;
     }
     return count > 0 ? total / count : NaN;
@@ -234,6 +239,9 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
 
   const grad = new Float64Array(layout.size);
   const adam = new Adam(layout.size, hp.learningRate);
+  // With `_averaging=ema`, each epoch is scored on (and the kept model holds) the moving average of the weights.
+  const average = hp.averaging === 'ema' ? new WeightAverage(layout.size, emaDecay(batchesPerEpoch)) : undefined;
+  const scored = average ? average.params : params;
   let best = Infinity;
   let bestScore = Infinity;
   let bestWatched = Infinity;
@@ -251,6 +259,7 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
       grad.fill(0);
       const loss = sequenceLoss(spec, layout, lik, params, batch, grad, { rng, rate: hp.dropoutRate });
       adam.step(params, grad, CLIP_NORM);
+      average?.update(params);
       sum += loss;
       if (k % 5 === 0) log(`Epoch[${epoch}] Batch[${k}] avg_epoch_loss=${(sum / (k + 1)).toFixed(6)}`);
     }
@@ -258,16 +267,16 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
     log(`#quality_metric: host=${host}, epoch=${epoch}, train loss <loss>=${epochLoss}`);
     let watched = epochLoss;
     if (validation && valFeats) {
-      watched = validationLoss(validation.series, valFeats);
+      watched = validationLoss(scored, validation.series, valFeats);
       log(`#validation_score (${host}, epoch=${epoch}): validation loss <loss>=${watched}`);
     }
     let score = watched;
     if (validation?.keepBy === 'forecast') {
-      score = forecastScore(run.modelOf(params), validation.series, new Rng(run.seed + 2));
+      score = forecastScore(run.modelOf(scored), validation.series, new Rng(run.seed + 2));
       if (!Number.isFinite(score)) score = Infinity;
       log(`#validation_score (${host}, epoch=${epoch}): validation mean_wQuantileLoss <score>=${score}`);
     }
-    options.onEpoch?.(epoch, params, watched);
+    options.onEpoch?.(epoch, scored, watched);
     lastWatched = watched;
     // The learning rate halves after LR_PATIENCE epochs without a better watched loss.
     const lossImproved = watched < bestWatched;
@@ -281,7 +290,7 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
       best = watched;
       bestScore = score;
       bestEpoch = epoch;
-      if (keep === 'best') bestParams = params.slice();
+      if (keep === 'best') bestParams = scored.slice();
       sinceBest = 0;
       log(`best epoch loss so far`);
     } else {
@@ -300,7 +309,7 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
       break;
     }
   }
-  if (keep === 'last') return { params, best: lastWatched, bestScore: lastWatched, bestEpoch: epoch - 1, epochsRun: epoch };
+  if (keep === 'last') return { params: scored, best: lastWatched, bestScore: lastWatched, bestEpoch: epoch - 1, epochsRun: epoch };
   return { params: bestParams, best, bestScore, bestEpoch, epochsRun: epoch };
 }
 
