@@ -3,10 +3,11 @@
  * on the real panels in datasets/timeseries/, the peer computed in the same run.
  *
  * usage: node_modules/.bin/tsx bench/forecast/run-deepar.ts [--windows 3] [--panels monthly3,macro9] [--seeds 0]
- *        [--epochs 40] [--batches 0] [--scaling std|mean] [--validation none|tail|tail-forecast|tail-refit] [--averaging none|ema] [--patience n] [--context-mult 2] [--ensemble 1] [--paths 200] [--set panel.hp=value]… [--no-peer]
+ *        [--epochs 40] [--batches 0] [--scaling std|mean] [--validation none|tail|tail-forecast|tail-refit] [--validation-windows 1] [--averaging none|ema] [--patience n] [--context-mult 2] [--ensemble 1] [--paths 200] [--set panel.hp=value]… [--no-peer]
  * `--ensemble k` trains k models (seeds seed…seed+k−1) per window and pools their sample paths
  * (`--paths`, default 200, in all) before taking the mean and quantiles. `--scaling mean` is SageMaker's default; `std`
- * is Loam's `_scaling=std` extension; `--averaging ema` is Loam's `_averaging=ema` (Polyak average of the weights).
+ * is Loam's `_scaling=std` extension; `--validation-windows k` is `_validation_windows=k` (hold out k × prediction_length
+ * points instead of one prediction_length); `--averaging ema` is Loam's `_averaging=ema` (Polyak average of the weights).
  * Writes bench/forecast/results/deepar-<date>.json and prints a Markdown table.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +31,7 @@ const SCALING = opt('scaling', 'std');
 const COMMON: Record<string, string> = {
   epochs: opt('epochs', '40'), ...(SCALING === 'mean' ? {} : { _scaling: SCALING }),
   ...(opt('validation', 'none') === 'none' ? {} : { _validation: opt('validation', 'none') }),
+  ...(opt('validation-windows', '1') === '1' ? {} : { _validation_windows: opt('validation-windows', '1') }),
   ...(opt('averaging', 'none') === 'none' ? {} : { _averaging: opt('averaging', 'none') }),
   ...(opt('patience', '') === '' ? {} : { early_stopping_patience: opt('patience', '') }),
 };

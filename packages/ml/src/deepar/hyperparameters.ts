@@ -36,6 +36,12 @@ export interface DeepArHyperparameters {
    */
   readonly validation: ValidationMode;
   /**
+   * Loam extension `_validation_windows` (default 1): with `_validation`, how many prediction_length windows at
+   * the end of each train series are held out; the validation signal covers all of them (one forecast origin
+   * per window, each conditioned on the points before it). Only 1 is accepted with `_validation=none`.
+   */
+  readonly validationWindows: number;
+  /**
    * Loam extension `_averaging`: `none` (default, SageMaker's behaviour: the kept model is the kept epoch's
    * weights) or `ema` (an exponential moving average of the weights over training, time constant
    * `EMA_EPOCHS` epochs (averaging.ts), is what each epoch is scored on and what the kept model holds).
@@ -50,7 +56,7 @@ const KNOWN = new Set([
 ]);
 const REQUIRED = ['time_freq', 'context_length', 'prediction_length', 'epochs'];
 /** Loam's own `_` hyperparameters (ADR 0014); other `_` names (SageMaker's `_tuning_objective_metric` …) pass. */
-const EXTENSIONS = ['_scaling', '_validation', '_averaging'];
+const EXTENSIONS = ['_scaling', '_validation', '_validation_windows', '_averaging'];
 
 /** Edit distance of two short names (insertions, deletions, substitutions). */
 function distance(a: string, b: string): number {
@@ -109,6 +115,13 @@ export function parseHyperparameters(hp: Readonly<Record<string, string>>): Deep
     });
   }
   const patience = hp['early_stopping_patience'];
+  const validation = parseValidation(hp['_validation']);
+  const validationWindows = int('_validation_windows', 1, 1);
+  if (validation === 'none' && validationWindows > 1) {
+    throw new MlInputError(`Hyperparameter '_validation_windows' (${validationWindows}) needs '_validation' set to one of 'tail', 'tail-forecast', 'tail-refit'; with 'none' nothing is held out.`, {
+      hyperparameter: '_validation_windows',
+    });
+  }
   return {
     timeFreq: parseTimeFreq(hp['time_freq'] as string),
     contextLength: int('context_length', 0, 1),
@@ -127,7 +140,8 @@ export function parseHyperparameters(hp: Readonly<Record<string, string>>): Deep
     numEvalSamples: int('num_eval_samples', 100, 1),
     testQuantiles: parseQuantiles(hp['test_quantiles']),
     scaling: parseScaling(hp['_scaling']),
-    validation: parseValidation(hp['_validation']),
+    validation,
+    validationWindows,
     averaging: parseAveraging(hp['_averaging']),
   };
 }

@@ -82,15 +82,19 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
     fit = fitEpochs(run, trainSeries, hp.epochs, undefined, 'best');
   } else {
     const P = hp.predictionLength;
-    const held = trainSeries.map((s) => ({ ...s, target: s.target.subarray(0, s.target.length - P) }));
-    log(`Validation: the last ${P} points of each of ${trainSeries.length} train series are held out to choose the epoch.`);
+    const k = hp.validationWindows;
+    const held = trainSeries.map((s) => ({ ...s, target: s.target.subarray(0, Math.max(0, s.target.length - k * P)) }));
+    const valSeries = validationOrigins(trainSeries, k, P, hp.contextLength);
+    log(k === 1
+      ? `Validation: the last ${P} points of each of ${trainSeries.length} train series are held out to choose the epoch.`
+      : `Validation: the last ${k} × ${P} points of each of ${trainSeries.length} train series are held out to choose the epoch (${valSeries.length} forecast origins).`);
     let keepBy: Validation['keepBy'] = hp.validation === 'tail-forecast' ? 'forecast' : 'loss';
-    if (keepBy === 'forecast' && !trainSeries.some((s) => s.target.subarray(s.target.length - P).some((y) => !Number.isNaN(y) && y !== 0))) {
+    if (keepBy === 'forecast' && !valSeries.some((s) => s.target.subarray(s.target.length - P).some((y) => !Number.isNaN(y) && y !== 0))) {
       // The weighted quantile loss divides by Σ|y| over the tails: with nothing there, the loss decides.
       log('Validation: the held-out points are all missing or zero, so the validation loss chooses the epoch instead of the forecast.');
       keepBy = 'loss';
     }
-    fit = fitEpochs(run, held, hp.epochs, { series: trainSeries, keepBy }, 'best');
+    fit = fitEpochs(run, held, hp.epochs, { series: valSeries, keepBy }, 'best');
     if (keepBy === 'forecast') log(`Kept epoch ${fit.bestEpoch}: validation mean_wQuantileLoss ${fit.bestScore}`);
     if (hp.validation === 'tail-refit') {
       const epochs = fit.bestEpoch + 1;
@@ -111,6 +115,24 @@ export function trainDeepAr(hyperparameters: Readonly<Record<string, string>>, t
     metrics.push(...test);
   }
   return { model, metrics, epochsRun: fit.epochsRun };
+}
+
+/**
+ * The validation series of `_validation_windows = k`: each train series cut after each of its last k
+ * prediction_length windows (oldest first), so each cut's last P points are one held-out window and the
+ * points before them its context. Cuts shorter than context_length + prediction_length are left out, as a
+ * teacher-forced window cannot start before the series; with k = 1 every train series is its own cut.
+ */
+function validationOrigins(series: readonly Series[], k: number, P: number, C: number): Series[] {
+  if (k === 1) return [...series];
+  const out: Series[] = [];
+  for (const s of series) {
+    for (let j = k - 1; j >= 0; j--) {
+      const end = s.target.length - j * P;
+      if (end >= C + P) out.push({ ...s, target: s.target.subarray(0, end) });
+    }
+  }
+  return out;
 }
 
 interface RunContext {
@@ -175,8 +197,10 @@ function fitEpochs(run: RunContext, series: readonly Series[], epochs: number, v
   const totalWindows = cumulative[cumulative.length - 1] as number;
   if (totalWindows === 0) {
     throw new MlInputError(
-      `Hyperparameter '_validation': holding out the last ${hp.predictionLength} points leaves no train series with context_length + prediction_length (${T}) points.`,
-      { hyperparameter: '_validation' },
+      hp.validationWindows === 1
+        ? `Hyperparameter '_validation': holding out the last ${hp.predictionLength} points leaves no train series with context_length + prediction_length (${T}) points.`
+        : `Hyperparameters '_validation' and '_validation_windows': holding out the last ${hp.validationWindows} × ${hp.predictionLength} points leaves no train series with context_length + prediction_length (${T}) points.`,
+      { hyperparameter: hp.validationWindows === 1 ? '_validation' : '_validation_windows' },
     );
   }
   const batchesPerEpoch = options.numBatchesPerEpoch ?? Math.max(1, Math.min(50, Math.ceil(totalWindows / B)));

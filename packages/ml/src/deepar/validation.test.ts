@@ -100,10 +100,32 @@ describe('DeepAR validation on a held-out tail (_validation)', () => {
     expect(Buffer.from(fc.result.model.params.buffer).equals(Buffer.from(plain.result.model.params.buffer))).toBe(true);
   });
 
+  it('_validation_windows=k holds out the last k × prediction_length points and scores one origin per window', () => {
+    const three = trainLogged({ ...HP, _validation: 'tail', _validation_windows: '3' }, train);
+    expect(three.lines).toContain('Validation: the last 3 × 6 points of each of 3 train series are held out to choose the epoch (9 forecast origins).');
+    // Training sees nothing of the last 18 points: altering them changes no training loss, only the validation losses.
+    const altered = train.map((r) => ({ ...r, target: r.target.map((v, t) => (t >= r.target.length - 18 ? v * 3 + 50 : v)) }));
+    const other = trainLogged({ ...HP, _validation: 'tail', _validation_windows: '3' }, altered);
+    expect(lossesOf(other.lines, TRAIN_LOSS)).toEqual(lossesOf(three.lines, TRAIN_LOSS));
+    expect(lossesOf(other.lines, VAL_LOSS)).not.toEqual(lossesOf(three.lines, VAL_LOSS));
+    // Altering only points 18..13 before the end (the oldest held-out window) moves the validation loss, too.
+    const oldest = train.map((r) => ({ ...r, target: r.target.map((v, t) => (t >= r.target.length - 18 && t < r.target.length - 12 ? v + 20 : v)) }));
+    const third = trainLogged({ ...HP, _validation: 'tail', _validation_windows: '3' }, oldest);
+    expect(lossesOf(third.lines, TRAIN_LOSS)).toEqual(lossesOf(three.lines, TRAIN_LOSS));
+    expect(lossesOf(third.lines, VAL_LOSS)).not.toEqual(lossesOf(three.lines, VAL_LOSS));
+    // With one window the held-out tail is the last 6 points, so those points are trained on here and the runs differ.
+    expect(lossesOf(tail.lines, TRAIN_LOSS)).not.toEqual(lossesOf(three.lines, TRAIN_LOSS));
+    const val = lossesOf(three.lines, VAL_LOSS);
+    expect(three.lines).toContain(`Final loss: ${Math.min(...val)} (occurred at epoch ${val.indexOf(Math.min(...val))})`);
+    // `_validation_windows=1` is the default.
+    const one = trainLogged({ ...HP, _validation: 'tail', _validation_windows: '1' }, train);
+    expect(Buffer.from(one.result.model.params.buffer).equals(Buffer.from(tail.result.model.params.buffer))).toBe(true);
+  });
+
   it('is deterministic for a seed, and a saved model reloads and forecasts identically', () => {
-    for (const mode of ['tail', 'tail-forecast', 'tail-refit']) {
-      const a = trainDeepAr({ ...HP, _validation: mode }, train, { seed: 5 });
-      const b = trainDeepAr({ ...HP, _validation: mode }, train, { seed: 5 });
+    for (const [mode, windows] of [['tail', '1'], ['tail-forecast', '1'], ['tail-refit', '1'], ['tail', '2'], ['tail-forecast', '2'], ['tail-refit', '2']] as const) {
+      const a = trainDeepAr({ ...HP, _validation: mode, _validation_windows: windows }, train, { seed: 5 });
+      const b = trainDeepAr({ ...HP, _validation: mode, _validation_windows: windows }, train, { seed: 5 });
       expect(Buffer.from(b.model.params.buffer).equals(Buffer.from(a.model.params.buffer))).toBe(true);
       const request = { instances: [{ start: '2016-01-01 00:00:00', target: train[1]?.target, cat: [1] }], configuration: { num_samples: 5 } };
       expect(invokeDeepAr(loadDeepArModel(saveDeepArModel(a.model)), request)).toEqual(invokeDeepAr(a.model, request));
@@ -120,5 +142,21 @@ describe('DeepAR validation on a held-out tail (_validation)', () => {
     }
     expect(err).toBeInstanceOf(MlInputError);
     expect((err as Error).message).toMatch(/'_validation'.*leaves no train series with context_length \+ prediction_length \(18\) points/);
+    const refused = (hp: Record<string, string>, re: RegExp, data: unknown[] = train): void => {
+      let e: unknown;
+      try {
+        trainDeepAr(hp, data);
+      } catch (x) {
+        e = x;
+      }
+      expect(e).toBeInstanceOf(MlInputError);
+      expect((e as Error).message).toMatch(re);
+    };
+    // 48 points − 6 × 6 held out = 12 < 18.
+    refused({ ...HP, _validation: 'tail', _validation_windows: '6' }, /Hyperparameters '_validation' and '_validation_windows': holding out the last 6 × 6 points leaves no train series/);
+    refused({ ...HP, _validation: 'tail', _validation_windows: '0' }, /Hyperparameter '_validation_windows'/);
+    refused({ ...HP, _validation: 'tail', _validation_windows: 'two' }, /Hyperparameter '_validation_windows' must be an integer; got 'two'/);
+    refused({ ...HP, _validation_windows: '3' }, /Hyperparameter '_validation_windows' \(3\) needs '_validation' set to one of 'tail', 'tail-forecast', 'tail-refit'/);
+    refused({ ...HP, _validation: 'tail', _validation_window: '3' }, /Hyperparameter '_validation_window' is not a DeepAR hyperparameter; did you mean '_validation_windows'\?/);
   });
 });
