@@ -2,7 +2,8 @@ import type { DenseMatrix } from '../data/matrix.js';
 import { MlInputError } from '../errors.js';
 import { GBDT_FORMAT_VERSION, type GbdtModelData, type GbdtModelJson, type GbdtTree, type GbdtTreeJson } from './model.js';
 import { transformMargins } from './objectives.js';
-import { PackedForest } from './predictor.js';
+import { CompleteForest } from './complete-forest.js';
+import { type ForestLayout, forestMargins, PackedForest } from './predictor.js';
 
 /** XGBoost's importance types (`Booster.get_score(importance_type=…)`). */
 export type ImportanceType = 'weight' | 'gain' | 'cover' | 'total_gain' | 'total_cover';
@@ -20,7 +21,7 @@ export interface GbdtMetric {
  * `multi:softmax`, expected counts for `count:poisson`, values for `reg:squarederror`.
  */
 export class GbdtModel {
-  private packed: PackedForest | undefined;
+  private layout: ForestLayout | undefined;
   private readonly rowBuf: Float32Array;
 
   constructor(
@@ -44,14 +45,15 @@ export class GbdtModel {
     return this.data.objective === 'multi:softprob' ? this.data.numGroups : 1;
   }
 
-  private forest(): PackedForest {
-    return (this.packed ??= new PackedForest(this.data));
+  /** Shallow forests (the usual case) walk as complete trees; deeper ones by child indices. */
+  private forest(): ForestLayout {
+    return (this.layout ??= CompleteForest.of(this.data) ?? new PackedForest(this.data));
   }
 
   /** Raw margins (`rows × groups`, row-major) before the objective's link, as XGBoost's `output_margin=True`. */
   predictMargin(x: DenseMatrix): Float64Array {
     this.checkMatrix(x);
-    return this.forest().margins(x);
+    return forestMargins(this.forest(), x);
   }
 
   /** Predictions for every row of `x` (see the class comment for their meaning per objective). */

@@ -5,7 +5,7 @@ import type { GbdtModelData } from './model.js';
  * All trees of a model packed into one set of typed arrays (absolute child indices), so prediction
  * walks flat memory with no per-tree objects. Leaves have `feature = -1`.
  */
-export class PackedForest {
+export class PackedForest implements ForestLayout {
   readonly feature: Int32Array;
   readonly threshold: Float32Array;
   readonly left: Int32Array;
@@ -137,22 +137,29 @@ export class PackedForest {
       margin[mo + (groups[t] as number)] = (margin[mo + (groups[t] as number)] as number) + (value[k] as number);
     }
   }
+}
 
-  /** Margins (`rows × groups`, row-major) of a column-major matrix, in blocks of 256 rows. */
-  margins(m: DenseMatrix, t0 = 0, t1 = this.roots.length): Float64Array {
-    const G = this.model.numGroups;
-    const out = new Float64Array(m.rows * G).fill(this.model.baseMargin);
-    // No bigger than the matrix: a one-row request (real-time inference) must not allocate 256 rows.
-    const B = Math.min(256, Math.max(1, m.rows));
-    const block = new Float32Array(B * m.cols);
-    for (let r0 = 0; r0 < m.rows; r0 += B) {
-      const rows = Math.min(B, m.rows - r0);
-      for (let j = 0; j < m.cols; j++) {
-        const src = j * m.rows + r0;
-        for (let i = 0; i < rows; i++) block[i * m.cols + j] = m.data[src + i] as number;
-      }
-      this.addBlock(block, rows, m.cols, out, r0 * G, t0, t1);
+/** A forest layout that adds its trees' outputs to margins ({@link PackedForest}, `CompleteForest`). */
+export interface ForestLayout {
+  readonly model: GbdtModelData;
+  /** Adds the forest's output for row-major `rows × cols` block `x` to `margin` (`rows × groups`), using trees `[t0, t1)`. */
+  addBlock(x: Float32Array, rows: number, cols: number, margin: Float64Array, marginOffset: number, t0?: number, t1?: number): void;
+}
+
+/** Margins (`rows × groups`, row-major) of a column-major matrix, in row-major blocks of 256 rows. */
+export function forestMargins(forest: ForestLayout, m: DenseMatrix, t0 = 0, t1 = forest.model.trees.length): Float64Array {
+  const G = forest.model.numGroups;
+  const out = new Float64Array(m.rows * G).fill(forest.model.baseMargin);
+  // No bigger than the matrix: a one-row request (real-time inference) must not allocate 256 rows.
+  const B = Math.min(256, Math.max(1, m.rows));
+  const block = new Float32Array(B * m.cols);
+  for (let r0 = 0; r0 < m.rows; r0 += B) {
+    const rows = Math.min(B, m.rows - r0);
+    for (let j = 0; j < m.cols; j++) {
+      const src = j * m.rows + r0;
+      for (let i = 0; i < rows; i++) block[i * m.cols + j] = m.data[src + i] as number;
     }
-    return out;
+    forest.addBlock(block, rows, m.cols, out, r0 * G, t0, t1);
   }
+  return out;
 }
