@@ -41,7 +41,8 @@ function predictorOf(model: GbdtModel, batch: boolean): Predictor {
 describe('CSV payloads read from bytes', () => {
   it('reads every cell as +cell does, rounded to float32', () => {
     const cells = ['1', '-0.5', '.5', '5.', '+2', '1e3', '1E-3', '2.5e+2', ' 3 ', '0x10', 'Infinity', '-Infinity', '12345678901234567890',
-      '1.00000000000000011', '1e-30', '123456.789012', '-0', '0.0001', '9007199254740993', '4.35e400', '7e22', '7e23'];
+      '1.00000000000000011', '1e-30', '123456.789012', '-0', '0.0001', '9007199254740993', '4.35e400', '7e22', '7e23',
+      '-.5', '00012', '5e-0', '1.5E+03', '1e5 ', '2e12345', '123456789012345', '1234567890123456', '1e-22', '1e-23'];
     const { values, count } = parseCsv(cells.join(','), cells.length);
     expect(count).toBe(1);
     expect(Array.from(values)).toEqual(cells.map((c) => Math.fround(+c)));
@@ -67,6 +68,11 @@ describe('CSV payloads read from bytes', () => {
       return 'no error';
     };
     expect(fail('1,2,3\n\n4,x5,6\n')).toBe("400 Row 2, column 2: 'x5' is not a number.");
+    expect(fail('1e,2,3')).toBe("400 Row 1, column 1: '1e' is not a number.");
+    expect(fail('1,2e+,3')).toBe("400 Row 1, column 2: '2e+' is not a number.");
+    expect(fail('1,-,3')).toBe("400 Row 1, column 2: '-' is not a number.");
+    expect(fail('1,2,1.2.3')).toBe("400 Row 1, column 3: '1.2.3' is not a number.");
+    expect(fail('1,2,3,')).toBe('400 Row 1 has 4 values; the model expects 3 features.');
     expect(fail('1,2,3\n4,5\n')).toBe('400 Row 2 has 2 values; the model expects 3 features.');
     expect(fail('1,2,3,4,5\n')).toBe('400 Row 1 has 5 values; the model expects 3 features.');
     expect(fail('\n\r\n')).toBe('400 The request has no rows: the CSV body is empty.');

@@ -111,6 +111,63 @@ function cellValue(buf: Uint8Array, s: number, e: number): number | undefined {
   return v;
 }
 
+/** Where the cell {@link readCell} last read ended: its comma, or the line's end. */
+let cellEnd = 0;
+
+/**
+ * The cell starting at `s` of a line ending at `end`, in one pass: a plain decimal ends at its comma
+ * (or the line's end) and is read as {@link cellValue}'s fast path reads it; anything else is found
+ * up to its comma and given to {@link cellValue}. Sets {@link cellEnd}.
+ */
+function readCell(buf: Uint8Array, s: number, end: number): number | undefined {
+  // The line's end reads as a comma: both end the cell.
+  let i = s;
+  let c = i < end ? (buf[i] as number) : 44;
+  const neg = c === 45;
+  if (neg || c === 43) c = ++i < end ? (buf[i] as number) : 44;
+  let m = 0;
+  let digits = 0;
+  let frac = 0;
+  while (c >= 48 && c <= 57) {
+    m = m * 10 + (c - 48);
+    digits++;
+    c = ++i < end ? (buf[i] as number) : 44;
+  }
+  if (c === 46) {
+    c = ++i < end ? (buf[i] as number) : 44;
+    while (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      frac++;
+      c = ++i < end ? (buf[i] as number) : 44;
+    }
+  }
+  let exp = 0;
+  if ((c === 101 || c === 69) && digits > 0) {
+    c = ++i < end ? (buf[i] as number) : 44;
+    const eneg = c === 45;
+    if (eneg || c === 43) c = ++i < end ? (buf[i] as number) : 44;
+    let n = 0;
+    while (c >= 48 && c <= 57 && n < 4) {
+      exp = exp * 10 + (c - 48);
+      n++;
+      c = ++i < end ? (buf[i] as number) : 44;
+    }
+    if (n === 0) c = -1; // `1e`, `1e+`: not a plain decimal
+    if (eneg) exp = -exp;
+  }
+  const scale = exp - frac;
+  if (c === 44 && digits > 0 && digits <= 15 && scale >= -22 && scale <= 22) {
+    cellEnd = i;
+    const v = scale >= 0 ? m * (pow10[scale] as number) : m / (pow10[-scale] as number);
+    return neg ? -v : v;
+  }
+  let e = i;
+  while (e < end && buf[e] !== 44) e++;
+  cellEnd = e;
+  return cellValue(buf, s, e);
+}
+
 function cellText(buf: Uint8Array, s: number, e: number): string {
   return Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
 }
@@ -144,15 +201,13 @@ export function parseCsv(payload: string | Uint8Array, width: number, scratch?: 
     if (end > start) {
       const base = r * width;
       let col = 0;
-      let cellStart = start;
-      for (let i = start; i <= end; i++) {
-        if (i < end && buf[i] !== 44) continue;
+      for (let cellStart = start; ; cellStart = cellEnd + 1) {
         if (col >= width) throw widthError(r + 1, fieldsIn(buf, start, end), width);
-        const v = cellValue(buf, cellStart, i);
-        if (v === undefined) throw badCell(r + 1, col + 1, cellText(buf, cellStart, i));
+        const v = readCell(buf, cellStart, end);
+        if (v === undefined) throw badCell(r + 1, col + 1, cellText(buf, cellStart, cellEnd));
         values[base + col] = v;
         col++;
-        cellStart = i + 1;
+        if (cellEnd >= end) break;
       }
       if (col !== width) throw widthError(r + 1, col, width);
       r++;
