@@ -33,8 +33,11 @@ if (existsSync(results)) {
   skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   // A test file that failed to load has no tests; count it once.
   for (const f of r.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed++;
-  for (const f of r.testResults ?? []) for (const a of f.assertionResults ?? [])
+  for (const f of r.testResults ?? []) for (const a of f.assertionResults ?? []) {
     if (a.status === 'skipped' || a.status === 'pending' || a.status === 'todo') console.log(`skipped: ${a.fullName}`);
+    // A test that passed on CI's retry keeps its failed attempt's error: shown, so a flaky test can be traced.
+    if (a.status === 'passed' && (a.failureMessages ?? []).length > 0) console.log(`passed on retry: ${a.fullName}\n  first attempt: ${a.failureMessages[0].split('\n').slice(0, 6).join('\n  ')}`);
+  }
 } else {
   failed++;
 }
