@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TransformDriverConfig } from '@loam/contracts';
@@ -7,7 +7,7 @@ import { DataProcessor, recordFormat, splitPredictions } from './data-processing
 import { lineSliceBatchesFromFile, miniBatches, type BatchStrategy, type MiniBatch } from './mini-batches.js';
 import { ModelClient } from './model-client.js';
 import { ModelProcess } from './model-process.js';
-import { splitRecords } from './records.js';
+import { recordsFromFile } from './records.js';
 
 /** Where the runner put things, under the job's `/opt/ml`. */
 export interface TransformPaths {
@@ -171,11 +171,11 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
       handle = await open(`${target}.partial`, 'w');
     });
     chain = opened;
-    // Plain lines are read in blocks as they are sent (any file size, one pass); the other record kinds
-    // and filtered records are cut from the file read whole.
+    // Files of any size are read in blocks, front to back, once: plain lines as slices of the blocks;
+    // the other record kinds, single records and filtered records cut from them record by record.
     const batches = cfg.splitType === 'Line' && p.batchStrategy === 'MultiRecord' && !processor
       ? lineSliceBatchesFromFile(join(paths.inputDir, file), maxPayloadBytes, file)
-      : miniBatches(splitRecords(readFileSync(join(paths.inputDir, file)), cfg.splitType, file), {
+      : miniBatches(recordsFromFile(join(paths.inputDir, file), cfg.splitType, file), {
         strategy: p.batchStrategy, maxPayloadBytes, file, unit: cfg.splitType === 'Line' ? 'line' : 'record',
         keepInputs: processor?.perRecordOutput ?? false, ...(processor ? { processor } : {}),
       });

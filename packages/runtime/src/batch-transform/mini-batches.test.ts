@@ -5,18 +5,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lineSliceBatches, lineSliceBatchesFromFile, miniBatches } from './mini-batches.js';
 import { splitRecords } from './records.js';
 
+const collect = async <T>(it: AsyncIterable<T>): Promise<T[]> => {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+};
 const view = (bs: Iterable<{ body: Buffer; count: number; firstPosition: number; lastPosition: number }>) =>
   [...bs].map((b) => [b.body.toString(), b.count, b.firstPosition, b.lastPosition]);
 
 describe('mini-batches over lines', () => {
-  it('slices whole lines under the limit, skips blank lines and ends the last line', () => {
+  it('slices whole lines under the limit, skips blank lines and ends the last line', async () => {
     const file = Buffer.from('aaaa\nbbbb\n\ncc\ndddddd\neee');
     // Limit 10 bytes: "aaaa\nbbbb\n" (10) fits; "cc\n" then "dddddd\n" would be 10 → fits; "eee\n" next.
     expect(view(lineSliceBatches(file, 10, 'f'))).toEqual([
       ['aaaa\nbbbb\n', 2, 1, 2], ['cc\ndddddd\n', 2, 4, 5], ['eee\n', 1, 6, 6],
     ]);
     // The general path cuts the same batches (it copies; the fast path slices).
-    expect(view(miniBatches(splitRecords(file, 'Line', 'f'), { strategy: 'MultiRecord', maxPayloadBytes: 10, file: 'f', unit: 'line', keepInputs: false }))).toEqual([
+    expect(view(await collect(miniBatches(splitRecords(file, 'Line', 'f'), { strategy: 'MultiRecord', maxPayloadBytes: 10, file: 'f', unit: 'line', keepInputs: false })))).toEqual([
       ['aaaa\nbbbb\n', 2, 1, 2], ['cc\ndddddd\n', 2, 4, 5], ['eee\n', 1, 6, 6],
     ]);
   });

@@ -43,7 +43,7 @@ function describeLimit(bytes: number): string {
  * as fit under the payload limit, in order. InputFilter applies to each record first; the limit is
  * checked on what is actually sent. @throws PayloadLimitError naming the file and the record.
  */
-export function* miniBatches(records: Iterable<InputRecord>, o: BatchOptions): Generator<MiniBatch> {
+export async function* miniBatches(records: Iterable<InputRecord> | AsyncIterable<InputRecord>, o: BatchOptions): AsyncGenerator<MiniBatch> {
   let parts: Buffer[] = [];
   let inputs: string[] = [];
   let size = 0;
@@ -56,7 +56,7 @@ export function* miniBatches(records: Iterable<InputRecord>, o: BatchOptions): G
     size = 0;
     return b;
   };
-  for (const r of records) {
+  for await (const r of records) {
     let send = o.strategy === 'SingleRecord' ? r.payload : r.framed;
     let text: string | undefined;
     if (o.keepInputs || o.processor?.filtersInput) {
