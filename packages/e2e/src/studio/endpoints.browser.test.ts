@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMatrix } from '@loam/ml/data/index';
+import { saveDeepArModel, trainDeepAr } from '@loam/ml/deepar/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
 import type { Platform } from '@loam/server';
 import { itHadNoConsoleErrors, screenshot, useStudio } from './browser.test-support.js';
@@ -12,10 +13,25 @@ import { repoRoot } from './studio-build.test-support.js';
 // The deploy journey in Chromium against a real `loam up`: a GBDT trained here on breast_cancer.csv is
 // stored as a built-in model.tar.gz; model, endpoint config and endpoint are created from Studio's
 // forms; the endpoint goes InService, answers the test-invoke panel with the model's own predictions,
-// its traffic chart moves, and it is deleted after confirming.
+// its traffic chart moves, and it is deleted after confirming. Then a DeepAR model, trained here too, is
+// deployed and its forecast drawn under the test-invoke answer.
 const lines = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
 const table = lines.map((l) => l.split(',').map(Number));
 const features = table.map((r) => r.slice(1));
+
+/** Stores a model as the built-in images write it: loam-model.json inside model.tar.gz, at s3://models/<key>. */
+async function storeBuiltinModel(platform: Platform, algorithm: string, model: unknown, key: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'loam-e2e-model-'));
+  try {
+    writeFileSync(join(dir, 'loam-model.json'), JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm, model }));
+    const tar = spawnSync('tar', ['-czf', 'model.tar.gz', 'loam-model.json'], { cwd: dir });
+    if (tar.status !== 0) throw new Error(`tar failed: ${String(tar.stderr)}`);
+    await platform.artifacts.ensureBucket('models');
+    await platform.artifacts.put({ bucket: 'models', key }, readFileSync(join(dir, 'model.tar.gz')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function trainAndStore(platform: Platform): Promise<GbdtModel> {
   const rows = table.length;
@@ -27,18 +43,17 @@ async function trainAndStore(platform: Platform): Promise<GbdtModel> {
     features[i]!.forEach((v, j) => (x.data[j * rows + i] = v));
   });
   const model = await trainGbdt({ x, y }, { num_round: 20, max_depth: 3, objective: 'binary:logistic' });
-  // Laid out as the built-in XGBoost image writes it: loam-model.json inside model.tar.gz.
-  const dir = mkdtempSync(join(tmpdir(), 'loam-e2e-model-'));
-  try {
-    writeFileSync(join(dir, 'loam-model.json'), JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm: 'xgboost', model: model.toJSON() }));
-    const tar = spawnSync('tar', ['-czf', 'model.tar.gz', 'loam-model.json'], { cwd: dir });
-    if (tar.status !== 0) throw new Error(`tar failed: ${String(tar.stderr)}`);
-    await platform.artifacts.ensureBucket('models');
-    await platform.artifacts.put({ bucket: 'models', key: 'breast-cancer/model.tar.gz' }, readFileSync(join(dir, 'model.tar.gz')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await storeBuiltinModel(platform, 'xgboost', model.toJSON(), 'breast-cancer/model.tar.gz');
   return model;
+}
+
+// A small DeepAR (monthly CO2 and its two companion series, 12 months ahead), trained here in a few seconds.
+const co2 = readFileSync(join(repoRoot, 'datasets/timeseries/monthly3.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { start: string; target: number[] });
+const DEEPAR_HP = { time_freq: 'M', prediction_length: '12', context_length: '12', epochs: '3', num_cells: '8', num_layers: '1', mini_batch_size: '16' };
+
+async function trainDeepArAndStore(platform: Platform): Promise<void> {
+  const { model } = trainDeepAr(DEEPAR_HP, co2.map((s) => ({ start: s.start, target: s.target })), { seed: 1 });
+  await storeBuiltinModel(platform, 'forecasting-deepar', JSON.parse(saveDeepArModel(model)) as unknown, 'co2-deepar/model.tar.gz');
 }
 
 describe('Models and endpoints in Studio', () => {
@@ -48,6 +63,7 @@ describe('Models and endpoints in Studio', () => {
     viewport: { width: 1280, height: 900 },
     async prepare(t) {
       model = await trainAndStore(t.platform);
+      await trainDeepArAndStore(t.platform);
     },
   });
   const { check, heading, nav } = studio;
@@ -223,6 +239,34 @@ describe('Models and endpoints in Studio', () => {
     await page.getByText('No endpoints yet').waitFor({ timeout: 10_000 });
     await check('endpoints-09-endpoints-empty');
   });
+
+  it('draws a DeepAR endpoint’s forecast under the test-invoke answer', async () => {
+    const { t, page } = studio;
+    await t.admin.CreateModel({ ModelName: 'co2-deepar', PrimaryContainer: { Image: '522234722520.dkr.ecr.us-east-1.amazonaws.com/forecasting-deepar:1', ModelDataUrl: 's3://models/co2-deepar/model.tar.gz' } });
+    await t.admin.CreateEndpointConfig({ EndpointConfigName: 'co2-deepar', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'co2-deepar', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });
+    await t.admin.CreateEndpoint({ EndpointName: 'co2-deepar', EndpointConfigName: 'co2-deepar' });
+    await page.goto(`${t.url}/endpoints/co2-deepar`);
+    await heading('co2-deepar').waitFor();
+    await section('Summary').getByText('InService', { exact: true }).waitFor({ timeout: 60_000 });
+    const panel = section('Test invoke');
+    await panel.getByLabel('Content type').fill('application/json');
+    await page.keyboard.press('Escape');
+    const series = co2[0]!;
+    await panel.getByLabel('Body').fill(JSON.stringify({ instances: [{ start: series.start, target: series.target.slice(-60) }], configuration: { output_types: ['mean', 'quantiles'], quantiles: ['0.1', '0.5', '0.9'] } }));
+    await panel.getByRole('button', { name: 'Invoke' }).click();
+    // The chart says what it shows: the last 48 observed months, 12 forecast, and the last forecast's values, as answered.
+    const chart = panel.getByRole('img', { name: /^Forecast of instance 1: 48 observed points, then 12 forecast; at t\+12 mean / });
+    await chart.waitFor();
+    const answer = JSON.parse((await panel.getByTestId('invoke-answer').textContent())!) as { predictions: { mean: number[]; quantiles: Record<string, number[]> }[] };
+    const p = answer.predictions[0]!;
+    expect(p.mean).toHaveLength(12);
+    expect([p.quantiles['0.1']![11]! <= p.quantiles['0.5']![11]!, p.quantiles['0.5']![11]! <= p.quantiles['0.9']![11]!]).toEqual([true, true]);
+    const fmt = (v: number) => (Math.abs(v) >= 1000 || v === 0 ? v.toFixed(0) : v.toPrecision(3));
+    expect(await chart.getAttribute('aria-label')).toContain(`mean ${fmt(p.mean[11]!)}, 0.1–0.9 quantiles ${fmt(p.quantiles['0.1']![11]!)} – ${fmt(p.quantiles['0.9']![11]!)}`);
+    await chart.locator('.recharts-area').first().waitFor();
+    await chart.locator('.recharts-line').nth(2).waitFor();
+    await check('endpoints-10-deepar-forecast');
+  }, 120_000);
 
   itHadNoConsoleErrors(studio);
 });

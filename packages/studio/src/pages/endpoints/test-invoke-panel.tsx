@@ -1,8 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Autocomplete, Badge, Button, Code, Group, NativeSelect, Stack, Text, Textarea } from '@mantine/core';
+import { ForecastChart } from './forecast-chart.js';
 import { builtInContentTypes, invokeEndpoint, type InvocationResult } from './invoke-endpoint.js';
 
-/** Sends one request to the endpoint and shows the answer, the variant that answered and the latency. */
+/**
+ * Sends one request to the endpoint and shows the answer, the variant that answered and the latency;
+ * a DeepAR forecast is also drawn over the series it continues.
+ */
 export function TestInvokePanel({ endpointName, variants, inService }: { endpointName: string; variants: readonly string[]; inService: boolean }) {
   const [contentType, setContentType] = useState('text/csv');
   const [accept, setAccept] = useState('');
@@ -10,6 +14,8 @@ export function TestInvokePanel({ endpointName, variants, inService }: { endpoin
   const [body, setBody] = useState('');
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<InvocationResult | undefined>();
+  // The body the shown answer is for (the text box may have changed since).
+  const [sent, setSent] = useState('');
   const [failure, setFailure] = useState<string | undefined>();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -17,6 +23,7 @@ export function TestInvokePanel({ endpointName, variants, inService }: { endpoin
     setFailure(undefined);
     try {
       setResult(await invokeEndpoint(endpointName, { body, contentType, accept, targetVariant: target }));
+      setSent(body);
     } catch (err) {
       setResult(undefined);
       setFailure(`The request did not complete: ${(err as Error).message}`);
@@ -60,6 +67,7 @@ export function TestInvokePanel({ endpointName, variants, inService }: { endpoin
             <Code block data-testid="invoke-answer" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxHeight: 240, overflow: 'auto' }}>
               {result.body || '(empty)'}
             </Code>
+            {ok && <ForecastChart request={sent} answer={result.body} />}
           </Stack>
         )}
       </Stack>
