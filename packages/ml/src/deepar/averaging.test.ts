@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MlInputError } from '../errors.js';
 import { WeightAverage, emaDecay, EMA_EPOCHS } from './averaging.js';
 import { invokeDeepAr, loadDeepArModel, parseHyperparameters, saveDeepArModel, trainDeepAr } from './index.js';
-import { Rng } from './rng.js';
-
-// Three related monthly series with a yearly cycle and noise.
-function panel(length: number, seed = 7): { start: string; target: number[]; cat: number[] }[] {
-  const rng = new Rng(seed);
-  return [10, 30, 60].map((level, i) => ({
-    start: '2016-01-01 00:00:00',
-    target: Array.from({ length }, (_, t) => level * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 12)) + rng.normal()),
-    cat: [i],
-  }));
-}
+import { monthlyPanel as panel } from './panel.test-support.js';
 
 const HP = {
   time_freq: 'M', context_length: '12', prediction_length: '6', epochs: '6', num_cells: '6', num_layers: '1',
