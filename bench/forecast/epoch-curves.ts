@@ -13,14 +13,11 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forecastMetrics, invokeDeepAr, summarizeSamples, trainDeepAr, type ForecastEvaluation } from '../../packages/ml/src/deepar/index.js';
-import { panels } from './panels.js';
+import { cliOption, panels } from './panels.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] as string) : dflt;
-};
+const opt = (name: string, dflt: string): string => cliOption(args, name, dflt);
 const panel = args[0] as string;
 const seeds = opt('seeds', '0,1,2').split(',').map(Number);
 const WINDOWS = Number(opt('windows', '3'));

@@ -19,3 +19,9 @@ export function panels(common: Readonly<Record<string, string>>, contextMult = 2
     nile: { hp: { time_freq: '12M', prediction_length: '10', context_length: ctx(10), ...all } },
   };
 }
+
+/** The value after `--<name>` in `args`, else `dflt` (the bench scripts' options). */
+export function cliOption(args: readonly string[], name: string, dflt: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] as string) : dflt;
+}

@@ -15,15 +15,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forecastMetrics, invokeDeepAr, summarizeSamples, trainDeepAr, type ForecastEvaluation } from '../../packages/ml/src/deepar/index.js';
-import { panels as panelsOf } from './panels.js';
+import { cliOption, panels as panelsOf } from './panels.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] as string) : dflt;
-};
+const opt = (name: string, dflt: string): string => cliOption(args, name, dflt);
 const WINDOWS = Number(opt('windows', '3'));
 const QS = [0.1, 0.5, 0.9];
 
