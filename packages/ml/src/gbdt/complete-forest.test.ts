@@ -11,12 +11,12 @@ const COLS = 6;
  * arrays (so the child-index walk is not the "adjacent" one), thresholds drawn from the same few
  * values the rows use (ties exercise `>=`), missing values sent either way.
  */
-function randomTree(rng: Rng, maxDepth: number, forceDepth: boolean): GbdtTree {
+function randomTree(rng: Rng, maxDepth: number, forceDepth: boolean, growP = 0.7): GbdtTree {
   const left: number[] = [], right: number[] = [], feature: number[] = [], threshold: number[] = [], defaultLeft: number[] = [], value: number[] = [];
   const grow = (d: number, mustGrow: boolean): number => {
     const k = left.length;
     left.push(-1); right.push(-1); feature.push(-1); threshold.push(0); defaultLeft.push(rng.next() < 0.5 ? 1 : 0); value.push(rng.next() * 2 - 1);
-    if (d < maxDepth && (mustGrow || rng.next() < 0.7)) {
+    if (d < maxDepth && (mustGrow || rng.next() < growP)) {
       feature[k] = Math.floor(rng.next() * COLS);
       threshold[k] = Math.floor(rng.next() * 5) - 2;
       const rightFirst = rng.next() < 0.5;
@@ -62,7 +62,7 @@ describe('CompleteForest (shallow trees walked as complete binary trees)', () =>
     ['stumps and single-leaf trees', 1, 9, 1],
   ])('adds the same margins as the child-index walk: %s', (_, groups, trees, depth) => {
     const model = randomForest(7 + depth, trees, depth, groups);
-    const complete = CompleteForest.of(model);
+    const complete = CompleteForest.of(model, true);
     expect(complete?.depth).toBe(depth);
     const packed = new PackedForest(model);
     const x = randomRows(11, 300);
@@ -73,13 +73,29 @@ describe('CompleteForest (shallow trees walked as complete binary trees)', () =>
     expect(forestMargins(complete as CompleteForest, one)).toEqual(forestMargins(packed, one));
   });
 
-  it('is not used for a forest with a tree deeper than 8 levels', () => {
-    expect(CompleteForest.of(randomForest(3, 4, 9))).toBeUndefined();
+  it('is not used for a forest with a tree deeper than 8 levels, or one that padding would more than double', () => {
+    expect(CompleteForest.of(randomForest(3, 4, 9), true)).toBeUndefined();
+    // Full trees pad nothing; one full depth-8 tree among stumps would pad every stump to 511 nodes.
+    const full = (depth: number): GbdtTree => randomTree(new Rng(depth), depth, true, 1);
+    const model = (trees: GbdtTree[]): GbdtModelData => ({ ...randomForest(1, 1, 1), trees, treeGroup: new Int32Array(trees.length) });
+    expect(CompleteForest.of(model([full(6), full(6), full(5)]))?.depth).toBe(6);
+    expect(CompleteForest.of(model([full(8), ...Array.from({ length: 9 }, () => full(1))]))).toBeUndefined();
+  });
+
+  it('reads a split without a feature as a leaf and any defaultLeft other than 1 as "missing goes right", as the child-index walk does', () => {
+    const t = randomTree(new Rng(4), 3, true, 1);
+    const model: GbdtModelData = { ...randomForest(1, 1, 1), trees: [t], treeGroup: new Int32Array(1) };
+    (t.feature as Int32Array)[0] = -1;
+    const x = randomRows(8, 50);
+    expect(forestMargins(CompleteForest.of(model, true) as CompleteForest, x)).toEqual(forestMargins(new PackedForest(model), x));
+    (t.feature as Int32Array)[0] = 2;
+    (t.defaultLeft as Uint8Array).fill(2);
+    expect(forestMargins(CompleteForest.of(model, true) as CompleteForest, x)).toEqual(forestMargins(new PackedForest(model), x));
   });
 
   it('handles a forest of single leaves (depth 0)', () => {
     const leaf = randomForest(5, 3, 0);
     const x = randomRows(2, 4);
-    expect(forestMargins(CompleteForest.of(leaf) as CompleteForest, x)).toEqual(forestMargins(new PackedForest(leaf), x));
+    expect(forestMargins(CompleteForest.of(leaf, true) as CompleteForest, x)).toEqual(forestMargins(new PackedForest(leaf), x));
   });
 });

@@ -1,13 +1,30 @@
 import type { GbdtModelData, GbdtTree } from './model.js';
 import type { ForestLayout } from './predictor.js';
 
-/** Deepest tree laid out complete; 2^8 leaves per tree keeps a 1000-tree forest under 5 MB. */
+/** Deepest tree laid out complete (2^8 leaves a tree). */
 const MAX_DEPTH = 8;
+/** The complete layout is used only when padding at most doubles the node count … */
+const MAX_PADDING = 2;
+/** … and the padded arrays stay under this many bytes. */
+const MAX_BYTES = 64 << 20;
 
-function depthOf(t: GbdtTree, k = 0): number {
-  const l = t.left[k] as number;
-  return l < 0 ? 0 : 1 + Math.max(depthOf(t, l), depthOf(t, t.right[k] as number));
+/** Levels below node 0 (0 for a lone leaf), or `MAX_DEPTH + 1` once deeper than that; iterative. */
+function depthOf(t: GbdtTree): number {
+  let deepest = 0;
+  let level = [0];
+  for (let d = 0; level.length > 0 && d <= MAX_DEPTH; d++) {
+    const next: number[] = [];
+    for (const k of level) {
+      if (isSplit(t, k)) next.push(t.left[k] as number, t.right[k] as number);
+    }
+    if (next.length > 0) deepest = d + 1;
+    level = next;
+  }
+  return deepest;
 }
+
+/** A split node (the walks treat a node with no children or no feature as a leaf). */
+const isSplit = (t: GbdtTree, k: number): boolean => (t.left[k] as number) >= 0 && (t.feature[k] as number) >= 0;
 
 /**
  * A shallow forest (every tree at most {@link MAX_DEPTH} levels) stored as complete binary trees of
@@ -32,13 +49,23 @@ export class CompleteForest implements ForestLayout {
   private readonly value: Float64Array;
   private readonly groups: Int32Array;
 
-  /** The complete layout of `model`, or `undefined` when a tree is deeper than {@link MAX_DEPTH}. */
-  static of(model: GbdtModelData): CompleteForest | undefined {
+  /**
+   * The complete layout of `model`, or `undefined` when it would not pay: a tree deeper than
+   * {@link MAX_DEPTH}, trees so sparse that padding would more than double the nodes (one deep tree
+   * among stumps), or padded arrays over {@link MAX_BYTES}. `whenSparse` skips the last two rules (tests).
+   */
+  static of(model: GbdtModelData, whenSparse = false): CompleteForest | undefined {
     let depth = 0;
+    let nodes = 0;
     for (const t of model.trees) {
+      if (t.left.length === 0) return undefined;
       depth = Math.max(depth, depthOf(t));
       if (depth > MAX_DEPTH) return undefined;
+      nodes += t.left.length;
     }
+    const padded = model.trees.length * ((2 << depth) - 1);
+    const bytes = model.trees.length * (((1 << depth) - 1) * 9 + (1 << depth) * 8);
+    if (!whenSparse && (padded > MAX_PADDING * nodes || bytes > MAX_BYTES)) return undefined;
     return new CompleteForest(model, depth);
   }
 
@@ -60,11 +87,12 @@ export class CompleteForest implements ForestLayout {
       this.value[leafBase + pos - this.inner] = t.value[k] as number;
       return;
     }
-    const isLeaf = (t.left[k] as number) < 0;
+    const isLeaf = !isSplit(t, k);
     if (!isLeaf) {
       this.feature[nodeBase + pos] = t.feature[k] as number;
       this.threshold[nodeBase + pos] = t.threshold[k] as number;
-      this.missingRight[nodeBase + pos] = 1 - (t.defaultLeft[k] as number);
+      // As the child-index walk reads it: missing goes left exactly when defaultLeft is 1.
+      this.missingRight[nodeBase + pos] = t.defaultLeft[k] === 1 ? 0 : 1;
     }
     this.place(t, nodeBase, leafBase, isLeaf ? k : (t.left[k] as number), 2 * pos + 1, d + 1);
     this.place(t, nodeBase, leafBase, isLeaf ? k : (t.right[k] as number), 2 * pos + 2, d + 1);

@@ -54,6 +54,18 @@ describe('GBDT model', () => {
     const future = { ...JSON.parse(text), formatVersion: 99 };
     expect(() => GbdtModel.fromJSON(future)).toThrow(/Unsupported GBDT model format version 99; this build reads version 1/);
     expect(() => GbdtModel.fromJSON('{"format":"other"}')).toThrow(MlInputError);
+    // A tree the walks could not read safely is refused, naming the tree and node.
+    const edit = (f: (t: Record<string, number[]>) => void) => {
+      const j = JSON.parse(text) as { trees: Record<string, number[]>[] };
+      f(j.trees[3]!);
+      return () => GbdtModel.fromJSON(j as never);
+    };
+    const split = (t: Record<string, number[]>) => t['left']!.findIndex((l) => l >= 0);
+    expect(edit((t) => { t['defaultLeft']![0] = 2; })).toThrow('Tree 3, node 0: defaultLeft is 2; expected 0 or 1.');
+    expect(edit((t) => { t['left']![split(t)] = split(t); })).toThrow(/^Tree 3, node \d+: children \d+ and \d+ must be two nodes after it/);
+    expect(edit((t) => { t['right']![split(t)] = 10_000; })).toThrow(/^Tree 3, node \d+: children/);
+    expect(edit((t) => { t['feature']![split(t)] = 99; })).toThrow(/split feature 99 is not a column of the model's 30/);
+    expect(edit((t) => { for (const k of Object.keys(t)) t[k] = []; })).toThrow('Tree 3 has no nodes.');
   });
 
   it('predictRow equals the batch prediction, missing values included', async () => {

@@ -156,7 +156,7 @@ export class GbdtModel {
     if (j.formatVersion !== GBDT_FORMAT_VERSION) {
       throw new MlInputError(`Unsupported GBDT model format version ${String(j.formatVersion)}; this build reads version ${GBDT_FORMAT_VERSION}.`, { field: 'formatVersion' });
     }
-    const trees = (j.trees ?? []).map((t, i) => treeFromJson(t, i));
+    const trees = (j.trees ?? []).map((t, i) => treeFromJson(t, i, j.numFeatures ?? 0));
     const data: GbdtModelData = {
       objective: j.objective!,
       numGroups: j.numGroups!,
@@ -173,10 +173,26 @@ export class GbdtModel {
   }
 }
 
-function treeFromJson(t: GbdtTreeJson, i: number): GbdtTree {
-  const m = t.left.length;
+/**
+ * One tree of a model file, checked as the walks rely on it: at least one node; every split's
+ * children after it and in range (so the tree is acyclic), its feature a column of the model, its
+ * `defaultLeft` 0 or 1. @throws MlInputError naming the tree and node.
+ */
+function treeFromJson(t: GbdtTreeJson, i: number, numFeatures: number): GbdtTree {
+  const m = t.left?.length ?? 0;
+  if (m === 0) throw new MlInputError(`Tree ${i} has no nodes.`, { tree: i });
   for (const key of ['right', 'feature', 'threshold', 'defaultLeft', 'value', 'cover', 'gain'] as const) {
     if (t[key]?.length !== m) throw new MlInputError(`Tree ${i}: '${key}' has ${t[key]?.length} entries; expected ${m}.`, { tree: i });
+  }
+  for (let k = 0; k < m; k++) {
+    const bad = (what: string) => new MlInputError(`Tree ${i}, node ${k}: ${what}.`, { tree: i, node: k });
+    if (t.defaultLeft[k] !== 0 && t.defaultLeft[k] !== 1) throw bad(`defaultLeft is ${String(t.defaultLeft[k])}; expected 0 or 1`);
+    const l = t.left[k] as number;
+    if (l < 0) continue;
+    const r = t.right[k] as number;
+    if (!(l > k && l < m && r > k && r < m && l !== r)) throw bad(`children ${l} and ${r} must be two nodes after it, below ${m}`);
+    const f = t.feature[k] as number;
+    if (!(Number.isInteger(f) && f >= 0 && f < numFeatures)) throw bad(`split feature ${f} is not a column of the model's ${numFeatures}`);
   }
   return {
     left: Int32Array.from(t.left), right: Int32Array.from(t.right), feature: Int32Array.from(t.feature), threshold: Float32Array.from(t.threshold),
