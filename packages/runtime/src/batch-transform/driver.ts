@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { TransformDriverConfig } from '@loam/contracts';
 import { extractArchive, listFiles, onlyFile } from './archives.js';
 import { DataProcessor, recordFormat, splitPredictions } from './data-processing.js';
-import { lineSliceBatchesFromFile, miniBatches, type BatchStrategy, type MiniBatch } from './mini-batches.js';
+import { lineSliceBatchesFromFile, miniBatches, payloadLimitError, type BatchStrategy, type MiniBatch } from './mini-batches.js';
 import { ModelClient } from './model-client.js';
 import { ModelProcess } from './model-process.js';
 import { recordsFromFile } from './records.js';
@@ -140,6 +140,9 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
   // With more instances than input objects some hosts get none (the runner refuses an empty input).
   if (files.length === 0) log('No input objects were assigned to this instance.');
   const slots = new Slots(p.maxConcurrentTransforms);
+  // Answers are written in input order; at most this many mini-batches are sent and not yet written,
+  // so a slow request cannot let the reader run ahead through the file, holding what it read.
+  const unwritten = new Slots(4 * p.maxConcurrentTransforms);
   const maxPayloadBytes = p.maxPayloadInMB * 1024 * 1024;
   const line = cfg.assembleWith === 'Line';
   let failure: unknown;
@@ -175,7 +178,10 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
     // the other record kinds, single records and filtered records cut from them record by record.
     const batches = cfg.splitType === 'Line' && p.batchStrategy === 'MultiRecord' && !processor
       ? lineSliceBatchesFromFile(join(paths.inputDir, file), maxPayloadBytes, file)
-      : miniBatches(recordsFromFile(join(paths.inputDir, file), cfg.splitType, file), {
+      : miniBatches(recordsFromFile(join(paths.inputDir, file), cfg.splitType, file, {
+        // A line over the limit fails as soon as it is seen (unless an InputFilter may shrink it).
+        ...(maxPayloadBytes > 0 && !processor?.filtersInput ? { lineLimit: { bytes: maxPayloadBytes, error: (n: number, size: number) => payloadLimitError(file, 'line', n, size, maxPayloadBytes) } } : {}),
+      }), {
         strategy: p.batchStrategy, maxPayloadBytes, file, unit: cfg.splitType === 'Line' ? 'line' : 'record',
         keepInputs: processor?.perRecordOutput ?? false, ...(processor ? { processor } : {}),
       });
@@ -184,6 +190,7 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
     try {
       for await (const b of batches) {
         if (failure) break;
+        await unwritten.take();
         await slots.take();
         fileRecords += b.count;
         fileRequests++;
@@ -197,7 +204,7 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
             throw new TransformError(`${file} ${cfg.splitType === 'Line' ? 'lines' : 'records'} ${b.firstPosition}-${b.lastPosition}: ${(e as Error).message}`);
           }
           await (handle as FileHandle).write(assemble(b, got, file));
-        });
+        }).finally(() => unwritten.give());
         chain.catch((e: unknown) => (failure ??= e));
       }
     } catch (e) {

@@ -1,6 +1,6 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import type { DataProcessor } from './data-processing.js';
-import type { InputRecord } from './records.js';
+import { restOfLine, type InputRecord } from './records.js';
 
 export type BatchStrategy = 'SingleRecord' | 'MultiRecord';
 
@@ -34,8 +34,9 @@ export interface BatchOptions {
 
 const NL = Buffer.from('\n');
 
-function describeLimit(bytes: number): string {
-  return `MaxPayloadInMB ${bytes / (1024 * 1024)} (${bytes} bytes)`;
+/** The error for a record of `size` bytes over the limit: `<file> <line|record> <n>: the record is … bytes, over MaxPayloadInMB …`. */
+export function payloadLimitError(file: string, unit: 'line' | 'record', position: number, size: number, maxPayloadBytes: number): PayloadLimitError {
+  return new PayloadLimitError(`${file} ${unit} ${position}: the record is ${size} bytes, over MaxPayloadInMB ${maxPayloadBytes / (1024 * 1024)} (${maxPayloadBytes} bytes).`);
 }
 
 /**
@@ -64,7 +65,7 @@ export async function* miniBatches(records: Iterable<InputRecord> | AsyncIterabl
       if (o.processor?.filtersInput) send = Buffer.concat([Buffer.from(o.processor.filterInput(text, `${o.file} ${o.unit} ${r.position}`)), NL]);
     }
     if (o.maxPayloadBytes > 0 && send.length > o.maxPayloadBytes) {
-      throw new PayloadLimitError(`${o.file} ${o.unit} ${r.position}: the record is ${send.length} bytes, over ${describeLimit(o.maxPayloadBytes)}.`);
+      throw payloadLimitError(o.file, o.unit, r.position, send.length, o.maxPayloadBytes);
     }
     if (parts.length > 0 && (o.strategy === 'SingleRecord' || (o.maxPayloadBytes > 0 && size + send.length > o.maxPayloadBytes))) yield flush();
     if (parts.length === 0) first = r.position;
@@ -112,7 +113,7 @@ function* lineRuns(buf: Buffer, maxPayloadBytes: number, file: string, firstLine
     if (blank) {
       if (runStart >= 0) yield cut(pos, line - 1);
     } else {
-      if (size > limit) throw new PayloadLimitError(`${file} line ${line}: the record is ${size} bytes, over ${describeLimit(maxPayloadBytes)}.`);
+      if (size > limit) throw payloadLimitError(file, 'line', line, size, maxPayloadBytes);
       if (runStart >= 0 && end - runStart + (nl === buf.length ? 1 : 0) > limit) yield cut(pos, line - 1);
       if (runStart < 0) {
         runStart = pos;
@@ -175,7 +176,7 @@ export async function* lineSliceBatchesFromFile(path: string, maxPayloadBytes: n
       if (filled.length - whole > maxPayloadBytes) {
         let partial = line;
         for (let i = lines.indexOf(10); i >= 0; i = lines.indexOf(10, i + 1)) partial++;
-        throw new PayloadLimitError(`${file} line ${partial}: the record is ${await restOfLine(h, filled.length - whole)} bytes, over ${describeLimit(maxPayloadBytes)}.`);
+        throw payloadLimitError(file, 'line', partial, (await restOfLine(h, filled.subarray(whole))).bytes + 1, maxPayloadBytes);
       }
       const held = runs.pop();
       for (const r of runs) yield runBatch(lines, r);
@@ -190,18 +191,5 @@ export async function* lineSliceBatchesFromFile(path: string, maxPayloadBytes: n
     }
   } finally {
     await h.close();
-  }
-}
-
-/** The size of a line already `read` bytes long, read on to its newline (counted), or the file's end (plus the newline it gets). */
-async function restOfLine(h: FileHandle, read: number): Promise<number> {
-  const scratch = Buffer.allocUnsafe(1 << 20);
-  let size = read;
-  for (;;) {
-    const { bytesRead } = await h.read(scratch, 0, scratch.length, null);
-    if (bytesRead === 0) return size + 1;
-    const nl = scratch.subarray(0, bytesRead).indexOf(10);
-    if (nl >= 0) return size + nl + 1;
-    size += bytesRead;
   }
 }

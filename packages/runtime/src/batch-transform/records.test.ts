@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ async function fromFile(buf: Buffer, split: SplitType, block: number) {
   const path = join(dir, 'in.bin');
   writeFileSync(path, buf);
   const out: InputRecord[] = [];
-  for await (const r of recordsFromFile(path, split, 'in.bin', block)) out.push(r);
+  for await (const r of recordsFromFile(path, split, 'in.bin', { blockBytes: block })) out.push(r);
   return shape(out);
 }
 
@@ -89,5 +89,40 @@ describe('records read from a file in blocks', () => {
       for (const block of [1, 5, 4096]) expect(await failure(buf, split, block)).toBe(whole);
     }
     expect(await failure(good.subarray(0, good.length - 3), 'RecordIO', 3)).toBe('in.bin: RecordIO record 2 at byte 12 is cut short.');
+  });
+
+  it('fails at once on a length the file cannot hold, without reading on (a 3 GB sparse file)', async () => {
+    const path = join(dir, 'huge.bin');
+    const head = Buffer.alloc(12);
+    head.writeBigUInt64LE(1n << 40n, 0);
+    writeFileSync(path, head);
+    truncateSync(path, 3 * 2 ** 30);
+    const read = async (split: SplitType) => {
+      for await (const r of recordsFromFile(path, split, 'huge.bin', { blockBytes: 1 << 16 })) void r;
+    };
+    await expect(read('TFRecord')).rejects.toThrow('huge.bin: TFRecord record 1 at byte 0 is cut short.');
+    const rio = encodeRecordIO(Buffer.from('ab'));
+    rio.writeUInt32LE(0x1fffffff, 4);
+    writeFileSync(path, rio);
+    truncateSync(path, 2 ** 29);
+    await expect(read('RecordIO')).rejects.toThrow('huge.bin: RecordIO record 1 at byte 0 is cut short.');
+  });
+
+  it('with a line limit, fails on a longer line as soon as it is seen, with its size as a record counts it', async () => {
+    const path = join(dir, 'long.csv');
+    writeFileSync(path, 'a,b\r\nc,d\n');
+    truncateSync(path, 9 + 50_000_000);
+    const lineLimit = { bytes: 1000, error: (line: number, size: number) => new Error(`line ${line}: ${size} bytes`) };
+    const seen: number[] = [];
+    const read = async () => {
+      for await (const r of recordsFromFile(path, 'Line', 'long.csv', { blockBytes: 4096, lineLimit })) seen.push(r.position);
+    };
+    // Zero bytes to the end (no newline): 50,000,000 bytes and the newline a record gets.
+    await expect(read()).rejects.toThrow('line 3: 50000001 bytes');
+    expect(seen).toEqual([1, 2]);
+    writeFileSync(path, `x\n${'y'.repeat(5000)}\r\nz\n`);
+    seen.length = 0;
+    await expect(read()).rejects.toThrow('line 2: 5001 bytes');
+    expect(seen).toEqual([1]);
   });
 });
