@@ -249,8 +249,9 @@ describe('Models and endpoints in Studio', () => {
     await heading('co2-deepar').waitFor();
     await section('Summary').getByText('InService', { exact: true }).waitFor({ timeout: 60_000 });
     const panel = section('Test invoke');
-    await panel.getByLabel('Content type').fill('application/json');
-    await page.keyboard.press('Escape');
+    // The panel knows a DeepAR image: JSON by default, SageMaker's request shape as the placeholder.
+    expect(await panel.getByLabel('Content type').inputValue()).toBe('application/json');
+    expect(await panel.getByLabel('Body').getAttribute('placeholder')).toMatch(/^\{"instances": \[\{"start": /);
     const series = co2[0]!;
     await panel.getByLabel('Body').fill(JSON.stringify({ instances: [{ start: series.start, target: series.target.slice(-60) }], configuration: { output_types: ['mean', 'quantiles'], quantiles: ['0.1', '0.5', '0.9'] } }));
     await panel.getByRole('button', { name: 'Invoke' }).click();

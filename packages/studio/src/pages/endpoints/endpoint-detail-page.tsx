@@ -60,7 +60,17 @@ export function EndpointDetailPage() {
       ),
     },
     { title: 'Traffic and latency', content: <EndpointTraffic endpointName={e.EndpointName} /> },
-    { title: 'Test invoke', content: <TestInvokePanel endpointName={e.EndpointName} variants={variants.map((v) => v.VariantName)} inService={e.EndpointStatus === 'InService'} /> },
+    {
+      title: 'Test invoke',
+      content: (
+        <TestInvokePanel
+          endpointName={e.EndpointName}
+          variants={variants.map((v) => v.VariantName)}
+          inService={e.EndpointStatus === 'InService'}
+          forecaster={variants.some((v) => (v.DeployedImages ?? []).some((d) => /forecasting-deepar/.test(d.SpecifiedImage ?? '')))}
+        />
+      ),
+    },
     { title: 'Alarms', content: <EndpointAlarms endpointName={e.EndpointName} /> },
   ];
   return (

@@ -3,12 +3,15 @@ import { Alert, Autocomplete, Badge, Button, Code, Group, NativeSelect, Stack, T
 import { ForecastChart } from './forecast-chart.js';
 import { builtInContentTypes, invokeEndpoint, type InvocationResult } from './invoke-endpoint.js';
 
+const DEEPAR_EXAMPLE = '{"instances": [{"start": "2024-01-01 00:00:00", "target": [12.1, 13.4, 15.0, 14.2]}],\n "configuration": {"output_types": ["mean", "quantiles"], "quantiles": ["0.1", "0.5", "0.9"]}}';
+
 /**
  * Sends one request to the endpoint and shows the answer, the variant that answered and the latency;
  * a DeepAR forecast is also drawn over the series it continues.
  */
-export function TestInvokePanel({ endpointName, variants, inService }: { endpointName: string; variants: readonly string[]; inService: boolean }) {
-  const [contentType, setContentType] = useState('text/csv');
+export function TestInvokePanel({ endpointName, variants, inService, forecaster = false }: { endpointName: string; variants: readonly string[]; inService: boolean; forecaster?: boolean }) {
+  // A DeepAR endpoint (its image is forecasting-deepar) takes SageMaker's JSON request, shown as the placeholder.
+  const [contentType, setContentType] = useState(forecaster ? 'application/json' : 'text/csv');
   const [accept, setAccept] = useState('');
   const [target, setTarget] = useState('');
   const [body, setBody] = useState('');
@@ -40,7 +43,17 @@ export function TestInvokePanel({ endpointName, variants, inService }: { endpoin
           <Autocomplete label="Accept" placeholder="The model’s default" data={builtInContentTypes} value={accept} onChange={setAccept} />
           <NativeSelect label="Target variant" data={[{ value: '', label: 'By weight' }, ...variants]} value={target} onChange={(e) => setTarget(e.currentTarget.value)} />
         </Group>
-        <Textarea label="Body" description="For CSV, one row of features per line, without the label column." autosize minRows={3} maxRows={10} value={body} onChange={(e) => setBody(e.currentTarget.value)} styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }} />
+        <Textarea
+          label="Body"
+          description={forecaster ? 'DeepAR: instances with a start and their target history; the answer is drawn as a forecast.' : 'For CSV, one row of features per line, without the label column.'}
+          placeholder={forecaster ? DEEPAR_EXAMPLE : undefined}
+          autosize
+          minRows={3}
+          maxRows={10}
+          value={body}
+          onChange={(e) => setBody(e.currentTarget.value)}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+        />
         <Group justify="space-between">
           <Text size="sm" c="dimmed">
             {inService ? 'Sent as InvokeEndpoint with your session.' : 'The endpoint answers once it is InService.'}
