@@ -255,15 +255,17 @@ describe('Models and endpoints in Studio', () => {
     const series = co2[0]!;
     await panel.getByLabel('Body').fill(JSON.stringify({ instances: [{ start: series.start, target: series.target.slice(-60) }], configuration: { output_types: ['mean', 'quantiles'], quantiles: ['0.1', '0.5', '0.9'] } }));
     await panel.getByRole('button', { name: 'Invoke' }).click();
-    // The chart says what it shows: the last 48 observed months, 12 forecast, and the last forecast's values, as answered.
-    const chart = panel.getByRole('img', { name: /^Forecast of instance 1: 48 observed points, then 12 forecast; at t\+12 mean / });
+    // The chart says what it shows: the last 48 months of history, 12 forecast, and the last step's values as answered.
+    const chart = panel.getByRole('img', { name: /^Forecast of instance 1: 48 points of history, then 12 forecast; at t\+12 mean / });
     await chart.waitFor();
     const answer = JSON.parse((await panel.getByTestId('invoke-answer').textContent())!) as { predictions: { mean: number[]; quantiles: Record<string, number[]> }[] };
     const p = answer.predictions[0]!;
     expect(p.mean).toHaveLength(12);
-    expect([p.quantiles['0.1']![11]! <= p.quantiles['0.5']![11]!, p.quantiles['0.5']![11]! <= p.quantiles['0.9']![11]!]).toEqual([true, true]);
-    const fmt = (v: number) => (Math.abs(v) >= 1000 || v === 0 ? v.toFixed(0) : v.toPrecision(3));
-    expect(await chart.getAttribute('aria-label')).toContain(`mean ${fmt(p.mean[11]!)}, 0.1–0.9 quantiles ${fmt(p.quantiles['0.1']![11]!)} – ${fmt(p.quantiles['0.9']![11]!)}`);
+    const [q1, q5, q9] = ['0.1', '0.5', '0.9'].map((q) => p.quantiles[q]![11]!);
+    expect([q1! <= q5!, q5! <= q9!]).toEqual([true, true]);
+    const said = /mean (\S+), median (\S+), 0\.1–0\.9 quantiles (\S+) – (\S+)$/.exec((await chart.getAttribute('aria-label'))!)!.slice(1).map(Number);
+    // Three significant digits of each.
+    [p.mean[11]!, q5!, q1!, q9!].forEach((want, i) => expect(Math.abs(said[i]! - want)).toBeLessThanOrEqual(Math.abs(want) * 0.005));
     await chart.locator('.recharts-area').first().waitFor();
     await chart.locator('.recharts-line').nth(2).waitFor();
     await check('endpoints-10-deepar-forecast');

@@ -64,6 +64,8 @@ describe('GBDT model', () => {
     expect(edit((t) => { t['defaultLeft']![0] = 2; })).toThrow('Tree 3, node 0: defaultLeft is 2; expected 0 or 1.');
     expect(edit((t) => { t['left']![split(t)] = split(t); })).toThrow(/^Tree 3, node \d+: children \d+ and \d+ must be two nodes after it/);
     expect(edit((t) => { t['right']![split(t)] = 10_000; })).toThrow(/^Tree 3, node \d+: children/);
+    expect(edit((t) => { t['left']![split(t)] = t['left']![split(t)]! + 0.5; })).toThrow(/must be whole numbers/);
+    expect(edit((t) => { t['left']![0] = -0.5; })).toThrow('Tree 3, node 0: children -0.5');
     expect(edit((t) => { t['feature']![split(t)] = 99; })).toThrow(/split feature 99 is not a column of the model's 30/);
     expect(edit((t) => { for (const k of Object.keys(t)) t[k] = []; })).toThrow('Tree 3 has no nodes.');
   });

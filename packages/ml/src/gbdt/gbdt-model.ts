@@ -188,8 +188,9 @@ function treeFromJson(t: GbdtTreeJson, i: number, numFeatures: number): GbdtTree
     const bad = (what: string) => new MlInputError(`Tree ${i}, node ${k}: ${what}.`, { tree: i, node: k });
     if (t.defaultLeft[k] !== 0 && t.defaultLeft[k] !== 1) throw bad(`defaultLeft is ${String(t.defaultLeft[k])}; expected 0 or 1`);
     const l = t.left[k] as number;
-    if (l < 0) continue;
     const r = t.right[k] as number;
+    if (!Number.isInteger(l) || !Number.isInteger(r)) throw bad(`children ${l} and ${r} must be whole numbers`);
+    if (l < 0) continue;
     if (!(l > k && l < m && r > k && r < m && l !== r)) throw bad(`children ${l} and ${r} must be two nodes after it, below ${m}`);
     const f = t.feature[k] as number;
     if (!(Number.isInteger(f) && f >= 0 && f < numFeatures)) throw bad(`split feature ${f} is not a column of the model's ${numFeatures}`);

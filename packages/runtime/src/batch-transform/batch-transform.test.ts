@@ -154,6 +154,8 @@ describe('the model server contract', () => {
     expect(ok.outputs['a.csv.out']).toBe('6\n15\n60\n');
     const bad = await runCase({ 'a.csv': csv }, { ...csvType, splitType: 'Line', batchStrategy: 'SingleRecord', assembleWith: 'Line', invocationsMaxRetries: 1 }, { SUM_FAIL: '4,5' });
     expect(bad.error?.message).toBe('a.csv lines 2-2: the model answered 500: model error: bad record (after 2 attempts)');
+    // The failed file leaves nothing behind (its partial output closed and removed).
+    expect(bad.outputs).toEqual({});
     const client = await runCase({ 'a.csv': csv }, { ...csvType, splitType: 'Line', batchStrategy: 'SingleRecord', assembleWith: 'Line', invocationsMaxRetries: 3 }, { SUM_FAIL: '4,5', SUM_FAIL_STATUS: '400' });
     expect(client.error?.message).toBe('a.csv lines 2-2: the model answered 400: model error: bad record');
   });

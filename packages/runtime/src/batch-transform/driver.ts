@@ -210,14 +210,20 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
     } catch (e) {
       failure ??= e;
     }
-    chain = chain.then(async () => {
-      await (handle as FileHandle).close();
+    // Closed, then renamed or removed, also after a failed request (the chain is rejected then).
+    const finish = async (): Promise<void> => {
+      await handle?.close();
       // SageMaker writes an output only for a file transformed whole.
       if (failure) rmSync(`${target}.partial`, { force: true });
       else {
         renameSync(`${target}.partial`, target);
         log(`Transformed ${file}: ${fileRecords} record(s) in ${fileRequests} request(s).`);
       }
+    };
+    chain = chain.then(finish, async (e: unknown) => {
+      failure ??= e;
+      await finish();
+      throw e;
     });
     chain.catch((e: unknown) => (failure ??= e));
     records += fileRecords;

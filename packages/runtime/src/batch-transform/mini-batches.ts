@@ -148,7 +148,8 @@ export function* lineSliceBatches(buf: Buffer, maxPayloadBytes: number, file: st
  * whole file. With no limit (MaxPayloadInMB 0) the file is one batch and is read whole.
  * @throws PayloadLimitError naming the file and the line.
  */
-export async function* lineSliceBatchesFromFile(path: string, maxPayloadBytes: number, file: string, blockBytes = Math.max(8 << 20, 4 * maxPayloadBytes)): AsyncGenerator<MiniBatch> {
+export async function* lineSliceBatchesFromFile(path: string, maxPayloadBytes: number, file: string, block = Math.max(8 << 20, 4 * maxPayloadBytes)): AsyncGenerator<MiniBatch> {
+  const blockBytes = Math.max(1, block);
   if (maxPayloadBytes <= 0) {
     yield* lineSliceBatches(await readFile(path), maxPayloadBytes, file);
     return;

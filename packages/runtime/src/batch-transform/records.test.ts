@@ -63,6 +63,14 @@ describe('records read from a file in blocks', () => {
     }
   });
 
+  it('RecordIO: a last record with only part of its padding, split anywhere across blocks', async () => {
+    const full = Buffer.concat([encodeRecordIO(Buffer.from('xy')), encodeRecordIO(Buffer.from('abcde'))]);
+    const cut = full.subarray(0, full.length - 1);
+    const whole = shape(splitRecords(cut, 'RecordIO', 'in.bin'));
+    expect(whole.map((r) => Buffer.from(r[1] as string, 'hex').toString())).toEqual(['xy', 'abcde']);
+    for (let block = 1; block <= cut.length + 1; block++) expect(await fromFile(cut, 'RecordIO', block)).toEqual(whole);
+  });
+
   it('SplitType None: the whole file is one record; an empty file has none', async () => {
     expect(await fromFile(Buffer.from('a\nb'), 'None', 1)).toEqual([[1, '610a62', '610a62']]);
     expect(await fromFile(Buffer.alloc(0), 'None', 1)).toEqual([]);

@@ -77,9 +77,9 @@ function* recordIO(buf: Buffer, file: string, s: Scan): Generator<InputRecord> {
       if (readOn(s, dataEnd)) return;
       throw new RecordFormatError(`${file}: RecordIO record ${s.position + 1} at byte ${s.base + off} is cut short.`);
     }
-    // The padding to 4 bytes must be here too, unless the file ends (a last record may lack it).
+    // The padding to 4 bytes must be here too, as far as the file has it (a last record may lack some).
     const next = dataEnd + ((4 - (len % 4)) % 4);
-    if (next > buf.length && readOn(s, next)) return;
+    if (next > buf.length && readOn(s, Math.min(next, s.size - s.base))) return;
     if (parts.length === 0) begin = off;
     parts.push(buf.subarray(off + 8, dataEnd));
     off = next;

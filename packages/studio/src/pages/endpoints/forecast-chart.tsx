@@ -3,14 +3,18 @@ import { CompositeChart, type CompositeChartSeries } from '@mantine/charts';
 import { NativeSelect, Stack, Text } from '@mantine/core';
 import { forecastPlots, type ForecastPlot } from './forecast-data.js';
 
-const fmt = (v: number): string => (Math.abs(v) >= 1000 || v === 0 ? v.toFixed(0) : v.toPrecision(3));
+/** Three significant digits, without an exponent for everyday magnitudes (999.6 → "1000"). */
+const fmt = (v: number): string => String(Number(v.toPrecision(3)));
 const shown = (v: unknown): string => (Array.isArray(v) ? v.map((x) => fmt(Number(x))).join(' – ') : typeof v === 'number' ? fmt(v) : '—');
 
-function describe(plot: ForecastPlot, n: number): string {
+function describe(plot: ForecastPlot): string {
   const last = plot.points[plot.points.length - 1];
-  const centre = plot.hasMean ? `mean ${shown(last?.mean)}` : `median ${shown(last?.median)}`;
-  const band = plot.band && last?.band ? `, ${plot.band[0]}–${plot.band[1]} quantiles ${shown(last.band)}` : '';
-  return `Forecast of instance ${n}: ${plot.shown} observed points, then ${plot.horizon} forecast; at t+${plot.horizon} ${centre}${band}`;
+  const parts = [
+    ...(plot.hasMean ? [`mean ${shown(last?.mean)}`] : []),
+    ...(plot.hasMedian ? [`median ${shown(last?.median)}`] : []),
+    ...(plot.band ? [`${plot.band[0]}–${plot.band[1]} quantiles ${shown(last?.band)}`] : []),
+  ];
+  return `Forecast of instance ${plot.instance}: ${plot.shown} points of history, then ${plot.horizon} forecast; at t+${plot.horizon} ${parts.join(', ')}`;
 }
 
 /**
@@ -36,9 +40,9 @@ export function ForecastChart({ request, answer }: { request: string; answer: st
         Forecast
       </Text>
       {plots.length > 1 && (
-        <NativeSelect label="Instance" w={200} data={plots.map((_, i) => ({ value: String(i), label: `Instance ${i + 1}` }))} value={String(index)} onChange={(e) => setPicked(Number(e.currentTarget.value))} />
+        <NativeSelect label="Instance" w={200} data={plots.map((p, i) => ({ value: String(i), label: `Instance ${p.instance}` }))} value={String(index)} onChange={(e) => setPicked(Number(e.currentTarget.value))} />
       )}
-      <div role="img" aria-label={describe(plot, index + 1)}>
+      <div role="img" aria-label={describe(plot)}>
         <CompositeChart
           h={240}
           data={[...plot.points]}

@@ -41,4 +41,18 @@ describe('DeepAR forecasts for the test-invoke chart', () => {
     expect(forecastPlots(request([[1], [2]]), ok)).toBeUndefined();
     expect(forecastPlots(request([[1]]), JSON.stringify({ predictions: [{ quantiles: { '0.5': 'x' } }] }))).toBeUndefined();
   });
+
+  it('leaves out arrays of another length, draws the instances it can, and takes the band from paths when one quantile is answered', () => {
+    const answer = JSON.stringify({ predictions: [
+      { mean: [null] },
+      { mean: [1, 2], quantiles: { '0.5': [1.5], '0.10': [0, 0], '0.1': [9], '0.9': [5, 5] } },
+      { quantiles: { '0.5': [7, 8] }, samples: Array.from({ length: 11 }, (_, i) => [i, i]) },
+    ] });
+    const plots = forecastPlots(request([[0], [0], [0]]), answer) ?? [];
+    expect(plots.map((p) => p.instance)).toEqual([2, 3]);
+    // "0.5" of length 1 and "0.1" of length 1 are not this forecast's: no median, the band from "0.10" and "0.9".
+    expect(plots[0]?.points.slice(1)).toEqual([{ label: 't+1', mean: 1, band: [0, 5] }, { label: 't+2', mean: 2, band: [0, 5] }]);
+    expect(plots[0]).toMatchObject({ band: [0.1, 0.9], hasMedian: false });
+    expect(plots[1]?.points.slice(1)).toEqual([{ label: 't+1', median: 7, band: [1, 9] }, { label: 't+2', median: 8, band: [1, 9] }]);
+  });
 });

@@ -15,9 +15,11 @@ export interface ForecastPoint {
 }
 
 export interface ForecastPlot {
+  /** The instance's place in the request, from 1. */
+  readonly instance: number;
   readonly points: readonly ForecastPoint[];
   readonly horizon: number;
-  /** Observed points shown before the forecast (the last ones of `target`). */
+  /** Points of history shown before the forecast (the last ones of `target`, missing ones included). */
   readonly shown: number;
   /** The band's quantiles, e.g. `[0.1, 0.9]`. */
   readonly band?: readonly [number, number];
@@ -48,33 +50,39 @@ function quantileOf(xs: readonly number[], q: number): number {
   return (xs[lo] as number) + (pos - lo) * ((xs[hi] as number) - (xs[lo] as number));
 }
 
-/** The band's quantile levels and the median per step: from the quantiles answered, else from the sample paths. */
-function spread(p: Json, horizon: number): { levels?: [number, number]; median?: number[] } {
-  const raw = isObject(p['quantiles']) ? p['quantiles'] : undefined;
-  const answered = raw ? Object.keys(raw).filter((k) => Number.isFinite(Number(k)) && isNumbers(raw[k]) && (raw[k] as number[]).length === horizon).map(Number).sort((a, b) => a - b) : [];
-  if (raw && answered.length > 0) {
-    const medianKey = Object.keys(raw).find((k) => Number(k) === 0.5 && isNumbers(raw[k]));
-    return {
-      ...(answered.length > 1 ? { levels: [answered[0] as number, answered[answered.length - 1] as number] as [number, number] } : {}),
-      ...(medianKey ? { median: raw[medianKey] as number[] } : {}),
-    };
+/** Per step: the band (its quantile levels, low and high values) and the median. */
+interface Spread {
+  readonly levels?: readonly [number, number];
+  readonly lo?: readonly number[];
+  readonly hi?: readonly number[];
+  readonly median?: readonly number[];
+}
+
+/**
+ * The band between the lowest and highest quantile answered for every step (else the 10–90 % of the
+ * sample paths), and the median (the 0.5 quantile, else the paths' median). Arrays of another length
+ * than the forecast are left out.
+ */
+function spread(p: Json, horizon: number): Spread {
+  const byLevel = new Map<number, number[]>();
+  for (const [k, v] of Object.entries(isObject(p['quantiles']) ? p['quantiles'] : {})) {
+    const q = Number(k);
+    if (Number.isFinite(q) && isNumbers(v) && v.length === horizon && !byLevel.has(q)) byLevel.set(q, v);
   }
-  const samples = Array.isArray(p['samples']) ? p['samples'].filter((x): x is number[] => isNumbers(x) && x.length === horizon) : [];
-  if (samples.length < 2) return {};
-  return { levels: [0.1, 0.9], median: Array.from({ length: horizon }, (_, h) => quantileOf(samples.map((x) => x[h] as number).sort((a, b) => a - b), 0.5)) };
+  const paths = Array.isArray(p['samples']) ? p['samples'].filter((x): x is number[] => isNumbers(x) && x.length === horizon) : [];
+  const steps = paths.length >= 2 ? Array.from({ length: horizon }, (_, h) => paths.map((x) => x[h] as number).sort((a, b) => a - b)) : undefined;
+  const fromPaths = (q: number) => steps?.map((xs) => quantileOf(xs, q));
+  const levels = [...byLevel.keys()].sort((a, b) => a - b);
+  const lo = levels[0] as number;
+  const hi = levels[levels.length - 1] as number;
+  const band: Spread = levels.length >= 2
+    ? { levels: [lo, hi], lo: byLevel.get(lo) as number[], hi: byLevel.get(hi) as number[] }
+    : steps ? { levels: [0.1, 0.9], lo: fromPaths(0.1) as number[], hi: fromPaths(0.9) as number[] } : {};
+  const median = byLevel.get(0.5) ?? fromPaths(0.5);
+  return { ...band, ...(median ? { median } : {}) };
 }
 
-function bandAt(p: Json, levels: readonly [number, number], h: number): [number, number] {
-  const raw = p['quantiles'];
-  const key = (q: number) => (isObject(raw) ? Object.keys(raw).find((k) => Number(k) === q && isNumbers(raw[k])) : undefined);
-  const lo = key(levels[0]);
-  const hi = key(levels[1]);
-  if (isObject(raw) && lo !== undefined && hi !== undefined) return [(raw[lo] as number[])[h] as number, (raw[hi] as number[])[h] as number];
-  const at = (p['samples'] as unknown[]).filter((x): x is number[] => isNumbers(x) && x.length > h).map((x) => x[h] as number).sort((a, b) => a - b);
-  return [quantileOf(at, levels[0]), quantileOf(at, levels[1])];
-}
-
-function plotOne(instance: unknown, prediction: unknown): ForecastPlot | undefined {
+function plotOne(instance: unknown, prediction: unknown, n: number): ForecastPlot | undefined {
   if (!isObject(instance) || !Array.isArray(instance['target']) || !isObject(prediction)) return undefined;
   const target = instance['target'].map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null));
   const mean = isNumbers(prediction['mean']) ? prediction['mean'] : undefined;
@@ -100,15 +108,16 @@ function plotOne(instance: unknown, prediction: unknown): ForecastPlot | undefin
       label: `t+${h + 1}`,
       ...(mean ? { mean: mean[h] as number } : {}),
       ...(s.median ? { median: s.median[h] as number } : {}),
-      ...(s.levels ? { band: bandAt(prediction, s.levels, h) } : {}),
+      ...(s.lo && s.hi ? { band: [s.lo[h] as number, s.hi[h] as number] as const } : {}),
     });
   }
-  return { points, horizon, shown, ...(s.levels ? { band: s.levels } : {}), hasMean: mean !== undefined, hasMedian: s.median !== undefined };
+  return { instance: n, points, horizon, shown, ...(s.levels ? { band: s.levels } : {}), hasMean: mean !== undefined, hasMedian: s.median !== undefined };
 }
 
 /**
- * The forecasts of a DeepAR-shaped request and answer, one per instance, or `undefined` when the two
- * are not that shape (another model's JSON, CSV, an error answer).
+ * The forecasts of a DeepAR-shaped request and answer, one per instance that has something to draw
+ * (a mean, a median or a band), or `undefined` when none has or the two are not that shape (another
+ * model's JSON, CSV, an error answer).
  */
 export function forecastPlots(requestBody: string, answerBody: string): ForecastPlot[] | undefined {
   const req = parse(requestBody);
@@ -117,6 +126,6 @@ export function forecastPlots(requestBody: string, answerBody: string): Forecast
   const instances = req['instances'];
   const predictions = ans['predictions'];
   if (instances.length === 0 || instances.length !== predictions.length) return undefined;
-  const plots = instances.map((inst, i) => plotOne(inst, predictions[i]));
-  return plots.every((p): p is ForecastPlot => p !== undefined) ? plots : undefined;
+  const plots = instances.map((inst, i) => plotOne(inst, predictions[i], i + 1)).filter((p): p is ForecastPlot => p !== undefined);
+  return plots.length > 0 ? plots : undefined;
 }

@@ -10,8 +10,10 @@ const DEEPAR_EXAMPLE = '{"instances": [{"start": "2024-01-01 00:00:00", "target"
  * a DeepAR forecast is also drawn over the series it continues.
  */
 export function TestInvokePanel({ endpointName, variants, inService, forecaster = false }: { endpointName: string; variants: readonly string[]; inService: boolean; forecaster?: boolean }) {
-  // A DeepAR endpoint (its image is forecasting-deepar) takes SageMaker's JSON request, shown as the placeholder.
-  const [contentType, setContentType] = useState(forecaster ? 'application/json' : 'text/csv');
+  // A DeepAR endpoint (its image is forecasting-deepar) takes SageMaker's JSON request, shown as the
+  // placeholder. The default follows the image (known once the endpoint has deployed) until the user picks one.
+  const [chosenType, setContentType] = useState<string | undefined>();
+  const contentType = chosenType ?? (forecaster ? 'application/json' : 'text/csv');
   const [accept, setAccept] = useState('');
   const [target, setTarget] = useState('');
   const [body, setBody] = useState('');
@@ -19,6 +21,8 @@ export function TestInvokePanel({ endpointName, variants, inService, forecaster 
   const [result, setResult] = useState<InvocationResult | undefined>();
   // The body the shown answer is for (the text box may have changed since).
   const [sent, setSent] = useState('');
+  // A new answer starts its chart afresh (the instance shown goes back to the first).
+  const [answers, setAnswers] = useState(0);
   const [failure, setFailure] = useState<string | undefined>();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -27,6 +31,7 @@ export function TestInvokePanel({ endpointName, variants, inService, forecaster 
     try {
       setResult(await invokeEndpoint(endpointName, { body, contentType, accept, targetVariant: target }));
       setSent(body);
+      setAnswers((n) => n + 1);
     } catch (err) {
       setResult(undefined);
       setFailure(`The request did not complete: ${(err as Error).message}`);
@@ -80,7 +85,7 @@ export function TestInvokePanel({ endpointName, variants, inService, forecaster 
             <Code block data-testid="invoke-answer" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxHeight: 240, overflow: 'auto' }}>
               {result.body || '(empty)'}
             </Code>
-            {ok && <ForecastChart request={sent} answer={result.body} />}
+            {ok && <ForecastChart key={answers} request={sent} answer={result.body} />}
           </Stack>
         )}
       </Stack>
