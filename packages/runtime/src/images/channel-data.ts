@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readCsv, readLibsvmSync } from '@loam/ml/data/index';
 import type { LabeledData } from '@loam/ml/data/index';
 import { MlInputError } from '@loam/ml/errors';
-import { walkFiles } from '../runner/artifacts.js';
+import { walkFiles } from '../runner/walk-files.js';
 
 /** How a built-in image sees its contract directory. */
 export interface BuiltinContext {

@@ -2,10 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
-import { DuckDbDataEngine } from '@loam/adapters/data-engine/duckdb/duckdb-data-engine';
 import { MlInputError } from '@loam/ml/errors';
 import { saveDeepArModel, trainDeepAr, type ChannelInput } from '@loam/ml/deepar/index';
-import { walkFiles } from '../runner/artifacts.js';
+import { walkFiles } from '../runner/walk-files.js';
 import type { BuiltinContext } from './channel-data.js';
 
 /**
@@ -59,6 +58,8 @@ export async function readDeepArChannel(root: string, channel: string): Promise<
   if (format === 'jsonlines') {
     return files.map((f) => jsonLinesText(join(dir, f), f, channel)).map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
   }
+  // DuckDB (a native module, ~0.35 s to load) only for Parquet: the model server and the other images import this file.
+  const { DuckDbDataEngine } = await import('@loam/adapters/data-engine/duckdb/duckdb-data-engine');
   const engine = new DuckDbDataEngine({ allowedDirectories: [dir], threads: 1 });
   const records: unknown[] = [];
   for (const f of files) {

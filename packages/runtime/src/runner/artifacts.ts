@@ -54,25 +54,6 @@ export async function upload(store: Artifacts, ref: S3Ref, file: string, content
   await store.put(ref, createReadStream(file), contentType ? { contentType } : {});
 }
 
-/** Files under a directory (regular files only; links are not followed), as relative paths with `/`. */
-export function walkFiles(root: string): string[] {
-  const out: string[] = [];
-  const visit = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) visit(p);
-      else if (e.isFile()) out.push(relative(root, p).split(sep).join('/'));
-    }
-  };
-  visit(root);
-  return out.sort();
-}
 
 export function fileSize(path: string): number {
   return statSync(path).size;

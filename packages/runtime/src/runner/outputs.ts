@@ -2,7 +2,8 @@ import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:f
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { download, listAll, parseS3, safeRelative, upload, walkFiles, type Artifacts } from './artifacts.js';
+import { download, listAll, parseS3, safeRelative, upload, type Artifacts } from './artifacts.js';
+import { walkFiles } from './walk-files.js';
 
 function joinKey(prefix: string, ...parts: string[]): string {
   const base = prefix.replace(/\/+$/, '');
