@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync }
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { openArtifactStore } from '@loam/adapters';
+import { openArtifactStore } from '@loam/adapters/artifacts/registry';
 
 /** The artifact store as the runner sees it (the port's shape, through the adapters' registry). */
 export type Artifacts = Awaited<ReturnType<typeof openArtifactStore>>;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openArtifactStore } from '@loam/adapters';
+import { openArtifactStore } from '@loam/adapters/artifacts/registry';
 import type { RunnerInput } from '@loam/contracts';
 import type { Artifacts } from './artifacts.js';
 import { JobChild } from './child.js';
