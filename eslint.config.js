@@ -17,11 +17,17 @@ const allowed = {
 };
 const all = Object.keys(allowed);
 
-function boundary(pkg, extra = []) {
+// Package indexes a package's code must not import (it imports their modules by path instead).
+const indexes = {
+  runtime: [{ name: '@loam/adapters', message: 'runtime imports adapters by module path (e.g. @loam/adapters/artifacts/registry): the index loads every backend, and a job runner or model server would start with DuckDB, the database clients and the AWS SDK (docs/architecture.md §2).' }],
+};
+
+function boundary(pkg, extra = [], paths = []) {
   const ok = new Set([...allowed[pkg], ...extra, pkg]);
   const forbidden = all.filter((p) => !ok.has(p));
   return {
     'no-restricted-imports': ['error', {
+      paths,
       patterns: [
         ...(forbidden.length ? [{
           group: forbidden.flatMap((p) => [`@loam/${p}`, `@loam/${p}/*`]),
@@ -38,7 +44,7 @@ export default [
   ...all.map((pkg) => ({
     files: [`packages/${pkg}/src/**/*.{ts,tsx}`],
     languageOptions: { parser: tsParser, ecmaVersion: 2023, sourceType: 'module' },
-    rules: boundary(pkg),
+    rules: boundary(pkg, [], indexes[pkg] ?? []),
   })),
   // Tests may also use the conformance suites, fakes and fixtures of testkit.
   ...all.map((pkg) => ({
