@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   quoteIdent, quoteLiteral, type ColumnSchema, type CopyResult, type DataEngine, type EngineCallOptions, type FileSource,
   type FileTarget, type InspectResult, type QueryOptions, type QueryResult,
@@ -67,7 +67,9 @@ export class DuckDbDataEngine implements DataEngine {
     config['memory_limit'] = resolveMemoryLimit(o.memoryLimit ?? DEFAULT_MEMORY_LIMIT);
     if (o.threads) config['threads'] = String(o.threads);
     if (o.tempDirectory) config['temp_directory'] = o.tempDirectory;
-    return (this.instance ??= DuckDBInstance.create(':memory:', config).then(async (db) => {
+    // DuckDB's native module loads on the first query, not with this module: a server or job that never
+    // touches data (most of them) starts ~0.1 s sooner and without DuckDB in memory.
+    return (this.instance ??= import('@duckdb/node-api').then(({ DuckDBInstance: Duck }) => Duck.create(':memory:', config)).then(async (db) => {
       if (o.allowedDirectories) {
         const c = await db.connect();
         const dirs = o.allowedDirectories.map((d) => quoteLiteral(d.endsWith('/') ? d : `${d}/`)).join(', ');
