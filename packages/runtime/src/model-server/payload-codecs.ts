@@ -45,65 +45,11 @@ function widthError(row: number, got: number, width: number): InferenceInputErro
 const pow10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * One CSV cell `buf[s, e)` as a number, as `+cell` reads it (empty or blank = missing; `nan` in any
- * case = missing; anything else that is not a number = `undefined`). Plain decimals of up to 15
- * digits with a power of ten within ±22 are read from the bytes directly: the mantissa and the power
- * are both exact doubles, so one multiplication or division rounds correctly (Clinger's fast path).
- * Everything else goes through the string.
+ * One CSV cell `buf[s, e)` that is not a plain decimal, as `+cell` reads it (empty or blank =
+ * missing; `nan` in any case = missing; anything else that is not a number = `undefined`).
  */
-function cellValue(buf: Uint8Array, s: number, e: number): number | undefined {
+function otherCell(buf: Uint8Array, s: number, e: number): number | undefined {
   if (s === e) return NaN;
-  let i = s;
-  let neg = false;
-  let c = buf[i];
-  if (c === 45 || c === 43) {
-    neg = c === 45;
-    i++;
-  }
-  let m = 0;
-  let digits = 0;
-  let frac = 0;
-  for (; i < e; i++) {
-    c = buf[i] as number;
-    if (c < 48 || c > 57) break;
-    m = m * 10 + (c - 48);
-    digits++;
-  }
-  if (i < e && buf[i] === 46) {
-    for (i++; i < e; i++) {
-      c = buf[i] as number;
-      if (c < 48 || c > 57) break;
-      m = m * 10 + (c - 48);
-      digits++;
-      frac++;
-    }
-  }
-  let exp = 0;
-  if (i < e && digits > 0 && (buf[i] === 101 || buf[i] === 69)) {
-    let j = i + 1;
-    let eneg = false;
-    if (buf[j] === 45 || buf[j] === 43) {
-      eneg = buf[j] === 45;
-      j++;
-    }
-    const first = j;
-    for (; j < e && j - first < 4; j++) {
-      c = buf[j] as number;
-      if (c < 48 || c > 57) break;
-      exp = exp * 10 + (c - 48);
-    }
-    if (j > first) {
-      i = j;
-      if (eneg) exp = -exp;
-    }
-  }
-  if (i === e && digits > 0 && digits <= 15) {
-    const scale = exp - frac;
-    if (scale >= -22 && scale <= 22) {
-      const v = scale >= 0 ? m * (pow10[scale] as number) : m / (pow10[-scale] as number);
-      return neg ? -v : v;
-    }
-  }
   const cell = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
   if (cell.trim().length === 0) return NaN;
   const v = +cell;
@@ -115,9 +61,11 @@ function cellValue(buf: Uint8Array, s: number, e: number): number | undefined {
 let cellEnd = 0;
 
 /**
- * The cell starting at `s` of a line ending at `end`, in one pass: a plain decimal ends at its comma
- * (or the line's end) and is read as {@link cellValue}'s fast path reads it; anything else is found
- * up to its comma and given to {@link cellValue}. Sets {@link cellEnd}.
+ * The cell starting at `s` of a line ending at `end`, as `+cell` reads it, in one pass. A plain
+ * decimal of up to 15 digits with a power of ten within ±22 ends at its comma (or the line's end)
+ * and is read from the bytes: the mantissa and the power are both exact doubles, so one
+ * multiplication or division rounds correctly (Clinger's fast path). Anything else is found up to
+ * its comma and read by {@link otherCell}. Sets {@link cellEnd}.
  */
 function readCell(buf: Uint8Array, s: number, end: number): number | undefined {
   // The line's end reads as a comma: both end the cell.
@@ -165,7 +113,7 @@ function readCell(buf: Uint8Array, s: number, end: number): number | undefined {
   let e = i;
   while (e < end && buf[e] !== 44) e++;
   cellEnd = e;
-  return cellValue(buf, s, e);
+  return otherCell(buf, s, e);
 }
 
 function cellText(buf: Uint8Array, s: number, e: number): string {
