@@ -233,8 +233,24 @@ describe('Models and endpoints in Studio', () => {
     const confirm = page.getByRole('dialog', { name: 'Delete endpoint bc-endpoint?' });
     await confirm.getByText('Its instances are drained and stopped').waitFor();
     await check('endpoints-08-delete-confirm');
+    // The page stops polling the endpoint once the delete is asked for (a poll answered after it is gone is a
+    // 404): the DELETE's answer is held 2.5 s, longer than two poll intervals, and no poll may start meanwhile.
+    const sent: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/v1/endpoints/bc-endpoint')) sent.push(`${r.method()} ${path}`);
+    };
+    page.on('request', onRequest);
+    await page.route('**/api/v1/endpoints/bc-endpoint', async (route) => {
+      if (route.request().method() !== 'DELETE') return route.fallback();
+      await new Promise((r) => setTimeout(r, 2500));
+      return route.continue();
+    });
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await heading('Endpoints').waitFor();
+    page.off('request', onRequest);
+    await page.unroute('**/api/v1/endpoints/bc-endpoint');
+    expect(sent.slice(sent.indexOf('DELETE /api/v1/endpoints/bc-endpoint'))).toEqual(['DELETE /api/v1/endpoints/bc-endpoint']);
     await expect.poll(async () => (await t.admin.ListEndpoints({})).Endpoints.map((e) => e.EndpointName), { timeout: 30_000 }).toEqual([]);
     await page.getByText('No endpoints yet').waitFor({ timeout: 10_000 });
     await check('endpoints-09-endpoints-empty');

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { flushSync } from 'react-dom';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from '@tanstack/react-router';
 import { Alert, Anchor, Button, Modal, Skeleton } from '@mantine/core';
@@ -29,9 +30,12 @@ export function EndpointDetailPage() {
   const { notify } = useNotifications();
   const [updating, setUpdating] = useState(false);
   const [reweighting, setReweighting] = useState(false);
+  // Once a delete is asked for, this page stops polling the endpoint: a poll answered after it is gone would be a 404.
+  const [deleting, setDeleting] = useState(false);
   const q = useQuery({
     queryKey: ['DescribeEndpoint', endpointName],
     queryFn: ({ signal }) => loam.DescribeEndpoint({ EndpointName: endpointName }, { signal }),
+    enabled: !deleting,
     refetchInterval: (query) => (query.state.data && !moving(query.state.data.EndpointStatus) ? 5000 : 1000),
   });
   if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeEndpoint' })} />;
@@ -59,7 +63,7 @@ export function EndpointDetailPage() {
         />
       ),
     },
-    { title: 'Traffic and latency', content: <EndpointTraffic endpointName={e.EndpointName} /> },
+    { title: 'Traffic and latency', content: <EndpointTraffic endpointName={e.EndpointName} live={!deleting} /> },
     {
       title: 'Test invoke',
       content: (
@@ -97,7 +101,14 @@ export function EndpointDetailPage() {
               message="Its instances are drained and stopped; invocations fail from then on. Its config and models stay."
               iamAction="sagemaker:DeleteEndpoint"
               onConfirm={async () => {
-                await loam.DeleteEndpoint({ EndpointName: e.EndpointName });
+                flushSync(() => setDeleting(true));
+                await qc.cancelQueries({ predicate: (query) => query.queryKey[1] === e.EndpointName && ['DescribeEndpoint', 'GetEndpointMetrics'].includes(String(query.queryKey[0])) });
+                try {
+                  await loam.DeleteEndpoint({ EndpointName: e.EndpointName });
+                } catch (err) {
+                  setDeleting(false);
+                  throw err;
+                }
                 await qc.invalidateQueries({ queryKey: ['ListEndpoints'] });
                 notify({ title: `Deleting endpoint ${e.EndpointName}`, tone: 'info' });
                 await navigate({ to: '/endpoints' });

@@ -9,12 +9,13 @@ import { chartRows } from './metric-points.js';
 const palette = ['teal.8', 'blue.8', 'grape.8', 'orange.8', 'cyan.8', 'indigo.8'];
 const windowSeconds = 120;
 
-/** Live invocations per variant and model latency (avg, p99), polled every second from GetEndpointMetrics. */
-export function EndpointTraffic({ endpointName }: { endpointName: string }) {
+/** Live invocations per variant and model latency (avg, p99), polled every second from GetEndpointMetrics while `live`. */
+export function EndpointTraffic({ endpointName, live = true }: { endpointName: string; live?: boolean }) {
   const q = useQuery({
     queryKey: ['GetEndpointMetrics', endpointName],
     queryFn: ({ signal }) => loam.GetEndpointMetrics({ EndpointName: endpointName, StartTime: Math.floor(Date.now() / 1000) - windowSeconds }, { signal }),
     refetchInterval: 1000,
+    enabled: live,
   });
   if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeEndpoint' })} />;
   const variants = q.data?.Variants ?? [];
