@@ -1,8 +1,16 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
-  kernelBin, kernelBuild, kernelGain, kernelPartition, kernelRun, kernelSketch, kernelSplit, kernelSubtract,
-  kernelViews, kernelWeight, type KernelCtx,
+  kernelBin, kernelBuild, kernelGain, kernelGradients, kernelLeaves, kernelPartition, kernelRun, kernelSketch, kernelSplit,
+  kernelSubtract, kernelViews, kernelWeight, type KernelCtx,
 } from './kernel.js';
+import { WasmArena, type ArenaRegion, type WasmMemory } from './wasm-arena.js';
+
+/** What {@link KernelRunner.alloc} and {@link KernelRunner.allocHot} hand out. */
+export type KernelBuffer = ArrayBuffer | SharedArrayBuffer | ArenaRegion;
+
+function isRegion(b: unknown): b is ArenaRegion {
+  return typeof b === 'object' && b !== null && !(b instanceof ArrayBuffer) && !(b instanceof SharedArrayBuffer) && typeof (b as ArenaRegion).offset === 'number';
+}
 
 /** `ctl` slots: job sequence number (main → worker), done sequence (worker → main), error flag. */
 const SEQ = 0;
@@ -16,7 +24,7 @@ const ERR = 2;
  * `__name` is defined because some transpilers (esbuild's keepNames) insert calls to it.
  */
 function workerSource(): string {
-  const fns = [kernelViews, kernelRun, kernelBuild, kernelSubtract, kernelWeight, kernelGain, kernelSplit, kernelPartition, kernelSketch, kernelBin];
+  const fns = [kernelViews, kernelRun, kernelBuild, kernelSubtract, kernelWeight, kernelGain, kernelSplit, kernelPartition, kernelSketch, kernelBin, kernelGradients, kernelLeaves];
   return `'use strict';
 var __name = (f) => f;
 ${fns.map((f) => f.toString()).join('\n')}
@@ -53,6 +61,7 @@ export class KernelRunner {
   readonly ctx: KernelCtx;
   private readonly ctl: Int32Array;
   private seq = 0;
+  private arena: WasmArena | undefined;
 
   private constructor(
     readonly threads: number,
@@ -64,8 +73,22 @@ export class KernelRunner {
     this.ctl = ctl ? new Int32Array(ctl) : new Int32Array(4);
   }
 
-  /** Starts the worker (when `threads` is 2) and waits until it is ready. */
-  static async create(threads: number): Promise<KernelRunner> {
+  /**
+   * Starts the worker (when `threads` is 2) and waits until it is ready. With `wasm` (the default)
+   * the hot arrays live in a WebAssembly arena and histograms are built by histogram.wat, where this
+   * runtime has WebAssembly with shared memory; otherwise by the JavaScript kernel (same results).
+   */
+  static async create(threads: number, { wasm = true }: { wasm?: boolean } = {}): Promise<KernelRunner> {
+    const runner = await KernelRunner.start(threads);
+    const arena = wasm ? WasmArena.create() : undefined;
+    if (arena) {
+      runner.arena = arena;
+      runner.set({ wasm: { module: arena.module, memory: arena.memory } });
+    }
+    return runner;
+  }
+
+  private static async start(threads: number): Promise<KernelRunner> {
     if (threads < 2) return new KernelRunner(1, undefined, undefined, undefined);
     const ctl = new SharedArrayBuffer(16);
     const { port1, port2 } = new MessageChannel();
@@ -85,10 +108,21 @@ export class KernelRunner {
     return this.worker ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
   }
 
-  /** Installs buffers and scalar settings on both threads (buffers must come from {@link alloc}). */
-  set(msg: Record<string, ArrayBufferLike | number>): void {
-    kernelViews(this.ctx as unknown as Record<string, unknown>, msg);
-    this.port?.postMessage(msg);
+  /**
+   * Room for an array the histogram kernel reads or writes (`bins`, `rows`, `gh`, `hist`): a region
+   * of the WebAssembly arena (`replacing` grows in place when it is the arena's last region), or an
+   * {@link alloc} buffer when there is no arena or it cannot grow that far.
+   */
+  allocHot(bytes: number, replacing?: KernelBuffer): KernelBuffer {
+    const region = this.arena?.alloc(bytes, isRegion(replacing) ? replacing : undefined);
+    return region ?? this.alloc(bytes);
+  }
+
+  /** Installs buffers and scalar settings on both threads (buffers must come from {@link alloc} or {@link allocHot}). */
+  set(msg: Record<string, KernelBuffer | number | { module: object; memory: WasmMemory }>): void {
+    const out = this.arena && Object.values(msg).some(isRegion) ? { ...msg, arena: this.arena.memory.buffer } : msg;
+    kernelViews(this.ctx as unknown as Record<string, unknown>, out);
+    this.port?.postMessage(out);
   }
 
   /** Runs the job described in `ctx.job` on every thread and returns when all are done. */

@@ -22,6 +22,8 @@ export interface KernelCtx {
   alpha: number;
   maxDeltaStep: number;
   minChildWeight: number;
+  /** Bytes per bin code: 1, or 2 when a code can pass 255. */
+  binBytes: number;
   /** Row-major bin codes, `n × cols`; code `nbins[f]` means missing. */
   bins: Uint8Array | Uint16Array;
   /** Column-major copy of the bin codes (`cols × n`): row partitioning reads one feature's codes. */
@@ -41,6 +43,24 @@ export interface KernelCtx {
   jobF: Float64Array;
   mask: Uint8Array;
   out: Float64Array;
+  /** Margins, `n × groups` row-major; labels; weights (empty: all 1). */
+  margin: Float64Array;
+  y: Float64Array;
+  weights: Float64Array;
+  /** Objective (`GRAD_*`), output groups and `scale_pos_weight` for the gradient op. */
+  objective: number;
+  groups: number;
+  scalePosWeight: number;
+  /** This thread's instance of the WebAssembly kernels (histogram.wat), when the runner has an arena. */
+  wasm: WasmKernels | undefined;
+  /** Byte address in the arena's memory of each array held there (`bins`, `rows`, `gh`, `hist` …). */
+  at: Record<string, number>;
+}
+
+/** The exports of histogram.wat: histograms from one- or two-byte bin codes (arguments: byte addresses and counts). */
+export interface WasmKernels {
+  build8(rows: number, begin: number, end: number, bins: number, cols: number, f0: number, nf: number, gh: number, hist: number, stride: number): void;
+  build16(rows: number, begin: number, end: number, bins: number, cols: number, f0: number, nf: number, gh: number, hist: number, stride: number): void;
 }
 
 export const OP_BUILD = 1;
@@ -49,27 +69,56 @@ export const OP_SPLIT = 3;
 export const OP_PARTITION = 4;
 export const OP_SKETCH = 5;
 export const OP_BIN = 6;
+export const OP_GRADIENTS = 7;
+export const OP_LEAVES = 8;
+/** Objectives as `kernelGradients` numbers them. */
+export const GRAD_LOGISTIC = 0;
+export const GRAD_SQUARED = 1;
+export const GRAD_POISSON = 2;
+export const GRAD_SOFTMAX = 3;
 /** Job header: `[op, itemCount, ghOffset, maxBin]`, items from index 4. */
 export const JOB_HEADER = 4;
 /** Per item and thread, OP_SPLIT writes `[lossChg, feature, splitBin, defaultLeft, GL, HL, GR, HR]`. */
 export const SPLIT_OUT = 8;
 
-/** Wraps transferred buffers as the typed arrays the kernel expects (also run inside the worker). */
+/**
+ * Wraps transferred buffers as the typed arrays the kernel expects (also run inside the worker).
+ * A value `{ offset, bytes }` is a region of the WebAssembly arena (whose module and memory arrive
+ * first as `wasm: { module, memory }`), viewed through the message's `arena` buffer; its byte
+ * address is kept in `ctx.at`.
+ */
 export function kernelViews(ctx: Record<string, unknown>, msg: Record<string, unknown>): KernelCtx {
   for (const key of Object.keys(msg)) {
     const v = msg[key];
     if (typeof v === 'number') ctx[key] = v;
   }
+  if (ctx['at'] === undefined) ctx['at'] = {};
+  const at = ctx['at'] as Record<string, number>;
+  const w = msg['wasm'] as { module: unknown; memory: unknown } | undefined;
+  if (w !== undefined) {
+    const wa = (globalThis as unknown as { WebAssembly: { Instance: new (m: unknown, imports: object) => { exports: unknown } } }).WebAssembly;
+    ctx['wasm'] = new wa.Instance(w.module, { env: { memory: w.memory } }).exports;
+  }
   for (const key of Object.keys(msg)) {
     const b = msg[key];
-    if (typeof b === 'number' || b === null || b === undefined) continue;
-    const buf = b as ArrayBufferLike;
-    if (key === 'bins' || key === 'binsCol') ctx[key] = ctx['binBytes'] === 2 ? new Uint16Array(buf) : new Uint8Array(buf);
-    else if (key === 'x' || key === 'gh' || key === 'cuts' || key === 'minVals') ctx[key] = new Float32Array(buf);
-    else if (key === 'sample' || key === 'rows' || key === 'tmp') ctx[key] = new Uint32Array(buf);
-    else if (key === 'hist' || key === 'jobF' || key === 'out') ctx[key] = new Float64Array(buf);
-    else if (key === 'nbins' || key === 'job') ctx[key] = new Int32Array(buf);
-    else if (key === 'mask') ctx[key] = new Uint8Array(buf);
+    if (typeof b === 'number' || b === null || b === undefined || key === 'wasm' || key === 'arena') continue;
+    const region = b as { offset?: number; bytes?: number };
+    const inArena = !(b instanceof ArrayBuffer) && !(b instanceof SharedArrayBuffer) && typeof region.offset === 'number';
+    // The arena's buffer as the sender saw it: a worker's own `memory.buffer` may not know yet that another thread grew it.
+    const buf = inArena ? (msg['arena'] as SharedArrayBuffer) : (b as ArrayBufferLike);
+    const off = inArena ? (region.offset as number) : 0;
+    const bytes = inArena ? (region.bytes as number) : buf.byteLength;
+    let T: Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor | Int32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor | undefined;
+    if (key === 'bins' || key === 'binsCol') T = ctx['binBytes'] === 2 ? Uint16Array : Uint8Array;
+    else if (key === 'x' || key === 'gh' || key === 'cuts' || key === 'minVals') T = Float32Array;
+    else if (key === 'sample' || key === 'rows' || key === 'tmp') T = Uint32Array;
+    else if (key === 'hist' || key === 'jobF' || key === 'out' || key === 'margin' || key === 'y' || key === 'weights') T = Float64Array;
+    else if (key === 'nbins' || key === 'job') T = Int32Array;
+    else if (key === 'mask') T = Uint8Array;
+    if (T === undefined) continue;
+    ctx[key] = new T(buf as ArrayBuffer, off, bytes / T.BYTES_PER_ELEMENT);
+    if (inArena) at[key] = off;
+    else delete at[key];
   }
   return ctx as unknown as KernelCtx;
 }
@@ -79,16 +128,99 @@ export function kernelRun(c: KernelCtx, tid: number, T: number): void {
   const op = c.job[0] as number;
   const f0 = Math.floor((c.cols * tid) / T);
   const f1 = Math.floor((c.cols * (tid + 1)) / T);
-  if (op === 1) kernelBuild(c, f0, f1);
+  if (op === 1) kernelBuild(c, f0, f1, tid);
   else if (op === 2) kernelSubtract(c, f0, f1);
   else if (op === 3) kernelSplit(c, f0, f1, tid, T);
   else if (op === 4) kernelPartition(c, tid);
   else if (op === 5) kernelSketch(c, f0, f1);
   else if (op === 6) kernelBin(c, f0, f1);
+  else if (op === 7) {
+    const n = c.n;
+    kernelGradients(c.objective, c.margin, c.y, c.weights, c.groups, c.scalePosWeight, c.maxDeltaStep, c.gh, Math.floor((n * tid) / T), Math.floor((n * (tid + 1)) / T));
+  } else if (op === 8) kernelLeaves(c, tid, T);
 }
 
-/** Histograms of items `(slot, begin, end)` over the rows `rows[begin, end)`. */
-export function kernelBuild(c: KernelCtx, f0: number, f1: number): void {
+/**
+ * Gradient pairs of rows `[r0, r1)` into `gh` (group `g`, row `i` at `2 * (g * n + i)`), `n = y.length`;
+ * `kind` is a `GRAD_*` constant, `weights` empty for unit weights. One loop per objective: a per-row
+ * test of the objective costs as much as the arithmetic.
+ */
+export function kernelGradients(kind: number, margin: Float64Array, y: Float64Array, weights: Float64Array, groups: number, scalePosWeight: number, maxDeltaStep: number, gh: Float32Array, r0: number, r1: number): void {
+  const n = y.length;
+  const weighted = weights.length > 0;
+  if (kind === 3) {
+    const p = new Float64Array(groups);
+    for (let i = r0; i < r1; i++) {
+      let mx = -Infinity;
+      for (let g = 0; g < groups; g++) mx = Math.max(mx, margin[i * groups + g] as number);
+      let sum = 0;
+      for (let g = 0; g < groups; g++) sum += p[g] = Math.exp((margin[i * groups + g] as number) - mx);
+      const label = y[i] as number;
+      const w = weighted ? (weights[i] as number) : 1;
+      for (let g = 0; g < groups; g++) {
+        const pg = (p[g] as number) / sum;
+        const k = 2 * (g * n + i);
+        gh[k] = (g === label ? pg - 1 : pg) * w;
+        gh[k + 1] = Math.max(2 * pg * (1 - pg) * w, 1e-16);
+      }
+    }
+  } else if (kind === 2) {
+    for (let i = r0; i < r1; i++) {
+      const w = weighted ? (weights[i] as number) : 1;
+      const m = margin[i] as number;
+      gh[2 * i] = (Math.exp(m) - (y[i] as number)) * w;
+      gh[2 * i + 1] = Math.exp(m + maxDeltaStep) * w;
+    }
+  } else if (kind === 1) {
+    for (let i = r0; i < r1; i++) {
+      const label = y[i] as number;
+      const w = (weighted ? (weights[i] as number) : 1) * (label === 1 ? scalePosWeight : 1);
+      gh[2 * i] = ((margin[i] as number) - label) * w;
+      gh[2 * i + 1] = w;
+    }
+  } else {
+    for (let i = r0; i < r1; i++) {
+      const label = y[i] as number;
+      const w = (weighted ? (weights[i] as number) : 1) * (label === 1 ? scalePosWeight : 1);
+      const p = 1 / (1 + Math.exp(-(margin[i] as number)));
+      gh[2 * i] = (p - label) * w;
+      gh[2 * i + 1] = Math.max(p * (1 - p) * w, 1e-16);
+    }
+  }
+}
+
+/**
+ * A new tree's leaf values into the margins: items `(begin, end)` from `job[4]`, the value of item
+ * `i` in `jobF[i]`, output group `job[2]`; the positions `[0, job[3])` of `rows` are split evenly
+ * between the threads (each margin gets one addition, whoever makes it).
+ */
+export function kernelLeaves(c: KernelCtx, tid: number, T: number): void {
+  const job = c.job;
+  const count = job[1] as number;
+  const g = job[2] as number;
+  const used = job[3] as number;
+  const lo = Math.floor((used * tid) / T);
+  const hi = Math.floor((used * (tid + 1)) / T);
+  const rows = c.rows;
+  const margin = c.margin;
+  const G = c.groups;
+  for (let it = 0; it < count; it++) {
+    const b = Math.max(lo, job[4 + 2 * it] as number);
+    const e = Math.min(hi, job[5 + 2 * it] as number);
+    const v = c.jobF[it] as number;
+    for (let i = b; i < e; i++) {
+      const o = (rows[i] as number) * G + g;
+      margin[o] = (margin[o] as number) + v;
+    }
+  }
+}
+
+/**
+ * Histograms of items `(slot, begin, end)` over the rows `rows[begin, end)`. Item `i` is built by
+ * thread `jobF[i]` alone (every feature), or split by feature between the threads when `jobF[i]` is
+ * −1: either way each feature's histogram is summed by one thread in row order.
+ */
+export function kernelBuild(c: KernelCtx, t0: number, t1: number, tid: number): void {
   const job = c.job;
   const count = job[1] as number;
   const go = job[2] as number;
@@ -98,14 +230,30 @@ export function kernelBuild(c: KernelCtx, f0: number, f1: number): void {
   const bins = c.bins;
   const gh = c.gh;
   const rows = c.rows;
+  const wasm = c.wasm;
+  const aBins = c.at.bins;
+  const aRows = c.at.rows;
+  const aGh = c.at.gh;
+  const aHist = c.at.hist;
   for (let it = 0; it < count; it++) {
     const slot = job[4 + 3 * it] as number;
     const begin = job[5 + 3 * it] as number;
     const end = job[6 + 3 * it] as number;
+    const owner = c.jobF[it] as number;
+    if (owner >= 0 && owner !== tid) continue;
+    const f0 = owner >= 0 ? 0 : t0;
+    const f1 = owner >= 0 ? cols : t1;
     const base = slot * cols * S2;
     hist.fill(0, base + f0 * S2, base + f1 * S2);
     const kf = base + f0 * S2;
     const nf = f1 - f0;
+    if (wasm !== undefined && aBins !== undefined && aRows !== undefined && aGh !== undefined && aHist !== undefined) {
+      // The same loop in WebAssembly (histogram.wat), in calls of at most 32,768 rows: V8 runs a
+      // function's first calls unoptimised and cannot switch a call already running.
+      const build = c.binBytes === 2 ? wasm.build16 : wasm.build8;
+      for (let b0 = begin; b0 < end; b0 += 32768) build(aRows, b0, Math.min(end, b0 + 32768), aBins, cols, f0, nf, aGh + 4 * go, aHist + 8 * kf, 8 * S2);
+      continue;
+    }
     // Four rows per step: independent load-add-store chains overlap (about 30 % faster in V8 than
     // one row at a time).
     let i = begin;

@@ -1,3 +1,4 @@
+import { GRAD_LOGISTIC, GRAD_POISSON, GRAD_SOFTMAX, GRAD_SQUARED, kernelGradients } from './kernel.js';
 import { MlInputError } from '../errors.js';
 import type { GbdtObjective } from './model.js';
 
@@ -33,9 +34,18 @@ export function checkLabels(objective: GbdtObjective, y: ArrayLike<number>, numC
   }
 }
 
+/** The objective as the kernels' gradient op numbers it (`kernelGradients`). */
+export function objectiveKind(objective: GbdtObjective): number {
+  if (objective.startsWith('multi:')) return GRAD_SOFTMAX;
+  if (objective === 'count:poisson') return GRAD_POISSON;
+  if (objective === 'reg:squarederror') return GRAD_SQUARED;
+  return GRAD_LOGISTIC;
+}
+
 /**
  * Writes gradient/hessian pairs for every row and output group into `gh` (float32, as XGBoost keeps
  * them): group `g`, row `i` at `gh[2 * (g * n + i)]` and `+ 1`. `margin` is `n × groups`, row-major.
+ * Training runs the same kernel split by rows between its threads.
  */
 export function computeGradients(
   objective: GbdtObjective,
@@ -47,48 +57,7 @@ export function computeGradients(
   maxDeltaStep: number,
   gh: Float32Array,
 ): void {
-  const n = y.length;
-  if (objective.startsWith('multi:')) {
-    const p = new Float64Array(groups);
-    for (let i = 0; i < n; i++) {
-      let mx = -Infinity;
-      for (let g = 0; g < groups; g++) mx = Math.max(mx, margin[i * groups + g] as number);
-      let sum = 0;
-      for (let g = 0; g < groups; g++) sum += p[g] = Math.exp((margin[i * groups + g] as number) - mx);
-      const label = y[i] as number;
-      const w = weights ? (weights[i] as number) : 1;
-      for (let g = 0; g < groups; g++) {
-        const pg = (p[g] as number) / sum;
-        const k = 2 * (g * n + i);
-        gh[k] = (g === label ? pg - 1 : pg) * w;
-        gh[k + 1] = Math.max(2 * pg * (1 - pg) * w, 1e-16);
-      }
-    }
-    return;
-  }
-  for (let i = 0; i < n; i++) {
-    const m = margin[i] as number;
-    const label = y[i] as number;
-    let w = weights ? (weights[i] as number) : 1;
-    let g: number;
-    let h: number;
-    if (objective === 'count:poisson') {
-      g = (Math.exp(m) - label) * w;
-      h = Math.exp(m + maxDeltaStep) * w;
-    } else {
-      if (label === 1) w *= scalePosWeight;
-      if (objective === 'reg:squarederror') {
-        g = (m - label) * w;
-        h = w;
-      } else {
-        const p = 1 / (1 + Math.exp(-m));
-        g = (p - label) * w;
-        h = Math.max(p * (1 - p) * w, 1e-16);
-      }
-    }
-    gh[2 * i] = g;
-    gh[2 * i + 1] = h;
-  }
+  kernelGradients(objectiveKind(objective), margin, y, weights ?? new Float64Array(0), groups, scalePosWeight, maxDeltaStep, gh, 0, y.length);
 }
 
 /**

@@ -3,10 +3,10 @@ import { Rng } from '../data/random.js';
 import { MlInputError } from '../errors.js';
 import { evalMetric, evalObjective, formatMetric, maximizes } from './evaluation.js';
 import { GbdtModel, type GbdtMetric } from './gbdt-model.js';
-import { OP_BIN, OP_SKETCH } from './kernel.js';
+import { OP_BIN, OP_GRADIENTS, OP_SKETCH } from './kernel.js';
 import { KernelRunner } from './kernel-runner.js';
 import type { GbdtTree } from './model.js';
-import { baseMarginOf, checkLabels, computeGradients, transformMargins } from './objectives.js';
+import { baseMarginOf, checkLabels, objectiveKind, transformMargins } from './objectives.js';
 import { parseGbdtParams, type GbdtParams } from './params.js';
 import { TreeBuilder } from './tree-builder.js';
 
@@ -23,6 +23,8 @@ export interface TrainGbdtOptions {
   readonly onLog?: (line: string) => void;
   /** Threads for histogram building: default `nthread` (≤ 2) on large data, 1 on small data. */
   readonly threads?: number;
+  /** Histogram kernel: `wasm` (default, where the runtime has shared WebAssembly memory) or `js`; both give identical models. */
+  readonly kernels?: 'wasm' | 'js';
   readonly signal?: AbortSignal;
 }
 
@@ -58,17 +60,21 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
   }
   const G = p.objective.startsWith('multi:') ? p.numClass : 1;
   const threads = options.threads ?? (p.nthread >= 2 && n * cols >= MIN_CELLS_FOR_THREADS ? 2 : 1);
-  const runner = await KernelRunner.create(Math.min(2, Math.max(1, threads)));
+  const runner = await KernelRunner.create(Math.min(2, Math.max(1, threads)), { wasm: options.kernels !== 'js' });
   try {
     const rng = new Rng(p.seed);
     binData(runner, x, p, rng);
     const c = runner.ctx;
     runner.set({
-      gh: runner.alloc(G * 2 * n * 4), rows: runner.alloc(n * 4), tmp: runner.alloc(n * 4),
+      gh: runner.allocHot(G * 2 * n * 4), rows: runner.allocHot(n * 4), tmp: runner.alloc(n * 4),
       lambda: p.lambda, alpha: p.alpha, maxDeltaStep: p.maxDeltaStep, minChildWeight: p.minChildWeight,
+      margin: runner.alloc(n * G * 8), y: runner.alloc(n * 8), weights: runner.alloc(train.weights ? n * 8 : 0),
+      objective: objectiveKind(p.objective), groups: G, scalePosWeight: p.scalePosWeight,
     });
+    c.y.set(y);
+    if (train.weights) c.weights.set(train.weights);
     const baseMargin = baseMarginOf(p.objective, p.baseScore);
-    const margin = new Float64Array(n * G).fill(baseMargin);
+    const margin = c.margin.fill(baseMargin);
     const valMargin = val ? new Float64Array(val.x.rows * G).fill(baseMargin) : undefined;
     const evaluate = val !== undefined || options.onLog !== undefined;
     const builder = new TreeBuilder(runner, p);
@@ -79,25 +85,22 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
     let best = { round: 0, score: Number.NaN };
     for (let round = 0; round < p.numRound; round++) {
       options.signal?.throwIfAborted();
-      computeGradients(p.objective, margin, y, train.weights, G, p.scalePosWeight, p.maxDeltaStep, c.gh);
+      c.job[0] = OP_GRADIENTS;
+      runner.run();
       let used = n;
       if (p.subsample < 1) {
         used = 0;
         for (let r = 0; r < n; r++) if (rng.next() < p.subsample) sampled[used++] = r;
       }
       for (let g = 0; g < G; g++) {
-        if (p.subsample < 1) c.rows.set(sampled.subarray(0, used));
-        else for (let r = 0; r < n; r++) c.rows[r] = r;
+        // Hot loops read the context's arrays into locals: the context is a dictionary-mode object.
+        const rows = c.rows;
+        if (p.subsample < 1) rows.set(sampled.subarray(0, used));
+        else for (let r = 0; r < n; r++) rows[r] = r;
         const treeSet = sampleFeatures(new Uint8Array(cols).fill(1), p.colsampleBytree, rng);
         const grown = builder.grow(g * 2 * n, used, p.subsample >= 1, (_d) => sampleFeatures(treeSet, p.colsampleBylevel, rng), (set) => sampleFeatures(set, p.colsampleBynode, rng));
         const t = grown.tree;
-        for (const leaf of grown.leaves) {
-          const v = t.value[leaf.node] as number;
-          for (let i = leaf.begin; i < leaf.end; i++) {
-            const o = (c.rows[i] as number) * G + g;
-            margin[o] = (margin[o] as number) + v;
-          }
-        }
+        builder.addLeaves(grown, g, used);
         if (p.subsample < 1) addUnsampled(runner, t, grown.splitBin, sampled, used, margin, G, g);
         if (val && valMargin) addTree(t, val.x, valMargin, G, g);
         trees.push(t);
@@ -196,11 +199,25 @@ function binData(runner: KernelRunner, x: DenseMatrix, p: GbdtParams, rng: Rng):
   const cutsBuf = runner.alloc(cols * S * 4);
   const cuts = new Float32Array(cutsBuf);
   for (let f = 0; f < cols; f++) cuts.set(c.cuts.subarray(f * S0, f * S0 + (c.nbins[f] as number)), f * S);
-  const binBytes = S <= 256 ? 1 : 2;
-  runner.set({ S, cuts: cutsBuf, binBytes, bins: runner.alloc(n * cols * binBytes), binsCol: runner.alloc(n * cols * binBytes) });
+  // Codes are 0 … nbins[f] − 1, and nbins[f] for a missing value: one byte holds them unless a feature
+  // with 256 bins also has a missing value (XGBoost keeps missing values out of its bin matrix).
+  const binBytes = codesNeedTwoBytes(c, x) ? 2 : 1;
+  runner.set({ S, cuts: cutsBuf, binBytes, bins: runner.allocHot(n * cols * binBytes), binsCol: runner.alloc(n * cols * binBytes) });
   c.job[0] = OP_BIN;
   runner.run();
   runner.set({ x: runner.alloc(0), sample: runner.alloc(0) });
+}
+
+/** Whether a bin code past 255 will be written: more than 256 bins, or 256 and a missing value (code `nbins[f]`). */
+function codesNeedTwoBytes(c: KernelRunner['ctx'], x: DenseMatrix): boolean {
+  const bits = new Uint32Array(x.data.buffer, x.data.byteOffset, x.data.length);
+  for (let f = 0; f < x.cols; f++) {
+    const nb = c.nbins[f] as number;
+    if (nb > 256) return true;
+    if (nb < 256) continue;
+    for (let i = f * x.rows, end = i + x.rows; i < end; i++) if (((bits[i] as number) & 0x7fffffff) > 0x7f800000) return true;
+  }
+  return false;
 }
 
 function sampleFeatures(set: Uint8Array, frac: number, rng: Rng): Uint8Array {
@@ -223,9 +240,9 @@ function sampleFeatures(set: Uint8Array, frac: number, rng: Rng): Uint8Array {
 
 /** Rows left out by `subsample` still need the new tree's output: route them on their bin codes. */
 function addUnsampled(runner: KernelRunner, t: GbdtTree, splitBin: Int32Array, sampled: Uint32Array, used: number, margin: Float64Array, G: number, g: number): void {
-  const c = runner.ctx;
+  const { n, cols, bins, nbins } = runner.ctx;
   let s = 0;
-  for (let r = 0; r < c.n; r++) {
+  for (let r = 0; r < n; r++) {
     if (s < used && sampled[s] === r) {
       s++;
       continue;
@@ -233,8 +250,8 @@ function addUnsampled(runner: KernelRunner, t: GbdtTree, splitBin: Int32Array, s
     let k = 0;
     while ((t.left[k] as number) >= 0) {
       const f = t.feature[k] as number;
-      const code = c.bins[r * c.cols + f] as number;
-      const left = code === c.nbins[f] ? t.defaultLeft[k] === 1 : code <= (splitBin[k] as number);
+      const code = bins[r * cols + f] as number;
+      const left = code === nbins[f] ? t.defaultLeft[k] === 1 : code <= (splitBin[k] as number);
       k = left ? (t.left[k] as number) : (t.right[k] as number);
     }
     margin[r * G + g] = (margin[r * G + g] as number) + (t.value[k] as number);

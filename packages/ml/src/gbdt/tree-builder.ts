@@ -1,5 +1,5 @@
-import { JOB_HEADER, OP_BUILD, OP_PARTITION, OP_SPLIT, OP_SUBTRACT, SPLIT_OUT, kernelWeight } from './kernel.js';
-import type { KernelRunner } from './kernel-runner.js';
+import { JOB_HEADER, OP_BUILD, OP_LEAVES, OP_PARTITION, OP_SPLIT, OP_SUBTRACT, SPLIT_OUT, kernelWeight } from './kernel.js';
+import type { KernelBuffer, KernelRunner } from './kernel-runner.js';
 import type { GbdtTree } from './model.js';
 import type { GbdtParams } from './params.js';
 
@@ -39,6 +39,7 @@ export interface GrownTree {
 export class TreeBuilder {
   private levelCap = 0;
   private itemCap = 0;
+  private histBuf: KernelBuffer | undefined;
 
   constructor(
     private readonly runner: KernelRunner,
@@ -54,14 +55,15 @@ export class TreeBuilder {
     const gh = c.gh;
     let G = 0;
     let H = 0;
+    const rows = c.rows;
     if (allRows) {
-      for (let r = 0; r < c.n; r++) {
+      for (let r = 0, n = c.n; r < n; r++) {
         G += gh[ghOffset + 2 * r] as number;
         H += gh[ghOffset + 2 * r + 1] as number;
       }
     } else {
       for (let i = 0; i < used; i++) {
-        const r = c.rows[i] as number;
+        const r = rows[i] as number;
         G += gh[ghOffset + 2 * r] as number;
         H += gh[ghOffset + 2 * r + 1] as number;
       }
@@ -71,6 +73,7 @@ export class TreeBuilder {
     this.ensureLevel(1);
     nodes[0]!.histIndex = 0;
     this.job(OP_BUILD, ghOffset, [[this.slot(0, 0), 0, used]]);
+    this.assignBuilds([used]);
     this.runner.run();
     const leaves: { node: number; begin: number; end: number }[] = [];
     for (let depth = 0; level.length > 0; depth++) {
@@ -135,6 +138,7 @@ export class TreeBuilder {
         sub.push([this.slot(depth + 1, large.histIndex), this.slot(depth, parent.histIndex), this.slot(depth + 1, small.histIndex)]);
       });
       this.job(OP_BUILD, ghOffset, build);
+      this.assignBuilds(build.map(([, b, e]) => e! - b!));
       this.runner.run();
       this.job(OP_SUBTRACT, ghOffset, sub);
       this.runner.run();
@@ -171,6 +175,49 @@ export class TreeBuilder {
     });
   }
 
+  /** Adds a grown tree's leaf values to the margins of output group `g` (rows `[0, used)`), on every thread. */
+  addLeaves(grown: GrownTree, g: number, used: number): void {
+    const c = this.runner.ctx;
+    this.ensureItems(grown.leaves.length);
+    c.job[0] = OP_LEAVES;
+    c.job[1] = grown.leaves.length;
+    c.job[2] = g;
+    c.job[3] = used;
+    grown.leaves.forEach((leaf, i) => {
+      c.job[JOB_HEADER + 2 * i] = leaf.begin;
+      c.job[JOB_HEADER + 2 * i + 1] = leaf.end;
+      c.jobF[i] = grown.tree.value[leaf.node] as number;
+    });
+    this.runner.run();
+  }
+
+  /**
+   * Which thread builds each histogram of an OP_BUILD job (`jobF[i]`; −1: split by feature). A node
+   * built by one thread reads each of its rows once, where a feature split makes every thread gather
+   * every row — most of the cost on deep levels, whose rows are scattered. Largest first: a node with
+   * more than its share of the rows still to place is shared; the others go to the least-loaded thread.
+   */
+  private assignBuilds(sizes: readonly number[]): void {
+    const T = this.runner.threads;
+    const owner = this.runner.ctx.jobF;
+    const load = new Array<number>(T).fill(0);
+    let rest = sizes.reduce((a, b) => a + b, 0);
+    const order = sizes.map((_, i) => i).sort((a, b) => (sizes[b] as number) - (sizes[a] as number) || a - b);
+    for (const i of order) {
+      const size = sizes[i] as number;
+      if (T === 1 || size > rest / T) {
+        owner[i] = -1;
+        for (let t = 0; t < T; t++) load[t] = (load[t] as number) + size / T;
+      } else {
+        let t = 0;
+        for (let k = 1; k < T; k++) if ((load[k] as number) < (load[t] as number)) t = k;
+        owner[i] = t;
+        load[t] = (load[t] as number) + size;
+      }
+      rest -= size;
+    }
+  }
+
   private flatten(nodes: readonly Node[]): GbdtTree {
     const c = this.runner.ctx;
     const m = nodes.length;
@@ -203,15 +250,18 @@ export class TreeBuilder {
     const oldCap = this.levelCap;
     const cap = Math.max(count, 2 * oldCap, 4);
     const W = c.cols * c.S * 2;
-    const buf = this.runner.alloc(2 * cap * W * 8);
-    const next = new Float64Array(buf);
+    // Grown in place when the histograms are the arena's last region: the first half stays where it
+    // is and the second moves past it (cap ≥ 2 × oldCap, so the copy never overlaps its source).
+    const buf = this.runner.allocHot(2 * cap * W * 8, this.histBuf);
+    const old = c.hist;
+    this.levelCap = cap;
+    this.histBuf = buf;
+    this.runner.set({ hist: buf });
     if (oldCap > 0) {
       // Parents may be in either region; keep both.
-      next.set(c.hist.subarray(0, oldCap * W), 0);
-      next.set(c.hist.subarray(oldCap * W, 2 * oldCap * W), cap * W);
+      if (c.at.hist === undefined || c.hist.byteOffset !== old.byteOffset) c.hist.set(old.subarray(0, oldCap * W), 0);
+      c.hist.set(old.subarray(oldCap * W, 2 * oldCap * W), cap * W);
     }
-    this.levelCap = cap;
-    this.runner.set({ hist: buf });
   }
 
   private ensureItems(count: number): void {
