@@ -56,7 +56,8 @@ async function trainDeepArAndStore(platform: Platform): Promise<void> {
   await storeBuiltinModel(platform, 'forecasting-deepar', JSON.parse(saveDeepArModel(model)) as unknown, 'co2-deepar/model.tar.gz');
 }
 
-describe('Models and endpoints in Studio', () => {
+// A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
+describe('Models and endpoints in Studio', { retry: 0 }, () => {
   let model: GbdtModel;
   const studio = useStudio({
     setupTimeout: 120_000,

@@ -13,7 +13,8 @@ const rows = readFileSync(join(repoRoot, 'datasets/tabular/diabetes.csv'), 'utf8
 const role = 'arn:aws:iam::000000000000:role/LoamTests';
 const image = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
 
-describe('Tuning, registry, lineage and batch transform in Studio', () => {
+// A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
+describe('Tuning, registry, lineage and batch transform in Studio', { retry: 0 }, () => {
   let best = '';
   const channels = ['train', 'validation'].map((c) => ({ ChannelName: c, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/diabetes/${c}/` } } }));
   const tuning = (name: string, numRound: string) =>

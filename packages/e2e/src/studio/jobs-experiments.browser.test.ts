@@ -16,7 +16,8 @@ const role = 'arn:aws:iam::000000000000:role/LoamTests';
 // job would starve Chromium and the server on a shared 2-core machine and time the page out.
 const sleeperSource = spawnSync('tar', ['-czf', '-', '-C', join(repoRoot, 'packages/runtime/fixtures/scripts'), 'sleeper.py']).stdout;
 
-describe('Training jobs and experiments in Studio', () => {
+// A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
+describe('Training jobs and experiments in Studio', { retry: 0 }, () => {
   const studio = useStudio({
     setupTimeout: 180_000,
     prepare: (t) => putCsvObjects(t, 'data', { 'diabetes/train/train.csv': `${csv}\n`, 'code/sourcedir.tar.gz': sleeperSource }),

@@ -3,7 +3,8 @@ import { itHadNoConsoleErrors, useStudio } from './browser.test-support.js';
 
 // One user journey through a real Loam and Debian's Chromium: sign in with the link `loam up` printed,
 // visit every page, create things through generated forms, hit validation errors, sign out.
-describe('Loam Studio in Chromium', () => {
+// A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
+describe('Loam Studio in Chromium', { retry: 0 }, () => {
   // Signing in is part of the journey, so this test does it itself.
   const studio = useStudio({ viewport: { width: 1280, height: 800 }, actionTimeout: 15_000, signIn: false });
   const { check, heading, nav } = studio;
