@@ -51,7 +51,7 @@ const SUPPORTED = new Set([
   'early_stopping_rounds', 'seed', 'base_score', 'nthread',
 ]);
 /** Accepted for compatibility with SageMaker job definitions; they do not change the model. */
-const IGNORED = new Set(['verbosity', 'silent', 'csv_weights', 'sketch_eps', 'process_type', 'predictor', 'seed_per_iteration']);
+const IGNORED = new Set(['verbosity', 'silent', 'sketch_eps', 'process_type', 'predictor', 'seed_per_iteration']);
 
 /**
  * Parses SageMaker's hyperparameter string map into {@link GbdtParams}.
@@ -65,6 +65,11 @@ export function parseGbdtParams(hp: Readonly<Record<string, string | number>>): 
     if (SUPPORTED.has(key) || IGNORED.has(key) || key.startsWith('_') || key.startsWith('sagemaker_')) continue;
     if (key === 'tree_method') {
       if (!['auto', 'hist', 'approx', 'exact'].includes(s(key) ?? '')) bad(key, `must be one of auto, hist, approx, exact; got '${s(key)}'`);
+      continue;
+    }
+    if (key === 'csv_weights') {
+      // Read by the built-in image: with 1, the CSV column after the label holds instance weights.
+      if (!['0', '1'].includes(s(key) ?? '')) bad(key, `must be 0 or 1; got '${s(key)}'`);
       continue;
     }
     if (key === 'grow_policy') {

@@ -32,8 +32,9 @@ export type BuiltinImage = (ctx: BuiltinContext) => Promise<void>;
 
 export const builtinImages: Readonly<Record<string, BuiltinImage>> = {
   async xgboost(ctx) {
-    const train = ctx.read('train', 'libsvm');
-    const validation = ctx.has('validation') ? ctx.read('validation', 'libsvm', { numFeatures: train.x.cols }) : undefined;
+    const csvWeights = ctx.hyperparameters['csv_weights']?.trim() === '1';
+    const train = ctx.read('train', 'libsvm', { csvWeights });
+    const validation = ctx.has('validation') ? ctx.read('validation', 'libsvm', { numFeatures: train.x.cols, csvWeights }) : undefined;
     const perRound = new Set<string>();
     const model = await trainGbdt(train, ctx.hyperparameters, {
       ...(validation ? { validation } : {}),

@@ -18,7 +18,23 @@ export interface BuiltinContext {
    * Reads a channel's files (all of them, in name order) as CSV (label first, SageMaker's convention;
    * `label_size=0` for unsupervised data) or libsvm, from the channel's ContentType or `fallback`.
    */
-  read(channel: string, fallback: 'csv' | 'libsvm', options?: { labelSize?: 0 | 1; numFeatures?: number }): LabeledData;
+  read(channel: string, fallback: 'csv' | 'libsvm', options?: ReadOptions): LabeledData;
+}
+
+export interface ReadOptions {
+  readonly labelSize?: 0 | 1;
+  readonly numFeatures?: number;
+  /** CSV only (SageMaker XGBoost's `csv_weights=1`): the column after the label holds each row's instance weight. */
+  readonly csvWeights?: boolean;
+}
+
+/** Takes a CSV channel's first feature column as instance weights (`csv_weights=1`). */
+function weightsFromFirstColumn(d: LabeledData, channel: string): LabeledData {
+  const { rows, cols, data } = d.x;
+  if (cols < 2) {
+    throw new MlInputError(`Channel '${channel}' has ${cols} column${cols === 1 ? '' : 's'} after the label; csv_weights=1 needs a weight column and at least one feature.`, { channel, hyperparameter: 'csv_weights' });
+  }
+  return { ...d, x: { rows, cols: cols - 1, data: data.subarray(rows) }, weights: Float64Array.from(data.subarray(0, rows)) };
 }
 
 function formatOf(contentType: string | undefined, fallback: 'csv' | 'libsvm'): { format: 'csv' | 'libsvm'; labelSize?: 0 | 1 } {
@@ -53,7 +69,8 @@ export function builtinContext(root: string, host: string, metricFd: number | un
       const bytes = Buffer.concat(parts.flatMap((b, i) => (i > 0 && parts[i - 1]!.at(-1) !== 0x0a ? [Buffer.from('\n'), b] : [b])));
       const f = formatOf(dataConfig[channel]?.ContentType, fallback);
       if (f.format === 'libsvm') return readLibsvmSync(bytes, options.numFeatures !== undefined ? { numFeatures: options.numFeatures } : {});
-      return readCsv(bytes, { labelSize: f.labelSize ?? options.labelSize ?? 1 });
+      const d = readCsv(bytes, { labelSize: f.labelSize ?? options.labelSize ?? 1 });
+      return options.csvWeights ? weightsFromFirstColumn(d, channel) : d;
     },
   };
 }

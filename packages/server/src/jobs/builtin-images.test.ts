@@ -12,6 +12,9 @@ import { binaryCsv, call, extractModel, role, waitForTrainingJob } from './jobs.
 let loam: TestLoam;
 const train = binaryCsv(300, 7);
 const validation = binaryCsv(100, 8);
+// SageMaker XGBoost's csv_weights=1: the column after the label is each row's instance weight.
+const weightOf = (i: number) => 0.25 + (i % 7) * 0.5;
+const withWeights = (csv: string) => csv.split('\n').filter(Boolean).map((l, i) => { const [y, ...x] = l.split(','); return [y, weightOf(i), ...x].join(','); }).join('\n') + '\n';
 const unlabeled = train.split('\n').filter(Boolean).map((l) => l.split(',').slice(1).join(',')).join('\n') + '\n';
 
 beforeAll(async () => {
@@ -21,6 +24,8 @@ beforeAll(async () => {
   await a.put({ bucket: 'data', key: 'b/train/train.csv' }, Buffer.from(train));
   await a.put({ bucket: 'data', key: 'b/validation/validation.csv' }, Buffer.from(validation));
   await a.put({ bucket: 'data', key: 'b/unlabeled/x.csv' }, Buffer.from(unlabeled));
+  await a.put({ bucket: 'data', key: 'b/wtrain/train.csv' }, Buffer.from(withWeights(train)));
+  await a.put({ bucket: 'data', key: 'b/wvalidation/validation.csv' }, Buffer.from(withWeights(validation)));
   await loam.platform.jobs.scheduler.start();
 });
 afterAll(async () => {
@@ -83,6 +88,22 @@ describe('built-in algorithm images, by SageMaker image URI, end to end', () => 
     expect(stored.model).toEqual(direct.model.toJSON());
   });
 
+  it('xgboost with csv_weights=1 takes the column after the label as instance weights, in train and validation', async () => {
+    const hp = { num_round: '6', objective: 'binary:logistic', eval_metric: 'logloss', max_depth: '3', csv_weights: '1' };
+    const { stored, metrics } = await runBuiltin('bi-xgb-w', 'sagemaker-xgboost:1.7-1', hp, [channel('train', 'wtrain'), channel('validation', 'wvalidation')]);
+    const weighted = (csv: string) => {
+      const d = readCsv(Buffer.from(csv));
+      return { ...d, weights: Float64Array.from({ length: d.x.rows }, (_, i) => weightOf(i)) };
+    };
+    const { csv_weights: _, ...plain } = hp;
+    const direct = await trainGbdt(weighted(train), plain, { validation: weighted(validation) });
+    expect(stored.model).toEqual(JSON.parse(JSON.stringify(direct.toJSON())));
+    expect(metrics['validation:logloss']).toBeCloseTo(direct.finalMetrics.find((m) => m.name === 'validation:logloss')!.value, 5);
+    // The weights matter: unweighted training on the same rows gives another model.
+    const unweighted = await trainGbdt(readCsv(Buffer.from(train)), plain);
+    expect(JSON.stringify(unweighted.toJSON())).not.toBe(JSON.stringify(direct.toJSON()));
+  });
+
   it('bad hyperparameters fail the job with a ClientError naming them', async () => {
     await call(loam, 'POST', '/api/v1/training-jobs', {
       TrainingJobName: 'bi-bad', RoleArn: role, HyperParameters: { num_round: 'many', objective: 'binary:logistic' },
@@ -92,5 +113,12 @@ describe('built-in algorithm images, by SageMaker image URI, end to end', () => 
     const d = await waitForTrainingJob(loam, 'bi-bad');
     expect(d.TrainingJobStatus).toBe('Failed');
     expect(d.FailureReason).toMatch(/^ClientError: .*num_round/);
+    await call(loam, 'POST', '/api/v1/training-jobs', {
+      TrainingJobName: 'bi-bad-w', RoleArn: role, HyperParameters: { num_round: '3', csv_weights: 'yes' },
+      InputDataConfig: [channel('train', 'train')], AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+      OutputDataConfig: { S3OutputPath: 's3://models/builtin' }, ResourceConfig: { InstanceType: 'ml.c5.xlarge', InstanceCount: 1, VolumeSizeInGB: 5 },
+    });
+    const w = await waitForTrainingJob(loam, 'bi-bad-w');
+    expect([w.TrainingJobStatus, w.FailureReason]).toEqual(['Failed', expect.stringMatching(/^ClientError: .*csv_weights' must be 0 or 1; got 'yes'/)]);
   });
 });
