@@ -1,5 +1,5 @@
 import type { DenseMatrix } from '../data/matrix.js';
-import { type GbdtModelData, type GbdtTree, isLeaf } from '../gbdt/model.js';
+import { type GbdtModelData, type GbdtTree, isLeaf, servedTrees } from '../gbdt/model.js';
 
 interface PathElem {
   d: number;
@@ -99,10 +99,11 @@ export interface TreeShapResult {
 }
 
 /**
- * Exact TreeSHAP for a GBDT's output group `group` (margin space, as XGBoost's `pred_contribs`):
- * for every row, φ sums with `expectedValue` to the row's margin.
+ * Exact TreeSHAP for a GBDT's output group `group` (margin space, as XGBoost's `pred_contribs`), over
+ * the trees the model predicts with: for every row, φ sums with `expectedValue` to the row's margin.
  */
-export function treeShap(model: GbdtModelData, x: DenseMatrix, group = 0): TreeShapResult {
+export function treeShap(data: GbdtModelData, x: DenseMatrix, group = 0): TreeShapResult {
+  const model = servedTrees(data);
   const n = x.rows;
   const p = model.numFeatures;
   const local = new Float64Array(n * p);
@@ -121,7 +122,8 @@ export function treeShap(model: GbdtModelData, x: DenseMatrix, group = 0): TreeS
 }
 
 /** Margin of one row for output group `group`. */
-export function gbdtMargin(model: GbdtModelData, x: ArrayLike<number>, group = 0): number {
+export function gbdtMargin(data: GbdtModelData, x: ArrayLike<number>, group = 0): number {
+  const model = servedTrees(data);
   let s = model.baseMargin;
   model.trees.forEach((tree, t) => {
     if (model.treeGroup[t] !== group) return;

@@ -1,6 +1,6 @@
 import type { DenseMatrix } from '../data/matrix.js';
 import { MlInputError } from '../errors.js';
-import { GBDT_FORMAT_VERSION, type GbdtModelData, type GbdtModelJson, type GbdtTree, type GbdtTreeJson } from './model.js';
+import { GBDT_FORMAT_VERSION, servedTrees, type GbdtModelData, type GbdtModelJson, type GbdtTree, type GbdtTreeJson } from './model.js';
 import { transformMargins } from './objectives.js';
 import { CompleteForest } from './complete-forest.js';
 import { type ForestLayout, forestMargins, PackedForest } from './predictor.js';
@@ -45,9 +45,11 @@ export class GbdtModel {
     return this.data.objective === 'multi:softprob' ? this.data.numGroups : 1;
   }
 
-  /** Shallow forests (the usual case) walk as complete trees; deeper ones by child indices. */
+  /** Shallow forests (the usual case) walk as complete trees; deeper ones by child indices. Early-stopped models predict with their best iteration. */
   private forest(): ForestLayout {
-    return (this.layout ??= CompleteForest.of(this.data) ?? new PackedForest(this.data));
+    if (this.layout) return this.layout;
+    const served = servedTrees(this.data);
+    return (this.layout = CompleteForest.of(served) ?? new PackedForest(served));
   }
 
   /** Raw margins (`rows × groups`, row-major) before the objective's link, as XGBoost's `output_margin=True`. */
@@ -163,12 +165,15 @@ export class GbdtModel {
       numFeatures: j.numFeatures!,
       baseScore: j.baseScore!,
       baseMargin: j.baseMargin!,
-      bestIteration: j.bestIteration ?? 0,
+      bestIteration: j.bestIteration ?? Math.max(0, trees.length / Math.max(1, j.numGroups ?? 1) - 1),
       trees,
       treeGroup: Int32Array.from(j.treeGroup ?? []),
       ...(j.featureNames ? { featureNames: j.featureNames } : {}),
     };
     if (data.treeGroup.length !== trees.length) throw new MlInputError(`Model has ${trees.length} trees but ${data.treeGroup.length} tree groups.`, { field: 'treeGroup' });
+    if (!Number.isInteger(data.bestIteration) || data.bestIteration < 0 || (data.bestIteration + 1) * data.numGroups > trees.length) {
+      throw new MlInputError(`Model's bestIteration ${String(data.bestIteration)} is not one of its ${trees.length / Math.max(1, data.numGroups)} rounds.`, { field: 'bestIteration' });
+    }
     return new GbdtModel(data);
   }
 }

@@ -58,7 +58,7 @@ export interface GbdtModelData {
   /** Output group of each tree (`t % num_class` for multi-class: one tree per class per round). */
   readonly treeGroup: Int32Array;
   readonly featureNames?: readonly string[];
-  /** The boosting round with the best validation score when early stopping ran, else the last. */
+  /** The boosting round with the best validation score when early stopping ran, else the last; predictions use the rounds up to it ({@link servedTrees}). */
   readonly bestIteration: number;
 }
 
@@ -86,6 +86,15 @@ export interface GbdtTreeJson {
   readonly value: readonly number[];
   readonly cover: readonly number[];
   readonly gain: readonly number[];
+}
+
+/**
+ * The trees predictions use: the rounds up to `bestIteration` (an early-stopped model is served at its
+ * best iteration, as SageMaker's XGBoost hosting does), which is every tree when training ran to the end.
+ */
+export function servedTrees(d: GbdtModelData): GbdtModelData {
+  const keep = (d.bestIteration + 1) * d.numGroups;
+  return keep >= d.trees.length ? d : { ...d, trees: d.trees.slice(0, keep), treeGroup: d.treeGroup.slice(0, keep) };
 }
 
 /** True when node `k` of `tree` is a leaf. */

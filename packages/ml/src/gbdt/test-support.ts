@@ -76,7 +76,9 @@ for c in cases:
     res = {}
     bst = xgb.train(params, dtr, rounds, evals=[(dtr, 'train'), (dte, 'validation')], evals_result=res, verbose_eval=False,
                     early_stopping_rounds=int(esr) if esr else None)
-    pred = bst.predict(dte)
+    # An early-stopped model predicts with its best iteration, as SageMaker's container serves it
+    # (ntree_limit=best_ntree_limit, which a loaded 1.7 Booster keeps).
+    pred = bst.predict(dte, iteration_range=(0, bst.best_iteration + 1)) if esr else bst.predict(dte)
     imp = {t: bst.get_score(importance_type=t) for t in ('weight', 'gain', 'cover', 'total_gain', 'total_cover')}
     out.append({'pred': pred.reshape(-1).astype(float).tolist(), 'evals': res, 'rounds': bst.num_boosted_rounds(),
                 'bestIteration': int(getattr(bst, 'best_iteration', rounds - 1)), 'importance': imp})
