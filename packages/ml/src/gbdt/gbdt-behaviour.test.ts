@@ -108,3 +108,51 @@ describe('GBDT model', () => {
     expect(model.finalMetrics.map((x) => x.name)).toEqual(['train:auc', 'validation:auc']);
   });
 });
+
+describe('GBDT early stopping', () => {
+  it('keeps every tree but predicts with the best iteration (as SageMaker hosting serves it); JSON keeps both', async () => {
+    const params = { objective: 'binary:logistic', num_round: '200', eta: '0.5', early_stopping_rounds: '5', eval_metric: 'logloss' };
+    const stopped = await trainGbdt(bc.train, params, { validation: bc.test });
+    const best = stopped.data.bestIteration;
+    expect(stopped.data.trees.length).toBe(best + 6);
+    // The first best + 1 rounds are the model trained for exactly that many rounds.
+    const short = await trainGbdt(bc.train, { objective: 'binary:logistic', num_round: String(best + 1), eta: '0.5' });
+    expect(Array.from(stopped.predict(bc.test.x))).toEqual(Array.from(short.predict(bc.test.x)));
+    const row = Array.from({ length: bc.test.x.cols }, (_, j) => bc.test.x.data[j * bc.test.x.rows] as number);
+    expect(Array.from(stopped.predictRow(row))).toEqual(Array.from(short.predictRow(row)));
+    const back = GbdtModel.fromJSON(JSON.stringify(stopped));
+    expect([back.data.trees.length, back.data.bestIteration]).toEqual([best + 6, best]);
+    expect(Array.from(back.predict(bc.test.x))).toEqual(Array.from(short.predict(bc.test.x)));
+    // A bestIteration that is not one of the model's rounds is refused.
+    const j = JSON.parse(JSON.stringify(stopped)) as { bestIteration: number };
+    expect(() => GbdtModel.fromJSON({ ...j, bestIteration: best + 6 } as never)).toThrow(/bestIteration 2?\d+ is not one of its \d+ rounds/);
+    expect(() => GbdtModel.fromJSON({ ...j, bestIteration: -1 } as never)).toThrow(MlInputError);
+  });
+});
+
+describe('GBDT in a tuning job (_tuning_objective_metric, as SageMaker passes it)', () => {
+  it('evaluates the objective metric (appended to eval_metric) and early-stops on it', async () => {
+    const base = { objective: 'binary:logistic', num_round: '200', eta: '0.5', early_stopping_rounds: '4', eval_metric: 'logloss' };
+    const log: string[] = [];
+    const tuned = await trainGbdt(bc.train, { ...base, _tuning_objective_metric: 'validation:auc' }, { validation: bc.test, onLog: (l) => log.push(l) });
+    expect(log[0]).toMatch(/^\[0\]\ttrain-logloss:\S+\ttrain-auc:\S+\tvalidation-logloss:\S+\tvalidation-auc:\S+$/);
+    // The kept round is the best validation AUC (first of equals), and training stopped 4 rounds after it.
+    const auc = log.map((l) => Number(/validation-auc:(\S+)/.exec(l)![1]));
+    const best = tuned.data.bestIteration;
+    expect(auc.length).toBe(best + 5);
+    expect(auc.findIndex((v) => v === Math.max(...auc))).toBe(best);
+    expect(tuned.finalMetrics.map((m) => m.name)).toEqual(['train:logloss', 'train:auc', 'validation:logloss', 'validation:auc']);
+    // Already in eval_metric: not added twice, but still the one early stopping watches.
+    const both = await trainGbdt(bc.train, { ...base, eval_metric: 'auc,logloss', _tuning_objective_metric: 'validation:auc' }, { validation: bc.test });
+    expect([both.data.bestIteration, both.finalMetrics.length]).toEqual([best, 4]);
+  });
+
+  it('names a malformed objective, an empty eval_metric and SageMaker k-fold options', async () => {
+    const fail = async (hp: Record<string, string>) => (await trainGbdt(bc.train, { num_round: '2', ...hp }).then(() => undefined, (e: unknown) => e)) as MlInputError;
+    expect((await fail({ _tuning_objective_metric: 'validation:f1' })).message).toMatch(/'_tuning_objective_metric' must be train:<metric> or validation:<metric> .*got 'validation:f1'/);
+    expect((await fail({ _tuning_objective_metric: 'auc' })).where).toEqual({ hyperparameter: '_tuning_objective_metric' });
+    expect((await fail({ eval_metric: ' , ' })).message).toMatch(/'eval_metric' names no metric/);
+    expect((await fail({ _kfold: '5' })).message).toMatch(/'_kfold' \(k-fold cross-validation .*\) is not supported/);
+    expect((await fail({ _num_cv_round: '2' })).where).toEqual({ hyperparameter: '_num_cv_round' });
+  });
+});

@@ -32,9 +32,10 @@ describe('GBDT hyperparameter validation', () => {
     expect((await failure(() => parseGbdtParams({ num_round: '5', eval_metric: 'auc,ndcg' }))).message).toMatch(/'eval_metric' must be among .*got 'ndcg'/);
   });
 
-  it('accepts the keys SageMaker adds and the XGBoost defaults', () => {
-    const p = parseGbdtParams({ num_round: '10', _tuning_objective_metric: 'validation:auc', tree_method: 'hist', verbosity: '1' });
-    expect(p).toMatchObject({ objective: 'reg:squarederror', eta: 0.3, maxDepth: 6, maxBin: 256, lambda: 1, evalMetric: ['rmse'], baseScore: 0.5 });
+  it('accepts the keys SageMaker adds and the XGBoost defaults', async () => {
+    const p = parseGbdtParams({ num_round: '10', _tuning_objective_metric: 'validation:mae', tree_method: 'hist', verbosity: '1' });
+    expect(p).toMatchObject({ objective: 'reg:squarederror', eta: 0.3, maxDepth: 6, maxBin: 256, lambda: 1, evalMetric: ['rmse', 'mae'], earlyStoppingMetric: 'mae', baseScore: 0.5 });
+    expect((await failure(() => parseGbdtParams({ num_round: '10', objective: 'multi:softprob', num_class: '3', _tuning_objective_metric: 'validation:auc' }))).message).toMatch(/'_tuning_objective_metric' 'auc' is for binary objectives/);
   });
 });
 

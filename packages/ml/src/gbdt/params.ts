@@ -26,6 +26,8 @@ export interface GbdtParams {
   readonly numClass: number;
   readonly evalMetric: readonly GbdtEvalMetric[];
   readonly earlyStoppingRounds: number | undefined;
+  /** The validation metric early stopping watches: the tuning objective's when a tuning job set one, else the last of `evalMetric`. */
+  readonly earlyStoppingMetric: GbdtEvalMetric;
   readonly seed: number;
   readonly baseScore: number;
   /** Histogram-building threads (XGBoost's `nthread`), 1 or 2. */
@@ -62,6 +64,9 @@ const IGNORED = new Set(['verbosity', 'silent', 'sketch_eps', 'process_type', 'p
 export function parseGbdtParams(hp: Readonly<Record<string, string | number>>): GbdtParams {
   const s = (k: string): string | undefined => (hp[k] === undefined ? undefined : String(hp[k]).trim());
   for (const key of Object.keys(hp)) {
+    if (key === '_kfold' || key === '_num_cv_round') {
+      throw new MlInputError(`Hyperparameter '${key}' (k-fold cross-validation in SageMaker's XGBoost container) is not supported by Loam's XGBoost-compatible GBDT; tune with a validation channel instead.`, { hyperparameter: key });
+    }
     if (SUPPORTED.has(key) || IGNORED.has(key) || key.startsWith('_') || key.startsWith('sagemaker_')) continue;
     if (key === 'tree_method') {
       if (!['auto', 'hist', 'approx', 'exact'].includes(s(key) ?? '')) bad(key, `must be one of auto, hist, approx, exact; got '${s(key)}'`);
@@ -86,10 +91,25 @@ export function parseGbdtParams(hp: Readonly<Record<string, string | number>>): 
   const numClassText = s('num_class');
   if (multi && numClassText === undefined) throw new MlInputError(`Hyperparameter 'num_class' is required for objective '${objective}'.`, { hyperparameter: 'num_class' });
   const metrics = (s('eval_metric') ?? DEFAULT_METRIC[objective]).split(',').map((m) => m.trim()).filter((m) => m !== '');
+  if (metrics.length === 0) bad('eval_metric', `names no metric; give one or more of ${METRICS.join(', ')}, or leave it out`);
+  // A tuning job passes its objective (`validation:auc`): as SageMaker's XGBoost does, that metric is
+  // evaluated (appended when eval_metric lacks it) and early stopping watches it.
+  const tuning = s('_tuning_objective_metric');
+  let stopOn = metrics[metrics.length - 1]!;
+  let added: string | undefined;
+  if (tuning !== undefined) {
+    const metric = /^(?:train|validation):(.+)$/.exec(tuning)?.[1];
+    if (metric === undefined || !METRICS.includes(metric as GbdtEvalMetric)) {
+      bad('_tuning_objective_metric', `must be train:<metric> or validation:<metric> with a metric among ${METRICS.join(', ')}; got '${tuning}'`);
+    }
+    if (!metrics.includes(metric)) metrics.push((added = metric));
+    stopOn = metric;
+  }
   for (const m of metrics) {
-    if (!METRICS.includes(m as GbdtEvalMetric)) bad('eval_metric', `must be among ${METRICS.join(', ')}; got '${m}'`);
-    if ((m === 'mlogloss' || m === 'merror') && !multi) bad('eval_metric', `'${m}' needs a multi-class objective`);
-    if ((m === 'auc' || m === 'logloss' || m === 'error') && multi) bad('eval_metric', `'${m}' is for binary objectives; use mlogloss or merror`);
+    const name = m === added ? '_tuning_objective_metric' : 'eval_metric';
+    if (!METRICS.includes(m as GbdtEvalMetric)) bad(name, `must be among ${METRICS.join(', ')}; got '${m}'`);
+    if ((m === 'mlogloss' || m === 'merror') && !multi) bad(name, `'${m}' needs a multi-class objective`);
+    if ((m === 'auc' || m === 'logloss' || m === 'error') && multi) bad(name, `'${m}' is for binary objectives; use mlogloss or merror`);
   }
   const isLogistic = objective === 'binary:logistic' || objective === 'reg:logistic';
   const baseScore = num(s, 'base_score', 0.5, isLogistic ? 1e-15 : objective === 'count:poisson' ? 1e-15 : undefined, isLogistic ? 1 - 1e-15 : undefined);
@@ -111,6 +131,7 @@ export function parseGbdtParams(hp: Readonly<Record<string, string | number>>): 
     scalePosWeight: num(s, 'scale_pos_weight', 1, Number.MIN_VALUE),
     numClass: multi ? int(s, 'num_class', 2, 2, 100_000) : int(s, 'num_class', 1, 1, 1),
     evalMetric: metrics as GbdtEvalMetric[],
+    earlyStoppingMetric: stopOn as GbdtEvalMetric,
     earlyStoppingRounds: s('early_stopping_rounds') === undefined ? undefined : int(s, 'early_stopping_rounds', 1, 1),
     seed: int(s, 'seed', 0, -2_147_483_648, 4_294_967_295),
     baseScore,

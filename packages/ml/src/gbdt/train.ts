@@ -37,7 +37,8 @@ export interface TrainGbdtOptions {
  * real tab between fields, which CloudWatch renders as `#011`, so a definition such as
  * `.*\[[0-9]+\].*#011validation-auc:([-+]?[0-9]*\.?[0-9]+)` matches the CloudWatch form of these lines.
  * The model's `finalMetrics` name them as SageMaker does (`train:auc`, `validation:auc`, …).
- * With early stopping all trees are kept (as XGBoost 1.7's `Booster`) and `bestIteration` is recorded.
+ * With early stopping all trees are kept (as XGBoost 1.7's `Booster`) and `bestIteration` is recorded;
+ * the model predicts with the rounds up to it, as SageMaker's XGBoost hosting serves the best model.
  *
  * @throws MlInputError for bad hyperparameters, ragged or mismatched data, bad labels, or
  * `early_stopping_rounds` without validation data.
@@ -122,9 +123,9 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
         }
         options.onLog?.(line);
         if (val) {
-          const last = p.evalMetric[p.evalMetric.length - 1]!;
-          const score = finalMetrics[finalMetrics.length - 1]!.value;
-          if (round === 0 || (maximizes(last) ? score > best.score : score < best.score)) best = { round, score };
+          const watched = p.earlyStoppingMetric;
+          const score = finalMetrics.find((m) => m.name === `validation:${watched}`)!.value;
+          if (round === 0 || (maximizes(watched) ? score > best.score : score < best.score)) best = { round, score };
           if (p.earlyStoppingRounds !== undefined && round - best.round >= p.earlyStoppingRounds) break;
         }
       }

@@ -113,6 +113,19 @@ describe('hyperparameter tuning jobs over built-in GBDT training jobs', () => {
     expect(combos).toEqual(['2/0.1', '2/0.3', '4/0.1', '4/0.3']);
   }, 180_000);
 
+  it('the objective metric need not be in eval_metric: built-in XGBoost evaluates it and early-stops on it, as SageMaker\'s does', async () => {
+    const res = await call(loam, 'POST', '/api/v1/tuning-jobs', tuningRequest('objective-bc', {
+      Strategy: 'Grid',
+      ResourceLimits: { MaxParallelTrainingJobs: 2 },
+      ParameterRanges: { CategoricalParameterRanges: [{ Name: 'max_depth', Values: ['2', '4'] }] },
+    }, { eval_metric: 'logloss', early_stopping_rounds: '3', num_round: '40' }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const d = await waitForTuning('objective-bc');
+    expect([d.HyperParameterTuningJobStatus, d.FailureReason]).toEqual(['Completed', undefined]);
+    const ts = await trials('objective-bc');
+    expect(ts.map((t) => [t.TrainingJobStatus, t.FinalHyperParameterTuningJobObjectiveMetric?.MetricName])).toEqual([['Completed', 'validation:auc'], ['Completed', 'validation:auc']]);
+  }, 180_000);
+
   it('TrainingJobDefinitions: trials take the definitions in turn, each with its own ranges, statics and objective; listed with TrainingJobDefinitionName', async () => {
     const def = tuningRequest('x', {})['TrainingJobDefinition'] as Record<string, any>;
     const objective = { Type: 'Maximize', MetricName: 'validation:auc' };
