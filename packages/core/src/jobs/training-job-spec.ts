@@ -62,6 +62,9 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
   const maxRuntime = input.StoppingCondition?.MaxRuntimeInSeconds ?? defaultMaxRuntimeSeconds;
   if (maxRuntime > maxTrainingRuntimeSeconds) throw invalid('StoppingCondition.MaxRuntimeInSeconds', maxRuntime, `Member must have value less than or equal to ${maxTrainingRuntimeSeconds}`);
   requireS3('OutputDataConfig.S3OutputPath', input.OutputDataConfig.S3OutputPath);
+  if (input.OutputDataConfig.CompressionType === 'NONE') {
+    throw invalid('OutputDataConfig.CompressionType', 'NONE', 'Member must be GZIP on Loam: the model is always uploaded as model.tar.gz');
+  }
   checkMetricDefinitions('AlgorithmSpecification.MetricDefinitions', algo.MetricDefinitions ?? []);
 
   const channels: JobChannelSpec[] = [];
@@ -79,6 +82,9 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
     const mode = c.InputMode ?? algo.TrainingInputMode;
     if (mode === 'Pipe' && image.type !== 'builtin') {
       throw invalid(`${f}.InputMode`, 'Pipe', 'Member must be File or FastFile for this image (Loam stages channels as files)');
+    }
+    if (s3.S3DataDistributionType === 'ShardedByS3Key' && image.type === 'builtin' && count > 1) {
+      throw invalid(`${f}.DataSource.S3DataSource.S3DataDistributionType`, 'ShardedByS3Key', "Member must be FullyReplicated for the built-in algorithms when InstanceCount > 1: their hosts do not train together and the first host's model is kept, so it would have seen one shard only");
     }
     if (c.RecordWrapperType === 'RecordIO' && image.type === 'builtin') {
       throw invalid(`${f}.RecordWrapperType`, 'RecordIO', 'Member must be None: the built-in algorithms read CSV and libsvm');

@@ -30,6 +30,11 @@ const cases: [string, Record<string, unknown>, RegExp][] = [
   ['bad role', { RoleArn: 'not-an-arn' }, /RoleArn/],
   ['unknown member', { Surprise: true }, /Surprise/],
   ['script path escaping the source dir', { AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' }, HyperParameters: { sagemaker_program: '../../etc/passwd' } }, /sagemaker_program/],
+  ['uncompressed model output (always model.tar.gz here)', { OutputDataConfig: { S3OutputPath: 's3://models/out', CompressionType: 'NONE' } }, /OutputDataConfig\.CompressionType/],
+  ['a sharded channel for a built-in on two hosts (they do not train together)', {
+    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 2, VolumeSizeInGB: 1 },
+    InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/t/', S3DataDistributionType: 'ShardedByS3Key' } } }],
+  }, /InputDataConfig\.0\.DataSource\.S3DataSource\.S3DataDistributionType.*FullyReplicated/],
   ['too many instances for this machine', { ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 500, VolumeSizeInGB: 1 } }, /InstanceCount/],
 ];
 
