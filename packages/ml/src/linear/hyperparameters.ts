@@ -9,6 +9,8 @@ export type SelectionCriterion =
 
 /** Linear Learner's hyperparameters after parsing, with every `auto` resolved. */
 export interface LinearLearnerConfig {
+  /** `num_models` as given: Loam trains one model whatever it says (see {@link parseLinearLearnerHyperparameters}). */
+  readonly numModels?: number | 'auto';
   readonly predictorType: PredictorType;
   readonly featureDim: number | undefined;
   readonly numClasses: number;
@@ -140,8 +142,8 @@ export function parseLinearLearnerHyperparameters(raw: Readonly<Record<string, s
     initSigma: r.float('init_sigma', 0.01, 0, undefined, true),
     initBias: r.float('init_bias', 0),
   };
-  r.intOrAuto('num_models', 1);
+  const numModels = r.intOrAuto('num_models', 1);
   if (config.quantile >= 1) r.invalid('quantile', `must be below 1; got '${config.quantile}'`);
   r.done();
-  return config;
+  return { ...config, numModels };
 }

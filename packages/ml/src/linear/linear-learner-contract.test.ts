@@ -96,6 +96,15 @@ describe('Linear Learner contract', () => {
       if (final && !name.endsWith('objective_loss')) expect(hits.at(-1)).toBe(final.value);
     }
     expect(text).toContain('validation binary_f_2.000 <score>=');
+    expect(text).not.toContain('num_models');
+  });
+
+  it('says in the log that a num_models above 1 still trains one model (the same model as num_models=1)', () => {
+    const lines: string[] = [];
+    const many = trainLinearLearner({ ...hp, num_models: '8' }, { train, validation }, { log: (l) => lines.push(l) });
+    expect(lines[0]).toBe("num_models=8: Loam's Linear Learner trains one model with the given hyperparameters, not 8 in parallel (to compare settings, run a tuning job).");
+    const one = trainLinearLearner({ ...hp, num_models: '1' }, { train, validation });
+    expect(Array.from(many.model.weights)).toEqual(Array.from(one.model.weights));
   });
 
   it('calibrates the threshold on validation data to maximise the selection criterion', () => {

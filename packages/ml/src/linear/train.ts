@@ -46,6 +46,9 @@ export function trainLinearLearner(hyperparameters: Readonly<Record<string, stri
   checkChannels(c, channels);
   const log = opts.log ?? (() => {});
   const host = opts.host ?? 'algo-1';
+  if (typeof c.numModels === 'number' && c.numModels > 1) {
+    log(`num_models=${c.numModels}: Loam's Linear Learner trains one model with the given hyperparameters, not ${c.numModels} in parallel (to compare settings, run a tuning job).`);
+  }
   const rng = new Rng(opts.seed ?? 0);
   const { train, validation } = channels;
   const n = train.x.rows;
