@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles packages/ml/src/gbdt/histogram.wat into histogram-wasm.ts (the bytes, base64), so the ml
-// package ships no build step of its own. Run after editing the .wat; histogram-wasm.test.ts fails
+// package ships no build step of its own. Run after editing the .wat; histogram-kernels.test.ts fails
 // while the two disagree.  usage: node scripts/gen-gbdt-wasm.mjs [--print]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -79,6 +79,31 @@ describe('GBDT histogram kernels (ADR 0017)', () => {
     expect(Array.from(hists[5]!)).toEqual(Array.from(hists[4]!));
   });
 
+  it('a value at or past the last cut (+Inf) goes to the last bin, as XGBoost bins it — not to the missing code (nor, in one byte, to bin 0)', async () => {
+    // x0 = i / n decides the label; 40 more rows have x0 = +Inf and label 1. 256 bins, no missing value.
+    const n = 2000;
+    const data = new Float32Array(n + 40);
+    const y = new Float64Array(n + 40);
+    for (let i = 0; i < n; i++) {
+      data[i] = i / n;
+      y[i] = i / n > 0.5 ? 1 : 0;
+    }
+    for (let i = n; i < n + 40; i++) [data[i], y[i]] = [Number.POSITIVE_INFINITY, 1];
+    const d = { x: { rows: n + 40, cols: 1, data }, y };
+    const params = { objective: 'binary:logistic', num_round: '1', max_depth: '1', eta: '1', lambda: '0', min_child_weight: '0', max_bin: '256' };
+    const js = JSON.stringify(await trainGbdt(d, params, { threads: 1, kernels: 'js' }));
+    const m = await trainGbdt(d, params, { threads: 2 });
+    expect(JSON.stringify(m)).toBe(js);
+    // One split near 0.5: the left leaf holds label-0 rows only (gradient 0.5, hessian 0.25 each: value −2
+    // with eta 1, lambda 0) — the Inf rows, label 1, went right with the largest values.
+    const t = m.data.trees[0]!;
+    const left = t.left[0]!;
+    expect(left).toBeGreaterThan(0);
+    expect(t.value[left]).toBe(-2);
+    expect(t.cover[left]).toBeGreaterThanOrEqual(0.25 * 999);
+    expect(t.cover[left]).toBeLessThanOrEqual(0.25 * 1001);
+  });
+
   it('the models still learn: 256-bin data with missing values', async () => {
     const m = await trainGbdt(wideMissing, { objective: 'binary:logistic', num_round: '30', max_depth: '4', max_bin: '256' });
     const p = m.predict(wideMissing.x);

@@ -39,8 +39,8 @@ for (;;) {
   seen = Atomics.load(ctl, ${SEQ});
   if (seen < 0) break;
   let m;
-  while ((m = receiveMessageOnPort(port)) !== undefined) ctx = kernelViews(ctx, m.message);
   try {
+    while ((m = receiveMessageOnPort(port)) !== undefined) ctx = kernelViews(ctx, m.message);
     kernelRun(ctx, 1, 2);
   } catch (e) {
     Atomics.store(ctl, ${ERR}, 1);
@@ -82,8 +82,12 @@ export class KernelRunner {
     const runner = await KernelRunner.start(threads);
     const arena = wasm ? WasmArena.create() : undefined;
     if (arena) {
-      runner.arena = arena;
-      runner.set({ wasm: { module: arena.module, memory: arena.memory } });
+      try {
+        runner.set({ wasm: { module: arena.module, memory: arena.memory } });
+        runner.arena = arena;
+      } catch {
+        // This thread could not instantiate the module (nothing was sent to the worker): the JavaScript kernel runs.
+      }
     }
     return runner;
   }

@@ -617,7 +617,9 @@ export function kernelBin(c: KernelCtx, f0: number, f1: number): void {
           if ((ck[mid] as number) <= key) l = mid + 1;
           else h = mid;
         }
-        code = l;
+        // At or past the last cut (+Inf, or a row the sketch's sample did not see above its maximum):
+        // the last bin, as XGBoost's SearchBin clamps; code nb is for missing values only.
+        code = l < nb ? l : nb - 1;
       }
       binsCol[col + i] = code;
     }
