@@ -34,8 +34,18 @@ export class EndpointConfigService {
       seen.add(v.VariantName.toLowerCase());
       if (v.ServerlessConfig) throw new ValidationError(`Serverless variants are not supported yet ('${v.VariantName}'): give InstanceType and InitialInstanceCount.`, [{ path: `${at}/ServerlessConfig`, message: 'not supported' }]);
       if (!v.ModelName) throw new ValidationError(`Variant '${v.VariantName}' needs a ModelName.`, [{ path: `${at}/ModelName`, message: 'required' }]);
-      if (!(await this.o.store.collection(modelsCollection).get(v.ModelName.toLowerCase()))) {
+      const model = (await this.o.store.collection(modelsCollection).get(v.ModelName.toLowerCase()))?.value;
+      if (!model) {
         throw new ValidationError(`Could not find model '${v.ModelName}' (variant '${v.VariantName}').`, [{ path: `${at}/ModelName`, message: 'no such model' }]);
+      }
+      // A built-in model runs no code of the user's; a script-mode or process image does, and an endpoint
+      // instance cannot be cut off from the network here (the router reaches it over loopback).
+      const runsCode = model.containers.some((c) => c.image.type !== 'builtin');
+      if ((model.networkIsolation || input.EnableNetworkIsolation === true) && runsCode) {
+        throw new ValidationError(
+          `Model '${v.ModelName}' (variant '${v.VariantName}') runs its own serving code and asks for network isolation, which Loam enforces for training, processing and batch transform but not for endpoint instances: serve it without EnableNetworkIsolation, or score it with a batch transform job.`,
+          [{ path: model.networkIsolation ? `${at}/ModelName` : '/EnableNetworkIsolation', message: 'network isolation is not enforced for endpoints running model code' }],
+        );
       }
       const count = v.InitialInstanceCount ?? 1;
       if (count > this.o.maxInstancesPerVariant) {

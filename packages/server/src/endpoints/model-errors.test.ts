@@ -85,3 +85,19 @@ describe('errors the model container answers', () => {
     expect(e?.OriginalMessage).toContain('negative first feature -5');
   });
 });
+
+describe('network isolation on endpoints', () => {
+  it('a model that runs its own serving code and asks for isolation is refused at CreateEndpointConfig with a 400 naming the field (isolation is not enforced for endpoint instances); a built-in one is served', async () => {
+    const isolated = await call(loam, 'POST', '/api/v1/models', { ModelName: 'sum-isolated', EnableNetworkIsolation: true, PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/sum/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py' } } });
+    expect(isolated.status, JSON.stringify(isolated.body)).toBe(200);
+    const config = { EndpointConfigName: 'sum-isolated', ProductionVariants: [{ VariantName: 'v', ModelName: 'sum-isolated', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] };
+    const refused = await call(loam, 'POST', '/api/v1/endpoint-configs', config);
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/Model 'sum-isolated' \(variant 'v'\) runs its own serving code and asks for network isolation/);
+    expect(JSON.stringify(refused.body.errors)).toContain('/ProductionVariants/0/ModelName');
+    // The same through the endpoint config's own flag, for a model that did not ask.
+    const byConfig = await call(loam, 'POST', '/api/v1/endpoint-configs', { ...config, EndpointConfigName: 'sum-isolated-2', ProductionVariants: [{ ...config.ProductionVariants[0], ModelName: 'sum' }], EnableNetworkIsolation: true });
+    expect([byConfig.status, JSON.stringify(byConfig.body.errors)]).toEqual([400, expect.stringContaining('/EnableNetworkIsolation')]);
+    expect((await call(loam, 'GET', '/api/v1/endpoint-configs/sum-isolated')).status).toBe(404);
+  });
+});
