@@ -61,6 +61,14 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
   }
   const maxRuntime = input.StoppingCondition?.MaxRuntimeInSeconds ?? defaultMaxRuntimeSeconds;
   if (maxRuntime > maxTrainingRuntimeSeconds) throw invalid('StoppingCondition.MaxRuntimeInSeconds', maxRuntime, `Member must have value less than or equal to ${maxTrainingRuntimeSeconds}`);
+  // SageMaker's rules for the spot-only wait limit (Loam runs every job on demand, so it never waits for capacity).
+  const maxWait = input.StoppingCondition?.MaxWaitTimeInSeconds;
+  if (maxWait !== undefined && input.EnableManagedSpotTraining !== true) {
+    throw invalid('StoppingCondition.MaxWaitTimeInSeconds', maxWait, 'Member is only valid with EnableManagedSpotTraining set to true');
+  }
+  if (maxWait !== undefined && maxWait < maxRuntime) {
+    throw invalid('StoppingCondition.MaxWaitTimeInSeconds', maxWait, `Member must be greater than or equal to MaxRuntimeInSeconds (${maxRuntime})`);
+  }
   requireS3('OutputDataConfig.S3OutputPath', input.OutputDataConfig.S3OutputPath);
   if (input.OutputDataConfig.CompressionType === 'NONE') {
     throw invalid('OutputDataConfig.CompressionType', 'NONE', 'Member must be GZIP on Loam: the model is always uploaded as model.tar.gz');

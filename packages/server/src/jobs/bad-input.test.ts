@@ -30,6 +30,8 @@ const cases: [string, Record<string, unknown>, RegExp][] = [
   ['bad role', { RoleArn: 'not-an-arn' }, /RoleArn/],
   ['unknown member', { Surprise: true }, /Surprise/],
   ['script path escaping the source dir', { AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' }, HyperParameters: { sagemaker_program: '../../etc/passwd' } }, /sagemaker_program/],
+  ['MaxWaitTimeInSeconds without managed spot training', { StoppingCondition: { MaxRuntimeInSeconds: 600, MaxWaitTimeInSeconds: 900 } }, /StoppingCondition\.MaxWaitTimeInSeconds.*EnableManagedSpotTraining/],
+  ['MaxWaitTimeInSeconds below MaxRuntimeInSeconds', { EnableManagedSpotTraining: true, StoppingCondition: { MaxRuntimeInSeconds: 600, MaxWaitTimeInSeconds: 300 } }, /StoppingCondition\.MaxWaitTimeInSeconds.*greater than or equal to MaxRuntimeInSeconds \(600\)/],
   ['uncompressed model output (always model.tar.gz here)', { OutputDataConfig: { S3OutputPath: 's3://models/out', CompressionType: 'NONE' } }, /OutputDataConfig\.CompressionType/],
   ['a sharded channel for a built-in on two hosts (they do not train together)', {
     ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 2, VolumeSizeInGB: 1 },
