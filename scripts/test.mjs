@@ -52,8 +52,9 @@ if (existsSync(results)) {
   passed = count(['passed']);
   failed = count(['failed']);
   skipped = count(['skipped', 'pending', 'todo']);
-  // A test file that failed to load has no tests; count it once.
-  for (const f of r.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed++;
+  // A file that failed without a failed test (it did not load, or a beforeAll/afterAll hook failed and
+  // its tests show as skipped or passed) counts once.
+  for (const f of r.testResults ?? []) if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) failed++;
   for (const f of r.testResults ?? []) for (const a of f.assertionResults ?? []) {
     if (a.status === 'skipped' || a.status === 'pending' || a.status === 'todo') console.log(`skipped: ${a.fullName}`);
     // A test that passed on CI's retry keeps its failed attempt's error: shown, so a flaky test can be traced.
