@@ -1,4 +1,5 @@
 import { ValidationError } from '../kernel/errors.js';
+import type { ModelRecord } from '../models/model.collections.js';
 import type { DeploymentConfigInput } from './endpoint.collections.js';
 
 type Capacity = { readonly Type: 'INSTANCE_COUNT' | 'CAPACITY_PERCENT'; readonly Value: number };
@@ -56,4 +57,20 @@ export function trafficSchedule(d: DeploymentConfigInput | undefined, greenInsta
   for (let k = 1; k * step < 1 - 1e-9; k++) out.push(Math.round(k * step * 1e6) / 1e6);
   out.push(1);
   return out;
+}
+
+/**
+ * Network isolation is enforced for training, processing and batch transform, not for endpoint
+ * instances (the router reaches them over loopback). A built-in model runs no code of the user's (its
+ * serving process gets only SAGEMAKER_/SM_/LOAM_ settings), so only a model whose container runs its
+ * own serving code (script mode, a process image) is refused when it or the endpoint config asks.
+ * @throws ValidationException at `path`.
+ */
+export function checkIsolationServable(model: ModelRecord, variant: string, configIsolation: boolean, path: string): void {
+  if (!(model.networkIsolation || configIsolation) || model.containers.every((c) => c.image.type === 'builtin')) return;
+  throw field(
+    path,
+    'network isolation is not enforced for endpoints running model code',
+    `Model '${model.name}' (variant '${variant}') runs its own serving code and asks for network isolation, which Loam enforces for training, processing and batch transform but not for endpoint instances: serve it without EnableNetworkIsolation, or score it with a batch transform job.`,
+  );
 }

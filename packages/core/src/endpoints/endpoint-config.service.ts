@@ -7,6 +7,7 @@ import { clampMaxResults } from '../kernel/pagination.js';
 import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { modelsCollection } from '../models/model.collections.js';
+import { checkIsolationServable } from './deployment-rules.js';
 import { endpointConfigsCollection, type EndpointConfigRecord } from './endpoint.collections.js';
 
 type Ops = typeof operations;
@@ -38,15 +39,7 @@ export class EndpointConfigService {
       if (!model) {
         throw new ValidationError(`Could not find model '${v.ModelName}' (variant '${v.VariantName}').`, [{ path: `${at}/ModelName`, message: 'no such model' }]);
       }
-      // A built-in model runs no code of the user's; a script-mode or process image does, and an endpoint
-      // instance cannot be cut off from the network here (the router reaches it over loopback).
-      const runsCode = model.containers.some((c) => c.image.type !== 'builtin');
-      if ((model.networkIsolation || input.EnableNetworkIsolation === true) && runsCode) {
-        throw new ValidationError(
-          `Model '${v.ModelName}' (variant '${v.VariantName}') runs its own serving code and asks for network isolation, which Loam enforces for training, processing and batch transform but not for endpoint instances: serve it without EnableNetworkIsolation, or score it with a batch transform job.`,
-          [{ path: model.networkIsolation ? `${at}/ModelName` : '/EnableNetworkIsolation', message: 'network isolation is not enforced for endpoints running model code' }],
-        );
-      }
+      checkIsolationServable(model, v.VariantName, input.EnableNetworkIsolation === true, model.networkIsolation ? `${at}/ModelName` : '/EnableNetworkIsolation');
       const count = v.InitialInstanceCount ?? 1;
       if (count > this.o.maxInstancesPerVariant) {
         throw new ValidationError(`Variant '${v.VariantName}' asks for ${count} instances; this server runs at most ${this.o.maxInstancesPerVariant} per variant.`, [{ path: `${at}/InitialInstanceCount`, message: `at most ${this.o.maxInstancesPerVariant}` }]);

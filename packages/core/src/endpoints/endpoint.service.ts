@@ -11,7 +11,7 @@ import type { EndpointDeployer } from './endpoint-deployer.js';
 import { EndpointStore } from './endpoint-store.js';
 import { endpointsCollection, type EndpointConfigRecord, type EndpointRecord, type VariantSummary } from './endpoint.collections.js';
 import type { EndpointConfigService } from './endpoint-config.service.js';
-import { validateDeploymentConfig } from './deployment-rules.js';
+import { checkIsolationServable, validateDeploymentConfig } from './deployment-rules.js';
 
 type Ops = typeof operations;
 
@@ -50,9 +50,12 @@ export class EndpointService {
 
   private async checkModels(config: EndpointConfigRecord): Promise<void> {
     for (const v of config.request.ProductionVariants) {
-      if (!(await this.o.store.collection(modelsCollection).get((v.ModelName ?? '').toLowerCase()))) {
+      const model = (await this.o.store.collection(modelsCollection).get((v.ModelName ?? '').toLowerCase()))?.value;
+      if (!model) {
         throw new ValidationError(`Could not find model '${v.ModelName}' named by variant '${v.VariantName}' of endpoint config '${config.name}'.`, [{ path: '/EndpointConfigName', message: 'config names a missing model' }]);
       }
+      // Checked again here: the model may have been deleted and created anew since the config was.
+      checkIsolationServable(model, v.VariantName, config.request['EnableNetworkIsolation'] === true, '/EndpointConfigName');
     }
   }
 

@@ -39,8 +39,12 @@ export class InstanceFactory {
       // Served in this process: settings a built-in reads from its environment come from the model's Environment.
       return new InProcessInstance(instanceId, loadBuiltinPredictor(modelDir, { env: c.environment }), Number.MAX_SAFE_INTEGER, modelDir);
     }
+    // A built-in model's server is Loam's own code: the model's Environment reaches it only as settings
+    // (SAGEMAKER_*, SM_*, LOAM_*), never as NODE_OPTIONS, LD_PRELOAD or the like, so it runs no code of
+    // the user's (what lets a built-in model be served under EnableNetworkIsolation).
+    const given = c.image.type === 'builtin' ? Object.fromEntries(Object.entries(c.environment).filter(([k]) => /^(SAGEMAKER_|SM_|LOAM_)/.test(k))) : c.environment;
     const env: Record<string, string> = {
-      ...c.environment, SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir, SAGEMAKER_SAFE_PORT_RANGE: '', HOME: dir,
+      ...given, SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir, SAGEMAKER_SAFE_PORT_RANGE: '', HOME: dir,
     };
     let command: string;
     let args: string[];

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
-import { call, deploy } from './endpoints.test-support.js';
+import { call, deploy, storeGbdtModel, xgboostImage } from './endpoints.test-support.js';
 
 const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
 let loam: TestLoam;
@@ -100,4 +100,32 @@ describe('network isolation on endpoints', () => {
     expect([byConfig.status, JSON.stringify(byConfig.body.errors)]).toEqual([400, expect.stringContaining('/EnableNetworkIsolation')]);
     expect((await call(loam, 'GET', '/api/v1/endpoint-configs/sum-isolated')).status).toBe(404);
   });
+
+  it('CreateEndpoint checks again: a model deleted and created anew, now isolated and running its own code, behind an older config', async () => {
+    const spec = { PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/sum/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py' } } };
+    expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'sum-later', ...spec })).status).toBe(200);
+    const cfg = await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'sum-later', ProductionVariants: [{ VariantName: 'v', ModelName: 'sum-later', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });
+    expect(cfg.status).toBe(200);
+    expect((await call(loam, 'DELETE', '/api/v1/models/sum-later')).status).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'sum-later', EnableNetworkIsolation: true, ...spec })).status).toBe(200);
+    const ep = await call(loam, 'POST', '/api/v1/endpoints', { EndpointName: 'sum-later', EndpointConfigName: 'sum-later' });
+    expect([ep.status, ep.body.detail]).toEqual([400, expect.stringMatching(/Model 'sum-later' \(variant 'v'\) runs its own serving code and asks for network isolation/)]);
+  });
+
+  it('a built-in model served as its own process gets only SAGEMAKER_/SM_/LOAM_ settings from its Environment (no NODE_OPTIONS), so it may be isolated', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'loam-iso-')), 'ran');
+    await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'iso-gbdt/model.tar.gz' });
+    // NODE_OPTIONS drops double quotes: the module's source is percent-encoded.
+    const inject = `--import=data:text/javascript,${encodeURIComponent(`import fs from "node:fs";fs.writeFileSync(${JSON.stringify(marker)},"x")`)}`;
+    const m = await call(loam, 'POST', '/api/v1/models', {
+      ModelName: 'iso-gbdt', EnableNetworkIsolation: true,
+      PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/iso-gbdt/model.tar.gz', Environment: { LOAM_SERVING_MODE: 'process', NODE_OPTIONS: inject } },
+    });
+    expect(m.status, JSON.stringify(m.body)).toBe(200);
+    const d = await deploy(loam, 'iso-gbdt', [{ name: 'v', modelName: 'iso-gbdt' }]);
+    expect(d.EndpointStatus, d.FailureReason).toBe('InService');
+    const r = await fetch(`${url}/endpoints/iso-gbdt/invocations`, { method: 'POST', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'text/csv' }, body: '0.1,0.2,0.3,0.4' });
+    expect(r.status).toBe(200);
+    expect(existsSync(marker)).toBe(false);
+  }, 60_000);
 });
