@@ -7,7 +7,7 @@ import { JobChild } from './child.js';
 import { layOutContract, type ContractDir } from './contract-dir.js';
 import { EventWriter } from './event-writer.js';
 import { imageCommand } from './image-command.js';
-import { MetricParser } from './metrics.js';
+import { MetricParser, xgboostRoundMetrics } from './metrics.js';
 import { jobMemoryState, outOfMemoryReason } from './oom.js';
 import { detectOptMl } from './opt-ml-namespace.js';
 import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
@@ -102,11 +102,12 @@ export async function runJob(input: RunnerInput): Promise<void> {
     }
     const cmd = await imageCommand(input, dir, store, abort.signal);
     if (stopReason) throw new StopSignal();
-    // A built-in image publishes its own `train:…`/`validation:…`/`test:…` metrics every round; a
-    // definition with one of those names (copied from a notebook) would add each point a second time.
-    const own = (d: { Name: string }) => spec.image.type === 'builtin' && /^(train|validation|test):/.test(d.Name);
+    // Built-in XGBoost publishes train:/validation:<metric> itself every round; a definition with one of
+    // those names (copied from a notebook) would add each point a second time.
+    const published = spec.image.type === 'builtin' ? xgboostRoundMetrics(spec.image.algorithm, spec.hyperParameters) : new Set<string>();
+    const own = (d: { Name: string }) => published.has(d.Name);
     const shadowed = spec.metricDefinitions.filter(own);
-    if (shadowed.length > 0) platformLog(`Metric definition${shadowed.length > 1 ? 's' : ''} ${shadowed.map((d) => `'${d.Name}'`).join(', ')} name${shadowed.length > 1 ? '' : 's'} the built-in algorithm's own metric${shadowed.length > 1 ? 's' : ''}: the image publishes ${shadowed.length > 1 ? 'them' : 'it'} every round, so ${shadowed.length > 1 ? 'their regexes are' : 'its regex is'} not applied.`);
+    if (shadowed.length > 0) platformLog(`Metric definition${shadowed.length > 1 ? 's' : ''} ${shadowed.map((d) => `'${d.Name}'`).join(', ')} name${shadowed.length > 1 ? '' : 's'} a metric the built-in algorithm publishes every round: ${shadowed.length > 1 ? 'their regexes are' : 'its regex is'} not applied.`);
     const parser = new MetricParser(spec.metricDefinitions.filter((d) => !own(d)));
     const moduleName = spec.image.type === 'script' ? String(spec.hyperParameters['sagemaker_program'] ?? '').replace(/^"|"$/g, '').replace(/\.py$/, '') : undefined;
     const env = {

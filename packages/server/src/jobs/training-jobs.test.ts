@@ -20,7 +20,8 @@ describe('training jobs through the API', () => {
   it('runs the built-in XGBoost image end to end: Completed, metrics, transitions, model.tar.gz', async () => {
     // A metric definition copied from a notebook, named like the image's own metric: not counted twice.
     const req = trainingRequest('xgb-1') as { AlgorithmSpecification: Record<string, unknown> };
-    req.AlgorithmSpecification = { ...req.AlgorithmSpecification, MetricDefinitions: [{ Name: 'train:auc', Regex: 'train-auc:([0-9\\.]+)' }] };
+    // One the image does not publish is applied as usual.
+    req.AlgorithmSpecification = { ...req.AlgorithmSpecification, MetricDefinitions: [{ Name: 'train:auc', Regex: 'train-auc:([0-9\\.]+)' }, { Name: 'train:auc_copy', Regex: 'train-auc:([0-9\\.]+)' }] };
     const created = await call(loam, 'POST', '/api/v1/training-jobs', req);
     expect(created.status).toBe(200);
     expect(created.body.TrainingJobArn).toBe('arn:loam:sagemaker:us-east-1:000000000000:training-job/xgb-1');
@@ -39,7 +40,9 @@ describe('training jobs through the API', () => {
     const logs = await call(loam, 'GET', '/api/v1/training-jobs/xgb-1/logs');
     expect(logs.body.Events.some((e: { Message: string }) => e.Message.startsWith('[9]\ttrain-auc:'))).toBe(true);
     expect(logs.body.Complete).toBe(true);
-    expect(logs.body.Events.some((e: { Message: string }) => /Metric definition 'train:auc' names the built-in algorithm's own metric/.test(e.Message))).toBe(true);
+    expect(logs.body.Events.some((e: { Message: string }) => /Metric definition 'train:auc' names a metric the built-in algorithm publishes every round/.test(e.Message))).toBe(true);
+    const copy = await call(loam, 'GET', '/api/v1/training-jobs/xgb-1/metrics?MetricName=train%3Aauc_copy&MaxResults=100');
+    expect(copy.body.Metrics).toHaveLength(10);
     // The image's own log lines are the reference for the stored series: '[i]\ttrain-auc:v' per round.
     const fromLogs = logs.body.Events.map((e: { Message: string }) => /^\[(\d+)\]\ttrain-auc:([0-9.]+)/.exec(e.Message)).filter(Boolean)
       .map((m: RegExpExecArray) => ({ Step: Number(m[1]), Value: Number(m[2]) }));
