@@ -34,6 +34,8 @@ const ended = (s: string): s is 'Completed' | 'Failed' | 'Stopped' => s === 'Com
 export class TuningOrchestrator {
   private running: Promise<void> | undefined;
   private again = false;
+  /** Children CreateTrainingJob refused, with its message, until the next pass records them Failed. */
+  private readonly refused = new Map<string, string>();
 
   constructor(private readonly o: TuningOrchestratorOptions) {}
 
@@ -80,7 +82,9 @@ export class TuningOrchestrator {
       if (t.final) continue;
       const child = await this.o.training.jobs.get(t.trainingJobName).catch(() => undefined);
       if (!child) {
-        t.final = { status: 'Failed' };
+        const refused = this.refused.get(t.trainingJobName);
+        this.refused.delete(t.trainingJobName);
+        t.final = { status: 'Failed', ...(refused ? { refused } : {}) };
         continue;
       }
       const metric = metricOf(t.index);
@@ -183,7 +187,10 @@ export class TuningOrchestrator {
       else {
         status = 'Failed';
         const metrics = [...new Set(plan.definitions.map((d) => `'${d.objective.metricName}'`))].join(' or ');
-        failureReason = `None of the ${trials.length} training jobs reported the objective metric ${metrics}.`;
+        const refused = trials.find((t) => t.final?.refused)?.final?.refused;
+        failureReason = refused
+          ? `None of the ${trials.length} training jobs reported the objective metric ${metrics}; CreateTrainingJob refused their requests: ${refused}`
+          : `None of the ${trials.length} training jobs reported the objective metric ${metrics}.`;
       }
     }
     const next: TuningJobRecord = {
@@ -204,6 +211,7 @@ export class TuningOrchestrator {
         if (isLoamError(e) && e.code === 'ResourceInUse') continue; // created by an interrupted earlier pass
         this.o.logger.warn({ err: e, tuningJob: job.name, trainingJob: t.trainingJobName }, 'tuning: training job refused');
         failed.push(t.trainingJobName);
+        this.refused.set(t.trainingJobName, (e as Error).message);
       }
     }
     if (failed.length > 0) this.again = true; // the next pass finds them missing and marks them Failed

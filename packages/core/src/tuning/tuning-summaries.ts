@@ -46,6 +46,7 @@ export function trialSummary(t: TrialRecord, job: TuningJobRecord, child: JobRec
   if (child?.startTime !== undefined) out['TrainingStartTime'] = child.startTime;
   if (child?.endTime !== undefined) out['TrainingEndTime'] = child.endTime;
   if (child?.failureReason) out['FailureReason'] = child.failureReason;
+  else if (t.final?.refused) out['FailureReason'] = `CreateTrainingJob refused the request: ${t.final.refused}`;
   if (value !== undefined) out['FinalHyperParameterTuningJobObjectiveMetric'] = { Type: objective.type, MetricName: objective.metricName, Value: value };
   return out;
 }

@@ -22,6 +22,8 @@ export interface TrialRecord {
     readonly objective?: number;
     readonly series?: readonly number[];
     readonly endTime?: number;
+    /** Why CreateTrainingJob refused the trial's training job (it never existed). */
+    readonly refused?: string;
   };
 }
 

@@ -126,6 +126,18 @@ describe('hyperparameter tuning jobs over built-in GBDT training jobs', () => {
     expect(ts.map((t) => [t.TrainingJobStatus, t.FinalHyperParameterTuningJobObjectiveMetric?.MetricName])).toEqual([['Completed', 'validation:auc'], ['Completed', 'validation:auc']]);
   }, 180_000);
 
+  it('a definition CreateTrainingJob refuses fails the tuning job saying why, and each trial carries the refusal', async () => {
+    const req = tuningRequest('refused-bc', { Strategy: 'Grid', ResourceLimits: { MaxParallelTrainingJobs: 2 }, ParameterRanges: { CategoricalParameterRanges: [{ Name: 'max_depth', Values: ['2', '3'] }] } }) as { TrainingJobDefinition: Record<string, unknown> };
+    req.TrainingJobDefinition['OutputDataConfig'] = { S3OutputPath: 's3://models/tuning', CompressionType: 'NONE' };
+    const res = await call(loam, 'POST', '/api/v1/tuning-jobs', req);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const d = await waitForTuning('refused-bc');
+    expect(d.HyperParameterTuningJobStatus).toBe('Failed');
+    expect(d.FailureReason).toMatch(/CreateTrainingJob refused their requests: .*CompressionType/);
+    const ts = await trials('refused-bc');
+    expect(ts.map((t) => [t.TrainingJobStatus, /CreateTrainingJob refused the request: .*CompressionType/.test(t.FailureReason)])).toEqual([['Failed', true], ['Failed', true]]);
+  }, 180_000);
+
   it('TrainingJobDefinitions: trials take the definitions in turn, each with its own ranges, statics and objective; listed with TrainingJobDefinitionName', async () => {
     const def = tuningRequest('x', {})['TrainingJobDefinition'] as Record<string, any>;
     const objective = { Type: 'Maximize', MetricName: 'validation:auc' };
