@@ -147,14 +147,10 @@ describe('GBDT in a tuning job (_tuning_objective_metric, as SageMaker passes it
     expect([both.data.bestIteration, both.finalMetrics.length]).toEqual([best, 4]);
   });
 
-  it('an objective that is not an XGBoost metric (a MetricDefinitions name) changes nothing; an empty eval_metric and SageMaker k-fold options are refused naming them', async () => {
-    const base = { objective: 'binary:logistic', num_round: '3', eval_metric: 'logloss' };
-    const plain = JSON.stringify(await trainGbdt(bc.train, base, { validation: bc.test }));
-    for (const custom of ['validation:my_f1', 'auc', 'train:'] as const) {
-      const m = await trainGbdt(bc.train, { ...base, _tuning_objective_metric: custom }, { validation: bc.test });
-      expect([JSON.stringify(m), m.finalMetrics.map((x) => x.name)]).toEqual([plain, ['train:logloss', 'validation:logloss']]);
-    }
+  it('names a malformed objective, an empty eval_metric and SageMaker k-fold options', async () => {
     const fail = async (hp: Record<string, string>) => (await trainGbdt(bc.train, { num_round: '2', ...hp }).then(() => undefined, (e: unknown) => e)) as MlInputError;
+    expect((await fail({ _tuning_objective_metric: 'validation:f1' })).message).toMatch(/'_tuning_objective_metric' must be train:<metric> or validation:<metric> .*got 'validation:f1'/);
+    expect((await fail({ _tuning_objective_metric: 'auc' })).where).toEqual({ hyperparameter: '_tuning_objective_metric' });
     expect((await fail({ eval_metric: ' , ' })).message).toMatch(/'eval_metric' names no metric/);
     expect((await fail({ _kfold: '5' })).message).toMatch(/'_kfold' \(k-fold cross-validation .*\) is not supported/);
     expect((await fail({ _num_cv_round: '2' })).where).toEqual({ hyperparameter: '_num_cv_round' });

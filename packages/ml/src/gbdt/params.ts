@@ -93,12 +93,15 @@ export function parseGbdtParams(hp: Readonly<Record<string, string | number>>): 
   const metrics = (s('eval_metric') ?? DEFAULT_METRIC[objective]).split(',').map((m) => m.trim()).filter((m) => m !== '');
   if (metrics.length === 0) bad('eval_metric', `names no metric; give one or more of ${METRICS.join(', ')}, or leave it out`);
   // A tuning job passes its objective (`validation:auc`): as SageMaker's XGBoost does, that metric is
-  // evaluated (appended when eval_metric lacks it) and early stopping watches it. An objective that is
-  // not one of these metrics (a name of the user's MetricDefinitions) changes nothing.
-  const metric = /^(?:train|validation):(.+)$/.exec(s('_tuning_objective_metric') ?? '')?.[1];
+  // evaluated (appended when eval_metric lacks it) and early stopping watches it.
+  const tuning = s('_tuning_objective_metric');
   let stopOn = metrics[metrics.length - 1]!;
   let added: string | undefined;
-  if (metric !== undefined && METRICS.includes(metric as GbdtEvalMetric)) {
+  if (tuning !== undefined) {
+    const metric = /^(?:train|validation):(.+)$/.exec(tuning)?.[1];
+    if (metric === undefined || !METRICS.includes(metric as GbdtEvalMetric)) {
+      bad('_tuning_objective_metric', `must be train:<metric> or validation:<metric> with a metric among ${METRICS.join(', ')}; got '${tuning}'`);
+    }
     if (!metrics.includes(metric)) metrics.push((added = metric));
     stopOn = metric;
   }
