@@ -62,7 +62,7 @@ export function trafficSchedule(d: DeploymentConfigInput | undefined, greenInsta
 /**
  * Network isolation is enforced for training, processing and batch transform, not for endpoint
  * instances (the router reaches them over loopback). A built-in model runs no code of the user's (its
- * serving process gets only SAGEMAKER_/SM_/LOAM_ settings), so only a model whose container runs its
+ * serving process gets only SAGEMAKER_/SM_/LOAM_ settings and DEEPAR_INFERENCE_CONFIG), so only a model whose container runs its
  * own serving code (script mode, a process image) is refused when it or the endpoint config asks.
  * @throws ValidationException at `path`.
  */

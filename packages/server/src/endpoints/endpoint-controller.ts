@@ -1,5 +1,5 @@
 import {
-  trafficSchedule, type ArtifactStore, type EndpointConfigRecord, type EndpointConfigService, type EndpointDeployer, type EndpointRecord,
+  checkIsolationServable, trafficSchedule, type ArtifactStore, type EndpointConfigRecord, type EndpointConfigService, type EndpointDeployer, type EndpointRecord,
   type EndpointStore, type Logger, type ModelService, type VariantSummary,
 } from '@loam/core';
 import type { AlarmEvaluator } from './alarm-evaluator.js';
@@ -136,6 +136,9 @@ export class EndpointController implements EndpointDeployer {
     const gen = new Generation(config.name);
     for (const v of config.request.ProductionVariants) {
       const model = await this.o.models.get(v.ModelName as string);
+      // Checked at every build, not only at CreateEndpoint: after a restart the endpoint is rebuilt from
+      // whatever model now has the name.
+      checkIsolationServable(model, v.VariantName, config.request['EnableNetworkIsolation'] === true, '/EndpointConfigName');
       const d = desired?.find((x) => x.VariantName === v.VariantName);
       const count = d?.DesiredInstanceCount ?? v.InitialInstanceCount ?? 1;
       gen.fleets.set(v.VariantName, new VariantFleet(v.VariantName, model.name, model.containers[0]!, d?.DesiredWeight ?? v.InitialVariantWeight ?? 1, count));

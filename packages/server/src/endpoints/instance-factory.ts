@@ -40,9 +40,9 @@ export class InstanceFactory {
       return new InProcessInstance(instanceId, loadBuiltinPredictor(modelDir, { env: c.environment }), Number.MAX_SAFE_INTEGER, modelDir);
     }
     // A built-in model's server is Loam's own code: the model's Environment reaches it only as settings
-    // (SAGEMAKER_*, SM_*, LOAM_*), never as NODE_OPTIONS, LD_PRELOAD or the like, so it runs no code of
+    // (SAGEMAKER_*, SM_*, LOAM_*, DeepAR's DEEPAR_INFERENCE_CONFIG), never as NODE_OPTIONS, LD_PRELOAD or the like, so it runs no code of
     // the user's (what lets a built-in model be served under EnableNetworkIsolation).
-    const given = c.image.type === 'builtin' ? Object.fromEntries(Object.entries(c.environment).filter(([k]) => /^(SAGEMAKER_|SM_|LOAM_)/.test(k))) : c.environment;
+    const given = c.image.type === 'builtin' ? Object.fromEntries(Object.entries(c.environment).filter(([k]) => /^(SAGEMAKER_|SM_|LOAM_|DEEPAR_INFERENCE_CONFIG$)/.test(k))) : c.environment;
     const env: Record<string, string> = {
       ...given, SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir, SAGEMAKER_SAFE_PORT_RANGE: '', HOME: dir,
     };

@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tar from 'tar';
+import { afterAll, expect, it } from 'vitest';
+import { silentLogger } from '@loam/core';
+import { loadConfig } from '../config/index.js';
+import { openPlatform } from '../compose/platform.js';
+import { buildLoamApp } from '../compose/start.js';
+import type { TestLoam } from '../compose/loam.test-support.js';
+import { call, deploy, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
+
+// A restart rebuilds every endpoint from the models that now have its models' names: the network
+// isolation rule is checked there too, not only at CreateEndpoint.
+const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+async function open(dataDir: string, adminToken?: string): Promise<TestLoam> {
+  const loaded = loadConfig({ argv: { dataDir }, env: { LOAM_LOG__LEVEL: 'silent' }, cwd: dataDir });
+  const platform = await openPlatform(loaded.config, silentLogger);
+  const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717', loaded.sources as Record<string, string>);
+  await app.ready();
+  const admin = await platform.identity.bootstrapAdmin();
+  const token = adminToken ?? admin?.apiToken;
+  if (!token) throw new Error('no admin token');
+  return { app, platform, dataDir, adminToken: token, adminAccessKeyId: '', adminSecretAccessKey: '', close: async () => { await app.close(); await platform.close(); } };
+}
+
+it('after a restart, an endpoint whose model was re-created isolated, running its own serving code, fails instead of serving it', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loam-iso-restart-'));
+  const src = mkdtempSync(join(tmpdir(), 'loam-iso-src-'));
+  dirs.push(dataDir, src);
+  let loam = await open(dataDir);
+  await loam.platform.artifacts.ensureBucket('models');
+  await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'g/model.tar.gz' });
+  writeFileSync(join(src, 'inference.py'), 'def model_fn(model_dir):\n    return lambda rows: [float(sum(r)) for r in rows]\n');
+  await tar.c({ gzip: true, cwd: src, file: join(src, 'model.tar.gz'), prefix: 'code/' }, ['inference.py']);
+  await loam.platform.artifacts.put({ bucket: 'models', key: 'sum/model.tar.gz' }, readFileSync(join(src, 'model.tar.gz')));
+  expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'm', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/g/model.tar.gz' } })).status).toBe(200);
+  const d = await deploy(loam, 'ep', [{ name: 'v', modelName: 'm' }]);
+  expect(d.EndpointStatus, d.FailureReason).toBe('InService');
+  expect((await call(loam, 'DELETE', '/api/v1/models/m')).status).toBe(200);
+  const again = { ModelName: 'm', EnableNetworkIsolation: true, PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/sum/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py' } } };
+  expect((await call(loam, 'POST', '/api/v1/models', again)).status).toBe(200);
+  const token = loam.adminToken;
+  await loam.close();
+
+  loam = await open(dataDir, token);
+  try {
+    await loam.platform.endpoints.start();
+    const after = await waitForEndpoint(loam, 'ep', (s) => s !== 'Creating', 60_000);
+    expect([after.EndpointStatus, after.FailureReason]).toEqual(['Failed', expect.stringMatching(/runs its own serving code and asks for network isolation/)]);
+    const r = await loam.app.inject({ method: 'POST', url: '/endpoints/ep/invocations', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: '1,2,3,4' });
+    expect(r.statusCode).not.toBe(200);
+  } finally {
+    await loam.close();
+  }
+}, 120_000);
