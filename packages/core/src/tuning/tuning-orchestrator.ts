@@ -1,4 +1,5 @@
 import type { InputOf, operations } from '@loam/contracts';
+import { errorStatus } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
 import { systemPrincipal, type RequestContext } from '../kernel/context.js';
 import { isLoamError } from '../kernel/errors.js';
@@ -83,7 +84,6 @@ export class TuningOrchestrator {
       const child = await this.o.training.jobs.get(t.trainingJobName).catch(() => undefined);
       if (!child) {
         const refused = this.refused.get(t.trainingJobName);
-        this.refused.delete(t.trainingJobName);
         t.final = { status: 'Failed', ...(refused ? { refused } : {}) };
         continue;
       }
@@ -189,7 +189,7 @@ export class TuningOrchestrator {
         const metrics = [...new Set(plan.definitions.map((d) => `'${d.objective.metricName}'`))].join(' or ');
         const refused = trials.find((t) => t.final?.refused)?.final?.refused;
         failureReason = refused
-          ? `None of the ${trials.length} training jobs reported the objective metric ${metrics}; CreateTrainingJob refused their requests: ${refused}`
+          ? `None of the ${trials.length} training jobs reported the objective metric ${metrics}; CreateTrainingJob refused a request: ${refused}`.slice(0, 1024)
           : `None of the ${trials.length} training jobs reported the objective metric ${metrics}.`;
       }
     }
@@ -199,6 +199,7 @@ export class TuningOrchestrator {
       ...(failureReason ? { failureReason } : {}),
     };
     await col.update(id, got.version, next);
+    for (const t of trials) if (t.final?.refused) this.refused.delete(t.trainingJobName); // recorded now
 
     for (const name of toStop) {
       await this.o.training.jobs.stop(name).catch(() => undefined); // already ended: nothing to stop
@@ -211,7 +212,9 @@ export class TuningOrchestrator {
         if (isLoamError(e) && e.code === 'ResourceInUse') continue; // created by an interrupted earlier pass
         this.o.logger.warn({ err: e, tuningJob: job.name, trainingJob: t.trainingJobName }, 'tuning: training job refused');
         failed.push(t.trainingJobName);
-        this.refused.set(t.trainingJobName, (e as Error).message);
+        // A request the service refused (4xx) says why; anything else is not the user's to read.
+        const clientError = isLoamError(e) && errorStatus[e.code] < 500;
+        this.refused.set(t.trainingJobName, clientError ? (e as Error).message.slice(0, 900) : 'an internal error (see the server log)');
       }
     }
     if (failed.length > 0) this.again = true; // the next pass finds them missing and marks them Failed

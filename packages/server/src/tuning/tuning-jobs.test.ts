@@ -133,7 +133,7 @@ describe('hyperparameter tuning jobs over built-in GBDT training jobs', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const d = await waitForTuning('refused-bc');
     expect(d.HyperParameterTuningJobStatus).toBe('Failed');
-    expect(d.FailureReason).toMatch(/CreateTrainingJob refused their requests: .*CompressionType/);
+    expect(d.FailureReason).toMatch(/CreateTrainingJob refused a request: .*CompressionType/);
     const ts = await trials('refused-bc');
     expect(ts.map((t) => [t.TrainingJobStatus, /CreateTrainingJob refused the request: .*CompressionType/.test(t.FailureReason)])).toEqual([['Failed', true], ['Failed', true]]);
   }, 180_000);
