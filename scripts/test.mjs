@@ -23,7 +23,7 @@ if (!step('lint', 'npm', ['run', '--silent', 'lint'])) failedSteps++;
 const results = '.vitest-results.json';
 rmSync(results, { force: true });
 const extra = process.argv.slice(2);
-step('tests', 'npx', ['vitest', 'run', ...extra]);
+const vitestOk = step('tests', 'npx', ['vitest', 'run', ...extra]);
 
 let passed = 0, failed = 0, skipped = 0;
 if (existsSync(results)) {
@@ -32,6 +32,7 @@ if (existsSync(results)) {
   // that failed runs once more, whole, and its second run's results replace the first's. The first
   // run's failures are printed, so a flaky journey can be traced.
   const journeys = (r.testResults ?? []).filter((f) => f.status === 'failed' && /\.browser\.test\.ts$/.test(f.name));
+  const journeysFailed = journeys.length;
   if (process.env.CI && journeys.length > 0) {
     const rerun = '.vitest-rerun.json';
     rmSync(rerun, { force: true });
@@ -47,6 +48,13 @@ if (existsSync(results)) {
       console.log(`${second.status === 'passed' ? 'journey passed on rerun' : 'journey failed twice'}: ${f.name}\n  first run: ${firstFailures.join('\n  first run: ') || f.message || ''}`);
       r.testResults[r.testResults.indexOf(f)] = second;
     }
+  }
+  // Vitest exits non-zero on an error outside any test (an unhandled rejection after the tests passed)
+  // while its report shows no failed file: that counts as one failure.
+  const firstFailedFiles = (r.testResults ?? []).filter((f) => f.status === 'failed').length + journeysFailed;
+  if (!vitestOk && firstFailedFiles === 0) {
+    console.log('vitest exited non-zero with no failed test file: see "Unhandled Errors" above');
+    failedSteps++;
   }
   const count = (statuses) => (r.testResults ?? []).reduce((n, f) => n + (f.assertionResults ?? []).filter((a) => statuses.includes(a.status)).length, 0);
   passed = count(['passed']);
