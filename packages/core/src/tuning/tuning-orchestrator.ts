@@ -1,5 +1,4 @@
-import type { InputOf, operations } from '@loam/contracts';
-import { errorStatus } from '@loam/contracts';
+import { errorStatus, type InputOf, type operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
 import { systemPrincipal, type RequestContext } from '../kernel/context.js';
 import { isLoamError } from '../kernel/errors.js';
