@@ -1,4 +1,4 @@
-import { GRAD_LOGISTIC, GRAD_POISSON, GRAD_SOFTMAX, GRAD_SQUARED, kernelGradients } from './kernel.js';
+import { GRAD_LOGISTIC, GRAD_POISSON, GRAD_SOFTMAX, GRAD_SQUARED } from './kernel.js';
 import { MlInputError } from '../errors.js';
 import type { GbdtObjective } from './model.js';
 
@@ -34,30 +34,15 @@ export function checkLabels(objective: GbdtObjective, y: ArrayLike<number>, numC
   }
 }
 
-/** The objective as the kernels' gradient op numbers it (`kernelGradients`). */
+/**
+ * The objective as the kernels' gradient op numbers it: `kernelGradients` writes the gradient/hessian
+ * pairs (float32, as XGBoost keeps them), split by rows between the training threads.
+ */
 export function objectiveKind(objective: GbdtObjective): number {
   if (objective.startsWith('multi:')) return GRAD_SOFTMAX;
   if (objective === 'count:poisson') return GRAD_POISSON;
   if (objective === 'reg:squarederror') return GRAD_SQUARED;
   return GRAD_LOGISTIC;
-}
-
-/**
- * Writes gradient/hessian pairs for every row and output group into `gh` (float32, as XGBoost keeps
- * them): group `g`, row `i` at `gh[2 * (g * n + i)]` and `+ 1`. `margin` is `n × groups`, row-major.
- * Training runs the same kernel split by rows between its threads.
- */
-export function computeGradients(
-  objective: GbdtObjective,
-  margin: Float64Array,
-  y: Float64Array,
-  weights: Float64Array | undefined,
-  groups: number,
-  scalePosWeight: number,
-  maxDeltaStep: number,
-  gh: Float32Array,
-): void {
-  kernelGradients(objectiveKind(objective), margin, y, weights ?? new Float64Array(0), groups, scalePosWeight, maxDeltaStep, gh, 0, y.length);
 }
 
 /**
