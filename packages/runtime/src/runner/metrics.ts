@@ -1,4 +1,3 @@
-import { parseGbdtParams } from '@loam/ml/gbdt/params';
 /** SageMaker publishes a metric as a float; these spellings are what its regexes capture besides plain numbers. */
 function parseMetricValue(s: string): number | undefined {
   const t = s.trim().toLowerCase();
@@ -45,20 +44,5 @@ export class MetricParser {
       if (v !== undefined) out.push({ name: d.name, value: v });
     }
     return out;
-  }
-}
-
-/**
- * The metrics built-in XGBoost publishes itself every round (`train:` and `validation:` for each of its
- * evaluation metrics, the tuning objective's included), or none for another algorithm or hyperparameters
- * it would refuse (the job then fails on them anyway).
- */
-export function xgboostRoundMetrics(algorithm: string, hyperParameters: Readonly<Record<string, string>>): ReadonlySet<string> {
-  if (algorithm !== 'xgboost') return new Set();
-  try {
-    const metrics = parseGbdtParams(hyperParameters).evalMetric;
-    return new Set(metrics.flatMap((m) => [`train:${m}`, `validation:${m}`]));
-  } catch {
-    return new Set();
   }
 }
