@@ -67,14 +67,24 @@ export function processesWithMarker(marker: string): number[] {
   return out;
 }
 
-/** SIGKILLs the group and every process still carrying the job's marker. */
+/**
+ * SIGKILLs the group and every process still carrying the job's marker. A process forked after a sweep read
+ * `/proc` but before its parent got the SIGKILL escapes that sweep, so the sweep repeats while it finds a
+ * process it has not signalled yet (a process with a SIGKILL pending can fork no more; a few rounds suffice).
+ */
 export function killJobTree(pgid: number | undefined, marker: string): void {
   if (pgid !== undefined) killGroup(pgid, 'SIGKILL');
-  for (const pid of processesWithMarker(marker)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
+  const signalled = new Set<number>();
+  for (let round = 0; round < 5; round++) {
+    const fresh = processesWithMarker(marker).filter((pid) => !signalled.has(pid));
+    if (fresh.length === 0) return;
+    for (const pid of fresh) {
+      signalled.add(pid);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
     }
   }
 }

@@ -58,6 +58,18 @@ function pidsWithEnv(entry: string): number[] {
   return out;
 }
 
+/** A process as a failure message shows it: pid, state, parent, group, session and command line. */
+function describeProcess(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid, pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    return `${pid} ${state} ppid=${ppid} pgrp=${pgrp} sid=${session} ${cmd}`;
+  } catch {
+    return `${pid} gone`;
+  }
+}
+
 async function until<T>(fn: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
   const t0 = Date.now();
   for (;;) {
@@ -83,12 +95,15 @@ describe('StopTrainingJob on the local executor', () => {
     await until(() => pidsWith(marker).length >= 3 || undefined, 20_000, 'both grandchildren');
     const t0 = Date.now();
     await executor.stop(id);
-    await until(() => pidsWith(marker).length === 0 || undefined, (grace + 3) * 1000, 'the tree to be gone');
+    // Every process of the job: the shells name the marker; the sleeps they ran carry only the job's environment.
+    const jobMarker = Buffer.from(join(dir, 'jobs', 'training-job', spec.name, 'algo-1')).toString('base64url');
+    const left = () => [...new Set([...pidsWith(marker), ...pidsWithEnv(`LOAM_JOB_MARKER=${jobMarker}`)])];
+    await until(() => left().length === 0 || undefined, (grace + 3) * 1000, 'the tree to be gone').catch((e: Error) => {
+      throw new Error(`${e.message}; still there: ${JSON.stringify(left().map(describeProcess))}`);
+    });
     const gone = Date.now() - t0;
     expect(gone).toBeLessThanOrEqual((grace + 1) * 1000);
     expect(gone).toBeGreaterThanOrEqual(grace * 1000 - 100); // they did ignore SIGTERM: only SIGKILL ended them
-    const jobMarker = Buffer.from(join(dir, 'jobs', 'training-job', spec.name, 'algo-1')).toString('base64url');
-    expect(pidsWithEnv(`LOAM_JOB_MARKER=${jobMarker}`)).toEqual([]);
     const exit = await until(() => exitOf(id), 10_000, 'the exit event');
     expect(exit.outcome).toBe('Stopped');
     expect(exit.modelArtifacts, JSON.stringify((await executor.readLogs(id, { limit: 50 })).lines)).toBe(`s3://conformance/out/${spec.name}/output/model.tar.gz`);
