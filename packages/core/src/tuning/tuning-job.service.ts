@@ -84,7 +84,13 @@ export class TuningJobService {
       out['ConsumedResources'] = { RuntimeInSeconds: Math.round(job.endTime - job.creationTime) };
     }
     if (job.failureReason) out['FailureReason'] = job.failureReason;
-    if (job.notImproving !== undefined) out['TuningJobCompletionDetails'] = { NumberOfTrainingJobsObjectiveNotImproving: job.notImproving };
+    const convergedAt = job.convergence?.detectedTime;
+    if (job.notImproving !== undefined || convergedAt !== undefined) {
+      out['TuningJobCompletionDetails'] = {
+        ...(job.notImproving !== undefined ? { NumberOfTrainingJobsObjectiveNotImproving: job.notImproving } : {}),
+        ...(convergedAt !== undefined ? { ConvergenceDetectedTime: convergedAt } : {}),
+      };
+    }
     const best = bestTrial(job.trials, objective.type);
     if (best) out['BestTrainingJob'] = trialSummary(best, job, await this.child(best.trainingJobName), trialObjective(objectives, best.index));
     const warm = req['WarmStartConfig'] as { WarmStartType?: string } | undefined;

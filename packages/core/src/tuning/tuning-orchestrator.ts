@@ -136,6 +136,27 @@ export class TuningOrchestrator {
       notImproving = countNotImproving(trials, plan.objective.type);
       if (notImproving >= plan.maxNotImproving) exhausted = true;
     }
+    // Each definition's history: its own trials (and, for the first, the warm-start parents'). Convergence
+    // is judged on trials that ran their full length: an early-stopped trial's objective is a partial run's.
+    const historyOf = (d: number, fullOnly: boolean): TrialHistoryEntry[] => [
+      ...(d === 0 ? job.parents.map((p) => ({ config: p.config, state: p.value !== undefined ? ('complete' as const) : ('failed' as const), ...(p.value !== undefined ? { value: p.value } : {}) })) : []),
+      ...trials.filter((t) => definitionOf(plan, t.index) === d && (!fullOnly || !t.earlyStopped))
+        .map((t) => ({ config: t.config, state: !t.final ? ('pending' as const) : t.final.objective !== undefined ? ('complete' as const) : ('failed' as const), ...(t.final?.objective !== undefined ? { value: t.final.objective } : {}) })),
+    ];
+    let convergence = job.convergence;
+    if (plan.convergence !== undefined && convergence?.detectedTime === undefined) {
+      const judged = trials.filter((t) => t.final?.objective !== undefined && !t.earlyStopped).length;
+      if (judged !== (convergence?.judged ?? 0)) {
+        // Converged: the model expects no configuration to beat the best by more than 1 %, twice in a row.
+        const below = plan.definitions.every((def, d) => {
+          const e = this.o.engine.expectedImprovement({ ranges: def.ranges, objective: plan.objective.type, seed: definitionSeed(plan.seed, d), history: historyOf(d, true) });
+          return e !== undefined && e.improvement <= 0.01 * Math.abs(e.best);
+        });
+        const streak = below ? (convergence?.streak ?? 0) + 1 : 0;
+        convergence = { judged, streak, ...(streak >= 2 ? { detectedTime: now } : {}) };
+      }
+    }
+    if (convergence?.detectedTime !== undefined && plan.convergence === 'Enabled') exhausted = true;
     if (plan.maxRuntimeSeconds !== undefined && now - job.creationTime > plan.maxRuntimeSeconds) exhausted = true;
     if (trials.length >= plan.maxJobs) exhausted = true;
     const stopping = job.status === 'Stopping';
@@ -157,12 +178,7 @@ export class TuningOrchestrator {
         for (const d of new Set(indices.map((i) => definitionOf(plan, i)))) {
           const def = plan.definitions[d]!;
           const search = this.o.engine.createSearch(plan.strategy, { ranges: def.ranges, objective: plan.objective.type, seed: definitionSeed(plan.seed, d) });
-          const own = trials.filter((t) => definitionOf(plan, t.index) === d);
-          const history: TrialHistoryEntry[] = [
-            ...(d === 0 ? job.parents.map((p) => ({ config: p.config, state: p.value !== undefined ? ('complete' as const) : ('failed' as const), ...(p.value !== undefined ? { value: p.value } : {}) })) : []),
-            ...own.map((t) => ({ config: t.config, state: !t.final ? ('pending' as const) : t.final.objective !== undefined ? ('complete' as const) : ('failed' as const), ...(t.final?.objective !== undefined ? { value: t.final.objective } : {}) })),
-          ];
-          proposals.set(d, search.suggest({ history, count: indices.filter((i) => definitionOf(plan, i) === d).length }));
+          proposals.set(d, search.suggest({ history: historyOf(d, false), count: indices.filter((i) => definitionOf(plan, i) === d).length }));
         }
         for (const index of indices) {
           // A definition whose (categorical) space ran out ends the alternation: no later trial index is skipped.
@@ -193,7 +209,7 @@ export class TuningOrchestrator {
       }
     }
     const next: TuningJobRecord = {
-      ...job, trials, status, lastModifiedTime: now, exhausted, notImproving,
+      ...job, trials, status, lastModifiedTime: now, exhausted, notImproving, ...(convergence ? { convergence } : {}),
       ...(status !== job.status && ended(status) ? { endTime: now } : {}),
       ...(failureReason ? { failureReason } : {}),
     };

@@ -39,6 +39,8 @@ export interface TuningPlan {
   readonly seed: number;
   readonly targetValue?: number;
   readonly maxNotImproving?: number;
+  /** `ConvergenceDetected` was given: convergence is detected (and reported); `Enabled` also ends the job then. */
+  readonly convergence?: 'Enabled' | 'Disabled';
 }
 
 const bad = (path: string, message: string): ValidationError => new ValidationError(message, [{ path, message }]);
@@ -135,6 +137,7 @@ export function planTuningJob(input: CreateInput, engine: TuningEngine): TuningP
     definitions,
     ...(crit?.TargetObjectiveMetricValue !== undefined ? { targetValue: crit.TargetObjectiveMetricValue } : {}),
     ...(crit?.BestObjectiveNotImproving ? { maxNotImproving: crit.BestObjectiveNotImproving.MaxNumberOfTrainingJobsNotImproving ?? 10 } : {}),
+    ...(crit?.ConvergenceDetected ? { convergence: crit.ConvergenceDetected.CompleteOnConvergence ?? 'Disabled' } : {}),
   };
 }
 

@@ -53,6 +53,11 @@ export interface TuningJobRecord {
   readonly exhausted?: boolean;
   readonly failureReason?: string;
   readonly notImproving?: number;
+  /**
+   * Convergence detection (`ConvergenceDetected`): how many full-length completed trials were last judged,
+   * how many judgements in a row found an expected improvement of 1 % or less, and when that first held twice.
+   */
+  readonly convergence?: { readonly judged: number; readonly streak: number; readonly detectedTime?: number };
 }
 
 export const tuningJobsCollection: CollectionSpec<TuningJobRecord> = {

@@ -3,7 +3,7 @@ import { logExpectedImprovement } from './acquisition.js';
 import { fitGaussianProcess, GaussianProcess } from './gaussian-process.js';
 import { fitQuadraticMean } from './prior-mean.js';
 import { SearchSpace, type Configuration } from './search-space.js';
-import { deriveSeed, type SearchStrategy, type StrategyOptions, type SuggestRequest } from './strategy.js';
+import { deriveSeed, type SearchStrategy, type StrategyOptions, type SuggestRequest, type TrialRecord } from './strategy.js';
 
 export interface BayesianOptions extends StrategyOptions {
   /** Size of the space-filling initial design (Latin hypercube); default 5 (fewer initial points left more budget for the model; see the ADR). */
@@ -89,7 +89,41 @@ export class BayesianStrategy implements SearchStrategy {
     return points.map((p) => this.space.snap(p));
   }
 
+  /**
+   * How much better than the best completed trial the model expects the most promising configuration to
+   * be: its largest expected improvement, in the objective's units, with the model fitted to the completed
+   * trials alone (pending ones are not believed). Undefined with fewer than `minCompleted` completed trials,
+   * too few for the model to be trusted. Tuning jobs read it as convergence (`ConvergenceDetected`: an
+   * expected improvement of 1 % of the best or less).
+   */
+  expectedImprovement(history: readonly TrialRecord[], minCompleted = 10): { readonly best: number; readonly improvement: number } | undefined {
+    const xs: Float64Array[] = [];
+    const ys: number[] = [];
+    for (const t of history) {
+      const u = t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value) ? this.space.encode(t.config) : undefined;
+      if (!u) continue;
+      xs.push(u);
+      ys.push(this.sign * (t.value as number));
+    }
+    if (xs.length < Math.max(2, minCompleted)) return undefined;
+    const model = this.surrogate(xs, ys, []);
+    const [top] = this.rankCandidates(model.score, xs, model.ys, new Rng(deriveSeed(this.options.seed, 0x3ffffffe - xs.length)));
+    const improvement = top ? Math.exp(top.s) * model.sd : 0;
+    return { best: this.sign * Math.min(...ys), improvement: Number.isFinite(improvement) ? improvement : 0 };
+  }
+
   private optimiseAcquisition(xs: Float64Array[], ysRaw: number[], pending: Float64Array[], seen: Set<string>, rng: Rng): Float64Array | undefined {
+    const model = this.surrogate(xs, ysRaw, pending);
+    for (const c of this.rankCandidates(model.score, xs, model.ys, rng)) if (!seen.has(this.space.key(this.space.decode(c.u)))) return c.u;
+    return undefined;
+  }
+
+  /**
+   * The model of the (sign-adjusted, to be minimised) values `ysRaw` at `xs`, conditioned on the pending
+   * points: the log expected improvement it scores a point with (standardised units), the standardised
+   * values and the standard deviation that turns them back into the objective's units.
+   */
+  private surrogate(xs: Float64Array[], ysRaw: number[], pending: Float64Array[]): { score: (u: Float64Array) => number; ys: Float64Array; sd: number } {
     const space = this.space;
     const d = space.dims;
     const n = ysRaw.length;
@@ -131,7 +165,13 @@ export class BayesianStrategy implements SearchStrategy {
       const p = gp.predict(u);
       return logExpectedImprovement(prior.at(u) + p.mean, p.variance, best);
     };
+    return { score, ys, sd };
+  }
 
+  /** Candidates, best score first: uniform draws, perturbations of the best observed points, and those refined. */
+  private rankCandidates(score: (u: Float64Array) => number, xs: Float64Array[], ys: Float64Array, rng: Rng): { u: Float64Array; s: number }[] {
+    const space = this.space;
+    const n = ys.length;
     // Candidates: uniform draws, and perturbations of the best observed points at several scales.
     const cands: { u: Float64Array; s: number }[] = [];
     const add = (u: Float64Array): void => {
@@ -167,8 +207,7 @@ export class BayesianStrategy implements SearchStrategy {
       cands.push({ u: cur, s: curS });
     }
     cands.sort((a, b) => b.s - a.s);
-    for (const c of cands) if (!seen.has(space.key(space.decode(c.u)))) return c.u;
-    return undefined;
+    return cands;
   }
 
   /** A Gaussian step of scale `step` on numeric coordinates; each categorical flips with probability 1/ranges. */

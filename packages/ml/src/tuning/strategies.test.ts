@@ -6,7 +6,7 @@ import type { ParameterRange } from './parameter-ranges.js';
 import { RandomStrategy } from './random-strategy.js';
 import type { Configuration } from './search-space.js';
 import type { SearchStrategy, TrialRecord } from './strategy.js';
-import { branin, type TestFunction } from './test-functions.js';
+import { branin, hartmann6, type TestFunction } from './test-functions.js';
 
 function run(s: SearchStrategy, f: (c: Configuration) => number, trials: number, batch = 1): TrialRecord[] {
   const history: TrialRecord[] = [];
@@ -106,6 +106,23 @@ describe('Bayesian strategy', () => {
     const pending = [...history, ...batch.map((config) => ({ config, state: 'pending' as const }))];
     const next = make().suggest({ history: pending, count: 1 });
     expect(batch).not.toContainEqual(next[0]);
+  });
+
+  it('expects less than 1 % improvement once it has found the optimum, more before; needs 10 completed trials', () => {
+    const judge = (h: readonly TrialRecord[]) => new BayesianStrategy({ ranges: hartmann6.ranges, objective: 'Minimize', seed: 0 }).expectedImprovement(h);
+    const h = run(new BayesianStrategy({ ranges: hartmann6.ranges, objective: 'Minimize', seed: 0 }), hartmann6.evaluate, 50);
+    expect(judge(h.slice(0, 9))).toBeUndefined();
+    const early = judge(h.slice(0, 10))!;
+    expect(early.best).toBe(bestOf(h.slice(0, 10)));
+    expect(early.improvement / Math.abs(early.best)).toBeGreaterThan(0.01);
+    const late = judge(h)!;
+    expect(late.best - hartmann6.optimum).toBeLessThan(0.01);
+    expect(late.improvement / Math.abs(late.best)).toBeLessThan(0.01);
+    // Pending and failed trials are not evidence; a random search far from the optimum has not converged.
+    expect(judge([...h, { config: h[0]!.config, state: 'pending' }, { config: h[1]!.config, state: 'failed' }])).toEqual(late);
+    const random = run(new RandomStrategy({ ranges: hartmann6.ranges, objective: 'Minimize', seed: 0 }), hartmann6.evaluate, 30);
+    const r = judge(random)!;
+    expect(r.improvement / Math.abs(r.best)).toBeGreaterThan(0.01);
   });
 
   it('still converges on Branin when asked for batches of 3', () => {

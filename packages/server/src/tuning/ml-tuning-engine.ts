@@ -1,6 +1,6 @@
 import type { TuningEngine } from '@loam/core/tuning/index';
 import { MlInputError } from '@loam/ml';
-import { createSearchStrategy, gridSize, HyperbandScheduler, parseParameterRanges, shouldStopByMedianRule, type ParameterRange, type ParameterRangesInput } from '@loam/ml/tuning/index';
+import { BayesianStrategy, createSearchStrategy, gridSize, HyperbandScheduler, parseParameterRanges, shouldStopByMedianRule, type ParameterRange, type ParameterRangesInput } from '@loam/ml/tuning/index';
 
 /** The tuning port over `@loam/ml`'s strategies. */
 export const mlTuningEngine: TuningEngine<ParameterRange> = {
@@ -22,5 +22,6 @@ export const mlTuningEngine: TuningEngine<ParameterRange> = {
       shouldStop: (b, r, v, peers, dir) => s.shouldStop(b, r, v, peers, dir),
     };
   },
+  expectedImprovement: ({ ranges, objective, seed, history }) => new BayesianStrategy({ ranges, objective, seed }).expectedImprovement(history),
   medianStop: (input) => shouldStopByMedianRule(input),
 };

@@ -217,6 +217,41 @@ describe('hyperparameter tuning jobs over built-in GBDT training jobs', () => {
     expect((await call(loam, 'GET', '/api/v1/tuning-jobs/bad-ranges')).status).toBe(404);
   });
 
+  it('TuningJobCompletionCriteria: a reached TargetObjectiveMetricValue or MaxNumberOfTrainingJobsNotImproving ends the job early', async () => {
+    const ranges = { ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.01', MaxValue: '0.5', ScalingType: 'Logarithmic' }], IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '1', MaxValue: '6' }] };
+    const limits = { MaxNumberOfTrainingJobs: 20, MaxParallelTrainingJobs: 1 };
+    expect((await call(loam, 'POST', '/api/v1/tuning-jobs', tuningRequest('target-bc', { Strategy: 'Random', ResourceLimits: limits, ParameterRanges: ranges, RandomSeed: 1, TuningJobCompletionCriteria: { TargetObjectiveMetricValue: 0.9 } }))).status).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/tuning-jobs', tuningRequest('flat-bc', { Strategy: 'Random', ResourceLimits: limits, ParameterRanges: ranges, RandomSeed: 1, TuningJobCompletionCriteria: { BestObjectiveNotImproving: { MaxNumberOfTrainingJobsNotImproving: 3 } } }))).status).toBe(200);
+    const target = await waitForTuning('target-bc');
+    expect(target.HyperParameterTuningJobStatus).toBe('Completed');
+    expect(target.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value).toBeGreaterThanOrEqual(0.9);
+    expect(target.TrainingJobStatusCounters.Completed).toBe(1); // the first trial reached it
+    const flat = await waitForTuning('flat-bc');
+    expect(flat.HyperParameterTuningJobStatus).toBe('Completed');
+    const ts = (await trials('flat-bc')).sort((a, b) => a.TrainingEndTime - b.TrainingEndTime);
+    expect(ts.length).toBeLessThan(20);
+    // It ended right after the third trial in a row that did not beat the best before it.
+    const values = ts.map((t) => t.FinalHyperParameterTuningJobObjectiveMetric.Value as number);
+    expect(values.length - 1 - values.indexOf(Math.max(...values))).toBe(3);
+    expect(flat.TuningJobCompletionDetails).toEqual({ NumberOfTrainingJobsObjectiveNotImproving: 3 });
+  }, 240_000);
+
+  it('ConvergenceDetected: the job ends once the model expects no configuration to beat the best by more than 1 %, and says when', async () => {
+    const ranges = { ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.01', MaxValue: '0.5', ScalingType: 'Logarithmic' }], IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '1', MaxValue: '6' }] };
+    const res = await call(loam, 'POST', '/api/v1/tuning-jobs', tuningRequest('converge-bc', {
+      Strategy: 'Bayesian', ResourceLimits: { MaxNumberOfTrainingJobs: 40, MaxParallelTrainingJobs: 1 }, ParameterRanges: ranges, RandomSeed: 2,
+      TuningJobCompletionCriteria: { ConvergenceDetected: { CompleteOnConvergence: 'Enabled' } },
+    }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const d = await waitForTuning('converge-bc', 230_000);
+    expect(d.HyperParameterTuningJobStatus).toBe('Completed');
+    const n = d.TrainingJobStatusCounters.Completed;
+    expect(n).toBeGreaterThanOrEqual(11); // 10 trials before the model is trusted, and two judgements in a row
+    expect(n).toBeLessThan(40);
+    expect(d.TuningJobCompletionDetails.ConvergenceDetectedTime).toBeGreaterThanOrEqual(d.CreationTime);
+    expect(d.TuningJobCompletionDetails.ConvergenceDetectedTime).toBeLessThanOrEqual(d.HyperParameterTuningEndTime);
+  }, 240_000);
+
   it('enforces the other tuning-job rules with 400s naming the field', async () => {
     const cat = { CategoricalParameterRanges: [{ Name: 'max_depth', Values: ['2', '4'] }, { Name: 'eta', Values: ['0.1', '0.2', '0.3'] }] };
     const cases: [Record<string, unknown>, Record<string, string>, RegExp][] = [
