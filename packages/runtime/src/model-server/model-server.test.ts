@@ -8,7 +8,7 @@ import { createMatrix } from '@loam/ml/data/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
 import { loadBuiltinPredictor, type Predictor } from './builtin-predictor.js';
 import { InferenceInputError } from './inference-error.js';
-import { parseCsv } from './payload-codecs.js';
+import { parseCsv, parseLibsvm } from './payload-codecs.js';
 import { maxPayloadBytes, serveBuiltin } from './serve-main.js';
 
 let seed = 7;
@@ -39,8 +39,8 @@ function predictorOf(model: GbdtModel, batch: boolean): Predictor {
 }
 
 describe('CSV payloads read from bytes', () => {
-  it('reads every cell as +cell does, rounded to float32', () => {
-    const cells = ['1', '-0.5', '.5', '5.', '+2', '1e3', '1E-3', '2.5e+2', ' 3 ', '0x10', 'Infinity', '-Infinity', '12345678901234567890',
+  it('reads every decimal cell as +cell does, rounded to float32', () => {
+    const cells = ['1', '-0.5', '.5', '5.', '+2', '1e3', '1E-3', '2.5e+2', ' 3 ', 'Infinity', '-Infinity', '12345678901234567890',
       '1.00000000000000011', '1e-30', '123456.789012', '-0', '0.0001', '9007199254740993', '4.35e400', '7e22', '7e23',
       '-.5', '00012', '5e-0', '1.5E+03', '1e5 ', '2e12345', '123456789012345', '1234567890123456', '1e-22', '1e-23'];
     const { values, count } = parseCsv(cells.join(','), cells.length);
@@ -49,6 +49,16 @@ describe('CSV payloads read from bytes', () => {
     // Random 4-to-12-digit decimals, as a generated dataset has them.
     const many = Array.from({ length: 5000 }, () => (rand() * 10 ** Math.floor(rand() * 8 - 3)).toFixed(Math.floor(rand() * 9)));
     expect(Array.from(parseCsv(many.join(','), many.length).values)).toEqual(many.map((c) => Math.fround(+c)));
+  });
+
+  it('refuses a hexadecimal libsvm value or index instead of reading it as a number', () => {
+    expect(() => parseLibsvm('0:0x10 1:2', 2)).toThrow("Row 1, column 0: '0x10' is not a number.");
+    expect(() => parseLibsvm('0x1:5', 2)).toThrow("Row 1: feature index '0x1' is not a non-negative integer.");
+  });
+
+  it('reads inf, infinity and nan in any case with a sign, as float() does', () => {
+    const r = parseCsv('inf,-inf,+Infinity,-INFINITY,nan,-NaN', 6);
+    expect(Array.from(r.values)).toEqual([Infinity, -Infinity, Infinity, -Infinity, NaN, NaN]);
   });
 
   it('treats empty and nan cells as missing, skips blank lines and reads CRLF', () => {
@@ -72,6 +82,10 @@ describe('CSV payloads read from bytes', () => {
     expect(fail('1,2e+,3')).toBe("400 Row 1, column 2: '2e+' is not a number.");
     expect(fail('1,-,3')).toBe("400 Row 1, column 2: '-' is not a number.");
     expect(fail('1,2,1.2.3')).toBe("400 Row 1, column 3: '1.2.3' is not a number.");
+    // JavaScript's other number spellings are not numbers in a CSV cell (Python's float() refuses them).
+    expect(fail('1,0x10,3')).toBe("400 Row 1, column 2: '0x10' is not a number.");
+    expect(fail('0b1,2,3')).toBe("400 Row 1, column 1: '0b1' is not a number.");
+    expect(fail('1,2,0o7')).toBe("400 Row 1, column 3: '0o7' is not a number.");
     expect(fail('1,2,3,')).toBe('400 Row 1 has 4 values; the model expects 3 features.');
     expect(fail('1,2,3\n4,5\n')).toBe('400 Row 2 has 2 values; the model expects 3 features.');
     expect(fail('1,2,3,4,5\n')).toBe('400 Row 1 has 5 values; the model expects 3 features.');

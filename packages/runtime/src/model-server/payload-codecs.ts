@@ -44,17 +44,33 @@ function widthError(row: number, got: number, width: number): InferenceInputErro
 
 const pow10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
+
 /**
- * One CSV cell `buf[s, e)` that is not a plain decimal, as `+cell` reads it (empty or blank =
- * missing; `nan` in any case = missing; anything else that is not a number = `undefined`).
+ * A number as Python's `float()` reads it, which is how SageMaker's containers read a cell: a decimal
+ * with an optional exponent, or `inf`, `infinity`, `nan` in any case with an optional sign. JavaScript
+ * spellings `+text` would also take (`0x10`, `0b1`, `0o7`) are not numbers here: they would be read
+ * as other values than the sender meant. `undefined` when the text is not a number.
+ */
+export function readNumber(text: string): number | undefined {
+  const t = text.trim();
+  if (DECIMAL.test(t)) return +t;
+  const m = SPECIAL.exec(t);
+  if (!m) return undefined;
+  if ((m[2] as string).toLowerCase() === 'nan') return NaN;
+  return m[1] === '-' ? -Infinity : Infinity;
+}
+
+/**
+ * One CSV cell `buf[s, e)` that is not a plain decimal (empty or blank = missing; otherwise
+ * {@link readNumber}: `undefined` when it is not a number).
  */
 function otherCell(buf: Uint8Array, s: number, e: number): number | undefined {
   if (s === e) return NaN;
   const cell = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
   if (cell.trim().length === 0) return NaN;
-  const v = +cell;
-  if (v !== v && cell.trim().toLowerCase() !== 'nan') return undefined;
-  return v;
+  return readNumber(cell);
 }
 
 /** Where the cell {@link readCell} last read ended: its comma, or the line's end. */
@@ -227,8 +243,8 @@ export function parseLibsvm(text: string, width: number): Rows {
         if (k === 0 && Number.isFinite(+t)) continue; // a label, ignored at inference
         throw new InferenceInputError(400, `Row ${r + 1}: '${t}' is not an index:value pair.`);
       }
-      const idx = Number(t.slice(0, colon));
-      const v = Number(t.slice(colon + 1));
+      const idx = /^\d+$/.test(t.slice(0, colon)) ? Number(t.slice(0, colon)) : NaN;
+      const v = readNumber(t.slice(colon + 1)) ?? NaN;
       if (!Number.isInteger(idx) || idx < 0) throw new InferenceInputError(400, `Row ${r + 1}: feature index '${t.slice(0, colon)}' is not a non-negative integer.`);
       if (idx >= width) throw new InferenceInputError(400, `Row ${r + 1}: feature index ${idx} is beyond the model's ${width} features (0-based).`);
       if (Number.isNaN(v)) throw badCell(r + 1, idx, t.slice(colon + 1));
