@@ -27,6 +27,9 @@ interface TuneOptions {
   warmStart: string[];
   warmStartType: string;
   seed?: string;
+  target?: string;
+  maxNotImproving?: string;
+  completeOnConvergence?: boolean;
   wait: boolean;
 }
 
@@ -49,6 +52,19 @@ export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, un
   if (!objective) throw new Error(`--objective '${o.objective}' must look like Maximize:<metric> or Minimize:<metric>.`);
   const type = objective[1]!.toLowerCase() === 'maximize' ? 'Maximize' : 'Minimize';
   const hb = o.hyperband?.split(':');
+  const number = (v: string | undefined, flag: string, integer = false): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || (integer && (!Number.isInteger(n) || n < 3))) throw new Error(`${flag} '${v}' must be ${integer ? 'an integer of at least 3' : 'a number'}.`);
+    return n;
+  };
+  const target = number(o.target, '--target');
+  const notImproving = number(o.maxNotImproving, '--max-not-improving', true);
+  const criteria = {
+    ...(target !== undefined ? { TargetObjectiveMetricValue: target } : {}),
+    ...(notImproving !== undefined ? { BestObjectiveNotImproving: { MaxNumberOfTrainingJobsNotImproving: notImproving } } : {}),
+    ...(o.completeOnConvergence ? { ConvergenceDetected: { CompleteOnConvergence: 'Enabled' } } : {}),
+  };
   return {
     HyperParameterTuningJobName: name,
     HyperParameterTuningJobConfig: {
@@ -63,6 +79,7 @@ export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, un
       TrainingJobEarlyStoppingType: o.earlyStopping ? 'Auto' : 'Off',
       ...(hb ? { StrategyConfig: { HyperbandStrategyConfig: { MinResource: Number(hb[0]), MaxResource: Number(hb[1]) } } } : {}),
       ...(o.seed !== undefined ? { RandomSeed: Number(o.seed) } : {}),
+      ...(Object.keys(criteria).length > 0 ? { TuningJobCompletionCriteria: criteria } : {}),
     },
     TrainingJobDefinition: {
       StaticHyperParameters: Object.fromEntries(o.hp.map((h) => splitPair(h, '--hp'))),
@@ -111,6 +128,9 @@ export function registerTuneCommand(program: Command): void {
     .option('--warm-start <parent>', 'a parent tuning job (repeatable)', collect, [])
     .option('--warm-start-type <type>', 'IdenticalDataAndAlgorithm or TransferLearning', 'IdenticalDataAndAlgorithm')
     .option('--seed <n>', 'RandomSeed')
+    .option('--target <value>', 'TargetObjectiveMetricValue: end once the best objective reaches it')
+    .option('--max-not-improving <n>', 'MaxNumberOfTrainingJobsNotImproving: end after n trials in a row do not beat the best')
+    .option('--complete-on-convergence', 'ConvergenceDetected: end once no trial is expected to beat the best by more than 1 %')
     .option('--no-wait', 'return once the tuning job is created')
     .action(async (o: TuneOptions) => {
       const global = program.opts<ClientFlags & { json?: boolean }>();
@@ -133,6 +153,9 @@ export function registerTuneCommand(program: Command): void {
           last = line;
           if (!['InProgress', 'Stopping'].includes(d.HyperParameterTuningJobStatus)) {
             if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
+            const done = d.TuningJobCompletionDetails;
+            if (done?.ConvergenceDetectedTime !== undefined) process.stdout.write(`converged at ${new Date(Number(done.ConvergenceDetectedTime) * 1000).toISOString()}\n`);
+            if (done?.NumberOfTrainingJobsObjectiveNotImproving !== undefined) process.stdout.write(`trials since the best last improved: ${done.NumberOfTrainingJobsObjectiveNotImproving}\n`);
             if (d.BestTrainingJob) {
               const definition = d.BestTrainingJob.TrainingJobDefinitionName;
               process.stdout.write(`best training job: ${d.BestTrainingJob.TrainingJobName}${definition ? ` (definition ${definition})` : ''}\n`);

@@ -12,6 +12,7 @@ import { ParallelCoordinates } from '../experiments/parallel-coordinates.js';
 import { trainingJobPath } from '../jobs/job-paths.js';
 import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { LineageLink } from '../lineage/lineage-link.js';
+import { completionLines } from './completion.js';
 import { ObjectiveChart } from './objective-chart.js';
 import { TrialsTable } from './trials-table.js';
 import { bestSoFar, type Trial } from './trials.js';
@@ -68,6 +69,7 @@ export function TuningJobDetailPage() {
   const trials = trialsQ.data ?? [];
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.TunedHyperParameters)))].sort();
   const best = job.BestTrainingJob;
+  const completion = completionLines(metric, job.HyperParameterTuningJobConfig.TuningJobCompletionCriteria, job.TuningJobCompletionDetails);
   return (
     <ResourceDetail
       kind="Tuning job"
@@ -94,6 +96,7 @@ export function TuningJobDetailPage() {
         { title: 'Times', content: <JobTimes job={job} /> },
         { title: 'Training jobs', content: <Counters counts={job.TrainingJobStatusCounters} /> },
         { title: 'Objective status', content: <Counters counts={job.ObjectiveStatusCounters} /> },
+        ...(completion.length > 0 ? [{ title: 'Completion criteria', content: <>{completion.map((line) => <Text key={line} size="sm">{line}</Text>)}</> }] : []),
         {
           title: 'Best training job',
           content: best ? (
