@@ -1,19 +1,15 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
-import * as tar from 'tar';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArchiveRefused, extractTarGz } from '../runner/archive-extract.js';
 
-/** Unpacks a .tar.gz into `into`; entries may not leave it and links are skipped (as stage-model does). */
+/** Unpacks a .tar.gz into `into` (see extractTarGz: entries may not leave it, bombs are refused, links are skipped). */
 export async function extractArchive(archive: string, into: string): Promise<void> {
-  mkdirSync(into, { recursive: true });
-  const root = resolve(into) + sep;
-  await tar.x({
-    file: archive, cwd: into, strict: true, preservePaths: false, preserveOwner: false,
-    filter: (path, entry) => {
-      const type = (entry as { type?: string }).type;
-      if (type === 'SymbolicLink' || type === 'Link') return false;
-      return resolve(into, path).startsWith(root);
-    },
-  });
+  await extractTarGz(archive, into);
+}
+
+/** A failed extraction as a FailureReason: refused (naming the entry or the limit) or unreadable. */
+export function archiveProblem(what: string, e: unknown): string {
+  return e instanceof ArchiveRefused ? `${what} was refused: ${e.message}.` : `${what} is not a readable .tar.gz archive: ${(e as Error).message}`;
 }
 
 /** The single file a channel staged (the model or source archive), if any. */

@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TransformDriverConfig } from '@loam/contracts';
-import { extractArchive, listFiles, onlyFile } from './archives.js';
+import { archiveProblem, extractArchive, listFiles, onlyFile } from './archives.js';
 import { DataProcessor, recordFormat, splitPredictions } from './data-processing.js';
 import { lineSliceBatchesFromFile, miniBatches, payloadLimitError, type BatchStrategy, type MiniBatch } from './mini-batches.js';
 import { ModelClient } from './model-client.js';
@@ -94,9 +94,9 @@ class Slots {
 export async function runTransform(cfg: TransformDriverConfig, paths: TransformPaths, log: (line: string) => void): Promise<TransformSummary> {
   const archive = onlyFile(paths.modelArchiveDir);
   if (cfg.container.hasModelData && !archive) throw new TransformError('The model data was not staged.');
-  if (archive) await extractArchive(archive, paths.modelDir).catch((e: unknown) => { throw new TransformError(`The model data is not a readable .tar.gz archive: ${(e as Error).message}`); });
+  if (archive) await extractArchive(archive, paths.modelDir).catch((e: unknown) => { throw new TransformError(archiveProblem('The model data', e)); });
   const code = onlyFile(paths.codeArchiveDir);
-  if (code) await extractArchive(code, join(paths.modelDir, 'code'));
+  if (code) await extractArchive(code, join(paths.modelDir, 'code')).catch((e: unknown) => { throw new TransformError(archiveProblem('The source directory', e)); });
   const requested = effectiveParameters(cfg);
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? paths.modelDir, LANG: 'C.UTF-8', ...(process.env['TMPDIR'] ? { TMPDIR: process.env['TMPDIR'] } : {}),

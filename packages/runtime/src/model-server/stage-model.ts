@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
+import { ArchiveRefused, extractTarGz } from '../runner/archive-extract.js';
 import { parseS3, type Artifacts } from '../runner/artifacts.js';
 
 /** A model archive that cannot be used: missing, or not a readable .tar.gz. The message names the URI. */
@@ -10,17 +10,10 @@ export class ModelDataError extends Error {
 }
 
 async function extract(archive: string, into: string, uri: string): Promise<void> {
-  const root = resolve(into) + sep;
   try {
-    await tar.x({
-      file: archive, cwd: into, strict: true, preservePaths: false, preserveOwner: false,
-      filter: (path, entry) => {
-        const type = (entry as { type?: string }).type;
-        if (type === 'SymbolicLink' || type === 'Link') return false;
-        return resolve(into, path).startsWith(root);
-      },
-    });
+    await extractTarGz(archive, into);
   } catch (e) {
+    if (e instanceof ArchiveRefused) throw new ModelDataError(`Model data '${uri}' was refused: ${e.message}.`);
     throw new ModelDataError(`Model data '${uri}' is not a readable .tar.gz archive: ${(e as Error).message}`);
   }
 }
@@ -33,19 +26,20 @@ async function fetch(store: Artifacts, uri: string, file: string, signal?: Abort
     if ((e as { code?: string }).code === 'ResourceNotFound') throw new ModelDataError(`Model data '${uri}' does not exist.`);
     throw e;
   }
-  await pipeline(got.body, createWriteStream(file), signal ? { signal } : {});
+  await pipeline(got.body, createWriteStream(file, { mode: 0o600 }), signal ? { signal } : {});
 }
 
 /**
  * Lays out what SageMaker puts in `/opt/ml/model`: `model.tar.gz` from the artifact store, extracted
- * into `<dir>/model` (entries may not leave it; links are skipped), and for script mode the source
- * archive named by `SAGEMAKER_SUBMIT_DIRECTORY` into `<dir>/model/code`. Returns the model directory.
- * @throws ModelDataError naming the URI when an archive is missing or unreadable.
+ * into `<dir>/model` (see extractTarGz: an entry that would leave it, or an archive bomb, refuses the
+ * archive; links are skipped), and for script mode the source archive named by
+ * `SAGEMAKER_SUBMIT_DIRECTORY` into `<dir>/model/code`. Returns the model directory.
+ * @throws ModelDataError naming the URI when an archive is missing, unreadable or refused.
  */
 export async function stageModel(store: Artifacts, dir: string, modelDataUrl: string | undefined, submitDirectory?: string, signal?: AbortSignal): Promise<string> {
   const modelDir = join(dir, 'model');
   rmSync(modelDir, { recursive: true, force: true });
-  mkdirSync(modelDir, { recursive: true });
+  mkdirSync(modelDir, { recursive: true, mode: 0o700 });
   if (modelDataUrl) {
     const archive = join(dir, 'model.tar.gz');
     try {
@@ -57,7 +51,7 @@ export async function stageModel(store: Artifacts, dir: string, modelDataUrl: st
   }
   if (submitDirectory?.startsWith('s3://')) {
     const code = join(modelDir, 'code');
-    mkdirSync(code, { recursive: true });
+    mkdirSync(code, { recursive: true, mode: 0o700 });
     const archive = join(dir, 'sourcedir.tar.gz');
     try {
       await fetch(store, submitDirectory, archive, signal);

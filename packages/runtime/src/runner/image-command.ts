@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as tar from 'tar';
 import type { RunnerInput } from '@loam/contracts';
+import { ArchiveRefused, extractTarGz } from './archive-extract.js';
 import { download, parseS3, type Artifacts } from './artifacts.js';
 import type { ContractDir } from './contract-dir.js';
 import { rerootOptMl } from './contract-dir.js';
@@ -40,7 +40,7 @@ export function ownScript(relative: string): { command: string; args: string[] }
 
 const pythonNames = new Set(['python', 'python3', '/usr/bin/python', '/usr/bin/python3', '/usr/local/bin/python', '/usr/local/bin/python3', '/opt/conda/bin/python']);
 
-/** Fetches and unpacks `sourcedir.tar.gz` into the code directory (entries may not leave it). */
+/** Fetches and unpacks `sourcedir.tar.gz` into the code directory (see extractTarGz). */
 async function fetchSource(store: Artifacts, uri: string, dir: ContractDir, signal?: AbortSignal): Promise<void> {
   const archive = join(dir.root, '..', 'sourcedir.tar.gz');
   try {
@@ -49,17 +49,10 @@ async function fetchSource(store: Artifacts, uri: string, dir: ContractDir, sign
     if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`sagemaker_submit_directory '${uri}' does not exist.`);
     throw e;
   }
-  const root = resolve(dir.codeDir) + sep;
   try {
-    await tar.x({
-      file: archive, cwd: dir.codeDir, strict: true, preservePaths: false, preserveOwner: false,
-      filter: (path, entry) => {
-        const type = (entry as { type?: string }).type;
-        if (type === 'SymbolicLink' || type === 'Link') return false;
-        return resolve(dir.codeDir, path).startsWith(root);
-      },
-    });
+    await extractTarGz(archive, dir.codeDir);
   } catch (e) {
+    if (e instanceof ArchiveRefused) throw new ClientError(`sagemaker_submit_directory '${uri}' was refused: ${e.message}.`);
     throw new ClientError(`sagemaker_submit_directory '${uri}' is not a readable .tar.gz archive: ${(e as Error).message}`);
   } finally {
     rmSync(archive, { force: true });

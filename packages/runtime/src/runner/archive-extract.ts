@@ -1,0 +1,108 @@
+import { createReadStream, mkdirSync, statfsSync, statSync } from 'node:fs';
+import * as tar from 'tar';
+
+/**
+ * An archive Loam will not unpack: an entry that would land outside the target directory (absolute
+ * name, `..` segment, a link pointing out), or an archive bomb (too many entries, or more bytes than
+ * the limits allow). Checked over the whole archive before anything is written.
+ */
+export class ArchiveRefused extends Error {
+  override readonly name = 'ArchiveRefused';
+}
+
+/** Bounds on what one archive may expand to. */
+export interface ArchiveLimits {
+  /** Most entries (files, directories, links) one archive may hold. */
+  readonly maxEntries: number;
+  /** Expanded bytes above which the compression ratio is checked (below it anything goes). */
+  readonly ratioFloorBytes: number;
+  /** Above `ratioFloorBytes`, the most expanded bytes per archive byte (a gzip bomb reaches ~1000). */
+  readonly maxRatio: number;
+  /** Bytes to leave free on the target's filesystem. */
+  readonly reserveBytes: number;
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxEntries: 100_000, ratioFloorBytes: 1024 ** 3, maxRatio: 100, reserveBytes: 256 * 1024 ** 2 };
+
+const LINK_TYPES = new Set(['SymbolicLink', 'Link']);
+
+/** Why a name (an entry's path or a link's target) could leave the directory, or undefined. */
+function escapes(name: string): string | undefined {
+  if (name.includes('\0')) return 'contains a NUL character';
+  if (/^[/\\]/.test(name) || /^[a-zA-Z]:/.test(name)) return 'is an absolute path';
+  if (name.split(/[/\\]/).includes('..')) return "has a '..' segment";
+  return undefined;
+}
+
+function freeBytes(dir: string): number {
+  const s = statfsSync(dir);
+  return Number(s.bavail) * Number(s.bsize);
+}
+
+/** Reads every header of a .tar.gz (not its data) and throws ArchiveRefused at the first violation. */
+function inspect(archive: string, into: string, limits: ArchiveLimits): Promise<void> {
+  const compressed = statSync(archive).size;
+  const byteCap = Math.min(
+    Math.max(limits.ratioFloorBytes, compressed * limits.maxRatio),
+    Math.max(0, freeBytes(into) - limits.reserveBytes),
+  );
+  return new Promise((resolve, reject) => {
+    let entries = 0;
+    let bytes = 0;
+    let settled = false;
+    const source = createReadStream(archive);
+    const finish = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (e) {
+        source.destroy();
+        reject(e);
+      } else resolve();
+    };
+    const parser = new tar.Parser({
+      strict: true,
+      onReadEntry: (entry) => {
+        entry.resume();
+        if (settled) return;
+        const type = String(entry.type);
+        const why = escapes(entry.path);
+        if (why) return finish(new ArchiveRefused(`entry '${entry.path}' ${why}`));
+        if (LINK_TYPES.has(type)) {
+          const target = entry.linkpath ?? '';
+          const linkWhy = escapes(target) ?? (target === '' ? 'has no target' : undefined);
+          if (linkWhy) return finish(new ArchiveRefused(`${type === 'Link' ? 'hard link' : 'symbolic link'} '${entry.path}' -> '${target}' points outside the archive (its target ${linkWhy})`));
+        }
+        if (++entries > limits.maxEntries) return finish(new ArchiveRefused(`it has more than ${limits.maxEntries} entries`));
+        bytes += entry.size ?? 0;
+        if (bytes > byteCap) {
+          return finish(new ArchiveRefused(`it expands to more than ${byteCap} bytes (from ${compressed}; the cap is ${limits.maxRatio}× the archive above ${limits.ratioFloorBytes} bytes, and the free space on the disk less ${limits.reserveBytes})`));
+        }
+      },
+    });
+    parser.on('error', (e: Error) => finish(e));
+    parser.on('end', () => finish());
+    source.on('error', (e) => finish(e));
+    source.pipe(parser);
+  });
+}
+
+/**
+ * Unpacks a .tar.gz into `into` after checking all of it: any entry that would land outside `into`
+ * (absolute, `..`, a link pointing out) or an archive over the limits refuses the whole archive
+ * before a byte is written. Links inside the archive are skipped, as they always were; files are
+ * written owner-only (directories 0700, files 0600 or 0700).
+ * @throws ArchiveRefused naming the entry or the limit; tar's own error when the archive is unreadable.
+ */
+export async function extractTarGz(archive: string, into: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<void> {
+  mkdirSync(into, { recursive: true, mode: 0o700 });
+  await inspect(archive, into, limits);
+  await tar.x({
+    file: archive, cwd: into, strict: true, preservePaths: false, preserveOwner: false, dmode: 0o700,
+    filter: (_path, entry) => {
+      const e = entry as { type?: string; mode?: number };
+      if (LINK_TYPES.has(String(e.type))) return false;
+      e.mode = ((e.mode ?? 0o600) & 0o700) | 0o600;
+      return true;
+    },
+  });
+}
