@@ -17,7 +17,7 @@ const image = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.
 describe('Tuning, registry, lineage and batch transform in Studio', { retry: 0 }, () => {
   let best = '';
   const channels = ['train', 'validation'].map((c) => ({ ChannelName: c, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/diabetes/${c}/` } } }));
-  const tuning = (name: string, numRound: string) =>
+  const tuning = (name: string, numRound: string, criteria?: Record<string, unknown>) =>
     ({
       HyperParameterTuningJobName: name,
       HyperParameterTuningJobConfig: {
@@ -25,6 +25,7 @@ describe('Tuning, registry, lineage and batch transform in Studio', { retry: 0 }
         HyperParameterTuningJobObjective: { Type: 'Minimize', MetricName: 'validation:rmse' },
         ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 2 },
         ParameterRanges: { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '2', MaxValue: '5' }], ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.1', MaxValue: '0.5' }] },
+        ...(criteria ? { TuningJobCompletionCriteria: criteria } : {}),
       },
       TrainingJobDefinition: {
         StaticHyperParameters: { num_round: numRound, objective: 'reg:squarederror', eval_metric: 'rmse' },
@@ -46,7 +47,8 @@ describe('Tuning, registry, lineage and batch transform in Studio', { retry: 0 }
         // Features only (the label is the first column) for batch transform.
         'diabetes/score/score.csv': `${rows.slice(0, 20).map((r) => r.split(',').slice(1).join(',')).join('\n')}\n`,
       });
-      await t.admin.CreateHyperParameterTuningJob(tuning('diabetes-tune', '20'));
+      // Two trials never reach 3 not improving: the criterion is shown, not met.
+      await t.admin.CreateHyperParameterTuningJob(tuning('diabetes-tune', '20', { BestObjectiveNotImproving: { MaxNumberOfTrainingJobsNotImproving: 3 } }));
     },
   });
   const { check, heading, nav } = studio;
@@ -68,6 +70,7 @@ describe('Tuning, registry, lineage and batch transform in Studio', { retry: 0 }
     await page.getByRole('region', { name: 'Best training job' }).getByRole('link', { name: best }).waitFor();
     await page.getByRole('img', { name: /validation:rmse by trial/ }).waitFor();
     await page.getByRole('img', { name: /Parallel coordinates of eta, max_depth against validation:rmse/ }).waitFor();
+    await page.getByRole('region', { name: 'Completion criteria' }).getByText(/^Ends after 3 trials in a row do not beat the best: [01] so far\.$/).waitFor();
     await check('g01-tuning-job');
     await table.getByRole('link', { name: best }).click();
     await heading(best).waitFor();
