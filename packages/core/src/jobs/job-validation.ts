@@ -1,4 +1,5 @@
 import { ValidationError } from '../kernel/errors.js';
+import { validateKeyPrefix } from '../ports/artifact-keys.js';
 
 /** A 400 naming the field (`A.B.0.C`), the value received and what was expected, in SageMaker's words. */
 export function invalid(field: string, value: unknown, expected: string): ValidationError {
@@ -14,6 +15,14 @@ export function requireS3(field: string, uri: string): string {
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/.*)?$/.exec(uri);
   if (!m) throw invalid(field, uri, 'Member must be an s3://bucket/key URI in the artifact store');
   if (/(^|\/)\.\.?(\/|$)/.test(m[2] ?? '')) throw invalid(field, uri, 'Member must not contain . or .. segments');
+  // The artifact store's own key rules (percent-encoded or look-alike dots and slashes, controls), at
+  // create time: the job would otherwise fail later, when it stages the key.
+  try {
+    validateKeyPrefix((m[2] ?? '').replace(/^\//, ''), `/${field.replace(/\./g, '/')}`);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    throw invalid(field, uri, `Member must be a valid object key: ${e.fields?.[0]?.message ?? e.message}`);
+  }
   return uri;
 }
 
