@@ -5,6 +5,7 @@ import cookie from '@fastify/cookie';
 import type { Logger as PinoLogger } from 'pino';
 import { restStatus } from '@loam/contracts';
 import { hostAllowed, hostChecker } from './host-allowlist.js';
+import { JsonBodyError, parseJsonBody } from './json-body.js';
 import { InvocationLane, type LaneRoute } from './lane/invocation-lane.js';
 import { checkRequestPath } from './path-guard.js';
 import { toProblem, toWireError } from './problem.js';
@@ -124,6 +125,17 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
     checkRequestPath(req.raw.url ?? req.url);
   });
   void app.register(cookie);
+  // JSON bodies: invalid UTF-8, deep nesting and prototype keys are refused naming the offset or key
+  // (Fastify's own parser answers only "not valid JSON", and deep bodies reached a stack overflow later).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+    if (body.length === 0) return done(new JsonBodyError('The request body is not valid JSON: it is empty.'), undefined);
+    try {
+      done(null, parseJsonBody(body));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 
   app.setErrorHandler((error, req, reply) => {
     const w = toWireError(error);

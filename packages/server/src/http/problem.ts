@@ -1,5 +1,6 @@
 import { errorStatus, restStatus, type ErrorCode, type FieldError, type ProblemDetails } from '@loam/contracts';
 import { isLoamError } from '@loam/core';
+import { JsonBodyError } from './json-body.js';
 
 const titles: Partial<Record<ErrorCode, string>> = {
   ValidationException: 'Invalid input',
@@ -35,6 +36,7 @@ interface FastifyLikeError {
 /** Maps anything thrown to a WireError: LoamErrors keep their code; Fastify's own errors get theirs. */
 export function toWireError(e: unknown): WireError {
   if (isLoamError(e)) return { code: e.code, message: e.message, fields: e.fields, internal: errorStatus[e.code] >= 500 };
+  if (e instanceof JsonBodyError) return { code: 'ValidationException', message: e.message, fields: [], internal: false };
   const f = e as FastifyLikeError;
   if (f?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || f?.statusCode === 413) {
     return { code: 'PayloadTooLargeException', message: 'The request body is larger than this operation accepts.', fields: [], internal: false };

@@ -12,9 +12,17 @@ function checker(schema: TSchema): TypeCheck<TSchema> {
 }
 
 function show(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  let s: string | undefined;
+  try {
+    s = typeof v === 'string' ? v : JSON.stringify(v);
+  } catch {
+    s = Array.isArray(v) ? '[...]' : '{...}'; // too deep to print (transports refuse such bodies first)
+  }
   return s === undefined ? 'null' : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
+
+/** Fields named in one message; a body with a million unknown keys gets a short answer, not a huge one. */
+const MAX_LISTED = 20;
 
 /**
  * Checks an operation's input against its schema. Throws one ValidationException listing every field
@@ -26,13 +34,22 @@ export function validateInput(op: Operation, input: unknown): unknown {
   if (c.Check(input)) return input;
   const seen = new Set<string>();
   const fields: { path: string; message: string }[] = [];
+  let more = 0;
   for (const e of c.Errors(input)) {
     const path = e.path || '/';
     if (seen.has(path)) continue; // the first complaint per field is the useful one
     seen.add(path);
+    if (fields.length >= MAX_LISTED) {
+      more++;
+      continue;
+    }
     const missing = e.value === undefined;
-    const isExtra = e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && e.message.includes('additional');
-    const message = missing ? 'is required' : isExtra ? `is not a member of ${op.name}'s input` : e.message.replace(/^Expected/, 'must be');
+    const isExtra = e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && /additional|Unexpected property/.test(e.message);
+    // A map whose keys follow a pattern (Environment names): the key itself is what is wrong.
+    const keyPattern = isExtra ? Object.keys((e.schema as { patternProperties?: object }).patternProperties ?? {})[0] : undefined;
+    const message = missing ? 'is required'
+      : keyPattern ? `name must satisfy regular expression pattern: ${keyPattern}`
+        : isExtra ? `is not a member of ${op.name}'s input` : e.message.replace(/^Expected/, 'must be');
     fields.push({ path, message });
   }
   const where = (p: string) => p.replace(/^\//, '').replace(/\/(\d+)/g, '.$1').replace(/\//g, '.') || 'input';
@@ -42,7 +59,9 @@ export function validateInput(op: Operation, input: unknown): unknown {
       ? `'${where(f.path)}' is required`
       : `Value '${show(v)}' at '${where(f.path)}' failed to satisfy constraint: Member ${f.message}`;
   });
-  throw new ValidationError(`${fields.length} validation error${fields.length === 1 ? '' : 's'} detected: ${parts.join('; ')}.`, fields);
+  const total = fields.length + more;
+  const rest = more > 0 ? `; and ${more} more` : '';
+  throw new ValidationError(`${total} validation error${total === 1 ? '' : 's'} detected: ${parts.join('; ')}${rest}.`, fields);
 }
 
 function valueAt(input: unknown, path: string): unknown {

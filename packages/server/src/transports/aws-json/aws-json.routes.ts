@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Operation } from '@loam/contracts';
 import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
+import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
 import type { Dispatch } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
 import { AwsProtocolError, asSageMakerNotFound, toAwsWireError } from './aws-errors.js';
@@ -56,9 +57,9 @@ export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTran
         let input: unknown = {};
         if (body.length > 0) {
           try {
-            input = JSON.parse(body.toString('utf8'));
-          } catch {
-            throw new AwsProtocolError('SerializationException', 400, 'The request body is not valid JSON.');
+            input = parseJsonBody(body);
+          } catch (e) {
+            throw new AwsProtocolError('SerializationException', 400, e instanceof JsonBodyError ? e.message : 'The request body is not valid JSON.');
           }
         }
         if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new AwsProtocolError('SerializationException', 400, 'The request body must be a JSON object.');

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@loam/contracts';
+import { JsonBodyError } from '../../http/json-body.js';
 import { toWireError } from '../../http/problem.js';
 
 /** MLflow's error codes and their statuses (mlflow/exceptions.py), from Loam's codes. */
@@ -30,6 +31,6 @@ export function toMlflowError(e: unknown): MlflowError {
   const [code, status] = MLFLOW[w.code];
   let message = w.message;
   if (w.code === 'PayloadTooLargeException') message = 'Batched logging API requests must be at most 1000000 bytes.';
-  if (w.code === 'ValidationException' && /not valid JSON/.test(w.message)) return { status: 400, body: { error_code: 'MALFORMED_REQUEST', message }, internal: false };
+  if (e instanceof JsonBodyError || (w.code === 'ValidationException' && /not valid JSON/.test(w.message))) return { status: 400, body: { error_code: 'MALFORMED_REQUEST', message }, internal: false };
   return { status, body: { error_code: code, message }, internal: w.internal };
 }

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resourceArn, type Partition, type Principal, type TrackingService } from '@loam/core';
+import { parseJsonBody } from '../../http/json-body.js';
+import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { authenticateMlflow, type MlflowCredentials } from './mlflow-auth.js';
 import { toMlflowError } from './mlflow-errors.js';
@@ -41,11 +43,11 @@ function mlflowScope(scope: FastifyInstance, jsonBodies: boolean): void {
   });
   if (jsonBodies) {
     scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
       try {
-        done(null, parseMlflowJson(body as string));
+        done(null, parseJsonBody(body, parseMlflowJson));
       } catch (e) {
-        done(Object.assign(new SyntaxError(`The request body is not valid JSON: ${(e as Error).message}`), { statusCode: 400 }), undefined);
+        done(e as Error, undefined);
       }
     });
   }
@@ -108,7 +110,7 @@ async function artifactProxy(scope: FastifyInstance, deps: MlflowTransportDeps, 
     const path = pathOf(req);
     await guard(req, 'GetMlflowArtifact', arn(experimentOf(path)));
     const { info, body } = await art.get(art.proxyRef(path));
-    return reply.code(200).type(info.contentType ?? 'application/octet-stream').header('content-length', info.size).send(body);
+    return reply.code(200).type(info.contentType ?? 'application/octet-stream').header('content-length', info.size).headers(USER_CONTENT_HEADERS).send(body);
   });
   scope.put('/artifacts/*', { bodyLimit: deps.artifactBodyLimit ?? 5 * 1024 ** 3 }, async (req, reply) => {
     const path = pathOf(req);
