@@ -5,7 +5,7 @@ import type { MetadataStore, Versioned } from '../ports/metadata-store.js';
 import { newAccessKeyId, newSecretAccessKey } from './credentials.js';
 import { principalOf, requireUser, toSeconds, type IdentityDeps } from './identity-deps.js';
 import { accessKeysSpec, usersSpec, type AccessKeyRecord } from './identity.collections.js';
-import { isConflict, listAll } from './store-helpers.js';
+import { isConflict, isUnavailable, listAll } from './store-helpers.js';
 
 type Ops = typeof operations;
 
@@ -104,7 +104,8 @@ export async function recordAccessKeyUse(d: IdentityDeps, accessKeyId: string): 
   try {
     await keys.update(accessKeyId, k.version, { ...k.value, lastUsedAt: now });
   } catch (e) {
-    // Another request recorded the use at the same moment: that is the same fact.
-    if (!isConflict(e)) throw e;
+    // Another request recorded the use at the same moment: that is the same fact. A store that cannot
+    // write now records it on a later request.
+    if (!isConflict(e) && !isUnavailable(e)) throw e;
   }
 }

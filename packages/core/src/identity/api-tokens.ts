@@ -5,7 +5,7 @@ import { assertResourceName } from '../kernel/names.js';
 import { newApiToken, sameDigest, sha256Hex, tokenIdOf } from './credentials.js';
 import { principalOf, requireUser, toSeconds, type IdentityDeps } from './identity-deps.js';
 import { apiTokensSpec, usersSpec, type ApiTokenRecord } from './identity.collections.js';
-import { isConflict, listAll } from './store-helpers.js';
+import { isConflict, isUnavailable, listAll } from './store-helpers.js';
 
 type Ops = typeof operations;
 
@@ -85,8 +85,9 @@ export async function authenticateToken(d: IdentityDeps, token: string): Promise
     try {
       await tokens.update(t.value.tokenId, t.version, { ...t.value, lastUsedAt: now });
     } catch (e) {
-      // A concurrent request recorded the same use; a token deleted meanwhile is caught next time.
-      if (!isConflict(e) && !(e instanceof Error && (e as { code?: string }).code === 'ResourceNotFound')) throw e;
+      // A concurrent request recorded the same use; a token deleted meanwhile is caught next time; a
+      // store that cannot write now records the use on a later request.
+      if (!isConflict(e) && !isUnavailable(e) && !(e instanceof Error && (e as { code?: string }).code === 'ResourceNotFound')) throw e;
     }
   }
   return principalOf(u.value, 'token');

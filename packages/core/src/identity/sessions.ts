@@ -3,7 +3,7 @@ import { UnauthenticatedError, ValidationError } from '../kernel/errors.js';
 import { newOpaqueToken, sha256Hex } from './credentials.js';
 import { principalOf, requireUser, type IdentityDeps } from './identity-deps.js';
 import { loginLinksSpec, sessionsSpec, usersSpec, type LoginLinkRecord, type SessionRecord } from './identity.collections.js';
-import { deleteWhere, isConflict } from './store-helpers.js';
+import { deleteWhere, isConflict, isUnavailable } from './store-helpers.js';
 
 /** A new Studio session: the cookie value, the CSRF token Studio echoes, and when it lapses (epoch ms). */
 export interface NewSession {
@@ -56,8 +56,8 @@ export async function authenticateSession(d: IdentityDeps, sessionId: string): P
       await sessions.update(key, s.version, { ...s.value, expiresAt: slid });
       expiresAt = slid;
     } catch (e) {
-      // A concurrent request slid it already.
-      if (!isConflict(e)) throw e;
+      // A concurrent request slid it already, or the store cannot write now (the next request slides it).
+      if (!isConflict(e) && !isUnavailable(e)) throw e;
     }
   }
   return { principal: principalOf(u.value, 'session'), csrfTokenHash: s.value.csrfTokenHash, expiresAt };

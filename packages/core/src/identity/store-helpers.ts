@@ -45,6 +45,15 @@ export function isConflict(e: unknown): boolean {
   return e instanceof LoamError && e.code === 'ConflictException';
 }
 
+/**
+ * The store cannot write now (a full disk, a database restarting). Bookkeeping a read-only request
+ * does on the side (a token's LastUsedDate, a session's sliding expiry) is skipped then, so the
+ * request itself is still served.
+ */
+export function isUnavailable(e: unknown): boolean {
+  return e instanceof LoamError && e.code === 'ServiceUnavailable';
+}
+
 export function isInUse(e: unknown): boolean {
   return e instanceof LoamError && e.code === 'ResourceInUse';
 }

@@ -70,6 +70,16 @@ export class InternalError extends LoamError {
   }
 }
 
+/**
+ * A backend that cannot serve right now but may again without a change to the request: a full disk,
+ * a database restarting or unreachable. Retryable; the message names the backend and the cause.
+ */
+export class ServiceUnavailableError extends LoamError {
+  constructor(message: string) {
+    super('ServiceUnavailable', message);
+  }
+}
+
 export function isLoamError(e: unknown): e is LoamError {
   return e instanceof LoamError;
 }

@@ -11,6 +11,7 @@ import { readSidecar, sweepTemps, writeJsonAtomically } from './local-fs-sidecar
 import { walkKeys } from './local-fs-walk.js';
 import type { WalkControl } from './local-fs-walk.js';
 import { writeObject } from './local-fs-write.js';
+import { reportFullDisk } from './local-fs-full.js';
 import type { Body } from './local-fs-write.js';
 
 export interface LocalFsArtifactStoreOptions {
@@ -59,13 +60,17 @@ export class LocalFsArtifactStore implements ArtifactStore {
       await mkdir(this.layout.bucketDir(bucket), { mode: DIR_MODE });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ResourceInUseError(`Bucket '${bucket}' already exists.`);
-      throw e;
+      throw reportFullDisk(e, `Bucket '${bucket}'`);
     }
-    const metaDir = this.layout.metaBucketDir(bucket);
-    await this.layout.walkDirs(join(this.layout.root, META_DIR), [bucket], bucket, true);
-    await writeJsonAtomically(metaDir, join(metaDir, BUCKET_FILE), { createdAt: this.clock.now() });
-    await fsyncDir(join(this.layout.root, META_DIR));
-    await fsyncDir(this.layout.root);
+    try {
+      const metaDir = this.layout.metaBucketDir(bucket);
+      await this.layout.walkDirs(join(this.layout.root, META_DIR), [bucket], bucket, true);
+      await writeJsonAtomically(metaDir, join(metaDir, BUCKET_FILE), { createdAt: this.clock.now() });
+      await fsyncDir(join(this.layout.root, META_DIR));
+      await fsyncDir(this.layout.root);
+    } catch (e) {
+      throw reportFullDisk(e, `Bucket '${bucket}'`);
+    }
   }
 
   async ensureBucket(bucket: string): Promise<void> {
@@ -106,7 +111,9 @@ export class LocalFsArtifactStore implements ArtifactStore {
     validateObjectRef(ref);
     await this.layout.requireBucket(ref.bucket);
     options.signal?.throwIfAborted();
-    return writeObject(this.layout, ref, body, { ...options, now: () => this.clock.now() });
+    return writeObject(this.layout, ref, body, { ...options, now: () => this.clock.now() }).catch((e: unknown) => {
+      throw reportFullDisk(e, `Object '${ref.key}' in bucket '${ref.bucket}'`);
+    });
   }
 
   async get(ref: ObjectRef, options: { range?: { start: number; end?: number }; signal?: AbortSignal } = {}): Promise<{ info: ObjectInfo; body: Readable }> {

@@ -68,11 +68,16 @@ export function toS3Error(e: unknown): { error: S3Error; internal: boolean } {
         return { error: new S3Error('EntityTooLarge', 400, e.message), internal: false };
       case 'InternalFailure':
         return { error: new S3Error('InternalError', 500, 'We encountered an internal error. Please try again.'), internal: true };
+      case 'ServiceUnavailable':
+        // S3's retryable 503: the SDKs back off and retry it; the message says why (e.g. a full disk).
+        return { error: new S3Error('ServiceUnavailable', 503, e.message), internal: true };
       default:
         return { error: new S3Error(e.code, 400, e.message), internal: false };
     }
   }
   const code = (e as { code?: string } | undefined)?.code;
+  // Multipart parts are staged by the transport itself, outside the artifact store.
+  if (code === 'ENOSPC' || code === 'EDQUOT') return { error: new S3Error('ServiceUnavailable', 503, `The upload was not stored: the server's disk is full (${code}). Free space on it, then retry.`), internal: true };
   if (code === 'ABORT_ERR' || code === 'ERR_STREAM_PREMATURE_CLOSE') return { error: new S3Error('IncompleteBody', 400, 'You did not provide the number of bytes specified by the Content-Length HTTP header.'), internal: false };
   return { error: new S3Error('InternalError', 500, 'We encountered an internal error. Please try again.'), internal: true };
 }

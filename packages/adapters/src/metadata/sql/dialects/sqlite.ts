@@ -3,6 +3,7 @@ import { dirname, isAbsolute } from 'node:path';
 import { Kysely, SqliteDialect, sql, type Expression, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { ValidationError } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
+import { reportingUnavailable } from './unavailable.js';
 
 /** Options for the SQLite dialect. */
 export interface SqliteDialectOptions {
@@ -23,6 +24,10 @@ const TYPES: Record<SqlColumnKind, string> = {
 };
 
 const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE']);
+
+/** A full disk fails the write and rolls its transaction back; the database stays intact and readable. */
+const sqliteUnavailable = (e: unknown): string | undefined =>
+  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'SQLITE_FULL' ? 'the disk holding the SQLite database is full (SQLITE_FULL); free space on it' : undefined;
 
 /** `sqlite:/abs/path.db` or `sqlite::memory:` → the file name. */
 export function parseSqliteUrl(url: string): string {
@@ -82,7 +87,10 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
   database.pragma('foreign_keys = ON');
   // SQLite's lower() folds ASCII only; JavaScript's folding matches PostgreSQL's on UTF-8 locales.
   database.function('loam_casefold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
-  const db = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely({ dialect: reportingUnavailable(new SqliteDialect({ database: withStatementCache(database) }), {
+    cause: sqliteUnavailable,
+    alreadyRolledBack: (e) => e instanceof Error && e.message === 'cannot rollback - no transaction is active',
+  }) });
   return {
     label: memory ? 'sqlite::memory:' : `sqlite:${options.filename}`,
     db,
