@@ -43,6 +43,21 @@ export class TrackingArtifacts {
     return { bucket: base.bucket, key };
   }
 
+  /**
+   * Checks an experiment's artifact location when the experiment is created (reliability.md S2): a URI
+   * Loam serves (`mlflow-artifacts:/…` or `s3://bucket/prefix`) whose key prefix the artifact store
+   * accepts, so `file:///etc/`, `/etc`, `http:///#/../..` or `s3://b/../..` are a 400 then, not later.
+   */
+  checkLocation(uri: string): void {
+    let ref: ObjectRef;
+    try {
+      ref = this.refFor(uri);
+    } catch {
+      throw invalid(`Artifact location '${uri}' is not served by Loam; expected mlflow-artifacts:/… or s3://bucket/prefix.`, '/artifact_location');
+    }
+    if (ref.key !== '') validateKeyPrefix(`${ref.key}/`, '/artifact_location');
+  }
+
   /** The address of a proxy path (`<exp>/<run>/artifacts/<file>`), checked for traversal. */
   proxyRef(path: string): ObjectRef {
     const ref = this.refFor('mlflow-artifacts:/', path);

@@ -66,6 +66,7 @@ export class TrackingService {
     const name = checkExperimentName(input.name);
     const tags = (input.tags ?? []).map((t) => checkExperimentTag(t.key, t.value));
     if (input.artifactLocation?.startsWith('runs:')) throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${input.artifactLocation}'`, '/artifact_location');
+    if (input.artifactLocation) this.artifacts.checkLocation(input.artifactLocation);
     return this.store.createExperiment({
       name, artifactRoot: this.artifactRoot, tags, time: this.#clock.now(), ...(input.artifactLocation ? { artifactLocation: input.artifactLocation } : {}),
     });
