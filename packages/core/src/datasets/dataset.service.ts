@@ -15,6 +15,7 @@ import { validateTags } from '../tags/tag-rules.js';
 import { datasetsSpec, datasetVersionsSpec, versionId, type DatasetRecord, type DatasetVersionRecord } from './dataset.collections.js';
 import { DatasetStaging } from './dataset-staging.js';
 import { describeVersion } from './dataset-views.js';
+import { checkColumnTypeNames, checkColumnTypes } from './import/column-types.js';
 import { detectFile, type ImportHints } from './import/detect-file.js';
 import { profileDataset, type QuickModelFn } from './profile/profile.js';
 
@@ -115,13 +116,24 @@ export class DatasetService {
       if (e instanceof ValidationError) throw new ValidationError(`Dataset '${name}': cannot import '${sourceUri}': ${e.message}`, e.fields);
       throw e;
     };
-    const detected = await detectFile(path, size, hints).catch(fail);
+    const checked = <T>(f: () => T): T => {
+      try {
+        return f();
+      } catch (e) {
+        return fail(e);
+      }
+    };
+    const types = checked(() => checkColumnTypes(hints.columnTypes));
+    const detected = await detectFile(path, size, types ? { ...hints, columnTypes: types } : hints).catch(fail);
+    const csvColumns = detected.source.csv?.columnNames;
+    if (csvColumns) checked(() => checkColumnTypeNames(types, csvColumns));
     const tmp = await this.staging.tempPath('.parquet');
     const version = d.latestVersion + 1;
     const ref = { bucket: this.bucket, key: `datasets/${name}/v${version}/data.parquet` };
     let stored = false;
     try {
       const copy = await this.o.engine.copyTo('SELECT * FROM src', { src: detected.source }, { path: tmp, format: 'parquet' }, signal ? { signal } : {}).catch(fail);
+      checked(() => checkColumnTypeNames(types, copy.columns.map((c) => c.name)));
       await this.o.artifacts.ensureBucket(this.bucket);
       const sha = await sha256File(tmp);
       const info = await this.o.artifacts.put(ref, createReadStream(tmp), { contentType: 'application/vnd.apache.parquet' });
@@ -132,7 +144,7 @@ export class DatasetService {
         id: versionId(name, version), datasetName: name, version, createdAt: now, sourceUri,
         format: detected.source.format, compression: detected.source.compression ?? 'none',
         ...(csv ? { csv: { delimiter: csv.delimiter, quote: csv.quote, escape: csv.escape, header: csv.header, encoding: csv.encoding } } : {}),
-        ...(hints.columnTypes ? { columnTypes: hints.columnTypes } : {}),
+        ...(types ? { columnTypes: types } : {}),
         columns: copy.columns, rowCount: copy.rowCount, sourceBytes: size, dataUri: `s3://${ref.bucket}/${ref.key}`, dataBytes: info.size, dataSha256: sha,
       };
       await this.o.store.transaction(async (tx) => {

@@ -12,27 +12,46 @@ export interface UploadRouteDeps {
   readonly maxBytes: number;
 }
 
+/** A one-character query parameter (`''` allowed where `empty` says so), or a 400 naming it. */
+function oneChar(q: Record<string, string | undefined>, name: string, empty: boolean): string | undefined {
+  const v = name === 'Delimiter' && q[name] === '\\t' ? '\t' : q[name];
+  if (v === undefined || [...v].length === 1 || (empty && v === '')) return v;
+  throw new ValidationError(`${name} '${v}' must be one character${empty ? " (or '' for none)" : ''}.`, [{ path: `/Csv/${name}`, message: 'one character' }]);
+}
+
 function hintsOf(q: Record<string, string | undefined>): ImportHints {
   const csv: Record<string, unknown> = {};
-  if (q['Delimiter'] !== undefined) csv['delimiter'] = q['Delimiter'] === '\\t' ? '\t' : q['Delimiter'];
-  if (q['Quote'] !== undefined) csv['quote'] = q['Quote'];
-  if (q['Escape'] !== undefined) csv['escape'] = q['Escape'];
-  if (q['Header'] !== undefined) csv['header'] = q['Header'] === 'true';
+  const delimiter = oneChar(q, 'Delimiter', false);
+  const quote = oneChar(q, 'Quote', true);
+  const escape = oneChar(q, 'Escape', true);
+  if (delimiter !== undefined) csv['delimiter'] = delimiter;
+  if (quote !== undefined) csv['quote'] = quote;
+  if (escape !== undefined) csv['escape'] = escape;
+  if (q['Header'] !== undefined) {
+    if (q['Header'] !== 'true' && q['Header'] !== 'false') throw new ValidationError(`Header '${q['Header']}' is not true or false.`, [{ path: '/Csv/Header', message: 'true or false' }]);
+    csv['header'] = q['Header'] === 'true';
+  }
   if (q['Encoding'] !== undefined) {
     if (!['utf-8', 'utf-16', 'latin-1'].includes(q['Encoding'])) throw new ValidationError(`Encoding '${q['Encoding']}' is not one of utf-8, utf-16, latin-1.`, [{ path: '/Encoding', message: 'utf-8, utf-16 or latin-1' }]);
     csv['encoding'] = q['Encoding'];
   }
   let columnTypes: Record<string, string> | undefined;
   if (q['ColumnTypes']) {
+    let parsed: unknown;
     try {
-      columnTypes = JSON.parse(q['ColumnTypes']) as Record<string, string>;
+      parsed = JSON.parse(q['ColumnTypes']);
     } catch {
       throw new ValidationError('ColumnTypes must be a JSON object of column → type.', [{ path: '/ColumnTypes', message: 'invalid JSON' }]);
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ValidationError(`ColumnTypes must be a JSON object of column → type, not ${Array.isArray(parsed) ? 'an array' : JSON.stringify(parsed)}.`, [{ path: '/ColumnTypes', message: 'a JSON object' }]);
+    }
+    columnTypes = parsed as Record<string, string>; // the types themselves are checked on import
   }
   const format = q['Format'];
   if (format !== undefined && !['csv', 'parquet', 'jsonl'].includes(format)) throw new ValidationError(`Format '${format}' is not one of csv, parquet, jsonl.`, [{ path: '/Format', message: 'csv, parquet or jsonl' }]);
   const compression = q['Compression'];
+  if (compression !== undefined && compression !== 'gzip' && compression !== 'none') throw new ValidationError(`Compression '${compression}' is not one of gzip, none.`, [{ path: '/Compression', message: 'gzip or none' }]);
   return {
     ...(format ? { format: format as 'csv' } : {}), ...(compression === 'gzip' || compression === 'none' ? { compression } : {}),
     ...(Object.keys(csv).length ? { csv } : {}), ...(columnTypes ? { columnTypes } : {}),

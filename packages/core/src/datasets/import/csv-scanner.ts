@@ -72,6 +72,7 @@ export class CsvScanner {
       this.utf8Need--;
       return;
     }
+    if (b === 0) this.fail("a NUL byte (0x00), which a UTF-8 text file does not hold. If the file is UTF-16 (two bytes a character, here without a byte-order mark), import it with Encoding 'utf-16'.");
     if (b < 0x80) return;
     this.utf8Start = this.offset;
     if (b >= 0xc2 && b <= 0xdf) this.utf8Need = 1;
