@@ -1,0 +1,190 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, DescribeModelCommand, DescribeTrainingJobCommand,
+  SageMakerClient, waitUntilEndpointInService, waitUntilTrainingJobCompletedOrStopped,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { readCredentialsProfile } from '@loam/cli';
+import { repoRoot, startLoamProcess, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { mountSmallFs, type SmallFs } from './small-fs.test-support.js';
+
+// Reliability recipe R4 (docs: research/reliability.md §4): Loam's whole data directory (SQLite
+// metadata and experiment stores, local-fs artifacts, job work dirs) on a 320 MiB filesystem filled to
+// the last block (not smaller: a model is only staged for serving with 256 MiB left free after it). Uploads and metadata writes are refused with a retryable 503 naming the full disk,
+// never a 500; inference still answers 200 (data capture is dropped and logged); the server stays up;
+// both databases pass integrity_check; once space is freed everything works again without a restart.
+
+const XGBOOST = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+const ROLE = 'arn:aws:iam::000000000000:role/LoamTests';
+const BUCKET = 'disk-full';
+const cancer = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
+const trainCsv = cancer.slice(0, 120).join('\n') + '\n';
+const row = cancer[130]!.slice(cancer[130]!.indexOf(',') + 1);
+
+
+/** What a refused call looked like from the client. */
+interface Outcome { status: number; code?: string; message?: string }
+async function outcome(p: Promise<unknown>): Promise<Outcome> {
+  try {
+    await p;
+    return { status: 200 };
+  } catch (e) {
+    const err = e as { $metadata?: { httpStatusCode?: number }; name?: string; message?: string };
+    return { status: err.$metadata?.httpStatusCode ?? -1, code: err.name ?? '', message: err.message ?? '' };
+  }
+}
+
+describe('disk full (R4): the data directory on a filesystem with no space left', () => {
+  let fs: SmallFs | undefined;
+  let skip: string | undefined;
+  let loam: LoamProcess;
+  let token: string;
+  let s3: S3Client;
+  let sm: SageMakerClient;
+  let runtime: SageMakerRuntimeClient;
+  let modelDataUrl: string;
+  const createModel = (name: string) => sm.send(new CreateModelCommand({
+    ModelName: name, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: XGBOOST, ModelDataUrl: modelDataUrl, Environment: { PAD1: 'x'.repeat(1000), PAD2: 'y'.repeat(1000) } },
+  }));
+  const mlflow = (path: string, body: unknown) =>
+    fetch(`${loam.url}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const trainingJob = (name: string) => new CreateTrainingJobCommand({
+    TrainingJobName: name, RoleArn: ROLE,
+    AlgorithmSpecification: { TrainingImage: XGBOOST, TrainingInputMode: 'File' },
+    HyperParameters: { num_round: '3', max_depth: '2', objective: 'binary:logistic' },
+    InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/train/`, S3DataDistributionType: 'FullyReplicated' } } }],
+    OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/output` },
+    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+    StoppingCondition: { MaxRuntimeInSeconds: 120 },
+  });
+  const invoke = () => runtime.send(new InvokeEndpointCommand({ EndpointName: 'df', ContentType: 'text/csv', Body: new TextEncoder().encode(row) }));
+  const captured = async () => (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'capture/' }))).KeyCount ?? 0;
+
+  beforeAll(async () => {
+    const mounted = mountSmallFs(mkdtempSync(join(tmpdir(), 'loam-disk-full-')), 320);
+    if ('skip' in mounted) {
+      skip = mounted.skip;
+      console.warn(`[disk-full] skipped: ${skip}`);
+      return;
+    }
+    fs = mounted.fs;
+    loam = await startLoamProcess(join(fs.dir, 'data'));
+    const creds = readCredentialsProfile(loam.info.credentialsFile)!;
+    token = creds['loam_api_token']!;
+    const common = { endpoint: loam.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: creds['aws_access_key_id']!, secretAccessKey: creds['aws_secret_access_key']! } };
+    s3 = new S3Client({ ...common, forcePathStyle: true });
+    sm = new SageMakerClient(common);
+    runtime = new SageMakerRuntimeClient(common);
+    // A model trained and served with data capture while there is space.
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'train/train.csv', Body: trainCsv }));
+    await sm.send(trainingJob('df-before'));
+    await waitUntilTrainingJobCompletedOrStopped({ client: sm, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { TrainingJobName: 'df-before' });
+    const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'df-before' }));
+    expect(job.TrainingJobStatus, job.FailureReason).toBe('Completed');
+    modelDataUrl = job.ModelArtifacts!.S3ModelArtifacts!;
+    await createModel('df');
+    await sm.send(new CreateEndpointConfigCommand({
+      EndpointConfigName: 'df',
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'df', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+      DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: `s3://${BUCKET}/capture`, CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }] },
+    }));
+    await sm.send(new CreateEndpointCommand({ EndpointName: 'df', EndpointConfigName: 'df' }));
+    await waitUntilEndpointInService({ client: sm, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { EndpointName: 'df' });
+    expect((await invoke()).$metadata.httpStatusCode).toBe(200);
+    expect((await mlflow('experiments/create', { name: 'before' })).status).toBe(200);
+  }, 90_000);
+
+  afterAll(async () => {
+    if (loam && loam.child.exitCode === null && loam.child.signalCode === null) {
+      loam.child.kill('SIGTERM');
+      await waitForExit(loam.child, 15_000).catch(() => loam.child.kill('SIGKILL'));
+    }
+    fs?.dispose();
+  }, 30_000);
+
+  it('refuses writes with a retryable 503, keeps serving, and recovers once space is freed', async (ctx) => {
+    if (skip !== undefined || !fs) return ctx.skip(skip);
+    fs.fill();
+
+    // An upload: 503 ServiceUnavailable naming the full disk, and no partial object listed.
+    const up = await outcome(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'up/big.bin', Body: Buffer.alloc(2 << 20, 7) })));
+    expect(up).toMatchObject({ status: 503, code: 'ServiceUnavailable' });
+    expect(up.message).toMatch(/disk is full \(ENOSPC\)/);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'up/' }));
+    expect(listed.KeyCount ?? 0).toBe(0);
+
+    // Inference still answers 200 (capture cannot write: dropped and logged, never failing a request).
+    fs.fill();
+    const before = await captured();
+    for (let i = 0; i < 20; i++) expect((await invoke()).$metadata.httpStatusCode).toBe(200);
+    const t0 = Date.now();
+    while (!loam.stderr().includes('data capture write failed') && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 200));
+    expect(loam.stderr()).toContain('data capture write failed');
+    expect(await captured()).toBe(before);
+
+    // Metadata writes: SQLite may still fit a few into WAL pages it already has; write until refused.
+    // Every answer is a success or a 503 naming the full disk, never a 500.
+    fs.fill();
+    const acked: string[] = [];
+    let sagemakerRefusal: Outcome | undefined;
+    for (let i = 0; i < 2000 && !sagemakerRefusal; i++) {
+      const name = `full-${i}`;
+      const o = await outcome(createModel(name));
+      if (o.status === 200) acked.push(name);
+      else sagemakerRefusal = o;
+    }
+    expect(sagemakerRefusal).toMatchObject({ status: 503, code: 'ServiceUnavailable' });
+    expect(sagemakerRefusal!.message).toMatch(/disk .* is full \(SQLITE_FULL\)/);
+    let mlflowRefusal: { status: number; body: { error_code?: string; message?: string } } | undefined;
+    for (let i = 0; i < 2000 && !mlflowRefusal; i++) {
+      const r = await mlflow('experiments/create', { name: `mlflow-full-${i}`, tags: [{ key: 'pad', value: 'x'.repeat(2000) }] });
+      if (r.status !== 200) mlflowRefusal = { status: r.status, body: (await r.json()) as { error_code?: string; message?: string } };
+    }
+    expect(mlflowRefusal).toMatchObject({ status: 503, body: { error_code: 'TEMPORARILY_UNAVAILABLE' } });
+    expect(mlflowRefusal!.body.message).toMatch(/SQLITE_FULL/);
+
+    // Starting a training job is a metadata write too.
+    const job = await outcome(sm.send(trainingJob('df-full')));
+    expect(job).toMatchObject({ status: 503, code: 'ServiceUnavailable' });
+
+    // Reads and inference still work; the server is alive.
+    expect((await fetch(`${loam.url}/healthz`)).status).toBeLessThan(600);
+    expect(loam.child.exitCode).toBeNull();
+    expect((await invoke()).$metadata.httpStatusCode).toBe(200);
+    expect((await mlflow('experiments/get-by-name', { experiment_name: 'before' })).status).toBeLessThan(500);
+
+    // Free the space: everything works again, with no restart.
+    fs.free();
+    const ok = await outcome(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'up/big.bin', Body: Buffer.alloc(2 << 20, 7) })));
+    expect(ok.status).toBe(200);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'up/' }))).Contents?.map((c) => [c.Key, c.Size])).toEqual([['up/big.bin', 2 << 20]]);
+    expect(await outcome(createModel('after'))).toEqual({ status: 200 });
+    expect((await mlflow('experiments/create', { name: 'after' })).status).toBe(200);
+    await sm.send(trainingJob('df-after'));
+    await waitUntilTrainingJobCompletedOrStopped({ client: sm, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { TrainingJobName: 'df-after' });
+    const after = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'df-after' }));
+    expect(after.TrainingJobStatus, after.FailureReason).toBe('Completed');
+    expect((await invoke()).$metadata.httpStatusCode).toBe(200);
+    const t1 = Date.now();
+    while ((await captured()) === before && Date.now() - t1 < 10_000) await new Promise((r) => setTimeout(r, 200));
+    expect(await captured()).toBeGreaterThan(before);
+    expect(loam.child.exitCode).toBeNull();
+
+    // Every acknowledged write is there, and both databases are intact.
+    for (const name of acked) expect((await sm.send(new DescribeModelCommand({ ModelName: name }))).ModelName).toBe(name);
+    for (const file of ['loam.db', 'experiments.db']) {
+      const db = new Database(join(fs.dir, 'data', file), { readonly: true });
+      try {
+        expect(db.pragma('integrity_check', { simple: true }), file).toBe('ok');
+      } finally {
+        db.close();
+      }
+    }
+  }, 120_000);
+});
