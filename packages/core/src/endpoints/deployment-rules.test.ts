@@ -21,4 +21,16 @@ describe('blue/green traffic schedule', () => {
     expect(() => validateDeploymentConfig(bg({ Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 60 } }))).toThrow(/between 10% and 50%/);
     expect(() => validateDeploymentConfig(bg({ Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 51 } }))).toThrow(/more than 50%/);
   });
+  it('holds INSTANCE_COUNT sizes to the same shares of the new fleet (they were clamped without a word)', () => {
+    const canary = (n: number) => bg({ Type: 'CANARY', CanarySize: { Type: 'INSTANCE_COUNT', Value: n } });
+    const linear = (n: number) => bg({ Type: 'LINEAR', LinearStepSize: { Type: 'INSTANCE_COUNT', Value: n } });
+    expect(() => validateDeploymentConfig(canary(3), 4)).toThrow("CanarySize 3 instances is more than 50% of the new fleet's 4 instances.");
+    expect(() => validateDeploymentConfig(canary(1), 1)).toThrow("CanarySize 1 instance is more than 50% of the new fleet's 1 instance.");
+    expect(() => validateDeploymentConfig(canary(2), 4)).not.toThrow();
+    expect(() => validateDeploymentConfig(linear(1), 1)).toThrow("LinearStepSize 1 instance must be between 10% and 50% of the new fleet's 1 instance.");
+    expect(() => validateDeploymentConfig(linear(1), 20)).toThrow(/between 10% and 50% of the new fleet's 20 instances/);
+    expect(() => validateDeploymentConfig(linear(1), 4)).not.toThrow();
+    // Without the fleet's size (CreateEndpoint records the config for later updates) only percentages are checked.
+    expect(() => validateDeploymentConfig(canary(3))).not.toThrow();
+  });
 });

@@ -9,10 +9,12 @@ const field = (path: string, message: string, text: string) => new ValidationErr
 /**
  * SageMaker's rules for a DeploymentConfig that the schema cannot express: CANARY needs CanarySize
  * (at most 50% of capacity), LINEAR needs LinearStepSize (10–50% of capacity); rolling updates are
- * not supported yet.
+ * not supported yet. With `greenInstances` (the new fleet's size, known at UpdateEndpoint), sizes in
+ * INSTANCE_COUNT are held to the same shares of it: a canary of 3 of 4 instances, or a linear step of
+ * the whole fleet, is refused rather than quietly shifted as another share.
  * @throws ValidationException naming the member.
  */
-export function validateDeploymentConfig(d: DeploymentConfigInput): void {
+export function validateDeploymentConfig(d: DeploymentConfigInput, greenInstances?: number): void {
   if (d.RollingUpdatePolicy) {
     throw field('/DeploymentConfig/RollingUpdatePolicy', 'not supported', 'RollingUpdatePolicy is not supported yet: use BlueGreenUpdatePolicy (ALL_AT_ONCE, CANARY or LINEAR).');
   }
@@ -24,6 +26,10 @@ export function validateDeploymentConfig(d: DeploymentConfigInput): void {
     if (t.CanarySize.Type === 'CAPACITY_PERCENT' && t.CanarySize.Value > 50) {
       throw field(`${base}/CanarySize/Value`, 'at most 50', `CanarySize ${t.CanarySize.Value}% is more than 50% of the fleet's capacity.`);
     }
+    if (t.CanarySize.Type === 'INSTANCE_COUNT' && greenInstances !== undefined && t.CanarySize.Value * 2 > greenInstances) {
+      throw field(`${base}/CanarySize/Value`, `at most ${Math.floor(greenInstances / 2)} (50% of ${greenInstances} instances)`,
+        `CanarySize ${t.CanarySize.Value} ${instances(t.CanarySize.Value)} is more than 50% of the new fleet's ${greenInstances} ${instances(greenInstances)}.`);
+    }
   }
   if (t.Type === 'LINEAR') {
     if (!t.LinearStepSize) throw field(`${base}/LinearStepSize`, 'required for LINEAR', 'TrafficRoutingConfiguration of Type LINEAR needs LinearStepSize.');
@@ -31,8 +37,14 @@ export function validateDeploymentConfig(d: DeploymentConfigInput): void {
     if (s.Type === 'CAPACITY_PERCENT' && (s.Value < 10 || s.Value > 50)) {
       throw field(`${base}/LinearStepSize/Value`, '10 to 50', `LinearStepSize ${s.Value}% must be between 10% and 50% of the fleet's capacity.`);
     }
+    if (s.Type === 'INSTANCE_COUNT' && greenInstances !== undefined && (s.Value * 10 < greenInstances || s.Value * 2 > greenInstances)) {
+      throw field(`${base}/LinearStepSize/Value`, `10% to 50% of ${greenInstances} instances`,
+        `LinearStepSize ${s.Value} ${instances(s.Value)} must be between 10% and 50% of the new fleet's ${greenInstances} ${instances(greenInstances)}.`);
+    }
   }
 }
+
+const instances = (n: number) => (n === 1 ? 'instance' : 'instances');
 
 function fraction(c: Capacity, instances: number, max: number): number {
   const f = c.Type === 'CAPACITY_PERCENT' ? c.Value / 100 : c.Value / Math.max(1, instances);

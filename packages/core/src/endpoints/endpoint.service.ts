@@ -144,6 +144,7 @@ export class EndpointService {
         } as VariantSummary;
       });
     }
+    if (deploymentConfig) validateDeploymentConfig(deploymentConfig, variants.reduce((n, v) => n + (v.DesiredInstanceCount ?? 1), 0));
     const keepCapture = input.RetainAllVariantProperties && !retained.has('DataCaptureConfig');
     const dataCapture = keepCapture ? current.dataCapture : config.request.DataCaptureConfig;
     await this.endpoints.patch(input.EndpointName, (r) => {
