@@ -63,10 +63,23 @@ export function checkBatchLimit(what: string, limit: number, n: number): void {
   }
 }
 
+/** Characters a name may not hold: controls (C0, DEL, C1), bidirectional controls, zero-width characters. */
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
+
+/**
+ * An experiment name in Unicode NFC, so the same name typed as composed or decomposed characters is
+ * one name (and collides as one). Names that hold characters which do not show, or reorder what
+ * does (U+202E), are refused: two names that read the same must be the same name.
+ */
 export function checkExperimentName(name: unknown): string {
   if (typeof name !== 'string' || name === '') throw invalid(`Invalid experiment name: '${String(name ?? '')}'`, '/name');
   if (name.length > MAX_EXPERIMENT_NAME_LENGTH) throw invalid(`Experiment name exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters`, '/name');
-  return name;
+  const hidden = HIDDEN.exec(name);
+  if (hidden) {
+    const code = `U+${(hidden[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw invalid(`Invalid experiment name ${JSON.stringify(name).replace(/[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu, (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`)}: it holds ${code} at position ${hidden.index}; names may not hold control, bidirectional-control or zero-width characters.`, '/name');
+  }
+  return name.normalize('NFC');
 }
 
 /** MLflow's page tokens: base64 of `{"offset": n}`. */

@@ -83,7 +83,8 @@ export class TrackingService {
   async getExperimentByName(name: string | undefined): Promise<ExperimentRecord> {
     await this.init();
     if (name === undefined || name === '') throw missing('experiment_name');
-    const e = await this.store.getExperimentByName(name);
+    // Names are stored in NFC (older ones as they were sent).
+    const e = (await this.store.getExperimentByName(name.normalize('NFC'))) ?? (await this.store.getExperimentByName(name));
     if (!e) throw noExperimentNamed(name);
     return e;
   }
