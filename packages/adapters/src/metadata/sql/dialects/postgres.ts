@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql, type Expression } from 'kysely';
 import { ValidationError } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
+import { reportingUnavailable } from './unavailable.js';
 
 /** Options for the PostgreSQL dialect. */
 export interface PostgresDialectOptions {
@@ -25,6 +26,23 @@ const TYPES: Record<SqlColumnKind, string> = {
 
 const INT8_OID = 20;
 const UNIQUE_VIOLATION = '23505';
+/** How long a request waits for a pooled connection (pool exhausted, or a server that accepts but never answers). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+// Errors that mean "PostgreSQL cannot serve now" rather than "this statement is wrong": the socket was
+// refused or dropped, the pool timed out, or the server is shutting down, starting up, out of disk or
+// out of connections (SQLSTATE classes 08 and 53, and 57P01-57P03).
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const DROPPED = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Connection ended)/;
+function postgresUnavailable(e: unknown): string | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const code = String((e as { code?: unknown }).code ?? '');
+  const message = String((e as { message?: unknown }).message ?? '');
+  if (SOCKET_CODES.has(code)) return `cannot reach PostgreSQL (${code})`;
+  if (/^(08|53)/.test(code) || /^57P0[123]$/.test(code)) return `PostgreSQL answered ${code}`;
+  if (DROPPED.test(message)) return 'the connection to PostgreSQL was lost or timed out';
+  return undefined;
+}
 
 /**
  * PostgreSQL through a `pg` Pool. Every connection's `search_path` is the configured schema, so the
@@ -42,11 +60,15 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     options: `-c search_path=${schema}`,
     // Epoch-ms timestamps and counts are int8; they fit a JS number (< 2^53), so parse them as one.
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
   });
-  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  // An idle pooled connection the server dropped (a restart) is reported here and discarded by the
+  // pool; without a listener the pool would rethrow it as an uncaught 'error' and end the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely({ dialect: reportingUnavailable(new PostgresDialect({ pool }), { cause: postgresUnavailable }) });
   // Text columns are collated "C" (bytewise order), under which lower() folds ASCII only; fold under
   // ICU's root locale when the server has ICU, else under the database's default collation.
   let foldCollation = sql.id('und-x-icu');
