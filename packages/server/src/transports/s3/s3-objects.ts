@@ -1,6 +1,7 @@
 import type { ObjectInfo } from '@loam/core';
 import { isLoamError } from '@loam/core';
 import { percentDecode } from '../../auth/sigv4/sigv4-canonical.js';
+import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import { MAX_PUT_BYTES, smallBody, verifiedBody } from './s3-body.js';
 import { httpDate, isoDate, sendXml, type S3ObjectContext } from './s3-context.js';
 import { S3Error, noSuchBucket, noSuchKey } from './s3-errors.js';
@@ -19,7 +20,8 @@ function objectHeaders(c: S3ObjectContext, info: ObjectInfo): void {
     .header('etag', info.etag)
     .header('last-modified', httpDate(info.lastModified))
     .header('accept-ranges', 'bytes')
-    .header('content-type', q.get('response-content-type') ?? info.contentType ?? 'binary/octet-stream');
+    .header('content-type', q.get('response-content-type') ?? info.contentType ?? 'binary/octet-stream')
+    .headers(USER_CONTENT_HEADERS);
   // The sha256 Loam records for every object; the S3 artifact store reads it back from here.
   if (info.sha256) void c.reply.header('x-amz-meta-sha256', info.sha256);
   for (const h of ['content-disposition', 'cache-control', 'content-encoding', 'content-language', 'expires']) {
