@@ -48,7 +48,7 @@ export const DriftCheckBaselines = Type.Object({
   ModelDataQuality: Type.Optional(StatsAndConstraints),
 }, closed);
 
-const Environment = Type.Record(Type.String({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 1024 }), { maxProperties: 100 });
+const Environment = Type.Record(Type.String({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 1024 }), { maxProperties: 100, additionalProperties: false });
 
 export const ModelPackageContainerDefinition = Type.Object({
   ContainerHostname: Type.Optional(Type.String({ maxLength: 63, pattern: '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$' })),

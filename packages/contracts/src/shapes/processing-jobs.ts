@@ -58,7 +58,7 @@ export const NetworkConfig = Type.Object({
 }, closed);
 
 export const ProcessingStoppingCondition = Type.Object({ MaxRuntimeInSeconds: Type.Integer({ minimum: 1, maximum: 777600 }) }, closed);
-const Environment = Type.Record(Type.String({ maxLength: 256, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 256 }), { maxProperties: 100 });
+const Environment = Type.Record(Type.String({ maxLength: 256, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 256 }), { maxProperties: 100, additionalProperties: false });
 
 export const CreateProcessingJobInput = Input({
   ProcessingInputs: Type.Optional(Type.Array(ProcessingInput, { maxItems: 10 })),

@@ -62,7 +62,7 @@ export const RetryStrategy = Type.Object({ MaximumRetryAttempts: Type.Integer({ 
 const HyperParameters = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 2500 }), {
   maxProperties: 100, description: 'Strings, passed to the job literally (never through a shell).',
 });
-const Environment = Type.Record(Type.String({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 512 }), { maxProperties: 100 });
+const Environment = Type.Record(Type.String({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 512 }), { maxProperties: 100, additionalProperties: false });
 
 export const CreateTrainingJobInput = Input({
   TrainingJobName: JobName,

@@ -74,7 +74,7 @@ export const HyperParameterTrainingJobDefinition = Type.Object({
   EnableManagedSpotTraining: Type.Optional(Type.Boolean()),
   CheckpointConfig: Type.Optional(CheckpointConfig),
   RetryStrategy: Type.Optional(RetryStrategy),
-  Environment: Type.Optional(Type.Record(Type.String({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 512 }), { maxProperties: 48 })),
+  Environment: Type.Optional(Type.Record(Type.String({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 512 }), { maxProperties: 48, additionalProperties: false })),
 }, closed);
 
 export const WarmStartConfig = Type.Object({

@@ -32,7 +32,7 @@ export class LocalProcessLauncher implements InstanceLauncher {
   constructor(private readonly o: LocalProcessLauncherOptions = {}) {}
 
   async launch(spec: InstanceLaunchSpec): Promise<InstanceHandle> {
-    mkdirSync(spec.cwd, { recursive: true });
+    mkdirSync(spec.cwd, { recursive: true, mode: 0o700 });
     const port = await freePort();
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...spec.env, SAGEMAKER_BIND_TO_PORT: String(port) };
     let child;
