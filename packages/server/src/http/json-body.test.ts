@@ -28,6 +28,13 @@ describe('parseJsonBody', () => {
     expect(() => parseJsonBody(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]))).toThrow('byte offset 1 (0xed)'); // a UTF-16 surrogate
   });
 
+  it('counts members outside strings only, per object', () => {
+    const wide = (n: number) => `{${Array.from({ length: n }, (_, i) => `"k${i}":"a,b,{c"`).join(',')}}`;
+    expect(() => parseJsonBody(`{"a":${wide(10_000)},"b":${wide(10_000)}}`)).not.toThrow();
+    expect(() => parseJsonBody(`[1,${wide(10_001)}]`)).toThrow('an object with more than 10000 members (the one opened at character 3)');
+    expect(() => parseJsonBody(`[${'0,'.repeat(20_000)}0]`)).not.toThrow();
+  });
+
   it('walks a wide object without recursion', () => {
     const wide = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, { v: i }]));
     expect(() => checkJsonShape(wide)).not.toThrow();
@@ -63,13 +70,20 @@ describe('JSON bodies over REST and MLflow', () => {
     expect(users.json().Users.map((u: { UserName: string }) => u.UserName)).toEqual(['admin']);
   });
 
-  it('lists at most 20 fields of a body with 100,000 unknown members, and counts the rest', async () => {
-    const body = JSON.stringify(Object.fromEntries([['UserName', 'wide'], ...Array.from({ length: 100_000 }, (_, i) => [`k${i}`, 0])]));
+  it('refuses an object of a million members before parsing it', async () => {
+    const body = `{"UserName":"wide",${Array.from({ length: 1_000_000 }, (_, i) => `"${i.toString(36)}":0`).join(',')}}`;
+    const r = await post('/api/v1/users', body);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().detail).toBe('The request body has an object with more than 10000 members (the one opened at character 0).');
+  });
+
+  it('lists at most 20 fields of a body with 5,000 unknown members, and counts up to 1,000', async () => {
+    const body = JSON.stringify(Object.fromEntries([['UserName', 'wide'], ...Array.from({ length: 5_000 }, (_, i) => [`k${i}`, 0])]));
     const r = await post('/api/v1/users', body);
     expect(r.statusCode).toBe(400);
     const { detail, errors } = r.json() as { detail: string; errors: unknown[] };
-    expect(detail).toMatch(/^100000 validation errors detected: Value '0' at 'k0' failed to satisfy constraint: Member is not a member of CreateUser's input;/);
-    expect(detail).toMatch(/; and 99980 more\.$/);
+    expect(detail).toMatch(/^At least 1000 validation errors detected: Value '0' at 'k0' failed to satisfy constraint: Member is not a member of CreateUser's input;/);
+    expect(detail).toMatch(/; and at least 980 more\.$/);
     expect(errors).toHaveLength(20);
     expect(detail.length).toBeLessThan(4000);
   });

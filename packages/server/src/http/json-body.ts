@@ -16,6 +16,13 @@ export class JsonBodyError extends Error {
  */
 export const MAX_JSON_DEPTH = 100;
 
+/**
+ * Most members one object of a request body may have. The widest input is a hundred or so keys
+ * (HyperParameters, Environment); an object of a million keys costs hundreds of MB of heap to parse
+ * and validate, so it is refused before it is parsed.
+ */
+export const MAX_JSON_MEMBERS = 10_000;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Offset of the first byte that does not start a well-formed UTF-8 character, or -1. */
@@ -79,12 +86,39 @@ export function checkJsonShape(value: unknown): void {
 }
 
 /**
- * A JSON request body: UTF-8 checked, parsed (`parse` may accept dialects, e.g. MLflow's bare
- * NaN), then {@link checkJsonShape}d.
+ * One pass over the text, before parsing, counting the members of each open object (a comma at its
+ * level, outside strings, is one more member).
+ * @throws JsonBodyError naming where the object opened.
+ */
+function checkMemberCounts(text: string): void {
+  const open: { members: number; at: number }[] = []; // members = -1 for an array
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b) open.push({ members: 1, at: i });
+    else if (c === 0x5b) open.push({ members: -1, at: i });
+    else if (c === 0x7d || c === 0x5d) open.pop();
+    else if (c === 0x2c) {
+      const top = open[open.length - 1];
+      if (top && top.members > 0 && ++top.members > MAX_JSON_MEMBERS) {
+        throw new JsonBodyError(`The request body has an object with more than ${MAX_JSON_MEMBERS} members (the one opened at character ${top.at}).`);
+      }
+    }
+  }
+}
+
+/**
+ * A JSON request body: UTF-8 checked, objects' widths counted ({@link MAX_JSON_MEMBERS}), parsed
+ * (`parse` may accept dialects, e.g. MLflow's bare NaN), then {@link checkJsonShape}d.
  * @throws JsonBodyError for invalid UTF-8, invalid JSON, or a refused shape.
  */
 export function parseJsonBody(body: Uint8Array | string, parse: (text: string) => unknown = JSON.parse): unknown {
   const text = typeof body === 'string' ? body : decodeUtf8Body(body);
+  checkMemberCounts(text);
   let value: unknown;
   try {
     value = parse(text);

@@ -23,6 +23,8 @@ function show(v: unknown): string {
 
 /** Fields named in one message; a body with a million unknown keys gets a short answer, not a huge one. */
 const MAX_LISTED = 20;
+/** Complaints counted at most (each costs the validator time: a million would take seconds). */
+const MAX_COUNTED = 1000;
 
 /**
  * Checks an operation's input against its schema. Throws one ValidationException listing every field
@@ -40,7 +42,7 @@ export function validateInput(op: Operation, input: unknown): unknown {
     if (seen.has(path)) continue; // the first complaint per field is the useful one
     seen.add(path);
     if (fields.length >= MAX_LISTED) {
-      more++;
+      if (++more + fields.length >= MAX_COUNTED) break;
       continue;
     }
     const missing = e.value === undefined;
@@ -60,8 +62,9 @@ export function validateInput(op: Operation, input: unknown): unknown {
       : `Value '${show(v)}' at '${where(f.path)}' failed to satisfy constraint: Member ${f.message}`;
   });
   const total = fields.length + more;
-  const rest = more > 0 ? `; and ${more} more` : '';
-  throw new ValidationError(`${total} validation error${total === 1 ? '' : 's'} detected: ${parts.join('; ')}${rest}.`, fields);
+  const capped = total >= MAX_COUNTED;
+  const rest = more > 0 ? `; and ${capped ? 'at least ' : ''}${more} more` : '';
+  throw new ValidationError(`${capped ? 'At least ' : ''}${total} validation error${total === 1 ? '' : 's'} detected: ${parts.join('; ')}${rest}.`, fields);
 }
 
 function valueAt(input: unknown, path: string): unknown {
