@@ -15,6 +15,8 @@ export interface JobCoordinatorOptions {
   readonly node: string;
   /** How long events may wait before they are written (metrics, logs arrive in bursts). */
   readonly flushIntervalMs?: number;
+  /** How soon events are written again after the store refused them as unavailable. */
+  readonly retryIntervalMs?: number;
 }
 
 /**
@@ -73,7 +75,17 @@ export class JobCoordinator {
       const events = this.pending.get(id);
       if (!events?.length) return;
       this.pending.delete(id);
-      await this.apply(id, events);
+      try {
+        await this.apply(id, events);
+      } catch (e) {
+        // The store cannot write now (a full disk, a database restarting): keep the events, ahead of any
+        // that came meanwhile, and try again — dropping them would leave the job InProgress with no
+        // process behind it. Re-applying is safe: events already recorded are skipped by sequence number.
+        if (!(isLoamError(e) && e.code === 'ServiceUnavailable') || this.closed) throw e;
+        this.pending.set(id, [...events, ...(this.pending.get(id) ?? [])]);
+        this.flushTimer ??= setTimeout(() => this.flushAll(), this.o.retryIntervalMs ?? 1000);
+        throw e;
+      }
     });
   }
 

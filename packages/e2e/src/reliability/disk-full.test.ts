@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -63,6 +64,17 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     StoppingCondition: { MaxRuntimeInSeconds: 120 },
   });
   const invoke = () => runtime.send(new InvokeEndpointCommand({ EndpointName: 'df', ContentType: 'text/csv', Body: new TextEncoder().encode(row) }));
+  /** SQLite may still fit a few writes into WAL pages it already has: CreateModel until one is refused. */
+  const writeUntilRefused = async (prefix: string) => {
+    const acked: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const name = `${prefix}-${i}`;
+      const o = await outcome(createModel(name));
+      if (o.status !== 200) return { acked, refusal: o };
+      acked.push(name);
+    }
+    return { acked, refusal: undefined };
+  };
   const captured = async () => (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'capture/' }))).KeyCount ?? 0;
 
   beforeAll(async () => {
@@ -128,17 +140,9 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     expect(loam.stderr()).toContain('data capture write failed');
     expect(await captured()).toBe(before);
 
-    // Metadata writes: SQLite may still fit a few into WAL pages it already has; write until refused.
-    // Every answer is a success or a 503 naming the full disk, never a 500.
+    // Metadata writes, until one is refused. Every answer is a success or a 503 naming the full disk, never a 500.
     fs.fill();
-    const acked: string[] = [];
-    let sagemakerRefusal: Outcome | undefined;
-    for (let i = 0; i < 2000 && !sagemakerRefusal; i++) {
-      const name = `full-${i}`;
-      const o = await outcome(createModel(name));
-      if (o.status === 200) acked.push(name);
-      else sagemakerRefusal = o;
-    }
+    const { acked, refusal: sagemakerRefusal } = await writeUntilRefused('full');
     expect(sagemakerRefusal).toMatchObject({ status: 503, code: 'ServiceUnavailable' });
     expect(sagemakerRefusal!.message).toMatch(/disk .* is full \(SQLITE_FULL\)/);
     let mlflowRefusal: { status: number; body: { error_code?: string; message?: string } } | undefined;
@@ -187,4 +191,56 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
       }
     }
   }, 120_000);
+
+  it('a job that ends while the disk is full is recorded once space is freed (not left InProgress)', async (ctx) => {
+    if (skip !== undefined || !fs) return ctx.skip(skip);
+    // A script-mode job that trains until told to stop, then writes a 1 MiB model.
+    const code = mkdtempSync(join(tmpdir(), 'loam-disk-full-job-'));
+    try {
+      const go = join(code, 'go');
+      writeFileSync(join(code, 'wait_then_save.py'), [
+        'import os, sys, time',
+        'go = sys.argv[sys.argv.index("--go_file") + 1]',
+        'print("training", flush=True)',
+        'while not os.path.exists(go): time.sleep(0.05)',
+        'open(os.path.join(os.environ["SM_MODEL_DIR"], "model.bin"), "wb").write(os.urandom(1 << 20))',
+      ].join('\n'));
+      const tgz = spawnSync('tar', ['-czf', '-', '-C', code, 'wait_then_save.py']).stdout;
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'code/sourcedir.tar.gz', Body: tgz }));
+      await sm.send(new CreateTrainingJobCommand({
+        TrainingJobName: 'df-ends-full', RoleArn: ROLE,
+        AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' },
+        HyperParameters: { sagemaker_program: 'wait_then_save.py', sagemaker_submit_directory: `s3://${BUCKET}/code/sourcedir.tar.gz`, go_file: go },
+        InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/train/` } } }],
+        OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/output` },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+        StoppingCondition: { MaxRuntimeInSeconds: 120 },
+      }));
+      const describe = () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'df-ends-full' }));
+      const t0 = Date.now();
+      while ((await describe()).SecondaryStatus !== 'Training' && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 200));
+      expect((await describe()).SecondaryStatus).toBe('Training');
+
+      // The disk fills while it trains; then it ends. Its outcome cannot be written now.
+      fs.fill();
+      expect((await writeUntilRefused('during-job')).refusal?.status).toBe(503);
+      const failuresBefore = loam.stderr().split('job update failed').length;
+      writeFileSync(go, '');
+      const t1 = Date.now();
+      while (loam.stderr().split('job update failed').length === failuresBefore && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 200));
+      expect(loam.stderr().split('job update failed').length).toBeGreaterThan(failuresBefore);
+      expect((await describe()).TrainingJobStatus).toBe('InProgress');
+
+      // Space comes back: the outcome is recorded without a restart.
+      fs.free();
+      const t2 = Date.now();
+      while ((await describe()).TrainingJobStatus === 'InProgress' && Date.now() - t2 < 15_000) await new Promise((r) => setTimeout(r, 200));
+      const d = await describe();
+      expect(d.TrainingJobStatus, d.FailureReason).toMatch(/^(Failed|Completed)$/);
+      if (d.TrainingJobStatus === 'Failed') expect(d.FailureReason).toBeTruthy();
+      expect(loam.child.exitCode).toBeNull();
+    } finally {
+      rmSync(code, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

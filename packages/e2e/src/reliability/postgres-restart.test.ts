@@ -5,7 +5,7 @@ import { startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '..
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.test-support.js';
 
 // Reliability recipe R5 (research/reliability.md §4): Loam's metadata and experiment stores on a
-// PostgreSQL cluster of the test's own; under a stream of writes from 8 clients (~100/s) the cluster
+// PostgreSQL cluster of the test's own; under a stream of writes from 8 clients (~100/s here) the cluster
 // is stopped with `pg_ctl stop -m immediate`, left down 3 s and started again. Writes in the gap are
 // refused with a retryable 503 (never a 500, never a crash), the pool recovers within 10 s of the
 // database accepting connections, and no acknowledged write is lost.
@@ -67,7 +67,7 @@ describe('PostgreSQL restart mid-operation (R5)', () => {
           body = String(e); // the connection itself failed: the server is gone
         }
         shots.push({ client, name, t: start - t0, ms: Date.now() - start, status, body });
-        await new Promise((r) => setTimeout(r, 80)); // ~12/s per client, ~100/s in all
+        await new Promise((r) => setTimeout(r, 50)); // at most ~20/s per client
       }
     });
 
