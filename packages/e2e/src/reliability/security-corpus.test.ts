@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -300,5 +301,28 @@ describe('S11: user content served from Loam\'s origin cannot run script there',
     expect(await res.text()).toBe(svg);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-security-policy')).toMatch(/\bsandbox\b/);
+  });
+});
+
+describe('S12: Studio\'s static paths never serve source, config or files outside the build', () => {
+  /** Sends the request line exactly as given (fetch would normalise the dot segments away). */
+  const raw = (path: string): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(loam.url);
+    const sock = connect(Number(port), hostname);
+    let data = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (d: string) => (data += d));
+    sock.on('error', reject);
+    sock.on('end', () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1] ?? 0), body: data.slice(data.indexOf('\r\n\r\n') + 4) }));
+    sock.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`);
+  });
+
+  it.each([
+    '/static../server.js', '/static/..%2f..%2fpackage.json', '/assets/..%2f..%2fpackage.json', '/assets//etc/passwd', '/assets/%2e%2e/%2e%2e/package.json',
+    '/assets/../../package.json', '/assets/..\\..\\package.json', '/..%2f..%2fpackage.json', '/assets/%252e%252e%252fpackage.json', '/package.json', '/vite.config.ts', '/src/main.tsx',
+  ])('GET %s → 400 or 404, nothing of the repository or /etc', async (path) => {
+    const res = await raw(path);
+    expect([400, 404]).toContain(res.status);
+    expect(res.body).not.toMatch(/"workspaces"|"devDependencies"|root:x:0:0|import React|defineConfig/);
   });
 });
