@@ -16,6 +16,8 @@ export interface ImportHints {
   readonly columnTypes?: Readonly<Record<string, string>>;
   /** Largest field, in bytes (default 16 MiB). */
   readonly maxFieldBytes?: number;
+  /** Most bytes a gzip file may expand to (default: 100× its size, at least 1 GiB; see {@link gzipCap}). */
+  readonly maxGzipBytes?: number;
 }
 
 export interface DetectedFile {
@@ -26,6 +28,15 @@ export interface DetectedFile {
 }
 
 export const DEFAULT_MAX_FIELD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The most bytes a gzip file of `size` bytes may expand to: 100× its size, at least 1 GiB. Legitimate
+ * CSV and JSON Lines compress 3–20×; a gzip bomb (a few MB of one repeated row) reaches ~1000× and
+ * would hold the import for minutes (reliability.md S14).
+ */
+export function gzipCap(size: number): number {
+  return Math.max(1024 ** 3, 100 * size);
+}
 const HEAD_BYTES = 64 * 1024;
 
 async function readRange(path: string, start: number, length: number): Promise<Buffer> {
@@ -62,9 +73,14 @@ async function head(path: string, gzip: boolean): Promise<Uint8Array> {
   return Buffer.concat(chunks).subarray(0, HEAD_BYTES);
 }
 
-async function scan(path: string, gzip: boolean, feed: (c: Uint8Array) => void): Promise<void> {
+async function scan(path: string, gzip: boolean, cap: number, size: number, feed: (c: Uint8Array) => void): Promise<void> {
+  let expanded = 0;
   try {
-    for await (const c of body(path, gzip) as AsyncIterable<Buffer>) feed(c);
+    for await (const c of body(path, gzip) as AsyncIterable<Buffer>) {
+      expanded += c.length;
+      if (gzip && expanded > cap) throw new ValidationError(`The file expands to more than ${cap} bytes when decompressed (it has ${size}): refused as a gzip bomb; import it uncompressed or split it.`);
+      feed(c);
+    }
   } catch (e) {
     if (e instanceof ValidationError) throw e;
     throw new ValidationError(`The file could not be read${gzip ? ' as gzip' : ''}: ${(e as Error).message}.`);
@@ -96,9 +112,10 @@ export async function detectFile(path: string, size: number, hints: ImportHints 
   const format: FileFormat = hints.format ?? (firstChar === '{' ? 'jsonl' : 'csv');
   const compression = gzip ? 'gzip' : 'none';
   const maxFieldBytes = hints.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES;
+  const cap = hints.maxGzipBytes ?? gzipCap(size);
   if (format === 'jsonl') {
     const s = new JsonLinesScanner(maxFieldBytes);
-    await scan(path, gzip, (c) => s.feed(c));
+    await scan(path, gzip, cap, size, (c) => s.feed(c));
     const records = s.end();
     return { source: { path, format, compression, ...(hints.columnTypes ? { columnTypes: hints.columnTypes } : {}) }, records };
   }
@@ -107,7 +124,7 @@ export async function detectFile(path: string, size: number, hints: ImportHints 
   let records = 0;
   if (dialect.encoding !== 'utf-16') {
     const s = new CsvScanner({ ...dialect, width: dialect.columnNames.length, utf8: dialect.encoding === 'utf-8', maxFieldBytes });
-    await scan(path, gzip, (c) => s.feed(c));
+    await scan(path, gzip, cap, size, (c) => s.feed(c));
     records = s.end().records;
   }
   return {
