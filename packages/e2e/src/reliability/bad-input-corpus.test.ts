@@ -282,4 +282,17 @@ describe('bad-input corpus against a real loam up', () => {
     const growth = rssBytes(pid) - baseline.rss;
     expect(growth, `RSS grew ${(growth / 2 ** 20).toFixed(1)} MB`).toBeLessThan(50 * 2 ** 20);
   }, 30_000);
+
+  it('B2/B6: a BOM is stripped from the header, and MLflow keeps NaN and ±Infinity exactly', async () => {
+    expect((await json('POST', '/api/v1/datasets', { DatasetName: 'ds-bom' })).status).toBe(200);
+    const bom = await upload('ds-bom', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('id,x\n1,2\n')]));
+    expect(bom.status, bom.text).toBe(200);
+    expect(bom.json['Columns'].map((c: { Name: string }) => c.Name)).toEqual(['id', 'x']);
+    const run = (await mlflow('runs/create', JSON.stringify({ experiment_id: '0' }))).json['run'].info.run_id as string;
+    for (const [i, v] of ['"NaN"', '"Infinity"', '"-Infinity"', 'NaN', '-Infinity'].entries()) {
+      expect((await mlflow('runs/log-metric', `{"run_id":"${run}","key":"m","value":${v},"timestamp":${i},"step":${i}}`)).status).toBe(200);
+    }
+    const history = (await rest('GET', `/api/2.0/mlflow/metrics/get-history?run_id=${run}&metric_key=m`)).json['metrics'];
+    expect(history.map((m: { value: unknown }) => m.value)).toEqual(['NaN', 'Infinity', '-Infinity', 'NaN', '-Infinity']);
+  });
 });
