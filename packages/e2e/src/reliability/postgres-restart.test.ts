@@ -12,6 +12,9 @@ import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.t
 //
 // Loam uses no Redis (nothing under packages/ talks to one), so there is no Redis half to this recipe.
 
+/** Per pool: the metadata store and the experiment store each have one. */
+const POOL_SIZE = 2;
+
 interface Shot { client: number; name: string; t: number; ms: number; status: number; body: string }
 
 describe('PostgreSQL restart mid-operation (R5)', () => {
@@ -28,7 +31,7 @@ describe('PostgreSQL restart mid-operation (R5)', () => {
       return;
     }
     pg = made.pg;
-    loam = await startLoamProcess(dataDir, { LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: pg.url });
+    loam = await startLoamProcess(dataDir, { LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: pg.url, LOAM_METADATA__POOLSIZE: String(POOL_SIZE) });
   }, 90_000);
 
   afterAll(async () => {
@@ -51,11 +54,12 @@ describe('PostgreSQL restart mid-operation (R5)', () => {
       : fetch(`${url}/api/2.0/mlflow/experiments/create`, { method: 'POST', headers, body: JSON.stringify({ name }) });
 
     const t0 = Date.now();
+    const attempt = t0.toString(36); // names stay new if the runner retries the test on the same server
     const shots: Shot[] = [];
     let stopAt = Number.POSITIVE_INFINITY;
     const clients = Array.from({ length: 8 }, async (_, client) => {
       for (let i = 0; Date.now() < stopAt; i++) {
-        const name = `pg-${client}-${i}`;
+        const name = `pg-${attempt}-${client}-${i}`;
         const start = Date.now();
         let status = -1;
         let body = '';
@@ -72,6 +76,8 @@ describe('PostgreSQL restart mid-operation (R5)', () => {
     });
 
     await new Promise((r) => setTimeout(r, 2000));
+    // metadata.poolSize bounds each pool: 8 busy clients never hold more than 2 × POOL_SIZE sessions.
+    const sessions = Number(pg.query("select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()"));
     const downAt = Date.now() - t0;
     pg.crash();
     await new Promise((r) => setTimeout(r, 3000));
@@ -97,6 +103,8 @@ describe('PostgreSQL restart mid-operation (R5)', () => {
       expect(s.body).not.toMatch(/\n\s+at /);
     }
     expect(failed.length).toBeGreaterThan(0); // the outage was seen
+    expect(sessions).toBeGreaterThan(0);
+    expect(sessions).toBeLessThanOrEqual(2 * POOL_SIZE);
     expect(shots.filter((s) => s.t < downAt && s.status === 200).length).toBeGreaterThan(20);
 
     // Every client succeeds within 10 s of the database accepting connections again.

@@ -12,6 +12,8 @@ export interface PrivatePostgres {
   crash(): void;
   /** `pg_ctl start`, waiting until it accepts connections. */
   start(): void;
+  /** Runs one SQL statement through psql; the rows, `|`-separated, one a line. */
+  query(sql: string): string;
   /** Stops the server (if running) and removes its directory. */
   dispose(): void;
 }
@@ -70,6 +72,9 @@ export async function startPrivatePostgres(): Promise<{ pg: PrivatePostgres } | 
     start() {
       start();
       running = true;
+    },
+    query(sql) {
+      return run('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'loam', '-d', 'postgres', '-At', '-c', sql]).toString().trim();
     },
     dispose() {
       if (running) {

@@ -71,10 +71,10 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
   const store = await openSqlMetadataStore({
     url: metadataUrl(config),
     collections: allCollections,
-    ...(config.metadata.type === 'postgres' ? { schema: config.metadata.schema } : {}),
+    ...(config.metadata.type === 'postgres' ? { schema: config.metadata.schema, poolSize: config.metadata.poolSize } : {}),
     logger,
   });
-  const schema = config.metadata.type === 'postgres' ? { schema: config.metadata.schema } : {};
+  const schema = config.metadata.type === 'postgres' ? { schema: config.metadata.schema, poolSize: config.metadata.poolSize } : {};
   const experiments = await openSqlExperimentStore({ url: experimentsUrl(config), ...schema, logger }).catch(async (e: unknown) => {
     await store.close();
     throw e;

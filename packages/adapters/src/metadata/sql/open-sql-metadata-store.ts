@@ -14,6 +14,8 @@ export interface SqlMetadataStoreOptions {
   readonly collections: readonly CollectionSpec<any>[];
   /** PostgreSQL only: the schema holding the tables (created if absent). Default `public`. */
   readonly schema?: string;
+  /** PostgreSQL only: the most connections the pool opens. Default 10. */
+  readonly poolSize?: number;
   readonly logger?: Logger;
 }
 
@@ -28,7 +30,11 @@ export async function openSqlMetadataStore(options: SqlMetadataStoreOptions): Pr
     if (layouts.has(spec.name)) throw new InternalError(`Collection '${spec.name}' is registered twice.`);
     layouts.set(spec.name, layoutOf(spec));
   }
-  const dialect = await createSqlDialect({ url: options.url, ...(options.schema === undefined ? {} : { schema: options.schema }) });
+  const dialect = await createSqlDialect({
+    url: options.url,
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.poolSize === undefined ? {} : { maxConnections: options.poolSize }),
+  });
   const log = (options.logger ?? silentLogger).child({ component: 'metadata-store' });
   try {
     await migrate(dialect, [...layouts.values()], log);

@@ -8,13 +8,15 @@ export interface SqlConnectionOptions {
   readonly url: string;
   /** PostgreSQL only: the schema holding the tables. */
   readonly schema?: string;
+  /** PostgreSQL only: the most connections the pool opens. */
+  readonly maxConnections?: number;
 }
 
 /** Every SQL backend, by URL scheme. A new database is one row here and one file beside this one. */
 const BACKENDS: Record<string, (o: SqlConnectionOptions) => Promise<SqlDialect>> = {
   'sqlite:': (o) => createSqliteDialect({ filename: parseSqliteUrl(o.url) }),
-  'postgres:': (o) => createPostgresDialect({ url: o.url, ...(o.schema === undefined ? {} : { schema: o.schema }) }),
-  'postgresql:': (o) => createPostgresDialect({ url: o.url, ...(o.schema === undefined ? {} : { schema: o.schema }) }),
+  'postgres:': (o) => createPostgresDialect(o),
+  'postgresql:': (o) => createPostgresDialect(o),
 };
 
 /** The dialect for a metadata URL; an unknown scheme fails naming the valid ones. */

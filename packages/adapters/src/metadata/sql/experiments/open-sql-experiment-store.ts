@@ -13,12 +13,18 @@ export interface SqlExperimentStoreOptions {
   readonly url: string;
   /** PostgreSQL only: the schema (created if absent). */
   readonly schema?: string;
+  /** PostgreSQL only: the most connections the pool opens. Default 10. */
+  readonly poolSize?: number;
   readonly logger?: Logger;
 }
 
 /** Opens the experiment tracking store and brings its tables up to date. */
 export async function openSqlExperimentStore(options: SqlExperimentStoreOptions): Promise<ExperimentStore> {
-  const dialect = await createSqlDialect({ url: options.url, ...(options.schema === undefined ? {} : { schema: options.schema }) });
+  const dialect = await createSqlDialect({
+    url: options.url,
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.poolSize === undefined ? {} : { maxConnections: options.poolSize }),
+  });
   const log = (options.logger ?? silentLogger).child({ component: 'experiment-store' });
   try {
     await migrateExperiments(dialect, log);
