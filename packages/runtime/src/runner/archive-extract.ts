@@ -39,13 +39,23 @@ function freeBytes(dir: string): number {
   return Number(s.bavail) * Number(s.bsize);
 }
 
+/**
+ * The most bytes `compressed` bytes may expand to in `dir`: `maxRatio` times as many (anything up to
+ * `ratioFloorBytes`), and never more than the free space there less `reserveBytes`.
+ */
+export function expansionCap(compressed: number, dir: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): number {
+  return Math.min(Math.max(limits.ratioFloorBytes, compressed * limits.maxRatio), Math.max(0, freeBytes(dir) - limits.reserveBytes));
+}
+
+/** How a refused expansion reads: the cap and why it is what it is. */
+export function expansionRefusal(cap: number, compressed: number, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): string {
+  return `it expands to more than ${cap} bytes (from ${compressed}; the cap is ${limits.maxRatio}× the archive above ${limits.ratioFloorBytes} bytes, and the free space on the disk less ${limits.reserveBytes})`;
+}
+
 /** Reads every header of a .tar.gz (not its data) and throws ArchiveRefused at the first violation. */
 function inspect(archive: string, into: string, limits: ArchiveLimits): Promise<void> {
   const compressed = statSync(archive).size;
-  const byteCap = Math.min(
-    Math.max(limits.ratioFloorBytes, compressed * limits.maxRatio),
-    Math.max(0, freeBytes(into) - limits.reserveBytes),
-  );
+  const byteCap = expansionCap(compressed, into, limits);
   return new Promise((resolve, reject) => {
     let entries = 0;
     let bytes = 0;
@@ -75,7 +85,7 @@ function inspect(archive: string, into: string, limits: ArchiveLimits): Promise<
         if (++entries > limits.maxEntries) return finish(new ArchiveRefused(`it has more than ${limits.maxEntries} entries`));
         bytes += entry.size ?? 0;
         if (bytes > byteCap) {
-          return finish(new ArchiveRefused(`it expands to more than ${byteCap} bytes (from ${compressed}; the cap is ${limits.maxRatio}× the archive above ${limits.ratioFloorBytes} bytes, and the free space on the disk less ${limits.reserveBytes})`));
+          return finish(new ArchiveRefused(expansionRefusal(byteCap, compressed, limits)));
         }
       },
     });

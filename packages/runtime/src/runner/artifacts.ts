@@ -1,8 +1,10 @@
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { openArtifactStore } from '@loam/adapters/artifacts/registry';
+import { ArchiveRefused, DEFAULT_ARCHIVE_LIMITS, expansionCap, expansionRefusal, type ArchiveLimits } from './archive-extract.js';
 
 /** The artifact store as the runner sees it (the port's shape, through the adapters' registry). */
 export type Artifacts = Awaited<ReturnType<typeof openArtifactStore>>;
@@ -39,13 +41,30 @@ export function safeRelative(rel: string): string | undefined {
   return parts.join(sep);
 }
 
-/** Downloads one object to a file (gunzipping it on the way when asked). */
-export async function download(store: Artifacts, ref: S3Ref, file: string, gunzip: boolean, signal?: AbortSignal): Promise<void> {
+/**
+ * Downloads one object to a file (gunzipping it on the way when asked). A gzip object that expands
+ * past {@link expansionCap} (a gzip bomb) stops with an ArchiveRefused and leaves no file.
+ */
+export async function download(store: Artifacts, ref: S3Ref, file: string, gunzip: boolean, signal?: AbortSignal, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<void> {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const { body } = await store.get(ref, signal ? { signal } : {});
+  const { info, body } = await store.get(ref, signal ? { signal } : {});
   const out = createWriteStream(file, { mode: 0o600 });
-  if (gunzip) await pipeline(body, createGunzip(), out, signal ? { signal } : {});
-  else await pipeline(body, out, signal ? { signal } : {});
+  const opts = signal ? { signal } : {};
+  if (!gunzip) return pipeline(body, out, opts);
+  const cap = expansionCap(info.size, dirname(file), limits);
+  let written = 0;
+  const capped = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      written += chunk.length;
+      done(written > cap ? new ArchiveRefused(expansionRefusal(cap, info.size, limits)) : null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, createGunzip(), capped, out, opts);
+  } catch (e) {
+    rmSync(file, { force: true });
+    throw e;
+  }
 }
 
 /** Uploads a file. */

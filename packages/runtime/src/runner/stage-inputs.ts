@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { JobChannelSpec } from '@loam/contracts';
+import { ArchiveRefused } from './archive-extract.js';
 import { download, listAll, parseS3, safeRelative, type Artifacts } from './artifacts.js';
 
 /** A user error in the job's inputs: it becomes the FailureReason, and is never retried. */
@@ -74,6 +75,7 @@ export async function stageChannel(store: Artifacts, channel: JobChannelSpec, di
     } catch (e) {
       if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} does not exist.`);
       if ((e as { code?: string }).code === 'Z_DATA_ERROR') throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} is not gzip data (CompressionType is Gzip).`);
+      if (e instanceof ArchiveRefused) throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} was refused as a gzip bomb: ${e.message}.`);
       throw e;
     }
   }
