@@ -219,6 +219,7 @@ const cases: Case[] = [
   ['B1 unknown Compression', () => fromRest(upload('ds-a', 'a,b\n1,2\n', '&Compression=zip')), 400, /Compression 'zip' is not one of gzip, none/],
   ['B1 ColumnTypes of a missing column', () => fromRest(upload('ds-a', 'a,b\n1,2\n', `&ColumnTypes=${encodeURIComponent('{"zz":"BIGINT"}')}`)), 400, /ColumnTypes names a column the file does not have: 'zz'/],
   ['B1 ColumnTypes carrying SQL', () => fromRest(upload('ds-a', '{"a":"x"}\n', `&Format=jsonl&ColumnTypes=${encodeURIComponent(JSON.stringify({ a: 'VARCHAR) || (SELECT 1) AS "a") FROM (SELECT 1 AS a) --' }))}`)), 400, /of column 'a' is not one of BOOLEAN, BIGINT/],
+  ['B8 JSON Lines record nested 1e5 deep (DuckDB crashed the server)', () => fromRest(upload('ds-a', `{"a":${nested(100_000)}}\n`, '&Format=jsonl')), 400, /Line 1 \(byte offset 0\): the record nests 100001 levels deep; at most 100 can be read/],
   ['B1 JSON Lines line that is not JSON', () => fromRest(upload('ds-a', '{"a":1}\n{"a":\n', '&Format=jsonl')), 400, /Line 2 \(byte offset 8\): not valid JSON/],
   ['B1 profile of a missing target column', () => fromRest(rest('GET', '/api/v1/datasets/ds-a/profile?TargetColumn=zz')), 400, /has no column 'zz'/],
   ['B1 import from a missing object', () => fromRest(json('POST', '/api/v1/datasets/ds-a/versions', { SourceUri: 's3://bad-input-data/nope.csv' })), 404, /Object 's3:\/\/bad-input-data\/nope\.csv' does not exist/],

@@ -28,6 +28,8 @@ describe('dataset upload options are checked, not silently dropped or passed to 
       ['ColumnTypes with a type that is not one', csv, types({ a: 'DROP TABLE' }), /the type 'DROP TABLE' of column 'a' is not one of BOOLEAN, BIGINT, DOUBLE/, '/ColumnTypes/a'],
       // The type went into the engine's SQL as written: `CAST("a" AS <type>)`.
       ['ColumnTypes carrying SQL (JSON Lines)', '{"a":"x"}\n', `&Format=jsonl${types({ a: "VARCHAR) || (SELECT 1) AS \"a\") FROM (SELECT 1 AS a) --" })}`, /the type 'VARCHAR\) \|\| .*' of column 'a' is not one of/, '/ColumnTypes/a'],
+      // DuckDB's JSON reader crashed the whole process (SIGSEGV) on this record.
+      ['a JSON Lines record nested 100,000 deep', `{"a":1}\n{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}\n`, '&Format=jsonl', /Line 2 \(byte offset 8\): the record nests 100001 levels deep; at most 100 can be read/, '/Source'],
       ['UTF-16 without a byte-order mark', Buffer.from(csv, 'utf16le'), '', /Line 1 \(byte offset 1\): a NUL byte \(0x00\).*Encoding 'utf-16'/, '/Source'],
     ];
     for (const [what, body, query, message, path] of cases) {

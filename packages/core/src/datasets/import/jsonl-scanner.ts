@@ -1,8 +1,31 @@
 import { ValidationError } from '../../kernel/errors.js';
 
 /**
- * Checks JSON Lines: each non-blank line is one JSON object, valid UTF-8, no larger than the limit.
- * Errors name the line and the byte offset where it starts.
+ * Deepest nesting a record may have. The engine that reads the file recurses per level: DuckDB's
+ * JSON reader crashes the whole process (SIGSEGV) on a record nested 100,000 deep.
+ */
+export const MAX_RECORD_DEPTH = 100;
+
+/** How deeply `text` nests arrays and objects, counting brackets outside strings. */
+function depthOf(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/**
+ * Checks JSON Lines: each non-blank line is one JSON object, valid UTF-8, no larger than the limit,
+ * nested at most {@link MAX_RECORD_DEPTH} deep. Errors name the line and the byte offset where it starts.
  */
 export class JsonLinesScanner {
   private parts: Buffer[] = [];
@@ -37,6 +60,8 @@ export class JsonLinesScanner {
         this.fail(`not valid JSON (${(e as Error).message}).`);
       }
       if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail('each line must be one JSON object.');
+      const depth = depthOf(text);
+      if (depth > MAX_RECORD_DEPTH) this.fail(`the record nests ${depth} levels deep; at most ${MAX_RECORD_DEPTH} can be read.`);
       this.records++;
     }
   }
