@@ -17,6 +17,7 @@ describe('storageAccess', () => {
       { action: 's3:GetObject', resource: 'arn:loam:s3:::c/ckpt', field: 'CheckpointConfig.S3Uri' },
       { action: 's3:PutObject', resource: 'arn:loam:s3:::c/ckpt', field: 'CheckpointConfig.S3Uri' },
     ]);
+    expect(storageAccess({ Name: 'e', ArtifactLocation: 's3://b/mlruns' }).map((a) => a.action)).toEqual(['s3:GetObject', 's3:PutObject']);
     expect(storageAccess({ ProcessingOutputConfig: { Outputs: [{ S3Output: { S3Uri: 's3://b/p' } }] }, DataCaptureConfig: { DestinationS3Uri: 's3://b/cap' } }).map((a) => a.action)).toEqual(['s3:PutObject', 's3:PutObject']);
   });
 });

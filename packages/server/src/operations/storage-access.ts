@@ -17,8 +17,8 @@ export interface StorageAccess {
 
 // Destinations Loam writes to: S3OutputPath, Outputs[].S3Output.S3Uri, DestinationS3Uri, …
 const WRITTEN = /output|destination/i;
-// Checkpoints are restored from and synced back to.
-const READ_AND_WRITTEN = /checkpoint/i;
+// Checkpoints are restored from and synced back to; an experiment's ArtifactLocation is listed and written.
+const READ_AND_WRITTEN = /checkpoint|location/i;
 // Labels on a resource, not addresses Loam uses.
 const NOT_ADDRESSES = new Set(['Tags']);
 
