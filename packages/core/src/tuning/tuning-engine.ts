@@ -42,12 +42,12 @@ export interface TuningEngine<R extends TunedRange = TunedRange> {
   /** Throws a message naming MinResource/MaxResource when they are invalid. */
   hyperband(config: { readonly minResource: number; readonly maxResource: number }): HyperbandDecider;
   /**
-   * The largest improvement over the best completed trial of `history` that a surrogate model fitted to
-   * its completed trials expects anywhere in `ranges`, in the objective's units (`best` is that trial's
-   * value); undefined while too few trials have completed to judge. `ConvergenceDetected` reads an
-   * expected improvement of 1 % of the best or less as convergence.
+   * The largest improvement over the best completed trial of `history` (or over `incumbent`, when that is
+   * better) that a surrogate model fitted to its completed trials expects anywhere in `ranges`, in the
+   * objective's units (`best` is the best trial's value); undefined while too few trials have completed to
+   * judge. `ConvergenceDetected` reads an expected improvement of 1 % of the best or less as convergence.
    */
-  expectedImprovement(input: { readonly ranges: readonly R[]; readonly objective: Direction; readonly seed: number; readonly history: readonly TrialHistoryEntry[] }): { readonly best: number; readonly improvement: number } | undefined;
+  expectedImprovement(input: { readonly ranges: readonly R[]; readonly objective: Direction; readonly seed: number; readonly history: readonly TrialHistoryEntry[]; readonly incumbent?: number }): { readonly best: number; readonly improvement: number } | undefined;
   /** SageMaker's median rule for `TrainingJobEarlyStoppingType: Auto`. */
   medianStop(input: { readonly current: readonly number[]; readonly previous: readonly (readonly number[])[]; readonly direction: Direction }): boolean;
 }

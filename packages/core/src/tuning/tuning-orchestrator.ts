@@ -128,7 +128,7 @@ export class TuningOrchestrator {
 
     // Completion criteria.
     let exhausted = job.exhausted ?? false;
-    let notImproving = job.notImproving ?? 0;
+    let notImproving = job.notImproving;
     const best = bestTrial(trials, plan.objective.type);
     const bestValue = best?.final?.objective;
     if (plan.targetValue !== undefined && bestValue !== undefined && (plan.objective.type === 'Maximize' ? bestValue >= plan.targetValue : bestValue <= plan.targetValue)) exhausted = true;
@@ -136,25 +136,11 @@ export class TuningOrchestrator {
       notImproving = countNotImproving(trials, plan.objective.type);
       if (notImproving >= plan.maxNotImproving) exhausted = true;
     }
-    // Each definition's history: its own trials (and, for the first, the warm-start parents'). Convergence
-    // is judged on trials that ran their full length: an early-stopped trial's objective is a partial run's.
-    const historyOf = (d: number, fullOnly: boolean): TrialHistoryEntry[] => [
-      ...(d === 0 ? job.parents.map((p) => ({ config: p.config, state: p.value !== undefined ? ('complete' as const) : ('failed' as const), ...(p.value !== undefined ? { value: p.value } : {}) })) : []),
-      ...trials.filter((t) => definitionOf(plan, t.index) === d && (!fullOnly || !t.earlyStopped))
-        .map((t) => ({ config: t.config, state: !t.final ? ('pending' as const) : t.final.objective !== undefined ? ('complete' as const) : ('failed' as const), ...(t.final?.objective !== undefined ? { value: t.final.objective } : {}) })),
-    ];
     let convergence = job.convergence;
     if (plan.convergence !== undefined && convergence?.detectedTime === undefined) {
-      const judged = trials.filter((t) => t.final?.objective !== undefined && !t.earlyStopped).length;
-      if (judged !== (convergence?.judged ?? 0)) {
-        // Converged: the model expects no configuration to beat the best by more than 1 %, twice in a row.
-        const below = plan.definitions.every((def, d) => {
-          const e = this.o.engine.expectedImprovement({ ranges: def.ranges, objective: plan.objective.type, seed: definitionSeed(plan.seed, d), history: historyOf(d, true) });
-          return e !== undefined && e.improvement <= 0.01 * Math.abs(e.best);
-        });
-        const streak = below ? (convergence?.streak ?? 0) + 1 : 0;
-        convergence = { judged, streak, ...(streak >= 2 ? { detectedTime: now } : {}) };
-      }
+      const judgement = this.judgeConvergence(plan, trials, convergence, now);
+      convergence = judgement.convergence;
+      if (judgement.more) this.again = true;
     }
     if (convergence?.detectedTime !== undefined && plan.convergence === 'Enabled') exhausted = true;
     if (plan.maxRuntimeSeconds !== undefined && now - job.creationTime > plan.maxRuntimeSeconds) exhausted = true;
@@ -175,10 +161,15 @@ export class TuningOrchestrator {
         // fed with its own trials (and, for a single definition, the warm-start parents').
         const indices = Array.from({ length: count }, (_, i) => trials.length + i);
         const proposals = new Map<number, TunedConfig[]>();
+        const historyOf = (d: number): TrialHistoryEntry[] => [
+          ...(d === 0 ? job.parents.map((p) => ({ config: p.config, state: p.value !== undefined ? ('complete' as const) : ('failed' as const), ...(p.value !== undefined ? { value: p.value } : {}) })) : []),
+          ...trials.filter((t) => definitionOf(plan, t.index) === d)
+            .map((t) => ({ config: t.config, state: !t.final ? ('pending' as const) : t.final.objective !== undefined ? ('complete' as const) : ('failed' as const), ...(t.final?.objective !== undefined ? { value: t.final.objective } : {}) })),
+        ];
         for (const d of new Set(indices.map((i) => definitionOf(plan, i)))) {
           const def = plan.definitions[d]!;
           const search = this.o.engine.createSearch(plan.strategy, { ranges: def.ranges, objective: plan.objective.type, seed: definitionSeed(plan.seed, d) });
-          proposals.set(d, search.suggest({ history: historyOf(d, false), count: indices.filter((i) => definitionOf(plan, i) === d).length }));
+          proposals.set(d, search.suggest({ history: historyOf(d), count: indices.filter((i) => definitionOf(plan, i) === d).length }));
         }
         for (const index of indices) {
           // A definition whose (categorical) space ran out ends the alternation: no later trial index is skipped.
@@ -209,7 +200,7 @@ export class TuningOrchestrator {
       }
     }
     const next: TuningJobRecord = {
-      ...job, trials, status, lastModifiedTime: now, exhausted, notImproving, ...(convergence ? { convergence } : {}),
+      ...job, trials, status, lastModifiedTime: now, exhausted, ...(notImproving !== undefined ? { notImproving } : {}), ...(convergence ? { convergence } : {}),
       ...(status !== job.status && ended(status) ? { endTime: now } : {}),
       ...(failureReason ? { failureReason } : {}),
     };
@@ -234,11 +225,43 @@ export class TuningOrchestrator {
     }
     if (failed.length > 0) this.again = true; // the next pass finds them missing and marks them Failed
   }
+
+  /**
+   * `ConvergenceDetected`: judges each newly completed full-length trial (Completed, not early-stopped,
+   * a finite objective; the job's own trials, not warm-start parents) in order of ending, on the trials
+   * judged before it and itself, at most 20 per pass. Converged: for every definition, the model of its
+   * trials expects no configuration to beat the job's best by more than 1 % of it, in two judgements in
+   * a row. The judged order is stored, so a restart replays the same judgements.
+   */
+  private judgeConvergence(plan: TuningPlan, trials: readonly TrialRecord[], state: TuningJobRecord['convergence'], now: number): { convergence: NonNullable<TuningJobRecord['convergence']>; more: boolean } {
+    const judged = [...(state?.judged ?? [])];
+    let streak = state?.streak ?? 0;
+    const done = new Set(judged);
+    const fresh = trials
+      .filter((t) => !done.has(t.index) && t.final?.status === 'Completed' && !t.earlyStopped && Number.isFinite(t.final.objective))
+      .sort((a, b) => (a.final!.endTime ?? 0) - (b.final!.endTime ?? 0) || a.index - b.index);
+    const byIndex = new Map(trials.map((t) => [t.index, t]));
+    const direction = plan.objective.type;
+    for (const t of fresh.slice(0, 20)) {
+      judged.push(t.index);
+      const seen = judged.map((i) => byIndex.get(i)!);
+      const values = seen.map((s) => s.final!.objective!);
+      const incumbent = direction === 'Maximize' ? Math.max(...values) : Math.min(...values);
+      const below = plan.definitions.every((def, d) => {
+        const history = seen.filter((s) => definitionOf(plan, s.index) === d).map((s) => ({ config: s.config, state: 'complete' as const, value: s.final!.objective! }));
+        const e = this.o.engine.expectedImprovement({ ranges: def.ranges, objective: direction, seed: definitionSeed(plan.seed, d), history, incumbent });
+        return e !== undefined && e.improvement <= 0.01 * Math.abs(incumbent);
+      });
+      streak = below ? streak + 1 : 0;
+      if (streak >= 2) return { convergence: { judged, streak, detectedTime: now }, more: false };
+    }
+    return { convergence: { judged, streak }, more: fresh.length > 20 };
+  }
 }
 
 /** Trials finished since the best objective last improved, in order of ending. */
 function countNotImproving(trials: readonly TrialRecord[], direction: 'Minimize' | 'Maximize'): number {
-  const done = trials.filter((t) => t.final?.objective !== undefined).sort((a, b) => (a.final!.endTime ?? 0) - (b.final!.endTime ?? 0));
+  const done = trials.filter((t) => Number.isFinite(t.final?.objective)).sort((a, b) => (a.final!.endTime ?? 0) - (b.final!.endTime ?? 0));
   let best: number | undefined;
   let since = 0;
   for (const t of done) {

@@ -54,10 +54,11 @@ export interface TuningJobRecord {
   readonly failureReason?: string;
   readonly notImproving?: number;
   /**
-   * Convergence detection (`ConvergenceDetected`): how many full-length completed trials were last judged,
-   * how many judgements in a row found an expected improvement of 1 % or less, and when that first held twice.
+   * Convergence detection (`ConvergenceDetected`): the trials judged so far (indices, in the order they
+   * were judged: one judgement per completed full-length trial), how many judgements in a row found an
+   * expected improvement of 1 % or less, and when that first held twice.
    */
-  readonly convergence?: { readonly judged: number; readonly streak: number; readonly detectedTime?: number };
+  readonly convergence?: { readonly judged: readonly number[]; readonly streak: number; readonly detectedTime?: number };
 }
 
 export const tuningJobsCollection: CollectionSpec<TuningJobRecord> = {

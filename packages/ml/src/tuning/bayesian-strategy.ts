@@ -90,26 +90,45 @@ export class BayesianStrategy implements SearchStrategy {
   }
 
   /**
-   * How much better than the best completed trial the model expects the most promising configuration to
-   * be: its largest expected improvement, in the objective's units, with the model fitted to the completed
-   * trials alone (pending ones are not believed). Undefined with fewer than `minCompleted` completed trials,
-   * too few for the model to be trusted. Tuning jobs read it as convergence (`ConvergenceDetected`: an
-   * expected improvement of 1 % of the best or less).
+   * How much better than the best completed trial (or than `incumbent`, when that is better: the best of
+   * other trials, in the objective's units) the model expects the most promising configuration to be: its
+   * largest expected improvement, in the objective's units, with the model fitted to the completed trials
+   * alone (pending ones are not believed). Undefined with fewer than `minCompleted` completed trials (too
+   * few for the model to be trusted) or when the values overflow. Tuning jobs read it as convergence
+   * (`ConvergenceDetected`: an expected improvement of 1 % of the best or less).
+   *
+   * The judging model is kept cheap and robust: at most `maxObservations` trials (the best half and the
+   * most recent half), values all equal expect no improvement, and values worse than the median by more
+   * than five times the median's distance from the best are clipped there (one diverged trial would
+   * otherwise set the scale). `suggest` is unaffected.
    */
-  expectedImprovement(history: readonly TrialRecord[], minCompleted = 10): { readonly best: number; readonly improvement: number } | undefined {
-    const xs: Float64Array[] = [];
-    const ys: number[] = [];
+  expectedImprovement(history: readonly TrialRecord[], options: { readonly minCompleted?: number; readonly incumbent?: number; readonly maxObservations?: number } = {}): { readonly best: number; readonly improvement: number } | undefined {
+    let xs: Float64Array[] = [];
+    let ys: number[] = [];
     for (const t of history) {
       const u = t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value) ? this.space.encode(t.config) : undefined;
       if (!u) continue;
       xs.push(u);
       ys.push(this.sign * (t.value as number));
     }
-    if (xs.length < Math.max(2, minCompleted)) return undefined;
-    const model = this.surrogate(xs, ys, []);
+    if (xs.length < Math.max(2, options.minCompleted ?? 10)) return undefined;
+    const max = Math.max(4, options.maxObservations ?? 100);
+    if (xs.length > max) {
+      const byValue = ys.map((_, i) => i).sort((a, b) => (ys[a] as number) - (ys[b] as number) || a - b);
+      const keep = new Set([...byValue.slice(0, max >> 1), ...ys.map((_, i) => i).slice(ys.length - (max - (max >> 1)))]);
+      xs = xs.filter((_, i) => keep.has(i));
+      ys = ys.filter((_, i) => keep.has(i));
+    }
+    const sorted = [...ys].sort((a, b) => a - b);
+    const low = sorted[0] as number;
+    const best = this.sign * low;
+    if (low === sorted[sorted.length - 1]) return { best, improvement: 0 };
+    const median = sorted[sorted.length >> 1] as number;
+    if (median > low) ys = ys.map((v) => Math.min(v, median + 5 * (median - low)));
+    const model = this.surrogate(xs, ys, [], options.incumbent !== undefined ? this.sign * options.incumbent : undefined);
     const [top] = this.rankCandidates(model.score, xs, model.ys, new Rng(deriveSeed(this.options.seed, 0x3ffffffe - xs.length)));
     const improvement = top ? Math.exp(top.s) * model.sd : 0;
-    return { best: this.sign * Math.min(...ys), improvement: Number.isFinite(improvement) ? improvement : 0 };
+    return Number.isFinite(improvement) && Number.isFinite(best) ? { best, improvement } : undefined;
   }
 
   private optimiseAcquisition(xs: Float64Array[], ysRaw: number[], pending: Float64Array[], seen: Set<string>, rng: Rng): Float64Array | undefined {
@@ -120,10 +139,11 @@ export class BayesianStrategy implements SearchStrategy {
 
   /**
    * The model of the (sign-adjusted, to be minimised) values `ysRaw` at `xs`, conditioned on the pending
-   * points: the log expected improvement it scores a point with (standardised units), the standardised
-   * values and the standard deviation that turns them back into the objective's units.
+   * points: the log expected improvement it scores a point with (standardised units; over the best value,
+   * or over `incumbent` (sign-adjusted) when that is lower), the standardised values and the standard
+   * deviation that turns them back into the objective's units.
    */
-  private surrogate(xs: Float64Array[], ysRaw: number[], pending: Float64Array[]): { score: (u: Float64Array) => number; ys: Float64Array; sd: number } {
+  private surrogate(xs: Float64Array[], ysRaw: number[], pending: Float64Array[], incumbent?: number): { score: (u: Float64Array) => number; ys: Float64Array; sd: number } {
     const space = this.space;
     const d = space.dims;
     const n = ysRaw.length;
@@ -142,7 +162,7 @@ export class BayesianStrategy implements SearchStrategy {
     const y = Float64Array.from(ys, (v, i) => v - prior.at(xs[i]!));
     const hp = fitGaussianProcess(x, y, d);
     let gp = new GaussianProcess(x, y, d, hp);
-    let best = Number.POSITIVE_INFINITY;
+    let best = incumbent !== undefined ? (incumbent - mean) / sd : Number.POSITIVE_INFINITY;
     for (const v of ys) best = Math.min(best, v);
     if (pending.length > 0) {
       // Kriging believer: condition on the pending points at their posterior means (of the residual)

@@ -123,6 +123,29 @@ describe('Bayesian strategy', () => {
     const random = run(new RandomStrategy({ ranges: hartmann6.ranges, objective: 'Minimize', seed: 0 }), hartmann6.evaluate, 30);
     const r = judge(random)!;
     expect(r.improvement / Math.abs(r.best)).toBeGreaterThan(0.01);
+    // Against a better incumbent (another definition's best), the same search expects less.
+    const vsBetter = new BayesianStrategy({ ranges: hartmann6.ranges, objective: 'Minimize', seed: 0 }).expectedImprovement(random, { incumbent: hartmann6.optimum })!;
+    expect(vsBetter.best).toBe(r.best);
+    expect(vsBetter.improvement).toBeLessThan(r.improvement);
+  });
+
+  it('judges robustly: maximisation in objective units, equal values, a diverged trial, overflow, many trials', () => {
+    const ranges = hartmann6.ranges;
+    const h = run(new BayesianStrategy({ ranges, objective: 'Minimize', seed: 1 }), hartmann6.evaluate, 40);
+    const min = new BayesianStrategy({ ranges, objective: 'Minimize', seed: 1 }).expectedImprovement(h)!;
+    const neg = h.map((t) => ({ ...t, value: -(t.value as number) }));
+    const max = new BayesianStrategy({ ranges, objective: 'Maximize', seed: 1 }).expectedImprovement(neg)!;
+    expect([max.best, max.improvement]).toEqual([-min.best, min.improvement]);
+    const flat = h.map((t) => ({ ...t, value: 0.05 }));
+    expect(new BayesianStrategy({ ranges, objective: 'Minimize', seed: 1 }).expectedImprovement(flat)).toEqual({ best: 0.05, improvement: 0 });
+    // One diverged trial is clipped near the others instead of setting the model's scale.
+    const diverged = [...h, { config: h[0]!.config, state: 'complete' as const, value: 1e3 }];
+    expect(new BayesianStrategy({ ranges, objective: 'Minimize', seed: 1 }).expectedImprovement(diverged)!.improvement).toBeLessThan(0.5);
+    expect(new BayesianStrategy({ ranges, objective: 'Minimize', seed: 1 }).expectedImprovement([...h, { config: h[0]!.config, state: 'complete', value: -1e300 }])).toBeUndefined();
+    // More trials than the model takes: the best half and the latest half, still a judgement.
+    const many = new BayesianStrategy({ ranges, objective: 'Minimize', seed: 1 }).expectedImprovement(h, { maxObservations: 20 })!;
+    expect(many.best).toBe(min.best);
+    expect(Number.isFinite(many.improvement)).toBe(true);
   });
 
   it('still converges on Branin when asked for batches of 3', () => {

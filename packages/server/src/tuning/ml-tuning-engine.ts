@@ -22,6 +22,6 @@ export const mlTuningEngine: TuningEngine<ParameterRange> = {
       shouldStop: (b, r, v, peers, dir) => s.shouldStop(b, r, v, peers, dir),
     };
   },
-  expectedImprovement: ({ ranges, objective, seed, history }) => new BayesianStrategy({ ranges, objective, seed }).expectedImprovement(history),
+  expectedImprovement: ({ ranges, objective, seed, history, incumbent }) => new BayesianStrategy({ ranges, objective, seed }).expectedImprovement(history, incumbent !== undefined ? { incumbent } : {}),
   medianStop: (input) => shouldStopByMedianRule(input),
 };
