@@ -212,6 +212,7 @@ const cases: Case[] = [
   ['B3 Latin-1 without Encoding', () => fromRest(upload('ds-a', Buffer.from('a,b\n1,caf\xe9\n', 'latin1'))), 400, /Line 2 \(byte offset 10\): invalid UTF-8.*Encoding 'latin-1'/],
   ['B3 UTF-16 without a byte-order mark', () => fromRest(upload('ds-a', Buffer.from('a,b\n1,2\n', 'utf16le'))), 400, /Line 1 \(byte offset 1\): a NUL byte.*Encoding 'utf-16'/],
   ['B4 100 MB in one cell and no newline at all', () => fromRest(upload('ds-a', Buffer.concat([Buffer.from('a,b\n1,'), Buffer.alloc(100 * 1024 * 1024, 0x61)]))), 400, /Line 2 \(byte offset 16777222\): a field is larger than 16777216 bytes/],
+  ['B4 one line of 100,000 fields and no newline', () => fromRest(upload('ds-a', Array.from({ length: 100_000 }, (_, i) => `c${i}`).join(','))), 400, /Line 1 \(byte offset 0\): \d+ fields; at most 1000 columns can be imported/],
   ['B1 unclosed quote', () => fromRest(upload('ds-a', 'a,b\n1,"open\n')), 400, /Line 2 .*never closed/],
   ['B1 empty file', () => fromRest(upload('ds-a', '')), 400, /empty \(0 bytes\)/],
   ['B1 Format=parquet that is not', () => fromRest(upload('ds-a', 'a,b\n1,2\n', '&Format=parquet')), 400, /not Parquet.*byte offset 0/],

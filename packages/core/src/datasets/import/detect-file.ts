@@ -30,6 +30,13 @@ export interface DetectedFile {
 export const DEFAULT_MAX_FIELD_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Most columns a CSV file may have. Typing a column costs the engine one sampled query over every
+ * column at once, whose planning grows faster than the column count: 1,000 columns took ~25 s, and a
+ * one-line file of 100,000 fields held the import (and its request) for hours.
+ */
+export const MAX_CSV_COLUMNS = 1000;
+
+/**
  * The most bytes a gzip file of `size` bytes may expand to: 100× its size, at least 1 GiB. Legitimate
  * CSV and JSON Lines compress 3–20×; a gzip bomb (a few MB of one repeated row) reaches ~1000× and
  * would hold the import for minutes (reliability.md S14).
@@ -121,6 +128,9 @@ export async function detectFile(path: string, size: number, hints: ImportHints 
   }
   const dialect = sniffCsv(h, hints.csv);
   if (dialect.columnNames.length === 0) throw new ValidationError('The file is empty: no header or record was found.');
+  if (dialect.columnNames.length > MAX_CSV_COLUMNS) {
+    throw new ValidationError(`Line 1 (byte offset 0): ${dialect.columnNames.length} fields; at most ${MAX_CSV_COLUMNS} columns can be imported.`, [{ path: '/Source', message: `line 1: more than ${MAX_CSV_COLUMNS} columns` }]);
+  }
   let records = 0;
   if (dialect.encoding !== 'utf-16') {
     const s = new CsvScanner({ ...dialect, width: dialect.columnNames.length, utf8: dialect.encoding === 'utf-8', maxFieldBytes });
