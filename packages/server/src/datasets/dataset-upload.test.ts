@@ -45,6 +45,16 @@ describe('dataset upload options are checked, not silently dropped or passed to 
     expect((await loam.platform.artifacts.list({ bucket: 'loam-datasets', prefix: 'uploads/' })).objects).toHaveLength(0);
   });
 
+  it('types every column of a wide file, across the engine batches of 100 columns', async () => {
+    const kinds = [['BIGINT', '7'], ['DOUBLE', '2.5'], ['VARCHAR', 'x'], ['DATE', '2024-05-01'], ['BOOLEAN', 'true']] as const;
+    const n = 250;
+    const head = Array.from({ length: n }, (_, i) => `c${i}`).join(',');
+    const row = Array.from({ length: n }, (_, i) => kinds[i % 5]![1]).join(',');
+    const r = await upload('up', `${head}\n${row}\n${row}\n`);
+    expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200);
+    expect(r.body['Columns'].map((c: { Type: string }) => c.Type)).toEqual(Array.from({ length: n }, (_, i) => kinds[i % 5]![0]));
+  });
+
   it('takes a type in any case and records its canonical name', async () => {
     const r = await upload('up', 'a,b\n1,2\n', types({ a: 'double' }));
     expect(r.status, JSON.stringify(r.body)).toBe(200);

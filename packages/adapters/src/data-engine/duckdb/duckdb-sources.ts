@@ -6,6 +6,8 @@ import { quoteIdent, quoteLiteral, type CsvReadOptions, type FileSource } from '
 export const DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024;
 /** Rows type inference looks at, as DuckDB's own sniffer does by default. */
 const INFER_ROWS = 20_480;
+/** Columns typed by one sampled query. */
+const INFER_COLUMNS = 100;
 
 /**
  * DuckDB casts '1' and 'y' to BOOLEAN and rounds '2.5' to a BIGINT; only the words true/false make a
@@ -40,14 +42,18 @@ async function inferCsvTypes(c: DuckDBConnection, path: string, o: CsvReadOption
   const todo = o.columnNames.filter((n) => given[n] === undefined);
   const types: Record<string, string> = { ...given };
   if (todo.length === 0) return types;
-  const checks = todo.flatMap((n, i) =>
-    candidates.map((t, j) => `bool_and(v${i} IS NULL OR ${castable(`v${i}`, t)}) AS c${i}_${j}`),
-  );
-  const proj = todo.map((n, i) => `NULLIF(TRIM(${quoteIdent(n)}), '') AS v${i}`).join(', ');
   // Only the sample is parsed here; a bad row further on fails in the typed read, naming its line.
   const raw = csvRead(path, { ...o, maxLineBytes: o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES }, compression, {}).replace('strict_mode=true', 'strict_mode=false, ignore_errors=true');
-  const r = await c.runAndReadAll(`SELECT ${checks.join(', ')} FROM (SELECT ${proj} FROM ${raw} LIMIT ${INFER_ROWS})`);
-  const row = (r.getRowsJson()[0] ?? []) as (boolean | null)[];
+  // Columns are typed INFER_COLUMNS at a time: planning one query grows faster than its column count
+  // (1,000 columns at once took 8 s in DuckDB alone, in ten queries 1.7 s).
+  const row: (boolean | null)[] = [];
+  for (let start = 0; start < todo.length; start += INFER_COLUMNS) {
+    const part = todo.slice(start, start + INFER_COLUMNS);
+    const checks = part.flatMap((_n, k) => candidates.map((t, j) => `bool_and(v${k} IS NULL OR ${castable(`v${k}`, t)}) AS c${k}_${j}`));
+    const proj = part.map((n, k) => `NULLIF(TRIM(${quoteIdent(n)}), '') AS v${k}`).join(', ');
+    const r = await c.runAndReadAll(`SELECT ${checks.join(', ')} FROM (SELECT ${proj} FROM ${raw} LIMIT ${INFER_ROWS})`);
+    row.push(...((r.getRowsJson()[0] ?? []) as (boolean | null)[]));
+  }
   todo.forEach((n, i) => {
     const j = candidates.findIndex((_, k) => row[i * candidates.length + k] === true);
     // An all-empty sample says nothing: keep text.
