@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, DescribeModelCommand, DescribeTrainingJobCommand,
   SageMakerClient, waitUntilEndpointInService, waitUntilTrainingJobCompletedOrStopped,
@@ -122,6 +124,7 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
 
   it('refuses writes with a retryable 503, keeps serving, and recovers once space is freed', async (ctx) => {
     if (skip !== undefined || !fs) return ctx.skip(skip);
+    const multipart = (await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'up/multi.bin' }))).UploadId!;
     fs.fill();
 
     // An upload: 503 ServiceUnavailable naming the full disk, and no partial object listed.
@@ -130,6 +133,10 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     expect(up.message).toMatch(/disk is full \(ENOSPC\)/);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'up/' }));
     expect(listed.KeyCount ?? 0).toBe(0);
+    // Multipart uploads stage their parts under the data directory too: the same answer.
+    const part = { Bucket: BUCKET, Key: 'up/multi.bin', UploadId: multipart, PartNumber: 1, Body: Buffer.alloc(1 << 20, 3) };
+    expect(await outcome(s3.send(new UploadPartCommand(part)))).toMatchObject({ status: 503, code: 'ServiceUnavailable' });
+    expect(await outcome(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'up/other.bin' })))).toMatchObject({ status: 503, code: 'ServiceUnavailable' });
 
     // Inference still answers 200 (capture cannot write: dropped and logged, never failing a request).
     fs.fill();
@@ -167,7 +174,9 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     fs.free();
     const ok = await outcome(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'up/big.bin', Body: Buffer.alloc(2 << 20, 7) })));
     expect(ok.status).toBe(200);
-    expect((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'up/' }))).Contents?.map((c) => [c.Key, c.Size])).toEqual([['up/big.bin', 2 << 20]]);
+    const { ETag } = await s3.send(new UploadPartCommand(part));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'up/multi.bin', UploadId: multipart, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: ETag! }] } }));
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'up/' }))).Contents?.map((c) => [c.Key, c.Size])).toEqual([['up/big.bin', 2 << 20], ['up/multi.bin', 1 << 20]]);
     expect(await outcome(createModel('after'))).toEqual({ status: 200 });
     expect((await mlflow('experiments/create', { name: 'after' })).status).toBe(200);
     await sm.send(trainingJob('df-after'));

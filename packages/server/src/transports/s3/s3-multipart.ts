@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ArtifactStore, ObjectInfo, ObjectRef } from '@loam/core';
 import { S3Error, noSuchUpload } from './s3-errors.js';
 
@@ -52,9 +52,19 @@ export class MultipartUploads {
   async create(ref: ObjectRef, contentType: string | undefined): Promise<string> {
     const uploadId = randomBytes(16).toString('hex');
     const dir = this.dir(uploadId);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // The last two levels one at a time: a recursive mkdir reports a full disk (ENOSPC) as ENOENT.
+    await mkdir(dirname(this.root), { recursive: true, mode: 0o700 });
+    await mkdir(this.root, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    await mkdir(dir, { mode: 0o700 });
     const meta: UploadMeta = { bucket: ref.bucket, key: ref.key, initiated: Date.now(), ...(contentType !== undefined ? { contentType } : {}) };
-    await writeFile(join(dir, 'upload.json'), JSON.stringify(meta), { mode: 0o600 });
+    try {
+      await writeFile(join(dir, 'upload.json'), JSON.stringify(meta), { mode: 0o600 });
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
     return uploadId;
   }
 
