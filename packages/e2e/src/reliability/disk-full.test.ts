@@ -238,7 +238,6 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
       const t1 = Date.now();
       while (loam.stderr().split('job update failed').length === failuresBefore && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 200));
       expect(loam.stderr().split('job update failed').length).toBeGreaterThan(failuresBefore);
-      expect((await describe()).TrainingJobStatus).toBe('InProgress');
 
       // Space comes back: the outcome is recorded without a restart.
       fs.free();
