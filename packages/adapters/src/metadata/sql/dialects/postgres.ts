@@ -65,9 +65,12 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     // Epoch-ms timestamps and counts are int8; they fit a JS number (< 2^53), so parse them as one.
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
   });
-  // An idle pooled connection the server dropped (a restart) is reported here and discarded by the
-  // pool; without a listener the pool would rethrow it as an uncaught 'error' and end the process.
+  // A connection the server drops (a restart, pg_terminate_backend) emits 'error': the pool re-emits it
+  // for an idle one, the client itself for one checked out between queries. With no listener either is
+  // an uncaught exception that ends the process. The pool discards such a client; the query in flight,
+  // if any, is rejected on its own (and becomes ServiceUnavailable below).
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely({ dialect: reportingUnavailable(new PostgresDialect({ pool }), { cause: postgresUnavailable }) });
   // Text columns are collated "C" (bytewise order), under which lower() folds ASCII only; fold under
   // ICU's root locale when the server has ICU, else under the database's default collation.

@@ -1,0 +1,76 @@
+import { createServer } from 'node:net';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { testPostgresUrl } from '../postgres-test-schema.js';
+import { createPostgresDialect } from './postgres.js';
+
+// What the store does when PostgreSQL goes away under it (a restart, a crash, an admin's
+// pg_terminate_backend): a retryable ServiceUnavailable, never a dead process. The full restart under
+// load runs end to end in packages/e2e/src/reliability/postgres-restart.test.ts.
+
+async function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function terminate(pid: number): Promise<void> {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  try {
+    await admin.query('select pg_terminate_backend($1)', [pid]);
+  } finally {
+    await admin.end();
+  }
+}
+
+describe('PostgreSQL dialect when the server goes away', () => {
+  it('a server that refuses connections is ServiceUnavailable naming the cause', async () => {
+    const d = await createPostgresDialect({ url: `postgres://loam@127.0.0.1:${await closedPort()}/loam` });
+    try {
+      await expect(sql`select 1`.execute(d.db)).rejects.toMatchObject({ code: 'ServiceUnavailable', message: expect.stringMatching(/cannot reach PostgreSQL \(ECONNREFUSED\)/) });
+    } finally {
+      await d.destroy();
+    }
+  });
+
+  it('a pooled idle connection the server drops is discarded, not thrown at the process; the next query works', async () => {
+    const d = await createPostgresDialect({ url: testPostgresUrl, maxConnections: 1 });
+    try {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(d.db);
+      await terminate(rows[0]!.pid);
+      // The idle client sees the server's FATAL and closes; without a pool 'error' listener that is an
+      // uncaught exception (vitest fails the run on it).
+      await new Promise((r) => setTimeout(r, 300));
+      const again = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(d.db);
+      expect(again.rows[0]!.pid).not.toBe(rows[0]!.pid);
+    } finally {
+      await d.destroy();
+    }
+  });
+
+  it('a query whose connection is terminated mid-statement is ServiceUnavailable', async () => {
+    const d = await createPostgresDialect({ url: testPostgresUrl, maxConnections: 1 });
+    try {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(d.db);
+      const slow = sql`select pg_sleep(10)`.execute(d.db).then(() => undefined, (e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 200));
+      await terminate(rows[0]!.pid);
+      expect(await slow).toMatchObject({ code: 'ServiceUnavailable', message: expect.stringMatching(/57P01|connection to PostgreSQL was lost/) });
+      // The dead client may be handed out once more before its socket closes (another 503); then a new one.
+      let one: number | undefined;
+      for (let i = 0; i < 20 && one === undefined; i++) {
+        one = await sql<{ one: number }>`select 1 as one`.execute(d.db).then((r) => r.rows[0]!.one, async () => void (await new Promise((r) => setTimeout(r, 50))));
+      }
+      expect(one).toBe(1);
+    } finally {
+      await d.destroy();
+    }
+  });
+});
