@@ -33,6 +33,8 @@ describe('GBDT histogram kernels (ADR 0017)', () => {
     ['two-byte codes: 256 bins and a missing value', wideMissing, { objective: 'binary:logistic', num_round: '8', max_depth: '7', max_bin: '256' }],
     ['two-byte codes: more than 256 bins', wide, { objective: 'reg:squarederror', num_round: '6', max_depth: '5', max_bin: '700' }],
     ['several output groups', split(loadDataset('wine')).train, { objective: 'multi:softprob', num_class: '3', num_round: '5' }],
+    // Nodes of more than 65,536 rows are built in parts summed in order (tree-builder.ts PART_ROWS).
+    ['nodes built in parts: 150,000 rows', synthetic(150_000, 4, 5), { objective: 'binary:logistic', num_round: '3', max_depth: '4', max_bin: '256', subsample: '0.9' }],
   ];
   for (const [name, data, params] of cases) {
     it(`WebAssembly and JavaScript kernels, one and two threads, build the identical model: ${name}`, async () => {
@@ -43,7 +45,7 @@ describe('GBDT histogram kernels (ADR 0017)', () => {
     });
   }
 
-  it('builds one job of several nodes, shared or owned by a thread, identically in WebAssembly (arena-held arrays) and JavaScript', async () => {
+  it('builds one job of several nodes, each owned by a thread, identically in WebAssembly (arena-held arrays) and JavaScript', async () => {
     const n = 5000;
     const cols = 9;
     const S = 300;
@@ -67,7 +69,7 @@ describe('GBDT histogram kernels (ADR 0017)', () => {
         c.rows.subarray(3000, 4200).sort();
         c.rows.subarray(4200, n).sort();
         c.job.set([OP_BUILD, 3, 2 * n, 0, /* slot, begin, end */ 0, 0, 3000, 2, 3000, 4200, 3, 4200, n]);
-        c.jobF.set([-1, 1 % threads, 0]);
+        c.jobF.set([0, 1 % threads, 0]);
         r.run();
         hists.push(Float64Array.from(c.hist));
       } finally {

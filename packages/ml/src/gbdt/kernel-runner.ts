@@ -1,7 +1,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   kernelBin, kernelBuild, kernelGain, kernelGradients, kernelLeaves, kernelPartition, kernelRun, kernelSketch, kernelSplit,
-  kernelSubtract, kernelViews, kernelWeight, type KernelCtx,
+  kernelCombine, kernelViews, kernelWeight, type KernelCtx,
 } from './kernel.js';
 import { WasmArena, type ArenaRegion, type WasmMemory } from './wasm-arena.js';
 
@@ -24,7 +24,7 @@ const ERR = 2;
  * `__name` is defined because some transpilers (esbuild's keepNames) insert calls to it.
  */
 function workerSource(): string {
-  const fns = [kernelViews, kernelRun, kernelBuild, kernelSubtract, kernelWeight, kernelGain, kernelSplit, kernelPartition, kernelSketch, kernelBin, kernelGradients, kernelLeaves];
+  const fns = [kernelViews, kernelRun, kernelBuild, kernelCombine, kernelWeight, kernelGain, kernelSplit, kernelPartition, kernelSketch, kernelBin, kernelGradients, kernelLeaves];
   return `'use strict';
 var __name = (f) => f;
 ${fns.map((f) => f.toString()).join('\n')}

@@ -64,7 +64,7 @@ export interface WasmKernels {
 }
 
 export const OP_BUILD = 1;
-export const OP_SUBTRACT = 2;
+export const OP_COMBINE = 2;
 export const OP_SPLIT = 3;
 export const OP_PARTITION = 4;
 export const OP_SKETCH = 5;
@@ -128,8 +128,8 @@ export function kernelRun(c: KernelCtx, tid: number, T: number): void {
   const op = c.job[0] as number;
   const f0 = Math.floor((c.cols * tid) / T);
   const f1 = Math.floor((c.cols * (tid + 1)) / T);
-  if (op === 1) kernelBuild(c, f0, f1, tid);
-  else if (op === 2) kernelSubtract(c, f0, f1);
+  if (op === 1) kernelBuild(c, tid);
+  else if (op === 2) kernelCombine(c, f0, f1);
   else if (op === 3) kernelSplit(c, f0, f1, tid, T);
   else if (op === 4) kernelPartition(c, tid);
   else if (op === 5) kernelSketch(c, f0, f1);
@@ -216,11 +216,11 @@ export function kernelLeaves(c: KernelCtx, tid: number, T: number): void {
 }
 
 /**
- * Histograms of items `(slot, begin, end)` over the rows `rows[begin, end)`. Item `i` is built by
- * thread `jobF[i]` alone (every feature), or split by feature between the threads when `jobF[i]` is
- * −1: either way each feature's histogram is summed by one thread in row order.
+ * Histograms of items `(slot, begin, end)` over the rows `rows[begin, end)`, every feature, each item
+ * by thread `jobF[i]` alone in row order (a large node comes as several items, one per part of its rows,
+ * that {@link kernelCombine} sums in order).
  */
-export function kernelBuild(c: KernelCtx, t0: number, t1: number, tid: number): void {
+export function kernelBuild(c: KernelCtx, tid: number): void {
   const job = c.job;
   const count = job[1] as number;
   const go = job[2] as number;
@@ -239,19 +239,15 @@ export function kernelBuild(c: KernelCtx, t0: number, t1: number, tid: number): 
     const slot = job[4 + 3 * it] as number;
     const begin = job[5 + 3 * it] as number;
     const end = job[6 + 3 * it] as number;
-    const owner = c.jobF[it] as number;
-    if (owner >= 0 && owner !== tid) continue;
-    const f0 = owner >= 0 ? 0 : t0;
-    const f1 = owner >= 0 ? cols : t1;
-    const base = slot * cols * S2;
-    hist.fill(0, base + f0 * S2, base + f1 * S2);
-    const kf = base + f0 * S2;
-    const nf = f1 - f0;
+    if ((c.jobF[it] as number) !== tid) continue;
+    const kf = slot * cols * S2;
+    const nf = cols;
+    hist.fill(0, kf, kf + nf * S2);
     if (wasm !== undefined && aBins !== undefined && aRows !== undefined && aGh !== undefined && aHist !== undefined) {
       // The same loop in WebAssembly (histogram.wat), in calls of at most 32,768 rows: V8 runs a
       // function's first calls unoptimised and cannot switch a call already running.
       const build = c.binBytes === 2 ? wasm.build16 : wasm.build8;
-      for (let b0 = begin; b0 < end; b0 += 32768) build(aRows, b0, Math.min(end, b0 + 32768), aBins, cols, f0, nf, aGh + 4 * go, aHist + 8 * kf, 8 * S2);
+      for (let b0 = begin; b0 < end; b0 += 32768) build(aRows, b0, Math.min(end, b0 + 32768), aBins, cols, 0, nf, aGh + 4 * go, aHist + 8 * kf, 8 * S2);
       continue;
     }
     // Four rows per step: independent load-add-store chains overlap (about 30 % faster in V8 than
@@ -270,10 +266,10 @@ export function kernelBuild(c: KernelCtx, t0: number, t1: number, tid: number): 
       const h3 = gh[go + 2 * r3 + 1] as number;
       const g4 = gh[go + 2 * r4] as number;
       const h4 = gh[go + 2 * r4 + 1] as number;
-      const p1 = r1 * cols + f0;
-      const p2 = r2 * cols + f0;
-      const p3 = r3 * cols + f0;
-      const p4 = r4 * cols + f0;
+      const p1 = r1 * cols;
+      const p2 = r2 * cols;
+      const p3 = r3 * cols;
+      const p4 = r4 * cols;
       for (let f = 0, k = kf; f < nf; f++, k += S2) {
         const a = k + 2 * (bins[p1 + f] as number);
         hist[a] = (hist[a] as number) + g1;
@@ -293,7 +289,7 @@ export function kernelBuild(c: KernelCtx, t0: number, t1: number, tid: number): 
       const r = rows[i] as number;
       const g = gh[go + 2 * r] as number;
       const h = gh[go + 2 * r + 1] as number;
-      const p = r * cols + f0;
+      const p = r * cols;
       for (let f = 0, k = kf; f < nf; f++, k += S2) {
         const a = k + 2 * (bins[p + f] as number);
         hist[a] = (hist[a] as number) + g;
@@ -303,8 +299,12 @@ export function kernelBuild(c: KernelCtx, t0: number, t1: number, tid: number): 
   }
 }
 
-/** Sibling histograms by subtraction: items `(dst, parent, child)`. */
-export function kernelSubtract(c: KernelCtx, f0: number, f1: number): void {
+/**
+ * Items `(dst, a, b)` in order, `dst = a + jobF[i] × b` over features `[f0, f1)`: a node's parts summed
+ * into its histogram (`jobF` 1, `dst` = `a`), then siblings by subtraction (`jobF` −1; times −1 is exact,
+ * so this is `a − b` to the bit).
+ */
+export function kernelCombine(c: KernelCtx, f0: number, f1: number): void {
   const job = c.job;
   const count = job[1] as number;
   const W = c.cols * 2 * c.S;
@@ -312,9 +312,10 @@ export function kernelSubtract(c: KernelCtx, f0: number, f1: number): void {
   const hist = c.hist;
   for (let it = 0; it < count; it++) {
     const dst = (job[4 + 3 * it] as number) * W;
-    const par = (job[5 + 3 * it] as number) * W;
-    const ch = (job[6 + 3 * it] as number) * W;
-    for (let j = f0 * S2; j < f1 * S2; j++) hist[dst + j] = (hist[par + j] as number) - (hist[ch + j] as number);
+    const a = (job[5 + 3 * it] as number) * W;
+    const b = (job[6 + 3 * it] as number) * W;
+    const sign = c.jobF[it] as number;
+    for (let j = f0 * S2; j < f1 * S2; j++) hist[dst + j] = (hist[a + j] as number) + sign * (hist[b + j] as number);
   }
 }
 

@@ -1,10 +1,17 @@
-import { JOB_HEADER, OP_BUILD, OP_LEAVES, OP_PARTITION, OP_SPLIT, OP_SUBTRACT, SPLIT_OUT, kernelWeight } from './kernel.js';
+import { JOB_HEADER, OP_BUILD, OP_COMBINE, OP_LEAVES, OP_PARTITION, OP_SPLIT, SPLIT_OUT, kernelWeight } from './kernel.js';
 import type { KernelBuffer, KernelRunner } from './kernel-runner.js';
 import type { GbdtTree } from './model.js';
 import type { GbdtParams } from './params.js';
 
 /** XGBoost's `kRtEps`: a split must reduce the loss by more than this. */
 const RT_EPS = 1e-6;
+
+/**
+ * Rows per histogram part: a node with more rows is built as parts of at most this many rows, each by
+ * one thread, summed in order. The parts depend on the node alone, not on the thread count, so models
+ * are the same on any number of threads.
+ */
+const PART_ROWS = 65536;
 
 interface Node {
   begin: number;
@@ -38,6 +45,7 @@ export interface GrownTree {
  */
 export class TreeBuilder {
   private levelCap = 0;
+  private scratchCap = 0;
   private itemCap = 0;
   private histBuf: KernelBuffer | undefined;
 
@@ -70,11 +78,9 @@ export class TreeBuilder {
     }
     const nodes: Node[] = [newNode(0, used, G, H, 0)];
     let level = [0];
-    this.ensureLevel(1);
+    this.ensureHist(1, 0);
     nodes[0]!.histIndex = 0;
-    this.job(OP_BUILD, ghOffset, [[this.slot(0, 0), 0, used]]);
-    this.assignBuilds([used]);
-    this.runner.run();
+    this.buildHistograms(ghOffset, [[this.slot(0, 0), 0, used]], []);
     const leaves: { node: number; begin: number; end: number }[] = [];
     for (let depth = 0; level.length > 0; depth++) {
       if (depth >= this.p.maxDepth) {
@@ -124,7 +130,7 @@ export class TreeBuilder {
         break;
       }
       // Children histograms: build the smaller, subtract for the sibling.
-      this.ensureLevel(children.length);
+      this.ensureHist(children.length, 0);
       const build: number[][] = [];
       const sub: number[][] = [];
       expand.forEach((id, k) => {
@@ -137,11 +143,7 @@ export class TreeBuilder {
         build.push([this.slot(depth + 1, small.histIndex), small.begin, small.end]);
         sub.push([this.slot(depth + 1, large.histIndex), this.slot(depth, parent.histIndex), this.slot(depth + 1, small.histIndex)]);
       });
-      this.job(OP_BUILD, ghOffset, build);
-      this.assignBuilds(build.map(([, b, e]) => e! - b!));
-      this.runner.run();
-      this.job(OP_SUBTRACT, ghOffset, sub);
-      this.runner.run();
+      this.buildHistograms(ghOffset, build, sub);
       level = children;
     }
     return { tree: this.flatten(nodes), leaves, splitBin: Int32Array.from(nodes, (nd) => nd.splitBin) };
@@ -192,30 +194,44 @@ export class TreeBuilder {
   }
 
   /**
-   * Which thread builds each histogram of an OP_BUILD job (`jobF[i]`; −1: split by feature). A node
-   * built by one thread reads each of its rows once, where a feature split makes every thread gather
-   * every row — most of the cost on deep levels, whose rows are scattered. Largest first: a node with
-   * more than its share of the rows still to place is shared; the others go to the least-loaded thread.
+   * Histograms of `build` items `[slot, begin, end]`, then `sub` items `[dst, parent, child]`
+   * (`dst = parent − child`). A node of more than {@link PART_ROWS} rows is built as parts into scratch
+   * slots and summed into its slot in order. Parts go to threads largest first, each to the least-loaded
+   * thread: every part is built by one thread over all features, so each of its rows is read once (a
+   * split by feature made every thread gather every row — most of the cost on deep levels, whose rows
+   * are scattered).
    */
-  private assignBuilds(sizes: readonly number[]): void {
+  private buildHistograms(ghOffset: number, build: readonly (readonly number[])[], sub: readonly (readonly number[])[]): void {
+    const counts = build.map(([, b, e]) => Math.max(1, Math.ceil((e! - b!) / PART_ROWS)));
+    this.ensureHist(this.levelCap, counts.reduce((a, k) => a + k - 1, 0));
+    const parts: number[][] = [];
+    const combine: number[][] = [];
+    let scratch = 2 * this.levelCap;
+    build.forEach(([slot, b, e], i) => {
+      const k = counts[i]!;
+      for (let j = 0; j < k; j++) {
+        const target = j === 0 ? slot! : scratch++;
+        parts.push([target, b! + Math.floor(((e! - b!) * j) / k), b! + Math.floor(((e! - b!) * (j + 1)) / k)]);
+        if (j > 0) combine.push([slot!, slot!, target]);
+      }
+    });
+    this.job(OP_BUILD, ghOffset, parts);
     const T = this.runner.threads;
     const owner = this.runner.ctx.jobF;
     const load = new Array<number>(T).fill(0);
-    let rest = sizes.reduce((a, b) => a + b, 0);
-    const order = sizes.map((_, i) => i).sort((a, b) => (sizes[b] as number) - (sizes[a] as number) || a - b);
+    const order = parts.map((_, i) => i).sort((a, b) => parts[b]![2]! - parts[b]![1]! - (parts[a]![2]! - parts[a]![1]!) || a - b);
     for (const i of order) {
-      const size = sizes[i] as number;
-      if (T === 1 || size > rest / T) {
-        owner[i] = -1;
-        for (let t = 0; t < T; t++) load[t] = (load[t] as number) + size / T;
-      } else {
-        let t = 0;
-        for (let k = 1; k < T; k++) if ((load[k] as number) < (load[t] as number)) t = k;
-        owner[i] = t;
-        load[t] = (load[t] as number) + size;
-      }
-      rest -= size;
+      let t = 0;
+      for (let k = 1; k < T; k++) if ((load[k] as number) < (load[t] as number)) t = k;
+      owner[i] = t;
+      load[t] = (load[t] as number) + parts[i]![2]! - parts[i]![1]!;
     }
+    this.runner.run();
+    if (combine.length + sub.length === 0) return;
+    this.job(OP_COMBINE, ghOffset, [...combine, ...sub]);
+    const sign = this.runner.ctx.jobF;
+    for (let i = 0; i < combine.length + sub.length; i++) sign[i] = i < combine.length ? 1 : -1;
+    this.runner.run();
   }
 
   private flatten(nodes: readonly Node[]): GbdtTree {
@@ -244,23 +260,29 @@ export class TreeBuilder {
     return (depth & 1) * this.levelCap + index;
   }
 
-  private ensureLevel(count: number): void {
-    if (count <= this.levelCap) return;
+  /**
+   * Room for `levels` histograms per level region and `scratch` part histograms after both regions
+   * (scratch slots start at `2 × levelCap`; their contents do not survive a call).
+   */
+  private ensureHist(levels: number, scratch: number): void {
+    if (levels <= this.levelCap && scratch <= this.scratchCap) return;
     const c = this.runner.ctx;
     const oldCap = this.levelCap;
-    const cap = Math.max(count, 2 * oldCap, 4);
+    const cap = levels <= oldCap ? oldCap : Math.max(levels, 2 * oldCap, 4);
+    const scratchCap = scratch <= this.scratchCap ? this.scratchCap : Math.max(scratch, 2 * this.scratchCap, 4);
     const W = c.cols * c.S * 2;
-    // Grown in place when the histograms are the arena's last region: the first half stays where it
+    // Grown in place when the histograms are the arena's last region: the first region stays where it
     // is and the second moves past it (cap ≥ 2 × oldCap, so the copy never overlaps its source).
-    const buf = this.runner.allocHot(2 * cap * W * 8, this.histBuf);
+    const buf = this.runner.allocHot((2 * cap + scratchCap) * W * 8, this.histBuf);
     const old = c.hist;
     this.levelCap = cap;
+    this.scratchCap = scratchCap;
     this.histBuf = buf;
     this.runner.set({ hist: buf });
     if (oldCap > 0) {
       // Parents may be in either region; keep both.
       if (c.at.hist === undefined || c.hist.byteOffset !== old.byteOffset) c.hist.set(old.subarray(0, oldCap * W), 0);
-      c.hist.set(old.subarray(oldCap * W, 2 * oldCap * W), cap * W);
+      if (cap !== oldCap || c.at.hist === undefined || c.hist.byteOffset !== old.byteOffset) c.hist.set(old.subarray(oldCap * W, 2 * oldCap * W), cap * W);
     }
   }
 
