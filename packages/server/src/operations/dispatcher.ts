@@ -1,6 +1,5 @@
 import { resourceFor, type Operation } from '@loam/contracts';
 import { InternalError, type Principal, type RequestContext } from '@loam/core';
-import { storageAccess } from './storage-access.js';
 import { validateInput } from './validate.js';
 
 /** Runs one operation for an authenticated caller. */
@@ -18,8 +17,7 @@ export interface DispatcherDeps {
 /**
  * The one path every transport takes into an operation: fill the caller default, authorize the IAM
  * action on the resource (before validation, so a caller without the right learns nothing about the
- * input rules), validate the input, authorize `s3:GetObject`/`s3:PutObject` on every storage URI a
- * create, update or action names (see storageAccess), run the handler.
+ * input rules), validate the input, run the handler.
  */
 export function createDispatcher(deps: DispatcherDeps) {
   return async function dispatch(op: Operation, rawInput: unknown, ctx: RequestContext): Promise<unknown> {
@@ -29,10 +27,6 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     await deps.authorize(ctx.principal, op.iamAction, resourceFor(op, input, deps.partition));
     input = validateInput(op, input ?? {});
-    // The storage the input points at, as the caller: Loam reads and writes it with its own access.
-    if (op.kind === 'create' || op.kind === 'update' || op.kind === 'action') {
-      for (const a of storageAccess(input)) await deps.authorize(ctx.principal, a.action, a.resource);
-    }
     const handler = deps.handlers[op.name];
     if (!handler) throw new InternalError(`Operation ${op.name} has no handler.`);
     return handler(input as never, ctx);
