@@ -1,10 +1,11 @@
 import { createReadStream, mkdirSync, statfsSync, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import * as tar from 'tar';
 
 /**
  * An archive Loam will not unpack: an entry that would land outside the target directory (absolute
- * name, `..` segment, a link pointing out), or an archive bomb (too many entries, or more bytes than
- * the limits allow). Checked over the whole archive before anything is written.
+ * name, `..` segment), or an archive bomb (too many entries, or more bytes than the limits allow).
+ * Checked over the whole archive before anything is written.
  */
 export class ArchiveRefused extends Error {
   override readonly name = 'ArchiveRefused';
@@ -77,11 +78,7 @@ function inspect(archive: string, into: string, limits: ArchiveLimits): Promise<
         const type = String(entry.type);
         const why = escapes(entry.path);
         if (why) return finish(new ArchiveRefused(`entry '${entry.path}' ${why}`));
-        if (LINK_TYPES.has(type)) {
-          const target = entry.linkpath ?? '';
-          const linkWhy = escapes(target) ?? (target === '' ? 'has no target' : undefined);
-          if (linkWhy) return finish(new ArchiveRefused(`${type === 'Link' ? 'hard link' : 'symbolic link'} '${entry.path}' -> '${target}' points outside the archive (its target ${linkWhy})`));
-        }
+        if (LINK_TYPES.has(type)) return; // never written (see extractTarGz), wherever it points
         if (++entries > limits.maxEntries) return finish(new ArchiveRefused(`it has more than ${limits.maxEntries} entries`));
         bytes += entry.size ?? 0;
         if (bytes > byteCap) {
@@ -96,16 +93,46 @@ function inspect(archive: string, into: string, limits: ArchiveLimits): Promise<
   });
 }
 
+/** Whether a .tar.gz holds no entry at all: nothing, or only the zero blocks that end a tar (read up to the first other byte). */
+function isEmptyTar(archive: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const source = createReadStream(archive);
+    const gunzip = createGunzip();
+    let done = false;
+    const finish = (empty: boolean) => {
+      if (done) return;
+      done = true;
+      source.destroy();
+      gunzip.destroy();
+      resolve(empty);
+    };
+    gunzip.on('data', (chunk: Buffer) => {
+      if (chunk.some((b) => b !== 0)) finish(false);
+    });
+    gunzip.on('end', () => finish(true));
+    gunzip.on('error', () => finish(false));
+    source.on('error', () => finish(false));
+    source.pipe(gunzip);
+  });
+}
+
 /**
  * Unpacks a .tar.gz into `into` after checking all of it: any entry that would land outside `into`
- * (absolute, `..`, a link pointing out) or an archive over the limits refuses the whole archive
- * before a byte is written. Links inside the archive are skipped, as they always were; files are
- * written owner-only (directories 0700, files 0600 or 0700).
+ * (absolute, `..`) or an archive over the limits refuses the whole archive before a byte is written.
+ * Links are skipped wherever they point, as they always were (listed by nobody: a source directory
+ * with a virtualenv's `bin/python -> /usr/bin/python3` still unpacks); files are written owner-only
+ * (directories 0700, files 0600 or 0700). An archive with no entry (an empty model directory's
+ * model.tar.gz) unpacks to nothing.
  * @throws ArchiveRefused naming the entry or the limit; tar's own error when the archive is unreadable.
  */
 export async function extractTarGz(archive: string, into: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<void> {
   mkdirSync(into, { recursive: true, mode: 0o700 });
-  await inspect(archive, into, limits);
+  try {
+    await inspect(archive, into, limits);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'TAR_BAD_ARCHIVE' && (await isEmptyTar(archive))) return;
+    throw e;
+  }
   await tar.x({
     file: archive, cwd: into, strict: true, preservePaths: false, preserveOwner: false, dmode: 0o700,
     filter: (_path, entry) => {
