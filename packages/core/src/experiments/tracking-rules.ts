@@ -63,8 +63,12 @@ export function checkBatchLimit(what: string, limit: number, n: number): void {
   }
 }
 
-/** Characters a name may not hold: controls (C0, DEL, C1), bidirectional controls, zero-width characters. */
-const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
+/**
+ * Characters a name may not hold: controls (C0, DEL, C1), bidirectional controls, zero-width characters —
+ * except the zero-width non-joiner and joiner (U+200C, U+200D), which Persian and Indic words and emoji
+ * sequences need.
+ */
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
 
 /**
  * An experiment name in Unicode NFC, so the same name typed as composed or decomposed characters is

@@ -11,7 +11,15 @@ describe('parseJsonBody', () => {
   });
 
   it('refuses nesting past the limit, naming where', () => {
-    expect(() => parseJsonBody(`{"Tags":${nested(100_000)}}`)).toThrow(/nests deeper than 100 levels \(at 'Tags\.0\.0\.0/);
+    expect(() => parseJsonBody(`{"Tags":${nested(150)}}`)).toThrow(/nests deeper than 100 levels \(at 'Tags\.0\.0\.0/);
+    // Far deeper is refused from the text, before it is parsed.
+    expect(() => parseJsonBody(`{"Tags":${nested(5_000_000)}}`)).toThrow(/nests deeper than 100 levels \(at character \d+\)/);
+  });
+
+  it('refuses more than 100,000 objects and arrays before parsing them', () => {
+    const many = (n: number) => `{"Tags":[${Array.from({ length: n }, () => '{}').join(',')}]}`;
+    expect(() => parseJsonBody(many(99_998))).not.toThrow();
+    expect(() => parseJsonBody(many(100_000))).toThrow(/holds more than 100000 objects and arrays/);
   });
 
   it('refuses prototype keys anywhere, naming the key path', () => {
@@ -52,7 +60,8 @@ describe('JSON bodies over REST and MLflow', () => {
 
   it('answers 400 naming the place for deep, prototype-keyed and non-UTF-8 bodies (deep ones were a 500)', async () => {
     const cases: [string | Buffer, RegExp][] = [
-      [`{"UserName":"x","Tags":${nested(100_000)}}`, /nests deeper than 100 levels \(at 'Tags\.0/],
+      [`{"UserName":"x","Tags":${nested(150)}}`, /nests deeper than 100 levels \(at 'Tags\.0/],
+      [`{"UserName":"x","Tags":${nested(100_000)}}`, /nests deeper than 100 levels \(at character \d+\)/],
       ['{"UserName":"x","__proto__":{"polluted":1}}', /'__proto__' key at '__proto__'/],
       ['{"UserName":"x","Tags":[{"Key":"k","Value":"v","constructor":{"prototype":{"polluted":1}}}]}', /'constructor\.prototype' key at 'Tags\.0\.constructor'/],
       [Buffer.concat([Buffer.from('{"UserName":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]), /not valid UTF-8: byte offset 16 \(0xe9\)/],

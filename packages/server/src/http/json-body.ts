@@ -58,50 +58,78 @@ function showPath(path: readonly (string | number)[]): string {
 }
 
 /**
+ * Most objects and arrays one request body may hold. The largest inputs hold a few thousand (a
+ * log-batch of 1,000 metrics); a body of millions of `{}` costs gigabytes of heap to parse and walk.
+ */
+export const MAX_JSON_CONTAINERS = 100_000;
+
+interface Frame {
+  readonly v: object;
+  readonly key: string | number | undefined;
+  readonly parent: Frame | undefined;
+  readonly depth: number;
+}
+
+function pathOf(f: Frame | undefined, last?: string): (string | number)[] {
+  const out: (string | number)[] = last === undefined ? [] : [last];
+  for (let x = f; x && x.key !== undefined; x = x.parent) out.unshift(x.key);
+  return out;
+}
+
+/**
  * Walks a parsed body without recursion and refuses what later code could trip on: nesting deeper
  * than {@link MAX_JSON_DEPTH}, and `__proto__` or `constructor.prototype` keys (a merge into a plain
- * object would change its prototype, or every object's).
+ * object would change its prototype, or every object's). The key path is built only for the message.
  * @throws JsonBodyError naming the key path.
  */
 export function checkJsonShape(value: unknown): void {
-  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
+  if (value === null || typeof value !== 'object') return;
+  const stack: Frame[] = [{ v: value, key: undefined, parent: undefined, depth: 0 }];
   while (stack.length > 0) {
-    const { v, path } = stack.pop() as { v: unknown; path: (string | number)[] };
-    if (v === null || typeof v !== 'object') continue;
-    if (path.length >= MAX_JSON_DEPTH) {
-      throw new JsonBodyError(`The request body nests deeper than ${MAX_JSON_DEPTH} levels (at '${showPath(path)}').`);
+    const f = stack.pop() as Frame;
+    if (f.depth >= MAX_JSON_DEPTH) {
+      throw new JsonBodyError(`The request body nests deeper than ${MAX_JSON_DEPTH} levels (at '${showPath(pathOf(f))}').`);
     }
+    const v = f.v;
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === 'object') stack.push({ v: v[i], path: [...path, i] });
+      for (let i = 0; i < v.length; i++) {
+        const c: unknown = v[i];
+        if (c !== null && typeof c === 'object') stack.push({ v: c, key: i, parent: f, depth: f.depth + 1 });
+      }
       continue;
     }
     for (const k of Object.keys(v)) {
       const child = (v as Record<string, unknown>)[k];
       if (k === '__proto__' || (k === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype'))) {
-        throw new JsonBodyError(`The request body has a '${k === '__proto__' ? k : 'constructor.prototype'}' key at '${showPath([...path, k])}'; keys that name object prototypes are refused.`);
+        throw new JsonBodyError(`The request body has a '${k === '__proto__' ? k : 'constructor.prototype'}' key at '${showPath(pathOf(f, k))}'; keys that name object prototypes are refused.`);
       }
-      if (child !== null && typeof child === 'object') stack.push({ v: child, path: [...path, k] });
+      if (child !== null && typeof child === 'object') stack.push({ v: child, key: k, parent: f, depth: f.depth + 1 });
     }
   }
 }
 
 /**
- * One pass over the text, before parsing, counting the members of each open object (a comma at its
- * level, outside strings, is one more member).
- * @throws JsonBodyError naming where the object opened.
+ * One pass over the text, before parsing: nesting ten times deeper than {@link MAX_JSON_DEPTH}, more than
+ * {@link MAX_JSON_CONTAINERS} objects and arrays, or an object of more than {@link MAX_JSON_MEMBERS}
+ * members (a comma at its level, outside strings, is one more member) is refused without parsing.
+ * @throws JsonBodyError naming where it happens.
  */
 function checkMemberCounts(text: string): void {
   const open: { members: number; at: number }[] = []; // members = -1 for an array
   let inString = false;
+  let containers = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x7b) open.push({ members: 1, at: i });
-    else if (c === 0x5b) open.push({ members: -1, at: i });
-    else if (c === 0x7d || c === 0x5d) open.pop();
+    else if (c === 0x7b || c === 0x5b) {
+      // Far past the limit: refused unparsed (the walk names the key path of anything nearer).
+      if (open.length >= 10 * MAX_JSON_DEPTH) throw new JsonBodyError(`The request body nests deeper than ${MAX_JSON_DEPTH} levels (at character ${i}).`);
+      if (++containers > MAX_JSON_CONTAINERS) throw new JsonBodyError(`The request body holds more than ${MAX_JSON_CONTAINERS} objects and arrays (the next opens at character ${i}).`);
+      open.push({ members: c === 0x7b ? 1 : -1, at: i });
+    } else if (c === 0x7d || c === 0x5d) open.pop();
     else if (c === 0x2c) {
       const top = open[open.length - 1];
       if (top && top.members > 0 && ++top.members > MAX_JSON_MEMBERS) {
@@ -112,8 +140,9 @@ function checkMemberCounts(text: string): void {
 }
 
 /**
- * A JSON request body: UTF-8 checked, objects' widths counted ({@link MAX_JSON_MEMBERS}), parsed
- * (`parse` may accept dialects, e.g. MLflow's bare NaN), then {@link checkJsonShape}d.
+ * A JSON request body: UTF-8 checked, depth, size and objects' widths bounded before parsing
+ * ({@link checkMemberCounts}), parsed (`parse` may accept dialects, e.g. MLflow's bare NaN), then
+ * {@link checkJsonShape}d.
  * @throws JsonBodyError for invalid UTF-8, invalid JSON, or a refused shape.
  */
 export function parseJsonBody(body: Uint8Array | string, parse: (text: string) => unknown = JSON.parse): unknown {

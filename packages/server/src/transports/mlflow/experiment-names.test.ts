@@ -38,7 +38,11 @@ describe('MLflow experiment names', () => {
     const rename = await call('POST', 'experiments/update', { experiment_id: e.json.experiment_id, new_name: 'plain\u202e' });
     expect(rename.status).toBe(400);
     expect((await call('GET', 'experiments/get', { experiment_id: e.json.experiment_id })).json.experiment.name).toBe('plain');
+    // The zero-width non-joiner and joiner are letters' business (Persian, Indic scripts, emoji sequences).
+    for (const name of ['\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645', 'team \u{1f468}\u200d\u{1f469}\u200d\u{1f467}']) {
+      expect((await call('POST', 'experiments/create', { name })).status, name).toBe(200);
+    }
     const names = (await call('POST', 'experiments/search', { max_results: 100 })).json.experiments.map((x: { name: string }) => x.name).sort();
-    expect(names).toEqual(['Default', 'caf\u00e9', 'plain']);
+    expect(names).toEqual(['Default', 'caf\u00e9', 'plain', 'team \u{1f468}\u200d\u{1f469}\u200d\u{1f467}', '\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645'].sort());
   });
 });
