@@ -61,6 +61,11 @@ describe('CSV payloads read from bytes', () => {
     expect(Array.from(r.values)).toEqual([Infinity, -Infinity, Infinity, -Infinity, NaN, NaN]);
   });
 
+  it('reads digits grouped by underscores as float() does (1_000), and refuses the groupings it refuses', () => {
+    expect(Array.from(parseCsv('1_000,1_0.5,1e1_0,+1_0,.5_5', 5).values)).toEqual([1000, 10.5, 1e10, 10, Math.fround(0.55)]);
+    for (const bad of ['_1', '1_', '1__0', '1_.5', '1.5_']) expect(() => parseCsv(`${bad},1`, 2), bad).toThrow(`Row 1, column 1: '${bad}' is not a number.`);
+  });
+
   it('treats empty and nan cells as missing, skips blank lines and reads CRLF', () => {
     const r = parseCsv('1,,nan\r\n\r\n\n  ,NaN,3\n', 3);
     expect(r.count).toBe(2);

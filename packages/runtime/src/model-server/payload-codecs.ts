@@ -45,17 +45,21 @@ function widthError(row: number, got: number, width: number): InferenceInputErro
 const pow10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Digits grouped by single underscores (`1_000`, `1_0.5`, `1e1_0`), which Python's `float()` also takes. */
+const GROUPED = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
 const SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
 
 /**
  * A number as Python's `float()` reads it, which is how SageMaker's containers read a cell: a decimal
- * with an optional exponent, or `inf`, `infinity`, `nan` in any case with an optional sign. JavaScript
+ * with an optional exponent (digits may be grouped by underscores), or `inf`, `infinity`, `nan` in any
+ * case with an optional sign. JavaScript
  * spellings `+text` would also take (`0x10`, `0b1`, `0o7`) are not numbers here: they would be read
  * as other values than the sender meant. `undefined` when the text is not a number.
  */
 export function readNumber(text: string): number | undefined {
   const t = text.trim();
   if (DECIMAL.test(t)) return +t;
+  if (t.includes('_') && GROUPED.test(t)) return +t.replaceAll('_', '');
   const m = SPECIAL.exec(t);
   if (!m) return undefined;
   if ((m[2] as string).toLowerCase() === 'nan') return NaN;
