@@ -48,9 +48,11 @@ export function expansionCap(compressed: number, dir: string, limits: ArchiveLim
   return Math.min(Math.max(limits.ratioFloorBytes, compressed * limits.maxRatio), Math.max(0, freeBytes(dir) - limits.reserveBytes));
 }
 
-/** How a refused expansion reads: the cap and why it is what it is. */
+/** How a refused expansion reads: which bound it passed — the archive's ratio, or the disk's free space. */
 export function expansionRefusal(cap: number, compressed: number, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): string {
-  return `it expands to more than ${cap} bytes (from ${compressed}; the cap is ${limits.maxRatio}× the archive above ${limits.ratioFloorBytes} bytes, and the free space on the disk less ${limits.reserveBytes})`;
+  const byRatio = Math.max(limits.ratioFloorBytes, compressed * limits.maxRatio);
+  if (cap < byRatio) return `it expands to more than the ${cap} bytes the disk can take (free space less ${limits.reserveBytes} bytes kept free); free disk space, or use a larger volume`;
+  return `it expands to more than ${cap} bytes (from ${compressed}: at most ${limits.maxRatio}× the archive above ${limits.ratioFloorBytes} bytes)`;
 }
 
 /** Reads every header of a .tar.gz (not its data) and throws ArchiveRefused at the first violation. */

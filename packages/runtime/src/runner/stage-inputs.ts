@@ -75,7 +75,7 @@ export async function stageChannel(store: Artifacts, channel: JobChannelSpec, di
     } catch (e) {
       if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} does not exist.`);
       if ((e as { code?: string }).code === 'Z_DATA_ERROR') throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} is not gzip data (CompressionType is Gzip).`);
-      if (e instanceof ArchiveRefused) throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} was refused as a gzip bomb: ${e.message}.`);
+      if (e instanceof ArchiveRefused) throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} was refused: ${e.message}.`);
       throw e;
     }
   }
