@@ -131,7 +131,7 @@ describe('S3/S14: archives Loam extracts are checked whole; a hostile one is ref
       yield* modelFiles;
       for (let i = 0; i <= 100_000; i++) yield { name: `many/${i}` };
     }, /it has more than 100000 entries/],
-    ['a bomb: 5 MB expanding to 1.1 GiB', () => [...modelFiles, { name: 'zeros.bin', zeros: 1.1 * 1024 ** 3 }], /it expands to more than \d+ bytes/],
+    ['a bomb: 5 MB expanding to 1.1 GiB', () => [...modelFiles, { name: 'zeros.bin', zeros: 1.1 * 1024 ** 3 }], /it expands to more than (the )?\d+ bytes/],
   ];
 
   it.each(hostile.map(([what, , reason], i) => [what, i, reason] as const))('model.tar.gz with %s: the endpoint fails, nothing is written', async (_what, i, reason) => {
