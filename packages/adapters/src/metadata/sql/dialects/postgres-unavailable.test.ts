@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '@loam/testkit/net/free-port';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { testPostgresUrl } from '../postgres-test-schema.js';
@@ -7,17 +7,6 @@ import { createPostgresDialect } from './postgres.js';
 // What the store does when PostgreSQL goes away under it (a restart, a crash, an admin's
 // pg_terminate_backend): a retryable ServiceUnavailable, never a dead process. The full restart under
 // load runs end to end in packages/e2e/src/reliability/postgres-restart.test.ts.
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function terminate(pid: number): Promise<void> {
   const { default: pg } = await import('pg');
@@ -32,7 +21,7 @@ async function terminate(pid: number): Promise<void> {
 
 describe('PostgreSQL dialect when the server goes away', () => {
   it('a server that refuses connections is ServiceUnavailable naming the cause', async () => {
-    const d = await createPostgresDialect({ url: `postgres://loam@127.0.0.1:${await closedPort()}/loam` });
+    const d = await createPostgresDialect({ url: `postgres://loam@127.0.0.1:${await freePort()}/loam` });
     try {
       await expect(sql`select 1`.execute(d.db)).rejects.toMatchObject({ code: 'ServiceUnavailable', message: expect.stringMatching(/cannot reach PostgreSQL \(ECONNREFUSED\)/) });
     } finally {
