@@ -15,7 +15,7 @@ export const CreateDataset = defineOperation({
 });
 export const ImportDatasetVersion = defineOperation({
   ...base, name: 'ImportDatasetVersion', kind: 'action',
-  summary: 'Imports a CSV/TSV, Parquet or JSON Lines file (gzip or not) from the artifact store as a new immutable version: checked whole, typed, stored as Parquet.',
+  summary: 'Imports a CSV/TSV, Parquet or JSON Lines file (gzip or not) from the artifact store as a new immutable version: checked whole, typed, stored as Parquet. Limits: at most 1,000 columns (CSV) or members per object (JSON Lines), records nested at most 100 levels, a gzip file expanding to at most 100× its size (at least 1 GiB).',
   input: S.ImportDatasetVersionInput, output: S.ImportDatasetVersionOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:ImportDatasetVersion', rest: { method: 'POST', path: `${path}/versions` }, pathFields: ['SourceUri'],
 });
