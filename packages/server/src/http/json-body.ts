@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { scanJsonStructure } from '@loam/core';
 
 /**
  * Why a JSON request body was refused, naming the place (byte offset, key path). Each transport
@@ -116,27 +117,21 @@ export function checkJsonShape(value: unknown): void {
  */
 function checkMemberCounts(text: string): void {
   const open: { members: number; at: number }[] = []; // members = -1 for an array
-  let inString = false;
   let containers = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+  scanJsonStructure(text, (c, i) => {
+    if (c === 0x7b || c === 0x5b) {
       // Far past the limit: refused unparsed (the walk names the key path of anything nearer).
       if (open.length >= 10 * MAX_JSON_DEPTH) throw new JsonBodyError(`The request body nests deeper than ${MAX_JSON_DEPTH} levels (at character ${i}).`);
       if (++containers > MAX_JSON_CONTAINERS) throw new JsonBodyError(`The request body holds more than ${MAX_JSON_CONTAINERS} objects and arrays (the next opens at character ${i}).`);
       open.push({ members: c === 0x7b ? 1 : -1, at: i });
     } else if (c === 0x7d || c === 0x5d) open.pop();
-    else if (c === 0x2c) {
+    else {
       const top = open[open.length - 1];
       if (top && top.members > 0 && ++top.members > MAX_JSON_MEMBERS) {
         throw new JsonBodyError(`The request body has an object with more than ${MAX_JSON_MEMBERS} members (the one opened at character ${top.at}).`);
       }
     }
-  }
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../kernel/errors.js';
+import { scanJsonStructure } from '../../kernel/json-text.js';
 
 /**
  * Deepest nesting a record may have. The engine that reads the file recurses per level: DuckDB's
@@ -31,16 +32,10 @@ function widestObject(v: unknown): number {
 function depthOf(text: string): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+  scanJsonStructure(text, (c) => {
+    if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
     else if (c === 0x7d || c === 0x5d) depth--;
-  }
+  });
   return max;
 }
 
