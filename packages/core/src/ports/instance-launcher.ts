@@ -7,6 +7,12 @@ export interface InstanceLaunchSpec {
   /** The container's environment (ContainerDefinition.Environment and SAGEMAKER_* / SM_* variables). */
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /**
+   * The instance's own directory (its model under `model/`). A launcher that isolates instances shows it
+   * at `/opt/ml` and rewrites paths under it in `args`, `env` and `cwd` to match; the process may read and
+   * write it, and nothing else of Loam's. Absent: the process sees host paths as given.
+   */
+  readonly root?: string;
 }
 
 /** A started instance. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -203,15 +203,18 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
 
   it('a job that ends while the disk is full is recorded once space is freed (not left InProgress)', async (ctx) => {
     if (skip !== undefined || !fs) return ctx.skip(skip);
-    // A script-mode job that trains until told to stop, then writes a 1 MiB model.
+    // A script-mode job that trains while its `hold` file exists, then writes a 1 MiB model. The file is in
+    // the job's own directory (user code sees nothing of the machine's /tmp): the job creates it, and the
+    // test deletes it, which works on a full disk.
     const code = mkdtempSync(join(tmpdir(), 'loam-disk-full-job-'));
     try {
-      const go = join(code, 'go');
+      const hold = join(fs.dir, 'data', 'jobs', 'training-job', 'df-ends-full', 'algo-1', 'opt', 'ml', 'hold');
       writeFileSync(join(code, 'wait_then_save.py'), [
-        'import os, sys, time',
-        'go = sys.argv[sys.argv.index("--go_file") + 1]',
+        'import os, time',
+        'hold = os.path.join(os.environ["SM_MODEL_DIR"], "..", "hold")',
+        'open(hold, "w").close()',
         'print("training", flush=True)',
-        'while not os.path.exists(go): time.sleep(0.05)',
+        'while os.path.exists(hold): time.sleep(0.05)',
         'open(os.path.join(os.environ["SM_MODEL_DIR"], "model.bin"), "wb").write(os.urandom(1 << 20))',
       ].join('\n'));
       const tgz = spawnSync('tar', ['-czf', '-', '-C', code, 'wait_then_save.py']).stdout;
@@ -219,7 +222,7 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
       await sm.send(new CreateTrainingJobCommand({
         TrainingJobName: 'df-ends-full', RoleArn: ROLE,
         AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' },
-        HyperParameters: { sagemaker_program: 'wait_then_save.py', sagemaker_submit_directory: `s3://${BUCKET}/code/sourcedir.tar.gz`, go_file: go },
+        HyperParameters: { sagemaker_program: 'wait_then_save.py', sagemaker_submit_directory: `s3://${BUCKET}/code/sourcedir.tar.gz` },
         InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/train/` } } }],
         OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/output` },
         ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
@@ -227,14 +230,15 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
       }));
       const describe = () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'df-ends-full' }));
       const t0 = Date.now();
-      while ((await describe()).SecondaryStatus !== 'Training' && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 200));
+      while (!existsSync(hold) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 200));
       expect((await describe()).SecondaryStatus).toBe('Training');
+      expect(existsSync(hold)).toBe(true);
 
       // The disk fills while it trains; then it ends. Its outcome cannot be written now.
       fs.fill();
       expect((await writeUntilRefused('during-job')).refusal?.status).toBe(503);
       const failuresBefore = loam.stderr().split('job update failed').length;
-      writeFileSync(go, '');
+      rmSync(hold);
       const t1 = Date.now();
       while (loam.stderr().split('job update failed').length === failuresBefore && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 200));
       expect(loam.stderr().split('job update failed').length).toBeGreaterThan(failuresBefore);

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { openArtifactStore } from '@loam/adapters/artifacts/registry';
 import { ArchiveRefused, DEFAULT_ARCHIVE_LIMITS, expansionCap, expansionRefusal, type ArchiveLimits } from './archive-extract.js';
+import { openOwnFile } from './own-files.js';
 
 /** The artifact store as the runner sees it (the port's shape, through the adapters' registry). */
 export type Artifacts = Awaited<ReturnType<typeof openArtifactStore>>;
@@ -67,10 +68,20 @@ export async function download(store: Artifacts, ref: S3Ref, file: string, gunzi
   }
 }
 
-/** Uploads a file. */
-export async function upload(store: Artifacts, ref: S3Ref, file: string, contentType?: string): Promise<void> {
+/**
+ * Uploads a file. With `within`, the file is one the job's image wrote and is read only if it is a
+ * regular file really under that directory (see openOwnFile); returns false when it is not.
+ */
+export async function upload(store: Artifacts, ref: S3Ref, file: string, contentType?: string, within?: string): Promise<boolean> {
+  let body;
+  if (within !== undefined) {
+    const fd = openOwnFile(within, file);
+    if (fd === undefined) return false;
+    body = createReadStream('', { fd });
+  } else body = createReadStream(file);
   await store.ensureBucket(ref.bucket);
-  await store.put(ref, createReadStream(file), contentType ? { contentType } : {});
+  await store.put(ref, body, contentType ? { contentType } : {});
+  return true;
 }
 
 

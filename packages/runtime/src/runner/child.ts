@@ -2,19 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ImageCommand } from './image-command.js';
-import { inNamespaces } from './opt-ml-namespace.js';
 import { killGroup, killJobTree } from '@loam/adapters/executors/local/proc';
 
 export interface ChildOptions {
+  /** What to start, already wrapped in its sandbox when it has one (see run-job). */
   readonly cmd: ImageCommand;
   /** The whole environment of the child (nothing is inherited). */
   readonly env: Readonly<Record<string, string>>;
   /** Marks every process of the job, so stragglers that left the group can be found. */
   readonly marker: string;
-  /** `unshare` binary: the child runs in a network namespace with no interfaces but a down loopback. */
-  readonly unshare?: string;
-  /** Runs the image in a private mount namespace with `root` bound at `/opt/ml` (see opt-ml-namespace). */
-  readonly optMl?: { readonly unshare: string; readonly sh: string; readonly root: string };
+  /** The sandbox uid the image runs as, if any: every process of it belongs to the job. */
+  readonly uid?: number;
   readonly onLine: (stream: 'stdout' | 'stderr', line: string) => void;
   readonly onMetric?: (name: string, value: number) => void;
   readonly onStart?: (pid: number) => void;
@@ -50,12 +48,9 @@ export class JobChild {
 
   private start(resolve: (e: ChildExit) => void): void {
     const { cmd } = this.o;
-    let command = this.o.unshare ?? cmd.command;
-    let args = this.o.unshare ? ['--net', '--', cmd.command, ...cmd.args] : [...cmd.args];
-    if (this.o.optMl) ({ command, args } = inNamespaces(this.o.optMl, this.o.optMl.root, this.o.unshare !== undefined, cmd.command, cmd.args));
     let child: ChildProcess;
     try {
-      child = spawn(command, args, {
+      child = spawn(cmd.command, [...cmd.args], {
         cwd: cmd.cwd, env: { ...this.o.env }, shell: false, detached: true,
         stdio: ['ignore', 'pipe', 'pipe', ...(cmd.metricsFd ? (['pipe'] as const) : [])],
       });
@@ -75,7 +70,7 @@ export class JobChild {
     if (fd3) streams.push(this.metrics(fd3));
     // A container ends when its main process does: leftovers in the group (or marked) are killed, which
     // also closes the pipes they inherited so 'close' can fire.
-    child.once('exit', () => killJobTree(this.pgid, this.o.marker));
+    child.once('exit', () => killJobTree(this.pgid, this.o.marker, this.o.uid));
     child.once('close', (code, signal) => {
       void Promise.all(streams).then(() => resolve({ code, signal, stderrTail: [...this.tail], ...(spawnError ? { spawnError } : {}) }));
     });
@@ -117,12 +112,12 @@ export class JobChild {
     ]);
     if (timer) clearTimeout(timer);
     // Even when the leader exited, children that ignored SIGTERM may live on in the group.
-    killJobTree(this.pgid, this.o.marker);
+    killJobTree(this.pgid, this.o.marker, this.o.uid);
     if (!exited) await this.done;
   }
 
   /** After a normal exit: whatever the image left running in its group is killed too. */
   reap(): void {
-    killJobTree(this.pgid, this.o.marker);
+    killJobTree(this.pgid, this.o.marker, this.o.uid);
   }
 }

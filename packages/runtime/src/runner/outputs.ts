@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { download, listAll, parseS3, safeRelative, upload, type Artifacts } from './artifacts.js';
+import { isOwnDir } from './own-files.js';
 import { walkFiles } from './walk-files.js';
 
 function joinKey(prefix: string, ...parts: string[]): string {
@@ -11,8 +12,8 @@ function joinKey(prefix: string, ...parts: string[]): string {
 }
 
 /** Tars a directory's contents (not the directory itself) into `<file>`, gzipped, as SageMaker's model.tar.gz is. */
-async function tarDir(dir: string, file: string): Promise<void> {
-  const entries = existsSync(dir) ? readdirSync(dir) : [];
+async function tarDir(dir: string, file: string, root: string): Promise<void> {
+  const entries = existsSync(dir) && isOwnDir(root, dir) ? readdirSync(dir) : [];
   // An empty directory still makes a valid (empty) archive: two zero blocks.
   if (entries.length === 0) writeFileSync(file, gzipSync(Buffer.alloc(1024)));
   else await tar.c({ gzip: true, file, cwd: dir, portable: true, follow: false }, entries);
@@ -23,28 +24,32 @@ async function tarDir(dir: string, file: string): Promise<void> {
  * makes an archive, as SageMaker does) and a non-empty `output/data/` as `output.tar.gz` next to it.
  * Returns the model's URI.
  */
-export async function uploadTrainingOutputs(store: Artifacts, outputPath: string, jobName: string, modelDir: string, outputDataDir: string, scratch: string): Promise<string> {
+export async function uploadTrainingOutputs(store: Artifacts, outputPath: string, jobName: string, root: string, modelDir: string, outputDataDir: string, scratch: string): Promise<string> {
   const base = parseS3(outputPath);
   const modelRef = { bucket: base.bucket, key: joinKey(base.key, jobName, 'output', 'model.tar.gz') };
   const modelTar = join(scratch, 'model.tar.gz');
-  await tarDir(modelDir, modelTar);
+  await tarDir(modelDir, modelTar, root);
   await upload(store, modelRef, modelTar, 'application/x-tar');
   rmSync(modelTar, { force: true });
-  if (walkFiles(outputDataDir).length > 0) {
+  if (isOwnDir(root, outputDataDir) && walkFiles(outputDataDir).length > 0) {
     const outTar = join(scratch, 'output.tar.gz');
-    await tarDir(outputDataDir, outTar);
+    await tarDir(outputDataDir, outTar, root);
     await upload(store, { bucket: base.bucket, key: joinKey(base.key, jobName, 'output', 'output.tar.gz') }, outTar, 'application/x-tar');
     rmSync(outTar, { force: true });
   }
   return `s3://${modelRef.bucket}/${modelRef.key}`;
 }
 
-/** Uploads every file under `dir` to `<s3Uri>/<relative path>`. */
-export async function uploadTree(store: Artifacts, dir: string, s3Uri: string): Promise<number> {
+/**
+ * Uploads every regular file under `dir` to `<s3Uri>/<relative path>`; returns how many. `dir` and its
+ * files are the image's, under the job's `root`, and are read only as its own (see own-files).
+ */
+export async function uploadTree(store: Artifacts, dir: string, s3Uri: string, root: string): Promise<number> {
   const base = parseS3(s3Uri);
-  const files = walkFiles(dir);
-  for (const rel of files) await upload(store, { bucket: base.bucket, key: joinKey(base.key, rel) }, join(dir, rel));
-  return files.length;
+  if (!isOwnDir(root, dir)) return 0;
+  let n = 0;
+  for (const rel of walkFiles(dir)) if (await upload(store, { bucket: base.bucket, key: joinKey(base.key, rel) }, join(dir, rel), undefined, root)) n++;
+  return n;
 }
 
 /**
@@ -59,6 +64,8 @@ export class CheckpointSync {
     private readonly store: Artifacts,
     private readonly dir: string,
     private readonly s3Uri: string,
+    /** The job's `/opt/ml`: the checkpoint files are the image's, read only as its own (see own-files). */
+    private readonly root: string,
   ) {}
 
   async restore(signal?: AbortSignal): Promise<number> {
@@ -81,6 +88,7 @@ export class CheckpointSync {
   async sync(): Promise<number> {
     const base = parseS3(this.s3Uri);
     let n = 0;
+    if (!isOwnDir(this.root, this.dir)) return 0;
     for (const rel of walkFiles(this.dir)) {
       let st;
       try {
@@ -90,7 +98,7 @@ export class CheckpointSync {
       }
       const stamp = `${st.size}:${st.mtimeMs}`;
       if (this.uploaded.get(rel) === stamp) continue;
-      await upload(this.store, { bucket: base.bucket, key: joinKey(base.key, rel) }, join(this.dir, rel));
+      if (!(await upload(this.store, { bucket: base.bucket, key: joinKey(base.key, rel) }, join(this.dir, rel), undefined, this.root))) continue;
       this.uploaded.set(rel, stamp);
       n++;
     }

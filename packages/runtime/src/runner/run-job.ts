@@ -10,7 +10,8 @@ import { imageCommand } from './image-command.js';
 import { xgboostRoundMetrics } from '../images/round-metrics.js';
 import { MetricParser } from './metrics.js';
 import { jobMemoryState, outOfMemoryReason } from './oom.js';
-import { detectOptMl } from './opt-ml-namespace.js';
+import { prepareLaunch } from './job-sandbox.js';
+import { readOwnText } from './own-files.js';
 import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
 import { processStartTime } from '@loam/adapters/executors/local/proc';
 import { processingEnv, trainingEnv } from './sm-env.js';
@@ -25,6 +26,8 @@ export interface PidFile {
   readonly startTime?: string;
   /** The image's process group, once started; the executor's last resort when the runner itself is gone. */
   readonly childPgid?: number;
+  /** The sandbox uid the image runs as: every process of it is the job's. */
+  readonly childUid?: number;
   readonly marker: string;
 }
 
@@ -33,17 +36,11 @@ export function jobMarker(input: RunnerInput): string {
   return Buffer.from(input.workDir).toString('base64url');
 }
 
-function writePidFile(input: RunnerInput, childPgid?: number): void {
-  const pid: PidFile = { pid: process.pid, startTime: processStartTime(process.pid), ...(childPgid ? { childPgid } : {}), marker: jobMarker(input) };
+function writePidFile(input: RunnerInput, childPgid?: number, childUid?: number): void {
+  const pid: PidFile = { pid: process.pid, startTime: processStartTime(process.pid), ...(childPgid ? { childPgid } : {}), ...(childUid !== undefined ? { childUid } : {}), marker: jobMarker(input) };
   const file = join(input.workDir, 'runner.pid');
   writeFileSync(`${file}.tmp`, JSON.stringify(pid), { mode: 0o600 });
   writeFileSync(file, JSON.stringify(pid), { mode: 0o600 });
-}
-
-function readText(path: string, max: number): string | undefined {
-  if (!existsSync(path)) return undefined;
-  const t = readFileSync(path, 'utf8').slice(0, max).trim();
-  return t === '' ? undefined : t;
 }
 
 function baseEnv(input: RunnerInput): Record<string, string> {
@@ -92,7 +89,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
     dir = layOutContract(input);
     w.status('Downloading');
     if (spec.checkpoint) {
-      checkpoints = new CheckpointSync(store, dir.checkpointDir, spec.checkpoint.s3Uri);
+      checkpoints = new CheckpointSync(store, dir.checkpointDir, spec.checkpoint.s3Uri, dir.root);
       const n = await checkpoints.restore(abort.signal);
       if (n > 0) platformLog(`Restored ${n} checkpoint file(s) from ${spec.checkpoint.s3Uri}.`);
     }
@@ -118,24 +115,22 @@ export async function runJob(input: RunnerInput): Promise<void> {
     };
     // Kills counted before the image starts are not the image's (a restarted host reuses its group).
     const oomBefore = jobMemoryState()?.oomKills ?? 0;
-    const ns = detectOptMl(dir.root);
-    if (!ns.supported) platformLog(`/opt/ml is not private to this job (${ns.reason}): paths in the entrypoint, arguments and environment point into the job's directory, but a script that hard-codes /opt/ml/... will not find its files.`);
+    const launch = await prepareLaunch(input, dir, cmd, env);
     w.status('Training');
-    platformLog(`Running ${spec.image.type} image ${spec.image.uri}${ns.supported ? ' with the job directory at /opt/ml' : ''}${input.unshare && spec.networkIsolation ? ' with network isolation' : ''}.`);
+    platformLog(launch.note);
     child = new JobChild({
-      cmd, env, marker: jobMarker(input), ...(spec.networkIsolation && input.unshare ? { unshare: input.unshare } : {}),
-      ...(ns.supported ? { optMl: { unshare: ns.unshare, sh: ns.sh, root: dir.root } } : {}),
+      cmd: launch.cmd, env: launch.env, marker: jobMarker(input), ...(launch.uid !== undefined ? { uid: launch.uid } : {}),
       onLine: (stream, line) => {
         w.log(stream, line);
         for (const m of parser.parse(line)) w.metric(m.name, m.value);
       },
       onMetric: (name, value) => w.metric(name, value),
-      onStart: (pid) => writePidFile(input, pid),
+      onStart: (pid) => writePidFile(input, pid, launch.uid),
     });
     const outputs = spec.outputs.filter((o) => o.uploadMode === 'Continuous');
     const ticker = setInterval(() => {
       void checkpoints?.sync().catch((e: unknown) => platformLog(`Checkpoint sync failed: ${(e as Error).message}`));
-      for (const o of outputs) void uploadTree(store as Artifacts, dir!.containerPath(o.localPath), o.s3Uri).catch(() => {});
+      for (const o of outputs) void uploadTree(store as Artifacts, dir!.containerPath(o.localPath), o.s3Uri, dir!.root).catch(() => {});
     }, syncIntervalMs);
     const exit = await child.done;
     clearInterval(ticker);
@@ -150,7 +145,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
         w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason.slice(0, 1024), exitCode: exit.code, ...exitMessage(dir) });
         return;
       }
-      const written = readText(dir.failureFile, 1024);
+      const written = readOwnText(dir.root, dir.failureFile, 1024);
       const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
       const tail = exit.stderrTail.slice(-5).join('\n');
       const reason = written ?? `AlgorithmError: the image ended with ${how}${tail ? `. Last stderr lines:\n${tail}` : ''}`;
@@ -160,11 +155,11 @@ export async function runJob(input: RunnerInput): Promise<void> {
     w.status('Uploading');
     let modelArtifacts: string | undefined;
     if (spec.kind === 'training-job' && spec.outputPath && isLeader) {
-      modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.modelDir, dir.outputDataDir, input.workDir);
+      modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, input.workDir);
       platformLog(`Uploaded the model to ${modelArtifacts}.`);
     }
     for (const o of spec.outputs) {
-      const n = await uploadTree(store, dir.containerPath(o.localPath), o.s3Uri);
+      const n = await uploadTree(store, dir.containerPath(o.localPath), o.s3Uri, dir.root);
       platformLog(`Uploaded ${n} file(s) of output '${o.name}' to ${o.s3Uri}.`);
     }
     w.emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0, ...(modelArtifacts ? { modelArtifacts } : {}), ...exitMessage(dir) });
@@ -172,7 +167,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
     if (stopReason || e instanceof StopSignal) {
       let modelArtifacts: string | undefined;
       if (store && dir && spec.kind === 'training-job' && spec.outputPath && isLeader && child) {
-        modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.modelDir, dir.outputDataDir, input.workDir).catch((err: unknown) => {
+        modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, input.workDir).catch((err: unknown) => {
           platformLog(`The model could not be uploaded after the stop: ${(err as Error).message}`);
           return undefined;
         });
@@ -198,6 +193,6 @@ export async function runJob(input: RunnerInput): Promise<void> {
 class StopSignal extends Error {}
 
 function exitMessage(dir: ContractDir): { exitMessage?: string } {
-  const m = readText(join(dir.outputDir, 'message'), 1024);
+  const m = readOwnText(dir.root, join(dir.outputDir, 'message'), 1024);
   return m ? { exitMessage: m } : {};
 }

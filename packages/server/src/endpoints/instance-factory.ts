@@ -62,7 +62,7 @@ export class InstanceFactory {
       args = [...(c.image.args ?? []), 'serve'];
       Object.assign(env, c.image.env ?? {}, c.environment);
     }
-    const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: dir });
+    const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: dir, root: dir });
     const inst = new HttpInstance(instanceId, handle, concurrency);
     let exited = false;
     void handle.exited.then(() => {

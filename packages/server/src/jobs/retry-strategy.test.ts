@@ -1,24 +1,20 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, fixtures, role, waitForTrainingJob } from './jobs.test-support.js';
 
 let loam: TestLoam;
-let scratch: string;
 const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
 
 beforeAll(async () => {
   loam = await openTestLoam();
-  scratch = mkdtempSync(join(tmpdir(), 'loam-retry-'));
   await loam.platform.artifacts.ensureBucket('data');
-  await loam.platform.artifacts.put({ bucket: 'data', key: 'code/fault_once.py' }, readFileSync(join(fixtures, 'scripts/fault_once.py')));
+  await loam.platform.artifacts.put({ bucket: 'data', key: 'code/wait_for_release.py' }, readFileSync(join(fixtures, 'scripts/wait_for_release.py')));
   await loam.platform.jobs.scheduler.start();
 });
 afterAll(async () => {
   await loam?.close();
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 function request(name: string, entrypoint: string[], env: Record<string, string>): Record<string, unknown> {
@@ -33,23 +29,42 @@ function request(name: string, entrypoint: string[], env: Record<string, string>
   };
 }
 
+/** The pid of the host's runner once its image has started (a runner other than `not`). */
+async function runnerWithImage(host: string, not?: number): Promise<number> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const p = JSON.parse(readFileSync(join(host, 'runner.pid'), 'utf8')) as { pid: number; childPgid?: number };
+      if (p.childPgid !== undefined && p.pid !== not) return p.pid;
+    } catch {
+      // not written yet, or being replaced
+    }
+    if (Date.now() > end) throw new Error(`no runner with a started image in ${host}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const statuses = (d: { SecondaryStatusTransitions: { Status: string }[] }) => d.SecondaryStatusTransitions.map((t) => t.Status);
 
 describe('RetryStrategy', () => {
   it('retries a platform fault (the runner vanished) and the next attempt completes', async () => {
-    const flag = join(scratch, 'fault-flag');
-    const res = await call(loam, 'POST', '/api/v1/training-jobs', request('retry-fault', ['python3', '/opt/ml/input/data/code/fault_once.py'], { FAULT_FLAG: flag }));
+    const res = await call(loam, 'POST', '/api/v1/training-jobs', request('retry-fault', ['python3', '/opt/ml/input/data/code/wait_for_release.py'], {}));
     expect(res.status).toBe(200);
+    // The first attempt's image is running: its runner dies as a crashed host's would.
+    const host = join(loam.dataDir, 'jobs', 'training-job', 'retry-fault', 'algo-1');
+    const first = await runnerWithImage(host);
+    process.kill(first, 'SIGKILL');
+    // The next attempt's image is running under a new runner: let it finish.
+    await runnerWithImage(host, first);
+    writeFileSync(join(host, 'opt', 'ml', 'release'), '');
     const d = await waitForTrainingJob(loam, 'retry-fault', 60_000);
-    expect(existsSync(flag)).toBe(true);
     expect(d.FailureReason, JSON.stringify(d.SecondaryStatusTransitions)).toBeUndefined();
     expect(d.TrainingJobStatus).toBe('Completed');
     expect(statuses(d)).toContain('Restarting');
     const restart = d.SecondaryStatusTransitions.find((t: { Status: string }) => t.Status === 'Restarting');
     expect(restart.StatusMessage).toMatch(/^Attempt 1 ended by a platform fault: InternalServerError: the job's runner process ended/);
     const logs = (await call(loam, 'GET', '/api/v1/training-jobs/retry-fault/logs')).body.Events.map((e: { Message: string }) => e.Message);
-    // Attempt 1's own output may die with its runner; the flag file above proves it ran.
-    expect(logs).toContain('attempt 2: done');
+    expect(logs).toContain('released: done');
   });
 
   it("never retries a user's non-zero exit, whatever MaximumRetryAttempts says", async () => {

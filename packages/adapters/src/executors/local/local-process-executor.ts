@@ -240,7 +240,7 @@ export class LocalProcessExecutor implements JobExecutor {
         if (h.exited) continue;
         signal(-h.pid, 'SIGKILL');
         const pidFile = readPidFile(h.dir);
-        killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'));
+        killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'), pidFile?.childUid);
       }
     }, (this.graceSeconds + 5) * 1000);
     j.killTimer.unref();
@@ -320,7 +320,7 @@ export class LocalProcessExecutor implements JobExecutor {
         if (!h.exited && gone) {
           h.exited = true;
           const pidFile = readPidFile(h.dir);
-          killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'));
+          killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'), pidFile?.childUid);
           this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo }, 'job runner ended without reporting an outcome');
           // The OOM killer may pick the runner itself when the image's processes are small: still the job's memory.
           const oom = !j.stopping && h.cgroup !== undefined && oomKills(h.cgroup) > 0;
@@ -383,9 +383,9 @@ function runnerLogTail(dir: string): string {
   }
 }
 
-function readPidFile(dir: string): { childPgid?: number; marker?: string } | undefined {
+function readPidFile(dir: string): { childPgid?: number; childUid?: number; marker?: string } | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, 'runner.pid'), 'utf8')) as { childPgid?: number; marker?: string };
+    return JSON.parse(readFileSync(join(dir, 'runner.pid'), 'utf8')) as { childPgid?: number; childUid?: number; marker?: string };
   } catch {
     return undefined;
   }

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { isAbsolute, join } from 'node:path';
 import { InternalError, type InstanceHandle, type InstanceLauncher, type InstanceLaunchSpec, type Logger } from '@loam/core';
+import { killJobTree } from '../../executors/local/proc.js';
+import { containerPaths, detectSandbox, handOver, pickSandboxUid, sandboxed, type SandboxSupport } from '../../executors/local/sandbox.js';
 
 /** A free loopback port: bind to 0, read it, close. The instance binds it right after (small race, retried by the controller). */
 function freePort(): Promise<number> {
@@ -24,10 +27,14 @@ export interface LocalProcessLauncherOptions {
 
 /**
  * Runs each model-server instance as a child process (`shell: false`, its own process group) on a
- * free 127.0.0.1 port. Output is kept as a short tail for failure reasons.
+ * free 127.0.0.1 port. Output is kept as a short tail for failure reasons. An instance with a `root`
+ * runs in the sandbox jobs run in (see executors/local/sandbox): its directory at `/opt/ml`, its own
+ * `/tmp`, and a uid of its own when Loam is root.
  */
 export class LocalProcessLauncher implements InstanceLauncher {
   private readonly live = new Set<InstanceHandle>();
+  // The probe spawns processes: once per set of host paths the instances start, not per instance.
+  private readonly sandboxes = new Map<string, SandboxSupport>();
 
   constructor(private readonly o: LocalProcessLauncherOptions = {}) {}
 
@@ -35,9 +42,11 @@ export class LocalProcessLauncher implements InstanceLauncher {
     mkdirSync(spec.cwd, { recursive: true, mode: 0o700 });
     const port = await freePort();
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...spec.env, SAGEMAKER_BIND_TO_PORT: String(port) };
+    let run: { command: string; args: string[]; env: Record<string, string>; uid?: number } = { command: spec.command, args: [...spec.args], env };
+    if (spec.root) run = await this.sandbox(spec, spec.root, env);
     let child;
     try {
-      child = spawn(spec.command, [...spec.args], { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: true });
+      child = spawn(run.command, run.args, { cwd: spec.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: true });
     } catch (e) {
       throw new InternalError(`Instance ${spec.instanceId} could not start '${spec.command}': ${(e as Error).message}`);
     }
@@ -60,6 +69,8 @@ export class LocalProcessLauncher implements InstanceLauncher {
     void exited.then(() => {
       done = true;
       this.live.delete(handle);
+      // Whatever the server started lives on after it only as its uid: that goes too.
+      if (run.uid !== undefined) killJobTree(undefined, undefined, run.uid);
     });
     const signalGroup = (sig: NodeJS.Signals) => {
       try {
@@ -85,6 +96,29 @@ export class LocalProcessLauncher implements InstanceLauncher {
     this.live.add(handle);
     this.o.logger?.debug({ instanceId: spec.instanceId, port, pid: child.pid }, 'model server instance started');
     return handle;
+  }
+
+  /** The instance's command in its sandbox, or as given where this machine has none. */
+  private async sandbox(spec: InstanceLaunchSpec, root: string, env: Record<string, string>): Promise<{ command: string; args: string[]; env: Record<string, string>; uid?: number }> {
+    const hostPaths = [spec.command, ...spec.args].filter((a) => isAbsolute(a) && !a.startsWith(root) && existsSync(a));
+    const key = hostPaths.join('\0');
+    let s = this.sandboxes.get(key);
+    if (!s) {
+      s = detectSandbox(root, hostPaths);
+      this.sandboxes.set(key, s);
+      if (!s.supported) this.o.logger?.warn({ reason: s.reason }, 'model servers run without a sandbox: host paths, and Loam\'s own user');
+      else if (!s.setpriv) this.o.logger?.warn({ reason: s.sharedUidReason }, "model servers run as Loam's own user");
+    }
+    if (!s.supported) return { command: spec.command, args: [...spec.args], env };
+    const tmp = join(root, 'tmp');
+    mkdirSync(tmp, { recursive: true, mode: 0o700 });
+    const uid = s.setpriv ? pickSandboxUid() : undefined;
+    if (uid !== undefined) await handOver(root, uid);
+    const inside = containerPaths({ root, tmp });
+    const mapped = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, inside(v)]));
+    if (env['HOME'] === root) mapped['HOME'] = '/tmp';
+    const wrapped = sandboxed(s, { root, tmp, cwd: inside(spec.cwd), net: false, ...(uid !== undefined ? { uid } : {}) }, spec.command, spec.args.map(inside));
+    return { ...wrapped, env: mapped, ...(uid !== undefined ? { uid } : {}) };
   }
 
   async close(): Promise<void> {
