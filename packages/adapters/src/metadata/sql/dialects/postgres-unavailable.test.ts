@@ -62,4 +62,17 @@ describe('PostgreSQL dialect when the server goes away', () => {
       await d.destroy();
     }
   });
+
+  it('a statement that runs past the statement timeout is cancelled by the server: ServiceUnavailable, and the pool goes on', async () => {
+    const d = await createPostgresDialect({ url: testPostgresUrl, maxConnections: 1, statementTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      await expect(sql`select pg_sleep(5)`.execute(d.db)).rejects.toMatchObject({ code: 'ServiceUnavailable', message: expect.stringMatching(/PostgreSQL cancelled a statement \(57014: canceling statement due to statement timeout\)/) });
+      expect(Date.now() - started).toBeLessThan(4_000);
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(d.db);
+      expect(rows[0]!.one).toBe(1);
+    } finally {
+      await d.destroy();
+    }
+  });
 });

@@ -11,6 +11,11 @@ export interface PostgresDialectOptions {
   readonly schema?: string;
   /** Pool size. Default 10. */
   readonly maxConnections?: number;
+  /**
+   * How long PostgreSQL lets one statement run, or a transaction sit idle, before it cancels it (the
+   * request then fails as ServiceUnavailable instead of hanging on a lock or a stuck server). Default 60 s.
+   */
+  readonly statementTimeoutMs?: number;
 }
 
 // Text compares bytewise (code point order) whatever the database locale, as on SQLite and in the fake.
@@ -26,6 +31,9 @@ const TYPES: Record<SqlColumnKind, string> = {
 
 const INT8_OID = 20;
 const UNIQUE_VIOLATION = '23505';
+/** A statement cancelled: `statement_timeout`, or an administrator's pg_cancel_backend. */
+const QUERY_CANCELED = '57014';
+const STATEMENT_TIMEOUT_MS = 60_000;
 /** How long a request waits for a pooled connection (pool exhausted, or a server that accepts but never answers). */
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -39,6 +47,7 @@ function postgresUnavailable(e: unknown): string | undefined {
   const code = String((e as { code?: unknown }).code ?? '');
   const message = String((e as { message?: unknown }).message ?? '');
   if (SOCKET_CODES.has(code)) return `cannot reach PostgreSQL (${code})`;
+  if (code === QUERY_CANCELED) return `PostgreSQL cancelled a statement (${code}: ${message})`;
   if (/^(08|53)/.test(code) || /^57P0[123]$/.test(code)) return `PostgreSQL answered ${code}`;
   if (DROPPED.test(message)) return 'the connection to PostgreSQL was lost or timed out';
   return undefined;
@@ -61,6 +70,10 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     connectionString: options.url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+    // A server that vanished without closing the socket (a host down, a cut network) is noticed by TCP.
+    keepAlive: true,
     options: `-c search_path=${schema}`,
     // Epoch-ms timestamps and counts are int8; they fit a JS number (< 2^53), so parse them as one.
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
