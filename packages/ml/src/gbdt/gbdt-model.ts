@@ -141,10 +141,7 @@ export class GbdtModel {
       bestIteration: d.bestIteration,
       ...(d.featureNames ? { featureNames: [...d.featureNames] } : {}),
       treeGroup: Array.from(d.treeGroup),
-      trees: d.trees.map((t) => ({
-        left: Array.from(t.left), right: Array.from(t.right), feature: Array.from(t.feature), threshold: Array.from(t.threshold),
-        defaultLeft: Array.from(t.defaultLeft), value: Array.from(t.value), cover: Array.from(t.cover), gain: Array.from(t.gain),
-      })),
+      trees: d.trees.map(treeToJson),
     };
   }
 
@@ -176,6 +173,14 @@ export class GbdtModel {
     }
     return new GbdtModel(data);
   }
+}
+
+/** One tree's JSON form (typed arrays as plain number arrays). */
+export function treeToJson(t: GbdtTree): GbdtTreeJson {
+  return {
+    left: Array.from(t.left), right: Array.from(t.right), feature: Array.from(t.feature), threshold: Array.from(t.threshold),
+    defaultLeft: Array.from(t.defaultLeft), value: Array.from(t.value), cover: Array.from(t.cover), gain: Array.from(t.gain),
+  };
 }
 
 /**

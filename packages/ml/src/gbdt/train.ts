@@ -2,13 +2,15 @@ import type { DenseMatrix, LabeledData } from '../data/matrix.js';
 import { Rng } from '../data/random.js';
 import { MlInputError } from '../errors.js';
 import { evalMetric, evalObjective, formatMetric, maximizes } from './evaluation.js';
+import { checkpointRounds, type GbdtCheckpoint } from './checkpoint.js';
 import { GbdtModel, type GbdtMetric } from './gbdt-model.js';
 import { OP_BIN, OP_GRADIENTS, OP_SKETCH } from './kernel.js';
 import { KernelRunner } from './kernel-runner.js';
-import type { GbdtTree } from './model.js';
+import type { GbdtModelData, GbdtTree } from './model.js';
 import { baseMarginOf, checkLabels, objectiveKind, transformMargins } from './objectives.js';
 import { parseGbdtParams, type GbdtParams } from './params.js';
 import { TreeBuilder } from './tree-builder.js';
+import { addTree, addTreeOnBins, splitBinsOf } from './tree-margins.js';
 
 /** Rows sampled for the quantile sketch when there are more (the cuts' rank error stays ~0.1 %). */
 const SKETCH_ROWS = 1 << 18;
@@ -25,6 +27,15 @@ export interface TrainGbdtOptions {
   readonly threads?: number;
   /** Histogram kernel: `wasm` (default, where the runtime has shared WebAssembly memory) or `js`; both give identical models. */
   readonly kernels?: 'wasm' | 'js';
+  /**
+   * Continues boosting from a checkpoint of `k` rounds: its trees are kept, every row's margin starts
+   * from the checkpoint's predictions, and rounds `k … num_round − 1` are added (none when `k ≥
+   * num_round`, or when its early stopping had already stopped). With the same data and hyperparameters
+   * the result equals an uninterrupted run's model, tree by tree.
+   */
+  readonly resumeFrom?: GbdtCheckpoint;
+  /** Called after every round (after its log line and early-stopping check) with the state to resume from. */
+  readonly onRound?: (checkpoint: GbdtCheckpoint) => void | Promise<void>;
   readonly signal?: AbortSignal;
 }
 
@@ -74,7 +85,10 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
     });
     c.y.set(y);
     if (train.weights) c.weights.set(train.weights);
-    const baseMargin = baseMarginOf(p.objective, p.baseScore);
+    const resume = options.resumeFrom;
+    if (resume) checkResumable(resume, p, cols);
+    const baseScore = resume ? resume.model.baseScore : p.baseScore;
+    const baseMargin = resume ? resume.model.baseMargin : baseMarginOf(p.objective, p.baseScore);
     const margin = c.margin.fill(baseMargin);
     const valMargin = val ? new Float64Array(val.x.rows * G).fill(baseMargin) : undefined;
     const evaluate = val !== undefined || options.onLog !== undefined;
@@ -84,7 +98,52 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
     const sampled = new Uint32Array(p.subsample < 1 ? n : 0);
     let finalMetrics: GbdtMetric[] = [];
     let best = { round: 0, score: Number.NaN };
-    for (let round = 0; round < p.numRound; round++) {
+    // Draws taken from `rng` by the rounds, so a checkpoint can say how far to replay the stream.
+    let draws = 0;
+    const colRng = {
+      int: (m: number): number => {
+        draws++;
+        return rng.int(m);
+      },
+    };
+    const watchedScore = (vm: Float64Array): number => {
+      const preds = Float64Array.from(vm);
+      transformMargins(evalObjective(p.objective), preds, G);
+      return evalMetric(p.earlyStoppingMetric, val!.y, preds, G, val!.weights);
+    };
+    let start = 0;
+    let stopped = false;
+    if (resume) {
+      start = checkpointRounds(resume);
+      for (let t = 0; t < resume.model.trees.length; t++) {
+        const tree = resume.model.trees[t]!;
+        const g = resume.model.treeGroup[t]!;
+        // Training rows are routed on their bin codes as the builder partitioned them (thresholds could
+        // differ for a value below a sampled sketch's minimum), validation rows on thresholds as above:
+        // each margin becomes the very sum of leaf values an uninterrupted run holds.
+        const bins = splitBinsOf(runner, tree);
+        if (bins) addTreeOnBins(runner, tree, bins, sampled, 0, margin, G, g);
+        else addTree(tree, x, margin, G, g);
+        if (val && valMargin) addTree(tree, val.x, valMargin, G, g);
+        trees.push(tree);
+        treeGroup.push(g);
+        if (p.earlyStoppingRounds !== undefined && valMargin && g === G - 1 && (t + 1) / G - 1 === resume.model.bestIteration) {
+          best = { round: resume.model.bestIteration, score: watchedScore(valMargin) };
+        }
+      }
+      stopped = p.earlyStoppingRounds !== undefined && start - 1 - best.round >= p.earlyStoppingRounds;
+      const replay = resume.rngDraws ?? 0;
+      for (let i = 0; i < replay; i++) {
+        if ((i & 0xfffff) === 0) options.signal?.throwIfAborted();
+        rng.next();
+      }
+      draws = replay;
+    }
+    const modelData = (): GbdtModelData => ({
+      objective: p.objective, numGroups: G, numFeatures: cols, baseScore, baseMargin, trees: trees.slice(), treeGroup: Int32Array.from(treeGroup),
+      bestIteration: p.earlyStoppingRounds !== undefined ? best.round : trees.length / G - 1, ...(x.columnNames ? { featureNames: x.columnNames } : {}),
+    });
+    for (let round = start; round < p.numRound && !stopped; round++) {
       options.signal?.throwIfAborted();
       c.job[0] = OP_GRADIENTS;
       runner.run();
@@ -92,17 +151,18 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
       if (p.subsample < 1) {
         used = 0;
         for (let r = 0; r < n; r++) if (rng.next() < p.subsample) sampled[used++] = r;
+        draws += n;
       }
       for (let g = 0; g < G; g++) {
         // Hot loops read the context's arrays into locals: the context is a dictionary-mode object.
         const rows = c.rows;
         if (p.subsample < 1) rows.set(sampled.subarray(0, used));
         else for (let r = 0; r < n; r++) rows[r] = r;
-        const treeSet = sampleFeatures(new Uint8Array(cols).fill(1), p.colsampleBytree, rng);
-        const grown = builder.grow(g * 2 * n, used, p.subsample >= 1, (_d) => sampleFeatures(treeSet, p.colsampleBylevel, rng), (set) => sampleFeatures(set, p.colsampleBynode, rng));
+        const treeSet = sampleFeatures(new Uint8Array(cols).fill(1), p.colsampleBytree, colRng);
+        const grown = builder.grow(g * 2 * n, used, p.subsample >= 1, (_d) => sampleFeatures(treeSet, p.colsampleBylevel, colRng), (set) => sampleFeatures(set, p.colsampleBynode, colRng));
         const t = grown.tree;
         builder.addLeaves(grown, g, used);
-        if (p.subsample < 1) addUnsampled(runner, t, grown.splitBin, sampled, used, margin, G, g);
+        if (p.subsample < 1) addTreeOnBins(runner, t, grown.splitBin, sampled, used, margin, G, g);
         if (val && valMargin) addTree(t, val.x, valMargin, G, g);
         trees.push(t);
         treeGroup.push(g);
@@ -126,18 +186,14 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
           const watched = p.earlyStoppingMetric;
           const score = finalMetrics.find((m) => m.name === `validation:${watched}`)!.value;
           if (round === 0 || (maximizes(watched) ? score > best.score : score < best.score)) best = { round, score };
-          if (p.earlyStoppingRounds !== undefined && round - best.round >= p.earlyStoppingRounds) break;
+          stopped = p.earlyStoppingRounds !== undefined && round - best.round >= p.earlyStoppingRounds;
         }
       }
+      if (options.onRound) await options.onRound({ model: modelData(), rngDraws: draws });
+      if (stopped) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    return new GbdtModel(
-      {
-        objective: p.objective, numGroups: G, numFeatures: cols, baseScore: p.baseScore, baseMargin, trees, treeGroup: Int32Array.from(treeGroup),
-        bestIteration: p.earlyStoppingRounds !== undefined ? best.round : trees.length / G - 1, ...(x.columnNames ? { featureNames: x.columnNames } : {}),
-      },
-      finalMetrics,
-    );
+    return new GbdtModel(modelData(), finalMetrics);
   } finally {
     await runner.close();
   }
@@ -221,7 +277,7 @@ function codesNeedTwoBytes(c: KernelRunner['ctx'], x: DenseMatrix): boolean {
   return false;
 }
 
-function sampleFeatures(set: Uint8Array, frac: number, rng: Rng): Uint8Array {
+function sampleFeatures(set: Uint8Array, frac: number, rng: { int(n: number): number }): Uint8Array {
   if (frac >= 1) return set;
   const idx: number[] = [];
   set.forEach((v, f) => {
@@ -239,34 +295,17 @@ function sampleFeatures(set: Uint8Array, frac: number, rng: Rng): Uint8Array {
   return out;
 }
 
-/** Rows left out by `subsample` still need the new tree's output: route them on their bin codes. */
-function addUnsampled(runner: KernelRunner, t: GbdtTree, splitBin: Int32Array, sampled: Uint32Array, used: number, margin: Float64Array, G: number, g: number): void {
-  const { n, cols, bins, nbins } = runner.ctx;
-  let s = 0;
-  for (let r = 0; r < n; r++) {
-    if (s < used && sampled[s] === r) {
-      s++;
-      continue;
-    }
-    let k = 0;
-    while ((t.left[k] as number) >= 0) {
-      const f = t.feature[k] as number;
-      const code = bins[r * cols + f] as number;
-      const left = code === nbins[f] ? t.defaultLeft[k] === 1 : code <= (splitBin[k] as number);
-      k = left ? (t.left[k] as number) : (t.right[k] as number);
-    }
-    margin[r * G + g] = (margin[r * G + g] as number) + (t.value[k] as number);
-  }
-}
-
-/** Adds one tree's output for every row of a column-major matrix (validation margins). */
-function addTree(t: GbdtTree, x: DenseMatrix, margin: Float64Array, G: number, g: number): void {
-  for (let i = 0; i < x.rows; i++) {
-    let k = 0;
-    while ((t.left[k] as number) >= 0) {
-      const v = x.data[(t.feature[k] as number) * x.rows + i] as number;
-      k = v !== v ? (t.defaultLeft[k] === 1 ? (t.left[k] as number) : (t.right[k] as number)) : v < (t.threshold[k] as number) ? (t.left[k] as number) : (t.right[k] as number);
-    }
-    margin[i * G + g] = (margin[i * G + g] as number) + (t.value[k] as number);
-  }
+/**
+ * A checkpoint continues only the model it came from: same objective, output groups and features.
+ * @throws MlInputError naming what differs.
+ */
+function checkResumable(cp: GbdtCheckpoint, p: GbdtParams, cols: number): void {
+  const m = cp.model;
+  const G = p.objective.startsWith('multi:') ? p.numClass : 1;
+  const differs = (what: string, theirs: string | number, ours: string | number) =>
+    new MlInputError(`The checkpoint was trained with ${what} ${theirs}; this job has ${ours}. Use a new CheckpointConfig S3Uri to train from scratch.`, { field: what });
+  if (m.objective !== p.objective) throw differs('objective', m.objective, p.objective);
+  if (m.numGroups !== G) throw differs('num_class', m.numGroups, G);
+  if (m.numFeatures !== cols) throw differs('feature count', m.numFeatures, cols);
+  if (m.trees.length % G !== 0 || m.treeGroup.some((g, t) => g !== t % G)) throw new MlInputError(`The checkpoint's trees are not whole rounds of ${G} output groups.`, { field: 'treeGroup' });
 }

@@ -1,0 +1,67 @@
+import { MlInputError } from '../errors.js';
+import { GbdtModel, treeToJson } from './gbdt-model.js';
+import type { GbdtModelData, GbdtTree } from './model.js';
+
+/**
+ * What training needs to continue from a round as if it had never stopped: the model after that round
+ * and how far the seeded random stream (`subsample`, `colsample_*`) had gone.
+ */
+export interface GbdtCheckpoint {
+  /**
+   * The model after the checkpoint's last round: every tree so far, and `bestIteration` the best round
+   * so far when `early_stopping_rounds` is set (else the last round).
+   */
+  readonly model: GbdtModelData;
+  /**
+   * Draws taken from the random stream by the rounds so far. Resuming replays them, so the next rounds
+   * sample the rows and columns an uninterrupted run samples; unknown (a plain model file) = none replayed.
+   */
+  readonly rngDraws?: number;
+}
+
+/** The number of boosting rounds a checkpoint holds (trees per round: one per output group). */
+export function checkpointRounds(cp: GbdtCheckpoint): number {
+  return Math.floor(cp.model.trees.length / Math.max(1, cp.model.numGroups));
+}
+
+/**
+ * Writes checkpoints as text: the model's JSON ({@link GbdtModel.toJSON}, so a checkpoint loads as a
+ * model) plus `"checkpoint": {"rngDraws": n}`. Each tree is serialized once and its text reused, so a
+ * checkpoint every round costs the concatenation, not a new serialization of the whole forest.
+ */
+export class GbdtCheckpointWriter {
+  private readonly trees = new WeakMap<GbdtTree, string>();
+
+  text(cp: GbdtCheckpoint): string {
+    const head = { ...new GbdtModel({ ...cp.model, trees: [] }).toJSON(), checkpoint: { ...(cp.rngDraws !== undefined ? { rngDraws: cp.rngDraws } : {}) } };
+    const parts = cp.model.trees.map((t) => {
+      let s = this.trees.get(t);
+      if (s === undefined) this.trees.set(t, (s = JSON.stringify(treeToJson(t))));
+      return s;
+    });
+    const { trees: _none, ...rest } = head;
+    return `${JSON.stringify(rest).slice(0, -1)},"trees":[${parts.join(',')}]}`;
+  }
+}
+
+/**
+ * Reads a checkpoint written by {@link GbdtCheckpointWriter} (or a plain model JSON, whose random
+ * stream position is then unknown).
+ * @throws MlInputError when the text is not JSON, not a Loam GBDT model, or its `rngDraws` is not a
+ * non-negative integer.
+ */
+export function parseGbdtCheckpoint(text: string): GbdtCheckpoint {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new MlInputError(`Checkpoint is not JSON: ${(e as Error).message}`, { field: 'checkpoint' });
+  }
+  const model = GbdtModel.fromJSON(j as never).data;
+  const draws = (j as { checkpoint?: { rngDraws?: unknown } }).checkpoint?.rngDraws;
+  if (draws === undefined) return { model };
+  if (typeof draws !== 'number' || !Number.isSafeInteger(draws) || draws < 0) {
+    throw new MlInputError(`Checkpoint's rngDraws ${String(draws)} is not a non-negative integer.`, { field: 'checkpoint.rngDraws' });
+  }
+  return { model, rngDraws: draws };
+}
