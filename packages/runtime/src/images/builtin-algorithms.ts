@@ -6,6 +6,7 @@ import { trainLinearLearner } from '@loam/ml/linear/index';
 import { trainPca } from '@loam/ml/pca/index';
 import type { BuiltinContext } from './channel-data.js';
 import { deepArImage } from './deepar-image.js';
+import { CheckpointSaver, loadLatestCheckpoint } from './xgboost-checkpoints.js';
 
 /**
  * The file every built-in image writes into `model/` (and so into model.tar.gz):
@@ -36,8 +37,17 @@ export const builtinImages: Readonly<Record<string, BuiltinImage>> = {
     const train = ctx.read('train', 'libsvm', { csvWeights });
     const validation = ctx.has('validation') ? ctx.read('validation', 'libsvm', { numFeatures: train.x.cols, csvWeights }) : undefined;
     const perRound = new Set<string>();
+    // With a CheckpointConfig, SageMaker's XGBoost resumes from the newest checkpoint and saves one every round.
+    const loaded = ctx.checkpointDir ? loadLatestCheckpoint(ctx.checkpointDir, (l) => ctx.log(l)) : undefined;
+    if (loaded) {
+      ctx.log(`Checkpoint loaded from ${loaded.path}`);
+      ctx.log(`Resuming from iteration ${loaded.iteration}`);
+    }
+    const saver = ctx.checkpointDir ? new CheckpointSaver(ctx.checkpointDir) : undefined;
     const model = await trainGbdt(train, ctx.hyperparameters, {
       ...(validation ? { validation } : {}),
+      ...(loaded ? { resumeFrom: loaded.checkpoint } : {}),
+      ...(saver ? { onRound: (cp) => saver.save(cp) } : {}),
       onLog: (line) => {
         ctx.log(line);
         for (const m of line.matchAll(roundField)) {

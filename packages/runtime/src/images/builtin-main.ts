@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     writeFileSync(join(root, 'output', 'failure'), `AlgorithmError: unknown built-in algorithm '${algorithm}'.`);
     return 1;
   }
-  const ctx = builtinContext(root, process.env['SM_CURRENT_HOST'] ?? 'algo-1', 3);
+  const ctx = builtinContext(root, process.env['SM_CURRENT_HOST'] ?? 'algo-1', 3, process.env['LOAM_CHECKPOINT_DIR']);
   try {
     await image(ctx);
     return 0;

@@ -11,6 +11,11 @@ export interface BuiltinContext {
   readonly host: string;
   readonly hyperparameters: Readonly<Record<string, string>>;
   readonly modelDir: string;
+  /**
+   * The job's checkpoint directory (`CheckpointConfig.LocalPath`, default `/opt/ml/checkpoints`) when the
+   * job has a CheckpointConfig, else undefined: as on SageMaker, only then do algorithms save and resume.
+   */
+  readonly checkpointDir?: string;
   log(line: string): void;
   metric(name: string, value: number): void;
   has(channel: string): boolean;
@@ -46,15 +51,15 @@ function formatOf(contentType: string | undefined, fallback: 'csv' | 'libsvm'): 
   throw new MlInputError(`ContentType '${contentType}' is not supported by Loam's built-in algorithms (use text/csv or text/libsvm).`, { contentType });
 }
 
-/** Builds the context from `/opt/ml` (re-rooted at `root`). */
-export function builtinContext(root: string, host: string, metricFd: number | undefined): BuiltinContext {
+/** Builds the context from `/opt/ml` (re-rooted at `root`); `checkpointDir` as the runner passes it (`LOAM_CHECKPOINT_DIR`). */
+export function builtinContext(root: string, host: string, metricFd: number | undefined, checkpointDir?: string): BuiltinContext {
   const cfg = join(root, 'input', 'config');
   const raw = JSON.parse(readFileSync(join(cfg, 'hyperparameters.json'), 'utf8')) as Record<string, string>;
   const hyperparameters: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) if (!k.startsWith('sagemaker_')) hyperparameters[k] = v;
   const dataConfig = existsSync(join(cfg, 'inputdataconfig.json')) ? (JSON.parse(readFileSync(join(cfg, 'inputdataconfig.json'), 'utf8')) as Record<string, { ContentType?: string }>) : {};
   return {
-    root, host, hyperparameters, modelDir: join(root, 'model'),
+    root, host, hyperparameters, modelDir: join(root, 'model'), ...(checkpointDir ? { checkpointDir } : {}),
     log: (line) => process.stdout.write(`${line}\n`),
     metric: (name, value) => {
       // JSON has no NaN or infinities: such samples are not published (SageMaker drops them too).

@@ -90,6 +90,9 @@ export function trainingEnv(input: RunnerInput, dir: ContractDir, moduleName: st
     TRAINING_JOB_NAME: spec.name,
     TRAINING_JOB_ARN: spec.arn,
   };
+  // Not the toolkit's: where a CheckpointConfig's files are (SageMaker's checkpointconfig.json LocalPath), set
+  // only when the job has one; built-in XGBoost saves and resumes there, as SageMaker's container does.
+  if (spec.checkpoint) env['LOAM_CHECKPOINT_DIR'] = dir.checkpointDir;
   for (const c of channels) env[`SM_CHANNEL_${c.toUpperCase()}`] = join(dir.dataDir, c);
   for (const [k, v] of Object.entries(hps)) env[`SM_HP_${k.toUpperCase()}`] = typeof v === 'string' ? v : JSON.stringify(v);
   return env;
