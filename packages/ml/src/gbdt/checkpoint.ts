@@ -25,22 +25,32 @@ export function checkpointRounds(cp: GbdtCheckpoint): number {
 }
 
 /**
- * Writes checkpoints as text: the model's JSON ({@link GbdtModel.toJSON}, so a checkpoint loads as a
- * model) plus `"checkpoint": {"rngDraws": n}`. Each tree is serialized once and its text reused, so a
- * checkpoint every round costs the concatenation, not a new serialization of the whole forest.
+ * Writes checkpoints: the model's JSON ({@link GbdtModel.toJSON}, so a checkpoint loads as a model) plus
+ * `"checkpoint": {"rngDraws": n}`. Each tree is serialized and UTF-8 encoded once and its bytes reused,
+ * so a checkpoint every round costs writing the bytes, not serializing the whole forest again.
  */
 export class GbdtCheckpointWriter {
-  private readonly trees = new WeakMap<GbdtTree, string>();
+  private readonly trees = new WeakMap<GbdtTree, Uint8Array>();
+  private readonly encoder = new TextEncoder();
 
-  text(cp: GbdtCheckpoint): string {
+  /** The checkpoint's UTF-8 JSON in pieces, to be written one after another (e.g. with `writev`). */
+  chunks(cp: GbdtCheckpoint): Uint8Array[] {
     const head = { ...new GbdtModel({ ...cp.model, trees: [] }).toJSON(), checkpoint: { ...(cp.rngDraws !== undefined ? { rngDraws: cp.rngDraws } : {}) } };
-    const parts = cp.model.trees.map((t) => {
-      let s = this.trees.get(t);
-      if (s === undefined) this.trees.set(t, (s = JSON.stringify(treeToJson(t))));
-      return s;
-    });
     const { trees: _none, ...rest } = head;
-    return `${JSON.stringify(rest).slice(0, -1)},"trees":[${parts.join(',')}]}`;
+    const out: Uint8Array[] = [this.encoder.encode(`${JSON.stringify(rest).slice(0, -1)},"trees":[`)];
+    cp.model.trees.forEach((t, i) => {
+      let b = this.trees.get(t);
+      // A tree keeps its index from round to round (trees are only appended), so its comma can be cached too.
+      if (b === undefined) this.trees.set(t, (b = this.encoder.encode(`${i === 0 ? '' : ','}${JSON.stringify(treeToJson(t))}`)));
+      out.push(b);
+    });
+    out.push(this.encoder.encode(']}'));
+    return out;
+  }
+
+  /** The checkpoint's JSON text. */
+  text(cp: GbdtCheckpoint): string {
+    return Buffer.concat(this.chunks(cp)).toString('utf8');
   }
 }
 

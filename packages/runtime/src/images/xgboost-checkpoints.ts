@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkpointRounds, GbdtCheckpointWriter, parseGbdtCheckpoint, type GbdtCheckpoint } from '@loam/ml/gbdt/index';
 
@@ -68,7 +68,12 @@ export class CheckpointSaver {
     const round = checkpointRounds(checkpoint) - 1;
     const name = `${CHECKPOINT_FILENAME}.${round}`;
     const temp = join(this.dir, `.${name}${TEMP_FILE_SUFFIX}`);
-    writeFileSync(temp, this.writer.text(checkpoint));
+    const fd = openSync(temp, 'w');
+    try {
+      for (const chunk of this.writer.chunks(checkpoint)) for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temp, join(this.dir, name));
     const stale = `${CHECKPOINT_FILENAME}.${round - MAX_TO_KEEP}`;
     if (round - MAX_TO_KEEP >= 0 && !this.previous.has(stale)) rmSync(join(this.dir, stale), { force: true });
