@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabeledData } from '../data/matrix.js';
+import { Rng } from '../data/random.js';
 import { MlInputError } from '../errors.js';
 import { checkpointRounds, GbdtCheckpointWriter, parseGbdtCheckpoint, type GbdtCheckpoint } from './checkpoint.js';
 import { loadDataset, split, withMissing } from './test-support.js';
@@ -10,12 +11,12 @@ const bcMissing = { train: { ...bc.train, x: withMissing(bc.train.x, 3) }, test:
 const wine = split(loadDataset('wine'));
 
 /** Trains `hp`, keeping the checkpoint text written after each round (as the built-in image saves it). */
-async function run(train: LabeledData, hp: Record<string, string>, validation?: LabeledData, resumeFrom?: GbdtCheckpoint) {
+async function run(train: LabeledData, hp: Record<string, string>, validation?: LabeledData, resumeFrom?: GbdtCheckpoint, threads?: number) {
   const writer = new GbdtCheckpointWriter();
   const checkpoints: string[] = [];
   const log: string[] = [];
   const model = await trainGbdt(train, hp, {
-    ...(validation ? { validation } : {}), ...(resumeFrom ? { resumeFrom } : {}),
+    ...(validation ? { validation } : {}), ...(resumeFrom ? { resumeFrom } : {}), ...(threads ? { threads } : {}),
     onLog: (l) => log.push(l),
     onRound: (cp) => {
       checkpoints.push(writer.text(cp));
@@ -71,6 +72,21 @@ describe('GBDT continued training from a checkpoint', () => {
     expect(again.log).toEqual([]);
     expect(JSON.stringify(again.model)).toBe(JSON.stringify(full.model));
   });
+
+  it('equals it on more than 262,144 rows (quantile cuts from a row sample), on two threads', async () => {
+    const rows = 270_000;
+    const rng = new Rng(9);
+    const data = new Float32Array(rows * 3);
+    for (let i = 0; i < data.length; i++) data[i] = rng.next() < 0.05 ? Number.NaN : rng.normal();
+    const y = Float64Array.from({ length: rows }, (_, i) => ((data[i] as number) + 0.5 * (data[rows + i] as number) > 0 ? 1 : 0));
+    const big: LabeledData = { x: { rows, cols: 3, data }, y };
+    const hp = { objective: 'binary:logistic', num_round: '4', max_depth: '3', subsample: '0.5', colsample_bylevel: '0.7', seed: '4' };
+    const full = await run(big, hp, undefined, undefined, 2);
+    const first = await run(big, { ...hp, num_round: '2' }, undefined, undefined, 2);
+    const resumed = await run(big, hp, undefined, parseGbdtCheckpoint(first.checkpoints.at(-1)!), 2);
+    expect(JSON.stringify(resumed.model)).toBe(JSON.stringify(full.model));
+    expect(resumed.log).toEqual(full.log.slice(2));
+  }, 60_000);
 
   it('a checkpoint with num_round or more rounds is the model: no round is added', async () => {
     const hp = { objective: 'reg:squarederror', num_round: '6' };
