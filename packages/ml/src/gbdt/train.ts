@@ -119,7 +119,7 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
         const tree = resume.model.trees[t]!;
         const g = resume.model.treeGroup[t]!;
         // Training rows are routed on their bin codes as the builder partitioned them (thresholds could
-        // differ for a value below a sampled sketch's minimum), validation rows on thresholds as above:
+        // differ for a value below a sampled sketch's minimum), validation rows on thresholds as every round does:
         // each margin becomes the very sum of leaf values an uninterrupted run holds.
         const bins = splitBinsOf(runner, tree);
         if (bins) addTreeOnBins(runner, tree, bins, sampled, 0, margin, G, g);
