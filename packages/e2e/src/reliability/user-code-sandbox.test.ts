@@ -38,6 +38,8 @@ def probe(extra_write):
     attempt("credentialsViaLoamRoot", lambda: open("/proc/%d/root%s" % (pid, creds)).read())
     attempt("loamEnviron", lambda: open("/proc/%d/environ" % pid, "rb").read())
     attempt("signalLoam", lambda: os.kill(pid, 0))
+    attempt("shadow", lambda: open("/etc/shadow").read())
+    attempt("loamCmdline", lambda: open("/proc/%d/cmdline" % pid, "rb").read())
     attempt("listDataDir", lambda: os.listdir(data))
     attempt("ownWrite", lambda: open(extra_write, "w").write("mine"))
     return r
@@ -64,7 +66,7 @@ def output_fn(r, accept):
     return json.dumps(r)
 `;
 
-interface Report { uid: number; credentials: string; credentialsViaLoamRoot: string; loamEnviron: string; signalLoam: string; listDataDir: string; ownWrite: string; modelDir: string; home?: string }
+interface Report { uid: number; credentials: string; credentialsViaLoamRoot: string; shadow: string; loamCmdline: string; loamEnviron: string; signalLoam: string; listDataDir: string; ownWrite: string; modelDir: string; home?: string }
 
 let loam: AwsLoam;
 let sm: SageMakerClient;
@@ -97,13 +99,16 @@ async function until<T>(read: () => Promise<T>, done: (t: T) => boolean, seconds
 
 /** What user code may not do, and may. */
 function expectSandboxed(r: Report): void {
-  expect(r.uid).toBeGreaterThanOrEqual(2_000_000_000);
+  expect(r.uid).toBeGreaterThanOrEqual(2_100_000_000);
   // A data directory under /tmp is not even there: the sandbox has its own /tmp.
   expect(['PermissionError', 'FileNotFoundError']).toContain(r.credentials);
   expect(['PermissionError', 'FileNotFoundError']).toContain(r.listDataDir);
-  // Through Loam's own view of the file system, it is there, and refused.
-  expect(r.credentialsViaLoamRoot).toBe('PermissionError');
-  expect(r.loamEnviron).toBe('PermissionError');
+  // Loam's process is not shown in the sandbox's /proc (its own uid's processes only).
+  expect(r.credentialsViaLoamRoot).toBe('FileNotFoundError');
+  expect(r.loamEnviron).toBe('FileNotFoundError');
+  expect(r.loamCmdline).toBe('FileNotFoundError');
+  // Not root, and not Loam's uid.
+  expect(r.shadow).toBe('PermissionError');
   expect(r.signalLoam).toBe('PermissionError');
   expect(r.ownWrite).toBe('allowed');
 }
@@ -132,7 +137,8 @@ describe.runIf(asRoot)('user code runs as a uid of its own and cannot reach Loam
       TrainingJobName: 'probe-train', RoleArn: ROLE, StoppingCondition: { MaxRuntimeInSeconds: 120 },
       ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 5 },
       AlgorithmSpecification: { TrainingImage: SKLEARN, TrainingInputMode: 'File' },
-      HyperParameters: { sagemaker_program: 'train.py', sagemaker_submit_directory: source },
+      // An argument naming a file other users cannot read changes nothing: only Loam's own paths are probed.
+      HyperParameters: { sagemaker_program: 'train.py', sagemaker_submit_directory: source, unreadable: '/etc/shadow' },
       InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/data/` } } }],
       OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/output` }, Environment: env,
     }));

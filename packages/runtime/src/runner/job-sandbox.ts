@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import type { RunnerInput } from '@loam/contracts';
-import { containerPaths, detectSandbox, handOver, pickSandboxUid, sandboxed } from '@loam/adapters/executors/local/sandbox';
+import { containerPaths, detectSandbox, handOver, loamPaths, pickSandboxUid, sandboxed } from '@loam/adapters/executors/local/sandbox';
 import type { ContractDir } from './contract-dir.js';
 import type { ImageCommand } from './image-command.js';
 
@@ -15,33 +14,37 @@ export interface JobLaunch {
   readonly note: string;
 }
 
+/** Loam is root and cannot sandbox the image: it is not started (user code never runs as root). */
+export class SandboxRefused extends Error {
+  override readonly name = 'SandboxRefused';
+}
+
 /**
- * Wraps the image's command in its sandbox: a private mount namespace with the job's directory at
- * `/opt/ml` and its `tmp` at `/tmp` (so the paths in the environment, arguments and working directory
- * become `/opt/ml/...`, as in SageMaker's containers), no network under `EnableNetworkIsolation`, and —
- * when Loam runs as root — a uid of its own that owns the job's directory and nothing else. Where this
- * machine cannot sandbox, the image runs as before: host paths, Loam's uid, `unshare --net` when asked.
+ * Wraps the image's command in its sandbox (ADR 0018): a private mount namespace with the job's
+ * directory at `/opt/ml` and its `tmp` at `/tmp` (so the paths in the environment, arguments and
+ * working directory become `/opt/ml/...`, as in SageMaker's containers), no network under
+ * `EnableNetworkIsolation`, and a uid of its own that owns the job's directory and nothing else. Loam
+ * run as another user than root cannot sandbox: the image runs as before (host paths, Loam's uid,
+ * `unshare --net` when asked) and the log says so.
+ * @throws SandboxRefused when Loam is root and this machine cannot build the sandbox.
  */
 export async function prepareLaunch(input: RunnerInput, dir: ContractDir, cmd: ImageCommand, env: Record<string, string>): Promise<JobLaunch> {
   const net = input.spec.networkIsolation && input.unshare !== undefined;
   const what = `${input.spec.image.type} image ${input.spec.image.uri}`;
-  const hostPaths = [cmd.command, ...cmd.args].filter((a) => isAbsolute(a) && !a.startsWith(dir.root) && existsSync(a));
-  const s = detectSandbox(dir.root, hostPaths);
-  if (!s.supported) {
+  const s = detectSandbox(dir.root, loamPaths(input.python));
+  if (s.kind === 'refused') throw new SandboxRefused(`the image was not started: Loam runs as root and cannot sandbox it (${s.reason}), and user code never runs as root`);
+  if (s.kind === 'unsandboxed') {
     const plain = net ? { ...cmd, command: input.unshare as string, args: ['--net', '--', cmd.command, ...cmd.args] } : cmd;
-    return { cmd: plain, env, note: `Running ${what}${net ? ' with network isolation' : ''}. /opt/ml is not private to this job (${s.reason}): paths in the entrypoint, arguments and environment point into the job's directory, a script that hard-codes /opt/ml/... will not find its files, and the image runs as Loam's own user.` };
+    return { cmd: plain, env, note: `Running ${what}${net ? ' with network isolation' : ''} without a sandbox (${s.reason}): it runs as Loam's own user, and /opt/ml is not private to the job (paths in the entrypoint, arguments and environment point into the job's directory; a script that hard-codes /opt/ml/... will not find its files).` };
   }
   const tmp = join(input.workDir, 'tmp');
-  const uid = s.setpriv ? pickSandboxUid() : undefined;
-  if (uid !== undefined) {
-    await handOver(dir.root, uid);
-    await handOver(tmp, uid);
-  }
+  const uid = pickSandboxUid();
+  await handOver(dir.root, uid);
+  await handOver(tmp, uid);
   const inside = containerPaths({ root: dir.root, tmp });
   const mapped = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, inside(v)]));
   // The job's home is its own /tmp unless the Environment chose another.
   if (env['HOME'] === input.workDir) mapped['HOME'] = '/tmp';
-  const wrapped = sandboxed(s, { root: dir.root, tmp, cwd: inside(cmd.cwd), net, ...(uid !== undefined ? { uid } : {}) }, cmd.command, cmd.args.map(inside));
-  const who = uid !== undefined ? ` as uid ${uid}` : ` as Loam's own user (${s.sharedUidReason})`;
-  return { cmd: { ...cmd, ...wrapped }, env: mapped, ...(uid !== undefined ? { uid } : {}), note: `Running ${what} with the job directory at /opt/ml${net ? ' with network isolation' : ''}${who}.` };
+  const wrapped = sandboxed(s, { root: dir.root, tmp, cwd: inside(cmd.cwd), net, uid }, cmd.command, cmd.args.map(inside));
+  return { cmd: { ...cmd, ...wrapped }, env: mapped, uid, note: `Running ${what} in a sandbox as uid ${uid}, with the job directory at /opt/ml${net ? ' and network isolation' : ''}.` };
 }

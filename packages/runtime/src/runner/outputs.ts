@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { download, listAll, parseS3, safeRelative, upload, type Artifacts } from './artifacts.js';
-import { isOwnDir } from './own-files.js';
+import { isOwnDir, ownerOf } from './own-files.js';
 import { walkFiles } from './walk-files.js';
 
 function joinKey(prefix: string, ...parts: string[]): string {
@@ -16,7 +16,11 @@ async function tarDir(dir: string, file: string, root: string): Promise<void> {
   const entries = existsSync(dir) && isOwnDir(root, dir) ? readdirSync(dir) : [];
   // An empty directory still makes a valid (empty) archive: two zero blocks.
   if (entries.length === 0) writeFileSync(file, gzipSync(Buffer.alloc(1024)));
-  else await tar.c({ gzip: true, file, cwd: dir, portable: true, follow: false }, entries);
+  else {
+    // Only the job's own files: a hard link to one of root's is left out (links are kept as links).
+    const owner = ownerOf(root);
+    await tar.c({ gzip: true, file, cwd: dir, portable: true, follow: false, filter: (_path, st) => (st as { uid?: number }).uid === owner }, entries);
+  }
 }
 
 /**

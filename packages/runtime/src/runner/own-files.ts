@@ -1,9 +1,15 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+
+/** The uid that owns the job's `/opt/ml` (the sandbox uid, or Loam's own without a sandbox). */
+export function ownerOf(root: string): number {
+  return statSync(root).uid;
+}
 
 /**
  * Opens, for the runner (root) to read, a file the job's image wrote under `root`: never through a link
- * at the end of the path, never a FIFO or a device, and only if the opened file really lies under `root`
+ * at the end of the path, never a FIFO or a device, never a file of another owner than `root`'s (a hard
+ * link to one of root's), and only if the opened file really lies under `root`
  * (a directory on the way replaced by a link is caught by where the open file is, `/proc/self/fd`). The
  * image runs as another uid and may have planted any of these to make the runner read Loam's files for
  * it. Returns the descriptor, or undefined when the file is missing or is not one of the job's own.
@@ -16,7 +22,10 @@ export function openOwnFile(root: string, file: string): number | undefined {
     return undefined;
   }
   try {
-    if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    // A hard link to a file of root's (where the kernel allows one) is a regular file under the root.
+    if (st.uid !== ownerOf(root)) throw new Error('not the job\'s');
     if (process.platform === 'linux') {
       const real = readlinkSync(`/proc/self/fd/${fd}`);
       const base = realpathSync(root);

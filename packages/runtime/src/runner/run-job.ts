@@ -10,7 +10,7 @@ import { imageCommand } from './image-command.js';
 import { xgboostRoundMetrics } from '../images/round-metrics.js';
 import { MetricParser } from './metrics.js';
 import { jobMemoryState, outOfMemoryReason } from './oom.js';
-import { prepareLaunch } from './job-sandbox.js';
+import { prepareLaunch, SandboxRefused } from './job-sandbox.js';
 import { readOwnText } from './own-files.js';
 import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
 import { processStartTime } from '@loam/adapters/executors/local/proc';
@@ -116,6 +116,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
     // Kills counted before the image starts are not the image's (a restarted host reuses its group).
     const oomBefore = jobMemoryState()?.oomKills ?? 0;
     const launch = await prepareLaunch(input, dir, cmd, env);
+    if (stopReason) throw new StopSignal();
     w.status('Training');
     platformLog(launch.note);
     child = new JobChild({
@@ -174,6 +175,10 @@ export async function runJob(input: RunnerInput): Promise<void> {
       }
       if (store && checkpoints) await checkpoints.sync().catch(() => 0);
       w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stopReason === 'MaxRuntimeExceeded' ? 'MaxRuntimeExceeded' : 'Stopped', ...(modelArtifacts ? { modelArtifacts } : {}) });
+    } else if (e instanceof SandboxRefused) {
+      // This machine's set-up, the same on every attempt: not retried.
+      platformLog(`InternalServerError: ${e.message}`);
+      w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `InternalServerError: ${e.message}`.slice(0, 1024) });
     } else if (e instanceof ClientError) {
       platformLog(`ClientError: ${e.message}`);
       w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `ClientError: ${e.message}`.slice(0, 1024) });

@@ -57,7 +57,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   const { store, partition, logger } = o;
   const log = logger.child({ component: 'endpoints' });
   const clock = systemClock;
-  const launcher = o.launcher ?? new LocalProcessLauncher({ logger: log });
+  const launcher = o.launcher ?? new LocalProcessLauncher({ logger: log, python: o.config.images.python });
   const models = new ModelService({ store, artifacts: o.artifacts, clock, partition, processImages: o.config.images.process });
   const configs = new EndpointConfigService({ store, clock, partition, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
   const metrics = new MetricsRegistry();
@@ -75,6 +75,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
     artifacts: o.artifacts, launcher, workDir: join(o.config.executor.workDir, 'endpoints'), python: o.config.images.python,
     builtinServing: o.builtinServing ?? 'in-process', logger: log,
   });
+  factory.sweep();
   controller = new EndpointController({
     endpoints: endpoints.endpoints, configs, models, factory, artifacts: o.artifacts, metrics, alarms: evaluator, logger: log,
     ...(o.startupTimeoutSeconds !== undefined ? { startupTimeoutSeconds: o.startupTimeoutSeconds } : {}),

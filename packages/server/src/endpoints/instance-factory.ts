@@ -1,5 +1,6 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeSandboxed } from '@loam/adapters/executors/local/sandbox';
 import type { ArtifactStore, InstanceLauncher, Logger, ServingContainer } from '@loam/core';
 import { builtinServerCommand, loadBuiltinPredictor, pythonServerScript, stageModel } from '@loam/runtime/model-server/index';
 import { HttpInstance, InProcessInstance, type ServingInstance } from './serving-instance.js';
@@ -7,7 +8,7 @@ import { HttpInstance, InProcessInstance, type ServingInstance } from './serving
 export interface InstanceFactoryOptions {
   readonly artifacts: ArtifactStore;
   readonly launcher: InstanceLauncher;
-  /** Where instances keep their model directory: `<workDir>/<endpoint>/<instance>/model`. */
+  /** Where instances keep their files: `<workDir>/<endpoint>/<instance>/opt-ml/model` (`opt-ml` is its `/opt/ml`). */
   readonly workDir: string;
   /** The Python for script-mode models (`images.python`). */
   readonly python: string;
@@ -32,7 +33,13 @@ export class InstanceFactory {
   /** @throws Error with the reason (model data, start failure with the process's last lines, /ping timeout). */
   async start(endpointName: string, instanceId: string, c: ServingContainer, startupTimeoutMs: number): Promise<ServingInstance> {
     const dir = join(this.o.workDir, endpointName, instanceId);
-    const modelDir = await stageModel(this.o.artifacts as never, dir, c.modelDataUrl, c.environment['SAGEMAKER_SUBMIT_DIRECTORY']);
+    // A fresh directory: whatever an earlier instance of this id left (a restart reuses ids) is never
+    // written through. What the process sees as /opt/ml is `opt-ml`; nothing of Loam's is put there
+    // once the process owns it.
+    this.remove(dir);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const root = join(dir, 'opt-ml');
+    const modelDir = await stageModel(this.o.artifacts as never, root, c.modelDataUrl, c.environment['SAGEMAKER_SUBMIT_DIRECTORY']);
     const mode = c.environment['LOAM_SERVING_MODE'] ?? this.o.builtinServing;
     const concurrency = Number(c.environment['LOAM_MAX_CONCURRENCY'] ?? this.o.maxConcurrency ?? 32);
     if (c.image.type === 'builtin' && mode === 'in-process') {
@@ -44,7 +51,7 @@ export class InstanceFactory {
     // the user's (what lets a built-in model be served under EnableNetworkIsolation).
     const given = c.image.type === 'builtin' ? Object.fromEntries(Object.entries(c.environment).filter(([k]) => /^(SAGEMAKER_|SM_|LOAM_|DEEPAR_INFERENCE_CONFIG$)/.test(k))) : c.environment;
     const env: Record<string, string> = {
-      ...given, SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir, SAGEMAKER_SAFE_PORT_RANGE: '', HOME: dir,
+      ...given, SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir, SAGEMAKER_SAFE_PORT_RANGE: '', HOME: root,
     };
     let command: string;
     let args: string[];
@@ -62,7 +69,7 @@ export class InstanceFactory {
       args = [...(c.image.args ?? []), 'serve'];
       Object.assign(env, c.image.env ?? {}, c.environment);
     }
-    const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: dir, root: dir });
+    const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: root, root });
     const inst = new HttpInstance(instanceId, handle, concurrency);
     let exited = false;
     void handle.exited.then(() => {
@@ -86,8 +93,36 @@ export class InstanceFactory {
     }
   }
 
-  /** Frees an instance's directory after it stopped. */
+  /** Frees an instance's directory (its processes first, if it is still running). */
   cleanup(endpointName: string, instanceId: string): void {
-    rmSync(join(this.o.workDir, endpointName, instanceId), { recursive: true, force: true });
+    this.remove(join(this.o.workDir, endpointName, instanceId));
+  }
+
+  /**
+   * At start: every instance directory an earlier server left (a crash, a stop) goes, with any process
+   * still running in it; the endpoints that should run are started again in fresh directories.
+   */
+  sweep(): void {
+    let endpoints: string[];
+    try {
+      endpoints = readdirSync(this.o.workDir);
+    } catch {
+      return;
+    }
+    for (const ep of endpoints) {
+      const epDir = join(this.o.workDir, ep);
+      let ids: string[] = [];
+      try {
+        ids = readdirSync(epDir);
+      } catch {
+        // not a directory
+      }
+      for (const id of ids) this.remove(join(epDir, id));
+      this.remove(epDir);
+    }
+  }
+
+  private remove(dir: string): void {
+    removeSandboxed(dir, join(dir, 'opt-ml'));
   }
 }

@@ -1,73 +1,162 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { lchown, lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // The sandbox user code runs in on this machine (jobs' images, model servers): a private mount namespace
-// that shows the job's directory at /opt/ml and its own directory at /tmp, optionally no network, and —
-// when Loam runs as root — a uid of its own, so it cannot read Loam's data directory (the admin
-// credentials, the metadata database, other jobs' data) nor signal or trace Loam. One copy for the
-// runner (jobs) and the local instance launcher (endpoints); it loads nothing else of the adapters.
+// that shows the job's directory at /opt/ml and its own directory at /tmp (and /var/tmp, and a fresh
+// /dev/shm), a /proc that shows only its own processes, optionally no network, and a uid of its own,
+// so it cannot read Loam's data directory (the admin credentials, the metadata database, other jobs'
+// data) nor signal or trace Loam. User code never runs as root: when Loam is root and cannot sandbox,
+// it refuses to start it. One copy for the runner (jobs) and the local instance launcher (endpoints);
+// it loads nothing else of the adapters.
 
 /** Where every sandboxed process sees its directory. */
 export const optMl = '/opt/ml';
 
 /**
- * The uids user code runs as: one per process tree, picked at random among these and not held by a live
- * process, so two jobs never share one. Above the ranges distributions hand out (users, subordinate ids).
+ * The uids user code runs as: one per process tree, picked at random among these 2^24 and not held by a
+ * live process. Above the ranges distributions hand out (users, subordinate ids, SSSD's id mapping up to
+ * 2,000,200,000, systemd's container ranges up to 0x6FFFFFFF) and below 2^31 (signed-uid tools).
  */
-export const sandboxUids = { first: 2_000_000_000, count: 65_536 } as const;
+export const sandboxUids = { first: 2_100_000_000, count: 16_777_216 } as const;
 
-// Runs inside the new mount namespace. `$1` binds follow as (source, target) pairs, then the working
-// directory, then the command: positional parameters, never shell text, so nothing is interpreted.
-const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; shift 2; n=$((n-1)); done; cd "$1" || exit 125; shift; exec "$@"';
+/** Whether `uid` is one of the sandbox's. */
+export function isSandboxUid(uid: number): boolean {
+  return uid >= sandboxUids.first && uid < sandboxUids.first + sandboxUids.count;
+}
 
-/** The tools of a sandbox, and whether user code can be given its own uid. */
+// Runs inside the new mount namespace, with positional parameters only (never shell text, so nothing is
+// interpreted): `N`, N bind sources, `M`, M directories to hide, N bind targets (in the same order), the
+// working directory, the command. Every source is first bound into a private staging tmpfs on /opt/ml,
+// while the machine's view is untouched, so no mount can hide a later source; then each directory to
+// hide (one other users cannot enter, such as /root where Loam may be installed) becomes an empty
+// tmpfs; then each target gets its source (mount points created as needed), /opt/ml last, over the
+// staging area. Then a fresh /dev/shm and a /proc that shows a process only to its own uid.
+const script = [
+  'n=$1; shift',
+  'mount -t tmpfs -o mode=0700 tmpfs /opt/ml || exit 125',
+  'i=0; while [ "$i" -lt "$n" ]; do mkdir /opt/ml/s$i && mount --bind "$1" /opt/ml/s$i || exit 125; shift; i=$((i+1)); done',
+  'm=$1; shift',
+  'while [ "$m" -gt 0 ]; do mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$1" || exit 125; shift; m=$((m-1)); done',
+  'i=0; root=',
+  'while [ "$i" -lt "$n" ]; do',
+  '  if [ "$1" = /opt/ml ]; then root=$i; else mkdir -p "$1" && mount --bind /opt/ml/s$i "$1" || exit 125; fi',
+  '  shift; i=$((i+1))',
+  'done',
+  'mount --bind /opt/ml/s$root /opt/ml || exit 125',
+  'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm || exit 125',
+  'mount -t proc -o hidepid=invisible,nosuid,nodev,noexec proc /proc || exit 125',
+  'cd "$1" || exit 125; shift',
+  'exec "$@"',
+].join('\n');
+
+/** A path Loam starts code from, kept visible in the sandbox: bound again under a hidden directory, or inside the private /tmp. */
+interface Exposure {
+  /** The directory replaced by an empty tmpfs first (one other users cannot enter), if any. */
+  readonly hide?: string;
+  readonly path: string;
+}
+
+const privateDirs = ['/tmp', '/var/tmp', '/dev/shm'];
+const under = (p: string, dir: string) => p === dir || p.startsWith(dir + sep);
+
+/**
+ * What must be done for each of `paths` to stay visible to a sandbox uid: one inside a private
+ * directory is bound again there; one below a directory other users cannot enter hides that directory
+ * (once) and is bound again inside it; any other needs nothing.
+ */
+function exposuresFor(paths: readonly string[]): Exposure[] {
+  const out: Exposure[] = [];
+  const hidden = new Set<string>();
+  for (const p of [...new Set(paths)].sort()) {
+    if (privateDirs.some((d) => under(p, d))) {
+      out.push({ path: p });
+      continue;
+    }
+    let closed: string | undefined;
+    for (let a = p; a !== dirname(a); a = dirname(a)) {
+      try {
+        if ((statSync(a).mode & 0o001) === 0 && a !== p) closed = a;
+      } catch {
+        // missing: the probe names it
+      }
+    }
+    if (closed === undefined) continue;
+    out.push({ ...(hidden.has(closed) ? {} : { hide: closed }), path: p });
+    hidden.add(closed);
+  }
+  return out;
+}
+
+/**
+ * The host directories Loam itself starts code from in the sandbox: its installation (the directory
+ * holding its packages and `node_modules`), and the prefixes of the Node and Python interpreters.
+ */
+export function loamPaths(python?: string): string[] {
+  let app = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..');
+  const nm = app.indexOf(`${sep}node_modules${sep}`);
+  if (nm >= 0) app = app.slice(0, nm);
+  const prefix = (exe: string) => {
+    try {
+      const d = dirname(realpathSync(exe));
+      return basename(d) === 'bin' ? dirname(d) : d;
+    } catch {
+      return undefined;
+    }
+  };
+  return [app, prefix(process.execPath), ...(python ? [prefix(python)] : [])].filter((p): p is string => p !== undefined);
+}
+
+/** The tools of a sandbox, and what of the machine it keeps visible. */
 export interface Sandbox {
   readonly unshare: string;
   readonly sh: string;
-  /** util-linux `setpriv`, set when processes can run as a uid of their own (Loam is root). */
-  readonly setpriv?: string;
-  /** Why processes keep Loam's own uid, when they do. */
-  readonly sharedUidReason?: string;
+  /** util-linux `setpriv`: the process runs as a uid of its own. */
+  readonly setpriv: string;
+  readonly exposures: readonly Exposure[];
 }
 
-/** A sandbox, or why this machine cannot give one. */
-export type SandboxSupport = ({ readonly supported: true } & Sandbox) | { readonly supported: false; readonly reason: string };
+/**
+ * What this machine does with user code: sandbox it; run it as Loam's own (non-root) user, as before
+ * there was a sandbox, because only root can build one; or refuse it, because Loam is root and the
+ * sandbox cannot be built (user code never runs as root).
+ */
+export type SandboxSupport =
+  | ({ readonly kind: 'sandbox' } & Sandbox)
+  | { readonly kind: 'unsandboxed'; readonly reason: string }
+  | { readonly kind: 'refused'; readonly reason: string };
 
 const find = (names: readonly string[]) => names.find((p) => existsSync(p));
 
 /**
- * Whether user code can run in a private mount namespace here (Linux, root, util-linux's `unshare`,
- * `mount` and `setpriv`), probed for real by binding `probeDir` at `/opt/ml`; and whether it can run as a
- * uid of its own, probed by reading each of `mustRead` (the interpreter and scripts it will start) as
- * such a uid: a path other users cannot read (Loam installed under `/root`) keeps Loam's uid, and
- * `sharedUidReason` names it. Creates the empty `/opt/ml` mount point when missing.
+ * Whether user code can be sandboxed here, probed for real: a private mount namespace with `probeDir`
+ * bound at `/opt/ml` and `/tmp`, and a uid of its own that can read each of `keep` — what Loam itself
+ * starts code from ({@link loamPaths}; never paths the user passed, which would let a job choose its own
+ * outcome). Creates the empty `/opt/ml` mount point when missing.
  */
-export function detectSandbox(probeDir: string, mustRead: readonly string[] = []): SandboxSupport {
-  if (process.platform !== 'linux') return { supported: false, reason: 'mount namespaces need Linux' };
+export function detectSandbox(probeDir: string, keep: readonly string[] = []): SandboxSupport {
+  const root = process.getuid?.() === 0;
+  const no = (reason: string): SandboxSupport => (root ? { kind: 'refused', reason } : { kind: 'unsandboxed', reason });
+  if (process.platform !== 'linux') return no('the sandbox needs Linux');
+  if (!root) return no('Loam does not run as root');
   const unshare = find(['/usr/bin/unshare', '/bin/unshare']);
   const sh = find(['/bin/sh', '/usr/bin/sh']);
-  if (!unshare || !sh) return { supported: false, reason: "util-linux's 'unshare' or /bin/sh is not installed" };
+  const setpriv = find(['/usr/bin/setpriv', '/bin/setpriv']);
+  if (!unshare || !sh || !setpriv) return no("util-linux's 'unshare' and 'setpriv', and /bin/sh, must be installed");
   try {
     mkdirSync(optMl, { recursive: true, mode: 0o755 });
   } catch (e) {
-    return { supported: false, reason: `${optMl} cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+    return no(`${optMl} cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const probe = sandboxed({ unshare, sh }, { root: probeDir, cwd: optMl, net: false }, '/bin/true', []);
-  const r = spawnSync(probe.command, probe.args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
-  if (r.status !== 0) return { supported: false, reason: `a private mount namespace is not permitted here (${r.stderr?.toString().trim() || `exit ${r.status}`}); run Loam as root` };
-  if (process.getuid?.() !== 0) return { supported: true, unshare, sh, sharedUidReason: 'Loam does not run as root' };
-  const setpriv = find(['/usr/bin/setpriv', '/bin/setpriv']);
-  if (!setpriv) return { supported: true, unshare, sh, sharedUidReason: "util-linux's 'setpriv' is not installed" };
-  const uid = String(sandboxUids.first);
   const check = 'for p; do test -r "$p" || { echo "$p"; exit 1; }; done';
-  const c = spawnSync(setpriv, [...dropArgs(Number(uid)), '--', sh, '-c', check, 'loam-sandbox', ...mustRead], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
-  if (c.status !== 0) {
-    const path = c.stdout?.toString().trim();
-    return { supported: true, unshare, sh, sharedUidReason: path ? `${path} cannot be read by other users (install Loam where other users can read it)` : `'setpriv' failed (${c.stderr?.toString().trim() || `exit ${c.status}`})` };
-  }
-  return { supported: true, unshare, sh, setpriv };
+  const exposures = exposuresFor(keep);
+  const probe = sandboxed({ unshare, sh, setpriv, exposures }, { root: probeDir, tmp: probeDir, cwd: optMl, net: false, uid: sandboxUids.first }, sh, ['-c', check, 'loam-sandbox', ...keep]);
+  const r = spawnSync(probe.command, probe.args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+  if (r.status === 1 && r.stdout?.toString().trim()) return no(`${r.stdout.toString().trim()} cannot be read by other users: install Loam (and its interpreters) where other users can read them`);
+  if (r.status !== 0) return no(`the sandbox could not be built here (${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`})`);
+  return { kind: 'sandbox', unshare, sh, setpriv, exposures };
 }
 
 function dropArgs(uid: number): string[] {
@@ -84,20 +173,25 @@ export interface SandboxRun {
   readonly cwd: string;
   /** A network namespace with no interfaces but a down loopback (`EnableNetworkIsolation`). */
   readonly net: boolean;
-  /** The uid (and gid) to run as; Loam's own when absent. Needs `setpriv`. */
-  readonly uid?: number;
+  /** The uid (and gid) to run as. */
+  readonly uid: number;
 }
 
 /**
  * The command line that runs `command args…` sandboxed as `run` says. `unshare`, `sh` and `setpriv` all
  * exec, so the command keeps the pid (and process group) its parent spawned.
  */
-export function sandboxed(s: Pick<Sandbox, 'unshare' | 'sh' | 'setpriv'>, run: SandboxRun, command: string, args: readonly string[]): { command: string; args: string[] } {
-  const binds = [[run.root, optMl], ...(run.tmp ? [[run.tmp, '/tmp']] : [])];
-  const drop = run.uid !== undefined && s.setpriv ? [s.setpriv, ...dropArgs(run.uid), '--'] : [];
+export function sandboxed(s: Sandbox, run: SandboxRun, command: string, args: readonly string[]): { command: string; args: string[] } {
+  const binds: [string, string][] = [[run.root, optMl], ...(run.tmp ? [[run.tmp, '/tmp'], [run.tmp, '/var/tmp']] as [string, string][] : []), ...s.exposures.map((e) => [e.path, e.path] as [string, string])];
+  const hides = s.exposures.flatMap((e) => (e.hide ? [e.hide] : []));
+  const drop = [s.setpriv, ...dropArgs(run.uid), '--'];
   return {
     command: s.unshare,
-    args: ['--mount', '--propagation', 'private', ...(run.net ? ['--net'] : []), '--', s.sh, '-c', script, 'loam-sandbox', String(binds.length), ...binds.flat(), run.cwd, ...drop, command, ...args],
+    args: [
+      '--mount', '--propagation', 'private', ...(run.net ? ['--net'] : []), '--', s.sh, '-c', script, 'loam-sandbox',
+      String(binds.length), ...binds.map(([src]) => src), String(hides.length), ...hides, ...binds.map(([, target]) => target),
+      run.cwd, ...drop, command, ...args,
+    ],
   };
 }
 
@@ -168,5 +262,56 @@ export async function handOver(dir: string, uid: number): Promise<void> {
     const p = join(dir, e.name);
     if (e.isDirectory()) await handOver(p, uid);
     else await lchown(p, uid, uid);
+  }
+}
+
+/**
+ * Deletes a directory a sandboxed process was given: first every process of the uid that owns `owned`
+ * (which could otherwise swap a directory for a link while root deletes the tree, and so make root delete
+ * anything), then the tree. A directory never handed over is simply deleted.
+ */
+export function removeSandboxed(dir: string, owned: string): void {
+  try {
+    const uid = lstatSync(owned).uid;
+    if (isSandboxUid(uid)) killUid(uid);
+  } catch {
+    // nothing was handed over
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * SIGKILLs every process of `uid`, sweeping again while new ones appear, and returns once none of them
+ * runs any more (a killed process may finish the system call it is in; a zombie runs nothing), or after
+ * `waitMs`.
+ */
+export function killUid(uid: number, waitMs = 2_000): void {
+  const signalled = new Set<number>();
+  const end = Date.now() + waitMs;
+  for (;;) {
+    const live = processesOfUid(uid).filter((pid) => !isZombie(pid));
+    if (live.length === 0 || Date.now() > end) return;
+    for (const pid of live) {
+      if (signalled.has(pid)) continue;
+      signalled.add(pid);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    Atomics.wait(pause, 0, 0, 5);
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Whether a process has ended and waits only to be reaped (state Z in `/proc/<pid>/stat`). */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
   }
 }

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { InternalError, type InstanceHandle, type InstanceLauncher, type InstanceLaunchSpec, type Logger } from '@loam/core';
-import { killJobTree } from '../../executors/local/proc.js';
-import { containerPaths, detectSandbox, handOver, pickSandboxUid, sandboxed, type SandboxSupport } from '../../executors/local/sandbox.js';
+import { containerPaths, detectSandbox, handOver, killUid, loamPaths, pickSandboxUid, sandboxed, type SandboxSupport } from '../../executors/local/sandbox.js';
 
 /** A free loopback port: bind to 0, read it, close. The instance binds it right after (small race, retried by the controller). */
 function freePort(): Promise<number> {
@@ -21,6 +20,8 @@ function freePort(): Promise<number> {
 
 export interface LocalProcessLauncherOptions {
   readonly logger?: Logger;
+  /** The Python that script-mode model servers run on (`images.python`): kept visible in the sandbox. */
+  readonly python?: string;
   /** Lines of output kept per instance for failure reasons. */
   readonly tailLines?: number;
 }
@@ -33,8 +34,8 @@ export interface LocalProcessLauncherOptions {
  */
 export class LocalProcessLauncher implements InstanceLauncher {
   private readonly live = new Set<InstanceHandle>();
-  // The probe spawns processes: once per set of host paths the instances start, not per instance.
-  private readonly sandboxes = new Map<string, SandboxSupport>();
+  // The probe spawns processes: once, unless it refused (probed again at the next launch).
+  private support: Exclude<SandboxSupport, { kind: 'refused' }> | undefined;
 
   constructor(private readonly o: LocalProcessLauncherOptions = {}) {}
 
@@ -70,7 +71,7 @@ export class LocalProcessLauncher implements InstanceLauncher {
       done = true;
       this.live.delete(handle);
       // Whatever the server started lives on after it only as its uid: that goes too.
-      if (run.uid !== undefined) killJobTree(undefined, undefined, run.uid);
+      if (run.uid !== undefined) killUid(run.uid);
     });
     const signalGroup = (sig: NodeJS.Signals) => {
       try {
@@ -98,27 +99,28 @@ export class LocalProcessLauncher implements InstanceLauncher {
     return handle;
   }
 
-  /** The instance's command in its sandbox, or as given where this machine has none. */
+  /**
+   * The instance's command in its sandbox, or as given when Loam is not root (and cannot build one).
+   * @throws InternalError when Loam is root and cannot sandbox it: user code never runs as root.
+   */
   private async sandbox(spec: InstanceLaunchSpec, root: string, env: Record<string, string>): Promise<{ command: string; args: string[]; env: Record<string, string>; uid?: number }> {
-    const hostPaths = [spec.command, ...spec.args].filter((a) => isAbsolute(a) && !a.startsWith(root) && existsSync(a));
-    const key = hostPaths.join('\0');
-    let s = this.sandboxes.get(key);
-    if (!s) {
-      s = detectSandbox(root, hostPaths);
-      this.sandboxes.set(key, s);
-      if (!s.supported) this.o.logger?.warn({ reason: s.reason }, 'model servers run without a sandbox: host paths, and Loam\'s own user');
-      else if (!s.setpriv) this.o.logger?.warn({ reason: s.sharedUidReason }, "model servers run as Loam's own user");
+    if (!this.support) {
+      const found = detectSandbox(root, loamPaths(this.o.python));
+      if (found.kind === 'refused') throw new InternalError(`Instance ${spec.instanceId} was not started: Loam runs as root and cannot sandbox it (${found.reason}), and user code never runs as root.`);
+      if (found.kind === 'unsandboxed') this.o.logger?.warn({ reason: found.reason }, "model servers run without a sandbox, as Loam's own user");
+      this.support = found;
     }
-    if (!s.supported) return { command: spec.command, args: [...spec.args], env };
+    const s = this.support;
+    if (s.kind !== 'sandbox') return { command: spec.command, args: [...spec.args], env };
     const tmp = join(root, 'tmp');
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
-    const uid = s.setpriv ? pickSandboxUid() : undefined;
-    if (uid !== undefined) await handOver(root, uid);
+    const uid = pickSandboxUid();
+    await handOver(root, uid);
     const inside = containerPaths({ root, tmp });
     const mapped = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, inside(v)]));
     if (env['HOME'] === root) mapped['HOME'] = '/tmp';
-    const wrapped = sandboxed(s, { root, tmp, cwd: inside(spec.cwd), net: false, ...(uid !== undefined ? { uid } : {}) }, spec.command, spec.args.map(inside));
-    return { ...wrapped, env: mapped, ...(uid !== undefined ? { uid } : {}) };
+    const wrapped = sandboxed(s, { root, tmp, cwd: inside(spec.cwd), net: false, uid }, spec.command, spec.args.map(inside));
+    return { ...wrapped, env: mapped, uid };
   }
 
   async close(): Promise<void> {
