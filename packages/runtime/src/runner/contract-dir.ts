@@ -26,7 +26,8 @@ export function rerootOptMl(root: string, path: string): string {
 }
 
 /**
- * Lays out the container contract: `input/config/{hyperparameters,inputdataconfig,resourceconfig}.json`,
+ * Lays out the container contract: `input/config/{hyperparameters,inputdataconfig,resourceconfig}.json`
+ * (and `checkpointconfig.json` with a CheckpointConfig),
  * `input/data/<channel>/`, `model/`, `output/data/`, `checkpoints/`, `code/`; for processing jobs
  * `config/processingjobconfig.json` and `config/resourceconfig.json`, as SageMaker's processing
  * containers see them. Hyperparameter values are written as JSON strings, always.
@@ -65,6 +66,8 @@ export function layOutContract(input: RunnerInput): ContractDir {
     }
     writeJson(join(dir.configDir, 'inputdataconfig.json'), channels);
     writeJson(join(dir.configDir, 'resourceconfig.json'), resource);
+    // As SageMaker writes it for a CheckpointConfig: where the image finds and leaves its checkpoints.
+    if (spec.checkpoint) writeJson(join(dir.configDir, 'checkpointconfig.json'), { LocalPath: spec.checkpoint.localPath ?? '/opt/ml/checkpoints', S3Uri: spec.checkpoint.s3Uri });
   } else {
     const cfg = join(root, 'config');
     mkdirSync(cfg, { recursive: true, mode: 0o700 });

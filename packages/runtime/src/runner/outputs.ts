@@ -45,6 +45,14 @@ export async function uploadTrainingOutputs(store: Artifacts, outputPath: string
 }
 
 /**
+ * What SageMaker's uploader leaves out of checkpoints and outputs: a name ending in `.sagemaker-ignore`,
+ * or anything under a directory so named (where images write temporary files before renaming them).
+ */
+function uploadable(rels: readonly string[]): string[] {
+  return rels.filter((rel) => !rel.split('/').some((part) => part.endsWith('.sagemaker-ignore')));
+}
+
+/**
  * Uploads every regular file under `dir` to `<s3Uri>/<relative path>`; returns how many. `dir` and its
  * files are the image's, under the job's `root`, and are read only as its own (see own-files).
  */
@@ -52,7 +60,7 @@ export async function uploadTree(store: Artifacts, dir: string, s3Uri: string, r
   const base = parseS3(s3Uri);
   if (!isOwnDir(root, dir)) return 0;
   let n = 0;
-  for (const rel of walkFiles(dir)) if (await upload(store, { bucket: base.bucket, key: joinKey(base.key, rel) }, join(dir, rel), undefined, root)) n++;
+  for (const rel of uploadable(walkFiles(dir))) if (await upload(store, { bucket: base.bucket, key: joinKey(base.key, rel) }, join(dir, rel), undefined, root)) n++;
   return n;
 }
 
@@ -93,7 +101,7 @@ export class CheckpointSync {
     const base = parseS3(this.s3Uri);
     let n = 0;
     if (!isOwnDir(this.root, this.dir)) return 0;
-    for (const rel of walkFiles(this.dir)) {
+    for (const rel of uploadable(walkFiles(this.dir))) {
       let st;
       try {
         st = statSync(join(this.dir, rel));

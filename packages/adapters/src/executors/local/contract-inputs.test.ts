@@ -109,6 +109,25 @@ describe('the container contract as staged by the runner', () => {
     expect(second.views['algo-1'].resumed_from).toBe(1);
   });
 
+  it('a CheckpointConfig is in input/config/checkpointconfig.json; files named .sagemaker-ignore stay out of the checkpoint S3Uri', async () => {
+    const code = [
+      'import os, shutil',
+      "shutil.copy('/opt/ml/input/config/checkpointconfig.json', '/opt/ml/checkpoints/seen.json')",
+      "open('/opt/ml/checkpoints/half.sagemaker-ignore', 'w').write('temp')",
+      "os.makedirs('/opt/ml/checkpoints/.sagemaker-ignore')",
+      "open('/opt/ml/checkpoints/.sagemaker-ignore/part', 'w').write('temp')",
+    ].join('\n');
+    const spec = conformanceSpec({ exit: 0 }, { image: { type: 'process', name: 'py', uri: 'py', command: '/usr/bin/python3', args: ['-c', code] }, metricDefinitions: [], channels: [channel('full', 's3://conformance/full/')], checkpoint: { s3Uri: 's3://conformance/ckpt/ignore' } });
+    const result = await run(spec);
+    expect(result.exits[0]?.failureReason).toBeUndefined();
+    const listed = await artifacts.list({ bucket: 'conformance', prefix: 'ckpt/ignore/' });
+    expect(listed.objects.map((o) => o.key)).toEqual(['ckpt/ignore/seen.json']);
+    const seen = await artifacts.get({ bucket: 'conformance', key: 'ckpt/ignore/seen.json' });
+    const chunks: Buffer[] = [];
+    for await (const c of seen.body) chunks.push(c as Buffer);
+    expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual({ LocalPath: '/opt/ml/checkpoints', S3Uri: 's3://conformance/ckpt/ignore' });
+  });
+
   it('scripts that hard-code /opt/ml/... find their own job there, even with two jobs running at once', async () => {
     const code = [
       'import json, os, time',
