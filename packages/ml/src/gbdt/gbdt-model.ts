@@ -1,6 +1,6 @@
 import type { DenseMatrix } from '../data/matrix.js';
 import { MlInputError } from '../errors.js';
-import { GBDT_FORMAT_VERSION, servedTrees, type GbdtModelData, type GbdtModelJson, type GbdtTree, type GbdtTreeJson } from './model.js';
+import { GBDT_FORMAT_VERSION, servedTrees, type GbdtModelData, type GbdtObjective, type GbdtModelJson, type GbdtTree, type GbdtTreeJson } from './model.js';
 import { transformMargins } from './objectives.js';
 import { CompleteForest } from './complete-forest.js';
 import { type ForestLayout, forestMargins, PackedForest } from './predictor.js';
@@ -147,7 +147,8 @@ export class GbdtModel {
 
   /**
    * Loads a model written by {@link toJSON} (an object or its JSON text).
-   * @throws MlInputError when the text is not a Loam GBDT model or its format version is unknown.
+   * @throws MlInputError when the text is not a Loam GBDT model, its format version is unknown, or a
+   * field is missing or out of range (named in the message): e.g. `baseMargin` not a finite number.
    */
   static fromJSON(json: GbdtModelJson | string): GbdtModel {
     const j = (typeof json === 'string' ? JSON.parse(json) : json) as Partial<GbdtModelJson>;
@@ -155,7 +156,18 @@ export class GbdtModel {
     if (j.formatVersion !== GBDT_FORMAT_VERSION) {
       throw new MlInputError(`Unsupported GBDT model format version ${String(j.formatVersion)}; this build reads version ${GBDT_FORMAT_VERSION}.`, { field: 'formatVersion' });
     }
-    const trees = (j.trees ?? []).map((t, i) => treeFromJson(t, i, j.numFeatures ?? 0));
+    if (typeof j.objective !== 'string' || !OBJECTIVES.has(j.objective)) throw new MlInputError(`Model's objective ${JSON.stringify(j.objective)} is not one Loam's GBDT trains.`, { field: 'objective' });
+    for (const key of ['numGroups', 'numFeatures'] as const) {
+      const v = j[key];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new MlInputError(`Model's ${key} ${JSON.stringify(v)} is not a positive whole number.`, { field: key });
+    }
+    // A missing base score or margin would make every prediction (and every resumed round) NaN.
+    for (const key of ['baseScore', 'baseMargin'] as const) {
+      const v = j[key];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new MlInputError(`Model's ${key} ${JSON.stringify(v)} is not a finite number.`, { field: key });
+    }
+    if (!Array.isArray(j.trees)) throw new MlInputError(`Model has no "trees" array.`, { field: 'trees' });
+    const trees = j.trees.map((t, i) => treeFromJson(t, i, j.numFeatures!));
     const data: GbdtModelData = {
       objective: j.objective!,
       numGroups: j.numGroups!,
@@ -168,12 +180,16 @@ export class GbdtModel {
       ...(j.featureNames ? { featureNames: j.featureNames } : {}),
     };
     if (data.treeGroup.length !== trees.length) throw new MlInputError(`Model has ${trees.length} trees but ${data.treeGroup.length} tree groups.`, { field: 'treeGroup' });
+    const badGroup = (j.treeGroup ?? []).findIndex((g) => !(Number.isInteger(g) && g >= 0 && g < data.numGroups));
+    if (badGroup >= 0) throw new MlInputError(`Model's treeGroup[${badGroup}] ${JSON.stringify(j.treeGroup![badGroup])} is not one of its ${data.numGroups} output groups.`, { field: 'treeGroup' });
     if (!Number.isInteger(data.bestIteration) || data.bestIteration < 0 || (data.bestIteration + 1) * data.numGroups > trees.length) {
       throw new MlInputError(`Model's bestIteration ${String(data.bestIteration)} is not one of its ${trees.length / Math.max(1, data.numGroups)} rounds.`, { field: 'bestIteration' });
     }
     return new GbdtModel(data);
   }
 }
+
+const OBJECTIVES: ReadonlySet<string> = new Set<GbdtObjective>(['binary:logistic', 'reg:squarederror', 'reg:logistic', 'multi:softprob', 'multi:softmax', 'count:poisson']);
 
 /** One tree's JSON form (typed arrays as plain number arrays). */
 export function treeToJson(t: GbdtTree): GbdtTreeJson {
@@ -197,6 +213,11 @@ function treeFromJson(t: GbdtTreeJson, i: number, numFeatures: number): GbdtTree
   for (let k = 0; k < m; k++) {
     const bad = (what: string) => new MlInputError(`Tree ${i}, node ${k}: ${what}.`, { tree: i, node: k });
     if (t.defaultLeft[k] !== 0 && t.defaultLeft[k] !== 1) throw bad(`defaultLeft is ${String(t.defaultLeft[k])}; expected 0 or 1`);
+    // JSON has no NaN: a null or missing entry would load as NaN (or 0) and spoil every prediction silently.
+    for (const key of ['value', 'threshold'] as const) {
+      const v = t[key][k];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${key} is ${JSON.stringify(v)}; expected a finite number`);
+    }
     const l = t.left[k] as number;
     const r = t.right[k] as number;
     if (!Number.isInteger(l) || !Number.isInteger(r)) throw bad(`children ${l} and ${r} must be whole numbers`);
