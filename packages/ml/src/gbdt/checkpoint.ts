@@ -1,4 +1,5 @@
 import { MlInputError } from '../errors.js';
+import type { GbdtFingerprint } from './fingerprint.js';
 import { GbdtModel, treeToJson } from './gbdt-model.js';
 import type { GbdtModelData, GbdtTree } from './model.js';
 
@@ -17,6 +18,8 @@ export interface GbdtCheckpoint {
    * sample the rows and columns an uninterrupted run samples; unknown (a plain model file) = none replayed.
    */
   readonly rngDraws?: number;
+  /** What the checkpoint was trained on; a resume on other data or hyperparameters is refused. Absent in a plain model file. */
+  readonly fingerprint?: GbdtFingerprint;
 }
 
 /** The number of boosting rounds a checkpoint holds (trees per round: one per output group). */
@@ -26,7 +29,7 @@ export function checkpointRounds(cp: GbdtCheckpoint): number {
 
 /**
  * Writes checkpoints: the model's JSON ({@link GbdtModel.toJSON}, so a checkpoint loads as a model) plus
- * `"checkpoint": {"rngDraws": n}`. Each tree is serialized and UTF-8 encoded once and its bytes reused,
+ * `"checkpoint": {"rngDraws": n, "fingerprint": {…}}`. Each tree is serialized and UTF-8 encoded once and its bytes reused,
  * so a checkpoint every round costs writing the bytes, not serializing the whole forest again.
  */
 export class GbdtCheckpointWriter {
@@ -35,7 +38,7 @@ export class GbdtCheckpointWriter {
 
   /** The checkpoint's UTF-8 JSON in pieces, to be written one after another (e.g. with `writev`). */
   chunks(cp: GbdtCheckpoint): Uint8Array[] {
-    const head = { ...new GbdtModel({ ...cp.model, trees: [] }).toJSON(), checkpoint: { ...(cp.rngDraws !== undefined ? { rngDraws: cp.rngDraws } : {}) } };
+    const head = { ...new GbdtModel({ ...cp.model, trees: [] }).toJSON(), checkpoint: { ...(cp.rngDraws !== undefined ? { rngDraws: cp.rngDraws } : {}), ...(cp.fingerprint ? { fingerprint: cp.fingerprint } : {}) } };
     const { trees: _none, ...rest } = head;
     const out: Uint8Array[] = [this.encoder.encode(`${JSON.stringify(rest).slice(0, -1)},"trees":[`)];
     cp.model.trees.forEach((t, i) => {
@@ -57,8 +60,8 @@ export class GbdtCheckpointWriter {
 /**
  * Reads a checkpoint written by {@link GbdtCheckpointWriter} (or a plain model JSON, whose random
  * stream position is then unknown).
- * @throws MlInputError when the text is not JSON, not a Loam GBDT model, or its `rngDraws` is not a
- * non-negative integer.
+ * @throws MlInputError when the text is not JSON, not a Loam GBDT model, its `rngDraws` is not a
+ * non-negative integer, or its fingerprint is malformed.
  */
 export function parseGbdtCheckpoint(text: string): GbdtCheckpoint {
   let j: unknown;
@@ -68,10 +71,20 @@ export function parseGbdtCheckpoint(text: string): GbdtCheckpoint {
     throw new MlInputError(`Checkpoint is not JSON: ${(e as Error).message}`, { field: 'checkpoint' });
   }
   const model = GbdtModel.fromJSON(j as never).data;
-  const draws = (j as { checkpoint?: { rngDraws?: unknown } }).checkpoint?.rngDraws;
-  if (draws === undefined) return { model };
-  if (typeof draws !== 'number' || !Number.isSafeInteger(draws) || draws < 0) {
+  const meta = (j as { checkpoint?: { rngDraws?: unknown; fingerprint?: unknown } }).checkpoint;
+  const draws = meta?.rngDraws;
+  if (draws !== undefined && (typeof draws !== 'number' || !Number.isSafeInteger(draws) || draws < 0)) {
     throw new MlInputError(`Checkpoint's rngDraws ${String(draws)} is not a non-negative integer.`, { field: 'checkpoint.rngDraws' });
   }
-  return { model, rngDraws: draws };
+  const fingerprint = meta?.fingerprint === undefined ? undefined : checkFingerprint(meta.fingerprint);
+  return { model, ...(draws !== undefined ? { rngDraws: draws } : {}), ...(fingerprint ? { fingerprint } : {}) };
+}
+
+function checkFingerprint(f: unknown): GbdtFingerprint {
+  const fp = f as Partial<GbdtFingerprint> | null;
+  const ok =
+    fp !== null && typeof fp === 'object' && Number.isSafeInteger(fp.rows) && typeof fp.labels === 'string' && typeof fp.cuts === 'string' &&
+    fp.params !== null && typeof fp.params === 'object' && Object.values(fp.params).every((v) => typeof v === 'string' || typeof v === 'number');
+  if (!ok) throw new MlInputError(`Checkpoint's fingerprint is not {rows, labels, cuts, params}.`, { field: 'checkpoint.fingerprint' });
+  return { rows: fp.rows!, labels: fp.labels!, cuts: fp.cuts!, params: fp.params! };
 }

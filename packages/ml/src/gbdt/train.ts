@@ -3,12 +3,14 @@ import { Rng } from '../data/random.js';
 import { MlInputError } from '../errors.js';
 import { evalMetric, evalObjective, formatMetric, maximizes } from './evaluation.js';
 import { checkpointRounds, type GbdtCheckpoint } from './checkpoint.js';
+import { gbdtFingerprint } from './fingerprint.js';
 import { GbdtModel, type GbdtMetric } from './gbdt-model.js';
 import { OP_BIN, OP_GRADIENTS, OP_SKETCH } from './kernel.js';
 import { KernelRunner } from './kernel-runner.js';
 import type { GbdtModelData, GbdtTree } from './model.js';
 import { baseMarginOf, checkLabels, objectiveKind, transformMargins } from './objectives.js';
 import { parseGbdtParams, type GbdtParams } from './params.js';
+import { checkResumable } from './resume-checks.js';
 import { TreeBuilder } from './tree-builder.js';
 import { addTree, addTreeOnBins, splitBinsOf } from './tree-margins.js';
 
@@ -30,8 +32,11 @@ export interface TrainGbdtOptions {
   /**
    * Continues boosting from a checkpoint of `k` rounds: its trees are kept, every row's margin starts
    * from the checkpoint's predictions, and rounds `k … num_round − 1` are added (none when `k ≥
-   * num_round`, or when its early stopping had already stopped). With the same data and hyperparameters
-   * the result equals an uninterrupted run's model, tree by tree.
+   * num_round`, or when its early stopping had already stopped: the model then keeps all `k` rounds, as
+   * SageMaker's, and `finalMetrics` are evaluated once on it). With the same data and hyperparameters the
+   * result equals an uninterrupted run's model, tree by tree; a checkpoint whose fingerprint names other
+   * data or hyperparameters is refused. Notices (more rounds than `num_round`, a plain model file with
+   * sampling on) go to `onLog`.
    */
   readonly resumeFrom?: GbdtCheckpoint;
   /** Called after every round (after its log line and early-stopping check) with the state to resume from. */
@@ -51,8 +56,9 @@ export interface TrainGbdtOptions {
  * With early stopping all trees are kept (as XGBoost 1.7's `Booster`) and `bestIteration` is recorded;
  * the model predicts with the rounds up to it, as SageMaker's XGBoost hosting serves the best model.
  *
- * @throws MlInputError for bad hyperparameters, ragged or mismatched data, bad labels, or
- * `early_stopping_rounds` without validation data.
+ * @throws MlInputError for bad hyperparameters, ragged or mismatched data, bad labels,
+ * `early_stopping_rounds` without validation data, or a `resumeFrom` checkpoint of another run (other
+ * data, hyperparameters or model shape, or a damaged random-stream count).
  */
 export async function trainGbdt(train: LabeledData, params: Readonly<Record<string, string | number>> | GbdtParams, options: TrainGbdtOptions = {}): Promise<GbdtModel> {
   const p = isParsed(params) ? params : parseGbdtParams(params);
@@ -86,12 +92,15 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
     c.y.set(y);
     if (train.weights) c.weights.set(train.weights);
     const resume = options.resumeFrom;
-    if (resume) checkResumable(resume, p, cols);
+    // Only runs that save or resume a checkpoint hash their data: plain runs pay nothing.
+    const fingerprint = resume || options.onRound ? gbdtFingerprint(train, runner, p) : undefined;
+    if (resume) checkResumable(resume, p, n, cols, fingerprint!);
     const baseScore = resume ? resume.model.baseScore : p.baseScore;
     const baseMargin = resume ? resume.model.baseMargin : baseMarginOf(p.objective, p.baseScore);
     const margin = c.margin.fill(baseMargin);
     const valMargin = val ? new Float64Array(val.x.rows * G).fill(baseMargin) : undefined;
     const evaluate = val !== undefined || options.onLog !== undefined;
+    const note = (line: string) => options.onLog?.(line);
     const builder = new TreeBuilder(runner, p);
     const trees: GbdtTree[] = [];
     const treeGroup: number[] = [];
@@ -111,10 +120,32 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
       transformMargins(evalObjective(p.objective), preds, G);
       return evalMetric(p.earlyStoppingMetric, val!.y, preds, G, val!.weights);
     };
+    /** Evaluates `train` (and `validation`) on the current margins: the metrics and XGBoost's round line. */
+    const evaluateAll = (round: number): { metrics: GbdtMetric[]; line: string } => {
+      const sets: [string, LabeledData, Float64Array][] = [['train', train, margin]];
+      if (val && valMargin) sets.push(['validation', val, valMargin]);
+      const metrics: GbdtMetric[] = [];
+      let line = `[${round}]`;
+      for (const [name, d, m] of sets) {
+        const preds = Float64Array.from(m);
+        transformMargins(evalObjective(p.objective), preds, G);
+        for (const metric of p.evalMetric) {
+          const v = evalMetric(metric, d.y, preds, G, d.weights);
+          line += `\t${name}-${metric}:${formatMetric(v)}`;
+          metrics.push({ name: `${name}:${metric}`, value: v });
+        }
+      }
+      return { metrics, line };
+    };
     let start = 0;
     let stopped = false;
     if (resume) {
       start = checkpointRounds(resume);
+      if (start > p.numRound) note(`The checkpoint already has ${start} rounds, more than num_round=${p.numRound}: the model keeps ${start} (as SageMaker's XGBoost does).`);
+      if (resume.rngDraws === undefined && samples(p)) {
+        note('The checkpoint does not record the random stream position (a plain model file): with subsample or colsample_* below 1 the rounds added will not be those of an uninterrupted run.');
+      }
+      let routedOnThresholds = false;
       for (let t = 0; t < resume.model.trees.length; t++) {
         const tree = resume.model.trees[t]!;
         const g = resume.model.treeGroup[t]!;
@@ -123,7 +154,15 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
         // each margin becomes the very sum of leaf values an uninterrupted run holds.
         const bins = splitBinsOf(runner, tree);
         if (bins) addTreeOnBins(runner, tree, bins, sampled, 0, margin, G, g);
-        else addTree(tree, x, margin, G, g);
+        else {
+          // A threshold that is no cut point of these bins: the tree was grown on other data or another max_bin.
+          if (resume.fingerprint) {
+            throw new MlInputError(`The checkpoint's tree ${t} splits on a value that is not a cut point of this data's bins, though its fingerprint matches: the checkpoint is damaged. Use a new CheckpointConfig S3Uri to train from scratch.`, { field: 'trees', tree: t });
+          }
+          if (!routedOnThresholds) note(`The checkpoint's tree ${t} was not grown on these bins (other data or another max_bin): its rows are routed on thresholds, and the model will not equal an uninterrupted run's.`);
+          routedOnThresholds = true;
+          addTree(tree, x, margin, G, g);
+        }
         if (val && valMargin) addTree(tree, val.x, valMargin, G, g);
         trees.push(tree);
         treeGroup.push(g);
@@ -168,19 +207,8 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
         treeGroup.push(g);
       }
       if (evaluate) {
-        const sets: [string, LabeledData, Float64Array][] = [['train', train, margin]];
-        if (val && valMargin) sets.push(['validation', val, valMargin]);
-        finalMetrics = [];
-        let line = `[${round}]`;
-        for (const [name, d, m] of sets) {
-          const preds = Float64Array.from(m);
-          transformMargins(evalObjective(p.objective), preds, G);
-          for (const metric of p.evalMetric) {
-            const v = evalMetric(metric, d.y, preds, G, d.weights);
-            line += `\t${name}-${metric}:${formatMetric(v)}`;
-            finalMetrics.push({ name: `${name}:${metric}`, value: v });
-          }
-        }
+        const { metrics, line } = evaluateAll(round);
+        finalMetrics = metrics;
         options.onLog?.(line);
         if (val) {
           const watched = p.earlyStoppingMetric;
@@ -189,14 +217,22 @@ export async function trainGbdt(train: LabeledData, params: Readonly<Record<stri
           stopped = p.earlyStoppingRounds !== undefined && round - best.round >= p.earlyStoppingRounds;
         }
       }
-      if (options.onRound) await options.onRound({ model: modelData(), rngDraws: draws });
+      if (options.onRound) await options.onRound({ model: modelData(), rngDraws: draws, ...(fingerprint ? { fingerprint } : {}) });
       if (stopped) break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    // A resume that adds no round still reports the model's metrics (a tuning job's objective): those
+    // of the rebuilt margins, which are the checkpoint's last round's. No round line is logged again.
+    if (evaluate && resume && start > 0 && (start >= p.numRound || stopped) && finalMetrics.length === 0) finalMetrics = evaluateAll(start - 1).metrics;
     return new GbdtModel(modelData(), finalMetrics);
   } finally {
     await runner.close();
   }
+}
+
+/** Whether training draws from the random stream in its rounds (row or column subsampling). */
+function samples(p: GbdtParams): boolean {
+  return p.subsample < 1 || p.colsampleBytree < 1 || p.colsampleBylevel < 1 || p.colsampleBynode < 1;
 }
 
 function isParsed(p: object): p is GbdtParams {
@@ -293,19 +329,4 @@ function sampleFeatures(set: Uint8Array, frac: number, rng: { int(n: number): nu
     out[idx[i]!] = 1;
   }
   return out;
-}
-
-/**
- * A checkpoint continues only the model it came from: same objective, output groups and features.
- * @throws MlInputError naming what differs.
- */
-function checkResumable(cp: GbdtCheckpoint, p: GbdtParams, cols: number): void {
-  const m = cp.model;
-  const G = p.objective.startsWith('multi:') ? p.numClass : 1;
-  const differs = (what: string, theirs: string | number, ours: string | number) =>
-    new MlInputError(`The checkpoint was trained with ${what} ${theirs}; this job has ${ours}. Use a new CheckpointConfig S3Uri to train from scratch.`, { field: what });
-  if (m.objective !== p.objective) throw differs('objective', m.objective, p.objective);
-  if (m.numGroups !== G) throw differs('num_class', m.numGroups, G);
-  if (m.numFeatures !== cols) throw differs('feature count', m.numFeatures, cols);
-  if (m.trees.length % G !== 0 || m.treeGroup.some((g, t) => g !== t % G)) throw new MlInputError(`The checkpoint's trees are not whole rounds of ${G} output groups.`, { field: 'treeGroup' });
 }
