@@ -124,7 +124,8 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
   if (input.CheckpointConfig) {
     requireS3('CheckpointConfig.S3Uri', input.CheckpointConfig.S3Uri);
     const lp = input.CheckpointConfig.LocalPath;
-    checkpoint = { s3Uri: input.CheckpointConfig.S3Uri, ...(lp ? { localPath: requireContainerPath('CheckpointConfig.LocalPath', lp) } : {}) };
+    // Only /opt/ml is the job's own: a LocalPath elsewhere would be a path on the machine.
+    checkpoint = { s3Uri: input.CheckpointConfig.S3Uri, ...(lp ? { localPath: requireContainerPath('CheckpointConfig.LocalPath', lp, '/opt/ml') } : {}) };
   }
   const shape = effectiveShape(rc.InstanceType, ctx.capacity);
   if (Object.keys(hp).some((k) => k.length === 0)) throw new ValidationError(`HyperParameters may not have an empty key.`, [{ path: '/HyperParameters', message: 'empty key' }]);

@@ -31,7 +31,7 @@ export class SandboxRefused extends Error {
 export async function prepareLaunch(input: RunnerInput, dir: ContractDir, cmd: ImageCommand, env: Record<string, string>): Promise<JobLaunch> {
   const net = input.spec.networkIsolation && input.unshare !== undefined;
   const what = `${input.spec.image.type} image ${input.spec.image.uri}`;
-  const s = detectSandbox(dir.root, loamPaths(input.python));
+  const s = detectSandbox(dir.root, loamPaths(input.python), input.python);
   if (s.kind === 'refused') throw new SandboxRefused(`the image was not started: Loam runs as root and cannot sandbox it (${s.reason}), and user code never runs as root`);
   if (s.kind === 'unsandboxed') {
     const plain = net ? { ...cmd, command: input.unshare as string, args: ['--net', '--', cmd.command, ...cmd.args] } : cmd;

@@ -67,10 +67,14 @@ export async function uploadTree(store: Artifacts, dir: string, s3Uri: string, r
 /**
  * Keeps `checkpoints/` and `CheckpointConfig.S3Uri` in step: `restore` copies the stored checkpoints
  * in before the job starts (so a restarted or retried job resumes), `sync` uploads files that are new
- * or changed since the last sync (run periodically and at the end).
+ * or changed since the last sync and deletes from S3 the ones the image deleted (as SageMaker does: "if
+ * a checkpoint is deleted in the container, it will also be deleted in the S3 folder"), run periodically
+ * and at the end; a sync asked for while one runs waits for it and runs once more.
  */
 export class CheckpointSync {
+  /** Relative path → `size:mtime` of each file S3 holds as this job left it (restored or uploaded). */
   private readonly uploaded = new Map<string, string>();
+  private running: Promise<number> | undefined;
 
   constructor(
     private readonly store: Artifacts,
@@ -97,21 +101,40 @@ export class CheckpointSync {
     return n;
   }
 
+  /** Uploads new and changed files, deletes vanished ones; returns how many objects it wrote or deleted. */
   async sync(): Promise<number> {
+    while (this.running) await this.running.catch(() => 0);
+    this.running = this.syncOnce();
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async syncOnce(): Promise<number> {
     const base = parseS3(this.s3Uri);
-    let n = 0;
     if (!isOwnDir(this.root, this.dir)) return 0;
-    for (const rel of uploadable(walkFiles(this.dir))) {
+    let n = 0;
+    const present = new Set(uploadable(walkFiles(this.dir)));
+    for (const rel of present) {
       let st;
       try {
         st = statSync(join(this.dir, rel));
       } catch {
+        present.delete(rel);
         continue;
       }
       const stamp = `${st.size}:${st.mtimeMs}`;
       if (this.uploaded.get(rel) === stamp) continue;
       if (!(await upload(this.store, { bucket: base.bucket, key: joinKey(base.key, rel) }, join(this.dir, rel), undefined, this.root))) continue;
       this.uploaded.set(rel, stamp);
+      n++;
+    }
+    for (const rel of [...this.uploaded.keys()]) {
+      if (present.has(rel)) continue;
+      await this.store.delete({ bucket: base.bucket, key: joinKey(base.key, rel) });
+      this.uploaded.delete(rel);
       n++;
     }
     return n;

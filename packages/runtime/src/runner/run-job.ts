@@ -11,7 +11,7 @@ import { xgboostRoundMetrics } from '../images/round-metrics.js';
 import { MetricParser } from './metrics.js';
 import { jobMemoryState, outOfMemoryReason } from './oom.js';
 import { prepareLaunch, SandboxRefused } from './job-sandbox.js';
-import { readOwnText } from './own-files.js';
+import { isOwnDir, readOwnText } from './own-files.js';
 import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
 import { processStartTime } from '@loam/adapters/executors/local/proc';
 import { processingEnv, trainingEnv } from './sm-env.js';
@@ -89,6 +89,8 @@ export async function runJob(input: RunnerInput): Promise<void> {
     dir = layOutContract(input);
     w.status('Downloading');
     if (spec.checkpoint) {
+      // Jobs created before LocalPath had to be under /opt/ml: never a directory on the machine.
+      if (!isOwnDir(dir.root, dir.checkpointDir)) throw new ClientError(`CheckpointConfig.LocalPath '${spec.checkpoint.localPath}' must be under /opt/ml.`);
       checkpoints = new CheckpointSync(store, dir.checkpointDir, spec.checkpoint.s3Uri, dir.root);
       const n = await checkpoints.restore(abort.signal);
       if (n > 0) platformLog(`Restored ${n} checkpoint file(s) from ${spec.checkpoint.s3Uri}.`);

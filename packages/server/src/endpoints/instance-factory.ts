@@ -36,7 +36,7 @@ export class InstanceFactory {
     // A fresh directory: whatever an earlier instance of this id left (a restart reuses ids) is never
     // written through. What the process sees as /opt/ml is `opt-ml`; nothing of Loam's is put there
     // once the process owns it.
-    this.remove(dir);
+    removeSandboxed(dir, join(dir, 'opt-ml'));
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const root = join(dir, 'opt-ml');
     const modelDir = await stageModel(this.o.artifacts as never, root, c.modelDataUrl, c.environment['SAGEMAKER_SUBMIT_DIRECTORY']);
@@ -122,7 +122,12 @@ export class InstanceFactory {
     }
   }
 
+  /** Never throws: a directory that cannot be removed now is logged, and removed at the next start of its id or of the server. */
   private remove(dir: string): void {
-    removeSandboxed(dir, join(dir, 'opt-ml'));
+    try {
+      removeSandboxed(dir, join(dir, 'opt-ml'));
+    } catch (e) {
+      this.o.logger.warn({ dir, err: (e as Error).message }, 'an instance directory could not be removed');
+    }
   }
 }

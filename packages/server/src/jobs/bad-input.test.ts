@@ -37,6 +37,7 @@ const cases: [string, Record<string, unknown>, RegExp][] = [
     ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 2, VolumeSizeInGB: 1 },
     InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/t/', S3DataDistributionType: 'ShardedByS3Key' } } }],
   }, /InputDataConfig\.0\.DataSource\.S3DataSource\.S3DataDistributionType.*FullyReplicated/],
+  ['a checkpoint LocalPath outside /opt/ml (it would be a directory of the machine)', { CheckpointConfig: { S3Uri: 's3://data/ckpt/', LocalPath: '/etc/cron.d' } }, /CheckpointConfig\.LocalPath.*must be under \/opt\/ml/],
   ['too many instances for this machine', { ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 500, VolumeSizeInGB: 1 } }, /InstanceCount/],
 ];
 

@@ -128,6 +128,16 @@ describe('the container contract as staged by the runner', () => {
     expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual({ LocalPath: '/opt/ml/checkpoints', S3Uri: 's3://conformance/ckpt/ignore' });
   });
 
+  it('a checkpoint the image deletes is deleted from the checkpoint S3Uri too, as in SageMaker', async () => {
+    const job = (code: string) => conformanceSpec({ exit: 0 }, { image: { type: 'process', name: 'py', uri: 'py', command: '/usr/bin/python3', args: ['-c', code] }, metricDefinitions: [], channels: [channel('full', 's3://conformance/full/')], checkpoint: { s3Uri: 's3://conformance/ckpt/deletes' } });
+    const keys = async () => (await artifacts.list({ bucket: 'conformance', prefix: 'ckpt/deletes/' })).objects.map((o) => o.key);
+    expect((await run(job("for n in ('a', 'b'): open('/opt/ml/checkpoints/' + n, 'w').write(n)"))).exits[0]?.failureReason).toBeUndefined();
+    expect(await keys()).toEqual(['ckpt/deletes/a', 'ckpt/deletes/b']);
+    // The next job finds both restored, keeps the newer only.
+    expect((await run(job("import os\nassert sorted(os.listdir('/opt/ml/checkpoints')) == ['a', 'b']\nos.remove('/opt/ml/checkpoints/a')"))).exits[0]?.failureReason).toBeUndefined();
+    expect(await keys()).toEqual(['ckpt/deletes/b']);
+  });
+
   it('scripts that hard-code /opt/ml/... find their own job there, even with two jobs running at once', async () => {
     const code = [
       'import json, os, time',

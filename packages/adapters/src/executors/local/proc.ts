@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { processesOfUid } from './sandbox.js';
+import { killUid } from './sandbox.js';
 
 // Processes of a job, as both the local executor (server side) and the runner (inside the job) see them.
 // One copy: the runner imports this file by its subpath, which loads nothing else of the adapters.
@@ -69,17 +69,17 @@ export function processesWithMarker(marker: string): number[] {
 }
 
 /**
- * SIGKILLs the group and every process still carrying the job's marker or, when the job ran as a sandbox
- * uid of its own, every process of that uid (which no process can shed). A process forked after a sweep read
+ * SIGKILLs the group, when the job ran as a sandbox uid of its own every process of that uid (which no
+ * process can shed; see killUid), and every process still carrying the job's marker. A process forked after a sweep read
  * `/proc` but before its parent got the SIGKILL escapes that sweep, so the sweep repeats while it finds a
  * process it has not signalled yet (a process with a SIGKILL pending can fork no more; a few rounds suffice).
  */
 export function killJobTree(pgid: number | undefined, marker: string | undefined, uid?: number): void {
   if (pgid !== undefined) killGroup(pgid, 'SIGKILL');
+  if (uid !== undefined) killUid(uid);
   const signalled = new Set<number>();
   for (let round = 0; round < 5; round++) {
-    const found = [...(marker !== undefined ? processesWithMarker(marker) : []), ...(uid !== undefined ? processesOfUid(uid) : [])];
-    const fresh = [...new Set(found)].filter((pid) => !signalled.has(pid));
+    const fresh = (marker !== undefined ? processesWithMarker(marker) : []).filter((pid) => !signalled.has(pid));
     if (fresh.length === 0) return;
     for (const pid of fresh) {
       signalled.add(pid);

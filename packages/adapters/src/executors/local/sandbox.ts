@@ -28,8 +28,8 @@ export function isSandboxUid(uid: number): boolean {
 }
 
 // Runs inside the new mount namespace, with positional parameters only (never shell text, so nothing is
-// interpreted): `N`, N bind sources, `M`, M directories to hide, N bind targets (in the same order), the
-// working directory, the command. Every source is first bound into a private staging tmpfs on /opt/ml,
+// interpreted): `N`, N bind sources, `M`, M directories to hide, `F`, N bind targets (in the same order;
+// those from the F-th on are Loam's own paths, bound read-only), the working directory, the command. Every source is first bound into a private staging tmpfs on /opt/ml,
 // while the machine's view is untouched, so no mount can hide a later source; then each directory to
 // hide (one other users cannot enter, such as /root where Loam may be installed) becomes an empty
 // tmpfs; then each target gets its source (mount points created as needed), /opt/ml last, over the
@@ -40,14 +40,17 @@ const script = [
   'i=0; while [ "$i" -lt "$n" ]; do mkdir /opt/ml/s$i && mount --bind "$1" /opt/ml/s$i || exit 125; shift; i=$((i+1)); done',
   'm=$1; shift',
   'while [ "$m" -gt 0 ]; do mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$1" || exit 125; shift; m=$((m-1)); done',
-  'i=0; root=',
+  'i=0; root=; fixed=$1; shift',
   'while [ "$i" -lt "$n" ]; do',
   '  if [ "$1" = /opt/ml ]; then root=$i; else mkdir -p "$1" && mount --bind /opt/ml/s$i "$1" || exit 125; fi',
+  '  if [ "$i" -ge "$fixed" ]; then mount -o remount,bind,ro,nosuid,nodev "$1" || exit 125; fi',
   '  shift; i=$((i+1))',
   'done',
   'mount --bind /opt/ml/s$root /opt/ml || exit 125',
   'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm || exit 125',
-  'mount -t proc -o hidepid=invisible,nosuid,nodev,noexec proc /proc || exit 125',
+  // Per-mount hidepid needs Linux 5.8; on an older kernel the option would apply to the machine's own
+  // /proc, so there the sandbox keeps it (other uids' environments and files stay unreadable anyway).
+  'mount -t proc -o hidepid=invisible,nosuid,nodev,noexec proc /proc 2>/dev/null || :',
   'cd "$1" || exit 125; shift',
   'exec "$@"',
 ].join('\n');
@@ -106,7 +109,9 @@ export function loamPaths(python?: string): string[] {
       return undefined;
     }
   };
-  return [app, prefix(process.execPath), ...(python ? [prefix(python)] : [])].filter((p): p is string => p !== undefined);
+  // The interpreter as configured (a pyenv shim, a virtualenv's bin/) and as resolved (its installation).
+  const own = (exe: string) => (basename(dirname(exe)) === 'bin' ? dirname(dirname(exe)) : dirname(exe));
+  return [app, prefix(process.execPath), ...(python ? [own(python), prefix(python)] : [])].filter((p): p is string => p !== undefined);
 }
 
 /** The tools of a sandbox, and what of the machine it keeps visible. */
@@ -136,7 +141,7 @@ const find = (names: readonly string[]) => names.find((p) => existsSync(p));
  * starts code from ({@link loamPaths}; never paths the user passed, which would let a job choose its own
  * outcome). Creates the empty `/opt/ml` mount point when missing.
  */
-export function detectSandbox(probeDir: string, keep: readonly string[] = []): SandboxSupport {
+export function detectSandbox(probeDir: string, keep: readonly string[] = [], python?: string): SandboxSupport {
   const root = process.getuid?.() === 0;
   const no = (reason: string): SandboxSupport => (root ? { kind: 'refused', reason } : { kind: 'unsandboxed', reason });
   if (process.platform !== 'linux') return no('the sandbox needs Linux');
@@ -150,11 +155,12 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = []): S
   } catch (e) {
     return no(`${optMl} cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const check = 'for p; do test -r "$p" || { echo "$p"; exit 1; }; done';
+  // Each path readable, and the Python (a shim or a virtualenv may need more than its prefix) able to start.
+  const check = 'for p; do test -r "$p" || { echo "$p"; exit 1; }; done; if [ -n "$LOAM_PROBE_PYTHON" ]; then "$LOAM_PROBE_PYTHON" -c pass >/dev/null 2>&1 || { echo "$LOAM_PROBE_PYTHON (it does not start)"; exit 1; }; fi';
   const exposures = exposuresFor(keep);
   const probe = sandboxed({ unshare, sh, setpriv, exposures }, { root: probeDir, tmp: probeDir, cwd: optMl, net: false, uid: sandboxUids.first }, sh, ['-c', check, 'loam-sandbox', ...keep]);
-  const r = spawnSync(probe.command, probe.args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-  if (r.status === 1 && r.stdout?.toString().trim()) return no(`${r.stdout.toString().trim()} cannot be read by other users: install Loam (and its interpreters) where other users can read them`);
+  const r = spawnSync(probe.command, probe.args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...(python ? { LOAM_PROBE_PYTHON: python } : {}) } });
+  if (r.status === 1 && r.stdout?.toString().trim()) return no(`${r.stdout.toString().trim()} cannot be used by another user: install Loam, and the interpreters it runs (images.python), where other users can read them; configure the interpreter itself, not a shim`);
   if (r.status !== 0) return no(`the sandbox could not be built here (${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`})`);
   return { kind: 'sandbox', unshare, sh, setpriv, exposures };
 }
@@ -189,7 +195,8 @@ export function sandboxed(s: Sandbox, run: SandboxRun, command: string, args: re
     command: s.unshare,
     args: [
       '--mount', '--propagation', 'private', ...(run.net ? ['--net'] : []), '--', s.sh, '-c', script, 'loam-sandbox',
-      String(binds.length), ...binds.map(([src]) => src), String(hides.length), ...hides, ...binds.map(([, target]) => target),
+      String(binds.length), ...binds.map(([src]) => src), String(hides.length), ...hides,
+      String(binds.length - s.exposures.length), ...binds.map(([, target]) => target),
       run.cwd, ...drop, command, ...args,
     ],
   };
@@ -281,23 +288,27 @@ export function removeSandboxed(dir: string, owned: string): void {
 }
 
 /**
- * SIGKILLs every process of `uid`, sweeping again while new ones appear, and returns once none of them
- * runs any more (a killed process may finish the system call it is in; a zombie runs nothing), or after
- * `waitMs`.
+ * SIGKILLs every process of `uid` and returns once none of them runs any more (or after `waitMs`). The
+ * signal is sent by a process of that uid itself, `kill(-1, SIGKILL)`: the kernel signals every process
+ * the sender may signal in one pass that a fork cannot slip through, so neither a process that forks and
+ * exits in a loop nor a thread outliving its group's leader escapes, as they would a sweep of /proc.
  */
 export function killUid(uid: number, waitMs = 2_000): void {
-  const signalled = new Set<number>();
+  const setpriv = find(['/usr/bin/setpriv', '/bin/setpriv']);
+  const sh = find(['/bin/sh', '/usr/bin/sh']);
   const end = Date.now() + waitMs;
   for (;;) {
-    const live = processesOfUid(uid).filter((pid) => !isZombie(pid));
+    const live = processesOfUid(uid).filter(isRunning);
     if (live.length === 0 || Date.now() > end) return;
-    for (const pid of live) {
-      if (signalled.has(pid)) continue;
-      signalled.add(pid);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
+    if (setpriv && sh && process.getuid?.() === 0) {
+      spawnSync(setpriv, [...dropArgs(uid), '--', sh, '-c', 'kill -KILL -1'], { stdio: 'ignore', timeout: 5_000 });
+    } else {
+      for (const pid of live) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
       }
     }
     Atomics.wait(pause, 0, 0, 5);
@@ -306,12 +317,17 @@ export function killUid(uid: number, waitMs = 2_000): void {
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-/** Whether a process has ended and waits only to be reaped (state Z in `/proc/<pid>/stat`). */
-export function isZombie(pid: number): boolean {
+/**
+ * Whether a process may still run code: not gone, and not a zombie whose every thread has ended (a
+ * zombie leader can have live threads; `Threads:` counts them).
+ */
+export function isRunning(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const state = /^State:\s+(\S)/m.exec(status)?.[1];
+    const threads = Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? '1');
+    return state !== 'Z' || threads > 1;
   } catch {
-    return true;
+    return false;
   }
 }

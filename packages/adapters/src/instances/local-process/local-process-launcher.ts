@@ -105,7 +105,7 @@ export class LocalProcessLauncher implements InstanceLauncher {
    */
   private async sandbox(spec: InstanceLaunchSpec, root: string, env: Record<string, string>): Promise<{ command: string; args: string[]; env: Record<string, string>; uid?: number }> {
     if (!this.support) {
-      const found = detectSandbox(root, loamPaths(this.o.python));
+      const found = detectSandbox(root, loamPaths(this.o.python), this.o.python);
       if (found.kind === 'refused') throw new InternalError(`Instance ${spec.instanceId} was not started: Loam runs as root and cannot sandbox it (${found.reason}), and user code never runs as root.`);
       if (found.kind === 'unsandboxed') this.o.logger?.warn({ reason: found.reason }, "model servers run without a sandbox, as Loam's own user");
       this.support = found;
