@@ -6,7 +6,7 @@ import { trainLinearLearner } from '@loam/ml/linear/index';
 import { trainPca } from '@loam/ml/pca/index';
 import type { BuiltinContext } from './channel-data.js';
 import { deepArImage } from './deepar-image.js';
-import { CheckpointSaver, loadLatestCheckpoint } from './xgboost-checkpoints.js';
+import { CheckpointSaver, loadLatestCheckpoint, savesCheckpoints } from './xgboost-checkpoints.js';
 
 /**
  * The file every built-in image writes into `model/` (and so into model.tar.gz):
@@ -43,7 +43,8 @@ export const builtinImages: Readonly<Record<string, BuiltinImage>> = {
       ctx.log(`Checkpoint loaded from ${loaded.path}`);
       ctx.log(`Resuming from iteration ${loaded.iteration}`);
     }
-    const saver = ctx.checkpointDir ? new CheckpointSaver(ctx.checkpointDir) : undefined;
+    // Every host resumes; only the first saves (SageMaker's rank 0), so hosts do not upload the same keys.
+    const saver = ctx.checkpointDir && savesCheckpoints(ctx.root, ctx.host) ? new CheckpointSaver(ctx.checkpointDir, (l) => ctx.log(l)) : undefined;
     const model = await trainGbdt(train, ctx.hyperparameters, {
       ...(validation ? { validation } : {}),
       ...(loaded ? { resumeFrom: loaded.checkpoint } : {}),
