@@ -104,4 +104,22 @@ describe('built-in XGBoost CheckpointConfig', () => {
     expect(second.rounds[0]?.startsWith(`[${newest + 1}]\t`)).toBe(true);
     expect(second.model).toEqual(whole.model);
   });
+
+  it('a job resuming with num_round below the checkpoint keeps its rounds and still reports FinalMetricDataList; other hyperparameters fail as ClientError', async () => {
+    const first = await train('ck-more-1', { ...hp, num_round: '4' }, 's3://ckpt/run-3');
+    expect(first.rounds).toHaveLength(4);
+    const res = await start('ck-more-2', { ...hp, num_round: '2' }, 's3://ckpt/run-3');
+    expect(res.status).toBe(200);
+    const d = await waitForTrainingJob(loam, 'ck-more-2', 120_000);
+    expect(d.TrainingJobStatus).toBe('Completed');
+    expect((d.FinalMetricDataList as { MetricName: string }[]).map((m) => m.MetricName).sort()).toEqual(['train:auc', 'validation:auc']);
+    const lines = await logLines('ck-more-2');
+    expect(lines).toContain("The checkpoint already has 4 rounds, more than num_round=2: the model keeps 4 (as SageMaker's XGBoost does).");
+    expect(lines.filter((l) => /^\[\d+\]\t/.test(l))).toEqual([]);
+
+    expect((await start('ck-more-3', { ...hp, num_round: '8', max_depth: '4' }, 's3://ckpt/run-3')).status).toBe(200);
+    const failed = await waitForTrainingJob(loam, 'ck-more-3', 120_000);
+    expect(failed.TrainingJobStatus).toBe('Failed');
+    expect(failed.FailureReason).toMatch(/ClientError: .*max_depth 3 in the checkpoint, 4 in this job\. Use a new CheckpointConfig S3Uri/);
+  });
 });
