@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, type ServingContainer } from '@loam/core';
 import { LocalProcessLauncher } from '@loam/adapters/instances/local-process/index';
-import { isZombie, processesOfUid } from '@loam/adapters/executors/local/sandbox';
+import { isRunning, processesOfUid } from '@loam/adapters/executors/local/sandbox';
 import { MemoryArtifactStore } from '@loam/testkit/fakes/memory-artifact-store';
 import { InstanceFactory } from './instance-factory.js';
 
@@ -105,7 +105,7 @@ describe.runIf(asRoot)('a model server\'s /opt/ml, as Loam handles it', () => {
     // As the controller does for an unreachable instance: cleanup without waiting for the stop.
     factory.cleanup('ep', 'race-1');
     expect(readdirSync(victim).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `f${i}`).sort());
-    expect(processesOfUid(owner).filter((pid) => !isZombie(pid))).toEqual([]);
+    expect(processesOfUid(owner).filter(isRunning)).toEqual([]);
     expect(existsSync(join(scratch, 'endpoints', 'ep', 'race-1'))).toBe(false);
   }, 60_000);
 });
