@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
+import { awsClients } from '../aws/aws-clients.test-support.js';
 import { repoRoot } from '../loam-process.test-support.js';
 
 // SageMaker's DeepAR as a notebook uses it, against `loam up` over the AWS SDK for JavaScript: the
@@ -29,10 +30,7 @@ let s3: S3Client;
 
 beforeAll(async () => {
   loam = await startAwsLoam();
-  const common = { endpoint: loam.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: loam.accessKeyId, secretAccessKey: loam.secretAccessKey } };
-  s3 = new S3Client({ ...common, forcePathStyle: true });
-  sm = new SageMakerClient(common);
-  runtime = new SageMakerRuntimeClient(common);
+  ({ sm, s3, runtime } = awsClients(loam));
   await s3.send(new CreateBucketCommand({ Bucket: 'deepar' }));
   await s3.send(new PutObjectCommand({ Bucket: 'deepar', Key: 'train/train.json', Body: jsonl(train) }));
   await s3.send(new PutObjectCommand({ Bucket: 'deepar', Key: 'test/test.json', Body: jsonl(series) }));

@@ -15,6 +15,8 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import { readCredentialsProfile } from '@loam/cli';
 import { writeTarGz, type TarEntry } from '@loam/testkit/fixtures/hostile-tar';
 import { boto3, startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
+import { awsClients } from '../aws/aws-clients.test-support.js';
+import { pollUntil } from '../poll.test-support.js';
 
 /*
  * reliability.md §1 against a real `loam up`, through the AWS SDK: storage URIs (S2), archives Loam
@@ -49,14 +51,7 @@ async function putArchive(key: string, entries: Iterable<TarEntry>): Promise<str
   return put(key, readFileSync(file));
 }
 
-async function until<T>(read: () => Promise<T>, done: (t: T) => boolean, seconds = 90): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  for (;;) {
-    const t = await read();
-    if (done(t) || Date.now() > end) return t;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const until = <T>(read: () => Promise<T>, done: (t: T) => boolean, seconds = 90) => pollUntil(read, done, seconds);
 
 const trainingJob = (name: string, over: Partial<CreateTrainingJobCommandInput> = {}): CreateTrainingJobCommandInput => ({
   TrainingJobName: name, RoleArn: ROLE, ResourceConfig: RESOURCES, StoppingCondition: { MaxRuntimeInSeconds: 120 },
@@ -93,10 +88,7 @@ function logLines(job: string): string[] {
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'loam-sec-'));
   loam = await startAwsLoam();
-  const common = { endpoint: loam.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: loam.accessKeyId, secretAccessKey: loam.secretAccessKey } };
-  sm = new SageMakerClient(common);
-  s3 = new S3Client({ ...common, forcePathStyle: true });
-  runtime = new SageMakerRuntimeClient(common);
+  ({ sm, s3, runtime } = awsClients(loam));
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const rows = Array.from({ length: 200 }, (_, i) => {
     const x = (i * 37) % 100 / 100;

@@ -10,6 +10,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
+import { awsClients } from '../aws/aws-clients.test-support.js';
+import { pollUntil } from '../poll.test-support.js';
 
 /*
  * User code (a script-mode training job, a script-mode model behind an endpoint and in a batch transform)
@@ -88,14 +90,7 @@ async function putTar(key: string, files: Record<string, string>, prefix = ''): 
   return put(key, readFileSync(file));
 }
 
-async function until<T>(read: () => Promise<T>, done: (t: T) => boolean, seconds = 120): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  for (;;) {
-    const t = await read();
-    if (done(t) || Date.now() > end) return t;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const until = <T>(read: () => Promise<T>, done: (t: T) => boolean, seconds = 120) => pollUntil(read, done, seconds);
 
 /** What user code may not do, and may. */
 function expectSandboxed(r: Report): void {
@@ -116,10 +111,7 @@ function expectSandboxed(r: Report): void {
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'loam-sandbox-'));
   loam = await startAwsLoam();
-  const common = { endpoint: loam.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: loam.accessKeyId, secretAccessKey: loam.secretAccessKey } };
-  sm = new SageMakerClient(common);
-  s3 = new S3Client({ ...common, forcePathStyle: true });
-  runtime = new SageMakerRuntimeClient(common);
+  ({ sm, s3, runtime } = awsClients(loam));
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   env = { PROBE_CREDENTIALS: loam.credentialsFile, PROBE_DATA_DIR: loam.dataDir, PROBE_LOAM_PID: String(loam.process.child.pid) };
   await put('data/train.csv', '1,2\n');
