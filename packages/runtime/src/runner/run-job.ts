@@ -86,11 +86,13 @@ export async function runJob(input: RunnerInput): Promise<void> {
   const isLeader = hostIndex === 0;
   try {
     store = await openArtifactStore(input.artifacts as never);
+    // Jobs stored before LocalPath had to be under /opt/ml: never a directory of the machine, not even created.
+    const lp = spec.checkpoint?.localPath;
+    if (lp !== undefined && lp !== '/opt/ml' && !lp.startsWith('/opt/ml/')) throw new ClientError(`CheckpointConfig.LocalPath '${lp}' must be under /opt/ml.`);
     dir = layOutContract(input);
     w.status('Downloading');
     if (spec.checkpoint) {
-      // Jobs created before LocalPath had to be under /opt/ml: never a directory on the machine.
-      if (!isOwnDir(dir.root, dir.checkpointDir)) throw new ClientError(`CheckpointConfig.LocalPath '${spec.checkpoint.localPath}' must be under /opt/ml.`);
+      if (!isOwnDir(dir.root, dir.checkpointDir)) throw new ClientError(`CheckpointConfig.LocalPath '${lp}' must be under /opt/ml.`);
       checkpoints = new CheckpointSync(store, dir.checkpointDir, spec.checkpoint.s3Uri, dir.root);
       const n = await checkpoints.restore(abort.signal);
       if (n > 0) platformLog(`Restored ${n} checkpoint file(s) from ${spec.checkpoint.s3Uri}.`);
