@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { lchown, lstat, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,8 +159,16 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   // Each path readable, and the Python (a shim or a virtualenv may need more than its prefix) able to start.
   const check = 'for p; do test -r "$p" || { echo "$p"; exit 1; }; done; if [ -n "$LOAM_PROBE_PYTHON" ]; then "$LOAM_PROBE_PYTHON" -c pass >/dev/null 2>&1 || { echo "$LOAM_PROBE_PYTHON (it does not start)"; exit 1; }; fi';
   const exposures = exposuresFor(keep);
-  const probe = sandboxed({ unshare, sh, setpriv, exposures }, { root: probeDir, tmp: probeDir, cwd: optMl, net: false, uid: sandboxUids.first }, sh, ['-c', check, 'loam-sandbox', ...keep]);
-  const r = spawnSync(probe.command, probe.args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...(python ? { LOAM_PROBE_PYTHON: python } : {}) } });
+  // The probe's /tmp must be one the sandbox uid can enter, as a job's own /tmp is (Loam may live in /tmp).
+  const probeTmp = mkdtempSync(join(tmpdir(), 'loam-sandbox-probe-'));
+  let r;
+  try {
+    chmodSync(probeTmp, 0o711);
+    const probe = sandboxed({ unshare, sh, setpriv, exposures }, { root: probeDir, tmp: probeTmp, cwd: optMl, net: false, uid: sandboxUids.first }, sh, ['-c', check, 'loam-sandbox', ...keep]);
+    r = spawnSync(probe.command, probe.args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...(python ? { LOAM_PROBE_PYTHON: python } : {}) } });
+  } finally {
+    rmSync(probeTmp, { recursive: true, force: true });
+  }
   if (r.status === 1 && r.stdout?.toString().trim()) return no(`${r.stdout.toString().trim()} cannot be used by another user: install Loam, and the interpreters it runs (images.python), where other users can read them; configure the interpreter itself, not a shim`);
   if (r.status !== 0) return no(`the sandbox could not be built here (${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`})`);
   return { kind: 'sandbox', unshare, sh, setpriv, exposures };
