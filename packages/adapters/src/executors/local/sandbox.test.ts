@@ -25,8 +25,24 @@ describe.runIf(asRoot)('killUid', () => {
     const dir = mkdtempSync(join(tmpdir(), 'loam-kill-uid-'));
     chmodSync(dir, 0o777);
     const beat = join(dir, 'beat');
-    // The hopper appends a byte on each hop: its file stops growing only when it is dead.
-    startAs(uid, `import os\nwhile True:\n    open(${JSON.stringify(beat)}, "a").write("x")\n    if os.fork() > 0:\n        os._exit(0)`);
+    // The hopper appends a byte on each hop: its file stops growing only when it is dead. Its first
+    // process reaps the exited hops (a child subreaper), so they do not pile up as zombies under an init
+    // that does not reap (as in some containers).
+    const hopper = [
+      'import ctypes, os, time',
+      'ctypes.CDLL(None).prctl(36, 1)',
+      'if os.fork() == 0:',
+      '    while True:',
+      `        open(${JSON.stringify(beat)}, "a").write("x")`,
+      '        if os.fork() > 0:',
+      '            os._exit(0)',
+      'while True:',
+      '    try:',
+      '        os.wait()',
+      '    except ChildProcessError:',
+      '        time.sleep(0.01)',
+    ].join('\n');
+    startAs(uid, hopper);
     startAs(uid, 'import ctypes, threading, time\ndef spin():\n    while True:\n        time.sleep(0.01)\nthreading.Thread(target=spin).start()\ntime.sleep(0.1)\nctypes.CDLL(None).pthread_exit(None)');
     try {
       await sleep(500);
