@@ -30,11 +30,12 @@ export function isSandboxUid(uid: number): boolean {
 
 // Runs inside the new mount namespace, with positional parameters only (never shell text, so nothing is
 // interpreted): `N`, N bind sources, `M`, M directories to hide, `F`, N bind targets (in the same order;
-// those from the F-th on are Loam's own paths, bound read-only), the working directory, the command. Every source is first bound into a private staging tmpfs on /opt/ml,
-// while the machine's view is untouched, so no mount can hide a later source; then each directory to
-// hide (one other users cannot enter, such as /root where Loam may be installed) becomes an empty
-// tmpfs; then each target gets its source (mount points created as needed), /opt/ml last, over the
-// staging area. Then a fresh /dev/shm and a /proc that shows a process only to its own uid.
+// those from the F-th on are Loam's own paths, bound read-only), the working directory, the command.
+// Every source is first bound into a private staging tmpfs on /opt/ml, while the machine's view is
+// untouched, so no mount can hide a later source; then each directory to hide (one other users cannot
+// enter, such as /root where Loam may be installed) becomes an empty tmpfs; then each target gets its
+// source (mount points created as needed), /opt/ml last, over the staging area. Then a fresh /dev/shm
+// and a /proc that shows a process only to its own uid.
 const script = [
   'n=$1; shift',
   'mount -t tmpfs -o mode=0700 tmpfs /opt/ml || exit 125',
