@@ -197,6 +197,8 @@ export interface RunnerInput {
   readonly stopGraceSeconds: number;
   /** `unshare` binary used for network isolation; absent when the machine cannot isolate. */
   readonly unshare?: string;
+  /** `off`: no sandbox (`executor.sandbox`); the image runs as Loam's own user. */
+  readonly sandbox?: 'off';
 }
 
 /** One line of the runner's `events.jsonl`. `seq` starts at 1 and has no gaps. */

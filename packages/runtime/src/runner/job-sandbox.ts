@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { RunnerInput } from '@loam/contracts';
-import { containerPaths, detectSandbox, handOver, loamPaths, pickSandboxUid, sandboxed } from '@loam/adapters/executors/local/sandbox';
+import { containerPaths, detectSandbox, handOver, loamPaths, pickSandboxUid, sandboxed, type SandboxSupport } from '@loam/adapters/executors/local/sandbox';
 import type { ContractDir } from './contract-dir.js';
 import type { ImageCommand } from './image-command.js';
 
@@ -31,7 +31,7 @@ export class SandboxRefused extends Error {
 export async function prepareLaunch(input: RunnerInput, dir: ContractDir, cmd: ImageCommand, env: Record<string, string>): Promise<JobLaunch> {
   const net = input.spec.networkIsolation && input.unshare !== undefined;
   const what = `${input.spec.image.type} image ${input.spec.image.uri}`;
-  const s = detectSandbox(dir.root, loamPaths(input.python), input.python);
+  const s: SandboxSupport = input.sandbox === 'off' ? { kind: 'unsandboxed', reason: 'executor.sandbox is off' } : detectSandbox(dir.root, loamPaths(input.python), input.python);
   if (s.kind === 'refused') throw new SandboxRefused(`the image was not started: Loam runs as root and cannot sandbox it (${s.reason}), and user code never runs as root`);
   if (s.kind === 'unsandboxed') {
     const plain = net ? { ...cmd, command: input.unshare as string, args: ['--net', '--', cmd.command, ...cmd.args] } : cmd;

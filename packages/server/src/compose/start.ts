@@ -95,6 +95,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   const { config } = loaded;
   const logger = options.logger ?? pino({ level: config.log.level }, pino.destination(2));
   const platform = await openPlatform(config, logger);
+  if (config.executor.sandbox === 'off') logger.warn("executor.sandbox is off: jobs' images and model servers run as Loam's own user, with host paths, and can read the data directory (the admin's credentials included)");
   let url = config.server.publicUrl ?? urlFor(config.server.host, config.server.port);
   const app = buildLoamApp(platform, logger, () => url, loaded.sources as Record<string, string>);
   try {

@@ -31,7 +31,7 @@ describe('loadConfig defaults', () => {
       accountId: '000000000000',
       metadata: { type: 'sqlite', path: '/srv/loam-test/.loam/loam.db' },
       artifacts: { type: 'local', root: '/srv/loam-test/.loam/artifacts' },
-      executor: { type: 'local', stopGraceSeconds: 120, workDir: '/srv/loam-test/.loam/jobs' },
+      executor: { type: 'local', stopGraceSeconds: 120, workDir: '/srv/loam-test/.loam/jobs', sandbox: 'required' },
       auth: { sessionTtlSeconds: 43_200, loginLinkTtlSeconds: 900 },
       log: { level: 'info' },
       images: { python: '/usr/bin/python3', process: {} },
@@ -144,7 +144,7 @@ describe('relative paths', () => {
     expect(config.dataDir).toBe('/home/u/proj/data');
     expect(config.metadata).toEqual({ type: 'sqlite', path: '/home/u/proj/data/db/meta.sqlite' });
     expect(config.artifacts).toEqual({ type: 'local', root: '/mnt/artifacts' });
-    expect(config.executor).toEqual({ type: 'local', workDir: '/home/u/proj/scratch', maxConcurrentJobs: 3, stopGraceSeconds: 120 });
+    expect(config.executor).toEqual({ type: 'local', workDir: '/home/u/proj/scratch', maxConcurrentJobs: 3, stopGraceSeconds: 120, sandbox: 'required' });
   });
 
   it('keeps sqlite :memory: as is', () => {

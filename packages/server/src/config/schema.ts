@@ -90,6 +90,13 @@ const LocalExecutor = Type.Object({
   /** StopTrainingJob / MaxRuntimeInSeconds: SIGTERM, then SIGKILL after this many seconds (SageMaker: 120). */
   stopGraceSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 120 }),
   workDir: Type.String({ minLength: 1, default: 'jobs', path: 'dataDir' }),
+  /**
+   * `required` (default): user code runs in the sandbox of ADR 0018, and a root Loam that cannot build
+   * it refuses user code. `off`: user code runs as Loam's own user with host paths — for a machine (a
+   * container without CAP_SYS_ADMIN) that cannot sandbox and whose operator accepts that every job can
+   * read the data directory; Loam warns at start.
+   */
+  sandbox: Type.Union([Type.Literal('required'), Type.Literal('off')], { default: 'required' }),
 }, closed);
 
 /** `executor`: the JobExecutor backend, chosen by `type` (`kubernetes` joins later). */

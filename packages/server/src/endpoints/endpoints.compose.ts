@@ -57,7 +57,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   const { store, partition, logger } = o;
   const log = logger.child({ component: 'endpoints' });
   const clock = systemClock;
-  const launcher = o.launcher ?? new LocalProcessLauncher({ logger: log, python: o.config.images.python });
+  const launcher = o.launcher ?? new LocalProcessLauncher({ logger: log, python: o.config.images.python, sandbox: o.config.executor.sandbox });
   const models = new ModelService({ store, artifacts: o.artifacts, clock, partition, processImages: o.config.images.process });
   const configs = new EndpointConfigService({ store, clock, partition, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
   const metrics = new MetricsRegistry();

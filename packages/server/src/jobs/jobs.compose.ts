@@ -27,6 +27,7 @@ export function openExecutor(config: Config, logger: Logger): JobExecutor {
     python: config.images.python,
     ...(e.maxConcurrentJobs !== undefined ? { maxConcurrentJobs: e.maxConcurrentJobs } : {}),
     stopGraceSeconds: e.stopGraceSeconds,
+    sandbox: e.sandbox,
     logger: logger.child({ component: 'executor' }),
   });
 }

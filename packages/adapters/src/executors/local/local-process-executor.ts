@@ -30,6 +30,8 @@ export interface LocalProcessExecutorOptions {
    * otherwise jobs run unlimited and their platform log says why). `false` turns them off.
    */
   readonly cgroups?: boolean;
+  /** `off`: user code runs without the sandbox of ADR 0018 (`executor.sandbox`). Default `required`. */
+  readonly sandbox?: 'required' | 'off';
   /** Overrides the instance type's memory (MiB) and vCPUs for every host: tests use tiny limits. */
   readonly limitsOverride?: { readonly memoryMiB?: number; readonly cpus?: number };
   readonly logger?: Logger;
@@ -139,6 +141,7 @@ export class LocalProcessExecutor implements JobExecutor {
         const input: RunnerInput = {
           spec, currentHost: host, hosts, workDir: hostDir, logFile: join(dir, 'logs.jsonl'), artifacts: this.o.artifacts, python: this.o.python,
           stopGraceSeconds: this.graceSeconds, ...(spec.networkIsolation && this.unshare ? { unshare: this.unshare } : {}),
+          ...(this.o.sandbox === 'off' ? { sandbox: 'off' as const } : {}),
         };
         const cgroup = this.hostCgroup(jobId, host, spec, input.logFile);
         const jobFile = join(hostDir, 'job.json');

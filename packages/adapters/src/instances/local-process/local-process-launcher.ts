@@ -22,6 +22,8 @@ export interface LocalProcessLauncherOptions {
   readonly logger?: Logger;
   /** The Python that script-mode model servers run on (`images.python`): kept visible in the sandbox. */
   readonly python?: string;
+  /** `off`: instances run without the sandbox, as Loam's own user (`executor.sandbox`). Default `required`. */
+  readonly sandbox?: 'required' | 'off';
   /** Lines of output kept per instance for failure reasons. */
   readonly tailLines?: number;
 }
@@ -105,7 +107,7 @@ export class LocalProcessLauncher implements InstanceLauncher {
    */
   private async sandbox(spec: InstanceLaunchSpec, root: string, env: Record<string, string>): Promise<{ command: string; args: string[]; env: Record<string, string>; uid?: number }> {
     if (!this.support) {
-      const found = detectSandbox(root, loamPaths(this.o.python), this.o.python);
+      const found: SandboxSupport = this.o.sandbox === 'off' ? { kind: 'unsandboxed', reason: 'executor.sandbox is off' } : detectSandbox(root, loamPaths(this.o.python), this.o.python);
       if (found.kind === 'refused') throw new InternalError(`Instance ${spec.instanceId} was not started: Loam runs as root and cannot sandbox it (${found.reason}), and user code never runs as root.`);
       if (found.kind === 'unsandboxed') this.o.logger?.warn({ reason: found.reason }, "model servers run without a sandbox, as Loam's own user");
       this.support = found;
