@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { RunnerInput } from '@loam/contracts';
-import { containerPaths, detectSandbox, handOver, loamPaths, pickSandboxUid, sandboxed, type SandboxSupport } from '@loam/adapters/executors/local/sandbox';
+import { detectSandbox, enterSandbox, loamPaths, type SandboxSupport } from '@loam/adapters/executors/local/sandbox';
 import type { ContractDir } from './contract-dir.js';
 import type { ImageCommand } from './image-command.js';
 
@@ -37,14 +37,6 @@ export async function prepareLaunch(input: RunnerInput, dir: ContractDir, cmd: I
     const plain = net ? { ...cmd, command: input.unshare as string, args: ['--net', '--', cmd.command, ...cmd.args] } : cmd;
     return { cmd: plain, env, note: `Running ${what}${net ? ' with network isolation' : ''} without a sandbox (${s.reason}): it runs as Loam's own user, and /opt/ml is not private to the job (paths in the entrypoint, arguments and environment point into the job's directory; a script that hard-codes /opt/ml/... will not find its files).` };
   }
-  const tmp = join(input.workDir, 'tmp');
-  const uid = pickSandboxUid();
-  await handOver(dir.root, uid);
-  await handOver(tmp, uid);
-  const inside = containerPaths({ root: dir.root, tmp });
-  const mapped = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, inside(v)]));
-  // The job's home is its own /tmp unless the Environment chose another.
-  if (env['HOME'] === input.workDir) mapped['HOME'] = '/tmp';
-  const wrapped = sandboxed(s, { root: dir.root, tmp, cwd: inside(cmd.cwd), net, uid }, cmd.command, cmd.args.map(inside));
+  const { env: mapped, uid, ...wrapped } = await enterSandbox(s, { root: dir.root, tmp: join(input.workDir, 'tmp'), home: input.workDir, net, cwd: cmd.cwd, env }, cmd.command, cmd.args);
   return { cmd: { ...cmd, ...wrapped }, env: mapped, uid, note: `Running ${what} in a sandbox as uid ${uid}, with the job directory at /opt/ml${net ? ' and network isolation' : ''}.` };
 }

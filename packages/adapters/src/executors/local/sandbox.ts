@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 // it loads nothing else of the adapters.
 
 /** Where every sandboxed process sees its directory. */
-export const optMl = '/opt/ml';
+const optMl = '/opt/ml';
 
 /**
  * The uids user code runs as: one per process tree, picked at random among these 2^24 and not held by a
@@ -24,7 +24,7 @@ export const optMl = '/opt/ml';
 export const sandboxUids = { first: 2_100_000_000, count: 16_777_216 } as const;
 
 /** Whether `uid` is one of the sandbox's. */
-export function isSandboxUid(uid: number): boolean {
+function isSandboxUid(uid: number): boolean {
   return uid >= sandboxUids.first && uid < sandboxUids.first + sandboxUids.count;
 }
 
@@ -213,6 +213,26 @@ export function sandboxed(s: Sandbox, run: SandboxRun, command: string, args: re
 }
 
 /**
+ * Prepares one process tree for the sandbox: a fresh uid that is given `root` (and `tmp`, when it is not
+ * inside `root`), the environment, arguments and working directory rewritten to what the process sees
+ * (`home` → `/tmp` unless the caller's environment chose another), and the command line that runs it.
+ */
+export async function enterSandbox(
+  s: Sandbox,
+  o: { readonly root: string; readonly tmp: string; readonly home: string; readonly net: boolean; readonly cwd: string; readonly env: Readonly<Record<string, string>> },
+  command: string,
+  args: readonly string[],
+): Promise<{ command: string; args: string[]; env: Record<string, string>; uid: number }> {
+  const uid = pickSandboxUid();
+  await handOver(o.root, uid);
+  if (!o.tmp.startsWith(o.root + sep)) await handOver(o.tmp, uid);
+  const inside = containerPaths({ root: o.root, tmp: o.tmp });
+  const env = Object.fromEntries(Object.entries(o.env).map(([k, v]) => [k, inside(v)]));
+  if (o.env['HOME'] === o.home) env['HOME'] = '/tmp';
+  return { ...sandboxed(s, { root: o.root, tmp: o.tmp, cwd: inside(o.cwd), net: o.net, uid }, command, args.map(inside)), env, uid };
+}
+
+/**
  * Rewrites host paths in a string (an argument, an environment value, a JSON document of paths) to the
  * paths the sandboxed process sees: `root` → `/opt/ml`, `tmp` → `/tmp`. Only whole path prefixes match.
  */
@@ -253,7 +273,7 @@ function procEntries(): number[] {
 }
 
 /** The real uid of a process, from `/proc/<pid>/status`. */
-export function processUid(pid: number): number | undefined {
+function processUid(pid: number): number | undefined {
   try {
     const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : undefined;

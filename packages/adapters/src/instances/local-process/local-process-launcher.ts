@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { InternalError, type InstanceHandle, type InstanceLauncher, type InstanceLaunchSpec, type Logger } from '@loam/core';
-import { containerPaths, detectSandbox, handOver, killUid, loamPaths, pickSandboxUid, sandboxed, type SandboxSupport } from '../../executors/local/sandbox.js';
+import { detectSandbox, enterSandbox, killUid, loamPaths, type SandboxSupport } from '../../executors/local/sandbox.js';
 
 /** A free loopback port: bind to 0, read it, close. The instance binds it right after (small race, retried by the controller). */
 function freePort(): Promise<number> {
@@ -116,13 +116,7 @@ export class LocalProcessLauncher implements InstanceLauncher {
     if (s.kind !== 'sandbox') return { command: spec.command, args: [...spec.args], env };
     const tmp = join(root, 'tmp');
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
-    const uid = pickSandboxUid();
-    await handOver(root, uid);
-    const inside = containerPaths({ root, tmp });
-    const mapped = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, inside(v)]));
-    if (env['HOME'] === root) mapped['HOME'] = '/tmp';
-    const wrapped = sandboxed(s, { root, tmp, cwd: inside(spec.cwd), net: false, uid }, spec.command, spec.args.map(inside));
-    return { ...wrapped, env: mapped, uid };
+    return enterSandbox(s, { root, tmp, home: root, net: false, cwd: spec.cwd, env }, spec.command, spec.args);
   }
 
   async close(): Promise<void> {
