@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../kernel/context.js';
 import { LoamError } from '../../kernel/errors.js';
 import { administratorAccess, readOnlyAccess } from '../builtin-policies.js';
-import { authorize, evaluate, type Decision } from './evaluate.js';
+import { authorize, authorizeData, evaluate, evaluatePrefix, type Decision } from './evaluate.js';
 import { parsePolicyDocument, type PolicyDocument } from './policy-document.js';
 
 const admin = parsePolicyDocument(administratorAccess.document);
@@ -88,5 +88,40 @@ describe('authorize', () => {
   it('says "with an explicit deny" when a Deny matched', () => {
     const e = denied([admin, denyDeletes], 'sagemaker:DeleteEndpoint', prodEp);
     expect(e.message).toBe(`User: arn:loam:iam::000000000000:user/bob is not authorized to perform: sagemaker:DeleteEndpoint on resource: ${prodEp} with an explicit deny`);
+  });
+});
+
+describe('evaluatePrefix (every object under an S3 prefix, without listing them)', () => {
+  const team = p({ Effect: 'Allow', Action: 's3:*', Resource: 'arn:loam:s3:::team/*' });
+  const noSecret = p({ Effect: 'Deny', Action: 's3:*', Resource: 'arn:loam:s3:::team/secret/*' });
+  const oneObject = p({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:loam:s3:::team/data/train.csv' });
+  const split = p({ Effect: 'Allow', Action: 's3:GetObject', Resource: ['arn:loam:s3:::team/a*', 'arn:loam:s3:::team/b*'] });
+  const allButOther = p({ Effect: 'Allow', Action: 's3:*', NotResource: 'arn:loam:s3:::other/*' });
+  const denyOutsideTeam = p({ Effect: 'Deny', Action: 's3:*', NotResource: 'arn:loam:s3:::team/*' });
+  const readOnlyS3 = p({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' });
+  it.each<[string, PolicyDocument[], string, string, Decision]>([
+    ['an Allow covering the prefix', [team], 's3:GetObject', 'arn:loam:s3:::team/data/', 'Allow'],
+    ['another bucket', [team], 's3:GetObject', 'arn:loam:s3:::other/data/', 'ImplicitDeny'],
+    ['a Deny reaching part of the prefix', [team, noSecret], 's3:GetObject', 'arn:loam:s3:::team/', 'ExplicitDeny'],
+    ['a Deny beside the prefix', [team, noSecret], 's3:GetObject', 'arn:loam:s3:::team/data/', 'Allow'],
+    ['an Allow of one object only covers the object, not the prefix', [oneObject], 's3:GetObject', 'arn:loam:s3:::team/data/train.csv', 'ImplicitDeny'],
+    ['Allows that cover the prefix only together do not count', [split], 's3:GetObject', 'arn:loam:s3:::team/', 'ImplicitDeny'],
+    ['another action', [readOnlyS3], 's3:PutObject', 'arn:loam:s3:::team/out/', 'ImplicitDeny'],
+    ['NotResource Allow away from the prefix', [allButOther], 's3:PutObject', 'arn:loam:s3:::team/out/', 'Allow'],
+    ['NotResource Allow over the prefix', [allButOther], 's3:PutObject', 'arn:loam:s3:::other/out/', 'ImplicitDeny'],
+    ['NotResource Allow that excludes part of the prefix', [allButOther], 's3:GetObject', 'arn:loam:s3:::ot', 'ImplicitDeny'],
+    ['NotResource Deny whose exception covers the prefix', [admin, denyOutsideTeam], 's3:GetObject', 'arn:loam:s3:::team/x/', 'Allow'],
+    ['NotResource Deny whose exception covers part of it', [admin, denyOutsideTeam], 's3:GetObject', 'arn:loam:s3:::te', 'ExplicitDeny'],
+    ['AdministratorAccess', [admin], 's3:DeleteObject', 'arn:loam:s3:::anything/', 'Allow'],
+  ])('%s', (_, policies, action, resource, expected) => {
+    expect(evaluatePrefix(policies, action, resource)).toBe(expected);
+  });
+
+  it('names the prefix with a trailing * and the input field when refusing', () => {
+    const bob: Principal = { userName: 'bob', userId: 'AIDABOB', arn: 'arn:loam:iam::000000000000:user/bob', via: 'token' };
+    expect(() => authorizeData(bob, [team, noSecret], 's3:GetObject', 'arn:loam:s3:::team/', 'prefix', '/InputDataConfig/0/DataSource/S3DataSource/S3Uri')).toThrow(
+      'User: arn:loam:iam::000000000000:user/bob is not authorized to perform: s3:GetObject on resource: arn:loam:s3:::team/* with an explicit deny (/InputDataConfig/0/DataSource/S3DataSource/S3Uri: Loam reads and writes it for the caller)',
+    );
+    expect(authorizeData(bob, [oneObject], 's3:GetObject', 'arn:loam:s3:::team/data/train.csv', 'object', '/ModelDataUrl')).toBeUndefined();
   });
 });

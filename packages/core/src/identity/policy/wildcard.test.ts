@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionMatches, resourceMatches, wildcardMatch } from './wildcard.js';
+import { actionMatches, resourceMatches, resourcePrefixMatch, wildcardMatch, wildcardPrefixMatch } from './wildcard.js';
 
 describe('wildcardMatch', () => {
   it.each([
@@ -79,5 +79,64 @@ describe('resourceMatches (case-sensitive, segment by segment for full ARNs)', (
     ['arn:*', job, true],
   ])('%j against %j is %s', (pattern, resource, expected) => {
     expect(resourceMatches(pattern, resource)).toBe(expected);
+  });
+});
+
+describe('wildcardPrefixMatch (every text starting with the prefix: all, some or none match)', () => {
+  it.each([
+    ['*', '', 'all'],
+    ['*', 'abc', 'all'],
+    ['b/*', 'b/data/', 'all'],
+    ['b/data/*', 'b/data/train', 'all'],
+    ['b/data/*', 'b/data', 'some'], // b/data itself, b/datax … are not under data/
+    ['b/data/*', 'b/other/', 'none'],
+    ['b/data/train.csv', 'b/data/train.csv', 'some'], // train.csv.bak starts with it too
+    ['b/data/train.csv', 'b/data/', 'some'],
+    ['b/data/train.csv', 'b/x', 'none'],
+    ['b/secret/*', 'b/', 'some'],
+    ['b/secret/*', 'b/secret/x/', 'all'],
+    ['b/?ecret/*', 'b/s', 'some'],
+    ['b/?ecret/*', 'b/secret/', 'all'],
+    ['*.csv', 'b/data/', 'some'],
+    ['a*b*', 'ab', 'all'],
+    ['a*b*', 'a', 'some'],
+    ['a*b', 'ab', 'some'],
+    ['', 'a', 'none'],
+    ['', '', 'some'],
+    ['a**', 'a', 'all'],
+  ] as const)('%j against %j… is %s', (pattern, prefix, expected) => {
+    expect(wildcardPrefixMatch(pattern, prefix)).toBe(expected);
+  });
+
+  it('never says all or none wrongly (checked against wildcardMatch on sampled extensions)', () => {
+    const patterns = ['a*b', 'a?b*', '*a*', 'ab', 'a*', '?*?', 'a*b*c', '**a'];
+    const texts = ['', 'a', 'b', 'ab', 'ba', 'abc', 'aab', 'abab', 'acb', 'abcabc'];
+    for (const p of patterns) {
+      for (const prefix of ['', 'a', 'ab', 'b', 'aa']) {
+        const r = wildcardPrefixMatch(p, prefix);
+        const hits = texts.map((x) => wildcardMatch(p, prefix + x));
+        if (r === 'all') expect(hits.every(Boolean), `${p} / ${prefix}`).toBe(true);
+        if (r === 'none') expect(hits.some(Boolean), `${p} / ${prefix}`).toBe(false);
+        // 'some' is "not proven either way" (conservative): it may hold for a pattern that matches everything.
+        if (r === 'some') expect(hits.some(Boolean) || p.includes('?'), `${p} / ${prefix}`).toBe(true);
+      }
+    }
+  });
+
+  it('stays fast on a pattern with many stars', () => {
+    const started = performance.now();
+    expect(wildcardPrefixMatch('*a*a*a*a*a*a*a*a*a*a*b', 'a'.repeat(5000))).toBe('some');
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('resourcePrefixMatch', () => {
+  it('matches the first five ARN segments as they are and the path as a prefix', () => {
+    expect(resourcePrefixMatch('arn:loam:s3:::team/*', 'arn:loam:s3:::team/data/')).toBe('all');
+    expect(resourcePrefixMatch('arn:aws:s3:::team/*', 'arn:loam:s3:::team/data/')).toBe('none');
+    expect(resourcePrefixMatch('arn:loam:s3:::*', 'arn:loam:s3:::other/x')).toBe('all');
+    expect(resourcePrefixMatch('arn:loam:s3*', 'arn:loam:s3:::other/x')).toBe('all');
+    expect(resourcePrefixMatch('*', 'arn:loam:s3:::other/x')).toBe('all');
+    expect(resourcePrefixMatch('arn:loam:s3:::team/secret/*', 'arn:loam:s3:::team/')).toBe('some');
   });
 });

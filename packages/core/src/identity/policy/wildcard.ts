@@ -62,3 +62,63 @@ function arnSegments(s: string): string[] | undefined {
   parts.push(s.slice(from));
   return parts;
 }
+
+/**
+ * How a wildcard pattern meets every text that starts with `prefix` (an S3 prefix: the objects a
+ * channel or an output path may name): `'all'` when it surely matches each of them, `'none'` when it
+ * matches none, `'some'` otherwise. A set of pattern positions is carried along the prefix (no
+ * backtracking, O(prefix × pattern)): none left means no extension matches; one left that starts a
+ * run of stars to the end means every extension does. `'some'` may be said of a pattern that in fact
+ * matches every extension in a roundabout way (`?*?` after `ab`): callers treat it as "not proven",
+ * which refuses rather than allows.
+ */
+export function wildcardPrefixMatch(pattern: string, prefix: string): 'all' | 'some' | 'none' {
+  let states = starClosure(pattern, [0]);
+  for (let t = 0; t < prefix.length && states.length > 0; t++) {
+    const next: number[] = [];
+    for (const p of states) {
+      const pc = pattern[p];
+      if (pc === '*') next.push(p);
+      else if (pc !== undefined && (pc === '?' || pc === prefix[t])) next.push(p + 1);
+    }
+    states = starClosure(pattern, next);
+  }
+  if (states.length === 0) return 'none';
+  return states.some((p) => onlyStars(pattern, p)) ? 'all' : 'some';
+}
+
+/** The positions, plus each reachable by skipping stars (a star may match nothing), without repeats. */
+function starClosure(pattern: string, positions: readonly number[]): number[] {
+  const seen = new Set<number>();
+  for (let p of positions) {
+    for (;;) {
+      if (seen.has(p)) break;
+      seen.add(p);
+      if (pattern[p] !== '*') break;
+      p++;
+    }
+  }
+  return [...seen];
+}
+
+/** At least one star from `from` and nothing else: any extension matches (an empty rest matches only the empty one). */
+function onlyStars(pattern: string, from: number): boolean {
+  if (from >= pattern.length) return false;
+  for (let p = from; p < pattern.length; p++) if (pattern[p] !== '*') return false;
+  return true;
+}
+
+/**
+ * {@link wildcardPrefixMatch} for resources, segment by segment as {@link resourceMatches}: only the
+ * sixth segment (the path, where an S3 key lies) grows, so the first five must match as they are.
+ */
+export function resourcePrefixMatch(pattern: string, resourcePrefix: string): 'all' | 'some' | 'none' {
+  if (pattern === '*') return 'all';
+  const ps = arnSegments(pattern);
+  const rs = arnSegments(resourcePrefix);
+  if (ps === undefined || rs === undefined) return wildcardPrefixMatch(pattern, resourcePrefix);
+  for (let i = 0; i < 5; i++) {
+    if (!wildcardMatch(ps[i] as string, rs[i] as string)) return 'none';
+  }
+  return wildcardPrefixMatch(ps[5] as string, rs[5] as string);
+}
