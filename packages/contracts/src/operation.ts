@@ -1,4 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { DataAccess } from './data-access.js';
 import type { ErrorCode } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -54,6 +55,11 @@ export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSch
   readonly awsNotFoundIsValidation?: boolean;
   /** Largest request body accepted, in bytes; the server default applies when unset. */
   readonly bodyLimit?: number;
+  /**
+   * The S3 locations the request makes Loam read or write for the caller (from the validated input):
+   * the caller must be allowed `s3:GetObject` / `s3:PutObject` … there, as if doing it themselves.
+   */
+  dataAccess?(input: Static<I>): readonly DataAccess[];
 }
 
 export type InputOf<Op> = Op extends Operation<infer I, TSchema> ? Static<I> : never;

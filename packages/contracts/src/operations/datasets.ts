@@ -1,3 +1,4 @@
+import { readObject } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/datasets.js';
@@ -18,6 +19,7 @@ export const ImportDatasetVersion = defineOperation({
   summary: 'Imports a CSV/TSV, Parquet or JSON Lines file (gzip or not) from the artifact store as a new immutable version: checked whole, typed, stored as Parquet. Limits: at most 1,000 columns (CSV) or members per object (JSON Lines), records nested at most 100 levels, a gzip file expanding to at most 100× its size (at least 1 GiB).',
   input: S.ImportDatasetVersionInput, output: S.ImportDatasetVersionOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:ImportDatasetVersion', rest: { method: 'POST', path: `${path}/versions` }, pathFields: ['SourceUri'],
+  dataAccess: (i) => [readObject('/SourceUri', i.SourceUri)],
 });
 export const DescribeDataset = defineOperation({
   ...base, name: 'DescribeDataset', kind: 'describe', summary: 'Describes a dataset and its latest version.',

@@ -1,3 +1,4 @@
+import { flowDataAccess } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/flows.js';
@@ -11,11 +12,13 @@ export const CreateFlow = defineOperation({
   ...base, name: 'CreateFlow', kind: 'create', summary: 'Creates a data flow (a DAG of sources, transforms and destinations) at version 1.',
   input: S.CreateFlowInput, output: S.CreateFlowOutput, errors: ['ResourceInUse', 'ValidationException'],
   iamAction: 'sagemaker:CreateFlow', rest: { method: 'POST', path: '/api/v1/flows' },
+  dataAccess: (i) => flowDataAccess(i.Definition),
 });
 export const UpdateFlow = defineOperation({
   ...base, name: 'UpdateFlow', kind: 'update', summary: "Stores a new version of a flow's definition; earlier versions stay readable.",
   input: S.UpdateFlowInput, output: S.UpdateFlowOutput, errors: ['ResourceNotFound', 'ConflictException', 'ValidationException'],
   iamAction: 'sagemaker:UpdateFlow', rest: { method: 'PUT', path },
+  dataAccess: (i) => flowDataAccess(i.Definition),
 });
 export const DescribeFlow = defineOperation({
   ...base, name: 'DescribeFlow', kind: 'describe', summary: 'A flow at one version (the latest by default).',

@@ -1,3 +1,4 @@
+import { containerDataAccess } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/model-packages.js';
@@ -33,6 +34,10 @@ export const CreateModelPackage = defineOperation({
   summary: 'Registers a model version in a group (numbered from 1) with its inference specification, metrics, drift baselines and approval status; or an unversioned package by name.',
   input: S.CreateModelPackageInput, output: S.CreateModelPackageOutput, errors: ['ResourceNotFound', 'ResourceInUse', 'ConflictException', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateModelPackage', resource: '*', rest: { method: 'POST', path: '/api/v1/model-packages' },
+  dataAccess: (i) => [
+    ...(i.InferenceSpecification?.Containers ?? []).flatMap((c, n) => containerDataAccess(`/InferenceSpecification/Containers/${n}`, c)),
+    ...(i.AdditionalInferenceSpecifications ?? []).flatMap((a, k) => a.Containers.flatMap((c, n) => containerDataAccess(`/AdditionalInferenceSpecifications/${k}/Containers/${n}`, c))),
+  ],
 });
 export const DescribeModelPackage = defineOperation({
   ...base, name: 'DescribeModelPackage', kind: 'describe', summary: 'Describes a model package: by ARN, by `<group>/<version>`, or by an unversioned package name.',
@@ -49,6 +54,7 @@ export const UpdateModelPackage = defineOperation({
   summary: 'Approves or rejects a model package (with a description; the caller is recorded as approver), or changes its metadata and lifecycle.',
   input: S.UpdateModelPackageInput, output: S.UpdateModelPackageOutput, errors: ['ResourceNotFound', 'ConflictException', 'ValidationException'],
   iamAction: 'sagemaker:UpdateModelPackage', resource: '{ModelPackageArn}', rest: { method: 'POST', path: '/api/v1/model-packages/update' },
+  dataAccess: (i) => (i.AdditionalInferenceSpecificationsToAdd ?? []).flatMap((a, k) => a.Containers.flatMap((c, n) => containerDataAccess(`/AdditionalInferenceSpecificationsToAdd/${k}/Containers/${n}`, c))),
 });
 export const DeleteModelPackage = defineOperation({
   ...base, name: 'DeleteModelPackage', kind: 'delete', summary: 'Deletes a model package; models created from it keep running.',

@@ -1,3 +1,4 @@
+import { containerDataAccess } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/models.js';
@@ -10,6 +11,10 @@ export const CreateModel = defineOperation({
   summary: 'Registers a model: the container image (built-in algorithm, framework script mode or process image) and the model.tar.gz it serves.',
   input: S.CreateModelInput, output: S.CreateModelOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateModel', resource: model, rest: { method: 'POST', path: '/api/v1/models' },
+  dataAccess: (i) => [
+    ...(i.PrimaryContainer ? containerDataAccess('/PrimaryContainer', i.PrimaryContainer) : []),
+    ...(i.Containers ?? []).flatMap((c, n) => containerDataAccess(`/Containers/${n}`, c)),
+  ],
 });
 export const DescribeModel = defineOperation({
   ...base, name: 'DescribeModel', awsNotFoundIsValidation: true, kind: 'describe', summary: 'Describes a model: its containers, model data and network isolation.',

@@ -1,3 +1,4 @@
+import { readData, writeData } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/processing-jobs.js';
@@ -11,6 +12,10 @@ export const CreateProcessingJob = defineOperation({
   summary: 'Starts a processing job: stages ProcessingInputs, runs the image with its entrypoint and arguments, uploads ProcessingOutputs.',
   input: S.CreateProcessingJobInput, output: S.CreateProcessingJobOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateProcessingJob', resource: job, rest: { method: 'POST', path: '/api/v1/processing-jobs' },
+  dataAccess: (i) => [
+    ...(i.ProcessingInputs ?? []).flatMap((p, n) => (p.S3Input ? [readData(`/ProcessingInputs/${n}/S3Input/S3Uri`, p.S3Input.S3Uri, p.S3Input.S3DataType)] : [])),
+    ...(i.ProcessingOutputConfig?.Outputs ?? []).flatMap((o, n) => (o.S3Output ? [writeData(`/ProcessingOutputConfig/Outputs/${n}/S3Output/S3Uri`, o.S3Output.S3Uri)] : [])),
+  ],
 });
 export const DescribeProcessingJob = defineOperation({
   ...base, name: 'DescribeProcessingJob', kind: 'describe', summary: 'Describes a processing job: status, exit message, failure reason, timings.',

@@ -1,3 +1,4 @@
+import { trainingDataAccess } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/training-jobs.js';
@@ -10,6 +11,7 @@ export const CreateTrainingJob = defineOperation({
   summary: 'Starts a training job: stages the input channels, runs the training image under the SageMaker container contract, and stores model.tar.gz.',
   input: S.CreateTrainingJobInput, output: S.CreateTrainingJobOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateTrainingJob', resource: job, rest: { method: 'POST', path: '/api/v1/training-jobs' },
+  dataAccess: (i) => trainingDataAccess('', i, i.HyperParameters, `${i.TrainingJobName}/`),
 });
 export const DescribeTrainingJob = defineOperation({
   ...base, name: 'DescribeTrainingJob', kind: 'describe', summary: 'Describes a training job: status, status transitions, metrics, model artifacts, failure reason.',

@@ -1,3 +1,4 @@
+import { readData, writeData } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/transform-jobs.js';
@@ -11,6 +12,11 @@ export const CreateTransformJob = defineOperation({
   summary: 'Scores a whole dataset offline with a model: split, batch, filter and join as SageMaker does, output to <input key>.out.',
   input: S.CreateTransformJobInput, output: S.CreateTransformJobOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateTransformJob', rest: { method: 'POST', path: '/api/v1/transform-jobs' },
+  dataAccess: (i) => [
+    readData('/TransformInput/DataSource/S3DataSource/S3Uri', i.TransformInput.DataSource.S3DataSource.S3Uri, i.TransformInput.DataSource.S3DataSource.S3DataType),
+    writeData('/TransformOutput/S3OutputPath', i.TransformOutput.S3OutputPath),
+    ...(i.DataCaptureConfig ? [writeData('/DataCaptureConfig/DestinationS3Uri', i.DataCaptureConfig.DestinationS3Uri)] : []),
+  ],
 });
 export const DescribeTransformJob = defineOperation({
   ...base, name: 'DescribeTransformJob', kind: 'describe', summary: 'Describes a transform job: its settings, status and failure reason.',

@@ -11,6 +11,7 @@ import { registerHealthRoutes } from '../http/health.routes.js';
 import { registerStudioRoutes } from '../http/studio.routes.js';
 import { fileURLToPath } from 'node:url';
 import { assertEveryOperationHandled, bindHandlers, createDispatcher } from '../operations/dispatcher.js';
+import { dataAccessAuthorizer, readObjectUpTo } from '../operations/data-access-check.js';
 import { registerRestTransport } from '../transports/rest/rest.routes.js';
 import { registerAwsProtocols } from '../transports/aws-json/register-aws.js';
 import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
@@ -72,17 +73,19 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   };
   const handlers = bindHandlers(operationList, [studioAccess, serverInfo, ...platform.services]);
   assertEveryOperationHandled(operationList, handlers);
+  const authorizeData = dataAccessAuthorizer({ policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(platform.artifacts, bucket, key, max) });
   const dispatch = createDispatcher({
     handlers,
     partition: platform.partition,
     authorize: async (principal, action, resource) => authorize(principal, await identity.policiesOf(principal.userName), action, resource),
+    authorizeData,
   });
   registerRestTransport(app, { operations: operationList, dispatch, credentials: identity, defaultBodyLimit: config.server.bodyLimitBytes });
   registerDatasetUploadRoute(app, { datasets: platform.datasets.datasets, credentials: identity, partition: platform.partition, maxBytes: 10 * 1024 ** 3, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   registerStudioRoutes(app, { distDir: fileURLToPath(new URL('../../../studio/dist', import.meta.url)) });
   registerAwsProtocols(app, { platform, dispatch, operations: operationList });
   registerEndpointRoutes(app, platform.endpoints, (t) => identity.authenticateToken(t));
-  registerMlflowTransport(app, { tracking: platform.tracking, extraRoutes: mlflowRegistryRoutes(platform.registry), credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
+  registerMlflowTransport(app, { tracking: platform.tracking, authorizeData, extraRoutes: mlflowRegistryRoutes(platform.registry), credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   return app;
 }
 

@@ -1,5 +1,6 @@
 import { resourceFor, type Operation } from '@loam/contracts';
 import { InternalError, type Principal, type RequestContext } from '@loam/core';
+import type { DataAccessAuthorizer } from './data-access-check.js';
 import { validateInput } from './validate.js';
 
 /** Runs one operation for an authenticated caller. */
@@ -11,13 +12,16 @@ export type Authorizer = (principal: Principal, action: string, resource: string
 export interface DispatcherDeps {
   readonly handlers: Readonly<Record<string, Handler>>;
   readonly authorize: Authorizer;
+  /** The caller's S3 permissions on each location the operation will read or write for them (`Operation.dataAccess`). */
+  readonly authorizeData: DataAccessAuthorizer;
   readonly partition: { readonly region: string; readonly accountId: string };
 }
 
 /**
  * The one path every transport takes into an operation: fill the caller default, authorize the IAM
  * action on the resource (before validation, so a caller without the right learns nothing about the
- * input rules), validate the input, run the handler.
+ * input rules), validate the input, check the caller may read and write the S3 locations the request
+ * names (Loam reads and writes them on their behalf), run the handler.
  */
 export function createDispatcher(deps: DispatcherDeps) {
   return async function dispatch(op: Operation, rawInput: unknown, ctx: RequestContext): Promise<unknown> {
@@ -27,6 +31,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     await deps.authorize(ctx.principal, op.iamAction, resourceFor(op, input, deps.partition));
     input = validateInput(op, input ?? {});
+    for (const access of op.dataAccess?.(input as never) ?? []) await deps.authorizeData(ctx.principal, access);
     const handler = deps.handlers[op.name];
     if (!handler) throw new InternalError(`Operation ${op.name} has no handler.`);
     return handler(input as never, ctx);

@@ -1,3 +1,4 @@
+import { syncData, type DataAccess } from '@loam/contracts';
 import type { Principal, TrackingService } from '@loam/core';
 import { trackingRules } from '@loam/core';
 import { experimentJson, fileJson, metricJson, runInfoJson, runJson, type Message } from './mlflow-wire.js';
@@ -10,6 +11,8 @@ export interface MlflowRoute {
   readonly action: string;
   readonly resource: (m: Message) => { kind: 'mlflow-experiment' | 'mlflow-run'; id: string | undefined } | '*';
   readonly bodyLimit?: number;
+  /** S3 locations the request makes Loam read or write for the caller, checked against their own policies. */
+  readonly dataAccess?: (m: Message) => readonly DataAccess[];
   readonly handle: (m: Message, principal: Principal) => Promise<unknown>;
 }
 
@@ -21,6 +24,8 @@ const runId = (m: Message) => m.str('run_id') || m.str('run_uuid');
 export function trackingRoutes(t: TrackingService): MlflowRoute[] {
   return [
     { path: 'experiments/create', methods: ['POST'], action: 'CreateMlflowExperiment', resource: () => '*',
+      // Loam lists, writes (training-job runs) and deletes the artifacts of an s3:// location for the experiment's users.
+      dataAccess: (m) => (m.str('artifact_location')?.startsWith('s3://') ? [syncData('/artifact_location', m.str('artifact_location') as string)] : []),
       handle: async (m) => ({ experiment_id: await t.createExperiment({ name: m.str('name') as string, ...(m.str('artifact_location') ? { artifactLocation: m.str('artifact_location') as string } : {}), tags: m.keyValues('tags') ?? [] }) }) },
     { path: 'experiments/get', methods: ['GET'], action: 'GetMlflowExperiment', resource: exp('experiment_id'),
       handle: async (m) => ({ experiment: experimentJson(await t.getExperiment(m.str('experiment_id'))) }) },

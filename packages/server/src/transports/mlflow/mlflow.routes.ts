@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resourceArn, type Partition, type Principal, type TrackingService } from '@loam/core';
 import { parseJsonBody } from '../../http/json-body.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
+import type { DataAccessAuthorizer } from '../../operations/data-access-check.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { authenticateMlflow, type MlflowCredentials } from './mlflow-auth.js';
 import { toMlflowError } from './mlflow-errors.js';
@@ -14,6 +15,8 @@ export interface MlflowTransportDeps {
   readonly tracking: TrackingService;
   readonly credentials: MlflowCredentials;
   readonly authorize: Authorizer;
+  /** The caller's S3 permissions on a location a request names (an experiment's `s3://` artifact location). */
+  readonly authorizeData: DataAccessAuthorizer;
   readonly partition: Partition;
   readonly defaultBodyLimit: number;
   /** Largest artifact upload through the proxy, in bytes. Default 5 GiB. */
@@ -78,6 +81,7 @@ export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransp
             const fields = (req.method === 'GET' ? req.query : req.body) as Record<string, unknown> | null;
             const m = new Message(fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : {});
             const principal = await guard(req, r.action, arn(r.resource(m)));
+            for (const access of r.dataAccess?.(m) ?? []) await deps.authorizeData(principal, access);
             return send(reply, 200, await r.handle(m, principal));
           },
         });

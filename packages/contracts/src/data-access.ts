@@ -1,0 +1,98 @@
+/**
+ * The S3 locations a request makes Loam read or write on the caller's behalf: a training job's
+ * channels and output path, a model's artifact, an endpoint's capture destination … Loam's own
+ * runners reach every bucket, so the caller's policies are checked for each location before the
+ * request is taken (ADR 0019), as S3 itself checks them for the caller's own GetObject / PutObject.
+ */
+export interface DataAccess {
+  /** The input path of the URI (`/InputDataConfig/0/DataSource/S3DataSource/S3Uri`), named when refused. */
+  readonly field: string;
+  /** An `s3://bucket/key` URI as given; anything else (an `https://` URL Loam refuses later) is skipped. */
+  readonly uri: string;
+  /** `prefix`: every object whose key starts with the URI's key (S3Prefix, output paths); `object`: that one key. */
+  readonly scope: 'object' | 'prefix';
+  readonly actions: readonly DataAction[];
+  /** The object is a ManifestFile: the objects it lists must be readable too (read when the request is taken). */
+  readonly manifest?: boolean;
+}
+
+export type DataAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
+
+const READ = ['s3:GetObject'] as const;
+const WRITE = ['s3:PutObject'] as const;
+
+/** An input read under a prefix (S3Prefix) or from a manifest (ManifestFile, AugmentedManifestFile). */
+export function readData(field: string, uri: string, s3DataType?: string): DataAccess {
+  const manifest = s3DataType === 'ManifestFile' || s3DataType === 'AugmentedManifestFile';
+  return manifest ? { field, uri, scope: 'object', actions: READ, manifest: true } : { field, uri, scope: 'prefix', actions: READ };
+}
+
+/** One object read whole (a model artifact, a metrics report). */
+export function readObject(field: string, uri: string): DataAccess {
+  return { field, uri, scope: 'object', actions: READ };
+}
+
+/**
+ * Objects written under an output path: `<uri>/<under>…` (`under` is what Loam puts first, e.g.
+ * `<job name>/`), one slash between.
+ */
+export function writeData(field: string, uri: string, under = ''): DataAccess {
+  return { field, uri: `${uri.endsWith('/') ? uri : `${uri}/`}${under}`, scope: 'prefix', actions: WRITE };
+}
+
+/** A directory read, written and pruned (a checkpoint location). */
+export function syncData(field: string, uri: string): DataAccess {
+  return { field, uri: uri.endsWith('/') ? uri : `${uri}/`, scope: 'prefix', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] };
+}
+
+/** A hyperparameter as the SageMaker SDK sends it: JSON-encoded strings (`"\"s3://…\""`) decoded, others as they are. */
+export function hyperparameterText(v: string | undefined): string | undefined {
+  if (v === undefined || !v.startsWith('"')) return v;
+  try {
+    const d: unknown = JSON.parse(v);
+    return typeof d === 'string' ? d : v;
+  } catch {
+    return v;
+  }
+}
+
+interface ChannelLike {
+  readonly DataSource: { readonly S3DataSource?: { readonly S3DataType: string; readonly S3Uri: string } };
+}
+
+/** What a training job (or each of a tuning job's) reads and writes: channels, source archive, checkpoints, output. */
+export function trainingDataAccess(
+  at: string,
+  def: {
+    readonly InputDataConfig?: readonly ChannelLike[];
+    readonly OutputDataConfig: { readonly S3OutputPath: string };
+    readonly CheckpointConfig?: { readonly S3Uri: string };
+  },
+  hyperParameters: Readonly<Record<string, string>> | undefined,
+  outputUnder: string,
+): DataAccess[] {
+  const out: DataAccess[] = [];
+  def.InputDataConfig?.forEach((c, i) => {
+    const s3 = c.DataSource.S3DataSource;
+    if (s3) out.push(readData(`${at}/InputDataConfig/${i}/DataSource/S3DataSource/S3Uri`, s3.S3Uri, s3.S3DataType));
+  });
+  const submit = hyperparameterText(hyperParameters?.['sagemaker_submit_directory']);
+  if (submit) out.push(readObject(`${at}/HyperParameters/sagemaker_submit_directory`, submit));
+  if (def.CheckpointConfig) out.push(syncData(`${at}/CheckpointConfig/S3Uri`, def.CheckpointConfig.S3Uri));
+  out.push(writeData(`${at}/OutputDataConfig/S3OutputPath`, def.OutputDataConfig.S3OutputPath, outputUnder));
+  return out;
+}
+
+/** A model container: its artifact, and a script-mode source archive given by URI. */
+export function containerDataAccess(at: string, c: { readonly ModelDataUrl?: string; readonly Environment?: Readonly<Record<string, string>> }): DataAccess[] {
+  const out: DataAccess[] = [];
+  if (c.ModelDataUrl !== undefined) out.push(readObject(`${at}/ModelDataUrl`, c.ModelDataUrl));
+  const submit = c.Environment?.['SAGEMAKER_SUBMIT_DIRECTORY'];
+  if (submit !== undefined && submit.startsWith('s3://')) out.push(readObject(`${at}/Environment/SAGEMAKER_SUBMIT_DIRECTORY`, submit));
+  return out;
+}
+
+/** A flow's destinations: each node's `output.s3Uri` (the object, or the part files written under it). */
+export function flowDataAccess(def: { readonly nodes: readonly { readonly output?: { readonly s3Uri?: string } }[] }): DataAccess[] {
+  return def.nodes.flatMap((n, k) => (n.output?.s3Uri ? [{ field: `/Definition/nodes/${k}/output/s3Uri`, uri: n.output.s3Uri, scope: 'prefix' as const, actions: WRITE }] : []));
+}
