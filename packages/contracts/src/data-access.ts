@@ -34,20 +34,35 @@ export function readObject(field: string, uri: string): DataAccess {
 
 /**
  * Objects written under an output path: `<uri>/<under>…` (`under` is what Loam puts first, e.g.
- * `<job name>/`), one slash between.
+ * `<job name>/`), one slash between. Some writers trim the key's slashes (data capture, MLflow), others
+ * keep them (`requireS3` refuses `//` there): both forms are checked when they differ.
  */
-export function writeData(field: string, uri: string, under = ''): DataAccess {
-  return { field, uri: `${uri.endsWith('/') ? uri : `${uri}/`}${under}`, scope: 'prefix', actions: WRITE };
+export function writeData(field: string, uri: string, under = ''): DataAccess[] {
+  return underBoth(uri, under).map((u) => ({ field, uri: u, scope: 'prefix' as const, actions: WRITE }));
 }
 
-/** A directory read, written and pruned (a checkpoint location). */
-export function syncData(field: string, uri: string): DataAccess {
-  return { field, uri: uri.endsWith('/') ? uri : `${uri}/`, scope: 'prefix', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] };
+/** A directory read, written and pruned (a checkpoint location, an MLflow artifact location). */
+export function syncData(field: string, uri: string): DataAccess[] {
+  return underBoth(uri, '').map((u) => ({ field, uri: u, scope: 'prefix' as const, actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const }));
 }
 
-/** A hyperparameter as the SageMaker SDK sends it: JSON-encoded strings (`"\"s3://…\""`) decoded, others as they are. */
+/** `<uri>/<under>` as given (one slash added) and with the key's leading and trailing slashes trimmed. */
+function underBoth(uri: string, under: string): string[] {
+  const asGiven = `${uri.endsWith('/') ? uri : `${uri}/`}${under}`;
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m) return [asGiven];
+  const key = (m[2] as string).replace(/^\/+|\/+$/g, '');
+  const trimmed = `s3://${m[1] as string}/${key === '' ? '' : `${key}/`}${under}`;
+  return trimmed === asGiven ? [asGiven] : [asGiven, trimmed];
+}
+
+/**
+ * A hyperparameter as the SageMaker SDK sends it: JSON-encoded strings (`"\"s3://…\""`) decoded, others
+ * as they are — exactly as core's `decodeHyperparameter` and the runner read it (any JSON text that is a
+ * string, surrounding whitespace included), so the location checked is the one later fetched.
+ */
 export function hyperparameterText(v: string | undefined): string | undefined {
-  if (v === undefined || !v.startsWith('"')) return v;
+  if (v === undefined) return undefined;
   try {
     const d: unknown = JSON.parse(v);
     return typeof d === 'string' ? d : v;
@@ -78,17 +93,20 @@ export function trainingDataAccess(
   });
   const submit = hyperparameterText(hyperParameters?.['sagemaker_submit_directory']);
   if (submit) out.push(readObject(`${at}/HyperParameters/sagemaker_submit_directory`, submit));
-  if (def.CheckpointConfig) out.push(syncData(`${at}/CheckpointConfig/S3Uri`, def.CheckpointConfig.S3Uri));
-  out.push(writeData(`${at}/OutputDataConfig/S3OutputPath`, def.OutputDataConfig.S3OutputPath, outputUnder));
+  if (def.CheckpointConfig) out.push(...syncData(`${at}/CheckpointConfig/S3Uri`, def.CheckpointConfig.S3Uri));
+  out.push(...writeData(`${at}/OutputDataConfig/S3OutputPath`, def.OutputDataConfig.S3OutputPath, outputUnder));
   return out;
 }
 
-/** A model container: its artifact, and a script-mode source archive given by URI. */
+/**
+ * A model container: its artifact and a script-mode source archive given by URI. Both as prefixes:
+ * batch transform stages them as S3Prefix channels (every key starting with them).
+ */
 export function containerDataAccess(at: string, c: { readonly ModelDataUrl?: string; readonly Environment?: Readonly<Record<string, string>> }): DataAccess[] {
   const out: DataAccess[] = [];
-  if (c.ModelDataUrl !== undefined) out.push(readObject(`${at}/ModelDataUrl`, c.ModelDataUrl));
+  if (c.ModelDataUrl !== undefined) out.push(readData(`${at}/ModelDataUrl`, c.ModelDataUrl));
   const submit = c.Environment?.['SAGEMAKER_SUBMIT_DIRECTORY'];
-  if (submit !== undefined && submit.startsWith('s3://')) out.push(readObject(`${at}/Environment/SAGEMAKER_SUBMIT_DIRECTORY`, submit));
+  if (submit !== undefined && submit.trim() !== '') out.push(readData(`${at}/Environment/SAGEMAKER_SUBMIT_DIRECTORY`, submit));
   return out;
 }
 

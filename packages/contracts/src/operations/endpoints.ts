@@ -12,7 +12,7 @@ export const CreateEndpointConfig = defineOperation({
   ...base, name: 'CreateEndpointConfig', kind: 'create', summary: 'Declares production variants (model, instance count, weight) and data capture for endpoints.',
   input: S.CreateEndpointConfigInput, output: S.CreateEndpointConfigOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateEndpointConfig', resource: config, rest: { method: 'POST', path: '/api/v1/endpoint-configs' },
-  dataAccess: (i) => (i.DataCaptureConfig ? [writeData('/DataCaptureConfig/DestinationS3Uri', i.DataCaptureConfig.DestinationS3Uri)] : []),
+  dataAccess: (i) => (i.DataCaptureConfig ? writeData('/DataCaptureConfig/DestinationS3Uri', i.DataCaptureConfig.DestinationS3Uri) : []),
 });
 export const DescribeEndpointConfig = defineOperation({
   ...base, name: 'DescribeEndpointConfig', awsNotFoundIsValidation: true, kind: 'describe', summary: 'Describes an endpoint config.',

@@ -1,3 +1,4 @@
+import { syncData } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/experiments.js';
@@ -17,6 +18,7 @@ export const CreateMlflowExperiment = defineOperation({
   ...base, name: 'CreateMlflowExperiment', kind: 'create', summary: 'Creates an experiment: a named group of runs whose artifacts share a location.',
   input: S.CreateMlflowExperimentInput, output: S.CreateMlflowExperimentOutput, errors: ['ResourceInUse', 'ValidationException'],
   iamAction: 'sagemaker:CreateMlflowExperiment', resource: '*', rest: { method: 'POST', path: `${p}/experiments` },
+  dataAccess: (i) => (i.ArtifactLocation?.startsWith('s3://') ? syncData('/ArtifactLocation', i.ArtifactLocation) : []),
 });
 export const GetMlflowExperiment = defineOperation({
   ...base, name: 'GetMlflowExperiment', kind: 'describe', summary: 'Describes an experiment.',

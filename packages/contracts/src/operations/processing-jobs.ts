@@ -14,7 +14,7 @@ export const CreateProcessingJob = defineOperation({
   iamAction: 'sagemaker:CreateProcessingJob', resource: job, rest: { method: 'POST', path: '/api/v1/processing-jobs' },
   dataAccess: (i) => [
     ...(i.ProcessingInputs ?? []).flatMap((p, n) => (p.S3Input ? [readData(`/ProcessingInputs/${n}/S3Input/S3Uri`, p.S3Input.S3Uri, p.S3Input.S3DataType)] : [])),
-    ...(i.ProcessingOutputConfig?.Outputs ?? []).flatMap((o, n) => (o.S3Output ? [writeData(`/ProcessingOutputConfig/Outputs/${n}/S3Output/S3Uri`, o.S3Output.S3Uri)] : [])),
+    ...(i.ProcessingOutputConfig?.Outputs ?? []).flatMap((o, n) => (o.S3Output ? writeData(`/ProcessingOutputConfig/Outputs/${n}/S3Output/S3Uri`, o.S3Output.S3Uri) : [])),
   ],
 });
 export const DescribeProcessingJob = defineOperation({

@@ -14,8 +14,8 @@ export const CreateTransformJob = defineOperation({
   iamAction: 'sagemaker:CreateTransformJob', rest: { method: 'POST', path: '/api/v1/transform-jobs' },
   dataAccess: (i) => [
     readData('/TransformInput/DataSource/S3DataSource/S3Uri', i.TransformInput.DataSource.S3DataSource.S3Uri, i.TransformInput.DataSource.S3DataSource.S3DataType),
-    writeData('/TransformOutput/S3OutputPath', i.TransformOutput.S3OutputPath),
-    ...(i.DataCaptureConfig ? [writeData('/DataCaptureConfig/DestinationS3Uri', i.DataCaptureConfig.DestinationS3Uri)] : []),
+    ...writeData('/TransformOutput/S3OutputPath', i.TransformOutput.S3OutputPath),
+    ...(i.DataCaptureConfig ? writeData('/DataCaptureConfig/DestinationS3Uri', i.DataCaptureConfig.DestinationS3Uri) : []),
   ],
 });
 export const DescribeTransformJob = defineOperation({

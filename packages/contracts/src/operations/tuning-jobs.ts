@@ -1,4 +1,4 @@
-import { readObject, trainingDataAccess, type DataAccess } from '../data-access.js';
+import { hyperparameterText, readObject, trainingDataAccess, type DataAccess } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/tuning-jobs.js';
@@ -11,16 +11,21 @@ export const CreateHyperParameterTuningJob = defineOperation({
   summary: 'Starts a tuning job: runs training jobs with hyperparameters chosen by the Bayesian, Random, Grid or Hyperband strategy, and keeps the best.',
   input: S.CreateHyperParameterTuningJobInput, output: S.CreateHyperParameterTuningJobOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateHyperParameterTuningJob', resource: tuning, rest: { method: 'POST', path: '/api/v1/tuning-jobs' },
-  // Its training jobs are named `<tuning job>-NNN-<hash>`, under each definition's output path.
+  // Its training jobs are named `<tuning job>-NNN-<hash>`, under each definition's output path. A tuned
+  // sagemaker_submit_directory (a categorical range, in the config or in a definition) is fetched too.
   dataAccess: (i) => {
     const defs = i.TrainingJobDefinitions ?? (i.TrainingJobDefinition ? [i.TrainingJobDefinition] : []);
-    return defs.flatMap((d, n) => {
-      const at = i.TrainingJobDefinitions ? `/TrainingJobDefinitions/${n}` : '/TrainingJobDefinition';
-      const tuned: DataAccess[] = (d.HyperParameterRanges?.CategoricalParameterRanges ?? [])
-        .filter((r) => r.Name === 'sagemaker_submit_directory')
-        .flatMap((r, k) => r.Values.map((v) => readObject(`${at}/HyperParameterRanges/CategoricalParameterRanges/${k}/Values`, v)));
-      return [...trainingDataAccess(at, d, d.StaticHyperParameters, `${i.HyperParameterTuningJobName}-`), ...tuned];
-    });
+    const tunedSources = (at: string, ranges: { readonly CategoricalParameterRanges?: readonly { readonly Name: string; readonly Values: readonly string[] }[] } | undefined): DataAccess[] =>
+      (ranges?.CategoricalParameterRanges ?? []).flatMap((r, k) => (r.Name === 'sagemaker_submit_directory'
+        ? r.Values.map((v, j) => readObject(`${at}/CategoricalParameterRanges/${k}/Values/${j}`, hyperparameterText(v) as string))
+        : []));
+    return [
+      ...tunedSources('/HyperParameterTuningJobConfig/ParameterRanges', i.HyperParameterTuningJobConfig.ParameterRanges),
+      ...defs.flatMap((d, n) => {
+        const at = i.TrainingJobDefinitions ? `/TrainingJobDefinitions/${n}` : '/TrainingJobDefinition';
+        return [...trainingDataAccess(at, d, d.StaticHyperParameters, `${i.HyperParameterTuningJobName}-`), ...tunedSources(`${at}/HyperParameterRanges`, d.HyperParameterRanges)];
+      }),
+    ];
   },
 });
 export const DescribeHyperParameterTuningJob = defineOperation({

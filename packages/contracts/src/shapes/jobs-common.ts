@@ -142,6 +142,11 @@ export interface JobChannelSpec {
   readonly recordWrapper: 'None' | 'RecordIO';
   /** Processing inputs: the container path (`/opt/ml/processing/input/…`), re-rooted in the job directory. */
   readonly localPath?: string;
+  /**
+   * ManifestFile: the `prefix` the manifest named when the request was checked against its caller's
+   * policies (ADR 0019); the runner refuses a manifest that names another one by the time it stages.
+   */
+  readonly manifestPrefix?: string;
 }
 
 export interface JobOutputSpec {

@@ -66,3 +66,9 @@ export function decodeHyperparameter(v: string | undefined): string | undefined 
     return v;
   }
 }
+
+/** The prefix a ManifestFile channel named when its request was checked, for the runner to hold it to. */
+export function manifestPrefix(ctx: { readonly checkedManifests?: ReadonlyMap<string, string> | undefined }, s3DataType: string, s3Uri: string): { manifestPrefix?: string } {
+  const prefix = s3DataType === 'ManifestFile' ? ctx.checkedManifests?.get(s3Uri) : undefined;
+  return prefix === undefined ? {} : { manifestPrefix: prefix };
+}

@@ -1,7 +1,7 @@
 import type { InputOf, JobChannelSpec, JobOutputSpec, JobSpec, operations } from '@loam/contracts';
 import { resolveImage } from './image-resolver.js';
 import { effectiveShape } from './instance-types.js';
-import { invalid, requireContainerPath, requireS3 } from './job-validation.js';
+import { invalid, manifestPrefix, requireContainerPath, requireS3 } from './job-validation.js';
 import { checkCapacity, type JobSpecContext } from './training-job-spec.js';
 
 export type CreateProcessingJobInput = InputOf<typeof operations.CreateProcessingJob>;
@@ -42,7 +42,7 @@ export function buildProcessingJobSpec(input: CreateProcessingJobInput, ctx: Job
     if (s3.S3InputMode === 'Pipe') throw invalid(`${f}.S3Input.S3InputMode`, 'Pipe', 'Member must be File on Loam');
     return {
       name: p.InputName, s3Uri: s3.S3Uri, s3DataType: s3.S3DataType, distribution: s3.S3DataDistributionType ?? 'FullyReplicated',
-      compression: s3.S3CompressionType ?? 'None', inputMode: 'File', recordWrapper: 'None', localPath,
+      compression: s3.S3CompressionType ?? 'None', inputMode: 'File', recordWrapper: 'None', localPath, ...manifestPrefix(ctx, s3.S3DataType, s3.S3Uri),
     } satisfies JobChannelSpec;
   });
   const outNames = new Set<string>();

@@ -17,10 +17,10 @@ export class ProcessingJobService {
   }
 
   /** @throws ValidationException naming the field, ResourceInUse for an existing name, ResourceLimitExceeded. */
-  async CreateProcessingJob(input: InputOf<Ops['CreateProcessingJob']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateProcessingJob']>> {
+  async CreateProcessingJob(input: InputOf<Ops['CreateProcessingJob']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateProcessingJob']>> {
     if (input.Tags) validateTags(input.Tags);
     const arn = this.jobs.arnOf(input.ProcessingJobName);
-    const spec = buildProcessingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages });
+    const spec = buildProcessingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages, checkedManifests: ctx.checkedManifests });
     await this.jobs.create(input.ProcessingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1);
     return { ProcessingJobArn: arn };
   }

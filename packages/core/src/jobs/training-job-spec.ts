@@ -3,7 +3,7 @@ import { LimitExceededError, ValidationError } from '../kernel/errors.js';
 import type { ExecutorCapacity } from '../ports/job-executor.js';
 import { resolveImage, type ProcessImageConfig } from './image-resolver.js';
 import { effectiveShape } from './instance-types.js';
-import { checkMetricDefinitions, decodeHyperparameter, invalid, requireContainerPath, requireS3 } from './job-validation.js';
+import { checkMetricDefinitions, decodeHyperparameter, invalid, manifestPrefix, requireContainerPath, requireS3 } from './job-validation.js';
 
 export type CreateTrainingJobInput = InputOf<typeof operations.CreateTrainingJob>;
 
@@ -20,6 +20,8 @@ export interface JobSpecContext {
   readonly arn: string;
   readonly capacity: ExecutorCapacity;
   readonly processImages: Readonly<Record<string, ProcessImageConfig>>;
+  /** ManifestFile URI → the prefix it named when checked (RequestContext.checkedManifests). */
+  readonly checkedManifests?: ReadonlyMap<string, string> | undefined;
 }
 
 /** SageMaker's default MaxRuntimeInSeconds (one day) and its ceiling for training (28 days). */
@@ -100,7 +102,7 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
     channels.push({
       name: c.ChannelName, s3Uri: s3.S3Uri, s3DataType: s3.S3DataType, distribution: s3.S3DataDistributionType ?? 'FullyReplicated',
       compression: c.CompressionType ?? 'None', ...(c.ContentType ? { contentType: c.ContentType } : {}), inputMode: mode,
-      recordWrapper: c.RecordWrapperType ?? 'None',
+      recordWrapper: c.RecordWrapperType ?? 'None', ...manifestPrefix(ctx, s3.S3DataType, s3.S3Uri),
     });
   });
   if (image.type === 'builtin') {

@@ -22,10 +22,10 @@ export class TrainingJobService {
   }
 
   /** @throws ValidationException naming the field, ResourceInUse for an existing name, ResourceLimitExceeded. */
-  async CreateTrainingJob(input: InputOf<Ops['CreateTrainingJob']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateTrainingJob']>> {
+  async CreateTrainingJob(input: InputOf<Ops['CreateTrainingJob']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateTrainingJob']>> {
     if (input.Tags) validateTags(input.Tags);
     const arn = this.jobs.arnOf(input.TrainingJobName);
-    const spec = buildTrainingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages });
+    const spec = buildTrainingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages, checkedManifests: ctx.checkedManifests });
     await this.jobs.create(input.TrainingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1 + (input.RetryStrategy?.MaximumRetryAttempts ?? 0));
     return { TrainingJobArn: arn };
   }

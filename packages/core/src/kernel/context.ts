@@ -12,6 +12,11 @@ export interface RequestContext {
   readonly principal: Principal;
   readonly requestId: string;
   readonly signal?: AbortSignal;
+  /**
+   * ManifestFile URIs of the request → the `prefix` each named when the caller's S3 permissions were
+   * checked (ADR 0019), so the job can hold the runner to it.
+   */
+  readonly checkedManifests?: ReadonlyMap<string, string>;
 }
 
 /** The principal for work Loam does by itself (bootstrap, reconciler). */

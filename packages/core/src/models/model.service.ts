@@ -1,6 +1,6 @@
-import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import { containerDataAccess, type DataAccess, type InputOf, type OutputOf, type operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
-import type { RequestContext } from '../kernel/context.js';
+import type { Principal, RequestContext } from '../kernel/context.js';
 import { isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import { clampMaxResults } from '../kernel/pagination.js';
@@ -22,6 +22,11 @@ export interface ModelServiceOptions {
   readonly partition: Partition;
   /** `images.process` from config. */
   readonly processImages: Readonly<Record<string, ProcessImageConfig>>;
+  /**
+   * The caller's S3 permissions on a location (ADR 0019): a container taken from a model package
+   * (ModelPackageName) is checked here, where the package's ModelDataUrl becomes known.
+   */
+  readonly authorizeData?: (principal: Principal, access: DataAccess) => Promise<unknown>;
 }
 
 /** CreateModel, DescribeModel, ListModels and DeleteModel. */
@@ -29,7 +34,7 @@ export class ModelService {
   constructor(private readonly o: ModelServiceOptions) {}
 
   /** @throws ValidationException naming the field (image, ModelDataUrl that does not exist), ResourceInUse. */
-  async CreateModel(input: InputOf<Ops['CreateModel']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateModel']>> {
+  async CreateModel(input: InputOf<Ops['CreateModel']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateModel']>> {
     if (input.Tags) validateTags(input.Tags);
     const list: { c: ContainerInput; field: string }[] = [];
     if (input.PrimaryContainer && input.Containers) {
@@ -42,7 +47,7 @@ export class ModelService {
       throw new ValidationError('Loam serves single-container models; inference pipelines (several Containers) are not supported yet.', [{ path: '/Containers', message: 'at most 1 container' }]);
     }
     const containers: ServingContainer[] = [];
-    for (const { c, field } of list) containers.push(await this.resolveContainer(c, field));
+    for (const { c, field } of list) containers.push(await this.resolveContainer(c, field, ctx));
     const arn = resourceArn(this.o.partition, 'model', input.ModelName);
     const { Tags, ...request } = input;
     const record: ModelRecord = {
@@ -61,9 +66,13 @@ export class ModelService {
     return { ModelArn: arn };
   }
 
-  private async resolveContainer(given: ContainerInput, field: string): Promise<ServingContainer> {
+  private async resolveContainer(given: ContainerInput, field: string, ctx: RequestContext): Promise<ServingContainer> {
     // Deploying from the Model Registry: the package supplies image and model data, after its group's approval rule.
     const fromPackage = given.ModelPackageName ? await modelPackageContainer(this.o.store, this.o.partition, given.ModelPackageName, field, given.Environment) : undefined;
+    // The caller reads the package's model data (and the source archive it runs) as if naming them here.
+    if (fromPackage && this.o.authorizeData) {
+      for (const a of containerDataAccess(`/${field.replace('.', '/')}/ModelPackageName (${given.ModelPackageName})`, fromPackage)) await this.o.authorizeData(ctx.principal, a);
+    }
     const c: ContainerInput = fromPackage ? { ...given, Image: fromPackage.Image, ModelDataUrl: fromPackage.ModelDataUrl, Environment: fromPackage.Environment } : given;
     if (!c.Image) throw new ValidationError(`Model container '${field}' needs an Image.`, [{ path: `/${field.replace('.', '/')}/Image`, message: 'required' }]);
     if (c.Mode === 'MultiModel') throw new ValidationError(`Multi-model containers are not supported yet ('${field}.Mode').`, [{ path: `/${field.replace('.', '/')}/Mode`, message: 'only SingleModel' }]);

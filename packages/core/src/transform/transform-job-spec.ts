@@ -1,6 +1,6 @@
 import type { InputOf, JobChannelSpec, JobSpec, operations, TransformDriverConfig } from '@loam/contracts';
 import { effectiveShape } from '../jobs/instance-types.js';
-import { invalid, requireS3 } from '../jobs/job-validation.js';
+import { invalid, manifestPrefix, requireS3 } from '../jobs/job-validation.js';
 import type { ExecutorCapacity } from '../ports/job-executor.js';
 import type { ModelRecord } from '../models/model.collections.js';
 
@@ -19,6 +19,8 @@ export interface TransformSpecContext {
   readonly driver: DriverCommand;
   /** `images.python`, for script-mode models. */
   readonly python: string;
+  /** ManifestFile URI → the prefix it named when checked (RequestContext.checkedManifests). */
+  readonly checkedManifests?: ReadonlyMap<string, string> | undefined;
 }
 
 /** SageMaker's ceiling on MaxPayloadInMB. */
@@ -83,6 +85,7 @@ export function buildTransformJobSpec(input: CreateInput, model: ModelRecord, ct
     channel('data', src.S3Uri, {
       s3DataType: src.S3DataType as 'S3Prefix' | 'ManifestFile', distribution: 'ShardedByS3Key', compression: input.TransformInput.CompressionType ?? 'None',
       ...(input.TransformInput.ContentType ? { contentType: input.TransformInput.ContentType } : {}),
+      ...manifestPrefix(ctx, src.S3DataType, src.S3Uri),
     }),
     ...(container.modelDataUrl ? [channel('model', container.modelDataUrl)] : []),
     ...(submit?.startsWith('s3://') ? [channel('code', submit)] : []),

@@ -30,13 +30,13 @@ export class TransformJobService {
   }
 
   /** @throws ValidationException naming the field (unknown model, unsupported options), ResourceInUse. */
-  async CreateTransformJob(input: InputOf<Ops['CreateTransformJob']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateTransformJob']>> {
+  async CreateTransformJob(input: InputOf<Ops['CreateTransformJob']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateTransformJob']>> {
     if (input.Tags) validateTags(input.Tags);
     const model = (await this.o.store.collection(modelsCollection).get(input.ModelName.toLowerCase()))?.value;
     if (!model) throw invalid('ModelName', input.ModelName, 'Could not find model');
     validateTransform(input, model, this.jobs.capacity);
     const arn = this.jobs.arnOf(input.TransformJobName);
-    const spec = buildTransformJobSpec(input, model, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, driver: this.o.driver, python: this.o.python });
+    const spec = buildTransformJobSpec(input, model, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, driver: this.o.driver, python: this.o.python, checkedManifests: ctx.checkedManifests });
     try {
       await this.jobs.create(input.TransformJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1);
     } catch (e) {

@@ -38,7 +38,7 @@ export class TuningJobService {
   constructor(private readonly o: TuningServiceOptions) {}
 
   /** @throws ValidationException (naming the field or range), ResourceInUse for an existing name. */
-  async CreateHyperParameterTuningJob(input: In<'CreateHyperParameterTuningJob'>, _ctx: RequestContext): Promise<Out<'CreateHyperParameterTuningJob'>> {
+  async CreateHyperParameterTuningJob(input: In<'CreateHyperParameterTuningJob'>, ctx: RequestContext): Promise<Out<'CreateHyperParameterTuningJob'>> {
     if (input.Tags) validateTags(input.Tags);
     const plan = planTuningJob(input, this.o.engine);
     const parents = input.WarmStartConfig ? await this.warmStartParents(input.WarmStartConfig, plan.objective.metricName, plan.ranges) : [];
@@ -48,6 +48,7 @@ export class TuningJobService {
     const record: TuningJobRecord = {
       id: input.HyperParameterTuningJobName.toLowerCase(), name: input.HyperParameterTuningJobName, arn, status: 'InProgress', strategy: plan.strategy,
       creationTime: now, lastModifiedTime: now, request, trials: [], parents,
+      ...(ctx.checkedManifests?.size ? { checkedManifests: Object.fromEntries(ctx.checkedManifests) } : {}),
     };
     try {
       await this.o.store.transaction(async (tx) => {

@@ -59,6 +59,8 @@ export interface TuningJobRecord {
    * expected improvement of 1 % or less, and when that first held twice.
    */
   readonly convergence?: { readonly judged: readonly number[]; readonly streak: number; readonly detectedTime?: number };
+  /** ManifestFile URI → the prefix it named when the request was checked (ADR 0019), for every training job. */
+  readonly checkedManifests?: Readonly<Record<string, string>>;
 }
 
 export const tuningJobsCollection: CollectionSpec<TuningJobRecord> = {

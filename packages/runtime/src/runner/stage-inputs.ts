@@ -28,8 +28,12 @@ async function planPrefix(store: Artifacts, uri: string, signal?: AbortSignal): 
   });
 }
 
-/** ManifestFile: `[{"prefix": "s3://b/p/"}, "rel1", "rel2", …]`; each object is staged under its relative name. */
-async function planManifest(store: Artifacts, uri: string, signal?: AbortSignal): Promise<Planned[]> {
+/**
+ * ManifestFile: `[{"prefix": "s3://b/p/"}, "rel1", "rel2", …]`; each object is staged under its relative
+ * name. `checked`: the prefix the manifest named when the job's request was checked against its
+ * caller's S3 permissions (ADR 0019); a manifest rewritten since to name another is refused.
+ */
+async function planManifest(store: Artifacts, uri: string, checked: string | undefined, signal?: AbortSignal): Promise<Planned[]> {
   const ref = parseS3(uri);
   let manifest: unknown;
   try {
@@ -41,7 +45,11 @@ async function planManifest(store: Artifacts, uri: string, signal?: AbortSignal)
   if (!Array.isArray(manifest) || manifest.length === 0 || typeof (manifest[0] as { prefix?: unknown })?.prefix !== 'string') {
     throw new ClientError(`Manifest '${uri}' must be a JSON array starting with {"prefix": "s3://bucket/prefix/"}.`);
   }
-  const prefix = parseS3((manifest[0] as { prefix: string }).prefix);
+  const named = (manifest[0] as { prefix: string }).prefix;
+  if (checked !== undefined && named !== checked) {
+    throw new ClientError(`Manifest '${uri}' names prefix '${named}', but it named '${checked}' when the job was created and its caller's access was checked; create the job again to use the new one.`);
+  }
+  const prefix = parseS3(named);
   return manifest.slice(1).map((entry, i) => {
     if (typeof entry !== 'string') throw new ClientError(`Manifest '${uri}' entry ${i + 1} is not a string.`);
     return { bucket: prefix.bucket, key: `${prefix.key}${entry}`, rel: entry };
@@ -57,7 +65,7 @@ async function planManifest(store: Artifacts, uri: string, signal?: AbortSignal)
 export async function stageChannel(store: Artifacts, channel: JobChannelSpec, dir: string, host: { index: number; count: number }, signal?: AbortSignal): Promise<number> {
   let planned: Planned[];
   try {
-    planned = channel.s3DataType === 'ManifestFile' ? await planManifest(store, channel.s3Uri, signal) : await planPrefix(store, channel.s3Uri, signal);
+    planned = channel.s3DataType === 'ManifestFile' ? await planManifest(store, channel.s3Uri, channel.manifestPrefix, signal) : await planPrefix(store, channel.s3Uri, signal);
   } catch (e) {
     if (e instanceof ClientError) throw e;
     const code = (e as { code?: string }).code;

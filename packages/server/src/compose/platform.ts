@@ -13,6 +13,7 @@ import { openEndpoints, type EndpointsCapability } from '../endpoints/endpoints.
 import { endpointCollections } from '@loam/core';
 import { openRegistry, type RegistryCapability } from '../registry/registry.compose.js';
 import { registryCollections, lineageCollections } from '@loam/core';
+import { dataAccessAuthorizer, readObjectUpTo, type DataAccessAuthorizer } from '../operations/data-access-check.js';
 import { openTransform, type TransformCapability } from '../transform/transform.compose.js';
 import { tuningCollections } from '@loam/core/tuning/index';
 import { openTuning, type TuningCapability } from '../tuning/tuning.compose.js';
@@ -24,6 +25,8 @@ export interface Platform {
   readonly store: MetadataStore;
   readonly artifacts: ArtifactStore;
   readonly identity: IdentityService;
+  /** The caller's S3 permissions on the locations a request names (ADR 0019). */
+  readonly authorizeData: DataAccessAuthorizer;
   readonly tags: TagService;
   /** Training and processing jobs: executor, coordinator (scheduler, reconciler) and services. */
   readonly jobs: JobsCapability;
@@ -87,7 +90,8 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     identity.registerTaggables(tags);
     const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
     const datasets = openDatasets({ config, store, artifacts, partition, tags, logger, processing: jobs.processing });
-    const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger });
+    const authorizeData = dataAccessAuthorizer({ policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(artifacts, bucket, key, max) });
+    const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData });
     const registry = openRegistry({ store, artifacts, partition, tags, logger });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
@@ -101,6 +105,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       store,
       artifacts,
       identity,
+      authorizeData,
       tags,
       jobs,
       datasets,

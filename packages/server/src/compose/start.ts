@@ -11,7 +11,6 @@ import { registerHealthRoutes } from '../http/health.routes.js';
 import { registerStudioRoutes } from '../http/studio.routes.js';
 import { fileURLToPath } from 'node:url';
 import { assertEveryOperationHandled, bindHandlers, createDispatcher } from '../operations/dispatcher.js';
-import { dataAccessAuthorizer, readObjectUpTo } from '../operations/data-access-check.js';
 import { registerRestTransport } from '../transports/rest/rest.routes.js';
 import { registerAwsProtocols } from '../transports/aws-json/register-aws.js';
 import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
@@ -73,7 +72,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   };
   const handlers = bindHandlers(operationList, [studioAccess, serverInfo, ...platform.services]);
   assertEveryOperationHandled(operationList, handlers);
-  const authorizeData = dataAccessAuthorizer({ policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(platform.artifacts, bucket, key, max) });
+  const { authorizeData } = platform;
   const dispatch = createDispatcher({
     handlers,
     partition: platform.partition,

@@ -12,6 +12,7 @@ import { EndpointController } from './endpoint-controller.js';
 import { EndpointMetricsService } from './endpoint-metrics.service.js';
 import { EndpointRouter } from './endpoint-router.js';
 import { InstanceFactory } from './instance-factory.js';
+import type { DataAccessAuthorizer } from '../operations/data-access-check.js';
 import { MetricsRegistry } from './metrics-registry.js';
 import { registerPrometheusRoute } from './prometheus.routes.js';
 
@@ -26,6 +27,8 @@ export interface EndpointsOptions {
   readonly tags: TagService;
   readonly logger: Logger;
   readonly launcher?: InstanceLauncher;
+  /** The caller's S3 permissions on a location (ADR 0019), for models created from model packages. */
+  readonly authorizeData?: DataAccessAuthorizer;
   /** Built-in models in process (default) or as their own processes. */
   readonly builtinServing?: 'in-process' | 'process';
   readonly autoscaleWindowSeconds?: number;
@@ -58,7 +61,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   const log = logger.child({ component: 'endpoints' });
   const clock = systemClock;
   const launcher = o.launcher ?? new LocalProcessLauncher({ logger: log, python: o.config.images.python, sandbox: o.config.executor.sandbox });
-  const models = new ModelService({ store, artifacts: o.artifacts, clock, partition, processImages: o.config.images.process });
+  const models = new ModelService({ store, artifacts: o.artifacts, clock, partition, processImages: o.config.images.process, ...(o.authorizeData ? { authorizeData: o.authorizeData } : {}) });
   const configs = new EndpointConfigService({ store, clock, partition, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
   const metrics = new MetricsRegistry();
   let controller: EndpointController | undefined;

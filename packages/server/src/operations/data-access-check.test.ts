@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobsCollection } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { trainingRequest } from '../jobs/jobs.test-support.js';
 
@@ -74,14 +75,77 @@ describe("a request is refused (403) when the caller may not read or write an S3
     expect(d.statusCode).toBe(404);
   });
 
-  it('reads a ManifestFile and refuses one whose prefix lies outside what the caller may read', async () => {
-    await loam.platform.artifacts.put({ bucket: 'team', key: 'manifests/ok.json' }, Buffer.from(JSON.stringify([{ prefix: 's3://team/train/' }, 'a.csv'])));
-    await loam.platform.artifacts.put({ bucket: 'team', key: 'manifests/escape.json' }, Buffer.from(JSON.stringify([{ prefix: 's3://other/data/' }, 'a.csv'])));
+  it('reads a ManifestFile, refuses one whose prefix lies outside what the caller may read, and holds the job to the prefix it checked', async () => {
+    const put = (key: string, body: string | Buffer) => loam.platform.artifacts.put({ bucket: 'team', key: `manifests/${key}` }, Buffer.from(body));
+    await put('ok.json', JSON.stringify([{ prefix: 's3://team/train/' }, 'a.csv']));
+    await put('escape.json', JSON.stringify([{ prefix: 's3://other/data/' }, 'a.csv']));
+    // The runner decodes UTF-8 with a BOM dropped; so does the check.
+    await put('bom.json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify([{ prefix: 's3://other/data/' }, 'a.csv']))]));
+    await put('not-json.json', 'prefix: s3://other/data/');
     const manifest = (key: string) => [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'ManifestFile', S3Uri: `s3://team/manifests/${key}` } } }];
-    expect((await alice('POST', '/api/v1/training-jobs', teamTraining('manifest-ok', { InputDataConfig: manifest('ok.json') }))).status).toBe(200);
-    const r = await alice('POST', '/api/v1/training-jobs', teamTraining('manifest-escape', { InputDataConfig: manifest('escape.json') }));
+    const ok = await alice('POST', '/api/v1/training-jobs', teamTraining('manifest-ok', { InputDataConfig: manifest('ok.json') }));
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    const record = await loam.platform.store.collection(jobsCollection).get('training-job/manifest-ok');
+    expect(record?.value.spec.channels[0]).toMatchObject({ s3Uri: 's3://team/manifests/ok.json', manifestPrefix: 's3://team/train/' });
+    for (const key of ['escape.json', 'bom.json']) {
+      const r = await alice('POST', '/api/v1/training-jobs', teamTraining(`manifest-${key.split('.')[0]}`, { InputDataConfig: manifest(key) }));
+      expect(r.status, key).toBe(403);
+      expect(r.body.detail).toMatch(/s3:GetObject on resource: arn:loam:s3:::other\/data\/\* \(\/InputDataConfig\/0\/DataSource\/S3DataSource\/S3Uri \(its "prefix"\)/);
+    }
+    // A manifest that cannot be checked (missing — it could be written later — or not a manifest) is refused.
+    for (const [key, why] of [['later.json', /does not exist/], ['not-json.json', /is not JSON/]] as const) {
+      const r = await alice('POST', '/api/v1/training-jobs', teamTraining(`manifest-${key.split('.')[0]}`, { InputDataConfig: manifest(key) }));
+      expect(r.status, key).toBe(400);
+      expect(r.body.detail).toMatch(why);
+    }
+  });
+
+  it("a tuning job's training jobs are held to the manifest prefix checked when the tuning job was created", async () => {
+    const r = await alice('POST', '/api/v1/tuning-jobs', {
+      HyperParameterTuningJobName: 'tune-manifest',
+      HyperParameterTuningJobConfig: { Strategy: 'Random', ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 }, HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
+        ParameterRanges: { ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.1', MaxValue: '0.5' }] } },
+      TrainingJobDefinition: {
+        AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' }, RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+        StaticHyperParameters: { num_round: '5', objective: 'binary:logistic', eval_metric: 'auc' },
+        InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'ManifestFile', S3Uri: 's3://team/manifests/ok.json' } } }],
+        OutputDataConfig: { S3OutputPath: 's3://team/tuning' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 }, StoppingCondition: { MaxRuntimeInSeconds: 60 },
+      },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    loam.platform.tuning.driver.start();
+    let names: string[] = [];
+    for (const t0 = Date.now(); names.length === 0; await new Promise((res) => setTimeout(res, 200))) {
+      if (Date.now() - t0 > 30_000) throw new Error('no training job started for the tuning job in 30 s');
+      const l = await loam.app.inject({ method: 'GET', url: '/api/v1/tuning-jobs/tune-manifest/training-jobs', headers: { authorization: `Bearer ${aliceToken}` } });
+      names = (l.json().TrainingJobSummaries as { TrainingJobName: string }[]).map((x) => x.TrainingJobName);
+    }
+    const record = await loam.platform.store.collection(jobsCollection).get(`training-job/${names[0] as string}`);
+    expect(record?.value.spec.channels[0]).toMatchObject({ s3Uri: 's3://team/manifests/ok.json', manifestPrefix: 's3://team/train/' });
+  });
+
+  it('decodes sagemaker_submit_directory as the runner does (whitespace around the JSON string included)', async () => {
+    const r = await alice('POST', '/api/v1/training-jobs', teamTraining('ws-source', {
+      AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' },
+      HyperParameters: { sagemaker_program: 'train.py', sagemaker_submit_directory: ' "s3://other/src/sourcedir.tar.gz"\n' },
+    }));
     expect(r.status).toBe(403);
-    expect(r.body.detail).toMatch(/s3:GetObject on resource: arn:loam:s3:::other\/data\/\* \(\/InputDataConfig\/0\/DataSource\/S3DataSource\/S3Uri \(its "prefix"\)/);
+    expect(r.body.detail).toMatch(/arn:loam:s3:::other\/src\/sourcedir\.tar\.gz/);
+  });
+
+  it("CreateModel from a model package: the caller must be allowed to read the package's model data", async () => {
+    await loam.platform.artifacts.put({ bucket: 'other', key: 'models/model.tar.gz' }, Buffer.from('not really a model'));
+    expect((await admin('POST', '/api/v1/model-package-groups', { ModelPackageGroupName: 'others' })).status).toBe(200);
+    const pkg = await admin('POST', '/api/v1/model-packages', {
+      ModelPackageGroupName: 'others', ModelApprovalStatus: 'Approved',
+      InferenceSpecification: { Containers: [{ Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://other/models/model.tar.gz' }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+    });
+    expect(pkg.status, JSON.stringify(pkg.body)).toBe(200);
+    const r = await alice('POST', '/api/v1/models', { ModelName: 'from-others', PrimaryContainer: { ModelPackageName: pkg.body.ModelPackageArn } });
+    expect(r.status, JSON.stringify(r.body)).toBe(403);
+    expect(r.body.detail).toMatch(/s3:GetObject on resource: arn:loam:s3:::other\/models\/model\.tar\.gz\* \(\/PrimaryContainer\/ModelPackageName \(arn:loam:sagemaker:[^)]*model-package\/others\/1\)\/ModelDataUrl/);
+    expect((await admin('POST', '/api/v1/models', { ModelName: 'from-others', PrimaryContainer: { ModelPackageName: pkg.body.ModelPackageArn } })).status).toBe(200);
   });
 
   it('lets an administrator (AdministratorAccess) name any bucket, as before', async () => {
@@ -111,7 +175,7 @@ describe("a request is refused (403) when the caller may not read or write an S3
     ['CreateModel artifact', 'POST', '/api/v1/models', {
       ModelName: 'm-other', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
       PrimaryContainer: { Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://other/models/model.tar.gz' },
-    }, /s3:GetObject on resource: arn:loam:s3:::other\/models\/model\.tar\.gz \(\/PrimaryContainer\/ModelDataUrl/],
+    }, /s3:GetObject on resource: arn:loam:s3:::other\/models\/model\.tar\.gz\* \(\/PrimaryContainer\/ModelDataUrl/],
     ['CreateEndpointConfig capture destination', 'POST', '/api/v1/endpoint-configs', {
       EndpointConfigName: 'ec-other',
       ProductionVariants: [{ VariantName: 'v', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
@@ -134,6 +198,28 @@ describe("a request is refused (403) when the caller may not read or write an S3
         ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 }, StoppingCondition: { MaxRuntimeInSeconds: 60 },
       },
     }, /s3:PutObject on resource: arn:loam:s3:::other\/tuning\/tune-other-\* \(\/TrainingJobDefinition\/OutputDataConfig\/S3OutputPath/],
+    ['CreateHyperParameterTuningJob tuned source archive (in the config’s ParameterRanges, JSON-encoded)', 'POST', '/api/v1/tuning-jobs', {
+      HyperParameterTuningJobName: 'tune-src',
+      HyperParameterTuningJobConfig: { Strategy: 'Random', ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 1 }, HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
+        ParameterRanges: { CategoricalParameterRanges: [{ Name: 'sagemaker_submit_directory', Values: ['"s3://team/src/a.tar.gz"', '"s3://other/src/b.tar.gz"'] }] } },
+      TrainingJobDefinition: {
+        AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' }, RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+        StaticHyperParameters: { sagemaker_program: 'train.py' },
+        OutputDataConfig: { S3OutputPath: 's3://team/tuning' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 }, StoppingCondition: { MaxRuntimeInSeconds: 60 },
+      },
+    }, /s3:GetObject on resource: arn:loam:s3:::other\/src\/b\.tar\.gz \(\/HyperParameterTuningJobConfig\/ParameterRanges\/CategoricalParameterRanges\/0\/Values\/1/],
+    ['CreateEndpointConfig capture destination with slashes a writer trims (checked as written: team/<endpoint>/…)', 'POST', '/api/v1/endpoint-configs', {
+      EndpointConfigName: 'ec-slashes',
+      ProductionVariants: [{ VariantName: 'v', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+      DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://team//', CaptureOptions: [{ CaptureMode: 'Input' }] },
+    }, /s3:PutObject on resource: arn:loam:s3:::team\/\* with an explicit deny \(\/DataCaptureConfig\/DestinationS3Uri/],
+    ['CreateModel script-mode source staged as a prefix by batch transform', 'POST', '/api/v1/models', {
+      ModelName: 'm-secre', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+      PrimaryContainer: { Image: 'sagemaker-scikit-learn:1.2-1-cpu-py3', ModelDataUrl: 's3://team/models/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py', SAGEMAKER_SUBMIT_DIRECTORY: 's3://team/secre' } },
+    }, /s3:GetObject on resource: arn:loam:s3:::team\/secre\* with an explicit deny \(\/PrimaryContainer\/Environment\/SAGEMAKER_SUBMIT_DIRECTORY/],
+    ['CreateMlflowExperiment (native) artifact location', 'POST', '/api/v1/mlflow/experiments', { Name: 'native-other', ArtifactLocation: 's3://other/mlruns' },
+      /s3:GetObject on resource: arn:loam:s3:::other\/mlruns\/\* \(\/ArtifactLocation/],
   ];
   it.each(otherOps)('%s', async (_what, method, url, payload, message) => {
     const r = await alice(method, url, payload);

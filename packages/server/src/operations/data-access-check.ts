@@ -1,8 +1,11 @@
 import type { DataAccess } from '@loam/contracts';
 import { authorizeData, LoamError, parseS3Uri, ValidationError, type ArtifactStore, type PolicyDocument, type Principal } from '@loam/core';
 
-/** Checks one location a request makes Loam read or write for the caller; throws AccessDeniedError (403). */
-export type DataAccessAuthorizer = (principal: Principal, access: DataAccess) => Promise<void>;
+/**
+ * Checks one location a request makes Loam read or write for the caller; throws AccessDeniedError (403).
+ * For a ManifestFile, resolves with the `prefix` the manifest named (the job holds the runner to it).
+ */
+export type DataAccessAuthorizer = (principal: Principal, access: DataAccess) => Promise<string | undefined>;
 
 export interface DataAccessDeps {
   readonly policiesOf: (userName: string) => Promise<readonly PolicyDocument[]>;
@@ -23,31 +26,41 @@ const s3Resource = (bucket: string, key: string): string => `arn:loam:s3:::${buc
  */
 export function dataAccessAuthorizer(deps: DataAccessDeps): DataAccessAuthorizer {
   return async (principal, access) => {
+    // Not S3 (an https:// ModelDataUrl …): the operation's own validation refuses it; Loam fetches only s3://.
+    if (!access.uri.startsWith('s3://')) return undefined;
     const ref = parseS3Uri(access.uri);
-    if (!ref) return;
+    if (!ref) throw new ValidationError(`${access.field} '${access.uri}' is not an s3://bucket/key URI.`, [{ path: access.field, message: 'expected s3://bucket/key' }]);
     const policies = await deps.policiesOf(principal.userName);
     for (const action of access.actions) authorizeData(principal, policies, action, s3Resource(ref.bucket, ref.key), access.scope, access.field);
-    if (!access.manifest) return;
+    if (!access.manifest) return undefined;
     const prefix = await manifestPrefix(deps, access, ref.bucket, ref.key);
-    if (prefix) authorizeData(principal, policies, 's3:GetObject', s3Resource(prefix.bucket, prefix.key), 'prefix', `${access.field} (its "prefix")`);
+    authorizeData(principal, policies, 's3:GetObject', s3Resource(prefix.ref.bucket, prefix.ref.key), 'prefix', `${access.field} (its "prefix")`);
+    return prefix.text;
   };
 }
 
-/** The `{"prefix": "s3://…"}` a manifest starts with; undefined when it cannot be read (the job then fails naming it, as before). */
-async function manifestPrefix(deps: DataAccessDeps, access: DataAccess, bucket: string, key: string): Promise<{ bucket: string; key: string } | undefined> {
+/**
+ * The `{"prefix": "s3://…"}` a manifest starts with, decoded as the runner decodes it (UTF-8, a BOM
+ * dropped). A manifest that cannot be checked — missing, unreadable, over the limit, not such a JSON
+ * array — refuses the request: the runner would read whatever is there when the job starts.
+ */
+async function manifestPrefix(deps: DataAccessDeps, access: DataAccess, bucket: string, key: string): Promise<{ text: string; ref: { bucket: string; key: string } }> {
+  const refuse = (why: string): never => {
+    throw new ValidationError(`The manifest ${access.uri} (${access.field}) ${why}; Loam reads it when the request is taken, to check the prefix it names.`, [{ path: access.field, message: why }]);
+  };
   const bytes = await deps.readObject(bucket, key, MANIFEST_LIMIT);
-  if (bytes === undefined) return undefined;
+  if (bytes === undefined) return refuse(`does not exist or is larger than ${MANIFEST_LIMIT / 1024 / 1024} MiB`);
   let manifest: unknown;
   try {
-    manifest = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
+    manifest = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    return refuse(`is not JSON: ${(e as Error).message}`);
   }
   const first = Array.isArray(manifest) ? (manifest[0] as { prefix?: unknown } | undefined) : undefined;
-  if (typeof first?.prefix !== 'string') return undefined;
-  const ref = parseS3Uri(first.prefix);
-  if (!ref) throw new ValidationError(`The manifest ${access.uri} names prefix '${first.prefix}', which is not an s3:// URI.`, [{ path: access.field, message: 'manifest prefix must be s3://' }]);
-  return ref;
+  if (typeof first?.prefix !== 'string') return refuse('must be a JSON array starting with {"prefix": "s3://bucket/prefix/"}');
+  const ref = first.prefix.startsWith('s3://') ? parseS3Uri(first.prefix) : undefined;
+  if (!ref) return refuse(`names prefix '${first.prefix}', which is not an s3://bucket/prefix URI`);
+  return { text: first.prefix, ref };
 }
 
 /** An object's bytes when it exists, is readable and holds at most `maxBytes`; otherwise undefined. */

@@ -31,10 +31,14 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     await deps.authorize(ctx.principal, op.iamAction, resourceFor(op, input, deps.partition));
     input = validateInput(op, input ?? {});
-    for (const access of op.dataAccess?.(input as never) ?? []) await deps.authorizeData(ctx.principal, access);
+    const checkedManifests = new Map<string, string>();
+    for (const access of op.dataAccess?.(input as never) ?? []) {
+      const prefix = await deps.authorizeData(ctx.principal, access);
+      if (access.manifest && prefix !== undefined) checkedManifests.set(access.uri, prefix);
+    }
     const handler = deps.handlers[op.name];
     if (!handler) throw new InternalError(`Operation ${op.name} has no handler.`);
-    return handler(input as never, ctx);
+    return handler(input as never, checkedManifests.size > 0 ? { ...ctx, checkedManifests } : ctx);
   };
 }
 

@@ -25,7 +25,7 @@ export function trackingRoutes(t: TrackingService): MlflowRoute[] {
   return [
     { path: 'experiments/create', methods: ['POST'], action: 'CreateMlflowExperiment', resource: () => '*',
       // Loam lists, writes (training-job runs) and deletes the artifacts of an s3:// location for the experiment's users.
-      dataAccess: (m) => (m.str('artifact_location')?.startsWith('s3://') ? [syncData('/artifact_location', m.str('artifact_location') as string)] : []),
+      dataAccess: (m) => (m.str('artifact_location')?.startsWith('s3://') ? syncData('/artifact_location', m.str('artifact_location') as string) : []),
       handle: async (m) => ({ experiment_id: await t.createExperiment({ name: m.str('name') as string, ...(m.str('artifact_location') ? { artifactLocation: m.str('artifact_location') as string } : {}), tags: m.keyValues('tags') ?? [] }) }) },
     { path: 'experiments/get', methods: ['GET'], action: 'GetMlflowExperiment', resource: exp('experiment_id'),
       handle: async (m) => ({ experiment: experimentJson(await t.getExperiment(m.str('experiment_id'))) }) },
