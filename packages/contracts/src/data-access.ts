@@ -21,10 +21,14 @@ export type DataAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
 const READ = ['s3:GetObject'] as const;
 const WRITE = ['s3:PutObject'] as const;
 
-/** An input read under a prefix (S3Prefix) or from a manifest (ManifestFile, AugmentedManifestFile). */
+/**
+ * An input read under a prefix (S3Prefix) or from a ManifestFile. Other types (AugmentedManifestFile,
+ * Converse) Loam refuses when it builds the job; only the object itself is checked here.
+ */
 export function readData(field: string, uri: string, s3DataType?: string): DataAccess {
-  const manifest = s3DataType === 'ManifestFile' || s3DataType === 'AugmentedManifestFile';
-  return manifest ? { field, uri, scope: 'object', actions: READ, manifest: true } : { field, uri, scope: 'prefix', actions: READ };
+  if (s3DataType === 'ManifestFile') return { field, uri, scope: 'object', actions: READ, manifest: true };
+  if (s3DataType !== undefined && s3DataType !== 'S3Prefix') return readObject(field, uri);
+  return { field, uri, scope: 'prefix', actions: READ };
 }
 
 /** One object read whole (a model artifact, a metrics report). */
@@ -46,7 +50,11 @@ export function syncData(field: string, uri: string): DataAccess[] {
   return underBoth(uri, '').map((u) => ({ field, uri: u, scope: 'prefix' as const, actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const }));
 }
 
-/** `<uri>/<under>` as given (one slash added) and with the key's leading and trailing slashes trimmed. */
+/**
+ * `<uri>/<under>` as given (one slash added) and with the key's leading and trailing slashes trimmed
+ * (MLflow trims both; data capture and job outputs trim trailing ones and refuse keys with leading or
+ * empty segments, so these two forms cover every key a writer makes).
+ */
 function underBoth(uri: string, under: string): string[] {
   const asGiven = `${uri.endsWith('/') ? uri : `${uri}/`}${under}`;
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
@@ -99,14 +107,14 @@ export function trainingDataAccess(
 }
 
 /**
- * A model container: its artifact and a script-mode source archive given by URI. Both as prefixes:
- * batch transform stages them as S3Prefix channels (every key starting with them).
+ * A model container: its artifact and a script-mode source archive given by URI, each one object
+ * (endpoints fetch that key; batch transform stages exactly that key too).
  */
 export function containerDataAccess(at: string, c: { readonly ModelDataUrl?: string; readonly Environment?: Readonly<Record<string, string>> }): DataAccess[] {
   const out: DataAccess[] = [];
-  if (c.ModelDataUrl !== undefined) out.push(readData(`${at}/ModelDataUrl`, c.ModelDataUrl));
+  if (c.ModelDataUrl !== undefined) out.push(readObject(`${at}/ModelDataUrl`, c.ModelDataUrl));
   const submit = c.Environment?.['SAGEMAKER_SUBMIT_DIRECTORY'];
-  if (submit !== undefined && submit.trim() !== '') out.push(readData(`${at}/Environment/SAGEMAKER_SUBMIT_DIRECTORY`, submit));
+  if (submit !== undefined && submit.trim() !== '') out.push(readObject(`${at}/Environment/SAGEMAKER_SUBMIT_DIRECTORY`, submit));
   return out;
 }
 

@@ -54,7 +54,10 @@ export const UpdateModelPackage = defineOperation({
   summary: 'Approves or rejects a model package (with a description; the caller is recorded as approver), or changes its metadata and lifecycle.',
   input: S.UpdateModelPackageInput, output: S.UpdateModelPackageOutput, errors: ['ResourceNotFound', 'ConflictException', 'ValidationException'],
   iamAction: 'sagemaker:UpdateModelPackage', resource: '{ModelPackageArn}', rest: { method: 'POST', path: '/api/v1/model-packages/update' },
-  dataAccess: (i) => (i.AdditionalInferenceSpecificationsToAdd ?? []).flatMap((a, k) => a.Containers.flatMap((c, n) => containerDataAccess(`/AdditionalInferenceSpecificationsToAdd/${k}/Containers/${n}`, c))),
+  dataAccess: (i) => [
+    ...(i.InferenceSpecification?.Containers ?? []).flatMap((c, n) => containerDataAccess(`/InferenceSpecification/Containers/${n}`, c)),
+    ...(i.AdditionalInferenceSpecificationsToAdd ?? []).flatMap((a, k) => a.Containers.flatMap((c, n) => containerDataAccess(`/AdditionalInferenceSpecificationsToAdd/${k}/Containers/${n}`, c))),
+  ],
 });
 export const DeleteModelPackage = defineOperation({
   ...base, name: 'DeleteModelPackage', kind: 'delete', summary: 'Deletes a model package; models created from it keep running.',

@@ -147,6 +147,8 @@ export interface JobChannelSpec {
    * policies (ADR 0019); the runner refuses a manifest that names another one by the time it stages.
    */
   readonly manifestPrefix?: string;
+  /** S3Prefix naming one object only (a model artifact, a source archive): that key, not every key starting with it. */
+  readonly exactObject?: boolean;
 }
 
 export interface JobOutputSpec {

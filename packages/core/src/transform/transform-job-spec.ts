@@ -87,8 +87,9 @@ export function buildTransformJobSpec(input: CreateInput, model: ModelRecord, ct
       ...(input.TransformInput.ContentType ? { contentType: input.TransformInput.ContentType } : {}),
       ...manifestPrefix(ctx, src.S3DataType, src.S3Uri),
     }),
-    ...(container.modelDataUrl ? [channel('model', container.modelDataUrl)] : []),
-    ...(submit?.startsWith('s3://') ? [channel('code', submit)] : []),
+    // One object each (the caller's access was checked on that object): not every key starting with it.
+    ...(container.modelDataUrl ? [channel('model', container.modelDataUrl, { exactObject: true })] : []),
+    ...(submit?.startsWith('s3://') ? [channel('code', submit, { exactObject: true })] : []),
   ];
   const shape = effectiveShape(input.TransformResources.InstanceType, ctx.capacity);
   const dp = input.DataProcessing ?? {};

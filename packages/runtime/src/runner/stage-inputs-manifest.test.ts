@@ -39,3 +39,14 @@ describe('staging a ManifestFile channel', () => {
     expect(await stageChannel(store, channel(), join(root, 'unchecked'), { index: 0, count: 1 })).toBe(1);
   });
 });
+
+describe('an S3Prefix channel naming one object (exactObject: a transform model artifact or source archive)', () => {
+  it('stages that key only, not the keys that start with it', async () => {
+    await store.put({ bucket: 'team', key: 'models/model.tar.gz' }, Buffer.from('m'));
+    await store.put({ bucket: 'team', key: 'models/model.tar.gz.bak' }, Buffer.from('b'));
+    const spec = (exactObject: boolean) => ({ name: 'model', s3Uri: 's3://team/models/model.tar.gz', s3DataType: 'S3Prefix', distribution: 'FullyReplicated', compression: 'None', inputMode: 'File', recordWrapper: 'None', exactObject }) as never;
+    expect(await stageChannel(store, spec(true), join(root, 'exact'), { index: 0, count: 1 })).toBe(1);
+    expect(readdirSync(join(root, 'exact'))).toEqual(['model.tar.gz']);
+    expect(await stageChannel(store, spec(false), join(root, 'prefix'), { index: 0, count: 1 })).toBe(2);
+  });
+});

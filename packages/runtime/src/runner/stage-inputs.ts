@@ -16,10 +16,10 @@ interface Planned {
 }
 
 /** S3Prefix: every key under the prefix, named by its path below the prefix. */
-async function planPrefix(store: Artifacts, uri: string, signal?: AbortSignal): Promise<Planned[]> {
+async function planPrefix(store: Artifacts, uri: string, exact: boolean, signal?: AbortSignal): Promise<Planned[]> {
   const { bucket, key } = parseS3(uri);
   const objects = await listAll(store, bucket, key, signal);
-  return objects.filter((o) => !o.key.endsWith('/')).map((o) => {
+  return objects.filter((o) => !o.key.endsWith('/') && (!exact || o.key === key)).map((o) => {
     const rest = o.key.slice(key.length);
     // `p/train` and `p/train/` both mean the folder: its files land at the channel's top level; a
     // prefix that is a whole key names that one file; a partial name keeps the path after its folder.
@@ -65,7 +65,7 @@ async function planManifest(store: Artifacts, uri: string, checked: string | und
 export async function stageChannel(store: Artifacts, channel: JobChannelSpec, dir: string, host: { index: number; count: number }, signal?: AbortSignal): Promise<number> {
   let planned: Planned[];
   try {
-    planned = channel.s3DataType === 'ManifestFile' ? await planManifest(store, channel.s3Uri, channel.manifestPrefix, signal) : await planPrefix(store, channel.s3Uri, signal);
+    planned = channel.s3DataType === 'ManifestFile' ? await planManifest(store, channel.s3Uri, channel.manifestPrefix, signal) : await planPrefix(store, channel.s3Uri, channel.exactObject === true, signal);
   } catch (e) {
     if (e instanceof ClientError) throw e;
     const code = (e as { code?: string }).code;

@@ -25,6 +25,13 @@ beforeAll(async () => {
   await id.AttachUserPolicy({ UserName: 'alice', PolicyName: 'TeamBucketOnly' }, ctx);
   aliceToken = (await id.CreateApiToken({ UserName: 'alice', TokenName: 't' }, ctx)).ApiToken.Token;
   for (const b of ['team', 'other']) await loam.platform.artifacts.ensureBucket(b);
+  await loam.platform.artifacts.put({ bucket: 'team', key: 'models/model.tar.gz' }, Buffer.from('not really a model'));
+  expect((await alice('POST', '/api/v1/model-package-groups', { ModelPackageGroupName: 'alices' })).status).toBe(200);
+  const pkg = await alice('POST', '/api/v1/model-packages', {
+    ModelPackageGroupName: 'alices',
+    InferenceSpecification: { Containers: [{ Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://team/models/model.tar.gz' }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+  });
+  expect(pkg.status, JSON.stringify(pkg.body)).toBe(200);
 });
 afterAll(async () => {
   await loam?.close();
@@ -87,6 +94,15 @@ describe("a request is refused (403) when the caller may not read or write an S3
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     const record = await loam.platform.store.collection(jobsCollection).get('training-job/manifest-ok');
     expect(record?.value.spec.channels[0]).toMatchObject({ s3Uri: 's3://team/manifests/ok.json', manifestPrefix: 's3://team/train/' });
+    const processing = await alice('POST', '/api/v1/processing-jobs', {
+      ProcessingJobName: 'p-manifest', RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+      AppSpecification: { ImageUri: 'sagemaker-scikit-learn:1.2-1-cpu-py3', ContainerEntrypoint: ['python3', 'x.py'] },
+      ProcessingInputs: [{ InputName: 'data', S3Input: { S3Uri: 's3://team/manifests/ok.json', LocalPath: '/opt/ml/processing/input', S3DataType: 'ManifestFile' } }],
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
+    });
+    expect(processing.status, JSON.stringify(processing.body)).toBe(200);
+    const p = await loam.platform.store.collection(jobsCollection).get('processing-job/p-manifest');
+    expect(p?.value.spec.channels[0]).toMatchObject({ manifestPrefix: 's3://team/train/' });
     for (const key of ['escape.json', 'bom.json']) {
       const r = await alice('POST', '/api/v1/training-jobs', teamTraining(`manifest-${key.split('.')[0]}`, { InputDataConfig: manifest(key) }));
       expect(r.status, key).toBe(403);
@@ -144,13 +160,15 @@ describe("a request is refused (403) when the caller may not read or write an S3
     expect(pkg.status, JSON.stringify(pkg.body)).toBe(200);
     const r = await alice('POST', '/api/v1/models', { ModelName: 'from-others', PrimaryContainer: { ModelPackageName: pkg.body.ModelPackageArn } });
     expect(r.status, JSON.stringify(r.body)).toBe(403);
-    expect(r.body.detail).toMatch(/s3:GetObject on resource: arn:loam:s3:::other\/models\/model\.tar\.gz\* \(\/PrimaryContainer\/ModelPackageName \(arn:loam:sagemaker:[^)]*model-package\/others\/1\)\/ModelDataUrl/);
+    expect(r.body.detail).toMatch(/s3:GetObject on resource: arn:loam:s3:::other\/models\/model\.tar\.gz \(\/PrimaryContainer\/ModelPackageName \(arn:loam:sagemaker:[^)]*model-package\/others\/1\)\/ModelDataUrl/);
     expect((await admin('POST', '/api/v1/models', { ModelName: 'from-others', PrimaryContainer: { ModelPackageName: pkg.body.ModelPackageArn } })).status).toBe(200);
   });
 
-  it('lets an administrator (AdministratorAccess) name any bucket, as before', async () => {
+  it('lets an administrator (AdministratorAccess) name any bucket, and any manifest (not read), as before', async () => {
     const r = await admin('POST', '/api/v1/training-jobs', teamTraining('admin-other', { InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: s3Prefix('s3://other/train/') }], OutputDataConfig: { S3OutputPath: 's3://other/out' } }));
     expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const later = [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'ManifestFile', S3Uri: 's3://other/manifests/written-later.json' } } }];
+    expect((await admin('POST', '/api/v1/training-jobs', teamTraining('admin-manifest', { InputDataConfig: later }))).status).toBe(200);
   });
 
   const otherOps: [string, 'POST' | 'PUT', string, Record<string, unknown>, RegExp][] = [
@@ -175,7 +193,7 @@ describe("a request is refused (403) when the caller may not read or write an S3
     ['CreateModel artifact', 'POST', '/api/v1/models', {
       ModelName: 'm-other', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
       PrimaryContainer: { Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://other/models/model.tar.gz' },
-    }, /s3:GetObject on resource: arn:loam:s3:::other\/models\/model\.tar\.gz\* \(\/PrimaryContainer\/ModelDataUrl/],
+    }, /s3:GetObject on resource: arn:loam:s3:::other\/models\/model\.tar\.gz \(\/PrimaryContainer\/ModelDataUrl/],
     ['CreateEndpointConfig capture destination', 'POST', '/api/v1/endpoint-configs', {
       EndpointConfigName: 'ec-other',
       ProductionVariants: [{ VariantName: 'v', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
@@ -214,10 +232,14 @@ describe("a request is refused (403) when the caller may not read or write an S3
       ProductionVariants: [{ VariantName: 'v', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
       DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://team//', CaptureOptions: [{ CaptureMode: 'Input' }] },
     }, /s3:PutObject on resource: arn:loam:s3:::team\/\* with an explicit deny \(\/DataCaptureConfig\/DestinationS3Uri/],
-    ['CreateModel script-mode source staged as a prefix by batch transform', 'POST', '/api/v1/models', {
-      ModelName: 'm-secre', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
-      PrimaryContainer: { Image: 'sagemaker-scikit-learn:1.2-1-cpu-py3', ModelDataUrl: 's3://team/models/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py', SAGEMAKER_SUBMIT_DIRECTORY: 's3://team/secre' } },
-    }, /s3:GetObject on resource: arn:loam:s3:::team\/secre\* with an explicit deny \(\/PrimaryContainer\/Environment\/SAGEMAKER_SUBMIT_DIRECTORY/],
+    ['CreateModel script-mode source archive', 'POST', '/api/v1/models', {
+      ModelName: 'm-src', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+      PrimaryContainer: { Image: 'sagemaker-scikit-learn:1.2-1-cpu-py3', ModelDataUrl: 's3://team/models/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py', SAGEMAKER_SUBMIT_DIRECTORY: 's3://team/secret/src.tar.gz' } },
+    }, /s3:GetObject on resource: arn:loam:s3:::team\/secret\/src\.tar\.gz with an explicit deny \(\/PrimaryContainer\/Environment\/SAGEMAKER_SUBMIT_DIRECTORY/],
+    ['UpdateModelPackage moving the model data', 'POST', '/api/v1/model-packages/update', {
+      ModelPackageArn: 'arn:loam:sagemaker:us-east-1:000000000000:model-package/alices/1',
+      InferenceSpecification: { Containers: [{ Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://other/models/model.tar.gz' }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+    }, /s3:GetObject on resource: arn:loam:s3:::other\/models\/model\.tar\.gz \(\/InferenceSpecification\/Containers\/0\/ModelDataUrl/],
     ['CreateMlflowExperiment (native) artifact location', 'POST', '/api/v1/mlflow/experiments', { Name: 'native-other', ArtifactLocation: 's3://other/mlruns' },
       /s3:GetObject on resource: arn:loam:s3:::other\/mlruns\/\* \(\/ArtifactLocation/],
   ];

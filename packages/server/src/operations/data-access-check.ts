@@ -1,5 +1,5 @@
 import type { DataAccess } from '@loam/contracts';
-import { authorizeData, LoamError, parseS3Uri, ValidationError, type ArtifactStore, type PolicyDocument, type Principal } from '@loam/core';
+import { authorizeData, evaluatePrefix, LoamError, parseS3Uri, ValidationError, type ArtifactStore, type PolicyDocument, type Principal } from '@loam/core';
 
 /**
  * Checks one location a request makes Loam read or write for the caller; throws AccessDeniedError (403).
@@ -14,7 +14,7 @@ export interface DataAccessDeps {
 }
 
 /** Manifests are read whole when the request is taken; SageMaker's are small lists of keys. */
-const MANIFEST_LIMIT = 64 * 1024 * 1024;
+const MANIFEST_LIMIT = 16 * 1024 * 1024;
 
 const s3Resource = (bucket: string, key: string): string => `arn:loam:s3:::${bucket}/${key}`;
 
@@ -32,7 +32,8 @@ export function dataAccessAuthorizer(deps: DataAccessDeps): DataAccessAuthorizer
     if (!ref) throw new ValidationError(`${access.field} '${access.uri}' is not an s3://bucket/key URI.`, [{ path: access.field, message: 'expected s3://bucket/key' }]);
     const policies = await deps.policiesOf(principal.userName);
     for (const action of access.actions) authorizeData(principal, policies, action, s3Resource(ref.bucket, ref.key), access.scope, access.field);
-    if (!access.manifest) return undefined;
+    // A caller who may read every object (AdministratorAccess) needs no manifest read: any prefix is theirs.
+    if (!access.manifest || evaluatePrefix(policies, 's3:GetObject', 'arn:loam:s3:::') === 'Allow') return undefined;
     const prefix = await manifestPrefix(deps, access, ref.bucket, ref.key);
     authorizeData(principal, policies, 's3:GetObject', s3Resource(prefix.ref.bucket, prefix.ref.key), 'prefix', `${access.field} (its "prefix")`);
     return prefix.text;

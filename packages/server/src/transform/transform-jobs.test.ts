@@ -73,6 +73,16 @@ describe('transform jobs through the API', () => {
     expect(down.body.Vertices.map((v: { SourceUri?: string }) => v.SourceUri)).toEqual(['s3://batch/out/score']);
   }, 200_000);
 
+  it('runs a model with EnableNetworkIsolation: no network, but its own loopback, where the driver reaches the model server', async () => {
+    expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'gbdt-isolated', EnableNetworkIsolation: true, PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/gbdt/model.tar.gz' } })).status).toBe(200);
+    const created = await call(loam, 'POST', '/api/v1/transform-jobs', job('score-isolated', { ModelName: 'gbdt-isolated', DataProcessing: { InputFilter: '$[1:]' } }));
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const d = await waitForJob('score-isolated');
+    expect(d.TransformJobStatus, d.FailureReason).toBe('Completed');
+    const out = (await get('s3://batch/out/score-isolated/part-a.csv.out')).trim().split('\n');
+    expect(out).toHaveLength(150);
+  });
+
   it('scales out: two instances each transform their share of the files', async () => {
     const input = { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://batch/in/' } }, ContentType: 'text/csv', SplitType: 'Line' };
     const created = await call(loam, 'POST', '/api/v1/transform-jobs', job('wide', { TransformInput: input, TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 2 }, DataProcessing: { InputFilter: '$[1:]' } }));
