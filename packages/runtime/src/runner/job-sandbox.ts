@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { RunnerInput } from '@loam/contracts';
-import { detectSandbox, enterSandbox, loamPaths, type SandboxSupport } from '@loam/adapters/executors/local/sandbox';
+import { detectSandbox, enterSandbox, findIp, loamPaths, type SandboxSupport } from '@loam/adapters/executors/local/sandbox';
 import type { ContractDir } from './contract-dir.js';
 import type { ImageCommand } from './image-command.js';
 
@@ -34,7 +34,10 @@ export async function prepareLaunch(input: RunnerInput, dir: ContractDir, cmd: I
   const s: SandboxSupport = input.sandbox === 'off' ? { kind: 'unsandboxed', reason: 'executor.sandbox is off' } : detectSandbox(dir.root, loamPaths(input.python), input.python);
   if (s.kind === 'refused') throw new SandboxRefused(`the image was not started: Loam runs as root and cannot sandbox it (${s.reason}), and user code never runs as root`);
   if (s.kind === 'unsandboxed') {
-    const plain = net ? { ...cmd, command: input.unshare as string, args: ['--net', '--', cmd.command, ...cmd.args] } : cmd;
+    // The loopback up in the new network namespace (root, sandbox off), as the sandbox does.
+    const ip = net ? findIp() : undefined;
+    const inNet = ip ? ['/bin/sh', '-c', 'ip=$1; shift; "$ip" link set lo up || exit 125; exec "$@"', 'loam-net', ip, cmd.command, ...cmd.args] : [cmd.command, ...cmd.args];
+    const plain = net ? { ...cmd, command: input.unshare as string, args: ['--net', '--', ...inNet] } : cmd;
     return { cmd: plain, env, note: `Running ${what}${net ? ' with network isolation' : ''} without a sandbox (${s.reason}): it runs as Loam's own user, and /opt/ml is not private to the job (paths in the entrypoint, arguments and environment point into the job's directory; a script that hard-codes /opt/ml/... will not find its files).` };
   }
   const { env: mapped, uid, ...wrapped } = await enterSandbox(s, { root: dir.root, tmp: join(input.workDir, 'tmp'), home: input.workDir, net, cwd: cmd.cwd, env }, cmd.command, cmd.args);

@@ -37,6 +37,10 @@ function isSandboxUid(uid: number): boolean {
 // source (mount points created as needed), /opt/ml last, over the staging area. Then a fresh /dev/shm
 // and a /proc that shows a process only to its own uid.
 const script = [
+  // Under EnableNetworkIsolation (a network namespace of its own) the loopback is brought up, as in a
+  // container with no network: the job reaches its own servers on 127.0.0.1 and nothing else.
+  'lo=$1; shift',
+  'if [ "$lo" != - ]; then "$lo" link set lo up || exit 125; fi',
   'n=$1; shift',
   'mount -t tmpfs -o mode=0700 tmpfs /opt/ml || exit 125',
   'i=0; while [ "$i" -lt "$n" ]; do mkdir /opt/ml/s$i && mount --bind "$1" /opt/ml/s$i || exit 125; shift; i=$((i+1)); done',
@@ -122,6 +126,8 @@ export interface Sandbox {
   readonly sh: string;
   /** util-linux `setpriv`: the process runs as a uid of its own. */
   readonly setpriv: string;
+  /** iproute2 `ip`, to bring the loopback up in a network namespace of its own; absent: it stays down. */
+  readonly ip?: string;
   readonly exposures: readonly Exposure[];
 }
 
@@ -172,7 +178,13 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   }
   if (r.status === 1 && r.stdout?.toString().trim()) return no(`${r.stdout.toString().trim()} cannot be used by another user: install Loam, and the interpreters it runs (images.python), where other users can read them; configure the interpreter itself, not a shim`);
   if (r.status !== 0) return no(`the sandbox could not be built here (${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`})`);
-  return { kind: 'sandbox', unshare, sh, setpriv, exposures };
+  const ip = findIp();
+  return { kind: 'sandbox', unshare, sh, setpriv, exposures, ...(ip ? { ip } : {}) };
+}
+
+/** iproute2's `ip`, where Debian and others install it. */
+export function findIp(): string | undefined {
+  return find(['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip']);
 }
 
 function dropArgs(uid: number): string[] {
@@ -187,7 +199,7 @@ export interface SandboxRun {
   readonly tmp?: string;
   /** The working directory, as the process sees it (`/opt/ml/...`). */
   readonly cwd: string;
-  /** A network namespace with no interfaces but a down loopback (`EnableNetworkIsolation`). */
+  /** A network namespace of its own with only the loopback, up when `ip` was found (`EnableNetworkIsolation`). */
   readonly net: boolean;
   /** The uid (and gid) to run as. */
   readonly uid: number;
@@ -205,6 +217,7 @@ export function sandboxed(s: Sandbox, run: SandboxRun, command: string, args: re
     command: s.unshare,
     args: [
       '--mount', '--propagation', 'private', ...(run.net ? ['--net'] : []), '--', s.sh, '-c', script, 'loam-sandbox',
+      run.net && s.ip ? s.ip : '-',
       String(binds.length), ...binds.map(([src]) => src), String(hides.length), ...hides,
       String(binds.length - s.exposures.length), ...binds.map(([, target]) => target),
       run.cwd, ...drop, command, ...args,

@@ -141,7 +141,7 @@ describe('EnableNetworkIsolation', () => {
   });
 
   for (const isolated of [false, true]) {
-    it(`${isolated ? 'cannot' : 'can'} reach a server on 127.0.0.1 ${isolated ? 'with' : 'without'} isolation, and still gets its data and stores its model`, async () => {
+    it(`${isolated ? 'cannot' : 'can'} reach a server on 127.0.0.1 ${isolated ? 'with' : 'without'} isolation, reaches its own there, and still gets its data and stores its model`, async () => {
       const spec = probe(isolated);
       const id = `training-job/${spec.name}`;
       await executor.start(id, spec);
@@ -154,6 +154,7 @@ describe('EnableNetworkIsolation', () => {
       const text = gunzipSync(Buffer.concat(chunks)).toString('latin1');
       expect(text).toContain('the input data');
       expect(text).toContain(isolated ? 'UNREACHABLE' : 'REACHED');
+      expect(text).toContain('LOOPBACK OK');
       if (isolated) expect(text).not.toMatch(/\nREACHED/);
     });
   }
