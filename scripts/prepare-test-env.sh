@@ -14,6 +14,8 @@ need=()
 /usr/bin/python3 -c 'import statsmodels' 2>/dev/null || need+=(python3-statsmodels)
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
 [ -x /usr/bin/aws ] || need+=(awscli)
+# EnableNetworkIsolation brings the job's own loopback up with iproute2's `ip`.
+command -v ip >/dev/null || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"
   as_root apt-get update -q >/dev/null 2>&1 || log "apt-get update failed"
