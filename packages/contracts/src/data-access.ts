@@ -66,8 +66,8 @@ function underBoth(uri: string, under: string): string[] {
 
 /**
  * A hyperparameter as the SageMaker SDK sends it: JSON-encoded strings (`"\"s3://…\""`) decoded, others
- * as they are — exactly as core's `decodeHyperparameter` and the runner read it (any JSON text that is a
- * string, surrounding whitespace included), so the location checked is the one later fetched.
+ * as they are (any JSON text that is a string, surrounding whitespace included). Core builds jobs with
+ * this same function (`decodeHyperparameter`), so the location checked is the one later fetched.
  */
 export function hyperparameterText(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;

@@ -1,3 +1,4 @@
+import { hyperparameterText } from '@loam/contracts';
 import { ValidationError } from '../kernel/errors.js';
 import { validateKeyPrefix } from '../ports/artifact-keys.js';
 
@@ -55,17 +56,10 @@ export function checkMetricDefinitions(field: string, defs: readonly { Name: str
 
 /**
  * The SageMaker Python SDK JSON-encodes every hyperparameter (`"\"train.py\""`); the training toolkit
- * decodes each value when it can. Returns the decoded string (or the value as is).
+ * decodes each value when it can. Returns the decoded string (or the value as is). The same function
+ * decides which location the caller's S3 permissions are checked on (ADR 0019).
  */
-export function decodeHyperparameter(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  try {
-    const d: unknown = JSON.parse(v);
-    return typeof d === 'string' ? d : v;
-  } catch {
-    return v;
-  }
-}
+export const decodeHyperparameter: (v: string | undefined) => string | undefined = hyperparameterText;
 
 /** The prefix a ManifestFile channel named when its request was checked, for the runner to hold it to. */
 export function manifestPrefix(ctx: { readonly checkedManifests?: ReadonlyMap<string, string> | undefined }, s3DataType: string, s3Uri: string): { manifestPrefix?: string } {
