@@ -9,6 +9,7 @@ import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyPare
 import { EventTail } from './event-tail.js';
 import { readLogPage } from './log-reader.js';
 import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
+import { findUnshare } from './sandbox.js';
 
 export interface LocalProcessExecutorOptions {
   /** Where job directories live (`<workDir>/<kind>/<name>/algo-N`). */
@@ -61,7 +62,7 @@ interface JobState {
 
 function detectIsolation(): ExecutorCapacity['networkIsolation'] & { unshare?: string } {
   if (process.platform !== 'linux') return { supported: false, reason: 'network namespaces need Linux' };
-  const unshare = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p));
+  const unshare = findUnshare();
   if (!unshare) return { supported: false, reason: "the 'unshare' command (util-linux) is not installed" };
   const r = spawnSync(unshare, ['--net', 'true'], { stdio: 'ignore', timeout: 5000 });
   if (r.status !== 0) return { supported: false, reason: `'unshare --net' is not permitted here (run Loam as root or allow unprivileged user namespaces)` };

@@ -154,7 +154,7 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   const no = (reason: string): SandboxSupport => (root ? { kind: 'refused', reason } : { kind: 'unsandboxed', reason });
   if (process.platform !== 'linux') return no('the sandbox needs Linux');
   if (!root) return no('Loam does not run as root');
-  const unshare = find(['/usr/bin/unshare', '/bin/unshare']);
+  const unshare = findUnshare();
   const sh = find(['/bin/sh', '/usr/bin/sh']);
   const setpriv = find(['/usr/bin/setpriv', '/bin/setpriv']);
   if (!unshare || !sh || !setpriv) return no("util-linux's 'unshare' and 'setpriv', and /bin/sh, must be installed");
@@ -180,6 +180,11 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   if (r.status !== 0) return no(`the sandbox could not be built here (${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`})`);
   const ip = findIp();
   return { kind: 'sandbox', unshare, sh, setpriv, exposures, ...(ip ? { ip } : {}) };
+}
+
+/** util-linux's `unshare`, where Debian and others install it. */
+export function findUnshare(): string | undefined {
+  return find(['/usr/bin/unshare', '/bin/unshare']);
 }
 
 /** iproute2's `ip`, where Debian and others install it. */
