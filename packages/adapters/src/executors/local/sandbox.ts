@@ -41,6 +41,14 @@ const script = [
   // container with no network: the job reaches its own servers on 127.0.0.1 and nothing else.
   'lo=$1; shift',
   'if [ "$lo" != - ]; then "$lo" link set lo up || exit 125; fi',
+  // A network-isolated model server is reached through a bridge Loam starts here, still as root and
+  // before anything is hidden: a Unix socket on the host's side, 127.0.0.1:<port> on this side. The
+  // server starts once the socket is there.
+  'bn=$1; bs=$2; bk=$3; bp=$4; shift 4',
+  'if [ "$bn" != - ]; then',
+  '  "$bn" "$bs" "$bk" "$bp" </dev/null >/dev/null 2>&1 &',
+  '  i=0; while [ ! -S "$bk" ]; do i=$((i+1)); [ "$i" -gt 400 ] && exit 125; sleep 0.025; done',
+  'fi',
   'n=$1; shift',
   'mount -t tmpfs -o mode=0700 tmpfs /opt/ml || exit 125',
   'i=0; while [ "$i" -lt "$n" ]; do mkdir /opt/ml/s$i && mount --bind "$1" /opt/ml/s$i || exit 125; shift; i=$((i+1)); done',
@@ -126,6 +134,8 @@ export interface Sandbox {
   readonly sh: string;
   /** util-linux `setpriv`: the process runs as a uid of its own. */
   readonly setpriv: string;
+  /** coreutils `env`: sets the user's environment once the uid is dropped (see {@link enterSandbox}). */
+  readonly env: string;
   /** iproute2 `ip`, to bring the loopback up in a network namespace of its own; absent: it stays down. */
   readonly ip?: string;
   readonly exposures: readonly Exposure[];
@@ -157,7 +167,8 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   const unshare = findUnshare();
   const sh = find(['/bin/sh', '/usr/bin/sh']);
   const setpriv = find(['/usr/bin/setpriv', '/bin/setpriv']);
-  if (!unshare || !sh || !setpriv) return no("util-linux's 'unshare' and 'setpriv', and /bin/sh, must be installed");
+  const env = find(['/usr/bin/env', '/bin/env']);
+  if (!unshare || !sh || !setpriv || !env) return no("util-linux's 'unshare' and 'setpriv', /bin/sh and /usr/bin/env must be installed");
   try {
     mkdirSync(optMl, { recursive: true, mode: 0o755 });
   } catch (e) {
@@ -171,7 +182,7 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   let r;
   try {
     chmodSync(probeTmp, 0o711);
-    const probe = sandboxed({ unshare, sh, setpriv, exposures }, { root: probeDir, tmp: probeTmp, cwd: optMl, net: false, uid: sandboxUids.first }, sh, ['-c', check, 'loam-sandbox', ...keep]);
+    const probe = sandboxed({ unshare, sh, setpriv, env, exposures }, { root: probeDir, tmp: probeTmp, cwd: optMl, net: false, uid: sandboxUids.first }, sh, ['-c', check, 'loam-sandbox', ...keep]);
     r = spawnSync(probe.command, probe.args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...(python ? { LOAM_PROBE_PYTHON: python } : {}) } });
   } finally {
     rmSync(probeTmp, { recursive: true, force: true });
@@ -179,7 +190,7 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   if (r.status === 1 && r.stdout?.toString().trim()) return no(`${r.stdout.toString().trim()} cannot be used by another user: install Loam, and the interpreters it runs (images.python), where other users can read them; configure the interpreter itself, not a shim`);
   if (r.status !== 0) return no(`the sandbox could not be built here (${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`})`);
   const ip = findIp();
-  return { kind: 'sandbox', unshare, sh, setpriv, exposures, ...(ip ? { ip } : {}) };
+  return { kind: 'sandbox', unshare, sh, setpriv, env, exposures, ...(ip ? { ip } : {}) };
 }
 
 /** util-linux's `unshare`, where Debian and others install it. */
@@ -196,6 +207,16 @@ function dropArgs(uid: number): string[] {
   return [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--bounding-set=-all', '--inh-caps=-all'];
 }
 
+/** A bridge into a network-isolated sandbox: `node script socket port`. */
+export interface LoopbackBridge {
+  readonly node: string;
+  readonly script: string;
+  /** Where it listens, on the host's side (in a directory only root can enter). */
+  readonly socket: string;
+  /** Where it connects, inside the sandbox's own network. */
+  readonly port: number;
+}
+
 /** How one process tree is sandboxed. */
 export interface SandboxRun {
   /** The host directory the process sees as `/opt/ml`. */
@@ -206,6 +227,8 @@ export interface SandboxRun {
   readonly cwd: string;
   /** A network namespace of its own with only the loopback, up when `ip` was found (`EnableNetworkIsolation`). */
   readonly net: boolean;
+  /** With `net`: a bridge (Loam's own script, run as root in that network) from a host Unix socket to 127.0.0.1:port. */
+  readonly bridge?: LoopbackBridge;
   /** The uid (and gid) to run as. */
   readonly uid: number;
 }
@@ -223,6 +246,7 @@ export function sandboxed(s: Sandbox, run: SandboxRun, command: string, args: re
     args: [
       '--mount', '--propagation', 'private', ...(run.net ? ['--net'] : []), '--', s.sh, '-c', script, 'loam-sandbox',
       run.net && s.ip ? s.ip : '-',
+      ...(run.net && run.bridge ? [run.bridge.node, run.bridge.script, run.bridge.socket, String(run.bridge.port)] : ['-', '-', '-', '-']),
       String(binds.length), ...binds.map(([src]) => src), String(hides.length), ...hides,
       String(binds.length - s.exposures.length), ...binds.map(([, target]) => target),
       run.cwd, ...drop, command, ...args,
@@ -230,14 +254,22 @@ export function sandboxed(s: Sandbox, run: SandboxRun, command: string, args: re
   };
 }
 
+/** The only settings the root part of the sandbox (unshare, the script, mount, ip, the bridge) runs with. */
+const rootPath = '/usr/sbin:/usr/bin:/sbin:/bin';
+
 /**
  * Prepares one process tree for the sandbox: a fresh uid that is given `root` (and `tmp`, when it is not
  * inside `root`), the environment, arguments and working directory rewritten to what the process sees
  * (`home` → `/tmp` unless the caller's environment chose another), and the command line that runs it.
+ *
+ * The environment is the user's (a job's or a model's Environment), so it never reaches what runs as
+ * root: `LD_PRELOAD`, `PATH`, `NODE_OPTIONS` … would run the user's code in `unshare`, the script's
+ * `mount`, `ip` or the bridge. Those get a fixed PATH (and the job's kill marker); the user's
+ * environment travels in the command line to `env -i`, which sets it only after the uid is dropped.
  */
 export async function enterSandbox(
   s: Sandbox,
-  o: { readonly root: string; readonly tmp: string; readonly home: string; readonly net: boolean; readonly cwd: string; readonly env: Readonly<Record<string, string>> },
+  o: { readonly root: string; readonly tmp: string; readonly home: string; readonly net: boolean; readonly bridge?: LoopbackBridge; readonly cwd: string; readonly env: Readonly<Record<string, string>> },
   command: string,
   args: readonly string[],
 ): Promise<{ command: string; args: string[]; env: Record<string, string>; uid: number }> {
@@ -247,7 +279,9 @@ export async function enterSandbox(
   const inside = containerPaths({ root: o.root, tmp: o.tmp });
   const env = Object.fromEntries(Object.entries(o.env).map(([k, v]) => [k, inside(v)]));
   if (o.env['HOME'] === o.home) env['HOME'] = '/tmp';
-  return { ...sandboxed(s, { root: o.root, tmp: o.tmp, cwd: inside(o.cwd), net: o.net, uid }, command, args.map(inside)), env, uid };
+  const userCommand = ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), command, ...args.map(inside)];
+  const rootEnv: Record<string, string> = { PATH: rootPath, ...(env['LOAM_JOB_MARKER'] !== undefined ? { LOAM_JOB_MARKER: env['LOAM_JOB_MARKER'] } : {}) };
+  return { ...sandboxed(s, { root: o.root, tmp: o.tmp, cwd: inside(o.cwd), net: o.net, ...(o.bridge ? { bridge: o.bridge } : {}), uid }, s.env, userCommand), env: rootEnv, uid };
 }
 
 /**
