@@ -71,18 +71,30 @@ export function trafficSchedule(d: DeploymentConfigInput | undefined, greenInsta
   return out;
 }
 
+/** Whether this machine's instance launcher can run an instance network-isolated, and why not. */
+export interface InstanceIsolation {
+  readonly supported: boolean;
+  readonly reason?: string;
+}
+
+/** Whether the model's instances are to run network-isolated (the model or the endpoint config asks). */
+export function wantsIsolation(model: ModelRecord, configIsolation: boolean): boolean {
+  return model.networkIsolation || configIsolation;
+}
+
 /**
- * Network isolation is enforced for training, processing and batch transform, not for endpoint
- * instances (the router reaches them over loopback). A built-in model runs no code of the user's (its
- * serving process gets only SAGEMAKER_/SM_/LOAM_ settings and DEEPAR_INFERENCE_CONFIG), so only a model whose container runs its
- * own serving code (script mode, a process image) is refused when it or the endpoint config asks.
+ * An instance of a model that runs its own serving code (script mode, a process image) and asks for
+ * network isolation runs in a network of its own, reached through a Unix socket — where the launcher
+ * can do that (a sandbox: Loam as root). Elsewhere it is refused, never served unisolated. A built-in
+ * model runs no code of the user's (its serving process gets only SAGEMAKER_/SM_/LOAM_ settings and
+ * DEEPAR_INFERENCE_CONFIG), so it is served either way.
  * @throws ValidationException at `path`.
  */
-export function checkIsolationServable(model: ModelRecord, variant: string, configIsolation: boolean, path: string): void {
-  if (!(model.networkIsolation || configIsolation) || model.containers.every((c) => c.image.type === 'builtin')) return;
+export function checkIsolationServable(model: ModelRecord, variant: string, configIsolation: boolean, path: string, isolation: InstanceIsolation = { supported: false }): void {
+  if (!wantsIsolation(model, configIsolation) || model.containers.every((c) => c.image.type === 'builtin') || isolation.supported) return;
   throw field(
     path,
-    'network isolation is not enforced for endpoints running model code',
-    `Model '${model.name}' (variant '${variant}') runs its own serving code and asks for network isolation, which Loam enforces for training, processing and batch transform but not for endpoint instances: serve it without EnableNetworkIsolation, or score it with a batch transform job.`,
+    'network isolation cannot be enforced for endpoint instances here',
+    `Model '${model.name}' (variant '${variant}') runs its own serving code and asks for network isolation, which this server cannot enforce for endpoint instances (${isolation.reason ?? 'not supported'}): serve it without EnableNetworkIsolation, or score it with a batch transform job.`,
   );
 }

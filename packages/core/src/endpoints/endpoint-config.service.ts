@@ -7,7 +7,7 @@ import { clampMaxResults } from '../kernel/pagination.js';
 import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { modelsCollection } from '../models/model.collections.js';
-import { checkIsolationServable } from './deployment-rules.js';
+import { checkIsolationServable, type InstanceIsolation } from './deployment-rules.js';
 import { endpointConfigsCollection, type EndpointConfigRecord } from './endpoint.collections.js';
 
 type Ops = typeof operations;
@@ -18,6 +18,8 @@ export interface EndpointConfigServiceOptions {
   readonly partition: Partition;
   /** Largest InitialInstanceCount per variant (this machine's limit). */
   readonly maxInstancesPerVariant: number;
+  /** Whether endpoint instances can run network-isolated here (the instance launcher's answer). */
+  readonly instanceIsolation?: () => InstanceIsolation;
 }
 
 /** CreateEndpointConfig, DescribeEndpointConfig, ListEndpointConfigs, DeleteEndpointConfig. */
@@ -39,7 +41,7 @@ export class EndpointConfigService {
       if (!model) {
         throw new ValidationError(`Could not find model '${v.ModelName}' (variant '${v.VariantName}').`, [{ path: `${at}/ModelName`, message: 'no such model' }]);
       }
-      checkIsolationServable(model, v.VariantName, input.EnableNetworkIsolation === true, model.networkIsolation ? `${at}/ModelName` : '/EnableNetworkIsolation');
+      checkIsolationServable(model, v.VariantName, input.EnableNetworkIsolation === true, model.networkIsolation ? `${at}/ModelName` : '/EnableNetworkIsolation', this.o.instanceIsolation?.());
       const count = v.InitialInstanceCount ?? 1;
       if (count > this.o.maxInstancesPerVariant) {
         throw new ValidationError(`Variant '${v.VariantName}' asks for ${count} instances; this server runs at most ${this.o.maxInstancesPerVariant} per variant.`, [{ path: `${at}/InitialInstanceCount`, message: `at most ${this.o.maxInstancesPerVariant}` }]);

@@ -11,7 +11,7 @@ import type { EndpointDeployer } from './endpoint-deployer.js';
 import { EndpointStore } from './endpoint-store.js';
 import { endpointsCollection, type EndpointConfigRecord, type EndpointRecord, type VariantSummary } from './endpoint.collections.js';
 import type { EndpointConfigService } from './endpoint-config.service.js';
-import { checkIsolationServable, validateDeploymentConfig } from './deployment-rules.js';
+import { checkIsolationServable, validateDeploymentConfig, type InstanceIsolation } from './deployment-rules.js';
 
 type Ops = typeof operations;
 
@@ -22,6 +22,8 @@ export interface EndpointServiceOptions {
   readonly configs: EndpointConfigService;
   readonly deployer: () => EndpointDeployer;
   readonly maxInstancesPerVariant: number;
+  /** Whether endpoint instances can run network-isolated here (the instance launcher's answer). */
+  readonly instanceIsolation?: () => InstanceIsolation;
 }
 
 /** The variant summaries of a config before any instance runs. */
@@ -55,7 +57,7 @@ export class EndpointService {
         throw new ValidationError(`Could not find model '${v.ModelName}' named by variant '${v.VariantName}' of endpoint config '${config.name}'.`, [{ path: '/EndpointConfigName', message: 'config names a missing model' }]);
       }
       // Checked again here: the model may have been deleted and created anew since the config was.
-      checkIsolationServable(model, v.VariantName, config.request['EnableNetworkIsolation'] === true, '/EndpointConfigName');
+      checkIsolationServable(model, v.VariantName, config.request['EnableNetworkIsolation'] === true, '/EndpointConfigName', this.o.instanceIsolation?.());
     }
   }
 

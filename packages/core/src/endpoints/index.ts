@@ -5,7 +5,7 @@ export { EndpointStore } from './endpoint-store.js';
 export { idleDeployer, type EndpointDeployer } from './endpoint-deployer.js';
 export { AlarmService, type AlarmServiceOptions, type AlarmStateSource, type AlarmStateValue } from './alarm.service.js';
 export { ScalingService, type ScalingServiceOptions } from './scaling.service.js';
-export { checkIsolationServable, trafficSchedule, validateDeploymentConfig } from './deployment-rules.js';
+export { checkIsolationServable, trafficSchedule, validateDeploymentConfig, wantsIsolation, type InstanceIsolation } from './deployment-rules.js';
 
 import { modelsCollection } from '../models/model.collections.js';
 import { alarmsCollection, endpointConfigsCollection, endpointsCollection, scalingCollection } from './endpoint.collections.js';

@@ -13,6 +13,12 @@ export interface InstanceLaunchSpec {
    * write it, and nothing else of Loam's. Absent: the process sees host paths as given.
    */
   readonly root?: string;
+  /**
+   * `EnableNetworkIsolation`: the process gets a network of its own with only its loopback; the launcher
+   * reaches its server through {@link InstanceHandle.socketPath}. Only asked of a launcher whose
+   * {@link InstanceLauncher.networkIsolation} says it is supported.
+   */
+  readonly networkIsolation?: boolean;
 }
 
 /** A started instance. */
@@ -20,6 +26,8 @@ export interface InstanceHandle {
   readonly instanceId: string;
   /** `http://127.0.0.1:<port>`: where `/ping` and `/invocations` answer once the server is up. */
   readonly url: string;
+  /** A network-isolated instance: its server is reached through this Unix socket (HTTP), not `url`'s host and port. */
+  readonly socketPath?: string;
   readonly pid?: number;
   /** Resolves when the process has exited, for any reason. */
   readonly exited: Promise<{ readonly code: number | null; readonly signal: string | null }>;
@@ -39,6 +47,8 @@ export interface InstanceHandle {
  */
 export interface InstanceLauncher {
   launch(spec: InstanceLaunchSpec): Promise<InstanceHandle>;
+  /** Whether instances can run network-isolated here (and why not); absent: not supported. */
+  networkIsolation?(): { readonly supported: boolean; readonly reason?: string };
   /** Stops every instance it started. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import {
-  checkIsolationServable, trafficSchedule, type ArtifactStore, type EndpointConfigRecord, type EndpointConfigService, type EndpointDeployer, type EndpointRecord,
+  checkIsolationServable, trafficSchedule, wantsIsolation, type ArtifactStore, type EndpointConfigRecord, type EndpointConfigService, type EndpointDeployer, type EndpointRecord,
   type EndpointStore, type Logger, type ModelService, type VariantSummary,
 } from '@loam/core';
 import type { AlarmEvaluator } from './alarm-evaluator.js';
@@ -81,7 +81,7 @@ export class EndpointController implements EndpointDeployer {
 
   private async startInstance(ep: string, fleet: VariantFleet, timeoutMs: number): Promise<ServingInstance> {
     const id = `${ep}-${fleet.variantName}-${++this.seq}`.toLowerCase();
-    const inst = await this.o.factory.start(ep, id, fleet.container, timeoutMs);
+    const inst = await this.o.factory.start(ep, id, fleet.container, timeoutMs, fleet.networkIsolation);
     fleet.instances.push(inst);
     fleet.pump();
     void inst.exited.then(() => this.onExit(ep, fleet, inst));
@@ -138,10 +138,14 @@ export class EndpointController implements EndpointDeployer {
       const model = await this.o.models.get(v.ModelName as string);
       // Checked at every build, not only at CreateEndpoint: after a restart the endpoint is rebuilt from
       // whatever model now has the name.
-      checkIsolationServable(model, v.VariantName, config.request['EnableNetworkIsolation'] === true, '/EndpointConfigName');
+      const configIsolation = config.request['EnableNetworkIsolation'] === true;
+      checkIsolationServable(model, v.VariantName, configIsolation, '/EndpointConfigName', this.o.factory.networkIsolation());
       const d = desired?.find((x) => x.VariantName === v.VariantName);
       const count = d?.DesiredInstanceCount ?? v.InitialInstanceCount ?? 1;
-      gen.fleets.set(v.VariantName, new VariantFleet(v.VariantName, model.name, model.containers[0]!, d?.DesiredWeight ?? v.InitialVariantWeight ?? 1, count));
+      const container = model.containers[0]!;
+      // A built-in model runs no code of the user's and is served as before; a model's own code is isolated.
+      const isolated = wantsIsolation(model, configIsolation) && container.image.type !== 'builtin';
+      gen.fleets.set(v.VariantName, new VariantFleet(v.VariantName, model.name, container, d?.DesiredWeight ?? v.InitialVariantWeight ?? 1, count, isolated));
     }
     try {
       await Promise.all([...gen.fleets.values()].map((f) => this.startFleet(ep, f, f.desiredCount, config)));

@@ -62,7 +62,9 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   const clock = systemClock;
   const launcher = o.launcher ?? new LocalProcessLauncher({ logger: log, python: o.config.images.python, sandbox: o.config.executor.sandbox });
   const models = new ModelService({ store, artifacts: o.artifacts, clock, partition, processImages: o.config.images.process, ...(o.authorizeData ? { authorizeData: o.authorizeData } : {}) });
-  const configs = new EndpointConfigService({ store, clock, partition, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
+  // Asked at request time (the factory exists by then): can instances run network-isolated here?
+  const instanceIsolation = () => factory.networkIsolation();
+  const configs = new EndpointConfigService({ store, clock, partition, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, instanceIsolation });
   const metrics = new MetricsRegistry();
   let controller: EndpointController | undefined;
   const instancesOf = (endpoint: string, variant?: string) => {
@@ -71,7 +73,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
     return [...live.blue.fleets.values()].filter((f) => !variant || f.variantName === variant).reduce((n, f) => n + f.healthyCount(), 0);
   };
   const evaluator = new AlarmEvaluator(metrics, instancesOf);
-  const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
+  const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, instanceIsolation });
   const alarms = new AlarmService({ store, clock, partition, states: () => evaluator });
   const scaling = new ScalingService({ store, clock, partition, endpoints: endpoints.endpoints, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
   const factory = new InstanceFactory({

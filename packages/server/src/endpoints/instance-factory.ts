@@ -30,8 +30,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class InstanceFactory {
   constructor(private readonly o: InstanceFactoryOptions) {}
 
-  /** @throws Error with the reason (model data, start failure with the process's last lines, /ping timeout). */
-  async start(endpointName: string, instanceId: string, c: ServingContainer, startupTimeoutMs: number): Promise<ServingInstance> {
+  /** Whether instances can run network-isolated here (the launcher's answer). */
+  networkIsolation(): { supported: boolean; reason?: string } {
+    return this.o.launcher.networkIsolation?.() ?? { supported: false, reason: 'the instance launcher cannot isolate instances' };
+  }
+
+  /**
+   * `networkIsolation`: the process gets a network of its own (its loopback only), reached through the launcher's socket.
+   * @throws Error with the reason (model data, start failure with the process's last lines, /ping timeout).
+   */
+  async start(endpointName: string, instanceId: string, c: ServingContainer, startupTimeoutMs: number, networkIsolation = false): Promise<ServingInstance> {
     const dir = join(this.o.workDir, endpointName, instanceId);
     // A fresh directory: whatever an earlier instance of this id left (a restart reuses ids) is never
     // written through. What the process sees as /opt/ml is `opt-ml`; nothing of Loam's is put there
@@ -69,7 +77,7 @@ export class InstanceFactory {
       args = [...(c.image.args ?? []), 'serve'];
       Object.assign(env, c.image.env ?? {}, c.environment);
     }
-    const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: root, root });
+    const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: root, root, ...(networkIsolation ? { networkIsolation } : {}) });
     const inst = new HttpInstance(instanceId, handle, concurrency);
     let exited = false;
     void handle.exited.then(() => {

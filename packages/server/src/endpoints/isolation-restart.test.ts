@@ -11,13 +11,15 @@ import type { TestLoam } from '../compose/loam.test-support.js';
 import { call, deploy, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
 
 // A restart rebuilds every endpoint from the models that now have its models' names: the network
-// isolation rule is checked there too, not only at CreateEndpoint.
+// isolation rule is checked there too, not only at CreateEndpoint. The server restarts where isolation
+// cannot be enforced for instances (executor.sandbox: off); with the sandbox, such a model is served in
+// a network of its own (model-errors.test.ts).
 const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function open(dataDir: string, adminToken?: string): Promise<TestLoam> {
-  const loaded = loadConfig({ argv: { dataDir }, env: { LOAM_LOG__LEVEL: 'silent' }, cwd: dataDir });
+async function open(dataDir: string, adminToken?: string, env: Record<string, string> = {}): Promise<TestLoam> {
+  const loaded = loadConfig({ argv: { dataDir }, env: { LOAM_LOG__LEVEL: 'silent', ...env }, cwd: dataDir });
   const platform = await openPlatform(loaded.config, silentLogger);
   const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717', loaded.sources as Record<string, string>);
   await app.ready();
@@ -27,7 +29,7 @@ async function open(dataDir: string, adminToken?: string): Promise<TestLoam> {
   return { app, platform, dataDir, adminToken: token, adminAccessKeyId: '', adminSecretAccessKey: '', close: async () => { await app.close(); await platform.close(); } };
 }
 
-it('after a restart, an endpoint whose model was re-created isolated, running its own serving code, fails instead of serving it', async () => {
+it('after a restart where isolation cannot be enforced, an endpoint whose model was re-created isolated, running its own serving code, fails instead of serving it unisolated', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'loam-iso-restart-'));
   const src = mkdtempSync(join(tmpdir(), 'loam-iso-src-'));
   dirs.push(dataDir, src);
@@ -46,7 +48,7 @@ it('after a restart, an endpoint whose model was re-created isolated, running it
   const token = loam.adminToken;
   await loam.close();
 
-  loam = await open(dataDir, token);
+  loam = await open(dataDir, token, { LOAM_EXECUTOR__SANDBOX: 'off' });
   try {
     await loam.platform.endpoints.start();
     const after = await waitForEndpoint(loam, 'ep', (s) => s !== 'Creating', 60_000);

@@ -86,32 +86,103 @@ describe('errors the model container answers', () => {
   });
 });
 
-describe('network isolation on endpoints', () => {
-  it('a model that runs its own serving code and asks for isolation is refused at CreateEndpointConfig with a 400 naming the field (isolation is not enforced for endpoint instances); a built-in one is served', async () => {
-    const isolated = await call(loam, 'POST', '/api/v1/models', { ModelName: 'sum-isolated', EnableNetworkIsolation: true, PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/sum/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py' } } });
-    expect(isolated.status, JSON.stringify(isolated.body)).toBe(200);
+/** A script-mode model that reports, per request, whether it reaches a server on the machine's 127.0.0.1 (PROBE_PORT) and one of its own. */
+const probeScript = `
+import os, socket
+def model_fn(model_dir):
+    return None
+def predict_fn(data, model):
+    out = []
+    try:
+        socket.create_connection(("127.0.0.1", int(os.environ["PROBE_PORT"])), timeout=2).close()
+        out.append("REACHED")
+    except OSError:
+        out.append("UNREACHABLE")
+    try:
+        own = socket.create_server(("127.0.0.1", 0))
+        socket.create_connection(("127.0.0.1", own.getsockname()[1]), timeout=2).close()
+        out.append("LOOPBACK")
+    except OSError:
+        out.append("NO LOOPBACK")
+    return out
+`;
+
+async function storeScriptModel(key: string, source: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'loam-probe-model-'));
+  try {
+    writeFileSync(join(dir, 'inference.py'), source);
+    await tar.c({ gzip: true, cwd: dir, file: join(dir, 'model.tar.gz'), prefix: 'code/' }, ['inference.py']);
+    await loam.platform.artifacts.put({ bucket: 'models', key }, readFileSync(join(dir, 'model.tar.gz')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const asRoot = process.getuid?.() === 0;
+
+describe.runIf(asRoot)('network isolation on endpoints (EnableNetworkIsolation)', () => {
+  it("a model running its own code is served in a network of its own: it answers through Loam, reaches its own loopback, and not the machine's 127.0.0.1", async () => {
+    await storeScriptModel('probe/model.tar.gz', probeScript);
+    const port = String((loam.app.server.address() as { port: number }).port);
+    const spec = { PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/probe/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py', PROBE_PORT: port } } };
+    expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'probe-isolated', EnableNetworkIsolation: true, ...spec })).status).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'probe-open', ...spec })).status).toBe(200);
+    const ask = async (endpoint: string) => {
+      const r = await fetch(`${url}/endpoints/${endpoint}/invocations`, { method: 'POST', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'text/csv', accept: 'application/json' }, body: '1' });
+      return [r.status, await r.text()];
+    };
+    for (const [name, model] of [['probe-isolated', 'probe-isolated'], ['probe-open', 'probe-open']] as const) {
+      const d = await deploy(loam, name, [{ name: 'v', modelName: model }]);
+      expect(d.EndpointStatus, d.FailureReason).toBe('InService');
+    }
+    expect(await ask('probe-isolated')).toEqual([200, '["UNREACHABLE", "LOOPBACK"]']);
+    expect(await ask('probe-open')).toEqual([200, '["REACHED", "LOOPBACK"]']);
+    // The endpoint config's own flag isolates a model that did not ask.
+    const byConfig = await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'probe-by-config', EnableNetworkIsolation: true, ProductionVariants: [{ VariantName: 'v', ModelName: 'probe-open', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });
+    expect(byConfig.status, JSON.stringify(byConfig.body)).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/endpoints', { EndpointName: 'probe-by-config', EndpointConfigName: 'probe-by-config' })).status).toBe(200);
+    for (const t0 = Date.now(); (await call(loam, 'GET', '/api/v1/endpoints/probe-by-config')).body.EndpointStatus !== 'InService'; await new Promise((r) => setTimeout(r, 200))) {
+      if (Date.now() - t0 > 60_000) throw new Error('probe-by-config not InService in 60 s');
+    }
+    expect(await ask('probe-by-config')).toEqual([200, '["UNREACHABLE", "LOOPBACK"]']);
+  }, 120_000);
+});
+
+describe('network isolation on endpoints, where it cannot be enforced (executor.sandbox: off)', () => {
+  let plain: TestLoam;
+  beforeAll(async () => {
+    plain = await openTestLoam({ LOAM_EXECUTOR__SANDBOX: 'off' });
+    const { body } = await loam.platform.artifacts.get({ bucket: 'models', key: 'sum/model.tar.gz' });
+    const chunks: Buffer[] = [];
+    for await (const c of body) chunks.push(c as Buffer);
+    await plain.platform.artifacts.ensureBucket('models');
+    await plain.platform.artifacts.put({ bucket: 'models', key: 'sum/model.tar.gz' }, Buffer.concat(chunks));
+  });
+  afterAll(async () => plain?.close());
+
+  it('a model that runs its own serving code and asks for isolation is refused at CreateEndpointConfig and CreateEndpoint with a 400 naming the field and why; it never runs unisolated', async () => {
+    const spec = { PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/sum/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py' } } };
+    expect((await call(plain, 'POST', '/api/v1/models', { ModelName: 'sum-isolated', EnableNetworkIsolation: true, ...spec })).status).toBe(200);
+    expect((await call(plain, 'POST', '/api/v1/models', { ModelName: 'sum', ...spec })).status).toBe(200);
     const config = { EndpointConfigName: 'sum-isolated', ProductionVariants: [{ VariantName: 'v', ModelName: 'sum-isolated', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] };
-    const refused = await call(loam, 'POST', '/api/v1/endpoint-configs', config);
+    const refused = await call(plain, 'POST', '/api/v1/endpoint-configs', config);
     expect(refused.status).toBe(400);
-    expect(refused.body.detail).toMatch(/Model 'sum-isolated' \(variant 'v'\) runs its own serving code and asks for network isolation/);
+    expect(refused.body.detail).toMatch(/Model 'sum-isolated' \(variant 'v'\) runs its own serving code and asks for network isolation, which this server cannot enforce for endpoint instances \(executor.sandbox is off\)/);
     expect(JSON.stringify(refused.body.errors)).toContain('/ProductionVariants/0/ModelName');
     // The same through the endpoint config's own flag, for a model that did not ask.
-    const byConfig = await call(loam, 'POST', '/api/v1/endpoint-configs', { ...config, EndpointConfigName: 'sum-isolated-2', ProductionVariants: [{ ...config.ProductionVariants[0], ModelName: 'sum' }], EnableNetworkIsolation: true });
+    const byConfig = await call(plain, 'POST', '/api/v1/endpoint-configs', { ...config, EndpointConfigName: 'sum-isolated-2', ProductionVariants: [{ ...config.ProductionVariants[0], ModelName: 'sum' }], EnableNetworkIsolation: true });
     expect([byConfig.status, JSON.stringify(byConfig.body.errors)]).toEqual([400, expect.stringContaining('/EnableNetworkIsolation')]);
-    expect((await call(loam, 'GET', '/api/v1/endpoint-configs/sum-isolated')).status).toBe(404);
-  });
-
-  it('CreateEndpoint checks again: a model deleted and created anew, now isolated and running its own code, behind an older config', async () => {
-    const spec = { PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/sum/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py' } } };
-    expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'sum-later', ...spec })).status).toBe(200);
-    const cfg = await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'sum-later', ProductionVariants: [{ VariantName: 'v', ModelName: 'sum-later', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });
-    expect(cfg.status).toBe(200);
-    expect((await call(loam, 'DELETE', '/api/v1/models/sum-later')).status).toBe(200);
-    expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'sum-later', EnableNetworkIsolation: true, ...spec })).status).toBe(200);
-    const ep = await call(loam, 'POST', '/api/v1/endpoints', { EndpointName: 'sum-later', EndpointConfigName: 'sum-later' });
+    // CreateEndpoint checks again: a model deleted and created anew, now isolated, behind an older config.
+    expect((await call(plain, 'POST', '/api/v1/models', { ModelName: 'sum-later', ...spec })).status).toBe(200);
+    expect((await call(plain, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'sum-later', ProductionVariants: [{ VariantName: 'v', ModelName: 'sum-later', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] })).status).toBe(200);
+    expect((await call(plain, 'DELETE', '/api/v1/models/sum-later')).status).toBe(200);
+    expect((await call(plain, 'POST', '/api/v1/models', { ModelName: 'sum-later', EnableNetworkIsolation: true, ...spec })).status).toBe(200);
+    const ep = await call(plain, 'POST', '/api/v1/endpoints', { EndpointName: 'sum-later', EndpointConfigName: 'sum-later' });
     expect([ep.status, ep.body.detail]).toEqual([400, expect.stringMatching(/Model 'sum-later' \(variant 'v'\) runs its own serving code and asks for network isolation/)]);
   });
+});
 
+describe('built-in models and isolation', () => {
   it('a built-in model served as its own process gets only SAGEMAKER_/SM_/LOAM_ settings from its Environment (no NODE_OPTIONS), so it may be isolated', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'loam-iso-')), 'ran');
     await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'iso-gbdt/model.tar.gz' });

@@ -84,14 +84,17 @@ export class InProcessInstance implements ServingInstance {
   }
 }
 
-/** An instance in its own process, reached over loopback HTTP through a keep-alive pool sized to its concurrency. */
+/**
+ * An instance in its own process, reached over loopback HTTP through a keep-alive pool sized to its
+ * concurrency — or, for a network-isolated one, over its launcher's Unix socket (`socketPath`).
+ */
 export class HttpInstance implements ServingInstance {
   state: InstanceState = 'starting';
   inflight = 0;
   readonly kind = 'process';
   private readonly agent: Agent;
-  private readonly host: string;
-  private readonly port: number;
+  /** Where requests go: `{ host, port }`, or `{ socketPath }` for an instance in a network of its own. */
+  private readonly target: { readonly host: string; readonly port: number } | { readonly socketPath: string };
   readonly exited: Promise<unknown>;
 
   constructor(
@@ -100,8 +103,7 @@ export class HttpInstance implements ServingInstance {
     readonly maxConcurrency: number,
   ) {
     const u = new URL(handle.url);
-    this.host = u.hostname;
-    this.port = Number(u.port);
+    this.target = handle.socketPath ? { socketPath: handle.socketPath } : { host: u.hostname, port: Number(u.port) };
     this.agent = new Agent({ keepAlive: true, maxSockets: maxConcurrency, keepAliveMsecs: 1000 });
     this.exited = handle.exited;
   }
@@ -113,7 +115,7 @@ export class HttpInstance implements ServingInstance {
       if (req.accept) headers['accept'] = req.accept;
       if (req.customAttributes) headers['x-amzn-sagemaker-custom-attributes'] = req.customAttributes;
       let answered = false;
-      const r = request({ host: this.host, port: this.port, method: 'POST', path: '/invocations', agent: this.agent, headers }, (res) => {
+      const r = request({ ...this.target, method: 'POST', path: '/invocations', agent: this.agent, headers }, (res) => {
         answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -136,7 +138,7 @@ export class HttpInstance implements ServingInstance {
 
   ping(): Promise<boolean> {
     return new Promise((resolve) => {
-      const r = request({ host: this.host, port: this.port, method: 'GET', path: '/ping', agent: false, timeout: 2000 }, (res) => {
+      const r = request({ ...this.target, method: 'GET', path: '/ping', agent: false, timeout: 2000 }, (res) => {
         res.resume();
         resolve(res.statusCode === 200);
       });

@@ -25,6 +25,8 @@ export class VariantFleet {
     readonly container: ServingContainer,
     public weight: number,
     desiredCount: number,
+    /** Its instances run in a network of their own (EnableNetworkIsolation, for a model running its own code). */
+    readonly networkIsolation = false,
     /** Longest wait queue, per healthy instance. */
     private readonly queuePerInstance = 64,
   ) {

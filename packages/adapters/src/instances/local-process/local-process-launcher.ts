@@ -1,9 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InternalError, type InstanceHandle, type InstanceLauncher, type InstanceLaunchSpec, type Logger } from '@loam/core';
-import { detectSandbox, enterSandbox, killUid, loamPaths, type SandboxSupport } from '../../executors/local/sandbox.js';
+import { detectSandbox, enterSandbox, killUid, loamPaths, type LoopbackBridge, type SandboxSupport } from '../../executors/local/sandbox.js';
+
+/** Shipped as plain JavaScript next to this file's sources; the same path from `src/` and `dist/`. */
+const bridgeScript = fileURLToPath(new URL('../../../src/instances/local-process/loopback-bridge.mjs', import.meta.url));
 
 /** A free loopback port: bind to 0, read it, close. The instance binds it right after (small race, retried by the controller). */
 function freePort(): Promise<number> {
@@ -32,7 +37,9 @@ export interface LocalProcessLauncherOptions {
  * Runs each model-server instance as a child process (`shell: false`, its own process group) on a
  * free 127.0.0.1 port. Output is kept as a short tail for failure reasons. An instance with a `root`
  * runs in the sandbox jobs run in (see executors/local/sandbox): its directory at `/opt/ml`, its own
- * `/tmp`, and a uid of its own when Loam is root.
+ * `/tmp`, and a uid of its own when Loam is root. A network-isolated one also gets a network of its own
+ * with only its loopback; Loam reaches its server through a bridge (`loopback-bridge.mjs`, started as
+ * root inside that network before the uid drop) from a Unix socket in a directory only root can enter.
  */
 export class LocalProcessLauncher implements InstanceLauncher {
   private readonly live = new Set<InstanceHandle>();
@@ -41,12 +48,29 @@ export class LocalProcessLauncher implements InstanceLauncher {
 
   constructor(private readonly o: LocalProcessLauncherOptions = {}) {}
 
+  /** Network isolation needs the sandbox (Loam as root) and iproute2's `ip` for the loopback. */
+  networkIsolation(): { supported: boolean; reason?: string } {
+    const s = this.probe();
+    if (s.kind !== 'sandbox') return { supported: false, reason: s.reason };
+    return s.ip ? { supported: true } : { supported: false, reason: "iproute2's 'ip' is not installed" };
+  }
+
   async launch(spec: InstanceLaunchSpec): Promise<InstanceHandle> {
     mkdirSync(spec.cwd, { recursive: true, mode: 0o700 });
-    const port = await freePort();
+    // Inside its own network the server may take any port; outside, a free one avoids clashes.
+    const port = spec.networkIsolation ? 8080 : await freePort();
     const env: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...spec.env, SAGEMAKER_BIND_TO_PORT: String(port) };
     let run: { command: string; args: string[]; env: Record<string, string>; uid?: number } = { command: spec.command, args: [...spec.args], env };
-    if (spec.root) run = await this.sandbox(spec, spec.root, env);
+    let bridgeDir: string | undefined;
+    let socketPath: string | undefined;
+    if (spec.networkIsolation) {
+      const iso = this.networkIsolation();
+      if (!iso.supported || !spec.root) throw new InternalError(`Instance ${spec.instanceId} was not started: it asks for network isolation, which this server cannot enforce (${iso.reason ?? 'no instance directory'}).`);
+      // A short path (Unix socket paths are limited to 108 bytes) in a directory only root can enter.
+      bridgeDir = mkdtempSync(join(tmpdir(), 'loam-bridge-'));
+      socketPath = join(bridgeDir, 's');
+      run = await this.sandbox(spec, spec.root, env, { node: process.execPath, script: bridgeScript, socket: socketPath, port });
+    } else if (spec.root) run = await this.sandbox(spec, spec.root, env);
     let child;
     try {
       child = spawn(run.command, run.args, { cwd: spec.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: true });
@@ -69,12 +93,6 @@ export class LocalProcessLauncher implements InstanceLauncher {
       });
     });
     let done = false;
-    void exited.then(() => {
-      done = true;
-      this.live.delete(handle);
-      // Whatever the server started lives on after it only as its uid: that goes too.
-      if (run.uid !== undefined) killUid(run.uid);
-    });
     const signalGroup = (sig: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, sig);
@@ -82,9 +100,21 @@ export class LocalProcessLauncher implements InstanceLauncher {
         // already gone
       }
     };
+    void exited.then(() => {
+      done = true;
+      this.live.delete(handle);
+      // Whatever the server started lives on after it only as its uid: that goes too.
+      if (run.uid !== undefined) killUid(run.uid);
+      // The bridge (root, in the instance's process group) ends with it.
+      if (bridgeDir) {
+        signalGroup('SIGKILL');
+        rmSync(bridgeDir, { recursive: true, force: true });
+      }
+    });
     const handle: InstanceHandle = {
       instanceId: spec.instanceId,
       url: `http://127.0.0.1:${port}`,
+      ...(socketPath ? { socketPath } : {}),
       ...(child.pid !== undefined ? { pid: child.pid } : {}),
       exited,
       tail: () => lines.join('\n'),
@@ -105,18 +135,32 @@ export class LocalProcessLauncher implements InstanceLauncher {
    * The instance's command in its sandbox, or as given when Loam is not root (and cannot build one).
    * @throws InternalError when Loam is root and cannot sandbox it: user code never runs as root.
    */
-  private async sandbox(spec: InstanceLaunchSpec, root: string, env: Record<string, string>): Promise<{ command: string; args: string[]; env: Record<string, string>; uid?: number }> {
-    if (!this.support) {
-      const found: SandboxSupport = this.o.sandbox === 'off' ? { kind: 'unsandboxed', reason: 'executor.sandbox is off' } : detectSandbox(root, loamPaths(this.o.python), this.o.python);
-      if (found.kind === 'refused') throw new InternalError(`Instance ${spec.instanceId} was not started: Loam runs as root and cannot sandbox it (${found.reason}), and user code never runs as root.`);
-      if (found.kind === 'unsandboxed') this.o.logger?.warn({ reason: found.reason }, "model servers run without a sandbox, as Loam's own user");
-      this.support = found;
-    }
-    const s = this.support;
+  private async sandbox(spec: InstanceLaunchSpec, root: string, env: Record<string, string>, bridge?: LoopbackBridge): Promise<{ command: string; args: string[]; env: Record<string, string>; uid?: number }> {
+    const s = this.probe(root);
+    if (s.kind === 'refused') throw new InternalError(`Instance ${spec.instanceId} was not started: Loam runs as root and cannot sandbox it (${s.reason}), and user code never runs as root.`);
     if (s.kind !== 'sandbox') return { command: spec.command, args: [...spec.args], env };
     const tmp = join(root, 'tmp');
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
-    return enterSandbox(s, { root, tmp, home: root, net: false, cwd: spec.cwd, env }, spec.command, spec.args);
+    return enterSandbox(s, { root, tmp, home: root, net: bridge !== undefined, ...(bridge ? { bridge } : {}), cwd: spec.cwd, env }, spec.command, spec.args);
+  }
+
+  /** The sandbox this machine can build (probed in `root`, or a scratch directory), kept unless it refused. */
+  private probe(root?: string): SandboxSupport {
+    if (this.support) return this.support;
+    let found: SandboxSupport;
+    if (this.o.sandbox === 'off') found = { kind: 'unsandboxed', reason: 'executor.sandbox is off' };
+    else {
+      const dir = root ?? mkdtempSync(join(tmpdir(), 'loam-instance-probe-'));
+      try {
+        found = detectSandbox(dir, loamPaths(this.o.python), this.o.python);
+      } finally {
+        if (!root) rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    if (found.kind === 'refused') return found;
+    if (found.kind === 'unsandboxed') this.o.logger?.warn({ reason: found.reason }, "model servers run without a sandbox, as Loam's own user");
+    this.support = found;
+    return found;
   }
 
   async close(): Promise<void> {
