@@ -40,6 +40,6 @@ export async function prepareLaunch(input: RunnerInput, dir: ContractDir, cmd: I
     const plain = net ? { ...cmd, command: input.unshare as string, args: ['--net', '--', ...inNet] } : cmd;
     return { cmd: plain, env, note: `Running ${what}${net ? ' with network isolation' : ''} without a sandbox (${s.reason}): it runs as Loam's own user, and /opt/ml is not private to the job (paths in the entrypoint, arguments and environment point into the job's directory; a script that hard-codes /opt/ml/... will not find its files).` };
   }
-  const { env: mapped, uid, ...wrapped } = await enterSandbox(s, { root: dir.root, tmp: join(input.workDir, 'tmp'), home: input.workDir, net, cwd: cmd.cwd, env }, cmd.command, cmd.args);
+  const { env: mapped, uid, ...wrapped } = await enterSandbox(s, { root: dir.root, tmp: join(input.workDir, 'tmp'), home: input.workDir, net, cwd: cmd.cwd, env, ...(env['LOAM_JOB_MARKER'] !== undefined ? { marker: env['LOAM_JOB_MARKER'] } : {}) }, cmd.command, cmd.args);
   return { cmd: { ...cmd, ...wrapped }, env: mapped, uid, note: `Running ${what} in a sandbox as uid ${uid}, with the job directory at /opt/ml${net ? ' and network isolation' : ''}.` };
 }

@@ -60,7 +60,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   const { store, partition, logger } = o;
   const log = logger.child({ component: 'endpoints' });
   const clock = systemClock;
-  const launcher = o.launcher ?? new LocalProcessLauncher({ logger: log, python: o.config.images.python, sandbox: o.config.executor.sandbox });
+  const launcher = o.launcher ?? new LocalProcessLauncher({ logger: log, python: o.config.images.python, sandbox: o.config.executor.sandbox, bridgeRoot: join(o.config.executor.workDir, 'bridges') });
   const models = new ModelService({ store, artifacts: o.artifacts, clock, partition, processImages: o.config.images.process, ...(o.authorizeData ? { authorizeData: o.authorizeData } : {}) });
   // Asked at request time (the factory exists by then): can instances run network-isolated here?
   const instanceIsolation = () => factory.networkIsolation();

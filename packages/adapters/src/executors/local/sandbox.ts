@@ -134,8 +134,6 @@ export interface Sandbox {
   readonly sh: string;
   /** util-linux `setpriv`: the process runs as a uid of its own. */
   readonly setpriv: string;
-  /** coreutils `env`: sets the user's environment once the uid is dropped (see {@link enterSandbox}). */
-  readonly env: string;
   /** iproute2 `ip`, to bring the loopback up in a network namespace of its own; absent: it stays down. */
   readonly ip?: string;
   readonly exposures: readonly Exposure[];
@@ -167,8 +165,7 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   const unshare = findUnshare();
   const sh = find(['/bin/sh', '/usr/bin/sh']);
   const setpriv = find(['/usr/bin/setpriv', '/bin/setpriv']);
-  const env = find(['/usr/bin/env', '/bin/env']);
-  if (!unshare || !sh || !setpriv || !env) return no("util-linux's 'unshare' and 'setpriv', /bin/sh and /usr/bin/env must be installed");
+  if (!unshare || !sh || !setpriv) return no("util-linux's 'unshare' and 'setpriv', and /bin/sh, must be installed");
   try {
     mkdirSync(optMl, { recursive: true, mode: 0o755 });
   } catch (e) {
@@ -182,7 +179,7 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   let r;
   try {
     chmodSync(probeTmp, 0o711);
-    const probe = sandboxed({ unshare, sh, setpriv, env, exposures }, { root: probeDir, tmp: probeTmp, cwd: optMl, net: false, uid: sandboxUids.first }, sh, ['-c', check, 'loam-sandbox', ...keep]);
+    const probe = sandboxed({ unshare, sh, setpriv, exposures }, { root: probeDir, tmp: probeTmp, cwd: optMl, net: false, uid: sandboxUids.first }, sh, ['-c', check, 'loam-sandbox', ...keep]);
     r = spawnSync(probe.command, probe.args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...(python ? { LOAM_PROBE_PYTHON: python } : {}) } });
   } finally {
     rmSync(probeTmp, { recursive: true, force: true });
@@ -190,7 +187,7 @@ export function detectSandbox(probeDir: string, keep: readonly string[] = [], py
   if (r.status === 1 && r.stdout?.toString().trim()) return no(`${r.stdout.toString().trim()} cannot be used by another user: install Loam, and the interpreters it runs (images.python), where other users can read them; configure the interpreter itself, not a shim`);
   if (r.status !== 0) return no(`the sandbox could not be built here (${r.stderr?.toString().trim() || r.error?.message || `exit ${r.status}`})`);
   const ip = findIp();
-  return { kind: 'sandbox', unshare, sh, setpriv, env, exposures, ...(ip ? { ip } : {}) };
+  return { kind: 'sandbox', unshare, sh, setpriv, exposures, ...(ip ? { ip } : {}) };
 }
 
 /** util-linux's `unshare`, where Debian and others install it. */
@@ -254,8 +251,33 @@ export function sandboxed(s: Sandbox, run: SandboxRun, command: string, args: re
   };
 }
 
-/** The only settings the root part of the sandbox (unshare, the script, mount, ip, the bridge) runs with. */
+/** The PATH the root part of the sandbox (unshare, the script, mount, ip, the bridge) runs with. */
 const rootPath = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The user's variables cross the root part under this prefix, inert to every tool there. */
+const carried = 'LOAM_U_';
+/** Names a shell can set; `_loam_*` are the restoring shell's own. */
+const isName = (k: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !k.startsWith('_loam_');
+
+/**
+ * Run as the sandbox uid, before the user's command: gives each carried variable back its name (the
+ * names are the arguments up to `--`), removes the carried copies, the root PATH when the user set none,
+ * and the script's own variables.
+ */
+const restoreEnv = [
+  // The root script's `cd` left the host path of the working directory here.
+  'unset OLDPWD',
+  'while [ "$#" -gt 0 ]; do',
+  '  _loam_k=$1; shift',
+  '  [ "$_loam_k" = -- ] && break',
+  '  eval "_loam_v=\\${' + carried + '$_loam_k}"',
+  '  unset "' + carried + '$_loam_k"',
+  '  export "$_loam_k=$_loam_v"',
+  'done',
+  'if [ -n "${' + carried + 'NO_PATH-}" ]; then unset PATH ' + carried + 'NO_PATH; fi',
+  'unset _loam_k _loam_v',
+  'exec "$@"',
+].join('\n');
 
 /**
  * Prepares one process tree for the sandbox: a fresh uid that is given `root` (and `tmp`, when it is not
@@ -264,12 +286,19 @@ const rootPath = '/usr/sbin:/usr/bin:/sbin:/bin';
  *
  * The environment is the user's (a job's or a model's Environment), so it never reaches what runs as
  * root: `LD_PRELOAD`, `PATH`, `NODE_OPTIONS` … would run the user's code in `unshare`, the script's
- * `mount`, `ip` or the bridge. Those get a fixed PATH (and the job's kill marker); the user's
- * environment travels in the command line to `env -i`, which sets it only after the uid is dropped.
+ * `mount`, `ip` or the bridge. Those get a fixed PATH, the job's kill marker (`marker`, from Loam, never
+ * from the user's variables) and the user's variables renamed `LOAM_U_<name>`, inert there; after the
+ * uid drop a shell gives them back their names. Values never go on a command line, which any local
+ * user can read.
  */
 export async function enterSandbox(
   s: Sandbox,
-  o: { readonly root: string; readonly tmp: string; readonly home: string; readonly net: boolean; readonly bridge?: LoopbackBridge; readonly cwd: string; readonly env: Readonly<Record<string, string>> },
+  o: {
+    readonly root: string; readonly tmp: string; readonly home: string; readonly net: boolean; readonly bridge?: LoopbackBridge; readonly cwd: string;
+    readonly env: Readonly<Record<string, string>>;
+    /** The job's kill marker (`LOAM_JOB_MARKER`), set by Loam for the processes of the root part too. */
+    readonly marker?: string;
+  },
   command: string,
   args: readonly string[],
 ): Promise<{ command: string; args: string[]; env: Record<string, string>; uid: number }> {
@@ -279,9 +308,15 @@ export async function enterSandbox(
   const inside = containerPaths({ root: o.root, tmp: o.tmp });
   const env = Object.fromEntries(Object.entries(o.env).map(([k, v]) => [k, inside(v)]));
   if (o.env['HOME'] === o.home) env['HOME'] = '/tmp';
-  const userCommand = ['-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), command, ...args.map(inside)];
-  const rootEnv: Record<string, string> = { PATH: rootPath, ...(env['LOAM_JOB_MARKER'] !== undefined ? { LOAM_JOB_MARKER: env['LOAM_JOB_MARKER'] } : {}) };
-  return { ...sandboxed(s, { root: o.root, tmp: o.tmp, cwd: inside(o.cwd), net: o.net, ...(o.bridge ? { bridge: o.bridge } : {}), uid }, s.env, userCommand), env: rootEnv, uid };
+  // Names a shell cannot set are dropped, as the shells in between always dropped them (and `_loam_*`).
+  const names = Object.keys(env).filter(isName);
+  const rootEnv: Record<string, string> = {
+    ...Object.fromEntries(names.map((k) => [`${carried}${k}`, env[k] as string])),
+    ...(env['PATH'] === undefined ? { [`${carried}NO_PATH`]: '1' } : {}),
+    PATH: rootPath, ...(o.marker !== undefined ? { LOAM_JOB_MARKER: o.marker } : {}),
+  };
+  const userCommand = ['-c', restoreEnv, 'loam-env', ...names, '--', command, ...args.map(inside)];
+  return { ...sandboxed(s, { root: o.root, tmp: o.tmp, cwd: inside(o.cwd), net: o.net, ...(o.bridge ? { bridge: o.bridge } : {}), uid }, s.sh, userCommand), env: rootEnv, uid };
 }
 
 /**

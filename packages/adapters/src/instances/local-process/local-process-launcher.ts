@@ -31,6 +31,12 @@ export interface LocalProcessLauncherOptions {
   readonly sandbox?: 'required' | 'off';
   /** Lines of output kept per instance for failure reasons. */
   readonly tailLines?: number;
+  /**
+   * Where isolated instances' bridge sockets live (a directory each, root-only), emptied when the
+   * launcher is made: a new server has no instance yet, so anything there is a crashed one's. Default
+   * `$TMPDIR` (not swept). A path too long for a Unix socket falls back to `$TMPDIR`.
+   */
+  readonly bridgeRoot?: string;
 }
 
 /**
@@ -46,7 +52,19 @@ export class LocalProcessLauncher implements InstanceLauncher {
   // The probe spawns processes: once, unless it refused (probed again at the next launch).
   private support: Exclude<SandboxSupport, { kind: 'refused' }> | undefined;
 
-  constructor(private readonly o: LocalProcessLauncherOptions = {}) {}
+  constructor(private readonly o: LocalProcessLauncherOptions = {}) {
+    if (o.bridgeRoot) rmSync(o.bridgeRoot, { recursive: true, force: true });
+  }
+
+  /** A fresh root-only directory for one bridge socket (Unix socket paths are limited to 108 bytes). */
+  private bridgeDir(): string {
+    const root = this.o.bridgeRoot;
+    if (root && root.length < 80) {
+      mkdirSync(root, { recursive: true, mode: 0o700 });
+      return mkdtempSync(join(root, 'b-'));
+    }
+    return mkdtempSync(join(tmpdir(), 'loam-bridge-'));
+  }
 
   /** Network isolation needs the sandbox (Loam as root) and iproute2's `ip` for the loopback. */
   networkIsolation(): { supported: boolean; reason?: string } {
@@ -66,15 +84,20 @@ export class LocalProcessLauncher implements InstanceLauncher {
     if (spec.networkIsolation) {
       const iso = this.networkIsolation();
       if (!iso.supported || !spec.root) throw new InternalError(`Instance ${spec.instanceId} was not started: it asks for network isolation, which this server cannot enforce (${iso.reason ?? 'no instance directory'}).`);
-      // A short path (Unix socket paths are limited to 108 bytes) in a directory only root can enter.
-      bridgeDir = mkdtempSync(join(tmpdir(), 'loam-bridge-'));
+      bridgeDir = this.bridgeDir();
       socketPath = join(bridgeDir, 's');
-      run = await this.sandbox(spec, spec.root, env, { node: process.execPath, script: bridgeScript, socket: socketPath, port });
+      try {
+        run = await this.sandbox(spec, spec.root, env, { node: process.execPath, script: bridgeScript, socket: socketPath, port });
+      } catch (e) {
+        rmSync(bridgeDir, { recursive: true, force: true });
+        throw e;
+      }
     } else if (spec.root) run = await this.sandbox(spec, spec.root, env);
     let child;
     try {
       child = spawn(run.command, run.args, { cwd: spec.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: true });
     } catch (e) {
+      if (bridgeDir) rmSync(bridgeDir, { recursive: true, force: true });
       throw new InternalError(`Instance ${spec.instanceId} could not start '${spec.command}': ${(e as Error).message}`);
     }
     const lines: string[] = [];
