@@ -39,7 +39,7 @@ function isSandboxUid(uid: number): boolean {
 const script = [
   // Under EnableNetworkIsolation (a network namespace of its own) the loopback is brought up, as in a
   // container with no network: the job reaches its own servers on 127.0.0.1 and nothing else.
-  'lo=$1; shift',
+  'net=$1; lo=$2; shift 2',
   'if [ "$lo" != - ]; then "$lo" link set lo up || exit 125; fi',
   // A network-isolated model server is reached through a bridge Loam starts here, still as root and
   // before anything is hidden: a Unix socket on the host's side, 127.0.0.1:<port> on this side. The
@@ -62,6 +62,9 @@ const script = [
   'done',
   'mount --bind /opt/ml/s$root /opt/ml || exit 125',
   'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm || exit 125',
+  // A network namespace keeps IP traffic in, not Unix sockets in the host's filesystem: the machine's
+  // services keep theirs under /run (PostgreSQL, MariaDB, D-Bus …), hidden here from an isolated process.
+  'if [ "$net" = 1 ]; then mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run || exit 125; fi',
   // Per-mount hidepid needs Linux 5.8; on an older kernel the option would apply to the machine's own
   // /proc, so there the sandbox keeps it (other uids' environments and files stay unreadable anyway).
   'mount -t proc -o hidepid=invisible,nosuid,nodev,noexec proc /proc 2>/dev/null || :',
@@ -242,7 +245,7 @@ export function sandboxed(s: Sandbox, run: SandboxRun, command: string, args: re
     command: s.unshare,
     args: [
       '--mount', '--propagation', 'private', ...(run.net ? ['--net'] : []), '--', s.sh, '-c', script, 'loam-sandbox',
-      run.net && s.ip ? s.ip : '-',
+      run.net ? '1' : '0', run.net && s.ip ? s.ip : '-',
       ...(run.net && run.bridge ? [run.bridge.node, run.bridge.script, run.bridge.socket, String(run.bridge.port)] : ['-', '-', '-', '-']),
       String(binds.length), ...binds.map(([src]) => src), String(hides.length), ...hides,
       String(binds.length - s.exposures.length), ...binds.map(([, target]) => target),

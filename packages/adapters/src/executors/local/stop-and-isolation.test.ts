@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -125,23 +125,33 @@ describe('EnableNetworkIsolation', () => {
   let server: Server;
   let port: number;
 
+  // A machine service's Unix socket under /run (world-connectable, as PostgreSQL's is on Debian).
+  let unixServer: Server;
+  const unixPath = `/run/loam-isolation-test-${process.pid}.sock`;
+
   beforeAll(async () => {
     expect(executor.capacity.networkIsolation, 'unshare --net must work on this machine (root or user namespaces)').toEqual({ supported: true });
     server = createServer((s) => s.end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     port = (server.address() as { port: number }).port;
+    unixServer = createServer((s) => s.end());
+    await new Promise<void>((r) => unixServer.listen(unixPath, () => r()));
+    chmodSync(unixPath, 0o777);
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await new Promise<void>((r) => unixServer.close(() => r()));
+  });
 
   // The same job twice: it reads its input, tries 127.0.0.1:<port>, and writes both into its model.
   const probe = (isolated: boolean): JobSpec => ({
     ...conformanceSpec({ exit: 0 }),
-    image: { type: 'process', name: 'probe', uri: 'probe', command: '/usr/bin/python3', args: [join(import.meta.dirname, '../../../../runtime/fixtures/scripts/net_probe.py'), '--port', String(port)] },
+    image: { type: 'process', name: 'probe', uri: 'probe', command: '/usr/bin/python3', args: [join(import.meta.dirname, '../../../../runtime/fixtures/scripts/net_probe.py'), '--port', String(port), '--unix', unixPath] },
     networkIsolation: isolated, metricDefinitions: [],
   });
 
   for (const isolated of [false, true]) {
-    it(`${isolated ? 'cannot' : 'can'} reach a server on 127.0.0.1 ${isolated ? 'with' : 'without'} isolation, reaches its own there, and still gets its data and stores its model`, async () => {
+    it(`${isolated ? 'cannot' : 'can'} reach a server on 127.0.0.1 or a service's socket under /run ${isolated ? 'with' : 'without'} isolation, reaches its own loopback server, and still gets its data and stores its model`, async () => {
       const spec = probe(isolated);
       const id = `training-job/${spec.name}`;
       await executor.start(id, spec);
@@ -155,6 +165,7 @@ describe('EnableNetworkIsolation', () => {
       expect(text).toContain('the input data');
       expect(text).toContain(isolated ? 'UNREACHABLE' : 'REACHED');
       expect(text).toContain('LOOPBACK OK');
+      expect(text).toContain(isolated ? 'UNIX UNREACHABLE' : 'UNIX REACHED');
       if (isolated) expect(text).not.toMatch(/\nREACHED/);
     });
   }
