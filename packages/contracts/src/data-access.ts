@@ -122,3 +122,15 @@ export function containerDataAccess(at: string, c: { readonly ModelDataUrl?: str
 export function flowDataAccess(def: { readonly nodes: readonly { readonly output?: { readonly s3Uri?: string } }[] }): DataAccess[] {
   return def.nodes.flatMap((n, k) => (n.output?.s3Uri ? [{ field: `/Definition/nodes/${k}/output/s3Uri`, uri: n.output.s3Uri, scope: 'prefix' as const, actions: WRITE }] : []));
 }
+
+/**
+ * The `prefix` a ManifestFile names: SageMaker's `[{"prefix": "s3://b/p/"}, "rel1", "rel2", …]`, parsed
+ * JSON; undefined when it is not such an array. The create-time check and the runner both read it here,
+ * so they cannot disagree on which prefix a manifest names.
+ */
+export function manifestPrefixOf(manifest: unknown): string | undefined {
+  if (!Array.isArray(manifest)) return undefined;
+  const first: unknown = manifest[0];
+  const prefix = first !== null && typeof first === 'object' ? (first as { prefix?: unknown }).prefix : undefined;
+  return typeof prefix === 'string' ? prefix : undefined;
+}

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import type { JobChannelSpec } from '@loam/contracts';
+import { manifestPrefixOf, type JobChannelSpec } from '@loam/contracts';
 import { ArchiveRefused } from './archive-extract.js';
 import { download, listAll, parseS3, safeRelative, type Artifacts } from './artifacts.js';
 
@@ -42,10 +42,10 @@ async function planManifest(store: Artifacts, uri: string, checked: string | und
   } catch (e) {
     throw new ClientError(`Manifest '${uri}' could not be read as JSON: ${(e as Error).message}`);
   }
-  if (!Array.isArray(manifest) || manifest.length === 0 || typeof (manifest[0] as { prefix?: unknown })?.prefix !== 'string') {
+  const named = manifestPrefixOf(manifest);
+  if (named === undefined || !Array.isArray(manifest)) {
     throw new ClientError(`Manifest '${uri}' must be a JSON array starting with {"prefix": "s3://bucket/prefix/"}.`);
   }
-  const named = (manifest[0] as { prefix: string }).prefix;
   if (checked !== undefined && named !== checked) {
     throw new ClientError(`Manifest '${uri}' names prefix '${named}', but it named '${checked}' when the job was created and its caller's access was checked; create the job again to use the new one.`);
   }

@@ -1,5 +1,7 @@
-import type { DataAccess } from '@loam/contracts';
+import { buffer } from 'node:stream/consumers';
+import { manifestPrefixOf, type DataAccess } from '@loam/contracts';
 import { authorizeData, evaluatePrefix, LoamError, parseS3Uri, ValidationError, type ArtifactStore, type PolicyDocument, type Principal } from '@loam/core';
+import { s3Arn } from '../transports/s3/s3-request.js';
 
 /**
  * Checks one location a request makes Loam read or write for the caller; throws AccessDeniedError (403).
@@ -16,8 +18,6 @@ export interface DataAccessDeps {
 /** Manifests are read whole when the request is taken; SageMaker's are small lists of keys. */
 const MANIFEST_LIMIT = 16 * 1024 * 1024;
 
-const s3Resource = (bucket: string, key: string): string => `arn:loam:s3:::${bucket}/${key}`;
-
 /**
  * The caller's own S3 permissions applied to what Loam will do for them (ADR 0019): each action on
  * the object, or on every object under the prefix; for a ManifestFile, once the manifest itself may
@@ -31,11 +31,11 @@ export function dataAccessAuthorizer(deps: DataAccessDeps): DataAccessAuthorizer
     const ref = parseS3Uri(access.uri);
     if (!ref) throw new ValidationError(`${access.field} '${access.uri}' is not an s3://bucket/key URI.`, [{ path: access.field, message: 'expected s3://bucket/key' }]);
     const policies = await deps.policiesOf(principal.userName);
-    for (const action of access.actions) authorizeData(principal, policies, action, s3Resource(ref.bucket, ref.key), access.scope, access.field);
+    for (const action of access.actions) authorizeData(principal, policies, action, s3Arn(ref.bucket, ref.key), access.scope, access.field);
     // A caller who may read every object (AdministratorAccess) needs no manifest read: any prefix is theirs.
     if (!access.manifest || evaluatePrefix(policies, 's3:GetObject', 'arn:loam:s3:::') === 'Allow') return undefined;
     const prefix = await manifestPrefix(deps, access, ref.bucket, ref.key);
-    authorizeData(principal, policies, 's3:GetObject', s3Resource(prefix.ref.bucket, prefix.ref.key), 'prefix', `${access.field} (its "prefix")`);
+    authorizeData(principal, policies, 's3:GetObject', s3Arn(prefix.ref.bucket, prefix.ref.key), 'prefix', `${access.field} (its "prefix")`);
     return prefix.text;
   };
 }
@@ -57,30 +57,23 @@ async function manifestPrefix(deps: DataAccessDeps, access: DataAccess, bucket: 
   } catch (e) {
     return refuse(`is not JSON: ${(e as Error).message}`);
   }
-  const first = Array.isArray(manifest) ? (manifest[0] as { prefix?: unknown } | undefined) : undefined;
-  if (typeof first?.prefix !== 'string') return refuse('must be a JSON array starting with {"prefix": "s3://bucket/prefix/"}');
-  const ref = first.prefix.startsWith('s3://') ? parseS3Uri(first.prefix) : undefined;
-  if (!ref) return refuse(`names prefix '${first.prefix}', which is not an s3://bucket/prefix URI`);
-  return { text: first.prefix, ref };
+  const named = manifestPrefixOf(manifest);
+  if (named === undefined) return refuse('must be a JSON array starting with {"prefix": "s3://bucket/prefix/"}');
+  const ref = named.startsWith('s3://') ? parseS3Uri(named) : undefined;
+  if (!ref) return refuse(`names prefix '${named}', which is not an s3://bucket/prefix URI`);
+  return { text: named, ref };
 }
 
 /** An object's bytes when it exists, is readable and holds at most `maxBytes`; otherwise undefined. */
 export async function readObjectUpTo(store: ArtifactStore, bucket: string, key: string, maxBytes: number): Promise<Buffer | undefined> {
   try {
-    const info = await store.head({ bucket, key });
-    if (!info || info.size > maxBytes) return undefined;
-    const { body } = await store.get({ bucket, key });
-    const chunks: Buffer[] = [];
-    let n = 0;
-    for await (const c of body as AsyncIterable<Buffer>) {
-      n += c.length;
-      if (n > maxBytes) {
-        body.destroy();
-        return undefined;
-      }
-      chunks.push(c);
+    // The body is the object the info describes (writes are atomic): its size is known before a byte is read.
+    const { info, body } = await store.get({ bucket, key });
+    if (info.size > maxBytes) {
+      body.destroy();
+      return undefined;
     }
-    return Buffer.concat(chunks, n);
+    return await buffer(body);
   } catch (e) {
     // A bad name or a missing bucket/object: the operation's own checks (or the job) report it.
     if (e instanceof LoamError) return undefined;

@@ -1,4 +1,4 @@
-import { resourceFor, type Operation } from '@loam/contracts';
+import { resourceFor, type DataAccess, type Operation } from '@loam/contracts';
 import { InternalError, type Principal, type RequestContext } from '@loam/core';
 import type { DataAccessAuthorizer } from './data-access-check.js';
 import { validateInput } from './validate.js';
@@ -31,15 +31,20 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     await deps.authorize(ctx.principal, op.iamAction, resourceFor(op, input, deps.partition));
     input = validateInput(op, input ?? {});
-    const checkedManifests = new Map<string, string>();
-    for (const access of op.dataAccess?.(input as never) ?? []) {
-      const prefix = await deps.authorizeData(ctx.principal, access);
-      if (access.manifest && prefix !== undefined) checkedManifests.set(access.uri, prefix);
-    }
     const handler = deps.handlers[op.name];
     if (!handler) throw new InternalError(`Operation ${op.name} has no handler.`);
-    return handler(input as never, checkedManifests.size > 0 ? { ...ctx, checkedManifests } : ctx);
+    return handler(input as never, op.dataAccess ? await checkData(deps, op.dataAccess(input as never), ctx) : ctx);
   };
+}
+
+/** Checks each S3 location; the context the handler gets carries the manifest prefixes checked. */
+async function checkData(deps: DispatcherDeps, accesses: readonly DataAccess[], ctx: RequestContext): Promise<RequestContext> {
+  const checkedManifests = new Map<string, string>();
+  for (const access of accesses) {
+    const prefix = await deps.authorizeData(ctx.principal, access);
+    if (access.manifest && prefix !== undefined) checkedManifests.set(access.uri, prefix);
+  }
+  return checkedManifests.size > 0 ? { ...ctx, checkedManifests } : ctx;
 }
 
 export type Dispatch = ReturnType<typeof createDispatcher>;
