@@ -29,6 +29,12 @@ export interface InstanceHandle {
   /** A network-isolated instance: its server is reached through this Unix socket (HTTP), not `url`'s host and port. */
   readonly socketPath?: string;
   readonly pid?: number;
+  /**
+   * Whether the port in `url` is held by the instance's own user alone. False means a process of
+   * another user listens there (it took the port before the instance bound it, and would receive the
+   * model's requests): the instance must not be used. Absent, or true when it cannot be told.
+   */
+  portHeldByInstance?(): boolean;
   /** Resolves when the process has exited, for any reason. */
   readonly exited: Promise<{ readonly code: number | null; readonly signal: string | null }>;
   /** The last lines the process wrote (stdout and stderr), for a failure reason. */

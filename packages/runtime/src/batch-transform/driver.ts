@@ -116,14 +116,14 @@ export async function runTransform(cfg: TransformDriverConfig, paths: TransformP
   try {
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const probe = new ModelClient((servers[0] as ModelProcess).port, 1);
+    const probe = new ModelClient((servers[0] as ModelProcess).port, 1, (servers[0] as ModelProcess).secret);
     const fromContainer = await probe.executionParameters();
     probe.close();
     const p = effectiveParameters(cfg, fromContainer);
     const workers = workersFor(p);
     while (servers.length < workers) servers.push(await start());
     log(`Batch strategy ${p.batchStrategy}, MaxPayloadInMB ${p.maxPayloadInMB}, MaxConcurrentTransforms ${p.maxConcurrentTransforms}, ${workers} model server process(es)${fromContainer ? ' (with the container\'s /execution-parameters)' : ''}.`);
-    for (const s of servers) clients.push(new ModelClient(s.port, Math.ceil(p.maxConcurrentTransforms / servers.length)));
+    for (const s of servers) clients.push(new ModelClient(s.port, Math.ceil(p.maxConcurrentTransforms / servers.length), s.secret));
     return { ...p, ...(await transformFiles(cfg, p, paths, clients, log)) };
   } finally {
     for (const c of clients) c.close();

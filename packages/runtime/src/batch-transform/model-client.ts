@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { INSTANCE_SECRET_HEADER } from '../model-server/instance-secret.js';
 
 export interface InvokeOptions {
   readonly contentType?: string;
@@ -34,13 +35,19 @@ export class ModelClient {
   private readonly agent: Agent;
   private pending = 0;
 
-  constructor(private readonly port: number, concurrency: number) {
+  constructor(
+    private readonly port: number,
+    concurrency: number,
+    /** Sent on every request: Loam's own model servers answer /invocations only with it. */
+    private readonly secret?: string,
+  ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: Math.max(1, concurrency) });
   }
 
   private once(method: 'GET' | 'POST', path: string, body: Buffer | undefined, o: Partial<InvokeOptions>): Promise<{ status: number; body: Buffer; contentType?: string }> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = {};
+      if (this.secret) headers[INSTANCE_SECRET_HEADER] = this.secret;
       if (o.contentType) headers['content-type'] = o.contentType;
       if (o.accept) headers['accept'] = o.accept;
       if (body && !o.chunked) headers['content-length'] = body.length;

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { loopbackPortHeldBy } from '@loam/adapters/executors/local/listeners';
 import type { TransformContainer } from '@loam/contracts';
 import { builtinServerCommand, pythonServerScript } from '../model-server/command.js';
+import { INSTANCE_SECRET_ENV, newInstanceSecret } from '../model-server/instance-secret.js';
 import { ModelClient } from './model-client.js';
 
 /** A free TCP port on 127.0.0.1 for the model server. */
@@ -26,7 +28,12 @@ export class ModelProcess {
   private exited = false;
   private readonly tail: string[] = [];
 
-  private constructor(readonly child: ChildProcess, readonly port: number) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    /** What every request to it carries (Loam's own servers answer nothing else; instance-secret.ts). */
+    readonly secret: string,
+  ) {
     child.once('exit', () => (this.exited = true));
     const keep = (line: string) => {
       this.tail.push(line);
@@ -47,6 +54,7 @@ export class ModelProcess {
    */
   static async start(c: TransformContainer, modelDir: string, env: Record<string, string>, python: string, startupTimeoutMs = 240_000): Promise<ModelProcess> {
     const port = await freePort();
+    const secret = newInstanceSecret();
     const base: Record<string, string> = { ...env, SAGEMAKER_BIND_TO_PORT: String(port), SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir };
     let command: string;
     let args: string[];
@@ -62,8 +70,9 @@ export class ModelProcess {
       args = [...(c.image.args ?? []), 'serve'];
       Object.assign(base, c.image.env ?? {});
     }
+    base[INSTANCE_SECRET_ENV] = secret;
     const child = spawn(command, args, { env: base, stdio: ['ignore', 'pipe', 'pipe'] });
-    const p = new ModelProcess(child, port);
+    const p = new ModelProcess(child, port, secret);
     const spawnError = new Promise<string>((resolve) => child.once('error', (e) => resolve(e.message)));
     const client = new ModelClient(port, 1);
     const deadline = Date.now() + startupTimeoutMs;
@@ -72,7 +81,12 @@ export class ModelProcess {
         const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
         if (failed) throw new ModelStartError(`The model server could not be started: ${failed}`);
         if (p.exited) throw new ModelStartError(`The model server exited before answering /ping${p.tail.length ? `: ${p.tail.slice(-5).join(' | ')}` : '.'}`);
-        if (await client.ping()) return p;
+        if (await client.ping()) {
+          // The job's records must not go to a process of another user that took the port first.
+          if (loopbackPortHeldBy(port, process.getuid?.() ?? 0)) return p;
+          p.stop();
+          throw new ModelStartError(`The model server's port ${port} is held by a process of another user, which would receive the job's records.`);
+        }
         if (Date.now() > deadline) {
           p.stop();
           throw new ModelStartError(`The model server did not answer /ping within ${Math.round(startupTimeoutMs / 1000)} s.`);

@@ -4,3 +4,4 @@ export { mediaType, parseRows, inputFormat, type PayloadFormat, type Rows } from
 export { stageModel, ModelDataError } from './stage-model.js';
 export { serveBuiltin, maxPayloadBytes, type ServeOptions } from './serve-main.js';
 export { builtinServerCommand, pythonServerScript } from './command.js';
+export { INSTANCE_SECRET_ENV, INSTANCE_SECRET_HEADER, newInstanceSecret, secretMatches } from './instance-secret.js';

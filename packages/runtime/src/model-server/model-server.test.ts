@@ -190,4 +190,27 @@ describe('the model server process', () => {
     expect((await post(over, true)).status).toBe(413);
     expect((await post(under, true)).status).toBe(200);
   });
+
+  it('answers /invocations only with its secret when it has one (another local process gets 403), /ping always', async () => {
+    const guarded = serveBuiltin(predictorOf(model, true), { secret: 's3cret' });
+    await new Promise<void>((r) => guarded.listen(0, '127.0.0.1', r));
+    const at = (guarded.address() as AddressInfo).port;
+    const call = (method: string, path: string, headers: Record<string, string>) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: at, method, path, agent: false, headers }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+      });
+      req.on('error', reject);
+      req.end(method === 'POST' ? '0.5,0.25,0.125,1' : undefined);
+    });
+    try {
+      expect(await call('POST', '/invocations', { 'content-type': 'text/csv' })).toEqual({ status: 403, text: 'This model server answers only Loam.' });
+      expect((await call('POST', '/invocations', { 'content-type': 'text/csv', 'x-loam-instance-secret': 's3creT' })).status).toBe(403);
+      expect((await call('POST', '/invocations', { 'content-type': 'text/csv', 'x-loam-instance-secret': 's3cret' })).status).toBe(200);
+      expect((await call('GET', '/ping', {})).status).toBe(200);
+    } finally {
+      await new Promise((r) => guarded.close(r));
+    }
+  });
 });

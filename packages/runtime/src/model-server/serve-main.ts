@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { loadBuiltinPredictor, type Predictor } from './builtin-predictor.js';
 import { InferenceInputError } from './inference-error.js';
+import { INSTANCE_SECRET_ENV, INSTANCE_SECRET_HEADER, secretMatches } from './instance-secret.js';
 
 /** SageMaker's default request limit for a model container (MiB, as MaxPayloadInMB counts). */
 const DEFAULT_MAX_PAYLOAD_IN_MB = 6;
@@ -51,6 +52,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export interface ServeOptions {
   /** Bytes; larger requests get 413. Default: 6 MiB. */
   readonly maxPayloadBytes?: number;
+  /** When set, /invocations answers only requests whose `x-loam-instance-secret` is this (403 otherwise). */
+  readonly secret?: string;
 }
 
 /** The `/ping` + `/invocations` server of a built-in model, for instances run as their own process. */
@@ -63,6 +66,11 @@ export function serveBuiltin(predictor: Predictor, options: ServeOptions = {}): 
     }
     if (req.url !== '/invocations' || req.method !== 'POST') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Only GET /ping and POST /invocations are served.');
+      return;
+    }
+    if (!secretMatches(options.secret, req.headers[INSTANCE_SECRET_HEADER])) {
+      // The body is not read: the connection ends with the answer.
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('This model server answers only Loam.');
       return;
     }
     readBody(req, limit).then(
@@ -87,7 +95,8 @@ export function serveBuiltin(predictor: Predictor, options: ServeOptions = {}): 
 async function main(): Promise<void> {
   const modelDir = process.argv[2] ?? process.env['SM_MODEL_DIR'] ?? '/opt/ml/model';
   const port = Number(process.env['SAGEMAKER_BIND_TO_PORT'] ?? 8080);
-  const server = serveBuiltin(loadBuiltinPredictor(modelDir, { batch: process.env['SAGEMAKER_BATCH'] === 'true' }), { maxPayloadBytes: maxPayloadBytes(process.env) });
+  const secret = process.env[INSTANCE_SECRET_ENV];
+  const server = serveBuiltin(loadBuiltinPredictor(modelDir, { batch: process.env['SAGEMAKER_BATCH'] === 'true' }), { maxPayloadBytes: maxPayloadBytes(process.env), ...(secret ? { secret } : {}) });
   server.keepAliveTimeout = 65_000;
   server.listen(port, '127.0.0.1');
   const stop = () => server.close(() => process.exit(0));

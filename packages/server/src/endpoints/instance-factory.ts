@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeSandboxed } from '@loam/adapters/executors/local/sandbox';
 import type { ArtifactStore, InstanceLauncher, Logger, ServingContainer } from '@loam/core';
-import { builtinServerCommand, loadBuiltinPredictor, pythonServerScript, stageModel } from '@loam/runtime/model-server/index';
+import { builtinServerCommand, INSTANCE_SECRET_ENV, loadBuiltinPredictor, newInstanceSecret, pythonServerScript, stageModel } from '@loam/runtime/model-server/index';
 import { HttpInstance, InProcessInstance, type ServingInstance } from './serving-instance.js';
 
 export interface InstanceFactoryOptions {
@@ -77,8 +77,11 @@ export class InstanceFactory {
       args = [...(c.image.args ?? []), 'serve'];
       Object.assign(env, c.image.env ?? {}, c.environment);
     }
+    // Loam's own servers answer /invocations only with this (instance-secret.ts); a user's server ignores it.
+    const secret = newInstanceSecret();
+    env[INSTANCE_SECRET_ENV] = secret;
     const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: root, root, ...(networkIsolation ? { networkIsolation } : {}) });
-    const inst = new HttpInstance(instanceId, handle, concurrency);
+    const inst = new HttpInstance(instanceId, handle, concurrency, secret);
     let exited = false;
     void handle.exited.then(() => {
       exited = true;
@@ -90,6 +93,11 @@ export class InstanceFactory {
         throw new Error(`Instance ${instanceId} exited before answering /ping${tail ? `: ${tail.split('\n').slice(-5).join(' | ')}` : '.'}`);
       }
       if (await inst.ping()) {
+        if (handle.portHeldByInstance && !handle.portHeldByInstance()) {
+          // Whoever answered is not (only) the instance: a process of another user holds its port.
+          await inst.stop(2000);
+          throw new Error(`Instance ${instanceId} was stopped: its port ${new URL(handle.url).port} is held by a process of another user, which would receive the model's requests.`);
+        }
         inst.state = 'healthy';
         return inst;
       }

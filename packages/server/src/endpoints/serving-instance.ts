@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import type { InstanceHandle } from '@loam/core';
-import { InferenceInputError, type Predictor } from '@loam/runtime/model-server/index';
+import { INSTANCE_SECRET_HEADER, InferenceInputError, type Predictor } from '@loam/runtime/model-server/index';
 
 /** One invocation as an instance receives it. */
 export interface InstanceRequest {
@@ -101,6 +101,8 @@ export class HttpInstance implements ServingInstance {
     readonly id: string,
     readonly handle: InstanceHandle,
     readonly maxConcurrency: number,
+    /** Sent with every invocation: Loam's own model servers answer nothing else (instance-secret.ts). */
+    private readonly secret?: string,
   ) {
     const u = new URL(handle.url);
     this.target = handle.socketPath ? { socketPath: handle.socketPath } : { host: u.hostname, port: Number(u.port) };
@@ -114,6 +116,7 @@ export class HttpInstance implements ServingInstance {
       if (req.contentType) headers['content-type'] = req.contentType;
       if (req.accept) headers['accept'] = req.accept;
       if (req.customAttributes) headers['x-amzn-sagemaker-custom-attributes'] = req.customAttributes;
+      if (this.secret) headers[INSTANCE_SECRET_HEADER] = this.secret;
       let answered = false;
       const r = request({ ...this.target, method: 'POST', path: '/invocations', agent: this.agent, headers }, (res) => {
         answered = true;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InternalError, type InstanceHandle, type InstanceLauncher, type InstanceLaunchSpec, type Logger } from '@loam/core';
+import { loopbackPortHeldBy } from '../../executors/local/listeners.js';
 import { detectSandbox, enterSandbox, killUid, loamPaths, type LoopbackBridge, type SandboxSupport } from '../../executors/local/sandbox.js';
 
 /** Shipped as plain JavaScript next to this file's sources; the same path from `src/` and `dist/`. */
@@ -139,6 +140,8 @@ export class LocalProcessLauncher implements InstanceLauncher {
       url: `http://127.0.0.1:${port}`,
       ...(socketPath ? { socketPath } : {}),
       ...(child.pid !== undefined ? { pid: child.pid } : {}),
+      // Reached through the bridge's root-only socket, an isolated instance's port is its own network's.
+      portHeldByInstance: () => socketPath !== undefined || loopbackPortHeldBy(port, run.uid ?? process.getuid?.() ?? 0),
       exited,
       tail: () => lines.join('\n'),
       stop: async (graceMs = 30_000) => {

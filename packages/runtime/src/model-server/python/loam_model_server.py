@@ -4,6 +4,7 @@ Runs the user's module (SAGEMAKER_PROGRAM, from <model_dir>/code or SAGEMAKER_SU
 model_fn / input_fn / predict_fn / output_fn (or transform_fn), as the SageMaker inference toolkit does,
 on 127.0.0.1:SAGEMAKER_BIND_TO_PORT. Only the standard library is required; numpy is used when present.
 """
+import hmac
 import importlib.util
 import io
 import json
@@ -15,6 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MODEL_DIR = os.environ.get("SM_MODEL_DIR", "/opt/ml/model")
 DEFAULT_ACCEPT = os.environ.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "application/json")
 MAX_BYTES = int(float(os.environ.get("SAGEMAKER_MAX_PAYLOAD_IN_MB", "6")) * 1024 * 1024)
+# Loam's secret for this server (model-server/instance-secret.ts): /invocations answers only requests that
+# carry it, so another local process cannot use the model. Taken out of the environment before the user's
+# code loads.
+SECRET = os.environ.pop("LOAM_INSTANCE_SECRET", "")
+SECRET_HEADER = "x-loam-instance-secret"
 
 
 class UnsupportedFormat(Exception):
@@ -110,11 +116,13 @@ def make_server(handler, port):
         def log_message(self, *args):
             pass
 
-        def _send(self, status, body, content_type):
+        def _send(self, status, body, content_type, close=False):
             data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
+            if close:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(data)
 
@@ -127,6 +135,9 @@ def make_server(handler, port):
         def do_POST(self):
             if self.path != "/invocations":
                 self._send(404, "not found", "text/plain")
+                return
+            if SECRET and not hmac.compare_digest(SECRET.encode(), (self.headers.get(SECRET_HEADER) or "").encode()):
+                self._send(403, "This model server answers only Loam.", "text/plain", close=True)  # the body is not read
                 return
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BYTES:
