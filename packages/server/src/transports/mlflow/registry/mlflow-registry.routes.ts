@@ -2,6 +2,7 @@ import {
   assertResourceName, likeToRegExp, modelPackageGroupsCollection, modelPackagesCollection, resourceArn, ValidationError,
   type ModelPackageGroupRecord, type ModelPackageRecord, type Principal, type RequestContext,
 } from '@loam/core';
+import type { Authorizer } from '../../../operations/dispatcher.js';
 import type { RegistryCapability } from '../../../registry/registry.compose.js';
 import type { MlflowRoute } from '../mlflow-tracking.routes.js';
 import type { Message } from '../mlflow-wire.js';
@@ -12,6 +13,19 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const methods = (...m: Method[]) => m as unknown as MlflowRoute['methods'];
 const ctxOf = (principal: Principal): RequestContext => ({ principal, requestId: 'mlflow' });
 const STAGES = new Set(['None', 'Staging', 'Production', 'Archived']);
+
+type Resource = ReturnType<MlflowRoute['resource']>;
+// The transport makes `arn:loam:sagemaker:<region>:<account>:<kind>/<id>` of these, the ARNs SageMaker's
+// own operations are authorized on (contracts' model-packages operations), so one policy governs both paths.
+const resourceOf = (kind: 'model-package-group' | 'model-package', id: string | undefined) => ({ kind, id }) as unknown as Resource;
+/** The registered model's group: `model-package-group/<group>`. */
+const groupRes = (m: Message): Resource => resourceOf('model-package-group', m.str('name') || undefined);
+/** The version's package: `model-package/<group>/<version>`. */
+const versionRes = (m: Message): Resource => {
+  const name = m.str('name');
+  const v = m.str('version');
+  return resourceOf('model-package', name && v ? `${name}/${v}` : undefined);
+};
 
 function need(m: Message, field: string): string {
   const v = m.str(field);
@@ -46,7 +60,9 @@ function nameFilter(filter: string | undefined): ((name: string) => boolean) {
  * approval: Production approves, Archived rejects (Staging and None only set the lifecycle stage), so
  * an MLflow promotion is what lets a version be deployed, and every transition is an approval event.
  */
-export function mlflowRegistryRoutes(r: RegistryCapability): MlflowRoute[] {
+export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authorizer): MlflowRoute[] {
+  /** A further check inside a route (the other versions a request changes too), on the package's ARN. */
+  const check = async (principal: Principal, action: string, p: ModelPackageRecord) => authorize?.(principal, `sagemaker:${action}`, p.arn);
   const groupsOf = async (): Promise<ModelPackageGroupRecord[]> => {
     const out: ModelPackageGroupRecord[] = [];
     let token: string | undefined;
@@ -74,30 +90,39 @@ export function mlflowRegistryRoutes(r: RegistryCapability): MlflowRoute[] {
     if (approval && p.approvalStatus !== approval) await r.packages.UpdateModelPackage({ ModelPackageArn: p.arn, ModelApprovalStatus: approval, ApprovalDescription: `MLflow stage transition to ${stage}` }, ctx);
     return r.packages.patch(p.arn, { lifecycle: stage === 'None' ? null : { Stage: stage, StageStatus: 'Active' } }, ctx);
   };
+  const aliasRead = async (m: Message) => {
+    const g = await r.groups.get(need(m, 'name'));
+    const key = `${ALIAS_PREFIX}${need(m, 'alias')}`;
+    const set = (await r.store.tags.list(g.arn)).find((t) => t.Key === key);
+    if (!set) throw new ValidationError(`Registered model '${g.name}' has no alias '${need(m, 'alias')}'.`, [{ path: '/alias', message: 'no such alias' }]);
+    return { model_version: await versionJson(await r.packages.get(`${g.name}/${set.Value}`)) };
+  };
   return [
-    { path: 'registered-models/create', methods: methods('POST'), action: 'CreateModelPackageGroup', resource: () => '*',
+    { path: 'registered-models/create', methods: methods('POST'), action: 'CreateModelPackageGroup', resource: groupRes,
       handle: async (m, p) => {
         const name = assertResourceName('name', need(m, 'name'));
         const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value }));
         await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: name, ...(m.str('description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(tags.length ? { Tags: tags } : {}) }, ctxOf(p));
         return { registered_model: await modelJson(name) };
       } },
-    { path: 'registered-models/get', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: () => '*',
+    { path: 'registered-models/get', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
       handle: async (m) => ({ registered_model: await modelJson(need(m, 'name')) }) },
-    { path: 'registered-models/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackageGroup', resource: () => '*',
+    { path: 'registered-models/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackageGroup', resource: groupRes,
       handle: async (m) => {
         if (m.str('description') !== undefined) await r.groups.setDescription(need(m, 'name'), m.str('description') as string);
         return { registered_model: await modelJson(need(m, 'name')) };
       } },
-    { path: 'registered-models/rename', methods: methods('POST'), action: 'UpdateModelPackageGroup', resource: () => '*',
+    { path: 'registered-models/rename', methods: methods('POST'), action: 'UpdateModelPackageGroup', resource: groupRes,
       handle: async () => {
         throw new ValidationError('Registered models cannot be renamed: they are SageMaker model package groups, whose names are fixed.', [{ path: '/new_name', message: 'not supported' }]);
       } },
-    { path: 'registered-models/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackageGroup', resource: () => '*',
+    { path: 'registered-models/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackageGroup', resource: groupRes,
       handle: async (m, p) => {
         const name = need(m, 'name');
         // MLflow deletes a registered model with its versions.
-        for (const v of await versionsOf(name)) await r.packages.DeleteModelPackage({ ModelPackageName: v.arn }, ctxOf(p));
+        const versions = await versionsOf(name);
+        for (const v of versions) await check(p, 'DeleteModelPackage', v);
+        for (const v of versions) await r.packages.DeleteModelPackage({ ModelPackageName: v.arn }, ctxOf(p));
         await r.groups.DeleteModelPackageGroup({ ModelPackageGroupName: name }, ctxOf(p));
         return {};
       } },
@@ -113,25 +138,24 @@ export function mlflowRegistryRoutes(r: RegistryCapability): MlflowRoute[] {
         const latest = (await modelJson(need(m, 'name')))['latest_versions'] as { current_stage: string }[];
         return { model_versions: stages?.length ? latest.filter((v) => stages.some((s) => s.toLowerCase() === v.current_stage.toLowerCase())) : latest };
       } },
-    { path: 'registered-models/set-tag', methods: methods('POST'), action: 'AddTags', resource: () => '*',
+    { path: 'registered-models/set-tag', methods: methods('POST'), action: 'AddTags', resource: groupRes,
       handle: async (m) => (await r.store.tags.put((await r.groups.get(need(m, 'name'))).arn, [{ Key: need(m, 'key'), Value: m.str('value') ?? '' }]), {}) },
-    { path: 'registered-models/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: () => '*',
+    { path: 'registered-models/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: groupRes,
       handle: async (m) => (await r.store.tags.remove((await r.groups.get(need(m, 'name'))).arn, [need(m, 'key')]), {}) },
-    { path: 'registered-models/alias', methods: methods('POST', 'DELETE', 'GET'), action: 'AddTags', resource: () => '*',
+    { path: 'registered-models/alias', methods: methods('POST'), action: 'AddTags', resource: groupRes,
       handle: async (m) => {
         const g = await r.groups.get(need(m, 'name'));
-        const key = `${ALIAS_PREFIX}${need(m, 'alias')}`;
-        const v = m.str('version');
-        if (v !== undefined) {
-          await r.packages.get(`${g.name}/${v}`);
-          await r.store.tags.put(g.arn, [{ Key: key, Value: v }]);
-          return {};
-        }
-        const set = (await r.store.tags.list(g.arn)).find((t) => t.Key === key);
-        if (!set) throw new ValidationError(`Registered model '${g.name}' has no alias '${need(m, 'alias')}'.`, [{ path: '/alias', message: 'no such alias' }]);
-        return { model_version: await versionJson(await r.packages.get(`${g.name}/${set.Value}`)) };
+        const v = need(m, 'version');
+        await r.packages.get(`${g.name}/${v}`);
+        await r.store.tags.put(g.arn, [{ Key: `${ALIAS_PREFIX}${need(m, 'alias')}`, Value: v }]);
+        return {};
       } },
-    { path: 'model-versions/create', methods: methods('POST'), action: 'CreateModelPackage', resource: () => '*',
+    { path: 'registered-models/alias', methods: methods('DELETE'), action: 'DeleteTags', resource: groupRes,
+      handle: async (m) => aliasRead(m) },
+    // Resolving an alias reads the group's tags and the version: a read, as DescribeModelPackageGroup.
+    { path: 'registered-models/alias', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
+      handle: async (m) => aliasRead(m) },
+    { path: 'model-versions/create', methods: methods('POST'), action: 'CreateModelPackage', resource: groupRes,
       handle: async (m, p) => {
         const runId = m.str('run_id');
         const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value }));
@@ -143,15 +167,15 @@ export function mlflowRegistryRoutes(r: RegistryCapability): MlflowRoute[] {
         if (runId) await r.lineage.link(resourceArn(r.partition, 'mlflow-run', runId), ModelPackageArn, 'ContributedTo');
         return { model_version: await versionJson(await r.packages.get(ModelPackageArn)) };
       } },
-    { path: 'model-versions/get', methods: methods('GET'), action: 'DescribeModelPackage', resource: () => '*',
+    { path: 'model-versions/get', methods: methods('GET'), action: 'DescribeModelPackage', resource: versionRes,
       handle: async (m) => ({ model_version: await versionJson(await version(m)) }) },
-    { path: 'model-versions/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackage', resource: () => '*',
+    { path: 'model-versions/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackage', resource: versionRes,
       handle: async (m, p) => {
         const v = await version(m);
         const next = m.str('description') !== undefined ? await r.packages.patch(v.arn, { description: m.str('description') as string }, ctxOf(p)) : v;
         return { model_version: await versionJson(next) };
       } },
-    { path: 'model-versions/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackage', resource: () => '*',
+    { path: 'model-versions/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackage', resource: versionRes,
       handle: async (m, p) => (await r.packages.DeleteModelPackage({ ModelPackageName: (await version(m)).arn }, ctxOf(p)), {}) },
     { path: 'model-versions/search', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
       handle: async (m) => {
@@ -168,21 +192,23 @@ export function mlflowRegistryRoutes(r: RegistryCapability): MlflowRoute[] {
         const page = pageOf(all, m, 200);
         return { model_versions: await Promise.all(page.items.map(versionJson)), ...(page.next ? { next_page_token: page.next } : {}) };
       } },
-    { path: 'model-versions/transition-stage', methods: methods('POST'), action: 'UpdateModelPackage', resource: () => '*',
+    { path: 'model-versions/transition-stage', methods: methods('POST'), action: 'UpdateModelPackage', resource: versionRes,
       handle: async (m, p) => {
         const stage = STAGES.has(need(m, 'stage')) ? need(m, 'stage') : [...STAGES].find((s) => s.toLowerCase() === need(m, 'stage').toLowerCase());
         if (!stage) throw new ValidationError(`Invalid Model Version stage: ${need(m, 'stage')}. Value must be one of None, Staging, Production, Archived.`, [{ path: '/stage', message: 'None | Staging | Production | Archived' }]);
         const v = await version(m);
         if (String(m.raw('archive_existing_versions')) === 'true' && stage !== 'None' && stage !== 'Archived') {
-          for (const other of await versionsOf(v.groupName as string)) if (other.key !== v.key && stageOf(other) === stage) await transition(other, 'Archived', p);
+          const others = (await versionsOf(v.groupName as string)).filter((o) => o.key !== v.key && stageOf(o) === stage);
+          for (const other of others) await check(p, 'UpdateModelPackage', other);
+          for (const other of others) await transition(other, 'Archived', p);
         }
         return { model_version: await versionJson(await transition(v, stage, p)) };
       } },
-    { path: 'model-versions/get-download-uri', methods: methods('GET'), action: 'DescribeModelPackage', resource: () => '*',
+    { path: 'model-versions/get-download-uri', methods: methods('GET'), action: 'DescribeModelPackage', resource: versionRes,
       handle: async (m) => ({ artifact_uri: ((await version(m)).doc['SourceUri'] as string | undefined) ?? '' }) },
-    { path: 'model-versions/set-tag', methods: methods('POST'), action: 'AddTags', resource: () => '*',
+    { path: 'model-versions/set-tag', methods: methods('POST'), action: 'AddTags', resource: versionRes,
       handle: async (m) => (await r.store.tags.put((await version(m)).arn, [{ Key: need(m, 'key'), Value: m.str('value') ?? '' }]), {}) },
-    { path: 'model-versions/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: () => '*',
+    { path: 'model-versions/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: versionRes,
       handle: async (m) => (await r.store.tags.remove((await version(m)).arn, [need(m, 'key')]), {}) },
   ];
 }
