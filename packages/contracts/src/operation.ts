@@ -77,13 +77,33 @@ export function pathParams(path: string): string[] {
   return [...path.matchAll(/\{([A-Za-z0-9]+)\}/g)].map((m) => m[1] as string);
 }
 
-/** Fills an ARN template from the partition and the input; unknown placeholders become `*`. */
+/** `arn:<partition>:<service>:<region>:<account>:<kind>/<name>`. */
+const ARN = /^arn:([a-z-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{0,12}):([a-z0-9-]+)\/(.+)$/i;
+
+/**
+ * Fills an ARN template from the partition and the input; unknown placeholders become `*`. The
+ * resource is the one the handler will act on, so a policy says the same thing whichever way the
+ * request names it. SageMaker's names are case-insensitive (Loam finds `MyJob` as `myjob`) and the ARNs
+ * it answers with are lower-case, so in a SageMaker ARN the name is lower-cased — otherwise
+ * `PROTECTED-1` would slip past a Deny on `protected-*`. A name field given as an ARN (SageMaker accepts
+ * `ModelPackageName` as a name or an ARN) contributes its name part, not the ARN pasted into the
+ * template; a field that is the whole resource (`{ResourceArn}`) is used in Loam's form (partition
+ * `loam`, name lower-cased), since the handler finds the resource whatever partition the ARN names.
+ */
 export function resourceFor(op: Operation, input: unknown, partition: { region: string; accountId: string }): string {
   const fields = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
-  return op.resource.replace(/\{([A-Za-z0-9]+)\}/g, (_, k: string) => {
+  const sagemaker = op.resource.startsWith('arn:loam:sagemaker:');
+  return op.resource.replace(/\{([A-Za-z0-9]+)\}/g, (whole: string, k: string) => {
     if (k === 'Region') return partition.region;
     if (k === 'Account') return partition.accountId;
     const v = fields[k];
-    return typeof v === 'string' && v.length > 0 ? v : '*';
+    if (typeof v !== 'string' || v.length === 0) return '*';
+    const arn = ARN.exec(v);
+    if (whole === op.resource) {
+      if (!arn || (arn[2] as string).toLowerCase() !== 'sagemaker') return v;
+      return `arn:loam:sagemaker:${arn[3] as string}:${arn[4] as string}:${(arn[5] as string).toLowerCase()}/${(arn[6] as string).toLowerCase()}`;
+    }
+    const named = arn ? (arn[6] as string) : v;
+    return sagemaker ? named.toLowerCase() : named;
   });
 }
