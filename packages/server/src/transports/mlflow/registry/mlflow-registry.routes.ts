@@ -150,8 +150,9 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         await r.store.tags.put(g.arn, [{ Key: `${ALIAS_PREFIX}${need(m, 'alias')}`, Value: v }]);
         return {};
       } },
+    // As MLflow: deleting an alias that is not set is not an error; the model must exist.
     { path: 'registered-models/alias', methods: methods('DELETE'), action: 'DeleteTags', resource: groupRes,
-      handle: async (m) => aliasRead(m) },
+      handle: async (m) => (await r.store.tags.remove((await r.groups.get(need(m, 'name'))).arn, [`${ALIAS_PREFIX}${need(m, 'alias')}`]), {}) },
     // Resolving an alias reads the group's tags and the version: a read, as DescribeModelPackageGroup.
     { path: 'registered-models/alias', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
       handle: async (m) => aliasRead(m) },

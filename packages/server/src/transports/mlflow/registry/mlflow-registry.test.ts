@@ -71,3 +71,19 @@ describe('MLflow model registry over the Model Registry', () => {
     expect((await call('GET', 'registered-models/get', { name: 'churn' })).json.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 });
+
+describe('MLflow aliases', () => {
+  it('sets, resolves and deletes an alias per HTTP method', async () => {
+    await call('POST', 'registered-models/create', { name: 'aliased' });
+    await call('POST', 'model-versions/create', { name: 'aliased', source: 's3://b/1' });
+    expect((await call('POST', 'registered-models/alias', { name: 'aliased', alias: 'champion', version: '1' })).status).toBe(200);
+    expect((await call('GET', 'registered-models/alias', { name: 'aliased', alias: 'champion' })).json.model_version.version).toBe('1');
+    const del = await send('DELETE', 'registered-models/alias', { name: 'aliased', alias: 'champion' });
+    expect(del).toEqual({ status: 200, json: {} });
+    expect((await call('GET', 'registered-models/alias', { name: 'aliased', alias: 'champion' })).json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect((await call('GET', 'registered-models/get', { name: 'aliased' })).json.registered_model.aliases).toEqual([]);
+    // Deleting again is not an error; an unknown model is.
+    expect((await send('DELETE', 'registered-models/alias', { name: 'aliased', alias: 'champion' })).status).toBe(200);
+    expect((await send('DELETE', 'registered-models/alias', { name: 'nope', alias: 'champion' })).json.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+  });
+});
