@@ -1,8 +1,13 @@
 import type { ModelPackageGroupRecord, ModelPackageRecord, Tag } from '@loam/core';
 
-/** MLflow's stages, from a version's lifecycle stage or, failing that, its approval status. */
+/**
+ * MLflow's stages, from a version's lifecycle stage or, failing that, its approval status. The stage
+ * `None` (an MLflow transition to None) holds unless the version has been approved since (through the
+ * SageMaker API), when it reads Production again.
+ */
 export function stageOf(p: ModelPackageRecord): string {
   const stage = (p.doc['ModelLifeCycle'] as { Stage?: string } | undefined)?.Stage;
+  if (stage === 'None' && p.approvalStatus !== 'Approved') return 'None';
   if (stage === 'Staging' || stage === 'Production' || stage === 'Archived') return stage;
   if (p.approvalStatus === 'Approved') return 'Production';
   if (p.approvalStatus === 'Rejected') return 'Archived';

@@ -57,7 +57,8 @@ function nameFilter(filter: string | undefined): ((name: string) => boolean) {
 /**
  * MLflow's model registry (registered models and model versions) over the Model Registry: a
  * registered model is a model package group, a version is a package version in it. Stages map to
- * approval: Production approves, Archived rejects (Staging and None only set the lifecycle stage), so
+ * approval: Production approves, Archived rejects, None withdraws an approval (Staging only sets the
+ * lifecycle stage), so
  * an MLflow promotion is what lets a version be deployed, and every transition is an approval event.
  */
 export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authorizer): MlflowRoute[] {
@@ -86,9 +87,12 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
   const versionJson = async (p: ModelPackageRecord) => modelVersionJson(p, await r.store.tags.list(p.arn));
   const transition = async (p: ModelPackageRecord, stage: string, principal: Principal) => {
     const ctx = ctxOf(principal);
-    const approval = stage === 'Production' ? 'Approved' : stage === 'Archived' ? 'Rejected' : undefined;
+    // An approval never returns to PendingManualApproval (core's approvalTransitions), so None withdraws an
+    // approval (Approved → Rejected: no longer deployable) and leaves a pending or rejected version as it
+    // is; the lifecycle stage `None` is what makes it read None (stageOf). Staging keeps the approval.
+    const approval = stage === 'Production' ? 'Approved' : stage === 'Archived' ? 'Rejected' : stage === 'None' && p.approvalStatus === 'Approved' ? 'Rejected' : undefined;
     if (approval && p.approvalStatus !== approval) await r.packages.UpdateModelPackage({ ModelPackageArn: p.arn, ModelApprovalStatus: approval, ApprovalDescription: `MLflow stage transition to ${stage}` }, ctx);
-    return r.packages.patch(p.arn, { lifecycle: stage === 'None' ? null : { Stage: stage, StageStatus: 'Active' } }, ctx);
+    return r.packages.patch(p.arn, { lifecycle: { Stage: stage, StageStatus: 'Active' } }, ctx);
   };
   const aliasRead = async (m: Message) => {
     const g = await r.groups.get(need(m, 'name'));

@@ -87,3 +87,24 @@ describe('MLflow aliases', () => {
     expect((await send('DELETE', 'registered-models/alias', { name: 'nope', alias: 'champion' })).json.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 });
+
+describe('MLflow stage None', () => {
+  it('sticks after Production and after Archived: an approval is withdrawn (rejected), never returned to pending', async () => {
+    await call('POST', 'registered-models/create', { name: 'staged' });
+    for (let i = 0; i < 2; i++) await call('POST', 'model-versions/create', { name: 'staged', source: 's3://b/k' });
+    const stageOf = async (v: string) => (await call('GET', 'model-versions/get', { name: 'staged', version: v })).json.model_version.current_stage as string;
+    await call('POST', 'model-versions/transition-stage', { name: 'staged', version: '1', stage: 'Production' });
+    expect((await call('POST', 'model-versions/transition-stage', { name: 'staged', version: '1', stage: 'None' })).json.model_version.current_stage).toBe('None');
+    expect(await stageOf('1')).toBe('None');
+    expect((await loam.platform.registry.packages.get('staged/1')).approvalStatus).toBe('Rejected');
+    await call('POST', 'model-versions/transition-stage', { name: 'staged', version: '2', stage: 'Archived' });
+    expect((await call('POST', 'model-versions/transition-stage', { name: 'staged', version: '2', stage: 'None' })).json.model_version.current_stage).toBe('None');
+    expect(await stageOf('2')).toBe('None');
+    const latest = await call('POST', 'registered-models/get-latest-versions', { name: 'staged' });
+    expect(latest.json.model_versions.map((v: { version: string; current_stage: string }) => [v.version, v.current_stage])).toEqual([['2', 'None']]);
+    // Approved again through SageMaker's API, it reads Production.
+    const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
+    await loam.platform.registry.packages.UpdateModelPackage({ ModelPackageArn: arn('model-package', 'staged/1'), ModelApprovalStatus: 'Approved' }, ctx);
+    expect(await stageOf('1')).toBe('Production');
+  });
+});
