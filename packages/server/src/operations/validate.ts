@@ -49,9 +49,11 @@ export function validateInput(op: Operation, input: unknown): unknown {
     const isExtra = e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && /additional|Unexpected property/.test(e.message);
     // A map whose keys follow a pattern (Environment names): the key itself is what is wrong.
     const keyPattern = isExtra ? Object.keys((e.schema as { patternProperties?: object }).patternProperties ?? {})[0] : undefined;
+    const allowed = enumValues(e.schema);
     const message = missing ? 'is required'
       : keyPattern ? `name must satisfy regular expression pattern: ${keyPattern}`
-        : isExtra ? `is not a member of ${op.name}'s input` : e.message.replace(/^Expected/, 'must be');
+        : isExtra ? `is not a member of ${op.name}'s input`
+          : allowed ? `must satisfy enum value set: [${allowed.join(', ')}]` : e.message.replace(/^Expected/, 'must be');
     fields.push({ path, message });
   }
   const where = (p: string) => p.replace(/^\//, '').replace(/\/(\d+)/g, '.$1').replace(/\//g, '.') || 'input';
@@ -65,6 +67,19 @@ export function validateInput(op: Operation, input: unknown): unknown {
   const capped = total >= MAX_COUNTED;
   const rest = more > 0 ? `; and ${capped ? 'at least ' : ''}${more} more` : '';
   throw new ValidationError(`${capped ? 'At least ' : ''}${total} validation error${total === 1 ? '' : 's'} detected: ${parts.join('; ')}${rest}.`, fields);
+}
+
+/** The values of an enum (a union of literals), as AWS lists them in its message; undefined for other schemas. */
+function enumValues(schema: unknown): string[] | undefined {
+  const anyOf = (schema as { anyOf?: unknown } | undefined)?.anyOf;
+  if (!Array.isArray(anyOf) || anyOf.length === 0) return undefined;
+  const values: string[] = [];
+  for (const m of anyOf) {
+    const c = (m as { const?: unknown } | null)?.const;
+    if (typeof c !== 'string' && typeof c !== 'number') return undefined;
+    values.push(String(c));
+  }
+  return values;
 }
 
 function valueAt(input: unknown, path: string): unknown {
