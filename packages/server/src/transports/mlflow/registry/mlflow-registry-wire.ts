@@ -17,15 +17,20 @@ export function stageOf(p: ModelPackageRecord): string {
 export const RUN_ID_KEY = 'mlflow.run_id';
 const ms = (seconds: number) => Math.round(seconds * 1000);
 
-/** A model version in MLflow's shape (mlflow/protos/model_registry.proto). */
-export function modelVersionJson(p: ModelPackageRecord, tags: readonly Tag[]): Record<string, unknown> {
+/** The aliases (from the group's tags) that point at `version`. */
+export function aliasesOf(groupTags: readonly Tag[], version: number | undefined): string[] {
+  return groupTags.filter((t) => t.Key.startsWith(ALIAS_PREFIX) && t.Value === String(version)).map((t) => t.Key.slice(ALIAS_PREFIX.length));
+}
+
+/** A model version in MLflow's shape (mlflow/protos/model_registry.proto); `groupTags` give its aliases. */
+export function modelVersionJson(p: ModelPackageRecord, tags: readonly Tag[], groupTags: readonly Tag[] = []): Record<string, unknown> {
   const meta = (p.doc['CustomerMetadataProperties'] as Record<string, string> | undefined) ?? {};
   const createdBy = p.doc['CreatedBy'] as { UserProfileName?: string } | undefined;
   return {
     name: p.groupName, version: String(p.version), creation_timestamp: ms(p.creationTime), last_updated_timestamp: ms(p.lastModifiedTime),
     user_id: createdBy?.UserProfileName ?? '', current_stage: stageOf(p), description: (p.doc['ModelPackageDescription'] as string | undefined) ?? '',
     source: (p.doc['SourceUri'] as string | undefined) ?? '', run_id: meta[RUN_ID_KEY] ?? '', status: 'READY',
-    tags: tags.map((t) => ({ key: t.Key, value: t.Value })), run_link: '', aliases: [],
+    tags: tags.map((t) => ({ key: t.Key, value: t.Value })), run_link: '', aliases: aliasesOf(groupTags, p.version),
   };
 }
 
@@ -39,7 +44,7 @@ export function registeredModelJson(g: ModelPackageGroupRecord, tags: readonly T
   const updated = Math.max(g.creationTime, ...versions.map((v) => v.lastModifiedTime));
   return {
     name: g.name, creation_timestamp: ms(g.creationTime), last_updated_timestamp: ms(updated), user_id: g.createdBy.UserProfileName ?? '',
-    description: g.description ?? '', latest_versions: [...latest.values()].sort((a, b) => (a.version ?? 0) - (b.version ?? 0)).map((v) => modelVersionJson(v, [])),
+    description: g.description ?? '', latest_versions: [...latest.values()].sort((a, b) => (a.version ?? 0) - (b.version ?? 0)).map((v) => modelVersionJson(v, [], tags)),
     tags: tags.filter((t) => !t.Key.startsWith(ALIAS_PREFIX)).map((t) => ({ key: t.Key, value: t.Value })),
     aliases: tags.filter((t) => t.Key.startsWith(ALIAS_PREFIX)).map((t) => ({ alias: t.Key.slice(ALIAS_PREFIX.length), version: t.Value })),
   };

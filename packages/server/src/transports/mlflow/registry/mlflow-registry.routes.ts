@@ -84,7 +84,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     return registeredModelJson(g, await r.store.tags.list(g.arn), await versionsOf(name));
   };
   const version = (m: Message) => r.packages.get(`${need(m, 'name')}/${need(m, 'version')}`);
-  const versionJson = async (p: ModelPackageRecord) => modelVersionJson(p, await r.store.tags.list(p.arn));
+  const versionJson = async (p: ModelPackageRecord) => modelVersionJson(p, await r.store.tags.list(p.arn), await r.store.tags.list(resourceArn(r.partition, 'model-package-group', p.groupName as string)));
   const transition = async (p: ModelPackageRecord, stage: string, principal: Principal) => {
     const ctx = ctxOf(principal);
     // An approval never returns to PendingManualApproval (core's approvalTransitions), so None withdraws an

@@ -108,3 +108,19 @@ describe('MLflow stage None', () => {
     expect(await stageOf('1')).toBe('Production');
   });
 });
+
+describe('MLflow version aliases', () => {
+  it('model-versions/get, the alias lookup, search and latest versions name the version\'s aliases', async () => {
+    await call('POST', 'registered-models/create', { name: 'withaliases' });
+    for (let i = 0; i < 2; i++) await call('POST', 'model-versions/create', { name: 'withaliases', source: 's3://b/k' });
+    await call('POST', 'registered-models/alias', { name: 'withaliases', alias: 'champion', version: '2' });
+    await call('POST', 'registered-models/alias', { name: 'withaliases', alias: 'blue', version: '2' });
+    await call('POST', 'registered-models/alias', { name: 'withaliases', alias: 'challenger', version: '1' });
+    const v2 = (await call('GET', 'model-versions/get', { name: 'withaliases', version: '2' })).json.model_version;
+    expect([...v2.aliases].sort()).toEqual(['blue', 'champion']);
+    expect((await call('GET', 'registered-models/alias', { name: 'withaliases', alias: 'challenger' })).json.model_version.aliases).toEqual(['challenger']);
+    const found = (await call('GET', 'model-versions/search', { filter: "name = 'withaliases'" })).json.model_versions;
+    expect(found.map((v: { version: string; aliases: string[] }) => [v.version, v.aliases.length])).toEqual([['2', 2], ['1', 1]]);
+    expect((await call('GET', 'registered-models/get', { name: 'withaliases' })).json.registered_model.latest_versions[0].aliases.sort()).toEqual(['blue', 'champion']);
+  });
+});
