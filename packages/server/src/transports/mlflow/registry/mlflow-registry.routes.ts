@@ -6,7 +6,7 @@ import type { Authorizer } from '../../../operations/dispatcher.js';
 import type { RegistryCapability } from '../../../registry/registry.compose.js';
 import type { MlflowRoute } from '../mlflow-tracking.routes.js';
 import type { Message } from '../mlflow-wire.js';
-import { ALIAS_PREFIX, modelVersionJson, registeredModelJson, RUN_ID_KEY, stageOf } from './mlflow-registry-wire.js';
+import { ALIAS_PREFIX, aliasesOf, modelVersionJson, registeredModelJson, RUN_ID_KEY, stageOf } from './mlflow-registry-wire.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 // MLflow's registry uses PATCH and DELETE; the transport registers whatever methods a route lists.
@@ -26,6 +26,17 @@ const versionRes = (m: Message): Resource => {
   const v = m.str('version');
   return resourceOf('model-package', name && v ? `${name}/${v}` : undefined);
 };
+
+/** MLflow's alias rules (mlflow/utils/validation.py): word characters and dashes; `latest` and `v<N>` are its own. */
+function aliasOf(m: Message): string {
+  const alias = need(m, 'alias');
+  const bad = (why: string) => new ValidationError(why, [{ path: '/alias', message: why }]);
+  if (!/^[\p{L}\p{M}\p{N}\p{Pc}-]*$/u.test(alias)) throw bad(`Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`);
+  if (alias.length > 255) throw bad('Registered model alias name exceeds the maximum length of 255.');
+  if (alias.toLowerCase() === 'latest') throw bad("'latest' alias name (case insensitive) is reserved.");
+  if (/^[vV]\d+$/.test(alias)) throw bad(`Version alias name '${alias}' is reserved.`);
+  return alias;
+}
 
 function need(m: Message, field: string): string {
   const v = m.str(field);
@@ -148,10 +159,11 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
       handle: async (m) => (await r.store.tags.remove((await r.groups.get(need(m, 'name'))).arn, [need(m, 'key')]), {}) },
     { path: 'registered-models/alias', methods: methods('POST'), action: 'AddTags', resource: groupRes,
       handle: async (m) => {
+        const alias = aliasOf(m);
         const g = await r.groups.get(need(m, 'name'));
         const v = need(m, 'version');
         await r.packages.get(`${g.name}/${v}`);
-        await r.store.tags.put(g.arn, [{ Key: `${ALIAS_PREFIX}${need(m, 'alias')}`, Value: v }]);
+        await r.store.tags.put(g.arn, [{ Key: `${ALIAS_PREFIX}${alias}`, Value: v }]);
         return {};
       } },
     // As MLflow: deleting an alias that is not set is not an error; the model must exist.
@@ -181,7 +193,15 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         return { model_version: await versionJson(next) };
       } },
     { path: 'model-versions/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackage', resource: versionRes,
-      handle: async (m, p) => (await r.packages.DeleteModelPackage({ ModelPackageName: (await version(m)).arn }, ctxOf(p)), {}) },
+      handle: async (m, p) => {
+        const v = await version(m);
+        await r.packages.DeleteModelPackage({ ModelPackageName: v.arn }, ctxOf(p));
+        // As MLflow: the version's aliases go with it.
+        const g = await r.groups.get(v.groupName as string);
+        const stale = aliasesOf(await r.store.tags.list(g.arn), v.version);
+        if (stale.length) await r.store.tags.remove(g.arn, stale.map((a) => `${ALIAS_PREFIX}${a}`));
+        return {};
+      } },
     { path: 'model-versions/search', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
       handle: async (m) => {
         const filter = m.str('filter') ?? '';

@@ -124,3 +124,19 @@ describe('MLflow version aliases', () => {
     expect((await call('GET', 'registered-models/get', { name: 'withaliases' })).json.registered_model.latest_versions[0].aliases.sort()).toEqual(['blue', 'champion']);
   });
 });
+
+describe('MLflow alias rules', () => {
+  it('refuses reserved and malformed alias names, and drops a deleted version\'s aliases', async () => {
+    await call('POST', 'registered-models/create', { name: 'aliasrules' });
+    for (let i = 0; i < 2; i++) await call('POST', 'model-versions/create', { name: 'aliasrules', source: 's3://b/k' });
+    for (const alias of ['latest', 'LATEST', 'v1', 'V12', 'has space', 'a.b']) {
+      const r = await call('POST', 'registered-models/alias', { name: 'aliasrules', alias, version: '1' });
+      expect(r, alias).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } });
+    }
+    for (const alias of ['v1x', 'champion-2', 'prod_ready', 'größe']) expect((await call('POST', 'registered-models/alias', { name: 'aliasrules', alias, version: '2' })).status, alias).toBe(200);
+    await call('POST', 'registered-models/alias', { name: 'aliasrules', alias: 'keep', version: '1' });
+    expect((await send('DELETE', 'model-versions/delete', { name: 'aliasrules', version: '2' })).status).toBe(200);
+    expect((await call('GET', 'registered-models/get', { name: 'aliasrules' })).json.registered_model.aliases).toEqual([{ alias: 'keep', version: '1' }]);
+    expect((await call('GET', 'registered-models/alias', { name: 'aliasrules', alias: 'champion-2' })).json.error_code).toBe('INVALID_PARAMETER_VALUE');
+  });
+});
