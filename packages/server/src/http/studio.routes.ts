@@ -9,7 +9,7 @@ export interface StudioRoutesOptions {
 }
 
 /** Paths that belong to the server, never to the single-page app: they keep their 404 problem+json. */
-const serverPaths = /^\/(api|auth|healthz)(\/|$)/;
+const serverPaths = /^\/(api|ajax-api|auth|healthz)(\/|$)/;
 
 const missingBuild = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Loam Studio is not built</title></head>
 <body><main><h1>Loam Studio is not built yet</h1><p>The API is running, but the web app has not been built. Run <code>npm run build</code> in the Loam folder, then reload this page.</p><p>Health: <a href="/healthz">/healthz</a>. API: <code>/api/v1</code>.</p></main></body></html>`;

@@ -41,9 +41,11 @@ function mlflowScope(scope: FastifyInstance, jsonBodies: boolean): void {
     if (e.status === 401) void reply.header('www-authenticate', 'Basic realm="mlflow"');
     void send(reply, e.status, e.body);
   });
-  scope.setNotFoundHandler((req, reply) => {
-    void send(reply, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No MLflow endpoint ${req.method} ${req.url.split('?')[0]}.` });
-  });
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => send(reply, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No MLflow endpoint ${req.method} ${req.url.split('?')[0]}.` });
+  scope.setNotFoundHandler((req, reply) => void notFound(req, reply));
+  // A route of its own, not only the not-found handler: Studio's catch-all GET /* would otherwise take
+  // unknown GETs (its HTML, or the app's problem+json 404), where MLflow answers ENDPOINT_NOT_FOUND.
+  scope.all('/*', async (req, reply) => notFound(req, reply));
   if (jsonBodies) {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
