@@ -129,7 +129,11 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
       } },
     { path: 'registered-models/rename', methods: methods('POST'), action: 'UpdateModelPackageGroup', resource: groupRes,
       handle: async () => {
-        throw new ValidationError('Registered models cannot be renamed: they are SageMaker model package groups, whose names are fixed.', [{ path: '/new_name', message: 'not supported' }]);
+        throw new ValidationError(
+          'Registered models cannot be renamed in Loam: a registered model is a SageMaker model package group, and its name is its identity '
+          + '(the ARNs of the group and its versions, and the IAM policies and endpoints that name them); SageMaker has no rename. Register the model under the new name instead.',
+          [{ path: '/new_name', message: 'renaming is not supported' }],
+        );
       } },
     { path: 'registered-models/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackageGroup', resource: groupRes,
       handle: async (m, p) => {

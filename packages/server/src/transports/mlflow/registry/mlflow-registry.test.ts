@@ -140,3 +140,13 @@ describe('MLflow alias rules', () => {
     expect((await call('GET', 'registered-models/alias', { name: 'aliasrules', alias: 'champion-2' })).json.error_code).toBe('INVALID_PARAMETER_VALUE');
   });
 });
+
+describe('MLflow rename', () => {
+  it('is refused, saying why', async () => {
+    await call('POST', 'registered-models/create', { name: 'fixedname' });
+    const r = await call('POST', 'registered-models/rename', { name: 'fixedname', new_name: 'other' });
+    expect(r).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } });
+    expect(r.json.message).toMatch(/cannot be renamed.*model package group.*SageMaker has no rename/);
+    expect((await call('GET', 'registered-models/get', { name: 'fixedname' })).status).toBe(200);
+  });
+});
