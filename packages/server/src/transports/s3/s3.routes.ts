@@ -28,6 +28,11 @@ const UNSUPPORTED = [
   'analytics', 'inventory', 'metrics', 'intelligent-tiering', 'ownershipControls', 'publicAccessBlock', 'session',
 ];
 
+/** Signature Version 2 (boto3 < 1.36 presigning, aws CLI v1 `s3 presign`): the message names each client's fix. */
+export const SIGV2_REFUSED =
+  'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256: in boto3, ' +
+  'Config(signature_version="s3v4"); in the aws CLI v1, a config file with "[profile loam]" and "s3 =" / "    signature_version = s3v4" (see docs/aws-clients.md).';
+
 /** An S3 action: the IAM action it needs, on which resource, and its handler. */
 interface Action {
   readonly name: string;
@@ -116,7 +121,7 @@ export function registerS3Transport(app: FastifyInstance, deps: S3TransportDeps)
       const auth = req.headers.authorization;
       const rawUrl = req.raw.url ?? req.url;
       if ((typeof auth === 'string' && auth.startsWith('AWS ')) || /[?&]AWSAccessKeyId=/.test(rawUrl)) {
-        throw new S3Error('InvalidRequest', 400, 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256 (boto3: Config(signature_version="s3v4")).');
+        throw new S3Error('InvalidRequest', 400, SIGV2_REFUSED);
       }
       const target = s3Target(req);
       let verified;
