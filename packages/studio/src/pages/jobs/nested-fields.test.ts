@@ -51,6 +51,16 @@ describe('nested form fields from CreateTrainingJob', () => {
     expect(leafOfPath('/ResourceConfig', names)).toBe('ResourceConfig.InstanceType');
     expect(leafOfPath('/HyperParameters/eta', names)).toBe('HyperParameters');
   });
+
+  it('places a tuning range error, which names the range rather than its index, on that range’s Name field', () => {
+    const pr = 'HyperParameterTuningJobConfig.ParameterRanges';
+    const tree = groupFields(getOperation('CreateHyperParameterTuningJob')!.input as JsonSchema, { [`${pr}.IntegerParameterRanges`]: 1, [`${pr}.ContinuousParameterRanges`]: 2 });
+    const names = leaves(tree).map((f) => f.name);
+    const values: FormValues = { [`${pr}.IntegerParameterRanges.0.Name`]: 'max_depth', [`${pr}.ContinuousParameterRanges.0.Name`]: 'eta', [`${pr}.ContinuousParameterRanges.1.Name`]: 'alpha' };
+    expect(leafOfPath(`/${pr.replace('.', '/')}/alpha`, names, values)).toBe(`${pr}.ContinuousParameterRanges.1.Name`);
+    expect(leafOfPath(`/${pr.replace('.', '/')}/max_depth`, names, values)).toBe(`${pr}.IntegerParameterRanges.0.Name`);
+    expect(leafOfPath(`/${pr.replace('.', '/')}/gamma`, names, values)).toBeUndefined();
+  });
 });
 
 describe('optional objects with switches', () => {

@@ -95,9 +95,17 @@ export function toNestedInput(g: FieldGroup, values: FormValues): Record<string,
   return out;
 }
 
-/** A problem+json path (`/InputDataConfig/0/ChannelName`) as the form's leaf name, or its nearest group. */
-export function leafOfPath(path: string, names: readonly string[]): string | undefined {
+/**
+ * A problem+json path (`/InputDataConfig/0/ChannelName`) as the form's leaf name, or its nearest group.
+ * A path naming an item by its `Name` rather than its index (`/…/ParameterRanges/max_depth`, as tuning
+ * range errors do) lands on that item's `Name` field, given the form's values.
+ */
+export function leafOfPath(path: string, names: readonly string[], values: FormValues = {}): string | undefined {
   const dotted = path.split('/').filter(Boolean).join('.');
   if (names.includes(dotted)) return dotted;
-  return names.find((n) => n.startsWith(`${dotted}.`)) ?? names.find((n) => dotted.startsWith(`${n}.`));
+  const direct = names.find((n) => n.startsWith(`${dotted}.`)) ?? names.find((n) => dotted.startsWith(`${n}.`));
+  if (direct) return direct;
+  const cut = dotted.lastIndexOf('.');
+  const [parent, item] = [dotted.slice(0, cut), dotted.slice(cut + 1)];
+  return names.find((n) => cut > 0 && n.startsWith(`${parent}.`) && n.endsWith('.Name') && values[n] === item);
 }

@@ -67,7 +67,7 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
       const names = all.map((f) => f.name);
       const byLeaf: Record<string, string> = {};
       for (const fe of (err as { fields?: { path: string; message: string }[] }).fields ?? []) {
-        const leaf = leafOfPath(fe.path, names);
+        const leaf = leafOfPath(fe.path, names, values);
         if (leaf && !byLeaf[leaf]) byLeaf[leaf] = fe.message;
       }
       if (u.code === 'ResourceInUse' && Object.keys(byLeaf).length === 0) byLeaf[names[0]!] = `${u.detail} Choose another name.`;

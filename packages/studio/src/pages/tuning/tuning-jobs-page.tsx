@@ -1,25 +1,39 @@
-import { Stack, Text, Title } from '@mantine/core';
+import { Anchor, Stack } from '@mantine/core';
+import { Link } from '@tanstack/react-router';
+import { PageHeader } from '../../patterns/page-header.js';
 import { JobList } from '../jobs/job-list.js';
+import { CreateDialog } from '../models/create-dialog.js';
+import { tuningCounts, tuningDefaults } from './tuning-defaults.js';
 import { tuningJobPath } from './tuning-paths.js';
 
-/** Tuning jobs with live status; each opens its trials. */
+/** Tuning jobs with live status; each opens its trials. A form starts one. */
 export function TuningJobsPage() {
   return (
     <Stack>
-      <div>
-        <Title order={1} size="h2">
-          Tuning jobs
-        </Title>
-        <Text size="sm" c="dimmed">
-          Hyperparameter searches: each runs training jobs (trials) and keeps the best by its objective metric. Start one with the API, the SDK or <code>loam tune</code>.
-        </Text>
-      </div>
+      <PageHeader
+        title="Tuning jobs"
+        description={
+          <>
+            Hyperparameter searches: each runs <Anchor component={Link} to="/training-jobs">training jobs</Anchor> (trials) and keeps the best by its objective metric.
+          </>
+        }
+      >
+        <CreateDialog
+          operation="CreateHyperParameterTuningJob"
+          title="Create tuning job"
+          nameKey="HyperParameterTuningJobName"
+          listOperation="ListHyperParameterTuningJobs"
+          pathOf={tuningJobPath}
+          initial={() => tuningDefaults()}
+          initialCounts={tuningCounts}
+        />
+      </PageHeader>
       <JobList
         operation="ListHyperParameterTuningJobs"
         linkTo={(j) => tuningJobPath(String(j.HyperParameterTuningJobName))}
         omitColumns={['HyperParameterTuningJobArn']}
         caption="Tuning jobs"
-        empty="No tuning jobs yet."
+        empty="No tuning jobs yet. Create one to search hyperparameters with trials of a training job."
       />
     </Stack>
   );
