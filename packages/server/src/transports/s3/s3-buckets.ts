@@ -148,3 +148,69 @@ export async function deleteObjects(c: S3BucketContext) {
   }
   return sendXml(c.reply, xmlDocument('DeleteResult', { Deleted: quiet ? [] : deleted, Error: errors }));
 }
+
+/**
+ * ListMultipartUploads (`GET /bucket?uploads`): uploads in progress, by key then initiation time, with
+ * S3's prefix, delimiter, key-marker / upload-id-marker paging and max-uploads (at most 1000).
+ */
+export async function listMultipartUploads(c: S3BucketContext) {
+  const q = c.target.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') || undefined;
+  const encode = q.get('encoding-type') === 'url';
+  if (q.has('encoding-type') && !encode) throw new S3Error('InvalidArgument', 400, 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type' });
+  const maxRaw = q.get('max-uploads');
+  if (maxRaw !== undefined && !/^\d+$/.test(maxRaw)) throw new S3Error('InvalidArgument', 400, 'Provided max-uploads not an integer or within integer range', { ArgumentName: 'max-uploads', ArgumentValue: maxRaw });
+  const maxUploads = Math.min(1000, maxRaw === undefined ? 1000 : Number(maxRaw));
+  const keyMarker = q.get('key-marker') ?? '';
+  // As on S3, the upload-id-marker counts only together with a key-marker.
+  const uploadIdMarker = keyMarker === '' ? '' : q.get('upload-id-marker') ?? '';
+  await requireBucket(c);
+  const all = await c.uploads.listUploads(c.target.bucket);
+  const markerAt = uploadIdMarker === '' ? -1 : all.findIndex((u) => u.key === keyMarker && u.uploadId === uploadIdMarker);
+  const after = (u: (typeof all)[number], i: number) => {
+    if (keyMarker === '') return true;
+    if (u.key !== keyMarker) return u.key > keyMarker;
+    if (uploadIdMarker === '') return false;
+    return markerAt >= 0 ? i > markerAt : u.uploadId > uploadIdMarker;
+  };
+  const uploads: (typeof all)[number][] = [];
+  const prefixes: string[] = [];
+  let truncated = false;
+  let last: { key: string; uploadId?: string } | undefined;
+  for (const [i, u] of all.entries()) {
+    if (!u.key.startsWith(prefix) || !after(u, i)) continue;
+    const cut = delimiter === undefined ? -1 : u.key.indexOf(delimiter, prefix.length);
+    const common = cut < 0 ? undefined : u.key.slice(0, cut + (delimiter as string).length);
+    if (common !== undefined && (prefixes[prefixes.length - 1] === common || (keyMarker !== '' && common <= keyMarker))) continue;
+    if (uploads.length + prefixes.length >= maxUploads) {
+      truncated = true;
+      break;
+    }
+    if (common !== undefined) {
+      prefixes.push(common);
+      last = { key: common };
+    } else {
+      uploads.push(u);
+      last = { key: u.key, uploadId: u.uploadId };
+    }
+  }
+  const enc = (s: string) => (encode ? uriEncode(s, true) : s);
+  const initiator = { ID: 'loam', DisplayName: 'loam' };
+  return sendXml(
+    c.reply,
+    xmlDocument('ListMultipartUploadsResult', {
+      Bucket: c.target.bucket,
+      KeyMarker: enc(keyMarker),
+      UploadIdMarker: uploadIdMarker,
+      ...(truncated && last ? { NextKeyMarker: enc(last.key), NextUploadIdMarker: last.uploadId ?? '' } : {}),
+      ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
+      Prefix: enc(prefix),
+      MaxUploads: maxUploads,
+      ...(encode ? { EncodingType: 'url' } : {}),
+      IsTruncated: truncated,
+      Upload: uploads.map((u) => ({ Key: enc(u.key), UploadId: u.uploadId, Initiator: initiator, Owner: OWNER, StorageClass: 'STANDARD', Initiated: isoDate(u.initiated) })),
+      CommonPrefixes: prefixes.map((p) => ({ Prefix: enc(p) })),
+    }),
+  );
+}

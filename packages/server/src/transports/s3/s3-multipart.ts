@@ -16,6 +16,12 @@ interface UploadMeta {
   readonly initiated: number;
 }
 
+export interface UploadSummary {
+  readonly uploadId: string;
+  readonly key: string;
+  readonly initiated: number;
+}
+
 export interface PartInfo {
   readonly partNumber: number;
   readonly etag: string;
@@ -136,6 +142,28 @@ export class MultipartUploads {
     const info = await store.put(ref, concat(), meta.contentType !== undefined ? { contentType: meta.contentType } : {});
     await rm(dir, { recursive: true, force: true });
     return info;
+  }
+
+  /**
+   * The bucket's uploads in progress, by key then initiation time: every upload directory whose record
+   * names the bucket. Records being written or removed right now are skipped.
+   */
+  async listUploads(bucket: string): Promise<UploadSummary[]> {
+    const names = await readdir(this.root).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [] as string[];
+      throw e;
+    });
+    const out: UploadSummary[] = [];
+    for (const uploadId of names) {
+      if (!/^[0-9a-f]{32}$/.test(uploadId)) continue;
+      try {
+        const meta = JSON.parse(await readFile(join(this.root, uploadId, 'upload.json'), 'utf8')) as UploadMeta;
+        if (meta.bucket === bucket) out.push({ uploadId, key: meta.key, initiated: meta.initiated });
+      } catch {
+        // Being created, completed or aborted right now.
+      }
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : 1)));
   }
 
   async abort(uploadId: string, ref: ObjectRef): Promise<void> {

@@ -17,5 +17,6 @@ export const s3Operations: readonly { readonly name: string; readonly request: s
   { name: 'UploadPart', request: 'PUT /{Bucket}/{Key+}?partNumber&uploadId', iamAction: 's3:PutObject' },
   { name: 'ListParts', request: 'GET /{Bucket}/{Key+}?uploadId', iamAction: 's3:ListMultipartUploadParts' },
   { name: 'CompleteMultipartUpload', request: 'POST /{Bucket}/{Key+}?uploadId', iamAction: 's3:PutObject' },
+  { name: 'ListMultipartUploads', request: 'GET /{Bucket}?uploads', iamAction: 's3:ListBucketMultipartUploads' },
   { name: 'AbortMultipartUpload', request: 'DELETE /{Bucket}/{Key+}?uploadId', iamAction: 's3:AbortMultipartUpload' },
 ];

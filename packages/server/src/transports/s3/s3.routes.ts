@@ -4,7 +4,7 @@ import type { ArtifactStore } from '@loam/core';
 import { verifySigV4, type AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultipartUpload, deleteObject, getObject, listParts, putObject, uploadPart } from './s3-objects.js';
-import { createBucket, deleteBucket, deleteObjects, getBucketLocation, headBucket, listBuckets, listObjects } from './s3-buckets.js';
+import { createBucket, deleteBucket, deleteObjects, getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjects } from './s3-buckets.js';
 import type { S3BucketContext, S3Context, S3ObjectContext } from './s3-context.js';
 import { S3_CONSTRAINT, addS3Constraint } from './s3-detect.js';
 import { discardRestOfBody } from './s3-body.js';
@@ -55,7 +55,7 @@ function resolve(method: string, t: S3Target, req: FastifyRequest): Action {
   const bc = (f: (c: S3BucketContext) => Promise<unknown>) => (c: S3Context) => f(c as S3BucketContext);
   if (key === undefined) {
     if (method === 'GET' && q.has('location')) return { name: 'GetBucketLocation', iam: 's3:GetBucketLocation', resource: b, run: bc(getBucketLocation) };
-    if (method === 'GET' && q.has('uploads')) throw notImplemented('ListMultipartUploads');
+    if (method === 'GET' && q.has('uploads')) return { name: 'ListMultipartUploads', iam: 's3:ListBucketMultipartUploads', resource: b, run: bc(listMultipartUploads) };
     if (method === 'GET') return { name: q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', iam: 's3:ListBucket', resource: b, run: bc((c) => listObjects(c, q.get('list-type') === '2')) };
     if (method === 'HEAD') return { name: 'HeadBucket', iam: 's3:ListBucket', resource: b, run: bc(headBucket) };
     if (method === 'PUT') return { name: 'CreateBucket', iam: 's3:CreateBucket', resource: b, run: bc(createBucket) };
