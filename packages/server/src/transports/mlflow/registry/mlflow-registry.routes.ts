@@ -1,11 +1,12 @@
 import {
-  assertResourceName, likeToRegExp, modelPackageGroupsCollection, modelPackagesCollection, resourceArn, ValidationError,
+  assertResourceName, modelPackageGroupsCollection, modelPackagesCollection, resourceArn, trackingRules, ValidationError,
   type ModelPackageGroupRecord, type ModelPackageRecord, type Principal, type RequestContext,
 } from '@loam/core';
 import type { Authorizer } from '../../../operations/dispatcher.js';
 import type { RegistryCapability } from '../../../registry/registry.compose.js';
 import type { MlflowRoute } from '../mlflow-tracking.routes.js';
 import type { Message } from '../mlflow-wire.js';
+import { matches, parseRegistryFilter, parseRegistryOrderBy, sortBy } from './mlflow-registry-search.js';
 import { ALIAS_PREFIX, aliasesOf, modelVersionJson, registeredModelJson, RUN_ID_KEY, stageOf } from './mlflow-registry-wire.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -44,26 +45,15 @@ function need(m: Message, field: string): string {
   return v;
 }
 
-/** An MLflow page token is an offset into the filtered list. */
-function pageOf<T>(all: readonly T[], m: Message, dflt: number): { items: T[]; next?: string } {
-  const max = m.long('max_results') ?? dflt;
-  const offset = Number(m.str('page_token') || 0);
+/** MLflow's paging (base64 `{"offset": n}` tokens); `max_results` from 1 to MLflow's threshold. */
+function pageOf<T>(all: readonly T[], m: Message, dflt: number, limit: number): { items: T[]; next?: string } {
+  const max = trackingRules.checkMaxResults(m.long('max_results'), dflt, limit);
+  const offset = trackingRules.decodePageToken(m.str('page_token'));
   const items = all.slice(offset, offset + max);
-  return { items, ...(offset + max < all.length ? { next: String(offset + max) } : {}) };
+  return { items, ...(offset + max < all.length ? { next: trackingRules.encodePageToken(offset + max) } : {}) };
 }
 
-/** `name = 'x'`, `name LIKE '%x%'` / `ILIKE`, `run_id = '…'`: the filters MLflow's registry search takes. */
-function nameFilter(filter: string | undefined): ((name: string) => boolean) {
-  if (!filter?.trim()) return () => true;
-  const m = /^\s*name\s*(=|!=|LIKE|ILIKE)\s*'((?:[^']|'')*)'\s*$/i.exec(filter);
-  if (!m) throw new ValidationError(`Unsupported filter '${filter}': use name = '…', name LIKE '…' or name ILIKE '…'.`, [{ path: '/filter', message: 'unsupported filter' }]);
-  const value = (m[2] as string).replace(/''/g, "'");
-  const op = (m[1] as string).toUpperCase();
-  if (op === '=') return (n) => n === value;
-  if (op === '!=') return (n) => n !== value;
-  const re = likeToRegExp(value, op === 'ILIKE');
-  return (n) => re.test(n);
-}
+const TIMESTAMP_ALIASES = { timestamp: 'last_updated_timestamp' };
 
 /**
  * MLflow's model registry (registered models and model versions) over the Model Registry: a
@@ -147,9 +137,16 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
       } },
     { path: 'registered-models/search', methods: methods('GET', 'POST'), action: 'ListModelPackageGroups', resource: () => '*',
       handle: async (m) => {
-        const keep = nameFilter(m.str('filter'));
-        const page = pageOf((await groupsOf()).filter((g) => keep(g.name)), m, 100);
-        return { registered_models: await Promise.all(page.items.map((g) => modelJson(g.name))), ...(page.next ? { next_page_token: page.next } : {}) };
+        const clauses = parseRegistryFilter(m.str('filter'), ['name'], []);
+        const order = [...parseRegistryOrderBy(m.strings('order_by'), ['name', 'creation_timestamp', 'last_updated_timestamp'], TIMESTAMP_ALIASES), { key: 'name', ascending: true }];
+        const models: Record<string, unknown>[] = [];
+        for (const g of await groupsOf()) {
+          const json = await modelJson(g.name);
+          const tags = new Map((json['tags'] as { key: string; value: string }[]).map((t) => [t.key, t.value]));
+          if (matches({ strings: { name: json['name'] as string }, numbers: {}, tags }, clauses)) models.push(json);
+        }
+        const page = pageOf(sortBy(models, order, (x, k) => x[k] as string | number), m, 100, 1000);
+        return { registered_models: page.items, ...(page.next ? { next_page_token: page.next } : {}) };
       } },
     { path: 'registered-models/get-latest-versions', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
       handle: async (m) => {
@@ -208,18 +205,23 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
       } },
     { path: 'model-versions/search', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
       handle: async (m) => {
-        const filter = m.str('filter') ?? '';
-        const run = /^\s*run_id\s*=\s*'([^']*)'\s*$/.exec(filter);
-        let all: ModelPackageRecord[] = [];
-        if (run) {
-          for (const g of await groupsOf()) all.push(...(await versionsOf(g.name)).filter((v) => (v.doc['CustomerMetadataProperties'] as Record<string, string> | undefined)?.[RUN_ID_KEY] === run[1]));
-        } else {
-          const keep = nameFilter(filter);
-          for (const g of (await groupsOf()).filter((x) => keep(x.name))) all.push(...await versionsOf(g.name));
+        const clauses = parseRegistryFilter(m.str('filter'), ['name', 'run_id', 'source_path'], ['version_number']);
+        const order = [
+          ...parseRegistryOrderBy(m.strings('order_by'), ['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'], TIMESTAMP_ALIASES),
+          { key: 'name', ascending: true }, { key: 'version_number', ascending: false },
+        ];
+        const found: { p: ModelPackageRecord; json: Record<string, unknown> }[] = [];
+        for (const g of await groupsOf()) {
+          for (const p of await versionsOf(g.name)) {
+            const json = await versionJson(p);
+            const tags = new Map((json['tags'] as { key: string; value: string }[]).map((t) => [t.key, t.value]));
+            const str = (k: string) => (json[k] as string | undefined) || undefined;
+            if (matches({ strings: { name: str('name'), run_id: str('run_id'), source_path: str('source') }, numbers: { version_number: p.version }, tags }, clauses)) found.push({ p, json });
+          }
         }
-        all = all.sort((a, b) => (a.groupName ?? '').localeCompare(b.groupName ?? '') || (b.version ?? 0) - (a.version ?? 0));
-        const page = pageOf(all, m, 200);
-        return { model_versions: await Promise.all(page.items.map(versionJson)), ...(page.next ? { next_page_token: page.next } : {}) };
+        const sorted = sortBy(found, order, (x, k) => (k === 'version_number' ? (x.p.version ?? 0) : x.json[k] as string | number));
+        const page = pageOf(sorted, m, 10000, 200000);
+        return { model_versions: page.items.map((x) => x.json), ...(page.next ? { next_page_token: page.next } : {}) };
       } },
     { path: 'model-versions/transition-stage', methods: methods('POST'), action: 'UpdateModelPackage', resource: versionRes,
       handle: async (m, p) => {
