@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Operation } from '@loam/contracts';
 import { ValidationError } from '@loam/core';
+import { refuseUnsupportedMembers } from './unsupported-members.js';
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
@@ -34,6 +35,7 @@ const MAX_COUNTED = 1000;
 export function validateInput(op: Operation, input: unknown): unknown {
   const c = checker(op.input);
   if (c.Check(input)) return input;
+  refuseUnsupportedMembers(op, input); // a documented member Loam does not implement is named as such
   const seen = new Set<string>();
   const fields: { path: string; message: string }[] = [];
   let more = 0;
