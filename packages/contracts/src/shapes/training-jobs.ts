@@ -97,6 +97,7 @@ export const DescribeTrainingJobInput = Input({ TrainingJobName: JobName });
 export const DescribeTrainingJobOutput = Output({
   TrainingJobName: Type.String(),
   TrainingJobArn: Type.String(),
+  TuningJobArn: Type.Optional(Type.String({ description: 'The hyperparameter tuning job that launched this training job.' })),
   ModelArtifacts: Output({ S3ModelArtifacts: Type.String() }),
   TrainingJobStatus,
   SecondaryStatus,

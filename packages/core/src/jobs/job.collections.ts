@@ -59,6 +59,8 @@ export interface JobRecord {
   /** Hosts that reported their exit, with the outcome. */
   readonly exits: Readonly<Record<string, { readonly outcome: 'Completed' | 'Failed' | 'Stopped'; readonly secondaryStatus: SecondaryStatusName; readonly failureReason?: string; readonly platformFault?: boolean }>>;
   readonly stopRequested?: boolean;
+  /** The hyperparameter tuning job that created this training job (DescribeTrainingJob's TuningJobArn). */
+  readonly tuningJobArn?: string;
 }
 
 export const jobsCollection: CollectionSpec<JobRecord> = {

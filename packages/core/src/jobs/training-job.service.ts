@@ -21,12 +21,15 @@ export class TrainingJobService {
     this.jobs = new JobStore(o, 'training-job');
   }
 
-  /** @throws ValidationException naming the field, ResourceInUse for an existing name, ResourceLimitExceeded. */
-  async CreateTrainingJob(input: InputOf<Ops['CreateTrainingJob']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateTrainingJob']>> {
+  /**
+   * `launchedBy` is the tuning job's ARN when a tuning job creates its trials (DescribeTrainingJob's TuningJobArn).
+   * @throws ValidationException naming the field, ResourceInUse for an existing name, ResourceLimitExceeded.
+   */
+  async CreateTrainingJob(input: InputOf<Ops['CreateTrainingJob']>, ctx: RequestContext, launchedBy?: { tuningJobArn: string }): Promise<OutputOf<Ops['CreateTrainingJob']>> {
     if (input.Tags) validateTags(input.Tags);
     const arn = this.jobs.arnOf(input.TrainingJobName);
     const spec = buildTrainingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages, checkedManifests: ctx.checkedManifests });
-    await this.jobs.create(input.TrainingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1 + (input.RetryStrategy?.MaximumRetryAttempts ?? 0));
+    await this.jobs.create(input.TrainingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1 + (input.RetryStrategy?.MaximumRetryAttempts ?? 0), launchedBy?.tuningJobArn);
     return { TrainingJobArn: arn };
   }
 
@@ -91,6 +94,7 @@ export function describeTrainingJob(r: JobRecord): Describe {
     EnableManagedSpotTraining: Boolean(req['EnableManagedSpotTraining']),
   };
   for (const k of ['VpcConfig', 'CheckpointConfig', 'ExperimentConfig', 'Environment', 'RetryStrategy']) if (req[k] !== undefined) out[k] = req[k];
+  if (r.tuningJobArn !== undefined) out['TuningJobArn'] = r.tuningJobArn;
   if (r.failureReason) out['FailureReason'] = r.failureReason;
   if (r.startTime !== undefined) out['TrainingStartTime'] = r.startTime;
   if (r.endTime !== undefined) out['TrainingEndTime'] = r.endTime;

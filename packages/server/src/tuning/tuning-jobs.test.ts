@@ -95,6 +95,7 @@ describe('hyperparameter tuning jobs over built-in GBDT training jobs', () => {
     // The child got the static and tuned hyperparameters and SageMaker's _tuning_objective_metric.
     const child = (await call(loam, 'GET', `/api/v1/training-jobs/${best.TrainingJobName}`)).body;
     expect(child.HyperParameters).toEqual({ num_round: '10', objective: 'binary:logistic', eval_metric: 'auc', ...best.TunedHyperParameters, _tuning_objective_metric: 'validation:auc' });
+    expect(child.TuningJobArn).toBe(res.body.HyperParameterTuningJobArn);
     // Independent check of the objective: train the same configuration directly and compare AUC.
     const direct = await trainGbdt(readCsv(Buffer.from(trainCsv)), { num_round: '10', objective: 'binary:logistic', eval_metric: 'auc', ...best.TunedHyperParameters }, { validation: readCsv(Buffer.from(validationCsv)) });
     expect(d.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value).toBeCloseTo(direct.finalMetrics.find((m) => m.name === 'validation:auc')!.value, 6);
