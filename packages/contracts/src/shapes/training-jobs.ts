@@ -138,6 +138,7 @@ export const ListTrainingJobsInput = Input({
   StatusEquals: Type.Optional(TrainingJobStatus),
   SortBy: Type.Optional(JobSortBy),
   SortOrder: Type.Optional(SortOrder),
+  WarmPoolStatusEquals: Type.Optional(literals(['Available', 'Terminated', 'Reused', 'InUse'], 'Loam keeps no warm pools: no job has a warm pool status, so any value lists no jobs.')),
 });
 export const TrainingJobSummary = Output({
   TrainingJobName: Type.String(),

@@ -40,6 +40,9 @@ export class TrainingJobService {
 
   /** @throws ValidationException for a bad NextToken or MaxResults. */
   async ListTrainingJobs(input: InputOf<Ops['ListTrainingJobs']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListTrainingJobs']>> {
+    // Loam keeps no warm pools: no job has a WarmPoolStatus, so a filter on one matches none (as SageMaker
+    // answers for jobs that never had a warm pool).
+    if (input.WarmPoolStatusEquals !== undefined) return { TrainingJobSummaries: [] };
     const page = await this.jobs.list(input);
     return {
       TrainingJobSummaries: page.items.map((r) => ({

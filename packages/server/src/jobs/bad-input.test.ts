@@ -82,5 +82,13 @@ describe('CreateTrainingJob refuses bad input with a 400 naming the field, and s
     expect(p2.body.NextToken).toBeUndefined();
     const stopped = await call(loam, 'GET', '/api/v1/training-jobs?StatusEquals=Stopped');
     expect(stopped.body.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName)).toEqual(['dup-job']);
+    // Loam keeps no warm pools: no job has a warm pool status, so the filter matches none (SageMaker's answer for such jobs).
+    for (const w of ['Available', 'InUse', 'Reused', 'Terminated']) {
+      const r = await call(loam, 'GET', `/api/v1/training-jobs?WarmPoolStatusEquals=${w}`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.TrainingJobSummaries).toEqual([]);
+    }
+    expect((await call(loam, 'GET', '/api/v1/training-jobs?WarmPoolStatusEquals=Warm')).status).toBe(400);
+    expect((await call(loam, 'GET', '/api/v1/training-jobs/list-a')).body.TuningJobArn).toBeUndefined();
   });
 });
