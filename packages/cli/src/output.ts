@@ -1,4 +1,7 @@
-/** Prints a result: JSON with `--json`, else a readable YAML-ish rendering. */
+/**
+ * Prints a result: JSON with `--json` (as the API answered it), else a readable YAML-ish rendering in
+ * which epoch timestamps (*Time, *Timestamp) are ISO 8601.
+ */
 export function printResult(value: unknown, json: boolean): void {
   if (json) {
     process.stdout.write(JSON.stringify(value, null, 2) + '\n');
@@ -7,17 +10,25 @@ export function printResult(value: unknown, json: boolean): void {
   process.stdout.write(render(value, 0) + '\n');
 }
 
+/** A field named *Time or *Timestamp holding epoch seconds (or, past 1e11, milliseconds: MLflow's). */
+function timestamp(key: string, x: unknown): string | undefined {
+  if (typeof x !== 'number' || !/(Time|Timestamp)$/.test(key) || !Number.isFinite(x) || x < 1e8) return undefined;
+  const d = new Date(x < 1e11 ? x * 1000 : x);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
 function render(v: unknown, depth: number): string {
   const pad = '  '.repeat(depth);
   if (Array.isArray(v)) {
-    if (v.length === 0) return '(none)';
+    if (v.length === 0) return `${pad}(none)`;
     return v.map((x) => `${pad}- ${render(x, depth + 1).trimStart()}`).join('\n');
   }
   if (v && typeof v === 'object') {
     const entries = Object.entries(v as Record<string, unknown>);
-    if (entries.length === 0) return 'OK';
+    // An empty result (a Delete…) is OK; an empty object under a key is shown as such, under it.
+    if (entries.length === 0) return depth === 0 ? 'OK' : `${pad}(empty)`;
     return entries
-      .map(([k, x]) => (x && typeof x === 'object' ? `${pad}${k}:\n${render(x, depth + 1)}` : `${pad}${k}: ${String(x)}`))
+      .map(([k, x]) => (x && typeof x === 'object' ? `${pad}${k}:\n${render(x, depth + 1)}` : `${pad}${k}: ${timestamp(k, x) ?? String(x)}`))
       .join('\n');
   }
   return `${pad}${String(v)}`;

@@ -1,0 +1,46 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { printResult } from './output.js';
+
+let out = '';
+beforeEach(() => {
+  out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('printResult, human output', () => {
+  it('indents an empty list and an empty object under their key', () => {
+    printResult({ Endpoint: { Tags: [], Environment: {}, Name: 'e' } }, false);
+    expect(out).toBe('Endpoint:\n  Tags:\n    (none)\n  Environment:\n    (empty)\n  Name: e\n');
+  });
+
+  it('still prints an empty result as OK and an empty list as (none)', () => {
+    printResult({}, false);
+    printResult([], false);
+    expect(out).toBe('OK\n(none)\n');
+  });
+
+  it('prints *Time and *Timestamp epoch seconds (and MLflow milliseconds) as ISO 8601', () => {
+    printResult({ CreationTime: 1764291600, LastModifiedTime: 1764291600.5, Transitions: [{ StartTime: 1764291601, Status: 'Training' }], Run: { StartTime: 1764291600123 }, MaxRuntimeInSeconds: 86400, EndTimestamp: 'n/a' }, false);
+    expect(out).toBe([
+      'CreationTime: 2025-11-28T01:00:00.000Z',
+      'LastModifiedTime: 2025-11-28T01:00:00.500Z',
+      'Transitions:',
+      '  - StartTime: 2025-11-28T01:00:01.000Z',
+      '    Status: Training',
+      'Run:',
+      '  StartTime: 2025-11-28T01:00:00.123Z',
+      'MaxRuntimeInSeconds: 86400',
+      'EndTimestamp: n/a',
+      '',
+    ].join('\n'));
+  });
+
+  it('leaves JSON output as the API answered it', () => {
+    printResult({ CreationTime: 1764291600, Tags: [] }, true);
+    expect(JSON.parse(out)).toEqual({ CreationTime: 1764291600, Tags: [] });
+  });
+});
