@@ -17,6 +17,7 @@ import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
 import { mlflowRegistryRoutes } from '../transports/mlflow/registry/mlflow-registry.routes.js';
 import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { openPlatform, type Platform } from './platform.js';
 import { registerDatasetUploadRoute } from '../datasets/dataset-upload.routes.js';
 import type { FastifyInstance } from 'fastify';
@@ -96,7 +97,14 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   const loaded = loadConfig({ argv: options.flags ?? {}, ...(options.env ? { env: options.env } : {}) });
   const { config } = loaded;
   const logger = options.logger ?? pino({ level: config.log.level }, pino.destination(2));
-  const platform = await openPlatform(config, logger);
+  const lock = lockDataDir(config.dataDir);
+  let platform: Awaited<ReturnType<typeof openPlatform>>;
+  try {
+    platform = await openPlatform(config, logger);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   if (config.executor.sandbox === 'off') logger.warn("executor.sandbox is off: jobs' images and model servers run as Loam's own user, with host paths, and can read the data directory (the admin's credentials included)");
   let url = config.server.publicUrl ?? urlFor(config.server.host, config.server.port);
   const app = buildLoamApp(platform, logger, () => url, loaded.sources as Record<string, string>);
@@ -104,6 +112,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (e) {
     await platform.close();
+    lock.release();
     throw e;
   }
   const addr = app.server.address();
@@ -118,6 +127,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   } catch (e) {
     await app.close();
     await platform.close();
+    lock.release();
     throw e;
   }
   platform.tuning.driver.start();
@@ -153,6 +163,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
         await pool?.close();
         await app.close();
         await platform.close();
+        lock.release();
       })()),
   };
 }
