@@ -83,13 +83,15 @@ interface ChannelLike {
   readonly DataSource: { readonly S3DataSource?: { readonly S3DataType: string; readonly S3Uri: string } };
 }
 
-/** What a training job (or each of a tuning job's) reads and writes: channels, source archive, checkpoints, output. */
+/** What a training job (or each of a tuning job's) reads and writes: channels, source archive, checkpoints, TensorBoard and Debugger output, output. */
 export function trainingDataAccess(
   at: string,
   def: {
     readonly InputDataConfig?: readonly ChannelLike[];
     readonly OutputDataConfig: { readonly S3OutputPath: string };
     readonly CheckpointConfig?: { readonly S3Uri: string };
+    readonly TensorBoardOutputConfig?: { readonly S3OutputPath: string };
+    readonly DebugHookConfig?: { readonly S3OutputPath: string };
   },
   hyperParameters: Readonly<Record<string, string>> | undefined,
   outputUnder: string,
@@ -102,6 +104,9 @@ export function trainingDataAccess(
   const submit = hyperparameterText(hyperParameters?.['sagemaker_submit_directory']);
   if (submit) out.push(readObject(`${at}/HyperParameters/sagemaker_submit_directory`, submit));
   if (def.CheckpointConfig) out.push(...syncData(`${at}/CheckpointConfig/S3Uri`, def.CheckpointConfig.S3Uri));
+  // Uploaded when the job ends, under the job's name as SageMaker lays them out.
+  if (def.TensorBoardOutputConfig) out.push(...writeData(`${at}/TensorBoardOutputConfig/S3OutputPath`, def.TensorBoardOutputConfig.S3OutputPath, `${outputUnder}tensorboard-output/`));
+  if (def.DebugHookConfig) out.push(...writeData(`${at}/DebugHookConfig/S3OutputPath`, def.DebugHookConfig.S3OutputPath, `${outputUnder}debug-output/`));
   out.push(...writeData(`${at}/OutputDataConfig/S3OutputPath`, def.OutputDataConfig.S3OutputPath, outputUnder));
   return out;
 }

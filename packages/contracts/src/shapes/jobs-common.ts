@@ -175,6 +175,13 @@ export interface JobSpec {
   /** Training: `<S3OutputPath>`; the model goes to `<outputPath>/<name>/output/model.tar.gz`. */
   readonly outputPath?: string;
   readonly checkpoint?: { readonly s3Uri: string; readonly localPath?: string };
+  /**
+   * Training: directories under /opt/ml whose files are uploaded to `s3Uri` when the job ends, whatever
+   * its outcome (TensorBoardOutputConfig, DebugHookConfig); `field` names the request member in the log.
+   */
+  readonly endOfJobUploads?: readonly { readonly field: string; readonly localPath: string; readonly s3Uri: string }[];
+  /** Training: config files SageMaker writes to `/opt/ml/input/config/` for the image (`debughookconfig.json` …), by file name. */
+  readonly configFiles?: Readonly<Record<string, unknown>>;
   readonly instanceType: string;
   readonly instanceCount: number;
   readonly volumeSizeInGB: number;

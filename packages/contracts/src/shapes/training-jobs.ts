@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
 import {
   CompressionType, ContainerArguments, ContainerEntrypoint, ExperimentConfig, FailureReason, JobLogEvent, JobName, JobSortBy, KmsKeyId,
-  literals, MetricDefinitionList, RoleArn, S3DataDistribution, S3Uri, SecondaryStatus, TrainingInstanceType, TrainingJobStatus, VpcConfig,
+  literals, MetricDefinitionList, ProcessingInstanceType, RoleArn, S3DataDistribution, S3Uri, SecondaryStatus, TrainingInstanceType, TrainingJobStatus, VpcConfig,
 } from './jobs-common.js';
 
 const closed = { additionalProperties: false } as const;
@@ -59,6 +59,46 @@ export const StoppingCondition = Type.Object({
 export const CheckpointConfig = Type.Object({ S3Uri, LocalPath: Type.Optional(Type.String({ maxLength: 4096 })) }, closed);
 export const RetryStrategy = Type.Object({ MaximumRetryAttempts: Type.Integer({ minimum: 1, maximum: 30 }) }, closed);
 
+/* SageMaker Debugger's members, as the SageMaker Python SDK's framework estimators send them by default. */
+const DirectoryPath = Type.String({ maxLength: 4096 });
+const ConfigMap = (maxProperties: number) => Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ maxLength: 256 }), { maxProperties });
+export const DebugHookConfig = Type.Object({
+  LocalPath: Type.Optional(Type.String({ maxLength: 4096, description: 'Where the job writes its tensors, under /opt/ml; default /opt/ml/output/tensors. Uploaded to `<S3OutputPath>/<job name>/debug-output/` when the job ends.' })),
+  S3OutputPath: S3Uri,
+  HookParameters: Type.Optional(ConfigMap(20)),
+  CollectionConfigurations: Type.Optional(Type.Array(Type.Object({
+    CollectionName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    CollectionParameters: Type.Optional(ConfigMap(20)),
+  }, closed), { maxItems: 20 })),
+}, { ...closed, description: 'Written to /opt/ml/input/config/debughookconfig.json for the image (smdebug reads it there).' });
+export const RuleConfiguration = Type.Object({
+  RuleConfigurationName: Type.String({ minLength: 1, maxLength: 256 }),
+  LocalPath: Type.Optional(DirectoryPath),
+  S3OutputPath: Type.Optional(S3Uri),
+  RuleEvaluatorImage: Type.String({ maxLength: 255 }),
+  InstanceType: Type.Optional(ProcessingInstanceType),
+  VolumeSizeInGB: Type.Optional(Type.Integer({ minimum: 0 })),
+  RuleParameters: Type.Optional(ConfigMap(100)),
+}, { ...closed, description: 'Accepted and returned; Loam does not run rule evaluation containers, so its status is Error.' });
+export const RuleConfigurations = Type.Array(RuleConfiguration, { maxItems: 20 });
+export const ProfilerConfig = Type.Object({
+  S3OutputPath: Type.Optional(S3Uri),
+  ProfilingIntervalInMilliseconds: Type.Optional(Type.Integer()),
+  ProfilingParameters: Type.Optional(ConfigMap(20)),
+  DisableProfiler: Type.Optional(Type.Boolean()),
+}, { ...closed, description: 'Stored and returned; Loam produces no profiling data.' });
+export const TensorBoardOutputConfig = Type.Object({
+  LocalPath: Type.Optional(Type.String({ maxLength: 4096, description: 'Where the job writes TensorBoard files, under /opt/ml; default /opt/ml/output/tensorboard.' })),
+  S3OutputPath: S3Uri,
+}, { ...closed, description: 'The files under LocalPath are uploaded to `<S3OutputPath>/<job name>/tensorboard-output/` when the job ends.' });
+export const RuleEvaluationStatus = Output({
+  RuleConfigurationName: Type.Optional(Type.String()),
+  RuleEvaluationJobArn: Type.Optional(Type.String()),
+  RuleEvaluationStatus: Type.Optional(literals(['InProgress', 'NoIssuesFound', 'IssuesFound', 'Error', 'Stopping', 'Stopped'])),
+  StatusDetails: Type.Optional(Type.String()),
+  LastModifiedTime: Type.Optional(Timestamp),
+});
+
 const HyperParameters = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 2500 }), {
   maxProperties: 100, description: 'Strings, passed to the job literally (never through a shell).',
 });
@@ -82,6 +122,11 @@ export const CreateTrainingJobInput = Input({
   ExperimentConfig: Type.Optional(ExperimentConfig),
   Environment: Type.Optional(Environment),
   RetryStrategy: Type.Optional(RetryStrategy),
+  DebugHookConfig: Type.Optional(DebugHookConfig),
+  DebugRuleConfigurations: Type.Optional(RuleConfigurations),
+  ProfilerConfig: Type.Optional(ProfilerConfig),
+  ProfilerRuleConfigurations: Type.Optional(RuleConfigurations),
+  TensorBoardOutputConfig: Type.Optional(TensorBoardOutputConfig),
 });
 export const CreateTrainingJobOutput = Output({ TrainingJobArn: Type.String() });
 
@@ -125,6 +170,14 @@ export const DescribeTrainingJobOutput = Output({
   ExperimentConfig: Type.Optional(ExperimentConfig),
   Environment: Type.Optional(Type.Record(Type.String(), Type.String())),
   RetryStrategy: Type.Optional(RetryStrategy),
+  DebugHookConfig: Type.Optional(DebugHookConfig),
+  DebugRuleConfigurations: Type.Optional(RuleConfigurations),
+  DebugRuleEvaluationStatuses: Type.Optional(Type.Array(RuleEvaluationStatus)),
+  ProfilerConfig: Type.Optional(ProfilerConfig),
+  ProfilerRuleConfigurations: Type.Optional(RuleConfigurations),
+  ProfilerRuleEvaluationStatuses: Type.Optional(Type.Array(RuleEvaluationStatus)),
+  ProfilingStatus: Type.Optional(literals(['Enabled', 'Disabled'])),
+  TensorBoardOutputConfig: Type.Optional(TensorBoardOutputConfig),
 });
 
 export const ListTrainingJobsInput = Input({

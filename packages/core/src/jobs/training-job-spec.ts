@@ -129,6 +129,7 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
     // Only /opt/ml is the job's own: a LocalPath elsewhere would be a path on the machine.
     checkpoint = { s3Uri: input.CheckpointConfig.S3Uri, ...(lp ? { localPath: requireContainerPath('CheckpointConfig.LocalPath', lp, '/opt/ml') } : {}) };
   }
+  const { endOfJobUploads, configFiles } = debuggerOutputs(input);
   const shape = effectiveShape(rc.InstanceType, ctx.capacity);
   if (Object.keys(hp).some((k) => k.length === 0)) throw new ValidationError(`HyperParameters may not have an empty key.`, [{ path: '/HyperParameters', message: 'empty key' }]);
   return {
@@ -137,8 +138,36 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
     ...(algo.ContainerArguments ? { arguments: [...algo.ContainerArguments] } : {}),
     hyperParameters: hp, environment: { ...(input.Environment ?? {}) }, channels, outputs: [],
     outputPath: input.OutputDataConfig.S3OutputPath, ...(checkpoint ? { checkpoint } : {}),
+    ...(endOfJobUploads.length > 0 ? { endOfJobUploads, configFiles } : {}),
     instanceType: rc.InstanceType, instanceCount: count, volumeSizeInGB: rc.VolumeSizeInGB ?? 30,
     vcpus: shape.vcpus, memoryMiB: shape.memoryMiB, maxRuntimeSeconds: maxRuntime,
     networkIsolation: input.EnableNetworkIsolation ?? false, metricDefinitions: (algo.MetricDefinitions ?? []).map((d) => ({ Name: d.Name, Regex: d.Regex })),
   };
+}
+
+/**
+ * TensorBoardOutputConfig and DebugHookConfig as SageMaker runs them: the config written where the image
+ * reads it (`/opt/ml/input/config/tensorboardoutputconfig.json`, `debughookconfig.json`, read by smdebug),
+ * and the files left under LocalPath uploaded when the job ends to `<S3OutputPath>/<job name>/tensorboard-output/`
+ * and `<S3OutputPath>/<job name>/debug-output/` (SageMaker's layout; the data-access declaration checks the same keys).
+ */
+function debuggerOutputs(input: CreateTrainingJobInput): { endOfJobUploads: NonNullable<JobSpec['endOfJobUploads']>; configFiles: Record<string, unknown> } {
+  const endOfJobUploads: { field: string; localPath: string; s3Uri: string }[] = [];
+  const configFiles: Record<string, unknown> = {};
+  const under = (uri: string, leaf: string) => `${uri.replace(/\/+$/, '')}/${input.TrainingJobName}/${leaf}`;
+  const tb = input.TensorBoardOutputConfig;
+  if (tb) {
+    requireS3('TensorBoardOutputConfig.S3OutputPath', tb.S3OutputPath);
+    const localPath = requireContainerPath('TensorBoardOutputConfig.LocalPath', tb.LocalPath || '/opt/ml/output/tensorboard', '/opt/ml');
+    endOfJobUploads.push({ field: 'TensorBoardOutputConfig', localPath, s3Uri: under(tb.S3OutputPath, 'tensorboard-output') });
+    configFiles['tensorboardoutputconfig.json'] = { LocalPath: localPath, S3OutputPath: tb.S3OutputPath };
+  }
+  const dh = input.DebugHookConfig;
+  if (dh) {
+    requireS3('DebugHookConfig.S3OutputPath', dh.S3OutputPath);
+    const localPath = requireContainerPath('DebugHookConfig.LocalPath', dh.LocalPath || '/opt/ml/output/tensors', '/opt/ml');
+    endOfJobUploads.push({ field: 'DebugHookConfig', localPath, s3Uri: under(dh.S3OutputPath, 'debug-output') });
+    configFiles['debughookconfig.json'] = { ...dh, LocalPath: localPath };
+  }
+  return { endOfJobUploads, configFiles };
 }

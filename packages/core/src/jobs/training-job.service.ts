@@ -70,6 +70,8 @@ export class TrainingJobService {
   }
 }
 
+const ruleNotRun = 'Loam does not run rule evaluation containers: this rule was accepted but not evaluated.';
+
 /** The DescribeTrainingJob answer for a record: the request echoed, plus what happened. */
 export function describeTrainingJob(r: JobRecord): Describe {
   const req = r.request as Record<string, unknown>;
@@ -96,8 +98,21 @@ export function describeTrainingJob(r: JobRecord): Describe {
     EnableInterContainerTrafficEncryption: Boolean(req['EnableInterContainerTrafficEncryption']),
     EnableManagedSpotTraining: Boolean(req['EnableManagedSpotTraining']),
   };
-  for (const k of ['VpcConfig', 'CheckpointConfig', 'ExperimentConfig', 'Environment', 'RetryStrategy']) if (req[k] !== undefined) out[k] = req[k];
+  for (const k of ['VpcConfig', 'CheckpointConfig', 'ExperimentConfig', 'Environment', 'RetryStrategy', 'TensorBoardOutputConfig', 'ProfilerConfig']) if (req[k] !== undefined) out[k] = req[k];
   if (r.tuningJobArn !== undefined) out['TuningJobArn'] = r.tuningJobArn;
+  const debugHook = req['DebugHookConfig'] as Record<string, unknown> | undefined;
+  if (debugHook) out['DebugHookConfig'] = { LocalPath: '/opt/ml/output/tensors', ...debugHook };
+  const tensorBoard = req['TensorBoardOutputConfig'] as Record<string, unknown> | undefined;
+  if (tensorBoard) out['TensorBoardOutputConfig'] = { LocalPath: '/opt/ml/output/tensorboard', ...tensorBoard };
+  // Rules run in rule evaluation containers, which Loam does not run: each is reported, honestly, as Error.
+  for (const [config, statuses] of [['DebugRuleConfigurations', 'DebugRuleEvaluationStatuses'], ['ProfilerRuleConfigurations', 'ProfilerRuleEvaluationStatuses']] as const) {
+    const rules = req[config] as readonly { RuleConfigurationName: string }[] | undefined;
+    if (!rules) continue;
+    out[config] = rules;
+    out[statuses] = rules.map((rule) => ({ RuleConfigurationName: rule.RuleConfigurationName, RuleEvaluationStatus: 'Error', StatusDetails: ruleNotRun, LastModifiedTime: r.creationTime }));
+  }
+  // No profiling data is produced either way; the status says what the request asked for.
+  out['ProfilingStatus'] = (req['ProfilerConfig'] as { DisableProfiler?: boolean } | undefined)?.DisableProfiler === true ? 'Disabled' : 'Enabled';
   if (r.failureReason) out['FailureReason'] = r.failureReason;
   if (r.startTime !== undefined) out['TrainingStartTime'] = r.startTime;
   if (r.endTime !== undefined) out['TrainingEndTime'] = r.endTime;

@@ -27,7 +27,7 @@ export function rerootOptMl(root: string, path: string): string {
 
 /**
  * Lays out the container contract: `input/config/{hyperparameters,inputdataconfig,resourceconfig}.json`
- * (and `checkpointconfig.json` with a CheckpointConfig),
+ * (and `checkpointconfig.json` with a CheckpointConfig, `tensorboardoutputconfig.json`, `debughookconfig.json`),
  * `input/data/<channel>/`, `model/`, `output/data/`, `checkpoints/`, `code/`; for processing jobs
  * `config/processingjobconfig.json` and `config/resourceconfig.json`, as SageMaker's processing
  * containers see them. Hyperparameter values are written as JSON strings, always.
@@ -68,6 +68,9 @@ export function layOutContract(input: RunnerInput): ContractDir {
     writeJson(join(dir.configDir, 'resourceconfig.json'), resource);
     // As SageMaker writes it for a CheckpointConfig: where the image finds and leaves its checkpoints.
     if (spec.checkpoint) writeJson(join(dir.configDir, 'checkpointconfig.json'), { LocalPath: spec.checkpoint.localPath ?? '/opt/ml/checkpoints', S3Uri: spec.checkpoint.s3Uri });
+    // TensorBoardOutputConfig / DebugHookConfig: the files smdebug reads, and the directories uploaded at the end.
+    for (const [file, value] of Object.entries(spec.configFiles ?? {})) if (/^[a-z]+\.json$/.test(file)) writeJson(join(dir.configDir, file), value);
+    for (const u of spec.endOfJobUploads ?? []) mkdirSync(dir.containerPath(u.localPath), { recursive: true, mode: 0o700 });
   } else {
     const cfg = join(root, 'config');
     mkdirSync(cfg, { recursive: true, mode: 0o700 });

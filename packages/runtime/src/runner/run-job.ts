@@ -84,6 +84,16 @@ export async function runJob(input: RunnerInput): Promise<void> {
   let checkpoints: CheckpointSync | undefined;
   const hostIndex = Math.max(0, [...input.hosts].sort().indexOf(input.currentHost));
   const isLeader = hostIndex === 0;
+  /** TensorBoardOutputConfig / DebugHookConfig: what the image left under each LocalPath, uploaded once it has ended (whatever the outcome). */
+  let endOfJobUploaded = false;
+  const uploadEndOfJob = async () => {
+    if (endOfJobUploaded) return;
+    endOfJobUploaded = true;
+    for (const u of spec.endOfJobUploads ?? []) {
+      const n = await uploadTree(store as Artifacts, dir!.containerPath(u.localPath), u.s3Uri, dir!.root);
+      if (n > 0) platformLog(`Uploaded ${n} file(s) of ${u.field} (${u.localPath}) to ${u.s3Uri}.`);
+    }
+  };
   try {
     store = await openArtifactStore(input.artifacts as never);
     // Jobs stored before LocalPath had to be under /opt/ml: never a directory of the machine, not even created.
@@ -140,6 +150,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
     const exit = await child.done;
     clearInterval(ticker);
     if (checkpoints) await checkpoints.sync();
+    await uploadEndOfJob();
     if (exit.spawnError) throw new ClientError(`The image's command could not be started: ${exit.spawnError}`);
     if (stopReason) throw new StopSignal();
     if (exit.code !== 0) {
@@ -178,6 +189,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
         });
       }
       if (store && checkpoints) await checkpoints.sync().catch(() => 0);
+      if (store && dir && child) await uploadEndOfJob().catch((err: unknown) => platformLog(`TensorBoard / Debugger output could not be uploaded after the stop: ${(err as Error).message}`));
       w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stopReason === 'MaxRuntimeExceeded' ? 'MaxRuntimeExceeded' : 'Stopped', ...(modelArtifacts ? { modelArtifacts } : {}) });
     } else if (e instanceof SandboxRefused) {
       // This machine's set-up, the same on every attempt: not retried.

@@ -53,7 +53,9 @@ const teamTraining = (name: string, over: Record<string, unknown> = {}) => train
 
 describe("a request is refused (403) when the caller may not read or write an S3 location Loam would reach for them", () => {
   it('takes a training job whose every location is the caller’s', async () => {
-    const r = await alice('POST', '/api/v1/training-jobs', teamTraining('alice-ok', { CheckpointConfig: { S3Uri: 's3://team/ckpt' } }));
+    const r = await alice('POST', '/api/v1/training-jobs', teamTraining('alice-ok', {
+      CheckpointConfig: { S3Uri: 's3://team/ckpt' }, TensorBoardOutputConfig: { S3OutputPath: 's3://team/tb' }, DebugHookConfig: { S3OutputPath: 's3://team/dbg/' },
+    }));
     expect(r.status, JSON.stringify(r.body)).toBe(200);
   });
 
@@ -70,6 +72,10 @@ describe("a request is refused (403) when the caller may not read or write an S3
       AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' },
       HyperParameters: { sagemaker_program: '"train.py"', sagemaker_submit_directory: '"s3://other/src/sourcedir.tar.gz"' },
     }, /s3:GetObject on resource: arn:loam:s3:::other\/src\/sourcedir\.tar\.gz \(\/HyperParameters\/sagemaker_submit_directory/],
+    ['a TensorBoard output path in another bucket (written under <job>/tensorboard-output/)', { TensorBoardOutputConfig: { S3OutputPath: 's3://other/tb' } },
+      /s3:PutObject on resource: arn:loam:s3:::other\/tb\/refused-7\/tensorboard-output\/\* \(\/TensorBoardOutputConfig\/S3OutputPath/],
+    ['a Debugger hook output path in another bucket (written under <job>/debug-output/)', { DebugHookConfig: { S3OutputPath: 's3://other/dbg' } },
+      /s3:PutObject on resource: arn:loam:s3:::other\/dbg\/refused-8\/debug-output\/\* \(\/DebugHookConfig\/S3OutputPath/],
   ];
   it.each(refused.map((c, i) => [...c, i] as const))('training job: %s', async (_what, over, message, i) => {
     const name = `refused-${i + 1}`;
