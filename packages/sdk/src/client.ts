@@ -1,5 +1,5 @@
 import { operations, pathParams, type InputOf, type Operation, type Operations, type OutputOf } from '@loam/contracts';
-import { LoamApiError, LoamConnectionError } from './errors.js';
+import { LoamApiError, LoamConnectionError, LoamModelError } from './errors.js';
 
 export interface LoamClientOptions {
   /** Base URL of a Loam server, e.g. `http://127.0.0.1:7717`. */
@@ -26,7 +26,84 @@ export type LoamClient = {
 } & {
   /** Calls an operation by name with an untyped input (the CLI and Studio's generated forms use this). */
   call(name: string, input: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
+  /** SageMaker Runtime's InvokeEndpoint: sends a payload to an endpoint's model and returns its answer. */
+  invokeEndpoint(input: InvokeEndpointInput, options?: CallOptions): Promise<InvokeEndpointOutput>;
 };
+
+/** SageMaker Runtime's InvokeEndpoint request (the members the HTTP API carries as headers, by their SDK names). */
+export interface InvokeEndpointInput {
+  readonly EndpointName: string;
+  /** The payload, sent as is. */
+  readonly Body: Uint8Array | string;
+  /** Content-Type of the payload. */
+  readonly ContentType?: string;
+  /** The content type wanted back. */
+  readonly Accept?: string;
+  /** Send to this production variant instead of choosing by weight. */
+  readonly TargetVariant?: string;
+  /** Opaque to Loam; passed to the model and back (X-Amzn-SageMaker-Custom-Attributes). */
+  readonly CustomAttributes?: string;
+  /** Recorded with data capture. */
+  readonly InferenceId?: string;
+  readonly TargetModel?: string;
+  readonly TargetContainerHostname?: string;
+  readonly EnableExplanations?: string;
+  readonly InferenceComponentName?: string;
+}
+
+/** SageMaker Runtime's InvokeEndpoint response. */
+export interface InvokeEndpointOutput {
+  /** The model's answer, as bytes. */
+  readonly Body: Uint8Array;
+  readonly ContentType?: string;
+  /** The variant that answered. */
+  readonly InvokedProductionVariant?: string;
+  /** What the model set in X-Amzn-SageMaker-Custom-Attributes. */
+  readonly CustomAttributes?: string;
+}
+
+const invokeHeaders: readonly (readonly [keyof InvokeEndpointInput, string])[] = [
+  ['ContentType', 'content-type'],
+  ['Accept', 'accept'],
+  ['TargetVariant', 'x-amzn-sagemaker-target-variant'],
+  ['CustomAttributes', 'x-amzn-sagemaker-custom-attributes'],
+  ['InferenceId', 'x-amzn-sagemaker-inference-id'],
+  ['TargetModel', 'x-amzn-sagemaker-target-model'],
+  ['TargetContainerHostname', 'x-amzn-sagemaker-target-container-hostname'],
+  ['EnableExplanations', 'x-amzn-sagemaker-enable-explanations'],
+  ['InferenceComponentName', 'x-amzn-sagemaker-inference-component'],
+];
+
+/**
+ * Runtime answers errors as REST-JSON: the code in `x-amzn-ErrorType` (`ModelError`, `ValidationError`,
+ * `ThrottlingException`, …), `{"message", …}` in the body; Loam's auth layer answers problem+json.
+ */
+async function toRuntimeError(res: Response): Promise<LoamApiError> {
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
+  } catch {
+    // not JSON
+  }
+  const requestId = res.headers.get('x-amzn-requestid') ?? undefined;
+  const headerCode = res.headers.get('x-amzn-errortype')?.split(':')[0];
+  const code = headerCode ?? (typeof body['code'] === 'string' ? body['code'] : undefined);
+  const message = typeof body['message'] === 'string' ? body['message'] : typeof body['detail'] === 'string' ? body['detail'] : text ? `HTTP ${res.status}: ${text.slice(0, 200)}` : `HTTP ${res.status}`;
+  if (code === 'ModelError') {
+    const original = body['OriginalStatusCode'];
+    return new LoamModelError(
+      message,
+      typeof original === 'number' ? original : original === undefined ? undefined : Number(original),
+      typeof body['OriginalMessage'] === 'string' ? body['OriginalMessage'] : undefined,
+      typeof body['LogStreamArn'] === 'string' ? body['LogStreamArn'] : undefined,
+      requestId,
+    );
+  }
+  const fields = Array.isArray(body['errors']) ? (body['errors'] as { path: string; message: string }[]) : [];
+  return new LoamApiError(code ?? (res.status >= 500 ? 'InternalFailure' : 'ValidationError'), message, res.status, fields, requestId);
+}
 
 function buildRequest(op: Operation, input: Record<string, unknown>): { path: string; query: URLSearchParams; body?: string } {
   const rest = { ...input };
@@ -90,7 +167,35 @@ export function createLoamClient(options: LoamClientOptions): LoamClient {
     const text = await res.text();
     return text ? JSON.parse(text) : {};
   }
-  const client: Record<string, unknown> = { call };
+  async function invokeEndpoint(input: InvokeEndpointInput, callOptions?: CallOptions): Promise<InvokeEndpointOutput> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    for (const [member, header] of invokeHeaders) {
+      const v = input[member];
+      if (typeof v === 'string') headers[header] = v;
+    }
+    const csrf = options.csrfToken?.();
+    if (csrf) headers['x-csrf-token'] = csrf;
+    let res: Response;
+    try {
+      res = await f(`${base}/endpoints/${encodeURIComponent(input.EndpointName)}/invocations`, {
+        method: 'POST', headers, body: input.Body as NonNullable<RequestInit['body']>, signal: callOptions?.signal, credentials: options.credentials,
+      });
+    } catch (e) {
+      if ((e as Error)?.name === 'AbortError') throw e;
+      throw new LoamConnectionError(base, e);
+    }
+    if (!res.ok) throw await toRuntimeError(res);
+    const out: { -readonly [K in keyof InvokeEndpointOutput]: InvokeEndpointOutput[K] } = { Body: new Uint8Array(await res.arrayBuffer()) };
+    const ct = res.headers.get('content-type');
+    if (ct !== null) out.ContentType = ct;
+    const variant = res.headers.get('x-amzn-invoked-production-variant');
+    if (variant !== null) out.InvokedProductionVariant = variant;
+    const attrs = res.headers.get('x-amzn-sagemaker-custom-attributes');
+    if (attrs !== null) out.CustomAttributes = attrs;
+    return out;
+  }
+  const client: Record<string, unknown> = { call, invokeEndpoint };
   for (const name of Object.keys(operations)) client[name] = (input: Record<string, unknown>, o?: CallOptions) => call(name, input, o);
   return client as LoamClient;
 }

@@ -27,3 +27,19 @@ export class LoamConnectionError extends Error {
     super(`Cannot reach Loam at ${endpoint}: ${cause instanceof Error ? cause.message : String(cause)}. Is \`loam up\` running?`, { cause });
   }
 }
+
+/**
+ * SageMaker Runtime's ModelError (HTTP 424): the endpoint's model answered 4xx or 5xx. The model's
+ * own status and body are in `originalStatusCode` / `originalMessage`. `code` is `ModelError`.
+ */
+export class LoamModelError extends LoamApiError {
+  constructor(
+    message: string,
+    readonly originalStatusCode: number | undefined,
+    readonly originalMessage: string | undefined,
+    readonly logStreamArn?: string,
+    requestId?: string,
+  ) {
+    super('ModelError', message, 424, [], requestId);
+  }
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { createLoamClient } from '@loam/sdk';
 import { printError } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 
@@ -10,12 +11,14 @@ interface InvokeFlags {
   accept?: string;
   targetVariant?: string;
   inferenceId?: string;
+  customAttributes?: string;
   json?: boolean;
 }
 
 /**
  * `loam invoke <endpoint>`: SageMaker Runtime's InvokeEndpoint. The body comes from `--body`, `--file`
- * or stdin; the answer goes to stdout and the variant that answered to stderr.
+ * or stdin; the answer goes to stdout and the variant that answered to stderr (with --json: one record
+ * with Body, ContentType, InvokedProductionVariant, CustomAttributes).
  *   loam invoke churn --body "0.1,0.5,3,1"
  *   loam invoke churn --file rows.jsonl --content-type application/jsonlines --accept application/json
  */
@@ -28,7 +31,8 @@ export function registerInvokeCommand(program: Command): void {
     .option('--accept <type>', 'Accept')
     .option('--target-variant <name>', 'send to this production variant')
     .option('--inference-id <id>', 'recorded with data capture')
-    .option('--json', 'print errors as JSON')
+    .option('--custom-attributes <text>', 'X-Amzn-SageMaker-Custom-Attributes, passed to the model')
+    .option('--json', 'print the answer (and errors) as JSON')
     .action(async (endpointName: string, o: InvokeFlags) => {
       const global = program.opts<ClientFlags & { json?: boolean }>();
       const json = Boolean(o.json ?? global.json);
@@ -36,24 +40,20 @@ export function registerInvokeCommand(program: Command): void {
         const s = clientSettings(global);
         if (!s.token) throw new Error('No API token: pass --token, set LOAM_TOKEN, or run where <data-dir>/credentials is.');
         const body = o.body !== undefined ? Buffer.from(o.body) : readFileSync(o.file ?? 0);
-        const headers: Record<string, string> = { authorization: `Bearer ${s.token}`, 'content-type': o.contentType };
-        if (o.accept) headers['accept'] = o.accept;
-        if (o.targetVariant) headers['x-amzn-sagemaker-target-variant'] = o.targetVariant;
-        if (o.inferenceId) headers['x-amzn-sagemaker-inference-id'] = o.inferenceId;
-        const res = await fetch(`${s.endpoint.replace(/\/+$/, '')}/endpoints/${encodeURIComponent(endpointName)}/invocations`, { method: 'POST', headers, body });
-        const text = await res.text();
-        if (!res.ok) {
-          let message = text;
-          try {
-            message = (JSON.parse(text) as { message?: string }).message ?? text;
-          } catch {
-            // not JSON
-          }
-          throw Object.assign(new Error(message), { code: res.headers.get('x-amzn-errortype') ?? `HTTP ${res.status}`, status: res.status });
+        const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
+        const out = await client.invokeEndpoint({
+          EndpointName: endpointName, Body: body, ContentType: o.contentType,
+          ...(o.accept ? { Accept: o.accept } : {}), ...(o.targetVariant ? { TargetVariant: o.targetVariant } : {}),
+          ...(o.customAttributes ? { CustomAttributes: o.customAttributes } : {}), ...(o.inferenceId ? { InferenceId: o.inferenceId } : {}),
+        });
+        const text = Buffer.from(out.Body).toString('utf8');
+        if (json) {
+          process.stdout.write(JSON.stringify({ Body: text, ContentType: out.ContentType, InvokedProductionVariant: out.InvokedProductionVariant, CustomAttributes: out.CustomAttributes }) + '\n');
+          return;
         }
         process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-        const variant = res.headers.get('x-amzn-invoked-production-variant');
-        if (variant) process.stderr.write(`(answered by variant ${variant})\n`);
+        if (out.InvokedProductionVariant) process.stderr.write(`(answered by variant ${out.InvokedProductionVariant})\n`);
+        if (out.CustomAttributes) process.stderr.write(`(custom attributes: ${out.CustomAttributes})\n`);
       } catch (e) {
         printError(e, json);
         process.exitCode = 1;
