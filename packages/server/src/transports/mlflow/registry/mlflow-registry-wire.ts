@@ -1,4 +1,5 @@
 import type { ModelPackageGroupRecord, ModelPackageRecord, Tag } from '@loam/core';
+import { MLFLOW_NAME_TAG, mlflowNameOf } from './mlflow-registry-names.js';
 
 /**
  * MLflow's stages, from a version's lifecycle stage or, failing that, its approval status. The stage
@@ -27,7 +28,7 @@ export function modelVersionJson(p: ModelPackageRecord, tags: readonly Tag[], gr
   const meta = (p.doc['CustomerMetadataProperties'] as Record<string, string> | undefined) ?? {};
   const createdBy = p.doc['CreatedBy'] as { UserProfileName?: string } | undefined;
   return {
-    name: p.groupName, version: String(p.version), creation_timestamp: ms(p.creationTime), last_updated_timestamp: ms(p.lastModifiedTime),
+    name: mlflowNameOf(p.groupName as string, groupTags), version: String(p.version), creation_timestamp: ms(p.creationTime), last_updated_timestamp: ms(p.lastModifiedTime),
     user_id: createdBy?.UserProfileName ?? '', current_stage: stageOf(p), description: (p.doc['ModelPackageDescription'] as string | undefined) ?? '',
     source: (p.doc['SourceUri'] as string | undefined) ?? '', run_id: meta[RUN_ID_KEY] ?? '', status: 'READY',
     tags: tags.map((t) => ({ key: t.Key, value: t.Value })), run_link: '', aliases: aliasesOf(groupTags, p.version),
@@ -43,9 +44,9 @@ export function registeredModelJson(g: ModelPackageGroupRecord, tags: readonly T
   }
   const updated = Math.max(g.creationTime, ...versions.map((v) => v.lastModifiedTime));
   return {
-    name: g.name, creation_timestamp: ms(g.creationTime), last_updated_timestamp: ms(updated), user_id: g.createdBy.UserProfileName ?? '',
+    name: mlflowNameOf(g.name, tags), creation_timestamp: ms(g.creationTime), last_updated_timestamp: ms(updated), user_id: g.createdBy.UserProfileName ?? '',
     description: g.description ?? '', latest_versions: [...latest.values()].sort((a, b) => (a.version ?? 0) - (b.version ?? 0)).map((v) => modelVersionJson(v, [], tags)),
-    tags: tags.filter((t) => !t.Key.startsWith(ALIAS_PREFIX)).map((t) => ({ key: t.Key, value: t.Value })),
+    tags: tags.filter((t) => !t.Key.startsWith(ALIAS_PREFIX) && t.Key !== MLFLOW_NAME_TAG).map((t) => ({ key: t.Key, value: t.Value })),
     aliases: tags.filter((t) => t.Key.startsWith(ALIAS_PREFIX)).map((t) => ({ alias: t.Key.slice(ALIAS_PREFIX.length), version: t.Value })),
   };
 }

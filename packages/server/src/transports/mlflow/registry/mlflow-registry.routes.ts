@@ -1,11 +1,12 @@
 import {
-  assertResourceName, modelPackageGroupsCollection, modelPackagesCollection, resourceArn, trackingRules, ValidationError,
-  type ModelPackageGroupRecord, type ModelPackageRecord, type Principal, type RequestContext,
+  modelPackageGroupsCollection, modelPackagesCollection, NotFoundError, ResourceInUseError, resourceArn, trackingRules, ValidationError,
+  type ModelPackageGroupRecord, type ModelPackageRecord, type Principal, type RequestContext, type Tag,
 } from '@loam/core';
 import type { Authorizer } from '../../../operations/dispatcher.js';
 import type { RegistryCapability } from '../../../registry/registry.compose.js';
 import type { MlflowRoute } from '../mlflow-tracking.routes.js';
 import type { Message } from '../mlflow-wire.js';
+import { checkMlflowName, groupNameFor, MLFLOW_NAME_TAG, mlflowNameOf } from './mlflow-registry-names.js';
 import { matches, parseRegistryFilter, parseRegistryOrderBy, sortBy } from './mlflow-registry-search.js';
 import { ALIAS_PREFIX, aliasesOf, modelVersionJson, registeredModelJson, RUN_ID_KEY, stageOf } from './mlflow-registry-wire.js';
 
@@ -19,13 +20,13 @@ type Resource = ReturnType<MlflowRoute['resource']>;
 // The transport makes `arn:loam:sagemaker:<region>:<account>:<kind>/<id>` of these, the ARNs SageMaker's
 // own operations are authorized on (contracts' model-packages operations), so one policy governs both paths.
 const resourceOf = (kind: 'model-package-group' | 'model-package', id: string | undefined) => ({ kind, id }) as unknown as Resource;
-/** The registered model's group: `model-package-group/<group>`. */
-const groupRes = (m: Message): Resource => resourceOf('model-package-group', m.str('name') || undefined);
+/** The registered model's group: `model-package-group/<group>` (the group its MLflow name maps to). */
+const groupRes = (m: Message): Resource => resourceOf('model-package-group', m.str('name') ? groupNameFor(m.str('name') as string) : undefined);
 /** The version's package: `model-package/<group>/<version>`. */
 const versionRes = (m: Message): Resource => {
   const name = m.str('name');
   const v = m.str('version');
-  return resourceOf('model-package', name && v ? `${name}/${v}` : undefined);
+  return resourceOf('model-package', name && v ? `${groupNameFor(name)}/${v}` : undefined);
 };
 
 /** MLflow's alias rules (mlflow/utils/validation.py): word characters and dashes; `latest` and `v<N>` are its own. */
@@ -37,6 +38,12 @@ function aliasOf(m: Message): string {
   if (alias.toLowerCase() === 'latest') throw bad("'latest' alias name (case insensitive) is reserved.");
   if (/^[vV]\d+$/.test(alias)) throw bad(`Version alias name '${alias}' is reserved.`);
   return alias;
+}
+
+/** Tag keys Loam keeps for itself on a registered model: the MLflow name and aliases. */
+function reservedKey(key: string): string {
+  if (key === MLFLOW_NAME_TAG || key.startsWith(ALIAS_PREFIX)) throw new ValidationError(`Tag key '${key}' is reserved for the registry's own use.`, [{ path: '/key', message: 'reserved tag key' }]);
+  return key;
 }
 
 function need(m: Message, field: string): string {
@@ -80,11 +87,19 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     const page = await r.store.collection(modelPackagesCollection).list({ filters: [{ field: 'groupKey', op: 'eq', value: g.key }], sortBy: 'version', maxResults: 1000 });
     return page.items.map((i) => i.value);
   };
-  const modelJson = async (name: string) => {
-    const g = await r.groups.get(name);
-    return registeredModelJson(g, await r.store.tags.list(g.arn), await versionsOf(name));
+  /** The group an MLflow name maps to, if it holds that name (a derived name can also be typed as is). */
+  const groupOf = async (m: Message): Promise<{ g: ModelPackageGroupRecord; tags: Tag[]; name: string }> => {
+    const name = need(m, 'name');
+    const missing = new NotFoundError('Registered model', name);
+    const g = await r.groups.get(groupNameFor(name)).catch((e: unknown) => {
+      throw (e as { code?: string }).code === 'ResourceNotFound' ? missing : e;
+    });
+    const tags = await r.store.tags.list(g.arn);
+    if (mlflowNameOf(g.name, tags) !== name) throw missing;
+    return { g, tags, name };
   };
-  const version = (m: Message) => r.packages.get(`${need(m, 'name')}/${need(m, 'version')}`);
+  const modelJson = async (g: ModelPackageGroupRecord) => registeredModelJson(g, await r.store.tags.list(g.arn), await versionsOf(g.name));
+  const version = async (m: Message) => r.packages.get(`${(await groupOf(m)).g.name}/${need(m, 'version')}`);
   const versionJson = async (p: ModelPackageRecord) => modelVersionJson(p, await r.store.tags.list(p.arn), await r.store.tags.list(resourceArn(r.partition, 'model-package-group', p.groupName as string)));
   const transition = async (p: ModelPackageRecord, stage: string, principal: Principal) => {
     const ctx = ctxOf(principal);
@@ -96,26 +111,34 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     return r.packages.patch(p.arn, { lifecycle: { Stage: stage, StageStatus: 'Active' } }, ctx);
   };
   const aliasRead = async (m: Message) => {
-    const g = await r.groups.get(need(m, 'name'));
+    const { g, tags, name } = await groupOf(m);
     const key = `${ALIAS_PREFIX}${need(m, 'alias')}`;
-    const set = (await r.store.tags.list(g.arn)).find((t) => t.Key === key);
-    if (!set) throw new ValidationError(`Registered model '${g.name}' has no alias '${need(m, 'alias')}'.`, [{ path: '/alias', message: 'no such alias' }]);
+    const set = tags.find((t) => t.Key === key);
+    if (!set) throw new ValidationError(`Registered model alias ${need(m, 'alias')} not found for model '${name}'.`, [{ path: '/alias', message: 'no such alias' }]);
     return { model_version: await versionJson(await r.packages.get(`${g.name}/${set.Value}`)) };
   };
   return [
     { path: 'registered-models/create', methods: methods('POST'), action: 'CreateModelPackageGroup', resource: groupRes,
       handle: async (m, p) => {
-        const name = assertResourceName('name', need(m, 'name'));
-        const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value }));
-        await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: name, ...(m.str('description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(tags.length ? { Tags: tags } : {}) }, ctxOf(p));
-        return { registered_model: await modelJson(name) };
+        const name = checkMlflowName(need(m, 'name'));
+        const group = groupNameFor(name);
+        const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: reservedKey(t.key), Value: t.value }));
+        if (group !== name) tags.push({ Key: MLFLOW_NAME_TAG, Value: name });
+        try {
+          await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(m.str('description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(tags.length ? { Tags: tags } : {}) }, ctxOf(p));
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
+          throw new ResourceInUseError(`Registered Model (name=${name}) already exists${group !== name ? ` (as model package group '${group}')` : ''}.`);
+        }
+        return { registered_model: await modelJson(await r.groups.get(group)) };
       } },
     { path: 'registered-models/get', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
-      handle: async (m) => ({ registered_model: await modelJson(need(m, 'name')) }) },
+      handle: async (m) => ({ registered_model: await modelJson((await groupOf(m)).g) }) },
     { path: 'registered-models/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackageGroup', resource: groupRes,
       handle: async (m) => {
-        if (m.str('description') !== undefined) await r.groups.setDescription(need(m, 'name'), m.str('description') as string);
-        return { registered_model: await modelJson(need(m, 'name')) };
+        const { g } = await groupOf(m);
+        if (m.str('description') !== undefined) await r.groups.setDescription(g.name, m.str('description') as string);
+        return { registered_model: await modelJson(await r.groups.get(g.name)) };
       } },
     { path: 'registered-models/rename', methods: methods('POST'), action: 'UpdateModelPackageGroup', resource: groupRes,
       handle: async () => {
@@ -127,7 +150,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
       } },
     { path: 'registered-models/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackageGroup', resource: groupRes,
       handle: async (m, p) => {
-        const name = need(m, 'name');
+        const name = (await groupOf(m)).g.name;
         // MLflow deletes a registered model with its versions.
         const versions = await versionsOf(name);
         for (const v of versions) await check(p, 'DeleteModelPackage', v);
@@ -141,7 +164,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         const order = [...parseRegistryOrderBy(m.strings('order_by'), ['name', 'creation_timestamp', 'last_updated_timestamp'], TIMESTAMP_ALIASES), { key: 'name', ascending: true }];
         const models: Record<string, unknown>[] = [];
         for (const g of await groupsOf()) {
-          const json = await modelJson(g.name);
+          const json = await modelJson(g);
           const tags = new Map((json['tags'] as { key: string; value: string }[]).map((t) => [t.key, t.value]));
           if (matches({ strings: { name: json['name'] as string }, numbers: {}, tags }, clauses)) models.push(json);
         }
@@ -151,17 +174,17 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     { path: 'registered-models/get-latest-versions', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
       handle: async (m) => {
         const stages = m.strings('stages');
-        const latest = (await modelJson(need(m, 'name')))['latest_versions'] as { current_stage: string }[];
+        const latest = (await modelJson((await groupOf(m)).g))['latest_versions'] as { current_stage: string }[];
         return { model_versions: stages?.length ? latest.filter((v) => stages.some((s) => s.toLowerCase() === v.current_stage.toLowerCase())) : latest };
       } },
     { path: 'registered-models/set-tag', methods: methods('POST'), action: 'AddTags', resource: groupRes,
-      handle: async (m) => (await r.store.tags.put((await r.groups.get(need(m, 'name'))).arn, [{ Key: need(m, 'key'), Value: m.str('value') ?? '' }]), {}) },
+      handle: async (m) => (await r.store.tags.put((await groupOf(m)).g.arn, [{ Key: reservedKey(need(m, 'key')), Value: m.str('value') ?? '' }]), {}) },
     { path: 'registered-models/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: groupRes,
-      handle: async (m) => (await r.store.tags.remove((await r.groups.get(need(m, 'name'))).arn, [need(m, 'key')]), {}) },
+      handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [reservedKey(need(m, 'key'))]), {}) },
     { path: 'registered-models/alias', methods: methods('POST'), action: 'AddTags', resource: groupRes,
       handle: async (m) => {
         const alias = aliasOf(m);
-        const g = await r.groups.get(need(m, 'name'));
+        const { g } = await groupOf(m);
         const v = need(m, 'version');
         await r.packages.get(`${g.name}/${v}`);
         await r.store.tags.put(g.arn, [{ Key: `${ALIAS_PREFIX}${alias}`, Value: v }]);
@@ -169,7 +192,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
       } },
     // As MLflow: deleting an alias that is not set is not an error; the model must exist.
     { path: 'registered-models/alias', methods: methods('DELETE'), action: 'DeleteTags', resource: groupRes,
-      handle: async (m) => (await r.store.tags.remove((await r.groups.get(need(m, 'name'))).arn, [`${ALIAS_PREFIX}${need(m, 'alias')}`]), {}) },
+      handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [`${ALIAS_PREFIX}${need(m, 'alias')}`]), {}) },
     // Resolving an alias reads the group's tags and the version: a read, as DescribeModelPackageGroup.
     { path: 'registered-models/alias', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
       handle: async (m) => aliasRead(m) },
@@ -178,7 +201,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         const runId = m.str('run_id');
         const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value }));
         const { ModelPackageArn } = await r.packages.CreateModelPackage({
-          ModelPackageGroupName: need(m, 'name'), ModelPackageRegistrationType: 'Logged',
+          ModelPackageGroupName: (await groupOf(m)).g.name, ModelPackageRegistrationType: 'Logged',
           ...(m.str('source') ? { SourceUri: m.str('source') as string } : {}), ...(m.str('description') ? { ModelPackageDescription: m.str('description') as string } : {}),
           ...(runId ? { CustomerMetadataProperties: { [RUN_ID_KEY]: runId } } : {}), ...(tags.length ? { Tags: tags } : {}),
         }, ctxOf(p));
