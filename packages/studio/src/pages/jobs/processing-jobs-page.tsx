@@ -1,19 +1,25 @@
-import { Stack, Text, Title } from '@mantine/core';
+import { Stack } from '@mantine/core';
+import { PageHeader } from '../../patterns/page-header.js';
+import { CreateDialog } from '../models/create-dialog.js';
 import { JobList } from './job-list.js';
 import { processingJobPath } from './job-paths.js';
+import { processingCounts, processingDefaults } from './processing-defaults.js';
 
-/** Processing jobs: data preparation and evaluation scripts, with live status. */
+/** Processing jobs: data preparation and evaluation scripts, with live status, and a form to start one. */
 export function ProcessingJobsPage() {
   return (
     <Stack>
-      <div>
-        <Title order={1} size="h2">
-          Processing jobs
-        </Title>
-        <Text size="sm" c="dimmed">
-          Scripts that prepare data or evaluate models, started with CreateProcessingJob (SDK, CLI or boto3).
-        </Text>
-      </div>
+      <PageHeader title="Processing jobs" description="Scripts that prepare data or evaluate models: inputs are copied from S3 to local paths, outputs uploaded back when the script ends.">
+        <CreateDialog
+          operation="CreateProcessingJob"
+          title="Create processing job"
+          nameKey="ProcessingJobName"
+          listOperation="ListProcessingJobs"
+          pathOf={processingJobPath}
+          initial={() => processingDefaults()}
+          initialCounts={processingCounts}
+        />
+      </PageHeader>
       <JobList operation="ListProcessingJobs" linkTo={(j) => processingJobPath(String(j.ProcessingJobName))} omitColumns={['ProcessingJobArn']} caption="Processing jobs" empty="No processing jobs yet." />
     </Stack>
   );
