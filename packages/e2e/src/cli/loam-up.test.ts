@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoamClient } from '@loam/sdk';
 import { readCredentialsProfile } from '@loam/cli';
@@ -20,6 +20,14 @@ describe('loam up, as a user starts it', () => {
       await waitForExit(loam.child).catch(() => undefined);
     }
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps its databases owner-only (0600), their WAL files too', () => {
+    for (const f of ['loam.db', 'loam.db-wal', 'experiments.db', 'experiments.db-wal']) {
+      const path = `${dataDir}/${f}`;
+      if (f.endsWith('-wal') && !existsSync(path)) continue;
+      expect(statSync(path).mode & 0o777, f).toBe(0o600);
+    }
   });
 
   it('answers /healthz with 200 {"status":"ok"} without credentials', async () => {

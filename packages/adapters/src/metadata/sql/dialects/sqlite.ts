@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import { Kysely, SqliteDialect, sql, type Expression, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { ValidationError } from '@loam/core';
@@ -71,6 +71,22 @@ function withStatementCache(database: { prepare(sql: string): SqliteStatement & 
 }
 
 /**
+ * The database file readable by its owner alone (it holds users, key hashes, encrypted secrets): made
+ * 0600 before SQLite opens it, which gives its -wal and -shm files the same mode; an existing file with
+ * looser permissions is tightened.
+ */
+function ownerOnly(filename: string): void {
+  closeSync(openSync(filename, 'a', 0o600));
+  for (const f of [filename, `${filename}-wal`, `${filename}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      // -wal / -shm not there yet
+    }
+  }
+}
+
+/**
  * SQLite through better-sqlite3 on one connection: WAL so readers in other processes are never
  * blocked, `synchronous=FULL` so a resolved write survives power loss, and Kysely's connection
  * mutex as the single writer queue.
@@ -79,7 +95,10 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
   // Loaded here, not at module load, so a PostgreSQL deployment never needs the native module.
   const { default: Database } = await import('better-sqlite3');
   const memory = options.filename === ':memory:';
-  if (!memory) mkdirSync(dirname(options.filename), { recursive: true, mode: 0o700 });
+  if (!memory) {
+    mkdirSync(dirname(options.filename), { recursive: true, mode: 0o700 });
+    ownerOnly(options.filename);
+  }
   const database = new Database(options.filename);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
