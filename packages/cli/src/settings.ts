@@ -34,10 +34,45 @@ export function readCredentialsProfile(file: string, profile = 'loam'): Record<s
   return Object.keys(out).length ? out : undefined;
 }
 
+/** The credentials file or the profile the CLI needed is not there (code NoCredentials or ProfileNotFound). */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+  constructor(
+    readonly code: 'NoCredentials' | 'ProfileNotFound',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The section names of an INI file, in order. */
+function profilesIn(file: string): string[] {
+  return readFileSync(file, 'utf8').split(/\r?\n/).map((l) => /^\s*\[(.+)\]\s*$/.exec(l)?.[1]?.trim()).filter((x): x is string => x !== undefined);
+}
+
+const howToFix = 'pass --data-dir <the data directory `loam up` printed> (or set LOAM_DATA_DIR), or give --endpoint and --token (LOAM_ENDPOINT, LOAM_TOKEN)';
+
+/**
+ * Where the CLI finds a server and its token. Without a token from a flag or the environment, the
+ * credentials file must hold the profile: a missing file or profile is an error naming both, not a
+ * silent fall back to http://127.0.0.1:7717 that then reports "Cannot reach Loam" or a 401.
+ * @throws CredentialsError
+ */
 export function clientSettings(flags: ClientFlags, env: NodeJS.ProcessEnv = process.env): ClientSettings {
-  const dataDir = resolve(flags.dataDir ?? env.LOAM_DATA_DIR ?? '.loam');
-  const creds = readCredentialsProfile(join(dataDir, 'credentials'), flags.profile ?? 'loam');
-  const endpoint = flags.endpoint ?? env.LOAM_ENDPOINT ?? creds?.loam_endpoint ?? 'http://127.0.0.1:7717';
-  const token = flags.token ?? env.LOAM_TOKEN ?? creds?.loam_api_token;
+  const dataDir = resolve(flags.dataDir ?? (env.LOAM_DATA_DIR || '.loam'));
+  const file = join(dataDir, 'credentials');
+  const profile = flags.profile ?? 'loam';
+  const creds = readCredentialsProfile(file, profile);
+  // An empty LOAM_* variable counts as unset.
+  const endpoint = flags.endpoint ?? (env.LOAM_ENDPOINT || undefined) ?? creds?.loam_endpoint ?? 'http://127.0.0.1:7717';
+  const token = flags.token ?? (env.LOAM_TOKEN || undefined) ?? creds?.loam_api_token;
+  if (token === undefined) {
+    if (!existsSync(file)) throw new CredentialsError('NoCredentials', `No credentials: ${file} does not exist (wanted profile [${profile}] for the API token). ${howToFix[0]!.toUpperCase()}${howToFix.slice(1)}.`);
+    if (!creds) {
+      const have = profilesIn(file);
+      throw new CredentialsError('ProfileNotFound', `Profile [${profile}] is not in ${file} (it has ${have.length ? have.map((p) => `[${p}]`).join(', ') : 'no profiles'}). Pass --profile <one of them>, or ${howToFix}.`);
+    }
+    throw new CredentialsError('NoCredentials', `Profile [${profile}] in ${file} has no loam_api_token. Pass --token (or set LOAM_TOKEN), or ${howToFix}.`);
+  }
   return { endpoint, token, dataDir };
 }

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { clientSettings } from './settings.js';
+import { runCli } from './run-cli.test-support.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'loam-settings-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const noEnv = {};
+
+describe('clientSettings: where the token comes from', () => {
+  it('says the credentials file is missing, naming it and the profile', () => {
+    const missing = join(dir, 'nothing-here');
+    expect(() => clientSettings({ dataDir: missing }, noEnv)).toThrow(`No credentials: ${join(missing, 'credentials')} does not exist (wanted profile [loam] for the API token).`);
+    expect(() => clientSettings({ dataDir: missing }, noEnv)).toThrow(expect.objectContaining({ code: 'NoCredentials' }) as never);
+  });
+
+  it('says the profile is not in the file, listing the ones it has', () => {
+    writeFileSync(join(dir, 'credentials'), '[loam]\nloam_api_token = loam_abc\nloam_endpoint = http://127.0.0.1:7799\n\n[ci]\naws_access_key_id = LKIA\n');
+    expect(() => clientSettings({ dataDir: dir, profile: 'prod' }, noEnv)).toThrow(`Profile [prod] is not in ${join(dir, 'credentials')} (it has [loam], [ci]).`);
+    expect(() => clientSettings({ dataDir: dir, profile: 'ci' }, noEnv)).toThrow(`Profile [ci] in ${join(dir, 'credentials')} has no loam_api_token.`);
+    expect(clientSettings({ dataDir: dir }, noEnv)).toMatchObject({ endpoint: 'http://127.0.0.1:7799', token: 'loam_abc' });
+  });
+
+  it('needs no file when the token comes from a flag or the environment', () => {
+    expect(clientSettings({ dataDir: join(dir, 'none'), token: 't' }, noEnv)).toMatchObject({ endpoint: 'http://127.0.0.1:7717', token: 't' });
+    expect(clientSettings({ dataDir: join(dir, 'none') }, { LOAM_TOKEN: 'e', LOAM_ENDPOINT: 'http://x' })).toMatchObject({ endpoint: 'http://x', token: 'e' });
+  });
+
+  it('is what a command prints, instead of "Cannot reach Loam at http://127.0.0.1:7717"', async () => {
+    vi.stubEnv('LOAM_TOKEN', '');
+    vi.stubEnv('LOAM_ENDPOINT', '');
+    const r = await runCli(['--data-dir', dir, '--profile', 'nosuch', 'list-users']);
+    vi.unstubAllEnvs();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`Error [ProfileNotFound]: Profile [nosuch] is not in ${join(dir, 'credentials')} (it has [loam], [ci]). Pass --profile <one of them>, or pass --data-dir <the data directory \`loam up\` printed> (or set LOAM_DATA_DIR), or give --endpoint and --token (LOAM_ENDPOINT, LOAM_TOKEN).\n`);
+  });
+});
