@@ -2,6 +2,7 @@ import { Select, Switch, TagsInput, Textarea, TextInput } from '@mantine/core';
 import type { FieldSpec } from '../schema/fields.js';
 import type { FormValue, TagRow } from '../schema/validate.js';
 import { TagsEditor } from './tags-editor.js';
+import { usePicker } from './field-pickers.js';
 
 interface FormFieldProps {
   readonly field: FieldSpec;
@@ -26,6 +27,8 @@ function hint(f: FieldSpec): string | undefined {
 export function FormField({ field: f, formId, value, error, onChange, onBlur }: FormFieldProps) {
   const id = `${formId}-${f.name}`;
   const common = { id, label: f.label, error, description: hint(f), required: f.required, onBlur, name: f.name };
+  const Picker = usePicker(f.name);
+  if (Picker && (f.kind === 'text' || f.kind === 'longtext')) return <Picker {...common} value={String(value ?? '')} onChange={onChange} />;
   switch (f.kind) {
     case 'boolean':
       return <Switch {...common} checked={value === true} onChange={(e) => onChange(e.currentTarget.checked)} />;

@@ -1,20 +1,29 @@
-import { Stack, Text, Title } from '@mantine/core';
+import { Stack } from '@mantine/core';
+import { FieldPickers } from '../../patterns/field-pickers.js';
+import { PageHeader } from '../../patterns/page-header.js';
 import { JobList } from '../jobs/job-list.js';
+import { CreateDialog } from '../models/create-dialog.js';
+import { ModelPicker } from '../models/model-picker.js';
+import { transformDefaults } from './transform-defaults.js';
 import { transformJobPath } from './transform-paths.js';
 
-/** Batch transform jobs with live status; each opens its input, output and log. */
+/** Batch transform jobs with live status; each opens its input, output and log. A form starts one on an existing model. */
 export function TransformJobsPage() {
   return (
     <Stack>
-      <div>
-        <Title order={1} size="h2">
-          Batch transform
-        </Title>
-        <Text size="sm" c="dimmed">
-          Score whole datasets offline through a model: input files are split into records, sent in batches, and the predictions written next to each file&apos;s name.
-        </Text>
-      </div>
-      <JobList operation="ListTransformJobs" linkTo={(j) => transformJobPath(String(j.TransformJobName))} omitColumns={['TransformJobArn']} caption="Transform jobs" empty="No transform jobs yet. Start one with CreateTransformJob from the API or the SDK." />
+      <PageHeader title="Batch transform" description="Score whole datasets offline through a model: input files are split into records, sent in batches, and the predictions written next to each file's name.">
+        <FieldPickers pickers={{ ModelName: ModelPicker }}>
+          <CreateDialog
+            operation="CreateTransformJob"
+            title="Create transform job"
+            nameKey="TransformJobName"
+            listOperation="ListTransformJobs"
+            pathOf={transformJobPath}
+            initial={() => transformDefaults()}
+          />
+        </FieldPickers>
+      </PageHeader>
+      <JobList operation="ListTransformJobs" linkTo={(j) => transformJobPath(String(j.TransformJobName))} omitColumns={['TransformJobArn']} caption="Transform jobs" empty="No transform jobs yet. Create one to score a dataset with a model." />
     </Stack>
   );
 }

@@ -1,0 +1,24 @@
+import { useQuery } from '@tanstack/react-query';
+import { Autocomplete, Select } from '@mantine/core';
+import type { PickerProps } from './field-pickers.js';
+
+export interface ResourcePickerProps extends PickerProps {
+  /** Cache key of the choices (e.g. `['ListModels', 'picker']`). */
+  readonly queryKey: readonly unknown[];
+  /** Loads the choices: values, or values with a label. */
+  readonly load: (signal: AbortSignal) => Promise<readonly (string | { value: string; label: string })[]>;
+  /** Whether a value outside the choices may be typed (an artifact URL); otherwise one must be picked. */
+  readonly free?: boolean;
+  readonly empty?: string;
+}
+
+/** A searchable choice among existing resources, for a field the schema types as a string. */
+export function ResourcePicker({ queryKey, load, free, empty, value, onChange, description, ...field }: ResourcePickerProps) {
+  const q = useQuery({ queryKey: [...queryKey], queryFn: ({ signal }) => load(signal) });
+  const data = (q.data ?? []).map((x) => (typeof x === 'string' ? { value: x, label: x } : x));
+  const hint = q.isSuccess && data.length === 0 && empty ? [description, empty].filter(Boolean).join(' ') : description;
+  if (free) return <Autocomplete {...field} description={hint} data={data.map((d) => d.value)} value={value} onChange={onChange} autoComplete="off" placeholder={q.isPending ? 'Loading…' : undefined} />;
+  // A value the list does not hold (pre-filled, or just created elsewhere) stays pickable.
+  const all = value && !data.some((d) => d.value === value) ? [{ value, label: value }, ...data] : data;
+  return <Select {...field} description={hint} data={all} value={value || null} onChange={(v) => onChange(v ?? '')} searchable clearable={!field.required} nothingFoundMessage={q.isPending ? 'Loading…' : 'Nothing matches'} placeholder={q.isPending ? 'Loading…' : 'Search or pick'} />;
+}
