@@ -1,3 +1,4 @@
+import { ConflictError, NotFoundError } from '../kernel/errors.js';
 import type { Readable } from 'node:stream';
 
 /** An object's address on every backend: `s3://bucket/key`. Local-fs maps buckets to directories. */
@@ -33,6 +34,23 @@ export interface ListObjectsResult {
   readonly nextStartAfter?: string;
 }
 
+/** How `ArtifactStore.put` writes. */
+export interface PutOptions {
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+  /**
+   * `'*'`: create only. The write fails with ConflictException, writing nothing, when an object exists
+   * at the key at the moment the write would replace it (checked atomically with the write: of
+   * concurrent create-only writes at most one succeeds).
+   */
+  readonly ifNoneMatch?: '*';
+  /**
+   * Replace only the object whose ETag is this (quoted or not): ConflictException when the current ETag
+   * differs, ResourceNotFound when there is no object — checked atomically with the write.
+   */
+  readonly ifMatch?: string;
+}
+
 /**
  * Artifacts: datasets, model tarballs, job outputs, captured data. Writes are atomic (a reader sees the
  * old object or the whole new one, never a part), streamed in and out, and durable once the promise
@@ -40,7 +58,8 @@ export interface ListObjectsResult {
  * paths, NUL, symlinks pointing out) is refused with ValidationException before any byte is touched.
  *
  * Errors: `ValidationException` (bad bucket name or key), `ResourceNotFound` (missing bucket or object),
- * `ResourceInUse` (creating a bucket that exists, deleting a bucket that is not empty).
+ * `ResourceInUse` (creating a bucket that exists, deleting a bucket that is not empty), `ConflictException`
+ * (a conditional put whose condition does not hold).
  */
 export interface ArtifactStore {
   /** Creates a bucket (S3 bucket-name rules). */
@@ -50,8 +69,11 @@ export interface ArtifactStore {
   listBuckets(): Promise<{ name: string; createdAt: number }[]>;
   /** Deletes an empty bucket. */
   deleteBucket(bucket: string): Promise<void>;
-  /** Writes an object from bytes or a stream; resolves with its info once durable. */
-  put(ref: ObjectRef, body: Uint8Array | Readable | AsyncIterable<Uint8Array>, options?: { contentType?: string; signal?: AbortSignal }): Promise<ObjectInfo>;
+  /**
+   * Writes an object from bytes or a stream; resolves with its info once durable. With `ifNoneMatch` /
+   * `ifMatch` the write is conditional (see PutOptions); a failed condition writes nothing.
+   */
+  put(ref: ObjectRef, body: Uint8Array | Readable | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<ObjectInfo>;
   /** Streams an object (optionally a byte range, inclusive end). */
   get(ref: ObjectRef, options?: { range?: { start: number; end?: number }; signal?: AbortSignal }): Promise<{ info: ObjectInfo; body: Readable }>;
   /** The object's info, or undefined when absent. */
@@ -72,4 +94,20 @@ export function parseS3Uri(uri: string): ObjectRef | undefined {
 
 export function formatS3Uri(ref: ObjectRef): string {
   return `s3://${ref.bucket}/${ref.key}`;
+}
+
+/** Whether an ETag condition (`"abc"`, `abc`, `W/"abc"`, `*`, or a comma-separated list of them) names `etag`. */
+export function etagMatches(condition: string, etag: string): boolean {
+  const bare = (t: string) => t.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+  const want = bare(etag);
+  return condition.split(',').some((c) => c.trim() === '*' || bare(c) === want);
+}
+
+/** Throws what a failed `ifNoneMatch` / `ifMatch` condition of `put` throws, given the current object. */
+export function checkPutCondition(ref: ObjectRef, current: ObjectInfo | undefined, options: Pick<PutOptions, 'ifMatch' | 'ifNoneMatch'>): void {
+  if (options.ifNoneMatch === '*' && current !== undefined) throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' already exists (create-only write refused).`);
+  if (options.ifMatch !== undefined) {
+    if (current === undefined) throw new NotFoundError('Object', `s3://${ref.bucket}/${ref.key}`);
+    if (!etagMatches(options.ifMatch, current.etag)) throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' has ETag ${current.etag}, not ${options.ifMatch} (conditional write refused).`);
+  }
 }

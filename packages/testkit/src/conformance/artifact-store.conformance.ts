@@ -464,5 +464,53 @@ export function describeArtifactStoreConformance(name: string, options: Artifact
         expect((await store.list({ bucket: BUCKET })).objects.map((o) => o.key)).toEqual(['inside.txt']);
       });
     });
+
+    describe('conditional writes', () => {
+      test('ifNoneMatch * creates only: an existing object is kept and the write refused with ConflictException', async () => {
+        const first = await store.put(ref('cond/create'), enc.encode('first'), { ifNoneMatch: '*' });
+        expect(await codeOf(store.put(ref('cond/create'), enc.encode('second'), { ifNoneMatch: '*' }))).toBe('ConflictException');
+        expect(await codeOf(store.put(ref('cond/create'), Readable.from([Buffer.from('streamed')]), { ifNoneMatch: '*' }))).toBe('ConflictException');
+        expect((await getText('cond/create')).text).toBe('first');
+        expect(await store.head(ref('cond/create'))).toEqual(first);
+        await store.delete(ref('cond/create'));
+        await store.put(ref('cond/create'), enc.encode('again'), { ifNoneMatch: '*' });
+        expect((await getText('cond/create')).text).toBe('again');
+      });
+
+      test('ifMatch replaces only the object with that ETag; a missing object is ResourceNotFound', async () => {
+        const v1 = await put('cond/match', 'v1');
+        const v2 = await store.put(ref('cond/match'), enc.encode('v2'), { ifMatch: v1.etag });
+        expect((await getText('cond/match')).text).toBe('v2');
+        expect(await codeOf(store.put(ref('cond/match'), enc.encode('v3'), { ifMatch: v1.etag }))).toBe('ConflictException');
+        expect((await getText('cond/match')).text).toBe('v2');
+        // Unquoted ETags name the same object.
+        await store.put(ref('cond/match'), enc.encode('v3'), { ifMatch: v2.etag.replace(/"/g, '') });
+        expect((await getText('cond/match')).text).toBe('v3');
+        expect(await codeOf(store.put(ref('cond/absent'), enc.encode('x'), { ifMatch: v1.etag }))).toBe('ResourceNotFound');
+        expect(await store.head(ref('cond/absent'))).toBeUndefined();
+      });
+
+      test('of concurrent create-only writes to one key exactly one succeeds', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            codeOf(store.put(ref('cond/race'), Readable.from([Buffer.from(`writer ${i} `), Buffer.alloc(64 * 1024, i)]), { ifNoneMatch: '*' })),
+          ),
+        );
+        expect(results.filter((r) => r === 'resolved')).toHaveLength(1);
+        expect(results.filter((r) => r !== 'resolved')).toEqual(new Array(7).fill('ConflictException'));
+        const winner = results.indexOf('resolved');
+        expect((await getText('cond/race')).text.startsWith(`writer ${winner} `)).toBe(true);
+      });
+
+      test('of concurrent ifMatch writes against one ETag exactly one succeeds', async () => {
+        const base = await put('cond/cas', 'base');
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => codeOf(store.put(ref('cond/cas'), enc.encode(`writer ${i}`), { ifMatch: base.etag }))),
+        );
+        expect(results.filter((r) => r === 'resolved')).toHaveLength(1);
+        expect(results.filter((r) => r !== 'resolved')).toEqual(new Array(5).fill('ConflictException'));
+        expect((await getText('cond/cas')).text).toBe(`writer ${results.indexOf('resolved')}`);
+      });
+    });
   });
 }

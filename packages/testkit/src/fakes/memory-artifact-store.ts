@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { NotFoundError, ResourceInUseError, systemClock } from '@loam/core';
-import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef } from '@loam/core';
+import { NotFoundError, ResourceInUseError, checkPutCondition, systemClock } from '@loam/core';
+import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import {
   compareKeys,
   resolveByteRange,
@@ -56,7 +56,7 @@ export class MemoryArtifactStore implements ArtifactStore {
   async put(
     ref: ObjectRef,
     body: Uint8Array | Readable | AsyncIterable<Uint8Array>,
-    options: { contentType?: string; signal?: AbortSignal } = {},
+    options: PutOptions = {},
   ): Promise<ObjectInfo> {
     validateObjectRef(ref);
     this.bucket(ref.bucket);
@@ -80,6 +80,8 @@ export class MemoryArtifactStore implements ArtifactStore {
       lastModified: this.clock.now(),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
     };
+    // Checked and written with no await between: atomic, as the port requires.
+    checkPutCondition(ref, b.objects.get(ref.key)?.info, options);
     b.objects.set(ref.key, { info, bytes });
     return info;
   }

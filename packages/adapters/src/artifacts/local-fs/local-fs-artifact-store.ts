@@ -3,7 +3,7 @@ import { access, chmod, lstat, mkdir, readdir, realpath, rm, rmdir, unlink } fro
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ResourceInUseError, ValidationError, systemClock } from '@loam/core';
-import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef } from '@loam/core';
+import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { compareKeys, resolveByteRange, validateBucketName, validateListQuery, validateObjectRef } from '@loam/core/ports/artifact-keys';
 import { DIR_MODE, LocalFsLayout, META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
 import { notFound, objectInfo, objectPaths, openObject } from './local-fs-objects.js';
@@ -26,9 +26,13 @@ const BUCKET_FILE = '.loam-bucket';
  * The ArtifactStore on a local filesystem: `s3://bucket/a/b.txt` is `<root>/bucket/a/b.txt`, its size,
  * sha256 and MD5 in a sidecar under `<root>/.loam-meta/`. Directories are 0700 and files 0600; writes
  * are atomic and durable; links are never followed. Unlike S3, a key cannot also be a prefix of another
- * key (`p` and `p/q`): the second write is refused with ValidationException.
+ * key (`p` and `p/q`): the second write is refused with ValidationException. Conditional puts are atomic
+ * within the process that holds the store (create-only writes also across processes, by link()).
  */
 export class LocalFsArtifactStore implements ArtifactStore {
+  /** Commits to one key run one at a time, so a conditional put's check and rename are atomic. */
+  private readonly commits = new KeyedLock();
+
   private constructor(
     private readonly layout: LocalFsLayout,
     private readonly clock: Clock,
@@ -107,11 +111,12 @@ export class LocalFsArtifactStore implements ArtifactStore {
     await fsyncDir(this.layout.root);
   }
 
-  async put(ref: ObjectRef, body: Body, options: { contentType?: string; signal?: AbortSignal } = {}): Promise<ObjectInfo> {
+  async put(ref: ObjectRef, body: Body, options: PutOptions = {}): Promise<ObjectInfo> {
     validateObjectRef(ref);
     await this.layout.requireBucket(ref.bucket);
     options.signal?.throwIfAborted();
-    return writeObject(this.layout, ref, body, { ...options, now: () => this.clock.now() }).catch((e: unknown) => {
+    const exclusive = <T>(fn: () => Promise<T>) => this.commits.run(`${ref.bucket}/${ref.key}`, fn);
+    return writeObject(this.layout, ref, body, { ...options, now: () => this.clock.now(), exclusive }).catch((e: unknown) => {
       throw reportFullDisk(e, `Object '${ref.key}' in bucket '${ref.bucket}'`);
     });
   }
@@ -210,6 +215,23 @@ async function prune(base: string, dirs: readonly string[]): Promise<void> {
       await rmdir(join(base, ...dirs.slice(0, i)));
     } catch {
       return;
+    }
+  }
+}
+
+/** One promise chain per key: `run` waits for the key's earlier holders, and entries are dropped when idle. */
+class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.tails.get(key) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const tail = mine.catch(() => {});
+    this.tails.set(key, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
 }

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { lstat, rename, unlink } from 'node:fs/promises';
+import { link, lstat, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { NotFoundError, ValidationError } from '@loam/core';
-import type { ObjectInfo, ObjectRef } from '@loam/core';
+import { ConflictError, NotFoundError, ValidationError, checkPutCondition } from '@loam/core';
+import type { ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
 import type { LocalFsLayout } from './local-fs-paths.js';
-import { objectPaths, toInfo } from './local-fs-objects.js';
+import { objectInfo, objectPaths, toInfo } from './local-fs-objects.js';
 import { identity, openExclusive, tempName, writeJsonTemp } from './local-fs-sidecar.js';
 import type { Sidecar } from './local-fs-sidecar.js';
 
@@ -55,7 +55,11 @@ export async function writeObject(
   layout: LocalFsLayout,
   ref: ObjectRef,
   body: Body,
-  options: { contentType?: string; signal?: AbortSignal; now: () => number },
+  options: PutOptions & {
+    now: () => number;
+    /** Runs the commit (condition check and renames) while no other write to the key commits. */
+    exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
+  },
 ): Promise<ObjectInfo> {
   const paths = objectPaths(layout, ref);
   const { dir, temp, fh, made } = await createTemp(layout, ref);
@@ -89,12 +93,19 @@ export async function writeObject(
     const { dirs } = splitKey(ref.key);
     const metaMade = (await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true)) ?? [];
     metaTemp = await writeJsonTemp(paths.metaDir, sidecar);
-    await refuseNonFile(ref, paths.data);
-    // The two renames run back to back; a reader between them sees a sidecar for another file and waits.
-    await rename(temp, paths.data).catch((e: NodeJS.ErrnoException) => {
-      throw e.code === 'EISDIR' || e.code === 'ENOTEMPTY' || e.code === 'EEXIST' ? conflict(ref, 'is a prefix of other objects') : e;
+    const committedMeta = metaTemp;
+    await options.exclusive(async () => {
+      await refuseNonFile(ref, paths.data);
+      if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) checkPutCondition(ref, await objectInfo(layout, ref), options);
+      // The two renames run back to back; a reader between them sees a sidecar for another file and waits.
+      if (options.ifNoneMatch === '*') await createOnly(ref, temp, paths.data);
+      else {
+        await rename(temp, paths.data).catch((e: NodeJS.ErrnoException) => {
+          throw e.code === 'EISDIR' || e.code === 'ENOTEMPTY' || e.code === 'EEXIST' ? conflict(ref, 'is a prefix of other objects') : e;
+        });
+      }
+      await rename(committedMeta, paths.meta);
     });
-    await rename(metaTemp, paths.meta);
     metaTemp = undefined;
     const synced = new Set([dir, paths.metaDir, ...[...made, ...metaMade].map((d) => dirname(d))]);
     for (const d of synced) await fsyncDir(d);
@@ -105,4 +116,22 @@ export async function writeObject(
     if (metaTemp) await unlink(metaTemp).catch(() => {});
     throw e;
   }
+}
+
+/**
+ * Puts the temp file in place only if nothing is at the key: link() fails with EEXIST when something
+ * is, even for a writer in another process, where rename() would replace it.
+ */
+async function createOnly(ref: ObjectRef, temp: string, data: string): Promise<void> {
+  try {
+    await link(temp, data);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' already exists (create-only write refused).`);
+    // Filesystems without hard links: the check made under the store's lock stands.
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw e;
+    await rename(temp, data);
+    return;
+  }
+  await unlink(temp);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ResourceInUseError } from '@loam/core';
-import type { ArtifactStore, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef } from '@loam/core';
+import type { ArtifactStore, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import {
   compareKeys,
   resolveByteRange,
@@ -106,7 +106,7 @@ export class S3ArtifactStore implements ArtifactStore {
   async put(
     ref: ObjectRef,
     body: Uint8Array | Readable | AsyncIterable<Uint8Array>,
-    options: { contentType?: string; signal?: AbortSignal } = {},
+    options: PutOptions = {},
   ): Promise<ObjectInfo> {
     validateObjectRef(ref);
     options.signal?.throwIfAborted();
@@ -228,8 +228,18 @@ function signalOf(options: { signal?: AbortSignal }): { abortSignal?: AbortSigna
   return options.signal ? { abortSignal: options.signal } : {};
 }
 
-function pick(options: { contentType?: string; signal?: AbortSignal }) {
-  return { ...(options.contentType === undefined ? {} : { contentType: options.contentType }), ...(options.signal ? { signal: options.signal } : {}) };
+function pick(options: PutOptions) {
+  return {
+    ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+    ...(options.signal ? { signal: options.signal } : {}),
+    // S3's own conditional writes (If-None-Match: *, If-Match) keep the check atomic on the backend.
+    ...(options.ifNoneMatch === undefined ? {} : { ifNoneMatch: options.ifNoneMatch }),
+    ...(options.ifMatch === undefined ? {} : { ifMatch: quoted(options.ifMatch) }),
+  };
+}
+
+function quoted(etag: string): string {
+  return etag.startsWith('"') ? etag : `"${etag}"`;
 }
 
 function toInfo(

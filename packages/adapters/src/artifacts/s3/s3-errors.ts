@@ -1,4 +1,4 @@
-import { InternalError, LoamError, NotFoundError, ResourceInUseError, ValidationError } from '@loam/core';
+import { ConflictError, InternalError, LoamError, NotFoundError, ResourceInUseError, ValidationError } from '@loam/core';
 import type { ObjectRef } from '@loam/core';
 
 interface SdkError {
@@ -36,10 +36,14 @@ export function mapS3Error(e: unknown, ref: { bucket: string; key?: string }): E
       return new ValidationError(`Range of object 's3://${ref.bucket}/${ref.key ?? ''}' is not valid: start must be below the object size.`, [
         { path: '/Range', message: 'start must be below the object size' },
       ]);
+    case 'PreconditionFailed':
+    case 'ConditionalRequestConflict':
+      return new ConflictError(`Object 's3://${ref.bucket}/${ref.key ?? ''}': the conditional write's precondition did not hold (${code}).`);
     case 'InvalidBucketName':
     case 'KeyTooLongError':
       return new ValidationError(`The S3 backend refused '${ref.bucket}/${ref.key ?? ''}' (${code}).`);
   }
+  if (status === 412) return new ConflictError(`Object 's3://${ref.bucket}/${ref.key ?? ''}': the conditional write's precondition did not hold.`);
   if (status === 404) return ref.key === undefined ? new NotFoundError('Bucket', ref.bucket) : objectNotFound(ref as ObjectRef);
   return Object.assign(new InternalError(`The S3 backend failed (${code}${status ? `, HTTP ${status}` : ''}).`), { cause: e });
 }

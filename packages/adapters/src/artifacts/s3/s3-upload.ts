@@ -57,6 +57,9 @@ export interface UploadInput {
   readonly slice: (start: number, end: number) => Readable | Uint8Array;
   readonly partSize: number;
   readonly signal?: AbortSignal;
+  /** Passed to S3 as the conditional write headers (on PutObject or CompleteMultipartUpload). */
+  readonly ifNoneMatch?: string;
+  readonly ifMatch?: string;
 }
 
 /**
@@ -73,9 +76,10 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
     ...(input.contentType === undefined ? {} : { ContentType: input.contentType }),
   };
   const opts = signal ? { abortSignal: signal } : {};
+  const conditions = { ...(input.ifNoneMatch === undefined ? {} : { IfNoneMatch: input.ifNoneMatch }), ...(input.ifMatch === undefined ? {} : { IfMatch: input.ifMatch }) };
   if (size <= partSize) {
     const body = size === 0 ? new Uint8Array(0) : input.slice(0, size - 1);
-    const out = await client.send(new sdk.PutObjectCommand({ ...common, Body: body, ContentLength: size }), opts);
+    const out = await client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body: body, ContentLength: size }), opts);
     return out.ETag ?? '';
   }
   const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand(common), opts);
@@ -89,7 +93,7 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
       );
       parts.push({ ETag: out.ETag as string, PartNumber: n });
     }
-    const done = await client.send(new sdk.CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, MultipartUpload: { Parts: parts } }), opts);
+    const done = await client.send(new sdk.CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, ...conditions, MultipartUpload: { Parts: parts } }), opts);
     return done.ETag ?? '';
   } catch (e) {
     await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => {});

@@ -1,17 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
   S3Client,
+  UploadPartCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 
 let loam: TestLoam;
 let url: string;
+const MiB = 1024 * 1024;
+const text = async (body: unknown) => (body as { transformToString(): Promise<string> }).transformToString();
 
 const s3 = (extra: Partial<S3ClientConfig> = {}) =>
   new S3Client({
@@ -92,5 +100,88 @@ describe('S3 API compatibility details', () => {
     await c.send(new AbortMultipartUploadCommand({ Bucket: 'uploads', Key: 'a/one.bin', UploadId: a1 }));
     expect((await c.send(new ListMultipartUploadsCommand({ Bucket: 'uploads', Prefix: 'a/' }))).Uploads?.map((u) => u.UploadId)).toEqual([a2]);
     expect(await errorOf(c.send(new ListMultipartUploadsCommand({ Bucket: 'no-such-bucket' })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+  });
+
+  it('conditional GET and HEAD: 304 for If-None-Match / If-Modified-Since, 412 for If-Match / If-Unmodified-Since, with S3 precedence', async () => {
+    const c = s3();
+    await c.send(new CreateBucketCommand({ Bucket: 'cond-read' }));
+    const { ETag } = await c.send(new PutObjectCommand({ Bucket: 'cond-read', Key: 'k', Body: 'v1' }));
+    const head = await c.send(new HeadObjectCommand({ Bucket: 'cond-read', Key: 'k' }));
+    const modified = head.LastModified as Date;
+    const before = new Date(modified.getTime() - 60_000);
+    const after = new Date(modified.getTime() + 60_000);
+    const get = (extra: Record<string, unknown>) => c.send(new GetObjectCommand({ Bucket: 'cond-read', Key: 'k', ...extra }));
+    const hd = (extra: Record<string, unknown>) => c.send(new HeadObjectCommand({ Bucket: 'cond-read', Key: 'k', ...extra }));
+    for (const send of [get, hd]) {
+      expect(await errorOf(send({ IfNoneMatch: ETag }))).toMatchObject({ status: 304 });
+      expect(await errorOf(send({ IfNoneMatch: '*' }))).toMatchObject({ status: 304 });
+      expect(await errorOf(send({ IfModifiedSince: after }))).toMatchObject({ status: 304 });
+      expect(await errorOf(send({ IfModifiedSince: modified }))).toMatchObject({ status: 304 });
+      expect(await errorOf(send({ IfMatch: '"0123456789abcdef0123456789abcdef"' }))).toMatchObject({ status: 412 });
+      expect(await errorOf(send({ IfUnmodifiedSince: before }))).toMatchObject({ status: 412 });
+      expect(await errorOf(send({ IfNoneMatch: '"other"' }))).toMatchObject({ name: 'resolved' });
+      expect(await errorOf(send({ IfModifiedSince: before }))).toMatchObject({ name: 'resolved' });
+      expect(await errorOf(send({ IfMatch: ETag, IfUnmodifiedSince: after }))).toMatchObject({ name: 'resolved' });
+      // If-Match true and If-Unmodified-Since false: 200. If-None-Match false and If-Modified-Since true: 304.
+      expect(await errorOf(send({ IfMatch: ETag, IfUnmodifiedSince: before }))).toMatchObject({ name: 'resolved' });
+      expect(await errorOf(send({ IfNoneMatch: ETag, IfModifiedSince: before }))).toMatchObject({ status: 304 });
+    }
+    expect(await errorOf(get({ IfMatch: '"nope"' }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await text((await get({ IfMatch: ETag, Range: 'bytes=1-1' })).Body)).toBe('1');
+  });
+
+  it('conditional PUT and CompleteMultipartUpload: If-None-Match * and If-Match refuse with 412 and write nothing; create-only races have one winner', async () => {
+    const c = s3();
+    await c.send(new CreateBucketCommand({ Bucket: 'cond-write' }));
+    const v1 = await c.send(new PutObjectCommand({ Bucket: 'cond-write', Key: 'k', Body: 'v1', IfNoneMatch: '*' }));
+    expect(await errorOf(c.send(new PutObjectCommand({ Bucket: 'cond-write', Key: 'k', Body: 'v2', IfNoneMatch: '*' })))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await errorOf(c.send(new PutObjectCommand({ Bucket: 'cond-write', Key: 'k', Body: 'v2', IfMatch: '"0123456789abcdef0123456789abcdef"' })))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await text((await c.send(new GetObjectCommand({ Bucket: 'cond-write', Key: 'k' }))).Body)).toBe('v1');
+    await c.send(new PutObjectCommand({ Bucket: 'cond-write', Key: 'k', Body: 'v2', IfMatch: v1.ETag }));
+    expect(await text((await c.send(new GetObjectCommand({ Bucket: 'cond-write', Key: 'k' }))).Body)).toBe('v2');
+    expect(await errorOf(c.send(new PutObjectCommand({ Bucket: 'cond-write', Key: 'absent', Body: 'x', IfMatch: v1.ETag })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
+    expect(await errorOf(c.send(new PutObjectCommand({ Bucket: 'cond-write', Key: 'k', Body: 'x', IfNoneMatch: v1.ETag })))).toMatchObject({ name: 'NotImplemented', status: 501 });
+
+    const racers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => errorOf(c.send(new PutObjectCommand({ Bucket: 'cond-write', Key: 'race', Body: Buffer.alloc(256 * 1024, i), IfNoneMatch: '*' })))),
+    );
+    expect(racers.filter((r) => r.name === 'resolved')).toHaveLength(1);
+    expect(racers.filter((r) => r.name !== 'resolved').map((r) => r.status)).toEqual(new Array(7).fill(412));
+
+    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: 'cond-write', Key: 'k' }));
+    const part = await c.send(new UploadPartCommand({ Bucket: 'cond-write', Key: 'k', UploadId, PartNumber: 1, Body: Buffer.alloc(MiB, 7) }));
+    const complete = (extra: Record<string, unknown>) =>
+      c.send(new CompleteMultipartUploadCommand({ Bucket: 'cond-write', Key: 'k', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] }, ...extra }));
+    expect(await errorOf(complete({ IfNoneMatch: '*' }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await errorOf(complete({ IfMatch: v1.ETag }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await text((await c.send(new GetObjectCommand({ Bucket: 'cond-write', Key: 'k' }))).Body)).toBe('v2');
+    // The upload is still there after a failed condition.
+    expect((await c.send(new ListPartsCommand({ Bucket: 'cond-write', Key: 'k', UploadId }))).Parts).toHaveLength(1);
+    const current = await c.send(new HeadObjectCommand({ Bucket: 'cond-write', Key: 'k' }));
+    await complete({ IfMatch: current.ETag });
+    expect((await c.send(new HeadObjectCommand({ Bucket: 'cond-write', Key: 'k' }))).ContentLength).toBe(MiB);
+  });
+
+  it('CopyObject: x-amz-copy-source-if-* conditions not met answer 412 and copy nothing', async () => {
+    const c = s3();
+    await c.send(new CreateBucketCommand({ Bucket: 'cond-copy' }));
+    const { ETag } = await c.send(new PutObjectCommand({ Bucket: 'cond-copy', Key: 'src', Body: 'source' }));
+    const modified = (await c.send(new HeadObjectCommand({ Bucket: 'cond-copy', Key: 'src' }))).LastModified as Date;
+    const before = new Date(modified.getTime() - 60_000);
+    const after = new Date(modified.getTime() + 60_000);
+    const copy = (extra: Record<string, unknown>) => c.send(new CopyObjectCommand({ Bucket: 'cond-copy', Key: 'dst', CopySource: 'cond-copy/src', ...extra }));
+    for (const failing of [
+      { CopySourceIfMatch: '"0123456789abcdef0123456789abcdef"' },
+      { CopySourceIfNoneMatch: ETag },
+      { CopySourceIfModifiedSince: after },
+      { CopySourceIfUnmodifiedSince: before },
+      { CopySourceIfNoneMatch: ETag, CopySourceIfModifiedSince: before },
+    ]) {
+      expect(await errorOf(copy(failing))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    }
+    expect(await errorOf(c.send(new HeadObjectCommand({ Bucket: 'cond-copy', Key: 'dst' })))).toMatchObject({ status: 404 });
+    await copy({ CopySourceIfMatch: ETag, CopySourceIfUnmodifiedSince: before });
+    await copy({ CopySourceIfNoneMatch: '"other"', CopySourceIfModifiedSince: before });
+    expect(await text((await c.send(new GetObjectCommand({ Bucket: 'cond-copy', Key: 'dst' }))).Body)).toBe('source');
   });
 });

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ArtifactStore, ObjectInfo, ObjectRef } from '@loam/core';
+import type { ArtifactStore, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { S3Error, noSuchUpload } from './s3-errors.js';
 
 /** S3's rules: parts 1–10,000; every part but the last at least 5 MiB. */
@@ -118,7 +118,13 @@ export class MultipartUploads {
   }
 
   /** Assembles the listed parts (ascending, ETags matching) into the object and ends the upload. */
-  async complete(uploadId: string, ref: ObjectRef, chosen: readonly { partNumber: number; etag: string }[], store: ArtifactStore): Promise<ObjectInfo> {
+  async complete(
+    uploadId: string,
+    ref: ObjectRef,
+    chosen: readonly { partNumber: number; etag: string }[],
+    store: ArtifactStore,
+    conditions: Pick<PutOptions, 'ifMatch' | 'ifNoneMatch'> = {},
+  ): Promise<ObjectInfo> {
     const meta = await this.meta(uploadId, ref);
     if (chosen.length === 0) throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
     const have = new Map((await this.listParts(uploadId, ref)).map((p) => [p.partNumber, p] as const));
@@ -139,7 +145,7 @@ export class MultipartUploads {
     async function* concat(): AsyncGenerator<Buffer> {
       for (const c of chosen) for await (const b of createReadStream(join(dir, `part-${c.partNumber}`), { highWaterMark: 1 << 16 })) yield b as Buffer;
     }
-    const info = await store.put(ref, concat(), meta.contentType !== undefined ? { contentType: meta.contentType } : {});
+    const info = await store.put(ref, concat(), { ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}), ...conditions });
     await rm(dir, { recursive: true, force: true });
     return info;
   }

@@ -1,10 +1,11 @@
-import type { ObjectInfo } from '@loam/core';
-import { isLoamError } from '@loam/core';
+import type { ObjectInfo, PutOptions } from '@loam/core';
+import { checkPutCondition, isLoamError } from '@loam/core';
 import { percentDecode } from '../../auth/sigv4/sigv4-canonical.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import { MAX_PUT_BYTES, smallBody, verifiedBody } from './s3-body.js';
 import { httpDate, isoDate, sendXml, type S3ObjectContext } from './s3-context.js';
 import { S3Error, noSuchBucket, noSuchKey } from './s3-errors.js';
+import { checkCopySourceConditions, readConditions, writeConditionFailed, writeConditions } from './s3-conditions.js';
 import { headerOf, s3Arn } from './s3-request.js';
 import { xmlDocument, xmlItems } from './s3-xml.js';
 
@@ -12,6 +13,12 @@ import { xmlDocument, xmlItems } from './s3-xml.js';
 function objectError(e: unknown, bucket: string, key: string): unknown {
   if (isLoamError(e) && e.code === 'ResourceNotFound') return e.message.startsWith('Bucket') ? noSuchBucket(bucket) : noSuchKey(key);
   return e;
+}
+
+/** A conditional write's failure as S3's 412; other port errors as objectError. */
+function writeError(e: unknown, bucket: string, key: string, conditions: Pick<PutOptions, 'ifMatch' | 'ifNoneMatch'>): unknown {
+  if (isLoamError(e) && e.code === 'ConflictException') return writeConditionFailed(conditions);
+  return objectError(e, bucket, key);
 }
 
 function objectHeaders(c: S3ObjectContext, info: ObjectInfo): void {
@@ -35,11 +42,14 @@ export async function putObject(c: S3ObjectContext) {
   const length = headerOf(c.req, 'content-length');
   if (length !== undefined && Number(length) > MAX_PUT_BYTES + 1024 * 1024) throw new S3Error('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed object size.');
   const contentType = headerOf(c.req, 'content-type');
+  const conditions = writeConditions(c.req);
   let info: ObjectInfo;
   try {
-    info = await c.store.put({ bucket, key }, verifiedBody(c.req.raw, c.verified), contentType ? { contentType } : {});
+    // Refused before the body is read when already false; the store checks again, atomically, as it commits.
+    if (conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined) checkPutCondition({ bucket, key }, await c.store.head({ bucket, key }), conditions);
+    info = await c.store.put({ bucket, key }, verifiedBody(c.req.raw, c.verified), { ...(contentType ? { contentType } : {}), ...conditions });
   } catch (e) {
-    throw objectError(e, bucket, key);
+    throw writeError(e, bucket, key, conditions);
   }
   for (const [name, value] of Object.entries(c.req.headers)) if (/^x-amz-checksum-(crc32|crc32c|sha1|sha256)$/.test(name) && typeof value === 'string') void c.reply.header(name, value);
   return c.reply.code(200).header('etag', info.etag).send();
@@ -75,6 +85,9 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
     throw objectError(e, bucket, key);
   }
   if (!info) throw noSuchKey(key);
+  if (readConditions(c.req, info) === 'not-modified') {
+    return c.reply.code(304).header('etag', info.etag).header('last-modified', httpDate(info.lastModified)).send();
+  }
   const range = parseRange(headerOf(c.req, 'range'), info.size);
   objectHeaders(c, info);
   if (range) void c.reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
@@ -121,6 +134,12 @@ export async function copyObject(c: S3ObjectContext, sourceHeader: string) {
   let info: ObjectInfo;
   try {
     const { info: srcInfo, body } = await c.store.get(src);
+    try {
+      checkCopySourceConditions(c.req, srcInfo);
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
     const contentType = replace ? headerOf(c.req, 'content-type') : srcInfo.contentType;
     info = await c.store.put({ bucket, key }, body, contentType ? { contentType } : {});
   } catch (e) {
@@ -156,11 +175,13 @@ export async function completeMultipartUpload(c: S3ObjectContext, uploadId: stri
   const xml = await smallBody(c.req.raw, c.verified);
   const parts = xmlItems(xml, 'Part').map((p) => ({ partNumber: Number(p['PartNumber']), etag: p['ETag'] ?? '' }));
   if (parts.some((p) => !Number.isInteger(p.partNumber))) throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
+  const conditions = writeConditions(c.req);
   let info: ObjectInfo;
   try {
-    info = await c.uploads.complete(uploadId, { bucket, key }, parts, c.store);
+    // A failed condition leaves the upload in place, as on S3: it can still be completed elsewhere or aborted.
+    info = await c.uploads.complete(uploadId, { bucket, key }, parts, c.store, conditions);
   } catch (e) {
-    throw objectError(e, bucket, key);
+    throw writeError(e, bucket, key, conditions);
   }
   return sendXml(c.reply, xmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: info.etag }));
 }
