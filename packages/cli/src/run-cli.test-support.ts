@@ -29,3 +29,29 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
   process.exitCode = before;
   return { code, stdout, stderr };
 }
+
+export interface FakeRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly body: Record<string, unknown> | undefined;
+}
+
+/**
+ * Replaces fetch with a fake Loam REST API for the rest of the test (undo with vi.unstubAllGlobals):
+ * `answer` returns the JSON body (status 200), or `{ status, code, detail }` for an error.
+ */
+export function fakeLoam(answer: (r: FakeRequest) => unknown): FakeRequest[] {
+  const seen: FakeRequest[] = [];
+  vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
+    const u = new URL(url);
+    const r: FakeRequest = { method: init?.method ?? 'GET', path: u.pathname, query: u.searchParams, body: typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : undefined };
+    seen.push(r);
+    const out = answer(r) as { status?: number; code?: string; detail?: string } | undefined;
+    if (out && typeof out.status === 'number' && out.status >= 400) return new Response(JSON.stringify({ code: out.code, detail: out.detail }), { status: out.status, headers: { 'content-type': 'application/problem+json' } });
+    return new Response(JSON.stringify(out ?? {}), { status: 200, headers: { 'content-type': 'application/json' } });
+  });
+  return seen;
+}
+
+export const fakeAuth = ['--endpoint', 'http://loam.test', '--token', 'loam_test'];

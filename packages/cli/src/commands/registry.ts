@@ -17,8 +17,25 @@ async function run(program: Command, local: { json?: boolean }, fn: (client: Loa
   }
 }
 
+/** A group that does not exist is ResourceNotFound (exit 1), not an empty list. */
+async function requireGroup(c: LoamClient, group: string): Promise<void> {
+  await c.DescribeModelPackageGroup({ ModelPackageGroupName: group });
+}
+
+/** Every page of a list, following NextToken. */
+async function allPages<T>(page: (token: string | undefined) => Promise<{ items: readonly T[]; next?: string | undefined }>): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const p = await page(token);
+    out.push(...p.items);
+    token = p.next;
+  } while (token);
+  return out;
+}
+
 /**
- * `loam registry versions <group>` (a table of versions, newest first), `loam registry approve|reject
+ * `loam registry versions <group>` (every version, newest first, paging through all), `loam registry approve|reject
  * <package> [--comment …]` (the caller is recorded as approver), `loam registry history <group>`.
  *   loam registry approve churn/3 --comment "AUC 0.91 on the holdout"
  */
@@ -29,8 +46,12 @@ export function registerRegistryCommand(program: Command): void {
     .option('--status <status>', 'only Approved | Rejected | PendingManualApproval')
     .option('--json', 'print JSON')
     .action((group: string, o: { status?: string; json?: boolean }) => run(program, o, async (c) => {
-      const r = await c.ListModelPackages({ ModelPackageGroupName: group, MaxResults: 100, ...(o.status ? { ModelApprovalStatus: o.status as never } : {}) });
-      return (r.ModelPackageSummaryList as { ModelPackageVersion?: number; ModelApprovalStatus?: string; CreationTime: number; ModelPackageDescription?: string; ModelPackageArn: string }[])
+      await requireGroup(c, group);
+      const list = await allPages(async (token) => {
+        const r = await c.ListModelPackages({ ModelPackageGroupName: group, MaxResults: 100, ...(o.status ? { ModelApprovalStatus: o.status as never } : {}), ...(token ? { NextToken: token } : {}) });
+        return { items: r.ModelPackageSummaryList, next: r.NextToken };
+      });
+      return (list as { ModelPackageVersion?: number; ModelApprovalStatus?: string; CreationTime: number; ModelPackageDescription?: string; ModelPackageArn: string }[])
         .map((p) => ({ Version: p.ModelPackageVersion, Status: p.ModelApprovalStatus, Created: new Date(p.CreationTime * 1000).toISOString(), Description: p.ModelPackageDescription ?? '', Arn: p.ModelPackageArn }));
     }));
   for (const [verb, status] of [['approve', 'Approved'], ['reject', 'Rejected']] as const) {
@@ -49,8 +70,12 @@ export function registerRegistryCommand(program: Command): void {
     .description('Approval changes of a group\'s versions, oldest first.')
     .option('--json', 'print JSON')
     .action((group: string, o: { json?: boolean }) => run(program, o, async (c) => {
-      const r = await c.ListModelPackageEvents({ ModelPackageGroupName: group, MaxResults: 100 });
-      return (r.Events as { Time: number; ModelPackageVersion?: number; PreviousApprovalStatus?: string; ModelApprovalStatus: string; ApprovalDescription?: string; ChangedBy: { UserProfileName?: string } }[])
+      await requireGroup(c, group);
+      const events = await allPages(async (token) => {
+        const r = await c.ListModelPackageEvents({ ModelPackageGroupName: group, MaxResults: 100, ...(token ? { NextToken: token } : {}) });
+        return { items: r.Events, next: r.NextToken };
+      });
+      return (events as { Time: number; ModelPackageVersion?: number; PreviousApprovalStatus?: string; ModelApprovalStatus: string; ApprovalDescription?: string; ChangedBy: { UserProfileName?: string } }[])
         .map((e) => ({ Time: new Date(e.Time * 1000).toISOString(), Version: e.ModelPackageVersion, From: e.PreviousApprovalStatus ?? '-', To: e.ModelApprovalStatus, By: e.ChangedBy.UserProfileName ?? '', Comment: e.ApprovalDescription ?? '' }));
     }));
 }
