@@ -34,14 +34,17 @@ function render(v: unknown, depth: number): string {
   return `${pad}${String(v)}`;
 }
 
-/** `Error [Code]: message`, with field details under it; JSON on stderr with `--json`. */
+/**
+ * `Error [Code]: message`, with field details under it; JSON on stderr with `--json`. A plain Error
+ * without a code (nothing the CLI or the server raised on purpose) is `Error: message`.
+ */
 export function printError(e: unknown, json: boolean): void {
   const err = e as { code?: string; name?: string; message?: string; fields?: { path: string; message: string }[] };
-  const code = err.code ?? err.name ?? 'Error';
+  const code = typeof err.code === 'string' ? err.code : err.name && err.name !== 'Error' ? err.name : undefined;
   if (json) {
-    process.stderr.write(JSON.stringify({ error: { code, message: err.message, fields: err.fields ?? [] } }) + '\n');
+    process.stderr.write(JSON.stringify({ error: { code: code ?? 'Error', message: err.message ?? String(e), fields: err.fields ?? [] } }) + '\n');
     return;
   }
-  process.stderr.write(`Error [${code}]: ${err.message ?? String(e)}\n`);
+  process.stderr.write(`${code ? `Error [${code}]` : 'Error'}: ${err.message ?? String(e)}\n`);
   for (const f of err.fields ?? []) process.stderr.write(`  ${f.path}: ${f.message}\n`);
 }

@@ -3,6 +3,7 @@ import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { printError, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 import { envPairs } from '../env-pairs.js';
+import { InputError, wholeNumber } from '../flags.js';
 
 interface DeployFlags {
   model?: string;
@@ -22,14 +23,10 @@ interface DeployFlags {
 }
 
 function deploymentConfig(o: DeployFlags): Record<string, unknown> | undefined {
-  const percent = (v: string, flag: string) => {
-    const n = Number(v.replace(/%$/, ''));
-    if (!Number.isInteger(n) || n < 1 || n > 100) throw new Error(`${flag} '${v}' must be a percentage from 1 to 100.`);
-    return { Type: 'CAPACITY_PERCENT', Value: n };
-  };
+  const percent = (v: string, flag: string) => ({ Type: 'CAPACITY_PERCENT', Value: wholeNumber(v.replace(/%$/, ''), `${flag} (a percentage)`, { min: 1, max: 100 }) });
   const routing = o.canary ? { Type: 'CANARY', CanarySize: percent(o.canary, '--canary') } : o.linear ? { Type: 'LINEAR', LinearStepSize: percent(o.linear, '--linear') } : { Type: 'ALL_AT_ONCE' };
   return {
-    BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { ...routing, WaitIntervalInSeconds: Number(o.waitInterval) }, TerminationWaitInSeconds: Number(o.terminationWait) },
+    BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { ...routing, WaitIntervalInSeconds: wholeNumber(o.waitInterval, '--wait-interval', { min: 0 }) }, TerminationWaitInSeconds: wholeNumber(o.terminationWait, '--termination-wait', { min: 0 }) },
     ...(o.alarm?.length ? { AutoRollbackConfiguration: { Alarms: o.alarm.map((AlarmName) => ({ AlarmName })) } } : {}),
   };
 }
@@ -69,22 +66,24 @@ export function registerDeployCommand(program: Command): void {
       const global = program.opts<ClientFlags & { json?: boolean }>();
       const json = Boolean(o.json ?? global.json);
       try {
+        const instanceCount = wholeNumber(o.instanceCount, '--instance-count');
+        const update = deploymentConfig(o);
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
         const stamp = new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14);
         let modelName = o.model;
         if (!modelName) {
-          if (!o.image) throw new Error('Give --model <existing model>, or --image (and --model-data) to create one.');
+          if (!o.image) throw new InputError('Give --model <existing model>, or --image (and --model-data) to create one.');
           modelName = `${endpointName}-${stamp}`;
           await client.CreateModel({ ModelName: modelName, PrimaryContainer: { Image: o.image, ...(o.modelData ? { ModelDataUrl: o.modelData } : {}), Environment: envPairs(o.env) } });
         }
         const configName = `${endpointName}-${stamp}`;
         await client.CreateEndpointConfig({
           EndpointConfigName: configName,
-          ProductionVariants: [{ VariantName: o.variant, ModelName: modelName, InitialInstanceCount: Number(o.instanceCount), InstanceType: o.instanceType }],
+          ProductionVariants: [{ VariantName: o.variant, ModelName: modelName, InitialInstanceCount: instanceCount, InstanceType: o.instanceType }],
         });
         const exists = await client.DescribeEndpoint({ EndpointName: endpointName }).then(() => true, () => false);
-        if (exists) await client.UpdateEndpoint({ EndpointName: endpointName, EndpointConfigName: configName, DeploymentConfig: deploymentConfig(o) as never });
+        if (exists) await client.UpdateEndpoint({ EndpointName: endpointName, EndpointConfigName: configName, DeploymentConfig: update as never });
         else await client.CreateEndpoint({ EndpointName: endpointName, EndpointConfigName: configName });
         const result = o.wait ? await waitInService(client, endpointName) : await client.DescribeEndpoint({ EndpointName: endpointName });
         printResult(result, json);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createLoamClient } from '@loam/sdk';
 import { printError } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
+import { InputError } from '../flags.js';
 
 interface InvokeFlags {
   body?: string;
@@ -38,7 +39,7 @@ export function registerInvokeCommand(program: Command): void {
       const json = Boolean(o.json ?? global.json);
       try {
         const s = clientSettings(global);
-        if (!s.token) throw new Error('No API token: pass --token, set LOAM_TOKEN, or run where <data-dir>/credentials is.');
+        if (!s.token) throw new InputError('No API token: pass --token, set LOAM_TOKEN, or run where <data-dir>/credentials is.');
         const body = o.body !== undefined ? Buffer.from(o.body) : readFileSync(o.file ?? 0);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
         const out = await client.invokeEndpoint({

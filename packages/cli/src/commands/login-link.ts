@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createLoamClient } from '@loam/sdk';
 import { printError, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
+import { wholeNumber } from '../flags.js';
 
 /** `loam login-link [--user-name NAME]`: a fresh one-time Studio sign-in link. */
 export function registerLoginLinkCommand(program: Command): void {
@@ -15,9 +16,10 @@ export function registerLoginLinkCommand(program: Command): void {
       const global = program.opts<ClientFlags & { json?: boolean }>();
       const json = Boolean(o.json ?? global.json);
       try {
+        const expires = wholeNumber(o.expiresInSeconds, '--expires-in-seconds');
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
-        const out = await client.CreateLoginLink({ ...(o.userName ? { UserName: o.userName } : {}), ExpiresInSeconds: Number(o.expiresInSeconds) });
+        const out = await client.CreateLoginLink({ ...(o.userName ? { UserName: o.userName } : {}), ExpiresInSeconds: expires });
         if (json) printResult(out, true);
         else process.stdout.write(`${out.AuthorizedUrl}\n`);
       } catch (e) {

@@ -4,6 +4,7 @@ import { operationList, type Operation } from '@loam/contracts';
 import { createLoamClient } from '@loam/sdk';
 import { printError, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
+import { decimal, InputError, wholeNumber } from '../flags.js';
 
 /** `CreateUser` → `create-user`, `UserName` → `user-name`, as the aws CLI spells them. */
 export function kebab(name: string): string {
@@ -16,11 +17,9 @@ function camel(kebabName: string): string {
 
 type Props = Record<string, { type?: string; description?: string; anyOf?: unknown[] }>;
 
-function parseValue(raw: string, schema: { type?: string }): unknown {
-  if (schema.type === 'integer' || schema.type === 'number') {
-    const n = Number(raw);
-    return Number.isNaN(n) ? raw : n;
-  }
+function parseValue(raw: string, schema: { type?: string }, flag: string): unknown {
+  if (schema.type === 'integer') return wholeNumber(raw, flag, { min: -Infinity });
+  if (schema.type === 'number') return decimal(raw, flag);
   if (schema.type === 'boolean') return raw === 'true' || raw === '';
   if (schema.type === 'array' || schema.type === 'object') {
     try {
@@ -34,7 +33,11 @@ function parseValue(raw: string, schema: { type?: string }): unknown {
 
 function readJsonArg(v: string): Record<string, unknown> {
   const text = v.startsWith('file://') ? readFileSync(v.slice(7), 'utf8') : v;
-  return JSON.parse(text) as Record<string, unknown>;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new InputError(`--cli-input-json is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 /**
@@ -61,7 +64,7 @@ export function registerOperationCommands(program: Command, ops: readonly Operat
         const input: Record<string, unknown> = typeof opts.cliInputJson === 'string' ? readJsonArg(opts.cliInputJson) : {};
         for (const [name, schema] of Object.entries(props)) {
           const v = opts[camel(kebab(name))];
-          if (typeof v === 'string') input[name] = parseValue(v, schema);
+          if (typeof v === 'string') input[name] = parseValue(v, schema, `--${kebab(name)}`);
         }
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { printError, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
+import { wholeNumber } from '../flags.js';
 
 type Json = { json?: boolean };
 
@@ -49,7 +50,7 @@ export function registerRunsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(act(async (client, json, o: { experimentId: string[]; filter?: string; orderBy?: string[]; view?: 'ALL'; maxResults: string }) => {
       const out = await client.ListMlflowRuns({
-        ExperimentIds: o.experimentId, MaxResults: Number(o.maxResults),
+        ExperimentIds: o.experimentId, MaxResults: wholeNumber(o.maxResults, '--max-results'),
         ...(o.filter ? { Filter: o.filter } : {}), ...(o.orderBy ? { OrderBy: o.orderBy } : {}), ...(o.view ? { ViewType: o.view } : {}),
       });
       if (json) printResult(out, true);

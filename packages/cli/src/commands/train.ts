@@ -3,6 +3,7 @@ import { createLoamClient } from '@loam/sdk';
 import { printError } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 import { printJobLogs } from './logs.js';
+import { InputError, wholeNumber } from '../flags.js';
 
 interface TrainOptions {
   name?: string;
@@ -26,8 +27,18 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 /** `name=value` → [name, value], splitting at the first `=` only (values may contain `=`). */
 export function splitPair(s: string, what: string): [string, string] {
   const i = s.indexOf('=');
-  if (i <= 0) throw new Error(`${what} '${s}' must look like name=value.`);
+  if (i <= 0) throw new InputError(`${what} '${s}' must look like name=value.`);
   return [s.slice(0, i), s.slice(i + 1)];
+}
+
+/**
+ * The hint `loam train` and `loam tune` print when the built-in XGBoost gets channels without
+ * --content-type: SageMaker then reads them as libsvm, and a CSV fails in the job with
+ * "libsvm row 1: the label is not a number".
+ */
+export function contentTypeHint(o: { image: string; channel: readonly string[]; contentType?: string | undefined }): string | undefined {
+  if (o.contentType !== undefined || o.channel.length === 0 || !/xgboost/i.test(o.image)) return undefined;
+  return "hint: no --content-type: SageMaker's built-in XGBoost reads channels as libsvm by default; for CSV data pass --content-type text/csv.";
 }
 
 /** The CreateTrainingJob request `loam train` sends for its flags. */
@@ -43,8 +54,8 @@ export function trainRequest(o: TrainOptions, now = new Date()): Record<string, 
     HyperParameters: Object.fromEntries(o.hp.map((h) => splitPair(h, '--hp'))),
     InputDataConfig: o.channel.map((c) => splitPair(c, '--channel')).map(([ChannelName, uri]) => ({ ChannelName, ...(o.contentType ? { ContentType: o.contentType } : {}), DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri, S3DataDistributionType: 'FullyReplicated' } } })),
     OutputDataConfig: { S3OutputPath: o.output },
-    ResourceConfig: { InstanceType: o.instanceType, InstanceCount: Number(o.instanceCount), VolumeSizeInGB: 30 },
-    StoppingCondition: { MaxRuntimeInSeconds: Number(o.maxRuntime) },
+    ResourceConfig: { InstanceType: o.instanceType, InstanceCount: wholeNumber(o.instanceCount, '--instance-count'), VolumeSizeInGB: 30 },
+    StoppingCondition: { MaxRuntimeInSeconds: wholeNumber(o.maxRuntime, '--max-runtime') },
     ...(o.isolate ? { EnableNetworkIsolation: true } : {}),
   };
 }
@@ -77,6 +88,8 @@ export function registerTrainCommand(program: Command): void {
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
         const req = trainRequest(o);
+        const hint = contentTypeHint(o);
+        if (hint) process.stderr.write(`${hint}\n`);
         const name = req['TrainingJobName'] as string;
         const created = await client.CreateTrainingJob(req as never);
         process.stdout.write(`${created.TrainingJobArn}\n`);

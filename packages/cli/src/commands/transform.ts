@@ -3,6 +3,7 @@ import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { printError, printResult } from '../output.js';
 import { envPairs } from '../env-pairs.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
+import { optionalWholeNumber, wholeNumber } from '../flags.js';
 
 interface TransformFlags {
   model: string;
@@ -63,17 +64,20 @@ export function registerTransformCommand(program: Command): void {
       const global = program.opts<ClientFlags & { json?: boolean }>();
       const json = Boolean(o.json ?? global.json);
       try {
+        const env = envPairs(o.env);
+        const instanceCount = wholeNumber(o.instanceCount, '--instance-count');
+        const maxPayload = optionalWholeNumber(o.maxPayload, '--max-payload', { min: 0 });
+        const concurrency = optionalWholeNumber(o.concurrency, '--concurrency');
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
-        const env = envPairs(o.env);
         const dp = { ...(o.inputFilter ? { InputFilter: o.inputFilter } : {}), ...(o.outputFilter ? { OutputFilter: o.outputFilter } : {}), ...(o.join ? { JoinSource: 'Input' } : {}) };
         await client.CreateTransformJob({
           TransformJobName: jobName, ModelName: o.model,
           TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: o.input } }, SplitType: o.split as never, ...(o.contentType ? { ContentType: o.contentType } : {}) },
           TransformOutput: { S3OutputPath: o.output, AssembleWith: o.assemble as never, ...(o.accept ? { Accept: o.accept } : {}) },
-          TransformResources: { InstanceType: o.instanceType as never, InstanceCount: Number(o.instanceCount) },
-          ...(o.strategy ? { BatchStrategy: o.strategy as never } : {}), ...(o.maxPayload !== undefined ? { MaxPayloadInMB: Number(o.maxPayload) } : {}),
-          ...(o.concurrency !== undefined ? { MaxConcurrentTransforms: Number(o.concurrency) } : {}), ...(Object.keys(dp).length ? { DataProcessing: dp as never } : {}),
+          TransformResources: { InstanceType: o.instanceType as never, InstanceCount: instanceCount },
+          ...(o.strategy ? { BatchStrategy: o.strategy as never } : {}), ...(maxPayload !== undefined ? { MaxPayloadInMB: maxPayload } : {}),
+          ...(concurrency !== undefined ? { MaxConcurrentTransforms: concurrency } : {}), ...(Object.keys(dp).length ? { DataProcessing: dp as never } : {}),
           ...(Object.keys(env).length ? { Environment: env } : {}),
         });
         const result = o.wait ? await waitDone(client, jobName) : await client.DescribeTransformJob({ TransformJobName: jobName });

@@ -18,8 +18,17 @@ describe('loam tune flags → CreateHyperParameterTuningJob', () => {
   });
 
   it('refuses a target that is not a number and fewer than 3 trials not improving, naming the flag', () => {
-    expect(() => tuneRequest({ ...base, target: 'high' })).toThrow("--target 'high' must be a number.");
-    expect(() => tuneRequest({ ...base, maxNotImproving: '2' })).toThrow("--max-not-improving '2' must be an integer of at least 3.");
+    expect(() => tuneRequest({ ...base, target: 'high' })).toThrow("--target must be a number, got 'high'");
+    expect(() => tuneRequest({ ...base, maxNotImproving: '2' })).toThrow("--max-not-improving must be a whole number ≥ 3, got '2'");
     expect(() => tuneRequest({ ...base, maxNotImproving: '4.5' })).toThrow(/--max-not-improving/);
+  });
+
+  it('parses every numeric flag with the shared parser, naming the flag and the value', () => {
+    expect(() => tuneRequest({ ...base, parallel: 'two' })).toThrow("--parallel must be a whole number ≥ 1, got 'two'");
+    expect(() => tuneRequest({ ...base, maxJobs: '0' })).toThrow("--max-jobs must be a whole number ≥ 1, got '0'");
+    expect(() => tuneRequest({ ...base, maxRuntime: '1h' })).toThrow("--max-runtime must be a whole number ≥ 1, got '1h'");
+    expect(() => tuneRequest({ ...base, seed: '-1' })).toThrow("--seed must be a whole number ≥ 0, got '-1'");
+    expect(() => tuneRequest({ ...base, hyperband: '1:x' })).toThrow("--hyperband max must be a whole number ≥ 1, got 'x'");
+    expect(config(tuneRequest({ ...base, maxJobs: '8', seed: '0', hyperband: '1:9' }))).toMatchObject({ ResourceLimits: { MaxNumberOfTrainingJobs: 8, MaxParallelTrainingJobs: 2 }, RandomSeed: 0, StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: 9 } } });
   });
 });

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { createLoamClient } from '@loam/sdk';
 import { printError } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
-import { splitPair } from './train.js';
+import { contentTypeHint, splitPair } from './train.js';
+import { decimal, InputError, optionalWholeNumber, wholeNumber } from '../flags.js';
 
 interface TuneOptions {
   name?: string;
@@ -40,8 +41,8 @@ const scaling: Record<string, string> = { auto: 'Auto', linear: 'Linear', log: '
 export function numericRange(spec: string, flag: string): Record<string, string> {
   const [name, body] = splitPair(spec, flag);
   const [min, max, scale] = body.split(':');
-  if (min === undefined || max === undefined || min === '' || max === '') throw new Error(`${flag} '${spec}' must look like name=min:max[:linear|log|rlog|auto].`);
-  if (scale !== undefined && !scaling[scale]) throw new Error(`${flag} '${spec}': scaling must be linear, log, rlog or auto.`);
+  if (min === undefined || max === undefined || min === '' || max === '') throw new InputError(`${flag} '${spec}' must look like name=min:max[:linear|log|rlog|auto].`);
+  if (scale !== undefined && !scaling[scale]) throw new InputError(`${flag} '${spec}': scaling must be linear, log, rlog or auto.`);
   return { Name: name, MinValue: min, MaxValue: max, ScalingType: scaling[scale ?? 'auto']! };
 }
 
@@ -49,17 +50,17 @@ export function numericRange(spec: string, flag: string): Record<string, string>
 export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, unknown> {
   const name = o.name ?? `tune-${now.toISOString().replace(/[-:T]/g, '').slice(2, 14)}`;
   const objective = /^(Maximize|Minimize):(.+)$/i.exec(o.objective);
-  if (!objective) throw new Error(`--objective '${o.objective}' must look like Maximize:<metric> or Minimize:<metric>.`);
+  if (!objective) throw new InputError(`--objective '${o.objective}' must look like Maximize:<metric> or Minimize:<metric>.`);
   const type = objective[1]!.toLowerCase() === 'maximize' ? 'Maximize' : 'Minimize';
   const hb = o.hyperband?.split(':');
-  const number = (v: string | undefined, flag: string, integer = false): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || (integer && (!Number.isInteger(n) || n < 3))) throw new Error(`${flag} '${v}' must be ${integer ? 'an integer of at least 3' : 'a number'}.`);
-    return n;
-  };
-  const target = number(o.target, '--target');
-  const notImproving = number(o.maxNotImproving, '--max-not-improving', true);
+  const target = o.target === undefined ? undefined : decimal(o.target, '--target');
+  const notImproving = optionalWholeNumber(o.maxNotImproving, '--max-not-improving', { min: 3 });
+  const maxJobs = optionalWholeNumber(o.maxJobs, '--max-jobs');
+  const parallel = wholeNumber(o.parallel, '--parallel');
+  const seed = optionalWholeNumber(o.seed, '--seed', { min: 0 });
+  const maxRuntime = wholeNumber(o.maxRuntime, '--max-runtime');
+  if (hb && hb.length !== 2) throw new InputError(`--hyperband must look like min:max, got '${o.hyperband}'`);
+  const hbRange = hb ? { MinResource: wholeNumber(hb[0]!, '--hyperband min'), MaxResource: wholeNumber(hb[1]!, '--hyperband max') } : undefined;
   const criteria = {
     ...(target !== undefined ? { TargetObjectiveMetricValue: target } : {}),
     ...(notImproving !== undefined ? { BestObjectiveNotImproving: { MaxNumberOfTrainingJobsNotImproving: notImproving } } : {}),
@@ -70,15 +71,15 @@ export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, un
     HyperParameterTuningJobConfig: {
       Strategy: o.strategy,
       HyperParameterTuningJobObjective: { Type: type, MetricName: objective[2] },
-      ResourceLimits: { ...(o.maxJobs ? { MaxNumberOfTrainingJobs: Number(o.maxJobs) } : {}), MaxParallelTrainingJobs: Number(o.parallel) },
+      ResourceLimits: { ...(maxJobs !== undefined ? { MaxNumberOfTrainingJobs: maxJobs } : {}), MaxParallelTrainingJobs: parallel },
       ParameterRanges: {
         ...(o.int.length ? { IntegerParameterRanges: o.int.map((s) => numericRange(s, '--int')) } : {}),
         ...(o.float.length ? { ContinuousParameterRanges: o.float.map((s) => numericRange(s, '--float')) } : {}),
         ...(o.cat.length ? { CategoricalParameterRanges: o.cat.map((s) => splitPair(s, '--cat')).map(([Name, v]) => ({ Name, Values: v.split(',') })) } : {}),
       },
       TrainingJobEarlyStoppingType: o.earlyStopping ? 'Auto' : 'Off',
-      ...(hb ? { StrategyConfig: { HyperbandStrategyConfig: { MinResource: Number(hb[0]), MaxResource: Number(hb[1]) } } } : {}),
-      ...(o.seed !== undefined ? { RandomSeed: Number(o.seed) } : {}),
+      ...(hbRange ? { StrategyConfig: { HyperbandStrategyConfig: hbRange } } : {}),
+      ...(seed !== undefined ? { RandomSeed: seed } : {}),
       ...(Object.keys(criteria).length > 0 ? { TuningJobCompletionCriteria: criteria } : {}),
     },
     TrainingJobDefinition: {
@@ -91,7 +92,7 @@ export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, un
       InputDataConfig: o.channel.map((c) => splitPair(c, '--channel')).map(([ChannelName, uri]) => ({ ChannelName, ...(o.contentType ? { ContentType: o.contentType } : {}), DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri } } })),
       OutputDataConfig: { S3OutputPath: o.output },
       ResourceConfig: { InstanceType: o.instanceType, InstanceCount: 1, VolumeSizeInGB: 30 },
-      StoppingCondition: { MaxRuntimeInSeconds: Number(o.maxRuntime) },
+      StoppingCondition: { MaxRuntimeInSeconds: maxRuntime },
     },
     ...(o.warmStart.length ? { WarmStartConfig: { WarmStartType: o.warmStartType, ParentHyperParameterTuningJobs: o.warmStart.map((HyperParameterTuningJobName) => ({ HyperParameterTuningJobName })) } } : {}),
   };
@@ -138,6 +139,8 @@ export function registerTuneCommand(program: Command): void {
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
         const req = tuneRequest(o);
+        const hint = contentTypeHint(o);
+        if (hint) process.stderr.write(`${hint}\n`);
         const name = req['HyperParameterTuningJobName'] as string;
         const created = await client.CreateHyperParameterTuningJob(req as never);
         process.stdout.write(`${created.HyperParameterTuningJobArn}\n`);

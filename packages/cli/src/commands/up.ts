@@ -19,7 +19,7 @@ export function registerUpCommand(program: Command): void {
     .action(async (o: { host?: string; port?: string; dataDir?: string; servingWorkers?: string; config?: string; json?: boolean; demo?: boolean }) => {
       try {
         const loam = await startLoam({
-          flags: { host: o.host, port: o.port === undefined ? undefined : Number(o.port), dataDir: o.dataDir, servingWorkers: o.servingWorkers, config: o.config },
+          flags: { host: o.host, port: o.port, dataDir: o.dataDir, servingWorkers: o.servingWorkers, config: o.config },
           // Request logs (stderr) would bury the demo's progress on a terminal; LOAM_LOG__LEVEL still wins.
           ...(o.demo ? { env: { LOAM_LOG__LEVEL: 'warn', ...process.env } } : {}),
         });
