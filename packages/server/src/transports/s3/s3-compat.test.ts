@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AbortMultipartUploadCommand,
@@ -12,6 +13,7 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
@@ -183,5 +185,53 @@ describe('S3 API compatibility details', () => {
     await copy({ CopySourceIfMatch: ETag, CopySourceIfUnmodifiedSince: before });
     await copy({ CopySourceIfNoneMatch: '"other"', CopySourceIfModifiedSince: before });
     expect(await text((await c.send(new GetObjectCommand({ Bucket: 'cond-copy', Key: 'dst' }))).Body)).toBe('source');
+  });
+
+  it('UploadPartCopy: parts copied from whole objects and byte ranges, with source conditions and source authorization', async () => {
+    const c = s3();
+    await c.send(new CreateBucketCommand({ Bucket: 'partcopy-src' }));
+    await c.send(new CreateBucketCommand({ Bucket: 'partcopy-dst' }));
+    const source = Buffer.from(Array.from({ length: 11 * MiB }, (_, i) => (i * 31 + (i >> 12)) % 251));
+    const { ETag: srcEtag } = await c.send(new PutObjectCommand({ Bucket: 'partcopy-src', Key: 'big.bin', Body: source }));
+    await c.send(new PutObjectCommand({ Bucket: 'partcopy-src', Key: 'tail.txt', Body: 'tail' }));
+    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: 'partcopy-dst', Key: 'copy.bin' }));
+    const copyPart = (PartNumber: number, extra: Record<string, unknown>) =>
+      c.send(new UploadPartCopyCommand({ Bucket: 'partcopy-dst', Key: 'copy.bin', UploadId, PartNumber, CopySource: 'partcopy-src/big.bin', ...extra }));
+    const p1 = await copyPart(1, { CopySourceRange: `bytes=0-${5 * MiB - 1}`, CopySourceIfMatch: srcEtag });
+    expect(p1.CopyPartResult?.ETag).toBe(`"${createHash('md5').update(source.subarray(0, 5 * MiB)).digest('hex')}"`);
+    expect(p1.CopyPartResult?.LastModified).toBeInstanceOf(Date);
+    const p2 = await copyPart(2, { CopySourceRange: `bytes=${5 * MiB}-${11 * MiB - 1}` });
+    // A whole object as the last part, addressed with a leading slash, percent-encoding and a versionId (ignored).
+    const p3 = await c.send(new UploadPartCopyCommand({ Bucket: 'partcopy-dst', Key: 'copy.bin', UploadId, PartNumber: 3, CopySource: '/partcopy-src/tail%2Etxt?versionId=null' }));
+    expect(await errorOf(copyPart(4, { CopySourceIfNoneMatch: srcEtag }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await errorOf(copyPart(4, { CopySourceIfMatch: '"0123456789abcdef0123456789abcdef"' }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await errorOf(copyPart(4, { CopySourceRange: `bytes=0-${11 * MiB}` }))).toMatchObject({ status: 416 });
+    expect(await errorOf(copyPart(4, { CopySourceRange: 'bytes=5-' }))).toMatchObject({ name: 'InvalidArgument', status: 400 });
+    expect(await errorOf(c.send(new UploadPartCopyCommand({ Bucket: 'partcopy-dst', Key: 'copy.bin', UploadId, PartNumber: 4, CopySource: 'partcopy-src/missing' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
+    expect(await errorOf(c.send(new UploadPartCopyCommand({ Bucket: 'partcopy-dst', Key: 'copy.bin', UploadId: 'f'.repeat(32), PartNumber: 4, CopySource: 'partcopy-src/big.bin' })))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
+    expect((await c.send(new ListPartsCommand({ Bucket: 'partcopy-dst', Key: 'copy.bin', UploadId }))).Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([[1, 5 * MiB], [2, 6 * MiB], [3, 4]]);
+    await c.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'partcopy-dst',
+        Key: 'copy.bin',
+        UploadId,
+        MultipartUpload: { Parts: [p1, p2, p3].map((p, i) => ({ PartNumber: i + 1, ETag: p.CopyPartResult?.ETag })) },
+      }),
+    );
+    const got = Buffer.from(await (await c.send(new GetObjectCommand({ Bucket: 'partcopy-dst', Key: 'copy.bin' }))).Body!.transformToByteArray());
+    expect(got.equals(Buffer.concat([source, Buffer.from('tail')]))).toBe(true);
+
+    // s3:PutObject on the destination is not enough: the source needs s3:GetObject.
+    const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'arn:loam:iam::000000000000:user/admin', via: 'system' as const }, requestId: 't' };
+    const id = loam.platform.identity;
+    await id.CreateUser({ UserName: 'partcopy-writer' }, ctx);
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: ['arn:loam:s3:::partcopy-dst/*'] }] };
+    await id.CreatePolicy({ PolicyName: 'PartCopyWriter', PolicyDocument: JSON.stringify(policy) }, ctx);
+    await id.AttachUserPolicy({ UserName: 'partcopy-writer', PolicyName: 'PartCopyWriter' }, ctx);
+    const key = await id.CreateAccessKey({ UserName: 'partcopy-writer' }, ctx);
+    const writer = s3({ credentials: { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey } });
+    const { UploadId: u2 } = await writer.send(new CreateMultipartUploadCommand({ Bucket: 'partcopy-dst', Key: 'denied.bin' }));
+    expect(await errorOf(writer.send(new UploadPartCopyCommand({ Bucket: 'partcopy-dst', Key: 'denied.bin', UploadId: u2, PartNumber: 1, CopySource: 'partcopy-src/tail.txt' })))).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect((await c.send(new ListPartsCommand({ Bucket: 'partcopy-dst', Key: 'denied.bin', UploadId: u2 }))).Parts ?? []).toEqual([]);
   });
 });

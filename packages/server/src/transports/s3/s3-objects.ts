@@ -170,6 +170,59 @@ export async function uploadPart(c: S3ObjectContext, uploadId: string) {
   return c.reply.code(200).header('etag', part.etag).send();
 }
 
+/** UploadPartCopy's `x-amz-copy-source-range: bytes=a-b` (both ends, inclusive, within the source). */
+function copySourceRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
+  if (!m) throw new S3Error('InvalidArgument', 400, 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: header });
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  if (end < start || end >= size) throw new S3Error('InvalidRange', 416, `The requested range is not satisfiable: the source object's size is ${size}.`, { ActualObjectSize: String(size), RangeRequested: header });
+  return { start, end };
+}
+
+/**
+ * UploadPartCopy: a part of the upload copied from an existing object (or a byte range of it), as boto3's
+ * `s3.copy` and `aws s3 cp` between S3 locations do for large objects. Authorized like CopyObject:
+ * s3:PutObject on the destination (by the route) and s3:GetObject on the source (here).
+ */
+export async function uploadPartCopy(c: S3ObjectContext, uploadId: string, sourceHeader: string) {
+  const { bucket, key } = c.target;
+  const src = copySource(sourceHeader);
+  await c.authorize('s3:GetObject', s3Arn(src.bucket, src.key));
+  await smallBody(c.req.raw, c.verified);
+  const n = c.target.query.get('partNumber') ?? '';
+  // The upload must exist before the source is read.
+  await c.uploads.listParts(uploadId, { bucket, key });
+  let srcInfo: ObjectInfo | undefined;
+  try {
+    srcInfo = await c.store.head(src);
+  } catch (e) {
+    throw copySourceError(e, src, bucket);
+  }
+  if (!srcInfo) throw noSuchKey(src.key);
+  const range = copySourceRange(headerOf(c.req, 'x-amz-copy-source-range'), srcInfo.size);
+  let part;
+  try {
+    const { info, body } = await c.store.get(src, range ? { range } : {});
+    try {
+      // The conditions are checked against the object whose bytes are read.
+      checkCopySourceConditions(c.req, info);
+      part = await c.uploads.uploadPart(uploadId, { bucket, key }, /^\d+$/.test(n) ? Number(n) : Number.NaN, body);
+    } finally {
+      body.destroy();
+    }
+  } catch (e) {
+    throw copySourceError(e, src, bucket);
+  }
+  return sendXml(c.reply, xmlDocument('CopyPartResult', { LastModified: isoDate(part.lastModified), ETag: part.etag }));
+}
+
+function copySourceError(e: unknown, src: { bucket: string; key: string }, bucket: string): unknown {
+  if (isLoamError(e) && e.code === 'ResourceNotFound') return e.message.startsWith('Bucket') ? noSuchBucket(e.message.includes(`'${src.bucket}'`) ? src.bucket : bucket) : noSuchKey(src.key);
+  return e;
+}
+
 export async function completeMultipartUpload(c: S3ObjectContext, uploadId: string) {
   const { bucket, key } = c.target;
   const xml = await smallBody(c.req.raw, c.verified);

@@ -15,6 +15,7 @@ export const s3Operations: readonly { readonly name: string; readonly request: s
   { name: 'DeleteObject', request: 'DELETE /{Bucket}/{Key+}', iamAction: 's3:DeleteObject' },
   { name: 'CreateMultipartUpload', request: 'POST /{Bucket}/{Key+}?uploads', iamAction: 's3:PutObject' },
   { name: 'UploadPart', request: 'PUT /{Bucket}/{Key+}?partNumber&uploadId', iamAction: 's3:PutObject' },
+  { name: 'UploadPartCopy', request: 'PUT /{Bucket}/{Key+}?partNumber&uploadId + x-amz-copy-source', iamAction: 's3:PutObject, s3:GetObject (source)' },
   { name: 'ListParts', request: 'GET /{Bucket}/{Key+}?uploadId', iamAction: 's3:ListMultipartUploadParts' },
   { name: 'CompleteMultipartUpload', request: 'POST /{Bucket}/{Key+}?uploadId', iamAction: 's3:PutObject' },
   { name: 'ListMultipartUploads', request: 'GET /{Bucket}?uploads', iamAction: 's3:ListBucketMultipartUploads' },

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ArtifactStore } from '@loam/core';
 import { verifySigV4, type AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
-import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultipartUpload, deleteObject, getObject, listParts, putObject, uploadPart } from './s3-objects.js';
+import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultipartUpload, deleteObject, getObject, listParts, putObject, uploadPart, uploadPartCopy } from './s3-objects.js';
 import { createBucket, deleteBucket, deleteObjects, getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjects } from './s3-buckets.js';
 import type { S3BucketContext, S3Context, S3ObjectContext } from './s3-context.js';
 import { S3_CONSTRAINT, addS3Constraint } from './s3-detect.js';
@@ -71,7 +71,7 @@ function resolve(method: string, t: S3Target, req: FastifyRequest): Action {
   switch (method) {
     case 'PUT':
       if (uploadId !== undefined) {
-        if (copy !== undefined) throw notImplemented('UploadPartCopy');
+        if (copy !== undefined) return { name: 'UploadPartCopy', iam: 's3:PutObject', resource: o, run: oc((c) => uploadPartCopy(c, uploadId, copy)) };
         return { name: 'UploadPart', iam: 's3:PutObject', resource: o, run: oc((c) => uploadPart(c, uploadId)) };
       }
       if (copy !== undefined) return { name: 'CopyObject', iam: 's3:PutObject', resource: o, run: oc((c) => copyObject(c, copy)) };
