@@ -34,6 +34,11 @@ function render(v: unknown, depth: number): string {
   return `${pad}${String(v)}`;
 }
 
+/** One JSON Lines record (`--json` while following a job): an event and its fields. */
+export function printRecord(event: string, fields: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify({ event, ...fields }) + '\n');
+}
+
 /**
  * `Error [Code]: message`, with field details under it; JSON on stderr with `--json`. A plain Error
  * without a code (nothing the CLI or the server raised on purpose) is `Error: message`.

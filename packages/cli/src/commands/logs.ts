@@ -1,22 +1,26 @@
 import type { Command } from 'commander';
 import { createLoamClient } from '@loam/sdk';
-import { printError } from '../output.js';
+import { printError, printRecord } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 
 type Client = ReturnType<typeof createLoamClient>;
 
 /**
  * Prints a job's log lines from `token` on; with `follow`, keeps polling until the job has ended and
- * every line is out. Returns the token after the last line printed.
+ * every line is out. Returns the token after the last line printed. With `json`, each line is a JSON
+ * Lines record `{"event":"log","Timestamp","Stream","Message"}`.
  */
-export async function printJobLogs(client: Client, kind: 'training' | 'processing', name: string, options: { follow: boolean; token?: string; write?: (s: string) => void }): Promise<string | undefined> {
+export async function printJobLogs(client: Client, kind: 'training' | 'processing', name: string, options: { follow: boolean; token?: string; write?: (s: string) => void; json?: boolean }): Promise<string | undefined> {
   const write = options.write ?? ((s: string) => process.stdout.write(s));
   let token = options.token;
   for (;;) {
     const page = kind === 'training'
       ? await client.GetTrainingJobLogs({ TrainingJobName: name, Limit: 1000, ...(token ? { NextToken: token } : {}) })
       : await client.GetProcessingJobLogs({ ProcessingJobName: name, Limit: 1000, ...(token ? { NextToken: token } : {}) });
-    for (const e of page.Events) write(`${e.Stream === 'platform' ? '[loam] ' : ''}${e.Message}\n`);
+    for (const e of page.Events) {
+      if (options.json) printRecord('log', { ...e });
+      else write(`${e.Stream === 'platform' ? '[loam] ' : ''}${e.Message}\n`);
+    }
     token = page.NextForwardToken;
     if (!options.follow || page.Complete) return token;
     if (page.Events.length === 0) await new Promise((r) => setTimeout(r, 500));
@@ -30,13 +34,15 @@ export function registerLogsCommand(program: Command): void {
     .description("Print a training (or, with --processing, processing) job's logs; -f follows them until the job ends.")
     .option('-f, --follow', 'keep printing new lines until the job has ended')
     .option('--processing', 'the job is a processing job')
-    .action(async (job: string, o: { follow?: boolean; processing?: boolean }) => {
+    .option('--json', 'one JSON record per line (JSON Lines): {"event":"log","Timestamp","Stream","Message"}')
+    .action(async (job: string, o: { follow?: boolean; processing?: boolean; json?: boolean }) => {
       const global = program.opts<ClientFlags & { json?: boolean }>();
+      const json = Boolean(o.json ?? global.json);
       try {
         const s = clientSettings(global);
-        await printJobLogs(createLoamClient({ endpoint: s.endpoint, token: s.token }), o.processing ? 'processing' : 'training', job, { follow: Boolean(o.follow) });
+        await printJobLogs(createLoamClient({ endpoint: s.endpoint, token: s.token }), o.processing ? 'processing' : 'training', job, { follow: Boolean(o.follow), json });
       } catch (e) {
-        printError(e, Boolean(global.json));
+        printError(e, json);
         process.exitCode = 1;
       }
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLoamClient } from '@loam/sdk';
-import { printError } from '../output.js';
+import { printError, printRecord, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 import { printJobLogs } from './logs.js';
 import { InputError, wholeNumber } from '../flags.js';
@@ -20,6 +20,7 @@ interface TrainOptions {
   wait: boolean;
   logs?: boolean;
   contentType?: string;
+  json?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -63,6 +64,9 @@ export function trainRequest(o: TrainOptions, now = new Date()): Record<string, 
 /**
  * `loam train --image … --channel train=s3://… --hp k=v --output s3://…`: a friendly CreateTrainingJob
  * that then shows progress (status transitions and metrics, or the logs with --logs) until the job ends.
+ * With --json (global or here): JSON Lines while following — {"event":"created"}, one "status" per
+ * secondary status transition, one "metric" per new value (or one "log" per line with --logs), and
+ * {"event":"description", …DescribeTrainingJob} at the end; with --no-wait, the description as JSON.
  */
 export function registerTrainCommand(program: Command): void {
   program
@@ -82,8 +86,10 @@ export function registerTrainCommand(program: Command): void {
     .option('--isolate', 'EnableNetworkIsolation')
     .option('--logs', 'print the job logs instead of status and metrics')
     .option('--no-wait', 'return once the job is created')
+    .option('--json', 'JSON Lines while following (created, status, metric or log, description); the description with --no-wait')
     .action(async (o: TrainOptions) => {
       const global = program.opts<ClientFlags & { json?: boolean }>();
+      const json = Boolean(o.json ?? global.json);
       try {
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
@@ -92,33 +98,46 @@ export function registerTrainCommand(program: Command): void {
         if (hint) process.stderr.write(`${hint}\n`);
         const name = req['TrainingJobName'] as string;
         const created = await client.CreateTrainingJob(req as never);
-        process.stdout.write(`${created.TrainingJobArn}\n`);
-        if (!o.wait) return;
+        if (!o.wait) {
+          if (json) printResult(await client.DescribeTrainingJob({ TrainingJobName: name }), true);
+          else process.stdout.write(`${created.TrainingJobArn}\n`);
+          return;
+        }
+        if (json) printRecord('created', { TrainingJobName: name, TrainingJobArn: created.TrainingJobArn });
+        else process.stdout.write(`${created.TrainingJobArn}\n`);
         let seen = 0;
         const metrics = new Map<string, number>();
         let token: string | undefined;
         for (;;) {
           const d = await client.DescribeTrainingJob({ TrainingJobName: name });
-          for (const t of (d.SecondaryStatusTransitions ?? []).slice(seen)) process.stdout.write(`${new Date(t.StartTime * 1000).toISOString()}  ${t.Status}${t.StatusMessage ? `: ${t.StatusMessage}` : ''}\n`);
+          for (const t of (d.SecondaryStatusTransitions ?? []).slice(seen)) {
+            if (json) printRecord('status', { TrainingJobName: name, Status: t.Status, StartTime: t.StartTime, ...(t.StatusMessage ? { StatusMessage: t.StatusMessage } : {}) });
+            else process.stdout.write(`${new Date(t.StartTime * 1000).toISOString()}  ${t.Status}${t.StatusMessage ? `: ${t.StatusMessage}` : ''}\n`);
+          }
           seen = d.SecondaryStatusTransitions?.length ?? seen;
-          if (o.logs) token = await printJobLogs(client, 'training', name, { follow: false, ...(token ? { token } : {}) });
+          if (o.logs) token = await printJobLogs(client, 'training', name, { follow: false, json, ...(token ? { token } : {}) });
           else {
             for (const m of d.FinalMetricDataList ?? []) {
               if (metrics.get(m.MetricName) === m.Value) continue;
               metrics.set(m.MetricName, m.Value);
-              process.stdout.write(`  ${m.MetricName} = ${m.Value}\n`);
+              if (json) printRecord('metric', { TrainingJobName: name, MetricName: m.MetricName, Value: m.Value, Timestamp: m.Timestamp });
+              else process.stdout.write(`  ${m.MetricName} = ${m.Value}\n`);
             }
           }
           if (['Completed', 'Failed', 'Stopped'].includes(d.TrainingJobStatus)) {
+            process.exitCode = d.TrainingJobStatus === 'Completed' ? 0 : 1;
+            if (json) {
+              printRecord('description', { ...d });
+              return;
+            }
             if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
             if (d.ModelArtifacts.S3ModelArtifacts) process.stdout.write(`model: ${d.ModelArtifacts.S3ModelArtifacts}\n`);
-            process.exitCode = d.TrainingJobStatus === 'Completed' ? 0 : 1;
             return;
           }
           await new Promise((r) => setTimeout(r, 1000));
         }
       } catch (e) {
-        printError(e, Boolean(global.json));
+        printError(e, json);
         process.exitCode = 1;
       }
     });

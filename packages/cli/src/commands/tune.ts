@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLoamClient } from '@loam/sdk';
-import { printError } from '../output.js';
+import { printError, printRecord, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 import { contentTypeHint, splitPair } from './train.js';
 import { decimal, InputError, optionalWholeNumber, wholeNumber } from '../flags.js';
@@ -32,6 +32,7 @@ interface TuneOptions {
   maxNotImproving?: string;
   completeOnConvergence?: boolean;
   wait: boolean;
+  json?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -101,7 +102,9 @@ export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, un
 /**
  * `loam tune --image … --objective Maximize:validation:auc --int max_depth=2:8 --float eta=0.01:0.3:log …`:
  * a friendly CreateHyperParameterTuningJob that then shows progress (finished/running trials and the
- * best objective so far) until the tuning job ends, and prints the best training job.
+ * best objective so far) until the tuning job ends, and prints the best training job. With --json
+ * (global or here): JSON Lines while following — {"event":"created"}, one "progress" per change of
+ * status, trial counts or best job, and {"event":"description", …DescribeHyperParameterTuningJob}.
  */
 export function registerTuneCommand(program: Command): void {
   program
@@ -133,8 +136,10 @@ export function registerTuneCommand(program: Command): void {
     .option('--max-not-improving <n>', 'MaxNumberOfTrainingJobsNotImproving: end after n trials in a row do not beat the best')
     .option('--complete-on-convergence', 'ConvergenceDetected: end once no trial is expected to beat the best by more than 1 %')
     .option('--no-wait', 'return once the tuning job is created')
+    .option('--json', 'JSON Lines while following (created, progress, description); the description with --no-wait')
     .action(async (o: TuneOptions) => {
       const global = program.opts<ClientFlags & { json?: boolean }>();
+      const json = Boolean(o.json ?? global.json);
       try {
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
@@ -143,8 +148,13 @@ export function registerTuneCommand(program: Command): void {
         if (hint) process.stderr.write(`${hint}\n`);
         const name = req['HyperParameterTuningJobName'] as string;
         const created = await client.CreateHyperParameterTuningJob(req as never);
-        process.stdout.write(`${created.HyperParameterTuningJobArn}\n`);
-        if (!o.wait) return;
+        if (!o.wait) {
+          if (json) printResult(await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: name }), true);
+          else process.stdout.write(`${created.HyperParameterTuningJobArn}\n`);
+          return;
+        }
+        if (json) printRecord('created', { HyperParameterTuningJobName: name, HyperParameterTuningJobArn: created.HyperParameterTuningJobArn });
+        else process.stdout.write(`${created.HyperParameterTuningJobArn}\n`);
         let last = '';
         for (;;) {
           const d = await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: name });
@@ -152,9 +162,21 @@ export function registerTuneCommand(program: Command): void {
           const best = d.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric;
           const line = `${d.HyperParameterTuningJobStatus}  trials: ${c.Completed} completed, ${c.Stopped} stopped, ${c.NonRetryableError} failed, ${c.InProgress} running` +
             (best ? `  best ${best.MetricName} = ${best.Value} (${d.BestTrainingJob!.TrainingJobName})` : '');
-          if (line !== last) process.stdout.write(`${new Date().toISOString()}  ${line}\n`);
+          if (line !== last) {
+            if (json) {
+              printRecord('progress', {
+                HyperParameterTuningJobName: name, Status: d.HyperParameterTuningJobStatus, TrainingJobStatusCounters: c,
+                ...(d.BestTrainingJob ? { BestTrainingJob: { TrainingJobName: d.BestTrainingJob.TrainingJobName, FinalHyperParameterTuningJobObjectiveMetric: best } } : {}),
+              });
+            } else process.stdout.write(`${new Date().toISOString()}  ${line}\n`);
+          }
           last = line;
           if (!['InProgress', 'Stopping'].includes(d.HyperParameterTuningJobStatus)) {
+            if (json) {
+              printRecord('description', { ...d });
+              process.exitCode = d.HyperParameterTuningJobStatus === 'Completed' ? 0 : 1;
+              return;
+            }
             if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
             const done = d.TuningJobCompletionDetails;
             if (done?.ConvergenceDetectedTime !== undefined) process.stdout.write(`converged at ${new Date(Number(done.ConvergenceDetectedTime) * 1000).toISOString()}\n`);
@@ -170,7 +192,7 @@ export function registerTuneCommand(program: Command): void {
           await new Promise((r) => setTimeout(r, 1000));
         }
       } catch (e) {
-        printError(e, Boolean(global.json));
+        printError(e, json);
         process.exitCode = 1;
       }
     });
