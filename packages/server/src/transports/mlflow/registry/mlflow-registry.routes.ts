@@ -66,8 +66,8 @@ const TIMESTAMP_ALIASES = { timestamp: 'last_updated_timestamp' };
  * MLflow's model registry (registered models and model versions) over the Model Registry: a
  * registered model is a model package group, a version is a package version in it. Stages map to
  * approval: Production approves, Archived rejects, None withdraws an approval (Staging only sets the
- * lifecycle stage), so
- * an MLflow promotion is what lets a version be deployed, and every transition is an approval event.
+ * lifecycle stage), so an MLflow promotion is what lets a version be deployed, and every transition is
+ * an approval event. MLflow names map to group names through mlflow-registry-names.ts.
  */
 export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authorizer): MlflowRoute[] {
   /** A further check inside a route (the other versions a request changes too), on the package's ARN. */
