@@ -13,7 +13,11 @@ export interface ObjectInfo extends ObjectRef {
   readonly sha256: string;
   readonly lastModified: number;
   readonly contentType?: string;
-  /** S3-style ETag (quoted hex MD5 for single-part writes where the backend has it, else the sha256). */
+  /**
+   * S3-style ETag: the quoted hex MD5 of the bytes, or the ETag the writer asked for (`PutOptions.etag`,
+   * a multipart upload's `"<md5 of the part MD5s>-<parts>"`), or the one an S3 backend assigned.
+   * Opaque to readers: compare it, do not treat it as a digest.
+   */
   readonly etag: string;
 }
 
@@ -49,6 +53,12 @@ export interface PutOptions {
    * differs, ResourceNotFound when there is no object — checked atomically with the write.
    */
   readonly ifMatch?: string;
+  /**
+   * The ETag to record instead of the quoted MD5 of the bytes: an S3 multipart upload's
+   * `"<md5 of the concatenated part MD5s>-<number of parts>"`, which S3 clients expect back. Stores whose
+   * backend assigns ETags itself (the S3 adapter) keep the backend's.
+   */
+  readonly etag?: string;
 }
 
 /**

@@ -76,7 +76,7 @@ export class MemoryArtifactStore implements ArtifactStore {
       key: ref.key,
       size: bytes.length,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+      etag: options.etag ?? `"${createHash('md5').update(bytes).digest('hex')}"`,
       lastModified: this.clock.now(),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
     };

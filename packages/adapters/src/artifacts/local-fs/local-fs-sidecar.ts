@@ -28,6 +28,8 @@ export interface Sidecar {
   readonly size: number;
   readonly sha256: string;
   readonly md5: string;
+  /** The ETag the writer asked for (a multipart upload's), when not the quoted MD5. */
+  readonly etag?: string;
   readonly lastModified: number;
   readonly contentType?: string;
   readonly ino: string;

@@ -89,6 +89,7 @@ export async function writeObject(
       md5: md5.digest('hex'),
       lastModified: options.now(),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+      ...(options.etag === undefined ? {} : { etag: options.etag }),
     };
     const { dirs } = splitKey(ref.key);
     const metaMade = (await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true)) ?? [];

@@ -30,6 +30,7 @@ async function openClean(): Promise<S3ArtifactStore> {
 }
 
 describeArtifactStoreConformance('s3', {
+  backendAssignsEtags: true,
   open: async () => {
     const store = await openClean();
     return { store, close: async () => store.close() };

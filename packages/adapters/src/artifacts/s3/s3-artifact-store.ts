@@ -38,7 +38,7 @@ const HEAD_CONCURRENCY = 8;
 /**
  * The ArtifactStore over S3 or any S3-compatible service. The sha256 is computed while the body
  * streams in and kept as object metadata (`x-amz-meta-sha256`); objects written by other clients
- * without it report `sha256: ''`. `@aws-sdk/client-s3` is loaded only when a store is opened.
+ * without it report `sha256: ''`. ETags are the backend's (`PutOptions.etag` is not used). `@aws-sdk/client-s3` is loaded only when a store is opened.
  */
 export class S3ArtifactStore implements ArtifactStore {
   private constructor(

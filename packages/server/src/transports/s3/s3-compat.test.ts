@@ -9,6 +9,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
@@ -233,5 +234,26 @@ describe('S3 API compatibility details', () => {
     const { UploadId: u2 } = await writer.send(new CreateMultipartUploadCommand({ Bucket: 'partcopy-dst', Key: 'denied.bin' }));
     expect(await errorOf(writer.send(new UploadPartCopyCommand({ Bucket: 'partcopy-dst', Key: 'denied.bin', UploadId: u2, PartNumber: 1, CopySource: 'partcopy-src/tail.txt' })))).toMatchObject({ name: 'AccessDenied', status: 403 });
     expect((await c.send(new ListPartsCommand({ Bucket: 'partcopy-dst', Key: 'denied.bin', UploadId: u2 }))).Parts ?? []).toEqual([]);
+  });
+
+  it("multipart ETag is S3's: md5 of the parts' binary MD5s, '-<parts>', on Complete, HEAD, GET and List", async () => {
+    const c = s3();
+    await c.send(new CreateBucketCommand({ Bucket: 'mp-etag' }));
+    const parts = [Buffer.alloc(5 * MiB, 1), Buffer.alloc(5 * MiB, 2), Buffer.from('last')];
+    const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+    const expected = `"${createHash('md5').update(Buffer.concat(parts.map(md5))).digest('hex')}-3"`;
+    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: 'mp-etag', Key: 'obj' }));
+    const etags: string[] = [];
+    for (const [i, Body] of parts.entries()) etags.push((await c.send(new UploadPartCommand({ Bucket: 'mp-etag', Key: 'obj', UploadId, PartNumber: i + 1, Body }))).ETag as string);
+    const done = await c.send(new CompleteMultipartUploadCommand({ Bucket: 'mp-etag', Key: 'obj', UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+    expect(done.ETag).toBe(expected);
+    expect((await c.send(new HeadObjectCommand({ Bucket: 'mp-etag', Key: 'obj' }))).ETag).toBe(expected);
+    const got = await c.send(new GetObjectCommand({ Bucket: 'mp-etag', Key: 'obj', IfMatch: expected }));
+    expect(got.ETag).toBe(expected);
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+    expect((await c.send(new ListObjectsV2Command({ Bucket: 'mp-etag' }))).Contents?.map((o) => o.ETag)).toEqual([expected]);
+    // A single PUT still has the plain MD5.
+    const single = await c.send(new PutObjectCommand({ Bucket: 'mp-etag', Key: 'single', Body: 'abc' }));
+    expect(single.ETag).toBe('"900150983cd24fb0d6963f7d28e17f72"');
   });
 });

@@ -33,7 +33,7 @@ export interface PartInfo {
  * Multipart uploads staged as private temp files under `<data-dir>/s3-multipart/<uploadId>/`, one
  * file per part, written to a temp name and renamed so a part is whole or absent. Completing
  * streams the parts in order into one atomic `ArtifactStore.put`, so readers never see a partial
- * object; aborting or completing removes the directory.
+ * object, recording S3's multipart ETag (see multipartEtag); aborting or completing removes the directory.
  */
 export class MultipartUploads {
   constructor(private readonly root: string) {}
@@ -145,7 +145,7 @@ export class MultipartUploads {
     async function* concat(): AsyncGenerator<Buffer> {
       for (const c of chosen) for await (const b of createReadStream(join(dir, `part-${c.partNumber}`), { highWaterMark: 1 << 16 })) yield b as Buffer;
     }
-    const info = await store.put(ref, concat(), { ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}), ...conditions });
+    const info = await store.put(ref, concat(), { ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}), ...conditions, etag: multipartEtag(chosen.map((c) => (have.get(c.partNumber) as PartInfo).etag)) });
     await rm(dir, { recursive: true, force: true });
     return info;
   }
@@ -176,4 +176,11 @@ export class MultipartUploads {
     await this.meta(uploadId, ref);
     await rm(this.dir(uploadId), { recursive: true, force: true });
   }
+}
+
+/** S3's multipart ETag: the MD5 of the concatenated binary MD5s of the parts, then `-<number of parts>`. */
+export function multipartEtag(partEtags: readonly string[]): string {
+  const md5 = createHash('md5');
+  for (const e of partEtags) md5.update(Buffer.from(e.replace(/"/g, ''), 'hex'));
+  return `"${md5.digest('hex')}-${partEtags.length}"`;
 }
