@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
-import { printError, printResult } from '../output.js';
+import { printError, printRecord, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 import { envPairs } from '../env-pairs.js';
 import { InputError, wholeNumber } from '../flags.js';
+import { following, progressLine, sleep } from '../follow.js';
 
 interface DeployFlags {
   model?: string;
@@ -31,11 +32,35 @@ function deploymentConfig(o: DeployFlags): Record<string, unknown> | undefined {
   };
 }
 
-async function waitInService(client: LoamClient, name: string): Promise<Record<string, unknown>> {
+type Described = Awaited<ReturnType<LoamClient['DescribeEndpoint']>>;
+type Variant = NonNullable<Described['ProductionVariants']>[number];
+
+/** One progress line: the endpoint's status, the config being rolled out, and each variant's state. */
+export function endpointProgress(d: Described): string {
+  const pending = d.PendingDeploymentSummary;
+  const variant = (v: Variant) => {
+    const states = (v.VariantStatus ?? []).map((s) => `${s.Status}${s.StatusMessage ? ` (${s.StatusMessage})` : ''}`).join(', ');
+    const count = v.CurrentInstanceCount !== undefined || v.DesiredInstanceCount !== undefined ? ` ${v.CurrentInstanceCount ?? 0}/${v.DesiredInstanceCount ?? '?'} instances` : '';
+    const weight = v.CurrentWeight !== undefined ? ` weight ${v.CurrentWeight}` : '';
+    return `${v.VariantName}${states ? `: ${states}` : ''}${count}${weight}`;
+  };
+  const variants = (pending?.ProductionVariants ?? d.ProductionVariants ?? []).map(variant).join('; ');
+  return `${d.EndpointStatus}${pending ? ` → ${pending.EndpointConfigName}` : ''}${variants ? `  ${variants}` : ''}${d.FailureReason ? `: ${d.FailureReason}` : ''}`;
+}
+
+/** Polls until the endpoint leaves Creating/Updating/RollingBack, printing each change (a record with --json). */
+async function waitInService(client: LoamClient, name: string, json: boolean): Promise<Described> {
+  let last = '';
   for (;;) {
-    const d = (await client.DescribeEndpoint({ EndpointName: name })) as { EndpointStatus: string; FailureReason?: string };
+    const d = await client.DescribeEndpoint({ EndpointName: name });
+    const line = endpointProgress(d);
+    if (line !== last) {
+      if (json) printRecord('status', { EndpointName: name, EndpointStatus: d.EndpointStatus, ...(d.PendingDeploymentSummary ? { PendingDeploymentSummary: d.PendingDeploymentSummary } : {}), ...(d.ProductionVariants ? { ProductionVariants: d.ProductionVariants } : {}), ...(d.FailureReason ? { FailureReason: d.FailureReason } : {}) });
+      else process.stdout.write(progressLine(line));
+      last = line;
+    }
     if (!['Creating', 'Updating', 'RollingBack', 'SystemUpdating'].includes(d.EndpointStatus)) return d;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 
@@ -44,6 +69,9 @@ async function waitInService(client: LoamClient, name: string): Promise<Record<s
  * updates it blue/green (`--canary 10%`, `--linear 25%`, `--alarm <name>` for automatic rollback).
  *   loam deploy churn --image sagemaker-xgboost:1.7-1 --model-data s3://models/churn/output/model.tar.gz
  *   loam deploy churn --model churn-v2 --canary 10% --wait-interval 300 --alarm churn-5xx
+ * Prints the model it created (or used) and the endpoint config first, then each status change until
+ * InService, then the endpoint with ModelName added. With --json: JSON Lines — created, status…,
+ * description (with --no-wait, the description as one JSON document).
  */
 export function registerDeployCommand(program: Command): void {
   program.command('deploy <endpointName>')
@@ -61,7 +89,7 @@ export function registerDeployCommand(program: Command): void {
     .option('--termination-wait <seconds>', 'update: keep the old fleet this long after the shift', '0')
     .option('--alarm <names...>', 'update: alarms that roll the update back')
     .option('--no-wait', 'return at once instead of waiting for InService')
-    .option('--json', 'print JSON')
+    .option('--json', 'JSON Lines while waiting (created, status, description); the description with --no-wait')
     .action(async (endpointName: string, o: DeployFlags) => {
       const global = program.opts<ClientFlags & { json?: boolean }>();
       const json = Boolean(o.json ?? global.json);
@@ -85,9 +113,16 @@ export function registerDeployCommand(program: Command): void {
         const exists = await client.DescribeEndpoint({ EndpointName: endpointName }).then(() => true, () => false);
         if (exists) await client.UpdateEndpoint({ EndpointName: endpointName, EndpointConfigName: configName, DeploymentConfig: update as never });
         else await client.CreateEndpoint({ EndpointName: endpointName, EndpointConfigName: configName });
-        const result = o.wait ? await waitInService(client, endpointName) : await client.DescribeEndpoint({ EndpointName: endpointName });
-        printResult(result, json);
-        if ((result as { EndpointStatus?: string }).EndpointStatus === 'Failed') process.exitCode = 1;
+        const created = { EndpointName: endpointName, ModelName: modelName, EndpointConfigName: configName, Action: exists ? 'update' : 'create' };
+        if (json && o.wait) printRecord('created', created);
+        else if (!json) process.stdout.write(`model: ${modelName}${o.model ? '' : ' (created)'}\nendpoint config: ${configName}\n${exists ? 'updating' : 'creating'} endpoint ${endpointName}\n`);
+        const described = o.wait
+          ? await following(exists ? `update of endpoint ${endpointName}` : `creation of endpoint ${endpointName}`, `loam delete-endpoint --endpoint-name ${endpointName}`, () => waitInService(client, endpointName, json), ` (that deletes the endpoint; watch it instead: loam describe-endpoint --endpoint-name ${endpointName})`)
+          : await client.DescribeEndpoint({ EndpointName: endpointName });
+        const result = { ...described, ModelName: modelName };
+        if (json && o.wait) printRecord('description', result);
+        else printResult(result, json);
+        if (described.EndpointStatus === 'Failed') process.exitCode = 1;
       } catch (e) {
         printError(e, json);
         process.exitCode = 1;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createLoamClient } from '@loam/sdk';
 import { printError, printRecord } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
+import { following } from '../follow.js';
 
 type Client = ReturnType<typeof createLoamClient>;
 
@@ -40,7 +41,10 @@ export function registerLogsCommand(program: Command): void {
       const json = Boolean(o.json ?? global.json);
       try {
         const s = clientSettings(global);
-        await printJobLogs(createLoamClient({ endpoint: s.endpoint, token: s.token }), o.processing ? 'processing' : 'training', job, { follow: Boolean(o.follow), json });
+        const kind = o.processing ? 'processing' : 'training';
+        const print = () => printJobLogs(createLoamClient({ endpoint: s.endpoint, token: s.token }), kind, job, { follow: Boolean(o.follow), json });
+        if (o.follow) await following(`${kind} job ${job}`, `loam stop-${kind}-job --${kind}-job-name ${job}`, print);
+        else await print();
       } catch (e) {
         printError(e, json);
         process.exitCode = 1;

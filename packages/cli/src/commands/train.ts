@@ -4,6 +4,7 @@ import { printError, printRecord, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 import { printJobLogs } from './logs.js';
 import { InputError, wholeNumber } from '../flags.js';
+import { following, sleep } from '../follow.js';
 
 interface TrainOptions {
   name?: string;
@@ -105,37 +106,39 @@ export function registerTrainCommand(program: Command): void {
         }
         if (json) printRecord('created', { TrainingJobName: name, TrainingJobArn: created.TrainingJobArn });
         else process.stdout.write(`${created.TrainingJobArn}\n`);
-        let seen = 0;
-        const metrics = new Map<string, number>();
-        let token: string | undefined;
-        for (;;) {
-          const d = await client.DescribeTrainingJob({ TrainingJobName: name });
-          for (const t of (d.SecondaryStatusTransitions ?? []).slice(seen)) {
-            if (json) printRecord('status', { TrainingJobName: name, Status: t.Status, StartTime: t.StartTime, ...(t.StatusMessage ? { StatusMessage: t.StatusMessage } : {}) });
-            else process.stdout.write(`${new Date(t.StartTime * 1000).toISOString()}  ${t.Status}${t.StatusMessage ? `: ${t.StatusMessage}` : ''}\n`);
-          }
-          seen = d.SecondaryStatusTransitions?.length ?? seen;
-          if (o.logs) token = await printJobLogs(client, 'training', name, { follow: false, json, ...(token ? { token } : {}) });
-          else {
-            for (const m of d.FinalMetricDataList ?? []) {
-              if (metrics.get(m.MetricName) === m.Value) continue;
-              metrics.set(m.MetricName, m.Value);
-              if (json) printRecord('metric', { TrainingJobName: name, MetricName: m.MetricName, Value: m.Value, Timestamp: m.Timestamp });
-              else process.stdout.write(`  ${m.MetricName} = ${m.Value}\n`);
+        await following(`training job ${name}`, `loam stop-training-job --training-job-name ${name}`, async () => {
+          let seen = 0;
+          const metrics = new Map<string, number>();
+          let token: string | undefined;
+          for (;;) {
+            const d = await client.DescribeTrainingJob({ TrainingJobName: name });
+            for (const t of (d.SecondaryStatusTransitions ?? []).slice(seen)) {
+              if (json) printRecord('status', { TrainingJobName: name, Status: t.Status, StartTime: t.StartTime, ...(t.StatusMessage ? { StatusMessage: t.StatusMessage } : {}) });
+              else process.stdout.write(`${new Date(t.StartTime * 1000).toISOString()}  ${t.Status}${t.StatusMessage ? `: ${t.StatusMessage}` : ''}\n`);
             }
-          }
-          if (['Completed', 'Failed', 'Stopped'].includes(d.TrainingJobStatus)) {
-            process.exitCode = d.TrainingJobStatus === 'Completed' ? 0 : 1;
-            if (json) {
-              printRecord('description', { ...d });
+            seen = d.SecondaryStatusTransitions?.length ?? seen;
+            if (o.logs) token = await printJobLogs(client, 'training', name, { follow: false, json, ...(token ? { token } : {}) });
+            else {
+              for (const m of d.FinalMetricDataList ?? []) {
+                if (metrics.get(m.MetricName) === m.Value) continue;
+                metrics.set(m.MetricName, m.Value);
+                if (json) printRecord('metric', { TrainingJobName: name, MetricName: m.MetricName, Value: m.Value, Timestamp: m.Timestamp });
+                else process.stdout.write(`  ${m.MetricName} = ${m.Value}\n`);
+              }
+            }
+            if (['Completed', 'Failed', 'Stopped'].includes(d.TrainingJobStatus)) {
+              process.exitCode = d.TrainingJobStatus === 'Completed' ? 0 : 1;
+              if (json) {
+                printRecord('description', { ...d });
+                return;
+              }
+              if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
+              if (d.ModelArtifacts.S3ModelArtifacts) process.stdout.write(`model: ${d.ModelArtifacts.S3ModelArtifacts}\n`);
               return;
             }
-            if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
-            if (d.ModelArtifacts.S3ModelArtifacts) process.stdout.write(`model: ${d.ModelArtifacts.S3ModelArtifacts}\n`);
-            return;
+            await sleep(1000);
           }
-          await new Promise((r) => setTimeout(r, 1000));
-        }
+        }, ` (follow it again: loam logs -f ${name})`);
       } catch (e) {
         printError(e, json);
         process.exitCode = 1;

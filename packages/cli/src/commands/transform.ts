@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
-import { printError, printResult } from '../output.js';
+import { printError, printRecord, printResult } from '../output.js';
 import { envPairs } from '../env-pairs.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 import { optionalWholeNumber, wholeNumber } from '../flags.js';
+import { following, progressLine, sleep } from '../follow.js';
 
 interface TransformFlags {
   model: string;
@@ -26,11 +27,21 @@ interface TransformFlags {
   json?: boolean;
 }
 
-async function waitDone(client: LoamClient, name: string): Promise<Record<string, unknown>> {
+type Described = Awaited<ReturnType<LoamClient['DescribeTransformJob']>>;
+
+/** Polls until the job ends, printing each status change (a record with --json). */
+async function waitDone(client: LoamClient, name: string, json: boolean): Promise<Described> {
+  let last = '';
   for (;;) {
-    const d = (await client.DescribeTransformJob({ TransformJobName: name })) as { TransformJobStatus: string };
+    const d = await client.DescribeTransformJob({ TransformJobName: name });
+    const line = `${d.TransformJobStatus}${d.FailureReason ? `: ${d.FailureReason}` : ''}`;
+    if (line !== last) {
+      if (json) printRecord('status', { TransformJobName: name, TransformJobStatus: d.TransformJobStatus, ...(d.FailureReason ? { FailureReason: d.FailureReason } : {}) });
+      else process.stdout.write(progressLine(line));
+      last = line;
+    }
     if (!['InProgress', 'Stopping'].includes(d.TransformJobStatus)) return d;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 
@@ -38,6 +49,8 @@ async function waitDone(client: LoamClient, name: string): Promise<Record<string
  * `loam transform <job>`: a batch transform job in one command, waiting for it by default.
  *   loam transform score-0426 --model churn --input s3://data/today/ --output s3://scores/today \
  *     --content-type text/csv --split Line --input-filter '$[1:]' --join --output-filter '$[0,-1]'
+ * Prints each status change while waiting, then the job. With --json: JSON Lines — created,
+ * status…, description (with --no-wait, the description as one JSON document).
  */
 export function registerTransformCommand(program: Command): void {
   program.command('transform <jobName>')
@@ -59,7 +72,7 @@ export function registerTransformCommand(program: Command): void {
     .option('--instance-type <type>', 'instance type', 'ml.m5.large')
     .option('--env <KEY=VALUE...>', 'the job\'s container environment, over the model\'s (e.g. DEEPAR_INFERENCE_CONFIG=<json>)')
     .option('--no-wait', 'return at once instead of waiting for the job to end')
-    .option('--json', 'print JSON')
+    .option('--json', 'JSON Lines while waiting (created, status, description); the description with --no-wait')
     .action(async (jobName: string, o: TransformFlags) => {
       const global = program.opts<ClientFlags & { json?: boolean }>();
       const json = Boolean(o.json ?? global.json);
@@ -80,9 +93,13 @@ export function registerTransformCommand(program: Command): void {
           ...(concurrency !== undefined ? { MaxConcurrentTransforms: concurrency } : {}), ...(Object.keys(dp).length ? { DataProcessing: dp as never } : {}),
           ...(Object.keys(env).length ? { Environment: env } : {}),
         });
-        const result = o.wait ? await waitDone(client, jobName) : await client.DescribeTransformJob({ TransformJobName: jobName });
-        printResult(result, json);
-        if (['Failed', 'Stopped'].includes(String((result as { TransformJobStatus?: string }).TransformJobStatus))) process.exitCode = 1;
+        if (o.wait && json) printRecord('created', { TransformJobName: jobName, ModelName: o.model });
+        const result = o.wait
+          ? await following(`transform job ${jobName}`, `loam stop-transform-job --transform-job-name ${jobName}`, () => waitDone(client, jobName, json))
+          : await client.DescribeTransformJob({ TransformJobName: jobName });
+        if (o.wait && json) printRecord('description', { ...result });
+        else printResult(result, json);
+        if (['Failed', 'Stopped'].includes(result.TransformJobStatus)) process.exitCode = 1;
       } catch (e) {
         printError(e, json);
         process.exitCode = 1;

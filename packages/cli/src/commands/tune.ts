@@ -4,6 +4,7 @@ import { printError, printRecord, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 import { contentTypeHint, splitPair } from './train.js';
 import { decimal, InputError, optionalWholeNumber, wholeNumber } from '../flags.js';
+import { following, sleep } from '../follow.js';
 
 interface TuneOptions {
   name?: string;
@@ -155,42 +156,44 @@ export function registerTuneCommand(program: Command): void {
         }
         if (json) printRecord('created', { HyperParameterTuningJobName: name, HyperParameterTuningJobArn: created.HyperParameterTuningJobArn });
         else process.stdout.write(`${created.HyperParameterTuningJobArn}\n`);
-        let last = '';
-        for (;;) {
-          const d = await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: name });
-          const c = d.TrainingJobStatusCounters;
-          const best = d.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric;
-          const line = `${d.HyperParameterTuningJobStatus}  trials: ${c.Completed} completed, ${c.Stopped} stopped, ${c.NonRetryableError} failed, ${c.InProgress} running` +
-            (best ? `  best ${best.MetricName} = ${best.Value} (${d.BestTrainingJob!.TrainingJobName})` : '');
-          if (line !== last) {
-            if (json) {
-              printRecord('progress', {
-                HyperParameterTuningJobName: name, Status: d.HyperParameterTuningJobStatus, TrainingJobStatusCounters: c,
-                ...(d.BestTrainingJob ? { BestTrainingJob: { TrainingJobName: d.BestTrainingJob.TrainingJobName, FinalHyperParameterTuningJobObjectiveMetric: best } } : {}),
-              });
-            } else process.stdout.write(`${new Date().toISOString()}  ${line}\n`);
-          }
-          last = line;
-          if (!['InProgress', 'Stopping'].includes(d.HyperParameterTuningJobStatus)) {
-            if (json) {
-              printRecord('description', { ...d });
+        await following(`tuning job ${name}`, `loam stop-hyper-parameter-tuning-job --hyper-parameter-tuning-job-name ${name}`, async () => {
+          let last = '';
+          for (;;) {
+            const d = await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: name });
+            const c = d.TrainingJobStatusCounters;
+            const best = d.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric;
+            const line = `${d.HyperParameterTuningJobStatus}  trials: ${c.Completed} completed, ${c.Stopped} stopped, ${c.NonRetryableError} failed, ${c.InProgress} running` +
+              (best ? `  best ${best.MetricName} = ${best.Value} (${d.BestTrainingJob!.TrainingJobName})` : '');
+            if (line !== last) {
+              if (json) {
+                printRecord('progress', {
+                  HyperParameterTuningJobName: name, Status: d.HyperParameterTuningJobStatus, TrainingJobStatusCounters: c,
+                  ...(d.BestTrainingJob ? { BestTrainingJob: { TrainingJobName: d.BestTrainingJob.TrainingJobName, FinalHyperParameterTuningJobObjectiveMetric: best } } : {}),
+                });
+              } else process.stdout.write(`${new Date().toISOString()}  ${line}\n`);
+            }
+            last = line;
+            if (!['InProgress', 'Stopping'].includes(d.HyperParameterTuningJobStatus)) {
+              if (json) {
+                printRecord('description', { ...d });
+                process.exitCode = d.HyperParameterTuningJobStatus === 'Completed' ? 0 : 1;
+                return;
+              }
+              if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
+              const done = d.TuningJobCompletionDetails;
+              if (done?.ConvergenceDetectedTime !== undefined) process.stdout.write(`converged at ${new Date(Number(done.ConvergenceDetectedTime) * 1000).toISOString()}\n`);
+              if (done?.NumberOfTrainingJobsObjectiveNotImproving !== undefined) process.stdout.write(`trials since the best last improved: ${done.NumberOfTrainingJobsObjectiveNotImproving}\n`);
+              if (d.BestTrainingJob) {
+                const definition = d.BestTrainingJob.TrainingJobDefinitionName;
+                process.stdout.write(`best training job: ${d.BestTrainingJob.TrainingJobName}${definition ? ` (definition ${definition})` : ''}\n`);
+                for (const [k, v] of Object.entries(d.BestTrainingJob.TunedHyperParameters)) process.stdout.write(`  ${k} = ${v}\n`);
+              }
               process.exitCode = d.HyperParameterTuningJobStatus === 'Completed' ? 0 : 1;
               return;
             }
-            if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
-            const done = d.TuningJobCompletionDetails;
-            if (done?.ConvergenceDetectedTime !== undefined) process.stdout.write(`converged at ${new Date(Number(done.ConvergenceDetectedTime) * 1000).toISOString()}\n`);
-            if (done?.NumberOfTrainingJobsObjectiveNotImproving !== undefined) process.stdout.write(`trials since the best last improved: ${done.NumberOfTrainingJobsObjectiveNotImproving}\n`);
-            if (d.BestTrainingJob) {
-              const definition = d.BestTrainingJob.TrainingJobDefinitionName;
-              process.stdout.write(`best training job: ${d.BestTrainingJob.TrainingJobName}${definition ? ` (definition ${definition})` : ''}\n`);
-              for (const [k, v] of Object.entries(d.BestTrainingJob.TunedHyperParameters)) process.stdout.write(`  ${k} = ${v}\n`);
-            }
-            process.exitCode = d.HyperParameterTuningJobStatus === 'Completed' ? 0 : 1;
-            return;
+            await sleep(1000);
           }
-          await new Promise((r) => setTimeout(r, 1000));
-        }
+        });
       } catch (e) {
         printError(e, json);
         process.exitCode = 1;

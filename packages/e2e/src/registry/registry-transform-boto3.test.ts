@@ -90,7 +90,9 @@ print(json.dumps({'arn': arn, 'pending': pending, 'status': d['ModelApprovalStat
     const cli = async (...args: string[]) => {
       const r = await runLoam(['--data-dir', loam.dataDir, ...args, '--json']);
       if (r.code !== 0) throw new Error(`loam ${args.join(' ')}: ${r.stderr}`);
-      return JSON.parse(r.stdout) as any;
+      // A waiting command (transform) prints JSON Lines: created, status…, then the description.
+      const text = r.stdout.trim();
+      return JSON.parse(text.startsWith('{"event"') ? text.split('\n').at(-1)! : text) as any;
     };
     expect(await cli('registry', 'versions', 'churn')).toMatchObject([{ Version: 1, Status: 'Approved' }]);
     expect(await cli('registry', 'reject', 'churn/1', '--comment', 'drift on May data')).toMatchObject({ ModelApprovalStatus: 'Rejected', ApprovalDescription: 'drift on May data', ApprovedBy: 'admin' });
