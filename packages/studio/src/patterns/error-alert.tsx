@@ -1,13 +1,39 @@
-import { Alert, Code, Text } from '@mantine/core';
+import { Alert, Code, List, Text } from '@mantine/core';
+import { labelFor } from '../schema/labels.js';
 import type { UserFacingError } from '../schema/problems.js';
 
+interface ErrorAlertProps {
+  readonly error: UserFacingError;
+  readonly onClose?: () => void;
+  /**
+   * The names (keys of `error.fields`) whose messages the form shows next to a visible field. Every other
+   * field message is shown here, in the alert, so no message of the server's is lost; none given means
+   * the form shows none of them.
+   */
+  readonly placed?: Iterable<string>;
+}
+
 /** An API error as the user needs it: what happened, the server's words, and what to do next. */
-export function ErrorAlert({ error, onClose }: { error: UserFacingError; onClose?: () => void }) {
-  const fieldCount = Object.keys(error.fields).length;
+export function ErrorAlert({ error, onClose, placed }: ErrorAlertProps) {
+  const onForm = new Set(placed ?? []);
+  const entries = Object.entries(error.fields);
+  const placedCount = entries.filter(([k]) => onForm.has(k)).length;
+  const unplaced = entries.filter(([k]) => !onForm.has(k));
+  // The server's sentence when it named no field; otherwise its per-field messages say it more precisely.
+  const showDetail = entries.length === 0;
   return (
     <Alert color="red" variant="light" title={error.title} role="alert" {...(onClose ? { withCloseButton: true, onClose, closeButtonLabel: 'Dismiss error' } : {})}>
-      {fieldCount === 0 && <Text size="sm">{error.detail}</Text>}
-      {fieldCount > 0 && <Text size="sm">{fieldCount === 1 ? 'One field needs' : `${fieldCount} fields need`} attention: see the messages below each.</Text>}
+      {showDetail && <Text size="sm">{error.detail}</Text>}
+      {placedCount > 0 && <Text size="sm">{placedCount === 1 ? 'One field needs' : `${placedCount} fields need`} attention: see the messages below each.</Text>}
+      {unplaced.length > 0 && (
+        <List size="sm" mt={4} aria-label="Problems not shown on a field">
+          {unplaced.map(([k, m]) => (
+            <List.Item key={k}>
+              <strong>{labelFor(k)}</strong>: {m}
+            </List.Item>
+          ))}
+        </List>
+      )}
       <Text size="sm" mt={4} fw={500}>
         {error.action}
       </Text>

@@ -90,7 +90,7 @@ export function OperationForm({ operation, fixed = {}, omit = [], initial, submi
             {labelFor(k)}: <strong>{v}</strong>
           </Text>
         ))}
-        {failure && <ErrorAlert error={failure} onClose={() => setFailure(undefined)} />}
+        {failure && <ErrorAlert error={failure} placed={fields.map((f) => f.name)} onClose={() => setFailure(undefined)} />}
         {fields.map((f) => (
           <FormField key={f.name} field={f} formId={formId} value={values[f.name]} error={errors[f.name]} onChange={(v) => change(f.name, v)} onBlur={() => blur(f.name)} />
         ))}

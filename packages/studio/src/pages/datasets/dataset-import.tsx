@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react';
-import { Button, Group, Progress, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Group, NativeSelect, Progress, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { uploadDatasetFile, type UploadProgress } from './upload-file.js';
 
 const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+/** The server's field messages this form shows next to a field; the alert shows the rest (e.g. /Source). */
+const placedFields = (f: UserFacingError, mode: 'upload' | 's3') => Object.keys(f.fields).filter((k) => k === 'DatasetName' || (mode === 's3' && k === 'SourceUri'));
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 0)} MB`;
 
 /** Creates the dataset when it is new; an existing one simply gets a new version. */
@@ -17,6 +19,13 @@ async function ensureDataset(name: string): Promise<void> {
   }
 }
 
+const ENCODINGS = [
+  { value: '', label: 'Detect' },
+  { value: 'utf-8', label: 'UTF-8' },
+  { value: 'utf-16', label: 'UTF-16' },
+  { value: 'latin-1', label: 'Latin-1 (ISO-8859-1)' },
+];
+
 /**
  * Import a file as a new dataset version: upload from this computer (streamed, with a progress bar
  * from the browser's upload events) or from an s3:// URI in Loam's artifact store.
@@ -26,6 +35,7 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
   const [name, setName] = useState(initialName);
   const [file, setFile] = useState<File | undefined>();
   const [uri, setUri] = useState('');
+  const [encoding, setEncoding] = useState('');
   const [progress, setProgress] = useState<UploadProgress | undefined>();
   const [busy, setBusy] = useState(false);
   const [nameError, setNameError] = useState<string | undefined>();
@@ -43,10 +53,17 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
     setBusy(true);
     try {
       await ensureDataset(name);
-      const v = mode === 'upload' ? await uploadDatasetFile(name, file as File, setProgress) : ((await loam.ImportDatasetVersion({ DatasetName: name, SourceUri: uri })) as unknown as Record<string, unknown>);
+      const enc = encoding === '' ? undefined : (encoding as 'utf-8' | 'utf-16' | 'latin-1');
+      const v =
+        mode === 'upload'
+          ? await uploadDatasetFile(name, file as File, setProgress, undefined, enc ? { Encoding: enc } : {})
+          : ((await loam.ImportDatasetVersion({ DatasetName: name, SourceUri: uri, ...(enc ? { Csv: { Encoding: enc } } : {}) })) as unknown as Record<string, unknown>);
       onImported(name, v);
     } catch (err) {
-      setFailure(toUserFacingError(err, { iamAction: 'sagemaker:ImportDatasetVersion' }));
+      const f = toUserFacingError(err, { iamAction: 'sagemaker:ImportDatasetVersion' });
+      if (f.fields.DatasetName) setNameError(f.fields.DatasetName);
+      if (mode === 's3' && f.fields.SourceUri) setSourceError(f.fields.SourceUri);
+      setFailure(f);
     } finally {
       setBusy(false);
     }
@@ -79,6 +96,13 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
         ) : (
           <TextInput label="Source URI" placeholder="s3://bucket/key.csv" value={uri} onChange={(e) => setUri(e.currentTarget.value)} error={sourceError} />
         )}
+        <NativeSelect
+          label="Encoding"
+          description="For CSV and TSV text: detected when left on Detect; choose one if the import says the bytes are not valid in the detected encoding."
+          value={encoding}
+          data={ENCODINGS}
+          onChange={(e) => setEncoding(e.currentTarget.value)}
+        />
         {busy && mode === 'upload' && progress && (
           <Stack gap={2}>
             <Progress value={pct} aria-label="Upload progress" size="lg" animated={pct < 100} />
@@ -87,7 +111,7 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
             </Text>
           </Stack>
         )}
-        {failure && <ErrorAlert error={failure} onClose={() => setFailure(undefined)} />}
+        {failure && <ErrorAlert error={failure} placed={placedFields(failure, mode)} onClose={() => setFailure(undefined)} />}
         <Group justify="flex-end">
           <Button type="submit" loading={busy}>
             Import

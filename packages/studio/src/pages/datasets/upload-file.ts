@@ -11,10 +11,11 @@ export interface UploadProgress {
  * reports upload progress. Resolves with the new version; rejects with the server's problem as a
  * {@link LoamApiError} so Studio shows it like any other API error.
  */
-export function uploadDatasetFile(name: string, file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal): Promise<Record<string, unknown>> {
+export function uploadDatasetFile(name: string, file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal, hints: { readonly Encoding?: string } = {}): Promise<Record<string, unknown>> {
+  const query = Object.entries({ FileName: file.name, ...hints }).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/v1/datasets/${encodeURIComponent(name)}/upload?FileName=${encodeURIComponent(file.name)}`);
+    xhr.open('POST', `/api/v1/datasets/${encodeURIComponent(name)}/upload?${query}`);
     xhr.withCredentials = true;
     xhr.setRequestHeader('content-type', 'application/octet-stream');
     xhr.setRequestHeader('accept', 'application/json');

@@ -5,7 +5,7 @@ import { loam } from '../../api/client.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import type { JsonSchema } from '../../schema/fields.js';
 import { labelFor } from '../../schema/labels.js';
-import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
+import { toUserFacingError, topField, type UserFacingError } from '../../schema/problems.js';
 import { validateField, type FormValue, type FormValues } from '../../schema/validate.js';
 import { GroupView, OptionalGroups, prominent } from './nested-group.js';
 import { groupFields, leafOfPath, leaves, toNestedInput, validateGroups } from './nested-fields.js';
@@ -38,6 +38,7 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<UserFacingError | undefined>();
   const [busy, setBusy] = useState(false);
+  const [placed, setPlaced] = useState<string[]>([]);
 
   const change = (name: string, v: FormValue) => {
     setValues((xs) => ({ ...xs, [name]: v }));
@@ -66,10 +67,15 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
       const u = toUserFacingError(err, { iamAction: op.iamAction, kind: op.kind });
       const names = all.map((f) => f.name);
       const byLeaf: Record<string, string> = {};
+      const onLeaf = new Set<string>();
       for (const fe of (err as { fields?: { path: string; message: string }[] }).fields ?? []) {
         const leaf = leafOfPath(fe.path, names, values);
-        if (leaf && !byLeaf[leaf]) byLeaf[leaf] = fe.message;
+        if (!leaf) continue;
+        if (!byLeaf[leaf]) byLeaf[leaf] = fe.message;
+        const top = topField(fe.path);
+        if (top) onLeaf.add(top);
       }
+      setPlaced([...onLeaf]);
       if (u.code === 'ResourceInUse' && Object.keys(byLeaf).length === 0) byLeaf[names[0]!] = `${u.detail} Choose another name.`;
       setErrors(byLeaf);
       setFailure(u);
@@ -91,7 +97,7 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
         <Text size="sm" c="dimmed" id={`${formId}-summary`}>
           {op.summary}
         </Text>
-        {failure && <ErrorAlert error={failure} onClose={() => setFailure(undefined)} />}
+        {failure && <ErrorAlert error={failure} placed={placed} onClose={() => setFailure(undefined)} />}
         <GroupView {...view} group={{ ...tree, label: 'Job', fields: topShown, groups: [] }} />
         {shown.map((g) => (
           <GroupView key={g.path} {...view} group={g} />
