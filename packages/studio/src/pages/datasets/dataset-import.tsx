@@ -10,12 +10,23 @@ const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const placedFields = (f: UserFacingError, mode: 'upload' | 's3') => Object.keys(f.fields).filter((k) => k === 'DatasetName' || (mode === 's3' && k === 'SourceUri'));
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 0)} MB`;
 
-/** Creates the dataset when it is new; an existing one simply gets a new version. */
-async function ensureDataset(name: string): Promise<void> {
+/** Creates the dataset when it is new; an existing one simply gets a new version. True when this call created it. */
+async function ensureDataset(name: string): Promise<boolean> {
   try {
     await loam.CreateDataset({ DatasetName: name });
+    return true;
   } catch (e) {
     if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
+    return false;
+  }
+}
+
+/** Removes a dataset this import attempt created when the import failed, so nothing half-made remains. */
+async function removeCreated(name: string): Promise<void> {
+  try {
+    await loam.DeleteDataset({ DatasetName: name });
+  } catch {
+    // Already gone, or not ours to delete: nothing more to do.
   }
 }
 
@@ -51,8 +62,9 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
     setSourceError(badSource);
     if (badName || badSource) return;
     setBusy(true);
+    let created = false;
     try {
-      await ensureDataset(name);
+      created = await ensureDataset(name);
       const enc = encoding === '' ? undefined : (encoding as 'utf-8' | 'utf-16' | 'latin-1');
       const v =
         mode === 'upload'
@@ -60,6 +72,7 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
           : ((await loam.ImportDatasetVersion({ DatasetName: name, SourceUri: uri, ...(enc ? { Csv: { Encoding: enc } } : {}) })) as unknown as Record<string, unknown>);
       onImported(name, v);
     } catch (err) {
+      if (created) await removeCreated(name);
       const f = toUserFacingError(err, { iamAction: 'sagemaker:ImportDatasetVersion' });
       if (f.fields.DatasetName) setNameError(f.fields.DatasetName);
       if (mode === 's3' && f.fields.SourceUri) setSourceError(f.fields.SourceUri);
