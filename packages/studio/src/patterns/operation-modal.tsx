@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import { Button, Modal, type ButtonProps } from '@mantine/core';
+import { Button, type ButtonProps } from '@mantine/core';
 import { OperationForm, type OperationFormProps } from './operation-form.js';
+import { FormModal } from './form-modal.js';
 
 interface OperationModalProps extends Omit<OperationFormProps, 'onCancel' | 'onDone'> {
   readonly buttonLabel: string;
@@ -17,7 +18,7 @@ export function OperationModal({ buttonLabel, title, button, onDone, ...form }: 
       <Button size="sm" {...button} onClick={() => setOpen(true)}>
         {buttonLabel}
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={title} size="lg" closeOnClickOutside={false}>
+      <FormModal opened={open} onClose={() => setOpen(false)} title={title} size="lg">
         {open && (
           <OperationForm
             {...form}
@@ -28,7 +29,7 @@ export function OperationModal({ buttonLabel, title, button, onDone, ...form }: 
             }}
           />
         )}
-      </Modal>
+      </FormModal>
     </>
   );
 }

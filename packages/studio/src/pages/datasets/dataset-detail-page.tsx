@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from '@tanstack/react-router';
-import { Button, Group, Modal, NativeSelect, Skeleton, Stack, Tabs, Text, Title } from '@mantine/core';
+import { Button, Group, NativeSelect, Skeleton, Stack, Tabs, Text, Title } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { useNotifications } from '../../app/notifications.js';
 import { toUserFacingError } from '../../schema/problems.js';
@@ -12,6 +12,7 @@ import { DatasetImport } from './dataset-import.js';
 import { datasetPath } from './dataset-paths.js';
 import { ProfileView } from './profile-view.js';
 import { VersionsTable } from './versions-table.js';
+import { FormModal } from '../../patterns/form-modal.js';
 
 function Preview({ name, version }: { name: string; version: number }) {
   const [sampling, setSampling] = useState<'First' | 'Random'>('First');
@@ -94,7 +95,7 @@ export function DatasetDetailPage() {
           </Tabs>
         </>
       )}
-      <Modal opened={importing} onClose={() => setImporting(false)} title={`Import a new version of ${d.DatasetName}`} size="lg" closeOnClickOutside={false}>
+      <FormModal opened={importing} onClose={() => setImporting(false)} title={`Import a new version of ${d.DatasetName}`} size="lg">
         {importing && (
           <DatasetImport
             initialName={d.DatasetName}
@@ -107,7 +108,7 @@ export function DatasetDetailPage() {
             }}
           />
         )}
-      </Modal>
+      </FormModal>
     </Stack>
   );
 }

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { Button, Card, Group, Modal, Stack } from '@mantine/core';
+import { Button, Card, Group, Stack } from '@mantine/core';
 import { useNotifications } from '../../app/notifications.js';
 import { ResourceList } from '../../patterns/resource-list.js';
 import { DatasetImport } from './dataset-import.js';
 import { datasetPath } from './dataset-paths.js';
 import { PageHeader } from '../../patterns/page-header.js';
+import { FormModal } from '../../patterns/form-modal.js';
 
 /** Datasets: every imported table, and the import dialog (upload with progress, or an s3:// URI). */
 export function DatasetsPage() {
@@ -34,7 +35,7 @@ export function DatasetsPage() {
       <Card withBorder radius="md" padding="md">
         <ResourceList operation="ListDatasets" linkTo={(d) => datasetPath(String(d.DatasetName))} omitColumns={['DatasetArn']} caption="Datasets" empty="No datasets yet: import a file to start." />
       </Card>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Import data" size="lg" closeOnClickOutside={false}>
+      <FormModal opened={open} onClose={() => setOpen(false)} title="Import data" size="lg">
         {open && (
           <DatasetImport
             onImported={(name, v) => {
@@ -45,7 +46,7 @@ export function DatasetsPage() {
             }}
           />
         )}
-      </Modal>
+      </FormModal>
     </Stack>
   );
 }

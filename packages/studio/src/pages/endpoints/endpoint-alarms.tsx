@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Modal, Stack, Text } from '@mantine/core';
+import { Button, Stack, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
@@ -9,6 +9,7 @@ import { toUserFacingError } from '../../schema/problems.js';
 import { NestedOperationForm } from '../jobs/nested-operation-form.js';
 import { conditionOf } from './alarm-condition.js';
 import { RowsTable } from './rows-table.js';
+import { FormModal } from '../../patterns/form-modal.js';
 
 /** The alarms on this endpoint's metrics (what AutoRollbackConfiguration can name), with their state; add and delete. */
 export function EndpointAlarms({ endpointName }: { endpointName: string }) {
@@ -51,7 +52,7 @@ export function EndpointAlarms({ endpointName }: { endpointName: string }) {
           Create alarm
         </Button>
       </div>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Create alarm" size="xl" closeOnClickOutside={false}>
+      <FormModal opened={open} onClose={() => setOpen(false)} title="Create alarm" size="xl">
         {open && (
           <NestedOperationForm
             operation="PutMetricAlarm"
@@ -65,7 +66,7 @@ export function EndpointAlarms({ endpointName }: { endpointName: string }) {
             }}
           />
         )}
-      </Modal>
+      </FormModal>
     </Stack>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { flushSync } from 'react-dom';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from '@tanstack/react-router';
-import { Alert, Anchor, Button, Modal, Skeleton } from '@mantine/core';
+import { Alert, Anchor, Button, Skeleton } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { useNotifications } from '../../app/notifications.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
@@ -19,6 +19,7 @@ import { shareOf } from './traffic-share.js';
 import { TestInvokePanel } from './test-invoke-panel.js';
 import { UpdateEndpointForm } from './update-endpoint-form.js';
 import { WeightsForm } from './weights-form.js';
+import { FormModal } from '../../patterns/form-modal.js';
 
 const moving = (s: string) => ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(s);
 
@@ -118,7 +119,7 @@ export function EndpointDetailPage() {
         }
         sections={sections}
       />
-      <Modal opened={updating} onClose={() => setUpdating(false)} title={`Update ${e.EndpointName}`} size="lg" closeOnClickOutside={false}>
+      <FormModal opened={updating} onClose={() => setUpdating(false)} title={`Update ${e.EndpointName}`} size="lg">
         {updating && (
           <UpdateEndpointForm
             endpointName={e.EndpointName}
@@ -131,8 +132,8 @@ export function EndpointDetailPage() {
             }}
           />
         )}
-      </Modal>
-      <Modal opened={reweighting} onClose={() => setReweighting(false)} title={`Weights and instances of ${e.EndpointName}`} size="lg" closeOnClickOutside={false}>
+      </FormModal>
+      <FormModal opened={reweighting} onClose={() => setReweighting(false)} title={`Weights and instances of ${e.EndpointName}`} size="lg">
         {reweighting && (
           <WeightsForm
             endpointName={e.EndpointName}
@@ -144,7 +145,7 @@ export function EndpointDetailPage() {
             }}
           />
         )}
-      </Modal>
+      </FormModal>
     </>
   );
 }

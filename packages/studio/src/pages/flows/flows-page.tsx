@@ -1,13 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import { Button, Card, Group, Modal, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Card, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { ResourceList } from '../../patterns/resource-list.js';
 import { flowPath } from '../datasets/dataset-paths.js';
 import { PageHeader } from '../../patterns/page-header.js';
+import { FormModal } from '../../patterns/form-modal.js';
 
 const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
@@ -47,7 +48,7 @@ function NewFlowForm({ dataset, onCreated }: { dataset: string; onCreated: (name
         ) : (
           <NativeSelect label="Source dataset" value={chosen} data={names} onChange={(e) => setSource(e.currentTarget.value)} />
         )}
-        {failure && <ErrorAlert error={failure} onClose={() => setFailure(undefined)} />}
+        {failure && <ErrorAlert error={failure} placed={['FlowName']} onClose={() => setFailure(undefined)} />}
         <Group justify="flex-end">
           <Button type="submit" loading={busy} disabled={!chosen}>
             Create flow
@@ -79,7 +80,7 @@ export function FlowsPage() {
       <Card withBorder radius="md" padding="md">
         <ResourceList operation="ListFlows" linkTo={(f) => flowPath(String(f.FlowName))} omitColumns={['FlowArn']} caption="Data flows" empty="No flows yet." />
       </Card>
-      <Modal opened={open} onClose={() => setOpen(false)} title="New data flow" size="md" closeOnClickOutside={false}>
+      <FormModal opened={open} onClose={() => setOpen(false)} title="New data flow" size="md">
         {open && (
           <NewFlowForm
             dataset={search.dataset ?? ''}
@@ -90,7 +91,7 @@ export function FlowsPage() {
             }}
           />
         )}
-      </Modal>
+      </FormModal>
     </Stack>
   );
 }

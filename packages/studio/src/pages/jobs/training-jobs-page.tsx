@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { Anchor, Button, Modal, Stack } from '@mantine/core';
+import { Anchor, Button, Stack } from '@mantine/core';
 import { Link } from '@tanstack/react-router';
 import { useNotifications } from '../../app/notifications.js';
 import { JobList } from './job-list.js';
@@ -9,6 +9,7 @@ import { trainingJobPath } from './job-paths.js';
 import { trainingDefaults } from './training-defaults.js';
 import { NestedOperationForm } from './nested-operation-form.js';
 import { PageHeader } from '../../patterns/page-header.js';
+import { FormModal } from '../../patterns/form-modal.js';
 
 /** Training jobs: every job with live status, and a form to start one. */
 export function TrainingJobsPage() {
@@ -28,7 +29,7 @@ export function TrainingJobsPage() {
       >
         <Button onClick={() => setOpen(true)}>Create training job</Button>
       </PageHeader>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Create training job" size="xl" closeOnClickOutside={false}>
+      <FormModal opened={open} onClose={() => setOpen(false)} title="Create training job" size="xl">
         {open && (
           <NestedOperationForm
             operation="CreateTrainingJob"
@@ -45,7 +46,7 @@ export function TrainingJobsPage() {
             }}
           />
         )}
-      </Modal>
+      </FormModal>
       <JobList operation="ListTrainingJobs" linkTo={(j) => trainingJobPath(String(j.TrainingJobName))} omitColumns={['TrainingJobArn']} caption="Training jobs" empty="No training jobs yet. Create one to train a model on data in the artifact store." />
     </Stack>
   );

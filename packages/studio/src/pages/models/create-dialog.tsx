@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { Button, Modal } from '@mantine/core';
+import { Button } from '@mantine/core';
 import { useNotifications } from '../../app/notifications.js';
 import type { FormValues } from '../../schema/validate.js';
 import { NestedOperationForm } from '../jobs/nested-operation-form.js';
+import { FormModal } from '../../patterns/form-modal.js';
 
 export interface CreateDialogProps {
   /** A create operation with nested input (CreateModel, CreateEndpointConfig, CreateEndpoint). */
@@ -29,7 +30,7 @@ export function CreateDialog({ operation, title, nameKey, listOperation, pathOf,
   return (
     <>
       <Button onClick={() => setOpen(true)}>{title}</Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={title} size="xl" closeOnClickOutside={false}>
+      <FormModal opened={open} onClose={() => setOpen(false)} title={title} size="xl">
         {open && (
           <NestedOperationForm
             operation={operation}
@@ -46,7 +47,7 @@ export function CreateDialog({ operation, title, nameKey, listOperation, pathOf,
             }}
           />
         )}
-      </Modal>
+      </FormModal>
     </>
   );
 }
