@@ -1,5 +1,5 @@
 import { Select, Switch, TagsInput, Textarea, TextInput } from '@mantine/core';
-import type { FieldSpec } from '../schema/fields.js';
+import { entryNoun, type FieldSpec } from '../schema/fields.js';
 import type { FormValue, TagRow } from '../schema/validate.js';
 import { TagsEditor } from './tags-editor.js';
 import { usePicker } from './field-pickers.js';
@@ -35,7 +35,7 @@ export function FormField({ field: f, formId, value, error, onChange, onBlur }: 
     case 'choice':
       return <Select {...common} data={[...(f.choices ?? [])]} value={typeof value === 'string' && value !== '' ? value : null} onChange={(v) => onChange(v ?? '')} clearable={!f.required} allowDeselect={!f.required} />;
     case 'tags':
-      return <TagsEditor {...common} value={(value as TagRow[] | undefined) ?? []} onChange={onChange} {...(f.schema.maxItems !== undefined ? { max: f.schema.maxItems } : {})} />;
+      return <TagsEditor {...common} noun={entryNoun(f)} value={(value as TagRow[] | undefined) ?? []} onChange={onChange} {...(f.schema.maxItems !== undefined ? { max: f.schema.maxItems } : {})} />;
     case 'list':
       return <TagsInput {...common} value={(value as string[] | undefined) ?? []} onChange={onChange} placeholder="Type a value and press Enter" />;
     case 'longtext':

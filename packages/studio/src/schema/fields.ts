@@ -50,6 +50,20 @@ export function isTagList(s: JsonSchema): boolean {
   return Boolean(p && p.Key && p.Value && Object.keys(p).length === 2);
 }
 
+const entryNouns: Readonly<Record<string, string>> = { Tags: 'tag', HyperParameters: 'hyperparameter', StaticHyperParameters: 'hyperparameter', Environment: 'environment variable' };
+
+/**
+ * What one row of a key–value field is called (`Tags` → `tag`, `HyperParameters` → `hyperparameter`,
+ * `Environment` → `environment variable`), in lower case; the field's name may be a dotted path.
+ */
+export function entryNoun(f: Pick<FieldSpec, 'name' | 'label'>): string {
+  const member = f.name.split('.').pop() ?? f.name;
+  const known = entryNouns[member];
+  if (known) return known;
+  const words = f.label.toLowerCase();
+  return words.endsWith('ies') ? `${words.slice(0, -3)}y` : words.replace(/s$/, '');
+}
+
 /** Strings longer than this get a multi-line box (policy documents, descriptions). */
 const longTextFrom = 512;
 

@@ -1,4 +1,4 @@
-import { literalChoices, type FieldSpec, type JsonSchema } from './fields.js';
+import { entryNoun, literalChoices, type FieldSpec, type JsonSchema } from './fields.js';
 import { explainPattern } from './patterns.js';
 
 export interface TagRow {
@@ -46,18 +46,20 @@ function checkCount(s: JsonSchema, n: number, noun: string): string | undefined 
 
 function checkTags(f: FieldSpec, rows: TagRow[]): string | undefined {
   const used = rows.filter((r) => r.Key !== '' || r.Value !== '');
-  const count = checkCount(f.schema, used.length, 'tag');
+  const noun = entryNoun(f);
+  const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
+  const count = checkCount(f.schema, used.length, noun);
   if (count) return count;
   const keys = new Set<string>();
   const props = f.item?.properties ?? {};
   for (const [i, r] of used.entries()) {
-    if (r.Key === '') return `Tag ${i + 1}: enter a key (or clear the value to drop the row).`;
-    if (keys.has(r.Key)) return `Tag ${i + 1}: the key “${r.Key}” is used twice; each key can appear once.`;
+    if (r.Key === '') return `${Noun} ${i + 1}: enter a key (or clear the value to drop the row).`;
+    if (keys.has(r.Key)) return `${Noun} ${i + 1}: the key “${r.Key}” is used twice; each key can appear once.`;
     keys.add(r.Key);
     const k = props.Key ? checkString(props.Key, r.Key) : undefined;
-    if (k) return `Tag ${i + 1} key: ${k}`;
+    if (k) return `${Noun} ${i + 1} key: ${k}`;
     const v = props.Value ? checkString(props.Value, r.Value) : undefined;
-    if (v) return `Tag ${i + 1} value: ${v}`;
+    if (v) return `${Noun} ${i + 1} value: ${v}`;
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getOperation } from '@loam/contracts';
-import type { JsonSchema } from '../../schema/fields.js';
-import type { FormValues } from '../../schema/validate.js';
+import { entryNoun, type JsonSchema } from '../../schema/fields.js';
+import { validateField, type FormValues } from '../../schema/validate.js';
 import { groupFields, leafOfPath, leaves, toNestedInput, validateGroups } from './nested-fields.js';
 import { builtInXgboostImage } from './job-paths.js';
 import { trainingDefaults } from './training-defaults.js';
@@ -19,6 +19,15 @@ describe('nested form fields from CreateTrainingJob', () => {
     expect(leaves(tree).find((f) => f.name === 'OutputDataConfig.S3OutputPath')?.label).toBe('S3 output path');
     expect(tree.groups.find((g) => g.path === 'ResourceConfig')?.required).toBe(true);
     expect(tree.groups.find((g) => g.path === 'CheckpointConfig')?.required).toBe(false);
+  });
+
+  it('names the rows of a string map after what they hold, not tags', () => {
+    const all = leaves(groupFields(input, { InputDataConfig: 1 }));
+    const hp = all.find((f) => f.name === 'HyperParameters')!;
+    expect(entryNoun(hp)).toBe('hyperparameter');
+    expect(entryNoun(all.find((f) => f.name === 'Environment')!)).toBe('environment variable');
+    expect(entryNoun({ name: 'Tags', label: 'Tags' })).toBe('tag');
+    expect(validateField(hp, [{ Key: '', Value: '3' }])).toBe('Hyperparameter 1: enter a key (or clear the value to drop the row).');
   });
 
   it('builds the nested input SageMaker expects from the defaults plus a data location', () => {
