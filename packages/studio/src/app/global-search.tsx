@@ -5,7 +5,7 @@ import { Badge, Group, Modal, Stack, Text, TextInput, UnstyledButton } from '@ma
 import { useDebouncedValue } from '@mantine/hooks';
 import { searchSources, type SearchHit } from './search-sources.js';
 
-/** Finds users, policies and pages by name from anywhere (`/` or Ctrl+K); arrows and Enter to open. */
+/** Finds pages and every kind of resource by name (search-sources.ts) from anywhere (`/` or Ctrl+K); arrows and Enter to open. */
 export function GlobalSearch({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const [term, setTerm] = useState('');
   const [debounced] = useDebouncedValue(term.trim(), 200);
