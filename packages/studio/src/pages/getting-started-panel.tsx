@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { Anchor, Card, Code, List, Text, ThemeIcon, Title } from '@mantine/core';
+import { Anchor, Card, Code, List, Loader, Text, ThemeIcon, Title } from '@mantine/core';
 import { loam } from '../api/client.js';
+import { registryPath } from './registry/registry-paths.js';
 
 interface Step {
   readonly key: string;
@@ -18,7 +19,7 @@ const steps: Step[] = [
   { key: 'flow', label: 'Prepare it with a data flow', how: 'Add transforms and a split; write train, validation and batch CSVs without header.', to: '/flows', exists: async (signal) => (await loam.ListFlows({ MaxResults: 1 }, { signal })).FlowSummaries.length > 0 },
   { key: 'training', label: 'Train the built-in XGBoost', how: 'Create a training job with the sagemaker-xgboost image on the train and validation channels.', to: '/training-jobs', exists: async (signal) => (await loam.ListTrainingJobs({ MaxResults: 1 }, { signal })).TrainingJobSummaries.length > 0 },
   { key: 'tuning', label: 'Tune it', how: 'A few trials, two in parallel, maximizing validation:auc.', to: '/tuning-jobs', exists: async (signal) => (await loam.ListHyperParameterTuningJobs({ MaxResults: 1 }, { signal })).HyperParameterTuningJobSummaries.length > 0 },
-  { key: 'registry', label: 'Register and approve the best model', how: 'Add a version to a model package group and approve it.', to: '/models', exists: async (signal) => (await loam.ListModelPackageGroups({ MaxResults: 1 }, { signal })).ModelPackageGroupSummaryList.length > 0 },
+  { key: 'registry', label: 'Register and approve the best model', how: 'Add a version to a model package group and approve it.', to: registryPath, exists: async (signal) => (await loam.ListModelPackageGroups({ MaxResults: 1 }, { signal })).ModelPackageGroupSummaryList.length > 0 },
   { key: 'endpoint', label: 'Deploy and invoke an endpoint', how: 'Create a model, an endpoint config and an endpoint; test it from its page.', to: '/endpoints', exists: async (signal) => (await loam.ListEndpoints({ MaxResults: 1 }, { signal })).Endpoints.length > 0 },
   { key: 'transform', label: 'Score a file with batch transform', how: 'Run a transform job over the batch CSV.', to: '/batch-transform', exists: async (signal) => (await loam.ListTransformJobs({ MaxResults: 1 }, { signal })).TransformJobSummaries.length > 0 },
 ];
@@ -29,16 +30,20 @@ function StepItem({ step }: { step: Step }) {
   return (
     <List.Item
       icon={
-        <ThemeIcon size={20} radius="xl" color={done ? 'teal.8' : 'gray.6'} variant={done ? 'filled' : 'outline'} aria-hidden>
-          {done ? '✓' : ''}
-        </ThemeIcon>
+        q.isPending ? (
+          <Loader size={20} color="gray" type="oval" aria-hidden />
+        ) : (
+          <ThemeIcon size={20} radius="xl" color={done ? 'teal.8' : 'gray.6'} variant={done ? 'filled' : 'outline'} aria-hidden>
+            {done ? '✓' : ''}
+          </ThemeIcon>
+        )
       }
     >
       <Anchor component={Link} to={step.to} size="sm" fw={500}>
         {step.label}
       </Anchor>
-      <Text span size="sm">
-        {done ? ' — done' : q.isError ? ' — not available to you' : ' — to do'}
+      <Text span size="sm" aria-busy={q.isPending}>
+        {done ? ' — done' : q.isError ? ' — not available to you' : q.isPending ? ' — checking…' : ' — to do'}
       </Text>
       <Text size="xs" c="dimmed">
         {step.how}
