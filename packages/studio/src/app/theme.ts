@@ -1,4 +1,4 @@
-import { Anchor, Modal, createTheme, type CSSVariablesResolver, type MantineTheme } from '@mantine/core';
+import { Anchor, Modal, Skeleton, createTheme, type CSSVariablesResolver, type MantineTheme } from '@mantine/core';
 
 /**
  * Loam's theme: Mantine defaults, with every text colour dark enough for WCAG AA contrast (4.5:1).
@@ -14,6 +14,9 @@ export const theme = createTheme({
   components: {
     Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close dialog' } } }),
+    // Every loading placeholder is named ("Loading flow"); a name needs a role (axe aria-prohibited-attr),
+    // and status is the one that says "wait, this is coming" to a screen reader.
+    Skeleton: Skeleton.extend({ defaultProps: { role: 'status' } }),
   },
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
 });
