@@ -5,7 +5,7 @@ import { loam } from '../../api/client.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { labelFor } from '../../schema/labels.js';
 import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
-import { deploymentSchema as S, toDeploymentConfig, type DeploymentForm } from './deployment-config.js';
+import { deploymentProblems, deploymentSchema as S, toDeploymentConfig, type DeploymentForm } from './deployment-config.js';
 
 /** `ALL_AT_ONCE` → `All at once`. */
 const choiceLabel = (t: string) => labelFor(t.toLowerCase().replace(/(^|_)(\w)/g, (_m, _u, c: string) => c.toUpperCase()));
@@ -24,12 +24,20 @@ export function UpdateEndpointForm({ endpointName, currentConfig, onDone, onCanc
   const [configError, setConfigError] = useState<string | undefined>();
   const [failure, setFailure] = useState<UserFacingError | undefined>();
   const [busy, setBusy] = useState(false);
-  const set = (patch: Partial<DeploymentForm>) => setF((x) => ({ ...x, ...patch }));
+  const [problems, setProblems] = useState<ReturnType<typeof deploymentProblems>>({});
+  const set = (patch: Partial<DeploymentForm>) => {
+    setF((x) => ({ ...x, ...patch }));
+    // A fixed number loses its message at once; new ones wait for the next submit.
+    setProblems((p) => Object.fromEntries(Object.entries(p).filter(([k]) => !(k in patch))));
+  };
   const stepped = f.type !== 'ALL_AT_ONCE';
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!config) return setConfigError('Choose the endpoint config to move to.');
+    const found = deploymentProblems(f);
+    setProblems(found);
+    if (!config) setConfigError('Choose the endpoint config to move to.');
+    if (!config || Object.keys(found).length > 0) return;
     setBusy(true);
     setFailure(undefined);
     try {
@@ -54,14 +62,14 @@ export function UpdateEndpointForm({ endpointName, currentConfig, onDone, onCanc
         <NativeSelect label="Traffic shift" data={S.routingTypes.map((t) => ({ value: t, label: choiceLabel(t) }))} value={f.type} onChange={(e) => set({ type: e.currentTarget.value })} />
         {stepped && (
           <SimpleGrid cols={2}>
-            <NumberInput label={f.type === 'CANARY' ? 'Canary size' : 'Linear step size'} min={1} max={f.sizeType === 'CAPACITY_PERCENT' ? 100 : undefined} value={f.sizeValue} onChange={(v) => set({ sizeValue: num(v) })} required />
+            <NumberInput label={f.type === 'CANARY' ? 'Canary size' : 'Linear step size'} min={1} max={f.sizeType === 'CAPACITY_PERCENT' ? 100 : undefined} clampBehavior="none" value={f.sizeValue} onChange={(v) => set({ sizeValue: num(v) })} error={problems.sizeValue} required />
             <NativeSelect label="Size unit" data={S.sizeTypes.map((t) => ({ value: t, label: choiceLabel(t) }))} value={f.sizeType} onChange={(e) => set({ sizeType: e.currentTarget.value })} />
           </SimpleGrid>
         )}
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
-          <NumberInput label="Wait between steps (s)" description={stepped ? 'Baking time after each shift' : 'Baking time before the old fleet stops'} min={S.wait.minimum} max={S.wait.maximum} value={f.waitSeconds} onChange={(v) => set({ waitSeconds: num(v) })} />
-          <NumberInput label="Termination wait (s)" description="Old fleet kept after the shift" min={S.termination.minimum} max={S.termination.maximum} value={f.terminationSeconds} onChange={(v) => set({ terminationSeconds: num(v) })} />
-          <NumberInput label="Maximum execution time (s)" description="Optional" min={S.maxTimeout.minimum} max={S.maxTimeout.maximum} value={f.maxTimeoutSeconds} onChange={(v) => set({ maxTimeoutSeconds: num(v) })} />
+          <NumberInput label="Wait between steps (s)" description={stepped ? 'Baking time after each shift' : 'Baking time before the old fleet stops'} min={S.wait.minimum} max={S.wait.maximum} clampBehavior="none" value={f.waitSeconds} onChange={(v) => set({ waitSeconds: num(v) })} error={problems.waitSeconds} />
+          <NumberInput label="Termination wait (s)" description="Old fleet kept after the shift" min={S.termination.minimum} max={S.termination.maximum} clampBehavior="none" value={f.terminationSeconds} onChange={(v) => set({ terminationSeconds: num(v) })} error={problems.terminationSeconds} />
+          <NumberInput label="Maximum execution time (s)" description="Optional" min={S.maxTimeout.minimum} max={S.maxTimeout.maximum} clampBehavior="none" value={f.maxTimeoutSeconds} onChange={(v) => set({ maxTimeoutSeconds: num(v) })} error={problems.maxTimeoutSeconds} />
         </SimpleGrid>
         <MultiSelect
           label="Roll back when any of these alarms fires"
