@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMatrix } from '@loam/ml/data/index';
@@ -8,6 +6,7 @@ import { saveDeepArModel, trainDeepAr } from '@loam/ml/deepar/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
 import type { Platform } from '@loam/server';
 import { itHadNoConsoleErrors, screenshot, useStudio } from './browser.test-support.js';
+import { storeBuiltinModel } from './model-archive.test-support.js';
 import { repoRoot } from './studio-build.test-support.js';
 
 // The deploy journey in Chromium against a real `loam up`: a GBDT trained here on breast_cancer.csv is
@@ -18,20 +17,6 @@ import { repoRoot } from './studio-build.test-support.js';
 const lines = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
 const table = lines.map((l) => l.split(',').map(Number));
 const features = table.map((r) => r.slice(1));
-
-/** Stores a model as the built-in images write it: loam-model.json inside model.tar.gz, at s3://models/<key>. */
-async function storeBuiltinModel(platform: Platform, algorithm: string, model: unknown, key: string): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'loam-e2e-model-'));
-  try {
-    writeFileSync(join(dir, 'loam-model.json'), JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm, model }));
-    const tar = spawnSync('tar', ['-czf', 'model.tar.gz', 'loam-model.json'], { cwd: dir });
-    if (tar.status !== 0) throw new Error(`tar failed: ${String(tar.stderr)}`);
-    await platform.artifacts.ensureBucket('models');
-    await platform.artifacts.put({ bucket: 'models', key }, readFileSync(join(dir, 'model.tar.gz')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 async function trainAndStore(platform: Platform): Promise<GbdtModel> {
   const rows = table.length;
@@ -102,7 +87,9 @@ describe('Models and endpoints in Studio', { retry: 0 }, () => {
     await page.getByRole('button', { name: 'Create endpoint config' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create endpoint config' });
     await dialog.getByLabel('Endpoint config name').fill('bc-config');
-    await dialog.getByLabel('Model name').fill('bc-model');
+    // The variant's model is picked among existing ones, searched by name.
+    await dialog.getByLabel('Model name').fill('bc-mo');
+    await page.getByRole('option', { name: 'bc-model' }).click();
     await dialog.getByRole('button', { name: 'Create endpoint config' }).click();
     await heading('bc-config').waitFor();
     const variants = page.getByRole('table', { name: 'Production variants of bc-config' });

@@ -1,7 +1,9 @@
 import { Link } from '@tanstack/react-router';
 import { Anchor, Stack } from '@mantine/core';
 import { ResourceList } from '../../patterns/resource-list.js';
+import { FieldPickers } from '../../patterns/field-pickers.js';
 import { CreateDialog } from '../models/create-dialog.js';
+import { ModelPicker } from '../models/model-picker.js';
 import { endpointConfigPath, stampedName } from '../models/model-paths.js';
 import { PageHeader } from '../../patterns/page-header.js';
 
@@ -18,6 +20,8 @@ export function EndpointConfigsPage() {
           </>
         }
       >
+        {/* A variant's model is picked among existing ones, searchable by name. */}
+        <FieldPickers pickers={{ 'ProductionVariants.*.ModelName': ModelPicker }}>
         <CreateDialog
           operation="CreateEndpointConfig"
           title="Create endpoint config"
@@ -35,6 +39,7 @@ export function EndpointConfigsPage() {
             'DataCaptureConfig.EnableCapture': '',
           })}
         />
+        </FieldPickers>
       </PageHeader>
       <ResourceList operation="ListEndpointConfigs" linkTo={(c) => endpointConfigPath(String(c.EndpointConfigName))} omitColumns={['EndpointConfigArn']} caption="Endpoint configs" empty="No endpoint configs yet." />
     </Stack>

@@ -9,6 +9,7 @@ import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { formatCell } from '../../schema/format.js';
 import { labelFor } from '../../schema/labels.js';
 import { toUserFacingError } from '../../schema/problems.js';
+import { DeployModelButton } from './deploy-model-button.js';
 
 type Container = Readonly<Record<string, unknown>> & { readonly Environment?: Readonly<Record<string, string>> };
 
@@ -57,7 +58,7 @@ function ContainerView({ c, label }: { c: Container; label: string }) {
   );
 }
 
-/** One model: its containers (image, model data, environment), tags, delete. */
+/** One model: its containers (image, model data, environment), tags, deploy (endpoint config and endpoint in one step), delete. */
 export function ModelDetailPage() {
   const { modelName } = useParams({ strict: false }) as { modelName: string };
   const navigate = useNavigate();
@@ -74,6 +75,8 @@ export function ModelDetailPage() {
       item={{ ...m, Arn: m.ModelArn }}
       summaryOmit={['Arn', 'ModelName']}
       actions={
+        <>
+        <DeployModelButton model={m.ModelName} />
         <ConfirmButton
           label="Delete"
           title={`Delete model ${m.ModelName}?`}
@@ -85,6 +88,7 @@ export function ModelDetailPage() {
             await navigate({ to: '/models' });
           }}
         />
+        </>
       }
       sections={containers.map(({ c, label }) => ({ title: label, content: <ContainerView c={c} label={label} /> }))}
     />
