@@ -7,7 +7,33 @@ export interface ObjectRef {
   readonly key: string;
 }
 
-export interface ObjectInfo extends ObjectRef {
+/**
+ * What is stored with an object besides its bytes and content type, as S3 keeps it: user metadata
+ * (`x-amz-meta-*`) and the content headers a reader gets back. Absent fields were not set.
+ */
+export interface ObjectMetadata {
+  /** User metadata: names lowercase, without the `x-amz-meta-` prefix; values as given. */
+  readonly userMetadata?: Readonly<Record<string, string>>;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
+  readonly contentLanguage?: string;
+  /** The `Expires` header as given (an HTTP date, not parsed). */
+  readonly expires?: string;
+}
+
+/** The ObjectMetadata fields, for code that copies them from one object or request to another. */
+export const OBJECT_METADATA_FIELDS = ['userMetadata', 'cacheControl', 'contentDisposition', 'contentEncoding', 'contentLanguage', 'expires'] as const;
+
+/** The metadata fields of `from` that are set (a copy: user metadata is a new object). */
+export function pickObjectMetadata(from: ObjectMetadata): ObjectMetadata {
+  const out: { -readonly [K in keyof ObjectMetadata]: ObjectMetadata[K] } = {};
+  if (from.userMetadata !== undefined) out.userMetadata = { ...from.userMetadata };
+  for (const f of OBJECT_METADATA_FIELDS) if (f !== 'userMetadata' && typeof from[f] === 'string') out[f] = from[f];
+  return out;
+}
+
+export interface ObjectInfo extends ObjectRef, ObjectMetadata {
   readonly size: number;
   /** Hex sha256 of the bytes, recorded at write time. */
   readonly sha256: string;
@@ -38,8 +64,8 @@ export interface ListObjectsResult {
   readonly nextStartAfter?: string;
 }
 
-/** How `ArtifactStore.put` writes. */
-export interface PutOptions {
+/** How `ArtifactStore.put` writes. The metadata given is stored with the object and returned by head, get and list. */
+export interface PutOptions extends ObjectMetadata {
   readonly contentType?: string;
   readonly signal?: AbortSignal;
   /**

@@ -467,6 +467,28 @@ export function describeArtifactStoreConformance(name: string, options: Artifact
       });
     });
 
+    describe('metadata', () => {
+      test('stores user metadata and content headers with the object and returns them from head, get and list', async () => {
+        const metadata = {
+          userMetadata: { owner: 'team-a', 'run-id': '42', note: 'ünïcode ok' },
+          cacheControl: 'max-age=60',
+          contentDisposition: 'attachment; filename="x.csv"',
+          contentEncoding: 'gzip',
+          contentLanguage: 'en-GB',
+          expires: 'Thu, 01 Jan 2037 00:00:00 GMT',
+        };
+        const info = await store.put(ref('meta/obj'), enc.encode('payload'), { contentType: 'text/csv', ...metadata });
+        expect(info).toMatchObject({ contentType: 'text/csv', ...metadata });
+        expect(await store.head(ref('meta/obj'))).toMatchObject(metadata);
+        expect((await store.get(ref('meta/obj'))).info).toMatchObject(metadata);
+        expect((await store.list({ bucket: BUCKET, prefix: 'meta/' })).objects[0]).toMatchObject(metadata);
+        // An overwrite without metadata has none.
+        await put('meta/obj', 'plain');
+        const plain = await store.head(ref('meta/obj'));
+        for (const f of ['userMetadata', 'cacheControl', 'contentDisposition', 'contentEncoding', 'contentLanguage', 'expires'] as const) expect(plain?.[f]).toBeUndefined();
+      });
+    });
+
     describe('ETags', () => {
       test('a put with an etag records it (a multipart ETag); a later plain put has its MD5 again', async () => {
         const multipart = '"0cc175b9c0f1b6a831c399e269772661-2"';

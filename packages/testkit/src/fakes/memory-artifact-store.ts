@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { NotFoundError, ResourceInUseError, checkPutCondition, systemClock } from '@loam/core';
+import { NotFoundError, ResourceInUseError, checkPutCondition, pickObjectMetadata, systemClock } from '@loam/core';
 import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import {
   compareKeys,
@@ -79,6 +79,7 @@ export class MemoryArtifactStore implements ArtifactStore {
       etag: options.etag ?? `"${createHash('md5').update(bytes).digest('hex')}"`,
       lastModified: this.clock.now(),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+      ...pickObjectMetadata(options),
     };
     // Checked and written with no await between: atomic, as the port requires.
     checkPutCondition(ref, b.objects.get(ref.key)?.info, options);

@@ -5,7 +5,7 @@ import { lstat, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NotFoundError, ValidationError } from '@loam/core';
+import { NotFoundError, ValidationError, pickObjectMetadata } from '@loam/core';
 import type { ObjectInfo, ObjectRef } from '@loam/core';
 import { META_DIR, splitKey } from './local-fs-paths.js';
 import type { LocalFsLayout } from './local-fs-paths.js';
@@ -27,6 +27,7 @@ export function toInfo(ref: ObjectRef, s: Sidecar): ObjectInfo {
     etag: typeof s.etag === 'string' ? s.etag : `"${s.md5}"`,
     lastModified: s.lastModified,
     ...(s.contentType === undefined ? {} : { contentType: s.contentType }),
+    ...(s.metadata !== null && typeof s.metadata === 'object' ? pickObjectMetadata(s.metadata) : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { open, readdir, readFile, lstat, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ObjectMetadata } from '@loam/core';
 import { FILE_MODE, fsyncDir } from './local-fs-paths.js';
 
 const TEMP_PREFIX = '.loam-tmp-';
@@ -32,6 +33,8 @@ export interface Sidecar {
   readonly etag?: string;
   readonly lastModified: number;
   readonly contentType?: string;
+  /** User metadata and content headers (ObjectMetadata), when the writer gave any. */
+  readonly metadata?: ObjectMetadata;
   readonly ino: string;
   readonly mtimeNs: string;
 }

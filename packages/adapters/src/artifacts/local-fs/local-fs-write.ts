@@ -3,7 +3,7 @@ import { link, lstat, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ConflictError, NotFoundError, ValidationError, checkPutCondition } from '@loam/core';
+import { ConflictError, NotFoundError, ValidationError, checkPutCondition, pickObjectMetadata } from '@loam/core';
 import type { ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
 import type { LocalFsLayout } from './local-fs-paths.js';
@@ -80,6 +80,7 @@ export async function writeObject(
     options.signal?.throwIfAborted();
     await fh.sync();
     const st = await fh.stat({ bigint: true });
+    const metadata = pickObjectMetadata(options);
     open = false;
     await fh.close();
     const sidecar: Sidecar = {
@@ -90,6 +91,7 @@ export async function writeObject(
       lastModified: options.now(),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
       ...(options.etag === undefined ? {} : { etag: options.etag }),
+      ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
     };
     const { dirs } = splitKey(ref.key);
     const metaMade = (await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true)) ?? [];

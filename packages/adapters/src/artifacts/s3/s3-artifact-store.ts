@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ResourceInUseError } from '@loam/core';
+import { ResourceInUseError, pickObjectMetadata } from '@loam/core';
 import type { ArtifactStore, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import {
   compareKeys,
@@ -38,7 +38,9 @@ const HEAD_CONCURRENCY = 8;
 /**
  * The ArtifactStore over S3 or any S3-compatible service. The sha256 is computed while the body
  * streams in and kept as object metadata (`x-amz-meta-sha256`); objects written by other clients
- * without it report `sha256: ''`. ETags are the backend's (`PutOptions.etag` is not used). `@aws-sdk/client-s3` is loaded only when a store is opened.
+ * without it report `sha256: ''`, and a user's own `sha256` metadata entry is not kept (the name is
+ * reserved). User metadata and content headers are S3's own. ETags are the backend's (`PutOptions.etag`
+ * is not used). `@aws-sdk/client-s3` is loaded only when a store is opened.
  */
 export class S3ArtifactStore implements ArtifactStore {
   private constructor(
@@ -133,7 +135,7 @@ export class S3ArtifactStore implements ArtifactStore {
     if (info?.sha256 === sha256 && info.etag === etag) return info;
     // A concurrent writer already replaced it; what we wrote was still whole when S3 acknowledged it.
     const contentType = options.contentType === undefined ? {} : { contentType: options.contentType };
-    return { bucket: ref.bucket, key: ref.key, size, sha256, etag, lastModified: Date.now(), ...contentType };
+    return { bucket: ref.bucket, key: ref.key, size, sha256, etag, lastModified: Date.now(), ...contentType, ...pickObjectMetadata(options) };
   }
 
   async get(ref: ObjectRef, options: { range?: { start: number; end?: number }; signal?: AbortSignal } = {}): Promise<{ info: ObjectInfo; body: Readable }> {
@@ -229,7 +231,9 @@ function signalOf(options: { signal?: AbortSignal }): { abortSignal?: AbortSigna
 }
 
 function pick(options: PutOptions) {
+  const metadata = pickObjectMetadata(options);
   return {
+    ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
     ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
     ...(options.signal ? { signal: options.signal } : {}),
     // S3's own conditional writes (If-None-Match: *, If-Match) keep the check atomic on the backend.
@@ -242,11 +246,29 @@ function quoted(etag: string): string {
   return etag.startsWith('"') ? etag : `"${etag}"`;
 }
 
-function toInfo(
-  ref: ObjectRef,
-  out: { ContentLength?: number; ETag?: string; LastModified?: Date; ContentType?: string; Metadata?: Record<string, string> },
-): ObjectInfo {
+interface HeadOutput {
+  ContentLength?: number;
+  ETag?: string;
+  LastModified?: Date;
+  ContentType?: string;
+  Metadata?: Record<string, string>;
+  CacheControl?: string;
+  ContentDisposition?: string;
+  ContentEncoding?: string;
+  ContentLanguage?: string;
+  ExpiresString?: string;
+}
+
+function toInfo(ref: ObjectRef, out: HeadOutput): ObjectInfo {
+  // `sha256` is the store's own entry, not user metadata.
+  const { sha256: _sha256, ...user } = out.Metadata ?? {};
   return {
+    ...(Object.keys(user).length === 0 ? {} : { userMetadata: user }),
+    ...(out.CacheControl === undefined ? {} : { cacheControl: out.CacheControl }),
+    ...(out.ContentDisposition === undefined ? {} : { contentDisposition: out.ContentDisposition }),
+    ...(out.ContentEncoding === undefined ? {} : { contentEncoding: out.ContentEncoding }),
+    ...(out.ContentLanguage === undefined ? {} : { contentLanguage: out.ContentLanguage }),
+    ...(out.ExpiresString === undefined ? {} : { expires: out.ExpiresString }),
     bucket: ref.bucket,
     key: ref.key,
     size: out.ContentLength ?? 0,

@@ -4,7 +4,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { ObjectRef } from '@loam/core';
+import type { ObjectMetadata, ObjectRef } from '@loam/core';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
@@ -53,6 +53,7 @@ export interface UploadInput {
   readonly size: number;
   readonly sha256: string;
   readonly contentType?: string;
+  readonly metadata?: ObjectMetadata;
   /** A fresh stream of bytes `start..end` (inclusive) of the body. */
   readonly slice: (start: number, end: number) => Readable | Uint8Array;
   readonly partSize: number;
@@ -72,8 +73,15 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   const common = {
     Bucket: ref.bucket,
     Key: ref.key,
-    Metadata: { sha256 },
+    // The store's own sha256 last: a user's `sha256` cannot override it (it is reserved).
+    Metadata: { ...(input.metadata?.userMetadata ?? {}), sha256 },
     ...(input.contentType === undefined ? {} : { ContentType: input.contentType }),
+    ...(input.metadata?.cacheControl === undefined ? {} : { CacheControl: input.metadata.cacheControl }),
+    ...(input.metadata?.contentDisposition === undefined ? {} : { ContentDisposition: input.metadata.contentDisposition }),
+    ...(input.metadata?.contentEncoding === undefined ? {} : { ContentEncoding: input.metadata.contentEncoding }),
+    ...(input.metadata?.contentLanguage === undefined ? {} : { ContentLanguage: input.metadata.contentLanguage }),
+    // The SDK takes Expires as a Date only: an unreadable value is not sent.
+    ...(input.metadata?.expires === undefined || Number.isNaN(Date.parse(input.metadata.expires)) ? {} : { Expires: new Date(input.metadata.expires) }),
   };
   const opts = signal ? { abortSignal: signal } : {};
   const conditions = { ...(input.ifNoneMatch === undefined ? {} : { IfNoneMatch: input.ifNoneMatch }), ...(input.ifMatch === undefined ? {} : { IfMatch: input.ifMatch }) };

@@ -256,4 +256,48 @@ describe('S3 API compatibility details', () => {
     const single = await c.send(new PutObjectCommand({ Bucket: 'mp-etag', Key: 'single', Body: 'abc' }));
     expect(single.ETag).toBe('"900150983cd24fb0d6963f7d28e17f72"');
   });
+
+  it('user metadata and content headers: stored by PutObject, CreateMultipartUpload and CopyObject (COPY keeps, REPLACE replaces), returned by GET and HEAD; over 2 KB is MetadataTooLarge', async () => {
+    const c = s3();
+    await c.send(new CreateBucketCommand({ Bucket: 'meta' }));
+    const headers = {
+      Metadata: { owner: 'team-a', 'run-id': '42' },
+      CacheControl: 'max-age=60',
+      ContentDisposition: 'attachment; filename="rows.csv"',
+      ContentEncoding: 'identity',
+      ContentLanguage: 'en-GB',
+      Expires: new Date('2037-01-01T00:00:00Z'),
+    };
+    const want = { Metadata: headers.Metadata, CacheControl: headers.CacheControl, ContentDisposition: headers.ContentDisposition, ContentEncoding: 'identity', ContentLanguage: 'en-GB', ContentType: 'text/csv' };
+    await c.send(new PutObjectCommand({ Bucket: 'meta', Key: 'put.csv', Body: 'a,b\n', ContentType: 'text/csv', ...headers }));
+    const head = await c.send(new HeadObjectCommand({ Bucket: 'meta', Key: 'put.csv' }));
+    expect(head).toMatchObject(want);
+    expect(head.ExpiresString).toBe('Thu, 01 Jan 2037 00:00:00 GMT');
+    expect(await c.send(new GetObjectCommand({ Bucket: 'meta', Key: 'put.csv' }))).toMatchObject(want);
+    // response-* overrides still win on GET.
+    expect((await c.send(new GetObjectCommand({ Bucket: 'meta', Key: 'put.csv', ResponseCacheControl: 'no-store' }))).CacheControl).toBe('no-store');
+
+    const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: 'meta', Key: 'mp.csv', ContentType: 'text/csv', ...headers }));
+    const part = await c.send(new UploadPartCommand({ Bucket: 'meta', Key: 'mp.csv', UploadId, PartNumber: 1, Body: 'x' }));
+    await c.send(new CompleteMultipartUploadCommand({ Bucket: 'meta', Key: 'mp.csv', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    expect(await c.send(new HeadObjectCommand({ Bucket: 'meta', Key: 'mp.csv' }))).toMatchObject(want);
+
+    await c.send(new CopyObjectCommand({ Bucket: 'meta', Key: 'copied.csv', CopySource: 'meta/put.csv' }));
+    expect(await c.send(new HeadObjectCommand({ Bucket: 'meta', Key: 'copied.csv' }))).toMatchObject(want);
+    await c.send(new CopyObjectCommand({ Bucket: 'meta', Key: 'replaced.csv', CopySource: 'meta/put.csv', MetadataDirective: 'REPLACE', Metadata: { fresh: 'yes' }, ContentType: 'text/plain' }));
+    const replaced = await c.send(new HeadObjectCommand({ Bucket: 'meta', Key: 'replaced.csv' }));
+    expect([replaced.Metadata, replaced.ContentType, replaced.CacheControl, replaced.ContentDisposition]).toEqual([{ fresh: 'yes' }, 'text/plain', undefined, undefined]);
+
+    // Loam's internal sha256 is not user metadata; a plain object has none.
+    await c.send(new PutObjectCommand({ Bucket: 'meta', Key: 'plain', Body: 'p' }));
+    expect((await c.send(new HeadObjectCommand({ Bucket: 'meta', Key: 'plain' }))).Metadata).toEqual({});
+
+    const big = { a: 'x'.repeat(1500), b: 'y'.repeat(600) };
+    expect(await errorOf(c.send(new PutObjectCommand({ Bucket: 'meta', Key: 'big', Body: 'b', Metadata: big })))).toMatchObject({ name: 'MetadataTooLarge', status: 400 });
+    expect(await errorOf(c.send(new CreateMultipartUploadCommand({ Bucket: 'meta', Key: 'big', Metadata: big })))).toMatchObject({ name: 'MetadataTooLarge', status: 400 });
+    expect(await errorOf(c.send(new CopyObjectCommand({ Bucket: 'meta', Key: 'big', CopySource: 'meta/plain', MetadataDirective: 'REPLACE', Metadata: big })))).toMatchObject({ name: 'MetadataTooLarge', status: 400 });
+    expect(await errorOf(c.send(new HeadObjectCommand({ Bucket: 'meta', Key: 'big' })))).toMatchObject({ status: 404 });
+    // Just under the limit is fine.
+    await c.send(new PutObjectCommand({ Bucket: 'meta', Key: 'fits', Body: 'f', Metadata: { a: 'x'.repeat(2046) } }));
+  });
 });

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ArtifactStore, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
+import type { ArtifactStore, ObjectInfo, ObjectMetadata, ObjectRef, PutOptions } from '@loam/core';
 import { S3Error, noSuchUpload } from './s3-errors.js';
 
 /** S3's rules: parts 1–10,000; every part but the last at least 5 MiB. */
@@ -13,6 +13,8 @@ interface UploadMeta {
   readonly bucket: string;
   readonly key: string;
   readonly contentType?: string;
+  /** User metadata and content headers given at CreateMultipartUpload, stored when the upload completes. */
+  readonly metadata?: ObjectMetadata;
   readonly initiated: number;
 }
 
@@ -55,7 +57,7 @@ export class MultipartUploads {
     return meta;
   }
 
-  async create(ref: ObjectRef, contentType: string | undefined): Promise<string> {
+  async create(ref: ObjectRef, contentType: string | undefined, metadata: ObjectMetadata = {}): Promise<string> {
     const uploadId = randomBytes(16).toString('hex');
     const dir = this.dir(uploadId);
     // The last two levels one at a time: a recursive mkdir reports a full disk (ENOSPC) as ENOENT.
@@ -64,7 +66,7 @@ export class MultipartUploads {
       if (e.code !== 'EEXIST') throw e;
     });
     await mkdir(dir, { mode: 0o700 });
-    const meta: UploadMeta = { bucket: ref.bucket, key: ref.key, initiated: Date.now(), ...(contentType !== undefined ? { contentType } : {}) };
+    const meta: UploadMeta = { bucket: ref.bucket, key: ref.key, initiated: Date.now(), ...(contentType !== undefined ? { contentType } : {}), metadata };
     try {
       await writeFile(join(dir, 'upload.json'), JSON.stringify(meta), { mode: 0o600 });
     } catch (e) {
@@ -145,7 +147,7 @@ export class MultipartUploads {
     async function* concat(): AsyncGenerator<Buffer> {
       for (const c of chosen) for await (const b of createReadStream(join(dir, `part-${c.partNumber}`), { highWaterMark: 1 << 16 })) yield b as Buffer;
     }
-    const info = await store.put(ref, concat(), { ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}), ...conditions, etag: multipartEtag(chosen.map((c) => (have.get(c.partNumber) as PartInfo).etag)) });
+    const info = await store.put(ref, concat(), { ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}), ...(meta.metadata ?? {}), ...conditions, etag: multipartEtag(chosen.map((c) => (have.get(c.partNumber) as PartInfo).etag)) });
     await rm(dir, { recursive: true, force: true });
     return info;
   }

@@ -1,5 +1,5 @@
-import type { ObjectInfo, PutOptions } from '@loam/core';
-import { checkPutCondition, isLoamError } from '@loam/core';
+import type { ObjectInfo, ObjectMetadata, PutOptions } from '@loam/core';
+import { checkPutCondition, isLoamError, pickObjectMetadata } from '@loam/core';
 import { percentDecode } from '../../auth/sigv4/sigv4-canonical.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import { MAX_PUT_BYTES, smallBody, verifiedBody } from './s3-body.js';
@@ -21,7 +21,42 @@ function writeError(e: unknown, bucket: string, key: string, conditions: Pick<Pu
   return objectError(e, bucket, key);
 }
 
-function objectHeaders(c: S3ObjectContext, info: ObjectInfo): void {
+/** S3's limit on user metadata: the UTF-8 bytes of every name (without `x-amz-meta-`) and value, summed. */
+export const MAX_USER_METADATA_BYTES = 2 * 1024;
+
+/** The content headers S3 stores with an object, by their ObjectMetadata field. */
+const CONTENT_HEADERS = [
+  ['cacheControl', 'cache-control'],
+  ['contentDisposition', 'content-disposition'],
+  ['contentEncoding', 'content-encoding'],
+  ['contentLanguage', 'content-language'],
+  ['expires', 'expires'],
+] as const;
+
+/** A write's metadata: `x-amz-meta-*` headers and the content headers; 400 MetadataTooLarge past 2 KB. */
+export function requestMetadata(c: { req: S3ObjectContext['req'] }): ObjectMetadata {
+  const user: Record<string, string> = {};
+  let size = 0;
+  for (const [name, value] of Object.entries(c.req.headers)) {
+    if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
+    const key = name.slice('x-amz-meta-'.length);
+    const v = Array.isArray(value) ? value.join(',') : value;
+    user[key] = v;
+    size += Buffer.byteLength(key) + Buffer.byteLength(v);
+  }
+  if (size > MAX_USER_METADATA_BYTES) {
+    throw new S3Error('MetadataTooLarge', 400, 'Your metadata headers exceed the maximum allowed metadata size.', { Size: String(size), MaxSizeAllowed: String(MAX_USER_METADATA_BYTES) });
+  }
+  const out: { -readonly [K in keyof ObjectMetadata]: ObjectMetadata[K] } = Object.keys(user).length === 0 ? {} : { userMetadata: user };
+  for (const [field, header] of CONTENT_HEADERS) {
+    // aws-chunked is the transfer framing of this request, not the object's encoding.
+    const v = headerOf(c.req, header)?.split(',').map((t) => t.trim()).filter((t) => !(header === 'content-encoding' && t === 'aws-chunked')).join(', ');
+    if (v) out[field] = v;
+  }
+  return out;
+}
+
+function objectHeaders(c: S3ObjectContext, info: ObjectInfo, ranged: boolean): void {
   const q = c.target.query;
   void c.reply
     .header('etag', info.etag)
@@ -29,11 +64,16 @@ function objectHeaders(c: S3ObjectContext, info: ObjectInfo): void {
     .header('accept-ranges', 'bytes')
     .header('content-type', q.get('response-content-type') ?? info.contentType ?? 'binary/octet-stream')
     .headers(USER_CONTENT_HEADERS);
-  // The sha256 Loam records for every object; the S3 artifact store reads it back from here.
-  if (info.sha256) void c.reply.header('x-amz-meta-sha256', info.sha256);
-  for (const h of ['content-disposition', 'cache-control', 'content-encoding', 'content-language', 'expires']) {
-    const v = q.get(`response-${h}`);
-    if (v !== undefined) void c.reply.header(h, v);
+  for (const [name, value] of Object.entries(info.userMetadata ?? {})) void c.reply.header(`x-amz-meta-${name}`, value);
+  for (const [field, header] of CONTENT_HEADERS) {
+    const v = q.get(`response-${header}`) ?? info[field];
+    if (v !== undefined) void c.reply.header(header, v);
+  }
+  // The sha256 Loam records for every object, in S3's checksum form, when the client asks for checksums.
+  // A multipart object's S3 checksum is a checksum of part checksums, which Loam does not keep, and a
+  // range has no checksum of its own: neither gets one.
+  if (headerOf(c.req, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED' && !ranged && /^[0-9a-f]{64}$/.test(info.sha256) && !info.etag.includes('-')) {
+    void c.reply.header('x-amz-checksum-sha256', Buffer.from(info.sha256, 'hex').toString('base64')).header('x-amz-checksum-type', 'FULL_OBJECT');
   }
 }
 
@@ -43,11 +83,12 @@ export async function putObject(c: S3ObjectContext) {
   if (length !== undefined && Number(length) > MAX_PUT_BYTES + 1024 * 1024) throw new S3Error('EntityTooLarge', 400, 'Your proposed upload exceeds the maximum allowed object size.');
   const contentType = headerOf(c.req, 'content-type');
   const conditions = writeConditions(c.req);
+  const metadata = requestMetadata(c);
   let info: ObjectInfo;
   try {
     // Refused before the body is read when already false; the store checks again, atomically, as it commits.
     if (conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined) checkPutCondition({ bucket, key }, await c.store.head({ bucket, key }), conditions);
-    info = await c.store.put({ bucket, key }, verifiedBody(c.req.raw, c.verified), { ...(contentType ? { contentType } : {}), ...conditions });
+    info = await c.store.put({ bucket, key }, verifiedBody(c.req.raw, c.verified), { ...(contentType ? { contentType } : {}), ...metadata, ...conditions });
   } catch (e) {
     throw writeError(e, bucket, key, conditions);
   }
@@ -89,7 +130,7 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
     return c.reply.code(304).header('etag', info.etag).header('last-modified', httpDate(info.lastModified)).send();
   }
   const range = parseRange(headerOf(c.req, 'range'), info.size);
-  objectHeaders(c, info);
+  objectHeaders(c, info, range !== undefined);
   if (range) void c.reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
   void c.reply.header('content-length', String(range ? range.end - range.start + 1 : info.size));
   if (headOnly) return c.reply.send();
@@ -130,7 +171,10 @@ export async function copyObject(c: S3ObjectContext, sourceHeader: string) {
   const src = copySource(sourceHeader);
   await c.authorize('s3:GetObject', s3Arn(src.bucket, src.key));
   await smallBody(c.req.raw, c.verified);
-  const replace = headerOf(c.req, 'x-amz-metadata-directive') === 'REPLACE';
+  const directive = headerOf(c.req, 'x-amz-metadata-directive') ?? 'COPY';
+  if (directive !== 'COPY' && directive !== 'REPLACE') throw new S3Error('InvalidArgument', 400, 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
+  const replace = directive === 'REPLACE';
+  const replaced = replace ? requestMetadata(c) : undefined;
   let info: ObjectInfo;
   try {
     const { info: srcInfo, body } = await c.store.get(src);
@@ -141,7 +185,8 @@ export async function copyObject(c: S3ObjectContext, sourceHeader: string) {
       throw e;
     }
     const contentType = replace ? headerOf(c.req, 'content-type') : srcInfo.contentType;
-    info = await c.store.put({ bucket, key }, body, contentType ? { contentType } : {});
+    // COPY keeps the source's user metadata and content headers; REPLACE takes the request's.
+    info = await c.store.put({ bucket, key }, body, { ...(contentType ? { contentType } : {}), ...(replaced ?? pickObjectMetadata(srcInfo)) });
   } catch (e) {
     if (isLoamError(e) && e.code === 'ResourceNotFound') throw e.message.startsWith('Bucket') ? noSuchBucket(e.message.includes(`'${src.bucket}'`) ? src.bucket : bucket) : noSuchKey(src.key);
     throw e;
@@ -152,6 +197,7 @@ export async function copyObject(c: S3ObjectContext, sourceHeader: string) {
 export async function createMultipartUpload(c: S3ObjectContext) {
   const { bucket, key } = c.target;
   await smallBody(c.req.raw, c.verified);
+  const metadata = requestMetadata(c);
   try {
     // The bucket must exist and the key be valid now, not only when the upload completes.
     await c.store.list({ bucket, maxKeys: 1 });
@@ -159,7 +205,7 @@ export async function createMultipartUpload(c: S3ObjectContext) {
   } catch (e) {
     throw objectError(e, bucket, key);
   }
-  const uploadId = await c.uploads.create({ bucket, key }, headerOf(c.req, 'content-type'));
+  const uploadId = await c.uploads.create({ bucket, key }, headerOf(c.req, 'content-type'), metadata);
   return sendXml(c.reply, xmlDocument('InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: uploadId }));
 }
 
