@@ -7,9 +7,10 @@ import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { ApprovalHistory } from './approval-history.js';
+import { RegisterVersion } from './register-version.js';
 import { VersionsTable, type PackageRow } from './versions-table.js';
 
-/** One model group: its versions compared side by side, approval actions, deploy, and the approval history. */
+/** One model group: its versions compared side by side, registering a new one, approval actions, deploy, and the approval history. */
 export function GroupPage() {
   const { groupName } = useParams({ strict: false }) as { groupName: string };
   const qc = useQueryClient();
@@ -45,6 +46,7 @@ export function GroupPage() {
       name={g.data.ModelPackageGroupName}
       item={{ ...g.data, Arn: g.data.ModelPackageGroupArn }}
       summaryOmit={[...timeKeys(g.data), 'Arn', 'ModelPackageGroupName']}
+      actions={<RegisterVersion group={groupName} />}
       sections={[
         { title: 'Times', content: <JobTimes job={g.data} /> },
         {
@@ -54,7 +56,7 @@ export function GroupPage() {
           ) : loading ? (
             <Skeleton height={120} aria-label="Loading versions" />
           ) : rows.length === 0 ? (
-            <Text size="sm" c="dimmed">No versions yet. Register one with CreateModelPackage naming this group.</Text>
+            <Text size="sm" c="dimmed">No versions yet. Register one with the Register version button.</Text>
           ) : (
             <VersionsTable group={groupName} rows={rows} onChange={refresh} />
           ),

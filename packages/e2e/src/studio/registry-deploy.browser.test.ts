@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { itHadNoConsoleErrors, screenshot, useStudio } from './browser.test-support.js';
+import { putCsvObjects } from './loam.test-support.js';
+import { repoRoot } from './studio-build.test-support.js';
+
+// From a training job to a serving endpoint in Chromium against a real Loam, all in Studio's forms: a
+// version is registered in a model group with the job's model artifact picked from the offered ones, the
+// registry's Deploy makes a model, and the model page's Deploy creates an endpoint config (one variant,
+// data capture) and an endpoint in one step, whose page opens and goes InService.
+const rows = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
+const features = rows.slice(0, 3).map((r) => r.split(',').slice(1).join(','));
+
+// A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
+describe('Registering a version and deploying it in Studio', { retry: 0 }, () => {
+  let artifact = '';
+  let model = '';
+  const studio = useStudio({
+    setupTimeout: 240_000,
+    async prepare(t) {
+      await putCsvObjects(t, 'data', { 'bc/train/train.csv': `${rows.join('\n')}\n` });
+      await t.admin.CreateTrainingJob({
+        TrainingJobName: 'bc-xgb',
+        RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+        AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+        HyperParameters: { num_round: '10', objective: 'binary:logistic' },
+        InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/bc/train/' } } }],
+        OutputDataConfig: { S3OutputPath: 's3://models/' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      });
+      // (expect.poll only works inside a test.)
+      for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 1000))) {
+        const job = await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' });
+        if (job.TrainingJobStatus === 'Completed') {
+          artifact = job.ModelArtifacts.S3ModelArtifacts;
+          break;
+        }
+        if (job.TrainingJobStatus === 'Failed' || Date.now() - started > 200_000) throw new Error(`training job bc-xgb: ${job.TrainingJobStatus} ${job.FailureReason ?? ''}`);
+      }
+      await t.admin.CreateModelPackageGroup({ ModelPackageGroupName: 'bc-models' });
+    },
+  });
+  const { check, heading, nav } = studio;
+
+  afterEach(async (ctx) => {
+    // What the page showed when a step failed.
+    if (ctx.task.result?.state === 'fail') await screenshot(studio.page, `registry-deploy-failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}`);
+  });
+
+  it('registers a version from the group page, with the training job’s artifact picked', async () => {
+    const { t, page } = studio;
+    await nav('Model registry').click();
+    await heading('Model registry').waitFor();
+    await page.getByRole('link', { name: 'bc-models' }).click();
+    await heading('bc-models').waitFor();
+    await page.getByText('No versions yet').waitFor();
+    await page.getByRole('button', { name: 'Register version' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Register version' });
+    await expect.poll(() => dialog.getByRole('textbox', { name: 'Image', exact: true }).inputValue()).toContain('sagemaker-xgboost');
+    const url = dialog.getByLabel('Model data URL');
+    // The contract's pattern is checked as the field is left.
+    await url.fill('models/bc-xgb');
+    await url.blur();
+    await expect.poll(() => url.getAttribute('aria-invalid')).toBe('true');
+    await url.fill('s3://');
+    await page.getByRole('option', { name: artifact }).click();
+    await expect.poll(() => url.inputValue()).toBe(artifact);
+    // The description is optional: it waits under More settings.
+    await dialog.getByRole('button', { name: 'More settings' }).click();
+    await dialog.getByLabel('Model package description').fill('10 rounds on breast cancer');
+    await dialog.getByLabel('Model approval status').click();
+    await page.getByRole('option', { name: 'Approved', exact: true }).click();
+    await check('rd01-register-version');
+    await dialog.getByRole('button', { name: 'Register version' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const versions = page.getByRole('table', { name: 'Versions of bc-models' });
+    await versions.getByRole('button', { name: 'Deploy bc-models version 1' }).waitFor();
+    await versions.getByText('Approved', { exact: true }).waitFor();
+    const p = await t.admin.DescribeModelPackage({ ModelPackageName: 'bc-models/1' });
+    expect([p.ModelApprovalStatus, p.ModelPackageDescription, p.InferenceSpecification?.Containers[0]?.ModelDataUrl, p.InferenceSpecification?.SupportedContentTypes]).toEqual(['Approved', '10 rounds on breast cancer', artifact, ['text/csv']]);
+  });
+
+  it('deploys the version to a model, then the model to an endpoint in one step', async () => {
+    const { t, page } = studio;
+    await page.getByRole('button', { name: 'Deploy bc-models version 1' }).click();
+    await heading(/^bc-models-v1-/).waitFor();
+    model = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Deploy ${model}` });
+    const endpoint = await dialog.getByRole('textbox', { name: 'Endpoint name' }).inputValue();
+    expect(endpoint).toMatch(/^bc-models-v1-.*-\d{14}$/);
+    await dialog.getByRole('textbox', { name: 'Initial instance count' }).fill('0');
+    await dialog.getByRole('button', { name: 'Deploy' }).click();
+    await expect.poll(() => dialog.getByRole('textbox', { name: 'Initial instance count' }).getAttribute('aria-invalid')).toBe('true');
+    await dialog.getByRole('textbox', { name: 'Initial instance count' }).fill('1');
+    // Mantine's switch input is visually hidden behind its track: click it as a script would.
+    await dialog.getByRole('switch', { name: 'Capture requests and responses' }).dispatchEvent('click');
+    await dialog.getByRole('textbox', { name: 'Capture to (S3 URI)' }).fill('s3://models/capture/');
+    await check('rd02-deploy-model');
+    await dialog.getByRole('button', { name: 'Deploy' }).click();
+    await heading(endpoint).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/endpoints/${endpoint}`);
+    await page.getByRole('region', { name: 'Summary' }).getByText('InService', { exact: true }).waitFor({ timeout: 90_000 });
+    const e = await t.admin.DescribeEndpoint({ EndpointName: endpoint });
+    const c = await t.admin.DescribeEndpointConfig({ EndpointConfigName: e.EndpointConfigName! });
+    expect(c.EndpointConfigName).toBe(`${endpoint}-config`);
+    expect(c.ProductionVariants.map((v) => [v.ModelName, v.InitialInstanceCount, v.InstanceType])).toEqual([[model, 1, 'ml.m5.large']]);
+    expect(c.DataCaptureConfig).toMatchObject({ EnableCapture: true, DestinationS3Uri: 's3://models/capture/', InitialSamplingPercentage: 100 });
+    const panel = page.getByRole('region', { name: 'Test invoke' });
+    await panel.getByLabel('Body').fill(features.join('\n'));
+    await panel.getByRole('button', { name: 'Invoke' }).click();
+    await panel.getByTestId('invoked-variant').getByText('AllTraffic').waitFor();
+    await check('rd03-endpoint');
+  }, 120_000);
+
+  itHadNoConsoleErrors(studio);
+});
