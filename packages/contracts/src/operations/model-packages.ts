@@ -33,7 +33,8 @@ export const CreateModelPackage = defineOperation({
   ...base, name: 'CreateModelPackage', kind: 'create',
   summary: 'Registers a model version in a group (numbered from 1) with its inference specification, metrics, drift baselines and approval status; or an unversioned package by name.',
   input: S.CreateModelPackageInput, output: S.CreateModelPackageOutput, errors: ['ResourceNotFound', 'ResourceInUse', 'ConflictException', 'ResourceLimitExceeded', 'ValidationException'],
-  iamAction: 'sagemaker:CreateModelPackage', resource: '*', rest: { method: 'POST', path: '/api/v1/model-packages' },
+  // A version of a group: model-package/<group>/<next number>, unknown until created, hence the `*`.
+  iamAction: 'sagemaker:CreateModelPackage', resource: 'arn:loam:sagemaker:{Region}:{Account}:model-package/{ModelPackageGroupName}/*', rest: { method: 'POST', path: '/api/v1/model-packages' },
   dataAccess: (i) => [
     ...(i.InferenceSpecification?.Containers ?? []).flatMap((c, n) => containerDataAccess(`/InferenceSpecification/Containers/${n}`, c)),
     ...(i.AdditionalInferenceSpecifications ?? []).flatMap((a, k) => a.Containers.flatMap((c, n) => containerDataAccess(`/AdditionalInferenceSpecifications/${k}/Containers/${n}`, c))),

@@ -85,7 +85,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   registerStudioRoutes(app, { distDir: fileURLToPath(new URL('../../../studio/dist', import.meta.url)) });
   registerAwsProtocols(app, { platform, dispatch, operations: operationList });
   registerEndpointRoutes(app, platform.endpoints, (t) => identity.authenticateToken(t));
-  registerMlflowTransport(app, { tracking: platform.tracking, authorizeData, extraRoutes: mlflowRegistryRoutes(platform.registry), credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
+  registerMlflowTransport(app, { tracking: platform.tracking, authorizeData, extraRoutes: mlflowRegistryRoutes(platform.registry, async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r)), credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   return app;
 }
 

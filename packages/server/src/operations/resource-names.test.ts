@@ -8,7 +8,7 @@ const policy = {
   Version: '2012-10-17',
   Statement: [
     { Effect: 'Allow', Action: ['sagemaker:*', 's3:*'], Resource: '*' },
-    { Effect: 'Deny', Action: ['sagemaker:Delete*', 'sagemaker:UpdateModelPackage'], Resource: [
+    { Effect: 'Deny', Action: ['sagemaker:Delete*', 'sagemaker:UpdateModelPackage', 'sagemaker:CreateModelPackage'], Resource: [
       'arn:loam:sagemaker:*:*:model-package-group/protected-*',
       'arn:loam:sagemaker:*:*:model-package/protected-*',
       'arn:loam:sagemaker:*:*:endpoint-config/protected-*',
@@ -71,6 +71,17 @@ describe('a Deny on a SageMaker resource holds however the request names it', ()
     const arn = `arn:aws:sagemaker:${region}:${account}:model-package/Protected-1/1`;
     const r = await mallory('POST', '/api/v1/model-packages/update', { ModelPackageArn: arn, ModelApprovalStatus: 'Approved' });
     expect(r.status, JSON.stringify(r.body)).toBe(403);
+  });
+
+  it('for a new version of a group (CreateModelPackage is checked on model-package/<group>/*)', async () => {
+    for (const group of ['protected-1', 'PROTECTED-1', `arn:aws:sagemaker:${region}:${account}:model-package-group/Protected-1`]) {
+      const r = await mallory('POST', '/api/v1/model-packages', {
+        ModelPackageGroupName: group,
+        InferenceSpecification: { Containers: [{ Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://models/model.tar.gz' }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+      });
+      expect(r.status, `${group}: ${JSON.stringify(r.body)}`).toBe(403);
+      expect(r.body.detail).toContain('model-package/protected-1/*');
+    }
   });
 
   it('and nothing was changed; the administrator still sees the package as it was', async () => {
