@@ -35,7 +35,7 @@ export function ErrorAlert({ error, onClose, placed }: ErrorAlertProps) {
         </List>
       )}
       <Text size="sm" mt={4} fw={500}>
-        {error.action}
+        {placedCount === 0 && unplaced.length > 0 && error.code === 'ValidationException' ? 'Fix what is listed above and submit again.' : error.action}
       </Text>
       {error.requestId && (
         <Text size="xs" c="dimmed" mt={4}>
