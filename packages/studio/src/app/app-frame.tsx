@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import { Link, Outlet, useRouterState } from '@tanstack/react-router';
-import { AppShell, Badge, Burger, Button, Group, Kbd, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
+import { ActionIcon, AppShell, Badge, Box, Burger, Button, Group, Kbd, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Breadcrumbs } from './breadcrumbs.js';
 import { GlobalSearch } from './global-search.js';
@@ -9,7 +9,7 @@ import { navigation } from './navigation.js';
 import { NotificationsMenu, Toasts } from './notifications-menu.js';
 import { useSession } from './session.js';
 import { ShortcutsHelp, useShortcuts } from './shortcuts.js';
-import { ThemeToggle } from './theme-toggle.js';
+import { ThemeMenuItem, ThemeToggle } from './theme-toggle.js';
 
 /** The frame around every signed-in page: header (search, notifications, theme, account), grouped navigation, breadcrumbs. */
 export function AppFrame() {
@@ -28,29 +28,36 @@ export function AppFrame() {
         <a href="#main" className="skip-link">
           Skip to content
         </a>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
+        <Group h="100%" px={{ base: 'xs', sm: 'md' }} gap="xs" justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap">
             <Burger opened={navOpen} onClick={nav.toggle} hiddenFrom="sm" size="sm" aria-label={navOpen ? 'Close navigation' : 'Open navigation'} />
             <UnstyledButton component={Link} to="/" aria-label="Loam Studio home">
               <Group gap={8} wrap="nowrap">
                 <img src="/favicon.svg" alt="" width={26} height={26} />
-                <Text fw={700} size="lg">
+                <Text fw={700} size="lg" style={{ whiteSpace: 'nowrap' }}>
                   Loam Studio
                 </Text>
               </Group>
             </UnstyledButton>
           </Group>
-          <Button variant="default" onClick={openSearch} w={{ base: 'auto', md: 320 }} justify="space-between" leftSection={<SearchIcon />} rightSection={<Kbd size="xs">/</Kbd>} aria-keyshortcuts="/ Control+K">
+          {/* Narrow windows get an icon that opens the same search dialog: a squeezed box reads as nothing. */}
+          <ActionIcon variant="default" size="lg" onClick={openSearch} hiddenFrom="sm" aria-label="Search by name" aria-keyshortcuts="/ Control+K">
+            <SearchIcon />
+          </ActionIcon>
+          <Button variant="default" onClick={openSearch} visibleFrom="sm" w={{ base: 'auto', md: 320 }} miw={0} justify="space-between" leftSection={<SearchIcon />} rightSection={<Kbd size="xs">/</Kbd>} aria-keyshortcuts="/ Control+K">
             <Text size="sm" c="dimmed" component="span">
               Search by name…
             </Text>
           </Button>
-          <Group gap="xs" wrap="nowrap">
+          <Group gap={6} wrap="nowrap">
             <NotificationsMenu />
-            <ThemeToggle />
+            {/* On a phone the theme switch moves into the account menu: the header has room for four buttons. */}
+            <Box visibleFrom="sm">
+              <ThemeToggle />
+            </Box>
             <Menu position="bottom-end" width={220}>
               <Menu.Target>
-                <Button variant="default" aria-label={`Account: ${session.userName ?? ''}`}>
+                <Button variant="default" px={{ base: 'xs', sm: 'md' }} aria-label={`Account: ${session.userName ?? ''}`}>
                   {session.userName}
                 </Button>
               </Menu.Target>
@@ -62,6 +69,7 @@ export function AppFrame() {
                 <Menu.Item component={Link} to="/settings">
                   Settings
                 </Menu.Item>
+                <ThemeMenuItem hiddenFrom="sm" />
                 <Menu.Item onClick={openHelp}>Keyboard shortcuts</Menu.Item>
                 <Menu.Divider />
                 <Menu.Item color="red" onClick={() => void signOut()}>
