@@ -19,7 +19,7 @@ export function trainingJobRunInput(r: JobRecord): TrainingJobRunInput {
   const runName = req.MlflowConfig?.MlflowRunName ?? req.ExperimentConfig?.RunName ?? req.ExperimentConfig?.TrialComponentDisplayName;
   return {
     jobName: r.name, jobArn: r.arn, hyperparameters: req.HyperParameters ?? {}, status: r.status,
-    startTime: Math.round((r.startTime ?? r.creationTime) * 1000), userName: 'loam-system',
+    startTime: Math.round((r.startTime ?? r.creationTime) * 1000), userName: r.createdBy ?? 'loam-system',
     ...(experimentName ? { experimentName } : {}), ...(runName ? { runName } : {}),
     ...(r.endTime !== undefined ? { endTime: Math.round(r.endTime * 1000) } : {}),
     ...(r.modelArtifacts ? { modelArtifactUri: r.modelArtifacts } : {}),

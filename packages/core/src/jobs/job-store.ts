@@ -39,7 +39,8 @@ export class JobStore {
   }
 
   /** Stores a new queued job (with its tags, atomically) and asks the scheduler to look. */
-  async create(name: string, spec: JobSpec, request: Record<string, unknown>, tags: readonly Tag[] | undefined, maxAttempts: number, tuningJobArn?: string): Promise<JobRecord> {
+  async create(name: string, spec: JobSpec, request: Record<string, unknown>, tags: readonly Tag[] | undefined, maxAttempts: number, origin: { readonly tuningJobArn?: string; readonly createdBy?: string } = {}): Promise<JobRecord> {
+    const { tuningJobArn, createdBy } = origin;
     const now = this.o.clock.now() / 1000;
     const { Tags: _t, ...rest } = request;
     const record: JobRecord = {
@@ -48,6 +49,7 @@ export class JobStore {
       transitions: [{ Status: 'Starting', StartTime: now, StatusMessage: statusMessage('Starting', this.kind) as string }],
       finalMetrics: {}, metricSeries: {}, attempts: 0, maxAttempts, eventSeq: {}, exits: {},
       ...(tuningJobArn !== undefined ? { tuningJobArn } : {}),
+      ...(createdBy !== undefined ? { createdBy } : {}),
     };
     try {
       await this.o.store.transaction(async (tx) => {

@@ -61,6 +61,8 @@ export interface JobRecord {
   readonly stopRequested?: boolean;
   /** The hyperparameter tuning job that created this training job (DescribeTrainingJob's TuningJobArn). */
   readonly tuningJobArn?: string;
+  /** The user who created it (a tuning job's trials: the tuning job's creator); its experiment run's user. */
+  readonly createdBy?: string;
 }
 
 export const jobsCollection: CollectionSpec<JobRecord> = {

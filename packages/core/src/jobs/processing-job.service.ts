@@ -21,7 +21,7 @@ export class ProcessingJobService {
     if (input.Tags) validateTags(input.Tags);
     const arn = this.jobs.arnOf(input.ProcessingJobName);
     const spec = buildProcessingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages, checkedManifests: ctx.checkedManifests });
-    await this.jobs.create(input.ProcessingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1);
+    await this.jobs.create(input.ProcessingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1, { createdBy: ctx.principal.userName });
     return { ProcessingJobArn: arn };
   }
 

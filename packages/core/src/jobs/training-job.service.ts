@@ -25,11 +25,14 @@ export class TrainingJobService {
    * `launchedBy` is the tuning job's ARN when a tuning job creates its trials (DescribeTrainingJob's TuningJobArn).
    * @throws ValidationException naming the field, ResourceInUse for an existing name, ResourceLimitExceeded.
    */
-  async CreateTrainingJob(input: InputOf<Ops['CreateTrainingJob']>, ctx: RequestContext, launchedBy?: { tuningJobArn: string }): Promise<OutputOf<Ops['CreateTrainingJob']>> {
+  async CreateTrainingJob(input: InputOf<Ops['CreateTrainingJob']>, ctx: RequestContext, launchedBy?: { tuningJobArn: string; createdBy?: string }): Promise<OutputOf<Ops['CreateTrainingJob']>> {
     if (input.Tags) validateTags(input.Tags);
     const arn = this.jobs.arnOf(input.TrainingJobName);
     const spec = buildTrainingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages, checkedManifests: ctx.checkedManifests });
-    await this.jobs.create(input.TrainingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1 + (input.RetryStrategy?.MaximumRetryAttempts ?? 0), launchedBy?.tuningJobArn);
+    await this.jobs.create(input.TrainingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1 + (input.RetryStrategy?.MaximumRetryAttempts ?? 0), {
+      ...(launchedBy ? { tuningJobArn: launchedBy.tuningJobArn } : {}),
+      createdBy: launchedBy?.createdBy ?? ctx.principal.userName,
+    });
     return { TrainingJobArn: arn };
   }
 

@@ -47,7 +47,7 @@ export class TuningJobService {
     const { Tags, ...request } = input;
     const record: TuningJobRecord = {
       id: input.HyperParameterTuningJobName.toLowerCase(), name: input.HyperParameterTuningJobName, arn, status: 'InProgress', strategy: plan.strategy,
-      creationTime: now, lastModifiedTime: now, request, trials: [], parents,
+      creationTime: now, lastModifiedTime: now, request, trials: [], parents, createdBy: ctx.principal.userName,
       ...(ctx.checkedManifests?.size ? { checkedManifests: Object.fromEntries(ctx.checkedManifests) } : {}),
     };
     try {

@@ -215,7 +215,7 @@ export class TuningOrchestrator {
       try {
         // The manifests the tuning job's request named stay held to the prefixes checked then (ADR 0019).
         const checked = job.checkedManifests ? { ...ctx, checkedManifests: new Map(Object.entries(job.checkedManifests)) } : ctx;
-        await this.o.training.CreateTrainingJob(childRequest(plan, t), checked, { tuningJobArn: job.arn });
+        await this.o.training.CreateTrainingJob(childRequest(plan, t), checked, { tuningJobArn: job.arn, ...(job.createdBy ? { createdBy: job.createdBy } : {}) });
       } catch (e) {
         if (isLoamError(e) && e.code === 'ResourceInUse') continue; // created by an interrupted earlier pass
         this.o.logger.warn({ err: e, tuningJob: job.name, trainingJob: t.trainingJobName }, 'tuning: training job refused');

@@ -61,6 +61,8 @@ export interface TuningJobRecord {
   readonly convergence?: { readonly judged: readonly number[]; readonly streak: number; readonly detectedTime?: number };
   /** ManifestFile URI → the prefix it named when the request was checked (ADR 0019), for every training job. */
   readonly checkedManifests?: Readonly<Record<string, string>>;
+  /** The user who created it: its training jobs' (and experiment runs') user. */
+  readonly createdBy?: string;
 }
 
 export const tuningJobsCollection: CollectionSpec<TuningJobRecord> = {

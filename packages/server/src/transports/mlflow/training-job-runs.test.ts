@@ -37,6 +37,8 @@ describe('training jobs as MLflow runs', () => {
     const run = await runOf('churn', (r) => r.info.status === 'FINISHED' && r.data.tags.some((t: { key: string }) => t.key === 'loam.model_artifact_uri'));
 
     expect(run.info.run_name).toBe('xgb-baseline');
+    // The run is the user's who created the job (runs/search by attributes.user_id finds it), not Loam's.
+    expect(run.info.user_id).toBe('admin');
     expect(run.info.end_time).toBe(Math.round(job.TrainingEndTime * 1000));
     expect(run.data.params).toEqual([{ key: 'eval_metric', value: 'auc' }, { key: 'num_round', value: '10' }, { key: 'objective', value: 'binary:logistic' }]);
     expect(run.data.tags).toEqual(expect.arrayContaining([
