@@ -147,6 +147,19 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
   }
 }
 
+/** GetObjectTagging: Loam keeps no object tags, so an existing object's TagSet is empty. */
+export async function getObjectTagging(c: S3ObjectContext) {
+  const { bucket, key } = c.target;
+  let info: ObjectInfo | undefined;
+  try {
+    info = await c.store.head({ bucket, key });
+  } catch (e) {
+    throw objectError(e, bucket, key);
+  }
+  if (!info) throw noSuchKey(key);
+  return sendXml(c.reply, xmlDocument('Tagging', { TagSet: '' }));
+}
+
 export async function deleteObject(c: S3ObjectContext) {
   const { bucket, key } = c.target;
   try {

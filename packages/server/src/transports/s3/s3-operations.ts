@@ -12,6 +12,7 @@ export const s3Operations: readonly { readonly name: string; readonly request: s
   { name: 'CopyObject', request: 'PUT /{Bucket}/{Key+} + x-amz-copy-source', iamAction: 's3:PutObject, s3:GetObject (source)' },
   { name: 'GetObject', request: 'GET /{Bucket}/{Key+} (Range)', iamAction: 's3:GetObject' },
   { name: 'HeadObject', request: 'HEAD /{Bucket}/{Key+}', iamAction: 's3:GetObject' },
+  { name: 'GetObjectTagging', request: 'GET /{Bucket}/{Key+}?tagging (always an empty TagSet)', iamAction: 's3:GetObjectTagging' },
   { name: 'DeleteObject', request: 'DELETE /{Bucket}/{Key+}', iamAction: 's3:DeleteObject' },
   { name: 'CreateMultipartUpload', request: 'POST /{Bucket}/{Key+}?uploads', iamAction: 's3:PutObject' },
   { name: 'UploadPart', request: 'PUT /{Bucket}/{Key+}?partNumber&uploadId', iamAction: 's3:PutObject' },

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ArtifactStore } from '@loam/core';
 import { verifySigV4, type AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
-import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultipartUpload, deleteObject, getObject, listParts, putObject, uploadPart, uploadPartCopy } from './s3-objects.js';
+import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultipartUpload, deleteObject, getObject, getObjectTagging, listParts, putObject, uploadPart, uploadPartCopy } from './s3-objects.js';
 import { createBucket, deleteBucket, deleteObjects, getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjects } from './s3-buckets.js';
 import type { S3BucketContext, S3Context, S3ObjectContext } from './s3-context.js';
 import { S3_CONSTRAINT, addS3Constraint } from './s3-detect.js';
@@ -44,6 +44,12 @@ interface Action {
 
 function resolve(method: string, t: S3Target, req: FastifyRequest): Action {
   const q = t.query;
+  // Loam keeps no object tags, so every object's tag set is empty; the aws CLI reads it before a multipart
+  // copy between S3 locations (`--copy-props default`). Setting tags stays NotImplemented.
+  if (method === 'GET' && q.has('tagging') && t.bucket !== undefined && t.key !== undefined) {
+    const oc = (f: (c: S3ObjectContext) => Promise<unknown>) => (c: S3Context) => f(c as S3ObjectContext);
+    return { name: 'GetObjectTagging', iam: 's3:GetObjectTagging', resource: s3Arn(t.bucket, t.key), run: oc(getObjectTagging) };
+  }
   const sub = UNSUPPORTED.find((s) => q.has(s));
   if (sub) throw notImplemented(`?${sub}`);
   const { bucket, key } = t;
