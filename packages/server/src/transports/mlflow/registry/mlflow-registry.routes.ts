@@ -22,6 +22,12 @@ type Resource = ReturnType<MlflowRoute['resource']>;
 const resourceOf = (kind: 'model-package-group' | 'model-package', id: string | undefined) => ({ kind, id }) as unknown as Resource;
 /** The registered model's group: `model-package-group/<group>` (the group its MLflow name maps to). */
 const groupRes = (m: Message): Resource => resourceOf('model-package-group', m.str('name') ? groupNameFor(m.str('name') as string) : undefined);
+/**
+ * Where a new version goes: `model-package/<group>/*`, the resource SageMaker's CreateModelPackage is
+ * authorized on (lower-cased by resourceArn, as resourceFor does), so a Deny on a group's packages also
+ * refuses MLflow's model-versions/create.
+ */
+const newVersionRes = (m: Message): Resource => resourceOf('model-package', m.str('name') ? `${groupNameFor(m.str('name') as string)}/*` : undefined);
 /** The version's package: `model-package/<group>/<version>`. */
 const versionRes = (m: Message): Resource => {
   const name = m.str('name');
@@ -196,7 +202,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     // Resolving an alias reads the group's tags and the version: a read, as DescribeModelPackageGroup.
     { path: 'registered-models/alias', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
       handle: async (m) => aliasRead(m) },
-    { path: 'model-versions/create', methods: methods('POST'), action: 'CreateModelPackage', resource: groupRes,
+    { path: 'model-versions/create', methods: methods('POST'), action: 'CreateModelPackage', resource: newVersionRes,
       handle: async (m, p) => {
         const runId = m.str('run_id');
         const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value }));
