@@ -88,7 +88,8 @@ const ARN = /^arn:([a-z-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{0,12}):([a-z0-9-]+)\/(
  * `PROTECTED-1` would slip past a Deny on `protected-*`. A name field given as an ARN (SageMaker accepts
  * `ModelPackageName` as a name or an ARN) contributes its name part, not the ARN pasted into the
  * template; a field that is the whole resource (`{ResourceArn}`) is used in Loam's form (partition
- * `loam`, name lower-cased), since the handler finds the resource whatever partition the ARN names.
+ * `loam`, this region and account, name lower-cased), since the handler finds the resource whatever
+ * partition or region the ARN names.
  */
 export function resourceFor(op: Operation, input: unknown, partition: { region: string; accountId: string }): string {
   const fields = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
@@ -101,7 +102,9 @@ export function resourceFor(op: Operation, input: unknown, partition: { region: 
     const arn = ARN.exec(v);
     if (whole === op.resource) {
       if (!arn || (arn[2] as string).toLowerCase() !== 'sagemaker') return v;
-      return `arn:loam:sagemaker:${arn[3] as string}:${arn[4] as string}:${(arn[5] as string).toLowerCase()}/${(arn[6] as string).toLowerCase()}`;
+      // Loam's own region and account: the handler finds the resource by name in this partition whatever
+      // region the ARN gives (`arn:loam:sagemaker::<account>:…` too), and refuses other accounts anyway.
+      return `arn:loam:sagemaker:${partition.region}:${partition.accountId}:${(arn[5] as string).toLowerCase()}/${(arn[6] as string).toLowerCase()}`;
     }
     const named = arn ? (arn[6] as string) : v;
     return sagemaker ? named.toLowerCase() : named;

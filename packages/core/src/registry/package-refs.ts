@@ -30,7 +30,8 @@ export function groupKeyOf(value: string, partition: Partition, field = 'ModelPa
 /** Parses `name`, `group/3`, or a `model-package` ARN of either form. */
 export function packageRefOf(value: string, partition: Partition, field = 'ModelPackageName'): PackageRef {
   const name = value.startsWith('arn:') ? fromArn(value, 'model-package', partition, 'Model package', field) : value;
-  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}(\/[0-9]{1,9})?$/.test(name)) {
+  // A version is written without leading zeros (`group/01` would name version 1 past a policy on `group/1`).
+  if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}(\/[1-9][0-9]{0,8})?$/.test(name)) {
     throw new ValidationError(`'${value}' at '${field}' is not a model package name, '<group>/<version>', or a model package ARN.`, [{ path: `/${field}`, message: 'invalid model package name' }]);
   }
   const [head, version] = name.split('/') as [string, string | undefined];

@@ -95,3 +95,47 @@ describe('a Deny on a SageMaker resource holds however the request names it', ()
     expect((await mallory('DELETE', '/api/v1/model-package-groups/OPEN-1')).status).toBe(200);
   });
 });
+
+describe('a Deny naming one resource exactly', () => {
+  let carolToken: string;
+  beforeAll(async () => {
+    const id = loam.platform.identity;
+    const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
+    const exact = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: '*', Resource: '*' },
+        { Effect: 'Deny', Action: '*', Resource: [
+          `arn:loam:sagemaker:${region}:${account}:model-package/protected-1/1`,
+          `arn:loam:sagemaker:${region}:${account}:dataset/secretdata`,
+        ] },
+      ],
+    };
+    await id.CreateUser({ UserName: 'carol' }, ctx);
+    await id.CreatePolicy({ PolicyName: 'Exact', PolicyDocument: JSON.stringify(exact) }, ctx);
+    await id.AttachUserPolicy({ UserName: 'carol', PolicyName: 'Exact' }, ctx);
+    carolToken = (await id.CreateApiToken({ UserName: 'carol', TokenName: 't' }, ctx)).ApiToken.Token;
+    expect((await as(loam.adminToken, 'POST', '/api/v1/datasets', { DatasetName: 'SecretData' })).status).toBe(200);
+  });
+  const carol = (method: 'POST' | 'GET', url: string, payload?: unknown) => as(carolToken, method, url, payload);
+
+  it('holds for an ARN field without a region, or of another partition', async () => {
+    for (const arn of [`arn:loam:sagemaker::${account}:model-package/protected-1/1`, `arn:aws:sagemaker:eu-west-1:${account}:model-package/protected-1/1`]) {
+      const r = await carol('POST', '/api/v1/model-packages/update', { ModelPackageArn: arn, ModelApprovalStatus: 'Approved' });
+      expect(r.status, `${arn}: ${JSON.stringify(r.body)}`).not.toBe(200);
+    }
+    const d = await as(loam.adminToken, 'POST', '/api/v1/model-packages/describe', { ModelPackageName: 'protected-1/1' });
+    expect(d.body.ModelApprovalStatus).not.toBe('Approved');
+  });
+
+  it('holds for a version written with leading zeros (refused: versions have none)', async () => {
+    const r = await carol('POST', '/api/v1/model-packages/describe', { ModelPackageName: 'protected-1/01' });
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+  });
+
+  it('holds for a resource whose name is stored with capitals (the ARN Loam answers is lower-cased)', async () => {
+    const r = await carol('GET', '/api/v1/datasets/SecretData');
+    expect(r.status, JSON.stringify(r.body)).toBe(403);
+  });
+});
+

@@ -55,13 +55,20 @@ describe('actionMatches (case-insensitive, as IAM)', () => {
   });
 });
 
-describe('resourceMatches (case-sensitive, segment by segment for full ARNs)', () => {
+describe('resourceMatches (case-sensitive but for SageMaker names, segment by segment for full ARNs)', () => {
   const job = 'arn:loam:sagemaker:us-east-1:000000000000:training-job/a';
   it.each([
     ['*', job, true],
     ['arn:loam:sagemaker:*:*:training-job/*', job, true],
     ['arn:loam:sagemaker:*:*:training-job/*', 'arn:loam:sagemaker:us-east-1:000000000000:endpoint/a', false],
-    ['arn:loam:sagemaker:*:*:training-job/A', job, false],
+    // SageMaker's names are case-insensitive: a policy's spelling does not matter for them …
+    ['arn:loam:sagemaker:*:*:training-job/A', job, true],
+    ['arn:loam:sagemaker:*:*:dataset/Secret*', 'arn:loam:sagemaker:us-east-1:000000000000:dataset/SecretData', true],
+    ['arn:loam:sagemaker:*:*:dataset/Secret*', 'arn:loam:sagemaker:us-east-1:000000000000:dataset/secretdata', true],
+    ['arn:loam:sagemaker:*:*:dataset/secret*', 'arn:loam:sagemaker:us-east-1:000000000000:dataset/SecretData', true],
+    // … but only in the resource path, and not for other services (S3 keys and IAM ARNs keep their case).
+    ['arn:loam:sagemaker:US-*:*:training-job/a', job, false],
+    ['arn:loam:s3:::Bucket/*', 'arn:loam:s3:::bucket/a', false],
     ['arn:loam:iam::*:user/Admin', 'arn:loam:iam::000000000000:user/admin', false],
     ['arn:loam:iam::*:user/admin', 'arn:loam:iam::000000000000:user/admin', true],
     ['arn:loam:sagemaker:us-*:0*:training-job/a', job, true],

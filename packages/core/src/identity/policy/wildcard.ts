@@ -33,20 +33,24 @@ export function actionMatches(pattern: string, action: string): boolean {
 }
 
 /**
- * Resources compare case-sensitively. A pattern with all six ARN segments is matched segment by
- * segment, so a wildcard in the region cannot swallow the account; the sixth segment (the resource
- * path) may hold colons and slashes and is matched whole. Shorter patterns (`arn:loam:sagemaker:*`)
- * match the whole string, which is what people mean when they write them.
+ * Resources compare case-sensitively, except the resource path of a SageMaker ARN: SageMaker's names
+ * are case-insensitive and Loam answers their ARNs lower-cased, so `dataset/Secret*` and
+ * `dataset/secret*` must say the same thing of `SecretData` however a request spells it. A pattern with
+ * all six ARN segments is matched segment by segment, so a wildcard in the region cannot swallow the
+ * account; the sixth segment (the resource path) may hold colons and slashes and is matched whole.
+ * Shorter patterns (`arn:loam:sagemaker:*`) match the whole string, which is what people mean when they
+ * write them.
  */
 export function resourceMatches(pattern: string, resource: string): boolean {
   if (pattern === '*') return true;
   const ps = arnSegments(pattern);
   const rs = arnSegments(resource);
   if (ps === undefined || rs === undefined) return wildcardMatch(pattern, resource);
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 5; i++) {
     if (!wildcardMatch(ps[i] as string, rs[i] as string)) return false;
   }
-  return true;
+  const folded = rs[2] === 'sagemaker';
+  return folded ? wildcardMatch((ps[5] as string).toLowerCase(), (rs[5] as string).toLowerCase()) : wildcardMatch(ps[5] as string, rs[5] as string);
 }
 
 function arnSegments(s: string): string[] | undefined {
