@@ -8,22 +8,34 @@ export const maxTagsPerResource = 50;
 /** SageMaker's TagKey / TagValue rule: letters, separators, digits and `_ . : / = + - @`. */
 const tagChars = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
+/** What a caller of the tag rules may write beyond the public API's keys. */
+export interface TagRuleOptions {
+  /**
+   * Lets keys starting `mlflow.` through. Only Loam's MLflow transport sets this, for the tags it keeps
+   * on the resources it maps (a registered model's name and aliases, MLflow's own system tags); no
+   * SageMaker operation passes it, so the public API cannot write them.
+   */
+  readonly allowMlflowKeys?: boolean;
+}
+
 /**
  * Checks tags as SageMaker does: key 1–128 characters, value 0–256, both from the allowed set; no key
- * twice; no key starting `aws:` in any case, which AWS keeps for itself.
+ * twice; no key starting `aws:` in any case, which AWS keeps for itself; and no key starting `mlflow.`
+ * in any case, which Loam's MLflow registry keeps (its registered-model name and aliases live in group
+ * tags, so setting them through AddTags would make another group answer to a model's name).
  *
  * @param field the input field, for error paths (`Tags`).
  * @throws ValidationError listing every bad tag at once.
  */
-export function validateTags(tags: readonly Tag[], field = 'Tags'): void {
+export function validateTags(tags: readonly Tag[], field = 'Tags', options: TagRuleOptions = {}): void {
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   tags.forEach((t, i) => {
     const at = `/${field}/${i}`;
     if (typeof t?.Key !== 'string' || t.Key.length < 1 || t.Key.length > 128 || !tagChars.test(t.Key)) {
       errors.push({ path: `${at}/Key`, message: `Value '${String(t?.Key)}' must be 1 to 128 letters, digits, spaces or _.:/=+-@.` });
-    } else if (isReservedKey(t.Key)) {
-      errors.push({ path: `${at}/Key`, message: `Tag key '${t.Key}' starts with 'aws:', which is reserved for AWS.` });
+    } else if (reservedBy(t.Key, options)) {
+      errors.push({ path: `${at}/Key`, message: reservedMessage(t.Key) });
     } else if (seen.has(t.Key)) {
       errors.push({ path: `${at}/Key`, message: `Tag key '${t.Key}' is given more than once.` });
     } else {
@@ -41,14 +53,14 @@ export function validateTags(tags: readonly Tag[], field = 'Tags'): void {
   }
 }
 
-/** Keys validated for deletion: the same reserved-prefix rule applies. */
-export function validateTagKeys(keys: readonly string[], field = 'TagKeys'): void {
+/** Keys validated for deletion: the same reserved-prefix rules apply. */
+export function validateTagKeys(keys: readonly string[], field = 'TagKeys', options: TagRuleOptions = {}): void {
   const errors: FieldError[] = [];
   keys.forEach((k, i) => {
     if (typeof k !== 'string' || k.length < 1 || k.length > 128 || !tagChars.test(k)) {
       errors.push({ path: `/${field}/${i}`, message: `Value '${String(k)}' must be 1 to 128 letters, digits, spaces or _.:/=+-@.` });
-    } else if (isReservedKey(k)) {
-      errors.push({ path: `/${field}/${i}`, message: `Tag key '${k}' starts with 'aws:', which is reserved for AWS.` });
+    } else if (reservedBy(k, options)) {
+      errors.push({ path: `/${field}/${i}`, message: reservedMessage(k) });
     }
   });
   if (errors.length > 0) {
@@ -56,6 +68,15 @@ export function validateTagKeys(keys: readonly string[], field = 'TagKeys'): voi
   }
 }
 
-function isReservedKey(key: string): boolean {
-  return key.slice(0, 4).toLowerCase() === 'aws:';
+const isAwsKey = (key: string) => key.slice(0, 4).toLowerCase() === 'aws:';
+const isMlflowKey = (key: string) => key.slice(0, 7).toLowerCase() === 'mlflow.';
+
+function reservedBy(key: string, options: TagRuleOptions): boolean {
+  return isAwsKey(key) || (isMlflowKey(key) && !options.allowMlflowKeys);
+}
+
+function reservedMessage(key: string): string {
+  return isAwsKey(key)
+    ? `Tag key '${key}' starts with 'aws:', which is reserved for AWS.`
+    : `Tag key '${key}' starts with 'mlflow.', which is reserved for Loam's MLflow registry; set MLflow tags and aliases through the MLflow API.`;
 }

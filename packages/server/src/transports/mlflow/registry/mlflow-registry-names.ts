@@ -28,7 +28,12 @@ export function checkMlflowName(name: string): string {
   return name;
 }
 
-/** The MLflow name of a group, from its tags. */
+/**
+ * The MLflow name of a group, from its tags: the tag counts only if that name maps to this very group,
+ * so a tag written some other way (or left from older data) cannot make a group answer to another
+ * model's name; otherwise the group's own name.
+ */
 export function mlflowNameOf(groupName: string, groupTags: readonly Tag[]): string {
-  return groupTags.find((t) => t.Key === MLFLOW_NAME_TAG)?.Value ?? groupName;
+  const tagged = groupTags.find((t) => t.Key === MLFLOW_NAME_TAG)?.Value;
+  return tagged !== undefined && groupNameFor(tagged).toLowerCase() === groupName.toLowerCase() ? tagged : groupName;
 }

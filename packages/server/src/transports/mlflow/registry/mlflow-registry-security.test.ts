@@ -40,3 +40,58 @@ describe('model-versions/create is authorized as CreateModelPackage', () => {
     expect((await lower('POST', 'model-versions/create', { name: 'create-grp', source: 's3://b/k' })).status).toBe(200);
   });
 });
+
+describe('the registry keeps mlflow. tags for itself', () => {
+  it('the SageMaker API cannot set or delete mlflow. tags on groups or versions', async () => {
+    expect((await admin('POST', 'registered-models/create', { name: 'tag-grp' })).status).toBe(200);
+    expect((await admin('POST', 'model-versions/create', { name: 'tag-grp', source: 's3://b/k' })).status).toBe(200);
+    const { groups, packages } = loam.platform.registry;
+    const { tags } = loam.platform;
+    const group = await groups.get('tag-grp');
+    await expect(groups.CreateModelPackageGroup({ ModelPackageGroupName: 'evil-grp', Tags: [{ Key: 'mlflow.registeredModelName', Value: 'tag-grp' }] }, system)).rejects.toMatchObject({ code: 'ValidationException' });
+    await expect(groups.CreateModelPackageGroup({ ModelPackageGroupName: 'evil-grp2', Tags: [{ Key: 'MLflow.alias.champion', Value: '1' }] }, system)).rejects.toMatchObject({ code: 'ValidationException' });
+    await expect(tags.AddTags({ ResourceArn: group.arn, Tags: [{ Key: 'mlflow.alias.champion', Value: '1' }] }, system)).rejects.toMatchObject({ code: 'ValidationException' });
+    await expect(tags.DeleteTags({ ResourceArn: group.arn, TagKeys: ['mlflow.alias.champion'] }, system)).rejects.toMatchObject({ code: 'ValidationException' });
+    const v1 = await packages.get('tag-grp/1');
+    await expect(tags.AddTags({ ResourceArn: v1.arn, Tags: [{ Key: 'mlflow.run_id', Value: 'x' }] }, system)).rejects.toMatchObject({ code: 'ValidationException' });
+    await expect(packages.CreateModelPackage({ ModelPackageGroupName: 'tag-grp', SourceUri: 's3://b/k', Tags: [{ Key: 'mlflow.alias.x', Value: '1' }] } as never, system)).rejects.toMatchObject({ code: 'ValidationException' });
+    // No group evil-grp was created.
+    await expect(groups.get('evil-grp')).rejects.toMatchObject({ code: 'ResourceNotFound' });
+  });
+
+  it('the MLflow API still writes its own mlflow. tags: derived names, aliases, MLflow system tags', async () => {
+    const made = await admin('POST', 'registered-models/create', { name: 'my_prompt', tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }, { key: 'team', value: 'a' }] });
+    expect(made.status, JSON.stringify(made.json)).toBe(200);
+    expect(made.json.registered_model).toMatchObject({ name: 'my_prompt' });
+    expect(made.json.registered_model.tags).toEqual(expect.arrayContaining([{ key: 'mlflow.prompt.is_prompt', value: 'true' }, { key: 'team', value: 'a' }]));
+    const v = await admin('POST', 'model-versions/create', { name: 'my_prompt', source: 's3://b/p', tags: [{ key: 'mlflow.prompt.text', value: 'Hello' }, { key: 'k', value: 'v' }] });
+    expect(v.status, JSON.stringify(v.json)).toBe(200);
+    expect(v.json.model_version.tags).toEqual(expect.arrayContaining([{ key: 'mlflow.prompt.text', value: 'Hello' }, { key: 'k', value: 'v' }]));
+    expect((await admin('POST', 'registered-models/alias', { name: 'my_prompt', alias: 'prod', version: '1' })).status).toBe(200);
+    expect((await admin('GET', 'registered-models/alias', { name: 'my_prompt', alias: 'prod' })).json.model_version).toMatchObject({ name: 'my_prompt', version: '1' });
+    expect(await admin('POST', 'model-versions/create', { name: 'my_prompt', tags: [{ key: 'aws:x', value: 'v' }] })).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } });
+  });
+
+  it('a name tag counts only on the group that name maps to, and aliases only name versions the group holds', async () => {
+    expect((await admin('POST', 'registered-models/create', { name: 'prod-grp' })).status).toBe(200);
+    expect((await admin('POST', 'model-versions/create', { name: 'prod-grp', source: 's3://b/real' })).status).toBe(200);
+    // Tags as the reviewer's attacker set them before the tag rule (written straight to the store here).
+    await loam.platform.registry.groups.CreateModelPackageGroup({ ModelPackageGroupName: 'attacker-grp' }, system);
+    const evil = await loam.platform.registry.groups.get('attacker-grp');
+    await loam.platform.registry.store.tags.put(evil.arn, [{ Key: 'mlflow.registeredModelName', Value: 'prod-grp' }, { Key: 'mlflow.alias.champion', Value: '1' }, { Key: 'mlflow.alias.ghost', Value: '9' }]);
+    const found = (await admin('GET', 'registered-models/search', { filter: "name = 'prod-grp'" })).json.registered_models as { name: string; aliases?: unknown[] }[];
+    expect(found.map((x) => x.name)).toEqual(['prod-grp']);
+    expect(found[0]?.aliases ?? []).toEqual([]);
+    // The attacker's group answers to its own name, with no alias (it holds no version).
+    const own = (await admin('GET', 'registered-models/get', { name: 'attacker-grp' })).json.registered_model;
+    expect(own.name).toBe('attacker-grp');
+    expect(own.aliases ?? []).toEqual([]);
+    expect((await admin('GET', 'registered-models/alias', { name: 'attacker-grp', alias: 'champion' })).json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    // On the real model: an alias naming a missing version, or a version written `01`, is not set.
+    const real = await loam.platform.registry.groups.get('prod-grp');
+    await loam.platform.registry.store.tags.put(real.arn, [{ Key: 'mlflow.alias.ghost', Value: '7' }, { Key: 'mlflow.alias.zero', Value: '01' }, { Key: 'mlflow.alias.ok', Value: '1' }]);
+    expect((await admin('GET', 'registered-models/get', { name: 'prod-grp' })).json.registered_model.aliases).toEqual([{ alias: 'ok', version: '1' }]);
+    for (const alias of ['ghost', 'zero']) expect(await admin('GET', 'registered-models/alias', { name: 'prod-grp', alias })).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } });
+    expect((await admin('GET', 'registered-models/alias', { name: 'prod-grp', alias: 'ok' })).json.model_version).toMatchObject({ name: 'prod-grp', version: '1', source: 's3://b/real' });
+  });
+});

@@ -47,7 +47,8 @@ export function registeredModelJson(g: ModelPackageGroupRecord, tags: readonly T
     name: mlflowNameOf(g.name, tags), creation_timestamp: ms(g.creationTime), last_updated_timestamp: ms(updated), user_id: g.createdBy.UserProfileName ?? '',
     description: g.description ?? '', latest_versions: [...latest.values()].sort((a, b) => (a.version ?? 0) - (b.version ?? 0)).map((v) => modelVersionJson(v, [], tags)),
     tags: tags.filter((t) => !t.Key.startsWith(ALIAS_PREFIX) && t.Key !== MLFLOW_NAME_TAG).map((t) => ({ key: t.Key, value: t.Value })),
-    aliases: tags.filter((t) => t.Key.startsWith(ALIAS_PREFIX)).map((t) => ({ alias: t.Key.slice(ALIAS_PREFIX.length), version: t.Value })),
+    // An alias counts only if it names a version this group holds (written as MLflow writes it, `3`).
+    aliases: tags.filter((t) => t.Key.startsWith(ALIAS_PREFIX) && versions.some((v) => String(v.version) === t.Value)).map((t) => ({ alias: t.Key.slice(ALIAS_PREFIX.length), version: t.Value })),
   };
 }
 

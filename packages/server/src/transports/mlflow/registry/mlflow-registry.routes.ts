@@ -1,5 +1,5 @@
 import {
-  modelPackageGroupsCollection, modelPackagesCollection, NotFoundError, ResourceInUseError, resourceArn, trackingRules, ValidationError,
+  modelPackageGroupsCollection, modelPackagesCollection, NotFoundError, ResourceInUseError, resourceArn, trackingRules, validateTags, ValidationError,
   type ModelPackageGroupRecord, type ModelPackageRecord, type Principal, type RequestContext, type Tag,
 } from '@loam/core';
 import type { Authorizer } from '../../../operations/dispatcher.js';
@@ -15,6 +15,8 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const methods = (...m: Method[]) => m as unknown as MlflowRoute['methods'];
 const ctxOf = (principal: Principal): RequestContext => ({ principal, requestId: 'mlflow' });
 const STAGES = new Set(['None', 'Staging', 'Production', 'Archived']);
+/** A version number as MLflow writes it: a positive integer without leading zeros (SageMaker's at most 9 digits). */
+const VERSION = /^[1-9][0-9]{0,8}$/;
 
 type Resource = ReturnType<MlflowRoute['resource']>;
 // The transport makes `arn:loam:sagemaker:<region>:<account>:<kind>/<id>` of these, the ARNs SageMaker's
@@ -50,6 +52,17 @@ function aliasOf(m: Message): string {
 function reservedKey(key: string): string {
   if (key === MLFLOW_NAME_TAG || key.startsWith(ALIAS_PREFIX)) throw new ValidationError(`Tag key '${key}' is reserved for the registry's own use.`, [{ path: '/key', message: 'reserved tag key' }]);
   return key;
+}
+
+/**
+ * Splits tags for a create: keys starting `mlflow.` (the registered model's name tag, MLflow's own
+ * system tags) are refused by SageMaker's tag rules, which keep them for this registry, so they are
+ * checked here with the registry's allowance and written to the store after the resource is created.
+ */
+function splitTags(tags: Tag[]): { open: Tag[]; own: Tag[] } {
+  validateTags(tags, 'tags', { allowMlflowKeys: true });
+  const own = (t: Tag) => t.Key.slice(0, 7).toLowerCase() === 'mlflow.';
+  return { open: tags.filter((t) => !own(t)), own: tags.filter(own) };
 }
 
 function need(m: Message, field: string): string {
@@ -120,8 +133,14 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     const { g, tags, name } = await groupOf(m);
     const key = `${ALIAS_PREFIX}${need(m, 'alias')}`;
     const set = tags.find((t) => t.Key === key);
-    if (!set) throw new ValidationError(`Registered model alias ${need(m, 'alias')} not found for model '${name}'.`, [{ path: '/alias', message: 'no such alias' }]);
-    return { model_version: await versionJson(await r.packages.get(`${g.name}/${set.Value}`)) };
+    const notFound = new ValidationError(`Registered model alias ${need(m, 'alias')} not found for model '${name}'.`, [{ path: '/alias', message: 'no such alias' }]);
+    // An alias resolves only to a version of this group that exists; one naming anything else is not set.
+    if (!set || !VERSION.test(set.Value)) throw notFound;
+    const target = await r.packages.get(`${g.name}/${set.Value}`).catch((e: unknown) => {
+      throw (e as { code?: string }).code === 'ResourceNotFound' ? notFound : e;
+    });
+    if (target.groupName?.toLowerCase() !== g.name.toLowerCase() || String(target.version) !== set.Value) throw notFound;
+    return { model_version: await versionJson(target) };
   };
   return [
     { path: 'registered-models/create', methods: methods('POST'), action: 'CreateModelPackageGroup', resource: groupRes,
@@ -130,12 +149,14 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         const group = groupNameFor(name);
         const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: reservedKey(t.key), Value: t.value }));
         if (group !== name) tags.push({ Key: MLFLOW_NAME_TAG, Value: name });
+        const { open, own } = splitTags(tags);
         try {
-          await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(m.str('description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(tags.length ? { Tags: tags } : {}) }, ctxOf(p));
+          await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(m.str('description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(open.length ? { Tags: open } : {}) }, ctxOf(p));
         } catch (e) {
           if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
           throw new ResourceInUseError(`Registered Model (name=${name}) already exists${group !== name ? ` (as model package group '${group}')` : ''}.`);
         }
+        if (own.length) await r.store.tags.put((await r.groups.get(group)).arn, own);
         return { registered_model: await modelJson(await r.groups.get(group)) };
       } },
     { path: 'registered-models/get', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
@@ -205,12 +226,13 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     { path: 'model-versions/create', methods: methods('POST'), action: 'CreateModelPackage', resource: newVersionRes,
       handle: async (m, p) => {
         const runId = m.str('run_id');
-        const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value }));
+        const { open, own } = splitTags((m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value })));
         const { ModelPackageArn } = await r.packages.CreateModelPackage({
           ModelPackageGroupName: (await groupOf(m)).g.name, ModelPackageRegistrationType: 'Logged',
           ...(m.str('source') ? { SourceUri: m.str('source') as string } : {}), ...(m.str('description') ? { ModelPackageDescription: m.str('description') as string } : {}),
-          ...(runId ? { CustomerMetadataProperties: { [RUN_ID_KEY]: runId } } : {}), ...(tags.length ? { Tags: tags } : {}),
+          ...(runId ? { CustomerMetadataProperties: { [RUN_ID_KEY]: runId } } : {}), ...(open.length ? { Tags: open } : {}),
         }, ctxOf(p));
+        if (own.length) await r.store.tags.put(ModelPackageArn, own);
         if (runId) await r.lineage.link(resourceArn(r.partition, 'mlflow-run', runId), ModelPackageArn, 'ContributedTo');
         return { model_version: await versionJson(await r.packages.get(ModelPackageArn)) };
       } },
