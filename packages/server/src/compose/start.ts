@@ -17,7 +17,7 @@ import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
 import { mlflowRegistryRoutes } from '../transports/mlflow/registry/mlflow-registry.routes.js';
 import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir } from '@loam/adapters/data-dir/data-dir-lock';
 import { openPlatform, type Platform } from './platform.js';
 import { registerDatasetUploadRoute } from '../datasets/dataset-upload.routes.js';
 import type { FastifyInstance } from 'fastify';
@@ -97,7 +97,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   const loaded = loadConfig({ argv: options.flags ?? {}, ...(options.env ? { env: options.env } : {}) });
   const { config } = loaded;
   const logger = options.logger ?? pino({ level: config.log.level }, pino.destination(2));
-  const lock = lockDataDir(config.dataDir);
+  const lock = await lockDataDir(config.dataDir);
   let platform: Awaited<ReturnType<typeof openPlatform>>;
   try {
     platform = await openPlatform(config, logger);
