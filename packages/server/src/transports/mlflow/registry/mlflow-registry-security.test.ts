@@ -95,3 +95,26 @@ describe('the registry keeps mlflow. tags for itself', () => {
     expect((await admin('GET', 'registered-models/alias', { name: 'prod-grp', alias: 'ok' })).json.model_version).toMatchObject({ name: 'prod-grp', version: '1', source: 's3://b/real' });
   });
 });
+
+describe('version numbers are written without leading zeros', () => {
+  it('01 and the like are INVALID_PARAMETER_VALUE everywhere, so a Deny on <group>/1 holds', async () => {
+    expect((await admin('POST', 'registered-models/create', { name: 'zero-grp' })).status).toBe(200);
+    expect((await admin('POST', 'model-versions/create', { name: 'zero-grp', source: 's3://b/k' })).status).toBe(200);
+    const user = await userDenied('no-v1', [{ Action: ['sagemaker:UpdateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:DeleteModelPackage', 'sagemaker:AddTags'], Resource: 'arn:loam:sagemaker:*:*:model-package/zero-grp/1' }]);
+    const invalid = { status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } };
+    expect(await user('POST', 'model-versions/transition-stage', { name: 'zero-grp', version: '1', stage: 'Production' })).toMatchObject(denied);
+    for (const version of ['01', '001', '+1', ' 1', '1.0', '0', '1e0', '0x1']) {
+      expect(await user('POST', 'model-versions/transition-stage', { name: 'zero-grp', version, stage: 'Production' }), version).toMatchObject(invalid);
+      expect(await user('GET', 'model-versions/get', { name: 'zero-grp', version }), version).toMatchObject(invalid);
+      expect(await user('GET', 'model-versions/get-download-uri', { name: 'zero-grp', version }), version).toMatchObject(invalid);
+      expect(await user('POST', 'model-versions/set-tag', { name: 'zero-grp', version, key: 'k', value: 'v' }), version).toMatchObject(invalid);
+      expect(await user('POST', 'model-versions/delete', { name: 'zero-grp', version }), version).toMatchObject(invalid);
+      expect(await admin('POST', 'registered-models/alias', { name: 'zero-grp', alias: 'a', version }), version).toMatchObject(invalid);
+    }
+    const v1 = await loam.platform.registry.packages.get('zero-grp/1');
+    expect(v1.approvalStatus).toBe('PendingManualApproval');
+    expect(await loam.platform.registry.store.tags.list(v1.arn)).toEqual([]);
+    expect((await admin('GET', 'registered-models/get', { name: 'zero-grp' })).json.registered_model.aliases ?? []).toEqual([]);
+    expect((await admin('GET', 'model-versions/get', { name: 'zero-grp', version: '1' })).json.model_version.version).toBe('1');
+  });
+});

@@ -30,12 +30,23 @@ const groupRes = (m: Message): Resource => resourceOf('model-package-group', m.s
  * refuses MLflow's model-versions/create.
  */
 const newVersionRes = (m: Message): Resource => resourceOf('model-package', m.str('name') ? `${groupNameFor(m.str('name') as string)}/*` : undefined);
-/** The version's package: `model-package/<group>/<version>`. */
+/**
+ * The version's package: `model-package/<group>/<version>`. A version not written as MLflow writes it
+ * (`01`, `+1`, ` 1`) names no package here (the check is on `*`) and the handler refuses it
+ * (versionParam) before touching anything, so `01` cannot reach version 1 past a policy on `<group>/1`.
+ */
 const versionRes = (m: Message): Resource => {
   const name = m.str('name');
   const v = m.str('version');
-  return resourceOf('model-package', name && v ? `${groupNameFor(name)}/${v}` : undefined);
+  return resourceOf('model-package', name && v && VERSION.test(v) ? `${groupNameFor(name)}/${v}` : undefined);
 };
+
+/** The `version` parameter: a positive integer without leading zeros, as MLflow's versions are. */
+function versionParam(m: Message): string {
+  const v = need(m, 'version');
+  if (!VERSION.test(v)) throw new ValidationError(`Invalid model version '${v}': a version is a positive integer written without leading zeros, such as 1 or 12.`, [{ path: '/version', message: 'a positive integer without leading zeros' }]);
+  return v;
+}
 
 /** MLflow's alias rules (mlflow/utils/validation.py): word characters and dashes; `latest` and `v<N>` are its own. */
 function aliasOf(m: Message): string {
@@ -118,7 +129,10 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     return { g, tags, name };
   };
   const modelJson = async (g: ModelPackageGroupRecord) => registeredModelJson(g, await r.store.tags.list(g.arn), await versionsOf(g.name));
-  const version = async (m: Message) => r.packages.get(`${(await groupOf(m)).g.name}/${need(m, 'version')}`);
+  const version = async (m: Message) => {
+    const v = versionParam(m);
+    return r.packages.get(`${(await groupOf(m)).g.name}/${v}`);
+  };
   const versionJson = async (p: ModelPackageRecord) => modelVersionJson(p, await r.store.tags.list(p.arn), await r.store.tags.list(resourceArn(r.partition, 'model-package-group', p.groupName as string)));
   const transition = async (p: ModelPackageRecord, stage: string, principal: Principal) => {
     const ctx = ctxOf(principal);
@@ -211,8 +225,8 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     { path: 'registered-models/alias', methods: methods('POST'), action: 'AddTags', resource: groupRes,
       handle: async (m) => {
         const alias = aliasOf(m);
+        const v = versionParam(m);
         const { g } = await groupOf(m);
-        const v = need(m, 'version');
         await r.packages.get(`${g.name}/${v}`);
         await r.store.tags.put(g.arn, [{ Key: `${ALIAS_PREFIX}${alias}`, Value: v }]);
         return {};
