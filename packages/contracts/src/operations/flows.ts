@@ -40,9 +40,13 @@ export const ListFlowTransforms = defineOperation({
   input: S.ListFlowTransformsInput, output: S.ListFlowTransformsOutput, errors: [],
   iamAction: 'sagemaker:ListFlows', rest: { method: 'GET', path: '/api/v1/flow-transforms' },
 });
+// A flow's definition names datasets: whoever binds it (CreateFlow, UpdateFlow, PreviewFlow, ExportFlowScript,
+// StartFlowRun) must also be allowed sagemaker:DescribeDataset on each source dataset — the handler asks,
+// since a stored flow's sources are known only once it is read. PreviewFlow of an unsaved Definition (no
+// FlowName) is authorized on `flow/*`.
 export const PreviewFlow = defineOperation({
   ...base, name: 'PreviewFlow', kind: 'action', summary: "Runs a flow up to one node on a sample of each source and returns rows and the node's SQL.",
-  resource: '*', input: S.PreviewFlowInput, output: S.PreviewFlowOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  input: S.PreviewFlowInput, output: S.PreviewFlowOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:DescribeFlow', rest: { method: 'POST', path: '/api/v1/flow-preview' },
 });
 export const ExportFlowScript = defineOperation({
@@ -56,12 +60,14 @@ export const StartFlowRun = defineOperation({
   iamAction: 'sagemaker:StartFlowRun', rest: { method: 'POST', path: `${path}/runs` },
 });
 export const DescribeFlowRun = defineOperation({
+  // The run names its flow only once read: the handler authorizes sagemaker:DescribeFlow on `flow/<its flow>`.
   ...base, name: 'DescribeFlowRun', kind: 'describe', summary: 'A flow run: status, outputs, failure reason.', resource: '*',
   input: S.DescribeFlowRunInput, output: S.DescribeFlowRunOutput, errors: ['ResourceNotFound'],
   iamAction: 'sagemaker:DescribeFlow', rest: { method: 'GET', path: '/api/v1/flow-runs/{FlowRunId}' },
 });
 export const ListFlowRuns = defineOperation({
-  ...base, name: 'ListFlowRuns', kind: 'list', summary: 'Run history, newest first, optionally of one flow.', resource: '*',
+  // Without FlowName: authorized on `flow/*`, and only runs of flows the caller may list (sagemaker:ListFlows on the flow) are returned.
+  ...base, name: 'ListFlowRuns', kind: 'list', summary: 'Run history, newest first, optionally of one flow.',
   input: S.ListFlowRunsInput, output: S.ListFlowRunsOutput, errors: ['ValidationException'],
   iamAction: 'sagemaker:ListFlows', rest: { method: 'GET', path: '/api/v1/flow-runs' },
 });

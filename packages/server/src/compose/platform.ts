@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ArtifactStore, Logger, MetadataStore, Partition } from '@loam/core';
-import { systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService } from '@loam/core';
+import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
+import { authorize, systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { jobCollections } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
@@ -89,7 +89,9 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const tags = new TagService({ store, partition });
     identity.registerTaggables(tags);
     const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
-    const datasets = openDatasets({ config, store, artifacts, partition, tags, logger, processing: jobs.processing });
+    // Flows read datasets for their caller: the handler asks the caller's policies about each source.
+    const authorizeAction = async (p: Principal, action: string, resource: string) => authorize(p, await identity.policiesOf(p.userName), action, resource);
+    const datasets = openDatasets({ config, store, artifacts, partition, tags, logger, processing: jobs.processing, authorize: authorizeAction });
     const authorizeData = dataAccessAuthorizer({ policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(artifacts, bucket, key, max) });
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData });
     const registry = openRegistry({ store, artifacts, partition, tags, logger });

@@ -3,6 +3,7 @@ import { DatasetService, FlowService, systemClock, type ArtifactStore, type Logg
 import { DuckDbDataEngine } from '@loam/adapters';
 import { trainQuickModel } from '@loam/ml/wrangler/quick-model';
 import type { Config } from '../config/index.js';
+import type { Authorizer } from '../operations/dispatcher.js';
 
 export interface DatasetsCapability {
   readonly datasets: DatasetService;
@@ -14,13 +15,14 @@ export interface DatasetsCapability {
  * Datasets and flows on DuckDB. The engine is sandboxed to the capability's scratch directory
  * (`<data-dir>/datasets-work`): flows carry user SQL expressions, and objects are staged there from
  * the artifact store before DuckDB reads them. Its memory is capped by `dataEngine.memoryLimit`
- * (`LOAM_DATA_ENGINE__MEMORY_LIMIT`); past it DuckDB spills to `datasets-work/spill`.
+ * (`LOAM_DATA_ENGINE__MEMORY_LIMIT`); past it DuckDB spills to `datasets-work/spill`. Flows read
+ * datasets for their caller: `authorize` (the caller's policies) is asked for each source dataset.
  */
-export function openDatasets(d: { config: Config; store: MetadataStore; artifacts: ArtifactStore; partition: Partition; tags: TagService; logger: Logger; processing: ProcessingJobService }): DatasetsCapability {
+export function openDatasets(d: { config: Config; store: MetadataStore; artifacts: ArtifactStore; partition: Partition; tags: TagService; logger: Logger; processing: ProcessingJobService; authorize: Authorizer }): DatasetsCapability {
   const workDir = join(d.config.dataDir, 'datasets-work');
   const engine = new DuckDbDataEngine({ allowedDirectories: [workDir], tempDirectory: join(workDir, 'spill'), memoryLimit: d.config.dataEngine.memoryLimit });
   const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel });
   datasets.registerTaggables(d.tags);
-  const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, processing: d.processing, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger });
+  const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, processing: d.processing, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger, authorize: d.authorize });
   return { datasets, flows, services: [datasets, flows] };
 }

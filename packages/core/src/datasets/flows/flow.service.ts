@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../../kernel/clock.js';
-import type { RequestContext } from '../../kernel/context.js';
-import { ConflictError, LoamError, NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
+import type { Principal, RequestContext } from '../../kernel/context.js';
+import { AccessDeniedError, ConflictError, LoamError, NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import { assertResourceName, resourceArn, type Partition } from '../../kernel/names.js';
 import { clampMaxResults } from '../../kernel/pagination.js';
@@ -35,6 +35,13 @@ export interface FlowServiceOptions {
   readonly runInstanceType?: CreateProcessingJobInput['ProcessingResources']['ClusterConfig']['InstanceType'];
   readonly tags?: TagService;
   readonly logger?: Logger;
+  /**
+   * The caller's permission for an IAM action on a resource ARN (the server's policy evaluator); throws
+   * AccessDeniedException. A flow reads datasets for its caller, so each source dataset is checked
+   * (`sagemaker:DescribeDataset`, as PreviewDataset) whenever a definition is bound, and a run is shown
+   * only to whoever may describe its flow.
+   */
+  readonly authorize: (principal: Principal, action: string, resource: string) => Promise<void>;
 }
 
 const PREVIEW_SAMPLE = 50_000;
@@ -62,6 +69,27 @@ export class FlowService {
     });
   }
 
+  /**
+   * Refuses (403, naming the dataset and the node) unless the caller may read every dataset the
+   * definition's sources name: binding a flow reads them for the caller, as PreviewDataset would. Checked
+   * before anything is read or stored, so a refused dataset answers the same whether or not it exists.
+   */
+  private async authorizeSources(doc: FlowDocument, ctx: RequestContext): Promise<void> {
+    const checked = new Set<string>();
+    for (const [i, n] of doc.nodes.entries()) {
+      if (n.type !== 'source' || !n.dataset) continue;
+      const arn = resourceArn(this.o.partition, 'dataset', n.dataset.name);
+      if (checked.has(arn)) continue;
+      checked.add(arn);
+      try {
+        await this.o.authorize(ctx.principal, 'sagemaker:DescribeDataset', arn);
+      } catch (e) {
+        if (e instanceof AccessDeniedError) throw new AccessDeniedError(`${e.message} (/Definition/nodes/${i}/dataset: source '${n.id}' of the flow reads it for the caller)`);
+        throw e;
+      }
+    }
+  }
+
   async get(name: string): Promise<FlowRecord> {
     const r = await this.flows.get(name);
     if (!r) throw new NotFoundError('Flow', name);
@@ -81,6 +109,7 @@ export class FlowService {
     if (input.Tags) validateTags(input.Tags);
     const doc = input.Definition as FlowDocument;
     this.check(doc);
+    await this.authorizeSources(doc, ctx);
     const now = this.o.clock.now();
     const arn = resourceArn(this.o.partition, 'flow', input.FlowName);
     try {
@@ -96,9 +125,10 @@ export class FlowService {
     return { FlowArn: arn, Version: 1 };
   }
 
-  async UpdateFlow(input: InputOf<Ops['UpdateFlow']>, _ctx: RequestContext): Promise<OutputOf<Ops['UpdateFlow']>> {
+  async UpdateFlow(input: InputOf<Ops['UpdateFlow']>, ctx: RequestContext): Promise<OutputOf<Ops['UpdateFlow']>> {
     const doc = input.Definition as FlowDocument;
     this.check(doc);
+    await this.authorizeSources(doc, ctx);
     const now = this.o.clock.now();
     return this.o.store.transaction(async (tx) => {
       const cur = await tx.collection(flowsSpec).get(input.FlowName);
@@ -183,6 +213,7 @@ export class FlowService {
     if (input.Definition) doc = input.Definition as FlowDocument;
     else if (input.FlowName) doc = (await this.definition(input.FlowName, input.Version)).doc;
     else throw new ValidationError('PreviewFlow needs a FlowName or a Definition.', [{ path: '/Definition', message: 'required without FlowName' }]);
+    await this.authorizeSources(doc, ctx);
     const bound = await this.bind(doc, input.SampleSize ?? PREVIEW_SAMPLE, ctx.signal);
     const call = ctx.signal ? { signal: ctx.signal } : {};
     const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, upTo: input.NodeId, ...call });
@@ -197,6 +228,7 @@ export class FlowService {
 
   async ExportFlowScript(input: InputOf<Ops['ExportFlowScript']>, ctx: RequestContext): Promise<OutputOf<Ops['ExportFlowScript']>> {
     const { version, doc } = await this.definition(input.FlowName, input.Version);
+    await this.authorizeSources(doc, ctx);
     const bound = await this.bind(doc, undefined, ctx.signal);
     const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, ...(input.NodeId ? { upTo: input.NodeId } : {}) });
     return { Script: renderScript(flow, { title: `Loam flow '${input.FlowName}' version ${version}`, sourceUris: bound.uris }) };
@@ -214,6 +246,9 @@ export class FlowService {
   async StartFlowRun(input: InputOf<Ops['StartFlowRun']>, ctx: RequestContext): Promise<OutputOf<Ops['StartFlowRun']>> {
     const { version, doc } = await this.definition(input.FlowName, input.Version);
     this.check(doc);
+    // The run's sources are pinned to the dataset versions current now (their URIs go into the job's
+    // document), so checking the caller who starts it here covers every read the run makes.
+    await this.authorizeSources(doc, ctx);
     const dests = doc.nodes.filter((n) => n.type === 'destination');
     if (dests.length === 0) throw new ValidationError(`Flow '${input.FlowName}' has no destination node.`, [{ path: '/Definition/nodes', message: 'add a destination' }]);
     for (const d of dests) if (!d.output?.s3Uri) throw new ValidationError(`Flow '${input.FlowName}': destination '${d.id}' has no output.s3Uri.`, [{ path: `/Definition/nodes/${d.id}/output/s3Uri`, message: 'required for a run' }]);
@@ -305,18 +340,35 @@ export class FlowService {
     });
   }
 
-  async DescribeFlowRun(input: InputOf<Ops['DescribeFlowRun']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeFlowRun']>> {
+  async DescribeFlowRun(input: InputOf<Ops['DescribeFlowRun']>, ctx: RequestContext): Promise<OutputOf<Ops['DescribeFlowRun']>> {
     const r = await this.runs.get(input.FlowRunId);
     if (!r) throw new NotFoundError('Flow run', input.FlowRunId);
+    // The operation is authorized on `*` (its input names no flow): a run is its flow's to describe.
+    await this.o.authorize(ctx.principal, 'sagemaker:DescribeFlow', resourceArn(this.o.partition, 'flow', r.value.flowName));
     return describeRun(await this.refresh(r.value, r.version));
   }
 
-  async ListFlowRuns(input: InputOf<Ops['ListFlowRuns']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListFlowRuns']>> {
+  async ListFlowRuns(input: InputOf<Ops['ListFlowRuns']>, ctx: RequestContext): Promise<OutputOf<Ops['ListFlowRuns']>> {
     const page = await this.runs.list({
       ...(input.FlowName ? { filters: [{ field: 'flowName', op: 'eq', value: input.FlowName }] } : {}),
       sortBy: 'createdAt', sortOrder: 'Descending', maxResults: clampMaxResults(input.MaxResults, 50), ...(input.NextToken ? { nextToken: input.NextToken } : {}),
     });
-    const runs = await Promise.all(page.items.map((x) => this.refresh(x.value, x.version)));
+    // Only runs of flows the caller may list runs of by name (sagemaker:ListFlows on the flow, as with a
+    // FlowName); a page may hold fewer runs than MaxResults and still carry a NextToken.
+    const allowed = new Map<string, Promise<boolean>>();
+    const mayList = (flowName: string) => {
+      let p = allowed.get(flowName);
+      if (!p) {
+        p = this.o.authorize(ctx.principal, 'sagemaker:ListFlows', resourceArn(this.o.partition, 'flow', flowName)).then(() => true, (e: unknown) => {
+          if (e instanceof AccessDeniedError) return false;
+          throw e;
+        });
+        allowed.set(flowName, p);
+      }
+      return p;
+    };
+    const visible = (await Promise.all(page.items.map(async (x) => ((await mayList(x.value.flowName)) ? x : undefined)))).filter((x) => x !== undefined);
+    const runs = await Promise.all(visible.map((x) => this.refresh(x.value, x.version)));
     return { FlowRuns: runs.map(describeRun), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
   }
 }
