@@ -118,3 +118,63 @@ describe('version numbers are written without leading zeros', () => {
     expect((await admin('GET', 'model-versions/get', { name: 'zero-grp', version: '1' })).json.model_version.version).toBe('1');
   });
 });
+
+describe('reads show only the versions and models the caller may describe', () => {
+  it('a Deny of DescribeModelPackage on <group>/* hides those versions from every read', async () => {
+    expect((await admin('POST', 'registered-models/create', { name: 'Secret-Grp' })).status).toBe(200);
+    expect((await admin('POST', 'registered-models/create', { name: 'open-grp' })).status).toBe(200);
+    for (const name of ['Secret-Grp', 'open-grp']) {
+      expect((await admin('POST', 'model-versions/create', { name, source: `s3://b/${name}-source`, description: `${name} notes` })).status).toBe(200);
+      expect((await admin('POST', 'model-versions/transition-stage', { name, version: '1', stage: 'Production' })).status).toBe(200);
+      expect((await admin('POST', 'registered-models/alias', { name, alias: 'champion', version: '1' })).status).toBe(200);
+    }
+    const user = await userDenied('no-describe', [{ Action: 'sagemaker:DescribeModelPackage', Resource: 'arn:loam:sagemaker:*:*:model-package/secret-grp/*' }]);
+    const leaks = (x: unknown) => /Secret-Grp-source|Secret-Grp notes/.test(JSON.stringify(x));
+
+    const alias = await user('GET', 'registered-models/alias', { name: 'Secret-Grp', alias: 'champion' });
+    expect(alias).toMatchObject(denied);
+    expect(leaks(alias.json)).toBe(false);
+    expect((await user('GET', 'model-versions/get', { name: 'Secret-Grp', version: '1' }))).toMatchObject(denied);
+
+    const got = await user('GET', 'registered-models/get', { name: 'Secret-Grp' });
+    expect(got.status).toBe(200);
+    expect(got.json.registered_model.latest_versions ?? []).toEqual([]);
+    expect(got.json.registered_model.aliases).toEqual([{ alias: 'champion', version: '1' }]);
+    expect(leaks(got.json)).toBe(false);
+
+    const latest = await user('POST', 'registered-models/get-latest-versions', { name: 'Secret-Grp' });
+    expect(latest.status).toBe(200);
+    expect(latest.json.model_versions ?? []).toEqual([]);
+
+    const models = await user('GET', 'registered-models/search', {});
+    expect(leaks(models.json)).toBe(false);
+    expect((models.json.registered_models as { name: string }[]).map((x) => x.name)).toEqual(expect.arrayContaining(['Secret-Grp', 'open-grp']));
+
+    const versions = await user('POST', 'model-versions/search', {});
+    expect(leaks(versions.json)).toBe(false);
+    const names = (versions.json.model_versions as { name: string }[]).map((x) => x.name);
+    expect(names).toContain('open-grp');
+    expect(names).not.toContain('Secret-Grp');
+    expect(await user('POST', 'model-versions/search', { filter: "source_path = 's3://b/Secret-Grp-source'" })).toMatchObject({ status: 200 });
+    expect((await user('POST', 'model-versions/search', { filter: "source_path = 's3://b/Secret-Grp-source'" })).json.model_versions ?? []).toEqual([]);
+
+    // The open model reads in full, and the admin still sees everything.
+    expect((await user('GET', 'registered-models/alias', { name: 'open-grp', alias: 'champion' })).json.model_version.source).toBe('s3://b/open-grp-source');
+    expect((await user('GET', 'registered-models/get', { name: 'open-grp' })).json.registered_model.latest_versions).toMatchObject([{ version: '1', source: 's3://b/open-grp-source' }]);
+    expect((await admin('GET', 'registered-models/get', { name: 'Secret-Grp' })).json.registered_model.latest_versions).toMatchObject([{ version: '1', source: 's3://b/Secret-Grp-source' }]);
+  });
+
+  it('a Deny of DescribeModelPackageGroup drops the model from searches and refuses its latest versions', async () => {
+    expect((await admin('POST', 'registered-models/create', { name: 'hidden-grp' })).status).toBe(200);
+    expect((await admin('POST', 'model-versions/create', { name: 'hidden-grp', source: 's3://b/hidden-src' })).status).toBe(200);
+    const user = await userDenied('no-describe-group', [{ Action: 'sagemaker:DescribeModelPackageGroup', Resource: 'arn:loam:sagemaker:*:*:model-package-group/hidden-grp' }]);
+    expect(await user('GET', 'registered-models/get', { name: 'hidden-grp' })).toMatchObject(denied);
+    expect(await user('POST', 'registered-models/get-latest-versions', { name: 'hidden-grp' })).toMatchObject(denied);
+    const models = await user('GET', 'registered-models/search', {});
+    expect(models.status).toBe(200);
+    expect((models.json.registered_models as { name: string }[]).map((x) => x.name)).not.toContain('hidden-grp');
+    const versions = await user('POST', 'model-versions/search', {});
+    expect(JSON.stringify(versions.json)).not.toMatch(/hidden/);
+    expect((models.json.registered_models as { name: string }[]).length).toBeGreaterThan(0);
+  });
+});

@@ -35,8 +35,12 @@ export function modelVersionJson(p: ModelPackageRecord, tags: readonly Tag[], gr
   };
 }
 
-/** A registered model in MLflow's shape: the group, its tags and its latest version per stage. */
-export function registeredModelJson(g: ModelPackageGroupRecord, tags: readonly Tag[], versions: readonly ModelPackageRecord[]): Record<string, unknown> {
+/**
+ * A registered model in MLflow's shape: the group, its tags and its latest version per stage. A latest
+ * version not in `shown` (the versions the caller may describe; all by default) is left out rather
+ * than replaced by an older one, so `latest_versions` never names a version that is not the latest.
+ */
+export function registeredModelJson(g: ModelPackageGroupRecord, tags: readonly Tag[], versions: readonly ModelPackageRecord[], shown: readonly ModelPackageRecord[] = versions): Record<string, unknown> {
   const latest = new Map<string, ModelPackageRecord>();
   for (const v of versions) {
     const s = stageOf(v);
@@ -45,7 +49,7 @@ export function registeredModelJson(g: ModelPackageGroupRecord, tags: readonly T
   const updated = Math.max(g.creationTime, ...versions.map((v) => v.lastModifiedTime));
   return {
     name: mlflowNameOf(g.name, tags), creation_timestamp: ms(g.creationTime), last_updated_timestamp: ms(updated), user_id: g.createdBy.UserProfileName ?? '',
-    description: g.description ?? '', latest_versions: [...latest.values()].sort((a, b) => (a.version ?? 0) - (b.version ?? 0)).map((v) => modelVersionJson(v, [], tags)),
+    description: g.description ?? '', latest_versions: [...latest.values()].filter((v) => shown.some((x) => x.key === v.key)).sort((a, b) => (a.version ?? 0) - (b.version ?? 0)).map((v) => modelVersionJson(v, [], tags)),
     tags: tags.filter((t) => !t.Key.startsWith(ALIAS_PREFIX) && t.Key !== MLFLOW_NAME_TAG).map((t) => ({ key: t.Key, value: t.Value })),
     // An alias counts only if it names a version this group holds (written as MLflow writes it, `3`).
     aliases: tags.filter((t) => t.Key.startsWith(ALIAS_PREFIX) && versions.some((v) => String(v.version) === t.Value)).map((t) => ({ alias: t.Key.slice(ALIAS_PREFIX.length), version: t.Value })),

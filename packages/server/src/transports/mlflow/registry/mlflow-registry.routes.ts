@@ -102,6 +102,25 @@ const TIMESTAMP_ALIASES = { timestamp: 'last_updated_timestamp' };
 export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authorizer): MlflowRoute[] {
   /** A further check inside a route (the other versions a request changes too), on the package's ARN. */
   const check = async (principal: Principal, action: string, p: ModelPackageRecord) => authorize?.(principal, `sagemaker:${action}`, p.arn);
+  /** Whether the caller may `action` on `arn`; a refusal is false, any other failure is thrown. */
+  const allowed = async (principal: Principal, action: string, arn: string): Promise<boolean> => {
+    try {
+      await authorize?.(principal, `sagemaker:${action}`, arn);
+      return true;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'AccessDeniedException') return false;
+      throw e;
+    }
+  };
+  /**
+   * The versions whose details (source, description, tags, run) the caller may read: a version shown
+   * in an answer is a DescribeModelPackage of it, on its own ARN, as model-versions/get is.
+   */
+  const describable = async (principal: Principal, versions: readonly ModelPackageRecord[]): Promise<ModelPackageRecord[]> => {
+    const out: ModelPackageRecord[] = [];
+    for (const v of versions) if (await allowed(principal, 'DescribeModelPackage', v.arn)) out.push(v);
+    return out;
+  };
   const groupsOf = async (): Promise<ModelPackageGroupRecord[]> => {
     const out: ModelPackageGroupRecord[] = [];
     let token: string | undefined;
@@ -128,7 +147,11 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     if (mlflowNameOf(g.name, tags) !== name) throw missing;
     return { g, tags, name };
   };
-  const modelJson = async (g: ModelPackageGroupRecord) => registeredModelJson(g, await r.store.tags.list(g.arn), await versionsOf(g.name));
+  /** The registered model as the caller may see it: `latest_versions` only holds versions it may describe. */
+  const modelJson = async (g: ModelPackageGroupRecord, principal: Principal) => {
+    const versions = await versionsOf(g.name);
+    return registeredModelJson(g, await r.store.tags.list(g.arn), versions, await describable(principal, versions));
+  };
   const version = async (m: Message) => {
     const v = versionParam(m);
     return r.packages.get(`${(await groupOf(m)).g.name}/${v}`);
@@ -143,7 +166,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     if (approval && p.approvalStatus !== approval) await r.packages.UpdateModelPackage({ ModelPackageArn: p.arn, ModelApprovalStatus: approval, ApprovalDescription: `MLflow stage transition to ${stage}` }, ctx);
     return r.packages.patch(p.arn, { lifecycle: { Stage: stage, StageStatus: 'Active' } }, ctx);
   };
-  const aliasRead = async (m: Message) => {
+  const aliasRead = async (m: Message, principal: Principal) => {
     const { g, tags, name } = await groupOf(m);
     const key = `${ALIAS_PREFIX}${need(m, 'alias')}`;
     const set = tags.find((t) => t.Key === key);
@@ -154,6 +177,8 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
       throw (e as { code?: string }).code === 'ResourceNotFound' ? notFound : e;
     });
     if (target.groupName?.toLowerCase() !== g.name.toLowerCase() || String(target.version) !== set.Value) throw notFound;
+    // The version's details are a DescribeModelPackage of it, as model-versions/get is.
+    await check(principal, 'DescribeModelPackage', target);
     return { model_version: await versionJson(target) };
   };
   return [
@@ -171,15 +196,15 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
           throw new ResourceInUseError(`Registered Model (name=${name}) already exists${group !== name ? ` (as model package group '${group}')` : ''}.`);
         }
         if (own.length) await r.store.tags.put((await r.groups.get(group)).arn, own);
-        return { registered_model: await modelJson(await r.groups.get(group)) };
+        return { registered_model: await modelJson(await r.groups.get(group), p) };
       } },
     { path: 'registered-models/get', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
-      handle: async (m) => ({ registered_model: await modelJson((await groupOf(m)).g) }) },
+      handle: async (m, p) => ({ registered_model: await modelJson((await groupOf(m)).g, p) }) },
     { path: 'registered-models/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackageGroup', resource: groupRes,
-      handle: async (m) => {
+      handle: async (m, p) => {
         const { g } = await groupOf(m);
         if (m.str('description') !== undefined) await r.groups.setDescription(g.name, m.str('description') as string);
-        return { registered_model: await modelJson(await r.groups.get(g.name)) };
+        return { registered_model: await modelJson(await r.groups.get(g.name), p) };
       } },
     { path: 'registered-models/rename', methods: methods('POST'), action: 'UpdateModelPackageGroup', resource: groupRes,
       handle: async () => {
@@ -200,12 +225,15 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         return {};
       } },
     { path: 'registered-models/search', methods: methods('GET', 'POST'), action: 'ListModelPackageGroups', resource: () => '*',
-      handle: async (m) => {
+      handle: async (m, p) => {
         const clauses = parseRegistryFilter(m.str('filter'), ['name'], []);
         const order = [...parseRegistryOrderBy(m.strings('order_by'), ['name', 'creation_timestamp', 'last_updated_timestamp'], TIMESTAMP_ALIASES), { key: 'name', ascending: true }];
         const models: Record<string, unknown>[] = [];
+        // A model in the answer is a DescribeModelPackageGroup of it (its description, tags, aliases), and
+        // its latest versions are DescribeModelPackage of each: what the caller may not describe is left out.
         for (const g of await groupsOf()) {
-          const json = await modelJson(g);
+          if (!(await allowed(p, 'DescribeModelPackageGroup', g.arn))) continue;
+          const json = await modelJson(g, p);
           const tags = new Map((json['tags'] as { key: string; value: string }[]).map((t) => [t.key, t.value]));
           if (matches({ strings: { name: json['name'] as string }, numbers: {}, tags }, clauses)) models.push(json);
         }
@@ -213,9 +241,13 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         return { registered_models: page.items, ...(page.next ? { next_page_token: page.next } : {}) };
       } },
     { path: 'registered-models/get-latest-versions', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
-      handle: async (m) => {
+      handle: async (m, p) => {
         const stages = m.strings('stages');
-        const latest = (await modelJson((await groupOf(m)).g))['latest_versions'] as { current_stage: string }[];
+        const { g } = await groupOf(m);
+        // The model is named: reading it is a DescribeModelPackageGroup (refused → 403); versions the
+        // caller may not describe are left out of the answer.
+        await authorize?.(p, 'sagemaker:DescribeModelPackageGroup', g.arn);
+        const latest = (await modelJson(g, p))['latest_versions'] as { current_stage: string }[];
         return { model_versions: stages?.length ? latest.filter((v) => stages.some((s) => s.toLowerCase() === v.current_stage.toLowerCase())) : latest };
       } },
     { path: 'registered-models/set-tag', methods: methods('POST'), action: 'AddTags', resource: groupRes,
@@ -236,7 +268,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
       handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [`${ALIAS_PREFIX}${need(m, 'alias')}`]), {}) },
     // Resolving an alias reads the group's tags and the version: a read, as DescribeModelPackageGroup.
     { path: 'registered-models/alias', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
-      handle: async (m) => aliasRead(m) },
+      handle: async (m, p) => aliasRead(m, p) },
     { path: 'model-versions/create', methods: methods('POST'), action: 'CreateModelPackage', resource: newVersionRes,
       handle: async (m, p) => {
         const runId = m.str('run_id');
@@ -269,15 +301,18 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         return {};
       } },
     { path: 'model-versions/search', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
-      handle: async (m) => {
+      handle: async (m, who) => {
         const clauses = parseRegistryFilter(m.str('filter'), ['name', 'run_id', 'source_path'], ['version_number']);
         const order = [
           ...parseRegistryOrderBy(m.strings('order_by'), ['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'], TIMESTAMP_ALIASES),
           { key: 'name', ascending: true }, { key: 'version_number', ascending: false },
         ];
         const found: { p: ModelPackageRecord; json: Record<string, unknown> }[] = [];
+        // A version in the answer is a DescribeModelPackage of it (and its aliases come from its group's
+        // tags, a DescribeModelPackageGroup): what the caller may not describe is left out.
         for (const g of await groupsOf()) {
-          for (const p of await versionsOf(g.name)) {
+          if (!(await allowed(who, 'DescribeModelPackageGroup', g.arn))) continue;
+          for (const p of await describable(who, await versionsOf(g.name))) {
             const json = await versionJson(p);
             const tags = new Map((json['tags'] as { key: string; value: string }[]).map((t) => [t.key, t.value]));
             const str = (k: string) => (json[k] as string | undefined) || undefined;
