@@ -487,6 +487,13 @@ export function describeArtifactStoreConformance(name: string, options: Artifact
         const plain = await store.head(ref('meta/obj'));
         for (const f of ['userMetadata', 'cacheControl', 'contentDisposition', 'contentEncoding', 'contentLanguage', 'expires'] as const) expect(plain?.[f]).toBeUndefined();
       });
+
+      test('metadata near S3\'s 2 KB is stored, or refused as a validation error (never an internal one)', async () => {
+        const near = { userMetadata: { m: 'v'.repeat(2000) } };
+        const outcome = await store.put(ref('meta/near'), enc.encode('x'), near).then(() => 'stored', (e: unknown) => (e as { code?: string }).code);
+        expect(['stored', 'ValidationException']).toContain(outcome);
+        if (outcome === 'stored') expect((await store.head(ref('meta/near')))?.userMetadata).toEqual(near.userMetadata);
+      });
     });
 
     describe('ETags', () => {

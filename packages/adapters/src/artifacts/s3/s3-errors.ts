@@ -39,6 +39,11 @@ export function mapS3Error(e: unknown, ref: { bucket: string; key?: string }): E
     case 'PreconditionFailed':
     case 'ConditionalRequestConflict':
       return new ConflictError(`Object 's3://${ref.bucket}/${ref.key ?? ''}': the conditional write's precondition did not hold (${code}).`);
+    case 'MetadataTooLarge':
+      // The backend counts Loam's own sha256 entry (70 bytes) in S3's 2 KB of user metadata.
+      return new ValidationError(`Object 's3://${ref.bucket}/${ref.key ?? ''}': the metadata is over what the S3 backend takes (2 KB, of which Loam keeps 70 bytes for the object's sha256).`, [
+        { path: '/Metadata', message: 'metadata too large' },
+      ]);
     case 'InvalidBucketName':
     case 'KeyTooLongError':
       return new ValidationError(`The S3 backend refused '${ref.bucket}/${ref.key ?? ''}' (${code}).`);

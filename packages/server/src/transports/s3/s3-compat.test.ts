@@ -306,4 +306,31 @@ describe('S3 API compatibility details', () => {
     // Just under the limit is fine.
     await c.send(new PutObjectCommand({ Bucket: 'meta', Key: 'fits', Body: 'f', Metadata: { a: 'x'.repeat(2046) } }));
   });
+
+  it('a GET that meets an overwrite between its head and its read sends only the new version\'s headers', async () => {
+    const c = s3();
+    await c.send(new CreateBucketCommand({ Bucket: 'flip' }));
+    await c.send(new PutObjectCommand({ Bucket: 'flip', Key: 'k', Body: 'version one', Metadata: { v: '1' }, ContentDisposition: 'attachment; filename="v1.txt"' }));
+    const store = loam.platform.artifacts;
+    const realHead = store.head.bind(store);
+    let first = true;
+    // The first head sees version one; the overwrite lands before the read.
+    (store as { head: typeof store.head }).head = async (ref) => {
+      const info = await realHead(ref);
+      if (first && ref.key === 'k') {
+        first = false;
+        await c.send(new PutObjectCommand({ Bucket: 'flip', Key: 'k', Body: 'version two' }));
+      }
+      return info;
+    };
+    try {
+      const got = await c.send(new GetObjectCommand({ Bucket: 'flip', Key: 'k' }));
+      expect(await text(got.Body)).toBe('version two');
+      expect(got.Metadata).toEqual({});
+      expect(got.ContentDisposition).toBeUndefined();
+    } finally {
+      (store as { head: typeof store.head }).head = realHead;
+    }
+  });
 });
+

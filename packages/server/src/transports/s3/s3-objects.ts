@@ -117,8 +117,18 @@ function invalidRange(size: number): S3Error {
   return new S3Error('InvalidRange', 416, 'The requested range is not satisfiable', { ActualObjectSize: String(size) });
 }
 
+/** What {@link objectHeaders} and a ranged answer set, all of it describing one version of the object. */
+const DESCRIBING = /^(etag|last-modified|content-type|content-length|content-range|cache-control|content-disposition|content-encoding|content-language|expires|x-amz-meta-.*|x-amz-checksum-.*)$/;
+
+/** Forgets what an earlier attempt said of the object (another version's metadata must not go out with these bytes). */
+function clearObjectHeaders(c: S3ObjectContext): void {
+  for (const name of Object.keys(c.reply.getHeaders())) if (DESCRIBING.test(name)) c.reply.removeHeader(name);
+  void c.reply.code(200);
+}
+
 export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt = 1): Promise<unknown> {
   const { bucket, key } = c.target;
+  if (attempt > 1) clearObjectHeaders(c);
   let info: ObjectInfo | undefined;
   try {
     info = await c.store.head({ bucket, key });
@@ -143,6 +153,7 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
     }
     return c.reply.send(body);
   } catch (e) {
+    clearObjectHeaders(c);
     throw objectError(e, bucket, key);
   }
 }
