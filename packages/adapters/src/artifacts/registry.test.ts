@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openArtifactStore } from './registry.js';
+import { openArtifactStore, s3ArtifactStoreOptions } from './registry.js';
 import type { ArtifactStoreConfig } from './registry.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loam-registry-'));
@@ -45,5 +45,18 @@ describe('openArtifactStore', () => {
     const counts = JSON.parse(out.trim().split('\n').pop() as string) as { local: number; s3: number };
     expect(counts.local).toBe(0);
     expect(counts.s3).toBeGreaterThan(0);
+  });
+});
+
+describe('an S3 artifact store configured with static keys', () => {
+  it('takes Loam\'s configuration spelling (accessKeyId, secretAccessKey) as the SDK\'s credentials', () => {
+    expect(s3ArtifactStoreOptions({ type: 's3', endpoint: 'http://127.0.0.1:9000', accessKeyId: 'AKIA1', secretAccessKey: 'secret', forcePathStyle: true })).toEqual({
+      type: 's3', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, credentials: { accessKeyId: 'AKIA1', secretAccessKey: 'secret' },
+    });
+  });
+
+  it('leaves the SDK\'s default credentials when neither key is given, and refuses one without the other', () => {
+    expect(s3ArtifactStoreOptions({ type: 's3', region: 'eu-west-1' })).toEqual({ type: 's3', region: 'eu-west-1' });
+    expect(() => s3ArtifactStoreOptions({ type: 's3', accessKeyId: 'AKIA1' })).toThrow(/artifacts\.secretAccessKey is missing/);
   });
 });

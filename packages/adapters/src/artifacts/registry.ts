@@ -3,8 +3,24 @@ import type { ArtifactStore } from '@loam/core';
 import type { LocalFsArtifactStoreOptions } from './local-fs/local-fs-artifact-store.js';
 import type { S3ArtifactStoreOptions } from './s3/s3-artifact-store.js';
 
-/** Which ArtifactStore to open, picked by `type`. */
-export type ArtifactStoreConfig = ({ readonly type: 'local' } & LocalFsArtifactStoreOptions) | ({ readonly type: 's3' } & S3ArtifactStoreOptions);
+/**
+ * Which ArtifactStore to open, picked by `type`. An S3 backend's static keys may be given as Loam's
+ * configuration spells them (`accessKeyId`, `secretAccessKey`) or as `credentials`.
+ */
+export type ArtifactStoreConfig =
+  | ({ readonly type: 'local' } & LocalFsArtifactStoreOptions)
+  | ({ readonly type: 's3'; readonly accessKeyId?: string; readonly secretAccessKey?: string } & S3ArtifactStoreOptions);
+
+/** `accessKeyId` + `secretAccessKey` → `credentials` (they were ignored: every request then failed unsigned). */
+function s3Options(config: Extract<ArtifactStoreConfig, { type: 's3' }>): S3ArtifactStoreOptions {
+  const { accessKeyId, secretAccessKey, ...rest } = config;
+  if (rest.credentials || (accessKeyId === undefined && secretAccessKey === undefined)) return rest;
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    const missing = accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey';
+    throw new ValidationError(`artifacts.${missing} is missing: an S3 backend's static keys are given together (or neither, for the AWS SDK's default credentials).`, [{ path: `/artifacts/${missing}`, message: 'required with the other key' }]);
+  }
+  return { ...rest, credentials: { accessKeyId, secretAccessKey } };
+}
 
 /**
  * Every ArtifactStore backend, by config `type`. Each loads its module only when chosen, so a local
@@ -12,8 +28,10 @@ export type ArtifactStoreConfig = ({ readonly type: 'local' } & LocalFsArtifactS
  */
 const backends: { readonly [T in ArtifactStoreConfig['type']]: (config: Extract<ArtifactStoreConfig, { type: T }>) => Promise<ArtifactStore> } = {
   local: async (config) => (await import('./local-fs/local-fs-artifact-store.js')).LocalFsArtifactStore.open(config),
-  s3: async (config) => (await import('./s3/s3-artifact-store.js')).S3ArtifactStore.open(config),
+  s3: async (config) => (await import('./s3/s3-artifact-store.js')).S3ArtifactStore.open(s3Options(config)),
 };
+
+export { s3Options as s3ArtifactStoreOptions };
 
 /** The backend types `openArtifactStore` knows. */
 export const artifactStoreTypes = Object.keys(backends) as readonly ArtifactStoreConfig['type'][];
