@@ -126,9 +126,9 @@ function clearObjectHeaders(c: S3ObjectContext): void {
   void c.reply.code(200);
 }
 
-export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt = 1): Promise<unknown> {
+/** The object's info, or S3's NoSuchKey. */
+async function headOrNoSuchKey(c: S3ObjectContext): Promise<ObjectInfo> {
   const { bucket, key } = c.target;
-  if (attempt > 1) clearObjectHeaders(c);
   let info: ObjectInfo | undefined;
   try {
     info = await c.store.head({ bucket, key });
@@ -136,6 +136,13 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
     throw objectError(e, bucket, key);
   }
   if (!info) throw noSuchKey(key);
+  return info;
+}
+
+export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt = 1): Promise<unknown> {
+  const { bucket, key } = c.target;
+  if (attempt > 1) clearObjectHeaders(c);
+  const info = await headOrNoSuchKey(c);
   if (readConditions(c.req, info) === 'not-modified') {
     return c.reply.code(304).header('etag', info.etag).header('last-modified', httpDate(info.lastModified)).send();
   }
@@ -160,14 +167,7 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
 
 /** GetObjectTagging: Loam keeps no object tags, so an existing object's TagSet is empty. */
 export async function getObjectTagging(c: S3ObjectContext) {
-  const { bucket, key } = c.target;
-  let info: ObjectInfo | undefined;
-  try {
-    info = await c.store.head({ bucket, key });
-  } catch (e) {
-    throw objectError(e, bucket, key);
-  }
-  if (!info) throw noSuchKey(key);
+  await headOrNoSuchKey(c);
   return sendXml(c.reply, xmlDocument('Tagging', { TagSet: '' }));
 }
 
