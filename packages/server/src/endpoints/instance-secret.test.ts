@@ -86,20 +86,27 @@ describe('a model server on the machine\'s loopback', () => {
   }, 60_000);
 
   it.runIf(process.getuid?.() === 0)('is not used when a process of another user holds its port', async () => {
-    const url = await putModel('squatted.tar.gz', 'def model_fn(d):\n    return None\ndef predict_fn(x, m):\n    return "model"\n');
+    // A user's server that never binds its port (it only sleeps), so the only listener there is the squatter.
+    const sleeper: ServingContainer = {
+      imageUri: 'sleeper:1', image: { type: 'process', name: 'sleeper', command: '/bin/sh', args: ['-c', 'sleep 30'] },
+      modelDataUrl: await putModel('squatted.tar.gz', '# unused\n'), environment: {},
+    };
     // Between Loam choosing a port and the server binding it, another user's process takes it and answers /ping.
     const squatting: InstanceLauncher = {
       launch: async (spec) => {
-        const handle = await launcher.launch({ ...spec, env: { ...spec.env } });
+        const handle = await launcher.launch(spec);
         const port = new URL(handle.url).port;
         const squatter = spawn('setpriv', ['--reuid=2100000978', '--regid=2100000978', '--clear-groups', '--', process.execPath, '-e',
           `require('http').createServer((q, s) => s.end('stolen')).listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
         squatters.push(squatter);
-        await new Promise((r) => squatter.stdout.once('data', r));
+        await new Promise((resolve, reject) => {
+          squatter.stdout.once('data', resolve);
+          squatter.once('exit', (code) => reject(new Error(`the squatter exited (${code}) before listening on ${port}`)));
+        });
         return handle;
       },
       close: () => Promise.resolve(),
     };
-    await expect(factoryWith(squatting).start('ep', 'squat-1', script(url), 30_000)).rejects.toThrow(/its port \d+ is held by a process of another user/);
+    await expect(factoryWith(squatting).start('ep', 'squat-1', sleeper, 30_000)).rejects.toThrow(/its port \d+ is held by a process of another user/);
   }, 60_000);
 });
