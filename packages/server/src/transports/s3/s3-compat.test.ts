@@ -332,5 +332,17 @@ describe('S3 API compatibility details', () => {
       (store as { head: typeof store.head }).head = realHead;
     }
   });
+
+  it('CopyObject onto itself must change its metadata (REPLACE), as S3 requires; the object is left as it was', async () => {
+    const c = s3();
+    await c.send(new CreateBucketCommand({ Bucket: 'self' }));
+    await c.send(new PutObjectCommand({ Bucket: 'self', Key: 'k', Body: 'same', Metadata: { a: '1' } }));
+    expect(await errorOf(c.send(new CopyObjectCommand({ Bucket: 'self', Key: 'k', CopySource: 'self/k' })))).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    expect((await c.send(new HeadObjectCommand({ Bucket: 'self', Key: 'k' }))).Metadata).toEqual({ a: '1' });
+    await c.send(new CopyObjectCommand({ Bucket: 'self', Key: 'k', CopySource: 'self/k', MetadataDirective: 'REPLACE', Metadata: { a: '2' } }));
+    const after = await c.send(new GetObjectCommand({ Bucket: 'self', Key: 'k' }));
+    expect(after.Metadata).toEqual({ a: '2' });
+    expect(await text(after.Body)).toBe('same');
+  });
 });
 

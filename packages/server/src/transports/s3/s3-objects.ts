@@ -198,6 +198,10 @@ export async function copyObject(c: S3ObjectContext, sourceHeader: string) {
   const directive = headerOf(c.req, 'x-amz-metadata-directive') ?? 'COPY';
   if (directive !== 'COPY' && directive !== 'REPLACE') throw new S3Error('InvalidArgument', 400, 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
   const replace = directive === 'REPLACE';
+  if (!replace && src.bucket === bucket && src.key === key) {
+    // S3's rule: a copy onto itself must change something (Loam has only the metadata to change).
+    throw new S3Error('InvalidRequest', 400, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+  }
   const replaced = replace ? requestMetadata(c) : undefined;
   let info: ObjectInfo;
   try {
