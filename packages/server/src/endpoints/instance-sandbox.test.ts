@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { LocalProcessLauncher } from '@loam/adapters/instances/local-process/ind
 import { isRunning, processesOfUid } from '@loam/adapters/executors/local/sandbox';
 import { MemoryArtifactStore } from '@loam/testkit/fakes/memory-artifact-store';
 import { InstanceFactory } from './instance-factory.js';
+import { putScriptModel } from './script-model.test-support.js';
 
 // A script-mode model server owns its /opt/ml. What it leaves there must never make Loam (root) write or
 // delete through it: not when the same instance id starts again (a restart), not while its directory
@@ -19,15 +20,7 @@ let store: MemoryArtifactStore;
 let launcher: LocalProcessLauncher;
 let factory: InstanceFactory;
 
-async function putModel(key: string, inference: string): Promise<string> {
-  const dir = mkdtempSync(join(scratch, 'model-'));
-  mkdirSync(join(dir, 'code'));
-  writeFileSync(join(dir, 'code', 'inference.py'), inference);
-  const file = join(scratch, `${key}.tar.gz`);
-  execFileSync('tar', ['czf', file, '-C', dir, 'code']);
-  await store.put({ bucket: 'models', key }, readFileSync(file));
-  return `s3://models/${key}`;
-}
+const putModel = (key: string, inference: string): Promise<string> => putScriptModel(store, scratch, key, inference);
 
 const container = (modelDataUrl: string, environment: Record<string, string>): ServingContainer => ({
   imageUri: 'sagemaker-scikit-learn:1.2-1-cpu-py3', image: { type: 'script', framework: 'sklearn', program: 'inference.py' }, modelDataUrl,

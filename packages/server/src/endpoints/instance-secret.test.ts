@@ -1,5 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { silentLogger, type InstanceLauncher, type ServingContainer } from '@loa
 import { LocalProcessLauncher } from '@loam/adapters/instances/local-process/index';
 import { MemoryArtifactStore } from '@loam/testkit/fakes/memory-artifact-store';
 import { InstanceFactory } from './instance-factory.js';
+import { putScriptModel } from './script-model.test-support.js';
 import type { HttpInstance } from './serving-instance.js';
 
 // A model server listens on 127.0.0.1 in the machine's network, where any local process can connect:
@@ -19,15 +20,7 @@ let store: MemoryArtifactStore;
 let launcher: LocalProcessLauncher;
 const squatters: ChildProcess[] = [];
 
-async function putModel(key: string, inference: string): Promise<string> {
-  const dir = mkdtempSync(join(scratch, 'model-'));
-  mkdirSync(join(dir, 'code'));
-  writeFileSync(join(dir, 'code', 'inference.py'), inference);
-  const file = join(scratch, `${key}.tar.gz`);
-  execFileSync('tar', ['czf', file, '-C', dir, 'code']);
-  await store.put({ bucket: 'models', key }, readFileSync(file));
-  return `s3://models/${key}`;
-}
+const putModel = (key: string, inference: string): Promise<string> => putScriptModel(store, scratch, key, inference);
 
 const script = (modelDataUrl: string): ServingContainer => ({
   imageUri: 'sagemaker-scikit-learn:1.2-1-cpu-py3', image: { type: 'script', framework: 'sklearn', program: 'inference.py' }, modelDataUrl,

@@ -3,6 +3,7 @@ import { AddTagsCommand, DeleteTagsCommand, ListTagsCommand, SageMakerClient, pa
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { call, deploy, storeGbdtModel, xgboostImage } from '../../endpoints/endpoints.test-support.js';
+import { sdkErrorOf } from '../s3/s3.test-support.js';
 
 let loam: TestLoam;
 let url: string;
@@ -16,15 +17,7 @@ async function raw(target: string, body: string, headers: Record<string, string>
   return { status: res.status, body: (await res.json()) as { __type?: string; message?: string } };
 }
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, ...(err.$metadata?.httpStatusCode !== undefined ? { status: err.$metadata.httpStatusCode } : {}) };
-  }
-  return { name: 'resolved', message: '' };
-}
+const errorOf = sdkErrorOf;
 
 beforeAll(async () => {
   loam = await openTestLoam();

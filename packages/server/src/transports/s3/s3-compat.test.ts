@@ -14,37 +14,21 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { adminS3Client, sdkErrorOf } from './s3.test-support.js';
 
 let loam: TestLoam;
 let url: string;
 const MiB = 1024 * 1024;
 const text = async (body: unknown) => (body as { transformToString(): Promise<string> }).transformToString();
 
-const s3 = (extra: Partial<S3ClientConfig> = {}) =>
-  new S3Client({
-    endpoint: url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    maxAttempts: 1,
-    credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey },
-    ...extra,
-  });
+const s3 = (extra: Partial<S3ClientConfig> = {}) => adminS3Client(loam, url, extra);
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, ...(err.$metadata?.httpStatusCode !== undefined ? { status: err.$metadata.httpStatusCode } : {}) };
-  }
-  return { name: 'resolved', message: '' };
-}
+const errorOf = sdkErrorOf;
 
 beforeAll(async () => {
   loam = await openTestLoam();

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 
 type Bytes = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: Bytes): string | Uint8Array => (typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
@@ -92,4 +93,27 @@ export async function signedChunkedPut(
   const sent: Record<string, string> = {};
   for (const [k, v] of Object.entries(signed.headers)) if (k !== 'host') sent[k] = String(v);
   return fetch(`${base}${path}`, { method: 'PUT', headers: sent, body });
+}
+
+/** An AWS SDK S3 client signing as the test Loam's admin, path-style, no retries. */
+export function adminS3Client(loam: { adminAccessKeyId: string; adminSecretAccessKey: string }, url: string, extra: Partial<S3ClientConfig> = {}): S3Client {
+  return new S3Client({
+    endpoint: url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey },
+    ...extra,
+  });
+}
+
+/** An AWS SDK call's error as name, HTTP status and message (`resolved` when it did not fail). */
+export async function sdkErrorOf(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, message: err.message, ...(err.$metadata?.httpStatusCode !== undefined ? { status: err.$metadata.httpStatusCode } : {}) };
+  }
+  return { name: 'resolved', message: '' };
 }

@@ -26,33 +26,17 @@ import { Agent } from 'node:http';
 import { lookup } from 'node:dns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
-import { presignS3, signedChunkedPut } from './s3.test-support.js';
+import { adminS3Client, presignS3, sdkErrorOf, signedChunkedPut } from './s3.test-support.js';
 
 let loam: TestLoam;
 let url: string;
 let port: number;
 const MiB = 1024 * 1024;
 
-const s3 = (extra: Partial<S3ClientConfig> = {}) =>
-  new S3Client({
-    endpoint: url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    maxAttempts: 1,
-    credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey },
-    ...extra,
-  });
+const s3 = (extra: Partial<S3ClientConfig> = {}) => adminS3Client(loam, url, extra);
 const creds = () => ({ accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey });
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, ...(err.$metadata?.httpStatusCode !== undefined ? { status: err.$metadata.httpStatusCode } : {}) };
-  }
-  return { name: 'resolved', message: '' };
-}
+const errorOf = sdkErrorOf;
 
 const text = async (body: unknown) => (body as { transformToString(): Promise<string> }).transformToString();
 
