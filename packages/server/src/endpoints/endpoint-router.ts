@@ -46,6 +46,23 @@ export function modelError(status: number, original: string, endpoint: string, p
 }
 
 /**
+ * InvokeEndpoint members that address what Loam's endpoints never have — a model of a multi-model
+ * endpoint, a container of a direct-invocation pipeline, a Clarify explainer, an inference component —
+ * are refused (400 ValidationError naming the member), never ignored: answering from the one model
+ * would look like an answer to the question asked.
+ */
+function unsupportedTarget(endpoint: string, req: InvocationRequest): AwsProtocolError {
+  const why = req.targetModel !== undefined
+    ? `TargetModel '${req.targetModel}' applies only to multi-model endpoints (a model with Mode MultiModel), which Loam does not serve`
+    : req.targetContainerHostname !== undefined
+      ? `TargetContainerHostname '${req.targetContainerHostname}' applies only to multi-container models with InferenceExecutionConfig Mode Direct, which Loam does not serve`
+      : req.enableExplanations !== undefined
+        ? 'EnableExplanations applies only to endpoints with a SageMaker Clarify ExplainerConfig, which Loam does not support'
+        : `InferenceComponentName '${req.inferenceComponentName}' applies only to endpoints with inference components, which Loam does not serve`;
+  return new AwsProtocolError('ValidationError', 400, `Endpoint ${endpoint} cannot take this request: ${why}. Send it without that member.`);
+}
+
+/**
  * SageMaker Runtime's InvokeEndpoint over Loam's endpoints: picks blue or green by the rollout's
  * share, a variant by weight (or X-Amzn-SageMaker-Target-Variant), an instance that passed /ping with
  * the fewest requests in flight; waits for a slot when all are busy (bounded: ThrottlingException
@@ -84,6 +101,9 @@ export class EndpointRouter implements EndpointInvoker {
     const t0 = performance.now();
     const ep = this.o.live(req.endpointName);
     if (!ep || !ep.routable) throw this.notFound(req.endpointName);
+    if (req.targetModel !== undefined || req.targetContainerHostname !== undefined || req.enableExplanations !== undefined || req.inferenceComponentName !== undefined) {
+      throw unsupportedTarget(ep.name, req);
+    }
     const fleet = this.chooseFleet(ep, req);
     const metrics = this.o.metrics.variant(ep.name, fleet.variantName);
     const r: InstanceRequest = req;
