@@ -230,7 +230,8 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
       }));
       const describe = () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'df-ends-full' }));
       const t0 = Date.now();
-      while (!existsSync(hold) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 200));
+      // The runner reports Training as it starts the user's code: under load the record may lag the file by a moment.
+      while ((!existsSync(hold) || (await describe()).SecondaryStatus !== 'Training') && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 200));
       expect((await describe()).SecondaryStatus).toBe('Training');
       expect(existsSync(hold)).toBe(true);
 
