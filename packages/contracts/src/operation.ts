@@ -40,6 +40,17 @@ export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSch
    * placeholders; `*` when the action is not on one resource (lists, creates of account-wide things).
    */
   readonly resource: string;
+  /**
+   * Further resources the same action is checked on, as templates like `resource`; each must be allowed
+   * (AddAssociation acts on both its ends, so a caller must be allowed on the destination too).
+   */
+  readonly alsoOn?: readonly string[];
+  /**
+   * Placeholder values the input holds inside another field (Application Auto Scaling's ResourceId
+   * `endpoint/<name>/variant/<variant>` names an endpoint). Called with the input before validation, so it
+   * must take anything; a value it cannot find is left out and its placeholder becomes `*`.
+   */
+  resourceNames?(input: Readonly<Record<string, unknown>>): Readonly<Record<string, string | undefined>>;
   readonly rest: RestBinding;
   /** Exposed on the AWS JSON 1.1 protocol as `SageMaker.<name>` (true for SageMaker's own actions). */
   readonly aws: boolean;
@@ -92,15 +103,25 @@ const ARN = /^arn:([a-z-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{0,12}):([a-z0-9-]+)\/(
  * partition or region the ARN names.
  */
 export function resourceFor(op: Operation, input: unknown, partition: { region: string; accountId: string }): string {
-  const fields = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
-  const sagemaker = op.resource.startsWith('arn:loam:sagemaker:');
-  return op.resource.replace(/\{([A-Za-z0-9]+)\}/g, (whole: string, k: string) => {
+  return fillResource(op, op.resource, input, partition);
+}
+
+/** Every resource the operation's action is checked on: {@link resourceFor}, then each of `alsoOn`. */
+export function resourcesFor(op: Operation, input: unknown, partition: { region: string; accountId: string }): string[] {
+  return [op.resource, ...(op.alsoOn ?? [])].map((t) => fillResource(op, t, input, partition));
+}
+
+function fillResource(op: Operation, template: string, input: unknown, partition: { region: string; accountId: string }): string {
+  const given = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  const fields = op.resourceNames ? { ...given, ...op.resourceNames(given) } : given;
+  const sagemaker = template.startsWith('arn:loam:sagemaker:');
+  return template.replace(/\{([A-Za-z0-9]+)\}/g, (whole: string, k: string) => {
     if (k === 'Region') return partition.region;
     if (k === 'Account') return partition.accountId;
     const v = fields[k];
     if (typeof v !== 'string' || v.length === 0) return '*';
     const arn = ARN.exec(v);
-    if (whole === op.resource) {
+    if (whole === template) {
       if (!arn || (arn[2] as string).toLowerCase() !== 'sagemaker') return v;
       // Loam's own region and account: the handler finds the resource by name in this partition whatever
       // region the ARN gives (`arn:loam:sagemaker::<account>:…` too), and refuses other accounts anyway.

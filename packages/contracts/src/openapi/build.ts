@@ -44,6 +44,7 @@ function operationObject(op: Operation): Json {
     tags: [op.capability],
     'x-loam-iam-action': op.iamAction,
     'x-loam-resource': op.resource,
+    ...(op.alsoOn ? { 'x-loam-also-on': op.alsoOn } : {}),
     'x-loam-aws-json': op.aws,
     'x-loam-kind': op.kind,
     parameters,

@@ -80,25 +80,28 @@ export const DeleteAlarms = defineOperation({
   input: A.DeleteAlarmsInput, output: Empty, errors: ['ResourceNotFound'],
   iamAction: 'cloudwatch:DeleteAlarms', resource: '*', rest: { method: 'POST', path: '/api/v1/alarms/delete' },
 });
+// Authorized on the endpoint whose variant the ResourceId names (`endpoint/*` without one: every endpoint).
+const scalingTarget = { resource: endpoint, resourceNames: A.endpointOfResourceId } as const;
+
 export const RegisterScalableTarget = defineOperation({
   ...ext, name: 'RegisterScalableTarget', kind: 'action', summary: "Sets a variant's minimum and maximum instance count for autoscaling (Application Auto Scaling's shape).",
   input: A.RegisterScalableTargetInput, output: Empty, errors: ['ValidationException', 'ResourceNotFound'],
-  iamAction: 'application-autoscaling:RegisterScalableTarget', resource: '*', rest: { method: 'POST', path: '/api/v1/scalable-targets' },
+  iamAction: 'application-autoscaling:RegisterScalableTarget', ...scalingTarget, rest: { method: 'POST', path: '/api/v1/scalable-targets' },
 });
 export const PutScalingPolicy = defineOperation({
   ...ext, name: 'PutScalingPolicy', kind: 'action', summary: "Adds a target-tracking policy on a registered variant's invocations per instance.",
   input: A.PutScalingPolicyInput, output: A.PutScalingPolicyOutput, errors: ['ValidationException', 'ResourceNotFound'],
-  iamAction: 'application-autoscaling:PutScalingPolicy', resource: '*', rest: { method: 'POST', path: '/api/v1/scaling-policies' },
+  iamAction: 'application-autoscaling:PutScalingPolicy', ...scalingTarget, rest: { method: 'POST', path: '/api/v1/scaling-policies' },
 });
 export const DeleteScalingPolicy = defineOperation({
   ...ext, name: 'DeleteScalingPolicy', kind: 'delete', summary: 'Removes a scaling policy.',
   input: A.DeleteScalingPolicyInput, output: Empty, errors: ['ResourceNotFound'],
-  iamAction: 'application-autoscaling:DeleteScalingPolicy', resource: '*', rest: { method: 'POST', path: '/api/v1/scaling-policies/delete' },
+  iamAction: 'application-autoscaling:DeleteScalingPolicy', ...scalingTarget, rest: { method: 'POST', path: '/api/v1/scaling-policies/delete' },
 });
 export const DescribeScalingPolicies = defineOperation({
   ...ext, name: 'DescribeScalingPolicies', kind: 'list', summary: 'Lists scalable targets and scaling policies.',
   input: A.DescribeScalingPoliciesInput, output: A.DescribeScalingPoliciesOutput, errors: ['ValidationException'],
-  iamAction: 'application-autoscaling:DescribeScalingPolicies', resource: '*', rest: { method: 'GET', path: '/api/v1/scaling-policies' },
+  iamAction: 'application-autoscaling:DescribeScalingPolicies', ...scalingTarget, rest: { method: 'GET', path: '/api/v1/scaling-policies' },
 });
 export const GetEndpointMetrics = defineOperation({
   ...ext, name: 'GetEndpointMetrics', kind: 'describe', summary: "An endpoint's per-variant invocations, errors and latency over time (for charts).",

@@ -13,5 +13,5 @@ export const AddAssociation = defineOperation({
   ...base, name: 'AddAssociation', kind: 'action',
   summary: 'Records a lineage association between two resources or locations (what the capabilities record for themselves, for anything else).',
   input: S.AddAssociationInput, output: S.AddAssociationOutput, errors: ['ValidationException'],
-  iamAction: 'sagemaker:AddAssociation', resource: '{SourceArn}', rest: { method: 'POST', path: '/api/v1/lineage/associations' },
+  iamAction: 'sagemaker:AddAssociation', resource: '{SourceArn}', alsoOn: ['{DestinationArn}'], rest: { method: 'POST', path: '/api/v1/lineage/associations' },
 });

@@ -55,6 +55,15 @@ export const DescribeAlarmsInput = Input({
 export const DescribeAlarmsOutput = Output({ MetricAlarms: Type.Array(MetricAlarm) });
 export const DeleteAlarmsInput = Input({ AlarmNames: Type.Array(AlarmName, { minItems: 1, maxItems: 100 }) });
 
+/**
+ * The endpoint an Application Auto Scaling ResourceId names, for authorization: any value, since it is
+ * read before validation (undefined when it is not `endpoint/<name>/variant/<variant>`).
+ */
+export function endpointOfResourceId(input: Readonly<Record<string, unknown>>): { EndpointName?: string } {
+  const m = typeof input.ResourceId === 'string' ? /^endpoint\/([^/]+)\/variant\/[^/]+$/.exec(input.ResourceId) : null;
+  return m ? { EndpointName: m[1] as string } : {};
+}
+
 /** `endpoint/<EndpointName>/variant/<VariantName>`, as Application Auto Scaling names a variant. */
 const ResourceId = Type.String({ pattern: '^endpoint/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}/variant/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$' });
 const scalable = {

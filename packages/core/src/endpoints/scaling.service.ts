@@ -1,8 +1,8 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
-import type { RequestContext } from '../kernel/context.js';
-import { NotFoundError, ValidationError } from '../kernel/errors.js';
-import type { Partition } from '../kernel/names.js';
+import type { Principal, RequestContext } from '../kernel/context.js';
+import { AccessDeniedError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import { resourceArn, type Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { scalingCollection, type ScalingRecord } from './endpoint.collections.js';
 import type { EndpointStore } from './endpoint-store.js';
@@ -15,6 +15,11 @@ export interface ScalingServiceOptions {
   readonly partition: Partition;
   readonly endpoints: EndpointStore;
   readonly maxInstancesPerVariant: number;
+  /**
+   * The caller's policies: DescribeScalingPolicies without a ResourceId (authorized on `endpoint/*`)
+   * lists only the endpoints the caller may describe scaling of one by one.
+   */
+  readonly authorize?: (principal: Principal, action: string, resource: string) => Promise<void>;
 }
 
 function parseResourceId(id: string): { endpointName: string; variantName: string } {
@@ -70,8 +75,17 @@ export class ScalingService {
     return {};
   }
 
-  async DescribeScalingPolicies(input: InputOf<Ops['DescribeScalingPolicies']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeScalingPolicies']>> {
-    const all = (await this.all()).filter((r) => !input.ResourceId || r.key === input.ResourceId.toLowerCase());
+  async DescribeScalingPolicies(input: InputOf<Ops['DescribeScalingPolicies']>, ctx: RequestContext): Promise<OutputOf<Ops['DescribeScalingPolicies']>> {
+    let all = (await this.all()).filter((r) => !input.ResourceId || r.key === input.ResourceId.toLowerCase());
+    const authorize = this.o.authorize;
+    if (!input.ResourceId && authorize) {
+      // A Deny on one endpoint does not match `endpoint/*`, so each target is checked on its own endpoint.
+      const may = await Promise.all(all.map((r) => authorize(ctx.principal, 'application-autoscaling:DescribeScalingPolicies', resourceArn(this.o.partition, 'endpoint', r.endpointName)).then(() => true, (e: unknown) => {
+        if (e instanceof AccessDeniedError) return false;
+        throw e;
+      })));
+      all = all.filter((_, i) => may[i]);
+    }
     return {
       ScalableTargets: all.map((r) => ({ ResourceId: r.resourceId, MinCapacity: r.minCapacity, MaxCapacity: r.maxCapacity, CreationTime: r.creationTime })),
       ScalingPolicies: all.flatMap((r) => r.policies.map((p) => ({

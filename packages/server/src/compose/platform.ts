@@ -93,7 +93,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const authorizeAction = async (p: Principal, action: string, resource: string) => authorize(p, await identity.policiesOf(p.userName), action, resource);
     const datasets = openDatasets({ config, store, artifacts, partition, tags, logger, processing: jobs.processing, authorize: authorizeAction });
     const authorizeData = dataAccessAuthorizer({ policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(artifacts, bucket, key, max) });
-    const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData });
+    const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData, authorize: authorizeAction });
     const registry = openRegistry({ store, artifacts, partition, tags, logger });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage });
     const tuning = openTuning({ store, partition, tags, jobs, logger });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import {
   AlarmService, EndpointConfigService, EndpointService, ModelService, ScalingService, systemClock, endpointsCollection,
-  type ArtifactStore, type InstanceLauncher, type Logger, type MetadataStore, type Partition, type TagService,
+  type ArtifactStore, type InstanceLauncher, type Logger, type MetadataStore, type Partition, type Principal, type TagService,
 } from '@loam/core';
 import { LocalProcessLauncher } from '@loam/adapters';
 import type { FastifyInstance } from 'fastify';
@@ -29,6 +29,8 @@ export interface EndpointsOptions {
   readonly launcher?: InstanceLauncher;
   /** The caller's S3 permissions on a location (ADR 0019), for models created from model packages. */
   readonly authorizeData?: DataAccessAuthorizer;
+  /** The caller's policies, for answers that list only what the caller may see (DescribeScalingPolicies). */
+  readonly authorize?: (principal: Principal, action: string, resource: string) => Promise<void>;
   /** Built-in models in process (default) or as their own processes. */
   readonly builtinServing?: 'in-process' | 'process';
   readonly autoscaleWindowSeconds?: number;
@@ -75,7 +77,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   const evaluator = new AlarmEvaluator(metrics, instancesOf);
   const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, instanceIsolation });
   const alarms = new AlarmService({ store, clock, partition, states: () => evaluator });
-  const scaling = new ScalingService({ store, clock, partition, endpoints: endpoints.endpoints, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT });
+  const scaling = new ScalingService({ store, clock, partition, endpoints: endpoints.endpoints, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const factory = new InstanceFactory({
     artifacts: o.artifacts, launcher, workDir: join(o.config.executor.workDir, 'endpoints'), python: o.config.images.python,
     builtinServing: o.builtinServing ?? 'in-process', logger: log,

@@ -1,4 +1,4 @@
-import { resourceFor, type DataAccess, type Operation } from '@loam/contracts';
+import { resourcesFor, type DataAccess, type Operation } from '@loam/contracts';
 import { InternalError, type Principal, type RequestContext } from '@loam/core';
 import type { DataAccessAuthorizer } from './data-access-check.js';
 import { validateInput } from './validate.js';
@@ -19,8 +19,8 @@ export interface DispatcherDeps {
 
 /**
  * The one path every transport takes into an operation: fill the caller default, authorize the IAM
- * action on the resource (before validation, so a caller without the right learns nothing about the
- * input rules), validate the input, check the caller may read and write the S3 locations the request
+ * action on the resource and on each further one it acts on (`alsoOn`; before validation, so a caller
+ * without the right learns nothing about the input rules), validate the input, check the caller may read and write the S3 locations the request
  * names (Loam reads and writes them on their behalf), run the handler.
  */
 export function createDispatcher(deps: DispatcherDeps) {
@@ -29,7 +29,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (op.callerField && input && typeof input === 'object' && (input as Record<string, unknown>)[op.callerField] === undefined) {
       (input as Record<string, unknown>)[op.callerField] = ctx.principal.userName;
     }
-    await deps.authorize(ctx.principal, op.iamAction, resourceFor(op, input, deps.partition));
+    for (const resource of resourcesFor(op, input, deps.partition)) await deps.authorize(ctx.principal, op.iamAction, resource);
     input = validateInput(op, input ?? {});
     const handler = deps.handlers[op.name];
     if (!handler) throw new InternalError(`Operation ${op.name} has no handler.`);

@@ -35,7 +35,7 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
     '',
     '| Operation | X-Amz-Target | IAM action | Resource | What it does |',
     '|---|---|---|---|---|',
-    ...aws.map((o) => `| ${o.name} | \`SageMaker.${o.name}\` | \`${o.iamAction}\` | \`${cell(o.resource)}\` | ${cell(o.summary)} |`),
+    ...aws.map((o) => `| ${o.name} | \`SageMaker.${o.name}\` | \`${o.iamAction}\` | ${[o.resource, ...(o.alsoOn ?? [])].map((r) => `\`${cell(r)}\``).join(' and ')} | ${cell(o.summary)} |`),
     '',
     '### Members with limits',
     '',
