@@ -40,6 +40,8 @@ interface Algorithm {
   readonly inputs: readonly PayloadFormat[];
   readonly defaultInput: PayloadFormat;
   readonly defaultAccept: 'text/csv' | 'application/json';
+  /** The member an `application/json` answer holds its records in: `predictions`, or PCA's `projections`. */
+  readonly jsonKey: 'predictions' | 'projections';
   predict(rows: Rows): Predictions;
 }
 
@@ -78,7 +80,7 @@ function toMatrix(rows: Rows, width: number): DenseMatrix {
 function gbdt(model: GbdtModel): Algorithm {
   const width = model.numFeatures;
   return {
-    name: 'xgboost', width, inputs: ['csv', 'libsvm', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'text/csv',
+    name: 'xgboost', width, inputs: ['csv', 'libsvm', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'text/csv', jsonKey: 'predictions',
     predict(rows) {
       // One row (real-time inference): straight from the parsed values. More: one call to the model's
       // batch predict over the whole payload (it walks the trees in row blocks).
@@ -88,9 +90,9 @@ function gbdt(model: GbdtModel): Algorithm {
   };
 }
 
-function generic(name: string, width: number, one: (row: Float32Array) => RecordOut): Algorithm {
+function generic(name: string, width: number, one: (row: Float32Array) => RecordOut, jsonKey: Algorithm['jsonKey'] = 'predictions'): Algorithm {
   return {
-    name, width, inputs: ['csv', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'application/json',
+    name, width, inputs: ['csv', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'application/json', jsonKey,
     predict(rows) {
       const records: RecordOut[] = new Array(rows.count);
       for (let i = 0; i < rows.count; i++) records[i] = one(rowAt(rows, i, width));
@@ -132,7 +134,8 @@ function encode(p: Predictions, accept: string | undefined, a: Algorithm, batch:
   let t = mediaType(accept);
   if (t === '' || t === '*/*') t = a.defaultAccept;
   if (t === 'text/csv') return { body: toCsv(p, batch), contentType: 'text/csv; charset=utf-8' };
-  if (t === 'application/json') return { body: JSON.stringify({ predictions: asRecords(p) }), contentType: 'application/json' };
+  // SageMaker's JSON answers: `{"predictions": [...]}`, PCA's `{"projections": [{"projection": [...]}, ...]}`.
+  if (t === 'application/json') return { body: JSON.stringify({ [a.jsonKey]: asRecords(p) }), contentType: 'application/json' };
   if (t === 'application/jsonlines' || t === 'application/x-jsonlines') {
     return { body: asRecords(p).map((r) => JSON.stringify(r)).join('\n'), contentType: 'application/jsonlines' };
   }
@@ -180,7 +183,7 @@ export function loadBuiltinPredictor(modelDir: string, options: PredictorOptions
     }
     case 'pca': {
       const m = PcaModel.fromJSON(doc.model);
-      return predictorFor(generic('pca', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut), options);
+      return predictorFor(generic('pca', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut, 'projections'), options);
     }
     case 'forecasting-deepar': return deepArPredictor(doc.model, options.env ?? process.env);
     default: throw new Error(`${builtinModelFile} names algorithm '${String(doc.algorithm)}', which this model server does not serve.`);
