@@ -32,6 +32,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Date.now() / 1000;
 
 class RolledBack extends Error {}
+/** The endpoint is being deleted: the work in progress stops where it is. */
+class Deleted extends Error {}
 
 /**
  * Runs endpoints: starts every variant's instances, keeps them healthy (a dead or unreachable instance
@@ -45,6 +47,27 @@ export class EndpointController implements EndpointDeployer {
   private healthTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   private closed = false;
+  /**
+   * Endpoints whose DeleteEndpoint is waiting behind a task: a blue/green update stops baking and
+   * shifting (green is stopped, no rollback is recorded), a creation or a scaling stops there, and no
+   * task writes the record back to InService.
+   */
+  private readonly deleting = new Set<string>();
+
+  private isDeleting(name: string): boolean {
+    return this.deleting.has(name.toLowerCase());
+  }
+
+  /** Sleeps `ms`, or less when the endpoint is being deleted. */
+  private async sleepUnlessDeleted(name: string, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end && !this.isDeleting(name)) await sleep(Math.min(this.o.alarmPollMs ?? 200, Math.max(1, end - Date.now())));
+  }
+
+  /** Writes the record unless DeleteEndpoint has marked it Deleting meanwhile. */
+  private async patchUnlessDeleting(name: string, f: (cur: EndpointRecord) => EndpointRecord): Promise<void> {
+    await this.o.endpoints.patch(name, (cur) => (cur.status === 'Deleting' ? cur : f(cur)));
+  }
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -174,10 +197,6 @@ export class EndpointController implements EndpointDeployer {
     await this.o.endpoints.patch(ep, (r) => ({ ...r, variants: this.summaries(live.blue) }));
   }
 
-  private async setStatus(ep: string, patch: Partial<EndpointRecord>): Promise<void> {
-    await this.o.endpoints.patch(ep, (r) => ({ ...r, ...patch, lastModifiedTime: now() }) as EndpointRecord);
-  }
-
   // --- deployer ---------------------------------------------------------------------------------
 
   create(name: string): void {
@@ -187,16 +206,20 @@ export class EndpointController implements EndpointDeployer {
       try {
         const config = await this.o.configs.get(r.configName);
         const gen = await this.buildGeneration(r.name, config);
+        if (this.isDeleting(name)) {
+          await this.drainAndStop(r.name, gen);
+          return;
+        }
         const live = new LiveEndpoint(r.name, r.arn, gen);
         if (r.dataCapture) live.capture = new DataCaptureWriter(r.name, r.dataCapture, this.o.artifacts, this.o.logger);
         live.routable = true;
         this.live.set(r.key, live);
-        await this.o.endpoints.patch(name, (cur) => {
+        await this.patchUnlessDeleting(name, (cur) => {
           const { failureReason: _f, ...c } = cur;
           return { ...c, status: 'InService', variants: this.summaries(gen), lastModifiedTime: now() };
         });
       } catch (e) {
-        await this.setStatus(name, { status: 'Failed', failureReason: (e as Error).message.slice(0, 1024) });
+        await this.patchUnlessDeleting(name, (cur) => ({ ...cur, status: 'Failed', failureReason: (e as Error).message.slice(0, 1024), lastModifiedTime: now() }));
       }
     });
   }
@@ -220,7 +243,7 @@ export class EndpointController implements EndpointDeployer {
     try {
       green = await this.buildGeneration(r.name, await this.o.configs.get(pending.configName), pending.variants);
     } catch (e) {
-      await this.o.endpoints.patch(name, (cur) => {
+      await this.patchUnlessDeleting(name, (cur) => {
         const { pending: _p, ...c } = cur;
         return { ...c, status: 'InService', failureReason: `Update to '${pending.configName}' failed: ${(e as Error).message}`.slice(0, 1024), lastModifiedTime: now() };
       });
@@ -228,6 +251,7 @@ export class EndpointController implements EndpointDeployer {
     }
     live.green = green;
     live.greenShare = 0;
+    const cancelled = () => this.isDeleting(name);
     const steps = trafficSchedule(pending.deploymentConfig, green.instances().length);
     const wait = (policy?.TrafficRoutingConfiguration.WaitIntervalInSeconds ?? 0) * 1000;
     try {
@@ -235,14 +259,19 @@ export class EndpointController implements EndpointDeployer {
         live.greenShare = share;
         await writePending(green, 'ActivatingTraffic');
         await writePending(green, 'Baking');
-        await this.bake(alarmNames, wait, deadline);
+        await this.bake(alarmNames, wait, deadline, cancelled);
       }
     } catch (e) {
       live.greenShare = 0;
-      await this.setStatus(name, { status: 'RollingBack' });
+      if (e instanceof Deleted) {
+        live.green = undefined;
+        await this.drainAndStop(r.name, green);
+        return;
+      }
+      await this.patchUnlessDeleting(name, (cur) => ({ ...cur, status: 'RollingBack', lastModifiedTime: now() }));
       live.green = undefined;
       await this.drainAndStop(r.name, green);
-      await this.o.endpoints.patch(name, (cur) => {
+      await this.patchUnlessDeleting(name, (cur) => {
         const { pending: _p, ...rest } = cur;
         return { ...rest, status: 'InService', failureReason: (e as Error).message.slice(0, 1024), variants: this.summaries(live.blue), lastModifiedTime: now() };
       });
@@ -261,19 +290,20 @@ export class EndpointController implements EndpointDeployer {
     }
     if (capture && !live.capture) live.capture = new DataCaptureWriter(r.name, capture, this.o.artifacts, this.o.logger);
     await this.o.endpoints.patch(name, (cur) => ({ ...cur, configName: pending.configName, variants: this.summaries(green), pending: { ...pending, variants: this.summaries(green) } }));
-    await sleep((policy?.TerminationWaitInSeconds ?? 0) * 1000);
+    await this.sleepUnlessDeleted(name, (policy?.TerminationWaitInSeconds ?? 0) * 1000);
     await this.drainAndStop(r.name, old);
     live.retiring.delete(old);
-    await this.o.endpoints.patch(name, (cur) => {
+    await this.patchUnlessDeleting(name, (cur) => {
       const { pending: _p, failureReason: _f, ...rest } = cur;
       return { ...rest, status: 'InService', variants: this.summaries(green), lastModifiedTime: now() };
     });
   }
 
-  /** Waits the baking interval, checking the rollback alarms; throws to roll back. */
-  private async bake(alarmNames: readonly string[], ms: number, deadline: number): Promise<void> {
+  /** Waits the baking interval, checking the rollback alarms; throws to roll back, or `Deleted` when the endpoint is being deleted. */
+  private async bake(alarmNames: readonly string[], ms: number, deadline: number, cancelled: () => boolean): Promise<void> {
     const end = Date.now() + ms;
     for (;;) {
+      if (cancelled()) throw new Deleted();
       for (const n of alarmNames) {
         const a = this.o.alarms.byName(n);
         if (!a) continue;
@@ -298,12 +328,12 @@ export class EndpointController implements EndpointDeployer {
           if (d.DesiredWeight !== undefined) f.weight = d.DesiredWeight;
           if (d.DesiredInstanceCount !== undefined) await this.scale(live, f, d.DesiredInstanceCount);
         }
-        await this.o.endpoints.patch(name, (cur) => {
+        await this.patchUnlessDeleting(name, (cur) => {
           const { desired: _d, failureReason: _f, ...rest } = cur;
           return { ...rest, status: 'InService', variants: this.summaries(live.blue), lastModifiedTime: now() };
         });
       } catch (e) {
-        await this.o.endpoints.patch(name, (cur) => {
+        await this.patchUnlessDeleting(name, (cur) => {
           const { desired: _d, ...rest } = cur;
           return { ...rest, status: 'InService', failureReason: (e as Error).message.slice(0, 1024), variants: this.summaries(live.blue), lastModifiedTime: now() };
         });
@@ -333,17 +363,24 @@ export class EndpointController implements EndpointDeployer {
     }
   }
 
+  /** Deletes at once: an update, creation or scaling in progress stops where it is (no need to wait for its baking). */
   delete(name: string): void {
+    const key = name.toLowerCase();
+    this.deleting.add(key);
     this.run(name, async () => {
-      const live = this.get(name);
-      if (live) {
-        live.routable = false;
-        await Promise.all(live.generations().map((g) => this.drainAndStop(live.name, g)));
-        await live.capture?.close();
-        this.live.delete(name.toLowerCase());
-        this.o.metrics.drop(live.name);
+      try {
+        const live = this.get(name);
+        if (live) {
+          live.routable = false;
+          await Promise.all(live.generations().map((g) => this.drainAndStop(live.name, g)));
+          await live.capture?.close();
+          this.live.delete(key);
+          this.o.metrics.drop(live.name);
+        }
+        await this.o.endpoints.delete(name);
+      } finally {
+        this.deleting.delete(key);
       }
-      await this.o.endpoints.delete(name);
     });
   }
 

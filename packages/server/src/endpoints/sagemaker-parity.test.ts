@@ -34,3 +34,35 @@ describe('InvokeEndpoint members for what Loam endpoints never have', () => {
     expect([ok.status, ok.headers['x-amzn-invoked-production-variant']]).toEqual([200, 'v']);
   });
 });
+
+describe('DeleteEndpoint during a blue/green update', () => {
+  it('deletes at once, without waiting for the baking to finish, and never shows the endpoint InService again', async () => {
+    expect((await deploy(loam, 'del-upd', [{ name: 'v', modelName: 'gbdt' }])).EndpointStatus).toBe('InService');
+    const cfg = await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'del-upd-2', ProductionVariants: [{ VariantName: 'v2', ModelName: 'gbdt', InitialInstanceCount: 2, InstanceType: 'ml.m5.large' }] });
+    expect(cfg.status).toBe(200);
+    const upd = await call(loam, 'POST', '/api/v1/endpoints/del-upd/update', {
+      EndpointName: 'del-upd', EndpointConfigName: 'del-upd-2',
+      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'LINEAR', WaitIntervalInSeconds: 600, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 50 } } } },
+    });
+    expect(upd.status, JSON.stringify(upd.body)).toBe(200);
+    const t0 = Date.now();
+    for (;;) {
+      const d = await call(loam, 'GET', '/api/v1/endpoints/del-upd');
+      if (d.body.PendingDeploymentSummary?.ProductionVariants?.[0]?.VariantStatus?.[0]?.Status === 'Baking') break;
+      if (Date.now() - t0 > 20_000) throw new Error(`green never baked: ${JSON.stringify(d.body)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await call(loam, 'DELETE', '/api/v1/endpoints/del-upd')).status).toBe(200);
+    const seen = new Set<string>();
+    const t1 = Date.now();
+    for (;;) {
+      const d = await call(loam, 'GET', '/api/v1/endpoints/del-upd');
+      if (d.status === 404) break;
+      seen.add(d.body.EndpointStatus);
+      if (Date.now() - t1 > 10_000) throw new Error(`still there after 10 s (the update bakes 600 s): ${JSON.stringify(d.body)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect([...seen]).toEqual(['Deleting']);
+    expect(loam.platform.endpoints.controller.get('del-upd')).toBeUndefined();
+  }, 60_000);
+});
