@@ -1,5 +1,5 @@
 import { formatCsvRow, parseCsvRow } from './csv-fields.js';
-import { evaluateJsonPath, parseJsonPath } from './json-path.js';
+import { evaluateJsonPath, JsonPathError, parseJsonPath } from './json-path.js';
 
 /** How records are read for filters and joins: by the input's ContentType and the output's Accept. */
 export type RecordFormat = 'csv' | 'json' | 'binary';
@@ -19,6 +19,16 @@ export interface DataProcessingConfig {
 
 export class DataProcessingError extends Error {
   override readonly name = 'DataProcessingError';
+}
+
+/** A filter applied to one record; an index outside it fails naming the record, the filter and the index. */
+function select(filter: 'InputFilter' | 'OutputFilter', path: string, selectors: ReturnType<typeof parseJsonPath>, value: unknown, where: string): unknown {
+  try {
+    return evaluateJsonPath(selectors, value);
+  } catch (e) {
+    if (e instanceof JsonPathError) throw new DataProcessingError(`${where}: ${filter} '${path}': ${e.message}.`);
+    throw e;
+  }
 }
 
 const numeric = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -41,7 +51,7 @@ export class DataProcessor {
   readonly join: boolean;
 
   constructor(
-    cfg: DataProcessingConfig,
+    private readonly cfg: DataProcessingConfig,
     private readonly inFormat: RecordFormat,
     private readonly outFormat: RecordFormat,
   ) {
@@ -73,7 +83,7 @@ export class DataProcessor {
   /** The record as sent after InputFilter (text without its newline). */
   filterInput(text: string, where: string): string {
     if (!this.input) return text;
-    const v = evaluateJsonPath(this.input, this.parseIn(text, where));
+    const v = select('InputFilter', this.cfg.inputFilter as string, this.input, this.parseIn(text, where), where);
     if (v === undefined) throw new DataProcessingError(`${where}: InputFilter selects nothing from the record.`);
     return this.inFormat === 'csv' ? formatCsvRow(v) : JSON.stringify(v);
   }
@@ -111,7 +121,7 @@ export class DataProcessor {
       format = this.outFormat;
     }
     if (this.output) {
-      value = evaluateJsonPath(this.output, value);
+      value = select('OutputFilter', this.cfg.outputFilter as string, this.output, value, where);
       if (value === undefined) throw new DataProcessingError(`${where}: OutputFilter selects nothing from the joined record.`);
     }
     return format === 'csv' ? formatCsvRow(value) : JSON.stringify(value);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DataProcessor } from './data-processing.js';
 import { evaluateJsonPath, parseJsonPath } from './json-path.js';
 
 const at = (path: string, v: unknown) => evaluateJsonPath(parseJsonPath(path), v);
@@ -30,5 +31,16 @@ describe('the DataProcessing JSONPath subset', () => {
     expect(() => parseJsonPath('features')).toThrow("JSONPath 'features' must start with '$'.");
     expect(() => parseJsonPath('$[1')).toThrow("'[' at offset 1 is never closed");
     expect(() => parseJsonPath('$[a]')).toThrow("'a' is not an index or a slice");
+  });
+  it('fails on an index outside the array, in a union too, instead of leaving the field out (slices are clipped)', () => {
+    expect(() => at('$[5]', row)).toThrow('index 5 is outside the 5-element array it indexes');
+    expect(() => at('$[0,7]', row)).toThrow('index 7 is outside the 5-element array it indexes');
+    expect(() => at('$[-6]', row)).toThrow('index -6 is outside the 5-element array it indexes');
+    expect(at('$[3:9]', row)).toEqual(['3', '4']);
+    // In a job, the reason names the record and the filter.
+    const joined = new DataProcessor({ joinSource: 'Input', outputFilter: '$[0,40]' }, 'csv', 'csv');
+    expect(() => joined.outputRecord('7,1,2', '0.5', 'a.csv record 3')).toThrow("a.csv record 3: OutputFilter '$[0,40]': index 40 is outside the 4-element array it indexes.");
+    const input = new DataProcessor({ inputFilter: '$[1,3]' }, 'csv', 'csv');
+    expect(() => input.filterInput('7,1,2', 'a.csv line 2')).toThrow("a.csv line 2: InputFilter '$[1,3]': index 3 is outside the 3-element array it indexes.");
   });
 });

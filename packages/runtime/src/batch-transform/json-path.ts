@@ -70,13 +70,17 @@ function apply(value: unknown, s: Selector): { value: unknown; many: boolean } {
     return { value: picked, many: false };
   }
   if (!Array.isArray(value)) return { value: undefined, many: false };
-  if (s.items.length === 1 && 'i' in (s.items[0] as object)) return { value: value[at(value, (s.items[0] as { i: number }).i)], many: false };
+  // An index outside the array is an error, as SageMaker's filters report it, never a field silently left out.
+  const index = (i: number): number => {
+    const k = at(value, i);
+    if (k < 0 || k >= value.length) throw new JsonPathError(`index ${i} is outside the ${value.length}-element array it indexes`);
+    return k;
+  };
+  if (s.items.length === 1 && 'i' in (s.items[0] as object)) return { value: value[index((s.items[0] as { i: number }).i)], many: false };
   const picked: unknown[] = [];
   for (const item of s.items) {
-    if ('i' in item) {
-      const k = at(value, item.i);
-      if (k >= 0 && k < value.length) picked.push(value[k]);
-    } else {
+    if ('i' in item) picked.push(value[index(item.i)]);
+    else {
       const from = Math.max(0, item.from === undefined ? 0 : at(value, item.from));
       const to = Math.min(value.length, item.to === undefined ? value.length : at(value, item.to));
       for (let k = from; k < to; k++) picked.push(value[k]);
@@ -85,7 +89,10 @@ function apply(value: unknown, s: Selector): { value: unknown; many: boolean } {
   return { value: picked, many: true };
 }
 
-/** Evaluates a parsed path; `undefined` when it selects nothing. */
+/**
+ * Evaluates a parsed path; `undefined` when it selects nothing (a name the object lacks).
+ * @throws JsonPathError for an index outside the array it indexes (slices are clipped to it).
+ */
 export function evaluateJsonPath(selectors: readonly Selector[], value: unknown): unknown {
   let cur: unknown = value;
   let many = false;
