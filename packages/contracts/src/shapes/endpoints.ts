@@ -33,6 +33,9 @@ export const ProductionVariant = Type.Object({
   RoutingConfig: Type.Optional(Type.Object({ RoutingStrategy: literals(['LEAST_OUTSTANDING_REQUESTS', 'RANDOM']) }, closed)),
 }, closed);
 
+/** A content type without parameters (`text/csv`), SageMaker's pattern: it is compared with the request's type, parameters aside. */
+const CaptureContentType = Type.String({ minLength: 1, maxLength: 256, pattern: '^[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-zA-Z0-9.])*$' });
+
 export const DataCaptureConfig = Type.Object({
   EnableCapture: Type.Optional(Type.Boolean()),
   InitialSamplingPercentage: Type.Integer({ minimum: 0, maximum: 100 }),
@@ -40,9 +43,9 @@ export const DataCaptureConfig = Type.Object({
   KmsKeyId: Type.Optional(KmsKeyId),
   CaptureOptions: Type.Array(Type.Object({ CaptureMode: literals(['Input', 'Output', 'InputAndOutput']) }, closed), { minItems: 1, maxItems: 32 }),
   CaptureContentTypeHeader: Type.Optional(Type.Object({
-    CsvContentTypes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 10 })),
-    JsonContentTypes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 10 })),
-  }, closed)),
+    CsvContentTypes: Type.Optional(Type.Array(CaptureContentType, { minItems: 1, maxItems: 10 })),
+    JsonContentTypes: Type.Optional(Type.Array(CaptureContentType, { minItems: 1, maxItems: 10 })),
+  }, { ...closed, description: 'Content types captured as CSV or JSON text; any other payload, and every payload when this is absent, is captured base64-encoded (SageMaker\'s default).' })),
 }, closed);
 
 export const CapacitySize = Type.Object({ Type: literals(['INSTANCE_COUNT', 'CAPACITY_PERCENT']), Value: Type.Integer({ minimum: 1 }) }, closed);

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { parseS3Uri, type ArtifactStore, type DataCaptureConfigInput, type Logger } from '@loam/core';
 
-const defaultCsv = ['text/csv'];
-const defaultJson = ['application/json', 'application/jsonlines'];
-
+/**
+ * How a payload is written: CSV or JSON as text when its content type (parameters aside) is one the
+ * config's CaptureContentTypeHeader lists, else base64 — also every payload when the config lists none,
+ * as SageMaker documents ("If no headers are specified SageMaker will by default base64 encode").
+ */
 function encodingOf(contentType: string | undefined, cfg: DataCaptureConfigInput): 'CSV' | 'JSON' | 'BASE64' {
-  const t = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const h = cfg.CaptureContentTypeHeader;
-  if ((h?.CsvContentTypes ?? defaultCsv).some((c) => c.toLowerCase() === t)) return 'CSV';
-  if ((h?.JsonContentTypes ?? defaultJson).some((c) => c.toLowerCase() === t)) return 'JSON';
+  if (!h) return 'BASE64';
+  const t = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (h.CsvContentTypes?.some((c) => c.toLowerCase() === t)) return 'CSV';
+  if (h.JsonContentTypes?.some((c) => c.toLowerCase() === t)) return 'JSON';
   return 'BASE64';
 }
 

@@ -49,7 +49,8 @@ describe('endpoint resilience', () => {
   it('captures sampled requests and responses as JSON Lines in SageMaker’s layout, without failing when capture cannot write', async () => {
     await loam.platform.artifacts.ensureBucket('capture');
     await deploy(loam, 'cap', [{ name: 'v', modelName: 'inproc' }], {
-      DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://capture/dc', CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }] },
+      DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://capture/dc', CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] } },
     });
     const r = await invoke(loam, 'cap', raw[0]!.join(','), { 'x-amzn-sagemaker-inference-id': 'req-1' });
     expect(r.status).toBe(200);

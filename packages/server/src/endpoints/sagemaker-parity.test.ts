@@ -66,3 +66,55 @@ describe('DeleteEndpoint during a blue/green update', () => {
     expect(loam.platform.endpoints.controller.get('del-upd')).toBeUndefined();
   }, 60_000);
 });
+
+describe('data capture encodings (CaptureContentTypeHeader)', () => {
+  const capture = (header?: unknown) => ({
+    DataCaptureConfig: {
+      EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://capture/enc', CaptureOptions: [{ CaptureMode: 'InputAndOutput' }],
+      ...(header ? { CaptureContentTypeHeader: header } : {}),
+    },
+  });
+  const records = async (endpoint: string) => {
+    await loam.platform.endpoints.controller.get(endpoint)!.capture!.flush();
+    const list = await loam.platform.artifacts.list({ bucket: 'capture', prefix: `enc/${endpoint}/v/` });
+    const out: any[] = [];
+    for (const o of list.objects) {
+      expect(o.key).toMatch(new RegExp(`^enc/${endpoint}/v/\\d{4}/\\d{2}/\\d{2}/\\d{2}/\\d{2}-\\d{2}-\\d{3}-[0-9a-f-]{36}\\.jsonl$`));
+      const chunks: Buffer[] = [];
+      for await (const c of (await loam.platform.artifacts.get({ bucket: 'capture', key: o.key })).body) chunks.push(c as Buffer);
+      out.push(...Buffer.concat(chunks).toString('utf8').trim().split('\n').map((l) => JSON.parse(l)));
+    }
+    return out;
+  };
+
+  it('are base64 when the config lists no content types, as SageMaker documents', async () => {
+    await loam.platform.artifacts.ensureBucket('capture');
+    await deploy(loam, 'enc-default', [{ name: 'v', modelName: 'gbdt' }], capture());
+    const row = raw[0]!.join(',');
+    const r = await invoke(loam, 'enc-default', row);
+    expect(r.status).toBe(200);
+    const [rec] = await records('enc-default');
+    expect(rec.captureData.endpointInput).toEqual({ observedContentType: 'text/csv', mode: 'INPUT', data: Buffer.from(row).toString('base64'), encoding: 'BASE64' });
+    expect(rec.captureData.endpointOutput).toEqual({ observedContentType: 'text/csv; charset=utf-8', mode: 'OUTPUT', data: Buffer.from(r.body).toString('base64'), encoding: 'BASE64' });
+  });
+
+  it('are CSV or JSON text only for the listed types (parameters aside), base64 for the others', async () => {
+    await deploy(loam, 'enc-listed', [{ name: 'v', modelName: 'gbdt' }], capture({ CsvContentTypes: ['text/csv'] }));
+    const row = raw[0]!.join(',');
+    const r = await invoke(loam, 'enc-listed', row, { accept: 'application/json' });
+    expect(r.status).toBe(200);
+    const [rec] = await records('enc-listed');
+    expect(rec.captureData.endpointInput).toMatchObject({ data: row, encoding: 'CSV' });
+    // application/json is not listed: SageMaker's default JsonContentTypes do not apply once a header is given.
+    expect(rec.captureData.endpointOutput).toMatchObject({ observedContentType: 'application/json', data: Buffer.from(r.body).toString('base64'), encoding: 'BASE64' });
+  });
+
+  it('refuses a listed content type SageMaker’s pattern refuses (parameters, spaces), naming the member', async () => {
+    const r = await call(loam, 'POST', '/api/v1/endpoint-configs', {
+      EndpointConfigName: 'enc-bad', ProductionVariants: [{ VariantName: 'v', ModelName: 'gbdt', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+      ...capture({ CsvContentTypes: ['text/csv; charset=utf-8'] }),
+    });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toContain('/DataCaptureConfig/CaptureContentTypeHeader/CsvContentTypes/0');
+  });
+});

@@ -219,7 +219,8 @@ describe('serving workers', () => {
     expect((await api('POST', '/api/v1/models', { ModelName: 'wk-m2', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/w2/model.tar.gz' } })).status).toBe(200);
     expect((await api('POST', '/api/v1/endpoint-configs', {
       EndpointConfigName: 'wk-c2', ProductionVariants: [{ VariantName: 'V2', ModelName: 'wk-m2', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
-      DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://capture/wk', CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }] },
+      DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: 100, DestinationS3Uri: 's3://capture/wk', CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] } },
     })).status).toBe(200);
     expect((await api('POST', '/api/v1/endpoints/wk/update', { EndpointConfigName: 'wk-c2' })).status).toBe(200);
     await until('update done', async () => {

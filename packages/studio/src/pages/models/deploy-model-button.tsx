@@ -65,7 +65,9 @@ function DeployForm({ model, onCancel }: { model: string; onCancel: () => void }
       await loam.CreateEndpointConfig({
         EndpointConfigName: config,
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: values.instanceType as never, InitialInstanceCount: Number(values.instanceCount), InitialVariantWeight: 1 }],
-        ...(capture ? { DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: Number(values.sampling), DestinationS3Uri: values.destination.trim(), CaptureOptions: [{ CaptureMode: 'Input' as const }, { CaptureMode: 'Output' as const }] } } : {}),
+        ...(capture ? { DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: Number(values.sampling), DestinationS3Uri: values.destination.trim(), CaptureOptions: [{ CaptureMode: 'Input' as const }, { CaptureMode: 'Output' as const }],
+          // Readable captures, as the SageMaker Python SDK asks by default (without a header SageMaker writes base64).
+          CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'], JsonContentTypes: ['application/json', 'application/jsonlines'] } } } : {}),
       });
       created = true;
       await loam.CreateEndpoint({ EndpointName: endpoint, EndpointConfigName: config });
