@@ -149,6 +149,8 @@ export interface JobChannelSpec {
   readonly manifestPrefix?: string;
   /** S3Prefix naming one object only (a model artifact, a source archive): that key, not every key starting with it. */
   readonly exactObject?: boolean;
+  /** Gzip objects are staged decompressed under their own names, `.gz` kept (batch transform names each output `<object>.out`). */
+  readonly keepCompressedNames?: boolean;
 }
 
 export interface JobOutputSpec {

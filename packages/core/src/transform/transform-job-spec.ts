@@ -84,6 +84,8 @@ export function buildTransformJobSpec(input: CreateInput, model: ModelRecord, ct
   const channels = [
     channel('data', src.S3Uri, {
       s3DataType: src.S3DataType as 'S3Prefix' | 'ManifestFile', distribution: 'ShardedByS3Key', compression: input.TransformInput.CompressionType ?? 'None',
+      // Each output is named after its input object, `.gz` included (`rows.csv.gz` → `rows.csv.gz.out`), as SageMaker names it.
+      keepCompressedNames: true,
       ...(input.TransformInput.ContentType ? { contentType: input.TransformInput.ContentType } : {}),
       ...manifestPrefix(ctx, src.S3DataType, src.S3Uri),
     }),

@@ -59,7 +59,7 @@ async function planManifest(store: Artifacts, uri: string, checked: string | und
 /**
  * Stages one channel into `dir`: S3Prefix or ManifestFile; FullyReplicated (every host gets every
  * object) or ShardedByS3Key (host i of N gets the objects whose index in key order is i mod N); Gzip
- * objects are decompressed and lose their `.gz` suffix. Returns the number of files written.
+ * objects are decompressed and lose their `.gz` suffix (unless `keepCompressedNames`). Returns the number of files written.
  * @throws ClientError when the data is missing or a name would leave the channel directory.
  */
 export async function stageChannel(store: Artifacts, channel: JobChannelSpec, dir: string, host: { index: number; count: number }, signal?: AbortSignal): Promise<number> {
@@ -76,7 +76,7 @@ export async function stageChannel(store: Artifacts, channel: JobChannelSpec, di
   if (channel.distribution === 'ShardedByS3Key') planned = planned.filter((_, i) => i % host.count === host.index);
   const gunzip = channel.compression === 'Gzip';
   for (const p of planned) {
-    const rel = safeRelative(gunzip ? p.rel.replace(/\.gz$/, '') : p.rel);
+    const rel = safeRelative(gunzip && channel.keepCompressedNames !== true ? p.rel.replace(/\.gz$/, '') : p.rel);
     if (!rel) throw new ClientError(`Channel '${channel.name}': object '${p.key}' has a name that cannot be a file inside the channel directory.`);
     try {
       await download(store, { bucket: p.bucket, key: p.key }, join(dir, rel), gunzip, signal);

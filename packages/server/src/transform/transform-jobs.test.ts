@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { text } from 'node:stream/consumers';
+import { gzipSync } from 'node:zlib';
 import type { GbdtModel } from '@loam/ml/gbdt/index';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, storeGbdtModel, xgboostImage } from '../endpoints/endpoints.test-support.js';
@@ -16,6 +17,11 @@ async function put(uri: string, body: string): Promise<void> {
   const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) as RegExpExecArray;
   await loam.platform.artifacts.ensureBucket(m[1] as string);
   await loam.platform.artifacts.put({ bucket: m[1] as string, key: m[2] as string }, Buffer.from(body));
+}
+async function putBytes(uri: string, body: Buffer): Promise<void> {
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) as RegExpExecArray;
+  await loam.platform.artifacts.ensureBucket(m[1] as string);
+  await loam.platform.artifacts.put({ bucket: m[1] as string, key: m[2] as string }, body);
 }
 async function get(uri: string): Promise<string> {
   const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) as RegExpExecArray;
@@ -95,6 +101,17 @@ describe('transform jobs through the API', () => {
     const logs = (await call(loam, 'GET', '/api/v1/transform-jobs/wide/logs')).body.Events as { Message: string; Host: string }[];
     const hosts = new Set(logs.filter((e) => e.Message.startsWith('Transformed ')).map((e) => e.Host));
     expect([...hosts].sort()).toEqual(['algo-1', 'algo-2']);
+  }, 200_000);
+
+  it('decompresses Gzip input and names each output after its input object, .gz included (<key>.gz.out)', async () => {
+    const rows = raw.slice(0, 20);
+    await putBytes('s3://batch/gz/rows.csv.gz', gzipSync(Buffer.from(rows.map((r) => r.join(',')).join('\n') + '\n')));
+    const input = { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://batch/gz/' } }, ContentType: 'text/csv', SplitType: 'Line', CompressionType: 'Gzip' };
+    expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('gzipped', { TransformInput: input }))).status).toBe(200);
+    const d = await waitForJob('gzipped');
+    expect(d.TransformJobStatus, d.FailureReason).toBe('Completed');
+    expect((await loam.platform.artifacts.list({ bucket: 'batch', prefix: 'out/gzipped/' })).objects.map((o) => o.key)).toEqual(['out/gzipped/rows.csv.gz.out']);
+    expect(await get('s3://batch/out/gzipped/rows.csv.gz.out')).toBe(rows.map((r) => `${model.predictRow(r)[0] as number}\n`).join(''));
   }, 200_000);
 
   it('fails with a reason naming the file and line of a record over MaxPayloadInMB, writing no output', async () => {
