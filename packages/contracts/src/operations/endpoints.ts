@@ -45,13 +45,13 @@ export const ListEndpoints = defineOperation({
   iamAction: 'sagemaker:ListEndpoints', resource: '*', rest: { method: 'GET', path: '/api/v1/endpoints' },
 });
 export const UpdateEndpoint = defineOperation({
-  ...base, name: 'UpdateEndpoint', kind: 'update',
+  ...base, name: 'UpdateEndpoint', awsNotFoundIsValidation: true, kind: 'update',
   summary: 'Moves an endpoint to another config blue/green: new fleet, traffic shifted all at once, by canary or linearly, alarms watched, automatic rollback.',
   input: S.UpdateEndpointInput, output: S.EndpointArnOutput, errors: ['ResourceNotFound', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:UpdateEndpoint', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints/{EndpointName}/update' },
 });
 export const UpdateEndpointWeightsAndCapacities = defineOperation({
-  ...base, name: 'UpdateEndpointWeightsAndCapacities', kind: 'update', summary: "Changes variants' weights and instance counts in place, without a new deployment.",
+  ...base, name: 'UpdateEndpointWeightsAndCapacities', awsNotFoundIsValidation: true, kind: 'update', summary: "Changes variants' weights and instance counts in place, without a new deployment.",
   input: S.UpdateEndpointWeightsAndCapacitiesInput, output: S.EndpointArnOutput, errors: ['ResourceNotFound', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:UpdateEndpointWeightsAndCapacities', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints/{EndpointName}/weights-and-capacities' },
 });

@@ -6,6 +6,8 @@ import {
   DescribeModelCommand,
   DescribeTrainingJobCommand,
   SageMakerClient,
+  UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
   waitUntilEndpointDeleted,
 } from '@aws-sdk/client-sagemaker';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
@@ -42,6 +44,10 @@ describe('missing endpoints, configs and models over the AWS protocol', () => {
     expect((await errorOf(sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'gone' })))).name).toBe('ValidationException');
     expect((await errorOf(sm.send(new DescribeModelCommand({ ModelName: 'gone' })))).name).toBe('ValidationException');
     expect((await errorOf(sm.send(new DeleteEndpointCommand({ EndpointName: 'gone' })))).name).toBe('ValidationException');
+    // Updates too: SageMaker lists no ResourceNotFound for UpdateEndpoint or UpdateEndpointWeightsAndCapacities.
+    expect(await errorOf(sm.send(new UpdateEndpointCommand({ EndpointName: 'gone', EndpointConfigName: 'any' })))).toEqual({ name: 'ValidationException', status: 400, message: "Could not find endpoint 'gone'." });
+    expect(await errorOf(sm.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'gone', DesiredWeightsAndCapacities: [{ VariantName: 'v', DesiredWeight: 1 }] }))))
+      .toEqual({ name: 'ValidationException', status: 400, message: "Could not find endpoint 'gone'." });
   });
 
   it("let the SDK's EndpointDeleted waiter succeed", async () => {
