@@ -9,7 +9,7 @@ import { validateTags } from '../tags/tag-rules.js';
 import { modelsCollection } from '../models/model.collections.js';
 import type { EndpointDeployer } from './endpoint-deployer.js';
 import { EndpointStore } from './endpoint-store.js';
-import { endpointsCollection, type EndpointConfigRecord, type EndpointRecord, type VariantSummary } from './endpoint.collections.js';
+import { alarmsCollection, endpointsCollection, type DeploymentConfigInput, type EndpointConfigRecord, type EndpointRecord, type VariantSummary } from './endpoint.collections.js';
 import type { EndpointConfigService } from './endpoint-config.service.js';
 import { checkIsolationServable, validateDeploymentConfig, type InstanceIsolation } from './deployment-rules.js';
 
@@ -61,6 +61,19 @@ export class EndpointService {
     }
   }
 
+  /**
+   * Every alarm AutoRollbackConfiguration names must exist (PutMetricAlarm): an unknown name would
+   * never go to ALARM, so a deployment meant to roll back on it would quietly have no rollback.
+   * @throws ValidationException naming the alarm.
+   */
+  private async checkAlarms(d: DeploymentConfigInput | undefined, path: string): Promise<void> {
+    for (const [i, a] of (d?.AutoRollbackConfiguration?.Alarms ?? []).entries()) {
+      if (!(await this.o.store.collection(alarmsCollection).get(a.AlarmName))) {
+        throw new ValidationError(`AutoRollbackConfiguration names alarm '${a.AlarmName}', which does not exist: create it with PutMetricAlarm first.`, [{ path: `${path}/AutoRollbackConfiguration/Alarms/${i}/AlarmName`, message: 'no such alarm' }]);
+      }
+    }
+  }
+
   private async config(name: string): Promise<EndpointConfigRecord> {
     try {
       return await this.o.configs.get(name);
@@ -76,6 +89,7 @@ export class EndpointService {
     const config = await this.config(input.EndpointConfigName);
     await this.checkModels(config);
     if (input.DeploymentConfig) validateDeploymentConfig(input.DeploymentConfig);
+    await this.checkAlarms(input.DeploymentConfig, '/DeploymentConfig');
     const arn = resourceArn(this.o.partition, 'endpoint', input.EndpointName);
     const now = this.now();
     const record: EndpointRecord = {
@@ -147,6 +161,7 @@ export class EndpointService {
       });
     }
     if (deploymentConfig) validateDeploymentConfig(deploymentConfig, variants.reduce((n, v) => n + (v.DesiredInstanceCount ?? 1), 0));
+    await this.checkAlarms(deploymentConfig, input.DeploymentConfig ? '/DeploymentConfig' : '/RetainDeploymentConfig');
     const keepCapture = input.RetainAllVariantProperties && !retained.has('DataCaptureConfig');
     const dataCapture = keepCapture ? current.dataCapture : config.request.DataCaptureConfig;
     await this.endpoints.patch(input.EndpointName, (r) => {
@@ -166,8 +181,11 @@ export class EndpointService {
   /** @throws ResourceNotFound, ValidationException (not InService, unknown variant, too many instances). */
   async UpdateEndpointWeightsAndCapacities(input: InputOf<Ops['UpdateEndpointWeightsAndCapacities']>, _ctx: RequestContext): Promise<OutputOf<Ops['UpdateEndpointWeightsAndCapacities']>> {
     const current = await this.endpoints.require(input.EndpointName);
+    const named = new Set<string>();
     for (const [i, d] of input.DesiredWeightsAndCapacities.entries()) {
       const at = `/DesiredWeightsAndCapacities/${i}`;
+      if (named.has(d.VariantName)) throw new ValidationError(`Variant '${d.VariantName}' appears twice in DesiredWeightsAndCapacities.`, [{ path: `${at}/VariantName`, message: 'duplicate' }]);
+      named.add(d.VariantName);
       if (!current.variants.some((v) => v.VariantName === d.VariantName)) {
         throw new ValidationError(`Endpoint '${current.name}' has no variant '${d.VariantName}' (variants: ${current.variants.map((v) => v.VariantName).join(', ')}).`, [{ path: `${at}/VariantName`, message: 'no such variant' }]);
       }
@@ -180,7 +198,16 @@ export class EndpointService {
     }
     await this.endpoints.patch(input.EndpointName, (r) => {
       if (r.status !== 'InService') throw this.notInService(r, 'update weights and capacities of');
-      return { ...r, status: 'Updating', lastModifiedTime: this.now(), desired: input.DesiredWeightsAndCapacities };
+      // DescribeEndpoint shows the requested values as DesiredWeight / DesiredInstanceCount while the change is applied.
+      const variants = r.variants.map((v) => {
+        const d = input.DesiredWeightsAndCapacities.find((x) => x.VariantName === v.VariantName);
+        if (!d) return v;
+        return {
+          ...v, ...(d.DesiredWeight !== undefined ? { DesiredWeight: d.DesiredWeight } : {}),
+          ...(d.DesiredInstanceCount !== undefined ? { DesiredInstanceCount: d.DesiredInstanceCount } : {}), VariantStatus: [{ Status: 'Updating' as const, StartTime: this.now() }],
+        };
+      });
+      return { ...r, status: 'Updating', lastModifiedTime: this.now(), variants, desired: input.DesiredWeightsAndCapacities };
     });
     this.o.deployer().applyWeightsAndCapacities(input.EndpointName);
     return { EndpointArn: current.arn };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
-import { call, deploy, invoke, storeGbdtModel, xgboostImage } from './endpoints.test-support.js';
+import { call, deploy, invoke, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
 
 /** Where Loam's real-time endpoints follow SageMaker's documented behaviour for requests boto3 code sends. */
 let loam: TestLoam;
@@ -117,4 +117,55 @@ describe('data capture encodings (CaptureContentTypeHeader)', () => {
     expect(r.status).toBe(400);
     expect(JSON.stringify(r.body)).toContain('/DataCaptureConfig/CaptureContentTypeHeader/CsvContentTypes/0');
   });
+});
+
+describe('UpdateEndpointWeightsAndCapacities', () => {
+  it('shows the requested weight and count as DesiredWeight / DesiredInstanceCount while applying them, and refuses a variant named twice', async () => {
+    const m = await call(loam, 'POST', '/api/v1/models', {
+      ModelName: 'gbdt-proc', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/gbdt/model.tar.gz', Environment: { LOAM_SERVING_MODE: 'process' } },
+    });
+    expect(m.status).toBe(200);
+    expect((await deploy(loam, 'wc', [{ name: 'a', modelName: 'gbdt-proc' }])).EndpointStatus).toBe('InService');
+    const twice = await call(loam, 'POST', '/api/v1/endpoints/wc/weights-and-capacities', {
+      EndpointName: 'wc', DesiredWeightsAndCapacities: [{ VariantName: 'a', DesiredWeight: 2 }, { VariantName: 'a', DesiredWeight: 0 }],
+    });
+    expect(twice.status).toBe(400);
+    expect(JSON.stringify(twice.body)).toContain('/DesiredWeightsAndCapacities/1/VariantName');
+    const r = await call(loam, 'POST', '/api/v1/endpoints/wc/weights-and-capacities', { EndpointName: 'wc', DesiredWeightsAndCapacities: [{ VariantName: 'a', DesiredWeight: 3, DesiredInstanceCount: 2 }] });
+    expect(r.status).toBe(200);
+    // A second process instance takes a while to answer /ping: the endpoint is still Updating.
+    const during = (await call(loam, 'GET', '/api/v1/endpoints/wc')).body;
+    expect(during.EndpointStatus).toBe('Updating');
+    expect(during.ProductionVariants[0]).toMatchObject({ VariantName: 'a', DesiredWeight: 3, DesiredInstanceCount: 2, CurrentInstanceCount: 1, VariantStatus: [{ Status: 'Updating' }] });
+    const after = await waitForEndpoint(loam, 'wc', (s) => s === 'InService');
+    expect(after.ProductionVariants[0]).toMatchObject({ CurrentWeight: 3, DesiredWeight: 3, CurrentInstanceCount: 2, DesiredInstanceCount: 2, VariantStatus: [] });
+    expect((await call(loam, 'DELETE', '/api/v1/endpoints/wc')).status).toBe(200);
+  }, 60_000);
+});
+
+describe('AutoRollbackConfiguration alarms', () => {
+  it('must exist: an unknown alarm name is refused at CreateEndpoint and UpdateEndpoint, naming it', async () => {
+    const deployment = (alarm: string) => ({
+      BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 } }, AutoRollbackConfiguration: { Alarms: [{ AlarmName: alarm }] },
+    });
+    expect((await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'alarms-cfg', ProductionVariants: [{ VariantName: 'v', ModelName: 'gbdt', InstanceType: 'ml.m5.large' }] })).status).toBe(200);
+    const create = await call(loam, 'POST', '/api/v1/endpoints', { EndpointName: 'alarms', EndpointConfigName: 'alarms-cfg', DeploymentConfig: deployment('typo-5xx') });
+    expect(create.status).toBe(400);
+    expect(create.body.detail).toMatch(/alarm 'typo-5xx', which does not exist/);
+    expect(JSON.stringify(create.body)).toContain('/DeploymentConfig/AutoRollbackConfiguration/Alarms/0/AlarmName');
+    expect((await call(loam, 'GET', '/api/v1/endpoints/alarms')).status).toBe(404);
+
+    expect((await call(loam, 'POST', '/api/v1/endpoints', { EndpointName: 'alarms', EndpointConfigName: 'alarms-cfg' })).status).toBe(200);
+    await waitForEndpoint(loam, 'alarms', (s) => s === 'InService');
+    const update = await call(loam, 'POST', '/api/v1/endpoints/alarms/update', { EndpointName: 'alarms', EndpointConfigName: 'alarms-cfg', DeploymentConfig: deployment('typo-5xx') });
+    expect(update.status).toBe(400);
+    expect((await call(loam, 'GET', '/api/v1/endpoints/alarms')).body.EndpointStatus).toBe('InService');
+
+    expect((await call(loam, 'POST', '/api/v1/alarms', {
+      AlarmName: 'alarms-5xx', MetricName: 'Invocation5XXErrors', Dimensions: [{ Name: 'EndpointName', Value: 'alarms' }], Statistic: 'Sum',
+      Period: 1, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold',
+    })).status).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/endpoints/alarms/update', { EndpointName: 'alarms', EndpointConfigName: 'alarms-cfg', DeploymentConfig: deployment('alarms-5xx') })).status).toBe(200);
+    await waitForEndpoint(loam, 'alarms', (s) => s === 'InService');
+  }, 60_000);
 });
