@@ -200,12 +200,22 @@ export class EndpointController implements EndpointDeployer {
   // --- deployer ---------------------------------------------------------------------------------
 
   create(name: string): void {
+    this.bringUp(name);
+  }
+
+  /**
+   * Builds a Creating endpoint's fleet with the weights and counts its record asks for: the config's
+   * initial ones for a new endpoint; after a restart, what it was serving with (autoscaling and
+   * UpdateEndpointWeightsAndCapacities included). An update still pending then starts again as a
+   * blue/green from the config it was serving. `failureReason`: kept on the restored endpoint.
+   */
+  private bringUp(name: string, failureReason?: string): void {
     this.run(name, async () => {
       const r = await this.o.endpoints.get(name);
       if (!r || r.status !== 'Creating') return;
       try {
         const config = await this.o.configs.get(r.configName);
-        const gen = await this.buildGeneration(r.name, config);
+        const gen = await this.buildGeneration(r.name, config, r.variants);
         if (this.isDeleting(name)) {
           await this.drainAndStop(r.name, gen);
           return;
@@ -216,11 +226,16 @@ export class EndpointController implements EndpointDeployer {
         this.live.set(r.key, live);
         await this.patchUnlessDeleting(name, (cur) => {
           const { failureReason: _f, ...c } = cur;
-          return { ...c, status: 'InService', variants: this.summaries(gen), lastModifiedTime: now() };
+          return { ...c, status: cur.pending ? 'Updating' : 'InService', variants: this.summaries(gen), ...(failureReason ? { failureReason } : {}), lastModifiedTime: now() };
         });
       } catch (e) {
-        await this.patchUnlessDeleting(name, (cur) => ({ ...cur, status: 'Failed', failureReason: (e as Error).message.slice(0, 1024), lastModifiedTime: now() }));
+        await this.patchUnlessDeleting(name, (cur) => {
+          const { pending: _p, ...c } = cur;
+          return { ...c, status: 'Failed', failureReason: (e as Error).message.slice(0, 1024), lastModifiedTime: now() };
+        });
+        return;
       }
+      if (r.pending) await this.blueGreen(name);
     });
   }
 
@@ -385,19 +400,25 @@ export class EndpointController implements EndpointDeployer {
   }
 
   /**
-   * After a restart: endpoints that were serving come back (an interrupted update keeps its old
-   * config), creations resume, and deletions finish.
+   * After a restart: endpoints that were serving come back on the config they were serving with their
+   * weights and instance counts (an UpdateEndpointWeightsAndCapacities not yet applied included); an
+   * interrupted blue/green update starts again from there, one that was rolling back ends rolled back
+   * with a reason; creations resume, and deletions finish.
    */
   async reconcile(list: EndpointRecord[]): Promise<void> {
     for (const r of list) {
       if (r.status === 'Deleting') this.delete(r.name);
       else if (r.status === 'Creating') this.create(r.name);
       else if (r.status === 'InService' || r.status === 'Updating' || r.status === 'RollingBack' || r.status === 'SystemUpdating') {
+        let reason = r.failureReason;
         await this.o.endpoints.patch(r.name, (cur) => {
-          const { pending: _p, desired: _d, ...rest } = cur;
-          return { ...rest, status: 'Creating', lastModifiedTime: now() };
+          const { pending, desired: _d, ...rest } = cur;
+          // The switch to green had been written (configName) when the crash came during TerminationWaitInSeconds: nothing to resume.
+          const resume = cur.status === 'Updating' && pending !== undefined && pending.configName !== cur.configName;
+          if (cur.status === 'RollingBack' && pending) reason = `Update to '${pending.configName}' was rolled back: the server restarted while rolling it back.`;
+          return { ...rest, status: 'Creating', variants: withDesired(cur), ...(resume ? { pending } : {}), lastModifiedTime: now() };
         });
-        this.create(r.name);
+        this.bringUp(r.name, reason);
       }
     }
   }
@@ -441,4 +462,13 @@ export class EndpointController implements EndpointDeployer {
     }
     this.live.clear();
   }
+}
+
+/** The variant summaries with a pending UpdateEndpointWeightsAndCapacities applied to the weights and counts they desire. */
+function withDesired(r: EndpointRecord): VariantSummary[] {
+  return r.variants.map((v) => {
+    const d = r.desired?.find((x) => x.VariantName === v.VariantName);
+    if (!d) return v;
+    return { ...v, ...(d.DesiredWeight !== undefined ? { DesiredWeight: d.DesiredWeight } : {}), ...(d.DesiredInstanceCount !== undefined ? { DesiredInstanceCount: d.DesiredInstanceCount } : {}) };
+  });
 }
