@@ -5,6 +5,8 @@
  * params and tags.
  */
 
+import { ValidationError } from '../kernel/errors.js';
+
 export type LifecycleStage = 'active' | 'deleted';
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 /** MLflow's ViewType. */
@@ -161,7 +163,12 @@ export interface RunBatch {
  * The experiment tracking store. Every write is atomic: it happens whole or not at all.
  *
  * Errors: `ResourceInUse` (an experiment name that exists, on create or rename), `ValidationException`
- * (a param logged again with a different value; nothing of that batch is written).
+ * (a param logged again with a different value, or text holding U+0000 — see `checkStorableText`;
+ * nothing of that write is written).
+ *
+ * No stored text holds U+0000, so a lookup by a string that holds it finds nothing, and a search
+ * condition on one matches as it would against any value without it (`=` and LIKE nothing, `!=` every
+ * value present) — never an error.
  */
 export interface ExperimentStore {
   /** Creates the experiment, giving it the next id (`0` is reserved for Default). Returns the id. */
@@ -202,3 +209,52 @@ export interface ExperimentStore {
   searchRuns(query: RunSearchQuery): Promise<RunRecord[]>;
   close(): Promise<void>;
 }
+
+/**
+ * Refuses text holding U+0000 (NUL), which PostgreSQL's `text` cannot hold: every backend refuses it,
+ * so a write that one database takes is never one another fails on. `what` names the field.
+ */
+export function checkStorableText(what: string, value: string | undefined): void {
+  const at = value === undefined ? -1 : value.indexOf('\u0000');
+  if (at >= 0) {
+    throw new ValidationError(`${what} holds U+0000 (NUL) at position ${at}; text with NUL characters cannot be stored.`);
+  }
+}
+
+/** `checkStorableText` for each key and value of a list of tags or params. */
+export function checkStorableKeyValues(what: string, items: readonly KeyValue[] | undefined): void {
+  for (const kv of items ?? []) {
+    checkStorableText(`${what} key '${kv.key.replace(/\u0000/g, '\\0')}'`, kv.key);
+    checkStorableText(`${what} '${kv.key.replace(/\u0000/g, '\\0')}' value`, kv.value);
+  }
+}
+
+/** The text of each write, checked by every ExperimentStore before it writes anything. */
+export const storableText = {
+  experiment(e: NewExperiment): void {
+    checkStorableText('Experiment name', e.name);
+    checkStorableText('Artifact location', e.artifactLocation);
+    checkStorableKeyValues('Experiment tag', e.tags);
+  },
+  run(r: NewRun): void {
+    checkStorableText('Run id', r.info.runId);
+    checkStorableText('Run name', r.info.runName);
+    checkStorableText('User id', r.info.userId);
+    checkStorableText('Artifact URI', r.info.artifactUri);
+    checkStorableKeyValues('Tag', r.tags);
+  },
+  batch(b: RunBatch): void {
+    for (const m of b.metrics ?? []) checkStorableText('Metric key', m.key);
+    checkStorableKeyValues('Param', b.params);
+    checkStorableKeyValues('Tag', b.tags);
+  },
+  inputs(inputs: readonly DatasetInputRecord[]): void {
+    for (const i of inputs) {
+      const d = i.dataset;
+      for (const [what, v] of [['Dataset name', d.name], ['Dataset digest', d.digest], ['Dataset source type', d.sourceType], ['Dataset source', d.source], ['Dataset schema', d.schema], ['Dataset profile', d.profile]] as const) {
+        checkStorableText(what, v);
+      }
+      checkStorableKeyValues('Input tag', i.tags);
+    }
+  },
+};

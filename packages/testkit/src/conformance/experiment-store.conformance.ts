@@ -133,6 +133,53 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect(((await s.getRun(id)) as RunRecord).params.map((p) => p.key)).toEqual(['fixed', 'p0', 'p1', 'p2', 'p4', 'p5', 'p6', 'p7']);
     });
 
+    it('refuses text holding U+0000 on every write, writing nothing; lookups and searches by it find nothing', async () => {
+      const N = 'a\u0000b';
+      const refused = async (p: Promise<unknown>, what: string) => {
+        const e = await p.then(() => undefined, (err: unknown) => err as { code?: string; message?: string });
+        expect(e, what).toMatchObject({ code: 'ValidationException' });
+        expect(e?.message, what).toContain('U+0000');
+      };
+      const name = unique('nul');
+      await refused(s.createExperiment({ name, artifactRoot: 'r:', tags: [{ key: 'k', value: N }], time: 1 }), 'experiment tag');
+      expect(await s.getExperimentByName(name)).toBeUndefined();
+      const exp = await s.createExperiment({ name, artifactRoot: 'r:', tags: [], time: 1 });
+      await refused(s.renameExperiment(exp, N, 2), 'rename');
+      await refused(s.setExperimentTags(exp, [{ key: 'ok', value: 'x' }, { key: 'k', value: N }], 3), 'set experiment tag');
+      expect((await s.getExperiment(exp))?.tags).toEqual([]);
+      await refused(s.createRun({ info: info(hex(0xf1), exp, 1, { runName: N }), tags: [] }), 'run name');
+      await refused(s.createRun({ info: info(hex(0xf1), exp, 1), tags: [{ key: 't', value: N }] }), 'run tag');
+      expect(await s.getRunInfo(hex(0xf1))).toBeUndefined();
+      const id = hex(0xf2);
+      await s.createRun({ info: info(id, exp, 1), tags: [{ key: 't', value: 'plain' }] });
+      await refused(s.logBatch(id, { metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0 }], params: [{ key: 'p', value: N }] }), 'param value');
+      await refused(s.logBatch(id, { tags: [{ key: 't', value: N }] }), 'tag value');
+      await refused(s.updateRunInfo(id, { runName: N }), 'update run name');
+      await refused(s.logInputs(id, [{ dataset: { name: 'd', digest: 'x', sourceType: 'local', source: N }, tags: [] }]), 'dataset source');
+      const run = (await s.getRun(id)) as RunRecord;
+      expect([run.metrics, run.params, run.inputs, run.tags]).toEqual([[], [], [], [{ key: 't', value: 'plain' }]]);
+      // Reads by a string holding NUL: nothing, as for any string never stored.
+      expect(await s.getRunInfo(N)).toBeUndefined();
+      expect(await s.getRun(N)).toBeUndefined();
+      expect(await s.getExperimentByName(N)).toBeUndefined();
+      expect(await s.metricHistory(id, N, { offset: 0, limit: 10 })).toEqual([]);
+      expect(await s.deleteRunTag(id, N)).toBe(false);
+      const search = (filter: RunFilterClause[], orderBy: RunOrderClause[] = []) =>
+        s.searchRuns({ experimentIds: [exp], view: 'ALL', filter, orderBy, offset: 0, limit: 10 }).then((r) => r.map((x) => x.info.runId));
+      expect(await search([{ kind: 'tag', key: 't', op: '=', value: N }])).toEqual([]);
+      expect(await search([{ kind: 'tag', key: 't', op: '!=', value: N }])).toEqual([id]);
+      expect(await search([{ kind: 'tag', key: 't', op: 'LIKE', value: `%${N}%` }])).toEqual([]);
+      expect(await search([{ kind: 'tag', key: 't', op: 'ILIKE', value: N }])).toEqual([]);
+      expect(await search([{ kind: 'tag', key: N, op: '!=', value: 'x' }])).toEqual([]);
+      expect(await search([{ kind: 'attribute', key: 'run_id', op: 'IN', value: [N, id] }])).toEqual([id]);
+      expect(await search([{ kind: 'attribute', key: 'run_id', op: 'NOT IN', value: [N] }])).toEqual([id]);
+      expect(await search([{ kind: 'attribute', key: 'run_name', op: '=', value: N }])).toEqual([]);
+      expect(await search([], [{ kind: 'param', key: N, ascending: true }])).toEqual([id]);
+      const exps = await s.searchExperiments({ view: 'ALL', filter: [{ kind: 'attribute', key: 'name', op: '=', value: N }], orderBy: [], offset: 0, limit: 10 });
+      expect(exps).toEqual([]);
+      expect(await s.searchExperiments({ view: 'ALL', filter: [{ kind: 'tag', key: N, op: '=', value: 'x' }], orderBy: [], offset: 0, limit: 10 })).toEqual([]);
+    });
+
     describe('run search', () => {
       let exp: string;
       const R = (i: number) => hex(0xd00 + i);

@@ -1,5 +1,5 @@
 import {
-  ResourceInUseError, ValidationError, likeToRegExp,
+  ResourceInUseError, ValidationError, checkStorableKeyValues, checkStorableText, likeToRegExp, storableText,
   type DatasetInputRecord, type ExperimentFilterClause, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue,
   type LifecycleStage, type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunFilterClause, type RunInfoRecord, type RunRecord,
   type RunSearchQuery, type StringOp, type NumericOp, type ViewType,
@@ -77,6 +77,7 @@ export class MemoryExperimentStore implements ExperimentStore {
   }
 
   async createExperiment(e: NewExperiment): Promise<string> {
+    storableText.experiment(e);
     if ([...this.#experiments.values()].some((x) => x.e.name === e.name)) throw new ResourceInUseError(`Experiment(name=${e.name}) already exists.`);
     const id = String(Math.max(0, ...[...this.#experiments.keys()].map(Number)) + 1);
     this.#experiments.set(id, {
@@ -102,6 +103,7 @@ export class MemoryExperimentStore implements ExperimentStore {
   }
 
   async renameExperiment(id: string, name: string, time: number): Promise<void> {
+    checkStorableText('Experiment name', name);
     const x = this.#experiments.get(id);
     if (!x) return;
     if ([...this.#experiments.values()].some((o) => o !== x && o.e.name === name)) throw new ResourceInUseError(`Experiment(name=${name}) already exists.`);
@@ -123,6 +125,7 @@ export class MemoryExperimentStore implements ExperimentStore {
   }
 
   async setExperimentTags(id: string, tags: readonly KeyValue[], time: number): Promise<void> {
+    checkStorableKeyValues('Experiment tag', tags);
     const x = this.#experiments.get(id);
     if (!x) return;
     for (const t of tags) x.tags.set(t.key, t.value);
@@ -148,6 +151,7 @@ export class MemoryExperimentStore implements ExperimentStore {
   }
 
   async createRun(run: NewRun): Promise<void> {
+    storableText.run(run);
     if (this.#runs.has(run.info.runId)) throw new ResourceInUseError(`Run '${run.info.runId}' already exists.`);
     this.#runs.set(run.info.runId, { info: clone(run.info), params: new Map(), tags: new Map(run.tags.map((t) => [t.key, t.value])), latest: new Map(), history: [], inputs: [] });
   }
@@ -163,6 +167,7 @@ export class MemoryExperimentStore implements ExperimentStore {
   }
 
   async updateRunInfo(runId: string, patch: Parameters<ExperimentStore['updateRunInfo']>[1]): Promise<void> {
+    checkStorableText('Run name', patch.runName);
     const r = this.#runs.get(runId);
     if (!r) return;
     const { clearDeletedTime, ...fields } = patch;
@@ -173,6 +178,7 @@ export class MemoryExperimentStore implements ExperimentStore {
   }
 
   async logBatch(runId: string, batch: RunBatch): Promise<void> {
+    storableText.batch(batch);
     const r = this.#runs.get(runId);
     if (!r) return;
     for (const p of batch.params ?? []) {
@@ -198,6 +204,7 @@ export class MemoryExperimentStore implements ExperimentStore {
   }
 
   async logInputs(runId: string, inputs: readonly DatasetInputRecord[]): Promise<void> {
+    storableText.inputs(inputs);
     const r = this.#runs.get(runId);
     if (!r) return;
     for (const i of inputs) {

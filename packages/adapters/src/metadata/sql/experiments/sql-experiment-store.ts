@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import {
-  ResourceInUseError,
+  ResourceInUseError, checkStorableKeyValues, checkStorableText, storableText,
   type DatasetInputRecord, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue, type LifecycleStage,
   type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunInfoRecord, type RunRecord, type RunSearchQuery,
 } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
-import type { SqlTraits } from './sql-like.js';
+import { holdsNul, type SqlTraits } from './sql-like.js';
 import { dedupe, toExperiment, toMetric, toRunInfo, type ExperimentRow, type MetricRow, type RunRow } from './sql-rows.js';
 import { searchExperimentRows, searchRunIds } from './sql-search.js';
 import { loadRuns } from './sql-run-load.js';
@@ -47,6 +47,7 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async createExperiment(e: NewExperiment): Promise<string> {
+    storableText.experiment(e);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.transaction().execute(async (trx) => {
@@ -89,11 +90,13 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async getExperimentByName(name: string): Promise<ExperimentRecord | undefined> {
+    if (holdsNul(name)) return undefined;
     const row = (await this.db.selectFrom('mlflow_experiments').selectAll().where('name', '=', name).executeTakeFirst()) as ExperimentRow | undefined;
     return row ? (await this.experiments(this.db, [row]))[0] : undefined;
   }
 
   async renameExperiment(experimentId: string, name: string, time: number): Promise<void> {
+    checkStorableText('Experiment name', name);
     try {
       await this.db.updateTable('mlflow_experiments').set({ name, last_update_time: time }).where('experiment_id', '=', Number(experimentId)).execute();
     } catch (err) {
@@ -115,6 +118,7 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async setExperimentTags(experimentId: string, tags: readonly KeyValue[], time: number): Promise<void> {
+    checkStorableKeyValues('Experiment tag', tags);
     const id = Number(experimentId);
     await this.db.transaction().execute(async (trx) => {
       for (const t of dedupe(tags)) {
@@ -131,6 +135,7 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async createRun(run: NewRun): Promise<void> {
+    storableText.run(run);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#createRun(run);
@@ -157,11 +162,13 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async getRunInfo(runId: string): Promise<RunInfoRecord | undefined> {
+    if (holdsNul(runId)) return undefined;
     const row = (await this.db.selectFrom('mlflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()) as RunRow | undefined;
     return row ? toRunInfo(row) : undefined;
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
+    if (holdsNul(runId)) return undefined;
     const row = (await this.db.selectFrom('mlflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()) as RunRow | undefined;
     return row ? (await loadRuns(this.db, [row]))[0] : undefined;
   }
@@ -173,6 +180,8 @@ export class SqlExperimentStore implements ExperimentStore {
     if (patch.lifecycleStage !== undefined) set['lifecycle_stage'] = patch.lifecycleStage;
     if (patch.deletedTime !== undefined) set['deleted_time'] = patch.deletedTime;
     if (patch.clearDeletedTime) set['deleted_time'] = null;
+    checkStorableText('Run name', patch.runName);
+    if (holdsNul(runId)) return;
     await this.db.transaction().execute(async (trx) => {
       if (patch.runName !== undefined) {
         set['run_name'] = patch.runName;
@@ -183,20 +192,26 @@ export class SqlExperimentStore implements ExperimentStore {
     });
   }
 
-  logBatch(runId: string, batch: RunBatch): Promise<void> {
+  async logBatch(runId: string, batch: RunBatch): Promise<void> {
+    storableText.batch(batch);
+    if (holdsNul(runId)) return;
     return this.#batches.write(runId, batch);
   }
 
   async deleteRunTag(runId: string, key: string): Promise<boolean> {
+    if (holdsNul(runId) || holdsNul(key)) return false;
     const r = await this.db.deleteFrom('mlflow_tags').where('run_key', '=', sql<number>`(select run_key from mlflow_runs where run_id = ${runId})`).where('key', '=', key).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
-  logInputs(runId: string, inputs: readonly DatasetInputRecord[]): Promise<void> {
+  async logInputs(runId: string, inputs: readonly DatasetInputRecord[]): Promise<void> {
+    storableText.inputs(inputs);
+    if (holdsNul(runId)) return;
     return writeInputs(this.d, runId, inputs);
   }
 
   async metricHistory(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]> {
+    if (holdsNul(runId) || holdsNul(key)) return [];
     const rows = (await this.db.selectFrom('mlflow_metrics as m').innerJoin('mlflow_runs as r', 'r.run_key', 'm.run_key')
       .select(['m.key', 'm.step', 'm.timestamp', 'm.value', 'm.is_nan'])
       .where('r.run_id', '=', runId).where('m.key', '=', key).orderBy('m.step').orderBy('m.timestamp')

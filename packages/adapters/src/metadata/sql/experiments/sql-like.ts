@@ -27,8 +27,19 @@ function glob(pattern: string): string {
   return out;
 }
 
+/**
+ * Whether `s` holds U+0000. No stored text does (the store refuses it; PostgreSQL cannot bind it), so
+ * a condition on such a string is decided here instead of being sent to the database.
+ */
+export const holdsNul = (s: string): boolean => s.includes('\u0000');
+
+/** A condition no row meets. */
+export const NEVER = sql`1 = 0`;
+
 /** A string comparison on `col` (=, !=, LIKE, ILIKE). */
 export function stringCondition(d: SqlDialect, traits: SqlTraits, col: RawBuilder<unknown>, op: StringOp, value: string): RawBuilder<unknown> {
+  // Every stored value differs from a string with NUL and matches no pattern holding it.
+  if (holdsNul(value)) return op === '!=' ? sql`${col} is not null` : NEVER;
   const esc = traits.likeHasDefaultEscape ? sql` escape ''` : sql``;
   switch (op) {
     case '=':
