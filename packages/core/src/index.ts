@@ -8,6 +8,7 @@ export * from './kernel/state-machine.js';
 export * from './ports/metadata-store.js';
 export * from './ports/artifact-store.js';
 export * from './kernel/context.js';
+export * from './kernel/authorizer.js';
 export * from './ports/secret-box.js';
 export * from './ports/artifact-keys.js';
 export { IdentityService, bootstrapAdminName, type BootstrappedAdmin, type IdentityServiceOptions } from './identity/identity.service.js';
@@ -33,6 +34,7 @@ export { TrainingJobRuns, JOB_ARN_TAG, JOB_NAME_TAG, MODEL_ARTIFACT_TAG, type Tr
 export { TrainingJobRunSync, trainingJobRunInput, type TrainingJobRunSyncOptions } from './experiments/training-job-sync.js';
 export * from './ports/data-engine.js';
 export { ExperimentsService } from './experiments/experiments.service.js';
+export { TrackingAccess } from './experiments/tracking-access.js';
 export { compileFlow, renderScript, withQuery, relationOf, sourceNameOf, type CompiledFlow, type CompiledStep } from './datasets/flows/flow-compiler.js';
 export type { FlowDocument, FlowNode } from './datasets/flows/flow-document.js';
 export { transformList } from './datasets/flows/transforms/registry.js';

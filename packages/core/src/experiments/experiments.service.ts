@@ -1,6 +1,7 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { RequestContext } from '../kernel/context.js';
 import type { ExperimentRecord, KeyValue, MetricPoint, RunInfoRecord, RunRecord } from '../ports/experiment-store.js';
+import type { TrackingAccess } from './tracking-access.js';
 import type { TrackingService } from './tracking.service.js';
 
 type Ops = typeof operations;
@@ -33,9 +34,22 @@ function run(r: RunRecord) {
 }
 const opt = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
 
-/** Loam's native experiment operations (REST, SDK, CLI, Studio), over the same TrackingService MLflow clients reach. */
+/**
+ * Loam's native experiment operations (REST, SDK, CLI, Studio), over the same TrackingService MLflow
+ * clients reach. The dispatcher checks each operation's action on the resource its input names; a run's
+ * operations are also checked on the run's experiment, and lists hold only what the caller may describe
+ * (`access`, shared with the MLflow transport).
+ */
 export class ExperimentsService {
-  constructor(private readonly t: TrackingService) {}
+  constructor(
+    private readonly t: TrackingService,
+    private readonly access: TrackingAccess,
+  ) {}
+
+  /** The operation's action on the run's experiment (the run's ARN was the dispatcher's check). */
+  private onRun(action: string, runId: string, ctx: RequestContext): Promise<void> {
+    return this.access.checkRunExperiment(ctx.principal, `sagemaker:${action}`, runId);
+  }
 
   async CreateMlflowExperiment(i: In<'CreateMlflowExperiment'>): Out<'CreateMlflowExperiment'> {
     return { ExperimentId: await this.t.createExperiment({ name: i.Name, ...opt('artifactLocation', i.ArtifactLocation), tags: (i.Tags ?? []).map(kv) }) };
@@ -43,9 +57,10 @@ export class ExperimentsService {
   async GetMlflowExperiment(i: In<'GetMlflowExperiment'>): Out<'GetMlflowExperiment'> {
     return { Experiment: experiment(await this.t.getExperiment(i.ExperimentId)) };
   }
-  async ListMlflowExperiments(i: In<'ListMlflowExperiments'>): Out<'ListMlflowExperiments'> {
+  async ListMlflowExperiments(i: In<'ListMlflowExperiments'>, ctx: RequestContext): Out<'ListMlflowExperiments'> {
     const r = await this.t.searchExperiments({ ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken) });
-    return { Experiments: r.experiments.map(experiment), ...opt('NextToken', r.nextPageToken) };
+    // Only experiments the caller may describe; a page may hold fewer than MaxResults and still carry a NextToken.
+    return { Experiments: (await this.access.visibleExperiments(ctx.principal, r.experiments)).map(experiment), ...opt('NextToken', r.nextPageToken) };
   }
   async UpdateMlflowExperiment(i: In<'UpdateMlflowExperiment'>): Out<'UpdateMlflowExperiment'> {
     await this.t.updateExperiment(i.ExperimentId, i.NewName);
@@ -64,28 +79,36 @@ export class ExperimentsService {
     return {};
   }
   async CreateMlflowRun(i: In<'CreateMlflowRun'>, ctx: RequestContext): Out<'CreateMlflowRun'> {
+    // Without an ExperimentId the run goes to the Default experiment, which the dispatcher checked as `*`.
+    if (!i.ExperimentId) await this.access.checkExperiment(ctx.principal, 'sagemaker:CreateMlflowRun', '0');
     const r = await this.t.createRun({ ...opt('experimentId', i.ExperimentId), ...opt('runName', i.RunName), ...opt('startTime', i.StartTime), tags: (i.Tags ?? []).map(kv) }, ctx.principal);
     return { Run: run(r) };
   }
-  async GetMlflowRun(i: In<'GetMlflowRun'>): Out<'GetMlflowRun'> {
+  async GetMlflowRun(i: In<'GetMlflowRun'>, ctx: RequestContext): Out<'GetMlflowRun'> {
+    await this.onRun('GetMlflowRun', i.RunId, ctx);
     return { Run: run(await this.t.getRun(i.RunId)) };
   }
-  async ListMlflowRuns(i: In<'ListMlflowRuns'>): Out<'ListMlflowRuns'> {
+  async ListMlflowRuns(i: In<'ListMlflowRuns'>, ctx: RequestContext): Out<'ListMlflowRuns'> {
     const r = await this.t.searchRuns({ experimentIds: i.ExperimentIds, ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken) });
-    return { Runs: r.runs.map(run), ...opt('NextToken', r.nextPageToken) };
+    // Only runs the caller may describe; a page may hold fewer than MaxResults and still carry a NextToken.
+    return { Runs: (await this.access.visibleRuns(ctx.principal, r.runs)).map(run), ...opt('NextToken', r.nextPageToken) };
   }
-  async UpdateMlflowRun(i: In<'UpdateMlflowRun'>): Out<'UpdateMlflowRun'> {
+  async UpdateMlflowRun(i: In<'UpdateMlflowRun'>, ctx: RequestContext): Out<'UpdateMlflowRun'> {
+    await this.onRun('UpdateMlflowRun', i.RunId, ctx);
     return { RunInfo: runInfo(await this.t.updateRun(i.RunId, { ...opt('status', i.Status), ...opt('endTime', i.EndTime), ...opt('runName', i.RunName) })) };
   }
-  async DeleteMlflowRun(i: In<'DeleteMlflowRun'>): Out<'DeleteMlflowRun'> {
+  async DeleteMlflowRun(i: In<'DeleteMlflowRun'>, ctx: RequestContext): Out<'DeleteMlflowRun'> {
+    await this.onRun('DeleteMlflowRun', i.RunId, ctx);
     await this.t.deleteRun(i.RunId);
     return {};
   }
-  async RestoreMlflowRun(i: In<'RestoreMlflowRun'>): Out<'RestoreMlflowRun'> {
+  async RestoreMlflowRun(i: In<'RestoreMlflowRun'>, ctx: RequestContext): Out<'RestoreMlflowRun'> {
+    await this.onRun('RestoreMlflowRun', i.RunId, ctx);
     await this.t.restoreRun(i.RunId);
     return {};
   }
-  async LogMlflowBatch(i: In<'LogMlflowBatch'>): Out<'LogMlflowBatch'> {
+  async LogMlflowBatch(i: In<'LogMlflowBatch'>, ctx: RequestContext): Out<'LogMlflowBatch'> {
+    await this.onRun('LogMlflowBatch', i.RunId, ctx);
     await this.t.logBatch(i.RunId, {
       metrics: (i.Metrics ?? []).map((m) => ({ key: m.Key, value: m.Value, ...opt('timestamp', m.Timestamp), ...opt('step', m.Step) })),
       params: (i.Params ?? []).map((p) => ({ key: p.Key, value: p.Value })),
@@ -93,19 +116,23 @@ export class ExperimentsService {
     });
     return {};
   }
-  async SetMlflowRunTag(i: In<'SetMlflowRunTag'>): Out<'SetMlflowRunTag'> {
+  async SetMlflowRunTag(i: In<'SetMlflowRunTag'>, ctx: RequestContext): Out<'SetMlflowRunTag'> {
+    await this.onRun('SetMlflowRunTag', i.RunId, ctx);
     await this.t.setTag(i.RunId, i.Key, i.Value);
     return {};
   }
-  async DeleteMlflowRunTag(i: In<'DeleteMlflowRunTag'>): Out<'DeleteMlflowRunTag'> {
+  async DeleteMlflowRunTag(i: In<'DeleteMlflowRunTag'>, ctx: RequestContext): Out<'DeleteMlflowRunTag'> {
+    await this.onRun('DeleteMlflowRunTag', i.RunId, ctx);
     await this.t.deleteTag(i.RunId, i.Key);
     return {};
   }
-  async GetMlflowMetricHistory(i: In<'GetMlflowMetricHistory'>): Out<'GetMlflowMetricHistory'> {
+  async GetMlflowMetricHistory(i: In<'GetMlflowMetricHistory'>, ctx: RequestContext): Out<'GetMlflowMetricHistory'> {
+    await this.onRun('GetMlflowMetricHistory', i.RunId, ctx);
     const r = await this.t.metricHistory(i.RunId, i.MetricKey, { ...opt('maxResults', i.MaxResults), ...opt('pageToken', i.NextToken) });
     return { Metrics: r.metrics.map(metric), ...opt('NextToken', r.nextPageToken) };
   }
-  async ListMlflowArtifacts(i: In<'ListMlflowArtifacts'>): Out<'ListMlflowArtifacts'> {
+  async ListMlflowArtifacts(i: In<'ListMlflowArtifacts'>, ctx: RequestContext): Out<'ListMlflowArtifacts'> {
+    await this.onRun('ListMlflowArtifacts', i.RunId, ctx);
     const r = await this.t.listRunArtifacts(i.RunId, i.Path ?? '');
     return { RootUri: r.rootUri, Files: r.files.map((f) => ({ Path: f.path, IsDir: f.isDir, ...opt('FileSize', f.fileSize) })) };
   }

@@ -159,6 +159,11 @@ export class TrackingService {
     return r;
   }
 
+  /** A run's info (its experiment, lifecycle, artifact root) without its metrics, params and tags. */
+  runInfo(runId: string | undefined): Promise<RunInfoRecord> {
+    return this.#info(runId);
+  }
+
   async #info(runId: string | undefined): Promise<RunInfoRecord> {
     if (runId === undefined || runId === '') throw missing('run_id');
     const r = await this.store.getRunInfo(runId);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
-import { authorize, systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService } from '@loam/core';
+import { authorize, systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, TrackingAccess } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { jobCollections } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
@@ -116,7 +116,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       registry,
       transform,
       tuning,
-      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service],
+      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking, new TrackingAccess(tracking, authorizeAction, partition)), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service],
       close: async () => {
         await tuning.close();
         await registry.close();

@@ -1,5 +1,5 @@
 import { syncData, type DataAccess } from '@loam/contracts';
-import type { Principal, TrackingService } from '@loam/core';
+import type { Principal, TrackingAccess, TrackingService } from '@loam/core';
 import { trackingRules } from '@loam/core';
 import { experimentJson, fileJson, metricJson, runInfoJson, runJson, type Message } from './mlflow-wire.js';
 
@@ -17,24 +17,35 @@ export interface MlflowRoute {
 }
 
 const exp = (field: string) => (m: Message) => ({ kind: 'mlflow-experiment' as const, id: m.str(field) });
-const run = (m: Message) => ({ kind: 'mlflow-run' as const, id: m.str('run_id') ?? m.str('run_uuid') });
+/** The run a request names, read the same way for the authorization and the handler (`run_id`, else the older `run_uuid`). */
 const runId = (m: Message) => m.str('run_id') || m.str('run_uuid');
+const run = (m: Message) => ({ kind: 'mlflow-run' as const, id: runId(m) });
 
-/** Every tracking endpoint Loam serves, in MLflow's REST API 2.0 (mlflow/protos/service.proto). */
-export function trackingRoutes(t: TrackingService): MlflowRoute[] {
-  return [
+/**
+ * Every tracking endpoint Loam serves, in MLflow's REST API 2.0 (mlflow/protos/service.proto). A run's
+ * endpoints are authorized on `mlflow-run/<id>` before the handler and, through `access`, with the same
+ * action on the run's `mlflow-experiment/<id>`; searches answer only what the caller may describe.
+ */
+export function trackingRoutes(t: TrackingService, access: TrackingAccess): MlflowRoute[] {
+  const routes: MlflowRoute[] = [
     { path: 'experiments/create', methods: ['POST'], action: 'CreateMlflowExperiment', resource: () => '*',
       // Loam lists, writes (training-job runs) and deletes the artifacts of an s3:// location for the experiment's users.
       dataAccess: (m) => (m.str('artifact_location')?.startsWith('s3://') ? syncData('/artifact_location', m.str('artifact_location') as string) : []),
       handle: async (m) => ({ experiment_id: await t.createExperiment({ name: m.str('name') as string, ...(m.str('artifact_location') ? { artifactLocation: m.str('artifact_location') as string } : {}), tags: m.keyValues('tags') ?? [] }) }) },
     { path: 'experiments/get', methods: ['GET'], action: 'GetMlflowExperiment', resource: exp('experiment_id'),
       handle: async (m) => ({ experiment: experimentJson(await t.getExperiment(m.str('experiment_id'))) }) },
+    // The name is resolved first; the experiment found is then checked as experiments/get checks it.
     { path: 'experiments/get-by-name', methods: ['GET'], action: 'GetMlflowExperiment', resource: () => '*',
-      handle: async (m) => ({ experiment: experimentJson(await t.getExperimentByName(m.str('experiment_name'))) }) },
+      handle: async (m, p) => {
+        const e = await t.getExperimentByName(m.str('experiment_name'));
+        await access.checkExperiment(p, 'sagemaker:GetMlflowExperiment', e.experimentId);
+        return { experiment: experimentJson(e) };
+      } },
     { path: 'experiments/search', methods: ['GET', 'POST'], action: 'ListMlflowExperiments', resource: () => '*',
-      handle: async (m) => {
+      handle: async (m, p) => {
         const r = await t.searchExperiments({ ...page(m), ...opt('viewType', m.str('view_type')), ...opt('filter', m.str('filter')), ...opt('orderBy', m.strings('order_by')) });
-        return { experiments: r.experiments.map(experimentJson), ...opt('next_page_token', r.nextPageToken) };
+        // Only experiments the caller may describe: a page may be short and still carry a next_page_token.
+        return { experiments: (await access.visibleExperiments(p, r.experiments)).map(experimentJson), ...opt('next_page_token', r.nextPageToken) };
       } },
     { path: 'experiments/update', methods: ['POST'], action: 'UpdateMlflowExperiment', resource: exp('experiment_id'),
       handle: async (m) => (await t.updateExperiment(m.str('experiment_id'), m.str('new_name')), {}) },
@@ -44,7 +55,8 @@ export function trackingRoutes(t: TrackingService): MlflowRoute[] {
       handle: async (m) => (await t.restoreExperiment(m.str('experiment_id')), {}) },
     { path: 'experiments/set-experiment-tag', methods: ['POST'], action: 'SetMlflowExperimentTag', resource: exp('experiment_id'),
       handle: async (m) => (await t.setExperimentTag(m.str('experiment_id'), m.str('key'), m.str('value')), {}) },
-    { path: 'runs/create', methods: ['POST'], action: 'CreateMlflowRun', resource: exp('experiment_id'),
+    // Without an experiment_id the run goes to the Default experiment, 0, and is checked there.
+    { path: 'runs/create', methods: ['POST'], action: 'CreateMlflowRun', resource: (m) => ({ kind: 'mlflow-experiment', id: m.str('experiment_id') || '0' }),
       handle: async (m, p) => ({
         run: runJson(await t.createRun({ ...opt('experimentId', m.str('experiment_id')), ...opt('runName', m.str('run_name')), ...opt('startTime', m.long('start_time')), tags: m.keyValues('tags') ?? [] }, p)),
       }) },
@@ -54,9 +66,10 @@ export function trackingRoutes(t: TrackingService): MlflowRoute[] {
     { path: 'runs/delete', methods: ['POST'], action: 'DeleteMlflowRun', resource: run, handle: async (m) => (await t.deleteRun(runId(m)), {}) },
     { path: 'runs/restore', methods: ['POST'], action: 'RestoreMlflowRun', resource: run, handle: async (m) => (await t.restoreRun(runId(m)), {}) },
     { path: 'runs/search', methods: ['GET', 'POST'], action: 'ListMlflowRuns', resource: () => '*',
-      handle: async (m) => {
+      handle: async (m, p) => {
         const r = await t.searchRuns({ ...page(m), experimentIds: m.strings('experiment_ids') ?? [], ...opt('filter', m.str('filter')), ...opt('viewType', m.str('run_view_type')), ...opt('orderBy', m.strings('order_by')) });
-        return { runs: r.runs.map(runJson), ...opt('next_page_token', r.nextPageToken) };
+        // Only runs the caller may describe (run and experiment): a page may be short and still carry a next_page_token.
+        return { runs: (await access.visibleRuns(p, r.runs)).map(runJson), ...opt('next_page_token', r.nextPageToken) };
       } },
     { path: 'runs/log-metric', methods: ['POST'], action: 'LogMlflowMetric', resource: run,
       handle: async (m) => (await t.logMetric(runId(m), { key: m.raw('key') as string, value: m.raw('value'), timestamp: m.raw('timestamp'), step: m.raw('step') }), {}) },
@@ -79,6 +92,14 @@ export function trackingRoutes(t: TrackingService): MlflowRoute[] {
         return { root_uri: r.rootUri, files: r.files.map(fileJson) };
       } },
   ];
+  // A run's endpoint needs its action on the run's experiment too (checked before the handler acts).
+  return routes.map((r) => (r.resource !== run ? r : {
+    ...r,
+    handle: async (m: Message, p: Principal) => {
+      await access.checkRunExperiment(p, `sagemaker:${r.action}`, runId(m));
+      return r.handle(m, p);
+    },
+  }));
 }
 
 function opt<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { resourceArn, type Partition, type Principal, type TrackingService } from '@loam/core';
+import { resourceArn, TrackingAccess, type Partition, type Principal, type TrackingService } from '@loam/core';
 import { parseJsonBody } from '../../http/json-body.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import type { DataAccessAuthorizer } from '../../operations/data-access-check.js';
@@ -70,7 +70,7 @@ export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransp
     await deps.authorize(principal, `sagemaker:${action}`, resource);
     return principal;
   };
-  const routes = [...trackingRoutes(deps.tracking), ...(deps.extraRoutes ?? [])];
+  const routes = [...trackingRoutes(deps.tracking, new TrackingAccess(deps.tracking, deps.authorize, deps.partition)), ...(deps.extraRoutes ?? [])];
   for (const prefix of MLFLOW_PREFIXES) {
     void app.register(async (scope) => {
       mlflowScope(scope, true);
@@ -95,32 +95,40 @@ export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransp
 
 type Guard = (req: FastifyRequest, action: string, resource: string) => Promise<Principal>;
 
-/** `mlflow-artifacts`: upload (PUT), download (GET), list (GET without a path) and delete. */
+/**
+ * `mlflow-artifacts`: upload (PUT), download (GET), list (GET without a path) and delete. A proxy path
+ * is `<experiment>/<run>/artifacts/…`: the action is checked on the experiment and, when the path names
+ * one, on the run, as the run's other endpoints are.
+ */
 async function artifactProxy(scope: FastifyInstance, deps: MlflowTransportDeps, guard: Guard, arn: (r: { kind: string; id: string | undefined }) => string): Promise<void> {
   mlflowScope(scope, false);
   const art = deps.tracking.artifacts;
   // Uploads are streamed to the artifact store whatever their type (a .json artifact included).
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-  const experimentOf = (path: string) => ({ kind: 'mlflow-experiment', id: path.replace(/^\/+/, '').split('/')[0] || undefined });
+  const authorized = async (req: FastifyRequest, action: string, path: string): Promise<void> => {
+    const [experiment, run] = path.replace(/^\/+/, '').split('/');
+    const principal = await guard(req, action, arn({ kind: 'mlflow-experiment', id: experiment || undefined }));
+    if (run) await deps.authorize(principal, `sagemaker:${action}`, arn({ kind: 'mlflow-run', id: run }));
+  };
   const pathOf = (req: FastifyRequest) => ((req.params as Record<string, string>)['*'] ?? '').replace(/^\/+/, '');
 
   scope.get('/artifacts', async (req, reply) => {
     const path = new Message((req.query ?? {}) as Record<string, unknown>).str('path') ?? '';
-    await guard(req, 'ListMlflowArtifacts', arn(experimentOf(path)));
+    await authorized(req, 'ListMlflowArtifacts', path);
     const rel = path.replace(/^\/+|\/+$/g, '');
     const files = await art.list(art.refFor('mlflow-artifacts:/', rel), '');
     return send(reply, 200, { files: files.map(fileJson) });
   });
   scope.get('/artifacts/*', async (req, reply) => {
     const path = pathOf(req);
-    await guard(req, 'GetMlflowArtifact', arn(experimentOf(path)));
+    await authorized(req, 'GetMlflowArtifact', path);
     const { info, body } = await art.get(art.proxyRef(path));
     return reply.code(200).type(info.contentType ?? 'application/octet-stream').header('content-length', info.size).headers(USER_CONTENT_HEADERS).send(body);
   });
   scope.put('/artifacts/*', { bodyLimit: deps.artifactBodyLimit ?? 5 * 1024 ** 3 }, async (req, reply) => {
     const path = pathOf(req);
-    await guard(req, 'PutMlflowArtifact', arn(experimentOf(path)));
+    await authorized(req, 'PutMlflowArtifact', path);
     const ref = art.proxyRef(path);
     const body = (req.body ?? Buffer.alloc(0)) as Readable | Buffer;
     await art.put(ref, body, req.headers['content-type']);
@@ -128,7 +136,7 @@ async function artifactProxy(scope: FastifyInstance, deps: MlflowTransportDeps, 
   });
   scope.delete('/artifacts/*', async (req, reply) => {
     const path = pathOf(req);
-    await guard(req, 'DeleteMlflowArtifact', arn(experimentOf(path)));
+    await authorized(req, 'DeleteMlflowArtifact', path);
     await art.delete(art.proxyRef(path));
     return send(reply, 200, {});
   });

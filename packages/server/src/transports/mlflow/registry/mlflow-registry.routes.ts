@@ -1,5 +1,5 @@
 import {
-  modelPackageGroupsCollection, modelPackagesCollection, NotFoundError, ResourceInUseError, resourceArn, trackingRules, validateTags, ValidationError,
+  isAllowed, modelPackageGroupsCollection, modelPackagesCollection, NotFoundError, ResourceInUseError, resourceArn, trackingRules, validateTags, ValidationError,
   type ModelPackageGroupRecord, type ModelPackageRecord, type Principal, type RequestContext, type Tag,
 } from '@loam/core';
 import type { Authorizer } from '../../../operations/dispatcher.js';
@@ -103,15 +103,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
   /** A further check inside a route (the other versions a request changes too), on the package's ARN. */
   const check = async (principal: Principal, action: string, p: ModelPackageRecord) => authorize?.(principal, `sagemaker:${action}`, p.arn);
   /** Whether the caller may `action` on `arn`; a refusal is false, any other failure is thrown. */
-  const allowed = async (principal: Principal, action: string, arn: string): Promise<boolean> => {
-    try {
-      await authorize?.(principal, `sagemaker:${action}`, arn);
-      return true;
-    } catch (e) {
-      if ((e as { code?: string }).code === 'AccessDeniedException') return false;
-      throw e;
-    }
-  };
+  const allowed = (principal: Principal, action: string, arn: string): Promise<boolean> => isAllowed(authorize, principal, `sagemaker:${action}`, arn);
   /**
    * The versions whose details (source, description, tags, run) the caller may read: a version shown
    * in an answer is a DescribeModelPackage of it, on its own ARN, as model-versions/get is.

@@ -1,0 +1,69 @@
+import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
+import type { Principal } from '../kernel/context.js';
+import { resourceArn, type Partition } from '../kernel/names.js';
+import type { ExperimentRecord, RunRecord } from '../ports/experiment-store.js';
+import type { TrackingService } from './tracking.service.js';
+
+/** The describe actions: what answers holding an experiment's or a run's details are checked as. */
+const GET_EXPERIMENT = 'sagemaker:GetMlflowExperiment';
+const GET_RUN = 'sagemaker:GetMlflowRun';
+
+/**
+ * Who may see and change which experiments and runs, for the MLflow API and Loam's REST operations
+ * alike. A run belongs to its experiment, so an action on a run is checked on both: on
+ * `mlflow-run/<id>` by the transport before the handler (the request names the run), and on the run's
+ * `mlflow-experiment/<id>` here, once the run is found. Searches answer only what the caller may
+ * describe: an experiment needs `GetMlflowExperiment` on it, a run `GetMlflowRun` on the run and on its
+ * experiment (what `experiments/get` and `runs/get` need).
+ */
+export class TrackingAccess {
+  constructor(
+    private readonly tracking: TrackingService,
+    private readonly authorize: ActionAuthorizer,
+    private readonly partition: Partition,
+  ) {}
+
+  experimentArn(experimentId: string): string {
+    return resourceArn(this.partition, 'mlflow-experiment', experimentId);
+  }
+
+  runArn(runId: string): string {
+    return resourceArn(this.partition, 'mlflow-run', runId);
+  }
+
+  /** Refuses (AccessDeniedException) unless the caller may `action` on the experiment. */
+  async checkExperiment(principal: Principal, action: string, experimentId: string): Promise<void> {
+    await this.authorize(principal, action, this.experimentArn(experimentId));
+  }
+
+  /**
+   * Refuses unless the caller may `action` on the run's experiment; an unknown run is ResourceNotFound,
+   * as the handler would answer. The run's own ARN is the transport's check.
+   */
+  async checkRunExperiment(principal: Principal, action: string, runId: string | undefined): Promise<void> {
+    const info = await this.tracking.runInfo(runId);
+    await this.checkExperiment(principal, action, info.experimentId);
+  }
+
+  /** The experiments the caller may describe, in their order. */
+  async visibleExperiments(principal: Principal, experiments: readonly ExperimentRecord[]): Promise<ExperimentRecord[]> {
+    const out: ExperimentRecord[] = [];
+    for (const e of experiments) if (await isAllowed(this.authorize, principal, GET_EXPERIMENT, this.experimentArn(e.experimentId))) out.push(e);
+    return out;
+  }
+
+  /** The runs the caller may describe (the run and its experiment), in their order. */
+  async visibleRuns(principal: Principal, runs: readonly RunRecord[]): Promise<RunRecord[]> {
+    const experiments = new Map<string, Promise<boolean>>();
+    const experimentVisible = (id: string) => {
+      let p = experiments.get(id);
+      if (!p) experiments.set(id, (p = isAllowed(this.authorize, principal, GET_RUN, this.experimentArn(id))));
+      return p;
+    };
+    const out: RunRecord[] = [];
+    for (const r of runs) {
+      if ((await experimentVisible(r.info.experimentId)) && (await isAllowed(this.authorize, principal, GET_RUN, this.runArn(r.info.runId)))) out.push(r);
+    }
+    return out;
+  }
+}
