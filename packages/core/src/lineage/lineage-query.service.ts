@@ -1,7 +1,7 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { RequestContext } from '../kernel/context.js';
-import { ValidationError } from '../kernel/errors.js';
-import { parseArn, type Partition } from '../kernel/names.js';
+import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { parseArn, resourceArn, type Partition } from '../kernel/names.js';
 import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
 import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
@@ -18,17 +18,48 @@ export interface LineageQueryServiceOptions {
   readonly recorder: LineageRecorder;
   /** Brings followed edges up to date before a query (LineageSync.syncOnce), so answers are never stale. */
   readonly beforeQuery?: () => Promise<unknown>;
+  /**
+   * Whether the resource an ARN names exists: true or false for kinds a capability owns (TagService's
+   * resolvers), undefined for kinds none does. AddAssociation refuses an end that does not exist.
+   */
+  readonly resourceExists?: (arn: string) => Promise<boolean | undefined>;
 }
 
 /** SageMaker's QueryLineage and AddAssociation over the shared edge table. */
 export class LineageQueryService {
   constructor(private readonly o: LineageQueryServiceOptions) {}
 
-  /** A start given as a location becomes its artifact's ARN. @throws ValidationError for anything else that is not an ARN. */
+  /**
+   * A start given as a location becomes its artifact's ARN; a SageMaker ARN becomes the ARN Loam records
+   * the resource under (partition `loam`, this region, the name lower-cased — SageMaker's names are
+   * case-insensitive), so `arn:aws:sagemaker:…:model-package/Group/1` names the vertex the registry
+   * recorded. @throws ValidationError for anything else that is not an ARN, or another account's ARN.
+   */
   private startArn(ref: string, field: string): string {
     if (/^[a-z0-9]+:\/\//.test(ref)) return artifactArn(this.o.partition, ref);
-    if (!parseArn(ref)) throw new ValidationError(`'${ref}' at '${field}' is neither an ARN nor an s3:// location.`, [{ path: `/${field}`, message: 'must be an ARN or s3:// URI' }]);
-    return ref;
+    const arn = parseArn(ref);
+    if (!arn) throw new ValidationError(`'${ref}' at '${field}' is neither an ARN nor an s3:// location.`, [{ path: `/${field}`, message: 'must be an ARN or s3:// URI' }]);
+    if (arn.service !== 'sagemaker') return ref;
+    if (arn.accountId !== this.o.partition.accountId) {
+      throw new ValidationError(`'${ref}' at '${field}' names account '${arn.accountId}'; this server's account is ${this.o.partition.accountId}.`, [{ path: `/${field}`, message: 'another account' }]);
+    }
+    return resourceArn(this.o.partition, arn.kind, arn.name);
+  }
+
+  /**
+   * An association's end must be something Loam has, as SageMaker answers ResourceNotFound for a missing
+   * one: a resource of a kind a capability owns that exists, a lineage artifact, or a vertex lineage
+   * already holds (an MLflow run, a flow run). @throws NotFoundError
+   */
+  private async requireVertex(arn: string, given: string): Promise<void> {
+    if (parseArn(arn)?.kind === 'artifact') {
+      if (await this.o.store.collection(lineageArtifactsCollection).get(arn)) return;
+    } else {
+      const exists = await this.o.resourceExists?.(arn);
+      if (exists === true) return;
+      if (exists === undefined && ((await this.o.store.lineage.edges(arn, 'downstream')).length > 0 || (await this.o.store.lineage.edges(arn, 'upstream')).length > 0)) return;
+    }
+    throw new NotFoundError('Lineage entity', given);
   }
 
   /**
@@ -84,12 +115,19 @@ export class LineageQueryService {
     };
   }
 
-  /** Records an association; both ends may be ARNs or s3:// locations. */
+  /**
+   * Records an association; both ends may be ARNs or s3:// locations (a location becomes an artifact).
+   * @throws ValidationError (not an ARN, another account, one end twice), NotFoundError (an end Loam does not have).
+   */
   async AddAssociation(input: InputOf<Ops['AddAssociation']>, _ctx: RequestContext): Promise<OutputOf<Ops['AddAssociation']>> {
-    const end = async (ref: string, field: string) => (/^[a-z0-9]+:\/\//.test(ref) ? this.o.recorder.artifact(ref, 'DataSet') : this.startArn(ref, field));
-    const source = await end(input.SourceArn, 'SourceArn');
-    const destination = await end(input.DestinationArn, 'DestinationArn');
+    const isUri = (ref: string) => /^[a-z0-9]+:\/\//.test(ref);
+    const source = this.startArn(input.SourceArn, 'SourceArn');
+    const destination = this.startArn(input.DestinationArn, 'DestinationArn');
     if (source === destination) throw new ValidationError('An association needs two different ends.', [{ path: '/DestinationArn', message: 'same as SourceArn' }]);
+    if (!isUri(input.SourceArn)) await this.requireVertex(source, input.SourceArn);
+    if (!isUri(input.DestinationArn)) await this.requireVertex(destination, input.DestinationArn);
+    if (isUri(input.SourceArn)) await this.o.recorder.artifact(input.SourceArn, 'DataSet');
+    if (isUri(input.DestinationArn)) await this.o.recorder.artifact(input.DestinationArn, 'DataSet');
     await this.o.recorder.link(source, destination, (input.AssociationType ?? 'ContributedTo') as AssociationType);
     return { SourceArn: source, DestinationArn: destination };
   }

@@ -96,4 +96,37 @@ describe('QueryLineage', () => {
     expect((e as LoamError).code).toBe('ValidationException');
     expect(((await q.QueryLineage({ StartArns: [a('endpoint', 'e1')], Filters: { CreatedAfter: 1 } }, ctx).catch((x: unknown) => x)) as LoamError).fields[0]?.path).toBe('/Filters/CreatedAfter');
   });
+
+  it('names each resource by the ARN it was recorded under, whichever partition or letter case the request uses', async () => {
+    const { q } = await graph();
+    const aws = 'arn:aws:sagemaker:us-east-1:123456789012:';
+    const added = await q.AddAssociation({ SourceArn: 's3://notes/review.pdf', DestinationArn: `${aws}model-package/G/1` }, ctx);
+    expect(added.DestinationArn).toBe(a('model-package', 'g/1'));
+    const up = await q.QueryLineage({ StartArns: [`${aws}model-package/g/1`], Direction: 'Ascendants', MaxDepth: 1 }, ctx);
+    expect(up.Vertices.map((v) => v.SourceUri ?? v.Arn)).toContain('s3://notes/review.pdf');
+    const other = await q.AddAssociation({ SourceArn: 'arn:aws:sagemaker:us-east-1:111111111111:training-job/x', DestinationArn: a('model-package', 'g/1') }, ctx).catch((x: unknown) => x);
+    expect((other as LoamError).code).toBe('ValidationException');
+    expect((other as LoamError).message).toContain("account '111111111111'");
+  });
+
+  it('refuses an end Loam does not have (ResourceNotFound), and records nothing', async () => {
+    const store = createMemoryMetadataStore({ collections: lineageCollections });
+    const r = new LineageRecorder(store, partition, new ManualClock(1000));
+    const have = new Set([a('training-job', 't1'), a('model-package', 'g/1')]);
+    const q = new LineageQueryService({ store, partition, recorder: r, resourceExists: async (arn) => (arn.includes(':mlflow-run/') ? undefined : have.has(arn)) });
+    await r.link(a('mlflow-run', 'run1'), a('training-job', 't1'), 'ContributedTo');
+    for (const [SourceArn, DestinationArn] of [
+      [a('training-job', 'nope'), a('model-package', 'g/1')],
+      [a('training-job', 't1'), a('endpoint', 'nope')],
+      [a('mlflow-run', 'never-recorded'), a('model-package', 'g/1')],
+      [a('artifact', '0123456789abcdef0123456789abcdef'), a('model-package', 'g/1')],
+    ] as const) {
+      const e = await q.AddAssociation({ SourceArn, DestinationArn }, ctx).catch((x: unknown) => x);
+      expect((e as LoamError).code, `${SourceArn} -> ${DestinationArn}`).toBe('ResourceNotFound');
+    }
+    expect(await store.lineage.edges(a('model-package', 'g/1'), 'upstream')).toEqual([]);
+    await q.AddAssociation({ SourceArn: a('mlflow-run', 'run1'), DestinationArn: a('model-package', 'G/1') }, ctx);
+    await q.AddAssociation({ SourceArn: a('training-job', 'T1'), DestinationArn: a('model-package', 'g/1') }, ctx);
+    expect((await store.lineage.edges(a('model-package', 'g/1'), 'upstream')).map((e) => e.sourceArn).sort()).toEqual([a('mlflow-run', 'run1'), a('training-job', 't1')].sort());
+  });
 });

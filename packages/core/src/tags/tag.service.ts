@@ -77,6 +77,11 @@ export class TagService {
     return {};
   }
 
+  /** Whether some capability owns ARNs like this one (it registered their prefix), whether or not it exists. */
+  owns(arn: string): boolean {
+    return this.resolvers.some((r) => arn.startsWith(r.prefix));
+  }
+
   /** Whether some capability owns this ARN and the resource exists. */
   async exists(arn: string): Promise<boolean> {
     const account = arn.split(':')[4];

@@ -35,7 +35,10 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
   const groups = new ModelPackageGroupService({ store, clock, partition });
   const packages = new ModelPackageService({ store, clock, partition, artifacts: o.artifacts, lineage });
   const lineageSync = new LineageSync({ store, partition, recorder: lineage, logger: o.logger.child({ component: 'lineage' }), ...(o.lineageIntervalMs !== undefined ? { intervalMs: o.lineageIntervalMs } : {}) });
-  const lineageQuery = new LineageQueryService({ store, partition, recorder: lineage, beforeQuery: () => lineageSync.syncOnce() });
+  const lineageQuery = new LineageQueryService({
+    store, partition, recorder: lineage, beforeQuery: () => lineageSync.syncOnce(),
+    resourceExists: async (arn) => (o.tags.owns(arn) ? o.tags.exists(arn) : undefined),
+  });
   const base = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
   o.tags.registerResolver(`${base}model-package-group/`, groups.exists);
   o.tags.registerResolver(`${base}model-package/`, packages.exists);

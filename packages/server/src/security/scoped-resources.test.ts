@@ -60,8 +60,12 @@ describe('AddAssociation is authorized on its source and its destination', () =>
 
   it('still refuses a protected source, and allows two ends the caller may touch', async () => {
     expect((await as('mallory', 'POST', '/api/v1/lineage/associations', { SourceArn: sm('endpoint', 'protected-prod'), DestinationArn: sm('model-package', 'mine/1') })).status).toBe(403);
-    const ok = await as('mallory', 'POST', '/api/v1/lineage/associations', { SourceArn: sm('model-package', 'mine/1'), DestinationArn: sm('endpoint', 'mine') });
-    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    const ok = await as('mallory', 'POST', '/api/v1/lineage/associations', { SourceArn: 's3://data/mine.csv', DestinationArn: sm('model-package-group', 'mine') });
+    // Past authorization: the group does not exist, which only the handler can say.
+    expect(ok.body.code, JSON.stringify(ok.body)).toBe('ResourceNotFound');
+    expect((await as('admin', 'POST', '/api/v1/model-package-groups', { ModelPackageGroupName: 'mine' })).status).toBe(200);
+    const linked = await as('mallory', 'POST', '/api/v1/lineage/associations', { SourceArn: 's3://data/mine.csv', DestinationArn: sm('model-package-group', 'mine') });
+    expect(linked.status, JSON.stringify(linked.body)).toBe(200);
   });
 });
 
