@@ -63,6 +63,21 @@ function unsupportedTarget(endpoint: string, req: InvocationRequest): AwsProtoco
 }
 
 /**
+ * SageMaker Runtime's limits on InferenceId (1–64 printable characters, not starting with a space; it
+ * goes into every captured record) and CustomAttributes (at most 1024 US-ASCII characters).
+ */
+function checkHeaderMembers(req: InvocationRequest): void {
+  const id = req.inferenceId;
+  if (id !== undefined && (id.length < 1 || id.length > 64 || !/^\S[\x20-\x7e]*$/.test(id))) {
+    throw new AwsProtocolError('ValidationError', 400, `1 validation error detected: Value at 'inferenceId' failed to satisfy constraint: Member must have length between 1 and 64 and be printable characters not starting with a space (got ${id.length} characters).`);
+  }
+  const ca = req.customAttributes;
+  if (ca !== undefined && (ca.length > 1024 || !/^[\x00-\x7f]*$/.test(ca))) {
+    throw new AwsProtocolError('ValidationError', 400, `1 validation error detected: Value at 'customAttributes' failed to satisfy constraint: Member must have length less than or equal to 1024 and be US-ASCII (got ${ca.length} characters).`);
+  }
+}
+
+/**
  * SageMaker Runtime's InvokeEndpoint over Loam's endpoints: picks blue or green by the rollout's
  * share, a variant by weight (or X-Amzn-SageMaker-Target-Variant), an instance that passed /ping with
  * the fewest requests in flight; waits for a slot when all are busy (bounded: ThrottlingException
@@ -104,6 +119,7 @@ export class EndpointRouter implements EndpointInvoker {
     if (req.targetModel !== undefined || req.targetContainerHostname !== undefined || req.enableExplanations !== undefined || req.inferenceComponentName !== undefined) {
       throw unsupportedTarget(ep.name, req);
     }
+    if (req.inferenceId !== undefined || req.customAttributes !== undefined) checkHeaderMembers(req);
     const fleet = this.chooseFleet(ep, req);
     const metrics = this.o.metrics.variant(ep.name, fleet.variantName);
     const r: InstanceRequest = req;

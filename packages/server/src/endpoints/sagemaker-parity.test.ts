@@ -29,6 +29,15 @@ describe('InvokeEndpoint members for what Loam endpoints never have', () => {
       expect([r.status, r.headers['x-amzn-errortype']], JSON.stringify(headers)).toEqual([400, 'ValidationError']);
       expect(JSON.parse(r.body).message).toMatch(message);
     }
+    // SageMaker Runtime's limits on InferenceId (1–64 printable) and CustomAttributes (≤ 1024 ASCII).
+    for (const [headers, member] of [
+      [{ 'x-amzn-sagemaker-inference-id': 'x'.repeat(65) }, 'inferenceId'],
+      [{ 'x-amzn-sagemaker-custom-attributes': 'a'.repeat(1025) }, 'customAttributes'],
+    ] as const) {
+      const r = await invoke(loam, 'targets', row, headers);
+      expect([r.status, r.headers['x-amzn-errortype']], member).toEqual([400, 'ValidationError']);
+      expect(JSON.parse(r.body).message).toContain(`at '${member}' failed to satisfy constraint`);
+    }
     // What the endpoint does have still works: its variant by name, an inference id.
     const ok = await invoke(loam, 'targets', row, { 'x-amzn-sagemaker-target-variant': 'v', 'x-amzn-sagemaker-inference-id': 'id-1' });
     expect([ok.status, ok.headers['x-amzn-invoked-production-variant']]).toEqual([200, 'v']);
