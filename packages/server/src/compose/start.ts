@@ -84,7 +84,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   registerDatasetUploadRoute(app, { datasets: platform.datasets.datasets, credentials: identity, partition: platform.partition, maxBytes: 10 * 1024 ** 3, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   registerStudioRoutes(app, { distDir: fileURLToPath(new URL('../../../studio/dist', import.meta.url)) });
   registerAwsProtocols(app, { platform, dispatch, operations: operationList });
-  registerEndpointRoutes(app, platform.endpoints, (t) => identity.authenticateToken(t));
+  registerEndpointRoutes(app, platform.endpoints, (t) => identity.authenticateToken(t), async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r), platform.partition);
   registerMlflowTransport(app, { tracking: platform.tracking, authorizeData, extraRoutes: mlflowRegistryRoutes(platform.registry, async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r)), credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
   return app;
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import {
-  AlarmService, EndpointConfigService, EndpointService, ModelService, ScalingService, systemClock, endpointsCollection,
-  type ArtifactStore, type InstanceLauncher, type Logger, type MetadataStore, type Partition, type Principal, type TagService,
+  AlarmService, EndpointConfigService, EndpointService, isAllowed, ModelService, resourceArn, ScalingService, systemClock, endpointsCollection,
+  type ActionAuthorizer, type ArtifactStore, type InstanceLauncher, type Logger, type MetadataStore, type Partition, type Principal, type TagService,
 } from '@loam/core';
 import { LocalProcessLauncher } from '@loam/adapters';
 import type { FastifyInstance } from 'fastify';
@@ -140,9 +140,13 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   };
 }
 
-/** `GET /metrics` (Prometheus) for the app. */
-export function registerEndpointRoutes(app: FastifyInstance, cap: EndpointsCapability, authenticateToken: (token: string) => Promise<unknown>): void {
+/**
+ * `GET /metrics` (Prometheus) for the app: a bearer token's caller sees the endpoints it may
+ * `sagemaker:DescribeEndpoint` (`authorize`, the caller's policies).
+ */
+export function registerEndpointRoutes(app: FastifyInstance, cap: EndpointsCapability, authenticateToken: (token: string) => Promise<Principal>, authorize: ActionAuthorizer, partition: Partition): void {
   registerPrometheusRoute(app, {
+    mayRead: (p, endpoint) => isAllowed(authorize, p, 'sagemaker:DescribeEndpoint', resourceArn(partition, 'endpoint', endpoint)),
     metrics: cap.metrics,
     instances: (e, v) => cap.controller.get(e)?.blue.fleets.get(v)?.healthyCount() ?? 0,
     authenticate: async (h) => {

@@ -3,12 +3,15 @@ import type { MetricsRegistry } from './metrics-registry.js';
 
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
-/** The Prometheus text exposition of every endpoint variant's counters and model-latency histogram. */
-export function prometheusText(metrics: MetricsRegistry, instances: (endpoint: string, variant: string) => number): string {
+/**
+ * The Prometheus text exposition of the endpoint variants' counters and model-latency histogram: of every
+ * endpoint, or of those `shown` holds.
+ */
+export function prometheusText(metrics: MetricsRegistry, instances: (endpoint: string, variant: string) => number, shown?: ReadonlySet<string>): string {
   const lines: string[] = [];
   const head = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   const each = (f: (labels: string, endpoint: string, variant: string, v: ReturnType<MetricsRegistry['variant']>) => void) => {
-    for (const [e, vs] of metrics.all()) for (const [v, m] of vs) f(`endpoint="${esc(e)}",variant="${esc(v)}"`, e, v, m);
+    for (const [e, vs] of metrics.all()) if (!shown || shown.has(e)) for (const [v, m] of vs) f(`endpoint="${esc(e)}",variant="${esc(v)}"`, e, v, m);
   };
   head('loam_endpoint_invocations_total', 'counter', 'InvokeEndpoint requests routed to the variant.');
   each((l, _e, _v, m) => lines.push(`loam_endpoint_invocations_total{${l}} ${m.total.invocations}`));
@@ -30,14 +33,25 @@ export function prometheusText(metrics: MetricsRegistry, instances: (endpoint: s
 /**
  * `GET /metrics` in Prometheus' text format. It carries no payloads and no names beyond endpoint and
  * variant, and it is served only to callers with a valid bearer token (scrapers get one like any client).
+ * An endpoint's series are shown only to a caller who may `sagemaker:DescribeEndpoint` it, as
+ * GetEndpointMetrics is authorized: the names and traffic of the others are left out.
  */
-export function registerPrometheusRoute(app: FastifyInstance, o: { metrics: MetricsRegistry; instances: (e: string, v: string) => number; authenticate: (authorization: string | undefined) => Promise<unknown> }): void {
+export function registerPrometheusRoute<P>(app: FastifyInstance, o: {
+  metrics: MetricsRegistry;
+  instances: (e: string, v: string) => number;
+  authenticate: (authorization: string | undefined) => Promise<P>;
+  /** Whether the caller may read the endpoint's metrics (DescribeEndpoint on its ARN). */
+  mayRead: (principal: P, endpoint: string) => Promise<boolean>;
+}): void {
   app.get('/metrics', async (req, reply) => {
+    let principal: P;
     try {
-      await o.authenticate(req.headers.authorization);
+      principal = await o.authenticate(req.headers.authorization);
     } catch {
       return reply.code(401).type('text/plain').send('Send Authorization: Bearer <API token> to read /metrics.\n');
     }
-    return reply.type('text/plain; version=0.0.4').send(prometheusText(o.metrics, o.instances));
+    const shown = new Set<string>();
+    for (const e of o.metrics.all().keys()) if (await o.mayRead(principal, e)) shown.add(e);
+    return reply.type('text/plain; version=0.0.4').send(prometheusText(o.metrics, o.instances, shown));
   });
 }
