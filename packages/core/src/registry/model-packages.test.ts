@@ -115,6 +115,13 @@ describe('approval', () => {
     expect(d.ModelMetrics?.ModelQuality?.Statistics?.S3Uri).toBe('s3://m/stats.json');
     expect(d.DriftCheckBaselines?.ModelDataQuality?.Constraints?.S3Uri).toBe('s3://m/constraints.json');
     expect((await loamError(packages.UpdateModelPackage({ ModelPackageArn: arn, AdditionalInferenceSpecificationsToAdd: [{ Name: 'GPU', Containers: [{ Image: 'x' }] }] }, alice))).code).toBe('ValidationException');
+    // Keys are 1 to 128 characters, on create and on update.
+    const long = 'k'.repeat(129);
+    const created = await loamError(packages.CreateModelPackage({ ModelPackageGroupName: 'g', CustomerMetadataProperties: { [long]: 'v' } }, alice));
+    expect(created.code).toBe('ValidationException');
+    expect(created.message).toContain('129 characters long; a key has 1 to 128');
+    expect((await loamError(packages.UpdateModelPackage({ ModelPackageArn: arn, CustomerMetadataProperties: { '': 'v' } }, alice))).code).toBe('ValidationException');
+    await packages.UpdateModelPackage({ ModelPackageArn: arn, CustomerMetadataProperties: { ['k'.repeat(128)]: 'v' } }, alice);
   });
 });
 
