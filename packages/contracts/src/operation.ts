@@ -64,6 +64,12 @@ export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSch
    * the SDKs' EndpointDeleted waiter succeeds on that code. REST keeps ResourceNotFound (404).
    */
   readonly awsNotFoundIsValidation?: boolean;
+  /**
+   * Where SageMaker answers a name already taken with `ValidationException` ("Cannot create already
+   * existing model …") instead of `ResourceInUse` (CreateModel, CreateEndpointConfig, CreateEndpoint): the
+   * SageMaker Python SDK reuses an existing model on exactly that answer. REST keeps ResourceInUse (409).
+   */
+  readonly awsInUseIsValidation?: boolean;
   /** Largest request body accepted, in bytes; the server default applies when unset. */
   readonly bodyLimit?: number;
   /**

@@ -9,7 +9,7 @@ const endpoint = 'arn:loam:sagemaker:{Region}:{Account}:endpoint/{EndpointName}'
 const base = { capability: 'endpoints', aws: true } as const;
 
 export const CreateEndpointConfig = defineOperation({
-  ...base, name: 'CreateEndpointConfig', kind: 'create', summary: 'Declares production variants (model, instance count, weight) and data capture for endpoints.',
+  ...base, name: 'CreateEndpointConfig', awsInUseIsValidation: true, kind: 'create', summary: 'Declares production variants (model, instance count, weight) and data capture for endpoints.',
   input: S.CreateEndpointConfigInput, output: S.CreateEndpointConfigOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateEndpointConfig', resource: config, rest: { method: 'POST', path: '/api/v1/endpoint-configs' },
   dataAccess: (i) => (i.DataCaptureConfig ? writeData('/DataCaptureConfig/DestinationS3Uri', i.DataCaptureConfig.DestinationS3Uri) : []),
@@ -30,7 +30,7 @@ export const DeleteEndpointConfig = defineOperation({
   iamAction: 'sagemaker:DeleteEndpointConfig', resource: config, rest: { method: 'DELETE', path: '/api/v1/endpoint-configs/{EndpointConfigName}' },
 });
 export const CreateEndpoint = defineOperation({
-  ...base, name: 'CreateEndpoint', kind: 'create', summary: 'Starts the instances of every variant of a config; the endpoint is InService once each instance answers /ping.',
+  ...base, name: 'CreateEndpoint', awsInUseIsValidation: true, kind: 'create', summary: 'Starts the instances of every variant of a config; the endpoint is InService once each instance answers /ping.',
   input: S.CreateEndpointInput, output: S.EndpointArnOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:CreateEndpoint', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints' },
 });

@@ -7,7 +7,7 @@ const model = 'arn:loam:sagemaker:{Region}:{Account}:model/{ModelName}';
 const base = { capability: 'models', aws: true } as const;
 
 export const CreateModel = defineOperation({
-  ...base, name: 'CreateModel', kind: 'create',
+  ...base, name: 'CreateModel', awsInUseIsValidation: true, kind: 'create',
   summary: 'Registers a model: the container image (built-in algorithm, framework script mode or process image) and the model.tar.gz it serves.',
   input: S.CreateModelInput, output: S.CreateModelOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateModel', resource: model, rest: { method: 'POST', path: '/api/v1/models' },

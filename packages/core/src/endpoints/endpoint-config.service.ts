@@ -64,7 +64,7 @@ export class EndpointConfigService {
         if (Tags?.length) await tx.tags.put(arn, Tags);
       });
     } catch (e) {
-      if (isLoamError(e) && e.code === 'ResourceInUse') throw new ResourceInUseError(`Endpoint config '${input.EndpointConfigName}' already exists: ${arn}.`);
+      if (isLoamError(e) && e.code === 'ResourceInUse') throw new ResourceInUseError(`Cannot create already existing endpoint configuration "${arn}".`);
       throw e;
     }
     return { EndpointConfigArn: arn };

@@ -60,7 +60,7 @@ export class ModelService {
         if (Tags?.length) await tx.tags.put(arn, Tags);
       });
     } catch (e) {
-      if (isLoamError(e) && e.code === 'ResourceInUse') throw new ResourceInUseError(`Model '${input.ModelName}' already exists: ${arn}.`);
+      if (isLoamError(e) && e.code === 'ResourceInUse') throw new ResourceInUseError(`Cannot create already existing model "${arn}".`);
       throw e;
     }
     return { ModelArn: arn };

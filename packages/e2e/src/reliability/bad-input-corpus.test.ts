@@ -188,14 +188,14 @@ const cases: Case[] = [
 
   // B14: duplicate names (case-only differences included); the first resource stays as it was.
   ['B14 dataset case-only duplicate', () => fromRest(json('POST', '/api/v1/datasets', { DatasetName: 'DS-A', Description: 'changed' })), 409, /Dataset 'DS-A' already exists/, 'ResourceInUse'],
-  ['B14 model duplicate', () => fromRest(json('POST', '/api/v1/models', { ModelName: 'E-XGB', PrimaryContainer: { Image: LINEAR, ModelDataUrl: 's3://bad-input-data/out/ll/output/model.tar.gz' }, ExecutionRoleArn: ROLE })), 409, /Model 'E-XGB' already exists/, 'ResourceInUse'],
-  ['B14 endpoint config duplicate', () => fromRest(json('POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'e-xgb', ProductionVariants: [{ VariantName: 'V', ModelName: 'e-ll', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] })), 409, /Endpoint config 'e-xgb' already exists/, 'ResourceInUse'],
+  ['B14 model duplicate', () => fromRest(json('POST', '/api/v1/models', { ModelName: 'E-XGB', PrimaryContainer: { Image: LINEAR, ModelDataUrl: 's3://bad-input-data/out/ll/output/model.tar.gz' }, ExecutionRoleArn: ROLE })), 409, /Cannot create already existing model .*model\/e-xgb/, 'ResourceInUse'],
+  ['B14 endpoint config duplicate', () => fromRest(json('POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'e-xgb', ProductionVariants: [{ VariantName: 'V', ModelName: 'e-ll', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] })), 409, /Cannot create already existing endpoint configuration .*endpoint-config\/e-xgb/, 'ResourceInUse'],
   ['B14 endpoint duplicate', () => fromRest(json('POST', '/api/v1/endpoints', { EndpointName: 'E-XGB', EndpointConfigName: 'e-ll' })), 409, /already existing endpoint .*endpoint\/e-xgb/, 'ResourceInUse'],
   ['B14 training job duplicate', () => fromRest(json('POST', '/api/v1/training-jobs', { TrainingJobName: 'XGB', AlgorithmSpecification: { TrainingImage: XGBOOST, TrainingInputMode: 'File' }, RoleArn: ROLE,
     InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://bad-input-data/train/' } } }], OutputDataConfig: { S3OutputPath: 's3://bad-input-data/out' },
     ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 }, StoppingCondition: { MaxRuntimeInSeconds: 600 } })), 409, /XGB/, 'ResourceInUse'],
   ['B14 user duplicate', () => fromRest(json('POST', '/api/v1/users', { UserName: 'USER-A' })), 409, /User 'USER-A' already exists as 'user-a'/, 'ResourceInUse'],
-  ['B14 AWS CreateEndpoint duplicate', () => fromAws('CreateEndpoint', '{"EndpointName":"e-ll","EndpointConfigName":"e-xgb"}'), 400, /already existing endpoint .*endpoint\/e-ll/, 'ResourceInUse'],
+  ['B14 AWS CreateEndpoint duplicate', () => fromAws('CreateEndpoint', '{"EndpointName":"e-ll","EndpointConfigName":"e-xgb"}'), 400, /already existing endpoint .*endpoint\/e-ll/, 'ValidationException'],
 
   // B15: deployment-config ranges, refused before anything is provisioned.
   ['B15 canary 80 %', () => updateWith({ Type: 'CANARY', WaitIntervalInSeconds: 1, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 80 } }), 400, /CanarySize 80% is more than 50%/],

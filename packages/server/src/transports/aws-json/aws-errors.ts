@@ -58,10 +58,13 @@ export function toAwsWireError(e: unknown): AwsWireError {
 
 /**
  * SageMaker answers a missing endpoint, endpoint config or model with ValidationException ("Could not
- * find …"), not ResourceNotFound; the SDKs' EndpointDeleted waiter succeeds only on that code.
+ * find …"), not ResourceNotFound; the SDKs' EndpointDeleted waiter succeeds only on that code. A name
+ * already taken by a model, endpoint config or endpoint is ValidationException too ("Cannot create
+ * already existing …"), not ResourceInUse.
  */
-export function asSageMakerNotFound(op: Pick<Operation, 'awsNotFoundIsValidation'>, e: unknown): unknown {
+export function asSageMakerNotFound(op: Pick<Operation, 'awsNotFoundIsValidation' | 'awsInUseIsValidation'>, e: unknown): unknown {
   const code = (e as { code?: unknown } | null)?.code;
+  if (op.awsInUseIsValidation && code === 'ResourceInUse') return new AwsProtocolError('ValidationException', errorStatus.ValidationException, (e as Error).message);
   if (!op.awsNotFoundIsValidation || code !== 'ResourceNotFound') return e;
   return new AwsProtocolError('ValidationException', errorStatus.ValidationException, `Could not find ${lowerFirst((e as Error).message.replace(/ does not exist\.$/, '.'))}`);
 }

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
   DeleteEndpointCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
@@ -53,6 +56,23 @@ describe('missing endpoints, configs and models over the AWS protocol', () => {
   it("let the SDK's EndpointDeleted waiter succeed", async () => {
     const r = await waitUntilEndpointDeleted({ client: sm, maxWaitTime: 5, minDelay: 1, maxDelay: 1 }, { EndpointName: 'gone' });
     expect(r.state).toBe('SUCCESS');
+  });
+
+  it('a name already taken by a model, endpoint config or endpoint is ValidationException "Cannot create already existing …", as SageMaker answers (REST: 409 ResourceInUse)', async () => {
+    const { storeGbdtModel, xgboostImage } = await import('../../endpoints/endpoints.test-support.js');
+    await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'dup/model.tar.gz' }, { rounds: 2 });
+    const model = { ModelName: 'dup', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/x', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/dup/model.tar.gz' } };
+    const config = { EndpointConfigName: 'dup', ProductionVariants: [{ VariantName: 'v', ModelName: 'dup', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] };
+    await sm.send(new CreateModelCommand(model));
+    await sm.send(new CreateEndpointConfigCommand(config));
+    await sm.send(new CreateEndpointCommand({ EndpointName: 'dup', EndpointConfigName: 'dup' }));
+    const arn = (kind: string) => `arn:loam:sagemaker:us-east-1:000000000000:${kind}/dup`;
+    expect(await errorOf(sm.send(new CreateModelCommand({ ...model, ModelName: 'DUP' })))).toEqual({ name: 'ValidationException', status: 400, message: `Cannot create already existing model "${arn('model')}".` });
+    expect(await errorOf(sm.send(new CreateEndpointConfigCommand(config)))).toEqual({ name: 'ValidationException', status: 400, message: `Cannot create already existing endpoint configuration "${arn('endpoint-config')}".` });
+    expect(await errorOf(sm.send(new CreateEndpointCommand({ EndpointName: 'dup', EndpointConfigName: 'dup' })))).toEqual({ name: 'ValidationException', status: 400, message: `Cannot create already existing endpoint "${arn('endpoint')}".` });
+    const rest = await loam.app.inject({ method: 'POST', url: '/api/v1/models', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'application/json' }, payload: JSON.stringify(model) });
+    expect([rest.statusCode, (rest.json() as { code?: string }).code]).toEqual([409, 'ResourceInUse']);
+    await sm.send(new DeleteEndpointCommand({ EndpointName: 'dup' }));
   });
 
   it('leave other missing resources ResourceNotFound, and REST 404', async () => {
