@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransformDriverConfig } from '@loam/contracts';
 import { createMatrix } from '@loam/ml/data/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
+import { trainLinearLearner } from '@loam/ml/linear/index';
+import { parseCsvRow } from './csv-fields.js';
 import { runTransform, transformPaths, type TransformPaths } from './driver.js';
 
 // The batch driver with the real built-in model server processes (GBDT): every output line is checked
@@ -76,5 +78,39 @@ describe('batch transform through the built-in GBDT server', () => {
       return `${id},${String(model.predictRow(x.map(Number))[0])}\n`;
     });
     expect(readFileSync(join(paths.outputDir, 'a.csv.out'), 'utf8')).toBe(expected.join(''));
+  }, 120_000);
+
+  it('without an Accept, reads a JSON-answering model (linear-learner) by its Content-Type for OutputFilter and JoinSource', async () => {
+    const n = 200;
+    const x = createMatrix(n, cols);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = row().map(Number);
+      r.forEach((v, j) => (x.data[j * n + i] = v));
+      y[i] = (r[0] as number) > 0.5 ? 1 : 0;
+    }
+    const ll = trainLinearLearner({ predictor_type: 'binary_classifier', feature_dim: String(cols), epochs: '2', mini_batch_size: '50' }, { train: { x, y } }).model;
+    const llRoot = mkdtempSync(join(tmpdir(), 'loam-bt-ll-'));
+    try {
+      const llPaths = transformPaths(llRoot);
+      mkdirSync(llPaths.modelArchiveDir, { recursive: true });
+      mkdirSync(llPaths.inputDir, { recursive: true });
+      const md = join(llRoot, 'm');
+      mkdirSync(md);
+      writeFileSync(join(md, 'loam-model.json'), JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm: 'linear-learner', model: ll.toJSON() }));
+      await tar.c({ gzip: true, cwd: md, file: join(llPaths.modelArchiveDir, 'model.tar.gz') }, ['loam-model.json']);
+      const lines = Array.from({ length: 6 }, () => row());
+      writeFileSync(join(llPaths.inputDir, 'a.csv'), lines.map((l) => `${l.join(',')}\n`).join(''));
+      const container = { image: { type: 'builtin' as const, algorithm: 'linear-learner' }, environment: {}, hasModelData: true, hasSourceDir: false };
+      // No TransformOutput.Accept: the model answers {"predictions": [...]} (application/json), not CSV.
+      await runTransform(config({ container, outputFilter: '$.predicted_label' }), llPaths, () => undefined);
+      const labels = lines.map((l) => ll.predictRow(l.map(Number)).predicted_label);
+      expect(readFileSync(join(llPaths.outputDir, 'a.csv.out'), 'utf8')).toBe(labels.map((v) => `${String(v)}\n`).join(''));
+      await runTransform(config({ container, joinSource: 'Input', outputFilter: '$[0,-1]' }), llPaths, () => undefined);
+      const joined = readFileSync(join(llPaths.outputDir, 'a.csv.out'), 'utf8').trim().split('\n').map(parseCsvRow);
+      expect(joined.map(([id, out]) => [id, (JSON.parse(out as string) as { predicted_label: number }).predicted_label])).toEqual(lines.map((l, i) => [l[0], labels[i]]));
+    } finally {
+      rmSync(llRoot, { recursive: true, force: true });
+    }
   }, 120_000);
 });

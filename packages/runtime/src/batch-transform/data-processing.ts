@@ -88,8 +88,8 @@ export class DataProcessor {
     return this.inFormat === 'csv' ? formatCsvRow(v) : JSON.stringify(v);
   }
 
-  private parseOut(text: string, where: string): unknown {
-    if (this.outFormat === 'json') {
+  private parseOut(text: string, where: string, outFormat: RecordFormat): unknown {
+    if (outFormat === 'json') {
       try {
         return JSON.parse(text);
       } catch (e) {
@@ -102,13 +102,16 @@ export class DataProcessor {
     return fields;
   }
 
-  /** One output record (text without newline) from the original input record and its prediction. */
-  outputRecord(inputText: string, prediction: string, where: string): string {
+  /**
+   * One output record (text without newline) from the original input record and its prediction, read
+   * as `outFormat` (default: the Accept's; without an Accept, the driver passes the answer's Content-Type's).
+   */
+  outputRecord(inputText: string, prediction: string, where: string, outFormat: RecordFormat = this.outFormat): string {
     let value: unknown;
     let format: RecordFormat;
     if (this.join) {
       const input = this.parseIn(inputText, where);
-      const out = this.parseOut(prediction, where);
+      const out = this.parseOut(prediction, where, outFormat);
       if (this.inFormat === 'csv') {
         value = [...(input as string[]), ...(Array.isArray(out) ? out : [typeof out === 'object' ? JSON.stringify(out) : out])];
         format = 'csv';
@@ -117,8 +120,8 @@ export class DataProcessor {
         format = 'json';
       }
     } else {
-      value = this.parseOut(prediction, where);
-      format = this.outFormat;
+      value = this.parseOut(prediction, where, outFormat);
+      format = outFormat;
     }
     if (this.output) {
       value = select('OutputFilter', this.cfg.outputFilter as string, this.output, value, where);

@@ -3,9 +3,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TransformDriverConfig } from '@loam/contracts';
 import { archiveProblem, extractArchive, listFiles, onlyFile } from './archives.js';
-import { DataProcessor, recordFormat, splitPredictions } from './data-processing.js';
+import { DataProcessingError, DataProcessor, recordFormat, splitPredictions } from './data-processing.js';
 import { lineSliceBatchesFromFile, miniBatches, payloadLimitError, type BatchStrategy, type MiniBatch } from './mini-batches.js';
-import { ModelClient } from './model-client.js';
+import { ModelClient, type InvokeResult } from './model-client.js';
 import { ModelProcess } from './model-process.js';
 import { recordsFromFile } from './records.js';
 
@@ -158,11 +158,15 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
   });
   // The built-in server, like SageMaker's XGBoost, answers a mini-batch's CSV one prediction per line
   // under SAGEMAKER_BATCH, so answers are written as they come.
-  const assemble = (b: MiniBatch, answer: Buffer, file: string): Buffer => {
+  const assemble = (b: MiniBatch, answer: Buffer, answerType: string | undefined, file: string): Buffer => {
     const where = `${file} ${cfg.splitType === 'Line' ? 'lines' : 'records'} ${b.firstPosition}-${b.lastPosition}`;
     if (!processor?.perRecordOutput) return line && answer.length > 0 && answer[answer.length - 1] !== 10 ? Buffer.concat([answer, Buffer.from('\n')]) : answer;
-    const predictions = splitPredictions(answer.toString('utf8'), outFormat, b.count, where);
-    const out = predictions.map((pred, i) => processor.outputRecord((b.inputs as string[])[i] as string, pred, `${file} record ${b.firstPosition + i}`));
+    // Without an Accept the model answers in its own default format (JSON for linear-learner, k-means,
+    // PCA): its Content-Type says how to read it.
+    const format = cfg.accept || !answerType ? outFormat : recordFormat(answerType);
+    if (format === 'binary') throw new DataProcessingError(`${where}: the model answered Content-Type '${answerType ?? ''}', which JoinSource and OutputFilter cannot read; set TransformOutput.Accept to a CSV or JSON type.`);
+    const predictions = splitPredictions(answer.toString('utf8'), format, b.count, where);
+    const out = predictions.map((pred, i) => processor.outputRecord((b.inputs as string[])[i] as string, pred, `${file} record ${b.firstPosition + i}`, format));
     return Buffer.from(line ? `${out.join('\n')}\n` : out.join(''));
   };
   for (const file of files) {
@@ -197,13 +201,13 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
         const answer = invoke(b.body).finally(() => slots.give());
         answer.catch(() => undefined);
         chain = chain.then(async () => {
-          let got: Buffer;
+          let got: InvokeResult;
           try {
-            got = (await answer).body;
+            got = await answer;
           } catch (e) {
             throw new TransformError(`${file} ${cfg.splitType === 'Line' ? 'lines' : 'records'} ${b.firstPosition}-${b.lastPosition}: ${(e as Error).message}`);
           }
-          await (handle as FileHandle).write(assemble(b, got, file));
+          await (handle as FileHandle).write(assemble(b, got.body, got.contentType, file));
         }).finally(() => unwritten.give());
         chain.catch((e: unknown) => (failure ??= e));
       }
