@@ -16,6 +16,7 @@ import { registerAwsProtocols } from '../transports/aws-json/register-aws.js';
 import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
 import { mlflowRegistryRoutes } from '../transports/mlflow/registry/mlflow-registry.routes.js';
 import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
+import { withRedactedRequests } from '../http/request-log.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { lockDataDir } from '@loam/adapters/data-dir/data-dir-lock';
 import { openPlatform, type Platform } from './platform.js';
@@ -53,7 +54,8 @@ function urlFor(host: string, port: number): string {
 /** Builds the HTTP app on an open platform: health, Studio sessions, and every operation over REST. */
 export function buildLoamApp(platform: Platform, logger: pino.Logger | false, publicUrl: () => string, sources: Readonly<Record<string, string>> = {}): FastifyInstance {
   const { config, identity } = platform;
-  const app = buildHttpApp({ logger, allowedHosts: config.server.allowedHosts, boundHost: config.server.host, bodyLimit: config.server.bodyLimitBytes, trustProxy: config.server.trustProxy, invocationLane: config.server.invocationLane });
+  // Request URLs are logged with their credentials (presigned signatures, login tokens) redacted.
+  const app = buildHttpApp({ logger: logger === false ? false : withRedactedRequests(logger), allowedHosts: config.server.allowedHosts, boundHost: config.server.host, bodyLimit: config.server.bodyLimitBytes, trustProxy: config.server.trustProxy, invocationLane: config.server.invocationLane });
   registerHealthRoutes(app, [
     { name: 'metadata', ping: (o) => platform.store.ping(o) },
     { name: 'artifacts', ping: (o) => platform.artifacts.ping(o) },
