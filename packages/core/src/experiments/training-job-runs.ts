@@ -32,6 +32,12 @@ export interface TrainingJobRunInput {
 
 const STATUS: Record<string, RunStatus> = { InProgress: 'RUNNING', Completed: 'FINISHED', Failed: 'FAILED', Stopping: 'RUNNING', Stopped: 'KILLED' };
 const clean = (k: string) => k.replace(/[^/\w.\- :]/gu, '_').slice(0, MAX_ENTITY_KEY_LENGTH);
+/**
+ * A hyperparameter value as a param: SageMaker takes any text, but the experiment store refuses U+0000
+ * (PostgreSQL cannot hold it), so NUL becomes U+FFFD — else the job's run could never be recorded, and
+ * the sync, which follows jobs in order, would stop at it.
+ */
+const paramValue = (v: unknown) => String(v).replace(/\u0000/g, '\uFFFD').slice(0, MAX_PARAM_VAL_LENGTH);
 
 /**
  * Training jobs as experiment runs, without code in the user's script: the job's hyperparameters
@@ -81,7 +87,7 @@ export class TrainingJobRuns {
     }
     const runId = run.info.runId;
     const logged = new Set(run.params.map((p) => p.key));
-    const params = Object.entries(job.hyperparameters).map(([k, v]) => ({ key: clean(k), value: String(v).slice(0, MAX_PARAM_VAL_LENGTH) })).filter((p) => p.key !== '' && !logged.has(p.key));
+    const params = Object.entries(job.hyperparameters).map(([k, v]) => ({ key: clean(k), value: paramValue(v) })).filter((p) => p.key !== '' && !logged.has(p.key));
     for (let i = 0; i < params.length; i += MAX_PARAMS_TAGS_PER_BATCH) await this.tracking.store.logBatch(runId, { params: params.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });
     const status = STATUS[job.status] ?? 'RUNNING';
     if (status !== run.info.status || (job.endTime !== undefined && job.endTime !== run.info.endTime)) {

@@ -80,4 +80,13 @@ describe('training jobs as MLflow runs', () => {
     }
     expect(found?.info.run_name).toBe('xgb-untracked');
   });
+
+  it('records a job whose hyperparameter holds U+0000 (which no experiment store keeps) with U+FFFD in its place', async () => {
+    // SageMaker takes the value; the job then fails to start (an environment value cannot hold NUL).
+    const created = await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest('xgb-nul', { ExperimentConfig: { ExperimentName: 'nul-hp', RunName: 'nul' }, HyperParameters: { num_round: '10', objective: 'binary:logistic', note: 'a\u0000b' } }));
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    await waitForTrainingJob(loam, 'xgb-nul');
+    const run = await runOf('nul-hp', (r) => r.info.status !== 'RUNNING');
+    expect(run.data.params).toEqual(expect.arrayContaining([{ key: 'note', value: 'a\uFFFDb' }]));
+  });
 });
