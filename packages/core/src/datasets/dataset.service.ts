@@ -57,7 +57,8 @@ export class DatasetService {
 
   registerTaggables(tags: TagService): void {
     const prefix = resourceArn(this.o.partition, 'dataset', '');
-    tags.registerResolver(prefix, async (arn) => (await this.datasets.get(arn.slice(prefix.length)))?.value.arn === arn);
+    // By ARN, not by name: a dataset keeps its name's capitals while its ARN is lower-cased.
+    tags.registerResolver(prefix, async (arn) => (await this.datasets.findOne('arn', arn)) !== undefined);
   }
 
   async CreateDataset(input: InputOf<Ops['CreateDataset']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateDataset']>> {
