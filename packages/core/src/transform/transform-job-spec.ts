@@ -3,6 +3,7 @@ import { effectiveShape } from '../jobs/instance-types.js';
 import { invalid, manifestPrefix, requireS3 } from '../jobs/job-validation.js';
 import type { ExecutorCapacity } from '../ports/job-executor.js';
 import type { ModelRecord } from '../models/model.collections.js';
+import { JsonPathError, parseJsonPath } from './json-path.js';
 
 type CreateInput = InputOf<(typeof operations)['CreateTransformJob']>;
 
@@ -51,6 +52,15 @@ export function validateTransform(input: CreateInput, model: ModelRecord, capaci
   for (const k of ['InputFilter', 'OutputFilter'] as const) {
     const p = dp[k];
     if (p !== undefined && p !== '' && !p.startsWith('$')) throw invalid(`DataProcessing.${k}`, p, "Member must be a JSONPath starting with '$'");
+    // The whole path is read now, so a filter the batch driver cannot apply is refused here, naming the field.
+    if (p !== undefined && p !== '') {
+      try {
+        parseJsonPath(p);
+      } catch (e) {
+        if (e instanceof JsonPathError) throw invalid(`DataProcessing.${k}`, p, e.message.replace(/\.$/, ''));
+        throw e;
+      }
+    }
   }
   const split = input.TransformInput.SplitType ?? 'None';
   const joins = dp.JoinSource === 'Input';

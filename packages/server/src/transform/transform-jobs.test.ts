@@ -140,6 +140,8 @@ describe('transform jobs through the API', () => {
       [{ ModelName: 'nope' }, '/ModelName'],
       [{ MaxPayloadInMB: 0 }, '/MaxPayloadInMB'],
       [{ MaxPayloadInMB: 101 }, '/MaxPayloadInMB'],
+      [{ DataProcessing: { InputFilter: '$[a]' } }, "JSONPath '$[a]': 'a' is not an index or a slice"],
+      [{ DataProcessing: { OutputFilter: '$.a b' } }, '/DataProcessing/OutputFilter'],
       [{ DataProcessing: { InputFilter: '$[1:]' }, TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://batch/in/' } }, ContentType: 'application/x-recordio', SplitType: 'RecordIO' } }, '/TransformInput/ContentType'],
     ];
     for (const [over, path] of cases) {
