@@ -32,6 +32,15 @@ export interface DataEngine {
    * @throws ValidationException when the SQL does not bind or a source cannot be read.
    */
   copyTo(sql: string, sources: Readonly<Record<string, FileSource>>, out: FileTarget, options?: EngineCallOptions): Promise<CopyResult>;
+
+  /**
+   * Why a user-written expression (a flow's custom formula or filter) is not one scalar expression
+   * over a row — a subquery, a table function, a function that reads the engine's settings, a FROM or
+   * a second column smuggled past a parenthesis — or undefined when it is. The engine reads every
+   * caller's staged files, so an expression must read nothing but the row it is computed on. Checked
+   * as {@link embedExpression} writes it into SQL.
+   */
+  expressionProblem(expression: string, options?: EngineCallOptions): Promise<string | undefined>;
 }
 
 /** Column types the engine infers and accepts as overrides (DuckDB's names). */
@@ -107,6 +116,15 @@ export interface EngineCallOptions {
 
 export interface QueryOptions extends EngineCallOptions {
   readonly limit?: number;
+}
+
+/**
+ * How a user-written expression is written into SQL: parenthesised on lines of its own, so a `--`
+ * comment in it ends before the SQL that follows, and what {@link DataEngine.expressionProblem}
+ * parsed is exactly what runs.
+ */
+export function embedExpression(expression: string): string {
+  return `(\n${expression}\n)`;
 }
 
 /** Quotes an identifier for the engine's SQL: `a"b` → `"a""b"`. */

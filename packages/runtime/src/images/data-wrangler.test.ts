@@ -72,14 +72,14 @@ describe('data-wrangler image', () => {
     expect(readFileSync(join(root, 'output', 'failure'), 'utf8')).toBe("ClientError: /opt/ml/processing/input/flow/flow.json is not a Loam flow job document (format 'loam.flow-job', version 1).");
   });
 
-  it('cannot read files outside the job directory from a flow expression', async () => {
+  it('refuses a flow expression that would read a file (a subquery over read_csv), naming the node', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'loam-dw-outside-'));
     writeFileSync(join(outside, 'secret.csv'), 'a\n1\n');
     try {
       const d = doc();
       layOut({ ...d, definition: { ...d.definition, nodes: d.definition.nodes.map((n) => (n.id === 'big' ? { ...n, transform: 'custom_formula', params: { to: 'leak', expression: `(SELECT count(*) FROM read_csv('${join(outside, 'secret.csv')}'))` } } : n)) } });
       expect(await dataWranglerMain(root)).toBe(2);
-      expect(readFileSync(join(root, 'output', 'failure'), 'utf8')).toMatch(/^ClientError: .*Permission Error: Cannot access file .*secret\.csv/s);
+      expect(readFileSync(join(root, 'output', 'failure'), 'utf8')).toMatch(/^ClientError: Flow node 'big': param 'expression' must be a scalar SQL expression over the row: a subquery/);
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }

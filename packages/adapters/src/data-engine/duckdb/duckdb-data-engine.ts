@@ -8,6 +8,7 @@ import {
   type FileTarget, type InspectResult, type QueryOptions, type QueryResult,
 } from '@loam/core';
 import { engineError } from './duckdb-errors.js';
+import { expressionProblem, loadTableFunctionNames } from './duckdb-expressions.js';
 import { sourceSelect } from './duckdb-sources.js';
 import { toRows } from './duckdb-values.js';
 
@@ -56,6 +57,7 @@ export function resolveMemoryLimit(limit: string, totalBytes = totalmem()): stri
  */
 export class DuckDbDataEngine implements DataEngine {
   private instance: Promise<DuckDBInstance> | undefined;
+  private tableFunctions: Promise<ReadonlySet<string>> | undefined;
 
   constructor(private readonly options: DuckDbDataEngineOptions = {}) {
     resolveMemoryLimit(options.memoryLimit ?? DEFAULT_MEMORY_LIMIT);
@@ -121,6 +123,17 @@ export class DuckDbDataEngine implements DataEngine {
       const columns: ColumnSchema[] = r.columnNames().map((name, i) => ({ name, type: String(r.columnType(i)) }));
       const raw = r.getRowsJson() as unknown[][];
       return { columns, rows: toRows(raw.slice(0, limit), columns), truncated: raw.length > limit };
+    });
+  }
+
+  async expressionProblem(expression: string, options: EngineCallOptions = {}): Promise<string | undefined> {
+    return this.withSources({}, options.signal, async (c) => {
+      const names = () => {
+        const p = (this.tableFunctions ??= loadTableFunctionNames(c));
+        p.catch(() => { this.tableFunctions = undefined; });
+        return p;
+      };
+      return expressionProblem(c, expression, names);
     });
   }
 

@@ -207,6 +207,7 @@ export async function compileFlow(doc: FlowDocument, o: CompileOptions): Promise
           await fitter.flush();
           return ids.map((id) => fitter.value(id));
         },
+        expressionProblem: (expression) => o.engine.expressionProblem(expression, o.signal ? { signal: o.signal } : {}),
       });
       steps.push({ nodeId: n.id, relation, sql });
     } catch (e) {

@@ -5,16 +5,16 @@ export const rowTransforms: TransformDef[] = [
   {
     name: 'custom_formula', group: 'Custom formula', summary: 'Adds (or replaces) a column computed by a DuckDB SQL expression over the row.', inputs: 1,
     params: S.obj({ expression: S.str('SQL expression, e.g. price * quantity'), to: S.col('Output column') }, ['expression', 'to']),
-    compile: (c) => {
+    compile: async (c) => {
       const to = str(c, 'to');
       // COLUMNS with a lambda drops an existing column of that name without failing when there is none.
-      return `SELECT COLUMNS(c -> c <> ${lit(to)} AND c <> '__loam_formula'), __loam_formula AS ${q(to)} FROM (SELECT *, (${expr(c, 'expression')}) AS __loam_formula FROM ${c.inputs[0]})`;
+      return `SELECT COLUMNS(c -> c <> ${lit(to)} AND c <> '__loam_formula'), __loam_formula AS ${q(to)} FROM (SELECT *, ${await expr(c, 'expression')} AS __loam_formula FROM ${c.inputs[0]})`;
     },
   },
   {
     name: 'filter_rows', group: 'Manage rows', summary: 'Keeps rows where a SQL condition holds.', inputs: 1,
     params: S.obj({ condition: S.str('SQL condition, e.g. age >= 18 AND country = \'FR\'') }, ['condition']),
-    compile: (c) => `SELECT * FROM ${c.inputs[0]} WHERE (${expr(c, 'condition')})`,
+    compile: async (c) => `SELECT * FROM ${c.inputs[0]} WHERE ${await expr(c, 'condition')}`,
   },
   {
     name: 'dedupe', group: 'Manage rows', summary: 'Drops duplicate rows (whole rows, or rows equal on these columns — the first in their order is kept).', inputs: 1,

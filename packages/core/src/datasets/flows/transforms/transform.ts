@@ -1,5 +1,5 @@
 import { ValidationError } from '../../../kernel/errors.js';
-import { quoteIdent, quoteLiteral, type JsonCell } from '../../../ports/data-engine.js';
+import { embedExpression, quoteIdent, quoteLiteral, type JsonCell } from '../../../ports/data-engine.js';
 
 /** What a transform's compile step gets. */
 export interface TransformContext {
@@ -22,6 +22,8 @@ export interface TransformContext {
    * statistics still pending.
    */
   fitStats(aggregates: readonly string[], from?: string): Promise<readonly JsonCell[]>;
+  /** Why a user-written expression is not one scalar expression over the row (the engine's check), or undefined. */
+  expressionProblem(expression: string): Promise<string | undefined>;
 }
 
 /** One transform in the catalogue. Each compiles to one DuckDB `SELECT` over its input relation(s). */
@@ -84,11 +86,18 @@ export function bool(ctx: TransformContext, name: string, dflt: boolean): boolea
   return v;
 }
 
-/** A SQL expression the user wrote: one expression, no statement separator (the engine is also sandboxed). */
-export function expr(ctx: TransformContext, name: string): string {
+/**
+ * A SQL expression the user wrote, as it goes into SQL (parenthesised, see `embedExpression`): one
+ * scalar expression over the row — no `;`, no subquery, table function or settings function, which
+ * would read other callers' files through the shared engine — or a 400 naming the node, the param and
+ * what was refused.
+ */
+export async function expr(ctx: TransformContext, name: string): Promise<string> {
   const v = str(ctx, name);
   if (v.includes(';')) fail(ctx, name, 'must be one SQL expression (no ";")');
-  return v;
+  const problem = await ctx.expressionProblem(v);
+  if (problem) fail(ctx, name, problem);
+  return embedExpression(v);
 }
 
 /** A scalar literal: numbers as numbers, anything else as a string DuckDB casts to the column's type. */
