@@ -15,3 +15,9 @@ export const AddAssociation = defineOperation({
   input: S.AddAssociationInput, output: S.AddAssociationOutput, errors: ['ValidationException'],
   iamAction: 'sagemaker:AddAssociation', resource: '{SourceArn}', alsoOn: ['{DestinationArn}'], rest: { method: 'POST', path: '/api/v1/lineage/associations' },
 });
+export const DeleteAssociation = defineOperation({
+  ...base, name: 'DeleteAssociation', kind: 'delete',
+  summary: 'Removes a lineage association between two resources or locations, whoever recorded it.',
+  input: S.DeleteAssociationInput, output: S.DeleteAssociationOutput, errors: ['ValidationException', 'ResourceNotFound'],
+  iamAction: 'sagemaker:DeleteAssociation', resource: '{SourceArn}', alsoOn: ['{DestinationArn}'], rest: { method: 'POST', path: '/api/v1/lineage/associations/delete' },
+});

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Input, Output, Timestamp } from './common.js';
 import { literals } from './jobs-common.js';
 
-// QueryLineage and AddAssociation with SageMaker's member names. Loam's vertices are its resources by
+// QueryLineage, AddAssociation and DeleteAssociation with SageMaker's member names. Loam's vertices are its resources by
 // their own ARNs (jobs, models, packages, endpoint configs, endpoints, datasets) plus artifacts for data
 // and model locations; a start may also be given as an `s3://` URI (Loam's extension).
 
@@ -43,3 +43,6 @@ export const AddAssociationInput = Input({
   AssociationType: Type.Optional(AssociationType),
 });
 export const AddAssociationOutput = Output({ SourceArn: Type.String(), DestinationArn: Type.String() });
+
+export const DeleteAssociationInput = Input({ SourceArn: EntityRef, DestinationArn: EntityRef });
+export const DeleteAssociationOutput = Output({ SourceArn: Type.String(), DestinationArn: Type.String() });

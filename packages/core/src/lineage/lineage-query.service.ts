@@ -25,7 +25,7 @@ export interface LineageQueryServiceOptions {
   readonly resourceExists?: (arn: string) => Promise<boolean | undefined>;
 }
 
-/** SageMaker's QueryLineage and AddAssociation over the shared edge table. */
+/** SageMaker's QueryLineage, AddAssociation and DeleteAssociation over the shared edge table. */
 export class LineageQueryService {
   constructor(private readonly o: LineageQueryServiceOptions) {}
 
@@ -129,6 +129,19 @@ export class LineageQueryService {
     if (isUri(input.SourceArn)) await this.o.recorder.artifact(input.SourceArn, 'DataSet');
     if (isUri(input.DestinationArn)) await this.o.recorder.artifact(input.DestinationArn, 'DataSet');
     await this.o.recorder.link(source, destination, (input.AssociationType ?? 'ContributedTo') as AssociationType);
+    return { SourceArn: source, DestinationArn: destination };
+  }
+
+  /**
+   * Removes the association from source to destination, however it was recorded (by a capability or by
+   * AddAssociation); the ends are named as in AddAssociation. @throws ValidationError, NotFoundError (no such association).
+   */
+  async DeleteAssociation(input: InputOf<Ops['DeleteAssociation']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteAssociation']>> {
+    const source = this.startArn(input.SourceArn, 'SourceArn');
+    const destination = this.startArn(input.DestinationArn, 'DestinationArn');
+    const edges = await this.o.store.lineage.edges(source, 'downstream');
+    if (!edges.some((e) => e.destinationArn === destination)) throw new NotFoundError('Association', `${input.SourceArn} -> ${input.DestinationArn}`);
+    await this.o.store.lineage.remove(source, destination);
     return { SourceArn: source, DestinationArn: destination };
   }
 

@@ -129,4 +129,18 @@ describe('QueryLineage', () => {
     await q.AddAssociation({ SourceArn: a('training-job', 'T1'), DestinationArn: a('model-package', 'g/1') }, ctx);
     expect((await store.lineage.edges(a('model-package', 'g/1'), 'upstream')).map((e) => e.sourceArn).sort()).toEqual([a('mlflow-run', 'run1'), a('training-job', 't1')].sort());
   });
+
+  it('deletes an association however its ends are spelled, and only one that exists', async () => {
+    const { q, store } = await graph();
+    const before = await store.lineage.edges(a('model', 'm1'), 'downstream');
+    expect(before.map((e) => e.destinationArn)).toContain(a('endpoint-config', 'c1'));
+    const out = await q.DeleteAssociation({ SourceArn: 'arn:aws:sagemaker:us-east-1:123456789012:model/M1', DestinationArn: a('endpoint-config', 'c1') }, ctx);
+    expect(out).toEqual({ SourceArn: a('model', 'm1'), DestinationArn: a('endpoint-config', 'c1') });
+    expect((await store.lineage.edges(a('model', 'm1'), 'downstream')).map((e) => e.destinationArn)).toEqual([a('endpoint-config', 'c2')]);
+    const again = await q.DeleteAssociation({ SourceArn: a('model', 'm1'), DestinationArn: a('endpoint-config', 'c1') }, ctx).catch((x: unknown) => x);
+    expect((again as LoamError).code).toBe('ResourceNotFound');
+    // A location names its artifact, as in AddAssociation.
+    await q.DeleteAssociation({ SourceArn: 's3://other/x.csv', DestinationArn: a('training-job', 't2') }, ctx);
+    expect(await store.lineage.edges(a('training-job', 't2'), 'upstream')).toEqual([]);
+  });
 });

@@ -69,6 +69,21 @@ describe('AddAssociation is authorized on its source and its destination', () =>
   });
 });
 
+describe('DeleteAssociation is authorized on its source and its destination', () => {
+  it('refuses removing a link to a resource the caller may not touch, and keeps it', async () => {
+    expect((await as('admin', 'POST', '/api/v1/model-package-groups', { ModelPackageGroupName: 'protected-g' })).status).toBe(200);
+    const ends = { SourceArn: 's3://data/shared.csv', DestinationArn: sm('model-package-group', 'protected-g') };
+    expect((await as('admin', 'POST', '/api/v1/lineage/associations', ends)).status).toBe(200);
+    const r = await as('mallory', 'POST', '/api/v1/lineage/associations/delete', ends);
+    expect(r.status, JSON.stringify(r.body)).toBe(403);
+    expect(r.body.detail).toContain(`sagemaker:DeleteAssociation on resource: ${sm('model-package-group', 'protected-g')}`);
+    const up = await as('admin', 'POST', '/api/v1/lineage/query', { StartArns: [ends.DestinationArn], Direction: 'Ascendants' });
+    expect(up.body.Vertices).toHaveLength(1);
+    expect((await as('admin', 'POST', '/api/v1/lineage/associations/delete', ends)).status).toBe(200);
+    expect((await as('admin', 'POST', '/api/v1/lineage/query', { StartArns: [ends.DestinationArn], Direction: 'Ascendants' })).body.Vertices).toEqual([]);
+  });
+});
+
 describe('Application Auto Scaling is authorized on the endpoint its ResourceId names', () => {
   const target = (endpoint: string) => ({ ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${endpoint}/variant/v`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' });
   const policy = (endpoint: string) => ({
