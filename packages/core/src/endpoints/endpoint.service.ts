@@ -192,6 +192,11 @@ export class EndpointService {
       if (d.DesiredWeight === undefined && d.DesiredInstanceCount === undefined) {
         throw new ValidationError(`Give DesiredWeight or DesiredInstanceCount for variant '${d.VariantName}'.`, [{ path: at, message: 'nothing to change' }]);
       }
+      if (d.DesiredInstanceCount === 0) {
+        // SageMaker scales to zero only endpoints that host inference components, which Loam does not serve;
+        // a variant without instances would keep its weight and leave its share of invocations waiting.
+        throw new ValidationError(`Variant '${d.VariantName}' cannot scale to 0 instances: only endpoints with inference components scale to zero. Give DesiredInstanceCount 1 or more, or DesiredWeight 0 to take it out of traffic.`, [{ path: `${at}/DesiredInstanceCount`, message: 'at least 1' }]);
+      }
       if ((d.DesiredInstanceCount ?? 1) > this.o.maxInstancesPerVariant) {
         throw new ValidationError(`Variant '${d.VariantName}' asks for ${d.DesiredInstanceCount} instances; this server runs at most ${this.o.maxInstancesPerVariant} per variant.`, [{ path: `${at}/DesiredInstanceCount`, message: `at most ${this.o.maxInstancesPerVariant}` }]);
       }

@@ -140,6 +140,11 @@ describe('UpdateEndpointWeightsAndCapacities', () => {
     });
     expect(twice.status).toBe(400);
     expect(JSON.stringify(twice.body)).toContain('/DesiredWeightsAndCapacities/1/VariantName');
+    // Zero instances: only endpoints with inference components scale to zero (a variant without instances kept its weight, and its share of invocations waited 60 s).
+    const zero = await call(loam, 'POST', '/api/v1/endpoints/wc/weights-and-capacities', { EndpointName: 'wc', DesiredWeightsAndCapacities: [{ VariantName: 'a', DesiredInstanceCount: 0 }] });
+    expect(zero.status).toBe(400);
+    expect(zero.body.detail).toMatch(/cannot scale to 0 instances/);
+    expect((await call(loam, 'GET', '/api/v1/endpoints/wc')).body.EndpointStatus).toBe('InService');
     const r = await call(loam, 'POST', '/api/v1/endpoints/wc/weights-and-capacities', { EndpointName: 'wc', DesiredWeightsAndCapacities: [{ VariantName: 'a', DesiredWeight: 3, DesiredInstanceCount: 2 }] });
     expect(r.status).toBe(200);
     // A second process instance takes a while to answer /ping: the endpoint is still Updating.
