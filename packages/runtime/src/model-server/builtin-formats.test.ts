@@ -55,4 +55,23 @@ describe('built-in response formats', () => {
     const csv = p.invoke(body, 'text/csv', 'text/csv').body.split('\n').map((l) => l.split(',').map(Number));
     expect(csv).toEqual(json.predictions.map((r) => [r['closest_cluster'], r['distance_to_cluster']]));
   });
+
+  it('reads every common JSON request form SageMaker documents: features arrays, data.features.values, and sparse keys/shape', () => {
+    const model = trainKMeans({ k: '2', feature_dim: '3' }, { train: matrix() }).model;
+    const p = predictor('kmeans', model.toJSON());
+    const want = p.invoke(Buffer.from('1,2,3\n0,4,0\n'), 'text/csv', 'application/json').body;
+    const forms = [
+      { instances: [{ features: [1, 2, 3] }, { features: [0, 4, 0] }] },
+      { instances: [{ data: { features: { values: [1, 2, 3] } } }, { data: { features: { values: [0, 4, 0] } } }] },
+      { instances: [{ data: { features: { keys: [0, 1, 2], shape: [3], values: [1, 2, 3] } } }, { data: { features: { keys: [1], shape: [3], values: [4] } } }] },
+    ];
+    for (const f of forms) expect(p.invoke(Buffer.from(JSON.stringify(f)), 'application/json', 'application/json').body, JSON.stringify(f)).toBe(want);
+    const lines = '{"features": [1, 2, 3]}\n{"data": {"features": {"keys": [1], "shape": [3], "values": [4]}}}\n';
+    expect(p.invoke(Buffer.from(lines), 'application/jsonlines', 'application/json').body).toBe(want);
+    // Sparse records that cannot fit the model are refused, naming the record.
+    const bad = (features: unknown) => () => p.invoke(Buffer.from(JSON.stringify({ instances: [{ data: { features } }] })), 'application/json', 'application/json');
+    expect(bad({ keys: [3], shape: [4], values: [1] })).toThrow('Record 1: sparse features have shape [4]; the model expects 3 features.');
+    expect(bad({ keys: [5], values: [1] })).toThrow("Record 1: feature index 5 is beyond the model's 3 features (0-based).");
+    expect(bad({ keys: [0, 1], values: [1] })).toThrow('Record 1: sparse features have 2 keys but 1 values.');
+  });
 });

@@ -42,6 +42,8 @@ interface Algorithm {
   readonly defaultAccept: 'text/csv' | 'application/json';
   /** The member an `application/json` answer holds its records in: `predictions`, or PCA's `projections`. */
   readonly jsonKey: 'predictions' | 'projections';
+  /** A feature a sparse JSON record leaves out: missing for GBDT (as in libsvm), 0 for the linear models (a sparse tensor's zero). */
+  readonly sparseAbsent: number;
   predict(rows: Rows): Predictions;
 }
 
@@ -80,7 +82,7 @@ function toMatrix(rows: Rows, width: number): DenseMatrix {
 function gbdt(model: GbdtModel): Algorithm {
   const width = model.numFeatures;
   return {
-    name: 'xgboost', width, inputs: ['csv', 'libsvm', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'text/csv', jsonKey: 'predictions',
+    name: 'xgboost', width, inputs: ['csv', 'libsvm', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'text/csv', jsonKey: 'predictions', sparseAbsent: NaN,
     predict(rows) {
       // One row (real-time inference): straight from the parsed values. More: one call to the model's
       // batch predict over the whole payload (it walks the trees in row blocks).
@@ -92,7 +94,7 @@ function gbdt(model: GbdtModel): Algorithm {
 
 function generic(name: string, width: number, one: (row: Float32Array) => RecordOut, jsonKey: Algorithm['jsonKey'] = 'predictions'): Algorithm {
   return {
-    name, width, inputs: ['csv', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'application/json', jsonKey,
+    name, width, inputs: ['csv', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'application/json', jsonKey, sparseAbsent: 0,
     predict(rows) {
       const records: RecordOut[] = new Array(rows.count);
       for (let i = 0; i < rows.count; i++) records[i] = one(rowAt(rows, i, width));
@@ -153,7 +155,7 @@ export function predictorFor(a: Algorithm, options: PredictorOptions = {}): Pred
     invoke(body, contentType, accept) {
       const format = inputFormat(contentType, a.inputs, a.name, a.defaultInput);
       if (body.length === 0) throw new InferenceInputError(400, 'The request body is empty; send at least one row.');
-      return encode(a.predict(parseRows(format, body, a.width, scratch)), accept, a, batch);
+      return encode(a.predict(parseRows(format, body, a.width, scratch, a.sparseAbsent)), accept, a, batch);
     },
   };
 }

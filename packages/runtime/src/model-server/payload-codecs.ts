@@ -186,9 +186,36 @@ export function parseCsv(payload: string | Uint8Array, width: number, scratch?: 
   return { count: r, values: r * width === values.length ? values : values.subarray(0, r * width) };
 }
 
-function toRow(v: unknown, r: number, width: number, out: Float32Array): void {
-  const arr = Array.isArray(v) ? v : v && typeof v === 'object' && Array.isArray((v as { features?: unknown }).features) ? (v as { features: unknown[] }).features : undefined;
-  if (!arr) throw new InferenceInputError(400, `Record ${r + 1} must be an array of numbers or {"features": [...]}.`);
+/**
+ * One record's features, in any of SageMaker's common JSON request forms (cdf-inference): `[…]`,
+ * `{"features": […]}`, `{"data": {"features": {"values": […]}}}` (or `{"data": {"features": […]}}`),
+ * or sparse `{"data": {"features": {"keys": […], "values": […], "shape": [n]}}}`, whose absent
+ * features read as `absent` (0 for the linear models, missing for GBDT, as for libsvm).
+ */
+function toRow(v: unknown, r: number, width: number, out: Float32Array, absent: number): void {
+  const obj = (x: unknown): Record<string, unknown> | undefined => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined);
+  const data = obj(obj(v)?.['data']);
+  const features: unknown = Array.isArray(v) ? v : data ? data['features'] : obj(v)?.['features'];
+  const tensor = obj(features);
+  let arr: unknown[] | undefined = Array.isArray(features) ? features : undefined;
+  if (tensor && Array.isArray(tensor['values']) && tensor['keys'] === undefined) arr = tensor['values'];
+  else if (tensor && Array.isArray(tensor['values']) && Array.isArray(tensor['keys'])) {
+    const keys = tensor['keys'];
+    const values = tensor['values'];
+    const shape = tensor['shape'];
+    if (keys.length !== values.length) throw new InferenceInputError(400, `Record ${r + 1}: sparse features have ${keys.length} keys but ${values.length} values.`);
+    if (Array.isArray(shape) && shape.length > 0 && shape[0] !== width) throw new InferenceInputError(400, `Record ${r + 1}: sparse features have shape [${String(shape[0])}]; the model expects ${width} features.`);
+    out.fill(absent, r * width, (r + 1) * width);
+    keys.forEach((k, i) => {
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new InferenceInputError(400, `Record ${r + 1}: sparse key ${JSON.stringify(k)} is not a non-negative integer.`);
+      if (k >= width) throw new InferenceInputError(400, `Record ${r + 1}: feature index ${k} is beyond the model's ${width} features (0-based).`);
+      const x = values[i];
+      if (typeof x !== 'number') throw badCell(r + 1, k + 1, JSON.stringify(x));
+      out[r * width + k] = x;
+    });
+    return;
+  }
+  if (!arr) throw new InferenceInputError(400, `Record ${r + 1} must be an array of numbers, {"features": [...]} or {"data": {"features": {"values": [...]}}}.`);
   if (arr.length !== width) throw widthError(r + 1, arr.length, width);
   for (let j = 0; j < width; j++) {
     const x = arr[j];
@@ -198,8 +225,8 @@ function toRow(v: unknown, r: number, width: number, out: Float32Array): void {
   }
 }
 
-/** JSON: `{"instances": [[…], {"features": […]}]}`, `[[…], …]` or one row `[…]`. */
-export function parseJson(text: string, width: number): Rows {
+/** JSON: `{"instances": [[…], {"features": […]}, {"data": {"features": …}}]}`, `[[…], …]`, one row `[…]` or one record. */
+export function parseJson(text: string, width: number, absent = NaN): Rows {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -209,16 +236,16 @@ export function parseJson(text: string, width: number): Rows {
   let records: unknown[];
   if (Array.isArray(doc)) records = doc.length > 0 && (Array.isArray(doc[0]) || (doc[0] !== null && typeof doc[0] === 'object')) ? doc : [doc];
   else if (doc && typeof doc === 'object' && Array.isArray((doc as { instances?: unknown }).instances)) records = (doc as { instances: unknown[] }).instances;
-  else if (doc && typeof doc === 'object' && Array.isArray((doc as { features?: unknown }).features)) records = [doc];
+  else if (doc && typeof doc === 'object' && (Array.isArray((doc as { features?: unknown }).features) || (doc as { data?: unknown }).data !== undefined)) records = [doc];
   else throw new InferenceInputError(400, 'JSON input must be {"instances": [...]}, an array of rows, or one row.');
   if (records.length === 0) throw new InferenceInputError(400, 'The request has no rows: "instances" is empty.');
   const values = new Float32Array(records.length * width);
-  records.forEach((rec, r) => toRow(rec, r, width, values));
+  records.forEach((rec, r) => toRow(rec, r, width, values, absent));
   return { count: records.length, values };
 }
 
-/** JSON Lines: one `[…]` or `{"features": […]}` per line. */
-export function parseJsonLines(text: string, width: number): Rows {
+/** JSON Lines: one `[…]`, `{"features": […]}` or `{"data": {"features": …}}` per line. */
+export function parseJsonLines(text: string, width: number, absent = NaN): Rows {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
   if (lines.length === 0) throw new InferenceInputError(400, 'The request has no rows: the JSON Lines body is empty.');
   const values = new Float32Array(lines.length * width);
@@ -229,7 +256,7 @@ export function parseJsonLines(text: string, width: number): Rows {
     } catch (e) {
       throw new InferenceInputError(400, `Line ${r + 1} is not valid JSON: ${(e as Error).message}`);
     }
-    toRow(v, r, width, values);
+    toRow(v, r, width, values, absent);
   });
   return { count: lines.length, values };
 }
@@ -259,13 +286,13 @@ export function parseLibsvm(text: string, width: number): Rows {
 }
 
 /** Parses a payload; CSV is read from the bytes (into `scratch` when it fits, see {@link parseCsv}), the other formats from their text. */
-export function parseRows(format: PayloadFormat, payload: string | Buffer, width: number, scratch?: Float32Array): Rows {
+export function parseRows(format: PayloadFormat, payload: string | Buffer, width: number, scratch?: Float32Array, sparseAbsent = NaN): Rows {
   if (payload.length === 0) throw new InferenceInputError(400, 'The request body is empty; send at least one row.');
   if (format === 'csv') return parseCsv(payload, width, scratch);
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
   switch (format) {
-    case 'json': return parseJson(text, width);
-    case 'jsonlines': return parseJsonLines(text, width);
+    case 'json': return parseJson(text, width, sparseAbsent);
+    case 'jsonlines': return parseJsonLines(text, width, sparseAbsent);
     case 'libsvm': return parseLibsvm(text, width);
   }
 }
