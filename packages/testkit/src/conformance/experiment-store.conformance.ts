@@ -133,6 +133,20 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect(((await s.getRun(id)) as RunRecord).params.map((p) => p.key)).toEqual(['fixed', 'p0', 'p1', 'p2', 'p4', 'p5', 'p6', 'p7']);
     });
 
+    it('creates experiments and runs concurrently, each with its own id (none refused)', async () => {
+      const tag = unique('many');
+      const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => s.createExperiment({ name: `${tag}-${i}`, artifactRoot: 'r:', tags: [], time: 1 })));
+      expect(new Set(ids).size).toBe(40);
+      const exp = ids[0]!;
+      const runIds = Array.from({ length: 60 }, (_, i) => hex(0x1000 + i));
+      await Promise.all(runIds.map((id, i) => s.createRun({ info: info(id, exp, 10 + i), tags: [{ key: 'i', value: String(i) }] })));
+      const found = await s.searchRuns({ experimentIds: [exp], view: 'ALL', filter: [], orderBy: [], offset: 0, limit: 100 });
+      expect(found.map((r) => r.info.runId).sort()).toEqual(runIds);
+      // Each run keeps its own tags: no two share a run key.
+      expect(found.every((r) => r.tags.length === 1 && r.tags[0]!.value === String(Number.parseInt(r.info.runId, 16) - 0x1000))).toBe(true);
+      await expect(s.createRun({ info: info(runIds[0]!, exp, 1), tags: [] })).rejects.toBeTruthy();
+    });
+
     it('refuses text holding U+0000 on every write, writing nothing; lookups and searches by it find nothing', async () => {
       const N = 'a\u0000b';
       const refused = async (p: Promise<unknown>, what: string) => {

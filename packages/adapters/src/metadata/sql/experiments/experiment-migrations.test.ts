@@ -60,6 +60,12 @@ function upgradeTests(url: string, schema: string | undefined): void {
       ]);
       expect(await s.deleteRunTag(A, 'team')).toBe(true);
       expect((await s.getRun(A))?.tags).toEqual([]);
+      // New ids continue after the old ones.
+      expect(await s.createExperiment({ name: 'new', artifactRoot: 'r:', tags: [], time: 9 })).toBe('2');
+      const C = 'c'.repeat(32);
+      await s.createRun({ info: { runId: C, experimentId: '1', runName: 'run-3', userId: 'ana', status: 'RUNNING', startTime: 300, lifecycleStage: 'active', artifactUri: 'x' }, tags: [{ key: 'team', value: 'speech' }] });
+      expect((await s.getRun(C))?.tags).toEqual([{ key: 'team', value: 'speech' }]);
+      expect((await s.getRun(B))?.tags).toEqual([{ key: 'team', value: 'nlp' }]);
     } finally {
       await s.close();
     }

@@ -156,8 +156,30 @@ function runKeys(d: SqlDialect): Migration {
   };
 }
 
+/*
+ * The next experiment id and run key, one row each, taken by `update … set value = value + 1
+ * returning value` inside the creating transaction. Reading max() + 1 instead let concurrent creators
+ * on PostgreSQL take the same id, and all but one failed; the row lock makes them take turns.
+ */
+function idCounters(d: SqlDialect): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const db = outer as SqlDialect['db'];
+      await db.schema.createTable(ID_COUNTERS)
+        .addColumn('name', d.columnType('key'), (c) => c.primaryKey())
+        .addColumn('value', d.columnType('timestamp'), (c) => c.notNull())
+        .execute();
+      await sql`insert into ${sql.table(ID_COUNTERS)} (name, value) select 'experiment_id', coalesce(max(experiment_id), 0) from mlflow_experiments`.execute(db);
+      await sql`insert into ${sql.table(ID_COUNTERS)} (name, value) select 'run_key', coalesce(max(run_key), 0) from mlflow_runs`.execute(db);
+    },
+  };
+}
+
+export const ID_COUNTERS = 'mlflow_id_counters';
+
 export function experimentMigrations(d: SqlDialect): Record<string, Migration> {
-  return { 'experiments:0001:tables': tables(d), 'experiments:0002:run-keys': runKeys(d) };
+  return { 'experiments:0001:tables': tables(d), 'experiments:0002:run-keys': runKeys(d), 'experiments:0003:id-counters': idCounters(d) };
 }
 
 /** The Migrator for the experiment tables (call `d.prepare()` first). */

@@ -9,9 +9,19 @@ import { holdsNul, type SqlTraits } from './sql-like.js';
 import { dedupe, toExperiment, toMetric, toRunInfo, type ExperimentRow, type MetricRow, type RunRow } from './sql-rows.js';
 import { searchExperimentRows, searchRunIds } from './sql-search.js';
 import { loadRuns } from './sql-run-load.js';
+import { ID_COUNTERS } from './experiment-migrations.js';
 import { BatchWriter, writeInputs } from './sql-run-batch.js';
 
 type Db = SqlDialect['db'];
+
+/**
+ * The next experiment id or run key. The counter row stays locked until the transaction ends, so
+ * concurrent creators take turns instead of computing the same max() + 1; a rollback gives it back.
+ */
+async function nextId(trx: Db, name: 'experiment_id' | 'run_key'): Promise<number> {
+  const r = await sql<{ value: number }>`update ${sql.table(ID_COUNTERS)} set value = value + 1 where name = ${name} returning value`.execute(trx);
+  return Number(r.rows[0]!.value);
+}
 
 /** The ExperimentStore on SQLite or PostgreSQL (one Kysely instance of its own). */
 export class SqlExperimentStore implements ExperimentStore {
@@ -54,8 +64,7 @@ export class SqlExperimentStore implements ExperimentStore {
           if (await trx.selectFrom('mlflow_experiments').select('experiment_id').where('name', '=', e.name).executeTakeFirst()) {
             throw new ResourceInUseError(`Experiment(name=${e.name}) already exists.`);
           }
-          const max = (await trx.selectFrom('mlflow_experiments').select(sql<number | null>`max(experiment_id)`.as('m')).executeTakeFirst()) as { m: number | null } | undefined;
-          const id = Math.max(0, Number(max?.m ?? 0)) + 1;
+          const id = await nextId(trx, 'experiment_id');
           await trx.insertInto('mlflow_experiments').values({
             experiment_id: id, name: e.name, artifact_location: e.artifactLocation ?? `${e.artifactRoot}/${id}`, lifecycle_stage: 'active',
             creation_time: e.time, last_update_time: e.time,
@@ -64,7 +73,7 @@ export class SqlExperimentStore implements ExperimentStore {
           return String(id);
         });
       } catch (err) {
-        // Two creators raced for the same id (or name): the name check above decides on retry.
+        // Two creators raced for the same name: the name check above decides on retry.
         if (this.d.isUniqueViolation(err) && attempt < 5) continue;
         throw err;
       }
@@ -136,22 +145,9 @@ export class SqlExperimentStore implements ExperimentStore {
 
   async createRun(run: NewRun): Promise<void> {
     storableText.run(run);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.#createRun(run);
-      } catch (err) {
-        // Two creators took the same run_key: take the next one. (A run id clash is a real error.)
-        if (attempt < 5 && this.d.isUniqueViolation(err) && !(await this.getRunInfo(run.info.runId))) continue;
-        throw err;
-      }
-    }
-  }
-
-  async #createRun(run: NewRun): Promise<void> {
     const i = run.info;
     await this.db.transaction().execute(async (trx) => {
-      const max = (await trx.selectFrom('mlflow_runs').select(sql<number | null>`max(run_key)`.as('m')).executeTakeFirst()) as { m: number | null } | undefined;
-      const runKey = Number(max?.m ?? 0) + 1;
+      const runKey = await nextId(trx, 'run_key');
       await trx.insertInto('mlflow_runs').values({
         run_id: i.runId, run_key: runKey, experiment_id: Number(i.experimentId), run_name: i.runName, user_id: i.userId, status: i.status, start_time: i.startTime,
         end_time: i.endTime ?? null, lifecycle_stage: i.lifecycleStage, artifact_uri: i.artifactUri, deleted_time: i.deletedTime ?? null,
