@@ -5,16 +5,23 @@ import { Cell, Column, S3UriOfData } from './datasets.js';
 const closed = { additionalProperties: false } as const;
 export const FlowName = ResourceName;
 
+/**
+ * Free text of a node that an exported script carries in a `--` comment: a line break would end the
+ * comment and start a statement (or a DuckDB CLI dot command such as `.shell`), so control characters
+ * are refused.
+ */
+const NoControlCharacters = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+
 /** One node of a flow; see docs/wrangler-flow-format.md. */
 export const FlowNode = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
   type: Type.Union([Type.Literal('source'), Type.Literal('transform'), Type.Literal('destination')]),
   inputs: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 8 })),
-  transform: Type.Optional(Type.String({ maxLength: 64 })),
+  transform: Type.Optional(Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_]*$', description: 'A transform of the catalogue (ListFlowTransforms).' })),
   params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   dataset: Type.Optional(Type.Object({ name: Type.String(), version: Type.Optional(Type.Integer({ minimum: 1 })) }, closed)),
   output: Type.Optional(Type.Object({ s3Uri: Type.Optional(S3UriOfData), format: Type.Optional(Type.Union([Type.Literal('parquet'), Type.Literal('csv')])), header: Type.Optional(Type.Boolean()) }, closed)),
-  label: Type.Optional(Type.String({ maxLength: 128 })),
+  label: Type.Optional(Type.String({ maxLength: 128, pattern: NoControlCharacters, description: 'Shown in Studio and as a comment in the exported script: no control characters (line breaks, tabs).' })),
   position: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, closed)),
 }, closed);
 export const FlowDefinition = Type.Object({

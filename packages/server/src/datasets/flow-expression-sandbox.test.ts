@@ -88,3 +88,19 @@ describe('flow expressions are scalar expressions over the row', () => {
     expect(g.body.Rows).toEqual([['you', 2]]);
   });
 });
+
+describe('flow text that reaches the exported script', () => {
+  it('refuses a label or transform name with a line break (it would end the script’s comment and start a statement), naming the member', async () => {
+    const label = "x\nCOPY (SELECT 'owned' AS a) TO '/tmp/pwned.csv'; --";
+    const doc = { formatVersion: 1, nodes: [{ id: 'src', type: 'source', dataset: { name: 'mine' }, label }] };
+    const r = await eve('POST', '/api/v1/flows', { FlowName: 'labelled', Definition: doc });
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(r.body.detail).toMatch(/Definition\.nodes\.0\.label.*failed to satisfy constraint/s);
+    const t = await eve('POST', '/api/v1/flows', { FlowName: 'labelled', Definition: { formatVersion: 1, nodes: [{ id: 'src', type: 'source', dataset: { name: 'mine' }, transform: 'x\n.shell id' }] } });
+    expect(t.status, JSON.stringify(t.body)).toBe(400);
+    expect(t.body.detail).toContain('Definition.nodes.0.transform');
+    expect((await eve('GET', '/api/v1/flows/labelled')).status).toBe(404);
+    const ok = await eve('POST', '/api/v1/flows', { FlowName: 'labelled', Definition: { ...doc, nodes: [{ ...doc.nodes[0], label: 'Orders — 2026 (été)' }] } });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+  });
+});

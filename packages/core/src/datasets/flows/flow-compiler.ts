@@ -219,10 +219,19 @@ export async function compileFlow(doc: FlowDocument, o: CompileOptions): Promise
   return { steps: steps.map((s) => ({ ...s, sql: fitter.render(s.sql) })), nodes };
 }
 
+/**
+ * Text for a `--` comment line: control characters (a line break would end the comment and start a
+ * statement or a CLI dot command) become spaces. The schema refuses them in labels; flows stored
+ * before it did may still hold them.
+ */
+function commentText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+}
+
 /** The flow as a standalone DuckDB script: views for sources and steps, COPY for destinations. */
 export function renderScript(flow: CompiledFlow, meta: { title: string; sourceUris: Readonly<Record<string, string>> }): string {
   const lines = [
-    `-- ${meta.title}`,
+    `-- ${commentText(meta.title)}`,
     '-- Compiled by Loam to DuckDB SQL. Sources read s3:// URIs: run with the httpfs extension and S3',
     '-- credentials for your Loam endpoint, or replace the URIs with local copies of the Parquet files.',
     '',
@@ -234,7 +243,7 @@ export function renderScript(flow: CompiledFlow, meta: { title: string; sourceUr
   lines.push('');
   for (const s of flow.steps) {
     const n = flow.nodes.find((x) => x.id === s.nodeId);
-    lines.push(`-- ${s.nodeId}${n?.transform ? ` (${n.transform})` : ` (${n?.type ?? ''})`}${n?.label ? `: ${n.label}` : ''}`);
+    lines.push(`-- ${commentText(`${s.nodeId}${n?.transform ? ` (${n.transform})` : ` (${n?.type ?? ''})`}${n?.label ? `: ${n.label}` : ''}`)}`);
     lines.push(`CREATE OR REPLACE VIEW ${s.relation} AS ${s.sql};`);
   }
   for (const n of flow.nodes) {
