@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Principal } from '@loam/core';
 import type { MetricsRegistry } from './metrics-registry.js';
 
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -36,15 +37,15 @@ export function prometheusText(metrics: MetricsRegistry, instances: (endpoint: s
  * An endpoint's series are shown only to a caller who may `sagemaker:DescribeEndpoint` it, as
  * GetEndpointMetrics is authorized: the names and traffic of the others are left out.
  */
-export function registerPrometheusRoute<P>(app: FastifyInstance, o: {
+export function registerPrometheusRoute(app: FastifyInstance, o: {
   metrics: MetricsRegistry;
   instances: (e: string, v: string) => number;
-  authenticate: (authorization: string | undefined) => Promise<P>;
+  authenticate: (authorization: string | undefined) => Promise<Principal>;
   /** Whether the caller may read the endpoint's metrics (DescribeEndpoint on its ARN). */
-  mayRead: (principal: P, endpoint: string) => Promise<boolean>;
+  mayRead: (principal: Principal, endpoint: string) => Promise<boolean>;
 }): void {
   app.get('/metrics', async (req, reply) => {
-    let principal: P;
+    let principal: Principal;
     try {
       principal = await o.authenticate(req.headers.authorization);
     } catch {
