@@ -225,6 +225,9 @@ export class JobCoordinator {
             continue;
           }
           settled++;
+          // Caught between lease and start: the executor may have started processes whose handle never
+          // reached the record. They go first, or they would run on beside a failed or re-queued job.
+          if (!r.handle) await this.o.executor.discard(r.id).catch((err: unknown) => this.o.logger.warn({ jobId: r.id, err }, 'could not end what an interrupted start left running'));
           const reason = r.handle
             ? 'The job\'s processes could not be found after the server restarted (the machine rebooted or they were killed); no outcome was reported.'
             : 'The server stopped while the job was being started.';

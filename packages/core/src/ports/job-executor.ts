@@ -54,6 +54,13 @@ export interface JobExecutor {
    */
   adopt(jobId: string, handle: JobHandle, afterSeq: Readonly<Record<string, number>>): Promise<boolean>;
   /**
+   * Makes sure nothing of a job whose start was interrupted runs: a server that died between starting a
+   * job's processes and storing its handle leaves them with nothing to adopt them by. Ends whatever of
+   * the job still runs; a job with nothing left is not an error. Called by a restarted server before it
+   * settles such a job (failed, or queued again under RetryStrategy).
+   */
+  discard(jobId: string): Promise<void>;
+  /**
    * Stops a job: SIGTERM (or its equivalent) to every process of every host, then SIGKILL after the
    * grace period. Each host still ends with an `exit` event (`Stopped`). Stopping an unknown or
    * finished job is a no-op.

@@ -66,6 +66,14 @@ export class MemoryJobExecutor implements JobExecutor {
     return handle['executor'] === 'memory' && this.jobs.has(jobId);
   }
 
+  /** A job this executor runs ends at once, with no event (the caller settles its record). */
+  async discard(jobId: string): Promise<void> {
+    const j = this.jobs.get(jobId);
+    if (!j || j.exited) return;
+    j.exited = true;
+    j.wake?.();
+  }
+
   async stop(jobId: string): Promise<void> {
     const j = this.jobs.get(jobId);
     if (!j || j.exited || j.stopping) return;

@@ -8,7 +8,7 @@ import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, Jo
 import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyParents, removeHostCgroup, sweepEmptyCgroups, type CgroupSupport, type HostCgroup } from './cgroups.js';
 import { EventTail } from './event-tail.js';
 import { readLogPage } from './log-reader.js';
-import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
+import { isAlive, killGroup, killJobTree, processesWithArg, processStartTime, signal } from './proc.js';
 import { findUnshare } from './sandbox.js';
 
 export interface LocalProcessExecutorOptions {
@@ -230,6 +230,21 @@ export class LocalProcessExecutor implements JobExecutor {
     this.jobs.set(jobId, state);
     this.poll();
     return true;
+  }
+
+  async discard(jobId: string): Promise<void> {
+    if (this.jobs.has(jobId)) return; // started by this server, which knows its handle
+    const dir = this.jobDir(jobId);
+    for (const host of listHosts(dir)) {
+      const hostDir = join(dir, host);
+      // The runner first (its own group: detached), so it starts nothing more; then whatever it started.
+      for (const pid of processesWithArg(join(hostDir, 'job.json'))) {
+        killGroup(pid, 'SIGKILL');
+        signal(pid, 'SIGKILL');
+      }
+      const pidFile = readPidFile(hostDir);
+      killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(hostDir).toString('base64url'), pidFile?.childUid);
+    }
   }
 
   async stop(jobId: string): Promise<void> {

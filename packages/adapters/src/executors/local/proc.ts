@@ -68,6 +68,26 @@ export function processesWithMarker(marker: string): number[] {
   return out;
 }
 
+/** Processes with `arg` as one of their command-line arguments (a runner by its job.json). Linux only; elsewhere empty. */
+export function processesWithArg(arg: string): number[] {
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(arg)) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
 /**
  * SIGKILLs the group, when the job ran as a sandbox uid of its own every process of that uid (which no
  * process can shed; see killUid), and every process still carrying the job's marker. A process forked after a sweep read
