@@ -17,6 +17,7 @@ import { registerMlflowTransport } from '../transports/mlflow/mlflow.routes.js';
 import { mlflowRegistryRoutes } from '../transports/mlflow/registry/mlflow-registry.routes.js';
 import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { withRedactedRequests } from '../http/request-log.js';
+import { registerFrameHeaders } from '../http/frame-headers.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { lockDataDir } from '@loam/adapters/data-dir/data-dir-lock';
 import { openPlatform, type Platform } from './platform.js';
@@ -56,6 +57,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   const { config, identity } = platform;
   // Request URLs are logged with their credentials (presigned signatures, login tokens) redacted.
   const app = buildHttpApp({ logger: logger === false ? false : withRedactedRequests(logger), allowedHosts: config.server.allowedHosts, boundHost: config.server.host, bodyLimit: config.server.bodyLimitBytes, trustProxy: config.server.trustProxy, invocationLane: config.server.invocationLane });
+  registerFrameHeaders(app);
   registerHealthRoutes(app, [
     { name: 'metadata', ping: (o) => platform.store.ping(o) },
     { name: 'artifacts', ping: (o) => platform.artifacts.ping(o) },
