@@ -48,6 +48,13 @@ export interface TuningEngine<R extends TunedRange = TunedRange> {
    * judge. `ConvergenceDetected` reads an expected improvement of 1 % of the best or less as convergence.
    */
   expectedImprovement(input: { readonly ranges: readonly R[]; readonly objective: Direction; readonly seed: number; readonly history: readonly TrialHistoryEntry[]; readonly incumbent?: number }): { readonly best: number; readonly improvement: number } | undefined;
+  /**
+   * The problem a built-in algorithm (`xgboost`, `linear-learner`, `kmeans`, `pca`, `forecasting-deepar`)
+   * would find in one trial's hyperparameters (static, tuned and `_tuning_objective_metric`) before
+   * reading any data, naming the hyperparameter; undefined when it would accept them (or the engine does
+   * not know the algorithm). Lets CreateHyperParameterTuningJob refuse what would fail every trial.
+   */
+  builtInHyperparameterProblem(algorithm: string, hyperParameters: Readonly<Record<string, string>>): { readonly hyperparameter?: string; readonly message: string } | undefined;
   /** SageMaker's median rule for `TrainingJobEarlyStoppingType: Auto`. */
   medianStop(input: { readonly current: readonly number[]; readonly previous: readonly (readonly number[])[]; readonly direction: Direction }): boolean;
 }

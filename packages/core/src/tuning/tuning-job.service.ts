@@ -9,7 +9,7 @@ import type { TrainingJobService } from '../jobs/training-job.service.js';
 import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import type { TuningEngine } from './tuning-engine.js';
-import { planTuningJob } from './tuning-plan.js';
+import { checkTrials, planTuningJob } from './tuning-plan.js';
 import { bestTrial, counters, definitionObjectives, trialObjective, trialSummary } from './tuning-summaries.js';
 import { tuningJobsCollection, type ParentTrial, type TrialRecord, type TuningJobRecord } from './tuning.collections.js';
 
@@ -41,6 +41,7 @@ export class TuningJobService {
   async CreateHyperParameterTuningJob(input: In<'CreateHyperParameterTuningJob'>, ctx: RequestContext): Promise<Out<'CreateHyperParameterTuningJob'>> {
     if (input.Tags) validateTags(input.Tags);
     const plan = planTuningJob(input, this.o.engine);
+    checkTrials(input, plan, this.o.engine);
     const parents = input.WarmStartConfig ? await this.warmStartParents(input.WarmStartConfig, plan.objective.metricName, plan.ranges) : [];
     const arn = resourceArn(this.o.partition, 'hyper-parameter-tuning-job', input.HyperParameterTuningJobName);
     const now = this.o.clock.now() / 1000;
@@ -118,9 +119,10 @@ export class TuningJobService {
     if (input.CreationTimeBefore !== undefined) filters.push({ field: 'creationTime', op: 'lt', value: input.CreationTimeBefore });
     if (input.LastModifiedTimeAfter !== undefined) filters.push({ field: 'lastModifiedTime', op: 'gt', value: input.LastModifiedTimeAfter });
     if (input.LastModifiedTimeBefore !== undefined) filters.push({ field: 'lastModifiedTime', op: 'lt', value: input.LastModifiedTimeBefore });
-    const sortBy = input.SortBy === 'Name' ? 'name' : input.SortBy === 'Status' ? 'status' : 'creationTime';
+    // SageMaker's defaults: SortBy Name, SortOrder Ascending, MaxResults 10.
+    const sortBy = input.SortBy === 'CreationTime' ? 'creationTime' : input.SortBy === 'Status' ? 'status' : 'name';
     const page = await this.o.store.collection(tuningJobsCollection).list({
-      filters, sortBy, sortOrder: input.SortOrder ?? 'Descending', maxResults: clampMaxResults(input.MaxResults, 100),
+      filters, sortBy, sortOrder: input.SortOrder ?? 'Ascending', maxResults: clampMaxResults(input.MaxResults, 10),
       ...(input.NextToken ? { nextToken: input.NextToken } : {}),
     });
     return {
@@ -168,15 +170,19 @@ export class TuningJobService {
     for (const t of job.trials) children.set(t.trainingJobName, await this.child(t.trainingJobName));
     let rows = job.trials.map((t) => trialSummary(t, job, children.get(t.trainingJobName), trialObjective(objectives, t.index)));
     if (input.StatusEquals) rows = rows.filter((r) => r['TrainingJobStatus'] === input.StatusEquals);
+    const objectiveOf = (r: Record<string, unknown>): number | undefined => (r['FinalHyperParameterTuningJobObjectiveMetric'] as { Value: number } | undefined)?.Value;
+    // As SageMaker documents: sorted by FinalObjectiveMetricValue, trials that reported no objective are not listed.
+    if (input.SortBy === 'FinalObjectiveMetricValue') rows = rows.filter((r) => objectiveOf(r) !== undefined);
+    // SageMaker's defaults: SortBy Name, SortOrder Ascending.
     const key = (r: Record<string, unknown>): string | number => {
       switch (input.SortBy) {
-        case 'Name': return r['TrainingJobName'] as string;
+        case 'CreationTime': return r['CreationTime'] as number;
         case 'Status': return r['TrainingJobStatus'] as string;
-        case 'FinalObjectiveMetricValue': return (r['FinalHyperParameterTuningJobObjectiveMetric'] as { Value: number } | undefined)?.Value ?? Number.NEGATIVE_INFINITY;
-        default: return r['CreationTime'] as number;
+        case 'FinalObjectiveMetricValue': return objectiveOf(r)!;
+        default: return r['TrainingJobName'] as string;
       }
     };
-    const dir = (input.SortOrder ?? 'Descending') === 'Ascending' ? 1 : -1;
+    const dir = (input.SortOrder ?? 'Ascending') === 'Ascending' ? 1 : -1;
     rows.sort((a, b) => {
       const ka = key(a);
       const kb = key(b);

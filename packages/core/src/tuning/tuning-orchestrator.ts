@@ -104,6 +104,11 @@ export class TuningOrchestrator {
         if (!child || child.status !== 'InProgress' || child.stopRequested || t.earlyStopped) continue;
         const current = seriesOf(t);
         if (current.length === 0) continue;
+        if (plan.hyperband && current.length >= plan.hyperband.maxResource) {
+          // SageMaker: "Once a job reaches the MaxResource value, it is stopped." A full-length trial, not an early stop.
+          toStop.push(t.trainingJobName);
+          continue;
+        }
         let stop = false;
         if (plan.earlyStopping === 'Auto') {
           // Only trials of the same definition report the same metric.

@@ -1,4 +1,5 @@
 import type { InputOf, operations } from '@loam/contracts';
+import { builtInAlgorithms, imageRepository, scriptModeFrameworks } from '../jobs/image-resolver.js';
 import { ValidationError } from '../kernel/errors.js';
 import type { Direction, StrategyName, TunedRange, TuningEngine } from './tuning-engine.js';
 
@@ -7,6 +8,11 @@ export type TrainingJobDefinition = NonNullable<CreateInput['TrainingJobDefiniti
 
 /** SageMaker's limits ([DG] automatic-model-tuning-limits). */
 export const tuningLimits = { maxJobs: 750, maxJobsRandom: 10_000, maxParallel: 100, maxHyperparameters: 100 } as const;
+
+/** Static hyperparameters SageMaker reads Hyperband's MaxResource from when it is not given, in this order. */
+export const hyperbandEpochKeys = ['epochs', 'numepochs', 'n-epochs', 'n_epochs', 'num_epochs'] as const;
+/** SageMaker's largest HyperbandStrategyConfig.MaxResource (epochs). */
+export const hyperbandMaxResource = 20_000;
 
 /** The hyperparameter SageMaker adds to every child job: the objective metric's name. */
 export const objectiveHyperparameter = '_tuning_objective_metric';
@@ -112,8 +118,17 @@ export function planTuningJob(input: CreateInput, engine: TuningEngine): TuningP
   const hb = cfg.StrategyConfig?.HyperbandStrategyConfig;
   if (strategy === 'Hyperband') {
     if (earlyStopping !== 'Off') throw bad('/HyperParameterTuningJobConfig/TrainingJobEarlyStoppingType', 'The Hyperband strategy has its own early stopping: TrainingJobEarlyStoppingType must be Off.');
-    if (hb?.MaxResource === undefined) throw bad('/HyperParameterTuningJobConfig/StrategyConfig/HyperbandStrategyConfig/MaxResource', 'The Hyperband strategy needs HyperbandStrategyConfig.MaxResource (the epochs a full training job runs).');
-    hyperband = { minResource: hb.MinResource ?? 1, maxResource: hb.MaxResource };
+    const maxPath = '/HyperParameterTuningJobConfig/StrategyConfig/HyperbandStrategyConfig/MaxResource';
+    // As SageMaker does, MaxResource defaults to the epochs a static hyperparameter names.
+    const epochsKey = hyperbandEpochKeys.find((k) => first.staticHyperParameters[k] !== undefined);
+    const maxResource = hb?.MaxResource ?? (epochsKey !== undefined ? Number(first.staticHyperParameters[epochsKey]!.trim()) : undefined);
+    if (maxResource === undefined) {
+      throw bad(maxPath, `The Hyperband strategy needs HyperbandStrategyConfig.MaxResource (the epochs a full training job runs), or a static hyperparameter it can be read from: ${hyperbandEpochKeys.join(', ')}.`);
+    }
+    if (hb?.MaxResource === undefined && (!Number.isInteger(maxResource) || maxResource < 1)) {
+      throw bad(`${defPath}/StaticHyperParameters/${epochsKey}`, `HyperbandStrategyConfig.MaxResource is read from static hyperparameter '${epochsKey}', which must then be a positive integer; got '${first.staticHyperParameters[epochsKey!]}'.`);
+    }
+    hyperband = { minResource: hb?.MinResource ?? 1, maxResource };
     try {
       engine.hyperband(hyperband);
     } catch (e) {
@@ -175,6 +190,72 @@ function planDefinition(definition: TrainingJobDefinition, defPath: string, cfg:
     ranges,
     staticHyperParameters,
   };
+}
+
+/**
+ * Create-time checks (not re-run on stored jobs, so a job accepted before a check existed keeps
+ * running): Hyperband's MaxResource is at most 20,000 epochs, as SageMaker documents; and what each
+ * definition's trials will run:
+ * - a built-in algorithm (`sagemaker-xgboost:1.7-1` …) must accept the trials' hyperparameters: the
+ *   static ones, every tuned range at its bounds and at each categorical value, and for XGBoost the
+ *   objective as `_tuning_objective_metric` (SageMaker refuses untunable hyperparameters and objective
+ *   metrics its algorithms do not emit at create time too);
+ * - any other image (script mode, a process image) must have a MetricDefinition for the objective, as
+ *   SageMaker requires ("A metric is required for this hyperparameter tuning job objective").
+ * @throws ValidationException naming the hyperparameter's field (range, static value or objective).
+ */
+export function checkTrials(input: CreateInput, plan: TuningPlan, engine: TuningEngine): void {
+  const cfg = input.HyperParameterTuningJobConfig;
+  if (plan.hyperband && plan.hyperband.maxResource > hyperbandMaxResource) {
+    const given = cfg.StrategyConfig?.HyperbandStrategyConfig?.MaxResource !== undefined;
+    throw bad(given ? '/HyperParameterTuningJobConfig/StrategyConfig/HyperbandStrategyConfig/MaxResource' : `${input.TrainingJobDefinitions ? '/TrainingJobDefinitions/0' : '/TrainingJobDefinition'}/StaticHyperParameters`,
+      `HyperbandStrategyConfig.MaxResource${given ? '' : ' (read from the static epochs hyperparameter)'} is ${plan.hyperband.maxResource}; the maximum is ${hyperbandMaxResource} epochs.`);
+  }
+  for (const [i, d] of plan.definitions.entries()) {
+    const defPath = input.TrainingJobDefinitions ? `/TrainingJobDefinitions/${i}` : '/TrainingJobDefinition';
+    const objectivePath = cfg.HyperParameterTuningJobObjective ? '/HyperParameterTuningJobConfig/HyperParameterTuningJobObjective/MetricName' : `${defPath}/TuningObjective/MetricName`;
+    const rangesIn = cfg.ParameterRanges ?? d.definition.HyperParameterRanges ?? {};
+    const rangesPath = cfg.ParameterRanges ? '/HyperParameterTuningJobConfig/ParameterRanges' : `${defPath}/HyperParameterRanges`;
+    const image = d.definition.AlgorithmSpecification.TrainingImage ?? '';
+    const repo = imageRepository(image);
+    const scriptMode = scriptModeFrameworks[repo] !== undefined && ('sagemaker_program' in d.staticHyperParameters || d.ranges.some((r) => r.name === 'sagemaker_program'));
+    const algorithm = scriptMode ? undefined : builtInAlgorithms[repo];
+    if (algorithm === undefined) {
+      const metric = d.objective.metricName;
+      if (!(d.definition.AlgorithmSpecification.MetricDefinitions ?? []).some((m) => m.Name === metric)) {
+        throw bad(`${defPath}/AlgorithmSpecification/MetricDefinitions`, `The objective metric '${metric}' needs a MetricDefinition: image '${image}' is not a built-in algorithm, so its trials report only the metrics MetricDefinitions read from their logs.`);
+      }
+      continue;
+    }
+    // One trial with every range at its first value, then each range at each other value in turn.
+    const first: Record<string, string> = {};
+    const others: { name: string; value: string; label: string }[] = [];
+    for (const r of [...(rangesIn.IntegerParameterRanges ?? []), ...(rangesIn.ContinuousParameterRanges ?? [])]) {
+      first[r.Name] = formatTuned(Number(r.MinValue));
+      others.push({ name: r.Name, value: formatTuned(Number(r.MaxValue)), label: `MaxValue '${r.MaxValue}'` });
+    }
+    for (const r of rangesIn.CategoricalParameterRanges ?? []) {
+      first[r.Name] = r.Values[0] ?? '';
+      for (const v of r.Values.slice(1)) others.push({ name: r.Name, value: v, label: `value '${v}'` });
+    }
+    const tuned = new Set(Object.keys(first));
+    const base = { ...d.staticHyperParameters, ...first, [objectiveHyperparameter]: d.objective.metricName };
+    const probes = [{ hp: base, varied: undefined as string | undefined, label: '' }, ...others.map((o) => ({ hp: { ...base, [o.name]: o.value }, varied: o.name, label: o.label }))];
+    for (const probe of probes) {
+      const problem = engine.builtInHyperparameterProblem(algorithm, probe.hp);
+      if (!problem) continue;
+      const name = problem.hyperparameter;
+      const who = `the built-in algorithm '${algorithm}' (${image})`;
+      if (name === objectiveHyperparameter) {
+        throw bad(objectivePath, `The objective metric '${d.objective.metricName}' is not one ${who} reports: ${problem.message}`);
+      }
+      if (name !== undefined && tuned.has(name)) {
+        const at = probe.varied === name ? ` at its ${probe.label}` : '';
+        throw bad(`${rangesPath}/${name}`, `Tuned hyperparameter '${name}'${at} is refused by ${who}: ${problem.message}`);
+      }
+      throw bad(`${defPath}/StaticHyperParameters${name !== undefined ? `/${name}` : ''}`, `Every training job of this tuning job would fail: ${who} refuses its hyperparameters: ${problem.message}`);
+    }
+  }
 }
 
 /** The definition a trial runs: trials take the definitions in turn. */

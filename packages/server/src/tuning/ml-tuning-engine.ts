@@ -1,6 +1,23 @@
 import type { TuningEngine } from '@loam/core/tuning/index';
 import { MlInputError } from '@loam/ml';
+import { parseHyperparameters as parseDeepArHyperparameters } from '@loam/ml/deepar/hyperparameters';
+import { parseGbdtParams } from '@loam/ml/gbdt/params';
+import { parseKMeansHyperparameters } from '@loam/ml/kmeans/hyperparameters';
+import { parseLinearLearnerHyperparameters } from '@loam/ml/linear/hyperparameters';
+import { parsePcaHyperparameters } from '@loam/ml/pca/hyperparameters';
 import { BayesianStrategy, createSearchStrategy, gridSize, HyperbandScheduler, parseParameterRanges, shouldStopByMedianRule, type ParameterRange, type ParameterRangesInput } from '@loam/ml/tuning/index';
+
+/**
+ * The hyperparameter parsers the built-in algorithm images train with (runtime/src/images): each reads
+ * the job's HyperParameters as they are, and throws an MlInputError naming the hyperparameter it refuses.
+ */
+const builtInParsers: Readonly<Record<string, (hp: Readonly<Record<string, string>>) => unknown>> = {
+  xgboost: parseGbdtParams,
+  'linear-learner': parseLinearLearnerHyperparameters,
+  kmeans: parseKMeansHyperparameters,
+  pca: parsePcaHyperparameters,
+  'forecasting-deepar': parseDeepArHyperparameters,
+};
 
 /** The tuning port over `@loam/ml`'s strategies. */
 export const mlTuningEngine: TuningEngine<ParameterRange> = {
@@ -23,5 +40,17 @@ export const mlTuningEngine: TuningEngine<ParameterRange> = {
     };
   },
   expectedImprovement: ({ ranges, objective, seed, history, incumbent }) => new BayesianStrategy({ ranges, objective, seed }).expectedImprovement(history, incumbent !== undefined ? { incumbent } : {}),
+  builtInHyperparameterProblem(algorithm, hyperParameters) {
+    const parse = builtInParsers[algorithm];
+    if (!parse) return undefined;
+    try {
+      parse(hyperParameters);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof MlInputError)) throw e;
+      const name = e.where['hyperparameter'];
+      return { ...(typeof name === 'string' ? { hyperparameter: name } : {}), message: e.message };
+    }
+  },
   medianStop: (input) => shouldStopByMedianRule(input),
 };
