@@ -104,7 +104,7 @@ describe('batch transform through the built-in GBDT server', () => {
       const container = { image: { type: 'builtin' as const, algorithm: 'linear-learner' }, environment: {}, hasModelData: true, hasSourceDir: false };
       // No TransformOutput.Accept: the model answers {"predictions": [...]} (application/json), not CSV.
       await runTransform(config({ container, outputFilter: '$.predicted_label' }), llPaths, () => undefined);
-      const labels = lines.map((l) => ll.predictRow(l.map(Number)).predicted_label);
+      const labels = lines.map((l) => (ll.predictRow(l.map(Number)) as { predicted_label: number }).predicted_label);
       expect(readFileSync(join(llPaths.outputDir, 'a.csv.out'), 'utf8')).toBe(labels.map((v) => `${String(v)}\n`).join(''));
       await runTransform(config({ container, joinSource: 'Input', outputFilter: '$[0,-1]' }), llPaths, () => undefined);
       const joined = readFileSync(join(llPaths.outputDir, 'a.csv.out'), 'utf8').trim().split('\n').map(parseCsvRow);
