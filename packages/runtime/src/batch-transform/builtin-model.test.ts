@@ -80,6 +80,14 @@ describe('batch transform through the built-in GBDT server', () => {
     expect(readFileSync(join(paths.outputDir, 'a.csv.out'), 'utf8')).toBe(expected.join(''));
   }, 120_000);
 
+  it('a row the model refuses fails the job naming its line in the file, not only its row in the mini-batch', async () => {
+    const good = Array.from({ length: 6 }, () => row().join(','));
+    // Line 2 is blank (it ends the first mini-batch's run of lines); line 5 has a fifth value.
+    stage({ 'a.csv': `${good[0]}\n\n${good[1]}\n${good[2]}\n${good[3]},0.5\n${good[4]}\n` });
+    const err = await runTransform(config({}), paths, () => undefined).catch((e: unknown) => e as Error);
+    expect((err as Error).message).toBe('a.csv line 5 (sent with lines 3-6): the model answered 400: Row 3 has 5 values; the model expects 4 features.');
+  }, 120_000);
+
   it('without an Accept, reads a JSON-answering model (linear-learner) by its Content-Type for OutputFilter and JoinSource', async () => {
     const n = 200;
     const x = createMatrix(n, cols);

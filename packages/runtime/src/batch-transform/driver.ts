@@ -131,6 +131,18 @@ export async function runTransform(cfg: TransformDriverConfig, paths: TransformP
   }
 }
 
+/**
+ * The input line a model's refusal names, when it names one: Loam's built-in servers refuse a payload
+ * naming its row (`Row 6 has 31 values…`, `Record 2 …`, `Line 3 …`), counted in the request, so in a
+ * mini-batch of consecutive lines that row is line `firstPosition + n - 1` of the file.
+ */
+function failedLine(b: MiniBatch, message: string): number | undefined {
+  if (b.count < 2 || b.lastPosition - b.firstPosition + 1 !== b.count) return undefined;
+  const m = /^the model answered 4\d\d: (?:Row|Record|Line) (\d+)\b/.exec(message);
+  const n = m ? Number(m[1]) : 0;
+  return n >= 1 && n <= b.count ? b.firstPosition + n - 1 : undefined;
+}
+
 async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters, paths: TransformPaths, clients: readonly ModelClient[], log: (line: string) => void): Promise<{ files: number; records: number; requests: number }> {
   const inFormat = recordFormat(cfg.contentType);
   const outFormat = recordFormat(cfg.accept ?? cfg.contentType);
@@ -205,6 +217,8 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
           try {
             got = await answer;
           } catch (e) {
+            const at = cfg.splitType === 'Line' ? failedLine(b, (e as Error).message) : undefined;
+            if (at !== undefined) throw new TransformError(`${file} line ${at} (sent with lines ${b.firstPosition}-${b.lastPosition}): ${(e as Error).message}`);
             throw new TransformError(`${file} ${cfg.splitType === 'Line' ? 'lines' : 'records'} ${b.firstPosition}-${b.lastPosition}: ${(e as Error).message}`);
           }
           await (handle as FileHandle).write(assemble(b, got.body, got.contentType, file));
