@@ -36,6 +36,11 @@ export class ScalingService {
     const { endpointName, variantName } = parseResourceId(input.ResourceId);
     const ep = await this.o.endpoints.require(endpointName);
     if (!ep.variants.some((v) => v.VariantName === variantName)) throw new NotFoundError('Variant', `${endpointName}/${variantName}`);
+    if (input.MinCapacity < 1) {
+      // SageMaker scales to zero only endpoints that host inference components, which Loam does not serve; a
+      // variant scaled to 0 instances kept its weight, and its share of invocations waited for an instance.
+      throw new ValidationError(`MinCapacity ${input.MinCapacity}: an endpoint variant keeps at least 1 instance (only endpoints with inference components scale to zero).`, [{ path: '/MinCapacity', message: 'at least 1' }]);
+    }
     if (input.MinCapacity > input.MaxCapacity) throw new ValidationError(`MinCapacity ${input.MinCapacity} is above MaxCapacity ${input.MaxCapacity}.`, [{ path: '/MinCapacity', message: 'must be ≤ MaxCapacity' }]);
     if (input.MaxCapacity > this.o.maxInstancesPerVariant) {
       throw new ValidationError(`MaxCapacity ${input.MaxCapacity} is above this server's ${this.o.maxInstancesPerVariant} instances per variant.`, [{ path: '/MaxCapacity', message: `at most ${this.o.maxInstancesPerVariant}` }]);

@@ -145,6 +145,12 @@ describe('UpdateEndpointWeightsAndCapacities', () => {
     expect(zero.status).toBe(400);
     expect(zero.body.detail).toMatch(/cannot scale to 0 instances/);
     expect((await call(loam, 'GET', '/api/v1/endpoints/wc')).body.EndpointStatus).toBe('InService');
+    // Nor may autoscaling take it there.
+    const target = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/wc/variant/a', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MaxCapacity: 2 };
+    const min0 = await call(loam, 'POST', '/api/v1/scalable-targets', { ...target, MinCapacity: 0 });
+    expect(min0.status).toBe(400);
+    expect(JSON.stringify(min0.body)).toContain('/MinCapacity');
+    expect((await call(loam, 'POST', '/api/v1/scalable-targets', { ...target, MinCapacity: 1 })).status).toBe(200);
     const r = await call(loam, 'POST', '/api/v1/endpoints/wc/weights-and-capacities', { EndpointName: 'wc', DesiredWeightsAndCapacities: [{ VariantName: 'a', DesiredWeight: 3, DesiredInstanceCount: 2 }] });
     expect(r.status).toBe(200);
     // A second process instance takes a while to answer /ping: the endpoint is still Updating.
