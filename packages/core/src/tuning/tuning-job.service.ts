@@ -9,7 +9,7 @@ import type { TrainingJobService } from '../jobs/training-job.service.js';
 import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import type { TuningEngine } from './tuning-engine.js';
-import { checkTrials, planTuningJob } from './tuning-plan.js';
+import { checkTrials, objectiveHyperparameter, planTuningJob, tuningLimits, type TuningPlan } from './tuning-plan.js';
 import { bestTrial, counters, definitionObjectives, trialObjective, trialSummary } from './tuning-summaries.js';
 import { tuningJobsCollection, type ParentTrial, type TrialRecord, type TuningJobRecord } from './tuning.collections.js';
 
@@ -42,7 +42,7 @@ export class TuningJobService {
     if (input.Tags) validateTags(input.Tags);
     const plan = planTuningJob(input, this.o.engine);
     checkTrials(input, plan, this.o.engine);
-    const parents = input.WarmStartConfig ? await this.warmStartParents(input.WarmStartConfig, plan.objective.metricName, plan.ranges) : [];
+    const parents = input.WarmStartConfig ? await this.warmStartParents(input.WarmStartConfig, plan) : [];
     const arn = resourceArn(this.o.partition, 'hyper-parameter-tuning-job', input.HyperParameterTuningJobName);
     const now = this.o.clock.now() / 1000;
     const { Tags, ...request } = input;
@@ -226,10 +226,15 @@ export class TuningJobService {
     return m;
   }
 
-  /** SageMaker's warm-start rules: parents exist and have ended, share the objective metric and keep each tuned parameter's type. */
-  private async warmStartParents(
-    cfg: NonNullable<In<'CreateHyperParameterTuningJob'>['WarmStartConfig']>, metricName: string, ranges: readonly { name: string; type: string }[],
-  ): Promise<ParentTrial[]> {
+  /**
+   * SageMaker's warm-start rules: parents exist and have ended, share the objective metric, keep each tuned
+   * parameter's type and the total number of static plus tuned hyperparameters, and their training jobs
+   * count against the new job's limit of training jobs.
+   */
+  private async warmStartParents(cfg: NonNullable<In<'CreateHyperParameterTuningJob'>['WarmStartConfig']>, plan: TuningPlan): Promise<ParentTrial[]> {
+    const metricName = plan.objective.metricName;
+    const ranges = plan.ranges;
+    const count = hyperparameterCount(plan.definitions[0]!.staticHyperParameters, ranges.length);
     const out: ParentTrial[] = [];
     for (const [i, p] of cfg.ParentHyperParameterTuningJobs.entries()) {
       const path = `/WarmStartConfig/ParentHyperParameterTuningJobs/${i}/HyperParameterTuningJobName`;
@@ -252,12 +257,32 @@ export class TuningJobService {
         const pr = parentRanges.get(r.name);
         if (pr && pr !== r.type) throw new ValidationError(`Parameter range '${r.name}' is ${r.type} here but ${pr} in warm-start parent '${name}'; a parameter keeps its type.`, [{ path: `/HyperParameterTuningJobConfig/ParameterRanges/${r.name}`, message: 'type differs from parent' }]);
       }
+      const parentDefinition = ((parent.request as Record<string, any>)['TrainingJobDefinition'] ?? (parent.request as Record<string, any>)['TrainingJobDefinitions']?.[0]) as { StaticHyperParameters?: Record<string, string> } | undefined;
+      const parentCount = hyperparameterCount(parentDefinition?.StaticHyperParameters ?? {}, parentRanges.size);
+      if (parentCount !== count) {
+        throw new ValidationError(
+          `Warm-start parent '${name}' has ${parentCount} static plus tuned hyperparameters and this tuning job ${count}; a hyperparameter may move between static and tuned, but the total must stay the same.`,
+          [{ path: '/TrainingJobDefinition/StaticHyperParameters', message: `${count} static plus tuned hyperparameters; parent '${name}' has ${parentCount}` }],
+        );
+      }
       for (const t of parent.trials) {
         out.push({ config: t.config, trainingJobName: t.trainingJobName, tuningJobName: parent.name, ...(t.final?.objective !== undefined ? { value: t.final.objective } : {}) });
       }
     }
+    const limit = plan.strategy === 'Random' ? tuningLimits.maxJobsRandom : tuningLimits.maxJobs;
+    if (out.length + plan.maxJobs > limit) {
+      throw new ValidationError(
+        `The warm-start parents ran ${out.length} training jobs and this tuning job may run ${plan.maxJobs}; together they count against the limit of ${limit} training jobs (${plan.strategy}).`,
+        [{ path: '/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs', message: `at most ${Math.max(0, limit - out.length)} with these parents` }],
+      );
+    }
     return out;
   }
+}
+
+/** Static plus tuned hyperparameters, as SageMaker counts them for warm start (`_tuning_objective_metric`, which it adds, aside). */
+function hyperparameterCount(statics: Readonly<Record<string, string>>, tuned: number): number {
+  return Object.keys(statics).filter((k) => k !== objectiveHyperparameter).length + tuned;
 }
 
 function parsedRangesOf(job: TuningJobRecord): Map<string, string> {

@@ -110,6 +110,34 @@ describe('CreateHyperParameterTuningJob refuses trials that could never run, as 
   });
 });
 
+describe('warm start, as SageMaker documents it', () => {
+  it('keeps the number of static plus tuned hyperparameters, and counts the parents\' training jobs against the limit', async () => {
+    const now = Date.now() / 1000;
+    const parent = (name: string, trials: number): TuningJobRecord => ({
+      id: name, name, arn: `arn:loam:sagemaker:us-east-1:000000000000:hyper-parameter-tuning-job/${name}`, status: 'Completed', strategy: 'Bayesian',
+      creationTime: now, lastModifiedTime: now, endTime: now, request: request(name), parents: [],
+      trials: Array.from({ length: trials }, (_, i) => ({ index: i, trainingJobName: `${name}-${i}`, config: { max_depth: 3, eta: 0.1 }, tuned: { max_depth: '3', eta: '0.1' }, final: { status: 'Completed' as const, objective: 0.9, endTime: now } })),
+    });
+    await loam.platform.store.collection(tuningJobsCollection).insert(parent('parent-small', 2));
+    await loam.platform.store.collection(tuningJobsCollection).insert(parent('parent-big', 749));
+    const warm = (from: string) => ({ WarmStartConfig: { WarmStartType: 'TransferLearning', ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: from }] } });
+    const statics = { num_round: '10', objective: 'binary:logistic', eval_metric: 'auc' };
+    // eta moves from tuned to static: 4 static + 1 tuned, as the parent's 3 + 2.
+    const moved = { ...request('warm-ok', { ParameterRanges: { IntegerParameterRanges: ranges.IntegerParameterRanges } }, { StaticHyperParameters: { ...statics, eta: '0.2' } }), ...warm('parent-small') };
+    const ok = await call(loam, 'POST', '/api/v1/tuning-jobs', moved);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/tuning-jobs/warm-ok/stop')).status).toBe(200);
+    const more = await call(loam, 'POST', '/api/v1/tuning-jobs', { ...request('warm-bad', {}, { StaticHyperParameters: { ...statics, max_bin: '64' } }), ...warm('parent-small') });
+    expect(more.status, JSON.stringify(more.body)).toBe(400);
+    expect(more.body.detail).toMatch(/'parent-small' has 5 static plus tuned hyperparameters and this tuning job 6/);
+    const tooMany = await call(loam, 'POST', '/api/v1/tuning-jobs', { ...request('warm-bad'), ...warm('parent-big') });
+    expect(tooMany.status, JSON.stringify(tooMany.body)).toBe(400);
+    expect(tooMany.body.detail).toMatch(/parents ran 749 training jobs and this tuning job may run 2; together they count against the limit of 750/);
+    expect(JSON.stringify(tooMany.body)).toContain('/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs');
+    expect((await call(loam, 'GET', '/api/v1/tuning-jobs/warm-bad')).status).toBe(404);
+  });
+});
+
 describe('listings use SageMaker\'s defaults', () => {
   it('ListHyperParameterTuningJobs: SortBy Name, SortOrder Ascending, 10 per page', async () => {
     const names = Array.from({ length: 12 }, (_, i) => `list-${String(11 - i).padStart(2, '0')}`); // created newest-name-first
