@@ -9,6 +9,7 @@ import { JsonBodyError, parseJsonBody } from './json-body.js';
 import { InvocationLane, type LaneRoute } from './lane/invocation-lane.js';
 import { checkRequestPath } from './path-guard.js';
 import { toProblem, toWireError } from './problem.js';
+import { settleUnreadBody } from './unread-body.js';
 
 export interface AppOptions {
   readonly logger: PinoLogger | false;
@@ -123,6 +124,12 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
     reply.header('x-request-id', req.id);
     checkHost(req.headers.host);
     checkRequestPath(req.raw.url ?? req.url);
+  });
+  // An answer sent before the body was read to its end (an error mid-upload): the rest flows away and
+  // a closing connection lingers, so the client reads the answer instead of a reset.
+  app.addHook('onSend', async (req, _reply, payload) => {
+    settleUnreadBody(req.raw);
+    return payload;
   });
   void app.register(cookie);
   // JSON bodies: invalid UTF-8, deep nesting and prototype keys are refused naming the offset or key

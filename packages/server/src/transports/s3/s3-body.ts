@@ -31,7 +31,7 @@ export async function* verifiedBody(req: IncomingMessage, v: VerifiedRequest, ma
         ...(trailer !== undefined ? { trailerHeader: trailer } : {}),
       })
     // Not destroyed when a writer stops reading early (a full disk): its answer still goes out on the
-    // connection, and discardRestOfBody lets the rest flow away so the connection stays usable.
+    // connection, and settleUnreadBody (http/unread-body.ts) lets the rest flow away so the connection stays usable.
     : req.iterator({ destroyOnReturn: false });
   const sha = /^[0-9a-f]{64}$/.test(v.payloadHash) ? createHash('sha256') : undefined;
   const checks: { name: string; want: string; sum: Checksum }[] = [];
@@ -65,16 +65,4 @@ export async function smallBody(req: IncomingMessage, v: VerifiedRequest, max = 
   const parts: Buffer[] = [];
   for await (const c of verifiedBody(req, v, max)) parts.push(c);
   return Buffer.concat(parts).toString('utf8');
-}
-
-/**
- * After an error answer: lets whatever of the body was not read flow away, so the keep-alive connection
- * can carry the client's next request. Node discards the rest of a body only if nobody started reading
- * it; one abandoned mid-read (a write refused mid-upload) stays paused, so the next request on the
- * connection would never be read. (A 'readable' listener left by an iterator would keep it paused.)
- */
-export function discardRestOfBody(req: IncomingMessage): void {
-  if (req.complete || req.destroyed) return;
-  req.removeAllListeners('readable');
-  req.resume();
 }

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ArtifactStore } from '@loam/core';
+import { settleUnreadBody } from '../../http/unread-body.js';
 import { verifySigV4, type AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultipartUpload, deleteObject, getObject, getObjectTagging, listParts, putObject, uploadPart, uploadPartCopy } from './s3-objects.js';
 import { createBucket, deleteBucket, deleteObjects, getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjects } from './s3-buckets.js';
 import type { S3BucketContext, S3Context, S3ObjectContext } from './s3-context.js';
 import { S3_CONSTRAINT, addS3Constraint } from './s3-detect.js';
-import { discardRestOfBody } from './s3-body.js';
 import { S3Error, accessDenied, notImplemented, s3ErrorXml, toS3Error } from './s3-errors.js';
 import { MultipartUploads } from './s3-multipart.js';
 import { headerOf, s3Arn, s3Target, type S3Target } from './s3-request.js';
@@ -100,7 +100,7 @@ function resolve(method: string, t: S3Target, req: FastifyRequest): Action {
 function sendS3Error(e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { error, internal } = toS3Error(e);
   if (internal) req.log.error({ err: e }, 'request failed');
-  discardRestOfBody(req.raw);
+  settleUnreadBody(req.raw);
   void reply.code(error.status).header('x-amz-request-id', req.id);
   // HEAD answers carry no body; the SDKs read the status alone.
   if (req.method === 'HEAD') return reply.send();
