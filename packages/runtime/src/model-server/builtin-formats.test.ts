@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMatrix } from '@loam/ml/data/index';
+import { trainGbdt } from '@loam/ml/gbdt/index';
 import { trainKMeans } from '@loam/ml/kmeans/index';
 import { trainPca } from '@loam/ml/pca/index';
-import { loadBuiltinPredictor, type Predictor } from './builtin-predictor.js';
+import { loadBuiltinPredictor, type Predictor, type PredictorOptions } from './builtin-predictor.js';
 
 // The response shapes SageMaker documents for its built-in algorithms (PCA-in-formats, km-in-formats).
 
@@ -17,11 +18,11 @@ function matrix(): ReturnType<typeof createMatrix> {
   return x;
 }
 
-function predictor(algorithm: string, model: unknown): Predictor {
+function predictor(algorithm: string, model: unknown, options: PredictorOptions = { env: {} }): Predictor {
   const dir = mkdtempSync(join(tmpdir(), 'loam-formats-'));
   try {
     writeFileSync(join(dir, 'loam-model.json'), JSON.stringify({ format: 'loam.builtin-model', version: 1, algorithm, model }));
-    return loadBuiltinPredictor(dir);
+    return loadBuiltinPredictor(dir, options);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -73,5 +74,34 @@ describe('built-in response formats', () => {
     expect(bad({ keys: [3], shape: [4], values: [1] })).toThrow('Record 1: sparse features have shape [4]; the model expects 3 features.');
     expect(bad({ keys: [5], values: [1] })).toThrow("Record 1: feature index 5 is beyond the model's 3 features (0-based).");
     expect(bad({ keys: [0, 1], values: [1] })).toThrow('Record 1: sparse features have 2 keys but 1 values.');
+  });
+
+  it('XGBoost answers the keys SAGEMAKER_INFERENCE_OUTPUT selects, in JSON in the container order and in CSV in the order asked', async () => {
+    const x = matrix();
+    const binary = (await trainGbdt({ x, y: new Float64Array([1, 0, 1, 0, 1, 0]) }, { num_round: 3, max_depth: 2, objective: 'binary:logistic', min_child_weight: 0 })).toJSON();
+    const plain = predictor('xgboost', binary);
+    const p = (plain.invoke(body, 'text/csv', 'text/csv').body.split(',').map(Number));
+    const env = { SAGEMAKER_INFERENCE_OUTPUT: 'Probabilities, predicted_label,labels' };
+    const selected = predictor('xgboost', binary, { env });
+    expect(JSON.parse(selected.invoke(body, 'text/csv', 'application/json').body)).toEqual({
+      predictions: p.map((v) => ({ predicted_label: v > 0.5 ? 1 : 0, labels: [0, 1], probabilities: [1 - v, v] })),
+    });
+    const csv = (v: number) => `"[${String(1 - v)}, ${String(v)}]",${v > 0.5 ? 1 : 0},"[0, 1]"`;
+    expect(selected.invoke(body, 'text/csv', 'text/csv').body).toBe(p.map(csv).join('\n'));
+    // In batch transform each row ends with a newline, as the container answers under SAGEMAKER_BATCH.
+    expect(predictor('xgboost', binary, { env, batch: true }).invoke(body, 'text/csv', undefined).body).toBe(p.map((v) => `${csv(v)}\n`).join(''));
+    // A key the objective cannot answer, or an objective with none, is refused when the model loads.
+    expect(() => predictor('xgboost', binary, { env: { SAGEMAKER_INFERENCE_OUTPUT: 'predicted_score' } })).toThrow("SAGEMAKER_INFERENCE_OUTPUT key 'predicted_score' is not available for objective 'binary:logistic'");
+    const poisson = (await trainGbdt({ x, y: new Float64Array([1, 0, 2, 0, 1, 3]) }, { num_round: 2, objective: 'count:poisson' })).toJSON();
+    expect(() => predictor('xgboost', poisson, { env: { SAGEMAKER_INFERENCE_OUTPUT: 'predicted_score' } })).toThrow("objective 'count:poisson' has no selectable inference output");
+  });
+
+  it('answers a request without an Accept in the container\'s SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT', async () => {
+    const gbdt = (await trainGbdt({ x: matrix(), y: new Float64Array([1, 0, 1, 0, 1, 0]) }, { num_round: 2, objective: 'binary:logistic', min_child_weight: 0 })).toJSON();
+    const p = predictor('xgboost', gbdt, { env: { SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: 'application/jsonlines' } });
+    const scores = predictor('xgboost', gbdt).invoke(body, 'text/csv', undefined).body.split(',').map(Number);
+    expect(p.invoke(body, 'text/csv', undefined).body).toBe(scores.map((score) => JSON.stringify({ score })).join('\n'));
+    expect(p.invoke(body, 'text/csv', '*/*').contentType).toBe('application/jsonlines');
+    expect(p.invoke(body, 'text/csv', 'text/csv').contentType).toBe('text/csv; charset=utf-8');
   });
 });

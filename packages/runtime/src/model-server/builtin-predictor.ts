@@ -9,6 +9,7 @@ import { builtinModelFile } from '../images/builtin-algorithms.js';
 import { deepArPredictor } from '../images/deepar-predictor.js';
 import { InferenceInputError } from './inference-error.js';
 import { inputFormat, mediaType, parseRows, type PayloadFormat, type Rows } from './payload-codecs.js';
+import { selectedCsv, selectedOutputs, selectRecord, type SelectKey } from './xgboost-selectable.js';
 
 /** What a model answers to one invocation. */
 export interface InferenceOutput {
@@ -44,6 +45,8 @@ interface Algorithm {
   readonly jsonKey: 'predictions' | 'projections';
   /** A feature a sparse JSON record leaves out: missing for GBDT (as in libsvm), 0 for the linear models (a sparse tensor's zero). */
   readonly sparseAbsent: number;
+  /** A CSV encoding of the algorithm's own (XGBoost's selectable output), instead of {@link toCsv}. */
+  readonly csv?: (p: Predictions, batch: boolean) => string;
   predict(rows: Rows): Predictions;
 }
 
@@ -79,16 +82,26 @@ function toMatrix(rows: Rows, width: number): DenseMatrix {
   return { rows: n, cols: width, data };
 }
 
-function gbdt(model: GbdtModel): Algorithm {
+function gbdt(model: GbdtModel, selected?: readonly SelectKey[]): Algorithm {
   const width = model.numFeatures;
+  const { objective, numGroups } = model.data;
+  const scoresOf = (rows: Rows): Predictions => {
+    // One row (real-time inference): straight from the parsed values. More: one call to the model's
+    // batch predict over the whole payload (it walks the trees in row blocks).
+    const scores = rows.count === 1 ? model.predictRow(rows.values.subarray(0, width)) : model.predict(toMatrix(rows, width));
+    return { kind: 'scores', count: rows.count, perRow: model.outputsPerRow, scores };
+  };
+  if (!selected) {
+    return { name: 'xgboost', width, inputs: ['csv', 'libsvm', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'text/csv', jsonKey: 'predictions', sparseAbsent: NaN, predict: scoresOf };
+  }
+  // SAGEMAKER_INFERENCE_OUTPUT: each row answers the selected keys (predicted_label, probabilities, …).
   return {
     name: 'xgboost', width, inputs: ['csv', 'libsvm', 'json', 'jsonlines'], defaultInput: 'csv', defaultAccept: 'text/csv', jsonKey: 'predictions', sparseAbsent: NaN,
     predict(rows) {
-      // One row (real-time inference): straight from the parsed values. More: one call to the model's
-      // batch predict over the whole payload (it walks the trees in row blocks).
-      const scores = rows.count === 1 ? model.predictRow(rows.values.subarray(0, width)) : model.predict(toMatrix(rows, width));
-      return { kind: 'scores', count: rows.count, perRow: model.outputsPerRow, scores };
+      const p = scoresOf(rows) as Extract<Predictions, { kind: 'scores' }>;
+      return { kind: 'records', records: Array.from({ length: p.count }, (_, i) => selectRecord(selected, objective, numGroups, p.scores, p.perRow, i)) };
     },
+    csv: (p, batch) => selectedCsv(asRecords(p), selected, objective, batch),
   };
 }
 
@@ -132,10 +145,10 @@ function toCsv(p: Predictions, batch: boolean): string {
   return p.records.map((r) => Object.values(r).flatMap((v) => (typeof v === 'number' ? [v] : [...v])).join(',')).join('\n');
 }
 
-function encode(p: Predictions, accept: string | undefined, a: Algorithm, batch: boolean): InferenceOutput {
+function encode(p: Predictions, accept: string | undefined, a: Algorithm, batch: boolean, defaultAccept: string): InferenceOutput {
   let t = mediaType(accept);
-  if (t === '' || t === '*/*') t = a.defaultAccept;
-  if (t === 'text/csv') return { body: toCsv(p, batch), contentType: 'text/csv; charset=utf-8' };
+  if (t === '' || t === '*/*') t = defaultAccept;
+  if (t === 'text/csv') return { body: a.csv ? a.csv(p, batch) : toCsv(p, batch), contentType: 'text/csv; charset=utf-8' };
   // SageMaker's JSON answers: `{"predictions": [...]}`, PCA's `{"projections": [{"projection": [...]}, ...]}`.
   if (t === 'application/json') return { body: JSON.stringify({ [a.jsonKey]: asRecords(p) }), contentType: 'application/json' };
   if (t === 'application/jsonlines' || t === 'application/x-jsonlines') {
@@ -147,6 +160,8 @@ function encode(p: Predictions, accept: string | undefined, a: Algorithm, batch:
 /** A predictor for an algorithm: parse the payload into one matrix, predict, encode in one pass. */
 export function predictorFor(a: Algorithm, options: PredictorOptions = {}): Predictor {
   const batch = options.batch === true;
+  // Without an Accept (or with */*), the container's SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, as SageMaker's containers answer.
+  const defaultAccept = mediaType((options.env ?? process.env)['SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT']) || a.defaultAccept;
   // Small CSV payloads (real-time requests) are parsed into this one buffer: invoke is synchronous
   // and the rows never outlive it (every algorithm's predict copies what it keeps).
   const scratch = new Float32Array(Math.max(a.width, 4096));
@@ -155,7 +170,7 @@ export function predictorFor(a: Algorithm, options: PredictorOptions = {}): Pred
     invoke(body, contentType, accept) {
       const format = inputFormat(contentType, a.inputs, a.name, a.defaultInput);
       if (body.length === 0) throw new InferenceInputError(400, 'The request body is empty; send at least one row.');
-      return encode(a.predict(parseRows(format, body, a.width, scratch, a.sparseAbsent)), accept, a, batch);
+      return encode(a.predict(parseRows(format, body, a.width, scratch, a.sparseAbsent)), accept, a, batch, defaultAccept);
     },
   };
 }
@@ -174,7 +189,10 @@ export function loadBuiltinPredictor(modelDir: string, options: PredictorOptions
   }
   if (doc.format !== 'loam.builtin-model') throw new Error(`${builtinModelFile} is not a Loam built-in model (format '${String(doc.format)}').`);
   switch (doc.algorithm) {
-    case 'xgboost': return predictorFor(gbdt(GbdtModel.fromJSON(doc.model as never)), options);
+    case 'xgboost': {
+      const m = GbdtModel.fromJSON(doc.model as never);
+      return predictorFor(gbdt(m, selectedOutputs(options.env ?? process.env, m.objective)), options);
+    }
     case 'linear-learner': {
       const m = LinearLearnerModel.fromJSON(doc.model);
       return predictorFor(generic('linear-learner', m.featureDim, (row) => m.predictRow(row) as unknown as RecordOut), options);
