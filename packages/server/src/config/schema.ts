@@ -131,13 +131,15 @@ export const ImagesSchema = Type.Object({
 /**
  * `dataEngine`: the embedded DuckDB that imports, profiles and previews datasets and runs flows.
  * `memoryLimit` caps its memory (a size such as 1GB or 512MiB, or a share of RAM such as 25%;
- * default 1GB); past it DuckDB spills to `<data-dir>/datasets-work/spill`.
+ * default 1GB); past it DuckDB spills to `<data-dir>/datasets-work/spill`. `previewTimeoutSeconds`:
+ * how long a flow preview may run before its query is interrupted (default 30).
  */
 export const DataEngineSchema = Type.Object({
   memoryLimit: Type.String({
     pattern: '^\\s*\\d+(\\.\\d+)?\\s*([KMGT]i?B|B|%)\\s*$', default: '1GB',
     mustBe: 'a size such as 1GB or 512MiB, or a share of RAM such as 25%',
   }),
+  previewTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
 }, closed);
 
 /** The whole Loam configuration. Every section has defaults, so `{}` is a valid input. */

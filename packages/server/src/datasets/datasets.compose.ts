@@ -15,7 +15,8 @@ export interface DatasetsCapability {
  * Datasets and flows on DuckDB. The engine is sandboxed to the capability's scratch directory
  * (`<data-dir>/datasets-work`): flows carry user SQL expressions, and objects are staged there from
  * the artifact store before DuckDB reads them. Its memory is capped by `dataEngine.memoryLimit`
- * (`LOAM_DATA_ENGINE__MEMORY_LIMIT`); past it DuckDB spills to `datasets-work/spill`. Flows read
+ * (`LOAM_DATA_ENGINE__MEMORY_LIMIT`); past it DuckDB spills to `datasets-work/spill`. A preview stops after
+ * `dataEngine.previewTimeoutSeconds` (default 30). Flows read
  * datasets for their caller: `authorize` (the caller's policies) is asked for each source dataset.
  */
 export function openDatasets(d: { config: Config; store: MetadataStore; artifacts: ArtifactStore; partition: Partition; tags: TagService; logger: Logger; processing: ProcessingJobService; authorize: Authorizer }): DatasetsCapability {
@@ -23,6 +24,6 @@ export function openDatasets(d: { config: Config; store: MetadataStore; artifact
   const engine = new DuckDbDataEngine({ allowedDirectories: [workDir], tempDirectory: join(workDir, 'spill'), memoryLimit: d.config.dataEngine.memoryLimit });
   const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel });
   datasets.registerTaggables(d.tags);
-  const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, processing: d.processing, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger, authorize: d.authorize });
+  const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, processing: d.processing, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger, authorize: d.authorize, ...(d.config.dataEngine.previewTimeoutSeconds ? { previewTimeoutMs: d.config.dataEngine.previewTimeoutSeconds * 1000 } : {}) });
   return { datasets, flows, services: [datasets, flows] };
 }

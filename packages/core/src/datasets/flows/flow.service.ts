@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../../kernel/clock.js';
 import type { Principal, RequestContext } from '../../kernel/context.js';
-import { AccessDeniedError, ConflictError, LoamError, NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
+import { AccessDeniedError, ConflictError, LimitExceededError, LoamError, NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import { assertResourceName, resourceArn, type Partition } from '../../kernel/names.js';
 import { clampMaxResults } from '../../kernel/pagination.js';
@@ -42,9 +42,17 @@ export interface FlowServiceOptions {
    * only to whoever may describe its flow.
    */
   readonly authorize: (principal: Principal, action: string, resource: string) => Promise<void>;
+  /**
+   * How long a PreviewFlow may run (binding, fitting and the query) before its engine work is
+   * interrupted and it answers ResourceLimitExceeded; default {@link PREVIEW_TIMEOUT_MS}. The
+   * caller's `ctx.signal` (the client went away) stops it too.
+   */
+  readonly previewTimeoutMs?: number;
 }
 
 const PREVIEW_SAMPLE = 50_000;
+/** A preview's deadline unless configured (`dataEngine.previewTimeoutSeconds`). */
+export const PREVIEW_TIMEOUT_MS = 30_000;
 const ended = new Set<FlowRunRecord['status']>(['Completed', 'Failed', 'Stopped']);
 /** How long a stored run may wait for its processing job to appear before it is failed as never started. */
 const NO_JOB_GRACE_MS = 60_000;
@@ -207,6 +215,11 @@ export class FlowService {
     return { sources, uris, rows };
   }
 
+  /**
+   * Runs the flow up to a node on a sample of its sources. Bounded: past `previewTimeoutMs` (or when
+   * the caller's signal aborts) the engine's query is interrupted and the preview answers
+   * ResourceLimitExceeded at once, without waiting for the engine to notice.
+   */
   async PreviewFlow(input: InputOf<Ops['PreviewFlow']>, ctx: RequestContext): Promise<OutputOf<Ops['PreviewFlow']>> {
     const started = performance.now();
     let doc: FlowDocument;
@@ -214,16 +227,35 @@ export class FlowService {
     else if (input.FlowName) doc = (await this.definition(input.FlowName, input.Version)).doc;
     else throw new ValidationError('PreviewFlow needs a FlowName or a Definition.', [{ path: '/Definition', message: 'required without FlowName' }]);
     await this.authorizeSources(doc, ctx);
-    const bound = await this.bind(doc, input.SampleSize ?? PREVIEW_SAMPLE, ctx.signal);
-    const call = ctx.signal ? { signal: ctx.signal } : {};
-    const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, upTo: input.NodeId, ...call });
-    const rel = relationOf(input.NodeId);
-    const r = await this.o.engine.query(withQuery(flow.steps, rel), bound.sources, { limit: input.Limit ?? 100, ...call });
-    const step = flow.steps.find((s) => s.nodeId === input.NodeId);
-    return {
-      Columns: r.columns.map((c) => ({ Name: c.name, Type: c.type })), Rows: r.rows.map((x) => [...x]), Sql: step?.sql ?? '',
-      SampleRows: bound.rows, ElapsedMs: performance.now() - started,
-    };
+    const timeoutMs = this.o.previewTimeoutMs ?? PREVIEW_TIMEOUT_MS;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new LimitExceededError(
+      `PreviewFlow of node '${input.NodeId}' took longer than ${timeoutMs / 1000} s and was stopped (dataEngine.previewTimeoutSeconds): preview a smaller SampleSize or a simpler expression.`,
+    )), timeoutMs);
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline.signal]) : deadline.signal;
+    const stopped = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    stopped.catch(() => undefined);
+    const work = (async () => {
+      const bound = await this.bind(doc, input.SampleSize ?? PREVIEW_SAMPLE, signal);
+      const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, upTo: input.NodeId, signal });
+      const rel = relationOf(input.NodeId);
+      const r = await this.o.engine.query(withQuery(flow.steps, rel), bound.sources, { limit: input.Limit ?? 100, signal });
+      const step = flow.steps.find((s) => s.nodeId === input.NodeId);
+      return {
+        Columns: r.columns.map((c) => ({ Name: c.name, Type: c.type })), Rows: r.rows.map((x) => [...x]), Sql: step?.sql ?? '',
+        SampleRows: bound.rows, ElapsedMs: performance.now() - started,
+      };
+    })();
+    work.catch(() => undefined);
+    try {
+      // DuckDB notices an interrupt between chunks of work; the answer does not wait for it.
+      return await Promise.race([work, stopped]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async ExportFlowScript(input: InputOf<Ops['ExportFlowScript']>, ctx: RequestContext): Promise<OutputOf<Ops['ExportFlowScript']>> {

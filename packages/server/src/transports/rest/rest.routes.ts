@@ -11,6 +11,15 @@ export interface RestTransportDeps {
   readonly defaultBodyLimit: number;
 }
 
+/** Why a request's signal aborted: its client went away (nginx's 499); answered to no one, logged as a client error. */
+export class ClientClosedRequest extends Error {
+  readonly statusCode = 499;
+  constructor() {
+    super('The client closed the connection before the request was answered.');
+    this.name = 'ClientClosedRequest';
+  }
+}
+
 /** Fastify's `:param` form of `{Param}`. */
 function fastifyPath(path: string): string {
   return path.replace(/\{([A-Za-z0-9]+)\}/g, ':$1');
@@ -34,8 +43,19 @@ export function registerRestTransport(app: FastifyInstance, deps: RestTransportD
           deps.credentials,
         );
         const input = restInput(op, req.params as Record<string, string>, req.query as Record<string, unknown>, req.body);
-        const output = await deps.dispatch(op, input, { principal, requestId: req.id });
-        return reply.code(200).type('application/json').send(output ?? {});
+        // The handler's ctx.signal aborts when the client closes the connection before it is answered,
+        // so long work (a flow preview's query) stops instead of running for no one.
+        const closed = new AbortController();
+        const onClose = () => {
+          if (!reply.raw.writableFinished) closed.abort(new ClientClosedRequest());
+        };
+        reply.raw.once('close', onClose);
+        try {
+          const output = await deps.dispatch(op, input, { principal, requestId: req.id, signal: closed.signal });
+          return reply.code(200).type('application/json').send(output ?? {});
+        } finally {
+          reply.raw.off('close', onClose);
+        }
       },
     });
   }
