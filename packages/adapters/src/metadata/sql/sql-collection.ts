@@ -40,7 +40,12 @@ export class SqlCollection<T> implements Collection<T> {
   }
 
   async get(key: string): Promise<Versioned<T> | undefined> {
-    const row = await this.session.run((db) => this.#select(db).where(KEY_COLUMN, '=', key).executeTakeFirst());
+    // Inside a transaction that others run beside, the record stays locked until it ends (see the dialect).
+    const lock = this.session.inTransaction && this.session.dialect.capabilities.concurrentTransactions;
+    const row = await this.session.run((db) => {
+      const q = this.#select(db).where(KEY_COLUMN, '=', key);
+      return (lock ? q.forUpdate() : q).executeTakeFirst();
+    });
     return row === undefined ? undefined : this.#decode(row as Row);
   }
 

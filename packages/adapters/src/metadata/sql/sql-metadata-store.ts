@@ -5,6 +5,20 @@ import { SqlLineageStore } from './sql-lineage.js';
 import { SqlTagStore } from './sql-tags.js';
 import { SqlSession } from './session.js';
 
+/** Transactions that lock records as they read them can deadlock; the database picks one to roll back, which runs again. */
+const TRANSACTION_ATTEMPTS = 10;
+
+async function retrying<R>(run: () => Promise<R>, retryable: (e: unknown) => boolean): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (attempt >= TRANSACTION_ATTEMPTS || !retryable(e)) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}
+
 /**
  * The MetadataStore over one SQL session: the root store runs on the pool (or SQLite's single
  * connection); `transaction` hands `fn` a store of the same class bound to the open transaction.
@@ -39,7 +53,8 @@ export class SqlMetadataStore implements MetadataStore {
     // A nested call joins the open transaction: the outer one decides commit or rollback.
     if (this.session.inTransaction) return fn(this);
     const { dialect, layouts } = this.session;
-    return this.session.db.transaction().execute((trx) => fn(new SqlMetadataStore(new SqlSession(dialect, trx, layouts, true))));
+    const run = () => this.session.db.transaction().execute((trx) => fn(new SqlMetadataStore(new SqlSession(dialect, trx, layouts, true))));
+    return retrying(run, (e) => dialect.isTransactionRetryable(e));
   }
 
   async ping(options: { signal?: AbortSignal } = {}): Promise<void> {

@@ -31,6 +31,8 @@ const TYPES: Record<SqlColumnKind, string> = {
 
 const INT8_OID = 20;
 const UNIQUE_VIOLATION = '23505';
+/** serialization_failure and deadlock_detected: PostgreSQL rolled the transaction back; running it again is safe. */
+const RETRYABLE = new Set(['40001', '40P01']);
 /** A statement cancelled: `statement_timeout`, or an administrator's pg_cancel_backend. */
 const QUERY_CANCELED = '57014';
 const STATEMENT_TIMEOUT_MS = 60_000;
@@ -93,9 +95,10 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     label: `${safeUrl} (schema ${schema})`,
     db,
     schema,
-    capabilities: { skipLocked: true, durable: true, statementErrorAbortsTransaction: true },
+    capabilities: { skipLocked: true, durable: true, statementErrorAbortsTransaction: true, concurrentTransactions: true },
     columnType: (kind) => sql.raw(TYPES[kind]),
     caseFold: (expr: Expression<unknown>) => sql<string>`lower(${expr} collate ${foldCollation})`,
+    isTransactionRetryable: (e) => typeof e === 'object' && e !== null && RETRYABLE.has(String((e as { code?: unknown }).code)),
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION,
     prepare: async () => {
       try {

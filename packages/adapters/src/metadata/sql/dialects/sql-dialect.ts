@@ -25,11 +25,19 @@ export interface SqlDialect {
      * aborted"), so a write whose error the caller may catch must run under a savepoint.
      */
     readonly statementErrorAbortsTransaction: boolean;
+    /**
+     * Transactions run side by side (PostgreSQL, READ COMMITTED) rather than one at a time (SQLite),
+     * so a record read inside one is read `FOR UPDATE`: a read-modify-write then waits for the other
+     * writer instead of failing its version check, as it never does where transactions take turns.
+     */
+    readonly concurrentTransactions: boolean;
   };
   /** The SQL type for a column kind, with the collation that makes text order bytewise. */
   columnType(kind: SqlColumnKind): RawBuilder<unknown>;
   /** Case folding for `contains`, matching JavaScript's `toLowerCase()` on the letters users type. */
   caseFold(expr: Expression<unknown>): RawBuilder<string>;
+  /** Whether `e` is a deadlock or serialization failure: the transaction was rolled back and may simply run again. */
+  isTransactionRetryable(e: unknown): boolean;
   /** Whether `e` is a unique or primary-key violation. */
   isUniqueViolation(e: unknown): boolean;
   /** Run before migrations (e.g. create the PostgreSQL schema). */

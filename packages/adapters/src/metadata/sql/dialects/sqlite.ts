@@ -113,7 +113,8 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
   return {
     label: memory ? 'sqlite::memory:' : `sqlite:${options.filename}`,
     db,
-    capabilities: { skipLocked: false, durable: !memory, statementErrorAbortsTransaction: false },
+    capabilities: { skipLocked: false, durable: !memory, statementErrorAbortsTransaction: false, concurrentTransactions: false },
+    isTransactionRetryable: () => false,
     columnType: (kind) => sql.raw(TYPES[kind]),
     caseFold: (expr: Expression<unknown>) => sql<string>`loam_casefold(${expr})`,
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && UNIQUE_CODES.has(String((e as { code?: unknown }).code)),
