@@ -62,7 +62,7 @@ describe('missing endpoints, configs and models over the AWS protocol', () => {
     const { storeGbdtModel, xgboostImage } = await import('../../endpoints/endpoints.test-support.js');
     await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'dup/model.tar.gz' }, { rounds: 2 });
     const model = { ModelName: 'dup', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/x', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/dup/model.tar.gz' } };
-    const config = { EndpointConfigName: 'dup', ProductionVariants: [{ VariantName: 'v', ModelName: 'dup', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] };
+    const config = { EndpointConfigName: 'dup', ProductionVariants: [{ VariantName: 'v', ModelName: 'dup', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' as const }] };
     await sm.send(new CreateModelCommand(model));
     await sm.send(new CreateEndpointConfigCommand(config));
     await sm.send(new CreateEndpointCommand({ EndpointName: 'dup', EndpointConfigName: 'dup' }));
