@@ -209,6 +209,10 @@ export class IdentityService {
   createLoginLink(userName: string, ttlSeconds: number): Promise<string> {
     return sessions.createLoginLink(this.d, userName, ttlSeconds);
   }
+  /** The user a login link signs in, the link left unused. @throws UnauthenticatedError when the link is unknown, used or expired. */
+  inspectLoginLink(token: string): Promise<{ userName: string }> {
+    return sessions.inspectLoginLink(this.d, token);
+  }
   /** @throws UnauthenticatedError when the link is unknown, used or expired. */
   consumeLoginLink(token: string): Promise<sessions.NewSession> {
     return sessions.consumeLoginLink(this.d, token);

@@ -84,6 +84,20 @@ export async function createLoginLink(d: IdentityDeps, userName: string, ttlSeco
 }
 
 /**
+ * The user a login-link token would sign in, without using it (for the page that asks the user to
+ * confirm the sign-in).
+ *
+ * @throws UnauthenticatedError saying whether the link is unknown, already used or expired.
+ */
+export async function inspectLoginLink(d: IdentityDeps, token: string): Promise<{ userName: string }> {
+  const l = await d.store.collection(loginLinksSpec).get(sha256Hex(token));
+  if (!l) throw new UnauthenticatedError('This sign-in link is not valid.');
+  if (l.value.usedAt !== undefined) throw new UnauthenticatedError('This sign-in link has already been used; each link works once.');
+  if (d.clock.now() >= l.value.expiresAt) throw new UnauthenticatedError('This sign-in link has expired.');
+  return { userName: l.value.userName };
+}
+
+/**
  * Exchanges a login-link token for a new session. The link is marked used under optimistic
  * concurrency, so of two simultaneous uses exactly one wins.
  *

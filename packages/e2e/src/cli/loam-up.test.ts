@@ -47,11 +47,18 @@ describe('loam up, as a user starts it', () => {
   });
 
   it('prints a one-time Studio sign-in link that works once', async () => {
-    const first = await fetch(loam.info.studioLoginUrl, { redirect: 'manual' });
+    // The link opens a page whose button posts the token back from the same origin (no cookie before).
+    const page = await fetch(loam.info.studioLoginUrl, { redirect: 'manual' });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('set-cookie')).toBeNull();
+    expect(await page.text()).toContain('Sign in as admin');
+    const token = new URL(loam.info.studioLoginUrl).searchParams.get('token') as string;
+    const post = () => fetch(`${loam.url}/auth/login`, { method: 'POST', redirect: 'manual', headers: { origin: loam.url, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+    const first = await post();
     expect(first.status).toBe(303);
     expect(first.headers.get('set-cookie')).toMatch(/loam_session=.*HttpOnly/i);
-    const again = await fetch(loam.info.studioLoginUrl, { redirect: 'manual' });
-    expect(again.status).toBe(401);
+    expect((await post()).status).toBe(401);
+    expect((await fetch(loam.info.studioLoginUrl, { redirect: 'manual' })).status).toBe(401);
   });
 
   it('serves the SDK with the token from the credentials file', async () => {

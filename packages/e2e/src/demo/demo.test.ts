@@ -113,6 +113,7 @@ describe('npm start: loam up --demo on a fresh data dir', () => {
       page.setDefaultTimeout(20_000);
       const watch = watchPage(page);
       await page.goto(loam!.info.studioLoginUrl);
+      await page.getByRole('button', { name: 'Sign in as admin' }).click();
       await page.getByRole('heading', { level: 1, name: 'Welcome, admin' }).waitFor();
       // Home's Getting started checklist ticks off every step the demo did.
       const panel = page.getByRole('region', { name: 'Getting started' });

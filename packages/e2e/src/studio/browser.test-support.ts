@@ -154,6 +154,8 @@ export async function openStudio(opts: StudioOptions = {}): Promise<Studio> {
     };
     if (opts.signIn ?? true) {
       await page.goto(t.loginUrl);
+      // The link's page names the user; its one button signs in (a link alone sets no cookie).
+      await page.getByRole('button', { name: 'Sign in as admin' }).click();
       await heading('Welcome, admin').waitFor();
     }
     return studio;

@@ -21,6 +21,7 @@ describe('Loam Studio in Chromium', { retry: 0 }, () => {
   it('signs in with the one-time link and lands on Home', async () => {
     const { t, context, page } = studio;
     await page.goto(t.loginUrl);
+    await page.getByRole('button', { name: 'Sign in as admin' }).click();
     await heading('Welcome, admin').waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
     const cookies = await context.cookies();

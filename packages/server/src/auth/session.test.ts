@@ -5,10 +5,14 @@ let loam: TestLoam;
 let cookies: Record<string, string>;
 const host = { host: '127.0.0.1:7717' };
 
+/** What the sign-in page's button sends: the token, as a form, from the page's own origin. */
+const signIn = (token: string, headers: Record<string, string> = { origin: 'http://127.0.0.1:7717', 'sec-fetch-site': 'same-origin' }) =>
+  loam.app.inject({ method: 'POST', url: '/auth/login', headers: { ...host, 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: `token=${encodeURIComponent(token)}` });
+
 beforeAll(async () => {
   loam = await openTestLoam();
   const token = await loam.platform.identity.createLoginLink('admin', 60);
-  const res = await loam.app.inject({ method: 'GET', url: `/auth/login?token=${encodeURIComponent(token)}`, headers: host });
+  const res = await signIn(token);
   expect(res.statusCode).toBe(303);
   cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
 });
@@ -17,7 +21,7 @@ afterAll(async () => loam?.close());
 describe('Studio sessions', () => {
   it('sets an HttpOnly SameSite=Strict session cookie and a readable CSRF cookie', async () => {
     const token = await loam.platform.identity.createLoginLink('admin', 60);
-    const res = await loam.app.inject({ method: 'GET', url: `/auth/login?token=${encodeURIComponent(token)}`, headers: host });
+    const res = await signIn(token);
     const session = res.cookies.find((c) => c.name === 'loam_session');
     const csrf = res.cookies.find((c) => c.name === 'loam_csrf');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
@@ -61,5 +65,44 @@ describe('Studio sessions', () => {
     expect(res.body).toContain('loam login-link');
     const none = await loam.app.inject({ method: 'GET', url: '/auth/login', headers: host });
     expect(none.statusCode).toBe(400);
+    expect((await signIn('loam_nope')).statusCode).toBe(401);
+    const used = await loam.platform.identity.createLoginLink('admin', 60);
+    expect((await signIn(used)).statusCode).toBe(303);
+    const again = await signIn(used);
+    expect(again.statusCode).toBe(401);
+    expect(again.body).toContain('already been used');
+    expect((await loam.app.inject({ method: 'GET', url: `/auth/login?token=${used}`, headers: host })).statusCode).toBe(401);
+  });
+});
+
+describe('login CSRF: a link on another site cannot sign a visitor in', () => {
+  it('the link opens a page naming the user, with one button; it sets no cookie and leaves the link unused', async () => {
+    const token = await loam.platform.identity.createLoginLink('admin', 60);
+    const res = await loam.app.inject({ method: 'GET', url: `/auth/login?token=${encodeURIComponent(token)}`, headers: { ...host, 'sec-fetch-site': 'cross-site' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.cookies).toEqual([]);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.body).toContain('Sign in as admin');
+    expect(res.body).toContain('<form method="post" action="/auth/login">');
+    expect(res.body).toContain(`name="token" value="${token}"`);
+    // The button's POST, from the page's origin, signs in: the link was still unused.
+    expect((await signIn(token)).statusCode).toBe(303);
+  });
+
+  it('a POST from another site (or another port of the same host) is refused and leaves the link unused', async () => {
+    const token = await loam.platform.identity.createLoginLink('admin', 60);
+    const attempts: Record<string, string>[] = [
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      { origin: 'http://127.0.0.1:8080', 'sec-fetch-site': 'same-site' },
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+    ];
+    for (const headers of attempts) {
+      const res = await signIn(token, headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(res.cookies).toEqual([]);
+    }
+    expect((await signIn(token)).statusCode).toBe(303);
   });
 });

@@ -23,7 +23,7 @@ export function SignInPage({ justSignedOut }: { justSignedOut: boolean }) {
           <Text size="sm">Studio uses one-time sign-in links instead of passwords. To get one:</Text>
           <List type="ordered" size="sm" spacing="xs">
             <List.Item>
-              Look at the terminal where Loam started: <Code>npm start</Code> (or <Code>npx loam up</Code>) printed a link ending in <Code>/auth/login?token=…</Code>. Open it in this browser.
+              Look at the terminal where Loam started: <Code>npm start</Code> (or <Code>npx loam up</Code>) printed a link ending in <Code>/auth/login?token=…</Code>. Open it in this browser and press <Code>Sign in</Code>.
             </List.Item>
             <List.Item>
               Already used it, or it expired? Make a new one in the project folder: <Code>npx loam login-link</Code> (for another user: <Code>npx loam login-link --user-name ana</Code>).

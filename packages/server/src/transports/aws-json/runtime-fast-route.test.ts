@@ -91,7 +91,7 @@ describe.each([
     expect(rebound.status).toBe(403);
     expect(rebound.body).toMatch(/Host 'evil.example' is not allowed/);
     const loginToken = await loam.platform.identity.createLoginLink('admin', 60);
-    const login = await loam.app.inject({ method: 'GET', url: `/auth/login?token=${encodeURIComponent(loginToken)}`, headers: { host: '127.0.0.1:7717' } });
+    const login = await loam.app.inject({ method: 'POST', url: '/auth/login', headers: { host: '127.0.0.1:7717', 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${encodeURIComponent(loginToken)}` });
     const cookies = Object.fromEntries(login.cookies.map((c) => [c.name, c.value]));
     const cookie = `loam_session=${cookies['loam_session']}; loam_csrf=${cookies['loam_csrf']}`;
     const noCsrf = await send('/endpoints/fast/invocations', { cookie, 'content-type': 'text/csv' }, raw[0]!.join(','));
