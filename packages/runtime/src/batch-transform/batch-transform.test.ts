@@ -148,6 +148,13 @@ describe('the model server contract', () => {
     expect(q.serverEnv).toMatchObject({ SAGEMAKER_BATCH_STRATEGY: 'MULTI_RECORD', SAGEMAKER_MAX_PAYLOAD_IN_MB: '4' });
   });
 
+  it('sends one request at a time when MaxConcurrentTransforms is unset and the container names no number (SageMaker\'s default 1); 0 means one per vCPU', async () => {
+    const unset = await runCase({ 'a.csv': csv }, { ...csvType, splitType: 'Line', batchStrategy: 'SingleRecord', assembleWith: 'Line', vcpus: 4 });
+    expect(unset.summary).toMatchObject({ maxConcurrentTransforms: 1 });
+    const auto = await runCase({ 'a.csv': csv }, { ...csvType, splitType: 'Line', batchStrategy: 'SingleRecord', assembleWith: 'Line', vcpus: 4, maxConcurrentTransforms: 0 });
+    expect(auto.summary).toMatchObject({ maxConcurrentTransforms: 4 });
+  });
+
   it('retries a failing request up to InvocationsMaxRetries, then fails naming the file and lines', async () => {
     const ok = await runCase({ 'a.csv': csv }, { ...csvType, splitType: 'Line', batchStrategy: 'SingleRecord', assembleWith: 'Line', invocationsMaxRetries: 2 }, { SUM_FAIL: '4,5', SUM_FAIL_TIMES: '2' });
     expect(ok.error).toBeUndefined();

@@ -50,7 +50,11 @@ export function effectiveParameters(cfg: TransformDriverConfig, container?: { Ma
   return {
     batchStrategy: cfg.batchStrategy ?? strategyNames[container?.BatchStrategy ?? ''] ?? (cfg.splitType === 'None' ? 'SingleRecord' : 'MultiRecord'),
     maxPayloadInMB: cfg.maxPayloadInMB ?? (typeof container?.MaxPayloadInMB === 'number' && container.MaxPayloadInMB >= 0 ? container.MaxPayloadInMB : 6),
-    maxConcurrentTransforms: positive(cfg.maxConcurrentTransforms) ?? positive(container?.MaxConcurrentTransforms) ?? Math.max(1, cfg.vcpus),
+    // Unset, SageMaker's default is 1 unless the container says otherwise; 0 lets it choose (one per
+    // vCPU). Loam's built-in servers answer no /execution-parameters: they stand for SageMaker's
+    // algorithm containers, whose own say one per vCPU.
+    maxConcurrentTransforms: positive(cfg.maxConcurrentTransforms) ?? positive(container?.MaxConcurrentTransforms)
+      ?? (cfg.maxConcurrentTransforms === 0 || cfg.container.image.type === 'builtin' ? Math.max(1, cfg.vcpus) : 1),
   };
 }
 
