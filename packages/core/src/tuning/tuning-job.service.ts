@@ -10,7 +10,7 @@ import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import type { TuningEngine } from './tuning-engine.js';
 import { checkTrials, objectiveHyperparameter, planTuningJob, tuningLimits, type TuningPlan } from './tuning-plan.js';
-import { bestTrial, counters, definitionObjectives, trialObjective, trialSummary } from './tuning-summaries.js';
+import { bestTrial, counters, definitionObjectives, describedConfig, describedDefinition, trialObjective, trialSummary } from './tuning-summaries.js';
 import { tuningJobsCollection, type ParentTrial, type TrialRecord, type TuningJobRecord } from './tuning.collections.js';
 
 type Ops = typeof operations;
@@ -74,13 +74,15 @@ export class TuningJobService {
     const out: Record<string, unknown> = {
       HyperParameterTuningJobName: job.name,
       HyperParameterTuningJobArn: job.arn,
-      HyperParameterTuningJobConfig: req['HyperParameterTuningJobConfig'],
+      HyperParameterTuningJobConfig: describedConfig(req['HyperParameterTuningJobConfig'] as Record<string, unknown>, this.maxJobsOf(job)),
       HyperParameterTuningJobStatus: job.status,
       CreationTime: job.creationTime,
       LastModifiedTime: job.lastModifiedTime,
       ...counters(job.trials, live),
     };
-    for (const k of ['TrainingJobDefinition', 'TrainingJobDefinitions', 'WarmStartConfig'] as const) if (req[k] !== undefined) out[k] = req[k];
+    if (req['TrainingJobDefinition'] !== undefined) out['TrainingJobDefinition'] = describedDefinition(req['TrainingJobDefinition'] as Record<string, unknown>, objectives[0]!.metricName);
+    if (req['TrainingJobDefinitions'] !== undefined) out['TrainingJobDefinitions'] = (req['TrainingJobDefinitions'] as Record<string, unknown>[]).map((d, i) => describedDefinition(d, objectives[i]!.metricName));
+    if (req['WarmStartConfig'] !== undefined) out['WarmStartConfig'] = req['WarmStartConfig'];
     if (job.endTime !== undefined) {
       out['HyperParameterTuningEndTime'] = job.endTime;
       out['ConsumedResources'] = { RuntimeInSeconds: Math.round(job.endTime - job.creationTime) };
@@ -131,7 +133,7 @@ export class TuningJobService {
         return {
           HyperParameterTuningJobName: j.name, HyperParameterTuningJobArn: j.arn, HyperParameterTuningJobStatus: j.status, Strategy: cfg.Strategy,
           CreationTime: j.creationTime, LastModifiedTime: j.lastModifiedTime, ...(j.endTime !== undefined ? { HyperParameterTuningEndTime: j.endTime } : {}),
-          ...counters(j.trials, new Map()), ResourceLimits: cfg.ResourceLimits,
+          ...counters(j.trials, new Map()), ResourceLimits: (describedConfig(cfg, this.maxJobsOf(j)) as { ResourceLimits: unknown }).ResourceLimits,
         };
       }) as Out<'ListHyperParameterTuningJobs'>['HyperParameterTuningJobSummaries'],
       ...(page.nextToken ? { NextToken: page.nextToken } : {}),
@@ -204,6 +206,17 @@ export class TuningJobService {
     const got = await this.o.store.collection(tuningJobsCollection).get(name.toLowerCase());
     if (!got) throw new NotFoundError(kind, name);
     return got.value;
+  }
+
+  /** The number of training jobs the job may run (a Grid's is inferred); undefined if its stored request no longer plans. */
+  private maxJobsOf(job: TuningJobRecord): number | undefined {
+    const given = (job.request as Record<string, any>)['HyperParameterTuningJobConfig']?.ResourceLimits?.MaxNumberOfTrainingJobs as number | undefined;
+    if (given !== undefined) return given;
+    try {
+      return planTuningJob(job.request as unknown as In<'CreateHyperParameterTuningJob'>, this.o.engine).maxJobs;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The first definition's objective (every definition shares its direction). */

@@ -79,3 +79,35 @@ export function bestTrial(trials: readonly TrialRecord[], direction: Direction):
   }
   return best;
 }
+
+type Ranges = { readonly IntegerParameterRanges?: unknown[]; readonly ContinuousParameterRanges?: unknown[]; readonly CategoricalParameterRanges?: unknown[] } & Record<string, unknown>;
+/** Every range list present, empty when none was given, as SageMaker describes ranges (its Python SDK indexes all three). */
+const allRanges = (r: Ranges): Ranges => ({ ...r, IntegerParameterRanges: r.IntegerParameterRanges ?? [], ContinuousParameterRanges: r.ContinuousParameterRanges ?? [], CategoricalParameterRanges: r.CategoricalParameterRanges ?? [] });
+
+/**
+ * `HyperParameterTuningJobConfig` as SageMaker describes it: the request with its defaults filled in —
+ * `TrainingJobEarlyStoppingType` (Off), the job count a Grid infers, all three range lists. The
+ * SageMaker Python SDK's `HyperparameterTuner.attach` reads each of these without a default.
+ */
+export function describedConfig(cfg: Record<string, any>, maxJobs: number | undefined): Record<string, unknown> {
+  return {
+    ...cfg,
+    ResourceLimits: { ...cfg['ResourceLimits'], ...(cfg['ResourceLimits']?.MaxNumberOfTrainingJobs === undefined && maxJobs !== undefined ? { MaxNumberOfTrainingJobs: maxJobs } : {}) },
+    ...(cfg['ParameterRanges'] ? { ParameterRanges: allRanges(cfg['ParameterRanges']) } : {}),
+    TrainingJobEarlyStoppingType: cfg['TrainingJobEarlyStoppingType'] ?? 'Off',
+  };
+}
+
+/**
+ * A training job definition as SageMaker describes it: `StaticHyperParameters` with the
+ * `_tuning_objective_metric` it adds to every training job, `MetricDefinitions` (empty when none were
+ * given), all three range lists.
+ */
+export function describedDefinition(def: Record<string, any>, objectiveMetric: string): Record<string, unknown> {
+  return {
+    ...def,
+    StaticHyperParameters: { ...(def['StaticHyperParameters'] ?? {}), _tuning_objective_metric: objectiveMetric },
+    AlgorithmSpecification: { ...def['AlgorithmSpecification'], MetricDefinitions: def['AlgorithmSpecification']?.MetricDefinitions ?? [] },
+    ...(def['HyperParameterRanges'] ? { HyperParameterRanges: allRanges(def['HyperParameterRanges']) } : {}),
+  };
+}

@@ -110,6 +110,25 @@ describe('CreateHyperParameterTuningJob refuses trials that could never run, as 
   });
 });
 
+describe('DescribeHyperParameterTuningJob', () => {
+  it('fills in what SageMaker describes and its Python SDK\'s HyperparameterTuner.attach reads without a default', async () => {
+    const grid = request('attach-grid', { Strategy: 'Grid', ResourceLimits: { MaxParallelTrainingJobs: 1 }, ParameterRanges: { CategoricalParameterRanges: [{ Name: 'max_depth', Values: ['2', '3'] }] } });
+    const res = await call(loam, 'POST', '/api/v1/tuning-jobs', grid);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/tuning-jobs/attach-grid/stop')).status).toBe(200);
+    const d = (await call(loam, 'GET', '/api/v1/tuning-jobs/attach-grid')).body;
+    // tuner.py: tuning_config["TrainingJobEarlyStoppingType"], ["ResourceLimits"]["MaxNumberOfTrainingJobs"], the three range lists.
+    expect(d.HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType).toBe('Off');
+    expect(d.HyperParameterTuningJobConfig.ResourceLimits).toEqual({ MaxParallelTrainingJobs: 1, MaxNumberOfTrainingJobs: 2 });
+    expect(d.HyperParameterTuningJobConfig.ParameterRanges).toEqual({ CategoricalParameterRanges: [{ Name: 'max_depth', Values: ['2', '3'] }], ContinuousParameterRanges: [], IntegerParameterRanges: [] });
+    // del StaticHyperParameters["_tuning_objective_metric"], and AlgorithmSpecification["MetricDefinitions"].
+    expect(d.TrainingJobDefinition.StaticHyperParameters).toEqual({ num_round: '10', objective: 'binary:logistic', eval_metric: 'auc', _tuning_objective_metric: 'validation:auc' });
+    expect(d.TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions).toEqual([]);
+    const listed = (await call(loam, 'GET', '/api/v1/tuning-jobs?NameContains=attach-grid')).body.HyperParameterTuningJobSummaries;
+    expect(listed.map((j: any) => j.ResourceLimits)).toEqual([{ MaxParallelTrainingJobs: 1, MaxNumberOfTrainingJobs: 2 }]);
+  });
+});
+
 describe('warm start, as SageMaker documents it', () => {
   it('keeps the number of static plus tuned hyperparameters, and counts the parents\' training jobs against the limit', async () => {
     const now = Date.now() / 1000;
