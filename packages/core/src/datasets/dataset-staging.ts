@@ -2,15 +2,18 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
-import type { ArtifactStore, ObjectRef } from '../ports/artifact-store.js';
-import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { createHash, randomBytes } from 'node:crypto';
+import type { ArtifactStore, ObjectInfo, ObjectRef } from '../ports/artifact-store.js';
+import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { parseS3Uri } from '../ports/artifact-store.js';
 
 /**
  * Copies objects from the artifact store to local files the data engine can read (it never reads the
- * network). Immutable objects are cached by sha256, so previewing a flow step after step stages each
- * version once.
+ * network). A staged copy is cached under a digest of the object's identity and version — bucket, key,
+ * ETag, size, last-modified time and recorded sha256 — so previewing a flow step after step stages
+ * each dataset version once, and an object is never answered with another's bytes: objects written
+ * to an S3 backend by other clients carry no sha256 (`''`), and a sha256 alone would be only as true
+ * as whoever wrote the metadata.
  */
 export class DatasetStaging {
   private readonly inflight = new Map<string, Promise<string>>();
@@ -29,25 +32,31 @@ export class DatasetStaging {
     if (!ref || ref.key === '' || ref.key.endsWith('/')) throw new ValidationError(`'${field}' must be an s3://bucket/key URI of one object; got '${uri}'.`, [{ path: `/${field}`, message: 'expected s3://bucket/key' }]);
     const info = await this.artifacts.head(ref);
     if (!info) throw new NotFoundError('Object', uri);
-    const cacheKey = info.sha256;
-    const path = join(this.dir, 'cache', `${cacheKey}${extOf(ref)}`);
+    const path = join(this.dir, 'cache', `${cacheKeyOf(info)}${extOf(ref)}`);
     const existing = await stat(path).catch(() => undefined);
     if (existing?.size === info.size) return { path, size: info.size };
     let p = this.inflight.get(path);
     if (!p) {
-      p = this.copy(ref, path, signal).finally(() => this.inflight.delete(path));
+      p = this.copy(info, path, signal).finally(() => this.inflight.delete(path));
       this.inflight.set(path, p);
     }
     await p;
     return { path, size: info.size };
   }
 
-  private async copy(ref: ObjectRef, path: string, signal?: AbortSignal): Promise<string> {
+  /** Copies the object `info` describes; refuses (ConflictException) when it was replaced since. */
+  private async copy(info: ObjectInfo, path: string, signal?: AbortSignal): Promise<string> {
     await mkdir(join(this.dir, 'cache'), { recursive: true, mode: 0o700 });
     const tmp = `${path}.${randomBytes(4).toString('hex')}.part`;
+    const ref = { bucket: info.bucket, key: info.key };
     try {
-      const { body } = await this.artifacts.get(ref, signal ? { signal } : {});
+      const { info: got, body } = await this.artifacts.get(ref, signal ? { signal } : {});
+      if (cacheKeyOf(got) !== cacheKeyOf(info)) {
+        body.destroy();
+        throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' was replaced while it was being read; try again.`);
+      }
       await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
+      if ((await stat(tmp)).size !== info.size) throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' was replaced while it was being read; try again.`);
       await rename(tmp, path);
       return path;
     } catch (e) {
@@ -55,6 +64,11 @@ export class DatasetStaging {
       throw e;
     }
   }
+}
+
+/** The cache file's name for one version of one object. */
+function cacheKeyOf(o: ObjectInfo): string {
+  return createHash('sha256').update(JSON.stringify([o.bucket, o.key, o.etag, o.size, o.lastModified, o.sha256])).digest('hex');
 }
 
 /** Keeps the object's extensions (`.csv.gz`): only for readability of the staging dir. */

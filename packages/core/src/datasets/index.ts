@@ -4,6 +4,7 @@ export { datasetsSpec, datasetVersionsSpec, type DatasetRecord as StoredDatasetR
 export { flowsSpec, flowVersionsSpec, flowRunsSpec } from './flows/flow.collections.js';
 export type { QuickModelData, QuickModelFn, QuickModelResult } from './profile/quick-model.js';
 export { detectFile, type ImportHints } from './import/detect-file.js';
+export { DatasetStaging } from './dataset-staging.js';
 
 import { datasetsSpec, datasetVersionsSpec } from './dataset.collections.js';
 import { flowRunsSpec, flowsSpec, flowVersionsSpec } from './flows/flow.collections.js';
