@@ -191,3 +191,6 @@ function close(graceMs: number): void {
 }
 // The main server went away: so does its worker.
 process.on('disconnect', () => close(1000));
+// It went away while this worker was still loading, before the handler above was there to hear it: its
+// 'disconnect' has come and gone, and nothing would end this worker (an orphan for good).
+if (!process.connected) close(0);
