@@ -151,6 +151,8 @@ export interface JobChannelSpec {
   readonly exactObject?: boolean;
   /** Gzip objects are staged decompressed under their own names, `.gz` kept (batch transform names each output `<object>.out`). */
   readonly keepCompressedNames?: boolean;
+  /** How a FailureReason names this input (`TransformInput (s3://…)`); default `Channel '<name>'`. */
+  readonly describedAs?: string;
 }
 
 export interface JobOutputSpec {
@@ -191,6 +193,12 @@ export interface JobSpec {
   readonly vcpus: number;
   readonly memoryMiB: number;
   readonly maxRuntimeSeconds: number;
+  /**
+   * Managed spot training: epoch ms by which the job must have ended (creation + MaxWaitTimeInSeconds,
+   * over every attempt: time queued counts, as waiting for spot capacity does). Past it the runner
+   * stops the job (Stopped / MaxWaitTimeExceeded).
+   */
+  readonly maxWaitUntil?: number;
   readonly networkIsolation: boolean;
   readonly metricDefinitions: readonly { readonly Name: string; readonly Regex: string }[];
 }

@@ -96,12 +96,13 @@ export function buildTransformJobSpec(input: CreateInput, model: ModelRecord, ct
       s3DataType: src.S3DataType as 'S3Prefix' | 'ManifestFile', distribution: 'ShardedByS3Key', compression: input.TransformInput.CompressionType ?? 'None',
       // Each output is named after its input object, `.gz` included (`rows.csv.gz` → `rows.csv.gz.out`), as SageMaker names it.
       keepCompressedNames: true,
+      describedAs: 'TransformInput',
       ...(input.TransformInput.ContentType ? { contentType: input.TransformInput.ContentType } : {}),
       ...manifestPrefix(ctx, src.S3DataType, src.S3Uri),
     }),
     // One object each (the caller's access was checked on that object): not every key starting with it.
-    ...(container.modelDataUrl ? [channel('model', container.modelDataUrl, { exactObject: true })] : []),
-    ...(submit?.startsWith('s3://') ? [channel('code', submit, { exactObject: true })] : []),
+    ...(container.modelDataUrl ? [channel('model', container.modelDataUrl, { exactObject: true, describedAs: "The model's ModelDataUrl" })] : []),
+    ...(submit?.startsWith('s3://') ? [channel('code', submit, { exactObject: true, describedAs: "The model's SAGEMAKER_SUBMIT_DIRECTORY" })] : []),
   ];
   const shape = effectiveShape(input.TransformResources.InstanceType, ctx.capacity);
   const dp = input.DataProcessing ?? {};

@@ -63,27 +63,29 @@ async function planManifest(store: Artifacts, uri: string, checked: string | und
  * @throws ClientError when the data is missing or a name would leave the channel directory.
  */
 export async function stageChannel(store: Artifacts, channel: JobChannelSpec, dir: string, host: { index: number; count: number }, signal?: AbortSignal): Promise<number> {
+  // How reasons name this input: the channel, or the request field it came from (a transform's input).
+  const what = channel.describedAs ?? `Channel '${channel.name}'`;
   let planned: Planned[];
   try {
     planned = channel.s3DataType === 'ManifestFile' ? await planManifest(store, channel.s3Uri, channel.manifestPrefix, signal) : await planPrefix(store, channel.s3Uri, channel.exactObject === true, signal);
   } catch (e) {
     if (e instanceof ClientError) throw e;
     const code = (e as { code?: string }).code;
-    if (code === 'ResourceNotFound') throw new ClientError(`Channel '${channel.name}': ${channel.s3Uri} does not exist (${(e as Error).message})`);
+    if (code === 'ResourceNotFound') throw new ClientError(`${what}: ${channel.s3Uri} does not exist (${(e as Error).message})`);
     throw e;
   }
-  if (planned.length === 0) throw new ClientError(`Channel '${channel.name}': no data found at ${channel.s3Uri}.`);
+  if (planned.length === 0) throw new ClientError(`${what}: no data found at ${channel.s3Uri}.`);
   if (channel.distribution === 'ShardedByS3Key') planned = planned.filter((_, i) => i % host.count === host.index);
   const gunzip = channel.compression === 'Gzip';
   for (const p of planned) {
     const rel = safeRelative(gunzip && channel.keepCompressedNames !== true ? p.rel.replace(/\.gz$/, '') : p.rel);
-    if (!rel) throw new ClientError(`Channel '${channel.name}': object '${p.key}' has a name that cannot be a file inside the channel directory.`);
+    if (!rel) throw new ClientError(`${what}: object '${p.key}' has a name that cannot be a file inside the channel directory.`);
     try {
       await download(store, { bucket: p.bucket, key: p.key }, join(dir, rel), gunzip, signal);
     } catch (e) {
-      if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} does not exist.`);
-      if ((e as { code?: string }).code === 'Z_DATA_ERROR') throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} is not gzip data (CompressionType is Gzip).`);
-      if (e instanceof ArchiveRefused) throw new ClientError(`Channel '${channel.name}': s3://${p.bucket}/${p.key} was refused: ${e.message}.`);
+      if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`${what}: s3://${p.bucket}/${p.key} does not exist${channel.s3DataType === 'ManifestFile' ? ` (listed in the manifest ${channel.s3Uri})` : ''}.`);
+      if ((e as { code?: string }).code === 'Z_DATA_ERROR') throw new ClientError(`${what}: s3://${p.bucket}/${p.key} is not gzip data (CompressionType is Gzip).`);
+      if (e instanceof ArchiveRefused) throw new ClientError(`${what}: s3://${p.bucket}/${p.key} was refused: ${e.message}.`);
       throw e;
     }
   }

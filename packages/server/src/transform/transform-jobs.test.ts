@@ -126,6 +126,16 @@ describe('transform jobs through the API', () => {
     expect((await loam.platform.artifacts.list({ bucket: 'batch', prefix: 'out/too-big/' })).objects).toHaveLength(0);
   }, 200_000);
 
+  it('fails naming the transform input when its prefix holds no object or its manifest lists a missing one', async () => {
+    const input = (S3DataType: string, S3Uri: string) => ({ DataSource: { S3DataSource: { S3DataType, S3Uri } }, ContentType: 'text/csv', SplitType: 'Line' });
+    await put('s3://batch/listed/here.csv', '0.1,0.2,0.3,0.4\n');
+    await put('s3://batch/manifests/m.json', JSON.stringify([{ prefix: 's3://batch/listed/' }, 'here.csv', 'gone.csv']));
+    expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('no-input', { TransformInput: input('S3Prefix', 's3://batch/nothing-here/') }))).status).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('gone-input', { TransformInput: input('ManifestFile', 's3://batch/manifests/m.json') }))).status).toBe(200);
+    expect((await waitForJob('no-input')).FailureReason).toBe('ClientError: TransformInput: no data found at s3://batch/nothing-here/.');
+    expect((await waitForJob('gone-input')).FailureReason).toBe('ClientError: TransformInput: s3://batch/listed/gone.csv does not exist (listed in the manifest s3://batch/manifests/m.json).');
+  }, 200_000);
+
   it('stops a running job: Stopped, and no output', async () => {
     expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('halt', { BatchStrategy: 'SingleRecord', MaxConcurrentTransforms: 1 }))).status).toBe(200);
     expect((await call(loam, 'POST', '/api/v1/transform-jobs/halt/stop', {})).status).toBe(200);
