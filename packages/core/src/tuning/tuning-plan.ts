@@ -194,8 +194,9 @@ function planDefinition(definition: TrainingJobDefinition, defPath: string, cfg:
 
 /**
  * Create-time checks (not re-run on stored jobs, so a job accepted before a check existed keeps
- * running): Hyperband's MaxResource is at most 20,000 epochs, as SageMaker documents; and what each
- * definition's trials will run:
+ * running): Hyperband's MaxResource is at most 20,000 epochs, as SageMaker documents; integer and
+ * categorical ranges allow at least MaxNumberOfTrainingJobs combinations (Bayesian, Random, Hyperband;
+ * one definition), as SageMaker requires; and what each definition's trials will run:
  * - a built-in algorithm (`sagemaker-xgboost:1.7-1` …) must accept the trials' hyperparameters: the
  *   static ones, every tuned range at its bounds and at each categorical value, and for XGBoost the
  *   objective as `_tuning_objective_metric` (SageMaker refuses untunable hyperparameters and objective
@@ -210,6 +211,17 @@ export function checkTrials(input: CreateInput, plan: TuningPlan, engine: Tuning
     const given = cfg.StrategyConfig?.HyperbandStrategyConfig?.MaxResource !== undefined;
     throw bad(given ? '/HyperParameterTuningJobConfig/StrategyConfig/HyperbandStrategyConfig/MaxResource' : `${input.TrainingJobDefinitions ? '/TrainingJobDefinitions/0' : '/TrainingJobDefinition'}/StaticHyperParameters`,
       `HyperbandStrategyConfig.MaxResource${given ? '' : ' (read from the static epochs hyperparameter)'} is ${plan.hyperband.maxResource}; the maximum is ${hyperbandMaxResource} epochs.`);
+  }
+  if (plan.strategy !== 'Grid' && plan.definitions.length === 1) {
+    // SageMaker: "The total number of hyperparameter combinations for the provided ranges must be equal or
+    // greater than the value of MaxNumberOfJobs" (only integer and categorical ranges have a finite number).
+    const r = cfg.ParameterRanges ?? plan.definitions[0]!.definition.HyperParameterRanges ?? {};
+    let combinations = (r.ContinuousParameterRanges ?? []).length > 0 ? Number.POSITIVE_INFINITY : 1;
+    for (const x of r.IntegerParameterRanges ?? []) combinations *= Number(x.MaxValue) - Number(x.MinValue) + 1;
+    for (const x of r.CategoricalParameterRanges ?? []) combinations *= x.Values.length;
+    if (combinations < plan.maxJobs) {
+      throw bad('/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs', `The ranges allow ${combinations} combinations of hyperparameter values, fewer than MaxNumberOfTrainingJobs (${plan.maxJobs}); lower MaxNumberOfTrainingJobs or widen the ranges.`);
+    }
   }
   for (const [i, d] of plan.definitions.entries()) {
     const defPath = input.TrainingJobDefinitions ? `/TrainingJobDefinitions/${i}` : '/TrainingJobDefinition';

@@ -76,6 +76,17 @@ describe('CreateHyperParameterTuningJob refuses trials that could never run, as 
     expect((await call(loam, 'POST', '/api/v1/tuning-jobs/script-ok/stop')).status).toBe(200);
   });
 
+  it('integer and categorical ranges must allow at least MaxNumberOfTrainingJobs combinations', async () => {
+    const discrete = { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '2', MaxValue: '3' }], CategoricalParameterRanges: [{ Name: 'eta', Values: ['0.1', '0.3'] }] };
+    const few = await call(loam, 'POST', '/api/v1/tuning-jobs', request('few-combos', { Strategy: 'Random', ParameterRanges: discrete, ResourceLimits: { MaxNumberOfTrainingJobs: 5, MaxParallelTrainingJobs: 1 } }));
+    expect(few.status, JSON.stringify(few.body)).toBe(400);
+    expect(few.body.detail).toMatch(/ranges allow 4 combinations of hyperparameter values, fewer than MaxNumberOfTrainingJobs \(5\)/);
+    expect(JSON.stringify(few.body)).toContain('/HyperParameterTuningJobConfig/ResourceLimits/MaxNumberOfTrainingJobs');
+    const enough = await call(loam, 'POST', '/api/v1/tuning-jobs', request('few-combos', { Strategy: 'Random', ParameterRanges: discrete, ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 1 } }));
+    expect(enough.status, JSON.stringify(enough.body)).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/tuning-jobs/few-combos/stop')).status).toBe(200);
+  });
+
   it('an image that is not a built-in algorithm needs a MetricDefinition for the objective', async () => {
     const res = await call(loam, 'POST', '/api/v1/tuning-jobs', request('no-metric', { ParameterRanges: { ContinuousParameterRanges: [{ Name: 'alpha', MinValue: '0.01', MaxValue: '1' }] } }, {
       StaticHyperParameters: { sagemaker_program: 'train.py', sagemaker_submit_directory: 's3://data/src/sourcedir.tar.gz' },
