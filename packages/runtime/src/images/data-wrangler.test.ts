@@ -79,7 +79,7 @@ describe('data-wrangler image', () => {
       const d = doc();
       layOut({ ...d, definition: { ...d.definition, nodes: d.definition.nodes.map((n) => (n.id === 'big' ? { ...n, transform: 'custom_formula', params: { to: 'leak', expression: `(SELECT count(*) FROM read_csv('${join(outside, 'secret.csv')}'))` } } : n)) } });
       expect(await dataWranglerMain(root)).toBe(2);
-      expect(readFileSync(join(root, 'output', 'failure'), 'utf8')).toMatch(/^ClientError: Flow node 'big': param 'expression' must be a scalar SQL expression over the row: a subquery/);
+      expect(readFileSync(join(root, 'output', 'failure'), 'utf8')).toMatch(/^ClientError: Flow node 'big': param 'expression' must be a scalar SQL expression over the row; it may not use a subquery/);
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }

@@ -12,8 +12,8 @@ const ALLOWED_CLASSES = new Set(['COLUMN_REF', 'CONSTANT', 'FUNCTION', 'OPERATOR
 const REFUSED_FUNCTIONS = new Set(['current_setting', 'getvariable', 'current_query']);
 
 const CLASS_WORDS: Readonly<Record<string, string>> = {
-  SUBQUERY: 'a subquery (SELECT …, EXISTS, IN (SELECT …)) reads other tables and files',
-  STAR: '* and COLUMNS(…) expand to several columns',
+  SUBQUERY: 'a subquery (SELECT …, EXISTS, IN (SELECT …)), which could read other tables and files',
+  STAR: '* or COLUMNS(…), which expand to several columns',
   PARAMETER: 'a prepared-statement parameter',
 };
 
@@ -39,7 +39,7 @@ export async function expressionProblem(c: DuckDBConnection, expression: string,
     return 'must be one SQL expression over the row (no FROM, no second column, no clause after it)';
   }
   const refused = await firstRefused(list[0], tableFunctions);
-  return refused ? `must be a scalar SQL expression over the row: ${refused} is not allowed` : undefined;
+  return refused ? `must be a scalar SQL expression over the row; it may not use ${refused}` : undefined;
 }
 
 async function firstRefused(v: unknown, tableFunctions: () => Promise<ReadonlySet<string>>): Promise<string | undefined> {
@@ -57,7 +57,7 @@ async function firstRefused(v: unknown, tableFunctions: () => Promise<ReadonlySe
     if (!ALLOWED_CLASSES.has(cls)) return CLASS_WORDS[cls] ?? `a ${cls.toLowerCase()} expression`;
     if (cls === 'FUNCTION' || cls === 'WINDOW') {
       const name = String(o['function_name'] ?? '').toLowerCase();
-      if (REFUSED_FUNCTIONS.has(name)) return `the function ${name}() (it reads the engine's settings, not the row)`;
+      if (REFUSED_FUNCTIONS.has(name)) return `the function ${name}(), which reads the engine's settings, not the row`;
       if ((await tableFunctions()).has(name)) return `the table function ${name}()`;
     }
   }
