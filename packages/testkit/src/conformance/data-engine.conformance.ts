@@ -107,5 +107,17 @@ export function describeDataEngineConformance(target: DataEngineTarget): void {
       expect(err.message).not.toContain(dir);
       expect(err.message).toMatch(/missing/);
     });
+
+    it('takes a scalar expression over the row and names what else an expression holds (subquery, table function, settings, a FROM past a parenthesis)', async () => {
+      for (const ok of ['a + 1', "CASE WHEN a > 1 THEN upper(b) ELSE b || '!' END", 'list_transform([a], x -> x * 2)[1]', 'row_number() OVER (ORDER BY a)', 'a -- a comment', 'CAST(a AS DOUBLE) BETWEEN 0 AND 1']) {
+        expect(await engine.expressionProblem(ok), ok).toBeUndefined();
+      }
+      const refused: [string, RegExp][] = [
+        ['(SELECT 1)', /subquery/], ["a IN (SELECT * FROM read_csv('/etc/passwd'))", /subquery/], ["EXISTS (FROM glob('/**'))", /subquery/],
+        ["current_setting('allowed_directories')", /current_setting/], ["getvariable('x')", /getvariable/], ['COLUMNS(*)', /COLUMNS/],
+        ["1) AS x, (SELECT 2", /subquery|second column/], ["a) FROM read_csv('/etc/passwd') WHERE (1", /FROM/], ['a /* open', /parse/], ["glob('/**')", /table function glob/],
+      ];
+      for (const [bad, why] of refused) expect(await engine.expressionProblem(bad), bad).toMatch(why);
+    });
   });
 }
