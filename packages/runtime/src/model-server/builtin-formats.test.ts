@@ -104,4 +104,15 @@ describe('built-in response formats', () => {
     expect(p.invoke(body, 'text/csv', '*/*').contentType).toBe('application/jsonlines');
     expect(p.invoke(body, 'text/csv', 'text/csv').contentType).toBe('text/csv; charset=utf-8');
   });
+
+  it('ends every CSV and JSON Lines row with a newline in batch transform, so AssembleWith None keeps one row per line', () => {
+    const km = trainKMeans({ k: '2', feature_dim: '3' }, { train: matrix() }).model.toJSON();
+    const endpoint = predictor('kmeans', km);
+    const batch = predictor('kmeans', km, { env: {}, batch: true });
+    for (const accept of ['text/csv', 'application/jsonlines']) {
+      const one = endpoint.invoke(body, 'text/csv', accept).body;
+      expect(one.endsWith('\n'), accept).toBe(false);
+      expect(batch.invoke(body, 'text/csv', accept).body, accept).toBe(`${one}\n`);
+    }
+  });
 });

@@ -125,7 +125,8 @@ function asRecords(p: Predictions): readonly RecordOut[] {
 
 /**
  * CSV: one line per row, its values comma-joined. A one-value-per-row answer is one comma-joined
- * line, as SageMaker's XGBoost answers an endpoint, or in batch mode one value per line.
+ * line, as SageMaker's XGBoost answers an endpoint, or in batch mode one value per line. In batch mode every
+ * line ends with a newline, so mini-batches concatenated (AssembleWith None) stay one row per line.
  */
 function toCsv(p: Predictions, batch: boolean): string {
   if (p.kind === 'scores') {
@@ -142,7 +143,8 @@ function toCsv(p: Predictions, batch: boolean): string {
     }
     return batch ? `${out}\n` : out;
   }
-  return p.records.map((r) => Object.values(r).flatMap((v) => (typeof v === 'number' ? [v] : [...v])).join(',')).join('\n');
+  const text = p.records.map((r) => Object.values(r).flatMap((v) => (typeof v === 'number' ? [v] : [...v])).join(',')).join('\n');
+  return batch ? `${text}\n` : text;
 }
 
 function encode(p: Predictions, accept: string | undefined, a: Algorithm, batch: boolean, defaultAccept: string): InferenceOutput {
@@ -152,7 +154,9 @@ function encode(p: Predictions, accept: string | undefined, a: Algorithm, batch:
   // SageMaker's JSON answers: `{"predictions": [...]}`, PCA's `{"projections": [{"projection": [...]}, ...]}`.
   if (t === 'application/json') return { body: JSON.stringify({ [a.jsonKey]: asRecords(p) }), contentType: 'application/json' };
   if (t === 'application/jsonlines' || t === 'application/x-jsonlines') {
-    return { body: asRecords(p).map((r) => JSON.stringify(r)).join('\n'), contentType: 'application/jsonlines' };
+    // In batch every line ends with a newline, so mini-batches assembled with AssembleWith None stay one record per line.
+    const text = asRecords(p).map((r) => JSON.stringify(r)).join('\n');
+    return { body: batch ? `${text}\n` : text, contentType: 'application/jsonlines' };
   }
   throw new InferenceInputError(406, `Accept '${accept}' is not supported by the ${a.name} model server; use text/csv, application/json or application/jsonlines.`);
 }
