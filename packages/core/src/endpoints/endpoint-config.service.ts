@@ -93,7 +93,8 @@ export class EndpointConfigService {
   async DeleteEndpointConfig(input: InputOf<Ops['DeleteEndpointConfig']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteEndpointConfig']>> {
     const r = await this.get(input.EndpointConfigName);
     await this.o.store.transaction(async (tx) => {
-      await tx.collection(endpointConfigsCollection).delete(r.key);
+      // Another delete may have won since the read: that one succeeded, this one finds nothing.
+      if (!(await tx.collection(endpointConfigsCollection).delete(r.key))) throw new NotFoundError('Endpoint config', input.EndpointConfigName);
       await tx.tags.clear(r.arn);
     });
     return {};

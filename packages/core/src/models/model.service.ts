@@ -119,7 +119,8 @@ export class ModelService {
   async DeleteModel(input: InputOf<Ops['DeleteModel']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteModel']>> {
     const r = await this.get(input.ModelName);
     await this.o.store.transaction(async (tx) => {
-      await tx.collection(modelsCollection).delete(r.key);
+      // Another delete may have won since the read: that one succeeded, this one finds nothing.
+      if (!(await tx.collection(modelsCollection).delete(r.key))) throw new NotFoundError('Model', input.ModelName);
       await tx.tags.clear(r.arn);
     });
     return {};

@@ -246,7 +246,8 @@ export class ModelPackageService {
   async DeleteModelPackage(input: InputOf<Ops['DeleteModelPackage']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteModelPackage']>> {
     const r = await this.get(input.ModelPackageName);
     await this.o.store.transaction(async (tx) => {
-      await tx.collection(modelPackagesCollection).delete(r.key);
+      // Another delete may have won since the read: that one succeeded, this one finds nothing.
+      if (!(await tx.collection(modelPackagesCollection).delete(r.key))) throw new NotFoundError('Model package', input.ModelPackageName);
       await tx.tags.clear(r.arn);
     });
     return {};
