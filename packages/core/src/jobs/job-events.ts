@@ -41,6 +41,7 @@ const statusMessages: Partial<Record<SecondaryStatusName, string>> = {
   Stopping: 'Stopping the training job',
   Stopped: 'The training job was stopped',
   MaxRuntimeExceeded: 'The job exceeded MaxRuntimeInSeconds and was stopped',
+  MaxWaitTimeExceeded: 'The job exceeded MaxWaitTimeInSeconds (managed spot training) and was stopped',
   Restarting: 'Restarting after a platform fault (RetryStrategy)',
   Pending: 'Waiting for capacity',
 };
@@ -121,7 +122,7 @@ export function settle(r: JobRecord, hostCount: number, nowSeconds: number): Set
   }
   const first = exits.find(([h]) => h === 'algo-1')?.[1] ?? (exits[0] as [string, JobRecord['exits'][string]])[1];
   const status = failed ? 'Failed' : exits.every(([, x]) => x.outcome === 'Completed') ? 'Completed' : 'Stopped';
-  const secondary: SecondaryStatusName = failed ? 'Failed' : status === 'Completed' ? 'Completed' : first.secondaryStatus === 'MaxRuntimeExceeded' ? 'MaxRuntimeExceeded' : 'Stopped';
+  const secondary: SecondaryStatusName = failed ? 'Failed' : status === 'Completed' ? 'Completed' : first.secondaryStatus === 'MaxRuntimeExceeded' || first.secondaryStatus === 'MaxWaitTimeExceeded' ? first.secondaryStatus : 'Stopped';
   let out = withSecondary(r, secondary, nowSeconds, failed?.[1].failureReason ?? statusMessage(secondary, r.kind));
   const closed = out.transitions.map((t, i) => (i === out.transitions.length - 1 && t.EndTime === undefined ? { ...t, EndTime: nowSeconds } : t));
   out = {

@@ -28,7 +28,10 @@ export class TrainingJobService {
   async CreateTrainingJob(input: InputOf<Ops['CreateTrainingJob']>, ctx: RequestContext, launchedBy?: { tuningJobArn: string; createdBy?: string }): Promise<OutputOf<Ops['CreateTrainingJob']>> {
     if (input.Tags) validateTags(input.Tags);
     const arn = this.jobs.arnOf(input.TrainingJobName);
-    const spec = buildTrainingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages, checkedManifests: ctx.checkedManifests });
+    const built = buildTrainingJobSpec(input, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, processImages: this.o.processImages, checkedManifests: ctx.checkedManifests });
+    // MaxWaitTimeInSeconds counts from creation over every attempt (SageMaker: spot wait plus run time).
+    const maxWait = input.EnableManagedSpotTraining === true ? input.StoppingCondition?.MaxWaitTimeInSeconds : undefined;
+    const spec = maxWait !== undefined ? { ...built, maxWaitUntil: this.o.clock.now() + maxWait * 1000 } : built;
     await this.jobs.create(input.TrainingJobName, spec, input as unknown as Record<string, unknown>, input.Tags, 1 + (input.RetryStrategy?.MaximumRetryAttempts ?? 0), {
       ...(launchedBy ? { tuningJobArn: launchedBy.tuningJobArn } : {}),
       createdBy: launchedBy?.createdBy ?? ctx.principal.userName,

@@ -49,6 +49,9 @@ function baseEnv(input: RunnerInput): Record<string, string> {
   return { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', HOME: input.workDir, LANG: 'C.UTF-8', TMPDIR: tmp, AWS_REGION: input.spec.region, AWS_DEFAULT_REGION: input.spec.region };
 }
 
+/** Why the runner stops the image: StopTrainingJob/SIGTERM, or a StoppingCondition limit (the SecondaryStatus it ends in). */
+type StopReason = 'Stopped' | 'MaxRuntimeExceeded' | 'MaxWaitTimeExceeded';
+
 /**
  * Runs one host of a job end to end and reports through `events.jsonl`: lay out the contract, restore
  * checkpoints, stage channels, run the image, stream its logs and metrics, then upload the model (or
@@ -63,20 +66,26 @@ export async function runJob(input: RunnerInput): Promise<void> {
   const w = new EventWriter(join(input.workDir, 'events.jsonl'), input.logFile, input.currentHost);
   const platformLog = (line: string) => w.log('platform', line);
   const abort = new AbortController();
-  let stopReason: 'Stopped' | 'MaxRuntimeExceeded' | undefined;
+  let stopReason: StopReason | undefined;
   let child: JobChild | undefined;
   const graceMs = input.stopGraceSeconds * 1000;
-  const stop = (reason: 'Stopped' | 'MaxRuntimeExceeded') => {
+  const stop = (reason: StopReason) => {
     if (stopReason) return;
     stopReason = reason;
-    w.status('Stopping', reason === 'MaxRuntimeExceeded' ? `MaxRuntimeInSeconds (${spec.maxRuntimeSeconds}) exceeded` : undefined);
-    platformLog(reason === 'MaxRuntimeExceeded' ? `MaxRuntimeInSeconds (${spec.maxRuntimeSeconds}) exceeded: stopping the job.` : 'Stop requested: stopping the job.');
+    const why = reason === 'MaxRuntimeExceeded' ? `MaxRuntimeInSeconds (${spec.maxRuntimeSeconds}) exceeded`
+      : reason === 'MaxWaitTimeExceeded' ? 'MaxWaitTimeInSeconds exceeded (managed spot training: time since creation)' : undefined;
+    w.status('Stopping', why);
+    platformLog(why ? `${why}: stopping the job.` : 'Stop requested: stopping the job.');
     abort.abort();
     void child?.terminate(graceMs);
   };
   process.on('SIGTERM', () => stop('Stopped'));
   process.on('SIGINT', () => stop('Stopped'));
-  const deadline = setTimeout(() => stop('MaxRuntimeExceeded'), spec.maxRuntimeSeconds * 1000);
+  // MaxRuntimeInSeconds counts from this attempt's start; a spot job's MaxWaitTimeInSeconds is a fixed
+  // deadline from its creation (queued time and earlier attempts included), whichever comes first.
+  const runtimeMs = spec.maxRuntimeSeconds * 1000;
+  const waitMs = spec.maxWaitUntil === undefined ? Infinity : Math.max(0, spec.maxWaitUntil - Date.now());
+  const deadline = waitMs < runtimeMs ? setTimeout(() => stop('MaxWaitTimeExceeded'), waitMs) : setTimeout(() => stop('MaxRuntimeExceeded'), runtimeMs);
   deadline.unref();
 
   let store: Artifacts | undefined;
@@ -190,7 +199,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
       }
       if (store && checkpoints) await checkpoints.sync().catch(() => 0);
       if (store && dir && child) await uploadEndOfJob().catch((err: unknown) => platformLog(`TensorBoard / Debugger output could not be uploaded after the stop: ${(err as Error).message}`));
-      w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stopReason === 'MaxRuntimeExceeded' ? 'MaxRuntimeExceeded' : 'Stopped', ...(modelArtifacts ? { modelArtifacts } : {}) });
+      w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stopReason ?? 'Stopped', ...(modelArtifacts ? { modelArtifacts } : {}) });
     } else if (e instanceof SandboxRefused) {
       // This machine's set-up, the same on every attempt: not retried.
       platformLog(`InternalServerError: ${e.message}`);

@@ -119,6 +119,17 @@ describe('StopTrainingJob on the local executor', () => {
     expect(exit.outcome).toBe('Stopped');
     expect(exit.secondaryStatus).toBe('MaxRuntimeExceeded');
   });
+
+  it('a managed spot job past MaxWaitTimeInSeconds (from its creation) stops as MaxWaitTimeExceeded', async () => {
+    const spec: JobSpec = { ...conformanceSpec({ exit: 0, sleepMs: 60_000 }), maxRuntimeSeconds: 600, maxWaitUntil: Date.now() + 2_000 };
+    const id = `training-job/${spec.name}`;
+    await executor.start(id, spec);
+    const exit = await until(() => exitOf(id), 30_000, 'the exit event').catch(async (e: Error) => {
+      throw new Error(`${e.message}; logs: ${JSON.stringify((await executor.readLogs(id, { limit: 50 })).lines.map((l) => l.line))}; events: ${JSON.stringify(events.get(id))}`);
+    });
+    expect(exit.outcome).toBe('Stopped');
+    expect(exit.secondaryStatus).toBe('MaxWaitTimeExceeded');
+  });
 });
 
 describe('EnableNetworkIsolation', () => {
