@@ -90,7 +90,16 @@ describe('built-in response formats', () => {
     expect(selected.invoke(body, 'text/csv', 'text/csv').body).toBe(p.map(csv).join('\n'));
     // In batch transform each row ends with a newline, as the container answers under SAGEMAKER_BATCH.
     expect(predictor('xgboost', binary, { env, batch: true }).invoke(body, 'text/csv', undefined).body).toBe(p.map((v) => `${csv(v)}\n`).join(''));
-    // A key the objective cannot answer, or an objective with none, is refused when the model loads.
+    // multi:softprob: the most probable class, its probability, every class's; CSV lists as Python prints them.
+    const multi = (await trainGbdt({ x, y: new Float64Array([0, 1, 2, 0, 1, 2]) }, { num_round: 2, objective: 'multi:softprob', num_class: 3, min_child_weight: 0 })).toJSON();
+    const probs = predictor('xgboost', multi).invoke(body, 'text/csv', 'text/csv').body.split('\n').map((l) => l.split(',').map(Number));
+    const m = predictor('xgboost', multi, { env: { SAGEMAKER_INFERENCE_OUTPUT: 'labels,probability,predicted_label' } });
+    const top = (ps: number[]) => ps.indexOf(Math.max(...ps));
+    expect(JSON.parse(m.invoke(body, 'text/csv', 'application/json').body)).toEqual({
+      predictions: probs.map((ps) => ({ predicted_label: top(ps), labels: [0, 1, 2], probability: Math.max(...ps) })),
+    });
+    expect(m.invoke(body, 'text/csv', 'text/csv').body).toBe(probs.map((ps) => `"[0, 1, 2]",${String(Math.max(...ps))},${top(ps)}`).join('\n'));
+        // A key the objective cannot answer, or an objective with none, is refused when the model loads.
     expect(() => predictor('xgboost', binary, { env: { SAGEMAKER_INFERENCE_OUTPUT: 'predicted_score' } })).toThrow("SAGEMAKER_INFERENCE_OUTPUT key 'predicted_score' is not available for objective 'binary:logistic'");
     const poisson = (await trainGbdt({ x, y: new Float64Array([1, 0, 2, 0, 1, 3]) }, { num_round: 2, objective: 'count:poisson' })).toJSON();
     expect(() => predictor('xgboost', poisson, { env: { SAGEMAKER_INFERENCE_OUTPUT: 'predicted_score' } })).toThrow("objective 'count:poisson' has no selectable inference output");
