@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flowsSpec, flowVersionsSpec } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 // Eve may do anything but read the secret datasets. A flow's custom formula and filter are SQL
@@ -16,7 +17,7 @@ const policy = {
 let loam: TestLoam;
 let eveToken: string;
 
-async function as(token: string, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<{ status: number; body: any }> {
+async function as(token: string, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<{ status: number; body: any }> {
   const r = await loam.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) }, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
   return { status: r.statusCode, body: r.body ? r.json() : undefined };
 }
@@ -86,6 +87,32 @@ describe('flow expressions are scalar expressions over the row', () => {
     const g = await preview('filter_rows', { condition: "salary >= 2 AND name LIKE 'y%' -- trailing comment" });
     expect(g.status, JSON.stringify(g.body)).toBe(200);
     expect(g.body.Rows).toEqual([['you', 2]]);
+  });
+});
+
+describe('flow expressions are checked when a flow is stored or run, not only when it is previewed', () => {
+  const attack = "(SELECT string_agg(name||':'||salary,'|') FROM read_csv('/tmp/*.csv'))";
+  const withDestination = (expression: string) => ({ ...step('custom_formula', { expression, to: 'z' }), nodes: [...step('custom_formula', { expression, to: 'z' }).nodes, { id: 'out', type: 'destination', inputs: ['f'], output: { s3Uri: 's3://out/x/', format: 'csv' } }] });
+
+  it('CreateFlow and UpdateFlow refuse a subquery with a 400 naming the node’s param, and store nothing', async () => {
+    const c = await eve('POST', '/api/v1/flows', { FlowName: 'sneaky', Definition: step('custom_formula', { expression: attack, to: 'z' }) });
+    expect(c.status, JSON.stringify(c.body)).toBe(400);
+    expect(c.body.detail).toMatch(/Flow node 'f': param 'expression' .*subquery/);
+    expect(c.body.errors).toEqual([expect.objectContaining({ path: '/Definition/nodes/1/params/expression' })]);
+    expect((await eve('GET', '/api/v1/flows/sneaky')).status).toBe(404);
+    expect((await eve('POST', '/api/v1/flows', { FlowName: 'sneaky', Definition: step('filter_rows', { condition: 'salary > 1' }) })).status).toBe(200);
+    const u = await as(eveToken, 'PUT', '/api/v1/flows/sneaky', { Definition: step('filter_rows', { condition: `salary IN ${attack}` }) });
+    expect([u.status, JSON.stringify(u.body)]).toEqual([400, expect.stringContaining("Flow node 'f': param 'condition'")]);
+  });
+
+  it('StartFlowRun refuses a flow stored before the check, before any job starts', async () => {
+    const now = Date.now();
+    await loam.platform.store.collection(flowsSpec).insert({ flowName: 'stored-before', arn: 'arn:loam:sagemaker:us-east-1:000000000000:flow/stored-before', createdAt: now, lastModifiedAt: now, latestVersion: 1 });
+    await loam.platform.store.collection(flowVersionsSpec).insert({ id: 'stored-before#00000001', flowName: 'stored-before', version: 1, createdAt: now, definition: withDestination(attack) as never });
+    const r = await eve('POST', '/api/v1/flows/stored-before/runs', {});
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(r.body.detail).toMatch(/Flow node 'f': param 'expression' .*subquery/);
+    expect((await eve('GET', '/api/v1/flow-runs?FlowName=stored-before')).body.FlowRuns).toEqual([]);
   });
 });
 

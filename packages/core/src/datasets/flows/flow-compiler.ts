@@ -2,6 +2,7 @@ import { ValidationError } from '../../kernel/errors.js';
 import { quoteIdent, quoteLiteral, type DataEngine, type FileSource, type JsonCell } from '../../ports/data-engine.js';
 import { orderNodes, upstreamOf, type FlowDocument, type FlowNode } from './flow-document.js';
 import { transforms } from './transforms/registry.js';
+import { expressionRefusal } from './transforms/transform.js';
 
 /** One compiled node: a relation name and the `SELECT` defining it over earlier relations. */
 export interface CompiledStep {
@@ -226,6 +227,24 @@ export async function compileFlow(doc: FlowDocument, o: CompileOptions): Promise
  */
 function commentText(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+}
+
+/**
+ * Checks every user-written expression of a flow (custom formulas, filters) with the engine, without
+ * reading data: when a flow is stored or a run started, so a flow the compiler would refuse is a 400
+ * then rather than a failed job later.
+ * @throws ValidationException naming the node, the param and what was refused.
+ */
+export async function checkFlowExpressions(doc: FlowDocument, engine: DataEngine, signal?: AbortSignal): Promise<void> {
+  for (const [i, n] of doc.nodes.entries()) {
+    const def = n.type === 'transform' ? transforms.get(n.transform ?? '') : undefined;
+    for (const name of def?.expressions ?? []) {
+      const v = n.params?.[name];
+      if (typeof v !== 'string' || v === '') continue; // compiling names a missing one
+      const problem = await expressionRefusal(v, (e) => engine.expressionProblem(e, signal ? { signal } : {}));
+      if (problem) throw new ValidationError(`Flow node '${n.id}': param '${name}' ${problem}`, [{ path: `/Definition/nodes/${i}/params/${name}`, message: problem }]);
+    }
+  }
 }
 
 /** The flow as a standalone DuckDB script: views for sources and steps, COPY for destinations. */

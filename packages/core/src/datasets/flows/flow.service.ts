@@ -14,7 +14,7 @@ import type { MetadataStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TagService } from '../../tags/tag.service.js';
 import type { DatasetService } from '../dataset.service.js';
-import { arity, compileFlow, relationOf, renderScript, sourceNameOf, withQuery } from './flow-compiler.js';
+import { arity, checkFlowExpressions, compileFlow, relationOf, renderScript, sourceNameOf, withQuery } from './flow-compiler.js';
 import { orderNodes, type FlowDocument } from './flow-document.js';
 import { flowJobName, planFlowJob, type FlowJobManifest } from './flow-run-job.js';
 import { flowRunsSpec, flowsSpec, flowVersionsSpec, type FlowRecord, type FlowRunRecord } from './flow.collections.js';
@@ -118,6 +118,7 @@ export class FlowService {
     const doc = input.Definition as FlowDocument;
     this.check(doc);
     await this.authorizeSources(doc, ctx);
+    await checkFlowExpressions(doc, this.o.engine, ctx.signal);
     const now = this.o.clock.now();
     const arn = resourceArn(this.o.partition, 'flow', input.FlowName);
     try {
@@ -137,6 +138,7 @@ export class FlowService {
     const doc = input.Definition as FlowDocument;
     this.check(doc);
     await this.authorizeSources(doc, ctx);
+    await checkFlowExpressions(doc, this.o.engine, ctx.signal);
     const now = this.o.clock.now();
     return this.o.store.transaction(async (tx) => {
       const cur = await tx.collection(flowsSpec).get(input.FlowName);
@@ -281,6 +283,8 @@ export class FlowService {
     // The run's sources are pinned to the dataset versions current now (their URIs go into the job's
     // document), so checking the caller who starts it here covers every read the run makes.
     await this.authorizeSources(doc, ctx);
+    // A flow stored before expressions were checked fails here, not as a job.
+    await checkFlowExpressions(doc, this.o.engine, ctx.signal);
     const dests = doc.nodes.filter((n) => n.type === 'destination');
     if (dests.length === 0) throw new ValidationError(`Flow '${input.FlowName}' has no destination node.`, [{ path: '/Definition/nodes', message: 'add a destination' }]);
     for (const d of dests) if (!d.output?.s3Uri) throw new ValidationError(`Flow '${input.FlowName}': destination '${d.id}' has no output.s3Uri.`, [{ path: `/Definition/nodes/${d.id}/output/s3Uri`, message: 'required for a run' }]);

@@ -5,6 +5,7 @@ export const rowTransforms: TransformDef[] = [
   {
     name: 'custom_formula', group: 'Custom formula', summary: 'Adds (or replaces) a column computed by a DuckDB SQL expression over the row.', inputs: 1,
     params: S.obj({ expression: S.str('SQL expression, e.g. price * quantity'), to: S.col('Output column') }, ['expression', 'to']),
+    expressions: ['expression'],
     compile: async (c) => {
       const to = str(c, 'to');
       // COLUMNS with a lambda drops an existing column of that name without failing when there is none.
@@ -14,6 +15,7 @@ export const rowTransforms: TransformDef[] = [
   {
     name: 'filter_rows', group: 'Manage rows', summary: 'Keeps rows where a SQL condition holds.', inputs: 1,
     params: S.obj({ condition: S.str('SQL condition, e.g. age >= 18 AND country = \'FR\'') }, ['condition']),
+    expressions: ['condition'],
     compile: async (c) => `SELECT * FROM ${c.inputs[0]} WHERE ${await expr(c, 'condition')}`,
   },
   {

@@ -36,6 +36,8 @@ export interface TransformDef {
   /** JSON Schema of `params`, for Studio's side panel and the docs. */
   readonly params: Readonly<Record<string, unknown>>;
   compile(ctx: TransformContext): string | Promise<string>;
+  /** Params that hold user-written SQL expressions (see `expr`): checked also when a flow is stored or run. */
+  readonly expressions?: readonly string[];
 }
 
 export const q = quoteIdent;
@@ -94,10 +96,15 @@ export function bool(ctx: TransformContext, name: string, dflt: boolean): boolea
  */
 export async function expr(ctx: TransformContext, name: string): Promise<string> {
   const v = str(ctx, name);
-  if (v.includes(';')) fail(ctx, name, 'must be one SQL expression (no ";")');
-  const problem = await ctx.expressionProblem(v);
+  const problem = await expressionRefusal(v, (e) => ctx.expressionProblem(e));
   if (problem) fail(ctx, name, problem);
   return embedExpression(v);
+}
+
+/** Why a user-written expression is refused (`;`, or what the engine's check names), or undefined. */
+export async function expressionRefusal(value: string, problemOf: (expression: string) => Promise<string | undefined>): Promise<string | undefined> {
+  if (value.includes(';')) return 'must be one SQL expression (no ";")';
+  return problemOf(value);
 }
 
 /** A scalar literal: numbers as numbers, anything else as a string DuckDB casts to the column's type. */
