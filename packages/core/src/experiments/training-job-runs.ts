@@ -34,10 +34,10 @@ const STATUS: Record<string, RunStatus> = { InProgress: 'RUNNING', Completed: 'F
 const clean = (k: string) => k.replace(/[^/\w.\- :]/gu, '_').slice(0, MAX_ENTITY_KEY_LENGTH);
 /**
  * A hyperparameter value as a param: SageMaker takes any text, but the experiment store refuses U+0000
- * (PostgreSQL cannot hold it), so NUL becomes U+FFFD — else the job's run could never be recorded, and
- * the sync, which follows jobs in order, would stop at it.
+ * (PostgreSQL cannot hold it) and unpaired surrogates, so each becomes U+FFFD — else the job's run could
+ * never be recorded, and the sync, which follows jobs in order, would stop at it.
  */
-const paramValue = (v: unknown) => String(v).replace(/\u0000/g, '\uFFFD').slice(0, MAX_PARAM_VAL_LENGTH);
+const paramValue = (v: unknown) => String(v).slice(0, MAX_PARAM_VAL_LENGTH).replace(/\u0000|[\uD800-\uDFFF]/gu, '\uFFFD');
 
 /**
  * Training jobs as experiment runs, without code in the user's script: the job's hyperparameters

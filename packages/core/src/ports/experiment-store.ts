@@ -163,10 +163,10 @@ export interface RunBatch {
  * The experiment tracking store. Every write is atomic: it happens whole or not at all.
  *
  * Errors: `ResourceInUse` (an experiment name that exists, on create or rename), `ValidationException`
- * (a param logged again with a different value, or text holding U+0000 — see `checkStorableText`;
+ * (a param logged again with a different value, or text holding U+0000 or an unpaired surrogate — see `checkStorableText`;
  * nothing of that write is written).
  *
- * No stored text holds U+0000, so a lookup by a string that holds it finds nothing, and a search
+ * No stored text holds either, so a lookup by a string that holds one finds nothing, and a search
  * condition on one matches as it would against any value without it (`=` and LIKE nothing, `!=` every
  * value present) — never an error.
  */
@@ -211,13 +211,32 @@ export interface ExperimentStore {
 }
 
 /**
- * Refuses text holding U+0000 (NUL), which PostgreSQL's `text` cannot hold: every backend refuses it,
- * so a write that one database takes is never one another fails on. `what` names the field.
+ * An unpaired UTF-16 surrogate (with the `u` flag a pair is one code point and does not match): not a
+ * character, so no UTF-8 database stores it as sent.
+ */
+const LONE = /[\uD800-\uDFFF]/u;
+
+/** Whether a database can store `s` as it is: no U+0000, no unpaired surrogate. */
+export function isStorableText(s: string): boolean {
+  return !s.includes('\u0000') && !LONE.test(s);
+}
+
+/**
+ * Refuses text holding U+0000 (NUL), which PostgreSQL's `text` cannot hold, or an unpaired surrogate
+ * (`"\ud800"` in JSON), which each database turns into a different string of U+FFFD (so the same param
+ * logged again was refused as changed): every backend refuses both, so a write one database takes is
+ * never one another fails on or alters. `what` names the field.
  */
 export function checkStorableText(what: string, value: string | undefined): void {
-  const at = value === undefined ? -1 : value.indexOf('\u0000');
+  if (value === undefined) return;
+  const at = value.indexOf('\u0000');
   if (at >= 0) {
     throw new ValidationError(`${what} holds U+0000 (NUL) at position ${at}; text with NUL characters cannot be stored.`);
+  }
+  const lone = LONE.exec(value);
+  if (lone) {
+    const code = (lone[0].codePointAt(0) as number).toString(16).toUpperCase();
+    throw new ValidationError(`${what} holds an unpaired surrogate (U+${code}) at position ${lone.index}; text must be well-formed Unicode.`);
   }
 }
 

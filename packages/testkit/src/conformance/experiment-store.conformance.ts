@@ -147,7 +147,7 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       await expect(s.createRun({ info: info(runIds[0]!, exp, 1), tags: [] })).rejects.toBeTruthy();
     });
 
-    it('refuses text holding U+0000 on every write, writing nothing; lookups and searches by it find nothing', async () => {
+    it('refuses text holding U+0000 or an unpaired surrogate on every write, writing nothing; lookups and searches by it find nothing', async () => {
       const N = 'a\u0000b';
       const refused = async (p: Promise<unknown>, what: string) => {
         const e = await p.then(() => undefined, (err: unknown) => err as { code?: string; message?: string });
@@ -189,6 +189,20 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect(await search([{ kind: 'attribute', key: 'run_id', op: 'NOT IN', value: [N] }])).toEqual([id]);
       expect(await search([{ kind: 'attribute', key: 'run_name', op: '=', value: N }])).toEqual([]);
       expect(await search([], [{ kind: 'param', key: N, ascending: true }])).toEqual([id]);
+      // An unpaired surrogate is refused as NUL is (each database would store a different U+FFFD string).
+      const S = 'a\ud800b';
+      const lone = async (p: Promise<unknown>, code: string) => {
+        const e = await p.then(() => undefined, (err: unknown) => err as { code?: string; message?: string });
+        expect(e, code).toMatchObject({ code: 'ValidationException' });
+        expect(e?.message, code).toContain(`unpaired surrogate (${code})`);
+      };
+      await lone(s.logBatch(id, { params: [{ key: 'p', value: S }] }), 'U+D800');
+      await lone(s.logBatch(id, { tags: [{ key: 't', value: 'x\udfff' }] }), 'U+DFFF');
+      await s.logBatch(id, { params: [{ key: 'emoji', value: '\u{1F600}' }] });
+      expect(((await s.getRun(id)) as RunRecord).params).toEqual([{ key: 'emoji', value: '\u{1F600}' }]);
+      await s.logBatch(id, { tags: [{ key: 'q', value: 'a\uFFFDb' }] });
+      expect(await search([{ kind: 'tag', key: 'q', op: '=', value: S }])).toEqual([]);
+      expect(await search([{ kind: 'tag', key: 'q', op: '=', value: 'a\uFFFDb' }])).toEqual([id]);
       const exps = await s.searchExperiments({ view: 'ALL', filter: [{ kind: 'attribute', key: 'name', op: '=', value: N }], orderBy: [], offset: 0, limit: 10 });
       expect(exps).toEqual([]);
       expect(await s.searchExperiments({ view: 'ALL', filter: [{ kind: 'tag', key: N, op: '=', value: 'x' }], orderBy: [], offset: 0, limit: 10 })).toEqual([]);

@@ -5,7 +5,7 @@ import {
   type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunInfoRecord, type RunRecord, type RunSearchQuery,
 } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
-import { holdsNul, type SqlTraits } from './sql-like.js';
+import { unstorable, type SqlTraits } from './sql-like.js';
 import { dedupe, toExperiment, toMetric, toRunInfo, type ExperimentRow, type MetricRow, type RunRow } from './sql-rows.js';
 import { searchExperimentRows, searchRunIds } from './sql-search.js';
 import { loadRuns } from './sql-run-load.js';
@@ -99,7 +99,7 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async getExperimentByName(name: string): Promise<ExperimentRecord | undefined> {
-    if (holdsNul(name)) return undefined;
+    if (unstorable(name)) return undefined;
     const row = (await this.db.selectFrom('mlflow_experiments').selectAll().where('name', '=', name).executeTakeFirst()) as ExperimentRow | undefined;
     return row ? (await this.experiments(this.db, [row]))[0] : undefined;
   }
@@ -158,13 +158,13 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async getRunInfo(runId: string): Promise<RunInfoRecord | undefined> {
-    if (holdsNul(runId)) return undefined;
+    if (unstorable(runId)) return undefined;
     const row = (await this.db.selectFrom('mlflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()) as RunRow | undefined;
     return row ? toRunInfo(row) : undefined;
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
-    if (holdsNul(runId)) return undefined;
+    if (unstorable(runId)) return undefined;
     const row = (await this.db.selectFrom('mlflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()) as RunRow | undefined;
     return row ? (await loadRuns(this.db, [row]))[0] : undefined;
   }
@@ -177,7 +177,7 @@ export class SqlExperimentStore implements ExperimentStore {
     if (patch.deletedTime !== undefined) set['deleted_time'] = patch.deletedTime;
     if (patch.clearDeletedTime) set['deleted_time'] = null;
     checkStorableText('Run name', patch.runName);
-    if (holdsNul(runId)) return;
+    if (unstorable(runId)) return;
     await this.db.transaction().execute(async (trx) => {
       if (patch.runName !== undefined) {
         set['run_name'] = patch.runName;
@@ -190,24 +190,24 @@ export class SqlExperimentStore implements ExperimentStore {
 
   async logBatch(runId: string, batch: RunBatch): Promise<void> {
     storableText.batch(batch);
-    if (holdsNul(runId)) return;
+    if (unstorable(runId)) return;
     return this.#batches.write(runId, batch);
   }
 
   async deleteRunTag(runId: string, key: string): Promise<boolean> {
-    if (holdsNul(runId) || holdsNul(key)) return false;
+    if (unstorable(runId) || unstorable(key)) return false;
     const r = await this.db.deleteFrom('mlflow_tags').where('run_key', '=', sql<number>`(select run_key from mlflow_runs where run_id = ${runId})`).where('key', '=', key).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
   async logInputs(runId: string, inputs: readonly DatasetInputRecord[]): Promise<void> {
     storableText.inputs(inputs);
-    if (holdsNul(runId)) return;
+    if (unstorable(runId)) return;
     return writeInputs(this.d, runId, inputs);
   }
 
   async metricHistory(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]> {
-    if (holdsNul(runId) || holdsNul(key)) return [];
+    if (unstorable(runId) || unstorable(key)) return [];
     const rows = (await this.db.selectFrom('mlflow_metrics as m').innerJoin('mlflow_runs as r', 'r.run_key', 'm.run_key')
       .select(['m.key', 'm.step', 'm.timestamp', 'm.value', 'm.is_nan'])
       .where('r.run_id', '=', runId).where('m.key', '=', key).orderBy('m.step').orderBy('m.timestamp')

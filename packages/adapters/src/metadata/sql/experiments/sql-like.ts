@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { NumericOp, StringOp } from '@loam/core';
+import { isStorableText, type NumericOp, type StringOp } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 
 /**
@@ -28,18 +28,19 @@ function glob(pattern: string): string {
 }
 
 /**
- * Whether `s` holds U+0000. No stored text does (the store refuses it; PostgreSQL cannot bind it), so
- * a condition on such a string is decided here instead of being sent to the database.
+ * Whether `s` holds U+0000 or an unpaired surrogate. No stored text does (the store refuses both;
+ * PostgreSQL cannot bind NUL, and each database would turn a surrogate into U+FFFD and match that), so a
+ * condition on such a string is decided here instead of being sent to the database.
  */
-export const holdsNul = (s: string): boolean => s.includes('\u0000');
+export const unstorable = (s: string): boolean => !isStorableText(s);
 
 /** A condition no row meets. */
 export const NEVER = sql`1 = 0`;
 
 /** A string comparison on `col` (=, !=, LIKE, ILIKE). */
 export function stringCondition(d: SqlDialect, traits: SqlTraits, col: RawBuilder<unknown>, op: StringOp, value: string): RawBuilder<unknown> {
-  // Every stored value differs from a string with NUL and matches no pattern holding it.
-  if (holdsNul(value)) return op === '!=' ? sql`${col} is not null` : NEVER;
+  // Every stored value differs from such a string and matches no pattern holding it.
+  if (unstorable(value)) return op === '!=' ? sql`${col} is not null` : NEVER;
   const esc = traits.likeHasDefaultEscape ? sql` escape ''` : sql``;
   switch (op) {
     case '=':

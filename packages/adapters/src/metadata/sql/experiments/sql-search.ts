@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { ExperimentSearchQuery, RunFilterClause, RunOrderClause, RunSearchQuery, ViewType } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
-import { NEVER, holdsNul, numericCondition, stringCondition, type SqlTraits } from './sql-like.js';
+import { NEVER, unstorable, numericCondition, stringCondition, type SqlTraits } from './sql-like.js';
 import type { ExperimentRow, RunRow } from './sql-rows.js';
 
 type Sql = RawBuilder<unknown>;
@@ -16,9 +16,9 @@ const RUN_COLUMNS: Record<string, string> = {
   run_id: 'run_id', run_name: 'run_name', status: 'status', user_id: 'user_id', artifact_uri: 'artifact_uri', start_time: 'start_time', end_time: 'end_time',
 };
 
-/** An IN list without the values no stored text can equal (those holding NUL). */
+/** An IN list without the values no stored text can equal (those holding NUL or an unpaired surrogate). */
 function inList(col: Sql, op: 'IN' | 'NOT IN', values: readonly string[]): Sql {
-  const storable = values.filter((v) => !holdsNul(v));
+  const storable = values.filter((v) => !unstorable(v));
   if (storable.length === 0) return op === 'IN' ? NEVER : sql`${col} is not null`;
   return op === 'IN' ? sql`${col} in (${sql.join(storable)})` : sql`${col} not in (${sql.join(storable)})`;
 }
@@ -30,8 +30,8 @@ function inList(col: Sql, op: 'IN' | 'NOT IN', values: readonly string[]): Sql {
  * without reading their rows. Ordered by start time, that scan stops as soon as the page is full.
  */
 function runCondition(d: SqlDialect, like: SqlTraits, c: RunFilterClause): Sql {
-  // A metric, param or tag whose key holds NUL is never stored: a run without it matches nothing.
-  if (c.kind !== 'attribute' && c.kind !== 'dataset' && holdsNul(c.key)) return NEVER;
+  // A metric, param or tag whose key no database stores (NUL, unpaired surrogate) is never there: a run without it matches nothing.
+  if (c.kind !== 'attribute' && c.kind !== 'dataset' && unstorable(c.key)) return NEVER;
   switch (c.kind) {
     case 'metric': {
       const cond = c.op === '!=' ? sql`(m.is_nan = 1 or m.value <> ${c.value})` : sql`m.is_nan = 0 and ${numericCondition(sql`m.value`, c.op, c.value)}`;
@@ -66,8 +66,8 @@ function runOrder(o: RunOrderClause, i: number): { join?: Sql; terms: Sql[] } {
     return { terms: [sql`case when ${col} is null then 1 else 0 end`, sql`${col} ${dir}`] };
   }
   const table = sql.raw(o.kind === 'metric' ? 'mlflow_latest_metrics' : o.kind === 'param' ? 'mlflow_params' : 'mlflow_tags');
-  // A key holding NUL is never stored: every run lacks it.
-  const join = sql`left join ${table} ${alias} on ${alias}.run_key = r.run_key and ${holdsNul(o.key) ? NEVER : sql`${alias}.key = ${o.key}`}`;
+  // A key no database stores (NUL, unpaired surrogate): every run lacks it.
+  const join = sql`left join ${table} ${alias} on ${alias}.run_key = r.run_key and ${unstorable(o.key) ? NEVER : sql`${alias}.key = ${o.key}`}`;
   const missing = o.kind === 'metric'
     ? sql`case when ${alias}.run_key is null then 2 when ${alias}.is_nan = 1 then 1 else 0 end`
     : sql`case when ${alias}.run_key is null then 1 else 0 end`;
@@ -103,7 +103,7 @@ export async function searchExperimentRows(d: SqlDialect, like: SqlTraits, q: Ex
   if (lc) where.push(lc);
   for (const c of q.filter) {
     if (c.kind === 'tag') {
-      if (holdsNul(c.key)) where.push(NEVER);
+      if (unstorable(c.key)) where.push(NEVER);
       else where.push(sql`exists (select 1 from mlflow_experiment_tags t where t.experiment_id = e.experiment_id and t.key = ${c.key} and ${stringCondition(d, like, sql`t.value`, c.op, c.value)})`);
     } else if (c.key === 'name') where.push(stringCondition(d, like, sql`e.name`, c.op, c.value));
     else where.push(numericCondition(sql.ref(`e.${c.key}`) as unknown as Sql, c.op, c.value));
