@@ -78,12 +78,18 @@ export class TuningOrchestrator {
     const live = new Map<string, JobRecord>();
     const toStop: string[] = [];
 
+    // Trials recorded by a pass whose CreateTrainingJob never came (the server stopped in between): created now.
+    const unlaunched: TrialRecord[] = [];
     for (const t of trials) {
       if (t.final) continue;
       const child = await this.o.training.jobs.get(t.trainingJobName).catch(() => undefined);
       if (!child) {
         const refused = this.refused.get(t.trainingJobName);
-        t.final = { status: 'Failed', ...(refused ? { refused } : {}) };
+        if (refused === undefined && job.status === 'InProgress') {
+          unlaunched.push(t);
+          continue;
+        }
+        t.final = { status: refused === undefined ? 'Stopped' : 'Failed', ...(refused ? { refused } : {}) };
         continue;
       }
       const metric = metricOf(t.index);
@@ -216,7 +222,7 @@ export class TuningOrchestrator {
       await this.o.training.jobs.stop(name).catch(() => undefined); // already ended: nothing to stop
     }
     const failed: string[] = [];
-    for (const t of created) {
+    for (const t of [...unlaunched, ...created]) {
       try {
         // The manifests the tuning job's request named stay held to the prefixes checked then (ADR 0019).
         const checked = job.checkedManifests ? { ...ctx, checkedManifests: new Map(Object.entries(job.checkedManifests)) } : ctx;
