@@ -8,6 +8,13 @@ export type CreateProcessingJobInput = InputOf<typeof operations.CreateProcessin
 
 const processingRoot = '/opt/ml/processing';
 
+/** SageMaker: a LocalPath "must begin with /opt/ml/processing/" — a directory under it, never the root every input and output shares. */
+function processingPath(field: string, path: string): string {
+  const p = requireContainerPath(field, path, processingRoot);
+  if (p === processingRoot) throw invalid(field, path, `Member must begin with ${processingRoot}/ (a directory of its own under it, not ${processingRoot} itself)`);
+  return p;
+}
+
 /**
  * Checks a CreateProcessingJob request beyond its schema and builds its JobSpec. Inputs and outputs
  * must live under `/opt/ml/processing/` (SageMaker's rule), with unique names and paths; the runner
@@ -36,7 +43,7 @@ export function buildProcessingJobSpec(input: CreateProcessingJobInput, ctx: Job
     const s3 = p.S3Input;
     requireS3(`${f}.S3Input.S3Uri`, s3.S3Uri);
     if (s3.LocalPath === undefined) throw invalid(`${f}.S3Input.LocalPath`, null, 'Member is required');
-    const localPath = requireContainerPath(`${f}.S3Input.LocalPath`, s3.LocalPath, processingRoot);
+    const localPath = processingPath(`${f}.S3Input.LocalPath`, s3.LocalPath);
     if (paths.has(localPath)) throw invalid(`${f}.S3Input.LocalPath`, localPath, 'Member must be unique among inputs and outputs');
     paths.add(localPath);
     if (s3.S3InputMode === 'Pipe') throw invalid(`${f}.S3Input.S3InputMode`, 'Pipe', 'Member must be File on Loam');
@@ -53,7 +60,7 @@ export function buildProcessingJobSpec(input: CreateProcessingJobInput, ctx: Job
     if (!o.S3Output) throw invalid(`${f}.S3Output`, null, 'Member is required: Loam processing outputs go to the artifact store');
     requireS3(`${f}.S3Output.S3Uri`, o.S3Output.S3Uri);
     if (o.S3Output.LocalPath === undefined) throw invalid(`${f}.S3Output.LocalPath`, null, 'Member is required');
-    const localPath = requireContainerPath(`${f}.S3Output.LocalPath`, o.S3Output.LocalPath, processingRoot);
+    const localPath = processingPath(`${f}.S3Output.LocalPath`, o.S3Output.LocalPath);
     if (paths.has(localPath)) throw invalid(`${f}.S3Output.LocalPath`, localPath, 'Member must be unique among inputs and outputs');
     paths.add(localPath);
     return { name: o.OutputName, s3Uri: o.S3Output.S3Uri, localPath, uploadMode: o.S3Output.S3UploadMode };

@@ -69,4 +69,19 @@ describe('processing jobs', () => {
     expect(r.status).toBe(400);
     expect(r.body.detail).toContain('ProcessingInputs.0.S3Input.LocalPath');
   });
+
+  it('refuses /opt/ml/processing itself as a LocalPath (SageMaker: it must begin with /opt/ml/processing/)', async () => {
+    const job = (name: string, over: Record<string, unknown>) => call(loam, 'POST', '/api/v1/processing-jobs', {
+      ProcessingJobName: name, RoleArn: role,
+      AppSpecification: { ImageUri: 'sagemaker-scikit-learn:1.2-1-cpu-py3', ContainerEntrypoint: ['python3', 'x.py'] },
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
+      ...over,
+    });
+    const input = await job('root-in', { ProcessingInputs: [{ InputName: 'data', S3Input: { S3Uri: 's3://data/raw/', LocalPath: '/opt/ml/processing/', S3DataType: 'S3Prefix' } }] });
+    expect(input.status).toBe(400);
+    expect(input.body.detail).toMatch(/ProcessingInputs\.0\.S3Input\.LocalPath.*must begin with \/opt\/ml\/processing\//);
+    const output = await job('root-out', { ProcessingOutputConfig: { Outputs: [{ OutputName: 'all', S3Output: { S3Uri: 's3://data/all', LocalPath: '/opt/ml/processing', S3UploadMode: 'EndOfJob' } }] } });
+    expect(output.status).toBe(400);
+    expect(output.body.detail).toContain('ProcessingOutputConfig.Outputs.0.S3Output.LocalPath');
+  });
 });
