@@ -58,6 +58,15 @@ export const processingInstanceTypes = [
   'ml.g7.4xlarge', 'ml.g7.8xlarge', 'ml.g7.12xlarge', 'ml.g7.24xlarge', 'ml.g7.48xlarge',
 ] as const;
 
+/**
+ * A HyperParameters or Environment value: text a job or model server receives in its environment (or
+ * argv), where U+0000 cannot go (execve ends a string there). Refused at create (400 naming the map and
+ * key) rather than failing the job when it starts. One shape for every such map.
+ */
+export function ProcessText(maxLength: number) {
+  return Type.String({ maxLength, pattern: '^[^\\u0000]*$', 'x-loam-message': 'must not contain U+0000 (NUL): a process environment or argument cannot hold it' });
+}
+
 /** A union of string literals (an enum), typed as the union of its values. */
 export function literals<const T extends readonly string[]>(values: T, description?: string): TUnion<TLiteral<T[number]>[]> {
   return Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {}) as unknown as TUnion<TLiteral<T[number]>[]>;

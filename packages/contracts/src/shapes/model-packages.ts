@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
-import { literals, S3Uri } from './jobs-common.js';
+import { literals, ProcessText, S3Uri } from './jobs-common.js';
 
 // The Model Registry's shapes, with SageMaker's member names, enums and constraints (botocore model).
 // ARN patterns accept Loam's partition (`arn:loam:…`) as well as AWS's, since clients echo back ARNs.
@@ -48,7 +48,7 @@ export const DriftCheckBaselines = Type.Object({
   ModelDataQuality: Type.Optional(StatsAndConstraints),
 }, closed);
 
-const Environment = Type.Record(Type.String({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 1024 }), { maxProperties: 100, additionalProperties: false });
+const Environment = Type.Record(Type.String({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), ProcessText(1024), { maxProperties: 100, additionalProperties: false });
 
 export const ModelPackageContainerDefinition = Type.Object({
   ContainerHostname: Type.Optional(Type.String({ maxLength: 63, pattern: '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$' })),

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
 import {
-  ContainerArguments, ContainerEntrypoint, ExperimentConfig, FailureReason, ImageUri, JobName, JobSortBy, KmsKeyId, literals,
+  ContainerArguments, ContainerEntrypoint, ExperimentConfig, FailureReason, ImageUri, JobName, JobSortBy, KmsKeyId, literals, ProcessText,
   ProcessingInstanceType, ProcessingJobStatus, RoleArn, S3Uri, VpcConfig,
 } from './jobs-common.js';
 
@@ -58,7 +58,7 @@ export const NetworkConfig = Type.Object({
 }, closed);
 
 export const ProcessingStoppingCondition = Type.Object({ MaxRuntimeInSeconds: Type.Integer({ minimum: 1, maximum: 777600 }) }, closed);
-const Environment = Type.Record(Type.String({ maxLength: 256, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 256 }), { maxProperties: 100, additionalProperties: false });
+const Environment = Type.Record(Type.String({ maxLength: 256, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), ProcessText(256), { maxProperties: 100, additionalProperties: false });
 
 export const CreateProcessingJobInput = Input({
   ProcessingInputs: Type.Optional(Type.Array(ProcessingInput, { maxItems: 10 })),

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
 import {
   CompressionType, ContainerArguments, ContainerEntrypoint, ExperimentConfig, FailureReason, JobLogEvent, JobName, JobSortBy, KmsKeyId,
-  literals, MetricDefinitionList, ProcessingInstanceType, RoleArn, S3DataDistribution, S3Uri, SecondaryStatus, TrainingInstanceType, TrainingJobStatus, VpcConfig,
+  literals, MetricDefinitionList, ProcessText, ProcessingInstanceType, RoleArn, S3DataDistribution, S3Uri, SecondaryStatus, TrainingInstanceType, TrainingJobStatus, VpcConfig,
 } from './jobs-common.js';
 
 const closed = { additionalProperties: false } as const;
@@ -99,10 +99,10 @@ export const RuleEvaluationStatus = Output({
   LastModifiedTime: Type.Optional(Timestamp),
 });
 
-const HyperParameters = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 2500 }), {
+const HyperParameters = Type.Record(Type.String({ maxLength: 256 }), ProcessText(2500), {
   maxProperties: 100, description: 'Strings, passed to the job literally (never through a shell).',
 });
-const Environment = Type.Record(Type.String({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 512 }), { maxProperties: 100, additionalProperties: false });
+const Environment = Type.Record(Type.String({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), ProcessText(512), { maxProperties: 100, additionalProperties: false });
 
 export const CreateTrainingJobInput = Input({
   TrainingJobName: JobName,

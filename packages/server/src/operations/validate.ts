@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { TypeCompiler, ValueErrorType, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Operation } from '@loam/contracts';
 import { ValidationError } from '@loam/core';
 import { refuseUnsupportedMembers } from './unsupported-members.js';
@@ -52,7 +52,10 @@ export function validateInput(op: Operation, input: unknown): unknown {
     // A map whose keys follow a pattern (Environment names): the key itself is what is wrong.
     const keyPattern = isExtra ? Object.keys((e.schema as { patternProperties?: object }).patternProperties ?? {})[0] : undefined;
     const allowed = enumValues(e.schema);
+    // A pattern that says in words what it is for (ProcessText: no U+0000).
+    const own = e.type === ValueErrorType.StringPattern ? (e.schema as { 'x-loam-message'?: unknown } | undefined)?.['x-loam-message'] : undefined;
     const message = missing ? 'is required'
+      : typeof own === 'string' ? own
       : keyPattern ? `name must satisfy regular expression pattern: ${keyPattern}`
         : isExtra ? `is not a member of ${op.name}'s input`
           : allowed ? `must satisfy enum value set: [${allowed.join(', ')}]` : e.message.replace(/^Expected/, 'must be');

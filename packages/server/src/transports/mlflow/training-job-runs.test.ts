@@ -81,12 +81,12 @@ describe('training jobs as MLflow runs', () => {
     expect(found?.info.run_name).toBe('xgb-untracked');
   });
 
-  it('records a job whose hyperparameters hold U+0000 or an unpaired surrogate (which no experiment store keeps) with U+FFFD in their place', async () => {
-    // SageMaker takes the value; the job then fails to start (an environment value cannot hold NUL).
-    const created = await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest('xgb-nul', { ExperimentConfig: { ExperimentName: 'nul-hp', RunName: 'nul' }, HyperParameters: { num_round: '10', objective: 'binary:logistic', note: 'a\u0000b', lone: 'c\ud800d' } }));
+  it('records a job whose hyperparameters hold an unpaired surrogate (which no experiment store keeps) with U+FFFD in its place', async () => {
+    // U+0000 is refused at create now (nul-in-process-text.test.ts); a job stored before that is logged with U+FFFD too.
+    const created = await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest('xgb-nul', { ExperimentConfig: { ExperimentName: 'nul-hp', RunName: 'nul' }, HyperParameters: { num_round: '10', objective: 'binary:logistic', lone: 'c\ud800d' } }));
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     await waitForTrainingJob(loam, 'xgb-nul');
     const run = await runOf('nul-hp', (r) => r.info.status !== 'RUNNING');
-    expect(run.data.params).toEqual(expect.arrayContaining([{ key: 'note', value: 'a\uFFFDb' }, { key: 'lone', value: 'c\uFFFDd' }]));
+    expect(run.data.params).toEqual(expect.arrayContaining([{ key: 'lone', value: 'c\uFFFDd' }]));
   });
 });
