@@ -199,7 +199,8 @@ export async function runJob(input: RunnerInput): Promise<void> {
       }
       if (store && checkpoints) await checkpoints.sync().catch(() => 0);
       if (store && dir && child) await uploadEndOfJob().catch((err: unknown) => platformLog(`TensorBoard / Debugger output could not be uploaded after the stop: ${(err as Error).message}`));
-      w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stopReason ?? 'Stopped', ...(modelArtifacts ? { modelArtifacts } : {}) });
+      // SageMaker reports /opt/ml/output/message as ExitMessage after any terminal status, Stopped included.
+      w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stopReason ?? 'Stopped', ...(modelArtifacts ? { modelArtifacts } : {}), ...(dir && child ? exitMessage(dir) : {}) });
     } else if (e instanceof SandboxRefused) {
       // This machine's set-up, the same on every attempt: not retried.
       platformLog(`InternalServerError: ${e.message}`);

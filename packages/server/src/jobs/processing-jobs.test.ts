@@ -70,6 +70,30 @@ describe('processing jobs', () => {
     expect(r.body.detail).toContain('ProcessingInputs.0.S3Input.LocalPath');
   });
 
+  it('reports /opt/ml/output/message as ExitMessage when the job is stopped too', async () => {
+    await loam.platform.artifacts.put({ bucket: 'data', key: 'stopcode/report.py' }, Buffer.from(
+      "import time\nopen('/opt/ml/output/message', 'w').write('processed 3 of 9 shards')\nprint('message written', flush=True)\ntime.sleep(300)\n",
+    ));
+    const created = await call(loam, 'POST', '/api/v1/processing-jobs', {
+      ProcessingJobName: 'stopped-msg', RoleArn: role,
+      AppSpecification: { ImageUri: 'sagemaker-scikit-learn:1.2-1-cpu-py3', ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/report.py'] },
+      ProcessingInputs: [{ InputName: 'code', S3Input: { S3Uri: 's3://data/stopcode/', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } }],
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
+    });
+    expect(created.status).toBe(200);
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const logs = await call(loam, 'GET', '/api/v1/processing-jobs/stopped-msg/logs');
+      if (logs.body.Events?.some((e: { Message: string }) => e.Message === 'message written')) break;
+      if (Date.now() > end) throw new Error(`the script never wrote its message: ${JSON.stringify(logs.body)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await call(loam, 'POST', '/api/v1/processing-jobs/stopped-msg/stop')).status).toBe(200);
+    const d = await waitForProcessingJob(loam, 'stopped-msg');
+    expect(d.ProcessingJobStatus).toBe('Stopped');
+    expect(d.ExitMessage).toBe('processed 3 of 9 shards');
+  });
+
   it('refuses /opt/ml/processing itself as a LocalPath (SageMaker: it must begin with /opt/ml/processing/)', async () => {
     const job = (name: string, over: Record<string, unknown>) => call(loam, 'POST', '/api/v1/processing-jobs', {
       ProcessingJobName: name, RoleArn: role,
