@@ -91,7 +91,9 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
     requireS3(`${f}.DataSource.S3DataSource.S3Uri`, s3.S3Uri);
     const mode = c.InputMode ?? algo.TrainingInputMode;
     if (mode === 'Pipe' && image.type !== 'builtin') {
-      throw invalid(`${f}.InputMode`, 'Pipe', 'Member must be File or FastFile for this image (Loam stages channels as files)');
+      // Name the member the request set: the channel's own InputMode, or the job-wide TrainingInputMode it inherits.
+      const field = c.InputMode !== undefined ? `${f}.InputMode` : 'AlgorithmSpecification.TrainingInputMode';
+      throw invalid(field, 'Pipe', `Member must be File or FastFile for this image (Loam stages channels as files; channel '${c.ChannelName}')`);
     }
     if (s3.S3DataDistributionType === 'ShardedByS3Key' && image.type === 'builtin' && count > 1) {
       throw invalid(`${f}.DataSource.S3DataSource.S3DataDistributionType`, 'ShardedByS3Key', "Member must be FullyReplicated for the built-in algorithms when InstanceCount > 1: their hosts do not train together and the first host's model is kept, so it would have seen one shard only");
