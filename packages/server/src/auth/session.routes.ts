@@ -39,8 +39,11 @@ export function registerSessionRoutes(app: FastifyInstance, issuer: SessionIssue
   const failed = (e: unknown) => `${e instanceof Error ? e.message : 'Sign-in failed.'} Ask for a new link with \`loam login-link\`.`;
   app.get('/auth/login', async (req, reply) => {
     const token = (req.query as Record<string, unknown>).token;
-    // The token is in this page's URL and form: not cached, and not sent on as a Referer.
-    void reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    // The token is in this page's URL and form: not cached, and never sent to another origin as a
+    // Referer. (`same-origin`, not `no-referrer`: under `no-referrer` a browser sends the form's POST
+    // with `Origin: null`, and over plain http to a host other than localhost it sends no
+    // Sec-Fetch-Site either, so nobody could sign in to a Loam served at http://loam.lan:7717.)
+    void reply.header('cache-control', 'no-store').header('referrer-policy', 'same-origin');
     if (typeof token !== 'string' || token.length === 0) return reply.code(400).type('text/html').send(page(incomplete));
     try {
       const { userName } = await issuer.inspectLoginLink(token);

@@ -82,12 +82,21 @@ describe('login CSRF: a link on another site cannot sign a visitor in', () => {
     expect(res.statusCode).toBe(200);
     expect(res.cookies).toEqual([]);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    // Not `no-referrer`: the page's own POST must carry its real Origin (below).
+    expect(res.headers['referrer-policy']).toBe('same-origin');
     expect(res.body).toContain('Sign in as admin');
     expect(res.body).toContain('<form method="post" action="/auth/login">');
     expect(res.body).toContain(`name="token" value="${token}"`);
     // The button's POST, from the page's origin, signs in: the link was still unused.
     expect((await signIn(token)).statusCode).toBe(303);
+  });
+
+  it('the page\'s POST as a browser sends it to Loam served over plain http at a LAN name (Origin only, no Sec-Fetch-Site) signs in', async () => {
+    const token = await loam.platform.identity.createLoginLink('admin', 60);
+    const lan = { host: 'localhost:7717' };
+    const page = await loam.app.inject({ method: 'GET', url: `/auth/login?token=${encodeURIComponent(token)}`, headers: lan });
+    expect(page.headers['referrer-policy']).not.toBe('no-referrer');
+    expect((await signIn(token, { ...lan, origin: 'http://localhost:7717' })).statusCode).toBe(303);
   });
 
   it('a POST from another site (or another port of the same host) is refused and leaves the link unused', async () => {
