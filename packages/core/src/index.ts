@@ -31,7 +31,7 @@ export * from './endpoints/index.js';
 export * from './ports/instance-launcher.js';
 export { TrackingArtifacts, MLFLOW_ARTIFACT_BUCKET, type ArtifactFile } from './experiments/tracking-artifacts.js';
 export { TrainingJobRuns, JOB_ARN_TAG, JOB_NAME_TAG, MODEL_ARTIFACT_TAG, type TrainingJobRunInput } from './experiments/training-job-runs.js';
-export { TrainingJobRunSync, trainingJobRunInput, type TrainingJobRunSyncOptions } from './experiments/training-job-sync.js';
+export { TrainingJobRunSync, trainingJobRunInput, RUN_SYNC_SKIPPED_TAG, type TrainingJobRunSyncOptions } from './experiments/training-job-sync.js';
 export * from './ports/data-engine.js';
 export { ExperimentsService } from './experiments/experiments.service.js';
 export { TrackingAccess } from './experiments/tracking-access.js';

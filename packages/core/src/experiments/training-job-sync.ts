@@ -1,3 +1,4 @@
+import { ConflictError, ServiceUnavailableError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { MetricPoint } from '../ports/experiment-store.js';
@@ -10,7 +11,21 @@ export interface TrainingJobRunSyncOptions {
   readonly logger: Logger;
   /** How often changed jobs are looked for. Default 1 s. */
   readonly intervalMs?: number;
+  /** Passes in a row a job's sync may fail (other than with the store unavailable) before it is skipped. Default 5. */
+  readonly maxAttempts?: number;
 }
+
+/**
+ * The tag on a training job whose run could not be recorded (its value is the reason): the sync skips
+ * it from then on, after this server and after a restart, instead of stopping at it.
+ */
+export const RUN_SYNC_SKIPPED_TAG = 'loam:experiment-run-sync-skipped';
+
+/** A store that cannot serve now (or a write that raced another) may on the next pass: retried, never skipped. */
+const transient = (e: unknown) => e instanceof ServiceUnavailableError || e instanceof ConflictError;
+
+/** A tag value: SageMaker's tag characters, at most 256. */
+const tagText = (s: string) => s.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, ' ').slice(0, 256);
 
 /** A training job record as its run's input: ExperimentConfig / MlflowConfig pick the experiment and run name. */
 export function trainingJobRunInput(r: JobRecord): TrainingJobRunInput {
@@ -38,6 +53,8 @@ export class TrainingJobRunSync {
   #pass: Promise<number> | undefined;
   /** Per job ARN and metric: the time (epoch s) and step of the last point already logged. */
   readonly #synced = new Map<string, Map<string, { time: number; step: number }>>();
+  /** Per job ARN: passes in a row its sync failed. */
+  readonly #failures = new Map<string, number>();
 
   constructor(private readonly o: TrainingJobRunSyncOptions) {}
 
@@ -69,13 +86,41 @@ export class TrainingJobRunSync {
         sortBy: 'lastModifiedTime', sortOrder: 'Ascending', maxResults: 100, ...(nextToken ? { nextToken } : {}),
       });
       for (const { value: job } of page.items) {
-        await this.#record(job);
+        if (await this.#recordOrSkip(job)) n++;
         this.#watermark = Math.max(this.#watermark, job.lastModifiedTime);
-        n++;
       }
       nextToken = page.nextToken;
     } while (nextToken);
     return n;
+  }
+
+  /**
+   * Records the job's run; true when it did. A failure with the store unavailable stops the pass (the
+   * next one retries from this job). Any other failure is retried on the next passes, and after
+   * `maxAttempts` in a row the job is skipped: logged once at error level and tagged with the reason,
+   * so later jobs get their runs and no server retries it again (a job already tagged is skipped at its
+   * first failure).
+   */
+  async #recordOrSkip(job: JobRecord): Promise<boolean> {
+    try {
+      await this.#record(job);
+      this.#failures.delete(job.arn);
+      return true;
+    } catch (e) {
+      if (transient(e)) throw e;
+      const tags = this.o.store.tags;
+      if ((await tags.list(job.arn)).some((t) => t.Key === RUN_SYNC_SKIPPED_TAG)) return false;
+      const failures = (this.#failures.get(job.arn) ?? 0) + 1;
+      if (failures < (this.o.maxAttempts ?? 5)) {
+        this.#failures.set(job.arn, failures);
+        throw e;
+      }
+      const reason = e instanceof Error ? e.message : String(e);
+      await tags.put(job.arn, [{ Key: RUN_SYNC_SKIPPED_TAG, Value: tagText(reason) }]);
+      this.#failures.delete(job.arn);
+      this.o.logger.error({ trainingJobName: job.name, reason, attempts: failures }, 'training job run sync skipped a job: its run cannot be recorded');
+      return false;
+    }
   }
 
   async #record(job: JobRecord): Promise<void> {

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalFsArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
+import {
+  jobCollections, jobsCollection, systemClock, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, RUN_SYNC_SKIPPED_TAG, JOB_NAME_TAG,
+  type ExperimentStore, type JobRecord, type Logger, type MetadataStore,
+} from '@loam/core';
+
+// The training job → MLflow run sync follows jobs in order. A job whose run can never be recorded (its
+// experiment was deleted) was retried every pass, forever, and no later job got its run.
+
+const dir = mkdtempSync(join(tmpdir(), 'loam-run-sync-'));
+let store: MetadataStore;
+let experiments: ExperimentStore;
+let tracking: TrackingService;
+const partition = { region: 'us-east-1', accountId: '000000000000' };
+const errors: { fields: Record<string, unknown>; message: string }[] = [];
+/** The log sink: error lines kept, the rest dropped. */
+const logger: Logger = { debug() {}, info() {}, warn() {}, error: (fields, message) => void errors.push({ fields: fields as Record<string, unknown>, message }), child: () => logger };
+
+beforeAll(async () => {
+  store = await openSqlMetadataStore({ url: `sqlite:${join(dir, 'loam.db')}`, collections: jobCollections });
+  experiments = await openSqlExperimentStore({ url: `sqlite:${join(dir, 'experiments.db')}` });
+  tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(await LocalFsArtifactStore.open({ root: join(dir, 'artifacts') })) });
+});
+afterAll(async () => {
+  await experiments?.close();
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let clock = 1_800_000_000;
+async function job(name: string, experimentName: string): Promise<JobRecord> {
+  const t = ++clock;
+  const record = {
+    id: `training-job/${name}`, kind: 'training-job', name, arn: `arn:aws:sagemaker:us-east-1:000000000000:training-job/${name}`,
+    status: 'InProgress', secondaryStatus: 'Training', phase: 'running', creationTime: t, lastModifiedTime: t, startTime: t,
+    request: { TrainingJobName: name, HyperParameters: { eta: '0.1' }, ExperimentConfig: { ExperimentName: experimentName } },
+    spec: {}, transitions: [], finalMetrics: {}, metricSeries: {}, attempts: 1, maxAttempts: 1, eventSeq: {}, exits: {}, createdBy: 'admin',
+  } as unknown as JobRecord;
+  await store.collection(jobsCollection).insert(record);
+  return record;
+}
+
+const runOf = async (name: string) => (await experiments.searchRuns({ experimentIds: [await tracking.store.getExperimentByName('ok').then((e) => e!.experimentId)], view: 'ALL', filter: [{ kind: 'tag', key: JOB_NAME_TAG, op: '=', value: name }], orderBy: [], offset: 0, limit: 1 }))[0];
+
+describe('training job run sync: a job whose run cannot be recorded', () => {
+  it('is skipped after a bounded number of passes (logged once, tagged with the reason), and later jobs get their runs; a restarted sync skips it at once', async () => {
+    await tracking.createExperiment({ name: 'ok' });
+    await tracking.deleteExperiment(await tracking.createExperiment({ name: 'gone' }));
+    const bad = await job('in-deleted-experiment', 'gone');
+    await job('after-it', 'ok');
+    const sync = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage), logger, maxAttempts: 3 });
+
+    // The first passes fail at the bad job (as before: the next pass retries it); the later job waits.
+    for (let i = 0; i < 2; i++) await expect(sync.syncOnce()).rejects.toThrow(/gone|deleted|active/i);
+    expect(await runOf('after-it')).toBeUndefined();
+    expect(errors).toEqual([]);
+    // The third failure in a row skips it: the pass goes on to the later job.
+    expect(await sync.syncOnce()).toBe(1);
+    expect((await runOf('after-it'))?.info.status).toBe('RUNNING');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.fields).toMatchObject({ trainingJobName: 'in-deleted-experiment', reason: expect.stringMatching(/gone|deleted|active/i) });
+    const tags = await store.tags.list(bad.arn);
+    expect(tags.find((t) => t.Key === RUN_SYNC_SKIPPED_TAG)?.Value).toMatch(/\w/);
+
+    // Another server (or this one restarted) does not retry it every pass again, nor log it again.
+    await job('later-still', 'ok');
+    const restarted = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage), logger, maxAttempts: 3 });
+    expect(await restarted.syncOnce()).toBe(2);
+    expect(await runOf('later-still')).toBeDefined();
+    expect(errors).toHaveLength(1);
+  });
+});
