@@ -237,13 +237,17 @@ export class LocalProcessExecutor implements JobExecutor {
     const dir = this.jobDir(jobId);
     for (const host of listHosts(dir)) {
       const hostDir = join(dir, host);
+      // The image's group and sandbox uid the runner recorded are its own only while that runner lives:
+      // once it is gone (a reboot, an earlier attempt's file) the numbers may be any other process's.
+      // So they are read, and checked against the live runner, before the runner is killed.
+      const pidFile = readPidFile(hostDir);
+      const live = pidFile?.pid !== undefined && isAlive(pidFile.pid, pidFile.startTime);
       // The runner first (its own group: detached), so it starts nothing more; then whatever it started.
       for (const pid of processesWithArg(join(hostDir, 'job.json'))) {
         killGroup(pid, 'SIGKILL');
         signal(pid, 'SIGKILL');
       }
-      const pidFile = readPidFile(hostDir);
-      killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(hostDir).toString('base64url'), pidFile?.childUid);
+      killJobTree(live ? pidFile.childPgid : undefined, pidFile?.marker ?? Buffer.from(hostDir).toString('base64url'), live ? pidFile.childUid : undefined);
     }
   }
 
@@ -402,9 +406,9 @@ function runnerLogTail(dir: string): string {
   }
 }
 
-function readPidFile(dir: string): { childPgid?: number; childUid?: number; marker?: string } | undefined {
+function readPidFile(dir: string): { pid?: number; startTime?: string; childPgid?: number; childUid?: number; marker?: string } | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, 'runner.pid'), 'utf8')) as { childPgid?: number; childUid?: number; marker?: string };
+    return JSON.parse(readFileSync(join(dir, 'runner.pid'), 'utf8')) as { pid?: number; startTime?: string; childPgid?: number; childUid?: number; marker?: string };
   } catch {
     return undefined;
   }

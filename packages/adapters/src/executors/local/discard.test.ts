@@ -1,0 +1,34 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalProcessExecutor } from './local-process-executor.js';
+import { isAlive } from './proc.js';
+import { sourceRunner } from './local-process-executor.test-support.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+describe('discard: a job whose start a crashed server never recorded', () => {
+  it('leaves alone the process group and uid a dead runner\'s runner.pid names (numbers that another process may have now)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loam-discard-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const executor = new LocalProcessExecutor({ workDir: join(dir, 'jobs'), runner: sourceRunner(), artifacts: { type: 'local', root: join(dir, 'artifacts') }, python: '/usr/bin/python3' });
+    cleanups.push(() => void executor.close());
+    // An unrelated process group (its leader's pid is the group id), alive now.
+    const bystander = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    cleanups.push(() => bystander.kill('SIGKILL'));
+    // A runner that is gone: a pid that has exited.
+    const deadPid = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim();
+    const hostDir = join(dir, 'jobs', 'training-job', 'crashed', 'algo-1');
+    mkdirSync(hostDir, { recursive: true });
+    writeFileSync(join(hostDir, 'runner.pid'), JSON.stringify({ pid: Number(deadPid), startTime: '1', childPgid: bystander.pid, marker: 'no-process-has-this-marker' }));
+
+    await executor.discard('training-job/crashed');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(isAlive(bystander.pid!)).toBe(true);
+  });
+});
