@@ -164,7 +164,9 @@ export class EndpointController implements EndpointDeployer {
       const configIsolation = config.request['EnableNetworkIsolation'] === true;
       checkIsolationServable(model, v.VariantName, configIsolation, '/EndpointConfigName', this.o.factory.networkIsolation());
       const d = desired?.find((x) => x.VariantName === v.VariantName);
-      const count = d?.DesiredInstanceCount ?? v.InitialInstanceCount ?? 1;
+      // At least one: a record from before 0 was refused (UpdateEndpointWeightsAndCapacities, autoscaling
+      // MinCapacity) must not come back as a variant with traffic and no instance to take it.
+      const count = Math.max(1, d?.DesiredInstanceCount ?? v.InitialInstanceCount ?? 1);
       const container = model.containers[0]!;
       // A built-in model runs no code of the user's and is served as before; a model's own code is isolated.
       const isolated = wantsIsolation(model, configIsolation) && container.image.type !== 'builtin';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, expect, it } from 'vitest';
-import { silentLogger } from '@loam/core';
+import { EndpointStore, silentLogger } from '@loam/core';
 import { loadConfig } from '../config/index.js';
 import { openPlatform } from '../compose/platform.js';
 import { buildLoamApp } from '../compose/start.js';
@@ -55,6 +55,31 @@ it('after a restart where isolation cannot be enforced, an endpoint whose model 
     expect([after.EndpointStatus, after.FailureReason]).toEqual(['Failed', expect.stringMatching(/runs its own serving code and asks for network isolation/)]);
     const r = await loam.app.inject({ method: 'POST', url: '/endpoints/ep/invocations', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: '1,2,3,4' });
     expect(r.statusCode).not.toBe(200);
+  } finally {
+    await loam.close();
+  }
+}, 120_000);
+
+it('after a restart, a variant recorded with 0 instances (UpdateEndpointWeightsAndCapacities or autoscaling allowed 0 before they refused it) comes back with one and answers', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loam-zero-restart-'));
+  dirs.push(dataDir);
+  let loam = await open(dataDir);
+  await loam.platform.artifacts.ensureBucket('models');
+  const { raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'g/model.tar.gz' });
+  expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'm', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/g/model.tar.gz' } })).status).toBe(200);
+  expect((await deploy(loam, 'zero', [{ name: 'v', modelName: 'm' }])).EndpointStatus).toBe('InService');
+  await new EndpointStore(loam.platform.store).patch('zero', (r) => ({ ...r, variants: r.variants.map((v) => ({ ...v, CurrentInstanceCount: 0, DesiredInstanceCount: 0 })) }));
+  const token = loam.adminToken;
+  await loam.close();
+
+  loam = await open(dataDir, token);
+  try {
+    await loam.platform.endpoints.start();
+    const after = await waitForEndpoint(loam, 'zero', (s) => s !== 'Creating', 60_000);
+    expect(after.EndpointStatus, after.FailureReason).toBe('InService');
+    expect(after.ProductionVariants?.[0]?.CurrentInstanceCount).toBe(1);
+    const r = await loam.app.inject({ method: 'POST', url: '/endpoints/zero/invocations', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: raw[0]!.join(',') });
+    expect(r.statusCode, r.body).toBe(200);
   } finally {
     await loam.close();
   }
