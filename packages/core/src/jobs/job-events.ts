@@ -89,7 +89,8 @@ export function applyEvents(r: JobRecord, events: readonly ExecutorEvent[]): Job
           },
         },
         ...(e.host === 'algo-1' && e.modelArtifacts ? { modelArtifacts: e.modelArtifacts } : {}),
-        ...(e.host === 'algo-1' && e.exitMessage ? { exitMessage: e.exitMessage.slice(0, 1024) } : {}),
+        // SageMaker: the ExitMessage of every container that wrote one, concatenated, then cut to 1 KB.
+        ...(e.exitMessage ? { exitMessage: `${out.exitMessage ?? ''}${e.exitMessage}`.slice(0, 1024) } : {}),
       };
     }
   }
@@ -117,7 +118,7 @@ export function settle(r: JobRecord, hostCount: number, nowSeconds: number): Set
   const fault = exits.find(([, x]) => x.platformFault);
   if (fault && !r.stopRequested && r.attempts < r.maxAttempts) {
     const retried = withSecondary(r, 'Restarting', nowSeconds, `Attempt ${r.attempts} ended by a platform fault: ${fault[1].failureReason ?? 'unknown'}; retrying.`);
-    const { handle: _h, ...rest } = retried;
+    const { handle: _h, exitMessage: _m, ...rest } = retried;
     return { action: 'retry', record: { ...rest, phase: 'queued', exits: {}, eventSeq: {}, lastModifiedTime: nowSeconds } };
   }
   const first = exits.find(([h]) => h === 'algo-1')?.[1] ?? (exits[0] as [string, JobRecord['exits'][string]])[1];

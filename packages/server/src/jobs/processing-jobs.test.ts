@@ -94,6 +94,21 @@ describe('processing jobs', () => {
     expect(d.ExitMessage).toBe('processed 3 of 9 shards');
   });
 
+  it('ExitMessage concatenates the message of every instance that wrote one (SageMaker, multi-instance jobs)', async () => {
+    const created = await call(loam, 'POST', '/api/v1/processing-jobs', {
+      ProcessingJobName: 'two-msgs', RoleArn: role,
+      AppSpecification: {
+        ImageUri: 'sagemaker-scikit-learn:1.2-1-cpu-py3',
+        ContainerEntrypoint: ['python3', '-c', "import json; h = json.load(open('/opt/ml/config/resourceconfig.json'))['current_host']; open('/opt/ml/output/message', 'w').write(h + ' done;')"],
+      },
+      ProcessingResources: { ClusterConfig: { InstanceCount: 2, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
+    });
+    expect(created.status).toBe(200);
+    const d = await waitForProcessingJob(loam, 'two-msgs');
+    expect(d.ProcessingJobStatus, d.FailureReason).toBe('Completed');
+    expect(d.ExitMessage.split(';').filter(Boolean).sort()).toEqual(['algo-1 done', 'algo-2 done']);
+  });
+
   it('refuses /opt/ml/processing itself as a LocalPath (SageMaker: it must begin with /opt/ml/processing/)', async () => {
     const job = (name: string, over: Record<string, unknown>) => call(loam, 'POST', '/api/v1/processing-jobs', {
       ProcessingJobName: name, RoleArn: role,
