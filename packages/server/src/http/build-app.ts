@@ -127,8 +127,8 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
   });
   // An answer sent before the body was read to its end (an error mid-upload): the rest flows away and
   // a closing connection lingers, so the client reads the answer instead of a reset.
-  app.addHook('onSend', async (req, _reply, payload) => {
-    settleUnreadBody(req.raw);
+  app.addHook('onSend', async (req, reply, payload) => {
+    settleUnreadBody(req.raw, reply.raw);
     return payload;
   });
   void app.register(cookie);

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpApp } from './build-app.js';
-import { settleUnreadBody } from './unread-body.js';
+import { LINGER_MS, settleUnreadBody } from './unread-body.js';
 
 // A route that reads the first chunk of its body, then fails (as an upload refused for a full disk
 // does): the answer goes out while most of the body is still on its way.
@@ -78,4 +78,27 @@ describe('an answer sent before the request body was read to its end', () => {
     expect(r.error()).toBeUndefined();
     expect(r.received()).toMatch(/^HTTP\/1\.1 503 [^]*full\nHTTP\/1\.1 200 [^]*next\n$/);
   }, 30_000);
+
+  it('of unknown length (chunked) on a keep-alive connection: the answer says Connection: close and the server stops reading after lingering, however long the client goes on', async () => {
+    const sock = connect(port, '127.0.0.1');
+    let received = '';
+    let serverEnded = false;
+    sock.on('data', (d) => (received += d.toString('latin1')));
+    sock.on('end', () => (serverEnded = true));
+    sock.on('error', () => {});
+    await new Promise((r) => sock.once('connect', r));
+    sock.write('POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = `10000\r\n${'x'.repeat(0x10000)}\r\n`;
+    const t0 = Date.now();
+    // A client that never stops sending: before, the server drained it for as long as it went on.
+    while (!sock.destroyed && !serverEnded && Date.now() - t0 < 15_000) {
+      sock.write(chunk);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    sock.destroy();
+    expect(received).toMatch(/^HTTP\/1\.1 503 [^]*\r\nconnection: close\r\n/i);
+    expect(serverEnded || Date.now() - t0 < 15_000).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(LINGER_MS + 5000);
+  }, 30_000);
 });
+

@@ -1,8 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** How long a closing connection keeps reading what the client still sends after the answer. */
 export const LINGER_MS = 5000;
+/** A body declared longer than this, or of unknown length (chunked), is not drained to keep the connection: it closes after the answer. */
+export const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 
 const lingering = new WeakSet<Socket>();
 const settled = new WeakSet<IncomingMessage>();
@@ -21,10 +23,15 @@ const settled = new WeakSet<IncomingMessage>();
  *   that was already on its way (the AWS SDK then reports a TimeoutError, not the 503). Instead the
  *   socket half-closes (the answer and a FIN go out) and keeps reading and dropping what comes until
  *   the client closes its side or {@link LINGER_MS} pass, as HTTP servers' "lingering close" does.
+ * - A body of unknown length or longer than {@link MAX_DRAIN_BYTES}: draining it for the next request
+ *   could take as long as the client likes, so the answer (given `res` before its head is written)
+ *   says `Connection: close`, and the connection lingers as above.
  */
-export function settleUnreadBody(req: IncomingMessage): void {
+export function settleUnreadBody(req: IncomingMessage, res?: ServerResponse): void {
   if (req.complete || req.destroyed || settled.has(req)) return;
   settled.add(req);
+  const length = req.headers['content-length'];
+  if (res && !res.headersSent && (length === undefined || !(Number(length) <= MAX_DRAIN_BYTES))) res.setHeader('connection', 'close');
   if (req.listenerCount('readable') > 0) req.removeAllListeners('readable');
   // A 'data' listener keeps the stream flowing: with none, removing the last 'readable' listener lets
   // Node stop the flow again on the next tick, the body backs up and the connection stops being read.

@@ -100,7 +100,7 @@ function resolve(method: string, t: S3Target, req: FastifyRequest): Action {
 function sendS3Error(e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { error, internal } = toS3Error(e);
   if (internal) req.log.error({ err: e }, 'request failed');
-  settleUnreadBody(req.raw);
+  settleUnreadBody(req.raw, reply.raw);
   void reply.code(error.status).header('x-amz-request-id', req.id);
   // HEAD answers carry no body; the SDKs read the status alone.
   if (req.method === 'HEAD') return reply.send();
