@@ -13,8 +13,8 @@ describe('loam doctor changes nothing', () => {
     const r = await runCli(['--data-dir', dir, 'doctor']);
     expect(existsSync(dir)).toBe(false);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`ok    data directory: ${dir} does not exist: \`loam up --data-dir ${dir}\` will create it (doctor created nothing)`);
-    expect(r.stdout).toMatch(/^-- {4}metadata store: sqlite: not checked: .* does not exist, and checking would create it$/m);
+    expect(r.stdout).toContain(`--    data directory: ${dir} does not exist: \`loam up --data-dir ${dir}\` creates it (doctor created nothing)`);
+    expect(r.stdout).toMatch(/^-- {4}metadata store: sqlite: empty \(.*loam\.db does not exist\); \d+ migrations pending, which `loam up --data-dir .*` applies$/m);
   });
 
   it('does the same with its own --data-dir and the global --json, and on an empty directory', async () => {
@@ -26,7 +26,7 @@ describe('loam doctor changes nothing', () => {
     const r = await runCli(['--json', 'doctor', '--data-dir', dir]);
     expect(readdirSync(dir)).toEqual([]);
     const report = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; skipped?: boolean; detail: string }[] };
-    expect(report.checks.find((c) => c.name === 'data directory')?.detail).toContain('holds no Loam data yet');
+    expect(report.checks.find((c) => c.name === 'metadata store')?.detail).toContain(`${join(dir, 'loam.db')} does not exist`);
     expect(report.checks.find((c) => c.name === 'artifact store')?.skipped).toBe(true);
   });
 });

@@ -1,12 +1,16 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { silentLogger } from '@loam/core';
-import { ConfigError, loadConfig, type ConfigFlags } from '../config/index.js';
-import { openPlatform } from './platform.js';
+import { dirname, join } from 'node:path';
+import { inspectSqlExperimentStore, inspectSqlMetadataStore, openArtifactStore, type SqlStoreInspection } from '@loam/adapters';
+import { serverKeyFile } from '../auth/secret-box.js';
+import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/index.js';
+import { allCollections } from './platform.js';
 
 export interface DiagnosisCheck {
   readonly name: string;
   readonly ok: boolean;
   readonly detail: string;
+  /** Nothing to check yet (`loam up` creates it); not a failure. */
+  readonly skipped?: boolean;
 }
 
 export interface Diagnosis {
@@ -17,7 +21,69 @@ export interface Diagnosis {
   readonly sources?: Readonly<Record<string, string>>;
 }
 
-/** `loam doctor`: is the configuration valid, and does every configured backend answer? */
+const firstStart = (dataDir: string) => `\`loam up --data-dir ${dataDir}\` creates it`;
+
+/** A directory Loam creates on first start: there and writable, or reported missing (never created here). */
+function directory(name: string, dir: string, dataDir: string): DiagnosisCheck {
+  if (!existsSync(dir)) return { name, ok: true, skipped: true, detail: `${dir} does not exist yet: ${firstStart(dataDir)}` };
+  try {
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    return { name, ok: true, detail: dir };
+  } catch {
+    return { name, ok: false, detail: `${dir} is not writable by this user` };
+  }
+}
+
+/** A SQL store's state against this Loam's migrations, as one finding. */
+function storeFinding(name: string, type: string, s: SqlStoreInspection, dataDir: string): DiagnosisCheck {
+  if (s.empty) return { name, ok: true, skipped: true, detail: `${type}: empty (${s.emptyBecause}); ${s.pending.length} migrations pending, which ${firstStart(dataDir).replace(' creates it', ' applies')}` };
+  if (s.conflicts.length > 0) return { name, ok: false, detail: `${type}: this Loam cannot open it: ${s.conflicts.join(' ')}` };
+  const parts = [`${type} answers`];
+  if (s.pending.length > 0) parts.push(`schema older than this Loam: ${s.pending.length} migrations pending (${s.pending.slice(0, 3).join(', ')}${s.pending.length > 3 ? ', …' : ''}), which this Loam's \`loam up\` applies (servers of the older Loam on this database should be stopped first)`);
+  if (s.unknown.length > 0) parts.push(`schema newer than this Loam: ${s.unknown.length} migrations it does not know (${s.unknown.slice(0, 3).join(', ')}${s.unknown.length > 3 ? ', …' : ''}); run the newer Loam`);
+  if (parts.length === 1) parts.push('migrations are current');
+  return { name, ok: s.unknown.length === 0, detail: parts.join('; ') };
+}
+
+async function checkStores(config: Config, checks: DiagnosisCheck[]): Promise<boolean> {
+  const m = config.metadata;
+  if (m.type === 'memory') {
+    checks.push({ name: 'metadata store', ok: true, detail: 'memory: nothing is kept between starts' });
+    return true;
+  }
+  const pg = m.type === 'postgres' ? { schema: m.schema } : {};
+  const url = m.type === 'postgres' ? m.url : `sqlite:${m.path}`;
+  const experimentsUrl = m.type === 'postgres' ? m.url : `sqlite:${join(dirname(m.path), 'experiments.db')}`;
+  let holdsData = false;
+  try {
+    const s = await inspectSqlMetadataStore({ url, collections: allCollections, ...pg });
+    holdsData = !s.empty;
+    checks.push(storeFinding('metadata store', m.type, s, config.dataDir));
+    checks.push(storeFinding('experiment store', m.type, await inspectSqlExperimentStore({ url: experimentsUrl, ...pg }), config.dataDir));
+  } catch (e) {
+    checks.push({ name: 'metadata store', ok: false, detail: `${m.type}: ${(e as Error).message}` });
+  }
+  return holdsData;
+}
+
+function checkServerKey(dataDir: string, storeHoldsData: boolean): DiagnosisCheck {
+  const file = join(dataDir, serverKeyFile);
+  if (!existsSync(file)) {
+    return storeHoldsData
+      ? { name: 'server key', ok: false, detail: `${file} is missing but the metadata store holds data: stored secrets (access keys) cannot be read without it; restore it from a backup of the data directory` }
+      : { name: 'server key', ok: true, skipped: true, detail: `${file} does not exist yet: ${firstStart(dataDir)}` };
+  }
+  const st = statSync(file);
+  if (st.size !== 32) return { name: 'server key', ok: false, detail: `${file} holds ${st.size} bytes, not 32` };
+  return { name: 'server key', ok: (st.mode & 0o077) === 0, detail: `${file}${st.mode & 0o077 ? ' (others can read it: chmod 600)' : ''}` };
+}
+
+/**
+ * `loam doctor`: is the configuration valid, does every configured backend answer, and is each store's
+ * schema the one this Loam expects? Read-only: it opens no store the way a server does (that would
+ * migrate it, and a newer doctor would migrate a production database under older running servers),
+ * creates no directory, key or database file, and reports what is missing or pending instead.
+ */
 export async function diagnose(flags: ConfigFlags = {}, env?: NodeJS.ProcessEnv): Promise<Diagnosis> {
   const checks: DiagnosisCheck[] = [];
   let loaded;
@@ -39,26 +105,23 @@ export async function diagnose(flags: ConfigFlags = {}, env?: NodeJS.ProcessEnv)
     } catch {
       checks.push({ name: 'data directory', ok: false, detail: `${dir} is not writable` });
     }
-  } else checks.push({ name: 'data directory', ok: true, detail: `${dir} (created on first start)` });
+  } else checks.push({ name: 'data directory', ok: true, skipped: true, detail: `${dir} does not exist: ${firstStart(dir)} (doctor created nothing)` });
 
-  try {
-    const platform = await openPlatform(config, silentLogger);
+  const holdsData = await checkStores(config, checks);
+  checks.push(checkServerKey(dir, holdsData));
+
+  if (config.artifacts.type === 'local') {
+    checks.push(directory('artifact store', config.artifacts.root, dir));
+  } else {
     try {
-      await platform.store.ping({ signal: AbortSignal.timeout(3000) });
-      checks.push({ name: 'metadata store', ok: true, detail: `${config.metadata.type} answers; migrations are current` });
-    } catch (e) {
-      checks.push({ name: 'metadata store', ok: false, detail: `${config.metadata.type}: ${(e as Error).message}` });
-    }
-    try {
-      await platform.artifacts.ping({ signal: AbortSignal.timeout(3000) });
+      const artifacts = await openArtifactStore(config.artifacts);
+      await artifacts.ping({ signal: AbortSignal.timeout(3000) });
       checks.push({ name: 'artifact store', ok: true, detail: `${config.artifacts.type} answers` });
     } catch (e) {
       checks.push({ name: 'artifact store', ok: false, detail: `${config.artifacts.type}: ${(e as Error).message}` });
     }
-    await platform.close();
-  } catch (e) {
-    checks.push({ name: 'backends', ok: false, detail: (e as Error).message });
   }
+  checks.push(directory('jobs directory', config.executor.workDir, dir));
   const python = config.images.python;
   checks.push({ name: 'python (script mode)', ok: existsSync(python), detail: existsSync(python) ? python : `${python} not found: script-mode jobs will fail (apt-get install python3)` });
   return { ok: checks.every((c) => c.ok), checks, config: loaded.redacted(), sources: loaded.sources as Record<string, string> };

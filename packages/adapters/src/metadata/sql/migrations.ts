@@ -143,15 +143,31 @@ export async function migrate(d: SqlDialect, layouts: readonly CollectionLayout[
   }
   if (error !== undefined) throw error;
   const rows = (await d.db.selectFrom('collections').select(['name', 'spec']).execute()) as { name: string; spec: string }[];
+  const [conflict] = registryConflicts(layouts, rows, true);
+  if (conflict !== undefined) throw new InternalError(conflict);
+}
+
+/**
+ * Where the collections registry (rows of `collections`) disagrees with these specs, as messages: a
+ * collection keyed or indexed differently (open refuses it). `requireAll`: a collection missing from
+ * the registry is one too (after migration; before it, the migration will add it).
+ */
+export function registryConflicts(layouts: readonly CollectionLayout[], rows: readonly { name: string; spec: string }[], requireAll: boolean): string[] {
   const registered = new Map(rows.map((r) => [r.name, JSON.parse(r.spec) as Registered]));
+  const out: string[] = [];
   for (const l of layouts) {
     const r = registered.get(l.table);
-    if (r === undefined) throw new InternalError(`Collection '${l.table}' is missing from the registry after migration.`);
-    if (r.key !== l.spec.key) throw new InternalError(`Collection '${l.table}' is keyed by '${r.key}' in the database but '${l.spec.key}' in its spec.`);
+    if (r === undefined) {
+      if (requireAll) out.push(`Collection '${l.table}' is missing from the registry after migration.`);
+      continue;
+    }
+    if (r.key !== l.spec.key) out.push(`Collection '${l.table}' is keyed by '${r.key}' in the database but '${l.spec.key}' in its spec.`);
     for (const [field, type] of l.fields) {
-      if (r.indexes[field] !== type) {
-        throw new InternalError(`Collection '${l.table}' indexes '${field}' as ${r.indexes[field]} in the database but ${type} in its spec; index it under a new field name.`);
+      // A field this Loam indexes that the database does not index yet is a pending migration, not a conflict.
+      if ((r.indexes[field] !== undefined || requireAll) && r.indexes[field] !== type) {
+        out.push(`Collection '${l.table}' indexes '${field}' as ${r.indexes[field]} in the database but ${type} in its spec; index it under a new field name.`);
       }
     }
   }
+  return out;
 }

@@ -1,0 +1,122 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { InternalError, type CollectionSpec } from '@loam/core';
+import { layoutOf } from './collection-layout.js';
+import type { SqlDialect } from './dialects/sql-dialect.js';
+import { parseSqliteUrl } from './dialects/sqlite.js';
+import { EXPERIMENT_MIGRATION_TABLE, experimentMigrations } from './experiments/experiment-migrations.js';
+import { buildMigrations, registryConflicts } from './migrations.js';
+
+/** What a SQL store holds compared with what this Loam would migrate it to, read without changing it. */
+export interface SqlStoreInspection {
+  /** Nothing there yet: no database file (SQLite), or no Loam tables in the schema (PostgreSQL). */
+  readonly empty: boolean;
+  /** Why it is empty, when it is: `/path/loam.db does not exist`, `schema public holds no Loam tables`. */
+  readonly emptyBecause?: string;
+  /** Migrations this Loam would apply on open (all of them when empty). */
+  readonly pending: readonly string[];
+  /** Migrations applied that this Loam does not know: a newer Loam's. */
+  readonly unknown: readonly string[];
+  /** Disagreements open would refuse (a collection keyed or indexed differently). */
+  readonly conflicts: readonly string[];
+}
+
+export interface InspectSqlStoreOptions {
+  /** `sqlite:/abs/path.db`, `sqlite::memory:` or `postgres://…`. */
+  readonly url: string;
+  /** PostgreSQL only: the schema. Default `public`. */
+  readonly schema?: string;
+}
+
+/** Only the migrations' names are read (no migration runs), so no dialect is needed to list them. */
+const namesOnly = {} as SqlDialect;
+
+interface ReadOnlyDb {
+  tableExists(name: string): Promise<boolean>;
+  /** The rows of a query without parameters. */
+  rows<T>(text: string): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * A read-only connection: SQLite opened read-only on an existing file (never created), PostgreSQL in a
+ * read-only session that creates no schema; or why there is nothing to open (no file).
+ */
+async function openReadOnly(o: InspectSqlStoreOptions): Promise<ReadOnlyDb | string> {
+  if (o.url.startsWith('sqlite:')) {
+    const file = parseSqliteUrl(o.url);
+    if (file === ':memory:') return 'an in-memory database starts empty on every start';
+    if (!existsSync(file)) return `${file} does not exist`;
+    const { default: Database } = await import('better-sqlite3');
+    // With a server on it (or its WAL left behind) the -wal and -shm files are there: read it in place,
+    // through them. Otherwise a read-only connection would create both beside the file (and leave them),
+    // so read a copy in memory instead: with no WAL the file holds everything. Its header is marked
+    // rollback-journal (bytes 18-19), the only mode an in-memory database opens in.
+    let db;
+    if (existsSync(`${file}-wal`) && existsSync(`${file}-shm`)) db = new Database(file, { readonly: true, fileMustExist: true });
+    else {
+      const bytes = readFileSync(file);
+      if (bytes.length >= 20) bytes[18] = bytes[19] = 1;
+      db = new Database(bytes, { readonly: true });
+    }
+    return {
+      tableExists: async (name) => db.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(name) !== undefined,
+      rows: async <T>(text: string) => db.prepare(text).all() as T[],
+      close: async () => void db.close(),
+    };
+  }
+  if (/^postgres(ql)?:/i.test(o.url)) {
+    const schema = o.schema ?? 'public';
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: o.url, connectionTimeoutMillis: 3000, statement_timeout: 3000, options: `-c search_path=${schema} -c default_transaction_read_only=on` });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw e;
+    }
+    return {
+      tableExists: async (name) => (await client.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [schema, name])).rowCount !== 0,
+      rows: async <T>(text: string) => (await client.query(text)).rows as T[],
+      close: () => client.end(),
+    };
+  }
+  throw new InternalError(`Cannot inspect a store at '${o.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}': not a sqlite: or postgres: URL.`);
+}
+
+async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], migrationTable: string, registry?: (db: ReadOnlyDb) => Promise<string[]>): Promise<SqlStoreInspection> {
+  const db = await openReadOnly(o);
+  if (typeof db === 'string') return { empty: true, emptyBecause: db, pending: expected, unknown: [], conflicts: [] };
+  try {
+    if (!(await db.tableExists(migrationTable))) {
+      const where = o.url.startsWith('sqlite:') ? parseSqliteUrl(o.url) : `schema ${o.schema ?? 'public'}`;
+      return { empty: true, emptyBecause: `${where} holds no Loam tables`, pending: expected, unknown: [], conflicts: [] };
+    }
+    const applied = new Set((await db.rows<{ name: string }>(`select name from ${migrationTable}`)).map((r) => r.name));
+    const known = new Set(expected);
+    return {
+      empty: false,
+      pending: expected.filter((n) => !applied.has(n)),
+      unknown: [...applied].filter((n) => !known.has(n)).sort(),
+      conflicts: registry ? await registry(db) : [],
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The metadata store at `url` against these collections, read only: nothing is created or migrated
+ * (no database file, schema or table). For `loam doctor`.
+ */
+export async function inspectSqlMetadataStore(options: InspectSqlStoreOptions & { readonly collections: readonly CollectionSpec<any>[] }): Promise<SqlStoreInspection> {
+  const layouts = (options.collections as readonly CollectionSpec<unknown>[]).map((s) => layoutOf(s));
+  const expected = Object.keys(buildMigrations(namesOnly, layouts));
+  return inspect(options, expected, 'kysely_migration', async (db) =>
+    (await db.tableExists('collections')) ? registryConflicts(layouts, await db.rows<{ name: string; spec: string }>('select name, spec from collections'), false) : []);
+}
+
+/** The experiment store at `url`, read only (see inspectSqlMetadataStore). */
+export async function inspectSqlExperimentStore(options: InspectSqlStoreOptions): Promise<SqlStoreInspection> {
+  return inspect(options, Object.keys(experimentMigrations(namesOnly)), EXPERIMENT_MIGRATION_TABLE);
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlMetadataStore } from '@loam/adapters';
+import { identityCollections, silentLogger } from '@loam/core';
+import { loadConfig } from '../config/index.js';
+import { diagnose, type Diagnosis } from './doctor.js';
+import { openPlatform } from './platform.js';
+
+// `loam doctor` is read-only: it ran every migration on an empty PostgreSQL database and wrote
+// server.key, artifacts/ and jobs/ into a fresh data directory; a newer doctor would have migrated a
+// production database under older running servers. It reports what is missing or pending instead.
+
+const root = mkdtempSync(join(tmpdir(), 'loam-doctor-'));
+/** The lead's `npm test` sets this; a plain `npx vitest` uses the machine's trust-auth server. */
+const serverUrl = process.env['LOAM_TEST_POSTGRES_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
+const database = `loam_doc_${randomBytes(5).toString('hex')}`;
+const dbUrl = (() => {
+  const u = new URL(serverUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+})();
+
+async function admin<T>(url: string, text: string): Promise<T[]> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+/** Every table and schema of the test database outside PostgreSQL's own. */
+const contents = async () => (await admin<{ n: string }>(dbUrl, `select table_schema || '.' || table_name as n from information_schema.tables where table_schema not in ('pg_catalog', 'information_schema')
+  union all select 'schema ' || nspname from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema' order by 1`)).map((r) => r.n);
+/** A directory's entries with their sizes and modification times. */
+const listing = (dir: string) => readdirSync(dir).sort().map((n) => `${n} ${statSync(join(dir, n)).size} ${statSync(join(dir, n)).mtimeMs}`);
+const check = (d: Diagnosis, name: string) => d.checks.find((c) => c.name === name);
+
+beforeAll(async () => {
+  await admin(serverUrl, `create database ${database}`);
+});
+afterAll(async () => {
+  await admin(serverUrl, `drop database if exists ${database} with (force)`);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('loam doctor changes nothing', () => {
+  it('on an empty PostgreSQL database and a fresh data directory: no table, no schema, no file; says what loam up will do', async () => {
+    const dir = join(root, 'pg');
+    mkdirSync(dir, { mode: 0o700 });
+    const before = await contents();
+    const env = { LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: dbUrl };
+    const d = await diagnose({ dataDir: dir }, env);
+    expect(await contents()).toEqual(before);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(d.ok, JSON.stringify(d.checks)).toBe(true);
+    expect(check(d, 'metadata store')?.detail).toMatch(/^postgres: empty \(schema public holds no Loam tables\); \d+ migrations pending, which `loam up --data-dir .*` applies$/);
+    expect(check(d, 'experiment store')?.detail).toMatch(/^postgres: empty .*; 3 migrations pending/);
+    for (const name of ['server key', 'artifact store', 'jobs directory']) expect(check(d, name)?.detail).toMatch(/does not exist yet: `loam up --data-dir .*` creates it$/);
+
+    // A schema an older Loam migrated (fewer collections): the pending migrations are reported, not run.
+    const older = await openSqlMetadataStore({ url: dbUrl, collections: identityCollections });
+    await older.close();
+    const tables = await contents();
+    const d2 = await diagnose({ dataDir: dir }, env);
+    expect(await contents()).toEqual(tables);
+    expect(check(d2, 'metadata store')?.detail).toMatch(/^postgres answers; schema older than this Loam: \d+ migrations pending \(collection:/);
+    // One a newer Loam migrated: reported as such (this Loam would not know its migrations).
+    await admin(dbUrl, `insert into kysely_migration (name, timestamp) values ('collection:from_the_future:v1', '2030-01-01T00:00:00Z')`);
+    const d3 = await diagnose({ dataDir: dir }, env);
+    expect(check(d3, 'metadata store')).toMatchObject({ ok: false, detail: expect.stringMatching(/schema newer than this Loam: 1 migrations it does not know \(collection:from_the_future:v1\)/) });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('on SQLite: creates no database file in an empty directory, and leaves a started one byte for byte as it was', async () => {
+    const dir = join(root, 'sqlite');
+    mkdirSync(dir, { mode: 0o700 });
+    const d = await diagnose({ dataDir: dir }, {});
+    expect(readdirSync(dir)).toEqual([]);
+    expect(check(d, 'metadata store')?.detail).toMatch(/^sqlite: empty \(.*loam\.db does not exist\); \d+ migrations pending/);
+
+    const platform = await openPlatform(loadConfig({ argv: { dataDir: dir }, env: {} }).config, silentLogger);
+    await platform.close();
+    const files = listing(dir);
+    const after = await diagnose({ dataDir: dir }, {});
+    expect(listing(dir)).toEqual(files); // no -wal or -shm left beside the databases, nothing rewritten
+    expect(after.ok, JSON.stringify(after.checks)).toBe(true);
+    expect(check(after, 'metadata store')?.detail).toBe('sqlite answers; migrations are current');
+    expect(check(after, 'experiment store')?.detail).toBe('sqlite answers; migrations are current');
+    expect(check(after, 'server key')).toMatchObject({ ok: true, detail: join(dir, 'server.key') });
+  });
+});
