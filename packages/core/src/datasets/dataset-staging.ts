@@ -16,7 +16,12 @@ import { parseS3Uri } from '../ports/artifact-store.js';
  * as whoever wrote the metadata.
  */
 export class DatasetStaging {
-  private readonly inflight = new Map<string, Promise<string>>();
+  /**
+   * Copies in progress, shared by every caller staging the same version. A copy belongs to no one
+   * request: each caller stops waiting on its own signal, and the copy is aborted only once every
+   * caller waiting for it has gone (one client's hang-up or deadline must not fail the others).
+   */
+  private readonly inflight = new Map<string, SharedCopy>();
 
   constructor(private readonly artifacts: ArtifactStore, private readonly dir: string) {}
 
@@ -35,27 +40,35 @@ export class DatasetStaging {
     const path = join(this.dir, 'cache', `${cacheKeyOf(info)}${extOf(ref)}`);
     const existing = await stat(path).catch(() => undefined);
     if (existing?.size === info.size) return { path, size: info.size };
-    let p = this.inflight.get(path);
-    if (!p) {
-      p = this.copy(info, path, signal).finally(() => this.inflight.delete(path));
-      this.inflight.set(path, p);
+    signal?.throwIfAborted();
+    let c = this.inflight.get(path);
+    // A copy every waiter left is being aborted: a new waiter starts afresh.
+    if (!c || c.abort.signal.aborted) {
+      const abort = new AbortController();
+      const entry: SharedCopy = { done: this.copy(info, path, abort.signal).finally(() => {
+        entry.settled = true;
+        if (this.inflight.get(path) === entry) this.inflight.delete(path);
+      }), abort, waiters: 0, settled: false };
+      entry.done.catch(() => undefined);
+      this.inflight.set(path, entry);
+      c = entry;
     }
-    await p;
+    await waitFor(c, signal);
     return { path, size: info.size };
   }
 
   /** Copies the object `info` describes; refuses (ConflictException) when it was replaced since. */
-  private async copy(info: ObjectInfo, path: string, signal?: AbortSignal): Promise<string> {
+  private async copy(info: ObjectInfo, path: string, signal: AbortSignal): Promise<string> {
     await mkdir(join(this.dir, 'cache'), { recursive: true, mode: 0o700 });
     const tmp = `${path}.${randomBytes(4).toString('hex')}.part`;
     const ref = { bucket: info.bucket, key: info.key };
     try {
-      const { info: got, body } = await this.artifacts.get(ref, signal ? { signal } : {});
+      const { info: got, body } = await this.artifacts.get(ref, { signal });
       if (cacheKeyOf(got) !== cacheKeyOf(info)) {
         body.destroy();
         throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' was replaced while it was being read; try again.`);
       }
-      await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
+      await pipeline(body, createWriteStream(tmp, { mode: 0o600 }), { signal });
       if ((await stat(tmp)).size !== info.size) throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' was replaced while it was being read; try again.`);
       await rename(tmp, path);
       return path;
@@ -63,6 +76,30 @@ export class DatasetStaging {
       await rm(tmp, { force: true });
       throw e;
     }
+  }
+}
+
+interface SharedCopy { readonly done: Promise<string>; readonly abort: AbortController; waiters: number; settled: boolean }
+
+/**
+ * Waits for a shared copy until it settles or `signal` aborts (then rejects with its reason); the
+ * last waiter to leave before the copy settles aborts it.
+ */
+async function waitFor(c: SharedCopy, signal?: AbortSignal): Promise<void> {
+  c.waiters++;
+  let onAbort: (() => void) | undefined;
+  try {
+    if (!signal) {
+      await c.done;
+      return;
+    }
+    await Promise.race([c.done, new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    })]);
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (--c.waiters === 0 && !c.settled) c.abort.abort(signal?.reason);
   }
 }
 
