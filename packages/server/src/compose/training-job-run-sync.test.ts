@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,5 +74,72 @@ describe('training job run sync: a job whose run cannot be recorded', () => {
     expect(await restarted.syncOnce()).toBe(2);
     expect(await runOf('later-still')).toBeDefined();
     expect(errors).toHaveLength(1);
+  });
+});
+
+/** A TCP proxy to PostgreSQL that can be taken away and brought back on the same port: the store becomes unreachable for real. */
+function pgProxy(target: URL) {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const up = () => new Promise<void>((resolve) => {
+    server = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    server.listen(port, '127.0.0.1', () => {
+      port = (server!.address() as AddressInfo).port;
+      resolve();
+    });
+  });
+  const down = () => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    server!.close(() => resolve());
+  });
+  return { up, down, url: () => { const u = new URL(target); u.hostname = '127.0.0.1'; u.port = String(port); return u.toString(); } };
+}
+
+describe('training job run sync: the experiment store unavailable', () => {
+  it('retries the job on every pass and never skips it; once the store is back the job gets its run', async () => {
+    const target = new URL(process.env['LOAM_TEST_POSTGRES_URL'] || 'postgres://postgres@127.0.0.1:5432/test');
+    const schema = `loam_test_${randomBytes(6).toString('hex')}`;
+    const proxy = pgProxy(target);
+    await proxy.up();
+    const pgStore = await openSqlExperimentStore({ url: proxy.url(), schema, poolSize: 2 });
+    try {
+      const pgTracking = new TrackingService({ store: pgStore, clock: systemClock, artifacts: new TrackingArtifacts(await LocalFsArtifactStore.open({ root: join(dir, 'artifacts-pg') })) });
+      await pgTracking.createExperiment({ name: 'while-down' });
+      const waiting = await job('waits-for-the-store', 'while-down');
+      const sync = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(pgTracking, partition), logger, maxAttempts: 1 });
+      const logged = errors.length;
+
+      await proxy.down();
+      for (let i = 0; i < 3; i++) await expect(sync.syncOnce()).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+      expect(errors).toHaveLength(logged);
+      // maxAttempts 1: a failure counted against any job would have skipped it at once.
+      for (const { value } of (await store.collection(jobsCollection).list({})).items) {
+        if (value.name !== 'in-deleted-experiment') expect((await store.tags.list(value.arn)).map((t) => t.Key)).not.toContain(RUN_SYNC_SKIPPED_TAG);
+      }
+      expect(waiting.name).toBe('waits-for-the-store');
+
+      await proxy.up();
+      await sync.syncOnce();
+      const exp = await pgStore.getExperimentByName('while-down');
+      const [run] = await pgStore.searchRuns({ experimentIds: [exp!.experimentId], view: 'ALL', filter: [{ kind: 'tag', key: JOB_NAME_TAG, op: '=', value: 'waits-for-the-store' }], orderBy: [], offset: 0, limit: 1 });
+      expect(run?.info.status).toBe('RUNNING');
+    } finally {
+      await pgStore.close();
+      await proxy.down().catch(() => undefined);
+      const { default: pg } = await import('pg');
+      const c = new pg.Client({ connectionString: target.toString() });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    }
   });
 });
