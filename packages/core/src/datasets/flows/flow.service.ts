@@ -43,9 +43,10 @@ export interface FlowServiceOptions {
    */
   readonly authorize: (principal: Principal, action: string, resource: string) => Promise<void>;
   /**
-   * How long a PreviewFlow may run (binding, fitting and the query) before its engine work is
-   * interrupted and it answers ResourceLimitExceeded; default {@link PREVIEW_TIMEOUT_MS}. The
-   * caller's `ctx.signal` (the client went away) stops it too.
+   * How long a PreviewFlow may run (fitting and the query, from once its sources are staged and
+   * sampled) before its engine work is interrupted and it answers ResourceLimitExceeded; default
+   * {@link PREVIEW_TIMEOUT_MS}. The caller's `ctx.signal` (the client went away) stops it too, and
+   * stops it waiting for the staging, which goes on for any other request that needs it.
    */
   readonly previewTimeoutMs?: number;
 }
@@ -220,7 +221,10 @@ export class FlowService {
   /**
    * Runs the flow up to a node on a sample of its sources. Bounded: past `previewTimeoutMs` (or when
    * the caller's signal aborts) the engine's query is interrupted and the preview answers
-   * ResourceLimitExceeded at once, without waiting for the engine to notice.
+   * ResourceLimitExceeded at once, without waiting for the engine to notice. The deadline starts once
+   * the sources are bound: staging a dataset version and drawing its sample are shared with every other
+   * request for that version and bounded by their own I/O, so a large dataset is staged however long
+   * that takes (only the caller's hang-up stops waiting for it), and the next preview finds it staged.
    */
   async PreviewFlow(input: InputOf<Ops['PreviewFlow']>, ctx: RequestContext): Promise<OutputOf<Ops['PreviewFlow']>> {
     const started = performance.now();
@@ -231,9 +235,7 @@ export class FlowService {
     await this.authorizeSources(doc, ctx);
     const timeoutMs = this.o.previewTimeoutMs ?? PREVIEW_TIMEOUT_MS;
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new LimitExceededError(
-      `PreviewFlow of node '${input.NodeId}' took longer than ${timeoutMs / 1000} s and was stopped (dataEngine.previewTimeoutSeconds): preview a smaller SampleSize or a simpler expression.`,
-    )), timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline.signal]) : deadline.signal;
     const stopped = new Promise<never>((_, reject) => {
       if (signal.aborted) reject(signal.reason);
@@ -241,7 +243,11 @@ export class FlowService {
     });
     stopped.catch(() => undefined);
     const work = (async () => {
-      const bound = await this.bind(doc, input.SampleSize ?? PREVIEW_SAMPLE, signal);
+      const bound = await this.bind(doc, input.SampleSize ?? PREVIEW_SAMPLE, ctx.signal);
+      signal.throwIfAborted();
+      timer = setTimeout(() => deadline.abort(new LimitExceededError(
+        `PreviewFlow of node '${input.NodeId}' took longer than ${timeoutMs / 1000} s over ${bound.rows} source rows and was stopped (dataEngine.previewTimeoutSeconds; staging the sources is not counted): preview a smaller SampleSize, fewer steps or a simpler expression.`,
+      )), timeoutMs);
       const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, upTo: input.NodeId, signal });
       const rel = relationOf(input.NodeId);
       const r = await this.o.engine.query(withQuery(flow.steps, rel), bound.sources, { limit: input.Limit ?? 100, signal });
@@ -256,6 +262,8 @@ export class FlowService {
       // DuckDB notices an interrupt between chunks of work; the answer does not wait for it.
       return await Promise.race([work, stopped]);
     } finally {
+      // The timer is armed only once the sources are bound; when the caller left first, it never is.
+      work.then(() => clearTimeout(timer), () => clearTimeout(timer));
       clearTimeout(timer);
     }
   }
