@@ -47,29 +47,16 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): void {
  */
 export function processesWithMarker(marker: string): number[] {
   const needle = Buffer.from(`LOAM_JOB_MARKER=${marker}\0`);
-  const out: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    if (pid === process.pid) continue;
-    try {
-      const env = readFileSync(`/proc/${name}/environ`);
-      if (env.indexOf(needle) >= 0) out.push(pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
+  return processesWhere('environ', (file) => file.indexOf(needle) >= 0);
 }
 
 /** Processes with `arg` as one of their command-line arguments (a runner by its job.json). Linux only; elsewhere empty. */
 export function processesWithArg(arg: string): number[] {
+  return processesWhere('cmdline', (file) => file.toString('utf8').split('\0').includes(arg));
+}
+
+/** Every process but this one whose `/proc/<pid>/<file>` passes `test` (a process gone, or not ours to read, does not). */
+function processesWhere(file: 'environ' | 'cmdline', test: (content: Buffer) => boolean): number[] {
   const out: number[] = [];
   let entries: string[];
   try {
@@ -80,9 +67,9 @@ export function processesWithArg(arg: string): number[] {
   for (const name of entries) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(arg)) out.push(Number(name));
+      if (test(readFileSync(`/proc/${name}/${file}`))) out.push(Number(name));
     } catch {
-      // gone
+      // gone, or not ours to read
     }
   }
   return out;
