@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,4 +71,38 @@ export function waitForExit(child: ChildProcess, timeoutMs = 10_000): Promise<nu
       resolve(code);
     });
   });
+}
+
+/** A REST call as the given token: the parsed answer, or an error naming the call and its status. */
+export async function restCall(url: string, token: string, method: string, path: string, body?: unknown): Promise<any> {
+  const r = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const text = await r.text();
+  if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** The live children of process `pid` whose command line contains `cmdline` (all of them when omitted). Linux only. */
+export function childPids(pid: number, cmdline?: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      if (cmdline === undefined || readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(cmdline)) out.push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Whether a process with this pid exists (signal 0). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
-import { startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { restCall, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
 const fixtures = fileURLToPath(new URL('../../../runtime/fixtures/', import.meta.url));
 const dataDir = tempDataDir('loam-recovery-');
 const env = { LOAM_EXECUTOR__MAXCONCURRENTJOBS: '8' };
 let loam: LoamProcess | undefined;
 let token = '';
+const api = (method: string, path: string, body?: unknown): Promise<any> => restCall(loam!.url, token, method, path, body);
 
 afterAll(async () => {
   if (loam && loam.child.exitCode === null) {
@@ -21,12 +22,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function api(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${loam!.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const text = await r.text();
-  if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 /** Processes carrying a job marker of this data directory (the runner puts it in every job process's environment). */
 function markedPids(): number[] {

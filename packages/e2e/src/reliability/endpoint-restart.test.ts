@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { storeGbdtModel, xgboostImage } from '@loam/server/endpoints/endpoints.test-support';
-import { startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { childPids, pidAlive, restCall, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
 // kill -9 of the server with an endpoint mid blue/green update and another scaled by
 // UpdateEndpointWeightsAndCapacities: after the restart the update is carried out (not silently dropped),
@@ -19,13 +19,7 @@ afterAll(async () => {
   }
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function api(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${loam!.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const text = await r.text();
-  if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const api = (method: string, path: string, body?: unknown): Promise<any> => restCall(loam!.url, token, method, path, body);
 
 async function invoke(endpoint: string, row: string): Promise<string> {
   const r = await fetch(`${loam!.url}/endpoints/${endpoint}/invocations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: row });
@@ -48,29 +42,7 @@ async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, wha
   }
 }
 
-/** The live children of a process (the model servers it started). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(p));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('kill -9 of the server during a blue/green update and after a capacity change', () => {
   it('resumes the update, keeps instance counts and weights, and leaves no model server of the killed run', async () => {
@@ -106,7 +78,7 @@ describe('kill -9 of the server during a blue/green update and after a capacity 
       const d = await describe('bg');
       return d.PendingDeploymentSummary?.ProductionVariants?.[0]?.VariantStatus?.[0]?.Status === 'Baking' ? d : undefined;
     }, 30_000, 'the canary baking');
-    const modelServers = childrenOf(loam.child.pid!);
+    const modelServers = childPids(loam.child.pid!);
     expect(modelServers.length).toBeGreaterThanOrEqual(2);
 
     loam.child.kill('SIGKILL');
@@ -128,6 +100,6 @@ describe('kill -9 of the server during a blue/green update and after a capacity 
     expect(wc.ProductionVariants[0]).toMatchObject({ CurrentInstanceCount: 2, DesiredInstanceCount: 2, CurrentWeight: 0.5 });
     expect(await invoke('wc', row)).toBe(v1);
 
-    await until(async () => (modelServers.every((p) => !alive(p)) ? true : undefined), 10_000, 'the killed run\'s model servers gone');
+    await until(async () => (modelServers.every((p) => !pidAlive(p)) ? true : undefined), 10_000, 'the killed run\'s model servers gone');
   }, 120_000);
 });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assertBuilt, loamBin, tempDataDir, waitForExit } from '../loam-process.test-support.js';
+import { assertBuilt, childPids, loamBin, pidAlive, tempDataDir, waitForExit } from '../loam-process.test-support.js';
 
 // kill -9 of the server while its serving workers (ADR 0015) are still loading: a worker whose main
 // server died before it listened for the disconnect never heard it, and served nobody for ever after.
@@ -20,30 +20,7 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Children of `pid` running the serving worker. */
-function workersOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('serving-worker')) out.push(Number(p));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Starts `loam up` with 2 serving workers; resolves once its first worker process exists. */
 async function startWithWorkers(): Promise<{ child: ChildProcess; workers: number[]; t0: number }> {
@@ -54,7 +31,7 @@ async function startWithWorkers(): Promise<{ child: ChildProcess; workers: numbe
   let workers: number[] = [];
   const end = Date.now() + 30_000;
   while (workers.length === 0 && Date.now() < end && child.exitCode === null) {
-    workers = workersOf(child.pid!);
+    workers = childPids(child.pid!, 'serving-worker');
     if (workers.length === 0) await new Promise((r) => setTimeout(r, 5));
   }
   expect(workers.length, 'the server started serving workers').toBeGreaterThan(0);
@@ -63,14 +40,14 @@ async function startWithWorkers(): Promise<{ child: ChildProcess; workers: numbe
 }
 
 async function killAndExpectNoWorker(child: ChildProcess, found: number[], what: string): Promise<void> {
-  const workers = [...new Set([...found, ...workersOf(child.pid!)])];
+  const workers = [...new Set([...found, ...childPids(child.pid!, 'serving-worker')])];
   for (const w of workers) seen.add(w);
   child.kill('SIGKILL');
   await waitForExit(child);
   // A worker ends once it has loaded (seconds on a loaded machine), never if it missed the disconnect.
   const deadline = Date.now() + 20_000;
-  while (workers.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  expect(workers.filter(alive), `${what}: serving workers left running after their server died`).toEqual([]);
+  while (workers.some(pidAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  expect(workers.filter(pidAlive), `${what}: serving workers left running after their server died`).toEqual([]);
 }
 
 describe('kill -9 of the server while its serving workers start', () => {
