@@ -14,3 +14,4 @@ export * as endpointShapes from './shapes/endpoints.js';
 export * as endpointAlarmShapes from './shapes/endpoint-alarms.js';
 export { jobStatuses, secondaryStatuses, trainingInstanceTypes, processingInstanceTypes, type JobStatus, type SecondaryStatusName, type ResolvedImage, type JobChannelSpec, type JobOutputSpec, type JobSpec, type RunnerInput, type RunnerEvent, type RunnerLogLine } from './shapes/jobs-common.js';
 export type { TransformDriverConfig, TransformContainer } from './shapes/transform-jobs.js';
+export { CustomerMetadataKey } from './shapes/model-packages.js';

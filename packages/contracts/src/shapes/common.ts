@@ -35,3 +35,56 @@ export function Output<P extends Record<string, TSchema>>(properties: P) {
 }
 
 export const Empty = Type.Object({}, { additionalProperties: false });
+
+/**
+ * What a map's keys must be, as SageMaker documents them ("Key Length Constraints", "Key Pattern").
+ * Lengths count characters (code points), as SageMaker does.
+ */
+export interface MapKeyRule {
+  readonly minLength?: number;
+  readonly maxLength: number;
+  /** An anchored pattern (`^…$`) the whole key must match; no Unicode property escapes (validators compile without the `u` flag). */
+  readonly pattern?: string;
+}
+
+/**
+ * One character: a surrogate pair counts once, so a pattern's length agrees with mapKeyProblem's. The alternatives
+ * exclude each other (a lone high surrogate is one character too): overlapping ones would backtrack exponentially.
+ */
+const oneChar = '(?:[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|[^\\uD800-\\uDBFF])';
+
+/**
+ * The one way to declare a string-keyed map with SageMaker's limits. A JSON Schema map (TypeBox Record) checks its
+ * keys only through a key pattern, so the key's length is folded into that pattern (a lookahead) and every other key
+ * is refused (additionalProperties: false). The rule also travels as `x-loam-key` for the validator to say in words
+ * what is wrong with a key, and as `propertyNames` for OpenAPI readers.
+ */
+export function StringMap<V extends TSchema>(key: MapKeyRule, value: V, options: { minEntries?: number; maxEntries?: number; description?: string } = {}) {
+  const min = key.minLength ?? 0;
+  const body = key.pattern ? key.pattern.replace(/^\^/, '').replace(/\$$/, '') : '[\\s\\S]*';
+  const keyPattern = `^(?=${oneChar}{${min},${key.maxLength}}$)(?:${body})$`;
+  const propertyNames = { ...(min > 0 ? { minLength: min } : {}), maxLength: key.maxLength, ...(key.pattern ? { pattern: key.pattern } : {}) };
+  return Type.Record(Type.String({ pattern: keyPattern }), value, {
+    ...(options.minEntries !== undefined ? { minProperties: options.minEntries } : {}),
+    ...(options.maxEntries !== undefined ? { maxProperties: options.maxEntries } : {}),
+    ...(options.description ? { description: options.description } : {}),
+    additionalProperties: false,
+    propertyNames,
+    'x-loam-key': key,
+  });
+}
+
+/** What is wrong with a map key under its rule, in words (undefined when nothing is). Shared by the validator and services that check maps themselves. */
+export function mapKeyProblem(key: string, rule: MapKeyRule): string | undefined {
+  const length = [...key].length;
+  const min = rule.minLength ?? 0;
+  if (length < min || length > rule.maxLength) return `key must be ${min} to ${rule.maxLength} characters long (it is ${length})`;
+  if (rule.pattern && !new RegExp(rule.pattern).test(key)) return `key must satisfy regular expression pattern: ${rule.pattern}`;
+  return undefined;
+}
+
+/** A map's key rule, when the schema was made by StringMap. */
+export function mapKeyRuleOf(schema: unknown): MapKeyRule | undefined {
+  const rule = (schema as { 'x-loam-key'?: unknown } | null | undefined)?.['x-loam-key'];
+  return rule && typeof rule === 'object' && typeof (rule as MapKeyRule).maxLength === 'number' ? (rule as MapKeyRule) : undefined;
+}

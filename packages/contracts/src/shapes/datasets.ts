@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Input, MaxResults, NextToken, Output, ResourceName, TagList, Timestamp } from './common.js';
+import { Input, MaxResults, NextToken, Output, ResourceName, TagList, Timestamp, StringMap } from './common.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -19,7 +19,7 @@ export const ImportOptions = {
   Format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('parquet'), Type.Literal('jsonl')], { description: 'Detected when absent.' })),
   Compression: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('gzip')], { description: 'Detected from the gzip magic when absent.' })),
   Csv: Type.Optional(CsvOptions),
-  ColumnTypes: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ minLength: 1, maxLength: 64 }), { description: 'Type overrides by column: BOOLEAN, BIGINT, DOUBLE, VARCHAR, DATE, TIMESTAMP.' })),
+  ColumnTypes: Type.Optional(StringMap({ minLength: 1, maxLength: 256 }, Type.String({ minLength: 1, maxLength: 64 }), { description: 'Type overrides by column: BOOLEAN, BIGINT, DOUBLE, VARCHAR, DATE, TIMESTAMP.' })),
 };
 
 export const Column = Type.Object({ Name: Type.String(), Type: Type.String() });

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Input, Output, Timestamp } from './common.js';
+import { Input, Output, Timestamp, StringMap } from './common.js';
 import { literals } from './jobs-common.js';
 
 // QueryLineage, AddAssociation and DeleteAssociation with SageMaker's member names. Loam's vertices are its resources by
@@ -22,7 +22,7 @@ export const QueryLineageInput = Input({
     CreatedAfter: Type.Optional(Timestamp),
     ModifiedBefore: Type.Optional(Timestamp),
     ModifiedAfter: Type.Optional(Timestamp),
-    Properties: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 256 }), { maxProperties: 5 })),
+    Properties: Type.Optional(StringMap({ maxLength: 256 }, Type.String({ maxLength: 256 }), { maxEntries: 5 })),
   }, { additionalProperties: false })),
   MaxDepth: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
   MaxResults: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),

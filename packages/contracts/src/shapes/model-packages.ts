@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
+import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp, StringMap } from './common.js';
 import { literals, ProcessText, S3Uri } from './jobs-common.js';
 
 // The Model Registry's shapes, with SageMaker's member names, enums and constraints (botocore model).
@@ -48,7 +48,7 @@ export const DriftCheckBaselines = Type.Object({
   ModelDataQuality: Type.Optional(StatsAndConstraints),
 }, closed);
 
-const Environment = Type.Record(Type.String({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), ProcessText(1024), { maxProperties: 100, additionalProperties: false });
+const Environment = StringMap({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }, ProcessText(1024), { maxEntries: 100 });
 
 export const ModelPackageContainerDefinition = Type.Object({
   ContainerHostname: Type.Optional(Type.String({ maxLength: 63, pattern: '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$' })),
@@ -83,7 +83,9 @@ export const MetadataProperties = Type.Object({
 }, closed);
 
 /** Keys and values follow the tag character rule (checked in core); 1–50 entries. */
-export const CustomerMetadataProperties = Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ minLength: 1, maxLength: 256 }), { minProperties: 1, maxProperties: 50 });
+/** SageMaker's CustomerMetadataKey length; its characters (Unicode classes) are checked by the model package service. */
+export const CustomerMetadataKey = { minLength: 1, maxLength: 128 } as const;
+export const CustomerMetadataProperties = StringMap(CustomerMetadataKey, Type.String({ minLength: 1, maxLength: 256 }), { minEntries: 1, maxEntries: 50 });
 
 export const ModelLifeCycle = Type.Object({ Stage: EntityName, StageStatus: EntityName, StageDescription: Type.Optional(Type.String({ maxLength: 1024 })) }, closed);
 

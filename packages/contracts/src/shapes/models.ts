@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
+import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp, StringMap } from './common.js';
 import { literals, ProcessText, RoleArn, VpcConfig } from './jobs-common.js';
 
 const closed = { additionalProperties: false } as const;
@@ -8,7 +8,7 @@ const closed = { additionalProperties: false } as const;
 export const ModelName = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?$' });
 export const ModelDataUrl = Type.String({ maxLength: 1024, pattern: '^(https|s3)://([^/]+)/?(.*)$' });
 
-const Environment = Type.Record(Type.String({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), ProcessText(1024), { maxProperties: 100, additionalProperties: false });
+const Environment = StringMap({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }, ProcessText(1024), { maxEntries: 100 });
 
 export const ContainerDefinition = Type.Object({
   ContainerHostname: Type.Optional(Type.String({ maxLength: 63, pattern: '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$' })),

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
+import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp, StringMap } from './common.js';
 import {
   ContainerArguments, ContainerEntrypoint, ExperimentConfig, FailureReason, ImageUri, JobName, JobSortBy, KmsKeyId, literals, ProcessText,
   ProcessingInstanceType, ProcessingJobStatus, RoleArn, S3Uri, VpcConfig,
@@ -58,7 +58,7 @@ export const NetworkConfig = Type.Object({
 }, closed);
 
 export const ProcessingStoppingCondition = Type.Object({ MaxRuntimeInSeconds: Type.Integer({ minimum: 1, maximum: 777600 }) }, closed);
-const Environment = Type.Record(Type.String({ maxLength: 256, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), ProcessText(256), { maxProperties: 100, additionalProperties: false });
+const Environment = StringMap({ maxLength: 256, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }, ProcessText(256), { maxEntries: 100 });
 
 export const CreateProcessingJobInput = Input({
   ProcessingInputs: Type.Optional(Type.Array(ProcessingInput, { maxItems: 10 })),

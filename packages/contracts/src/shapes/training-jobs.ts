@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
+import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp, StringMap } from './common.js';
 import {
   CompressionType, ContainerArguments, ContainerEntrypoint, ExperimentConfig, FailureReason, JobLogEvent, JobName, JobSortBy, KmsKeyId,
   literals, MetricDefinitionList, ProcessText, ProcessingInstanceType, RoleArn, S3DataDistribution, S3Uri, SecondaryStatus, TrainingInstanceType, TrainingJobStatus, VpcConfig,
@@ -61,7 +61,7 @@ export const RetryStrategy = Type.Object({ MaximumRetryAttempts: Type.Integer({ 
 
 /* SageMaker Debugger's members, as the SageMaker Python SDK's framework estimators send them by default. */
 const DirectoryPath = Type.String({ maxLength: 4096 });
-const ConfigMap = (maxProperties: number) => Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.String({ maxLength: 256 }), { maxProperties });
+const ConfigMap = (maxEntries: number) => StringMap({ minLength: 1, maxLength: 256 }, Type.String({ maxLength: 256 }), { maxEntries });
 export const DebugHookConfig = Type.Object({
   LocalPath: Type.Optional(Type.String({ maxLength: 4096, description: 'Where the job writes its tensors, under /opt/ml; default /opt/ml/output/tensors. Uploaded to `<S3OutputPath>/<job name>/debug-output/` when the job ends.' })),
   S3OutputPath: S3Uri,
@@ -99,10 +99,10 @@ export const RuleEvaluationStatus = Output({
   LastModifiedTime: Type.Optional(Timestamp),
 });
 
-const HyperParameters = Type.Record(Type.String({ maxLength: 256 }), ProcessText(2500), {
-  maxProperties: 100, description: 'Strings, passed to the job literally (never through a shell).',
+const HyperParameters = StringMap({ maxLength: 256 }, ProcessText(2500), {
+  maxEntries: 100, description: 'Strings, passed to the job literally (never through a shell).',
 });
-const Environment = Type.Record(Type.String({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), ProcessText(512), { maxProperties: 100, additionalProperties: false });
+const Environment = StringMap({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }, ProcessText(512), { maxEntries: 100 });
 
 export const CreateTrainingJobInput = Input({
   TrainingJobName: JobName,

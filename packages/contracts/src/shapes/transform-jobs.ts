@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
+import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp, StringMap } from './common.js';
 import { CompressionType, ExperimentConfig, FailureReason, JobName, KmsKeyId, literals, ProcessText, S3Uri } from './jobs-common.js';
 import { ModelName } from './models.js';
 
@@ -59,7 +59,7 @@ export const ModelClientConfig = Type.Object({
   InvocationsTimeoutInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
   InvocationsMaxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
 }, closed);
-const Environment = Type.Record(Type.String({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$' }), ProcessText(10240), { maxProperties: 16, additionalProperties: false });
+const Environment = StringMap({ maxLength: 1024, pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$' }, ProcessText(10240), { maxEntries: 16 });
 
 export const CreateTransformJobInput = Input({
   TransformJobName: JobName,

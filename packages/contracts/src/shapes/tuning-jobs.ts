@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
+import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp, StringMap } from './common.js';
 import { FailureReason, literals, MetricDefinitionList, ProcessText, RoleArn, TrainingJobStatus, VpcConfig } from './jobs-common.js';
 import { Channel, CheckpointConfig, OutputDataConfig, ResourceConfig, RetryStrategy, StoppingCondition } from './training-jobs.js';
 
@@ -56,7 +56,7 @@ export const HyperParameterTrainingJobDefinition = Type.Object({
   DefinitionName: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}$' })),
   TuningObjective: Type.Optional(TuningObjective),
   HyperParameterRanges: Type.Optional(ParameterRanges),
-  StaticHyperParameters: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), ProcessText(2500), { maxProperties: 100 })),
+  StaticHyperParameters: Type.Optional(StringMap({ maxLength: 256 }, ProcessText(2500), { maxEntries: 100 })),
   AlgorithmSpecification: Type.Object({
     TrainingImage: Type.Optional(Type.String({ maxLength: 255 })),
     TrainingInputMode: literals(['Pipe', 'File', 'FastFile']),
@@ -74,7 +74,7 @@ export const HyperParameterTrainingJobDefinition = Type.Object({
   EnableManagedSpotTraining: Type.Optional(Type.Boolean()),
   CheckpointConfig: Type.Optional(CheckpointConfig),
   RetryStrategy: Type.Optional(RetryStrategy),
-  Environment: Type.Optional(Type.Record(Type.String({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), ProcessText(512), { maxProperties: 48, additionalProperties: false })),
+  Environment: Type.Optional(StringMap({ maxLength: 512, pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }, ProcessText(512), { maxEntries: 48 })),
 }, closed);
 
 export const WarmStartConfig = Type.Object({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import { CustomerMetadataKey, mapKeyProblem, type InputOf, type OutputOf, type operations } from '@loam/contracts';
 import type { RequestContext } from '../kernel/context.js';
 import { isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn } from '../kernel/names.js';
@@ -27,12 +27,12 @@ export interface ModelPackageServiceOptions extends RegistryServiceOptions {
 
 const metadataChars = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-/** SageMaker's rules for CustomerMetadataProperties: keys of 1–128 characters (a schema map does not check its keys), letters, digits, spaces and `_.:/=+-@`. */
+/** SageMaker's rules for CustomerMetadataProperties: keys of 1–128 characters (CustomerMetadataKey, as the schema's map declares it), letters, digits, spaces and `_.:/=+-@`. */
 function checkCustomerMetadata(map: Readonly<Record<string, string>> | undefined, field: string): void {
   for (const [k, v] of Object.entries(map ?? {})) {
-    const length = [...k].length;
-    if (length < 1 || length > 128) {
-      throw new ValidationError(`${field} key '${k.length > 40 ? `${k.slice(0, 37)}...` : k}' is ${length} characters long; a key has 1 to 128.`, [{ path: `/${field}`, message: 'key must be 1 to 128 characters' }]);
+    const problem = mapKeyProblem(k, CustomerMetadataKey); // the schema's rule, for callers that skip the dispatcher
+    if (problem) {
+      throw new ValidationError(`${field} key '${k.length > 40 ? `${k.slice(0, 37)}...` : k}': ${problem}.`, [{ path: `/${field}`, message: problem }]);
     }
     if (!metadataChars.test(k) || !metadataChars.test(v)) {
       throw new ValidationError(`${field} entry '${k}' may hold only letters, digits, spaces and _.:/=+-@.`, [{ path: `/${field}/${k}`, message: 'invalid characters' }]);

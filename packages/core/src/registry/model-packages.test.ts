@@ -119,7 +119,7 @@ describe('approval', () => {
     const long = 'k'.repeat(129);
     const created = await loamError(packages.CreateModelPackage({ ModelPackageGroupName: 'g', CustomerMetadataProperties: { [long]: 'v' } }, alice));
     expect(created.code).toBe('ValidationException');
-    expect(created.message).toContain('129 characters long; a key has 1 to 128');
+    expect(created.message).toContain('key must be 1 to 128 characters long (it is 129)');
     expect((await loamError(packages.UpdateModelPackage({ ModelPackageArn: arn, CustomerMetadataProperties: { '': 'v' } }, alice))).code).toBe('ValidationException');
     await packages.UpdateModelPackage({ ModelPackageArn: arn, CustomerMetadataProperties: { ['k'.repeat(128)]: 'v' } }, alice);
   });

@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, ValueErrorType, type TypeCheck } from '@sinclair/typebox/compiler';
-import type { Operation } from '@loam/contracts';
+import { mapKeyProblem, mapKeyRuleOf, type Operation } from '@loam/contracts';
 import { ValidationError } from '@loam/core';
 import { refuseUnsupportedMembers } from './unsupported-members.js';
 
@@ -37,7 +37,7 @@ export function validateInput(op: Operation, input: unknown): unknown {
   if (c.Check(input)) return input;
   refuseUnsupportedMembers(op, input); // a documented member Loam does not implement is named as such
   const seen = new Set<string>();
-  const fields: { path: string; message: string }[] = [];
+  const fields: { path: string; message: string; key?: string }[] = [];
   let more = 0;
   for (const e of c.Errors(input)) {
     const path = e.path || '/';
@@ -49,6 +49,18 @@ export function validateInput(op: Operation, input: unknown): unknown {
     }
     const missing = e.value === undefined;
     const isExtra = e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && /additional|Unexpected property/.test(e.message);
+    // A map declared with StringMap: say what is wrong with the key (or with the number of entries), naming the key.
+    const rule = mapKeyRuleOf(e.schema);
+    if (rule && isExtra) {
+      const key = unescapeSegment(path.slice(path.lastIndexOf('/') + 1));
+      fields.push({ path, message: mapKeyProblem(key, rule) ?? 'key is not allowed', key });
+      continue;
+    }
+    if (rule && (e.type === ValueErrorType.ObjectMaxProperties || e.type === ValueErrorType.ObjectMinProperties)) {
+      const { maxProperties, minProperties } = e.schema as { maxProperties?: number; minProperties?: number };
+      fields.push({ path, message: e.type === ValueErrorType.ObjectMaxProperties ? `must have at most ${maxProperties} entries` : `must have at least ${minProperties} ${minProperties === 1 ? 'entry' : 'entries'}` });
+      continue;
+    }
     // A map whose keys follow a pattern (Environment names): the key itself is what is wrong.
     const keyPattern = isExtra ? Object.keys((e.schema as { patternProperties?: object }).patternProperties ?? {})[0] : undefined;
     const allowed = enumValues(e.schema);
@@ -63,6 +75,7 @@ export function validateInput(op: Operation, input: unknown): unknown {
   }
   const where = (p: string) => p.replace(/^\//, '').replace(/\/(\d+)/g, '.$1').replace(/\//g, '.') || 'input';
   const parts = fields.map((f) => {
+    if (f.key !== undefined) return `Key '${show(f.key)}' at '${where(f.path.slice(0, f.path.lastIndexOf('/')))}' failed to satisfy constraint: Member ${f.message}`;
     const v = valueAt(input, f.path);
     return v === undefined && f.message === 'is required'
       ? `'${where(f.path)}' is required`
@@ -71,7 +84,7 @@ export function validateInput(op: Operation, input: unknown): unknown {
   const total = fields.length + more;
   const capped = total >= MAX_COUNTED;
   const rest = more > 0 ? `; and ${capped ? 'at least ' : ''}${more} more` : '';
-  throw new ValidationError(`${capped ? 'At least ' : ''}${total} validation error${total === 1 ? '' : 's'} detected: ${parts.join('; ')}${rest}.`, fields);
+  throw new ValidationError(`${capped ? 'At least ' : ''}${total} validation error${total === 1 ? '' : 's'} detected: ${parts.join('; ')}${rest}.`, fields.map(({ path, message }) => ({ path, message })));
 }
 
 /** The values of an enum (a union of literals), as AWS lists them in its message; undefined for other schemas. */
@@ -87,11 +100,15 @@ function enumValues(schema: unknown): string[] | undefined {
   return values;
 }
 
+function unescapeSegment(seg: string): string {
+  return seg.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
 function valueAt(input: unknown, path: string): unknown {
   let cur: unknown = input;
   for (const seg of path.split('/').filter(Boolean)) {
     if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+    cur = (cur as Record<string, unknown>)[unescapeSegment(seg)];
   }
   return cur;
 }
