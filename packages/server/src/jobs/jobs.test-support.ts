@@ -1,3 +1,6 @@
+import { getOperation } from '@loam/contracts';
+import { ValidationError } from '@loam/core';
+import { validateInput } from '../operations/validate.js';
 import type { TestLoam } from '../compose/loam.test-support.js';
 
 export const role = 'arn:aws:iam::000000000000:role/LoamTests';
@@ -93,4 +96,15 @@ export async function extractModel(loam: TestLoam, uri: string): Promise<string>
 export function requireDebianPython(): void {
   const r = spawnSync('/usr/bin/python3', ['-c', 'import sklearn, pandas, joblib']);
   if (r.status !== 0) throw new Error(`These tests need /usr/bin/python3 with scikit-learn and pandas (apt install python3-sklearn python3-pandas): ${r.stderr?.toString()}`);
+}
+
+/** The ValidationError message the operation's input validator gives `input`, or '' when it accepts it. */
+export function validationMessageOf(operation: string, input: unknown): string {
+  try {
+    validateInput(getOperation(operation)!, input);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return e.message;
+  }
+  return '';
 }

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateModelCommand, CreateTrainingJobCommand, SageMakerClient, type CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
-import { getOperation } from '@loam/contracts';
-import { ValidationError } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { storeGbdtModel } from '../endpoints/endpoints.test-support.js';
-import { validateInput } from '../operations/validate.js';
+import { listeningSageMaker } from '../transports/aws-json/aws-json.test-support.js';
 import { sdkErrorOf } from '../transports/s3/s3.test-support.js';
-import { call, trainingRequest, xgboostImage } from './jobs.test-support.js';
+import { call, trainingRequest, validationMessageOf, xgboostImage } from './jobs.test-support.js';
 
 // A JSON Schema map checks its keys only through a key pattern, so SageMaker's key limits were not enforced (a
 // 257-character hyperparameter name was stored). Maps declared with StringMap carry the key's length and pattern, and
@@ -16,9 +14,7 @@ let loam: TestLoam;
 let sm: SageMakerClient;
 beforeAll(async () => {
   loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
-  sm = new SageMakerClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, maxAttempts: 1 });
+  ({ sm } = await listeningSageMaker(loam));
   await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'm/model.tar.gz' }, { rows: 50, rounds: 2 });
 });
 afterAll(async () => {
@@ -90,15 +86,7 @@ describe('map keys and entry counts are checked (AWS JSON 1.1, @aws-sdk/client-s
 });
 
 describe('every map declared with StringMap (the validator alone)', () => {
-  const messageOf = (name: string, input: unknown): string => {
-    try {
-      validateInput(getOperation(name)!, input);
-    } catch (e) {
-      expect(e).toBeInstanceOf(ValidationError);
-      return (e as Error).message;
-    }
-    return '';
-  };
+  const messageOf = validationMessageOf;
 
   it.each([
     ['CreateProcessingJob', { Environment: { [long(257, 'A')]: 'x' } }, `at 'Environment' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 257)`],

@@ -14,6 +14,7 @@ import {
   waitUntilEndpointDeleted,
 } from '@aws-sdk/client-sagemaker';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { listeningSageMaker } from './aws-json.test-support.js';
 
 /**
  * SageMaker's own answers for a missing endpoint, endpoint config or model are ValidationException
@@ -25,9 +26,7 @@ let sm: SageMakerClient;
 
 beforeAll(async () => {
   loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
-  sm = new SageMakerClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey } });
+  ({ sm } = await listeningSageMaker(loam));
 });
 afterAll(async () => loam?.close());
 
