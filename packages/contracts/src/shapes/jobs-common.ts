@@ -95,8 +95,8 @@ export const S3Uri = Type.String({ maxLength: 1024, pattern: '^(https|s3)://([^/
 export const RoleArn = Type.String({ minLength: 20, maxLength: 2048, pattern: '^arn:(aws[a-z\\-]*|loam):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$' });
 export const KmsKeyId = Type.String({ maxLength: 2048, pattern: '^[a-zA-Z0-9:/_-]*$' });
 export const ImageUri = Type.String({ maxLength: 255 });
-export const ContainerEntrypoint = Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 100 });
-export const ContainerArguments = Type.Array(Type.String({ maxLength: 256 }), { minItems: 1, maxItems: 100 });
+export const ContainerEntrypoint = Type.Array(ProcessText(256), { minItems: 1, maxItems: 100 });
+export const ContainerArguments = Type.Array(ProcessText(256), { minItems: 1, maxItems: 100 });
 export const MetricDefinition = Type.Object({
   Name: Type.String({ minLength: 1, maxLength: 255 }),
   Regex: Type.String({ minLength: 1, maxLength: 500 }),

@@ -45,6 +45,9 @@ describe('HyperParameters and Environment values with U+0000 are refused at crea
     ['CreateTransformJob', { Environment: { B: '\u0000y' } }, 'Environment.B'],
     ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { StaticHyperParameters: { eta: '0.1\u0000' } } }, 'TrainingJobDefinition.StaticHyperParameters.eta'],
     ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { Environment: { C: '\u0000' } } }, 'TrainingJobDefinition.Environment.C'],
+    ['CreateProcessingJob', { AppSpecification: { ImageUri: 'x', ContainerEntrypoint: ['python3', 'a\u0000.py'] } }, 'AppSpecification.ContainerEntrypoint.1'],
+    ['CreateProcessingJob', { AppSpecification: { ImageUri: 'x', ContainerArguments: ['--x', '\u0000'] } }, 'AppSpecification.ContainerArguments.1'],
+    ['CreateTrainingJob', { AlgorithmSpecification: { TrainingInputMode: 'File', ContainerArguments: ['\u0000'] } }, 'AlgorithmSpecification.ContainerArguments.0'],
   ] as const)('%s refuses %j', (name, input, field) => {
     expect(messageOf(name, input)).toContain(`at '${field}' failed to satisfy constraint: Member ${NUL}`);
   });
