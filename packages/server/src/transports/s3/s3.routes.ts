@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ArtifactStore } from '@loam/core';
-import { settleUnreadBody } from '../../http/unread-body.js';
 import { verifySigV4, type AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultipartUpload, deleteObject, getObject, getObjectTagging, listParts, putObject, uploadPart, uploadPartCopy } from './s3-objects.js';
@@ -100,7 +99,6 @@ function resolve(method: string, t: S3Target, req: FastifyRequest): Action {
 function sendS3Error(e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { error, internal } = toS3Error(e);
   if (internal) req.log.error({ err: e }, 'request failed');
-  settleUnreadBody(req.raw, reply.raw);
   void reply.code(error.status).header('x-amz-request-id', req.id);
   // HEAD answers carry no body; the SDKs read the status alone.
   if (req.method === 'HEAD') return reply.send();
