@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './operation.js';
+export * from './aws-services.js';
 export * from './data-access.js';
 export * from './operations/index.js';
 export * from './shapes/common.js';

@@ -1,4 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { AwsService } from './aws-services.js';
 import type { DataAccess } from './data-access.js';
 import type { ErrorCode } from './errors.js';
 
@@ -52,8 +53,10 @@ export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSch
    */
   resourceNames?(input: Readonly<Record<string, unknown>>): Readonly<Record<string, string | undefined>>;
   readonly rest: RestBinding;
-  /** Exposed on the AWS JSON 1.1 protocol as `SageMaker.<name>` (true for SageMaker's own actions). */
+  /** Exposed on an AWS protocol: as `SageMaker.<name>`, or as `awsService` says (true for AWS's own actions). */
   readonly aws: boolean;
+  /** The AWS service whose protocol serves it when `aws` is set; SageMaker's when unset. */
+  readonly awsService?: AwsService;
   /** Input fields that name a path or object key; the security tests throw traversal encodings at them. */
   readonly pathFields?: readonly string[];
   /** An optional input field that means "the calling user" when absent (filled before authorization). */

@@ -1,3 +1,4 @@
+import { applicationAutoScalingService } from '../aws-services.js';
 import { writeData } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
@@ -80,28 +81,47 @@ export const DeleteAlarms = defineOperation({
   input: A.DeleteAlarmsInput, output: Empty, errors: ['ResourceNotFound'],
   iamAction: 'cloudwatch:DeleteAlarms', resource: '*', rest: { method: 'POST', path: '/api/v1/alarms/delete' },
 });
-// Authorized on the endpoint whose variant the ResourceId names (`endpoint/*` without one: every endpoint).
-const scalingTarget = { resource: endpoint, resourceNames: A.endpointOfResourceId } as const;
+// Application Auto Scaling's own operations, on its AWS protocol (`AnyScaleFrontendService.<name>`, signing name
+// `application-autoscaling`) as well as REST. Authorized on the endpoint whose variant the ResourceId names
+// (`endpoint/*` without one: every endpoint, and the answer lists only those the caller may see).
+const autoscaling = { capability: 'endpoints', aws: true, awsService: applicationAutoScalingService, resource: endpoint, resourceNames: A.endpointOfResourceId } as const;
+const scalingErrors = ['ValidationException', 'ResourceNotFound'] as const;
 
 export const RegisterScalableTarget = defineOperation({
-  ...ext, name: 'RegisterScalableTarget', kind: 'action', summary: "Sets a variant's minimum and maximum instance count for autoscaling (Application Auto Scaling's shape).",
+  ...autoscaling, name: 'RegisterScalableTarget', kind: 'action', awsNotFoundIsValidation: true,
+  summary: "Registers or updates a variant's minimum and maximum instance count for autoscaling (Application Auto Scaling's shape).",
   input: A.RegisterScalableTargetInput, output: Empty, errors: ['ValidationException', 'ResourceNotFound'],
-  iamAction: 'application-autoscaling:RegisterScalableTarget', ...scalingTarget, rest: { method: 'POST', path: '/api/v1/scalable-targets' },
+  iamAction: 'application-autoscaling:RegisterScalableTarget', rest: { method: 'POST', path: '/api/v1/scalable-targets' },
+});
+export const DescribeScalableTargets = defineOperation({
+  ...autoscaling, name: 'DescribeScalableTargets', kind: 'list', summary: 'Lists the registered scalable targets (endpoint variants), optionally only the ResourceIds given.',
+  input: A.DescribeScalableTargetsInput, output: A.DescribeScalableTargetsOutput, errors: ['ValidationException'],
+  iamAction: 'application-autoscaling:DescribeScalableTargets', rest: { method: 'GET', path: '/api/v1/scalable-targets' },
+});
+export const DeregisterScalableTarget = defineOperation({
+  ...autoscaling, name: 'DeregisterScalableTarget', kind: 'delete', summary: 'Stops autoscaling a variant: deletes its scalable target and scaling policies (the instance count stays as it is).',
+  input: A.DeregisterScalableTargetInput, output: Empty, errors: [...scalingErrors],
+  iamAction: 'application-autoscaling:DeregisterScalableTarget', rest: { method: 'POST', path: '/api/v1/scalable-targets/delete' },
 });
 export const PutScalingPolicy = defineOperation({
-  ...ext, name: 'PutScalingPolicy', kind: 'action', summary: "Adds a target-tracking policy on a registered variant's invocations per instance.",
-  input: A.PutScalingPolicyInput, output: A.PutScalingPolicyOutput, errors: ['ValidationException', 'ResourceNotFound'],
-  iamAction: 'application-autoscaling:PutScalingPolicy', ...scalingTarget, rest: { method: 'POST', path: '/api/v1/scaling-policies' },
+  ...autoscaling, name: 'PutScalingPolicy', kind: 'action', summary: "Adds or replaces a target-tracking policy on a registered variant's invocations per instance.",
+  input: A.PutScalingPolicyInput, output: A.PutScalingPolicyOutput, errors: [...scalingErrors],
+  iamAction: 'application-autoscaling:PutScalingPolicy', rest: { method: 'POST', path: '/api/v1/scaling-policies' },
 });
 export const DeleteScalingPolicy = defineOperation({
-  ...ext, name: 'DeleteScalingPolicy', kind: 'delete', summary: 'Removes a scaling policy.',
-  input: A.DeleteScalingPolicyInput, output: Empty, errors: ['ResourceNotFound'],
-  iamAction: 'application-autoscaling:DeleteScalingPolicy', ...scalingTarget, rest: { method: 'POST', path: '/api/v1/scaling-policies/delete' },
+  ...autoscaling, name: 'DeleteScalingPolicy', kind: 'delete', summary: 'Removes a scaling policy.',
+  input: A.DeleteScalingPolicyInput, output: Empty, errors: [...scalingErrors],
+  iamAction: 'application-autoscaling:DeleteScalingPolicy', rest: { method: 'POST', path: '/api/v1/scaling-policies/delete' },
 });
 export const DescribeScalingPolicies = defineOperation({
-  ...ext, name: 'DescribeScalingPolicies', kind: 'list', summary: 'Lists scalable targets and scaling policies.',
+  ...autoscaling, name: 'DescribeScalingPolicies', kind: 'list', summary: 'Lists scaling policies (and the scalable targets they are on).',
   input: A.DescribeScalingPoliciesInput, output: A.DescribeScalingPoliciesOutput, errors: ['ValidationException'],
-  iamAction: 'application-autoscaling:DescribeScalingPolicies', ...scalingTarget, rest: { method: 'GET', path: '/api/v1/scaling-policies' },
+  iamAction: 'application-autoscaling:DescribeScalingPolicies', rest: { method: 'GET', path: '/api/v1/scaling-policies' },
+});
+export const DescribeScalingActivities = defineOperation({
+  ...autoscaling, name: 'DescribeScalingActivities', kind: 'list', summary: 'Lists the scaling actions the autoscaler took (newest first): from and to how many instances, why, and whether it worked.',
+  input: A.DescribeScalingActivitiesInput, output: A.DescribeScalingActivitiesOutput, errors: ['ValidationException'],
+  iamAction: 'application-autoscaling:DescribeScalingActivities', rest: { method: 'GET', path: '/api/v1/scaling-activities' },
 });
 export const GetEndpointMetrics = defineOperation({
   ...ext, name: 'GetEndpointMetrics', kind: 'describe', summary: "An endpoint's per-variant invocations, errors and latency over time (for charts).",

@@ -60,22 +60,40 @@ export const DeleteAlarmsInput = Input({ AlarmNames: Type.Array(AlarmName, { min
  * read before validation (undefined when it is not `endpoint/<name>/variant/<variant>`).
  */
 export function endpointOfResourceId(input: Readonly<Record<string, unknown>>): { EndpointName?: string } {
-  const m = typeof input.ResourceId === 'string' ? /^endpoint\/([^/]+)\/variant\/[^/]+$/.exec(input.ResourceId) : null;
+  // DescribeScalableTargets names its targets in ResourceIds: one of them is authorized like a ResourceId.
+  const ids = Array.isArray(input.ResourceIds) && input.ResourceIds.length === 1 ? input.ResourceIds[0] : input.ResourceId;
+  const m = typeof ids === 'string' ? /^endpoint\/([^/]+)\/variant\/[^/]+$/.exec(ids) : null;
   return m ? { EndpointName: m[1] as string } : {};
 }
 
 /** `endpoint/<EndpointName>/variant/<VariantName>`, as Application Auto Scaling names a variant. */
 const ResourceId = Type.String({ pattern: '^endpoint/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}/variant/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$' });
-const scalable = {
-  ServiceNamespace: Type.Literal('sagemaker'),
-  ResourceId,
-  ScalableDimension: Type.Literal('sagemaker:variant:DesiredInstanceCount'),
+const ServiceNamespace = Type.Literal('sagemaker', { description: 'Loam scales SageMaker endpoint variants only.' });
+const ScalableDimension = Type.Literal('sagemaker:variant:DesiredInstanceCount');
+const scalable = { ServiceNamespace, ResourceId, ScalableDimension };
+/** Application Auto Scaling's paging: at most 50 per page, NextToken from the previous page. */
+const paging = {
+  MaxResults: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+  NextToken: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
 };
 export const RegisterScalableTargetInput = Input({
   ...scalable,
-  MinCapacity: Type.Integer({ minimum: 0 }),
-  MaxCapacity: Type.Integer({ minimum: 1 }),
+  MinCapacity: Type.Optional(Type.Integer({ minimum: 0, description: 'Required when the target is registered the first time.' })),
+  MaxCapacity: Type.Optional(Type.Integer({ minimum: 1, description: 'Required when the target is registered the first time.' })),
+  RoleARN: Type.Optional(Type.String({ minLength: 1, maxLength: 1600, description: 'Accepted; Loam answers with the service-linked role, as Application Auto Scaling does for SageMaker.' })),
 });
+export const DescribeScalableTargetsInput = Input({
+  ServiceNamespace,
+  ResourceIds: Type.Optional(Type.Array(ResourceId, { maxItems: 50 })),
+  ScalableDimension: Type.Optional(ScalableDimension),
+  ...paging,
+});
+export const ScalableTarget = Output({
+  ServiceNamespace: Type.String(), ResourceId: Type.String(), ScalableDimension: Type.String(),
+  MinCapacity: Type.Integer(), MaxCapacity: Type.Integer(), RoleARN: Type.String(), CreationTime: Timestamp,
+});
+export const DescribeScalableTargetsOutput = Output({ ScalableTargets: Type.Array(ScalableTarget), NextToken: Type.Optional(Type.String()) });
+export const DeregisterScalableTargetInput = Input(scalable);
 export const PutScalingPolicyInput = Input({
   PolicyName: Type.String({ minLength: 1, maxLength: 256 }),
   ...scalable,
@@ -88,16 +106,41 @@ export const PutScalingPolicyInput = Input({
     DisableScaleIn: Type.Optional(Type.Boolean()),
   }, closed),
 });
-export const PutScalingPolicyOutput = Output({ PolicyARN: Type.String() });
-export const DeleteScalingPolicyInput = Input({ PolicyName: Type.String({ minLength: 1, maxLength: 256 }), ...scalable });
-export const DescribeScalingPoliciesInput = Input({ ServiceNamespace: Type.Literal('sagemaker'), ResourceId: Type.Optional(ResourceId) });
-export const DescribeScalingPoliciesOutput = Output({
-  ScalableTargets: Type.Array(Output({ ResourceId: Type.String(), MinCapacity: Type.Integer(), MaxCapacity: Type.Integer(), CreationTime: Timestamp })),
-  ScalingPolicies: Type.Array(Output({
-    PolicyName: Type.String(), PolicyARN: Type.String(), ResourceId: Type.String(), PolicyType: Type.String(),
-    TargetTrackingScalingPolicyConfiguration: Type.Object({}, { additionalProperties: true }), CreationTime: Timestamp,
-  })),
+export const PutScalingPolicyOutput = Output({
+  PolicyARN: Type.String(),
+  Alarms: Type.Optional(Type.Array(Output({ AlarmName: Type.String(), AlarmARN: Type.String() }), { description: 'Always empty: Loam evaluates target tracking itself, without CloudWatch alarms.' })),
 });
+export const DeleteScalingPolicyInput = Input({ PolicyName: Type.String({ minLength: 1, maxLength: 256 }), ...scalable });
+export const DescribeScalingPoliciesInput = Input({
+  PolicyNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 50 })),
+  ServiceNamespace,
+  ResourceId: Type.Optional(ResourceId),
+  ScalableDimension: Type.Optional(ScalableDimension),
+  ...paging,
+});
+export const DescribeScalingPoliciesOutput = Output({
+  ScalableTargets: Type.Array(Output({ ResourceId: Type.String(), MinCapacity: Type.Integer(), MaxCapacity: Type.Integer(), CreationTime: Timestamp }), {
+    description: "Loam's addition: the targets the listed policies' variants are registered with.",
+  }),
+  ScalingPolicies: Type.Array(Output({
+    PolicyName: Type.String(), PolicyARN: Type.String(), ServiceNamespace: Type.String(), ResourceId: Type.String(), ScalableDimension: Type.String(), PolicyType: Type.String(),
+    TargetTrackingScalingPolicyConfiguration: Type.Object({}, { additionalProperties: true }), Alarms: Type.Array(Type.Object({}, { additionalProperties: true })), CreationTime: Timestamp,
+  })),
+  NextToken: Type.Optional(Type.String()),
+});
+export const DescribeScalingActivitiesInput = Input({
+  ServiceNamespace,
+  ResourceId: Type.Optional(ResourceId),
+  ScalableDimension: Type.Optional(ScalableDimension),
+  ...paging,
+});
+/** One scaling action the autoscaler took (newest first), as Application Auto Scaling reports it. */
+export const ScalingActivity = Output({
+  ActivityId: Type.String(), ServiceNamespace: Type.String(), ResourceId: Type.String(), ScalableDimension: Type.String(),
+  Description: Type.String(), Cause: Type.String(), StartTime: Timestamp, EndTime: Type.Optional(Timestamp),
+  StatusCode: literals(['Successful', 'Failed']), StatusMessage: Type.Optional(Type.String()),
+});
+export const DescribeScalingActivitiesOutput = Output({ ScalingActivities: Type.Array(ScalingActivity), NextToken: Type.Optional(Type.String()) });
 
 /** Per-second (or coarser) metric points of an endpoint's variants, for Studio's charts. */
 export const GetEndpointMetricsInput = Input({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
 import type { Principal, RequestContext } from '../kernel/context.js';
@@ -6,6 +7,7 @@ import { resourceArn, type Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { scalingCollection, type ScalingRecord } from './endpoint.collections.js';
 import type { EndpointStore } from './endpoint-store.js';
+import { scalingActivitiesCollection, type ScalingAction } from './scaling-activities.js';
 
 type Ops = typeof operations;
 
@@ -16,40 +18,71 @@ export interface ScalingServiceOptions {
   readonly endpoints: EndpointStore;
   readonly maxInstancesPerVariant: number;
   /**
-   * The caller's policies: DescribeScalingPolicies without a ResourceId (authorized on `endpoint/*`)
-   * lists only the endpoints the caller may describe scaling of one by one.
+   * The caller's policies: a Describe without a ResourceId (authorized on `endpoint/*`) lists only the
+   * endpoints the caller may describe scaling of one by one.
    */
   readonly authorize?: (principal: Principal, action: string, resource: string) => Promise<void>;
 }
+
+const NAMESPACE = 'sagemaker';
+const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 
 function parseResourceId(id: string): { endpointName: string; variantName: string } {
   const [, endpointName, , variantName] = id.split('/') as [string, string, string, string];
   return { endpointName, variantName };
 }
 
-/** RegisterScalableTarget, PutScalingPolicy, DeleteScalingPolicy, DescribeScalingPolicies (target tracking on invocations per instance). */
+/** Application Auto Scaling's paging over an in-memory list: NextToken is the offset of the next page. */
+function page<T>(items: readonly T[], input: { MaxResults?: number; NextToken?: string }): { items: T[]; NextToken?: string } {
+  const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
+  if (input.NextToken !== undefined && !/^(0|[1-9]\d{0,8})$/.test(input.NextToken)) {
+    throw new ValidationError(`NextToken '${input.NextToken}' is not one this operation returned.`, [{ path: '/NextToken', message: 'invalid' }]);
+  }
+  const size = input.MaxResults ?? 50;
+  const slice = items.slice(start, start + size);
+  return start + size < items.length ? { items: slice, NextToken: String(start + size) } : { items: slice };
+}
+
+/**
+ * Application Auto Scaling for endpoint variants: scalable targets, target-tracking policies on invocations
+ * per instance, and the record of each scaling action the autoscaler takes (DescribeScalingActivities).
+ */
 export class ScalingService {
   constructor(private readonly o: ScalingServiceOptions) {}
 
-  /** @throws ResourceNotFound (endpoint or variant), ValidationException (Min > Max, above this server's limit). */
+  /** The service-linked role Application Auto Scaling uses for SageMaker (whatever RoleARN the caller sent). */
+  private get roleArn(): string {
+    return `arn:loam:iam::${this.o.partition.accountId}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`;
+  }
+
+  /**
+   * Registers a target, or updates the capacities given of one already registered.
+   * @throws ResourceNotFound (endpoint or variant), ValidationException (Min > Max, above this server's limit, a capacity missing on first registration).
+   */
   async RegisterScalableTarget(input: InputOf<Ops['RegisterScalableTarget']>, _ctx: RequestContext): Promise<OutputOf<Ops['RegisterScalableTarget']>> {
     const { endpointName, variantName } = parseResourceId(input.ResourceId);
     const ep = await this.o.endpoints.require(endpointName);
     if (!ep.variants.some((v) => v.VariantName === variantName)) throw new NotFoundError('Variant', `${endpointName}/${variantName}`);
-    if (input.MinCapacity < 1) {
-      // SageMaker scales to zero only endpoints that host inference components, which Loam does not serve; a
-      // variant scaled to 0 instances kept its weight, and its share of invocations waited for an instance.
-      throw new ValidationError(`MinCapacity ${input.MinCapacity}: an endpoint variant keeps at least 1 instance (only endpoints with inference components scale to zero).`, [{ path: '/MinCapacity', message: 'at least 1' }]);
-    }
-    if (input.MinCapacity > input.MaxCapacity) throw new ValidationError(`MinCapacity ${input.MinCapacity} is above MaxCapacity ${input.MaxCapacity}.`, [{ path: '/MinCapacity', message: 'must be ≤ MaxCapacity' }]);
-    if (input.MaxCapacity > this.o.maxInstancesPerVariant) {
-      throw new ValidationError(`MaxCapacity ${input.MaxCapacity} is above this server's ${this.o.maxInstancesPerVariant} instances per variant.`, [{ path: '/MaxCapacity', message: `at most ${this.o.maxInstancesPerVariant}` }]);
-    }
     const c = this.o.store.collection(scalingCollection);
     const key = input.ResourceId.toLowerCase();
     const cur = await c.get(key);
+    const min = input.MinCapacity ?? cur?.value.minCapacity;
+    const max = input.MaxCapacity ?? cur?.value.maxCapacity;
+    if (min === undefined || max === undefined) {
+      const missing = min === undefined ? 'MinCapacity' : 'MaxCapacity';
+      throw new ValidationError(`${missing} is required to register the new scalable target '${input.ResourceId}'.`, [{ path: `/${missing}`, message: 'required for a new scalable target' }]);
+    }
+    if (min < 1) {
+      // SageMaker scales to zero only endpoints that host inference components, which Loam does not serve; a
+      // variant scaled to 0 instances kept its weight, and its share of invocations waited for an instance.
+      throw new ValidationError(`MinCapacity ${min}: an endpoint variant keeps at least 1 instance (only endpoints with inference components scale to zero).`, [{ path: '/MinCapacity', message: 'at least 1' }]);
+    }
+    if (min > max) throw new ValidationError(`MinCapacity ${min} is above MaxCapacity ${max}.`, [{ path: '/MinCapacity', message: 'must be ≤ MaxCapacity' }]);
+    if (max > this.o.maxInstancesPerVariant) {
+      throw new ValidationError(`MaxCapacity ${max} is above this server's ${this.o.maxInstancesPerVariant} instances per variant.`, [{ path: '/MaxCapacity', message: `at most ${this.o.maxInstancesPerVariant}` }]);
+    }
     const record: ScalingRecord = {
-      key, resourceId: input.ResourceId, endpointName, variantName, minCapacity: input.MinCapacity, maxCapacity: input.MaxCapacity,
+      key, resourceId: input.ResourceId, endpointName, variantName, minCapacity: min, maxCapacity: max,
       creationTime: cur?.value.creationTime ?? this.o.clock.now() / 1000, policies: cur?.value.policies ?? [],
     };
     if (cur) await c.update(key, cur.version, record);
@@ -57,11 +90,31 @@ export class ScalingService {
     return {};
   }
 
-  /** @throws ValidationException when the variant has no scalable target yet. */
+  async DescribeScalableTargets(input: InputOf<Ops['DescribeScalableTargets']>, ctx: RequestContext): Promise<OutputOf<Ops['DescribeScalableTargets']>> {
+    const wanted = input.ResourceIds?.map((r) => r.toLowerCase());
+    const all = await this.visible((await this.all()).filter((r) => !wanted || wanted.includes(r.key)), 'application-autoscaling:DescribeScalableTargets', ctx, false);
+    const p = page(all.sort((a, b) => a.creationTime - b.creationTime || a.key.localeCompare(b.key)), input);
+    return {
+      ScalableTargets: p.items.map((r) => ({
+        ServiceNamespace: NAMESPACE, ResourceId: r.resourceId, ScalableDimension: DIMENSION, MinCapacity: r.minCapacity, MaxCapacity: r.maxCapacity, RoleARN: this.roleArn, CreationTime: r.creationTime,
+      })),
+      ...(p.NextToken ? { NextToken: p.NextToken } : {}),
+    };
+  }
+
+  /** Deletes the target and its policies; the variant keeps the instance count it has. @throws ResourceNotFound */
+  async DeregisterScalableTarget(input: InputOf<Ops['DeregisterScalableTarget']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeregisterScalableTarget']>> {
+    const c = this.o.store.collection(scalingCollection);
+    const cur = await c.get(input.ResourceId.toLowerCase());
+    if (!cur || !(await c.delete(cur.value.key, cur.version))) throw this.noTarget(input.ResourceId);
+    return {};
+  }
+
+  /** @throws ResourceNotFound when the variant has no scalable target yet. */
   async PutScalingPolicy(input: InputOf<Ops['PutScalingPolicy']>, _ctx: RequestContext): Promise<OutputOf<Ops['PutScalingPolicy']>> {
     const c = this.o.store.collection(scalingCollection);
     const cur = await c.get(input.ResourceId.toLowerCase());
-    if (!cur) throw new ValidationError(`No scalable target is registered for '${input.ResourceId}': call RegisterScalableTarget first.`, [{ path: '/ResourceId', message: 'not registered' }]);
+    if (!cur) throw this.noTarget(input.ResourceId);
     const t = input.TargetTrackingScalingPolicyConfiguration;
     const arn = `arn:loam:autoscaling:${this.o.partition.region}:${this.o.partition.accountId}:scalingPolicy:${input.ResourceId}:policyName/${input.PolicyName}`;
     const policy = {
@@ -69,42 +122,103 @@ export class ScalingService {
       disableScaleIn: t.DisableScaleIn === true, creationTime: this.o.clock.now() / 1000,
     };
     await c.update(cur.value.key, cur.version, { ...cur.value, policies: [...cur.value.policies.filter((p) => p.name !== input.PolicyName), policy] });
-    return { PolicyARN: arn };
+    return { PolicyARN: arn, Alarms: [] };
   }
 
   async DeleteScalingPolicy(input: InputOf<Ops['DeleteScalingPolicy']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteScalingPolicy']>> {
     const c = this.o.store.collection(scalingCollection);
     const cur = await c.get(input.ResourceId.toLowerCase());
-    if (!cur?.value.policies.some((p) => p.name === input.PolicyName)) throw new NotFoundError('Scaling policy', `${input.ResourceId}/${input.PolicyName}`);
+    if (!cur?.value.policies.some((p) => p.name === input.PolicyName)) {
+      throw new NotFoundError('Scaling policy', `${input.ResourceId}/${input.PolicyName}`);
+    }
     await c.update(cur.value.key, cur.version, { ...cur.value, policies: cur.value.policies.filter((p) => p.name !== input.PolicyName) });
     return {};
   }
 
   async DescribeScalingPolicies(input: InputOf<Ops['DescribeScalingPolicies']>, ctx: RequestContext): Promise<OutputOf<Ops['DescribeScalingPolicies']>> {
-    let all = (await this.all()).filter((r) => !input.ResourceId || r.key === input.ResourceId.toLowerCase());
-    const authorize = this.o.authorize;
-    if (!input.ResourceId && authorize) {
-      // A Deny on one endpoint does not match `endpoint/*`, so each target is checked on its own endpoint.
-      const may = await Promise.all(all.map((r) => authorize(ctx.principal, 'application-autoscaling:DescribeScalingPolicies', resourceArn(this.o.partition, 'endpoint', r.endpointName)).then(() => true, (e: unknown) => {
-        if (e instanceof AccessDeniedError) return false;
-        throw e;
-      })));
-      all = all.filter((_, i) => may[i]);
-    }
+    const all = await this.visible((await this.all()).filter((r) => !input.ResourceId || r.key === input.ResourceId.toLowerCase()), 'application-autoscaling:DescribeScalingPolicies', ctx, input.ResourceId !== undefined);
+    const policies = all
+      .flatMap((r) => r.policies.filter((p) => !input.PolicyNames || input.PolicyNames.includes(p.name)).map((p) => ({ r, p })))
+      .sort((a, b) => a.p.creationTime - b.p.creationTime || a.r.key.localeCompare(b.r.key) || a.p.name.localeCompare(b.p.name));
+    const pg = page(policies, input);
     return {
       ScalableTargets: all.map((r) => ({ ResourceId: r.resourceId, MinCapacity: r.minCapacity, MaxCapacity: r.maxCapacity, CreationTime: r.creationTime })),
-      ScalingPolicies: all.flatMap((r) => r.policies.map((p) => ({
-        PolicyName: p.name, PolicyARN: p.arn, ResourceId: r.resourceId, PolicyType: 'TargetTrackingScaling', CreationTime: p.creationTime,
+      ScalingPolicies: pg.items.map(({ r, p }) => ({
+        PolicyName: p.name, PolicyARN: p.arn, ServiceNamespace: NAMESPACE, ResourceId: r.resourceId, ScalableDimension: DIMENSION, PolicyType: 'TargetTrackingScaling', Alarms: [], CreationTime: p.creationTime,
         TargetTrackingScalingPolicyConfiguration: {
           TargetValue: p.targetValue, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
           ScaleOutCooldown: p.scaleOutCooldown, ScaleInCooldown: p.scaleInCooldown, DisableScaleIn: p.disableScaleIn,
         },
-      }))),
+      })),
+      ...(pg.NextToken ? { NextToken: pg.NextToken } : {}),
     };
+  }
+
+  /** The autoscaler's record, newest first (kept when the target is deregistered, as Application Auto Scaling keeps it). */
+  async DescribeScalingActivities(input: InputOf<Ops['DescribeScalingActivities']>, ctx: RequestContext): Promise<OutputOf<Ops['DescribeScalingActivities']>> {
+    const c = this.o.store.collection(scalingActivitiesCollection);
+    const filters = input.ResourceId ? [{ field: 'targetKey' as const, op: 'eq' as const, value: input.ResourceId.toLowerCase() }] : [];
+    const items = [];
+    for (let token: string | undefined; ;) {
+      const p = await c.list({ filters, sortBy: 'startTime', sortOrder: 'Descending', maxResults: 1000, ...(token ? { nextToken: token } : {}) });
+      items.push(...p.items.map((i) => i.value));
+      if (!p.nextToken) break;
+      token = p.nextToken;
+    }
+    const names = input.ResourceId ? items : await this.visibleEndpoints(items, 'application-autoscaling:DescribeScalingActivities', ctx);
+    const pg = page(names, input);
+    return {
+      ScalingActivities: pg.items.map((a) => ({
+        ActivityId: a.key, ServiceNamespace: NAMESPACE, ResourceId: a.resourceId, ScalableDimension: DIMENSION, Description: a.description, Cause: a.cause,
+        StartTime: a.startTime, EndTime: a.endTime, StatusCode: a.statusCode, StatusMessage: a.statusMessage,
+      })),
+      ...(pg.NextToken ? { NextToken: pg.NextToken } : {}),
+    };
+  }
+
+  /** Records a scaling action the autoscaler took (or failed to take): what DescribeScalingActivities lists. */
+  async recordActivity(a: ScalingAction): Promise<void> {
+    const resourceId = `endpoint/${a.endpointName}/variant/${a.variantName}`;
+    await this.o.store.collection(scalingActivitiesCollection).insert({
+      key: randomUUID(), targetKey: resourceId.toLowerCase(), resourceId, endpointName: a.endpointName,
+      startTime: a.startMs / 1000, endTime: a.endMs / 1000,
+      description: `Setting desired instance count to ${a.to}.`,
+      cause: `target-tracking policy ${a.policyName}: ${round(a.perInstancePerMinute)} invocations per instance per minute against a target of ${a.targetValue}, on ${a.from} instance${a.from === 1 ? '' : 's'}`,
+      statusCode: a.error === undefined ? 'Successful' : 'Failed',
+      statusMessage: a.error === undefined ? `Successfully set desired instance count to ${a.to}. Change successfully fulfilled by sagemaker.` : `Failed to set desired instance count to ${a.to}: ${a.error}`,
+    });
   }
 
   async all(): Promise<ScalingRecord[]> {
     const page = await this.o.store.collection(scalingCollection).list({ maxResults: 1000 });
     return page.items.map((i) => i.value);
   }
+
+  private noTarget(resourceId: string): NotFoundError {
+    return new NotFoundError('Scalable target', resourceId);
+  }
+
+  /** Without a single ResourceId the request was authorized on `endpoint/*`: keep what the caller may see endpoint by endpoint. */
+  private async visible(records: ScalingRecord[], action: string, ctx: RequestContext, oneResource: boolean): Promise<ScalingRecord[]> {
+    return oneResource ? records : this.visibleEndpoints(records, action, ctx);
+  }
+
+  private async visibleEndpoints<T extends { readonly endpointName: string }>(records: T[], action: string, ctx: RequestContext): Promise<T[]> {
+    const authorize = this.o.authorize;
+    if (!authorize) return records;
+    // A Deny on one endpoint does not match `endpoint/*`, so each is checked on its own endpoint.
+    const may = new Map<string, Promise<boolean>>();
+    for (const r of records) {
+      if (!may.has(r.endpointName)) {
+        may.set(r.endpointName, authorize(ctx.principal, action, resourceArn(this.o.partition, 'endpoint', r.endpointName)).then(() => true, (e: unknown) => {
+          if (e instanceof AccessDeniedError) return false;
+          throw e;
+        }));
+      }
+    }
+    const allowed = await Promise.all(records.map((r) => may.get(r.endpointName) as Promise<boolean>));
+    return records.filter((_, i) => allowed[i]);
+  }
 }
+
+const round = (n: number): string => (Math.round(n * 10) / 10).toString();

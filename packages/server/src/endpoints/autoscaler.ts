@@ -1,4 +1,4 @@
-import type { Logger, ScalingRecord } from '@loam/core';
+import type { Logger, ScalingAction, ScalingRecord } from '@loam/core';
 import type { EndpointController } from './endpoint-controller.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 
@@ -6,7 +6,8 @@ export interface AutoscalerOptions {
   readonly controller: EndpointController;
   readonly metrics: MetricsRegistry;
   readonly policies: () => Promise<ScalingRecord[]>;
-  readonly onScaled: (endpoint: string) => Promise<void>;
+  /** Called after each scaling action, also one that failed (DescribeScalingActivities records it). */
+  readonly onScaled: (endpoint: string, action: ScalingAction) => Promise<void>;
   readonly logger: Logger;
   /** Seconds of traffic averaged into InvocationsPerInstance (per minute); CloudWatch's is 60. */
   readonly windowSeconds?: number;
@@ -49,8 +50,14 @@ export class Autoscaler {
       want = Math.max(want, 0);
       this.lastScale.set(rec.key, want > current ? { ...last, out: nowMs } : { ...last, in: nowMs });
       this.o.logger.info({ endpointName: live.name, variantName: rec.variantName, from: current, to: want, perInstancePerMinute }, 'autoscaling variant');
-      await this.o.controller.scale(live, fleet, want);
-      await this.o.onScaled(live.name);
+      const startMs = Date.now();
+      let failure: unknown;
+      await this.o.controller.scale(live, fleet, want).catch((e: unknown) => { failure = e; });
+      await this.o.onScaled(live.name, {
+        endpointName: live.name, variantName: rec.variantName, from: current, to: want, policyName: policy.name, targetValue: policy.targetValue,
+        perInstancePerMinute, startMs, endMs: Date.now(), ...(failure !== undefined ? { error: (failure as Error).message } : {}),
+      });
+      if (failure !== undefined) throw failure;
     }
   }
 

@@ -91,7 +91,8 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   const router = new EndpointRouter({ partition, live: (n) => ctl.get(n), metrics, onUnreachable: (ep, i) => ctl.unreachable(ep, i) });
   const autoscaler = new Autoscaler({
     controller: ctl, metrics, policies: () => scaling.all(), logger: log,
-    onScaled: async (ep) => {
+    onScaled: async (ep, action) => {
+      await scaling.recordActivity(action);
       const live = ctl.get(ep);
       if (live) await endpoints.endpoints.patch(ep, (r) => ({ ...r, variants: r.variants.map((v) => ({ ...v, CurrentInstanceCount: live.blue.fleets.get(v.VariantName)?.healthyCount() ?? 0, DesiredInstanceCount: live.blue.fleets.get(v.VariantName)?.desiredCount ?? 0 })) }));
     },

@@ -1,4 +1,4 @@
-import { errorStatus, isErrorCode, type Operation } from '@loam/contracts';
+import { errorStatus, isErrorCode, type AwsService, type Operation } from '@loam/contracts';
 import { toWireError } from '../../http/problem.js';
 import { isSigV4Error, type SigV4Error } from '../../auth/sigv4/sigv4-errors.js';
 
@@ -70,3 +70,14 @@ export function asSageMakerNotFound(op: Pick<Operation, 'awsNotFoundIsValidation
 }
 
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+
+/**
+ * An error in the exception names of the operation's AWS service where they differ from Loam's codes
+ * (Application Auto Scaling's `ObjectNotFoundException` for ResourceNotFound), with Loam's status.
+ */
+export function asServiceError(service: AwsService, e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (e instanceof AwsProtocolError || typeof code !== 'string' || !isErrorCode(code)) return e;
+  const named = service.errorCodes?.[code];
+  return named === undefined ? e : new AwsProtocolError(named, errorStatus[code], (e as Error).message);
+}

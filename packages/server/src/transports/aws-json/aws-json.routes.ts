@@ -1,15 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Operation } from '@loam/contracts';
+import { sageMakerService, type AwsService, type Operation } from '@loam/contracts';
 import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
 import type { Dispatch } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
-import { AwsProtocolError, asSageMakerNotFound, toAwsWireError } from './aws-errors.js';
+import { AwsProtocolError, asSageMakerNotFound, asServiceError, toAwsWireError } from './aws-errors.js';
 import { verifySageMakerRequest } from './sigv4-request.js';
 
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
-/** SageMaker's target prefix: `X-Amz-Target: SageMaker.<Operation>`. */
-export const TARGET_PREFIX = 'SageMaker.';
 
 export interface AwsJsonTransportDeps {
   readonly operations: readonly Operation[];
@@ -29,13 +27,28 @@ export function sendAwsJsonError(e: unknown, req: FastifyRequest, reply: Fastify
     .send(JSON.stringify({ __type: w.code, message: w.message }));
 }
 
+/** The services the table's `aws` operations belong to, by target prefix, each with its operations by name. */
+export function awsJsonServices(operations: readonly Operation[]): Map<string, { readonly service: AwsService; readonly ops: Map<string, Operation> }> {
+  const services = new Map<string, { service: AwsService; ops: Map<string, Operation> }>();
+  for (const op of operations.filter((o) => o.aws)) {
+    const service = op.awsService ?? sageMakerService;
+    const entry = services.get(service.targetPrefix) ?? { service, ops: new Map<string, Operation>() };
+    if (entry.service !== service) throw new Error(`Two AWS services share the target prefix '${service.targetPrefix}'.`);
+    entry.ops.set(op.name, op);
+    services.set(service.targetPrefix, entry);
+  }
+  return services;
+}
+
 /**
  * The AWS JSON 1.1 protocol at `POST /`: every operation of the table marked `aws` is reachable as
- * `X-Amz-Target: SageMaker.<name>`, signed with SigV4 (signing name `sagemaker`), and runs through
- * the same dispatcher as REST (authorize → validate → handler). Nothing here is per-operation.
+ * `X-Amz-Target: <target prefix>.<name>` of its service (`SageMaker.` by default,
+ * `AnyScaleFrontendService.` for Application Auto Scaling), signed with SigV4 for that service's signing
+ * name, and runs through the same dispatcher as REST (authorize → validate → handler). Errors carry the
+ * service's own exception names. Nothing here is per-operation.
  */
 export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTransportDeps): void {
-  const byName = new Map(deps.operations.filter((o) => o.aws).map((o) => [o.name, o] as const));
+  const services = awsJsonServices(deps.operations);
   const bodyLimit = Math.max(deps.defaultBodyLimit, ...deps.operations.map((o) => o.bodyLimit ?? 0));
   void app.register(async (scope) => {
     rawBodyParser(scope);
@@ -46,12 +59,16 @@ export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTran
       bodyLimit,
       handler: async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const principal = await verifySageMakerRequest(req, body, deps.keys);
         const target = req.headers['x-amz-target'];
-        const name = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
-        const op = name === undefined ? undefined : byName.get(name);
+        const dot = typeof target === 'string' ? target.indexOf('.') : -1;
+        const entry = typeof target === 'string' && dot > 0 ? services.get(target.slice(0, dot)) : undefined;
+        // The credential scope must name the service the target belongs to (SageMaker's when none does).
+        const service = entry?.service ?? sageMakerService;
+        const principal = await verifySageMakerRequest(req, body, deps.keys, service.signingName);
+        const op = entry && typeof target === 'string' ? entry.ops.get(target.slice(dot + 1)) : undefined;
         if (!op) {
-          throw new AwsProtocolError('UnknownOperationException', 400, `The operation '${typeof target === 'string' ? target : '(no X-Amz-Target)'}' is not supported. Supported: ${[...byName.keys()].sort().join(', ')}.`);
+          const known = entry ? [...entry.ops.keys()] : [...services.values()].flatMap((s) => [...s.ops.keys()].map((n) => `${s.service.targetPrefix}.${n}`));
+          throw new AwsProtocolError('UnknownOperationException', 400, `The operation '${typeof target === 'string' ? target : '(no X-Amz-Target)'}' is not supported. Supported: ${known.sort().join(', ')}.`);
         }
         if (op.bodyLimit !== undefined && body.length > op.bodyLimit) throw Object.assign(new Error('too large'), { statusCode: 413 });
         let input: unknown = {};
@@ -63,7 +80,7 @@ export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTran
           }
         }
         if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new AwsProtocolError('SerializationException', 400, 'The request body must be a JSON object.');
-        const output = await deps.dispatch(op, input, { principal, requestId: req.id }).catch((e: unknown) => Promise.reject(asSageMakerNotFound(op, e)));
+        const output = await deps.dispatch(op, input, { principal, requestId: req.id }).catch((e: unknown) => Promise.reject(asServiceError(service, asSageMakerNotFound(op, e))));
         return reply.code(200).header('x-amzn-requestid', req.id).type(AWS_JSON_CONTENT_TYPE).send(JSON.stringify(output ?? {}));
       },
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { operationList } from '@loam/contracts';
+import { operationList, sageMakerService } from '@loam/contracts';
 import { renderSupportedOperations } from './supported-operations.js';
 
 describe('docs/supported-operations.md', () => {
@@ -11,6 +11,6 @@ describe('docs/supported-operations.md', () => {
 
   it('lists every aws operation of the table with its X-Amz-Target', () => {
     const doc = renderSupportedOperations(operationList);
-    for (const op of operationList.filter((o) => o.aws)) expect(doc).toContain(`\`SageMaker.${op.name}\``);
+    for (const op of operationList.filter((o) => o.aws)) expect(doc).toContain(`\`${(op.awsService ?? sageMakerService).targetPrefix}.${op.name}\``);
   });
 });

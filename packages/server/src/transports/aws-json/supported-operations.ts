@@ -1,4 +1,4 @@
-import type { Operation } from '@loam/contracts';
+import { sageMakerService, type AwsService, type Operation } from '@loam/contracts';
 import { unsupportedMembers } from '../../operations/unsupported-members.js';
 import { s3Operations } from '../s3/s3-operations.js';
 
@@ -19,14 +19,17 @@ const partialMembers: readonly (readonly [operation: string, member: string, onL
  * `npx tsx --conditions=loam-src scripts/supported-operations.ts`; a test fails when it drifts.
  */
 export function renderSupportedOperations(ops: readonly Operation[]): string {
-  const aws = ops.filter((o) => o.aws).sort((a, b) => a.name.localeCompare(b.name));
-  const loamOnly = ops.filter((o) => !o.aws).sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = [...ops].sort((a, b) => a.name.localeCompare(b.name));
+  const aws = sorted.filter((o) => o.aws && (o.awsService ?? sageMakerService) === sageMakerService);
+  const others = [...new Set(sorted.filter((o) => o.aws && o.awsService && o.awsService !== sageMakerService).map((o) => o.awsService as AwsService))];
+  const row = (o: Operation, s: AwsService) => `| ${o.name} | \`${s.targetPrefix}.${o.name}\` | \`${o.iamAction}\` | ${[o.resource, ...(o.alsoOn ?? [])].map((r) => `\`${cell(r)}\``).join(' and ')} | ${cell(o.summary)} |`;
+  const loamOnly = sorted.filter((o) => !o.aws);
   const lines = [
     '# Supported operations',
     '',
     '<!-- Generated from the operation table by scripts/supported-operations.ts. Do not edit by hand. -->',
     '',
-    `Loam answers ${aws.length} SageMaker operations over the AWS JSON 1.1 protocol, SageMaker Runtime's`,
+    `Loam answers ${aws.length} SageMaker operations${others.map((svc) => ` and ${sorted.filter((o) => o.aws && o.awsService === svc).length} ${svc.clientName} operations`).join('')} over the AWS JSON 1.1 protocol, SageMaker Runtime's`,
     `InvokeEndpoint, and ${s3Operations.length} S3 operations, all on the port \`loam up\` prints. Any other`,
     '`X-Amz-Target` answers `UnknownOperationException`; any other S3 subresource answers `NotImplemented`.',
     'See [aws-clients.md](aws-clients.md) for boto3, the JavaScript SDK and the aws CLI.',
@@ -35,7 +38,7 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
     '',
     '| Operation | X-Amz-Target | IAM action | Resource | What it does |',
     '|---|---|---|---|---|',
-    ...aws.map((o) => `| ${o.name} | \`SageMaker.${o.name}\` | \`${o.iamAction}\` | ${[o.resource, ...(o.alsoOn ?? [])].map((r) => `\`${cell(r)}\``).join(' and ')} | ${cell(o.summary)} |`),
+    ...aws.map((o) => row(o, sageMakerService)),
     '',
     '### Members with limits',
     '',
@@ -47,6 +50,17 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
     ...partialMembers.map(([op, member, onLoam]) => `| ${op} | ${member} | ${cell(onLoam)} |`),
     ...Object.entries(unsupportedMembers).flatMap(([op, members]) => Object.entries(members).map(([member, why]) => `| ${op} | ${member} | Refused: ${cell(why)}. |`)),
     '',
+    ...others.flatMap((svc) => [
+      `## ${svc.clientName} (AWS JSON 1.1, \`POST /\`, signing name \`${svc.signingName}\`)`,
+      '',
+      `The operations boto3's \`${svc.clientName}\` client calls, for SageMaker endpoint variants (\`ServiceNamespace\` \`sagemaker\`,`,
+      `\`ScalableDimension\` \`sagemaker:variant:DesiredInstanceCount\`); also on the REST API. Errors use the service's names${svc.errorCodes ? ` (${Object.entries(svc.errorCodes).map(([loam, named]) => `\`${named}\` for ${loam}`).join(', ')})` : ''}.`,
+      '',
+      '| Operation | X-Amz-Target | IAM action | Resource | What it does |',
+      '|---|---|---|---|---|',
+      ...sorted.filter((o) => o.aws && o.awsService === svc).map((o) => row(o, svc)),
+      '',
+    ]),
     '## SageMaker Runtime (REST-JSON, signing name `sagemaker`, or a bearer token)',
     '',
     '| Operation | Request | IAM action |',
