@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, ObjectInfo, ObjectMetadata, ObjectRef, PutOptions } from '@loam/core';
 import { S3Error, noSuchUpload } from './s3-errors.js';
@@ -31,14 +31,57 @@ export interface PartInfo {
   readonly lastModified: number;
 }
 
+/** A part's record: its info and the data file holding exactly the bytes its ETag names. */
+interface PartRecord extends PartInfo {
+  /** The data file's name in the upload directory; absent in records written before it was kept (`part-<n>`). */
+  readonly file?: string;
+}
+
+const partFile = (p: PartRecord): string => p.file ?? `part-${p.partNumber}`;
+
+/** Writes `data` to a temp file in `dir`, fsynced, and renames it to `name`: a reader sees the old file or the new, whole. */
+async function writeFileAtomically(dir: string, name: string, data: string): Promise<void> {
+  const tmp = join(dir, `${name}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(dir, name)).catch(async (e: unknown) => {
+    await rm(tmp, { force: true });
+    throw e;
+  });
+}
+
 /**
- * Multipart uploads staged as private temp files under `<data-dir>/s3-multipart/<uploadId>/`, one
- * file per part, written to a temp name and renamed so a part is whole or absent. Completing
- * streams the parts in order into one atomic `ArtifactStore.put`, so readers never see a partial
- * object, recording S3's multipart ETag (see multipartEtag); aborting or completing removes the directory.
+ * Multipart uploads staged as private files under `<data-dir>/s3-multipart/<uploadId>/`. Each upload
+ * of a part writes its bytes to a data file of its own (`part-<n>.<random>`, never reused), then
+ * replaces the part's record (`part-<n>.json`, naming that file) atomically, so the record and the
+ * bytes it names always agree: a part uploaded again, concurrently or across a crash, is the old
+ * part or the new one, never one's ETag over the other's bytes. Completing streams the recorded
+ * files in order into one atomic `ArtifactStore.put`, so readers never see a partial object,
+ * recording S3's multipart ETag (see multipartEtag); aborting or completing removes the directory
+ * (with any file a crash left in it).
  */
 export class MultipartUploads {
+  /** Record replacements of one part run one at a time, so the file a replaced record named can be removed. */
+  private readonly partCommits = new Map<string, Promise<unknown>>();
+
   constructor(private readonly root: string) {}
+
+  private async commitPart<T>(slot: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.partCommits.get(slot) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const tail = mine.catch(() => {});
+    this.partCommits.set(slot, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.partCommits.get(slot) === tail) this.partCommits.delete(slot);
+    }
+  }
 
   private dir(uploadId: string): string {
     // Ids are ours (32 hex digits); anything else cannot name a directory.
@@ -68,7 +111,7 @@ export class MultipartUploads {
     await mkdir(dir, { mode: 0o700 });
     const meta: UploadMeta = { bucket: ref.bucket, key: ref.key, initiated: Date.now(), ...(contentType !== undefined ? { contentType } : {}), metadata };
     try {
-      await writeFile(join(dir, 'upload.json'), JSON.stringify(meta), { mode: 0o600 });
+      await writeFileAtomically(dir, 'upload.json', JSON.stringify(meta));
     } catch (e) {
       await rm(dir, { recursive: true, force: true });
       throw e;
@@ -82,7 +125,8 @@ export class MultipartUploads {
       throw new S3Error('InvalidArgument', 400, `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, { ArgumentName: 'partNumber', ArgumentValue: String(partNumber) });
     }
     const dir = this.dir(uploadId);
-    const tmp = join(dir, `part-${partNumber}.${randomBytes(6).toString('hex')}.tmp`);
+    const file = `part-${partNumber}.${randomBytes(8).toString('hex')}`;
+    const tmp = join(dir, `${file}.tmp`);
     const md5 = createHash('md5');
     let size = 0;
     const fh = await open(tmp, 'wx', 0o600);
@@ -92,29 +136,50 @@ export class MultipartUploads {
         size += chunk.length;
         for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
       }
+      await fh.sync();
       await fh.close();
+      await rename(tmp, join(dir, file));
     } catch (e) {
       await fh.close().catch(() => {});
       await rm(tmp, { force: true });
       throw e;
     }
     const info: PartInfo = { partNumber, etag: `"${md5.digest('hex')}"`, size, lastModified: Date.now() };
-    await rename(tmp, join(dir, `part-${partNumber}`));
-    await writeFile(join(dir, `part-${partNumber}.json`), JSON.stringify(info), { mode: 0o600 });
+    const record: PartRecord = { ...info, file };
+    try {
+      await this.commitPart(`${uploadId}/${partNumber}`, async () => {
+        const replaced = await this.record(dir, partNumber);
+        await writeFileAtomically(dir, `part-${partNumber}.json`, JSON.stringify(record));
+        // The replaced part's bytes are named by no record now (a Complete already reading them keeps its open file).
+        if (replaced && partFile(replaced) !== file) await unlink(join(dir, partFile(replaced))).catch(() => {});
+      });
+    } catch (e) {
+      await rm(join(dir, file), { force: true });
+      throw e;
+    }
     return info;
   }
 
+  private async record(dir: string, partNumber: number): Promise<PartRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(join(dir, `part-${partNumber}.json`), 'utf8')) as PartRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
   async listParts(uploadId: string, ref: ObjectRef): Promise<PartInfo[]> {
+    return (await this.partRecords(uploadId, ref)).map(({ partNumber, etag, size, lastModified }) => ({ partNumber, etag, size, lastModified }));
+  }
+
+  private async partRecords(uploadId: string, ref: ObjectRef): Promise<PartRecord[]> {
     await this.meta(uploadId, ref);
-    const names = await readdir(this.dir(uploadId));
-    const parts: PartInfo[] = [];
-    for (const n of names) {
-      if (!/^part-\d+\.json$/.test(n)) continue;
-      try {
-        parts.push(JSON.parse(await readFile(join(this.dir(uploadId), n), 'utf8')) as PartInfo);
-      } catch {
-        // A part being rewritten right now: it is listed once its new record is in place.
-      }
+    const dir = this.dir(uploadId);
+    const parts: PartRecord[] = [];
+    for (const n of await readdir(dir)) {
+      const m = /^part-(\d+)\.json$/.exec(n);
+      const record = m ? await this.record(dir, Number(m[1])) : undefined;
+      if (record) parts.push(record);
     }
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
@@ -129,7 +194,7 @@ export class MultipartUploads {
   ): Promise<ObjectInfo> {
     const meta = await this.meta(uploadId, ref);
     if (chosen.length === 0) throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
-    const have = new Map((await this.listParts(uploadId, ref)).map((p) => [p.partNumber, p] as const));
+    const have = new Map((await this.partRecords(uploadId, ref)).map((p) => [p.partNumber, p] as const));
     const unquote = (s: string) => s.replace(/^"|"$/g, '');
     let last = 0;
     chosen.forEach((c, i) => {
@@ -144,8 +209,17 @@ export class MultipartUploads {
       }
     });
     const dir = this.dir(uploadId);
+    const files = chosen.map((c) => partFile(have.get(c.partNumber) as PartRecord));
     async function* concat(): AsyncGenerator<Buffer> {
-      for (const c of chosen) for await (const b of createReadStream(join(dir, `part-${c.partNumber}`), { highWaterMark: 1 << 16 })) yield b as Buffer;
+      for (const [i, file] of files.entries()) {
+        try {
+          for await (const b of createReadStream(join(dir, file), { highWaterMark: 1 << 16 })) yield b as Buffer;
+        } catch (e) {
+          // Uploaded again since the parts were checked: the ETag given names bytes the upload no longer holds.
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          throw new S3Error('InvalidPart', 400, 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.', { PartNumber: String((chosen[i] as { partNumber: number }).partNumber) });
+        }
+      }
     }
     const info = await store.put(ref, concat(), { ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}), ...(meta.metadata ?? {}), ...conditions, etag: multipartEtag(chosen.map((c) => (have.get(c.partNumber) as PartInfo).etag)) });
     await rm(dir, { recursive: true, force: true });
