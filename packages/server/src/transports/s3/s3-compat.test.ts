@@ -45,7 +45,7 @@ describe('S3 API compatibility details', () => {
     expect(presigned.status).toBe(400);
     expect(body).toContain('<Code>InvalidRequest</Code>');
     expect(body).toContain('Config(signature_version=&quot;s3v4&quot;)');
-    expect(body).toContain('aws CLI v1');
+    expect(body).toContain('in the aws CLI (v1 and v2), a config file');
     expect(body).toContain('signature_version = s3v4');
     const header = await fetch(`${url}/sigv2/k`, { method: 'PUT', body: 'x', headers: { authorization: `AWS ${loam.adminAccessKeyId}:abc=` } });
     expect(header.status).toBe(400);

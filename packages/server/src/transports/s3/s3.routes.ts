@@ -27,10 +27,10 @@ const UNSUPPORTED = [
   'analytics', 'inventory', 'metrics', 'intelligent-tiering', 'ownershipControls', 'publicAccessBlock', 'session',
 ];
 
-/** Signature Version 2 (boto3 < 1.36 presigning, aws CLI v1 `s3 presign`): the message names each client's fix. */
+/** Signature Version 2 (botocore's default for presigning: boto3, and `aws s3 presign` in CLI v1 and v2): the message names each client's fix. */
 export const SIGV2_REFUSED =
   'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256: in boto3, ' +
-  'Config(signature_version="s3v4"); in the aws CLI v1, a config file with "[profile loam]" and "s3 =" / "    signature_version = s3v4" (see docs/aws-clients.md).';
+  'Config(signature_version="s3v4"); in the aws CLI (v1 and v2), a config file with "[profile loam]" and "s3 =" / "    signature_version = s3v4" (see docs/aws-clients.md).';
 
 /** An S3 action: the IAM action it needs, on which resource, and its handler. */
 interface Action {
