@@ -28,11 +28,21 @@ export async function printJobLogs(client: Client, kind: 'training' | 'processin
   }
 }
 
+/** How a job ended: its status and failure reason. */
+async function jobOutcome(client: Client, kind: 'training' | 'processing', name: string): Promise<{ status: string; reason?: string | undefined }> {
+  if (kind === 'training') {
+    const d = await client.DescribeTrainingJob({ TrainingJobName: name });
+    return { status: d.TrainingJobStatus, reason: d.FailureReason };
+  }
+  const d = await client.DescribeProcessingJob({ ProcessingJobName: name });
+  return { status: d.ProcessingJobStatus, reason: d.FailureReason };
+}
+
 /** `loam logs [-f] [--processing] <job>`: a job's stdout, stderr and platform lines. */
 export function registerLogsCommand(program: Command): void {
   program
     .command('logs <job>')
-    .description("Print a training (or, with --processing, processing) job's logs; -f follows them until the job ends.")
+    .description("Print a training (or, with --processing, processing) job's logs; -f follows them until the job ends and exits 1 unless it Completed.")
     .option('-f, --follow', 'keep printing new lines until the job has ended')
     .option('--processing', 'the job is a processing job')
     .option('--json', 'one JSON record per line (JSON Lines): {"event":"log","Timestamp","Stream","Message"}')
@@ -42,9 +52,19 @@ export function registerLogsCommand(program: Command): void {
       try {
         const s = clientSettings(global);
         const kind = o.processing ? 'processing' : 'training';
-        const print = () => printJobLogs(createLoamClient({ endpoint: s.endpoint, token: s.token }), kind, job, { follow: Boolean(o.follow), json });
-        if (o.follow) await following(`${kind} job ${job}`, `loam stop-${kind}-job --${kind}-job-name ${job}`, print);
-        else await print();
+        const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
+        const print = () => printJobLogs(client, kind, job, { follow: Boolean(o.follow), json });
+        if (!o.follow) {
+          await print();
+          return;
+        }
+        await following(`${kind} job ${job}`, `loam stop-${kind}-job --${kind}-job-name ${job}`, print);
+        // Followed to the end: the exit code says how the job ended, as `loam train` does (0 only for Completed).
+        const ended = await jobOutcome(client, kind, job);
+        if (ended.status !== 'Completed') {
+          process.stderr.write(`${kind === 'training' ? 'Training' : 'Processing'} job ${job} ended ${ended.status}${ended.reason ? `: ${ended.reason}` : ''}\n`);
+          process.exitCode = 1;
+        }
       } catch (e) {
         printError(e, json);
         process.exitCode = 1;
