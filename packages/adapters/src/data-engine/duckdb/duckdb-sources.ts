@@ -4,6 +4,8 @@ import { quoteIdent, quoteLiteral, type CsvReadOptions, type FileSource } from '
 
 /** Default largest CSV line: far above real rows, far below a pathological 100 MB field. */
 export const DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024;
+/** What the CSV read buffer holds beyond the longest line allowed. */
+const CSV_BUFFER_MARGIN = 1024 * 1024;
 /** Rows type inference looks at, as DuckDB's own sniffer does by default. */
 const INFER_ROWS = 20_480;
 /** Columns typed by one sampled query. */
@@ -24,10 +26,15 @@ const candidates = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP'] as const
 
 function csvRead(path: string, o: CsvReadOptions, compression: string, types: Readonly<Record<string, string>>): string {
   const columns = o.columnNames.map((n) => `${quoteLiteral(n)}: ${quoteLiteral(types[n] ?? 'VARCHAR')}`).join(', ');
+  const maxLine = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const args = [
     quoteLiteral(path), 'auto_detect=false', `delim=${quoteLiteral(o.delimiter)}`, `quote=${quoteLiteral(o.quote)}`,
     `escape=${quoteLiteral(o.escape)}`, `header=${o.header ? 'true' : 'false'}`, `encoding=${quoteLiteral(o.encoding)}`,
-    `compression='${compression}'`, 'strict_mode=true', 'null_padding=false', `max_line_size=${o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}`,
+    `compression='${compression}'`, 'strict_mode=true', 'null_padding=false', `max_line_size=${maxLine}`,
+    // DuckDB's buffer defaults to 16 × max_line_size (512 MiB at the default), allocated whole for every
+    // read against the engine's memory_limit (1 GB): a second CSV read at the same time failed with
+    // Out of Memory however small its file. The buffer must only exceed the longest line.
+    `buffer_size=${maxLine + CSV_BUFFER_MARGIN}`,
     `columns={${columns}}`,
   ];
   return `read_csv(${args.join(', ')})`;
