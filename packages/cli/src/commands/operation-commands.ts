@@ -15,18 +15,56 @@ function camel(kebabName: string): string {
   return kebabName.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-type Props = Record<string, { type?: string; description?: string; anyOf?: unknown[] }>;
+interface PropSchema {
+  type?: string;
+  description?: string;
+  anyOf?: { const?: unknown }[];
+  items?: PropSchema;
+}
+type Props = Record<string, PropSchema>;
 
-function parseValue(raw: string, schema: { type?: string }, flag: string): unknown {
+/** The values of an enum (TypeBox writes a union of literals as anyOf of consts), or undefined. */
+function choices(schema: PropSchema | undefined): string[] | undefined {
+  const consts = schema?.anyOf?.map((x) => x.const);
+  return consts && consts.length && consts.every((c) => typeof c === 'string') ? (consts as string[]) : undefined;
+}
+
+/** What a flag's value looks like, for --help: the choices, or how a list, an object or a boolean is written. */
+export function valueHint(schema: PropSchema): string | undefined {
+  const oneOf = choices(schema);
+  if (oneOf) return `one of ${oneOf.join(', ')}`;
+  if (schema.type === 'boolean') return 'true or false';
+  if (schema.type === 'object') return 'JSON object';
+  if (schema.type === 'array') {
+    const items = choices(schema.items);
+    if (items) return `comma-separated list of ${items.join(', ')}, or a JSON array`;
+    return schema.items?.type === 'object' || schema.items?.type === 'array' ? 'JSON array' : 'comma-separated list, or a JSON array';
+  }
+  return undefined;
+}
+
+function parseJson(raw: string, flag: string, what: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (e) {
+    throw new InputError(`${flag} must be ${what} in JSON, got '${raw.length > 60 ? `${raw.slice(0, 60)}…` : raw}' (${(e as Error).message})`);
+  }
+}
+
+function parseValue(raw: string, schema: PropSchema, flag: string): unknown {
   if (schema.type === 'integer') return wholeNumber(raw, flag, { min: -Infinity });
   if (schema.type === 'number') return decimal(raw, flag);
-  if (schema.type === 'boolean') return raw === 'true' || raw === '';
-  if (schema.type === 'array' || schema.type === 'object') {
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      return schema.type === 'array' ? raw.split(',') : raw;
-    }
+  if (schema.type === 'boolean') {
+    const b = raw.trim().toLowerCase();
+    if (b === 'true' || b === '') return true;
+    if (b === 'false') return false;
+    throw new InputError(`${flag} must be true or false, got '${raw}'`);
+  }
+  if (schema.type === 'object') return parseJson(raw, flag, 'an object');
+  if (schema.type === 'array') {
+    if (raw.trimStart().startsWith('[')) return parseJson(raw, flag, 'an array');
+    if (schema.items?.type === 'object' || schema.items?.type === 'array') return parseJson(raw, flag, 'an array');
+    return raw.split(',');
   }
   return raw;
 }
@@ -52,7 +90,8 @@ export function registerOperationCommands(program: Command, ops: readonly Operat
     const cmd = program.command(kebab(op.name)).description(`${op.summary} (${op.name})`);
     for (const [name, schema] of Object.entries(props)) {
       const flag = `--${kebab(name)} <value>`;
-      const desc = `${schema.description ?? name}${required.has(name) ? ' (required)' : ''}`;
+      const hint = valueHint(schema);
+      const desc = `${schema.description ?? name}${hint ? ` (${hint})` : ''}${required.has(name) ? ' (required)' : ''}`;
       cmd.option(flag, desc);
     }
     cmd.option('--cli-input-json <json>', 'the whole input as JSON, or file://path');
@@ -65,6 +104,10 @@ export function registerOperationCommands(program: Command, ops: readonly Operat
         for (const [name, schema] of Object.entries(props)) {
           const v = opts[camel(kebab(name))];
           if (typeof v === 'string') input[name] = parseValue(v, schema, `--${kebab(name)}`);
+        }
+        const missing = [...required].filter((name) => input[name] === undefined);
+        if (missing.length) {
+          throw new InputError(`${missing.length === 1 ? 'Missing required option' : 'Missing required options'} ${missing.map((name) => `--${kebab(name)} (${name})`).join(', ')}; or give ${missing.length === 1 ? 'it' : 'them'} in --cli-input-json.`);
         }
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
