@@ -17,6 +17,11 @@ describe('printResult, human output', () => {
     expect(out).toBe('Endpoint:\n  Tags:\n    (none)\n  Environment:\n    (empty)\n  Name: e\n');
   });
 
+  it('leaves out a member that is undefined, as --json does (loam registry approve without --comment printed "ApprovalDescription: undefined")', () => {
+    printResult({ ModelApprovalStatus: 'Approved', ApprovalDescription: undefined, ApprovedBy: 'admin' }, false);
+    expect(out).toBe('ModelApprovalStatus: Approved\nApprovedBy: admin\n');
+  });
+
   it('still prints an empty result as OK and an empty list as (none)', () => {
     printResult({}, false);
     printResult([], false);

@@ -24,7 +24,8 @@ function render(v: unknown, depth: number): string {
     return v.map((x) => `${pad}- ${render(x, depth + 1).trimStart()}`).join('\n');
   }
   if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>);
+    // A member left undefined is absent, as in the JSON output (never the word 'undefined').
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
     // An empty result (a Delete…) is OK; an empty object under a key is shown as such, under it.
     if (entries.length === 0) return depth === 0 ? 'OK' : `${pad}(empty)`;
     return entries
