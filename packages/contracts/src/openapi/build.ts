@@ -45,7 +45,9 @@ function operationObject(op: Operation): Json {
     'x-loam-iam-action': op.iamAction,
     'x-loam-resource': op.resource,
     ...(op.alsoOn ? { 'x-loam-also-on': op.alsoOn } : {}),
-    'x-loam-aws-json': op.aws,
+    // On an AWS protocol: JSON 1.1 (SageMaker, Application Auto Scaling) or query (CloudWatch), of which service.
+    'x-loam-aws-json': op.aws && (op.awsService?.protocol ?? 'json') === 'json',
+    ...(op.aws && op.awsService ? { 'x-loam-aws-service': op.awsService.clientName } : {}),
     'x-loam-kind': op.kind,
     parameters,
     responses: responses(op),

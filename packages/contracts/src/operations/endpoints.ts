@@ -1,4 +1,4 @@
-import { applicationAutoScalingService } from '../aws-services.js';
+import { applicationAutoScalingService, cloudWatchService } from '../aws-services.js';
 import { writeData } from '../data-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
@@ -64,20 +64,22 @@ export const DeleteEndpoint = defineOperation({
 
 const alarm = 'arn:loam:cloudwatch:{Region}:{Account}:alarm:{AlarmName}';
 const ext = { capability: 'endpoints', aws: false } as const;
+// CloudWatch's own operations, on its query protocol (form `Action=<name>`, signing name `monitoring`) as well as REST.
+const cloudwatch = { capability: 'endpoints', aws: true, awsService: cloudWatchService } as const;
 
 export const PutMetricAlarm = defineOperation({
-  ...ext, name: 'PutMetricAlarm', kind: 'create',
+  ...cloudwatch, name: 'PutMetricAlarm', kind: 'create',
   summary: "Creates or replaces an alarm on an endpoint's metric (Loam's stand-in for CloudWatch); name it in AutoRollbackConfiguration.",
   input: A.PutMetricAlarmInput, output: Empty, errors: ['ValidationException', 'ResourceLimitExceeded'],
   iamAction: 'cloudwatch:PutMetricAlarm', resource: alarm, rest: { method: 'POST', path: '/api/v1/alarms' },
 });
 export const DescribeAlarms = defineOperation({
-  ...ext, name: 'DescribeAlarms', kind: 'list', summary: 'Lists alarms with their current state.',
+  ...cloudwatch, name: 'DescribeAlarms', kind: 'list', summary: 'Lists alarms with their current state.',
   input: A.DescribeAlarmsInput, output: A.DescribeAlarmsOutput, errors: ['ValidationException'],
   iamAction: 'cloudwatch:DescribeAlarms', resource: '*', rest: { method: 'GET', path: '/api/v1/alarms' },
 });
 export const DeleteAlarms = defineOperation({
-  ...ext, name: 'DeleteAlarms', kind: 'delete', summary: 'Deletes alarms by name.',
+  ...cloudwatch, name: 'DeleteAlarms', kind: 'delete', summary: 'Deletes alarms by name.',
   input: A.DeleteAlarmsInput, output: Empty, errors: ['ResourceNotFound'],
   iamAction: 'cloudwatch:DeleteAlarms', resource: '*', rest: { method: 'POST', path: '/api/v1/alarms/delete' },
 });

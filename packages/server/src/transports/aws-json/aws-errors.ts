@@ -79,5 +79,5 @@ export function asServiceError(service: AwsService, e: unknown): unknown {
   const code = (e as { code?: unknown } | null)?.code;
   if (e instanceof AwsProtocolError || typeof code !== 'string' || !isErrorCode(code)) return e;
   const named = service.errorCodes?.[code];
-  return named === undefined ? e : new AwsProtocolError(named, errorStatus[code], (e as Error).message);
+  return named === undefined ? e : new AwsProtocolError(named, service.errorStatuses?.[named] ?? errorStatus[code], (e as Error).message);
 }

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sageMakerService, type AwsService, type Operation } from '@loam/contracts';
+import { sageMakerService, type AwsJsonService, type Operation } from '@loam/contracts';
 import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
 import type { Dispatch } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
 import { AwsProtocolError, asSageMakerNotFound, asServiceError, toAwsWireError } from './aws-errors.js';
 import { verifySageMakerRequest } from './sigv4-request.js';
+import { isQueryRequest } from '../aws-query/aws-query.routes.js';
 
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 
@@ -14,6 +15,8 @@ export interface AwsJsonTransportDeps {
   readonly dispatch: Dispatch;
   readonly keys: AccessKeyResolver;
   readonly defaultBodyLimit: number;
+  /** Answers AWS query-protocol requests (a form body, no X-Amz-Target), which share `POST /`. */
+  readonly query?: (req: FastifyRequest, reply: FastifyReply, body: Buffer) => Promise<FastifyReply>;
 }
 
 /** Sends an error as the AWS JSON protocol does: `{"__type", "message"}` with the code's status. */
@@ -28,10 +31,11 @@ export function sendAwsJsonError(e: unknown, req: FastifyRequest, reply: Fastify
 }
 
 /** The services the table's `aws` operations belong to, by target prefix, each with its operations by name. */
-export function awsJsonServices(operations: readonly Operation[]): Map<string, { readonly service: AwsService; readonly ops: Map<string, Operation> }> {
-  const services = new Map<string, { service: AwsService; ops: Map<string, Operation> }>();
+export function awsJsonServices(operations: readonly Operation[]): Map<string, { readonly service: AwsJsonService; readonly ops: Map<string, Operation> }> {
+  const services = new Map<string, { service: AwsJsonService; ops: Map<string, Operation> }>();
   for (const op of operations.filter((o) => o.aws)) {
     const service = op.awsService ?? sageMakerService;
+    if (service.protocol !== 'json') continue;
     const entry = services.get(service.targetPrefix) ?? { service, ops: new Map<string, Operation>() };
     if (entry.service !== service) throw new Error(`Two AWS services share the target prefix '${service.targetPrefix}'.`);
     entry.ops.set(op.name, op);
@@ -59,6 +63,7 @@ export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTran
       bodyLimit,
       handler: async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        if (deps.query && isQueryRequest(req)) return deps.query(req, reply, body);
         const target = req.headers['x-amz-target'];
         const dot = typeof target === 'string' ? target.indexOf('.') : -1;
         const entry = typeof target === 'string' && dot > 0 ? services.get(target.slice(0, dot)) : undefined;

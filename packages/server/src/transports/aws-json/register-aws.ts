@@ -4,6 +4,7 @@ import { authorize } from '@loam/core';
 import type { Platform } from '../../compose/platform.js';
 import type { Authorizer, Dispatch } from '../../operations/dispatcher.js';
 import { registerS3Transport } from '../s3/s3.routes.js';
+import { createQueryHandler } from '../aws-query/aws-query.routes.js';
 import { registerAwsJsonTransport } from './aws-json.routes.js';
 import { isEndpointInvoker, noEndpoints } from './endpoint-invoker.js';
 import { registerRuntimeTransport } from './runtime.routes.js';
@@ -15,7 +16,8 @@ export interface AwsProtocolsDeps {
 }
 
 /**
- * Everything AWS clients speak to, on the same port as REST: SageMaker's JSON 1.1 protocol at `POST /`,
+ * Everything AWS clients speak to, on the same port as REST: the AWS JSON 1.1 protocol (SageMaker, Application
+ * Auto Scaling) and the query protocol (CloudWatch) at `POST /`,
  * SageMaker Runtime at `/endpoints/{name}/invocations`, and the S3 API (chosen by signature or by a
  * `<bucket>.localhost` Host, so it never shadows other routes). All three verify SigV4 against Loam's
  * access keys and authorize with the same policy evaluator as REST.
@@ -24,7 +26,8 @@ export function registerAwsProtocols(app: FastifyInstance, deps: AwsProtocolsDep
   const { platform } = deps;
   const { identity, config } = platform;
   const authorizer: Authorizer = async (principal, action, resource) => authorize(principal, await identity.policiesOf(principal.userName), action, resource);
-  registerAwsJsonTransport(app, { operations: deps.operations, dispatch: deps.dispatch, keys: identity, defaultBodyLimit: config.server.bodyLimitBytes });
+  const query = createQueryHandler({ operations: deps.operations, dispatch: deps.dispatch, keys: identity });
+  registerAwsJsonTransport(app, { operations: deps.operations, dispatch: deps.dispatch, keys: identity, defaultBodyLimit: config.server.bodyLimitBytes, query });
   const fallback = noEndpoints(platform.partition);
   registerRuntimeTransport(app, {
     keys: identity,

@@ -9,8 +9,11 @@ describe('docs/supported-operations.md', () => {
     expect(committed).toBe(renderSupportedOperations(operationList));
   });
 
-  it('lists every aws operation of the table with its X-Amz-Target', () => {
+  it('lists every aws operation of the table with its X-Amz-Target or query Action', () => {
     const doc = renderSupportedOperations(operationList);
-    for (const op of operationList.filter((o) => o.aws)) expect(doc).toContain(`\`${(op.awsService ?? sageMakerService).targetPrefix}.${op.name}\``);
+    for (const op of operationList.filter((o) => o.aws)) {
+      const service = op.awsService ?? sageMakerService;
+      expect(doc).toContain(service.protocol === 'json' ? `\`${service.targetPrefix}.${op.name}\`` : `\`Action=${op.name}\``);
+    }
   });
 });

@@ -22,16 +22,17 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
   const sorted = [...ops].sort((a, b) => a.name.localeCompare(b.name));
   const aws = sorted.filter((o) => o.aws && (o.awsService ?? sageMakerService) === sageMakerService);
   const others = [...new Set(sorted.filter((o) => o.aws && o.awsService && o.awsService !== sageMakerService).map((o) => o.awsService as AwsService))];
-  const row = (o: Operation, s: AwsService) => `| ${o.name} | \`${s.targetPrefix}.${o.name}\` | \`${o.iamAction}\` | ${[o.resource, ...(o.alsoOn ?? [])].map((r) => `\`${cell(r)}\``).join(' and ')} | ${cell(o.summary)} |`;
+  const row = (o: Operation, s: AwsService) => `| ${o.name} | \`${s.protocol === 'json' ? `${s.targetPrefix}.${o.name}` : `Action=${o.name}`}\` | \`${o.iamAction}\` | ${[o.resource, ...(o.alsoOn ?? [])].map((r) => `\`${cell(r)}\``).join(' and ')} | ${cell(o.summary)} |`;
   const loamOnly = sorted.filter((o) => !o.aws);
   const lines = [
     '# Supported operations',
     '',
     '<!-- Generated from the operation table by scripts/supported-operations.ts. Do not edit by hand. -->',
     '',
-    `Loam answers ${aws.length} SageMaker operations${others.map((svc) => ` and ${sorted.filter((o) => o.aws && o.awsService === svc).length} ${svc.clientName} operations`).join('')} over the AWS JSON 1.1 protocol, SageMaker Runtime's`,
+    `Loam answers ${aws.length} SageMaker operations${others.map((svc) => `, ${sorted.filter((o) => o.aws && o.awsService === svc).length} ${svc.clientName} operations`).join('')}, SageMaker Runtime's`,
     `InvokeEndpoint, and ${s3Operations.length} S3 operations, all on the port \`loam up\` prints. Any other`,
-    '`X-Amz-Target` answers `UnknownOperationException`; any other S3 subresource answers `NotImplemented`.',
+    '`X-Amz-Target` answers `UnknownOperationException`, any other query `Action` `InvalidAction`; any other S3',
+    'subresource answers `NotImplemented`.',
     'See [aws-clients.md](aws-clients.md) for boto3, the JavaScript SDK and the aws CLI.',
     '',
     '## SageMaker (AWS JSON 1.1, `POST /`, signing name `sagemaker`)',
@@ -51,12 +52,14 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
     ...Object.entries(unsupportedMembers).flatMap(([op, members]) => Object.entries(members).map(([member, why]) => `| ${op} | ${member} | Refused: ${cell(why)}. |`)),
     '',
     ...others.flatMap((svc) => [
-      `## ${svc.clientName} (AWS JSON 1.1, \`POST /\`, signing name \`${svc.signingName}\`)`,
+      svc.protocol === 'json'
+        ? `## ${svc.clientName} (AWS JSON 1.1, \`POST /\`, signing name \`${svc.signingName}\`)`
+        : `## ${svc.clientName} (AWS query protocol: form \`POST /\`, XML answers, signing name \`${svc.signingName}\`, Version \`${svc.apiVersion}\`)`,
       '',
-      `The operations boto3's \`${svc.clientName}\` client calls, for SageMaker endpoint variants (\`ServiceNamespace\` \`sagemaker\`,`,
-      `\`ScalableDimension\` \`sagemaker:variant:DesiredInstanceCount\`); also on the REST API. Errors use the service's names${svc.errorCodes ? ` (${Object.entries(svc.errorCodes).map(([loam, named]) => `\`${named}\` for ${loam}`).join(', ')})` : ''}.`,
+      `The operations boto3's \`${svc.clientName}\` client calls that Loam serves for endpoints (also on the REST API;`,
+      `what each takes is in [aws-clients.md](aws-clients.md)). Errors use the service's names${svc.errorCodes ? ` (${Object.entries(svc.errorCodes).filter(([loam, named]) => loam !== named).map(([loam, named]) => `\`${named}\` for ${loam}`).join(', ')})` : ''}.`,
       '',
-      '| Operation | X-Amz-Target | IAM action | Resource | What it does |',
+      `| Operation | ${svc.protocol === 'json' ? 'X-Amz-Target' : 'Action'} | IAM action | Resource | What it does |`,
       '|---|---|---|---|---|',
       ...sorted.filter((o) => o.aws && o.awsService === svc).map((o) => row(o, svc)),
       '',

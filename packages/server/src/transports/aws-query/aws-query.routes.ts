@@ -1,0 +1,73 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AwsQueryService, Operation } from '@loam/contracts';
+import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
+import type { Dispatch } from '../../operations/dispatcher.js';
+import { AwsProtocolError, asServiceError, toAwsWireError } from '../aws-json/aws-errors.js';
+import { verifySageMakerRequest } from '../aws-json/sigv4-request.js';
+import { queryInput } from './query-input.js';
+import { queryErrorXml, queryResponseXml } from './query-xml.js';
+
+export interface AwsQueryDeps {
+  readonly operations: readonly Operation[];
+  readonly dispatch: Dispatch;
+  readonly keys: AccessKeyResolver;
+}
+
+/** A query-protocol request: a form body and no `X-Amz-Target` (which the JSON protocol always sends). */
+export function isQueryRequest(req: FastifyRequest): boolean {
+  const type = req.headers['content-type'];
+  return req.headers['x-amz-target'] === undefined && typeof type === 'string' && /^application\/x-www-form-urlencoded\b/i.test(type);
+}
+
+/** The names query services (CloudWatch, IAM, STS) answer signature problems with. */
+const queryAuthCodes: Readonly<Record<string, string>> = {
+  MissingAuthenticationTokenException: 'MissingAuthenticationToken',
+  UnrecognizedClientException: 'InvalidClientTokenId',
+  InvalidSignatureException: 'SignatureDoesNotMatch',
+  IncompleteSignatureException: 'IncompleteSignature',
+  AccessDeniedException: 'AccessDenied',
+};
+
+/** The signing service a SigV4 Authorization header's credential scope names (the service is picked by it). */
+function scopeService(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  return typeof auth === 'string' ? /Credential=[^/,\s]+\/\d{8}\/[^/,\s]+\/([^/,\s]+)\/aws4_request/.exec(auth)?.[1] : undefined;
+}
+
+/**
+ * The AWS query protocol on `POST /` (CloudWatch's, as boto3's `cloudwatch` client speaks it): the operations
+ * of the table whose `awsService` is a query service, picked by the credential scope's service and the form's
+ * `Action`; the form is turned into the operation's JSON input by its schema, run through the same
+ * dispatcher as REST, and answered in XML. Nothing here is per-operation.
+ */
+export function createQueryHandler(deps: AwsQueryDeps): (req: FastifyRequest, reply: FastifyReply, body: Buffer) => Promise<FastifyReply> {
+  const services = new Map<string, { service: AwsQueryService; ops: Map<string, Operation> }>();
+  for (const op of deps.operations) {
+    const service = op.aws ? op.awsService : undefined;
+    if (service?.protocol !== 'query') continue;
+    const entry = services.get(service.signingName) ?? { service, ops: new Map<string, Operation>() };
+    entry.ops.set(op.name, op);
+    services.set(service.signingName, entry);
+  }
+  const fallback = [...services.values()][0];
+  return async (req, reply, body) => {
+    const entry = services.get(scopeService(req) ?? '') ?? fallback;
+    try {
+      if (!entry) throw new AwsProtocolError('InvalidAction', 400, 'Loam serves no AWS query-protocol operations.');
+      const { service } = entry;
+      const principal = await verifySageMakerRequest(req, body, deps.keys, service.signingName);
+      const form = new URLSearchParams(body.toString('utf8'));
+      const action = form.get('Action') ?? '';
+      const op = entry.ops.get(action);
+      if (!op) throw new AwsProtocolError('InvalidAction', 400, `The action '${action}' is not valid for this web service. Loam serves ${service.clientName}'s ${[...entry.ops.keys()].sort().join(', ')}.`);
+      const version = form.get('Version');
+      if (version !== null && version !== service.apiVersion) throw new AwsProtocolError('InvalidParameterValue', 400, `Version '${version}': Loam speaks ${service.clientName} API version ${service.apiVersion}.`);
+      const output = await deps.dispatch(op, queryInput(form, op.input), { principal, requestId: req.id });
+      return reply.code(200).header('x-amzn-requestid', req.id).type('text/xml').send(queryResponseXml(service, op.name, output ?? {}, op.output, req.id));
+    } catch (e) {
+      const w = toAwsWireError(entry ? asServiceError(entry.service, e) : e);
+      if (w.internal) req.log.error({ err: e }, 'request failed');
+      return reply.code(w.status).header('x-amzn-requestid', req.id).type('text/xml').send(queryErrorXml(entry?.service, w.status, queryAuthCodes[w.code] ?? w.code, w.message, req.id));
+    }
+  };
+}

@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { call, deploy, storeGbdtModel, waitForEndpoint, xgboostImage } from '../../endpoints/endpoints.test-support.js';
+
+/**
+ * boto3's `cloudwatch` client, unchanged (Debian's, query protocol: form requests, XML answers), against a
+ * real Loam on loopback: the alarms of SageMaker's blue/green auto-rollback guide, what Loam's alarms
+ * cannot evaluate refused by name, and a blue/green UpdateEndpoint rolled back by a boto3-created alarm.
+ */
+const PYTHON = '/usr/bin/python3';
+let loam: TestLoam;
+let url: string;
+let row: string;
+
+function boto3<T>(program: string, args: Record<string, unknown> = {}): Promise<T> {
+  const prelude = [
+    'import json, sys, time, boto3',
+    'from botocore.config import Config',
+    'ARGS = json.loads(sys.argv[1])',
+    "def client(name, **kw): return boto3.client(name, endpoint_url=ARGS['url'], region_name='us-east-1', aws_access_key_id=ARGS['id'], aws_secret_access_key=ARGS['secret'], config=Config(retries={'max_attempts': 0}), **kw)",
+    'def error(fn, *a, **kw):',
+    '    try:',
+    '        fn(*a, **kw)',
+    "        return 'resolved'",
+    '    except Exception as e:',
+    "        err = getattr(e, 'response', {}).get('Error', {})",
+    "        return [err.get('Code', type(e).__name__), err.get('Message', str(e)), type(e).__name__]",
+    '',
+  ].join('\n');
+  const env = { PATH: '/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' };
+  const a = JSON.stringify({ url, id: loam.adminAccessKeyId, secret: loam.adminSecretAccessKey, ...args });
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, ['-c', `${prelude}\n${program}`, a], { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`boto3 program failed: ${stderr}`));
+      else resolve(JSON.parse(stdout) as T);
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: install Debian's python3-boto3.`);
+  loam = await openTestLoam();
+  await loam.app.listen({ host: '127.0.0.1', port: 0 });
+  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  const { raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'm/model.tar.gz' });
+  row = raw[0]!.join(',');
+  expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'm', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/m/model.tar.gz' } })).status).toBe(200);
+}, 60_000);
+afterAll(async () => loam?.close());
+
+// The alarm of SageMaker's "Auto-Rollback Configuration and Monitoring" example.
+const docsAlarm = {
+  AlarmName: 'bg-5xx', AlarmDescription: 'Test SageMaker endpoint deployment auto-rollback alarm', ActionsEnabled: false, Namespace: 'AWS/SageMaker',
+  MetricName: 'Invocation5XXErrors', Statistic: 'Average', Dimensions: [{ Name: 'EndpointName', Value: 'bg' }, { Name: 'VariantName', Value: 'AllTraffic' }],
+  Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+};
+
+describe("boto3's cloudwatch client", () => {
+  it('puts, describes and deletes an alarm on endpoint metrics', async () => {
+    const out = await boto3<Record<string, any>>(`
+cw = client('cloudwatch')
+cw.put_metric_alarm(**ARGS['alarm'])
+cw.put_metric_alarm(AlarmName='p99', MetricName='ModelLatency', Namespace='AWS/SageMaker', ExtendedStatistic='p99', Dimensions=[{'Name': 'EndpointName', 'Value': 'bg'}],
+  Period=10, EvaluationPeriods=3, DatapointsToAlarm=2, Threshold=250000.5, ComparisonOperator='GreaterThanThreshold')
+alarms = cw.describe_alarms(AlarmNames=['bg-5xx'])['MetricAlarms']
+prefix = [a['AlarmName'] for a in cw.describe_alarms(AlarmNamePrefix='p')['MetricAlarms']]
+cw.delete_alarms(AlarmNames=['p99'])
+print(json.dumps({'alarms': alarms, 'prefix': prefix, 'left': [a['AlarmName'] for a in cw.describe_alarms()['MetricAlarms']]}, default=str))
+`, { alarm: docsAlarm });
+    const { ActionsEnabled, ...rest } = docsAlarm;
+    expect(out['alarms']).toEqual([expect.objectContaining({ ...rest, ActionsEnabled, AlarmArn: expect.stringMatching(/:alarm:bg-5xx$/), StateValue: expect.stringMatching(/^(OK|INSUFFICIENT_DATA)$/) })]);
+    expect(out['alarms'][0].AlarmConfigurationUpdatedTimestamp).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/); // boto3 parsed a timestamp
+    expect(out['prefix']).toEqual(['p99']);
+    expect(out['left']).toEqual(['bg-5xx']);
+  }, 60_000);
+
+  it("refuses what Loam's alarms cannot evaluate with InvalidParameterValue naming the member, and stores nothing", async () => {
+    const out = await boto3<Record<string, any>>(`
+cw = client('cloudwatch')
+base = dict(AlarmName='bad', Namespace='AWS/SageMaker', MetricName='Invocations', Statistic='Sum', Dimensions=[{'Name': 'EndpointName', 'Value': 'bg'}],
+  Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator='GreaterThanThreshold')
+print(json.dumps({
+  'metric': error(cw.put_metric_alarm, **dict(base, MetricName='CPUUtilization')),
+  'namespace': error(cw.put_metric_alarm, **dict(base, Namespace='AWS/EC2')),
+  'dimension': error(cw.put_metric_alarm, **dict(base, Dimensions=[{'Name': 'InstanceId', 'Value': 'i-1'}])),
+  'actions': error(cw.put_metric_alarm, **dict(base, AlarmActions=['arn:aws:sns:us-east-1:111122223333:ops'])),
+  'anomaly': error(cw.put_metric_alarm, **dict(base, ComparisonOperator='LessThanLowerOrGreaterThanUpperThreshold')),
+  'noEndpoint': error(cw.put_metric_alarm, **dict(base, Dimensions=[{'Name': 'VariantName', 'Value': 'AllTraffic'}])),
+  'unknownAction': error(cw.list_metrics),
+  'left': [a['AlarmName'] for a in cw.describe_alarms()['MetricAlarms']],
+}))
+`);
+    for (const [k, member] of [['metric', 'MetricName'], ['namespace', 'Namespace'], ['dimension', 'Dimensions'], ['actions', 'AlarmActions'], ['anomaly', 'ComparisonOperator'], ['noEndpoint', 'EndpointName']] as const) {
+      expect(out[k][0], k).toBe('InvalidParameterValue');
+      expect(out[k][1], k).toContain(member);
+    }
+    expect(out['unknownAction'][0]).toBe('InvalidAction');
+    expect(out['left']).not.toContain('bad');
+  }, 60_000);
+
+  it('an alarm created with boto3 rolls back a blue/green UpdateEndpoint that names it', async () => {
+    await deploy(loam, 'rb', [{ name: 'AllTraffic', modelName: 'm', count: 1 }]);
+    expect((await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'rb-2', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] })).status).toBe(200);
+    const out = await boto3<Record<string, any>>(`
+cw, sm = client('cloudwatch'), client('sagemaker')
+# No invocations at all counts as breaching: the alarm is in ALARM while the canary bakes.
+cw.put_metric_alarm(AlarmName='rb-quiet', Namespace='AWS/SageMaker', MetricName='Invocations', Statistic='Sum', Dimensions=[{'Name': 'EndpointName', 'Value': 'rb'}],
+  Period=1, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator='GreaterThanOrEqualToThreshold', TreatMissingData='breaching')
+missing = error(sm.update_endpoint, EndpointName='rb', EndpointConfigName='rb-2', DeploymentConfig={'AutoRollbackConfiguration': {'Alarms': [{'AlarmName': 'nope'}]},
+  'BlueGreenUpdatePolicy': {'TrafficRoutingConfiguration': {'Type': 'ALL_AT_ONCE', 'WaitIntervalInSeconds': 0}}})
+sm.update_endpoint(EndpointName='rb', EndpointConfigName='rb-2', DeploymentConfig={
+  'BlueGreenUpdatePolicy': {'TrafficRoutingConfiguration': {'Type': 'CANARY', 'WaitIntervalInSeconds': 30, 'CanarySize': {'Type': 'CAPACITY_PERCENT', 'Value': 50}},
+    'TerminationWaitInSeconds': 0, 'MaximumExecutionTimeoutInSeconds': 600},
+  'AutoRollbackConfiguration': {'Alarms': [{'AlarmName': 'rb-quiet'}]}})
+print(json.dumps({'missing': missing, 'state': cw.describe_alarms(AlarmNames=['rb-quiet'])['MetricAlarms'][0]['StateValue']}))
+`);
+    expect(out['missing'][0]).toBe('ValidationException');
+    expect(out['missing'][1]).toContain('nope');
+    const d = await waitForEndpoint(loam, 'rb', (s, b) => s === 'InService' && b.FailureReason !== undefined, 60_000);
+    expect(d.EndpointConfigName).toBe('rb-cfg');
+    expect(d.FailureReason).toMatch(/alarm 'rb-quiet'/);
+  }, 90_000);
+});
