@@ -55,6 +55,11 @@ export function createQueryHandler(deps: AwsQueryDeps): (req: FastifyRequest, re
     try {
       if (!entry) throw new AwsProtocolError('InvalidAction', 400, 'Loam serves no AWS query-protocol operations.');
       const { service } = entry;
+      // The form body is the operation's input: the signature must cover it, so a presigned URL or an
+      // unsigned payload (which SigV4 otherwise allows) is refused.
+      if (/[?&]X-Amz-Signature=/i.test(req.url) || req.headers['x-amz-content-sha256'] === 'UNSIGNED-PAYLOAD') {
+        throw new AwsProtocolError('IncompleteSignature', 400, 'A query-protocol request must be signed in the Authorization header, over its body.');
+      }
       const principal = await verifySageMakerRequest(req, body, deps.keys, service.signingName);
       const form = new URLSearchParams(body.toString('utf8'));
       const action = form.get('Action') ?? '';

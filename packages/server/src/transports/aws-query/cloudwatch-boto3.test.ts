@@ -100,6 +100,29 @@ print(json.dumps({
     expect(out['left']).not.toContain('bad');
   }, 60_000);
 
+  it('refuses a request whose signature does not cover its form body (UNSIGNED-PAYLOAD), and deletes nothing', async () => {
+    const out = await boto3<Record<string, any>>(`
+import urllib.request, urllib.error
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+cw = client('cloudwatch')
+cw.put_metric_alarm(AlarmName='keep', Namespace='AWS/SageMaker', MetricName='Invocations', Statistic='Sum', Dimensions=[{'Name': 'EndpointName', 'Value': 'x'}],
+  Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator='GreaterThanThreshold')
+body = 'Action=DeleteAlarms&Version=2010-08-01&AlarmNames.member.1=keep'
+req = AWSRequest(method='POST', url=ARGS['url'] + '/', data=body, headers={'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'X-Amz-Content-SHA256': 'UNSIGNED-PAYLOAD'})
+SigV4Auth(Credentials(ARGS['id'], ARGS['secret']), 'monitoring', 'us-east-1').add_auth(req)
+try:
+  r = urllib.request.urlopen(urllib.request.Request(req.url, data=body.encode(), headers=dict(req.headers), method='POST')); got = [r.status, r.read().decode()]
+except urllib.error.HTTPError as e:
+  got = [e.code, e.read().decode()]
+print(json.dumps({'got': got, 'left': [a['AlarmName'] for a in cw.describe_alarms(AlarmNames=['keep'])['MetricAlarms']]}))
+`);
+    expect(out['got'][0]).toBe(400);
+    expect(out['got'][1]).toContain('<Code>IncompleteSignature</Code>');
+    expect(out['left']).toEqual(['keep']);
+  }, 60_000);
+
   it('an alarm created with boto3 rolls back a blue/green UpdateEndpoint that names it', async () => {
     await deploy(loam, 'rb', [{ name: 'AllTraffic', modelName: 'm', count: 1 }]);
     expect((await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'rb-2', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] })).status).toBe(200);
