@@ -13,6 +13,7 @@ import {
 } from './tracking-rules.js';
 import { randomRunName } from './run-names.js';
 import type { ArtifactFile, TrackingArtifacts } from './tracking-artifacts.js';
+import { runsHolding } from './artifact-proxy-access.js';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
 const VIEW_TYPES: readonly ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
@@ -66,10 +67,20 @@ export class TrackingService {
     const name = checkExperimentName(input.name);
     const tags = (input.tags ?? []).map((t) => checkExperimentTag(t.key, t.value));
     if (input.artifactLocation?.startsWith('runs:')) throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${input.artifactLocation}'`, '/artifact_location');
-    if (input.artifactLocation) this.artifacts.checkLocation(input.artifactLocation);
+    if (input.artifactLocation) await this.#checkLocation(input.artifactLocation);
     return this.store.createExperiment({
       name, artifactRoot: this.artifactRoot, tags, time: this.#clock.now(), ...(input.artifactLocation ? { artifactLocation: input.artifactLocation } : {}),
     });
+  }
+
+  /**
+   * A location Loam serves, and not inside a run's folder: the experiment's runs (and a training job's
+   * model) would be written into that run's artifacts, which the run's own permissions guard.
+   */
+  async #checkLocation(location: string): Promise<void> {
+    this.artifacts.checkLocation(location);
+    const [run] = await runsHolding(this.store, this.artifacts, this.artifacts.refFor(location));
+    if (run) throw invalid(`Artifact location '${location}' lies inside the folder of run ${run.runId} (experiment ${run.experimentId}); an experiment's location cannot be inside a run's artifacts.`, '/artifact_location');
   }
 
   async getExperiment(id: string | undefined): Promise<ExperimentRecord> {

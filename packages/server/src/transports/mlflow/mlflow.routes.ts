@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { resourceArn, TrackingAccess, type Partition, type Principal, type TrackingService } from '@loam/core';
+import { ArtifactProxyAccess, resourceArn, TrackingAccess, type Partition, type Principal, type TrackingService } from '@loam/core';
 import { parseJsonBody } from '../../http/json-body.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import type { DataAccessAuthorizer } from '../../operations/data-access-check.js';
@@ -90,54 +90,55 @@ export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransp
       }
     }, { prefix });
   }
-  for (const prefix of MLFLOW_ARTIFACT_PREFIXES) void app.register((scope) => artifactProxy(scope, deps, guard, arn), { prefix });
+  for (const prefix of MLFLOW_ARTIFACT_PREFIXES) void app.register((scope) => artifactProxy(scope, deps), { prefix });
 }
-
-type Guard = (req: FastifyRequest, action: string, resource: string) => Promise<Principal>;
 
 /**
  * `mlflow-artifacts`: upload (PUT), download (GET), list (GET without a path) and delete. A proxy path
- * is `<experiment>/<run>/artifacts/…`: the action is checked on the experiment and, when the path names
- * one, on the run, as the run's other endpoints are.
+ * belongs to the run whose folder holds it (`<experiment's location>/<run>/…`), else to the experiments
+ * whose artifact location holds it — not to its first segment, since a location may be any
+ * `mlflow-artifacts:/<path>` — and the action is checked on each owner (ArtifactProxyAccess); listings
+ * of folders no run holds answer only what the caller may list.
  */
-async function artifactProxy(scope: FastifyInstance, deps: MlflowTransportDeps, guard: Guard, arn: (r: { kind: string; id: string | undefined }) => string): Promise<void> {
+async function artifactProxy(scope: FastifyInstance, deps: MlflowTransportDeps): Promise<void> {
   mlflowScope(scope, false);
   const art = deps.tracking.artifacts;
   // Uploads are streamed to the artifact store whatever their type (a .json artifact included).
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-  const authorized = async (req: FastifyRequest, action: string, path: string): Promise<void> => {
-    const [experiment, run] = path.replace(/^\/+/, '').split('/');
-    const principal = await guard(req, action, arn({ kind: 'mlflow-experiment', id: experiment || undefined }));
-    if (run) await deps.authorize(principal, `sagemaker:${action}`, arn({ kind: 'mlflow-run', id: run }));
+  /** Authenticates the caller; owners are checked by the ArtifactProxyAccess returned. */
+  const accessFor = async (req: FastifyRequest): Promise<ArtifactProxyAccess> => {
+    const principal = await authenticateMlflow(req, deps.credentials);
+    return new ArtifactProxyAccess(deps.tracking, deps.authorize, deps.partition, principal);
+  };
+  const authorized = async (req: FastifyRequest, action: string, path: string) => {
+    const access = await accessFor(req);
+    const ref = art.proxyRef(path);
+    await access.check(`sagemaker:${action}`, path, ref);
+    return ref;
   };
   const pathOf = (req: FastifyRequest) => ((req.params as Record<string, string>)['*'] ?? '').replace(/^\/+/, '');
 
   scope.get('/artifacts', async (req, reply) => {
-    const path = new Message((req.query ?? {}) as Record<string, unknown>).str('path') ?? '';
-    await authorized(req, 'ListMlflowArtifacts', path);
-    const rel = path.replace(/^\/+|\/+$/g, '');
-    const files = await art.list(art.refFor('mlflow-artifacts:/', rel), '');
+    const path = (new Message((req.query ?? {}) as Record<string, unknown>).str('path') ?? '').replace(/^\/+|\/+$/g, '');
+    const access = await accessFor(req);
+    const files = await access.listing('sagemaker:ListMlflowArtifacts', path, (folder) => art.list(folder, ''));
     return send(reply, 200, { files: files.map(fileJson) });
   });
   scope.get('/artifacts/*', async (req, reply) => {
-    const path = pathOf(req);
-    await authorized(req, 'GetMlflowArtifact', path);
-    const { info, body } = await art.get(art.proxyRef(path));
+    const ref = await authorized(req, 'GetMlflowArtifact', pathOf(req));
+    const { info, body } = await art.get(ref);
     return reply.code(200).type(info.contentType ?? 'application/octet-stream').header('content-length', info.size).headers(USER_CONTENT_HEADERS).send(body);
   });
   scope.put('/artifacts/*', { bodyLimit: deps.artifactBodyLimit ?? 5 * 1024 ** 3 }, async (req, reply) => {
-    const path = pathOf(req);
-    await authorized(req, 'PutMlflowArtifact', path);
-    const ref = art.proxyRef(path);
+    const ref = await authorized(req, 'PutMlflowArtifact', pathOf(req));
     const body = (req.body ?? Buffer.alloc(0)) as Readable | Buffer;
     await art.put(ref, body, req.headers['content-type']);
     return send(reply, 200, {});
   });
   scope.delete('/artifacts/*', async (req, reply) => {
-    const path = pathOf(req);
-    await authorized(req, 'DeleteMlflowArtifact', path);
-    await art.delete(art.proxyRef(path));
+    const ref = await authorized(req, 'DeleteMlflowArtifact', pathOf(req));
+    await art.delete(ref);
     return send(reply, 200, {});
   });
 }

@@ -1,0 +1,184 @@
+import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
+import type { Principal } from '../kernel/context.js';
+import { AccessDeniedError } from '../kernel/errors.js';
+import { resourceArn, type Partition } from '../kernel/names.js';
+import type { ObjectRef } from '../ports/artifact-store.js';
+import type { ExperimentRecord, ExperimentStore, RunInfoRecord } from '../ports/experiment-store.js';
+import type { ArtifactFile, TrackingArtifacts } from './tracking-artifacts.js';
+import type { TrackingService } from './tracking.service.js';
+
+/** Run ids are 32 lower-case hex digits (TrackingService.createRun); no other segment can name a run. */
+const RUN_ID = /^[0-9a-f]{32}$/;
+const EXPERIMENT_PAGE = 1000;
+
+/** Whether `ref` is `area` or lies under it (same bucket, whole key segments). */
+function within(ref: ObjectRef, area: ObjectRef): boolean {
+  return ref.bucket === area.bucket && (area.key === '' || ref.key === area.key || ref.key.startsWith(`${area.key}/`));
+}
+
+/**
+ * The runs whose folder (`<experiment's location>/<run id>`) holds `ref`. Only a segment that is a run
+ * id can end a run's folder, so each one is looked up and kept when its folder is exactly the key up to it.
+ */
+export async function runsHolding(store: ExperimentStore, artifacts: TrackingArtifacts, ref: ObjectRef): Promise<RunInfoRecord[]> {
+  const runs: RunInfoRecord[] = [];
+  const segments = ref.key.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const id = segments[i] as string;
+    if (!RUN_ID.test(id)) continue;
+    const run = await runWithFolder(store, artifacts, id, { bucket: ref.bucket, key: segments.slice(0, i + 1).join('/') });
+    if (run) runs.push(run);
+  }
+  return runs;
+}
+
+async function runWithFolder(store: ExperimentStore, artifacts: TrackingArtifacts, id: string, folder: ObjectRef): Promise<RunInfoRecord | undefined> {
+  const run = await store.getRunInfo(id);
+  if (!run) return undefined;
+  const root = safeRef(artifacts, run.artifactUri);
+  if (!root) return undefined;
+  return root.bucket === folder.bucket && root.key.replace(/\/artifacts$/, '') === folder.key ? run : undefined;
+}
+
+function safeRef(artifacts: TrackingArtifacts, uri: string): ObjectRef | undefined {
+  try {
+    return artifacts.refFor(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Who a proxy path belongs to: the runs whose folder holds it, else the experiments whose artifact location holds it. */
+interface Owners {
+  readonly runs: readonly RunInfoRecord[];
+  readonly experiments: readonly ExperimentRecord[];
+}
+
+/**
+ * Who may touch which `mlflow-artifacts` proxy path. A path belongs to what really holds it, not to
+ * its first segment: an experiment's artifact location may be any `mlflow-artifacts:/<path>` (MLflow
+ * allows it), so `team-bob/<run>/artifacts/f` is experiment 1's when experiment 1's location is
+ * `mlflow-artifacts:/team-bob`.
+ *
+ * - A path inside a run's folder (`<location>/<run id>/…`) belongs to that run and its experiment (to
+ *   each such run, should folders nest): the action is checked on every one.
+ * - Any other path belongs to every experiment whose artifact location holds it; the action is checked
+ *   on each. A path under no experiment's location belongs to no one and is refused to everyone.
+ * - A listing of a folder no run holds (the root, an experiment's folder) answers only the entries the
+ *   caller may list: a run's folder when they may list that run and its experiment, a folder leading to
+ *   the location of an experiment they may list, anything else when they may list every owner.
+ *
+ * One instance serves one request: experiments are read once, when a path outside every run is asked.
+ */
+export class ArtifactProxyAccess {
+  #experiments: Promise<readonly ExperimentRecord[]> | undefined;
+  readonly #decisions = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly tracking: TrackingService,
+    private readonly authorize: ActionAuthorizer,
+    private readonly partition: Partition,
+    private readonly principal: Principal,
+  ) {}
+
+  /** The object address of a proxy path (`''` is the proxy's root); the key prefix is checked for traversal. */
+  refOf(path: string): ObjectRef {
+    return this.tracking.artifacts.refFor('mlflow-artifacts:/', path);
+  }
+
+  /**
+   * Refuses (AccessDeniedException) unless the caller may `action` (`sagemaker:GetMlflowArtifact`, …) on
+   * every owner of the path; a path no experiment's location holds is refused.
+   */
+  async check(action: string, path: string, ref: ObjectRef = this.refOf(path)): Promise<void> {
+    const owners = await this.#owners(ref);
+    if (owners.runs.length === 0 && owners.experiments.length === 0) {
+      throw new AccessDeniedError(`User: ${this.principal.arn} is not authorized to perform: ${action} on artifact path '${path}': it lies under no experiment's artifact location.`);
+    }
+    for (const r of owners.runs) {
+      await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-run', r.runId));
+      await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-experiment', r.experimentId));
+    }
+    for (const e of owners.experiments) await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-experiment', e.experimentId));
+  }
+
+  /**
+   * A folder's listing as the caller may see it. Inside a run's folder the caller must be allowed
+   * `action` on its owners (refused otherwise) and sees everything; elsewhere each entry is kept only if
+   * the caller may see it (nothing is refused: an empty answer says as little as a filtered one).
+   */
+  async listing(action: string, path: string, list: (folder: ObjectRef) => Promise<ArtifactFile[]>): Promise<ArtifactFile[]> {
+    const folder = this.refOf(path);
+    const owners = await this.#owners(folder);
+    if (owners.runs.length > 0) {
+      await this.check(action, path, folder);
+      return list(folder);
+    }
+    const entries = await list(folder);
+    const out: ArtifactFile[] = [];
+    for (const f of entries) if (await this.#visible(action, folder, f)) out.push(f);
+    return out;
+  }
+
+  async #visible(action: string, folder: ObjectRef, f: ArtifactFile): Promise<boolean> {
+    const name = f.path.split('/').pop() as string;
+    const ref: ObjectRef = { bucket: folder.bucket, key: folder.key === '' ? name : `${folder.key}/${name}` };
+    // The folder is in no run, so only the entry itself can be a run's folder.
+    const run = RUN_ID.test(name) ? await this.#runWithFolder(name, ref) : undefined;
+    const owners: Owners = run ? { runs: [run], experiments: [] } : { runs: [], experiments: (await this.#allExperiments()).filter((e) => this.#holds(e, ref)) };
+    if ((owners.runs.length > 0 || owners.experiments.length > 0) && (await this.#allowedOnAll(action, owners))) return true;
+    if (!f.isDir) return false;
+    // A folder on the way to the location of an experiment the caller may list.
+    for (const e of await this.#allExperiments()) {
+      const loc = this.#location(e);
+      if (loc && within(loc, ref) && (await this.#allowed(action, 'mlflow-experiment', e.experimentId))) return true;
+    }
+    return false;
+  }
+
+  async #allowedOnAll(action: string, owners: Owners): Promise<boolean> {
+    for (const r of owners.runs) {
+      if (!(await this.#allowed(action, 'mlflow-run', r.runId)) || !(await this.#allowed(action, 'mlflow-experiment', r.experimentId))) return false;
+    }
+    for (const e of owners.experiments) if (!(await this.#allowed(action, 'mlflow-experiment', e.experimentId))) return false;
+    return true;
+  }
+
+  #allowed(action: string, kind: string, id: string): Promise<boolean> {
+    const arn = resourceArn(this.partition, kind, id);
+    let p = this.#decisions.get(`${action} ${arn}`);
+    if (!p) this.#decisions.set(`${action} ${arn}`, (p = isAllowed(this.authorize, this.principal, action, arn)));
+    return p;
+  }
+
+  async #owners(ref: ObjectRef): Promise<Owners> {
+    const runs = await runsHolding(this.tracking.store, this.tracking.artifacts, ref);
+    if (runs.length > 0) return { runs, experiments: [] };
+    return { runs: [], experiments: (await this.#allExperiments()).filter((e) => this.#holds(e, ref)) };
+  }
+
+  #runWithFolder(id: string, folder: ObjectRef): Promise<RunInfoRecord | undefined> {
+    return runWithFolder(this.tracking.store, this.tracking.artifacts, id, folder);
+  }
+
+  #holds(e: ExperimentRecord, ref: ObjectRef): boolean {
+    const loc = this.#location(e);
+    return loc !== undefined && within(ref, loc);
+  }
+
+  #location(e: ExperimentRecord): ObjectRef | undefined {
+    return safeRef(this.tracking.artifacts, e.artifactLocation);
+  }
+
+  #allExperiments(): Promise<readonly ExperimentRecord[]> {
+    return (this.#experiments ??= (async () => {
+      await this.tracking.init();
+      const out: ExperimentRecord[] = [];
+      for (let offset = 0; ; offset += EXPERIMENT_PAGE) {
+        const page = await this.tracking.store.searchExperiments({ view: 'ALL', filter: [], orderBy: [], offset, limit: EXPERIMENT_PAGE });
+        out.push(...page);
+        if (page.length < EXPERIMENT_PAGE) return out;
+      }
+    })());
+  }
+}
