@@ -94,3 +94,21 @@ describe('loam doctor changes nothing', () => {
     expect(check(after, 'server key')).toMatchObject({ ok: true, detail: join(dir, 'server.key') });
   });
 });
+
+describe('loam doctor says why a backend does not answer', () => {
+  it('an S3 artifact store that refuses the connection: the detail names the network error, not only "the S3 backend failed"', async () => {
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const dir = join(root, 's3-down');
+    mkdirSync(dir, { mode: 0o700 });
+    const env = {
+      LOAM_ARTIFACTS__TYPE: 's3', LOAM_ARTIFACTS__ENDPOINT: `http://127.0.0.1:${port}`, LOAM_ARTIFACTS__REGION: 'us-east-1',
+      LOAM_ARTIFACTS__ACCESS_KEY_ID: 'x', LOAM_ARTIFACTS__SECRET_ACCESS_KEY: 'y',
+    };
+    const d = await diagnose({ dataDir: dir }, env);
+    expect(check(d, 'artifact store')).toMatchObject({ ok: false, detail: expect.stringMatching(/^s3: .*ECONNREFUSED/) });
+  });
+});

@@ -79,6 +79,23 @@ function checkServerKey(dataDir: string, storeHoldsData: boolean): DiagnosisChec
 }
 
 /**
+ * An error's message, followed by its causes' for the operator reading the report: the S3 adapter's own
+ * message is safe for API answers ("The S3 backend failed (Error).") and keeps "connect ECONNREFUSED …" in `cause`.
+ */
+function failureText(e: unknown): string {
+  let text = e instanceof Error ? e.message : String(e);
+  let cause = e instanceof Error ? e.cause : undefined;
+  for (let depth = 0; cause !== undefined && depth < 3; depth++) {
+    const c = cause as { message?: unknown; code?: unknown; errors?: unknown; cause?: unknown };
+    const inner = Array.isArray(c.errors) ? c.errors[0] as { message?: unknown } | undefined : undefined;
+    const why = [c.message, inner?.message, c.code].find((v): v is string => typeof v === 'string' && v !== '');
+    if (why !== undefined && !text.includes(why)) text = `${text.replace(/\.$/, '')}: ${why}`;
+    cause = c.cause;
+  }
+  return text;
+}
+
+/**
  * `loam doctor`: is the configuration valid, does every configured backend answer, and is each store's
  * schema the one this Loam expects? Read-only: it opens no store the way a server does (that would
  * migrate it, and a newer doctor would migrate a production database under older running servers),
@@ -118,7 +135,7 @@ export async function diagnose(flags: ConfigFlags = {}, env?: NodeJS.ProcessEnv)
       await artifacts.ping({ signal: AbortSignal.timeout(3000) });
       checks.push({ name: 'artifact store', ok: true, detail: `${config.artifacts.type} answers` });
     } catch (e) {
-      checks.push({ name: 'artifact store', ok: false, detail: `${config.artifacts.type}: ${(e as Error).message}` });
+      checks.push({ name: 'artifact store', ok: false, detail: `${config.artifacts.type}: ${failureText(e)}` });
     }
   }
   checks.push(directory('jobs directory', config.executor.workDir, dir));
