@@ -12,6 +12,7 @@ import { registerInvokeCommand } from './commands/invoke.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerTransformCommand } from './commands/transform.js';
 import { registerRegistryCommand } from './commands/registry.js';
+import { registerUploadCommand } from './commands/upload.js';
 
 /** The `loam` command: `up`, `doctor`, `login-link`, and one command per API operation. */
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerTransformCommand(program);
   registerRegistryCommand(program);
+  registerUploadCommand(program);
   registerTrainCommand(program);
   registerTuneCommand(program);
   registerLogsCommand(program);

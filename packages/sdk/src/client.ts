@@ -28,7 +28,39 @@ export type LoamClient = {
   call(name: string, input: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
   /** SageMaker Runtime's InvokeEndpoint: sends a payload to an endpoint's model and returns its answer. */
   invokeEndpoint(input: InvokeEndpointInput, options?: CallOptions): Promise<InvokeEndpointOutput>;
+  /**
+   * Uploads a file (CSV/TSV, Parquet or JSON Lines, gzip or not) as a new version of an existing dataset
+   * (`POST /api/v1/datasets/{DatasetName}/upload`): the body is streamed to the artifact store, then
+   * imported as ImportDatasetVersion would. Returns the new version.
+   * @throws LoamApiError `ResourceNotFound` (no such dataset), `ValidationException` (a file that cannot be
+   *   imported, a hint out of range), `LimitExceeded` (over 10 GiB); LoamConnectionError
+   */
+  uploadDatasetVersion(input: UploadDatasetVersionInput, options?: CallOptions): Promise<OutputOf<Operations['DescribeDatasetVersion']>>;
 };
+
+/** A local file for {@link LoamClient.uploadDatasetVersion}, with the hints ImportDatasetVersion takes. */
+export interface UploadDatasetVersionInput {
+  readonly DatasetName: string;
+  /** The file's bytes: a Blob (Node's `fs.openAsBlob(path)` streams from disk), bytes or text. */
+  readonly Body: Blob | Uint8Array | string;
+  /** The file's name, kept with the stored copy; its extension (.csv, .tsv, .parquet, .jsonl, .gz) helps detection. */
+  readonly FileName?: string;
+  /** Detected when absent. */
+  readonly Format?: 'csv' | 'parquet' | 'jsonl';
+  /** Detected from the gzip magic when absent. */
+  readonly Compression?: 'gzip' | 'none';
+  /** CSV: one character; `\t` for TSV. */
+  readonly Delimiter?: string;
+  /** CSV: whether the first row names the columns (detected when absent). */
+  readonly Header?: boolean;
+  /** CSV: one character, or '' for none. */
+  readonly Quote?: string;
+  /** CSV: one character, or '' for none. */
+  readonly Escape?: string;
+  readonly Encoding?: 'utf-8' | 'utf-16' | 'latin-1';
+  /** Type overrides by column: BOOLEAN, BIGINT, DOUBLE, VARCHAR, DATE, TIMESTAMP. */
+  readonly ColumnTypes?: Readonly<Record<string, string>>;
+}
 
 /** SageMaker Runtime's InvokeEndpoint request (the members the HTTP API carries as headers, by their SDK names). */
 export interface InvokeEndpointInput {
@@ -195,7 +227,31 @@ export function createLoamClient(options: LoamClientOptions): LoamClient {
     if (attrs !== null) out.CustomAttributes = attrs;
     return out;
   }
-  const client: Record<string, unknown> = { call, invokeEndpoint };
+  async function uploadDatasetVersion(input: UploadDatasetVersionInput, callOptions?: CallOptions): Promise<OutputOf<Operations['DescribeDatasetVersion']>> {
+    const query = new URLSearchParams();
+    for (const k of ['FileName', 'Format', 'Compression', 'Delimiter', 'Quote', 'Escape', 'Encoding'] as const) {
+      const v = input[k];
+      if (v !== undefined) query.set(k, v);
+    }
+    if (input.Header !== undefined) query.set('Header', String(input.Header));
+    if (input.ColumnTypes !== undefined) query.set('ColumnTypes', JSON.stringify(input.ColumnTypes));
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/octet-stream', ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const csrf = options.csrfToken?.();
+    if (csrf) headers['x-csrf-token'] = csrf;
+    let res: Response;
+    try {
+      res = await f(`${base}/api/v1/datasets/${encodeURIComponent(input.DatasetName)}/upload?${query.toString()}`, {
+        method: 'POST', headers, body: input.Body as NonNullable<RequestInit['body']>, signal: callOptions?.signal, credentials: options.credentials,
+      });
+    } catch (e) {
+      if ((e as Error)?.name === 'AbortError') throw e;
+      throw new LoamConnectionError(base, e);
+    }
+    if (!res.ok) throw await toError(res);
+    return (await res.json()) as OutputOf<Operations['DescribeDatasetVersion']>;
+  }
+  const client: Record<string, unknown> = { call, invokeEndpoint, uploadDatasetVersion };
   for (const name of Object.keys(operations)) client[name] = (input: Record<string, unknown>, o?: CallOptions) => call(name, input, o);
   return client as LoamClient;
 }

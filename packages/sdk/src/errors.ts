@@ -43,3 +43,16 @@ export class LoamModelError extends LoamApiError {
     super('ModelError', message, 424, [], requestId);
   }
 }
+
+/** A waiter (`waitForTrainingJob`, …) gave up after its `timeoutMs`; the job or endpoint is untouched. `code` is `WaiterTimeout`. */
+export class LoamWaiterTimeoutError extends Error {
+  readonly code = 'WaiterTimeout';
+  override readonly name = 'LoamWaiterTimeoutError';
+  constructor(
+    readonly resource: string,
+    readonly lastStatus: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${resource} is still ${lastStatus} after ${timeoutMs} ms of waiting.`);
+  }
+}

@@ -1,2 +1,4 @@
 export * from './client.js';
 export * from './errors.js';
+export * from './paginate.js';
+export * from './waiters.js';
