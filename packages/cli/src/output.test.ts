@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { printResult } from './output.js';
+import { runCli } from './run-cli.test-support.js';
 
 let out = '';
 beforeEach(() => {
@@ -47,5 +48,15 @@ describe('printResult, human output', () => {
   it('leaves JSON output as the API answered it', () => {
     printResult({ CreationTime: 1764291600, Tags: [] }, true);
     expect(JSON.parse(out)).toEqual({ CreationTime: 1764291600, Tags: [] });
+  });
+});
+
+describe('loam --help', () => {
+  it('documents where output goes and the exit codes', async () => {
+    vi.restoreAllMocks();
+    const help = (await runCli(['--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('Results go to stdout, progress and errors to stderr');
+    expect(help).toContain('Exit codes: 0 success; 1 an error');
+    expect(help).toContain('130 Ctrl-C while following');
   });
 });

@@ -24,7 +24,13 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data directory holding the credentials file (default ./.loam)')
     .option('--profile <name>', 'credentials profile', 'loam')
     .option('--json', 'print results as JSON')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText('after', `
+Results go to stdout, progress and errors to stderr ("Error [Code]: message"; with --json, {"error":{…}}).
+Exit codes: 0 success; 1 an error (a flag or argument missing or malformed, the server refused the request
+or could not be reached) or a followed job or endpoint that ended Failed or Stopped; 130 Ctrl-C while
+following (the job keeps running on the server; the message names the command that stops it).
+Docs: docs/cli.md (commands, output, a whole lifecycle) and docs/sdk.md (the TypeScript SDK).`);
   registerUpCommand(program);
   registerDoctorCommand(program);
   registerLoginLinkCommand(program);
