@@ -14,6 +14,12 @@ export interface DataAccess {
   readonly actions: readonly DataAction[];
   /** The object is a ManifestFile: the objects it lists must be readable too (read when the request is taken). */
   readonly manifest?: boolean;
+  /**
+   * An input that must hold at least one object when the request is taken (a `prefix`-scoped read):
+   * SageMaker refuses CreateTrainingJob and CreateTransformJob with `ValidationException: No S3 objects
+   * found under S3 URL …` rather than starting a job that cannot read its data.
+   */
+  readonly mustHoldObjects?: boolean;
 }
 
 export type DataAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
@@ -25,10 +31,10 @@ const WRITE = ['s3:PutObject'] as const;
  * An input read under a prefix (S3Prefix) or from a ManifestFile. Other types (AugmentedManifestFile,
  * Converse) Loam refuses when it builds the job; only the object itself is checked here.
  */
-export function readData(field: string, uri: string, s3DataType?: string): DataAccess {
+export function readData(field: string, uri: string, s3DataType?: string, opts: { readonly mustHoldObjects?: boolean } = {}): DataAccess {
   if (s3DataType === 'ManifestFile') return { field, uri, scope: 'object', actions: READ, manifest: true };
   if (s3DataType !== undefined && s3DataType !== 'S3Prefix') return readObject(field, uri);
-  return { field, uri, scope: 'prefix', actions: READ };
+  return { field, uri, scope: 'prefix', actions: READ, ...(opts.mustHoldObjects ? { mustHoldObjects: true } : {}) };
 }
 
 /** One object read whole (a model artifact, a metrics report). */
@@ -83,7 +89,10 @@ interface ChannelLike {
   readonly DataSource: { readonly S3DataSource?: { readonly S3DataType: string; readonly S3Uri: string } };
 }
 
-/** What a training job (or each of a tuning job's) reads and writes: channels, source archive, checkpoints, TensorBoard and Debugger output, output. */
+/**
+ * What a training job (or each of a tuning job's) reads and writes: channels, source archive, checkpoints, TensorBoard and Debugger output, output.
+ * `channelsMustHoldObjects`: each S3Prefix channel must hold an object when the request is taken (CreateTrainingJob).
+ */
 export function trainingDataAccess(
   at: string,
   def: {
@@ -95,11 +104,12 @@ export function trainingDataAccess(
   },
   hyperParameters: Readonly<Record<string, string>> | undefined,
   outputUnder: string,
+  opts: { readonly channelsMustHoldObjects?: boolean } = {},
 ): DataAccess[] {
   const out: DataAccess[] = [];
   def.InputDataConfig?.forEach((c, i) => {
     const s3 = c.DataSource.S3DataSource;
-    if (s3) out.push(readData(`${at}/InputDataConfig/${i}/DataSource/S3DataSource/S3Uri`, s3.S3Uri, s3.S3DataType));
+    if (s3) out.push(readData(`${at}/InputDataConfig/${i}/DataSource/S3DataSource/S3Uri`, s3.S3Uri, s3.S3DataType, { mustHoldObjects: opts.channelsMustHoldObjects === true }));
   });
   const submit = hyperparameterText(hyperParameters?.['sagemaker_submit_directory']);
   if (submit) out.push(readObject(`${at}/HyperParameters/sagemaker_submit_directory`, submit));

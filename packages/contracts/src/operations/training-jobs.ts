@@ -11,7 +11,7 @@ export const CreateTrainingJob = defineOperation({
   summary: 'Starts a training job: stages the input channels, runs the training image under the SageMaker container contract, and stores model.tar.gz.',
   input: S.CreateTrainingJobInput, output: S.CreateTrainingJobOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateTrainingJob', resource: job, rest: { method: 'POST', path: '/api/v1/training-jobs' },
-  dataAccess: (i) => trainingDataAccess('', i, i.HyperParameters, `${i.TrainingJobName}/`),
+  dataAccess: (i) => trainingDataAccess('', i, i.HyperParameters, `${i.TrainingJobName}/`, { channelsMustHoldObjects: true }),
 });
 export const DescribeTrainingJob = defineOperation({
   ...base, name: 'DescribeTrainingJob', kind: 'describe', summary: 'Describes a training job: status, status transitions, metrics, model artifacts, failure reason.',

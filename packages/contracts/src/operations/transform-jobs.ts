@@ -13,7 +13,7 @@ export const CreateTransformJob = defineOperation({
   input: S.CreateTransformJobInput, output: S.CreateTransformJobOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateTransformJob', rest: { method: 'POST', path: '/api/v1/transform-jobs' },
   dataAccess: (i) => [
-    readData('/TransformInput/DataSource/S3DataSource/S3Uri', i.TransformInput.DataSource.S3DataSource.S3Uri, i.TransformInput.DataSource.S3DataSource.S3DataType),
+    readData('/TransformInput/DataSource/S3DataSource/S3Uri', i.TransformInput.DataSource.S3DataSource.S3Uri, i.TransformInput.DataSource.S3DataSource.S3DataType, { mustHoldObjects: true }),
     ...writeData('/TransformOutput/S3OutputPath', i.TransformOutput.S3OutputPath),
     ...(i.DataCaptureConfig ? writeData('/DataCaptureConfig/DestinationS3Uri', i.DataCaptureConfig.DestinationS3Uri) : []),
   ],

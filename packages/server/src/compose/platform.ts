@@ -13,7 +13,7 @@ import { openEndpoints, type EndpointsCapability } from '../endpoints/endpoints.
 import { endpointCollections } from '@loam/core';
 import { openRegistry, type RegistryCapability } from '../registry/registry.compose.js';
 import { registryCollections, lineageCollections } from '@loam/core';
-import { dataAccessAuthorizer, readObjectUpTo, type DataAccessAuthorizer } from '../operations/data-access-check.js';
+import { dataAccessAuthorizer, dataPresenceCheck, readObjectUpTo, type DataPresenceCheck, type DataAccessAuthorizer } from '../operations/data-access-check.js';
 import { openTransform, type TransformCapability } from '../transform/transform.compose.js';
 import { tuningCollections } from '@loam/core/tuning/index';
 import { openTuning, type TuningCapability } from '../tuning/tuning.compose.js';
@@ -27,6 +27,8 @@ export interface Platform {
   readonly identity: IdentityService;
   /** The caller's S3 permissions on the locations a request names (ADR 0019). */
   readonly authorizeData: DataAccessAuthorizer;
+  /** Refuses a training or transform input with no object under it (after authorization). */
+  readonly checkDataPresence: DataPresenceCheck;
   readonly tags: TagService;
   /** Training and processing jobs: executor, coordinator (scheduler, reconciler) and services. */
   readonly jobs: JobsCapability;
@@ -93,6 +95,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const authorizeAction = async (p: Principal, action: string, resource: string) => authorize(p, await identity.policiesOf(p.userName), action, resource);
     const datasets = openDatasets({ config, store, artifacts, partition, tags, logger, processing: jobs.processing, authorize: authorizeAction });
     const authorizeData = dataAccessAuthorizer({ policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(artifacts, bucket, key, max) });
+    const checkDataPresence = dataPresenceCheck(artifacts);
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData, authorize: authorizeAction });
     const registry = openRegistry({ store, artifacts, partition, tags, logger });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage });
@@ -108,6 +111,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       artifacts,
       identity,
       authorizeData,
+      checkDataPresence,
       tags,
       jobs,
       datasets,

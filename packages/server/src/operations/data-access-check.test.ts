@@ -26,6 +26,7 @@ beforeAll(async () => {
   aliceToken = (await id.CreateApiToken({ UserName: 'alice', TokenName: 't' }, ctx)).ApiToken.Token;
   for (const b of ['team', 'other']) await loam.platform.artifacts.ensureBucket(b);
   await loam.platform.artifacts.put({ bucket: 'team', key: 'models/model.tar.gz' }, Buffer.from('not really a model'));
+  for (const b of ['team', 'other']) await loam.platform.artifacts.put({ bucket: b, key: 'train/train.csv' }, Buffer.from('1,2\n'));
   expect((await alice('POST', '/api/v1/model-package-groups', { ModelPackageGroupName: 'alices' })).status).toBe(200);
   const pkg = await alice('POST', '/api/v1/model-packages', {
     ModelPackageGroupName: 'alices',
@@ -175,6 +176,29 @@ describe("a request is refused (403) when the caller may not read or write an S3
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const later = [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'ManifestFile', S3Uri: 's3://other/manifests/written-later.json' } } }];
     expect((await admin('POST', '/api/v1/training-jobs', teamTraining('admin-manifest', { InputDataConfig: later }))).status).toBe(200);
+  });
+
+  it('refuses a training or transform input with no object under it (SageMaker\'s words, the input path), only once every location is authorized', async () => {
+    const emptyChannel = (uri: string) => ({ InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: s3Prefix(uri) }] });
+    const own = await alice('POST', '/api/v1/training-jobs', teamTraining('alice-empty', emptyChannel('s3://team/nothing-here/')));
+    expect(own.status, JSON.stringify(own.body)).toBe(400);
+    expect(own.body.detail).toBe('No S3 objects found under S3 URL "s3://team/nothing-here/" given in input data source (/InputDataConfig/0/DataSource/S3DataSource/S3Uri). Please ensure that the bucket exists and that objects exist under that S3 prefix.');
+    // A key prefix, not a folder: `train` holds train/train.csv.
+    expect((await alice('POST', '/api/v1/training-jobs', teamTraining('alice-key-prefix', emptyChannel('s3://team/train')))).status).toBe(200);
+    // Another bucket's emptiness is not told to a caller who may not read it; an empty channel does not hide a refused output.
+    expect((await alice('POST', '/api/v1/training-jobs', teamTraining('alice-other-empty', emptyChannel('s3://other/nothing-here/')))).status).toBe(403);
+    expect((await alice('POST', '/api/v1/training-jobs', teamTraining('alice-empty-out', { ...emptyChannel('s3://team/nothing-here/'), OutputDataConfig: { S3OutputPath: 's3://other/out' } }))).status).toBe(403);
+    const noBucket = await admin('POST', '/api/v1/training-jobs', teamTraining('admin-no-bucket', emptyChannel('s3://no-such-bucket/train/')));
+    expect(noBucket.status).toBe(400);
+    expect(noBucket.body.detail).toMatch(/^No S3 objects found under S3 URL "s3:\/\/no-such-bucket\/train\/"/);
+    const transform = await alice('POST', '/api/v1/transform-jobs', {
+      TransformJobName: 'alice-empty-batch', ModelName: 'any',
+      TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://team/nothing-here/' } } },
+      TransformOutput: { S3OutputPath: 's3://team/batch-out' }, TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+    });
+    expect(transform.status, JSON.stringify(transform.body)).toBe(400);
+    expect(transform.body.detail).toMatch(/\(\/TransformInput\/DataSource\/S3DataSource\/S3Uri\)/);
+    for (const name of ['alice-empty', 'alice-other-empty', 'alice-empty-out', 'admin-no-bucket']) expect((await loam.app.inject({ method: 'GET', url: `/api/v1/training-jobs/${name}`, headers: { authorization: `Bearer ${loam.adminToken}` } })).statusCode).toBe(404);
   });
 
   const otherOps: [string, 'POST' | 'PUT', string, Record<string, unknown>, RegExp][] = [

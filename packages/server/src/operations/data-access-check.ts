@@ -64,6 +64,34 @@ async function manifestPrefix(deps: DataAccessDeps, access: DataAccess, bucket: 
   return { text: named, ref };
 }
 
+/**
+ * Refuses an input that must hold data (`DataAccess.mustHoldObjects`) when no object's key starts with
+ * its prefix, in SageMaker's words plus the input path; a bucket that does not exist holds none. Run
+ * only after every location of the request is authorized: the answer must not tell a caller who may
+ * not read there what exists.
+ */
+export type DataPresenceCheck = (access: DataAccess) => Promise<void>;
+
+export function dataPresenceCheck(store: ArtifactStore): DataPresenceCheck {
+  return async (access) => {
+    const ref = access.mustHoldObjects && access.uri.startsWith('s3://') ? parseS3Uri(access.uri) : undefined;
+    if (!ref) return;
+    let found: boolean;
+    try {
+      found = (await store.list({ bucket: ref.bucket, prefix: ref.key, maxKeys: 1 })).objects.length > 0;
+    } catch (e) {
+      if (!(e instanceof LoamError)) throw e;
+      found = false;
+    }
+    if (!found) {
+      throw new ValidationError(
+        `No S3 objects found under S3 URL "${access.uri}" given in input data source (${access.field}). Please ensure that the bucket exists and that objects exist under that S3 prefix.`,
+        [{ path: access.field, message: 'no S3 objects found under this prefix' }],
+      );
+    }
+  };
+}
+
 /** An object's bytes when it exists, is readable and holds at most `maxBytes`; otherwise undefined. */
 export async function readObjectUpTo(store: ArtifactStore, bucket: string, key: string, maxBytes: number): Promise<Buffer | undefined> {
   try {

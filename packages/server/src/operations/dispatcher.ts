@@ -1,6 +1,6 @@
 import { resourcesFor, type DataAccess, type Operation } from '@loam/contracts';
 import { InternalError, type Principal, type RequestContext } from '@loam/core';
-import type { DataAccessAuthorizer } from './data-access-check.js';
+import type { DataAccessAuthorizer, DataPresenceCheck } from './data-access-check.js';
 import { validateInput } from './validate.js';
 
 /** Runs one operation for an authenticated caller. */
@@ -14,6 +14,8 @@ export interface DispatcherDeps {
   readonly authorize: Authorizer;
   /** The caller's S3 permissions on each location the operation will read or write for them (`Operation.dataAccess`). */
   readonly authorizeData: DataAccessAuthorizer;
+  /** Refuses an input that must hold objects and holds none (run once every location is authorized). */
+  readonly checkDataPresence: DataPresenceCheck;
   readonly partition: { readonly region: string; readonly accountId: string };
 }
 
@@ -21,7 +23,7 @@ export interface DispatcherDeps {
  * The one path every transport takes into an operation: fill the caller default, authorize the IAM
  * action on the resource and on each further one it acts on (`alsoOn`; before validation, so a caller
  * without the right learns nothing about the input rules), validate the input, check the caller may read and write the S3 locations the request
- * names (Loam reads and writes them on their behalf), run the handler.
+ * names (Loam reads and writes them on their behalf) and that the inputs which must hold data do, run the handler.
  */
 export function createDispatcher(deps: DispatcherDeps) {
   return async function dispatch(op: Operation, rawInput: unknown, ctx: RequestContext): Promise<unknown> {
@@ -37,13 +39,17 @@ export function createDispatcher(deps: DispatcherDeps) {
   };
 }
 
-/** Checks each S3 location; the context the handler gets carries the manifest prefixes checked. */
+/**
+ * Checks each S3 location, then (all authorized) that each input which must hold data does; the
+ * context the handler gets carries the manifest prefixes checked.
+ */
 async function checkData(deps: DispatcherDeps, accesses: readonly DataAccess[], ctx: RequestContext): Promise<RequestContext> {
   const checkedManifests = new Map<string, string>();
   for (const access of accesses) {
     const prefix = await deps.authorizeData(ctx.principal, access);
     if (access.manifest && prefix !== undefined) checkedManifests.set(access.uri, prefix);
   }
+  for (const access of accesses) await deps.checkDataPresence(access);
   return checkedManifests.size > 0 ? { ...ctx, checkedManifests } : ctx;
 }
 

@@ -126,13 +126,16 @@ describe('transform jobs through the API', () => {
     expect((await loam.platform.artifacts.list({ bucket: 'batch', prefix: 'out/too-big/' })).objects).toHaveLength(0);
   }, 200_000);
 
-  it('fails naming the transform input when its prefix holds no object or its manifest lists a missing one', async () => {
+  it('refuses an input prefix that holds no object; fails naming the transform input when its manifest lists a missing one', async () => {
     const input = (S3DataType: string, S3Uri: string) => ({ DataSource: { S3DataSource: { S3DataType, S3Uri } }, ContentType: 'text/csv', SplitType: 'Line' });
     await put('s3://batch/listed/here.csv', '0.1,0.2,0.3,0.4\n');
     await put('s3://batch/manifests/m.json', JSON.stringify([{ prefix: 's3://batch/listed/' }, 'here.csv', 'gone.csv']));
-    expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('no-input', { TransformInput: input('S3Prefix', 's3://batch/nothing-here/') }))).status).toBe(200);
+    // An empty prefix is refused when the request is taken, as SageMaker does; nothing is stored.
+    const empty = await call(loam, 'POST', '/api/v1/transform-jobs', job('no-input', { TransformInput: input('S3Prefix', 's3://batch/nothing-here/') }));
+    expect(empty.status).toBe(400);
+    expect(empty.body.detail).toBe('No S3 objects found under S3 URL "s3://batch/nothing-here/" given in input data source (/TransformInput/DataSource/S3DataSource/S3Uri). Please ensure that the bucket exists and that objects exist under that S3 prefix.');
+    expect((await call(loam, 'GET', '/api/v1/transform-jobs/no-input')).status).toBe(404);
     expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('gone-input', { TransformInput: input('ManifestFile', 's3://batch/manifests/m.json') }))).status).toBe(200);
-    expect((await waitForJob('no-input')).FailureReason).toBe('ClientError: TransformInput: no data found at s3://batch/nothing-here/.');
     expect((await waitForJob('gone-input')).FailureReason).toBe('ClientError: TransformInput: s3://batch/listed/gone.csv does not exist (listed in the manifest s3://batch/manifests/m.json).');
   }, 200_000);
 
