@@ -23,6 +23,11 @@ describe('printResult, human output', () => {
     expect(out).toBe('ModelApprovalStatus: Approved\nApprovedBy: admin\n');
   });
 
+  it("prints IAM's CreateDate (epoch seconds) as ISO 8601 like the *Time fields", () => {
+    printResult({ User: { UserName: 'ana', CreateDate: 1795852533.231 } }, false);
+    expect(out).toBe('User:\n  UserName: ana\n  CreateDate: 2026-11-28T07:55:33.231Z\n');
+  });
+
   it('still prints an empty result as OK and an empty list as (none)', () => {
     printResult({}, false);
     printResult([], false);

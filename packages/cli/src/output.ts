@@ -1,6 +1,6 @@
 /**
  * Prints a result: JSON with `--json` (as the API answered it), else a readable YAML-ish rendering in
- * which epoch timestamps (*Time, *Timestamp) are ISO 8601.
+ * which epoch timestamps (*Time, *Timestamp, *Date) are ISO 8601.
  */
 export function printResult(value: unknown, json: boolean): void {
   if (json) {
@@ -10,9 +10,9 @@ export function printResult(value: unknown, json: boolean): void {
   process.stdout.write(render(value, 0) + '\n');
 }
 
-/** A field named *Time or *Timestamp holding epoch seconds (or, past 1e11, milliseconds: MLflow's). */
+/** A field named *Time, *Timestamp or *Date (IAM's CreateDate) holding epoch seconds (or, past 1e11, milliseconds: MLflow's). */
 function timestamp(key: string, x: unknown): string | undefined {
-  if (typeof x !== 'number' || !/(Time|Timestamp)$/.test(key) || !Number.isFinite(x) || x < 1e8) return undefined;
+  if (typeof x !== 'number' || !/(Time|Timestamp|Date)$/.test(key) || !Number.isFinite(x) || x < 1e8) return undefined;
   const d = new Date(x < 1e11 ? x * 1000 : x);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
