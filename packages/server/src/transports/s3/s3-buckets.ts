@@ -29,8 +29,12 @@ export async function createBucket(c: S3BucketContext) {
   try {
     await c.store.createBucket(c.target.bucket);
   } catch (e) {
-    if (isCode(e, 'ResourceInUse')) throw new S3Error('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: c.target.bucket });
-    throw e;
+    if (!isCode(e, 'ResourceInUse')) throw e;
+    // Every bucket is the account's own. S3 answers re-creating one with 200 OK in us-east-1 (legacy
+    // compatibility; it resets the ACLs, which Loam has none of) and BucketAlreadyOwnedByYou elsewhere.
+    if (c.region !== 'us-east-1') {
+      throw new S3Error('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: c.target.bucket });
+    }
   }
   return c.reply.code(200).header('location', `/${c.target.bucket}`).send();
 }

@@ -54,7 +54,7 @@ describe('S3 API with @aws-sdk/client-s3', () => {
     await c.send(new CreateBucketCommand({ Bucket: 'alpha' }));
     await c.send(new HeadBucketCommand({ Bucket: 'alpha' }));
     expect((await c.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toContain('alpha');
-    expect(await errorOf(c.send(new CreateBucketCommand({ Bucket: 'alpha' })))).toMatchObject({ name: 'BucketAlreadyOwnedByYou', status: 409 });
+    expect((await c.send(new CreateBucketCommand({ Bucket: 'alpha' }))).$metadata.httpStatusCode).toBe(200); // us-east-1: S3's legacy 200 (s3-create-bucket-again.test.ts)
     await c.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'x', Body: 'x' }));
     expect(await errorOf(c.send(new DeleteBucketCommand({ Bucket: 'alpha' })))).toMatchObject({ name: 'BucketNotEmpty', status: 409 });
     await c.send(new DeleteObjectCommand({ Bucket: 'alpha', Key: 'x' }));
