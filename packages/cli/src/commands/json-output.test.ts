@@ -64,7 +64,7 @@ describe('--json on the following commands', () => {
       BestTrainingJob: { TrainingJobName: 't1-002', TunedHyperParameters: { eta: '0.1' }, FinalHyperParameterTuningJobObjectiveMetric: { MetricName: 'validation:auc', Value: 0.98 } },
     };
     fakeLoam((r) => (r.method === 'POST' ? { HyperParameterTuningJobArn: 'arn:t1' } : tuning));
-    const r = await runCli([...fakeAuth, '--json', 'tune', '--name', 't1', '--image', 'sagemaker-xgboost:1.7-1', '--objective', 'Maximize:validation:auc', '--output', 's3://m/out', '--float', 'eta=0.01:0.3']);
+    const r = await runCli([...fakeAuth, '--json', 'tune', '--name', 't1', '--image', 'sagemaker-xgboost:1.7-1', '--objective', 'Maximize:validation:auc', '--output', 's3://m/out', '--float', 'eta=0.01:0.3', '--max-jobs', '2']);
     expect(r.code).toBe(0);
     const recs = lines(r.stdout);
     expect(recs.map((x) => x['event'])).toEqual(['created', 'progress', 'description']);

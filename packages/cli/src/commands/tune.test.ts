@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tuneRequest } from './tune.js';
 
 const base = {
-  image: 'xgboost', strategy: 'Bayesian', objective: 'Maximize:validation:auc', parallel: '2', int: [], float: ['eta=0.01:0.3:log'], cat: [], channel: [],
+  image: 'xgboost', strategy: 'Bayesian', maxJobs: '4', objective: 'Maximize:validation:auc', parallel: '2', int: [], float: ['eta=0.01:0.3:log'], cat: [], channel: [],
   hp: [], metric: [], output: 's3://m/out', instanceType: 'ml.m5.large', maxRuntime: '600', role: 'arn:aws:iam::0:role/r', warmStart: [], warmStartType: 'IdenticalDataAndAlgorithm', wait: false,
 };
 const config = (r: Record<string, unknown>) => r['HyperParameterTuningJobConfig'] as Record<string, unknown>;
@@ -21,6 +21,11 @@ describe('loam tune flags → CreateHyperParameterTuningJob', () => {
     expect(() => tuneRequest({ ...base, target: 'high' })).toThrow("--target must be a number, got 'high'");
     expect(() => tuneRequest({ ...base, maxNotImproving: '2' })).toThrow("--max-not-improving must be a whole number ≥ 3, got '2'");
     expect(() => tuneRequest({ ...base, maxNotImproving: '4.5' })).toThrow(/--max-not-improving/);
+  });
+
+  it('--max-jobs is required except with Grid, named before anything is sent (the server named MaxNumberOfTrainingJobs)', () => {
+    expect(() => tuneRequest({ ...base, maxJobs: undefined })).toThrow('--max-jobs is required with the Bayesian strategy (only Grid infers it, from the ranges).');
+    expect(config(tuneRequest({ ...base, maxJobs: undefined, strategy: 'Grid', float: [], int: ['depth=1:3'] }))['ResourceLimits']).toEqual({ MaxParallelTrainingJobs: 2 });
   });
 
   it('parses every numeric flag with the shared parser, naming the flag and the value', () => {

@@ -58,6 +58,7 @@ export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, un
   const target = o.target === undefined ? undefined : decimal(o.target, '--target');
   const notImproving = optionalWholeNumber(o.maxNotImproving, '--max-not-improving', { min: 3 });
   const maxJobs = optionalWholeNumber(o.maxJobs, '--max-jobs');
+  if (maxJobs === undefined && o.strategy !== 'Grid') throw new InputError(`--max-jobs is required with the ${o.strategy} strategy (only Grid infers it, from the ranges).`);
   const parallel = wholeNumber(o.parallel, '--parallel');
   const seed = optionalWholeNumber(o.seed, '--seed', { min: 0 });
   const maxRuntime = wholeNumber(o.maxRuntime, '--max-runtime');
@@ -116,7 +117,7 @@ export function registerTuneCommand(program: Command): void {
     .requiredOption('--output <s3uri>', 'S3OutputPath for the training jobs')
     .option('--name <name>', 'tuning job name, at most 32 characters (default: tune-<timestamp>)')
     .option('--strategy <name>', 'Bayesian, Random, Grid or Hyperband', 'Bayesian')
-    .option('--max-jobs <n>', 'MaxNumberOfTrainingJobs (inferred for Grid)')
+    .option('--max-jobs <n>', 'MaxNumberOfTrainingJobs (required, except with Grid, which infers it)')
     .option('--parallel <n>', 'MaxParallelTrainingJobs', '2')
     .option('--int <name=min:max[:scale]>', 'an integer range; scale linear|log|auto (repeatable)', collect, [])
     .option('--float <name=min:max[:scale]>', 'a continuous range; scale linear|log|rlog|auto (repeatable)', collect, [])
