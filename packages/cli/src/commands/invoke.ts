@@ -40,6 +40,9 @@ export function registerInvokeCommand(program: Command): void {
       try {
         const s = clientSettings(global);
         if (!s.token) throw new InputError('No API token: pass --token, set LOAM_TOKEN, or run where <data-dir>/credentials is.');
+        if (o.body !== undefined && o.file !== undefined) throw new InputError('Give the payload with --body or --file, not both.');
+        // Reading a terminal would wait, silently, for a payload typed and ended with Ctrl-D.
+        if (o.body === undefined && o.file === undefined && process.stdin.isTTY) throw new InputError('No payload: give --body <text> or --file <path>, or pipe it on stdin.');
         const body = o.body !== undefined ? Buffer.from(o.body) : readFileSync(o.file ?? 0);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
         const out = await client.invokeEndpoint({
