@@ -248,6 +248,41 @@ export class MultipartUploads {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : 1)));
   }
 
+  /**
+   * Removes what a crash left among the uploads: temp files (a part or record being written), part
+   * bytes no record names (a part replaced, or uploaded up to its record), and upload directories with
+   * no record (a create cut short, whose id no client ever received). Run before requests are served:
+   * then nothing is being written. Returns how many entries it removed.
+   */
+  async sweep(): Promise<number> {
+    let removed = 0;
+    const uploads = await readdir(this.root).catch(() => [] as string[]);
+    for (const uploadId of uploads) {
+      if (!/^[0-9a-f]{32}$/.test(uploadId)) continue;
+      const dir = join(this.root, uploadId);
+      const names = await readdir(dir).catch(() => undefined);
+      if (!names) continue;
+      if (!names.includes('upload.json')) {
+        await rm(dir, { recursive: true, force: true });
+        removed++;
+        continue;
+      }
+      const named = new Set<string>();
+      for (const n of names) {
+        const m = /^part-(\d+)\.json$/.exec(n);
+        const record = m ? await this.record(dir, Number(m[1])) : undefined;
+        if (record) named.add(partFile(record));
+      }
+      for (const n of names) {
+        if (n.endsWith('.tmp') || (/^part-\d+(\.[0-9a-f]+)?$/.test(n) && !named.has(n))) {
+          await rm(join(dir, n), { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
   async abort(uploadId: string, ref: ObjectRef): Promise<void> {
     await this.meta(uploadId, ref);
     await rm(this.dir(uploadId), { recursive: true, force: true });

@@ -115,6 +115,11 @@ function sendS3Error(e: unknown, req: FastifyRequest, reply: FastifyReply): Fast
 export function registerS3Transport(app: FastifyInstance, deps: S3TransportDeps): void {
   addS3Constraint(app);
   const uploads = new MultipartUploads(join(deps.dataDir, 's3-multipart'));
+  // Before the first request: what a crash left in the multipart staging area is nobody's now.
+  app.addHook('onReady', async () => {
+    const removed = await uploads.sweep();
+    if (removed > 0) app.log.info({ removed }, 'removed multipart upload files left by a crash');
+  });
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     // Bodies stay unread until the handler has verified the signature and streams them through.
