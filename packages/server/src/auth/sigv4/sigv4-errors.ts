@@ -12,6 +12,8 @@ export type SigV4Failure =
   | 'signature'
   /** The request time is more than 15 minutes from the server's. */
   | 'skewed'
+  /** An `x-amz-*` header is in the request but not in SignedHeaders (AWS: AccessDenied, HeadersNotSigned). */
+  | 'unsigned-headers'
   /** A presigned URL past its X-Amz-Expires. */
   | 'expired'
   /** The body's sha256 is not the x-amz-content-sha256 that was signed. */

@@ -44,6 +44,39 @@ export interface VerifyOptions {
    * `x-amz-content-sha256` (boto3 and the aws CLI sign the body's hash without sending it).
    */
   readonly bodySha256?: string;
+  /**
+   * `false` refuses presigned (query-string) requests before looking at the key. For APIs whose body
+   * carries the operation's input (AWS JSON): a URL cannot bind the body, so anyone holding it could
+   * send any input. Default `true` (S3, Runtime).
+   */
+  readonly allowPresigned?: boolean;
+  /**
+   * `false` refuses `UNSIGNED-PAYLOAD` and the unsigned streaming modes: the signature must cover the
+   * body's hash (or its chunks'). Default `true`.
+   */
+  readonly allowUnsignedPayload?: boolean;
+}
+
+/**
+ * The one `x-amz-*` header a request may leave out of SignedHeaders: its value is the payload hash
+ * the canonical request is built with, so changing it breaks the signature anyway.
+ */
+const UNSIGNED_AMZ_HEADERS_ALLOWED: ReadonlySet<string> = new Set(['x-amz-content-sha256']);
+
+/**
+ * The request's `x-amz-*` headers that the signature does not cover. AWS refuses such a request
+ * ("There were headers present in the request which were not signed"), for header auth and presigned
+ * URLs alike: on S3 they change what a request does (`x-amz-copy-source` turns a PUT into a copy,
+ * `x-amz-meta-*`, `x-amz-metadata-directive`, …), on AWS JSON `x-amz-target` names the operation.
+ */
+export function unsignedAmzHeaders(rawHeaders: readonly string[], signedHeaders: readonly string[]): string[] {
+  const signed = new Set(signedHeaders);
+  const out = new Set<string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    if (name.startsWith('x-amz-') && !signed.has(name) && !UNSIGNED_AMZ_HEADERS_ALLOWED.has(name)) out.add(name);
+  }
+  return [...out].sort();
 }
 
 /** A request whose signature checked out. */
@@ -90,8 +123,9 @@ export function claimOf(req: SignableRequest, query: readonly QueryPair[]): SigV
  * Verifies a SigV4 request (Authorization header or presigned query) against Loam's access keys:
  * the scope names this service and the date it was signed, the key exists and is active, the
  * signature matches the canonical request, and the time is inside the skew window (or, presigned,
- * before expiry). Records the key's use. The body itself is checked by the caller against
- * `payloadHash` (a hex hash) or by the aws-chunked decoder (`STREAMING-…`).
+ * before expiry), and every `x-amz-*` header the request carries is signed. Records the key's use.
+ * The body itself is checked by the caller against `payloadHash` (a hex hash) or by the aws-chunked
+ * decoder (`STREAMING-…`).
  *
  * @throws SigV4Error
  */
@@ -100,6 +134,9 @@ export async function verifySigV4(req: SignableRequest, options: VerifyOptions):
   const rawPath = q < 0 ? req.rawUrl : req.rawUrl.slice(0, q);
   const query = parseQuery(q < 0 ? '' : req.rawUrl.slice(q + 1));
   const claim = claimOf(req, query);
+  if (claim.presigned && options.allowPresigned === false) {
+    throw new SigV4Error('malformed', 'This API does not accept presigned (query-string) requests: a URL cannot sign the request body. Sign the request with an Authorization header.');
+  }
   const signedAt = parseAmzDate(claim.amzDate);
   if (signedAt === undefined) throw new SigV4Error('malformed', `X-Amz-Date '${claim.amzDate}' is not YYYYMMDDTHHMMSSZ.`);
   if (claim.scopeDate !== claim.amzDate.slice(0, 8)) {
@@ -120,6 +157,9 @@ export async function verifySigV4(req: SignableRequest, options: VerifyOptions):
   else if (sentHash !== undefined) payloadHash = sentHash;
   else if (options.bodySha256 !== undefined) payloadHash = options.bodySha256;
   else throw new SigV4Error('malformed', 'Missing required header for this request: x-amz-content-sha256.');
+  if (options.allowUnsignedPayload === false && (payloadHash === UNSIGNED_PAYLOAD || payloadHash.startsWith('STREAMING-UNSIGNED'))) {
+    throw new SigV4Error('malformed', `x-amz-content-sha256: ${payloadHash} is not accepted by this API: the signature must cover the body's SHA-256.`);
+  }
 
   const headers = canonicalHeaders(req.rawHeaders, claim.signedHeaders);
   if ('missing' in headers) throw new SigV4Error('signature', `The header '${headers.missing}' is signed but not in the request.`);
@@ -157,6 +197,11 @@ export async function verifySigV4(req: SignableRequest, options: VerifyOptions):
       ServerTime: new Date(now).toISOString(),
       MaxAllowedSkewMilliseconds: String(MAX_CLOCK_SKEW_MS),
     });
+  }
+
+  const unsigned = unsignedAmzHeaders(req.rawHeaders, claim.signedHeaders);
+  if (unsigned.length > 0) {
+    throw new SigV4Error('unsigned-headers', `There were headers present in the request which were not signed: ${unsigned.join(', ')}.`, { HeadersNotSigned: unsigned.join(', ') });
   }
 
   await options.keys.recordAccessKeyUse(claim.accessKeyId);

@@ -156,4 +156,43 @@ describe('SigV4 verification against the S3 documentation examples', () => {
     expect(await failure(verifySigV4(req, { service: 's3', keys: s3Keys, now: () => s3Now + 86400_000 + 1000 }))).toBe('expired');
     expect(await failure(verifySigV4({ ...req, rawUrl: url.replace('/test.txt', '/other.txt') }, { service: 's3', keys: s3Keys, now: () => s3Now }))).toBe('signature');
   });
+
+  it('refuses x-amz-* headers the signature does not cover, presigned or not (AWS: "headers present in the request which were not signed")', async () => {
+    const url =
+      '/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404';
+    const opts = { service: 's3', keys: s3Keys, now: () => s3Now };
+    const presigned = (extra: Record<string, string>): SignableRequest => ({ method: 'GET', rawUrl: url, rawHeaders: rawHeaders({ Host: 'examplebucket.s3.amazonaws.com', ...extra }) });
+    // Headers that are not x-amz-* (Range, Content-Type, User-Agent) and the x-amz-content-sha256 the canonical request is built with may go unsigned.
+    expect(await failure(verifySigV4(presigned({ Range: 'bytes=0-9', 'User-Agent': 'curl', 'X-Amzn-Trace-Id': 'Root=1', 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' }), opts))).toBe('verified');
+    const refused = await verifySigV4(presigned({ 'X-Amz-Copy-Source': 'examplebucket/secret', 'x-amz-meta-a': '1', 'X-Amz-Meta-A': '2' }), opts).catch((e: unknown) => e);
+    expect(isSigV4Error(refused) && refused.reason).toBe('unsigned-headers');
+    expect(isSigV4Error(refused) && refused.details).toEqual({ HeadersNotSigned: 'x-amz-copy-source, x-amz-meta-a' });
+    // With an Authorization header: the Range example plus a header added after signing.
+    const header: SignableRequest = {
+      method: 'GET',
+      rawUrl: '/test.txt',
+      rawHeaders: rawHeaders({
+        Host: 'examplebucket.s3.amazonaws.com',
+        Range: 'bytes=0-9',
+        'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        'x-amz-date': '20130524T000000Z',
+        'x-amz-copy-source': 'examplebucket/secret',
+        Authorization:
+          'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+      }),
+    };
+    expect(await failure(verifySigV4(header, opts))).toBe('unsigned-headers');
+  });
+
+  it('allowPresigned: false refuses a presigned URL and allowUnsignedPayload: false refuses UNSIGNED-PAYLOAD, before the key is used', async () => {
+    const keys = keyTable({ AKIAIOSFODNN7EXAMPLE: { secret: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } });
+    const url =
+      '/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404';
+    const req: SignableRequest = { method: 'GET', rawUrl: url, rawHeaders: ['Host', 'examplebucket.s3.amazonaws.com'] };
+    const presignedRefusal = await verifySigV4(req, { service: 's3', keys, now: () => s3Now, allowPresigned: false }).catch((e: unknown) => e);
+    expect(isSigV4Error(presignedRefusal) && [presignedRefusal.reason, presignedRefusal.message]).toEqual(['malformed', expect.stringMatching(/does not accept presigned/)]);
+    expect(await failure(verifySigV4(req, { service: 's3', keys, now: () => s3Now, allowUnsignedPayload: false }))).toBe('malformed');
+    expect(keys.used).toEqual([]);
+    expect(await failure(verifySigV4(req, { service: 's3', keys, now: () => s3Now }))).toBe('verified');
+  });
 });

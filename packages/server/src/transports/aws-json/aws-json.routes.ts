@@ -5,7 +5,7 @@ import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
 import type { Dispatch } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
 import { AwsProtocolError, asSageMakerNotFound, asServiceError, toAwsWireError } from './aws-errors.js';
-import { verifySageMakerRequest } from './sigv4-request.js';
+import { verifySignedBodyRequest } from '../../auth/sigv4/sigv4-signed-body.js';
 import { isQueryRequest } from '../aws-query/aws-query.routes.js';
 
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -69,7 +69,7 @@ export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTran
         const entry = typeof target === 'string' && dot > 0 ? services.get(target.slice(0, dot)) : undefined;
         // The credential scope must name the service the target belongs to (SageMaker's when none does).
         const service = entry?.service ?? sageMakerService;
-        const principal = await verifySageMakerRequest(req, body, deps.keys, service.signingName);
+        const principal = await verifySignedBodyRequest(req, body, deps.keys, service.signingName);
         const op = entry && typeof target === 'string' ? entry.ops.get(target.slice(dot + 1)) : undefined;
         if (!op) {
           const known = entry ? [...entry.ops.keys()] : [...services.values()].flatMap((s) => [...s.ops.keys()].map((n) => `${s.service.targetPrefix}.${n}`));

@@ -38,6 +38,8 @@ function fromSigV4(e: SigV4Error): S3Error {
         : new S3Error('RequestTimeTooSkewed', 403, 'The difference between the request time and the current time is too large.', e.details);
     case 'expired':
       return new S3Error('AccessDenied', 403, 'Request has expired', e.details);
+    case 'unsigned-headers':
+      return new S3Error('AccessDenied', 403, 'There were headers present in the request which were not signed', e.details);
     case 'content-sha256-mismatch':
       return new S3Error('XAmzContentSHA256Mismatch', 400, 'The provided \'x-amz-content-sha256\' header does not match what was computed.');
     case 'bad-digest':
