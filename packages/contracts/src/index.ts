@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './operation.js';
 export * from './aws-services.js';
 export * from './data-access.js';
+export * from './experiment-access.js';
 export * from './operations/index.js';
 export * from './shapes/common.js';
 export * as identityShapes from './shapes/identity.js';

@@ -2,6 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { AwsService } from './aws-services.js';
 import type { DataAccess } from './data-access.js';
 import type { ErrorCode } from './errors.js';
+import type { ExperimentAccess } from './experiment-access.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -80,6 +81,11 @@ export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSch
    * the caller must be allowed `s3:GetObject` / `s3:PutObject` … there, as if doing it themselves.
    */
   dataAccess?(input: Static<I>): readonly DataAccess[];
+  /**
+   * The MLflow experiments, named in the input, the request makes Loam write into for the caller (a
+   * training job's run): the caller must be allowed there what the run does, as if logging it themselves.
+   */
+  experimentAccess?(input: Static<I>): readonly ExperimentAccess[];
 }
 
 export type InputOf<Op> = Op extends Operation<infer I, TSchema> ? Static<I> : never;

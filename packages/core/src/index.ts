@@ -36,6 +36,7 @@ export * from './ports/data-engine.js';
 export { ExperimentsService } from './experiments/experiments.service.js';
 export { TrackingAccess } from './experiments/tracking-access.js';
 export { ArtifactProxyAccess } from './experiments/artifact-proxy-access.js';
+export { experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer, type ExperimentAccessDeps } from './experiments/experiment-access-check.js';
 export { compileFlow, renderScript, withQuery, relationOf, sourceNameOf, type CompiledFlow, type CompiledStep } from './datasets/flows/flow-compiler.js';
 export type { FlowDocument, FlowNode } from './datasets/flows/flow-document.js';
 export { transformList } from './datasets/flows/transforms/registry.js';

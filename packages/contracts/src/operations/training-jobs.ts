@@ -1,4 +1,5 @@
 import { trainingDataAccess } from '../data-access.js';
+import { trainingJobExperiment } from '../experiment-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/training-jobs.js';
@@ -12,6 +13,8 @@ export const CreateTrainingJob = defineOperation({
   input: S.CreateTrainingJobInput, output: S.CreateTrainingJobOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateTrainingJob', resource: job, rest: { method: 'POST', path: '/api/v1/training-jobs' },
   dataAccess: (i) => trainingDataAccess('', i, i.HyperParameters, `${i.TrainingJobName}/`, { channelsMustHoldObjects: true }),
+  // The job logs itself as a run in the experiment ExperimentConfig names (TrainingJobRunSync).
+  experimentAccess: (i) => trainingJobExperiment('/ExperimentConfig/ExperimentName', i.ExperimentConfig?.ExperimentName),
 });
 export const DescribeTrainingJob = defineOperation({
   ...base, name: 'DescribeTrainingJob', kind: 'describe', summary: 'Describes a training job: status, status transitions, metrics, model artifacts, failure reason.',

@@ -50,10 +50,16 @@ const paramValue = (v: unknown) => String(v).slice(0, MAX_PARAM_VAL_LENGTH).repl
 export class TrainingJobRuns {
   readonly #runs = new Map<string, string>();
 
+  /**
+   * `checkExperiment`: refuses (throws) unless the job's creator may log its run in the experiment it
+   * names — checked when the run is first recorded, since the name may resolve to another experiment than
+   * when the job was created (one created or renamed to it since). The sync then skips the job.
+   */
   constructor(
     private readonly tracking: TrackingService,
     private readonly partition: Partition,
     private readonly lineage?: LineageStore,
+    private readonly checkExperiment?: (job: TrainingJobRunInput & { readonly experimentName: string }) => Promise<void>,
   ) {}
 
   /** The run of this job, if it has one. */
@@ -74,6 +80,7 @@ export class TrainingJobRuns {
     if (!run) {
       let experimentId = '0';
       if (job.experimentName) {
+        await this.checkExperiment?.({ ...job, experimentName: job.experimentName });
         const exp = await this.tracking.store.getExperimentByName(job.experimentName);
         experimentId = exp ? exp.experimentId : await this.tracking.createExperiment({ name: job.experimentName });
       }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
-import { authorize, systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, TrackingAccess } from '@loam/core';
+import { authorize, systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { jobCollections } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
@@ -29,6 +29,8 @@ export interface Platform {
   readonly authorizeData: DataAccessAuthorizer;
   /** Refuses a training or transform input with no object under it (after authorization). */
   readonly checkDataPresence: DataPresenceCheck;
+  /** The caller's MLflow permissions on an experiment a request names (a training job's ExperimentConfig; ADR 0009). */
+  readonly authorizeExperiment: ExperimentAccessAuthorizer;
   readonly tags: TagService;
   /** Training and processing jobs: executor, coordinator (scheduler, reconciler) and services. */
   readonly jobs: JobsCapability;
@@ -101,8 +103,9 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
     const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
-    // Every training job logs itself to an experiment run (its params, metrics and model).
-    const jobRuns = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage), logger });
+    const authorizeExperiment = experimentAccessAuthorizer({ tracking, authorize: authorizeAction, authorizeData, partition });
+    // Every training job logs itself to an experiment run (its params, metrics and model), in an experiment its creator may log in.
+    const jobRuns = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage, trainingJobRunCheck(authorizeExperiment, partition)), logger });
     jobRuns.start();
     return {
       config,
@@ -112,6 +115,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       identity,
       authorizeData,
       checkDataPresence,
+      authorizeExperiment,
       tags,
       jobs,
       datasets,

@@ -77,13 +77,14 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   };
   const handlers = bindHandlers(operationList, [studioAccess, serverInfo, ...platform.services]);
   assertEveryOperationHandled(operationList, handlers);
-  const { authorizeData, checkDataPresence } = platform;
+  const { authorizeData, checkDataPresence, authorizeExperiment } = platform;
   const dispatch = createDispatcher({
     handlers,
     partition: platform.partition,
     authorize: async (principal, action, resource) => authorize(principal, await identity.policiesOf(principal.userName), action, resource),
     authorizeData,
     checkDataPresence,
+    authorizeExperiment,
   });
   registerRestTransport(app, { operations: operationList, dispatch, credentials: identity, defaultBodyLimit: config.server.bodyLimitBytes });
   registerDatasetUploadRoute(app, { datasets: platform.datasets.datasets, credentials: identity, partition: platform.partition, maxBytes: 10 * 1024 ** 3, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });

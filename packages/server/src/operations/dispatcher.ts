@@ -1,5 +1,5 @@
 import { resourcesFor, type DataAccess, type Operation } from '@loam/contracts';
-import { InternalError, type Principal, type RequestContext } from '@loam/core';
+import { InternalError, type ExperimentAccessAuthorizer, type Principal, type RequestContext } from '@loam/core';
 import type { DataAccessAuthorizer, DataPresenceCheck } from './data-access-check.js';
 import { validateInput } from './validate.js';
 
@@ -16,6 +16,8 @@ export interface DispatcherDeps {
   readonly authorizeData: DataAccessAuthorizer;
   /** Refuses an input that must hold objects and holds none (run once every location is authorized). */
   readonly checkDataPresence: DataPresenceCheck;
+  /** The caller's MLflow permissions on each experiment the operation writes into for them, named by the input (`Operation.experimentAccess`). */
+  readonly authorizeExperiment: ExperimentAccessAuthorizer;
   readonly partition: { readonly region: string; readonly accountId: string };
 }
 
@@ -23,7 +25,8 @@ export interface DispatcherDeps {
  * The one path every transport takes into an operation: fill the caller default, authorize the IAM
  * action on the resource and on each further one it acts on (`alsoOn`; before validation, so a caller
  * without the right learns nothing about the input rules), validate the input, check the caller may read and write the S3 locations the request
- * names (Loam reads and writes them on their behalf) and that the inputs which must hold data do, run the handler.
+ * names (Loam reads and writes them on their behalf) and that the inputs which must hold data do, check
+ * the caller may log in the MLflow experiments it names (a training job's run), run the handler.
  */
 export function createDispatcher(deps: DispatcherDeps) {
   return async function dispatch(op: Operation, rawInput: unknown, ctx: RequestContext): Promise<unknown> {
@@ -35,7 +38,9 @@ export function createDispatcher(deps: DispatcherDeps) {
     input = validateInput(op, input ?? {});
     const handler = deps.handlers[op.name];
     if (!handler) throw new InternalError(`Operation ${op.name} has no handler.`);
-    return handler(input as never, op.dataAccess ? await checkData(deps, op.dataAccess(input as never), ctx) : ctx);
+    const checked = op.dataAccess ? await checkData(deps, op.dataAccess(input as never), ctx) : ctx;
+    for (const access of op.experimentAccess?.(input as never) ?? []) await deps.authorizeExperiment(ctx.principal, access);
+    return handler(input as never, checked);
   };
 }
 

@@ -1,0 +1,61 @@
+import { trainingJobExperiment, writeData, type DataAccess, type ExperimentAccess } from '@loam/contracts';
+import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import { systemPrincipal, type Principal } from '../kernel/context.js';
+import { AccessDeniedError, isLoamError } from '../kernel/errors.js';
+import { resourceArn, type Partition } from '../kernel/names.js';
+import type { TrackingService } from './tracking.service.js';
+
+/** Checks one experiment a request makes Loam write into for the caller; throws AccessDeniedException (403) naming the field. */
+export type ExperimentAccessAuthorizer = (principal: Principal, access: ExperimentAccess) => Promise<void>;
+
+export interface ExperimentAccessDeps {
+  readonly tracking: TrackingService;
+  readonly authorize: ActionAuthorizer;
+  /** The caller's S3 permissions on a location (the server's DataAccessAuthorizer). */
+  readonly authorizeData: (principal: Principal, access: DataAccess) => Promise<unknown>;
+  readonly partition: Partition;
+}
+
+/**
+ * The caller's MLflow permissions on the experiment a request names by name (a training job's
+ * ExperimentConfig.ExperimentName), resolved when the request is taken: each of `access.actions` on
+ * `mlflow-experiment/<id>` and, for an `s3://` artifact location, `s3:PutObject` under it; when no
+ * experiment has the name, `sagemaker:CreateMlflowExperiment` on `*`, since Loam will create it.
+ */
+export function experimentAccessAuthorizer(deps: ExperimentAccessDeps): ExperimentAccessAuthorizer {
+  return async (principal, access) => {
+    await deps.tracking.init();
+    const experiment = await deps.tracking.store.getExperimentByName(access.experimentName);
+    const named = (resource: string, action: string) => async () => {
+      try {
+        await deps.authorize(principal, action, resource);
+      } catch (e) {
+        if (!(isLoamError(e) && e.code === 'AccessDeniedException')) throw e;
+        const what = experiment ? `experiment ${experiment.experimentId}, where the training job would log its run` : 'no experiment has this name, and the training job would create it';
+        throw new AccessDeniedError(`${e.message} (${access.field}: '${access.experimentName}': ${what})`);
+      }
+    };
+    if (!experiment) return named('*', 'sagemaker:CreateMlflowExperiment')();
+    const arn = resourceArn(deps.partition, 'mlflow-experiment', experiment.experimentId);
+    for (const action of access.actions) await named(arn, action)();
+    // The run's model is copied under the experiment's location (`<location>/<run>/artifacts/model/…`).
+    if (experiment.artifactLocation.startsWith('s3://')) {
+      for (const d of writeData(`${access.field} (experiment ${experiment.experimentId}'s artifact_location ${experiment.artifactLocation})`, experiment.artifactLocation)) {
+        await deps.authorizeData(principal, d);
+      }
+    }
+  };
+}
+
+/**
+ * The check TrainingJobRuns makes when a job's run is first recorded: the job's creator may log it in
+ * the experiment the name now resolves to (the request-time check resolved it when the job was created).
+ * A job recorded without a creator (before Loam kept one) is not checked.
+ */
+export function trainingJobRunCheck(authorizeExperiment: ExperimentAccessAuthorizer, partition: Partition): (job: { readonly userName: string; readonly experimentName: string }) => Promise<void> {
+  return async (job) => {
+    if (job.userName === systemPrincipal.userName) return;
+    const principal: Principal = { userName: job.userName, userId: job.userName, arn: `arn:loam:iam::${partition.accountId}:user/${job.userName}`, via: 'system' };
+    for (const access of trainingJobExperiment('ExperimentConfig.ExperimentName', job.experimentName)) await authorizeExperiment(principal, access);
+  };
+}
