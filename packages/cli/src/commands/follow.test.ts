@@ -80,8 +80,30 @@ describe('Ctrl-C while following', () => {
     err.mockRestore();
     interrupted = true;
     await pending;
-    expect(stderr).toBe('\nStopped following; the transform job score keeps running on the server. To stop it: loam stop-transform-job --transform-job-name score\n');
+    expect(stderr).toBe('\nStopped following; the transform job score keeps running on the server. To stop it: loam stop-transform-job --transform-job-name score (watch it instead: loam describe-transform-job --transform-job-name score)\n');
     expect(exit).toHaveBeenCalledWith(130);
     expect(process.listenerCount('SIGINT')).toBe(base);
+  });
+});
+
+describe('Ctrl-C while following a tuning job', () => {
+  it('names the command that stops it and the one that watches it', async () => {
+    const base = process.listenerCount('SIGINT');
+    let interrupted = false;
+    fakeLoam((r) => (r.method === 'POST' ? { HyperParameterTuningJobArn: 'arn:t1' } : {
+      HyperParameterTuningJobName: 't1', HyperParameterTuningJobStatus: interrupted ? 'Stopped' : 'InProgress',
+      TrainingJobStatusCounters: { Completed: 0, InProgress: 2, RetryableError: 0, NonRetryableError: 0, Stopped: 0 },
+    }));
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    let stderr = '';
+    const pending = runCli([...fakeAuth, 'tune', '--name', 't1', '--image', 'sagemaker-xgboost:1.7-1', '--objective', 'Maximize:validation:auc', '--output', 's3://m/out', '--float', 'eta=0.01:0.3', '--max-jobs', '2']);
+    await vi.waitFor(() => expect(process.listenerCount('SIGINT')).toBeGreaterThan(base));
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((stderr += String(s)), true));
+    process.emit('SIGINT');
+    err.mockRestore();
+    interrupted = true;
+    await pending;
+    expect(stderr).toBe('\nStopped following; the tuning job t1 keeps running on the server. To stop it: loam stop-hyper-parameter-tuning-job --hyper-parameter-tuning-job-name t1 (watch it instead: loam describe-hyper-parameter-tuning-job --hyper-parameter-tuning-job-name t1)\n');
+    expect(exit).toHaveBeenCalledWith(130);
   });
 });

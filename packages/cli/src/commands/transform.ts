@@ -95,7 +95,7 @@ export function registerTransformCommand(program: Command): void {
         });
         if (o.wait && json) printRecord('created', { TransformJobName: jobName, ModelName: o.model });
         const result = o.wait
-          ? await following(`transform job ${jobName}`, `loam stop-transform-job --transform-job-name ${jobName}`, () => waitDone(client, jobName, json))
+          ? await following(`transform job ${jobName}`, `loam stop-transform-job --transform-job-name ${jobName}`, () => waitDone(client, jobName, json), ` (watch it instead: loam describe-transform-job --transform-job-name ${jobName})`)
           : await client.DescribeTransformJob({ TransformJobName: jobName });
         if (o.wait && json) printRecord('description', { ...result });
         else printResult(result, json);

@@ -194,7 +194,7 @@ export function registerTuneCommand(program: Command): void {
             }
             await sleep(1000);
           }
-        });
+        }, ` (watch it instead: loam describe-hyper-parameter-tuning-job --hyper-parameter-tuning-job-name ${name})`);
       } catch (e) {
         printError(e, json);
         process.exitCode = 1;
