@@ -98,6 +98,18 @@ export function registerDeployCommand(program: Command): void {
         const update = deploymentConfig(o);
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
+        // What is there decides create or update, and is checked before a model or config is created for it.
+        const current = await client.DescribeEndpoint({ EndpointName: endpointName }).catch((e: { code?: string }) => {
+          if (e.code === 'ResourceNotFound') return undefined;
+          throw e;
+        });
+        if (current?.EndpointStatus === 'Failed') {
+          throw new InputError(`Endpoint '${endpointName}' is Failed${current.FailureReason ? ` (${current.FailureReason})` : ''}: a failed endpoint cannot be updated. Delete it (loam delete-endpoint --endpoint-name ${endpointName}) and deploy again.`);
+        }
+        if (current && ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(current.EndpointStatus)) {
+          throw new InputError(`Endpoint '${endpointName}' is ${current.EndpointStatus}: deploy again once it is InService (loam describe-endpoint --endpoint-name ${endpointName}).`);
+        }
+        const exists = current !== undefined;
         const stamp = new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14);
         let modelName = o.model;
         if (!modelName) {
@@ -110,7 +122,6 @@ export function registerDeployCommand(program: Command): void {
           EndpointConfigName: configName,
           ProductionVariants: [{ VariantName: o.variant, ModelName: modelName, InitialInstanceCount: instanceCount, InstanceType: o.instanceType }],
         });
-        const exists = await client.DescribeEndpoint({ EndpointName: endpointName }).then(() => true, () => false);
         if (exists) await client.UpdateEndpoint({ EndpointName: endpointName, EndpointConfigName: configName, DeploymentConfig: update as never });
         else await client.CreateEndpoint({ EndpointName: endpointName, EndpointConfigName: configName });
         const created = { EndpointName: endpointName, ModelName: modelName, EndpointConfigName: configName, Action: exists ? 'update' : 'create' };

@@ -107,3 +107,23 @@ describe('Ctrl-C while following a tuning job', () => {
     expect(exit).toHaveBeenCalledWith(130);
   });
 });
+
+describe('loam deploy to an endpoint that cannot take an update', () => {
+  it('a Failed endpoint: says to delete it first, exit 1, and creates no model or endpoint config for nothing', async () => {
+    const seen = fakeLoam((r) => (r.path === '/api/v1/endpoints/churn' ? { EndpointName: 'churn', EndpointStatus: 'Failed', FailureReason: 'bad archive', CreationTime: 1764291600, LastModifiedTime: 1764291600 } : {}));
+    const r = await runCli([...fakeAuth, 'deploy', 'churn', '--image', 'sagemaker-xgboost:1.7-1', '--model-data', 's3://m/model.tar.gz']);
+    expect([r.code, r.stderr]).toEqual([1, "Error [ValidationException]: Endpoint 'churn' is Failed (bad archive): a failed endpoint cannot be updated. Delete it (loam delete-endpoint --endpoint-name churn) and deploy again.\n"]);
+    expect(seen.filter((q) => q.method !== 'GET')).toEqual([]);
+  });
+
+  it('an endpoint being updated: deploy once it is InService; any other error of the lookup is shown, not taken for "absent"', async () => {
+    const seen = fakeLoam((r) => (r.path === '/api/v1/endpoints/churn' ? { EndpointName: 'churn', EndpointStatus: 'Updating', CreationTime: 1764291600, LastModifiedTime: 1764291600 } : {}));
+    const busy = await runCli([...fakeAuth, 'deploy', 'churn', '--model', 'churn-v2']);
+    expect(busy.stderr).toBe("Error [ValidationException]: Endpoint 'churn' is Updating: deploy again once it is InService (loam describe-endpoint --endpoint-name churn).\n");
+    expect(seen.filter((q) => q.method !== 'GET')).toEqual([]);
+    const denied = fakeLoam(() => ({ status: 403, code: 'AccessDeniedException', detail: 'User ana is not authorized to perform sagemaker:DescribeEndpoint.' }));
+    const r = await runCli([...fakeAuth, 'deploy', 'churn', '--model', 'churn-v2']);
+    expect([r.code, r.stderr]).toEqual([1, 'Error [AccessDeniedException]: User ana is not authorized to perform sagemaker:DescribeEndpoint.\n']);
+    expect(denied.filter((q) => q.method !== 'GET')).toEqual([]);
+  });
+});
