@@ -70,6 +70,8 @@ describe('Datasets and data flows in Studio', { retry: 0 }, () => {
     await card.getByText(String(Number(mean.toPrecision(3))), { exact: true }).first().waitFor();
     await page.getByRole('table', { name: 'Correlation matrix (Pearson)' }).waitFor();
     await page.getByRole('img', { name: /^Missing values: none in any column/ }).waitFor();
+    // Said in words: a chart of empty bars (with colliding column names) is not drawn.
+    await page.getByText(`No missing values in any of the ${header.length} columns.`).waitFor();
     await check('d02-profile');
 
     await page.getByLabel('Target column').selectOption('target');
@@ -77,7 +79,13 @@ describe('Datasets and data flows in Studio', { retry: 0 }, () => {
     await page.getByRole('table', { name: 'Target leakage against target' }).waitFor({ timeout: 90_000 });
     const score = Number(await page.getByTestId('quick-model-score').textContent({ timeout: 90_000 }));
     expect(score).toBeGreaterThan(0.85);
-    await page.getByRole('img', { name: /^Feature importance: / }).waitFor();
+    const importance = page.getByRole('img', { name: /^Feature importance: / });
+    await importance.waitFor();
+    // Every bar keeps its feature's name (Recharts skipped every other label, the top one included).
+    const shownFeatures = ((await importance.getAttribute('aria-label')) ?? '').replace(/^Feature importance: /, '').split(', ').map((f) => f.replace(/ [^ ]+$/, ''));
+    expect(shownFeatures.length).toBeGreaterThan(5);
+    const tickNames = async () => (await importance.locator('.recharts-cartesian-axis-tick-value').allTextContents()).filter((x) => !/^[\d.]+$/.test(x));
+    await expect.poll(tickNames).toEqual(shownFeatures);
     await check('d03-profile-quick-model');
 
     await page.getByRole('tab', { name: 'Preview' }).click();
@@ -162,6 +170,31 @@ describe('Datasets and data flows in Studio', { retry: 0 }, () => {
     await page.getByText('loam/data-wrangler:1').first().waitFor();
     await page.goBack();
     await heading('cancer-prep').waitFor();
+  }, 120_000);
+
+  it('branches the flow: a split beside the chain from the source, previewed without a refused request', async () => {
+    const { t, page, watch } = studio;
+    await page.getByRole('group', { name: 'Flow graph' }).getByRole('button', { name: 'source cancer' }).click();
+    await page.getByRole('region', { name: 'Node src' }).waitFor();
+    // The source already feeds drop_columns: the new step can go between them or beside them.
+    await page.getByRole('radio', { name: /^Between src and drop_columns/ }).waitFor();
+    await page.getByRole('radio', { name: /^On a new branch from src/ }).check();
+    const before = watch.failures.length;
+    await addStep('split_random');
+    await previewSays(`Step split_random: ${header.length + 1} columns`);
+    // The preview of a just-added step waits for the flow that holds it (no 'unknown node' refusal).
+    expect(watch.failures.slice(before)).toEqual([]);
+    // A refused preview names the node and the param, not just "Params".
+    await param('trainFraction (optional)').fill('2');
+    await page.getByRole('region', { name: 'Preview' }).getByRole('alert').getByText(/split_random.*trainFraction/).waitFor({ timeout: 30_000 });
+    await param('trainFraction (optional)').fill('0.75');
+    await previewSays('Step split_random:');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Flow cancer-prep saved as version 3').first().waitFor();
+    const saved = await t.admin.DescribeFlow({ FlowName: 'cancer-prep' });
+    const inputs = Object.fromEntries(saved.Definition.nodes.map((n) => [n.id, n.inputs ?? []]));
+    expect([inputs.drop_columns, inputs.split_random]).toEqual([['src'], ['src']]);
+    await check('d06-flow-branch');
   }, 120_000);
 
   it('trains the built-in XGBoost on the flow output', async () => {

@@ -7,9 +7,17 @@ import { ScrollBox } from './scroll-box.js';
 export function MissingChart({ p }: { p: DatasetProfile }) {
   const data = p.Columns.map((c) => ({ column: c.Name, 'Missing %': Math.round(1000 * c.MissingRatio) / 10 }));
   const any = data.filter((d) => d['Missing %'] > 0);
+  // A chart of empty bars says nothing (and its column names collide): say it in words.
+  if (any.length === 0) {
+    return (
+      <Text size="sm" role="img" aria-label="Missing values: none in any column">
+        No missing values in any of the {data.length} columns.
+      </Text>
+    );
+  }
   return (
     <div role="img" aria-label={`Missing values: ${any.length === 0 ? 'none in any column' : any.map((d) => `${d.column} ${d['Missing %']} %`).join(', ')}`}>
-      <BarChart h={160} data={data} dataKey="column" series={[{ name: 'Missing %', color: 'orange.6' }]} unit=" %" withTooltip tickLine="none" gridAxis="y" yAxisProps={{ domain: [0, 100], width: 50 }} xAxisProps={{ interval: 0, tick: { fontSize: 10 } }} barChartProps={{ accessibilityLayer: false }} />
+      <BarChart h={160} data={data} dataKey="column" series={[{ name: 'Missing %', color: 'orange.6' }]} unit=" %" withTooltip tickLine="none" gridAxis="y" yAxisProps={{ domain: [0, 100], width: 50 }} xAxisProps={{ interval: 0, tick: { fontSize: 10 }, angle: data.length > 8 ? -35 : 0, textAnchor: data.length > 8 ? 'end' : 'middle', height: data.length > 8 ? 70 : 30 }} barChartProps={{ accessibilityLayer: false }} />
     </div>
   );
 }
@@ -103,6 +111,11 @@ export function LeakageTable({ p }: { p: DatasetProfile }) {
   );
 }
 
+/** Room for the longest feature name (about 6.5 px a character at 11 px), so every bar keeps its label. */
+export function labelWidth(names: readonly string[]): number {
+  return Math.min(260, Math.max(60, Math.ceil(Math.max(0, ...names.map((n) => n.length)) * 6.5) + 12));
+}
+
 /** The quick model's held-out score and its feature importance as horizontal bars. */
 export function QuickModel({ p }: { p: DatasetProfile }) {
   const m = p.QuickModel;
@@ -122,7 +135,7 @@ export function QuickModel({ p }: { p: DatasetProfile }) {
         </Text>
       </Group>
       <div role="img" aria-label={`Feature importance: ${data.map((d) => `${d.feature} ${d.Importance}`).join(', ')}`}>
-        <BarChart h={Math.max(120, data.length * 26)} data={data} dataKey="feature" orientation="vertical" series={[{ name: 'Importance', color: 'grape.6' }]} withTooltip gridAxis="x" yAxisProps={{ width: 110 }} barChartProps={{ accessibilityLayer: false }} />
+        <BarChart h={Math.max(120, data.length * 26)} data={data} dataKey="feature" orientation="vertical" series={[{ name: 'Importance', color: 'grape.6' }]} withTooltip gridAxis="x" yAxisProps={{ width: labelWidth(data.map((d) => d.feature)), interval: 0, tick: { fontSize: 11 } }} barChartProps={{ accessibilityLayer: false }} />
       </div>
     </div>
   );

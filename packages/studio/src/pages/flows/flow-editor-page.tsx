@@ -9,7 +9,7 @@ import { toUserFacingError, type UserFacingError } from '../../schema/problems.j
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FlowGraph } from './flow-graph.js';
-import { freshId, insertAfter, missingParams, removeNode, replaceNode, type FlowDefinition } from './flow-model.js';
+import { branchFrom, freshId, insertAfter, missingParams, removeNode, replaceNode, type FlowDefinition } from './flow-model.js';
 import { FlowPreview } from './flow-preview.js';
 import { FlowRuns } from './flow-runs.js';
 import { NodePanel } from './node-panel.js';
@@ -46,7 +46,8 @@ export function FlowEditorPage() {
   const inputCols = useQuery({
     queryKey: ['PreviewFlow', 'columns', debounced, inputId],
     queryFn: ({ signal }) => loam.PreviewFlow({ Definition: debounced!, NodeId: inputId!, Limit: 1 }, { signal }),
-    enabled: !!debounced && !!inputId,
+    // The debounced flow lags the edits: ask only once it holds the input (else the server refuses an unknown node).
+    enabled: !!inputId && !!debounced?.nodes.some((n) => n.id === inputId),
     retry: false,
     staleTime: 30_000,
   });
@@ -166,9 +167,10 @@ export function FlowEditorPage() {
                   edit(removeNode(def, node.id));
                   select(node.inputs?.[0] ?? def.nodes[0]!.id);
                 }}
-                onAddStep={(t) => {
+                onAddStep={(t, placement) => {
                   const id = freshId(def, t);
-                  edit(insertAfter(def, node.id, { id, type: 'transform', transform: t, params: {} }));
+                  const step = { id, type: 'transform' as const, transform: t, params: {} };
+                  edit(placement === 'branch' ? branchFrom(def, node.id, step) : insertAfter(def, node.id, step));
                   select(id);
                 }}
                 onAddDestination={() => {
@@ -198,6 +200,9 @@ export function FlowEditorPage() {
         </Title>
         {!selected || !debounced ? (
           <Text size="sm" c="dimmed">Select a node.</Text>
+        ) : !debounced.nodes.some((n) => n.id === selected) ? (
+          // A node just added: the debounced flow catches up within 400 ms; previewing it before would be refused.
+          <Skeleton height={160} aria-label="Computing preview" />
         ) : waiting.length > 0 ? (
           <Text size="sm" c="dimmed" role="status">
             Fill in {waiting.join(', ')} to preview step {selected}.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freshId, insertAfter, layout, missingParams, removeNode, type FlowDefinition, type TransformInfo } from './flow-model.js';
+import { branchFrom, freshId, insertAfter, layout, missingParams, removeNode, type FlowDefinition, type TransformInfo } from './flow-model.js';
 
 const chain: FlowDefinition = {
   formatVersion: 1,
@@ -22,6 +22,12 @@ describe('flow editor model', () => {
       ],
     };
     expect(layout(def).map((p) => [p.node.id, p.layer, p.row])).toEqual([['l', 0, 0], ['r', 0, 1], ['t', 1, 0], ['j', 2, 0]]);
+  });
+
+  it('starts a new branch from a node that already feeds a step: both read it', () => {
+    const split = branchFrom(chain, 'src', { id: 'b', type: 'transform', transform: 'split_random', params: { keep: 'validation' } });
+    expect(split.nodes.map((n) => [n.id, n.inputs ?? []])).toEqual([['src', []], ['a', ['src']], ['b', ['src']], ['out', ['a']]]);
+    expect(layout(split).map((p) => [p.node.id, p.layer, p.row])).toEqual([['src', 0, 0], ['a', 1, 0], ['b', 1, 1], ['out', 2, 0]]);
   });
 
   it('inserts a step into a chain and removes it again, keeping the chain connected', () => {

@@ -57,6 +57,18 @@ export function insertAfter(def: FlowDefinition, after: string, node: FlowNode):
   return { ...def, nodes };
 }
 
+/** Adds `node` as a new branch reading `from`: what already read `from` keeps reading it (a split into train and validation). */
+export function branchFrom(def: FlowDefinition, from: string, node: FlowNode): FlowDefinition {
+  const nodes = [...def.nodes];
+  // After `from`'s last downstream node in document order, so the new branch is drawn below the existing one.
+  let at = nodes.findIndex((n) => n.id === from);
+  nodes.forEach((n, i) => {
+    if (n.inputs?.includes(from)) at = Math.max(at, i);
+  });
+  nodes.splice(at + 1, 0, { ...node, inputs: [from, ...(node.inputs ?? []).slice(1)] });
+  return { ...def, nodes };
+}
+
 /** Removes a node; its consumers read its first input instead (a chain stays connected). */
 export function removeNode(def: FlowDefinition, id: string): FlowDefinition {
   const gone = def.nodes.find((n) => n.id === id);

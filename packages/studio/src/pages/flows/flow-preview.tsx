@@ -1,10 +1,20 @@
 import { useQuery, keepPreviousData } from '@tanstack/react-query';
 import { Code, Group, ScrollArea, Skeleton, Stack, Tabs, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
-import { toUserFacingError } from '../../schema/problems.js';
+import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { DataGrid } from '../datasets/data-grid.js';
 import type { FlowDefinition } from './flow-model.js';
+
+/**
+ * A refused preview as the server said it ("Flow node 'split': param 'validationFraction' must be ≤ 0.2"):
+ * its field paths (`/params/validationFraction`) name no field of this page, and alone ("Params: …") they
+ * lose which node and which param.
+ */
+export function previewError(e: unknown): UserFacingError {
+  const u = toUserFacingError(e);
+  return u.code === 'ValidationException' ? { ...u, fields: {}, action: 'Change that step in the side panel; the preview follows.' } : u;
+}
 
 /**
  * The selected node's output on a sample (50,000 rows per source, cached by the server), recomputed
@@ -21,7 +31,7 @@ export function FlowPreview({ def, nodeId }: { def: FlowDefinition; nodeId: stri
   });
   return (
     <Stack gap="xs">
-      {q.error && !q.isFetching && <ErrorAlert error={toUserFacingError(q.error)} />}
+      {q.error && !q.isFetching && <ErrorAlert error={previewError(q.error)} />}
       {q.data && (
         <Group gap="md">
           <Text size="sm" role="status" aria-live="polite" data-testid="preview-status">

@@ -1,11 +1,14 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Badge, Button, Checkbox, Divider, Group, NativeSelect, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Checkbox, Divider, Group, NativeSelect, Radio, Stack, Text, TextInput, Title } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { titleOf, type FlowNode, type TransformInfo } from './flow-model.js';
 import { TransformForm } from './transform-form.js';
 
 type Draft = { text: string; error?: string };
+
+/** Where a new step goes when the node already feeds others: between them (`insert`) or on a new branch. */
+export type Placement = 'insert' | 'branch';
 
 export interface NodePanelProps {
   readonly node: FlowNode;
@@ -16,7 +19,8 @@ export interface NodePanelProps {
   readonly inputColumns: readonly string[];
   readonly onChange: (n: FlowNode) => void;
   readonly onRemove: () => void;
-  readonly onAddStep: (transform: string) => void;
+  /** `branch`: the step reads this node beside what already reads it; otherwise it is inserted before them. */
+  readonly onAddStep: (transform: string, placement: Placement) => void;
   readonly onAddDestination: () => void;
   readonly drafts: Readonly<Record<string, Draft>>;
   readonly setDraft: (name: string, d: Draft | undefined) => void;
@@ -60,6 +64,8 @@ function DestinationFields({ node, onChange }: { node: FlowNode; onChange: (n: F
 /** The side panel of the selected node: its form, removing it, and adding a step after it. */
 export function NodePanel({ node, others, catalogue, inputColumns, onChange, onRemove, onAddStep, onAddDestination, drafts, setDraft }: NodePanelProps) {
   const [pick, setPick] = useState('');
+  const [placement, setPlacement] = useState<Placement>('insert');
+  const next = others.filter((o) => o.inputs?.includes(node.id));
   const info = catalogue.find((t) => t.Name === node.transform);
   const groups = [...new Set(catalogue.map((t) => t.Group))].map((g) => ({ group: g, items: catalogue.filter((t) => t.Group === g).map((t) => ({ value: t.Name, label: t.Name.replace(/_/g, ' ') })) })).filter((g) => g.items.length);
   return (
@@ -107,11 +113,19 @@ export function NodePanel({ node, others, catalogue, inputColumns, onChange, onR
       {node.type !== 'destination' && (
         <>
           <Divider label="After this node" labelPosition="left" />
+          {next.length > 0 && (
+            <Radio.Group label="Place the new step" value={placement} onChange={(v) => setPlacement(v as Placement)}>
+              <Stack gap={4} mt={4}>
+                <Radio value="insert" label={`Between ${node.id} and ${next.map((n) => n.id).join(', ')}`} />
+                <Radio value="branch" label={`On a new branch from ${node.id} (${next.map((n) => n.id).join(', ')} keep reading it)`} />
+              </Stack>
+            </Radio.Group>
+          )}
           <Group align="flex-end" gap="xs" wrap="nowrap">
             <NativeSelect label="Transform" value={pick} data={[{ value: '', label: 'Choose a transform…' }, ...groups]} onChange={(e) => setPick(e.currentTarget.value)} style={{ flex: 1 }} />
             <Button
               onClick={() => {
-                if (pick) onAddStep(pick);
+                if (pick) onAddStep(pick, next.length > 0 ? placement : 'insert');
                 setPick('');
               }}
               disabled={!pick}
