@@ -149,4 +149,19 @@ print(json.dumps({'target': target, 'unsigned': unsigned, 'ok': ok, 'g1': group(
     expect(out['g4']).toBe('resolved');
     expect(out['g5']).toBe('resolved');
   }, 60_000);
+
+  it('CloudWatch (query protocol): a presigned URL is refused however its parameter names are spelled; the form body is the holder\'s choice', async () => {
+    const out = await boto3<Record<string, any>>(loam, `${SIGN}
+r = AWSRequest(method='POST', url=ARGS['url'] + '/', headers={'Content-Type': 'application/x-www-form-urlencoded'})
+Presign(creds, 'monitoring', 'us-east-1', expires=600).add_auth(r)
+form = {'Content-Type': 'application/x-www-form-urlencoded'}
+body = b'Action=DescribeAlarms&Version=2010-08-01'
+# SigV4 percent-decodes query names: X-Amz-%53ignature is X-Amz-Signature, and the signature still checks.
+print(json.dumps({'plain': send(r.url, 'POST', body, form), 'encoded': send(r.url.replace('X-Amz-Signature=', 'X-Amz-%53ignature='), 'POST', body, form)}))
+`);
+    for (const k of ['plain', 'encoded']) {
+      expect(out[k][0], k).toBe(400);
+      expect(out[k][1], k).toMatch(/<Code>IncompleteSignature<\/Code>/);
+    }
+  }, 60_000);
 });

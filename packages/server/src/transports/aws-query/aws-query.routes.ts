@@ -3,7 +3,7 @@ import type { AwsQueryService, Operation } from '@loam/contracts';
 import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
 import type { Dispatch } from '../../operations/dispatcher.js';
 import { AwsProtocolError, asServiceError, toAwsWireError } from '../aws-json/aws-errors.js';
-import { verifySageMakerRequest } from '../aws-json/sigv4-request.js';
+import { verifySignedBodyRequest } from '../../auth/sigv4/sigv4-signed-body.js';
 import { queryInput } from './query-input.js';
 import { queryErrorXml, queryResponseXml } from './query-xml.js';
 
@@ -60,7 +60,7 @@ export function createQueryHandler(deps: AwsQueryDeps): (req: FastifyRequest, re
       if (/[?&]X-Amz-Signature=/i.test(req.url) || req.headers['x-amz-content-sha256'] === 'UNSIGNED-PAYLOAD') {
         throw new AwsProtocolError('IncompleteSignature', 400, 'A query-protocol request must be signed in the Authorization header, over its body.');
       }
-      const principal = await verifySageMakerRequest(req, body, deps.keys, service.signingName);
+      const principal = await verifySignedBodyRequest(req, body, deps.keys, service.signingName);
       const form = new URLSearchParams(body.toString('utf8'));
       const action = form.get('Action') ?? '';
       const op = entry.ops.get(action);
