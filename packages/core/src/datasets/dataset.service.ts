@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
@@ -130,7 +130,9 @@ export class DatasetService {
     if (csvColumns) checked(() => checkColumnTypeNames(types, csvColumns));
     const tmp = await this.staging.tempPath('.parquet');
     const version = d.latestVersion + 1;
-    const ref = { bucket: this.bucket, key: `datasets/${name}/v${version}/data.parquet` };
+    // A key of this import's own: two imports racing for one version number must not write (or, the
+    // loser, delete) the snapshot the winner's record names. Readers follow the record's dataUri.
+    const ref = { bucket: this.bucket, key: `datasets/${name}/v${version}/${randomBytes(8).toString('hex')}/data.parquet` };
     let stored = false;
     try {
       const copy = await this.o.engine.copyTo('SELECT * FROM src', { src: detected.source }, { path: tmp, format: 'parquet' }, signal ? { signal } : {}).catch(fail);
@@ -223,8 +225,8 @@ export class DatasetService {
     for (let v = 1; v <= d.latestVersion; v++) {
       const r = await this.versions.get(versionId(d.datasetName, v));
       if (!r) continue;
-      const ref = { bucket: this.bucket, key: `datasets/${d.datasetName}/v${v}/data.parquet` };
-      await this.o.artifacts.delete(ref);
+      const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(r.value.dataUri);
+      if (m) await this.o.artifacts.delete({ bucket: m[1] as string, key: m[2] as string });
       await this.versions.delete(r.value.id);
     }
     await this.datasets.delete(d.datasetName);

@@ -110,7 +110,7 @@ describe('datasets over REST', () => {
     expect(pe.body['Columns'][0].Name).toBe('y');
     expect(pe.body['Rows']).toHaveLength(180);
     const script = await call('GET', '/api/v1/flows/f1/script');
-    expect(script.body['Script']).toMatch(/read_parquet\('s3:\/\/loam-datasets\/datasets\/d1\/v1\/data.parquet'\)/);
+    expect(script.body['Script']).toMatch(/read_parquet\('s3:\/\/loam-datasets\/datasets\/d1\/v1\/[0-9a-f]{16}\/data.parquet'\)/);
     expect(script.body['Script']).toMatch(/COPY \(SELECT \* FROM "n_out"\) TO 's3:\/\/wrangled\/d1\/train.csv'/);
     const run = await runFlow('f1');
     expect(run).toMatchObject({ Status: 'Completed', Outputs: [{ S3Uri: 's3://wrangled/d1/train.csv', RowCount: 180, Format: 'csv' }] });
@@ -152,7 +152,7 @@ describe('datasets over REST', () => {
     });
     const job = (await call('GET', `/api/v1/processing-jobs/${run['ProcessingJobName']}`)).body;
     expect(job).toMatchObject({ ProcessingJobStatus: 'Completed', AppSpecification: { ImageUri: 'loam/data-wrangler:1' } });
-    expect(job['ProcessingInputs'].map((i: { S3Input: { S3Uri: string } }) => i.S3Input.S3Uri)).toContain('s3://loam-datasets/datasets/d1/v1/data.parquet');
+    expect(job['ProcessingInputs'].map((i: { S3Input: { S3Uri: string } }) => i.S3Input.S3Uri)).toContainEqual(expect.stringMatching(/^s3:\/\/loam-datasets\/datasets\/d1\/v1\/[0-9a-f]{16}\/data\.parquet$/));
     expect(job['ProcessingOutputConfig'].Outputs.map((o: { S3Output: { S3Uri: string } }) => o.S3Output.S3Uri)).toEqual(expect.arrayContaining(['s3://wrangled/job/pq', 's3://wrangled/job/all']));
     const logs = (await call('GET', `/api/v1/processing-jobs/${run['ProcessingJobName']}/logs`)).body;
     const lines = logs['Events'].map((e: { Message: string }) => e.Message).join('\n');
@@ -170,7 +170,8 @@ describe('datasets over REST', () => {
     expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
     expect(bytes.subarray(-4).toString()).toBe('PAR1');
     // Lineage, from the job's own record: the dataset's data → the processing job → each output folder.
-    const down = (await call('POST', '/api/v1/lineage/query', { StartArns: ['s3://loam-datasets/datasets/d1/v1/data.parquet'], Direction: 'Descendants', IncludeEdges: true, MaxDepth: 2 })).body;
+    const dataUri = (await call('GET', '/api/v1/datasets/d1/version?Version=1')).body['DataUri'];
+    const down = (await call('POST', '/api/v1/lineage/query', { StartArns: [dataUri], Direction: 'Descendants', IncludeEdges: true, MaxDepth: 2 })).body;
     const arns = down['Vertices'].map((v: { Arn: string }) => v.Arn);
     expect(arns).toContain(run['ProcessingJobArn']);
     const fromJob = new Set(down['Edges'].filter((e: { SourceArn: string }) => e.SourceArn === run['ProcessingJobArn']).map((e: { DestinationArn: string }) => e.DestinationArn));
