@@ -73,6 +73,10 @@ describe('Training jobs and experiments in Studio', { retry: 0 }, () => {
     await page.getByRole('img', { name: /^train:rmse by step: train:rmse last / }).waitFor({ timeout: 30_000 });
     await page.locator('.recharts-line-curve').first().waitFor();
     await page.getByRole('region', { name: 'Model artifact' }).getByText(job.ModelArtifacts.S3ModelArtifacts, { exact: true }).waitFor();
+    // Hyperparameters as a table of names and values, not a JSON blob.
+    const hp = page.getByRole('table', { name: 'Hyperparameters' });
+    await hp.getByRole('row', { name: 'num_round 50' }).waitFor();
+    await hp.getByRole('row', { name: 'objective reg:squarederror' }).waitFor();
     await page.getByRole('log', { name: 'Log of diabetes-xgb' }).scrollIntoViewIfNeeded();
     await check('j02-job-completed');
   }, 200_000);
@@ -121,7 +125,14 @@ describe('Training jobs and experiments in Studio', { retry: 0 }, () => {
     await page.getByRole('link', { name: 'Compare 2 runs' }).click();
     await heading(/diabetes-xgb.* vs diabetes-xgb/).waitFor();
     await page.getByRole('region', { name: 'Metric curves' }).getByRole('img', { name: /^train:rmse by step: / }).waitFor();
-    const pc = page.getByRole('img', { name: /^Parallel coordinates of .*max_depth.* against train:rmse/ });
+    // The exact values side by side; the param the runs differ on is marked.
+    const values = page.getByRole('table', { name: 'Parameters and metrics of the compared runs' });
+    await values.getByRole('columnheader', { name: 'diabetes-xgb-shallow' }).waitFor();
+    await values.getByRole('row', { name: 'max_depth differs — 2' }).waitFor();
+    await values.getByRole('row', { name: 'objective reg:squarederror reg:squarederror' }).waitFor();
+    await values.getByRole('row', { name: /^train:rmse differs [\d.]+ [\d.]+$/ }).waitFor();
+    // Parallel coordinates draw only the params the runs differ on: the shared objective is no axis.
+    const pc = page.getByRole('img', { name: /^Parallel coordinates of max_depth against train:rmse/ });
     await pc.waitFor();
     expect(await pc.locator('polyline').count()).toBe(2);
     await check('j06-compare');

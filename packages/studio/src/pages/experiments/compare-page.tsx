@@ -7,10 +7,11 @@ import { ErrorAlert } from '../../patterns/error-alert.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { runPath, useMetricHistories, type Run } from './mlflow-data.js';
 import { ParallelCoordinates } from './parallel-coordinates.js';
+import { CompareTable, differs } from './compare-table.js';
 import { keysOf, valueOf, columnOf } from './run-columns.js';
 import { StepChart } from './step-chart.js';
 
-/** Several runs side by side: each metric's curves overlaid, and params against a metric in parallel coordinates. */
+/** Several runs side by side: their params and metrics in a table, each metric's curves overlaid, and the params they differ on against a metric in parallel coordinates. */
 export function ComparePage() {
   const { runs: ids = '' } = useSearch({ strict: false }) as { runs?: string };
   const runIds = ids.split(',').filter((x) => /^[0-9a-f]{32}$/.test(x));
@@ -26,7 +27,9 @@ export function ComparePage() {
   if (failed) return <ErrorAlert error={toUserFacingError(failed.error, { iamAction: 'sagemaker:GetMlflowRun' })} />;
   if (runs.length < runIds.length) return <Skeleton height={240} aria-label="Loading runs" />;
   const label = (r: Run) => r.Info.RunName;
-  const params = keys.params.filter((p) => new Set(runs.map((r) => valueOf(r, columnOf('params', p)))).size > 0);
+  // Axes for the params the runs disagree on: a param every run shares is a flat line that says nothing.
+  const varying = keys.params.filter((p) => differs(runs, 'params', p));
+  const params = varying.length > 0 ? varying : keys.params;
   return (
     <Stack>
       <div>
@@ -47,6 +50,12 @@ export function ComparePage() {
           ))}
         </Text>
       </div>
+      <Card withBorder radius="md" component="section" aria-label="Parameters and metrics">
+        <Title order={2} size="h4" mb="sm">
+          Parameters and metrics
+        </Title>
+        <CompareTable runs={runs} params={keys.params} metrics={keys.metrics} />
+      </Card>
       <Card withBorder radius="md" component="section" aria-label="Metric curves">
         <Title order={2} size="h4" mb="sm">
           Metric curves

@@ -9,24 +9,7 @@ import { trainingJobPath } from '../jobs/job-paths.js';
 import { ArtifactsBrowser } from './artifacts-browser.js';
 import { experimentPath, useMetricHistories } from './mlflow-data.js';
 import { StepChart } from './step-chart.js';
-
-function KeyValues({ rows, label }: { rows: readonly { Key: string; Value: string }[]; label: string }) {
-  if (rows.length === 0) return <Text size="sm" c="dimmed">None.</Text>;
-  return (
-    <Table verticalSpacing={4} aria-label={label}>
-      <Table.Tbody>
-        {rows.map((r) => (
-          <Table.Tr key={r.Key}>
-            <Table.Th scope="row" fw={500}>
-              {r.Key}
-            </Table.Th>
-            <Table.Td style={{ wordBreak: 'break-all' }}>{r.Value}</Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
-  );
-}
+import { KeyValueTable } from '../../patterns/key-value-table.js';
 
 /** One run: its info, params, tags, a chart per metric over steps, and its artifacts. */
 export function RunDetailPage() {
@@ -73,8 +56,8 @@ export function RunDetailPage() {
               </SimpleGrid>
             ),
         },
-        { title: 'Parameters', content: <KeyValues rows={run.Params} label="Parameters" /> },
-        { title: 'Run tags', content: <KeyValues rows={run.Tags} label="Run tags" /> },
+        { title: 'Parameters', content: <KeyValueTable rows={run.Params} label="Parameters" /> },
+        { title: 'Run tags', content: <KeyValueTable rows={run.Tags} label="Run tags" /> },
         { title: 'Artifacts', content: <ArtifactsBrowser runId={runId} /> },
       ]}
     />

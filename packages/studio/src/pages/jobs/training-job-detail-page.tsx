@@ -5,7 +5,7 @@ import { loam } from '../../api/client.js';
 import { useNotifications } from '../../app/notifications.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
-import { JsonView } from '../../patterns/json-view.js';
+import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { runPath, useRunOfJob } from '../experiments/mlflow-data.js';
@@ -76,7 +76,7 @@ export function TrainingJobDetailPage() {
             <Text size="sm" c="dimmed">No model yet.</Text>
           ),
         },
-        { title: 'Hyperparameters', content: <JsonView value={job.HyperParameters ?? {}} label="Hyperparameters" /> },
+        { title: 'Hyperparameters', content: <KeyValueTable rows={Object.entries(job.HyperParameters ?? {}).map(([Key, Value]) => ({ Key, Value }))} label="Hyperparameters" empty="None: the algorithm's defaults." /> },
       ]}
     />
   );
