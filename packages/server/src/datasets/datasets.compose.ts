@@ -1,3 +1,4 @@
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetService, FlowService, systemClock, type ArtifactStore, type Logger, type MetadataStore, type Partition, type ProcessingJobService, type TagService } from '@loam/core';
 import { DuckDbDataEngine } from '@loam/adapters';
@@ -21,9 +22,28 @@ export interface DatasetsCapability {
  */
 export function openDatasets(d: { config: Config; store: MetadataStore; artifacts: ArtifactStore; partition: Partition; tags: TagService; logger: Logger; processing: ProcessingJobService; authorize: Authorizer }): DatasetsCapability {
   const workDir = join(d.config.dataDir, 'datasets-work');
+  removeCrashLeftovers(workDir);
   const engine = new DuckDbDataEngine({ allowedDirectories: [workDir], tempDirectory: join(workDir, 'spill'), memoryLimit: d.config.dataEngine.memoryLimit });
   const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel });
   datasets.registerTaggables(d.tags);
   const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, processing: d.processing, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger, authorize: d.authorize, ...(d.config.dataEngine.previewTimeoutSeconds ? { previewTimeoutMs: d.config.dataEngine.previewTimeoutSeconds * 1000 } : {}) });
   return { datasets, flows, services: [datasets, flows] };
+}
+
+/**
+ * What a server killed mid-request left in the work directory: import snapshots being written
+ * (`tmp/`), DuckDB's spill files (`spill/`) and staged copies cut short (`cache/*.part`). Each belongs
+ * to a request of a server that is gone (the platform opens only under the data directory's lock,
+ * before serving), and nothing else removes them. Staged copies that finished stay: they are the cache.
+ */
+function removeCrashLeftovers(workDir: string): void {
+  const entries = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return []; // not made yet
+    }
+  };
+  for (const sub of ['tmp', 'spill']) for (const name of entries(join(workDir, sub))) rmSync(join(workDir, sub, name), { recursive: true, force: true });
+  for (const name of entries(join(workDir, 'cache'))) if (name.endsWith('.part')) rmSync(join(workDir, 'cache', name), { force: true });
 }
