@@ -28,7 +28,7 @@ describe('Creating a tuning job in Studio', { retry: 0 }, () => {
     const text = (name: string, scope = dialog) => scope.getByRole('textbox', { name, exact: true });
     await expect.poll(() => text('Metric name').inputValue()).toBe('validation:auc');
     expect(await text('Training image').inputValue()).toContain('sagemaker-xgboost');
-    await text('Hyper parameter tuning job name').fill('bc-tune');
+    await text('Hyperparameter tuning job name').fill('bc-tune');
     await text('Max number of training jobs').fill('2');
     // Nothing knows where the data is: submitting names both channels' S3 URI.
     await dialog.getByRole('button', { name: 'Create tuning job' }).click();
@@ -69,6 +69,12 @@ describe('Creating a tuning job in Studio', { retry: 0 }, () => {
     const table = page.getByRole('table', { name: 'Trials' });
     await expect.poll(() => table.getByRole('row').count()).toBe(3);
     await page.getByRole('region', { name: 'Best training job' }).getByRole('link', { name: d.BestTrainingJob!.TrainingJobName }).waitFor();
+    // Each trial's objective is a dot; only the best so far is a line (a step line through the trials read
+    // as a value held until the next trial, and hid the dots under the best line).
+    const chart = page.getByRole('img', { name: /^validation:auc by trial: / });
+    await expect.poll(() => chart.locator('.recharts-line-dot').count()).toBe(4);
+    const drawn = await chart.locator('.recharts-line-curve').evaluateAll((ps) => ps.map((p) => `${p.getAttribute('stroke')} ${p.getAttribute('stroke-width')}`));
+    expect(drawn).toEqual(['var(--mantine-color-orange-8) 2', 'var(--mantine-color-blue-7) 0']);
     await check('tc02-tuning-completed');
   }, 260_000);
 

@@ -5,6 +5,8 @@ const acronyms: Readonly<Record<string, string>> = { Arn: 'ARN', Id: 'ID', Url: 
  * `ResourceArn` → `Resource ARN`, `AccessKeyId` → `Access key ID`.
  */
 export function labelFor(name: string): string {
+  // Product names keep their spelling: `EnableSageMakerMetricsTimeSeries` read 'Enable sage maker metrics…'.
+  if (/SageMaker|HyperParameter/.test(name)) return labelFor(name.replace(/SageMaker/g, 'Sagemaker').replace(/HyperParameter/g, 'Hyperparameter')).replace(/\bsagemaker\b/gi, 'SageMaker');
   const words = name.match(/[A-Z]+\d+(?![a-z])|[A-Z]+(?![a-z\d])|[A-Z]?[a-z]+|\d+/g) ?? [name];
   return words
     .map((w, i) => {

@@ -28,6 +28,9 @@ describe('labels', () => {
     ['MaxPayloadInMB', 'Max payload in MB'],
     ['ModelDataUrl', 'Model data URL'],
     ['InstanceCount', 'Instance count'],
+    ['EnableSageMakerMetricsTimeSeries', 'Enable SageMaker metrics time series'],
+    ['HyperParameterTuningJobName', 'Hyperparameter tuning job name'],
+    ['StaticHyperParameters', 'Static hyperparameters'],
   ])('%s → %s', (name, label) => expect(labelFor(name)).toBe(label));
 });
 

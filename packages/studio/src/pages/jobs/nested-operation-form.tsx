@@ -98,7 +98,7 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
           {op.summary}
         </Text>
         {failure && <ErrorAlert error={failure} placed={placed} onClose={() => setFailure(undefined)} />}
-        <GroupView {...view} group={{ ...tree, label: 'Job', fields: topShown, groups: [] }} />
+        <GroupView {...view} group={{ ...tree, label: labelFor(operation.replace(/^(Create|Put|Update)/, '')), fields: topShown, groups: [] }} />
         {shown.map((g) => (
           <GroupView key={g.path} {...view} group={g} />
         ))}

@@ -12,12 +12,16 @@ export function ObjectiveChart({ points, metric }: { points: readonly TrialPoint
         h={240}
         data={points.map((p) => ({ ...p }))}
         dataKey="trial"
+        // The best-so-far line first, so each trial's dot is drawn over it rather than hidden under it.
         series={[
-          { name: 'objective', label: metric, color: 'blue.7' },
           { name: 'best', label: 'Best so far', color: 'orange.8' },
+          { name: 'objective', label: metric, color: 'blue.7' },
         ]}
         curveType="stepAfter"
         connectNulls
+        dotProps={{ r: 4 }}
+        // Each trial's objective is one result, not a value held until the next trial: a dot, no line.
+        lineProps={(s) => (s.name === 'objective' ? { strokeWidth: 0, strokeOpacity: 0 } : {})}
         withLegend
         gridAxis="xy"
         xAxisLabel="Trial"
