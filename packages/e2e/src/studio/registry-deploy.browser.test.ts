@@ -115,5 +115,23 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
     await check('rd03-endpoint');
   }, 120_000);
 
+  it('deploys under an endpoint name whose <name>-config is left from an earlier endpoint', async () => {
+    const { t, page, watch } = studio;
+    // The first config name is refused (in use); Studio then takes a stamped one.
+    watch.expect('409 POST /api/v1/endpoint-configs');
+    // What deleting an endpoint leaves behind: its config, named after it.
+    await t.admin.CreateEndpointConfig({ EndpointConfigName: 'bc-reused-config', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InitialInstanceCount: 1, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 }] });
+    await page.goto(`${t.url}/models/${encodeURIComponent(model)}`);
+    await heading(model).waitFor();
+    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Deploy ${model}` });
+    await dialog.getByRole('textbox', { name: 'Endpoint name' }).fill('bc-reused');
+    await dialog.getByRole('button', { name: 'Deploy' }).click();
+    await heading('bc-reused').waitFor();
+    const e = await t.admin.DescribeEndpoint({ EndpointName: 'bc-reused' });
+    expect(e.EndpointConfigName).toMatch(/^bc-reused-\d{14}-config$/);
+    await page.getByRole('region', { name: 'Summary' }).getByText('InService', { exact: true }).waitFor({ timeout: 90_000 });
+  }, 120_000);
+
   itHadNoConsoleErrors(studio);
 });

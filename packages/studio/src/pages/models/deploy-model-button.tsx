@@ -9,7 +9,7 @@ import { FormField } from '../../patterns/form-field.js';
 import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
 import { validateField, type FormValue } from '../../schema/validate.js';
 import { deployFieldOf, deployFields, deployNames, type DeployField } from './deploy-fields.js';
-import { endpointPath } from './model-paths.js';
+import { endpointPath, stampedName } from './model-paths.js';
 
 type Values = Record<DeployField, string>;
 
@@ -58,17 +58,27 @@ function DeployForm({ model, onCancel }: { model: string; onCancel: () => void }
     setErrors(errs);
     if (Object.keys(errs).length > 0) return focus(errs);
     const endpoint = values.endpoint.trim();
-    const config = names.config(endpoint);
+    let config = names.config(endpoint);
     setBusy(true);
     let created = false;
-    try {
-      await loam.CreateEndpointConfig({
-        EndpointConfigName: config,
+    const createConfig = (name: string) =>
+      loam.CreateEndpointConfig({
+        EndpointConfigName: name,
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InstanceType: values.instanceType as never, InitialInstanceCount: Number(values.instanceCount), InitialVariantWeight: 1 }],
         ...(capture ? { DataCaptureConfig: { EnableCapture: true, InitialSamplingPercentage: Number(values.sampling), DestinationS3Uri: values.destination.trim(), CaptureOptions: [{ CaptureMode: 'Input' as const }, { CaptureMode: 'Output' as const }],
           // Readable captures, as the SageMaker Python SDK asks by default (without a header SageMaker writes base64).
           CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'], JsonContentTypes: ['application/json', 'application/jsonlines'] } } } : {}),
       });
+    try {
+      try {
+        await createConfig(config);
+      } catch (err) {
+        // `<endpoint>-config` outlives a deleted endpoint: reusing the endpoint's name must not fail on it
+        // (the message would be about a config the user never named). Take a stamped name instead.
+        if ((err as { code?: string }).code !== 'ResourceInUse') throw err;
+        config = names.config(stampedName(endpoint.slice(0, 40).replace(/-+$/, '')));
+        await createConfig(config);
+      }
       created = true;
       await loam.CreateEndpoint({ EndpointName: endpoint, EndpointConfigName: config });
       void qc.invalidateQueries({ queryKey: ['ListEndpoints'] });
