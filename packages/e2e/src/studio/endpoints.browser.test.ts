@@ -144,6 +144,13 @@ describe('Models and endpoints in Studio', { retry: 0 }, () => {
     const forged = await page.evaluate(async (body) => (await fetch('/endpoints/bc-endpoint/invocations', { method: 'POST', credentials: 'include', headers: { 'content-type': 'text/csv' }, body })).status, rows[0]!.join(','));
     expect(forged).toBe(403);
 
+    // A body the model refuses: its own words in an alert, not only inside the raw JSON answer.
+    watch.expect('424 POST /endpoints/bc-endpoint/invocations');
+    await panel.getByLabel('Body').fill('hello,world');
+    await panel.getByRole('button', { name: 'Invoke' }).click();
+    await panel.getByRole('alert').filter({ hasText: 'The model refused the request' }).getByText(/'hello' is not a number/).waitFor();
+    await panel.getByLabel('Body').fill(rows.map((r) => r.join(',')).join('\n'));
+
     await page.getByRole('button', { name: 'Use dark theme' }).click();
     await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
     await check('endpoints-04-endpoint-invoked-dark');
@@ -179,6 +186,8 @@ describe('Models and endpoints in Studio', { retry: 0 }, () => {
     const rollout = section('Rollout');
     await rollout.getByText('Moving to bc-config-2').waitFor({ timeout: 30_000 });
     await rollout.getByText(/% of traffic on the new fleet/).waitFor();
+    // The current fleet keeps answering while it updates: the test panel must not say otherwise.
+    await section('Test invoke').getByText('Sent as InvokeEndpoint with your session.').waitFor();
     await screenshot(page, 'endpoints-06-rollout');
     await rollout.waitFor({ state: 'detached', timeout: 60_000 });
     await section('Summary').getByText('InService', { exact: true }).waitFor();

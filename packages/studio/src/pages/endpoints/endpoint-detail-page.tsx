@@ -24,6 +24,9 @@ import { FormModal } from '../../patterns/form-modal.js';
 const moving = (s: string) => ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(s);
 
 /** One endpoint, live: variants with weights and instances, traffic and latency, rollout, test invoke, alarms, update, delete. */
+/** Statuses in which the endpoint answers: during an update (blue/green, canary) the current fleet keeps serving. */
+export const serving = (status: string) => ['InService', 'Updating', 'SystemUpdating', 'RollingBack'].includes(status);
+
 export function EndpointDetailPage() {
   const { endpointName } = useParams({ strict: false }) as { endpointName: string };
   const qc = useQueryClient();
@@ -71,7 +74,7 @@ export function EndpointDetailPage() {
         <TestInvokePanel
           endpointName={e.EndpointName}
           variants={variants.map((v) => v.VariantName)}
-          inService={e.EndpointStatus === 'InService'}
+          inService={serving(e.EndpointStatus)}
           forecaster={variants.some((v) => (v.DeployedImages ?? []).some((d) => /forecasting-deepar/.test(d.SpecifiedImage ?? '')))}
         />
       ),

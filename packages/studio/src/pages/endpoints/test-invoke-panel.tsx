@@ -6,6 +6,21 @@ import { builtInContentTypes, invokeEndpoint, type InvocationResult } from './in
 const DEEPAR_EXAMPLE = '{"instances": [{"start": "2024-01-01 00:00:00", "target": [12.1, 13.4, 15.0, 14.2]}],\n "configuration": {"output_types": ["mean", "quantiles"], "quantiles": ["0.1", "0.5", "0.9"]}}';
 
 /**
+ * What an error answer says, in words: InvokeEndpoint's JSON error carries the model's own message
+ * (`OriginalMessage`, e.g. "Row 1, column 1: 'hello' is not a number.") inside a longer `message`.
+ */
+export function refusalOf(body: string): { message: string; model: boolean } | undefined {
+  try {
+    const j = JSON.parse(body) as { OriginalMessage?: unknown; message?: unknown; Message?: unknown };
+    if (typeof j.OriginalMessage === 'string' && j.OriginalMessage) return { message: j.OriginalMessage, model: true };
+    const m = j.message ?? j.Message;
+    return typeof m === 'string' && m ? { message: m, model: false } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Sends one request to the endpoint and shows the answer, the variant that answered and the latency;
  * a DeepAR forecast is also drawn over the series it continues.
  */
@@ -40,6 +55,7 @@ export function TestInvokePanel({ endpointName, variants, inService, forecaster 
     }
   };
   const ok = result && result.status < 300;
+  const refusal = result && !ok ? refusalOf(result.body) : undefined;
   return (
     <form onSubmit={(e) => void submit(e)} aria-label="Test invoke">
       <Stack gap="xs">
@@ -82,6 +98,11 @@ export function TestInvokePanel({ endpointName, variants, inService, forecaster 
               </Text>
               {result.contentType && <Text size="sm">Content type: {result.contentType}</Text>}
             </Group>
+            {refusal && (
+              <Alert color="red" title={`The ${refusal.model ? 'model' : 'endpoint'} refused the request`}>
+                {refusal.message}
+              </Alert>
+            )}
             <Code block data-testid="invoke-answer" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxHeight: 240, overflow: 'auto' }}>
               {result.body || '(empty)'}
             </Code>
