@@ -1,6 +1,6 @@
 import { buffer } from 'node:stream/consumers';
 import { manifestPrefixOf, type DataAccess } from '@loam/contracts';
-import { authorizeData, evaluatePrefix, LoamError, parseS3Uri, ValidationError, type ArtifactStore, type PolicyDocument, type Principal } from '@loam/core';
+import { authorizeData, evaluatePrefix, LoamError, NotFoundError, parseS3Uri, ValidationError, type ArtifactStore, type PolicyDocument, type Principal } from '@loam/core';
 import { s3Arn } from '../transports/s3/s3-request.js';
 
 /**
@@ -66,7 +66,8 @@ async function manifestPrefix(deps: DataAccessDeps, access: DataAccess, bucket: 
 
 /**
  * Refuses an input that must hold data (`DataAccess.mustHoldObjects`) when no object's key starts with
- * its prefix, in SageMaker's words plus the input path; a bucket that does not exist holds none. Run
+ * its prefix, in SageMaker's words plus the input path; a bucket that does not exist holds none (any other
+ * failure of the store is raised as it is). Run
  * only after every location of the request is authorized: the answer must not tell a caller who may
  * not read there what exists.
  */
@@ -80,7 +81,8 @@ export function dataPresenceCheck(store: ArtifactStore): DataPresenceCheck {
     try {
       found = (await store.list({ bucket: ref.bucket, prefix: ref.key, maxKeys: 1 })).objects.length > 0;
     } catch (e) {
-      if (!(e instanceof LoamError)) throw e;
+      // A missing bucket holds nothing; a store that fails (an S3 backend down) is its own error, not the caller's.
+      if (!(e instanceof NotFoundError)) throw e;
       found = false;
     }
     if (!found) {
