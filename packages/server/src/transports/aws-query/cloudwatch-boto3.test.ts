@@ -123,6 +123,41 @@ print(json.dumps({'got': got, 'left': [a['AlarmName'] for a in cw.describe_alarm
     expect(out['left']).toEqual(['keep']);
   }, 60_000);
 
+  it('refuses form keys naming __proto__ / constructor before authorization, and pollutes nothing', async () => {
+    const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'arn:loam:iam::000000000000:user/admin', via: 'system' as const }, requestId: 't' };
+    await loam.platform.identity.CreateUser({ UserName: 'eve' }, ctx); // no policies at all
+    const key = await loam.platform.identity.CreateAccessKey({ UserName: 'eve' }, ctx);
+    try {
+      const out = await boto3<Record<string, any>>(`
+import urllib.request, urllib.error
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+def post(extra):
+  body = 'Action=DescribeAlarms&Version=2010-08-01&' + extra
+  req = AWSRequest(method='POST', url=ARGS['url'] + '/', data=body, headers={'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8'})
+  SigV4Auth(Credentials(ARGS['eve'][0], ARGS['eve'][1]), 'monitoring', 'us-east-1').add_auth(req)
+  try:
+    r = urllib.request.urlopen(urllib.request.Request(req.url, data=body.encode(), headers=dict(req.headers), method='POST')); return [r.status, r.read().decode()]
+  except urllib.error.HTTPError as e:
+    return [e.code, e.read().decode()]
+got = [post('__proto__.NextToken=abc'), post('constructor.prototype.NextToken=abc'), post('AlarmNames.member.1.__proto__.MaxResults=1')]
+print(json.dumps({'got': got, 'jobs': error(client('sagemaker').list_training_jobs)}))
+`, { eve: [key.AccessKey.AccessKeyId, key.AccessKey.SecretAccessKey] });
+      for (const [status, xml] of out['got']) {
+        expect(status).toBe(400);
+        expect(xml).toContain('<Code>InvalidParameterValue</Code>');
+      }
+      expect(out['got'][0][1]).toContain('__proto__.NextToken');
+      expect(out['got'][1][1]).toContain('constructor');
+      expect(({} as Record<string, unknown>)['NextToken']).toBeUndefined();
+      expect(({} as Record<string, unknown>)['MaxResults']).toBeUndefined();
+      expect(out['jobs']).toBe('resolved'); // every other user's listing still works
+    } finally {
+      for (const k of ['NextToken', 'MaxResults']) delete (Object.prototype as Record<string, unknown>)[k];
+    }
+  }, 60_000);
+
   it('an alarm created with boto3 rolls back a blue/green UpdateEndpoint that names it', async () => {
     await deploy(loam, 'rb', [{ name: 'AllTraffic', modelName: 'm', count: 1 }]);
     expect((await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'rb-2', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] })).status).toBe(200);

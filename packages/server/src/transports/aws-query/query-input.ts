@@ -1,22 +1,35 @@
 import type { TSchema } from '@sinclair/typebox';
+import { AwsProtocolError } from '../aws-json/aws-errors.js';
 
+/** A node of the form's tree: text, or members by name in an object without a prototype. */
 type Node = string | { [k: string]: Node };
 
-/** `Dimensions.member.1.Name=x` → `{ Dimensions: { member: { 1: { Name: 'x' } } } }`. */
+/**
+ * Names that are not members but the prototype machinery of a JS object: a form key naming one
+ * (`__proto__.X=v`) would otherwise write through to `Object.prototype`. No AWS member is named so.
+ */
+const forbidden = new Set(['__proto__', 'constructor', 'prototype']);
+
+const node = (): { [k: string]: Node } => Object.create(null) as { [k: string]: Node };
+const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/** `Dimensions.member.1.Name=x` → `{ Dimensions: { member: { 1: { Name: 'x' } } } }` (prototype-free objects). */
 function tree(form: URLSearchParams, skip: ReadonlySet<string>): Record<string, Node> {
-  const root: Record<string, Node> = {};
+  const root = node();
   for (const [key, value] of form) {
     if (skip.has(key)) continue;
     const parts = key.split('.');
-    let at: Record<string, Node> = root;
+    const bad = parts.find((p) => forbidden.has(p));
+    if (bad !== undefined) throw new AwsProtocolError('InvalidParameterValue', 400, `The parameter '${key}' is not valid: '${bad}' is not a member name.`);
+    let at = root;
     parts.forEach((p, i) => {
+      const next = own(at, p) ? at[p] : undefined;
       if (i === parts.length - 1) {
-        if (typeof at[p] !== 'object') at[p] = value;
+        if (typeof next !== 'object') at[p] = value;
         return;
       }
-      const next = at[p];
       if (typeof next === 'object') at = next;
-      else at = at[p] = {};
+      else at = at[p] = node();
     });
   }
   return root;
@@ -25,45 +38,49 @@ function tree(form: URLSearchParams, skip: ReadonlySet<string>): Record<string, 
 const isObject = (s: TSchema): boolean => s['type'] === 'object';
 const isArray = (s: TSchema): boolean => s['type'] === 'array';
 
+/** The members of a `member.N` list node, in index order. */
+function listMembers(n: { [k: string]: Node }): Node[] {
+  const members = n['member'] as { [k: string]: Node };
+  return Object.keys(members).sort((a, b) => Number(a) - Number(b)).map((k) => members[k] as Node);
+}
+
 /** A member the schema does not have, in its natural JSON form (`member.N` as a list) for the error message. */
-function untyped(node: Node): unknown {
-  if (typeof node !== 'object') return node;
-  const keys = Object.keys(node);
-  if (keys.length === 1 && keys[0] === 'member' && typeof node['member'] === 'object') {
-    const members = node['member'];
-    return Object.keys(members).sort((a, b) => Number(a) - Number(b)).map((k) => untyped(members[k] as Node));
-  }
-  return Object.fromEntries(keys.map((k) => [k, untyped(node[k] as Node)]));
+function untyped(n: Node): unknown {
+  if (typeof n !== 'object') return n;
+  const keys = Object.keys(n);
+  if (keys.length === 1 && keys[0] === 'member' && typeof n['member'] === 'object') return listMembers(n).map(untyped);
+  return Object.fromEntries(keys.map((k) => [k, untyped(n[k] as Node)]));
 }
 
 /** A node as the schema says: numbers and booleans from their text, lists from `member.N`, structures by member. */
-function convert(node: Node, schema: TSchema | undefined): unknown {
-  if (!schema) return untyped(node); // an unknown member: kept, so validation names it
+function convert(n: Node, schema: TSchema | undefined): unknown {
+  if (!schema) return untyped(n); // an unknown member: kept, so validation names it
   if (isArray(schema)) {
-    if (node === '') return []; // botocore sends an empty list as `Name=`
-    if (typeof node !== 'object' || typeof node['member'] !== 'object') return node;
-    const members = node['member'];
-    return Object.keys(members).sort((a, b) => Number(a) - Number(b)).map((k) => convert(members[k] as Node, schema['items'] as TSchema));
+    if (n === '') return []; // botocore sends an empty list as `Name=`
+    if (typeof n !== 'object' || !own(n, 'member') || typeof n['member'] !== 'object') return n;
+    return listMembers(n).map((m) => convert(m, schema['items'] as TSchema));
   }
   if (isObject(schema)) {
-    if (typeof node !== 'object') return node;
+    if (typeof n !== 'object') return n;
     const props = (schema['properties'] ?? {}) as Record<string, TSchema>;
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, convert(v, props[k])]));
+    return Object.fromEntries(Object.keys(n).map((k) => [k, convert(n[k] as Node, own(props, k) ? props[k] : undefined)]));
   }
-  if (typeof node !== 'string') return node;
+  if (typeof n !== 'string') return n;
   if (schema['type'] === 'integer' || schema['type'] === 'number') {
-    const n = Number(node);
-    return node.trim() !== '' && Number.isFinite(n) ? n : node;
+    const x = Number(n);
+    return n.trim() !== '' && Number.isFinite(x) ? x : n;
   }
-  if (schema['type'] === 'boolean') return node === 'true' ? true : node === 'false' ? false : node;
-  return node;
+  if (schema['type'] === 'boolean') return n === 'true' ? true : n === 'false' ? false : n;
+  return n;
 }
 
 /**
  * Rebuilds an operation's JSON input from the AWS query protocol's flattened form members, guided by the
  * operation's input schema (the one table's shape: there is no second, hand-kept one). Lists arrive as
  * `Name.member.N`, structures as `Name.Member`, numbers and booleans as text. Members the schema does not
- * have are passed on as they came, so validation refuses them by name.
+ * have are passed on as they came, so validation refuses them by name. A key with a segment `__proto__`,
+ * `constructor` or `prototype` is refused (InvalidParameterValue naming it): the tree is built in
+ * prototype-free objects, and such names are never members.
  */
 export function queryInput(form: URLSearchParams, schema: TSchema): Record<string, unknown> {
   return convert(tree(form, new Set(['Action', 'Version'])), schema) as Record<string, unknown>;
