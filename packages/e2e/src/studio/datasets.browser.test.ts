@@ -195,6 +195,19 @@ describe('Datasets and data flows in Studio', { retry: 0 }, () => {
     const inputs = Object.fromEntries(saved.Definition.nodes.map((n) => [n.id, n.inputs ?? []]));
     expect([inputs.drop_columns, inputs.split_random]).toEqual([['src'], ['src']]);
     await check('d06-flow-branch');
+
+    // A name in use is said on the name field.
+    watch.expect('409 POST /api/v1/flows');
+    await studio.nav('Data flows').click();
+    await studio.heading('Data flows').waitFor();
+    await page.getByRole('button', { name: 'New data flow' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New data flow' });
+    await dialog.getByLabel('Flow name').fill('cancer-prep');
+    await dialog.getByRole('button', { name: 'Create flow' }).click();
+    await expect.poll(() => dialog.getByLabel('Flow name').getAttribute('aria-invalid')).toBe('true');
+    await dialog.getByText("Flow 'cancer-prep' already exists. Choose another name.").waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('alertdialog', { name: 'Discard changes?' }).getByRole('button', { name: 'Discard' }).click();
   }, 120_000);
 
   it('trains the built-in XGBoost on the flow output', async () => {

@@ -32,7 +32,9 @@ function NewFlowForm({ dataset, onCreated }: { dataset: string; onCreated: (name
       await loam.CreateFlow({ FlowName: name, Definition: { formatVersion: 1, nodes: [{ id: 'src', type: 'source', dataset: { name: chosen } }] } });
       onCreated(name);
     } catch (err) {
-      const f = toUserFacingError(err, { iamAction: 'sagemaker:CreateFlow' });
+      let f = toUserFacingError(err, { iamAction: 'sagemaker:CreateFlow' });
+      // "Flow 'x' already exists." is about the name typed: say it there, as the generated forms do.
+      if (f.code === 'ResourceInUse' && !f.fields.FlowName) f = { ...f, fields: { FlowName: `${f.detail} Choose another name.` } };
       if (f.fields.FlowName) setNameError(f.fields.FlowName);
       setFailure(f);
     } finally {
