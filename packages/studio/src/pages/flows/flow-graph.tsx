@@ -1,6 +1,6 @@
 import { useMantineColorScheme } from '@mantine/core';
 import { useElementSize } from '@mantine/hooks';
-import { layout, titleOf, type FlowDefinition } from './flow-model.js';
+import { canvasTitleOf, layout, titleOf, type FlowDefinition } from './flow-model.js';
 
 const W = 150;
 const H = 52;
@@ -70,6 +70,7 @@ export function FlowGraph({ def, selected, onSelect, invalid }: { def: FlowDefin
               type="button"
               onClick={() => onSelect(node.id)}
               aria-pressed={on}
+              title={titleOf(node)}
               style={{
                 borderColor: `${edge(bad, on, node.type)} ${edge(bad, on, node.type)} ${edge(bad, on, node.type)} ${colors[node.type]}`,
                 position: 'absolute', left: p.x, top: p.y, width: W, height: H, textAlign: 'left', padding: '4px 8px', cursor: 'pointer',
@@ -78,7 +79,7 @@ export function FlowGraph({ def, selected, onSelect, invalid }: { def: FlowDefin
               }}
             >
               <span style={{ display: 'block', fontSize: 11, color: colorScheme === 'dark' ? 'var(--mantine-color-gray-4)' : 'var(--mantine-color-gray-7)' }}>{node.type === 'transform' ? node.id : node.type}</span>
-              <span style={{ display: 'block', fontSize: 13, fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}>{titleOf(node)}</span>
+              <span style={{ display: 'block', fontSize: 13, fontWeight: 600, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}>{canvasTitleOf(node)}</span>
             </button>
           );
         })}

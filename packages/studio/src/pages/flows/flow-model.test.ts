@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { branchFrom, freshId, insertAfter, layout, missingParams, removeNode, type FlowDefinition, type TransformInfo } from './flow-model.js';
+import { branchFrom, canvasTitleOf, freshId, insertAfter, layout, missingParams, removeNode, type FlowDefinition, type TransformInfo } from './flow-model.js';
 
 const chain: FlowDefinition = {
   formatVersion: 1,
@@ -28,6 +28,16 @@ describe('flow editor model', () => {
     const split = branchFrom(chain, 'src', { id: 'b', type: 'transform', transform: 'split_random', params: { keep: 'validation' } });
     expect(split.nodes.map((n) => [n.id, n.inputs ?? []])).toEqual([['src', []], ['a', ['src']], ['b', ['src']], ['out', ['a']]]);
     expect(layout(split).map((p) => [p.node.id, p.layer, p.row])).toEqual([['src', 0, 0], ['a', 1, 0], ['b', 1, 1], ['out', 2, 0]]);
+  });
+
+  it('names destinations on the canvas by the end of their URI, which tells them apart', () => {
+    const dest = (s3Uri: string) => ({ id: 'o', type: 'destination' as const, output: { s3Uri } });
+    expect(canvasTitleOf(dest('s3://wine/train/train.csv'))).toBe('…/train.csv');
+    expect(canvasTitleOf(dest('s3://wine/v2/train.csv'))).toBe('…/v2/train.csv');
+    expect(canvasTitleOf(dest('s3://wine/validation/validation.csv'))).toBe('…/validation.csv');
+    expect(canvasTitleOf(dest('s3://loam-demo/breast-cancer/batch/'))).toBe('…/batch/');
+    expect(canvasTitleOf(dest('s3://b/x.csv'))).toBe('s3://b/x.csv');
+    expect(canvasTitleOf({ id: 't', type: 'transform', transform: 'split_stratified_by_a_long_name' })).toBe('split stratified by a long name');
   });
 
   it('inserts a step into a chain and removes it again, keeping the chain connected', () => {

@@ -91,6 +91,20 @@ export function titleOf(n: FlowNode): string {
   return (n.transform ?? 'transform').replace(/_/g, ' ');
 }
 
+/**
+ * What a node is called on the canvas, where about 16 bold characters fit: a destination by the end of its URI
+ * (`…/validation/validation.csv`), since every destination of a flow starts with the same `s3://bucket/`.
+ */
+export function canvasTitleOf(n: FlowNode, room = 16): string {
+  const t = titleOf(n);
+  if (n.type !== 'destination' || n.label || t.length <= room) return t;
+  const parts = t.replace(/^s3:\/\/[^/]+\//, '').split('/').filter(Boolean);
+  let tail = parts.pop() ?? t;
+  // `…/` takes two of the characters.
+  while (parts.length > 0 && 2 + tail.length + parts[parts.length - 1]!.length + 1 <= room) tail = `${parts.pop()}/${tail}`;
+  return `…/${tail}${t.endsWith('/') ? '/' : ''}`;
+}
+
 /** Required params a transform node still lacks (previewing it would only be refused). */
 export function missingParams(n: FlowNode | undefined, catalogue: readonly TransformInfo[]): string[] {
   if (!n || n.type !== 'transform') return [];
