@@ -29,11 +29,15 @@ export type LoamClient = {
   /** SageMaker Runtime's InvokeEndpoint: sends a payload to an endpoint's model and returns its answer. */
   invokeEndpoint(input: InvokeEndpointInput, options?: CallOptions): Promise<InvokeEndpointOutput>;
   /**
-   * Uploads a file (CSV/TSV, Parquet or JSON Lines, gzip or not) as a new version of an existing dataset
+   * Uploads a file (CSV/TSV, Parquet or JSON Lines, gzip or not) as a new version of a dataset
    * (`POST /api/v1/datasets/{DatasetName}/upload`): the body is streamed to the artifact store, then
-   * imported as ImportDatasetVersion would. Returns the new version.
-   * @throws LoamApiError `ResourceNotFound` (no such dataset), `ValidationException` (a file that cannot be
-   *   imported, a hint out of range), `LimitExceeded` (over 10 GiB); LoamConnectionError
+   * imported as ImportDatasetVersion would. Returns the new version. With `CreateDataset: true` a dataset
+   * that does not exist is created together with this version (a file that cannot be imported leaves
+   * no dataset behind): do not create it first and delete it on failure, which would delete a version
+   * another upload added meanwhile.
+   * @throws LoamApiError `ResourceNotFound` (no such dataset, without CreateDataset), `ValidationException`
+   *   (a file that cannot be imported, a hint out of range), `ResourceInUse` (another import recorded
+   *   that version number meanwhile: upload again), `LimitExceeded` (over 10 GiB); LoamConnectionError
    */
   uploadDatasetVersion(input: UploadDatasetVersionInput, options?: CallOptions): Promise<OutputOf<Operations['DescribeDatasetVersion']>>;
 };
@@ -41,6 +45,10 @@ export type LoamClient = {
 /** A local file for {@link LoamClient.uploadDatasetVersion}, with the hints ImportDatasetVersion takes. */
 export interface UploadDatasetVersionInput {
   readonly DatasetName: string;
+  /** Create the dataset, with this version, when it does not exist (needs sagemaker:CreateDataset too). */
+  readonly CreateDataset?: boolean;
+  /** The description of a dataset this creates (only with CreateDataset). */
+  readonly Description?: string;
   /** The file's bytes: a Blob (Node's `fs.openAsBlob(path)` streams from disk), bytes or text. */
   readonly Body: Blob | Uint8Array | string;
   /** The file's name, kept with the stored copy; its extension (.csv, .tsv, .parquet, .jsonl, .gz) helps detection. */
@@ -229,11 +237,12 @@ export function createLoamClient(options: LoamClientOptions): LoamClient {
   }
   async function uploadDatasetVersion(input: UploadDatasetVersionInput, callOptions?: CallOptions): Promise<OutputOf<Operations['DescribeDatasetVersion']>> {
     const query = new URLSearchParams();
-    for (const k of ['FileName', 'Format', 'Compression', 'Delimiter', 'Quote', 'Escape', 'Encoding'] as const) {
+    for (const k of ['FileName', 'Format', 'Compression', 'Delimiter', 'Quote', 'Escape', 'Encoding', 'Description'] as const) {
       const v = input[k];
       if (v !== undefined) query.set(k, v);
     }
     if (input.Header !== undefined) query.set('Header', String(input.Header));
+    if (input.CreateDataset !== undefined) query.set('CreateDataset', String(input.CreateDataset));
     if (input.ColumnTypes !== undefined) query.set('ColumnTypes', JSON.stringify(input.ColumnTypes));
     const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/octet-stream', ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;

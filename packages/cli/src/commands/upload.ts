@@ -71,7 +71,7 @@ export function registerUploadCommand(program: Command): void {
           throw new InputError(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`);
         }
         const types = columnTypes(o.columnType);
-        // Checked here too, so that a dataset this would create is not left empty by a typo.
+        // Checked here too (the server checks them as well), before the file is sent.
         oneOf(o.format, '--format', ['csv', 'parquet', 'jsonl']);
         oneOf(o.compression, '--compression', ['gzip', 'none']);
         oneOf(o.encoding, '--encoding', ['utf-8', 'utf-16', 'latin-1']);
@@ -83,25 +83,21 @@ export function registerUploadCommand(program: Command): void {
           if (e.code === 'ResourceNotFound') return false;
           throw e;
         });
-        if (!exists) {
-          await client.CreateDataset({ DatasetName: dataset, ...(o.description ? { Description: o.description } : {}) });
-          process.stderr.write(`created dataset ${dataset}\n`);
-        }
+        // The server creates a missing dataset together with the version, so a file that cannot be imported
+        // leaves nothing to clean up. (Creating it here and deleting it on failure deleted the version
+        // another upload to the same new name had added meanwhile.)
         process.stderr.write(`uploading ${file} (${size} bytes) and importing it…\n`);
         const input: UploadDatasetVersionInput = {
-          DatasetName: dataset, Body: await openAsBlob(file), FileName: basename(file),
+          DatasetName: dataset, CreateDataset: true, ...(o.description ? { Description: o.description } : {}),
+          Body: await openAsBlob(file), FileName: basename(file),
           ...(o.format ? { Format: o.format as never } : {}), ...(o.compression ? { Compression: o.compression as never } : {}),
           ...(delimiter !== undefined ? { Delimiter: delimiter } : {}), ...(o.header !== undefined ? { Header: o.header } : {}),
           ...(o.quote !== undefined ? { Quote: o.quote } : {}), ...(o.escape !== undefined ? { Escape: o.escape } : {}),
           ...(o.encoding ? { Encoding: o.encoding as never } : {}), ...(types ? { ColumnTypes: types } : {}),
         };
-        try {
-          printResult(await client.uploadDatasetVersion(input), json);
-        } catch (e) {
-          // The file could not be imported: the dataset created for it a moment ago goes too, empty as it is.
-          if (!exists) await client.DeleteDataset({ DatasetName: dataset }).catch(() => undefined);
-          throw e;
-        }
+        const version = await client.uploadDatasetVersion(input);
+        if (!exists && version.Version === 1) process.stderr.write(`created dataset ${dataset}\n`);
+        printResult(version, json);
       } catch (e) {
         printError(e, json);
         process.exitCode = 1;

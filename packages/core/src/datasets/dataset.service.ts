@@ -38,6 +38,17 @@ export interface DatasetServiceOptions {
 
 export const DEFAULT_DATASET_BUCKET = 'loam-datasets';
 
+/** Options of an import into a dataset. */
+export interface ImportOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * When the dataset does not exist, create it with this description in the same transaction that
+   * records its first version. A failed import then leaves no dataset behind, and nothing has to be
+   * deleted afterwards (deleting would race with another import into the same new name).
+   */
+  readonly createIfAbsent?: { readonly description?: string };
+}
+
 /** Datasets with immutable versions: import, describe, list, preview, profile. */
 export class DatasetService {
   readonly staging: DatasetStaging;
@@ -64,9 +75,8 @@ export class DatasetService {
   async CreateDataset(input: InputOf<Ops['CreateDataset']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateDataset']>> {
     assertResourceName('DatasetName', input.DatasetName);
     if (input.Tags) validateTags(input.Tags);
-    const now = this.o.clock.now();
-    const arn = resourceArn(this.o.partition, 'dataset', input.DatasetName);
-    const rec: DatasetRecord = { datasetName: input.DatasetName, arn, createdAt: now, lastModifiedAt: now, latestVersion: 0, ...(input.Description ? { description: input.Description } : {}) };
+    const rec = this.newRecord(input.DatasetName, this.o.clock.now(), input.Description, 0);
+    const { arn } = rec;
     try {
       await this.datasets.insert(rec);
     } catch (e) {
@@ -75,6 +85,23 @@ export class DatasetService {
     }
     if (input.Tags?.length && this.o.tags) await this.o.tags.AddTags({ ResourceArn: arn, Tags: input.Tags }, _ctx);
     return { DatasetArn: arn };
+  }
+
+  private newRecord(name: string, now: number, description: string | undefined, latestVersion: number): DatasetRecord {
+    const arn = resourceArn(this.o.partition, 'dataset', name);
+    return { datasetName: name, arn, createdAt: now, lastModifiedAt: now, latestVersion, ...(description ? { description } : {}) };
+  }
+
+  /** What CreateDataset checks of a name and description, for an import that may create the dataset. */
+  private async checkCreatable(name: string, create: ImportOptions['createIfAbsent']): Promise<void> {
+    assertResourceName('DatasetName', name);
+    // ARNs are lower-cased: 'Churn' existing takes the name 'churn' too, as CreateDataset answers.
+    const other = await this.datasets.findOne('arn', resourceArn(this.o.partition, 'dataset', name));
+    if (other && other.value.datasetName !== name) throw new ResourceInUseError(`Dataset '${name}' already exists (as '${other.value.datasetName}').`);
+    const description = create?.description;
+    if (description !== undefined && description.length > 1024) {
+      throw new ValidationError(`Dataset '${name}': the description has ${description.length} characters; at most 1024.`, [{ path: '/Description', message: 'at most 1024 characters' }]);
+    }
   }
 
   async get(name: string): Promise<DatasetRecord> {
@@ -103,16 +130,22 @@ export class DatasetService {
   async ImportDatasetVersion(input: InputOf<Ops['ImportDatasetVersion']>, ctx: RequestContext): Promise<OutputOf<Ops['ImportDatasetVersion']>> {
     await this.get(input.DatasetName);
     const { path, size } = await this.staging.stage(input.SourceUri, 'SourceUri', ctx.signal);
-    return describeVersion(await this.importLocal(input.DatasetName, path, size, input.SourceUri, hintsOf(input), ctx.signal));
+    return describeVersion(await this.importLocal(input.DatasetName, path, size, input.SourceUri, hintsOf(input), ctx.signal ? { signal: ctx.signal } : {}));
   }
 
   /**
    * Checks, types and snapshots a local file as the next version. Nothing is recorded unless every
-   * step succeeded; a snapshot written before a failure is deleted.
-   * @throws ValidationException naming line and byte offset for a bad file; ResourceNotFound.
+   * step succeeded; a snapshot written before a failure is deleted. With `createIfAbsent`, a dataset
+   * that does not exist is created with the version, in one transaction.
+   * @throws ValidationException naming line and byte offset for a bad file; ResourceNotFound;
+   *   ResourceInUse when another import recorded a version meanwhile.
    */
-  async importLocal(name: string, path: string, size: number, sourceUri: string, hints: ImportHints, signal?: AbortSignal): Promise<DatasetVersionRecord> {
-    const d = await this.get(name);
+  async importLocal(name: string, path: string, size: number, sourceUri: string, hints: ImportHints, options: ImportOptions = {}): Promise<DatasetVersionRecord> {
+    const { signal, createIfAbsent } = options;
+    const existing = (await this.datasets.get(name))?.value;
+    if (!existing && !createIfAbsent) throw new NotFoundError('Dataset', name);
+    if (!existing) await this.checkCreatable(name, createIfAbsent);
+    const base = existing?.latestVersion ?? 0;
     const fail = (e: unknown): never => {
       if (e instanceof ValidationError) throw new ValidationError(`Dataset '${name}': cannot import '${sourceUri}': ${e.message}`, e.fields);
       throw e;
@@ -129,7 +162,7 @@ export class DatasetService {
     const csvColumns = detected.source.csv?.columnNames;
     if (csvColumns) checked(() => checkColumnTypeNames(types, csvColumns));
     const tmp = await this.staging.tempPath('.parquet');
-    const version = d.latestVersion + 1;
+    const version = base + 1;
     // A key of this import's own: two imports racing for one version number must not write (or, the
     // loser, delete) the snapshot the winner's record names. Readers follow the record's dataUri.
     const ref = { bucket: this.bucket, key: `datasets/${name}/v${version}/${randomBytes(8).toString('hex')}/data.parquet` };
@@ -150,12 +183,22 @@ export class DatasetService {
         ...(types ? { columnTypes: types } : {}),
         columns: copy.columns, rowCount: copy.rowCount, sourceBytes: size, dataUri: `s3://${ref.bucket}/${ref.key}`, dataBytes: info.size, dataSha256: sha,
       };
+      const raced = (latest: number) => new ResourceInUseError(`Dataset '${name}': another import created version ${latest} meanwhile; import again.`);
       await this.o.store.transaction(async (tx) => {
         const cur = await tx.collection(datasetsSpec).get(name);
-        if (!cur) throw new NotFoundError('Dataset', name);
-        if (cur.value.latestVersion !== d.latestVersion) throw new ResourceInUseError(`Dataset '${name}': another import created version ${cur.value.latestVersion} meanwhile; import again.`);
-        await tx.collection(datasetVersionsSpec).insert(rec);
-        await tx.collection(datasetsSpec).update(name, cur.version, { ...cur.value, latestVersion: version, lastModifiedAt: now });
+        if (!cur && !createIfAbsent) throw new NotFoundError('Dataset', name);
+        const latest = cur?.value.latestVersion ?? 0;
+        if (latest !== base) throw raced(latest);
+        try {
+          await tx.collection(datasetVersionsSpec).insert(rec);
+          if (cur) await tx.collection(datasetsSpec).update(name, cur.version, { ...cur.value, latestVersion: version, lastModifiedAt: now });
+          else await tx.collection(datasetsSpec).insert(this.newRecord(name, now, createIfAbsent?.description, version));
+        } catch (e) {
+          // A store that does not serialise transactions lets two imports read the same latest version:
+          // the second insert of the version (or of the new dataset) is the race, said as such.
+          if (e instanceof LoamError && e.code === 'ResourceInUse') throw raced(version);
+          throw e;
+        }
       });
       return rec;
     } catch (e) {
@@ -171,8 +214,10 @@ export class DatasetService {
    * version's SourceUri), checked and snapshotted; a failed import deletes the upload too.
    * @throws ValidationException for a bad file or when `maxBytes` is exceeded; ResourceNotFound.
    */
-  async importUpload(name: string, fileName: string, body: AsyncIterable<Uint8Array>, hints: ImportHints, maxBytes: number, signal?: AbortSignal): Promise<DatasetVersionRecord> {
-    await this.get(name);
+  async importUpload(name: string, fileName: string, body: AsyncIterable<Uint8Array>, hints: ImportHints, maxBytes: number, options: ImportOptions = {}): Promise<DatasetVersionRecord> {
+    const { signal } = options;
+    if (options.createIfAbsent) await this.checkCreatable(name, options.createIfAbsent);
+    else await this.get(name);
     const safe = fileName.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'upload';
     const ref = { bucket: this.bucket, key: `uploads/${name}/${this.o.clock.now()}-${Math.random().toString(36).slice(2, 8)}/${safe}` };
     const uri = `s3://${ref.bucket}/${ref.key}`;
@@ -188,7 +233,7 @@ export class DatasetService {
     try {
       await this.o.artifacts.put(ref, limited(), signal ? { signal } : {});
       const { path, size } = await this.staging.stage(uri, 'Body', signal);
-      return await this.importLocal(name, path, size, uri, hints, signal);
+      return await this.importLocal(name, path, size, uri, hints, options);
     } catch (e) {
       await this.o.artifacts.delete(ref).catch(() => undefined);
       throw e;

@@ -58,10 +58,24 @@ function hintsOf(q: Record<string, string | undefined>): ImportHints {
   };
 }
 
+/** `CreateDataset=true` (with an optional `Description`), or a 400 naming what is wrong. */
+function creationOf(q: Record<string, string | undefined>): { description?: string } | undefined {
+  const create = q['CreateDataset'];
+  if (create !== undefined && create !== 'true' && create !== 'false') throw new ValidationError(`CreateDataset '${create}' is not true or false.`, [{ path: '/CreateDataset', message: 'true or false' }]);
+  const description = q['Description'];
+  if (create !== 'true') {
+    if (description !== undefined) throw new ValidationError('Description describes a dataset the upload creates: it needs CreateDataset=true.', [{ path: '/Description', message: 'only with CreateDataset=true' }]);
+    return undefined;
+  }
+  return description !== undefined ? { description } : {};
+}
+
 /**
  * `POST /api/v1/datasets/{DatasetName}/upload?FileName=…`: the request body is the file itself,
  * streamed to the artifact store (never buffered), then imported as a new version. Clients show
  * progress from the bytes they have sent against Content-Length. Authorized as ImportDatasetVersion.
+ * With `CreateDataset=true` a dataset that does not exist is created (authorized as CreateDataset too)
+ * in the same transaction as the version: a file that cannot be imported leaves no dataset behind.
  */
 export function registerDatasetUploadRoute(app: FastifyInstance, deps: UploadRouteDeps): void {
   void app.register(async (scope) => {
@@ -70,12 +84,23 @@ export function registerDatasetUploadRoute(app: FastifyInstance, deps: UploadRou
     scope.post('/api/v1/datasets/:DatasetName/upload', async (req: FastifyRequest, reply) => {
       const principal = await authenticateRest({ method: req.method, authorization: req.headers.authorization, cookies: req.cookies ?? {}, csrfHeader: req.headers[CSRF_HEADER] as string | undefined }, deps.credentials);
       const name = (req.params as { DatasetName: string }).DatasetName;
-      await deps.authorize(principal, 'sagemaker:ImportDatasetVersion', `arn:loam:sagemaker:${deps.partition.region}:${deps.partition.accountId}:dataset/${name}`);
+      const arn = `arn:loam:sagemaker:${deps.partition.region}:${deps.partition.accountId}:dataset/${name}`;
+      await deps.authorize(principal, 'sagemaker:ImportDatasetVersion', arn);
       const declared = Number(req.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > deps.maxBytes) throw new LimitExceededError(`Dataset '${name}': the upload (${declared} bytes) is larger than the limit of ${deps.maxBytes} bytes.`);
       const q = req.query as Record<string, string | undefined>;
+      const hints = hintsOf(q);
+      let createIfAbsent = creationOf(q);
+      if (createIfAbsent) {
+        const exists = await deps.datasets.get(name).then(() => true, (e: { code?: string }) => {
+          if (e.code === 'ResourceNotFound') return false;
+          throw e;
+        });
+        if (exists) createIfAbsent = undefined;
+        else await deps.authorize(principal, 'sagemaker:CreateDataset', arn);
+      }
       const body = (req.body ?? req.raw) as Readable;
-      const rec = await deps.datasets.importUpload(name, q['FileName'] ?? 'upload', body, hintsOf(q), deps.maxBytes);
+      const rec = await deps.datasets.importUpload(name, q['FileName'] ?? 'upload', body, hints, deps.maxBytes, createIfAbsent ? { createIfAbsent } : {});
       return reply.code(200).type('application/json').send(describeVersion(rec));
     });
   });
