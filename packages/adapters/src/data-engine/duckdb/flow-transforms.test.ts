@@ -177,6 +177,15 @@ describe('flow transforms (DuckDB), each on a hand-written table', () => {
     // Each class of 10 rows: exactly 8 train, 2 test.
     for (const cls of ['a', 'b']) expect(r.rows.filter((x) => x[1] === cls && x[3] === 'train')).toHaveLength(8);
   });
+  t('split fractions that add up to 1 in decimal (0.8 + 0.2, 0.7 + 0.3) are taken, with no test part; more than 1 is refused naming the param', async () => {
+    for (const [train, validation, n] of [[0.8, 0.2, 8], [0.7, 0.3, 7]] as const) {
+      const r = await run('split_stratified', { label: 'y', trainFraction: train, validationFraction: validation, seed: 3 }, [many()], 'k');
+      for (const cls of ['a', 'b']) expect(r.rows.filter((x) => x[1] === cls && x[3] === 'train')).toHaveLength(n);
+      expect(r.rows.filter((x) => x[3] === 'test')).toHaveLength(0);
+      expect((await run('split_random', { trainFraction: train, validationFraction: validation, seed: 1 }, [many()], 'k')).rows.filter((x) => x[3] === 'test')).toHaveLength(0);
+    }
+    await expect(run('split_random', { trainFraction: 0.8, validationFraction: 0.3 }, [many()])).rejects.toThrow(/param 'validationFraction' must be ≤ 1 - trainFraction \(0\.8\)/);
+  });
   t('split_by_time', async () => {
     const r = await run('split_by_time', { timeColumn: 't', trainFraction: 0.75, validationFraction: 0.15 }, [many()], 't');
     // t ascending = k descending: the 15 earliest train, next 3 validation, last 2 test.

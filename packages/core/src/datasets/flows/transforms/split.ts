@@ -1,4 +1,4 @@
-import { num, oneOf, optStr, q, rowUniform, S, str, type TransformContext, type TransformDef } from './transform.js';
+import { fail, num, oneOf, optStr, q, rowUniform, S, str, type TransformContext, type TransformDef } from './transform.js';
 
 const splitParams = (extra: Record<string, unknown>, required: string[]) => S.obj({
   ...extra,
@@ -9,11 +9,17 @@ const splitParams = (extra: Record<string, unknown>, required: string[]) => S.ob
   keep: S.enum(['all', 'train', 'validation', 'test'], 'Keep only one part (and drop the split column)', 'all'),
 }, required);
 
+/** Fractions that sum to 1 up to this are taken as 1 (0.8 + 0.2, whose `1 - 0.8` is 0.19999999999999996). */
+const SUM_TOLERANCE = 1e-9;
+
 /** Maps a uniform `u` in [0, 1) to a part name by the fractions. */
 function parts(c: TransformContext, u: string): string {
   const tr = num(c, 'trainFraction', 0.8, { min: 0, max: 1 });
-  const va = num(c, 'validationFraction', 0, { min: 0, max: 1 - tr });
-  return `CASE WHEN ${u} < ${tr} THEN 'train' WHEN ${u} < ${tr + va} THEN 'validation' ELSE 'test' END`;
+  const va = num(c, 'validationFraction', 0, { min: 0, max: 1 });
+  if (tr + va > 1 + SUM_TOLERANCE) fail(c, 'validationFraction', `must be ≤ 1 - trainFraction (${tr}): the two shares add up to more than all the rows`);
+  // Shares that add up to 1 leave no test part, not a sliver of rows rounding put there.
+  const trainAndValidation = tr + va >= 1 - SUM_TOLERANCE ? 1 : tr + va;
+  return `CASE WHEN ${u} < ${tr} THEN 'train' WHEN ${u} < ${trainAndValidation} THEN 'validation' ELSE 'test' END`;
 }
 
 function finish(c: TransformContext, inner: string): string {
