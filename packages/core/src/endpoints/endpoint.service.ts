@@ -134,7 +134,12 @@ export class EndpointService {
   }
 
   private notInService(r: EndpointRecord, what: string): ValidationError {
-    return new ValidationError(`Cannot ${what} endpoint '${r.name}' while it is ${r.status}; wait until it is InService.`, [{ path: '/EndpointName', message: `endpoint is ${r.status}` }]);
+    // SageMaker: "DeleteEndpoint is the only operation that can be performed on a failed endpoint";
+    // it never becomes InService again, so waiting is no advice.
+    const advice = r.status === 'Failed'
+      ? 'a Failed endpoint takes only DeleteEndpoint: delete it and create it again (DescribeEndpoint gives the FailureReason).'
+      : 'wait until it is InService.';
+    return new ValidationError(`Cannot ${what} endpoint '${r.name}' while it is ${r.status}; ${advice}`, [{ path: '/EndpointName', message: `endpoint is ${r.status}` }]);
   }
 
   /** @throws ResourceNotFound, ValidationException (not InService, missing config, bad DeploymentConfig). */
