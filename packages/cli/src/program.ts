@@ -13,6 +13,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerTransformCommand } from './commands/transform.js';
 import { registerRegistryCommand } from './commands/registry.js';
 import { registerUploadCommand } from './commands/upload.js';
+import { shareGlobalOptions } from './global-options.js';
 
 /** The `loam` command: `up`, `doctor`, `login-link`, and one command per API operation. */
 export function buildProgram(): Command {
@@ -45,5 +46,6 @@ Docs: docs/cli.md (commands, output, a whole lifecycle) and docs/sdk.md (the Typ
   registerTuneCommand(program);
   registerLogsCommand(program);
   registerOperationCommands(program);
+  shareGlobalOptions(program);
   return program;
 }
