@@ -27,6 +27,13 @@ export interface AwsQueryService extends AwsServiceBase {
   readonly apiVersion: string;
   /** The namespace of the answers' XML documents. */
   readonly xmlNamespace: string;
+  /**
+   * The service's AWS JSON face, where its model also lists `json` and is `awsQueryCompatible` (CloudWatch:
+   * botocore 1.42.7 and later speak AWS JSON 1.0, older ones the query protocol). `POST /` with
+   * `X-Amz-Target: <targetPrefix>.<Operation>` runs the same operations; errors carry the query code in
+   * `x-amzn-query-error`.
+   */
+  readonly json?: { readonly targetPrefix: string; readonly jsonVersion: '1.0' | '1.1' };
 }
 
 /**
@@ -49,6 +56,7 @@ export const applicationAutoScalingService: AwsJsonService = Object.freeze({
 /** CloudWatch's metric alarms over endpoint metrics (Loam's stand-in), as boto3's `cloudwatch` client calls them. */
 export const cloudWatchService: AwsQueryService = Object.freeze({
   clientName: 'cloudwatch', protocol: 'query', signingName: 'monitoring', apiVersion: '2010-08-01', xmlNamespace: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
+  json: Object.freeze({ targetPrefix: 'GraniteServiceVersion20100801', jsonVersion: '1.0' as const }),
   errorCodes: Object.freeze({ ValidationException: 'InvalidParameterValue', ResourceLimitExceeded: 'LimitExceeded', ResourceNotFound: 'ResourceNotFound' }),
   errorStatuses: Object.freeze({ ResourceNotFound: 404 }),
 });

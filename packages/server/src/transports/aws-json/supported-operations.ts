@@ -22,7 +22,7 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
   const sorted = [...ops].sort((a, b) => a.name.localeCompare(b.name));
   const aws = sorted.filter((o) => o.aws && (o.awsService ?? sageMakerService) === sageMakerService);
   const others = [...new Set(sorted.filter((o) => o.aws && o.awsService && o.awsService !== sageMakerService).map((o) => o.awsService as AwsService))];
-  const row = (o: Operation, s: AwsService) => `| ${o.name} | \`${s.protocol === 'json' ? `${s.targetPrefix}.${o.name}` : `Action=${o.name}`}\` | \`${o.iamAction}\` | ${[o.resource, ...(o.alsoOn ?? [])].map((r) => `\`${cell(r)}\``).join(' and ')} | ${cell(o.summary)} |`;
+  const row = (o: Operation, s: AwsService) => `| ${o.name} | \`${s.protocol === 'json' ? `${s.targetPrefix}.${o.name}` : `Action=${o.name}`}\`${s.protocol === 'query' && s.json ? ` or \`${s.json.targetPrefix}.${o.name}\`` : ''} | \`${o.iamAction}\` | ${[o.resource, ...(o.alsoOn ?? [])].map((r) => `\`${cell(r)}\``).join(' and ')} | ${cell(o.summary)} |`;
   const loamOnly = sorted.filter((o) => !o.aws);
   const lines = [
     '# Supported operations',
@@ -54,12 +54,12 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
     ...others.flatMap((svc) => [
       svc.protocol === 'json'
         ? `## ${svc.clientName} (AWS JSON 1.1, \`POST /\`, signing name \`${svc.signingName}\`)`
-        : `## ${svc.clientName} (AWS query protocol: form \`POST /\`, XML answers, signing name \`${svc.signingName}\`, Version \`${svc.apiVersion}\`)`,
+        : `## ${svc.clientName} (AWS query protocol: form \`POST /\`, XML answers, signing name \`${svc.signingName}\`, Version \`${svc.apiVersion}\`${svc.json ? `; or AWS JSON ${svc.json.jsonVersion}, \`X-Amz-Target: ${svc.json.targetPrefix}.<Action>\`, as newer botocore sends` : ''})`,
       '',
       `The operations boto3's \`${svc.clientName}\` client calls that Loam serves for endpoints (also on the REST API;`,
       `what each takes is in [aws-clients.md](aws-clients.md)). Errors use the service's names${svc.errorCodes ? ` (${Object.entries(svc.errorCodes).filter(([loam, named]) => loam !== named).map(([loam, named]) => `\`${named}\` for ${loam}`).join(', ')})` : ''}.`,
       '',
-      `| Operation | ${svc.protocol === 'json' ? 'X-Amz-Target' : 'Action'} | IAM action | Resource | What it does |`,
+      `| Operation | ${svc.protocol === 'json' ? 'X-Amz-Target' : svc.json ? 'Action or X-Amz-Target' : 'Action'} | IAM action | Resource | What it does |`,
       '|---|---|---|---|---|',
       ...sorted.filter((o) => o.aws && o.awsService === svc).map((o) => row(o, svc)),
       '',

@@ -28,6 +28,11 @@ const queryAuthCodes: Readonly<Record<string, string>> = {
   AccessDeniedException: 'AccessDenied',
 };
 
+/** A wire error code as a query service names it (its JSON face's `x-amzn-query-error` too). */
+export function queryErrorCode(code: string): string {
+  return Object.hasOwn(queryAuthCodes, code) ? (queryAuthCodes[code] as string) : code;
+}
+
 /** The signing service a SigV4 Authorization header's credential scope names (the service is picked by it). */
 function scopeService(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
@@ -55,11 +60,8 @@ export function createQueryHandler(deps: AwsQueryDeps): (req: FastifyRequest, re
     try {
       if (!entry) throw new AwsProtocolError('InvalidAction', 400, 'Loam serves no AWS query-protocol operations.');
       const { service } = entry;
-      // The form body is the operation's input: the signature must cover it, so a presigned URL or an
-      // unsigned payload (which SigV4 otherwise allows) is refused.
-      if (/[?&]X-Amz-Signature=/i.test(req.url) || req.headers['x-amz-content-sha256'] === 'UNSIGNED-PAYLOAD') {
-        throw new AwsProtocolError('IncompleteSignature', 400, 'A query-protocol request must be signed in the Authorization header, over its body.');
-      }
+      // The form body is the operation's input: the verifier refuses a presigned URL or an unsigned
+      // payload (which SigV4 otherwise allows), since neither signs the body.
       const principal = await verifySignedBodyRequest(req, body, deps.keys, service.signingName);
       const form = new URLSearchParams(body.toString('utf8'));
       const action = form.get('Action') ?? '';
@@ -72,7 +74,7 @@ export function createQueryHandler(deps: AwsQueryDeps): (req: FastifyRequest, re
     } catch (e) {
       const w = toAwsWireError(entry ? asServiceError(entry.service, e) : e);
       if (w.internal) req.log.error({ err: e }, 'request failed');
-      return reply.code(w.status).header('x-amzn-requestid', req.id).type('text/xml').send(queryErrorXml(entry?.service, w.status, queryAuthCodes[w.code] ?? w.code, w.message, req.id));
+      return reply.code(w.status).header('x-amzn-requestid', req.id).type('text/xml').send(queryErrorXml(entry?.service, w.status, queryErrorCode(w.code), w.message, req.id));
     }
   };
 }
