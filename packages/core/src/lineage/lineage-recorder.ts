@@ -44,6 +44,11 @@ export class LineageRecorder {
     private readonly clock: Clock,
   ) {}
 
+  /** The same recorder writing through `tx`, so edges commit with the records they describe. */
+  within(tx: MetadataStore): LineageRecorder {
+    return new LineageRecorder(tx, this.partition, this.clock);
+  }
+
   /** Adds `source → destination`. */
   async link(sourceArn: string, destinationArn: string, associationType: AssociationType): Promise<void> {
     if (sourceArn === destinationArn) return;

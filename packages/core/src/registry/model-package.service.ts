@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CustomerMetadataKey, mapKeyProblem, type InputOf, type OutputOf, type operations } from '@loam/contracts';
 import type { RequestContext } from '../kernel/context.js';
-import { isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import { ConflictError, isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn } from '../kernel/names.js';
 import { clampMaxResults } from '../kernel/pagination.js';
 import { parseS3Uri, type ArtifactStore } from '../ports/artifact-store.js';
@@ -10,9 +10,10 @@ import { validateTags } from '../tags/tag-rules.js';
 import type { LineageRecorder } from '../lineage/lineage-recorder.js';
 import { assertApprovalChange } from './approval-rules.js';
 import { checkDescription, type RegistryServiceOptions } from './model-package-group.service.js';
+import { requestHashOf } from './client-token.js';
 import { groupKeyOf, packageRefOf, userContextOf } from './package-refs.js';
 import {
-  modelPackageEventsCollection, modelPackageGroupsCollection, modelPackagesCollection,
+  modelPackageClientTokensCollection, modelPackageEventsCollection, modelPackageGroupsCollection, modelPackagesCollection,
   type ApprovalStatus, type ModelPackageEventRecord, type ModelPackageRecord, type UserContextValue,
 } from './registry.collections.js';
 
@@ -23,6 +24,16 @@ export interface ModelPackageServiceOptions extends RegistryServiceOptions {
   /** To check that the model data a package names exists. */
   readonly artifacts?: ArtifactStore;
   readonly lineage?: LineageRecorder;
+}
+
+/** A ClientToken as a create claims it. */
+type TokenClaim = { readonly token: string; readonly requestHash: string; readonly createdAt: number };
+
+/** The same ClientToken with another request: not retried, and answered as SageMaker's ConflictException. */
+class ClientTokenMismatch extends ConflictError {
+  constructor(token: string, arn: string) {
+    super(`ClientToken '${token}' was already used for a different CreateModelPackage request (it created ${arn}). Retry with the same request, or use a new ClientToken for a new model package.`);
+  }
 }
 
 const metadataChars = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -65,56 +76,95 @@ export class ModelPackageService {
     await this.checkModelData(input);
     const now = this.o.clock.now() / 1000;
     const who = userContextOf(ctx);
-    const { Tags, ClientToken: _t, ModelPackageName: _n, ModelPackageGroupName: _g, ModelApprovalStatus: _s, ...rest } = input;
+    const { Tags, ClientToken: token, ModelPackageName: _n, ModelPackageGroupName: _g, ModelApprovalStatus: _s, ...rest } = input;
     const doc = { ...rest, CreatedBy: who, ModelPackageRegistrationType: input.ModelPackageRegistrationType ?? 'Registered' };
-    const record = versioned
-      ? await this.insertVersion(input.ModelPackageGroupName as string, input.ModelApprovalStatus ?? 'PendingManualApproval', now, doc, Tags, who)
-      : await this.insertUnversioned(input.ModelPackageName as string, now, doc, Tags);
-    await this.recordLineage(record);
-    return { ModelPackageArn: record.arn };
+    const claim = token === undefined ? undefined : { token, requestHash: requestHashOf(input), createdAt: now };
+    const arn = versioned
+      ? await this.insertVersion(input.ModelPackageGroupName as string, input.ModelApprovalStatus ?? 'PendingManualApproval', now, doc, Tags, who, claim)
+      : await this.insertUnversioned(input.ModelPackageName as string, now, doc, Tags, claim);
+    return { ModelPackageArn: arn };
   }
 
-  private async insertVersion(groupName: string, status: ApprovalStatus, now: number, doc: Record<string, unknown>, tags: CreateInput['Tags'], who: UserContextValue): Promise<ModelPackageRecord> {
-    const groupKey = groupKeyOf(groupName, this.o.partition);
-    // The version number comes from the group record under optimistic concurrency: two creates racing
-    // for the same number collide on the group's version and the loser retries with the next one.
+  /**
+   * Runs one create's transaction, again when it lost a race (the group's version, or a retry with the
+   * same ClientToken committing first: the next attempt finds that one's token and answers its ARN).
+   */
+  private async retrying(write: (tx: MetadataStore) => Promise<string>): Promise<string> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.o.store.transaction(async (tx) => {
-          const groups = tx.collection(modelPackageGroupsCollection);
-          const g = await groups.get(groupKey);
-          if (!g) throw new NotFoundError('Model package group', groupName);
-          const version = g.value.latestVersion + 1;
-          await groups.update(groupKey, g.version, { ...g.value, latestVersion: version });
-          const arn = resourceArn(this.o.partition, 'model-package', `${g.value.name}/${version}`);
-          const record: ModelPackageRecord = {
-            key: `${groupKey}/${version}`, arn, name: g.value.name, groupKey, groupName: g.value.name, version, versioned: 1,
-            approvalStatus: status, creationTime: now, lastModifiedTime: now, doc,
-          };
-          await tx.collection(modelPackagesCollection).insert(record);
-          if (tags?.length) await tx.tags.put(arn, tags);
-          await this.appendEvent(tx, record, undefined, status, undefined, who, now);
-          return record;
-        });
+        return await this.o.store.transaction(write);
       } catch (e) {
-        if (!(isLoamError(e) && e.code === 'ConflictException') || attempt >= 9) throw e;
+        if (!(isLoamError(e) && e.code === 'ConflictException') || e instanceof ClientTokenMismatch || attempt >= 9) throw e;
       }
     }
   }
 
-  private async insertUnversioned(name: string, now: number, doc: Record<string, unknown>, tags: CreateInput['Tags']): Promise<ModelPackageRecord> {
-    const arn = resourceArn(this.o.partition, 'model-package', name);
-    const record: ModelPackageRecord = { key: name.toLowerCase(), arn, name, versioned: 0, creationTime: now, lastModifiedTime: now, doc };
+  /** The ARN an earlier create with this ClientToken made, if there was one. @throws ConflictException (the token was used for another request). */
+  private async replayed(tx: MetadataStore, claim: TokenClaim | undefined): Promise<string | undefined> {
+    if (!claim) return undefined;
+    const t = await tx.collection(modelPackageClientTokensCollection).get(claim.token);
+    if (!t) return undefined;
+    if (t.value.requestHash !== claim.requestHash) throw new ClientTokenMismatch(claim.token, t.value.arn);
+    return t.value.arn;
+  }
+
+  /** Records the token with the package, in its transaction. A racing create with the same token that committed first makes this one retry (and replay). */
+  private async claimToken(tx: MetadataStore, claim: TokenClaim | undefined, arn: string): Promise<void> {
+    if (!claim) return;
     try {
-      await this.o.store.transaction(async (tx) => {
-        await tx.collection(modelPackagesCollection).insert(record);
-        if (tags?.length) await tx.tags.put(arn, tags);
-      });
+      await tx.collection(modelPackageClientTokensCollection).insert({ ...claim, arn });
     } catch (e) {
-      if (isLoamError(e) && e.code === 'ResourceInUse') throw new ResourceInUseError(`Model package '${name}' already exists: ${arn}.`);
+      if (isLoamError(e) && e.code === 'ResourceInUse') throw new ConflictError(`ClientToken '${claim.token}' is being used by a concurrent CreateModelPackage.`);
       throw e;
     }
-    return record;
+  }
+
+  private insertVersion(groupName: string, status: ApprovalStatus, now: number, doc: Record<string, unknown>, tags: CreateInput['Tags'], who: UserContextValue, claim: TokenClaim | undefined): Promise<string> {
+    const groupKey = groupKeyOf(groupName, this.o.partition);
+    // The version number comes from the group record under optimistic concurrency: two creates racing
+    // for the same number collide on the group's version and the loser retries with the next one.
+    return this.retrying(async (tx) => {
+      const groups = tx.collection(modelPackageGroupsCollection);
+      const g = await groups.get(groupKey);
+      if (!g) throw new NotFoundError('Model package group', groupName);
+      const earlier = await this.replayed(tx, claim);
+      if (earlier) return earlier;
+      const version = g.value.latestVersion + 1;
+      await groups.update(groupKey, g.version, { ...g.value, latestVersion: version });
+      const arn = resourceArn(this.o.partition, 'model-package', `${g.value.name}/${version}`);
+      const record: ModelPackageRecord = {
+        key: `${groupKey}/${version}`, arn, name: g.value.name, groupKey, groupName: g.value.name, version, versioned: 1,
+        approvalStatus: status, creationTime: now, lastModifiedTime: now, doc, ...(claim ? { clientToken: claim.token } : {}),
+      };
+      await tx.collection(modelPackagesCollection).insert(record);
+      await this.claimToken(tx, claim, arn);
+      if (tags?.length) await tx.tags.put(arn, tags);
+      await this.appendEvent(tx, record, undefined, status, undefined, who, now);
+      await this.recordLineage(tx, record);
+      return arn;
+    });
+  }
+
+  private async insertUnversioned(name: string, now: number, doc: Record<string, unknown>, tags: CreateInput['Tags'], claim: TokenClaim | undefined): Promise<string> {
+    const arn = resourceArn(this.o.partition, 'model-package', name);
+    const record: ModelPackageRecord = { key: name.toLowerCase(), arn, name, versioned: 0, creationTime: now, lastModifiedTime: now, doc, ...(claim ? { clientToken: claim.token } : {}) };
+    try {
+      return await this.retrying(async (tx) => {
+        const earlier = await this.replayed(tx, claim);
+        if (earlier) return earlier;
+        await tx.collection(modelPackagesCollection).insert(record);
+        await this.claimToken(tx, claim, arn);
+        if (tags?.length) await tx.tags.put(arn, tags);
+        await this.recordLineage(tx, record);
+        return arn;
+      });
+    } catch (e) {
+      if (!(isLoamError(e) && e.code === 'ResourceInUse')) throw e;
+      // A retry whose first attempt committed while this one ran (PostgreSQL): the name is taken by it.
+      const earlier = await this.replayed(this.o.store, claim);
+      if (earlier) return earlier;
+      throw new ResourceInUseError(`Model package '${name}' already exists: ${arn}.`);
+    }
   }
 
   private async checkModelData(input: { InferenceSpecification?: CreateInput['InferenceSpecification'] }): Promise<void> {
@@ -130,8 +180,9 @@ export class ModelPackageService {
     }
   }
 
-  private async recordLineage(r: ModelPackageRecord): Promise<void> {
-    const l = this.o.lineage;
+  /** In the create's transaction, so a package never exists without its lineage. */
+  private async recordLineage(tx: MetadataStore, r: ModelPackageRecord): Promise<void> {
+    const l = this.o.lineage?.within(tx);
     if (!l) return;
     const spec = r.doc.InferenceSpecification as CreateInput['InferenceSpecification'];
     for (const c of spec?.Containers ?? []) if (c.ModelDataUrl) await l.input(c.ModelDataUrl, r.arn, 'Model');
@@ -249,6 +300,7 @@ export class ModelPackageService {
       // Another delete may have won since the read: that one succeeded, this one finds nothing.
       if (!(await tx.collection(modelPackagesCollection).delete(r.key))) throw new NotFoundError('Model package', input.ModelPackageName);
       await tx.tags.clear(r.arn);
+      if (r.clientToken !== undefined) await tx.collection(modelPackageClientTokensCollection).delete(r.clientToken);
     });
     return {};
   }

@@ -39,6 +39,21 @@ export interface ModelPackageRecord {
   readonly creationTime: number;
   readonly lastModifiedTime: number;
   readonly doc: Readonly<Record<string, unknown>>;
+  /** The ClientToken it was created with: its token record goes when the package is deleted. */
+  readonly clientToken?: string;
+}
+
+/**
+ * A CreateModelPackage ClientToken (account-wide, case-sensitive) and what it created. Inserted in the
+ * transaction that inserts the package, so the token's primary key is what makes two racing retries
+ * create one package; a retry finds it and answers the same ARN.
+ */
+export interface ModelPackageClientTokenRecord {
+  readonly token: string;
+  readonly arn: string;
+  /** sha256 of the request without its ClientToken (keys sorted): another request with this token is refused. */
+  readonly requestHash: string;
+  readonly createdAt: number;
 }
 
 /**
@@ -78,5 +93,11 @@ export const modelPackageEventsCollection: CollectionSpec<ModelPackageEventRecor
   indexes: { time: 'real', packageArn: 'text', groupKey: 'text' },
 };
 
+export const modelPackageClientTokensCollection: CollectionSpec<ModelPackageClientTokenRecord> = {
+  name: 'model_package_client_tokens',
+  key: 'token',
+  indexes: {},
+};
+
 /** The registry's collections, for the metadata store's migrations. */
-export const registryCollections = [modelPackageGroupsCollection, modelPackagesCollection, modelPackageEventsCollection];
+export const registryCollections = [modelPackageGroupsCollection, modelPackagesCollection, modelPackageEventsCollection, modelPackageClientTokensCollection];
