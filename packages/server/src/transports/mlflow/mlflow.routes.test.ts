@@ -234,6 +234,22 @@ describe('MLflow REST: authentication and authorization', () => {
     expect(JSON.parse(none.body)).toMatchObject({ error_code: 'UNAUTHENTICATED' });
   });
 
+  // Authentication was decided after the body was parsed: without credentials, a body that is not JSON
+  // (or not application/json) was answered 400 INVALID_PARAMETER_VALUE instead of 401.
+  it('answers a request without credentials 401 before looking at its body', async () => {
+    const bodies: [string, string][] = [['text/plain', 'name=x'], ['application/x-www-form-urlencoded', 'name=x'], ['application/json', '{not json'], ['application/json', '{"name":"x"}']];
+    for (const [type, payload] of bodies) {
+      for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
+        const r = await loam.app.inject({ method: 'POST', url: `${prefix}/experiments/create`, headers: { 'content-type': type }, payload });
+        expect([r.statusCode, JSON.parse(r.body).error_code], `${prefix} ${type} ${payload}`).toEqual([401, 'UNAUTHENTICATED']);
+        expect(r.headers['www-authenticate']).toBe('Basic realm="mlflow"');
+      }
+    }
+    // With credentials, the body is still checked.
+    const bad = await loam.app.inject({ method: 'POST', url: '/api/2.0/mlflow/experiments/create', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'application/json' }, payload: '{not json' });
+    expect([bad.statusCode, JSON.parse(bad.body).error_code]).toEqual([400, 'MALFORMED_REQUEST']);
+  });
+
   it('authorizes sagemaker:<Action> on the experiment or run: read-only users read but cannot write', async () => {
     const id = loam.platform.identity;
     const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };

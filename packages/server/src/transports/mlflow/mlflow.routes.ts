@@ -65,8 +65,14 @@ function mlflowScope(scope: FastifyInstance, jsonBodies: boolean): void {
  */
 export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransportDeps): void {
   const arn = (r: { kind: string; id: string | undefined } | '*') => (r === '*' || !r.id ? '*' : resourceArn(deps.partition, r.kind, r.id));
+  // Authenticated in the route's onRequest hook, before its body is parsed: a request without credentials
+  // is answered 401 whatever its body, not 400 for a body that is not JSON.
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const authenticate = async (req: FastifyRequest): Promise<void> => {
+    principals.set(req, await authenticateMlflow(req, deps.credentials));
+  };
   const guard = async (req: FastifyRequest, action: string, resource: string): Promise<Principal> => {
-    const principal = await authenticateMlflow(req, deps.credentials);
+    const principal = principals.get(req) ?? await authenticateMlflow(req, deps.credentials);
     await deps.authorize(principal, `sagemaker:${action}`, resource);
     return principal;
   };
@@ -79,6 +85,7 @@ export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransp
           method: [...r.methods],
           url: `/${r.path}`,
           bodyLimit: Math.min(r.bodyLimit ?? deps.defaultBodyLimit, deps.defaultBodyLimit),
+          onRequest: authenticate,
           handler: async (req, reply) => {
             const fields = (req.method === 'GET' ? req.query : req.body) as Record<string, unknown> | null;
             const m = new Message(fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : {});
