@@ -21,10 +21,16 @@ async function ensureDataset(name: string): Promise<boolean> {
   }
 }
 
-/** Removes a dataset this import attempt created when the import failed, so nothing half-made remains. */
+/**
+ * Removes a dataset this s3:// import attempt created when the import failed, so nothing half-made
+ * remains — only while it still has no version: another import may have added one meanwhile, and
+ * DeleteDataset would take it too. (An upload never needs this: the server creates the dataset with
+ * its first version, in one step.)
+ */
 async function removeCreated(name: string): Promise<void> {
   try {
-    await loam.DeleteDataset({ DatasetName: name });
+    const versions = await loam.ListDatasetVersions({ DatasetName: name });
+    if (versions.Versions.length === 0) await loam.DeleteDataset({ DatasetName: name });
   } catch {
     // Already gone, or not ours to delete: nothing more to do.
   }
@@ -64,11 +70,11 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
     setBusy(true);
     let created = false;
     try {
-      created = await ensureDataset(name);
       const enc = encoding === '' ? undefined : (encoding as 'utf-8' | 'utf-16' | 'latin-1');
+      if (mode === 's3') created = await ensureDataset(name);
       const v =
         mode === 'upload'
-          ? await uploadDatasetFile(name, file as File, setProgress, undefined, enc ? { Encoding: enc } : {})
+          ? await uploadDatasetFile(name, file as File, setProgress, undefined, { CreateDataset: 'true', ...(enc ? { Encoding: enc } : {}) })
           : ((await loam.ImportDatasetVersion({ DatasetName: name, SourceUri: uri, ...(enc ? { Csv: { Encoding: enc } } : {}) })) as unknown as Record<string, unknown>);
       onImported(name, v);
     } catch (err) {

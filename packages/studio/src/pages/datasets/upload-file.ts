@@ -9,9 +9,13 @@ export interface UploadProgress {
 /**
  * Streams a file to `POST /api/v1/datasets/{name}/upload` with XMLHttpRequest, which (unlike fetch)
  * reports upload progress. Resolves with the new version; rejects with the server's problem as a
- * {@link LoamApiError} so Studio shows it like any other API error.
+ * {@link LoamApiError} so Studio shows it like any other API error. `CreateDataset: 'true'` has the
+ * server create a missing dataset together with this first version (nothing is created if it fails).
  */
-export function uploadDatasetFile(name: string, file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal, hints: { readonly Encoding?: string } = {}): Promise<Record<string, unknown>> {
+export function uploadDatasetFile(
+  name: string, file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal,
+  hints: { readonly Encoding?: string; readonly CreateDataset?: 'true' } = {},
+): Promise<Record<string, unknown>> {
   const query = Object.entries({ FileName: file.name, ...hints }).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
