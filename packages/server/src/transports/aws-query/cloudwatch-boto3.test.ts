@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { requireDebianBoto3, runBoto3 } from '../boto3.test-support.js';
 import { call, deploy, storeGbdtModel, waitForEndpoint, xgboostImage } from '../../endpoints/endpoints.test-support.js';
 
 /**
@@ -9,38 +8,15 @@ import { call, deploy, storeGbdtModel, waitForEndpoint, xgboostImage } from '../
  * real Loam on loopback: the alarms of SageMaker's blue/green auto-rollback guide, what Loam's alarms
  * cannot evaluate refused by name, and a blue/green UpdateEndpoint rolled back by a boto3-created alarm.
  */
-const PYTHON = '/usr/bin/python3';
 let loam: TestLoam;
 let url: string;
 let row: string;
 
-function boto3<T>(program: string, args: Record<string, unknown> = {}): Promise<T> {
-  const prelude = [
-    'import json, sys, time, boto3',
-    'from botocore.config import Config',
-    'ARGS = json.loads(sys.argv[1])',
-    "def client(name, **kw): return boto3.client(name, endpoint_url=ARGS['url'], region_name='us-east-1', aws_access_key_id=ARGS['id'], aws_secret_access_key=ARGS['secret'], config=Config(retries={'max_attempts': 0}), **kw)",
-    'def error(fn, *a, **kw):',
-    '    try:',
-    '        fn(*a, **kw)',
-    "        return 'resolved'",
-    '    except Exception as e:',
-    "        err = getattr(e, 'response', {}).get('Error', {})",
-    "        return [err.get('Code', type(e).__name__), err.get('Message', str(e)), type(e).__name__]",
-    '',
-  ].join('\n');
-  const env = { PATH: '/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' };
-  const a = JSON.stringify({ url, id: loam.adminAccessKeyId, secret: loam.adminSecretAccessKey, ...args });
-  return new Promise((resolve, reject) => {
-    execFile(PYTHON, ['-c', `${prelude}\n${program}`, a], { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`boto3 program failed: ${stderr}`));
-      else resolve(JSON.parse(stdout) as T);
-    });
-  });
-}
+const boto3 = <T>(program: string, args: Record<string, unknown> = {}) =>
+  runBoto3<T>({ url, accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, program, args);
 
 beforeAll(async () => {
-  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: install Debian's python3-boto3.`);
+  requireDebianBoto3();
   loam = await openTestLoam();
   await loam.app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;

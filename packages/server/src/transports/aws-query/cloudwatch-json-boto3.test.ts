@@ -1,10 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudWatchService } from '@loam/contracts';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { DEBIAN_PYTHON, runBoto3 } from '../boto3.test-support.js';
 
 /**
  * boto3's `cloudwatch` client speaking AWS JSON 1.0 (botocore 1.42.7 and later: `X-Amz-Target:
@@ -14,7 +15,7 @@ import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js'
  * the dev machines), and always Debian's boto3 given CloudWatch's model with the JSON protocol its newer
  * model names (`AWS_DATA_PATH`), so the test never depends on a hand-installed package.
  */
-const DEBIAN = '/usr/bin/python3';
+const DEBIAN = DEBIAN_PYTHON;
 const target = cloudWatchService.json!.targetPrefix;
 let loam: TestLoam;
 let url: string;
@@ -37,37 +38,9 @@ function newerBotocorePython(): string | undefined {
 }
 const newer = newerBotocorePython();
 
-const prelude = [
-  'import json, sys, boto3',
-  'from botocore.config import Config',
-  'ARGS = json.loads(sys.argv[1])',
-  'SENT = []',
-  "def client(name, key=None, **kw):",
-  "  key = key or [ARGS['id'], ARGS['secret']]",
-  "  c = boto3.client(name, endpoint_url=ARGS['url'], region_name='us-east-1', aws_access_key_id=key[0], aws_secret_access_key=key[1], config=Config(retries={'max_attempts': 0}), **kw)",
-  "  c.meta.events.register('before-send', lambda request, **_: SENT.append({k.lower(): (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}))",
-  '  return c',
-  'def error(fn, *a, **kw):',
-  '  try:',
-  '    fn(*a, **kw)',
-  "    return 'resolved'",
-  '  except Exception as e:',
-  "    err = getattr(e, 'response', {}).get('Error', {})",
-  "    return [err.get('Code', type(e).__name__), err.get('Message', str(e)), type(e).__name__]",
-  '',
-].join('\n');
 
-function boto3<T>(python: string, program: string, args: Record<string, unknown> = {}): Promise<T> {
-  const env: Record<string, string> = { PATH: `${dirname(python)}:/usr/bin:/bin`, HOME: '/tmp', LANG: 'C.UTF-8', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' };
-  if (python === DEBIAN) env['AWS_DATA_PATH'] = dataPath;
-  const a = JSON.stringify({ url, id: loam.adminAccessKeyId, secret: loam.adminSecretAccessKey, eve, ...args });
-  return new Promise((resolve, reject) => {
-    execFile(python, ['-c', `${prelude}\n${program}`, a], { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`boto3 program failed: ${stderr}`));
-      else resolve(JSON.parse(stdout) as T);
-    });
-  });
-}
+const boto3 = <T>(python: string, program: string, args: Record<string, unknown> = {}) =>
+  runBoto3<T>({ url, accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, program, { eve, ...args }, { python, env: python === DEBIAN ? { AWS_DATA_PATH: dataPath } : {} });
 
 beforeAll(async () => {
   if (!existsSync(DEBIAN)) throw new Error(`${DEBIAN} is missing: install Debian's python3-boto3.`);
