@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startLoam } from '@loam/server';
+import { keepRunningOnBrokenPipe } from '../broken-pipe.js';
 import { printError } from '../output.js';
 import { runDemo } from '../demo/run-demo.js';
 import { readCredentialsProfile } from '../settings.js';
@@ -17,6 +18,8 @@ export function registerUpCommand(program: Command): void {
     .option('--json', 'print the startup record as JSON')
     .option('--demo', 'on a fresh data directory, run `loam demo` once the server is up (npm start does this)')
     .action(async (o: { host?: string; port?: string; dataDir?: string; servingWorkers?: string; config?: string; json?: boolean; demo?: boolean }) => {
+      // A server whose stdout reader went away (`loam up | head`) keeps serving; its banner lines are dropped.
+      keepRunningOnBrokenPipe();
       try {
         const loam = await startLoam({
           flags: { host: o.host, port: o.port, dataDir: o.dataDir, servingWorkers: o.servingWorkers, config: o.config },

@@ -10,29 +10,16 @@ const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const placedFields = (f: UserFacingError, mode: 'upload' | 's3') => Object.keys(f.fields).filter((k) => k === 'DatasetName' || (mode === 's3' && k === 'SourceUri'));
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 0)} MB`;
 
-/** Creates the dataset when it is new; an existing one simply gets a new version. True when this call created it. */
-async function ensureDataset(name: string): Promise<boolean> {
+/**
+ * Creates the dataset when it is new; an existing one simply gets a new version. For an s3:// import
+ * only (an upload has the server create it with its first version): if the import then fails, the
+ * empty dataset stays — deleting it again could take a version another import added meanwhile.
+ */
+async function ensureDataset(name: string): Promise<void> {
   try {
     await loam.CreateDataset({ DatasetName: name });
-    return true;
   } catch (e) {
     if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
-    return false;
-  }
-}
-
-/**
- * Removes a dataset this s3:// import attempt created when the import failed, so nothing half-made
- * remains — only while it still has no version: another import may have added one meanwhile, and
- * DeleteDataset would take it too. (An upload never needs this: the server creates the dataset with
- * its first version, in one step.)
- */
-async function removeCreated(name: string): Promise<void> {
-  try {
-    const versions = await loam.ListDatasetVersions({ DatasetName: name });
-    if (versions.Versions.length === 0) await loam.DeleteDataset({ DatasetName: name });
-  } catch {
-    // Already gone, or not ours to delete: nothing more to do.
   }
 }
 
@@ -68,17 +55,15 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
     setSourceError(badSource);
     if (badName || badSource) return;
     setBusy(true);
-    let created = false;
     try {
       const enc = encoding === '' ? undefined : (encoding as 'utf-8' | 'utf-16' | 'latin-1');
-      if (mode === 's3') created = await ensureDataset(name);
+      if (mode === 's3') await ensureDataset(name);
       const v =
         mode === 'upload'
           ? await uploadDatasetFile(name, file as File, setProgress, undefined, { CreateDataset: 'true', ...(enc ? { Encoding: enc } : {}) })
           : ((await loam.ImportDatasetVersion({ DatasetName: name, SourceUri: uri, ...(enc ? { Csv: { Encoding: enc } } : {}) })) as unknown as Record<string, unknown>);
       onImported(name, v);
     } catch (err) {
-      if (created) await removeCreated(name);
       const f = toUserFacingError(err, { iamAction: 'sagemaker:ImportDatasetVersion' });
       if (f.fields.DatasetName) setNameError(f.fields.DatasetName);
       if (mode === 's3' && f.fields.SourceUri) setSourceError(f.fields.SourceUri);
