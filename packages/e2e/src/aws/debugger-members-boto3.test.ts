@@ -33,7 +33,9 @@ const job = {
 describe('boto3: SageMaker SDK defaults for CreateTrainingJob, and members Loam does not implement', () => {
   it('accepts the debugger, profiler and TensorBoard members and describes them; WarmPoolStatusEquals lists no job', async () => {
     const out = await boto3<Record<string, any>>(loam, `
-client('s3').create_bucket(Bucket='dbg-data')
+s3 = client('s3')
+s3.create_bucket(Bucket='dbg-data')
+s3.put_object(Bucket='dbg-data', Key='train/train.csv', Body=b'1,0.5\\n0,0.25\\n')
 sm = client('sagemaker')
 sm.create_training_job(**ARGS['job'])
 d = sm.describe_training_job(TrainingJobName='sdk-defaults')

@@ -7,6 +7,7 @@ let loam: TestLoam;
 beforeAll(async () => {
   loam = await openTestLoam();
   // The channels hold data: each case is refused for its own reason, not for an empty prefix.
+  await loam.platform.artifacts.ensureBucket('data');
   for (const key of ['train/a.csv', 't/a.csv', 'v/a.csv']) await loam.platform.artifacts.put({ bucket: 'data', key }, Buffer.from('1,2\n'));
 });
 afterAll(async () => {
