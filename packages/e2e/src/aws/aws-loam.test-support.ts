@@ -47,7 +47,8 @@ export async function startAwsLoam(): Promise<AwsLoam> {
         process.child.kill('SIGTERM');
         await waitForExit(process.child).catch(() => process.child.kill('SIGKILL'));
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      // A detached job runner still writing into its job dir makes one pass fail with ENOTEMPTY.
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

@@ -45,6 +45,8 @@ print(json.dumps({
   'warm': len(sm.list_training_jobs(WarmPoolStatusEquals='Available')['TrainingJobSummaries']),
   'all': len(sm.list_training_jobs()['TrainingJobSummaries']),
 }))
+# The job runs in a detached runner: let it end before the data dir is removed.
+sm.get_waiter('training_job_completed_or_stopped').wait(TrainingJobName='sdk-defaults', WaiterConfig={'Delay': 1, 'MaxAttempts': 50})
 `, { job });
     expect(out).toEqual({
       hook: { LocalPath: '/opt/ml/output/tensors', S3OutputPath: 's3://dbg-data/output', CollectionConfigurations: [] },
