@@ -76,6 +76,12 @@ function sendQueryCompatibleError(e: unknown, entry: AwsJsonEntry, req: FastifyR
     .send(JSON.stringify({ __type: code, message: w.message }));
 }
 
+/** The service an `X-Amz-Target: <target prefix>.<operation>` header names, if Loam serves it. */
+function serviceOf(services: ReadonlyMap<string, AwsJsonEntry>, target: string | string[] | undefined): AwsJsonEntry | undefined {
+  const dot = typeof target === 'string' ? target.indexOf('.') : -1;
+  return typeof target === 'string' && dot > 0 ? services.get(target.slice(0, dot)) : undefined;
+}
+
 /**
  * The AWS JSON 1.1 protocol at `POST /`: every operation of the table marked `aws` is reachable as
  * `X-Amz-Target: <target prefix>.<name>` of its service (`SageMaker.` by default,
@@ -110,7 +116,12 @@ export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTran
   };
   void app.register(async (scope) => {
     rawBodyParser(scope);
-    scope.setErrorHandler((error, req, reply) => sendAwsJsonError(error, req, reply));
+    // Errors raised before the handler (the body limit, the body parser) answer in the target's own
+    // error form too: a query service's JSON face puts its code in `x-amzn-query-error`.
+    scope.setErrorHandler((error, req, reply) => {
+      const entry = serviceOf(services, req.headers['x-amz-target']);
+      return entry?.queryCompatible ? sendQueryCompatibleError(error, entry, req, reply) : sendAwsJsonError(error, req, reply);
+    });
     scope.route({
       method: 'POST',
       url: '/',
@@ -120,7 +131,7 @@ export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTran
         if (deps.query && isQueryRequest(req)) return deps.query(req, reply, body);
         const target = req.headers['x-amz-target'];
         const dot = typeof target === 'string' ? target.indexOf('.') : -1;
-        const entry = typeof target === 'string' && dot > 0 ? services.get(target.slice(0, dot)) : undefined;
+        const entry = serviceOf(services, target);
         if (!entry?.queryCompatible) return answer(req, reply, body, target, dot, entry);
         return answer(req, reply, body, target, dot, entry).catch((e: unknown) => sendQueryCompatibleError(e, entry, req, reply));
       },

@@ -154,6 +154,14 @@ print(json.dumps(got))
     expect(unsigned.queryError).toBe('IncompleteSignature;Sender');
   }, 60_000);
 
+  it('a body over the limit is refused before the handler, still with the query code in x-amzn-query-error', async () => {
+    const res = await loam.app.inject({ method: 'POST', url: '/', headers: json, payload: ' '.repeat(10 * 1024 * 1024 + 1) });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['x-amzn-query-error']).toBe('PayloadTooLargeException;Sender');
+    expect(res.headers['content-type']).toMatch(/^application\/x-amz-json-1\.0/);
+    expect(JSON.parse(res.body)).toMatchObject({ __type: 'PayloadTooLargeException' });
+  }, 60_000);
+
   it('refuses a __proto__ key (as every JSON body) and a member the operation does not have, and pollutes nothing', async () => {
     const proto = await signed('monitoring', json, '{"__proto__": {"NextToken": "abc"}, "AlarmNames": ["x"]}');
     expect(proto.status).toBe(400);
