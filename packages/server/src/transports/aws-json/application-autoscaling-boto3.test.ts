@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
-import { requireDebianBoto3, runBoto3 } from '../boto3.test-support.js';
-import { call, deploy, storeGbdtModel, xgboostImage } from '../../endpoints/endpoints.test-support.js';
+import type { TestLoam } from '../../compose/loam.test-support.js';
+import { openBoto3LoamWithModel, type Boto3ModelLoam } from '../boto3-endpoint.test-support.js';
+import { deploy } from '../../endpoints/endpoints.test-support.js';
 
 /**
  * boto3's `application-autoscaling` client, unchanged (Debian's), against a real Loam on loopback: the
@@ -9,20 +9,11 @@ import { call, deploy, storeGbdtModel, xgboostImage } from '../../endpoints/endp
  * load and recording what it did, and Application Auto Scaling's error codes.
  */
 let loam: TestLoam;
-let url: string;
 let row: string;
-
-const boto3 = <T>(program: string, args: Record<string, unknown> = {}) =>
-  runBoto3<T>({ url, accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, program, args);
+let boto3: Boto3ModelLoam['boto3'];
 
 beforeAll(async () => {
-  requireDebianBoto3();
-  loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
-  const { raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'm/model.tar.gz' });
-  row = raw[0]!.join(',');
-  expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'm', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/m/model.tar.gz' } })).status).toBe(200);
+  ({ loam, row, boto3 } = await openBoto3LoamWithModel());
   const d = await deploy(loam, 'auto', [{ name: 'AllTraffic', modelName: 'm', count: 1 }]);
   expect(d.EndpointStatus, d.FailureReason).toBe('InService');
 }, 60_000);

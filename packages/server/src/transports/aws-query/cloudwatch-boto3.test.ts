@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
-import { requireDebianBoto3, runBoto3 } from '../boto3.test-support.js';
-import { call, deploy, storeGbdtModel, waitForEndpoint, xgboostImage } from '../../endpoints/endpoints.test-support.js';
+import type { TestLoam } from '../../compose/loam.test-support.js';
+import { openBoto3LoamWithModel, type Boto3ModelLoam } from '../boto3-endpoint.test-support.js';
+import { call, deploy, waitForEndpoint } from '../../endpoints/endpoints.test-support.js';
 
 /**
  * boto3's `cloudwatch` client, unchanged (Debian's, query protocol: form requests, XML answers), against a
@@ -9,20 +9,11 @@ import { call, deploy, storeGbdtModel, waitForEndpoint, xgboostImage } from '../
  * cannot evaluate refused by name, and a blue/green UpdateEndpoint rolled back by a boto3-created alarm.
  */
 let loam: TestLoam;
-let url: string;
 let row: string;
-
-const boto3 = <T>(program: string, args: Record<string, unknown> = {}) =>
-  runBoto3<T>({ url, accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, program, args);
+let boto3: Boto3ModelLoam['boto3'];
 
 beforeAll(async () => {
-  requireDebianBoto3();
-  loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
-  const { raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'm/model.tar.gz' });
-  row = raw[0]!.join(',');
-  expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'm', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/m/model.tar.gz' } })).status).toBe(200);
+  ({ loam, row, boto3 } = await openBoto3LoamWithModel());
 }, 60_000);
 afterAll(async () => loam?.close());
 
