@@ -1,7 +1,8 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
 import type { RequestContext } from '../kernel/context.js';
-import { isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import { AccessDeniedError, isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import { clampMaxResults } from '../kernel/pagination.js';
 import type { Filter, MetadataStore } from '../ports/metadata-store.js';
@@ -9,7 +10,8 @@ import { validateTags } from '../tags/tag-rules.js';
 import { modelsCollection } from '../models/model.collections.js';
 import type { EndpointDeployer } from './endpoint-deployer.js';
 import { EndpointStore } from './endpoint-store.js';
-import { alarmsCollection, endpointsCollection, type DeploymentConfigInput, type EndpointConfigRecord, type EndpointRecord, type VariantSummary } from './endpoint.collections.js';
+import { scalableTargetsOf } from './scaling.service.js';
+import { alarmsCollection, endpointsCollection, scalingCollection, type DeploymentConfigInput, type EndpointConfigRecord, type EndpointRecord, type VariantSummary } from './endpoint.collections.js';
 import type { EndpointConfigService } from './endpoint-config.service.js';
 import { checkIsolationServable, validateDeploymentConfig, type InstanceIsolation } from './deployment-rules.js';
 
@@ -24,6 +26,11 @@ export interface EndpointServiceOptions {
   readonly maxInstancesPerVariant: number;
   /** Whether endpoint instances can run network-isolated here (the instance launcher's answer). */
   readonly instanceIsolation?: () => InstanceIsolation;
+  /**
+   * The caller's policies: deleting an endpoint deregisters its scalable targets, which needs
+   * `application-autoscaling:DeregisterScalableTarget` on it (as SageMaker's DeleteEndpoint does).
+   */
+  readonly authorize?: ActionAuthorizer;
 }
 
 /** The variant summaries of a config before any instance runs. */
@@ -224,9 +231,28 @@ export class EndpointService {
   }
 
   /** @throws ResourceNotFound. */
-  async DeleteEndpoint(input: InputOf<Ops['DeleteEndpoint']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteEndpoint']>> {
+  /**
+   * Marks the endpoint Deleting, deregisters its scalable targets (with their policies) and has the
+   * deployer drain it. A target left behind would scale the next endpoint created under the same
+   * name, whoever created it; SageMaker deregisters them too, when the caller may.
+   * @throws ResourceNotFound; AccessDeniedException when the endpoint has scalable targets and the
+   * caller may not `application-autoscaling:DeregisterScalableTarget` on it (nothing is changed).
+   */
+  async DeleteEndpoint(input: InputOf<Ops['DeleteEndpoint']>, ctx: RequestContext): Promise<OutputOf<Ops['DeleteEndpoint']>> {
+    await this.endpoints.require(input.EndpointName);
+    const targets = await scalableTargetsOf(this.o.store, input.EndpointName);
+    if (targets.length > 0 && this.o.authorize) {
+      try {
+        await this.o.authorize(ctx.principal, 'application-autoscaling:DeregisterScalableTarget', resourceArn(this.o.partition, 'endpoint', input.EndpointName));
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'AccessDeniedException') throw e;
+        throw new AccessDeniedError(`${(e as Error).message} Endpoint '${input.EndpointName}' has scalable targets (${targets.map((t) => t.resourceId).join(', ')}) that deleting it deregisters: get that permission, or have them deregistered first.`);
+      }
+    }
     const r = await this.endpoints.patch(input.EndpointName, (e) => ({ ...e, status: 'Deleting', lastModifiedTime: this.now() }));
     if (!r) throw new NotFoundError('Endpoint', input.EndpointName);
+    // Read again once Deleting: RegisterScalableTarget refuses a Deleting endpoint, so none is added after this.
+    for (const t of await scalableTargetsOf(this.o.store, input.EndpointName)) await this.o.store.collection(scalingCollection).delete(t.key);
     await this.o.store.tags.clear(r.arn);
     this.o.deployer().delete(input.EndpointName);
     return {};

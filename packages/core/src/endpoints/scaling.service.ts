@@ -27,6 +27,21 @@ export interface ScalingServiceOptions {
 const NAMESPACE = 'sagemaker';
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 
+/**
+ * The scalable targets registered on an endpoint's variants (endpoint names are case-insensitive, as
+ * SageMaker's; a ResourceId keeps the spelling it was registered with).
+ */
+export async function scalableTargetsOf(store: MetadataStore, endpointName: string): Promise<ScalingRecord[]> {
+  const name = endpointName.toLowerCase();
+  const out: ScalingRecord[] = [];
+  for (let token: string | undefined; ;) {
+    const p = await store.collection(scalingCollection).list({ maxResults: 1000, ...(token ? { nextToken: token } : {}) });
+    out.push(...p.items.map((i) => i.value).filter((r) => r.endpointName.toLowerCase() === name));
+    if (!p.nextToken) return out;
+    token = p.nextToken;
+  }
+}
+
 function parseResourceId(id: string): { endpointName: string; variantName: string } {
   const [, endpointName, , variantName] = id.split('/') as [string, string, string, string];
   return { endpointName, variantName };
@@ -62,6 +77,11 @@ export class ScalingService {
   async RegisterScalableTarget(input: InputOf<Ops['RegisterScalableTarget']>, _ctx: RequestContext): Promise<OutputOf<Ops['RegisterScalableTarget']>> {
     const { endpointName, variantName } = parseResourceId(input.ResourceId);
     const ep = await this.o.endpoints.require(endpointName);
+    // DeleteEndpoint deregisters an endpoint's targets; one registered while it is being deleted would
+    // outlive it and scale whatever endpoint is created next under the same name.
+    if (ep.status === 'Deleting') {
+      throw new ValidationError(`Endpoint '${ep.name}' is being deleted; register a scalable target on it once it is created again.`, [{ path: '/ResourceId', message: 'endpoint is being deleted' }]);
+    }
     if (!ep.variants.some((v) => v.VariantName === variantName)) throw new NotFoundError('Variant', `${endpointName}/${variantName}`);
     const c = this.o.store.collection(scalingCollection);
     const key = input.ResourceId.toLowerCase();
@@ -187,6 +207,21 @@ export class ScalingService {
       statusCode: a.error === undefined ? 'Successful' : 'Failed',
       statusMessage: a.error === undefined ? `Successfully set desired instance count to ${a.to}. Change successfully fulfilled by sagemaker.` : `Failed to set desired instance count to ${a.to}: ${a.error}`,
     });
+  }
+
+  /**
+   * Deletes the targets (and their policies) of endpoints that no longer exist: DeleteEndpoint
+   * deregisters them, but targets of endpoints deleted before it did would scale the next endpoint
+   * created under the same name, whoever creates it. Run at start. Returns the ResourceIds removed.
+   */
+  async removeOrphans(): Promise<string[]> {
+    const c = this.o.store.collection(scalingCollection);
+    const removed: string[] = [];
+    for (const r of await this.all()) {
+      if (await this.o.endpoints.get(r.endpointName)) continue;
+      if (await c.delete(r.key)) removed.push(r.resourceId);
+    }
+    return removed;
   }
 
   async all(): Promise<ScalingRecord[]> {

@@ -75,7 +75,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
     return [...live.blue.fleets.values()].filter((f) => !variant || f.variantName === variant).reduce((n, f) => n + f.healthyCount(), 0);
   };
   const evaluator = new AlarmEvaluator(metrics, instancesOf);
-  const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, instanceIsolation });
+  const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, instanceIsolation, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const alarms = new AlarmService({ store, clock, partition, states: () => evaluator });
   const scaling = new ScalingService({ store, clock, partition, endpoints: endpoints.endpoints, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const factory = new InstanceFactory({
@@ -127,6 +127,8 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
     models, configs, endpoints, alarms, scaling, controller: ctl, router, metrics, evaluator, autoscaler,
     services: [models, configs, endpoints, alarms, scaling, metricsService, router],
     async start() {
+      const orphans = await scaling.removeOrphans();
+      if (orphans.length > 0) log.info({ resourceIds: orphans }, 'removed scalable targets of deleted endpoints');
       evaluator.setAlarms(await alarms.list());
       const page = await store.collection(endpointsCollection).list({ maxResults: 1000 });
       await ctl.reconcile(page.items.map((i) => i.value));
