@@ -38,6 +38,15 @@ export function ownScript(relative: string): { command: string; args: string[] }
   return workspaceScript(relative, import.meta.url);
 }
 
+/**
+ * The script-mode launcher (`images/python/loam_script_launcher.py`): installs the code directory's
+ * `requirements.txt` with pip into a virtual environment of the job that sees the interpreter's own
+ * packages, then runs the program in it. Sources and the build both keep the .py under `src/`.
+ */
+export function scriptLauncher(): string {
+  return fileURLToPath(new URL('../../src/images/python/loam_script_launcher.py', import.meta.url));
+}
+
 const pythonNames = new Set(['python', 'python3', '/usr/bin/python', '/usr/bin/python3', '/usr/local/bin/python', '/usr/local/bin/python3', '/opt/conda/bin/python']);
 
 /** Fetches and unpacks `sourcedir.tar.gz` into the code directory (see extractTarGz). */
@@ -62,7 +71,8 @@ async function fetchSource(store: Artifacts, uri: string, dir: ContractDir, sign
 /**
  * What to run for the job's image: a built-in algorithm (this package's `images/builtin-main`),
  * script mode (the user's `sagemaker_program` from `sagemaker_submit_directory`, with the configured
- * Python and `--key value` arguments), or a process image / framework entrypoint. `ContainerEntrypoint`
+ * Python and `--key value` arguments; a Python program whose code directory holds `requirements.txt` is
+ * started through {@link scriptLauncher}, which installs it first), or a process image / framework entrypoint. `ContainerEntrypoint`
  * replaces the command and `ContainerArguments` the arguments; `python`/`python3` mean the configured
  * interpreter, and `/opt/ml/…` paths in them are re-rooted in the job's directory.
  */
@@ -91,9 +101,11 @@ export async function imageCommand(input: RunnerInput, dir: ContractDir, store: 
     }
     const args = spec.arguments ? spec.arguments.map(reroot) : userArgs(userHyperparameters(hp));
     const isPython = program.endsWith('.py');
+    // A Python program's requirements.txt is installed first, as SageMaker's training toolkit does (not for other commands).
+    const launcher = isPython && existsSync(join(dir.codeDir, 'requirements.txt')) ? [scriptLauncher()] : [];
     return {
       command: isPython ? input.python : path,
-      args: isPython ? [program, ...args] : args,
+      args: isPython ? [...launcher, program, ...args] : args,
       cwd: dir.codeDir,
       env: { PYTHONPATH: dir.codeDir, PYTHONUNBUFFERED: '1' },
       metricsFd: false,

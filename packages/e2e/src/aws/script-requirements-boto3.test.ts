@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLoam } from '../loam-process.test-support.js';
+import { boto3, PYTHON, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+
+/**
+ * Script mode installs the source directory's requirements.txt before the program runs, as SageMaker's
+ * training toolkit does (`python -m pip install -r requirements.txt`), with real pip, through Debian's
+ * boto3 against `loam up`: what the interpreter already has passes, a wheel the source directory ships
+ * is installed for this job only (never into the interpreter), and a requirement pip cannot satisfy
+ * fails the job with pip's error before the program starts.
+ */
+let loam: AwsLoam;
+
+beforeAll(async () => {
+  requireDebianAwsTools();
+  loam = await startAwsLoam();
+}, 60_000);
+afterAll(async () => loam?.stop());
+
+/** The job's log lines (`loam logs`, which reads the stream SageMaker would send to CloudWatch). */
+async function jobLog(name: string): Promise<string[]> {
+  const r = await runLoam(['--endpoint', loam.url, '--data-dir', loam.dataDir, 'logs', name]);
+  if (r.code !== 0) throw new Error(`loam logs ${name}: ${r.stderr}`);
+  return r.stdout.split('\n');
+}
+
+const probe = 'loam_req_probe_e2e';
+
+/** Builds sourcedir.tar.gz in memory (train.py, requirements.txt, wheels/<probe wheel>), uploads it, runs the job, prints its outcome. */
+const program = `
+import io, tarfile, time, zipfile
+s3 = client('s3'); sm = client('sagemaker')
+s3.create_bucket(Bucket='req-e2e')
+s3.put_object(Bucket='req-e2e', Key='train/rows.csv', Body=b'1,2\\n3,4\\n')
+def wheel():
+    name = ARGS['probe']
+    files = {name + '/__init__.py': 'VALUE = 42\\n',
+             name + '-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\\nName: ' + name + '\\nVersion: 1.0\\n',
+             name + '-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: loam-e2e\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}
+    files[name + '-1.0.dist-info/RECORD'] = ''.join(p + ',,\\n' for p in list(files) + [name + '-1.0.dist-info/RECORD'])
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, 'w') as z:
+        for p, text in files.items(): z.writestr(p, text)
+    return b.getvalue()
+def sourcedir(requirements):
+    train = 'import os, sys\\nprint("program started")\\nimport numpy, sklearn, ' + ARGS['probe'] + ' as probe\\n' \\
+        'print("probe", probe.VALUE, "numpy", numpy.__version__, "from", sys.executable)\\n' \\
+        'open(os.path.join(os.environ["SM_MODEL_DIR"], "probe.txt"), "w").write(str(probe.VALUE))\\n'
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode='w:gz') as t:
+        for p, data in [('train.py', train.encode()), ('requirements.txt', requirements.encode()), ('wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', wheel())]:
+            i = tarfile.TarInfo(p); i.size = len(data); t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+def run(name, requirements):
+    s3.put_object(Bucket='req-e2e', Key=name + '/sourcedir.tar.gz', Body=sourcedir(requirements))
+    sm.create_training_job(TrainingJobName=name, RoleArn='arn:aws:iam::000000000000:role/LoamTests',
+      AlgorithmSpecification={'TrainingImage': '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', 'TrainingInputMode': 'File'},
+      HyperParameters={'sagemaker_program': '"train.py"', 'sagemaker_submit_directory': '"s3://req-e2e/' + name + '/sourcedir.tar.gz"'},
+      InputDataConfig=[{'ChannelName': 'train', 'DataSource': {'S3DataSource': {'S3DataType': 'S3Prefix', 'S3Uri': 's3://req-e2e/train/'}}}],
+      OutputDataConfig={'S3OutputPath': 's3://req-e2e/models'},
+      ResourceConfig={'InstanceType': 'ml.m5.large', 'InstanceCount': 1, 'VolumeSizeInGB': 5}, StoppingCondition={'MaxRuntimeInSeconds': 300})
+    for _ in range(1200):
+        d = sm.describe_training_job(TrainingJobName=name)
+        if d['TrainingJobStatus'] in ('Completed', 'Failed', 'Stopped'): break
+        time.sleep(0.2)
+    return {'status': d['TrainingJobStatus'], 'reason': d.get('FailureReason')}
+print(json.dumps({
+  'ok': run('req-ok', '--no-index\\n--find-links wheels\\nnumpy\\nscikit-learn>=0.20\\n' + ARGS['probe'] + '==1.0\\n'),
+  'bad': run('req-bad', '--no-index\\nnumpy\\nloam-no-such-package==9.9\\n'),
+}))
+`;
+
+describe('boto3: script mode installs requirements.txt with pip', () => {
+  it('installs what the source directory ships for the job only, passes what the interpreter has, fails the job with pip\'s error otherwise', async () => {
+    const out = await boto3<Record<string, { status: string; reason?: string }>>(loam, program, { probe });
+    const ok = { ...out['ok']!, logs: await jobLog('req-ok') };
+    const bad = { ...out['bad']!, logs: await jobLog('req-bad') };
+    const okLog = ok.logs.join('\n');
+    expect(ok.status, ok.reason ?? okLog).toBe('Completed');
+    // pip's output is in the job's log, as in SageMaker's CloudWatch stream.
+    expect(okLog).toContain('Installing dependencies from requirements.txt:');
+    expect(okLog).toMatch(/Requirement already satisfied: numpy/);
+    expect(okLog).toMatch(/Requirement already satisfied: scikit-learn/);
+    expect(okLog).toMatch(new RegExp(`Successfully installed ${probe.replace(/_/g, '[-_]')}-1\\.0`));
+    expect(okLog).toMatch(/probe 42 numpy \S+ from \S+/);
+    // Installed for the job alone: the configured interpreter still does not have it.
+    const system = spawnSync(PYTHON, ['-c', `import ${probe}`], { encoding: 'utf8' });
+    expect(system.status).not.toBe(0);
+    expect(system.stderr).toContain(`No module named '${probe}'`);
+
+    expect(bad.status).toBe('Failed');
+    expect(bad.reason).toMatch(/^AlgorithmError: InstallRequirementsError:\nExitCode 1\nErrorMessage "/);
+    expect(bad.reason).toContain('No matching distribution found for loam-no-such-package==9.9');
+    expect(bad.reason).toMatch(/Command "\S*python3?\S* -m pip install -r requirements\.txt"$/);
+    expect(bad.logs.join('\n')).toContain('ERROR: No matching distribution found for loam-no-such-package==9.9');
+    // The program never started.
+    expect(bad.logs.some((l) => l.includes('program started'))).toBe(false);
+  }, 240_000);
+});
