@@ -1,5 +1,6 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { RequestContext } from '../kernel/context.js';
+import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { parseArn, resourceArn, type Partition } from '../kernel/names.js';
 import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
@@ -7,6 +8,7 @@ import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
 import { artifactArn, type AssociationType, type LineageRecorder } from './lineage-recorder.js';
 import { vertexTypeOf } from './vertex-types.js';
+import { LineageVisibility } from './lineage-visibility.js';
 
 type Ops = typeof operations;
 type Vertex = OutputOf<Ops['QueryLineage']>['Vertices'][number];
@@ -23,6 +25,11 @@ export interface LineageQueryServiceOptions {
    * resolvers), undefined for kinds none does. AddAssociation refuses an end that does not exist.
    */
   readonly resourceExists?: (arn: string) => Promise<boolean | undefined>;
+  /**
+   * The caller's policies. QueryLineage is authorized on `*`; with this, it lists only the vertices
+   * (and edges between them) the caller may read (LineageVisibility). Without it, every vertex.
+   */
+  readonly authorize?: ActionAuthorizer;
 }
 
 /** SageMaker's QueryLineage, AddAssociation and DeleteAssociation over the shared edge table. */
@@ -67,9 +74,11 @@ export class LineageQueryService {
    * (Ascendants), downstream (Descendants) or both (the union of the two walks, default), in the order
    * a breadth-first walk meets them; the starts themselves are not listed. Filters on Types and
    * LineageTypes pick the vertices listed; with IncludeEdges every vertex on the walk is listed with
-   * the edges walked. @throws ValidationError for the time and property filters, which Loam does not keep.
+   * the edges walked. Vertices the caller may not read (LineageVisibility) are left out, and so are the
+   * edges that touch them; the walk still goes through them, so what lies beyond one is found.
+   * @throws ValidationError for the time and property filters, which Loam does not keep.
    */
-  async QueryLineage(input: InputOf<Ops['QueryLineage']>, _ctx: RequestContext): Promise<OutputOf<Ops['QueryLineage']>> {
+  async QueryLineage(input: InputOf<Ops['QueryLineage']>, ctx: RequestContext): Promise<OutputOf<Ops['QueryLineage']>> {
     const f = input.Filters ?? {};
     for (const k of ['CreatedBefore', 'CreatedAfter', 'ModifiedBefore', 'ModifiedAfter', 'Properties'] as const) {
       if (f[k] !== undefined) throw new ValidationError(`Filters.${k} is not supported by Loam's lineage query; filter on Types or LineageTypes.`, [{ path: `/Filters/${k}`, message: 'not supported' }]);
@@ -101,6 +110,15 @@ export class LineageQueryService {
     if (direction !== 'Descendants') await walk('upstream');
     if (direction !== 'Ascendants') await walk('downstream');
     let vertices = await Promise.all(order.map((arn) => this.vertex(arn)));
+    let shownEdges = [...edges.values()];
+    if (this.o.authorize) {
+      const v = new LineageVisibility(this.o.authorize, ctx.principal);
+      const allowed = await Promise.all(vertices.map((x) => v.visible(x.Arn, x.SourceUri)));
+      vertices = vertices.filter((_, i) => allowed[i]);
+      // The starts are the caller's own words; any other end must be a vertex the caller sees.
+      const shown = new Set([...starts, ...vertices.map((x) => x.Arn)]);
+      shownEdges = shownEdges.filter((e) => shown.has(e.SourceArn) && shown.has(e.DestinationArn));
+    }
     if (!input.IncludeEdges) {
       if (f.Types?.length) vertices = vertices.filter((v) => f.Types?.includes(v.Type));
       if (f.LineageTypes?.length) vertices = vertices.filter((v) => f.LineageTypes?.includes(v.LineageType));
@@ -110,7 +128,7 @@ export class LineageQueryService {
     const page = vertices.slice(offset, offset + max);
     return {
       Vertices: page,
-      Edges: input.IncludeEdges ? [...edges.values()] : [],
+      Edges: input.IncludeEdges ? shownEdges : [],
       ...(offset + max < vertices.length ? { NextToken: encodeNextToken({ after: offset + max, name: 'lineage' }) } : {}),
     };
   }

@@ -1,6 +1,6 @@
 import {
   LineageQueryService, LineageRecorder, LineageSync, ModelPackageGroupService, ModelPackageService, systemClock,
-  type ArtifactStore, type Logger, type MetadataStore, type Partition, type TagService,
+  type ActionAuthorizer, type ArtifactStore, type Logger, type MetadataStore, type Partition, type TagService,
 } from '@loam/core';
 
 export interface RegistryOptions {
@@ -11,6 +11,8 @@ export interface RegistryOptions {
   readonly logger: Logger;
   /** How often lineage follows the other capabilities' records. */
   readonly lineageIntervalMs?: number;
+  /** The caller's policies: QueryLineage lists only the vertices the caller may read. */
+  readonly authorize?: ActionAuthorizer;
 }
 
 /** The Model Registry and lineage as the platform holds them. */
@@ -38,6 +40,7 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
   const lineageQuery = new LineageQueryService({
     store, partition, recorder: lineage, beforeQuery: () => lineageSync.syncOnce(),
     resourceExists: async (arn) => (o.tags.owns(arn) ? o.tags.exists(arn) : undefined),
+    ...(o.authorize ? { authorize: o.authorize } : {}),
   });
   const base = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
   o.tags.registerResolver(`${base}model-package-group/`, groups.exists);

@@ -1,0 +1,57 @@
+import type { Principal } from '../kernel/context.js';
+import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
+import { parseArn } from '../kernel/names.js';
+import { parseS3Uri } from '../ports/artifact-store.js';
+
+/**
+ * The action that reads each kind of resource lineage holds: QueryLineage (authorized on `*`, as in
+ * SageMaker) lists a vertex only to a caller who may read it this way, so a walk from a shared dataset
+ * does not name another team's jobs, models and endpoints.
+ */
+const readActionByKind: Readonly<Record<string, string>> = {
+  'training-job': 'sagemaker:DescribeTrainingJob',
+  'processing-job': 'sagemaker:DescribeProcessingJob',
+  'transform-job': 'sagemaker:DescribeTransformJob',
+  'hyper-parameter-tuning-job': 'sagemaker:DescribeHyperParameterTuningJob',
+  'mlflow-run': 'sagemaker:GetMlflowRun',
+  'flow-run': 'sagemaker:DescribeFlowRun',
+  dataset: 'sagemaker:DescribeDataset',
+  'model-package': 'sagemaker:DescribeModelPackage',
+  'model-package-group': 'sagemaker:DescribeModelPackageGroup',
+  model: 'sagemaker:DescribeModel',
+  'endpoint-config': 'sagemaker:DescribeEndpointConfig',
+  endpoint: 'sagemaker:DescribeEndpoint',
+};
+
+/**
+ * Whether the caller may see a lineage vertex: a resource by its kind's read action on its ARN; an
+ * artifact of an `s3://` location by `s3:GetObject` on it (its SourceUri names a bucket and key);
+ * anything else (AddAssociation's contexts and actions, other schemes) by `sagemaker:QueryLineage` on
+ * its ARN, so a Deny there hides it. Decisions are cached per query.
+ */
+export class LineageVisibility {
+  private readonly cache = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly authorize: ActionAuthorizer,
+    private readonly principal: Principal,
+  ) {}
+
+  visible(arn: string, sourceUri?: string): Promise<boolean> {
+    const [action, resource] = this.check(arn, sourceUri);
+    const key = `${action} ${resource}`;
+    let hit = this.cache.get(key);
+    if (!hit) this.cache.set(key, (hit = isAllowed(this.authorize, this.principal, action, resource)));
+    return hit;
+  }
+
+  private check(arn: string, sourceUri: string | undefined): [string, string] {
+    const kind = parseArn(arn)?.kind;
+    if (kind === 'artifact' && sourceUri?.startsWith('s3://')) {
+      const ref = parseS3Uri(sourceUri);
+      if (ref) return ['s3:GetObject', `arn:loam:s3:::${ref.bucket}/${ref.key}`];
+    }
+    const action = kind !== undefined ? readActionByKind[kind] : undefined;
+    return [action ?? 'sagemaker:QueryLineage', arn];
+  }
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+
+// QueryLineage is authorized on `*` (SageMaker's authorization reference names no resource for it), so
+// any caller allowed it could walk from a shared dataset to every job, model and endpoint built on it,
+// and read the S3 locations they wrote. It now lists only the vertices the caller may read, and the
+// edges between them.
+
+let loam: TestLoam;
+let region: string;
+let account: string;
+const tokens: Record<string, string> = {};
+const sm = (kind: string, name: string) => `arn:loam:sagemaker:${region}:${account}:${kind}/${name}`;
+
+async function userWith(name: string, statements: unknown[]): Promise<void> {
+  const id = loam.platform.identity;
+  const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
+  await id.CreateUser({ UserName: name }, ctx);
+  await id.CreatePolicy({ PolicyName: `${name}-policy`, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }, ctx);
+  await id.AttachUserPolicy({ UserName: name, PolicyName: `${name}-policy` }, ctx);
+  tokens[name] = (await id.CreateApiToken({ UserName: name, TokenName: 't' }, ctx)).ApiToken.Token;
+}
+
+async function query(user: string, body: unknown): Promise<{ status: number; body: any }> {
+  const token = user === 'admin' ? loam.adminToken : tokens[user] as string;
+  const r = await loam.app.inject({ method: 'POST', url: '/api/v1/lineage/query', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  return { status: r.statusCode, body: r.json() };
+}
+
+const arns = (r: { body: { Vertices: { Arn: string }[] } }) => r.body.Vertices.map((v) => v.Arn).sort();
+const fromShared = { StartArns: ['s3://shared/train'], Direction: 'Descendants', IncludeEdges: true, MaxResults: 50 };
+
+let aliceOut: string;
+let bobOut: string;
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+  ({ region, accountId: account } = loam.platform.partition);
+  // What the capabilities record: a shared dataset read by alice's and bob's jobs, each job's model
+  // artifact, alice's model deployed to her endpoint.
+  const rec = loam.platform.registry.lineage;
+  await rec.input('s3://shared/train', sm('training-job', 'alice-job'));
+  await rec.input('s3://shared/train', sm('training-job', 'bob-job'));
+  await rec.output(sm('training-job', 'alice-job'), 's3://alice/out/alice-job/model.tar.gz', 'Model');
+  await rec.output(sm('training-job', 'bob-job'), 's3://bob/out/bob-job/model.tar.gz', 'Model');
+  aliceOut = await rec.artifact('s3://alice/out/alice-job/model.tar.gz', 'Model');
+  bobOut = await rec.artifact('s3://bob/out/bob-job/model.tar.gz', 'Model');
+  await rec.link(aliceOut, sm('model', 'alice-model'), 'ContributedTo');
+  await rec.link(sm('model', 'alice-model'), sm('endpoint-config', 'alice-cfg'), 'ContributedTo');
+  await rec.link(sm('endpoint-config', 'alice-cfg'), sm('endpoint', 'alice-ep'), 'AssociatedWith');
+  await rec.link(sm('endpoint-config', 'alice-cfg'), sm('endpoint', 'team-ep'), 'AssociatedWith');
+  // bob may query lineage, read the shared data, his own bucket and his own resources.
+  await userWith('bob', [
+    { Effect: 'Allow', Action: 'sagemaker:QueryLineage', Resource: '*' },
+    { Effect: 'Allow', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:*/bob-*' },
+    { Effect: 'Allow', Action: 's3:GetObject', Resource: ['arn:loam:s3:::shared/*', 'arn:loam:s3:::bob/*'] },
+  ]);
+  // mallory may do anything but touch alice's resources and bucket.
+  await userWith('mallory', [
+    { Effect: 'Allow', Action: ['sagemaker:*', 's3:*'], Resource: '*' },
+    { Effect: 'Deny', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:*/alice-*' },
+    { Effect: 'Deny', Action: 's3:*', Resource: 'arn:loam:s3:::alice/*' },
+  ]);
+}, 60_000);
+afterAll(async () => loam?.close());
+
+describe('QueryLineage lists only what the caller may read', () => {
+  it("an administrator sees the whole walk", async () => {
+    const r = await query('admin', fromShared);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(arns(r)).toEqual([aliceOut, bobOut, sm('endpoint', 'alice-ep'), sm('endpoint', 'team-ep'), sm('endpoint-config', 'alice-cfg'), sm('model', 'alice-model'), sm('training-job', 'alice-job'), sm('training-job', 'bob-job')].sort());
+    expect(r.body.Edges).toHaveLength(8);
+  });
+
+  it("a caller allowed only their own resources sees those and the edges between them, nothing of another user's", async () => {
+    const r = await query('bob', fromShared);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(arns(r)).toEqual([bobOut, sm('training-job', 'bob-job')].sort());
+    expect(r.body.Vertices.find((v: { Arn: string }) => v.Arn === bobOut).SourceUri).toBe('s3://bob/out/bob-job/model.tar.gz');
+    const ends = r.body.Edges.flatMap((e: { SourceArn: string; DestinationArn: string }) => [e.SourceArn, e.DestinationArn]);
+    expect(r.body.Edges).toHaveLength(2);
+    expect(JSON.stringify(r.body)).not.toContain('alice');
+    expect(ends).toContain(sm('training-job', 'bob-job'));
+    // Paging counts only what is shown.
+    const first = await query('bob', { ...fromShared, MaxResults: 1 });
+    const second = await query('bob', { ...fromShared, MaxResults: 1, NextToken: first.body.NextToken });
+    expect([...arns(first), ...arns(second)].sort()).toEqual(arns(r));
+    expect(second.body.NextToken).toBeUndefined();
+  });
+
+  it('a Deny hides the resources and locations it names; the walk goes on past them to what the caller may see', async () => {
+    const r = await query('mallory', fromShared);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(arns(r)).toEqual([bobOut, sm('endpoint', 'team-ep'), sm('training-job', 'bob-job')].sort());
+    expect(JSON.stringify(r.body)).not.toContain('alice');
+    const down = await query('mallory', { StartArns: [sm('training-job', 'alice-job')], Direction: 'Descendants', IncludeEdges: true });
+    expect(arns(down)).toEqual([sm('endpoint', 'team-ep')]);
+    expect(down.body.Edges).toEqual([]);
+  });
+});
