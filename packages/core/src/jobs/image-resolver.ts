@@ -38,6 +38,14 @@ export const scriptModeFrameworks: Readonly<Record<string, string>> = {
 };
 
 /** The repository part of an image URI: `acct.dkr.ecr.region.amazonaws.com/a/b:tag` → `b`. */
+/**
+ * A table's own entry for a name a request gave, never one inherited from Object.prototype: an image
+ * named `constructor`, `toString` or `__proto__` is an unknown image, not a declared process image.
+ */
+export function own<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 export function imageRepository(uri: string): string {
   let rest = uri.trim();
   const at = rest.indexOf('@');
@@ -79,19 +87,19 @@ export function resolveImage(input: ResolveImageInput): ResolvedImage {
   const { uri } = input;
   if (uri.trim() === '') throw unknownImage(input);
   const repo = imageRepository(uri);
-  const declared = input.processImages[uri] ?? input.processImages[repo];
+  const declared = own(input.processImages, uri) ?? own(input.processImages, repo);
   if (declared) {
-    const name = input.processImages[uri] ? uri : repo;
+    const name = own(input.processImages, uri) ? uri : repo;
     return { type: 'process', name, uri, command: declared.command, ...(declared.args ? { args: [...declared.args] } : {}), ...(declared.env ? { env: { ...declared.env } } : {}) };
   }
-  const framework = scriptModeFrameworks[repo];
+  const framework = own(scriptModeFrameworks, repo);
   const program = input.hyperParameters['sagemaker_program'];
   if (input.kind === 'training-job') {
     if (framework && program !== undefined) return { type: 'script', framework, uri };
-    const algorithm = builtInAlgorithms[repo];
+    const algorithm = own(builtInAlgorithms, repo);
     if (algorithm && !input.hasEntrypoint) return { type: 'builtin', algorithm, uri };
     if (framework && input.hasEntrypoint) return { type: 'process', name: repo, uri };
-    if (builtInProcessingImages[repo]) {
+    if (own(builtInProcessingImages, repo)) {
       throw new ValidationError(`Image '${uri}' at '${input.field}' is a built-in processing image: run it in a processing job.`, [{ path: `/${input.field.replace(/\./g, '/')}`, message: 'a processing image' }]);
     }
     if (framework) {
@@ -102,9 +110,9 @@ export function resolveImage(input: ResolveImageInput): ResolvedImage {
     }
     throw unknownImage(input);
   }
-  const processing = builtInProcessingImages[repo];
+  const processing = own(builtInProcessingImages, repo);
   if (processing) return input.hasEntrypoint ? { type: 'process', name: repo, uri } : { type: 'builtin', algorithm: processing, uri };
-  if (framework || builtInAlgorithms[repo]) {
+  if (framework || own(builtInAlgorithms, repo)) {
     if (!input.hasEntrypoint) {
       throw new ValidationError(`Image '${uri}' at '${input.field}' needs a ContainerEntrypoint in a processing job.`, [{ path: '/AppSpecification/ContainerEntrypoint', message: 'required for this image' }]);
     }

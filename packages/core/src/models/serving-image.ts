@@ -1,5 +1,5 @@
 import { ValidationError } from '../kernel/errors.js';
-import { builtInAlgorithms, imageRepository, scriptModeFrameworks, type ProcessImageConfig } from '../jobs/image-resolver.js';
+import { builtInAlgorithms, imageRepository, own, scriptModeFrameworks, type ProcessImageConfig } from '../jobs/image-resolver.js';
 import type { ServingImage } from './model.collections.js';
 
 /**
@@ -10,14 +10,14 @@ import type { ServingImage } from './model.collections.js';
  */
 export function resolveServingImage(uri: string, field: string, environment: Readonly<Record<string, string>>, processImages: Readonly<Record<string, ProcessImageConfig>>): ServingImage {
   const repo = imageRepository(uri);
-  const declared = processImages[uri] ?? processImages[repo];
+  const declared = own(processImages, uri) ?? own(processImages, repo);
   if (declared) {
-    return { type: 'process', name: processImages[uri] ? uri : repo, command: declared.command, ...(declared.args ? { args: [...declared.args] } : {}), ...(declared.env ? { env: { ...declared.env } } : {}) };
+    return { type: 'process', name: own(processImages, uri) ? uri : repo, command: declared.command, ...(declared.args ? { args: [...declared.args] } : {}), ...(declared.env ? { env: { ...declared.env } } : {}) };
   }
   const program = environment['SAGEMAKER_PROGRAM'];
-  const framework = scriptModeFrameworks[repo];
+  const framework = own(scriptModeFrameworks, repo);
   if (framework && program) return { type: 'script', framework, program };
-  const algorithm = builtInAlgorithms[repo];
+  const algorithm = own(builtInAlgorithms, repo);
   if (algorithm) return { type: 'builtin', algorithm };
   if (framework) {
     throw new ValidationError(`Image '${uri}' at '${field}' is a framework image: set SAGEMAKER_PROGRAM (your inference script) in the container's Environment.`, [

@@ -1,5 +1,5 @@
 import type { InputOf, operations } from '@loam/contracts';
-import { builtInAlgorithms, imageRepository, scriptModeFrameworks } from '../jobs/image-resolver.js';
+import { builtInAlgorithms, imageRepository, own, scriptModeFrameworks } from '../jobs/image-resolver.js';
 import { ValidationError } from '../kernel/errors.js';
 import type { Direction, StrategyName, TunedRange, TuningEngine } from './tuning-engine.js';
 
@@ -230,8 +230,8 @@ export function checkTrials(input: CreateInput, plan: TuningPlan, engine: Tuning
     const rangesPath = cfg.ParameterRanges ? '/HyperParameterTuningJobConfig/ParameterRanges' : `${defPath}/HyperParameterRanges`;
     const image = d.definition.AlgorithmSpecification.TrainingImage ?? '';
     const repo = imageRepository(image);
-    const scriptMode = scriptModeFrameworks[repo] !== undefined && ('sagemaker_program' in d.staticHyperParameters || d.ranges.some((r) => r.name === 'sagemaker_program'));
-    const algorithm = scriptMode ? undefined : builtInAlgorithms[repo];
+    const scriptMode = own(scriptModeFrameworks, repo) !== undefined && ('sagemaker_program' in d.staticHyperParameters || d.ranges.some((r) => r.name === 'sagemaker_program'));
+    const algorithm = scriptMode ? undefined : own(builtInAlgorithms, repo);
     if (algorithm === undefined) {
       const metric = d.objective.metricName;
       if (!(d.definition.AlgorithmSpecification.MetricDefinitions ?? []).some((m) => m.Name === metric)) {
