@@ -197,14 +197,16 @@ export interface ExperimentStore {
   /**
    * Appends metric points (latest values follow MLflow: the greatest (step, timestamp, value)),
    * inserts params (same value again is fine; a different one throws ValidationException) and
-   * upserts tags (the last of a repeated key wins), in one transaction.
+   * upserts tags (the last of a repeated key wins), in one transaction. A point is stored once, as
+   * MLflow's SQL store keys it: one with the key, step, timestamp and value of a point the run holds
+   * (NaN equal to NaN) is skipped, so a retried batch changes nothing.
    */
   logBatch(runId: string, batch: RunBatch): Promise<void>;
   /** Removes a run tag; returns whether it existed. */
   deleteRunTag(runId: string, key: string): Promise<boolean>;
   /** Records dataset inputs (a dataset is identified by experiment, name and digest; repeats are ignored). */
   logInputs(runId: string, inputs: readonly DatasetInputRecord[]): Promise<void>;
-  /** Every point of one metric of a run, by step, then timestamp, then the order logged. */
+  /** Every point of one metric of a run, by step, then timestamp, then value (NaN ordered as 0, after a 0). */
   metricHistory(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]>;
   searchRuns(query: RunSearchQuery): Promise<RunRecord[]>;
   close(): Promise<void>;

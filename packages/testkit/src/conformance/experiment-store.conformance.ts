@@ -102,6 +102,35 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect((await s.metricHistory(id, 'n', { offset: 0, limit: 10 }))[0]!.value).toBeNaN();
     });
 
+    it('stores an identical metric point once (a retried batch, a repeat in one batch); a point differing in anything is kept', async () => {
+      // MLflow's SQL store keys a point by (run, key, timestamp, step, value, is_nan), NaN stored as 0 with is_nan set.
+      const exp = await s.createExperiment({ name: unique('retry'), artifactRoot: 'r:', tags: [], time: 1 });
+      const id = hex(0xb2);
+      await s.createRun({ info: info(id, exp, 1), tags: [] });
+      const batch = { metrics: [{ key: 'loss', value: 0.5, timestamp: 100, step: 1 }, { key: 'loss', value: 0.4, timestamp: 200, step: 2 }, { key: 'n', value: NaN, timestamp: 5, step: 0 }] };
+      await s.logBatch(id, batch);
+      await s.logBatch(id, batch);
+      await Promise.all([s.logBatch(id, batch), s.logBatch(id, batch)]);
+      await s.logBatch(id, { metrics: [{ key: 'once', value: 1, timestamp: 1, step: 0 }, { key: 'once', value: 1, timestamp: 1, step: 0 }, { key: 'n', value: NaN, timestamp: 5, step: 0 }] });
+      const history = async (key: string) => (await s.metricHistory(id, key, { offset: 0, limit: 100 })).map((m) => [m.step, m.timestamp, m.value]);
+      expect(await history('loss')).toEqual([[1, 100, 0.5], [2, 200, 0.4]]);
+      expect(await history('n')).toEqual([[0, 5, NaN]]);
+      expect(await history('once')).toEqual([[0, 1, 1]]);
+      // Each differs from (step 0, timestamp 1, value 1) in one field: all kept. NaN and 0 are two points.
+      await s.logBatch(id, { metrics: [{ key: 'once', value: 2, timestamp: 1, step: 0 }, { key: 'once', value: 1, timestamp: 2, step: 0 }, { key: 'once', value: 1, timestamp: 1, step: 1 }] });
+      await s.logBatch(id, { metrics: [{ key: 'n', value: 0, timestamp: 5, step: 0 }, { key: 'n', value: Infinity, timestamp: 5, step: 0 }, { key: 'n', value: Infinity, timestamp: 5, step: 0 }] });
+      expect(await history('once')).toEqual([[0, 1, 1], [0, 1, 2], [0, 2, 1], [1, 1, 1]]);
+      expect(await history('n')).toEqual([[0, 5, 0], [0, 5, NaN], [0, 5, Infinity]]);
+      expect(((await s.getRun(id)) as RunRecord).metrics).toEqual([
+        { key: 'loss', value: 0.4, timestamp: 200, step: 2 }, { key: 'n', value: Infinity, timestamp: 5, step: 0 }, { key: 'once', value: 1, timestamp: 1, step: 1 },
+      ]);
+      // The same point in another run is that run's own.
+      const other = hex(0xb3);
+      await s.createRun({ info: info(other, exp, 2), tags: [] });
+      await s.logBatch(other, batch);
+      expect((await s.metricHistory(other, 'loss', { offset: 0, limit: 100 })).length).toBe(2);
+    });
+
     it('keeps params immutable and writes nothing of a batch that tries to change one', async () => {
       const exp = await s.createExperiment({ name: unique('params'), artifactRoot: 'r:', tags: [], time: 1 });
       const id = hex(0xc1);

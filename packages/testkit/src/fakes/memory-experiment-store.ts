@@ -16,6 +16,8 @@ interface MemRun {
   tags: Map<string, string>;
   latest: Map<string, MetricPoint>;
   history: MetricPoint[];
+  /** pointId of each point in `history`. */
+  points: Set<string>;
   inputs: DatasetInputRecord[];
 }
 
@@ -50,6 +52,15 @@ function numOk(v: number | undefined, op: NumericOp, want: number): boolean {
 
 function inView(stage: LifecycleStage, view: ViewType): boolean {
   return view === 'ALL' || (view === 'ACTIVE_ONLY' ? stage === 'active' : stage === 'deleted');
+}
+
+/** A point's identity as MLflow's SQL store keys it: NaN is one value (and not 0); -0 is 0, as SQL compares them. */
+const pointId = (m: MetricPoint): string => `${m.key}\u0000${m.step}\u0000${m.timestamp}\u0000${Number.isNaN(m.value) ? 'NaN' : String(m.value)}`;
+
+/** History order: step, timestamp, then value with NaN as 0 just after a 0 (the SQL store orders by its stored value, then is_nan). */
+function historyOrder(a: MetricPoint, b: MetricPoint): number {
+  const v = (m: MetricPoint) => (Number.isNaN(m.value) ? 0 : m.value);
+  return a.step - b.step || a.timestamp - b.timestamp || (v(a) < v(b) ? -1 : v(a) > v(b) ? 1 : 0) || Number(Number.isNaN(a.value)) - Number(Number.isNaN(b.value));
 }
 
 function later(a: MetricPoint, b: MetricPoint): boolean {
@@ -153,7 +164,7 @@ export class MemoryExperimentStore implements ExperimentStore {
   async createRun(run: NewRun): Promise<void> {
     storableText.run(run);
     if (this.#runs.has(run.info.runId)) throw new ResourceInUseError(`Run '${run.info.runId}' already exists.`);
-    this.#runs.set(run.info.runId, { info: clone(run.info), params: new Map(), tags: new Map(run.tags.map((t) => [t.key, t.value])), latest: new Map(), history: [], inputs: [] });
+    this.#runs.set(run.info.runId, { info: clone(run.info), params: new Map(), tags: new Map(run.tags.map((t) => [t.key, t.value])), latest: new Map(), history: [], points: new Set(), inputs: [] });
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -189,6 +200,8 @@ export class MemoryExperimentStore implements ExperimentStore {
     }
     for (const p of batch.params ?? []) r.params.set(p.key, p.value);
     for (const m of batch.metrics ?? []) {
+      if (r.points.has(pointId(m))) continue;
+      r.points.add(pointId(m));
       r.history.push({ ...m });
       const cur = r.latest.get(m.key);
       if (!cur || later(m, cur)) r.latest.set(m.key, { ...m });
@@ -217,9 +230,8 @@ export class MemoryExperimentStore implements ExperimentStore {
   async metricHistory(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]> {
     const r = this.#runs.get(runId);
     if (!r) return [];
-    const pts = r.history.map((m, seq) => ({ m, seq })).filter((x) => x.m.key === key);
-    pts.sort((a, b) => a.m.step - b.m.step || a.m.timestamp - b.m.timestamp || a.seq - b.seq);
-    return clone(pts.slice(page.offset, page.offset + page.limit).map((x) => x.m));
+    const pts = r.history.filter((m) => m.key === key).sort(historyOrder);
+    return clone(pts.slice(page.offset, page.offset + page.limit));
   }
 
   #matches(r: MemRun, c: RunFilterClause): boolean {

@@ -11,16 +11,20 @@ import { openSqlExperimentStore } from './open-sql-experiment-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loam-exp-migrate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-describe('experiment store upgrade on SQLite file', () => upgradeTests(`sqlite:${join(dir, 'experiments.db')}`, undefined));
-describe('experiment store upgrade on PostgreSQL', () => upgradeTests(testPostgresUrl, useFreshPostgresSchema()));
+// Each test upgrades a database of its own: a file, or a schema.
+type Target = { readonly url: string; readonly schema?: string };
+describe('experiment store upgrade on SQLite file', () => upgradeTests((n) => ({ url: `sqlite:${join(dir, `${n}.db`)}` })));
+describe('experiment store upgrade on PostgreSQL', () => {
+  const schemas = { first: useFreshPostgresSchema(), copies: useFreshPostgresSchema() };
+  upgradeTests((n) => ({ url: testPostgresUrl, schema: schemas[n] }));
+});
 
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
 
-function upgradeTests(url: string, schema: string | undefined): void {
-  const target = { url, ...(schema ? { schema } : {}) };
-
+function upgradeTests(database: (test: 'first' | 'copies') => Target): void {
   it('a data directory written by the first schema opens with its runs, params, tags and metrics intact', async () => {
+    const target = database('first');
     // The first schema, as an earlier release left it: params, tags and latest metrics keyed by run id.
     const d = await createSqlDialect(target);
     try {
@@ -66,6 +70,58 @@ function upgradeTests(url: string, schema: string | undefined): void {
       await s.createRun({ info: { runId: C, experimentId: '1', runName: 'run-3', userId: 'ana', status: 'RUNNING', startTime: 300, lifecycleStage: 'active', artifactUri: 'x' }, tags: [{ key: 'team', value: 'speech' }] });
       expect((await s.getRun(C))?.tags).toEqual([{ key: 'team', value: 'speech' }]);
       expect((await s.getRun(B))?.tags).toEqual([{ key: 'team', value: 'nlp' }]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a store holding copies of metric points (retried batches) keeps each distinct point once, then skips a point sent again', async () => {
+    const target = database('copies');
+    const d = await createSqlDialect(target);
+    const D = 'd'.repeat(32);
+    const E = 'e'.repeat(32);
+    try {
+      await d.prepare();
+      const { error } = await (await experimentMigrator(d)).migrateTo('experiments:0003:id-counters');
+      if (error !== undefined) throw error;
+      await sql`insert into mlflow_experiments values (7, 'copies', 'mlflow-artifacts:/7', 'active', 5, 5)`.execute(d.db);
+      for (const [id, key] of [[D, 10], [E, 11]] as const) {
+        await sql`insert into mlflow_runs (run_id, run_key, experiment_id, run_name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri, deleted_time)
+          values (${id}, ${key}, 7, ${`run-${key}`}, 'ana', 'RUNNING', 1, null, 'active', 'x', null)`.execute(d.db);
+      }
+      // (step, timestamp, value, is_nan) rows as the old store appended them: a batch of three sent twice
+      // (the NaN point once with a value other than 0), a point sent three times, and points that each
+      // differ from (0, 1, 1, 0) in one field, a 0 beside the NaN among them.
+      const rows: [number, number, number, string, number, number, number][] = [
+        ...[0, 1].flatMap(() => [[10, 0, 1, 'loss', 0.5, 0] as const, [10, 1, 2, 'loss', 0.25, 0] as const]),
+        [10, 2, 3, 'n', 0, 1], [10, 2, 3, 'n', 0, 1], [10, 2, 3, 'n', 5, 1], [10, 2, 3, 'n', 0, 0],
+        [10, 0, 1, 'm', 1, 0], [10, 0, 1, 'm', 1, 0], [10, 0, 1, 'm', 1, 0],
+        [10, 0, 1, 'm', 2, 0], [10, 0, 2, 'm', 1, 0], [10, 1, 1, 'm', 1, 0], [10, 0, 1, 'm', -Infinity, 0],
+        // The same point in another run is that run's own.
+        [11, 0, 1, 'loss', 0.5, 0], [11, 0, 1, 'loss', 0.5, 0],
+      ].map(([k, step, ts, key, value, nan]) => [k, step, ts, key, value, nan, 0] as [number, number, number, string, number, number, number]);
+      for (const [k, step, ts, key, value, nan] of rows) {
+        await sql`insert into mlflow_metrics (run_key, key, step, timestamp, value, is_nan) values (${k}, ${key}, ${step}, ${ts}, ${value}, ${nan})`.execute(d.db);
+      }
+      await sql`insert into mlflow_latest_metrics (run_key, key, step, timestamp, value, is_nan) values (10, 'loss', 1, 2, 0.25, 0), (10, 'n', 2, 3, 0, 0), (10, 'm', 1, 1, 1, 0), (11, 'loss', 0, 1, 0.5, 0)`.execute(d.db);
+    } finally {
+      await d.destroy();
+    }
+
+    const s = await openSqlExperimentStore({ ...target, logger: silentLogger });
+    try {
+      const history = async (run: string, key: string) => (await s.metricHistory(run, key, { offset: 0, limit: 100 })).map((m) => [m.step, m.timestamp, m.value]);
+      expect(await history(D, 'loss')).toEqual([[0, 1, 0.5], [1, 2, 0.25]]);
+      expect(await history(D, 'n')).toEqual([[2, 3, 0], [2, 3, NaN]]);
+      expect(await history(D, 'm')).toEqual([[0, 1, -Infinity], [0, 1, 1], [0, 1, 2], [0, 2, 1], [1, 1, 1]]);
+      expect(await history(E, 'loss')).toEqual([[0, 1, 0.5]]);
+      expect((await s.getRun(D))?.metrics).toEqual([
+        { key: 'loss', value: 0.25, timestamp: 2, step: 1 }, { key: 'm', value: 1, timestamp: 1, step: 1 }, { key: 'n', value: 0, timestamp: 3, step: 2 },
+      ]);
+      // Sent again after the upgrade: skipped; a new point is added.
+      await s.logBatch(D, { metrics: [{ key: 'loss', value: 0.5, timestamp: 1, step: 0 }, { key: 'n', value: NaN, timestamp: 3, step: 2 }, { key: 'loss', value: 0.125, timestamp: 3, step: 2 }] });
+      expect(await history(D, 'loss')).toEqual([[0, 1, 0.5], [1, 2, 0.25], [2, 3, 0.125]]);
+      expect(await history(D, 'n')).toEqual([[2, 3, 0], [2, 3, NaN]]);
     } finally {
       await s.close();
     }

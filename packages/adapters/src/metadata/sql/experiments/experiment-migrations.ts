@@ -62,7 +62,7 @@ function tables(d: SqlDialect): Migration {
           .execute();
         await s.createIndex(`${t}_by_key`).on(t).columns(['key', 'value']).execute();
       }
-      // Every point (no uniqueness check: appending is the hot path).
+      // Every point (made unique per point by experiments:0004).
       await s.createTable('mlflow_metrics')
         .addColumn('run_key', int, (c) => c.notNull())
         .addColumn('key', key, (c) => c.notNull())
@@ -178,8 +178,48 @@ function idCounters(d: SqlDialect): Migration {
 
 export const ID_COUNTERS = 'mlflow_id_counters';
 
+/** A metric point's identity, as MLflow's `metrics` primary key: NaN is stored as 0 with is_nan set. */
+export const METRIC_POINT_COLUMNS = ['run_key', 'key', 'step', 'timestamp', 'value', 'is_nan'] as const;
+
+/*
+ * A metric point is stored once, as MLflow's SQL store keys it (run, key, timestamp, step, value,
+ * is_nan): a client retrying a log-batch whose answer it lost had every point stored twice. Earlier
+ * stores may hold such copies, so the table is rebuilt with one row per distinct point (a NaN point's
+ * value made 0 first, so its copies compare equal) and a unique index over the point, which also
+ * serves metric history (it starts with the old history index's columns) and lets the insert skip
+ * a point already there.
+ */
+function uniqueMetricPoints(d: SqlDialect): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const db = outer as SqlDialect['db'];
+      const s = db.schema;
+      const int = d.columnType('timestamp');
+      await s.createTable('mlflow_metric_points')
+        .addColumn('run_key', int, (c) => c.notNull())
+        .addColumn('key', d.columnType('key'), (c) => c.notNull())
+        .addColumn('step', int, (c) => c.notNull())
+        .addColumn('timestamp', int, (c) => c.notNull())
+        .addColumn('value', d.columnType('real'), (c) => c.notNull())
+        .addColumn('is_nan', int, (c) => c.notNull())
+        .execute();
+      await sql`insert into mlflow_metric_points (run_key, key, step, timestamp, value, is_nan)
+        select distinct run_key, key, step, timestamp, case when is_nan <> 0 then 0 else value end, case when is_nan <> 0 then 1 else 0 end from mlflow_metrics`.execute(db);
+      await s.dropTable('mlflow_metrics').execute();
+      await s.alterTable('mlflow_metric_points').renameTo('mlflow_metrics').execute();
+      await s.createIndex('mlflow_metrics_point').unique().on('mlflow_metrics').columns([...METRIC_POINT_COLUMNS]).execute();
+    },
+  };
+}
+
 export function experimentMigrations(d: SqlDialect): Record<string, Migration> {
-  return { 'experiments:0001:tables': tables(d), 'experiments:0002:run-keys': runKeys(d), 'experiments:0003:id-counters': idCounters(d) };
+  return {
+    'experiments:0001:tables': tables(d),
+    'experiments:0002:run-keys': runKeys(d),
+    'experiments:0003:id-counters': idCounters(d),
+    'experiments:0004:unique-metric-points': uniqueMetricPoints(d),
+  };
 }
 
 /** The Migrator for the experiment tables (call `d.prepare()` first). */

@@ -210,7 +210,7 @@ export class SqlExperimentStore implements ExperimentStore {
     if (unstorable(runId) || unstorable(key)) return [];
     const rows = (await this.db.selectFrom('mlflow_metrics as m').innerJoin('mlflow_runs as r', 'r.run_key', 'm.run_key')
       .select(['m.key', 'm.step', 'm.timestamp', 'm.value', 'm.is_nan'])
-      .where('r.run_id', '=', runId).where('m.key', '=', key).orderBy('m.step').orderBy('m.timestamp')
+      .where('r.run_id', '=', runId).where('m.key', '=', key).orderBy('m.step').orderBy('m.timestamp').orderBy('m.value').orderBy('m.is_nan')
       .limit(page.limit).offset(page.offset).execute()) as MetricRow[];
     return rows.map(toMetric);
   }

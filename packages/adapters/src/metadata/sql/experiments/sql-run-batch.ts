@@ -4,11 +4,15 @@ import { ValidationError, type DatasetInputRecord, type MetricPoint, type RunBat
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { dedupe, storedValue } from './sql-rows.js';
 import type { SqlTraits } from './sql-like.js';
+import { METRIC_POINT_COLUMNS } from './experiment-migrations.js';
 
 /*
  * Metric points are the hot path (MLflow clients send 1,000 per request): their INSERT text is built
- * once per row count and bound positionally, skipping the query builder.
+ * once per row count and bound positionally, skipping the query builder. A point already stored (a
+ * retried request, or a repeat within one) is skipped by the unique index over the point, as MLflow's
+ * primary key makes it: no read before the write.
  */
+const POINT = METRIC_POINT_COLUMNS.join(', ');
 const metricSql = new Map<string, string>();
 function insertMetricsSql(style: SqlTraits['placeholders'], rows: number): string {
   const k = `${style}:${rows}`;
@@ -17,7 +21,7 @@ function insertMetricsSql(style: SqlTraits['placeholders'], rows: number): strin
     let n = 0;
     const ph = () => (style === 'dollar' ? `$${++n}` : '?');
     const tuples = Array.from({ length: rows }, () => `(${Array.from({ length: 6 }, ph).join(', ')})`);
-    text = `insert into mlflow_metrics (run_key, key, step, timestamp, value, is_nan) values ${tuples.join(', ')}`;
+    text = `insert into mlflow_metrics (${POINT}) values ${tuples.join(', ')} on conflict (${POINT}) do nothing`;
     metricSql.set(k, text);
   }
   return text;
