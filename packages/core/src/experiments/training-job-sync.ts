@@ -134,6 +134,7 @@ export class TrainingJobRunSync {
       this.#synced.set(job.arn, seen);
     }
     const points: MetricPoint[] = [];
+    const next = new Map<string, { time: number; step: number }>();
     for (const [name, series] of Object.entries(job.metricSeries)) {
       const last = seen.get(name) ?? { time: -Infinity, step: -1 };
       let { step } = last;
@@ -143,9 +144,12 @@ export class TrainingJobRunSync {
         points.push({ key: name, value, timestamp: Math.round(t * 1000), step: ++step });
         time = t;
       }
-      seen.set(name, { time, step });
+      next.set(name, { time, step });
     }
     if (points.length) await this.o.runs.appendMetrics(job.arn, points, input.experimentName);
+    // Only once they are stored: when the append fails (even after some of its batches) the next pass
+    // sends the same points again, with the same steps, and the store keeps each point once.
+    for (const [name, mark] of next) seen.set(name, mark);
     void runId;
   }
 }

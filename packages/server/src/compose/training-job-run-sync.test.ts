@@ -77,11 +77,16 @@ describe('training job run sync: a job whose run cannot be recorded', () => {
   });
 });
 
-/** A TCP proxy to PostgreSQL that can be taken away and brought back on the same port: the store becomes unreachable for real. */
+/**
+ * A TCP proxy to PostgreSQL that can be taken away and brought back on the same port: the store becomes
+ * unreachable for real. `cutAt(text, n)` takes it away as the n-th statement holding `text` is sent,
+ * before the server sees it.
+ */
 function pgProxy(target: URL) {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let cut: { text: string; left: number } | undefined;
   const up = () => new Promise<void>((resolve) => {
     server = createServer((client) => {
       const upstream = connect(Number(target.port || 5432), target.hostname);
@@ -90,7 +95,15 @@ function pgProxy(target: URL) {
         s.on('error', () => undefined);
         s.on('close', () => sockets.delete(s));
       }
-      client.pipe(upstream).pipe(client);
+      client.on('data', (chunk: Buffer) => {
+        if (cut && chunk.includes(cut.text) && --cut.left === 0) {
+          cut = undefined;
+          void down();
+          return;
+        }
+        upstream.write(chunk);
+      });
+      upstream.pipe(client);
     });
     server.listen(port, '127.0.0.1', () => {
       port = (server!.address() as AddressInfo).port;
@@ -101,7 +114,8 @@ function pgProxy(target: URL) {
     for (const s of sockets) s.destroy();
     server!.close(() => resolve());
   });
-  return { up, down, url: () => { const u = new URL(target); u.hostname = '127.0.0.1'; u.port = String(port); return u.toString(); } };
+  const cutAt = (text: string, n: number) => void (cut = { text, left: n });
+  return { up, down, cutAt, url: () => { const u = new URL(target); u.hostname = '127.0.0.1'; u.port = String(port); return u.toString(); } };
 }
 
 describe('training job run sync: the experiment store unavailable', () => {
@@ -132,6 +146,60 @@ describe('training job run sync: the experiment store unavailable', () => {
       const exp = await pgStore.getExperimentByName('while-down');
       const [run] = await pgStore.searchRuns({ experimentIds: [exp!.experimentId], view: 'ALL', filter: [{ kind: 'tag', key: JOB_NAME_TAG, op: '=', value: 'waits-for-the-store' }], orderBy: [], offset: 0, limit: 1 });
       expect(run?.info.status).toBe('RUNNING');
+    } finally {
+      await pgStore.close();
+      await proxy.down().catch(() => undefined);
+      const { default: pg } = await import('pg');
+      const c = new pg.Client({ connectionString: target.toString() });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    }
+  });
+});
+
+describe('training job run sync: a metric append that fails part-way', () => {
+  it('sends the same points again on the next pass: the run holds every point once, none lost', async () => {
+    const target = new URL(process.env['LOAM_TEST_POSTGRES_URL'] || 'postgres://postgres@127.0.0.1:5432/test');
+    const schema = `loam_test_${randomBytes(6).toString('hex')}`;
+    const proxy = pgProxy(target);
+    await proxy.up();
+    const pgStore = await openSqlExperimentStore({ url: proxy.url(), schema, poolSize: 2 });
+    try {
+      const pgTracking = new TrackingService({ store: pgStore, clock: systemClock, artifacts: new TrackingArtifacts(await LocalFsArtifactStore.open({ root: join(dir, 'artifacts-append') })) });
+      await pgTracking.createExperiment({ name: 'appends' });
+      const rec = await job('append-fails', 'appends');
+      const jobs = store.collection(jobsCollection);
+      // The job's series: point i at time t0 + i (epoch s), value 1 / (i + 1).
+      const t0 = rec.startTime! + 1;
+      const report = async (n: number) => {
+        const cur = (await jobs.get(rec.id))!;
+        await jobs.update(rec.id, cur.version, { ...cur.value, lastModifiedTime: ++clock, metricSeries: { 'train:loss': { points: Array.from({ length: n }, (_, i) => [t0 + i, 1 / (i + 1)] as const) } } });
+      };
+      const sync = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(pgTracking, partition), logger });
+      await report(1);
+      await sync.syncOnce();
+
+      // 1,500 new points go in two log-batches; the store goes away as the second is sent, after the first committed.
+      await report(1501);
+      proxy.cutAt('insert into mlflow_metrics', 2);
+      await expect(sync.syncOnce()).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+      await proxy.up();
+      // The pool may first hand out a connection the cut left dead: that pass fails as the store unavailable, as any request would.
+      for (let pass = 1; ; pass++) {
+        const failed = await sync.syncOnce().then(() => undefined, (e: unknown) => e);
+        if (failed === undefined) break;
+        expect(failed).toMatchObject({ code: 'ServiceUnavailable' });
+        expect(pass).toBeLessThan(3);
+      }
+      await report(1502);
+      await sync.syncOnce();
+
+      const exp = await pgStore.getExperimentByName('appends');
+      const [run] = await pgStore.searchRuns({ experimentIds: [exp!.experimentId], view: 'ALL', filter: [], orderBy: [], offset: 0, limit: 1 });
+      const history = await pgStore.metricHistory(run!.info.runId, 'train:loss', { offset: 0, limit: 5000 });
+      expect(history.length).toBe(1502);
+      expect(history.every((p, i) => p.step === i && p.timestamp === (t0 + i) * 1000 && p.value === 1 / (i + 1))).toBe(true);
     } finally {
       await pgStore.close();
       await proxy.down().catch(() => undefined);
