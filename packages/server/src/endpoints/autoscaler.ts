@@ -37,7 +37,7 @@ export class Autoscaler {
       const policy = rec.policies[rec.policies.length - 1];
       const live = this.o.controller.get(rec.endpointName);
       const fleet = live?.blue.fleets.get(rec.variantName);
-      if (!policy || !live || !live.routable || live.green || !fleet) continue;
+      if (!policy || !live || !live.routable || live.starting || live.green || !fleet) continue;
       const current = fleet.desiredCount;
       const endSec = Math.floor(nowMs / 1000) + 1;
       const w = this.o.metrics.variant(live.name, rec.variantName).window(endSec - window, endSec);

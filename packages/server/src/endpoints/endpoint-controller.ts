@@ -2,6 +2,7 @@ import {
   checkIsolationServable, trafficSchedule, wantsIsolation, type ArtifactStore, type EndpointConfigRecord, type EndpointConfigService, type EndpointDeployer, type EndpointRecord,
   type EndpointStore, type Logger, type ModelService, type VariantSummary,
 } from '@loam/core';
+import { AwsProtocolError } from '../transports/aws-json/aws-errors.js';
 import type { AlarmEvaluator } from './alarm-evaluator.js';
 import { DataCaptureWriter } from './data-capture.js';
 import type { InstanceFactory } from './instance-factory.js';
@@ -156,6 +157,13 @@ export class EndpointController implements EndpointDeployer {
   }
 
   private async buildGeneration(ep: string, config: EndpointConfigRecord, desired?: readonly VariantSummary[]): Promise<Generation> {
+    const gen = await this.planGeneration(config, desired);
+    await this.startGeneration(ep, gen, config);
+    return gen;
+  }
+
+  /** The fleets a config asks for (with the weights and counts `desired` records), before any instance runs. */
+  private async planGeneration(config: EndpointConfigRecord, desired?: readonly VariantSummary[]): Promise<Generation> {
     const gen = new Generation(config.name);
     for (const v of config.request.ProductionVariants) {
       const model = await this.o.models.get(v.ModelName as string);
@@ -172,13 +180,17 @@ export class EndpointController implements EndpointDeployer {
       const isolated = wantsIsolation(model, configIsolation) && container.image.type !== 'builtin';
       gen.fleets.set(v.VariantName, new VariantFleet(v.VariantName, model.name, container, d?.DesiredWeight ?? v.InitialVariantWeight ?? 1, count, isolated));
     }
+    return gen;
+  }
+
+  /** Starts every fleet's instances; when one cannot start, whatever did start is stopped again. */
+  private async startGeneration(ep: string, gen: Generation, config: EndpointConfigRecord): Promise<void> {
     try {
       await Promise.all([...gen.fleets.values()].map((f) => this.startFleet(ep, f, f.desiredCount, config)));
     } catch (e) {
       await this.drainAndStop(ep, gen);
       throw e;
     }
-    return gen;
   }
 
   // --- record -----------------------------------------------------------------------------------
@@ -195,7 +207,8 @@ export class EndpointController implements EndpointDeployer {
 
   private async writeVariants(ep: string): Promise<void> {
     const live = this.get(ep);
-    if (!live) return;
+    // While a restart starts the fleet again, its task writes the variants once every instance is up.
+    if (!live || live.starting) return;
     await this.o.endpoints.patch(ep, (r) => ({ ...r, variants: this.summaries(live.blue) }));
   }
 
@@ -205,13 +218,8 @@ export class EndpointController implements EndpointDeployer {
     this.bringUp(name);
   }
 
-  /**
-   * Builds a Creating endpoint's fleet with the weights and counts its record asks for: the config's
-   * initial ones for a new endpoint; after a restart, what it was serving with (autoscaling and
-   * UpdateEndpointWeightsAndCapacities included). An update still pending then starts again as a
-   * blue/green from the config it was serving. `failureReason`: kept on the restored endpoint.
-   */
-  private bringUp(name: string, failureReason?: string): void {
+  /** Builds a Creating endpoint's fleet with the config's initial weights and counts; InService once every instance answers /ping. */
+  private bringUp(name: string): void {
     this.run(name, async () => {
       const r = await this.o.endpoints.get(name);
       if (!r || r.status !== 'Creating') return;
@@ -228,16 +236,88 @@ export class EndpointController implements EndpointDeployer {
         this.live.set(r.key, live);
         await this.patchUnlessDeleting(name, (cur) => {
           const { failureReason: _f, ...c } = cur;
-          return { ...c, status: cur.pending ? 'Updating' : 'InService', variants: this.summaries(gen), ...(failureReason ? { failureReason } : {}), lastModifiedTime: now() };
+          return { ...c, status: cur.pending ? 'Updating' : 'InService', variants: this.summaries(gen), lastModifiedTime: now() };
         });
       } catch (e) {
-        await this.patchUnlessDeleting(name, (cur) => {
-          const { pending: _p, ...c } = cur;
-          return { ...c, status: 'Failed', failureReason: (e as Error).message.slice(0, 1024), lastModifiedTime: now() };
-        });
+        await this.markFailed(name, e);
         return;
       }
       if (r.pending) await this.blueGreen(name);
+    });
+  }
+
+  private async markFailed(name: string, e: unknown): Promise<void> {
+    await this.patchUnlessDeleting(name, (cur) => {
+      const { pending: _p, ...c } = cur;
+      return { ...c, status: 'Failed', failureReason: (e as Error).message.slice(0, 1024), lastModifiedTime: now() };
+    });
+  }
+
+  /**
+   * After a restart, an endpoint that was serving comes back on the config it was serving, with its
+   * weights and instance counts (an UpdateEndpointWeightsAndCapacities not yet applied included). It
+   * stays InService meanwhile (Updating while an interrupted blue/green update is to resume): SageMaker
+   * never moves a serving endpoint back to Creating. Each variant says its instances are being started
+   * (VariantStatus Creating, CurrentInstanceCount 0 until they answer /ping), and invocations that
+   * arrive meanwhile wait for one, as while an instance is replaced (the router's 503
+   * ServiceUnavailable when none answers in time). One that was rolling back ends rolled back with a
+   * reason. When the fleet cannot be started again, the endpoint is Failed with the reason.
+   */
+  private async restore(r: EndpointRecord): Promise<void> {
+    let resume = false;
+    const restarting = [{ Status: 'Creating' as const, StatusMessage: 'Starting the instances again: the server restarted.', StartTime: now() }];
+    const rec = await this.o.endpoints.patch(r.name, (cur) => {
+      const { pending, desired: _d, ...rest } = cur;
+      // The switch to green had been written (configName) when the crash came during TerminationWaitInSeconds: nothing to resume.
+      resume = cur.status === 'Updating' && pending !== undefined && pending.configName !== cur.configName;
+      const status = resume ? 'Updating' : 'InService';
+      return {
+        ...rest, status,
+        ...(cur.status === 'RollingBack' && pending ? { failureReason: `Update to '${pending.configName}' was rolled back: the server restarted while rolling it back.` } : {}),
+        variants: withDesired(cur).map((v) => ({ ...v, CurrentInstanceCount: 0, VariantStatus: restarting })),
+        ...(resume ? { pending } : {}),
+        lastModifiedTime: status === cur.status ? cur.lastModifiedTime : now(),
+      };
+    });
+    if (!rec) return;
+    let config: EndpointConfigRecord;
+    let gen: Generation;
+    try {
+      config = await this.o.configs.get(rec.configName);
+      gen = await this.planGeneration(config, rec.variants);
+    } catch (e) {
+      await this.markFailed(rec.name, e);
+      return;
+    }
+    const live = new LiveEndpoint(rec.name, rec.arn, gen);
+    if (rec.dataCapture) live.capture = new DataCaptureWriter(rec.name, rec.dataCapture, this.o.artifacts, this.o.logger);
+    live.starting = true;
+    live.routable = true;
+    this.live.set(rec.key, live);
+    const unregister = async (why: string) => {
+      live.routable = false;
+      if (this.live.get(rec.key) === live) this.live.delete(rec.key);
+      for (const f of gen.fleets.values()) f.rejectWaiters(() => new AwsProtocolError('ServiceUnavailable', 503, `Endpoint ${rec.name} ${why}`));
+      await live.capture?.close();
+    };
+    this.run(rec.name, async () => {
+      // A DeleteEndpoint that ran while the fleet was planned found nothing to drain: nothing is started.
+      if (!(await this.o.endpoints.get(rec.name))) {
+        await unregister('was deleted.');
+        return;
+      }
+      try {
+        await this.startGeneration(rec.name, gen, config);
+      } catch (e) {
+        await unregister(`could not start its instances again after the server restarted: ${(e as Error).message}`);
+        await this.markFailed(rec.name, e);
+        return;
+      }
+      live.starting = false;
+      // Deleting: the DeleteEndpoint queued behind this task drains what was just started.
+      if (this.isDeleting(rec.name)) return;
+      await this.patchUnlessDeleting(rec.name, (cur) => ({ ...cur, variants: this.summaries(gen) }));
+      if (resume) await this.blueGreen(rec.name);
     });
   }
 
@@ -402,26 +482,15 @@ export class EndpointController implements EndpointDeployer {
   }
 
   /**
-   * After a restart: endpoints that were serving come back on the config they were serving with their
-   * weights and instance counts (an UpdateEndpointWeightsAndCapacities not yet applied included); an
-   * interrupted blue/green update starts again from there, one that was rolling back ends rolled back
-   * with a reason; creations resume, and deletions finish.
+   * After a restart: endpoints that were serving come back (see `restore`), creations resume, and
+   * deletions finish. Returns once every serving endpoint takes invocations again (they wait for its
+   * instances), before those instances have started.
    */
   async reconcile(list: EndpointRecord[]): Promise<void> {
     for (const r of list) {
       if (r.status === 'Deleting') this.delete(r.name);
       else if (r.status === 'Creating') this.create(r.name);
-      else if (r.status === 'InService' || r.status === 'Updating' || r.status === 'RollingBack' || r.status === 'SystemUpdating') {
-        let reason = r.failureReason;
-        await this.o.endpoints.patch(r.name, (cur) => {
-          const { pending, desired: _d, ...rest } = cur;
-          // The switch to green had been written (configName) when the crash came during TerminationWaitInSeconds: nothing to resume.
-          const resume = cur.status === 'Updating' && pending !== undefined && pending.configName !== cur.configName;
-          if (cur.status === 'RollingBack' && pending) reason = `Update to '${pending.configName}' was rolled back: the server restarted while rolling it back.`;
-          return { ...rest, status: 'Creating', variants: withDesired(cur), ...(resume ? { pending } : {}), lastModifiedTime: now() };
-        });
-        this.bringUp(r.name, reason);
-      }
+      else if (r.status === 'InService' || r.status === 'Updating' || r.status === 'RollingBack' || r.status === 'SystemUpdating') await this.restore(r);
     }
   }
 

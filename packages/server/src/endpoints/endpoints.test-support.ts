@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { createMatrix } from '@loam/ml/data/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
-import type { ArtifactStore } from '@loam/core';
+import { silentLogger, type ArtifactStore } from '@loam/core';
+import { loadConfig } from '../config/index.js';
 import type { TestLoam } from '../compose/loam.test-support.js';
+import { openPlatform } from '../compose/platform.js';
+import { buildLoamApp } from '../compose/start.js';
 
 export const xgboostImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
 
@@ -49,6 +52,22 @@ export async function storeModelJson(store: ArtifactStore, uri: { bucket: string
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A Loam app on `dataDir`, which a previous one may have used (a restart: pass its admin token, as
+ * only the first start creates the admin). Endpoints are not brought back until `platform.endpoints.start()`.
+ * `close()` leaves the data directory.
+ */
+export async function openLoamAt(dataDir: string, adminToken?: string, env: Record<string, string> = {}): Promise<TestLoam> {
+  const loaded = loadConfig({ argv: { dataDir }, env: { LOAM_LOG__LEVEL: 'silent', ...env }, cwd: dataDir });
+  const platform = await openPlatform(loaded.config, silentLogger);
+  const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717', loaded.sources as Record<string, string>);
+  await app.ready();
+  const admin = await platform.identity.bootstrapAdmin();
+  const token = adminToken ?? admin?.apiToken;
+  if (!token) throw new Error('no admin token');
+  return { app, platform, dataDir, adminToken: token, adminAccessKeyId: '', adminSecretAccessKey: '', close: async () => { await app.close(); await platform.close(); } };
 }
 
 /** Calls an operation over REST as the admin. */

@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, expect, it } from 'vitest';
-import { EndpointStore, silentLogger } from '@loam/core';
-import { loadConfig } from '../config/index.js';
-import { openPlatform } from '../compose/platform.js';
-import { buildLoamApp } from '../compose/start.js';
-import type { TestLoam } from '../compose/loam.test-support.js';
-import { call, deploy, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
+import { EndpointStore } from '@loam/core';
+import { call, deploy, openLoamAt as open, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
 
 // A restart rebuilds every endpoint from the models that now have its models' names: the network
 // isolation rule is checked there too, not only at CreateEndpoint. The server restarts where isolation
@@ -17,17 +13,6 @@ import { call, deploy, storeGbdtModel, waitForEndpoint, xgboostImage } from './e
 const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-async function open(dataDir: string, adminToken?: string, env: Record<string, string> = {}): Promise<TestLoam> {
-  const loaded = loadConfig({ argv: { dataDir }, env: { LOAM_LOG__LEVEL: 'silent', ...env }, cwd: dataDir });
-  const platform = await openPlatform(loaded.config, silentLogger);
-  const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717', loaded.sources as Record<string, string>);
-  await app.ready();
-  const admin = await platform.identity.bootstrapAdmin();
-  const token = adminToken ?? admin?.apiToken;
-  if (!token) throw new Error('no admin token');
-  return { app, platform, dataDir, adminToken: token, adminAccessKeyId: '', adminSecretAccessKey: '', close: async () => { await app.close(); await platform.close(); } };
-}
 
 it('after a restart where isolation cannot be enforced, an endpoint whose model was re-created isolated, running its own serving code, fails instead of serving it unisolated', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'loam-iso-restart-'));
@@ -75,7 +60,8 @@ it('after a restart, a variant recorded with 0 instances (UpdateEndpointWeightsA
   loam = await open(dataDir, token);
   try {
     await loam.platform.endpoints.start();
-    const after = await waitForEndpoint(loam, 'zero', (s) => s !== 'Creating', 60_000);
+    // Serving before the restart: InService throughout, its variant says when its instance is back.
+    const after = await waitForEndpoint(loam, 'zero', (s, d) => s !== 'InService' || d.ProductionVariants?.[0]?.VariantStatus?.length === 0, 60_000);
     expect(after.EndpointStatus, after.FailureReason).toBe('InService');
     expect(after.ProductionVariants?.[0]?.CurrentInstanceCount).toBe(1);
     const r = await loam.app.inject({ method: 'POST', url: '/endpoints/zero/invocations', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: raw[0]!.join(',') });

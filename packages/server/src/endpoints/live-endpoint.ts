@@ -11,6 +11,8 @@ export class LiveEndpoint {
   greenShare = 0;
   /** Accepting invocations (false while creating and once deleting). */
   routable = false;
+  /** Its fleet is being started again after a restart: invocations wait for an instance, autoscaling waits. */
+  starting = false;
   capture: DataCaptureWriter | undefined;
   readonly retiring = new Set<Generation>();
 
