@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openArtifactStore } from '@loam/adapters/artifacts/registry';
 import type { RunnerInput } from '@loam/contracts';
@@ -39,8 +39,15 @@ export function jobMarker(input: RunnerInput): string {
 function writePidFile(input: RunnerInput, childPgid?: number, childUid?: number): void {
   const pid: PidFile = { pid: process.pid, startTime: processStartTime(process.pid), ...(childPgid ? { childPgid } : {}), ...(childUid !== undefined ? { childUid } : {}), marker: jobMarker(input) };
   const file = join(input.workDir, 'runner.pid');
-  writeFileSync(`${file}.tmp`, JSON.stringify(pid), { mode: 0o600 });
-  writeFileSync(file, JSON.stringify(pid), { mode: 0o600 });
+  // Whole or not at all (the executor reads it at any moment), and no temporary file left either way.
+  const tmp = `${file}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(pid), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 function baseEnv(input: RunnerInput): Record<string, string> {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobSpec, RunnerInput } from '@loam/contracts';
@@ -131,6 +131,7 @@ export class LocalProcessExecutor implements JobExecutor {
     if (this.used() + spec.instanceCount > this.capacity.slots) throw new LimitExceededError(`Job '${jobId}' needs ${spec.instanceCount} slot(s); ${this.capacity.slots - this.used()} are free.`);
     const dir = this.jobDir(jobId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    rmSync(join(dir, stopFile), { force: true });
     const hosts = Array.from({ length: spec.instanceCount }, (_, i) => `algo-${i + 1}`);
     const state: JobState = { id: jobId, dir, hosts: [], stopping: false };
     this.jobs.set(jobId, state);
@@ -255,9 +256,11 @@ export class LocalProcessExecutor implements JobExecutor {
     const j = this.jobs.get(jobId);
     if (!j || j.stopping) return;
     j.stopping = true;
+    const requestedAt = this.stopRequestedAt(j);
     for (const h of j.hosts) if (!h.exited && !h.processGone) signal(h.pid, 'SIGTERM');
     // The runner kills the image's tree after the grace period itself; this is the backstop for a runner
-    // that is stuck or dead, a few seconds later.
+    // that is stuck or dead, a few seconds later. It counts from the first stop, whichever server got it:
+    // a restart (which stops a Stopping job again) must not give the job a fresh grace period each time.
     j.killTimer = setTimeout(() => {
       for (const h of j.hosts) {
         if (h.exited) continue;
@@ -265,8 +268,29 @@ export class LocalProcessExecutor implements JobExecutor {
         const pidFile = readPidFile(h.dir);
         killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'), pidFile?.childUid);
       }
-    }, (this.graceSeconds + 5) * 1000);
+    }, Math.max(0, requestedAt + (this.graceSeconds + 5) * 1000 - Date.now()));
     j.killTimer.unref();
+  }
+
+  /**
+   * When the job was first asked to stop: read from `stop.json` in its directory, or now, written
+   * there (write-then-rename) for the next server. A time ahead of the clock is not trusted.
+   */
+  private stopRequestedAt(j: JobState): number {
+    const file = join(j.dir, stopFile);
+    const now = Date.now();
+    try {
+      const t = (JSON.parse(readFileSync(file, 'utf8')) as { requestedAt?: unknown }).requestedAt;
+      if (typeof t === 'number' && Number.isFinite(t) && t <= now) return t;
+    } catch {
+      // not stopped before (or unreadable): this is the first stop
+    }
+    try {
+      writeFileAtomic(file, JSON.stringify({ requestedAt: now }));
+    } catch (err) {
+      this.log.warn({ jobId: j.id, err }, 'could not record when the job was stopped; a restart gives it the grace period again');
+    }
+    return now;
   }
 
   async readLogs(jobId: string, options: { token?: string; limit: number }): Promise<LogPage> {
@@ -279,6 +303,7 @@ export class LocalProcessExecutor implements JobExecutor {
     if (j?.hosts.some((h) => !h.exited)) return;
     for (const h of j?.hosts ?? []) if (h.cgroup) this.dropCgroup(h.cgroup);
     this.jobs.delete(jobId);
+    rmSync(join(dir, stopFile), { force: true });
     for (const sub of ['opt', 'tmp', 'job.json']) {
       for (const host of listHosts(dir)) rmSync(join(dir, host, sub), { recursive: true, force: true });
     }
@@ -361,6 +386,21 @@ export class LocalProcessExecutor implements JobExecutor {
       for (const h of j.hosts) if (h.exited && h.cgroup && removeHostCgroup(h.cgroup)) delete h.cgroup;
       if (j.hosts.every((h) => h.exited) && j.killTimer) clearTimeout(j.killTimer);
     }
+  }
+}
+
+/** In a job's directory: when it was first asked to stop (`{ requestedAt }`, epoch ms). */
+const stopFile = 'stop.json';
+
+/** Writes `file` whole or not at all: a temporary file renamed over it, removed when that fails. */
+function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  try {
+    writeFileSync(tmp, text, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
   }
 }
 
