@@ -66,11 +66,13 @@ export class ExperimentsService {
     await this.t.updateExperiment(i.ExperimentId, i.NewName);
     return {};
   }
-  async DeleteMlflowExperiment(i: In<'DeleteMlflowExperiment'>): Out<'DeleteMlflowExperiment'> {
+  async DeleteMlflowExperiment(i: In<'DeleteMlflowExperiment'>, ctx: RequestContext): Out<'DeleteMlflowExperiment'> {
+    await this.access.checkRunsFollowing(ctx.principal, 'delete', i.ExperimentId);
     await this.t.deleteExperiment(i.ExperimentId);
     return {};
   }
-  async RestoreMlflowExperiment(i: In<'RestoreMlflowExperiment'>): Out<'RestoreMlflowExperiment'> {
+  async RestoreMlflowExperiment(i: In<'RestoreMlflowExperiment'>, ctx: RequestContext): Out<'RestoreMlflowExperiment'> {
+    await this.access.checkRunsFollowing(ctx.principal, 'restore', i.ExperimentId);
     await this.t.restoreExperiment(i.ExperimentId);
     return {};
   }

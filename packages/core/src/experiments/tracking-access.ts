@@ -1,5 +1,6 @@
 import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import type { Principal } from '../kernel/context.js';
+import { AccessDeniedError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { ExperimentRecord, RunRecord } from '../ports/experiment-store.js';
 import type { TrackingService } from './tracking.service.js';
@@ -34,6 +35,27 @@ export class TrackingAccess {
   /** Refuses (AccessDeniedException) unless the caller may `action` on the experiment. */
   async checkExperiment(principal: Principal, action: string, experimentId: string): Promise<void> {
     await this.authorize(principal, action, this.experimentArn(experimentId));
+  }
+
+  /**
+   * Deleting an experiment deletes its active runs, and restoring it restores its deleted ones (as
+   * MLflow does): when there is such a run, the caller must also be allowed `DeleteMlflowRun`
+   * (`RestoreMlflowRun`) on the experiment, the check each of those runs would get on its own.
+   * Otherwise a caller refused `runs/delete` deleted every run of an experiment in one request. An
+   * unknown experiment is ResourceNotFound, as the handler would answer.
+   * @throws AccessDeniedException naming the run action.
+   */
+  async checkRunsFollowing(principal: Principal, change: 'delete' | 'restore', experimentId: string | undefined): Promise<void> {
+    const e = await this.tracking.getExperiment(experimentId);
+    const affected = await this.tracking.searchRuns({ experimentIds: [e.experimentId], viewType: change === 'delete' ? 'ACTIVE_ONLY' : 'DELETED_ONLY', maxResults: 1 });
+    if (affected.runs.length === 0) return;
+    const action = change === 'delete' ? 'sagemaker:DeleteMlflowRun' : 'sagemaker:RestoreMlflowRun';
+    try {
+      await this.checkExperiment(principal, action, e.experimentId);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'AccessDeniedException') throw err;
+      throw new AccessDeniedError(`${(err as Error).message} ${change === 'delete' ? 'Deleting' : 'Restoring'} experiment ${e.experimentId} ${change === 'delete' ? 'deletes its runs' : 'restores its deleted runs'} too.`);
+    }
   }
 
   /**

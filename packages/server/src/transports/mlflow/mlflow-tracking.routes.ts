@@ -49,10 +49,11 @@ export function trackingRoutes(t: TrackingService, access: TrackingAccess): Mlfl
       } },
     { path: 'experiments/update', methods: ['POST'], action: 'UpdateMlflowExperiment', resource: exp('experiment_id'),
       handle: async (m) => (await t.updateExperiment(m.str('experiment_id'), m.str('new_name')), {}) },
+    // Its runs are deleted (restored) with it: the run action is checked on the experiment too.
     { path: 'experiments/delete', methods: ['POST'], action: 'DeleteMlflowExperiment', resource: exp('experiment_id'),
-      handle: async (m) => (await t.deleteExperiment(m.str('experiment_id')), {}) },
+      handle: async (m, p) => (await access.checkRunsFollowing(p, 'delete', m.str('experiment_id')), await t.deleteExperiment(m.str('experiment_id')), {}) },
     { path: 'experiments/restore', methods: ['POST'], action: 'RestoreMlflowExperiment', resource: exp('experiment_id'),
-      handle: async (m) => (await t.restoreExperiment(m.str('experiment_id')), {}) },
+      handle: async (m, p) => (await access.checkRunsFollowing(p, 'restore', m.str('experiment_id')), await t.restoreExperiment(m.str('experiment_id')), {}) },
     { path: 'experiments/set-experiment-tag', methods: ['POST'], action: 'SetMlflowExperimentTag', resource: exp('experiment_id'),
       handle: async (m) => (await t.setExperimentTag(m.str('experiment_id'), m.str('key'), m.str('value')), {}) },
     // Without an experiment_id the run goes to the Default experiment, 0, and is checked there.
