@@ -16,8 +16,8 @@ export const CreateDataset = defineOperation({
 });
 export const ImportDatasetVersion = defineOperation({
   ...base, name: 'ImportDatasetVersion', kind: 'action',
-  summary: 'Imports a CSV/TSV, Parquet or JSON Lines file (gzip or not) from the artifact store as a new immutable version: checked whole, typed, stored as Parquet. Limits: at most 1,000 columns (CSV) or members per object (JSON Lines), records nested at most 100 levels, a gzip file expanding to at most 100× its size (at least 1 GiB).',
-  input: S.ImportDatasetVersionInput, output: S.ImportDatasetVersionOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  summary: 'Imports a CSV/TSV, Parquet or JSON Lines file (gzip or not) from the artifact store as a new immutable version: checked whole, typed, stored as Parquet. Limits: at most 1,000 columns (CSV) or members per object (JSON Lines), records nested at most 100 levels, a gzip file expanding to at most 100× its size (at least 1 GiB). With CreateDataset, a missing dataset is created with this version in one transaction.',
+  input: S.ImportDatasetVersionInput, output: S.ImportDatasetVersionOutput, errors: ['ResourceNotFound', 'ResourceInUse', 'ValidationException'],
   iamAction: 'sagemaker:ImportDatasetVersion', rest: { method: 'POST', path: `${path}/versions` }, pathFields: ['SourceUri'],
   dataAccess: (i) => [readObject('/SourceUri', i.SourceUri)],
 });
@@ -32,7 +32,7 @@ export const ListDatasets = defineOperation({
   iamAction: 'sagemaker:ListDatasets', rest: { method: 'GET', path: '/api/v1/datasets' },
 });
 export const DeleteDataset = defineOperation({
-  ...base, name: 'DeleteDataset', kind: 'delete', summary: 'Deletes a dataset, its versions and their stored data.',
+  ...base, name: 'DeleteDataset', kind: 'delete', summary: 'Deletes a dataset, its versions and their stored data, in one transaction: a version an import recorded before it is deleted too; an import committing after it is refused.',
   input: S.DeleteDatasetInput, output: Empty, errors: ['ResourceNotFound'],
   iamAction: 'sagemaker:DeleteDataset', rest: { method: 'DELETE', path },
 });

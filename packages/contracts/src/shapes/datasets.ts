@@ -44,7 +44,11 @@ export const DatasetVersion = Type.Object({
 export const CreateDatasetInput = Input({ DatasetName, Description: Type.Optional(Type.String({ maxLength: 1024 })), Tags: Type.Optional(TagList) });
 export const CreateDatasetOutput = Output({ DatasetArn: Type.String() });
 
-export const ImportDatasetVersionInput = Input({ DatasetName, SourceUri: S3UriOfData, ...ImportOptions });
+export const ImportDatasetVersionInput = Input({
+  DatasetName, SourceUri: S3UriOfData, ...ImportOptions,
+  CreateDataset: Type.Optional(Type.Boolean({ description: 'Create the dataset when it does not exist, in the transaction that records this version (needs sagemaker:CreateDataset too): an import that fails leaves no dataset behind.' })),
+  Description: Type.Optional(Type.String({ maxLength: 1024, description: 'The description of a dataset this import creates (only with CreateDataset).' })),
+});
 export const ImportDatasetVersionOutput = DatasetVersion;
 
 export const DescribeDatasetInput = Input({ DatasetName });

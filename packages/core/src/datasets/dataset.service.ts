@@ -2,9 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import type { RequestContext } from '../kernel/context.js';
 import type { Clock } from '../kernel/clock.js';
 import { LoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
 import { assertResourceName, resourceArn, type Partition } from '../kernel/names.js';
 import { clampMaxResults, decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
@@ -13,6 +15,7 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 import type { TagService } from '../tags/tag.service.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { datasetsSpec, datasetVersionsSpec, versionId, type DatasetRecord, type DatasetVersionRecord } from './dataset.collections.js';
+import { objectsOf, sweepOrphanedDatasetObjects, versionsOf } from './dataset-objects.js';
 import { DatasetStaging } from './dataset-staging.js';
 import { describeVersion } from './dataset-views.js';
 import { checkColumnTypeNames, checkColumnTypes } from './import/column-types.js';
@@ -34,6 +37,12 @@ export interface DatasetServiceOptions {
   readonly tags?: TagService;
   /** Trains the profile's quick model (the server passes the GBDT from `ml`). */
   readonly quickModel?: QuickModelFn;
+  /**
+   * The caller's policies: an ImportDatasetVersion with CreateDataset that creates the dataset is
+   * authorized as sagemaker:CreateDataset too. Throws AccessDeniedException when not allowed.
+   */
+  readonly authorize: ActionAuthorizer;
+  readonly logger?: Logger;
 }
 
 export const DEFAULT_DATASET_BUCKET = 'loam-datasets';
@@ -78,7 +87,10 @@ export class DatasetService {
     const rec = this.newRecord(input.DatasetName, this.o.clock.now(), input.Description, 0);
     const { arn } = rec;
     try {
-      await this.datasets.insert(rec);
+      await this.o.store.transaction(async (tx) => {
+        await tx.collection(datasetsSpec).insert(rec);
+        await removeStrayVersions(tx, input.DatasetName);
+      });
     } catch (e) {
       if (e instanceof LoamError && e.code === 'ResourceInUse') throw new ResourceInUseError(`Dataset '${input.DatasetName}' already exists.`);
       throw e;
@@ -127,10 +139,25 @@ export class DatasetService {
     return { record, source: { path, format: 'parquet' } };
   }
 
+  /**
+   * With `CreateDataset`, a dataset that does not exist is created (authorized as CreateDataset too) in
+   * the transaction that records its first version: a file that cannot be imported leaves nothing.
+   */
   async ImportDatasetVersion(input: InputOf<Ops['ImportDatasetVersion']>, ctx: RequestContext): Promise<OutputOf<Ops['ImportDatasetVersion']>> {
-    await this.get(input.DatasetName);
+    const name = input.DatasetName;
+    if (input.Description !== undefined && !input.CreateDataset) {
+      throw new ValidationError(`Dataset '${name}': Description describes a dataset the import creates; it needs CreateDataset.`, [{ path: '/Description', message: 'only with CreateDataset' }]);
+    }
+    let createIfAbsent: ImportOptions['createIfAbsent'];
+    if (!(await this.datasets.get(name))) {
+      if (!input.CreateDataset) throw new NotFoundError('Dataset', name);
+      await this.o.authorize(ctx.principal, 'sagemaker:CreateDataset', resourceArn(this.o.partition, 'dataset', name));
+      createIfAbsent = input.Description !== undefined ? { description: input.Description } : {};
+      await this.checkCreatable(name, createIfAbsent);
+    }
     const { path, size } = await this.staging.stage(input.SourceUri, 'SourceUri', ctx.signal);
-    return describeVersion(await this.importLocal(input.DatasetName, path, size, input.SourceUri, hintsOf(input), ctx.signal ? { signal: ctx.signal } : {}));
+    const options: ImportOptions = { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(createIfAbsent ? { createIfAbsent } : {}) };
+    return describeVersion(await this.importLocal(name, path, size, input.SourceUri, hintsOf(input), options));
   }
 
   /**
@@ -185,11 +212,15 @@ export class DatasetService {
       };
       const raced = (latest: number) => new ResourceInUseError(`Dataset '${name}': another import created version ${latest} meanwhile; import again.`);
       await this.o.store.transaction(async (tx) => {
+        // Read first (locked where transactions run side by side): DeleteDataset takes the same row first,
+        // so this commits wholly before a delete, or finds the dataset gone and records nothing.
         const cur = await tx.collection(datasetsSpec).get(name);
-        if (!cur && !createIfAbsent) throw new NotFoundError('Dataset', name);
+        // Deleted while this ran: a dataset this import may create is a new one, whose first version this is not.
+        if (!cur && (!createIfAbsent || existing)) throw new NotFoundError('Dataset', name);
         const latest = cur?.value.latestVersion ?? 0;
         if (latest !== base) throw raced(latest);
         try {
+          if (!cur) await removeStrayVersions(tx, name);
           await tx.collection(datasetVersionsSpec).insert(rec);
           if (cur) await tx.collection(datasetsSpec).update(name, cur.version, { ...cur.value, latestVersion: version, lastModifiedAt: now });
           else await tx.collection(datasetsSpec).insert(this.newRecord(name, now, createIfAbsent?.description, version));
@@ -265,17 +296,42 @@ export class DatasetService {
     return { DatasetSummaries: summaries, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
   }
 
+  /**
+   * Deletes the dataset, every version record and its tags in one transaction, then the objects those
+   * versions stored (snapshots, uploads). The dataset's row is read first, as an import's commit reads
+   * it, so the two take turns: a version recorded before the delete is deleted with it, and an import
+   * that commits after it is refused (ResourceNotFound) and keeps nothing. Objects go only once no row
+   * names them; one that cannot be deleted then (or a crash) is left to {@link sweepOrphanedObjects}.
+   * @throws ResourceNotFound.
+   */
   async DeleteDataset(input: InputOf<Ops['DeleteDataset']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteDataset']>> {
-    const d = await this.get(input.DatasetName);
-    for (let v = 1; v <= d.latestVersion; v++) {
-      const r = await this.versions.get(versionId(d.datasetName, v));
-      if (!r) continue;
-      const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(r.value.dataUri);
-      if (m) await this.o.artifacts.delete({ bucket: m[1] as string, key: m[2] as string });
-      await this.versions.delete(r.value.id);
+    const name = input.DatasetName;
+    const removed = await this.o.store.transaction(async (tx) => {
+      const cur = await tx.collection(datasetsSpec).get(name);
+      if (!cur) throw new NotFoundError('Dataset', name);
+      const versions = tx.collection(datasetVersionsSpec);
+      const rows = await versionsOf(versions, name);
+      for (const r of rows) await versions.delete(r.value.id, r.version);
+      await tx.collection(datasetsSpec).delete(name, cur.version);
+      await tx.tags.clear(cur.value.arn);
+      return rows.map((r) => r.value);
+    });
+    for (const ref of removed.flatMap((r) => objectsOf(r, this.bucket))) {
+      await this.o.artifacts.delete(ref).catch((e: unknown) => {
+        this.o.logger?.warn({ datasetName: name, uri: `s3://${ref.bucket}/${ref.key}`, err: e }, 'dataset object not deleted; the startup sweep will delete it');
+      });
     }
-    await this.datasets.delete(d.datasetName);
     return {};
+  }
+
+  /**
+   * Deletes snapshots and uploads of the dataset bucket that no version records and that were written
+   * more than `olderThanMs` ago (what a crash between a write and its commit leaves).
+   * @returns the s3:// URIs deleted.
+   */
+  sweepOrphanedObjects(options: { olderThanMs: number; signal?: AbortSignal }): Promise<string[]> {
+    const { store, artifacts, clock, logger } = this.o;
+    return sweepOrphanedDatasetObjects({ store, artifacts, clock, bucket: this.bucket, ...options, ...(logger ? { logger } : {}) });
   }
 
   async DescribeDatasetVersion(input: InputOf<Ops['DescribeDatasetVersion']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeDatasetVersion']>> {
@@ -320,6 +376,16 @@ export class DatasetService {
     });
     return { Profile: profile };
   }
+}
+
+/**
+ * Version rows of a dataset that has no row: what a DeleteDataset racing an import left before it was one
+ * transaction. A new dataset of that name starts without them (their version numbers would collide);
+ * their objects, no longer named by any row, go with the startup sweep.
+ */
+async function removeStrayVersions(tx: MetadataStore, name: string): Promise<void> {
+  const versions = tx.collection(datasetVersionsSpec);
+  for (const r of await versionsOf(versions, name)) await versions.delete(r.value.id, r.version);
 }
 
 function hintsOf(input: InputOf<Ops['ImportDatasetVersion']>): ImportHints {

@@ -7,7 +7,8 @@ import { repoRoot } from './studio-build.test-support.js';
 // The Data Wrangler journey in Chromium against a real Loam: import a CSV with the upload progress
 // bar, read its profile (with a quick model), build a flow of five transforms watching the preview
 // change, run it to s3:// (a processing job on the built-in data-wrangler image, linked from the run
-// history), then train the built-in XGBoost on the flow's output through the API.
+// history), then train the built-in XGBoost on the flow's output through the API; import another
+// dataset from an s3:// URI.
 const csvPath = join(repoRoot, 'datasets/tabular/breast_cancer.csv');
 const csvLines = readFileSync(csvPath, 'utf8').trim().split('\n');
 const header = csvLines[0]!.split(',');
@@ -241,6 +242,38 @@ describe('Datasets and data flows in Studio', { retry: 0 }, () => {
     const auc = job.FinalMetricDataList?.find((m) => m.MetricName === 'train:auc')?.Value;
     expect(auc).toBeGreaterThan(0.95);
   }, 200_000);
+
+  it('imports from an s3:// URI in one request: a file that cannot be imported leaves no dataset', async () => {
+    const { t, page, watch } = studio;
+    await t.platform.artifacts.ensureBucket('raw-data');
+    await t.platform.artifacts.put({ bucket: 'raw-data', key: 'broken.csv' }, Buffer.from('a,b\n1,2\n"unterminated\n'));
+    await t.platform.artifacts.put({ bucket: 'raw-data', key: 'cancer.csv' }, readFileSync(csvPath));
+    watch.expect('400 POST /api/v1/datasets/cancer-s3/versions');
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (r.method() !== 'GET' && url.pathname.startsWith('/api/v1/datasets')) requests.push(`${r.method()} ${url.pathname}`);
+    });
+    await nav('Datasets').click();
+    await heading('Datasets').waitFor();
+    await page.getByRole('button', { name: 'Import data' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import data' });
+    await dialog.getByLabel('Dataset name').fill('cancer-s3');
+    await dialog.getByText('From an s3:// URI').click();
+    await dialog.getByLabel('Source URI').fill('s3://raw-data/broken.csv');
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    await dialog.getByRole('alert').getByText(/never closed/).waitFor();
+    await screenshot(page, 'd07-import-s3-refused');
+    // Studio created the dataset first and left it empty when the import failed.
+    expect(requests).toEqual(['POST /api/v1/datasets/cancer-s3/versions']);
+    await expect(t.admin.DescribeDataset({ DatasetName: 'cancer-s3' })).rejects.toMatchObject({ code: 'ResourceNotFound' });
+    await dialog.getByLabel('Source URI').fill('s3://raw-data/cancer.csv');
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    await heading('cancer-s3').waitFor({ timeout: 30_000 });
+    expect(requests).toEqual(['POST /api/v1/datasets/cancer-s3/versions', 'POST /api/v1/datasets/cancer-s3/versions']);
+    const d = await t.admin.DescribeDataset({ DatasetName: 'cancer-s3' });
+    expect([d.LatestVersion, d.Latest?.RowCount, d.Latest?.SourceUri]).toEqual([1, rows, 's3://raw-data/cancer.csv']);
+  }, 120_000);
 
   itHadNoConsoleErrors(studio);
 });

@@ -24,11 +24,28 @@ export function openDatasets(d: { config: Config; store: MetadataStore; artifact
   const workDir = join(d.config.dataDir, 'datasets-work');
   removeCrashLeftovers(workDir);
   const engine = new DuckDbDataEngine({ allowedDirectories: [workDir], tempDirectory: join(workDir, 'spill'), memoryLimit: d.config.dataEngine.memoryLimit });
-  const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel });
+  const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel, authorize: d.authorize, logger: d.logger });
   datasets.registerTaggables(d.tags);
+  sweepInBackground(datasets, d.logger);
   const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, processing: d.processing, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger, authorize: d.authorize, ...(d.config.dataEngine.previewTimeoutSeconds ? { previewTimeoutMs: d.config.dataEngine.previewTimeoutSeconds * 1000 } : {}) });
   return { datasets, flows, services: [datasets, flows] };
 }
+
+/**
+ * Objects of the dataset bucket no version records: a server stopped between an import's write and its
+ * commit, or between DeleteDataset's commit and its deletes (rows go first, so a row never names a
+ * missing object). Only objects older than a day: another server sharing the store and the bucket may
+ * be importing a large file right now, its upload and snapshot written but not yet recorded. In the
+ * background: listing a remote bucket must not hold up serving, and a failure is only logged.
+ */
+function sweepInBackground(datasets: DatasetService, logger: Logger): void {
+  datasets.sweepOrphanedObjects({ olderThanMs: ORPHAN_GRACE_MS }).catch((e: unknown) => {
+    logger.warn({ err: e }, 'sweep of orphaned dataset objects failed; it runs again at the next start');
+  });
+}
+
+/** How old an object no version records must be before the startup sweep deletes it. */
+export const ORPHAN_GRACE_MS = 24 * 3600 * 1000;
 
 /**
  * What a server killed mid-request left in the work directory: import snapshots being written

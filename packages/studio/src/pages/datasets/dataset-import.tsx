@@ -10,19 +10,6 @@ const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const placedFields = (f: UserFacingError, mode: 'upload' | 's3') => Object.keys(f.fields).filter((k) => k === 'DatasetName' || (mode === 's3' && k === 'SourceUri'));
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 0)} MB`;
 
-/**
- * Creates the dataset when it is new; an existing one simply gets a new version. For an s3:// import
- * only (an upload has the server create it with its first version): if the import then fails, the
- * empty dataset stays — deleting it again could take a version another import added meanwhile.
- */
-async function ensureDataset(name: string): Promise<void> {
-  try {
-    await loam.CreateDataset({ DatasetName: name });
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
-  }
-}
-
 const ENCODINGS = [
   { value: '', label: 'Detect' },
   { value: 'utf-8', label: 'UTF-8' },
@@ -32,7 +19,9 @@ const ENCODINGS = [
 
 /**
  * Import a file as a new dataset version: upload from this computer (streamed, with a progress bar
- * from the browser's upload events) or from an s3:// URI in Loam's artifact store.
+ * from the browser's upload events) or from an s3:// URI in Loam's artifact store. Either way one
+ * request with CreateDataset: a new name is created with its first version, in one transaction, so a
+ * file that cannot be imported leaves no empty dataset behind (and nothing has to be deleted after).
  */
 export function DatasetImport({ initialName = '', onImported }: { initialName?: string; onImported: (name: string, version: Record<string, unknown>) => void }) {
   const [mode, setMode] = useState<'upload' | 's3'>('upload');
@@ -57,11 +46,10 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
     setBusy(true);
     try {
       const enc = encoding === '' ? undefined : (encoding as 'utf-8' | 'utf-16' | 'latin-1');
-      if (mode === 's3') await ensureDataset(name);
       const v =
         mode === 'upload'
           ? await uploadDatasetFile(name, file as File, setProgress, undefined, { CreateDataset: 'true', ...(enc ? { Encoding: enc } : {}) })
-          : ((await loam.ImportDatasetVersion({ DatasetName: name, SourceUri: uri, ...(enc ? { Csv: { Encoding: enc } } : {}) })) as unknown as Record<string, unknown>);
+          : ((await loam.ImportDatasetVersion({ DatasetName: name, SourceUri: uri, CreateDataset: true, ...(enc ? { Csv: { Encoding: enc } } : {}) })) as unknown as Record<string, unknown>);
       onImported(name, v);
     } catch (err) {
       const f = toUserFacingError(err, { iamAction: 'sagemaker:ImportDatasetVersion' });
