@@ -1,10 +1,14 @@
+import type { ReactNode } from 'react';
 import { Anchor, Breadcrumbs as MantineBreadcrumbs, Text } from '@mantine/core';
 import { Link, useMatches } from '@tanstack/react-router';
 
 declare module '@tanstack/react-router' {
   interface StaticDataRouteOption {
-    /** The breadcrumb for this route: text, or text from its path parameters. */
-    crumb?: string | ((params: Record<string, string>) => string);
+    /**
+     * The breadcrumb for this route: text, or what its path parameters give (text, or an element that
+     * looks up the resource's name, e.g. an experiment's name from its ID).
+     */
+    crumb?: string | ((params: Record<string, string>) => ReactNode);
   }
 }
 

@@ -1,19 +1,18 @@
 import { lazy, Suspense, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { Anchor, Card, Group, List, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { activityLog } from '../api/client.js';
 import { fetchHealth } from '../api/session.js';
 import { loam } from '../api/client.js';
 import { navigation } from '../app/navigation.js';
 import { useNotifications } from '../app/notifications.js';
 import { useSession } from '../app/session.js';
-import { formatTime, timeAgo } from '../schema/format.js';
+import { formatTime, statusTone, timeAgo } from '../schema/format.js';
 import { LogViewer } from '../patterns/log-viewer.js';
 import { StatusBadge } from '../patterns/status-badge.js';
 import { GettingStartedPanel } from './getting-started-panel.js';
-import { policyPath } from './policies-page.js';
-import { userPath } from './users-page.js';
+import { activitySources, recentActivity } from './home-activity.js';
 
 // Recharts is most of the bundle; load it only where a chart is shown.
 const TimeSeriesChart = lazy(() => import('../patterns/time-series-chart.js').then((m) => ({ default: m.TimeSeriesChart })));
@@ -47,20 +46,27 @@ function Panel({ title, children }: { title: string; children: React.ReactNode }
 export function HomePage() {
   const { session } = useSession();
   const health = useHealthHistory();
-  const users = useQuery({ queryKey: ['ListUsers', 'home'], queryFn: ({ signal }) => loam.ListUsers({ MaxResults: 100 }, { signal }), refetchInterval: 15_000 });
-  const policies = useQuery({ queryKey: ['ListPolicies', 'all'], queryFn: ({ signal }) => loam.ListPolicies({ MaxResults: 100 }, { signal }) });
+  const sources = useMemo(() => activitySources(), []);
+  // One List call per kind, newest first, refreshed every 15 s: a refused or failed one leaves the others.
+  const answers = useQueries({
+    queries: sources.map((src) => ({
+      queryKey: [src.operation, 'home-activity', src.input],
+      queryFn: ({ signal }: { signal: AbortSignal }) => loam.call(src.operation, src.input, { signal }),
+      refetchInterval: 15_000,
+      retry: false,
+    })),
+  });
+  const recent = recentActivity(sources, answers.map((a) => a.data));
+  const running = recentActivity(sources, answers.map((a) => a.data), Infinity).filter((i) => i.status && statusTone(i.status) === 'busy');
+  const answerOf = (op: string) => answers[sources.findIndex((src) => src.operation === op)];
+  const users = answerOf('ListUsers') as { data?: { Users: unknown[]; NextToken?: string } } | undefined;
+  const policies = answerOf('ListPolicies') as { data?: { Policies: unknown[]; NextToken?: string } } | undefined;
   const entries = useSyncExternalStore(activityLog.subscribe, activityLog.snapshot);
   const lines = useMemo(
     () => entries.map((e) => ({ id: e.id, at: e.at, text: `${e.operation ?? e.method} ${e.status} ${e.ms} ms  ${e.method} ${e.path}`, level: e.status === 'failed' || (typeof e.status === 'number' && e.status >= 400) ? ('error' as const) : ('info' as const) })),
     [entries],
   );
-  const recent = useMemo(() => {
-    const items = [
-      ...(users.data?.Users ?? []).map((u) => ({ at: u.CreateDate, text: `User ${u.UserName} created`, to: userPath(u.UserName) })),
-      ...(policies.data?.Policies ?? []).filter((p) => !p.IsBuiltIn).map((p) => ({ at: p.UpdateDate, text: `Policy ${p.PolicyName} ${p.UpdateDate > p.CreateDate ? 'updated' : 'created'}`, to: policyPath(p.PolicyName) })),
-    ];
-    return items.sort((a, b) => b.at - a.at).slice(0, 8);
-  }, [users.data, policies.data]);
+  const loading = answers.every((a) => a.isPending);
   const coming = navigation.flatMap((g) => g.items).filter((i) => i.comingWith);
   const count = (n: number | undefined, more: boolean, one: string, many: string) => (n === undefined ? `… ${many}` : `${n}${more ? '+' : ''} ${n === 1 && !more ? one : many}`);
 
@@ -88,13 +94,31 @@ export function HomePage() {
             <Suspense fallback={<Text size="sm">Loading chart…</Text>}>
               <TimeSeriesChart label="Health check round trip" data={health.points} series={[{ name: 'ms', label: 'Round trip', color: 'teal.7' }]} unit=" ms" height={140} />
             </Suspense>
+            {!loading && (
+              <Text size="sm">
+                {running.length === 0
+                  ? 'No job or endpoint is in progress.'
+                  : 'In progress: '}
+                {running.slice(0, 6).map((r, i) => (
+                      <span key={`${r.kind} ${r.name}`}>
+                        {i > 0 && ', '}
+                        {r.kind}{' '}
+                        <Anchor component={Link} to={r.to}>
+                          {r.name}
+                        </Anchor>{' '}
+                        ({r.status})
+                      </span>
+                    ))}
+                {running.length > 6 && ` and ${running.length - 6} more`}
+              </Text>
+            )}
             <Text size="sm">
               <Anchor component={Link} to="/users">
-                {count(users.data?.Users.length, Boolean(users.data?.NextToken), 'user', 'users')}
+                {count(users?.data?.Users.length, Boolean(users?.data?.NextToken), 'user', 'users')}
               </Anchor>{' '}
               ·{' '}
               <Anchor component={Link} to="/policies">
-                {count(policies.data?.Policies.length, Boolean(policies.data?.NextToken), 'policy', 'policies')}
+                {count(policies?.data?.Policies.length, Boolean(policies?.data?.NextToken), 'policy', 'policies')}
               </Anchor>
             </Text>
             {coming.length > 0 && (
@@ -105,27 +129,46 @@ export function HomePage() {
           </Stack>
         </Panel>
         <Panel title="Recent activity">
-          {recent.length === 0 ? (
+          {loading ? (
+            <Text size="sm">Loading…</Text>
+          ) : recent.length === 0 ? (
             <Text size="sm" c="dimmed">
-              Nothing yet besides the built-in admin. Start by{' '}
-              <Anchor component={Link} to="/users">
-                creating a user
+              Nothing yet besides the built-in admin. Follow the steps above, or start with a{' '}
+              <Anchor component={Link} to="/training-jobs">
+                training job
               </Anchor>
               .
             </Text>
           ) : (
-            <List spacing={4} size="sm" listStyleType="none" p={0}>
-              {recent.map((r) => (
-                <List.Item key={r.to + r.at}>
-                  <Anchor component={Link} to={r.to} size="sm">
-                    {r.text}
-                  </Anchor>{' '}
-                  <Text span size="xs" c="dimmed" title={formatTime(r.at)}>
-                    {timeAgo(r.at)}
-                  </Text>
-                </List.Item>
-              ))}
-            </List>
+            <Table verticalSpacing={4} horizontalSpacing="xs" aria-label="Recent activity">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>What</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>When</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {recent.map((r) => (
+                  <Table.Tr key={`${r.kind} ${r.name}`}>
+                    <Table.Td>
+                      <Text span size="xs" c="dimmed" display="block">
+                        {r.kind}
+                      </Text>
+                      <Anchor component={Link} to={r.to} size="sm" style={{ wordBreak: 'break-all' }}>
+                        {r.name}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{r.status ? <StatusBadge status={r.status} /> : null}</Table.Td>
+                    <Table.Td>
+                      <Text span size="xs" title={formatTime(r.at)} style={{ whiteSpace: 'nowrap' }}>
+                        {r.verb} {timeAgo(r.at)}
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
           )}
         </Panel>
       </SimpleGrid>

@@ -5,8 +5,9 @@ import { useNotifications } from '../app/notifications.js';
 import { OperationModal } from '../patterns/operation-modal.js';
 import { ResourceList } from '../patterns/resource-list.js';
 import { PageHeader } from '../patterns/page-header.js';
+import { policyPath } from './iam-paths.js';
 
-export const policyPath = (name: string) => `/policies/${encodeURIComponent(name)}`;
+export { policyPath };
 
 const example = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sagemaker:Describe*', 'sagemaker:List*'], Resource: '*' }] }, null, 2);
 

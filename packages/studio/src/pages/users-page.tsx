@@ -5,8 +5,9 @@ import { useNotifications } from '../app/notifications.js';
 import { OperationModal } from '../patterns/operation-modal.js';
 import { ResourceList } from '../patterns/resource-list.js';
 import { PageHeader } from '../patterns/page-header.js';
+import { userPath } from './iam-paths.js';
 
-export const userPath = (name: string) => `/users/${encodeURIComponent(name)}`;
+export { userPath };
 
 /** Users & access keys: everyone who can use this Loam, and a form to add one. */
 export function UsersPage() {

@@ -1,5 +1,5 @@
-import type { ReactNode } from 'react';
-import { Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useState, type ReactNode } from 'react';
+import { Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { formatCell, formatTime } from '../schema/format.js';
 import { labelFor } from '../schema/labels.js';
 import { LineageLink } from '../pages/lineage/lineage-link.js';
@@ -25,6 +25,13 @@ export interface ResourceDetailProps {
   readonly sections?: readonly DetailSection[];
   /** Lineage links (job → model → endpoint); absent means none are recorded yet. */
   readonly lineage?: ReactNode;
+  /** Shown under the title, before the summary: what needs attention first (a failure reason). */
+  readonly banner?: ReactNode;
+  /**
+   * Whether the raw JSON starts folded: for pages whose sections already show every setting as fields
+   * (it stays open where some settings are only in the JSON).
+   */
+  readonly jsonFolded?: boolean;
 }
 
 function SummaryValue({ k, v }: { k: string; v: unknown }) {
@@ -36,9 +43,10 @@ function SummaryValue({ k, v }: { k: string; v: unknown }) {
 
 /**
  * A resource page: summary of its scalar members, the page's own sections, tags (by its ARN),
- * lineage links, and the raw JSON the API returned.
+ * lineage links, and the raw JSON the API returned (behind a toggle).
  */
-export function ResourceDetail({ name, kind, item, summaryOmit = [], actions, sections = [], lineage }: ResourceDetailProps) {
+export function ResourceDetail({ name, kind, item, summaryOmit = [], actions, sections = [], lineage, banner, jsonFolded = false }: ResourceDetailProps) {
+  const [showJson, setShowJson] = useState(!jsonFolded);
   const summary = Object.entries(item).filter(([k, v]) => !summaryOmit.includes(k) && (v === null || typeof v !== 'object' || (Array.isArray(v) && v.every((x) => typeof x !== 'object'))));
   const arn = typeof item.Arn === 'string' ? item.Arn : undefined;
   const section = (title: string, content: ReactNode, extra?: ReactNode) => (
@@ -65,6 +73,7 @@ export function ResourceDetail({ name, kind, item, summaryOmit = [], actions, se
         </div>
         <Group gap="xs">{actions}</Group>
       </Group>
+      {banner}
       {section(
         'Summary',
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs" verticalSpacing="xs" component="dl" style={{ margin: 0 }}>
@@ -93,7 +102,19 @@ export function ResourceDetail({ name, kind, item, summaryOmit = [], actions, se
           </Text>
           )),
       )}
-      {section('JSON', <JsonView value={item} label={`${kind} as returned by the API`} />)}
+      {section(
+        'JSON',
+        showJson ? (
+          <JsonView value={item} label={`${kind} as returned by the API`} />
+        ) : (
+          <Text size="sm" c="dimmed">
+            The {kind.toLowerCase()} exactly as the API returned it.
+          </Text>
+        ),
+        <Button size="compact-sm" variant="subtle" aria-expanded={showJson} onClick={() => setShowJson((x) => !x)}>
+          {showJson ? 'Hide JSON' : 'Show JSON'}
+        </Button>,
+      )}
     </Stack>
   );
 }

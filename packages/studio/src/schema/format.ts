@@ -36,3 +36,26 @@ export function formatCell(v: unknown): string {
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
+
+/**
+ * A measured or searched number as a person reads it: `digits` significant digits (0.160477797958 →
+ * 0.16048), whole numbers as they are, numbers past 10^digits rounded to a whole number, and very small or
+ * very large ones in exponent form (1.2346e-7). Show the full value beside it (a title) where it matters.
+ */
+export function formatNumber(v: number, digits = 5): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 1e15) return String(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e15)) return v.toExponential(digits - 1).replace(/\.?0+e/, 'e');
+  if (a >= 10 ** digits) return String(Math.round(v));
+  return String(Number(v.toPrecision(digits)));
+}
+
+const numeric = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/** A value that may be a number written as text (a hyperparameter) shortened like `formatNumber`; other text unchanged. */
+export function formatNumeric(v: string | number, digits = 5): string {
+  if (typeof v === 'number') return formatNumber(v, digits);
+  const t = v.trim();
+  return numeric.test(t) ? formatNumber(Number(t), digits) : v;
+}

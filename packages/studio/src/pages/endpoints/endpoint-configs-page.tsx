@@ -7,6 +7,8 @@ import { ModelPicker } from '../models/model-picker.js';
 import { endpointConfigPath, stampedName } from '../models/model-paths.js';
 import { PageHeader } from '../../patterns/page-header.js';
 
+const variantModel = ['ProductionVariants.*.ModelName'];
+
 /** Endpoint configs: which models an endpoint serves, on how many instances, with what share of traffic. */
 export function EndpointConfigsPage() {
   return (
@@ -29,6 +31,8 @@ export function EndpointConfigsPage() {
           listOperation="ListEndpointConfigs"
           pathOf={endpointConfigPath}
           initialCounts={{ ProductionVariants: 1 }}
+          // SageMaker leaves a variant's model optional for inference components, which Loam does not offer: each variant serves a model.
+          required={variantModel}
           initial={() => ({
             EndpointConfigName: stampedName('config'),
             'ProductionVariants.0.VariantName': 'AllTraffic',

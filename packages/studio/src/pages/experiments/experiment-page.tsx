@@ -58,7 +58,7 @@ export function ExperimentPage() {
       <Group justify="space-between" align="flex-end">
         <div>
           <Text size="sm" c="dimmed">
-            Experiment {experimentId}
+            Experiment · ID {experimentId}
           </Text>
           <Title order={1} size="h2">
             {name}

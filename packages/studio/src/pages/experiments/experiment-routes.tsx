@@ -1,5 +1,6 @@
 import { createRoute, Outlet, type AnyRoute } from '@tanstack/react-router';
 import { ComparePage } from './compare-page.js';
+import { ExperimentName, RunCrumb } from './experiment-crumbs.js';
 import { ExperimentPage } from './experiment-page.js';
 import { ExperimentsPage } from './experiments-page.js';
 import { RunDetailPage } from './run-detail-page.js';
@@ -15,7 +16,7 @@ export function experimentRoutes(root: AnyRoute) {
     staticData: { crumb: 'Compare runs' },
     validateSearch: (s: Record<string, unknown>): { runs?: string } => (typeof s.runs === 'string' ? { runs: s.runs } : {}),
   });
-  const run = createRoute({ getParentRoute: () => experiments, path: 'runs/$runId', component: RunDetailPage, staticData: { crumb: (p: Record<string, string>) => `Run ${(p.runId ?? '').slice(0, 8)}` } });
-  const experiment = createRoute({ getParentRoute: () => experiments, path: '$experimentId', component: ExperimentPage, staticData: { crumb: (p: Record<string, string>) => `Experiment ${p.experimentId ?? ''}` } });
+  const run = createRoute({ getParentRoute: () => experiments, path: 'runs/$runId', component: RunDetailPage, staticData: { crumb: (p: Record<string, string>) => <RunCrumb runId={p.runId ?? ''} /> } });
+  const experiment = createRoute({ getParentRoute: () => experiments, path: '$experimentId', component: ExperimentPage, staticData: { crumb: (p: Record<string, string>) => <ExperimentName experimentId={p.experimentId ?? ''} /> } });
   return [experiments.addChildren([index, compare, run, experiment])] as const;
 }

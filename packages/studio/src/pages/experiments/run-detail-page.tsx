@@ -7,6 +7,7 @@ import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { trainingJobPath } from '../jobs/job-paths.js';
 import { ArtifactsBrowser } from './artifacts-browser.js';
+import { ExperimentName } from './experiment-crumbs.js';
 import { experimentPath, useMetricHistories } from './mlflow-data.js';
 import { StepChart } from './step-chart.js';
 import { KeyValueTable } from '../../patterns/key-value-table.js';
@@ -33,7 +34,7 @@ export function RunDetailPage() {
       actions={
         <>
           <Anchor component={Link} to={experimentPath(run.Info.ExperimentId)} size="sm">
-            Experiment {run.Info.ExperimentId}
+            Experiment: <ExperimentName experimentId={run.Info.ExperimentId} />
           </Anchor>
           {job && (
             <Anchor component={Link} to={trainingJobPath(job)} size="sm">

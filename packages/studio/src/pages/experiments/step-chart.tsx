@@ -1,5 +1,6 @@
 import { LineChart } from '@mantine/charts';
 import { Text } from '@mantine/core';
+import { formatNumber } from '../../schema/format.js';
 import { numeric, type MetricPoint } from './mlflow-data.js';
 
 const palette = ['teal.8', 'blue.8', 'grape.8', 'orange.8', 'red.8', 'indigo.8', 'lime.9', 'pink.8', 'cyan.8', 'yellow.9'];
@@ -49,6 +50,9 @@ export function StepChart({ title, series, height = 200 }: { title: string; seri
           connectNulls
           withLegend={series.length > 1}
           gridAxis="xy"
+          // Scaled to the values, as MLflow's and TensorBoard's charts are: an AUC going 0.97 → 0.999 on an axis from 0 is a flat line.
+          yAxisProps={{ domain: ['auto', 'auto'], tickFormatter: (v: number) => formatNumber(v, 4) }}
+          valueFormatter={(v) => formatNumber(v)}
           xAxisLabel="Step"
           lineChartProps={{ accessibilityLayer: false }}
         />

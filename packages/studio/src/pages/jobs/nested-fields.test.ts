@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getOperation } from '@loam/contracts';
 import { entryNoun, type JsonSchema } from '../../schema/fields.js';
 import { validateField, type FormValues } from '../../schema/validate.js';
-import { groupFields, leafOfPath, leaves, toNestedInput, validateGroups } from './nested-fields.js';
+import { groupFields, leafOfPath, leaves, requireLeaves, toNestedInput, validateGroups } from './nested-fields.js';
 import { builtInXgboostImage } from './job-paths.js';
 import { trainingDefaults } from './training-defaults.js';
 
@@ -86,5 +86,20 @@ describe('optional objects with switches', () => {
     expect(toNestedInput(tree, base)).not.toHaveProperty('DataCaptureConfig');
     const on = toNestedInput(tree, { ...base, 'DataCaptureConfig.EnableCapture': true, 'DataCaptureConfig.DestinationS3Uri': 's3://capture/' });
     expect(on['DataCaptureConfig']).toMatchObject({ EnableCapture: true, DestinationS3Uri: 's3://capture/' });
+  });
+});
+
+describe('leaves a page requires although the schema leaves them optional', () => {
+  // SageMaker's ProductionVariant has ModelName optional (inference components); Loam refuses a variant without one.
+  const config = getOperation('CreateEndpointConfig')!.input as JsonSchema;
+  const values = { EndpointConfigName: 'c', 'ProductionVariants.0.VariantName': 'AllTraffic', 'ProductionVariants.1.VariantName': 'B', 'ProductionVariants.1.ModelName': 'm' };
+
+  it('asks for the model of every variant before sending, by item path pattern', () => {
+    const plain = groupFields(config, { ProductionVariants: 2 });
+    expect(leaves(plain).find((f) => f.name === 'ProductionVariants.0.ModelName')?.required).toBe(false);
+    expect(validateGroups(plain, values)).toEqual({});
+    const tree = requireLeaves(plain, ['ProductionVariants.*.ModelName']);
+    expect(leaves(tree).filter((f) => f.required && /^ProductionVariants\.\d\.[A-Za-z]+$/.test(f.name)).map((f) => f.name)).toEqual(['ProductionVariants.0.VariantName', 'ProductionVariants.0.ModelName', 'ProductionVariants.1.VariantName', 'ProductionVariants.1.ModelName']);
+    expect(validateGroups(tree, values)).toEqual({ 'ProductionVariants.0.ModelName': 'Required: enter a value for model name.' });
   });
 });

@@ -109,3 +109,14 @@ export function leafOfPath(path: string, names: readonly string[], values: FormV
   const [parent, item] = [dotted.slice(0, cut), dotted.slice(cut + 1)];
   return names.find((n) => cut > 0 && n.startsWith(`${parent}.`) && n.endsWith('.Name') && values[n] === item);
 }
+
+/**
+ * The tree with the named leaves required (dotted paths, `*` for any item index: `ProductionVariants.*.ModelName`):
+ * for members SageMaker's schema leaves optional for a feature Loam does not offer (a production variant
+ * without a model serves inference components), so the form says what the server will insist on.
+ */
+export function requireLeaves(g: FieldGroup, paths: readonly string[]): FieldGroup {
+  if (paths.length === 0) return g;
+  const wanted = (name: string) => paths.includes(name) || paths.includes(name.replace(/\.\d+(?=\.|$)/g, '.*'));
+  return { ...g, fields: g.fields.map((f) => (wanted(f.name) ? { ...f, required: true } : f)), groups: g.groups.map((c) => requireLeaves(c, paths)) };
+}

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { Button, Group, Stack, Text } from '@mantine/core';
 import { getOperation } from '@loam/contracts';
 import { loam } from '../../api/client.js';
@@ -8,7 +8,9 @@ import { labelFor } from '../../schema/labels.js';
 import { toUserFacingError, topField, type UserFacingError } from '../../schema/problems.js';
 import { validateField, type FormValue, type FormValues } from '../../schema/validate.js';
 import { GroupView, OptionalGroups, prominent } from './nested-group.js';
-import { groupFields, leafOfPath, leaves, toNestedInput, validateGroups } from './nested-fields.js';
+import { groupFields, leafOfPath, leaves, requireLeaves, toNestedInput, validateGroups } from './nested-fields.js';
+
+const noPaths: readonly string[] = [];
 
 export interface NestedOperationFormProps {
   /** A create operation whose input has nested objects (CreateTrainingJob, CreateProcessingJob). */
@@ -17,7 +19,11 @@ export interface NestedOperationFormProps {
   readonly initial?: FormValues;
   /** Items of each array of objects to start with (`{ InputDataConfig: 1 }`). */
   readonly initialCounts?: Readonly<Record<string, number>>;
+  /** Leaves the schema leaves optional but the page knows the server needs (dotted paths, `*` for an item index). */
+  readonly required?: readonly string[];
   readonly submitLabel?: string;
+  /** A line above the form, e.g. where a clone's settings came from. */
+  readonly intro?: ReactNode;
   readonly onDone: (output: unknown, input: Record<string, unknown>) => void;
   readonly onCancel?: () => void;
 }
@@ -27,12 +33,12 @@ export interface NestedOperationFormProps {
  * is shown as fieldsets, everything optional waits in an accordion. The server's errors land on the leaf
  * their JSON pointer names.
  */
-export function NestedOperationForm({ operation, initial = {}, initialCounts = {}, submitLabel, onDone, onCancel }: NestedOperationFormProps) {
+export function NestedOperationForm({ operation, initial = {}, initialCounts = {}, required = noPaths, submitLabel, intro, onDone, onCancel }: NestedOperationFormProps) {
   const op = getOperation(operation);
   if (!op) throw new Error(`Unknown operation ${operation}`);
   const formId = useId().replace(/:/g, '');
   const [counts, setCounts] = useState<Record<string, number>>({ ...initialCounts });
-  const tree = useMemo(() => groupFields(op.input as JsonSchema, counts), [op, counts]);
+  const tree = useMemo(() => requireLeaves(groupFields(op.input as JsonSchema, counts), required), [op, counts, required]);
   const all = useMemo(() => leaves(tree), [tree]);
   const [values, setValues] = useState<FormValues>(() => ({ ...Object.fromEntries(all.map((f) => [f.name, f.kind === 'boolean' ? false : f.kind === 'tags' || f.kind === 'list' ? [] : ''])), ...initial }));
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -97,6 +103,7 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
         <Text size="sm" c="dimmed" id={`${formId}-summary`}>
           {op.summary}
         </Text>
+        {intro}
         {failure && <ErrorAlert error={failure} placed={placed} onClose={() => setFailure(undefined)} />}
         <GroupView {...view} group={{ ...tree, label: labelFor(operation.replace(/^(Create|Put|Update)/, '')), fields: topShown, groups: [] }} />
         {shown.map((g) => (

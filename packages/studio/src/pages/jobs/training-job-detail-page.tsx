@@ -5,10 +5,13 @@ import { loam } from '../../api/client.js';
 import { useNotifications } from '../../app/notifications.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
+import { FailureAlert } from '../../patterns/failure-alert.js';
 import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { runPath, useRunOfJob } from '../experiments/mlflow-data.js';
+import { CloneButton } from './clone-button.js';
+import { trainingJobPath } from './job-paths.js';
 import { JobTimes, timeKeys } from './job-times.js';
 import { JobLogs } from './job-logs.js';
 import { JobMetrics } from './job-metrics.js';
@@ -35,10 +38,13 @@ export function TrainingJobDetailPage() {
   return (
     <ResourceDetail
       kind="Training job"
+      banner={job.TrainingJobStatus === 'Failed' && job.FailureReason ? <FailureAlert kind="training job" reason={job.FailureReason} /> : undefined}
       name={job.TrainingJobName}
       item={{ ...job, Arn: job.TrainingJobArn }}
       summaryOmit={[...timeKeys(job), 'Arn', 'TrainingJobName', 'HyperParameters', 'SecondaryStatusTransitions', 'FinalMetricDataList']}
       actions={
+        <>
+        <CloneButton operation="CreateTrainingJob" described={job} nameKey="TrainingJobName" title="Create training job" listOperation="ListTrainingJobs" pathOf={trainingJobPath} doneTitle={(n) => `Training job ${n} started`} />
         <ConfirmButton
           label="Stop"
           disabled={job.TrainingJobStatus !== 'InProgress'}
@@ -51,6 +57,7 @@ export function TrainingJobDetailPage() {
             notify({ title: `Stopping ${job.TrainingJobName}`, tone: 'info' });
           }}
         />
+        </>
       }
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },

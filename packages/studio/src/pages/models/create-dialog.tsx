@@ -19,10 +19,12 @@ export interface CreateDialogProps {
   /** Called fresh on every open, so suggested names stay unique. */
   readonly initial?: () => FormValues;
   readonly initialCounts?: Readonly<Record<string, number>>;
+  /** Leaves to mark required although the schema has them optional (see `NestedOperationForm`). */
+  readonly required?: readonly string[];
 }
 
 /** A button opening a create form generated from the operation's schema; on success, go to the new resource. */
-export function CreateDialog({ operation, title, nameKey, listOperation, pathOf, initial, initialCounts }: CreateDialogProps) {
+export function CreateDialog({ operation, title, nameKey, listOperation, pathOf, initial, initialCounts, required }: CreateDialogProps) {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const { notify } = useNotifications();
@@ -36,6 +38,7 @@ export function CreateDialog({ operation, title, nameKey, listOperation, pathOf,
             operation={operation}
             {...(initial ? { initial: initial() } : {})}
             {...(initialCounts ? { initialCounts } : {})}
+            {...(required ? { required } : {})}
             submitLabel={title}
             onCancel={() => setOpen(false)}
             onDone={(_out, input) => {

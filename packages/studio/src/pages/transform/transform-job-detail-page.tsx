@@ -5,17 +5,27 @@ import { loam } from '../../api/client.js';
 import { useNotifications } from '../../app/notifications.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
-import { JsonView } from '../../patterns/json-view.js';
+import { FailureAlert } from '../../patterns/failure-alert.js';
+import { FieldGrid } from '../../patterns/field-grid.js';
+import { FieldPickers } from '../../patterns/field-pickers.js';
+import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
+import { settingRows } from '../../schema/settings.js';
+import { CloneButton } from '../jobs/clone-button.js';
 import { JobLogs } from '../jobs/job-logs.js';
 import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { LineageLink } from '../lineage/lineage-link.js';
+import { ModelPicker } from '../models/model-picker.js';
 import { modelPath } from '../models/model-paths.js';
+import { transformJobPath } from './transform-paths.js';
 
 const terminal = (s: string) => ['Completed', 'Failed', 'Stopped'].includes(s);
 
-/** One transform job, live: status, input and output, the model it ran, its log (followed while running), Stop. */
+/** Members given their own section below; the summary keeps the rest (status, failure reason, batch strategy, payload limits). */
+const sectioned = ['TransformJobName', 'ModelName', 'TransformInput', 'TransformOutput', 'TransformResources', 'DataProcessing', 'Environment', 'ModelClientConfig', 'DataCaptureConfig', 'ExperimentConfig'];
+
+/** One transform job, live: status, input, output, resources, the model it ran, its log (followed while running), Clone, Stop. */
 export function TransformJobDetailPage() {
   const { jobName } = useParams({ strict: false }) as { jobName: string };
   const qc = useQueryClient();
@@ -28,39 +38,65 @@ export function TransformJobDetailPage() {
   const job = q.data;
   if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeTransformJob' })} />;
   if (!job) return <Skeleton height={240} aria-label="Loading transform job" />;
+  const rows = (o: object | undefined) => settingRows(o as Record<string, unknown> | undefined).map((r) => ({ key: r.path, label: r.label, value: r.value }));
+  const environment = Object.entries(job.Environment ?? {}).map(([Key, Value]) => ({ Key, Value }));
+  const more = [
+    ...(job.DataCaptureConfig ? [{ title: 'Data capture', content: <FieldGrid rows={rows(job.DataCaptureConfig)} /> }] : []),
+    ...(job.ExperimentConfig ? [{ title: 'Experiment', content: <FieldGrid rows={rows(job.ExperimentConfig)} /> }] : []),
+  ];
   return (
     <ResourceDetail
+      banner={job.TransformJobStatus === 'Failed' && job.FailureReason ? <FailureAlert kind="transform job" reason={job.FailureReason} /> : undefined}
       kind="Transform job"
       name={job.TransformJobName}
       item={{ ...job, Arn: job.TransformJobArn }}
-      summaryOmit={[...timeKeys(job), 'Arn', 'TransformJobName', 'ModelName']}
+      summaryOmit={[...timeKeys(job), 'Arn', ...sectioned]}
       lineage={<LineageLink arn={job.TransformJobArn} />}
+      jsonFolded
       actions={
-        <ConfirmButton
-          label="Stop"
-          disabled={job.TransformJobStatus !== 'InProgress'}
-          title={`Stop transform job ${job.TransformJobName}?`}
-          message="Files already scored keep their output; files in progress are not written."
-          iamAction="sagemaker:StopTransformJob"
-          onConfirm={async () => {
-            await loam.StopTransformJob({ TransformJobName: job.TransformJobName });
-            await qc.invalidateQueries({ queryKey: ['DescribeTransformJob', jobName] });
-            notify({ title: `Stopping ${job.TransformJobName}`, tone: 'info' });
-          }}
-        />
+        <>
+          <FieldPickers pickers={{ ModelName: ModelPicker }}>
+            <CloneButton operation="CreateTransformJob" described={job} nameKey="TransformJobName" title="Create transform job" listOperation="ListTransformJobs" pathOf={transformJobPath} />
+          </FieldPickers>
+          <ConfirmButton
+            label="Stop"
+            disabled={job.TransformJobStatus !== 'InProgress'}
+            title={`Stop transform job ${job.TransformJobName}?`}
+            message="Files already scored keep their output; files in progress are not written."
+            iamAction="sagemaker:StopTransformJob"
+            onConfirm={async () => {
+              await loam.StopTransformJob({ TransformJobName: job.TransformJobName });
+              await qc.invalidateQueries({ queryKey: ['DescribeTransformJob', jobName] });
+              notify({ title: `Stopping ${job.TransformJobName}`, tone: 'info' });
+            }}
+          />
+        </>
       }
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },
         {
           title: 'Model',
           content: (
-            <Anchor component={Link} to={modelPath(job.ModelName)}>
-              {job.ModelName}
-            </Anchor>
+            <FieldGrid
+              rows={[
+                {
+                  label: 'Model name',
+                  value: (
+                    <Anchor component={Link} to={modelPath(job.ModelName)}>
+                      {job.ModelName}
+                    </Anchor>
+                  ),
+                },
+                ...rows(job.ModelClientConfig),
+              ]}
+            />
           ),
         },
-        { title: 'Input', content: <JsonView value={{ ...job.TransformInput, ...(job.DataProcessing ? { DataProcessing: job.DataProcessing } : {}) }} label="Transform input" /> },
-        { title: 'Output', content: <JsonView value={job.TransformOutput ?? {}} label="Transform output" /> },
+        { title: 'Input', content: <FieldGrid rows={[...rows(job.TransformInput), ...rows(job.DataProcessing)]} /> },
+        { title: 'Output', content: <FieldGrid rows={rows(job.TransformOutput)} /> },
+        { title: 'Resources', content: <FieldGrid rows={rows(job.TransformResources)} /> },
+        ...(environment.length > 0 ? [{ title: 'Environment', content: <KeyValueTable rows={environment} label="Environment variables" /> }] : []),
+        ...more,
         // GetTransformJobLogs returns the same log page shape as the training and processing log operations.
         { title: 'Logs', content: <JobLogs operation={'GetTransformJobLogs' as 'GetTrainingJobLogs'} input={{ TransformJobName: job.TransformJobName }} label={`Log of ${job.TransformJobName}`} /> },
       ]}

@@ -1,5 +1,6 @@
 import { LineChart } from '@mantine/charts';
 import { Text } from '@mantine/core';
+import { formatNumber } from '../../schema/format.js';
 import type { TrialPoint } from './trials.js';
 
 /** The objective each trial reached (dots) and the best so far (a line), by trial number. */
@@ -7,7 +8,7 @@ export function ObjectiveChart({ points, metric }: { points: readonly TrialPoint
   if (!points.some((p) => p.objective !== undefined)) return <Text size="sm" c="dimmed">No trial has reported {metric} yet.</Text>;
   const last = points[points.length - 1];
   return (
-    <div role="img" aria-label={`${metric} by trial: ${points.map((p) => `trial ${p.trial} ${p.objective ?? '—'}`).join(', ')}; best so far ${last?.best ?? '—'}`}>
+    <div role="img" aria-label={`${metric} by trial: ${points.map((p) => `trial ${p.trial} ${p.objective !== undefined ? formatNumber(p.objective) : '—'}`).join(', ')}; best so far ${last?.best !== undefined ? formatNumber(last.best) : '—'}`}>
       <LineChart
         h={240}
         data={points.map((p) => ({ ...p }))}
@@ -24,6 +25,9 @@ export function ObjectiveChart({ points, metric }: { points: readonly TrialPoint
         lineProps={(s) => (s.name === 'objective' ? { strokeWidth: 0, strokeOpacity: 0 } : {})}
         withLegend
         gridAxis="xy"
+        // Objectives of a search sit close together (AUC 0.985–0.994): an axis from 0 drew them all as one line at 1.
+        yAxisProps={{ domain: ['auto', 'auto'], tickFormatter: (v: number) => formatNumber(v, 4) }}
+        valueFormatter={(v) => formatNumber(v)}
         xAxisLabel="Trial"
         lineChartProps={{ accessibilityLayer: false }}
       />

@@ -2,8 +2,20 @@ import { useState } from 'react';
 import { Link } from '@tanstack/react-router';
 import { Anchor, Table, UnstyledButton } from '@mantine/core';
 import { StatusBadge } from '../../patterns/status-badge.js';
+import { formatNumeric } from '../../schema/format.js';
 import { trainingJobPath } from '../jobs/job-paths.js';
 import { byObjective, type Trial } from './trials.js';
+
+/** A hyperparameter or objective value, shortened to significant digits; the exact value is its title. */
+function Value({ v }: { v: string | number | undefined }) {
+  if (v === undefined) return <Table.Td>—</Table.Td>;
+  const shown = formatNumeric(v);
+  return (
+    <Table.Td title={shown === String(v) ? undefined : String(v)} style={{ fontVariantNumeric: 'tabular-nums' }}>
+      {shown}
+    </Table.Td>
+  );
+}
 
 /** Every trial with its tuned hyperparameters and objective; the objective header sorts best or worst first. */
 export function TrialsTable({ trials, params, metric, minimize, bestName }: { trials: readonly Trial[]; params: readonly string[]; metric: string; minimize: boolean; bestName?: string | undefined }) {
@@ -43,9 +55,9 @@ export function TrialsTable({ trials, params, metric, minimize, bestName }: { tr
                 <StatusBadge status={t.TrainingJobStatus} />
               </Table.Td>
               {params.map((p) => (
-                <Table.Td key={p}>{t.TunedHyperParameters[p] ?? '—'}</Table.Td>
+                <Value key={p} v={t.TunedHyperParameters[p]} />
               ))}
-              <Table.Td>{t.FinalHyperParameterTuningJobObjectiveMetric?.Value ?? '—'}</Table.Td>
+              <Value v={t.FinalHyperParameterTuningJobObjectiveMetric?.Value} />
             </Table.Tr>
           ))}
         </Table.Tbody>

@@ -7,14 +7,17 @@ import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
+import { formatNumber, formatNumeric } from '../../schema/format.js';
 import { labelFor } from '../../schema/labels.js';
 import { ParallelCoordinates } from '../experiments/parallel-coordinates.js';
+import { CloneButton } from '../jobs/clone-button.js';
 import { trainingJobPath } from '../jobs/job-paths.js';
 import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { LineageLink } from '../lineage/lineage-link.js';
 import { completionLines } from './completion.js';
 import { ObjectiveChart } from './objective-chart.js';
 import { TrialsTable } from './trials-table.js';
+import { tuningJobPath } from './tuning-paths.js';
 import { bestSoFar, type Trial } from './trials.js';
 
 const terminal = (s: string) => ['Completed', 'Failed', 'Stopped'].includes(s);
@@ -79,6 +82,8 @@ export function TuningJobDetailPage() {
       // A tuning job is not a lineage vertex itself; its best trial is where data, model and deployments meet.
       lineage={best ? <LineageLink arn={best.TrainingJobArn} /> : <Text size="sm" c="dimmed">Lineage starts at the best trial once one has finished.</Text>}
       actions={
+        <>
+        <CloneButton operation="CreateHyperParameterTuningJob" described={job} nameKey="HyperParameterTuningJobName" title="Create tuning job" listOperation="ListHyperParameterTuningJobs" pathOf={tuningJobPath} />
         <ConfirmButton
           label="Stop"
           disabled={job.HyperParameterTuningJobStatus !== 'InProgress'}
@@ -91,6 +96,7 @@ export function TuningJobDetailPage() {
             notify({ title: `Stopping ${job.HyperParameterTuningJobName}`, tone: 'info' });
           }}
         />
+        </>
       }
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },
@@ -104,8 +110,8 @@ export function TuningJobDetailPage() {
               <Anchor component={Link} to={trainingJobPath(best.TrainingJobName)} fw={600}>
                 {best.TrainingJobName}
               </Anchor>
-              <Text size="sm">
-                {metric} = {best.FinalHyperParameterTuningJobObjectiveMetric?.Value ?? '—'} ({Object.entries(best.TunedHyperParameters).map(([k, v]) => `${k}=${v}`).join(', ')})
+              <Text size="sm" title={`${metric} = ${best.FinalHyperParameterTuningJobObjectiveMetric?.Value ?? '—'} (${Object.entries(best.TunedHyperParameters).map(([k, v]) => `${k}=${v}`).join(', ')})`}>
+                {metric} = {best.FinalHyperParameterTuningJobObjectiveMetric ? formatNumber(best.FinalHyperParameterTuningJobObjectiveMetric.Value) : '—'} ({Object.entries(best.TunedHyperParameters).map(([k, v]) => `${k}=${formatNumeric(v)}`).join(', ')})
               </Text>
             </Group>
           ) : (
