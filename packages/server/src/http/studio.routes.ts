@@ -14,6 +14,19 @@ const serverPaths = /^\/(api|ajax-api|auth|healthz)(\/|$)/;
 const missingBuild = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Loam Studio is not built</title></head>
 <body><main><h1>Loam Studio is not built yet</h1><p>The API is running, but the web app has not been built. Run <code>npm run build</code> in the Loam folder, then reload this page.</p><p>Health: <a href="/healthz">/healthz</a>. API: <code>/api/v1</code>.</p></main></body></html>`;
 
+/**
+ * Studio's document policy: scripts only from Loam's own origin (the built bundle; no inline script,
+ * event handler or `javascript:` URL), requests only to its own API, no plugins, no `<base>`. Markup a
+ * stored name, tag or log line smuggled into the page could then run nothing even if some rendering
+ * failed to escape it. Styles may be inline (Mantine and Recharts set style attributes); images may be
+ * data: or blob: URLs (charts, downloads). `'unsafe-eval'` stays: Studio's code evaluates no text, and
+ * the browser tests' driver (Playwright's waitForFunction) evaluates its predicates in the page.
+ */
+export const STUDIO_CSP = [
+  "default-src 'self'", "script-src 'self' 'unsafe-eval'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "font-src 'self' data:",
+  "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+].join('; ');
+
 function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();
@@ -35,6 +48,7 @@ export function registerStudioRoutes(app: FastifyInstance, options: StudioRoutes
 
   const sendIndex = (reply: FastifyReply) => {
     const index = join(root, 'index.html');
+    void reply.header('content-security-policy', STUDIO_CSP);
     if (!isFile(index)) return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(missingBuild);
     return reply.header('cache-control', 'no-cache').sendFile('index.html', root, { cacheControl: false });
   };
