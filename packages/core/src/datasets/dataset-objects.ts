@@ -1,8 +1,8 @@
 import type { Clock } from '../kernel/clock.js';
+import { LoamError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { parseS3Uri, type ArtifactStore, type ObjectRef } from '../ports/artifact-store.js';
-import type { Collection, MetadataStore } from '../ports/metadata-store.js';
-import type { Versioned } from '../ports/metadata-store.js';
+import type { Collection, MetadataStore, Versioned } from '../ports/metadata-store.js';
 import { datasetVersionsSpec, versionId, type DatasetVersionRecord } from './dataset.collections.js';
 
 // Where a dataset's objects live in its bucket. A snapshot's key carries a random part of its import's
@@ -72,14 +72,17 @@ export async function sweepOrphanedDatasetObjects(o: SweepOptions): Promise<stri
     if (upload) return (await recordedUploads(upload[1] as string)).has(uri);
     return undefined; // not a key Loam writes: not ours to judge
   };
-  if (!(await o.artifacts.listBuckets()).some((b) => b.name === o.bucket)) return [];
   const cutoff = o.clock.now() - o.olderThanMs;
   const deleted: string[] = [];
   for (const prefix of ['datasets/', 'uploads/']) {
     let startAfter: string | undefined;
     do {
       o.signal?.throwIfAborted();
-      const page = await o.artifacts.list({ bucket: o.bucket, prefix, maxKeys: 1000, ...(startAfter ? { startAfter } : {}) });
+      const page = await o.artifacts.list({ bucket: o.bucket, prefix, maxKeys: 1000, ...(startAfter ? { startAfter } : {}) }).catch((e: unknown) => {
+        // No bucket yet: nothing was ever imported. (Not listBuckets: an S3 key may not be allowed to.)
+        if (e instanceof LoamError && e.code === 'ResourceNotFound') return { objects: [], commonPrefixes: [] };
+        throw e;
+      });
       for (const obj of page.objects) {
         if (obj.lastModified > cutoff) continue;
         const uri = `s3://${o.bucket}/${obj.key}`;

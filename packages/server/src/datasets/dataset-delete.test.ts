@@ -157,6 +157,9 @@ describe.each(Object.keys(backends))('DeleteDataset on %s', (backend) => {
     expect((await ok.svc.PreviewDataset({ DatasetName: keep }, ctx)).Rows).toHaveLength(7);
     const kept = (await ok.svc.DescribeDataset({ DatasetName: keep }, ctx)).Latest;
     expect(await artifacts.head(ref(kept?.SourceUri as string))).toBeDefined();
+    // A bucket nothing was ever imported into is nothing to sweep.
+    const fresh = new DatasetService({ store: ok.store, artifacts, engine: new DuckDbDataEngine({ threads: 1 }), clock: systemClock, partition, workDir: join(dir, `fresh-${b}`), bucket: `never-made-${b}`, authorize: async () => undefined });
+    expect(await fresh.sweepOrphanedObjects({ olderThanMs: 0 })).toEqual([]);
   });
 
   it('deletes the uploads and the tags of its versions, and the name starts afresh', async () => {

@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger, type RequestContext } from '@loam/core';
+import { DuckDbDataEngine, S3ArtifactStore } from '@loam/adapters';
+import { DatasetService, silentLogger, systemClock, type RequestContext } from '@loam/core';
 import { loadConfig } from '../config/index.js';
 import { openPlatform } from '../compose/platform.js';
+import { openTestLoam } from '../compose/loam.test-support.js';
 
 // Opening the platform deletes the dataset objects a stopped server left without a version row (an
 // import's snapshot and upload written before its commit, or a DeleteDataset's objects after its
@@ -51,4 +54,33 @@ describe('the datasets capability at start', () => {
       await second.close();
     }
   });
+});
+
+describe('the sweep over the S3 artifact store', () => {
+  it('needs only the dataset bucket: a key that may not list every bucket sweeps it', async () => {
+    const loam = await openTestLoam();
+    let store: S3ArtifactStore | undefined;
+    try {
+      await loam.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = loam.app.server.address() as AddressInfo;
+      const id = loam.platform.identity;
+      const admin = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
+      await id.CreateUser({ UserName: 'datasets' }, admin);
+      const bucketOnly = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: ['arn:loam:s3:::loam-datasets', 'arn:loam:s3:::loam-datasets/*'] }] };
+      await id.CreatePolicy({ PolicyName: 'DatasetBucketOnly', PolicyDocument: JSON.stringify(bucketOnly) }, admin);
+      await id.AttachUserPolicy({ UserName: 'datasets', PolicyName: 'DatasetBucketOnly' }, admin);
+      const key = (await id.CreateAccessKey({ UserName: 'datasets' }, admin)).AccessKey;
+      store = await S3ArtifactStore.open({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey } });
+      const workDir = join(loam.dataDir, 'sweep-work');
+      const svc = new DatasetService({ store: loam.platform.store, artifacts: store, engine: new DuckDbDataEngine({ threads: 1 }), clock: systemClock, partition: loam.platform.partition, workDir, authorize: async () => undefined });
+      // Before anything was imported the bucket does not exist: nothing to do.
+      expect(await svc.sweepOrphanedObjects({ olderThanMs: 0 })).toEqual([]);
+      await loam.platform.artifacts.ensureBucket('loam-datasets');
+      await loam.platform.artifacts.put({ bucket: 'loam-datasets', key: 'datasets/gone/v1/0123456789abcdef/data.parquet' }, Buffer.from('x'));
+      expect(await svc.sweepOrphanedObjects({ olderThanMs: 0 })).toEqual(['s3://loam-datasets/datasets/gone/v1/0123456789abcdef/data.parquet']);
+    } finally {
+      await store?.close();
+      await loam.close();
+    }
+  }, 60_000);
 });
