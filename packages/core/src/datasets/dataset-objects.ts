@@ -1,7 +1,7 @@
 import type { Clock } from '../kernel/clock.js';
 import { LoamError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
-import { parseS3Uri, type ArtifactStore, type ObjectRef } from '../ports/artifact-store.js';
+import { parseS3Uri, type ArtifactStore, type ListObjectsResult, type ObjectRef } from '../ports/artifact-store.js';
 import type { Collection, MetadataStore, Versioned } from '../ports/metadata-store.js';
 import { datasetVersionsSpec, versionId, type DatasetVersionRecord } from './dataset.collections.js';
 
@@ -78,7 +78,7 @@ export async function sweepOrphanedDatasetObjects(o: SweepOptions): Promise<stri
     let startAfter: string | undefined;
     do {
       o.signal?.throwIfAborted();
-      const page = await o.artifacts.list({ bucket: o.bucket, prefix, maxKeys: 1000, ...(startAfter ? { startAfter } : {}) }).catch((e: unknown) => {
+      const page = await o.artifacts.list({ bucket: o.bucket, prefix, maxKeys: 1000, ...(startAfter ? { startAfter } : {}) }).catch((e: unknown): ListObjectsResult => {
         // No bucket yet: nothing was ever imported. (Not listBuckets: an S3 key may not be allowed to.)
         if (e instanceof LoamError && e.code === 'ResourceNotFound') return { objects: [], commonPrefixes: [] };
         throw e;
