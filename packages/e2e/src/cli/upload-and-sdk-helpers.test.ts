@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, createLoamClient, LoamApiError, LoamWaiterTimeoutError, paginate, waitForTrainingJob, type LoamClient } from '@loam/sdk';
+import { LocalFsArtifactStore } from '@loam/adapters';
 import { readCredentialsProfile } from '@loam/cli';
 import { runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
@@ -15,6 +16,8 @@ describe('loam upload and the SDK helpers, against a real server', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
+    // The training job's S3OutputPath: Loam never creates an output bucket.
+    await (await LocalFsArtifactStore.open({ root: join(dataDir, 'artifacts') })).ensureBucket('sdk-wait');
     loam = await startLoamProcess(dataDir);
     client = createLoamClient({ endpoint: loam.url, token: readCredentialsProfile(loam.info.credentialsFile)!['loam_api_token']! });
     // Label first, no header: what the built-in XGBoost reads as CSV.

@@ -19,6 +19,8 @@ describe('loam train and loam logs', () => {
   it('trains the built-in XGBoost to Completed with progress, then prints its logs', async () => {
     const artifacts = await LocalFsArtifactStore.open({ root: join(dataDir, 'artifacts') });
     await artifacts.ensureBucket('data');
+    // Loam never creates an output bucket (a missing one fails the job when it uploads, as in SageMaker).
+    await artifacts.ensureBucket('models');
     const rows = Array.from({ length: 200 }, (_, i) => `${i % 2},${(i % 2) + (i % 7) / 10},${(i % 5) / 5}`).join('\n');
     await artifacts.put({ bucket: 'data', key: 'train/t.csv' }, Buffer.from(`${rows}\n`));
     loam = await startLoamProcess(dataDir);

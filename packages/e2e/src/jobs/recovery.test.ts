@@ -65,6 +65,7 @@ describe('kill -9 of the server with 5 training jobs running', () => {
     expect(py.status, '/usr/bin/python3 is needed').toBe(0);
     const artifacts = await LocalFsArtifactStore.open({ root: join(dataDir, 'artifacts') });
     await artifacts.ensureBucket('data');
+    await artifacts.ensureBucket('models');
     await artifacts.put({ bucket: 'data', key: 'train/x.csv' }, Buffer.from('1,2\n'));
     const tgz = spawnSync('tar', ['-czf', '-', '-C', join(fixtures, 'scripts'), 'sleeper.py']).stdout;
     await artifacts.put({ bucket: 'data', key: 'code/sourcedir.tar.gz' }, tgz);

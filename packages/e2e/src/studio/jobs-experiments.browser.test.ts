@@ -20,7 +20,11 @@ const sleeperSource = spawnSync('tar', ['-czf', '-', '-C', join(repoRoot, 'packa
 describe('Training jobs and experiments in Studio', { retry: 0 }, () => {
   const studio = useStudio({
     setupTimeout: 180_000,
-    prepare: (t) => putCsvObjects(t, 'data', { 'diabetes/train/train.csv': `${csv}\n`, 'code/sourcedir.tar.gz': sleeperSource }),
+    async prepare(t) {
+      await putCsvObjects(t, 'data', { 'diabetes/train/train.csv': `${csv}\n`, 'code/sourcedir.tar.gz': sleeperSource });
+      // The jobs' S3OutputPath (the form's default): Loam never creates an output bucket.
+      await t.platform.artifacts.ensureBucket('models');
+    },
   });
   const { check, heading, nav } = studio;
   /** The built-in XGBoost on the uploaded CSV, started through the API. */

@@ -20,6 +20,8 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
     setupTimeout: 240_000,
     async prepare(t) {
       await putCsvObjects(t, 'data', { 'bc/train/train.csv': `${rows.join('\n')}\n` });
+      // The job's S3OutputPath: Loam never creates an output bucket.
+      await t.platform.artifacts.ensureBucket('models');
       await t.admin.CreateTrainingJob({
         TrainingJobName: 'bc-xgb',
         RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',

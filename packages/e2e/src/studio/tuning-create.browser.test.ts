@@ -15,7 +15,11 @@ const rows = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 
 describe('Creating a tuning job in Studio', { retry: 0 }, () => {
   const studio = useStudio({
     setupTimeout: 120_000,
-    prepare: (t) => putCsvObjects(t, 'data', { 'bc/train/train.csv': `${rows.slice(0, 450).join('\n')}\n`, 'bc/validation/validation.csv': `${rows.slice(450).join('\n')}\n` }),
+    async prepare(t) {
+      await putCsvObjects(t, 'data', { 'bc/train/train.csv': `${rows.slice(0, 450).join('\n')}\n`, 'bc/validation/validation.csv': `${rows.slice(450).join('\n')}\n` });
+      // The trials' S3OutputPath (the form's default): Loam never creates an output bucket.
+      await t.platform.artifacts.ensureBucket('models');
+    },
   });
   const { check, heading, nav } = studio;
 

@@ -20,6 +20,8 @@ let client: LoamClient;
 beforeAll(async () => {
   const artifacts = await LocalFsArtifactStore.open({ root: join(dataDir, 'artifacts') });
   await artifacts.ensureBucket('data');
+  // The trials' S3OutputPath: Loam never creates an output bucket.
+  await artifacts.ensureBucket('models');
   await artifacts.put({ bucket: 'data', key: 'bc/train/train.csv' }, Buffer.from(trainCsv));
   await artifacts.put({ bucket: 'data', key: 'bc/validation/validation.csv' }, Buffer.from(validationCsv));
   loam = await startLoamProcess(dataDir);

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { openArtifactStore } from '@loam/adapters/artifacts/registry';
 import { ArchiveRefused, DEFAULT_ARCHIVE_LIMITS, expansionCap, expansionRefusal, type ArchiveLimits } from './archive-extract.js';
+import { ClientError, isMissingBucket } from './client-error.js';
 import { openOwnFile } from './own-files.js';
 
 /** The artifact store as the runner sees it (the port's shape, through the adapters' registry). */
@@ -69,8 +70,24 @@ export async function download(store: Artifacts, ref: S3Ref, file: string, gunzi
 }
 
 /**
+ * Whether this runner's uploads create a missing bucket. SageMaker never creates one, and neither do
+ * training jobs (tuning trials included), batch transform or checkpoints. Processing jobs still do, until
+ * the Data Wrangler flow runs and `loam demo` (which write flow destinations through them) create their
+ * buckets themselves (ADR 0007, 2026-11-28 addendum). Set once per runner process (`bin.ts`), which
+ * runs one job.
+ */
+let createsMissingBuckets = false;
+
+/** Sets {@link createsMissingBuckets} for the job this runner process runs. */
+export function setOutputBucketPolicy(kind: 'training-job' | 'processing-job' | 'transform-job'): void {
+  createsMissingBuckets = kind === 'processing-job';
+}
+
+/**
  * Uploads a file. With `within`, the file is one the job's image wrote and is read only if it is a
  * regular file really under that directory (see openOwnFile); returns false when it is not.
+ * @throws ClientError when the bucket does not exist: as SageMaker, Loam does not create a job's output
+ * bucket (see {@link setOutputBucketPolicy}), and the job fails with `Artifact upload failed: …`.
  */
 export async function upload(store: Artifacts, ref: S3Ref, file: string, contentType?: string, within?: string): Promise<boolean> {
   let body;
@@ -79,9 +96,20 @@ export async function upload(store: Artifacts, ref: S3Ref, file: string, content
     if (fd === undefined) return false;
     body = createReadStream('', { fd });
   } else body = createReadStream(file);
-  await store.ensureBucket(ref.bucket);
-  await store.put(ref, body, contentType ? { contentType } : {});
+  if (createsMissingBuckets) await store.ensureBucket(ref.bucket);
+  try {
+    await store.put(ref, body, contentType ? { contentType } : {});
+  } catch (e) {
+    body.destroy();
+    if (isMissingBucket(e)) throw new ClientError(noSuchBucket(ref));
+    throw e;
+  }
   return true;
+}
+
+/** SageMaker's words for an output it could not write (`Artifact upload failed:Unable to upload file to s3://… (<S3 error>)`). */
+function noSuchBucket(ref: S3Ref): string {
+  return `Artifact upload failed: unable to upload file to s3://${ref.bucket}/${ref.key} (NoSuchBucket: the bucket '${ref.bucket}' does not exist; Loam does not create output buckets: create it before the job uploads).`;
 }
 
 

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { download, listAll, parseS3, safeRelative, upload, type Artifacts } from './artifacts.js';
+import { ClientError, isMissingBucket } from './client-error.js';
 import { isOwnDir, ownerOf } from './own-files.js';
 import { walkFiles } from './walk-files.js';
 
@@ -87,8 +88,11 @@ export class CheckpointSync {
   async restore(signal?: AbortSignal): Promise<number> {
     const { bucket, key } = parseS3(this.s3Uri);
     const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
-    await this.store.ensureBucket(bucket);
-    const objects = await listAll(this.store, bucket, prefix, signal);
+    // A bucket that does not exist is the user's to create, as for every output (see upload).
+    const objects = await listAll(this.store, bucket, prefix, signal).catch((e: unknown) => {
+      if (isMissingBucket(e)) throw new ClientError(`CheckpointConfig.S3Uri '${this.s3Uri}': the bucket '${bucket}' does not exist (NoSuchBucket); Loam does not create it: create it before the job starts.`);
+      throw e;
+    });
     let n = 0;
     for (const o of objects) {
       const rel = safeRelative(o.key.slice(prefix.length));

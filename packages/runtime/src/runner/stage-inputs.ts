@@ -4,10 +4,9 @@ import { manifestPrefixOf, type JobChannelSpec } from '@loam/contracts';
 import { ArchiveRefused } from './archive-extract.js';
 import { download, listAll, parseS3, safeRelative, type Artifacts } from './artifacts.js';
 
-/** A user error in the job's inputs: it becomes the FailureReason, and is never retried. */
-export class ClientError extends Error {
-  override readonly name = 'ClientError';
-}
+import { ClientError } from './client-error.js';
+
+export { ClientError };
 
 interface Planned {
   readonly bucket: string;

@@ -21,6 +21,8 @@ beforeAll(async () => {
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
   await a.ensureBucket('data');
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await a.ensureBucket('models');
   await a.put({ bucket: 'data', key: 'b/train/train.csv' }, Buffer.from(train));
   await a.put({ bucket: 'data', key: 'b/validation/validation.csv' }, Buffer.from(validation));
   await a.put({ bucket: 'data', key: 'b/unlabeled/x.csv' }, Buffer.from(unlabeled));

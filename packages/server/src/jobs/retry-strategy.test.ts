@@ -10,6 +10,8 @@ const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-sci
 beforeAll(async () => {
   loam = await openTestLoam();
   await loam.platform.artifacts.ensureBucket('data');
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.artifacts.put({ bucket: 'data', key: 'code/wait_for_release.py' }, readFileSync(join(fixtures, 'scripts/wait_for_release.py')));
   await loam.platform.jobs.scheduler.start();
 });

@@ -23,6 +23,8 @@ beforeAll(async () => {
   loam = await openTestLoam();
   await loam.platform.jobs.scheduler.start();
   await loam.platform.artifacts.ensureBucket('data');
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.artifacts.put({ bucket: 'data', key: 'train/a.csv' }, Buffer.from(binaryCsv(200)));
 });
 afterAll(async () => {

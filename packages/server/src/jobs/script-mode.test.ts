@@ -13,6 +13,8 @@ beforeAll(async () => {
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
   await a.ensureBucket('data');
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await a.ensureBucket('models');
   await a.put({ bucket: 'data', key: 'sk/train/part-0.csv' }, Buffer.from(binaryCsv(300, 3)));
   await a.put({ bucket: 'data', key: 'sk/train/part-1.csv' }, Buffer.from(binaryCsv(200, 4)));
   await a.put({ bucket: 'data', key: 'sk/validation/v.csv' }, Buffer.from(binaryCsv(200, 5)));

@@ -6,6 +6,8 @@ let loam: TestLoam;
 
 beforeAll(async () => {
   loam = await openTestLoam();
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.jobs.scheduler.start();
 });
 afterAll(async () => {

@@ -9,6 +9,8 @@ let loam: TestLoam;
 beforeAll(async () => {
   loam = await openTestLoam();
   await loam.platform.artifacts.ensureBucket('data');
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.artifacts.put({ bucket: 'data', key: 'train/part-0.csv' }, Buffer.from(binaryCsv(400)));
   await loam.platform.jobs.scheduler.start();
 });

@@ -16,6 +16,9 @@ beforeAll(async () => {
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
   await a.ensureBucket('data');
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await a.ensureBucket('models');
+  await a.ensureBucket('ckpt');
   await a.put({ bucket: 'data', key: 'ck/train/train.csv' }, Buffer.from(binaryCsv(400, 11)));
   await a.put({ bucket: 'data', key: 'ck/validation/validation.csv' }, Buffer.from(binaryCsv(120, 12)));
   await a.put({ bucket: 'data', key: 'ck/big/train.csv' }, Buffer.from(binaryCsv(20_000, 13)));

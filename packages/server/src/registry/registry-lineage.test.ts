@@ -12,6 +12,8 @@ const arn = (kind: string, name: string) => `arn:loam:sagemaker:us-east-1:000000
 
 beforeAll(async () => {
   loam = await openTestLoam();
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.jobs.scheduler.start();
 });
 afterAll(async () => loam?.close());

@@ -17,6 +17,8 @@ beforeAll(async () => {
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
   await a.ensureBucket('data');
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await a.ensureBucket('models');
   await a.put({ bucket: 'data', key: 'bc/train/train.csv' }, Buffer.from(trainCsv));
   await a.put({ bucket: 'data', key: 'bc/validation/validation.csv' }, Buffer.from(validationCsv));
   await loam.platform.jobs.scheduler.start();

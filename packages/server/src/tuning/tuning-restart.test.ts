@@ -15,6 +15,8 @@ let loam: TestLoam;
 beforeAll(async () => {
   loam = await openTestLoam();
   await loam.platform.artifacts.ensureBucket('data');
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.artifacts.put({ bucket: 'data', key: 'bc/train/train.csv' }, Buffer.from(`${csv.slice(0, 400).join('\n')}\n`));
   await loam.platform.artifacts.put({ bucket: 'data', key: 'bc/validation/validation.csv' }, Buffer.from(`${csv.slice(400).join('\n')}\n`));
   await loam.platform.jobs.scheduler.start();

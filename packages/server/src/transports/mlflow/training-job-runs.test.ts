@@ -10,6 +10,8 @@ beforeAll(async () => {
   loam = await openTestLoam();
   mlflow = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
   await loam.platform.artifacts.ensureBucket('data');
+  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
+  await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.artifacts.put({ bucket: 'data', key: 'train/part-0.csv' }, Buffer.from(binaryCsv(400)));
   await loam.platform.jobs.scheduler.start();
 });
