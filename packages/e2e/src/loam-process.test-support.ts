@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const loamBin = join(repoRoot, 'packages/cli/dist/bin.js');
@@ -71,6 +72,33 @@ export function waitForExit(child: ChildProcess, timeoutMs = 10_000): Promise<nu
       resolve(code);
     });
   });
+}
+
+/**
+ * Stops a test's `loam up` for good: SIGTERM, SIGKILL when it has not exited after `timeoutMs`; then
+ * the job runners it leaves are ended with their jobs' processes (they are detached so that a restarted
+ * server adopts them, so they outlive it). For the end of a test, never for a restart the test wants
+ * its jobs to survive (kill the child itself there).
+ */
+export async function stopLoamProcess(p: LoamProcess | undefined, timeoutMs = 15_000): Promise<void> {
+  if (!p) return;
+  if (p.child.exitCode === null && p.child.signalCode === null) {
+    p.child.kill('SIGTERM');
+    await waitForExit(p.child, timeoutMs).catch(async () => {
+      p.child.kill('SIGKILL');
+      await waitForExit(p.child);
+    });
+  }
+  await endDetachedJobs(join(p.info.dataDir, 'jobs'));
+}
+
+/**
+ * Removes a test's data directory once its servers are stopped: whatever job still runs under it (its
+ * runner writing into its job folder made a single removal fail with ENOTEMPTY) is ended first.
+ */
+export async function removeDataDir(dataDir: string): Promise<void> {
+  await endDetachedJobs(join(dataDir, 'jobs'));
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
 
 /** A REST call as the given token: the parsed answer, or an error naming the call and its status. */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readCredentialsProfile } from '@loam/cli';
-import { startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { removeDataDir, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
 
 /** Debian's interpreter and CLI: the ones with python3-boto3 and awscli 2 (not the pyenv shims on PATH). */
 export const PYTHON = '/usr/bin/python3';
@@ -42,13 +42,10 @@ export async function startAwsLoam(): Promise<AwsLoam> {
       AWS_PAGER: '',
       AWS_EC2_METADATA_DISABLED: 'true',
     },
+    /** Stops the server, ends the jobs it left running (their runners outlive it) and removes the data directory. */
     async stop() {
-      if (process.child.exitCode === null) {
-        process.child.kill('SIGTERM');
-        await waitForExit(process.child).catch(() => process.child.kill('SIGKILL'));
-      }
-      // A detached job runner still writing into its job dir makes one pass fail with ENOTEMPTY.
-      rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      await stopLoamProcess(process);
+      await removeDataDir(dataDir);
     },
   };
 }

@@ -1,9 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
-import { repoRoot, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { removeDataDir, repoRoot, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
 import { launchChromium, screenshot, watchPage } from '../studio/browser.test-support.js';
 import { ensureStudioBuilt } from '../studio/studio-build.test-support.js';
 
@@ -53,11 +53,8 @@ beforeAll(async () => {
 }, 260_000);
 
 afterAll(async () => {
-  if (loam) {
-    loam.child.kill('SIGTERM');
-    await waitForExit(loam.child, 15_000).catch(() => loam?.child.kill('SIGKILL'));
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopLoamProcess(loam);
+  await removeDataDir(dataDir);
 });
 
 const named = (id: string): StepRecord => {

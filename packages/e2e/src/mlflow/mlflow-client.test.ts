@@ -1,8 +1,7 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import mlflowModule from 'mlflow';
 import { readCredentialsProfile } from '@loam/cli';
-import { runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { removeDataDir, runLoam, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
 
 /*
  * The `mlflow` npm client (an independent MLflow REST client) against `loam up` as a real process,
@@ -41,9 +40,8 @@ beforeAll(async () => {
   creds = readCredentialsProfile(loam.info.credentialsFile) ?? {};
 });
 afterAll(async () => {
-  loam?.child.kill('SIGTERM');
-  if (loam) await waitForExit(loam.child);
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopLoamProcess(loam);
+  await removeDataDir(dataDir);
 });
 
 describe('the mlflow npm client against loam up', () => {

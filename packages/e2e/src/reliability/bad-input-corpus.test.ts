@@ -1,9 +1,8 @@
-import { rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCredentialsProfile } from '@loam/cli';
-import { startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { removeDataDir, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
 import { descendants, openFds, rssBytes, send, sendAwsJson, type Answer } from './bad-input.test-support.js';
 
 // Research §3 (B1–B10, B14, B15) against a real `loam up`, then recipe R6: after the sweep the server
@@ -111,11 +110,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (loam && loam.child.exitCode === null) {
-    loam.child.kill('SIGTERM');
-    await waitForExit(loam.child, 20_000).catch(() => loam.child.kill('SIGKILL'));
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopLoamProcess(loam, 20_000);
+  await removeDataDir(dataDir);
 });
 
 interface Outcome {

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { readCredentialsProfile } from '@loam/cli';
-import { repoRoot, startLoamProcess, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { repoRoot, startLoamProcess, stopLoamProcess, type LoamProcess } from '../loam-process.test-support.js';
 import { mountSmallFs, type SmallFs } from './small-fs.test-support.js';
 
 // Reliability recipe R4 (docs: research/reliability.md §4): Loam's whole data directory (SQLite
@@ -115,10 +115,8 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
   }, 90_000);
 
   afterAll(async () => {
-    if (loam && loam.child.exitCode === null && loam.child.signalCode === null) {
-      loam.child.kill('SIGTERM');
-      await waitForExit(loam.child, 15_000).catch(() => loam.child.kill('SIGKILL'));
-    }
+    // Its jobs too: a process left in the data directory would keep the file system busy.
+    await stopLoamProcess(loam);
     fs?.dispose();
   }, 30_000);
 

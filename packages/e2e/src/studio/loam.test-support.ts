@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
 import { silentLogger } from '@loam/core';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { buildLoamApp, loadConfig, openPlatform, startLoam, type Platform } from '@loam/server';
@@ -46,6 +47,8 @@ export async function startLoamUnderTest(): Promise<LoamUnderTest> {
       servedByStartLoam: true,
       async close() {
         await loam.close();
+        // Job runners outlive their server (a restart adopts them): end them before the data goes.
+        await endDetachedJobs(loam.config.executor.workDir);
         rmSync(dataDir, { recursive: true, force: true });
       },
     };
@@ -74,6 +77,7 @@ export async function startLoamUnderTest(): Promise<LoamUnderTest> {
     async close() {
       await app.close();
       await platform.close();
+      await endDetachedJobs(config.executor.workDir);
       rmSync(dir, { recursive: true, force: true });
     },
   };

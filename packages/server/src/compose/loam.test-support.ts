@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
 import { silentLogger } from '@loam/core';
 import { loadConfig } from '../config/index.js';
 import { openPlatform, type Platform } from './platform.js';
@@ -38,6 +39,8 @@ export async function openTestLoam(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close();
       await platform.close();
+      // Job runners outlive their server (a restart adopts them): a test's jobs end with its server.
+      await endDetachedJobs(config.executor.workDir);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

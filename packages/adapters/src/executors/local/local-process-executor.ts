@@ -8,7 +8,8 @@ import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, Jo
 import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyParents, removeHostCgroup, sweepEmptyCgroups, type CgroupSupport, type HostCgroup } from './cgroups.js';
 import { EventTail } from './event-tail.js';
 import { readLogPage } from './log-reader.js';
-import { isAlive, killGroup, killJobTree, processesWithArg, processStartTime, signal } from './proc.js';
+import { endHostProcesses, hostMarker, readPidFile } from './end-job.js';
+import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
 import { findUnshare } from './sandbox.js';
 
 export interface LocalProcessExecutorOptions {
@@ -236,20 +237,7 @@ export class LocalProcessExecutor implements JobExecutor {
   async discard(jobId: string): Promise<void> {
     if (this.jobs.has(jobId)) return; // started by this server, which knows its handle
     const dir = this.jobDir(jobId);
-    for (const host of listHosts(dir)) {
-      const hostDir = join(dir, host);
-      // The image's group and sandbox uid the runner recorded are its own only while that runner lives:
-      // once it is gone (a reboot, an earlier attempt's file) the numbers may be any other process's.
-      // So they are read, and checked against the live runner, before the runner is killed.
-      const pidFile = readPidFile(hostDir);
-      const live = pidFile?.pid !== undefined && isAlive(pidFile.pid, pidFile.startTime);
-      // The runner first (its own group: detached), so it starts nothing more; then whatever it started.
-      for (const pid of processesWithArg(join(hostDir, 'job.json'))) {
-        killGroup(pid, 'SIGKILL');
-        signal(pid, 'SIGKILL');
-      }
-      killJobTree(live ? pidFile.childPgid : undefined, pidFile?.marker ?? Buffer.from(hostDir).toString('base64url'), live ? pidFile.childUid : undefined);
-    }
+    for (const host of listHosts(dir)) endHostProcesses(join(dir, host));
   }
 
   async stop(jobId: string): Promise<void> {
@@ -266,7 +254,7 @@ export class LocalProcessExecutor implements JobExecutor {
         if (h.exited) continue;
         signal(-h.pid, 'SIGKILL');
         const pidFile = readPidFile(h.dir);
-        killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'), pidFile?.childUid);
+        killJobTree(pidFile?.childPgid, pidFile?.marker ?? hostMarker(h.dir), pidFile?.childUid);
       }
     }, Math.max(0, requestedAt + (this.graceSeconds + 5) * 1000 - Date.now()));
     j.killTimer.unref();
@@ -368,7 +356,7 @@ export class LocalProcessExecutor implements JobExecutor {
         if (!h.exited && gone) {
           h.exited = true;
           const pidFile = readPidFile(h.dir);
-          killJobTree(pidFile?.childPgid, pidFile?.marker ?? Buffer.from(h.dir).toString('base64url'), pidFile?.childUid);
+          killJobTree(pidFile?.childPgid, pidFile?.marker ?? hostMarker(h.dir), pidFile?.childUid);
           this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo }, 'job runner ended without reporting an outcome');
           // The OOM killer may pick the runner itself when the image's processes are small: still the job's memory.
           const oom = !j.stopping && h.cgroup !== undefined && oomKills(h.cgroup) > 0;
@@ -443,14 +431,6 @@ function runnerLogTail(dir: string): string {
     return t ? ` Runner output: ${t.slice(-600)}` : '';
   } catch {
     return '';
-  }
-}
-
-function readPidFile(dir: string): { pid?: number; startTime?: string; childPgid?: number; childUid?: number; marker?: string } | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'runner.pid'), 'utf8')) as { pid?: number; startTime?: string; childPgid?: number; childUid?: number; marker?: string };
-  } catch {
-    return undefined;
   }
 }
 
