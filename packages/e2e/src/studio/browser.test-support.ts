@@ -64,6 +64,19 @@ export interface AxeViolation {
   nodes: { target: unknown[]; failureSummary?: string }[];
 }
 
+/**
+ * Waits until a page expression is true. It polls with `page.evaluate` (the DevTools protocol, which
+ * Studio's Content-Security-Policy does not govern): `page.waitForFunction` polls inside the page with an
+ * eval the policy refuses, so it fails whenever its first check is false.
+ */
+export async function waitForPage(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting in the page for: ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Runs axe-core on the page as it is now; returns serious and critical violations. */
 export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
   const loaded = await page.evaluate('typeof window.axe !== "undefined"');
@@ -140,7 +153,7 @@ export async function openStudio(opts: StudioOptions = {}): Promise<Studio> {
       async check(name) {
         checked.push(name);
         // Let dialogs finish fading in or out: axe measures contrast of what is painted.
-        await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+        await waitForPage(page, 'document.getAnimations().every((a) => a.playState !== "running")');
         await screenshot(page, name);
         const v = await seriousA11yViolations(page);
         expect(describeViolations(v), `axe on ${name}`).toBe('');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itHadNoConsoleErrors, useStudio } from './browser.test-support.js';
+import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
 
 // One user journey through a real Loam and Debian's Chromium: sign in with the link `loam up` printed,
 // visit every page, create things through generated forms, hit validation errors, sign out.
@@ -202,10 +202,10 @@ describe('Loam Studio in Chromium', { retry: 0 }, () => {
     await page.getByText('bodyLimitBytes').first().waitFor();
     await check('12-settings');
     await page.getByRole('button', { name: 'Use dark theme' }).click();
-    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
+    await waitForPage(page, 'document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
     await check('13-settings-dark');
     await page.getByText('Light', { exact: true }).click();
-    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
+    await waitForPage(page, 'document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
 
     await nav('Model monitor & Clarify').click();
     await heading('Model monitor & Clarify').waitFor();
