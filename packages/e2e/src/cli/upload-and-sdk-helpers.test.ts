@@ -1,10 +1,10 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, createLoamClient, LoamApiError, LoamWaiterTimeoutError, paginate, waitForTrainingJob, type LoamClient } from '@loam/sdk';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { readCredentialsProfile } from '@loam/cli';
-import { runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { removeDataDir, runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
 // A CLI-only user can get a local file into Loam (loam upload), and the SDK pages and waits for them:
 // the built CLI and the SDK against a real `loam up`.
@@ -28,7 +28,7 @@ describe('loam upload and the SDK helpers, against a real server', () => {
       loam.child.kill('SIGKILL');
       await waitForExit(loam.child).catch(() => undefined);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    await removeDataDir(dataDir);
   });
 
   it('loam upload creates the dataset and imports a local file as version 1, then 2; --json prints the version', async () => {

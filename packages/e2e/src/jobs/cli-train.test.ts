@@ -1,8 +1,7 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
-import { runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { removeDataDir, runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
 const dataDir = tempDataDir('loam-cli-train-');
 let loam: LoamProcess | undefined;
@@ -12,7 +11,7 @@ afterAll(async () => {
     loam.child.kill('SIGTERM');
     await waitForExit(loam.child, 15_000).catch(() => loam?.child.kill('SIGKILL'));
   }
-  rmSync(dataDir, { recursive: true, force: true });
+  await removeDataDir(dataDir);
 });
 
 describe('loam train and loam logs', () => {

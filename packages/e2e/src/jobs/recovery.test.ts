@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
-import { restCall, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { removeDataDir, restCall, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
 const fixtures = fileURLToPath(new URL('../../../runtime/fixtures/', import.meta.url));
 const dataDir = tempDataDir('loam-recovery-');
@@ -19,7 +19,7 @@ afterAll(async () => {
     await waitForExit(loam.child, 15_000).catch(() => loam?.child.kill('SIGKILL'));
   }
   for (const pid of markedPids()) process.kill(pid, 'SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  await removeDataDir(dataDir);
 });
 
 

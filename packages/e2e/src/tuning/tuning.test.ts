@@ -1,9 +1,9 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
-import { repoRoot, runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
+import { removeDataDir, repoRoot, runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
 // Tuning jobs against `loam up` as a real process, over the built-in XGBoost-compatible GBDT on
 // scikit-learn's breast-cancer data. The training rows are repeated 10× so a 600-round job runs for a
@@ -34,7 +34,7 @@ afterAll(async () => {
     loam.child.kill('SIGTERM');
     await waitForExit(loam.child, 15_000).catch(() => loam?.child.kill('SIGKILL'));
   }
-  rmSync(dataDir, { recursive: true, force: true });
+  await removeDataDir(dataDir);
 });
 
 const channels = ['train', 'validation'].map((c) => ({ ChannelName: c, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/bc/${c}/` } } }));
