@@ -1,11 +1,11 @@
-import type { InputOf, OutputOf, operations } from '@loam/contracts';
-import type { RequestContext } from '../kernel/context.js';
+import { containerDataAccess, type DataAccess, type InputOf, type OutputOf, type operations } from '@loam/contracts';
+import type { Principal, RequestContext } from '../kernel/context.js';
 import { isLoamError, NotFoundError, ResourceInUseError } from '../kernel/errors.js';
 import { invalid } from '../jobs/job-validation.js';
 import { JobStore, type JobServiceOptions } from '../jobs/job-store.js';
 import { jobId, jobsCollection, type JobKind, type JobRecord } from '../jobs/job.collections.js';
 import type { LineageRecorder } from '../lineage/lineage-recorder.js';
-import { modelsCollection } from '../models/model.collections.js';
+import { modelsCollection, type ModelRecord } from '../models/model.collections.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { buildTransformJobSpec, validateTransform, type DriverCommand } from './transform-job-spec.js';
 
@@ -19,6 +19,11 @@ export interface TransformJobServiceOptions extends JobServiceOptions {
   readonly driver: DriverCommand;
   readonly python: string;
   readonly lineage?: LineageRecorder;
+  /**
+   * The caller's S3 permissions on a location (ADR 0019): a job whose Environment reaches a model's own
+   * code is checked as reading the model's artifacts.
+   */
+  readonly authorizeData?: (principal: Principal, access: DataAccess) => Promise<unknown>;
 }
 
 /** CreateTransformJob, DescribeTransformJob, ListTransformJobs, StopTransformJob and GetTransformJobLogs. */
@@ -35,6 +40,7 @@ export class TransformJobService {
     const model = (await this.o.store.collection(modelsCollection).get(input.ModelName.toLowerCase()))?.value;
     if (!model) throw invalid('ModelName', input.ModelName, 'Could not find model');
     validateTransform(input, model, this.jobs.capacity);
+    await this.checkEnvironmentReach(input, model, ctx);
     const arn = this.jobs.arnOf(input.TransformJobName);
     const spec = buildTransformJobSpec(input, model, { region: this.o.partition.region, arn, capacity: this.jobs.capacity, driver: this.o.driver, python: this.o.python, checkedManifests: ctx.checkedManifests });
     try {
@@ -50,6 +56,20 @@ export class TransformJobService {
       await l.output(arn, input.TransformOutput.S3OutputPath);
     }
     return { TransformJobArn: arn };
+  }
+
+  /**
+   * A model that runs its own code (script mode, a process image) gets the job's Environment, and a
+   * variable such as PYTHONPATH or LD_PRELOAD runs code from the job's input next to the model's files
+   * (its weights, its source): whoever sets one must be allowed to read those artifacts, as if naming
+   * them (ADR 0019). A built-in model's server takes only its settings from it, so needs no check.
+   * @throws AccessDeniedException naming `/Environment` and the artifact.
+   */
+  private async checkEnvironmentReach(input: InputOf<Ops['CreateTransformJob']>, model: ModelRecord, ctx: RequestContext): Promise<void> {
+    const c = model.containers[0];
+    if (!this.o.authorizeData || !c || c.image.type === 'builtin' || Object.keys(input.Environment ?? {}).length === 0) return;
+    const field = `/Environment (reaches the code of model '${model.name}', so its artifacts)`;
+    for (const a of containerDataAccess(field, { ...(c.modelDataUrl ? { ModelDataUrl: c.modelDataUrl } : {}), Environment: c.environment })) await this.o.authorizeData(ctx.principal, a);
   }
 
   /** @throws ResourceNotFound. */

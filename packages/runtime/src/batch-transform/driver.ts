@@ -7,6 +7,7 @@ import { DataProcessingError, DataProcessor, recordFormat, splitPredictions } fr
 import { lineSliceBatchesFromFile, miniBatches, payloadLimitError, type BatchStrategy, type MiniBatch } from './mini-batches.js';
 import { ModelClient, type InvokeResult } from './model-client.js';
 import { ModelProcess } from './model-process.js';
+import { builtinSettings } from '../model-server/command.js';
 import { recordsFromFile } from './records.js';
 
 /** Where the runner put things, under the job's `/opt/ml`. */
@@ -102,14 +103,17 @@ export async function runTransform(cfg: TransformDriverConfig, paths: TransformP
   const code = onlyFile(paths.codeArchiveDir);
   if (code) await extractArchive(code, join(paths.modelDir, 'code')).catch((e: unknown) => { throw new TransformError(archiveProblem('The source directory', e)); });
   const requested = effectiveParameters(cfg);
+  const builtin = cfg.container.image.type === 'builtin';
+  // A built-in model's server is Loam's code: the model's and the job's Environment reach it only as
+  // settings, as on an endpoint (the job's caller may not be the model's owner).
+  const given = { ...cfg.container.environment, ...cfg.environment };
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? paths.modelDir, LANG: 'C.UTF-8', ...(process.env['TMPDIR'] ? { TMPDIR: process.env['TMPDIR'] } : {}),
-    ...cfg.container.environment, ...cfg.environment, ...batchEnv(cfg, requested),
+    ...(builtin ? builtinSettings(given) : given), ...batchEnv(cfg, requested),
   };
   // A built-in model server is one single-threaded process: like the inference toolkit's
   // SAGEMAKER_MODEL_SERVER_WORKERS, run one per vCPU the concurrency can use. Other images run
   // their own workers behind one port.
-  const builtin = cfg.container.image.type === 'builtin';
   const workersFor = (q: EffectiveParameters) => (builtin ? Math.max(1, Number(env['SAGEMAKER_MODEL_SERVER_WORKERS']) || Math.min(q.maxConcurrentTransforms, cfg.vcpus)) : 1);
   const start = () => ModelProcess.start(cfg.container, paths.modelDir, env, cfg.python);
   // Built-in servers serve no /execution-parameters, so their number is known now: they start together.

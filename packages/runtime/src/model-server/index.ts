@@ -3,5 +3,5 @@ export { InferenceInputError } from './inference-error.js';
 export { mediaType, parseRows, inputFormat, type PayloadFormat, type Rows } from './payload-codecs.js';
 export { stageModel, ModelDataError } from './stage-model.js';
 export { serveBuiltin, maxPayloadBytes, type ServeOptions } from './serve-main.js';
-export { builtinServerCommand, pythonServerScript } from './command.js';
+export { builtinServerCommand, builtinSettings, pythonServerScript } from './command.js';
 export { INSTANCE_SECRET_ENV, INSTANCE_SECRET_HEADER, newInstanceSecret, secretMatches } from './instance-secret.js';

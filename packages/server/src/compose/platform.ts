@@ -100,7 +100,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const checkDataPresence = dataPresenceCheck(artifacts);
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData, authorize: authorizeAction });
     const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction });
-    const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage });
+    const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, authorizeData });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
     const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
     const authorizeExperiment = experimentAccessAuthorizer({ tracking, authorize: authorizeAction, authorizeData, partition });

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeSandboxed } from '@loam/adapters/executors/local/sandbox';
 import type { ArtifactStore, InstanceLauncher, Logger, ServingContainer } from '@loam/core';
-import { builtinServerCommand, INSTANCE_SECRET_ENV, loadBuiltinPredictor, newInstanceSecret, pythonServerScript, stageModel } from '@loam/runtime/model-server/index';
+import { builtinServerCommand, builtinSettings, INSTANCE_SECRET_ENV, loadBuiltinPredictor, newInstanceSecret, pythonServerScript, stageModel } from '@loam/runtime/model-server/index';
 import { HttpInstance, InProcessInstance, type ServingInstance } from './serving-instance.js';
 
 export interface InstanceFactoryOptions {
@@ -57,7 +57,7 @@ export class InstanceFactory {
     // A built-in model's server is Loam's own code: the model's Environment reaches it only as settings
     // (SAGEMAKER_*, SM_*, LOAM_*, DeepAR's DEEPAR_INFERENCE_CONFIG), never as NODE_OPTIONS, LD_PRELOAD or the like, so it runs no code of
     // the user's (what lets a built-in model be served under EnableNetworkIsolation).
-    const given = c.image.type === 'builtin' ? Object.fromEntries(Object.entries(c.environment).filter(([k]) => /^(SAGEMAKER_|SM_|LOAM_|DEEPAR_INFERENCE_CONFIG$)/.test(k))) : c.environment;
+    const given = c.image.type === 'builtin' ? builtinSettings(c.environment) : c.environment;
     const env: Record<string, string> = {
       ...given, SM_MODEL_DIR: modelDir, SAGEMAKER_MODEL_DIR: modelDir, SAGEMAKER_SAFE_PORT_RANGE: '', HOME: root,
     };

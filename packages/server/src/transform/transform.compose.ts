@@ -1,4 +1,5 @@
-import { systemClock, TransformJobService, type LineageRecorder, type MetadataStore, type Partition, type TagService } from '@loam/core';
+import { systemClock, TransformJobService, type LineageRecorder, type MetadataStore, type Partition, type Principal, type TagService } from '@loam/core';
+import type { DataAccess } from '@loam/contracts';
 import { transformDriverCommand } from '@loam/runtime/batch-transform/index';
 import type { Config } from '../config/index.js';
 import type { JobsCapability } from '../jobs/jobs.compose.js';
@@ -9,11 +10,15 @@ export interface TransformCapability {
   readonly services: readonly object[];
 }
 
-export function openTransform(deps: { config: Config; store: MetadataStore; partition: Partition; tags: TagService; jobs: JobsCapability; lineage?: LineageRecorder }): TransformCapability {
+export function openTransform(deps: {
+  config: Config; store: MetadataStore; partition: Partition; tags: TagService; jobs: JobsCapability; lineage?: LineageRecorder;
+  /** The caller's S3 permissions (ADR 0019): a job's Environment that reaches a model's code is checked as reading its artifacts. */
+  authorizeData?: (principal: Principal, access: DataAccess) => Promise<unknown>;
+}): TransformCapability {
   const { config, store, partition, jobs } = deps;
   const transform = new TransformJobService({
     store, coordinator: jobs.coordinator, executor: jobs.executor, clock: systemClock, partition, processImages: config.images.process,
-    driver: transformDriverCommand(), python: config.images.python, ...(deps.lineage ? { lineage: deps.lineage } : {}),
+    driver: transformDriverCommand(), python: config.images.python, ...(deps.lineage ? { lineage: deps.lineage } : {}), ...(deps.authorizeData ? { authorizeData: deps.authorizeData } : {}),
   });
   deps.tags.registerResolver(`arn:loam:sagemaker:${partition.region}:${partition.accountId}:transform-job/`, transform.jobs.exists);
   return { transform, services: [transform] };
