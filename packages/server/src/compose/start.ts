@@ -115,6 +115,9 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   let url = config.server.publicUrl ?? urlFor(config.server.host, config.server.port);
   const app = buildLoamApp(platform, logger, () => url, loaded.sources as Record<string, string>);
   try {
+    // Endpoints take invocations (which wait for a healthy instance) before the port opens: an invocation
+    // in between would be refused as naming no endpoint. Their instances start in the background.
+    await platform.endpoints.start();
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (e) {
     await platform.close();
@@ -126,7 +129,6 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
 
   // Re-adopts the jobs a previous run left going and starts queued ones.
   await platform.jobs.scheduler.start();
-  await platform.endpoints.start();
   let pool: ServingWorkerPool | undefined;
   try {
     pool = await startServingWorkers(app, platform, config.server.servingWorkers, logger);
