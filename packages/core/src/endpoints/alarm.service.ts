@@ -1,6 +1,7 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
 import type { RequestContext } from '../kernel/context.js';
+import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import { LimitExceededError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
@@ -20,6 +21,12 @@ export interface AlarmServiceOptions {
   readonly partition: Partition;
   readonly states: () => AlarmStateSource;
   readonly maxAlarms?: number;
+  /**
+   * The caller's policies. DescribeAlarms and DeleteAlarms are authorized on `*` (they name no alarm, or
+   * several): with this, each alarm is checked on its own ARN, as CloudWatch authorizes them (`alarm*`),
+   * so a Deny on an alarm hides it and keeps it from being deleted.
+   */
+  readonly authorize?: ActionAuthorizer;
 }
 
 /** PutMetricAlarm, DescribeAlarms, DeleteAlarms: alarms over endpoint metrics, named in AutoRollbackConfiguration. */
@@ -59,17 +66,25 @@ export class AlarmService {
     return {};
   }
 
-  async DescribeAlarms(input: InputOf<Ops['DescribeAlarms']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeAlarms']>> {
+  /** Alarms the caller may describe (each on its own ARN), filtered by name, prefix and state. */
+  async DescribeAlarms(input: InputOf<Ops['DescribeAlarms']>, ctx: RequestContext): Promise<OutputOf<Ops['DescribeAlarms']>> {
     const all = await this.list();
     const names = input.AlarmNames ? new Set(input.AlarmNames) : undefined;
-    const out = all
-      .filter((a) => (!names || names.has(a.name)) && (!input.AlarmNamePrefix || a.name.startsWith(input.AlarmNamePrefix)))
+    const wanted = all.filter((a) => (!names || names.has(a.name)) && (!input.AlarmNamePrefix || a.name.startsWith(input.AlarmNamePrefix)));
+    const allowed = await Promise.all(wanted.map((a) => isAllowed(this.o.authorize, ctx.principal, 'cloudwatch:DescribeAlarms', this.arnOf(a.name))));
+    const out = wanted
+      .filter((_, i) => allowed[i])
       .map((a) => this.describe(a))
       .filter((a) => !input.StateValue || a.StateValue === input.StateValue);
     return { MetricAlarms: out };
   }
 
-  async DeleteAlarms(input: InputOf<Ops['DeleteAlarms']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteAlarms']>> {
+  /**
+   * Deletes the alarms named; each is checked on its own ARN first, and one the caller may not delete
+   * refuses the request before any is deleted. @throws AccessDeniedException naming the alarm.
+   */
+  async DeleteAlarms(input: InputOf<Ops['DeleteAlarms']>, ctx: RequestContext): Promise<OutputOf<Ops['DeleteAlarms']>> {
+    for (const n of input.AlarmNames) await this.o.authorize?.(ctx.principal, 'cloudwatch:DeleteAlarms', this.arnOf(n));
     for (const n of input.AlarmNames) await this.o.store.collection(alarmsCollection).delete(n);
     return {};
   }

@@ -76,7 +76,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   };
   const evaluator = new AlarmEvaluator(metrics, instancesOf);
   const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, instanceIsolation, ...(o.authorize ? { authorize: o.authorize } : {}) });
-  const alarms = new AlarmService({ store, clock, partition, states: () => evaluator });
+  const alarms = new AlarmService({ store, clock, partition, states: () => evaluator, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const scaling = new ScalingService({ store, clock, partition, endpoints: endpoints.endpoints, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const factory = new InstanceFactory({
     artifacts: o.artifacts, launcher, workDir: join(o.config.executor.workDir, 'endpoints'), python: o.config.images.python,

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+
+// DescribeAlarms and DeleteAlarms name no alarm or several, so the operation is authorized on `*`;
+// CloudWatch authorizes both per alarm (resource type `alarm`). A user denied another team's alarms
+// deleted them anyway (an AutoRollbackConfiguration's guard among them) and listed them. Each alarm is
+// now checked on its own ARN.
+
+let loam: TestLoam;
+const tokens: Record<string, string> = {};
+const system = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
+
+async function as(user: string, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<{ status: number; body: any }> {
+  const token = user === 'admin' ? loam.adminToken : tokens[user] as string;
+  const r = await loam.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) }, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
+  return { status: r.statusCode, body: r.body ? r.json() : undefined };
+}
+const alarm = (name: string) => ({
+  AlarmName: name, MetricName: 'Invocation5XXErrors', Namespace: 'AWS/SageMaker', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1,
+  ComparisonOperator: 'GreaterThanOrEqualToThreshold', Dimensions: [{ Name: 'EndpointName', Value: 'prod' }, { Name: 'VariantName', Value: 'AllTraffic' }],
+});
+const names = async (user: string, query = '') => ((await as(user, 'GET', `/api/v1/alarms${query}`)).body.MetricAlarms as { AlarmName: string }[]).map((a) => a.AlarmName).sort();
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+  const id = loam.platform.identity;
+  await id.CreateUser({ UserName: 'mallory' }, system);
+  const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'cloudwatch:*', Resource: '*' }, { Effect: 'Deny', Action: 'cloudwatch:*', Resource: 'arn:loam:cloudwatch:*:*:alarm:alice-*' }] };
+  await id.CreatePolicy({ PolicyName: 'mallory-policy', PolicyDocument: JSON.stringify(doc) }, system);
+  await id.AttachUserPolicy({ UserName: 'mallory', PolicyName: 'mallory-policy' }, system);
+  tokens['mallory'] = (await id.CreateApiToken({ UserName: 'mallory', TokenName: 't' }, system)).ApiToken.Token;
+  for (const n of ['alice-rollback-guard', 'team-latency']) expect((await as('admin', 'POST', '/api/v1/alarms', alarm(n))).status).toBe(200);
+}, 60_000);
+afterAll(async () => loam?.close());
+
+describe('alarms are authorized one by one', () => {
+  it("DeleteAlarms refuses an alarm the caller is denied, naming it, and deletes none of the request's", async () => {
+    const r = await as('mallory', 'POST', '/api/v1/alarms/delete', { AlarmNames: ['team-latency', 'alice-rollback-guard'] });
+    expect(r.status, JSON.stringify(r.body)).toBe(403);
+    expect(r.body.code).toBe('AccessDeniedException');
+    expect(r.body.detail).toContain('cloudwatch:DeleteAlarms on resource: arn:loam:cloudwatch:us-east-1:000000000000:alarm:alice-rollback-guard');
+    expect(await names('admin')).toEqual(['alice-rollback-guard', 'team-latency']);
+  });
+
+  it('DescribeAlarms lists only the alarms the caller may describe, by name or prefix too', async () => {
+    expect(await names('mallory')).toEqual(['team-latency']);
+    expect(await names('mallory', '?AlarmNames=alice-rollback-guard')).toEqual([]);
+    expect(await names('mallory', '?AlarmNamePrefix=alice')).toEqual([]);
+    expect(await names('admin', '?AlarmNamePrefix=alice')).toEqual(['alice-rollback-guard']);
+  });
+
+  it('DeleteAlarms deletes the alarms the caller may delete', async () => {
+    expect((await as('mallory', 'POST', '/api/v1/alarms/delete', { AlarmNames: ['team-latency'] })).status).toBe(200);
+    expect(await names('admin')).toEqual(['alice-rollback-guard']);
+  });
+});
