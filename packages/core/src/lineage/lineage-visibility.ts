@@ -14,7 +14,6 @@ const readActionByKind: Readonly<Record<string, string>> = {
   'transform-job': 'sagemaker:DescribeTransformJob',
   'hyper-parameter-tuning-job': 'sagemaker:DescribeHyperParameterTuningJob',
   'mlflow-run': 'sagemaker:GetMlflowRun',
-  'flow-run': 'sagemaker:DescribeFlowRun',
   dataset: 'sagemaker:DescribeDataset',
   'model-package': 'sagemaker:DescribeModelPackage',
   'model-package-group': 'sagemaker:DescribeModelPackageGroup',
@@ -26,8 +25,9 @@ const readActionByKind: Readonly<Record<string, string>> = {
 /**
  * Whether the caller may see a lineage vertex: a resource by its kind's read action on its ARN; an
  * artifact of an `s3://` location by `s3:GetObject` on it (its SourceUri names a bucket and key);
- * anything else (AddAssociation's contexts and actions, other schemes) by `sagemaker:QueryLineage` on
- * its ARN, so a Deny there hides it. Decisions are cached per query.
+ * anything else (a flow run, whose read is its flow's and its flow is not in its ARN; AddAssociation's
+ * contexts and actions; other schemes) by `sagemaker:QueryLineage` on its ARN, so a Deny there hides
+ * it. Decisions are cached per query.
  */
 export class LineageVisibility {
   private readonly cache = new Map<string, Promise<boolean>>();
