@@ -180,6 +180,9 @@ describe('Job pages as a SageMaker console user expects them', { retry: 0 }, () 
     expect(await variant.getByText('Up to 63 characters. Optional.', { exact: true }).count()).toBe(0);
     await dialog.getByRole('button', { name: 'Create endpoint config' }).click();
     await variant.getByText('Required: enter a value for model name.').waitFor();
+    // The field in error gets the focus; its list of models stays closed so the message under it can be read.
+    await expect.poll(() => model.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await page.getByRole('option', { name: 'bc-model' }).isVisible()).toBe(false);
     await check('jd06-endpoint-config-model-required');
     await model.click();
     await page.getByRole('option', { name: 'bc-model' }).click();

@@ -20,5 +20,7 @@ export function ResourcePicker({ queryKey, load, free, empty, value, onChange, d
   if (free) return <Autocomplete {...field} description={hint} data={data.map((d) => d.value)} value={value} onChange={onChange} autoComplete="off" placeholder={q.isPending ? 'Loading…' : undefined} />;
   // A value the list does not hold (pre-filled, or just created elsewhere) stays pickable.
   const all = value && !data.some((d) => d.value === value) ? [{ value, label: value }, ...data] : data;
-  return <Select {...field} description={hint} data={all} value={value || null} onChange={(v) => onChange(v ?? '')} searchable clearable={!field.required} nothingFoundMessage={q.isPending ? 'Loading…' : 'Nothing matches'} placeholder={q.isPending ? 'Loading…' : 'Search or pick'} />;
+  // Not opened by focus alone: a form focuses the first field in error after a failed submit, and the list
+  // would cover the message under it. A click, typing or the arrow keys open it.
+  return <Select {...field} description={hint} data={all} value={value || null} onChange={(v) => onChange(v ?? '')} searchable openOnFocus={false} clearable={!field.required} nothingFoundMessage={q.isPending ? 'Loading…' : 'Nothing matches'} placeholder={q.isPending ? 'Loading…' : 'Search or pick'} />;
 }

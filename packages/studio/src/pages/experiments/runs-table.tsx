@@ -1,6 +1,7 @@
 import { Anchor, Checkbox, Table, UnstyledButton } from '@mantine/core';
 import { Link } from '@tanstack/react-router';
 import { StatusBadge } from '../../patterns/status-badge.js';
+import { formatNumber } from '../../schema/format.js';
 import { runPath, type Run } from './mlflow-data.js';
 import { valueOf, type RunColumn } from './run-columns.js';
 
@@ -9,7 +10,9 @@ export interface RunSort {
   readonly desc: boolean;
 }
 
-const show = (v: string | number | undefined) => (v === undefined ? '—' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(5)) : v);
+const show = (v: string | number | undefined) => (v === undefined ? '—' : typeof v === 'number' ? formatNumber(v) : v);
+// A run name or a date broke at every hyphen and space ("bc-tune-" / "004-" / "5efc1560" on three lines): kept on one line, the table scrolls.
+const oneLine = { whiteSpace: 'nowrap' } as const;
 
 /** Runs as a table: name, chosen columns (sortable by the server), a checkbox per run for comparing. */
 export function RunsTable({ runs, columns, sort, onSort, selected, onSelect, caption }: {
@@ -48,7 +51,7 @@ export function RunsTable({ runs, columns, sort, onSort, selected, onSelect, cap
               <Table.Td>
                 <Checkbox aria-label={`Compare ${r.Info.RunName}`} checked={selected.includes(r.Info.RunId)} onChange={() => toggle(r.Info.RunId)} />
               </Table.Td>
-              <Table.Td>
+              <Table.Td style={oneLine}>
                 <Anchor component={Link} to={runPath(r.Info.RunId)} fw={500}>
                   {r.Info.RunName}
                 </Anchor>
@@ -56,7 +59,7 @@ export function RunsTable({ runs, columns, sort, onSort, selected, onSelect, cap
               {columns.map((c) => {
                 const v = valueOf(r, c);
                 return (
-                  <Table.Td key={c.id} style={typeof v === 'number' ? { textAlign: 'right', fontVariantNumeric: 'tabular-nums' } : undefined}>
+                  <Table.Td key={c.id} style={typeof v === 'number' ? { ...oneLine, textAlign: 'right', fontVariantNumeric: 'tabular-nums' } : undefined} title={typeof v === 'number' && c.id !== 'attributes.start_time' && show(v) !== String(v) ? String(v) : undefined}>
                     {c.id === 'attributes.status' && typeof v === 'string' ? <StatusBadge status={v} /> : c.id === 'attributes.start_time' && typeof v === 'number' ? new Date(v).toLocaleString() : show(v)}
                   </Table.Td>
                 );

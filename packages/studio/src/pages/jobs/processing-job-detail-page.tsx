@@ -1,17 +1,46 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
-import { Skeleton } from '@mantine/core';
+import { Skeleton, Stack, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
-import { JsonView } from '../../patterns/json-view.js';
+import { FailureAlert } from '../../patterns/failure-alert.js';
+import { FieldGrid } from '../../patterns/field-grid.js';
+import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
+import { settingRows } from '../../schema/settings.js';
+import { CloneButton } from './clone-button.js';
+import { processingJobPath } from './job-paths.js';
 import { JobTimes, timeKeys } from './job-times.js';
 import { JobLogs } from './job-logs.js';
 import { terminal } from './training-job-detail-page.js';
 
-/** One processing job, live: status, inputs and outputs, log, Stop. */
+const fields = (o: object | undefined) => settingRows(o as Record<string, unknown> | undefined).map((r) => ({ key: r.path, label: r.label, value: r.value }));
+
+/** Each named input or output as its own group of fields (S3 URI, local path, mode…). */
+function Named({ items, nameKey, empty }: { items: readonly Record<string, unknown>[]; nameKey: string; empty: string }) {
+  if (items.length === 0) return <Text size="sm" c="dimmed">{empty}</Text>;
+  return (
+    <Stack gap="sm">
+      {items.map((it, i) => {
+        const { [nameKey]: name, ...rest } = it;
+        return (
+          <div key={String(name ?? i)}>
+            <Text size="sm" fw={600} mb={4}>
+              {String(name ?? `#${i + 1}`)}
+            </Text>
+            <FieldGrid rows={fields(rest)} />
+          </div>
+        );
+      })}
+    </Stack>
+  );
+}
+
+const sectioned = ['ProcessingJobName', 'ProcessingInputs', 'ProcessingOutputConfig', 'ProcessingResources', 'StoppingCondition', 'AppSpecification', 'Environment', 'NetworkConfig', 'ExperimentConfig'];
+
+/** One processing job, live: status, container, inputs and outputs, resources, log, Clone, Stop. */
 export function ProcessingJobDetailPage() {
   const { jobName } = useParams({ strict: false }) as { jobName: string };
   const qc = useQueryClient();
@@ -23,29 +52,40 @@ export function ProcessingJobDetailPage() {
   const job = q.data;
   if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeProcessingJob' })} />;
   if (!job) return <Skeleton height={240} aria-label="Loading processing job" />;
+  const environment = Object.entries(job.Environment ?? {}).map(([Key, Value]) => ({ Key, Value }));
   return (
     <ResourceDetail
       kind="Processing job"
       name={job.ProcessingJobName}
       item={{ ...job, Arn: job.ProcessingJobArn }}
-      summaryOmit={[...timeKeys(job), 'Arn', 'ProcessingJobName']}
+      banner={job.ProcessingJobStatus === 'Failed' && job.FailureReason ? <FailureAlert kind="processing job" reason={job.FailureReason} /> : undefined}
+      summaryOmit={[...timeKeys(job), 'Arn', ...sectioned]}
+      jsonFolded
       actions={
-        <ConfirmButton
-          label="Stop"
-          disabled={job.ProcessingJobStatus !== 'InProgress'}
-          title={`Stop processing job ${job.ProcessingJobName}?`}
-          message="Its processes get SIGTERM, then SIGKILL after the grace period."
-          iamAction="sagemaker:StopProcessingJob"
-          onConfirm={async () => {
-            await loam.StopProcessingJob({ ProcessingJobName: job.ProcessingJobName });
-            await qc.invalidateQueries({ queryKey: ['DescribeProcessingJob', jobName] });
-          }}
-        />
+        <>
+          <CloneButton operation="CreateProcessingJob" described={job} nameKey="ProcessingJobName" title="Create processing job" listOperation="ListProcessingJobs" pathOf={processingJobPath} />
+          <ConfirmButton
+            label="Stop"
+            disabled={job.ProcessingJobStatus !== 'InProgress'}
+            title={`Stop processing job ${job.ProcessingJobName}?`}
+            message="Its processes get SIGTERM, then SIGKILL after the grace period."
+            iamAction="sagemaker:StopProcessingJob"
+            onConfirm={async () => {
+              await loam.StopProcessingJob({ ProcessingJobName: job.ProcessingJobName });
+              await qc.invalidateQueries({ queryKey: ['DescribeProcessingJob', jobName] });
+            }}
+          />
+        </>
       }
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },
+        { title: 'Container', content: <FieldGrid rows={fields(job.AppSpecification)} /> },
+        { title: 'Inputs', content: <Named items={(job.ProcessingInputs ?? []) as Record<string, unknown>[]} nameKey="InputName" empty="No inputs." /> },
+        { title: 'Outputs', content: <Named items={(job.ProcessingOutputConfig?.Outputs ?? []) as Record<string, unknown>[]} nameKey="OutputName" empty="No outputs." /> },
+        { title: 'Resources', content: <FieldGrid rows={[...fields(job.ProcessingResources), ...fields(job.StoppingCondition), ...fields(job.NetworkConfig)]} /> },
+        ...(environment.length > 0 ? [{ title: 'Environment', content: <KeyValueTable rows={environment} label="Environment variables" /> }] : []),
+        ...(job.ExperimentConfig ? [{ title: 'Experiment', content: <FieldGrid rows={fields(job.ExperimentConfig)} /> }] : []),
         { title: 'Logs', content: <JobLogs operation="GetProcessingJobLogs" input={{ ProcessingJobName: job.ProcessingJobName }} label={`Log of ${job.ProcessingJobName}`} /> },
-        { title: 'Inputs and outputs', content: <JsonView value={{ ProcessingInputs: job.ProcessingInputs ?? [], ProcessingOutputConfig: job.ProcessingOutputConfig ?? {} }} label="Inputs and outputs" /> },
       ]}
     />
   );
