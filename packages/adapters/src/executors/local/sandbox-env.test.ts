@@ -44,4 +44,18 @@ describe.runIf(asRoot)('enterSandbox and the environment', () => {
     // Inside, the working directory is /opt/ml; no host path shows (OLDPWD was one).
     expect(pwd).toBe('/opt/ml');
   });
+
+  it("keeps a user's variable named NO_PATH, and sets no PATH when the user set none", async () => {
+    const root = mkdtempSync(join(scratch, 'root-'));
+    mkdirSync(join(root, 'tmp'));
+    const s = detectSandbox(root);
+    if (s.kind !== 'sandbox') throw new Error('no sandbox');
+    const run = await enterSandbox(s, { root, tmp: join(root, 'tmp'), home: scratch, net: false, cwd: root, env: { NO_PATH: 'mine' } }, '/usr/bin/env', ['-0']);
+    const r = spawnSync(run.command, run.args, { env: run.env, cwd: root, encoding: 'utf8', timeout: 10_000 });
+    killUid(run.uid);
+    expect(r.status, r.stderr).toBe(0);
+    const seen = Object.fromEntries(r.stdout.split('\0').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const { PWD: _pwd, ...rest } = seen;
+    expect(rest).toEqual({ NO_PATH: 'mine' });
+  });
 });

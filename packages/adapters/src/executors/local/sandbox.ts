@@ -264,8 +264,8 @@ const isName = (k: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !k.startsWit
 
 /**
  * Run as the sandbox uid, before the user's command: gives each carried variable back its name (the
- * names are the arguments up to `--`), removes the carried copies, the root PATH when the user set none,
- * and the script's own variables.
+ * names are the arguments up to `--`), removes the carried copies, the root PATH when the user set none
+ * (`_loam_no_path`), and the script's own variables.
  */
 const restoreEnv = [
   // The root script's `cd` left the host path of the working directory here.
@@ -277,8 +277,8 @@ const restoreEnv = [
   '  unset "' + carried + '$_loam_k"',
   '  export "$_loam_k=$_loam_v"',
   'done',
-  'if [ -n "${' + carried + 'NO_PATH-}" ]; then unset PATH ' + carried + 'NO_PATH; fi',
-  'unset _loam_k _loam_v',
+  'if [ -n "${_loam_no_path-}" ]; then unset PATH; fi',
+  'unset _loam_k _loam_v _loam_no_path',
   'exec "$@"',
 ].join('\n');
 
@@ -315,7 +315,8 @@ export async function enterSandbox(
   const names = Object.keys(env).filter(isName);
   const rootEnv: Record<string, string> = {
     ...Object.fromEntries(names.map((k) => [`${carried}${k}`, env[k] as string])),
-    ...(env['PATH'] === undefined ? { [`${carried}NO_PATH`]: '1' } : {}),
+    // `_loam_*` is no user's name (they are dropped), so a user's NO_PATH stays theirs.
+    ...(env['PATH'] === undefined ? { _loam_no_path: '1' } : {}),
     PATH: rootPath, ...(o.marker !== undefined ? { LOAM_JOB_MARKER: o.marker } : {}),
   };
   const userCommand = ['-c', restoreEnv, 'loam-env', ...names, '--', command, ...args.map(inside)];
