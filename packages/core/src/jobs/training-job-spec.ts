@@ -82,6 +82,9 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
   (input.InputDataConfig ?? []).forEach((c, i) => {
     const f = `InputDataConfig.${i}`;
     if (names.has(c.ChannelName)) throw invalid(`${f}.ChannelName`, c.ChannelName, 'Member must be unique among channels');
+    if (c.ChannelName === '.' || c.ChannelName === '..') {
+      throw invalid(`${f}.ChannelName`, c.ChannelName, "Member must not be '.' or '..' on Loam: a channel is staged as the folder /opt/ml/input/data/<ChannelName>");
+    }
     names.add(c.ChannelName);
     const s3 = c.DataSource.S3DataSource;
     if (!s3) throw invalid(`${f}.DataSource.S3DataSource`, null, 'Member is required: Loam channels read from the artifact store');

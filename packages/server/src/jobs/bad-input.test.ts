@@ -28,6 +28,9 @@ const cases: [string, Record<string, unknown>, RegExp][] = [
   ['missing train channel for xgboost', { InputDataConfig: [{ ChannelName: 'validation', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/v/' } } }] }, /InputDataConfig/],
   ['no channels at all for xgboost', { InputDataConfig: undefined }, /InputDataConfig/],
   ['duplicate channel', { InputDataConfig: [1, 2].map(() => ({ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/t/' } } })) }, /InputDataConfig\.1\.ChannelName/],
+  ...['.', '..'].map((name): [string, Record<string, unknown>, RegExp] => [`channel named '${name}' (its folder would be input/data itself or input)`, {
+    InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/t/' } } }, { ChannelName: name, DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/v/' } } }],
+  }, /InputDataConfig\.1\.ChannelName.*folder/]),
   ['https data URI', { InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'https://example.com/x' } } }] }, /InputDataConfig\.0\.DataSource\.S3DataSource\.S3Uri/],
   ['output path with ..', { OutputDataConfig: { S3OutputPath: 's3://models/../etc' } }, /OutputDataConfig\.S3OutputPath/],
   ['bad role', { RoleArn: 'not-an-arn' }, /RoleArn/],
