@@ -145,26 +145,24 @@ export function HomePage() {
                 <Table.Tr>
                   <Table.Th>What</Table.Th>
                   <Table.Th>Status</Table.Th>
-                  <Table.Th>When</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {recent.map((r) => (
                   <Table.Tr key={`${r.kind} ${r.name}`}>
                     <Table.Td>
-                      <Text span size="xs" c="dimmed" display="block">
-                        {r.kind}
-                      </Text>
-                      <Anchor component={Link} to={r.to} size="sm" style={{ wordBreak: 'break-all' }}>
+                      {/* A name breaks at its hyphens when the card is narrow, not after every few letters. */}
+                      <Anchor component={Link} to={r.to} size="sm" fw={500} style={{ overflowWrap: 'anywhere' }}>
                         {r.name}
                       </Anchor>
-                    </Table.Td>
-                    <Table.Td>{r.status ? <StatusBadge status={r.status} /> : null}</Table.Td>
-                    <Table.Td>
-                      <Text span size="xs" title={formatTime(r.at)} style={{ whiteSpace: 'nowrap' }}>
-                        {r.verb} {timeAgo(r.at)}
+                      <Text size="xs" c="dimmed">
+                        {r.kind} ·{' '}
+                        <span title={formatTime(r.at)}>
+                          {r.verb} {timeAgo(r.at)}
+                        </span>
                       </Text>
                     </Table.Td>
+                    <Table.Td>{r.status ? <StatusBadge status={r.status} /> : null}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
