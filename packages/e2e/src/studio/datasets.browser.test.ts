@@ -221,6 +221,8 @@ describe('Datasets and data flows in Studio', { retry: 0 }, () => {
 
   it('trains the built-in XGBoost on the flow output', async () => {
     const { t } = studio;
+    // Loam, as SageMaker, never creates an output bucket.
+    await t.platform.artifacts.ensureBucket('models');
     await t.admin.CreateTrainingJob({
       TrainingJobName: 'cancer-xgb',
       RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
