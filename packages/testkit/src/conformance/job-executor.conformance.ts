@@ -62,7 +62,8 @@ export function conformanceSpec(behaviour: ConformanceBehaviour, over: Partial<J
  * The suite every JobExecutor (and the in-memory fake) runs: exit 0 → Completed with the model stored;
  * exit 1 → Failed with the stderr tail; stop reaches Stopped and a second stop is a no-op;
  * hyperparameters and channels arrive as the contract says (shell metacharacters literally); metrics
- * are parsed; logs stream in order and page with their token.
+ * are parsed; logs stream in order and page with their token; an output bucket that does not exist
+ * fails the job at upload and is never created.
  */
 export function describeJobExecutorConformance(target: JobExecutorTarget): void {
   describe(`JobExecutor conformance: ${target.name}`, () => {
@@ -145,6 +146,22 @@ export function describeJobExecutorConformance(target: JobExecutorTarget): void 
       expect(exit.failureReason).toContain('boom: the data is bad');
       expect(exit.failureReason).toContain('exit code 1');
       expect(exit.platformFault).toBeFalsy();
+    });
+
+    it('an output bucket that does not exist fails the job when it uploads (ClientError), and is not created', async () => {
+      // SageMaker never creates a job's output bucket: the job trains, then fails at upload.
+      const bucket = `conformance-missing-${process.pid}`;
+      const spec = conformanceSpec({ exit: 0 }, { outputPath: `s3://${bucket}/out` });
+      const id = `training-job/${spec.name}`;
+      await executor.start(id, spec);
+      const exit = await exitOf(id);
+      expect(exit.outcome).toBe('Failed');
+      expect(exit.failureReason).toBe(
+        `ClientError: Artifact upload failed: unable to upload file to s3://${bucket}/out/${spec.name}/output/model.tar.gz (NoSuchBucket: the bucket '${bucket}' does not exist; Loam does not create output buckets: create it before the job uploads).`,
+      );
+      expect(exit.platformFault).toBeFalsy();
+      expect(exit.modelArtifacts).toBeUndefined();
+      expect((await artifacts.listBuckets()).map((b) => b.name)).not.toContain(bucket);
     });
 
     it('stop → Stopped (even when the job ignores SIGTERM); a second stop is a no-op; slots are freed', async () => {

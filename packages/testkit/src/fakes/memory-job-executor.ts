@@ -158,8 +158,15 @@ export class MemoryJobExecutor implements JobExecutor {
     if (spec.outputPath) {
       const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(spec.outputPath) as RegExpExecArray;
       const key = [(m[2] as string).replace(/\/+$/, ''), spec.name, 'output', 'model.tar.gz'].filter(Boolean).join('/');
-      await this.o.artifacts.ensureBucket(m[1] as string);
-      await this.o.artifacts.put({ bucket: m[1] as string, key }, tarGz('model.txt', Buffer.from(raw ? 'model-bytes' : '')));
+      // As the runner (and SageMaker): a missing output bucket is never created; the job fails at upload.
+      try {
+        await this.o.artifacts.put({ bucket: m[1] as string, key }, tarGz('model.txt', Buffer.from(raw ? 'model-bytes' : '')));
+      } catch (e) {
+        const err = e as { code?: unknown; message?: unknown };
+        if (err.code !== 'ResourceNotFound' || typeof err.message !== 'string' || !err.message.startsWith('Bucket ')) throw e;
+        const reason = `ClientError: Artifact upload failed: unable to upload file to s3://${m[1]}/${key} (NoSuchBucket: the bucket '${m[1]}' does not exist; Loam does not create output buckets: create it before the job uploads).`;
+        return this.emit(j, { type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason });
+      }
       modelArtifacts = `s3://${m[1]}/${key}`;
     }
     this.emit(j, { type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0, ...(modelArtifacts ? { modelArtifacts } : {}) });
