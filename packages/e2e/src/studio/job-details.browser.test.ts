@@ -152,6 +152,9 @@ describe('Job pages as a SageMaker console user expects them', { retry: 0 }, () 
       if (String(Number(eta)) !== (await etaCell.innerText())) expect(await etaCell.getAttribute('title')).toBe(eta);
       expect(await aucCell.innerText()).toBe(String(Number(auc.toPrecision(5))));
     }
+    // What the job searched, without opening its JSON.
+    await page.getByRole('table', { name: 'Hyperparameter ranges' }).getByRole('row', { name: 'eta Continuous 0.05 – 0.5 Auto' }).waitFor();
+    await page.getByRole('table', { name: 'Static hyperparameters' }).getByRole('row', { name: 'num_round 5' }).waitFor();
     await check('jd04-tuning-trials');
   }, 240_000);
 

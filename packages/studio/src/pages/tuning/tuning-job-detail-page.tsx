@@ -1,14 +1,17 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
-import { Anchor, Group, SimpleGrid, Skeleton, Text } from '@mantine/core';
+import { Anchor, Group, SimpleGrid, Skeleton, Stack, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { useNotifications } from '../../app/notifications.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
+import { FieldGrid } from '../../patterns/field-grid.js';
+import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { formatNumber, formatNumeric } from '../../schema/format.js';
 import { labelFor } from '../../schema/labels.js';
+import { settingRows } from '../../schema/settings.js';
 import { ParallelCoordinates } from '../experiments/parallel-coordinates.js';
 import { CloneButton } from '../jobs/clone-button.js';
 import { trainingJobPath } from '../jobs/job-paths.js';
@@ -16,6 +19,7 @@ import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { LineageLink } from '../lineage/lineage-link.js';
 import { completionLines } from './completion.js';
 import { ObjectiveChart } from './objective-chart.js';
+import { SearchSpace } from './search-space.js';
 import { TrialsTable } from './trials-table.js';
 import { tuningJobPath } from './tuning-paths.js';
 import { bestSoFar, type Trial } from './trials.js';
@@ -72,6 +76,10 @@ export function TuningJobDetailPage() {
   const trials = trialsQ.data ?? [];
   const params = [...new Set(trials.flatMap((t) => Object.keys(t.TunedHyperParameters)))].sort();
   const best = job.BestTrainingJob;
+  // What the job searches, read without the JSON: strategy, objective, limits (completion criteria have their own section), then the ranges.
+  const { ParameterRanges: _ranges, TuningJobCompletionCriteria: _criteria, HyperParameterTuningJobObjective: _objective, ...rest } = job.HyperParameterTuningJobConfig as Record<string, unknown>;
+  const settings = { ...(objective ? { Objective: `${objective.Type} ${objective.MetricName}` } : {}), ...rest };
+  const statics = Object.entries(job.TrainingJobDefinition?.StaticHyperParameters ?? {}).map(([Key, Value]) => ({ Key, Value }));
   const completion = completionLines(metric, job.HyperParameterTuningJobConfig.TuningJobCompletionCriteria, job.TuningJobCompletionDetails);
   return (
     <ResourceDetail
@@ -102,6 +110,16 @@ export function TuningJobDetailPage() {
         { title: 'Times', content: <JobTimes job={job} /> },
         { title: 'Training jobs', content: <Counters counts={job.TrainingJobStatusCounters} /> },
         { title: 'Objective status', content: <Counters counts={job.ObjectiveStatusCounters} /> },
+        {
+          title: 'Search',
+          content: (
+            <Stack gap="sm">
+              <FieldGrid rows={settingRows(settings).map((r) => ({ key: r.path, label: r.label, value: r.value }))} />
+              <SearchSpace ranges={job.HyperParameterTuningJobConfig.ParameterRanges} />
+            </Stack>
+          ),
+        },
+        ...(statics.length > 0 ? [{ title: 'Static hyperparameters', content: <KeyValueTable rows={statics} label="Static hyperparameters" /> }] : []),
         ...(completion.length > 0 ? [{ title: 'Completion criteria', content: <>{completion.map((line) => <Text key={line} size="sm">{line}</Text>)}</> }] : []),
         {
           title: 'Best training job',
