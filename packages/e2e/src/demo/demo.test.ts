@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { removeDataDir, repoRoot, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
-import { launchChromium, screenshot, watchPage } from '../studio/browser.test-support.js';
+import { launchChromium, screenshot, waitForPage, watchPage } from '../studio/browser.test-support.js';
 import { ensureStudioBuilt } from '../studio/studio-build.test-support.js';
 
 // `loam up --demo` (what `npm start` runs) as a real process on a fresh data dir: the tour runs to
@@ -115,7 +115,7 @@ describe('npm start: loam up --demo on a fresh data dir', () => {
       // Home's Getting started checklist ticks off every step the demo did.
       const panel = page.getByRole('region', { name: 'Getting started' });
       await expect.poll(async () => (await panel.getByText(/— done$/).count()), { timeout: 20_000 }).toBe(7);
-      await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+      await waitForPage(page, 'document.getAnimations().every((a) => a.playState !== "running")');
       await screenshot(page, 'demo-00-home');
       // README's screenshot: LOAM_README_SCREENSHOT=1 npx vitest run packages/e2e/src/demo
       if (process.env['LOAM_README_SCREENSHOT']) await page.screenshot({ path: join(repoRoot, 'docs/images/studio-home.png') });

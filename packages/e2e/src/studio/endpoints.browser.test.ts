@@ -5,7 +5,7 @@ import { createMatrix } from '@loam/ml/data/index';
 import { saveDeepArModel, trainDeepAr } from '@loam/ml/deepar/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
 import type { Platform } from '@loam/server';
-import { itHadNoConsoleErrors, screenshot, useStudio } from './browser.test-support.js';
+import { itHadNoConsoleErrors, screenshot, useStudio, waitForPage } from './browser.test-support.js';
 import { storeBuiltinModel } from './model-archive.test-support.js';
 import { repoRoot } from './studio-build.test-support.js';
 
@@ -152,10 +152,10 @@ describe('Models and endpoints in Studio', { retry: 0 }, () => {
     await panel.getByLabel('Body').fill(rows.map((r) => r.join(',')).join('\n'));
 
     await page.getByRole('button', { name: 'Use dark theme' }).click();
-    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
+    await waitForPage(page, 'document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
     await check('endpoints-04-endpoint-invoked-dark');
     await page.getByRole('button', { name: 'Use light theme' }).click();
-    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
+    await waitForPage(page, 'document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
   });
 
   it('updates by canary from the deployment-config form, with an alarm to roll back on, and shows the rollout', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LoamClient } from '@loam/sdk';
-import { itHadNoConsoleErrors, useStudio } from './browser.test-support.js';
+import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
 import { putCsvObjects } from './loam.test-support.js';
 import { repoRoot } from './studio-build.test-support.js';
 
@@ -141,13 +141,13 @@ describe('Training jobs and experiments in Studio', { retry: 0 }, () => {
     expect(await pc.locator('polyline').count()).toBe(2);
     await check('j06-compare');
     await page.getByRole('button', { name: 'Use dark theme' }).click();
-    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
+    await waitForPage(page, 'document.documentElement.getAttribute("data-mantine-color-scheme") === "dark"');
     await page.mouse.move(0, 0);
     // The theme button's tooltip closes after a delay, then fades: axe would measure it half transparent.
     await expect.poll(() => page.locator('[role="tooltip"]').count()).toBe(0);
     await check('j06-compare-dark');
     await page.getByRole('button', { name: 'Use light theme' }).click();
-    await page.waitForFunction('document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
+    await waitForPage(page, 'document.documentElement.getAttribute("data-mantine-color-scheme") === "light"');
   }, 240_000);
 
   it('stops a running job after confirmation', async () => {

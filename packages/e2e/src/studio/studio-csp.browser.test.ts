@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { buildHttpApp } from '@loam/server/http/build-app';
 import { registerStudioRoutes } from '@loam/server/http/studio.routes';
-import { launchChromium } from './browser.test-support.js';
+import { launchChromium, waitForPage } from './browser.test-support.js';
 
 // Studio's document carries a Content-Security-Policy: its own bundle runs, a script that reached the
 // page any other way (inline, an event handler, another origin) does not. React escapes what Studio
@@ -32,6 +32,7 @@ beforeAll(async () => {
   // The bundle: runs, and adds what a rendering that failed to escape would (an inline script, a handler).
   writeFileSync(join(dist, 'assets', 'index-abc.js'), `
 window.bundleRan = true;
+try { eval('window.evalRan = true'); } catch { window.evalRefused = true; }
 const s = document.createElement('script'); s.textContent = 'window.injectedRan = true'; document.body.append(s);
 document.getElementById('root').innerHTML = '<img src="/nope2.png" onerror="window.injectedHandlerRan = true"><a id="js" href="javascript:window.linkRan = true">x</a>';
 `);
@@ -48,21 +49,21 @@ afterAll(async () => {
 });
 
 describe("Studio's Content-Security-Policy", () => {
-  it('runs only the bundle Loam serves: no inline script, event handler, javascript: link or script from elsewhere', async () => {
+  it('runs only the bundle Loam serves: no inline script, event handler, javascript: link, eval or script from elsewhere', async () => {
     const page = await browser.newPage();
     const refused: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy/.test(m.text())) refused.push(m.text());
     });
     await page.goto(`${url}/experiments`);
-    await page.waitForFunction('window.bundleRan === true');
+    await waitForPage(page, 'window.bundleRan === true');
     await page.click('#js');
     await page.waitForTimeout(300); // the images' error events
     const ran = await page.evaluate(() => {
       const w = window as unknown as Record<string, unknown>;
-      return { inline: w['inlineRan'], handler: w['handlerRan'], injected: w['injectedRan'], injectedHandler: w['injectedHandlerRan'], link: w['linkRan'] };
+      return { inline: w['inlineRan'], handler: w['handlerRan'], injected: w['injectedRan'], injectedHandler: w['injectedHandlerRan'], link: w['linkRan'], eval: w['evalRan'], evalRefused: w['evalRefused'] };
     });
-    expect(ran).toEqual({ inline: undefined, handler: undefined, injected: undefined, injectedHandler: undefined, link: undefined });
+    expect(ran).toEqual({ inline: undefined, handler: undefined, injected: undefined, injectedHandler: undefined, link: undefined, eval: undefined, evalRefused: true });
     expect(refused.length).toBeGreaterThanOrEqual(5);
     await page.close();
   });

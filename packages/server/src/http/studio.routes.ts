@@ -19,11 +19,11 @@ const missingBuild = `<!doctype html><html lang="en"><head><meta charset="utf-8"
  * event handler or `javascript:` URL), requests only to its own API, no plugins, no `<base>`. Markup a
  * stored name, tag or log line smuggled into the page could then run nothing even if some rendering
  * failed to escape it. Styles may be inline (Mantine and Recharts set style attributes); images may be
- * data: or blob: URLs (charts, downloads). `'unsafe-eval'` stays: Studio's code evaluates no text, and
- * the browser tests' driver (Playwright's waitForFunction) evaluates its predicates in the page.
+ * data: or blob: URLs (charts, downloads). No `eval`: Studio's code evaluates no text (the browser tests
+ * poll with `page.evaluate`, which the policy does not govern, not with `waitForFunction`).
  */
 export const STUDIO_CSP = [
-  "default-src 'self'", "script-src 'self' 'unsafe-eval'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "font-src 'self' data:",
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:", "font-src 'self' data:",
   "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ].join('; ');
 
