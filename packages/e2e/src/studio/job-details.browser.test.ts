@@ -109,6 +109,9 @@ describe('Job pages as a SageMaker console user expects them', { retry: 0 }, () 
     const { t, page, watch } = studio;
     await page.goto(`${t.url}/training-jobs/bc-xgb`);
     await heading('bc-xgb').waitFor();
+    // Its channels and resources read as fields on the page itself.
+    await page.getByRole('region', { name: 'Input data' }).getByText('s3://data/bc/validation/', { exact: true }).waitFor();
+    await page.getByRole('region', { name: 'Output and resources' }).getByText('ml.m5.large', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Clone bc-xgb' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create training job' });
     const box = (name: string, scope = dialog) => scope.getByRole('textbox', { name, exact: true });

@@ -1,42 +1,19 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
-import { Skeleton, Stack, Text } from '@mantine/core';
+import { Skeleton } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FailureAlert } from '../../patterns/failure-alert.js';
-import { FieldGrid } from '../../patterns/field-grid.js';
+import { FieldGrid, fieldRows, NamedFieldGroups } from '../../patterns/field-grid.js';
 import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
-import { settingRows } from '../../schema/settings.js';
 import { CloneButton } from './clone-button.js';
 import { processingJobPath } from './job-paths.js';
 import { JobTimes, timeKeys } from './job-times.js';
 import { JobLogs } from './job-logs.js';
 import { terminal } from './training-job-detail-page.js';
-
-const fields = (o: object | undefined) => settingRows(o as Record<string, unknown> | undefined).map((r) => ({ key: r.path, label: r.label, value: r.value }));
-
-/** Each named input or output as its own group of fields (S3 URI, local path, mode…). */
-function Named({ items, nameKey, empty }: { items: readonly Record<string, unknown>[]; nameKey: string; empty: string }) {
-  if (items.length === 0) return <Text size="sm" c="dimmed">{empty}</Text>;
-  return (
-    <Stack gap="sm">
-      {items.map((it, i) => {
-        const { [nameKey]: name, ...rest } = it;
-        return (
-          <div key={String(name ?? i)}>
-            <Text size="sm" fw={600} mb={4}>
-              {String(name ?? `#${i + 1}`)}
-            </Text>
-            <FieldGrid rows={fields(rest)} />
-          </div>
-        );
-      })}
-    </Stack>
-  );
-}
 
 const sectioned = ['ProcessingJobName', 'ProcessingInputs', 'ProcessingOutputConfig', 'ProcessingResources', 'StoppingCondition', 'AppSpecification', 'Environment', 'NetworkConfig', 'ExperimentConfig'];
 
@@ -79,12 +56,12 @@ export function ProcessingJobDetailPage() {
       }
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },
-        { title: 'Container', content: <FieldGrid rows={fields(job.AppSpecification)} /> },
-        { title: 'Inputs', content: <Named items={(job.ProcessingInputs ?? []) as Record<string, unknown>[]} nameKey="InputName" empty="No inputs." /> },
-        { title: 'Outputs', content: <Named items={(job.ProcessingOutputConfig?.Outputs ?? []) as Record<string, unknown>[]} nameKey="OutputName" empty="No outputs." /> },
-        { title: 'Resources', content: <FieldGrid rows={[...fields(job.ProcessingResources), ...fields(job.StoppingCondition), ...fields(job.NetworkConfig)]} /> },
+        { title: 'Container', content: <FieldGrid rows={fieldRows(job.AppSpecification)} /> },
+        { title: 'Inputs', content: <NamedFieldGroups items={(job.ProcessingInputs ?? []) as Record<string, unknown>[]} nameKey="InputName" empty="No inputs." /> },
+        { title: 'Outputs', content: <NamedFieldGroups items={(job.ProcessingOutputConfig?.Outputs ?? []) as Record<string, unknown>[]} nameKey="OutputName" empty="No outputs." /> },
+        { title: 'Resources', content: <FieldGrid rows={[...fieldRows(job.ProcessingResources), ...fieldRows(job.StoppingCondition), ...fieldRows(job.NetworkConfig)]} /> },
         ...(environment.length > 0 ? [{ title: 'Environment', content: <KeyValueTable rows={environment} label="Environment variables" /> }] : []),
-        ...(job.ExperimentConfig ? [{ title: 'Experiment', content: <FieldGrid rows={fields(job.ExperimentConfig)} /> }] : []),
+        ...(job.ExperimentConfig ? [{ title: 'Experiment', content: <FieldGrid rows={fieldRows(job.ExperimentConfig)} /> }] : []),
         { title: 'Logs', content: <JobLogs operation="GetProcessingJobLogs" input={{ ProcessingJobName: job.ProcessingJobName }} label={`Log of ${job.ProcessingJobName}`} /> },
       ]}
     />

@@ -1,11 +1,12 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
-import { Anchor, Code, Group, Skeleton, Text } from '@mantine/core';
+import { Anchor, Code, Group, Skeleton, Stack, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { useNotifications } from '../../app/notifications.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FailureAlert } from '../../patterns/failure-alert.js';
+import { FieldGrid, fieldRows, NamedFieldGroups } from '../../patterns/field-grid.js';
 import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
@@ -35,13 +36,15 @@ export function TrainingJobDetailPage() {
   if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeTrainingJob' })} />;
   if (!job) return <Skeleton height={240} aria-label="Loading training job" />;
   const model = job.ModelArtifacts?.S3ModelArtifacts;
+  const { MetricDefinitions: _metrics, ...algorithm } = job.AlgorithmSpecification ?? {};
+  const environment = Object.entries(job.Environment ?? {}).map(([Key, Value]) => ({ Key, Value }));
   return (
     <ResourceDetail
       kind="Training job"
       banner={job.TrainingJobStatus === 'Failed' && job.FailureReason ? <FailureAlert kind="training job" reason={job.FailureReason} /> : undefined}
       name={job.TrainingJobName}
       item={{ ...job, Arn: job.TrainingJobArn }}
-      summaryOmit={[...timeKeys(job), 'Arn', 'TrainingJobName', 'HyperParameters', 'SecondaryStatusTransitions', 'FinalMetricDataList']}
+      summaryOmit={[...timeKeys(job), 'Arn', 'TrainingJobName', 'HyperParameters', 'SecondaryStatusTransitions', 'FinalMetricDataList', 'Environment']}
       actions={
         <>
         <CloneButton operation="CreateTrainingJob" described={job} nameKey="TrainingJobName" title="Create training job" listOperation="ListTrainingJobs" pathOf={trainingJobPath} doneTitle={(n) => `Training job ${n} started`} />
@@ -84,6 +87,20 @@ export function TrainingJobDetailPage() {
           ),
         },
         { title: 'Hyperparameters', content: <KeyValueTable rows={Object.entries(job.HyperParameters ?? {}).map(([Key, Value]) => ({ Key, Value }))} label="Hyperparameters" empty="None: the algorithm's defaults." /> },
+        {
+          title: 'Algorithm',
+          content: (
+            <Stack gap="sm">
+              <FieldGrid rows={fieldRows(algorithm)} />
+              {(job.AlgorithmSpecification?.MetricDefinitions ?? []).length > 0 && (
+                <KeyValueTable rows={(job.AlgorithmSpecification?.MetricDefinitions ?? []).map((m) => ({ Key: m.Name, Value: m.Regex }))} label="Metric definitions" />
+              )}
+            </Stack>
+          ),
+        },
+        { title: 'Input data', content: <NamedFieldGroups items={(job.InputDataConfig ?? []) as Record<string, unknown>[]} nameKey="ChannelName" empty="No input channels." /> },
+        { title: 'Output and resources', content: <FieldGrid rows={[...fieldRows(job.OutputDataConfig), ...fieldRows(job.ResourceConfig), ...fieldRows(job.StoppingCondition)]} /> },
+        ...(environment.length > 0 ? [{ title: 'Environment', content: <KeyValueTable rows={environment} label="Environment variables" /> }] : []),
       ]}
     />
   );

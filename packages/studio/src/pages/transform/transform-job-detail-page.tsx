@@ -6,12 +6,11 @@ import { useNotifications } from '../../app/notifications.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FailureAlert } from '../../patterns/failure-alert.js';
-import { FieldGrid } from '../../patterns/field-grid.js';
+import { FieldGrid, fieldRows } from '../../patterns/field-grid.js';
 import { FieldPickers } from '../../patterns/field-pickers.js';
 import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
-import { settingRows } from '../../schema/settings.js';
 import { CloneButton } from '../jobs/clone-button.js';
 import { JobLogs } from '../jobs/job-logs.js';
 import { JobTimes, timeKeys } from '../jobs/job-times.js';
@@ -38,11 +37,10 @@ export function TransformJobDetailPage() {
   const job = q.data;
   if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeTransformJob' })} />;
   if (!job) return <Skeleton height={240} aria-label="Loading transform job" />;
-  const rows = (o: object | undefined) => settingRows(o as Record<string, unknown> | undefined).map((r) => ({ key: r.path, label: r.label, value: r.value }));
   const environment = Object.entries(job.Environment ?? {}).map(([Key, Value]) => ({ Key, Value }));
   const more = [
-    ...(job.DataCaptureConfig ? [{ title: 'Data capture', content: <FieldGrid rows={rows(job.DataCaptureConfig)} /> }] : []),
-    ...(job.ExperimentConfig ? [{ title: 'Experiment', content: <FieldGrid rows={rows(job.ExperimentConfig)} /> }] : []),
+    ...(job.DataCaptureConfig ? [{ title: 'Data capture', content: <FieldGrid rows={fieldRows(job.DataCaptureConfig)} /> }] : []),
+    ...(job.ExperimentConfig ? [{ title: 'Experiment', content: <FieldGrid rows={fieldRows(job.ExperimentConfig)} /> }] : []),
   ];
   return (
     <ResourceDetail
@@ -87,14 +85,14 @@ export function TransformJobDetailPage() {
                     </Anchor>
                   ),
                 },
-                ...rows(job.ModelClientConfig),
+                ...fieldRows(job.ModelClientConfig),
               ]}
             />
           ),
         },
-        { title: 'Input', content: <FieldGrid rows={[...rows(job.TransformInput), ...rows(job.DataProcessing)]} /> },
-        { title: 'Output', content: <FieldGrid rows={rows(job.TransformOutput)} /> },
-        { title: 'Resources', content: <FieldGrid rows={rows(job.TransformResources)} /> },
+        { title: 'Input', content: <FieldGrid rows={[...fieldRows(job.TransformInput), ...fieldRows(job.DataProcessing)]} /> },
+        { title: 'Output', content: <FieldGrid rows={fieldRows(job.TransformOutput)} /> },
+        { title: 'Resources', content: <FieldGrid rows={fieldRows(job.TransformResources)} /> },
         ...(environment.length > 0 ? [{ title: 'Environment', content: <KeyValueTable rows={environment} label="Environment variables" /> }] : []),
         ...more,
         // GetTransformJobLogs returns the same log page shape as the training and processing log operations.
