@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '@loam/core';
+import type { Partition, Principal } from '@loam/core';
 import { CSRF_COOKIE, SESSION_COOKIE } from './authenticator.js';
 
 /** What Studio sign-in needs from the identity capability. */
@@ -32,9 +32,10 @@ function fromOwnPage(req: FastifyRequest): boolean {
  * origin; that POST starts a session (HttpOnly, SameSite=Strict cookie) plus a readable CSRF cookie
  * that Studio echoes in X-CSRF-Token. The GET itself sets no cookie, so a link on another site (or
  * an image, or a frame) cannot sign a visitor into someone else's account (login CSRF); a POST from
- * another site is refused.
+ * another site is refused. `GET /auth/session` also names this Loam's region and account, from which
+ * Studio names its default bucket `sagemaker-<region>-<account>` as the SageMaker Python SDK does.
  */
-export function registerSessionRoutes(app: FastifyInstance, issuer: SessionIssuer, secureCookies: boolean): void {
+export function registerSessionRoutes(app: FastifyInstance, issuer: SessionIssuer, secureCookies: boolean, partition?: Partition): void {
   const incomplete = 'This sign-in link is incomplete. Ask for a new one with `loam login-link`, or restart `loam up`.';
   const failed = (e: unknown) => `${e instanceof Error ? e.message : 'Sign-in failed.'} Ask for a new link with \`loam login-link\`.`;
   app.get('/auth/login', async (req, reply) => {
@@ -81,7 +82,7 @@ export function registerSessionRoutes(app: FastifyInstance, issuer: SessionIssue
     if (!sid) return reply.code(401).send({ signedIn: false });
     try {
       const { principal } = await issuer.authenticateSession(sid);
-      return reply.send({ signedIn: true, userName: principal.userName, arn: principal.arn });
+      return reply.send({ signedIn: true, userName: principal.userName, arn: principal.arn, ...(partition ? { region: partition.region, accountId: partition.accountId } : {}) });
     } catch {
       return reply.code(401).send({ signedIn: false });
     }

@@ -22,6 +22,7 @@ import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-f
 import { lockDataDir } from '@loam/adapters/data-dir/data-dir-lock';
 import { openPlatform, type Platform } from './platform.js';
 import { registerDatasetUploadRoute } from '../datasets/dataset-upload.routes.js';
+import { bucketOperations } from '../buckets/bucket-operations.js';
 import type { FastifyInstance } from 'fastify';
 
 export interface StartOptions {
@@ -62,7 +63,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
     { name: 'metadata', ping: (o) => platform.store.ping(o) },
     { name: 'artifacts', ping: (o) => platform.artifacts.ping(o) },
   ]);
-  registerSessionRoutes(app, identity, publicUrl().startsWith('https://'));
+  registerSessionRoutes(app, identity, publicUrl().startsWith('https://'), platform.partition);
   const studioAccess = {
     async CreateLoginLink(input: InputOf<typeof operations.CreateLoginLink>, _ctx: RequestContext) {
       const ttl = input.ExpiresInSeconds ?? config.auth.loginLinkTtlSeconds;
@@ -75,7 +76,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
       return { Config: redact(ConfigSchema, config), Sources: { ...sources } };
     },
   };
-  const handlers = bindHandlers(operationList, [studioAccess, serverInfo, ...platform.services]);
+  const handlers = bindHandlers(operationList, [studioAccess, serverInfo, bucketOperations(platform.artifacts, platform.partition), ...platform.services]);
   assertEveryOperationHandled(operationList, handlers);
   const { authorizeData, checkDataPresence, authorizeExperiment } = platform;
   const dispatch = createDispatcher({
