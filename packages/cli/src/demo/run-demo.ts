@@ -45,12 +45,27 @@ async function freeSuffix(client: LoamClient): Promise<string> {
   return String(Date.now());
 }
 
+/**
+ * The bucket every demo output goes to (the flow's destinations, the models, the tuning trials, the
+ * batch predictions), created up front: Loam, like SageMaker, never creates a job's output bucket.
+ */
+async function createDemoBucket(client: LoamClient, prefix: string): Promise<void> {
+  const bucket = /^s3:\/\/([^/]+)/.exec(prefix)?.[1] as string;
+  try {
+    await client.CreateBucket({ Bucket: bucket });
+  } catch (e) {
+    // A rerun on the same data dir finds it.
+    if (!(e instanceof LoamApiError && e.code === 'ResourceInUse')) throw e;
+  }
+}
+
 /** Runs every demo step in order against a running server; throws on the first failing step. */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const client = createLoamClient({ endpoint: o.endpoint, token: o.token });
   const reporter = new DemoReporter(o.json, o.out);
   const t0 = Date.now();
   const names = demoNames(await freeSuffix(client));
+  await createDemoBucket(client, names.prefix);
   const studio = (p: string) => `${o.endpoint.replace(/\/+$/, '')}${p}`;
   const ctx: DemoContext = {
     client, endpoint: o.endpoint, token: o.token, names, datasetFile: o.datasetFile ?? defaultDatasetFile(),

@@ -160,6 +160,8 @@ describe('Datasets and data flows in Studio', { retry: 0 }, () => {
     await dialog.getByText("TO 's3://wrangled/cancer/train/", { exact: false }).waitFor();
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
+    // StartFlowRun refuses a destination whose bucket does not exist (Loam never creates output buckets).
+    await t.platform.artifacts.ensureBucket('wrangled');
     await page.getByRole('button', { name: 'Run flow' }).click();
     const runs = page.getByRole('table', { name: 'Runs of cancer-prep' });
     await runs.getByText('Completed').waitFor({ timeout: 60_000 });

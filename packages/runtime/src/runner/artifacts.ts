@@ -70,24 +70,10 @@ export async function download(store: Artifacts, ref: S3Ref, file: string, gunzi
 }
 
 /**
- * Whether this runner's uploads create a missing bucket. SageMaker never creates one, and neither do
- * training jobs (tuning trials included), batch transform or checkpoints. Processing jobs still do, until
- * the Data Wrangler flow runs and `loam demo` (which write flow destinations through them) create their
- * buckets themselves (ADR 0007, 2026-11-28 addendum). Set once per runner process (`bin.ts`), which
- * runs one job.
- */
-let createsMissingBuckets = false;
-
-/** Sets {@link createsMissingBuckets} for the job this runner process runs. */
-export function setOutputBucketPolicy(kind: 'training-job' | 'processing-job' | 'transform-job'): void {
-  createsMissingBuckets = kind === 'processing-job';
-}
-
-/**
  * Uploads a file. With `within`, the file is one the job's image wrote and is read only if it is a
  * regular file really under that directory (see openOwnFile); returns false when it is not.
- * @throws ClientError when the bucket does not exist: as SageMaker, Loam does not create a job's output
- * bucket (see {@link setOutputBucketPolicy}), and the job fails with `Artifact upload failed: …`.
+ * @throws ClientError when the bucket does not exist: as SageMaker, Loam never creates a job's output
+ * bucket (training, processing or transform), and the job fails with `Artifact upload failed: …`.
  */
 export async function upload(store: Artifacts, ref: S3Ref, file: string, contentType?: string, within?: string): Promise<boolean> {
   let body;
@@ -96,7 +82,6 @@ export async function upload(store: Artifacts, ref: S3Ref, file: string, content
     if (fd === undefined) return false;
     body = createReadStream('', { fd });
   } else body = createReadStream(file);
-  if (createsMissingBuckets) await store.ensureBucket(ref.bucket);
   try {
     await store.put(ref, body, contentType ? { contentType } : {});
   } catch (e) {

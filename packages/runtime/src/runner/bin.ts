@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import type { RunnerInput } from '@loam/contracts';
-import { setOutputBucketPolicy } from './artifacts.js';
 import { runJob } from './run-job.js';
 
 // `node runner/bin.js <job.json>`: runs one host of one job. Its outcome is in events.jsonl; the exit
@@ -12,7 +11,6 @@ if (!file) {
   process.exit(64);
 }
 const input = JSON.parse(readFileSync(file, 'utf8')) as RunnerInput;
-setOutputBucketPolicy(input.spec.kind);
 runJob(input).then(
   () => process.exit(0),
   (e: unknown) => {

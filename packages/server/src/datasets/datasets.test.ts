@@ -33,6 +33,8 @@ async function runFlow(flow: string, timeoutMs = 90_000) {
 beforeAll(async () => {
   loam = await openTestLoam();
   loam.platform.jobs.scheduler.start();
+  // Loam never creates an output bucket, a flow destination's included: StartFlowRun refuses a missing one.
+  await loam.platform.artifacts.ensureBucket('wrangled');
   expect((await call('POST', '/api/v1/datasets', { DatasetName: 'd1' })).status).toBe(200);
 });
 afterAll(async () => loam.close());
@@ -209,6 +211,28 @@ describe('datasets over REST', () => {
     expect(d['Status']).toBe('Stopped');
     expect(d['EndTime']).toBeGreaterThanOrEqual(d['CreationTime']);
   }, 90_000);
+
+  it('refuses a run whose destination bucket does not exist (400 naming the node), leaving no run, job or bucket', async () => {
+    const csv = 'x,y\n1,2\n3,4\n';
+    expect((await call('POST', '/api/v1/datasets', { DatasetName: 'dmiss' })).status).toBe(200);
+    expect((await upload('dmiss', csv)).status).toBe(200);
+    const nodes = [
+      { id: 'src', type: 'source', dataset: { name: 'dmiss' } },
+      { id: 'ok', type: 'destination', inputs: ['src'], output: { s3Uri: 's3://wrangled/miss/ok/', format: 'csv' } },
+      { id: 'out', type: 'destination', inputs: ['src'], output: { s3Uri: 's3://no-such-wrangled/miss/', format: 'csv' } },
+    ];
+    expect((await call('POST', '/api/v1/flows', { FlowName: 'fmiss', Definition: { formatVersion: 1, nodes } })).status).toBe(200);
+    const jobsBefore = (await call('GET', '/api/v1/processing-jobs')).body['ProcessingJobSummaries'].length;
+    const r = await call('POST', '/api/v1/flows/fmiss/runs', {});
+    expect(r.status).toBe(400);
+    expect(r.body['detail']).toBe(
+      "Flow 'fmiss': destination 'out' writes to s3://no-such-wrangled/miss/, but the bucket 'no-such-wrangled' does not exist. Loam does not create output buckets: create it first (aws s3 mb s3://no-such-wrangled), or choose a bucket that exists.",
+    );
+    expect(r.body['errors']).toEqual([{ path: '/Definition/nodes/out/output/s3Uri', message: "bucket 'no-such-wrangled' does not exist" }]);
+    expect((await call('GET', '/api/v1/flow-runs?FlowName=fmiss')).body['FlowRuns']).toEqual([]);
+    expect((await call('GET', '/api/v1/processing-jobs')).body['ProcessingJobSummaries']).toHaveLength(jobsBefore);
+    expect((await loam.platform.artifacts.listBuckets()).map((b) => b.name)).not.toContain('no-such-wrangled');
+  });
 
   it('refuses a run whose dataset does not exist, leaving no run', async () => {
     const nodes = [

@@ -59,6 +59,33 @@ describe('processing jobs', () => {
     expect(list.body.ProcessingJobSummaries.map((s: { ProcessingJobName: string }) => s.ProcessingJobName)).toEqual(['prep-1']);
   });
 
+  it('fails at upload when an output bucket does not exist, and does not create it (as training and SageMaker)', async () => {
+    const r = await call(loam, 'POST', '/api/v1/processing-jobs', {
+      ProcessingJobName: 'prep-nobucket', RoleArn: role,
+      AppSpecification: {
+        ImageUri: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+        ContainerEntrypoint: ['python3', '/opt/ml/processing/input/code/preprocess.py'],
+        ContainerArguments: ['--input', '/opt/ml/processing/input/data', '--output', '/opt/ml/processing/output'],
+      },
+      ProcessingInputs: [
+        { InputName: 'data', S3Input: { S3Uri: 's3://data/raw/', LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+        { InputName: 'code', S3Input: { S3Uri: 's3://data/code/preprocess.py', LocalPath: '/opt/ml/processing/input/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+      ],
+      ProcessingOutputConfig: { Outputs: [
+        { OutputName: 'train', S3Output: { S3Uri: 's3://prep-no-such-bucket/train', LocalPath: '/opt/ml/processing/output/train', S3UploadMode: 'EndOfJob' } },
+      ] },
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
+      StoppingCondition: { MaxRuntimeInSeconds: 300 },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const d = await waitForProcessingJob(loam, 'prep-nobucket');
+    expect(d.ProcessingJobStatus).toBe('Failed');
+    expect(d.FailureReason).toBe(
+      "ClientError: Artifact upload failed: unable to upload file to s3://prep-no-such-bucket/train/train.csv (NoSuchBucket: the bucket 'prep-no-such-bucket' does not exist; Loam does not create output buckets: create it before the job uploads).",
+    );
+    expect((await loam.platform.artifacts.listBuckets()).map((b) => b.name)).not.toContain('prep-no-such-bucket');
+  });
+
   it('refuses a LocalPath outside /opt/ml/processing with a 400 naming it', async () => {
     const r = await call(loam, 'POST', '/api/v1/processing-jobs', {
       ProcessingJobName: 'prep-bad', RoleArn: role,

@@ -296,6 +296,7 @@ export class FlowService {
     const dests = doc.nodes.filter((n) => n.type === 'destination');
     if (dests.length === 0) throw new ValidationError(`Flow '${input.FlowName}' has no destination node.`, [{ path: '/Definition/nodes', message: 'add a destination' }]);
     for (const d of dests) if (!d.output?.s3Uri) throw new ValidationError(`Flow '${input.FlowName}': destination '${d.id}' has no output.s3Uri.`, [{ path: `/Definition/nodes/${d.id}/output/s3Uri`, message: 'required for a run' }]);
+    await this.requireDestinationBuckets(input.FlowName, dests);
     const sourceUris: Record<string, string> = {};
     for (const n of doc.nodes) if (n.type === 'source' && n.dataset) sourceUris[n.id] = (await this.o.datasets.version(n.dataset.name, n.dataset.version)).dataUri;
     const runId = randomUUID();
@@ -323,6 +324,29 @@ export class FlowService {
     }
     this.o.logger?.info({ flowName: input.FlowName, flowRunId: runId, processingJobName: jobName }, 'flow run started');
     return describeRun(run);
+  }
+
+  /**
+   * A destination's bucket must exist before the run starts. The run is a processing job, and a
+   * processing job fails at upload into a missing bucket (as in SageMaker, whose Data Wrangler exports
+   * into a bucket the user picked or the Studio default bucket it created), after every step ran: a
+   * clear 400 now is better than a failed run later. Nothing creates the bucket.
+   */
+  private async requireDestinationBuckets(flowName: string, dests: readonly FlowDocument['nodes'][number][]): Promise<void> {
+    for (const d of dests) {
+      const uri = d.output?.s3Uri as string;
+      const ref = parseS3Uri(uri);
+      if (!ref) continue;
+      try {
+        await this.o.artifacts.list({ bucket: ref.bucket, maxKeys: 1 });
+      } catch (e) {
+        if (!(e instanceof NotFoundError) && (e as { code?: string }).code !== 'ResourceNotFound') throw e;
+        throw new ValidationError(
+          `Flow '${flowName}': destination '${d.id}' writes to ${uri}, but the bucket '${ref.bucket}' does not exist. Loam does not create output buckets: create it first (aws s3 mb s3://${ref.bucket}), or choose a bucket that exists.`,
+          [{ path: `/Definition/nodes/${d.id}/output/s3Uri`, message: `bucket '${ref.bucket}' does not exist` }],
+        );
+      }
+    }
   }
 
   /** Brings a run up to date with its processing job; a run that has ended is stored as such. */
