@@ -1,3 +1,4 @@
+import type { Kysely, Migration } from 'kysely';
 import type { SqlDialect } from './dialects/sql-dialect.js';
 
 /**
@@ -7,4 +8,19 @@ import type { SqlDialect } from './dialects/sql-dialect.js';
  */
 export function migratorSchema(d: SqlDialect): { readonly migrationTableSchema?: string } {
   return d.schema === undefined ? {} : { migrationTableSchema: d.schema };
+}
+
+/**
+ * The migrations, each run with no statement timeout (`SqlDialect.unboundedStatements`): the pool's
+ * timeout bounds a request, but a migration's statement grows with the table it rebuilds or indexes,
+ * and a cancelled one rolls back and fails the same way at every start.
+ */
+export function unboundedMigrations(d: SqlDialect, migrations: Record<string, Migration>): Record<string, Migration> {
+  return Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, {
+    ...m,
+    async up(db: Kysely<any>) {
+      await d.unboundedStatements(db);
+      await m.up(db);
+    },
+  }]));
 }

@@ -1,7 +1,7 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import { InternalError, type Logger } from '@loam/core';
 import type { SqlDialect } from './dialects/sql-dialect.js';
-import { migratorSchema } from './migration-schema.js';
+import { migratorSchema, unboundedMigrations } from './migration-schema.js';
 import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexType } from './collection-layout.js';
 
 /*
@@ -135,7 +135,7 @@ async function executedMigrations(db: Db): Promise<string[]> {
 export async function migrate(d: SqlDialect, layouts: readonly CollectionLayout[], log: Logger): Promise<void> {
   await d.prepare();
   const migrations = buildMigrations(d, layouts, await executedMigrations(d.db));
-  const migrator = new Migrator({ db: d.db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true, ...migratorSchema(d) });
+  const migrator = new Migrator({ db: d.db, provider: { getMigrations: async () => unboundedMigrations(d, migrations) }, allowUnorderedMigrations: true, ...migratorSchema(d) });
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {
     if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'metadata migration applied');

@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect, sql, type Expression } from 'kysely';
-import { ValidationError } from '@loam/core';
+import { InternalError, ValidationError } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
 import { reportingUnavailable } from './unavailable.js';
 
@@ -100,6 +100,11 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     caseFold: (expr: Expression<unknown>) => sql<string>`lower(${expr} collate ${foldCollation})`,
     isTransactionRetryable: (e) => typeof e === 'object' && e !== null && RETRYABLE.has(String((e as { code?: unknown }).code)),
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION,
+    unboundedStatements: async (tx) => {
+      // Outside a transaction SET LOCAL only warns and lifts nothing.
+      if (!tx.isTransaction) throw new InternalError('unboundedStatements was called outside a transaction.');
+      await sql`set local statement_timeout = 0`.execute(tx);
+    },
     prepare: async () => {
       try {
         await sql`create schema if not exists ${sql.id(schema)}`.execute(db);

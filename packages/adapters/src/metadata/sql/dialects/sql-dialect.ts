@@ -40,6 +40,13 @@ export interface SqlDialect {
   isTransactionRetryable(e: unknown): boolean;
   /** Whether `e` is a unique or primary-key violation. */
   isUniqueViolation(e: unknown): boolean;
+  /**
+   * Lets the rest of the transaction `tx` run statements as long as they take: a migration that
+   * rebuilds or indexes a whole table runs one statement proportional to it, which the per-request
+   * statement timeout (PostgreSQL's `statement_timeout`) would cancel, failing every start the same
+   * way. PostgreSQL lifts it for this transaction only (`SET LOCAL`); SQLite has no such timeout.
+   */
+  unboundedStatements(tx: Kysely<any>): Promise<void>;
   /** Run before migrations (e.g. create the PostgreSQL schema). */
   prepare(): Promise<void>;
   /** Releases connections. */

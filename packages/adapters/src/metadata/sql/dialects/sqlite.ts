@@ -118,6 +118,7 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
     columnType: (kind) => sql.raw(TYPES[kind]),
     caseFold: (expr: Expression<unknown>) => sql<string>`loam_casefold(${expr})`,
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && UNIQUE_CODES.has(String((e as { code?: unknown }).code)),
+    unboundedStatements: async () => {},
     prepare: async () => {},
     destroy: () => db.destroy(),
   };

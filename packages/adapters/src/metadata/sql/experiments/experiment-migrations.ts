@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
-import type { Logger } from '@loam/core';
+import { silentLogger, type Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
-import { migratorSchema } from '../migration-schema.js';
+import { migratorSchema, unboundedMigrations } from '../migration-schema.js';
 
 /*
  * The experiment tracking tables, migrated by Kysely's Migrator like the metadata store's, named in
@@ -189,12 +189,15 @@ export const METRIC_POINT_COLUMNS = ['run_key', 'key', 'step', 'timestamp', 'val
  * serves metric history (it starts with the old history index's columns) and lets the insert skip
  * a point already there.
  */
-function uniqueMetricPoints(d: SqlDialect): Migration {
+function uniqueMetricPoints(d: SqlDialect, log: Logger): Migration {
   return {
     async up(outer: Kysely<unknown>) {
       if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
       const db = outer as SqlDialect['db'];
       const s = db.schema;
+      // Start-up waits for the copy and the index (minutes for tens of millions of points): say why.
+      const [{ rows }] = (await sql<{ rows: number }>`select count(*) as rows from mlflow_metrics`.execute(db)).rows as [{ rows: number }];
+      if (Number(rows) > 0) log.info({ table: 'mlflow_metrics', rows: Number(rows), store: d.label }, 'rebuilding mlflow_metrics with one row per metric point; the server starts when it is done');
       const int = d.columnType('timestamp');
       await s.createTable('mlflow_metric_points')
         .addColumn('run_key', int, (c) => c.notNull())
@@ -213,20 +216,20 @@ function uniqueMetricPoints(d: SqlDialect): Migration {
   };
 }
 
-export function experimentMigrations(d: SqlDialect): Record<string, Migration> {
-  return {
+export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger): Record<string, Migration> {
+  return unboundedMigrations(d, {
     'experiments:0001:tables': tables(d),
     'experiments:0002:run-keys': runKeys(d),
     'experiments:0003:id-counters': idCounters(d),
-    'experiments:0004:unique-metric-points': uniqueMetricPoints(d),
-  };
+    'experiments:0004:unique-metric-points': uniqueMetricPoints(d, log),
+  });
 }
 
 /** The Migrator for the experiment tables (call `d.prepare()` first). */
-export async function experimentMigrator(d: SqlDialect): Promise<Migrator> {
+export async function experimentMigrator(d: SqlDialect, log: Logger = silentLogger): Promise<Migrator> {
   return new Migrator({
     db: d.db,
-    provider: { getMigrations: async () => experimentMigrations(d) },
+    provider: { getMigrations: async () => experimentMigrations(d, log) },
     migrationTableName: EXPERIMENT_MIGRATION_TABLE,
     migrationLockTableName: `${EXPERIMENT_MIGRATION_TABLE}_lock`,
     ...migratorSchema(d),
@@ -235,7 +238,7 @@ export async function experimentMigrator(d: SqlDialect): Promise<Migrator> {
 
 export async function migrateExperiments(d: SqlDialect, log: Logger): Promise<void> {
   await d.prepare();
-  const migrator = await experimentMigrator(d);
+  const migrator = await experimentMigrator(d, log);
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {
     if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'experiment store migration applied');
