@@ -29,4 +29,13 @@ describe('validation messages', () => {
   it('other constraints keep their own wording', () => {
     expect(messageOf('ListTrainingJobs', { MaxResults: 'ten' })).toMatch(/at 'MaxResults' failed to satisfy constraint: Member must be (number|integer)/);
   });
+
+  it("a pattern, a length or a bound broken is said in SageMaker's words, with the pattern itself", () => {
+    expect(messageOf('DescribeTrainingJob', { TrainingJobName: 'bad_name' })).toBe(
+      "1 validation error detected: Value 'bad_name' at 'TrainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.",
+    );
+    expect(messageOf('CreateUser', { UserName: 'u'.repeat(65) })).toMatch(/at 'UserName' failed to satisfy constraint: Member must have length less than or equal to 64\./);
+    expect(messageOf('ListTrainingJobs', { MaxResults: 0 })).toMatch(/at 'MaxResults' failed to satisfy constraint: Member must have value greater than or equal to 1\./);
+    expect(messageOf('ListTrainingJobs', { MaxResults: 101 })).toMatch(/at 'MaxResults' failed to satisfy constraint: Member must have value less than or equal to 100\./);
+  });
 });

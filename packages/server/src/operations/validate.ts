@@ -70,7 +70,7 @@ export function validateInput(op: Operation, input: unknown): unknown {
       : typeof own === 'string' ? own
       : keyPattern ? `name must satisfy regular expression pattern: ${keyPattern}`
         : isExtra ? `is not a member of ${op.name}'s input`
-          : allowed ? `must satisfy enum value set: [${allowed.join(', ')}]` : e.message.replace(/^Expected/, 'must be');
+          : allowed ? `must satisfy enum value set: [${allowed.join(', ')}]` : (constraintInAwsWords(e.type, e.schema) ?? e.message.replace(/^Expected/, 'must be'));
     fields.push({ path, message });
   }
   const where = (p: string) => p.replace(/^\//, '').replace(/\/(\d+)/g, '.$1').replace(/\//g, '.') || 'input';
@@ -85,6 +85,35 @@ export function validateInput(op: Operation, input: unknown): unknown {
   const capped = total >= MAX_COUNTED;
   const rest = more > 0 ? `; and ${capped ? 'at least ' : ''}${more} more` : '';
   throw new ValidationError(`${capped ? 'At least ' : ''}${total} validation error${total === 1 ? '' : 's'} detected: ${parts.join('; ')}${rest}.`, fields.map(({ path, message }) => ({ path, message })));
+}
+
+/**
+ * A broken pattern, length or bound in the words SageMaker's validation uses ("Member must satisfy regular
+ * expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", "Member must have length less than or equal to 63"),
+ * so a message matches what a script or a search for it expects; undefined for other errors.
+ */
+function constraintInAwsWords(type: ValueErrorType, schema: unknown): string | undefined {
+  const s = (schema ?? {}) as { pattern?: string; maxLength?: number; minLength?: number; maxItems?: number; minItems?: number; maximum?: number; minimum?: number };
+  switch (type) {
+    case ValueErrorType.StringPattern:
+      return s.pattern !== undefined ? `must satisfy regular expression pattern: ${s.pattern}` : undefined;
+    case ValueErrorType.StringMaxLength:
+      return `must have length less than or equal to ${s.maxLength}`;
+    case ValueErrorType.StringMinLength:
+      return `must have length greater than or equal to ${s.minLength}`;
+    case ValueErrorType.ArrayMaxItems:
+      return `must have length less than or equal to ${s.maxItems}`;
+    case ValueErrorType.ArrayMinItems:
+      return `must have length greater than or equal to ${s.minItems}`;
+    case ValueErrorType.NumberMaximum:
+    case ValueErrorType.IntegerMaximum:
+      return `must have value less than or equal to ${s.maximum}`;
+    case ValueErrorType.NumberMinimum:
+    case ValueErrorType.IntegerMinimum:
+      return `must have value greater than or equal to ${s.minimum}`;
+    default:
+      return undefined;
+  }
 }
 
 /** The values of an enum (a union of literals), as AWS lists them in its message; undefined for other schemas. */
