@@ -7,6 +7,7 @@ import { rawBodyParser } from './aws-json-body.js';
 import { AwsProtocolError, asSageMakerNotFound, asServiceError, toAwsWireError } from './aws-errors.js';
 import { verifySignedBodyRequest } from '../../auth/sigv4/sigv4-signed-body.js';
 import { isQueryRequest, queryErrorCode } from '../aws-query/aws-query.routes.js';
+import { servedServices, unservedService, unservedServiceMessage } from './unserved-service.js';
 
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 
@@ -91,8 +92,15 @@ function serviceOf(services: ReadonlyMap<string, AwsJsonEntry>, target: string |
  */
 export function registerAwsJsonTransport(app: FastifyInstance, deps: AwsJsonTransportDeps): void {
   const services = awsJsonServices(deps.operations);
+  const served = servedServices(deps.operations);
   const bodyLimit = Math.max(deps.defaultBodyLimit, ...deps.operations.map((o) => o.bodyLimit ?? 0));
   const answer = async (req: FastifyRequest, reply: FastifyReply, body: Buffer, target: string | string[] | undefined, dot: number, entry: AwsJsonEntry | undefined): Promise<FastifyReply> => {
+    // A client of a service Loam lacks (`aws logs`): its own signature checked, then the service named.
+    const foreign = entry ? undefined : unservedService(req, served);
+    if (foreign !== undefined) {
+      await verifySignedBodyRequest(req, body, deps.keys, foreign);
+      throw new AwsProtocolError('UnknownOperationException', 400, unservedServiceMessage(foreign, `X-Amz-Target '${typeof target === 'string' ? target : ''}'`, served));
+    }
     // The credential scope must name the service the target belongs to (SageMaker's when none does).
     const service = entry?.service ?? sageMakerService;
     const principal = await verifySignedBodyRequest(req, body, deps.keys, service.signingName);

@@ -36,5 +36,5 @@ export function registerAwsProtocols(app: FastifyInstance, deps: AwsProtocolsDep
     partition: platform.partition,
     invoker: () => platform.services.find(isEndpointInvoker) ?? fallback,
   });
-  registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: authorizer, region: platform.partition.region, dataDir: config.dataDir });
+  registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: authorizer, region: platform.partition.region, accountId: platform.partition.accountId, dataDir: config.dataDir });
 }

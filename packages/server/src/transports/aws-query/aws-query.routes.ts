@@ -6,6 +6,7 @@ import { AwsProtocolError, asServiceError, toAwsWireError } from '../aws-json/aw
 import { verifySignedBodyRequest } from '../../auth/sigv4/sigv4-signed-body.js';
 import { queryInput } from './query-input.js';
 import { queryErrorXml, queryResponseXml } from './query-xml.js';
+import { scopeService, servedServices, unservedService, unservedServiceMessage } from '../aws-json/unserved-service.js';
 
 export interface AwsQueryDeps {
   readonly operations: readonly Operation[];
@@ -33,12 +34,6 @@ export function queryErrorCode(code: string): string {
   return Object.hasOwn(queryAuthCodes, code) ? (queryAuthCodes[code] as string) : code;
 }
 
-/** The signing service a SigV4 Authorization header's credential scope names (the service is picked by it). */
-function scopeService(req: FastifyRequest): string | undefined {
-  const auth = req.headers.authorization;
-  return typeof auth === 'string' ? /Credential=[^/,\s]+\/\d{8}\/[^/,\s]+\/([^/,\s]+)\/aws4_request/.exec(auth)?.[1] : undefined;
-}
-
 /**
  * The AWS query protocol on `POST /` (CloudWatch's, as boto3's `cloudwatch` client speaks it): the operations
  * of the table whose `awsService` is a query service, picked by the credential scope's service and the form's
@@ -55,9 +50,17 @@ export function createQueryHandler(deps: AwsQueryDeps): (req: FastifyRequest, re
     services.set(service.signingName, entry);
   }
   const fallback = [...services.values()][0];
+  const served = servedServices(deps.operations);
   return async (req, reply, body) => {
-    const entry = services.get(scopeService(req) ?? '') ?? fallback;
+    // A client of a service Loam lacks (`aws sts`, `aws iam`): its own signature checked, then the service named.
+    const foreign = unservedService(req, served);
+    const entry = foreign !== undefined ? undefined : (services.get(scopeService(req) ?? '') ?? fallback);
     try {
+      if (foreign !== undefined) {
+        await verifySignedBodyRequest(req, body, deps.keys, foreign);
+        const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? '';
+        throw new AwsProtocolError('InvalidAction', 400, unservedServiceMessage(foreign, `Action '${action}'`, served));
+      }
       if (!entry) throw new AwsProtocolError('InvalidAction', 400, 'Loam serves no AWS query-protocol operations.');
       const { service } = entry;
       // The form body is the operation's input: the verifier refuses a presigned URL or an unsigned

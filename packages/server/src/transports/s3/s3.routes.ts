@@ -16,6 +16,8 @@ export interface S3TransportDeps {
   readonly keys: AccessKeyResolver;
   readonly authorize: Authorizer;
   readonly region: string;
+  /** The account that owns every bucket: what `x-amz-expected-bucket-owner` must name. */
+  readonly accountId: string;
   /** Multipart parts are staged under `<dataDir>/s3-multipart`. */
   readonly dataDir: string;
 }
@@ -96,6 +98,18 @@ function resolve(method: string, t: S3Target, req: FastifyRequest): Action {
   throw new S3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
 }
 
+/**
+ * `x-amz-expected-bucket-owner` (`--expected-bucket-owner`) and, on copies, `x-amz-source-expected-bucket-owner`:
+ * a script's guard against writing to or reading from a bucket of another account. S3 refuses a request whose
+ * account does not own the bucket with 403 Access Denied; every Loam bucket belongs to the one account.
+ */
+function checkExpectedOwners(req: FastifyRequest, t: S3Target, accountId: string): void {
+  const expected = headerOf(req, 'x-amz-expected-bucket-owner');
+  if (expected !== undefined && t.bucket !== undefined && expected !== accountId) throw accessDenied();
+  const source = headerOf(req, 'x-amz-source-expected-bucket-owner');
+  if (source !== undefined && headerOf(req, 'x-amz-copy-source') !== undefined && source !== accountId) throw accessDenied();
+}
+
 function sendS3Error(e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { error, internal } = toS3Error(e);
   if (internal) req.log.error({ err: e }, 'request failed');
@@ -144,6 +158,7 @@ export function registerS3Transport(app: FastifyInstance, deps: S3TransportDeps)
       const principal = verified.principal;
       const authorize = (iam: string, resource: string) => deps.authorize(principal, iam, resource);
       if (action.iam !== undefined) await authorize(action.iam, action.resource);
+      checkExpectedOwners(req, target, deps.accountId);
       const ctx: S3Context = { req, reply, target, verified, principal, store: deps.store, uploads, region: deps.region, authorize };
       return action.run(ctx);
     };
