@@ -239,23 +239,43 @@ export class EndpointService {
    * caller may not `application-autoscaling:DeregisterScalableTarget` on it (nothing is changed).
    */
   async DeleteEndpoint(input: InputOf<Ops['DeleteEndpoint']>, ctx: RequestContext): Promise<OutputOf<Ops['DeleteEndpoint']>> {
-    await this.endpoints.require(input.EndpointName);
-    const targets = await scalableTargetsOf(this.o.store, input.EndpointName);
-    if (targets.length > 0 && this.o.authorize) {
-      try {
-        await this.o.authorize(ctx.principal, 'application-autoscaling:DeregisterScalableTarget', resourceArn(this.o.partition, 'endpoint', input.EndpointName));
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'AccessDeniedException') throw e;
-        throw new AccessDeniedError(`${(e as Error).message} Endpoint '${input.EndpointName}' has scalable targets (${targets.map((t) => t.resourceId).join(', ')}) that deleting it deregisters: get that permission, or have them deregistered first.`);
-      }
+    const before = await this.endpoints.require(input.EndpointName);
+    // Refused before anything changes when the endpoint already has targets (the common case).
+    let checked = false;
+    const targetsBefore = await scalableTargetsOf(this.o.store, input.EndpointName);
+    if (targetsBefore.length > 0) {
+      await this.checkDeregister(input.EndpointName, targetsBefore, ctx);
+      checked = true;
     }
     const r = await this.endpoints.patch(input.EndpointName, (e) => ({ ...e, status: 'Deleting', lastModifiedTime: this.now() }));
     if (!r) throw new NotFoundError('Endpoint', input.EndpointName);
-    // Read again once Deleting: RegisterScalableTarget refuses a Deleting endpoint, so none is added after this.
-    for (const t of await scalableTargetsOf(this.o.store, input.EndpointName)) await this.o.store.collection(scalingCollection).delete(t.key);
+    // The targets deleted are read once Deleting (RegisterScalableTarget refuses a Deleting endpoint and
+    // removes a target it added as the endpoint became Deleting), and are authorized on this same read:
+    // a target registered since the first read is not deleted unchecked.
+    const targets = await scalableTargetsOf(this.o.store, input.EndpointName);
+    if (targets.length > 0 && !checked) {
+      try {
+        await this.checkDeregister(input.EndpointName, targets, ctx);
+      } catch (e) {
+        await this.endpoints.patch(input.EndpointName, (cur) => (cur.status === 'Deleting' ? { ...cur, status: before.status, lastModifiedTime: before.lastModifiedTime } : cur));
+        throw e;
+      }
+    }
+    for (const t of targets) await this.o.store.collection(scalingCollection).delete(t.key);
     await this.o.store.tags.clear(r.arn);
     this.o.deployer().delete(input.EndpointName);
     return {};
+  }
+
+  /** @throws AccessDeniedException naming the targets, unless the caller may deregister the endpoint's targets. */
+  private async checkDeregister(endpointName: string, targets: readonly { resourceId: string }[], ctx: RequestContext): Promise<void> {
+    if (!this.o.authorize) return;
+    try {
+      await this.o.authorize(ctx.principal, 'application-autoscaling:DeregisterScalableTarget', resourceArn(this.o.partition, 'endpoint', endpointName));
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'AccessDeniedException') throw e;
+      throw new AccessDeniedError(`${(e as Error).message} Endpoint '${endpointName}' has scalable targets (${targets.map((t) => t.resourceId).join(', ')}) that deleting it deregisters: get that permission, or have them deregistered first.`);
+    }
   }
 
   exists = async (arn: string): Promise<boolean> => (await this.o.store.collection(endpointsCollection).findOne('arn', arn)) !== undefined;

@@ -42,6 +42,10 @@ export async function scalableTargetsOf(store: MetadataStore, endpointName: stri
   }
 }
 
+function beingDeleted(endpointName: string): ValidationError {
+  return new ValidationError(`Endpoint '${endpointName}' is being deleted; register a scalable target on it once it is created again.`, [{ path: '/ResourceId', message: 'endpoint is being deleted' }]);
+}
+
 function parseResourceId(id: string): { endpointName: string; variantName: string } {
   const [, endpointName, , variantName] = id.split('/') as [string, string, string, string];
   return { endpointName, variantName };
@@ -79,9 +83,7 @@ export class ScalingService {
     const ep = await this.o.endpoints.require(endpointName);
     // DeleteEndpoint deregisters an endpoint's targets; one registered while it is being deleted would
     // outlive it and scale whatever endpoint is created next under the same name.
-    if (ep.status === 'Deleting') {
-      throw new ValidationError(`Endpoint '${ep.name}' is being deleted; register a scalable target on it once it is created again.`, [{ path: '/ResourceId', message: 'endpoint is being deleted' }]);
-    }
+    if (ep.status === 'Deleting') throw beingDeleted(ep.name);
     if (!ep.variants.some((v) => v.VariantName === variantName)) throw new NotFoundError('Variant', `${endpointName}/${variantName}`);
     const c = this.o.store.collection(scalingCollection);
     const key = input.ResourceId.toLowerCase();
@@ -106,7 +108,15 @@ export class ScalingService {
       creationTime: cur?.value.creationTime ?? this.o.clock.now() / 1000, policies: cur?.value.policies ?? [],
     };
     if (cur) await c.update(key, cur.version, record);
-    else await c.insert(record);
+    else {
+      await c.insert(record);
+      // DeleteEndpoint marks the endpoint Deleting, then reads its targets to delete them: a target
+      // inserted after that read (its endpoint checked above, before the mark) would outlive it.
+      const now = await this.o.endpoints.get(endpointName);
+      if (now !== undefined && now.status !== 'Deleting' && now.creationTime === ep.creationTime) return {};
+      await c.delete(key);
+      throw beingDeleted(ep.name);
+    }
     return {};
   }
 
@@ -224,9 +234,15 @@ export class ScalingService {
     return removed;
   }
 
+  /** Every registered target, page by page. */
   async all(): Promise<ScalingRecord[]> {
-    const page = await this.o.store.collection(scalingCollection).list({ maxResults: 1000 });
-    return page.items.map((i) => i.value);
+    const out: ScalingRecord[] = [];
+    for (let token: string | undefined; ;) {
+      const p = await this.o.store.collection(scalingCollection).list({ maxResults: 1000, ...(token ? { nextToken: token } : {}) });
+      out.push(...p.items.map((i) => i.value));
+      if (!p.nextToken) return out;
+      token = p.nextToken;
+    }
   }
 
   private noTarget(resourceId: string): NotFoundError {

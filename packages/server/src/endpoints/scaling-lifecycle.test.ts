@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointCollections, silentLogger, type ScalingRecord } from '@loam/core';
+import {
+  authorize, endpointCollections, EndpointService, EndpointStore, ScalingService, silentLogger, systemClock,
+  type MetadataStore, type Principal, type ScalingRecord,
+} from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
 import { Autoscaler } from './autoscaler.js';
@@ -126,5 +129,84 @@ describe('scalable targets end with their endpoint', () => {
     expect(await targets()).toEqual(['endpoint/live/variant/v']);
     expect((await as('alice', 'POST', '/api/v1/scalable-targets/delete', target('live'))).status).toBe(200);
     expect((await deleteEndpoint('alice', 'live')).status).toBe(200);
+  }, 60_000);
+});
+
+/**
+ * The store, with `hook` run once right after the first call of `method` on collection `name` has
+ * read: the other request of a race runs between this one's read and its next step.
+ */
+function after(store: MetadataStore, name: string, method: 'list' | 'get', hook: () => Promise<unknown>): MetadataStore {
+  let fired = false;
+  const bound = <T extends object>(t: T, p: string | symbol) => {
+    const v = Reflect.get(t, p, t) as unknown;
+    return typeof v === 'function' ? v.bind(t) : v;
+  };
+  return new Proxy(store, {
+    get: (t, p) => p !== 'collection' ? bound(t, p) : (spec: { name: string }) => {
+      const c = t.collection(spec as never) as object;
+      if (spec.name !== name) return c;
+      return new Proxy(c, {
+        get: (tc, q) => q !== method ? bound(tc, q) : async (...args: unknown[]) => {
+          const r = await (Reflect.get(tc, q, tc) as (...a: unknown[]) => Promise<unknown>).apply(tc, args);
+          if (!fired) {
+            fired = true;
+            await hook();
+          }
+          return r;
+        },
+      });
+    },
+  });
+}
+
+const principal = (userName: string): Principal => ({ userName, userId: userName, arn: `arn:loam:iam::000000000000:user/${userName}`, via: 'token' });
+const ctx = (userName: string) => ({ principal: principal(userName), requestId: 'r' });
+
+describe('DeleteEndpoint and RegisterScalableTarget racing', () => {
+  const services = (store: MetadataStore) => {
+    const ep = loam.platform.endpoints;
+    const policies = async (p: Principal, action: string, resource: string) => authorize(p, await loam.platform.identity.policiesOf(p.userName), action, resource);
+    const common = { clock: systemClock, partition: loam.platform.partition, maxInstancesPerVariant: 4 };
+    return {
+      endpoints: new EndpointService({ ...common, store, configs: ep.configs, deployer: () => ep.controller, authorize: policies }),
+      scaling: new ScalingService({ ...common, store: loam.platform.store, endpoints: new EndpointStore(store), authorize: policies }),
+    };
+  };
+
+  it('a target registered while DeleteEndpoint runs is authorized on the read that deletes it: refused, nothing deleted', async () => {
+    await createEndpoint('alice', 'race-b');
+    // alice registers a target between bob's first read of the targets (none) and his mark of Deleting.
+    const racing = after(loam.platform.store, 'endpoint_scaling', 'list', () =>
+      loam.platform.endpoints.scaling.RegisterScalableTarget({ ...target('race-b'), MinCapacity: 1, MaxCapacity: 2 }, ctx('alice')));
+    await expect(services(racing).endpoints.DeleteEndpoint({ EndpointName: 'race-b' }, ctx('bob'))).rejects.toMatchObject({
+      code: 'AccessDeniedException', message: expect.stringContaining('endpoint/race-b/variant/v'),
+    });
+    expect((await call(loam, 'GET', '/api/v1/endpoints/race-b')).body.EndpointStatus).toBe('InService');
+    expect(await targets()).toContain('endpoint/race-b/variant/v');
+    expect((await as('alice', 'POST', '/api/v1/scalable-targets/delete', target('race-b'))).status).toBe(200);
+    expect((await deleteEndpoint('alice', 'race-b')).status).toBe(200);
+  }, 60_000);
+
+  it('a target whose endpoint is deleted between its check and its insert is refused, not left to outlive it', async () => {
+    await createEndpoint('alice', 'race-a');
+    // alice deletes the endpoint after her RegisterScalableTarget found it InService, before it inserts.
+    const racing = after(loam.platform.store, 'endpoints', 'get', () => loam.platform.endpoints.endpoints.DeleteEndpoint({ EndpointName: 'race-a' }, ctx('alice')));
+    await expect(services(racing).scaling.RegisterScalableTarget({ ...target('race-a'), MinCapacity: 1, MaxCapacity: 2 }, ctx('alice'))).rejects.toMatchObject({
+      code: 'ValidationException', message: expect.stringContaining("Endpoint 'race-a' is being deleted"),
+    });
+    expect(await targets()).not.toContain('endpoint/race-a/variant/v');
+    await deleteEndpoint('alice', 'race-a');
+  }, 60_000);
+
+  it('every target is read past the first 1,000: at start, 1,001 orphaned targets are all removed', async () => {
+    const spec = endpointCollections.find((c) => c.name === 'endpoint_scaling') as (typeof endpointCollections)[number];
+    const ids = Array.from({ length: 1001 }, (_, i) => `endpoint/gone-${String(i).padStart(4, '0')}/variant/v`);
+    for (const id of ids) {
+      const orphan: ScalingRecord = { key: id, resourceId: id, endpointName: id.split('/')[1] as string, variantName: 'v', minCapacity: 2, maxCapacity: 2, creationTime: 1, policies: [] };
+      await loam.platform.store.collection(spec as never).insert(orphan as never);
+    }
+    expect((await loam.platform.endpoints.scaling.removeOrphans()).sort()).toEqual(ids);
+    expect(await loam.platform.endpoints.scaling.all()).toEqual([]);
   }, 60_000);
 });
