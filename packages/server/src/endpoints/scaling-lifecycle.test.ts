@@ -28,7 +28,7 @@ async function as(user: string, method: 'POST' | 'GET' | 'DELETE', url: string, 
   return { status: r.statusCode, body: r.body ? r.json() : undefined };
 }
 
-const target = (endpoint: string) => ({ ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${endpoint}/variant/v`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' });
+const target = (endpoint: string) => ({ ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${endpoint}/variant/v`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' }) as const;
 
 async function createEndpoint(user: string, name: string): Promise<void> {
   const r = await as(user, 'POST', '/api/v1/endpoints', { EndpointName: name, EndpointConfigName: 'cfg' });
