@@ -58,4 +58,21 @@ describe.runIf(asRoot)('enterSandbox and the environment', () => {
     const { PWD: _pwd, ...rest } = seen;
     expect(rest).toEqual({ NO_PATH: 'mine' });
   });
+
+  it("keeps a user's variable named like a carried one (LOAM_U_<name>) apart from <name>, in either order", async () => {
+    const root = mkdtempSync(join(scratch, 'root-'));
+    mkdirSync(join(root, 'tmp'));
+    const s = detectSandbox(root);
+    if (s.kind !== 'sandbox') throw new Error('no sandbox');
+    // A job's variables come first and Loam's own (SM_MODEL_DIR, HOME, ...) after them.
+    for (const env of [{ LOAM_U_FOO: 'mine', FOO: 'loam' }, { FOO: 'loam', LOAM_U_FOO: 'mine' }]) {
+      const run = await enterSandbox(s, { root, tmp: join(root, 'tmp'), home: scratch, net: false, cwd: root, env }, '/usr/bin/env', ['-0']);
+      const r = spawnSync(run.command, run.args, { env: run.env, cwd: root, encoding: 'utf8', timeout: 10_000 });
+      killUid(run.uid);
+      expect(r.status, r.stderr).toBe(0);
+      const seen = Object.fromEntries(r.stdout.split('\0').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const { PWD: _pwd, ...rest } = seen;
+      expect(rest, JSON.stringify(env)).toEqual({ LOAM_U_FOO: 'mine', FOO: 'loam' });
+    }
+  });
 });

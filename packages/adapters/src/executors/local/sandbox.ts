@@ -257,8 +257,12 @@ export function sandboxed(s: Sandbox, run: SandboxRun, command: string, args: re
 /** The PATH the root part of the sandbox (unshare, the script, mount, ip, the bridge) runs with. */
 const rootPath = '/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** The user's variables cross the root part under this prefix, inert to every tool there. */
-const carried = 'LOAM_U_';
+/**
+ * The user's variables cross the root part under this prefix, inert to every tool there. It starts with
+ * `_loam_`, which no user name does (they are dropped), so a carried name is never also a user's: under
+ * `LOAM_U_`, a user's `LOAM_U_FOO` was the carried copy of `FOO` and one of the two took the other's value.
+ */
+const carried = '_loam_u_';
 /** Names a shell can set; `_loam_*` are the restoring shell's own. */
 const isName = (k: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !k.startsWith('_loam_');
 
@@ -290,7 +294,7 @@ const restoreEnv = [
  * The environment is the user's (a job's or a model's Environment), so it never reaches what runs as
  * root: `LD_PRELOAD`, `PATH`, `NODE_OPTIONS` … would run the user's code in `unshare`, the script's
  * `mount`, `ip` or the bridge. Those get a fixed PATH, the job's kill marker (`marker`, from Loam, never
- * from the user's variables) and the user's variables renamed `LOAM_U_<name>`, inert there; after the
+ * from the user's variables) and the user's variables renamed `_loam_u_<name>`, inert there; after the
  * uid drop a shell gives them back their names. Values never go on a command line, which any local
  * user can read.
  */
