@@ -1,13 +1,11 @@
 import type { Clock } from '../kernel/clock.js';
 import { LoamError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
-import { parseS3Uri, type ArtifactStore, type ListObjectsResult, type ObjectRef } from '../ports/artifact-store.js';
-import type { Collection, MetadataStore, Versioned } from '../ports/metadata-store.js';
-import { datasetVersionsSpec, versionId, type DatasetVersionRecord } from './dataset.collections.js';
+import { parseS3Uri, type ArtifactStore, type ObjectRef } from '../ports/artifact-store.js';
+import type { Collection, Filter, MetadataStore, Versioned } from '../ports/metadata-store.js';
+import { datasetObjectIntentsSpec, datasetVersionsSpec, type DatasetObjectIntentRecord, type DatasetVersionRecord } from './dataset.collections.js';
 
-// Where a dataset's objects live in its bucket. A snapshot's key carries a random part of its import's
-// own (older versions have none); an upload's carries its time and a random part.
-const SNAPSHOT_KEY = /^datasets\/([^/]+)\/v(\d+)\/(?:[0-9a-f]{16}\/)?data\.parquet$/;
+// Where an upload lives in the dataset bucket: its dataset, its time and a random part.
 const UPLOAD_KEY = /^uploads\/([^/]+)\/\d+-[0-9a-z]{1,6}\/[A-Za-z0-9._-]+$/;
 
 /** Every version record of a dataset, by its `datasetName` index (rows of no dataset included). */
@@ -33,67 +31,95 @@ export function objectsOf(rec: DatasetVersionRecord, bucket: string): ObjectRef[
   return out;
 }
 
+/** The intents of the objects of these records, in the transaction that removes the records. */
+export async function recordDeleteIntents(tx: MetadataStore, recs: readonly DatasetVersionRecord[], bucket: string, now: number): Promise<ObjectRef[]> {
+  const intents = tx.collection(datasetObjectIntentsSpec);
+  const refs: ObjectRef[] = [];
+  for (const rec of recs) {
+    for (const ref of objectsOf(rec, bucket)) {
+      refs.push(ref);
+      const intent: DatasetObjectIntentRecord = { uri: uriOf(ref), datasetName: rec.datasetName, kind: 'delete', createdAt: now };
+      const cur = await intents.get(intent.uri);
+      if (cur) await intents.update(intent.uri, cur.version, intent);
+      else await intents.insert(intent);
+    }
+  }
+  return refs;
+}
+
+export const uriOf = (ref: ObjectRef): string => `s3://${ref.bucket}/${ref.key}`;
+
 export interface SweepOptions {
   readonly store: MetadataStore;
   readonly artifacts: ArtifactStore;
-  readonly bucket: string;
   readonly clock: Clock;
   readonly logger?: Logger;
   /**
-   * Objects written more recently are kept: an import on another server writes its upload and its
-   * snapshot before the transaction that records them, and may still commit.
+   * Objects an import began writing more recently are kept: the import may still be running (on this
+   * server before a restart, or on another server sharing this store) and commit.
    */
   readonly olderThanMs: number;
   readonly signal?: AbortSignal;
 }
 
 /**
- * Deletes the snapshots and uploads in the dataset bucket that no version records: what a server that
- * stopped between an import's write and its commit, or between DeleteDataset's commit and its deletes,
- * left behind. Rows go first and objects after them, so an object of no row is garbage while a row
- * always names an object that is there. Only keys of the shapes Loam writes are considered.
+ * Works through this store's object intents (see {@link DatasetObjectIntentRecord}): deletes the objects
+ * a stopped server left between an import's write and its commit (`write` intents older than
+ * `olderThanMs` that no version names), and those a committed DeleteDataset did not get to delete
+ * (`delete` intents, at any age). The bucket is never listed: an object this store has no intent for is
+ * not its to judge, whoever wrote it. An object whose delete fails keeps its intent for the next sweep.
  * @returns the s3:// URIs deleted.
  */
 export async function sweepOrphanedDatasetObjects(o: SweepOptions): Promise<string[]> {
-  const versions = o.store.collection(datasetVersionsSpec);
-  const uploadsOf = new Map<string, Set<string>>();
-  const recordedUploads = async (name: string): Promise<Set<string>> => {
-    let set = uploadsOf.get(name);
-    if (!set) {
-      set = new Set((await versionsOf(versions, name)).map((r) => r.value.sourceUri));
-      uploadsOf.set(name, set);
-    }
-    return set;
-  };
-  const isRecorded = async (key: string, uri: string): Promise<boolean | undefined> => {
-    const snap = SNAPSHOT_KEY.exec(key);
-    if (snap) return (await versions.get(versionId(snap[1] as string, Number(snap[2]))))?.value.dataUri === uri;
-    const upload = UPLOAD_KEY.exec(key);
-    if (upload) return (await recordedUploads(upload[1] as string)).has(uri);
-    return undefined; // not a key Loam writes: not ours to judge
-  };
+  const intents = o.store.collection(datasetObjectIntentsSpec);
   const cutoff = o.clock.now() - o.olderThanMs;
   const deleted: string[] = [];
-  for (const prefix of ['datasets/', 'uploads/']) {
-    let startAfter: string | undefined;
+  let failed = 0;
+  for (const filters of [
+    [{ field: 'kind', op: 'eq', value: 'delete' }],
+    [{ field: 'kind', op: 'eq', value: 'write' }, { field: 'createdAt', op: 'lte', value: cutoff }],
+  ] as const satisfies readonly (readonly Filter<DatasetObjectIntentRecord>[])[]) {
+    let nextToken: string | undefined;
     do {
       o.signal?.throwIfAborted();
-      const page = await o.artifacts.list({ bucket: o.bucket, prefix, maxKeys: 1000, ...(startAfter ? { startAfter } : {}) }).catch((e: unknown): ListObjectsResult => {
-        // No bucket yet: nothing was ever imported. (Not listBuckets: an S3 key may not be allowed to.)
-        if (e instanceof LoamError && e.code === 'ResourceNotFound') return { objects: [], commonPrefixes: [] };
-        throw e;
-      });
-      for (const obj of page.objects) {
-        if (obj.lastModified > cutoff) continue;
-        const uri = `s3://${o.bucket}/${obj.key}`;
-        if ((await isRecorded(obj.key, uri)) !== false) continue;
+      const page = await intents.list({ filters, maxResults: 100, ...(nextToken ? { nextToken } : {}) });
+      for (const { value } of page.items) {
         o.signal?.throwIfAborted();
-        await o.artifacts.delete({ bucket: o.bucket, key: obj.key });
-        deleted.push(uri);
+        const ref = parseS3Uri(value.uri);
+        // Claimed in a transaction: a commit of the import that wrote it either went first (and removed the
+        // intent) or finds the claim and records nothing.
+        const claimed = await o.store.transaction(async (tx) => {
+          const c = tx.collection(datasetObjectIntentsSpec);
+          const cur = await c.get(value.uri);
+          if (!cur || (cur.value.kind === 'write' && cur.value.createdAt > cutoff)) return false;
+          if (!ref || (cur.value.kind === 'write' && (await isNamed(tx, cur.value)))) {
+            await c.delete(value.uri, cur.version); // recorded after all (or not an object): nothing to delete
+            return false;
+          }
+          if (!cur.value.sweeping) await c.update(value.uri, cur.version, { ...cur.value, sweeping: true });
+          return true;
+        });
+        if (!claimed || !ref) continue;
+        try {
+          await o.artifacts.delete(ref).catch((e: unknown) => {
+            if (!(e instanceof LoamError && e.code === 'ResourceNotFound')) throw e; // no bucket: no object
+          });
+        } catch (e) {
+          failed++;
+          o.logger?.warn({ uri: value.uri, err: e }, 'dataset object not deleted; the next sweep tries again');
+          continue;
+        }
+        await intents.delete(value.uri);
+        deleted.push(value.uri);
       }
-      startAfter = page.nextStartAfter;
-    } while (startAfter);
+      nextToken = page.nextToken;
+    } while (nextToken);
   }
-  if (deleted.length) o.logger?.info({ bucket: o.bucket, count: deleted.length }, 'orphaned dataset objects deleted');
+  if (deleted.length || failed) o.logger?.info({ count: deleted.length, failed }, 'orphaned dataset objects deleted');
   return deleted;
+}
+
+/** Whether a version of this store names the object (its snapshot, or the upload it was imported from). */
+async function isNamed(tx: MetadataStore, intent: DatasetObjectIntentRecord): Promise<boolean> {
+  return (await versionsOf(tx.collection(datasetVersionsSpec), intent.datasetName)).some((r) => r.value.dataUri === intent.uri || r.value.sourceUri === intent.uri);
 }

@@ -51,3 +51,31 @@ export const datasetVersionsSpec: CollectionSpec<DatasetVersionRecord> = {
   key: 'id',
   indexes: { datasetName: 'text', version: 'integer', createdAt: 'integer' },
 };
+
+/**
+ * An object of the dataset bucket that this store is about to write, or must still delete: the journal
+ * the startup sweep works from, so that it deletes only what this store wrote and never recorded, and
+ * never an object it merely does not know (another installation's over the same bucket, or one written
+ * after the backup this store was restored from).
+ * - `write`: inserted before an import or upload writes the object; the transaction that records the
+ *   version naming it deletes it. One left behind (a crash between the write and the commit) is the
+ *   sweep's once it is older than the sweep's grace period.
+ * - `delete`: inserted by the transaction that deletes the version rows naming the object; removed once
+ *   the object is deleted after the commit. One left behind (a failed or interrupted delete) is the
+ *   sweep's at the next start.
+ */
+export interface DatasetObjectIntentRecord {
+  /** The object's s3:// URI. */
+  readonly uri: string;
+  readonly datasetName: string;
+  readonly kind: 'write' | 'delete';
+  readonly createdAt: number;
+  /** Set by a sweep about to delete the object: a commit that finds it records nothing. */
+  readonly sweeping?: boolean;
+}
+
+export const datasetObjectIntentsSpec: CollectionSpec<DatasetObjectIntentRecord> = {
+  name: 'dataset_object_intents',
+  key: 'uri',
+  indexes: { kind: 'text', createdAt: 'integer' },
+};

@@ -5,17 +5,17 @@ import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import type { RequestContext } from '../kernel/context.js';
 import type { Clock } from '../kernel/clock.js';
-import { LoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import { LoamError, NotFoundError, ResourceInUseError, ServiceUnavailableError, ValidationError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { assertResourceName, resourceArn, type Partition } from '../kernel/names.js';
 import { clampMaxResults, decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
-import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { ArtifactStore, ObjectRef } from '../ports/artifact-store.js';
 import type { DataEngine, FileSource } from '../ports/data-engine.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { TagService } from '../tags/tag.service.js';
 import { validateTags } from '../tags/tag-rules.js';
-import { datasetsSpec, datasetVersionsSpec, versionId, type DatasetRecord, type DatasetVersionRecord } from './dataset.collections.js';
-import { objectsOf, sweepOrphanedDatasetObjects, versionsOf } from './dataset-objects.js';
+import { datasetObjectIntentsSpec, datasetsSpec, datasetVersionsSpec, versionId, type DatasetRecord, type DatasetVersionRecord } from './dataset.collections.js';
+import { recordDeleteIntents, sweepOrphanedDatasetObjects, uriOf, versionsOf } from './dataset-objects.js';
 import { DatasetStaging } from './dataset-staging.js';
 import { describeVersion } from './dataset-views.js';
 import { checkColumnTypeNames, checkColumnTypes } from './import/column-types.js';
@@ -56,6 +56,11 @@ export interface ImportOptions {
    * deleted afterwards (deleting would race with another import into the same new name).
    */
   readonly createIfAbsent?: { readonly description?: string };
+  /**
+   * Write intents of objects the caller stored for this import (an upload): the transaction that records
+   * the version removes them with the import's own, so that the sweep leaves the objects alone.
+   */
+  readonly writeIntents?: readonly string[];
 }
 
 /** Datasets with immutable versions: import, describe, list, preview, profile. */
@@ -89,7 +94,7 @@ export class DatasetService {
     try {
       await this.o.store.transaction(async (tx) => {
         await tx.collection(datasetsSpec).insert(rec);
-        await removeStrayVersions(tx, input.DatasetName);
+        await removeStrayVersions(tx, input.DatasetName, this.bucket, this.o.clock.now());
       });
     } catch (e) {
       if (e instanceof LoamError && e.code === 'ResourceInUse') throw new ResourceInUseError(`Dataset '${input.DatasetName}' already exists.`);
@@ -193,14 +198,15 @@ export class DatasetService {
     // A key of this import's own: two imports racing for one version number must not write (or, the
     // loser, delete) the snapshot the winner's record names. Readers follow the record's dataUri.
     const ref = { bucket: this.bucket, key: `datasets/${name}/v${version}/${randomBytes(8).toString('hex')}/data.parquet` };
-    let stored = false;
+    let intended = false;
     try {
       const copy = await this.o.engine.copyTo('SELECT * FROM src', { src: detected.source }, { path: tmp, format: 'parquet' }, signal ? { signal } : {}).catch(fail);
       checked(() => checkColumnTypeNames(types, copy.columns.map((c) => c.name)));
       await this.o.artifacts.ensureBucket(this.bucket);
       const sha = await sha256File(tmp);
+      await this.intendWrite(ref, name);
+      intended = true;
       const info = await this.o.artifacts.put(ref, createReadStream(tmp), { contentType: 'application/vnd.apache.parquet' });
-      stored = true;
       const now = this.o.clock.now();
       const csv = detected.source.csv;
       const rec: DatasetVersionRecord = {
@@ -219,8 +225,9 @@ export class DatasetService {
         if (!cur && (!createIfAbsent || existing)) throw new NotFoundError('Dataset', name);
         const latest = cur?.value.latestVersion ?? 0;
         if (latest !== base) throw raced(latest);
+        await takeWriteIntents(tx, [rec.dataUri, ...(options.writeIntents ?? [])], name);
         try {
-          if (!cur) await removeStrayVersions(tx, name);
+          if (!cur) await removeStrayVersions(tx, name, this.bucket, now);
           await tx.collection(datasetVersionsSpec).insert(rec);
           if (cur) await tx.collection(datasetsSpec).update(name, cur.version, { ...cur.value, latestVersion: version, lastModifiedAt: now });
           else await tx.collection(datasetsSpec).insert(this.newRecord(name, now, createIfAbsent?.description, version));
@@ -233,10 +240,28 @@ export class DatasetService {
       });
       return rec;
     } catch (e) {
-      if (stored) await this.o.artifacts.delete(ref).catch(() => undefined);
+      if (intended) await this.deleteWritten(ref);
       throw e;
     } finally {
       await rm(tmp, { force: true });
+    }
+  }
+
+  /** Journals an object this store is about to write (see DatasetObjectIntentRecord), before writing it. */
+  private async intendWrite(ref: ObjectRef, datasetName: string): Promise<void> {
+    await this.o.store.collection(datasetObjectIntentsSpec).insert({ uri: uriOf(ref), datasetName, kind: 'write', createdAt: this.o.clock.now() });
+  }
+
+  /**
+   * Deletes an object an import wrote (or may have begun to write) and did not record, then its intent.
+   * When the delete fails the intent stays, and the startup sweep deletes the object later.
+   */
+  private async deleteWritten(ref: ObjectRef): Promise<void> {
+    try {
+      await this.o.artifacts.delete(ref);
+      await this.o.store.collection(datasetObjectIntentsSpec).delete(uriOf(ref));
+    } catch (e) {
+      this.o.logger?.warn({ uri: uriOf(ref), err: e }, 'dataset object of a failed import not deleted; the startup sweep will delete it');
     }
   }
 
@@ -251,8 +276,9 @@ export class DatasetService {
     else await this.get(name);
     const safe = fileName.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'upload';
     const ref = { bucket: this.bucket, key: `uploads/${name}/${this.o.clock.now()}-${Math.random().toString(36).slice(2, 8)}/${safe}` };
-    const uri = `s3://${ref.bucket}/${ref.key}`;
+    const uri = uriOf(ref);
     await this.o.artifacts.ensureBucket(this.bucket);
+    await this.intendWrite(ref, name);
     let seen = 0;
     async function* limited(): AsyncIterable<Uint8Array> {
       for await (const c of body) {
@@ -264,9 +290,9 @@ export class DatasetService {
     try {
       await this.o.artifacts.put(ref, limited(), signal ? { signal } : {});
       const { path, size } = await this.staging.stage(uri, 'Body', signal);
-      return await this.importLocal(name, path, size, uri, hints, options);
+      return await this.importLocal(name, path, size, uri, hints, { ...options, writeIntents: [...(options.writeIntents ?? []), uri] });
     } catch (e) {
-      await this.o.artifacts.delete(ref).catch(() => undefined);
+      await this.deleteWritten(ref);
       throw e;
     }
   }
@@ -301,7 +327,8 @@ export class DatasetService {
    * versions stored (snapshots, uploads). The dataset's row is read first, as an import's commit reads
    * it, so the two take turns: a version recorded before the delete is deleted with it, and an import
    * that commits after it is refused (ResourceNotFound) and keeps nothing. Objects go only once no row
-   * names them; one that cannot be deleted then (or a crash) is left to {@link sweepOrphanedObjects}.
+   * names them: the transaction journals them as delete intents, each removed once its object is gone;
+   * one that cannot be deleted then (or a crash) is left to {@link sweepOrphanedObjects}.
    * @throws ResourceNotFound.
    */
   async DeleteDataset(input: InputOf<Ops['DeleteDataset']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteDataset']>> {
@@ -314,24 +341,28 @@ export class DatasetService {
       for (const r of rows) await versions.delete(r.value.id, r.version);
       await tx.collection(datasetsSpec).delete(name, cur.version);
       await tx.tags.clear(cur.value.arn);
-      return rows.map((r) => r.value);
+      return recordDeleteIntents(tx, rows.map((r) => r.value), this.bucket, this.o.clock.now());
     });
-    for (const ref of removed.flatMap((r) => objectsOf(r, this.bucket))) {
-      await this.o.artifacts.delete(ref).catch((e: unknown) => {
-        this.o.logger?.warn({ datasetName: name, uri: `s3://${ref.bucket}/${ref.key}`, err: e }, 'dataset object not deleted; the startup sweep will delete it');
-      });
+    for (const ref of removed) {
+      try {
+        await this.o.artifacts.delete(ref);
+        await this.o.store.collection(datasetObjectIntentsSpec).delete(uriOf(ref));
+      } catch (e) {
+        this.o.logger?.warn({ datasetName: name, uri: uriOf(ref), err: e }, 'dataset object not deleted; the startup sweep will delete it');
+      }
     }
     return {};
   }
 
   /**
-   * Deletes snapshots and uploads of the dataset bucket that no version records and that were written
-   * more than `olderThanMs` ago (what a crash between a write and its commit leaves).
+   * Deletes the snapshots and uploads this store wrote and never recorded (an import's, begun more than
+   * `olderThanMs` ago) and those a committed delete did not get to: never an object this store has no
+   * intent for, whoever wrote it.
    * @returns the s3:// URIs deleted.
    */
   sweepOrphanedObjects(options: { olderThanMs: number; signal?: AbortSignal }): Promise<string[]> {
     const { store, artifacts, clock, logger } = this.o;
-    return sweepOrphanedDatasetObjects({ store, artifacts, clock, bucket: this.bucket, ...options, ...(logger ? { logger } : {}) });
+    return sweepOrphanedDatasetObjects({ store, artifacts, clock, ...options, ...(logger ? { logger } : {}) });
   }
 
   async DescribeDatasetVersion(input: InputOf<Ops['DescribeDatasetVersion']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeDatasetVersion']>> {
@@ -381,11 +412,27 @@ export class DatasetService {
 /**
  * Version rows of a dataset that has no row: what a DeleteDataset racing an import left before it was one
  * transaction. A new dataset of that name starts without them (their version numbers would collide);
- * their objects, no longer named by any row, go with the startup sweep.
+ * their objects, no longer named by any row, are journalled for the startup sweep to delete.
  */
-async function removeStrayVersions(tx: MetadataStore, name: string): Promise<void> {
+async function removeStrayVersions(tx: MetadataStore, name: string, bucket: string, now: number): Promise<void> {
   const versions = tx.collection(datasetVersionsSpec);
-  for (const r of await versionsOf(versions, name)) await versions.delete(r.value.id, r.version);
+  const rows = await versionsOf(versions, name);
+  for (const r of rows) await versions.delete(r.value.id, r.version);
+  await recordDeleteIntents(tx, rows.map((r) => r.value), bucket, now);
+}
+
+/**
+ * Removes an import's write intents in the transaction that records the objects. Each is read first
+ * (locked where transactions run side by side), as the sweep reads it before it claims it: one the sweep
+ * took (an import that ran past the sweep's grace period) means its object is gone or going.
+ */
+async function takeWriteIntents(tx: MetadataStore, uris: readonly string[], name: string): Promise<void> {
+  const intents = tx.collection(datasetObjectIntentsSpec);
+  for (const uri of uris) {
+    const cur = await intents.get(uri);
+    if (!cur || cur.value.sweeping) throw new ServiceUnavailableError(`Dataset '${name}': the import ran so long that the startup sweep took its object ${uri} for a crashed import's; import again.`);
+    await intents.delete(uri, cur.version);
+  }
 }
 
 function hintsOf(input: InputOf<Ops['ImportDatasetVersion']>): ImportHints {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbDataEngine, LocalFsArtifactStore, openSqlMetadataStore } from '@loam/adapters';
 import {
-  authorize, DatasetService, datasetCollections, datasetVersionsSpec, parsePolicyDocument, systemClock,
-  type ArtifactStore, type CollectionSpec, type MetadataStore, type PolicyDocument, type RequestContext,
+  authorize, DatasetService, datasetCollections, datasetObjectIntentsSpec, datasetVersionsSpec, parsePolicyDocument, systemClock,
+  type ArtifactStore, type Clock, type CollectionSpec, type MetadataStore, type PolicyDocument, type RequestContext,
 } from '@loam/core';
 
 // DeleteDataset and ImportDatasetVersion over the real SQL stores (SQLite file and PostgreSQL), the local
@@ -36,12 +36,51 @@ afterAll(async () => {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 5000 });
   await client.connect();
-  await client.query(`drop schema if exists ${pgSchema} cascade`).finally(() => client.end());
+  try {
+    for (const schema of [pgSchema, ...otherSchemas]) await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
 });
 
 const backends: Record<string, () => Promise<MetadataStore>> = {
   SQLite: () => openSqlMetadataStore({ url: `sqlite:${join(dir, 'loam.db')}`, collections: datasetCollections }),
   PostgreSQL: () => openSqlMetadataStore({ url: pgUrl, schema: pgSchema, collections: datasetCollections }),
+};
+
+/** Another installation's metadata store (its own SQLite file, or PostgreSQL schema) over the same artifact store. */
+const otherSchemas: string[] = [];
+const otherStores: Record<string, (tag: string) => Promise<MetadataStore>> = {
+  SQLite: (tag) => openSqlMetadataStore({ url: `sqlite:${join(dir, `${tag}.db`)}`, collections: datasetCollections }),
+  PostgreSQL: (tag) => {
+    otherSchemas.push(`${pgSchema}_${tag}`);
+    return openSqlMetadataStore({ url: pgUrl, schema: `${pgSchema}_${tag}`, collections: datasetCollections });
+  },
+};
+
+/** A backup of an installation's metadata store (closed on SQLite, as a file copy is taken), restored as `to`. */
+const backups: Record<string, (from: string, to: string) => Promise<void>> = {
+  SQLite: async (from, to) => {
+    for (const ext of ['', '-wal']) if (existsSync(join(dir, `${from}.db${ext}`))) copyFileSync(join(dir, `${from}.db${ext}`), join(dir, `${to}.db${ext}`));
+  },
+  PostgreSQL: async (from, to) => {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 5000 });
+    await client.connect();
+    try {
+      const src = `${pgSchema}_${from}`;
+      const dst = `${pgSchema}_${to}`;
+      otherSchemas.push(dst);
+      await client.query(`create schema ${dst}`);
+      const tables = await client.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1', [src]);
+      for (const { table_name: t } of tables.rows) {
+        await client.query(`create table ${dst}."${t}" (like ${src}."${t}" including all)`);
+        await client.query(`insert into ${dst}."${t}" select * from ${src}."${t}"`);
+      }
+    } finally {
+      await client.end();
+    }
+  },
 };
 
 const rows = (n: number, tag: number) => 'a,b\n' + Array.from({ length: n }, (_, i) => `${i},${tag}`).join('\n') + '\n';
@@ -126,7 +165,7 @@ describe.each(Object.keys(backends))('DeleteDataset on %s', (backend) => {
     expect(await snapshots(name)).toEqual([]);
   });
 
-  it('leaves the objects it could not delete after the commit to the sweep, which deletes only what no version records', async () => {
+  it('leaves the objects it could not delete after the commit to the sweep, which deletes only those', async () => {
     const ok = await service();
     const name = `sweep-${b}`;
     const keep = `keep-${b}`;
@@ -138,7 +177,7 @@ describe.each(Object.keys(backends))('DeleteDataset on %s', (backend) => {
     const before = await ok.svc.ListDatasetVersions({ DatasetName: name }, ctx);
     const stored = before.Versions.flatMap((v) => [v.DataUri, ...(v.SourceUri.startsWith('s3://loam-datasets/uploads/') ? [v.SourceUri] : [])]);
     expect(stored).toHaveLength(4);
-    // Not a key Loam writes: a sweep leaves it alone whatever its age.
+    // Not an object this store wrote: a sweep leaves it alone whatever its age.
     await artifacts.put({ bucket: 'loam-datasets', key: `datasets/${name}/notes.txt` }, Buffer.from('mine'));
     // The server stops after the commit, before any object is deleted.
     const broken = await service({ artifacts: (a) => new Proxy(a, { get: (t, p, r) => (p === 'delete' ? () => Promise.reject(new Error('stopped')) : Reflect.get(t, p, r)) }) });
@@ -146,20 +185,18 @@ describe.each(Object.keys(backends))('DeleteDataset on %s', (backend) => {
     await expect(ok.svc.DescribeDataset({ DatasetName: name }, ctx)).rejects.toMatchObject({ code: 'ResourceNotFound' });
     expect(await versionRows(ok.store, name)).toEqual([]);
     for (const uri of stored) expect(await artifacts.head(ref(uri)), uri).toBeDefined();
-    // Written within the grace period: kept (an import on another server may still record them).
-    expect(await ok.svc.sweepOrphanedObjects({ olderThanMs: 3_600_000 })).toEqual([]);
-    const swept = await ok.svc.sweepOrphanedObjects({ olderThanMs: 0 });
+    // The delete's transaction journalled them: the next sweep deletes them, however recent (no row names
+    // them any more, so no import can still record them), and only them.
+    const swept = await ok.svc.sweepOrphanedObjects({ olderThanMs: 3_600_000 });
     expect(swept.filter((u) => u.includes(`/${name}/`)).sort()).toEqual([...stored].sort());
     expect(swept.filter((u) => u.includes(`/${keep}/`))).toEqual([]);
+    expect((await ok.svc.sweepOrphanedObjects({ olderThanMs: 0 })).filter((u) => u.includes(`/${name}/`))).toEqual([]);
     for (const uri of stored) expect(await artifacts.head(ref(uri)), uri).toBeUndefined();
     expect(await artifacts.head({ bucket: 'loam-datasets', key: `datasets/${name}/notes.txt` })).toBeDefined();
     // What the other dataset records stays, and reads.
     expect((await ok.svc.PreviewDataset({ DatasetName: keep }, ctx)).Rows).toHaveLength(7);
     const kept = (await ok.svc.DescribeDataset({ DatasetName: keep }, ctx)).Latest;
     expect(await artifacts.head(ref(kept?.SourceUri as string))).toBeDefined();
-    // A bucket nothing was ever imported into is nothing to sweep.
-    const fresh = new DatasetService({ store: ok.store, artifacts, engine: new DuckDbDataEngine({ threads: 1 }), clock: systemClock, partition, workDir: join(dir, `fresh-${b}`), bucket: `never-made-${b}`, authorize: async () => undefined });
-    expect(await fresh.sweepOrphanedObjects({ olderThanMs: 0 })).toEqual([]);
   });
 
   it('deletes the uploads and the tags of its versions, and the name starts afresh', async () => {
@@ -250,6 +287,126 @@ describe.each(Object.keys(backends))('ImportDatasetVersion with CreateDataset on
     }
   });
 });
+
+describe.each(Object.keys(backends))('The sweep of dataset objects on %s', (backend) => {
+  const b = backend.toLowerCase();
+  let n = 0;
+  /** One installation: its own metadata store `tag`; the artifact store (and so the dataset bucket) is shared. */
+  const install = async (tag: string, wrap: { store?: (s: MetadataStore) => MetadataStore; artifacts?: (a: ArtifactStore) => ArtifactStore; clock?: Clock } = {}, raw?: MetadataStore) => {
+    await seed();
+    const store = raw ?? (await (otherStores[backend] as (t: string) => Promise<MetadataStore>)(`${tag}_${b}`));
+    opened.push(store);
+    const workDir = join(dir, `sweep-work-${b}-${n++}`);
+    mkdirSync(workDir, { recursive: true });
+    const engine = new DuckDbDataEngine({ allowedDirectories: [workDir], tempDirectory: join(workDir, 'spill'), memoryLimit: '256MB', threads: 1 });
+    const svc = new DatasetService({
+      store: wrap.store ? wrap.store(store) : store, artifacts: wrap.artifacts ? wrap.artifacts(artifacts) : artifacts, engine, clock: wrap.clock ?? systemClock, partition, workDir,
+      authorize: async (p, action, resource) => authorize(p, policies[p.userName] ?? [], action, resource),
+    });
+    return { svc, store };
+  };
+  /** Every object a dataset's versions name (snapshots, uploads). */
+  const objectsOf = async (svc: DatasetService, name: string) =>
+    (await svc.ListDatasetVersions({ DatasetName: name }, ctx)).Versions.flatMap((v) => [v.DataUri, ...(v.SourceUri.startsWith('s3://loam-datasets/uploads/') ? [v.SourceUri] : [])]);
+  const present = async (uris: string[]) => (await Promise.all(uris.map(async (u) => ((await artifacts.head(ref(u))) ? u : undefined)))).filter(Boolean);
+  const intents = async (store: MetadataStore, name: string) => (await store.collection(datasetObjectIntentsSpec).list({ maxResults: 1000 })).items.filter((i) => i.value.datasetName === name).map((i) => i.value.uri);
+
+  it("two installations over one artifact store: neither's sweep deletes the other's snapshots or uploads", async () => {
+    // A staging server on the same S3 store, or a new data directory with the same `artifacts:` config.
+    const a = await install('inst_a');
+    const other = await install('inst_b');
+    const name = `shared-${b}`;
+    for (const { svc } of [a, other]) {
+      await svc.CreateDataset({ DatasetName: name }, ctx);
+      await svc.ImportDatasetVersion({ DatasetName: name, SourceUri: 's3://data-in/small.csv' }, ctx);
+      await svc.importUpload(name, 'up.csv', body(rows(5, 3)), {}, 1e6);
+    }
+    await a.svc.importUpload(`a-only-${b}`, 'up.csv', body(rows(6, 3)), {}, 1e6, { createIfAbsent: {} });
+    const mine = [...(await objectsOf(a.svc, name)), ...(await objectsOf(a.svc, `a-only-${b}`))];
+    const theirs = await objectsOf(other.svc, name);
+    expect([mine.length, theirs.length]).toEqual([5, 3]);
+    // Whatever their age: the second installation's sweep deletes nothing the first wrote, nor the other way round.
+    expect(await other.svc.sweepOrphanedObjects({ olderThanMs: 0 })).toEqual([]);
+    expect(await a.svc.sweepOrphanedObjects({ olderThanMs: 0 })).toEqual([]);
+    expect(await present([...mine, ...theirs])).toEqual([...mine, ...theirs]);
+    expect((await a.svc.PreviewDataset({ DatasetName: name, Version: 1 }, ctx)).Rows).toHaveLength(20);
+    expect((await a.svc.PreviewDataset({ DatasetName: `a-only-${b}` }, ctx)).Rows).toHaveLength(6);
+    expect((await other.svc.PreviewDataset({ DatasetName: name }, ctx)).Rows).toHaveLength(5);
+  });
+
+  it('a metadata store restored from an older backup deletes nothing written after the backup', async () => {
+    const tag = `live_${b}`;
+    const live = await install('live');
+    const name = `restored-${b}`;
+    await live.svc.CreateDataset({ DatasetName: name }, ctx);
+    await live.svc.ImportDatasetVersion({ DatasetName: name, SourceUri: 's3://data-in/small.csv' }, ctx);
+    if (backend === 'SQLite') await live.store.close(); // a file copy is taken of a closed database
+    await (backups[backend] as (f: string, t: string) => Promise<void>)(tag, `restore_${b}`);
+    const after = backend === 'SQLite' ? await install('live') : live;
+    await after.svc.importUpload(name, 'up.csv', body(rows(5, 3)), {}, 1e6);
+    await after.svc.ImportDatasetVersion({ DatasetName: name, SourceUri: 's3://data-in/next.csv' }, ctx);
+    const all = await objectsOf(after.svc, name);
+    expect(all).toHaveLength(4);
+    // The live database is lost; the backup is restored. Versions 2 and 3 are unknown to it, not garbage.
+    const restored = await install('restore');
+    expect(await restored.svc.sweepOrphanedObjects({ olderThanMs: 0 })).toEqual([]);
+    expect(await present(all)).toEqual(all);
+    expect((await restored.svc.DescribeDataset({ DatasetName: name }, ctx)).LatestVersion).toBe(1);
+    expect((await restored.svc.PreviewDataset({ DatasetName: name }, ctx)).Rows).toHaveLength(20);
+  });
+
+  it('a server stopped between an import\'s writes and its commit: the sweep deletes what it wrote, once the grace period is over', async () => {
+    const ok = await install('crash');
+    const name = `crash-${b}`;
+    await ok.svc.CreateDataset({ DatasetName: name }, ctx);
+    const recorded = await ok.svc.importUpload(name, 'first.csv', body(rows(3, 1)), {}, 1e6);
+    // The same store and artifacts, but the process dies at the commit: nothing after it runs (no delete).
+    const stopped = () => Promise.reject(new Error('stopped'));
+    const dying = await install('crash', {
+      store: (s) => new Proxy(s, { get: (t, p, r) => (p === 'transaction' ? stopped : bound(t, p, r)) }),
+      artifacts: (a) => new Proxy(a, { get: (t, p, r) => (p === 'delete' ? stopped : bound(t, p, r)) }),
+    }, ok.store);
+    await expect(dying.svc.importUpload(name, 'second.csv', body(rows(4, 2)), {}, 1e6)).rejects.toThrow('stopped');
+    const left = [
+      ...(await artifacts.list({ bucket: 'loam-datasets', prefix: `datasets/${name}/` })).objects.map((o) => `s3://loam-datasets/${o.key}`),
+      ...(await artifacts.list({ bucket: 'loam-datasets', prefix: `uploads/${name}/` })).objects.map((o) => `s3://loam-datasets/${o.key}`),
+    ].filter((u) => u !== recorded.dataUri && u !== recorded.sourceUri);
+    expect(left).toHaveLength(2); // the upload and its snapshot, recorded by no version
+    expect((await intents(ok.store, name)).sort()).toEqual([...left].sort());
+    // Within the grace period: kept (the import may be running on another server sharing this store).
+    expect(await ok.svc.sweepOrphanedObjects({ olderThanMs: 3_600_000 })).toEqual([]);
+    expect((await ok.svc.sweepOrphanedObjects({ olderThanMs: 0 })).sort()).toEqual([...left].sort());
+    expect(await present(left)).toEqual([]);
+    expect(await intents(ok.store, name)).toEqual([]);
+    expect(await present([recorded.dataUri, recorded.sourceUri])).toHaveLength(2);
+    expect((await ok.svc.PreviewDataset({ DatasetName: name }, ctx)).Rows).toHaveLength(3);
+  });
+
+  it('an import still running when the sweep takes its write for a crashed one records nothing', async () => {
+    const ok = await install('slow');
+    const name = `slow-${b}`;
+    await ok.svc.CreateDataset({ DatasetName: name }, ctx);
+    // An import begun two days ago (its clock says so) reaches its commit just after a sweep ran.
+    const twoDaysAgo: Clock = { now: () => Date.now() - 2 * 24 * 3600 * 1000 } as Clock;
+    const slow = await install('slow', {
+      clock: twoDaysAgo,
+      store: (s) => new Proxy(s, { get: (t, p, r) => (p === 'transaction' ? async <R>(fn: (tx: MetadataStore) => Promise<R>) => { await ok.svc.sweepOrphanedObjects({ olderThanMs: 24 * 3600 * 1000 }); return t.transaction(fn); } : bound(t, p, r)) }),
+    }, ok.store);
+    await expect(slow.svc.ImportDatasetVersion({ DatasetName: name, SourceUri: 's3://data-in/small.csv' }, ctx)).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+    expect((await ok.svc.DescribeDataset({ DatasetName: name }, ctx)).LatestVersion).toBe(0);
+    expect(await versionRowsOf(ok.store, name)).toEqual([]);
+    expect((await artifacts.list({ bucket: 'loam-datasets', prefix: `datasets/${name}/` })).objects).toEqual([]);
+    expect(await intents(ok.store, name)).toEqual([]);
+  });
+});
+
+const versionRowsOf = async (store: MetadataStore, name: string) =>
+  (await store.collection(datasetVersionsSpec).list({ filters: [{ field: 'datasetName', op: 'eq', value: name }], maxResults: 1000 })).items.map((r) => r.value.version);
+
+function bound(t: object, p: string | symbol, r: unknown): unknown {
+  const v = Reflect.get(t, p, r) as unknown;
+  return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+}
 
 async function* body(text: string): AsyncIterable<Uint8Array> {
   yield Buffer.from(text);

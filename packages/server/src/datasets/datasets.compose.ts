@@ -10,6 +10,8 @@ export interface DatasetsCapability {
   readonly datasets: DatasetService;
   readonly flows: FlowService;
   readonly services: readonly object[];
+  /** Stops the startup sweep and waits for it (call before closing the stores). */
+  close(): Promise<void>;
 }
 
 /**
@@ -26,25 +28,36 @@ export function openDatasets(d: { config: Config; store: MetadataStore; artifact
   const engine = new DuckDbDataEngine({ allowedDirectories: [workDir], tempDirectory: join(workDir, 'spill'), memoryLimit: d.config.dataEngine.memoryLimit });
   const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel, authorize: d.authorize, logger: d.logger });
   datasets.registerTaggables(d.tags);
-  sweepInBackground(datasets, d.logger);
+  const sweep = sweepInBackground(datasets, d.logger);
   const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, processing: d.processing, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger, authorize: d.authorize, ...(d.config.dataEngine.previewTimeoutSeconds ? { previewTimeoutMs: d.config.dataEngine.previewTimeoutSeconds * 1000 } : {}) });
-  return { datasets, flows, services: [datasets, flows] };
+  return { datasets, flows, services: [datasets, flows], close: sweep.stop };
 }
 
 /**
- * Objects of the dataset bucket no version records: a server stopped between an import's write and its
- * commit, or between DeleteDataset's commit and its deletes (rows go first, so a row never names a
- * missing object). Only objects older than a day: another server sharing the store and the bucket may
- * be importing a large file right now, its upload and snapshot written but not yet recorded. In the
- * background: listing a remote bucket must not hold up serving, and a failure is only logged.
+ * Objects this metadata store journalled and never recorded: a server stopped between an import's write
+ * and its commit, or between DeleteDataset's commit and its deletes (rows go first, so a row never names
+ * a missing object). Only the store's own intents, never a listing of the bucket: another installation
+ * sharing the artifact store (or a store restored from an older backup) does not know every object, and
+ * must delete none of the ones it does not know. An import's intent waits a day: another server sharing
+ * this store may be importing a large file right now, its upload and snapshot written but not yet
+ * recorded. In the background: deletes in a remote bucket must not hold up serving, and a failure is
+ * only logged. `stop` aborts it and waits, so a close never leaves it running against closed stores.
  */
-function sweepInBackground(datasets: DatasetService, logger: Logger): void {
-  datasets.sweepOrphanedObjects({ olderThanMs: ORPHAN_GRACE_MS }).catch((e: unknown) => {
+function sweepInBackground(datasets: DatasetService, logger: Logger): { stop: () => Promise<void> } {
+  const abort = new AbortController();
+  const done = datasets.sweepOrphanedObjects({ olderThanMs: ORPHAN_GRACE_MS, signal: abort.signal }).then(() => undefined, (e: unknown) => {
+    if (abort.signal.aborted) return; // stopped by a close: the rest waits for the next start
     logger.warn({ err: e }, 'sweep of orphaned dataset objects failed; it runs again at the next start');
   });
+  return {
+    stop: async () => {
+      abort.abort();
+      await done;
+    },
+  };
 }
 
-/** How old an object no version records must be before the startup sweep deletes it. */
+/** How old an import's write intent must be before the startup sweep deletes its object. */
 export const ORPHAN_GRACE_MS = 24 * 3600 * 1000;
 
 /**
