@@ -91,6 +91,25 @@ describe('aws CLI shell scripts against loam up', () => {
     expect(await ok(['s3api', 'list-objects-v2', '--bucket', 'owned', '--query', 'Contents[].Key', '--output', 'text'])).toBe('a.txt\td.txt\n');
   }, 60_000);
 
+  it('s3 cp --sse-c is refused (501 NotImplemented naming the header) and nothing is stored; --sse AES256 and aws:kms are accepted', async () => {
+    await ok(['s3', 'mb', 's3://sealed']);
+    const file = join(scratch, 'secret.txt');
+    writeFileSync(file, 'secret');
+    const key = join(scratch, 'sse-c.key');
+    writeFileSync(key, Buffer.alloc(32, 9));
+    // On S3 an SSE-C object is served only to a request with its key: stored plainly, anyone could read it.
+    const ssec = await awsCli(loam, ['s3', 'cp', '--no-progress', file, 's3://sealed/c.txt', '--sse-c', 'AES256', '--sse-c-key', `fileb://${key}`]);
+    expect(ssec.code).toBe(1);
+    expect(ssec.stderr).toMatch(/\(NotImplemented\) when calling the PutObject operation: .*x-amz-server-side-encryption-customer-algorithm \(SSE-C/);
+    expect(await refused(['s3api', 'put-object', '--bucket', 'sealed', '--key', 'c.txt', '--body', file, '--sse-customer-algorithm', 'AES256', '--sse-customer-key', 'x'.repeat(32)])).toEqual({
+      code: 254,
+      message: 'An error occurred (NotImplemented) when calling the PutObject operation: A header or query you provided implies functionality that is not implemented: x-amz-server-side-encryption-customer-algorithm (SSE-C: Loam keeps no customer-provided keys; send the object without --sse-c).',
+    });
+    await ok(['s3', 'cp', '--only-show-errors', file, 's3://sealed/s3.txt', '--sse', 'AES256']);
+    await ok(['s3', 'cp', '--only-show-errors', file, 's3://sealed/kms.txt', '--sse', 'aws:kms']);
+    expect(await ok(['s3api', 'list-objects-v2', '--bucket', 'sealed', '--query', 'Contents[].Key', '--output', 'text'])).toBe('kms.txt\ts3.txt\n');
+  }, 60_000);
+
   it('sagemaker: --query with --output text/table, --max-items and --starting-token page by page, add-tags/list-tags/delete-tags', async () => {
     for (const g of ['grp-a', 'grp-b', 'grp-c']) await ok(['sagemaker', 'create-model-package-group', '--model-package-group-name', g, '--tags', 'Key=team,Value=ds']);
     const names: string[] = [];

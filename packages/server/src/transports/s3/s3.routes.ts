@@ -110,6 +110,18 @@ function checkExpectedOwners(req: FastifyRequest, t: S3Target, accountId: string
   if (source !== undefined && headerOf(req, 'x-amz-copy-source') !== undefined && source !== accountId) throw accessDenied();
 }
 
+/**
+ * SSE-C (a customer-provided key) is refused rather than dropped: S3 serves such an object only to a request
+ * carrying the same key, so storing it plainly would let every reader with s3:GetObject read what the writer
+ * meant to lock. SSE-S3 (`AES256`) and SSE-KMS (`aws:kms`) are accepted as they are: they change nothing a
+ * client sees, and the SageMaker Python SDK sends `aws:kms` itself when it uploads a repacked model.
+ */
+function refuseCustomerKeys(req: FastifyRequest): void {
+  for (const name of ['x-amz-server-side-encryption-customer-algorithm', 'x-amz-copy-source-server-side-encryption-customer-algorithm']) {
+    if (headerOf(req, name) !== undefined) throw notImplemented(`${name} (SSE-C: Loam keeps no customer-provided keys; send the object without --sse-c)`);
+  }
+}
+
 function sendS3Error(e: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { error, internal } = toS3Error(e);
   if (internal) req.log.error({ err: e }, 'request failed');
@@ -159,6 +171,7 @@ export function registerS3Transport(app: FastifyInstance, deps: S3TransportDeps)
       const authorize = (iam: string, resource: string) => deps.authorize(principal, iam, resource);
       if (action.iam !== undefined) await authorize(action.iam, action.resource);
       checkExpectedOwners(req, target, deps.accountId);
+      refuseCustomerKeys(req);
       const ctx: S3Context = { req, reply, target, verified, principal, store: deps.store, uploads, region: deps.region, authorize };
       return action.run(ctx);
     };
