@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activitySources, recentActivity } from './home-activity.js';
+import { activitySources, inProgress, recentActivity, runningSources } from './home-activity.js';
 
 describe("Home's recent activity", () => {
   const sources = activitySources(10);
@@ -42,5 +42,23 @@ describe("Home's recent activity", () => {
     const items = recentActivity(sources, answer('ListTrainingJobs', { TrainingJobSummaries: jobs }), 3);
     expect(items.map((i) => i.name)).toEqual(['j9', 'j8', 'j7']);
     expect(recentActivity(sources, [])).toEqual([]);
+  });
+
+  it('finds what is in progress by status, however many newer items there are: an older running job is not missed', () => {
+    const running = runningSources(10);
+    expect(running.find((s) => s.operation === 'ListTrainingJobs')?.input).toEqual({ SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 10, StatusEquals: 'InProgress' });
+    expect(running.filter((s) => s.operation === 'ListEndpoints').map((s) => s.input['StatusEquals'])).toEqual(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
+    // Ten newer jobs completed after long-runner started: the newest ten alone hold no running job.
+    const newer = Array.from({ length: 10 }, (_, i) => ({ TrainingJobName: `quick${i}`, TrainingJobStatus: 'Completed', CreationTime: 100 + i }));
+    const longRunner = { TrainingJobName: 'long-runner', TrainingJobStatus: 'InProgress', CreationTime: 1 };
+    const all = [...sources, ...running];
+    const answers = all.map((s) => {
+      if (s.operation !== 'ListTrainingJobs') return undefined;
+      return s.input['StatusEquals'] === 'InProgress' ? { TrainingJobSummaries: [longRunner] } : { TrainingJobSummaries: newer, NextToken: 't' };
+    });
+    expect(inProgress(all, answers)).toEqual({ items: [expect.objectContaining({ kind: 'Training job', name: 'long-runner', status: 'InProgress' })], more: false });
+    // A job in both answers is listed once; a status page with more to come says so.
+    const both = all.map((s) => (s.operation === 'ListTrainingJobs' ? { TrainingJobSummaries: [longRunner], ...(s.input['StatusEquals'] ? { NextToken: 't' } : {}) } : undefined));
+    expect(inProgress(all, both)).toEqual({ items: [expect.objectContaining({ name: 'long-runner' })], more: true });
   });
 });

@@ -4,6 +4,7 @@ import { groupPath, registryPath } from './registry/registry-paths.js';
 import { transformJobPath } from './transform/transform-paths.js';
 import { tuningJobPath } from './tuning/tuning-paths.js';
 import { policyPath, userPath } from './iam-paths.js';
+import { statusTone } from '../schema/format.js';
 
 /** One line of Home's recent activity: something created, its status now, and its page. */
 export interface ActivityItem {
@@ -90,6 +91,39 @@ export function activitySources(perKind = 10): ActivitySource[] {
       },
     },
   ];
+}
+
+/** Endpoint statuses in progress (SageMaker's EndpointStatus values that are neither settled nor failed). */
+const endpointBusy = ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'] as const;
+
+/**
+ * What Home asks for "What is running": the jobs of each kind whose status is InProgress and the endpoints
+ * in each status in progress, whatever their age (StatusEquals). The newest few of each kind alone missed a
+ * job started before the last `perKind` of its kind, and Home said no job was in progress while it ran.
+ */
+export function runningSources(perKind = 10): ActivitySource[] {
+  const jobs = ['ListTrainingJobs', 'ListHyperParameterTuningJobs', 'ListProcessingJobs', 'ListTransformJobs'];
+  const of = (op: string) => activitySources(perKind).find((s) => s.operation === op) as ActivitySource;
+  return [
+    ...jobs.map((op) => ({ ...of(op), input: { ...of(op).input, StatusEquals: 'InProgress' } })),
+    ...endpointBusy.map((st) => ({ ...of('ListEndpoints'), input: { ...of('ListEndpoints').input, StatusEquals: st } })),
+  ];
+}
+
+/**
+ * What is in progress across every source's answer (recent activity and {@link runningSources}), newest
+ * first, each once; `more` when a source has more of them than it answered with (its NextToken).
+ */
+export function inProgress(sources: readonly ActivitySource[], answers: readonly (unknown | undefined)[]): { items: ActivityItem[]; more: boolean } {
+  const seen = new Set<string>();
+  const items = recentActivity(sources, answers, Infinity).filter((i) => {
+    const key = `${i.kind}\u0000${i.name}`;
+    if (!i.status || statusTone(i.status) !== 'busy' || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const more = sources.some((s, i) => s.input['StatusEquals'] !== undefined && typeof (answers[i] as Row | undefined)?.['NextToken'] === 'string');
+  return { items, more };
 }
 
 /** The newest `limit` items across every source's answer (a source without an answer yet, or refused, adds nothing). */

@@ -8,11 +8,11 @@ import { loam } from '../api/client.js';
 import { navigation } from '../app/navigation.js';
 import { useNotifications } from '../app/notifications.js';
 import { useSession } from '../app/session.js';
-import { formatTime, statusTone, timeAgo } from '../schema/format.js';
+import { formatTime, timeAgo } from '../schema/format.js';
 import { LogViewer } from '../patterns/log-viewer.js';
 import { StatusBadge } from '../patterns/status-badge.js';
 import { GettingStartedPanel } from './getting-started-panel.js';
-import { activitySources, recentActivity } from './home-activity.js';
+import { activitySources, inProgress, recentActivity, runningSources } from './home-activity.js';
 
 // Recharts is most of the bundle; load it only where a chart is shown.
 const TimeSeriesChart = lazy(() => import('../patterns/time-series-chart.js').then((m) => ({ default: m.TimeSeriesChart })));
@@ -47,17 +47,20 @@ export function HomePage() {
   const { session } = useSession();
   const health = useHealthHistory();
   const sources = useMemo(() => activitySources(), []);
+  // What is in progress is asked for by status: among the newest few of a kind, an older running job was missed.
+  const running = useMemo(() => runningSources(), []);
   // One List call per kind, newest first, refreshed every 15 s: a refused or failed one leaves the others.
-  const answers = useQueries({
-    queries: sources.map((src) => ({
+  const all = useQueries({
+    queries: [...sources, ...running].map((src) => ({
       queryKey: [src.operation, 'home-activity', src.input],
       queryFn: ({ signal }: { signal: AbortSignal }) => loam.call(src.operation, src.input, { signal }),
       refetchInterval: 15_000,
       retry: false,
     })),
   });
+  const answers = all.slice(0, sources.length);
   const recent = recentActivity(sources, answers.map((a) => a.data));
-  const running = recentActivity(sources, answers.map((a) => a.data), Infinity).filter((i) => i.status && statusTone(i.status) === 'busy');
+  const busy = inProgress([...sources, ...running], all.map((a) => a.data));
   const answerOf = (op: string) => answers[sources.findIndex((src) => src.operation === op)];
   const users = answerOf('ListUsers') as { data?: { Users: unknown[]; NextToken?: string } } | undefined;
   const policies = answerOf('ListPolicies') as { data?: { Policies: unknown[]; NextToken?: string } } | undefined;
@@ -96,10 +99,10 @@ export function HomePage() {
             </Suspense>
             {!loading && (
               <Text size="sm">
-                {running.length === 0
+                {busy.items.length === 0
                   ? 'No job or endpoint is in progress.'
                   : 'In progress: '}
-                {running.slice(0, 6).map((r, i) => (
+                {busy.items.slice(0, 6).map((r, i) => (
                       <span key={`${r.kind} ${r.name}`}>
                         {i > 0 && ', '}
                         {r.kind}{' '}
@@ -109,7 +112,7 @@ export function HomePage() {
                         ({r.status})
                       </span>
                     ))}
-                {running.length > 6 && ` and ${running.length - 6} more`}
+                {busy.items.length > 6 && ` and ${busy.items.length - 6}${busy.more ? ' or more' : ' more'}`}
               </Text>
             )}
             <Text size="sm">
