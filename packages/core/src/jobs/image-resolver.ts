@@ -37,7 +37,6 @@ export const scriptModeFrameworks: Readonly<Record<string, string>> = {
   'sagemaker-xgboost': 'xgboost',
 };
 
-/** The repository part of an image URI: `acct.dkr.ecr.region.amazonaws.com/a/b:tag` → `b`. */
 /**
  * A table's own entry for a name a request gave, never one inherited from Object.prototype: an image
  * named `constructor`, `toString` or `__proto__` is an unknown image, not a declared process image.
@@ -46,6 +45,7 @@ export function own<T>(table: Readonly<Record<string, T>>, name: string): T | un
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
+/** The repository part of an image URI: `acct.dkr.ecr.region.amazonaws.com/a/b:tag` → `b`. */
 export function imageRepository(uri: string): string {
   let rest = uri.trim();
   const at = rest.indexOf('@');
