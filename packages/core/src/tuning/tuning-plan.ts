@@ -228,6 +228,14 @@ export function checkTrials(input: CreateInput, plan: TuningPlan, engine: Tuning
     const objectivePath = cfg.HyperParameterTuningJobObjective ? '/HyperParameterTuningJobConfig/HyperParameterTuningJobObjective/MetricName' : `${defPath}/TuningObjective/MetricName`;
     const rangesIn = cfg.ParameterRanges ?? d.definition.HyperParameterRanges ?? {};
     const rangesPath = cfg.ParameterRanges ? '/HyperParameterTuningJobConfig/ParameterRanges' : `${defPath}/HyperParameterRanges`;
+    // Each trial is a CreateTrainingJob of this definition: a channel it refuses would fail every trial.
+    const channels = new Set<string>();
+    for (const [j, c] of (d.definition.InputDataConfig ?? []).entries()) {
+      const at = `${defPath}/InputDataConfig/${j}/ChannelName`;
+      if (channels.has(c.ChannelName)) throw bad(at, `Channel '${c.ChannelName}' is given twice: channel names must be unique among channels.`);
+      if (c.ChannelName === '.' || c.ChannelName === '..') throw bad(at, `Channel '${c.ChannelName}' cannot be staged on Loam: a channel is the folder /opt/ml/input/data/<ChannelName>.`);
+      channels.add(c.ChannelName);
+    }
     const image = d.definition.AlgorithmSpecification.TrainingImage ?? '';
     const repo = imageRepository(image);
     const scriptMode = own(scriptModeFrameworks, repo) !== undefined && ('sagemaker_program' in d.staticHyperParameters || d.ranges.some((r) => r.name === 'sagemaker_program'));

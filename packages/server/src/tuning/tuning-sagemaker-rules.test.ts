@@ -97,6 +97,21 @@ describe('CreateHyperParameterTuningJob refuses trials that could never run, as 
     expect(JSON.stringify(res.body)).toContain('/TrainingJobDefinition/AlgorithmSpecification/MetricDefinitions');
   });
 
+  it("a channel named '.' or '..', or two channels of one name, as CreateTrainingJob refuses them (every trial would fail)", async () => {
+    const cases: [string, Record<string, any>, string, RegExp][] = [
+      ["'..'", request('bad-channel', {}, { InputDataConfig: [channel('train'), { ...channel('validation'), ChannelName: '..' }] }), '/TrainingJobDefinition/InputDataConfig/1/ChannelName', /'\.\.'.*\/opt\/ml\/input\/data\/<ChannelName>/],
+      ["'.'", request('bad-channel', {}, { InputDataConfig: [{ ...channel('train'), ChannelName: '.' }] }), '/TrainingJobDefinition/InputDataConfig/0/ChannelName', /'\.'.*\/opt\/ml\/input\/data\/<ChannelName>/],
+      ['twice', request('bad-channel', {}, { InputDataConfig: [channel('train'), { ...channel('validation'), ChannelName: 'train' }] }), '/TrainingJobDefinition/InputDataConfig/1/ChannelName', /'train'.*unique/],
+    ];
+    for (const [what, req, path, text] of cases) {
+      const res = await call(loam, 'POST', '/api/v1/tuning-jobs', req);
+      expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.detail, what).toMatch(text);
+      expect(JSON.stringify(res.body), what).toContain(path);
+    }
+    expect((await call(loam, 'GET', '/api/v1/tuning-jobs/bad-channel')).status).toBe(404);
+  });
+
   it('Hyperband: MaxResource defaults to a static epochs hyperparameter (DeepAR), is at most 20,000, and is required otherwise', async () => {
     const deepar = {
       StaticHyperParameters: { epochs: '40', context_length: '5', prediction_length: '5', time_freq: 'D' },
