@@ -22,9 +22,12 @@ describe('Training jobs and experiments in Studio', { retry: 0 }, () => {
     setupTimeout: 180_000,
     async prepare(t) {
       await putCsvObjects(t, 'data', { 'diabetes/train/train.csv': `${csv}\n`, 'code/sourcedir.tar.gz': sleeperSource });
-      // The jobs' S3OutputPath (the form's default): Loam never creates an output bucket.
+      // The API-started jobs' S3OutputPath: Loam never creates an output bucket.
       await t.platform.artifacts.ensureBucket('models');
     },
+    // The form's job writes to Studio's default bucket: on submit Studio asks whether it exists
+    // (HeadBucket: 404 on a fresh install) and creates it.
+    expectFailures: ['404 GET /api/v1/buckets/sagemaker-us-east-1-000000000000'],
   });
   const { check, heading, nav } = studio;
   /** The built-in XGBoost on the uploaded CSV, started through the API. */

@@ -17,9 +17,10 @@ describe('Creating a tuning job in Studio', { retry: 0 }, () => {
     setupTimeout: 120_000,
     async prepare(t) {
       await putCsvObjects(t, 'data', { 'bc/train/train.csv': `${rows.slice(0, 450).join('\n')}\n`, 'bc/validation/validation.csv': `${rows.slice(450).join('\n')}\n` });
-      // The trials' S3OutputPath (the form's default): Loam never creates an output bucket.
-      await t.platform.artifacts.ensureBucket('models');
     },
+    // The trials' S3OutputPath is the form's default, in Studio's default bucket: on submit Studio asks
+    // whether it exists (HeadBucket: 404 on a fresh install) and creates it. Loam never creates it.
+    expectFailures: ['404 GET /api/v1/buckets/sagemaker-us-east-1-000000000000'],
   });
   const { check, heading, nav } = studio;
 

@@ -4,6 +4,9 @@ export interface Session {
   readonly signedIn: boolean;
   readonly userName?: string;
   readonly arn?: string;
+  /** The server's region and account: Studio's default bucket is named after them (`sagemaker-<region>-<account>`). */
+  readonly region?: string;
+  readonly accountId?: string;
 }
 
 /** Who is signed in, from `GET /auth/session` (401 means nobody: the landing page shows). */

@@ -1,5 +1,6 @@
 import { createContext, useContext, useState, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { defaultBucketName } from '../api/bucket-names.js';
 import { fetchSession, signOut, type Session } from '../api/session.js';
 
 interface SessionApi {
@@ -13,6 +14,11 @@ export function useSession(): SessionApi {
   const c = useContext(Ctx);
   if (!c) throw new Error('useSession outside SessionGate');
   return c;
+}
+
+/** Studio's default bucket for this server (`sagemaker-<region>-<account>`), from the session. */
+export function useDefaultBucket(): string {
+  return defaultBucketName(useSession().session);
 }
 
 /** Shows `signedOut` (the landing page) until a session exists, then the app with the session in context. */

@@ -1,4 +1,4 @@
-import { Select, Switch, TagsInput, Textarea, TextInput } from '@mantine/core';
+import { Select, Switch, TagsInput, Text, Textarea, TextInput } from '@mantine/core';
 import { entryNoun, type FieldSpec } from '../schema/fields.js';
 import type { FormValue, TagRow } from '../schema/validate.js';
 import { TagsEditor } from './tags-editor.js';
@@ -9,6 +9,8 @@ interface FormFieldProps {
   readonly formId: string;
   readonly value: FormValue | undefined;
   readonly error?: string | undefined;
+  /** Said under the field without marking it invalid: the value is accepted but likely a mistake. */
+  readonly warning?: string | undefined;
   readonly onChange: (v: FormValue) => void;
   readonly onBlur: () => void;
 }
@@ -24,9 +26,24 @@ function hint(f: FieldSpec): string | undefined {
 }
 
 /** One input member rendered from its schema: the widget follows the type, the hint follows the rules. */
-export function FormField({ field: f, formId, value, error, onChange, onBlur }: FormFieldProps) {
+export function FormField({ field: f, formId, value, error, warning, onChange, onBlur }: FormFieldProps) {
   const id = `${formId}-${f.name}`;
-  const common = { id, label: f.label, error, description: hint(f), required: f.required, onBlur, name: f.name };
+  const h = hint(f);
+  const common = { id, label: f.label, error, description: h, required: f.required, onBlur, name: f.name };
+  // A text field's warning: after the hint, in the text colour (orange on white is too faint to read).
+  const text = warning
+    ? {
+        ...common,
+        description: (
+          <>
+            {h ? `${h} ` : ''}
+            <Text span size="xs" c="var(--mantine-color-text)" fw={600}>
+              Warning: {warning}
+            </Text>
+          </>
+        ),
+      }
+    : common;
   const Picker = usePicker(f.name);
   if (Picker && (f.kind === 'text' || f.kind === 'longtext')) return <Picker {...common} value={String(value ?? '')} onChange={onChange} />;
   switch (f.kind) {
@@ -40,11 +57,11 @@ export function FormField({ field: f, formId, value, error, onChange, onBlur }: 
       return <TagsInput {...common} value={(value as string[] | undefined) ?? []} onChange={onChange} placeholder="Type a value and press Enter" />;
     case 'longtext':
     case 'json':
-      return <Textarea {...common} value={String(value ?? '')} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={6} maxRows={18} styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }} />;
+      return <Textarea {...text} value={String(value ?? '')} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={6} maxRows={18} styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }} />;
     case 'integer':
     case 'number':
       return <TextInput {...common} inputMode={f.kind === 'integer' ? 'numeric' : 'decimal'} value={String(value ?? '')} onChange={(e) => onChange(e.currentTarget.value)} />;
     default:
-      return <TextInput {...common} value={String(value ?? '')} onChange={(e) => onChange(e.currentTarget.value)} autoComplete="off" />;
+      return <TextInput {...text} value={String(value ?? '')} onChange={(e) => onChange(e.currentTarget.value)} autoComplete="off" />;
   }
 }

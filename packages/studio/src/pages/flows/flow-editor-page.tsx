@@ -4,7 +4,9 @@ import { useNavigate, useParams } from '@tanstack/react-router';
 import { Badge, Button, Card, Grid, Group, Skeleton, Stack, Text, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { loam } from '../../api/client.js';
+import { bucketOf, ensureDefaultBucket } from '../../api/default-bucket.js';
 import { useNotifications } from '../../app/notifications.js';
+import { useDefaultBucket } from '../../app/session.js';
 import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
@@ -23,6 +25,7 @@ export function FlowEditorPage() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const { notify } = useNotifications();
+  const defaultBucket = useDefaultBucket();
   const flow = useQuery({ queryKey: ['DescribeFlow', flowName], queryFn: ({ signal }) => loam.DescribeFlow({ FlowName: flowName }, { signal }) });
   const catalogue = useQuery({ queryKey: ['ListFlowTransforms'], queryFn: ({ signal }) => loam.ListFlowTransforms({}, { signal }), staleTime: Infinity });
   const [def, setDef] = useState<FlowDefinition | undefined>();
@@ -83,6 +86,15 @@ export function FlowEditorPage() {
     if (v === undefined) return;
     setBusy('run');
     try {
+      // A destination in Studio's default bucket: created now, as Data Wrangler's default location is.
+      // Any other missing bucket is refused by StartFlowRun, naming the destination.
+      if (def?.nodes.some((n) => n.type === 'destination' && bucketOf(n.output?.s3Uri) === defaultBucket)) {
+        try {
+          await ensureDefaultBucket(defaultBucket);
+        } catch (e) {
+          return setFailure({ title: 'Default bucket unavailable', detail: (e as Error).message, fields: {}, action: '', code: 'DefaultBucketUnavailable' });
+        }
+      }
       const r = await loam.StartFlowRun({ FlowName: flowName, Version: v });
       void qc.invalidateQueries({ queryKey: ['ListFlowRuns', flowName] });
       notify({ title: `Run of ${flowName} ${r.Status === 'Completed' ? 'completed' : r.Status === 'Failed' ? 'failed' : 'started'}`, ...(r.FailureReason ? { message: r.FailureReason } : {}), tone: r.Status === 'Failed' ? 'error' : 'success' });
@@ -175,7 +187,7 @@ export function FlowEditorPage() {
                 }}
                 onAddDestination={() => {
                   const id = freshId(def, 'out');
-                  edit({ ...def, nodes: [...def.nodes, { id, type: 'destination', inputs: [node.id], output: { s3Uri: `s3://loam-flows/${flowName}/${id}/`, format: 'parquet' } }] });
+                  edit({ ...def, nodes: [...def.nodes, { id, type: 'destination', inputs: [node.id], output: { s3Uri: `s3://${defaultBucket}/data-wrangler/${flowName}/${id}/`, format: 'parquet' } }] });
                   select(id);
                 }}
                 drafts={drafts}

@@ -32,7 +32,7 @@ describe('nested form fields from CreateTrainingJob', () => {
 
   it('builds the nested input SageMaker expects from the defaults plus a data location', () => {
     const tree = groupFields(input, { InputDataConfig: 1 });
-    const values = { ...trainingDefaults(new Date('2026-11-26T20:00:00Z')), 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' };
+    const values = { ...trainingDefaults(new Date('2026-11-26T20:00:00Z'), 'sagemaker-us-east-1-000000000000'), 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' };
     expect(validateGroups(tree, values)).toEqual({});
     expect(toNestedInput(tree, values)).toEqual({
       TrainingJobName: 'xgboost-20261126200000',
@@ -40,7 +40,7 @@ describe('nested form fields from CreateTrainingJob', () => {
       AlgorithmSpecification: { TrainingImage: builtInXgboostImage, TrainingInputMode: 'File' },
       RoleArn: 'arn:loam:iam::000000000000:role/loam-training',
       InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/train/' } } }],
-      OutputDataConfig: { S3OutputPath: 's3://models/' },
+      OutputDataConfig: { S3OutputPath: 's3://sagemaker-us-east-1-000000000000/' },
       ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
       StoppingCondition: { MaxRuntimeInSeconds: 3600 },
     });
@@ -48,7 +48,7 @@ describe('nested form fields from CreateTrainingJob', () => {
 
   it('requires an optional object’s required member only once the object is started', () => {
     const tree = groupFields(input, { InputDataConfig: 1 });
-    const base = { ...trainingDefaults(), 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' };
+    const base = { ...trainingDefaults(new Date(), 'sagemaker-us-east-1-000000000000'), 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' };
     expect(validateGroups(tree, base)['CheckpointConfig.S3Uri']).toBeUndefined();
     expect(validateGroups(tree, { ...base, 'CheckpointConfig.LocalPath': '/opt/ml/checkpoints' })['CheckpointConfig.S3Uri']).toMatch(/^Required/);
     expect(validateGroups(tree, { ...base, 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': '' })['InputDataConfig.0.DataSource.S3DataSource.S3Uri']).toMatch(/^Required/);

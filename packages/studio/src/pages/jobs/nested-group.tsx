@@ -10,6 +10,8 @@ export interface GroupViewProps {
   /** What the page pre-filled: decides what is shown up front, so nothing moves while the user types. */
   readonly initial: FormValues;
   readonly errors: Readonly<Record<string, string>>;
+  /** Said under a field without blocking the submit (an output bucket that does not exist). */
+  readonly warnings?: Readonly<Record<string, string>>;
   readonly onChange: (name: string, v: FormValue) => void;
   readonly onBlur: (name: string) => void;
   readonly setCount: (path: string, n: number) => void;
@@ -27,7 +29,7 @@ function Leaves({ group, ...p }: GroupViewProps) {
   return (
     <>
       {group.fields.map((f) => (
-        <FormField key={f.name} field={f} formId={p.formId} value={p.values[f.name]} error={p.errors[f.name]} onChange={(v) => p.onChange(f.name, v)} onBlur={() => p.onBlur(f.name)} />
+        <FormField key={f.name} field={f} formId={p.formId} value={p.values[f.name]} error={p.errors[f.name]} warning={p.warnings?.[f.name]} onChange={(v) => p.onChange(f.name, v)} onBlur={() => p.onBlur(f.name)} />
       ))}
     </>
   );

@@ -2,6 +2,9 @@ import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react'
 import { Button, Group, Stack, Text } from '@mantine/core';
 import { getOperation } from '@loam/contracts';
 import { loam } from '../../api/client.js';
+import { bucketExists, bucketOf, ensureDefaultBucket } from '../../api/default-bucket.js';
+import { useDefaultBucket } from '../../app/session.js';
+import { useNotifications } from '../../app/notifications.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import type { JsonSchema } from '../../schema/fields.js';
 import { labelFor } from '../../schema/labels.js';
@@ -9,6 +12,7 @@ import { toUserFacingError, topField, type UserFacingError } from '../../schema/
 import { validateField, type FormValue, type FormValues } from '../../schema/validate.js';
 import { GroupView, OptionalGroups, prominent } from './nested-group.js';
 import { groupFields, leafOfPath, leaves, requireLeaves, toNestedInput, validateGroups } from './nested-fields.js';
+import { isOutputLeaf, missingBucketWarning, outputLocations } from './output-locations.js';
 
 const noPaths: readonly string[] = [];
 
@@ -31,7 +35,9 @@ export interface NestedOperationFormProps {
 /**
  * A form generated from an input schema with nested objects: what the API requires (or the page pre-filled)
  * is shown as fieldsets, everything optional waits in an accordion. The server's errors land on the leaf
- * their JSON pointer names.
+ * their JSON pointer names. Output locations: Studio's default bucket is created on submit when missing
+ * (nothing is sent if the user may not create it); any other bucket that does not exist is warned about,
+ * on leaving the field and on submit, without blocking (the job would fail when it uploads).
  */
 export function NestedOperationForm({ operation, initial = {}, initialCounts = {}, required = noPaths, submitLabel, intro, onDone, onCancel }: NestedOperationFormProps) {
   const op = getOperation(operation);
@@ -45,12 +51,27 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
   const [failure, setFailure] = useState<UserFacingError | undefined>();
   const [busy, setBusy] = useState(false);
   const [placed, setPlaced] = useState<string[]>([]);
+  const [warnings, setWarnings] = useState<Record<string, string>>({});
+  const defaultBucket = useDefaultBucket();
+  const { notify } = useNotifications();
+
+  // A typed output bucket that does not exist is said at once, under its field; the default one Studio creates.
+  const checkOutput = (name: string, v: FormValue | undefined) => {
+    const bucket = bucketOf(v);
+    const clear = () => setWarnings(({ [name]: _, ...rest }) => rest);
+    if (!bucket || bucket === defaultBucket) return clear();
+    void bucketExists(bucket).then((exists) => {
+      if (exists === false) setWarnings((ws) => ({ ...ws, [name]: missingBucketWarning(bucket) }));
+      else clear();
+    });
+  };
 
   const change = (name: string, v: FormValue) => {
     setValues((xs) => ({ ...xs, [name]: v }));
     if (errors[name]) setErrors(({ [name]: _, ...rest }) => rest);
   };
   const blur = (name: string) => {
+    if (isOutputLeaf(operation, name)) checkOutput(name, values[name]);
     const f = all.find((x) => x.name === name);
     const m = f && values[name] !== '' ? validateField({ ...f, required: false }, values[name]) : undefined;
     if (m) setErrors((es) => ({ ...es, [name]: m }));
@@ -67,8 +88,28 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
     if (Object.keys(errs).length > 0) return focusFirst(errs);
     const input = toNestedInput(tree, values);
     setBusy(true);
+    const outputs = outputLocations(operation, values);
+    // The default bucket is created now, as the SageMaker SDK creates it on first use; nothing else is.
+    if (outputs.some((o) => o.bucket === defaultBucket)) {
+      try {
+        await ensureDefaultBucket(defaultBucket);
+      } catch (err) {
+        const detail = (err as Error).message;
+        const leaf = outputs.find((o) => o.bucket === defaultBucket)!.leaf;
+        setErrors({ [leaf]: `Bucket '${defaultBucket}' does not exist and could not be created.` });
+        setPlaced([]);
+        setFailure({ title: 'Default bucket unavailable', detail, fields: {}, action: '', code: 'DefaultBucketUnavailable' });
+        setBusy(false);
+        return;
+      }
+    }
+    const typed = [...new Set(outputs.filter((o) => o.bucket !== defaultBucket).map((o) => o.bucket))];
+    const missing = (await Promise.all(typed.map(async (b) => ((await bucketExists(b)) === false ? b : undefined)))).filter((b): b is string => b !== undefined);
     try {
-      onDone(await loam.call(operation, input), input);
+      const output = await loam.call(operation, input);
+      // Warned, not blocked: the job may be meant to start before its bucket is made.
+      for (const b of missing) notify({ title: `Output bucket '${b}' does not exist`, message: missingBucketWarning(b), tone: 'warning' });
+      onDone(output, input);
     } catch (err) {
       const u = toUserFacingError(err, { iamAction: op.iamAction, kind: op.kind });
       const names = all.map((f) => f.name);
@@ -91,7 +132,7 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
     }
   };
 
-  const view = { formId, values, initial, errors, onChange: change, onBlur: blur, setCount: (path: string, n: number) => setCounts((c) => ({ ...c, [path]: n })) };
+  const view = { formId, values, initial, errors, warnings, onChange: change, onBlur: blur, setCount: (path: string, n: number) => setCounts((c) => ({ ...c, [path]: n })) };
   const shown = tree.groups.filter((g) => prominent(g, initial));
   const hidden = tree.groups.filter((g) => !prominent(g, initial));
   const isSet = (v: FormValue | undefined) => v !== undefined && v !== '' && v !== false && !(Array.isArray(v) && v.length === 0);

@@ -3,11 +3,13 @@ import { stampedName } from '../models/model-paths.js';
 
 /**
  * A script run on one small instance: the scikit-learn image, `python3` on a script shipped as the `code`
- * input, data in `input`, results uploaded from `/opt/ml/processing/output` at the end.
+ * input, data in `input`, results uploaded from `/opt/ml/processing/output` at the end, into Studio's
+ * default bucket.
  */
-export function processingDefaults(now = new Date()): FormValues {
+export function processingDefaults(now: Date, bucket: string): FormValues {
+  const name = stampedName('processing', now);
   return {
-    ProcessingJobName: stampedName('processing', now),
+    ProcessingJobName: name,
     RoleArn: 'arn:loam:iam::000000000000:role/loam-processing',
     'AppSpecification.ImageUri': 'sagemaker-scikit-learn:1.2-1-cpu-py3',
     'AppSpecification.ContainerEntrypoint': ['python3', '/opt/ml/processing/input/code/preprocess.py'],
@@ -20,6 +22,8 @@ export function processingDefaults(now = new Date()): FormValues {
     'ProcessingInputs.1.S3Input.S3DataType': 'S3Prefix',
     'ProcessingInputs.1.S3Input.S3InputMode': 'File',
     'ProcessingOutputConfig.Outputs.0.OutputName': 'output',
+    // Where the SageMaker SDK's processors put an output: `<default bucket>/<job name>/output/<output name>`.
+    'ProcessingOutputConfig.Outputs.0.S3Output.S3Uri': `s3://${bucket}/${name}/output/output`,
     'ProcessingOutputConfig.Outputs.0.S3Output.LocalPath': '/opt/ml/processing/output',
     'ProcessingOutputConfig.Outputs.0.S3Output.S3UploadMode': 'EndOfJob',
     'ProcessingResources.ClusterConfig.InstanceType': 'ml.m5.large',

@@ -10,9 +10,11 @@ import { trainingDefaults } from './training-defaults.js';
 import { NestedOperationForm } from './nested-operation-form.js';
 import { PageHeader } from '../../patterns/page-header.js';
 import { FormModal } from '../../patterns/form-modal.js';
+import { useDefaultBucket } from '../../app/session.js';
 
 /** Training jobs: every job with live status, and a form to start one. */
 export function TrainingJobsPage() {
+  const defaultBucket = useDefaultBucket();
   const qc = useQueryClient();
   const navigate = useNavigate();
   const { notify } = useNotifications();
@@ -33,7 +35,7 @@ export function TrainingJobsPage() {
         {open && (
           <NestedOperationForm
             operation="CreateTrainingJob"
-            initial={trainingDefaults()}
+            initial={trainingDefaults(new Date(), defaultBucket)}
             initialCounts={{ InputDataConfig: 1 }}
             submitLabel="Create training job"
             onCancel={() => setOpen(false)}

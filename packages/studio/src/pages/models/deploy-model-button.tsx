@@ -3,7 +3,10 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { Button, Group, Modal, Stack, Switch, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
+import { bucketExists, bucketOf, ensureDefaultBucket } from '../../api/default-bucket.js';
 import { useNotifications } from '../../app/notifications.js';
+import { useDefaultBucket } from '../../app/session.js';
+import { missingBucketWarning } from '../jobs/output-locations.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FormField } from '../../patterns/form-field.js';
 import { toUserFacingError, type UserFacingError } from '../../schema/problems.js';
@@ -35,7 +38,10 @@ function DeployForm({ model, onCancel }: { model: string; onCancel: () => void }
   const navigate = useNavigate();
   const { notify } = useNotifications();
   const names = deployNames(model);
-  const [values, setValues] = useState<Values>({ endpoint: names.endpoint, instanceType: 'ml.m5.large', instanceCount: '1', destination: 's3://models/data-capture/', sampling: '100' });
+  const defaultBucket = useDefaultBucket();
+  // Where the SageMaker SDK's DataCaptureConfig captures by default: <default bucket>/model-monitor/data-capture.
+  const [values, setValues] = useState<Values>({ endpoint: names.endpoint, instanceType: 'ml.m5.large', instanceCount: '1', destination: `s3://${defaultBucket}/model-monitor/data-capture`, sampling: '100' });
+  const [warning, setWarning] = useState<string | undefined>();
   const [capture, setCapture] = useState(false);
   const [errors, setErrors] = useState<Partial<Record<DeployField, string>>>({});
   const [failure, setFailure] = useState<UserFacingError | undefined>();
@@ -60,6 +66,20 @@ function DeployForm({ model, onCancel }: { model: string; onCancel: () => void }
     const endpoint = values.endpoint.trim();
     let config = names.config(endpoint);
     setBusy(true);
+    // Captures go to a bucket that must exist (Loam drops a capture it cannot write): Studio's default
+    // bucket is created now; any other is warned about, not created.
+    const bucket = capture ? bucketOf(values.destination) : undefined;
+    if (bucket === defaultBucket) {
+      try {
+        await ensureDefaultBucket(defaultBucket);
+      } catch (err) {
+        setErrors({ destination: `Bucket '${defaultBucket}' does not exist and could not be created.` });
+        setFailure({ title: 'Default bucket unavailable', detail: (err as Error).message, fields: {}, action: '', code: 'DefaultBucketUnavailable' });
+        setBusy(false);
+        return;
+      }
+    }
+    const missing = bucket && bucket !== defaultBucket && (await bucketExists(bucket)) === false ? bucket : undefined;
     let created = false;
     const createConfig = (name: string) =>
       loam.CreateEndpointConfig({
@@ -84,6 +104,7 @@ function DeployForm({ model, onCancel }: { model: string; onCancel: () => void }
       void qc.invalidateQueries({ queryKey: ['ListEndpoints'] });
       void qc.invalidateQueries({ queryKey: ['ListEndpointConfigs'] });
       notify({ title: `Deploying ${model} on ${endpoint}`, tone: 'success', to: endpointPath(endpoint) });
+      if (missing) notify({ title: `Capture bucket '${missing}' does not exist`, message: missingBucketWarning(missing, 'the endpoint could not store any capture'), tone: 'warning' });
       void navigate({ to: endpointPath(endpoint) });
     } catch (err) {
       if (created) await loam.DeleteEndpointConfig({ EndpointConfigName: config }).catch(() => undefined);
@@ -108,6 +129,7 @@ function DeployForm({ model, onCancel }: { model: string; onCancel: () => void }
       formId={formId}
       value={values[k]}
       error={errors[k]}
+      warning={k === 'destination' ? warning : undefined}
       onChange={(v: FormValue) => {
         setValues((xs) => ({ ...xs, [k]: String(v) }));
         if (errors[k]) setErrors(({ [k]: _, ...rest }) => rest);
@@ -115,6 +137,11 @@ function DeployForm({ model, onCancel }: { model: string; onCancel: () => void }
       onBlur={() => {
         const m = values[k] === '' ? undefined : check(k, values[k]);
         if (m) setErrors((es) => ({ ...es, [k]: m }));
+        if (k === 'destination') {
+          const b = bucketOf(values[k]);
+          if (!b || b === defaultBucket) setWarning(undefined);
+          else void bucketExists(b).then((exists) => setWarning(exists === false ? missingBucketWarning(b, 'the endpoint could not store any capture') : undefined));
+        }
       }}
     />
   );

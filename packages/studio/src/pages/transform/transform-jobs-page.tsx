@@ -6,9 +6,11 @@ import { CreateDialog } from '../models/create-dialog.js';
 import { ModelPicker } from '../models/model-picker.js';
 import { transformDefaults } from './transform-defaults.js';
 import { transformJobPath } from './transform-paths.js';
+import { useDefaultBucket } from '../../app/session.js';
 
 /** Batch transform jobs with live status; each opens its input, output and log. A form starts one on an existing model. */
 export function TransformJobsPage() {
+  const defaultBucket = useDefaultBucket();
   return (
     <Stack>
       <PageHeader title="Batch transform" description="Score whole datasets offline through a model: input files are split into records, sent in batches, and the predictions written next to each file's name.">
@@ -19,7 +21,7 @@ export function TransformJobsPage() {
             nameKey="TransformJobName"
             listOperation="ListTransformJobs"
             pathOf={transformJobPath}
-            initial={() => transformDefaults()}
+            initial={() => transformDefaults(new Date(), defaultBucket)}
           />
         </FieldPickers>
       </PageHeader>

@@ -9,7 +9,7 @@ describe('tuning job defaults', () => {
   const now = new Date('2026-01-02T03:04:05Z');
 
   it('fill only fields of the CreateHyperParameterTuningJob contract, and ask for nothing but the data locations', () => {
-    const values = tuningDefaults(now);
+    const values = tuningDefaults(now, 'sagemaker-us-east-1-000000000000');
     const names = new Set(leaves(tree).map((f) => f.name));
     expect(Object.keys(values).filter((k) => !names.has(k))).toEqual([]);
     expect(Object.keys(validateGroups(tree, values)).sort()).toEqual([
@@ -19,7 +19,7 @@ describe('tuning job defaults', () => {
   });
 
   it('make a built-in XGBoost search on validation AUC over train and validation channels', () => {
-    const values = { ...tuningDefaults(now), 'TrainingJobDefinition.InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://d/train/', 'TrainingJobDefinition.InputDataConfig.1.DataSource.S3DataSource.S3Uri': 's3://d/validation/' };
+    const values = { ...tuningDefaults(now, 'sagemaker-us-east-1-000000000000'), 'TrainingJobDefinition.InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://d/train/', 'TrainingJobDefinition.InputDataConfig.1.DataSource.S3DataSource.S3Uri': 's3://d/validation/' };
     expect(validateGroups(tree, values)).toEqual({});
     const input = toNestedInput(tree, values) as Record<string, any>;
     expect(input.HyperParameterTuningJobName).toBe('xgboost-tune-20260102030405');
@@ -33,5 +33,7 @@ describe('tuning job defaults', () => {
     expect(input.TrainingJobDefinition.InputDataConfig.map((c: { ChannelName: string }) => c.ChannelName)).toEqual(['train', 'validation']);
     expect(input.TrainingJobDefinition.AlgorithmSpecification.TrainingImage).toMatch(/sagemaker-xgboost/);
     expect(input.TrainingJobDefinition).not.toHaveProperty('TrainingJobName');
+    // Trials write under Studio's default bucket, which the form creates on submit (s3://models/ may not exist).
+    expect(input.TrainingJobDefinition.OutputDataConfig).toEqual({ S3OutputPath: 's3://sagemaker-us-east-1-000000000000/' });
   });
 });

@@ -8,8 +8,8 @@ const pr = 'HyperParameterTuningJobConfig.ParameterRanges';
  * (built-in XGBoost, one small instance) as the trial definition, binary classification scored by
  * validation AUC, four trials two at a time, over max_depth, eta and the tree method.
  */
-export function tuningDefaults(now = new Date()): FormValues {
-  const training = trainingDefaults(now);
+export function tuningDefaults(now: Date, bucket: string): FormValues {
+  const training = trainingDefaults(now, bucket);
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const definition: Record<string, FormValue> = {};
   for (const [k, v] of Object.entries(training)) {

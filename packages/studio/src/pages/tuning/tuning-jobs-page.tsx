@@ -5,9 +5,11 @@ import { JobList } from '../jobs/job-list.js';
 import { CreateDialog } from '../models/create-dialog.js';
 import { tuningCounts, tuningDefaults } from './tuning-defaults.js';
 import { tuningJobPath } from './tuning-paths.js';
+import { useDefaultBucket } from '../../app/session.js';
 
 /** Tuning jobs with live status; each opens its trials. A form starts one. */
 export function TuningJobsPage() {
+  const defaultBucket = useDefaultBucket();
   return (
     <Stack>
       <PageHeader
@@ -24,7 +26,7 @@ export function TuningJobsPage() {
           nameKey="HyperParameterTuningJobName"
           listOperation="ListHyperParameterTuningJobs"
           pathOf={tuningJobPath}
-          initial={() => tuningDefaults()}
+          initial={() => tuningDefaults(new Date(), defaultBucket)}
           initialCounts={tuningCounts}
         />
       </PageHeader>
