@@ -48,6 +48,11 @@ export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSch
    */
   readonly alsoOn?: readonly string[];
   /**
+   * What authorization adds to `iamAction` on `resource`, as a sentence for the docs: a further action
+   * checked only in some cases (and when), or an answer narrowed to what the caller may read.
+   */
+  readonly authorizationNote?: string;
+  /**
    * Placeholder values the input holds inside another field (Application Auto Scaling's ResourceId
    * `endpoint/<name>/variant/<variant>` names an endpoint). Called with the input before validation, so it
    * must take anything; a value it cannot find is left out and its placeholder becomes `*`.

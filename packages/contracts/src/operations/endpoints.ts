@@ -59,7 +59,9 @@ export const UpdateEndpointWeightsAndCapacities = defineOperation({
 export const DeleteEndpoint = defineOperation({
   ...base, name: 'DeleteEndpoint', awsNotFoundIsValidation: true, kind: 'delete', summary: 'Drains and stops every instance of an endpoint and deletes it.',
   input: S.DeleteEndpointInput, output: Empty, errors: ['ResourceNotFound'],
-  iamAction: 'sagemaker:DeleteEndpoint', resource: endpoint, rest: { method: 'DELETE', path: '/api/v1/endpoints/{EndpointName}' },
+  iamAction: 'sagemaker:DeleteEndpoint', resource: endpoint,
+  authorizationNote: 'Also `application-autoscaling:DeregisterScalableTarget` on the endpoint when it has scalable targets: deleting it deregisters them and their scaling policies.',
+  rest: { method: 'DELETE', path: '/api/v1/endpoints/{EndpointName}' },
 });
 
 const alarm = 'arn:loam:cloudwatch:{Region}:{Account}:alarm:{AlarmName}';

@@ -38,12 +38,16 @@ export const UpdateMlflowExperiment = defineOperation({
 export const DeleteMlflowExperiment = defineOperation({
   ...base, name: 'DeleteMlflowExperiment', kind: 'delete', summary: 'Marks an experiment and its runs deleted (restorable).',
   input: S.ExperimentIdInput, output: Empty, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:DeleteMlflowExperiment', resource: experiment, rest: { method: 'DELETE', path: `${p}/experiments/{ExperimentId}` },
+  iamAction: 'sagemaker:DeleteMlflowExperiment', resource: experiment,
+  authorizationNote: 'Also `sagemaker:DeleteMlflowRun` on the experiment when it has active runs, which are deleted with it.',
+  rest: { method: 'DELETE', path: `${p}/experiments/{ExperimentId}` },
 });
 export const RestoreMlflowExperiment = defineOperation({
   ...base, name: 'RestoreMlflowExperiment', kind: 'action', summary: 'Restores a deleted experiment and its runs.',
   input: S.ExperimentIdInput, output: Empty, errors: ['ResourceNotFound', 'ResourceInUse', 'ValidationException'],
-  iamAction: 'sagemaker:RestoreMlflowExperiment', resource: experiment, rest: { method: 'POST', path: `${p}/experiments/{ExperimentId}/restore` },
+  iamAction: 'sagemaker:RestoreMlflowExperiment', resource: experiment,
+  authorizationNote: 'Also `sagemaker:RestoreMlflowRun` on the experiment when it has deleted runs, which are restored with it.',
+  rest: { method: 'POST', path: `${p}/experiments/{ExperimentId}/restore` },
 });
 export const SetMlflowExperimentTag = defineOperation({
   ...base, name: 'SetMlflowExperimentTag', kind: 'action', summary: 'Sets a tag on an experiment.',

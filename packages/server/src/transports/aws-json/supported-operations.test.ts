@@ -16,4 +16,12 @@ describe('docs/supported-operations.md', () => {
       expect(doc).toContain(service.protocol === 'json' ? `\`${service.targetPrefix}.${op.name}\`` : `\`Action=${op.name}\``);
     }
   });
+
+  it('names the permissions an operation needs only in some cases, and that QueryLineage lists only what the caller may read', () => {
+    const rowOf = (name: string) => renderSupportedOperations(operationList).split('\n').find((l) => l.startsWith(`| ${name} |`)) ?? '';
+    expect(rowOf('DeleteEndpoint')).toContain('`application-autoscaling:DeregisterScalableTarget` on the endpoint when it has scalable targets');
+    expect(rowOf('DeleteMlflowExperiment')).toContain('`sagemaker:DeleteMlflowRun` on the experiment when it has active runs');
+    expect(rowOf('RestoreMlflowExperiment')).toContain('`sagemaker:RestoreMlflowRun` on the experiment when it has deleted runs');
+    expect(rowOf('QueryLineage')).toContain('Lists only the vertices the caller may read');
+  });
 });

@@ -3,6 +3,8 @@ import { unsupportedMembers } from '../../operations/unsupported-members.js';
 import { s3Operations } from '../s3/s3-operations.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
+/** The IAM action column: the action, and what else authorization checks or filters. */
+const iamCell = (o: Operation) => `\`${o.iamAction}\`${o.authorizationNote ? `. ${cell(o.authorizationNote)}` : ''}`;
 
 /** Documented members Loam takes but implements in part: what they do on Loam. */
 const partialMembers: readonly (readonly [operation: string, member: string, onLoam: string])[] = [
@@ -22,7 +24,7 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
   const sorted = [...ops].sort((a, b) => a.name.localeCompare(b.name));
   const aws = sorted.filter((o) => o.aws && (o.awsService ?? sageMakerService) === sageMakerService);
   const others = [...new Set(sorted.filter((o) => o.aws && o.awsService && o.awsService !== sageMakerService).map((o) => o.awsService as AwsService))];
-  const row = (o: Operation, s: AwsService) => `| ${o.name} | \`${s.protocol === 'json' ? `${s.targetPrefix}.${o.name}` : `Action=${o.name}`}\`${s.protocol === 'query' && s.json ? ` or \`${s.json.targetPrefix}.${o.name}\`` : ''} | \`${o.iamAction}\` | ${[o.resource, ...(o.alsoOn ?? [])].map((r) => `\`${cell(r)}\``).join(' and ')} | ${cell(o.summary)} |`;
+  const row = (o: Operation, s: AwsService) => `| ${o.name} | \`${s.protocol === 'json' ? `${s.targetPrefix}.${o.name}` : `Action=${o.name}`}\`${s.protocol === 'query' && s.json ? ` or \`${s.json.targetPrefix}.${o.name}\`` : ''} | ${iamCell(o)} | ${[o.resource, ...(o.alsoOn ?? [])].map((r) => `\`${cell(r)}\``).join(' and ')} | ${cell(o.summary)} |`;
   const loamOnly = sorted.filter((o) => !o.aws);
   const lines = [
     '# Supported operations',
@@ -80,7 +82,7 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
     '',
     '| Operation | REST | IAM action |',
     '|---|---|---|',
-    ...loamOnly.map((o) => `| ${o.name} | \`${o.rest.method} ${o.rest.path}\` | \`${o.iamAction}\` |`),
+    ...loamOnly.map((o) => `| ${o.name} | \`${o.rest.method} ${o.rest.path}\` | ${iamCell(o)} |`),
     '',
   ];
   return lines.join('\n');
