@@ -20,6 +20,7 @@ import { LineageLink } from '../lineage/lineage-link.js';
 import { completionLines } from './completion.js';
 import { ObjectiveChart } from './objective-chart.js';
 import { SearchSpace } from './search-space.js';
+import { objectiveOf, searchSpaces } from './search-spaces.js';
 import { TrialsTable } from './trials-table.js';
 import { tuningJobPath } from './tuning-paths.js';
 import { bestSoFar, type Trial } from './trials.js';
@@ -70,7 +71,8 @@ export function TuningJobDetailPage() {
   });
   if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:DescribeHyperParameterTuningJob' })} />;
   if (!job) return <Skeleton height={240} aria-label="Loading tuning job" />;
-  const objective = job.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
+  // A multi-algorithm job (TrainingJobDefinitions) names its objective in each definition, not in its config.
+  const objective = objectiveOf(job);
   const metric = objective?.MetricName ?? 'Objective';
   const minimize = objective?.Type !== 'Maximize';
   const trials = trialsQ.data ?? [];
@@ -79,7 +81,9 @@ export function TuningJobDetailPage() {
   // What the job searches, read without the JSON: strategy, objective, limits (completion criteria have their own section), then the ranges.
   const { ParameterRanges: _ranges, TuningJobCompletionCriteria: _criteria, HyperParameterTuningJobObjective: _objective, ...rest } = job.HyperParameterTuningJobConfig as Record<string, unknown>;
   const settings = { ...(objective ? { Objective: `${objective.Type} ${objective.MetricName}` } : {}), ...rest };
-  const statics = Object.entries(job.TrainingJobDefinition?.StaticHyperParameters ?? {}).map(([Key, Value]) => ({ Key, Value }));
+  const spaces = searchSpaces(job);
+  const rowsOf = (statics: Readonly<Record<string, string>>) => Object.entries(statics).map(([Key, Value]) => ({ Key, Value }));
+  const statics = spaces.length === 1 ? rowsOf(spaces[0]!.statics) : [];
   const completion = completionLines(metric, job.HyperParameterTuningJobConfig.TuningJobCompletionCriteria, job.TuningJobCompletionDetails);
   return (
     <ResourceDetail
@@ -115,7 +119,18 @@ export function TuningJobDetailPage() {
           content: (
             <Stack gap="sm">
               <FieldGrid rows={settingRows(settings).map((r) => ({ key: r.path, label: r.label, value: r.value }))} />
-              <SearchSpace ranges={job.HyperParameterTuningJobConfig.ParameterRanges} />
+              {spaces.length === 1 && <SearchSpace ranges={spaces[0]!.ranges} />}
+              {spaces.length > 1 &&
+                spaces.map((sp) => (
+                  <Stack gap={4} key={sp.label}>
+                    <Text size="sm" fw={600}>
+                      {sp.label}
+                      {sp.objective ? ` · ${sp.objective.Type} ${sp.objective.MetricName}` : ''}
+                    </Text>
+                    <SearchSpace ranges={sp.ranges} />
+                    {Object.keys(sp.statics).length > 0 && <KeyValueTable rows={rowsOf(sp.statics)} label={`Static hyperparameters of ${sp.label}`} />}
+                  </Stack>
+                ))}
             </Stack>
           ),
         },
