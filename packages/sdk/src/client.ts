@@ -250,8 +250,11 @@ export function createLoamClient(options: LoamClientOptions): LoamClient {
     if (csrf) headers['x-csrf-token'] = csrf;
     let res: Response;
     try {
+      // redirect 'error': a fetch that may follow a redirect keeps a copy of the body to send again, and
+      // Node's (undici) keeps it by teeing the Blob's stream into memory, so a 1 GB file cost 1 GB of RAM.
+      // Loam never redirects an upload.
       res = await f(`${base}/api/v1/datasets/${encodeURIComponent(input.DatasetName)}/upload?${query.toString()}`, {
-        method: 'POST', headers, body: input.Body as NonNullable<RequestInit['body']>, signal: callOptions?.signal, credentials: options.credentials,
+        method: 'POST', headers, body: input.Body as NonNullable<RequestInit['body']>, signal: callOptions?.signal, credentials: options.credentials, redirect: 'error',
       });
     } catch (e) {
       if ((e as Error)?.name === 'AbortError') throw e;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createLoamClient, type LoamClient } from '@loam/sdk';
+import { createLoamClient, paginate, type LoamClient } from '@loam/sdk';
 import { printError, printResult } from '../output.js';
 import { clientSettings, type ClientFlags } from '../settings.js';
 import { wholeNumber } from '../flags.js';
@@ -60,11 +60,23 @@ export function registerRunsCommand(program: Command): void {
   runs.command('get <runId>').description('A run: info, latest metrics, params, tags, inputs.').option('--json', 'print JSON')
     .action(act(async (client, json, runId: string) => printResult((await client.GetMlflowRun({ RunId: runId })).Run, json)));
 
+  // Every page (the server answers at most 25,000 points a request), each printed as it arrives, so a
+  // history of millions of points is neither cut short nor held in memory.
   runs.command('history <runId> <metricKey>').description("Every point of one metric of a run, by step.").option('--json', 'print JSON')
     .action(act(async (client, json, runId: string, metricKey: string) => {
-      const out = await client.GetMlflowMetricHistory({ RunId: runId, MetricKey: metricKey });
-      if (json) printResult(out, true);
-      else process.stdout.write(`${['STEP\tVALUE\tTIMESTAMP', ...out.Metrics.map((m) => `${m.Step}\t${m.Value}\t${new Date(m.Timestamp).toISOString()}`)].join('\n')}\n`);
+      let printed = 0;
+      for await (const page of paginate(client.GetMlflowMetricHistory, { RunId: runId, MetricKey: metricKey })) {
+        if (json) {
+          // The document JSON.stringify({ Metrics }, null, 2) prints, one point at a time.
+          for (const m of page.Metrics) process.stdout.write(`${printed++ === 0 ? '{\n  "Metrics": [\n' : ',\n'}${JSON.stringify(m, null, 2).replace(/^/gm, '    ')}`);
+        } else {
+          const lines = page.Metrics.map((m) => `${m.Step}\t${m.Value}\t${new Date(m.Timestamp).toISOString()}\n`);
+          process.stdout.write(`${printed === 0 ? 'STEP\tVALUE\tTIMESTAMP\n' : ''}${lines.join('')}`);
+          printed += lines.length;
+        }
+      }
+      if (json) process.stdout.write(printed === 0 ? `${JSON.stringify({ Metrics: [] }, null, 2)}\n` : '\n  ]\n}\n');
+      else if (printed === 0) process.stdout.write('STEP\tVALUE\tTIMESTAMP\n');
     }));
 
   runs.command('experiments').description('List experiments.').option('--filter <text>', "e.g. \"name LIKE 'churn%'\"").option('--json', 'print JSON')
