@@ -31,4 +31,21 @@ describe('discard: a job whose start a crashed server never recorded', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(isAlive(bystander.pid!)).toBe(true);
   });
+
+  it("leaves alone an operator's process that has the job's job.json on its command line (a pager, tail -f)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loam-discard-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const executor = new LocalProcessExecutor({ workDir: join(dir, 'jobs'), runner: sourceRunner(), artifacts: { type: 'local', root: join(dir, 'artifacts') }, python: '/usr/bin/python3' });
+    cleanups.push(() => void executor.close());
+    const hostDir = join(dir, 'jobs', 'training-job', 'crashed', 'algo-1');
+    mkdirSync(hostDir, { recursive: true });
+    writeFileSync(join(hostDir, 'job.json'), '{}');
+    const reader = spawn('tail', ['-f', join(hostDir, 'job.json')], { detached: true, stdio: 'ignore' });
+    cleanups.push(() => reader.kill('SIGKILL'));
+    await new Promise((r) => setTimeout(r, 100));
+
+    await executor.discard('training-job/crashed');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(isAlive(reader.pid!)).toBe(true);
+  });
 });

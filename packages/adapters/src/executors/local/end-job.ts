@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, killGroup, killJobTree, processesWithArg, signal } from './proc.js';
+import { isAlive, killGroup, killJobTree, nodeProcessesWithArg, signal } from './proc.js';
 
 /** What the runner writes to `runner.pid` in its host directory (the runtime's `PidFile`). */
 export interface RunnerPidFile {
@@ -26,7 +26,7 @@ export function hostMarker(hostDir: string): string {
 
 /**
  * SIGKILLs whatever one host of a job still runs, known from its directory alone (no handle): its
- * runner, found by the `job.json` on its command line, then the image's process group, its sandbox
+ * runner, found by the `job.json` on the command line of a process of this Node binary, then the image's process group, its sandbox
  * uid's processes and every process carrying the job's marker.
  */
 export function endHostProcesses(hostDir: string): void {
@@ -36,7 +36,7 @@ export function endHostProcesses(hostDir: string): void {
   const pidFile = readPidFile(hostDir);
   const live = pidFile?.pid !== undefined && isAlive(pidFile.pid, pidFile.startTime);
   // The runner first (its own group: detached), so it starts nothing more; then whatever it started.
-  for (const pid of processesWithArg(join(hostDir, 'job.json'))) {
+  for (const pid of nodeProcessesWithArg(join(hostDir, 'job.json'))) {
     killGroup(pid, 'SIGKILL');
     signal(pid, 'SIGKILL');
   }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { killUid } from './sandbox.js';
 
 // Processes of a job, as both the local executor (server side) and the runner (inside the job) see them.
@@ -53,6 +53,26 @@ export function processesWithMarker(marker: string): number[] {
 /** Processes with `arg` as one of their command-line arguments (a runner by its job.json). Linux only; elsewhere empty. */
 export function processesWithArg(arg: string): number[] {
   return processesWhere('cmdline', (file) => file.toString('utf8').split('\0').includes(arg));
+}
+
+/**
+ * The processes running this Node binary with `arg` on their command line: a job's runner (`node … <job.json>`),
+ * not an operator's `less <job.json>` or `tail -f`, which share the argument.
+ */
+export function nodeProcessesWithArg(arg: string): number[] {
+  let self: string;
+  try {
+    self = realpathSync(process.execPath);
+  } catch {
+    self = process.execPath;
+  }
+  return processesWithArg(arg).filter((pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`) === self;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Every process but this one whose `/proc/<pid>/<file>` passes `test` (a process gone, or not ours to read, does not). */
