@@ -36,7 +36,9 @@ export function endHostProcesses(hostDir: string): void {
   const pidFile = readPidFile(hostDir);
   const live = pidFile?.pid !== undefined && isAlive(pidFile.pid, pidFile.startTime);
   // The runner first (its own group: detached), so it starts nothing more; then whatever it started.
-  for (const pid of nodeProcessesWithArg(join(hostDir, 'job.json'))) {
+  // The runner runner.pid names (checked by its start time) is one even if its binary was replaced since.
+  const runners = new Set([...(live ? [pidFile.pid as number] : []), ...nodeProcessesWithArg(join(hostDir, 'job.json'))]);
+  for (const pid of runners) {
     killGroup(pid, 'SIGKILL');
     signal(pid, 'SIGKILL');
   }
