@@ -12,6 +12,15 @@ import { buildTransformJobSpec, validateTransform, type DriverCommand } from './
 type Ops = typeof operations;
 type Describe = OutputOf<Ops['DescribeTransformJob']>;
 
+/**
+ * Settings of SageMaker's model servers (the inference toolkit's timeout, workers, log level, payload and
+ * accept defaults): values only, which load no code, so a transform job may set them for any model.
+ */
+const modelServerSettings: ReadonlySet<string> = new Set([
+  'SAGEMAKER_MODEL_SERVER_TIMEOUT', 'SAGEMAKER_MODEL_SERVER_WORKERS', 'SAGEMAKER_CONTAINER_LOG_LEVEL', 'SAGEMAKER_ENABLE_CLOUDWATCH_METRICS',
+  'SAGEMAKER_REGION', 'SAGEMAKER_MAX_PAYLOAD_IN_MB', 'SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT',
+]);
+
 /** Transform jobs share the jobs table and its coordinator; this kind is theirs. */
 export const TRANSFORM_JOB_KIND: JobKind = 'transform-job';
 
@@ -59,7 +68,8 @@ export class TransformJobService {
   }
 
   /**
-   * A model that runs its own code (script mode, a process image) gets the job's Environment, and a
+   * A model that runs its own code (script mode, a process image) gets the job's Environment, and beyond
+   * the model server's own settings ({@link modelServerSettings}, values that load nothing) a
    * variable such as PYTHONPATH or LD_PRELOAD runs code from the job's input next to the model's files
    * (its weights, its source): whoever sets one must be allowed to read those artifacts, as if naming
    * them (ADR 0019). A built-in model's server takes only its settings from it, so needs no check.
@@ -67,7 +77,7 @@ export class TransformJobService {
    */
   private async checkEnvironmentReach(input: InputOf<Ops['CreateTransformJob']>, model: ModelRecord, ctx: RequestContext): Promise<void> {
     const c = model.containers[0];
-    if (!this.o.authorizeData || !c || c.image.type === 'builtin' || Object.keys(input.Environment ?? {}).length === 0) return;
+    if (!this.o.authorizeData || !c || c.image.type === 'builtin' || Object.keys(input.Environment ?? {}).every((k) => modelServerSettings.has(k))) return;
     const field = `/Environment (reaches the code of model '${model.name}', so its artifacts)`;
     for (const a of containerDataAccess(field, { ...(c.modelDataUrl ? { ModelDataUrl: c.modelDataUrl } : {}), Environment: c.environment })) await this.o.authorizeData(ctx.principal, a);
   }

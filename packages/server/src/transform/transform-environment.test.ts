@@ -79,9 +79,13 @@ describe("a transform job's Environment and the model it uses", () => {
     expect((await call(loam, 'GET', '/api/v1/transform-jobs/probe-script')).status).toBe(404);
   });
 
-  it('takes the same job without an Environment, and with one from a caller who may read the artifacts', async () => {
+  it("takes the same job without an Environment, with the model server's own settings only, and with any from a caller who may read the artifacts", async () => {
     expect((await asUser('POST', '/api/v1/transform-jobs', job('plain-script', 'script'))).status).toBe(200);
+    // Settings of the model server (SageMaker's inference toolkit reads them) run no code: no check.
+    const settings = { SAGEMAKER_MODEL_SERVER_TIMEOUT: '120', SAGEMAKER_MODEL_SERVER_WORKERS: '1', SAGEMAKER_CONTAINER_LOG_LEVEL: '20' };
+    const r = await asUser('POST', '/api/v1/transform-jobs', job('settings-script', 'script', { Environment: settings }));
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect((await call(loam, 'POST', '/api/v1/transform-jobs', job('admin-script', 'script', { Environment: { PYTHONPATH: '/opt/ml/input/data/data' } }))).status).toBe(200);
-    for (const n of ['plain-script', 'admin-script']) await call(loam, 'POST', `/api/v1/transform-jobs/${n}/stop`);
+    for (const n of ['plain-script', 'settings-script', 'admin-script']) await call(loam, 'POST', `/api/v1/transform-jobs/${n}/stop`);
   });
 });
