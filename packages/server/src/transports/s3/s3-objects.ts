@@ -8,6 +8,7 @@ import { S3Error, noSuchBucket, noSuchKey } from './s3-errors.js';
 import { checkCopySourceConditions, readConditions, writeConditionFailed, writeConditions } from './s3-conditions.js';
 import { headerOf, s3Arn } from './s3-request.js';
 import { xmlDocument, xmlItems } from './s3-xml.js';
+import { answerWhileWorking } from './s3-keep-alive.js';
 
 /** Port errors in S3's words for an object request: which of bucket or key is missing. */
 function objectError(e: unknown, bucket: string, key: string): unknown {
@@ -303,14 +304,17 @@ export async function completeMultipartUpload(c: S3ObjectContext, uploadId: stri
   const parts = xmlItems(xml, 'Part').map((p) => ({ partNumber: Number(p['PartNumber']), etag: p['ETag'] ?? '' }));
   if (parts.some((p) => !Number.isInteger(p.partNumber))) throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
   const conditions = writeConditions(c.req);
-  let info: ObjectInfo;
-  try {
-    // A failed condition leaves the upload in place, as on S3: it can still be completed elsewhere or aborted.
-    info = await c.uploads.complete(uploadId, { bucket, key }, parts, c.store, conditions);
-  } catch (e) {
-    throw writeError(e, bucket, key, conditions);
-  }
-  return sendXml(c.reply, xmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: info.etag }));
+  const work = (async () => {
+    let info: ObjectInfo;
+    try {
+      // A failed condition leaves the upload in place, as on S3: it can still be completed elsewhere or aborted.
+      info = await c.uploads.complete(uploadId, { bucket, key }, parts, c.store, conditions);
+    } catch (e) {
+      throw writeError(e, bucket, key, conditions);
+    }
+    return xmlDocument('CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: info.etag });
+  })();
+  return answerWhileWorking(c.req, c.reply, work);
 }
 
 export async function abortMultipartUpload(c: S3ObjectContext, uploadId: string) {
