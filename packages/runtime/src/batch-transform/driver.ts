@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TransformDriverConfig } from '@loam/contracts';
@@ -139,6 +139,9 @@ export async function runTransform(cfg: TransformDriverConfig, paths: TransformP
   }
 }
 
+/** How often a file being transformed logs how far it has got. Mutable for tests only. */
+export const transformProgress = { everyMs: 30_000 };
+
 /**
  * The input line a model's refusal names, when it names one: Loam's built-in servers refuse a payload
  * naming its row (`Row 6 has 31 values…`, `Record 2 …`, `Line 3 …`), counted in the request, so in a
@@ -211,6 +214,9 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
       });
     let fileRecords = 0;
     let fileRequests = 0;
+    // A file that takes minutes (SingleRecord over a large file: a million records took 3 minutes) says
+    // how far it has got, from the answers written.
+    const progress = { records: 0, bytes: 0, size: statSync(join(paths.inputDir, file)).size, at: Date.now() };
     try {
       for await (const b of batches) {
         if (failure) break;
@@ -230,6 +236,14 @@ async function transformFiles(cfg: TransformDriverConfig, p: EffectiveParameters
             throw new TransformError(`${file} ${cfg.splitType === 'Line' ? 'lines' : 'records'} ${b.firstPosition}-${b.lastPosition}: ${(e as Error).message}`);
           }
           await (handle as FileHandle).write(assemble(b, got.body, got.contentType, file));
+          progress.records += b.count;
+          progress.bytes += b.body.length;
+          if (Date.now() - progress.at >= transformProgress.everyMs) {
+            progress.at = Date.now();
+            // Without filters a mini-batch holds the input's bytes as they are, so they measure the way through the file.
+            const share = processor ? '' : `, ${Math.min(100, Math.floor((100 * progress.bytes) / Math.max(1, progress.size)))}% of its ${(progress.size / 1e6).toFixed(1)} MB`;
+            log(`Transforming ${file}: ${progress.records} record(s) so far${share}.`);
+          }
         }).finally(() => unwritten.give());
         chain.catch((e: unknown) => (failure ??= e));
       }
