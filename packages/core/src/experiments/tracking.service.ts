@@ -259,6 +259,21 @@ export class TrackingService {
     return { metrics: rows.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
   }
 
+  /**
+   * Every point of a run's metric, read in pages of {@link HISTORY_MAX_RESULTS}: MLflow's get-history
+   * without `max_results` or `page_token` answers all of them at once, and clients that do not page rely on it.
+   */
+  async metricHistoryAll(runId: string | undefined, key: string | undefined): Promise<{ metrics: MetricPoint[]; nextPageToken?: string }> {
+    const r = await this.#info(runId);
+    if (key === undefined || key === '') throw missing('metric_key');
+    const metrics: MetricPoint[] = [];
+    for (;;) {
+      const rows = await this.store.metricHistory(r.runId, key, { offset: metrics.length, limit: HISTORY_MAX_RESULTS });
+      for (const row of rows) metrics.push(row);
+      if (rows.length < HISTORY_MAX_RESULTS) return { metrics };
+    }
+  }
+
   async searchRuns(q: SearchPage & { experimentIds?: readonly string[]; filter?: string; viewType?: string; orderBy?: readonly string[] }): Promise<{ runs: RunRecord[]; nextPageToken?: string }> {
     await this.init();
     const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);

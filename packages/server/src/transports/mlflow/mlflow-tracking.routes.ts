@@ -84,7 +84,9 @@ export function trackingRoutes(t: TrackingService, access: TrackingAccess): Mlfl
     { path: 'runs/delete-tag', methods: ['POST'], action: 'DeleteMlflowRunTag', resource: run, handle: async (m) => (await t.deleteTag(runId(m), m.str('key')), {}) },
     { path: 'metrics/get-history', methods: ['GET'], action: 'GetMlflowMetricHistory', resource: run,
       handle: async (m) => {
-        const r = await t.metricHistory(runId(m), m.str('metric_key'), page(m));
+        // Without max_results or page_token MLflow answers every point; with either, one page.
+        const p = page(m);
+        const r = p.maxResults === undefined && p.pageToken === undefined ? await t.metricHistoryAll(runId(m), m.str('metric_key')) : await t.metricHistory(runId(m), m.str('metric_key'), p);
         return { metrics: r.metrics.map(metricJson), ...opt('next_page_token', r.nextPageToken) };
       } },
     { path: 'artifacts/list', methods: ['GET'], action: 'ListMlflowArtifacts', resource: run,

@@ -110,6 +110,23 @@ describe('MLflow REST: runs', () => {
     expect(p2.json['metrics'].map((x: { value: number }) => x.value)).toEqual([0.6]);
   });
 
+  it('get-history without max_results or page_token answers every point, as MLflow does; with max_results, pages of up to 25,000', async () => {
+    const run = (await call('POST', 'runs/create', { experiment_id: '0' })).json['run'].info.run_id as string;
+    const n = 25_010;
+    for (let from = 0; from < n; from += 1000) {
+      const metrics = Array.from({ length: Math.min(1000, n - from) }, (_, i) => ({ key: 'loss', value: from + i, timestamp: 1, step: from + i }));
+      expect((await call('POST', 'runs/log-batch', { run_id: run, metrics })).status).toBe(200);
+    }
+    const all = await call('GET', 'metrics/get-history', { run_id: run, metric_key: 'loss' });
+    expect(all.json['metrics']).toHaveLength(n);
+    expect(all.json['next_page_token']).toBeUndefined();
+    expect(all.json['metrics'][n - 1]).toMatchObject({ step: n - 1, value: n - 1 });
+    const first = await call('GET', 'metrics/get-history', { run_id: run, metric_key: 'loss', max_results: 25_000 });
+    expect(first.json['metrics']).toHaveLength(25_000);
+    const rest = await call('GET', 'metrics/get-history', { run_id: run, metric_key: 'loss', max_results: 25_000, page_token: first.json['next_page_token'] });
+    expect(rest.json['metrics']).toHaveLength(10);
+  }, 60_000);
+
   it('refuses bad batches whole: limits, names, changed params, unknown runs', async () => {
     const before = (await call('GET', 'runs/get', { run_id: runId })).json['run'];
     const metrics = (n: number) => Array.from({ length: n }, (_, i) => ({ key: 'm', value: i, timestamp: i, step: i }));
