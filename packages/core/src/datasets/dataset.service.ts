@@ -43,6 +43,8 @@ export interface DatasetServiceOptions {
    */
   readonly authorize: ActionAuthorizer;
   readonly logger?: Logger;
+  /** Bytes the staging cache under `workDir/cache` may take (`dataEngine.stagingCacheSize`; default 10 GiB). */
+  readonly stagingCacheBytes?: number;
 }
 
 export const DEFAULT_DATASET_BUCKET = 'loam-datasets';
@@ -69,7 +71,7 @@ export class DatasetService {
   readonly bucket: string;
 
   constructor(private readonly o: DatasetServiceOptions) {
-    this.staging = new DatasetStaging(o.artifacts, o.workDir);
+    this.staging = new DatasetStaging(o.artifacts, o.workDir, { ...(o.stagingCacheBytes !== undefined ? { budgetBytes: o.stagingCacheBytes } : {}), ...(o.logger ? { logger: o.logger } : {}) });
     this.bucket = o.bucket ?? DEFAULT_DATASET_BUCKET;
   }
 
@@ -137,11 +139,14 @@ export class DatasetService {
     return r.value;
   }
 
-  /** A version's Parquet snapshot, staged locally, as an engine source. */
-  async source(name: string, version?: number, signal?: AbortSignal): Promise<{ record: DatasetVersionRecord; source: FileSource }> {
+  /**
+   * A version's Parquet snapshot, staged locally, as an engine source. The staged file is leased until
+   * `release` (the staging cache never evicts it meanwhile): call it once the engine is done with it.
+   */
+  async source(name: string, version?: number, signal?: AbortSignal): Promise<{ record: DatasetVersionRecord; source: FileSource; release: () => void }> {
     const record = await this.version(name, version);
-    const { path } = await this.staging.stage(record.dataUri, 'DataUri', signal);
-    return { record, source: { path, format: 'parquet' } };
+    const { path, release } = await this.staging.stage(record.dataUri, 'DataUri', signal);
+    return { record, source: { path, format: 'parquet' }, release };
   }
 
   /**
@@ -160,9 +165,15 @@ export class DatasetService {
       createIfAbsent = input.Description !== undefined ? { description: input.Description } : {};
       await this.checkCreatable(name, createIfAbsent);
     }
-    const { path, size } = await this.staging.stage(input.SourceUri, 'SourceUri', ctx.signal);
+    // The source is read once, by this import (the version's snapshot is what later reads use): its
+    // staged copy goes when the import ends.
+    const { path, size, release } = await this.staging.stage(input.SourceUri, 'SourceUri', ctx.signal, { transient: true });
     const options: ImportOptions = { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(createIfAbsent ? { createIfAbsent } : {}) };
-    return describeVersion(await this.importLocal(name, path, size, input.SourceUri, hintsOf(input), options));
+    try {
+      return describeVersion(await this.importLocal(name, path, size, input.SourceUri, hintsOf(input), options));
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -289,8 +300,12 @@ export class DatasetService {
     }
     try {
       await this.o.artifacts.put(ref, limited(), signal ? { signal } : {});
-      const { path, size } = await this.staging.stage(uri, 'Body', signal);
-      return await this.importLocal(name, path, size, uri, hints, { ...options, writeIntents: [...(options.writeIntents ?? []), uri] });
+      const { path, size, release } = await this.staging.stage(uri, 'Body', signal, { transient: true });
+      try {
+        return await this.importLocal(name, path, size, uri, hints, { ...options, writeIntents: [...(options.writeIntents ?? []), uri] });
+      } finally {
+        release();
+      }
     } catch (e) {
       await this.deleteWritten(ref);
       throw e;
@@ -350,6 +365,7 @@ export class DatasetService {
       } catch (e) {
         this.o.logger?.warn({ datasetName: name, uri: uriOf(ref), err: e }, 'dataset object not deleted; the startup sweep will delete it');
       }
+      await this.staging.forget(uriOf(ref));
     }
     return {};
   }
@@ -385,27 +401,31 @@ export class DatasetService {
   }
 
   async PreviewDataset(input: InputOf<Ops['PreviewDataset']>, ctx: RequestContext): Promise<OutputOf<Ops['PreviewDataset']>> {
-    const { record, source } = await this.source(input.DatasetName, input.Version, ctx.signal);
+    const { record, source, release } = await this.source(input.DatasetName, input.Version, ctx.signal);
     const limit = input.Limit ?? 100;
     const sql = input.Sampling === 'Random'
       ? `SELECT * FROM src USING SAMPLE reservoir(${limit} ROWS) REPEATABLE (${input.Seed ?? 42})`
       : 'SELECT * FROM src';
-    const r = await this.o.engine.query(sql, { src: source }, { limit, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const r = await this.o.engine.query(sql, { src: source }, { limit, ...(ctx.signal ? { signal: ctx.signal } : {}) }).finally(release);
     return { Columns: r.columns.map((c) => ({ Name: c.name, Type: c.type })), Rows: r.rows.map((row) => [...row]), RowCount: record.rowCount };
   }
 
   async GetDatasetProfile(input: InputOf<Ops['GetDatasetProfile']>, ctx: RequestContext): Promise<OutputOf<Ops['GetDatasetProfile']>> {
-    const { record, source } = await this.source(input.DatasetName, input.Version, ctx.signal);
-    if (input.TargetColumn !== undefined && !record.columns.some((c) => c.name === input.TargetColumn)) {
-      throw new ValidationError(`Dataset '${input.DatasetName}' version ${record.version} has no column '${input.TargetColumn}'.`, [{ path: '/TargetColumn', message: `unknown column; columns: ${record.columns.map((c) => c.name).join(', ')}` }]);
+    const { record, source, release } = await this.source(input.DatasetName, input.Version, ctx.signal);
+    try {
+      if (input.TargetColumn !== undefined && !record.columns.some((c) => c.name === input.TargetColumn)) {
+        throw new ValidationError(`Dataset '${input.DatasetName}' version ${record.version} has no column '${input.TargetColumn}'.`, [{ path: '/TargetColumn', message: `unknown column; columns: ${record.columns.map((c) => c.name).join(', ')}` }]);
+      }
+      if (input.QuickModel && input.TargetColumn === undefined) throw new ValidationError('QuickModel needs a TargetColumn.', [{ path: '/TargetColumn', message: 'required with QuickModel' }]);
+      const profile = await profileDataset(this.o.engine, source, record, {
+        ...(input.TargetColumn !== undefined ? { target: input.TargetColumn } : {}),
+        ...(input.QuickModel && this.o.quickModel ? { quickModel: this.o.quickModel } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      return { Profile: profile };
+    } finally {
+      release();
     }
-    if (input.QuickModel && input.TargetColumn === undefined) throw new ValidationError('QuickModel needs a TargetColumn.', [{ path: '/TargetColumn', message: 'required with QuickModel' }]);
-    const profile = await profileDataset(this.o.engine, source, record, {
-      ...(input.TargetColumn !== undefined ? { target: input.TargetColumn } : {}),
-      ...(input.QuickModel && this.o.quickModel ? { quickModel: this.o.quickModel } : {}),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
-    return { Profile: profile };
   }
 }
 

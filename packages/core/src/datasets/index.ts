@@ -4,7 +4,7 @@ export { datasetsSpec, datasetVersionsSpec, datasetObjectIntentsSpec, type Datas
 export { flowsSpec, flowVersionsSpec, flowRunsSpec } from './flows/flow.collections.js';
 export type { QuickModelData, QuickModelFn, QuickModelResult } from './profile/quick-model.js';
 export { detectFile, type ImportHints } from './import/detect-file.js';
-export { DatasetStaging } from './dataset-staging.js';
+export { DatasetStaging, DEFAULT_STAGING_CACHE_BYTES, byteSizeOf, type StagedFile, type StagingOptions } from './dataset-staging.js';
 
 import { datasetObjectIntentsSpec, datasetsSpec, datasetVersionsSpec } from './dataset.collections.js';
 import { flowRunsSpec, flowsSpec, flowVersionsSpec } from './flows/flow.collections.js';

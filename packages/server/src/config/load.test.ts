@@ -35,16 +35,21 @@ describe('loadConfig defaults', () => {
       auth: { sessionTtlSeconds: 43_200, loginLinkTtlSeconds: 900 },
       log: { level: 'info' },
       images: { python: '/usr/bin/python3', process: {} },
-      dataEngine: { memoryLimit: '1GB' },
+      dataEngine: { memoryLimit: '1GB', stagingCacheSize: '10GB' },
     });
     expect(Object.values(sources).every((s) => s === 'default')).toBe(true);
     expect(Object.keys(sources)).toContain('metadata.path');
   });
 
   it('takes the data engine memory limit from LOAM_DATA_ENGINE__MEMORY_LIMIT and refuses a bad one', () => {
-    expect(loadConfig({ env: { LOAM_DATA_ENGINE__MEMORY_LIMIT: '25%' }, cwd }).config.dataEngine).toEqual({ memoryLimit: '25%' });
-    expect(loadConfig({ env: { LOAM_DATA_ENGINE__MEMORY_LIMIT: '512MiB' }, cwd }).config.dataEngine).toEqual({ memoryLimit: '512MiB' });
+    expect(loadConfig({ env: { LOAM_DATA_ENGINE__MEMORY_LIMIT: '25%' }, cwd }).config.dataEngine).toEqual({ memoryLimit: '25%', stagingCacheSize: '10GB' });
+    expect(loadConfig({ env: { LOAM_DATA_ENGINE__MEMORY_LIMIT: '512MiB' }, cwd }).config.dataEngine).toEqual({ memoryLimit: '512MiB', stagingCacheSize: '10GB' });
     expect(() => loadConfig({ env: { LOAM_DATA_ENGINE__MEMORY_LIMIT: 'lots' }, cwd })).toThrow(/dataEngine\.memoryLimit must be a size such as 1GB/);
+  });
+
+  it('takes the staging cache budget from LOAM_DATA_ENGINE__STAGING_CACHE_SIZE and refuses a share of RAM', () => {
+    expect(loadConfig({ env: { LOAM_DATA_ENGINE__STAGING_CACHE_SIZE: '2GiB' }, cwd }).config.dataEngine.stagingCacheSize).toBe('2GiB');
+    expect(() => loadConfig({ env: { LOAM_DATA_ENGINE__STAGING_CACHE_SIZE: '25%' }, cwd })).toThrow(/dataEngine\.stagingCacheSize must be a size such as 10GB/);
   });
 
   it('returns a deeply frozen config that cannot be changed', () => {

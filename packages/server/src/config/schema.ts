@@ -132,12 +132,18 @@ export const ImagesSchema = Type.Object({
  * `dataEngine`: the embedded DuckDB that imports, profiles and previews datasets and runs flows.
  * `memoryLimit` caps its memory (a size such as 1GB or 512MiB, or a share of RAM such as 25%;
  * default 1GB); past it DuckDB spills to `<data-dir>/datasets-work/spill`. `previewTimeoutSeconds`:
- * how long a flow preview may run before its query is interrupted (default 30).
+ * how long a flow preview may run before its query is interrupted (default 30). `stagingCacheSize`:
+ * how much disk the local copies of dataset versions DuckDB reads (`<data-dir>/datasets-work/cache`)
+ * may take (default 10GB); past it the least recently used copies not being read are removed.
  */
 export const DataEngineSchema = Type.Object({
   memoryLimit: Type.String({
     pattern: '^\\s*\\d+(\\.\\d+)?\\s*([KMGT]i?B|B|%)\\s*$', default: '1GB',
     mustBe: 'a size such as 1GB or 512MiB, or a share of RAM such as 25%',
+  }),
+  stagingCacheSize: Type.String({
+    pattern: '^\\s*\\d+(\\.\\d+)?\\s*([KMGT]i?B|B)\\s*$', default: '10GB',
+    mustBe: 'a size such as 10GB or 512MiB',
   }),
   previewTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
 }, closed);

@@ -1,6 +1,6 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatasetService, FlowService, systemClock, type ArtifactStore, type Logger, type MetadataStore, type Partition, type ProcessingJobService, type TagService } from '@loam/core';
+import { byteSizeOf, DatasetService, FlowService, systemClock, type ArtifactStore, type Logger, type MetadataStore, type Partition, type ProcessingJobService, type TagService } from '@loam/core';
 import { DuckDbDataEngine } from '@loam/adapters';
 import { trainQuickModel } from '@loam/ml/wrangler/quick-model';
 import type { Config } from '../config/index.js';
@@ -17,7 +17,7 @@ export interface DatasetsCapability {
 /**
  * Datasets and flows on DuckDB. The engine is sandboxed to the capability's scratch directory
  * (`<data-dir>/datasets-work`): flows carry user SQL expressions, and objects are staged there from
- * the artifact store before DuckDB reads them. Its memory is capped by `dataEngine.memoryLimit`
+ * the artifact store before DuckDB reads them, in a cache of at most `dataEngine.stagingCacheSize`. Its memory is capped by `dataEngine.memoryLimit`
  * (`LOAM_DATA_ENGINE__MEMORY_LIMIT`); past it DuckDB spills to `datasets-work/spill`. A preview stops after
  * `dataEngine.previewTimeoutSeconds` (default 30). Flows read
  * datasets for their caller: `authorize` (the caller's policies) is asked for each source dataset.
@@ -26,7 +26,8 @@ export function openDatasets(d: { config: Config; store: MetadataStore; artifact
   const workDir = join(d.config.dataDir, 'datasets-work');
   removeCrashLeftovers(workDir);
   const engine = new DuckDbDataEngine({ allowedDirectories: [workDir], tempDirectory: join(workDir, 'spill'), memoryLimit: d.config.dataEngine.memoryLimit });
-  const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel, authorize: d.authorize, logger: d.logger });
+  const datasets = new DatasetService({ store: d.store, artifacts: d.artifacts, engine, clock: systemClock, partition: d.partition, workDir, tags: d.tags, quickModel: trainQuickModel, authorize: d.authorize, logger: d.logger, stagingCacheBytes: byteSizeOf(d.config.dataEngine.stagingCacheSize) });
+  void datasets.staging.trim(); // a cache left over budget (a smaller budget, an older server) shrinks at start
   datasets.registerTaggables(d.tags);
   const sweep = sweepInBackground(datasets, d.logger);
   const flows = new FlowService({ store: d.store, artifacts: d.artifacts, engine, datasets, processing: d.processing, clock: systemClock, partition: d.partition, tags: d.tags, logger: d.logger, authorize: d.authorize, ...(d.config.dataEngine.previewTimeoutSeconds ? { previewTimeoutMs: d.config.dataEngine.previewTimeoutSeconds * 1000 } : {}) });

@@ -185,14 +185,31 @@ export class FlowService {
     return { Transforms: transformList.map((t) => ({ Name: t.name, Group: t.group, Summary: t.summary, Inputs: t.inputs, Parameters: t.params })) };
   }
 
-  /** Binds each source node to its dataset version: the full Parquet, or a cached random sample of it. */
-  private async bind(doc: FlowDocument, sample: number | undefined, signal?: AbortSignal): Promise<{ sources: Record<string, FileSource>; uris: Record<string, string>; rows: number }> {
+  /**
+   * Binds each source node to its dataset version: the full Parquet, or a cached random sample of it.
+   * The staged versions are leased until `release` (the staging cache keeps them meanwhile).
+   */
+  private async bind(doc: FlowDocument, sample: number | undefined, signal?: AbortSignal): Promise<{ sources: Record<string, FileSource>; uris: Record<string, string>; rows: number; release: () => void }> {
+    const releases: (() => void)[] = [];
+    const release = (): void => {
+      for (const r of releases.splice(0)) r();
+    };
+    try {
+      return { ...(await this.bindLeased(doc, sample, releases, signal)), release };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private async bindLeased(doc: FlowDocument, sample: number | undefined, releases: (() => void)[], signal?: AbortSignal): Promise<{ sources: Record<string, FileSource>; uris: Record<string, string>; rows: number }> {
     const sources: Record<string, FileSource> = {};
     const uris: Record<string, string> = {};
     let rows = 0;
     for (const n of doc.nodes) {
       if (n.type !== 'source' || !n.dataset) continue;
-      const { record, source } = await this.o.datasets.source(n.dataset.name, n.dataset.version, signal);
+      const { record, source, release } = await this.o.datasets.source(n.dataset.name, n.dataset.version, signal);
+      releases.push(release);
       uris[n.id] = record.dataUri;
       if (sample === undefined || record.rowCount <= sample) {
         sources[sourceNameOf(n.id)] = source;
@@ -244,18 +261,23 @@ export class FlowService {
     stopped.catch(() => undefined);
     const work = (async () => {
       const bound = await this.bind(doc, input.SampleSize ?? PREVIEW_SAMPLE, ctx.signal);
-      signal.throwIfAborted();
-      timer = setTimeout(() => deadline.abort(new LimitExceededError(
-        `PreviewFlow of node '${input.NodeId}' took longer than ${timeoutMs / 1000} s over ${bound.rows} source rows and was stopped (dataEngine.previewTimeoutSeconds; staging the sources is not counted): preview a smaller SampleSize, fewer steps or a simpler expression.`,
-      )), timeoutMs);
-      const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, upTo: input.NodeId, signal });
-      const rel = relationOf(input.NodeId);
-      const r = await this.o.engine.query(withQuery(flow.steps, rel), bound.sources, { limit: input.Limit ?? 100, signal });
-      const step = flow.steps.find((s) => s.nodeId === input.NodeId);
-      return {
-        Columns: r.columns.map((c) => ({ Name: c.name, Type: c.type })), Rows: r.rows.map((x) => [...x]), Sql: step?.sql ?? '',
-        SampleRows: bound.rows, ElapsedMs: performance.now() - started,
-      };
+      // Released when the engine is done, which may be after the answer (an interrupted query).
+      try {
+        signal.throwIfAborted();
+        timer = setTimeout(() => deadline.abort(new LimitExceededError(
+          `PreviewFlow of node '${input.NodeId}' took longer than ${timeoutMs / 1000} s over ${bound.rows} source rows and was stopped (dataEngine.previewTimeoutSeconds; staging the sources is not counted): preview a smaller SampleSize, fewer steps or a simpler expression.`,
+        )), timeoutMs);
+        const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, upTo: input.NodeId, signal });
+        const rel = relationOf(input.NodeId);
+        const r = await this.o.engine.query(withQuery(flow.steps, rel), bound.sources, { limit: input.Limit ?? 100, signal });
+        const step = flow.steps.find((s) => s.nodeId === input.NodeId);
+        return {
+          Columns: r.columns.map((c) => ({ Name: c.name, Type: c.type })), Rows: r.rows.map((x) => [...x]), Sql: step?.sql ?? '',
+          SampleRows: bound.rows, ElapsedMs: performance.now() - started,
+        };
+      } finally {
+        bound.release();
+      }
     })();
     work.catch(() => undefined);
     try {
@@ -272,7 +294,7 @@ export class FlowService {
     const { version, doc } = await this.definition(input.FlowName, input.Version);
     await this.authorizeSources(doc, ctx);
     const bound = await this.bind(doc, undefined, ctx.signal);
-    const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, ...(input.NodeId ? { upTo: input.NodeId } : {}) });
+    const flow = await compileFlow(doc, { engine: this.o.engine, sources: bound.sources, ...(input.NodeId ? { upTo: input.NodeId } : {}) }).finally(bound.release);
     return { Script: renderScript(flow, { title: `Loam flow '${input.FlowName}' version ${version}`, sourceUris: bound.uris }) };
   }
 
