@@ -421,6 +421,7 @@ export class DatasetService {
         ...(input.TargetColumn !== undefined ? { target: input.TargetColumn } : {}),
         ...(input.QuickModel && this.o.quickModel ? { quickModel: this.o.quickModel } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        tempPath: (suffix: string) => this.staging.tempPath(suffix),
       });
       return { Profile: profile };
     } finally {

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import type { OutputOf, operations } from '@loam/contracts';
 import { quoteIdent as q, type DataEngine, type FileSource } from '../../ports/data-engine.js';
 
@@ -39,15 +40,28 @@ export function problemOf(col: Column): 'classification' | 'regression' {
  * high although it does not rank any one class against the rest. A feature that alone predicts the
  * target almost perfectly is flagged.
  */
-export async function targetLeakage(engine: DataEngine, source: FileSource, columns: Profile['Columns'], target: string, call: { signal?: AbortSignal }): Promise<Leak[]> {
+export async function targetLeakage(engine: DataEngine, source: FileSource, columns: Profile['Columns'], target: string, call: { signal?: AbortSignal }, tempPath?: (suffix: string) => Promise<string>): Promise<Leak[]> {
   const tcol = columns.find((c) => c.Name === target);
   if (!tcol) return [];
+  const features = columns.filter((c) => c.Name !== target && c.Kind !== 'text');
+  // The sample is drawn once into a file when there is room for one: drawn in every column's query, it
+  // read the whole dataset once per feature.
+  if (!tempPath || features.length < 2) return leakageOver(engine, source, features, tcol, target, sampleOf(target), call);
+  const path = await tempPath('.leakage-sample.parquet');
+  try {
+    await engine.copyTo(`SELECT * FROM ${sampleOf(target)}`, { src: source }, { path, format: 'parquet' }, call);
+    return await leakageOver(engine, { path, format: 'parquet' }, features, tcol, target, 'src', call);
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
+async function leakageOver(engine: DataEngine, source: FileSource, features: Profile['Columns'], tcol: Column, target: string, sample: string, call: { signal?: AbortSignal }): Promise<Leak[]> {
   const problem = problemOf(tcol);
   const out: Leak[] = [];
   const metric = problem === 'regression' ? 'r2' : tcol.Distinct > 2 ? 'roc_auc_ovr' : 'roc_auc';
-  for (const c of columns) {
-    if (c.Name === target || c.Kind === 'text') continue;
-    const sql = problem === 'classification' ? aucSql(c, target) : r2Sql(c, target);
+  for (const c of features) {
+    const sql = problem === 'classification' ? aucSql(c, target, sample) : r2Sql(c, target, sample);
     const r = await engine.query(sql, { src: source }, { limit: 1, ...call });
     const score = r.rows[0]?.[0];
     if (typeof score !== 'number' || !Number.isFinite(score)) continue;
@@ -66,13 +80,13 @@ function sampleOf(target: string): string {
  * they are dealt into folds. The fold must not depend on the group: dealing rows sorted by group
  * would give each fold the same class mix per group as the others, and noise would score above 0.5.
  */
-function groupsOf(c: Column, target: string): string {
+function groupsOf(c: Column, target: string, sample: string): string {
   const x = q(c.Name);
   const ordered = c.Kind === 'numeric' || c.Kind === 'datetime';
   const g = ordered
     ? 'CASE WHEN x IS NULL THEN -1 ELSE least(floor(percent_rank() OVER (PARTITION BY x IS NULL ORDER BY x) * bins), bins - 1)::BIGINT END'
     : 'CASE WHEN x IS NULL THEN -1 ELSE dense_rank() OVER (ORDER BY x) END';
-  return `s AS (SELECT ${x} AS x, ${q(target)} AS y, hash(__loam_row) AS h FROM ${sampleOf(target)} AS __loam_row),
+  return `s AS (SELECT ${x} AS x, ${q(target)} AS y, hash(__loam_row) AS h FROM ${sample} AS __loam_row),
     sz AS (SELECT greatest(2, least(${MAX_BINS}, floor(sqrt(count(*))))) AS bins, count(*) AS n FROM s),
     b AS (SELECT ${g} AS g, y, h FROM s, sz WHERE sz.n >= ${MIN_ROWS})`;
 }
@@ -83,9 +97,9 @@ function groupsOf(c: Column, target: string): string {
  * and fold share scores, so each class's AUC is computed over those cells (ties count one half), and
  * the classes' AUCs are averaged.
  */
-function aucSql(c: Column, target: string): string {
+function aucSql(c: Column, target: string, sample: string): string {
   const a = SMOOTHING;
-  return `WITH ${groupsOf(c, target)},
+  return `WITH ${groupsOf(c, target, sample)},
     cls AS (SELECT y, (row_number() OVER (ORDER BY count(*) DESC, y) - 1)::BIGINT AS k FROM b GROUP BY y),
     d AS (SELECT g, k, ((row_number() OVER (ORDER BY k, h) - 1) % ${FOLDS})::BIGINT AS f FROM b JOIN cls USING (y)),
     cnt AS (SELECT g, f, k, count(*)::DOUBLE AS n FROM d GROUP BY ALL),
@@ -116,9 +130,9 @@ function aucSql(c: Column, target: string): string {
  * smoothed toward those folds' mean; R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² over all rows (below 0 when the
  * prediction is worse than the mean).
  */
-function r2Sql(c: Column, target: string): string {
+function r2Sql(c: Column, target: string, sample: string): string {
   const a = SMOOTHING;
-  return `WITH ${groupsOf(c, target)},
+  return `WITH ${groupsOf(c, target, sample)},
     d AS (SELECT g, y::DOUBLE AS y, ((row_number() OVER (ORDER BY h) - 1) % ${FOLDS})::BIGINT AS f FROM b),
     cell AS (SELECT g, f, count(*)::DOUBLE AS n, sum(y) AS sy FROM d GROUP BY ALL),
     g1 AS (SELECT g, sum(n) AS n, sum(sy) AS sy FROM cell GROUP BY ALL),
