@@ -37,7 +37,8 @@ describe('registry and lineage through the API', () => {
       { id: 'out', type: 'destination', inputs: ['src'], output: { s3Uri: 's3://data/churn-train/train.csv', format: 'csv', header: false } },
     ];
     expect((await call(loam, 'POST', '/api/v1/flows', { FlowName: 'prep', Definition: { formatVersion: 1, nodes } })).status).toBe(200);
-    // A full run is a processing job: follow it to its end.
+    // A full run is a processing job: follow it to its end (its destination bucket must exist).
+    await loam.platform.artifacts.ensureBucket('data');
     const started = await call(loam, 'POST', '/api/v1/flows/prep/runs', {});
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     let run = started.body;
