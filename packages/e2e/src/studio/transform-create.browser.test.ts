@@ -4,7 +4,7 @@ import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { createMatrix } from '@loam/ml/data/index';
 import { trainGbdt } from '@loam/ml/gbdt/index';
-import { itHadNoConsoleErrors, useStudio } from './browser.test-support.js';
+import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
 import { putCsvObjects } from './loam.test-support.js';
 import { storeBuiltinModel } from './model-archive.test-support.js';
 import { repoRoot } from './studio-build.test-support.js';
@@ -51,7 +51,11 @@ describe('Creating a transform job in Studio', { retry: 0 }, () => {
     await page.getByRole('option', { name: 'bc-model' }).click();
     await box('S3 URI').fill('s3://data/bc/score/');
     await box('S3 output path').fill('s3://data/bc/predictions/');
+    // The section opens with a 200 ms animation and Join source lands below the dialog's fold: a user waits for
+    // it and scrolls to it. Clicked mid-animation, it was scrolled into view inside the still-clipped panel,
+    // ended up out of sight, and Mantine hides the list of a field out of sight (it never appeared).
     await dialog.getByRole('button', { name: 'Data processing' }).click();
+    await waitForPage(page, 'document.getAnimations().every((a) => a.playState !== "running")');
     await dialog.getByLabel('Join source').click();
     await page.getByRole('option', { name: 'Input', exact: true }).click();
     await check('tr01-create-transform-form');
