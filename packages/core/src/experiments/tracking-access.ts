@@ -1,7 +1,7 @@
 import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import type { Principal } from '../kernel/context.js';
 import { AccessDeniedError } from '../kernel/errors.js';
-import { resourceArn, type Partition } from '../kernel/names.js';
+import { parseArn, resourceArn, type Partition } from '../kernel/names.js';
 import type { ExperimentRecord, RunRecord } from '../ports/experiment-store.js';
 import type { TrackingService } from './tracking.service.js';
 
@@ -65,6 +65,25 @@ export class TrackingAccess {
   async checkRunExperiment(principal: Principal, action: string, runId: string | undefined): Promise<void> {
     const info = await this.tracking.runInfo(runId);
     await this.checkExperiment(principal, action, info.experimentId);
+  }
+
+  /**
+   * For a lineage vertex: whether the caller may describe the run `arn` names (as `runs/get`: the run
+   * and its experiment), undefined for an ARN that is not an MLflow run's. A run no longer stored has
+   * no experiment to check; its own ARN decides.
+   */
+  runArnVisible(principal: Principal, arn: string): Promise<boolean> | undefined {
+    const a = parseArn(arn);
+    if (a?.kind !== 'mlflow-run' || arn !== this.runArn(a.name)) return undefined;
+    return (async () => {
+      const runVisible = () => isAllowed(this.authorize, principal, GET_RUN, arn);
+      const info = await this.tracking.runInfo(a.name).catch((e: unknown) => {
+        if ((e as { code?: string }).code === 'ResourceNotFound') return undefined;
+        throw e;
+      });
+      if (info === undefined) return runVisible();
+      return (await isAllowed(this.authorize, principal, GET_RUN, this.experimentArn(info.experimentId))) && runVisible();
+    })();
   }
 
   /** The experiments the caller may describe, in their order. */

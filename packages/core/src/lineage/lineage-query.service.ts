@@ -8,7 +8,7 @@ import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
 import { artifactArn, type AssociationType, type LineageRecorder } from './lineage-recorder.js';
 import { vertexTypeOf } from './vertex-types.js';
-import { LineageVisibility } from './lineage-visibility.js';
+import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
 type Ops = typeof operations;
 type Vertex = OutputOf<Ops['QueryLineage']>['Vertices'][number];
@@ -30,6 +30,8 @@ export interface LineageQueryServiceOptions {
    * (and edges between them) the caller may read (LineageVisibility). Without it, every vertex.
    */
   readonly authorize?: ActionAuthorizer;
+  /** With `authorize`: the vertices whose read is not one action on their ARN (an MLflow run's experiment). */
+  readonly readCheck?: VertexReadCheck;
 }
 
 /** SageMaker's QueryLineage, AddAssociation and DeleteAssociation over the shared edge table. */
@@ -112,7 +114,7 @@ export class LineageQueryService {
     let vertices = await Promise.all(order.map((arn) => this.vertex(arn)));
     let shownEdges = [...edges.values()];
     if (this.o.authorize) {
-      const v = new LineageVisibility(this.o.authorize, ctx.principal);
+      const v = new LineageVisibility(this.o.authorize, ctx.principal, this.o.readCheck);
       const allowed = await Promise.all(vertices.map((x) => v.visible(x.Arn, x.SourceUri)));
       vertices = vertices.filter((_, i) => allowed[i]);
       // The starts are the caller's own words; any other end must be a vertex the caller sees.

@@ -23,7 +23,14 @@ const readActionByKind: Readonly<Record<string, string>> = {
 };
 
 /**
- * Whether the caller may see a lineage vertex: a resource by its kind's read action on its ARN; an
+ * A read check of its own for the vertices whose read is more than one action on their ARN (an MLflow
+ * run is read on the run and on its experiment, which its ARN does not name): whether the caller may
+ * read `arn`, or undefined for an ARN it does not judge.
+ */
+export type VertexReadCheck = (principal: Principal, arn: string) => Promise<boolean> | undefined;
+
+/**
+ * Whether the caller may see a lineage vertex: the `readCheck` where it judges the ARN; else a resource by its kind's read action on its ARN; an
  * artifact of an `s3://` location by `s3:GetObject` on it (its SourceUri names a bucket and key);
  * anything else (a flow run, whose read is its flow's and its flow is not in its ARN; AddAssociation's
  * contexts and actions; other schemes) by `sagemaker:QueryLineage` on its ARN, so a Deny there hides
@@ -35,9 +42,12 @@ export class LineageVisibility {
   constructor(
     private readonly authorize: ActionAuthorizer,
     private readonly principal: Principal,
+    private readonly readCheck?: VertexReadCheck,
   ) {}
 
   visible(arn: string, sourceUri?: string): Promise<boolean> {
+    const own = this.readCheck?.(this.principal, arn);
+    if (own !== undefined) return own;
     const [action, resource] = this.check(arn, sourceUri);
     const key = `${action} ${resource}`;
     let hit = this.cache.get(key);

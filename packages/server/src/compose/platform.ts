@@ -86,6 +86,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     await store.close();
     throw e;
   });
+  let stopSweep: (() => Promise<void>) | undefined;
   try {
     const artifacts = await openArtifactStore(config.artifacts);
     const secretBox = openSecretBox(config.dataDir);
@@ -96,13 +97,16 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     // Flows read datasets for their caller: the handler asks the caller's policies about each source.
     const authorizeAction = async (p: Principal, action: string, resource: string) => authorize(p, await identity.policiesOf(p.userName), action, resource);
     const datasets = openDatasets({ config, store, artifacts, partition, tags, logger, processing: jobs.processing, authorize: authorizeAction });
+    stopSweep = datasets.close;
     const authorizeData = dataAccessAuthorizer({ policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(artifacts, bucket, key, max) });
     const checkDataPresence = dataPresenceCheck(artifacts);
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData, authorize: authorizeAction });
-    const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction });
+    const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
+    const trackingAccess = new TrackingAccess(tracking, authorizeAction, partition);
+    // Lineage shows a run to whom runs/get would: allowed on the run and on its experiment.
+    const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction, lineageReadCheck: (p, arn) => trackingAccess.runArnVisible(p, arn) });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, authorizeData });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
-    const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
     const authorizeExperiment = experimentAccessAuthorizer({ tracking, authorize: authorizeAction, authorizeData, partition });
     // Every training job logs itself to an experiment run (its params, metrics and model), in an experiment its creator may log in.
     const jobRuns = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage, trainingJobRunCheck(authorizeExperiment, partition)), logger });
@@ -124,18 +128,20 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       registry,
       transform,
       tuning,
-      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking, new TrackingAccess(tracking, authorizeAction, partition)), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service],
+      services: [identity, tags, jobs.training, jobs.processing, new ExperimentsService(tracking, trackingAccess), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service],
       close: async () => {
         await tuning.close();
         await registry.close();
         await endpoints.close();
         await jobs.close();
         await jobRuns.stop();
+        await datasets.close();
         await experiments.close();
         await store.close();
       },
     };
   } catch (e) {
+    await stopSweep?.();
     await experiments.close();
     await store.close();
     throw e;

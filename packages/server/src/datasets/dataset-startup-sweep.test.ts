@@ -68,6 +68,31 @@ describe('the datasets capability at start', () => {
       await second.close();
     }
   });
+
+  it('a close stops the sweep and waits for it: nothing runs against the closed stores', async () => {
+    const first = await open();
+    try {
+      const intents = first.store.collection(datasetObjectIntentsSpec);
+      for (let i = 0; i < 300; i++) await intents.insert({ uri: `s3://loam-datasets/datasets/many/v${i + 1}/0123456789abcdef/data.parquet`, datasetName: 'many', kind: 'delete', createdAt: Date.now() });
+    } finally {
+      await first.close();
+    }
+    const logged: string[] = [];
+    const logger: Logger = { debug: () => undefined, info: () => undefined, error: (_f, m) => void logged.push(m), warn: (_f, m) => void logged.push(m), child: () => logger };
+    const second = await open(logger);
+    await second.close();
+    const after = logged.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(logged.slice(after)).toEqual([]);
+    expect(logged.filter((m) => m.includes('sweep'))).toEqual([]);
+    // What it did not get to waits for the next start.
+    const third = await open();
+    try {
+      await expect.poll(async () => await third.store.collection(datasetObjectIntentsSpec).count([{ field: 'kind', op: 'eq', value: 'delete' }]), { timeout: 30_000 }).toBe(0);
+    } finally {
+      await third.close();
+    }
+  }, 60_000);
 });
 
 describe('the sweep over the S3 artifact store', () => {

@@ -1,6 +1,6 @@
 import {
   LineageQueryService, LineageRecorder, LineageSync, ModelPackageGroupService, ModelPackageService, systemClock,
-  type ActionAuthorizer, type ArtifactStore, type Logger, type MetadataStore, type Partition, type TagService,
+  type ActionAuthorizer, type ArtifactStore, type VertexReadCheck, type Logger, type MetadataStore, type Partition, type TagService,
 } from '@loam/core';
 
 export interface RegistryOptions {
@@ -13,6 +13,8 @@ export interface RegistryOptions {
   readonly lineageIntervalMs?: number;
   /** The caller's policies: QueryLineage lists only the vertices the caller may read. */
   readonly authorize?: ActionAuthorizer;
+  /** With `authorize`: lineage vertices read by more than their ARN (an MLflow run also by its experiment). */
+  readonly lineageReadCheck?: VertexReadCheck;
 }
 
 /** The Model Registry and lineage as the platform holds them. */
@@ -41,6 +43,7 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
     store, partition, recorder: lineage, beforeQuery: () => lineageSync.syncOnce(),
     resourceExists: async (arn) => (o.tags.owns(arn) ? o.tags.exists(arn) : undefined),
     ...(o.authorize ? { authorize: o.authorize } : {}),
+    ...(o.lineageReadCheck ? { readCheck: o.lineageReadCheck } : {}),
   });
   const base = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
   o.tags.registerResolver(`${base}model-package-group/`, groups.exists);

@@ -98,3 +98,35 @@ describe('QueryLineage lists only what the caller may read', () => {
     expect(down.body.Edges).toEqual([]);
   });
 });
+
+describe('QueryLineage shows an MLflow run only to whom runs/get would', () => {
+  it('a run in an experiment the caller is denied is hidden even where its own ARN is allowed', async () => {
+    const admin = { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const };
+    const tracking = loam.platform.tracking;
+    const run = async (experiment: string) => {
+      const experimentId = await tracking.createExperiment({ name: experiment });
+      return { experimentId, runId: (await tracking.createRun({ experimentId, runName: `${experiment}-run` }, admin)).info.runId };
+    };
+    const secret = await run('secret-exp');
+    const open = await run('open-exp');
+    const rec = loam.platform.registry.lineage;
+    await rec.input('s3://shared/tracked', sm('training-job', 'tracked-job'));
+    await rec.link(sm('training-job', 'tracked-job'), sm('mlflow-run', secret.runId), 'Produced');
+    await rec.link(sm('training-job', 'tracked-job'), sm('mlflow-run', open.runId), 'Produced');
+    await userWith('carol', [
+      { Effect: 'Allow', Action: ['sagemaker:QueryLineage', 'sagemaker:DescribeTrainingJob', 'sagemaker:GetMlflowRun', 'sagemaker:GetMlflowExperiment'], Resource: '*' },
+      { Effect: 'Deny', Action: 'sagemaker:*', Resource: sm('mlflow-experiment', secret.experimentId) },
+    ]);
+    const get = async (runId: string) =>
+      (await loam.app.inject({ method: 'GET', url: `/api/2.0/mlflow/runs/get?run_id=${runId}`, headers: { authorization: `Bearer ${tokens['carol']}` } })).statusCode;
+    expect(await get(secret.runId)).toBe(403);
+    expect(await get(open.runId)).toBe(200);
+
+    const r = await query('carol', { StartArns: ['s3://shared/tracked'], Direction: 'Descendants', IncludeEdges: true });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(arns(r)).toEqual([sm('mlflow-run', open.runId), sm('training-job', 'tracked-job')].sort());
+    expect(JSON.stringify(r.body)).not.toContain(secret.runId);
+    // An administrator still sees both runs.
+    expect(arns(await query('admin', { StartArns: ['s3://shared/tracked'], Direction: 'Descendants' }))).toContain(sm('mlflow-run', secret.runId));
+  });
+});

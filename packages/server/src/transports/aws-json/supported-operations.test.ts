@@ -23,5 +23,6 @@ describe('docs/supported-operations.md', () => {
     expect(rowOf('DeleteMlflowExperiment')).toContain('`sagemaker:DeleteMlflowRun` on the experiment when it has active runs');
     expect(rowOf('RestoreMlflowExperiment')).toContain('`sagemaker:RestoreMlflowRun` on the experiment when it has deleted runs');
     expect(rowOf('QueryLineage')).toContain('Lists only the vertices the caller may read');
+    expect(rowOf('QueryLineage')).toContain('an MLflow run by `sagemaker:GetMlflowRun` on the run and on its experiment');
   });
 });
