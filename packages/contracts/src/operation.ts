@@ -70,9 +70,11 @@ export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSch
   /**
    * Where SageMaker's AWS protocol answers `ValidationException` ("Could not find …") for a missing
    * resource instead of `ResourceNotFound` (DescribeEndpoint, DescribeEndpointConfig, DescribeModel, …):
-   * the SDKs' EndpointDeleted waiter succeeds on that code. REST keeps ResourceNotFound (404).
+   * the SDKs' EndpointDeleted waiter succeeds on that code. REST keeps ResourceNotFound (404). A string is
+   * the words SageMaker's message starts with instead of "Could not find" (DescribeTrainingJob's
+   * "Requested resource not found.", which clients match), followed by Loam's own message.
    */
-  readonly awsNotFoundIsValidation?: boolean;
+  readonly awsNotFoundIsValidation?: boolean | string;
   /**
    * Where SageMaker answers a name already taken with `ValidationException` ("Cannot create already
    * existing model …") instead of `ResourceInUse` (CreateModel, CreateEndpointConfig, CreateEndpoint): the

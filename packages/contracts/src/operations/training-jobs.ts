@@ -19,6 +19,9 @@ export const CreateTrainingJob = defineOperation({
 export const DescribeTrainingJob = defineOperation({
   ...base, name: 'DescribeTrainingJob', kind: 'describe', summary: 'Describes a training job: status, status transitions, metrics, model artifacts, failure reason.',
   input: S.DescribeTrainingJobInput, output: S.DescribeTrainingJobOutput, errors: ['ResourceNotFound'],
+  // SageMaker answers a missing training job "ValidationException: Requested resource not found." (not the
+  // ResourceNotFound its API reference lists; aws/aws-sdk#165), and clients catch that code.
+  awsNotFoundIsValidation: 'Requested resource not found.',
   iamAction: 'sagemaker:DescribeTrainingJob', resource: job, rest: { method: 'GET', path: '/api/v1/training-jobs/{TrainingJobName}' },
 });
 export const ListTrainingJobs = defineOperation({

@@ -141,7 +141,7 @@ describe('aws CLI shell scripts against loam up', () => {
       code: 254,
       message: "An error occurred (ValidationException) when calling the DescribeTrainingJob operation: 1 validation error detected: Value 'bad_name' at 'TrainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.",
     });
-    expect(await refused(['sagemaker', 'describe-training-job', '--training-job-name', 'nope'])).toEqual({ code: 254, message: "An error occurred (ResourceNotFound) when calling the DescribeTrainingJob operation: Training job 'nope' does not exist." });
+    expect(await refused(['sagemaker', 'describe-training-job', '--training-job-name', 'nope'])).toEqual({ code: 254, message: "An error occurred (ValidationException) when calling the DescribeTrainingJob operation: Requested resource not found. Training job 'nope' does not exist." });
     expect(await refused(['sagemaker', 'describe-endpoint', '--endpoint-name', 'nope'])).toEqual({ code: 254, message: "An error occurred (ValidationException) when calling the DescribeEndpoint operation: Could not find endpoint 'nope'." });
     expect(await refused(['s3api', 'head-object', '--bucket', 'no-such-bucket', '--key', 'k'])).toEqual({ code: 254, message: 'An error occurred (404) when calling the HeadObject operation: Not Found' });
   }, 60_000);

@@ -82,7 +82,7 @@ skewed['job'] = error_code(sm.describe_training_job, TrainingJobName='skewed-job
 skewed['bucket'] = error_code(s3.head_bucket, Bucket='skewed')
 print(json.dumps(skewed))
 `, { job: job('skewed-job') });
-    expect(out).toEqual({ json: 'InvalidSignatureException', s3: 'RequestTimeTooSkewed', job: 'ResourceNotFound', bucket: '404' });
+    expect(out).toEqual({ json: 'InvalidSignatureException', s3: 'RequestTimeTooSkewed', job: 'ValidationException', bucket: '404' });
   }, 60_000);
 
   it('a user without the IAM action: AccessDeniedException (SageMaker) and AccessDenied (S3); nothing created or written', async () => {
@@ -97,7 +97,7 @@ print(json.dumps({
   'keys': str(s3.list_objects_v2(Bucket='guarded')['KeyCount']),
 }))
 `, { job: job('denied-job'), id: reader.id, secret: reader.secret });
-    expect(out).toEqual({ train: 'AccessDeniedException', put: 'AccessDenied', job: 'ResourceNotFound', keys: '0' });
+    expect(out).toEqual({ train: 'AccessDeniedException', put: 'AccessDenied', job: 'ValidationException', keys: '0' });
   }, 60_000);
 
   it('an operation Loam does not have answers UnknownOperationException, and the one asked for does not run', async () => {
@@ -108,6 +108,6 @@ def rename(request, **kw): request.headers.replace_header('X-Amz-Target', 'SageM
 sm.meta.events.register('before-sign.sagemaker.CreateTrainingJob', rename)
 print(json.dumps({'unknown': error_code(sm.create_training_job, **ARGS['job']), 'job': error_code(client('sagemaker').describe_training_job, TrainingJobName='unknown-op-job')}))
 `, { job: job('unknown-op-job') });
-    expect(out).toEqual({ unknown: 'UnknownOperationException', job: 'ResourceNotFound' });
+    expect(out).toEqual({ unknown: 'UnknownOperationException', job: 'ValidationException' });
   }, 60_000);
 });

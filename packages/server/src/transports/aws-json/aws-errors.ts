@@ -66,6 +66,7 @@ export function asSageMakerNotFound(op: Pick<Operation, 'awsNotFoundIsValidation
   const code = (e as { code?: unknown } | null)?.code;
   if (op.awsInUseIsValidation && code === 'ResourceInUse') return new AwsProtocolError('ValidationException', errorStatus.ValidationException, (e as Error).message);
   if (!op.awsNotFoundIsValidation || code !== 'ResourceNotFound') return e;
+  if (typeof op.awsNotFoundIsValidation === 'string') return new AwsProtocolError('ValidationException', errorStatus.ValidationException, `${op.awsNotFoundIsValidation} ${(e as Error).message}`);
   return new AwsProtocolError('ValidationException', errorStatus.ValidationException, `Could not find ${lowerFirst((e as Error).message.replace(/ does not exist\.$/, '.'))}`);
 }
 

@@ -19,7 +19,8 @@ import { listeningSageMaker } from './aws-json.test-support.js';
 /**
  * SageMaker's own answers for a missing endpoint, endpoint config or model are ValidationException
  * ("Could not find endpoint …"), which the SDK's EndpointDeleted waiter treats as success; a missing
- * training job is ResourceNotFound. REST keeps ResourceNotFound with 404.
+ * training job is ValidationException "Requested resource not found." (as SageMaker answers, though its API
+ * reference lists ResourceNotFound). REST keeps ResourceNotFound with 404.
  */
 let loam: TestLoam;
 let sm: SageMakerClient;
@@ -75,7 +76,8 @@ describe('missing endpoints, configs and models over the AWS protocol', () => {
   });
 
   it('leave other missing resources ResourceNotFound, and REST 404', async () => {
-    expect((await errorOf(sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'gone' })))).name).toBe('ResourceNotFound');
+    const job = await errorOf(sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'gone' })));
+    expect([job.name, job.message]).toEqual(['ValidationException', "Requested resource not found. Training job 'gone' does not exist."]);
     const rest = await loam.app.inject({ method: 'GET', url: '/api/v1/endpoints/gone', headers: { authorization: `Bearer ${loam.adminToken}` } });
     expect([rest.statusCode, (rest.json() as { code?: string }).code]).toEqual([404, 'ResourceNotFound']);
   });
