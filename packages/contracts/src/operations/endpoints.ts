@@ -78,12 +78,16 @@ export const PutMetricAlarm = defineOperation({
 export const DescribeAlarms = defineOperation({
   ...cloudwatch, name: 'DescribeAlarms', kind: 'list', summary: 'Lists alarms with their current state.',
   input: A.DescribeAlarmsInput, output: A.DescribeAlarmsOutput, errors: ['ValidationException'],
-  iamAction: 'cloudwatch:DescribeAlarms', resource: '*', rest: { method: 'GET', path: '/api/v1/alarms' },
+  iamAction: 'cloudwatch:DescribeAlarms', resource: alarm, resourceNames: A.alarmOfRequest,
+  authorizationNote: 'Checked on the first of AlarmNames, else on `<AlarmNamePrefix>*`, else on every alarm (`*`); the answer lists only the alarms the caller may describe, each checked on its own ARN.',
+  rest: { method: 'GET', path: '/api/v1/alarms' },
 });
 export const DeleteAlarms = defineOperation({
   ...cloudwatch, name: 'DeleteAlarms', kind: 'delete', summary: 'Deletes alarms by name.',
   input: A.DeleteAlarmsInput, output: Empty, errors: ['ResourceNotFound'],
-  iamAction: 'cloudwatch:DeleteAlarms', resource: '*', rest: { method: 'POST', path: '/api/v1/alarms/delete' },
+  iamAction: 'cloudwatch:DeleteAlarms', resource: alarm, resourceNames: A.alarmOfRequest,
+  authorizationNote: 'Checked on each alarm of AlarmNames, every one before any is deleted.',
+  rest: { method: 'POST', path: '/api/v1/alarms/delete' },
 });
 // Application Auto Scaling's own operations, on its AWS protocol (`AnyScaleFrontendService.<name>`, signing name
 // `application-autoscaling`) as well as REST. Authorized on the endpoint whose variant the ResourceId names

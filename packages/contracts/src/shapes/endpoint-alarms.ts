@@ -58,6 +58,17 @@ export const DescribeAlarmsOutput = Output({ MetricAlarms: Type.Array(MetricAlar
 export const DeleteAlarmsInput = Input({ AlarmNames: Type.Array(AlarmName, { minItems: 1, maxItems: 100 }) });
 
 /**
+ * The alarm DescribeAlarms or DeleteAlarms is authorized on first, as CloudWatch scopes both to alarms: the
+ * first of `AlarmNames`, else `<AlarmNamePrefix>*`, else every alarm (`*`). Each alarm is then checked on its
+ * own ARN by the handler. Any value, since it is read before validation.
+ */
+export function alarmOfRequest(input: Readonly<Record<string, unknown>>): { AlarmName?: string } {
+  const names = Array.isArray(input.AlarmNames) ? input.AlarmNames : [input.AlarmNames];
+  if (typeof names[0] === 'string' && names[0] !== '') return { AlarmName: names[0] };
+  return typeof input.AlarmNamePrefix === 'string' && input.AlarmNamePrefix !== '' ? { AlarmName: `${input.AlarmNamePrefix}*` } : {};
+}
+
+/**
  * The endpoint an Application Auto Scaling ResourceId names, for authorization: any value, since it is
  * read before validation (undefined when it is not `endpoint/<name>/variant/<variant>`).
  */

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
-// DescribeAlarms and DeleteAlarms name no alarm or several, so the operation is authorized on `*`;
-// CloudWatch authorizes both per alarm (resource type `alarm`). A user denied another team's alarms
-// deleted them anyway (an AutoRollbackConfiguration's guard among them) and listed them. Each alarm is
-// now checked on its own ARN.
+// DescribeAlarms and DeleteAlarms name no alarm or several; CloudWatch authorizes both per alarm (resource
+// type `alarm`). A user denied another team's alarms deleted them anyway (an AutoRollbackConfiguration's
+// guard among them) and listed them: each alarm is now checked on its own ARN. And the request itself is
+// authorized on an alarm (the first named, `<prefix>*`, or every alarm), not on `*`, so a user allowed only
+// a team's alarms can list and delete them.
 
 let loam: TestLoam;
 const tokens: Record<string, string> = {};
@@ -29,6 +30,11 @@ beforeAll(async () => {
   await id.CreatePolicy({ PolicyName: 'mallory-policy', PolicyDocument: JSON.stringify(doc) }, system);
   await id.AttachUserPolicy({ UserName: 'mallory', PolicyName: 'mallory-policy' }, system);
   tokens['mallory'] = (await id.CreateApiToken({ UserName: 'mallory', TokenName: 't' }, system)).ApiToken.Token;
+  await id.CreateUser({ UserName: 'tess' }, system);
+  const team = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'cloudwatch:*', Resource: 'arn:loam:cloudwatch:*:*:alarm:team-*' }] };
+  await id.CreatePolicy({ PolicyName: 'team-alarms', PolicyDocument: JSON.stringify(team) }, system);
+  await id.AttachUserPolicy({ UserName: 'tess', PolicyName: 'team-alarms' }, system);
+  tokens['tess'] = (await id.CreateApiToken({ UserName: 'tess', TokenName: 't' }, system)).ApiToken.Token;
   for (const n of ['alice-rollback-guard', 'team-latency']) expect((await as('admin', 'POST', '/api/v1/alarms', alarm(n))).status).toBe(200);
 }, 60_000);
 afterAll(async () => loam?.close());
@@ -44,9 +50,21 @@ describe('alarms are authorized one by one', () => {
 
   it('DescribeAlarms lists only the alarms the caller may describe, by name or prefix too', async () => {
     expect(await names('mallory')).toEqual(['team-latency']);
-    expect(await names('mallory', '?AlarmNames=alice-rollback-guard')).toEqual([]);
+    expect((await as('mallory', 'GET', '/api/v1/alarms?AlarmNames=alice-rollback-guard')).status).toBe(403);
     expect(await names('mallory', '?AlarmNamePrefix=alice')).toEqual([]);
     expect(await names('admin', '?AlarmNamePrefix=alice')).toEqual(['alice-rollback-guard']);
+  });
+
+  it("a user allowed only the team's alarms creates, lists (by name or prefix) and deletes them, and may not list every alarm", async () => {
+    expect((await as('tess', 'POST', '/api/v1/alarms', alarm('team-errors'))).status).toBe(200);
+    expect(await names('tess', '?AlarmNames=team-errors')).toEqual(['team-errors']);
+    expect(await names('tess', '?AlarmNamePrefix=team-')).toEqual(['team-errors', 'team-latency']);
+    const all = await as('tess', 'GET', '/api/v1/alarms');
+    expect(all.status).toBe(403);
+    expect(all.body.detail).toContain('cloudwatch:DescribeAlarms on resource: arn:loam:cloudwatch:us-east-1:000000000000:alarm:*');
+    expect((await as('tess', 'POST', '/api/v1/alarms/delete', { AlarmNames: ['alice-rollback-guard'] })).status).toBe(403);
+    expect((await as('tess', 'POST', '/api/v1/alarms/delete', { AlarmNames: ['team-errors'] })).status).toBe(200);
+    expect(await names('admin')).toEqual(['alice-rollback-guard', 'team-latency']);
   });
 
   it('DeleteAlarms deletes the alarms the caller may delete', async () => {
