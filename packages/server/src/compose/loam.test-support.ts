@@ -45,3 +45,9 @@ export async function openTestLoam(env: Record<string, string> = {}): Promise<Te
     },
   };
 }
+
+/** Starts the test Loam's app on a free loopback port, for real clients (boto3, the AWS SDK, fetch); its base URL. */
+export async function listenOnLoopback(loam: Pick<TestLoam, 'app'>): Promise<string> {
+  await loam.app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, deploy, storeGbdtModel, xgboostImage } from './endpoints.test-support.js';
 
 const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
@@ -26,8 +26,7 @@ def model_fn(model_dir):
 
 beforeAll(async () => {
   loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  url = await listenOnLoopback(loam);
   const dir = mkdtempSync(join(tmpdir(), 'loam-model-errors-'));
   try {
     writeFileSync(join(dir, 'inference.py'), script);

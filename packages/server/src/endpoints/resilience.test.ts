@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, deploy, invoke, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
 import { startLoad } from './load-generator.test-support.js';
 import type { HttpInstance } from './serving-instance.js';
@@ -12,8 +12,7 @@ let url: string;
 
 beforeAll(async () => {
   loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  url = await listenOnLoopback(loam);
   ({ raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'm/model.tar.gz' }));
   // The same model twice: in process (the default) and as model-server processes.
   for (const [name, env] of [['inproc', {}], ['proc', { LOAM_SERVING_MODE: 'process' }]] as const) {

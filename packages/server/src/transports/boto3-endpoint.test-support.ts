@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, storeGbdtModel, xgboostImage } from '../endpoints/endpoints.test-support.js';
 import { requireDebianBoto3, runBoto3 } from './boto3.test-support.js';
 
@@ -16,8 +16,7 @@ export interface Boto3ModelLoam {
 export async function openBoto3LoamWithModel(): Promise<Boto3ModelLoam> {
   requireDebianBoto3();
   const loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  const url = await listenOnLoopback(loam);
   const { raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'm/model.tar.gz' });
   expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'm', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/m/model.tar.gz' } })).status).toBe(200);
   return {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddTagsCommand, DeleteTagsCommand, ListTagsCommand, SageMakerClient, paginateListTags } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { call, deploy, storeGbdtModel, xgboostImage } from '../../endpoints/endpoints.test-support.js';
 import { sdkErrorOf } from '../s3/s3.test-support.js';
 
@@ -21,8 +21,7 @@ const errorOf = sdkErrorOf;
 
 beforeAll(async () => {
   loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  url = await listenOnLoopback(loam);
   userArn = `arn:loam:iam::000000000000:user/admin`;
 });
 afterAll(async () => loam?.close());

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudWatchService } from '@loam/contracts';
-import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { DEBIAN_PYTHON, runBoto3 } from '../boto3.test-support.js';
 
 /**
@@ -53,8 +53,7 @@ beforeAll(async () => {
   mkdirSync(join(dataPath, 'cloudwatch', '2010-08-01'), { recursive: true });
   writeFileSync(join(dataPath, 'cloudwatch', '2010-08-01', 'service-2.json'), JSON.stringify(model));
   loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  url = await listenOnLoopback(loam);
   const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'arn:loam:iam::000000000000:user/admin', via: 'system' as const }, requestId: 't' };
   await loam.platform.identity.CreateUser({ UserName: 'eve-json' }, ctx); // no policies
   const key = await loam.platform.identity.CreateAccessKey({ UserName: 'eve-json' }, ctx);

@@ -18,7 +18,7 @@ import {
   UploadPartCopyCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { adminS3Client, sdkErrorOf } from './s3.test-support.js';
 
 let loam: TestLoam;
@@ -32,8 +32,7 @@ const errorOf = sdkErrorOf;
 
 beforeAll(async () => {
   loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  url = await listenOnLoopback(loam);
 });
 afterAll(async () => loam?.close());
 

@@ -11,7 +11,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { completeKeepAlive } from './s3-keep-alive.js';
 import { adminS3Client, sdkErrorOf } from './s3.test-support.js';
 
@@ -20,8 +20,7 @@ let url: string;
 
 beforeAll(async () => {
   loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  url = await listenOnLoopback(loam);
 });
 afterAll(async () => loam?.close());
 const defaults = { ...completeKeepAlive };

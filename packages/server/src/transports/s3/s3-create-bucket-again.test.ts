@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { adminS3Client, sdkErrorOf } from './s3.test-support.js';
 
 // S3 answers CreateBucket of a bucket the caller already owns with 200 OK in us-east-1 (legacy behaviour)
@@ -12,8 +12,7 @@ const servers: { loam: TestLoam; url: string }[] = [];
 
 async function serve(env: Record<string, string>): Promise<{ loam: TestLoam; url: string }> {
   const loam = await openTestLoam(env);
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  const s = { loam, url: `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}` };
+  const s = { loam, url: await listenOnLoopback(loam) };
   servers.push(s);
   return s;
 }

@@ -10,7 +10,7 @@ import {
   ListPartsCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { adminS3Client, sdkErrorOf } from './s3.test-support.js';
 
 let loam: TestLoam;
@@ -18,8 +18,7 @@ let url: string;
 
 beforeAll(async () => {
   loam = await openTestLoam();
-  await loam.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(loam.app.server.address() as { port: number }).port}`;
+  url = await listenOnLoopback(loam);
 });
 afterAll(async () => loam?.close());
 
