@@ -11,6 +11,7 @@ export * from './kernel/context.js';
 export * from './kernel/authorizer.js';
 export * from './ports/secret-box.js';
 export * from './ports/artifact-keys.js';
+export { createBucketAsS3 } from './buckets/create-bucket.js';
 export { IdentityService, bootstrapAdminName, type BootstrappedAdmin, type IdentityServiceOptions } from './identity/identity.service.js';
 export { identityCollections, type UserRecord } from './identity/identity.collections.js';
 export { builtInPolicies, isBuiltInPolicy } from './identity/builtin-policies.js';

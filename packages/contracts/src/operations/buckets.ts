@@ -15,7 +15,7 @@ export const HeadBucket = defineOperation({
   iamAction: 's3:ListBucket', rest: { method: 'GET', path: '/api/v1/buckets/{Bucket}' },
 });
 export const CreateBucket = defineOperation({
-  ...base, name: 'CreateBucket', kind: 'create', summary: "Creates a bucket in the artifact store, as S3's CreateBucket; ResourceInUse when it exists. Loam never creates a job's output bucket itself.",
+  ...base, name: 'CreateBucket', kind: 'create', summary: "Creates a bucket in the artifact store, as S3's CreateBucket: re-creating an existing bucket succeeds in us-east-1 and is ResourceInUse in other regions. Loam never creates a job's output bucket itself.",
   input: Input({ Bucket: BucketName }), output: Output({ Location: Type.String() }), errors: ['ResourceInUse', 'ValidationException'],
   iamAction: 's3:CreateBucket', rest: { method: 'PUT', path: '/api/v1/buckets/{Bucket}' },
 });

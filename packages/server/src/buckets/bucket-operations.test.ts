@@ -8,8 +8,8 @@ import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 let loam: TestLoam;
 let readerToken: string;
 
-async function call(token: string, method: 'GET' | 'PUT', bucket: string) {
-  const r = await loam.app.inject({ method, url: `/api/v1/buckets/${bucket}`, headers: { authorization: `Bearer ${token}`, ...(method === 'PUT' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'PUT' ? { payload: '{}' } : {}) });
+async function call(token: string, method: 'GET' | 'PUT', bucket: string, on: TestLoam = loam) {
+  const r = await on.app.inject({ method, url: `/api/v1/buckets/${bucket}`, headers: { authorization: `Bearer ${token}`, ...(method === 'PUT' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'PUT' ? { payload: '{}' } : {}) });
   return { status: r.statusCode, body: JSON.parse(r.body) as Record<string, any> };
 }
 
@@ -25,15 +25,29 @@ beforeAll(async () => {
 afterAll(async () => loam?.close());
 
 describe('HeadBucket and CreateBucket over REST', () => {
-  it('HeadBucket answers 404 for a missing bucket; CreateBucket creates it once (409 after)', async () => {
+  it('HeadBucket answers 404 for a missing bucket; CreateBucket creates it, and again answers 200 in us-east-1 as the S3 API does', async () => {
     const missing = await call(loam.adminToken, 'GET', 'sagemaker-us-east-1-000000000000');
     expect(missing.status).toBe(404);
     expect(missing.body['detail']).toBe("Bucket 'sagemaker-us-east-1-000000000000' does not exist.");
     const created = await call(loam.adminToken, 'PUT', 'sagemaker-us-east-1-000000000000');
     expect(created).toEqual({ status: 200, body: { Location: '/sagemaker-us-east-1-000000000000' } });
     expect(await call(loam.adminToken, 'GET', 'sagemaker-us-east-1-000000000000')).toEqual({ status: 200, body: { Bucket: 'sagemaker-us-east-1-000000000000', BucketRegion: 'us-east-1' } });
-    expect((await call(loam.adminToken, 'PUT', 'sagemaker-us-east-1-000000000000')).status).toBe(409);
-    expect((await loam.platform.artifacts.listBuckets()).map((b) => b.name)).toContain('sagemaker-us-east-1-000000000000');
+    await loam.platform.artifacts.put({ bucket: 'sagemaker-us-east-1-000000000000', key: 'k' }, Buffer.from('kept'));
+    expect(await call(loam.adminToken, 'PUT', 'sagemaker-us-east-1-000000000000')).toEqual(created);
+    const { body } = await loam.platform.artifacts.get({ bucket: 'sagemaker-us-east-1-000000000000', key: 'k' });
+    expect(Buffer.concat(await body.toArray()).toString()).toBe('kept');
+  });
+
+  it('in any other region CreateBucket of an existing bucket is ResourceInUse (409), as the S3 API answers BucketAlreadyOwnedByYou', async () => {
+    const west = await openTestLoam({ LOAM_REGION: 'eu-west-1' });
+    try {
+      expect((await call(west.adminToken, 'PUT', 'west-bucket', west)).status).toBe(200);
+      const again = await call(west.adminToken, 'PUT', 'west-bucket', west);
+      expect(again.status).toBe(409);
+      expect(again.body['detail']).toBe("Bucket 'west-bucket' already exists.");
+    } finally {
+      await west.close();
+    }
   });
 
   it('refuses a bad bucket name with a 400 naming Bucket', async () => {

@@ -1,5 +1,5 @@
 import type { InputOf, operations } from '@loam/contracts';
-import type { ArtifactStore, Partition } from '@loam/core';
+import { createBucketAsS3, type ArtifactStore, type Partition } from '@loam/core';
 
 /**
  * HeadBucket and CreateBucket over the REST API (Studio's session has no SigV4 key for the S3 API).
@@ -13,7 +13,8 @@ export function bucketOperations(store: ArtifactStore, partition: Partition) {
       return { Bucket: input.Bucket, BucketRegion: partition.region };
     },
     async CreateBucket(input: InputOf<typeof operations.CreateBucket>) {
-      await store.createBucket(input.Bucket);
+      // As the S3 API answers it: an existing bucket is 200 in us-east-1 and ResourceInUse (409) elsewhere.
+      await createBucketAsS3(store, partition.region, input.Bucket);
       return { Location: `/${input.Bucket}` };
     },
   };

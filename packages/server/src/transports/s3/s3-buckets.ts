@@ -4,7 +4,7 @@ import { smallBody } from './s3-body.js';
 import { s3Arn } from './s3-request.js';
 import { uriEncode } from '../../auth/sigv4/sigv4-canonical.js';
 import { xmlDocument, xmlItems, xmlText } from './s3-xml.js';
-import { isLoamError } from '@loam/core';
+import { createBucketAsS3, isLoamError } from '@loam/core';
 
 const OWNER = { ID: 'loam', DisplayName: 'loam' };
 
@@ -27,14 +27,10 @@ export async function createBucket(c: S3BucketContext) {
   // The body may hold a CreateBucketConfiguration (LocationConstraint): one region here, so it is read and ignored.
   await smallBody(c.req.raw, c.verified);
   try {
-    await c.store.createBucket(c.target.bucket);
+    await createBucketAsS3(c.store, c.region, c.target.bucket);
   } catch (e) {
-    if (!isCode(e, 'ResourceInUse')) throw e;
-    // Every bucket is the account's own. S3 answers re-creating one with 200 OK in us-east-1 (legacy
-    // compatibility; it resets the ACLs, which Loam has none of) and BucketAlreadyOwnedByYou elsewhere.
-    if (c.region !== 'us-east-1') {
-      throw new S3Error('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: c.target.bucket });
-    }
+    if (isCode(e, 'ResourceInUse')) throw new S3Error('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: c.target.bucket });
+    throw e;
   }
   return c.reply.code(200).header('location', `/${c.target.bucket}`).send();
 }
