@@ -33,7 +33,9 @@ export const DeleteEndpointConfig = defineOperation({
 export const CreateEndpoint = defineOperation({
   ...base, name: 'CreateEndpoint', awsInUseIsValidation: true, kind: 'create', summary: 'Starts the instances of every variant of a config; the endpoint is InService once each instance answers /ping.',
   input: S.CreateEndpointInput, output: S.EndpointArnOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:CreateEndpoint', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints' },
+  // As SageMaker authorizes it: on the endpoint and on the config it is created from (which names the
+  // models it serves and where their traffic is captured), so a Deny on a config holds.
+  iamAction: 'sagemaker:CreateEndpoint', resource: endpoint, alsoOn: [config], rest: { method: 'POST', path: '/api/v1/endpoints' },
 });
 export const DescribeEndpoint = defineOperation({
   ...base, name: 'DescribeEndpoint', awsNotFoundIsValidation: true, kind: 'describe', summary: 'Describes an endpoint: status, variants with weights and instance counts, the deployment in progress.',
@@ -49,7 +51,7 @@ export const UpdateEndpoint = defineOperation({
   ...base, name: 'UpdateEndpoint', awsNotFoundIsValidation: true, kind: 'update',
   summary: 'Moves an endpoint to another config blue/green: new fleet, traffic shifted all at once, by canary or linearly, alarms watched, automatic rollback.',
   input: S.UpdateEndpointInput, output: S.EndpointArnOutput, errors: ['ResourceNotFound', 'ResourceLimitExceeded', 'ValidationException'],
-  iamAction: 'sagemaker:UpdateEndpoint', resource: endpoint, rest: { method: 'POST', path: '/api/v1/endpoints/{EndpointName}/update' },
+  iamAction: 'sagemaker:UpdateEndpoint', resource: endpoint, alsoOn: [config], rest: { method: 'POST', path: '/api/v1/endpoints/{EndpointName}/update' },
 });
 export const UpdateEndpointWeightsAndCapacities = defineOperation({
   ...base, name: 'UpdateEndpointWeightsAndCapacities', awsNotFoundIsValidation: true, kind: 'update', summary: "Changes variants' weights and instance counts in place, without a new deployment.",
