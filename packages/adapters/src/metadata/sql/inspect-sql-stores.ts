@@ -1,4 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InternalError, type CollectionSpec } from '@loam/core';
 import { layoutOf } from './collection-layout.js';
 import type { SqlDialect } from './dialects/sql-dialect.js';
@@ -49,19 +52,30 @@ async function openReadOnly(o: InspectSqlStoreOptions): Promise<ReadOnlyDb | str
     const { default: Database } = await import('better-sqlite3');
     // With a server on it (or its WAL left behind) the -wal and -shm files are there: read it in place,
     // through them. Otherwise a read-only connection would create both beside the file (and leave them),
-    // so read a copy in memory instead: with no WAL the file holds everything. Its header is marked
-    // rollback-journal (bytes 18-19), the only mode an in-memory database opens in.
-    let db;
+    // so read a copy instead: with no WAL the file holds everything. The copy is a file in a private
+    // temporary directory (TMPDIR), where the connection's -wal and -shm go too, all removed on close:
+    // a copy in memory took twice the database's size, and Node reads no file over 2 GiB into memory.
+    let db: InstanceType<typeof Database>;
+    let copyDir: string | undefined;
     if (existsSync(`${file}-wal`) && existsSync(`${file}-shm`)) db = new Database(file, { readonly: true, fileMustExist: true });
     else {
-      const bytes = readFileSync(file);
-      if (bytes.length >= 20) bytes[18] = bytes[19] = 1;
-      db = new Database(bytes, { readonly: true });
+      copyDir = await mkdtemp(join(tmpdir(), 'loam-inspect-'));
+      try {
+        await copyFile(file, join(copyDir, 'copy.db'));
+        db = new Database(join(copyDir, 'copy.db'), { readonly: true, fileMustExist: true });
+      } catch (e) {
+        await rm(copyDir, { recursive: true, force: true });
+        throw e;
+      }
     }
+    const dir = copyDir;
     return {
       tableExists: async (name) => db.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(name) !== undefined,
       rows: async <T>(text: string) => db.prepare(text).all() as T[],
-      close: async () => void db.close(),
+      close: async () => {
+        db.close();
+        if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+      },
     };
   }
   if (/^postgres(ql)?:/i.test(o.url)) {
