@@ -60,3 +60,12 @@ export const cloudWatchService: AwsQueryService = Object.freeze({
   errorCodes: Object.freeze({ ValidationException: 'InvalidParameterValue', ResourceLimitExceeded: 'LimitExceeded', ResourceNotFound: 'ResourceNotFound' }),
   errorStatuses: Object.freeze({ ResourceNotFound: 404 }),
 });
+
+/**
+ * CloudWatch Logs, read-only over jobs' logs: the log groups SageMaker writes (`/aws/sagemaker/TrainingJobs`, …),
+ * as the SageMaker Python SDK's `Estimator.fit(logs=True)`, `aws logs get-log-events` and boto3's `logs` client read them.
+ */
+export const cloudWatchLogsService: AwsJsonService = Object.freeze({
+  clientName: 'logs', protocol: 'json', targetPrefix: 'Logs_20140328', signingName: 'logs',
+  errorCodes: Object.freeze({ ResourceNotFound: 'ResourceNotFoundException', ValidationException: 'InvalidParameterException' }),
+});

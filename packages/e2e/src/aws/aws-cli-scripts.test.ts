@@ -146,13 +146,18 @@ describe('aws CLI shell scripts against loam up', () => {
     expect(await refused(['s3api', 'head-object', '--bucket', 'no-such-bucket', '--key', 'k'])).toEqual({ code: 254, message: 'An error occurred (404) when calling the HeadObject operation: Not Found' });
   }, 60_000);
 
-  it("a service Loam does not serve (aws sts, aws logs, aws iam) is named as such, not answered as a signature for another service", async () => {
+  it("a service Loam does not serve (aws sts, aws ecr, aws iam) is named as such, not answered as a signature for another service", async () => {
     const sts = await refused(['sts', 'get-caller-identity', '--query', 'Account', '--output', 'text']);
     expect(sts.code).toBe(254);
     expect(sts.message).toMatch(/^An error occurred \(InvalidAction\) when calling the GetCallerIdentity operation: Loam does not serve the AWS service 'sts' \(Action 'GetCallerIdentity'\)\. .*sagemaker.*s3/);
-    const logs = await refused(['logs', 'tail', '/aws/sagemaker/TrainingJobs']);
-    expect(logs.code).toBe(254);
-    expect(logs.message).toMatch(/^An error occurred \(UnknownOperationException\) when calling the FilterLogEvents operation: Loam does not serve the AWS service 'logs'/);
+    const ecr = await refused(['ecr', 'describe-repositories']);
+    expect(ecr.code).toBe(254);
+    expect(ecr.message).toMatch(/^An error occurred \(UnknownOperationException\) when calling the DescribeRepositories operation: Loam does not serve the AWS service 'ecr'/);
+    // CloudWatch Logs is served for reading jobs' logs (job-logs-boto3.test.ts), but not FilterLogEvents, which `aws logs tail` calls.
+    expect(await refused(['logs', 'tail', '/aws/sagemaker/TrainingJobs'])).toEqual({
+      code: 254,
+      message: "An error occurred (UnknownOperationException) when calling the FilterLogEvents operation: The operation 'Logs_20140328.FilterLogEvents' is not supported. Supported: DescribeLogGroups, DescribeLogStreams, GetLogEvents.",
+    });
     expect((await refused(['iam', 'get-role', '--role-name', 'LoamTests'])).message).toMatch(/Loam does not serve the AWS service 'iam' \(Action 'GetRole'\)/);
   }, 60_000);
 });

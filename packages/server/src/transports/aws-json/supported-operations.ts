@@ -58,7 +58,7 @@ export function renderSupportedOperations(ops: readonly Operation[]): string {
         ? `## ${svc.clientName} (AWS JSON 1.1, \`POST /\`, signing name \`${svc.signingName}\`)`
         : `## ${svc.clientName} (AWS query protocol: form \`POST /\`, XML answers, signing name \`${svc.signingName}\`, Version \`${svc.apiVersion}\`${svc.json ? `; or AWS JSON ${svc.json.jsonVersion}, \`X-Amz-Target: ${svc.json.targetPrefix}.<Action>\`, as newer botocore sends` : ''})`,
       '',
-      `The operations boto3's \`${svc.clientName}\` client calls that Loam serves for endpoints (also on the REST API;`,
+      `The operations boto3's \`${svc.clientName}\` client calls that Loam serves (also on the REST API;`,
       `what each takes is in [aws-clients.md](aws-clients.md)). Errors use the service's names${svc.errorCodes ? ` (${Object.entries(svc.errorCodes).filter(([loam, named]) => loam !== named).map(([loam, named]) => `\`${named}\` for ${loam}`).join(', ')})` : ''}.`,
       '',
       `| Operation | ${svc.protocol === 'json' ? 'X-Amz-Target' : svc.json ? 'Action or X-Amz-Target' : 'Action'} | IAM action | Resource | What it does |`,

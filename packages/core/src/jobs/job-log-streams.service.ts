@@ -1,0 +1,200 @@
+import { jobLogGroups, type InputOf, type JobLogGroup, type Operations, type OutputOf, type RunnerLogLine } from '@loam/contracts';
+import { isLoamError, LoamError, ValidationError } from '../kernel/errors.js';
+import type { Partition } from '../kernel/names.js';
+import type { RequestContext } from '../kernel/context.js';
+import type { JobRecord } from './job.collections.js';
+import type { JobStore } from './job-store.js';
+
+type Ops = Operations;
+type LogStream = OutputOf<Ops['DescribeLogStreams']>['logStreams'][number];
+type LogEvent = OutputOf<Ops['GetLogEvents']>['events'][number];
+
+/** Lines read from the job's log per call at most, so one request over a huge log stays bounded; the token carries on. */
+const SCAN_LIMIT = 200_000;
+
+/**
+ * CloudWatch Logs' read operations over jobs' logs, in the layout SageMaker writes them: one log group per kind of
+ * job (`/aws/sagemaker/TrainingJobs`, …), one stream per host of a started job, named
+ * `<job>/algo-<n>-<epoch seconds the job started>`, each line an event (epoch ms). What the SageMaker Python SDK's
+ * `Estimator.fit(logs=True)` and `logs_for_job` read, through boto3's `logs` client pointed at Loam.
+ */
+export class JobLogStreamsService {
+  constructor(
+    private readonly o: {
+      readonly partition: Partition;
+      /** The job store behind each log group. */
+      readonly groups: Readonly<Record<JobLogGroup, JobStore>>;
+    },
+  ) {}
+
+  /** The three groups, always (a group exists before its first job, so the SDK's first look finds it). */
+  async DescribeLogGroups(input: InputOf<Ops['DescribeLogGroups']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeLogGroups']>> {
+    const prefix = input.logGroupNamePrefix ?? '';
+    const pattern = input.logGroupNamePattern?.toLowerCase();
+    const names = jobLogGroups.filter((g) => g.startsWith(prefix) && (pattern === undefined || g.toLowerCase().includes(pattern)));
+    return {
+      logGroups: names.map((logGroupName) => {
+        const arn = this.groupArn(logGroupName);
+        return { logGroupName, creationTime: 0, arn: `${arn}:*`, logGroupArn: arn, storedBytes: 0, metricFilterCount: 0 };
+      }),
+    };
+  }
+
+  /** @throws ResourceNotFound for a log group Loam does not keep; ValidationException for a bad token or a prefix with LastEventTime. */
+  async DescribeLogStreams(input: InputOf<Ops['DescribeLogStreams']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeLogStreams']>> {
+    const group = this.group(input);
+    const prefix = input.logStreamNamePrefix ?? '';
+    if (prefix !== '' && input.orderBy === 'LastEventTime') {
+      throw new ValidationError('Cannot order by LastEventTime with a logStreamNamePrefix.', [{ path: '/orderBy', message: 'LastEventTime with logStreamNamePrefix' }]);
+    }
+    const jobs = await this.jobsForPrefix(this.o.groups[group], prefix);
+    const streams = jobs.flatMap((r) => this.streamsOf(group, r).map((s) => ({ s, at: r.lastModifiedTime }))).filter(({ s }) => s.logStreamName.startsWith(prefix));
+    if (input.orderBy === 'LastEventTime') streams.sort((a, b) => a.at - b.at || compare(a.s.logStreamName, b.s.logStreamName));
+    else streams.sort((a, b) => compare(a.s.logStreamName, b.s.logStreamName));
+    if (input.descending) streams.reverse();
+    const from = decodeOffset(input.nextToken);
+    const limit = input.limit ?? 50;
+    const page = streams.slice(from, from + limit).map(({ s }) => s);
+    return { logStreams: page, ...(from + limit < streams.length ? { nextToken: encodeOffset(from + limit) } : {}) };
+  }
+
+  /**
+   * Forward from `nextToken` (`f/…`), or from the first event at or after `startTime` with `startFromHead`, else
+   * the last `limit` events. At the end of what is written so far, `nextForwardToken` is the token passed in.
+   * Reading backward from a `b/…` token returns no older events.
+   * @throws ResourceNotFound for a stream that is not a host of a started job; ValidationException for a bad token.
+   */
+  async GetLogEvents(input: InputOf<Ops['GetLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetLogEvents']>> {
+    const group = this.group(input);
+    const store = this.o.groups[group];
+    const { job, host } = await this.stream(group, store, input.logStreamName);
+    const limit = input.limit ?? 10_000;
+    const keep = (l: RunnerLogLine) => l.host === host && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time <= input.endTime);
+    const token = input.nextToken;
+    if (token !== undefined && token.startsWith('b/')) return { events: [], nextForwardToken: `f/${token.slice(2)}`, nextBackwardToken: token };
+    if (token !== undefined && !token.startsWith('f/')) throw badToken(token);
+    const from = token === undefined ? undefined : token.slice(2);
+    if (token !== undefined || input.startFromHead) {
+      const { events, at } = await this.readForward(store, job, from, limit, keep);
+      return { events, nextForwardToken: `f/${at ?? ''}`, nextBackwardToken: `b/${from ?? ''}` };
+    }
+    // The default (startFromHead false): the newest `limit` events.
+    let events: LogEvent[] = [];
+    let at: string | undefined;
+    for (;;) {
+      const page = await this.readForward(store, job, at, limit, keep);
+      events = events.concat(page.events).slice(-limit);
+      if (page.at === at || page.scanned === 0) break;
+      at = page.at;
+    }
+    return { events, nextForwardToken: `f/${at ?? ''}`, nextBackwardToken: 'b/' };
+  }
+
+  /** Up to `limit` kept lines from `from` on: every page asks for no more lines than are still wanted, so none is skipped. */
+  private async readForward(store: JobStore, job: JobRecord, from: string | undefined, limit: number, keep: (l: RunnerLogLine) => boolean) {
+    const events: LogEvent[] = [];
+    let at = from;
+    let scanned = 0;
+    while (events.length < limit && scanned < SCAN_LIMIT) {
+      let page;
+      try {
+        page = await store.o.executor.readLogs(job.id, { ...(at ? { token: at } : {}), limit: Math.min(limit - events.length, 10_000) });
+      } catch (e) {
+        if (isLoamError(e) && e.code === 'ValidationException') throw badToken(`f/${at ?? ''}`);
+        throw e;
+      }
+      if (page.lines.length === 0) break;
+      scanned += page.lines.length;
+      at = page.nextToken;
+      for (const l of page.lines) if (keep(l)) events.push({ timestamp: Math.round(l.time), message: l.line, ingestionTime: Math.round(l.time) });
+    }
+    return { events, at, scanned };
+  }
+
+  private group(input: { readonly logGroupName?: string; readonly logGroupIdentifier?: string }): JobLogGroup {
+    const name = input.logGroupName ?? groupOfIdentifier(input.logGroupIdentifier);
+    if (name === undefined) throw new ValidationError('Either logGroupName or logGroupIdentifier is required.', [{ path: '/logGroupName', message: 'required' }]);
+    if (!(jobLogGroups as readonly string[]).includes(name)) throw new LoamError('ResourceNotFound', `The specified log group does not exist: '${name}'. Loam keeps the logs of its jobs in ${jobLogGroups.join(', ')}.`);
+    return name as JobLogGroup;
+  }
+
+  /** A job name is what a prefix holds before its first `/`; without one, every job whose name starts with it. */
+  private async jobsForPrefix(store: JobStore, prefix: string): Promise<JobRecord[]> {
+    const slash = prefix.indexOf('/');
+    if (slash >= 0) {
+      try {
+        return [await store.get(prefix.slice(0, slash))];
+      } catch (e) {
+        if (isLoamError(e) && e.code === 'ResourceNotFound') return [];
+        throw e;
+      }
+    }
+    const out: JobRecord[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await store.list({ ...(prefix ? { NameContains: prefix } : {}), SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) });
+      out.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return out;
+  }
+
+  /** A started job's streams: one per host. A queued job has none yet, as on SageMaker before its instances start. */
+  private streamsOf(group: JobLogGroup, r: JobRecord): LogStream[] {
+    if (r.startTime === undefined) return [];
+    const epoch = Math.floor(r.startTime);
+    return Array.from({ length: r.spec.instanceCount }, (_, i) => {
+      const logStreamName = `${r.name}/algo-${i + 1}-${epoch}`;
+      return { logStreamName, creationTime: Math.round(r.startTime! * 1000), arn: `${this.groupArn(group)}:log-stream:${logStreamName}` };
+    });
+  }
+
+  private async stream(group: JobLogGroup, store: JobStore, name: string): Promise<{ job: JobRecord; host: string }> {
+    const m = /^(.+)\/(algo-\d+)-\d+$/.exec(name);
+    const notFound = () => new LoamError('ResourceNotFound', `The specified log stream does not exist: '${name}' in ${group} (streams are <job name>/algo-<n>-<start epoch>, listed by DescribeLogStreams once the job has started).`);
+    if (!m) throw notFound();
+    let job: JobRecord;
+    try {
+      job = await store.get(m[1] as string);
+    } catch (e) {
+      if (isLoamError(e) && e.code === 'ResourceNotFound') throw notFound();
+      throw e;
+    }
+    if (!this.streamsOf(group, job).some((s) => s.logStreamName === name)) throw notFound();
+    return { job, host: m[2] as string };
+  }
+
+  private groupArn(group: string): string {
+    return `arn:loam:logs:${this.o.partition.region}:${this.o.partition.accountId}:log-group:${group}`;
+  }
+}
+
+function groupOfIdentifier(id: string | undefined): string | undefined {
+  if (id === undefined) return undefined;
+  const m = /^arn:[^:]*:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/.exec(id);
+  return m ? m[1] : id;
+}
+
+/** CloudWatch orders stream names by their bytes (UTF-8 code units), not by locale. */
+function compare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+function badToken(token: string): ValidationError {
+  return new ValidationError(`The nextToken '${token.slice(0, 40)}' is not a token this log stream issued.`, [{ path: '/nextToken', message: 'invalid token' }]);
+}
+
+function encodeOffset(n: number): string {
+  return Buffer.from(JSON.stringify({ o: n })).toString('base64url');
+}
+
+function decodeOffset(token: string | undefined): number {
+  if (token === undefined) return 0;
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown };
+    if (Number.isInteger(v.o) && (v.o as number) >= 0) return v.o as number;
+  } catch {
+    // fall through
+  }
+  throw badToken(token);
+}
