@@ -72,6 +72,10 @@ export class InstanceFactory {
       env['SAGEMAKER_PROGRAM'] = c.image.program;
       env['LOAM_CODE_DIR'] = join(modelDir, 'code');
       env['PYTHONUNBUFFERED'] = '1';
+      // The instance's own temporary directory (its /tmp in the sandbox), where the adapter installs the
+      // model's requirements.txt: never a /tmp shared with other instances when there is no sandbox.
+      env['TMPDIR'] = join(root, 'tmp');
+      mkdirSync(env['TMPDIR'], { recursive: true, mode: 0o700 });
     } else {
       command = c.image.command;
       args = [...(c.image.args ?? []), 'serve'];

@@ -3,6 +3,12 @@
 Runs the user's module (SAGEMAKER_PROGRAM, from <model_dir>/code or SAGEMAKER_SUBMIT_DIRECTORY) with
 model_fn / input_fn / predict_fn / output_fn (or transform_fn), as the SageMaker inference toolkit does,
 on 127.0.0.1:SAGEMAKER_BIND_TO_PORT. Only the standard library is required; numpy is used when present.
+
+The code directory's requirements.txt is installed before the server starts, as the inference toolkit's
+model_server does (`python -m pip install -r <model_dir>/code/requirements.txt`; the SDK and Loam's
+staging put SAGEMAKER_SUBMIT_DIRECTORY's files there too): into a virtual environment of this server
+(images/python/loam_requirements.py, shared with training), in which the server then runs. A failed pip
+ends the process with a line naming requirements.txt, before /ping ever answers.
 """
 import hmac
 import importlib.util
@@ -10,6 +16,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -76,9 +83,43 @@ def default_output_fn(prediction, accept):
     raise UnsupportedFormat(406, "Accept %s is not supported by the default output_fn" % accept)
 
 
+def _code_dir():
+    return os.environ.get("LOAM_CODE_DIR") or os.path.join(MODEL_DIR, "code")
+
+
+def install_requirements():
+    """Installs the code directory's requirements.txt into this server's environment and runs the server
+    there (the process is replaced; same pid). Returns when there is nothing to install or this already
+    runs there; exits with the reason when pip fails."""
+    code_dir = _code_dir()
+    home = os.path.join(tempfile.gettempdir(), "loam-requirements")
+    if os.path.realpath(sys.prefix) == os.path.realpath(home):
+        return
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "images", "python", "loam_requirements.py")
+    spec = importlib.util.spec_from_file_location("loam_requirements", path)
+    helper = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helper)
+    try:
+        python = helper.install(code_dir, home)
+    except helper.InstallError as e:
+        # One short line, the last the process writes: the end of the endpoint's FailureReason (after pip's
+        # last lines), so it must name the file and pip's final error within SageMaker's 1024 characters.
+        last = e.error.splitlines()[-1] if e.error else ""
+        print("The model's requirements.txt could not be installed (%s, exit code %s): %s Command: %s" % (e.kind, e.code, last, e.cmd), file=sys.stderr, flush=True)
+        sys.exit(1)
+    if python is None:
+        return
+    env = dict(os.environ)
+    if SECRET:
+        env["LOAM_INSTANCE_SECRET"] = SECRET
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(python, [python, os.path.abspath(__file__)], env)
+
+
 def load_user_module():
     program = os.environ.get("SAGEMAKER_PROGRAM", "inference.py")
-    code_dir = os.environ.get("LOAM_CODE_DIR") or os.path.join(MODEL_DIR, "code")
+    code_dir = _code_dir()
     path = program if os.path.isabs(program) else os.path.join(code_dir, program)
     if not os.path.exists(path):
         raise FileNotFoundError("SAGEMAKER_PROGRAM %s not found in %s" % (program, code_dir))
@@ -158,6 +199,7 @@ def make_server(handler, port):
 
 def main():
     port = int(os.environ.get("SAGEMAKER_BIND_TO_PORT", "8080"))
+    install_requirements()
     handler = Handler(load_user_module())
     server = make_server(handler, port)
     server.daemon_threads = True

@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boto3, PYTHON, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+
+/**
+ * A script-mode model server installs the code directory's requirements.txt before it starts, as
+ * SageMaker's inference toolkit does (`python -m pip install -r /opt/ml/model/code/requirements.txt`), with
+ * real pip, through Debian's boto3 against `loam up`: the file in model.tar.gz's code/ or in the source
+ * archive SAGEMAKER_SUBMIT_DIRECTORY names is installed for that instance only (never into the
+ * interpreter) and the model's code imports it; a requirement pip cannot satisfy fails the endpoint with a
+ * FailureReason naming requirements.txt and pip's error.
+ */
+let loam: AwsLoam;
+
+beforeAll(async () => {
+  requireDebianAwsTools();
+  loam = await startAwsLoam();
+}, 60_000);
+afterAll(async () => loam?.stop());
+
+const probe = 'loam_serve_probe_e2e';
+
+/** Packs the model (and a source archive), creates three endpoints, waits for each to settle, invokes those in service. */
+const program = `
+import io, tarfile, time, zipfile
+s3 = client('s3'); sm = client('sagemaker'); rt = client('sagemaker-runtime')
+s3.create_bucket(Bucket='serve-req')
+IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3'
+ROLE = 'arn:aws:iam::000000000000:role/LoamTests'
+def wheel():
+    name = ARGS['probe']
+    files = {name + '/__init__.py': 'VALUE = 42\\n',
+             name + '-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\\nName: ' + name + '\\nVersion: 1.0\\n',
+             name + '-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: loam-e2e\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}
+    files[name + '-1.0.dist-info/RECORD'] = ''.join(p + ',,\\n' for p in list(files) + [name + '-1.0.dist-info/RECORD'])
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, 'w') as z:
+        for p, text in files.items(): z.writestr(p, text)
+    return b.getvalue()
+INFERENCE = ('import json, sys\\nimport ' + ARGS['probe'] + ' as probe\\n'
+    'def model_fn(model_dir):\\n    return probe.VALUE\\n'
+    'def predict_fn(data, model):\\n    return {"probe": model, "python": sys.executable}\\n'
+    'def output_fn(prediction, accept):\\n    return json.dumps(prediction), "application/json"\\n')
+def tar(files):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode='w:gz') as t:
+        for p, data in files:
+            i = tarfile.TarInfo(p); i.size = len(data); t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+def code(requirements, prefix):
+    return [(prefix + 'inference.py', INFERENCE.encode()), (prefix + 'requirements.txt', requirements.encode()),
+            (prefix + 'wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', wheel())]
+OK = '--no-index\\n--find-links wheels\\nnumpy\\n' + ARGS['probe'] + '==1.0\\n'
+BAD = '--no-index\\nnumpy\\nloam-no-such-package==9.9\\n'
+def deploy(name, model_files, env):
+    s3.put_object(Bucket='serve-req', Key=name + '/model.tar.gz', Body=tar(model_files))
+    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={'Image': IMAGE, 'ModelDataUrl': 's3://serve-req/' + name + '/model.tar.gz',
+      'Environment': dict({'SAGEMAKER_PROGRAM': 'inference.py'}, **env)})
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{'VariantName': 'AllTraffic', 'ModelName': name, 'InitialInstanceCount': 1, 'InstanceType': 'ml.m5.large'}])
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
+# As the SageMaker Python SDK packs a model with its entry point: the code inside model.tar.gz.
+deploy('serve-ok', [('model.bin', b'x')] + code(OK, 'code/'), {'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'})
+# The source directory as its own archive, named by SAGEMAKER_SUBMIT_DIRECTORY.
+s3.put_object(Bucket='serve-req', Key='serve-submit/sourcedir.tar.gz', Body=tar(code(OK, '')))
+deploy('serve-submit', [('model.bin', b'x')], {'SAGEMAKER_SUBMIT_DIRECTORY': 's3://serve-req/serve-submit/sourcedir.tar.gz'})
+deploy('serve-bad', [('model.bin', b'x')] + code(BAD, 'code/'), {'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'})
+out = {}
+for name in ('serve-ok', 'serve-submit', 'serve-bad'):
+    for _ in range(900):
+        d = sm.describe_endpoint(EndpointName=name)
+        if d['EndpointStatus'] in ('InService', 'Failed'): break
+        time.sleep(0.2)
+    r = {'status': d['EndpointStatus'], 'reason': d.get('FailureReason')}
+    if d['EndpointStatus'] == 'InService':
+        r['answer'] = json.loads(rt.invoke_endpoint(EndpointName=name, ContentType='application/json', Body=b'[[1]]')['Body'].read())
+    out[name] = r
+print(json.dumps(out))
+`;
+
+describe('boto3: a script-mode model server installs requirements.txt with pip', () => {
+  it('installs model.tar.gz code/ and SAGEMAKER_SUBMIT_DIRECTORY requirements for the instance only; a pip failure fails the endpoint naming requirements.txt', async () => {
+    const out = await boto3<Record<string, { status: string; reason?: string; answer?: { probe: number; python: string } }>>(loam, program, { probe });
+    for (const name of ['serve-ok', 'serve-submit']) {
+      const r = out[name]!;
+      expect(r.status, `${name}: ${r.reason}`).toBe('InService');
+      // model_fn imported the wheel requirements.txt installed, and the server runs in the instance's environment.
+      expect(r.answer?.probe).toBe(42);
+      expect(r.answer?.python).toMatch(/\/loam-requirements\/bin\/python$/);
+    }
+    // Installed for the instance alone: the configured interpreter still does not have it.
+    const system = spawnSync(PYTHON, ['-c', `import ${probe}`], { encoding: 'utf8' });
+    expect(system.stderr).toContain(`No module named '${probe}'`);
+
+    const bad = out['serve-bad']!;
+    expect(bad.status).toBe('Failed');
+    expect(bad.reason).toContain("The model's requirements.txt could not be installed (InstallRequirementsError, exit code 1): ERROR: No matching distribution found for loam-no-such-package==9.9");
+    expect(bad.reason).toMatch(/Command: \S*python3?\S* -m pip install -r requirements\.txt$/);
+    expect(bad.reason!.length).toBeLessThanOrEqual(1024);
+  }, 300_000);
+});
