@@ -46,6 +46,11 @@ export function validateDeploymentApprovalTag(tags: readonly Tag[] | undefined):
   }
 }
 
+/** Whether writing `tags` to a group sets it to `not-required`: its pending versions may then deploy. */
+export function loosensDeploymentApproval(tags: readonly Tag[] | undefined): boolean {
+  return tags?.some((t) => t.Key === DEPLOYMENT_APPROVAL_TAG && t.Value.toLowerCase() === 'not-required') ?? false;
+}
+
 /** Whether a package in this approval state may become a model, under the group's setting. */
 export function mayDeploy(status: ApprovalStatus | undefined, policy: DeploymentApproval): boolean {
   if (status === undefined) return true; // unversioned packages carry no approval

@@ -1,12 +1,13 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import type { Clock } from '../kernel/clock.js';
-import type { RequestContext } from '../kernel/context.js';
+import type { Principal, RequestContext } from '../kernel/context.js';
 import { ConflictError, isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import { clampMaxResults } from '../kernel/pagination.js';
 import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
-import { validateDeploymentApprovalTag } from './approval-rules.js';
+import { loosensDeploymentApproval, validateDeploymentApprovalTag } from './approval-rules.js';
 import { groupKeyOf, userContextOf } from './package-refs.js';
 import { modelPackageGroupsCollection, modelPackagesCollection, type ModelPackageGroupRecord } from './registry.collections.js';
 
@@ -16,6 +17,11 @@ export interface RegistryServiceOptions {
   readonly store: MetadataStore;
   readonly clock: Clock;
   readonly partition: Partition;
+  /**
+   * The caller's policies: setting a group's deployment approval to `not-required` also needs
+   * sagemaker:UpdateModelPackage on the group's packages (see checkApprovalSetting).
+   */
+  readonly authorize?: ActionAuthorizer;
 }
 
 /** SageMaker's description rule: letters, marks, separators, symbols, digits and punctuation. */
@@ -32,11 +38,14 @@ export function checkDescription(value: string | undefined, field: string): void
 export class ModelPackageGroupService {
   constructor(private readonly o: RegistryServiceOptions) {}
 
-  /** @throws ResourceInUse (the name exists, ignoring case), ValidationException, ResourceLimitExceeded (tags). */
+  /**
+   * @throws ResourceInUse (the name exists, ignoring case), ValidationException, ResourceLimitExceeded (tags),
+   * AccessDeniedException (tagged `loam:deployment-approval = not-required` by a caller who may not approve).
+   */
   async CreateModelPackageGroup(input: InputOf<Ops['CreateModelPackageGroup']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateModelPackageGroup']>> {
     if (input.Tags) validateTags(input.Tags);
-    validateDeploymentApprovalTag(input.Tags);
     checkDescription(input.ModelPackageGroupDescription, 'ModelPackageGroupDescription');
+    await this.checkApprovalSetting(ctx.principal, input.ModelPackageGroupName, input.Tags);
     const arn = resourceArn(this.o.partition, 'model-package-group', input.ModelPackageGroupName);
     const record: ModelPackageGroupRecord = {
       key: input.ModelPackageGroupName.toLowerCase(), name: input.ModelPackageGroupName, arn,
@@ -94,6 +103,21 @@ export class ModelPackageGroupService {
       await tx.tags.clear(g.arn);
     });
     return {};
+  }
+
+  /**
+   * Checks tags about to be written to a group (CreateModelPackageGroup, AddTags, MLflow's tags): a
+   * `loam:deployment-approval` value must be known, and setting it to `not-required` lets the group's
+   * pending versions deploy, which is what approving them does, so the caller must also be allowed
+   * sagemaker:UpdateModelPackage (the approval action) on `model-package/<group>/*`. Setting it back to
+   * `required`, or removing it, only tightens and needs nothing more.
+   * @throws ValidationException for an unknown value, AccessDeniedException when the caller may not approve.
+   */
+  async checkApprovalSetting(principal: Principal, nameOrArn: string, tags: readonly { Key: string; Value: string }[] | undefined): Promise<void> {
+    validateDeploymentApprovalTag(tags);
+    if (!loosensDeploymentApproval(tags) || !this.o.authorize) return;
+    const group = groupKeyOf(nameOrArn, this.o.partition);
+    await this.o.authorize(principal, 'sagemaker:UpdateModelPackage', resourceArn(this.o.partition, 'model-package', `${group}/*`));
   }
 
   /** Changes the description (MLflow's registered-model update; SageMaker has no such operation). */

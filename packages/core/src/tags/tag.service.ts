@@ -3,13 +3,19 @@ import type { RequestContext } from '../kernel/context.js';
 import { LimitExceededError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { MetadataStore, Tag } from '../ports/metadata-store.js';
 import { maxTagsPerResource, validateTagKeys, validateTags } from './tag-rules.js';
 
 type Ops = typeof operations;
 
 /** Tells whether the resource an ARN names exists. */
 export type ResourceExists = (arn: string) => Promise<boolean>;
+
+/**
+ * Checks tags about to be added to a resource for the caller, where a tag means more than a label (a
+ * model group's `loam:deployment-approval`); throws to refuse them (ValidationException, AccessDeniedException).
+ */
+export type TagWriteCheck = (arn: string, tags: readonly Tag[], ctx: RequestContext) => Promise<void>;
 
 export interface TagServiceOptions {
   readonly store: MetadataStore;
@@ -24,6 +30,7 @@ export interface TagServiceOptions {
  */
 export class TagService {
   private readonly resolvers: { prefix: string; exists: ResourceExists }[] = [];
+  private readonly writeChecks: { prefix: string; check: TagWriteCheck }[] = [];
 
   constructor(private readonly options: TagServiceOptions) {}
 
@@ -36,10 +43,19 @@ export class TagService {
     this.resolvers.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
-  /** Adds or overwrites tags. @throws ResourceNotFound, ResourceLimitExceeded (over 50 tags), ValidationException. */
-  async AddTags(input: InputOf<Ops['AddTags']>, _ctx: RequestContext): Promise<OutputOf<Ops['AddTags']>> {
+  /** Runs `check` on the tags AddTags is about to write to a resource whose ARN starts with `prefix`. */
+  registerWriteCheck(prefix: string, check: TagWriteCheck): void {
+    this.writeChecks.push({ prefix, check });
+  }
+
+  /**
+   * Adds or overwrites tags.
+   * @throws ResourceNotFound, ResourceLimitExceeded (over 50 tags), ValidationException, AccessDeniedException (a write check).
+   */
+  async AddTags(input: InputOf<Ops['AddTags']>, ctx: RequestContext): Promise<OutputOf<Ops['AddTags']>> {
     validateTags(input.Tags);
     await this.requireResource(input.ResourceArn);
+    for (const w of this.writeChecks) if (input.ResourceArn.startsWith(w.prefix)) await w.check(input.ResourceArn, input.Tags, ctx);
     await this.options.store.transaction(async (tx) => {
       const existing = new Set((await tx.tags.list(input.ResourceArn)).map((t) => t.Key));
       for (const t of input.Tags) existing.add(t.Key);

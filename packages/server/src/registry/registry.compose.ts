@@ -36,7 +36,7 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
   const { store, partition } = o;
   const clock = systemClock;
   const lineage = new LineageRecorder(store, partition, clock);
-  const groups = new ModelPackageGroupService({ store, clock, partition });
+  const groups = new ModelPackageGroupService({ store, clock, partition, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const packages = new ModelPackageService({ store, clock, partition, artifacts: o.artifacts, lineage });
   const lineageSync = new LineageSync({ store, partition, recorder: lineage, logger: o.logger.child({ component: 'lineage' }), ...(o.lineageIntervalMs !== undefined ? { intervalMs: o.lineageIntervalMs } : {}) });
   const lineageQuery = new LineageQueryService({
@@ -47,6 +47,8 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
   });
   const base = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
   o.tags.registerResolver(`${base}model-package-group/`, groups.exists);
+  // A group's deployment-approval tag decides which versions deploy: setting it is checked as approving.
+  o.tags.registerWriteCheck(`${base}model-package-group/`, (arn, tags, ctx) => groups.checkApprovalSetting(ctx.principal, arn, tags));
   o.tags.registerResolver(`${base}model-package/`, packages.exists);
   lineageSync.start();
   return {

@@ -243,7 +243,13 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         return { model_versions: stages?.length ? latest.filter((v) => stages.some((s) => s.toLowerCase() === v.current_stage.toLowerCase())) : latest };
       } },
     { path: 'registered-models/set-tag', methods: methods('POST'), action: 'AddTags', resource: groupRes,
-      handle: async (m) => (await r.store.tags.put((await groupOf(m)).g.arn, [{ Key: reservedKey(need(m, 'key')), Value: m.str('value') ?? '' }]), {}) },
+      handle: async (m, p) => {
+        const { g } = await groupOf(m);
+        const tag = { Key: reservedKey(need(m, 'key')), Value: m.str('value') ?? '' };
+        await r.groups.checkApprovalSetting(p, g.arn, [tag]);
+        await r.store.tags.put(g.arn, [tag]);
+        return {};
+      } },
     { path: 'registered-models/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: groupRes,
       handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [reservedKey(need(m, 'key'))]), {}) },
     { path: 'registered-models/alias', methods: methods('POST'), action: 'AddTags', resource: groupRes,
