@@ -30,12 +30,13 @@ export async function openSqlMetadataStore(options: SqlMetadataStoreOptions): Pr
     if (layouts.has(spec.name)) throw new InternalError(`Collection '${spec.name}' is registered twice.`);
     layouts.set(spec.name, layoutOf(spec));
   }
+  const log = (options.logger ?? silentLogger).child({ component: 'metadata-store' });
   const dialect = await createSqlDialect({
     url: options.url,
+    logger: log,
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(options.poolSize === undefined ? {} : { maxConnections: options.poolSize }),
   });
-  const log = (options.logger ?? silentLogger).child({ component: 'metadata-store' });
   try {
     await migrate(dialect, [...layouts.values()], log);
   } catch (e) {

@@ -1,5 +1,5 @@
-import { Kysely, PostgresDialect, sql, type Expression } from 'kysely';
-import { InternalError, ValidationError } from '@loam/core';
+import { Kysely, PostgresAdapter, PostgresDialect, sql, type DialectAdapter, type Expression } from 'kysely';
+import { InternalError, ValidationError, silentLogger, type Logger } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
 import { reportingUnavailable } from './unavailable.js';
 
@@ -16,6 +16,8 @@ export interface PostgresDialectOptions {
    * request then fails as ServiceUnavailable instead of hanging on a lock or a stuck server). Default 60 s.
    */
   readonly statementTimeoutMs?: number;
+  /** Told when a migration waits for another server's (see MigrationLockAdapter). */
+  readonly logger?: Logger;
 }
 
 // Text compares bytewise (code point order) whatever the database locale, as on SQLite and in the fake.
@@ -55,6 +57,36 @@ function postgresUnavailable(e: unknown): string | undefined {
   return undefined;
 }
 
+/** Kysely's PostgresAdapter's migration lock: the same key, so servers of every Loam version take turns. */
+const MIGRATION_LOCK_ID = sql.lit(BigInt('3853314791062309107'));
+
+/**
+ * Kysely's PostgresAdapter, whose migration lock waits as long as another server's migration runs: a
+ * session advisory lock taken on a pooled connection, whose wait the pool's statement timeout cancelled
+ * (60 s), so a second server starting during a long migration failed with "PostgreSQL cancelled a
+ * statement". It says why it waits, and the statement timeout is lifted for the wait only.
+ */
+class MigrationLockAdapter extends PostgresAdapter {
+  constructor(private readonly onWait: () => void) {
+    super();
+  }
+
+  override async acquireMigrationLock(db: Kysely<any>): Promise<void> {
+    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${MIGRATION_LOCK_ID}) as locked`.execute(db);
+    if (rows[0]?.locked === true) return;
+    this.onWait();
+    // For this session (the lock is the session's, outside any transaction), then back to the pool's
+    // settings: RESET restores what the connection started with.
+    await sql`select set_config('statement_timeout', '0', false), set_config('lock_timeout', '0', false)`.execute(db);
+    try {
+      await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`.execute(db);
+    } finally {
+      await sql`reset statement_timeout`.execute(db);
+      await sql`reset lock_timeout`.execute(db);
+    }
+  }
+}
+
 /**
  * PostgreSQL through a `pg` Pool. Every connection's `search_path` is the configured schema, so the
  * same unqualified SQL and migrations serve a shared database (one schema per deployment or test run).
@@ -68,12 +100,13 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
   }
   // Loaded here so an SQLite deployment never loads `pg`.
   const { default: pg } = await import('pg');
+  const statementTimeoutMs = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
-    idle_in_transaction_session_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: statementTimeoutMs,
     // A server that vanished without closing the socket (a host down, a cut network) is noticed by TCP.
     keepAlive: true,
     options: `-c search_path=${schema}`,
@@ -86,13 +119,21 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
   // if any, is rejected on its own (and becomes ServiceUnavailable below).
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely({ dialect: reportingUnavailable(new PostgresDialect({ pool }), { cause: postgresUnavailable }) });
+  const safeUrl = options.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  const label = `${safeUrl} (schema ${schema})`;
+  const log = options.logger ?? silentLogger;
+  const adapter = new MigrationLockAdapter(() => log.info({ store: label }, "waiting for another Loam server's migration"));
+  const dialect = new (class extends PostgresDialect {
+    override createAdapter(): DialectAdapter {
+      return adapter;
+    }
+  })({ pool });
+  const db = new Kysely({ dialect: reportingUnavailable(dialect, { cause: postgresUnavailable }) });
   // Text columns are collated "C" (bytewise order), under which lower() folds ASCII only; fold under
   // ICU's root locale when the server has ICU, else under the database's default collation.
   let foldCollation = sql.id('und-x-icu');
-  const safeUrl = options.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   return {
-    label: `${safeUrl} (schema ${schema})`,
+    label,
     db,
     schema,
     capabilities: { skipLocked: true, durable: true, statementErrorAbortsTransaction: true, concurrentTransactions: true },

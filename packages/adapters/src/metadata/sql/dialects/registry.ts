@@ -1,4 +1,4 @@
-import { ValidationError } from '@loam/core';
+import { ValidationError, type Logger } from '@loam/core';
 import type { SqlDialect } from './sql-dialect.js';
 import { createSqliteDialect, parseSqliteUrl } from './sqlite.js';
 import { createPostgresDialect } from './postgres.js';
@@ -10,6 +10,8 @@ export interface SqlConnectionOptions {
   readonly schema?: string;
   /** PostgreSQL only: the most connections the pool opens. */
   readonly maxConnections?: number;
+  /** PostgreSQL only: told when a migration waits for another server's. */
+  readonly logger?: Logger;
 }
 
 /** Every SQL backend, by URL scheme. A new database is one row here and one file beside this one. */

@@ -20,12 +20,13 @@ export interface SqlExperimentStoreOptions {
 
 /** Opens the experiment tracking store and brings its tables up to date. */
 export async function openSqlExperimentStore(options: SqlExperimentStoreOptions): Promise<ExperimentStore> {
+  const log = (options.logger ?? silentLogger).child({ component: 'experiment-store' });
   const dialect = await createSqlDialect({
     url: options.url,
+    logger: log,
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(options.poolSize === undefined ? {} : { maxConnections: options.poolSize }),
   });
-  const log = (options.logger ?? silentLogger).child({ component: 'experiment-store' });
   try {
     await migrateExperiments(dialect, log);
     const like = await probeTraits(dialect);

@@ -1,0 +1,43 @@
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import type { CollectionSpec, Logger } from '@loam/core';
+import { layoutOf } from './collection-layout.js';
+import { createPostgresDialect } from './dialects/postgres.js';
+import { migrate } from './migrations.js';
+import { testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
+
+// A second server starting while another migrates waits on the migration lock (a session advisory lock,
+// Kysely's key). The pool's statement timeout (60 s in production) cancelled that wait, so the server
+// failed with "PostgreSQL cancelled a statement" during any migration longer than that. Scaled down
+// here: another connection holds the lock for several times the timeout.
+const schema = useFreshPostgresSchema();
+const MIGRATION_LOCK_ID = '3853314791062309107';
+const TIMEOUT_MS = 300;
+
+const items: CollectionSpec<any> = { name: 'items', key: 'id', indexes: {} };
+
+it("a server waits for another's migration past its statement timeout, saying why, and migrates once it ends", async () => {
+  const { default: pg } = await import('pg');
+  const other = new pg.Client({ connectionString: testPostgresUrl });
+  await other.connect();
+  const lines: string[] = [];
+  const logger: Logger = { debug() {}, info: (_f, message) => void lines.push(message), warn() {}, error() {}, child: () => logger };
+  const d = await createPostgresDialect({ url: testPostgresUrl, schema, statementTimeoutMs: TIMEOUT_MS, logger });
+  try {
+    await other.query(`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
+    let settled: string | undefined;
+    const migrating = migrate(d, [layoutOf(items)], logger).then(() => void (settled = 'migrated'), (e: Error) => void (settled = `failed: ${e.message}`));
+    await new Promise((r) => setTimeout(r, TIMEOUT_MS * 6));
+    expect(settled).toBeUndefined();
+    expect(lines).toContain("waiting for another Loam server's migration");
+    await other.query(`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`);
+    await migrating;
+    expect(settled).toBe('migrated');
+    await d.db.insertInto('items').values({ pk: 'a', doc: '{"id":"a"}', version: 1 }).execute();
+    // The wait lifted the timeout for itself only: requests are bounded again.
+    await expect(sql`select pg_sleep(${(TIMEOUT_MS * 3) / 1000})`.execute(d.db)).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+  } finally {
+    await other.end();
+    await d.destroy();
+  }
+}, 60_000);
