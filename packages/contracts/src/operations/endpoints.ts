@@ -85,8 +85,8 @@ export const DescribeAlarms = defineOperation({
   rest: { method: 'GET', path: '/api/v1/alarms' },
 });
 export const DeleteAlarms = defineOperation({
-  ...cloudwatch, name: 'DeleteAlarms', kind: 'delete', summary: 'Deletes alarms by name.',
-  input: A.DeleteAlarmsInput, output: Empty, errors: ['ResourceNotFound'],
+  ...cloudwatch, name: 'DeleteAlarms', kind: 'delete', summary: "Deletes alarms by name (not a target-tracking policy's: DeleteScalingPolicy deletes those).",
+  input: A.DeleteAlarmsInput, output: Empty, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'cloudwatch:DeleteAlarms', resource: alarm, resourceNames: A.alarmOfRequest,
   authorizationNote: 'Checked on each alarm of AlarmNames, every one before any is deleted.',
   rest: { method: 'POST', path: '/api/v1/alarms/delete' },
@@ -114,12 +114,12 @@ export const DeregisterScalableTarget = defineOperation({
   iamAction: 'application-autoscaling:DeregisterScalableTarget', rest: { method: 'POST', path: '/api/v1/scalable-targets/delete' },
 });
 export const PutScalingPolicy = defineOperation({
-  ...autoscaling, name: 'PutScalingPolicy', kind: 'action', summary: "Adds or replaces a target-tracking policy on a registered variant's invocations per instance.",
+  ...autoscaling, name: 'PutScalingPolicy', kind: 'action', summary: "Adds or replaces a target-tracking policy on a registered variant's invocations per instance, with its CloudWatch alarms (AlarmHigh, AlarmLow).",
   input: A.PutScalingPolicyInput, output: A.PutScalingPolicyOutput, errors: [...scalingErrors],
   iamAction: 'application-autoscaling:PutScalingPolicy', rest: { method: 'POST', path: '/api/v1/scaling-policies' },
 });
 export const DeleteScalingPolicy = defineOperation({
-  ...autoscaling, name: 'DeleteScalingPolicy', kind: 'delete', summary: 'Removes a scaling policy.',
+  ...autoscaling, name: 'DeleteScalingPolicy', kind: 'delete', summary: 'Removes a scaling policy and its alarms.',
   input: A.DeleteScalingPolicyInput, output: Empty, errors: [...scalingErrors],
   iamAction: 'application-autoscaling:DeleteScalingPolicy', rest: { method: 'POST', path: '/api/v1/scaling-policies/delete' },
 });

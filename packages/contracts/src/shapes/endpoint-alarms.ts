@@ -36,6 +36,9 @@ export const MetricAlarm = Output({
   MetricName: Type.String(),
   Namespace: Type.String(),
   Dimensions: Type.Array(Output({ Name: Type.String(), Value: Type.String() })),
+  AlarmActions: Type.Optional(Type.Array(Type.String(), { description: "A target-tracking policy's alarms name their policy's ARN; other alarms take no actions." })),
+  OKActions: Type.Optional(Type.Array(Type.String())),
+  InsufficientDataActions: Type.Optional(Type.Array(Type.String())),
   Statistic: Type.Optional(Type.String()),
   ExtendedStatistic: Type.Optional(Type.String()),
   Period: Type.Integer(),
@@ -121,7 +124,9 @@ export const PutScalingPolicyInput = Input({
 });
 export const PutScalingPolicyOutput = Output({
   PolicyARN: Type.String(),
-  Alarms: Type.Optional(Type.Array(Output({ AlarmName: Type.String(), AlarmARN: Type.String() }), { description: 'Always empty: Loam evaluates target tracking itself, without CloudWatch alarms.' })),
+  Alarms: Type.Optional(Type.Array(Output({ AlarmName: Type.String(), AlarmARN: Type.String() }), {
+    description: "The policy's alarms, as Application Auto Scaling creates them: TargetTracking-<ResourceId>-AlarmHigh-<uuid> (scale out) and, unless DisableScaleIn, …-AlarmLow-<uuid> (scale in).",
+  })),
 });
 export const DeleteScalingPolicyInput = Input({ PolicyName: Type.String({ minLength: 1, maxLength: 256 }), ...scalable });
 export const DescribeScalingPoliciesInput = Input({
@@ -137,7 +142,7 @@ export const DescribeScalingPoliciesOutput = Output({
   }),
   ScalingPolicies: Type.Array(Output({
     PolicyName: Type.String(), PolicyARN: Type.String(), ServiceNamespace: Type.String(), ResourceId: Type.String(), ScalableDimension: Type.String(), PolicyType: Type.String(),
-    TargetTrackingScalingPolicyConfiguration: Type.Object({}, { additionalProperties: true }), Alarms: Type.Array(Type.Object({}, { additionalProperties: true })), CreationTime: Timestamp,
+    TargetTrackingScalingPolicyConfiguration: Type.Object({}, { additionalProperties: true }), Alarms: Type.Array(Output({ AlarmName: Type.String(), AlarmARN: Type.String() })), CreationTime: Timestamp,
   })),
   NextToken: Type.Optional(Type.String()),
 });

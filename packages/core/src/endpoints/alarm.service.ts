@@ -37,7 +37,10 @@ export class AlarmService {
     return `arn:loam:cloudwatch:${this.o.partition.region}:${this.o.partition.accountId}:alarm:${name}`;
   }
 
-  /** @throws ValidationException (no EndpointName dimension, percentile on a count metric), ResourceLimitExceeded. */
+  /**
+   * @throws ValidationException (no EndpointName dimension, percentile on a count metric, an alarm a
+   * target-tracking policy owns), ResourceLimitExceeded.
+   */
   async PutMetricAlarm(input: InputOf<Ops['PutMetricAlarm']>, _ctx: RequestContext): Promise<OutputOf<Ops['PutMetricAlarm']>> {
     const ep = input.Dimensions.find((d) => d.Name === 'EndpointName');
     const variant = input.Dimensions.find((d) => d.Name === 'VariantName');
@@ -54,6 +57,7 @@ export class AlarmService {
     const c = this.o.store.collection(alarmsCollection);
     const key = input.AlarmName;
     const existing = await c.get(key);
+    if (existing?.value.managedBy) throw managed(existing.value, 'replaced');
     const record: AlarmRecord = {
       key, name: input.AlarmName, arn: this.arnOf(input.AlarmName), endpointName: ep.Value, ...(variant ? { variantName: variant.Value } : {}),
       request: { Namespace: 'AWS/SageMaker', ...input }, updatedTime: this.o.clock.now() / 1000,
@@ -85,6 +89,10 @@ export class AlarmService {
    */
   async DeleteAlarms(input: InputOf<Ops['DeleteAlarms']>, ctx: RequestContext): Promise<OutputOf<Ops['DeleteAlarms']>> {
     for (const n of input.AlarmNames) await this.o.authorize?.(ctx.principal, 'cloudwatch:DeleteAlarms', this.arnOf(n));
+    for (const n of input.AlarmNames) {
+      const a = await this.get(n);
+      if (a?.managedBy) throw managed(a, 'deleted');
+    }
     for (const n of input.AlarmNames) await this.o.store.collection(alarmsCollection).delete(n);
     return {};
   }
@@ -114,4 +122,16 @@ export class AlarmService {
       StateValue: s?.value ?? 'INSUFFICIENT_DATA', StateReason: s?.reason ?? 'Not evaluated yet.', ...(s ? { StateUpdatedTimestamp: s.time } : {}),
     } as OutputOf<Ops['DescribeAlarms']>['MetricAlarms'][number];
   }
+}
+
+/**
+ * A target-tracking policy's alarm: Application Auto Scaling asks that it not be edited or deleted, since
+ * the policy scales on it; Loam refuses both, so the policy keeps working, and says what to do instead.
+ */
+function managed(a: AlarmRecord, what: 'replaced' | 'deleted'): ValidationError {
+  const m = a.managedBy as NonNullable<AlarmRecord['managedBy']>;
+  return new ValidationError(
+    `Alarm '${a.name}' belongs to the target-tracking scaling policy '${m.policyName}' of ${m.resourceId} and cannot be ${what}: change the policy with PutScalingPolicy, or remove it (and its alarms) with DeleteScalingPolicy.`,
+    [{ path: what === 'deleted' ? '/AlarmNames' : '/AlarmName', message: 'owned by a target-tracking scaling policy' }],
+  );
 }

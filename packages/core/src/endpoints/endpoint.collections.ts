@@ -60,6 +60,18 @@ export interface AlarmRecord {
   readonly variantName?: string;
   readonly request: Readonly<Record<string, unknown>>;
   readonly updatedTime: number;
+  /**
+   * Set on the alarms a target-tracking policy owns (Application Auto Scaling creates and deletes them):
+   * users cannot replace or delete them, and the autoscaler acts on their state.
+   */
+  readonly managedBy?: { readonly resourceId: string; readonly policyName: string; readonly policyArn: string };
+}
+
+/** One of the alarms of a target-tracking policy: AlarmHigh scales out, AlarmLow scales in. */
+export interface PolicyAlarm {
+  readonly kind: 'AlarmHigh' | 'AlarmLow';
+  readonly name: string;
+  readonly arn: string;
 }
 
 /** A variant's scalable target and its target-tracking policies (Application Auto Scaling's model). */
@@ -80,6 +92,8 @@ export interface ScalingRecord {
     readonly scaleInCooldown: number;
     readonly disableScaleIn: boolean;
     readonly creationTime: number;
+    /** Absent on policies stored before Loam created them; the server creates them at start. */
+    readonly alarms?: readonly PolicyAlarm[];
   }[];
 }
 

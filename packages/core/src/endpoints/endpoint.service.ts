@@ -11,6 +11,7 @@ import { modelsCollection } from '../models/model.collections.js';
 import type { EndpointDeployer } from './endpoint-deployer.js';
 import { EndpointStore } from './endpoint-store.js';
 import { scalableTargetsOf } from './scaling.service.js';
+import { deleteTargetAlarms } from './target-tracking-alarms.js';
 import { alarmsCollection, endpointsCollection, scalingCollection, type DeploymentConfigInput, type EndpointConfigRecord, type EndpointRecord, type VariantSummary } from './endpoint.collections.js';
 import type { EndpointConfigService } from './endpoint-config.service.js';
 import { checkIsolationServable, validateDeploymentConfig, type InstanceIsolation } from './deployment-rules.js';
@@ -262,6 +263,7 @@ export class EndpointService {
       }
     }
     for (const t of targets) await this.o.store.collection(scalingCollection).delete(t.key);
+    await deleteTargetAlarms(this.o.store, targets);
     await this.o.store.tags.clear(r.arn);
     this.o.deployer().delete(input.EndpointName);
     return {};

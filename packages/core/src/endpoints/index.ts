@@ -5,6 +5,7 @@ export { EndpointStore } from './endpoint-store.js';
 export { idleDeployer, type EndpointDeployer } from './endpoint-deployer.js';
 export { AlarmService, type AlarmServiceOptions, type AlarmStateSource, type AlarmStateValue } from './alarm.service.js';
 export { ScalingService, type ScalingServiceOptions } from './scaling.service.js';
+export { policyAlarmRecords, TARGET_TRACKING_PERIOD_SECONDS, SCALE_IN_SHARE } from './target-tracking-alarms.js';
 export { scalingActivitiesCollection, type ScalingAction, type ScalingActivityRecord } from './scaling-activities.js';
 export { checkIsolationServable, trafficSchedule, validateDeploymentConfig, wantsIsolation, type InstanceIsolation } from './deployment-rules.js';
 

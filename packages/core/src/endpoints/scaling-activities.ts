@@ -32,6 +32,10 @@ export interface ScalingAction {
   readonly perInstancePerMinute: number;
   readonly startMs: number;
   readonly endMs: number;
+  /** The policy's alarm in ALARM that triggered the action. */
+  readonly alarmName?: string;
+  /** Set when the action brought the variant within its target's MinCapacity or MaxCapacity, not an alarm. */
+  readonly bound?: 'minimum' | 'maximum';
   /** Set when the controller could not apply the new count. */
   readonly error?: string;
 }

@@ -5,9 +5,10 @@ import type { Principal, RequestContext } from '../kernel/context.js';
 import { AccessDeniedError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import { scalingCollection, type ScalingRecord } from './endpoint.collections.js';
+import { alarmsCollection, scalingCollection, type ScalingRecord } from './endpoint.collections.js';
 import type { EndpointStore } from './endpoint-store.js';
 import { scalingActivitiesCollection, type ScalingAction } from './scaling-activities.js';
+import { deletePolicyAlarms, deleteTargetAlarms, policyAlarmRecords } from './target-tracking-alarms.js';
 
 type Ops = typeof operations;
 
@@ -22,6 +23,8 @@ export interface ScalingServiceOptions {
    * endpoints the caller may describe scaling of one by one.
    */
   readonly authorize?: (principal: Principal, action: string, resource: string) => Promise<void>;
+  /** Seconds per datapoint of target-tracking alarms: 60 (Application Auto Scaling's); tests shorten it. */
+  readonly alarmPeriodSeconds?: number;
 }
 
 const NAMESPACE = 'sagemaker';
@@ -137,31 +140,49 @@ export class ScalingService {
     const c = this.o.store.collection(scalingCollection);
     const cur = await c.get(input.ResourceId.toLowerCase());
     if (!cur || !(await c.delete(cur.value.key, cur.version))) throw this.noTarget(input.ResourceId);
+    await deleteTargetAlarms(this.o.store, [cur.value]);
     return {};
   }
 
-  /** @throws ResourceNotFound when the variant has no scalable target yet. */
+  /**
+   * Adds or replaces a target-tracking policy and creates its CloudWatch alarms (a replaced policy's
+   * alarms are deleted and new ones created, as Application Auto Scaling does).
+   * @throws ResourceNotFound when the variant has no scalable target yet.
+   */
   async PutScalingPolicy(input: InputOf<Ops['PutScalingPolicy']>, _ctx: RequestContext): Promise<OutputOf<Ops['PutScalingPolicy']>> {
     const c = this.o.store.collection(scalingCollection);
     const cur = await c.get(input.ResourceId.toLowerCase());
     if (!cur) throw this.noTarget(input.ResourceId);
     const t = input.TargetTrackingScalingPolicyConfiguration;
     const arn = `arn:loam:autoscaling:${this.o.partition.region}:${this.o.partition.accountId}:scalingPolicy:${input.ResourceId}:policyName/${input.PolicyName}`;
-    const policy = {
+    const base = {
       name: input.PolicyName, arn, targetValue: t.TargetValue, scaleOutCooldown: t.ScaleOutCooldown ?? 300, scaleInCooldown: t.ScaleInCooldown ?? 300,
       disableScaleIn: t.DisableScaleIn === true, creationTime: this.o.clock.now() / 1000,
     };
-    await c.update(cur.value.key, cur.version, { ...cur.value, policies: [...cur.value.policies.filter((p) => p.name !== input.PolicyName), policy] });
-    return { PolicyARN: arn, Alarms: [] };
+    const { alarms, insert } = await this.alarmsFor(cur.value, base);
+    const policy = { ...base, alarms };
+    // The alarms exist before the policy names them; if the policy cannot be written they are removed.
+    await insert();
+    try {
+      await c.update(cur.value.key, cur.version, { ...cur.value, policies: [...cur.value.policies.filter((p) => p.name !== input.PolicyName), policy] });
+    } catch (e) {
+      await deletePolicyAlarms(this.o.store, alarms);
+      throw e;
+    }
+    await deletePolicyAlarms(this.o.store, cur.value.policies.find((p) => p.name === input.PolicyName)?.alarms);
+    return { PolicyARN: arn, Alarms: alarms.map((a) => ({ AlarmName: a.name, AlarmARN: a.arn })) };
   }
 
+  /** Removes a policy and its alarms. @throws ResourceNotFound */
   async DeleteScalingPolicy(input: InputOf<Ops['DeleteScalingPolicy']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteScalingPolicy']>> {
     const c = this.o.store.collection(scalingCollection);
     const cur = await c.get(input.ResourceId.toLowerCase());
-    if (!cur?.value.policies.some((p) => p.name === input.PolicyName)) {
+    const gone = cur?.value.policies.find((p) => p.name === input.PolicyName);
+    if (!cur || !gone) {
       throw new NotFoundError('Scaling policy', `${input.ResourceId}/${input.PolicyName}`);
     }
     await c.update(cur.value.key, cur.version, { ...cur.value, policies: cur.value.policies.filter((p) => p.name !== input.PolicyName) });
+    await deletePolicyAlarms(this.o.store, gone.alarms);
     return {};
   }
 
@@ -174,7 +195,8 @@ export class ScalingService {
     return {
       ScalableTargets: all.map((r) => ({ ResourceId: r.resourceId, MinCapacity: r.minCapacity, MaxCapacity: r.maxCapacity, CreationTime: r.creationTime })),
       ScalingPolicies: pg.items.map(({ r, p }) => ({
-        PolicyName: p.name, PolicyARN: p.arn, ServiceNamespace: NAMESPACE, ResourceId: r.resourceId, ScalableDimension: DIMENSION, PolicyType: 'TargetTrackingScaling', Alarms: [], CreationTime: p.creationTime,
+        PolicyName: p.name, PolicyARN: p.arn, ServiceNamespace: NAMESPACE, ResourceId: r.resourceId, ScalableDimension: DIMENSION, PolicyType: 'TargetTrackingScaling',
+        Alarms: (p.alarms ?? []).map((a) => ({ AlarmName: a.name, AlarmARN: a.arn })), CreationTime: p.creationTime,
         TargetTrackingScalingPolicyConfiguration: {
           TargetValue: p.targetValue, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
           ScaleOutCooldown: p.scaleOutCooldown, ScaleInCooldown: p.scaleInCooldown, DisableScaleIn: p.disableScaleIn,
@@ -213,7 +235,7 @@ export class ScalingService {
       key: randomUUID(), targetKey: resourceId.toLowerCase(), resourceId, endpointName: a.endpointName,
       startTime: a.startMs / 1000, endTime: a.endMs / 1000,
       description: `Setting desired instance count to ${a.to}.`,
-      cause: `target-tracking policy ${a.policyName}: ${round(a.perInstancePerMinute)} invocations per instance per minute against a target of ${a.targetValue}, on ${a.from} instance${a.from === 1 ? '' : 's'}`,
+      cause: causeOf(a),
       statusCode: a.error === undefined ? 'Successful' : 'Failed',
       statusMessage: a.error === undefined ? `Successfully set desired instance count to ${a.to}. Change successfully fulfilled by sagemaker.` : `Failed to set desired instance count to ${a.to}: ${a.error}`,
     });
@@ -229,9 +251,61 @@ export class ScalingService {
     const removed: string[] = [];
     for (const r of await this.all()) {
       if (await this.o.endpoints.get(r.endpointName)) continue;
-      if (await c.delete(r.key)) removed.push(r.resourceId);
+      if (await c.delete(r.key)) {
+        await deleteTargetAlarms(this.o.store, [r]);
+        removed.push(r.resourceId);
+      }
     }
     return removed;
+  }
+
+  /**
+   * Gives every policy its alarms and removes alarms no policy names. Run at start: policies stored
+   * before Loam created alarms get theirs (the autoscaler acts on them), and alarms left by a policy
+   * change the server did not finish are deleted. Returns the names of the alarms created and deleted.
+   */
+  async reconcileAlarms(): Promise<{ created: string[]; deleted: string[] }> {
+    const c = this.o.store.collection(scalingCollection);
+    const created: string[] = [];
+    for (const r of await this.all()) {
+      if (r.policies.every((p) => p.alarms !== undefined)) continue;
+      const cur = await c.get(r.key);
+      if (!cur) continue;
+      const inserts: (() => Promise<void>)[] = [];
+      const policies = [];
+      for (const p of cur.value.policies) {
+        if (p.alarms !== undefined) { policies.push(p); continue; }
+        const { alarms, insert } = await this.alarmsFor(cur.value, p);
+        inserts.push(insert);
+        policies.push({ ...p, alarms });
+        created.push(...alarms.map((a) => a.name));
+      }
+      for (const insert of inserts) await insert();
+      await c.update(r.key, cur.version, { ...cur.value, policies });
+    }
+    const named = new Set((await this.all()).flatMap((r) => r.policies.flatMap((p) => (p.alarms ?? []).map((a) => a.name))));
+    const deleted: string[] = [];
+    const alarms = this.o.store.collection(alarmsCollection);
+    for (let token: string | undefined; ;) {
+      const p = await alarms.list({ maxResults: 1000, ...(token ? { nextToken: token } : {}) });
+      for (const { value: a } of p.items) if (a.managedBy && !named.has(a.name) && (await alarms.delete(a.key))) deleted.push(a.name);
+      if (!p.nextToken) break;
+      token = p.nextToken;
+    }
+    return { created, deleted };
+  }
+
+  /** A policy's alarm records and the function that stores them. */
+  private async alarmsFor(target: ScalingRecord, policy: { name: string; arn: string; targetValue: number; disableScaleIn: boolean }) {
+    const ep = await this.o.endpoints.get(target.endpointName);
+    const { alarms, records } = policyAlarmRecords({
+      partition: this.o.partition, target, endpointName: ep?.name ?? target.endpointName, policy, now: this.o.clock.now() / 1000,
+      ...(this.o.alarmPeriodSeconds !== undefined ? { periodSeconds: this.o.alarmPeriodSeconds } : {}),
+    });
+    const insert = async () => {
+      for (const rec of records) await this.o.store.collection(alarmsCollection).insert(rec);
+    };
+    return { alarms, insert };
   }
 
   /** Every registered target, page by page. */
@@ -273,3 +347,10 @@ export class ScalingService {
 }
 
 const round = (n: number): string => (Math.round(n * 10) / 10).toString();
+
+/** Application Auto Scaling's Cause: the alarm that triggered the policy, or the capacity bound that moved. */
+function causeOf(a: ScalingAction): string {
+  if (a.bound !== undefined) return `${a.bound} capacity was set to ${a.to}`;
+  const metric = `${round(a.perInstancePerMinute)} invocations per instance per minute against a target of ${a.targetValue}, on ${a.from} instance${a.from === 1 ? '' : 's'}`;
+  return a.alarmName === undefined ? `target-tracking policy ${a.policyName}: ${metric}` : `monitor alarm ${a.alarmName} in state ALARM triggered policy ${a.policyName}: ${metric}`;
+}

@@ -89,15 +89,24 @@ export class AlarmEvaluator implements AlarmStateSource {
 
   /** Evaluates one alarm now; returns its state. */
   evaluate(a: AlarmRecord, nowMs = Date.now()): AlarmState {
+    return this.evaluateWithPoints(a, nowMs).state;
+  }
+
+  /** Evaluates one alarm now: its state and its datapoints, newest first (what the autoscaler acts on). */
+  evaluateWithPoints(a: AlarmRecord, nowMs = Date.now()): { state: AlarmState; points: (number | undefined)[] } {
     const spec = a.request as unknown as AlarmSpec;
     const variants = this.metrics.variantsOf(a.endpointName);
     const endSec = Math.floor(nowMs / 1000) + 1;
+    const instances = this.instancesOf(a.endpointName, a.variantName);
     const points: (number | undefined)[] = [];
     for (let i = 0; i < spec.EvaluationPeriods; i++) {
       const to = endSec - i * spec.Period;
       const from = to - spec.Period;
       const windows = a.variantName ? [variants.get(a.variantName)?.window(from, to)] : [...variants.values()].map((v) => v.window(from, to));
-      points.push(datapoint(spec, merge(windows.filter((w): w is WindowStats => w !== undefined)), this.instancesOf(a.endpointName, a.variantName)));
+      const p = datapoint(spec, merge(windows.filter((w): w is WindowStats => w !== undefined)), instances);
+      // A serving variant without traffic reports zero invocations (SageMaker does, and scales such a
+      // variant in to its minimum): a target-tracking policy's alarms see 0, not missing data.
+      points.push(p === undefined && a.managedBy !== undefined && instances > 0 ? 0 : p);
     }
     const missing = spec.TreatMissingData ?? 'missing';
     let breaching = 0;
@@ -113,14 +122,14 @@ export class AlarmEvaluator implements AlarmStateSource {
     const need = spec.DatapointsToAlarm ?? spec.EvaluationPeriods;
     const value: AlarmStateValue = breaching >= need ? 'ALARM' : present === 0 ? 'INSUFFICIENT_DATA' : 'OK';
     const prev = this.states.get(a.name);
-    if (prev?.value === value) return prev;
+    if (prev?.value === value) return { state: prev, points };
     const shown = points.map((p) => (p === undefined ? '-' : Number(p.toPrecision(6)))).join(', ');
     const s: AlarmState = {
       value, time: nowMs / 1000,
       reason: `Threshold ${value === 'ALARM' ? 'Crossed' : 'not crossed'}: ${breaching} of the last ${spec.EvaluationPeriods} datapoints [${shown}] ${spec.ComparisonOperator} ${spec.Threshold} (needs ${need}).`,
     };
     this.states.set(a.name, s);
-    return s;
+    return { state: s, points };
   }
 
   evaluateAll(nowMs = Date.now()): void {

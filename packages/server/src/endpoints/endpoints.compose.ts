@@ -33,7 +33,8 @@ export interface EndpointsOptions {
   readonly authorize?: (principal: Principal, action: string, resource: string) => Promise<void>;
   /** Built-in models in process (default) or as their own processes. */
   readonly builtinServing?: 'in-process' | 'process';
-  readonly autoscaleWindowSeconds?: number;
+  /** Seconds per datapoint of target-tracking policies' alarms: 60, as Application Auto Scaling; tests shorten it. */
+  readonly autoscalePeriodSeconds?: number;
   readonly autoscaleIntervalMs?: number;
   readonly startupTimeoutSeconds?: number;
 }
@@ -77,7 +78,10 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   const evaluator = new AlarmEvaluator(metrics, instancesOf);
   const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, instanceIsolation, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const alarms = new AlarmService({ store, clock, partition, states: () => evaluator, ...(o.authorize ? { authorize: o.authorize } : {}) });
-  const scaling = new ScalingService({ store, clock, partition, endpoints: endpoints.endpoints, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, ...(o.authorize ? { authorize: o.authorize } : {}) });
+  const scaling = new ScalingService({
+    store, clock, partition, endpoints: endpoints.endpoints, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, ...(o.authorize ? { authorize: o.authorize } : {}),
+    ...(o.autoscalePeriodSeconds !== undefined ? { alarmPeriodSeconds: o.autoscalePeriodSeconds } : {}),
+  });
   const factory = new InstanceFactory({
     artifacts: o.artifacts, launcher, workDir: join(o.config.executor.workDir, 'endpoints'), python: o.config.images.python,
     builtinServing: o.builtinServing ?? 'in-process', logger: log,
@@ -90,13 +94,12 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   const ctl = controller;
   const router = new EndpointRouter({ partition, live: (n) => ctl.get(n), metrics, onUnreachable: (ep, i) => ctl.unreachable(ep, i) });
   const autoscaler = new Autoscaler({
-    controller: ctl, metrics, policies: () => scaling.all(), logger: log,
+    controller: ctl, evaluator, alarm: (name) => alarms.get(name), policies: () => scaling.all(), logger: log,
     onScaled: async (ep, action) => {
       await scaling.recordActivity(action);
       const live = ctl.get(ep);
       if (live) await endpoints.endpoints.patch(ep, (r) => ({ ...r, variants: r.variants.map((v) => ({ ...v, CurrentInstanceCount: live.blue.fleets.get(v.VariantName)?.healthyCount() ?? 0, DesiredInstanceCount: live.blue.fleets.get(v.VariantName)?.desiredCount ?? 0 })) }));
     },
-    ...(o.autoscaleWindowSeconds !== undefined ? { windowSeconds: o.autoscaleWindowSeconds } : {}),
     ...(o.autoscaleIntervalMs !== undefined ? { intervalMs: o.autoscaleIntervalMs } : {}),
   });
   const base = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
@@ -129,6 +132,8 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
     async start() {
       const orphans = await scaling.removeOrphans();
       if (orphans.length > 0) log.info({ resourceIds: orphans }, 'removed scalable targets of deleted endpoints');
+      const reconciled = await scaling.reconcileAlarms();
+      if (reconciled.created.length + reconciled.deleted.length > 0) log.info(reconciled, "reconciled target-tracking policies' alarms");
       evaluator.setAlarms(await alarms.list());
       const page = await store.collection(endpointsCollection).list({ maxResults: 1000 });
       await ctl.reconcile(page.items.map((i) => i.value));

@@ -80,29 +80,4 @@ describe('endpoint resilience', () => {
       store.put = put;
     }
   }, 30_000);
-
-  it('target tracking scales a variant out under load and back in when idle', async () => {
-    await deploy(loam, 'auto', [{ name: 'v', modelName: 'inproc', count: 1 }]);
-    expect((await call(loam, 'POST', '/api/v1/scalable-targets', { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/auto/variant/v', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MinCapacity: 1, MaxCapacity: 3 })).status).toBe(200);
-    const p = await call(loam, 'POST', '/api/v1/scaling-policies', {
-      PolicyName: 'ipi', ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/auto/variant/v', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: { TargetValue: 600, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' }, ScaleOutCooldown: 0, ScaleInCooldown: 0 },
-    });
-    expect(p.status).toBe(200);
-    // 25 invocations in the last 2 s = 750 per minute on 1 instance, target 600 → ceil(1 × 750 / 600) = 2.
-    for (let i = 0; i < 25; i++) await invoke(loam, 'auto', raw[i % raw.length]!.join(','));
-    const { Autoscaler } = await import('./autoscaler.js');
-    const scaler = new Autoscaler({
-      controller: loam.platform.endpoints.controller, metrics: loam.platform.endpoints.metrics, policies: () => loam.platform.endpoints.scaling.all(),
-      onScaled: async () => {}, logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } } as never, windowSeconds: 2,
-    });
-    await scaler.tick();
-    const fleet = loam.platform.endpoints.controller.get('auto')!.blue.fleets.get('v')!;
-    expect(fleet.desiredCount).toBe(2);
-    expect(fleet.healthyCount()).toBe(2);
-    await scaler.tick(Date.now() + 10_000); // no traffic in that window: back to MinCapacity
-    expect(fleet.desiredCount).toBe(1);
-    expect(Autoscaler.desired(2, 1500, 600, 1, 3)).toBe(3);
-    expect(Autoscaler.desired(3, 100, 600, 1, 3)).toBe(1);
-  }, 30_000);
 });

@@ -61,7 +61,7 @@ const targets = async () => (await call(loam, 'GET', '/api/v1/scalable-targets?S
 /** One pass of the autoscaler over every registered target, as the server's loop runs it. */
 async function autoscale(): Promise<void> {
   const ep = loam.platform.endpoints;
-  await new Autoscaler({ controller: ep.controller, metrics: ep.metrics, policies: () => ep.scaling.all(), onScaled: async () => {}, logger: silentLogger }).tick();
+  await new Autoscaler({ controller: ep.controller, evaluator: ep.evaluator, alarm: (n) => ep.alarms.get(n), policies: () => ep.scaling.all(), onScaled: async () => {}, logger: silentLogger }).tick();
 }
 
 const desired = (endpoint: string) => loam.platform.endpoints.controller.get(endpoint)?.blue.fleets.get('v')?.desiredCount;

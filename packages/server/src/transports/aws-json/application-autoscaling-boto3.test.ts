@@ -9,11 +9,10 @@ import { deploy } from '../../endpoints/endpoints.test-support.js';
  * load and recording what it did, and Application Auto Scaling's error codes.
  */
 let loam: TestLoam;
-let row: string;
 let boto3: Boto3ModelLoam['boto3'];
 
 beforeAll(async () => {
-  ({ loam, row, boto3 } = await openBoto3LoamWithModel());
+  ({ loam, boto3 } = await openBoto3LoamWithModel());
   const d = await deploy(loam, 'auto', [{ name: 'AllTraffic', modelName: 'm', count: 1 }]);
   expect(d.EndpointStatus, d.FailureReason).toBe('InService');
 }, 60_000);
@@ -22,48 +21,99 @@ afterAll(async () => loam?.close());
 const scalable = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/auto/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' };
 
 describe("boto3's application-autoscaling client", () => {
-  it('registers a variant, puts a target-tracking policy, scales out under load, records the activity, deletes and deregisters', async () => {
+  it('registers a variant, puts a target-tracking policy with its two CloudWatch alarms, scales on them, records the activity, deletes and deregisters', async () => {
     const out = await boto3<Record<string, any>>(`
-aas, sm, rt = client('application-autoscaling'), client('sagemaker'), client('sagemaker-runtime')
+aas, sm, cw = client('application-autoscaling'), client('sagemaker'), client('cloudwatch')
 T = ARGS['t']
-aas.register_scalable_target(**T, MinCapacity=1, MaxCapacity=2)
+def count():
+  return sm.describe_endpoint(EndpointName='auto')['ProductionVariants'][0]['CurrentInstanceCount']
+def wait(pred):
+  for _ in range(120):
+    if pred(): return True
+    time.sleep(0.5)
+  return False
+# MinCapacity 2 first: the variant is brought up to it whatever the alarms say.
+aas.register_scalable_target(**T, MinCapacity=2, MaxCapacity=2)
 put = aas.put_scaling_policy(PolicyName='ipi', **T, PolicyType='TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration={
   'TargetValue': 2.0, 'PredefinedMetricSpecification': {'PredefinedMetricType': 'SageMakerVariantInvocationsPerInstance'},
-  'ScaleInCooldown': 600, 'ScaleOutCooldown': 0})
-targets = aas.describe_scalable_targets(ServiceNamespace='sagemaker', ResourceIds=[T['ResourceId']])['ScalableTargets']
+  'ScaleInCooldown': 0, 'ScaleOutCooldown': 0})
+names = [a['AlarmName'] for a in put['Alarms']]
 policies = aas.describe_scaling_policies(ServiceNamespace='sagemaker', ResourceId=T['ResourceId'])['ScalingPolicies']
-# 10 invocations in the autoscaler's minute on 1 instance, target 2 per instance: it wants 5, capped at MaxCapacity 2.
-for _ in range(10): rt.invoke_endpoint(EndpointName='auto', ContentType='text/csv', Body=ARGS['row'].encode())
-counts = []
-for _ in range(120):
-  v = sm.describe_endpoint(EndpointName='auto')['ProductionVariants'][0]
-  counts.append(v['CurrentInstanceCount'])
-  if v['CurrentInstanceCount'] == 2: break
-  time.sleep(0.5)
+alarms = cw.describe_alarms(AlarmNames=names)['MetricAlarms']
+at_min = wait(lambda: count() == 2)
+# No traffic: InvocationsPerInstance is 0, below 90% of the target for 15 minutes, so AlarmLow is in ALARM
+# and AlarmHigh OK; with MinCapacity 1 the policy scales the variant in on AlarmLow.
+aas.register_scalable_target(**T, MinCapacity=1)
+scaled_in = wait(lambda: count() == 1)
+states = {a['AlarmName']: a['StateValue'] for a in cw.describe_alarms(AlarmNamePrefix='TargetTracking-endpoint/auto/')['MetricAlarms']}
 activities = aas.describe_scaling_activities(ServiceNamespace='sagemaker', ResourceId=T['ResourceId'])['ScalingActivities']
+# The alarms are the policy's: neither replaced nor deleted by hand.
+refused = [error(cw.put_metric_alarm, AlarmName=names[0], Namespace='AWS/SageMaker', MetricName='Invocations', Statistic='Sum',
+  Dimensions=[{'Name': 'EndpointName', 'Value': 'auto'}], Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator='GreaterThanThreshold'),
+  error(cw.delete_alarms, AlarmNames=names)]
+kept = [a['AlarmName'] for a in cw.describe_alarms(AlarmNames=names)['MetricAlarms']]
+# Putting the policy again replaces its alarms; DisableScaleIn leaves it only AlarmHigh.
+again = aas.put_scaling_policy(PolicyName='ipi', **T, PolicyType='TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration={
+  'TargetValue': 2.0, 'PredefinedMetricSpecification': {'PredefinedMetricType': 'SageMakerVariantInvocationsPerInstance'}, 'DisableScaleIn': True})
+listed = [a['AlarmName'] for a in cw.describe_alarms(AlarmNamePrefix='TargetTracking-')['MetricAlarms']]
 aas.delete_scaling_policy(PolicyName='ipi', **T)
+after_delete = [a['AlarmName'] for a in cw.describe_alarms(AlarmNamePrefix='TargetTracking-')['MetricAlarms']]
+third = aas.put_scaling_policy(PolicyName='ipi', **T, PolicyType='TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration={'TargetValue': 2.0})
 aas.deregister_scalable_target(**T)
 print(json.dumps({
-  'arn': put['PolicyARN'], 'targets': targets, 'policies': policies, 'count': counts[-1], 'activities': activities,
-  'after': [aas.describe_scalable_targets(ServiceNamespace='sagemaker')['ScalableTargets'], aas.describe_scaling_policies(ServiceNamespace='sagemaker')['ScalingPolicies']],
+  'put': put, 'policies': policies, 'alarms': alarms, 'atMin': at_min, 'scaledIn': scaled_in, 'states': states, 'activities': activities,
+  'refused': refused, 'kept': kept, 'again': again['Alarms'], 'listed': listed, 'afterDelete': after_delete, 'third': len(third['Alarms']),
+  'after': [aas.describe_scalable_targets(ServiceNamespace='sagemaker')['ScalableTargets'], aas.describe_scaling_policies(ServiceNamespace='sagemaker')['ScalingPolicies'],
+    [a['AlarmName'] for a in cw.describe_alarms(AlarmNamePrefix='TargetTracking-')['MetricAlarms']]],
   'history': len(aas.describe_scaling_activities(ServiceNamespace='sagemaker')['ScalingActivities']),
 }, default=str))
-`, { t: scalable, row });
-    expect(out['arn']).toMatch(/:scalingPolicy:endpoint\/auto\/variant\/AllTraffic:policyName\/ipi$/);
-    expect(out['targets']).toEqual([expect.objectContaining({ ...scalable, MinCapacity: 1, MaxCapacity: 2, RoleARN: expect.stringContaining('AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint') })]);
-    expect(out['targets'][0].CreationTime).toMatch(/^\d{4}-\d{2}-\d{2} /); // boto3 parsed a timestamp
+`, { t: scalable });
+    const arn = out['put'].PolicyARN;
+    expect(arn).toMatch(/:scalingPolicy:endpoint\/auto\/variant\/AllTraffic:policyName\/ipi$/);
+    // Application Auto Scaling's names: TargetTracking-<ResourceId>-AlarmHigh-<uuid>, …-AlarmLow-<uuid>.
+    const [high, low] = out['put'].Alarms as { AlarmName: string; AlarmARN: string }[];
+    expect(high!.AlarmName).toMatch(/^TargetTracking-endpoint\/auto\/variant\/AllTraffic-AlarmHigh-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(low!.AlarmName).toMatch(/^TargetTracking-endpoint\/auto\/variant\/AllTraffic-AlarmLow-[0-9a-f-]{36}$/);
+    expect(high!.AlarmARN).toBe(`arn:loam:cloudwatch:us-east-1:000000000000:alarm:${high!.AlarmName}`);
     expect(out['policies']).toEqual([expect.objectContaining({
-      PolicyName: 'ipi', PolicyARN: out['arn'], ...scalable, PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: expect.objectContaining({ TargetValue: 2, ScaleInCooldown: 600, ScaleOutCooldown: 0, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } }),
+      PolicyName: 'ipi', PolicyARN: arn, ...scalable, PolicyType: 'TargetTrackingScaling', Alarms: [high, low],
+      TargetTrackingScalingPolicyConfiguration: expect.objectContaining({ TargetValue: 2, ScaleInCooldown: 0, ScaleOutCooldown: 0, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } }),
     })]);
-    expect(out['count']).toBe(2);
-    expect(out['activities']).toEqual([expect.objectContaining({
-      ...scalable, StatusCode: 'Successful', Description: 'Setting desired instance count to 2.', Cause: expect.stringMatching(/^target-tracking policy ipi: [\d.]+ invocations per instance per minute against a target of 2, on 1 instance$/),
-    })]);
-    expect(out['after']).toEqual([[], []]);
-    expect(out['history']).toBe(1); // kept after the target is deregistered
+    // The alarms as CloudWatch describes them: InvocationsPerInstance summed per minute, above the target
+    // for 3 datapoints, below 90% of it for 15, acting on the policy.
+    const common = {
+      Namespace: 'AWS/SageMaker', MetricName: 'InvocationsPerInstance', Statistic: 'Sum', Period: 60, ActionsEnabled: true, AlarmActions: [arn], OKActions: [], InsufficientDataActions: [],
+      Dimensions: [{ Name: 'EndpointName', Value: 'auto' }, { Name: 'VariantName', Value: 'AllTraffic' }], AlarmDescription: `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${arn}.`,
+    };
+    const byName = Object.fromEntries((out['alarms'] as { AlarmName: string }[]).map((a) => [a.AlarmName, a]));
+    expect(byName[high!.AlarmName]).toEqual(expect.objectContaining({ ...common, AlarmArn: high!.AlarmARN, EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 2, ComparisonOperator: 'GreaterThanThreshold' }));
+    expect(byName[low!.AlarmName]).toEqual(expect.objectContaining({ ...common, AlarmArn: low!.AlarmARN, EvaluationPeriods: 15, DatapointsToAlarm: 15, Threshold: 1.8, ComparisonOperator: 'LessThanThreshold' }));
+    expect(out['atMin']).toBe(true);
+    expect(out['scaledIn']).toBe(true);
+    expect(out['states']).toEqual({ [high!.AlarmName]: 'OK', [low!.AlarmName]: 'ALARM' });
+    expect(out['activities']).toEqual([
+      expect.objectContaining({
+        ...scalable, StatusCode: 'Successful', Description: 'Setting desired instance count to 1.',
+        Cause: `monitor alarm ${low!.AlarmName} in state ALARM triggered policy ipi: 0 invocations per instance per minute against a target of 2, on 2 instances`,
+      }),
+      expect.objectContaining({ ...scalable, StatusCode: 'Successful', Description: 'Setting desired instance count to 2.', Cause: 'minimum capacity was set to 2' }),
+    ]);
+    for (const [code, message] of out['refused']) {
+      expect(code).toBe('InvalidParameterValue');
+      expect(message).toContain("belongs to the target-tracking scaling policy 'ipi' of endpoint/auto/variant/AllTraffic");
+    }
+    expect(out['kept'].sort()).toEqual([high!.AlarmName, low!.AlarmName].sort());
+    const again = out['again'] as { AlarmName: string }[];
+    expect(again).toHaveLength(1);
+    expect(again[0]!.AlarmName).toMatch(/-AlarmHigh-/);
+    expect(again[0]!.AlarmName).not.toBe(high!.AlarmName);
+    expect(out['listed']).toEqual([again[0]!.AlarmName]);
+    expect(out['afterDelete']).toEqual([]);
+    expect(out['third']).toBe(2);
+    expect(out['after']).toEqual([[], [], []]); // deregistering deletes the policy and its alarms
+    expect(out['history']).toBe(2); // kept after the target is deregistered
     // Deregistering stops autoscaling; the variant keeps the instances it has.
-    expect(loam.platform.endpoints.controller.get('auto')!.blue.fleets.get('AllTraffic')!.desiredCount).toBe(2);
+    expect(loam.platform.endpoints.controller.get('auto')!.blue.fleets.get('AllTraffic')!.desiredCount).toBe(1);
   }, 120_000);
 
   it("answers Application Auto Scaling's error codes, as boto3 raises them, and changes nothing", async () => {
