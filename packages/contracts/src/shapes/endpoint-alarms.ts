@@ -18,7 +18,10 @@ export const PutMetricAlarmInput = Input({
   ActionsEnabled: Type.Optional(Type.Boolean({ description: 'Recorded and returned; Loam alarms take no actions (AlarmActions and the like are refused).' })),
   MetricName: EndpointMetricName,
   Namespace: Type.Optional(Type.Literal('AWS/SageMaker')),
-  Dimensions: Type.Array(Dimension, { minItems: 1, maxItems: 2, description: 'EndpointName (required) and optionally VariantName.' }),
+  Dimensions: Type.Optional(Type.Array(Dimension, {
+    maxItems: 2,
+    description: "Optional, as in CloudWatch, but Loam records these metrics only per endpoint: EndpointName, and optionally VariantName (an alarm without EndpointName is refused naming it).",
+  })),
   Statistic: Type.Optional(literals(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'])),
   ExtendedStatistic: Type.Optional(Type.String({ pattern: '^p(\\d{1,2}(\\.\\d+)?|100)$', description: 'A percentile, e.g. p99 (latency metrics).' })),
   Period: Type.Integer({ minimum: 1, maximum: 86400, description: 'Seconds per evaluated datapoint.' }),

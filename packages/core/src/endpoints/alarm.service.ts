@@ -42,9 +42,17 @@ export class AlarmService {
    * target-tracking policy owns), ResourceLimitExceeded.
    */
   async PutMetricAlarm(input: InputOf<Ops['PutMetricAlarm']>, _ctx: RequestContext): Promise<OutputOf<Ops['PutMetricAlarm']>> {
-    const ep = input.Dimensions.find((d) => d.Name === 'EndpointName');
-    const variant = input.Dimensions.find((d) => d.Name === 'VariantName');
-    if (!ep) throw new ValidationError(`Alarm '${input.AlarmName}' needs an EndpointName dimension.`, [{ path: '/Dimensions', message: 'EndpointName required' }]);
+    const dims = input.Dimensions ?? [];
+    const ep = dims.find((d) => d.Name === 'EndpointName');
+    const variant = dims.find((d) => d.Name === 'VariantName');
+    if (!ep) {
+      // CloudWatch takes an alarm on any metric; SageMaker publishes these only per endpoint (and variant),
+      // so there is no series without an EndpointName for the alarm to watch, in CloudWatch or in Loam.
+      throw new ValidationError(
+        `Alarm '${input.AlarmName}': Loam records AWS/SageMaker ${input.MetricName} per endpoint, and has no such metric without an EndpointName dimension (give Dimensions EndpointName, and optionally VariantName).`,
+        [{ path: '/Dimensions', message: 'EndpointName required' }],
+      );
+    }
     if ((input.Statistic === undefined) === (input.ExtendedStatistic === undefined)) {
       throw new ValidationError(`Alarm '${input.AlarmName}' needs exactly one of Statistic and ExtendedStatistic.`, [{ path: '/Statistic', message: 'give exactly one of Statistic, ExtendedStatistic' }]);
     }

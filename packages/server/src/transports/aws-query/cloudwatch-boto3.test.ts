@@ -67,6 +67,24 @@ print(json.dumps({
     expect(out['left']).not.toContain('bad');
   }, 60_000);
 
+  it('takes Dimensions as optional, as CloudWatch does, and refuses an alarm without EndpointName only because Loam has no such metric', async () => {
+    const out = await boto3<Record<string, any>>(`
+cw = client('cloudwatch')
+base = dict(Namespace='AWS/SageMaker', MetricName='Invocations', Statistic='Sum', Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator='GreaterThanThreshold')
+print(json.dumps({
+  'omitted': error(cw.put_metric_alarm, AlarmName='nodims', **base),
+  'empty': error(cw.put_metric_alarm, AlarmName='nodims', Dimensions=[], **base),
+  'left': [a['AlarmName'] for a in cw.describe_alarms(AlarmNames=['nodims'])['MetricAlarms']],
+}))
+`);
+    // Not a missing-parameter refusal: the request is well formed, and the answer says what is missing.
+    for (const k of ['omitted', 'empty']) {
+      expect(out[k][0], k).toBe('InvalidParameterValue');
+      expect(out[k][1], k).toBe("Alarm 'nodims': Loam records AWS/SageMaker Invocations per endpoint, and has no such metric without an EndpointName dimension (give Dimensions EndpointName, and optionally VariantName).");
+    }
+    expect(out['left']).toEqual([]);
+  }, 60_000);
+
   it('refuses a request whose signature does not cover its form body (UNSIGNED-PAYLOAD), and deletes nothing', async () => {
     const out = await boto3<Record<string, any>>(`
 import urllib.request, urllib.error
