@@ -4,7 +4,8 @@ import { percentDecode } from '../../auth/sigv4/sigv4-canonical.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import { MAX_PUT_BYTES, smallBody, verifiedBody } from './s3-body.js';
 import { httpDate, isoDate, sendXml, type S3ObjectContext } from './s3-context.js';
-import { S3Error, noSuchBucket, noSuchKey } from './s3-errors.js';
+import { S3Error, noSuchBucket, noSuchKey, notImplemented } from './s3-errors.js';
+import { MAX_PART_NUMBER } from './s3-multipart.js';
 import { checkCopySourceConditions, readConditions, writeConditionFailed, writeConditions } from './s3-conditions.js';
 import { headerOf, s3Arn } from './s3-request.js';
 import { xmlDocument, xmlItems } from './s3-xml.js';
@@ -140,6 +141,34 @@ async function headOrNoSuchKey(c: S3ObjectContext): Promise<ObjectInfo> {
   return info;
 }
 
+/** A `?partNumber=` value as S3 takes it (checked before the object is read), or undefined when there is none. */
+function partNumberOf(c: S3ObjectContext): number | undefined {
+  const n = c.target.query.get('partNumber');
+  if (n === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(n) || Number(n) < 1 || Number(n) > MAX_PART_NUMBER) {
+    throw new S3Error('InvalidArgument', 400, `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, { ArgumentName: 'partNumber', ArgumentValue: n });
+  }
+  if (headerOf(c.req, 'range') !== undefined) throw new S3Error('InvalidRequest', 400, 'Cannot specify both Range header and partNumber query parameter.');
+  return Number(n);
+}
+
+/**
+ * GetObject / HeadObject `?partNumber=N`: the bytes of part N, as a ranged read. An object put whole is one
+ * part; a multipart object's part count is in its ETag (`"…-<parts>"`), and beyond it is InvalidPartNumber (416).
+ * Loam does not keep where a multipart object's parts end, so a part of one with several is refused
+ * (NotImplemented) rather than answered with the whole object, which multipart downloaders (the AWS SDK for
+ * Java's transfer manager, the CRT) would join once per part into a corrupt file.
+ */
+function partOf(c: S3ObjectContext, info: ObjectInfo): { range: { start: number; end: number } | undefined; count: number | undefined } | undefined {
+  const n = partNumberOf(c);
+  if (n === undefined) return undefined;
+  const parts = /-(\d+)"$/.exec(info.etag);
+  const count = parts ? Number(parts[1]) : 1;
+  if (n > count) throw new S3Error('InvalidPartNumber', 416, 'The requested partnumber is not satisfiable', { PartNumberRequested: String(n), ActualPartCount: String(count) });
+  if (count > 1) throw notImplemented(`partNumber=${n} of an object uploaded in ${count} parts (Loam does not keep where its parts end: read the part's bytes with a Range header instead)`);
+  return { range: info.size > 0 ? { start: 0, end: info.size - 1 } : undefined, count: parts ? count : undefined };
+}
+
 export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt = 1): Promise<unknown> {
   const { bucket, key } = c.target;
   if (attempt > 1) clearObjectHeaders(c);
@@ -147,9 +176,11 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
   if (readConditions(c.req, info) === 'not-modified') {
     return c.reply.code(304).header('etag', info.etag).header('last-modified', httpDate(info.lastModified)).send();
   }
-  const range = parseRange(headerOf(c.req, 'range'), info.size);
+  const part = partOf(c, info);
+  const range = part ? part.range : parseRange(headerOf(c.req, 'range'), info.size);
   objectHeaders(c, info, range !== undefined);
   if (range) void c.reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
+  if (part?.count !== undefined) void c.reply.header('x-amz-mp-parts-count', String(part.count));
   void c.reply.header('content-length', String(range ? range.end - range.start + 1 : info.size));
   if (headOnly) return c.reply.send();
   try {

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+
+/**
+ * GetObject / HeadObject with PartNumber, as Debian's boto3 sends it. Loam ignored `?partNumber=` and answered
+ * the whole object, so a downloader that fetches a multipart object part by part (the AWS SDK for Java's
+ * transfer manager, the CRT) got the whole object once per part and wrote a corrupt file without an error.
+ */
+let loam: AwsLoam;
+
+beforeAll(async () => {
+  requireDebianAwsTools();
+  loam = await startAwsLoam();
+}, 60_000);
+afterAll(async () => loam?.stop());
+
+const program = `
+from boto3.s3.transfer import TransferConfig
+import botocore
+s3 = client('s3')
+s3.create_bucket(Bucket='parts')
+s3.put_object(Bucket='parts', Key='whole', Body=b'0123456789')
+s3.put_object(Bucket='parts', Key='empty', Body=b'')
+big = bytes(range(256)) * (44 * 1024)   # 11 MiB: two parts of 5 MiB and one of 1 MiB
+cfg = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
+import io
+s3.upload_fileobj(io.BytesIO(big), 'parts', 'multi', Config=cfg)
+one = s3.create_multipart_upload(Bucket='parts', Key='one-part')['UploadId']
+etag = s3.upload_part(Bucket='parts', Key='one-part', UploadId=one, PartNumber=1, Body=b'just one part')['ETag']
+s3.complete_multipart_upload(Bucket='parts', Key='one-part', UploadId=one, MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': etag}]})
+def answer(fn, **kw):
+    try:
+        r = fn(Bucket='parts', **kw)
+        body = r['Body'].read() if 'Body' in r else None
+        h = r['ResponseMetadata']['HTTPHeaders']
+        return {'status': r['ResponseMetadata']['HTTPStatusCode'], 'length': r['ContentLength'], 'range': h.get('content-range'), 'parts': r.get('PartsCount'),
+                'body': body.decode('latin-1') if body is not None and len(body) < 100 else (len(body) if body is not None else None)}
+    except botocore.exceptions.ClientError as e:
+        return {'status': e.response['ResponseMetadata']['HTTPStatusCode'], 'code': e.response['Error']['Code'], 'message': e.response['Error'].get('Message')}
+out = {
+  'whole_1': answer(s3.get_object, Key='whole', PartNumber=1),
+  'whole_head_1': answer(s3.head_object, Key='whole', PartNumber=1),
+  'whole_2': answer(s3.get_object, Key='whole', PartNumber=2),
+  'empty_1': answer(s3.get_object, Key='empty', PartNumber=1),
+  'one_part_1': answer(s3.get_object, Key='one-part', PartNumber=1),
+  'multi_2': answer(s3.get_object, Key='multi', PartNumber=2),
+  'multi_head_1': answer(s3.head_object, Key='multi', PartNumber=1),
+  'multi_4': answer(s3.get_object, Key='multi', PartNumber=4),
+  'both': answer(s3.get_object, Key='whole', PartNumber=1, Range='bytes=0-1'),
+  'plain': answer(s3.get_object, Key='multi'),
+}
+print(json.dumps(out))
+`;
+
+describe('boto3: GetObject and HeadObject with PartNumber', () => {
+  it('answers the part of an object put whole or in one part, and refuses what it cannot answer instead of sending the whole object', async () => {
+    const out = await boto3<Record<string, Record<string, unknown>>>(loam, program);
+    expect(out['whole_1']).toEqual({ status: 206, length: 10, range: 'bytes 0-9/10', parts: null, body: '0123456789' });
+    expect(out['whole_head_1']).toEqual({ status: 206, length: 10, range: 'bytes 0-9/10', parts: null, body: null });
+    expect(out['whole_2']).toMatchObject({ status: 416, code: 'InvalidPartNumber', message: 'The requested partnumber is not satisfiable' });
+    expect(out['empty_1']).toEqual({ status: 200, length: 0, range: null, parts: null, body: '' });
+    expect(out['one_part_1']).toEqual({ status: 206, length: 13, range: 'bytes 0-12/13', parts: 1, body: 'just one part' });
+    expect(out['multi_2']).toMatchObject({ status: 501, code: 'NotImplemented' });
+    expect(out['multi_2']?.['message']).toContain('partNumber=2 of an object uploaded in 3 parts');
+    expect(out['multi_head_1']).toEqual({ status: 501, code: '501', message: 'Not Implemented' });
+    expect(out['multi_4']).toMatchObject({ status: 416, code: 'InvalidPartNumber' });
+    expect(out['both']).toMatchObject({ status: 400, code: 'InvalidRequest', message: 'Cannot specify both Range header and partNumber query parameter.' });
+    expect(out['plain']).toMatchObject({ status: 200, length: 11 * 1024 * 1024, parts: null });
+  }, 120_000);
+});
