@@ -8,7 +8,8 @@ import { boto3, PYTHON, requireDebianAwsTools, startAwsLoam, type AwsLoam } from
  * training toolkit does (`python -m pip install -r requirements.txt`), with real pip, through Debian's
  * boto3 against `loam up`: what the interpreter already has passes, a wheel the source directory ships
  * is installed for this job only (never into the interpreter), and a requirement pip cannot satisfy
- * fails the job with pip's error before the program starts.
+ * fails the job with pip's error before the program starts. A source directory with setup.py is
+ * installed as a package (`python -m pip install . -r requirements.txt`), as the toolkit does too.
  */
 let loam: AwsLoam;
 
@@ -31,7 +32,7 @@ const probe = 'loam_req_probe_e2e';
 const program = `
 import io, tarfile, time, zipfile
 s3 = client('s3'); sm = client('sagemaker')
-s3.create_bucket(Bucket='req-e2e')
+if 'req-e2e' not in [b['Name'] for b in s3.list_buckets()['Buckets']]: s3.create_bucket(Bucket='req-e2e')
 s3.put_object(Bucket='req-e2e', Key='train/rows.csv', Body=b'1,2\\n3,4\\n')
 def wheel():
     name = ARGS['probe']
@@ -43,17 +44,19 @@ def wheel():
     with zipfile.ZipFile(b, 'w') as z:
         for p, text in files.items(): z.writestr(p, text)
     return b.getvalue()
-def sourcedir(requirements):
-    train = 'import os, sys\\nprint("program started")\\nimport numpy, sklearn, ' + ARGS['probe'] + ' as probe\\n' \\
+def sourcedir(requirements, extra=(), train=None):
+    train = train or 'import os, sys\\nprint("program started")\\nimport numpy, sklearn, ' + ARGS['probe'] + ' as probe\\n' \\
         'print("probe", probe.VALUE, "numpy", numpy.__version__, "from", sys.executable)\\n' \\
         'open(os.path.join(os.environ["SM_MODEL_DIR"], "probe.txt"), "w").write(str(probe.VALUE))\\n'
+    files = [('train.py', train.encode()), ('wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', wheel())] + list(extra)
+    if requirements is not None: files.append(('requirements.txt', requirements.encode()))
     b = io.BytesIO()
     with tarfile.open(fileobj=b, mode='w:gz') as t:
-        for p, data in [('train.py', train.encode()), ('requirements.txt', requirements.encode()), ('wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', wheel())]:
+        for p, data in files:
             i = tarfile.TarInfo(p); i.size = len(data); t.addfile(i, io.BytesIO(data))
     return b.getvalue()
-def run(name, requirements):
-    s3.put_object(Bucket='req-e2e', Key=name + '/sourcedir.tar.gz', Body=sourcedir(requirements))
+def run(name, requirements, extra=(), train=None):
+    s3.put_object(Bucket='req-e2e', Key=name + '/sourcedir.tar.gz', Body=sourcedir(requirements, extra, train))
     sm.create_training_job(TrainingJobName=name, RoleArn='arn:aws:iam::000000000000:role/LoamTests',
       AlgorithmSpecification={'TrainingImage': '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', 'TrainingInputMode': 'File'},
       HyperParameters={'sagemaker_program': '"train.py"', 'sagemaker_submit_directory': '"s3://req-e2e/' + name + '/sourcedir.tar.gz"'},
@@ -65,10 +68,23 @@ def run(name, requirements):
         if d['TrainingJobStatus'] in ('Completed', 'Failed', 'Stopped'): break
         time.sleep(0.2)
     return {'status': d['TrainingJobStatus'], 'reason': d.get('FailureReason')}
-print(json.dumps({
-  'ok': run('req-ok', '--no-index\\n--find-links wheels\\nnumpy\\nscikit-learn>=0.20\\n' + ARGS['probe'] + '==1.0\\n'),
-  'bad': run('req-bad', '--no-index\\nnumpy\\nloam-no-such-package==9.9\\n'),
-}))
+if ARGS.get('setup'):
+    # A source directory with setup.py is a package: pip install . -r requirements.txt. Its module lives
+    # under src/, where the program cannot import it unless it was installed.
+    pkg = ARGS['setup']
+    setup = "from setuptools import setup\\nsetup(name='" + pkg + "', version='1.0', package_dir={'': 'src'}, packages=['" + pkg + "'])\\n"
+    extra = [('setup.py', setup.encode()), ('src/' + pkg + '/__init__.py', b'NAME = "installed"\\n')]
+    train = 'print("program started")\\nimport ' + pkg + ', ' + ARGS['probe'] + ' as probe\\nprint("package", ' + pkg + '.NAME, "probe", probe.VALUE)\\n'
+    broken = [('setup.py', b'raise SystemExit("loam-e2e: this setup.py refuses to build")\\n')]
+    print(json.dumps({
+      'setup': run('req-setup', '--no-index\\n--find-links wheels\\n' + ARGS['probe'] + '==1.0\\n', extra, train),
+      'setupBad': run('req-setup-bad', None, broken),
+    }))
+else:
+    print(json.dumps({
+      'ok': run('req-ok', '--no-index\\n--find-links wheels\\nnumpy\\nscikit-learn>=0.20\\n' + ARGS['probe'] + '==1.0\\n'),
+      'bad': run('req-bad', '--no-index\\nnumpy\\nloam-no-such-package==9.9\\n'),
+    }))
 `;
 
 describe('boto3: script mode installs requirements.txt with pip', () => {
@@ -96,5 +112,24 @@ describe('boto3: script mode installs requirements.txt with pip', () => {
     expect(bad.logs.join('\n')).toContain('ERROR: No matching distribution found for loam-no-such-package==9.9');
     // The program never started.
     expect(bad.logs.some((l) => l.includes('program started'))).toBe(false);
+  }, 240_000);
+
+  it('installs a source directory with setup.py as a package (pip install . -r requirements.txt); a setup.py that fails fails the job with InstallModuleError', async () => {
+    const pkg = 'loam_setup_probe_e2e';
+    const out = await boto3<Record<string, { status: string; reason?: string }>>(loam, program, { probe, setup: pkg });
+    const ok = { ...out['setup']!, logs: (await jobLog('req-setup')).join('\n') };
+    expect(ok.status, ok.reason ?? ok.logs).toBe('Completed');
+    expect(ok.logs).toMatch(/Installing the code directory as a package \(setup\.py\):\n\S*python3?\S* -m pip install \. -r requirements\.txt/);
+    expect(ok.logs).toMatch(new RegExp(`Successfully installed (?=.*${pkg.replace(/_/g, '[-_]')}-1\\.0)(?=.*${probe.replace(/_/g, '[-_]')}-1\\.0)`));
+    expect(ok.logs).toContain('package installed probe 42');
+    // Into the job's environment only.
+    expect(spawnSync(PYTHON, ['-c', `import ${pkg}`], { encoding: 'utf8' }).stderr).toContain(`No module named '${pkg}'`);
+
+    const bad = { ...out['setupBad']!, logs: (await jobLog('req-setup-bad')).join('\n') };
+    expect(bad.status).toBe('Failed');
+    expect(bad.reason).toMatch(/^AlgorithmError: InstallModuleError:\nExitCode 1\nErrorMessage "/);
+    expect(bad.reason).toMatch(/Command "\S*python3?\S* -m pip install \."$/);
+    expect(bad.logs).toContain('loam-e2e: this setup.py refuses to build');
+    expect(bad.logs).not.toContain('program started');
   }, 240_000);
 });

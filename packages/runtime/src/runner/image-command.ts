@@ -39,9 +39,10 @@ export function ownScript(relative: string): { command: string; args: string[] }
 }
 
 /**
- * The script-mode launcher (`images/python/loam_script_launcher.py`): installs the code directory's
- * `requirements.txt` with pip into a virtual environment of the job that sees the interpreter's own
- * packages, then runs the program in it. Sources and the build both keep the .py under `src/`.
+ * The script-mode launcher (`images/python/loam_script_launcher.py`): installs the code directory (its
+ * `setup.py` as a package, else its `requirements.txt`) with pip into a virtual environment of the job
+ * that sees the interpreter's own packages, then runs the program in it. Sources and the build both keep
+ * the .py under `src/`.
  */
 export function scriptLauncher(): string {
   return fileURLToPath(new URL('../../src/images/python/loam_script_launcher.py', import.meta.url));
@@ -71,8 +72,8 @@ async function fetchSource(store: Artifacts, uri: string, dir: ContractDir, sign
 /**
  * What to run for the job's image: a built-in algorithm (this package's `images/builtin-main`),
  * script mode (the user's `sagemaker_program` from `sagemaker_submit_directory`, with the configured
- * Python and `--key value` arguments; a Python program whose code directory holds `requirements.txt` is
- * started through {@link scriptLauncher}, which installs it first), or a process image / framework entrypoint. `ContainerEntrypoint`
+ * Python and `--key value` arguments; a Python program whose code directory holds `setup.py` or
+ * `requirements.txt` is started through {@link scriptLauncher}, which installs it first), or a process image / framework entrypoint. `ContainerEntrypoint`
  * replaces the command and `ContainerArguments` the arguments; `python`/`python3` mean the configured
  * interpreter, and `/opt/ml/…` paths in them are re-rooted in the job's directory.
  */
@@ -101,8 +102,10 @@ export async function imageCommand(input: RunnerInput, dir: ContractDir, store: 
     }
     const args = spec.arguments ? spec.arguments.map(reroot) : userArgs(userHyperparameters(hp));
     const isPython = program.endsWith('.py');
-    // A Python program's requirements.txt is installed first, as SageMaker's training toolkit does (not for other commands).
-    const launcher = isPython && existsSync(join(dir.codeDir, 'requirements.txt')) ? [scriptLauncher()] : [];
+    // A Python program's source directory is installed first (setup.py as a package, else requirements.txt),
+    // as SageMaker's training toolkit does (not for other commands).
+    const install = existsSync(join(dir.codeDir, 'requirements.txt')) || existsSync(join(dir.codeDir, 'setup.py'));
+    const launcher = isPython && install ? [scriptLauncher()] : [];
     return {
       command: isPython ? input.python : path,
       args: isPython ? [...launcher, program, ...args] : args,

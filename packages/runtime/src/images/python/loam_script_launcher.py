@@ -1,8 +1,10 @@
-"""Loam's script-mode launcher: installs the source directory's requirements.txt, then runs the program.
+"""Loam's script-mode launcher: installs the source directory's dependencies, then runs the program.
 
-SageMaker's framework containers (sagemaker-training-toolkit, entry_point.install) run
-`<python> -m pip install -r requirements.txt` in the code directory before a Python program starts, log
-pip's output, and fail the job with InstallRequirementsError when pip fails. Loam does the same through
+SageMaker's framework containers (sagemaker-training-toolkit, entry_point.install) install the code
+directory before a Python program starts: a directory with setup.py as a package
+(`<python> -m pip install . [-r requirements.txt]`), else its requirements.txt
+(`<python> -m pip install -r requirements.txt`); they log pip's output and fail the job with
+InstallModuleError or InstallRequirementsError when pip fails. Loam does the same through
 loam_requirements.py (shared with the script-mode model server), into a virtual environment of this job
 (in the job's own temporary directory) that sees the interpreter's packages, never into the interpreter.
 
@@ -14,7 +16,8 @@ import os
 import sys
 import tempfile
 
-import loam_requirements
+sys.dont_write_bytecode = True  # no __pycache__ beside Loam's own files (this runs as the job's user)
+import loam_requirements  # noqa: E402
 
 
 def _write_failure(message):
@@ -33,7 +36,7 @@ def main():
         sys.exit(2)
     program, args = sys.argv[1], sys.argv[2:]
     try:
-        python = loam_requirements.install(os.getcwd(), os.path.join(tempfile.gettempdir(), "loam-requirements"), package=False) or sys.executable
+        python = loam_requirements.install(os.getcwd(), os.path.join(tempfile.gettempdir(), "loam-requirements"), package=True) or sys.executable
     except loam_requirements.InstallError as e:
         # The toolkit's text, with the prefix SageMaker puts before an algorithm's failure.
         message = "AlgorithmError: %s" % e

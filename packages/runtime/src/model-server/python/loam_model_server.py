@@ -98,7 +98,9 @@ def install_requirements():
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "images", "python", "loam_requirements.py")
     spec = importlib.util.spec_from_file_location("loam_requirements", path)
     helper = importlib.util.module_from_spec(spec)
+    sys.dont_write_bytecode, writes = True, sys.dont_write_bytecode  # no __pycache__ beside Loam's own files
     spec.loader.exec_module(helper)
+    sys.dont_write_bytecode = writes
     try:
         python = helper.install(code_dir, home)
     except helper.InstallError as e:
