@@ -116,6 +116,14 @@ export interface ArtifactStore {
   head(ref: ObjectRef): Promise<ObjectInfo | undefined>;
   /** Deletes an object; absent objects are not an error (as in S3). */
   delete(ref: ObjectRef): Promise<void>;
+  /**
+   * One page of a bucket's keys, as S3's ListObjectsV2 answers: keys starting with `prefix` in UTF-8
+   * byte order of the whole key (`a-c` < `a/b` < `a0`), those holding `delimiter` after the prefix
+   * rolled up into common prefixes (each once), only entries after `startAfter`, at most `maxKeys`
+   * entries (default and cap 1000) counting both kinds; `nextStartAfter` (the page's last entry) when
+   * more follow. A page should cost about its own entries, not the keys before `startAfter`.
+   * Errors: ValidationException (bad bucket, prefix, delimiter, startAfter or maxKeys), ResourceNotFound (no bucket).
+   */
   list(query: ListObjectsQuery): Promise<ListObjectsResult>;
   /** Answers when the backend answers. For `/healthz`. */
   ping(options?: { signal?: AbortSignal }): Promise<void>;

@@ -178,4 +178,29 @@ describe('local-fs artifact store on disk', () => {
       await untouched();
     });
   });
+
+  // list keeps each directory's sorted listing between pages while the directory is unchanged; a write
+  // by another process (a job runner's own store on the same root) must show at once all the same.
+  it('lists what another store on the same root wrote or deleted since its last page', async () => {
+    const put = (s: LocalFsArtifactStore, key: string) => s.put({ bucket: 'bkt', key }, new TextEncoder().encode(key));
+    const keys = async () => (await store.list({ bucket: 'bkt', prefix: 'cache/' })).objects.map((o) => o.key);
+    for (const k of ['k1', 'k2', 'k3', 'k4', 'sub/x']) await put(store, `cache/${k}`);
+    await new Promise((r) => setTimeout(r, 1100)); // past the window in which a listing is not kept
+    expect((await store.list({ bucket: 'bkt', prefix: 'cache/', maxKeys: 2 })).nextStartAfter).toBe('cache/k2');
+    expect(await keys()).toEqual(['cache/k1', 'cache/k2', 'cache/k3', 'cache/k4', 'cache/sub/x']);
+    const other = await LocalFsArtifactStore.open({ root });
+    await put(other, 'cache/k0');
+    await other.delete({ bucket: 'bkt', key: 'cache/k3' });
+    await put(other, 'cache/sub/y');
+    expect(await keys()).toEqual(['cache/k0', 'cache/k1', 'cache/k2', 'cache/k4', 'cache/sub/x', 'cache/sub/y']);
+    // Within the same clock tick as the listing just read.
+    await put(other, 'cache/k5');
+    expect(await keys()).toEqual(['cache/k0', 'cache/k1', 'cache/k2', 'cache/k4', 'cache/k5', 'cache/sub/x', 'cache/sub/y']);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await keys()).toHaveLength(7);
+    await other.delete({ bucket: 'bkt', key: 'cache/sub/x' });
+    await other.delete({ bucket: 'bkt', key: 'cache/sub/y' });
+    expect(await store.list({ bucket: 'bkt', prefix: 'cache/', delimiter: '/' })).toMatchObject({ commonPrefixes: [] });
+    expect(await keys()).toEqual(['cache/k0', 'cache/k1', 'cache/k2', 'cache/k4', 'cache/k5']);
+  });
 });

@@ -8,6 +8,7 @@ import { compareKeys, resolveByteRange, validateBucketName, validateListQuery, v
 import { DIR_MODE, LocalFsLayout, META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
 import { notFound, objectInfo, objectPaths, openObject } from './local-fs-objects.js';
 import { readSidecar, sweepTemps, writeJsonAtomically } from './local-fs-sidecar.js';
+import { DirListingCache } from './local-fs-dir-cache.js';
 import { walkKeys } from './local-fs-walk.js';
 import type { WalkControl } from './local-fs-walk.js';
 import { writeObject } from './local-fs-write.js';
@@ -21,6 +22,8 @@ export interface LocalFsArtifactStoreOptions {
 }
 
 const BUCKET_FILE = '.loam-bucket';
+/** How many objects' infos (a stat and a sidecar read each) a list reads at once. */
+const INFO_READS = 16;
 
 /**
  * The ArtifactStore on a local filesystem: `s3://bucket/a/b.txt` is `<root>/bucket/a/b.txt`, its size,
@@ -32,6 +35,8 @@ const BUCKET_FILE = '.loam-bucket';
 export class LocalFsArtifactStore implements ArtifactStore {
   /** Commits to one key run one at a time, so a conditional put's check and rename are atomic. */
   private readonly commits = new KeyedLock();
+  /** Sorted directory listings, reused by list calls while the directories are unchanged. */
+  private readonly listings = new DirListingCache();
 
   private constructor(
     private readonly layout: LocalFsLayout,
@@ -172,30 +177,65 @@ export class LocalFsArtifactStore implements ArtifactStore {
     const prefix = query.prefix ?? '';
     const { delimiter, startAfter } = query;
     const control: WalkControl = {};
+    const keys = walkKeys((dir) => this.listings.entries(dir), this.layout.bucketDir(query.bucket), prefix, startAfter, control);
+    // The page's entries in order: its common prefixes, and its keys rolled up by none.
+    async function* entries(): AsyncGenerator<{ entry: string; key?: string }> {
+      let last: string | undefined;
+      for await (const key of keys) {
+        const cut = delimiter === undefined ? -1 : key.indexOf(delimiter, prefix.length);
+        const entry = cut < 0 ? key : key.slice(0, cut + (delimiter as string).length);
+        if (cut >= 0) control.skip = entry;
+        if ((startAfter !== undefined && compareKeys(entry, startAfter) <= 0) || entry === last) continue;
+        last = entry;
+        yield cut >= 0 ? { entry } : { entry, key };
+      }
+    }
+    const source = entries();
     const objects: ObjectInfo[] = [];
     const commonPrefixes: string[] = [];
     let last: string | undefined;
-    for await (const key of walkKeys(this.layout.bucketDir(query.bucket), prefix, startAfter, control)) {
-      const cut = delimiter === undefined ? -1 : key.indexOf(delimiter, prefix.length);
-      const entry = cut < 0 ? key : key.slice(0, cut + (delimiter as string).length);
-      if (cut >= 0) control.skip = entry;
-      if ((startAfter !== undefined && compareKeys(entry, startAfter) <= 0) || entry === last) continue;
-      if (objects.length + commonPrefixes.length === maxKeys) return { objects, commonPrefixes, nextStartAfter: last as string };
-      if (cut >= 0) commonPrefixes.push(entry);
-      else {
-        const info = await objectInfo(this.layout, { bucket: query.bucket, key }).catch(() => undefined);
-        if (!info) continue; // deleted while we listed
-        objects.push(info);
+    for (;;) {
+      // Take what the page still lacks, then read those keys' infos a few at a time.
+      const batch: { entry: string; key?: string }[] = [];
+      for (let want = maxKeys - objects.length - commonPrefixes.length; batch.length < want; ) {
+        const next = await source.next();
+        if (next.done) break;
+        batch.push(next.value);
       }
-      last = entry;
+      if (batch.length === 0) return { objects, commonPrefixes };
+      const infos = await mapLimited(batch, INFO_READS, (e) =>
+        e.key === undefined ? Promise.resolve(undefined) : objectInfo(this.layout, { bucket: query.bucket, key: e.key }).catch(() => undefined),
+      );
+      for (const [i, e] of batch.entries()) {
+        const info = infos[i];
+        if (e.key !== undefined && !info) continue; // deleted while we listed
+        if (info) objects.push(info);
+        else commonPrefixes.push(e.entry);
+        last = e.entry;
+      }
+      if (objects.length + commonPrefixes.length === maxKeys) {
+        const more = !(await source.next()).done;
+        await source.return(undefined);
+        return more ? { objects, commonPrefixes, nextStartAfter: last as string } : { objects, commonPrefixes };
+      }
     }
-    return { objects, commonPrefixes };
   }
 
   async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
     options.signal?.throwIfAborted();
     await access(this.layout.root, constants.R_OK | constants.W_OK | constants.X_OK);
   }
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in the items' order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 /** Anything but empty directories and temp files: objects, links, stray files all count. */

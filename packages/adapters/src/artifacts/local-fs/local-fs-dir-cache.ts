@@ -1,0 +1,100 @@
+import type { BigIntStats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { RESERVED_SEGMENT_PREFIX, compareKeys } from '@loam/core/ports/artifact-keys';
+
+/**
+ * A directory's entries that can hold keys, sorted as S3 sorts keys (UTF-8 bytes): regular files by
+ * name, directories as `name/` (so `a-c` < `a/` < `a0`). Temp files and sidecars (`.loam-…`), links,
+ * sockets and the like are left out. A missing directory (emptied and removed by a concurrent delete)
+ * has none.
+ */
+export type SortedEntries = readonly string[];
+
+/** A listing is trusted again only if the directory was last changed this long before it was read. */
+const SETTLED_MS = 1000;
+
+interface Cached {
+  readonly ino: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly names: SortedEntries;
+}
+
+const same = (a: Pick<Cached, 'ino' | 'mtimeNs' | 'ctimeNs'>, st: BigIntStats) => a.ino === st.ino && a.mtimeNs === st.mtimeNs && a.ctimeNs === st.ctimeNs;
+
+async function statDir(path: string): Promise<BigIntStats | undefined> {
+  return lstat(path, { bigint: true }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+    throw e;
+  });
+}
+
+async function readSorted(path: string): Promise<SortedEntries> {
+  const entries = await readdir(path, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
+    throw e;
+  });
+  return entries
+    .filter((e) => !e.name.toLowerCase().startsWith(RESERVED_SEGMENT_PREFIX) && (e.isFile() || e.isDirectory()))
+    .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
+    .sort(compareKeys);
+}
+
+/**
+ * Sorted directory listings kept between list calls, so that paging through a directory of many keys
+ * reads and sorts it once rather than once per page. A listing is used again only while the
+ * directory's inode, mtime and ctime are unchanged: adding, removing or renaming an entry changes both
+ * times, whichever process does it. Filesystem timestamps are coarse (a clock tick), so a change made
+ * within the same tick as the listing's read could leave them as they were; a listing is therefore
+ * kept only when the directory had not changed for SETTLED_MS before it was read (as git treats "racy"
+ * index entries). Changes inside a subdirectory do not touch its parent: each level is checked on its
+ * own. At most `maxNames` names are kept, least recently used listings dropped first; a directory
+ * larger than that is read on every call.
+ */
+export class DirListingCache {
+  private readonly listings = new Map<string, Cached>();
+  private names = 0;
+
+  constructor(private readonly maxNames = 500_000) {}
+
+  async entries(path: string): Promise<SortedEntries> {
+    const before = await statDir(path);
+    if (!before) return [];
+    // A link (the bucket directory may be one) is read as readdir reads it, without keeping it.
+    if (!before.isDirectory()) return readSorted(path);
+    const hit = this.listings.get(path);
+    if (hit && same(hit, before)) {
+      this.listings.delete(path);
+      this.listings.set(path, hit);
+      return hit.names;
+    }
+    const readAt = Date.now();
+    const names = await readSorted(path);
+    const after = await statDir(path);
+    const changedAt = Number((before.mtimeNs > before.ctimeNs ? before.mtimeNs : before.ctimeNs) / 1_000_000n);
+    if (after && same({ ino: before.ino, mtimeNs: before.mtimeNs, ctimeNs: before.ctimeNs }, after) && readAt - changedAt > SETTLED_MS) {
+      this.keep(path, { ino: before.ino, mtimeNs: before.mtimeNs, ctimeNs: before.ctimeNs, names });
+    } else if (hit) {
+      this.drop(path);
+    }
+    return names;
+  }
+
+  private keep(path: string, listing: Cached): void {
+    this.drop(path);
+    if (listing.names.length > this.maxNames) return;
+    this.listings.set(path, listing);
+    this.names += listing.names.length;
+    for (const [oldest] of this.listings) {
+      if (this.names <= this.maxNames) break;
+      this.drop(oldest);
+    }
+  }
+
+  private drop(path: string): void {
+    const old = this.listings.get(path);
+    if (!old) return;
+    this.listings.delete(path);
+    this.names -= old.names.length;
+  }
+}
