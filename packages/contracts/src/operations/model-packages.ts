@@ -29,12 +29,27 @@ export const DeleteModelPackageGroup = defineOperation({
   iamAction: 'sagemaker:DeleteModelPackageGroup', resource: group, rest: { method: 'DELETE', path: '/api/v1/model-package-groups/{ModelPackageGroupName}' },
 });
 
+/**
+ * The package CreateModelPackage creates, as its ARN names it: `<group>/*` (a group given by name or
+ * ARN), else the unversioned package's name; undefined (so `*`) when the input names neither.
+ */
+function newModelPackage(i: Readonly<Record<string, unknown>>): string | undefined {
+  const nameOf = (v: unknown) => (typeof v !== 'string' || v === '' ? undefined : v.startsWith('arn:') ? v.slice(v.indexOf('/') + 1) : v);
+  const group = nameOf(i['ModelPackageGroupName']);
+  if (group !== undefined) return `${group}/*`;
+  return nameOf(i['ModelPackageName']);
+}
+
 export const CreateModelPackage = defineOperation({
   ...base, name: 'CreateModelPackage', kind: 'create',
   summary: 'Registers a model version in a group (numbered from 1) with its inference specification, metrics, drift baselines and approval status; or an unversioned package by name.',
   input: S.CreateModelPackageInput, output: S.CreateModelPackageOutput, errors: ['ResourceNotFound', 'ResourceInUse', 'ConflictException', 'ResourceLimitExceeded', 'ValidationException'],
-  // A version of a group: model-package/<group>/<next number>, unknown until created, hence the `*`.
-  iamAction: 'sagemaker:CreateModelPackage', resource: 'arn:loam:sagemaker:{Region}:{Account}:model-package/{ModelPackageGroupName}/*', rest: { method: 'POST', path: '/api/v1/model-packages' },
+  // The package it creates: a version of a group is model-package/<group>/<next number>, unknown until
+  // created, hence `<group>/*`; an unversioned package is model-package/<ModelPackageName>.
+  iamAction: 'sagemaker:CreateModelPackage', resource: 'arn:loam:sagemaker:{Region}:{Account}:model-package/{NewModelPackage}',
+  authorizationNote: '`{NewModelPackage}` is `<ModelPackageGroupName>/*` for a version of a group, `<ModelPackageName>` for an unversioned package.',
+  resourceNames: (i) => ({ NewModelPackage: newModelPackage(i) }),
+  rest: { method: 'POST', path: '/api/v1/model-packages' },
   dataAccess: (i) => [
     ...(i.InferenceSpecification?.Containers ?? []).flatMap((c, n) => containerDataAccess(`/InferenceSpecification/Containers/${n}`, c)),
     ...(i.AdditionalInferenceSpecifications ?? []).flatMap((a, k) => a.Containers.flatMap((c, n) => containerDataAccess(`/AdditionalInferenceSpecifications/${k}/Containers/${n}`, c))),
