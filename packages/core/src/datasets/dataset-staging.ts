@@ -97,23 +97,75 @@ export class DatasetStaging {
         return { path, size: info.size, release };
       }
       signal?.throwIfAborted();
-      let c = this.inflight.get(path);
-      // A copy every waiter left is being aborted: a new waiter starts afresh.
-      if (!c || c.abort.signal.aborted) {
-        const abort = new AbortController();
-        const entry: SharedCopy = { done: this.copy(info, path, abort.signal).finally(() => {
-          entry.settled = true;
-          if (this.inflight.get(path) === entry) this.inflight.delete(path);
-        }), abort, waiters: 0, settled: false };
-        entry.done.catch(() => undefined);
-        this.inflight.set(path, entry);
-        c = entry;
-      }
-      await waitFor(c, signal);
+      await waitFor(this.shared(path, (abort) => this.copy(info, path, abort)), signal);
       await this.trim();
       return { path, size: info.size, release };
     } catch (e) {
       release();
+      throw e;
+    }
+  }
+
+  /**
+   * A file derived from an object (a flow preview's sample of a dataset version), cached beside its
+   * staged copies under the same budget, leases and sharing: `make` writes it once to the path it is
+   * given, for every caller asking meanwhile (aborted once they have all gone), and it is renamed into
+   * the cache only when complete (a crash leaves a `.part`, removed at start). `variant` names it
+   * among the object's files and ends with its extension (`sample-<sha256>-50000.parquet`: say what it
+   * is drawn from and how); {@link forget} of the object removes it too. Call `release` once done reading it.
+   */
+  async derive(uri: string, variant: string, make: (path: string, signal: AbortSignal) => Promise<void>, signal?: AbortSignal): Promise<StagedFile> {
+    const ref = parseS3Uri(uri);
+    if (!ref) throw new ValidationError(`'${uri}' is not an s3://bucket/key URI.`, [{ path: '/uri', message: 'expected s3://bucket/key' }]);
+    const name = createHash('sha256').update(variant).digest('hex');
+    const path = join(this.dir, 'cache', `${objectKeyOf(ref)}-${name}${/\.[A-Za-z0-9]{1,8}$/.exec(variant)?.[0] ?? ''}`);
+    const release = this.lease(path);
+    this.doomed.delete(path);
+    try {
+      await this.removing.get(path);
+      let existing = await stat(path).catch(() => undefined);
+      if (existing) {
+        const now = new Date();
+        await utimes(path, now, now).catch(() => undefined); // most recently used
+        return { path, size: existing.size, release };
+      }
+      signal?.throwIfAborted();
+      await waitFor(this.shared(path, (abort) => this.write(path, make, abort)), signal);
+      existing = await stat(path);
+      await this.trim();
+      return { path, size: existing.size, release };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** The copy or derivation in progress for `path`, started with `start` when there is none. */
+  private shared(path: string, start: (abort: AbortSignal) => Promise<string>): SharedCopy {
+    const c = this.inflight.get(path);
+    // A copy every waiter left is being aborted: a new waiter starts afresh.
+    if (c && !c.abort.signal.aborted) return c;
+    const abort = new AbortController();
+    const entry: SharedCopy = { done: start(abort.signal).finally(() => {
+      entry.settled = true;
+      if (this.inflight.get(path) === entry) this.inflight.delete(path);
+    }), abort, waiters: 0, settled: false };
+    entry.done.catch(() => undefined);
+    this.inflight.set(path, entry);
+    return entry;
+  }
+
+  /** Writes a derived file through a `.part` beside it; nothing is left when `make` fails. */
+  private async write(path: string, make: (path: string, signal: AbortSignal) => Promise<void>, signal: AbortSignal): Promise<string> {
+    await mkdir(join(this.dir, 'cache'), { recursive: true, mode: 0o700 });
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.part`;
+    try {
+      await make(tmp, signal);
+      signal.throwIfAborted();
+      await rename(tmp, path);
+      return path;
+    } catch (e) {
+      await rm(tmp, { force: true });
       throw e;
     }
   }

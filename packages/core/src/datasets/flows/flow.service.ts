@@ -61,8 +61,6 @@ const vid = (name: string, v: number) => `${name}#${String(v).padStart(8, '0')}`
 
 /** Data Wrangler flows: versioned documents, transform catalogue, preview on a sample, script export, full runs (as processing jobs). */
 export class FlowService {
-  private readonly samples = new Map<string, Promise<FileSource>>();
-
   constructor(private readonly o: FlowServiceOptions) {}
 
   private get flows() { return this.o.store.collection(flowsSpec); }
@@ -216,20 +214,14 @@ export class FlowService {
         rows = Math.max(rows, record.rowCount);
         continue;
       }
-      // A seeded reservoir sample, written once per version and size: every later preview of any step
-      // reads the small file, which keeps a step's preview well under a second on millions of rows.
-      const key = `${record.dataSha256}:${sample}`;
-      let p = this.samples.get(key);
-      if (!p) {
-        p = (async () => {
-          const path = await this.o.datasets.staging.tempPath(`.sample-${sample}.parquet`);
-          await this.o.engine.copyTo(`SELECT * FROM src USING SAMPLE reservoir(${sample} ROWS) REPEATABLE (1)`, { src: source }, { path, format: 'parquet' });
-          return { path, format: 'parquet' } as FileSource;
-        })();
-        p.catch(() => this.samples.delete(key));
-        this.samples.set(key, p);
-      }
-      sources[sourceNameOf(n.id)] = await p;
+      // A seeded reservoir sample, drawn once per version and size into the staging cache (bounded,
+      // leased while read, removed with its dataset): every later preview of any step reads the small
+      // file, which keeps a step's preview well under a second on millions of rows.
+      const drawn = await this.o.datasets.staging.derive(record.dataUri, `sample-${record.dataSha256}-${sample}.parquet`, async (path, abort) => {
+        await this.o.engine.copyTo(`SELECT * FROM src USING SAMPLE reservoir(${sample} ROWS) REPEATABLE (1)`, { src: source }, { path, format: 'parquet' }, { signal: abort });
+      }, signal);
+      releases.push(drawn.release);
+      sources[sourceNameOf(n.id)] = { path: drawn.path, format: 'parquet' };
       rows = Math.max(rows, sample);
     }
     return { sources, uris, rows };
