@@ -26,3 +26,9 @@ export const GetLogEvents = defineOperation({
   input: S.GetLogEventsInput, output: S.GetLogEventsOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'logs:GetLogEvents', resource: `${group}:log-stream:{logStreamName}`, rest: { method: 'GET', path: '/api/v1/log-events' },
 });
+export const FilterLogEvents = defineOperation({
+  ...base, name: 'FilterLogEvents', kind: 'list',
+  summary: "Searches a job log group's streams (by names or a prefix) for events in a time window that match a filter pattern, as aws logs tail and boto3's filter_log_events read them.",
+  input: S.FilterLogEventsInput, output: S.FilterLogEventsOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'logs:FilterLogEvents', resource: group, rest: { method: 'GET', path: '/api/v1/log-group-events' },
+});

@@ -52,6 +52,26 @@ export const GetLogEventsOutput = Output({
   nextBackwardToken: Type.String(),
 });
 
+export const FilterLogEventsInput = Input({
+  logGroupName: Type.Optional(LogGroupName),
+  logGroupIdentifier: Type.Optional(LogGroupIdentifier),
+  logStreamNames: Type.Optional(Type.Array(LogStreamName, { minItems: 1, maxItems: 100 })),
+  logStreamNamePrefix: Type.Optional(LogStreamName),
+  startTime: Type.Optional(EpochMillis),
+  endTime: Type.Optional(EpochMillis),
+  filterPattern: Type.Optional(Type.String({ maxLength: 1024, description: 'Terms that must all appear (case-sensitive), "quoted phrases", ?term for any of several, -term to exclude; JSON and space-delimited patterns are refused.' })),
+  nextToken: Type.Optional(Token),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Events per page, default 10,000.' })),
+  interleaved: Type.Optional(Type.Boolean({ description: 'Deprecated by CloudWatch Logs; accepted and ignored.' })),
+  unmask: Type.Optional(Type.Boolean({ description: 'Accepted; Loam masks nothing.' })),
+});
+export const FilteredLogEvent = Type.Object({ logStreamName: Type.String(), timestamp: EpochMillis, message: Type.String(), ingestionTime: EpochMillis, eventId: Type.String() });
+export const FilterLogEventsOutput = Output({
+  events: Type.Array(FilteredLogEvent, { description: "In each job's order of writing, jobs by the time they started." }),
+  searchedLogStreams: Type.Array(Type.Object({ logStreamName: Type.String(), searchedCompletely: Type.Boolean() })),
+  nextToken: Type.Optional(Type.String()),
+});
+
 export const DescribeLogGroupsInput = Input({
   accountIdentifiers: Type.Optional(Type.Array(Type.String({ maxLength: 12 }), { maxItems: 20 })),
   logGroupNamePrefix: Type.Optional(LogGroupName),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { jobLogGroups, type InputOf, type JobLogGroup, type Operations, type OutputOf, type RunnerLogLine } from '@loam/contracts';
 import { isLoamError, LoamError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
@@ -90,25 +91,92 @@ export class JobLogStreamsService {
     return { events, nextForwardToken: `f/${at ?? ''}`, nextBackwardToken: 'b/' };
   }
 
+  /**
+   * The events of the streams named (or under a prefix, or all), within the time window, matching the pattern: each
+   * job's events in the order written, jobs by the time they started. `eventId` is the same however the events are
+   * paged, so `aws logs tail --follow` prints each once.
+   * @throws ResourceNotFound for a log group Loam does not keep; ValidationException for both names and a prefix, a pattern Loam cannot evaluate, or a bad token.
+   */
+  async FilterLogEvents(input: InputOf<Ops['FilterLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['FilterLogEvents']>> {
+    const group = this.group(input);
+    const store = this.o.groups[group];
+    if (input.logStreamNames && input.logStreamNamePrefix !== undefined) {
+      throw new ValidationError('logStreamNames and logStreamNamePrefix cannot both be given.', [{ path: '/logStreamNamePrefix', message: 'with logStreamNames' }]);
+    }
+    const matches = compilePattern(input.filterPattern ?? '');
+    // The hosts to read of each job, by job name.
+    const wanted = new Map<string, { job: JobRecord; hosts: Map<string, string> }>();
+    const add = (job: JobRecord, host: string, stream: string) => {
+      const w = wanted.get(job.name) ?? { job, hosts: new Map<string, string>() };
+      w.hosts.set(host, stream);
+      wanted.set(job.name, w);
+    };
+    if (input.logStreamNames) {
+      for (const name of input.logStreamNames) {
+        try {
+          const { job, host } = await this.stream(group, store, name);
+          add(job, host, name);
+        } catch (e) {
+          if (!(isLoamError(e) && e.code === 'ResourceNotFound')) throw e;
+        }
+      }
+    } else {
+      const prefix = input.logStreamNamePrefix ?? '';
+      for (const job of await this.jobsForPrefix(store, prefix)) {
+        for (const s of this.streamsOf(group, job)) if (s.logStreamName.startsWith(prefix)) add(job, (/\/(algo-\d+)-\d+$/.exec(s.logStreamName) as RegExpExecArray)[1] as string, s.logStreamName);
+      }
+    }
+    // A job that ended a minute before the window opens, or started a minute after it closes, has nothing in it.
+    const jobs = [...wanted.values()]
+      .filter(({ job }) => !(input.startTime !== undefined && job.phase === 'done' && job.lastModifiedTime * 1000 + 60_000 < input.startTime))
+      .filter(({ job }) => !(input.endTime !== undefined && (job.startTime as number) * 1000 - 60_000 > input.endTime))
+      .sort((a, b) => (a.job.startTime as number) - (b.job.startTime as number) || compare(a.job.name, b.job.name));
+    const at = decodeFilterToken(input.nextToken);
+    let i = at ? jobs.findIndex((j) => j.job.name === at.job) : 0;
+    if (i < 0) i = jobs.length;
+    const limit = input.limit ?? 10_000;
+    const events: OutputOf<Ops['FilterLogEvents']>['events'] = [];
+    let next: { job: string; token: string | undefined } | undefined;
+    for (; i < jobs.length; i++) {
+      const { job, hosts } = jobs[i] as { job: JobRecord; hosts: Map<string, string> };
+      const keep = (l: RunnerLogLine) => hosts.has(l.host) && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time <= input.endTime) && matches(l.line);
+      const page = await this.readForward(store, job, at?.job === job.name ? at.token : undefined, limit - events.length, keep);
+      for (const l of page.lines) {
+        const logStreamName = hosts.get(l.host) as string;
+        events.push({ logStreamName, ...eventOf(l), eventId: eventId(logStreamName, l) });
+      }
+      if (events.length >= limit || page.exhausted) {
+        next = { job: job.name, token: page.at };
+        break;
+      }
+    }
+    return { events, searchedLogStreams: [], ...(next ? { nextToken: encodeFilterToken(next) } : {}) };
+  }
+
   /** Up to `limit` kept lines from `from` on: every page asks for no more lines than are still wanted, so none is skipped. */
   private async readForward(store: JobStore, job: JobRecord, from: string | undefined, limit: number, keep: (l: RunnerLogLine) => boolean) {
-    const events: LogEvent[] = [];
+    const lines: RunnerLogLine[] = [];
     let at = from;
     let scanned = 0;
-    while (events.length < limit && scanned < SCAN_LIMIT) {
+    let reachedEnd = false;
+    // Bounded in lines and in reads (a small limit reads small pages), so one request over a huge log stays short.
+    for (let reads = 0; lines.length < limit && scanned < SCAN_LIMIT && reads < 2000; reads++) {
       let page;
       try {
-        page = await store.o.executor.readLogs(job.id, { ...(at ? { token: at } : {}), limit: Math.min(limit - events.length, 10_000) });
+        page = await store.o.executor.readLogs(job.id, { ...(at ? { token: at } : {}), limit: Math.min(limit - lines.length, 10_000) });
       } catch (e) {
         if (isLoamError(e) && e.code === 'ValidationException') throw badToken(`f/${at ?? ''}`);
         throw e;
       }
-      if (page.lines.length === 0) break;
+      if (page.lines.length === 0) {
+        reachedEnd = true;
+        break;
+      }
       scanned += page.lines.length;
       at = page.nextToken;
-      for (const l of page.lines) if (keep(l)) events.push({ timestamp: Math.round(l.time), message: l.line, ingestionTime: Math.round(l.time) });
+      for (const l of page.lines) if (keep(l)) lines.push(l);
     }
-    return { events, at, scanned };
+    return { lines, events: lines.map(eventOf), at, scanned, exhausted: !reachedEnd && lines.length < limit };
   }
 
   private group(input: { readonly logGroupName?: string; readonly logGroupIdentifier?: string }): JobLogGroup {
@@ -167,6 +235,52 @@ export class JobLogStreamsService {
   private groupArn(group: string): string {
     return `arn:loam:logs:${this.o.partition.region}:${this.o.partition.accountId}:log-group:${group}`;
   }
+}
+
+/** A log line as a CloudWatch Logs event: Loam stores a line as it is written, so it is ingested at its own time. */
+function eventOf(l: RunnerLogLine): LogEvent {
+  return { timestamp: Math.round(l.time), message: l.line, ingestionTime: Math.round(l.time) };
+}
+
+/** The same for an event however it is paged (what `aws logs tail --follow` tells events apart by). */
+function eventId(stream: string, l: RunnerLogLine): string {
+  return createHash('sha256').update(`${stream}\0${l.time}\0${l.stream}\0${l.line}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * A filter pattern as CloudWatch Logs reads its text form: every term must appear (case-sensitive), a "quoted
+ * phrase" as a whole, `?term`s any one of them, `-term` must not. JSON (`{ $.x = 1 }`) and space-delimited
+ * (`[a, b]`) patterns are refused rather than matched as text.
+ */
+function compilePattern(pattern: string): (line: string) => boolean {
+  const p = pattern.trim();
+  if (p === '') return () => true;
+  if (p.startsWith('{') || p.startsWith('[')) {
+    throw new ValidationError(`filterPattern '${p.slice(0, 60)}': Loam matches terms, "quoted phrases", ?any-of and -excluded terms, not JSON or space-delimited patterns.`, [{ path: '/filterPattern', message: 'unsupported pattern' }]);
+  }
+  const all: string[] = [];
+  const any: string[] = [];
+  const none: string[] = [];
+  for (const m of p.matchAll(/([?-]?)(?:"((?:[^"\\]|\\.)*)"|(\S+))/g)) {
+    const term = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] as string);
+    (m[1] === '?' ? any : m[1] === '-' ? none : all).push(term);
+  }
+  return (line) => all.every((t) => line.includes(t)) && (any.length === 0 || any.some((t) => line.includes(t))) && !none.some((t) => line.includes(t));
+}
+
+function encodeFilterToken(t: { job: string; token: string | undefined }): string {
+  return Buffer.from(JSON.stringify(t)).toString('base64url');
+}
+
+function decodeFilterToken(token: string | undefined): { job: string; token: string | undefined } | undefined {
+  if (token === undefined) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { job?: unknown; token?: unknown };
+    if (typeof v.job === 'string' && (v.token === undefined || typeof v.token === 'string')) return { job: v.job, token: v.token as string | undefined };
+  } catch {
+    // fall through
+  }
+  throw badToken(token);
 }
 
 function groupOfIdentifier(id: string | undefined): string | undefined {

@@ -153,10 +153,10 @@ describe('aws CLI shell scripts against loam up', () => {
     const ecr = await refused(['ecr', 'describe-repositories']);
     expect(ecr.code).toBe(254);
     expect(ecr.message).toMatch(/^An error occurred \(UnknownOperationException\) when calling the DescribeRepositories operation: Loam does not serve the AWS service 'ecr'/);
-    // CloudWatch Logs is served for reading jobs' logs (job-logs-boto3.test.ts), but not FilterLogEvents, which `aws logs tail` calls.
-    expect(await refused(['logs', 'tail', '/aws/sagemaker/TrainingJobs'])).toEqual({
+    // CloudWatch Logs is served for reading jobs' logs (job-logs-boto3.test.ts), not for writing them.
+    expect(await refused(['logs', 'create-log-group', '--log-group-name', 'mine'])).toEqual({
       code: 254,
-      message: "An error occurred (UnknownOperationException) when calling the FilterLogEvents operation: The operation 'Logs_20140328.FilterLogEvents' is not supported. Supported: DescribeLogGroups, DescribeLogStreams, GetLogEvents.",
+      message: "An error occurred (UnknownOperationException) when calling the CreateLogGroup operation: The operation 'Logs_20140328.CreateLogGroup' is not supported. Supported: DescribeLogGroups, DescribeLogStreams, FilterLogEvents, GetLogEvents.",
     });
     expect((await refused(['iam', 'get-role', '--role-name', 'LoamTests'])).message).toMatch(/Loam does not serve the AWS service 'iam' \(Action 'GetRole'\)/);
   }, 60_000);

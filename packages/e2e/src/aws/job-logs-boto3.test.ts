@@ -112,6 +112,18 @@ out['times'] = all(isinstance(e['timestamp'], int) and e['timestamp'] > 1e12 and
 p = logs.get_paginator('describe_log_streams')
 out['paginated'] = [s['logStreamName'] for page in p.paginate(logGroupName=GROUP, PaginationConfig={'PageSize': 1}) for s in page['logStreams']]
 out['desc'] = [s['logStreamName'] for s in logs.describe_log_streams(logGroupName=GROUP, descending=True)['logStreams']]
+# FilterLogEvents: boto3's paginator over every stream of the job, a pattern, and what the events say.
+fp = logs.get_paginator('filter_log_events')
+filtered = [e for page in fp.paginate(logGroupName=GROUP, logStreamNamePrefix='follow-me/', PaginationConfig={'PageSize': 10}) for e in page['events']]
+whole = logs.filter_log_events(logGroupName=GROUP, logStreamNamePrefix='follow-me/')['events']
+out['filter'] = {
+  'paged_same': [e['eventId'] for e in filtered] == [e['eventId'] for e in whole] and len(filtered) == len({e['eventId'] for e in filtered}),
+  'per_stream': {s: [e['message'] for e in filtered if e['logStreamName'] == s] == printed[s] for s in stream_names},
+  'pattern': sorted(e['message'] for e in logs.filter_log_events(logGroupName=GROUP, logStreamNames=[stream_names[1]], filterPattern='"line 3" -"line 30"')['events']),
+  'any': sorted(e['message'] for e in logs.filter_log_events(logGroupName=GROUP, filterPattern='?done ?nothing')['events']),
+  'after': logs.filter_log_events(logGroupName=GROUP, startTime=all_events[-1]['timestamp'] + 60_000)['events'],
+  'json': error_code(logs.filter_log_events, logGroupName=GROUP, filterPattern='{ $.level = "ERROR" }'),
+}
 out['groups'] = [g['logGroupName'] for g in logs.describe_log_groups(logGroupNamePrefix='/aws/sagemaker/')['logGroups']]
 out['errors'] = {
   'group': error_code(logs.describe_log_streams, logGroupName='/aws/sagemaker/Endpoints/nope'),
@@ -143,6 +155,14 @@ describe('boto3 logs client: the SageMaker Python SDK following a job\'s logs', 
     expect(out.paginated).toEqual(out.streams);
     expect(out.desc).toEqual([...out.streams].reverse());
     expect(out.groups).toEqual(['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TransformJobs']);
+    expect(out.filter).toEqual({
+      paged_same: true,
+      per_stream: { [out.streams[0]]: true, [out.streams[1]]: true },
+      pattern: ['algo-2 line 3', 'algo-2 line 31', 'algo-2 line 32', 'algo-2 line 33', 'algo-2 line 34', 'algo-2 line 35', 'algo-2 line 36', 'algo-2 line 37', 'algo-2 line 38', 'algo-2 line 39'],
+      any: ['algo-1 done', 'algo-2 done'],
+      after: [],
+      json: 'InvalidParameterException',
+    });
     expect(out.errors).toEqual({ group: 'ResourceNotFoundException', stream: 'ResourceNotFoundException', token: 'InvalidParameterException', not_started: [] });
   }, 180_000);
 
@@ -156,5 +176,9 @@ describe('boto3 logs client: the SageMaker Python SDK following a job\'s logs', 
     const messages = (JSON.parse(events.stdout) as { events: { message: string }[] }).events.map((e) => e.message);
     expect(messages).toContain('algo-2 line 39');
     expect(messages).not.toContain('algo-1 line 0');
+    // aws logs tail (FilterLogEvents from --since, every stream under the prefix).
+    const tail = await awsCli(loam, ['logs', 'tail', '/aws/sagemaker/ProcessingJobs', '--since', '1h', '--log-stream-name-prefix', 'follow-me/', '--filter-pattern', 'done', '--format', 'short']);
+    expect(tail.code, tail.stderr).toBe(0);
+    expect(tail.stdout.trim().split('\n').map((l) => l.replace(/^\S+ /, '')).sort()).toEqual(['algo-1 done', 'algo-2 done']);
   }, 60_000);
 });
