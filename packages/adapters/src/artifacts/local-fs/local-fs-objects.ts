@@ -24,7 +24,7 @@ export function toInfo(ref: ObjectRef, s: Sidecar): ObjectInfo {
     key: ref.key,
     size: s.size,
     sha256: s.sha256,
-    etag: typeof s.etag === 'string' ? s.etag : `"${s.md5}"`,
+    etag: typeof s.etag === 'string' ? s.etag : `"${s.md5 as string}"`,
     lastModified: s.lastModified,
     ...(s.contentType === undefined ? {} : { contentType: s.contentType }),
     ...(s.metadata !== null && typeof s.metadata === 'object' ? pickObjectMetadata(s.metadata) : {}),

@@ -28,7 +28,8 @@ export interface Sidecar {
   readonly v: 1;
   readonly size: number;
   readonly sha256: string;
-  readonly md5: string;
+  /** Hex MD5 of the bytes; not computed when the writer gave the ETag. */
+  readonly md5?: string;
   /** The ETag the writer asked for (a multipart upload's), when not the quoted MD5. */
   readonly etag?: string;
   readonly lastModified: number;
@@ -53,7 +54,7 @@ export async function readSidecar(path: string): Promise<Sidecar | undefined> {
     const st = await lstat(path);
     if (!st.isFile() || st.size > 64 * 1024) return undefined;
     const parsed = JSON.parse(await readFile(path, 'utf8')) as Sidecar;
-    return parsed.v === 1 && typeof parsed.sha256 === 'string' ? parsed : undefined;
+    return parsed.v === 1 && typeof parsed.sha256 === 'string' && (typeof parsed.etag === 'string' || typeof parsed.md5 === 'string') ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -68,13 +68,15 @@ export async function writeObject(
   try {
     await refuseNonFile(ref, paths.data);
     const sha = createHash('sha256');
-    const md5 = createHash('md5');
+    // A writer-given ETag (a multipart upload's, from its parts' digests) stands in for the MD5, which
+    // nothing else reads: a second pass over every byte would only slow a large upload's completion.
+    const md5 = options.etag === undefined ? createHash('md5') : undefined;
     const chunks: AsyncIterable<Uint8Array | string> | Uint8Array[] = body instanceof Uint8Array ? [body] : body;
     for await (const c of chunks) {
       options.signal?.throwIfAborted();
       const chunk = typeof c === 'string' ? Buffer.from(c) : c;
       sha.update(chunk);
-      md5.update(chunk);
+      md5?.update(chunk);
       await writeAll(fh, chunk);
     }
     options.signal?.throwIfAborted();
@@ -87,10 +89,9 @@ export async function writeObject(
       v: 1,
       ...identity(st),
       sha256: sha.digest('hex'),
-      md5: md5.digest('hex'),
+      ...(md5 === undefined ? { etag: options.etag as string } : { md5: md5.digest('hex') }),
       lastModified: options.now(),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
-      ...(options.etag === undefined ? {} : { etag: options.etag }),
       ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
     };
     const { dirs } = splitKey(ref.key);
