@@ -47,6 +47,11 @@ export interface EndpointRecord {
   readonly lastDeploymentConfig?: DeploymentConfigInput;
   /** Captured from the config in force (sampling may differ per deployment). */
   readonly dataCapture?: DataCaptureConfigInput;
+  /**
+   * Why the last data capture write failed (a missing bucket, a full disk …), while capture is failing;
+   * DescribeEndpoint then says CaptureStatus Stopped. Cleared by the next write that succeeds.
+   */
+  readonly captureFailure?: string;
   /** Weights/capacities requested by UpdateEndpointWeightsAndCapacities, applied by the controller. */
   readonly desired?: readonly { readonly VariantName: string; readonly DesiredWeight?: number; readonly DesiredInstanceCount?: number }[];
 }

@@ -294,7 +294,8 @@ export function describeEndpoint(r: EndpointRecord): OutputOf<Ops['DescribeEndpo
     ...(r.pending ? { PendingDeploymentSummary: { EndpointConfigName: r.pending.configName, ProductionVariants: [...r.pending.variants], StartTime: r.pending.startTime } } : {}),
     ...(dc ? {
       DataCaptureConfig: {
-        EnableCapture: dc.EnableCapture !== false, CaptureStatus: dc.EnableCapture === false ? 'Stopped' : 'Started',
+        // Stopped also while capture cannot write: SageMaker's "whether data capture is currently functional".
+        EnableCapture: dc.EnableCapture !== false, CaptureStatus: dc.EnableCapture === false || r.captureFailure !== undefined ? 'Stopped' : 'Started',
         CurrentSamplingPercentage: dc.InitialSamplingPercentage, DestinationS3Uri: dc.DestinationS3Uri, ...(dc.KmsKeyId ? { KmsKeyId: dc.KmsKeyId } : {}),
       },
     } : {}),

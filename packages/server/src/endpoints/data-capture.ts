@@ -39,12 +39,24 @@ export interface CaptureStats {
   failedWrites: number;
 }
 
+export interface DataCaptureOptions {
+  readonly flushMs?: number;
+  readonly maxQueue?: number;
+  readonly random?: () => number;
+  /**
+   * Told when capture starts failing (the reason: the destination and the store's error) and when a
+   * write succeeds again (undefined): what DescribeEndpoint's CaptureStatus shows.
+   */
+  readonly onFailure?: (reason: string | undefined) => void;
+}
+
 /**
  * Writes sampled invocations as JSON Lines in SageMaker's record layout, to
  * `<DestinationS3Uri>/<endpoint>/<variant>/yyyy/mm/dd/hh/<mm-ss-mmm>-<uuid>.jsonl`. `offer` only samples
  * and queues (no I/O, no await): a flush timer writes batches in the background. A full queue drops
- * records and a failed write (even a full disk) drops its batch — counted, logged, never thrown into
- * an invocation.
+ * records and a failed write (even a full disk, or a destination bucket that does not exist) drops its
+ * batch — counted, logged, reported through `onFailure`, never thrown into an invocation: SageMaker's
+ * capture never impacts inference, and it takes a DestinationS3Uri without checking the bucket.
  */
 export class DataCaptureWriter {
   private queue: CaptureEvent[] = [];
@@ -53,13 +65,18 @@ export class DataCaptureWriter {
   readonly stats: CaptureStats = { captured: 0, written: 0, dropped: 0, failedWrites: 0 };
   private readonly captureInput: boolean;
   private readonly captureOutput: boolean;
+  /** Why the last write failed, until one succeeds. */
+  get failure(): string | undefined {
+    return this.failing;
+  }
+  private failing: string | undefined;
 
   constructor(
     private readonly endpointName: string,
     readonly config: DataCaptureConfigInput,
     private readonly store: ArtifactStore,
     private readonly logger: Logger,
-    private readonly o: { flushMs?: number; maxQueue?: number; random?: () => number } = {},
+    private readonly o: DataCaptureOptions = {},
   ) {
     const modes = new Set(config.CaptureOptions.map((c) => c.CaptureMode));
     this.captureInput = modes.has('Input') || modes.has('InputAndOutput');
@@ -135,10 +152,18 @@ export class DataCaptureWriter {
         const body = `${events.map((e) => this.record(e)).join('\n')}\n`;
         await this.store.put({ bucket: dest.bucket, key }, Buffer.from(body), { contentType: 'application/jsonl' });
         this.stats.written += events.length;
+        if (this.failing !== undefined) {
+          this.failing = undefined;
+          this.o.onFailure?.(undefined);
+        }
       } catch (err) {
         this.stats.failedWrites++;
         this.stats.dropped += events.length;
         this.logger.warn({ endpointName: this.endpointName, key, err: (err as Error).message }, 'data capture write failed; records dropped');
+        if (this.failing === undefined) {
+          this.failing = `Data capture to ${this.config.DestinationS3Uri} failed, ${events.length} record(s) dropped: ${(err as Error).message}`;
+          this.o.onFailure?.(this.failing);
+        }
       }
     }
   }

@@ -1,6 +1,6 @@
 import {
-  checkIsolationServable, trafficSchedule, wantsIsolation, type ArtifactStore, type EndpointConfigRecord, type EndpointConfigService, type EndpointDeployer, type EndpointRecord,
-  type EndpointStore, type Logger, type ModelService, type VariantSummary,
+  checkIsolationServable, trafficSchedule, wantsIsolation, type ArtifactStore, type DataCaptureConfigInput, type EndpointConfigRecord, type EndpointConfigService, type EndpointDeployer,
+  type EndpointRecord, type EndpointStore, type Logger, type ModelService, type VariantSummary,
 } from '@loam/core';
 import { AwsProtocolError } from '../transports/aws-json/aws-errors.js';
 import type { AlarmEvaluator } from './alarm-evaluator.js';
@@ -71,6 +71,24 @@ export class EndpointController implements EndpointDeployer {
   }
 
   constructor(private readonly o: ControllerOptions) {}
+
+  /**
+   * The endpoint's data capture writer. While its writes fail (a destination bucket that does not exist,
+   * a full disk …) the record says why and DescribeEndpoint shows CaptureStatus Stopped; the next write
+   * that succeeds shows Started again. A new writer starts from Started.
+   */
+  private captureWriter(name: string, key: string, config: DataCaptureConfigInput): DataCaptureWriter {
+    // The record follows the writer's state, whatever order the writes land in; a writer replaced by an
+    // update (or of a deleted endpoint) no longer speaks for the endpoint.
+    const sync = (fresh: boolean) => this.patchUnlessDeleting(name, (cur) => {
+      if (!fresh && this.live.get(key)?.capture !== writer) return cur;
+      const { captureFailure: _c, ...rest } = cur;
+      return writer.failure === undefined ? rest : { ...rest, captureFailure: writer.failure };
+    }).catch((e: unknown) => this.o.logger.warn({ endpointName: name, err: (e as Error).message }, 'the data capture status could not be recorded'));
+    const writer: DataCaptureWriter = new DataCaptureWriter(name, config, this.o.artifacts, this.o.logger, { onFailure: () => void sync(false) });
+    void this.o.endpoints.get(name).then((r) => (r?.captureFailure !== undefined ? sync(true) : undefined));
+    return writer;
+  }
 
   /** Serially per endpoint: one background task at a time. */
   private run(name: string, task: () => Promise<void>): void {
@@ -231,7 +249,7 @@ export class EndpointController implements EndpointDeployer {
           return;
         }
         const live = new LiveEndpoint(r.name, r.arn, gen);
-        if (r.dataCapture) live.capture = new DataCaptureWriter(r.name, r.dataCapture, this.o.artifacts, this.o.logger);
+        if (r.dataCapture) live.capture = this.captureWriter(r.name, r.key, r.dataCapture);
         live.routable = true;
         this.live.set(r.key, live);
         await this.patchUnlessDeleting(name, (cur) => {
@@ -290,7 +308,7 @@ export class EndpointController implements EndpointDeployer {
       return;
     }
     const live = new LiveEndpoint(rec.name, rec.arn, gen);
-    if (rec.dataCapture) live.capture = new DataCaptureWriter(rec.name, rec.dataCapture, this.o.artifacts, this.o.logger);
+    if (rec.dataCapture) live.capture = this.captureWriter(rec.name, rec.key, rec.dataCapture);
     live.starting = true;
     live.routable = true;
     this.live.set(rec.key, live);
@@ -385,7 +403,7 @@ export class EndpointController implements EndpointDeployer {
       void live.capture.close();
       live.capture = undefined;
     }
-    if (capture && !live.capture) live.capture = new DataCaptureWriter(r.name, capture, this.o.artifacts, this.o.logger);
+    if (capture && !live.capture) live.capture = this.captureWriter(r.name, r.key, capture);
     await this.o.endpoints.patch(name, (cur) => ({ ...cur, configName: pending.configName, variants: this.summaries(green), pending: { ...pending, variants: this.summaries(green) } }));
     await this.sleepUnlessDeleted(name, (policy?.TerminationWaitInSeconds ?? 0) * 1000);
     await this.drainAndStop(r.name, old);
