@@ -33,13 +33,35 @@ export function writeCredentialsFile(dataDir: string, c: LoamCredentials): strin
   return file;
 }
 
-/** Updates only the `loam_endpoint` line (the port can change between starts). */
+/**
+ * Updates only the `[loam]` profile's `loam_endpoint` (the port can change between starts), adding the line if the
+ * profile lost it. Other profiles are left as they are, a `loam_endpoint` of their own included (it used to be the
+ * first `loam_endpoint` line of the file that was replaced, whichever profile held it). Written through a temporary
+ * file, mode 0600.
+ */
 export function updateCredentialsEndpoint(dataDir: string, endpoint: string): void {
   const file = join(dataDir, 'credentials');
   if (!existsSync(file)) return;
   const text = readFileSync(file, 'utf8');
-  const next = /^loam_endpoint = .*$/m.test(text) ? text.replace(/^loam_endpoint = .*$/m, `loam_endpoint = ${endpoint}`) : text;
-  if (next !== text) writeFileSync(file, next, { mode: 0o600 });
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.split(/\r?\n/);
+  const profile = (l: string) => /^\s*\[(.+)\]\s*$/.exec(l)?.[1]?.trim();
+  const header = lines.findIndex((l) => profile(l) === 'loam');
+  if (header < 0) return;
+  let last = header;
+  let at = -1;
+  for (let i = header + 1; i < lines.length && profile(lines[i] as string) === undefined; i++) {
+    if ((lines[i] as string).trim() !== '') last = i;
+    if (/^\s*loam_endpoint\s*=/.test(lines[i] as string)) at = i;
+  }
+  const entry = `loam_endpoint = ${endpoint}`;
+  if (at >= 0) lines[at] = entry;
+  else lines.splice(last + 1, 0, entry);
+  const next = lines.join(eol);
+  if (next === text) return;
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, next, { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 function stripProfile(text: string, profile: string): string {

@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function dataDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'loam-creds-'));
+  dirs.push(d);
+  return d;
+}
+const creds = { accessKeyId: 'LKIAFIRST', secretAccessKey: 'secret', apiToken: 'loam_tok', region: 'us-east-1', endpoint: 'http://127.0.0.1:7717' };
+
+/** What the CLI reads: one profile's keys (as settings.ts's INI reader). */
+function profileOf(text: string, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let inside = false;
+  for (const line of text.split(/\r?\n/)) {
+    const h = /^\s*\[(.+)\]\s*$/.exec(line);
+    if (h) inside = (h[1] as string).trim() === name;
+    const kv = /^\s*([^=\s]+)\s*=\s*(.*)$/.exec(line);
+    if (inside && kv) out[kv[1] as string] = (kv[2] as string).trim();
+  }
+  return out;
+}
+
+describe('the credentials file when a later start listens elsewhere (loam up --port 0)', () => {
+  it("updates [loam]'s loam_endpoint, not another profile's that comes first", () => {
+    const dir = dataDir();
+    // Profiles kept from before the first start are written ahead of [loam].
+    writeFileSync(join(dir, 'credentials'), '[ci]\nloam_api_token = loam_ci\nloam_endpoint = http://ci.test\n');
+    writeCredentialsFile(dir, creds);
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40123');
+    const text = readFileSync(join(dir, 'credentials'), 'utf8');
+    expect(profileOf(text, 'loam')).toEqual({ aws_access_key_id: 'LKIAFIRST', aws_secret_access_key: 'secret', region: 'us-east-1', loam_api_token: 'loam_tok', loam_endpoint: 'http://127.0.0.1:40123' });
+    expect(profileOf(text, 'ci')).toEqual({ loam_api_token: 'loam_ci', loam_endpoint: 'http://ci.test' });
+    expect(statSync(join(dir, 'credentials')).mode & 0o777).toBe(0o600);
+  });
+
+  it('adds the line to [loam] when it was removed or written without spaces, and keeps CRLF line ends', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'credentials'), '[loam]\r\naws_access_key_id = LKIA\r\n\r\n[other]\r\nregion = eu-west-1\r\n');
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40124');
+    let text = readFileSync(join(dir, 'credentials'), 'utf8');
+    expect(text).toBe('[loam]\r\naws_access_key_id = LKIA\r\nloam_endpoint = http://127.0.0.1:40124\r\n\r\n[other]\r\nregion = eu-west-1\r\n');
+    writeFileSync(join(dir, 'credentials'), '[loam]\nloam_endpoint=http://127.0.0.1:1\n');
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40125');
+    text = readFileSync(join(dir, 'credentials'), 'utf8');
+    expect(text).toBe('[loam]\nloam_endpoint = http://127.0.0.1:40125\n');
+  });
+
+  it('leaves a file without a [loam] profile alone', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'credentials'), '[ci]\nloam_endpoint = http://ci.test\n');
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40126');
+    expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe('[ci]\nloam_endpoint = http://ci.test\n');
+  });
+});
