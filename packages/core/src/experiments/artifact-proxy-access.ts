@@ -95,6 +95,20 @@ export class ArtifactProxyAccess {
     if (owners.runs.length === 0 && owners.experiments.length === 0) {
       throw new AccessDeniedError(`User: ${this.principal.arn} is not authorized to perform: ${action} on artifact path '${path}': it lies under no experiment's artifact location.`);
     }
+    await this.#checkOwners(action, owners);
+  }
+
+  /**
+   * For another way to the stored objects (Loam's S3 API on the artifact bucket): refuses
+   * (AccessDeniedException) unless the caller may `action` on every run and experiment that holds `ref`,
+   * as `check` does. An object nothing holds (left by a deleted run, or never MLflow's) is left to the
+   * caller's S3 permissions, which the S3 API has already checked.
+   */
+  async checkHeld(action: string, ref: ObjectRef): Promise<void> {
+    await this.#checkOwners(action, await this.#owners(ref));
+  }
+
+  async #checkOwners(action: string, owners: Owners): Promise<void> {
     for (const r of owners.runs) {
       await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-run', r.runId));
       await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-experiment', r.experimentId));

@@ -3,6 +3,7 @@ import type { Operation } from '@loam/contracts';
 import { authorize } from '@loam/core';
 import type { Platform } from '../../compose/platform.js';
 import type { Authorizer, Dispatch } from '../../operations/dispatcher.js';
+import { withMlflowArtifactOwners } from '../s3/s3-mlflow-artifacts.js';
 import { registerS3Transport } from '../s3/s3.routes.js';
 import { createQueryHandler } from '../aws-query/aws-query.routes.js';
 import { registerAwsJsonTransport } from './aws-json.routes.js';
@@ -36,5 +37,6 @@ export function registerAwsProtocols(app: FastifyInstance, deps: AwsProtocolsDep
     partition: platform.partition,
     invoker: () => platform.services.find(isEndpointInvoker) ?? fallback,
   });
-  registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: authorizer, region: platform.partition.region, accountId: platform.partition.accountId, dataDir: config.dataDir });
+  const s3Authorizer = withMlflowArtifactOwners(authorizer, platform.tracking, platform.partition);
+  registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: s3Authorizer, region: platform.partition.region, accountId: platform.partition.accountId, dataDir: config.dataDir });
 }
