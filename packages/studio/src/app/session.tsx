@@ -1,6 +1,7 @@
 import { createContext, useContext, useState, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { defaultBucketName } from '../api/bucket-names.js';
+import { recentRoles, rememberRoles, roleChoices } from '../api/execution-role.js';
 import { fetchSession, signOut, type Session } from '../api/session.js';
 
 interface SessionApi {
@@ -19,6 +20,16 @@ export function useSession(): SessionApi {
 /** Studio's default bucket for this server (`sagemaker-<region>-<account>`), from the session. */
 export function useDefaultBucket(): string {
   return defaultBucketName(useSession().session);
+}
+
+/**
+ * The execution role a create form proposes (the role this user last submitted from Studio in this
+ * account, else the account's `LoamExecution`), the choices its field lists, and how to remember the
+ * roles a submitted form used.
+ */
+export function useExecutionRole(): { proposed: string; choices: string[]; remember(roles: readonly string[]): void } {
+  const { session } = useSession();
+  return { ...roleChoices(session, recentRoles(session)), remember: (roles) => rememberRoles(session, roles) };
 }
 
 /** Shows `signedOut` (the landing page) until a session exists, then the app with the session in context. */

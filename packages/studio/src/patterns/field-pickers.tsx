@@ -26,6 +26,11 @@ export function FieldPickers({ pickers, children }: { pickers: PickerMap; childr
   return <PickerContext.Provider value={pickers}>{children}</PickerContext.Provider>;
 }
 
+/** The pickers the page offered, so a form can add its own to them. */
+export function usePickerMap(): PickerMap {
+  return useContext(PickerContext);
+}
+
 /** The picker for a field, if the page offered one. */
 export function usePicker(name: string): ComponentType<PickerProps> | undefined {
   const pickers = useContext(PickerContext);

@@ -5,6 +5,7 @@ import { validateField, type FormValues } from '../../schema/validate.js';
 import { groupFields, leafOfPath, leaves, requireLeaves, toNestedInput, validateGroups } from './nested-fields.js';
 import { builtInXgboostImage } from './job-paths.js';
 import { trainingDefaults } from './training-defaults.js';
+import { withProposedRole } from '../../api/execution-role.js';
 
 const input = getOperation('CreateTrainingJob')!.input as JsonSchema;
 
@@ -30,15 +31,16 @@ describe('nested form fields from CreateTrainingJob', () => {
     expect(validateField(hp, [{ Key: '', Value: '3' }])).toBe('Hyperparameter 1: enter a key (or clear the value to drop the row).');
   });
 
-  it('builds the nested input SageMaker expects from the defaults plus a data location', () => {
+  it('builds the nested input SageMaker expects from the defaults, the proposed role and a data location', () => {
     const tree = groupFields(input, { InputDataConfig: 1 });
-    const values = { ...trainingDefaults(new Date('2026-11-26T20:00:00Z'), 'sagemaker-us-east-1-000000000000'), 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' };
+    const defaults = withProposedRole('CreateTrainingJob', leaves(tree), trainingDefaults(new Date('2026-11-26T20:00:00Z'), 'sagemaker-us-east-1-000000000000'), 'arn:loam:iam::000000000000:role/LoamExecution');
+    const values = { ...defaults, 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' } as FormValues;
     expect(validateGroups(tree, values)).toEqual({});
     expect(toNestedInput(tree, values)).toEqual({
       TrainingJobName: 'xgboost-20261126200000',
       HyperParameters: { num_round: '50', objective: 'reg:squarederror' },
       AlgorithmSpecification: { TrainingImage: builtInXgboostImage, TrainingInputMode: 'File' },
-      RoleArn: 'arn:loam:iam::000000000000:role/loam-training',
+      RoleArn: 'arn:loam:iam::000000000000:role/LoamExecution',
       InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/train/' } } }],
       OutputDataConfig: { S3OutputPath: 's3://sagemaker-us-east-1-000000000000/' },
       ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
@@ -48,7 +50,7 @@ describe('nested form fields from CreateTrainingJob', () => {
 
   it('requires an optional object’s required member only once the object is started', () => {
     const tree = groupFields(input, { InputDataConfig: 1 });
-    const base = { ...trainingDefaults(new Date(), 'sagemaker-us-east-1-000000000000'), 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' };
+    const base = { ...trainingDefaults(new Date(), 'sagemaker-us-east-1-000000000000'), RoleArn: 'arn:loam:iam::000000000000:role/LoamExecution', 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://data/train/' };
     expect(validateGroups(tree, base)['CheckpointConfig.S3Uri']).toBeUndefined();
     expect(validateGroups(tree, { ...base, 'CheckpointConfig.LocalPath': '/opt/ml/checkpoints' })['CheckpointConfig.S3Uri']).toMatch(/^Required/);
     expect(validateGroups(tree, { ...base, 'InputDataConfig.0.DataSource.S3DataSource.S3Uri': '' })['InputDataConfig.0.DataSource.S3DataSource.S3Uri']).toMatch(/^Required/);

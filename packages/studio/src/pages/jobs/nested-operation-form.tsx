@@ -3,9 +3,12 @@ import { Button, Group, Stack, Text } from '@mantine/core';
 import { getOperation } from '@loam/contracts';
 import { loam } from '../../api/client.js';
 import { bucketExists, bucketOf, ensureDefaultBucket } from '../../api/default-bucket.js';
-import { useDefaultBucket } from '../../app/session.js';
+import { proposesRole, withProposedRole } from '../../api/execution-role.js';
+import { useDefaultBucket, useExecutionRole } from '../../app/session.js';
 import { useNotifications } from '../../app/notifications.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
+import { FieldPickers, usePickerMap } from '../../patterns/field-pickers.js';
+import { RoleField } from '../../patterns/role-field.js';
 import type { JsonSchema } from '../../schema/fields.js';
 import { labelFor } from '../../schema/labels.js';
 import { toUserFacingError, topField, type UserFacingError } from '../../schema/problems.js';
@@ -37,7 +40,9 @@ export interface NestedOperationFormProps {
  * is shown as fieldsets, everything optional waits in an accordion. The server's errors land on the leaf
  * their JSON pointer names. Output locations: Studio's default bucket is created on submit when missing
  * (nothing is sent if the user may not create it); any other bucket that does not exist is warned about,
- * on leaving the field and on submit, without blocking (the job would fail when it uploads).
+ * on leaving the field and on submit, without blocking (the job would fail when it uploads). An execution
+ * role the form needs (or a model's) and the page left empty is proposed from the session (`useExecutionRole`),
+ * in a field that lists the account's role and the ones this user submitted recently.
  */
 export function NestedOperationForm({ operation, initial = {}, initialCounts = {}, required = noPaths, submitLabel, intro, onDone, onCancel }: NestedOperationFormProps) {
   const op = getOperation(operation);
@@ -46,7 +51,10 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
   const [counts, setCounts] = useState<Record<string, number>>({ ...initialCounts });
   const tree = useMemo(() => requireLeaves(groupFields(op.input as JsonSchema, counts), required), [op, counts, required]);
   const all = useMemo(() => leaves(tree), [tree]);
-  const [values, setValues] = useState<FormValues>(() => ({ ...Object.fromEntries(all.map((f) => [f.name, f.kind === 'boolean' ? false : f.kind === 'tags' || f.kind === 'list' ? [] : ''])), ...initial }));
+  const role = useExecutionRole();
+  // What is shown up front follows the proposal too: a proposed role is a pre-filled field.
+  const [seeded] = useState<FormValues>(() => withProposedRole(operation, all, initial, role.proposed) as FormValues);
+  const [values, setValues] = useState<FormValues>(() => ({ ...Object.fromEntries(all.map((f) => [f.name, f.kind === 'boolean' ? false : f.kind === 'tags' || f.kind === 'list' ? [] : ''])), ...seeded }));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<UserFacingError | undefined>();
   const [busy, setBusy] = useState(false);
@@ -107,6 +115,7 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
     const missing = (await Promise.all(typed.map(async (b) => ((await bucketExists(b)) === false ? b : undefined)))).filter((b): b is string => b !== undefined);
     try {
       const output = await loam.call(operation, input);
+      role.remember(all.filter((f) => proposesRole(operation, f)).map((f) => String(values[f.name] ?? '')));
       // Warned, not blocked: the job may be meant to start before its bucket is made.
       for (const b of missing) notify({ title: `Output bucket '${b}' does not exist`, message: missingBucketWarning(b), tone: 'warning' });
       onDone(output, input);
@@ -132,13 +141,16 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
     }
   };
 
-  const view = { formId, values, initial, errors, warnings, onChange: change, onBlur: blur, setCount: (path: string, n: number) => setCounts((c) => ({ ...c, [path]: n })) };
-  const shown = tree.groups.filter((g) => prominent(g, initial));
-  const hidden = tree.groups.filter((g) => !prominent(g, initial));
+  const parentPickers = usePickerMap();
+  const pickers = useMemo(() => ({ ...Object.fromEntries(all.filter((f) => proposesRole(operation, f)).map((f) => [f.name, RoleField])), ...parentPickers }), [all, operation, parentPickers]);
+  const view = { formId, values, initial: seeded, errors, warnings, onChange: change, onBlur: blur, setCount: (path: string, n: number) => setCounts((c) => ({ ...c, [path]: n })) };
+  const shown = tree.groups.filter((g) => prominent(g, seeded));
+  const hidden = tree.groups.filter((g) => !prominent(g, seeded));
   const isSet = (v: FormValue | undefined) => v !== undefined && v !== '' && v !== false && !(Array.isArray(v) && v.length === 0);
-  const topShown = tree.fields.filter((f) => f.required || isSet(initial[f.name]));
+  const topShown = tree.fields.filter((f) => f.required || isSet(seeded[f.name]));
   const topMore = tree.fields.filter((f) => !topShown.includes(f));
   return (
+    <FieldPickers pickers={pickers}>
     <form onSubmit={(e) => void submit(e)} noValidate aria-describedby={`${formId}-summary`}>
       <Stack gap="sm">
         <Text size="sm" c="dimmed" id={`${formId}-summary`}>
@@ -163,5 +175,6 @@ export function NestedOperationForm({ operation, initial = {}, initialCounts = {
         </Group>
       </Stack>
     </form>
+    </FieldPickers>
   );
 }

@@ -10,7 +10,6 @@ export function processingDefaults(now: Date, bucket: string): FormValues {
   const name = stampedName('processing', now);
   return {
     ProcessingJobName: name,
-    RoleArn: 'arn:loam:iam::000000000000:role/loam-processing',
     'AppSpecification.ImageUri': 'sagemaker-scikit-learn:1.2-1-cpu-py3',
     'AppSpecification.ContainerEntrypoint': ['python3', '/opt/ml/processing/input/code/preprocess.py'],
     'ProcessingInputs.0.InputName': 'code',

@@ -10,7 +10,6 @@ export function trainingDefaults(now: Date, bucket: string): FormValues {
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return {
     TrainingJobName: `xgboost-${stamp}`,
-    RoleArn: 'arn:loam:iam::000000000000:role/loam-training',
     'AlgorithmSpecification.TrainingImage': builtInXgboostImage,
     'AlgorithmSpecification.TrainingInputMode': 'File',
     HyperParameters: [

@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { getOperation } from '@loam/contracts';
 import type { JsonSchema } from '../../schema/fields.js';
 import { groupFields, leaves, toNestedInput, validateGroups } from '../jobs/nested-fields.js';
+import { withProposedRole } from '../../api/execution-role.js';
 import { tuningCounts, tuningDefaults } from './tuning-defaults.js';
 
 describe('tuning job defaults', () => {
   const tree = groupFields(getOperation('CreateHyperParameterTuningJob')!.input as JsonSchema, tuningCounts);
   const now = new Date('2026-01-02T03:04:05Z');
+  // What the form starts from: the defaults with the execution role it proposes from the session.
+  const start = () => withProposedRole('CreateHyperParameterTuningJob', leaves(tree), tuningDefaults(now, 'sagemaker-us-east-1-000000000000'), 'arn:loam:iam::000000000000:role/LoamExecution') as ReturnType<typeof tuningDefaults>;
 
   it('fill only fields of the CreateHyperParameterTuningJob contract, and ask for nothing but the data locations', () => {
-    const values = tuningDefaults(now, 'sagemaker-us-east-1-000000000000');
+    const values = start();
     const names = new Set(leaves(tree).map((f) => f.name));
     expect(Object.keys(values).filter((k) => !names.has(k))).toEqual([]);
     expect(Object.keys(validateGroups(tree, values)).sort()).toEqual([
@@ -19,7 +22,7 @@ describe('tuning job defaults', () => {
   });
 
   it('make a built-in XGBoost search on validation AUC over train and validation channels', () => {
-    const values = { ...tuningDefaults(now, 'sagemaker-us-east-1-000000000000'), 'TrainingJobDefinition.InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://d/train/', 'TrainingJobDefinition.InputDataConfig.1.DataSource.S3DataSource.S3Uri': 's3://d/validation/' };
+    const values = { ...start(), 'TrainingJobDefinition.InputDataConfig.0.DataSource.S3DataSource.S3Uri': 's3://d/train/', 'TrainingJobDefinition.InputDataConfig.1.DataSource.S3DataSource.S3Uri': 's3://d/validation/' };
     expect(validateGroups(tree, values)).toEqual({});
     const input = toNestedInput(tree, values) as Record<string, any>;
     expect(input.HyperParameterTuningJobName).toBe('xgboost-tune-20260102030405');
