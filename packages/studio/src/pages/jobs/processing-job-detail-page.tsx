@@ -1,26 +1,23 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useParams } from '@tanstack/react-router';
 import { Skeleton } from '@mantine/core';
 import { loam } from '../../api/client.js';
-import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FailureAlert } from '../../patterns/failure-alert.js';
 import { FieldGrid, fieldRows, NamedFieldGroups } from '../../patterns/field-grid.js';
 import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
-import { CloneButton } from './clone-button.js';
-import { processingJobPath } from './job-paths.js';
 import { JobTimes, timeKeys } from './job-times.js';
 import { JobLogs } from './job-logs.js';
 import { terminal } from './training-job-detail-page.js';
+import { JobActions } from './job-actions.js';
 
 const sectioned = ['ProcessingJobName', 'ProcessingInputs', 'ProcessingOutputConfig', 'ProcessingResources', 'StoppingCondition', 'AppSpecification', 'Environment', 'NetworkConfig', 'ExperimentConfig'];
 
 /** One processing job, live: status, container, inputs and outputs, resources, log, Clone, Stop. */
 export function ProcessingJobDetailPage() {
   const { jobName } = useParams({ strict: false }) as { jobName: string };
-  const qc = useQueryClient();
   const q = useQuery({
     queryKey: ['DescribeProcessingJob', jobName],
     queryFn: ({ signal }) => loam.DescribeProcessingJob({ ProcessingJobName: jobName }, { signal }),
@@ -38,22 +35,7 @@ export function ProcessingJobDetailPage() {
       banner={job.ProcessingJobStatus === 'Failed' && job.FailureReason ? <FailureAlert kind="processing job" reason={job.FailureReason} /> : undefined}
       summaryOmit={[...timeKeys(job), 'Arn', ...sectioned]}
       jsonFolded
-      actions={
-        <>
-          <CloneButton operation="CreateProcessingJob" described={job} nameKey="ProcessingJobName" title="Create processing job" listOperation="ListProcessingJobs" pathOf={processingJobPath} />
-          <ConfirmButton
-            label="Stop"
-            disabled={job.ProcessingJobStatus !== 'InProgress'}
-            title={`Stop processing job ${job.ProcessingJobName}?`}
-            message="Its processes get SIGTERM, then SIGKILL after the grace period."
-            iamAction="sagemaker:StopProcessingJob"
-            onConfirm={async () => {
-              await loam.StopProcessingJob({ ProcessingJobName: job.ProcessingJobName });
-              await qc.invalidateQueries({ queryKey: ['DescribeProcessingJob', jobName] });
-            }}
-          />
-        </>
-      }
+      actions={<JobActions kind="processing" job={job} />}
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },
         { title: 'Container', content: <FieldGrid rows={fieldRows(job.AppSpecification)} /> },

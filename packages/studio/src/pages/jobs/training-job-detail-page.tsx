@@ -1,9 +1,7 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
 import { Anchor, Code, Group, Skeleton, Stack, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
-import { useNotifications } from '../../app/notifications.js';
-import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FailureAlert } from '../../patterns/failure-alert.js';
 import { FieldGrid, fieldRows, NamedFieldGroups } from '../../patterns/field-grid.js';
@@ -11,20 +9,17 @@ import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { runPath, useRunOfJob } from '../experiments/mlflow-data.js';
-import { CloneButton } from './clone-button.js';
-import { trainingJobPath } from './job-paths.js';
 import { JobTimes, timeKeys } from './job-times.js';
 import { JobLogs } from './job-logs.js';
 import { JobMetrics } from './job-metrics.js';
 import { StatusTimeline } from './status-timeline.js';
+import { JobActions } from './job-actions.js';
 
 export const terminal = (status: string) => ['Completed', 'Failed', 'Stopped'].includes(status);
 
-/** One training job, live: status timeline, log, metric charts, model artifact, its experiment run, Stop. */
+/** One training job, live: status timeline, log, metric charts, model artifact, its experiment run, Clone, Stop. */
 export function TrainingJobDetailPage() {
   const { jobName } = useParams({ strict: false }) as { jobName: string };
-  const qc = useQueryClient();
-  const { notify } = useNotifications();
   const q = useQuery({
     queryKey: ['DescribeTrainingJob', jobName],
     queryFn: ({ signal }) => loam.DescribeTrainingJob({ TrainingJobName: jobName }, { signal }),
@@ -45,23 +40,7 @@ export function TrainingJobDetailPage() {
       name={job.TrainingJobName}
       item={{ ...job, Arn: job.TrainingJobArn }}
       summaryOmit={[...timeKeys(job), 'Arn', 'TrainingJobName', 'HyperParameters', 'SecondaryStatusTransitions', 'FinalMetricDataList', 'Environment']}
-      actions={
-        <>
-        <CloneButton operation="CreateTrainingJob" described={job} nameKey="TrainingJobName" title="Create training job" listOperation="ListTrainingJobs" pathOf={trainingJobPath} doneTitle={(n) => `Training job ${n} started`} />
-        <ConfirmButton
-          label="Stop"
-          disabled={job.TrainingJobStatus !== 'InProgress'}
-          title={`Stop training job ${job.TrainingJobName}?`}
-          message="Its processes get SIGTERM, then SIGKILL after the grace period. The model written so far is still uploaded."
-          iamAction="sagemaker:StopTrainingJob"
-          onConfirm={async () => {
-            await loam.StopTrainingJob({ TrainingJobName: job.TrainingJobName });
-            await qc.invalidateQueries({ queryKey: ['DescribeTrainingJob', jobName] });
-            notify({ title: `Stopping ${job.TrainingJobName}`, tone: 'info' });
-          }}
-        />
-        </>
-      }
+      actions={<JobActions kind="training" job={job} />}
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },
         { title: 'Status timeline', content: <StatusTimeline transitions={job.SecondaryStatusTransitions ?? []} label={`Status transitions of ${job.TrainingJobName}`} /> },

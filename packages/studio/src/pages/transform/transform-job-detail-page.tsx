@@ -1,23 +1,18 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
 import { Anchor, Skeleton } from '@mantine/core';
 import { loam } from '../../api/client.js';
-import { useNotifications } from '../../app/notifications.js';
-import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FailureAlert } from '../../patterns/failure-alert.js';
 import { FieldGrid, fieldRows } from '../../patterns/field-grid.js';
-import { FieldPickers } from '../../patterns/field-pickers.js';
 import { KeyValueTable } from '../../patterns/key-value-table.js';
 import { ResourceDetail } from '../../patterns/resource-detail.js';
 import { toUserFacingError } from '../../schema/problems.js';
-import { CloneButton } from '../jobs/clone-button.js';
 import { JobLogs } from '../jobs/job-logs.js';
 import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { LineageLink } from '../lineage/lineage-link.js';
-import { ModelPicker } from '../models/model-picker.js';
 import { modelPath } from '../models/model-paths.js';
-import { transformJobPath } from './transform-paths.js';
+import { JobActions } from '../jobs/job-actions.js';
 
 const terminal = (s: string) => ['Completed', 'Failed', 'Stopped'].includes(s);
 
@@ -27,8 +22,6 @@ const sectioned = ['TransformJobName', 'ModelName', 'TransformInput', 'Transform
 /** One transform job, live: status, input, output, resources, the model it ran, its log (followed while running), Clone, Stop. */
 export function TransformJobDetailPage() {
   const { jobName } = useParams({ strict: false }) as { jobName: string };
-  const qc = useQueryClient();
-  const { notify } = useNotifications();
   const q = useQuery({
     queryKey: ['DescribeTransformJob', jobName],
     queryFn: ({ signal }) => loam.DescribeTransformJob({ TransformJobName: jobName }, { signal }),
@@ -51,25 +44,7 @@ export function TransformJobDetailPage() {
       summaryOmit={[...timeKeys(job), 'Arn', ...sectioned]}
       lineage={<LineageLink arn={job.TransformJobArn} />}
       jsonFolded
-      actions={
-        <>
-          <FieldPickers pickers={{ ModelName: ModelPicker }}>
-            <CloneButton operation="CreateTransformJob" described={job} nameKey="TransformJobName" title="Create transform job" listOperation="ListTransformJobs" pathOf={transformJobPath} />
-          </FieldPickers>
-          <ConfirmButton
-            label="Stop"
-            disabled={job.TransformJobStatus !== 'InProgress'}
-            title={`Stop transform job ${job.TransformJobName}?`}
-            message="Files already scored keep their output; files in progress are not written."
-            iamAction="sagemaker:StopTransformJob"
-            onConfirm={async () => {
-              await loam.StopTransformJob({ TransformJobName: job.TransformJobName });
-              await qc.invalidateQueries({ queryKey: ['DescribeTransformJob', jobName] });
-              notify({ title: `Stopping ${job.TransformJobName}`, tone: 'info' });
-            }}
-          />
-        </>
-      }
+      actions={<JobActions kind="transform" job={job} />}
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },
         {

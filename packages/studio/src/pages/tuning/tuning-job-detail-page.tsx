@@ -1,9 +1,7 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
 import { Anchor, Group, SimpleGrid, Skeleton, Stack, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
-import { useNotifications } from '../../app/notifications.js';
-import { ConfirmButton } from '../../patterns/confirm-button.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { FieldGrid } from '../../patterns/field-grid.js';
 import { KeyValueTable } from '../../patterns/key-value-table.js';
@@ -13,7 +11,6 @@ import { formatNumber, formatNumeric } from '../../schema/format.js';
 import { labelFor } from '../../schema/labels.js';
 import { settingRows } from '../../schema/settings.js';
 import { ParallelCoordinates } from '../experiments/parallel-coordinates.js';
-import { CloneButton } from '../jobs/clone-button.js';
 import { trainingJobPath } from '../jobs/job-paths.js';
 import { JobTimes, timeKeys } from '../jobs/job-times.js';
 import { LineageLink } from '../lineage/lineage-link.js';
@@ -22,8 +19,8 @@ import { ObjectiveChart } from './objective-chart.js';
 import { SearchSpace } from './search-space.js';
 import { objectiveOf, searchSpaces } from './search-spaces.js';
 import { TrialsTable } from './trials-table.js';
-import { tuningJobPath } from './tuning-paths.js';
 import { bestSoFar, type Trial } from './trials.js';
+import { JobActions } from '../jobs/job-actions.js';
 
 const terminal = (s: string) => ['Completed', 'Failed', 'Stopped'].includes(s);
 
@@ -47,8 +44,6 @@ function Counters({ counts }: { counts: Readonly<Record<string, number>> }) {
 /** One tuning job, live: trial counters, best job, trials table, objective by trial, parallel coordinates, Stop. */
 export function TuningJobDetailPage() {
   const { jobName } = useParams({ strict: false }) as { jobName: string };
-  const qc = useQueryClient();
-  const { notify } = useNotifications();
   const q = useQuery({
     queryKey: ['DescribeHyperParameterTuningJob', jobName],
     queryFn: ({ signal }) => loam.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: jobName }, { signal }),
@@ -93,23 +88,7 @@ export function TuningJobDetailPage() {
       summaryOmit={[...timeKeys(job), 'Arn', 'HyperParameterTuningJobName']}
       // A tuning job is not a lineage vertex itself; its best trial is where data, model and deployments meet.
       lineage={best ? <LineageLink arn={best.TrainingJobArn} /> : <Text size="sm" c="dimmed">Lineage starts at the best trial once one has finished.</Text>}
-      actions={
-        <>
-        <CloneButton operation="CreateHyperParameterTuningJob" described={job} nameKey="HyperParameterTuningJobName" title="Create tuning job" listOperation="ListHyperParameterTuningJobs" pathOf={tuningJobPath} />
-        <ConfirmButton
-          label="Stop"
-          disabled={job.HyperParameterTuningJobStatus !== 'InProgress'}
-          title={`Stop tuning job ${job.HyperParameterTuningJobName}?`}
-          message="No new trials start and every running trial is stopped. The best trial so far stays recorded."
-          iamAction="sagemaker:StopHyperParameterTuningJob"
-          onConfirm={async () => {
-            await loam.StopHyperParameterTuningJob({ HyperParameterTuningJobName: job.HyperParameterTuningJobName });
-            await qc.invalidateQueries({ queryKey: ['DescribeHyperParameterTuningJob', jobName] });
-            notify({ title: `Stopping ${job.HyperParameterTuningJobName}`, tone: 'info' });
-          }}
-        />
-        </>
-      }
+      actions={<JobActions kind="tuning" job={job} />}
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },
         { title: 'Training jobs', content: <Counters counts={job.TrainingJobStatusCounters} /> },
