@@ -68,13 +68,20 @@ describe("target-tracking policies' alarms", () => {
       await new Promise((r) => setTimeout(r, 100));
     });
     const activities = async () => (await call(loam, 'GET', '/api/v1/scaling-activities?ServiceNamespace=sagemaker&ResourceId=endpoint/tt/variant/v')).body.ScalingActivities;
-    expect((await activities())[0]).toEqual(expect.objectContaining({
+    // The activity is recorded once the new count is applied (the instance started), after desiredCount
+    // changed: wait for it rather than read it at once (a loaded machine starts the instance later).
+    const recorded = async (n: number) => {
+      let list = await activities();
+      for (const t0 = Date.now(); list.length < n && Date.now() - t0 < 30_000; list = await activities()) await new Promise((r) => setTimeout(r, 100));
+      return list;
+    };
+    expect((await recorded(1))[0]).toEqual(expect.objectContaining({
       StatusCode: 'Successful', Cause: expect.stringMatching(new RegExp(`^monitor alarm ${high!.AlarmName} in state ALARM triggered policy ipi: [\\d.]+ invocations per instance per minute against a target of 600, on 1 instance$`)),
     }));
 
     // Idle: fifteen periods below 90% of the target put AlarmLow in ALARM, and it scales back in.
     await waitFor('scale-in', () => fleetOf('tt').desiredCount === 1, 60_000);
-    expect((await activities())[0].Cause).toMatch(new RegExp(`^monitor alarm ${low!.AlarmName} in state ALARM triggered policy ipi: 0 invocations per instance per minute`));
+    expect((await recorded(2))[0].Cause).toMatch(new RegExp(`^monitor alarm ${low!.AlarmName} in state ALARM triggered policy ipi: 0 invocations per instance per minute`));
     expect((await alarm(low!.AlarmName)).StateValue).toBe('ALARM');
     expect((await alarm(high!.AlarmName)).StateValue).toBe('OK');
   }, 120_000);
