@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boto3, PYTHON, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
 
@@ -8,7 +9,8 @@ import { boto3, PYTHON, requireDebianAwsTools, startAwsLoam, type AwsLoam } from
  * real pip, through Debian's boto3 against `loam up`: the file in model.tar.gz's code/ or in the source
  * archive SAGEMAKER_SUBMIT_DIRECTORY names is installed for that instance only (never into the
  * interpreter) and the model's code imports it; a requirement pip cannot satisfy fails the endpoint with a
- * FailureReason naming requirements.txt and pip's error.
+ * FailureReason naming requirements.txt and pip's error; a pip that waits on its index ends at the startup
+ * health check with a reason showing the install.
  */
 let loam: AwsLoam;
 
@@ -52,11 +54,13 @@ def code(requirements, prefix):
             (prefix + 'wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', wheel())]
 OK = '--no-index\\n--find-links wheels\\nnumpy\\n' + ARGS['probe'] + '==1.0\\n'
 BAD = '--no-index\\nnumpy\\nloam-no-such-package==9.9\\n'
-def deploy(name, model_files, env):
+def deploy(name, model_files, env, startup=None):
     s3.put_object(Bucket='serve-req', Key=name + '/model.tar.gz', Body=tar(model_files))
     sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={'Image': IMAGE, 'ModelDataUrl': 's3://serve-req/' + name + '/model.tar.gz',
       'Environment': dict({'SAGEMAKER_PROGRAM': 'inference.py'}, **env)})
-    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{'VariantName': 'AllTraffic', 'ModelName': name, 'InitialInstanceCount': 1, 'InstanceType': 'ml.m5.large'}])
+    variant = {'VariantName': 'AllTraffic', 'ModelName': name, 'InitialInstanceCount': 1, 'InstanceType': 'ml.m5.large'}
+    if startup: variant['ContainerStartupHealthCheckTimeoutInSeconds'] = startup
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[variant])
     sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
 # As the SageMaker Python SDK packs a model with its entry point: the code inside model.tar.gz.
 deploy('serve-ok', [('model.bin', b'x')] + code(OK, 'code/'), {'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'})
@@ -64,8 +68,12 @@ deploy('serve-ok', [('model.bin', b'x')] + code(OK, 'code/'), {'SAGEMAKER_SUBMIT
 s3.put_object(Bucket='serve-req', Key='serve-submit/sourcedir.tar.gz', Body=tar(code(OK, '')))
 deploy('serve-submit', [('model.bin', b'x')], {'SAGEMAKER_SUBMIT_DIRECTORY': 's3://serve-req/serve-submit/sourcedir.tar.gz'})
 deploy('serve-bad', [('model.bin', b'x')] + code(BAD, 'code/'), {'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'})
+# An index that accepts connections and never answers: pip waits until the startup health check gives up.
+# pip's settings come from the model's Environment.
+HANG = '--index-url http://127.0.0.1:' + str(ARGS['hangPort']) + '/simple\\nloam-hang-package\\n'
+deploy('serve-hang', [('model.bin', b'x')] + code(HANG, 'code/'), {'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code', 'PIP_DEFAULT_TIMEOUT': '600', 'PIP_RETRIES': '0'}, 60)
 out = {}
-for name in ('serve-ok', 'serve-submit', 'serve-bad'):
+for name in ('serve-ok', 'serve-submit', 'serve-bad', 'serve-hang'):
     for _ in range(900):
         d = sm.describe_endpoint(EndpointName=name)
         if d['EndpointStatus'] in ('InService', 'Failed'): break
@@ -79,7 +87,16 @@ print(json.dumps(out))
 
 describe('boto3: a script-mode model server installs requirements.txt with pip', () => {
   it('installs model.tar.gz code/ and SAGEMAKER_SUBMIT_DIRECTORY requirements for the instance only; a pip failure fails the endpoint naming requirements.txt', async () => {
-    const out = await boto3<Record<string, { status: string; reason?: string; answer?: { probe: number; python: string } }>>(loam, program, { probe });
+    const held: Socket[] = [];
+    const index = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => index.listen(0, '127.0.0.1', resolve));
+    let out: Record<string, { status: string; reason?: string; answer?: { probe: number; python: string } }>;
+    try {
+      out = await boto3(loam, program, { probe, hangPort: (index.address() as AddressInfo).port });
+    } finally {
+      for (const socket of held) socket.destroy();
+      index.close();
+    }
     for (const name of ['serve-ok', 'serve-submit']) {
       const r = out[name]!;
       expect(r.status, `${name}: ${r.reason}`).toBe('InService');
@@ -96,5 +113,11 @@ describe('boto3: a script-mode model server installs requirements.txt with pip',
     expect(bad.reason).toContain("The model's requirements.txt could not be installed (InstallRequirementsError, exit code 1): ERROR: No matching distribution found for loam-no-such-package==9.9");
     expect(bad.reason).toMatch(/Command: \S*python3?\S* -m pip install -r requirements\.txt$/);
     expect(bad.reason!.length).toBeLessThanOrEqual(1024);
+
+    // A pip that waits on its index does not leave the endpoint Creating: the startup health check ends
+    // it, and the reason shows what the instance was doing.
+    const hang = out['serve-hang']!;
+    expect(hang.status).toBe('Failed');
+    expect(hang.reason).toMatch(/did not pass \/ping within 60 s; its last lines: .*Installing dependencies from requirements\.txt:/);
   }, 300_000);
 });

@@ -106,8 +106,10 @@ export class InstanceFactory {
         return inst;
       }
       if (Date.now() > deadline) {
+        // What it was doing (loading a model, a pip install that waits on an index …) is in its last lines.
+        const tail = handle.tail();
         await inst.stop(2000);
-        throw new Error(`Instance ${instanceId} did not pass /ping within ${Math.round(startupTimeoutMs / 1000)} s.`);
+        throw new Error(`Instance ${instanceId} did not pass /ping within ${Math.round(startupTimeoutMs / 1000)} s${tail ? `; its last lines: ${tail.split('\n').slice(-5).join(' | ')}` : '.'}`);
       }
       await sleep(100);
     }
