@@ -7,7 +7,7 @@ import { InternalError, LimitExceededError, silentLogger } from '@loam/core';
 import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, Logger, LogPage } from '@loam/core';
 import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyParents, removeHostCgroup, sweepEmptyCgroups, type CgroupSupport, type HostCgroup } from './cgroups.js';
 import { EventTail } from './event-tail.js';
-import { readLogPage } from './log-reader.js';
+import { readLogPageAsync } from './log-reader.js';
 import { endHostProcesses, hostMarker, readPidFile } from './end-job.js';
 import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
 import { findUnshare } from './sandbox.js';
@@ -282,7 +282,8 @@ export class LocalProcessExecutor implements JobExecutor {
   }
 
   async readLogs(jobId: string, options: { token?: string; limit: number }): Promise<LogPage> {
-    return readLogPage(join(this.jobDir(jobId), 'logs.jsonl'), options.token, options.limit);
+    // Read asynchronously: the Logs API reads a long log page after page within one request.
+    return readLogPageAsync(join(this.jobDir(jobId), 'logs.jsonl'), options.token, options.limit);
   }
 
   async release(jobId: string): Promise<void> {
