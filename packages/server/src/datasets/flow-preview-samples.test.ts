@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
@@ -48,9 +48,13 @@ describe("a flow preview's samples", () => {
     expect(samples).toHaveLength(1);
     expect(samples[0]).toMatch(/\.parquet$/);
 
-    // Drawn once: the next preview of any step at that size reads the same file.
+    // Drawn once: the next preview of any step at that size reads the same file (a draw again would
+    // rename a new file over it: same name, another inode).
+    const inode = () => statSync(join(work('cache'), samples[0]!)).ino;
+    const drawnAs = inode();
     expect((await preview('people', 100)).Rows).toHaveLength(5);
     expect(files('cache')).toEqual(withSample);
+    expect(inode()).toBe(drawnAs);
     expect(files('tmp')).toEqual([]);
 
     // Every file of the dataset's version goes with it, the sample too.
