@@ -6,6 +6,17 @@ import { ErrorAlert } from '../../patterns/error-alert.js';
 import { uploadDatasetFile, type UploadProgress } from './upload-file.js';
 
 const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/**
+ * A dataset name proposed from a file name or an s3:// key (its last segment): the extensions dropped
+ * (`.csv.gz`, `.parquet`, …), lower case, every run of other characters one hyphen (`breast_cancer.csv` →
+ * `breast-cancer`). Empty when nothing usable is left.
+ */
+export function datasetNameFrom(path: string): string {
+  const base = path.split(/[/\\]/).pop() ?? '';
+  const stem = base.replace(/(\.gz)?$/i, '').replace(/\.(csv|tsv|txt|parquet|jsonl|json)$/i, '');
+  return stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+}
 /** The server's field messages this form shows next to a field; the alert shows the rest (e.g. /Source). */
 const placedFields = (f: UserFacingError, mode: 'upload' | 's3') => Object.keys(f.fields).filter((k) => k === 'DatasetName' || (mode === 's3' && k === 'SourceUri'));
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 0)} MB`;
@@ -34,6 +45,15 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
   const [nameError, setNameError] = useState<string | undefined>();
   const [sourceError, setSourceError] = useState<string | undefined>();
   const [failure, setFailure] = useState<UserFacingError | undefined>();
+  // The name the form proposed from the source: replaced when another file is chosen, never what the user typed.
+  const [proposed, setProposed] = useState<string | undefined>();
+  const propose = (path: string) => {
+    if (name !== '' && name !== proposed) return;
+    const n = datasetNameFrom(path);
+    setProposed(n);
+    setName(n);
+    if (n) setNameError(undefined);
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -80,13 +100,17 @@ export function DatasetImport({ initialName = '', onImported }: { initialName?: 
             <Text component="label" htmlFor="dataset-file" size="sm" fw={500}>
               File
             </Text>
-            <input id="dataset-file" type="file" accept=".csv,.tsv,.txt,.parquet,.jsonl,.json,.gz" aria-invalid={!!sourceError} aria-describedby="dataset-file-help" style={{ display: 'block', marginTop: 4 }} onChange={(e) => setFile(e.currentTarget.files?.[0])} />
+            <input id="dataset-file" type="file" accept=".csv,.tsv,.txt,.parquet,.jsonl,.json,.gz" aria-invalid={!!sourceError} aria-describedby="dataset-file-help" style={{ display: 'block', marginTop: 4 }} onChange={(e) => {
+                const f = e.currentTarget.files?.[0];
+                setFile(f);
+                if (f) propose(f.name);
+              }} />
             <Text id="dataset-file-help" size="xs" c={sourceError ? 'red' : 'dimmed'}>
               {sourceError ?? (file ? `${file.name}, ${mb(file.size)}` : 'CSV/TSV (delimiter, header and encoding detected), Parquet or JSON Lines; gzip is detected.')}
             </Text>
           </div>
         ) : (
-          <TextInput label="Source URI" placeholder="s3://bucket/key.csv" value={uri} onChange={(e) => setUri(e.currentTarget.value)} error={sourceError} />
+          <TextInput label="Source URI" placeholder="s3://bucket/key.csv" value={uri} onChange={(e) => setUri(e.currentTarget.value)} onBlur={() => /^s3:\/\/[^/]+\/.+/.test(uri) && propose(uri)} error={sourceError} />
         )}
         <NativeSelect
           label="Encoding"

@@ -14,10 +14,13 @@ import { JobLogs } from './job-logs.js';
 import { JobMetrics } from './job-metrics.js';
 import { StatusTimeline } from './status-timeline.js';
 import { JobActions } from './job-actions.js';
+import { CreateDialog } from '../models/create-dialog.js';
+import { modelPath } from '../models/model-paths.js';
+import { modelFromJob } from './model-from-job.js';
 
 export const terminal = (status: string) => ['Completed', 'Failed', 'Stopped'].includes(status);
 
-/** One training job, live: status timeline, log, metric charts, model artifact, its experiment run, Clone, Stop. */
+/** One training job, live: status timeline, log, metric charts, model artifact, its experiment run; Create model once it completed, Clone, Stop. */
 export function TrainingJobDetailPage() {
   const { jobName } = useParams({ strict: false }) as { jobName: string };
   const q = useQuery({
@@ -40,7 +43,15 @@ export function TrainingJobDetailPage() {
       name={job.TrainingJobName}
       item={{ ...job, Arn: job.TrainingJobArn }}
       summaryOmit={[...timeKeys(job), 'Arn', 'TrainingJobName', 'HyperParameters', 'SecondaryStatusTransitions', 'FinalMetricDataList', 'Environment']}
-      actions={<JobActions kind="training" job={job} />}
+      actions={
+        <>
+          {/* The next step once a model exists (as on the SageMaker console's job page); the form opens filled in. */}
+          {job.TrainingJobStatus === 'Completed' && modelFromJob(job) && (
+            <CreateDialog operation="CreateModel" title="Create model" nameKey="ModelName" listOperation="ListModels" pathOf={modelPath} initial={() => modelFromJob(job) ?? {}} />
+          )}
+          <JobActions kind="training" job={job} />
+        </>
+      }
       sections={[
         { title: 'Times', content: <JobTimes job={job} /> },
         { title: 'Status timeline', content: <StatusTimeline transitions={job.SecondaryStatusTransitions ?? []} label={`Status transitions of ${job.TrainingJobName}`} /> },

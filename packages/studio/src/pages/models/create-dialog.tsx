@@ -21,10 +21,12 @@ export interface CreateDialogProps {
   readonly initialCounts?: Readonly<Record<string, number>>;
   /** Leaves to mark required although the schema has them optional (see `NestedOperationForm`). */
   readonly required?: readonly string[];
+  /** What the notification says once it exists; `<name> created` unless given. */
+  readonly doneTitle?: (name: string, output: unknown) => string;
 }
 
 /** A button opening a create form generated from the operation's schema; on success, go to the new resource. */
-export function CreateDialog({ operation, title, nameKey, listOperation, pathOf, initial, initialCounts, required }: CreateDialogProps) {
+export function CreateDialog({ operation, title, nameKey, listOperation, pathOf, initial, initialCounts, required, doneTitle }: CreateDialogProps) {
   const qc = useQueryClient();
   const navigate = useNavigate();
   const { notify } = useNotifications();
@@ -41,11 +43,11 @@ export function CreateDialog({ operation, title, nameKey, listOperation, pathOf,
             {...(required ? { required } : {})}
             submitLabel={title}
             onCancel={() => setOpen(false)}
-            onDone={(_out, input) => {
+            onDone={(out, input) => {
               const name = String(input[nameKey]);
               setOpen(false);
               void qc.invalidateQueries({ queryKey: [listOperation] });
-              notify({ title: `${name} created`, tone: 'success', to: pathOf(name) });
+              notify({ title: doneTitle ? doneTitle(name, out) : `${name} created`, tone: 'success', to: pathOf(name) });
               void navigate({ to: pathOf(name) });
             }}
           />

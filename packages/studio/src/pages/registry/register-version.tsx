@@ -18,6 +18,11 @@ export function RegisterVersion({ group }: { group: string }) {
         nameKey="ModelPackageGroupName"
         listOperation="ListModelPackages"
         pathOf={groupPath}
+        // The group existed already: what is new is a version of it, numbered by the server.
+        doneTitle={(name, out) => {
+          const version = /\/(\d+)$/.exec(String((out as { ModelPackageArn?: unknown })?.ModelPackageArn ?? ''))?.[1];
+          return version ? `Version ${version} of ${name} registered` : `Version registered in ${name}`;
+        }}
         initialCounts={{ 'InferenceSpecification.Containers': 1 }}
         initial={() => ({
           ModelPackageGroupName: group,

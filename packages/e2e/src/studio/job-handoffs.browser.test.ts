@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { itHadNoConsoleErrors, screenshot, useStudio } from './browser.test-support.js';
+import { putCsvObjects } from './loam.test-support.js';
+import { repoRoot } from './studio-build.test-support.js';
+
+// What a data scientist walking Studio from data to a registered model needs, in Chromium against a real
+// Loam: the import form names the dataset after its file; the create forms propose an execution role from the session (the account's LoamExecution, then the one
+// they last submitted) instead of a role of account 000000000000; a completed training job's page leads on
+// to a model (Create model, filled in from the job); the registry's artifact list says which job wrote each
+// model.tar.gz and how it scored; registering a version says which version it made.
+const rows = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
+
+// A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
+describe('Handing a trained job on in Studio', { retry: 0 }, () => {
+  let artifact = '';
+  let account = '';
+  const studio = useStudio({
+    setupTimeout: 240_000,
+    async prepare(t) {
+      await putCsvObjects(t, 'data', { 'bc/train/train.csv': `${rows.join('\n')}\n` });
+      await t.platform.artifacts.ensureBucket('models');
+      await t.admin.CreateTrainingJob({
+        TrainingJobName: 'bc-xgb',
+        RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+        AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+        HyperParameters: { num_round: '10', objective: 'reg:squarederror' },
+        InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/bc/train/' } } }],
+        OutputDataConfig: { S3OutputPath: 's3://models/' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      });
+      // (expect.poll only works inside a test.)
+      for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 1000))) {
+        const job = await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' });
+        if (job.TrainingJobStatus === 'Completed') {
+          artifact = job.ModelArtifacts.S3ModelArtifacts;
+          break;
+        }
+        if (job.TrainingJobStatus === 'Failed' || Date.now() - started > 200_000) throw new Error(`training job bc-xgb: ${job.TrainingJobStatus} ${job.FailureReason ?? ''}`);
+      }
+      await t.admin.CreateModelPackageGroup({ ModelPackageGroupName: 'bc-models' });
+    },
+  });
+  const { check, heading, nav } = studio;
+  const teamRole = () => `arn:loam:iam::${account}:role/TeamScience`;
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await screenshot(studio.page, `job-handoffs-failed-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}`);
+  });
+
+  it('names a dataset after the file chosen to import, and keeps a name the user typed', async () => {
+    const { page } = studio;
+    await nav('Datasets').click();
+    await heading('Datasets').waitFor();
+    await page.getByRole('button', { name: 'Import data' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import data' });
+    const name = dialog.getByRole('textbox', { name: 'Dataset name' });
+    await dialog.getByLabel('File', { exact: true }).setInputFiles(join(repoRoot, 'datasets/tabular/breast_cancer.csv'));
+    await expect.poll(() => name.inputValue()).toBe('breast-cancer');
+    // Another file replaces a name the form proposed …
+    await dialog.getByLabel('File', { exact: true }).setInputFiles({ name: 'Wine Quality (red).CSV.gz', mimeType: 'application/gzip', buffer: Buffer.from([0x1f, 0x8b]) });
+    await expect.poll(() => name.inputValue()).toBe('wine-quality-red');
+    await check('jh00-dataset-name-from-file');
+    // … but never one the user typed.
+    await name.fill('cancer-v2');
+    await dialog.getByLabel('File', { exact: true }).setInputFiles(join(repoRoot, 'datasets/tabular/breast_cancer.csv'));
+    await dialog.getByText('breast_cancer.csv, 0.11 MB').waitFor();
+    expect(await name.inputValue()).toBe('cancer-v2');
+    // Something was chosen, so Escape asks first; Discard closes.
+    await page.keyboard.press('Escape');
+    await dialog.getByRole('button', { name: 'Discard' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('proposes the account’s execution role in the training form, then the role last submitted', async () => {
+    const { t, page, context } = studio;
+    const session = (await (await context.request.get(`${t.url}/auth/session`)).json()) as { accountId: string };
+    account = session.accountId;
+    expect(account).toMatch(/^\d{12}$/);
+    await nav('Training jobs').click();
+    await heading('Training jobs').waitFor();
+    await page.getByRole('button', { name: 'Create training job' }).click();
+    let dialog = page.getByRole('dialog', { name: 'Create training job' });
+    let role = dialog.getByLabel(/^Role ARN/);
+    await expect.poll(() => role.inputValue()).toBe(`arn:loam:iam::${account}:role/LoamExecution`);
+    // What Loam does with it is said where it is asked for.
+    await dialog.getByText(/Loam has no roles yet: the work reads and writes S3 with your own permissions/).waitFor();
+    await check('jh01-training-form-role');
+    await role.fill(teamRole());
+    await dialog.locator('[name="TrainingJobName"]').fill('bc-team');
+    await dialog.locator('[name="InputDataConfig.0.DataSource.S3DataSource.S3Uri"]').fill('s3://data/bc/train/');
+    await dialog.locator('[name="OutputDataConfig.S3OutputPath"]').fill('s3://models/');
+    await dialog.getByRole('button', { name: 'Create training job' }).click();
+    await heading('bc-team').waitFor();
+    expect((await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-team' })).RoleArn).toBe(teamRole());
+
+    // The next form proposes the role just used, and still offers the account's default.
+    await nav('Training jobs').click();
+    await page.getByRole('button', { name: 'Create training job' }).click();
+    dialog = page.getByRole('dialog', { name: 'Create training job' });
+    role = dialog.getByLabel(/^Role ARN/);
+    await expect.poll(() => role.inputValue()).toBe(teamRole());
+    await role.fill('arn:');
+    await page.getByRole('option', { name: `arn:loam:iam::${account}:role/LoamExecution` }).waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('offers Create model on a completed training job, filled in from the job, with the proposed role', async () => {
+    const { t, page } = studio;
+    await nav('Training jobs').click();
+    await page.getByRole('link', { name: 'bc-xgb', exact: true }).click();
+    await heading('bc-xgb').waitFor();
+    await page.getByRole('button', { name: 'Create model' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create model' });
+    await expect.poll(() => dialog.getByRole('textbox', { name: 'Image', exact: true }).inputValue()).toBe('sagemaker-xgboost:1.7-1');
+    await expect.poll(() => dialog.getByLabel('Model data URL').inputValue()).toBe(artifact);
+    await expect.poll(() => dialog.getByLabel(/^Execution role ARN/).inputValue()).toBe(teamRole());
+    await check('jh02-create-model-from-job');
+    const name = await dialog.locator('[name="ModelName"]').inputValue();
+    expect(name).toMatch(/^bc-xgb-\d{14}$/);
+    await dialog.getByRole('button', { name: 'Create model' }).click();
+    await heading(name).waitFor();
+    const model = await t.admin.DescribeModel({ ModelName: name });
+    expect(model.PrimaryContainer).toMatchObject({ Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: artifact });
+    expect(model.ExecutionRoleArn).toBe(teamRole());
+  });
+
+  it('says which job wrote each offered artifact and how it scored, and which version a registration made', async () => {
+    const { t, page } = studio;
+    const rmse = (await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' })).FinalMetricDataList?.find((m) => m.MetricName === 'train:rmse');
+    expect(rmse).toBeDefined();
+    await nav('Model registry').click();
+    await page.getByRole('link', { name: 'bc-models' }).click();
+    await heading('bc-models').waitFor();
+    await page.getByRole('button', { name: 'Register version' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Register version' });
+    const url = dialog.getByLabel('Model data URL');
+    await url.fill('s3://');
+    const option = page.getByRole('option', { name: artifact });
+    await option.getByText(/^bc-xgb · train:rmse \d/).waitFor();
+    await check('jh03-artifact-options');
+    await option.click();
+    await expect.poll(() => url.inputValue()).toBe(artifact);
+    await dialog.getByRole('button', { name: 'Register version' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText('Version 1 of bc-models registered').waitFor();
+    expect(await page.getByText('bc-models created').count()).toBe(0);
+  });
+
+  itHadNoConsoleErrors(studio, 4);
+});

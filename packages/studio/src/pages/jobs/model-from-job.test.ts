@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { artifactLabel } from '../registry/artifact-label.js';
+import { modelFromJob } from './model-from-job.js';
+
+describe('a model made from a training job', () => {
+  const now = new Date('2026-11-28T14:00:00Z');
+
+  it('serves the job’s model.tar.gz with its training image, and waits for the artifact', () => {
+    const job = { TrainingJobName: 'bc-xgb', AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1' }, ModelArtifacts: { S3ModelArtifacts: 's3://models/bc-xgb/output/model.tar.gz' } };
+    expect(modelFromJob(job, now)).toEqual({ ModelName: 'bc-xgb-20261128140000', 'PrimaryContainer.Image': 'sagemaker-xgboost:1.7-1', 'PrimaryContainer.ModelDataUrl': 's3://models/bc-xgb/output/model.tar.gz' });
+    expect(modelFromJob({ ...job, ModelArtifacts: {} }, now)).toBeUndefined();
+  });
+
+  it('of script mode carries the entry point and source directory as the SageMaker SDK’s create_model does', () => {
+    const job = {
+      TrainingJobName: 'a'.repeat(63),
+      AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3' },
+      // The SDK writes hyperparameters as JSON strings; a hand-written job may not.
+      HyperParameters: { sagemaker_program: '"train.py"', sagemaker_submit_directory: 's3://code/src.tar.gz', max_depth: '3' },
+      ModelArtifacts: { S3ModelArtifacts: 's3://m/model.tar.gz' },
+    };
+    const values = modelFromJob(job, now)!;
+    expect(String(values.ModelName).length).toBeLessThanOrEqual(63);
+    expect(values['PrimaryContainer.Environment']).toEqual([
+      { Key: 'SAGEMAKER_PROGRAM', Value: 'train.py' },
+      { Key: 'SAGEMAKER_SUBMIT_DIRECTORY', Value: 's3://code/src.tar.gz' },
+    ]);
+  });
+
+  it('is offered in the registry under the job that wrote it, validation metrics first', () => {
+    const end = Date.parse('2026-11-28T13:44:00Z') / 1000;
+    const metrics = [{ MetricName: 'train:auc', Value: 0.999 }, { MetricName: 'validation:auc', Value: 0.998377 }, { MetricName: 'validation:logloss', Value: 0.1 }];
+    expect(artifactLabel({ TrainingJobName: 'bc-tune-003', TrainingEndTime: end, FinalMetricDataList: metrics }, now.getTime())).toBe('bc-tune-003 · validation:auc 0.99838 · validation:logloss 0.1 · trained 16 min ago');
+    expect(artifactLabel({ TrainingJobName: 'bc-xgb' })).toBe('bc-xgb');
+  });
+});
