@@ -27,6 +27,7 @@ export * as trackingRules from './experiments/tracking-rules.js';
 export { likeToRegExp } from './experiments/tracking-rules.js';
 export * from './ports/job-executor.js';
 export * from './jobs/index.js';
+export * from './logs/index.js';
 export * from './models/index.js';
 export * from './endpoints/index.js';
 export * from './ports/instance-launcher.js';

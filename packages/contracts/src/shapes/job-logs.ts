@@ -2,13 +2,14 @@ import { Type } from '@sinclair/typebox';
 import { Input, Output } from './common.js';
 
 // CloudWatch Logs' own shapes (camelCase members; times are epoch milliseconds, integers), for the log
-// groups SageMaker writes its jobs' logs to. Members botocore sends that Loam has no use for are accepted.
+// groups SageMaker writes its jobs' logs and its endpoints' model servers' output to. Members botocore sends
+// that Loam has no use for are accepted.
 
-/** The log groups Loam serves, one per kind of job, as SageMaker names them. */
+/** The jobs' log groups Loam serves, one per kind of job, as SageMaker names them (and one per endpoint, /aws/sagemaker/Endpoints/<name>). */
 export const jobLogGroups = ['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TransformJobs'] as const;
 export type JobLogGroup = (typeof jobLogGroups)[number];
 
-const LogGroupName = Type.String({ minLength: 1, maxLength: 512, pattern: '^[.\\-_/#A-Za-z0-9]+$', description: `One of ${jobLogGroups.join(', ')}.` });
+const LogGroupName = Type.String({ minLength: 1, maxLength: 512, pattern: '^[.\\-_/#A-Za-z0-9]+$', description: `One of ${jobLogGroups.join(', ')}, or /aws/sagemaker/Endpoints/<endpoint name>.` });
 const LogGroupIdentifier = Type.String({ minLength: 1, maxLength: 2048, pattern: '^[\\w#+=/:,.@-]*$', description: 'The log group by name or ARN.' });
 const LogStreamName = Type.String({ minLength: 1, maxLength: 512, pattern: '^[^:*]*$' });
 const EpochMillis = Type.Integer({ minimum: 0, description: 'Epoch milliseconds.' });
@@ -24,7 +25,7 @@ export const DescribeLogStreamsInput = Input({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'Streams per page, default 50.' })),
 });
 export const LogStream = Type.Object({
-  logStreamName: Type.String({ description: '<job name>/<host>-<epoch seconds the job started>, e.g. my-job/algo-1-1795872581.' }),
+  logStreamName: Type.String({ description: "A job's: <job name>/<host>-<epoch seconds the job started>, e.g. my-job/algo-1-1795872581; an endpoint's: <variant name>/<instance id>, e.g. AllTraffic/my-ep-alltraffic-1." }),
   creationTime: EpochMillis,
   firstEventTimestamp: Type.Optional(EpochMillis),
   lastEventTimestamp: Type.Optional(EpochMillis),
@@ -67,7 +68,7 @@ export const FilterLogEventsInput = Input({
 });
 export const FilteredLogEvent = Type.Object({ logStreamName: Type.String(), timestamp: EpochMillis, message: Type.String(), ingestionTime: EpochMillis, eventId: Type.String() });
 export const FilterLogEventsOutput = Output({
-  events: Type.Array(FilteredLogEvent, { description: "In each job's order of writing, jobs by the time they started." }),
+  events: Type.Array(FilteredLogEvent, { description: "In each job's (endpoint instance's) order of writing, jobs (instances) by the time they started." }),
   searchedLogStreams: Type.Array(Type.Object({ logStreamName: Type.String(), searchedCompletely: Type.Boolean() })),
   nextToken: Type.Optional(Type.String()),
 });

@@ -11,4 +11,4 @@ export * from './training-job-spec.js';
 export * from './processing-job-spec.js';
 export * from './training-job.service.js';
 export * from './processing-job.service.js';
-export * from './job-log-streams.service.js';
+export * from './job-log-source.js';

@@ -19,6 +19,11 @@ export interface InstanceLaunchSpec {
    * {@link InstanceLauncher.networkIsolation} says it is supported.
    */
   readonly networkIsolation?: boolean;
+  /**
+   * Receives each line the process writes to stdout or stderr (without its line end; blank lines skipped), as it is
+   * written: what SageMaker sends to the endpoint's CloudWatch log stream. Must not throw.
+   */
+  readonly onOutput?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
 /** A started instance. */

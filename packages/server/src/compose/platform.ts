@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
 import { authorize, systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
-import { jobCollections, JobLogStreamsService } from '@loam/core';
+import { combineLogGroups, fixedLogGroups, jobCollections, jobLogGroupSource, LogStreamsService } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
 import type { Config } from '../config/index.js';
 import { openJobs, type JobsCapability } from '../jobs/jobs.compose.js';
@@ -107,8 +107,13 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction, lineageReadCheck: (p, arn) => trackingAccess.runArnVisible(p, arn) });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, authorizeData });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
-    // CloudWatch Logs' read operations over the jobs' logs, in SageMaker's log groups.
-    const jobLogs = new JobLogStreamsService({ partition, groups: { '/aws/sagemaker/TrainingJobs': jobs.training.jobs, '/aws/sagemaker/ProcessingJobs': jobs.processing.jobs, '/aws/sagemaker/TransformJobs': transform.transform.jobs } });
+    // CloudWatch Logs' read operations over the jobs' logs and the endpoints' model servers' output, in SageMaker's log groups.
+    const jobLogGroups = fixedLogGroups({
+      '/aws/sagemaker/TrainingJobs': jobLogGroupSource(jobs.training.jobs),
+      '/aws/sagemaker/ProcessingJobs': jobLogGroupSource(jobs.processing.jobs),
+      '/aws/sagemaker/TransformJobs': jobLogGroupSource(transform.transform.jobs),
+    });
+    const logs = new LogStreamsService({ partition, groups: combineLogGroups(jobLogGroups, endpoints.logGroups) });
     const authorizeExperiment = experimentAccessAuthorizer({ tracking, authorize: authorizeAction, authorizeData, partition });
     // Every training job logs itself to an experiment run (its params, metrics and model), in an experiment its creator may log in.
     const jobRuns = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage, trainingJobRunCheck(authorizeExperiment, partition)), logger });
@@ -130,7 +135,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       registry,
       transform,
       tuning,
-      services: [identity, tags, jobs.training, jobs.processing, jobLogs, new ExperimentsService(tracking, trackingAccess), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service],
+      services: [identity, tags, jobs.training, jobs.processing, logs, new ExperimentsService(tracking, trackingAccess), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service],
       close: async () => {
         await tuning.close();
         await registry.close();

@@ -27,6 +27,8 @@ export interface ControllerOptions {
   /** How often alarms are checked while baking. */
   readonly alarmPollMs?: number;
   readonly healthIntervalMs?: number;
+  /** After DeleteEndpoint has removed the record: what else goes with the endpoint (its logs). */
+  readonly onDeleted?: (endpointName: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -123,7 +125,7 @@ export class EndpointController implements EndpointDeployer {
 
   private async startInstance(ep: string, fleet: VariantFleet, timeoutMs: number): Promise<ServingInstance> {
     const id = `${ep}-${fleet.variantName}-${++this.seq}`.toLowerCase();
-    const inst = await this.o.factory.start(ep, id, fleet.container, timeoutMs, fleet.networkIsolation);
+    const inst = await this.o.factory.start(ep, id, fleet.container, timeoutMs, fleet.networkIsolation, fleet.variantName);
     fleet.instances.push(inst);
     fleet.pump();
     void inst.exited.then(() => this.onExit(ep, fleet, inst));
@@ -493,6 +495,7 @@ export class EndpointController implements EndpointDeployer {
           this.o.metrics.drop(live.name);
         }
         await this.o.endpoints.delete(name);
+        this.o.onDeleted?.(name);
       } finally {
         this.deleting.delete(key);
       }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import {
   AlarmService, EndpointConfigService, EndpointService, isAllowed, ModelService, resourceArn, ScalingService, systemClock, endpointsCollection,
-  type ActionAuthorizer, type ArtifactStore, type InstanceLauncher, type Logger, type MetadataStore, type Partition, type Principal, type TagService,
+  type ActionAuthorizer, type ArtifactStore, type InstanceLauncher, type LogGroups, type Logger, type MetadataStore, type Partition, type Principal, type TagService,
 } from '@loam/core';
 import { LocalProcessLauncher } from '@loam/adapters';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +9,7 @@ import type { Config } from '../config/index.js';
 import { AlarmEvaluator } from './alarm-evaluator.js';
 import { Autoscaler } from './autoscaler.js';
 import { EndpointController } from './endpoint-controller.js';
+import { EndpointLogs } from './endpoint-logs.js';
 import { EndpointMetricsService } from './endpoint-metrics.service.js';
 import { EndpointRouter } from './endpoint-router.js';
 import { InstanceFactory } from './instance-factory.js';
@@ -51,6 +52,8 @@ export interface EndpointsCapability {
   readonly metrics: MetricsRegistry;
   readonly evaluator: AlarmEvaluator;
   readonly autoscaler: Autoscaler;
+  /** The model servers' output, as the log groups /aws/sagemaker/Endpoints/<name>. */
+  readonly logGroups: LogGroups;
   /** Handler objects for the operation table (and the Runtime invoker). */
   readonly services: readonly object[];
   /** Brings back endpoints a previous run left serving. */
@@ -82,13 +85,14 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
     store, clock, partition, endpoints: endpoints.endpoints, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, ...(o.authorize ? { authorize: o.authorize } : {}),
     ...(o.autoscalePeriodSeconds !== undefined ? { alarmPeriodSeconds: o.autoscalePeriodSeconds } : {}),
   });
+  const logs = new EndpointLogs({ dir: join(o.config.dataDir, 'endpoint-logs'), store, logger: log });
   const factory = new InstanceFactory({
     artifacts: o.artifacts, launcher, workDir: join(o.config.executor.workDir, 'endpoints'), python: o.config.images.python,
-    builtinServing: o.builtinServing ?? 'in-process', logger: log,
+    builtinServing: o.builtinServing ?? 'in-process', logger: log, logs,
   });
   factory.sweep();
   controller = new EndpointController({
-    endpoints: endpoints.endpoints, configs, models, factory, artifacts: o.artifacts, metrics, alarms: evaluator, logger: log,
+    endpoints: endpoints.endpoints, configs, models, factory, artifacts: o.artifacts, metrics, alarms: evaluator, logger: log, onDeleted: (name) => logs.remove(name),
     ...(o.startupTimeoutSeconds !== undefined ? { startupTimeoutSeconds: o.startupTimeoutSeconds } : {}),
   });
   const ctl = controller;
@@ -127,7 +131,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   autoscaler.start();
   const metricsService = new EndpointMetricsService({ metrics, endpoints: endpoints.endpoints, controller: ctl });
   return {
-    models, configs, endpoints, alarms, scaling, controller: ctl, router, metrics, evaluator, autoscaler,
+    models, configs, endpoints, alarms, scaling, controller: ctl, router, metrics, evaluator, autoscaler, logGroups: logs.groups,
     services: [models, configs, endpoints, alarms, scaling, metricsService, router],
     async start() {
       const orphans = await scaling.removeOrphans();
@@ -135,6 +139,8 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
       const reconciled = await scaling.reconcileAlarms();
       if (reconciled.created.length + reconciled.deleted.length > 0) log.info(reconciled, "reconciled target-tracking policies' alarms");
       evaluator.setAlarms(await alarms.list());
+      const swept = await logs.sweep();
+      if (swept.length > 0) log.info({ endpoints: swept }, 'removed the logs of deleted endpoints');
       const page = await store.collection(endpointsCollection).list({ maxResults: 1000 });
       await ctl.reconcile(page.items.map((i) => i.value));
     },

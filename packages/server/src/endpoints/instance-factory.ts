@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { removeSandboxed } from '@loam/adapters/executors/local/sandbox';
 import type { ArtifactStore, InstanceLauncher, Logger, ServingContainer } from '@loam/core';
 import { builtinServerCommand, builtinSettings, INSTANCE_SECRET_ENV, loadBuiltinPredictor, newInstanceSecret, pythonServerScript, stageModel } from '@loam/runtime/model-server/index';
+import type { EndpointLogs } from './endpoint-logs.js';
 import { HttpInstance, InProcessInstance, type ServingInstance } from './serving-instance.js';
 
 export interface InstanceFactoryOptions {
@@ -17,6 +18,8 @@ export interface InstanceFactoryOptions {
   /** Requests in flight per process instance before the router queues (default 32). */
   readonly maxConcurrency?: number;
   readonly logger: Logger;
+  /** Where process instances' output is kept (the endpoint's log group); absent, only a short tail is kept for failure reasons. */
+  readonly logs?: EndpointLogs;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,9 +40,10 @@ export class InstanceFactory {
 
   /**
    * `networkIsolation`: the process gets a network of its own (its loopback only), reached through the launcher's socket.
+   * `variantName`: a process instance's output goes to the endpoint's log stream `<variantName>/<instanceId>`.
    * @throws Error with the reason (model data, start failure with the process's last lines, /ping timeout).
    */
-  async start(endpointName: string, instanceId: string, c: ServingContainer, startupTimeoutMs: number, networkIsolation = false): Promise<ServingInstance> {
+  async start(endpointName: string, instanceId: string, c: ServingContainer, startupTimeoutMs: number, networkIsolation = false, variantName?: string): Promise<ServingInstance> {
     const dir = join(this.o.workDir, endpointName, instanceId);
     // A fresh directory: whatever an earlier instance of this id left (a restart reuses ids) is never
     // written through. What the process sees as /opt/ml is `opt-ml`; nothing of Loam's is put there
@@ -84,7 +88,8 @@ export class InstanceFactory {
     // Loam's own servers answer /invocations only with this (instance-secret.ts); a user's server ignores it.
     const secret = newInstanceSecret();
     env[INSTANCE_SECRET_ENV] = secret;
-    const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: root, root, ...(networkIsolation ? { networkIsolation } : {}) });
+    const onOutput = this.o.logs && variantName ? this.o.logs.writer(endpointName, variantName, instanceId) : undefined;
+    const handle = await this.o.launcher.launch({ instanceId, command, args, env, cwd: root, root, ...(networkIsolation ? { networkIsolation } : {}), ...(onOutput ? { onOutput } : {}) });
     const inst = new HttpInstance(instanceId, handle, concurrency, secret);
     let exited = false;
     void handle.exited.then(() => {

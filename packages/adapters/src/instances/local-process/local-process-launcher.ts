@@ -42,7 +42,8 @@ export interface LocalProcessLauncherOptions {
 
 /**
  * Runs each model-server instance as a child process (`shell: false`, its own process group) on a
- * free 127.0.0.1 port. Output is kept as a short tail for failure reasons. An instance with a `root`
+ * free 127.0.0.1 port. Output is kept as a short tail for failure reasons, and each line goes to the spec's
+ * `onOutput` (the endpoint's log stream). An instance with a `root`
  * runs in the sandbox jobs run in (see executors/local/sandbox): its directory at `/opt/ml`, its own
  * `/tmp`, and a uid of its own when Loam is root. A network-isolated one also gets a network of its own
  * with only its loopback; Loam reaches its server through a bridge (`loopback-bridge.mjs`, started as
@@ -103,12 +104,32 @@ export class LocalProcessLauncher implements InstanceLauncher {
     }
     const lines: string[] = [];
     const max = this.o.tailLines ?? 40;
-    const keep = (b: Buffer) => {
-      for (const l of b.toString('utf8').split('\n')) if (l.trim()) lines.push(l);
+    const keep = (stream: 'stdout' | 'stderr', l: string) => {
+      if (!l.trim()) return;
+      lines.push(l);
       if (lines.length > max) lines.splice(0, lines.length - max);
+      spec.onOutput?.(stream, l);
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    // Whole lines: a chunk may end inside one (the rest comes with the next chunk, or at the end); a line without
+    // an end (progress bars redrawn with \r) is passed on at 64 KiB rather than held whole.
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const out = child[stream];
+      let partial = '';
+      out?.setEncoding('utf8');
+      out?.on('data', (text: string) => {
+        const parts = (partial + text).split('\n');
+        partial = parts.pop() as string;
+        for (const l of parts) keep(stream, l.endsWith('\r') ? l.slice(0, -1) : l);
+        if (partial.length > 65_536) {
+          keep(stream, partial);
+          partial = '';
+        }
+      });
+      out?.on('end', () => {
+        if (partial) keep(stream, partial);
+        partial = '';
+      });
+    }
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
       child.on('exit', (code, signal) => resolve({ code, signal }));
       child.on('error', (e) => {

@@ -1,61 +1,63 @@
 import { createHash } from 'node:crypto';
-import { jobLogGroups, type InputOf, type JobLogGroup, type Operations, type OutputOf, type RunnerLogLine } from '@loam/contracts';
+import { jobLogGroups, type InputOf, type Operations, type OutputOf, type RunnerLogLine } from '@loam/contracts';
 import { isLoamError, LoamError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import type { RequestContext } from '../kernel/context.js';
-import type { JobRecord } from './job.collections.js';
-import type { JobStore } from './job-store.js';
+import type { LogGroupSource, LogGroups, LogUnit } from './log-groups.js';
 
 type Ops = Operations;
-type LogStream = OutputOf<Ops['DescribeLogStreams']>['logStreams'][number];
 type LogEvent = OutputOf<Ops['GetLogEvents']>['events'][number];
 
-/** Lines read from the job's log per call at most, so one request over a huge log stays bounded; the token carries on. */
+/** Lines read from a log per call at most, so one request over a huge log stays bounded; the token carries on. */
 const SCAN_LIMIT = 200_000;
 
 /**
- * CloudWatch Logs' read operations over jobs' logs, in the layout SageMaker writes them: one log group per kind of
- * job (`/aws/sagemaker/TrainingJobs`, …), one stream per host of a started job, named
- * `<job>/algo-<n>-<epoch seconds the job started>`, each line an event (epoch ms). What the SageMaker Python SDK's
- * `Estimator.fit(logs=True)` and `logs_for_job` read, through boto3's `logs` client pointed at Loam.
+ * CloudWatch Logs' read operations over the logs Loam keeps, in the layout SageMaker writes them: jobs' in one log
+ * group per kind of job (`/aws/sagemaker/TrainingJobs`, …), one stream per host of a started job
+ * (`<job>/algo-<n>-<epoch seconds the job started>`); an endpoint's model servers' in `/aws/sagemaker/Endpoints/<name>`,
+ * one stream per instance (`<variant>/<instance id>`). Each line is an event (epoch ms). What the SageMaker Python
+ * SDK's `Estimator.fit(logs=True)` and `logs_for_job`, `aws logs tail` and boto3's `logs` client read.
  */
-export class JobLogStreamsService {
+export class LogStreamsService {
   constructor(
     private readonly o: {
       readonly partition: Partition;
-      /** The job store behind each log group. */
-      readonly groups: Readonly<Record<JobLogGroup, JobStore>>;
+      /** The groups and what holds each one's lines. */
+      readonly groups: LogGroups;
     },
   ) {}
 
-  /** The three groups, always (a group exists before its first job, so the SDK's first look finds it). */
+  /** The jobs' three groups, always (a group exists before its first job, so the SDK's first look finds it), and one per endpoint. */
   async DescribeLogGroups(input: InputOf<Ops['DescribeLogGroups']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeLogGroups']>> {
     const prefix = input.logGroupNamePrefix ?? '';
     const pattern = input.logGroupNamePattern?.toLowerCase();
-    const names = jobLogGroups.filter((g) => g.startsWith(prefix) && (pattern === undefined || g.toLowerCase().includes(pattern)));
+    const groups = (await this.o.groups.list()).filter((g) => g.name.startsWith(prefix) && (pattern === undefined || g.name.toLowerCase().includes(pattern)));
+    const from = decodeOffset(input.nextToken);
+    const limit = input.limit ?? 50;
     return {
-      logGroups: names.map((logGroupName) => {
+      logGroups: groups.slice(from, from + limit).map(({ name: logGroupName, creationTime }) => {
         const arn = this.groupArn(logGroupName);
-        return { logGroupName, creationTime: 0, arn: `${arn}:*`, logGroupArn: arn, storedBytes: 0, metricFilterCount: 0 };
+        return { logGroupName, creationTime, arn: `${arn}:*`, logGroupArn: arn, storedBytes: 0, metricFilterCount: 0 };
       }),
+      ...(from + limit < groups.length ? { nextToken: encodeOffset(from + limit) } : {}),
     };
   }
 
   /** @throws ResourceNotFound for a log group Loam does not keep; ValidationException for a bad token or a prefix with LastEventTime. */
   async DescribeLogStreams(input: InputOf<Ops['DescribeLogStreams']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeLogStreams']>> {
-    const group = this.group(input);
+    const { name: group, source } = await this.group(input);
     const prefix = input.logStreamNamePrefix ?? '';
     if (prefix !== '' && input.orderBy === 'LastEventTime') {
       throw new ValidationError('Cannot order by LastEventTime with a logStreamNamePrefix.', [{ path: '/orderBy', message: 'LastEventTime with logStreamNamePrefix' }]);
     }
-    const jobs = await this.jobsForPrefix(this.o.groups[group], prefix);
-    const streams = jobs.flatMap((r) => this.streamsOf(group, r).map((s) => ({ s, at: r.lastModifiedTime }))).filter(({ s }) => s.logStreamName.startsWith(prefix));
-    if (input.orderBy === 'LastEventTime') streams.sort((a, b) => a.at - b.at || compare(a.s.logStreamName, b.s.logStreamName));
-    else streams.sort((a, b) => compare(a.s.logStreamName, b.s.logStreamName));
+    const units = await source.units(prefix);
+    const streams = units.flatMap((u) => u.streams.filter((s) => s.name.startsWith(prefix)).map((s) => ({ s, at: u.lastEventTime })));
+    if (input.orderBy === 'LastEventTime') streams.sort((a, b) => a.at - b.at || compare(a.s.name, b.s.name));
+    else streams.sort((a, b) => compare(a.s.name, b.s.name));
     if (input.descending) streams.reverse();
     const from = decodeOffset(input.nextToken);
     const limit = input.limit ?? 50;
-    const page = streams.slice(from, from + limit).map(({ s }) => s);
+    const page = streams.slice(from, from + limit).map(({ s }) => ({ logStreamName: s.name, creationTime: s.creationTime, arn: `${this.groupArn(group)}:log-stream:${s.name}` }));
     return { logStreams: page, ...(from + limit < streams.length ? { nextToken: encodeOffset(from + limit) } : {}) };
   }
 
@@ -63,12 +65,11 @@ export class JobLogStreamsService {
    * Forward from `nextToken` (`f/…`), or from the first event at or after `startTime` with `startFromHead`, else
    * the last `limit` events. At the end of what is written so far, `nextForwardToken` is the token passed in.
    * Reading backward from a `b/…` token returns no older events.
-   * @throws ResourceNotFound for a stream that is not a host of a started job; ValidationException for a bad token.
+   * @throws ResourceNotFound for a stream the group does not have; ValidationException for a bad token.
    */
   async GetLogEvents(input: InputOf<Ops['GetLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetLogEvents']>> {
-    const group = this.group(input);
-    const store = this.o.groups[group];
-    const { job, host } = await this.stream(group, store, input.logStreamName);
+    const g = await this.group(input);
+    const { unit, host } = await this.stream(g, input.logStreamName);
     const limit = input.limit ?? 10_000;
     const keep = (l: RunnerLogLine) => l.host === host && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time <= input.endTime);
     const token = input.nextToken;
@@ -76,14 +77,14 @@ export class JobLogStreamsService {
     if (token !== undefined && !token.startsWith('f/')) throw badToken(token);
     const from = token === undefined ? undefined : token.slice(2);
     if (token !== undefined || input.startFromHead) {
-      const { events, at } = await this.readForward(store, job, from, limit, keep);
+      const { events, at } = await this.readForward(g.source, unit, from, limit, keep);
       return { events, nextForwardToken: `f/${at ?? ''}`, nextBackwardToken: `b/${from ?? ''}` };
     }
     // The default (startFromHead false): the newest `limit` events.
     let events: LogEvent[] = [];
     let at: string | undefined;
     for (;;) {
-      const page = await this.readForward(store, job, at, limit, keep);
+      const page = await this.readForward(g.source, unit, at, limit, keep);
       events = events.concat(page.events).slice(-limit);
       if (page.at === at || page.scanned === 0) break;
       at = page.at;
@@ -93,60 +94,59 @@ export class JobLogStreamsService {
 
   /**
    * The events of the streams named (or under a prefix, or all), within the time window, matching the pattern: each
-   * job's events in the order written, jobs by the time they started. `eventId` is the same however the events are
-   * paged, so `aws logs tail --follow` prints each once.
+   * unit's (job's, instance's) events in the order written, units by the time they started. `eventId` is the same
+   * however the events are paged, so `aws logs tail --follow` prints each once.
    * @throws ResourceNotFound for a log group Loam does not keep; ValidationException for both names and a prefix, a pattern Loam cannot evaluate, or a bad token.
    */
   async FilterLogEvents(input: InputOf<Ops['FilterLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['FilterLogEvents']>> {
-    const group = this.group(input);
-    const store = this.o.groups[group];
+    const g = await this.group(input);
     if (input.logStreamNames && input.logStreamNamePrefix !== undefined) {
       throw new ValidationError('logStreamNames and logStreamNamePrefix cannot both be given.', [{ path: '/logStreamNamePrefix', message: 'with logStreamNames' }]);
     }
     const matches = compilePattern(input.filterPattern ?? '');
-    // The hosts to read of each job, by job name.
-    const wanted = new Map<string, { job: JobRecord; hosts: Map<string, string> }>();
-    const add = (job: JobRecord, host: string, stream: string) => {
-      const w = wanted.get(job.name) ?? { job, hosts: new Map<string, string>() };
+    // The hosts to read of each unit, by its key.
+    const wanted = new Map<string, { unit: LogUnit; hosts: Map<string, string> }>();
+    const add = (unit: LogUnit, host: string, stream: string) => {
+      const w = wanted.get(unit.key) ?? { unit, hosts: new Map<string, string>() };
       w.hosts.set(host, stream);
-      wanted.set(job.name, w);
+      wanted.set(unit.key, w);
     };
     if (input.logStreamNames) {
       for (const name of input.logStreamNames) {
         try {
-          const { job, host } = await this.stream(group, store, name);
-          add(job, host, name);
+          const { unit, host } = await this.stream(g, name);
+          add(unit, host, name);
         } catch (e) {
           if (!(isLoamError(e) && e.code === 'ResourceNotFound')) throw e;
         }
       }
     } else {
       const prefix = input.logStreamNamePrefix ?? '';
-      for (const job of await this.jobsForPrefix(store, prefix)) {
-        for (const s of this.streamsOf(group, job)) if (s.logStreamName.startsWith(prefix)) add(job, (/\/(algo-\d+)-\d+$/.exec(s.logStreamName) as RegExpExecArray)[1] as string, s.logStreamName);
+      for (const unit of await g.source.units(prefix)) {
+        for (const s of unit.streams) if (s.name.startsWith(prefix)) add(unit, s.host, s.name);
       }
     }
-    // A job that ended a minute before the window opens, or started a minute after it closes, has nothing in it.
-    const jobs = [...wanted.values()]
-      .filter(({ job }) => !(input.startTime !== undefined && job.phase === 'done' && job.lastModifiedTime * 1000 + 60_000 < input.startTime))
-      .filter(({ job }) => !(input.endTime !== undefined && (job.startTime as number) * 1000 - 60_000 > input.endTime))
-      .sort((a, b) => (a.job.startTime as number) - (b.job.startTime as number) || compare(a.job.name, b.job.name));
+    // A unit that ended a minute before the window opens, or started a minute after it closes, has nothing in it.
+    const units = [...wanted.values()]
+      .filter(({ unit }) => !(input.startTime !== undefined && unit.endTime !== undefined && unit.endTime + 60_000 < input.startTime))
+      .filter(({ unit }) => !(input.endTime !== undefined && unit.startTime - 60_000 > input.endTime))
+      .sort((a, b) => a.unit.startTime - b.unit.startTime || compare(a.unit.key, b.unit.key));
     const at = decodeFilterToken(input.nextToken);
-    let i = at ? jobs.findIndex((j) => j.job.name === at.job) : 0;
-    if (i < 0) i = jobs.length;
+    let i = at ? units.findIndex((u) => u.unit.key === at.job) : 0;
+    if (i < 0) i = units.length;
     const limit = input.limit ?? 10_000;
     const events: OutputOf<Ops['FilterLogEvents']>['events'] = [];
     let next: { job: string; token: string | undefined } | undefined;
-    for (; i < jobs.length; i++) {
-      const { job, hosts } = jobs[i] as { job: JobRecord; hosts: Map<string, string> };
+    for (; i < units.length; i++) {
+      const { unit, hosts } = units[i] as { unit: LogUnit; hosts: Map<string, string> };
       const keep = (l: RunnerLogLine) => hosts.has(l.host) && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time <= input.endTime) && matches(l.line);
-      const page = await this.readForward(store, job, at?.job === job.name ? at.token : undefined, limit - events.length, keep);
+      const page = await this.readForward(g.source, unit, at?.job === unit.key ? at.token : undefined, limit - events.length, keep);
       for (const l of page.lines) {
         const logStreamName = hosts.get(l.host) as string;
         events.push({ logStreamName, ...eventOf(l), eventId: eventId(logStreamName, l) });
       }
       if (events.length >= limit || page.exhausted) {
-        next = { job: job.name, token: page.at };
+        next = { job: unit.key, token: page.at };
         break;
       }
     }
@@ -154,7 +154,7 @@ export class JobLogStreamsService {
   }
 
   /** Up to `limit` kept lines from `from` on: every page asks for no more lines than are still wanted, so none is skipped. */
-  private async readForward(store: JobStore, job: JobRecord, from: string | undefined, limit: number, keep: (l: RunnerLogLine) => boolean) {
+  private async readForward(source: LogGroupSource, unit: LogUnit, from: string | undefined, limit: number, keep: (l: RunnerLogLine) => boolean) {
     const lines: RunnerLogLine[] = [];
     let at = from;
     let scanned = 0;
@@ -163,7 +163,7 @@ export class JobLogStreamsService {
     for (let reads = 0; lines.length < limit && scanned < SCAN_LIMIT && reads < 2000; reads++) {
       let page;
       try {
-        page = await store.o.executor.readLogs(job.id, { ...(at ? { token: at } : {}), limit: Math.min(limit - lines.length, 10_000) });
+        page = await source.read(unit, { ...(at ? { token: at } : {}), limit: Math.min(limit - lines.length, 10_000) });
       } catch (e) {
         if (isLoamError(e) && e.code === 'ValidationException') throw badToken(`f/${at ?? ''}`);
         throw e;
@@ -179,57 +179,20 @@ export class JobLogStreamsService {
     return { lines, events: lines.map(eventOf), at, scanned, exhausted: !reachedEnd && lines.length < limit };
   }
 
-  private group(input: { readonly logGroupName?: string; readonly logGroupIdentifier?: string }): JobLogGroup {
+  private async group(input: { readonly logGroupName?: string; readonly logGroupIdentifier?: string }): Promise<{ name: string; source: LogGroupSource }> {
     const name = input.logGroupName ?? groupOfIdentifier(input.logGroupIdentifier);
     if (name === undefined) throw new ValidationError('Either logGroupName or logGroupIdentifier is required.', [{ path: '/logGroupName', message: 'required' }]);
-    if (!(jobLogGroups as readonly string[]).includes(name)) throw new LoamError('ResourceNotFound', `The specified log group does not exist: '${name}'. Loam keeps the logs of its jobs in ${jobLogGroups.join(', ')}.`);
-    return name as JobLogGroup;
-  }
-
-  /** A job name is what a prefix holds before its first `/`; without one, every job whose name starts with it. */
-  private async jobsForPrefix(store: JobStore, prefix: string): Promise<JobRecord[]> {
-    const slash = prefix.indexOf('/');
-    if (slash >= 0) {
-      try {
-        return [await store.get(prefix.slice(0, slash))];
-      } catch (e) {
-        if (isLoamError(e) && e.code === 'ResourceNotFound') return [];
-        throw e;
-      }
+    const source = await this.o.groups.get(name);
+    if (!source) {
+      throw new LoamError('ResourceNotFound', `The specified log group does not exist: '${name}'. Loam keeps the logs of its jobs in ${jobLogGroups.join(', ')}, and an endpoint's in /aws/sagemaker/Endpoints/<endpoint name> until DeleteEndpoint.`);
     }
-    const out: JobRecord[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await store.list({ ...(prefix ? { NameContains: prefix } : {}), SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) });
-      out.push(...page.items);
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return out;
+    return { name, source };
   }
 
-  /** A started job's streams: one per host. A queued job has none yet, as on SageMaker before its instances start. */
-  private streamsOf(group: JobLogGroup, r: JobRecord): LogStream[] {
-    if (r.startTime === undefined) return [];
-    const epoch = Math.floor(r.startTime);
-    return Array.from({ length: r.spec.instanceCount }, (_, i) => {
-      const logStreamName = `${r.name}/algo-${i + 1}-${epoch}`;
-      return { logStreamName, creationTime: Math.round(r.startTime! * 1000), arn: `${this.groupArn(group)}:log-stream:${logStreamName}` };
-    });
-  }
-
-  private async stream(group: JobLogGroup, store: JobStore, name: string): Promise<{ job: JobRecord; host: string }> {
-    const m = /^(.+)\/(algo-\d+)-\d+$/.exec(name);
-    const notFound = () => new LoamError('ResourceNotFound', `The specified log stream does not exist: '${name}' in ${group} (streams are <job name>/algo-<n>-<start epoch>, listed by DescribeLogStreams once the job has started).`);
-    if (!m) throw notFound();
-    let job: JobRecord;
-    try {
-      job = await store.get(m[1] as string);
-    } catch (e) {
-      if (isLoamError(e) && e.code === 'ResourceNotFound') throw notFound();
-      throw e;
-    }
-    if (!this.streamsOf(group, job).some((s) => s.logStreamName === name)) throw notFound();
-    return { job, host: m[2] as string };
+  private async stream(g: { name: string; source: LogGroupSource }, name: string): Promise<{ unit: LogUnit; host: string }> {
+    const found = await g.source.stream(name);
+    if (!found) throw new LoamError('ResourceNotFound', `The specified log stream does not exist: '${name}' in ${g.name} (streams are ${g.source.streamNames}).`);
+    return found;
   }
 
   private groupArn(group: string): string {

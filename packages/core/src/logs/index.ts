@@ -1,0 +1,2 @@
+export * from './log-groups.js';
+export * from './log-streams.service.js';

@@ -1,0 +1,102 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { endpointsCollection, silentLogger, type EndpointRecord, type LogGroupSource } from '@loam/core';
+import { createMemoryMetadataStore } from '@loam/testkit';
+import { EndpointLogs } from './endpoint-logs.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function setup(segmentBytes: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'loam-endpoint-logs-'));
+  dirs.push(dir);
+  const store = createMemoryMetadataStore({ collections: [endpointsCollection] });
+  const endpoint = (name: string) => ({ key: name.toLowerCase(), name, arn: `arn:loam:sagemaker:us-east-1:000000000000:endpoint/${name.toLowerCase()}`, status: 'InService', configName: name, creationTime: 1_700_000_000, lastModifiedTime: 1_700_000_000, variants: [] }) as unknown as EndpointRecord;
+  await store.collection(endpointsCollection).insert(endpoint('My-Ep'));
+  return { dir, store, logs: () => new EndpointLogs({ dir: join(dir, 'endpoint-logs'), store, logger: silentLogger, segmentBytes }), endpoint };
+}
+
+/** Every line of a stream, following tokens until one comes back unchanged. */
+async function readAll(source: LogGroupSource, stream: string, limit = 3): Promise<{ lines: string[]; token: string | undefined }> {
+  const { unit } = (await source.stream(stream))!;
+  const lines: string[] = [];
+  let token: string | undefined;
+  for (let i = 0; i < 1000; i++) {
+    const page = await source.read(unit, { ...(token ? { token } : {}), limit });
+    lines.push(...page.lines.map((l) => l.line));
+    if (page.nextToken === token) break;
+    token = page.nextToken;
+  }
+  return { lines, token };
+}
+
+describe('endpoint logs: kept per instance under the data directory, bounded by rotation', () => {
+  it('serves an instance as <variant>/<instance id> of /aws/sagemaker/Endpoints/<name>, named as the endpoint is', async () => {
+    const { logs } = await setup(1 << 20);
+    const l = logs();
+    const out = l.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-1');
+    out('stdout', 'loading the model');
+    out('stderr', 'Traceback (most recent call last):');
+    expect(await l.groups.list()).toEqual([{ name: '/aws/sagemaker/Endpoints/My-Ep', creationTime: 1_700_000_000_000 }]);
+    expect(await l.groups.get('/aws/sagemaker/Endpoints/my-ep')).toBeUndefined();
+    expect(await l.groups.get('/aws/sagemaker/Endpoints/Other')).toBeUndefined();
+    const source = (await l.groups.get('/aws/sagemaker/Endpoints/My-Ep'))!;
+    expect((await source.units('')).map((u) => u.streams.map((s) => s.name))).toEqual([['AllTraffic/my-ep-alltraffic-1']]);
+    expect(await source.stream('AllTraffic/../../x')).toBeUndefined();
+    expect(await source.stream('AllTraffic/my-ep-alltraffic-2')).toBeUndefined();
+    expect((await readAll(source, 'AllTraffic/my-ep-alltraffic-1')).lines).toEqual(['loading the model', 'Traceback (most recent call last):']);
+  });
+
+  it('drops the oldest segment past the cap, reads on across segments, and a token survives rotation and a new writer (a restart)', async () => {
+    const { dir, logs } = await setup(400);
+    const l = logs();
+    const out = l.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-1');
+    const source = (await l.groups.get('/aws/sagemaker/Endpoints/My-Ep'))!;
+    for (let i = 0; i < 6; i++) out('stdout', `line ${i}`);
+    const first = await readAll(source, 'AllTraffic/my-ep-alltraffic-1');
+    expect(first.lines).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
+    for (let i = 6; i < 40; i++) out('stdout', `line ${i}`);
+    const files = readdirSync(join(dir, 'endpoint-logs', 'my-ep', 'AllTraffic', 'my-ep-alltraffic-1'));
+    expect(files).toHaveLength(2);
+    // The whole stream now: its newest two segments, in order, the oldest lines gone.
+    const whole = await readAll(source, 'AllTraffic/my-ep-alltraffic-1');
+    expect(whole.lines.at(-1)).toBe('line 39');
+    expect(whole.lines.length).toBeLessThan(40);
+    expect(whole.lines).toEqual(Array.from({ length: whole.lines.length }, (_, k) => `line ${40 - whole.lines.length + k}`));
+    // A token issued before the rotation (in a dropped segment) reads on from the oldest kept line.
+    const { unit } = (await source.stream('AllTraffic/my-ep-alltraffic-1'))!;
+    const resumed: string[] = [];
+    for (let token = first.token!, i = 0; i < 10; i++) {
+      const page = await source.read(unit, { token, limit: 1000 });
+      resumed.push(...page.lines.map((x) => x.line));
+      token = page.nextToken;
+    }
+    expect(resumed).toEqual(whole.lines);
+    // A new server's writer appends to the same stream, and the last token reads just what it wrote.
+    const again = logs();
+    again.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-1')('stderr', 'after the restart');
+    const source2 = (await again.groups.get('/aws/sagemaker/Endpoints/My-Ep'))!;
+    const { unit: unit2 } = (await source2.stream('AllTraffic/my-ep-alltraffic-1'))!;
+    expect((await source2.read(unit2, { token: whole.token!, limit: 10 })).lines.map((x) => x.line)).toEqual(['after the restart']);
+  });
+
+  it('removes an endpoint\'s logs; an instance started before writes them no more; sweep removes those of endpoints not stored', async () => {
+    const { dir, store, logs, endpoint } = await setup(1 << 20);
+    const l = logs();
+    const out = l.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-1');
+    out('stdout', 'one');
+    l.remove('My-Ep');
+    out('stdout', 'late line of a stopped instance');
+    expect(readdirSync(join(dir, 'endpoint-logs'))).toEqual([]);
+    await store.collection(endpointsCollection).insert(endpoint('Gone'));
+    l.writer('Gone', 'AllTraffic', 'gone-alltraffic-1')('stdout', 'x');
+    l.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-2')('stdout', 'y');
+    await store.collection(endpointsCollection).delete('gone');
+    expect(await l.sweep()).toEqual(['gone']);
+    expect(readdirSync(join(dir, 'endpoint-logs'))).toEqual(['my-ep']);
+  });
+});

@@ -1,0 +1,248 @@
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeLogToken, encodeLogToken, readLogPage } from '@loam/adapters/executors/local/log-reader';
+import type { RunnerLogLine } from '@loam/contracts';
+import { endpointsCollection, type LogGroupSource, type LogGroups, type LogPage, type LogUnit, type Logger, type MetadataStore } from '@loam/core';
+
+/** SageMaker's log group of an endpoint: `/aws/sagemaker/Endpoints/<endpoint name>`. */
+export const ENDPOINT_LOG_GROUP_PREFIX = '/aws/sagemaker/Endpoints/';
+
+/** A segment is closed once it reaches this many bytes (4 MiB) … */
+const SEGMENT_BYTES = 4 << 20;
+/** … and a stream keeps this many segments, the oldest dropped: at most 8 MiB of output per instance. */
+const SEGMENTS = 2;
+/** Longer lines are cut, so a line stays one append (as a job's). */
+const MAX_LINE = 16_384;
+
+/** SageMaker's name pattern (endpoints, variants); Loam's instance ids are made of such names, lower-cased. */
+const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
+const INSTANCE = /^[a-z0-9](-*[a-z0-9])*$/;
+
+export interface EndpointLogsOptions {
+  /** `<data dir>/endpoint-logs`: `<endpoint key>/<variant>/<instance id>/<first byte's offset>.jsonl`. */
+  readonly dir: string;
+  readonly store: MetadataStore;
+  readonly logger: Logger;
+  /** Tests shorten it. */
+  readonly segmentBytes?: number;
+}
+
+/** Where a model-server instance's output lines go (stdout, stderr), one call per line. */
+export type InstanceOutput = (stream: RunnerLogLine['stream'], line: string) => void;
+
+/**
+ * The model servers' output of each endpoint, kept under the data directory so it outlives the instance and the
+ * server (a restart appends to the same streams), and served as SageMaker's log group `/aws/sagemaker/Endpoints/<name>`
+ * with one stream per instance, `<variant>/<instance id>` (SageMaker's is `AllTraffic/i-0abc…`).
+ *
+ * Bounded per stream by rotation: lines are appended to a segment of at most `segmentBytes` (4 MiB); the stream keeps
+ * its newest two segments, so at most 8 MiB, the oldest output dropped first. A segment is named by the stream offset
+ * of its first byte, so read positions (tokens) stay valid across rotations and restarts; a position whose segment
+ * was dropped reads on from the oldest kept line.
+ *
+ * Removed with the endpoint (DeleteEndpoint, or at start for an endpoint no longer stored). SageMaker keeps an
+ * endpoint's log group until the group is deleted; Loam serves no DeleteLogGroup, so logs that outlived their
+ * endpoint could never be removed, and a new endpoint of the same name would show the old one's streams.
+ */
+export class EndpointLogs {
+  private readonly segmentBytes: number;
+  private warned = false;
+  /** When each endpoint's logs were last removed: an instance started before does not write them again. */
+  private readonly removedAt = new Map<string, number>();
+
+  constructor(private readonly o: EndpointLogsOptions) {
+    this.segmentBytes = o.segmentBytes ?? SEGMENT_BYTES;
+  }
+
+  /** The endpoints' log groups, one per stored endpoint (Creating, Failed and Deleting ones too: a failed start's traceback is what one looks for). */
+  readonly groups: LogGroups = {
+    list: async () => {
+      const out: { name: string; creationTime: number }[] = [];
+      for await (const r of this.endpoints()) out.push({ name: `${ENDPOINT_LOG_GROUP_PREFIX}${r.name}`, creationTime: Math.round(r.creationTime * 1000) });
+      return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+    get: async (group) => {
+      if (!group.startsWith(ENDPOINT_LOG_GROUP_PREFIX)) return undefined;
+      const name = group.slice(ENDPOINT_LOG_GROUP_PREFIX.length);
+      if (!NAME.test(name)) return undefined;
+      // Log group names are case-sensitive: the group is named as the endpoint was.
+      const r = (await this.o.store.collection(endpointsCollection).get(name.toLowerCase()))?.value;
+      return r && r.name === name ? this.source(r.key) : undefined;
+    },
+  };
+
+  /**
+   * The sink of one instance's output. Never throws: a line that cannot be written (a full disk, the endpoint's logs
+   * removed meanwhile) is dropped, and the first such failure is logged.
+   */
+  writer(endpointName: string, variantName: string, instanceId: string): InstanceOutput {
+    const dir = join(this.o.dir, endpointName.toLowerCase(), variantName, instanceId);
+    if (!NAME.test(endpointName) || !NAME.test(variantName) || !INSTANCE.test(instanceId)) throw new Error(`bad endpoint log stream ${endpointName}/${variantName}/${instanceId}`);
+    let fd: number | undefined;
+    let base = 0;
+    let size = 0;
+    let broken = false;
+    const key = endpointName.toLowerCase();
+    const startedAt = Date.now();
+    const open = () => {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const last = segmentsOf(dir).at(-1);
+      if (last) {
+        base = last.base;
+        size = statSync(last.file).size;
+      }
+      fd = openSync(join(dir, segmentName(base)), 'a', 0o600);
+    };
+    const rotate = () => {
+      closeSync(fd as number);
+      base += size;
+      size = 0;
+      // Opened before the oldest goes: a directory removed meanwhile (DeleteEndpoint) is not made again.
+      fd = openSync(join(dir, segmentName(base)), 'a', 0o600);
+      for (const s of segmentsOf(dir).slice(0, -SEGMENTS)) rmSync(s.file, { force: true });
+    };
+    return (stream, line) => {
+      if (broken) return;
+      // A line written after DeleteEndpoint removed the logs (a stopped instance's last output) is dropped.
+      if ((this.removedAt.get(key) ?? -1) >= startedAt) return;
+      try {
+        if (fd === undefined) open();
+        const rec: RunnerLogLine = { time: Date.now(), host: instanceId, stream, line: line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line };
+        const text = `${JSON.stringify(rec)}\n`;
+        const n = Buffer.byteLength(text);
+        if (size > 0 && size + n > this.segmentBytes) rotate();
+        writeSync(fd as number, text);
+        size += n;
+      } catch (e) {
+        broken = true;
+        if (fd !== undefined) closeSync(fd);
+        if (!this.warned) this.o.logger.warn({ endpointName, instanceId, err: (e as Error).message }, "a model server's output could not be kept; its further lines are dropped");
+        this.warned = true;
+      }
+    };
+  }
+
+  /** Removes an endpoint's logs (DeleteEndpoint). Never throws. */
+  remove(endpointName: string): void {
+    const dir = join(this.o.dir, endpointName.toLowerCase());
+    if (!NAME.test(endpointName)) return;
+    this.removedAt.set(endpointName.toLowerCase(), Date.now());
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (e) {
+      this.o.logger.warn({ endpointName, err: (e as Error).message }, "an endpoint's logs could not be removed");
+    }
+  }
+
+  /** At start: the logs of endpoints no longer stored (deleted while a removal failed, or by a server that crashed) go. */
+  async sweep(): Promise<string[]> {
+    let dirs: string[];
+    try {
+      dirs = readdirSync(this.o.dir);
+    } catch {
+      return [];
+    }
+    const keep = new Set<string>();
+    for await (const r of this.endpoints()) keep.add(r.key);
+    const gone = dirs.filter((d) => !keep.has(d));
+    for (const d of gone) rmSync(join(this.o.dir, d), { recursive: true, force: true });
+    return gone;
+  }
+
+  private async *endpoints() {
+    const c = this.o.store.collection(endpointsCollection);
+    let nextToken: string | undefined;
+    do {
+      const page = await c.list({ maxResults: 1000, ...(nextToken ? { nextToken } : {}) });
+      for (const i of page.items) yield i.value;
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+
+  /** One endpoint's streams: a unit per instance directory, its lines' host the instance id. */
+  private source(key: string): LogGroupSource {
+    const root = join(this.o.dir, key);
+    const unitOf = (variant: string, instance: string): LogUnit | undefined => {
+      const dir = join(root, variant, instance);
+      const segs = segmentsOf(dir);
+      if (segs.length === 0) return undefined;
+      let born = 0;
+      try {
+        born = statSync(dir).birthtimeMs;
+      } catch {
+        return undefined;
+      }
+      const last = mtime(segs.at(-1)!.file);
+      const first = born > 0 ? born : mtime(segs[0]!.file);
+      const name = `${variant}/${instance}`;
+      return { key: name, startTime: Math.floor(first), endTime: Math.ceil(last), lastEventTime: Math.round(last), streams: [{ name, host: instance, creationTime: Math.round(first) }] };
+    };
+    return {
+      streamNames: '<variant name>/<instance id>, one per model-server instance that has written',
+      units: async () => {
+        const out: LogUnit[] = [];
+        for (const variant of list(root).filter((v) => NAME.test(v))) {
+          for (const instance of list(join(root, variant)).filter((i) => INSTANCE.test(i))) {
+            const u = unitOf(variant, instance);
+            if (u) out.push(u);
+          }
+        }
+        return out;
+      },
+      stream: async (name) => {
+        const m = /^([^/]+)\/([^/]+)$/.exec(name);
+        if (!m || !NAME.test(m[1] as string) || !INSTANCE.test(m[2] as string)) return undefined;
+        const unit = unitOf(m[1] as string, m[2] as string);
+        return unit && { unit, host: m[2] as string };
+      },
+      read: async (unit, options) => readSegments(join(root, unit.key), options.token, options.limit),
+    };
+  }
+}
+
+function segmentName(base: number): string {
+  return `${String(base).padStart(15, '0')}.jsonl`;
+}
+
+function segmentsOf(dir: string): { base: number; file: string }[] {
+  return list(dir)
+    .filter((f) => /^\d{15}\.jsonl$/.test(f))
+    .map((f) => ({ base: Number(f.slice(0, 15)), file: join(dir, f) }))
+    .sort((a, b) => a.base - b.base);
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function mtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Whole lines of a stream from a stream offset (the token), across its segments: a position in a dropped segment
+ * reads on from the oldest kept one, the end of a segment on into the next.
+ */
+export function readSegments(dir: string, token: string | undefined, limit: number): LogPage {
+  let at = decodeLogToken(token);
+  const segs = segmentsOf(dir);
+  if (segs.length === 0) return { lines: [], nextToken: encodeLogToken(at) };
+  at = Math.max(at, segs[0]!.base);
+  for (let i = segs.findLastIndex((s) => s.base <= at); i < segs.length; i++) {
+    const seg = segs[i]!;
+    const page = readLogPage(seg.file, encodeLogToken(at - seg.base), limit);
+    at = seg.base + decodeLogToken(page.nextToken);
+    if (page.lines.length > 0 || i === segs.length - 1) return { lines: page.lines, nextToken: encodeLogToken(at) };
+    // This segment is read to its end: the next one starts where it ends (its name), whatever partial line was left.
+    at = segs[i + 1]!.base;
+  }
+  return { lines: [], nextToken: encodeLogToken(at) };
+}
