@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
 import type { Principal, RequestContext } from '../kernel/context.js';
-import { AccessDeniedError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import { AccessDeniedError, isLoamError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import { alarmsCollection, scalingCollection, type ScalingRecord } from './endpoint.collections.js';
+import { alarmsCollection, scalingCollection, type PolicyAlarm, type ScalingRecord } from './endpoint.collections.js';
 import type { EndpointStore } from './endpoint-store.js';
 import { scalingActivitiesCollection, type ScalingAction } from './scaling-activities.js';
 import { deletePolicyAlarms, deleteTargetAlarms, policyAlarmRecords } from './target-tracking-alarms.js';
@@ -28,6 +28,11 @@ export interface ScalingServiceOptions {
 }
 
 const NAMESPACE = 'sagemaker';
+/**
+ * How long a policy's new alarms may go unnamed: PutScalingPolicy stores them, then the policy naming
+ * them, a moment apart; a reconciliation leaves younger unnamed alarms alone (the next start removes them).
+ */
+export const IN_FLIGHT_SECONDS = 60;
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 
 /**
@@ -263,32 +268,48 @@ export class ScalingService {
    * Gives every policy its alarms and removes alarms no policy names. Run at start: policies stored
    * before Loam created alarms get theirs (the autoscaler acts on them), and alarms left by a policy
    * change the server did not finish are deleted. Returns the names of the alarms created and deleted.
+   * Another server on the same database (PostgreSQL) may be putting a policy meanwhile: its alarms are
+   * stored a moment before the policy names them, so an alarm younger than {@link IN_FLIGHT_SECONDS}
+   * is left for the next start; and a target another server changes first is read again.
    */
   async reconcileAlarms(): Promise<{ created: string[]; deleted: string[] }> {
     const c = this.o.store.collection(scalingCollection);
     const created: string[] = [];
     for (const r of await this.all()) {
       if (r.policies.every((p) => p.alarms !== undefined)) continue;
-      const cur = await c.get(r.key);
-      if (!cur) continue;
-      const inserts: (() => Promise<void>)[] = [];
-      const policies = [];
-      for (const p of cur.value.policies) {
-        if (p.alarms !== undefined) { policies.push(p); continue; }
-        const { alarms, insert } = await this.alarmsFor(cur.value, p);
-        inserts.push(insert);
-        policies.push({ ...p, alarms });
-        created.push(...alarms.map((a) => a.name));
+      // Another server may change the target meanwhile (its own reconciliation, a PutScalingPolicy): its
+      // record stands, this one's alarms go, and the target is read again.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const cur = await c.get(r.key);
+        if (!cur || cur.value.policies.every((p) => p.alarms !== undefined)) break;
+        const inserts: (() => Promise<void>)[] = [];
+        const policies = [];
+        const fresh: PolicyAlarm[] = [];
+        for (const p of cur.value.policies) {
+          if (p.alarms !== undefined) { policies.push(p); continue; }
+          const { alarms, insert } = await this.alarmsFor(cur.value, p);
+          inserts.push(insert);
+          policies.push({ ...p, alarms });
+          fresh.push(...alarms);
+        }
+        for (const insert of inserts) await insert();
+        try {
+          await c.update(r.key, cur.version, { ...cur.value, policies });
+          created.push(...fresh.map((a) => a.name));
+          break;
+        } catch (e) {
+          await deletePolicyAlarms(this.o.store, fresh);
+          if (!isLoamError(e) || e.code !== 'ConflictException') throw e;
+        }
       }
-      for (const insert of inserts) await insert();
-      await c.update(r.key, cur.version, { ...cur.value, policies });
     }
     const named = new Set((await this.all()).flatMap((r) => r.policies.flatMap((p) => (p.alarms ?? []).map((a) => a.name))));
     const deleted: string[] = [];
     const alarms = this.o.store.collection(alarmsCollection);
+    const settled = this.o.clock.now() / 1000 - IN_FLIGHT_SECONDS;
     for (let token: string | undefined; ;) {
       const p = await alarms.list({ maxResults: 1000, ...(token ? { nextToken: token } : {}) });
-      for (const { value: a } of p.items) if (a.managedBy && !named.has(a.name) && (await alarms.delete(a.key))) deleted.push(a.name);
+      for (const { value: a } of p.items) if (a.managedBy && !named.has(a.name) && a.updatedTime < settled && (await alarms.delete(a.key))) deleted.push(a.name);
       if (!p.nextToken) break;
       token = p.nextToken;
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scalingCollection, ScalingService, systemClock, type ScalingRecord } from '@loam/core';
+import { endpointCollections, scalingCollection, ScalingService, systemClock, type AlarmRecord, type CollectionSpec, type MetadataStore, type ScalingRecord } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { Autoscaler } from './autoscaler.js';
 import { call, deploy, invoke, storeGbdtModel, xgboostImage } from './endpoints.test-support.js';
@@ -17,6 +17,7 @@ const policy = (endpoint: string, extra: Record<string, unknown> = {}) => ({
   TargetTrackingScalingPolicyConfiguration: { TargetValue: 600, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' as const }, ScaleOutCooldown: 0, ScaleInCooldown: 0, ...extra },
 });
 const fleetOf = (endpoint: string) => loam.platform.endpoints.controller.get(endpoint)!.blue.fleets.get('v')!;
+const partition = { region: 'us-east-1', accountId: '000000000000' };
 const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
 
 async function waitFor(what: string, ok: () => boolean, timeoutMs: number, during?: () => Promise<void>): Promise<void> {
@@ -100,7 +101,9 @@ describe("target-tracking policies' alarms", () => {
     const bare: ScalingRecord = { ...cur.value, policies: cur.value.policies.map(({ alarms: _a, ...p }) => p) };
     await c.update(cur.value.key, cur.version, bare);
     const stray = names as string[]; // its alarms are no policy's now
-    const r = await loam.platform.endpoints.scaling.reconcileAlarms();
+    // At a start a minute or more later (an unnamed alarm younger than that may be a policy being put).
+    const later = new ScalingService({ store: loam.platform.store, clock: { now: () => Date.now() + 61_000 }, partition, endpoints: loam.platform.endpoints.endpoints.endpoints, maxInstancesPerVariant: 16 });
+    const r = await later.reconcileAlarms();
     expect(r.deleted.sort()).toEqual([...stray].sort());
     expect(r.created).toHaveLength(2);
     const described = (await call(loam, 'GET', '/api/v1/scaling-policies?ServiceNamespace=sagemaker&ResourceId=endpoint/gone/variant/v')).body.ScalingPolicies[0];
@@ -111,6 +114,51 @@ describe("target-tracking policies' alarms", () => {
     // DeleteEndpoint deregisters the variant, and its policy's alarms go with it.
     expect((await call(loam, 'DELETE', '/api/v1/endpoints/gone')).status).toBe(200);
     expect(await listed()).toEqual([]);
+  }, 60_000);
+
+  it('another server starting on the same database (PostgreSQL) keeps the alarms of a policy being put, and gives a policy stored without alarms one set', async () => {
+    expect((await deploy(loam, 'race', [{ name: 'v', modelName: 'm', count: 1 }])).EndpointStatus).toBe('InService');
+    expect((await call(loam, 'POST', '/api/v1/scalable-targets', { ...scalable('race'), MinCapacity: 1, MaxCapacity: 2 })).status).toBe(200);
+    const store = loam.platform.store;
+    const endpoints = loam.platform.endpoints.endpoints.endpoints;
+    const starting = new ScalingService({ store, clock: systemClock, partition, endpoints, maxInstancesPerVariant: 16 });
+    // This server's ScalingService on the store, with `meanwhile` run once just before it writes the
+    // scalable target (after it stored the policy's alarms).
+    const interleaved = (meanwhile: () => Promise<unknown>) => {
+      let pending = true;
+      const bound = (o: object, k: string | symbol) => { const v = Reflect.get(o, k) as unknown; return typeof v === 'function' ? v.bind(o) : v; };
+      const proxy = new Proxy(store, { get: (t, k) => k !== 'collection' ? bound(t, k) : (spec: { name: string }) => {
+        const c = t.collection(spec as never);
+        return spec.name !== scalingCollection.name ? c : new Proxy(c, { get: (ct, ck) => ck !== 'update' || !pending ? bound(ct, ck) : async (...args: unknown[]) => {
+          pending = false;
+          await meanwhile();
+          return (ct.update as (...a: unknown[]) => unknown)(...args);
+        } });
+      } });
+      return new ScalingService({ store: proxy as MetadataStore, clock: systemClock, partition, endpoints, maxInstancesPerVariant: 16 });
+    };
+    const alarmExists = async (name: string) => (await loam.platform.endpoints.alarms.get(name)) !== undefined;
+
+    // PutScalingPolicy stores the alarms, then the policy naming them; the other server's start-up
+    // reconciliation in between deleted them, so the acknowledged policy named alarms that did not exist
+    // and never scaled.
+    const put = await interleaved(() => starting.reconcileAlarms()).PutScalingPolicy(policy('race'), ctx);
+    expect(put.Alarms).toHaveLength(2);
+    for (const a of put.Alarms!) expect(await alarmExists(a.AlarmName), a.AlarmName).toBe(true);
+
+    // A policy as an earlier Loam stored it, reconciled by two servers at once: the second's update
+    // conflicted and failed its start. One set of alarms is named and exists; no other is left.
+    const c = store.collection(scalingCollection);
+    const cur = (await c.get('endpoint/race/variant/v'))!;
+    await c.update(cur.value.key, cur.version, { ...cur.value, policies: cur.value.policies.map(({ alarms: _a, ...p }) => p) });
+    const alarmRecords = store.collection(endpointCollections.find((spec) => spec.name === 'endpoint_alarms') as CollectionSpec<AlarmRecord>);
+    for (const a of put.Alarms!) await alarmRecords.delete(a.AlarmName);
+    await interleaved(() => starting.reconcileAlarms()).reconcileAlarms();
+    const named = (await c.get('endpoint/race/variant/v'))!.value.policies.flatMap((p) => p.alarms ?? []).map((a) => a.name);
+    expect(named).toHaveLength(2);
+    for (const n of named) expect(await alarmExists(n), n).toBe(true);
+    const listed = (await call(loam, 'GET', '/api/v1/alarms?AlarmNamePrefix=TargetTracking-endpoint/race/')).body.MetricAlarms.map((a: { AlarmName: string }) => a.AlarmName);
+    expect(listed.sort()).toEqual([...named].sort());
   }, 60_000);
 
   it('target tracking wants ceil(instances × metric / target) within the capacity bounds', () => {
