@@ -6,6 +6,7 @@ import { LimitExceededError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { alarmsCollection, type AlarmRecord } from './endpoint.collections.js';
+import { alarmArn } from './target-tracking-alarms.js';
 
 type Ops = typeof operations;
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -33,8 +34,9 @@ export interface AlarmServiceOptions {
 export class AlarmService {
   constructor(private readonly o: AlarmServiceOptions) {}
 
+  /** The alarm's ARN: the same function names a target-tracking policy's alarms. */
   arnOf(name: string): string {
-    return `arn:loam:cloudwatch:${this.o.partition.region}:${this.o.partition.accountId}:alarm:${name}`;
+    return alarmArn(this.o.partition, name);
   }
 
   /**
