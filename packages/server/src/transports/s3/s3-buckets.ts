@@ -105,7 +105,8 @@ export async function listObjects(c: S3BucketContext, v2: boolean) {
     Name: c.target.bucket,
     Prefix: enc(prefix ?? ''),
     ...(v2 ? { ...(ct !== undefined ? { ContinuationToken: ct } : {}), ...(q.has('start-after') ? { StartAfter: enc(q.get('start-after') as string) } : {}), KeyCount: page.objects.length + page.commonPrefixes.length } : { Marker: enc(startAfter ?? '') }),
-    ...(truncated && !v2 ? { NextMarker: enc(page.nextStartAfter as string) } : {}),
+    // S3 sends NextMarker only with a delimiter; without one, clients page on from the last Key.
+    ...(truncated && !v2 && delimiter ? { NextMarker: enc(page.nextStartAfter as string) } : {}),
     MaxKeys: maxKeys,
     ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
     ...(encode ? { EncodingType: 'url' } : {}),
