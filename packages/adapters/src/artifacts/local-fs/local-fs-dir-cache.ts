@@ -20,6 +20,8 @@ interface Cached {
   readonly names: SortedEntries;
 }
 
+const cost = (listing: Cached) => listing.names.length + 1;
+
 const same = (a: Pick<Cached, 'ino' | 'mtimeNs' | 'ctimeNs'>, st: BigIntStats) => a.ino === st.ino && a.mtimeNs === st.mtimeNs && a.ctimeNs === st.ctimeNs;
 
 async function statDir(path: string): Promise<BigIntStats | undefined> {
@@ -48,11 +50,13 @@ async function readSorted(path: string): Promise<SortedEntries> {
  * within the same tick as the listing's read could leave them as they were; a listing is therefore
  * kept only when the directory had not changed for SETTLED_MS before it was read (as git treats "racy"
  * index entries). Changes inside a subdirectory do not touch its parent: each level is checked on its
- * own. At most `maxNames` names are kept, least recently used listings dropped first; a directory
- * larger than that is read on every call.
+ * own. At most `maxNames` names are kept, least recently used listings dropped first, each listing
+ * counted as one name more than it holds (its path and record cost memory too, so a tree of empty
+ * directories cannot grow the cache without bound); a directory larger than that is read on every call.
  */
 export class DirListingCache {
   private readonly listings = new Map<string, Cached>();
+  /** The listings' names, plus one per listing. */
   private names = 0;
 
   constructor(private readonly maxNames = 500_000) {}
@@ -82,9 +86,9 @@ export class DirListingCache {
 
   private keep(path: string, listing: Cached): void {
     this.drop(path);
-    if (listing.names.length > this.maxNames) return;
+    if (cost(listing) > this.maxNames) return;
     this.listings.set(path, listing);
-    this.names += listing.names.length;
+    this.names += cost(listing);
     for (const [oldest] of this.listings) {
       if (this.names <= this.maxNames) break;
       this.drop(oldest);
@@ -95,6 +99,6 @@ export class DirListingCache {
     const old = this.listings.get(path);
     if (!old) return;
     this.listings.delete(path);
-    this.names -= old.names.length;
+    this.names -= cost(old);
   }
 }
