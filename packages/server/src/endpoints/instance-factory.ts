@@ -24,6 +24,21 @@ export interface InstanceFactoryOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Room for an instance's last lines in a FailureReason (1,024 characters, with the instance's and the config's names). */
+const TAIL_ROOM = 700;
+
+/**
+ * An instance's last five lines for a failure reason, one line. Long lines (pip's retry warnings) are cut
+ * from the front, never the end: the reason keeps its first 1,024 characters, which dropped the
+ * newest line, the one that says what the instance was doing.
+ */
+function lastLines(tail: string): string {
+  const text = tail.split('\n').slice(-5).join(' | ');
+  if (text.length <= TAIL_ROOM) return text;
+  const cut = text.slice(-(TAIL_ROOM - 1));
+  return `…${/^[\uDC00-\uDFFF]/.test(cut) ? cut.slice(1) : cut}`;
+}
+
 /**
  * Starts one instance of a model container: stages `/opt/ml/model`, then serves a built-in model in
  * process or runs a model server process (built-in, the Python adapter for script mode, or a process
@@ -99,7 +114,7 @@ export class InstanceFactory {
     for (;;) {
       if (exited) {
         const tail = handle.tail();
-        throw new Error(`Instance ${instanceId} exited before answering /ping${tail ? `: ${tail.split('\n').slice(-5).join(' | ')}` : '.'}`);
+        throw new Error(`Instance ${instanceId} exited before answering /ping${tail ? `: ${lastLines(tail)}` : '.'}`);
       }
       if (await inst.ping()) {
         if (handle.portHeldByInstance && !handle.portHeldByInstance()) {
@@ -114,7 +129,7 @@ export class InstanceFactory {
         // What it was doing (loading a model, a pip install that waits on an index …) is in its last lines.
         const tail = handle.tail();
         await inst.stop(2000);
-        throw new Error(`Instance ${instanceId} did not pass /ping within ${Math.round(startupTimeoutMs / 1000)} s${tail ? `; its last lines: ${tail.split('\n').slice(-5).join(' | ')}` : '.'}`);
+        throw new Error(`Instance ${instanceId} did not pass /ping within ${Math.round(startupTimeoutMs / 1000)} s${tail ? `; its last lines: ${lastLines(tail)}` : '.'}`);
       }
       await sleep(100);
     }
