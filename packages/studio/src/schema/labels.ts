@@ -18,9 +18,12 @@ export function labelFor(name: string): string {
     .join(' ');
 }
 
-/** `ListUsers` → `users`; `ListAccessKeys` → `access keys`: the plural noun a list operation is about. */
+/**
+ * `ListUsers` → `users`; `ListAccessKeys` → `access keys`: the plural noun a list operation is about.
+ * `Mlflow` names the API an operation belongs to, not what a user sees: `ListMlflowExperiments` → `experiments`.
+ */
 export function nounOf(operationName: string): string {
-  return labelFor(operationName.replace(/^(List|Describe|Get|Create|Delete|Update)/, ''))
+  return labelFor(operationName.replace(/^(List|Describe|Get|Create|Delete|Update)/, '').replace(/^Mlflow(?=[A-Z])/, ''))
     .split(' ')
     .map((w) => (/^[A-Z]{2,}$/.test(w) ? w : w.toLowerCase()))
     .join(' ');

@@ -139,6 +139,8 @@ describe('names and times', () => {
     expect(columnsOf(tokens.item, [], resourceOf('ListApiTokens'))[0]?.key).toBe('TokenName');
     expect(resourceOf('ListPolicies')).toBe('Policy');
     expect(nounOf('ListApiTokens')).toBe('API tokens');
+    // What the Experiments page's filter is labelled: 'Filter experiments by name', not '… mlflow experiments …'.
+    expect(nounOf('ListMlflowExperiments')).toBe('experiments');
   });
   it('says future times as "in …"', () => {
     const now = Date.UTC(2026, 0, 1);
