@@ -103,11 +103,14 @@ describe('Tuning, registry, lineage and batch transform in Studio', { retry: 0 }
     await check('g03-registry-group');
   });
 
-  it('deploys the version as a model and traces its lineage', async () => {
+  it('deploys the version (a model, its endpoint) and traces its lineage', async () => {
     const { t, page } = studio;
     await page.getByRole('button', { name: 'Deploy diabetes-models version 1' }).click();
-    await heading(/^diabetes-models-v1-/).waitFor();
-    const modelName = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const deploy = page.getByRole('dialog', { name: 'Deploy diabetes-models version 1' });
+    const modelName = await deploy.getByRole('textbox', { name: 'Model name' }).inputValue();
+    const endpoint = await deploy.getByRole('textbox', { name: 'Endpoint name' }).inputValue();
+    await deploy.getByRole('button', { name: 'Deploy' }).click();
+    await heading(endpoint).waitFor();
     const m = (await t.admin.DescribeModel({ ModelName: modelName })) as { PrimaryContainer?: { ModelPackageName?: string } };
     expect(m.PrimaryContainer?.ModelPackageName).toMatch(/model-package\/diabetes-models\/1$/);
     // From the best trial's page: its data flowed into the job, the job's model into the package and the model.

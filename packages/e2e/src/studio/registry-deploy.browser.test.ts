@@ -6,9 +6,9 @@ import { putCsvObjects } from './loam.test-support.js';
 import { repoRoot } from './studio-build.test-support.js';
 
 // From a training job to a serving endpoint in Chromium against a real Loam, all in Studio's forms: a
-// version is registered in a model group with the job's model artifact picked from the offered ones, the
-// registry's Deploy makes a model, and the model page's Deploy creates an endpoint config (one variant,
-// data capture) and an endpoint in one step, whose page opens and goes InService.
+// version is registered in a model group with the job's model artifact picked from the offered ones, and
+// the registry's Deploy creates the model, an endpoint config (one variant, data capture) and an endpoint
+// in one form, whose page opens and goes InService. The model page's Deploy is the same form without the model.
 const rows = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
 const features = rows.slice(0, 3).map((r) => r.split(',').slice(1).join(','));
 
@@ -36,7 +36,7 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
       for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 1000))) {
         const job = await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' });
         if (job.TrainingJobStatus === 'Completed') {
-          artifact = job.ModelArtifacts.S3ModelArtifacts;
+          artifact = job.ModelArtifacts?.S3ModelArtifacts ?? '';
           break;
         }
         if (job.TrainingJobStatus === 'Failed' || Date.now() - started > 200_000) throw new Error(`training job bc-xgb: ${job.TrainingJobStatus} ${job.FailureReason ?? ''}`);
@@ -84,27 +84,33 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
     expect([p.ModelApprovalStatus, p.ModelPackageDescription, p.InferenceSpecification?.Containers[0]?.ModelDataUrl, p.InferenceSpecification?.SupportedContentTypes]).toEqual(['Approved', '10 rounds on breast cancer', artifact, ['text/csv']]);
   });
 
-  it('deploys the version to a model, then the model to an endpoint in one step', async () => {
+  it('deploys the version to a running endpoint in one form: model, endpoint config, endpoint', async () => {
     const { t, page } = studio;
     await page.getByRole('button', { name: 'Deploy bc-models version 1' }).click();
-    await heading(/^bc-models-v1-/).waitFor();
-    model = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
-    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: `Deploy ${model}` });
+    const dialog = page.getByRole('dialog', { name: 'Deploy bc-models version 1' });
+    // Names proposed after the group and version; the role the create forms propose.
+    model = await dialog.getByRole('textbox', { name: 'Model name' }).inputValue();
+    expect(model).toMatch(/^bc-models-v1-\d{14}$/);
+    expect(await dialog.getByLabel(/^Execution role/).inputValue()).toMatch(/^arn:[^:]+:iam::\d{12}:role\/LoamExecution$/);
     const endpoint = await dialog.getByRole('textbox', { name: 'Endpoint name' }).inputValue();
-    expect(endpoint).toMatch(/^bc-models-v1-.*-\d{14}$/);
+    expect(endpoint).toMatch(/^bc-models-v1-\d{14}$/);
     await dialog.getByRole('textbox', { name: 'Initial instance count' }).fill('0');
     await dialog.getByRole('button', { name: 'Deploy' }).click();
     await expect.poll(() => dialog.getByRole('textbox', { name: 'Initial instance count' }).getAttribute('aria-invalid')).toBe('true');
+    // Nothing is created while a field is wrong.
+    expect((await t.admin.ListModels({})).Models).toEqual([]);
     await dialog.getByRole('textbox', { name: 'Initial instance count' }).fill('1');
+    await dialog.getByLabel(/^Execution role/).fill('arn:aws:iam::000000000000:role/BcDeployer');
     // Mantine's switch input is visually hidden behind its track: click it as a script would.
     await dialog.getByRole('switch', { name: 'Capture requests and responses' }).dispatchEvent('click');
     await dialog.getByRole('textbox', { name: 'Capture to (S3 URI)' }).fill('s3://models/capture/');
-    await check('rd02-deploy-model');
+    await check('rd02-deploy-version');
     await dialog.getByRole('button', { name: 'Deploy' }).click();
     await heading(endpoint).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/endpoints/${endpoint}`);
     await page.getByRole('region', { name: 'Summary' }).getByText('InService', { exact: true }).waitFor({ timeout: 90_000 });
+    const m = await t.admin.DescribeModel({ ModelName: model });
+    expect([m.ExecutionRoleArn, m.PrimaryContainer?.ModelPackageName]).toEqual(['arn:aws:iam::000000000000:role/BcDeployer', expect.stringMatching(/model-package\/bc-models\/1$/)]);
     const e = await t.admin.DescribeEndpoint({ EndpointName: endpoint });
     const c = await t.admin.DescribeEndpointConfig({ EndpointConfigName: e.EndpointConfigName! });
     expect(c.EndpointConfigName).toBe(`${endpoint}-config`);
@@ -116,6 +122,41 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
     await panel.getByTestId('invoked-variant').getByText('AllTraffic').waitFor();
     await check('rd03-endpoint');
   }, 120_000);
+
+  it('says what it created when the endpoint cannot be, and the next attempt uses the same model', async () => {
+    const { t, page, watch } = studio;
+    const taken = (await t.admin.ListEndpoints({})).Endpoints[0]!.EndpointName;
+    // The endpoint name is taken; its config name too, so a stamped config is made, then deleted.
+    watch.expect('409 POST /api/v1/endpoint-configs');
+    watch.expect('409 POST /api/v1/endpoints');
+    await nav('Model registry').click();
+    await page.getByRole('link', { name: 'bc-models' }).click();
+    await page.getByRole('button', { name: 'Deploy bc-models version 1' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Deploy bc-models version 1' });
+    const second = await dialog.getByRole('textbox', { name: 'Model name' }).inputValue();
+    await dialog.getByRole('textbox', { name: 'Endpoint name' }).fill(taken);
+    await dialog.getByRole('button', { name: 'Deploy' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.getByText(/^Could not create the endpoint/).waitFor();
+    const progress = dialog.getByRole('list', { name: 'Deploy progress' });
+    await progress.getByText(`Model ${second}: created and kept`, { exact: false }).waitFor();
+    await progress.getByText(/^Endpoint config .*: created, then deleted/).waitFor();
+    await progress.getByText(`Endpoint ${taken}: not created`).waitFor();
+    await expect.poll(() => dialog.getByRole('textbox', { name: 'Endpoint name' }).getAttribute('aria-invalid')).toBe('true');
+    await check('rd04-deploy-failed');
+    const configs = (await t.admin.ListEndpointConfigs({})).EndpointConfigs.map((x) => x.EndpointConfigName);
+    expect(configs).toEqual([`${taken}-config`]);
+    expect((await t.admin.ListModels({})).Models.map((x) => x.ModelName).sort()).toEqual([model, second].sort());
+    // The model is not asked for again: the next attempt deploys the one just created.
+    expect(await dialog.getByRole('textbox', { name: 'Model name' }).count()).toBe(0);
+    await dialog.getByRole('textbox', { name: 'Endpoint name' }).fill('bc-second');
+    await dialog.getByRole('button', { name: 'Deploy' }).click();
+    await heading('bc-second').waitFor();
+    const e = await t.admin.DescribeEndpoint({ EndpointName: 'bc-second' });
+    const c = await t.admin.DescribeEndpointConfig({ EndpointConfigName: e.EndpointConfigName! });
+    expect(c.ProductionVariants.map((v) => v.ModelName)).toEqual([second]);
+    expect((await t.admin.ListModels({})).Models).toHaveLength(2);
+  }, 60_000);
 
   it('deploys under an endpoint name whose <name>-config is left from an earlier endpoint', async () => {
     const { t, page, watch } = studio;

@@ -12,14 +12,17 @@ export function leavesOf(operation: string, counts: Readonly<Record<string, numb
 
 const config = leavesOf('CreateEndpointConfig', { ProductionVariants: 1 });
 const endpoint = leavesOf('CreateEndpoint');
+const modelLeaves = leavesOf('CreateModel');
 const pick = (m: Map<string, FieldSpec>, name: string, over: Partial<FieldSpec> = {}): FieldSpec => ({ ...m.get(name)!, ...over });
 
 /**
  * What the one-step deploy asks, each field taken from the contract of the operation it feeds (so the same
- * rules apply as on the full forms): the endpoint's name, the variant's instance type and count, and, when
- * capturing, where and how much.
+ * rules apply as on the full forms): when deploying a registered version, the model's name and execution
+ * role; the endpoint's name, the variant's instance type and count, and, when capturing, where and how much.
  */
 export const deployFields = {
+  model: pick(modelLeaves, 'ModelName', { label: 'Model name' }),
+  role: pick(modelLeaves, 'ExecutionRoleArn', { label: 'Execution role', required: true }),
   endpoint: pick(endpoint, 'EndpointName'),
   instanceType: pick(config, 'ProductionVariants.0.InstanceType', { required: true }),
   instanceCount: pick(config, 'ProductionVariants.0.InitialInstanceCount', { required: true }),
@@ -36,6 +39,15 @@ export function deployFieldOf(path: string): DeployField | undefined {
   if (hit) return hit;
   if (dotted === 'EndpointConfigName') return 'endpoint';
   return undefined;
+}
+
+/**
+ * The names deploying a registered version suggests: `<group>-v<N>-<stamp>` for both the model and the
+ * endpoint (they are different kinds of resource), as SageMaker's ModelPackage.deploy names both alike.
+ */
+export function packageDeployNames(group: string, version: number | undefined, now = new Date()): { model: string; endpoint: string } {
+  const name = stampedName(`${group.slice(0, 40).replace(/-+$/, '')}-v${version ?? 0}`, now);
+  return { model: name, endpoint: name };
 }
 
 /** The endpoint and config names a deploy suggests: `<model>-<stamp>` and that plus `-config`, within SageMaker's 63 characters. */
