@@ -108,6 +108,19 @@ export class ArtifactProxyAccess {
     await this.#checkOwners(action, await this.#owners(ref));
   }
 
+  /**
+   * For a request that makes Loam read or write every object under a key prefix of the artifact bucket (a
+   * job's S3Prefix channel, an output path): `checkHeld` on the prefix, and the action on every
+   * experiment whose artifact location starts under it (`mlflow/1` reaches experiments 1, 10, 11, …).
+   */
+  async checkPrefix(action: string, prefix: ObjectRef): Promise<void> {
+    await this.checkHeld(action, prefix);
+    for (const e of await this.#allExperiments()) {
+      const loc = this.#location(e);
+      if (loc && loc.bucket === prefix.bucket && loc.key.startsWith(prefix.key)) await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-experiment', e.experimentId));
+    }
+  }
+
   async #checkOwners(action: string, owners: Owners): Promise<void> {
     for (const r of owners.runs) {
       await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-run', r.runId));

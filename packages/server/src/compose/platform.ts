@@ -14,6 +14,7 @@ import { endpointCollections } from '@loam/core';
 import { openRegistry, type RegistryCapability } from '../registry/registry.compose.js';
 import { registryCollections, lineageCollections } from '@loam/core';
 import { dataAccessAuthorizer, dataPresenceCheck, readObjectUpTo, type DataPresenceCheck, type DataAccessAuthorizer } from '../operations/data-access-check.js';
+import { ownedObjectsCheck } from '../operations/owned-buckets.js';
 import { openTransform, type TransformCapability } from '../transform/transform.compose.js';
 import { tuningCollections } from '@loam/core/tuning/index';
 import { openTuning, type TuningCapability } from '../tuning/tuning.compose.js';
@@ -98,10 +99,14 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const authorizeAction = async (p: Principal, action: string, resource: string) => authorize(p, await identity.policiesOf(p.userName), action, resource);
     const datasets = openDatasets({ config, store, artifacts, partition, tags, logger, processing: jobs.processing, authorize: authorizeAction });
     stopSweep = datasets.close;
-    const authorizeData = dataAccessAuthorizer({ policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(artifacts, bucket, key, max) });
+    const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
+    const authorizeData = dataAccessAuthorizer({
+      policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(artifacts, bucket, key, max),
+      // Loam's own buckets hold MLflow's artifacts and the datasets' snapshots: their owners are checked too.
+      ownedObjects: ownedObjectsCheck({ tracking, datasetBucket: datasets.datasets.bucket, partition, authorize: authorizeAction }),
+    });
     const checkDataPresence = dataPresenceCheck(artifacts);
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData, authorize: authorizeAction });
-    const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
     const trackingAccess = new TrackingAccess(tracking, authorizeAction, partition);
     // Lineage shows a run to whom runs/get would: allowed on the run and on its experiment.
     const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction, lineageReadCheck: (p, arn) => trackingAccess.runArnVisible(p, arn) });

@@ -2,6 +2,7 @@ import { buffer } from 'node:stream/consumers';
 import { manifestPrefixOf, type DataAccess } from '@loam/contracts';
 import { authorizeData, evaluatePrefix, LoamError, NotFoundError, parseS3Uri, ValidationError, type ArtifactStore, type PolicyDocument, type Principal } from '@loam/core';
 import { s3Arn } from '../transports/s3/s3-request.js';
+import type { OwnedObjectsCheck } from './owned-buckets.js';
 
 /**
  * Checks one location a request makes Loam read or write for the caller; throws AccessDeniedError (403).
@@ -13,6 +14,8 @@ export interface DataAccessDeps {
   readonly policiesOf: (userName: string) => Promise<readonly PolicyDocument[]>;
   /** A manifest's bytes (at most `maxBytes`; longer → undefined), or undefined when there is no such object. */
   readonly readObject: (bucket: string, key: string, maxBytes: number) => Promise<Buffer | undefined>;
+  /** Locations in Loam's own buckets are also checked against what holds their objects (owned-buckets.ts). */
+  readonly ownedObjects?: OwnedObjectsCheck;
 }
 
 /** Manifests are read whole when the request is taken; SageMaker's are small lists of keys. */
@@ -32,6 +35,7 @@ export function dataAccessAuthorizer(deps: DataAccessDeps): DataAccessAuthorizer
     if (!ref) throw new ValidationError(`${access.field} '${access.uri}' is not an s3://bucket/key URI.`, [{ path: access.field, message: 'expected s3://bucket/key' }]);
     const policies = await deps.policiesOf(principal.userName);
     for (const action of access.actions) authorizeData(principal, policies, action, s3Arn(ref.bucket, ref.key), access.scope, access.field);
+    await deps.ownedObjects?.(principal, policies, access, ref);
     // A caller who may read every object (AdministratorAccess) needs no manifest read: any prefix is theirs.
     if (!access.manifest || evaluatePrefix(policies, 's3:GetObject', 'arn:loam:s3:::') === 'Allow') return undefined;
     const prefix = await manifestPrefix(deps, access, ref.bucket, ref.key);

@@ -23,6 +23,7 @@ async function s3As(name: string, statements: unknown[]): Promise<S3Client> {
 }
 
 let mallory: S3Client;
+let malloryToken: string;
 let reader: S3Client;
 
 beforeAll(async () => {
@@ -39,6 +40,7 @@ beforeAll(async () => {
   ]);
   reader = await s3As('reader', [{ Effect: 'Allow', Action: ['sagemaker:DescribeDataset', 's3:GetObject'], Resource: '*' }]);
   await loam.platform.artifacts.ensureBucket('mallory-data');
+  malloryToken = (await loam.platform.identity.CreateApiToken({ UserName: 'mallory', TokenName: 't' }, system)).ApiToken.Token;
 }, 60_000);
 afterAll(async () => loam?.close());
 
@@ -55,6 +57,26 @@ describe("S3 requests on Loam's dataset bucket are authorized on the dataset an 
     const preview = await loam.app.inject({ method: 'GET', url: '/api/v1/datasets/protected-ds/preview', headers: { authorization: `Bearer ${loam.adminToken}` } });
     expect(preview.statusCode, preview.body).toBe(200);
     expect(preview.body).toContain('alpha');
+  });
+
+  it('nor through a job that Loam would make read or write it (its folder, a prefix reaching it, the whole bucket)', async () => {
+    const job = (name: string, input: string | undefined, output: string | undefined) => ({
+      ProcessingJobName: name, RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+      AppSpecification: { ImageUri: 'sagemaker-scikit-learn:1.2-1-cpu-py3', ContainerEntrypoint: ['python3', '-c', 'pass'] },
+      ...(input ? { ProcessingInputs: [{ InputName: 'data', S3Input: { S3Uri: input, LocalPath: '/opt/ml/processing/input', S3DataType: 'S3Prefix' } }] } : {}),
+      ...(output ? { ProcessingOutputConfig: { Outputs: [{ OutputName: 'o', S3Output: { S3Uri: output, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }] } } : {}),
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
+    });
+    for (const [name, input, output] of [
+      ['read-folder', `s3://${snapshot.bucket}/datasets/protected-ds/`, undefined],
+      ['read-prefix', `s3://${snapshot.bucket}/datasets/prot`, undefined],
+      ['read-bucket', `s3://${snapshot.bucket}/`, undefined],
+      ['write-version', undefined, `s3://${snapshot.bucket}/${snapshot.key.split('/').slice(0, -1).join('/')}`],
+    ] as const) {
+      const r = await loam.app.inject({ method: 'POST', url: '/api/v1/processing-jobs', headers: { authorization: `Bearer ${malloryToken}`, 'content-type': 'application/json' }, payload: JSON.stringify(job(name, input, output)) });
+      expect(r.statusCode, `${name}: ${r.body}`).toBe(403);
+      expect(r.body, name).toContain(":dataset/");
+    }
   });
 
   it('a user allowed to describe the dataset still reads its snapshot over S3', async () => {

@@ -69,6 +69,28 @@ describe("S3 requests on Loam's MLflow artifact bucket are authorized on the run
     expect((await loam.platform.artifacts.head({ bucket: 'mallory-data', key: 'stolen.pkl' }).catch(() => undefined))).toBeUndefined();
   });
 
+  it('nor through a job that Loam would make read or write them (an input, an output path, the whole bucket)', async () => {
+    const job = (name: string, input: string | undefined, output: string | undefined) => ({
+      ProcessingJobName: name, RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+      AppSpecification: { ImageUri: 'sagemaker-scikit-learn:1.2-1-cpu-py3', ContainerEntrypoint: ['python3', '-c', 'pass'] },
+      ...(input ? { ProcessingInputs: [{ InputName: 'data', S3Input: { S3Uri: input, LocalPath: '/opt/ml/processing/input', S3DataType: 'S3Prefix' } }] } : {}),
+      ...(output ? { ProcessingOutputConfig: { Outputs: [{ OutputName: 'o', S3Output: { S3Uri: output, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }] } } : {}),
+      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
+    });
+    const create = (token: string, body: unknown) => loam.app.inject({ method: 'POST', url: '/api/v1/processing-jobs', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    for (const [name, input, output] of [
+      ['read-run', `s3://loam-mlflow/mlflow/${exp}/${run}/artifacts/`, undefined],
+      ['read-bucket', 's3://loam-mlflow/', undefined],
+      ['write-run', undefined, `s3://loam-mlflow/mlflow/${exp}/${run}/artifacts/model`],
+    ] as const) {
+      const r = await create(mallory.token, job(name, input, output));
+      expect(r.statusCode, `${name}: ${r.body}`).toBe(403);
+      expect(r.body).toContain(`mlflow-experiment/${exp}`);
+    }
+    const own = await create(bob.token, job('bob-reads-his-run', `s3://loam-mlflow/mlflow/${exp}/${run}/artifacts/`, undefined));
+    expect(own.statusCode, own.body).toBe(200);
+  });
+
   it('the run’s owner still reads and writes them over S3', async () => {
     const got = await bob.s3.send(new GetObjectCommand({ Bucket: 'loam-mlflow', Key: key }));
     expect(await got.Body?.transformToString()).toBe('bob weights');
