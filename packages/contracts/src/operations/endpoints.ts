@@ -4,6 +4,7 @@ import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/endpoints.js';
 import * as A from '../shapes/endpoint-alarms.js';
+import * as M from '../shapes/endpoint-metric-data.js';
 
 const config = 'arn:loam:sagemaker:{Region}:{Account}:endpoint-config/{EndpointConfigName}';
 const endpoint = 'arn:loam:sagemaker:{Region}:{Account}:endpoint/{EndpointName}';
@@ -132,6 +133,26 @@ export const DescribeScalingActivities = defineOperation({
   ...autoscaling, name: 'DescribeScalingActivities', kind: 'list', summary: 'Lists the scaling actions the autoscaler took (newest first): from and to how many instances, why, and whether it worked.',
   input: A.DescribeScalingActivitiesInput, output: A.DescribeScalingActivitiesOutput, errors: ['ValidationException'],
   iamAction: 'application-autoscaling:DescribeScalingActivities', rest: { method: 'GET', path: '/api/v1/scaling-activities' },
+});
+// CloudWatch has no resource-level permissions for its metric reads: a caller allowed them reads every
+// endpoint's metrics, as on AWS (docs/aws-clients.md).
+const metricsNote = 'CloudWatch grants metric reads on `*` only: a caller allowed this action reads the metrics of every endpoint, whatever its SageMaker permissions.';
+export const GetMetricStatistics = defineOperation({
+  ...cloudwatch, name: 'GetMetricStatistics', kind: 'action',
+  summary: "Statistics of an endpoint variant's metric (AWS/SageMaker Invocations, ModelLatency, …) per period, as CloudWatch's GetMetricStatistics.",
+  input: M.GetMetricStatisticsInput, output: M.GetMetricStatisticsOutput, errors: ['ValidationException'],
+  iamAction: 'cloudwatch:GetMetricStatistics', resource: '*', authorizationNote: metricsNote, rest: { method: 'POST', path: '/api/v1/metrics/statistics' },
+});
+export const GetMetricData = defineOperation({
+  ...cloudwatch, name: 'GetMetricData', kind: 'action',
+  summary: "Endpoint variants' metrics as time series (MetricStat queries, paged by MaxDatapoints), as CloudWatch's GetMetricData; metric math Expressions are refused.",
+  input: M.GetMetricDataInput, output: M.GetMetricDataOutput, errors: ['ValidationException'],
+  iamAction: 'cloudwatch:GetMetricData', resource: '*', authorizationNote: metricsNote, rest: { method: 'POST', path: '/api/v1/metrics/data' },
+});
+export const ListMetrics = defineOperation({
+  ...cloudwatch, name: 'ListMetrics', kind: 'list', summary: "Lists the AWS/SageMaker metrics of every endpoint variant (one per metric name, EndpointName and VariantName), as CloudWatch's ListMetrics.",
+  input: M.ListMetricsInput, output: M.ListMetricsOutput, errors: ['ValidationException'],
+  iamAction: 'cloudwatch:ListMetrics', resource: '*', authorizationNote: metricsNote, rest: { method: 'POST', path: '/api/v1/metrics/list' },
 });
 export const GetEndpointMetrics = defineOperation({
   ...ext, name: 'GetEndpointMetrics', kind: 'describe', summary: "An endpoint's per-variant invocations, errors and latency over time (for charts).",

@@ -14,6 +14,8 @@ import { EndpointMetricsService } from './endpoint-metrics.service.js';
 import { EndpointRouter } from './endpoint-router.js';
 import { InstanceFactory } from './instance-factory.js';
 import type { DataAccessAuthorizer } from '../operations/data-access-check.js';
+import { MetricDataService } from './metric-data.service.js';
+import { MetricHistory } from './metric-history.js';
 import { MetricsRegistry } from './metrics-registry.js';
 import { registerPrometheusRoute } from './prometheus.routes.js';
 
@@ -130,9 +132,14 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   ctl.startHealthChecks();
   autoscaler.start();
   const metricsService = new EndpointMetricsService({ metrics, endpoints: endpoints.endpoints, controller: ctl });
+  // CloudWatch's metric reads: ended minutes go to the store every 15 s (ADR 0011).
+  const history = new MetricHistory({ store, metrics, instancesOf, logger: log });
+  const historyTimer = setInterval(() => void history.flush(), 15_000);
+  historyTimer.unref();
+  const metricData = new MetricDataService({ history, metrics, store });
   return {
     models, configs, endpoints, alarms, scaling, controller: ctl, router, metrics, evaluator, autoscaler, logGroups: logs.groups,
-    services: [models, configs, endpoints, alarms, scaling, metricsService, router],
+    services: [models, configs, endpoints, alarms, scaling, metricsService, metricData, router],
     async start() {
       const orphans = await scaling.removeOrphans();
       if (orphans.length > 0) log.info({ resourceIds: orphans }, 'removed scalable targets of deleted endpoints');
@@ -148,6 +155,8 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
       if (alarmTimer) clearTimeout(alarmTimer);
       alarmTimer = undefined;
       autoscaler.stop();
+      clearInterval(historyTimer);
+      await history.flush(true);
       await ctl.close();
       await launcher.close();
     },

@@ -1,7 +1,4 @@
-/** Latency histogram buckets: 8 per power of two of microseconds, up to ~70 s. */
-const BUCKETS = 8 * 27;
-const bucketOf = (us: number) => Math.min(BUCKETS - 1, us < 1 ? 0 : Math.floor(Math.log2(us) * 8));
-const bucketUpper = (b: number) => 2 ** ((b + 1) / 8);
+import { BUCKETS, bucketOf, bucketUpper, emptyAggregate, type MetricAggregate } from './metric-aggregate.js';
 
 /** One second of one variant's traffic. */
 export class SecondStats {
@@ -11,7 +8,12 @@ export class SecondStats {
   modelLatencySumUs = 0;
   overheadLatencySumUs = 0;
   latencyCount = 0;
+  modelMinUs = Infinity;
+  modelMaxUs = -Infinity;
+  overheadMinUs = Infinity;
+  overheadMaxUs = -Infinity;
   readonly modelHist = new Uint32Array(BUCKETS);
+  readonly overheadHist = new Uint32Array(BUCKETS);
   constructor(readonly second: number) {}
 }
 
@@ -63,6 +65,10 @@ export class VariantMetrics {
       s.latencyCount++;
       const b = bucketOf(modelUs);
       s.modelHist[b] = (s.modelHist[b] as number) + 1;
+      const o = bucketOf(overheadUs);
+      s.overheadHist[o] = (s.overheadHist[o] as number) + 1;
+      s.modelMinUs = Math.min(s.modelMinUs, modelUs); s.modelMaxUs = Math.max(s.modelMaxUs, modelUs);
+      s.overheadMinUs = Math.min(s.overheadMinUs, overheadUs); s.overheadMaxUs = Math.max(s.overheadMaxUs, overheadUs);
       this.modelHistTotal[b] = (this.modelHistTotal[b] as number) + 1;
       this.total.modelLatencySumUs += modelUs;
       this.total.overheadLatencySumUs += overheadUs;
@@ -95,6 +101,28 @@ export class VariantMetrics {
       invocations: inv, errors4xx: e4, errors5xx: e5, secondsWithData: seconds, percentile,
       ...(n > 0 ? { modelLatencyAvgUs: ml / n, overheadLatencyAvgUs: ol / n, modelLatencyMaxUs: bucketUpper(maxB), modelLatencyMinUs: bucketUpper(minB - 1) } : {}),
     };
+  }
+
+  /**
+   * The seconds in `[fromSec, toSec)` as one aggregate with exact extremes and sparse histograms (what
+   * CloudWatch's statistics and the persisted per-minute aggregates are computed from).
+   */
+  aggregate(fromSec: number, toSec: number): MetricAggregate {
+    const a = emptyAggregate();
+    for (let t = Math.max(fromSec, toSec - 3599); t < toSec; t++) {
+      const s = this.ring[t % 3600];
+      if (!s || s.second !== t || s.invocations === 0) continue;
+      a.invocations += s.invocations; a.errors4xx += s.errors4xx; a.errors5xx += s.errors5xx;
+      a.modelSumUs += s.modelLatencySumUs; a.overheadSumUs += s.overheadLatencySumUs; a.latencyCount += s.latencyCount;
+      if (s.latencyCount === 0) continue;
+      a.modelMinUs = Math.min(a.modelMinUs ?? Infinity, s.modelMinUs); a.modelMaxUs = Math.max(a.modelMaxUs ?? -Infinity, s.modelMaxUs);
+      a.overheadMinUs = Math.min(a.overheadMinUs ?? Infinity, s.overheadMinUs); a.overheadMaxUs = Math.max(a.overheadMaxUs ?? -Infinity, s.overheadMaxUs);
+      for (let b = 0; b < BUCKETS; b++) {
+        if (s.modelHist[b]) a.modelHist[b] = (a.modelHist[b] ?? 0) + (s.modelHist[b] as number);
+        if (s.overheadHist[b]) a.overheadHist[b] = (a.overheadHist[b] ?? 0) + (s.overheadHist[b] as number);
+      }
+    }
+    return a;
   }
 
   /** Cumulative histogram for Prometheus (`le` in seconds). */

@@ -55,7 +55,7 @@ print(json.dumps({
   'actions': error(cw.put_metric_alarm, **dict(base, AlarmActions=['arn:aws:sns:us-east-1:111122223333:ops'])),
   'anomaly': error(cw.put_metric_alarm, **dict(base, ComparisonOperator='LessThanLowerOrGreaterThanUpperThreshold')),
   'noEndpoint': error(cw.put_metric_alarm, **dict(base, Dimensions=[{'Name': 'VariantName', 'Value': 'AllTraffic'}])),
-  'unknownAction': error(cw.list_metrics),
+  'unknownAction': error(cw.describe_alarm_history),
   'left': [a['AlarmName'] for a in cw.describe_alarms()['MetricAlarms']],
 }))
 `);

@@ -98,6 +98,31 @@ print(json.dumps({'alarm': a[0], 'tsType': type(ts).__name__, 'age': (datetime.d
     expect(out['left']).toEqual([`${tag}-5xx`]);
   }, 60_000);
 
+  it.skipIf(python === undefined)("reads an endpoint's metrics: GetMetricStatistics with percentiles, GetMetricData, ListMetrics", async () => {
+    const v = loam.platform.endpoints.metrics.variant(`json-${tag}`, 'AllTraffic');
+    for (const us of [40_000, 50_000, 60_000]) v.record(200, us, 500);
+    const out = await boto3<Record<string, any>>(python!, `
+import datetime
+cw = client('cloudwatch')
+now = datetime.datetime.now(datetime.timezone.utc)
+D = [{'Name': 'EndpointName', 'Value': 'json-' + ARGS['tag']}, {'Name': 'VariantName', 'Value': 'AllTraffic'}]
+s = cw.get_metric_statistics(Namespace='AWS/SageMaker', MetricName='ModelLatency', Dimensions=D, StartTime=now - datetime.timedelta(minutes=10), EndTime=now + datetime.timedelta(minutes=1), Period=3600, ExtendedStatistics=['p100', 'p50'])
+d = cw.get_metric_data(MetricDataQueries=[{'Id': 'm', 'MetricStat': {'Metric': {'Namespace': 'AWS/SageMaker', 'MetricName': 'ModelLatency', 'Dimensions': D}, 'Period': 3600, 'Stat': 'Maximum'}}],
+  StartTime=now - datetime.timedelta(minutes=10), EndTime=now + datetime.timedelta(minutes=1))
+l = cw.list_metrics(Namespace='AWS/SageMaker', MetricName='Invocations', Dimensions=[{'Name': 'EndpointName', 'Value': 'json-' + ARGS['tag']}])
+p = s['Datapoints'][0]
+print(json.dumps({'point': {'ext': p['ExtendedStatistics'], 'unit': p['Unit'], 'tsType': type(p['Timestamp']).__name__}, 'values': d['MetricDataResults'][0]['Values'],
+  'tsType': type(d['MetricDataResults'][0]['Timestamps'][0]).__name__, 'list': l['Metrics'], 'sent': SENT}))
+`, { tag });
+    for (const h of out['sent']) expect(h['x-amz-target']).toMatch(new RegExp(`^${target}\\.(GetMetricStatistics|GetMetricData|ListMetrics)$`));
+    expect(out['point']).toEqual({ ext: { p100: 60_000, p50: expect.any(Number) }, unit: 'Microseconds', tsType: 'datetime' });
+    expect(out['point'].ext.p50).toBeGreaterThanOrEqual(40_000);
+    expect(out['point'].ext.p50).toBeLessThanOrEqual(60_000);
+    expect(out['values']).toEqual([60_000]);
+    expect(out['tsType']).toBe('datetime');
+    expect(out['list']).toEqual([{ Namespace: 'AWS/SageMaker', MetricName: 'Invocations', Dimensions: [{ Name: 'EndpointName', Value: `json-${tag}` }, { Name: 'VariantName', Value: 'AllTraffic' }] }]);
+  }, 60_000);
+
   it.skipIf(python === undefined)("refuses by CloudWatch's query codes (x-amzn-query-error), modeled exceptions included, and stores nothing", async () => {
     const out = await boto3<Record<string, any>>(python!, `
 cw = client('cloudwatch')
@@ -106,7 +131,7 @@ base = dict(AlarmName='bad-' + ARGS['tag'], Namespace='AWS/SageMaker', MetricNam
 print(json.dumps({
   'metric': error(cw.put_metric_alarm, **dict(base, MetricName='CPUUtilization')),
   'modeled': error(cw.put_metric_alarm, **dict(base, Namespace='AWS/EC2')),
-  'unknownAction': error(cw.list_metrics),
+  'unknownAction': error(cw.describe_alarm_history),
   'denied': error(client('cloudwatch', key=ARGS['eve']).describe_alarms),
   'badSecret': error(client('cloudwatch', key=[ARGS['id'], 'wrong']).describe_alarms),
   'left': [a['AlarmName'] for a in cw.describe_alarms()['MetricAlarms']],

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { Timestamp } from '@loam/contracts';
 import { AwsProtocolError } from '../aws-json/aws-errors.js';
 
 /** A node of the form's tree: text, or members by name in an object without a prototype. */
@@ -66,6 +67,11 @@ function convert(n: Node, schema: TSchema | undefined): unknown {
     return Object.fromEntries(Object.keys(n).map((k) => [k, convert(n[k] as Node, own(props, k) ? props[k] : undefined)]));
   }
   if (typeof n !== 'string') return n;
+  if (schema['type'] === 'number' && schema['description'] === Timestamp.description && !/^-?\d+(\.\d+)?$/.test(n.trim())) {
+    // Timestamps travel as ISO 8601 (botocore's query serializer) and become epoch seconds, as in JSON.
+    const ms = Date.parse(n);
+    return Number.isFinite(ms) ? ms / 1000 : n;
+  }
   if (schema['type'] === 'integer' || schema['type'] === 'number') {
     const x = Number(n);
     return n.trim() !== '' && Number.isFinite(x) ? x : n;
@@ -77,7 +83,7 @@ function convert(n: Node, schema: TSchema | undefined): unknown {
 /**
  * Rebuilds an operation's JSON input from the AWS query protocol's flattened form members, guided by the
  * operation's input schema (the one table's shape: there is no second, hand-kept one). Lists arrive as
- * `Name.member.N`, structures as `Name.Member`, numbers and booleans as text. Members the schema does not
+ * `Name.member.N`, structures as `Name.Member`, numbers and booleans as text, timestamps as ISO 8601. Members the schema does not
  * have are passed on as they came, so validation refuses them by name. A key with a segment `__proto__`,
  * `constructor` or `prototype` is refused (InvalidParameterValue naming it): the tree is built in
  * prototype-free objects, and such names are never members.

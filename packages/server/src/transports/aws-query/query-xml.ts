@@ -5,9 +5,14 @@ const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp
 
 const isTimestamp = (s: TSchema | undefined): boolean => s !== undefined && s['type'] === 'number' && s['description'] === Timestamp.description;
 
-/** One value as the query protocol's XML carries it: lists as `<member>`, timestamps in ISO 8601. */
+/** One value as the query protocol's XML carries it: lists as `<member>`, maps as `<entry>`, timestamps in ISO 8601. */
 function value(v: unknown, schema: TSchema | undefined): string {
   if (Array.isArray(v)) return v.map((item) => `<member>${value(item, schema?.['items'] as TSchema | undefined)}</member>`).join('');
+  if (v !== null && typeof v === 'object' && schema?.['patternProperties'] !== undefined) {
+    // A map: `<entry><key>…</key><value>…</value></entry>`, as botocore's query parser reads one.
+    const item = Object.values(schema['patternProperties'] as Record<string, TSchema>)[0];
+    return Object.entries(v).map(([k, x]) => `<entry><key>${escape(k)}</key><value>${value(x, item)}</value></entry>`).join('');
+  }
   if (v !== null && typeof v === 'object') {
     const props = (schema?.['properties'] ?? {}) as Record<string, TSchema>;
     return Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => `<${k}>${value(x, props[k])}</${k}>`).join('');

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { metricMinutesCollection, silentLogger } from '@loam/core';
+import type { TestLoam } from '../compose/loam.test-support.js';
+import { call, deploy, invoke, openLoamAt, storeGbdtModel, xgboostImage } from './endpoints.test-support.js';
+import { MetricHistory } from './metric-history.js';
+import { MetricsRegistry } from './metrics-registry.js';
+
+// CloudWatch keeps an endpoint's one-minute datapoints 15 days; Loam's registry holds an hour in memory.
+// The minutes are stored as they end (and at close), so GetMetricStatistics answers the same after a
+// restart, and minutes older than the retention are deleted.
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const dims = [{ Name: 'EndpointName', Value: 'ep' }, { Name: 'VariantName', Value: 'AllTraffic' }];
+
+async function statistics(loam: TestLoam, metric: string, stats: string[], from: number, to: number): Promise<{ status: number; body: any }> {
+  return call(loam, 'POST', '/api/v1/metrics/statistics', { Namespace: 'AWS/SageMaker', MetricName: metric, Dimensions: dims, StartTime: from, EndTime: to, Period: 3600, Statistics: stats });
+}
+
+it("an endpoint's metrics survive a restart: the minutes are stored and read back with the new ones", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loam-metric-history-'));
+  dirs.push(dataDir);
+  let loam = await openLoamAt(dataDir);
+  const t0 = Date.now() / 1000 - 120;
+  let row = '';
+  try {
+    await loam.platform.artifacts.ensureBucket('models');
+    const { raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'm/model.tar.gz' });
+    expect((await call(loam, 'POST', '/api/v1/models', { ModelName: 'm', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/m/model.tar.gz' } })).status).toBe(200);
+    expect((await deploy(loam, 'ep', [{ name: 'AllTraffic', modelName: 'm' }])).EndpointStatus).toBe('InService');
+    row = raw[0]!.join(',');
+    for (let i = 0; i < 12; i++) expect((await invoke(loam, 'ep', raw[i]!.join(','))).status).toBe(200);
+    const before = await statistics(loam, 'Invocations', ['Sum'], t0, t0 + 600);
+    expect(before.body.Datapoints).toEqual([expect.objectContaining({ Sum: 12, Unit: 'None' })]);
+  } finally {
+    await loam.close();
+  }
+  const token = loam.adminToken;
+  loam = await openLoamAt(dataDir, token);
+  try {
+    await loam.platform.endpoints.start();
+    const after = await statistics(loam, 'Invocations', ['Sum', 'SampleCount'], t0, t0 + 600);
+    expect(after.status).toBe(200);
+    expect(after.body.Datapoints).toEqual([expect.objectContaining({ Sum: 12, SampleCount: 12 })]);
+    const latency = await statistics(loam, 'ModelLatency', ['SampleCount', 'Minimum', 'Maximum'], t0, t0 + 600);
+    expect(latency.body.Datapoints[0]).toMatchObject({ SampleCount: 12, Unit: 'Microseconds' });
+    expect(latency.body.Datapoints[0].Minimum).toBeGreaterThan(0);
+    expect(latency.body.Datapoints[0].Maximum).toBeLessThan(5_000_000);
+    // New traffic in the same hour adds to what the previous run stored.
+    for (let i = 0; i < 3; i++) expect((await invoke(loam, 'ep', row)).status).toBe(200);
+    const more = await statistics(loam, 'Invocations', ['Sum'], t0, t0 + 600);
+    expect(more.body.Datapoints[0].Sum).toBe(15);
+  } finally {
+    await loam.close();
+  }
+}, 120_000);
+
+it('keeps 15 days of minutes: older ones are deleted, a minute stored twice is merged, not doubled', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loam-metric-retention-'));
+  dirs.push(dataDir);
+  const loam = await openLoamAt(dataDir);
+  try {
+    const store = loam.platform.store;
+    const day = 86400_000;
+    let now = Date.UTC(2026, 0, 20, 12, 0, 30);
+    const metrics = new MetricsRegistry();
+    const v = metrics.variant('old', 'AllTraffic');
+    const history = () => new MetricHistory({ store, metrics, instancesOf: () => 2, logger: silentLogger, now: () => now });
+    // Two runs record into the same minute; each stores it at close.
+    const first = history();
+    v.record(200, 1000, 50, now);
+    v.record(500, 3000, 70, now + 1000);
+    await first.flush(true);
+    const second = history();
+    metrics.drop('old');
+    metrics.variant('old', 'AllTraffic').record(200, 2000, 60, now + 2000);
+    await second.flush(true);
+    const minute = Math.floor(now / 60000) * 60;
+    const [m] = await second.minutes('old', 'AllTraffic', minute, minute + 60);
+    expect(m!.aggregate).toMatchObject({ invocations: 3, errors5xx: 1, latencyCount: 3, modelSumUs: 6000, modelMinUs: 1000, modelMaxUs: 3000, overheadMinUs: 50, overheadMaxUs: 70 });
+    expect(m!.instances).toBe(2);
+    // 15 days later the minute is still read; a day after, it is swept.
+    now += 15 * day - 120_000;
+    expect(await history().minutes('old', 'AllTraffic', minute, minute + 60)).toHaveLength(1);
+    now += 2 * day;
+    const later = history();
+    expect(await later.minutes('old', 'AllTraffic', minute, minute + 60)).toEqual([]);
+    await later.flush();
+    expect(await store.collection(metricMinutesCollection).count()).toBe(0);
+  } finally {
+    await loam.close();
+  }
+});

@@ -1,0 +1,135 @@
+import { metricMinutesCollection, type Logger, type MetadataStore } from '@loam/core';
+import { mergeInto, type MetricAggregate } from './metric-aggregate.js';
+import type { MetricsRegistry } from './metrics-registry.js';
+
+/** One minute of a variant: its traffic and the instances serving it. */
+export interface MinutePoint {
+  readonly minute: number;
+  readonly aggregate: MetricAggregate;
+  readonly instances: number;
+}
+
+/** Days of per-minute aggregates kept: CloudWatch keeps one-minute datapoints 15 days. */
+export const METRIC_RETENTION_DAYS = 15;
+
+export interface MetricHistoryOptions {
+  readonly store: MetadataStore;
+  readonly metrics: MetricsRegistry;
+  readonly instancesOf: (endpoint: string, variant: string) => number;
+  readonly logger: Logger;
+  readonly retentionDays?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Endpoint variants' metrics by minute, for CloudWatch's metric reads: minutes before the watermark are
+ * in the metadata store (written once each minute ends, merged into what an earlier run stored for the
+ * same minute), minutes from it on are still in the in-memory registry. So nothing is counted twice and
+ * a restart loses at most the minute it stopped in. Stored minutes older than the retention are deleted.
+ */
+export class MetricHistory {
+  private watermark: number;
+  private flushing: Promise<void> = Promise.resolve();
+  private lastSweep = 0;
+  private readonly now: () => number;
+  private readonly retentionSec: number;
+
+  constructor(private readonly o: MetricHistoryOptions) {
+    this.now = o.now ?? Date.now;
+    this.watermark = Math.floor(this.now() / 60000) * 60;
+    this.retentionSec = (o.retentionDays ?? METRIC_RETENTION_DAYS) * 86400;
+  }
+
+  /** Stores every ended minute (and, with `all`, the current one too: at close). */
+  flush(all = false): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow(all)).catch((e: unknown) => {
+      this.o.logger.warn({ err: (e as Error).message }, 'storing endpoint metrics failed');
+    });
+    return this.flushing;
+  }
+
+  private async flushNow(all: boolean): Promise<void> {
+    const nowSec = Math.floor(this.now() / 1000);
+    const upTo = Math.floor(nowSec / 60) * 60 + (all ? 60 : 0);
+    const from = Math.max(this.watermark, upTo - 3540);
+    const c = this.o.store.collection(metricMinutesCollection);
+    for (let m = from; m < upTo; m += 60) {
+      for (const [endpointName, variants] of this.o.metrics.all()) {
+        for (const [variantName, v] of variants) {
+          const a = v.aggregate(m, m + 60);
+          if (a.invocations === 0) continue;
+          const key = `${endpointName}/${variantName}/${m}`;
+          const prev = await c.get(key);
+          const instances = this.o.instancesOf(endpointName, variantName);
+          if (prev) await c.update(key, prev.version, { ...prev.value, aggregate: mergeInto(structuredClone(prev.value.aggregate), a) });
+          else await c.insert({ key, endpointName, variantName, minute: m, instances, aggregate: a });
+        }
+      }
+    }
+    this.watermark = Math.max(this.watermark, upTo);
+    if (nowSec - this.lastSweep >= 3600) {
+      this.lastSweep = nowSec;
+      await this.sweep(nowSec - this.retentionSec);
+    }
+  }
+
+  /** Deletes stored minutes before `beforeSec`. */
+  async sweep(beforeSec: number): Promise<number> {
+    const c = this.o.store.collection(metricMinutesCollection);
+    let n = 0;
+    for (;;) {
+      const page = await c.list({ filters: [{ field: 'minute', op: 'lt', value: Math.floor(beforeSec) }], maxResults: 500 });
+      for (const r of page.items) if (await c.delete(r.value.key)) n++;
+      if (page.items.length === 0 || !page.nextToken) return n;
+    }
+  }
+
+  /** The minutes of `[fromSec, toSec)` with traffic, oldest first, stored and in memory together. */
+  async minutes(endpointName: string, variantName: string, fromSec: number, toSec: number): Promise<MinutePoint[]> {
+    await this.flushing;
+    const nowSec = this.now() / 1000;
+    const lo = Math.max(Math.floor(fromSec / 60) * 60, Math.floor((nowSec - this.retentionSec) / 60) * 60);
+    const byMinute = new Map<number, { aggregate: MetricAggregate; instances: number }>();
+    const c = this.o.store.collection(metricMinutesCollection);
+    let token: string | undefined;
+    do {
+      const page = await c.list({
+        filters: [{ field: 'endpointName', op: 'eq', value: endpointName }, { field: 'minute', op: 'gte', value: lo }, { field: 'minute', op: 'lt', value: Math.ceil(toSec) }],
+        maxResults: 1000, ...(token ? { nextToken: token } : {}),
+      });
+      for (const { value: r } of page.items) {
+        if (r.variantName === variantName) byMinute.set(r.minute, { aggregate: structuredClone(r.aggregate), instances: r.instances });
+      }
+      token = page.nextToken;
+    } while (token);
+    const v = this.o.metrics.variantsOf(endpointName).get(variantName);
+    if (v) {
+      for (let m = Math.max(lo, this.watermark); m < toSec; m += 60) {
+        const a = v.aggregate(m, m + 60);
+        if (a.invocations === 0) continue;
+        const prev = byMinute.get(m);
+        if (prev) mergeInto(prev.aggregate, a);
+        else byMinute.set(m, { aggregate: a, instances: this.o.instancesOf(endpointName, variantName) });
+      }
+    }
+    return [...byMinute.entries()].sort(([x], [y]) => x - y).map(([minute, p]) => ({ minute, ...p }));
+  }
+
+  /** Endpoint/variant pairs with traffic since `sinceSec` (ListMetrics' RecentlyActive). */
+  async activeSince(sinceSec: number): Promise<Set<string>> {
+    await this.flushing;
+    const out = new Set<string>();
+    const c = this.o.store.collection(metricMinutesCollection);
+    let token: string | undefined;
+    do {
+      const page = await c.list({ filters: [{ field: 'minute', op: 'gte', value: Math.floor(sinceSec / 60) * 60 }], maxResults: 1000, ...(token ? { nextToken: token } : {}) });
+      for (const { value: r } of page.items) out.add(`${r.endpointName}/${r.variantName}`);
+      token = page.nextToken;
+    } while (token);
+    const nowSec = Math.floor(this.now() / 1000) + 1;
+    for (const [e, variants] of this.o.metrics.all()) {
+      for (const [name, v] of variants) if (v.aggregate(Math.max(sinceSec, this.watermark), nowSec).invocations > 0) out.add(`${e}/${name}`);
+    }
+    return out;
+  }
+}
