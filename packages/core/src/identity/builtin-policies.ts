@@ -16,11 +16,12 @@ export const administratorAccess: BuiltInPolicy = {
 
 export const readOnlyAccess: BuiltInPolicy = {
   name: 'ReadOnlyAccess',
-  description: 'Describe, list, get and search every resource; change nothing.',
+  description: 'Describe, list, get and search every resource, and read logs; change nothing.',
   document: doc({
     Sid: 'ReadOnly',
     Effect: 'Allow',
-    Action: ['sagemaker:Describe*', 'sagemaker:List*', 'sagemaker:Get*', 'sagemaker:Search', 'iam:Get*', 'iam:List*', 'sts:GetCallerIdentity'],
+    // The logs actions as AWS's ReadOnlyAccess (and CloudWatchLogsReadOnlyAccess) name them, limited to the reads Loam serves.
+    Action: ['sagemaker:Describe*', 'sagemaker:List*', 'sagemaker:Get*', 'sagemaker:Search', 'iam:Get*', 'iam:List*', 'sts:GetCallerIdentity', 'logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents'],
     Resource: '*',
   }),
 };
