@@ -176,6 +176,14 @@ describe('Datasets and data flows in Studio', { retry: 0 }, () => {
     expect(r.ProcessingJobName).toMatch(/^flow-cancer-prep-[0-9a-f]{8}$/);
     const job = await t.admin.DescribeProcessingJob({ ProcessingJobName: r.ProcessingJobName! });
     expect(job).toMatchObject({ ProcessingJobStatus: 'Completed', AppSpecification: { ImageUri: 'loam/data-wrangler:1' } });
+    // Home's checklist ticks the data-flow step once a flow has run (not when one is saved).
+    const home = await studio.context.newPage();
+    try {
+      await home.goto(new URL('/', page.url()).href);
+      await home.getByRole('region', { name: 'Getting started' }).getByRole('listitem').filter({ hasText: 'Prepare it with a data flow' }).getByText('— done').waitFor();
+    } finally {
+      await home.close();
+    }
     await runs.getByRole('link', { name: r.ProcessingJobName! }).click();
     await heading(r.ProcessingJobName!).waitFor();
     await page.getByText('loam/data-wrangler:1').first().waitFor();

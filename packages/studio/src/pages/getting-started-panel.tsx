@@ -9,14 +9,15 @@ interface Step {
   readonly label: string;
   readonly how: string;
   readonly to: string;
-  /** Whether an object this step creates exists. */
+  /** Whether the step was done: an object it creates exists (for the flow step, a completed run). */
   readonly exists: (signal: AbortSignal) => Promise<boolean>;
 }
 
 // The same steps `loam demo` (run by `npm start` on a fresh data dir) takes, for a user who prefers to click.
 const steps: Step[] = [
   { key: 'dataset', label: 'Import and profile a dataset', how: 'Upload datasets/tabular/breast_cancer.csv and open its profile.', to: '/datasets', exists: async (signal) => (await loam.ListDatasets({ MaxResults: 1 }, { signal })).DatasetSummaries.length > 0 },
-  { key: 'flow', label: 'Prepare it with a data flow', how: 'Add transforms and a split; write train, validation and batch CSVs without header.', to: '/flows', exists: async (signal) => (await loam.ListFlows({ MaxResults: 1 }, { signal })).FlowSummaries.length > 0 },
+  // A flow only prepares data once it has run: a saved flow that never ran wrote no CSV to train on.
+  { key: 'flow', label: 'Prepare it with a data flow', how: 'Add transforms and a split; run it to write train, validation and batch CSVs without header.', to: '/flows', exists: async (signal) => (await loam.ListFlowRuns({ MaxResults: 50 }, { signal })).FlowRuns.some((r) => r.Status === 'Completed') },
   { key: 'training', label: 'Train the built-in XGBoost', how: 'Create a training job with the sagemaker-xgboost image on the train and validation channels.', to: '/training-jobs', exists: async (signal) => (await loam.ListTrainingJobs({ MaxResults: 1 }, { signal })).TrainingJobSummaries.length > 0 },
   { key: 'tuning', label: 'Tune it', how: 'A few trials, two in parallel, maximizing validation:auc.', to: '/tuning-jobs', exists: async (signal) => (await loam.ListHyperParameterTuningJobs({ MaxResults: 1 }, { signal })).HyperParameterTuningJobSummaries.length > 0 },
   { key: 'registry', label: 'Register and approve the best model', how: 'Add a version to a model package group and approve it.', to: registryPath, exists: async (signal) => (await loam.ListModelPackageGroups({ MaxResults: 1 }, { signal })).ModelPackageGroupSummaryList.length > 0 },
@@ -52,7 +53,7 @@ function StepItem({ step }: { step: Step }) {
   );
 }
 
-/** Home's checklist: the lifecycle step by step, each linking to its page and ticked once its object exists. */
+/** Home's checklist: the lifecycle step by step, each linking to its page and ticked once it was done. */
 export function GettingStartedPanel() {
   return (
     <Card withBorder radius="md" component="section" aria-label="Getting started">
