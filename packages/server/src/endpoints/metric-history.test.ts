@@ -65,17 +65,16 @@ it('keeps 15 days of minutes: older ones are deleted, a minute stored twice is m
     const store = loam.platform.store;
     const day = 86400_000;
     let now = Date.UTC(2026, 0, 20, 12, 0, 30);
-    const metrics = new MetricsRegistry();
-    const v = metrics.variant('old', 'AllTraffic');
-    const history = () => new MetricHistory({ store, metrics, instancesOf: () => 2, logger: silentLogger, now: () => now });
+    const history = (metrics = new MetricsRegistry()) => new MetricHistory({ store, metrics, instancesOf: () => 2, logger: silentLogger, now: () => now });
     // Two runs record into the same minute; each stores it at close.
-    const first = history();
-    v.record(200, 1000, 50, now);
-    v.record(500, 3000, 70, now + 1000);
+    const firstRun = new MetricsRegistry();
+    const first = history(firstRun);
+    firstRun.variant('old', 'AllTraffic').record(200, 1000, 50, now);
+    firstRun.variant('old', 'AllTraffic').record(500, 3000, 70, now + 1000);
     await first.flush(true);
-    const second = history();
-    metrics.drop('old');
-    metrics.variant('old', 'AllTraffic').record(200, 2000, 60, now + 2000);
+    const secondRun = new MetricsRegistry();
+    const second = history(secondRun);
+    secondRun.variant('old', 'AllTraffic').record(200, 2000, 60, now + 2000);
     await second.flush(true);
     const minute = Math.floor(now / 60000) * 60;
     const [m] = await second.minutes('old', 'AllTraffic', minute, minute + 60);
@@ -89,6 +88,27 @@ it('keeps 15 days of minutes: older ones are deleted, a minute stored twice is m
     expect(await later.minutes('old', 'AllTraffic', minute, minute + 60)).toEqual([]);
     await later.flush();
     expect(await store.collection(metricMinutesCollection).count()).toBe(0);
+  } finally {
+    await loam.close();
+  }
+});
+
+it("a deleted endpoint's last minute is stored too: its metrics outlive the registry's copy", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loam-metric-deleted-'));
+  dirs.push(dataDir);
+  const loam = await openLoamAt(dataDir);
+  try {
+    let now = Date.UTC(2026, 0, 20, 12, 0, 30);
+    const metrics = new MetricsRegistry();
+    const history = new MetricHistory({ store: loam.platform.store, metrics, instancesOf: () => 1, logger: silentLogger, now: () => now });
+    for (let i = 0; i < 5; i++) metrics.variant('gone', 'AllTraffic').record(200, 1000, 10, now + i);
+    metrics.drop('gone'); // as DeleteEndpoint does, before the minute ends
+    const minute = Math.floor(now / 60000) * 60;
+    expect((await history.minutes('gone', 'AllTraffic', minute, minute + 60))[0]?.aggregate.invocations).toBe(5);
+    now += 60_000;
+    await history.flush();
+    expect((await loam.platform.store.collection(metricMinutesCollection).get(`gone/AllTraffic/${minute}`))?.value.aggregate.invocations).toBe(5);
+    expect((await history.minutes('gone', 'AllTraffic', minute, minute + 60))[0]?.aggregate.invocations).toBe(5); // not counted twice
   } finally {
     await loam.close();
   }

@@ -1,6 +1,6 @@
 import { metricMinutesCollection, type Logger, type MetadataStore } from '@loam/core';
 import { mergeInto, type MetricAggregate } from './metric-aggregate.js';
-import type { MetricsRegistry } from './metrics-registry.js';
+import type { MetricsRegistry, VariantMetrics } from './metrics-registry.js';
 
 /** One minute of a variant: its traffic and the instances serving it. */
 export interface MinutePoint {
@@ -33,11 +33,19 @@ export class MetricHistory {
   private lastSweep = 0;
   private readonly now: () => number;
   private readonly retentionSec: number;
+  /** A deleted endpoint's metrics, until the minute it was deleted in is stored. */
+  private retired: { endpoint: string; variants: ReadonlyMap<string, VariantMetrics>; until: number }[] = [];
 
   constructor(private readonly o: MetricHistoryOptions) {
     this.now = o.now ?? Date.now;
     this.watermark = Math.floor(this.now() / 60000) * 60;
     this.retentionSec = (o.retentionDays ?? METRIC_RETENTION_DAYS) * 86400;
+    o.metrics.onDrop = (endpoint, variants) => this.retired.push({ endpoint, variants, until: Math.floor(this.now() / 60000) * 60 + 60 });
+  }
+
+  /** Every variant whose unstored minutes are in memory: serving endpoints' and deleted ones' not yet stored. */
+  private sources(): [string, ReadonlyMap<string, VariantMetrics>][] {
+    return [...this.o.metrics.all(), ...this.retired.map((r): [string, ReadonlyMap<string, VariantMetrics>] => [r.endpoint, r.variants])];
   }
 
   /** Stores every ended minute (and, with `all`, the current one too: at close). */
@@ -54,7 +62,7 @@ export class MetricHistory {
     const from = Math.max(this.watermark, upTo - 3540);
     const c = this.o.store.collection(metricMinutesCollection);
     for (let m = from; m < upTo; m += 60) {
-      for (const [endpointName, variants] of this.o.metrics.all()) {
+      for (const [endpointName, variants] of this.sources()) {
         for (const [variantName, v] of variants) {
           const a = v.aggregate(m, m + 60);
           if (a.invocations === 0) continue;
@@ -67,6 +75,7 @@ export class MetricHistory {
       }
     }
     this.watermark = Math.max(this.watermark, upTo);
+    this.retired = this.retired.filter((r) => r.until > this.watermark);
     if (nowSec - this.lastSweep >= 3600) {
       this.lastSweep = nowSec;
       await this.sweep(nowSec - this.retentionSec);
@@ -102,8 +111,8 @@ export class MetricHistory {
       }
       token = page.nextToken;
     } while (token);
-    const v = this.o.metrics.variantsOf(endpointName).get(variantName);
-    if (v) {
+    for (const v of this.sources().filter(([e]) => e === endpointName).map(([, vs]) => vs.get(variantName))) {
+      if (!v) continue;
       for (let m = Math.max(lo, this.watermark); m < toSec; m += 60) {
         const a = v.aggregate(m, m + 60);
         if (a.invocations === 0) continue;
@@ -127,7 +136,7 @@ export class MetricHistory {
       token = page.nextToken;
     } while (token);
     const nowSec = Math.floor(this.now() / 1000) + 1;
-    for (const [e, variants] of this.o.metrics.all()) {
+    for (const [e, variants] of this.sources()) {
       for (const [name, v] of variants) if (v.aggregate(Math.max(sinceSec, this.watermark), nowSec).invocations > 0) out.add(`${e}/${name}`);
     }
     return out;

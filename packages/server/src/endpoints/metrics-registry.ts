@@ -157,7 +157,12 @@ export class MetricsRegistry {
     return this.endpoints;
   }
 
+  /** Told of an endpoint's metrics as they are dropped (the metric history stores their last minutes). */
+  onDrop: ((endpoint: string, variants: ReadonlyMap<string, VariantMetrics>) => void) | undefined;
+
   drop(endpoint: string): void {
+    const e = this.endpoints.get(endpoint);
+    if (e) this.onDrop?.(endpoint, e);
     this.endpoints.delete(endpoint);
   }
 }
