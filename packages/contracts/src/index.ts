@@ -14,7 +14,7 @@ export * as processingJobShapes from './shapes/processing-jobs.js';
 export * as modelShapes from './shapes/models.js';
 export * as endpointShapes from './shapes/endpoints.js';
 export * as endpointAlarmShapes from './shapes/endpoint-alarms.js';
-export { jobLogGroups, type JobLogGroup } from './shapes/job-logs.js';
+export { jobLogGroups, logGroupNameOf, type JobLogGroup } from './shapes/job-logs.js';
 export { jobStatuses, secondaryStatuses, trainingInstanceTypes, processingInstanceTypes, type JobStatus, type SecondaryStatusName, type ResolvedImage, type JobChannelSpec, type JobOutputSpec, type JobSpec, type RunnerInput, type RunnerEvent, type RunnerLogLine } from './shapes/jobs-common.js';
 export type { TransformDriverConfig, TransformContainer } from './shapes/transform-jobs.js';
 export { CustomerMetadataKey } from './shapes/model-packages.js';

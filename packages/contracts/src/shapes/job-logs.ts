@@ -86,13 +86,20 @@ export const LogGroup = Type.Object({ logGroupName: Type.String(), creationTime:
 export const DescribeLogGroupsOutput = Output({ logGroups: Type.Array(LogGroup), nextToken: Type.Optional(Type.String()) });
 
 /**
- * The log group a request names, for authorization: `logGroupName`, else the name inside `logGroupIdentifier`
- * (a name, or an ARN `…:log-group:<name>` with or without `:*`). Any value, since it is read before validation.
+ * The log group a request names: `logGroupName`, else the name inside `logGroupIdentifier` (a name, or an ARN
+ * `…:log-group:<name>` with or without `:*`). Any value, since authorization reads it before validation; the
+ * handler reads the group through the same function, so the group authorized is the group read.
  */
-export function logGroupOfRequest(input: Readonly<Record<string, unknown>>): { logGroupName?: string } {
-  if (typeof input.logGroupName === 'string' && input.logGroupName !== '') return { logGroupName: input.logGroupName };
+export function logGroupNameOf(input: { readonly logGroupName?: unknown; readonly logGroupIdentifier?: unknown }): string | undefined {
+  if (typeof input.logGroupName === 'string' && input.logGroupName !== '') return input.logGroupName;
   const id = input.logGroupIdentifier;
-  if (typeof id !== 'string' || id === '') return {};
+  if (typeof id !== 'string' || id === '') return undefined;
   const m = /^arn:[^:]*:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/.exec(id);
-  return { logGroupName: m ? m[1] : id };
+  return m ? m[1] : id;
+}
+
+/** {@link logGroupNameOf} as the operation table's `resourceNames`, for authorization. */
+export function logGroupOfRequest(input: Readonly<Record<string, unknown>>): { logGroupName?: string } {
+  const logGroupName = logGroupNameOf(input);
+  return logGroupName === undefined ? {} : { logGroupName };
 }

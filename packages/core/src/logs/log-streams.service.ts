@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { jobLogGroups, type InputOf, type Operations, type OutputOf, type RunnerLogLine } from '@loam/contracts';
+import { jobLogGroups, logGroupNameOf, type InputOf, type Operations, type OutputOf, type RunnerLogLine } from '@loam/contracts';
 import { isLoamError, LoamError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import type { RequestContext } from '../kernel/context.js';
@@ -180,7 +180,7 @@ export class LogStreamsService {
   }
 
   private async group(input: { readonly logGroupName?: string; readonly logGroupIdentifier?: string }): Promise<{ name: string; source: LogGroupSource }> {
-    const name = input.logGroupName ?? groupOfIdentifier(input.logGroupIdentifier);
+    const name = logGroupNameOf(input);
     if (name === undefined) throw new ValidationError('Either logGroupName or logGroupIdentifier is required.', [{ path: '/logGroupName', message: 'required' }]);
     const source = await this.o.groups.get(name);
     if (!source) {
@@ -244,12 +244,6 @@ function decodeFilterToken(token: string | undefined): { job: string; token: str
     // fall through
   }
   throw badToken(token);
-}
-
-function groupOfIdentifier(id: string | undefined): string | undefined {
-  if (id === undefined) return undefined;
-  const m = /^arn:[^:]*:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/.exec(id);
-  return m ? m[1] : id;
 }
 
 /** CloudWatch orders stream names by their bytes (UTF-8 code units), not by locale. */
