@@ -68,5 +68,8 @@ export function jobLogGroupSource(store: JobStore): LogGroupSource {
     read(u, options) {
       return store.o.executor.readLogs(ids.get(u) as string, options);
     },
+    readBackward(u, options) {
+      return store.o.executor.readLogsBackward(ids.get(u) as string, options);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { LogPage } from '../ports/job-executor.js';
+import type { LogPage, LogTailPage } from '../ports/job-executor.js';
 
 /** One stream of a log unit: the lines of one host. */
 export interface LogUnitStream {
@@ -39,6 +39,13 @@ export interface LogGroupSource {
    * @throws ValidationException for a token it did not issue.
    */
   read(unit: LogUnit, options: { readonly token?: string; readonly limit: number }): Promise<LogPage>;
+  /**
+   * The last lines of a unit before `before` (a token from `read` or from an earlier backward page; the end when
+   * absent), oldest first, at most `limit`, at a cost proportional to the page: what GetLogEvents reads for the
+   * newest events. Tokens are `read`'s: `after` is the token `read` gives after the last line returned.
+   * @throws ValidationException for a token it did not issue.
+   */
+  readBackward(unit: LogUnit, options: { readonly before?: string; readonly limit: number }): Promise<LogTailPage>;
 }
 
 /** The log groups Loam serves. */

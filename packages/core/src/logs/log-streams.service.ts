@@ -80,16 +80,22 @@ export class LogStreamsService {
       const { events, at } = await this.readForward(g.source, unit, from, limit, keep);
       return { events, nextForwardToken: `f/${at ?? ''}`, nextBackwardToken: `b/${from ?? ''}` };
     }
-    // The default (startFromHead false): the newest `limit` events.
+    // The default (startFromHead false): the newest `limit` events, read backward from the end so that a page costs
+    // what it holds, not the log. The forward token is where a forward read of the whole log would have stopped.
     let events: LogEvent[] = [];
-    let at: string | undefined;
+    let end: string | undefined;
+    let seen = false;
+    let before: string | undefined;
     for (;;) {
-      const page = await this.readForward(g.source, unit, at, limit, keep);
-      events = events.concat(page.events).slice(-limit);
-      if (page.at === at || page.scanned === 0) break;
-      at = page.at;
+      const page = await g.source.readBackward(unit, { ...(before ? { before } : {}), limit: limit - events.length });
+      end ??= page.after;
+      seen ||= page.lines.length > 0;
+      events = page.lines.filter(keep).map(eventOf).concat(events);
+      if (events.length >= limit || page.before === undefined) break;
+      before = page.before;
     }
-    return { events, nextForwardToken: `f/${at ?? ''}`, nextBackwardToken: 'b/' };
+    // A log with no line yet: the forward token reads from its start, as before any line was written.
+    return { events: events.slice(-limit), nextForwardToken: `f/${seen ? end : ''}`, nextBackwardToken: 'b/' };
   }
 
   /**

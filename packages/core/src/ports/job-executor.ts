@@ -20,6 +20,19 @@ export interface LogPage {
   readonly nextToken: string;
 }
 
+/** A page of log lines read backwards ({@link JobExecutor.readLogsBackward}), and where it lies in the log. */
+export interface LogTailPage {
+  /** Oldest first: the last lines before the position read back from. */
+  readonly lines: readonly RunnerLogLine[];
+  /**
+   * A `readLogs` token at the first line returned (reading forward from it returns these lines first); pass it as
+   * `before` to read the lines before them. Absent when no line is before them.
+   */
+  readonly before?: string;
+  /** The `readLogs` token after the last line returned: what `readLogs` gives once it has read that line. */
+  readonly after: string;
+}
+
 /** How much work the executor can take at once. */
 export interface ExecutorCapacity {
   /** Hosts (runner processes, pods) that may run at the same time. */
@@ -68,6 +81,15 @@ export interface JobExecutor {
   stop(jobId: string): Promise<void>;
   /** Log lines of a job (running or finished), from `token` on, at most `limit`. */
   readLogs(jobId: string, options: { readonly token?: string; readonly limit: number }): Promise<LogPage>;
+  /**
+   * Log lines of a job read backwards: the last `limit` whole lines before `before` (a token from `readLogs` or from
+   * this method's `before`; the end of what is written so far when absent), oldest first. Costs what the page holds,
+   * not the log (the newest events of a long log, GetLogEvents' default), so a page may hold fewer than `limit`
+   * lines (a bounded read, about 1 MiB) while `before` says more are there. A line still being written is not read.
+   * A job with no log reads as no lines, without `before`.
+   * @throws ValidationException for a token this executor did not issue.
+   */
+  readLogsBackward(jobId: string, options: { readonly before?: string; readonly limit: number }): Promise<LogTailPage>;
   /** Frees what a finished job left behind (its work directory), keeping its logs. */
   release(jobId: string): Promise<void>;
   onEvent(listener: ExecutorListener): void;

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { endpointsCollection, silentLogger, type EndpointRecord, type LogGroupSource } from '@loam/core';
+import { endpointsCollection, LogStreamsService, silentLogger, systemPrincipal, type EndpointRecord, type LogGroupSource, type LogGroups } from '@loam/core';
 import { createMemoryMetadataStore } from '@loam/testkit';
 import { EndpointLogs } from './endpoint-logs.js';
 
@@ -98,5 +98,115 @@ describe('endpoint logs: kept per instance under the data directory, bounded by 
     await store.collection(endpointsCollection).delete('gone');
     expect(await l.sweep()).toEqual(['gone']);
     expect(readdirSync(join(dir, 'endpoint-logs'))).toEqual(['my-ep']);
+  });
+
+  describe('reading a long stream', () => {
+    const n = 60_000;
+    const ctx = { principal: systemPrincipal, requestId: 'test' };
+    const group = '/aws/sagemaker/Endpoints/My-Ep';
+    const stream = 'AllTraffic/my-ep-alltraffic-1';
+    /** The endpoints' groups, counting the lines their sources hand over (what a read costs). */
+    const counted = (groups: LogGroups) => {
+      const handed = { forward: 0, backward: 0 };
+      const wrapped: LogGroups = {
+        list: () => groups.list(),
+        get: async (name) => {
+          const s = await groups.get(name);
+          return (
+            s && {
+              ...s,
+              read: async (u, o) => {
+                const page = await s.read(u, o);
+                handed.forward += page.lines.length;
+                return page;
+              },
+              readBackward: async (u, o) => {
+                const page = await s.readBackward(u, o);
+                handed.backward += page.lines.length;
+                return page;
+              },
+            }
+          );
+        },
+      };
+      return { handed, wrapped };
+    };
+    const write = async (segmentBytes: number) => {
+      const s = await setup(segmentBytes);
+      const l = s.logs();
+      const out = l.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-1');
+      for (let i = 0; i < n; i++) out('stdout', `line ${i} of a long model-server log`);
+      return l;
+    };
+
+    it("GetLogEvents' default (the newest events) reads the page back from the end, not the whole stream, and keeps its tokens", async () => {
+      const l = await write(64 << 20);
+      const { handed, wrapped } = counted(l.groups);
+      const logs = new LogStreamsService({ partition: { region: 'us-east-1', accountId: '000000000000' }, groups: wrapped });
+      const tail = await logs.GetLogEvents({ logGroupName: group, logStreamName: stream, limit: 100 }, ctx);
+      expect(tail.events.map((e) => e.message)).toEqual(Array.from({ length: 100 }, (_, i) => `line ${n - 100 + i} of a long model-server log`));
+      expect(tail.nextBackwardToken).toBe('b/');
+      // The old read went through all 60,000 lines; the page is a few hundred at most.
+      expect(handed.forward + handed.backward).toBeLessThan(2_000);
+      // The forward token is where a forward read of the whole stream ends: reading on gives nothing and the same token.
+      let token: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const page = await logs.GetLogEvents({ logGroupName: group, logStreamName: stream, startFromHead: true, limit: 10_000, ...(token ? { nextToken: token } : {}) }, ctx);
+        if (page.nextForwardToken === token) break;
+        token = page.nextForwardToken;
+      }
+      expect(tail.nextForwardToken).toBe(token);
+      const on = await logs.GetLogEvents({ logGroupName: group, logStreamName: stream, nextToken: tail.nextForwardToken }, ctx);
+      expect(on.events).toEqual([]);
+      expect(on.nextForwardToken).toBe(tail.nextForwardToken);
+      // The default limit (10,000) over pages of about 1 MiB, and a time window that keeps only older lines.
+      const all = await logs.GetLogEvents({ logGroupName: group, logStreamName: stream }, ctx);
+      expect(all.events).toHaveLength(10_000);
+      expect(all.events[0]?.message).toBe(`line ${n - 10_000} of a long model-server log`);
+      const early = await logs.GetLogEvents({ logGroupName: group, logStreamName: stream, endTime: tail.events[0]!.timestamp - 1, limit: 5 }, ctx);
+      expect(early.events.length).toBe(5);
+      expect(early.events.every((e) => e.timestamp < tail.events[0]!.timestamp)).toBe(true);
+    });
+
+    it('reads the newest events across rotated segments, backward page after page as forward', async () => {
+      const l = await write(1 << 20);
+      const source = (await l.groups.get(group))!;
+      const { unit } = (await source.stream(stream))!;
+      const forward = await readAll(source, stream, 5_000);
+      const backward: string[][] = [];
+      let before: string | undefined;
+      for (let i = 0; i < 1000; i++) {
+        const page = await source.readBackward(unit, { ...(before ? { before } : {}), limit: 3_000 });
+        if (i === 0) expect(page.after).toBe(forward.token);
+        backward.unshift(page.lines.map((x) => x.line));
+        if (page.before === undefined) break;
+        before = page.before;
+      }
+      expect(backward.flat()).toEqual(forward.lines);
+      // Two segments of 1 MiB kept, the oldest output dropped.
+      expect(forward.lines.length).toBeLessThan(n);
+      expect(forward.lines.at(-1)).toBe(`line ${n - 1} of a long model-server log`);
+    });
+
+    it('reads a stream without blocking the event loop: other requests run between its pages', async () => {
+      const l = await write(64 << 20);
+      const source = (await l.groups.get(group))!;
+      let turns = 0;
+      let ticking = true;
+      const tick = (): void => {
+        turns++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      let read: { lines: string[] };
+      try {
+        read = await readAll(source, stream, 5_000);
+      } finally {
+        ticking = false;
+      }
+      expect(read.lines).toHaveLength(n);
+      // Twelve pages read: with synchronous reads the loop never turned.
+      expect(turns).toBeGreaterThan(5);
+    });
   });
 });

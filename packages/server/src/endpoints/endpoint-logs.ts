@@ -1,8 +1,9 @@
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeLogToken, encodeLogToken, readLogPage } from '@loam/adapters/executors/local/log-reader';
+import { decodeLogToken, encodeLogToken, readLogPageAsync, readLogTailAt } from '@loam/adapters/executors/local/log-reader';
 import type { RunnerLogLine } from '@loam/contracts';
-import { endpointsCollection, type LogGroupSource, type LogGroups, type LogPage, type LogUnit, type Logger, type MetadataStore } from '@loam/core';
+import { endpointsCollection, type LogGroupSource, type LogGroups, type LogPage, type LogTailPage, type LogUnit, type Logger, type MetadataStore } from '@loam/core';
 
 /** SageMaker's log group of an endpoint: `/aws/sagemaker/Endpoints/<endpoint name>`. */
 export const ENDPOINT_LOG_GROUP_PREFIX = '/aws/sagemaker/Endpoints/';
@@ -159,21 +160,21 @@ export class EndpointLogs {
     } while (nextToken);
   }
 
-  /** One endpoint's streams: a unit per instance directory, its lines' host the instance id. */
+  /** One endpoint's streams: a unit per instance directory, its lines' host the instance id. Read through fs/promises. */
   private source(key: string): LogGroupSource {
     const root = join(this.o.dir, key);
-    const unitOf = (variant: string, instance: string): LogUnit | undefined => {
+    const unitOf = async (variant: string, instance: string): Promise<LogUnit | undefined> => {
       const dir = join(root, variant, instance);
-      const segs = segmentsOf(dir);
+      const segs = await segmentsOfAsync(dir);
       if (segs.length === 0) return undefined;
       let born = 0;
       try {
-        born = statSync(dir).birthtimeMs;
+        born = (await stat(dir)).birthtimeMs;
       } catch {
         return undefined;
       }
-      const last = mtime(segs.at(-1)!.file);
-      const first = born > 0 ? born : mtime(segs[0]!.file);
+      const last = await mtimeAsync(segs.at(-1)!.file);
+      const first = born > 0 ? born : await mtimeAsync(segs[0]!.file);
       const name = `${variant}/${instance}`;
       return { key: name, startTime: Math.floor(first), endTime: Math.ceil(last), lastEventTime: Math.round(last), streams: [{ name, host: instance, creationTime: Math.round(first) }] };
     };
@@ -181,9 +182,9 @@ export class EndpointLogs {
       streamNames: '<variant name>/<instance id>, one per model-server instance that has written',
       units: async () => {
         const out: LogUnit[] = [];
-        for (const variant of list(root).filter((v) => NAME.test(v))) {
-          for (const instance of list(join(root, variant)).filter((i) => INSTANCE.test(i))) {
-            const u = unitOf(variant, instance);
+        for (const variant of (await listAsync(root)).filter((v) => NAME.test(v))) {
+          for (const instance of (await listAsync(join(root, variant))).filter((i) => INSTANCE.test(i))) {
+            const u = await unitOf(variant, instance);
             if (u) out.push(u);
           }
         }
@@ -192,10 +193,11 @@ export class EndpointLogs {
       stream: async (name) => {
         const m = /^([^/]+)\/([^/]+)$/.exec(name);
         if (!m || !NAME.test(m[1] as string) || !INSTANCE.test(m[2] as string)) return undefined;
-        const unit = unitOf(m[1] as string, m[2] as string);
+        const unit = await unitOf(m[1] as string, m[2] as string);
         return unit && { unit, host: m[2] as string };
       },
-      read: async (unit, options) => readSegments(join(root, unit.key), options.token, options.limit),
+      read: (unit, options) => readSegments(join(root, unit.key), options.token, options.limit),
+      readBackward: (unit, options) => readSegmentsBackward(join(root, unit.key), options.before, options.limit),
     };
   }
 }
@@ -219,9 +221,24 @@ function list(dir: string): string[] {
   }
 }
 
-function mtime(file: string): number {
+async function listAsync(dir: string): Promise<string[]> {
   try {
-    return statSync(file).mtimeMs;
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function segmentsOfAsync(dir: string): Promise<{ base: number; file: string }[]> {
+  return (await listAsync(dir))
+    .filter((f) => /^\d{15}\.jsonl$/.test(f))
+    .map((f) => ({ base: Number(f.slice(0, 15)), file: join(dir, f) }))
+    .sort((a, b) => a.base - b.base);
+}
+
+async function mtimeAsync(file: string): Promise<number> {
+  try {
+    return (await stat(file)).mtimeMs;
   } catch {
     return 0;
   }
@@ -231,18 +248,40 @@ function mtime(file: string): number {
  * Whole lines of a stream from a stream offset (the token), across its segments: a position in a dropped segment
  * reads on from the oldest kept one, the end of a segment on into the next.
  */
-export function readSegments(dir: string, token: string | undefined, limit: number): LogPage {
+export async function readSegments(dir: string, token: string | undefined, limit: number): Promise<LogPage> {
   let at = decodeLogToken(token);
-  const segs = segmentsOf(dir);
+  const segs = await segmentsOfAsync(dir);
   if (segs.length === 0) return { lines: [], nextToken: encodeLogToken(at) };
   at = Math.max(at, segs[0]!.base);
   for (let i = segs.findLastIndex((s) => s.base <= at); i < segs.length; i++) {
     const seg = segs[i]!;
-    const page = readLogPage(seg.file, encodeLogToken(at - seg.base), limit);
+    const page = await readLogPageAsync(seg.file, encodeLogToken(at - seg.base), limit);
     at = seg.base + decodeLogToken(page.nextToken);
     if (page.lines.length > 0 || i === segs.length - 1) return { lines: page.lines, nextToken: encodeLogToken(at) };
     // This segment is read to its end: the next one starts where it ends (its name), whatever partial line was left.
     at = segs[i + 1]!.base;
   }
   return { lines: [], nextToken: encodeLogToken(at) };
+}
+
+/**
+ * The last whole lines of a stream before a stream offset (`before`, a token of {@link readSegments}'; the end when
+ * absent), oldest first, read backward within one segment per call (about 1 MiB at most): what the newest events
+ * cost. Nothing is before the oldest kept segment's start.
+ */
+export async function readSegmentsBackward(dir: string, before: string | undefined, limit: number): Promise<LogTailPage> {
+  let to = before === undefined ? Number.POSITIVE_INFINITY : decodeLogToken(before);
+  const segs = await segmentsOfAsync(dir);
+  // A position at a segment's start is the end of the one before it.
+  for (let i = segs.findLastIndex((s) => s.base < to); i >= 0; i--) {
+    const seg = segs[i]!;
+    const t = await readLogTailAt(seg.file, Number.isFinite(to) ? to - seg.base : undefined, limit);
+    if (t.lines.length > 0 || t.start > 0) {
+      const start = seg.base + t.start;
+      return { lines: t.lines, after: encodeLogToken(seg.base + t.end), ...(start > segs[0]!.base ? { before: encodeLogToken(start) } : {}) };
+    }
+    // Nothing whole in this segment before `to`: the previous one, to its end.
+    to = seg.base;
+  }
+  return { lines: [], after: encodeLogToken(Number.isFinite(to) ? to : 0) };
 }

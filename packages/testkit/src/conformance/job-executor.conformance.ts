@@ -62,7 +62,8 @@ export function conformanceSpec(behaviour: ConformanceBehaviour, over: Partial<J
  * The suite every JobExecutor (and the in-memory fake) runs: exit 0 → Completed with the model stored;
  * exit 1 → Failed with the stderr tail; stop reaches Stopped and a second stop is a no-op;
  * hyperparameters and channels arrive as the contract says (shell metacharacters literally); metrics
- * are parsed; logs stream in order and page with their token; an output bucket that does not exist
+ * are parsed; logs stream in order and page with their token, and read backward from the end in pages whose
+ * tokens are readLogs' own; an output bucket that does not exist
  * fails the job at upload and is never created.
  */
 export function describeJobExecutorConformance(target: JobExecutorTarget): void {
@@ -135,6 +136,41 @@ export function describeJobExecutorConformance(target: JobExecutorTarget): void 
       expect(statuses).toEqual(['Downloading', 'Training', 'Uploading']);
       const seqs = (events.get(id) ?? []).map((e) => e.seq);
       expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    });
+
+    it('reads logs backward from the end: the same lines in pages, its tokens the ones readLogs issues', async () => {
+      const spec = conformanceSpec({ exit: 0, lines: 9 });
+      const id = `training-job/${spec.name}`;
+      await executor.start(id, spec);
+      expect((await exitOf(id)).outcome).toBe('Completed');
+      // Forward, to the end: every line and the token after the last.
+      const forward: string[] = [];
+      let endToken: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const page = await executor.readLogs(id, { ...(endToken ? { token: endToken } : {}), limit: 4 });
+        if (page.lines.length === 0) break;
+        forward.push(...page.lines.map((l) => l.line));
+        endToken = page.nextToken;
+      }
+      expect(forward.length).toBeGreaterThan(9);
+      const last = await executor.readLogsBackward(id, { limit: 4 });
+      expect(last.lines.map((l) => l.line)).toEqual(forward.slice(-4));
+      expect(last.after).toBe(endToken);
+      // Reading forward from a backward page's start gives that page's lines.
+      const again = await executor.readLogs(id, { token: last.before as string, limit: 4 });
+      expect(again.lines.map((l) => l.line)).toEqual(forward.slice(-4));
+      const backward: string[][] = [];
+      let before: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const page = await executor.readLogsBackward(id, { ...(before ? { before } : {}), limit: 3 });
+        backward.unshift(page.lines.map((l) => l.line));
+        if (page.before === undefined) break;
+        before = page.before;
+      }
+      expect(backward.flat()).toEqual(forward);
+      const none = await executor.readLogsBackward('training-job/never-started', { limit: 10 });
+      expect(none.lines).toEqual([]);
+      expect(none.before).toBeUndefined();
     });
 
     it('exit 1 → Failed with the stderr tail as the reason, not a platform fault', async () => {

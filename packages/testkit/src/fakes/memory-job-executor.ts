@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { JobSpec, RunnerEvent, RunnerLogLine } from '@loam/contracts';
-import type { ArtifactStore, ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, LogPage } from '@loam/core';
+import type { ArtifactStore, ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, LogPage, LogTailPage } from '@loam/core';
 import { ValidationError } from '@loam/core';
 
 type Draft = RunnerEvent extends infer E ? (E extends RunnerEvent ? Omit<E, 'seq' | 'time'> : never) : never;
@@ -87,6 +87,16 @@ export class MemoryJobExecutor implements JobExecutor {
     if (!Number.isInteger(from) || from < 0) throw new ValidationError(`NextToken is not a log token this service issued.`, [{ path: '/NextToken', message: 'invalid token' }]);
     const lines = (this.jobs.get(jobId)?.logs ?? []).slice(from, from + options.limit);
     return { lines, nextToken: Buffer.from(`i:${from + lines.length}`).toString('base64url') };
+  }
+
+  async readLogsBackward(jobId: string, options: { before?: string; limit: number }): Promise<LogTailPage> {
+    const all = this.jobs.get(jobId)?.logs ?? [];
+    const to = options.before ? Number(Buffer.from(options.before, 'base64url').toString('utf8').replace(/^i:/, '')) : all.length;
+    if (!Number.isInteger(to) || to < 0) throw new ValidationError(`NextToken is not a log token this service issued.`, [{ path: '/NextToken', message: 'invalid token' }]);
+    const end = Math.min(to, all.length);
+    const start = Math.max(0, end - options.limit);
+    const token = (i: number) => Buffer.from(`i:${i}`).toString('base64url');
+    return { lines: all.slice(start, end), after: token(end), ...(start > 0 ? { before: token(start) } : {}) };
   }
 
   async release(): Promise<void> {}

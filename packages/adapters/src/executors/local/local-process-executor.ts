@@ -4,10 +4,10 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobSpec, RunnerInput } from '@loam/contracts';
 import { InternalError, LimitExceededError, silentLogger } from '@loam/core';
-import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, Logger, LogPage } from '@loam/core';
+import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, Logger, LogPage, LogTailPage } from '@loam/core';
 import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyParents, removeHostCgroup, sweepEmptyCgroups, type CgroupSupport, type HostCgroup } from './cgroups.js';
 import { EventTail } from './event-tail.js';
-import { readLogPageAsync } from './log-reader.js';
+import { readLogPageAsync, readLogTailAsync } from './log-reader.js';
 import { endHostProcesses, hostMarker, readPidFile } from './end-job.js';
 import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
 import { findUnshare } from './sandbox.js';
@@ -284,6 +284,10 @@ export class LocalProcessExecutor implements JobExecutor {
   async readLogs(jobId: string, options: { token?: string; limit: number }): Promise<LogPage> {
     // Read asynchronously: the Logs API reads a long log page after page within one request.
     return readLogPageAsync(join(this.jobDir(jobId), 'logs.jsonl'), options.token, options.limit);
+  }
+
+  async readLogsBackward(jobId: string, options: { before?: string; limit: number }): Promise<LogTailPage> {
+    return readLogTailAsync(join(this.jobDir(jobId), 'logs.jsonl'), options.before, options.limit);
   }
 
   async release(jobId: string): Promise<void> {

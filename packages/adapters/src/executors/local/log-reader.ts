@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { RunnerLogLine } from '@loam/contracts';
 import { ValidationError } from '@loam/core';
-import type { LogPage } from '@loam/core';
+import type { LogPage, LogTailPage } from '@loam/core';
 
 /** NextToken for logs: the byte offset to read from, opaque to clients. */
 export function encodeLogToken(offset: number): string {
@@ -49,6 +49,73 @@ export async function readLogPageAsync(file: string, token: string | undefined, 
     const buf = pageBuffer(limit);
     const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
     return linesOf(buf, bytesRead, offset, limit);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A backward read collects about this much per call (1 MiB) at most, so its cost is a page's, not the log's. */
+const TAIL_BYTES = 1 << 20;
+/** The first backward read; each next one doubles, up to {@link TAIL_BYTES}. */
+const TAIL_CHUNK = 64 << 10;
+
+/**
+ * Up to `limit` whole lines of a `logs.jsonl` ending at or before the byte offset of `before` (a token of
+ * {@link readLogPage}'s; the end of the file when absent), oldest first, read backwards in growing chunks until
+ * `limit` lines or about 1 MiB are in hand: what the newest events of a long log cost. A trailing line without its
+ * newline (being written) is left for later, as a forward read leaves it.
+ */
+export async function readLogTailAsync(file: string, before: string | undefined, limit: number): Promise<LogTailPage> {
+  const to = before === undefined ? undefined : decodeLogToken(before);
+  const t = await readLogTailAt(file, to, limit);
+  return { lines: t.lines, after: encodeLogToken(t.end), ...(t.start > 0 ? { before: encodeLogToken(t.start) } : {}) };
+}
+
+/**
+ * {@link readLogTailAsync} in byte offsets within the file: the lines, the offset of the first one returned
+ * (`start`, where to read back from next; 0 when none is before) and the offset after the last one (`end`).
+ */
+export async function readLogTailAt(file: string, to: number | undefined, limit: number): Promise<{ lines: RunnerLogLine[]; start: number; end: number }> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch {
+    return { lines: [], start: 0, end: 0 };
+  }
+  try {
+    const size = (await fh.stat()).size;
+    let pos = Math.min(to ?? size, size);
+    let buf = Buffer.alloc(0);
+    for (let chunk = TAIL_CHUNK; pos > 0; chunk = Math.min(chunk * 2, TAIL_BYTES)) {
+      const n = Math.min(chunk, pos);
+      const b = Buffer.allocUnsafe(n);
+      const { bytesRead } = await fh.read(b, 0, n, pos - n);
+      // The file shrank meanwhile (Loam's logs only grow): read it as far as it was read.
+      if (bytesRead < n) break;
+      pos -= n;
+      buf = Buffer.concat([b, buf]);
+      // Lines whose start is in hand: each newline ends one, but the first one's start is still unread.
+      let newlines = 0;
+      for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) newlines++;
+      const whole = pos === 0 ? newlines : newlines - 1;
+      if (whole >= limit || (buf.length >= TAIL_BYTES && whole >= 1)) break;
+    }
+    const last = buf.lastIndexOf(0x0a);
+    // No whole line before `to` (an empty log, or one still writing its first line): nothing before either.
+    if (last < 0) return { lines: [], start: 0, end: pos };
+    const first = pos === 0 ? 0 : buf.indexOf(0x0a) + 1;
+    const found: { at: number; line: RunnerLogLine }[] = [];
+    for (let at = first; at <= last; ) {
+      const nl = buf.indexOf(0x0a, at);
+      try {
+        found.push({ at, line: JSON.parse(buf.toString('utf8', at, nl)) as RunnerLogLine });
+      } catch {
+        // skip a corrupt line
+      }
+      at = nl + 1;
+    }
+    const kept = found.slice(-limit);
+    return { lines: kept.map((f) => f.line), start: pos + (kept[0]?.at ?? first), end: pos + last + 1 };
   } finally {
     await fh.close();
   }
