@@ -15,6 +15,12 @@ export interface CollectionSpec<T> {
   readonly indexes: Readonly<Partial<Record<keyof T & string, 'text' | 'integer' | 'real'>>>;
   /** Unique indexes beyond the key (e.g. `arn`). */
   readonly unique?: readonly (keyof T & string)[];
+  /**
+   * Listings to read in index order instead of sorting every matching record: sorted by the indexed
+   * field `sortBy` (either order, absent values last), optionally after an `eq` filter on the indexed
+   * field `within`. Without one, a sorted page of a large collection sorts all of it, on every page.
+   */
+  readonly orderIndexes?: readonly { readonly sortBy: keyof T & string; readonly within?: keyof T & string }[];
 }
 
 /** A stored record: the document plus its optimistic-concurrency version (1 on insert). */

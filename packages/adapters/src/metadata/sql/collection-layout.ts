@@ -19,6 +19,8 @@ export interface CollectionLayout {
   /** Indexed fields (unique ones included), the key excluded, with their column types. */
   readonly fields: ReadonlyMap<string, IndexType>;
   readonly unique: readonly string[];
+  /** The spec's order indexes, checked: both fields indexed. */
+  readonly orders: readonly { readonly sortBy: string; readonly within?: string }[];
 }
 
 export function indexColumn(field: string): string {
@@ -49,8 +51,14 @@ export function layoutOf(spec: CollectionSpec<unknown>): CollectionLayout {
     if (!fields.has(field)) fields.set(field, 'text');
     unique.push(field);
   }
+  const orders: { sortBy: string; within?: string }[] = [];
+  for (const o of spec.orderIndexes ?? []) {
+    for (const f of [o.sortBy, o.within]) if (f !== undefined && !fields.has(f)) bad(`order index field '${f}' is not an indexed field`);
+    if (`${spec.name}__o__${o.within ?? ''}__${o.sortBy}`.length > 63) bad(`order index on '${o.sortBy}' has a name longer than PostgreSQL's 63 bytes`);
+    orders.push(o.within === undefined ? { sortBy: o.sortBy } : { sortBy: o.sortBy, within: o.within });
+  }
   const kind = `${spec.name} record`;
-  return { spec, table: spec.name, kind, fields, unique };
+  return { spec, table: spec.name, kind, fields, unique, orders };
 }
 
 /** Whether `v` can live in a column of this type; `null` (absent) always can. */

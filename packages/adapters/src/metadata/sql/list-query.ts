@@ -38,6 +38,17 @@ function checkValue(layout: CollectionLayout, col: Column, v: unknown): IndexVal
   return v;
 }
 
+/**
+ * The least string above every string that starts with `p`, in code-point order: `p` with its last
+ * code unit raised by one. Undefined when that unit is a surrogate or U+FFFF (no safe successor), or
+ * `p` is empty: the range then has no upper bound.
+ */
+export function prefixSuccessor(p: string): string | undefined {
+  const last = p.charCodeAt(p.length - 1);
+  if (p.length === 0 || (last >= 0xd800 && last <= 0xdfff) || last === 0xffff) return undefined;
+  return p.slice(0, -1) + String.fromCharCode(last + 1);
+}
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const COMPARE = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
 
@@ -54,8 +65,12 @@ export function filterSql<T>(d: SqlDialect, layout: CollectionLayout, f: Filter<
     if (col.type !== 'text') throw new ValidationError(`Filter '${f.op}' needs a text field; '${f.field}' is ${col.type}.`, [{ path: `/${f.field}`, message: 'expected a text field' }]);
     const s = v as string;
     if (f.op === 'contains') return sql`${d.caseFold(col.ref)} like ${`%${escapeLike(s.toLowerCase())}%`} escape '\\'`;
-    // substr, not LIKE: SQLite's LIKE ignores ASCII case, and a prefix is case-sensitive.
-    return sql`substr(${col.ref}, 1, length(cast(${s} as text))) = ${s}`;
+    // substr, not LIKE: SQLite's LIKE ignores ASCII case, and a prefix is case-sensitive. The range
+    // around it (text orders by code point on both databases) lets the field's index find the
+    // matches; without it every record was read (the lineage recorder asks this for each new artifact).
+    const exact = sql`substr(${col.ref}, 1, length(cast(${s} as text))) = ${s}`;
+    const upper = prefixSuccessor(s);
+    return upper === undefined ? sql`${col.ref} >= ${s} and ${exact}` : sql`${col.ref} >= ${s} and ${col.ref} < ${upper} and ${exact}`;
   }
   const op = COMPARE[f.op];
   if (op === undefined) throw new ValidationError(`Filter operator '${String(f.op)}' is not one of ${[...Object.keys(COMPARE), 'contains', 'prefix', 'in'].join(', ')}.`);

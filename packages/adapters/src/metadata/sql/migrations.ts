@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { InternalError, type Logger } from '@loam/core';
 import type { SqlDialect } from './dialects/sql-dialect.js';
 import { migratorSchema, unboundedMigrations } from './migration-schema.js';
@@ -11,6 +11,8 @@ import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexTyp
  *   collection:<name>:v1                    the table: pk, doc (JSON text), version
  *   collection:<name>:v1:index:<field>      one typed column ix_<field>, backfilled from doc, indexed
  *   collection:<name>:v1:unique:<field>     a unique index on that column
+ *   collection:<name>:v1:order:[<within>:]<field>
+ *                                           an index in list order: ([ix_<within>,] ix_<field> is null, ix_<field>, pk)
  *
  * Adding a collection, or adding a field to a spec's `indexes` or `unique`, therefore adds exactly
  * one migration, which runs on the next open and backfills the new column from the stored JSON.
@@ -106,6 +108,18 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
       async up(db: Kysely<unknown>) {
         await (db as Db).schema.createIndex(`${t}__u__${field}`).on(t).column(indexColumn(field)).unique().execute();
         await updateRegistry(db as Db, t, (r) => void r.unique.push(field));
+      },
+    };
+  }
+  for (const o of layout.orders) {
+    // The listing's ORDER BY is `(col is null), col, pk` (absent values last, list-query.ts); an index
+    // on exactly those expressions lets a page be read in order and stop at its limit.
+    const col = sql.ref(indexColumn(o.sortBy));
+    const lead = o.within === undefined ? [] : [sql.ref(indexColumn(o.within))];
+    out[`${v1}:order:${o.within === undefined ? '' : `${o.within}:`}${o.sortBy}`] = {
+      async up(db: Kysely<unknown>) {
+        const name = `${t}__o__${o.within ?? ''}__${o.sortBy}`;
+        await sql`create index ${sql.id(name)} on ${sql.table(t)} (${sql.join([...lead, sql`(${col} is null)`, col, sql.ref(KEY_COLUMN)])})`.execute(db);
       },
     };
   }

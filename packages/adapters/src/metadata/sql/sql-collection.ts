@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { ConflictError, NotFoundError, ResourceInUseError, ValidationError, type Collection, type CollectionSpec, type Filter, type ListQuery, type Page, type Versioned } from '@loam/core';
 import { KEY_COLUMN, columnValues, fitsType, describeType, indexColumn, keyOf, type CollectionLayout } from './collection-layout.js';
-import { columnFor, planList, whereSql } from './list-query.js';
+import { columnFor, planList, whereSql, type ListPlan } from './list-query.js';
 import type { Db, SqlSession } from './session.js';
 
 interface Row {
@@ -16,6 +16,11 @@ function checkVersion(v: number): void {
   if (!Number.isSafeInteger(v) || v < 1) {
     throw new ValidationError(`Expected version must be a positive integer; got ${String(v)}.`, [{ path: '/version', message: 'expected a positive integer' }]);
   }
+}
+
+/** A listing's statement: one row more than the page, to know whether another follows. */
+export function listPageQuery(db: Db, layout: CollectionLayout, plan: ListPlan) {
+  return db.selectFrom(layout.table).select([...COLUMNS]).where(plan.where).orderBy(plan.orderBy).limit(plan.limit + 1);
 }
 
 /** One collection as one table; every method is one statement or a short sequence on one session. */
@@ -97,7 +102,7 @@ export class SqlCollection<T> implements Collection<T> {
   async list(query: ListQuery<T> = {}): Promise<Page<Versioned<T>>> {
     const plan = planList(this.session.dialect, this.layout, query);
     const rows = (await this.session.run((db) =>
-      this.#select(db).where(plan.where).orderBy(plan.orderBy).limit(plan.limit + 1).execute(),
+      listPageQuery(db, this.layout, plan).execute(),
     )) as Row[];
     const page = rows.slice(0, plan.limit).map((r) => this.#decode(r));
     const last = page[page.length - 1];
