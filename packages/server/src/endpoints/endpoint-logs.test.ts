@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { endpointsCollection, LogStreamsService, silentLogger, systemPrincipal, type EndpointRecord, type LogGroupSource, type LogGroups } from '@loam/core';
 import { createMemoryMetadataStore } from '@loam/testkit';
 import { EndpointLogs } from './endpoint-logs.js';
@@ -97,6 +97,19 @@ describe('endpoint logs: kept per instance under the data directory, bounded by 
     l.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-2')('stdout', 'y');
     await store.collection(endpointsCollection).delete('gone');
     expect(await l.sweep()).toEqual(['gone']);
+    expect(readdirSync(join(dir, 'endpoint-logs'))).toEqual(['my-ep']);
+  });
+
+  it('an instance started in the same millisecond as a removal, after it, writes its logs', async () => {
+    const { dir, logs } = await setup(1 << 20);
+    const l = logs();
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    try {
+      l.remove('My-Ep');
+      l.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-2')('stdout', 'first line of the new instance');
+    } finally {
+      now.mockRestore();
+    }
     expect(readdirSync(join(dir, 'endpoint-logs'))).toEqual(['my-ep']);
   });
 

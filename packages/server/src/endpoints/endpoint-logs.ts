@@ -48,8 +48,12 @@ export type InstanceOutput = (stream: RunnerLogLine['stream'], line: string) => 
 export class EndpointLogs {
   private readonly segmentBytes: number;
   private warned = false;
-  /** When each endpoint's logs were last removed: an instance started before does not write them again. */
-  private readonly removedAt = new Map<string, number>();
+  /**
+   * How many times each endpoint's logs were removed: a writer made before the last removal (an instance started
+   * before DeleteEndpoint) does not write them again. A count, not a time: a writer made in the same millisecond
+   * as a removal is ordered correctly.
+   */
+  private readonly removals = new Map<string, number>();
 
   constructor(private readonly o: EndpointLogsOptions) {
     this.segmentBytes = o.segmentBytes ?? SEGMENT_BYTES;
@@ -84,7 +88,7 @@ export class EndpointLogs {
     let size = 0;
     let broken = false;
     const key = endpointName.toLowerCase();
-    const startedAt = Date.now();
+    const generation = this.removals.get(key) ?? 0;
     const open = () => {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const last = segmentsOf(dir).at(-1);
@@ -105,7 +109,7 @@ export class EndpointLogs {
     return (stream, line) => {
       if (broken) return;
       // A line written after DeleteEndpoint removed the logs (a stopped instance's last output) is dropped.
-      if ((this.removedAt.get(key) ?? -1) >= startedAt) return;
+      if ((this.removals.get(key) ?? 0) !== generation) return;
       try {
         if (fd === undefined) open();
         const rec: RunnerLogLine = { time: Date.now(), host: instanceId, stream, line: line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line };
@@ -127,7 +131,8 @@ export class EndpointLogs {
   remove(endpointName: string): void {
     const dir = join(this.o.dir, endpointName.toLowerCase());
     if (!NAME.test(endpointName)) return;
-    this.removedAt.set(endpointName.toLowerCase(), Date.now());
+    const key = endpointName.toLowerCase();
+    this.removals.set(key, (this.removals.get(key) ?? 0) + 1);
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch (e) {
