@@ -13,7 +13,8 @@ export type OwnedObjectsCheck = (principal: Principal, policies: readonly Policy
 const mlflowActionOf: Readonly<Record<DataAction, string>> = {
   's3:GetObject': 'sagemaker:GetMlflowArtifact', 's3:PutObject': 'sagemaker:PutMlflowArtifact', 's3:DeleteObject': 'sagemaker:DeleteMlflowArtifact',
 };
-const datasetFolders: Readonly<Record<string, { kind: 'dataset' | 'flow'; actions: Readonly<Record<DataAction, string>> }>> = {
+/** The resource each top folder of the dataset bucket holds objects of, and its action for each S3 action. */
+export const datasetFolders: Readonly<Record<string, { kind: 'dataset' | 'flow'; actions: Readonly<Record<DataAction, string>> }>> = {
   datasets: { kind: 'dataset', actions: { 's3:GetObject': 'sagemaker:DescribeDataset', 's3:PutObject': 'sagemaker:ImportDatasetVersion', 's3:DeleteObject': 'sagemaker:DeleteDataset' } },
   uploads: { kind: 'dataset', actions: { 's3:GetObject': 'sagemaker:DescribeDataset', 's3:PutObject': 'sagemaker:ImportDatasetVersion', 's3:DeleteObject': 'sagemaker:DeleteDataset' } },
   'flow-runs': { kind: 'flow', actions: { 's3:GetObject': 'sagemaker:DescribeFlow', 's3:PutObject': 'sagemaker:StartFlowRun', 's3:DeleteObject': 'sagemaker:DeleteFlow' } },

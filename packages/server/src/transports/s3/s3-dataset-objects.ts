@@ -1,25 +1,16 @@
+import type { DataAction } from '@loam/contracts';
 import { resourceArn, type Partition } from '@loam/core';
 import type { Authorizer } from '../../operations/dispatcher.js';
+import { datasetFolders } from '../../operations/owned-buckets.js';
 
-type Access = 'read' | 'write' | 'delete';
-
-/** What an S3 object action does to what the object belongs to. */
-const accessOf: Readonly<Record<string, Access>> = {
-  's3:GetObject': 'read',
-  's3:GetObjectTagging': 'read',
-  's3:ListMultipartUploadParts': 'read',
-  's3:PutObject': 'write',
-  's3:AbortMultipartUpload': 'write',
-  's3:DeleteObject': 'delete',
-};
-
-/** The resource each top folder of the dataset bucket holds objects of, and its action for each access. */
-const folders: Readonly<Record<string, { kind: 'dataset' | 'flow'; actions: Readonly<Record<Access, string>> }>> = {
-  // A version's Parquet snapshot (datasets/<name>/v<N>/…) and an upload being imported (uploads/<name>/…).
-  datasets: { kind: 'dataset', actions: { read: 'sagemaker:DescribeDataset', write: 'sagemaker:ImportDatasetVersion', delete: 'sagemaker:DeleteDataset' } },
-  uploads: { kind: 'dataset', actions: { read: 'sagemaker:DescribeDataset', write: 'sagemaker:ImportDatasetVersion', delete: 'sagemaker:DeleteDataset' } },
-  // A flow run's bound definition and manifest (flow-runs/<flow>/<run>/…).
-  'flow-runs': { kind: 'flow', actions: { read: 'sagemaker:DescribeFlow', write: 'sagemaker:StartFlowRun', delete: 'sagemaker:DeleteFlow' } },
+/** What an S3 object action does, as a request's data access names it. */
+const accessOf: Readonly<Record<string, DataAction>> = {
+  's3:GetObject': 's3:GetObject',
+  's3:GetObjectTagging': 's3:GetObject',
+  's3:ListMultipartUploadParts': 's3:GetObject',
+  's3:PutObject': 's3:PutObject',
+  's3:AbortMultipartUpload': 's3:PutObject',
+  's3:DeleteObject': 's3:DeleteObject',
 };
 
 /** The dataset bucket, and whether a dataset or flow of that name is this installation's. */
@@ -46,7 +37,7 @@ export function withDatasetOwners(authorize: Authorizer, d: DatasetBucket): Auth
     const access = accessOf[action];
     if (access === undefined || !resource.startsWith(prefix)) return;
     const [top, name] = resource.slice(prefix.length).split('/');
-    const folder = top !== undefined ? folders[top] : undefined;
+    const folder = top !== undefined ? datasetFolders[top] : undefined;
     if (!folder || !name || !(await d.exists(folder.kind, name))) return;
     await authorize(principal, folder.actions[access], resourceArn(d.partition, folder.kind, name));
   };
