@@ -133,7 +133,7 @@ export function registerTrainCommand(program: Command): void {
                 return;
               }
               if (d.FailureReason) process.stderr.write(`FailureReason: ${d.FailureReason}\n`);
-              if (d.ModelArtifacts.S3ModelArtifacts) process.stdout.write(`model: ${d.ModelArtifacts.S3ModelArtifacts}\n`);
+              if (d.ModelArtifacts?.S3ModelArtifacts) process.stdout.write(`model: ${d.ModelArtifacts.S3ModelArtifacts}\n`);
               return;
             }
             await sleep(1000);

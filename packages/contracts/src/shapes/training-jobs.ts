@@ -143,7 +143,8 @@ export const DescribeTrainingJobOutput = Output({
   TrainingJobName: Type.String(),
   TrainingJobArn: Type.String(),
   TuningJobArn: Type.Optional(Type.String({ description: 'The hyperparameter tuning job that launched this training job.' })),
-  ModelArtifacts: Output({ S3ModelArtifacts: Type.String() }),
+  /** Absent until the job has uploaded a model (a failed or stopped job may have none), as SageMaker answers. */
+  ModelArtifacts: Type.Optional(Output({ S3ModelArtifacts: Type.String() })),
   TrainingJobStatus,
   SecondaryStatus,
   FailureReason: Type.Optional(FailureReason),

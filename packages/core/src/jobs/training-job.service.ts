@@ -81,12 +81,12 @@ const ruleNotRun = 'Loam does not run rule evaluation containers: this rule was 
 /** The DescribeTrainingJob answer for a record: the request echoed, plus what happened. */
 export function describeTrainingJob(r: JobRecord): Describe {
   const req = r.request as Record<string, unknown>;
-  const modelUri = r.modelArtifacts ?? '';
   const billable = billableSeconds(r);
   const out: Record<string, unknown> = {
     TrainingJobName: r.name,
     TrainingJobArn: r.arn,
-    ModelArtifacts: { S3ModelArtifacts: modelUri },
+    // SageMaker leaves ModelArtifacts out when no model was uploaded (a failed or stopped job): an empty S3Uri fits no client's model of it.
+    ...(r.modelArtifacts ? { ModelArtifacts: { S3ModelArtifacts: r.modelArtifacts } } : {}),
     TrainingJobStatus: r.status,
     SecondaryStatus: r.secondaryStatus,
     HyperParameters: req['HyperParameters'] ?? {},

@@ -1,4 +1,5 @@
 import type { JobRecord } from '../jobs/job.collections.js';
+import { parseArn, resourceArn } from '../kernel/names.js';
 import type { Direction } from './tuning-engine.js';
 import type { TrialRecord, TuningJobRecord } from './tuning.collections.js';
 
@@ -36,7 +37,8 @@ export function trialSummary(t: TrialRecord, job: TuningJobRecord, child: JobRec
   const out: Record<string, unknown> = {
     ...(objective.definitionName ? { TrainingJobDefinitionName: objective.definitionName } : {}),
     TrainingJobName: t.trainingJobName,
-    TrainingJobArn: child?.arn ?? '',
+    // A trial whose training job was refused or is gone still names its job: the ARN is derived from the name, never ''.
+    TrainingJobArn: child?.arn ?? trainingJobArnOf(job, t.trainingJobName),
     TuningJobName: job.name,
     CreationTime: child?.creationTime ?? job.creationTime,
     TrainingJobStatus: status,
@@ -49,6 +51,11 @@ export function trialSummary(t: TrialRecord, job: TuningJobRecord, child: JobRec
   else if (t.final?.refused) out['FailureReason'] = `CreateTrainingJob refused the request: ${t.final.refused}`;
   if (value !== undefined) out['FinalHyperParameterTuningJobObjectiveMetric'] = { Type: objective.type, MetricName: objective.metricName, Value: value };
   return out;
+}
+
+function trainingJobArnOf(job: TuningJobRecord, name: string): string {
+  const p = parseArn(job.arn);
+  return p ? resourceArn({ region: p.region, accountId: p.accountId }, 'training-job', name) : job.arn.replace(/hyper-parameter-tuning-job\/.*$/, `training-job/${name.toLowerCase()}`);
 }
 
 /** SageMaker's status and objective counters over a tuning job's trials. */

@@ -85,7 +85,7 @@ describe('loam upload and the SDK helpers, against a real server', () => {
     const seen: string[] = [];
     const done = await waitForTrainingJob(client, 'sdk-wait', { intervalMs: 200, onPoll: (d) => seen.push(d.TrainingJobStatus) });
     expect(done.TrainingJobStatus, done.FailureReason).toBe('Completed');
-    expect(done.ModelArtifacts.S3ModelArtifacts).toBe('s3://sdk-wait/out/sdk-wait/output/model.tar.gz');
+    expect(done.ModelArtifacts?.S3ModelArtifacts).toBe('s3://sdk-wait/out/sdk-wait/output/model.tar.gz');
     expect(seen.at(-1)).toBe('Completed');
   });
 });

@@ -49,7 +49,7 @@ async function seed(t: LoamUnderTest): Promise<void> {
     },
     TrainingJobDefinition: { StaticHyperParameters: { num_round: '5', objective: 'binary:logistic', eval_metric: 'auc' }, AlgorithmSpecification: training.AlgorithmSpecification, RoleArn: role, InputDataConfig: channels, OutputDataConfig: { S3OutputPath: 's3://data/tuning/' }, ResourceConfig: training.ResourceConfig, StoppingCondition: training.StoppingCondition },
   } as never);
-  await t.admin.CreateModel({ ModelName: 'bc-model', PrimaryContainer: { Image: image, ModelDataUrl: job.ModelArtifacts.S3ModelArtifacts } });
+  await t.admin.CreateModel({ ModelName: 'bc-model', PrimaryContainer: { Image: image, ModelDataUrl: job.ModelArtifacts?.S3ModelArtifacts ?? '' } });
   await t.admin.CreateTransformJob({
     TransformJobName: 'bc-score',
     ModelName: 'bc-model',
@@ -60,7 +60,7 @@ async function seed(t: LoamUnderTest): Promise<void> {
     DataProcessing: { JoinSource: 'Input' },
   } as never);
   await t.admin.CreateModelPackageGroup({ ModelPackageGroupName: 'bc-models' });
-  await t.admin.CreateModelPackage({ ModelPackageGroupName: 'bc-models', InferenceSpecification: { Containers: [{ Image: image, ModelDataUrl: job.ModelArtifacts.S3ModelArtifacts }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] } } as never);
+  await t.admin.CreateModelPackage({ ModelPackageGroupName: 'bc-models', InferenceSpecification: { Containers: [{ Image: image, ModelDataUrl: job.ModelArtifacts?.S3ModelArtifacts ?? '' }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] } } as never);
 }
 
 // A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).

@@ -35,7 +35,7 @@ describe('Handing a trained job on in Studio', { retry: 0 }, () => {
       for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 1000))) {
         const job = await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' });
         if (job.TrainingJobStatus === 'Completed') {
-          artifact = job.ModelArtifacts.S3ModelArtifacts;
+          artifact = job.ModelArtifacts?.S3ModelArtifacts ?? '';
           break;
         }
         if (job.TrainingJobStatus === 'Failed' || Date.now() - started > 200_000) throw new Error(`training job bc-xgb: ${job.TrainingJobStatus} ${job.FailureReason ?? ''}`);

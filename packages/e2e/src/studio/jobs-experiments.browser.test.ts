@@ -79,7 +79,7 @@ describe('Training jobs and experiments in Studio', { retry: 0 }, () => {
     await page.getByRole('table', { name: 'Final metric values' }).getByText(String(rmse?.Value)).waitFor();
     await page.getByRole('img', { name: /^train:rmse by step: train:rmse last / }).waitFor({ timeout: 30_000 });
     await page.locator('.recharts-line-curve').first().waitFor();
-    await page.getByRole('region', { name: 'Model artifact' }).getByText(job.ModelArtifacts.S3ModelArtifacts, { exact: true }).waitFor();
+    await page.getByRole('region', { name: 'Model artifact' }).getByText(job.ModelArtifacts?.S3ModelArtifacts ?? '', { exact: true }).waitFor();
     // Hyperparameters as a table of names and values, not a JSON blob.
     const hp = page.getByRole('table', { name: 'Hyperparameters' });
     await hp.getByRole('row', { name: 'num_round 50' }).waitFor();
