@@ -73,7 +73,7 @@ export async function openObject(layout: LocalFsLayout, ref: ObjectRef): Promise
       }
       const sidecar = await readSidecar(paths.meta);
       if (describes(sidecar, st)) return { fh, info: toInfo(ref, sidecar) };
-      if (attempt >= MISMATCH_RETRIES) return { fh, info: await repair(layout, ref, paths, fh, st) };
+      if (attempt >= MISMATCH_RETRIES) return { fh, info: await repair(layout, ref, paths, fh, st, sidecar) };
     } catch (e) {
       await fh.close();
       throw e;
@@ -83,19 +83,29 @@ export async function openObject(layout: LocalFsLayout, ref: ObjectRef): Promise
   }
 }
 
-/** Recomputes the sidecar of the open file from its bytes and stores it. */
-async function repair(layout: LocalFsLayout, ref: ObjectRef, paths: ObjectPaths, fh: FileHandle, st: BigIntStats): Promise<ObjectInfo> {
+/**
+ * Recomputes the sidecar of the open file from its bytes and stores it. A stale sidecar (another inode or
+ * mtime: the file was copied back from a backup, or rewritten with the same bytes) whose SHA-256 matches
+ * the bytes still says what the bytes cannot: a multipart upload's ETag, the content type and user
+ * metadata, which are kept. A lost sidecar leaves the plain MD5 (see README.md).
+ */
+async function repair(layout: LocalFsLayout, ref: ObjectRef, paths: ObjectPaths, fh: FileHandle, st: BigIntStats, stale: Sidecar | undefined): Promise<ObjectInfo> {
   const sha = createHash('sha256');
   const md5 = createHash('md5');
   for await (const chunk of fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 16 })) {
     sha.update(chunk as Buffer);
     md5.update(chunk as Buffer);
   }
+  const sha256 = sha.digest('hex');
+  const same = stale !== undefined && stale.sha256 === sha256 && stale.size === Number(st.size);
   const sidecar: Sidecar = {
     v: 1,
     ...identity(st),
-    sha256: sha.digest('hex'),
+    sha256,
     md5: md5.digest('hex'),
+    ...(same && stale.etag !== undefined ? { etag: stale.etag } : {}),
+    ...(same && stale.contentType !== undefined ? { contentType: stale.contentType } : {}),
+    ...(same && stale.metadata !== undefined ? { metadata: stale.metadata } : {}),
     lastModified: Math.round(Number(st.mtimeNs / 1_000_000n)),
   };
   const { dirs } = splitKey(ref.key);
