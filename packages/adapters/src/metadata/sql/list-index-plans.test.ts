@@ -18,10 +18,11 @@ import { testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.
  * sorting every record: with 20,000 jobs every ListTrainingJobs page sorted all of them (documents
  * included), and every new artifact read every artifact.
  */
+type Doc = Record<string, string | number>;
 const specs = [jobsCollection, lineageArtifactsCollection] as unknown as CollectionSpec<unknown>[];
 const layouts = new Map(specs.map((s) => [s.name, layoutOf(s)]));
 
-async function planText(d: SqlDialect, table: string, q: ListQuery<unknown>): Promise<string> {
+async function planText(d: SqlDialect, table: string, q: ListQuery<Doc>): Promise<string> {
   const layout = layouts.get(table)!;
   const c = listPageQuery(d.db, layout, planList(d, layout, q)).compile();
   if (d.label.startsWith('sqlite')) {
@@ -38,7 +39,7 @@ async function planText(d: SqlDialect, table: string, q: ListQuery<unknown>): Pr
 }
 
 const training = { field: 'kind', op: 'eq', value: 'training-job' } as const;
-const queries: [string, string, ListQuery<unknown>][] = [
+const queries: [string, string, ListQuery<Doc>][] = [
   ['training jobs by CreationTime Descending', 'jobs', { filters: [training], sortBy: 'creationTime', sortOrder: 'Descending', maxResults: 10 }],
   ['training jobs by CreationTime Ascending, after a token', 'jobs', { filters: [training], sortBy: 'creationTime', sortOrder: 'Ascending', maxResults: 10, nextToken: encodeNextToken({ after: '5', name: 'training-job/x' }) }],
   ['training jobs with a status, by CreationTime', 'jobs', { filters: [training, { field: 'status', op: 'eq', value: 'Failed' }], sortBy: 'creationTime', sortOrder: 'Descending', maxResults: 10 }],
