@@ -11,14 +11,25 @@ export interface LogLine {
 
 /**
  * A log pane for job output and activity. In follow mode it stays at the newest line as lines
- * arrive; scrolling up to read turns follow off, and "Jump to latest" turns it back on.
+ * arrive; scrolling up to read turns follow off, and "Jump to latest" turns it back on. Lines added
+ * before the first one (an earlier page) are shown from the top with follow off.
  */
 export function LogViewer({ lines, label, height = 260, emptyText = 'No lines yet.' }: { lines: readonly LogLine[]; label: string; height?: number; emptyText?: string }) {
   const [follow, setFollow] = useState(true);
   const box = useRef<HTMLDivElement>(null);
   const programmatic = useRef(false);
+  const first = useRef<LogLine['id'] | undefined>(undefined);
   useEffect(() => {
     const el = box.current;
+    // Lines added before the first shown (an earlier page loaded on request): show them from the top, not following.
+    const prepended = first.current !== undefined && lines[0] !== undefined && lines[0].id !== first.current && lines.some((l) => l.id === first.current);
+    first.current = lines[0]?.id;
+    if (prepended && el) {
+      setFollow(false);
+      programmatic.current = true;
+      el.scrollTop = 0;
+      return;
+    }
     if (follow && el) {
       programmatic.current = true;
       el.scrollTop = el.scrollHeight;

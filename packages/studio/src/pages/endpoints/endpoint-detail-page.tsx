@@ -12,6 +12,7 @@ import { StatusBadge } from '../../patterns/status-badge.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { endpointConfigPath } from '../models/model-paths.js';
 import { EndpointAlarms } from './endpoint-alarms.js';
+import { ENDPOINT_LOGS_ID, EndpointLogs } from './endpoint-logs.js';
 import { EndpointTraffic } from './endpoint-traffic.js';
 import { RolloutProgress } from './rollout-progress.js';
 import { RowsTable } from './rows-table.js';
@@ -22,6 +23,16 @@ import { WeightsForm } from './weights-form.js';
 import { FormModal } from '../../patterns/form-modal.js';
 
 const moving = (s: string) => ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].includes(s);
+/** Statuses in which instances may still write: the Logs panel follows new lines. */
+const writing = (s: string) => ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'InService'].includes(s);
+
+/** Scrolls to the Logs panel and puts the keyboard on its lines, from a failure reason's link. */
+function showLogs(ev: { preventDefault(): void }) {
+  ev.preventDefault();
+  const panel = document.getElementById(ENDPOINT_LOGS_ID);
+  panel?.scrollIntoView({ block: 'start' });
+  (panel?.querySelector<HTMLElement>('[role="log"]') ?? panel?.querySelector<HTMLElement>('select'))?.focus({ preventScroll: true });
+}
 
 /** One endpoint, live: variants with weights and instances, traffic and latency, rollout, test invoke, alarms, update, delete. */
 /** Statuses in which the endpoint answers: during an update (blue/green, canary) the current fleet keeps serving. */
@@ -48,7 +59,21 @@ export function EndpointDetailPage() {
   const variants = e.ProductionVariants ?? [];
   const weights = variants.map((v) => v.CurrentWeight);
   const sections: DetailSection[] = [
-    ...(e.FailureReason ? [{ title: 'Failure', content: <Alert color="red" title={e.EndpointStatus}>{e.FailureReason}</Alert> }] : []),
+    ...(e.FailureReason
+      ? [
+          {
+            title: 'Failure',
+            content: (
+              <Alert color="red" title={e.EndpointStatus}>
+                {e.FailureReason}{' '}
+                <Anchor href={`#${ENDPOINT_LOGS_ID}`} onClick={showLogs} size="sm">
+                  See the instances&apos; output in Logs
+                </Anchor>
+              </Alert>
+            ),
+          },
+        ]
+      : []),
     ...(e.PendingDeploymentSummary ? [{ title: 'Rollout', content: <RolloutProgress pending={e.PendingDeploymentSummary} current={variants} status={e.EndpointStatus} /> }] : []),
     {
       title: 'Variants',
@@ -67,6 +92,7 @@ export function EndpointDetailPage() {
         />
       ),
     },
+    { title: 'Logs', content: <EndpointLogs endpointName={e.EndpointName} live={!deleting && writing(e.EndpointStatus)} /> },
     { title: 'Traffic and latency', content: <EndpointTraffic endpointName={e.EndpointName} live={!deleting} /> },
     {
       title: 'Test invoke',
