@@ -113,3 +113,47 @@ it("a deleted endpoint's last minute is stored too: its metrics outlive the regi
     await loam.close();
   }
 });
+
+it('a flush that fails part-way (a database error, another server inserting the same minute) does not count its stored minutes twice when retried', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loam-metric-retry-'));
+  dirs.push(dataDir);
+  const loam = await openLoamAt(dataDir);
+  try {
+    const real = loam.platform.store;
+    let failNextInsertOf: string | undefined;
+    // The real store, whose insert of one key fails once after the earlier keys of the flush were written.
+    const store = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop !== 'collection') { const v = Reflect.get(target, prop, receiver) as unknown; return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v; }
+        return (spec: typeof metricMinutesCollection) => {
+          const c = target.collection(spec);
+          return new Proxy(c, {
+            get(ct, p, r) {
+              if (p !== 'insert') { const v = Reflect.get(ct, p, r) as unknown; return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(ct) : v; }
+              return async (rec: { key: string }) => {
+                if (rec.key === failNextInsertOf) { failNextInsertOf = undefined; throw new Error('connection reset'); }
+                return ct.insert(rec as never);
+              };
+            },
+          });
+        };
+      },
+    });
+    let now = Date.UTC(2026, 0, 20, 12, 0, 30);
+    const metrics = new MetricsRegistry();
+    const history = new MetricHistory({ store, metrics, instancesOf: () => 1, logger: silentLogger, now: () => now });
+    for (let i = 0; i < 4; i++) metrics.variant('a', 'AllTraffic').record(200, 1000, 10, now + i);
+    for (let i = 0; i < 3; i++) metrics.variant('b', 'AllTraffic').record(200, 1000, 10, now + i);
+    const minute = Math.floor(now / 60000) * 60;
+    now += 60_000;
+    failNextInsertOf = `b/AllTraffic/${minute}`;
+    await history.flush(); // a's minute stored, b's insert fails
+    await history.flush(); // the retry
+    const stored = real.collection(metricMinutesCollection);
+    expect((await stored.get(`a/AllTraffic/${minute}`))?.value.aggregate.invocations).toBe(4);
+    expect((await stored.get(`b/AllTraffic/${minute}`))?.value.aggregate.invocations).toBe(3);
+    expect((await history.minutes('a', 'AllTraffic', minute, minute + 60))[0]?.aggregate.invocations).toBe(4);
+  } finally {
+    await loam.close();
+  }
+});

@@ -35,6 +35,8 @@ export class MetricHistory {
   private readonly retentionSec: number;
   /** A deleted endpoint's metrics, until the minute it was deleted in is stored. */
   private retired: { endpoint: string; variants: ReadonlyMap<string, VariantMetrics>; until: number }[] = [];
+  /** Keys a flush that failed part-way already stored (merged): its retry skips them, so they are not counted twice. */
+  private readonly storedAhead = new Set<string>();
 
   constructor(private readonly o: MetricHistoryOptions) {
     this.now = o.now ?? Date.now;
@@ -67,14 +69,17 @@ export class MetricHistory {
           const a = v.aggregate(m, m + 60);
           if (a.invocations === 0) continue;
           const key = `${endpointName}/${variantName}/${m}`;
+          if (this.storedAhead.has(key)) continue;
           const prev = await c.get(key);
           const instances = this.o.instancesOf(endpointName, variantName);
           if (prev) await c.update(key, prev.version, { ...prev.value, aggregate: mergeInto(structuredClone(prev.value.aggregate), a) });
           else await c.insert({ key, endpointName, variantName, minute: m, instances, aggregate: a });
+          this.storedAhead.add(key);
         }
       }
     }
     this.watermark = Math.max(this.watermark, upTo);
+    this.storedAhead.clear();
     this.retired = this.retired.filter((r) => r.until > this.watermark);
     if (nowSec - this.lastSweep >= 3600) {
       this.lastSweep = nowSec;
