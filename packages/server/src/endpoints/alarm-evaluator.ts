@@ -1,5 +1,21 @@
-import type { AlarmRecord, AlarmStateSource, AlarmStateValue } from '@loam/core';
-import type { MetricsRegistry, WindowStats } from './metrics-registry.js';
+import { metricMinutesCollection, type AlarmRecord, type AlarmStateSource, type AlarmStateValue, type MetadataStore } from '@loam/core';
+import { emptyAggregate, mergeInto, type MetricAggregate } from './metric-aggregate.js';
+import type { MinutePoint } from './metric-history.js';
+import { statistic, type EndpointMetricName, type PeriodAggregate } from './metric-statistics.js';
+import type { MetricsRegistry } from './metrics-registry.js';
+
+/** A stored minute of one endpoint variant. */
+export type StoredMinute = MinutePoint & { readonly endpointName: string; readonly variantName: string };
+
+export interface AlarmEvaluatorOptions {
+  /**
+   * Since when (epoch ms) the endpoint's variant (or, without one, any of its variants) has been
+   * serving on this server; undefined when it is not deployed here.
+   */
+  readonly servingSince?: (endpoint: string, variant?: string) => number | undefined;
+  /** When this server began observing traffic (epoch ms); defaults to the evaluator's construction. */
+  readonly startedAtMs?: number;
+}
 
 interface AlarmSpec {
   MetricName: string;
@@ -19,39 +35,29 @@ export interface AlarmState {
   readonly time: number;
 }
 
-/** One datapoint of an alarm's metric over a window, as CloudWatch's statistics define them (latency in µs). */
-export function datapoint(spec: AlarmSpec, w: WindowStats, instances: number): number | undefined {
-  const n = w.invocations;
-  if (n === 0) return undefined;
-  const stat = spec.ExtendedStatistic ?? spec.Statistic ?? 'Average';
-  const count = (k: number) => {
-    switch (stat) {
-      case 'Sum': return k;
-      case 'SampleCount': return n;
-      case 'Average': return k / n;
-      case 'Maximum': return k > 0 ? 1 : 0;
-      case 'Minimum': return k === n ? 1 : 0;
-      default: return undefined;
-    }
-  };
-  switch (spec.MetricName) {
-    case 'Invocations': return stat === 'Sum' || stat === 'SampleCount' ? n : 1;
-    case 'InvocationsPerInstance': return stat === 'Sum' ? n / Math.max(1, instances) : 1;
-    case 'Invocation4XXErrors': return count(w.errors4xx);
-    case 'Invocation5XXErrors': return count(w.errors5xx);
-    case 'ModelLatency':
-    case 'OverheadLatency': {
-      if (w.modelLatencyAvgUs === undefined) return undefined;
-      if (spec.MetricName === 'OverheadLatency') return w.overheadLatencyAvgUs;
-      if (/^p/.test(stat)) return w.percentile(Number(stat.slice(1)));
-      if (stat === 'Maximum') return w.modelLatencyMaxUs;
-      if (stat === 'Minimum') return w.modelLatencyMinUs;
-      if (stat === 'Sum') return (w.modelLatencyAvgUs ?? 0) * n;
-      if (stat === 'SampleCount') return n;
-      return w.modelLatencyAvgUs;
-    }
-    default: return undefined;
-  }
+/**
+ * One datapoint of an alarm's metric over one window: CloudWatch's statistic of the window's aggregate,
+ * computed by the same function GetMetricStatistics uses (exact latency extremes, every statistic of
+ * OverheadLatency), so an alarm and a metric read of the same span agree.
+ */
+export function datapoint(spec: AlarmSpec, p: PeriodAggregate): number | undefined {
+  return statistic(spec.MetricName as EndpointMetricName, spec.ExtendedStatistic ?? spec.Statistic ?? 'Average', p);
+}
+
+/** Every variant's minutes stored in the `spanSec` seconds before `beforeSec` (what alarms read after a restart). */
+export async function storedMinutesBefore(store: MetadataStore, beforeSec: number, spanSec: number): Promise<StoredMinute[]> {
+  const out: StoredMinute[] = [];
+  const c = store.collection(metricMinutesCollection);
+  let token: string | undefined;
+  do {
+    const page = await c.list({
+      filters: [{ field: 'minute', op: 'gte', value: Math.floor((beforeSec - spanSec) / 60) * 60 }, { field: 'minute', op: 'lt', value: Math.ceil(beforeSec) }],
+      maxResults: 1000, ...(token ? { nextToken: token } : {}),
+    });
+    for (const { value: r } of page.items) out.push({ endpointName: r.endpointName, variantName: r.variantName, minute: r.minute, instances: r.instances, aggregate: r.aggregate });
+    token = page.nextToken;
+  } while (token);
+  return out;
 }
 
 function breaches(op: string, v: number, t: number): boolean {
@@ -67,15 +73,73 @@ function breaches(op: string, v: number, t: number): boolean {
  * Evaluates Loam's metric alarms over the endpoints' own metrics. Windows slide with the clock (the
  * newest ends now, not at a period boundary), so an alarm can fire within a second of the first bad
  * answer; `DatapointsToAlarm` of the last `EvaluationPeriods` windows must breach.
+ *
+ * A window's data is the in-memory registry's seconds (this server's, since it started) plus the minutes
+ * an earlier run stored before this one started (`loadStored`), so a restart continues a busy endpoint's
+ * alarms instead of starting them over. A window without traffic is missing data (TreatMissingData
+ * decides), except for a target-tracking policy's alarms on a variant that served the whole window on
+ * this server: that is 0 invocations, as SageMaker reports (ADR 0011). A window reaching back before the
+ * variant was deployed, or before this server began observing with no stored minute, is not 0.
  */
 export class AlarmEvaluator implements AlarmStateSource {
   private readonly states = new Map<string, AlarmState>();
   private alarms: AlarmRecord[] = [];
+  private readonly startedAtSec: number;
+  /** Minutes stored before this server started, by `<endpoint>/<variant>`. */
+  private readonly stored = new Map<string, MinutePoint[]>();
 
   constructor(
     private readonly metrics: MetricsRegistry,
     private readonly instancesOf: (endpoint: string, variant?: string) => number,
-  ) {}
+    private readonly o: AlarmEvaluatorOptions = {},
+  ) {
+    this.startedAtSec = (o.startedAtMs ?? Date.now()) / 1000;
+  }
+
+  /**
+   * Takes the minutes an earlier run stored for the hour before this server started (what the in-memory
+   * registry cannot hold): windows reaching back before the start read them.
+   */
+  loadStored(records: readonly StoredMinute[]): void {
+    this.stored.clear();
+    for (const r of records) {
+      if (r.minute >= this.startedAtSec || r.minute < this.startedAtSec - 3660) continue;
+      const k = `${r.endpointName}/${r.variantName}`;
+      const list = this.stored.get(k) ?? [];
+      list.push({ minute: r.minute, aggregate: r.aggregate, instances: r.instances });
+      this.stored.set(k, list);
+    }
+  }
+
+  /** Since when (epoch s) the alarm's variant has been served and observed here: zeros count from then. */
+  private observedSince(a: AlarmRecord): number | undefined {
+    const since = this.o.servingSince ? this.o.servingSince(a.endpointName, a.variantName) : this.startedAtSec * 1000;
+    return since === undefined ? undefined : Math.max(this.startedAtSec, since / 1000);
+  }
+
+  /** The window `[from, to)` of the alarm's variant (or all its endpoint's variants), memory and stored minutes. */
+  private window(a: AlarmRecord, from: number, to: number, instances: number): PeriodAggregate {
+    const aggregate: MetricAggregate = emptyAggregate();
+    let perInstance = 0;
+    for (const [name, v] of this.metrics.variantsOf(a.endpointName)) {
+      if (a.variantName && name !== a.variantName) continue;
+      const w = v.aggregate(from, to);
+      mergeInto(aggregate, w);
+      perInstance += w.invocations / Math.max(1, instances);
+    }
+    if (from < this.startedAtSec) {
+      for (const [k, minutes] of this.stored) {
+        const [e, variant] = [k.slice(0, k.lastIndexOf('/')), k.slice(k.lastIndexOf('/') + 1)];
+        if (e !== a.endpointName || (a.variantName && variant !== a.variantName)) continue;
+        for (const m of minutes) {
+          if (m.minute < from || m.minute >= to) continue;
+          mergeInto(aggregate, m.aggregate);
+          perInstance += m.aggregate.invocations / Math.max(1, a.variantName ? m.instances : instances);
+        }
+      }
+    }
+    return { start: from, aggregate, perInstance };
+  }
 
   setAlarms(alarms: AlarmRecord[]): void {
     this.alarms = alarms;
@@ -95,18 +159,20 @@ export class AlarmEvaluator implements AlarmStateSource {
   /** Evaluates one alarm now: its state and its datapoints, newest first (what the autoscaler acts on). */
   evaluateWithPoints(a: AlarmRecord, nowMs = Date.now()): { state: AlarmState; points: (number | undefined)[] } {
     const spec = a.request as unknown as AlarmSpec;
-    const variants = this.metrics.variantsOf(a.endpointName);
     const endSec = Math.floor(nowMs / 1000) + 1;
     const instances = this.instancesOf(a.endpointName, a.variantName);
+    const since = this.observedSince(a);
     const points: (number | undefined)[] = [];
     for (let i = 0; i < spec.EvaluationPeriods; i++) {
       const to = endSec - i * spec.Period;
       const from = to - spec.Period;
-      const windows = a.variantName ? [variants.get(a.variantName)?.window(from, to)] : [...variants.values()].map((v) => v.window(from, to));
-      const p = datapoint(spec, merge(windows.filter((w): w is WindowStats => w !== undefined)), instances);
+      const p = datapoint(spec, this.window(a, from, to, instances));
       // A serving variant without traffic reports zero invocations (SageMaker does, and scales such a
-      // variant in to its minimum): a target-tracking policy's alarms see 0, not missing data.
-      points.push(p === undefined && a.managedBy !== undefined && instances > 0 ? 0 : p);
+      // variant in to its minimum): a target-tracking policy's alarms see 0, not missing data, but only
+      // for a window the variant served whole while this server watched. Before it was deployed, or
+      // before this server started (with no stored minute), nothing is known: missing data, not 0.
+      const idle = a.managedBy !== undefined && instances > 0 && since !== undefined && from >= since;
+      points.push(p === undefined && idle ? 0 : p);
     }
     const missing = spec.TreatMissingData ?? 'missing';
     let breaching = 0;
@@ -139,19 +205,4 @@ export class AlarmEvaluator implements AlarmStateSource {
   byName(name: string): AlarmRecord | undefined {
     return this.alarms.find((a) => a.name === name);
   }
-}
-
-/** Sums variants' windows for an endpoint-wide alarm. */
-function merge(ws: WindowStats[]): WindowStats {
-  if (ws.length === 1) return ws[0] as WindowStats;
-  let inv = 0, e4 = 0, e5 = 0, ml = 0, ol = 0, seconds = 0;
-  for (const w of ws) {
-    inv += w.invocations; e4 += w.errors4xx; e5 += w.errors5xx; seconds = Math.max(seconds, w.secondsWithData);
-    ml += (w.modelLatencyAvgUs ?? 0) * w.invocations; ol += (w.overheadLatencyAvgUs ?? 0) * w.invocations;
-  }
-  return {
-    invocations: inv, errors4xx: e4, errors5xx: e5, secondsWithData: seconds,
-    percentile: (p) => Math.max(...ws.map((w) => w.percentile(p) ?? 0)),
-    ...(inv > 0 ? { modelLatencyAvgUs: ml / inv, overheadLatencyAvgUs: ol / inv } : {}),
-  };
 }

@@ -6,7 +6,7 @@ import {
 import { LocalProcessLauncher } from '@loam/adapters';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
-import { AlarmEvaluator } from './alarm-evaluator.js';
+import { AlarmEvaluator, storedMinutesBefore } from './alarm-evaluator.js';
 import { Autoscaler } from './autoscaler.js';
 import { EndpointController } from './endpoint-controller.js';
 import { EndpointLogs } from './endpoint-logs.js';
@@ -80,7 +80,11 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
     if (!live) return 0;
     return [...live.blue.fleets.values()].filter((f) => !variant || f.variantName === variant).reduce((n, f) => n + f.healthyCount(), 0);
   };
-  const evaluator = new AlarmEvaluator(metrics, instancesOf);
+  const servingSince = (endpoint: string, variant?: string) => {
+    const fleets = [...(controller?.get(endpoint)?.blue.fleets.values() ?? [])].filter((f) => !variant || f.variantName === variant);
+    return fleets.length === 0 ? undefined : Math.min(...fleets.map((f) => f.deployedAtMs));
+  };
+  const evaluator = new AlarmEvaluator(metrics, instancesOf, { servingSince });
   const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, instanceIsolation, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const alarms = new AlarmService({ store, clock, partition, states: () => evaluator, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const scaling = new ScalingService({
@@ -141,6 +145,8 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
     models, configs, endpoints, alarms, scaling, controller: ctl, router, metrics, evaluator, autoscaler, logGroups: logs.groups,
     services: [models, configs, endpoints, alarms, scaling, metricsService, metricData, router],
     async start() {
+      // Alarms' windows reaching back before this start read the minutes an earlier run stored.
+      evaluator.loadStored(await storedMinutesBefore(store, Date.now() / 1000, 3660));
       const orphans = await scaling.removeOrphans();
       if (orphans.length > 0) log.info({ resourceIds: orphans }, 'removed scalable targets of deleted endpoints');
       const reconciled = await scaling.reconcileAlarms();

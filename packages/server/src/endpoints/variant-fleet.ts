@@ -18,6 +18,8 @@ export class VariantFleet {
   private readonly waiters: Waiter[] = [];
   /** Instances wanted (DesiredInstanceCount). */
   desiredCount: number;
+  /** When this server deployed the fleet: alarms count an idle period as 0 invocations only from then. */
+  readonly deployedAtMs = Date.now();
 
   constructor(
     readonly variantName: string,

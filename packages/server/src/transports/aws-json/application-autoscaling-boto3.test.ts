@@ -41,10 +41,13 @@ names = [a['AlarmName'] for a in put['Alarms']]
 policies = aas.describe_scaling_policies(ServiceNamespace='sagemaker', ResourceId=T['ResourceId'])['ScalingPolicies']
 alarms = cw.describe_alarms(AlarmNames=names)['MetricAlarms']
 at_min = wait(lambda: count() == 2)
-# No traffic: InvocationsPerInstance is 0, below 90% of the target for 15 minutes, so AlarmLow is in ALARM
-# and AlarmHigh OK; with MinCapacity 1 the policy scales the variant in on AlarmLow.
+# MinCapacity 1 scales nothing in yet: the endpoint has served for seconds, not the 15 minutes AlarmLow
+# evaluates, and the minutes before it was deployed are missing data, not 0 invocations, so both alarms
+# are INSUFFICIENT_DATA, as a new CloudWatch alarm is (ADR 0011; target-tracking-alarms.test.ts scales in
+# with two-second periods).
 aas.register_scalable_target(**T, MinCapacity=1)
-scaled_in = wait(lambda: count() == 1)
+time.sleep(3)
+scaled_in = count() == 1
 states = {a['AlarmName']: a['StateValue'] for a in cw.describe_alarms(AlarmNamePrefix='TargetTracking-endpoint/auto/')['MetricAlarms']}
 activities = aas.describe_scaling_activities(ServiceNamespace='sagemaker', ResourceId=T['ResourceId'])['ScalingActivities']
 # The alarms are the policy's: neither replaced nor deleted by hand.
@@ -89,13 +92,9 @@ print(json.dumps({
     expect(byName[high!.AlarmName]).toEqual(expect.objectContaining({ ...common, AlarmArn: high!.AlarmARN, EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 2, ComparisonOperator: 'GreaterThanThreshold' }));
     expect(byName[low!.AlarmName]).toEqual(expect.objectContaining({ ...common, AlarmArn: low!.AlarmARN, EvaluationPeriods: 15, DatapointsToAlarm: 15, Threshold: 1.8, ComparisonOperator: 'LessThanThreshold' }));
     expect(out['atMin']).toBe(true);
-    expect(out['scaledIn']).toBe(true);
-    expect(out['states']).toEqual({ [high!.AlarmName]: 'OK', [low!.AlarmName]: 'ALARM' });
+    expect(out['scaledIn']).toBe(false);
+    expect(out['states']).toEqual({ [high!.AlarmName]: 'INSUFFICIENT_DATA', [low!.AlarmName]: 'INSUFFICIENT_DATA' });
     expect(out['activities']).toEqual([
-      expect.objectContaining({
-        ...scalable, StatusCode: 'Successful', Description: 'Setting desired instance count to 1.',
-        Cause: `monitor alarm ${low!.AlarmName} in state ALARM triggered policy ipi: 0 invocations per instance per minute against a target of 2, on 2 instances`,
-      }),
       expect.objectContaining({ ...scalable, StatusCode: 'Successful', Description: 'Setting desired instance count to 2.', Cause: 'minimum capacity was set to 2' }),
     ]);
     for (const [code, message] of out['refused']) {
@@ -111,9 +110,9 @@ print(json.dumps({
     expect(out['afterDelete']).toEqual([]);
     expect(out['third']).toBe(2);
     expect(out['after']).toEqual([[], [], []]); // deregistering deletes the policy and its alarms
-    expect(out['history']).toBe(2); // kept after the target is deregistered
+    expect(out['history']).toBe(1); // kept after the target is deregistered
     // Deregistering stops autoscaling; the variant keeps the instances it has.
-    expect(loam.platform.endpoints.controller.get('auto')!.blue.fleets.get('AllTraffic')!.desiredCount).toBe(1);
+    expect(loam.platform.endpoints.controller.get('auto')!.blue.fleets.get('AllTraffic')!.desiredCount).toBe(2);
   }, 120_000);
 
   it("answers Application Auto Scaling's error codes, as boto3 raises them, and changes nothing", async () => {
