@@ -20,4 +20,15 @@ describe('ReadOnlyAccess', () => {
       expect(evaluate([readOnly], action, stream), action).toBe('ImplicitDeny');
     }
   });
+
+  // As AWS's ReadOnlyAccess (cloudwatch:Describe*, Get*, List*): a read-only user reads alarms' states and endpoints' metrics.
+  const cloudwatch = operationList.filter((op) => op.iamAction.startsWith('cloudwatch:'));
+  const alarmArn = 'arn:loam:cloudwatch:us-east-1:000000000000:alarm:TargetTracking-endpoint/ep/variant/v-AlarmHigh-1';
+  it('allows the CloudWatch reads, and no alarm write', () => {
+    const reads = cloudwatch.filter((op) => /^cloudwatch:(Describe|Get|List)/.test(op.iamAction)).map((op) => op.iamAction).sort();
+    expect(reads).toEqual(['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics']);
+    for (const action of reads) expect(evaluate([readOnly], action, action === 'cloudwatch:DescribeAlarms' ? alarmArn : '*'), action).toBe('Allow');
+    for (const op of cloudwatch.filter((o) => !reads.includes(o.iamAction))) expect(evaluate([readOnly], op.iamAction, alarmArn), op.iamAction).toBe('ImplicitDeny');
+    expect(cloudwatch.map((op) => op.iamAction)).toEqual(expect.arrayContaining(['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms']));
+  });
 });

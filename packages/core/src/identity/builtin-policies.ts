@@ -16,12 +16,16 @@ export const administratorAccess: BuiltInPolicy = {
 
 export const readOnlyAccess: BuiltInPolicy = {
   name: 'ReadOnlyAccess',
-  description: 'Describe, list, get and search every resource, and read logs; change nothing.',
+  description: 'Describe, list, get and search every resource, and read logs, alarms and metrics; change nothing.',
   document: doc({
     Sid: 'ReadOnly',
     Effect: 'Allow',
-    // The logs actions as AWS's ReadOnlyAccess (and CloudWatchLogsReadOnlyAccess) name them, limited to the reads Loam serves.
-    Action: ['sagemaker:Describe*', 'sagemaker:List*', 'sagemaker:Get*', 'sagemaker:Search', 'iam:Get*', 'iam:List*', 'sts:GetCallerIdentity', 'logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents'],
+    // The logs actions as AWS's ReadOnlyAccess (and CloudWatchLogsReadOnlyAccess) name them, limited to the reads Loam serves;
+    // CloudWatch's reads (DescribeAlarms, GetMetricStatistics, GetMetricData, ListMetrics) as AWS's ReadOnlyAccess names them.
+    Action: [
+      'sagemaker:Describe*', 'sagemaker:List*', 'sagemaker:Get*', 'sagemaker:Search', 'iam:Get*', 'iam:List*', 'sts:GetCallerIdentity',
+      'logs:Describe*', 'logs:Get*', 'logs:FilterLogEvents', 'cloudwatch:Describe*', 'cloudwatch:Get*', 'cloudwatch:List*',
+    ],
     Resource: '*',
   }),
 };
