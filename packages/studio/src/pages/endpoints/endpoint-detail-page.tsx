@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { flushSync } from 'react-dom';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from '@tanstack/react-router';
-import { Alert, Anchor, Button, Skeleton } from '@mantine/core';
+import { Alert, Anchor, Button, Skeleton, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { useNotifications } from '../../app/notifications.js';
 import { ConfirmButton } from '../../patterns/confirm-button.js';
@@ -92,7 +92,11 @@ export function EndpointDetailPage() {
         />
       ),
     },
-    { title: 'Logs', content: <EndpointLogs endpointName={e.EndpointName} live={!deleting && writing(e.EndpointStatus)} /> },
+    {
+      title: 'Logs',
+      // Unmounted once a delete is asked for: a read answered after the endpoint is gone would be a 404.
+      content: deleting ? <Text size="sm" c="dimmed">Deleting the endpoint removes its logs.</Text> : <EndpointLogs endpointName={e.EndpointName} live={writing(e.EndpointStatus)} />,
+    },
     { title: 'Traffic and latency', content: <EndpointTraffic endpointName={e.EndpointName} live={!deleting} /> },
     {
       title: 'Test invoke',
