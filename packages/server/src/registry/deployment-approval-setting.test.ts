@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { scopedUsers } from '../security/scoped-users.test-support.js';
 import { mlflowCaller } from '../transports/mlflow/mlflow.test-support.js';
 import { xgboostImage } from '../endpoints/endpoints.test-support.js';
 
@@ -12,24 +13,10 @@ import { xgboostImage } from '../endpoints/endpoints.test-support.js';
 let loam: TestLoam;
 let region: string;
 let account: string;
-const tokens: Record<string, string> = {};
 const sm = (kind: string, name: string) => `arn:loam:sagemaker:${region}:${account}:${kind}/${name}`;
 const APPROVAL = 'loam:deployment-approval';
 
-async function userWith(name: string, statements: unknown[]): Promise<void> {
-  const id = loam.platform.identity;
-  const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
-  await id.CreateUser({ UserName: name }, ctx);
-  await id.CreatePolicy({ PolicyName: `${name}-policy`, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }, ctx);
-  await id.AttachUserPolicy({ UserName: name, PolicyName: `${name}-policy` }, ctx);
-  tokens[name] = (await id.CreateApiToken({ UserName: name, TokenName: 't' }, ctx)).ApiToken.Token;
-}
-
-async function as(user: string, method: 'POST' | 'GET', url: string, payload?: unknown): Promise<{ status: number; body: any }> {
-  const token = user === 'admin' ? loam.adminToken : tokens[user] as string;
-  const r = await loam.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) }, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
-  return { status: r.statusCode, body: r.body ? r.json() : undefined };
-}
+const { userWith, as, tokens } = scopedUsers(() => loam);
 
 const tagsOf = async (arn: string) => (await as('admin', 'GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(arn)}`)).body.Tags as { Key: string; Value: string }[];
 

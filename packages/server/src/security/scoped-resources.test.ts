@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointCollections, type ScalingRecord } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { scopedUsers } from './scoped-users.test-support.js';
 
 // Operations that act on more than one resource, or name theirs inside another field, are authorized on
 // every resource they touch: AddAssociation on both ends (SageMaker's service authorization reference
@@ -10,23 +11,9 @@ import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 let loam: TestLoam;
 let region: string;
 let account: string;
-const tokens: Record<string, string> = {};
 const sm = (kind: string, name: string) => `arn:loam:sagemaker:${region}:${account}:${kind}/${name}`;
 
-async function userWith(name: string, statements: unknown[]): Promise<void> {
-  const id = loam.platform.identity;
-  const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
-  await id.CreateUser({ UserName: name }, ctx);
-  await id.CreatePolicy({ PolicyName: `${name}-policy`, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }, ctx);
-  await id.AttachUserPolicy({ UserName: name, PolicyName: `${name}-policy` }, ctx);
-  tokens[name] = (await id.CreateApiToken({ UserName: name, TokenName: 't' }, ctx)).ApiToken.Token;
-}
-
-async function as(user: string, method: 'POST' | 'GET', url: string, payload?: unknown): Promise<{ status: number; body: any }> {
-  const token = user === 'admin' ? loam.adminToken : tokens[user] as string;
-  const r = await loam.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) }, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
-  return { status: r.statusCode, body: r.body ? r.json() : undefined };
-}
+const { userWith, as } = scopedUsers(() => loam);
 
 beforeAll(async () => {
   loam = await openTestLoam();
