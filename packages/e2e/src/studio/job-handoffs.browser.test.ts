@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { itHadNoConsoleErrors, screenshot, useStudio } from './browser.test-support.js';
-import { putCsvObjects } from './loam.test-support.js';
+import { trainBreastCancerJob } from './loam.test-support.js';
 import { repoRoot } from './studio-build.test-support.js';
 
 // What a data scientist walking Studio from data to a registered model needs, in Chromium against a real
@@ -10,7 +9,6 @@ import { repoRoot } from './studio-build.test-support.js';
 // they last submitted) instead of a role of account 000000000000; a completed training job's page leads on
 // to a model (Create model, filled in from the job); the registry's artifact list says which job wrote each
 // model.tar.gz and how it scored; registering a version says which version it made.
-const rows = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
 
 // A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
 describe('Handing a trained job on in Studio', { retry: 0 }, () => {
@@ -19,28 +17,7 @@ describe('Handing a trained job on in Studio', { retry: 0 }, () => {
   const studio = useStudio({
     setupTimeout: 240_000,
     async prepare(t) {
-      await putCsvObjects(t, 'data', { 'bc/train/train.csv': `${rows.join('\n')}\n` });
-      await t.platform.artifacts.ensureBucket('models');
-      await t.admin.CreateTrainingJob({
-        TrainingJobName: 'bc-xgb',
-        RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
-        AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
-        HyperParameters: { num_round: '10', objective: 'reg:squarederror' },
-        InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/bc/train/' } } }],
-        OutputDataConfig: { S3OutputPath: 's3://models/' },
-        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
-        StoppingCondition: { MaxRuntimeInSeconds: 600 },
-      });
-      // (expect.poll only works inside a test.)
-      for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 1000))) {
-        const job = await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' });
-        if (job.TrainingJobStatus === 'Completed') {
-          artifact = job.ModelArtifacts?.S3ModelArtifacts ?? '';
-          break;
-        }
-        if (job.TrainingJobStatus === 'Failed' || Date.now() - started > 200_000) throw new Error(`training job bc-xgb: ${job.TrainingJobStatus} ${job.FailureReason ?? ''}`);
-      }
-      await t.admin.CreateModelPackageGroup({ ModelPackageGroupName: 'bc-models' });
+      artifact = await trainBreastCancerJob(t, 'reg:squarederror');
     },
   });
   const { check, heading, nav } = studio;

@@ -7,7 +7,7 @@ import { silentLogger } from '@loam/core';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { buildLoamApp, loadConfig, openPlatform, startLoam, type Platform } from '@loam/server';
 import { registerStudioRoutes } from '@loam/server/http/studio.routes';
-import { studioDist } from './studio-build.test-support.js';
+import { repoRoot, studioDist } from './studio-build.test-support.js';
 import { serverServesStudio } from './studio-served.test-support.js';
 
 export interface LoamUnderTest {
@@ -93,4 +93,39 @@ export async function putCsvObjects(t: LoamUnderTest, bucket: string, objects: R
   } finally {
     s3.destroy();
   }
+}
+
+/** The rows of datasets/tabular/breast_cancer.csv, without its header. */
+export const breastCancerRows = (): string[] => readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
+
+/**
+ * Trains XGBoost job `bc-xgb` (with `objective`) on the breast-cancer rows put at s3://data/bc/train/, waits for it to
+ * complete, creates model group `bc-models`, and returns the job's model artifact. For a `useStudio` prepare.
+ */
+export async function trainBreastCancerJob(t: LoamUnderTest, objective: string): Promise<string> {
+  await putCsvObjects(t, 'data', { 'bc/train/train.csv': `${breastCancerRows().join('\n')}\n` });
+  // The job's S3OutputPath: Loam never creates an output bucket.
+  await t.platform.artifacts.ensureBucket('models');
+  await t.admin.CreateTrainingJob({
+    TrainingJobName: 'bc-xgb',
+    RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+    AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+    HyperParameters: { num_round: '10', objective },
+    InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/bc/train/' } } }],
+    OutputDataConfig: { S3OutputPath: 's3://models/' },
+    ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+    StoppingCondition: { MaxRuntimeInSeconds: 600 },
+  });
+  // (expect.poll only works inside a test.)
+  let artifact = '';
+  for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 1000))) {
+    const job = await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' });
+    if (job.TrainingJobStatus === 'Completed') {
+      artifact = job.ModelArtifacts?.S3ModelArtifacts ?? '';
+      break;
+    }
+    if (job.TrainingJobStatus === 'Failed' || Date.now() - started > 200_000) throw new Error(`training job bc-xgb: ${job.TrainingJobStatus} ${job.FailureReason ?? ''}`);
+  }
+  await t.admin.CreateModelPackageGroup({ ModelPackageGroupName: 'bc-models' });
+  return artifact;
 }

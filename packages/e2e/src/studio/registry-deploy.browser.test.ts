@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { itHadNoConsoleErrors, screenshot, useStudio } from './browser.test-support.js';
-import { putCsvObjects } from './loam.test-support.js';
-import { repoRoot } from './studio-build.test-support.js';
+import { breastCancerRows, trainBreastCancerJob } from './loam.test-support.js';
 
 // From a training job to a serving endpoint in Chromium against a real Loam, all in Studio's forms: a
 // version is registered in a model group with the job's model artifact picked from the offered ones, and
 // the registry's Deploy creates the model, an endpoint config (one variant, data capture) and an endpoint
 // in one form, whose page opens and goes InService. The model page's Deploy is the same form without the model.
-const rows = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
+const rows = breastCancerRows();
 const features = rows.slice(0, 3).map((r) => r.split(',').slice(1).join(','));
 
 // A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
@@ -19,29 +16,7 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
   const studio = useStudio({
     setupTimeout: 240_000,
     async prepare(t) {
-      await putCsvObjects(t, 'data', { 'bc/train/train.csv': `${rows.join('\n')}\n` });
-      // The job's S3OutputPath: Loam never creates an output bucket.
-      await t.platform.artifacts.ensureBucket('models');
-      await t.admin.CreateTrainingJob({
-        TrainingJobName: 'bc-xgb',
-        RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
-        AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
-        HyperParameters: { num_round: '10', objective: 'binary:logistic' },
-        InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/bc/train/' } } }],
-        OutputDataConfig: { S3OutputPath: 's3://models/' },
-        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
-        StoppingCondition: { MaxRuntimeInSeconds: 600 },
-      });
-      // (expect.poll only works inside a test.)
-      for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 1000))) {
-        const job = await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' });
-        if (job.TrainingJobStatus === 'Completed') {
-          artifact = job.ModelArtifacts?.S3ModelArtifacts ?? '';
-          break;
-        }
-        if (job.TrainingJobStatus === 'Failed' || Date.now() - started > 200_000) throw new Error(`training job bc-xgb: ${job.TrainingJobStatus} ${job.FailureReason ?? ''}`);
-      }
-      await t.admin.CreateModelPackageGroup({ ModelPackageGroupName: 'bc-models' });
+      artifact = await trainBreastCancerJob(t, 'binary:logistic');
     },
   });
   const { check, heading, nav } = studio;
