@@ -72,6 +72,38 @@ export function requireDebianAwsTools(): void {
   if (!existsSync(AWS_CLI)) throw new Error(`${AWS_CLI} is missing: install Debian's awscli (apt-get install awscli).`);
 }
 
+/**
+ * Python for programs that need an endpoint serving a script-mode model, as the SageMaker Python SDK packs one:
+ * `model_tar([(path, bytes), …])` builds a model.tar.gz; `deploy_script_model(name, inference_source, bucket, …)`
+ * creates the bucket if missing, uploads `<name>/model.tar.gz` holding `code/inference.py` (plus `files`), creates the
+ * scikit-learn model, its endpoint config (`instances`, `config_extra` such as DataCaptureConfig) and the endpoint
+ * (`endpoint`, by default `name`), and waits until it is InService unless `wait=False`.
+ */
+const DEPLOY_SCRIPT_MODEL = [
+  "SKLEARN_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3'",
+  "LOAM_ROLE = 'arn:aws:iam::000000000000:role/LoamTests'",
+  'def model_tar(files):',
+  '    import io, tarfile',
+  '    b = io.BytesIO()',
+  "    with tarfile.open(fileobj=b, mode='w:gz') as t:",
+  '        for p, data in files:',
+  '            i = tarfile.TarInfo(p); i.size = len(data); t.addfile(i, io.BytesIO(data))',
+  '    return b.getvalue()',
+  'def deploy_script_model(name, inference, bucket, files=(), instances=1, config_extra=None, endpoint=None, wait=True):',
+  "    s3, sm = client('s3'), client('sagemaker')",
+  '    try: s3.head_bucket(Bucket=bucket)',
+  '    except Exception: s3.create_bucket(Bucket=bucket)',
+  "    if isinstance(inference, str): inference = inference.encode()",
+  "    s3.put_object(Bucket=bucket, Key=name + '/model.tar.gz', Body=model_tar(list(files) + [('code/inference.py', inference)]))",
+  "    sm.create_model(ModelName=name, ExecutionRoleArn=LOAM_ROLE, PrimaryContainer={'Image': SKLEARN_IMAGE,",
+  "      'ModelDataUrl': 's3://' + bucket + '/' + name + '/model.tar.gz',",
+  "      'Environment': {'SAGEMAKER_PROGRAM': 'inference.py', 'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'}})",
+  "    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{'VariantName': 'AllTraffic', 'ModelName': name,",
+  "      'InitialInstanceCount': instances, 'InstanceType': 'ml.m5.large'}], **(config_extra or {}))",
+  '    sm.create_endpoint(EndpointName=endpoint or name, EndpointConfigName=name)',
+  "    if wait: sm.get_waiter('endpoint_in_service').wait(EndpointName=endpoint or name, WaiterConfig={'Delay': 1, 'MaxAttempts': 180})",
+];
+
 /** Runs a Python program with boto3 against Loam; the program prints one JSON document. */
 export async function boto3<T>(loam: AwsLoam, program: string, args: Record<string, unknown> = {}): Promise<T> {
   const prelude = [
@@ -86,6 +118,7 @@ export async function boto3<T>(loam: AwsLoam, program: string, args: Record<stri
     "        return 'resolved'",
     '    except Exception as e:',
     "        return getattr(e, 'response', {}).get('Error', {}).get('Code', type(e).__name__)",
+    ...DEPLOY_SCRIPT_MODEL,
     '',
   ].join('\n');
   const r = await run(PYTHON, ['-c', `${prelude}\n${program}`, JSON.stringify({ url: loam.url, ...args })], loam.awsEnv);

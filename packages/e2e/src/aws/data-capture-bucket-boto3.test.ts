@@ -17,22 +17,11 @@ beforeAll(async () => {
 afterAll(async () => loam?.stop());
 
 const program = `
-import io, tarfile, time
+import time
 s3 = client('s3'); sm = client('sagemaker'); rt = client('sagemaker-runtime')
-s3.create_bucket(Bucket='cap-models')
 inference = b'def model_fn(model_dir):\\n    return None\\ndef predict_fn(data, model):\\n    return [7]\\n'
-b = io.BytesIO()
-with tarfile.open(fileobj=b, mode='w:gz') as t:
-    i = tarfile.TarInfo('code/inference.py'); i.size = len(inference); t.addfile(i, io.BytesIO(inference))
-s3.put_object(Bucket='cap-models', Key='m/model.tar.gz', Body=b.getvalue())
-sm.create_model(ModelName='cap', ExecutionRoleArn='arn:aws:iam::000000000000:role/LoamTests',
-  PrimaryContainer={'Image': '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', 'ModelDataUrl': 's3://cap-models/m/model.tar.gz',
-    'Environment': {'SAGEMAKER_PROGRAM': 'inference.py'}})
-sm.create_endpoint_config(EndpointConfigName='cap', ProductionVariants=[{'VariantName': 'AllTraffic', 'ModelName': 'cap', 'InitialInstanceCount': 1, 'InstanceType': 'ml.m5.large'}],
-  DataCaptureConfig={'EnableCapture': True, 'InitialSamplingPercentage': 100, 'DestinationS3Uri': 's3://cap-missing/dc',
-    'CaptureOptions': [{'CaptureMode': 'Input'}, {'CaptureMode': 'Output'}]})
-sm.create_endpoint(EndpointName='cap', EndpointConfigName='cap')
-sm.get_waiter('endpoint_in_service').wait(EndpointName='cap', WaiterConfig={'Delay': 1, 'MaxAttempts': 120})
+deploy_script_model('cap', inference, 'cap-models', config_extra={'DataCaptureConfig': {'EnableCapture': True, 'InitialSamplingPercentage': 100,
+  'DestinationS3Uri': 's3://cap-missing/dc', 'CaptureOptions': [{'CaptureMode': 'Input'}, {'CaptureMode': 'Output'}]}})
 def status(): return sm.describe_endpoint(EndpointName='cap')['DataCaptureConfig']['CaptureStatus']
 def invoke(): return rt.invoke_endpoint(EndpointName='cap', ContentType='application/json', Body=b'[[1]]')['Body'].read().decode()
 def until(want):

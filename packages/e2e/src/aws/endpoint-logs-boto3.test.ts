@@ -89,23 +89,13 @@ describe("boto3 and aws logs: a script-mode endpoint's model-server output in /a
 
   it("keeps what model_fn printed and its traceback in the instance's stream; a user denied the group is refused", async () => {
     const created = await boto3<{ status: string; reason: string }>(loam, `
-import io, tarfile, time
-s3 = client('s3'); sm = client('sagemaker')
-s3.create_bucket(Bucket='endpoint-logs')
+import time
+sm = client('sagemaker')
 INFERENCE = ('import sys\\n'
   'def model_fn(model_dir):\\n'
   '    print("loading the model from " + model_dir + " for loam-e2e-broken", flush=True)\\n'
   '    raise ValueError("no model here: loam-e2e-broken")\\n')
-b = io.BytesIO()
-with tarfile.open(fileobj=b, mode='w:gz') as t:
-    for p, data in (('model.bin', b'x'), ('code/inference.py', INFERENCE.encode())):
-        i = tarfile.TarInfo(p); i.size = len(data); t.addfile(i, io.BytesIO(data))
-s3.put_object(Bucket='endpoint-logs', Key='broken/model.tar.gz', Body=b.getvalue())
-sm.create_model(ModelName='broken', ExecutionRoleArn='arn:aws:iam::000000000000:role/LoamTests', PrimaryContainer={
-  'Image': '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', 'ModelDataUrl': 's3://endpoint-logs/broken/model.tar.gz',
-  'Environment': {'SAGEMAKER_PROGRAM': 'inference.py', 'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'}})
-sm.create_endpoint_config(EndpointConfigName='broken', ProductionVariants=[{'VariantName': 'AllTraffic', 'ModelName': 'broken', 'InitialInstanceCount': 1, 'InstanceType': 'ml.m5.large'}])
-sm.create_endpoint(EndpointName='broken-ep', EndpointConfigName='broken')
+deploy_script_model('broken', INFERENCE, 'endpoint-logs', files=[('model.bin', b'x')], endpoint='broken-ep', wait=False)
 for _ in range(600):
     d = sm.describe_endpoint(EndpointName='broken-ep')
     if d['EndpointStatus'] != 'Creating': break

@@ -16,20 +16,10 @@ beforeAll(async () => {
 afterAll(async () => loam?.stop());
 
 const program = `
-import io, tarfile, time, datetime
-s3, sm, rt, cw = client('s3'), client('sagemaker'), client('sagemaker-runtime'), client('cloudwatch')
-s3.create_bucket(Bucket='cwm-models')
+import time, datetime
+sm, rt, cw = client('sagemaker'), client('sagemaker-runtime'), client('cloudwatch')
 INFERENCE = b'import json, time\\ndef model_fn(model_dir):\\n    return 1\\ndef input_fn(body, content_type):\\n    return json.loads(body)\\ndef predict_fn(data, model):\\n    time.sleep(0.03)\\n    if data.get("fail"): raise ValueError("asked to fail")\\n    return {"ok": model}\\ndef output_fn(p, accept):\\n    return json.dumps(p), "application/json"\\n'
-b = io.BytesIO()
-with tarfile.open(fileobj=b, mode='w:gz') as t:
-    i = tarfile.TarInfo('code/inference.py'); i.size = len(INFERENCE); t.addfile(i, io.BytesIO(INFERENCE))
-s3.put_object(Bucket='cwm-models', Key='m/model.tar.gz', Body=b.getvalue())
-sm.create_model(ModelName='cwm', ExecutionRoleArn='arn:aws:iam::000000000000:role/LoamTests', PrimaryContainer={
-  'Image': '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', 'ModelDataUrl': 's3://cwm-models/m/model.tar.gz',
-  'Environment': {'SAGEMAKER_PROGRAM': 'inference.py', 'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'}})
-sm.create_endpoint_config(EndpointConfigName='cwm', ProductionVariants=[{'VariantName': 'AllTraffic', 'ModelName': 'cwm', 'InitialInstanceCount': 1, 'InstanceType': 'ml.m5.large'}])
-sm.create_endpoint(EndpointName='cwm', EndpointConfigName='cwm')
-sm.get_waiter('endpoint_in_service').wait(EndpointName='cwm', WaiterConfig={'Delay': 1, 'MaxAttempts': 180})
+deploy_script_model('cwm', INFERENCE, 'cwm-models')
 start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
 statuses = []
 for k in range(10):

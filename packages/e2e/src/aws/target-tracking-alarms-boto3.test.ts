@@ -16,20 +16,10 @@ beforeAll(async () => {
 afterAll(async () => loam?.stop());
 
 const program = `
-import io, tarfile, time
-s3, sm, aas, cw = client('s3'), client('sagemaker'), client('application-autoscaling'), client('cloudwatch')
-s3.create_bucket(Bucket='tt-models')
+import time
+sm, aas, cw = client('sagemaker'), client('application-autoscaling'), client('cloudwatch')
 INFERENCE = b'import json\\ndef model_fn(model_dir):\\n    return 1\\ndef predict_fn(data, model):\\n    return {"ok": model}\\ndef output_fn(p, accept):\\n    return json.dumps(p), "application/json"\\n'
-b = io.BytesIO()
-with tarfile.open(fileobj=b, mode='w:gz') as t:
-    i = tarfile.TarInfo('code/inference.py'); i.size = len(INFERENCE); t.addfile(i, io.BytesIO(INFERENCE))
-s3.put_object(Bucket='tt-models', Key='m/model.tar.gz', Body=b.getvalue())
-sm.create_model(ModelName='tt', ExecutionRoleArn='arn:aws:iam::000000000000:role/LoamTests', PrimaryContainer={
-  'Image': '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', 'ModelDataUrl': 's3://tt-models/m/model.tar.gz',
-  'Environment': {'SAGEMAKER_PROGRAM': 'inference.py', 'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'}})
-sm.create_endpoint_config(EndpointConfigName='tt', ProductionVariants=[{'VariantName': 'AllTraffic', 'ModelName': 'tt', 'InitialInstanceCount': 2, 'InstanceType': 'ml.m5.large'}])
-sm.create_endpoint(EndpointName='tt', EndpointConfigName='tt')
-sm.get_waiter('endpoint_in_service').wait(EndpointName='tt', WaiterConfig={'Delay': 1, 'MaxAttempts': 180})
+deploy_script_model('tt', INFERENCE, 'tt-models', instances=2)
 T = dict(ServiceNamespace='sagemaker', ResourceId='endpoint/tt/variant/AllTraffic', ScalableDimension='sagemaker:variant:DesiredInstanceCount')
 aas.register_scalable_target(**T, MinCapacity=1, MaxCapacity=2)
 put = aas.put_scaling_policy(PolicyName='SageMakerEndpointInvocationScalingPolicy', **T, PolicyType='TargetTrackingScaling',
