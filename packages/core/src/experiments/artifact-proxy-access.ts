@@ -111,13 +111,25 @@ export class ArtifactProxyAccess {
   /**
    * For a request that makes Loam read or write every object under a key prefix of the artifact bucket (a
    * job's S3Prefix channel, an output path): `checkHeld` on the prefix, and the action on every
-   * experiment whose artifact location starts under it (`mlflow/1` reaches experiments 1, 10, 11, …).
+   * experiment whose artifact location starts under it (`mlflow/1` reaches experiments 1, 10, 11, …), and
+   * on every run whose folder starts under it (`mlflow/1/` or `mlflow/1/ab` reaches runs of experiment 1).
    */
   async checkPrefix(action: string, prefix: ObjectRef): Promise<void> {
     await this.checkHeld(action, prefix);
     for (const e of await this.#allExperiments()) {
       const loc = this.#location(e);
-      if (loc && loc.bucket === prefix.bucket && loc.key.startsWith(prefix.key)) await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-experiment', e.experimentId));
+      if (!loc || loc.bucket !== prefix.bucket) continue;
+      if (loc.key.startsWith(prefix.key)) await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-experiment', e.experimentId));
+      if (loc.key.startsWith(prefix.key) || prefix.key.startsWith(loc.key)) {
+        for (let offset = 0; ; offset += EXPERIMENT_PAGE) {
+          const runs = await this.tracking.store.searchRuns({ experimentIds: [e.experimentId], view: 'ALL', filter: [], orderBy: [], offset, limit: EXPERIMENT_PAGE });
+          for (const { info } of runs) {
+            const root = safeRef(this.tracking.artifacts, info.artifactUri);
+            if (root && root.bucket === prefix.bucket && root.key.replace(/\/artifacts$/, '').startsWith(prefix.key)) await this.#checkOwners(action, { runs: [info], experiments: [] });
+          }
+          if (runs.length < EXPERIMENT_PAGE) break;
+        }
+      }
     }
   }
 
