@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { scopedUsers } from './scoped-users.test-support.js';
 
 // QueryLineage is authorized on `*` (SageMaker's authorization reference names no resource for it), so
 // any caller allowed it could walk from a shared dataset to every job, model and endpoint built on it,
@@ -9,17 +10,9 @@ import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 let loam: TestLoam;
 let region: string;
 let account: string;
-const tokens: Record<string, string> = {};
 const sm = (kind: string, name: string) => `arn:loam:sagemaker:${region}:${account}:${kind}/${name}`;
 
-async function userWith(name: string, statements: unknown[]): Promise<void> {
-  const id = loam.platform.identity;
-  const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
-  await id.CreateUser({ UserName: name }, ctx);
-  await id.CreatePolicy({ PolicyName: `${name}-policy`, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }, ctx);
-  await id.AttachUserPolicy({ UserName: name, PolicyName: `${name}-policy` }, ctx);
-  tokens[name] = (await id.CreateApiToken({ UserName: name, TokenName: 't' }, ctx)).ApiToken.Token;
-}
+const { userWith, tokens } = scopedUsers(() => loam);
 
 async function query(user: string, body: unknown): Promise<{ status: number; body: any }> {
   const token = user === 'admin' ? loam.adminToken : tokens[user] as string;
