@@ -24,11 +24,9 @@ const probe = 'loam_serve_probe_e2e';
 
 /** Packs the model (and a source archive), creates three endpoints, waits for each to settle, invokes those in service. */
 const program = `
-import io, tarfile, time, zipfile
+import io, time, zipfile
 s3 = client('s3'); sm = client('sagemaker'); rt = client('sagemaker-runtime')
 s3.create_bucket(Bucket='serve-req')
-IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3'
-ROLE = 'arn:aws:iam::000000000000:role/LoamTests'
 def wheel():
     name = ARGS['probe']
     files = {name + '/__init__.py': 'VALUE = 42\\n',
@@ -43,20 +41,14 @@ INFERENCE = ('import json, sys\\nimport ' + ARGS['probe'] + ' as probe\\n'
     'def model_fn(model_dir):\\n    return probe.VALUE\\n'
     'def predict_fn(data, model):\\n    return {"probe": model, "python": sys.executable}\\n'
     'def output_fn(prediction, accept):\\n    return json.dumps(prediction), "application/json"\\n')
-def tar(files):
-    b = io.BytesIO()
-    with tarfile.open(fileobj=b, mode='w:gz') as t:
-        for p, data in files:
-            i = tarfile.TarInfo(p); i.size = len(data); t.addfile(i, io.BytesIO(data))
-    return b.getvalue()
 def code(requirements, prefix):
     return [(prefix + 'inference.py', INFERENCE.encode()), (prefix + 'requirements.txt', requirements.encode()),
             (prefix + 'wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', wheel())]
 OK = '--no-index\\n--find-links wheels\\nnumpy\\n' + ARGS['probe'] + '==1.0\\n'
 BAD = '--no-index\\nnumpy\\nloam-no-such-package==9.9\\n'
 def deploy(name, model_files, env, startup=None):
-    s3.put_object(Bucket='serve-req', Key=name + '/model.tar.gz', Body=tar(model_files))
-    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={'Image': IMAGE, 'ModelDataUrl': 's3://serve-req/' + name + '/model.tar.gz',
+    s3.put_object(Bucket='serve-req', Key=name + '/model.tar.gz', Body=model_tar(model_files))
+    sm.create_model(ModelName=name, ExecutionRoleArn=LOAM_ROLE, PrimaryContainer={'Image': SKLEARN_IMAGE, 'ModelDataUrl': 's3://serve-req/' + name + '/model.tar.gz',
       'Environment': dict({'SAGEMAKER_PROGRAM': 'inference.py'}, **env)})
     variant = {'VariantName': 'AllTraffic', 'ModelName': name, 'InitialInstanceCount': 1, 'InstanceType': 'ml.m5.large'}
     if startup: variant['ContainerStartupHealthCheckTimeoutInSeconds'] = startup
@@ -65,7 +57,7 @@ def deploy(name, model_files, env, startup=None):
 # As the SageMaker Python SDK packs a model with its entry point: the code inside model.tar.gz.
 deploy('serve-ok', [('model.bin', b'x')] + code(OK, 'code/'), {'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'})
 # The source directory as its own archive, named by SAGEMAKER_SUBMIT_DIRECTORY.
-s3.put_object(Bucket='serve-req', Key='serve-submit/sourcedir.tar.gz', Body=tar(code(OK, '')))
+s3.put_object(Bucket='serve-req', Key='serve-submit/sourcedir.tar.gz', Body=model_tar(code(OK, '')))
 deploy('serve-submit', [('model.bin', b'x')], {'SAGEMAKER_SUBMIT_DIRECTORY': 's3://serve-req/serve-submit/sourcedir.tar.gz'})
 deploy('serve-bad', [('model.bin', b'x')] + code(BAD, 'code/'), {'SAGEMAKER_SUBMIT_DIRECTORY': '/opt/ml/model/code'})
 # An index that accepts connections and never answers: pip waits until the startup health check gives up.
