@@ -266,10 +266,16 @@ export class EndpointController implements EndpointDeployer {
     });
   }
 
+  /**
+   * The one writer of a Failed endpoint. Its variants end with no instance running and no
+   * VariantStatus: SageMaker's variant statuses name a stage still in progress (Creating, Updating,
+   * …), and the Creating (or restart's Creating) they were planned with would outlive the failure.
+   */
   private async markFailed(name: string, e: unknown): Promise<void> {
     await this.patchUnlessDeleting(name, (cur) => {
       const { pending: _p, ...c } = cur;
-      return { ...c, status: 'Failed', failureReason: (e as Error).message.slice(0, 1024), lastModifiedTime: now() };
+      const variants = cur.variants.map((v) => ({ ...v, CurrentInstanceCount: 0, VariantStatus: [] }));
+      return { ...c, status: 'Failed', failureReason: (e as Error).message.slice(0, 1024), variants, lastModifiedTime: now() };
     });
   }
 
