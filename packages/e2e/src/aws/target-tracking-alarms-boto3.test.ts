@@ -4,8 +4,10 @@ import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from
 /**
  * A target-tracking policy's CloudWatch alarms, through Debian's boto3 and aws CLI against `loam up`, as
  * SageMaker's autoscaling guide sets a policy up: Application Auto Scaling's two alarms named in the
- * policy, described by CloudWatch with their state, the variant scaled in by the policy once AlarmLow is in
- * ALARM (an idle endpoint), the activity naming that alarm, and the alarms gone with the policy.
+ * policy, described by CloudWatch with their state (INSUFFICIENT_DATA on an endpoint that has served for seconds,
+ * as a new CloudWatch alarm is: the minutes before it was deployed are missing data, not 0 invocations, so the
+ * variant is not scaled in), refused to a user who would delete one, and gone with the policy. Scaling on the
+ * alarms, in and out, is in server/src/endpoints/target-tracking-alarms.test.ts, with two-second periods.
  */
 let loam: AwsLoam;
 
@@ -26,19 +28,16 @@ put = aas.put_scaling_policy(PolicyName='SageMakerEndpointInvocationScalingPolic
   TargetTrackingScalingPolicyConfiguration={'TargetValue': 70.0, 'PredefinedMetricSpecification': {'PredefinedMetricType': 'SageMakerVariantInvocationsPerInstance'},
     'ScaleInCooldown': 0, 'ScaleOutCooldown': 60})
 policy = aas.describe_scaling_policies(ServiceNamespace='sagemaker', ResourceId=T['ResourceId'])['ScalingPolicies'][0]
-count = None
-for _ in range(120):
-    count = sm.describe_endpoint(EndpointName='tt')['ProductionVariants'][0]['CurrentInstanceCount']
-    if count == 1: break
-    time.sleep(0.5)
+time.sleep(3)
+count = sm.describe_endpoint(EndpointName='tt')['ProductionVariants'][0]['CurrentInstanceCount']
 alarms = cw.describe_alarms(AlarmNamePrefix='TargetTracking-endpoint/tt/')['MetricAlarms']
-activity = aas.describe_scaling_activities(ServiceNamespace='sagemaker', ResourceId=T['ResourceId'])['ScalingActivities'][0]
-print(json.dumps({'put': put['Alarms'], 'policy': policy['Alarms'], 'count': count, 'activity': activity,
+activities = aas.describe_scaling_activities(ServiceNamespace='sagemaker', ResourceId=T['ResourceId'])['ScalingActivities']
+print(json.dumps({'put': put['Alarms'], 'policy': policy['Alarms'], 'count': count, 'activities': activities,
   'alarms': [{k: a.get(k) for k in ('AlarmName', 'MetricName', 'Statistic', 'Period', 'EvaluationPeriods', 'Threshold', 'ComparisonOperator', 'StateValue', 'Dimensions')} for a in alarms]}, default=str))
 `;
 
 describe("boto3 and the aws CLI: a target-tracking policy's CloudWatch alarms on loam up", () => {
-  it('are named in the policy, described with their state, scale the idle variant in on AlarmLow, and go with the policy', async () => {
+  it('are named in the policy, described with their state, leave a just-deployed variant as it is, and go with the policy', async () => {
     const out = await boto3<Record<string, any>>(loam, program);
     const [high, low] = out['put'] as { AlarmName: string; AlarmARN: string }[];
     expect(high!.AlarmName).toMatch(/^TargetTracking-endpoint\/tt\/variant\/AllTraffic-AlarmHigh-[0-9a-f-]{36}$/);
@@ -47,15 +46,12 @@ describe("boto3 and the aws CLI: a target-tracking policy's CloudWatch alarms on
     const dims = [{ Name: 'EndpointName', Value: 'tt' }, { Name: 'VariantName', Value: 'AllTraffic' }];
     const metric = { MetricName: 'InvocationsPerInstance', Statistic: 'Sum', Period: 60, Dimensions: dims };
     expect(out['alarms']).toEqual(expect.arrayContaining([
-      { ...metric, AlarmName: high!.AlarmName, EvaluationPeriods: 3, Threshold: 70, ComparisonOperator: 'GreaterThanThreshold', StateValue: 'OK' },
-      { ...metric, AlarmName: low!.AlarmName, EvaluationPeriods: 15, Threshold: 63, ComparisonOperator: 'LessThanThreshold', StateValue: 'ALARM' },
+      { ...metric, AlarmName: high!.AlarmName, EvaluationPeriods: 3, Threshold: 70, ComparisonOperator: 'GreaterThanThreshold', StateValue: 'INSUFFICIENT_DATA' },
+      { ...metric, AlarmName: low!.AlarmName, EvaluationPeriods: 15, Threshold: 63, ComparisonOperator: 'LessThanThreshold', StateValue: 'INSUFFICIENT_DATA' },
     ]));
     expect(out['alarms']).toHaveLength(2);
-    expect(out['count']).toBe(1);
-    expect(out['activity']).toEqual(expect.objectContaining({
-      StatusCode: 'Successful', Description: 'Setting desired instance count to 1.',
-      Cause: expect.stringMatching(new RegExp(`^monitor alarm ${low!.AlarmName} in state ALARM triggered policy SageMakerEndpointInvocationScalingPolicy: 0 invocations`)),
-    }));
+    expect(out['count']).toBe(2);
+    expect(out['activities']).toEqual([]);
 
     // The aws CLI sees the same alarms, refuses to delete one, and the policy's deletion removes both.
     const listed = await awsCli(loam, ['cloudwatch', 'describe-alarms', '--alarm-name-prefix', 'TargetTracking-', '--query', 'MetricAlarms[].AlarmName']);
