@@ -64,7 +64,8 @@ export class LogStreamsService {
   /**
    * Forward from `nextToken` (`f/…`), or from the first event at or after `startTime` with `startFromHead`, else
    * the last `limit` events. At the end of what is written so far, `nextForwardToken` is the token passed in.
-   * Reading backward from a `b/…` token returns no older events.
+   * `nextBackwardToken` (`b/…`) reads the `limit` events before the page, backward from where it starts, at the cost
+   * of the page; `b/` is the start of the log. At the start, the token passed in comes back (as CloudWatch Logs does).
    * @throws ResourceNotFound for a stream the group does not have; ValidationException for a bad token.
    */
   async GetLogEvents(input: InputOf<Ops['GetLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetLogEvents']>> {
@@ -73,7 +74,13 @@ export class LogStreamsService {
     const limit = input.limit ?? 10_000;
     const keep = (l: RunnerLogLine) => l.host === host && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time <= input.endTime);
     const token = input.nextToken;
-    if (token !== undefined && token.startsWith('b/')) return { events: [], nextForwardToken: `f/${token.slice(2)}`, nextBackwardToken: token };
+    if (token !== undefined && token.startsWith('b/')) {
+      const at = token.slice(2);
+      // `b/` is the start: nothing is before it.
+      const back = at === '' ? undefined : await this.readBack(g.source, unit, at, limit, keep);
+      if (!back || back.read === 0) return { events: [], nextForwardToken: `f/${at}`, nextBackwardToken: token };
+      return { events: back.events, nextForwardToken: `f/${at}`, nextBackwardToken: `b/${back.before ?? ''}` };
+    }
     if (token !== undefined && !token.startsWith('f/')) throw badToken(token);
     const from = token === undefined ? undefined : token.slice(2);
     if (token !== undefined || input.startFromHead) {
@@ -82,20 +89,36 @@ export class LogStreamsService {
     }
     // The default (startFromHead false): the newest `limit` events, read backward from the end so that a page costs
     // what it holds, not the log. The forward token is where a forward read of the whole log would have stopped.
+    const { events, end, read, before } = await this.readBack(g.source, unit, undefined, limit, keep);
+    // A log with no line yet: the forward token reads from its start, as before any line was written.
+    return { events, nextForwardToken: `f/${read > 0 ? end : ''}`, nextBackwardToken: `b/${before ?? ''}` };
+  }
+
+  /**
+   * Up to `limit` kept events before `before` (the end when absent), oldest first, read backward: every page asks for
+   * no more lines than are still wanted, so none is skipped and the read costs the page. `before` in the result is
+   * where the first line read starts (absent at the start of the log); `end` is the token after the newest line read.
+   */
+  private async readBack(source: LogGroupSource, unit: LogUnit, from: string | undefined, limit: number, keep: (l: RunnerLogLine) => boolean) {
     let events: LogEvent[] = [];
     let end: string | undefined;
-    let seen = false;
-    let before: string | undefined;
+    let read = 0;
+    let before = from;
     for (;;) {
-      const page = await g.source.readBackward(unit, { ...(before ? { before } : {}), limit: limit - events.length });
+      let page;
+      try {
+        page = await source.readBackward(unit, { ...(before ? { before } : {}), limit: limit - events.length });
+      } catch (e) {
+        if (isLoamError(e) && e.code === 'ValidationException') throw badToken(`b/${before ?? ''}`);
+        throw e;
+      }
       end ??= page.after;
-      seen ||= page.lines.length > 0;
+      read += page.lines.length;
       events = page.lines.filter(keep).map(eventOf).concat(events);
-      if (events.length >= limit || page.before === undefined) break;
       before = page.before;
+      if (events.length >= limit || before === undefined) break;
     }
-    // A log with no line yet: the forward token reads from its start, as before any line was written.
-    return { events: events.slice(-limit), nextForwardToken: `f/${seen ? end : ''}`, nextBackwardToken: 'b/' };
+    return { events, end, read, before };
   }
 
   /**
