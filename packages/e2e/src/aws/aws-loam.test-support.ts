@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { readCredentialsProfile } from '@loam/cli';
 import { removeDataDir, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
 
@@ -48,6 +49,20 @@ export async function startAwsLoam(): Promise<AwsLoam> {
       await removeDataDir(dataDir);
     },
   };
+}
+
+/**
+ * One `loam up` for the calling test file: Debian's boto3 and aws CLI are required, the server starts before the
+ * file's tests (handed to `onStarted`) and stops after them.
+ */
+export function useAwsLoam(onStarted: (loam: AwsLoam) => void): void {
+  let loam: AwsLoam | undefined;
+  beforeAll(async () => {
+    requireDebianAwsTools();
+    loam = await startAwsLoam();
+    onStarted(loam);
+  }, 60_000);
+  afterAll(async () => loam?.stop());
 }
 
 export interface Run {

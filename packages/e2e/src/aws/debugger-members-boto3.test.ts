@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 
 /**
  * The members the SageMaker Python SDK's framework estimators send by default (DebugHookConfig,
@@ -7,12 +7,7 @@ import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-
  * members Loam does not implement, as Debian's boto3 (unchanged) meets them against `loam up`.
  */
 let loam: AwsLoam;
-
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 const rulesImage = '503895931360.dkr.ecr.us-east-1.amazonaws.com/sagemaker-debugger-rules:latest';
 const job = {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { awsCli, type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 
 /**
  * Jobs' logs through boto3's `logs` client, as the SageMaker Python SDK reads them: `Estimator.fit(logs=True)`,
@@ -10,12 +10,7 @@ import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from
  * next poll. Loam did not serve CloudWatch Logs at all, so the SDK's wait for a job with logs failed.
  */
 let loam: AwsLoam;
-
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 /** The SDK's sagemaker/logs.py (log_stream, multi_stream_iter) and Session._flush_log_streams, over a job that prints while it is followed. */
 const program = `

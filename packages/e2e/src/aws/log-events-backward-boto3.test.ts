@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 
 /**
  * GetLogEvents paged backward with boto3, as CloudWatch Logs documents it: `nextToken=<nextBackwardToken>` returns
@@ -7,12 +7,7 @@ import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-
  * backward token was always `b/` and read nothing, so a client could not page from the newest events to earlier ones.
  */
 let loam: AwsLoam;
-
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 /** Two hosts share the job's log, so every page also keeps only its stream's lines. */
 const program = `

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { awsCli, type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 
 /**
  * Reading an endpoint's metrics as a notebook does on SageMaker, with Debian's boto3 and aws CLI against
@@ -8,12 +8,7 @@ import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from
  * model sleeps 30 ms, so ModelLatency (µs) is at least 30,000 and below a few seconds.
  */
 let loam: AwsLoam;
-
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 const program = `
 import time, datetime

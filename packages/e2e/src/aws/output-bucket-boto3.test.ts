@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 
 /**
  * An output location whose bucket does not exist, as Debian's boto3 meets it against `loam up`.
@@ -8,12 +8,7 @@ import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-
  * S3OutputPath "worked". Training, a tuning job's training jobs, batch transform and CheckpointConfig.
  */
 let loam: AwsLoam;
-
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 const program = `
 import time

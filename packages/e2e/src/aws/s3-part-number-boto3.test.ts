@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 
 /**
  * GetObject / HeadObject with PartNumber, as Debian's boto3 sends it. Loam ignored `?partNumber=` and answered
@@ -7,12 +7,7 @@ import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-
  * transfer manager, the CRT) got the whole object once per part and wrote a corrupt file without an error.
  */
 let loam: AwsLoam;
-
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 const program = `
 from boto3.s3.transfer import TransferConfig

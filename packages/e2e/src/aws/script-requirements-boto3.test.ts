@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runLoam } from '../loam-process.test-support.js';
-import { boto3, PYTHON, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { type AwsLoam, boto3, PYTHON, useAwsLoam } from './aws-loam.test-support.js';
 
 /**
  * Script mode installs the source directory's requirements.txt before the program runs, as SageMaker's
@@ -12,12 +12,7 @@ import { boto3, PYTHON, requireDebianAwsTools, startAwsLoam, type AwsLoam } from
  * installed as a package (`python -m pip install . -r requirements.txt`), as the toolkit does too.
  */
 let loam: AwsLoam;
-
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 /** The job's log lines (`loam logs`, which reads the stream SageMaker would send to CloudWatch). */
 async function jobLog(name: string): Promise<string[]> {

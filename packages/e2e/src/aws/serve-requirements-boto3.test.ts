@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boto3, PYTHON, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { type AwsLoam, boto3, PYTHON, useAwsLoam } from './aws-loam.test-support.js';
 
 /**
  * A script-mode model server installs the code directory's requirements.txt before it starts, as
@@ -13,12 +13,7 @@ import { boto3, PYTHON, requireDebianAwsTools, startAwsLoam, type AwsLoam } from
  * health check with a reason showing the install.
  */
 let loam: AwsLoam;
-
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 const probe = 'loam_serve_probe_e2e';
 

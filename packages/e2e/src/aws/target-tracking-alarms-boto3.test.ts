@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { awsCli, type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 
 /**
  * A target-tracking policy's CloudWatch alarms, through Debian's boto3 and aws CLI against `loam up`, as
@@ -10,12 +10,7 @@ import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from
  * alarms, in and out, is in server/src/endpoints/target-tracking-alarms.test.ts, with two-second periods.
  */
 let loam: AwsLoam;
-
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 const program = `
 import time
