@@ -148,6 +148,8 @@ it('a flush that fails part-way (a database error, another server inserting the 
     now += 60_000;
     failNextInsertOf = `b/AllTraffic/${minute}`;
     await history.flush(); // a's minute stored, b's insert fails
+    // Until the retry, a's minute is both stored and still in memory ahead of the watermark: read once, not twice.
+    expect((await history.minutes('a', 'AllTraffic', minute, minute + 60))[0]?.aggregate.invocations).toBe(4);
     await history.flush(); // the retry
     const stored = real.collection(metricMinutesCollection);
     expect((await stored.get(`a/AllTraffic/${minute}`))?.value.aggregate.invocations).toBe(4);

@@ -119,6 +119,8 @@ export class MetricHistory {
     for (const v of this.sources().filter(([e]) => e === endpointName).map(([, vs]) => vs.get(variantName))) {
       if (!v) continue;
       for (let m = Math.max(lo, this.watermark); m < toSec; m += 60) {
+        // A minute a failed flush already stored is read from the store, not again from memory.
+        if (this.storedAhead.has(`${endpointName}/${variantName}/${m}`)) continue;
         const a = v.aggregate(m, m + 60);
         if (a.invocations === 0) continue;
         const prev = byMinute.get(m);
