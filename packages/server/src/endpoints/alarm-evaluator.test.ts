@@ -77,6 +77,22 @@ describe('AlarmEvaluator', () => {
     }
   }, 60_000);
 
+  it('after a restart, a window shorter than a minute does not take a stored minute whole: missing data, not its Sum', () => {
+    const boundary = Date.UTC(2026, 0, 20, 12, 15, 0);
+    const restart = boundary + 5_000;
+    // The minute before the restart: one invocation a second, stored as one aggregate.
+    const before = new MetricsRegistry();
+    for (let s = 0; s < 60; s++) before.variant('ep', 'v').record(200, 1000, 10, boundary - 60_000 + s * 1000);
+    const aggregate = before.variant('ep', 'v').aggregate((boundary - 60_000) / 1000, boundary / 1000);
+    const evaluator = new AlarmEvaluator(new MetricsRegistry(), () => 1, { startedAtMs: restart, servingSince: () => restart });
+    evaluator.loadStored([{ endpointName: 'ep', variantName: 'v', minute: (boundary - 60_000) / 1000, instances: 1, aggregate }]);
+    const tenSeconds = alarm('Busy', { MetricName: 'Invocations', Statistic: 'Sum', Period: 10, EvaluationPeriods: 8, DatapointsToAlarm: 1, Threshold: 30, ComparisonOperator: 'GreaterThanThreshold' });
+    const r = evaluator.evaluateWithPoints(tenSeconds, restart);
+    // At one a second no 10-s window holds more than 10; the whole minute's 60 in one window set off the alarm.
+    expect(r.points.every((p) => p === undefined)).toBe(true);
+    expect(r.state.value).not.toBe('ALARM');
+  });
+
   it('computes every latency statistic as GetMetricStatistics does: exact extremes, OverheadLatency not just its average', () => {
     const t = Date.UTC(2026, 0, 20, 12, 0, 10);
     const metrics = new MetricsRegistry();

@@ -127,7 +127,10 @@ export class AlarmEvaluator implements AlarmStateSource {
       mergeInto(aggregate, w);
       perInstance += w.invocations / Math.max(1, instances);
     }
-    if (from < this.startedAtSec) {
+    // A stored minute is one aggregate: a window shorter than a minute (a high-resolution Period) cannot hold it
+    // whole, and counting all of it in the window its start falls in multiplied its Sum. Such windows before the
+    // start are missing data, as without a stored minute.
+    if (from < this.startedAtSec && to - from >= 60) {
       for (const [k, minutes] of this.stored) {
         const [e, variant] = [k.slice(0, k.lastIndexOf('/')), k.slice(k.lastIndexOf('/') + 1)];
         if (e !== a.endpointName || (a.variantName && variant !== a.variantName)) continue;
