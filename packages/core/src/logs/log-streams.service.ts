@@ -66,13 +66,14 @@ export class LogStreamsService {
    * the last `limit` events. At the end of what is written so far, `nextForwardToken` is the token passed in.
    * `nextBackwardToken` (`b/…`) reads the `limit` events before the page, backward from where it starts, at the cost
    * of the page; `b/` is the start of the log. At the start, the token passed in comes back (as CloudWatch Logs does).
+   * `endTime` is exclusive (an event stamped at it is not included), as CloudWatch Logs documents; FilterLogEvents's is inclusive.
    * @throws ResourceNotFound for a stream the group does not have; ValidationException for a bad token.
    */
   async GetLogEvents(input: InputOf<Ops['GetLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetLogEvents']>> {
     const g = await this.group(input);
     const { unit, host } = await this.stream(g, input.logStreamName);
     const limit = input.limit ?? 10_000;
-    const keep = (l: RunnerLogLine) => l.host === host && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time <= input.endTime);
+    const keep = (l: RunnerLogLine) => l.host === host && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time < input.endTime);
     const token = input.nextToken;
     if (token !== undefined && token.startsWith('b/')) {
       const at = token.slice(2);

@@ -99,7 +99,14 @@ tail = logs.get_log_events(logGroupName=GROUP, logStreamName=name, limit=3)['eve
 out['tail'] = [e['message'] for e in tail]
 all_events = logs.get_log_events(logGroupName=GROUP, logStreamName=name, startFromHead=True)['events']
 t0 = all_events[10]['timestamp']
-window = logs.get_log_events(logGroupName=GROUP, logStreamName=name, startFromHead=True, startTime=t0, endTime=t0)['events']
+# endTime is exclusive for GetLogEvents ("equal to or later than this time are not included"), inclusive for FilterLogEvents.
+window = logs.get_log_events(logGroupName=GROUP, logStreamName=name, startFromHead=True, startTime=t0, endTime=t0 + 1)['events']
+at_t0 = [e for e in all_events if e['timestamp'] == t0]
+out['end_exclusive'] = {
+  'get_empty': logs.get_log_events(logGroupName=GROUP, logStreamName=name, startFromHead=True, startTime=t0, endTime=t0)['events'],
+  'get_before': all(e['timestamp'] < t0 for e in logs.get_log_events(logGroupName=GROUP, logStreamName=name, endTime=t0)['events']),
+  'filter_at': len([e for e in logs.filter_log_events(logGroupName=GROUP, logStreamNames=[name], startTime=t0, endTime=t0)['events']]) == len(at_t0),
+}
 out['tail_is_last'] = out['tail'] == [e['message'] for e in all_events[-3:]]
 out['window'] = all(e['timestamp'] == t0 for e in window) and len(window) >= 1
 out['times'] = all(isinstance(e['timestamp'], int) and e['timestamp'] > 1e12 and e['ingestionTime'] >= e['timestamp'] for e in all_events)
@@ -146,6 +153,7 @@ describe('boto3 logs client: the SageMaker Python SDK following a job\'s logs', 
     expect(out.tail).toHaveLength(3);
     expect(out.tail_is_last).toBe(true);
     expect(out.window).toBe(true);
+    expect(out.end_exclusive).toEqual({ get_empty: [], get_before: true, filter_at: true });
     expect(out.times).toBe(true);
     expect(out.paginated).toEqual(out.streams);
     expect(out.desc).toEqual([...out.streams].reverse());
