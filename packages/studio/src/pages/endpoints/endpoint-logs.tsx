@@ -6,7 +6,7 @@ import { ErrorAlert } from '../../patterns/error-alert.js';
 import { LogViewer, type LogLine } from '../../patterns/log-viewer.js';
 import { formatTime } from '../../schema/format.js';
 import { toUserFacingError } from '../../schema/problems.js';
-import { earlierEvents, earlierRequest, LOG_PAGE, type LogEventLike } from './log-pages.js';
+import { appendCapped, FOLLOW_PAGE, KEEP_LINES, lineCount, LOG_PAGE, moreBefore, type Chunk, type LogEventLike } from './log-pages.js';
 
 /** The id of the panel's root, what a Failed endpoint's failure reason links to. */
 export const ENDPOINT_LOGS_ID = 'endpoint-logs';
@@ -27,7 +27,8 @@ function Denied({ endpointName, action }: { endpointName: string; action: string
 /**
  * The model servers' output of an endpoint, as CloudWatch Logs serves it (/aws/sagemaker/Endpoints/<name>, one stream
  * per instance, <variant>/<instance id>): pick an instance (newest first), read its newest lines, follow new ones while
- * the endpoint is `live` (Creating, Updating, InService), and load earlier ones on demand. Where a failed start's
+ * the endpoint is `live` (Creating, Updating, InService; the newest few thousand kept in view), and load earlier ones
+ * on demand, a page a click with nextBackwardToken. Where a failed start's
  * traceback or a requirements.txt install error is read without leaving Studio.
  */
 export function EndpointLogs({ endpointName, live }: { endpointName: string; live: boolean }) {
@@ -79,9 +80,13 @@ interface Shown extends LogEventLike {
   readonly id: number;
 }
 
-/** One stream's lines: the newest page, then forward with nextForwardToken while live; earlier pages on demand. */
+/**
+ * One stream's lines: the newest page, then forward with nextForwardToken while live, the oldest pages dropped from
+ * view past KEEP_LINES; earlier pages on demand with the oldest kept page's nextBackwardToken.
+ */
 function StreamLines({ endpointName, group, stream, live }: { endpointName: string; group: string; stream: string; live: boolean }) {
-  const [shown, setShown] = useState<Shown[]>([]);
+  // `dropped`: lines dropped from view (past KEEP_LINES) and not read again, the ones just before the oldest chunk.
+  const [{ chunks, dropped }, setView] = useState<{ chunks: Chunk<Shown>[]; dropped: number }>({ chunks: [], dropped: 0 });
   const [more, setMore] = useState(false);
   const [error, setError] = useState<unknown>();
   const [loadingEarlier, setLoadingEarlier] = useState(false);
@@ -102,12 +107,15 @@ function StreamLines({ endpointName, group, stream, live }: { endpointName: stri
       let delay = 1000;
       try {
         const first = token === undefined;
-        const page = await loam.GetLogEvents({ logGroupName: group, logStreamName: stream, ...(first ? { limit: LOG_PAGE } : { nextToken: token }) }, { signal: ctl.signal });
+        const page = await loam.GetLogEvents({ logGroupName: group, logStreamName: stream, ...(first ? { limit: LOG_PAGE } : { nextToken: token, limit: FOLLOW_PAGE }) }, { signal: ctl.signal });
         token = page.nextForwardToken;
-        if (first) setMore(page.events.length >= LOG_PAGE);
+        if (first) setMore(moreBefore(undefined, page));
         if (page.events.length > 0) {
-          const add = page.events.map((e) => ({ id: ids.current.next++, timestamp: e.timestamp, message: e.message }));
-          setShown((xs) => [...xs, ...add]);
+          const chunk = { events: page.events.map((e) => ({ id: ids.current.next++, timestamp: e.timestamp, message: e.message })), backToken: page.nextBackwardToken };
+          setView((v) => {
+            const next = appendCapped(v.chunks, chunk);
+            return { chunks: next.chunks, dropped: v.dropped + next.dropped };
+          });
           delay = 250;
         }
         setError(undefined);
@@ -140,18 +148,19 @@ function StreamLines({ endpointName, group, stream, live }: { endpointName: stri
   }, [live]);
 
   const loadEarlier = async () => {
-    const req = earlierRequest(shown);
-    if (!req) return setMore(false);
+    const oldest = chunks[0];
+    if (!oldest) return setMore(false);
     setLoadingEarlier(true);
     try {
-      const page = await loam.GetLogEvents({ logGroupName: group, logStreamName: stream, endTime: req.endTime, limit: req.limit });
-      const got = earlierEvents(page.events, req);
-      const add = got.events.map((e) => ({ timestamp: e.timestamp, message: e.message }));
+      const token = oldest.backToken;
+      const page = await loam.GetLogEvents({ logGroupName: group, logStreamName: stream, nextToken: token, limit: LOG_PAGE });
       // Ids below every one given so far, counting down, so React keeps each row's identity.
-      const base = ids.current.prev - add.length + 1;
+      const base = ids.current.prev - page.events.length + 1;
       ids.current.prev = base - 1;
-      setShown((xs) => [...add.map((e, i) => ({ ...e, id: base + i })), ...xs]);
-      setMore(got.more);
+      const chunk = { events: page.events.map((e, i) => ({ id: base + i, timestamp: e.timestamp, message: e.message })), backToken: page.nextBackwardToken };
+      // Dropped from view meanwhile (following went past KEEP_LINES): the page no longer joins what is shown.
+      setView((v) => (v.chunks[0] === oldest && chunk.events.length > 0 ? { chunks: [chunk, ...v.chunks], dropped: Math.max(0, v.dropped - chunk.events.length) } : v));
+      setMore(moreBefore(token, page));
       setEarlierError(undefined);
     } catch (e) {
       setEarlierError(e);
@@ -160,7 +169,9 @@ function StreamLines({ endpointName, group, stream, live }: { endpointName: stri
     }
   };
 
-  const lines: LogLine[] = shown.map((e) => ({ id: e.id, at: e.timestamp, text: e.message }));
+  const lines: LogLine[] = chunks.flatMap((c) => c.events.map((e) => ({ id: e.id, at: e.timestamp, text: e.message })));
+  const count = lineCount(chunks);
+  const earlier = more || dropped > 0;
   return (
     <>
       {error !== undefined &&
@@ -176,10 +187,11 @@ function StreamLines({ endpointName, group, stream, live }: { endpointName: stri
         <>
           <Group justify="space-between">
             <Text size="xs" c="dimmed">
-              {shown.length === 0 ? '' : more ? `The newest ${shown.length} lines; earlier ones are kept.` : `${shown.length} line${shown.length === 1 ? '' : 's'}, all that are kept.`}
+              {count === 0 ? '' : earlier ? `The newest ${count} lines; earlier ones are kept.` : `${count} line${count === 1 ? '' : 's'}, all that are kept.`}
+              {dropped > 0 ? ` ${dropped} older line${dropped === 1 ? ' was' : 's were'} dropped from view to keep the panel under ${KEEP_LINES} followed lines; "Load earlier lines" reads them again.` : ''}
               {live ? ' · following new lines' : ''}
             </Text>
-            {more && (
+            {earlier && (
               <Button size="compact-xs" variant="light" loading={loadingEarlier} onClick={() => void loadEarlier()}>
                 Load earlier lines
               </Button>

@@ -1,35 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { earlierEvents, earlierRequest } from './log-pages.js';
+import { appendCapped, lineCount, moreBefore, type Chunk } from './log-pages.js';
 
-const ev = (timestamp: number, message: string) => ({ timestamp, message });
+const chunk = (from: number, n: number, backToken = `b/${from}`): Chunk => ({
+  events: Array.from({ length: n }, (_, i) => ({ timestamp: from + i, message: `line ${from + i}` })),
+  backToken,
+});
 
-/** A stream as the server holds it, and GetLogEvents' default read (the newest `limit` at or before endTime). */
-const stream = [ev(1, 'a'), ev(2, 'b'), ev(2, 'c'), ev(2, 'd'), ev(3, 'e'), ev(3, 'f'), ev(4, 'g')];
-const newest = (endTime: number, limit: number) => stream.filter((e) => e.timestamp <= endTime).slice(-limit);
-
-describe('loading earlier log events', () => {
-  it('adds the events before the shown ones once each, also when they share the oldest shown millisecond', () => {
-    let shown = stream.slice(3); // d e f g: 'd' shares its millisecond with b and c
-    const seen: string[][] = [];
-    for (let i = 0; i < 5; i++) {
-      const req = earlierRequest(shown, 2);
-      if (!req) break;
-      const page = earlierEvents(newest(req.endTime, req.limit), req);
-      shown = [...page.events, ...shown];
-      seen.push(shown.map((e) => e.message));
-      if (!page.more) break;
+describe('the followed lines kept in view', () => {
+  it('drops the oldest whole pages past the cap, so the oldest kept still reads the page just before it', () => {
+    let chunks: Chunk[] = [];
+    let dropped = 0;
+    for (let from = 0; from < 10; from += 3) {
+      const next = appendCapped(chunks, chunk(from, 3), 7);
+      chunks = next.chunks;
+      dropped += next.dropped;
     }
-    expect(seen.at(-1)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
-    expect(seen[0]).toEqual(['b', 'c', 'd', 'e', 'f', 'g']);
+    // 12 lines followed in pages of 3, at most 7 kept: the two oldest pages went, and the lines kept are the newest.
+    expect(dropped).toBe(6);
+    expect(lineCount(chunks)).toBe(6);
+    expect(chunks.flatMap((c) => c.events.map((e) => e.timestamp))).toEqual([6, 7, 8, 9, 10, 11]);
+    expect(chunks[0]!.backToken).toBe('b/6');
   });
 
-  it('says no more remain when the page was not full', () => {
-    const req = earlierRequest([ev(2, 'c'), ev(2, 'd')], 5)!;
-    expect(req).toEqual({ endTime: 2, limit: 7, overlap: 2 });
-    expect(earlierEvents(newest(req.endTime, req.limit), req)).toEqual({ events: [ev(1, 'a'), ev(2, 'b')], more: false });
+  it('keeps the newest page even when it alone is past the cap, and adds no empty page', () => {
+    expect(appendCapped([chunk(0, 2)], chunk(2, 9), 5)).toEqual({ chunks: [chunk(2, 9)], dropped: 2 });
+    expect(appendCapped([chunk(0, 2)], chunk(2, 0), 5)).toEqual({ chunks: [chunk(0, 2)], dropped: 0 });
   });
+});
 
-  it('asks for nothing when nothing is shown', () => {
-    expect(earlierRequest([])).toBeUndefined();
+describe('whether earlier lines remain', () => {
+  it('says so for a full page that moved the backward token, not at the start (the same token back) or after a short page', () => {
+    const full = { events: new Array(3).fill(0) };
+    expect(moreBefore('b/9', { ...full, nextBackwardToken: 'b/6' }, 3)).toBe(true);
+    expect(moreBefore(undefined, { ...full, nextBackwardToken: 'b/6' }, 3)).toBe(true);
+    expect(moreBefore('b/6', { ...full, nextBackwardToken: 'b/6' }, 3)).toBe(false);
+    expect(moreBefore('b/9', { events: [0, 0], nextBackwardToken: 'b/' }, 3)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
-// CloudWatch Logs' GetLogEvents reads forward only (Loam's backward tokens return nothing), so "load earlier" asks
-// for the newest events at or before the oldest one shown (endTime is inclusive) and drops those already shown.
-// Exact because an endpoint's lines are stamped in whole milliseconds (Date.now()), so an event's timestamp is the
-// time endTime is compared with.
+// The endpoint Logs panel keeps a stream's lines as chunks, each one GetLogEvents page with the nextBackwardToken
+// that reads the page before it. "Load earlier" reads the page before the oldest chunk kept (one page a click); the
+// lines followed forward are capped by dropping whole chunks from the oldest end, so the oldest chunk kept still
+// knows the page before it and "Load earlier" goes on from there without a gap.
 
 /** An event as GetLogEvents returns it. */
 export interface LogEventLike {
@@ -9,32 +9,41 @@ export interface LogEventLike {
   readonly message: string;
 }
 
+/** One GetLogEvents page kept: its events, oldest first, and the token that reads the page before it. */
+export interface Chunk<E extends LogEventLike = LogEventLike> {
+  readonly events: readonly E[];
+  readonly backToken: string;
+}
+
 /** Events per page the endpoint Logs panel shows first and adds with each "load earlier". */
 export const LOG_PAGE = 200;
-/** GetLogEvents' largest `limit`. */
-const MAX_LIMIT = 10_000;
+/** Events per forward read while following (so that a dropped chunk is at most this many lines). */
+export const FOLLOW_PAGE = 1000;
+/** Lines the followed panel keeps: past this, the oldest chunks are dropped from view. */
+export const KEEP_LINES = 5000;
+
+export const lineCount = (chunks: readonly Chunk[]) => chunks.reduce((n, c) => n + c.events.length, 0);
 
 /**
- * The GetLogEvents request for the page before `shown` (oldest first): its `endTime` is the oldest shown event's
- * time, and its `limit` counts the shown events of that same millisecond, which come back too; undefined when
- * more than a request can hold share that millisecond.
+ * `chunks` with `chunk` added at the newest end, then the oldest chunks dropped while more than `cap` lines remain
+ * (the newest chunk always stays). `dropped` counts the lines dropped.
  */
-export function earlierRequest(shown: readonly LogEventLike[], page = LOG_PAGE): { endTime: number; limit: number; overlap: number } | undefined {
-  const oldest = shown[0];
-  if (!oldest) return undefined;
-  let overlap = 0;
-  while (overlap < shown.length && shown[overlap]!.timestamp === oldest.timestamp) overlap++;
-  const limit = page + overlap;
-  return limit > MAX_LIMIT ? undefined : { endTime: oldest.timestamp, limit, overlap };
+export function appendCapped<E extends LogEventLike>(chunks: readonly Chunk<E>[], chunk: Chunk<E>, cap = KEEP_LINES): { chunks: Chunk<E>[]; dropped: number } {
+  const out = chunk.events.length === 0 ? [...chunks] : [...chunks, chunk];
+  let total = lineCount(out);
+  let dropped = 0;
+  while (out.length > 1 && total > cap) {
+    const n = out.shift()!.events.length;
+    total -= n;
+    dropped += n;
+  }
+  return { chunks: out, dropped };
 }
 
 /**
- * The events of an earlier page not already shown: a stream's events are in the order written, so the shown ones of
- * the boundary millisecond are the last `overlap` of the page. `more` says whether older events may remain (the
- * page was full).
+ * Whether a page read backward with `token` says earlier events may remain: it was full, and its nextBackwardToken
+ * is not the one passed in (CloudWatch Logs hands the same token back at the start of the stream).
  */
-export function earlierEvents<E extends LogEventLike>(events: readonly E[], req: { endTime: number; limit: number; overlap: number }): { events: E[]; more: boolean } {
-  let drop = 0;
-  while (drop < req.overlap && drop < events.length && events[events.length - 1 - drop]!.timestamp === req.endTime) drop++;
-  return { events: events.slice(0, events.length - drop), more: events.length >= req.limit };
+export function moreBefore(token: string | undefined, page: { events: readonly unknown[]; nextBackwardToken?: string | undefined }, limit = LOG_PAGE): boolean {
+  return page.nextBackwardToken !== undefined && page.nextBackwardToken !== token && page.events.length >= limit;
 }
