@@ -145,16 +145,28 @@ describe("An endpoint's logs in Studio", { retry: 0 }, () => {
       await line(stream, 'model ready loam-e2e-echo').waitFor();
     }
     // With the page open, invocations' lines arrive in the picked stream without a reload. Which instance answers is
-    // the router's choice: invoke until the picked one has answered.
-    const stream = options.at(-1)!;
-    const written = async () => (await t.admin.GetLogEvents({ logGroupName: '/aws/sagemaker/Endpoints/echo-ep', logStreamName: stream, startFromHead: true })).events.map((e) => e.message);
-    const answered = async () => (await written()).filter((m) => m.startsWith('predicting')).length;
-    for (let i = 0; i < 40 && (await answered()) === 0; i++) {
-      await t.admin.invokeEndpoint({ EndpointName: 'echo-ep', Body: `${i},1`, ContentType: 'text/csv' });
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(await answered()).toBeGreaterThan(0);
-    await expect.poll(async () => (await linesOf(stream)).join('\n'), { timeout: 20_000 }).toBe((await written()).join('\n'));
+    // the router's choice (sequential calls may all go to one): invoke until one has answered, pick its stream, then
+    // invoke until it answers again and wait for the new lines to appear on the open page.
+    const written = async (s: string) => (await t.admin.GetLogEvents({ logGroupName: '/aws/sagemaker/Endpoints/echo-ep', logStreamName: s, startFromHead: true })).events.map((e) => e.message);
+    const answered = async (s: string) => (await written(s)).filter((m) => m.startsWith('predicting')).length;
+    const invokeUntil = async (done: () => Promise<boolean>) => {
+      for (let i = 0; i < 40 && !(await done()); i++) {
+        await t.admin.invokeEndpoint({ EndpointName: 'echo-ep', Body: `${i},1`, ContentType: 'text/csv' });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    let stream: string | undefined;
+    await invokeUntil(async () => {
+      for (const s of options) if ((await answered(s)) > 0) stream = s;
+      return stream !== undefined;
+    });
+    expect(stream).toBeDefined();
+    await picker.selectOption(stream!);
+    await expect.poll(async () => (await linesOf(stream!)).join('\n'), { timeout: 20_000 }).toBe((await written(stream!)).join('\n'));
+    const before = await answered(stream!);
+    await invokeUntil(async () => (await answered(stream!)) > before);
+    expect(await answered(stream!)).toBeGreaterThan(before);
+    await expect.poll(async () => (await linesOf(stream!)).join('\n'), { timeout: 20_000 }).toBe((await written(stream!)).join('\n'));
     await check('eplogs-02-following');
   });
 
