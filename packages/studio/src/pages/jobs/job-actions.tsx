@@ -14,12 +14,8 @@ export type JobKind = 'training' | 'processing' | 'tuning' | 'transform';
 interface JobKindSpec {
   /** `Training job`: titles and notifications. */
   readonly noun: string;
-  readonly nameKey: string;
-  readonly statusKey: string;
-  readonly create: string;
-  readonly stop: string;
-  readonly describe: string;
-  readonly list: string;
+  /** The API's name for the resource (`TrainingJob`), from which its fields and operations are named. */
+  readonly resource: string;
   readonly pathOf: (name: string) => string;
   /** What a stop does to this kind of job, said before the user confirms it. */
   readonly stopMessage: string;
@@ -30,34 +26,33 @@ interface JobKindSpec {
 /** What differs between the job kinds; the actions themselves are the same. */
 const kinds: Readonly<Record<JobKind, JobKindSpec>> = {
   training: {
-    noun: 'Training job', nameKey: 'TrainingJobName', statusKey: 'TrainingJobStatus',
-    create: 'CreateTrainingJob', stop: 'StopTrainingJob', describe: 'DescribeTrainingJob', list: 'ListTrainingJobs', pathOf: trainingJobPath,
+    noun: 'Training job', resource: 'TrainingJob', pathOf: trainingJobPath,
     stopMessage: 'Its processes get SIGTERM, then SIGKILL after the grace period. The model written so far is still uploaded.',
   },
   processing: {
-    noun: 'Processing job', nameKey: 'ProcessingJobName', statusKey: 'ProcessingJobStatus',
-    create: 'CreateProcessingJob', stop: 'StopProcessingJob', describe: 'DescribeProcessingJob', list: 'ListProcessingJobs', pathOf: processingJobPath,
+    noun: 'Processing job', resource: 'ProcessingJob', pathOf: processingJobPath,
     stopMessage: 'Its processes get SIGTERM, then SIGKILL after the grace period.',
   },
   tuning: {
-    noun: 'Tuning job', nameKey: 'HyperParameterTuningJobName', statusKey: 'HyperParameterTuningJobStatus',
-    create: 'CreateHyperParameterTuningJob', stop: 'StopHyperParameterTuningJob', describe: 'DescribeHyperParameterTuningJob', list: 'ListHyperParameterTuningJobs', pathOf: tuningJobPath,
+    noun: 'Tuning job', resource: 'HyperParameterTuningJob', pathOf: tuningJobPath,
     stopMessage: 'No new trials start and every running trial is stopped. The best trial so far stays recorded.',
   },
   transform: {
-    noun: 'Transform job', nameKey: 'TransformJobName', statusKey: 'TransformJobStatus',
-    create: 'CreateTransformJob', stop: 'StopTransformJob', describe: 'DescribeTransformJob', list: 'ListTransformJobs', pathOf: transformJobPath,
+    noun: 'Transform job', resource: 'TransformJob', pathOf: transformJobPath,
     stopMessage: 'Files already scored keep their output; files in progress are not written.',
     pickers: { ModelName: ModelPicker },
   },
 };
+
+/** SageMaker names every job kind's fields and operations after the resource: `TrainingJobName`, `StopTrainingJob`, … */
+const apiOf = (r: string) => ({ nameKey: `${r}Name`, statusKey: `${r}Status`, create: `Create${r}`, stop: `Stop${r}`, describe: `Describe${r}`, list: `List${r}s` });
 
 /**
  * A job page's actions, as on a SageMaker console job page: Clone (the create form filled in with this
  * job's settings) and Stop (while it is in progress, behind a confirmation that says what stopping does).
  */
 export function JobActions({ kind, job }: { kind: JobKind; job: Readonly<Record<string, unknown>> }) {
-  const k = kinds[kind];
+  const k = { ...kinds[kind], ...apiOf(kinds[kind].resource) };
   const qc = useQueryClient();
   const { notify } = useNotifications();
   const name = String(job[k.nameKey] ?? '');
