@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeLogToken, encodeLogToken, readLogPageAsync, readLogTailAt } from '@loam/adapters/executors/local/log-reader';
+import { decodeLogToken, encodeLogToken, readLogLinesAt, readLogTailAt } from '@loam/adapters/executors/local/log-reader';
 import type { RunnerLogLine } from '@loam/contracts';
 import { endpointsCollection, type LogGroupSource, type LogGroups, type LogPage, type LogTailPage, type LogUnit, type Logger, type MetadataStore } from '@loam/core';
 
@@ -260,8 +260,8 @@ export async function readSegments(dir: string, token: string | undefined, limit
   at = Math.max(at, segs[0]!.base);
   for (let i = segs.findLastIndex((s) => s.base <= at); i < segs.length; i++) {
     const seg = segs[i]!;
-    const page = await readLogPageAsync(seg.file, encodeLogToken(at - seg.base), limit);
-    at = seg.base + decodeLogToken(page.nextToken);
+    const page = await readLogLinesAt(seg.file, at - seg.base, limit);
+    at = seg.base + page.end;
     if (page.lines.length > 0 || i === segs.length - 1) return { lines: page.lines, nextToken: encodeLogToken(at) };
     // This segment is read to its end: the next one starts where it ends (its name), whatever partial line was left.
     at = segs[i + 1]!.base;

@@ -1,4 +1,3 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { RunnerLogLine } from '@loam/contracts';
 import { ValidationError } from '@loam/core';
@@ -16,39 +15,39 @@ export function decodeLogToken(token: string | undefined): number {
   return Number(m[1]);
 }
 
-/** Reads up to `limit` whole lines of a `logs.jsonl` from a byte offset (at most 4 MB per call). */
-export function readLogPage(file: string, token: string | undefined, limit: number): LogPage {
-  const offset = decodeLogToken(token);
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return { lines: [], nextToken: encodeLogToken(offset) };
-  }
-  try {
-    const buf = pageBuffer(limit);
-    return linesOf(buf, readSync(fd, buf, 0, buf.length, offset), offset, limit);
-  } finally {
-    closeSync(fd);
-  }
+/**
+ * Up to `limit` whole lines of a `logs.jsonl` from the byte offset of `token` (at most 4 MB per call), read without
+ * blocking the event loop: a reader going through a long log page after page (the Logs API's GetLogEvents and
+ * FilterLogEvents) lets other requests in between.
+ */
+export async function readLogPageAsync(file: string, token: string | undefined, limit: number): Promise<LogPage> {
+  const page = await readLogLinesAt(file, decodeLogToken(token), limit);
+  return { lines: page.lines, nextToken: encodeLogToken(page.end) };
 }
 
 /**
- * {@link readLogPage} without blocking the event loop on the read: a reader going through a long log
- * page after page (the Logs API's GetLogEvents and FilterLogEvents) lets other requests in between.
+ * {@link readLogPageAsync} in byte offsets within the file: the lines from `from` on and the offset after the last one
+ * read (`end`; `from` when none is whole yet). A trailing line without its newline (being written) is left for later.
  */
-export async function readLogPageAsync(file: string, token: string | undefined, limit: number): Promise<LogPage> {
-  const offset = decodeLogToken(token);
+export async function readLogLinesAt(file: string, from: number, limit: number): Promise<{ lines: RunnerLogLine[]; end: number }> {
   let fh;
   try {
     fh = await open(file, 'r');
   } catch {
-    return { lines: [], nextToken: encodeLogToken(offset) };
+    return { lines: [], end: from };
   }
   try {
-    const buf = pageBuffer(limit);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-    return linesOf(buf, bytesRead, offset, limit);
+    const buf = Buffer.allocUnsafe(Math.min(4 << 20, Math.max(262144, limit * 256)));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+    const read = buf.subarray(0, bytesRead);
+    const lines: RunnerLogLine[] = [];
+    let start = 0;
+    for (let nl = read.indexOf(0x0a); nl >= 0 && lines.length < limit; nl = read.indexOf(0x0a, start)) {
+      const line = parseLine(read, start, nl);
+      if (line) lines.push(line);
+      start = nl + 1;
+    }
+    return { lines, end: from + start };
   } finally {
     await fh.close();
   }
@@ -61,7 +60,7 @@ const TAIL_CHUNK = 64 << 10;
 
 /**
  * Up to `limit` whole lines of a `logs.jsonl` ending at or before the byte offset of `before` (a token of
- * {@link readLogPage}'s; the end of the file when absent), oldest first, read backwards in growing chunks until
+ * {@link readLogPageAsync}'s; the end of the file when absent), oldest first, read backwards in growing chunks until
  * `limit` lines or about 1 MiB are in hand: what the newest events of a long log cost. A trailing line without its
  * newline (being written) is left for later, as a forward read leaves it.
  */
@@ -107,11 +106,8 @@ export async function readLogTailAt(file: string, to: number | undefined, limit:
     const found: { at: number; line: RunnerLogLine }[] = [];
     for (let at = first; at <= last; ) {
       const nl = buf.indexOf(0x0a, at);
-      try {
-        found.push({ at, line: JSON.parse(buf.toString('utf8', at, nl)) as RunnerLogLine });
-      } catch {
-        // skip a corrupt line
-      }
+      const line = parseLine(buf, at, nl);
+      if (line) found.push({ at, line });
       at = nl + 1;
     }
     const kept = found.slice(-limit);
@@ -121,23 +117,11 @@ export async function readLogTailAt(file: string, to: number | undefined, limit:
   }
 }
 
-function pageBuffer(limit: number): Buffer {
-  return Buffer.allocUnsafe(Math.min(4 << 20, Math.max(262144, limit * 256)));
-}
-
-/** The whole lines among the `n` bytes read at `offset` (up to `limit`), and the token after the last. */
-function linesOf(buf: Buffer, n: number, offset: number, limit: number): LogPage {
-  const lines: RunnerLogLine[] = [];
-  let start = 0;
-  for (let i = 0; i < n && lines.length < limit; i++) {
-    if (buf[i] !== 0x0a) continue;
-    const text = buf.toString('utf8', start, i);
-    start = i + 1;
-    try {
-      lines.push(JSON.parse(text) as RunnerLogLine);
-    } catch {
-      // skip a corrupt line
-    }
+/** The line between `from` and the newline at `to`, or undefined for a corrupt line (skipped by readers). */
+function parseLine(buf: Buffer, from: number, to: number): RunnerLogLine | undefined {
+  try {
+    return JSON.parse(buf.toString('utf8', from, to)) as RunnerLogLine;
+  } catch {
+    return undefined;
   }
-  return { lines, nextToken: encodeLogToken(offset + start) };
 }
