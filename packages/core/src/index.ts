@@ -15,6 +15,7 @@ export { createBucketAsS3 } from './buckets/create-bucket.js';
 export { IdentityService, bootstrapAdminName, type BootstrappedAdmin, type IdentityServiceOptions } from './identity/identity.service.js';
 export { identityCollections, type UserRecord } from './identity/identity.collections.js';
 export { builtInPolicies, isBuiltInPolicy } from './identity/builtin-policies.js';
+export { deleteWhere, listAll } from './identity/store-helpers.js';
 export { authorize, authorizeData, evaluate, evaluatePrefix, type Decision } from './identity/policy/evaluate.js';
 export { parsePolicyDocument, type PolicyDocument, type PolicyStatement } from './identity/policy/policy-document.js';
 export { TagService, type TagServiceOptions, type ResourceExists } from './tags/tag.service.js';

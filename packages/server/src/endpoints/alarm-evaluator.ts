@@ -1,4 +1,4 @@
-import { metricMinutesCollection, type AlarmRecord, type AlarmStateSource, type AlarmStateValue, type MetadataStore } from '@loam/core';
+import { listAll, metricMinutesCollection, type AlarmRecord, type AlarmStateSource, type AlarmStateValue, type MetadataStore } from '@loam/core';
 import { emptyAggregate, mergeInto, type MetricAggregate } from './metric-aggregate.js';
 import type { MinutePoint } from './metric-history.js';
 import { statistic, type EndpointMetricName, type PeriodAggregate } from './metric-statistics.js';
@@ -46,18 +46,10 @@ export function datapoint(spec: AlarmSpec, p: PeriodAggregate): number | undefin
 
 /** Every variant's minutes stored in the `spanSec` seconds before `beforeSec` (what alarms read after a restart). */
 export async function storedMinutesBefore(store: MetadataStore, beforeSec: number, spanSec: number): Promise<StoredMinute[]> {
-  const out: StoredMinute[] = [];
-  const c = store.collection(metricMinutesCollection);
-  let token: string | undefined;
-  do {
-    const page = await c.list({
-      filters: [{ field: 'minute', op: 'gte', value: Math.floor((beforeSec - spanSec) / 60) * 60 }, { field: 'minute', op: 'lt', value: Math.ceil(beforeSec) }],
-      maxResults: 1000, ...(token ? { nextToken: token } : {}),
-    });
-    for (const { value: r } of page.items) out.push({ endpointName: r.endpointName, variantName: r.variantName, minute: r.minute, instances: r.instances, aggregate: r.aggregate });
-    token = page.nextToken;
-  } while (token);
-  return out;
+  const stored = await listAll(store.collection(metricMinutesCollection), {
+    filters: [{ field: 'minute', op: 'gte', value: Math.floor((beforeSec - spanSec) / 60) * 60 }, { field: 'minute', op: 'lt', value: Math.ceil(beforeSec) }],
+  });
+  return stored.map(({ value: r }) => ({ endpointName: r.endpointName, variantName: r.variantName, minute: r.minute, instances: r.instances, aggregate: r.aggregate }));
 }
 
 function breaches(op: string, v: number, t: number): boolean {

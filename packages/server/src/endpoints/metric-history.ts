@@ -1,4 +1,4 @@
-import { metricMinutesCollection, type Logger, type MetadataStore } from '@loam/core';
+import { deleteWhere, listAll, metricMinutesCollection, type Logger, type MetadataStore } from '@loam/core';
 import { mergeInto, type MetricAggregate } from './metric-aggregate.js';
 import type { MetricsRegistry, VariantMetrics } from './metrics-registry.js';
 
@@ -88,14 +88,8 @@ export class MetricHistory {
   }
 
   /** Deletes stored minutes before `beforeSec`. */
-  async sweep(beforeSec: number): Promise<number> {
-    const c = this.o.store.collection(metricMinutesCollection);
-    let n = 0;
-    for (;;) {
-      const page = await c.list({ filters: [{ field: 'minute', op: 'lt', value: Math.floor(beforeSec) }], maxResults: 500 });
-      for (const r of page.items) if (await c.delete(r.value.key)) n++;
-      if (page.items.length === 0 || !page.nextToken) return n;
-    }
+  sweep(beforeSec: number): Promise<number> {
+    return deleteWhere(this.o.store.collection(metricMinutesCollection), [{ field: 'minute', op: 'lt', value: Math.floor(beforeSec) }]);
   }
 
   /** The minutes of `[fromSec, toSec)` with traffic, oldest first, stored and in memory together. */
@@ -104,18 +98,12 @@ export class MetricHistory {
     const nowSec = this.now() / 1000;
     const lo = Math.max(Math.floor(fromSec / 60) * 60, Math.floor((nowSec - this.retentionSec) / 60) * 60);
     const byMinute = new Map<number, { aggregate: MetricAggregate; instances: number }>();
-    const c = this.o.store.collection(metricMinutesCollection);
-    let token: string | undefined;
-    do {
-      const page = await c.list({
-        filters: [{ field: 'endpointName', op: 'eq', value: endpointName }, { field: 'minute', op: 'gte', value: lo }, { field: 'minute', op: 'lt', value: Math.ceil(toSec) }],
-        maxResults: 1000, ...(token ? { nextToken: token } : {}),
-      });
-      for (const { value: r } of page.items) {
-        if (r.variantName === variantName) byMinute.set(r.minute, { aggregate: structuredClone(r.aggregate), instances: r.instances });
-      }
-      token = page.nextToken;
-    } while (token);
+    const stored = await listAll(this.o.store.collection(metricMinutesCollection), {
+      filters: [{ field: 'endpointName', op: 'eq', value: endpointName }, { field: 'minute', op: 'gte', value: lo }, { field: 'minute', op: 'lt', value: Math.ceil(toSec) }],
+    });
+    for (const { value: r } of stored) {
+      if (r.variantName === variantName) byMinute.set(r.minute, { aggregate: structuredClone(r.aggregate), instances: r.instances });
+    }
     for (const v of this.sources().filter(([e]) => e === endpointName).map(([, vs]) => vs.get(variantName))) {
       if (!v) continue;
       for (let m = Math.max(lo, this.watermark); m < toSec; m += 60) {
@@ -135,13 +123,8 @@ export class MetricHistory {
   async activeSince(sinceSec: number): Promise<Set<string>> {
     await this.flushing;
     const out = new Set<string>();
-    const c = this.o.store.collection(metricMinutesCollection);
-    let token: string | undefined;
-    do {
-      const page = await c.list({ filters: [{ field: 'minute', op: 'gte', value: Math.floor(sinceSec / 60) * 60 }], maxResults: 1000, ...(token ? { nextToken: token } : {}) });
-      for (const { value: r } of page.items) out.add(`${r.endpointName}/${r.variantName}`);
-      token = page.nextToken;
-    } while (token);
+    const stored = await listAll(this.o.store.collection(metricMinutesCollection), { filters: [{ field: 'minute', op: 'gte', value: Math.floor(sinceSec / 60) * 60 }] });
+    for (const { value: r } of stored) out.add(`${r.endpointName}/${r.variantName}`);
     const nowSec = Math.floor(this.now() / 1000) + 1;
     for (const [e, variants] of this.sources()) {
       for (const [name, v] of variants) if (v.aggregate(Math.max(sinceSec, this.watermark), nowSec).invocations > 0) out.add(`${e}/${name}`);
