@@ -211,11 +211,16 @@ function segmentName(base: number): string {
   return `${String(base).padStart(15, '0')}.jsonl`;
 }
 
-function segmentsOf(dir: string): { base: number; file: string }[] {
-  return list(dir)
+/** A stream's segments among the names in its directory, oldest first. */
+function segmentsIn(dir: string, names: readonly string[]): { base: number; file: string }[] {
+  return names
     .filter((f) => /^\d{15}\.jsonl$/.test(f))
     .map((f) => ({ base: Number(f.slice(0, 15)), file: join(dir, f) }))
     .sort((a, b) => a.base - b.base);
+}
+
+function segmentsOf(dir: string): { base: number; file: string }[] {
+  return segmentsIn(dir, list(dir));
 }
 
 function list(dir: string): string[] {
@@ -235,10 +240,7 @@ async function listAsync(dir: string): Promise<string[]> {
 }
 
 async function segmentsOfAsync(dir: string): Promise<{ base: number; file: string }[]> {
-  return (await listAsync(dir))
-    .filter((f) => /^\d{15}\.jsonl$/.test(f))
-    .map((f) => ({ base: Number(f.slice(0, 15)), file: join(dir, f) }))
-    .sort((a, b) => a.base - b.base);
+  return segmentsIn(dir, await listAsync(dir));
 }
 
 async function mtimeAsync(file: string): Promise<number> {
