@@ -129,7 +129,6 @@ export function DeployForm({ source, onCancel }: { source: DeploySource; onCance
         // `<endpoint>-config` outlives a deleted endpoint: reusing the endpoint's name must not fail on it
         // (the message would be about a config the user never named). Take a stamped name instead.
         if ((err as { code?: string }).code !== 'ResourceInUse') throw err;
-        done.splice(done.findIndex((d) => d.kind === 'Endpoint config'), 1);
         config = names.config(stampedName(endpoint.slice(0, 40).replace(/-+$/, '')));
         show('Endpoint config', config, 'running');
         await createConfig(config);

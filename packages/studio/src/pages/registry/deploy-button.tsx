@@ -1,6 +1,4 @@
-import { useState } from 'react';
-import { Button, Modal } from '@mantine/core';
-import { DeployForm } from '../models/deploy-form.js';
+import { DeployDialogButton } from '../models/deploy-model-button.js';
 
 /**
  * Deploy a version to a running endpoint in one form, as SageMaker Studio's registry does: a model whose
@@ -8,16 +6,7 @@ import { DeployForm } from '../models/deploy-form.js';
  * role, an endpoint config with one variant, and the endpoint, whose page opens while it comes up.
  */
 export function DeployButton({ arn, group, version }: { arn: string; group: string; version: number | undefined }) {
-  const [open, setOpen] = useState(false);
-  const label = `${group} version ${version ?? ''}`;
-  return (
-    <>
-      <Button size="xs" variant="default" aria-label={`Deploy ${label}`} onClick={() => setOpen(true)}>
-        Deploy
-      </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={`Deploy ${label}`} size="lg" closeOnClickOutside={false}>
-        {open && <DeployForm source={{ kind: 'package', arn, group, version }} onCancel={() => setOpen(false)} />}
-      </Modal>
-    </>
-  );
+  const label = `Deploy ${group} version ${version ?? ''}`;
+  // One button per version row: its name says which version it deploys.
+  return <DeployDialogButton source={{ kind: 'package', arn, group, version }} title={label} aria-label={label} size="xs" variant="default" />;
 }
