@@ -10,17 +10,54 @@ import type { Authorizer } from './dispatcher.js';
  */
 export type OwnedObjectsCheck = (principal: Principal, policies: readonly PolicyDocument[], access: DataAccess, ref: ObjectRef) => Promise<void>;
 
+/** Loam's own buckets, and the resources holding their objects. */
+export interface OwnedBuckets {
+  readonly tracking: TrackingService;
+  readonly datasetBucket: string;
+  readonly partition: Partition;
+  readonly authorize: Authorizer;
+}
+
 const mlflowActionOf: Readonly<Record<DataAction, string>> = {
   's3:GetObject': 'sagemaker:GetMlflowArtifact', 's3:PutObject': 'sagemaker:PutMlflowArtifact', 's3:DeleteObject': 'sagemaker:DeleteMlflowArtifact',
 };
+type DatasetFolder = { readonly kind: 'dataset' | 'flow'; readonly actions: Readonly<Record<DataAction, string>> };
+const datasetActions: DatasetFolder = { kind: 'dataset', actions: { 's3:GetObject': 'sagemaker:DescribeDataset', 's3:PutObject': 'sagemaker:ImportDatasetVersion', 's3:DeleteObject': 'sagemaker:DeleteDataset' } };
 /** The resource each top folder of the dataset bucket holds objects of, and its action for each S3 action. */
-export const datasetFolders: Readonly<Record<string, { kind: 'dataset' | 'flow'; actions: Readonly<Record<DataAction, string>> }>> = {
-  datasets: { kind: 'dataset', actions: { 's3:GetObject': 'sagemaker:DescribeDataset', 's3:PutObject': 'sagemaker:ImportDatasetVersion', 's3:DeleteObject': 'sagemaker:DeleteDataset' } },
-  uploads: { kind: 'dataset', actions: { 's3:GetObject': 'sagemaker:DescribeDataset', 's3:PutObject': 'sagemaker:ImportDatasetVersion', 's3:DeleteObject': 'sagemaker:DeleteDataset' } },
+const datasetFolders: Readonly<Record<string, DatasetFolder>> = {
+  datasets: datasetActions,
+  uploads: datasetActions,
   'flow-runs': { kind: 'flow', actions: { 's3:GetObject': 'sagemaker:DescribeFlow', 's3:PutObject': 'sagemaker:StartFlowRun', 's3:DeleteObject': 'sagemaker:DeleteFlow' } },
 };
 
-export function ownedObjectsCheck(o: { tracking: TrackingService; datasetBucket: string; partition: Partition; authorize: Authorizer }): OwnedObjectsCheck {
+/**
+ * The dataset or flow holding `key` of the dataset bucket (`<folder>/<name>/…`), when its name is whole:
+ * always for an object, for a prefix only when it goes on past the name (`datasets/ab` may reach `abc`).
+ */
+export function datasetOwnerOf(key: string, scope: DataAccess['scope']): (DatasetFolder & { readonly name: string }) | undefined {
+  const [top = '', name, ...rest] = key.split('/');
+  const folder = Object.hasOwn(datasetFolders, top) ? datasetFolders[top] : undefined;
+  return folder && name && (scope === 'object' || rest.length > 0) ? { ...folder, name } : undefined;
+}
+
+/**
+ * Refuses `action` on one object of Loam's own buckets unless the caller may do what the artifact proxy
+ * (every run and experiment holding it) or the dataset operations (its dataset or flow) would ask.
+ * `isOurs`, when given, says whether a dataset or flow is this installation's: others' objects (another
+ * installation over the same store) keep the S3 permission alone.
+ */
+export async function checkOwnedObject(o: OwnedBuckets, principal: Principal, action: DataAction, ref: ObjectRef, isOurs?: (kind: 'dataset' | 'flow', name: string) => Promise<boolean>): Promise<void> {
+  if (ref.bucket === o.tracking.artifacts.bucket) {
+    await new ArtifactProxyAccess(o.tracking, o.authorize, o.partition, principal).checkHeld(mlflowActionOf[action], ref);
+    return;
+  }
+  if (ref.bucket !== o.datasetBucket) return;
+  const owner = datasetOwnerOf(ref.key, 'object');
+  if (!owner || (isOurs && !(await isOurs(owner.kind, owner.name)))) return;
+  await o.authorize(principal, owner.actions[action], resourceArn(o.partition, owner.kind, owner.name));
+}
+
+export function ownedObjectsCheck(o: OwnedBuckets): OwnedObjectsCheck {
   return async (principal, policies, access, ref) => {
     if (ref.bucket === o.tracking.artifacts.bucket) {
       const proxy = new ArtifactProxyAccess(o.tracking, o.authorize, o.partition, principal);
@@ -31,11 +68,9 @@ export function ownedObjectsCheck(o: { tracking: TrackingService; datasetBucket:
       return;
     }
     if (ref.bucket !== o.datasetBucket) return;
-    const [top = '', name, ...rest] = ref.key.split('/');
-    const one = datasetFolders[top];
-    // One dataset's (or flow's) objects: its name is whole (an object, or a prefix going on past it).
-    if (one && name && (access.scope === 'object' || rest.length > 0)) {
-      for (const a of access.actions) await o.authorize(principal, one.actions[a], resourceArn(o.partition, one.kind, name));
+    const one = datasetOwnerOf(ref.key, access.scope);
+    if (one) {
+      for (const a of access.actions) await o.authorize(principal, one.actions[a], resourceArn(o.partition, one.kind, one.name));
       return;
     }
     if (access.scope === 'object') return;

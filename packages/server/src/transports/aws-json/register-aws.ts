@@ -3,8 +3,7 @@ import type { Operation } from '@loam/contracts';
 import { authorize } from '@loam/core';
 import type { Platform } from '../../compose/platform.js';
 import type { Authorizer, Dispatch } from '../../operations/dispatcher.js';
-import { withDatasetOwners } from '../s3/s3-dataset-objects.js';
-import { withMlflowArtifactOwners } from '../s3/s3-mlflow-artifacts.js';
+import { withOwnedObjects } from '../s3/s3-owned-objects.js';
 import { registerS3Transport } from '../s3/s3.routes.js';
 import { createQueryHandler } from '../aws-query/aws-query.routes.js';
 import { registerAwsJsonTransport } from './aws-json.routes.js';
@@ -41,9 +40,9 @@ export function registerAwsProtocols(app: FastifyInstance, deps: AwsProtocolsDep
   // Loam's own buckets hold objects of resources with permissions of their own: those are checked too.
   const { datasets, flows } = platform.datasets;
   const found = (p: Promise<unknown>) => p.then(() => true, (e: { code?: string }) => (e.code === 'ResourceNotFound' ? false : Promise.reject(e)));
-  const s3Authorizer = withDatasetOwners(withMlflowArtifactOwners(authorizer, platform.tracking, platform.partition), {
-    bucket: datasets.bucket, partition: platform.partition,
-    exists: (kind, name) => found(kind === 'dataset' ? datasets.get(name) : flows.get(name)),
+  const s3Authorizer = withOwnedObjects({
+    authorize: authorizer, tracking: platform.tracking, datasetBucket: datasets.bucket, partition: platform.partition,
+    isOurs: (kind, name) => found(kind === 'dataset' ? datasets.get(name) : flows.get(name)),
   });
   registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: s3Authorizer, region: platform.partition.region, accountId: platform.partition.accountId, dataDir: config.dataDir });
 }
