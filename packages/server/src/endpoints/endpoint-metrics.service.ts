@@ -2,10 +2,15 @@ import { NotFoundError, type EndpointStore, type RequestContext } from '@loam/co
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { EndpointController } from './endpoint-controller.js';
 import type { MetricsRegistry } from './metrics-registry.js';
+import { statistic } from './metric-statistics.js';
 
 type Op = (typeof operations)['GetEndpointMetrics'];
 
-/** GetEndpointMetrics: per-variant points for Studio's live charts (the last 5 minutes by default). */
+/**
+ * GetEndpointMetrics: per-variant points for Studio's live charts (the last 5 minutes by default), from
+ * the in-memory hour. Each point is the same aggregate and statistic() GetMetricStatistics and alarms use,
+ * so a chart and a CloudWatch read of the same span agree.
+ */
 export class EndpointMetricsService {
   constructor(
     private readonly o: { metrics: MetricsRegistry; endpoints: EndpointStore; controller: EndpointController },
@@ -24,10 +29,14 @@ export class EndpointMetricsService {
         const m = this.o.metrics.variant(r.name, name);
         const points = [];
         for (let t = startSec; t < endSec; t += period) {
-          const w = m.window(t, Math.min(endSec, t + period));
+          const p = { start: t, aggregate: m.aggregate(t, Math.min(endSec, t + period)), perInstance: 0 };
+          const a = p.aggregate;
           points.push({
-            Timestamp: t, Invocations: w.invocations, Invocation4XXErrors: w.errors4xx, Invocation5XXErrors: w.errors5xx,
-            ...(w.modelLatencyAvgUs !== undefined ? { ModelLatencyAverage: w.modelLatencyAvgUs, ModelLatencyP99: w.percentile(99) as number, OverheadLatencyAverage: w.overheadLatencyAvgUs as number } : {}),
+            Timestamp: t, Invocations: a.invocations, Invocation4XXErrors: a.errors4xx, Invocation5XXErrors: a.errors5xx,
+            ...(a.latencyCount > 0 ? {
+              ModelLatencyAverage: statistic('ModelLatency', 'Average', p) as number, ModelLatencyP99: statistic('ModelLatency', 'p99', p) as number,
+              OverheadLatencyAverage: statistic('OverheadLatency', 'Average', p) as number,
+            } : {}),
           });
         }
         return { VariantName: name, CurrentInstanceCount: live?.blue.fleets.get(name)?.healthyCount() ?? 0, Points: points };

@@ -17,23 +17,11 @@ export class SecondStats {
   constructor(readonly second: number) {}
 }
 
-export interface WindowStats {
-  readonly invocations: number;
-  readonly errors4xx: number;
-  readonly errors5xx: number;
-  readonly modelLatencyAvgUs?: number;
-  readonly overheadLatencyAvgUs?: number;
-  readonly modelLatencyMaxUs?: number;
-  readonly modelLatencyMinUs?: number;
-  /** Seconds in the window that saw any invocation. */
-  readonly secondsWithData: number;
-  percentile(p: number): number | undefined;
-}
-
 /**
  * Per-variant metrics in one-second buckets, kept for an hour: SageMaker's Invocations,
  * Invocation4XXErrors, Invocation5XXErrors, ModelLatency and OverheadLatency (µs). Recording is a few
- * array writes, so it sits on the invocation path; alarms, autoscaling, Studio and Prometheus read it.
+ * array writes, so it sits on the invocation path; alarms, the metric history and Studio's charts read it
+ * through {@link VariantMetrics.aggregate}, Prometheus through the totals.
  */
 export class VariantMetrics {
   private readonly ring: (SecondStats | undefined)[] = new Array(3600);
@@ -73,34 +61,6 @@ export class VariantMetrics {
       this.total.modelLatencySumUs += modelUs;
       this.total.overheadLatencySumUs += overheadUs;
     }
-  }
-
-  /** Aggregates the seconds in `[fromSec, toSec)`. */
-  window(fromSec: number, toSec: number): WindowStats {
-    let inv = 0, e4 = 0, e5 = 0, ml = 0, ol = 0, n = 0, seconds = 0;
-    const hist = new Uint32Array(BUCKETS);
-    for (let t = Math.max(fromSec, toSec - 3599); t < toSec; t++) {
-      const s = this.ring[t % 3600];
-      if (!s || s.second !== t) continue;
-      if (s.invocations > 0) seconds++;
-      inv += s.invocations; e4 += s.errors4xx; e5 += s.errors5xx; ml += s.modelLatencySumUs; ol += s.overheadLatencySumUs; n += s.latencyCount;
-      for (let b = 0; b < BUCKETS; b++) hist[b] = (hist[b] as number) + (s.modelHist[b] as number);
-    }
-    const percentile = (p: number): number | undefined => {
-      if (n === 0) return undefined;
-      let rank = Math.ceil((p / 100) * n);
-      for (let b = 0; b < BUCKETS; b++) {
-        rank -= hist[b] as number;
-        if (rank <= 0) return bucketUpper(b);
-      }
-      return bucketUpper(BUCKETS - 1);
-    };
-    let minB = -1, maxB = -1;
-    for (let b = 0; b < BUCKETS; b++) if ((hist[b] as number) > 0) { if (minB < 0) minB = b; maxB = b; }
-    return {
-      invocations: inv, errors4xx: e4, errors5xx: e5, secondsWithData: seconds, percentile,
-      ...(n > 0 ? { modelLatencyAvgUs: ml / n, overheadLatencyAvgUs: ol / n, modelLatencyMaxUs: bucketUpper(maxB), modelLatencyMinUs: bucketUpper(minB - 1) } : {}),
-    };
   }
 
   /**
