@@ -1,6 +1,6 @@
 import { isLoamError } from '../kernel/errors.js';
 import type { LogGroupSource, LogUnit } from '../logs/log-groups.js';
-import type { JobRecord } from './job.collections.js';
+import { jobId, type JobRecord } from './job.collections.js';
 import type { JobStore } from './job-store.js';
 
 /**
@@ -14,6 +14,7 @@ export function jobLogGroupSource(store: JobStore): LogGroupSource {
     const epoch = Math.floor(r.startTime);
     const creationTime = Math.round(r.startTime * 1000);
     return {
+      // The job's name: its executor log is read by jobId(kind, key).
       key: r.name,
       startTime: creationTime,
       ...(r.phase === 'done' ? { endTime: r.lastModifiedTime * 1000 } : {}),
@@ -29,13 +30,6 @@ export function jobLogGroupSource(store: JobStore): LogGroupSource {
       throw e;
     }
   };
-  // Units are read by job id; a unit is made from a record just read, so its id is at hand.
-  const ids = new WeakMap<LogUnit, string>();
-  const unit = (r: JobRecord) => {
-    const u = unitOf(r);
-    if (u) ids.set(u, r.id);
-    return u;
-  };
   return {
     streamNames: '<job name>/algo-<n>-<start epoch>, listed by DescribeLogStreams once the job has started',
     // A job name is what a prefix holds before its first `/`; without one, every job whose name starts with it.
@@ -43,7 +37,7 @@ export function jobLogGroupSource(store: JobStore): LogGroupSource {
       const slash = prefix.indexOf('/');
       if (slash >= 0) {
         const r = await get(prefix.slice(0, slash));
-        const u = r && unit(r);
+        const u = r && unitOf(r);
         return u ? [u] : [];
       }
       const out: LogUnit[] = [];
@@ -51,7 +45,7 @@ export function jobLogGroupSource(store: JobStore): LogGroupSource {
       do {
         const page = await store.list({ ...(prefix ? { NameContains: prefix } : {}), SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) });
         for (const r of page.items) {
-          const u = unit(r);
+          const u = unitOf(r);
           if (u) out.push(u);
         }
         nextToken = page.nextToken;
@@ -61,15 +55,15 @@ export function jobLogGroupSource(store: JobStore): LogGroupSource {
     async stream(name) {
       const m = /^(.+)\/(algo-\d+)-\d+$/.exec(name);
       const r = m ? await get(m[1] as string) : undefined;
-      const u = r && unit(r);
+      const u = r && unitOf(r);
       if (!u || !u.streams.some((s) => s.name === name)) return undefined;
       return { unit: u, host: (m as RegExpExecArray)[2] as string };
     },
     read(u, options) {
-      return store.o.executor.readLogs(ids.get(u) as string, options);
+      return store.o.executor.readLogs(jobId(store.kind, u.key), options);
     },
     readBackward(u, options) {
-      return store.o.executor.readLogsBackward(ids.get(u) as string, options);
+      return store.o.executor.readLogsBackward(jobId(store.kind, u.key), options);
     },
   };
 }
