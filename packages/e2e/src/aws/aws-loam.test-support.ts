@@ -92,9 +92,21 @@ export function requireDebianAwsTools(): void {
  * `model_tar([(path, bytes), …])` builds a model.tar.gz; `deploy_script_model(name, inference_source, bucket, …)`
  * creates the bucket if missing, uploads `<name>/model.tar.gz` holding `code/inference.py` (plus `files`), creates the
  * scikit-learn model, its endpoint config (`instances`, `config_extra` such as DataCaptureConfig) and the endpoint
- * (`endpoint`, by default `name`), and waits until it is InService unless `wait=False`.
+ * (`endpoint`, by default `name`), and waits until it is InService unless `wait=False`. `probe_wheel(name)`
+ * builds a pure-Python wheel `<name>-1.0-py3-none-any.whl` whose module holds `VALUE = 42`, for pip to install
+ * from a directory with `--no-index --find-links`.
  */
 const DEPLOY_SCRIPT_MODEL = [
+  'def probe_wheel(name):',
+  '    import io, zipfile',
+  "    files = {name + '/__init__.py': 'VALUE = 42\\n',",
+  "             name + '-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\\nName: ' + name + '\\nVersion: 1.0\\n',",
+  "             name + '-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: loam-e2e\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}",
+  "    files[name + '-1.0.dist-info/RECORD'] = ''.join(p + ',,\\n' for p in list(files) + [name + '-1.0.dist-info/RECORD'])",
+  '    b = io.BytesIO()',
+  "    with zipfile.ZipFile(b, 'w') as z:",
+  '        for p, text in files.items(): z.writestr(p, text)',
+  '    return b.getvalue()',
   "SKLEARN_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3'",
   "LOAM_ROLE = 'arn:aws:iam::000000000000:role/LoamTests'",
   'def model_tar(files):',

@@ -25,31 +25,17 @@ const probe = 'loam_req_probe_e2e';
 
 /** Builds sourcedir.tar.gz in memory (train.py, requirements.txt, wheels/<probe wheel>), uploads it, runs the job, prints its outcome. */
 const program = `
-import io, tarfile, time, zipfile
+import time
 s3 = client('s3'); sm = client('sagemaker')
 if 'req-e2e' not in [b['Name'] for b in s3.list_buckets()['Buckets']]: s3.create_bucket(Bucket='req-e2e')
 s3.put_object(Bucket='req-e2e', Key='train/rows.csv', Body=b'1,2\\n3,4\\n')
-def wheel():
-    name = ARGS['probe']
-    files = {name + '/__init__.py': 'VALUE = 42\\n',
-             name + '-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\\nName: ' + name + '\\nVersion: 1.0\\n',
-             name + '-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: loam-e2e\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}
-    files[name + '-1.0.dist-info/RECORD'] = ''.join(p + ',,\\n' for p in list(files) + [name + '-1.0.dist-info/RECORD'])
-    b = io.BytesIO()
-    with zipfile.ZipFile(b, 'w') as z:
-        for p, text in files.items(): z.writestr(p, text)
-    return b.getvalue()
 def sourcedir(requirements, extra=(), train=None):
     train = train or 'import os, sys\\nprint("program started")\\nimport numpy, sklearn, ' + ARGS['probe'] + ' as probe\\n' \\
         'print("probe", probe.VALUE, "numpy", numpy.__version__, "from", sys.executable)\\n' \\
         'open(os.path.join(os.environ["SM_MODEL_DIR"], "probe.txt"), "w").write(str(probe.VALUE))\\n'
-    files = [('train.py', train.encode()), ('wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', wheel())] + list(extra)
+    files = [('train.py', train.encode()), ('wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', probe_wheel(ARGS['probe']))] + list(extra)
     if requirements is not None: files.append(('requirements.txt', requirements.encode()))
-    b = io.BytesIO()
-    with tarfile.open(fileobj=b, mode='w:gz') as t:
-        for p, data in files:
-            i = tarfile.TarInfo(p); i.size = len(data); t.addfile(i, io.BytesIO(data))
-    return b.getvalue()
+    return model_tar(files)
 def run(name, requirements, extra=(), train=None):
     s3.put_object(Bucket='req-e2e', Key=name + '/sourcedir.tar.gz', Body=sourcedir(requirements, extra, train))
     sm.create_training_job(TrainingJobName=name, RoleArn='arn:aws:iam::000000000000:role/LoamTests',

@@ -19,26 +19,16 @@ const probe = 'loam_serve_probe_e2e';
 
 /** Packs the model (and a source archive), creates three endpoints, waits for each to settle, invokes those in service. */
 const program = `
-import io, time, zipfile
+import time
 s3 = client('s3'); sm = client('sagemaker'); rt = client('sagemaker-runtime')
 s3.create_bucket(Bucket='serve-req')
-def wheel():
-    name = ARGS['probe']
-    files = {name + '/__init__.py': 'VALUE = 42\\n',
-             name + '-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\\nName: ' + name + '\\nVersion: 1.0\\n',
-             name + '-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: loam-e2e\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}
-    files[name + '-1.0.dist-info/RECORD'] = ''.join(p + ',,\\n' for p in list(files) + [name + '-1.0.dist-info/RECORD'])
-    b = io.BytesIO()
-    with zipfile.ZipFile(b, 'w') as z:
-        for p, text in files.items(): z.writestr(p, text)
-    return b.getvalue()
 INFERENCE = ('import json, sys\\nimport ' + ARGS['probe'] + ' as probe\\n'
     'def model_fn(model_dir):\\n    return probe.VALUE\\n'
     'def predict_fn(data, model):\\n    return {"probe": model, "python": sys.executable}\\n'
     'def output_fn(prediction, accept):\\n    return json.dumps(prediction), "application/json"\\n')
 def code(requirements, prefix):
     return [(prefix + 'inference.py', INFERENCE.encode()), (prefix + 'requirements.txt', requirements.encode()),
-            (prefix + 'wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', wheel())]
+            (prefix + 'wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', probe_wheel(ARGS['probe']))]
 OK = '--no-index\\n--find-links wheels\\nnumpy\\n' + ARGS['probe'] + '==1.0\\n'
 BAD = '--no-index\\nnumpy\\nloam-no-such-package==9.9\\n'
 def deploy(name, model_files, env, startup=None):
