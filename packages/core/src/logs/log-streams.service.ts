@@ -106,13 +106,7 @@ export class LogStreamsService {
     let read = 0;
     let before = from;
     for (;;) {
-      let page;
-      try {
-        page = await source.readBackward(unit, { ...(before ? { before } : {}), limit: limit - events.length });
-      } catch (e) {
-        if (isLoamError(e) && e.code === 'ValidationException') throw badToken(`b/${before ?? ''}`);
-        throw e;
-      }
+      const page = await asTheirs(`b/${before ?? ''}`, () => source.readBackward(unit, { ...(before ? { before } : {}), limit: limit - events.length }));
       end ??= page.after;
       read += page.lines.length;
       events = page.lines.filter(keep).map(eventOf).concat(events);
@@ -191,13 +185,7 @@ export class LogStreamsService {
     let reachedEnd = false;
     // Bounded in lines and in reads (a small limit reads small pages), so one request over a huge log stays short.
     for (let reads = 0; lines.length < limit && scanned < SCAN_LIMIT && reads < 2000; reads++) {
-      let page;
-      try {
-        page = await source.read(unit, { ...(at ? { token: at } : {}), limit: Math.min(limit - lines.length, 10_000) });
-      } catch (e) {
-        if (isLoamError(e) && e.code === 'ValidationException') throw badToken(`f/${at ?? ''}`);
-        throw e;
-      }
+      const page = await asTheirs(`f/${at ?? ''}`, () => source.read(unit, { ...(at ? { token: at } : {}), limit: Math.min(limit - lines.length, 10_000) }));
       if (page.lines.length === 0) {
         reachedEnd = true;
         break;
@@ -279,6 +267,16 @@ function decodeFilterToken(token: string | undefined): { job: string; token: str
 /** CloudWatch orders stream names by their bytes (UTF-8 code units), not by locale. */
 function compare(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** A source's read, its refusal of the token inside named by the token the client passed. */
+async function asTheirs<T>(token: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (isLoamError(e) && e.code === 'ValidationException') throw badToken(token);
+    throw e;
+  }
 }
 
 function badToken(token: string): ValidationError {
