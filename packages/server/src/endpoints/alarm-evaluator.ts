@@ -1,5 +1,5 @@
 import { listAll, metricMinutesCollection, type AlarmRecord, type AlarmStateSource, type AlarmStateValue, type MetadataStore } from '@loam/core';
-import { emptyAggregate, mergeInto, type MetricAggregate } from './metric-aggregate.js';
+import { emptyAggregate, mergeInto, minuteOf, type MetricAggregate } from './metric-aggregate.js';
 import type { MinutePoint } from './metric-history.js';
 import { statistic, type EndpointMetricName, type PeriodAggregate } from './metric-statistics.js';
 import type { MetricsRegistry } from './metrics-registry.js';
@@ -47,7 +47,7 @@ export function datapoint(spec: AlarmSpec, p: PeriodAggregate): number | undefin
 /** Every variant's minutes stored in the `spanSec` seconds before `beforeSec` (what alarms read after a restart). */
 export async function storedMinutesBefore(store: MetadataStore, beforeSec: number, spanSec: number): Promise<StoredMinute[]> {
   const stored = await listAll(store.collection(metricMinutesCollection), {
-    filters: [{ field: 'minute', op: 'gte', value: Math.floor((beforeSec - spanSec) / 60) * 60 }, { field: 'minute', op: 'lt', value: Math.ceil(beforeSec) }],
+    filters: [{ field: 'minute', op: 'gte', value: minuteOf(beforeSec - spanSec) }, { field: 'minute', op: 'lt', value: Math.ceil(beforeSec) }],
   });
   return stored.map(({ value: r }) => ({ endpointName: r.endpointName, variantName: r.variantName, minute: r.minute, instances: r.instances, aggregate: r.aggregate }));
 }

@@ -7,6 +7,9 @@ export const bucketUpper = (b: number): number => 2 ** ((b + 1) / 8);
 
 export type { MetricAggregate };
 
+/** The start (epoch s) of the minute `sec` falls in: the unit every stored aggregate and period is aligned to. */
+export const minuteOf = (sec: number): number => Math.floor(sec / 60) * 60;
+
 export function emptyAggregate(): MetricAggregate {
   return { invocations: 0, errors4xx: 0, errors5xx: 0, latencyCount: 0, modelSumUs: 0, overheadSumUs: 0, modelHist: {}, overheadHist: {} };
 }

@@ -1,5 +1,5 @@
 import { deleteWhere, listAll, metricMinutesCollection, type Logger, type MetadataStore } from '@loam/core';
-import { mergeInto, type MetricAggregate } from './metric-aggregate.js';
+import { mergeInto, minuteOf, type MetricAggregate } from './metric-aggregate.js';
 import type { MetricsRegistry, VariantMetrics } from './metrics-registry.js';
 
 /** One minute of a variant: its traffic and the instances serving it. */
@@ -40,9 +40,9 @@ export class MetricHistory {
 
   constructor(private readonly o: MetricHistoryOptions) {
     this.now = o.now ?? Date.now;
-    this.watermark = Math.floor(this.now() / 60000) * 60;
+    this.watermark = minuteOf(this.now() / 1000);
     this.retentionSec = (o.retentionDays ?? METRIC_RETENTION_DAYS) * 86400;
-    o.metrics.onDrop = (endpoint, variants) => this.retired.push({ endpoint, variants, until: Math.floor(this.now() / 60000) * 60 + 60 });
+    o.metrics.onDrop = (endpoint, variants) => this.retired.push({ endpoint, variants, until: minuteOf(this.now() / 1000) + 60 });
   }
 
   /** Every variant whose unstored minutes are in memory: serving endpoints' and deleted ones' not yet stored. */
@@ -60,7 +60,7 @@ export class MetricHistory {
 
   private async flushNow(all: boolean): Promise<void> {
     const nowSec = Math.floor(this.now() / 1000);
-    const upTo = Math.floor(nowSec / 60) * 60 + (all ? 60 : 0);
+    const upTo = minuteOf(nowSec) + (all ? 60 : 0);
     const from = Math.max(this.watermark, upTo - 3540);
     const c = this.o.store.collection(metricMinutesCollection);
     for (let m = from; m < upTo; m += 60) {
@@ -96,7 +96,7 @@ export class MetricHistory {
   async minutes(endpointName: string, variantName: string, fromSec: number, toSec: number): Promise<MinutePoint[]> {
     await this.flushing;
     const nowSec = this.now() / 1000;
-    const lo = Math.max(Math.floor(fromSec / 60) * 60, Math.floor((nowSec - this.retentionSec) / 60) * 60);
+    const lo = Math.max(minuteOf(fromSec), minuteOf(nowSec - this.retentionSec));
     const byMinute = new Map<number, { aggregate: MetricAggregate; instances: number }>();
     const stored = await listAll(this.o.store.collection(metricMinutesCollection), {
       filters: [{ field: 'endpointName', op: 'eq', value: endpointName }, { field: 'minute', op: 'gte', value: lo }, { field: 'minute', op: 'lt', value: Math.ceil(toSec) }],
@@ -123,7 +123,7 @@ export class MetricHistory {
   async activeSince(sinceSec: number): Promise<Set<string>> {
     await this.flushing;
     const out = new Set<string>();
-    const stored = await listAll(this.o.store.collection(metricMinutesCollection), { filters: [{ field: 'minute', op: 'gte', value: Math.floor(sinceSec / 60) * 60 }] });
+    const stored = await listAll(this.o.store.collection(metricMinutesCollection), { filters: [{ field: 'minute', op: 'gte', value: minuteOf(sinceSec) }] });
     for (const { value: r } of stored) out.add(`${r.endpointName}/${r.variantName}`);
     const nowSec = Math.floor(this.now() / 1000) + 1;
     for (const [e, variants] of this.sources()) {
