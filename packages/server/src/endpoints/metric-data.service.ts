@@ -2,7 +2,8 @@ import { ValidationError, endpointsCollection, type MetadataStore, type RequestC
 import { endpointAlarmShapes, type InputOf, type OutputOf, type operations } from '@loam/contracts';
 import type { MetricHistory } from './metric-history.js';
 import type { MetricsRegistry } from './metrics-registry.js';
-import { SAGEMAKER_NAMESPACE, checkRange, checkStat, periods, seriesOf, statistic, unitOf } from './metric-statistics.js';
+import { minuteOf } from './metric-aggregate.js';
+import { SAGEMAKER_NAMESPACE, checkRange, checkStat, periods, seriesOf, statistic, unitOf, type PeriodAggregate } from './metric-statistics.js';
 
 type Ops = typeof operations;
 const { endpointMetricNames } = endpointAlarmShapes;
@@ -33,6 +34,12 @@ function offsetOf(next: string | undefined, bound: string): number {
 export class MetricDataService {
   constructor(private readonly o: { history: MetricHistory; metrics: MetricsRegistry; store: MetadataStore }) {}
 
+  /** The periods with traffic of a series from StartTime (aligned to its minute) before EndTime. */
+  private async periodsOf(series: { endpoint: string; variant: string }, startTime: number, endTime: number, period: number): Promise<PeriodAggregate[]> {
+    const start = minuteOf(startTime);
+    return periods(await this.o.history.minutes(series.endpoint, series.variant, start, endTime), start, endTime, period);
+  }
+
   /** @throws ValidationException (Period not a multiple of 60, StartTime not before EndTime, over 1,440 datapoints, no statistic or both kinds). */
   async GetMetricStatistics(input: InputOf<Ops['GetMetricStatistics']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetMetricStatistics']>> {
     checkRange(input.StartTime, input.EndTime, input.Period, '/Period');
@@ -41,8 +48,7 @@ export class MetricDataService {
     if ((stats.length > 0) === (ext.length > 0)) {
       throw new ValidationError('GetMetricStatistics needs either Statistics or ExtendedStatistics, but not both.', [{ path: '/Statistics', message: 'give exactly one of Statistics, ExtendedStatistics' }]);
     }
-    const start = Math.floor(input.StartTime / 60) * 60;
-    const wanted = Math.ceil((input.EndTime - start) / input.Period);
+    const wanted = Math.ceil((input.EndTime - minuteOf(input.StartTime)) / input.Period);
     if (wanted > MAX_STATISTICS_DATAPOINTS) {
       throw new ValidationError(
         `You have requested up to ${wanted} datapoints, which exceeds the limit of ${MAX_STATISTICS_DATAPOINTS}. You may reduce the datapoints requested by increasing Period, or decreasing the time range.`,
@@ -52,10 +58,9 @@ export class MetricDataService {
     const series = seriesOf(input.Namespace, input.MetricName, input.Dimensions);
     if (!series || (input.Unit !== undefined && input.Unit !== unitOf(series.metric))) return { Label: input.MetricName, Datapoints: [] };
     const unit = unitOf(series.metric);
-    const minutes = await this.o.history.minutes(series.endpoint, series.variant, start, input.EndTime);
     return {
       Label: input.MetricName,
-      Datapoints: periods(minutes, start, input.EndTime, input.Period).flatMap((p) => {
+      Datapoints: (await this.periodsOf(series, input.StartTime, input.EndTime, input.Period)).flatMap((p) => {
         const point: Record<string, unknown> = { Timestamp: p.start, Unit: unit };
         for (const s of stats) point[s] = statistic(series.metric, s, p);
         if (ext.length > 0) point['ExtendedStatistics'] = Object.fromEntries(ext.map((s) => [s, statistic(series.metric, s, p)]));
@@ -81,15 +86,13 @@ export class MetricDataService {
       checkRange(input.StartTime, input.EndTime, q.MetricStat.Period, `/MetricDataQueries/${i}/MetricStat/Period`);
       return { q, stat: q.MetricStat };
     });
-    const start = Math.floor(input.StartTime / 60) * 60;
     const ascending = input.ScanBy === 'TimestampAscending';
     const all: { Id: string; Label: string; Timestamps: number[]; Values: number[] }[] = [];
     for (const { q, stat } of queries) {
       const series = seriesOf(stat.Metric.Namespace, stat.Metric.MetricName, stat.Metric.Dimensions);
       const points: [number, number][] = [];
       if (series && (stat.Unit === undefined || stat.Unit === unitOf(series.metric))) {
-        const minutes = await this.o.history.minutes(series.endpoint, series.variant, start, input.EndTime);
-        for (const p of periods(minutes, start, input.EndTime, stat.Period)) {
+        for (const p of await this.periodsOf(series, input.StartTime, input.EndTime, stat.Period)) {
           const v = statistic(series.metric, stat.Stat, p);
           if (v !== undefined) points.push([p.start, v]);
         }
