@@ -34,10 +34,14 @@ export async function runsHolding(store: ExperimentStore, artifacts: TrackingArt
 
 async function runWithFolder(store: ExperimentStore, artifacts: TrackingArtifacts, id: string, folder: ObjectRef): Promise<RunInfoRecord | undefined> {
   const run = await store.getRunInfo(id);
-  if (!run) return undefined;
+  const own = run && runFolderOf(artifacts, run);
+  return own && own.bucket === folder.bucket && own.key === folder.key ? run : undefined;
+}
+
+/** A run's folder: its artifact root without the trailing `/artifacts` MLflow gives it. */
+function runFolderOf(artifacts: TrackingArtifacts, run: RunInfoRecord): ObjectRef | undefined {
   const root = safeRef(artifacts, run.artifactUri);
-  if (!root) return undefined;
-  return root.bucket === folder.bucket && root.key.replace(/\/artifacts$/, '') === folder.key ? run : undefined;
+  return root && { bucket: root.bucket, key: root.key.replace(/\/artifacts$/, '') };
 }
 
 function safeRef(artifacts: TrackingArtifacts, uri: string): ObjectRef | undefined {
@@ -124,8 +128,8 @@ export class ArtifactProxyAccess {
         for (let offset = 0; ; offset += EXPERIMENT_PAGE) {
           const runs = await this.tracking.store.searchRuns({ experimentIds: [e.experimentId], view: 'ALL', filter: [], orderBy: [], offset, limit: EXPERIMENT_PAGE });
           for (const { info } of runs) {
-            const root = safeRef(this.tracking.artifacts, info.artifactUri);
-            if (root && root.bucket === prefix.bucket && root.key.replace(/\/artifacts$/, '').startsWith(prefix.key)) await this.#checkOwners(action, { runs: [info], experiments: [] });
+            const folder = runFolderOf(this.tracking.artifacts, info);
+            if (folder && folder.bucket === prefix.bucket && folder.key.startsWith(prefix.key)) await this.#checkOwners(action, { runs: [info], experiments: [] });
           }
           if (runs.length < EXPERIMENT_PAGE) break;
         }
