@@ -42,6 +42,17 @@ function tarGz(name: string, body: Buffer): Buffer {
  * `model.tar.gz` — the same observable events, logs and artifacts as the local executor, so it passes
  * the same conformance suite. Jobs without that variable complete at once with an empty model.
  */
+/** The fake's log tokens: the index of a line in the job's log. */
+function encodeLogToken(i: number): string {
+  return Buffer.from(`i:${i}`).toString('base64url');
+}
+
+function decodeLogToken(token: string): number {
+  const i = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^i:/, ''));
+  if (!Number.isInteger(i) || i < 0) throw new ValidationError(`NextToken is not a log token this service issued.`, [{ path: '/NextToken', message: 'invalid token' }]);
+  return i;
+}
+
 export class MemoryJobExecutor implements JobExecutor {
   readonly capacity: ExecutorCapacity;
   private readonly jobs = new Map<string, FakeJob>();
@@ -83,20 +94,16 @@ export class MemoryJobExecutor implements JobExecutor {
   }
 
   async readLogs(jobId: string, options: { token?: string; limit: number }): Promise<LogPage> {
-    const from = options.token ? Number(Buffer.from(options.token, 'base64url').toString('utf8').replace(/^i:/, '')) : 0;
-    if (!Number.isInteger(from) || from < 0) throw new ValidationError(`NextToken is not a log token this service issued.`, [{ path: '/NextToken', message: 'invalid token' }]);
+    const from = options.token ? decodeLogToken(options.token) : 0;
     const lines = (this.jobs.get(jobId)?.logs ?? []).slice(from, from + options.limit);
-    return { lines, nextToken: Buffer.from(`i:${from + lines.length}`).toString('base64url') };
+    return { lines, nextToken: encodeLogToken(from + lines.length) };
   }
 
   async readLogsBackward(jobId: string, options: { before?: string; limit: number }): Promise<LogTailPage> {
     const all = this.jobs.get(jobId)?.logs ?? [];
-    const to = options.before ? Number(Buffer.from(options.before, 'base64url').toString('utf8').replace(/^i:/, '')) : all.length;
-    if (!Number.isInteger(to) || to < 0) throw new ValidationError(`NextToken is not a log token this service issued.`, [{ path: '/NextToken', message: 'invalid token' }]);
-    const end = Math.min(to, all.length);
+    const end = Math.min(options.before ? decodeLogToken(options.before) : all.length, all.length);
     const start = Math.max(0, end - options.limit);
-    const token = (i: number) => Buffer.from(`i:${i}`).toString('base64url');
-    return { lines: all.slice(start, end), after: token(end), ...(start > 0 ? { before: token(start) } : {}) };
+    return { lines: all.slice(start, end), after: encodeLogToken(end), ...(start > 0 ? { before: encodeLogToken(start) } : {}) };
   }
 
   async release(): Promise<void> {}
