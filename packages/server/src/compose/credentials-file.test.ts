@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,17 @@ describe('the credentials file when a later start listens elsewhere (loam up --p
     updateCredentialsEndpoint(dir, 'http://127.0.0.1:40125');
     text = readFileSync(join(dir, 'credentials'), 'utf8');
     expect(text).toBe('[loam]\nloam_endpoint = http://127.0.0.1:40125\n');
+  });
+
+  it('stays 0600 when a crashed start left its temporary file readable by others', () => {
+    const dir = dataDir();
+    writeCredentialsFile(dir, creds);
+    // The temporary file is named after the process; one left behind keeps its mode through writeFileSync.
+    writeFileSync(join(dir, `credentials.tmp-${process.pid}`), 'stale', { mode: 0o644 });
+    chmodSync(join(dir, `credentials.tmp-${process.pid}`), 0o644);
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40127');
+    expect(profileOf(readFileSync(join(dir, 'credentials'), 'utf8'), 'loam').loam_endpoint).toBe('http://127.0.0.1:40127');
+    expect(statSync(join(dir, 'credentials')).mode & 0o777).toBe(0o600);
   });
 
   it('leaves a file without a [loam] profile alone', () => {

@@ -26,12 +26,20 @@ export function writeCredentialsFile(dataDir: string, c: LoamCredentials): strin
     `region = ${c.region}\n` +
     `loam_api_token = ${c.apiToken}\n` +
     `loam_endpoint = ${c.endpoint}\n`;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, (kept ? `${kept.trimEnd()}\n\n` : '') + body, { mode: 0o600 });
-  renameSync(tmp, file);
-  chmodSync(file, 0o600);
+  replaceFile(file, (kept ? `${kept.trimEnd()}\n\n` : '') + body);
   return file;
 }
+
+/** Replaces `file` with `text` through a temporary file (a reader never sees half of it), mode 0600. */
+function replaceFile(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600); // a temporary file left by a crash keeps its own mode otherwise
+  renameSync(tmp, file);
+}
+
+/** The profile a `[name]` line starts; undefined for any other line. */
+const profileOf = (line: string): string | undefined => /^\s*\[(.+)\]\s*$/.exec(line)?.[1]?.trim();
 
 /**
  * Updates only the `[loam]` profile's `loam_endpoint` (the port can change between starts), adding the line if the
@@ -45,12 +53,11 @@ export function updateCredentialsEndpoint(dataDir: string, endpoint: string): vo
   const text = readFileSync(file, 'utf8');
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lines = text.split(/\r?\n/);
-  const profile = (l: string) => /^\s*\[(.+)\]\s*$/.exec(l)?.[1]?.trim();
-  const header = lines.findIndex((l) => profile(l) === 'loam');
+  const header = lines.findIndex((l) => profileOf(l) === 'loam');
   if (header < 0) return;
   let last = header;
   let at = -1;
-  for (let i = header + 1; i < lines.length && profile(lines[i] as string) === undefined; i++) {
+  for (let i = header + 1; i < lines.length && profileOf(lines[i] as string) === undefined; i++) {
     if ((lines[i] as string).trim() !== '') last = i;
     if (/^\s*loam_endpoint\s*=/.test(lines[i] as string)) at = i;
   }
@@ -59,17 +66,15 @@ export function updateCredentialsEndpoint(dataDir: string, endpoint: string): vo
   else lines.splice(last + 1, 0, entry);
   const next = lines.join(eol);
   if (next === text) return;
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, next, { mode: 0o600 });
-  renameSync(tmp, file);
+  replaceFile(file, next);
 }
 
 function stripProfile(text: string, profile: string): string {
   const out: string[] = [];
   let skipping = false;
   for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*\[(.+)\]\s*$/.exec(line);
-    if (m) skipping = (m[1] as string).trim() === profile;
+    const p = profileOf(line);
+    if (p !== undefined) skipping = p === profile;
     if (!skipping) out.push(line);
   }
   return out.join('\n');
