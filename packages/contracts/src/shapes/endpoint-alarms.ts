@@ -8,6 +8,10 @@ const closed = { additionalProperties: false } as const;
 /** The per-variant metrics Loam records for every endpoint (SageMaker's CloudWatch names). */
 export const endpointMetricNames = ['Invocations', 'Invocation4XXErrors', 'Invocation5XXErrors', 'InvocationsPerInstance', 'ModelLatency', 'OverheadLatency'] as const;
 export const EndpointMetricName = literals(endpointMetricNames);
+/** CloudWatch's statistics Loam computes, besides percentiles. */
+export const metricStatistics = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
+/** A percentile statistic of a metric read: p0.0 to p100, at most 10 decimals (e.g. p99). */
+export const percentilePattern = '^p(\\d{1,2}(\\.\\d{1,10})?|100)$';
 const AlarmName = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s].*$' });
 const Dimension = Type.Object({ Name: literals(['EndpointName', 'VariantName']), Value: Type.String({ minLength: 1, maxLength: 255 }) }, closed);
 
@@ -22,7 +26,7 @@ export const PutMetricAlarmInput = Input({
     maxItems: 2,
     description: "Optional, as in CloudWatch, but Loam records these metrics only per endpoint: EndpointName, and optionally VariantName (an alarm without EndpointName is refused naming it).",
   })),
-  Statistic: Type.Optional(literals(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'])),
+  Statistic: Type.Optional(literals([...metricStatistics])),
   ExtendedStatistic: Type.Optional(Type.String({ pattern: '^p(\\d{1,2}(\\.\\d+)?|100)$', description: 'A percentile, e.g. p99 (latency metrics).' })),
   Period: Type.Integer({ minimum: 1, maximum: 86400, description: 'Seconds per evaluated datapoint.' }),
   EvaluationPeriods: Type.Integer({ minimum: 1, maximum: 100 }),

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Input, Output, Timestamp } from './common.js';
 import { literals } from './jobs-common.js';
+import { metricStatistics, percentilePattern } from './endpoint-alarms.js';
 
 /*
  * CloudWatch's metric reads (GetMetricStatistics, GetMetricData, ListMetrics) over the per-variant metrics
@@ -12,8 +13,7 @@ const MetricName = Type.String({ minLength: 1, maxLength: 255 });
 const Namespace = Type.String({ minLength: 1, maxLength: 255, description: 'AWS/SageMaker holds every metric Loam records; another namespace has no datapoints, as an unknown metric in CloudWatch.' });
 const Dimension = Type.Object({ Name: Type.String({ minLength: 1, maxLength: 255 }), Value: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 const Dimensions = Type.Array(Dimension, { maxItems: 30 });
-export const metricStatistics = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
-const Percentile = Type.String({ pattern: '^p(\\d{1,2}(\\.\\d{1,10})?|100)$', description: 'A percentile, p0.0 to p100 (e.g. p99).' });
+const Percentile = Type.String({ pattern: percentilePattern, description: 'A percentile, p0.0 to p100 (e.g. p99).' });
 const Unit = Type.String({ minLength: 1, maxLength: 64, description: "A CloudWatch unit; a metric recorded in another unit has no datapoints in this one, as in CloudWatch (ModelLatency and OverheadLatency are 'Microseconds', the counts 'None')." });
 const Period = Type.Integer({ minimum: 1, description: 'Seconds per datapoint: a multiple of 60 (the metrics are standard resolution).' });
 

@@ -1,9 +1,10 @@
 import { ValidationError } from '@loam/core';
 import { endpointAlarmShapes } from '@loam/contracts';
-
-const { endpointMetricNames } = endpointAlarmShapes;
 import { emptyAggregate, histogramPercentile, mergeInto, type MetricAggregate } from './metric-aggregate.js';
 import type { MinutePoint } from './metric-history.js';
+
+const { endpointMetricNames, metricStatistics, percentilePattern } = endpointAlarmShapes;
+const percentile = new RegExp(percentilePattern);
 
 export type EndpointMetricName = (typeof endpointMetricNames)[number];
 export const SAGEMAKER_NAMESPACE = 'AWS/SageMaker';
@@ -91,9 +92,7 @@ export function statistic(metric: EndpointMetricName, stat: string, p: PeriodAgg
 
 /** `Sum`, `p99`, … or a ValidationException naming `path` and the statistics Loam computes. */
 export function checkStat(stat: string, path: string): string {
-  if (['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'].includes(stat)) return stat;
-  const m = /^p(\d{1,2}(\.\d{1,10})?|100)$/.exec(stat);
-  if (m) return stat;
+  if ((metricStatistics as readonly string[]).includes(stat) || percentile.test(stat)) return stat;
   throw new ValidationError(
     `The value '${stat}' for ${path.slice(1).replaceAll('/', '.')} is not valid: Loam computes SampleCount, Average, Sum, Minimum, Maximum and percentiles p0–p100 (e.g. p99); trimmed means and other extended statistics are not supported.`,
     [{ path, message: 'SampleCount, Average, Sum, Minimum, Maximum or pNN' }],
