@@ -77,8 +77,8 @@ export class AlarmEvaluator implements AlarmStateSource {
   private readonly states = new Map<string, AlarmState>();
   private alarms: AlarmRecord[] = [];
   private readonly startedAtSec: number;
-  /** Minutes stored before this server started, by `<endpoint>/<variant>`. */
-  private readonly stored = new Map<string, MinutePoint[]>();
+  /** Minutes stored before this server started, by endpoint. */
+  private readonly stored = new Map<string, StoredMinute[]>();
 
   constructor(
     private readonly metrics: MetricsRegistry,
@@ -96,10 +96,9 @@ export class AlarmEvaluator implements AlarmStateSource {
     this.stored.clear();
     for (const r of records) {
       if (r.minute >= this.startedAtSec || r.minute < this.startedAtSec - 3660) continue;
-      const k = `${r.endpointName}/${r.variantName}`;
-      const list = this.stored.get(k) ?? [];
-      list.push({ minute: r.minute, aggregate: r.aggregate, instances: r.instances });
-      this.stored.set(k, list);
+      const list = this.stored.get(r.endpointName) ?? [];
+      list.push(r);
+      this.stored.set(r.endpointName, list);
     }
   }
 
@@ -123,14 +122,10 @@ export class AlarmEvaluator implements AlarmStateSource {
     // whole, and counting all of it in the window its start falls in multiplied its Sum. Such windows before the
     // start are missing data, as without a stored minute.
     if (from < this.startedAtSec && to - from >= 60) {
-      for (const [k, minutes] of this.stored) {
-        const [e, variant] = [k.slice(0, k.lastIndexOf('/')), k.slice(k.lastIndexOf('/') + 1)];
-        if (e !== a.endpointName || (a.variantName && variant !== a.variantName)) continue;
-        for (const m of minutes) {
-          if (m.minute < from || m.minute >= to) continue;
-          mergeInto(aggregate, m.aggregate);
-          perInstance += m.aggregate.invocations / Math.max(1, a.variantName ? m.instances : instances);
-        }
+      for (const m of this.stored.get(a.endpointName) ?? []) {
+        if ((a.variantName && m.variantName !== a.variantName) || m.minute < from || m.minute >= to) continue;
+        mergeInto(aggregate, m.aggregate);
+        perInstance += m.aggregate.invocations / Math.max(1, a.variantName ? m.instances : instances);
       }
     }
     return { start: from, aggregate, perInstance };
