@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { startServingWorkers } from '../serving-workers/start-serving-workers.js';
@@ -30,7 +30,9 @@ async function storeFaultyScriptModel(): Promise<void> {
 }
 
 describe.each([0, 2])('with %i serving workers', (workers) => {
-  beforeAll(async () => {
+  // Each attempt (CI retries a failed test once) gets its own server and data directory: the names below
+  // are fixed, and a failed attempt's endpoint may still be updating; afterEach ends it with its server.
+  beforeEach(async () => {
     loam = await openTestLoam();
     await loam.app.listen({ host: '127.0.0.1', port: 0 });
     // With workers, the load's keep-alive connections are spread over the main process and two workers (ADR 0015).
@@ -58,8 +60,9 @@ describe.each([0, 2])('with %i serving workers', (workers) => {
       Period: 2, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching',
     })).status).toBe(200);
   }, 60_000);
-  afterAll(async () => {
+  afterEach(async () => {
     await pool?.close();
+    pool = undefined;
     await loam?.close();
   });
 
