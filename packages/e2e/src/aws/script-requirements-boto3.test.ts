@@ -9,7 +9,8 @@ import { type AwsLoam, boto3, PYTHON, useAwsLoam } from './aws-loam.test-support
  * boto3 against `loam up`: what the interpreter already has passes, a wheel the source directory ships
  * is installed for this job only (never into the interpreter), and a requirement pip cannot satisfy
  * fails the job with pip's error before the program starts. A source directory with setup.py is
- * installed as a package (`python -m pip install . -r requirements.txt`), as the toolkit does too.
+ * installed as a package (`python -m pip install . -r requirements.txt`) and its program run as the
+ * package's module (`python -m train`, `python -m trainer.task`), as the toolkit does too.
  */
 let loam: AwsLoam;
 useAwsLoam((started) => (loam = started));
@@ -36,11 +37,11 @@ def sourcedir(requirements, extra=(), train=None):
     files = [('train.py', train.encode()), ('wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', probe_wheel(ARGS['probe']))] + list(extra)
     if requirements is not None: files.append(('requirements.txt', requirements.encode()))
     return model_tar(files)
-def run(name, requirements, extra=(), train=None):
+def run(name, requirements, extra=(), train=None, prog='train.py'):
     s3.put_object(Bucket='req-e2e', Key=name + '/sourcedir.tar.gz', Body=sourcedir(requirements, extra, train))
     sm.create_training_job(TrainingJobName=name, RoleArn='arn:aws:iam::000000000000:role/LoamTests',
       AlgorithmSpecification={'TrainingImage': '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', 'TrainingInputMode': 'File'},
-      HyperParameters={'sagemaker_program': '"train.py"', 'sagemaker_submit_directory': '"s3://req-e2e/' + name + '/sourcedir.tar.gz"'},
+      HyperParameters={'sagemaker_program': '"' + prog + '"', 'sagemaker_submit_directory': '"s3://req-e2e/' + name + '/sourcedir.tar.gz"'},
       InputDataConfig=[{'ChannelName': 'train', 'DataSource': {'S3DataSource': {'S3DataType': 'S3Prefix', 'S3Uri': 's3://req-e2e/train/'}}}],
       OutputDataConfig={'S3OutputPath': 's3://req-e2e/models'},
       ResourceConfig={'InstanceType': 'ml.m5.large', 'InstanceCount': 1, 'VolumeSizeInGB': 5}, StoppingCondition={'MaxRuntimeInSeconds': 300})
@@ -55,11 +56,20 @@ if ARGS.get('setup'):
     pkg = ARGS['setup']
     setup = "from setuptools import setup\\nsetup(name='" + pkg + "', version='1.0', package_dir={'': 'src'}, packages=['" + pkg + "'])\\n"
     extra = [('setup.py', setup.encode()), ('src/' + pkg + '/__init__.py', b'NAME = "installed"\\n')]
-    train = 'print("program started")\\nimport ' + pkg + ', ' + ARGS['probe'] + ' as probe\\nprint("package", ' + pkg + '.NAME, "probe", probe.VALUE)\\n'
+    # The toolkit runs a package's program as a module (python -m train), not as a file.
+    train = 'print("program started")\\nimport ' + pkg + ', ' + ARGS['probe'] + ' as probe\\nprint("package", ' + pkg + '.NAME, "probe", probe.VALUE)\\n' \\
+        'print("run as", __name__, "module", __spec__ and __spec__.name)\\n'
     broken = [('setup.py', b'raise SystemExit("loam-e2e: this setup.py refuses to build")\\n')]
+    # sagemaker_program names a module of the package (no such file): trainer/task.py with relative imports.
+    trainer = [('setup.py', b"from setuptools import setup\\nsetup(name='loam-trainer-e2e', version='1.0', packages=['trainer'])\\n"),
+      ('trainer/__init__.py', b''), ('trainer/model.py', b'def fit(rows):\\n    return len(rows)\\n'),
+      ('trainer/task.py', b'import os\\nfrom .model import fit\\nfrom . import model\\n'
+        b'rows = open(os.path.join(os.environ["SM_CHANNEL_TRAIN"], "rows.csv")).read().splitlines()\\n'
+        b'print("package", __package__, "fit", fit(rows), "from", model.__name__)\\n')]
     print(json.dumps({
       'setup': run('req-setup', '--no-index\\n--find-links wheels\\n' + ARGS['probe'] + '==1.0\\n', extra, train),
       'setupBad': run('req-setup-bad', None, broken),
+      'module': run('req-setup-module', None, trainer, 'print("not run")\\n', 'trainer.task'),
     }))
 else:
     print(json.dumps({
@@ -95,7 +105,7 @@ describe('boto3: script mode installs requirements.txt with pip', () => {
     expect(bad.logs.some((l) => l.includes('program started'))).toBe(false);
   }, 240_000);
 
-  it('installs a source directory with setup.py as a package (pip install . -r requirements.txt); a setup.py that fails fails the job with InstallModuleError', async () => {
+  it('installs a source directory with setup.py as a package (pip install . -r requirements.txt) and runs the program as its module (python -m); a setup.py that fails fails the job with InstallModuleError', async () => {
     const pkg = 'loam_setup_probe_e2e';
     const out = await boto3<Record<string, { status: string; reason?: string }>>(loam, program, { probe, setup: pkg });
     const ok = { ...out['setup']!, logs: (await jobLog('req-setup')).join('\n') };
@@ -103,6 +113,8 @@ describe('boto3: script mode installs requirements.txt with pip', () => {
     expect(ok.logs).toMatch(/Installing the code directory as a package \(setup\.py\):\n\S*python3?\S* -m pip install \. -r requirements\.txt/);
     expect(ok.logs).toMatch(new RegExp(`Successfully installed (?=.*${pkg.replace(/_/g, '[-_]')}-1\\.0)(?=.*${probe.replace(/_/g, '[-_]')}-1\\.0)`));
     expect(ok.logs).toContain('package installed probe 42');
+    // Run as the toolkit runs a package's entry point: python -m train, from the code directory.
+    expect(ok.logs).toContain('run as __main__ module train');
     // Into the job's environment only.
     expect(spawnSync(PYTHON, ['-c', `import ${pkg}`], { encoding: 'utf8' }).stderr).toContain(`No module named '${pkg}'`);
 
@@ -112,5 +124,10 @@ describe('boto3: script mode installs requirements.txt with pip', () => {
     expect(bad.reason).toMatch(/Command "\S*python3?\S* -m pip install \."$/);
     expect(bad.logs).toContain('loam-e2e: this setup.py refuses to build');
     expect(bad.logs).not.toContain('program started');
+
+    // sagemaker_program 'trainer.task' is the package's module, relative imports and all (python -m trainer.task).
+    const mod = { ...out['module']!, logs: (await jobLog('req-setup-module')).join('\n') };
+    expect(mod.status, mod.reason ?? mod.logs).toBe('Completed');
+    expect(mod.logs).toContain('package trainer fit 2 from trainer.model');
   }, 240_000);
 });

@@ -41,7 +41,8 @@ export function ownScript(relative: string): { command: string; args: string[] }
 /**
  * The script-mode launcher (`images/python/loam_script_launcher.py`): installs the code directory (its
  * `setup.py` as a package, else its `requirements.txt`) with pip into a virtual environment of the job
- * that sees the interpreter's own packages, then runs the program in it. Sources and the build both keep
+ * that sees the interpreter's own packages, then runs the program (`program.py`) or the package's module
+ * (`-m module`) in it. Sources and the build both keep
  * the .py under `src/`.
  */
 export function scriptLauncher(): string {
@@ -72,8 +73,10 @@ async function fetchSource(store: Artifacts, uri: string, dir: ContractDir, sign
 /**
  * What to run for the job's image: a built-in algorithm (this package's `images/builtin-main`),
  * script mode (the user's `sagemaker_program` from `sagemaker_submit_directory`, with the configured
- * Python and `--key value` arguments; a Python program whose code directory holds `setup.py` or
- * `requirements.txt` is started through {@link scriptLauncher}, which installs it first), or a process image / framework entrypoint. `ContainerEntrypoint`
+ * Python and `--key value` arguments; in a code directory with `setup.py` the program names a module,
+ * run as `python -m` after {@link scriptLauncher} installs the package; a Python program beside a
+ * `requirements.txt` is started through the launcher too, which installs it first), or a process image /
+ * framework entrypoint. `ContainerEntrypoint`
  * replaces the command and `ContainerArguments` the arguments; `python`/`python3` mean the configured
  * interpreter, and `/opt/ml/…` paths in them are re-rooted in the job's directory.
  */
@@ -97,22 +100,23 @@ export async function imageCommand(input: RunnerInput, dir: ContractDir, store: 
     if (submit) await fetchSource(store, submit, dir, signal);
     const program = String(decodeValue(hp['sagemaker_program'] ?? ''));
     const path = join(dir.codeDir, program);
-    if (!resolve(path).startsWith(resolve(dir.codeDir) + sep) || !existsSync(path)) {
+    const hasSetup = existsSync(join(dir.codeDir, 'setup.py'));
+    // The training toolkit's entry point types (sagemaker_training/_entry_point_type.py), in its order: a
+    // `.sh` program is a command; in a code directory with setup.py any other program names a module of
+    // the package, run as `python -m <program without .py>` once the package is installed (so
+    // `trainer.task` works, relative imports included); otherwise a `.py` file is a program.
+    const module = hasSetup && program !== '' && !program.endsWith('.sh') ? program.replace(/\.py$/, '') : undefined;
+    if (module === undefined && (!resolve(path).startsWith(resolve(dir.codeDir) + sep) || !existsSync(path))) {
       throw new ClientError(`sagemaker_program '${program}' was not found in ${submit ? `the source directory ${submit}` : 'the job (no sagemaker_submit_directory was given)'}.`);
     }
     const args = spec.arguments ? spec.arguments.map(reroot) : userArgs(userHyperparameters(hp));
+    const env = { PYTHONPATH: dir.codeDir, PYTHONUNBUFFERED: '1' };
+    // A package is installed first (`pip install . [-r requirements.txt]`) by the launcher, which then runs the module.
+    if (module !== undefined) return { command: input.python, args: [scriptLauncher(), '-m', module, ...args], cwd: dir.codeDir, env, metricsFd: false };
     const isPython = program.endsWith('.py');
-    // A Python program's source directory is installed first (setup.py as a package, else requirements.txt),
-    // as SageMaker's training toolkit does (not for other commands).
-    const install = existsSync(join(dir.codeDir, 'requirements.txt')) || existsSync(join(dir.codeDir, 'setup.py'));
-    const launcher = isPython && install ? [scriptLauncher()] : [];
-    return {
-      command: isPython ? input.python : path,
-      args: isPython ? [...launcher, program, ...args] : args,
-      cwd: dir.codeDir,
-      env: { PYTHONPATH: dir.codeDir, PYTHONUNBUFFERED: '1' },
-      metricsFd: false,
-    };
+    // A Python program's requirements.txt is installed first, as the toolkit does (not for other commands).
+    const launcher = isPython && existsSync(join(dir.codeDir, 'requirements.txt')) ? [scriptLauncher()] : [];
+    return { command: isPython ? input.python : path, args: isPython ? [...launcher, program, ...args] : args, cwd: dir.codeDir, env, metricsFd: false };
   }
   if (!image.command) throw new ClientError(`Image '${image.uri}' has no command: give a ContainerEntrypoint.`);
   mkdirSync(dir.root, { recursive: true });

@@ -8,9 +8,14 @@ InstallModuleError or InstallRequirementsError when pip fails. Loam does the sam
 loam_requirements.py (shared with the script-mode model server), into a virtual environment of this job
 (in the job's own temporary directory) that sees the interpreter's packages, never into the interpreter.
 
+A program in a directory with setup.py names a module of the package, which runs as the toolkit's
+PYTHON_PACKAGE entry point does: `python -m <module>` (ProcessRunner._create_command), so `__package__`
+and relative imports work as in SageMaker.
+
 Runs as the job's own user, in its sandbox, with the job's environment (PIP_INDEX_URL, PIP_FIND_LINKS ...
-from the job's Environment reach pip). Usage: loam_script_launcher.py <program.py> [args ...]; the
-working directory is the code directory. Only the standard library is used.
+from the job's Environment reach pip). Usage: loam_script_launcher.py <program.py> [args ...] or
+loam_script_launcher.py -m <module> [args ...]; the working directory is the code directory. Only the
+standard library is used.
 """
 import os
 import sys
@@ -31,10 +36,11 @@ def _write_failure(message):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print("usage: loam_script_launcher.py <program.py> [args ...]", file=sys.stderr)
+    run = sys.argv[1:3] if sys.argv[1:2] == ["-m"] else sys.argv[1:2]
+    if len(run) < (2 if run[:1] == ["-m"] else 1):
+        print("usage: loam_script_launcher.py <program.py> | -m <module> [args ...]", file=sys.stderr)
         sys.exit(2)
-    program, args = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1 + len(run):]
     try:
         python = loam_requirements.install(os.getcwd(), os.path.join(tempfile.gettempdir(), "loam-requirements"), package=True) or sys.executable
     except loam_requirements.InstallError as e:
@@ -46,7 +52,7 @@ def main():
     sys.stdout.flush()
     sys.stderr.flush()
     # The program replaces this process (same pid and process group), as `python program.py` did.
-    os.execv(python, [python, program] + args)
+    os.execv(python, [python] + run + args)
 
 
 if __name__ == "__main__":
