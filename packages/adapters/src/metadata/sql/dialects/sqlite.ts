@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
-import { Kysely, SqliteDialect, sql, type Expression, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Expression, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { ValidationError } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
 import { reportingUnavailable } from './unavailable.js';
@@ -28,6 +28,24 @@ const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT
 /** A full disk fails the write and rolls its transaction back; the database stays intact and readable. */
 const sqliteUnavailable = (e: unknown): string | undefined =>
   typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'SQLITE_FULL' ? 'the disk holding the SQLite database is full (SQLITE_FULL); free space on it' : undefined;
+
+/**
+ * SQLite's DDL is transactional, but Kysely's SqliteAdapter says it is not, so its Migrator ran each
+ * migration statement by statement, outside any transaction: kill -9 between a migration's CREATE TABLE
+ * and the row recording it left a database every later start refused ("table already exists"). Saying
+ * so makes the Migrator run a start's pending migrations and their records in one transaction.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class TransactionalDdlSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
 
 /** `sqlite:/abs/path.db` or `sqlite::memory:` → the file name. */
 export function parseSqliteUrl(url: string): string {
@@ -106,7 +124,7 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
   database.pragma('foreign_keys = ON');
   // SQLite's lower() folds ASCII only; JavaScript's folding matches PostgreSQL's on UTF-8 locales.
   database.function('loam_casefold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
-  const db = new Kysely({ dialect: reportingUnavailable(new SqliteDialect({ database: withStatementCache(database) }), {
+  const db = new Kysely({ dialect: reportingUnavailable(new TransactionalDdlSqliteDialect({ database: withStatementCache(database) }), {
     cause: sqliteUnavailable,
     alreadyRolledBack: (e) => e instanceof Error && e.message === 'cannot rollback - no transaction is active',
   }) });
