@@ -6,8 +6,9 @@ One helper for both sides of script mode:
   directory with setup.py is installed as a package (`python -m pip install . [-r requirements.txt]`,
   InstallModuleError), else its requirements.txt (`python -m pip install -r requirements.txt`,
   InstallRequirementsError);
-- serving (model-server/python/loam_model_server.py), as sagemaker-inference-toolkit's model_server:
-  `<model_dir>/code/requirements.txt` before the model server starts.
+- serving (model-server/python/loam_model_server.py), as the scikit-learn and XGBoost serving containers
+  do (sagemaker-containers' _modules.import_module): the same for `<model_dir>/code`, before the model
+  server starts.
 
 pip never writes into the configured interpreter: the packages go into a virtual environment (`home`, in
 the job's or the instance's own temporary directory) that sees every package the interpreter already has,
@@ -40,13 +41,11 @@ class InstallError(Exception):
         return '%s:\nExitCode %s\nErrorMessage "%s"\nCommand "%s"' % (self.kind, self.code, self.error, self.cmd)
 
 
-def what_to_install(code_dir, package):
-    """(error kind, file, pip arguments) for the code directory, or None when it has nothing to install.
-
-    `package`: a setup.py makes the directory a package to install (training); otherwise only
-    requirements.txt counts (serving, and training without setup.py)."""
+def what_to_install(code_dir):
+    """(error kind, file, pip arguments) for the code directory, or None when it has nothing to install: a
+    setup.py makes the directory a package to install; otherwise only requirements.txt counts."""
     has_requirements = os.path.isfile(os.path.join(code_dir, REQUIREMENTS))
-    if package and os.path.isfile(os.path.join(code_dir, SETUP)):
+    if os.path.isfile(os.path.join(code_dir, SETUP)):
         return ("InstallModuleError", SETUP, ["."] + (["-r", REQUIREMENTS] if has_requirements else []))
     if has_requirements:
         return ("InstallRequirementsError", REQUIREMENTS, ["-r", REQUIREMENTS])
@@ -66,11 +65,11 @@ def _environment(home):
     return python
 
 
-def install(code_dir, home, package=False):
+def install(code_dir, home):
     """Installs what the code directory needs into a virtual environment at `home`; returns its python,
     or None when there is nothing to install (the program then runs with this interpreter).
     @raises InstallError with pip's ERROR lines (or its last lines) when anything fails."""
-    found = what_to_install(code_dir, package)
+    found = what_to_install(code_dir)
     if found is None:
         return None
     kind, what, pip_args = found

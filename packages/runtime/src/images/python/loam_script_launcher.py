@@ -42,7 +42,7 @@ def main():
         sys.exit(2)
     args = sys.argv[1 + len(run):]
     try:
-        python = loam_requirements.install(os.getcwd(), os.path.join(tempfile.gettempdir(), "loam-requirements"), package=True) or sys.executable
+        python = loam_requirements.install(os.getcwd(), os.path.join(tempfile.gettempdir(), "loam-requirements")) or sys.executable
     except loam_requirements.InstallError as e:
         # The toolkit's text, with the prefix SageMaker puts before an algorithm's failure.
         message = "AlgorithmError: %s" % e

@@ -4,11 +4,13 @@ Runs the user's module (SAGEMAKER_PROGRAM, from <model_dir>/code or SAGEMAKER_SU
 model_fn / input_fn / predict_fn / output_fn (or transform_fn), as the SageMaker inference toolkit does,
 on 127.0.0.1:SAGEMAKER_BIND_TO_PORT. Only the standard library is required; numpy is used when present.
 
-The code directory's requirements.txt is installed before the server starts, as the inference toolkit's
-model_server does (`python -m pip install -r <model_dir>/code/requirements.txt`; the SDK and Loam's
-staging put SAGEMAKER_SUBMIT_DIRECTORY's files there too): into a virtual environment of this server
-(images/python/loam_requirements.py, shared with training), in which the server then runs. A failed pip
-ends the process with a line naming requirements.txt, before /ping ever answers.
+The code directory is installed before the server starts, as the scikit-learn and XGBoost serving
+containers do (sagemaker-containers' _server.start -> _modules.import_module: `python -m pip install .
+[-r requirements.txt]` in <model_dir>/code): a directory with setup.py as a package, else its
+requirements.txt (`python -m pip install -r requirements.txt`, as the inference toolkit's model_server;
+the SDK and Loam's staging put SAGEMAKER_SUBMIT_DIRECTORY's files there too). Into a virtual environment
+of this server (images/python/loam_requirements.py, shared with training), in which the server then runs.
+A failed pip ends the process with a line naming setup.py or requirements.txt, before /ping ever answers.
 """
 import hmac
 import importlib.util
@@ -88,7 +90,7 @@ def _code_dir():
 
 
 def install_requirements():
-    """Installs the code directory's requirements.txt into this server's environment and runs the server
+    """Installs the code directory (setup.py, else requirements.txt) into this server's environment and runs the server
     there (the process is replaced; same pid). Returns when there is nothing to install or this already
     runs there; exits with the reason when pip fails."""
     code_dir = _code_dir()
@@ -107,7 +109,8 @@ def install_requirements():
         # One short line, the last the process writes: the end of the endpoint's FailureReason (after pip's
         # last lines), so it must name the file and pip's final error within SageMaker's 1024 characters.
         last = e.error.splitlines()[-1] if e.error else ""
-        print("The model's requirements.txt could not be installed (%s, exit code %s): %s Command: %s" % (e.kind, e.code, last, e.cmd), file=sys.stderr, flush=True)
+        what = helper.SETUP if e.kind == "InstallModuleError" else helper.REQUIREMENTS
+        print("The model's %s could not be installed (%s, exit code %s): %s Command: %s" % (what, e.kind, e.code, last, e.cmd), file=sys.stderr, flush=True)
         sys.exit(1)
     if python is None:
         return
