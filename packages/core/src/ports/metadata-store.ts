@@ -17,10 +17,11 @@ export interface CollectionSpec<T> {
   readonly unique?: readonly (keyof T & string)[];
   /**
    * Listings to read in index order instead of sorting every matching record: sorted by the indexed
-   * field `sortBy` (either order, absent values last), optionally after an `eq` filter on the indexed
-   * field `within`. Without one, a sorted page of a large collection sorts all of it, on every page.
+   * field `sortBy` (either order, absent values last), optionally after `eq` filters on the indexed
+   * field(s) `within`. Without one, a sorted page of a large collection sorts all of it, on every page.
+   * A range filter on `sortBy` then bounds the part read (a time window of one series).
    */
-  readonly orderIndexes?: readonly { readonly sortBy: keyof T & string; readonly within?: keyof T & string }[];
+  readonly orderIndexes?: readonly { readonly sortBy: keyof T & string; readonly within?: (keyof T & string) | readonly (keyof T & string)[] }[];
 }
 
 /** A stored record: the document plus its optimistic-concurrency version (1 on insert). */

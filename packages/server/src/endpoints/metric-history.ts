@@ -99,11 +99,13 @@ export class MetricHistory {
     const lo = Math.max(minuteOf(fromSec), minuteOf(nowSec - this.retentionSec));
     const byMinute = new Map<number, { aggregate: MetricAggregate; instances: number }>();
     const stored = await listAll(this.o.store.collection(metricMinutesCollection), {
-      filters: [{ field: 'endpointName', op: 'eq', value: endpointName }, { field: 'minute', op: 'gte', value: lo }, { field: 'minute', op: 'lt', value: Math.ceil(toSec) }],
+      filters: [
+        { field: 'endpointName', op: 'eq', value: endpointName }, { field: 'variantName', op: 'eq', value: variantName },
+        { field: 'minute', op: 'gte', value: lo }, { field: 'minute', op: 'lt', value: Math.ceil(toSec) },
+      ],
+      sortBy: 'minute',
     });
-    for (const { value: r } of stored) {
-      if (r.variantName === variantName) byMinute.set(r.minute, { aggregate: structuredClone(r.aggregate), instances: r.instances });
-    }
+    for (const { value: r } of stored) byMinute.set(r.minute, { aggregate: structuredClone(r.aggregate), instances: r.instances });
     for (const v of this.sources().filter(([e]) => e === endpointName).map(([, vs]) => vs.get(variantName))) {
       if (!v) continue;
       for (let m = Math.max(lo, this.watermark); m < toSec; m += 60) {

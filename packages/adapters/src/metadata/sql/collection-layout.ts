@@ -19,8 +19,18 @@ export interface CollectionLayout {
   /** Indexed fields (unique ones included), the key excluded, with their column types. */
   readonly fields: ReadonlyMap<string, IndexType>;
   readonly unique: readonly string[];
-  /** The spec's order indexes, checked: both fields indexed. */
-  readonly orders: readonly { readonly sortBy: string; readonly within?: string }[];
+  /** The spec's order indexes, checked: every field indexed; `within` empty when there is none. */
+  readonly orders: readonly OrderIndex[];
+}
+
+/** An index in list order: `eq` on the `within` fields, then `sortBy` (absent last) and the key. */
+export interface OrderIndex {
+  readonly sortBy: string;
+  readonly within: readonly string[];
+  /** `collection:<name>:v1:order:<this>`: `[<within>:…]<sortBy>`. */
+  readonly migration: string;
+  /** `<table>__o__<within joined by _>__<sortBy>`. */
+  readonly name: string;
 }
 
 export function indexColumn(field: string): string {
@@ -51,11 +61,13 @@ export function layoutOf(spec: CollectionSpec<unknown>): CollectionLayout {
     if (!fields.has(field)) fields.set(field, 'text');
     unique.push(field);
   }
-  const orders: { sortBy: string; within?: string }[] = [];
+  const orders: OrderIndex[] = [];
   for (const o of spec.orderIndexes ?? []) {
-    for (const f of [o.sortBy, o.within]) if (f !== undefined && !fields.has(f)) bad(`order index field '${f}' is not an indexed field`);
-    if (`${spec.name}__o__${o.within ?? ''}__${o.sortBy}`.length > 63) bad(`order index on '${o.sortBy}' has a name longer than PostgreSQL's 63 bytes`);
-    orders.push(o.within === undefined ? { sortBy: o.sortBy } : { sortBy: o.sortBy, within: o.within });
+    const within: readonly string[] = o.within === undefined ? [] : typeof o.within === 'string' ? [o.within] : o.within;
+    for (const f of [o.sortBy, ...within]) if (!fields.has(f)) bad(`order index field '${f}' is not an indexed field`);
+    const name = `${spec.name}__o__${within.join('_')}__${o.sortBy}`;
+    if (name.length > 63) bad(`order index on '${o.sortBy}' has a name longer than PostgreSQL's 63 bytes`);
+    orders.push({ sortBy: o.sortBy, within, name, migration: [...within, o.sortBy].join(':') });
   }
   const kind = `${spec.name} record`;
   return { spec, table: spec.name, kind, fields, unique, orders };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeNextToken, jobsCollection, lineageArtifactsCollection, silentLogger, type CollectionSpec, type ListQuery } from '@loam/core';
+import { encodeNextToken, jobsCollection, lineageArtifactsCollection, metricMinutesCollection, silentLogger, type CollectionSpec, type ListQuery } from '@loam/core';
 import { createSqlDialect } from './dialects/registry.js';
 import type { SqlDialect } from './dialects/sql-dialect.js';
 import { layoutOf } from './collection-layout.js';
@@ -14,12 +14,13 @@ import { testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.
 
 /*
  * The plans of the listings a team's store answers most: a page of training jobs by creation time (or
- * name) and the lineage recorder's prefix lookup. Each must come from an index, not from reading and
- * sorting every record: with 20,000 jobs every ListTrainingJobs page sorted all of them (documents
- * included), and every new artifact read every artifact.
+ * name), the lineage recorder's prefix lookup and a CloudWatch metric read (one variant's minutes over a
+ * time window). Each must come from an index, not from reading and sorting every record: with 20,000
+ * jobs every ListTrainingJobs page sorted all of them (documents included), every new artifact read
+ * every artifact, and a metric read of one variant read 15 days of minutes of every variant.
  */
 type Doc = Record<string, string | number>;
-const specs = [jobsCollection, lineageArtifactsCollection] as unknown as CollectionSpec<unknown>[];
+const specs = [jobsCollection, lineageArtifactsCollection, metricMinutesCollection] as unknown as CollectionSpec<unknown>[];
 const layouts = new Map(specs.map((s) => [s.name, layoutOf(s)]));
 
 async function planText(d: SqlDialect, table: string, q: ListQuery<Doc>, priceOutSorts = true): Promise<string> {
@@ -46,7 +47,7 @@ const queries: [string, string, ListQuery<Doc>][] = [
   ['training jobs by Name', 'jobs', { filters: [training], sortBy: 'name', sortOrder: 'Ascending', maxResults: 10 }],
 ];
 
-function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: RegExp, scans: RegExp): void {
+function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: RegExp, scans: RegExp, windowed: RegExp): void {
   describe(`listing plans (${name})`, () => {
     let d: SqlDialect | undefined;
     const dialect = async () => {
@@ -76,11 +77,32 @@ function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: Reg
       expect(plan).toMatch(/lineage_artifacts__uri/);
       expect(plan).not.toMatch(scans);
     });
+    // GetMetricStatistics / GetMetricData over one variant (MetricHistory.minutes), first page and a later one.
+    // The table holds 3 variants' minutes, analysed.
+    it('one variant\'s metric minutes over a time window: only that window read, in order', async () => {
+      const db = await dialect();
+      const rows = ['A', 'B', 'C'].flatMap((v) => Array.from({ length: 2000 }, (_, i) => ({ pk: `ep/${v}/${1_700_000_000 + i * 60}`, doc: '{}', version: 1, ix_endpointName: 'ep', ix_variantName: v, ix_minute: 1_700_000_000 + i * 60 })));
+      for (let i = 0; i < rows.length; i += 500) await db.db.insertInto('endpoint_metric_minutes' as never).values(rows.slice(i, i + 500) as never).execute();
+      await sql`analyze endpoint_metric_minutes`.execute(db.db);
+      const window: ListQuery<Doc>['filters'] = [
+        { field: 'endpointName', op: 'eq', value: 'ep' }, { field: 'variantName', op: 'eq', value: 'B' },
+        { field: 'minute', op: 'gte', value: 1_700_030_000 }, { field: 'minute', op: 'lt', value: 1_700_033_600 },
+      ];
+      const later = encodeNextToken({ after: '1700030600', name: 'ep/B/1700030600' });
+      for (const q of [{ filters: window, sortBy: 'minute', maxResults: 1000 }, { filters: window, sortBy: 'minute', maxResults: 1000, nextToken: later }]) {
+        const plan = await planText(db, 'endpoint_metric_minutes', q);
+        expect(plan).toMatch(windowed);
+        expect(plan).not.toMatch(sorts);
+        expect(plan).not.toMatch(scans);
+      }
+    });
   });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'loam-plans-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-describePlans('SQLite', () => createSqlDialect({ url: `sqlite:${join(dir, 'plans.db')}`, logger: silentLogger }), /TEMP B-TREE/, /^SCAN (jobs|lineage_artifacts)$/m);
+describePlans('SQLite', () => createSqlDialect({ url: `sqlite:${join(dir, 'plans.db')}`, logger: silentLogger }), /TEMP B-TREE/, /^SCAN (jobs|lineage_artifacts|endpoint_metric_minutes)$/m,
+  /endpoint_metric_minutes__o__endpointName_variantName__minute \(ix_endpointName=\? AND ix_variantName=\? AND <expr>=\? AND ix_minute>\? AND ix_minute<\?\)/);
 const schema = useFreshPostgresSchema();
-describePlans('PostgreSQL', () => createSqlDialect({ url: testPostgresUrl, schema, logger: silentLogger }), /\bSort\b/, /Seq Scan/);
+describePlans('PostgreSQL', () => createSqlDialect({ url: testPostgresUrl, schema, logger: silentLogger }), /\bSort\b/, /Seq Scan/,
+  /Index Cond: .*"ix_variantName" = .*ix_minute >= .*ix_minute < /);

@@ -103,8 +103,13 @@ export function planList<T>(d: SqlDialect, layout: CollectionLayout, q: ListQuer
   }
   const pk = sql.ref(KEY_COLUMN);
   const dir = sql.raw(desc ? 'desc' : 'asc');
-  const orderBy = col.isKey ? sql`${pk} ${dir}` : sql`(${col.ref} is null) ${dir}, ${col.ref} ${dir}, ${pk} ${dir}`;
   const extra: RawBuilder<unknown>[] = [];
+  // A filter on the sort field matches no record without it, so `is null` is false for every row
+  // listed: said outright, an order index finds the filter's range (one series' time window) and
+  // serves the order without it, instead of reading every record of its `within` values.
+  const present = !col.isKey && (q.filters ?? []).some((f) => f.field === col.field);
+  if (present) extra.push(d.isFalse(sql`(${col.ref} is null)`));
+  const orderBy = col.isKey ? sql`${pk} ${dir}` : present ? sql`${col.ref} ${dir}, ${pk} ${dir}` : sql`(${col.ref} is null) ${dir}, ${col.ref} ${dir}, ${pk} ${dir}`;
   const cursor = decodeNextToken(q.nextToken);
   if (cursor !== undefined) {
     const after = parseAfter(cursor.after, col, q.nextToken ?? '');

@@ -11,8 +11,8 @@ import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexTyp
  *   collection:<name>:v1                    the table: pk, doc (JSON text), version
  *   collection:<name>:v1:index:<field>      one typed column ix_<field>, backfilled from doc, indexed
  *   collection:<name>:v1:unique:<field>     a unique index on that column
- *   collection:<name>:v1:order:[<within>:]<field>
- *                                           an index in list order: ([ix_<within>,] ix_<field> is null, ix_<field>, pk)
+ *   collection:<name>:v1:order:[<within>:…]<field>
+ *                                           an index in list order: ([ix_<within>, …] ix_<field> is null, ix_<field>, pk)
  *
  * Adding a collection, or adding a field to a spec's `indexes` or `unique`, therefore adds exactly
  * one migration, which runs on the next open and backfills the new column from the stored JSON.
@@ -114,12 +114,13 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
   for (const o of layout.orders) {
     // The listing's ORDER BY is `(col is null), col, pk` (absent values last, list-query.ts); an index
     // on exactly those expressions lets a page be read in order and stop at its limit.
+    // Kysely's Migrator runs each migration in a transaction on PostgreSQL, so the index cannot be
+    // built CONCURRENTLY: writes to the table wait while it is built (once, at the start that adds it).
     const col = sql.ref(indexColumn(o.sortBy));
-    const lead = o.within === undefined ? [] : [sql.ref(indexColumn(o.within))];
-    out[`${v1}:order:${o.within === undefined ? '' : `${o.within}:`}${o.sortBy}`] = {
+    const lead = o.within.map((f) => sql.ref(indexColumn(f)));
+    out[`${v1}:order:${o.migration}`] = {
       async up(db: Kysely<unknown>) {
-        const name = `${t}__o__${o.within ?? ''}__${o.sortBy}`;
-        await sql`create index ${sql.id(name)} on ${sql.table(t)} (${sql.join([...lead, sql`(${col} is null)`, col, sql.ref(KEY_COLUMN)])})`.execute(db);
+        await sql`create index ${sql.id(o.name)} on ${sql.table(t)} (${sql.join([...lead, sql`(${col} is null)`, col, sql.ref(KEY_COLUMN)])})`.execute(db);
       },
     };
   }

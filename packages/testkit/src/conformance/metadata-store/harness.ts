@@ -25,6 +25,9 @@ export const widgetSpec: CollectionSpec<Widget> = {
   key: 'name',
   indexes: { group: 'text', status: 'text', label: 'text', size: 'integer', score: 'real', createdAt: 'integer' },
   unique: ['arn'],
+  // One series (group and status) read in size order, a window of sizes at a time: lists over it must
+  // answer exactly what they answer without it.
+  orderIndexes: [{ within: ['group', 'status'], sortBy: 'size' }],
 };
 
 export const noteSpec: CollectionSpec<Note> = { name: 'conformance_notes', key: 'id', indexes: { group: 'text' } };

@@ -128,6 +128,7 @@ export function listingTests(h: Harness): void {
       { filters: [], keep: () => true },
       { filters: [{ field: 'status', op: 'eq', value: 'A' }], keep: (w) => w.status === 'A' },
       { filters: [{ field: 'size', op: 'gte', value: 5 }, { field: 'status', op: 'ne', value: 'C' }], keep: (w) => w.size! >= 5 && w.status !== 'C' },
+      { filters: [{ field: 'status', op: 'eq', value: 'B' }, { field: 'size', op: 'gte', value: 3 }, { field: 'size', op: 'lt', value: 9 }], keep: (w) => w.status === 'B' && w.size! >= 3 && w.size! < 9 },
     ];
     for (const sortBy of [undefined, 'size', 'score', 'label'] as const) {
       for (const desc of [false, true]) {

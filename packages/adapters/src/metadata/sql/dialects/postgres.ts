@@ -139,6 +139,7 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     capabilities: { skipLocked: true, durable: true, statementErrorAbortsTransaction: true, concurrentTransactions: true },
     columnType: (kind) => sql.raw(TYPES[kind]),
     caseFold: (expr: Expression<unknown>) => sql<string>`lower(${expr} collate ${foldCollation})`,
+    isFalse: (e: Expression<unknown>) => sql`${e} is false`,
     isTransactionRetryable: (e) => typeof e === 'object' && e !== null && RETRYABLE.has(String((e as { code?: unknown }).code)),
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION,
     unboundedStatements: async (tx) => {

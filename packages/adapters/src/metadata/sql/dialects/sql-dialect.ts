@@ -36,6 +36,12 @@ export interface SqlDialect {
   columnType(kind: SqlColumnKind): RawBuilder<unknown>;
   /** Case folding for `contains`, matching JavaScript's `toLowerCase()` on the letters users type. */
   caseFold(expr: Expression<unknown>): RawBuilder<string>;
+  /**
+   * `e` (a boolean expression) is false, spelt so the planner matches it to an index on `e`: the
+   * `(ix_<field> is null)` column of an order index. SQLite matches `e = 0`; PostgreSQL folds that
+   * into `ix_<field> is not null` (no longer the indexed expression) but matches `e is false`.
+   */
+  isFalse(e: Expression<unknown>): RawBuilder<unknown>;
   /** Whether `e` is a deadlock or serialization failure: the transaction was rolled back and may simply run again. */
   isTransactionRetryable(e: unknown): boolean;
   /** Whether `e` is a unique or primary-key violation. */

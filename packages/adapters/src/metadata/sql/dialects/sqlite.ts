@@ -135,6 +135,7 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
     isTransactionRetryable: () => false,
     columnType: (kind) => sql.raw(TYPES[kind]),
     caseFold: (expr: Expression<unknown>) => sql<string>`loam_casefold(${expr})`,
+    isFalse: (e: Expression<unknown>) => sql`${e} = 0`,
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && UNIQUE_CODES.has(String((e as { code?: unknown }).code)),
     unboundedStatements: async () => {},
     prepare: async () => {},
