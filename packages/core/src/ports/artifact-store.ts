@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../kernel/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { Readable } from 'node:stream';
 
 /** An object's address on every backend: `s3://bucket/key`. Local-fs maps buckets to directories. */
@@ -45,6 +45,13 @@ export interface ObjectInfo extends ObjectRef, ObjectMetadata {
    * Opaque to readers: compare it, do not treat it as a digest.
    */
   readonly etag: string;
+  /**
+   * The sizes of the parts the object was assembled from, in order, as `PutOptions.partSizes` gave them
+   * (a multipart upload's): part N is the bytes after the first N-1. Absent for an object written whole,
+   * one written before stores recorded them, one whose record was lost (see the store), and on stores
+   * whose backend assigns ETags.
+   */
+  readonly partSizes?: readonly number[];
 }
 
 export interface ListObjectsQuery {
@@ -85,6 +92,13 @@ export interface PutOptions extends ObjectMetadata {
    * backend assigns ETags itself (the S3 adapter) keep the backend's.
    */
   readonly etag?: string;
+  /**
+   * The sizes of the parts the body is assembled from, in order (a multipart upload's, given with its
+   * `etag`), recorded so that a reader can address part N (S3's `partNumber`). Each is a non-negative
+   * integer and their sum must be the body's size, else the write fails with ValidationException and
+   * nothing is written. Stores whose backend assigns ETags check them and do not record them.
+   */
+  readonly partSizes?: readonly number[];
 }
 
 /**
@@ -154,4 +168,20 @@ export function checkPutCondition(ref: ObjectRef, current: ObjectInfo | undefine
     if (current === undefined) throw new NotFoundError('Object', `s3://${ref.bucket}/${ref.key}`);
     if (!etagMatches(options.ifMatch, current.etag)) throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' has ETag ${current.etag}, not ${options.ifMatch} (conditional write refused).`);
   }
+}
+
+/** Refuses part sizes that are not non-negative integers (ValidationException), before any byte is read. */
+export function checkPartSizes(partSizes: readonly number[] | undefined): void {
+  if (partSizes === undefined) return;
+  const bad = partSizes.findIndex((n) => !Number.isSafeInteger(n) || n < 0);
+  if (partSizes.length === 0 || bad >= 0) {
+    throw new ValidationError(`Part sizes must be one or more non-negative integers${bad >= 0 ? `; part ${bad + 1} is ${String(partSizes[bad])}` : ''}.`);
+  }
+}
+
+/** Refuses (ValidationException) part sizes whose sum is not the size of the body written. */
+export function checkPartSizesSum(ref: ObjectRef, partSizes: readonly number[] | undefined, size: number): void {
+  if (partSizes === undefined) return;
+  const sum = partSizes.reduce((a, b) => a + b, 0);
+  if (sum !== size) throw new ValidationError(`Object 's3://${ref.bucket}/${ref.key}': the part sizes add up to ${sum} bytes, but the body has ${size}; nothing was written.`);
 }

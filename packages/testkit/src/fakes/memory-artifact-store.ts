@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { NotFoundError, ResourceInUseError, checkPutCondition, pickObjectMetadata, systemClock } from '@loam/core';
+import { NotFoundError, ResourceInUseError, checkPartSizes, checkPartSizesSum, checkPutCondition, pickObjectMetadata, systemClock } from '@loam/core';
 import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import {
   compareKeys,
@@ -59,6 +59,7 @@ export class MemoryArtifactStore implements ArtifactStore {
     options: PutOptions = {},
   ): Promise<ObjectInfo> {
     validateObjectRef(ref);
+    checkPartSizes(options.partSizes);
     this.bucket(ref.bucket);
     options.signal?.throwIfAborted();
     const parts: Uint8Array[] = [];
@@ -69,6 +70,7 @@ export class MemoryArtifactStore implements ArtifactStore {
     }
     options.signal?.throwIfAborted();
     const bytes = Buffer.concat(parts);
+    checkPartSizesSum(ref, options.partSizes, bytes.length);
     // The bucket may have been deleted while the body streamed in.
     const b = this.bucket(ref.bucket);
     const info: ObjectInfo = {
@@ -80,6 +82,7 @@ export class MemoryArtifactStore implements ArtifactStore {
       lastModified: this.clock.now(),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
       ...pickObjectMetadata(options),
+      ...(options.partSizes === undefined ? {} : { partSizes: [...options.partSizes] }),
     };
     // Checked and written with no await between: atomic, as the port requires.
     checkPutCondition(ref, b.objects.get(ref.key)?.info, options);

@@ -110,6 +110,32 @@ describe('local-fs artifact store on disk', () => {
     expect(JSON.parse(await readFile(join(root, '.loam-meta/bkt/dropped.csv'), 'utf8'))).toMatchObject({ sha256: sha256('a,b\n1,2\n') });
   });
 
+  it('keeps part sizes with their multipart ETag: an old sidecar without them reads, a restored copy keeps them, a lost sidecar loses both', async () => {
+    const ref = { bucket: 'bkt', key: 'mp' };
+    const etag = '"0cc175b9c0f1b6a831c399e269772661-2"';
+    await store.put(ref, new TextEncoder().encode('aaaab'), { etag, partSizes: [4, 1] });
+    const sidecar = join(root, '.loam-meta/bkt/mp');
+    const recorded = JSON.parse(await readFile(sidecar, 'utf8')) as Record<string, unknown>;
+    expect(recorded['parts']).toEqual([4, 1]);
+    // A sidecar written before part sizes were kept.
+    const { parts: _parts, ...old } = recorded;
+    await writeFile(sidecar, JSON.stringify(old));
+    expect(await store.head(ref)).toMatchObject({ etag, size: 5 });
+    expect((await store.head(ref))?.partSizes).toBeUndefined();
+    // Part sizes that do not describe the bytes (edited by hand) are not trusted.
+    await writeFile(sidecar, JSON.stringify({ ...recorded, parts: [4, 2] }));
+    expect((await store.head(ref))?.partSizes).toBeUndefined();
+    await writeFile(sidecar, JSON.stringify(recorded));
+    // The same bytes copied back under another inode: the sidecar is stale but its SHA-256 matches.
+    await rm(join(root, 'bkt/mp'));
+    await writeFile(join(root, 'bkt/mp'), 'aaaab', { mode: 0o600 });
+    expect(await store.head(ref)).toMatchObject({ etag, partSizes: [4, 1] });
+    // Lost: the parts' boundaries are not in the bytes, so neither the ETag nor the sizes come back.
+    await rm(sidecar);
+    const lost = await store.head(ref);
+    expect([lost?.etag, lost?.partSizes]).toEqual([`"${createHash('md5').update('aaaab').digest('hex')}"`, undefined]);
+  });
+
   it('keeps the directory walk inside the root even for a key that skipped validation', async () => {
     const layout = new LocalFsLayout(root);
     expect(await code(layout.walkDirs(join(root, 'bkt'), ['..', '..', 'escape'], 'k', true))).toBe('ValidationException');

@@ -28,7 +28,15 @@ export function toInfo(ref: ObjectRef, s: Sidecar): ObjectInfo {
     lastModified: s.lastModified,
     ...(s.contentType === undefined ? {} : { contentType: s.contentType }),
     ...(s.metadata !== null && typeof s.metadata === 'object' ? pickObjectMetadata(s.metadata) : {}),
+    ...(partsOf(s) === undefined ? {} : { partSizes: partsOf(s) }),
   };
+}
+
+/** The sidecar's part sizes when they describe its bytes (a hand-edited or damaged list is ignored, not trusted). */
+function partsOf(s: Sidecar): readonly number[] | undefined {
+  const parts: unknown = s.parts;
+  if (!Array.isArray(parts) || parts.length === 0 || !parts.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) return undefined;
+  return (parts as number[]).reduce((a, b) => a + b, 0) === s.size ? (parts as number[]) : undefined;
 }
 
 export interface ObjectPaths {
@@ -86,8 +94,8 @@ export async function openObject(layout: LocalFsLayout, ref: ObjectRef): Promise
 /**
  * Recomputes the sidecar of the open file from its bytes and stores it. A stale sidecar (another inode or
  * mtime: the file was copied back from a backup, or rewritten with the same bytes) whose SHA-256 matches
- * the bytes still says what the bytes cannot: a multipart upload's ETag, the content type and user
- * metadata, which are kept. A lost sidecar leaves the plain MD5 (see README.md).
+ * the bytes still says what the bytes cannot: a multipart upload's ETag and part sizes, the content type
+ * and user metadata, which are kept. A lost sidecar leaves the plain MD5 and no parts (see README.md).
  */
 async function repair(layout: LocalFsLayout, ref: ObjectRef, paths: ObjectPaths, fh: FileHandle, st: BigIntStats, stale: Sidecar | undefined): Promise<ObjectInfo> {
   const sha = createHash('sha256');
@@ -106,6 +114,8 @@ async function repair(layout: LocalFsLayout, ref: ObjectRef, paths: ObjectPaths,
     ...(same && stale.etag !== undefined ? { etag: stale.etag } : {}),
     ...(same && stale.contentType !== undefined ? { contentType: stale.contentType } : {}),
     ...(same && stale.metadata !== undefined ? { metadata: stale.metadata } : {}),
+    // The part sizes go with the multipart ETag they belong to.
+    ...(same && stale.etag !== undefined && stale.parts !== undefined ? { parts: stale.parts } : {}),
     lastModified: Math.round(Number(st.mtimeNs / 1_000_000n)),
   };
   const { dirs } = splitKey(ref.key);

@@ -36,6 +36,11 @@ export interface Sidecar {
   readonly contentType?: string;
   /** User metadata and content headers (ObjectMetadata), when the writer gave any. */
   readonly metadata?: ObjectMetadata;
+  /**
+   * The part sizes the writer gave (PutOptions.partSizes, a multipart upload's). Sidecars written before
+   * they were kept have none and still read: such an object reports no part sizes.
+   */
+  readonly parts?: readonly number[];
   readonly ino: string;
   readonly mtimeNs: string;
 }

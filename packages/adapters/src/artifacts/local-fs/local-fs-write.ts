@@ -3,7 +3,7 @@ import { link, lstat, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ConflictError, NotFoundError, ValidationError, checkPutCondition, pickObjectMetadata } from '@loam/core';
+import { ConflictError, NotFoundError, ValidationError, checkPartSizes, checkPartSizesSum, checkPutCondition, pickObjectMetadata } from '@loam/core';
 import type { ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
 import type { LocalFsLayout } from './local-fs-paths.js';
@@ -61,6 +61,7 @@ export async function writeObject(
     exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
   },
 ): Promise<ObjectInfo> {
+  checkPartSizes(options.partSizes);
   const paths = objectPaths(layout, ref);
   const { dir, temp, fh, made } = await createTemp(layout, ref);
   let metaTemp: string | undefined;
@@ -82,6 +83,7 @@ export async function writeObject(
     options.signal?.throwIfAborted();
     await fh.sync();
     const st = await fh.stat({ bigint: true });
+    checkPartSizesSum(ref, options.partSizes, Number(st.size));
     const metadata = pickObjectMetadata(options);
     open = false;
     await fh.close();
@@ -93,6 +95,7 @@ export async function writeObject(
       lastModified: options.now(),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
       ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
+      ...(options.partSizes === undefined ? {} : { parts: [...options.partSizes] }),
     };
     const { dirs } = splitKey(ref.key);
     const metaMade = (await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true)) ?? [];

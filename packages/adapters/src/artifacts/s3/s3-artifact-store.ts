@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ResourceInUseError, pickObjectMetadata } from '@loam/core';
+import { ResourceInUseError, checkPartSizes, checkPartSizesSum, pickObjectMetadata } from '@loam/core';
 import type { ArtifactStore, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import {
   compareKeys,
@@ -40,7 +40,8 @@ const HEAD_CONCURRENCY = 8;
  * streams in and kept as object metadata (`x-amz-meta-sha256`); objects written by other clients
  * without it report `sha256: ''`, and a user's own `sha256` metadata entry is not kept (the name is
  * reserved). User metadata and content headers are S3's own. ETags are the backend's (`PutOptions.etag`
- * is not used). `@aws-sdk/client-s3` is loaded only when a store is opened.
+ * is not used, and `partSizes` are checked but not recorded: the backend's parts are the
+ * adapter's own). `@aws-sdk/client-s3` is loaded only when a store is opened.
  */
 export class S3ArtifactStore implements ArtifactStore {
   private constructor(
@@ -111,6 +112,7 @@ export class S3ArtifactStore implements ArtifactStore {
     options: PutOptions = {},
   ): Promise<ObjectInfo> {
     validateObjectRef(ref);
+    checkPartSizes(options.partSizes);
     options.signal?.throwIfAborted();
     await this.requireBucket(ref.bucket);
     const partSize = Math.max(5 * MiB, this.options.partSize ?? 16 * MiB);
@@ -121,11 +123,13 @@ export class S3ArtifactStore implements ArtifactStore {
     if (body instanceof Uint8Array) {
       sha256 = createHash('sha256').update(body).digest('hex');
       size = body.length;
+      checkPartSizesSum(ref, options.partSizes, size);
       etag = await this.call(ref, () => upload(this.sdk, this.client, { ...common, size, sha256, slice: (s, e) => body.subarray(s, e + 1) }));
     } else {
       const spooled = await spool(body, this.options.spoolDir ?? tmpdir(), options.signal);
       ({ sha256, size } = spooled);
       try {
+        checkPartSizesSum(ref, options.partSizes, size);
         etag = await this.call(ref, () => upload(this.sdk, this.client, { ...common, size, sha256, slice: fileSlicer(spooled.path) }));
       } finally {
         await spooled.release();

@@ -62,7 +62,7 @@ async function writeFileAtomically(dir: string, name: string, data: string): Pro
  * bytes it names always agree: a part uploaded again, concurrently or across a crash, is the old
  * part or the new one, never one's ETag over the other's bytes. Completing streams the recorded
  * files in order into one atomic `ArtifactStore.put`, so readers never see a partial object,
- * recording S3's multipart ETag (see multipartEtag); aborting or completing removes the directory
+ * recording S3's multipart ETag (see multipartEtag) and the parts' sizes; aborting or completing removes the directory
  * (with any file a crash left in it).
  */
 export class MultipartUploads {
@@ -221,7 +221,11 @@ export class MultipartUploads {
         }
       }
     }
-    const info = await store.put(ref, concat(), { ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}), ...(meta.metadata ?? {}), ...conditions, etag: multipartEtag(chosen.map((c) => (have.get(c.partNumber) as PartInfo).etag)) });
+    const info = await store.put(ref, concat(), {
+      ...(meta.contentType !== undefined ? { contentType: meta.contentType } : {}), ...(meta.metadata ?? {}), ...conditions, etag: multipartEtag(chosen.map((c) => (have.get(c.partNumber) as PartInfo).etag)),
+      // Where each part ends, so GetObject ?partNumber=N can answer part N.
+      partSizes: chosen.map((c) => (have.get(c.partNumber) as PartInfo).size),
+    });
     await rm(dir, { recursive: true, force: true });
     return info;
   }

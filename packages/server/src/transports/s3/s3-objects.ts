@@ -153,11 +153,13 @@ function partNumberOf(c: S3ObjectContext): number | undefined {
 }
 
 /**
- * GetObject / HeadObject `?partNumber=N`: the bytes of part N, as a ranged read. An object put whole is one
- * part; a multipart object's part count is in its ETag (`"…-<parts>"`), and beyond it is InvalidPartNumber (416).
- * Loam does not keep where a multipart object's parts end, so a part of one with several is refused
- * (NotImplemented) rather than answered with the whole object, which multipart downloaders (the AWS SDK for
- * Java's transfer manager, the CRT) would join once per part into a corrupt file.
+ * GetObject / HeadObject `?partNumber=N`: the bytes of part N, as a ranged read (206, Content-Range of the
+ * part, the whole object's ETag). An object put whole is one part; a multipart object's part count is in its
+ * ETag (`"…-<parts>"`, sent as `x-amz-mp-parts-count`), and beyond it is InvalidPartNumber (416). Where its
+ * parts end is recorded when the upload completes (ObjectInfo.partSizes); an object completed before Loam
+ * recorded them (or on a store that does not) is refused with NotImplemented rather than answered with the
+ * whole object, which multipart downloaders (the AWS SDK for Java's transfer manager, the CRT) would join
+ * once per part into a corrupt file.
  */
 function partOf(c: S3ObjectContext, info: ObjectInfo): { range: { start: number; end: number } | undefined; count: number | undefined } | undefined {
   const n = partNumberOf(c);
@@ -165,8 +167,13 @@ function partOf(c: S3ObjectContext, info: ObjectInfo): { range: { start: number;
   const parts = /-(\d+)"$/.exec(info.etag);
   const count = parts ? Number(parts[1]) : 1;
   if (n > count) throw new S3Error('InvalidPartNumber', 416, 'The requested partnumber is not satisfiable', { PartNumberRequested: String(n), ActualPartCount: String(count) });
-  if (count > 1) throw notImplemented(`partNumber=${n} of an object uploaded in ${count} parts (Loam does not keep where its parts end: read the part's bytes with a Range header instead)`);
-  return { range: info.size > 0 ? { start: 0, end: info.size - 1 } : undefined, count: parts ? count : undefined };
+  const sizes = count === 1 ? [info.size] : info.partSizes;
+  if (sizes?.length !== count) {
+    throw notImplemented(`partNumber=${n} of an object uploaded in ${count} parts before Loam recorded where its parts end (read the part's bytes with a Range header instead, or upload the object again)`);
+  }
+  const start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+  const size = sizes[n - 1] as number;
+  return { range: size > 0 ? { start, end: start + size - 1 } : undefined, count: parts ? count : undefined };
 }
 
 export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt = 1): Promise<unknown> {
@@ -181,8 +188,11 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
   objectHeaders(c, info, range !== undefined);
   if (range) void c.reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
   if (part?.count !== undefined) void c.reply.header('x-amz-mp-parts-count', String(part.count));
-  void c.reply.header('content-length', String(range ? range.end - range.start + 1 : info.size));
+  // An empty part (an empty object's part 1, or an empty last part) has no Content-Range: its answer is empty.
+  const length = range ? range.end - range.start + 1 : part ? 0 : info.size;
+  void c.reply.header('content-length', String(length));
   if (headOnly) return c.reply.send();
+  if (part && !range) return c.reply.send('');
   try {
     const { info: now, body } = await c.store.get({ bucket, key }, range ? { range } : {});
     // An overwrite between head and get: the headers must describe the bytes sent.
