@@ -72,7 +72,8 @@ interface Owners {
  *   caller may list: a run's folder when they may list that run and its experiment, a folder leading to
  *   the location of an experiment they may list, anything else when they may list every owner.
  *
- * One instance serves one request: experiments are read once, when a path outside every run is asked.
+ * One instance serves one request. The experiments holding a path outside every run are looked up by its
+ * folders' location keys; a listing or a prefix, which may reach any experiment, reads them all, once.
  */
 export class ArtifactProxyAccess {
   #experiments: Promise<readonly ExperimentRecord[]> | undefined;
@@ -197,7 +198,19 @@ export class ArtifactProxyAccess {
   async #owners(ref: ObjectRef): Promise<Owners> {
     const runs = await runsHolding(this.tracking.store, this.tracking.artifacts, ref);
     if (runs.length > 0) return { runs, experiments: [] };
-    return { runs: [], experiments: (await this.#allExperiments()).filter((e) => this.#holds(e, ref)) };
+    return { runs: [], experiments: await this.#experimentsHolding(ref) };
+  }
+
+  /**
+   * The experiments whose artifact location holds `ref`, by id: looked up by the keys of the folders above
+   * it (an index), then held to the same test as before (`#holds`), so the answer is the one a walk through
+   * every experiment gives.
+   */
+  async #experimentsHolding(ref: ObjectRef): Promise<ExperimentRecord[]> {
+    if (this.#experiments) return (await this.#experiments).filter((e) => this.#holds(e, ref));
+    await this.tracking.init();
+    const found = await this.tracking.store.experimentsByArtifactLocation(this.tracking.artifacts.locationKeysHolding(ref));
+    return found.filter((e) => this.#holds(e, ref));
   }
 
   #runWithFolder(id: string, folder: ObjectRef): Promise<RunInfoRecord | undefined> {

@@ -44,6 +44,24 @@ export class TrackingArtifacts {
   }
 
   /**
+   * The `artifactLocationKey` of every artifact location whose address holds `ref` (is its key or a folder
+   * above it, the bucket included): `s3://<bucket>/<each such folder>` and, in the MLflow bucket, the
+   * `mlflow-artifacts:/…` spelling of each folder under `mlflow/`. What an ExperimentStore's
+   * `experimentsByArtifactLocation` is asked for: one key per folder, not one per experiment.
+   */
+  locationKeysHolding(ref: ObjectRef): string[] {
+    const folders = [''];
+    for (let i = ref.key.indexOf('/'); i >= 0; i = ref.key.indexOf('/', i + 1)) folders.push(ref.key.slice(0, i));
+    folders.push(ref.key);
+    const keys = new Set<string>();
+    for (const f of folders) {
+      keys.add(`s3://${ref.bucket}/${f}`);
+      if (ref.bucket === this.bucket && (f === MLFLOW_ARTIFACT_PREFIX || f.startsWith(`${MLFLOW_ARTIFACT_PREFIX}/`))) keys.add(`mlflow-artifacts:/${f.slice(MLFLOW_ARTIFACT_PREFIX.length + 1)}`);
+    }
+    return [...keys];
+  }
+
+  /**
    * Checks an experiment's artifact location when the experiment is created (reliability.md S2): a URI
    * Loam serves (`mlflow-artifacts:/…` or `s3://bucket/prefix`) whose key prefix the artifact store
    * accepts, so `file:///etc/`, `/etc`, `http:///#/../..` or `s3://b/../..` are a 400 then, not later.

@@ -6,6 +6,7 @@
  */
 
 import { ValidationError } from '../kernel/errors.js';
+import { parseS3Uri } from './artifact-store.js';
 
 export type LifecycleStage = 'active' | 'deleted';
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
@@ -187,6 +188,14 @@ export interface ExperimentStore {
   /** Adds or overwrites experiment tags. */
   setExperimentTags(experimentId: string, tags: readonly KeyValue[], time: number): Promise<void>;
   searchExperiments(query: ExperimentSearchQuery): Promise<ExperimentRecord[]>;
+  /**
+   * The experiments, in every lifecycle stage, whose artifact location has one of `keys` as its
+   * `artifactLocationKey`, by experiment id (as numbers). Answered from an index, so its cost is the
+   * experiments found and not every experiment: the S3 API asks it for each request on the MLflow
+   * artifact bucket outside a run's folder (which experiments hold this key?). No key matches a location
+   * Loam does not serve.
+   */
+  experimentsByArtifactLocation(keys: readonly string[]): Promise<ExperimentRecord[]>;
 
   createRun(run: NewRun): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
@@ -279,3 +288,20 @@ export const storableText = {
     }
   },
 };
+
+/**
+ * The form in which an ExperimentStore indexes and compares artifact locations
+ * (`ExperimentStore.experimentsByArtifactLocation`): the URI with the leading and trailing slashes of its
+ * path dropped, as the artifact store reads it, so every spelling of one location has one key.
+ * `mlflow-artifacts:x/`, `mlflow-artifacts:///x` → `mlflow-artifacts:/x`; `s3://b/p/` → `s3://b/p`;
+ * `s3://b` → `s3://b/`. A location Loam does not serve has no key (undefined): it holds no object.
+ */
+export function artifactLocationKey(uri: string): string | undefined {
+  if (uri.startsWith('mlflow-artifacts:')) return `mlflow-artifacts:/${trimSlashes(uri.slice('mlflow-artifacts:'.length))}`;
+  const ref = parseS3Uri(uri);
+  return ref && `s3://${ref.bucket}/${trimSlashes(ref.key)}`;
+}
+
+function trimSlashes(s: string): string {
+  return s.replace(/^\/+|\/+$/g, '');
+}

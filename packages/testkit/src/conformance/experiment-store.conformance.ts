@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExperimentStore, RunFilterClause, RunInfoRecord, RunOrderClause, RunRecord } from '@loam/core';
+import { artifactLocationKey, type ExperimentStore, type RunFilterClause, type RunInfoRecord, type RunOrderClause, type RunRecord } from '@loam/core';
 
 /** How a backend joins the experiment store suite. */
 export interface ExperimentStoreConformanceTarget {
@@ -160,6 +160,29 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
       expect((await s.metricHistory(id, 'c', { offset: 0, limit: 100 })).map((m) => m.value)).toEqual([0, 1, 2, 4, 5, 6, 7]);
       expect(((await s.getRun(id)) as RunRecord).params.map((p) => p.key)).toEqual(['fixed', 'p0', 'p1', 'p2', 'p4', 'p5', 'p6', 'p7']);
+    });
+
+    it('finds experiments by artifact location key: every spelling of a location, any lifecycle stage, by id; nothing else', async () => {
+      const u = unique('loc');
+      const make = (name: string, artifactLocation?: string) =>
+        s.createExperiment({ name: `${u}-${name}`, ...(artifactLocation === undefined ? {} : { artifactLocation }), artifactRoot: `mlflow-artifacts:/${u}`, tags: [{ key: 't', value: name }], time: 1 });
+      const slashes = await make('slashes', `mlflow-artifacts:///${u}/team//`);
+      const plain = await make('plain', `mlflow-artifacts:/${u}/team`);
+      const s3 = await make('s3', `s3://b-${u}/x/y/`);
+      const bucket = await make('bucket', `s3://b-${u}`);
+      const byRoot = await make('root');
+      const sibling = await make('sibling', `s3://b-${u}/x/yz`);
+      await make('unserved', `file:///tmp/${u}`);
+      await s.setExperimentLifecycle(plain, 'deleted', 2);
+      const find = async (keys: readonly string[]) => (await s.experimentsByArtifactLocation(keys)).map((e) => e.experimentId);
+      expect(artifactLocationKey(`mlflow-artifacts:///${u}/team//`)).toBe(`mlflow-artifacts:/${u}/team`);
+      expect(await find([`mlflow-artifacts:/${u}/team`])).toEqual([slashes, plain].sort((a, b) => Number(a) - Number(b)));
+      expect(await find([`s3://b-${u}/x/y`, `s3://b-${u}/`, `mlflow-artifacts:/${u}/${byRoot}`, `s3://b-${u}/x`])).toEqual([s3, bucket, byRoot]);
+      expect(await find([`s3://b-${u}/x/y/`, `s3://b-${u}`, `mlflow-artifacts:/${u}`, `file:///tmp/${u}`, `s3://b-${u}/x/y/z`])).toEqual([]);
+      expect(await find([])).toEqual([]);
+      expect(await find([`s3://b-${u}/x/yz`, 'a\u0000b', '\ud800'])).toEqual([sibling]);
+      // Whole records, as getExperiment answers them.
+      expect((await s.experimentsByArtifactLocation([`s3://b-${u}/x/y`]))[0]).toEqual(await s.getExperiment(s3));
     });
 
     it('creates experiments and runs concurrently, each with its own id (none refused)', async () => {

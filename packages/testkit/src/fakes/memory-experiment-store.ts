@@ -1,5 +1,5 @@
 import {
-  ResourceInUseError, ValidationError, checkStorableKeyValues, checkStorableText, likeToRegExp, storableText,
+  ResourceInUseError, ValidationError, artifactLocationKey, checkStorableKeyValues, checkStorableText, likeToRegExp, storableText,
   type DatasetInputRecord, type ExperimentFilterClause, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue,
   type LifecycleStage, type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunFilterClause, type RunInfoRecord, type RunRecord,
   type RunSearchQuery, type StringOp, type NumericOp, type ViewType,
@@ -159,6 +159,14 @@ export class MemoryExperimentStore implements ExperimentStore {
       return Number(a.e.experimentId) - Number(b.e.experimentId);
     });
     return list.slice(q.offset, q.offset + q.limit).map((x) => this.#exp(x));
+  }
+
+  async experimentsByArtifactLocation(keys: readonly string[]): Promise<ExperimentRecord[]> {
+    const wanted = new Set(keys);
+    return [...this.#experiments.values()]
+      .filter((x) => wanted.has(artifactLocationKey(x.e.artifactLocation) as string))
+      .sort((a, b) => Number(a.e.experimentId) - Number(b.e.experimentId))
+      .map((x) => this.#exp(x));
   }
 
   async createRun(run: NewRun): Promise<void> {

@@ -1,5 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
-import { silentLogger, type Logger } from '@loam/core';
+import { artifactLocationKey, silentLogger, type Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { migratorSchema, unboundedMigrations } from '../migration-schema.js';
 
@@ -216,12 +216,34 @@ function uniqueMetricPoints(d: SqlDialect, log: Logger): Migration {
   };
 }
 
+/*
+ * Each experiment's artifact location in its indexed key form (artifactLocationKey), so the S3 API finds
+ * the experiments holding a key of the MLflow bucket by its folders' keys instead of reading every
+ * experiment for each request. Locations never change after creation; existing rows are keyed here.
+ */
+function artifactLocationKeys(d: SqlDialect): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const db = outer as SqlDialect['db'];
+      await db.schema.alterTable('mlflow_experiments').addColumn('artifact_location_key', d.columnType('text')).execute();
+      const rows = (await db.selectFrom('mlflow_experiments').select(['experiment_id', 'artifact_location']).execute()) as { experiment_id: number; artifact_location: string }[];
+      for (const r of rows) {
+        const key = artifactLocationKey(r.artifact_location);
+        if (key !== undefined) await db.updateTable('mlflow_experiments').set({ artifact_location_key: key }).where('experiment_id', '=', r.experiment_id).execute();
+      }
+      await db.schema.createIndex('mlflow_experiments_by_location_key').on('mlflow_experiments').columns(['artifact_location_key', 'experiment_id']).execute();
+    },
+  };
+}
+
 export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger): Record<string, Migration> {
   return unboundedMigrations(d, {
     'experiments:0001:tables': tables(d),
     'experiments:0002:run-keys': runKeys(d),
     'experiments:0003:id-counters': idCounters(d),
     'experiments:0004:unique-metric-points': uniqueMetricPoints(d, log),
+    'experiments:0005:artifact-location-keys': artifactLocationKeys(d),
   });
 }
 

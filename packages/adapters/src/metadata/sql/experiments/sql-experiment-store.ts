@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import {
-  ResourceInUseError, checkStorableKeyValues, checkStorableText, storableText,
+  ResourceInUseError, artifactLocationKey, checkStorableKeyValues, checkStorableText, storableText,
   type DatasetInputRecord, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue, type LifecycleStage,
   type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunInfoRecord, type RunRecord, type RunSearchQuery,
 } from '@loam/core';
@@ -65,8 +65,9 @@ export class SqlExperimentStore implements ExperimentStore {
             throw new ResourceInUseError(`Experiment(name=${e.name}) already exists.`);
           }
           const id = await nextId(trx, 'experiment_id');
+          const location = e.artifactLocation ?? `${e.artifactRoot}/${id}`;
           await trx.insertInto('mlflow_experiments').values({
-            experiment_id: id, name: e.name, artifact_location: e.artifactLocation ?? `${e.artifactRoot}/${id}`, lifecycle_stage: 'active',
+            experiment_id: id, name: e.name, artifact_location: location, artifact_location_key: artifactLocationKey(location) ?? null, lifecycle_stage: 'active',
             creation_time: e.time, last_update_time: e.time,
           }).execute();
           if (e.tags.length) await trx.insertInto('mlflow_experiment_tags').values(dedupe(e.tags).map((t) => ({ experiment_id: id, key: t.key, value: t.value }))).execute();
@@ -85,7 +86,8 @@ export class SqlExperimentStore implements ExperimentStore {
     if (exists) return;
     try {
       await this.db.insertInto('mlflow_experiments').values({
-        experiment_id: 0, name: 'Default', artifact_location: `${artifactRoot}/0`, lifecycle_stage: 'active', creation_time: time, last_update_time: time,
+        experiment_id: 0, name: 'Default', artifact_location: `${artifactRoot}/0`, artifact_location_key: artifactLocationKey(`${artifactRoot}/0`) ?? null,
+        lifecycle_stage: 'active', creation_time: time, last_update_time: time,
       }).execute();
     } catch (err) {
       if (!this.d.isUniqueViolation(err)) throw err;
@@ -140,6 +142,17 @@ export class SqlExperimentStore implements ExperimentStore {
 
   async searchExperiments(query: ExperimentSearchQuery): Promise<ExperimentRecord[]> {
     const rows = await searchExperimentRows(this.d, this.like, query);
+    return this.experiments(this.db, rows);
+  }
+
+  async experimentsByArtifactLocation(keys: readonly string[]): Promise<ExperimentRecord[]> {
+    const wanted = [...new Set(keys)].filter((k) => !unstorable(k));
+    const rows: ExperimentRow[] = [];
+    // A key of 1024 bytes has up to ~1000 folders; bound the parameters of one statement.
+    for (let i = 0; i < wanted.length; i += 500) {
+      rows.push(...((await this.db.selectFrom('mlflow_experiments').selectAll().where('artifact_location_key', 'in', wanted.slice(i, i + 500)).execute()) as ExperimentRow[]));
+    }
+    rows.sort((a, b) => Number(a.experiment_id) - Number(b.experiment_id));
     return this.experiments(this.db, rows);
   }
 
