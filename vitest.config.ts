@@ -15,6 +15,8 @@ export default defineConfig({
     // In CI a failed test runs once more: several end-to-end tests drive real processes and Chromium on a
     // shared 2-core machine, where timing varies. A real fault fails twice and is reported.
     retry: process.env.CI ? 1 : 0,
+    // LOAM_TEST_FORCE_RETRY=1 fails each test's first attempt, to check that its retry can pass (see the file).
+    setupFiles: process.env.LOAM_TEST_FORCE_RETRY ? ['packages/testkit/src/vitest/force-retry.test-support.ts'] : [],
     hookTimeout: 120_000,
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },
