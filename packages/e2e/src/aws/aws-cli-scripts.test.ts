@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, requireDebianAwsTools, startAwsLoam, type AwsLoam, type Run } from './aws-loam.test-support.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { awsCli, useAwsLoam, type AwsLoam, type Run } from './aws-loam.test-support.js';
 
 /**
  * What a data scientist's shell scripts do with Debian's aws CLI (unchanged) against `loam up`, beyond the
@@ -13,15 +13,12 @@ import { awsCli, requireDebianAwsTools, startAwsLoam, type AwsLoam, type Run } f
 let loam: AwsLoam;
 let scratch: string;
 
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
+// A failed test is retried on a new server (useAwsLoam) and, like every attempt, with its own scratch directory.
+useAwsLoam((started) => (loam = started));
+beforeEach(() => {
   scratch = mkdtempSync(join(tmpdir(), 'loam-aws-cli-scripts-'));
-}, 60_000);
-afterAll(async () => {
-  await loam?.stop();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
+afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function ok(args: string[]): Promise<string> {
   const r = await awsCli(loam, args);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import { readCredentialsProfile } from '@loam/cli';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { removeDataDir, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
 
 /** Debian's interpreter and CLI: the ones with python3-boto3 and awscli 2 (not the pyenv shims on PATH). */
@@ -54,6 +55,10 @@ export async function startAwsLoam(): Promise<AwsLoam> {
 /**
  * One `loam up` for the calling test file: Debian's boto3 and aws CLI are required, the server starts before the
  * file's tests (handed to `onStarted`) and stops after them.
+ *
+ * When a test fails and CI will retry it, the server is replaced by a new one (handed to `onStarted`): tests
+ * create resources with fixed names, so a retry on the failed attempt's server would fail on ResourceInUse,
+ * next to the endpoints and jobs that attempt left running.
  */
 export function useAwsLoam(onStarted: (loam: AwsLoam) => void): void {
   let loam: AwsLoam | undefined;
@@ -62,6 +67,13 @@ export function useAwsLoam(onStarted: (loam: AwsLoam) => void): void {
     loam = await startAwsLoam();
     onStarted(loam);
   }, 60_000);
+  beforeRetry(async () => {
+    const failed = loam;
+    loam = undefined;
+    await failed?.stop();
+    loam = await startAwsLoam();
+    onStarted(loam);
+  });
   afterAll(async () => loam?.stop());
 }
 
