@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
-import { open, readdir, readFile, lstat, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectMetadata } from '@loam/core';
 import { FILE_MODE, fsyncDir } from './local-fs-paths.js';
@@ -104,15 +104,20 @@ function tempIsAbandoned(name: string, mtimeMs: number): boolean {
 }
 
 /**
- * Removes temp files left by a crash: those whose writer process is gone, and any older than an hour.
- * Symlinks are never followed (entries are lstat'ed through `withFileTypes`).
+ * Removes temp files left by a crash: those whose writer process is gone, and any older than an hour;
+ * then the directories below `dir`'s own entries (buckets stay) that held only such files, made for
+ * the objects being written: left, each would refuse a put of the key at its path. Symlinks are never
+ * followed (entries are lstat'ed through `withFileTypes`).
  */
-export async function sweepTemps(dir: string): Promise<number> {
+export async function sweepTemps(dir: string, depth = 0): Promise<number> {
   let removed = 0;
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) removed += await sweepTemps(path);
-    else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
+    if (entry.isDirectory()) {
+      const below = await sweepTemps(path, depth + 1);
+      if (below > 0 && depth >= 1) await rmdir(path).catch(() => {}); // fails unless it is empty now
+      removed += below;
+    } else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
       const st = await lstat(path).catch(() => undefined);
       if (st && tempIsAbandoned(entry.name, st.mtimeMs)) {
         await unlink(path).catch(() => {});

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { link, lstat, rename, unlink } from 'node:fs/promises';
+import { link, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -65,6 +65,7 @@ export async function writeObject(
   const paths = objectPaths(layout, ref);
   const { dir, temp, fh, made } = await createTemp(layout, ref);
   let metaTemp: string | undefined;
+  let metaMade: string[] = [];
   let open = true;
   try {
     await refuseNonFile(ref, paths.data);
@@ -98,7 +99,7 @@ export async function writeObject(
       ...(options.partSizes === undefined ? {} : { parts: [...options.partSizes] }),
     };
     const { dirs } = splitKey(ref.key);
-    const metaMade = (await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true)) ?? [];
+    metaMade = (await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true)) ?? [];
     metaTemp = await writeJsonTemp(paths.metaDir, sidecar);
     const committedMeta = metaTemp;
     await options.exclusive(async () => {
@@ -121,6 +122,10 @@ export async function writeObject(
     if (open) await fh.close().catch(() => {});
     await unlink(temp).catch(() => {});
     if (metaTemp) await unlink(metaTemp).catch(() => {});
+    // Left behind, the directories made for this object would refuse a put of the key at their path
+    // ("a prefix of other objects") with no object below them. One another write has put a file in
+    // since is not empty, and stays.
+    for (const d of [...metaMade, ...made].reverse()) await rmdir(d).catch(() => {});
     throw e;
   }
 }
