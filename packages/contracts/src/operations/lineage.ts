@@ -23,3 +23,46 @@ export const DeleteAssociation = defineOperation({
   input: S.DeleteAssociationInput, output: S.DeleteAssociationOutput, errors: ['ValidationException', 'ResourceNotFound'],
   iamAction: 'sagemaker:DeleteAssociation', resource: '{SourceArn}', alsoOn: ['{DestinationArn}'], rest: { method: 'POST', path: '/api/v1/lineage/associations/delete' },
 });
+
+const artifact = '{ArtifactArn}';
+export const CreateArtifact = defineOperation({
+  ...base, name: 'CreateArtifact', kind: 'create',
+  summary: 'Creates a lineage artifact for a location (an s3:// URI, an image, …); one artifact per location, so an artifact lineage already records for it is given the name, type, properties and tags.',
+  input: S.CreateArtifactInput, output: S.CreateArtifactOutput, errors: ['ValidationException', 'ResourceInUse'],
+  iamAction: 'sagemaker:CreateArtifact', resource: 'arn:loam:sagemaker:{Region}:{Account}:artifact/*',
+  rest: { method: 'POST', path: '/api/v1/lineage/artifacts' },
+});
+export const DescribeArtifact = defineOperation({
+  ...base, name: 'DescribeArtifact', kind: 'describe',
+  summary: 'Describes a lineage artifact: its location (Source), type, name and properties; artifacts lineage records for data and model locations included.',
+  input: S.DescribeArtifactInput, output: S.DescribeArtifactOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DescribeArtifact', resource: artifact, rest: { method: 'GET', path: '/api/v1/lineage/artifact' },
+});
+export const ListArtifacts = defineOperation({
+  ...base, name: 'ListArtifacts', kind: 'list',
+  summary: 'Lists lineage artifacts, filtered by location, type and creation time, sorted by creation time and paged.',
+  input: S.ListArtifactsInput, output: S.ListArtifactsOutput, errors: ['ValidationException'],
+  iamAction: 'sagemaker:ListArtifacts', resource: '*', rest: { method: 'GET', path: '/api/v1/lineage/artifacts' },
+});
+export const UpdateArtifact = defineOperation({
+  ...base, name: 'UpdateArtifact', kind: 'update',
+  summary: 'Renames a lineage artifact and sets or removes its properties.',
+  input: S.UpdateArtifactInput, output: S.UpdateArtifactOutput, errors: ['ResourceNotFound', 'ValidationException', 'ConflictException'],
+  iamAction: 'sagemaker:UpdateArtifact', resource: artifact, rest: { method: 'POST', path: '/api/v1/lineage/artifacts/update' },
+});
+export const DeleteArtifact = defineOperation({
+  ...base, name: 'DeleteArtifact', kind: 'delete',
+  summary: 'Deletes a lineage artifact, named by its ARN or by its Source, with the associations to and from it.',
+  input: S.DeleteArtifactInput, output: S.DeleteArtifactOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DeleteArtifact', resource: artifact,
+  authorizationNote: 'An artifact named by its Source is checked on `*` before it is found (its ARN is not in the request), so a policy allowing `sagemaker:DeleteArtifact` only on some artifacts deletes by ArtifactArn.',
+  rest: { method: 'POST', path: '/api/v1/lineage/artifacts/delete' },
+});
+export const ListAssociations = defineOperation({
+  ...base, name: 'ListAssociations', kind: 'list',
+  summary: 'Lists lineage associations, filtered by either end (ARN or vertex type), association type and creation time, sorted and paged.',
+  input: S.ListAssociationsInput, output: S.ListAssociationsOutput, errors: ['ValidationException'],
+  iamAction: 'sagemaker:ListAssociations', resource: '*',
+  authorizationNote: 'Lists only the associations both of whose ends the caller may read, judged as QueryLineage judges its vertices (a resource by its read action, an s3:// artifact by `s3:GetObject` on its location, anything else by `sagemaker:QueryLineage` on its ARN).',
+  rest: { method: 'GET', path: '/api/v1/lineage/associations' },
+});

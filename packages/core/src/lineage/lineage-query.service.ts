@@ -2,12 +2,13 @@ import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { RequestContext } from '../kernel/context.js';
 import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
-import { parseArn, resourceArn, type Partition } from '../kernel/names.js';
+import { parseArn, type Partition } from '../kernel/names.js';
 import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
 import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
-import { artifactArn, type AssociationType, type LineageRecorder } from './lineage-recorder.js';
-import { vertexTypeOf } from './vertex-types.js';
+import type { AssociationType, LineageRecorder } from './lineage-recorder.js';
+import { entityArn, isLocation } from './lineage-refs.js';
+import { lineageVertex } from './lineage-vertex.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
 type Ops = typeof operations;
@@ -38,21 +39,8 @@ export interface LineageQueryServiceOptions {
 export class LineageQueryService {
   constructor(private readonly o: LineageQueryServiceOptions) {}
 
-  /**
-   * A start given as a location becomes its artifact's ARN; a SageMaker ARN becomes the ARN Loam records
-   * the resource under (partition `loam`, this region, the name lower-cased — SageMaker's names are
-   * case-insensitive), so `arn:aws:sagemaker:…:model-package/Group/1` names the vertex the registry
-   * recorded. @throws ValidationError for anything else that is not an ARN, or another account's ARN.
-   */
   private startArn(ref: string, field: string): string {
-    if (/^[a-z0-9]+:\/\//.test(ref)) return artifactArn(this.o.partition, ref);
-    const arn = parseArn(ref);
-    if (!arn) throw new ValidationError(`'${ref}' at '${field}' is neither an ARN nor an s3:// location.`, [{ path: `/${field}`, message: 'must be an ARN or s3:// URI' }]);
-    if (arn.service !== 'sagemaker') return ref;
-    if (arn.accountId !== this.o.partition.accountId) {
-      throw new ValidationError(`'${ref}' at '${field}' names account '${arn.accountId}'; this server's account is ${this.o.partition.accountId}.`, [{ path: `/${field}`, message: 'another account' }]);
-    }
-    return resourceArn(this.o.partition, arn.kind, arn.name);
+    return entityArn(this.o.partition, ref, field);
   }
 
   /**
@@ -111,11 +99,12 @@ export class LineageQueryService {
     };
     if (direction !== 'Descendants') await walk('upstream');
     if (direction !== 'Ascendants') await walk('downstream');
-    let vertices = await Promise.all(order.map((arn) => this.vertex(arn)));
+    const found = await Promise.all(order.map((arn) => lineageVertex(this.o.store, arn)));
+    let vertices = found.map((x) => x.vertex);
     let shownEdges = [...edges.values()];
     if (this.o.authorize) {
       const v = new LineageVisibility(this.o.authorize, ctx.principal, this.o.readCheck);
-      const allowed = await Promise.all(vertices.map((x) => v.visible(x.Arn, x.SourceUri)));
+      const allowed = await Promise.all(found.map((x) => v.visible(x.vertex.Arn, x.uri)));
       vertices = vertices.filter((_, i) => allowed[i]);
       // The starts are the caller's own words; any other end must be a vertex the caller sees.
       const shown = new Set([...starts, ...vertices.map((x) => x.Arn)]);
@@ -140,7 +129,7 @@ export class LineageQueryService {
    * @throws ValidationError (not an ARN, another account, one end twice), NotFoundError (an end Loam does not have).
    */
   async AddAssociation(input: InputOf<Ops['AddAssociation']>, _ctx: RequestContext): Promise<OutputOf<Ops['AddAssociation']>> {
-    const isUri = (ref: string) => /^[a-z0-9]+:\/\//.test(ref);
+    const isUri = isLocation;
     const source = this.startArn(input.SourceArn, 'SourceArn');
     const destination = this.startArn(input.DestinationArn, 'DestinationArn');
     if (source === destination) throw new ValidationError('An association needs two different ends.', [{ path: '/DestinationArn', message: 'same as SourceArn' }]);
@@ -163,16 +152,6 @@ export class LineageQueryService {
     if (!edges.some((e) => e.destinationArn === destination)) throw new NotFoundError('Association', `${input.SourceArn} -> ${input.DestinationArn}`);
     await this.o.store.lineage.remove(source, destination);
     return { SourceArn: source, DestinationArn: destination };
-  }
-
-  private async vertex(arn: string): Promise<Vertex> {
-    const t = vertexTypeOf(arn);
-    if (parseArn(arn)?.kind === 'artifact') {
-      const a = (await this.o.store.collection(lineageArtifactsCollection).get(arn))?.value;
-      if (a) return { Arn: arn, Type: a.artifactType, LineageType: 'Artifact', SourceUri: a.uri };
-      return { Arn: arn, Type: 'Artifact', LineageType: 'Artifact' };
-    }
-    return { Arn: arn, Type: t.type, LineageType: t.lineageType };
   }
 }
 

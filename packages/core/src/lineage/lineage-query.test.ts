@@ -3,13 +3,19 @@ import { createMemoryMetadataStore } from '@loam/testkit/fakes/memory-metadata-s
 import { ManualClock } from '../kernel/clock.js';
 import { systemPrincipal } from '../kernel/context.js';
 import { LoamError } from '../kernel/errors.js';
-import { lineageCollections } from './lineage.collections.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import { lineageArtifactsCollection, lineageCollections } from './lineage.collections.js';
 import { artifactArn, LineageRecorder } from './lineage-recorder.js';
 import { LineageQueryService } from './lineage-query.service.js';
 
 const partition = { region: 'us-east-1', accountId: '123456789012' };
 const ctx = { principal: systemPrincipal, requestId: 't' };
 const a = (kind: string, name: string) => `arn:loam:sagemaker:us-east-1:123456789012:${kind}/${name}`;
+
+/** Vertices as their locations (an artifact, read from its record) or ARNs, for readable expectations. */
+async function labels(store: MetadataStore, vertices: readonly { Arn: string }[]): Promise<string[]> {
+  return Promise.all(vertices.map(async (v) => (await store.collection(lineageArtifactsCollection).get(v.Arn))?.value.uri ?? v.Arn));
+}
 
 /**
  * A hand-drawn graph: a CSV imported as dataset `d` (written to s3://data/d/v1.parquet), a training job
@@ -37,14 +43,15 @@ async function graph() {
 
 describe('QueryLineage', () => {
   it('from an endpoint, walks up to the training data, the dataset and its source', async () => {
-    const { q } = await graph();
+    const { q, store } = await graph();
     const out = await q.QueryLineage({ StartArns: [a('endpoint', 'e1')], Direction: 'Ascendants', MaxResults: 50 }, ctx);
-    expect(out.Vertices.map((v) => v.SourceUri ?? v.Arn)).toEqual([
+    expect(await labels(store, out.Vertices)).toEqual([
       a('endpoint-config', 'c1'), a('model', 'm1'), a('model-package', 'g/1'), 's3://models/t1/output/model.tar.gz', a('training-job', 't1'),
       's3://data/d', 's3://data/d/v1.parquet', a('dataset', 'd'), 's3://raw/churn.csv',
     ]);
     expect(out.Vertices.find((v) => v.Arn === a('training-job', 't1'))).toEqual({ Arn: a('training-job', 't1'), Type: 'TrainingJob', LineageType: 'TrialComponent' });
-    expect(out.Vertices.find((v) => v.SourceUri === 's3://data/d')).toEqual({ Arn: artifactArn(partition, 's3://data/d/'), Type: 'DataSet', LineageType: 'Artifact', SourceUri: 's3://data/d' });
+    // SageMaker's Vertex: Arn, Type, LineageType and nothing else (a location is DescribeArtifact's answer).
+    expect(out.Vertices.find((v) => v.Arn === artifactArn(partition, 's3://data/d/'))).toEqual({ Arn: artifactArn(partition, 's3://data/d/'), Type: 'DataSet', LineageType: 'Artifact' });
     expect(out.Edges).toEqual([]);
   });
 
@@ -76,11 +83,11 @@ describe('QueryLineage', () => {
   });
 
   it('links a location to the folders that hold it whichever is recorded first', async () => {
-    const { r, q } = await graph();
+    const { r, q, store } = await graph();
     await r.input('s3://late/', a('training-job', 't3'));
     await r.output(a('processing-job', 'p'), 's3://late/part-0.csv');
     const out = await q.QueryLineage({ StartArns: [a('processing-job', 'p')], Direction: 'Descendants' }, ctx);
-    expect(out.Vertices.map((v) => v.SourceUri ?? v.Arn)).toEqual(['s3://late/part-0.csv', 's3://late', a('training-job', 't3')]);
+    expect(await labels(store, out.Vertices)).toEqual(['s3://late/part-0.csv', 's3://late', a('training-job', 't3')]);
     // A sibling prefix that merely shares characters is not a container.
     await r.output(a('processing-job', 'p2'), 's3://late-not/x.csv');
     expect((await q.QueryLineage({ StartArns: [a('processing-job', 'p2')], Direction: 'Descendants' }, ctx)).Vertices).toHaveLength(1);
@@ -98,12 +105,12 @@ describe('QueryLineage', () => {
   });
 
   it('names each resource by the ARN it was recorded under, whichever partition or letter case the request uses', async () => {
-    const { q } = await graph();
+    const { q, store } = await graph();
     const aws = 'arn:aws:sagemaker:us-east-1:123456789012:';
     const added = await q.AddAssociation({ SourceArn: 's3://notes/review.pdf', DestinationArn: `${aws}model-package/G/1` }, ctx);
     expect(added.DestinationArn).toBe(a('model-package', 'g/1'));
     const up = await q.QueryLineage({ StartArns: [`${aws}model-package/g/1`], Direction: 'Ascendants', MaxDepth: 1 }, ctx);
-    expect(up.Vertices.map((v) => v.SourceUri ?? v.Arn)).toContain('s3://notes/review.pdf');
+    expect(await labels(store, up.Vertices)).toContain('s3://notes/review.pdf');
     const other = await q.AddAssociation({ SourceArn: 'arn:aws:sagemaker:us-east-1:111111111111:training-job/x', DestinationArn: a('model-package', 'g/1') }, ctx).catch((x: unknown) => x);
     expect((other as LoamError).code).toBe('ValidationException');
     expect((other as LoamError).message).toContain("account '111111111111'");

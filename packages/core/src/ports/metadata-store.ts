@@ -117,6 +117,19 @@ export interface LineageStore {
   /** Edges leaving `arn` (downstream) or entering it (upstream). */
   edges(arn: string, direction: 'downstream' | 'upstream'): Promise<LineageEdge[]>;
   remove(sourceArn: string, destinationArn: string): Promise<void>;
+  /**
+   * Every edge matching the query (all of them without one), oldest first, ties by source then
+   * destination ARN (code-point order). For ListAssociations with neither end given; the filters are
+   * applied by the store, so the answer holds only matching edges.
+   */
+  list(query?: LineageEdgeQuery): Promise<LineageEdge[]>;
+}
+
+/** What {@link LineageStore.list} keeps: each condition given must hold; times are inclusive epoch milliseconds. */
+export interface LineageEdgeQuery {
+  readonly associationType?: string;
+  readonly createdAfter?: number;
+  readonly createdBefore?: number;
 }
 
 /**

@@ -26,8 +26,6 @@ const known: readonly [RegExp, string][] = [
   // Loam's lineage graph has its resources (jobs, models, MLflow runs) as vertices, where SageMaker has
   // trial components and contexts standing for them.
   [/^QueryLineage.*'arn:loam:sagemaker:[^']*:(training-job|processing-job|transform-job|model|mlflow-run)\/[^']*' does not match AssociationEntityArn pattern/, 'resources as lineage vertices'],
-  // Studio's lineage graph labels an artifact vertex by its location; SageMaker's answer is DescribeArtifact, which Loam lacks.
-  [/^QueryLineage.*\.Vertices\[\d+\]\.SourceUri: member not in Vertex$/, 'artifact location on the vertex'],
   // Members of SageMaker's current API reference that Debian's botocore model predates.
   [/^ListTrainingJobs\.TrainingJobSummaries\[\d+\]\.SecondaryStatus: member not in TrainingJobSummary$/, 'newer API'],
   [/^DescribeHyperParameterTuningJob\(hp-fail\)\.ConsumedResources: member not in DescribeHyperParameterTuningJobResponse$/, 'newer API'],

@@ -177,7 +177,8 @@ describe('datasets over REST', () => {
     const arns = down['Vertices'].map((v: { Arn: string }) => v.Arn);
     expect(arns).toContain(run['ProcessingJobArn']);
     const fromJob = new Set(down['Edges'].filter((e: { SourceArn: string }) => e.SourceArn === run['ProcessingJobArn']).map((e: { DestinationArn: string }) => e.DestinationArn));
-    const outputs = down['Vertices'].filter((v: { Arn: string }) => fromJob.has(v.Arn)).map((v: { SourceUri?: string }) => v.SourceUri);
+    const outputs = await Promise.all(down['Vertices'].filter((v: { Arn: string }) => fromJob.has(v.Arn))
+      .map(async (v: { Arn: string }) => (await call('GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(v.Arn)}`)).body['Source'].SourceUri as string));
     expect(outputs).toEqual(expect.arrayContaining(['s3://wrangled/job/pq', 's3://wrangled/job/all']));
   }, 120_000);
 

@@ -1,5 +1,5 @@
 import {
-  LineageQueryService, LineageRecorder, LineageSync, ModelPackageGroupService, ModelPackageService, systemClock,
+  LineageArtifactService, LineageAssociationsService, LineageQueryService, LineageRecorder, LineageSync, ModelPackageGroupService, ModelPackageService, systemClock,
   type ActionAuthorizer, type ArtifactStore, type VertexReadCheck, type Logger, type MetadataStore, type Partition, type TagService,
 } from '@loam/core';
 
@@ -26,6 +26,8 @@ export interface RegistryCapability {
   readonly lineage: LineageRecorder;
   readonly lineageSync: LineageSync;
   readonly lineageQuery: LineageQueryService;
+  readonly lineageArtifacts: LineageArtifactService;
+  readonly lineageAssociations: LineageAssociationsService;
   /** Handler objects for the operation table. */
   readonly services: readonly object[];
   close(): Promise<void>;
@@ -45,15 +47,22 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
     ...(o.authorize ? { authorize: o.authorize } : {}),
     ...(o.lineageReadCheck ? { readCheck: o.lineageReadCheck } : {}),
   });
+  const lineageArtifacts = new LineageArtifactService({ store, partition, clock, recorder: lineage, ...(o.authorize ? { authorize: o.authorize } : {}) });
+  const lineageAssociations = new LineageAssociationsService({
+    store, partition, beforeQuery: () => lineageSync.syncOnce(),
+    ...(o.authorize ? { authorize: o.authorize } : {}),
+    ...(o.lineageReadCheck ? { readCheck: o.lineageReadCheck } : {}),
+  });
   const base = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
   o.tags.registerResolver(`${base}model-package-group/`, groups.exists);
   // A group's deployment-approval tag decides which versions deploy: setting it is checked as approving.
   o.tags.registerWriteCheck(`${base}model-package-group/`, (arn, tags, ctx) => groups.checkApprovalSetting(ctx.principal, arn, tags));
   o.tags.registerResolver(`${base}model-package/`, packages.exists);
+  o.tags.registerResolver(`${base}artifact/`, lineageArtifacts.exists);
   lineageSync.start();
   return {
-    store, partition, groups, packages, lineage, lineageSync, lineageQuery,
-    services: [groups, packages, lineageQuery],
+    store, partition, groups, packages, lineage, lineageSync, lineageQuery, lineageArtifacts, lineageAssociations,
+    services: [groups, packages, lineageQuery, lineageArtifacts, lineageAssociations],
     close: () => lineageSync.stop(),
   };
 }

@@ -15,8 +15,15 @@ const sm = (kind: string, name: string) => `arn:loam:sagemaker:${region}:${accou
 const { userWith, tokens } = scopedUsers(() => loam);
 
 async function query(user: string, body: unknown): Promise<{ status: number; body: any }> {
+  return call(user, 'POST', '/api/v1/lineage/query', body);
+}
+
+async function call(user: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: any }> {
   const token = user === 'admin' ? loam.adminToken : tokens[user] as string;
-  const r = await loam.app.inject({ method: 'POST', url: '/api/v1/lineage/query', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const r = await loam.app.inject({
+    method, url, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
   return { status: r.statusCode, body: r.json() };
 }
 
@@ -44,7 +51,8 @@ beforeAll(async () => {
   await rec.link(sm('endpoint-config', 'alice-cfg'), sm('endpoint', 'team-ep'), 'AssociatedWith');
   // bob may query lineage, read the shared data, his own bucket and his own resources.
   await userWith('bob', [
-    { Effect: 'Allow', Action: 'sagemaker:QueryLineage', Resource: '*' },
+    { Effect: 'Allow', Action: ['sagemaker:QueryLineage', 'sagemaker:ListAssociations'], Resource: '*' },
+    { Effect: 'Allow', Action: 'sagemaker:DescribeArtifact', Resource: 'arn:loam:sagemaker:*:*:artifact/*' },
     { Effect: 'Allow', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:*/bob-*' },
     { Effect: 'Allow', Action: 's3:GetObject', Resource: ['arn:loam:s3:::shared/*', 'arn:loam:s3:::bob/*'] },
   ]);
@@ -69,7 +77,11 @@ describe('QueryLineage lists only what the caller may read', () => {
     const r = await query('bob', fromShared);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(arns(r)).toEqual([bobOut, sm('training-job', 'bob-job')].sort());
-    expect(r.body.Vertices.find((v: { Arn: string }) => v.Arn === bobOut).SourceUri).toBe('s3://bob/out/bob-job/model.tar.gz');
+    // The vertex is SageMaker's (Arn, Type, LineageType); its location is DescribeArtifact's answer.
+    expect(r.body.Vertices.find((v: { Arn: string }) => v.Arn === bobOut)).toEqual({ Arn: bobOut, Type: 'Model', LineageType: 'Artifact' });
+    const described = await call('bob', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(bobOut)}`);
+    expect(described.status, JSON.stringify(described.body)).toBe(200);
+    expect(described.body.Source).toEqual({ SourceUri: 's3://bob/out/bob-job/model.tar.gz' });
     const ends = r.body.Edges.flatMap((e: { SourceArn: string; DestinationArn: string }) => [e.SourceArn, e.DestinationArn]);
     expect(r.body.Edges).toHaveLength(2);
     expect(JSON.stringify(r.body)).not.toContain('alice');
@@ -89,6 +101,45 @@ describe('QueryLineage lists only what the caller may read', () => {
     const down = await query('mallory', { StartArns: [sm('training-job', 'alice-job')], Direction: 'Descendants', IncludeEdges: true });
     expect(arns(down)).toEqual([sm('endpoint', 'team-ep')]);
     expect(down.body.Edges).toEqual([]);
+  });
+});
+
+describe('ListAssociations and ListArtifacts list only what QueryLineage would show the caller', () => {
+  const associations = async (user: string, qs = '') => {
+    const r = await call(user, 'GET', `/api/v1/lineage/associations?MaxResults=100${qs}`);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return (r.body.AssociationSummaries as { SourceArn: string; DestinationArn: string }[]).map((a) => `${a.SourceArn} > ${a.DestinationArn}`).sort();
+  };
+  it('an administrator lists every association; bob only those both of whose ends he may read', async () => {
+    const all = await associations('admin');
+    expect(all).toContain(`${aliceOut} > ${sm('model', 'alice-model')}`);
+    expect(all.length).toBeGreaterThanOrEqual(8);
+    const bob = await associations('bob');
+    const sharedTrain = (await query('admin', { StartArns: [sm('training-job', 'bob-job')], Direction: 'Ascendants' })).body.Vertices[0].Arn as string;
+    expect(bob).toEqual([`${sharedTrain} > ${sm('training-job', 'bob-job')}`, `${sm('training-job', 'bob-job')} > ${bobOut}`].sort());
+    expect(JSON.stringify(bob)).not.toContain('alice');
+    // Filtered by an end he may not read: nothing, not an error that says it exists.
+    expect(await associations('bob', `&SourceArn=${encodeURIComponent(sm('training-job', 'alice-job'))}`)).toEqual([]);
+  });
+
+  it('a Deny on some resources hides their associations from a caller allowed everything else', async () => {
+    const mallory = await associations('mallory');
+    expect(mallory.length).toBeGreaterThan(0);
+    expect(JSON.stringify(mallory)).not.toContain('alice');
+  });
+
+  it('ListArtifacts leaves out the locations the caller may not read', async () => {
+    const list = async (user: string) => {
+      const r = await call(user, 'GET', '/api/v1/lineage/artifacts?MaxResults=100');
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return (r.body.ArtifactSummaries as { Source: { SourceUri: string } }[]).map((a) => a.Source.SourceUri);
+    };
+    expect(await list('admin')).toContain('s3://alice/out/alice-job/model.tar.gz');
+    await userWith('bob-lister', [
+      { Effect: 'Allow', Action: 'sagemaker:ListArtifacts', Resource: '*' },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:loam:s3:::bob/*' },
+    ]);
+    expect(await list('bob-lister')).toEqual(['s3://bob/out/bob-job/model.tar.gz']);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { LineageEdge, LineageStore, Tag, TagStore } from '@loam/core';
+import type { LineageEdge, LineageEdgeQuery, LineageStore, Tag, TagStore } from '@loam/core';
 import { compareText } from './memory-collection-query.js';
 
 export interface Rec {
@@ -89,5 +89,13 @@ export class MemoryLineage implements LineageStore {
   }
   remove(sourceArn: string, destinationArn: string): Promise<void> {
     return this.run((s) => void s.writableEdges().delete(JSON.stringify([sourceArn, destinationArn])));
+  }
+  list(q: LineageEdgeQuery = {}): Promise<LineageEdge[]> {
+    return this.run((s) =>
+      [...s.edges.values()]
+        .filter((e) => (q.associationType === undefined || e.associationType === q.associationType) && (q.createdAfter === undefined || e.createdAt >= q.createdAfter) && (q.createdBefore === undefined || e.createdAt <= q.createdBefore))
+        .sort((a, b) => a.createdAt - b.createdAt || compareText(a.sourceArn, b.sourceArn) || compareText(a.destinationArn, b.destinationArn))
+        .map((e) => ({ ...e })),
+    );
   }
 }

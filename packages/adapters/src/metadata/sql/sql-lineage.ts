@@ -1,4 +1,4 @@
-import type { LineageEdge, LineageStore } from '@loam/core';
+import type { LineageEdge, LineageEdgeQuery, LineageStore } from '@loam/core';
 import type { SqlSession } from './session.js';
 
 interface EdgeRow {
@@ -27,10 +27,25 @@ export class SqlLineageStore implements LineageStore {
     const rows = (await this.session.run((db) =>
       db.selectFrom('lineage_edges').selectAll().where(near, '=', arn).orderBy('created_at').orderBy(far).execute(),
     )) as EdgeRow[];
-    return rows.map((r) => ({ sourceArn: r.source_arn, destinationArn: r.destination_arn, associationType: r.association_type, createdAt: Number(r.created_at) }));
+    return rows.map(toEdge);
+  }
+
+  async list(query: LineageEdgeQuery = {}): Promise<LineageEdge[]> {
+    const rows = (await this.session.run((db) => {
+      let q = db.selectFrom('lineage_edges').selectAll();
+      if (query.associationType !== undefined) q = q.where('association_type', '=', query.associationType);
+      if (query.createdAfter !== undefined) q = q.where('created_at', '>=', query.createdAfter);
+      if (query.createdBefore !== undefined) q = q.where('created_at', '<=', query.createdBefore);
+      return q.orderBy('created_at').orderBy('source_arn').orderBy('destination_arn').execute();
+    })) as EdgeRow[];
+    return rows.map(toEdge);
   }
 
   async remove(sourceArn: string, destinationArn: string): Promise<void> {
     await this.session.run((db) => db.deleteFrom('lineage_edges').where('source_arn', '=', sourceArn).where('destination_arn', '=', destinationArn).execute());
   }
+}
+
+function toEdge(r: EdgeRow): LineageEdge {
+  return { sourceArn: r.source_arn, destinationArn: r.destination_arn, associationType: r.association_type, createdAt: Number(r.created_at) };
 }

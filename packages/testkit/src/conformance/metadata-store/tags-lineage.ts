@@ -46,4 +46,24 @@ export function tagAndLineageTests(h: Harness): void {
     expect((await l.edges(c, 'upstream')).map((e) => e.sourceArn)).toEqual([b]);
     expect((await l.edges(a, 'downstream')).map((e) => e.destinationArn)).toEqual([d, b]);
   });
+
+  h.test('lineage: list keeps edges by association type and inclusive creation time, oldest first, ties by source then destination', async () => {
+    const g = h.group();
+    // Times no other test uses, so the store's other edges fall outside the window.
+    const t0 = 4_000_000_000_000 + Math.floor(Math.random() * 1_000_000) * 1000;
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => `arn:${g}:${x}`) as [string, string, string];
+    const l = h.store.lineage;
+    await l.add({ sourceArn: b, destinationArn: c, associationType: 'ContributedTo', createdAt: t0 + 5 });
+    await l.add({ sourceArn: a, destinationArn: c, associationType: 'Produced', createdAt: t0 + 5 });
+    await l.add({ sourceArn: a, destinationArn: b, associationType: 'ContributedTo', createdAt: t0 + 5 });
+    await l.add({ sourceArn: c, destinationArn: a, associationType: 'ContributedTo', createdAt: t0 + 1 });
+    await l.add({ sourceArn: b, destinationArn: a, associationType: 'ContributedTo', createdAt: t0 + 9 });
+    const ours = (es: { sourceArn: string; destinationArn: string }[]) => es.filter((e) => e.sourceArn.startsWith(`arn:${g}:`)).map((e) => `${e.sourceArn.slice(-1)}${e.destinationArn.slice(-1)}`);
+    expect(ours(await l.list())).toEqual(['ca', 'ab', 'ac', 'bc', 'ba']);
+    expect(ours(await l.list({ createdAfter: t0 + 1, createdBefore: t0 + 5 }))).toEqual(['ca', 'ab', 'ac', 'bc']);
+    expect(ours(await l.list({ createdAfter: t0 + 2, associationType: 'ContributedTo' }))).toEqual(['ab', 'bc', 'ba']);
+    expect(await l.list({ createdAfter: t0 + 2, createdBefore: t0 + 4 })).toEqual([]);
+    const [first] = await l.list({ createdAfter: t0 + 9, createdBefore: t0 + 9 });
+    expect(first).toEqual({ sourceArn: b, destinationArn: a, associationType: 'ContributedTo', createdAt: t0 + 9 });
+  });
 }

@@ -1,0 +1,167 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import type { Clock } from '../kernel/clock.js';
+import type { RequestContext } from '../kernel/context.js';
+import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import { ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import type { Partition } from '../kernel/names.js';
+import { clampMaxResults } from '../kernel/pagination.js';
+import type { Filter, MetadataStore } from '../ports/metadata-store.js';
+import { validateTags } from '../tags/tag-rules.js';
+import { lineageArtifactsCollection, type LineageArtifactRecord } from './lineage.collections.js';
+import { artifactArn, normalizeUri, type LineageRecorder } from './lineage-recorder.js';
+import { artifactArnOf, requireArtifact } from './lineage-refs.js';
+import { LineageVisibility } from './lineage-visibility.js';
+
+type Ops = typeof operations;
+
+export interface LineageArtifactServiceOptions {
+  readonly store: MetadataStore;
+  readonly partition: Partition;
+  readonly clock: Clock;
+  readonly recorder: LineageRecorder;
+  /** The caller's policies: ListArtifacts lists only the artifacts QueryLineage would show the caller. Without it, every one. */
+  readonly authorize?: ActionAuthorizer;
+}
+
+const maxProperties = 30;
+
+/**
+ * SageMaker's artifact operations over lineage's artifact records. One artifact per location (its ARN
+ * is derived from the URI, as for the artifacts lineage records itself for data and model locations),
+ * so every artifact QueryLineage returns can be described, and CreateArtifact for a location lineage
+ * already holds takes that artifact over (name, type, properties, tags) instead of making a second one.
+ */
+export class LineageArtifactService {
+  constructor(private readonly o: LineageArtifactServiceOptions) {}
+
+  /** Whether an artifact ARN (Loam's form) exists; for tags. */
+  readonly exists = async (arn: string): Promise<boolean> => (await this.o.store.collection(lineageArtifactsCollection).get(arn)) !== undefined;
+
+  /**
+   * @throws ValidationError (an empty location, tags breaking the rules), ResourceInUse (the location
+   * already has an artifact made by CreateArtifact: one artifact per location).
+   */
+  async CreateArtifact(input: InputOf<Ops['CreateArtifact']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateArtifact']>> {
+    const uri = input.Source.SourceUri;
+    if (normalizeUri(uri) === '') throw new ValidationError(`Source.SourceUri '${uri}' names no location.`, [{ path: '/Source/SourceUri', message: 'empty location' }]);
+    if (input.Tags) validateTags(input.Tags);
+    if (Object.keys(input.Properties ?? {}).length > maxProperties) throw tooManyProperties(Object.keys(input.Properties ?? {}).length);
+    const arn = artifactArn(this.o.partition, uri);
+    await this.o.store.transaction(async (tx) => {
+      const artifacts = tx.collection(lineageArtifactsCollection);
+      let current = await artifacts.get(arn);
+      if (current?.value.created) throw new ResourceInUseError(`Artifact '${arn}' already exists for source '${current.value.sourceUri ?? current.value.uri}'; one artifact stands for one location.`);
+      if (!current) {
+        await this.o.recorder.within(tx).artifact(uri, input.ArtifactType);
+        current = await requireArtifact(tx, arn, arn);
+      }
+      const now = this.o.clock.now();
+      const next: LineageArtifactRecord = {
+        ...current.value, artifactType: input.ArtifactType, created: true, sourceUri: uri, lastModifiedAt: now,
+        ...(input.Source.SourceTypes?.length ? { sourceTypes: input.Source.SourceTypes } : {}),
+        ...(input.ArtifactName !== undefined ? { name: input.ArtifactName } : {}),
+        ...(input.Properties !== undefined ? { properties: input.Properties } : {}),
+        ...(input.MetadataProperties !== undefined ? { metadataProperties: input.MetadataProperties as Record<string, string> } : {}),
+      };
+      await artifacts.update(arn, current.version, next);
+      if (input.Tags?.length) await tx.tags.put(arn, input.Tags);
+    });
+    return { ArtifactArn: arn };
+  }
+
+  /** @throws ValidationError (not an artifact ARN of this account), NotFoundError. */
+  async DescribeArtifact(input: InputOf<Ops['DescribeArtifact']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeArtifact']>> {
+    const arn = artifactArnOf(this.o.partition, input.ArtifactArn, 'ArtifactArn');
+    const a = (await requireArtifact(this.o.store, arn, input.ArtifactArn)).value;
+    return {
+      ...(a.name !== undefined ? { ArtifactName: a.name } : {}),
+      ArtifactArn: a.arn,
+      Source: sourceOf(a),
+      ArtifactType: a.artifactType,
+      ...(a.properties !== undefined ? { Properties: { ...a.properties } } : {}),
+      CreationTime: a.createdAt / 1000,
+      LastModifiedTime: (a.lastModifiedAt ?? a.createdAt) / 1000,
+      ...(a.metadataProperties !== undefined ? { MetadataProperties: { ...a.metadataProperties } } : {}),
+    };
+  }
+
+  /**
+   * Artifacts by location (SourceUri, trailing slashes ignored), type and creation time, newest first
+   * unless SortOrder says otherwise. With `authorize`, an artifact the caller may not see in lineage is
+   * left out of its page (a page may then hold fewer than MaxResults; NextToken still goes on).
+   */
+  async ListArtifacts(input: InputOf<Ops['ListArtifacts']>, ctx: RequestContext): Promise<OutputOf<Ops['ListArtifacts']>> {
+    const filters: Filter<LineageArtifactRecord>[] = [];
+    if (input.SourceUri !== undefined) filters.push({ field: 'uri', op: 'eq', value: normalizeUri(input.SourceUri) });
+    if (input.ArtifactType !== undefined) filters.push({ field: 'artifactType', op: 'eq', value: input.ArtifactType });
+    if (input.CreatedAfter !== undefined) filters.push({ field: 'createdAt', op: 'gt', value: Math.floor(input.CreatedAfter * 1000) });
+    if (input.CreatedBefore !== undefined) filters.push({ field: 'createdAt', op: 'lt', value: Math.ceil(input.CreatedBefore * 1000) });
+    const page = await this.o.store.collection(lineageArtifactsCollection).list({
+      filters, sortBy: 'createdAt', sortOrder: input.SortOrder ?? 'Descending',
+      maxResults: clampMaxResults(input.MaxResults, 10), ...(input.NextToken ? { nextToken: input.NextToken } : {}),
+    });
+    let items = page.items.map((i) => i.value);
+    if (this.o.authorize) {
+      const v = new LineageVisibility(this.o.authorize, ctx.principal);
+      const shown = await Promise.all(items.map((a) => v.visible(a.arn, a.uri)));
+      items = items.filter((_, i) => shown[i]);
+    }
+    return {
+      ArtifactSummaries: items.map((a) => ({
+        ArtifactArn: a.arn, ...(a.name !== undefined ? { ArtifactName: a.name } : {}), Source: sourceOf(a), ArtifactType: a.artifactType,
+        CreationTime: a.createdAt / 1000, LastModifiedTime: (a.lastModifiedAt ?? a.createdAt) / 1000,
+      })),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  }
+
+  /** Sets the name, and sets or removes properties (at most 30 remain). @throws ValidationError, NotFoundError, ConflictException (a concurrent update). */
+  async UpdateArtifact(input: InputOf<Ops['UpdateArtifact']>, _ctx: RequestContext): Promise<OutputOf<Ops['UpdateArtifact']>> {
+    const arn = artifactArnOf(this.o.partition, input.ArtifactArn, 'ArtifactArn');
+    const current = await requireArtifact(this.o.store, arn, input.ArtifactArn);
+    const properties: Record<string, string> = { ...current.value.properties, ...input.Properties };
+    for (const k of input.PropertiesToRemove ?? []) delete properties[k];
+    if (Object.keys(properties).length > maxProperties) throw tooManyProperties(Object.keys(properties).length);
+    await this.o.store.collection(lineageArtifactsCollection).update(arn, current.version, {
+      ...current.value, created: true, lastModifiedAt: this.o.clock.now(), properties,
+      ...(input.ArtifactName !== undefined ? { name: input.ArtifactName } : {}),
+    });
+    return { ArtifactArn: arn };
+  }
+
+  /**
+   * Deletes the artifact named by ArtifactArn or by Source (its location), its tags, and every
+   * association to or from it, so no association names a vertex that cannot be described. SageMaker
+   * documents no refusal for an artifact still associated (the SageMaker Python SDK's
+   * `delete(disassociate=True)` removes them first; here they go with it either way). An artifact
+   * lineage records for a resource's input or output is recorded again when lineage next reads that
+   * resource (after a restart, or when it changes).
+   * @throws ValidationError (neither or both disagreeing, not an artifact ARN), NotFoundError.
+   */
+  async DeleteArtifact(input: InputOf<Ops['DeleteArtifact']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteArtifact']>> {
+    const byArn = input.ArtifactArn !== undefined ? artifactArnOf(this.o.partition, input.ArtifactArn, 'ArtifactArn') : undefined;
+    const bySource = input.Source !== undefined ? artifactArn(this.o.partition, input.Source.SourceUri) : undefined;
+    const arn = byArn ?? bySource;
+    if (arn === undefined) throw new ValidationError('DeleteArtifact needs ArtifactArn or Source.', [{ path: '/ArtifactArn', message: 'ArtifactArn or Source is required' }]);
+    if (byArn !== undefined && bySource !== undefined && byArn !== bySource) {
+      throw new ValidationError(`ArtifactArn '${input.ArtifactArn}' is not the artifact of Source.SourceUri '${input.Source?.SourceUri}'.`, [{ path: '/Source/SourceUri', message: 'names another artifact' }]);
+    }
+    const given = input.ArtifactArn ?? input.Source?.SourceUri ?? arn;
+    await this.o.store.transaction(async (tx) => {
+      const current = await requireArtifact(tx, arn, given);
+      for (const e of await tx.lineage.edges(arn, 'downstream')) await tx.lineage.remove(e.sourceArn, e.destinationArn);
+      for (const e of await tx.lineage.edges(arn, 'upstream')) await tx.lineage.remove(e.sourceArn, e.destinationArn);
+      await tx.tags.clear(arn);
+      await tx.collection(lineageArtifactsCollection).delete(arn, current.version);
+    });
+    return { ArtifactArn: arn };
+  }
+}
+
+function sourceOf(a: LineageArtifactRecord): { SourceUri: string; SourceTypes?: { SourceIdType: 'MD5Hash' | 'S3ETag' | 'S3Version' | 'Custom'; Value: string }[] } {
+  return { SourceUri: a.sourceUri ?? a.uri, ...(a.sourceTypes?.length ? { SourceTypes: a.sourceTypes.map((t) => ({ ...t })) } : {}) };
+}
+
+function tooManyProperties(n: number): ValidationError {
+  return new ValidationError(`Properties would hold ${n} entries; an artifact has at most ${maxProperties}.`, [{ path: '/Properties', message: `at most ${maxProperties} entries` }]);
+}
