@@ -18,3 +18,4 @@ export { jobLogGroups, logGroupNameOf, type JobLogGroup } from './shapes/job-log
 export { jobStatuses, secondaryStatuses, trainingInstanceTypes, processingInstanceTypes, type JobStatus, type SecondaryStatusName, type ResolvedImage, type JobChannelSpec, type JobOutputSpec, type JobSpec, type RunnerInput, type RunnerEvent, type RunnerLogLine } from './shapes/jobs-common.js';
 export type { TransformDriverConfig, TransformContainer } from './shapes/transform-jobs.js';
 export { CustomerMetadataKey } from './shapes/model-packages.js';
+export * as searchShapes from './shapes/search.js';

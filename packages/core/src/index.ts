@@ -47,3 +47,4 @@ export * from './datasets/index.js';
 export * from './registry/index.js';
 export * from './lineage/index.js';
 export * from './transform/index.js';
+export * from './search/index.js';

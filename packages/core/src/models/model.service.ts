@@ -96,8 +96,7 @@ export class ModelService {
 
   /** @throws ResourceNotFound. */
   async DescribeModel(input: InputOf<Ops['DescribeModel']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeModel']>> {
-    const r = await this.get(input.ModelName);
-    return { ...(r.request as object), ModelName: r.name, ModelArn: r.arn, CreationTime: r.creationTime, EnableNetworkIsolation: r.networkIsolation } as OutputOf<Ops['DescribeModel']>;
+    return describeModel(await this.get(input.ModelName));
   }
 
   async ListModels(input: InputOf<Ops['ListModels']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListModels']>> {
@@ -135,4 +134,9 @@ export class ModelService {
 
   /** Lets AddTags/ListTags find models by ARN. */
   exists = async (arn: string): Promise<boolean> => (await this.o.store.collection(modelsCollection).findOne('arn', arn)) !== undefined;
+}
+
+/** The DescribeModel answer for a record (Search's Model record too). */
+export function describeModel(r: ModelRecord): OutputOf<Ops['DescribeModel']> {
+  return { ...(r.request as object), ModelName: r.name, ModelArn: r.arn, CreationTime: r.creationTime, EnableNetworkIsolation: r.networkIsolation } as OutputOf<Ops['DescribeModel']>;
 }

@@ -66,11 +66,7 @@ export class ModelPackageGroupService {
 
   /** @throws ResourceNotFound. */
   async DescribeModelPackageGroup(input: InputOf<Ops['DescribeModelPackageGroup']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeModelPackageGroup']>> {
-    const g = await this.get(input.ModelPackageGroupName);
-    return {
-      ModelPackageGroupName: g.name, ModelPackageGroupArn: g.arn, CreationTime: g.creationTime, CreatedBy: g.createdBy, ModelPackageGroupStatus: 'Completed',
-      ...(g.description !== undefined ? { ModelPackageGroupDescription: g.description } : {}),
-    };
+    return describeModelPackageGroup(await this.get(input.ModelPackageGroupName));
   }
 
   async ListModelPackageGroups(input: InputOf<Ops['ListModelPackageGroups']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListModelPackageGroups']>> {
@@ -140,4 +136,12 @@ export class ModelPackageGroupService {
 
   /** Lets AddTags/ListTags find groups by ARN. */
   exists = async (arn: string): Promise<boolean> => (await this.o.store.collection(modelPackageGroupsCollection).findOne('arn', arn)) !== undefined;
+}
+
+/** The DescribeModelPackageGroup answer for a record (Search's ModelPackageGroup record too). */
+export function describeModelPackageGroup(g: ModelPackageGroupRecord): OutputOf<Ops['DescribeModelPackageGroup']> {
+  return {
+    ModelPackageGroupName: g.name, ModelPackageGroupArn: g.arn, CreationTime: g.creationTime, CreatedBy: g.createdBy, ModelPackageGroupStatus: 'Completed',
+    ...(g.description !== undefined ? { ModelPackageGroupDescription: g.description } : {}),
+  };
 }

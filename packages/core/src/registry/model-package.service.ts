@@ -200,14 +200,7 @@ export class ModelPackageService {
 
   /** @throws ResourceNotFound, ValidationException (a malformed name). */
   async DescribeModelPackage(input: InputOf<Ops['DescribeModelPackage']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeModelPackage']>> {
-    const r = await this.get(input.ModelPackageName);
-    return {
-      ...(r.doc as object),
-      ModelPackageName: r.name, ModelPackageArn: r.arn, CreationTime: r.creationTime, LastModifiedTime: r.lastModifiedTime,
-      ModelPackageStatus: 'Completed', ModelPackageStatusDetails: { ValidationStatuses: [], ImageScanStatuses: [] },
-      ...(r.groupName ? { ModelPackageGroupName: r.groupName, ModelPackageVersion: r.version as number } : {}),
-      ...(r.approvalStatus ? { ModelApprovalStatus: r.approvalStatus } : {}),
-    } as OutputOf<Ops['DescribeModelPackage']>;
+    return describeModelPackage(await this.get(input.ModelPackageName));
   }
 
   /** Unversioned packages unless a group or ModelPackageType says otherwise, as SageMaker lists them. */
@@ -356,4 +349,15 @@ export class ModelPackageService {
 
   /** Lets AddTags/ListTags find packages by ARN. */
   exists = async (arn: string): Promise<boolean> => (await this.o.store.collection(modelPackagesCollection).findOne('arn', arn)) !== undefined;
+}
+
+/** The DescribeModelPackage answer for a record (Search's ModelPackage record too). */
+export function describeModelPackage(r: ModelPackageRecord): OutputOf<Ops['DescribeModelPackage']> {
+  return {
+    ...(r.doc as object),
+    ModelPackageName: r.name, ModelPackageArn: r.arn, CreationTime: r.creationTime, LastModifiedTime: r.lastModifiedTime,
+    ModelPackageStatus: 'Completed', ModelPackageStatusDetails: { ValidationStatuses: [], ImageScanStatuses: [] },
+    ...(r.groupName ? { ModelPackageGroupName: r.groupName, ModelPackageVersion: r.version as number } : {}),
+    ...(r.approvalStatus ? { ModelApprovalStatus: r.approvalStatus } : {}),
+  } as OutputOf<Ops['DescribeModelPackage']>;
 }

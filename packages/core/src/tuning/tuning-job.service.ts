@@ -66,7 +66,11 @@ export class TuningJobService {
 
   /** @throws ResourceNotFound. */
   async DescribeHyperParameterTuningJob(input: In<'DescribeHyperParameterTuningJob'>, _ctx: RequestContext): Promise<Out<'DescribeHyperParameterTuningJob'>> {
-    const job = await this.get(input.HyperParameterTuningJobName);
+    return this.describeRecord(await this.get(input.HyperParameterTuningJobName));
+  }
+
+  /** The DescribeHyperParameterTuningJob answer for a record (Search's HyperParameterTuningJob record too). */
+  async describeRecord(job: TuningJobRecord): Promise<Out<'DescribeHyperParameterTuningJob'>> {
     const req = job.request as Record<string, unknown>;
     const objective = this.objectiveOf(job);
     const objectives = definitionObjectives(job);

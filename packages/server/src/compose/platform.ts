@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
-import { authorize, systemClock, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
+import { authorize, systemClock, SearchService, searchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { combineLogGroups, fixedLogGroups, jobCollections, jobLogGroupSource, LogStreamsService } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
@@ -12,7 +12,7 @@ import { datasetCollections } from '@loam/core';
 import { openEndpoints, type EndpointsCapability } from '../endpoints/endpoints.compose.js';
 import { endpointCollections } from '@loam/core';
 import { openRegistry, type RegistryCapability } from '../registry/registry.compose.js';
-import { registryCollections, lineageCollections } from '@loam/core';
+import { registryCollections, lineageCollections, lineageSyncCollections } from '@loam/core';
 import { dataAccessAuthorizer, dataPresenceCheck, readObjectUpTo, type DataPresenceCheck, type DataAccessAuthorizer } from '../operations/data-access-check.js';
 import { ownedObjectsCheck } from '../operations/owned-buckets.js';
 import { openTransform, type TransformCapability } from '../transform/transform.compose.js';
@@ -53,7 +53,7 @@ export interface Platform {
 }
 
 /** Every collection the capabilities declare; the metadata store migrates them on open. */
-export const allCollections = [...identityCollections, ...jobCollections, ...datasetCollections, ...endpointCollections, ...registryCollections, ...lineageCollections, ...tuningCollections];
+export const allCollections = [...identityCollections, ...jobCollections, ...datasetCollections, ...endpointCollections, ...registryCollections, ...lineageCollections, ...lineageSyncCollections, ...tuningCollections];
 
 function metadataUrl(config: Config): string {
   const m = config.metadata;
@@ -112,6 +112,8 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction, lineageReadCheck: (p, arn) => trackingAccess.runArnVisible(p, arn) });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, authorizeData });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
+    // Search finds only what the caller may describe.
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: (j) => tuning.service.describeRecord(j) }), authorize: authorizeAction });
     // CloudWatch Logs' read operations over the jobs' logs and the endpoints' model servers' output, in SageMaker's log groups.
     const jobLogGroups = fixedLogGroups({
       '/aws/sagemaker/TrainingJobs': jobLogGroupSource(jobs.training.jobs),
@@ -140,7 +142,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       registry,
       transform,
       tuning,
-      services: [identity, tags, jobs.training, jobs.processing, logs, new ExperimentsService(tracking, trackingAccess), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service],
+      services: [identity, tags, jobs.training, jobs.processing, logs, new ExperimentsService(tracking, trackingAccess), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service, search],
       close: async () => {
         await tuning.close();
         await registry.close();

@@ -1,0 +1,91 @@
+import { Type, type TObject, type TSchema } from '@sinclair/typebox';
+import { Input, MaxResults, NextToken, Output, SortOrder, TagList, Timestamp } from './common.js';
+import { literals } from './jobs-common.js';
+import { DescribeEndpointOutput } from './endpoints.js';
+import { DescribeModelOutput } from './models.js';
+import { DescribeModelPackageGroupOutput, DescribeModelPackageOutput } from './model-packages.js';
+import { DescribeTrainingJobOutput } from './training-jobs.js';
+import { DescribeHyperParameterTuningJobOutput } from './tuning-jobs.js';
+
+/** Every value of SageMaker's ResourceType; Loam searches those in `searchableResources`. */
+export const searchResourceTypes = [
+  'TrainingJob', 'Experiment', 'ExperimentTrial', 'ExperimentTrialComponent', 'Endpoint', 'Model', 'ModelPackage', 'ModelPackageGroup',
+  'Pipeline', 'PipelineExecution', 'FeatureGroup', 'FeatureMetadata', 'Image', 'ImageVersion', 'Project', 'HyperParameterTuningJob', 'ModelCard', 'PipelineVersion',
+] as const;
+export type SearchResourceType = (typeof searchResourceTypes)[number];
+
+export const searchOperators = ['Equals', 'NotEquals', 'GreaterThan', 'GreaterThanOrEqualTo', 'LessThan', 'LessThanOrEqualTo', 'Contains', 'Exists', 'NotExists', 'In'] as const;
+export type SearchOperator = (typeof searchOperators)[number];
+
+const PropertyName = Type.String({ minLength: 1, maxLength: 255, description: 'A property of the resource, as a dotted path into its search record: `TrainingJobStatus`, `HyperParameters.eta`, `Tags.team`, `Metrics.validation:auc`, `InputDataConfig.ChannelName`.' });
+
+export const SearchFilter = Type.Object({
+  Name: PropertyName,
+  Operator: Type.Optional(literals(searchOperators)),
+  Value: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Text, a number, `true`/`false`, or for timestamps an ISO 8601 date-time (`2024-05-01T12:00:00`, UTC when no zone is given); for `In`, comma-separated values.' })),
+}, { additionalProperties: false });
+const FilterList = Type.Array(SearchFilter, { minItems: 1, maxItems: 20 });
+
+export const SearchNestedFilters = Type.Object({
+  NestedPropertyName: Type.String({ minLength: 1, maxLength: 255, description: 'A list property (`InputDataConfig`): every filter must hold for the same element.' }),
+  Filters: FilterList,
+}, { additionalProperties: false });
+
+/** And/Or of filters, nested filters and sub-expressions: 50 of them at most in all, as in SageMaker. */
+export const SearchExpression = Type.Recursive((This) => Type.Object({
+  Filters: Type.Optional(FilterList),
+  NestedFilters: Type.Optional(Type.Array(SearchNestedFilters, { minItems: 1, maxItems: 20 })),
+  SubExpressions: Type.Optional(Type.Array(This, { minItems: 1, maxItems: 20 })),
+  Operator: Type.Optional(literals(['And', 'Or'])),
+}, { additionalProperties: false }), { $id: 'SearchExpression' });
+
+export const SearchInput = Input({
+  Resource: literals(searchResourceTypes),
+  SearchExpression: Type.Optional(SearchExpression),
+  SortBy: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'A property to sort by (default LastModifiedTime, or CreationTime where the resource has none).' })),
+  SortOrder: Type.Optional(SortOrder),
+  NextToken: Type.Optional(NextToken),
+  MaxResults: Type.Optional(MaxResults),
+  CrossAccountFilterOption: Type.Optional(literals(['SameAccount', 'CrossAccount'], 'Loam has one account: SameAccount, or CrossAccount which finds nothing.')),
+});
+
+const Tags = Output({ Tags: Type.Optional(TagList) });
+
+/** A Describe answer as Search returns it: without the members SageMaker's search record lacks, with the resource's Tags. */
+function described<T extends TObject, K extends keyof T['properties'] & string>(describe: T, describeOnly: readonly K[]) {
+  return Type.Composite([Type.Omit(describe, describeOnly), Tags]);
+}
+
+/** The record of each resource Loam searches, by the SearchRecord member that holds it. */
+export const searchRecordShapes = {
+  TrainingJob: described(DescribeTrainingJobOutput, ['ProfilerRuleConfigurations', 'ProfilerRuleEvaluationStatuses', 'ProfilingStatus']),
+  HyperParameterTuningJob: described(DescribeHyperParameterTuningJobOutput, []),
+  ModelPackage: described(DescribeModelPackageOutput, []),
+  ModelPackageGroup: described(DescribeModelPackageGroupOutput, []),
+  Endpoint: described(DescribeEndpointOutput, ['LastDeploymentConfig', 'PendingDeploymentSummary']),
+  // SageMaker's ModelDashboardModel: Loam fills its Model member (the model's endpoints and monitors are not joined).
+  Model: Output({ Model: Type.Optional(described(DescribeModelOutput, [])) }),
+} satisfies Record<string, TSchema>;
+
+export type SearchableResource = 'TrainingJob' | 'HyperParameterTuningJob' | 'ModelPackage' | 'ModelPackageGroup' | 'Endpoint' | 'Model';
+/** Resource values Loam searches, with the SearchRecord member each result is in. */
+export const searchableResources: Readonly<Record<SearchableResource, keyof typeof searchRecordShapes>> = {
+  TrainingJob: 'TrainingJob', HyperParameterTuningJob: 'HyperParameterTuningJob', ModelPackage: 'ModelPackage',
+  ModelPackageGroup: 'ModelPackageGroup', Endpoint: 'Endpoint', Model: 'Model',
+};
+
+const r = searchRecordShapes;
+export const SearchRecord = Output({
+  TrainingJob: Type.Optional(r.TrainingJob), HyperParameterTuningJob: Type.Optional(r.HyperParameterTuningJob), ModelPackage: Type.Optional(r.ModelPackage),
+  ModelPackageGroup: Type.Optional(r.ModelPackageGroup), Endpoint: Type.Optional(r.Endpoint), Model: Type.Optional(r.Model),
+});
+
+export const SearchOutput = Output({
+  Results: Type.Array(SearchRecord),
+  NextToken: Type.Optional(NextToken),
+});
+
+/** Whether a schema is a timestamp (epoch seconds on the wire, ISO 8601 in a filter's Value). */
+export function isTimestampSchema(schema: TSchema): boolean {
+  return (schema as { type?: unknown }).type === 'number' && schema.description === Timestamp.description;
+}

@@ -1,0 +1,35 @@
+import type { searchShapes } from '@loam/contracts';
+import type { CollectionSpec, Filter, Tag } from '../ports/metadata-store.js';
+import type { RecordProperties } from './search-expression.js';
+import type { SchemaNode } from './search-properties.js';
+
+/**
+ * One resource Search finds: where its records are, how each becomes its search record (the resource's
+ * Describe answer, as SageMaker's SearchRecord holds it), and who may see it.
+ */
+export interface SearchSource<R = any> {
+  readonly resource: searchShapes.SearchableResource;
+  /** The search record's shape, and names of the resource's own (`Metrics.<name>`). */
+  readonly props: RecordProperties;
+  readonly collection: CollectionSpec<R>;
+  /** Conditions every candidate meets in the store (the jobs table holds training and processing jobs). */
+  readonly filters?: readonly Filter<R>[];
+  /** The action a caller needs on the resource to see it in the results (its Describe). */
+  readonly readAction: string;
+  /** Sort properties the store orders by itself, to the indexed field (one every record has); others are sorted here. */
+  readonly storeOrder: Readonly<Record<string, keyof R & string>>;
+  /** SortBy when none is given: LastModifiedTime where the record has one, else CreationTime. */
+  readonly defaultSortBy: string;
+  arnOf(r: R): string;
+  /** The search record, with `tags` when given. */
+  record(r: R, tags: readonly Tag[] | undefined): Promise<Record<string, unknown>>;
+}
+
+/** A Describe answer as a search record: only the members the record's shape has, plus Tags when given. */
+export function asSearchRecord(describe: object, schema: SchemaNode, tags: readonly Tag[] | undefined): Record<string, unknown> {
+  const members = schema.properties ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(describe)) if (Object.hasOwn(members, k) && v !== undefined) out[k] = v;
+  if (tags) out['Tags'] = tags.map((t) => ({ Key: t.Key, Value: t.Value }));
+  return out;
+}

@@ -1,0 +1,72 @@
+import { searchShapes } from '@loam/contracts';
+import { describeEndpoint } from '../endpoints/endpoint.service.js';
+import { endpointsCollection, type EndpointRecord } from '../endpoints/endpoint.collections.js';
+import { jobsCollection, type JobRecord } from '../jobs/job.collections.js';
+import { describeTrainingJob } from '../jobs/training-job.service.js';
+import { modelsCollection, type ModelRecord } from '../models/model.collections.js';
+import { describeModel } from '../models/model.service.js';
+import { describeModelPackageGroup } from '../registry/model-package-group.service.js';
+import { describeModelPackage } from '../registry/model-package.service.js';
+import { modelPackageGroupsCollection, modelPackagesCollection, type ModelPackageGroupRecord, type ModelPackageRecord } from '../registry/registry.collections.js';
+import { tuningJobsCollection, type TuningJobRecord } from '../tuning/tuning.collections.js';
+import type { SchemaNode } from './search-properties.js';
+import { asSearchRecord, type SearchSource } from './search-source.js';
+
+const shape = (member: keyof typeof searchShapes.searchRecordShapes): SchemaNode => searchShapes.searchRecordShapes[member] as unknown as SchemaNode;
+
+export interface SearchSourcesOptions {
+  /** A tuning job's Describe answer (it reads the job's trials). */
+  readonly describeTuningJob: (job: TuningJobRecord) => Promise<object>;
+}
+
+/** The resources Loam searches, each over its own collection and Describe answer. */
+export function searchSources(o: SearchSourcesOptions): SearchSource[] {
+  const training: SearchSource<JobRecord> = {
+    resource: 'TrainingJob', collection: jobsCollection, filters: [{ field: 'kind', op: 'eq', value: 'training-job' }],
+    // SageMaker's Metrics.<name>: a final metric's value.
+    props: { schema: shape('TrainingJob'), aliases: { Metrics: { list: 'FinalMetricDataList', keyField: 'MetricName', valueField: 'Value' } } },
+    readAction: 'sagemaker:DescribeTrainingJob', defaultSortBy: 'LastModifiedTime',
+    storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', TrainingJobName: 'name' },
+    arnOf: (r) => r.arn,
+    record: async (r, tags) => asSearchRecord(describeTrainingJob(r), shape('TrainingJob'), tags),
+  };
+  const tuning: SearchSource<TuningJobRecord> = {
+    resource: 'HyperParameterTuningJob', collection: tuningJobsCollection, props: { schema: shape('HyperParameterTuningJob') },
+    readAction: 'sagemaker:DescribeHyperParameterTuningJob', defaultSortBy: 'LastModifiedTime',
+    storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', HyperParameterTuningJobName: 'name' },
+    arnOf: (r) => r.arn,
+    record: async (r, tags) => asSearchRecord(await o.describeTuningJob(r), shape('HyperParameterTuningJob'), tags),
+  };
+  const packages: SearchSource<ModelPackageRecord> = {
+    resource: 'ModelPackage', collection: modelPackagesCollection, props: { schema: shape('ModelPackage') },
+    readAction: 'sagemaker:DescribeModelPackage', defaultSortBy: 'LastModifiedTime',
+    storeOrder: { CreationTime: 'creationTime' },
+    arnOf: (r) => r.arn,
+    record: async (r, tags) => asSearchRecord(describeModelPackage(r), shape('ModelPackage'), tags),
+  };
+  // A group has no LastModifiedTime: its searches sort by CreationTime.
+  const groups: SearchSource<ModelPackageGroupRecord> = {
+    resource: 'ModelPackageGroup', collection: modelPackageGroupsCollection, props: { schema: shape('ModelPackageGroup') },
+    readAction: 'sagemaker:DescribeModelPackageGroup', defaultSortBy: 'CreationTime',
+    storeOrder: { CreationTime: 'creationTime', ModelPackageGroupName: 'name' },
+    arnOf: (r) => r.arn,
+    record: async (r, tags) => asSearchRecord(describeModelPackageGroup(r), shape('ModelPackageGroup'), tags),
+  };
+  const endpoints: SearchSource<EndpointRecord> = {
+    resource: 'Endpoint', collection: endpointsCollection, props: { schema: shape('Endpoint') },
+    readAction: 'sagemaker:DescribeEndpoint', defaultSortBy: 'LastModifiedTime',
+    storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', EndpointName: 'name' },
+    arnOf: (r) => r.arn,
+    record: async (r, tags) => asSearchRecord(describeEndpoint(r), shape('Endpoint'), tags),
+  };
+  // SageMaker's ModelDashboardModel: the model is its Model member (names are `Model.ModelName`, `Model.Tags.<key>`).
+  const modelShape = shape('Model').properties?.['Model'] as SchemaNode;
+  const models: SearchSource<ModelRecord> = {
+    resource: 'Model', collection: modelsCollection, props: { schema: shape('Model') },
+    readAction: 'sagemaker:DescribeModel', defaultSortBy: 'Model.CreationTime',
+    storeOrder: { 'Model.CreationTime': 'creationTime', 'Model.ModelName': 'name' },
+    arnOf: (r) => r.arn,
+    record: async (r, tags) => ({ Model: asSearchRecord(describeModel(r), modelShape, tags) }),
+  };
+  return [training, tuning, packages, groups, endpoints, models];
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import { AccessDeniedError } from '../kernel/errors.js';
+import { arnBase, ctxOf, loamError, openRegistry, spec } from '../registry/registry.test-support.js';
+import { SearchService } from './search.service.js';
+import { searchSources } from './search-sources.js';
+
+const alice = ctxOf('alice');
+
+/** Groups g0..g6 a second apart, descriptions in another order, tags team=a|b; versions 1..3 of g0. */
+async function fixture(authorize?: ActionAuthorizer, scanPageSize = 2) {
+  const { store, clock, groups, packages } = openRegistry();
+  const descriptions = ['delta', 'alpha', 'golf', 'charlie', 'echo', 'bravo', 'foxtrot'];
+  for (const [i, d] of descriptions.entries()) {
+    clock.advance(1000);
+    await groups.CreateModelPackageGroup({ ModelPackageGroupName: `g${i}`, ModelPackageGroupDescription: d, Tags: [{ Key: 'team', Value: i % 2 ? 'b' : 'a' }] }, alice);
+  }
+  for (const approval of ['Approved', 'Rejected', 'Approved'] as const) {
+    clock.advance(1000);
+    await packages.CreateModelPackage({ ModelPackageGroupName: 'g0', InferenceSpecification: spec(), ModelApprovalStatus: approval, Tags: [{ Key: 'stage', Value: approval }] }, alice);
+  }
+  // Tuning jobs are not searched here: their Describe reads trials, which these tests do not keep.
+  const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs in this store')) });
+  return new SearchService({ store, sources, scanPageSize, ...(authorize ? { authorize } : {}) });
+}
+
+type Search = Awaited<ReturnType<typeof fixture>>;
+type Input = Parameters<Search['Search']>[0];
+
+/** Every page through NextToken: the names of each page's records. */
+async function pages(search: Search, input: Input, member: 'ModelPackageGroup' | 'ModelPackage' = 'ModelPackageGroup'): Promise<string[][]> {
+  const out: string[][] = [];
+  let token: string | undefined;
+  do {
+    const r = await search.Search({ ...input, ...(token ? { NextToken: token } : {}) }, alice);
+    out.push(r.Results.map((x) => {
+      const rec = x[member] as Record<string, unknown>;
+      return member === 'ModelPackage' ? `${rec['ModelPackageGroupName']}/${rec['ModelPackageVersion']}` : rec['ModelPackageGroupName'] as string;
+    }));
+    token = r.NextToken;
+  } while (token);
+  return out;
+}
+
+describe('Search over the metadata store', () => {
+  it('groups sort by CreationTime, newest first, by default, paged with NextToken; each result is the Describe answer with Tags', async () => {
+    const search = await fixture();
+    expect(await pages(search, { Resource: 'ModelPackageGroup', MaxResults: 3 })).toEqual([['g6', 'g5', 'g4'], ['g3', 'g2', 'g1'], ['g0']]);
+    const first = (await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 1, SortOrder: 'Ascending' }, alice)).Results[0];
+    expect(first).toEqual({
+      ModelPackageGroup: {
+        ModelPackageGroupName: 'g0', ModelPackageGroupArn: `${arnBase}:model-package-group/g0`, ModelPackageGroupDescription: 'delta',
+        CreationTime: 1_700_000_001, CreatedBy: { UserProfileName: 'alice', IamIdentity: { Arn: 'arn:loam:iam::123456789012:user/alice', PrincipalId: 'id-alice' } },
+        ModelPackageGroupStatus: 'Completed', Tags: [{ Key: 'team', Value: 'a' }],
+      },
+    });
+  });
+
+  it('pages through records with equal sort values once each, in the store order (key order within a value)', async () => {
+    const { store, groups } = openRegistry();
+    for (const n of ['t3', 't1', 't4', 't0', 't2']) await groups.CreateModelPackageGroup({ ModelPackageGroupName: n }, alice);
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), scanPageSize: 2 });
+    expect(await pages(search, { Resource: 'ModelPackageGroup', MaxResults: 2 })).toEqual([['t4', 't3'], ['t2', 't1'], ['t0']]);
+    expect(await pages(search, { Resource: 'ModelPackageGroup', MaxResults: 2, SortOrder: 'Ascending' })).toEqual([['t0', 't1'], ['t2', 't3'], ['t4']]);
+  });
+
+  it('filters on tags and sorts by a property the store does not order by, every match once across pages', async () => {
+    const search = await fixture();
+    const byTeam = { Filters: [{ Name: 'Tags.team', Operator: 'Equals' as const, Value: 'a' }] };
+    expect(await pages(search, { Resource: 'ModelPackageGroup', SearchExpression: byTeam, SortBy: 'ModelPackageGroupDescription', SortOrder: 'Ascending', MaxResults: 1 }))
+      .toEqual([['g0'], ['g4'], ['g6'], ['g2']]);
+    expect(await pages(search, { Resource: 'ModelPackageGroup', SortBy: 'ModelPackageGroupDescription', MaxResults: 2 }))
+      .toEqual([['g2', 'g6'], ['g4', 'g0'], ['g3', 'g5'], ['g1']]);
+  });
+
+  it('model packages: ModelApprovalStatus and Tags filters, sorted by version', async () => {
+    const search = await fixture();
+    const approved = { Filters: [{ Name: 'ModelApprovalStatus', Operator: 'Equals' as const, Value: 'Approved' }] };
+    expect(await pages(search, { Resource: 'ModelPackage', SearchExpression: approved }, 'ModelPackage')).toEqual([['g0/3', 'g0/1']]);
+    expect(await pages(search, { Resource: 'ModelPackage', SortBy: 'ModelPackageVersion', SortOrder: 'Ascending', MaxResults: 2 }, 'ModelPackage')).toEqual([['g0/1', 'g0/2'], ['g0/3']]);
+    const r = await search.Search({ Resource: 'ModelPackage', SearchExpression: { Filters: [{ Name: 'Tags.stage', Value: 'Rejected' }] } }, alice);
+    expect(r.Results.map((x) => [x.ModelPackage?.ModelPackageVersion, x.ModelPackage?.Tags])).toEqual([[2, [{ Key: 'stage', Value: 'Rejected' }]]]);
+  });
+
+  it('finds only what the caller may describe, in either sort path; the refused never reach a page or a token', async () => {
+    const denied = new Set([`${arnBase}:model-package-group/g5`, `${arnBase}:model-package-group/g2`]);
+    const calls: string[] = [];
+    const authorize: ActionAuthorizer = async (_p, action, arn) => {
+      calls.push(action);
+      if (denied.has(arn)) throw new AccessDeniedError(`not ${arn}`);
+    };
+    const search = await fixture(authorize);
+    expect(await pages(search, { Resource: 'ModelPackageGroup', MaxResults: 2 })).toEqual([['g6', 'g4'], ['g3', 'g1'], ['g0']]);
+    expect(await pages(search, { Resource: 'ModelPackageGroup', SortBy: 'ModelPackageGroupDescription', SortOrder: 'Ascending', MaxResults: 2 }))
+      .toEqual([['g1', 'g3'], ['g0', 'g4'], ['g6']]);
+    expect(new Set(calls)).toEqual(new Set(['sagemaker:DescribeModelPackageGroup']));
+  });
+
+  it('refuses an unsupported resource, a bad SortBy, MaxResults out of range, and tokens it did not issue for this search', async () => {
+    const search = await fixture();
+    const refusal = async (input: Input) => {
+      const e = await loamError(search.Search(input, alice));
+      return [e.code, e.fields?.[0]?.path, e.message];
+    };
+    expect(await refusal({ Resource: 'Experiment' })).toEqual(['ValidationException', '/Resource', expect.stringMatching(/^Search of Experiment is not supported by Loam: it searches TrainingJob, /)]);
+    expect((await refusal({ Resource: 'ModelPackageGroup', SortBy: 'LastModifiedTime' })).slice(0, 2)).toEqual(['ValidationException', '/SortBy']);
+    expect((await refusal({ Resource: 'ModelPackageGroup', SortBy: 'CreatedBy' })).slice(0, 2)).toEqual(['ValidationException', '/SortBy']);
+    expect((await refusal({ Resource: 'ModelPackageGroup', MaxResults: 101 })).slice(0, 2)).toEqual(['ValidationException', '/MaxResults']);
+    expect((await refusal({ Resource: 'ModelPackageGroup', NextToken: 'not-a-token' })).slice(0, 2)).toEqual(['ValidationException', '/NextToken']);
+    const token = (await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 1 }, alice)).NextToken as string;
+    expect(await refusal({ Resource: 'ModelPackageGroup', MaxResults: 1, SortOrder: 'Ascending', NextToken: token })).toEqual(['ValidationException', '/NextToken', expect.stringMatching(/another search/)]);
+  });
+
+  it('CrossAccount finds nothing: Loam is one account', async () => {
+    const search = await fixture();
+    expect(await search.Search({ Resource: 'ModelPackageGroup', CrossAccountFilterOption: 'CrossAccount' }, alice)).toEqual({ Results: [] });
+  });
+});
