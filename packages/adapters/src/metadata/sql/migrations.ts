@@ -59,19 +59,27 @@ async function updateRegistry(db: Db, table: string, change: (r: Registered) => 
   await db.updateTable('collections').set({ spec: JSON.stringify(spec) }).where('name', '=', table).execute();
 }
 
-/** Copies a newly indexed field from every stored document into its column, in key order. */
+/**
+ * Copies a newly indexed field from every stored document into its column, in key order, 500 rows a
+ * transaction where the migration runs outside one (SQLite): one commit, so one fsync, per row made
+ * indexing 86,400 stored metric minutes take minutes.
+ */
 async function backfill(db: Db, table: string, field: string, type: IndexType): Promise<void> {
   const column = indexColumn(field);
   let after: string | undefined;
   for (;;) {
-    let q = db.selectFrom(table).select([KEY_COLUMN, 'doc']).orderBy(KEY_COLUMN).limit(500);
-    if (after !== undefined) q = q.where(KEY_COLUMN, '>', after);
-    const rows = (await q.execute()) as { pk: string; doc: string }[];
-    for (const r of rows) {
-      const v = (JSON.parse(r.doc) as Record<string, unknown>)[field] ?? null;
-      // A value written before the field was indexed may not fit; it stays unindexed (NULL).
-      await db.updateTable(table).set({ [column]: fitsType(type, v) ? v : null }).where(KEY_COLUMN, '=', r.pk).execute();
-    }
+    const batch = async (tx: Db) => {
+      let q = tx.selectFrom(table).select([KEY_COLUMN, 'doc']).orderBy(KEY_COLUMN).limit(500);
+      if (after !== undefined) q = q.where(KEY_COLUMN, '>', after);
+      const rows = (await q.execute()) as { pk: string; doc: string }[];
+      for (const r of rows) {
+        const v = (JSON.parse(r.doc) as Record<string, unknown>)[field] ?? null;
+        // A value written before the field was indexed may not fit; it stays unindexed (NULL).
+        await tx.updateTable(table).set({ [column]: fitsType(type, v) ? v : null }).where(KEY_COLUMN, '=', r.pk).execute();
+      }
+      return rows;
+    };
+    const rows = db.isTransaction ? await batch(db) : await db.transaction().execute(batch);
     if (rows.length < 500) return;
     after = rows[rows.length - 1]!.pk;
   }
