@@ -9,16 +9,32 @@ import { flowRunsSpec, flowVersionsSpec, type FlowRunRecord } from '../datasets/
 import { modelPackagesCollection } from '../registry/registry.collections.js';
 import { packageRefOf } from '../registry/package-refs.js';
 import type { LineageRecorder } from './lineage-recorder.js';
+import { lineageSyncMarksCollection } from './lineage-sync.collections.js';
 
 /** One followed collection: its records changed at or after the watermark are turned into edges. */
 interface Source<T> {
   readonly spec: CollectionSpec<T>;
   readonly field: keyof T & string;
   readonly filters?: readonly Filter<T>[];
-  readonly record: (r: T) => Promise<void>;
+  /** Records `r`'s edges through `rec` (and reads through `store`): both write in the batch's transaction. */
+  readonly record: (r: T, rec: LineageRecorder, store: MetadataStore) => Promise<void>;
   /** Records still changing without moving `field` (a run in progress): the watermark waits for them. */
   readonly done?: (r: T) => boolean;
+  /**
+   * How far before its stored watermark a new process reads again, in `field`'s unit: a write whose
+   * time was taken before another's but committed after it (so after a pass had moved past its time)
+   * is read again at the next start, as the full re-read every start did before the watermark was kept.
+   */
+  readonly lag: number;
 }
+
+/** Records read and recorded per transaction; between two, the event loop serves requests. */
+export const LINEAGE_SYNC_BATCH = 100;
+/** The lowest time a listing asks for: a bound on the field lets it be read through the field's index. */
+const EARLIEST = Number.MIN_SAFE_INTEGER;
+const SECONDS_LAG = 600;
+const MS_LAG = SECONDS_LAG * 1000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface LineageSyncOptions {
   readonly store: MetadataStore;
@@ -27,6 +43,8 @@ export interface LineageSyncOptions {
   readonly logger: Logger;
   /** How often changed records are looked for. Default 2 s. */
   readonly intervalMs?: number;
+  /** Records per batch (one transaction each). Default {@link LINEAGE_SYNC_BATCH}. */
+  readonly batchSize?: number;
 }
 
 /**
@@ -36,6 +54,11 @@ export interface LineageSyncOptions {
  * dataset → dataset version data, dataset → flow run → its outputs. Each pass reads only the records changed since the last one (an
  * indexed time query); edges are idempotent, so re-reading a record is harmless. QueryLineage runs a
  * pass first, so queries never see stale lineage.
+ *
+ * A pass works in batches: each batch's edges and the watermark they reach commit in one transaction
+ * (`lineage_sync_marks`), then the event loop takes a turn, so requests are served during a long pass
+ * (the first start over a store of jobs without edges) and a process that dies mid-pass resumes at
+ * its last committed batch instead of reading every record again.
  */
 export class LineageSync {
   readonly #watermarks = new Map<string, number>();
@@ -46,51 +69,51 @@ export class LineageSync {
   readonly #sources: Source<any>[];
 
   constructor(private readonly o: LineageSyncOptions) {
-    const r = o.recorder;
     const arn = (kind: string, name: string) => resourceArn(o.partition, kind, name);
     this.#sources = [
       {
         spec: jobsCollection, field: 'lastModifiedTime', filters: [{ field: 'kind', op: 'in', value: ['training-job', 'processing-job'] }],
-        record: async (j: JobRecord) => {
+        lag: SECONDS_LAG,
+        record: async (j: JobRecord, r) => {
           for (const c of j.spec.channels) await r.input(c.s3Uri, j.arn);
           if (j.modelArtifacts) await r.output(j.arn, j.modelArtifacts, 'Model');
           if (j.status === 'Completed' && j.kind === 'processing-job') for (const out of j.spec.outputs) await r.output(j.arn, out.s3Uri);
         },
       } satisfies Source<JobRecord>,
       {
-        spec: modelsCollection, field: 'creationTime',
-        record: async (m: ModelRecord) => {
+        spec: modelsCollection, field: 'creationTime', lag: SECONDS_LAG,
+        record: async (m: ModelRecord, r, store) => {
           for (const c of m.containers) if (c.modelDataUrl) await r.input(c.modelDataUrl, m.arn, 'Model');
           const req = m.request as { PrimaryContainer?: { ModelPackageName?: string }; Containers?: { ModelPackageName?: string }[] };
           for (const c of [req.PrimaryContainer, ...(req.Containers ?? [])]) {
-            if (c?.ModelPackageName) await r.link(await this.packageArn(c.ModelPackageName), m.arn, 'ContributedTo');
+            if (c?.ModelPackageName) await r.link(await this.packageArn(store, c.ModelPackageName), m.arn, 'ContributedTo');
           }
         },
       } satisfies Source<ModelRecord>,
       {
-        spec: endpointConfigsCollection, field: 'creationTime',
-        record: async (c: EndpointConfigRecord) => {
+        spec: endpointConfigsCollection, field: 'creationTime', lag: SECONDS_LAG,
+        record: async (c: EndpointConfigRecord, r) => {
           for (const v of c.request.ProductionVariants) if (v.ModelName) await r.link(arn('model', v.ModelName), c.arn, 'ContributedTo');
         },
       } satisfies Source<EndpointConfigRecord>,
       {
-        spec: endpointsCollection, field: 'lastModifiedTime',
-        record: async (e: EndpointRecord) => r.link(arn('endpoint-config', e.configName), e.arn, 'ContributedTo'),
+        spec: endpointsCollection, field: 'lastModifiedTime', lag: SECONDS_LAG,
+        record: async (e: EndpointRecord, r) => r.link(arn('endpoint-config', e.configName), e.arn, 'ContributedTo'),
       } satisfies Source<EndpointRecord>,
       {
-        spec: datasetVersionsSpec, field: 'createdAt',
-        record: async (v: DatasetVersionRecord) => {
+        spec: datasetVersionsSpec, field: 'createdAt', lag: MS_LAG,
+        record: async (v: DatasetVersionRecord, r) => {
           const dataset = arn('dataset', v.datasetName);
           await r.input(v.sourceUri, dataset);
           await r.output(dataset, v.dataUri);
         },
       } satisfies Source<DatasetVersionRecord>,
       {
-        spec: flowRunsSpec, field: 'createdAt', done: (run: FlowRunRecord) => run.status !== 'InProgress',
-        record: async (run: FlowRunRecord) => {
+        spec: flowRunsSpec, field: 'createdAt', done: (run: FlowRunRecord) => run.status !== 'InProgress', lag: MS_LAG,
+        record: async (run: FlowRunRecord, r, store) => {
           if (run.status !== 'Completed') return;
           const runArn = arn('flow-run', run.runId);
-          const version = (await o.store.collection(flowVersionsSpec).get(versionId(run.flowName, run.flowVersion)))?.value;
+          const version = (await store.collection(flowVersionsSpec).get(versionId(run.flowName, run.flowVersion)))?.value;
           for (const n of version?.definition.nodes ?? []) if (n.type === 'source' && n.dataset) await r.link(arn('dataset', n.dataset.name), runArn, 'ContributedTo');
           for (const out of run.outputs) await r.output(runArn, out.s3Uri);
         },
@@ -99,10 +122,10 @@ export class LineageSync {
   }
 
   /** The stored ARN of a package reference (the ARN as created, whatever case the reference uses). */
-  private async packageArn(ref: string): Promise<string> {
+  private async packageArn(store: MetadataStore, ref: string): Promise<string> {
     try {
       const key = packageRefOf(ref, this.o.partition).key;
-      return (await this.o.store.collection(modelPackagesCollection).get(key))?.value.arn ?? resourceArn(this.o.partition, 'model-package', key);
+      return (await store.collection(modelPackagesCollection).get(key))?.value.arn ?? resourceArn(this.o.partition, 'model-package', key);
     } catch {
       return ref;
     }
@@ -129,31 +152,58 @@ export class LineageSync {
     for (const s of this.#sources) await this.#follow(s);
   }
 
+  /** The watermark a new process starts from: the stored one less the source's lag, or none. */
+  async #resumeAt(s: Source<unknown>): Promise<number> {
+    const stored = await this.o.store.collection(lineageSyncMarksCollection).get(s.spec.name);
+    return stored === undefined ? Number.NEGATIVE_INFINITY : stored.value.watermark - s.lag;
+  }
+
   async #follow<T>(s: Source<T>): Promise<void> {
-    const since = this.#watermarks.get(s.spec.name) ?? Number.NEGATIVE_INFINITY;
+    const name = s.spec.name;
+    if (!this.#watermarks.has(name)) this.#watermarks.set(name, await this.#resumeAt(s as Source<unknown>));
+    const since = this.#watermarks.get(name)!;
     const coll = this.o.store.collection(s.spec);
+    const seen = this.#seen.get(name) ?? new Map<string, number>();
+    this.#seen.set(name, seen);
     let nextToken: string | undefined;
     // The first record still in progress holds the watermark, so the next pass reads it again.
-    let held: number | undefined;
+    let held = false;
     do {
       const page = await coll.list({
-        filters: [...(s.filters ?? []), ...(Number.isFinite(since) ? [{ field: s.field, op: 'gte' as const, value: since }] : [])],
-        sortBy: s.field, sortOrder: 'Ascending', maxResults: 500, ...(nextToken ? { nextToken } : {}),
+        filters: [...(s.filters ?? []), { field: s.field, op: 'gte' as const, value: Number.isFinite(since) ? since : EARLIEST }],
+        sortBy: s.field, sortOrder: 'Ascending', maxResults: this.o.batchSize ?? LINEAGE_SYNC_BATCH, ...(nextToken ? { nextToken } : {}),
       });
-      const seen = this.#seen.get(s.spec.name) ?? new Map<string, number>();
-      this.#seen.set(s.spec.name, seen);
+      const todo: { value: T; key: string; t: number }[] = [];
+      let watermark = this.#watermarks.get(name)!;
       for (const { value } of page.items) {
         const t = value[s.field] as unknown as number;
         const key = String(value[s.spec.key]);
-        if (seen.get(key) !== t || (s.done && !s.done(value))) {
-          await s.record(value);
-          seen.set(key, t);
-        }
-        if (typeof t !== 'number' || held !== undefined) continue;
-        if (s.done && !s.done(value)) held = t;
-        else this.#watermarks.set(s.spec.name, Math.max(this.#watermarks.get(s.spec.name) ?? t, t));
+        if (seen.get(key) !== t || (s.done && !s.done(value))) todo.push({ value, key, t });
+        if (typeof t !== 'number' || held) continue;
+        if (s.done && !s.done(value)) held = true;
+        else watermark = Math.max(watermark, t);
       }
+      const moved = watermark > this.#watermarks.get(name)!;
+      if (todo.length > 0 || moved) {
+        // The batch's edges and the watermark past them commit together: a crash loses neither alone.
+        await this.o.store.transaction(async (tx) => {
+          const rec = this.o.recorder.within(tx);
+          for (const { value } of todo) await s.record(value, rec, tx);
+          if (moved) await this.#storeMark(tx, name, watermark);
+        });
+      }
+      for (const { key, t } of todo) seen.set(key, t);
+      this.#watermarks.set(name, watermark);
       nextToken = page.nextToken;
+      await nextTurn();
     } while (nextToken);
+  }
+
+  /** Stores a source's watermark; never moves a stored one back (another server may be ahead). */
+  async #storeMark(tx: MetadataStore, source: string, watermark: number): Promise<void> {
+    const marks = tx.collection(lineageSyncMarksCollection);
+    const cur = await marks.get(source);
+    if (cur === undefined) await marks.insert({ source, watermark });
+    else if (cur.value.watermark < watermark) await marks.update(source, cur.version, { source, watermark });
   }
 }

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { artifactArn, jobsCollection, lineageSyncMarksCollection, LineageSync, silentLogger, type MetadataStore } from '@loam/core';
+import { openSqlMetadataStore } from '@loam/adapters';
+import { allCollections } from '../compose/platform.js';
+import { job, NotingRecorder, partition, seedJobs, T0 } from './lineage-sync.test-support.js';
+
+/*
+ * The lineage sync over a store whose jobs have no edges (seeded straight into SQLite, or upgraded from
+ * before the sync): its first pass records every job's edges. It held the event loop (and with it every
+ * request) for the whole pass, 94 s over 20,000 jobs, and a process killed during it started over.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '../../../..');
+const dir = mkdtempSync(join(tmpdir(), 'loam-lineage-sync-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const open = (name: string) => openSqlMetadataStore({ url: `sqlite:${join(dir, name)}`, collections: allCollections });
+
+/** Every job's edges: its channel's data → the job → its model artifact. */
+async function expectEdgesOfEveryJob(store: MetadataStore, n: number): Promise<void> {
+  const missing: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const j = job(i);
+    const up = (await store.lineage.edges(j.arn, 'upstream')).map((e) => e.sourceArn);
+    const down = (await store.lineage.edges(j.arn, 'downstream')).map((e) => e.destinationArn);
+    if (!up.includes(artifactArn(partition, j.spec.channels[0]!.s3Uri)) || !down.includes(artifactArn(partition, j.modelArtifacts!))) missing.push(j.name);
+  }
+  expect(missing).toEqual([]);
+}
+
+describe('lineage sync over jobs without edges', () => {
+  it('serves store reads between its batches, and records every job', async () => {
+    const store = await open('yields.db');
+    try {
+      await seedJobs(store, 600);
+      const sync = new LineageSync({ store, partition, recorder: new NotingRecorder(store), logger: silentLogger, batchSize: 50 });
+      let syncing = true;
+      let reads = 0;
+      // A client's request: a read whenever the event loop gets a turn, while the pass runs.
+      const client = (async () => {
+        while (syncing) {
+          await new Promise((r) => setTimeout(r, 1));
+          if (syncing && (await store.collection(jobsCollection).get(job(7).id))) reads++;
+        }
+      })();
+      await sync.syncOnce();
+      syncing = false;
+      await client;
+      // 600 jobs in batches of 50: at least one read between each two.
+      expect(reads).toBeGreaterThanOrEqual(11);
+      await expectEdgesOfEveryJob(store, 600);
+      expect((await store.collection(lineageSyncMarksCollection).get('jobs'))?.value.watermark).toBe(T0 + 599 * 3600);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('a process killed mid-pass: the next one records only the jobs it had not committed, and every job ends with its edges', async () => {
+    const n = 1000;
+    const seeded = await open('crash.db');
+    await seedJobs(seeded, n);
+    await seeded.close();
+    const child = spawn(process.execPath, ['--conditions=loam-src', '--import', 'tsx', join(here, 'lineage-sync-crash.test-support.ts'), `sqlite:${join(dir, 'crash.db')}`], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<string | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    await expect.poll(() => out, { timeout: 60_000, interval: 20 }).toContain('ready');
+    // Kill it once a quarter of the jobs are committed (the mark says so), wherever it is then.
+    const store = await open('crash.db');
+    try {
+      const marks = store.collection(lineageSyncMarksCollection);
+      await expect.poll(async () => (await marks.get('jobs'))?.value.watermark ?? 0, { timeout: 60_000, interval: 5 }).toBeGreaterThanOrEqual(T0 + 250 * 3600);
+      child.kill('SIGKILL');
+      expect(await exited, `stdout: ${out} stderr: ${err}`).toBe('SIGKILL');
+      expect(out).not.toContain('done');
+      const mark = (await marks.get('jobs'))!.value.watermark;
+      expect(mark).toBeLessThan(T0 + (n - 1) * 3600);
+
+      const recorder = new NotingRecorder(store);
+      await new LineageSync({ store, partition, recorder, logger: silentLogger }).syncOnce();
+      // Resumed at the mark less the lag (10 minutes: the one job at the mark), not from the first job.
+      const expected = Array.from({ length: n }, (_, i) => job(i)).filter((j) => j.lastModifiedTime >= mark - 600).map((j) => j.arn);
+      expect([...recorder.inputsOf].sort()).toEqual(expected.sort());
+      await expectEdgesOfEveryJob(store, n);
+      expect((await marks.get('jobs'))?.value.watermark).toBe(T0 + (n - 1) * 3600);
+    } finally {
+      child.kill('SIGKILL');
+      await store.close();
+    }
+  }, 180_000);
+});
