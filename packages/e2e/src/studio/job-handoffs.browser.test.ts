@@ -7,7 +7,7 @@ import { repoRoot } from './studio-build.test-support.js';
 // What a data scientist walking Studio from data to a registered model needs, in Chromium against a real
 // Loam: the import form names the dataset after its file; the create forms propose an execution role from the session (the account's LoamExecution, then the one
 // they last submitted) instead of a role of account 000000000000; a completed training job's page leads on
-// to a model (Create model, filled in from the job); the registry's artifact list says which job wrote each
+// to a model (Create model, filled in from the job, its VPC and network isolation included); the registry's artifact list says which job wrote each
 // model.tar.gz and how it scored; registering a version says which version it made.
 
 // A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
@@ -106,6 +106,46 @@ describe('Handing a trained job on in Studio', { retry: 0 }, () => {
     expect(model.ExecutionRoleArn).toBe(teamRole());
   });
 
+  it('carries a job’s VPC and network isolation into the model Create model makes, as estimator.create_model() does', async () => {
+    const { t, page } = studio;
+    const vpc = { Subnets: ['subnet-0bc15a7e'], SecurityGroupIds: ['sg-0bc15a7e'] };
+    await t.admin.CreateTrainingJob({
+      TrainingJobName: 'bc-isolated',
+      RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+      AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+      HyperParameters: { num_round: '5', objective: 'reg:squarederror' },
+      InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/bc/train/' } } }],
+      OutputDataConfig: { S3OutputPath: 's3://models/' },
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+      StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      VpcConfig: vpc,
+      EnableNetworkIsolation: true,
+    });
+    await expect.poll(async () => (await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-isolated' })).TrainingJobStatus, { timeout: 120_000, interval: 500 }).toBe('Completed');
+    await nav('Training jobs').click();
+    await page.getByRole('link', { name: 'bc-isolated', exact: true }).click();
+    await heading('bc-isolated').waitFor();
+    await page.getByRole('button', { name: 'Create model' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create model' });
+    const name = dialog.locator('[name="ModelName"]');
+    await expect.poll(() => name.inputValue()).toMatch(/^bc-isolated-\d{14}$/);
+    const model = await name.inputValue();
+    // Shown in the form, not tucked under More settings: the user sees what the model inherits.
+    expect(await dialog.getByRole('switch', { name: /^Enable network isolation/ }).isChecked()).toBe(true);
+    await dialog.getByText('subnet-0bc15a7e').waitFor();
+    await dialog.getByText('sg-0bc15a7e').waitFor();
+    await check('jh03-create-model-isolated-job');
+    await dialog.getByRole('button', { name: 'Create model' }).click();
+    await heading(model).waitFor();
+    const m = await t.admin.DescribeModel({ ModelName: model });
+    expect([m.VpcConfig, m.EnableNetworkIsolation]).toEqual([vpc, true]);
+    // A job without them makes a model without them.
+    const plain = (await t.admin.ListModels({})).Models.map((x) => x.ModelName).find((n) => n.startsWith('bc-xgb-'));
+    expect(plain).toBeDefined();
+    const p = await t.admin.DescribeModel({ ModelName: plain! });
+    expect([p.VpcConfig, p.EnableNetworkIsolation ?? false]).toEqual([undefined, false]);
+  }, 180_000);
+
   it('says which job wrote each offered artifact and how it scored, and which version a registration made', async () => {
     const { t, page } = studio;
     const rmse = (await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' })).FinalMetricDataList?.find((m) => m.MetricName === 'train:rmse');
@@ -119,7 +159,7 @@ describe('Handing a trained job on in Studio', { retry: 0 }, () => {
     await url.fill('s3://');
     const option = page.getByRole('option', { name: artifact });
     await option.getByText(/^bc-xgb · train:rmse \d/).waitFor();
-    await check('jh03-artifact-options');
+    await check('jh04-artifact-options');
     await option.click();
     await expect.poll(() => url.inputValue()).toBe(artifact);
     await dialog.getByRole('button', { name: 'Register version' }).click();

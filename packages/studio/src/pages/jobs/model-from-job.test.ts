@@ -27,6 +27,20 @@ describe('a model made from a training job', () => {
     ]);
   });
 
+  it('carries the job’s VPC and network isolation, as the SDK’s estimator.create_model() does', () => {
+    const job = {
+      TrainingJobName: 'isolated',
+      AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1' },
+      ModelArtifacts: { S3ModelArtifacts: 's3://m/model.tar.gz' },
+      VpcConfig: { Subnets: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0c'] },
+      EnableNetworkIsolation: true,
+    };
+    expect(modelFromJob(job, now)).toMatchObject({ 'VpcConfig.Subnets': ['subnet-0a', 'subnet-0b'], 'VpcConfig.SecurityGroupIds': ['sg-0c'], EnableNetworkIsolation: true });
+    // A job without them leaves them out.
+    const plain = modelFromJob({ ...job, VpcConfig: undefined, EnableNetworkIsolation: false }, now)!;
+    expect(Object.keys(plain).filter((k) => k.startsWith('VpcConfig') || k === 'EnableNetworkIsolation')).toEqual([]);
+  });
+
   it('is offered in the registry under the job that wrote it, validation metrics first', () => {
     const end = Date.parse('2026-11-28T13:44:00Z') / 1000;
     const metrics = [{ MetricName: 'train:auc', Value: 0.999 }, { MetricName: 'validation:auc', Value: 0.998377 }, { MetricName: 'validation:logloss', Value: 0.1 }];

@@ -7,6 +7,8 @@ export interface TrainedJob {
   readonly AlgorithmSpecification?: { readonly TrainingImage?: string | undefined } | undefined;
   readonly HyperParameters?: Readonly<Record<string, string>> | undefined;
   readonly ModelArtifacts?: { readonly S3ModelArtifacts?: string | undefined } | undefined;
+  readonly VpcConfig?: { readonly Subnets?: readonly string[] | undefined; readonly SecurityGroupIds?: readonly string[] | undefined } | undefined;
+  readonly EnableNetworkIsolation?: boolean | undefined;
 }
 
 /** A hyperparameter as the SageMaker Python SDK writes it: JSON (`"train.py"`), else the raw string. */
@@ -28,8 +30,10 @@ const scriptSettings: readonly (readonly [string, string])[] = [
 /**
  * CreateModel's form filled in from a completed training job, as the SageMaker console's "Create model" on
  * a job page and the Python SDK's `estimator.create_model()` do: the training image serves the job's
- * model.tar.gz; a script-mode job's entry point and source directory become the model's environment.
- * Undefined while the job has no model artifact.
+ * model.tar.gz; a script-mode job's entry point and source directory become the model's environment; the
+ * job's VPC (subnets and security groups) and network isolation carry over, as `create_model()` passes
+ * `vpc_config=self.get_vpc_config()` and `enable_network_isolation=self.enable_network_isolation()` (a
+ * model trained without network access is served without it). The role is the form's proposal. Undefined while the job has no model artifact.
  */
 export function modelFromJob(job: TrainedJob, now = new Date()): FormValues | undefined {
   const artifact = job.ModelArtifacts?.S3ModelArtifacts;
@@ -42,5 +46,8 @@ export function modelFromJob(job: TrainedJob, now = new Date()): FormValues | un
     'PrimaryContainer.Image': image,
     'PrimaryContainer.ModelDataUrl': artifact,
     ...(environment.length > 0 ? { 'PrimaryContainer.Environment': environment } : {}),
+    ...(job.VpcConfig?.Subnets?.length ? { 'VpcConfig.Subnets': [...job.VpcConfig.Subnets] } : {}),
+    ...(job.VpcConfig?.SecurityGroupIds?.length ? { 'VpcConfig.SecurityGroupIds': [...job.VpcConfig.SecurityGroupIds] } : {}),
+    ...(job.EnableNetworkIsolation ? { EnableNetworkIsolation: true } : {}),
   };
 }
