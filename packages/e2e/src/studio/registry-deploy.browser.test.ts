@@ -6,6 +6,7 @@ import { breastCancerRows, trainBreastCancerJob } from './loam.test-support.js';
 // version is registered in a model group with the job's model artifact picked from the offered ones, and
 // the registry's Deploy creates the model, an endpoint config (one variant, data capture) and an endpoint
 // in one form, whose page opens and goes InService. The model page's Deploy is the same form without the model.
+// Deploy is offered only on versions the server deploys (Approved), disabled with the reason on the others.
 const rows = breastCancerRows();
 const features = rows.slice(0, 3).map((r) => r.split(',').slice(1).join(','));
 
@@ -150,6 +151,49 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
     expect(e.EndpointConfigName).toMatch(/^bc-reused-\d{14}-config$/);
     await page.getByRole('region', { name: 'Summary' }).getByText('InService', { exact: true }).waitFor({ timeout: 90_000 });
   }, 120_000);
+
+  it('offers Deploy only on Approved versions, and says on the others why not', async () => {
+    const { t, page } = studio;
+    // Version 2, pending: the server refuses to deploy it (only Approved versions deploy).
+    await t.admin.CreateModelPackage({ ModelPackageGroupName: 'bc-models', InferenceSpecification: { Containers: [{ Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: artifact }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] } } as never);
+    await nav('Model registry').click();
+    await page.getByRole('link', { name: 'bc-models' }).click();
+    await heading('bc-models').waitFor();
+    const versions = page.getByRole('table', { name: 'Versions of bc-models' });
+    const deploy = versions.getByRole('button', { name: 'Deploy bc-models version 2' });
+    await deploy.waitFor();
+    const reason = () => deploy.evaluate((b) => document.getElementById(b.getAttribute('aria-describedby') ?? '')?.textContent ?? '');
+    expect(await deploy.getAttribute('aria-disabled')).toBe('true');
+    expect(await reason()).toBe('Only Approved versions of bc-models can be deployed: approve this version first (or tag the group loam:deployment-approval = not-required to deploy pending versions).');
+    // The reason shows where the pointer is, and a click opens nothing.
+    await deploy.hover();
+    await page.getByRole('tooltip').getByText(/^Only Approved versions of bc-models can be deployed/).waitFor();
+    await check('rd05-deploy-pending-version');
+    // (Playwright waits for an aria-disabled button to become enabled: force the click a user can make.)
+    await deploy.click({ force: true });
+    expect(await page.getByRole('dialog', { name: 'Deploy bc-models version 2' }).count()).toBe(0);
+    // Version 1, Approved, deploys as before.
+    expect(await versions.getByRole('button', { name: 'Deploy bc-models version 1' }).getAttribute('aria-disabled')).toBeNull();
+
+    // Approved: Deploy opens its form.
+    await versions.getByRole('button', { name: 'Approve bc-models version 2' }).click();
+    const approve = page.getByRole('dialog', { name: 'Approve bc-models version 2' });
+    await approve.getByRole('button', { name: 'Approve' }).click();
+    await approve.waitFor({ state: 'hidden' });
+    await expect.poll(() => deploy.getAttribute('aria-disabled')).toBeNull();
+    await deploy.click();
+    const form = page.getByRole('dialog', { name: 'Deploy bc-models version 2' });
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await form.waitFor({ state: 'hidden' });
+
+    // Rejected: never deployable, and it says so.
+    await versions.getByRole('button', { name: 'Reject bc-models version 2' }).click();
+    const reject = page.getByRole('dialog', { name: 'Reject bc-models version 2' });
+    await reject.getByRole('button', { name: 'Reject' }).click();
+    await reject.waitFor({ state: 'hidden' });
+    await expect.poll(() => deploy.getAttribute('aria-disabled')).toBe('true');
+    expect(await reason()).toBe('A Rejected version cannot be deployed. Approve it first to deploy it.');
+  }, 60_000);
 
   itHadNoConsoleErrors(studio);
 });

@@ -15,6 +15,9 @@ export function GroupPage() {
   const { groupName } = useParams({ strict: false }) as { groupName: string };
   const qc = useQueryClient();
   const g = useQuery({ queryKey: ['DescribeModelPackageGroup', groupName], queryFn: ({ signal }) => loam.DescribeModelPackageGroup({ ModelPackageGroupName: groupName }, { signal }) });
+  // The group's tags say which versions may deploy (the same query as its Tags panel, so an edit there shows here).
+  const groupArn = g.data?.ModelPackageGroupArn ?? '';
+  const tags = useQuery({ queryKey: ['ListTags', groupArn], queryFn: ({ signal }) => loam.ListTags({ ResourceArn: groupArn }, { signal }), enabled: groupArn !== '' });
   const list = useQuery({
     queryKey: ['ListModelPackages', groupName],
     queryFn: async ({ signal }) => {
@@ -58,7 +61,7 @@ export function GroupPage() {
           ) : rows.length === 0 ? (
             <Text size="sm" c="dimmed">No versions yet. Register one with the Register version button.</Text>
           ) : (
-            <VersionsTable group={groupName} rows={rows} onChange={refresh} />
+            <VersionsTable group={groupName} rows={rows} groupTags={tags.data?.Tags} onChange={refresh} />
           ),
         },
         { title: 'Approval history', content: <ApprovalHistory group={groupName} version={rows.map((r) => r.ModelApprovalStatus).join()} /> },

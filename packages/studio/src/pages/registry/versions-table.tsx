@@ -3,6 +3,7 @@ import { formatTime } from '../../schema/format.js';
 import { StatusBadge } from '../../patterns/status-badge.js';
 import { ApprovalButton } from './approval-button.js';
 import { DeployButton } from './deploy-button.js';
+import { whyNotDeployable } from './deploy-gate.js';
 import { metricColumns, reportPaths } from './package-metrics.js';
 
 export interface PackageRow {
@@ -16,8 +17,11 @@ export interface PackageRow {
   readonly ModelMetrics?: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** A group's versions, newest first, with approval badges, metrics side by side, approve/reject and deploy. */
-export function VersionsTable({ group, rows, onChange }: { group: string; rows: readonly PackageRow[]; onChange: () => void }) {
+/**
+ * A group's versions, newest first, with approval badges, metrics side by side, approve/reject and deploy
+ * (disabled, with the reason, for a version the group's deployment rule refuses; `groupTags` hold that rule).
+ */
+export function VersionsTable({ group, rows, groupTags, onChange }: { group: string; rows: readonly PackageRow[]; groupTags?: readonly { Key: string; Value: string }[] | undefined; onChange: () => void }) {
   const cols = metricColumns(rows);
   const sorted = [...rows].sort((a, b) => (b.ModelPackageVersion ?? 0) - (a.ModelPackageVersion ?? 0));
   return (
@@ -63,7 +67,7 @@ export function VersionsTable({ group, rows, onChange }: { group: string; rows: 
                   <Group gap={4} wrap="nowrap">
                     {p.ModelApprovalStatus !== 'Approved' && <ApprovalButton arn={p.ModelPackageArn} label={label} status="Approved" onDone={onChange} />}
                     {p.ModelApprovalStatus !== 'Rejected' && <ApprovalButton arn={p.ModelPackageArn} label={label} status="Rejected" onDone={onChange} />}
-                    <DeployButton arn={p.ModelPackageArn} group={group} version={p.ModelPackageVersion} />
+                    <DeployButton arn={p.ModelPackageArn} group={group} version={p.ModelPackageVersion} blocked={whyNotDeployable(p.ModelApprovalStatus, group, groupTags)} />
                   </Group>
                 </Table.Td>
               </Table.Tr>
