@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlMetadataStore } from '@loam/adapters';
+import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
+import { ManualClock, ModelPackageGroupService, registryCollections, SearchService, searchSources, type MetadataStore, type RequestContext } from '@loam/core';
+
+// Search pages through the SQL stores themselves (SQLite file and PostgreSQL): in the store's index order from
+// the token's position (CreationTime, equal times included), and sorted by Search for other properties.
+
+const partition = { region: 'us-east-1', accountId: '000000000000' };
+const ctx: RequestContext = { principal: { userName: 'admin', userId: 'id-admin', arn: 'arn:loam:iam::000000000000:user/admin', via: 'token' }, requestId: 't' };
+const dir = mkdtempSync(join(tmpdir(), 'loam-search-'));
+const pgSchema = useFreshPostgresSchema();
+const opened: MetadataStore[] = [];
+afterAll(async () => {
+  for (const s of opened) await s.close().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const backends: Record<string, () => Promise<MetadataStore>> = {
+  SQLite: () => openSqlMetadataStore({ url: `sqlite:${join(dir, 'loam.db')}`, collections: registryCollections }),
+  PostgreSQL: () => openSqlMetadataStore({ url: testPostgresUrl, schema: pgSchema, collections: registryCollections }),
+};
+
+describe.each(Object.keys(backends))('Search on %s', (backend) => {
+  it('pages every group once: by CreationTime with ties (store order) and by description (sorted here), with a tag filter', async () => {
+    const store = await (backends[backend] as () => Promise<MetadataStore>)();
+    opened.push(store);
+    const clock = new ManualClock(1_700_000_000_000);
+    const groups = new ModelPackageGroupService({ store, clock, partition });
+    // g0–g2 share a creation time; g3, g4 come later. Descriptions run in another order.
+    const made: [string, string, string][] = [['g2', 'kilo', 'a'], ['g0', 'lima', 'b'], ['g1', 'juliet', 'a'], ['g3', 'india', 'b'], ['g4', 'mike', 'a']];
+    for (const [i, [name, description, team]] of made.entries()) {
+      if (i >= 3) clock.advance(1000);
+      await groups.CreateModelPackageGroup({ ModelPackageGroupName: name, ModelPackageGroupDescription: description, Tags: [{ Key: 'team', Value: team }] }, ctx);
+    }
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs here')) }), scanPageSize: 2 });
+    const pages = async (input: Omit<Parameters<SearchService['Search']>[0], 'Resource'>) => {
+      const out: string[][] = [];
+      let token: string | undefined;
+      do {
+        const r = await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 2, ...input, ...(token ? { NextToken: token } : {}) }, ctx);
+        out.push(r.Results.map((x) => x.ModelPackageGroup?.ModelPackageGroupName as string));
+        token = r.NextToken;
+      } while (token);
+      return out;
+    };
+    expect(await pages({})).toEqual([['g4', 'g3'], ['g2', 'g1'], ['g0']]);
+    expect(await pages({ SortOrder: 'Ascending' })).toEqual([['g0', 'g1'], ['g2', 'g3'], ['g4']]);
+    expect(await pages({ SortBy: 'ModelPackageGroupDescription', SortOrder: 'Ascending' })).toEqual([['g3', 'g1'], ['g2', 'g0'], ['g4']]);
+    expect(await pages({ SearchExpression: { Filters: [{ Name: 'Tags.team', Value: 'a' }] }, MaxResults: 1 })).toEqual([['g4'], ['g2'], ['g1']]);
+  });
+});
