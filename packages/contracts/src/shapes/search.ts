@@ -47,6 +47,10 @@ export const SearchInput = Input({
   NextToken: Type.Optional(NextToken),
   MaxResults: Type.Optional(MaxResults),
   CrossAccountFilterOption: Type.Optional(literals(['SameAccount', 'CrossAccount'], 'Loam has one account: SameAccount, or CrossAccount which finds nothing.')),
+  VisibilityConditions: Type.Optional(Type.Array(Type.Object({
+    Key: Type.String({ minLength: 1, maxLength: 128, description: '`Tags.<key>`.' }),
+    Value: Type.String({ maxLength: 256 }),
+  }, { additionalProperties: false }), { minItems: 1, maxItems: 5, description: 'Tags every result must have (each Key `Tags.<key>` equal to its Value), besides the SearchExpression.' })),
 });
 
 const Tags = Output({ Tags: Type.Optional(TagList) });

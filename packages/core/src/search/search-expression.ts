@@ -86,3 +86,25 @@ export function compileSearchExpression(props: RecordProperties, expr: SearchExp
   const test = compile(expr, path);
   return { matches: test, readsTags };
 }
+
+/**
+ * VisibilityConditions: each `{Key: 'Tags.<key>', Value}` must hold as a tag of the resource (Equals).
+ * @throws ValidationException naming the condition whose Key is not `Tags.<key>`.
+ */
+export function compileVisibilityConditions(props: RecordProperties, conditions: readonly { readonly Key: string; readonly Value: string }[]): RecordMatcher {
+  const tests = conditions.map((c, i) => {
+    const path = `/VisibilityConditions/${i}`;
+    if (!c.Key.startsWith('Tags.') || c.Key.length === 5) refuse(`${path}/Key`, `Key '${c.Key}' must name a tag as Tags.<key>.`, 'not Tags.<key>');
+    const ref = propertyOf(props, c.Key, `${path}/Key`);
+    const values = compileFilter(ref, 'Equals', c.Value, path);
+    return (r: unknown) => values(ref.values(r));
+  });
+  return { matches: (r) => tests.every((t) => t(r)), readsTags: true };
+}
+
+/** A record matches all of the matchers given (none: every record does). */
+export function allOf(matchers: readonly (RecordMatcher | undefined)[]): RecordMatcher | undefined {
+  const present = matchers.filter((m): m is RecordMatcher => m !== undefined);
+  if (present.length <= 1) return present[0];
+  return { matches: (r) => present.every((m) => m.matches(r)), readsTags: present.some((m) => m.readsTags) };
+}

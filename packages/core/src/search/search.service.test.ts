@@ -111,6 +111,16 @@ describe('Search over the metadata store', () => {
     expect(await refusal({ Resource: 'ModelPackageGroup', MaxResults: 1, SortOrder: 'Ascending', NextToken: token })).toEqual(['ValidationException', '/NextToken', expect.stringMatching(/another search/)]);
   });
 
+  it('VisibilityConditions: every tag named must be on the resource, besides the expression', async () => {
+    const search = await fixture();
+    const found = async (input: Omit<Input, 'Resource'>) => (await search.Search({ Resource: 'ModelPackageGroup', SortOrder: 'Ascending', ...input }, alice)).Results.map((x) => x.ModelPackageGroup?.ModelPackageGroupName);
+    expect(await found({ VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }] })).toEqual(['g1', 'g3', 'g5']);
+    expect(await found({ VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }], SearchExpression: { Filters: [{ Name: 'ModelPackageGroupDescription', Operator: 'In', Value: 'alpha,bravo,delta' }] } })).toEqual(['g1', 'g5']);
+    expect(await found({ VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }, { Key: 'Tags.other', Value: 'x' }] })).toEqual([]);
+    const e = await loamError(search.Search({ Resource: 'ModelPackageGroup', VisibilityConditions: [{ Key: 'team', Value: 'b' }] }, alice));
+    expect([e.code, e.fields?.[0]?.path]).toEqual(['ValidationException', '/VisibilityConditions/0/Key']);
+  });
+
   it('CrossAccount finds nothing: Loam is one account', async () => {
     const search = await fixture();
     expect(await search.Search({ Resource: 'ModelPackageGroup', CrossAccountFilterOption: 'CrossAccount' }, alice)).toEqual({ Results: [] });

@@ -4,7 +4,7 @@ import type { Principal, RequestContext } from '../kernel/context.js';
 import { ValidationError } from '../kernel/errors.js';
 import { clampMaxResults } from '../kernel/pagination.js';
 import type { Filter, MetadataStore } from '../ports/metadata-store.js';
-import { compileSearchExpression, propertyOf, type RecordMatcher } from './search-expression.js';
+import { allOf, compileSearchExpression, compileVisibilityConditions, propertyOf, type RecordMatcher } from './search-expression.js';
 import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, sortValueOf, type SearchCursor } from './search-order.js';
 import type { PropertyRef } from './search-properties.js';
 import type { SearchSource } from './search-source.js';
@@ -60,14 +60,17 @@ export class SearchService {
       throw new ValidationError(`Search of ${input.Resource} is not supported by Loam: it searches ${[...this.sources.keys()].join(', ')}.`, [{ path: '/Resource', message: 'not supported by Loam' }]);
     }
     const max = clampMaxResults(input.MaxResults, 10);
-    const matcher = input.SearchExpression ? compileSearchExpression(source.props, input.SearchExpression) : undefined;
+    const matcher = allOf([
+      input.SearchExpression ? compileSearchExpression(source.props, input.SearchExpression) : undefined,
+      input.VisibilityConditions ? compileVisibilityConditions(source.props, input.VisibilityConditions) : undefined,
+    ]);
     const sortBy = input.SortBy ?? source.defaultSortBy;
     const sortRef = propertyOf(source.props, sortBy, '/SortBy');
     if (sortRef.kind === 'structure') {
       throw new ValidationError(`SortBy '${sortBy}' is a ${sortRef.isList ? 'list' : 'structure'}; sort by a text, number, timestamp or boolean property.`, [{ path: '/SortBy', message: 'not sortable' }]);
     }
     const order = input.SortOrder ?? 'Descending';
-    const fingerprint = queryFingerprint([input.Resource, input.SearchExpression ?? null, sortBy, order]);
+    const fingerprint = queryFingerprint([input.Resource, input.SearchExpression ?? null, input.VisibilityConditions ?? null, sortBy, order]);
     const cursor = decodeSearchToken(input.NextToken, fingerprint);
     // Loam is one account: nothing is shared into it from others.
     if (input.CrossAccountFilterOption === 'CrossAccount') return { Results: [] };
