@@ -29,7 +29,7 @@ interface Source<T> {
 }
 
 /** Records read and recorded per transaction; between two, the event loop serves requests. */
-export const LINEAGE_SYNC_BATCH = 100;
+export const LINEAGE_SYNC_BATCH = 50;
 /** The lowest time a listing asks for: a bound on the field lets it be read through the field's index. */
 const EARLIEST = Number.MIN_SAFE_INTEGER;
 const SECONDS_LAG = 600;
