@@ -9,7 +9,8 @@ import { requireDebianBoto3, runBoto3 } from '../boto3.test-support.js';
 // file copied back over itself (a backup restored, rsync without -X) no longer matches its sidecar, and the
 // store recomputed it from the bytes: the object came back with the plain MD5 as ETag and no content type or
 // metadata. A stale sidecar whose SHA-256 matches the bytes is now kept. A lost sidecar cannot be rebuilt:
-// the parts' boundaries are gone, so the ETag is the plain MD5 (README.md of the store).
+// the parts' boundaries are gone, so the ETag is the plain MD5 (README.md of the store) and PartNumber reads the
+// object as one part; a restored copy keeps the boundaries, so PartNumber still reads each part.
 let loam: TestLoam;
 let url: string;
 beforeAll(async () => {
@@ -31,10 +32,17 @@ h = s3.head_object(Bucket='kept', Key='big.csv')
 print(json.dumps([h['ETag'], h['ContentType'], h['Metadata']]))
 `;
 const head = `
+import botocore
 s3 = client('s3')
 h = s3.head_object(Bucket='kept', Key='big.csv')
 listed = s3.list_objects_v2(Bucket='kept')['Contents'][0]['ETag']
-print(json.dumps([h['ETag'], h.get('ContentType'), h['Metadata'], listed, h['ContentLength']]))
+def part(n):
+    try:
+        p = s3.head_object(Bucket='kept', Key='big.csv', PartNumber=n)
+        return [p['ResponseMetadata']['HTTPStatusCode'], p['ContentLength'], p.get('PartsCount')]
+    except botocore.exceptions.ClientError as e:
+        return [e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error']['Code']]
+print(json.dumps([h['ETag'], h.get('ContentType'), h['Metadata'], listed, h['ContentLength'], part(1), part(2)]))
 `;
 
 describe('local-fs sidecar rebuilt from the bytes', () => {
@@ -47,10 +55,13 @@ describe('local-fs sidecar rebuilt from the bytes', () => {
     const data = join(root, 'kept', 'big.csv');
     copyFileSync(data, `${data}.restore`);
     renameSync(`${data}.restore`, data);
-    expect(await runBoto3(creds, head)).toEqual([etag, 'text/csv', { owner: 'ann' }, etag, 5 * 1024 * 1024 + 10]);
+    // The part boundaries come back with the multipart ETag they belong to.
+    expect(await runBoto3(creds, head)).toEqual([etag, 'text/csv', { owner: 'ann' }, etag, 5 * 1024 * 1024 + 10, [206, 5 * 1024 * 1024, 2], [206, 10, 2]]);
 
     rmSync(join(root, '.loam-meta', 'kept', 'big.csv'));
-    const [plain, , lostMeta, , size] = await runBoto3<[string, string, Record<string, string>, string, number]>(creds, head);
+    const [plain, , lostMeta, , size, part1, part2] = await runBoto3<[string, string, Record<string, string>, string, number, unknown[], unknown[]]>(creds, head);
     expect([/^"[0-9a-f]{32}"$/.test(plain), lostMeta, size]).toEqual([true, {}, 5 * 1024 * 1024 + 10]);
+    // With the plain MD5 the object is one part, as S3 answers for an object put whole.
+    expect([part1, part2]).toEqual([[206, 5 * 1024 * 1024 + 10, null], [416, '416']]); // HEAD has no body: boto3 reports the status as the code
   }, 60_000);
 });
