@@ -70,8 +70,9 @@ export const jobsCollection: CollectionSpec<JobRecord> = {
   key: 'id',
   indexes: { kind: 'text', name: 'text', status: 'text', phase: 'text', creationTime: 'real', lastModifiedTime: 'real' },
   unique: ['arn'],
-  // ListTrainingJobs and ListProcessingJobs: by CreationTime (the default) and by Name, per kind.
-  orderIndexes: [{ within: 'kind', sortBy: 'creationTime' }, { within: 'kind', sortBy: 'name' }],
+  // ListTrainingJobs and ListProcessingJobs: by CreationTime (the default) and by Name, per kind; Search's
+  // default order for training jobs is LastModifiedTime.
+  orderIndexes: [{ within: 'kind', sortBy: 'creationTime' }, { within: 'kind', sortBy: 'name' }, { within: 'kind', sortBy: 'lastModifiedTime' }],
 };
 
 /** The job capability's collections, for the metadata store's migrations. */

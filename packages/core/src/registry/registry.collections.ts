@@ -83,7 +83,8 @@ export const modelPackageGroupsCollection: CollectionSpec<ModelPackageGroupRecor
 export const modelPackagesCollection: CollectionSpec<ModelPackageRecord> = {
   name: 'model_packages',
   key: 'key',
-  indexes: { name: 'text', groupKey: 'text', version: 'integer', versioned: 'integer', approvalStatus: 'text', creationTime: 'real' },
+  // lastModifiedTime: Search's default order for model packages, read in index order.
+  indexes: { name: 'text', groupKey: 'text', version: 'integer', versioned: 'integer', approvalStatus: 'text', creationTime: 'real', lastModifiedTime: 'real' },
   unique: ['arn'],
 };
 

@@ -40,7 +40,7 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
   const packages: SearchSource<ModelPackageRecord> = {
     resource: 'ModelPackage', collection: modelPackagesCollection, props: { schema: shape('ModelPackage') },
     readAction: 'sagemaker:DescribeModelPackage', defaultSortBy: 'LastModifiedTime',
-    storeOrder: { CreationTime: 'creationTime' },
+    storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime' },
     arnOf: (r) => r.arn,
     record: async (r, tags) => asSearchRecord(describeModelPackage(r), shape('ModelPackage'), tags),
   };

@@ -121,6 +121,37 @@ describe('Search over the metadata store', () => {
     expect([e.code, e.fields?.[0]?.path]).toEqual(['ValidationException', '/VisibilityConditions/0/Key']);
   });
 
+  it('a page in an order the store keeps reads about a page from it: model packages by LastModifiedTime (the default), groups by CreationTime', async () => {
+    const { store, clock, groups, packages } = openRegistry();
+    await groups.CreateModelPackageGroup({ ModelPackageGroupName: 'big' }, alice);
+    for (let i = 0; i < 30; i++) {
+      clock.advance(1000);
+      await packages.CreateModelPackage({ ModelPackageGroupName: 'big', InferenceSpecification: spec() }, alice);
+    }
+    let read = 0;
+    const counting = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== 'collection') return Reflect.get(target, prop, receiver);
+        return (spec: Parameters<typeof store.collection>[0]) => {
+          const col = target.collection(spec);
+          return { ...col, spec: col.spec, list: async (q: Parameters<typeof col.list>[0]) => {
+            const page = await col.list(q);
+            read += page.items.length;
+            return page;
+          } };
+        };
+      },
+    });
+    const search = new SearchService({ store: counting, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), scanPageSize: 5 });
+    const first = await search.Search({ Resource: 'ModelPackage', MaxResults: 2 }, alice);
+    expect(first.Results.map((r) => r.ModelPackage?.ModelPackageVersion)).toEqual([30, 29]);
+    expect(read).toBe(5);
+    read = 0;
+    const next = await search.Search({ Resource: 'ModelPackage', MaxResults: 2, NextToken: first.NextToken as string }, alice);
+    expect(next.Results.map((r) => r.ModelPackage?.ModelPackageVersion)).toEqual([28, 27]);
+    expect(read).toBe(5);
+  });
+
   it('CrossAccount finds nothing: Loam is one account', async () => {
     const search = await fixture();
     expect(await search.Search({ Resource: 'ModelPackageGroup', CrossAccountFilterOption: 'CrossAccount' }, alice)).toEqual({ Results: [] });
