@@ -10,17 +10,31 @@ export interface SearchCursor {
   readonly key: string;
 }
 
-/** The first value of a property that can be sorted on, else null. */
-export function sortValueOf(values: readonly unknown[]): SortValue {
-  const v = values.find((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean');
-  return (v as SortValue | undefined) ?? null;
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The first value of a property that can be sorted on, else null. `numericText` (hyperparameters): a value
+ * that is a number sorts as one, so `10` comes after `9`.
+ */
+export function sortValueOf(values: readonly unknown[], numericText = false): SortValue {
+  const v = values.find((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') as SortValue | undefined;
+  if (numericText && typeof v === 'string' && NUMERIC.test(v.trim())) return Number(v);
+  return v ?? null;
 }
 
-/** Ascending order of sort values, then keys (so equal values keep one stable order); no value comes last either way. */
+const rank = { boolean: 0, number: 1, string: 2 } as const;
+
+/**
+ * Ascending order of sort values (false before true, numbers by value, text by code unit; booleans, then
+ * numbers, then text where a property holds several kinds), then keys (so equal values keep one stable order);
+ * no value comes last either way.
+ */
 export function compareHits(a: SearchCursor, b: SearchCursor, order: 'Ascending' | 'Descending'): number {
   const sign = order === 'Ascending' ? 1 : -1;
   if (a.value === null || b.value === null) {
     if (a.value !== b.value) return a.value === null ? 1 : -1;
+  } else if (typeof a.value !== typeof b.value) {
+    return sign * (rank[typeof a.value as keyof typeof rank] - rank[typeof b.value as keyof typeof rank]);
   } else if (a.value !== b.value) {
     return sign * (a.value < b.value ? -1 : 1);
   }

@@ -114,7 +114,7 @@ export class SearchService {
     for await (const record of this.scan(p, [...(p.source.filters ?? [])])) {
       const doc = await this.recordOf(p, record, tagsForSort);
       if (p.matcher && !p.matcher.matches(doc)) continue;
-      const hit: Hit = { value: sortValueOf(p.sortRef.values(doc)), key: String((record as Record<string, unknown>)[p.source.collection.key]), record };
+      const hit: Hit = { value: sortValueOf(p.sortRef.values(doc), p.sortRef.numericText), key: String((record as Record<string, unknown>)[p.source.collection.key]), record };
       if (p.cursor && compareHits(hit, p.cursor, p.order) <= 0) continue;
       if (!(await this.visible(p, record))) continue;
       best.push(hit);
