@@ -224,23 +224,30 @@ export class IdentityService {
 
   /**
    * On the very first start (no user at all): creates `admin` with AdministratorAccess, one access key
-   * and one API token, and returns their secrets — the only time they are shown. Otherwise undefined.
-   * There is no default password.
+   * and one API token, hands their secrets to `keep` (the caller writes them to the credentials file)
+   * and returns them — the only time they are shown. Otherwise undefined. There is no default password.
+   * It is one transaction, committed only once `keep` has returned: a crash before leaves no user, and
+   * the next start bootstraps again, so the admin is never stored without its secrets having been kept.
    */
-  async bootstrapAdmin(): Promise<BootstrappedAdmin | undefined> {
+  async bootstrapAdmin(keep: (admin: BootstrappedAdmin) => void | Promise<void> = () => {}): Promise<BootstrappedAdmin | undefined> {
     await this.init();
-    if ((await this.d.store.collection(usersSpec).count()) > 0) return undefined;
     const ctx: RequestContext = { principal: systemPrincipal, requestId: 'bootstrap' };
     try {
-      await this.CreateUser({ UserName: bootstrapAdminName }, ctx);
+      return await this.changing(this.d.store.transaction(async (store) => {
+        if ((await store.collection(usersSpec).count()) > 0) return undefined;
+        const d: IdentityDeps = { ...this.d, store };
+        await users.createUser(d, { UserName: bootstrapAdminName });
+        await policies.attachUserPolicy(d, { UserName: bootstrapAdminName, PolicyName: administratorAccess.name });
+        const key = await keys.createAccessKey(d, { UserName: bootstrapAdminName }, ctx);
+        const token = await tokens.createApiToken(d, { UserName: bootstrapAdminName, TokenName: 'bootstrap' }, ctx);
+        const admin = { userName: bootstrapAdminName, accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey, apiToken: token.ApiToken.Token };
+        await keep(admin);
+        return admin;
+      }));
     } catch (e) {
       // Another server bootstrapped at the same moment.
       if (isInUse(e)) return undefined;
       throw e;
     }
-    await this.AttachUserPolicy({ UserName: bootstrapAdminName, PolicyName: administratorAccess.name }, ctx);
-    const key = await this.CreateAccessKey({ UserName: bootstrapAdminName }, ctx);
-    const token = await this.CreateApiToken({ UserName: bootstrapAdminName, TokenName: 'bootstrap' }, ctx);
-    return { userName: bootstrapAdminName, accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey, apiToken: token.ApiToken.Token };
   }
 }

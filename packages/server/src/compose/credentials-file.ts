@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface LoamCredentials {
@@ -30,12 +30,26 @@ export function writeCredentialsFile(dataDir: string, c: LoamCredentials): strin
   return file;
 }
 
-/** Replaces `file` with `text` through a temporary file (a reader never sees half of it), mode 0600. */
+/**
+ * Replaces `file` with `text` through a temporary file (a reader never sees half of it), mode 0600,
+ * durably: the admin is committed after its credentials are written, so they must survive power loss.
+ */
 function replaceFile(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, text, { mode: 0o600 });
   chmodSync(tmp, 0o600); // a temporary file left by a crash keeps its own mode otherwise
+  fsyncPath(tmp);
   renameSync(tmp, file);
+  fsyncPath(dirname(file));
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The profile a `[name]` line starts; undefined for any other line. */

@@ -140,17 +140,18 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
     throw e;
   }
   platform.tuning.driver.start();
-  const admin = await platform.identity.bootstrapAdmin();
   let credentialsFile = `${config.dataDir}/credentials`;
-  if (admin) {
+  // Written before the admin is committed: a crash in between leaves no admin, and the next start bootstraps again.
+  const admin = await platform.identity.bootstrapAdmin((a) => {
     credentialsFile = writeCredentialsFile(config.dataDir, {
-      accessKeyId: admin.accessKeyId,
-      secretAccessKey: admin.secretAccessKey,
-      apiToken: admin.apiToken,
+      accessKeyId: a.accessKeyId,
+      secretAccessKey: a.secretAccessKey,
+      apiToken: a.apiToken,
       region: config.region,
       endpoint: url,
     });
-  } else updateCredentialsEndpoint(config.dataDir, url);
+  });
+  if (!admin) updateCredentialsEndpoint(config.dataDir, url);
   const adminName = admin?.userName ?? 'admin';
   const loginToken = await platform.identity.createLoginLink(adminName, config.auth.loginLinkTtlSeconds).catch(() => undefined);
   const loginUrl = loginToken ? `${url}/auth/login?token=${encodeURIComponent(loginToken)}` : `(no '${adminName}' user: run \`loam login-link --user-name <you>\`)`;
