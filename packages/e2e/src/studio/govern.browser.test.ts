@@ -120,6 +120,9 @@ describe('Tuning, registry, lineage and batch transform in Studio', { retry: 0 }
     const graph = page.getByRole('group', { name: new RegExp(`Lineage graph of ${best}`) });
     await graph.waitFor();
     await graph.getByRole('button', { name: /^ModelPackage / }).first().waitFor();
+    // Artifacts are labelled by their locations, which DescribeArtifact gives (QueryLineage's vertices carry none).
+    await graph.getByRole('button', { name: 'DataSet diabetes/train' }).waitFor();
+    await graph.getByRole('button', { name: 'Model output/model.tar.gz' }).first().waitFor();
     await check('g04-lineage');
     await t.admin.CreateTransformJob({
       TransformJobName: 'diabetes-score',

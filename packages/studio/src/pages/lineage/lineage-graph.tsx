@@ -1,9 +1,8 @@
-import { layersOf, shortName, type LineageEdge } from './lineage-layout.js';
+import { layersOf, shortName, vertexLabel, type LineageEdge } from './lineage-layout.js';
 
 export interface LineageVertex {
   readonly Arn: string;
   readonly Type: string;
-  readonly SourceUri?: string | undefined;
 }
 
 const colW = 230;
@@ -12,8 +11,13 @@ const boxW = 190;
 const boxH = 44;
 const pad = 16;
 
-/** The lineage graph as SVG, layered left to right; the start vertex is outlined, a click re-centres on a vertex. */
-export function LineageGraph({ vertices, edges, start, onOpen }: { vertices: readonly LineageVertex[]; edges: readonly LineageEdge[]; start: string; onOpen: (arn: string) => void }) {
+/**
+ * The lineage graph as SVG, layered left to right; the start vertex is outlined, a click re-centres on a vertex.
+ * `locations`: an artifact vertex's location by its ARN (DescribeArtifact's Source.SourceUri), its label.
+ */
+export function LineageGraph({ vertices, edges, start, locations, onOpen }: {
+  vertices: readonly LineageVertex[]; edges: readonly LineageEdge[]; start: string; locations: ReadonlyMap<string, string>; onOpen: (arn: string) => void;
+}) {
   const byArn = new Map(vertices.map((v) => [v.Arn, v]));
   const layers = layersOf(vertices.map((v) => v.Arn), edges);
   const pos = new Map<string, { x: number; y: number }>();
@@ -44,7 +48,7 @@ export function LineageGraph({ vertices, edges, start, onOpen }: { vertices: rea
       })}
       {[...pos].map(([arn, p]) => {
         const v = byArn.get(arn);
-        const full = shortName(v?.SourceUri ?? arn);
+        const full = vertexLabel(arn, locations.get(arn));
         // The accessible name must match the visible text (axe: label-content-name-mismatch).
         const name = full.length > 28 ? `${full.slice(0, 27)}…` : full;
         return (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layersOf, shortName, typeOfArn } from './lineage-layout.js';
+import { artifactArns, layersOf, shortName, typeOfArn, vertexLabel } from './lineage-layout.js';
 
 const e = (s: string, d: string) => ({ SourceArn: s, DestinationArn: d, AssociationType: 'ContributedTo' });
 
@@ -18,5 +18,20 @@ describe('lineage layout', () => {
     expect(shortName('s3://bucket/data/train.csv')).toBe('data/train.csv');
     expect(typeOfArn('arn:aws:sagemaker:us-east-1:000000000000:training-job/tj-1')).toBe('TrainingJob');
     expect(typeOfArn('s3://bucket/x')).toBe('Artifact');
+  });
+  it('labels an artifact by its location once described, by its id until then', () => {
+    const artifact = 'arn:loam:sagemaker:us-east-1:000000000000:artifact/0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+    expect(vertexLabel(artifact, 's3://bucket/models/job/output/model.tar.gz')).toBe('output/model.tar.gz');
+    expect(vertexLabel(artifact)).toBe('0f1e2d3c4b5a69788796a5b4c3d2e1f0');
+    expect(vertexLabel('arn:loam:sagemaker:us-east-1:000000000000:training-job/tj-1', undefined)).toBe('tj-1');
+  });
+  it('asks DescribeArtifact only for artifact ARNs, each once', () => {
+    const artifact = 'arn:loam:sagemaker:us-east-1:000000000000:artifact/0f1e';
+    expect(artifactArns([
+      { Arn: artifact, LineageType: 'Artifact' }, { Arn: artifact, LineageType: 'Artifact' },
+      // A model package is an Artifact in SageMaker's classification, but not an artifact resource.
+      { Arn: 'arn:loam:sagemaker:us-east-1:000000000000:model-package/g/1', LineageType: 'Artifact' },
+      { Arn: 'arn:loam:sagemaker:us-east-1:000000000000:training-job/tj', LineageType: 'TrialComponent' },
+    ])).toEqual([artifact]);
   });
 });

@@ -39,6 +39,19 @@ export function shortName(arn: string): string {
   return resource.split('/').slice(1).join('/') || resource || arn;
 }
 
+/**
+ * A vertex's label: an artifact by the last parts of its location when known (DescribeArtifact), else by
+ * the id in its ARN; any other vertex by its resource name.
+ */
+export function vertexLabel(arn: string, location?: string): string {
+  return shortName(location ?? arn);
+}
+
+/** The artifact vertices whose locations label them: artifact ARNs only, each once, in order. */
+export function artifactArns(vertices: readonly { readonly Arn: string; readonly LineageType?: string }[]): string[] {
+  return [...new Set(vertices.filter((v) => v.LineageType === 'Artifact' && /^arn:[^:]+:sagemaker:[^:]*:\d*:artifact\//.test(v.Arn)).map((v) => v.Arn))];
+}
+
 /** A vertex type from an ARN's resource kind (`training-job/x` → `TrainingJob`), for a start the query did not return. */
 export function typeOfArn(arn: string): string {
   if (arn.startsWith('s3://')) return 'Artifact';

@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { Button, Group, NativeSelect, Skeleton, Stack, Text, TextInput, Title } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { LineageGraph } from './lineage-graph.js';
-import { typeOfArn } from './lineage-layout.js';
+import { artifactArns, typeOfArn } from './lineage-layout.js';
 import { lineagePath } from './lineage-link.js';
 
 type Direction = 'Both' | 'Ascendants' | 'Descendants';
@@ -23,6 +23,20 @@ export function LineagePage() {
     queryFn: ({ signal }) => loam.QueryLineage({ StartArns: [arn], Direction: direction, IncludeEdges: true, MaxDepth: Number(depth) }, { signal }),
     enabled: arn !== '',
   });
+  // Artifact vertices are labelled by their locations: one DescribeArtifact per artifact on the page (a page is
+  // at most 10 vertices), cached by ARN for the session (a location never changes), so re-centring on a
+  // neighbour asks only for the artifacts not seen yet. A refused or failed one keeps its ARN's id as label.
+  const artifacts = artifactArns(q.data?.Vertices ?? []);
+  const described = useQueries({
+    queries: artifacts.map((ArtifactArn) => ({
+      queryKey: ['DescribeArtifact', ArtifactArn],
+      queryFn: ({ signal }: { signal: AbortSignal }) => loam.DescribeArtifact({ ArtifactArn }, { signal }),
+      staleTime: Infinity,
+      retry: false,
+    })),
+  });
+  const locations = new Map(described.flatMap((d, i) => (d.data ? [[artifacts[i] as string, d.data.Source.SourceUri] as const] : [])));
+  const labelsPending = described.some((d) => d.isPending);
   const open = (to: string) => {
     setDraft(to);
     void navigate({ to: lineagePath, search: { arn: to } as never });
@@ -48,12 +62,12 @@ export function LineagePage() {
         <Text size="sm" c="dimmed">Open lineage from a resource's page, or paste an ARN above.</Text>
       ) : q.error ? (
         <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:QueryLineage' })} />
-      ) : !q.data ? (
+      ) : !q.data || labelsPending ? (
         <Skeleton height={200} aria-label="Loading lineage" />
       ) : q.data.Vertices.length === 0 ? (
         <Text size="sm">No lineage recorded for {arn}.</Text>
       ) : (
-        <LineageGraph vertices={[...start, ...q.data.Vertices]} edges={q.data.Edges} start={arn} onOpen={open} />
+        <LineageGraph vertices={[...start, ...q.data.Vertices]} edges={q.data.Edges} start={arn} locations={locations} onOpen={open} />
       )}
     </Stack>
   );
