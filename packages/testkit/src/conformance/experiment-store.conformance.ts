@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactLocationKey, type ExperimentStore, type RunFilterClause, type RunInfoRecord, type RunOrderClause, type RunRecord } from '@loam/core';
 
@@ -173,6 +174,9 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       const byRoot = await make('root');
       const sibling = await make('sibling', `s3://b-${u}/x/yz`);
       await make('unserved', `file:///tmp/${u}`);
+      // Longer than a PostgreSQL B-tree entry may be (about 2.7 KB): stored and found like any other.
+      const tail = randomBytes(1500).toString('hex');
+      const long = await make('long', `s3://b-${u}/${tail}`);
       await s.setExperimentLifecycle(plain, 'deleted', 2);
       const find = async (keys: readonly string[]) => (await s.experimentsByArtifactLocation(keys)).map((e) => e.experimentId);
       expect(artifactLocationKey(`mlflow-artifacts:///${u}/team//`)).toBe(`mlflow-artifacts:/${u}/team`);
@@ -181,6 +185,7 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect(await find([`s3://b-${u}/x/y/`, `s3://b-${u}`, `mlflow-artifacts:/${u}`, `file:///tmp/${u}`, `s3://b-${u}/x/y/z`])).toEqual([]);
       expect(await find([])).toEqual([]);
       expect(await find([`s3://b-${u}/x/yz`, 'a\u0000b', '\ud800'])).toEqual([sibling]);
+      expect(await find([`s3://b-${u}/${tail}`, `s3://b-${u}/${tail.slice(1)}`])).toEqual([long]);
       // Whole records, as getExperiment answers them.
       expect((await s.experimentsByArtifactLocation([`s3://b-${u}/x/y`]))[0]).toEqual(await s.getExperiment(s3));
     });

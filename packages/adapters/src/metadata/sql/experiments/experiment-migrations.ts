@@ -1,7 +1,8 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
-import { artifactLocationKey, silentLogger, type Logger } from '@loam/core';
+import { silentLogger, type Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { migratorSchema, unboundedMigrations } from '../migration-schema.js';
+import { artifactLocationHash } from './sql-rows.js';
 
 /*
  * The experiment tracking tables, migrated by Kysely's Migrator like the metadata store's, named in
@@ -217,22 +218,23 @@ function uniqueMetricPoints(d: SqlDialect, log: Logger): Migration {
 }
 
 /*
- * Each experiment's artifact location in its indexed key form (artifactLocationKey), so the S3 API finds
- * the experiments holding a key of the MLflow bucket by its folders' keys instead of reading every
- * experiment for each request. Locations never change after creation; existing rows are keyed here.
+ * Each experiment's artifact location in an indexed form (the hash of its artifactLocationKey, see
+ * sql-rows.ts), so the S3 API finds the experiments holding a key of the MLflow bucket by its folders'
+ * keys instead of reading every experiment for each request. Locations never change after creation;
+ * existing rows are hashed here.
  */
-function artifactLocationKeys(d: SqlDialect): Migration {
+function artifactLocationHashes(d: SqlDialect): Migration {
   return {
     async up(outer: Kysely<unknown>) {
       if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
       const db = outer as SqlDialect['db'];
-      await db.schema.alterTable('mlflow_experiments').addColumn('artifact_location_key', d.columnType('text')).execute();
+      await db.schema.alterTable('mlflow_experiments').addColumn('artifact_location_hash', d.columnType('key')).execute();
       const rows = (await db.selectFrom('mlflow_experiments').select(['experiment_id', 'artifact_location']).execute()) as { experiment_id: number; artifact_location: string }[];
       for (const r of rows) {
-        const key = artifactLocationKey(r.artifact_location);
-        if (key !== undefined) await db.updateTable('mlflow_experiments').set({ artifact_location_key: key }).where('experiment_id', '=', r.experiment_id).execute();
+        const hash = artifactLocationHash(r.artifact_location);
+        if (hash !== null) await db.updateTable('mlflow_experiments').set({ artifact_location_hash: hash }).where('experiment_id', '=', r.experiment_id).execute();
       }
-      await db.schema.createIndex('mlflow_experiments_by_location_key').on('mlflow_experiments').columns(['artifact_location_key', 'experiment_id']).execute();
+      await db.schema.createIndex('mlflow_experiments_by_location').on('mlflow_experiments').columns(['artifact_location_hash']).execute();
     },
   };
 }
@@ -243,7 +245,7 @@ export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger):
     'experiments:0002:run-keys': runKeys(d),
     'experiments:0003:id-counters': idCounters(d),
     'experiments:0004:unique-metric-points': uniqueMetricPoints(d, log),
-    'experiments:0005:artifact-location-keys': artifactLocationKeys(d),
+    'experiments:0005:artifact-location-hashes': artifactLocationHashes(d),
   });
 }
 

@@ -6,7 +6,7 @@ import {
 } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { unstorable, type SqlTraits } from './sql-like.js';
-import { dedupe, toExperiment, toMetric, toRunInfo, type ExperimentRow, type MetricRow, type RunRow } from './sql-rows.js';
+import { artifactKeyHash, artifactLocationHash, dedupe, toExperiment, toMetric, toRunInfo, type ExperimentRow, type MetricRow, type RunRow } from './sql-rows.js';
 import { searchExperimentRows, searchRunIds } from './sql-search.js';
 import { loadRuns } from './sql-run-load.js';
 import { ID_COUNTERS } from './experiment-migrations.js';
@@ -67,7 +67,7 @@ export class SqlExperimentStore implements ExperimentStore {
           const id = await nextId(trx, 'experiment_id');
           const location = e.artifactLocation ?? `${e.artifactRoot}/${id}`;
           await trx.insertInto('mlflow_experiments').values({
-            experiment_id: id, name: e.name, artifact_location: location, artifact_location_key: artifactLocationKey(location) ?? null, lifecycle_stage: 'active',
+            experiment_id: id, name: e.name, artifact_location: location, artifact_location_hash: artifactLocationHash(location), lifecycle_stage: 'active',
             creation_time: e.time, last_update_time: e.time,
           }).execute();
           if (e.tags.length) await trx.insertInto('mlflow_experiment_tags').values(dedupe(e.tags).map((t) => ({ experiment_id: id, key: t.key, value: t.value }))).execute();
@@ -86,7 +86,7 @@ export class SqlExperimentStore implements ExperimentStore {
     if (exists) return;
     try {
       await this.db.insertInto('mlflow_experiments').values({
-        experiment_id: 0, name: 'Default', artifact_location: `${artifactRoot}/0`, artifact_location_key: artifactLocationKey(`${artifactRoot}/0`) ?? null,
+        experiment_id: 0, name: 'Default', artifact_location: `${artifactRoot}/0`, artifact_location_hash: artifactLocationHash(`${artifactRoot}/0`),
         lifecycle_stage: 'active', creation_time: time, last_update_time: time,
       }).execute();
     } catch (err) {
@@ -146,14 +146,17 @@ export class SqlExperimentStore implements ExperimentStore {
   }
 
   async experimentsByArtifactLocation(keys: readonly string[]): Promise<ExperimentRecord[]> {
-    const wanted = [...new Set(keys)].filter((k) => !unstorable(k));
+    const wanted = new Set(keys);
+    const hashes = [...wanted].map(artifactKeyHash);
     const rows: ExperimentRow[] = [];
-    // A key of 1024 bytes has up to ~1000 folders; bound the parameters of one statement.
-    for (let i = 0; i < wanted.length; i += 500) {
-      rows.push(...((await this.db.selectFrom('mlflow_experiments').selectAll().where('artifact_location_key', 'in', wanted.slice(i, i + 500)).execute()) as ExperimentRow[]));
+    // A key of 1024 bytes has up to ~500 folders; bound the parameters of one statement.
+    for (let i = 0; i < hashes.length; i += 500) {
+      rows.push(...((await this.db.selectFrom('mlflow_experiments').selectAll().where('artifact_location_hash', 'in', hashes.slice(i, i + 500)).execute()) as ExperimentRow[]));
     }
-    rows.sort((a, b) => Number(a.experiment_id) - Number(b.experiment_id));
-    return this.experiments(this.db, rows);
+    // The location itself is compared too: a hash collision can never add an experiment.
+    const found = rows.filter((r) => wanted.has(artifactLocationKey(r.artifact_location) as string));
+    found.sort((a, b) => Number(a.experiment_id) - Number(b.experiment_id));
+    return this.experiments(this.db, found);
   }
 
   async createRun(run: NewRun): Promise<void> {

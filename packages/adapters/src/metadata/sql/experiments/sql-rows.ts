@@ -1,6 +1,22 @@
-import type { DatasetInputRecord, ExperimentRecord, KeyValue, MetricPoint, RunInfoRecord } from '@loam/core';
+import { createHash } from 'node:crypto';
+import { artifactLocationKey, type DatasetInputRecord, type ExperimentRecord, type KeyValue, type MetricPoint, type RunInfoRecord } from '@loam/core';
 
 /* Row shapes of the experiment tables and their conversion to the port's records. */
+
+/**
+ * What `mlflow_experiments.artifact_location_hash` holds and is searched by: the SHA-256 (hex) of the
+ * location's `artifactLocationKey`, so the index entry has one short size whatever the location's length
+ * (a PostgreSQL B-tree entry cannot exceed about 2.7 KB). The rows found are compared in full by the caller.
+ */
+export function artifactKeyHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** The hash column's value for a location: null for a location Loam does not serve. */
+export function artifactLocationHash(location: string): string | null {
+  const key = artifactLocationKey(location);
+  return key === undefined ? null : artifactKeyHash(key);
+}
 
 export interface ExperimentRow {
   experiment_id: number;
