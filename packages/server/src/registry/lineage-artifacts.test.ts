@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+import { scopedUsers } from '../security/scoped-users.test-support.js';
+
+// The artifact operations through the REST API as the operation table binds and authorizes them: tags on
+// artifacts (a resolver like the registry's), the IAM action on the artifact's ARN, DeleteArtifact by Source.
+let loam: TestLoam;
+const { userWith, as } = scopedUsers(() => loam);
+let artifactBase: string;
+
+beforeAll(async () => {
+  loam = await openTestLoam();
+  const p = loam.platform.partition;
+  artifactBase = `arn:loam:sagemaker:${p.region}:${p.accountId}:artifact/`;
+}, 60_000);
+afterAll(async () => loam?.close());
+
+const create = async (uri: string) => {
+  const r = await as('admin', 'POST', '/api/v1/lineage/artifacts', { ArtifactType: 'DataSet', Source: { SourceUri: uri } });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body.ArtifactArn as string;
+};
+
+describe('artifacts through the API', () => {
+  it('tags an artifact like any resource, and refuses tags on one that does not exist', async () => {
+    const arn = await create('s3://tagged/data.csv');
+    expect((await as('admin', 'POST', '/api/v1/tags', { ResourceArn: arn, Tags: [{ Key: 'team', Value: 'risk' }] })).status).toBe(200);
+    expect((await as('admin', 'GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(arn)}`)).body.Tags).toEqual([{ Key: 'team', Value: 'risk' }]);
+    const missing = await as('admin', 'POST', '/api/v1/tags', { ResourceArn: `${artifactBase}0123456789abcdef0123456789abcdef`, Tags: [{ Key: 'a', Value: 'b' }] });
+    expect([missing.status, missing.body.code]).toEqual([404, 'ResourceNotFound']);
+  });
+
+  it('checks the IAM action on the artifact ARN; by Source, DeleteArtifact needs it on every artifact', async () => {
+    const mine = await create('s3://carol/mine.csv');
+    const other = await create('s3://dave/other.csv');
+    await userWith('carol', [{ Effect: 'Allow', Action: ['sagemaker:DescribeArtifact', 'sagemaker:DeleteArtifact'], Resource: mine }]);
+    expect((await as('carol', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(mine)}`)).body.Source).toEqual({ SourceUri: 's3://carol/mine.csv' });
+    expect((await as('carol', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(other)}`)).status).toBe(403);
+    expect((await as('carol', 'POST', '/api/v1/lineage/artifacts/delete', { ArtifactArn: other })).status).toBe(403);
+    // Named by its Source the artifact is not known before the handler runs, so the check is on `*`.
+    expect((await as('carol', 'POST', '/api/v1/lineage/artifacts/delete', { Source: { SourceUri: 's3://carol/mine.csv' } })).status).toBe(403);
+    expect((await as('carol', 'POST', '/api/v1/lineage/artifacts/delete', { ArtifactArn: mine })).body).toEqual({ ArtifactArn: mine });
+    expect((await as('admin', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(other)}`)).status).toBe(200);
+  });
+
+  it('answers 400 naming the field for a malformed ARN and 404 for an unknown one', async () => {
+    const bad = await as('admin', 'GET', '/api/v1/lineage/artifact?ArtifactArn=artifact%2Fabc');
+    expect([bad.status, bad.body.code, bad.body.detail]).toEqual([400, 'ValidationException', expect.stringContaining("'artifact/abc' at 'ArtifactArn'")]);
+    const unknown = await as('admin', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(`${artifactBase}ffff`)}`);
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'ResourceNotFound']);
+  });
+});
