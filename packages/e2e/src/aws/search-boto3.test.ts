@@ -179,4 +179,66 @@ describe('boto3: sm.search and the search paginator against Loam', () => {
     expect(out['alice packages']).toBe(0);
     expect(out['bob']).toBe('AccessDeniedException');
   }, 300_000);
+
+  it('finds a tuning job, an endpoint and a model; their records fit botocore\'s shapes', async () => {
+    // Runs after the test above, on its bucket and its job j-a's model.
+    const out = await boto3<Record<string, any>>(loam, `
+import time
+sys.path.insert(0, ARGS['checker'])
+from botocore_shapes import violations
+sm = client('sagemaker')
+RAW = []
+sm.meta.events.register('after-call.sagemaker.Search', lambda http_response, **_: RAW.append(json.loads(http_response.content)))
+IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1'
+ROLE = 'arn:aws:iam::000000000000:role/LoamTests'
+data = sm.describe_training_job(TrainingJobName='j-a')['ModelArtifacts']['S3ModelArtifacts']
+sm.create_model(ModelName='m-vision', ExecutionRoleArn=ROLE, PrimaryContainer={'Image': IMAGE, 'ModelDataUrl': data}, Tags=[{'Key': 'team', 'Value': 'vision'}])
+sm.create_model(ModelName='m-nlp', ExecutionRoleArn=ROLE, PrimaryContainer={'Image': IMAGE, 'ModelDataUrl': data}, Tags=[{'Key': 'team', 'Value': 'nlp'}])
+sm.create_endpoint_config(EndpointConfigName='ec', ProductionVariants=[{'VariantName': 'AllTraffic', 'ModelName': 'm-vision', 'InitialInstanceCount': 1, 'InstanceType': 'ml.m5.large'}])
+sm.create_endpoint(EndpointName='ep', EndpointConfigName='ec', Tags=[{'Key': 'team', 'Value': 'vision'}])
+channels = [{'ChannelName': c, 'ContentType': 'text/csv', 'DataSource': {'S3DataSource': {'S3DataType': 'S3Prefix', 'S3Uri': f's3://search/{p}/'}}} for c, p in (('train', 'train'), ('validation', 'val'))]
+sm.create_hyper_parameter_tuning_job(HyperParameterTuningJobName='hp',
+    HyperParameterTuningJobConfig={'Strategy': 'Random', 'HyperParameterTuningJobObjective': {'Type': 'Maximize', 'MetricName': 'validation:auc'},
+        'ResourceLimits': {'MaxNumberOfTrainingJobs': 2, 'MaxParallelTrainingJobs': 2},
+        'ParameterRanges': {'ContinuousParameterRanges': [{'Name': 'eta', 'MinValue': '0.1', 'MaxValue': '0.5'}]}},
+    TrainingJobDefinition={'StaticHyperParameters': {'num_round': '3', 'objective': 'binary:logistic', 'eval_metric': 'auc'},
+        'AlgorithmSpecification': {'TrainingImage': IMAGE, 'TrainingInputMode': 'File'}, 'RoleArn': ROLE, 'InputDataConfig': channels,
+        'OutputDataConfig': {'S3OutputPath': 's3://search/hp'}, 'ResourceConfig': {'InstanceType': 'ml.m5.large', 'InstanceCount': 1, 'VolumeSizeInGB': 5},
+        'StoppingCondition': {'MaxRuntimeInSeconds': 120}}, Tags=[{'Key': 'team', 'Value': 'nlp'}])
+sm.get_waiter('endpoint_in_service').wait(EndpointName='ep', WaiterConfig={'Delay': 1, 'MaxAttempts': 180})
+for _ in range(180):
+    if sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName='hp')['HyperParameterTuningJobStatus'] != 'InProgress': break
+    time.sleep(1)
+hp = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName='hp')
+def found(resource, name, **kw):
+    return [x[resource][name] if resource != 'Model' else x['Model']['Model']['ModelName'] for x in sm.search(Resource=resource, **kw)['Results']]
+best = hp['BestTrainingJob']['FinalHyperParameterTuningJobObjectiveMetric']['Value']
+out = {
+  'hp status': hp['HyperParameterTuningJobStatus'],
+  'hp by best': found('HyperParameterTuningJob', 'HyperParameterTuningJobName', SearchExpression={'Filters': [{'Name': 'BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value', 'Operator': 'GreaterThanOrEqualTo', 'Value': str(best)}]}),
+  'hp above best': found('HyperParameterTuningJob', 'HyperParameterTuningJobName', SearchExpression={'Filters': [{'Name': 'BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value', 'Operator': 'GreaterThan', 'Value': str(best)}]}),
+  'trials': sorted(found('TrainingJob', 'TrainingJobName', SearchExpression={'Filters': [{'Name': 'TuningJobArn', 'Operator': 'Equals', 'Value': hp['HyperParameterTuningJobArn']}]})),
+  'trial names': sorted(t['TrainingJobName'] for t in sm.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName='hp')['TrainingJobSummaries']),
+  'endpoints': found('Endpoint', 'EndpointName', SearchExpression={'Filters': [{'Name': 'EndpointStatus', 'Value': 'InService'}, {'Name': 'ProductionVariants.CurrentInstanceCount', 'Operator': 'GreaterThanOrEqualTo', 'Value': '1'}]}),
+  'models': found('Model', 'ModelName', SearchExpression={'Filters': [{'Name': 'Model.Tags.team', 'Value': 'vision'}]}, SortBy='Model.ModelName'),
+  'models by name': found('Model', 'ModelName', SortBy='Model.ModelName', SortOrder='Ascending'),
+}
+found_v = []; unchecked = []
+for raw in RAW: found_v.extend(violations(sm.meta.service_model.operation_model('Search').output_shape, raw, 'Search', unchecked, partition='loam'))
+out['violations'] = found_v; out['unchecked'] = unchecked
+print(json.dumps(out))
+`, { checker: dirname(fileURLToPath(import.meta.url)) });
+    expect(out['hp status']).toBe('Completed');
+    expect(out['hp by best']).toEqual(['hp']);
+    expect(out['hp above best']).toEqual([]);
+    expect(out['trials']).toEqual(out['trial names']);
+    expect(out['trials']).toHaveLength(2);
+    expect(out['endpoints']).toEqual(['ep']);
+    expect(out['models']).toEqual(['m-vision']);
+    expect(out['models by name']).toEqual(['m-nlp', 'm-vision']);
+    // Members of SageMaker's current model (botocore 1.43 has them) that Debian's botocore predates.
+    const newerApi = /^Search\.Results\[\d+\]\.HyperParameterTuningJob\.ConsumedResources: member not in HyperParameterTuningJobSearchEntity$/;
+    expect((out['violations'] as string[]).filter((v) => !newerApi.test(v))).toEqual([]);
+    expect((out['unchecked'] as string[]).filter((u) => !/\.Tags\[\d+\]\.(Key|Value): pattern /.test(u))).toEqual([]);
+  }, 300_000);
 });
