@@ -16,6 +16,11 @@ export interface SearchSource<R = any> {
   readonly filters?: readonly Filter<R>[];
   /** The action a caller needs on the resource to see it in the results (its Describe). */
   readonly readAction: string;
+  /**
+   * Text properties held in an indexed field of the same value: a top-level Equals or In on one is also asked
+   * of the store, so only records that can match are read.
+   */
+  readonly columns?: Readonly<Record<string, keyof R & string>>;
   /** Sort properties the store orders by itself, to the indexed field (one every record has); others are sorted here. */
   readonly storeOrder: Readonly<Record<string, keyof R & string>>;
   /** SortBy when none is given: LastModifiedTime where the record has one, else CreationTime. */

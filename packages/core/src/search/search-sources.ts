@@ -25,21 +25,21 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     resource: 'TrainingJob', collection: jobsCollection, filters: [{ field: 'kind', op: 'eq', value: 'training-job' }],
     // SageMaker's Metrics.<name>: a final metric's value.
     props: { schema: shape('TrainingJob'), aliases: { Metrics: { list: 'FinalMetricDataList', keyField: 'MetricName', valueField: 'Value' } } },
-    readAction: 'sagemaker:DescribeTrainingJob', defaultSortBy: 'LastModifiedTime',
+    readAction: 'sagemaker:DescribeTrainingJob', defaultSortBy: 'LastModifiedTime', columns: { TrainingJobStatus: 'status', TrainingJobName: 'name' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', TrainingJobName: 'name' },
     arnOf: (r) => r.arn,
     record: async (r, tags) => asSearchRecord(describeTrainingJob(r), shape('TrainingJob'), tags),
   };
   const tuning: SearchSource<TuningJobRecord> = {
     resource: 'HyperParameterTuningJob', collection: tuningJobsCollection, props: { schema: shape('HyperParameterTuningJob') },
-    readAction: 'sagemaker:DescribeHyperParameterTuningJob', defaultSortBy: 'LastModifiedTime',
+    readAction: 'sagemaker:DescribeHyperParameterTuningJob', defaultSortBy: 'LastModifiedTime', columns: { HyperParameterTuningJobStatus: 'status', HyperParameterTuningJobName: 'name' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', HyperParameterTuningJobName: 'name' },
     arnOf: (r) => r.arn,
     record: async (r, tags) => asSearchRecord(await o.describeTuningJob(r), shape('HyperParameterTuningJob'), tags),
   };
   const packages: SearchSource<ModelPackageRecord> = {
     resource: 'ModelPackage', collection: modelPackagesCollection, props: { schema: shape('ModelPackage') },
-    readAction: 'sagemaker:DescribeModelPackage', defaultSortBy: 'LastModifiedTime',
+    readAction: 'sagemaker:DescribeModelPackage', defaultSortBy: 'LastModifiedTime', columns: { ModelApprovalStatus: 'approvalStatus' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime' },
     arnOf: (r) => r.arn,
     record: async (r, tags) => asSearchRecord(describeModelPackage(r), shape('ModelPackage'), tags),
@@ -47,14 +47,14 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
   // A group has no LastModifiedTime: its searches sort by CreationTime.
   const groups: SearchSource<ModelPackageGroupRecord> = {
     resource: 'ModelPackageGroup', collection: modelPackageGroupsCollection, props: { schema: shape('ModelPackageGroup') },
-    readAction: 'sagemaker:DescribeModelPackageGroup', defaultSortBy: 'CreationTime',
+    readAction: 'sagemaker:DescribeModelPackageGroup', defaultSortBy: 'CreationTime', columns: { ModelPackageGroupName: 'name' },
     storeOrder: { CreationTime: 'creationTime', ModelPackageGroupName: 'name' },
     arnOf: (r) => r.arn,
     record: async (r, tags) => asSearchRecord(describeModelPackageGroup(r), shape('ModelPackageGroup'), tags),
   };
   const endpoints: SearchSource<EndpointRecord> = {
     resource: 'Endpoint', collection: endpointsCollection, props: { schema: shape('Endpoint') },
-    readAction: 'sagemaker:DescribeEndpoint', defaultSortBy: 'LastModifiedTime',
+    readAction: 'sagemaker:DescribeEndpoint', defaultSortBy: 'LastModifiedTime', columns: { EndpointStatus: 'status', EndpointName: 'name' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', EndpointName: 'name' },
     arnOf: (r) => r.arn,
     record: async (r, tags) => asSearchRecord(describeEndpoint(r), shape('Endpoint'), tags),
@@ -63,7 +63,7 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
   const modelShape = shape('Model').properties?.['Model'] as SchemaNode;
   const models: SearchSource<ModelRecord> = {
     resource: 'Model', collection: modelsCollection, props: { schema: shape('Model') },
-    readAction: 'sagemaker:DescribeModel', defaultSortBy: 'Model.CreationTime',
+    readAction: 'sagemaker:DescribeModel', defaultSortBy: 'Model.CreationTime', columns: { 'Model.ModelName': 'name' },
     storeOrder: { 'Model.CreationTime': 'creationTime', 'Model.ModelName': 'name' },
     arnOf: (r) => r.arn,
     record: async (r, tags) => ({ Model: asSearchRecord(describeModel(r), modelShape, tags) }),

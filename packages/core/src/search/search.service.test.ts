@@ -42,6 +42,26 @@ async function pages(search: Search, input: Input, member: 'ModelPackageGroup' |
   return out;
 }
 
+/** A SearchService over `store` that counts the records it reads from the store (`reads(0)` resets the count). */
+function countingSearch(store: ReturnType<typeof openRegistry>['store']) {
+  let read = 0;
+  const counting = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop !== 'collection') return Reflect.get(target, prop, receiver);
+      return (spec: Parameters<typeof store.collection>[0]) => {
+        const col = target.collection(spec);
+        return { ...col, spec: col.spec, list: async (q: Parameters<typeof col.list>[0]) => {
+          const page = await col.list(q);
+          read += page.items.length;
+          return page;
+        } };
+      };
+    },
+  });
+  const search = new SearchService({ store: counting, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), scanPageSize: 5 });
+  return { search, reads: (reset?: number) => (reset === undefined ? read : (read = reset)) };
+}
+
 describe('Search over the metadata store', () => {
   it('groups sort by CreationTime, newest first, by default, paged with NextToken; each result is the Describe answer with Tags', async () => {
     const search = await fixture();
@@ -128,28 +148,34 @@ describe('Search over the metadata store', () => {
       clock.advance(1000);
       await packages.CreateModelPackage({ ModelPackageGroupName: 'big', InferenceSpecification: spec() }, alice);
     }
-    let read = 0;
-    const counting = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop !== 'collection') return Reflect.get(target, prop, receiver);
-        return (spec: Parameters<typeof store.collection>[0]) => {
-          const col = target.collection(spec);
-          return { ...col, spec: col.spec, list: async (q: Parameters<typeof col.list>[0]) => {
-            const page = await col.list(q);
-            read += page.items.length;
-            return page;
-          } };
-        };
-      },
-    });
-    const search = new SearchService({ store: counting, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), scanPageSize: 5 });
+    const { search, reads } = countingSearch(store);
     const first = await search.Search({ Resource: 'ModelPackage', MaxResults: 2 }, alice);
     expect(first.Results.map((r) => r.ModelPackage?.ModelPackageVersion)).toEqual([30, 29]);
-    expect(read).toBe(5);
-    read = 0;
+    expect(reads()).toBe(5);
+    reads(0);
     const next = await search.Search({ Resource: 'ModelPackage', MaxResults: 2, NextToken: first.NextToken as string }, alice);
     expect(next.Results.map((r) => r.ModelPackage?.ModelPackageVersion)).toEqual([28, 27]);
-    expect(read).toBe(5);
+    expect(reads()).toBe(5);
+  });
+
+  it('a top-level Equals or In on a property kept in a column is asked of the store: only packages that can match are read', async () => {
+    const { store, clock, groups, packages } = openRegistry();
+    await groups.CreateModelPackageGroup({ ModelPackageGroupName: 'big' }, alice);
+    for (let i = 1; i <= 20; i++) {
+      clock.advance(1000);
+      await packages.CreateModelPackage({ ModelPackageGroupName: 'big', InferenceSpecification: spec(), ModelApprovalStatus: i % 5 === 0 ? 'Approved' : 'Rejected' }, alice);
+    }
+    const { search, reads } = countingSearch(store);
+    const versions = async (input: Omit<Input, 'Resource'>) => (await search.Search({ Resource: 'ModelPackage', SortBy: 'ModelPackageVersion', ...input }, alice)).Results.map((r) => r.ModelPackage?.ModelPackageVersion);
+    expect(await versions({ SearchExpression: { Filters: [{ Name: 'ModelApprovalStatus', Value: 'Approved' }] } })).toEqual([20, 15, 10, 5]);
+    expect(reads()).toBe(4);
+    reads(0);
+    expect(await versions({ SearchExpression: { Filters: [{ Name: 'ModelApprovalStatus', Operator: 'In', Value: 'Approved, PendingManualApproval' }, { Name: 'ModelPackageVersion', Operator: 'LessThan', Value: '12' }] } })).toEqual([10, 5]);
+    expect(reads()).toBe(4);
+    reads(0);
+    // Under Or the store cannot narrow: every package is read.
+    expect(await versions({ SearchExpression: { Operator: 'Or', Filters: [{ Name: 'ModelApprovalStatus', Value: 'Approved' }, { Name: 'ModelPackageVersion', Value: '1' }] } })).toEqual([20, 15, 10, 5, 1]);
+    expect(reads()).toBe(20);
   });
 
   it('CrossAccount finds nothing: Loam is one account', async () => {

@@ -12,6 +12,8 @@ import type { SearchSource } from './search-source.js';
 type Ops = typeof operations;
 type In = InputOf<Ops['Search']>;
 type Out = OutputOf<Ops['Search']>;
+/** A store condition on a source's record, whatever its type. */
+type AnyFilter = Filter<Record<string, unknown>>;
 
 export interface SearchServiceOptions {
   readonly store: MetadataStore;
@@ -29,6 +31,8 @@ interface Hit extends SearchCursor {
 /** One search, compiled: what to match, how to order, where to start. */
 interface Plan {
   readonly source: SearchSource;
+  /** What the store is asked besides the source's own conditions (the expression's column filters). */
+  readonly storeFilters: readonly AnyFilter[];
   readonly matcher?: RecordMatcher;
   readonly sortRef: PropertyRef;
   readonly order: 'Ascending' | 'Descending';
@@ -75,7 +79,8 @@ export class SearchService {
     // Loam is one account: nothing is shared into it from others.
     if (input.CrossAccountFilterOption === 'CrossAccount') return { Results: [] };
     const storeField = Object.hasOwn(source.storeOrder, sortBy) ? source.storeOrder[sortBy] : undefined;
-    const plan: Plan = { source, ...(matcher ? { matcher } : {}), sortRef, order, ...(storeField ? { storeField } : {}), ...(cursor ? { cursor } : {}), max, principal: ctx.principal };
+    const storeFilters: AnyFilter[] = [...(source.filters ?? []) as readonly AnyFilter[], ...columnFilters(source, input.SearchExpression)];
+    const plan: Plan = { source, storeFilters, ...(matcher ? { matcher } : {}), sortRef, order, ...(storeField ? { storeField } : {}), ...(cursor ? { cursor } : {}), max, principal: ctx.principal };
     const hits = storeField ? await this.inStoreOrder(plan) : await this.sortedHere(plan);
     const page = hits.slice(0, max);
     const results = [];
@@ -91,8 +96,8 @@ export class SearchService {
   private async inStoreOrder(p: Plan): Promise<Hit[]> {
     const field = p.storeField as string;
     const { cursor, order } = p;
-    const filters: Filter<unknown>[] = [...(p.source.filters ?? [])];
-    if (cursor && cursor.value !== null && typeof cursor.value !== 'boolean') filters.push({ field, op: order === 'Descending' ? 'lte' : 'gte', value: cursor.value } as Filter<unknown>);
+    const filters: AnyFilter[] = [...p.storeFilters];
+    if (cursor && cursor.value !== null && typeof cursor.value !== 'boolean') filters.push({ field, op: order === 'Descending' ? 'lte' : 'gte', value: cursor.value });
     const hits: Hit[] = [];
     for await (const record of this.scan(p, filters, field)) {
       const fields = record as Record<string, unknown>;
@@ -111,7 +116,7 @@ export class SearchService {
     let best: Hit[] = [];
     const cmp = (a: Hit, b: Hit) => compareHits(a, b, p.order);
     const tagsForSort = p.sortRef.readsTags;
-    for await (const record of this.scan(p, [...(p.source.filters ?? [])])) {
+    for await (const record of this.scan(p, p.storeFilters)) {
       const doc = await this.recordOf(p, record, tagsForSort);
       if (p.matcher && !p.matcher.matches(doc)) continue;
       const hit: Hit = { value: sortValueOf(p.sortRef.values(doc), p.sortRef.numericText), key: String((record as Record<string, unknown>)[p.source.collection.key]), record };
@@ -123,7 +128,7 @@ export class SearchService {
     return best.sort(cmp).slice(0, keep);
   }
 
-  private async *scan(p: Plan, filters: readonly Filter<unknown>[], sortBy?: string): AsyncGenerator<unknown> {
+  private async *scan(p: Plan, filters: readonly AnyFilter[], sortBy?: string): AsyncGenerator<unknown> {
     const col = this.o.store.collection(p.source.collection);
     let nextToken: string | undefined;
     do {
@@ -150,4 +155,20 @@ export class SearchService {
   private visible(p: Plan, record: unknown): Promise<boolean> {
     return isAllowed(this.o.authorize, p.principal, p.source.readAction, p.source.arnOf(record));
   }
+}
+
+/**
+ * The store conditions an expression implies: a top-level Equals or In (under And, the default) on a
+ * property the source keeps in a column. The expression is still matched in full on what the store returns.
+ */
+function columnFilters(source: SearchSource, expr: In['SearchExpression']): AnyFilter[] {
+  if (!expr || expr.Operator === 'Or') return [];
+  return (expr.Filters ?? []).flatMap((f): AnyFilter[] => {
+    const field = source.columns && Object.hasOwn(source.columns, f.Name) ? source.columns[f.Name] : undefined;
+    if (!field || f.Value === undefined) return [];
+    const op = f.Operator ?? 'Equals';
+    if (op === 'Equals') return [{ field, op: 'eq', value: f.Value }];
+    if (op === 'In') return [{ field, op: 'in', value: f.Value.split(',').map((v) => v.trim()) }];
+    return [];
+  });
 }
