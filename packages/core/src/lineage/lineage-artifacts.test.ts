@@ -129,6 +129,44 @@ describe('artifacts', () => {
 });
 
 describe('ListAssociations', () => {
+  it('pages the whole table in creation order, a page at a time, leaving out what the caller may not read', async () => {
+    const { store, clock, recorder } = await open();
+    // 1,200 associations (more than one store read), one in three from a hidden job, several per millisecond.
+    for (let n = 0; n < 1200; n++) {
+      if (n % 4 === 0) clock.advance(1);
+      await recorder.link(a('training-job', n % 3 === 0 ? `hidden-${n}` : `job-${n}`), a('model', `m-${n}`), 'Produced');
+    }
+    const denied = { code: 'AccessDeniedException' };
+    const associations = new LineageAssociationsService({ store, partition, authorize: async (_p, _action, resource) => { if (resource.includes('hidden-')) throw denied; } });
+    for (const SortOrder of ['Descending', 'Ascending'] as const) {
+      const expected = (await store.lineage.list({ order: SortOrder })).filter((e) => !e.sourceArn.includes('hidden-')).map((e) => `${e.sourceArn} ${e.destinationArn}`);
+      const seen: string[] = [];
+      let NextToken: string | undefined;
+      let pages = 0;
+      do {
+        const page = await associations.ListAssociations({ SortOrder, MaxResults: 100, ...(NextToken ? { NextToken } : {}) }, ctx);
+        seen.push(...page.AssociationSummaries.map((s) => `${s.SourceArn} ${s.DestinationArn}`));
+        NextToken = page.NextToken;
+        pages++;
+      } while (NextToken);
+      expect(seen, SortOrder).toEqual(expected);
+      expect(seen).toHaveLength(802);
+      expect(pages).toBeLessThanOrEqual(10);
+    }
+    for (const [SortBy, sortBy] of [['SourceArn', 'sourceArn'], ['DestinationArn', 'destinationArn']] as const) {
+      const expected = (await store.lineage.list({ sortBy, order: 'Ascending' })).filter((e) => !e.sourceArn.includes('hidden-')).map((e) => `${e.sourceArn} ${e.destinationArn}`);
+      const seen: string[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await associations.ListAssociations({ SortBy, SortOrder: 'Ascending', MaxResults: 100, ...(NextToken ? { NextToken } : {}) }, ctx);
+        seen.push(...page.AssociationSummaries.map((s) => `${s.SourceArn} ${s.DestinationArn}`));
+        NextToken = page.NextToken;
+      } while (NextToken);
+      expect(seen, SortBy).toEqual(expected);
+    }
+  });
+
+
   it('filters by either end, types, association type and time; sorts and pages', async () => {
     const { clock, recorder, associations } = await open();
     clock.advance(60_000);
@@ -158,6 +196,7 @@ describe('ListAssociations', () => {
     const fromPackage = (await associations.ListAssociations({ SourceArn: a('model-package', 'g/1') }, ctx)).AssociationSummaries[0];
     expect([fromPackage?.SourceName, fromPackage?.DestinationName]).toEqual([undefined, 'm']);
     expect(await code(associations.ListAssociations({ SourceArn: 'training-job/tj' }, ctx))).toBe('ValidationException');
+    expect(await code(associations.ListAssociations({ NextToken: bySource.NextToken as string }, ctx))).toBe('ValidationException');
     expect((await associations.ListAssociations({ SourceArn: a('training-job', 'nope') }, ctx)).AssociationSummaries).toEqual([]);
   });
 });

@@ -1,15 +1,20 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { RequestContext } from '../kernel/context.js';
 import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import { ValidationError } from '../kernel/errors.js';
 import { clampMaxResults, decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
-import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
+import type { LineageEdge, LineageEdgeQuery, MetadataStore } from '../ports/metadata-store.js';
 import type { Partition } from '../kernel/names.js';
 import { entityArn } from './lineage-refs.js';
 import { lineageVertex, type LineageVertexInfo } from './lineage-vertex.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
 type Ops = typeof operations;
-type Summary = OutputOf<Ops['ListAssociations']>['AssociationSummaries'][number];
+type Input = InputOf<Ops['ListAssociations']>;
+type Output = OutputOf<Ops['ListAssociations']>;
+type Summary = Output['AssociationSummaries'][number];
+interface Row { readonly e: LineageEdge; readonly s: LineageVertexInfo; readonly d: LineageVertexInfo }
+type EdgeKey = NonNullable<LineageEdgeQuery['after']>;
 
 export interface LineageAssociationsServiceOptions {
   readonly store: MetadataStore;
@@ -20,6 +25,13 @@ export interface LineageAssociationsServiceOptions {
   readonly authorize?: ActionAuthorizer;
   readonly readCheck?: VertexReadCheck;
 }
+
+/** Edges read per store call when paging the whole table in a stored order. */
+const chunkSize = 500;
+
+type StoredOrder = NonNullable<LineageEdgeQuery['sortBy']>;
+/** The SortBy values the edge table can list in (with keyset paging); the types are not stored with edges. */
+const storedOrder: Readonly<Record<string, StoredOrder | undefined>> = { CreationTime: 'createdAt', SourceArn: 'sourceArn', DestinationArn: 'destinationArn' };
 
 /**
  * SageMaker's ListAssociations over lineage's edge table: every association, whether a capability
@@ -32,39 +44,30 @@ export class LineageAssociationsService {
   /**
    * Associations filtered by either end (an ARN, or an s3:// location for its artifact), either end's
    * type, AssociationType and creation time (both bounds exclusive), sorted by SortBy (CreationTime by
-   * default, newest first) then by source and destination, and paged. Without `authorize` every one.
+   * default, newest first) then by source and destination ARN, and paged; with `authorize`, only those
+   * both of whose ends the caller may read. With neither end given and SortBy CreationTime (the default),
+   * SourceArn or DestinationArn, the table is read in that order a chunk at a time until the page is full
+   * (NextToken: the last edge listed), so a page costs about its own edges; with an end given, that
+   * vertex's edges are read and paged by offset; with neither end and SortBy SourceType or
+   * DestinationType (types are not stored with edges), every matching edge is read for each page.
    * @throws ValidationError (an end that is not an ARN or location, another account's ARN, a bad NextToken).
    */
-  async ListAssociations(input: InputOf<Ops['ListAssociations']>, ctx: RequestContext): Promise<OutputOf<Ops['ListAssociations']>> {
+  async ListAssociations(input: Input, ctx: RequestContext): Promise<Output> {
     const source = input.SourceArn !== undefined ? entityArn(this.o.partition, input.SourceArn, 'SourceArn') : undefined;
     const destination = input.DestinationArn !== undefined ? entityArn(this.o.partition, input.DestinationArn, 'DestinationArn') : undefined;
     const max = clampMaxResults(input.MaxResults, 10);
-    const offset = Number(decodeNextToken(input.NextToken)?.after ?? 0);
+    const token = decodeNextToken(input.NextToken);
     await this.o.beforeQuery?.();
-    const after = input.CreatedAfter !== undefined ? input.CreatedAfter * 1000 : undefined;
-    const before = input.CreatedBefore !== undefined ? input.CreatedBefore * 1000 : undefined;
+    const rows = new Rows(this.o, input, ctx);
+    const stored = storedOrder[input.SortBy ?? 'CreationTime'];
+    if (source === undefined && destination === undefined && stored !== undefined) return this.inStoredOrder(input, stored, rows, max, token);
+
     let edges: LineageEdge[];
     if (source !== undefined) edges = await this.o.store.lineage.edges(source, 'downstream');
     else if (destination !== undefined) edges = await this.o.store.lineage.edges(destination, 'upstream');
-    else edges = await this.o.store.lineage.list({ ...(input.AssociationType ? { associationType: input.AssociationType } : {}), ...(after !== undefined ? { createdAfter: after } : {}), ...(before !== undefined ? { createdBefore: before } : {}) });
-    edges = edges.filter((e) => (destination === undefined || e.destinationArn === destination)
-      && (input.AssociationType === undefined || e.associationType === input.AssociationType)
-      && (after === undefined || e.createdAt > after) && (before === undefined || e.createdAt < before));
-
-    const vertices = new Map<string, Promise<LineageVertexInfo>>();
-    const vertexOf = (arn: string) => {
-      let hit = vertices.get(arn);
-      if (!hit) vertices.set(arn, (hit = lineageVertex(this.o.store, arn)));
-      return hit;
-    };
-    let rows = await Promise.all(edges.map(async (e) => ({ e, s: await vertexOf(e.sourceArn), d: await vertexOf(e.destinationArn) })));
-    rows = rows.filter((r) => (input.SourceType === undefined || r.s.vertex.Type === input.SourceType) && (input.DestinationType === undefined || r.d.vertex.Type === input.DestinationType));
-    if (this.o.authorize) {
-      const v = new LineageVisibility(this.o.authorize, ctx.principal, this.o.readCheck);
-      const shown = await Promise.all(rows.map(async (r) => (await v.visible(r.e.sourceArn, r.s.uri)) && (await v.visible(r.e.destinationArn, r.d.uri))));
-      rows = rows.filter((_, i) => shown[i]);
-    }
-    const key = (r: (typeof rows)[number]): string | number => {
+    else edges = await this.o.store.lineage.list(rows.storeQuery());
+    const kept = await rows.keep(edges.filter((e) => destination === undefined || e.destinationArn === destination));
+    const key = (r: Row): string | number => {
       switch (input.SortBy) {
         case 'SourceArn': return r.e.sourceArn;
         case 'DestinationArn': return r.e.destinationArn;
@@ -73,17 +76,113 @@ export class LineageAssociationsService {
         default: return r.e.createdAt;
       }
     };
-    const cmp = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
     const sign = (input.SortOrder ?? 'Descending') === 'Descending' ? -1 : 1;
-    rows.sort((a, b) => sign * (cmp(key(a), key(b)) || cmp(a.e.sourceArn, b.e.sourceArn) || cmp(a.e.destinationArn, b.e.destinationArn)));
-    const page = rows.slice(offset, offset + max);
+    kept.sort((a, b) => sign * (cmp(key(a), key(b)) || cmp(a.e.sourceArn, b.e.sourceArn) || cmp(a.e.destinationArn, b.e.destinationArn)));
+    if (token !== undefined && (token.name !== 'associations' || typeof token.after !== 'number')) throw badToken();
+    const offset = Number(token?.after ?? 0);
+    const page = kept.slice(offset, offset + max);
     return {
-      AssociationSummaries: page.map(({ e, s, d }): Summary => ({
-        SourceArn: e.sourceArn, DestinationArn: e.destinationArn, SourceType: s.vertex.Type, DestinationType: d.vertex.Type, AssociationType: e.associationType,
-        ...(s.name !== undefined ? { SourceName: s.name } : {}), ...(d.name !== undefined ? { DestinationName: d.name } : {}),
-        CreationTime: e.createdAt / 1000,
-      })),
-      ...(offset + max < rows.length ? { NextToken: encodeNextToken({ after: offset + max, name: 'associations' }) } : {}),
+      AssociationSummaries: page.map(summaryOf),
+      ...(offset + max < kept.length ? { NextToken: encodeNextToken({ after: offset + max, name: 'associations' }) } : {}),
     };
   }
+
+  private async inStoredOrder(input: Input, sortBy: StoredOrder, rows: Rows, max: number, token: { after: string | number; name: string } | undefined): Promise<Output> {
+    let after: EdgeKey | undefined;
+    if (token !== undefined) {
+      // The token names the order it was issued in: one from another listing is refused, not misread.
+      const prefix = `edge:${sortBy}:`;
+      const ends = token.name.startsWith(prefix) ? parseJson(token.name.slice(prefix.length)) : undefined;
+      if (typeof token.after !== 'number' || !Array.isArray(ends) || ends.length !== 2 || !ends.every((x) => typeof x === 'string')) throw badToken();
+      after = { createdAt: token.after, sourceArn: ends[0] as string, destinationArn: ends[1] as string };
+    }
+    const page: Row[] = [];
+    let more = true;
+    while (page.length < max && more) {
+      const edges = await this.o.store.lineage.list({ ...rows.storeQuery(), sortBy, order: input.SortOrder ?? 'Descending', limit: chunkSize, ...(after ? { after } : {}) });
+      more = edges.length === chunkSize;
+      const kept = new Set(await rows.keep(edges));
+      const byEdge = new Map([...kept].map((r) => [r.e, r]));
+      for (const [i, e] of edges.entries()) {
+        after = { createdAt: e.createdAt, sourceArn: e.sourceArn, destinationArn: e.destinationArn };
+        const r = byEdge.get(e);
+        if (!r) continue;
+        page.push(r);
+        if (page.length === max) {
+          more ||= i < edges.length - 1;
+          break;
+        }
+      }
+    }
+    return {
+      AssociationSummaries: page.map(summaryOf),
+      ...(page.length === max && more && after ? { NextToken: encodeNextToken({ after: after.createdAt, name: `edge:${sortBy}:${JSON.stringify([after.sourceArn, after.destinationArn])}` }) } : {}),
+    };
+  }
+}
+
+/** One request's filters on edges and their ends, with the ends' vertices looked up once each. */
+class Rows {
+  private readonly vertices = new Map<string, Promise<LineageVertexInfo>>();
+  private readonly visibility: LineageVisibility | undefined;
+  private readonly after: number | undefined;
+  private readonly before: number | undefined;
+
+  constructor(private readonly o: LineageAssociationsServiceOptions, private readonly input: Input, ctx: RequestContext) {
+    this.visibility = o.authorize ? new LineageVisibility(o.authorize, ctx.principal, o.readCheck) : undefined;
+    this.after = input.CreatedAfter !== undefined ? input.CreatedAfter * 1000 : undefined;
+    this.before = input.CreatedBefore !== undefined ? input.CreatedBefore * 1000 : undefined;
+  }
+
+  /** The store-side part of the filters (times inclusive there, exclusive in `keep`). */
+  storeQuery(): LineageEdgeQuery {
+    return {
+      ...(this.input.AssociationType ? { associationType: this.input.AssociationType } : {}),
+      ...(this.after !== undefined ? { createdAfter: this.after } : {}),
+      ...(this.before !== undefined ? { createdBefore: this.before } : {}),
+    };
+  }
+
+  /** The edges that pass every filter and the caller may see, as rows, in the order given. */
+  async keep(edges: readonly LineageEdge[]): Promise<Row[]> {
+    const i = this.input;
+    const candidates = edges.filter((e) => (i.AssociationType === undefined || e.associationType === i.AssociationType)
+      && (this.after === undefined || e.createdAt > this.after) && (this.before === undefined || e.createdAt < this.before));
+    const rows = await Promise.all(candidates.map(async (e) => ({ e, s: await this.vertex(e.sourceArn), d: await this.vertex(e.destinationArn) })));
+    const typed = rows.filter((r) => (i.SourceType === undefined || r.s.vertex.Type === i.SourceType) && (i.DestinationType === undefined || r.d.vertex.Type === i.DestinationType));
+    const v = this.visibility;
+    if (!v) return typed;
+    const shown = await Promise.all(typed.map(async (r) => (await v.visible(r.e.sourceArn, r.s.uri)) && (await v.visible(r.e.destinationArn, r.d.uri))));
+    return typed.filter((_, n) => shown[n]);
+  }
+
+  private vertex(arn: string): Promise<LineageVertexInfo> {
+    let hit = this.vertices.get(arn);
+    if (!hit) this.vertices.set(arn, (hit = lineageVertex(this.o.store, arn)));
+    return hit;
+  }
+}
+
+function summaryOf({ e, s, d }: Row): Summary {
+  return {
+    SourceArn: e.sourceArn, DestinationArn: e.destinationArn, SourceType: s.vertex.Type, DestinationType: d.vertex.Type, AssociationType: e.associationType,
+    ...(s.name !== undefined ? { SourceName: s.name } : {}), ...(d.name !== undefined ? { DestinationName: d.name } : {}),
+    CreationTime: e.createdAt / 1000,
+  };
+}
+
+function cmp(a: string | number, b: string | number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function badToken(): ValidationError {
+  return new ValidationError('NextToken is not a token this listing issued; pass the one the previous page answered with the same filters.', [{ path: '/NextToken', message: 'invalid token' }]);
 }

@@ -118,9 +118,10 @@ export interface LineageStore {
   edges(arn: string, direction: 'downstream' | 'upstream'): Promise<LineageEdge[]>;
   remove(sourceArn: string, destinationArn: string): Promise<void>;
   /**
-   * Every edge matching the query (all of them without one), oldest first, ties by source then
-   * destination ARN (code-point order). For ListAssociations with neither end given; the filters are
-   * applied by the store, so the answer holds only matching edges.
+   * The edges matching the query in `sortBy` order (default `createdAt`, ties by source then destination
+   * ARN; `sourceArn`, ties by destination; `destinationArn`, ties by source; ARNs in code-point order),
+   * ascending unless `order` says otherwise (the ties reversed too); from just after `after`, at most
+   * `limit`. For ListAssociations with neither end given, which reads it page by page.
    */
   list(query?: LineageEdgeQuery): Promise<LineageEdge[]>;
 }
@@ -130,6 +131,12 @@ export interface LineageEdgeQuery {
   readonly associationType?: string;
   readonly createdAfter?: number;
   readonly createdBefore?: number;
+  readonly sortBy?: 'createdAt' | 'sourceArn' | 'destinationArn';
+  readonly order?: 'Ascending' | 'Descending';
+  /** Keyset paging: only the edges after this one in the listing's order. */
+  readonly after?: { readonly createdAt: number; readonly sourceArn: string; readonly destinationArn: string };
+  /** At most this many edges (a positive integer); all of them without it. */
+  readonly limit?: number;
 }
 
 /**

@@ -91,11 +91,19 @@ export class MemoryLineage implements LineageStore {
     return this.run((s) => void s.writableEdges().delete(JSON.stringify([sourceArn, destinationArn])));
   }
   list(q: LineageEdgeQuery = {}): Promise<LineageEdge[]> {
-    return this.run((s) =>
-      [...s.edges.values()]
+    const sign = q.order === 'Descending' ? -1 : 1;
+    type Key = Pick<LineageEdge, 'createdAt' | 'sourceArn' | 'destinationArn'>;
+    const bySource = (a: Key, b: Key) => compareText(a.sourceArn, b.sourceArn) || compareText(a.destinationArn, b.destinationArn);
+    const cmp = (a: Key, b: Key) => sign * (q.sortBy === 'sourceArn' ? bySource(a, b)
+      : q.sortBy === 'destinationArn' ? compareText(a.destinationArn, b.destinationArn) || compareText(a.sourceArn, b.sourceArn)
+      : a.createdAt - b.createdAt || bySource(a, b));
+    return this.run((s) => {
+      const out = [...s.edges.values()]
         .filter((e) => (q.associationType === undefined || e.associationType === q.associationType) && (q.createdAfter === undefined || e.createdAt >= q.createdAfter) && (q.createdBefore === undefined || e.createdAt <= q.createdBefore))
-        .sort((a, b) => a.createdAt - b.createdAt || compareText(a.sourceArn, b.sourceArn) || compareText(a.destinationArn, b.destinationArn))
-        .map((e) => ({ ...e })),
-    );
+        .filter((e) => q.after === undefined || cmp(e, q.after) > 0)
+        .sort(cmp)
+        .map((e) => ({ ...e }));
+      return q.limit === undefined ? out : out.slice(0, q.limit);
+    });
   }
 }

@@ -31,12 +31,28 @@ export class SqlLineageStore implements LineageStore {
   }
 
   async list(query: LineageEdgeQuery = {}): Promise<LineageEdge[]> {
+    const desc = query.order === 'Descending';
+    const dir = desc ? 'desc' : 'asc';
+    const past = desc ? '<' : '>';
     const rows = (await this.session.run((db) => {
       let q = db.selectFrom('lineage_edges').selectAll();
       if (query.associationType !== undefined) q = q.where('association_type', '=', query.associationType);
       if (query.createdAfter !== undefined) q = q.where('created_at', '>=', query.createdAfter);
       if (query.createdBefore !== undefined) q = q.where('created_at', '<=', query.createdBefore);
-      return q.orderBy('created_at').orderBy('source_arn').orderBy('destination_arn').execute();
+      // The listing's key, most significant first; (source, destination) is unique, so the order is total.
+      const columns = query.sortBy === 'sourceArn' ? (['source_arn', 'destination_arn'] as const)
+        : query.sortBy === 'destinationArn' ? (['destination_arn', 'source_arn'] as const)
+        : (['created_at', 'source_arn', 'destination_arn'] as const);
+      const a = query.after;
+      if (a !== undefined) {
+        const value = { created_at: a.createdAt, source_arn: a.sourceArn, destination_arn: a.destinationArn };
+        // (c1, c2, …) past (v1, v2, …), spelt out: c1 past v1, or c1 = v1 and c2 past v2, …
+        q = q.where((eb) => eb.or(columns.map((c, i) => eb.and([...columns.slice(0, i).map((p) => eb(p, '=', value[p])), eb(c, past, value[c])]))));
+      }
+      let ordered = q.orderBy(columns[0], dir);
+      for (const c of columns.slice(1)) ordered = ordered.orderBy(c, dir);
+      if (query.limit !== undefined) ordered = ordered.limit(query.limit);
+      return ordered.execute();
     })) as EdgeRow[];
     return rows.map(toEdge);
   }

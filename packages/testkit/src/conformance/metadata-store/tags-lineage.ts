@@ -66,4 +66,40 @@ export function tagAndLineageTests(h: Harness): void {
     const [first] = await l.list({ createdAfter: t0 + 9, createdBefore: t0 + 9 });
     expect(first).toEqual({ sourceArn: b, destinationArn: a, associationType: 'ContributedTo', createdAt: t0 + 9 });
   });
+
+  h.test('lineage: list pages by keyset in either order: limit, then after the last edge, ties by source then destination', async () => {
+    const g = h.group();
+    const t0 = 5_000_000_000_000 + Math.floor(Math.random() * 1_000_000) * 1000;
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => `arn:${g}:${x}`) as [string, string, string];
+    const l = h.store.lineage;
+    // Same time for four edges, so only the ARNs order them; one earlier, one later.
+    for (const [s, d] of [[b, c], [a, c], [a, b], [b, a]] as const) await l.add({ sourceArn: s, destinationArn: d, associationType: 'ContributedTo', createdAt: t0 + 5 });
+    await l.add({ sourceArn: c, destinationArn: a, associationType: 'ContributedTo', createdAt: t0 + 1 });
+    await l.add({ sourceArn: c, destinationArn: b, associationType: 'ContributedTo', createdAt: t0 + 9 });
+    const window = { createdAfter: t0, createdBefore: t0 + 10 };
+    const pairs = (es: { sourceArn: string; destinationArn: string }[]) => es.map((e) => `${e.sourceArn.slice(-1)}${e.destinationArn.slice(-1)}`);
+    for (const [order, expected] of [['Ascending', ['ca', 'ab', 'ac', 'ba', 'bc', 'cb']], ['Descending', ['cb', 'bc', 'ba', 'ac', 'ab', 'ca']]] as const) {
+      expect(pairs(await l.list({ ...window, order }))).toEqual(expected);
+      const seen: string[] = [];
+      let after: { createdAt: number; sourceArn: string; destinationArn: string } | undefined;
+      for (let i = 0; i < 4; i++) {
+        const page = await l.list({ ...window, order, limit: 2, ...(after ? { after } : {}) });
+        seen.push(...pairs(page));
+        const last = page[page.length - 1];
+        if (!last) break;
+        after = { createdAt: last.createdAt, sourceArn: last.sourceArn, destinationArn: last.destinationArn };
+      }
+      expect(seen, order).toEqual(expected);
+    }
+    // By either end: the other end breaks ties; keyset paging the same way.
+    for (const [sortBy, order, expected] of [
+      ['sourceArn', 'Ascending', ['ab', 'ac', 'ba', 'bc', 'ca', 'cb']], ['sourceArn', 'Descending', ['cb', 'ca', 'bc', 'ba', 'ac', 'ab']],
+      ['destinationArn', 'Ascending', ['ba', 'ca', 'ab', 'cb', 'ac', 'bc']], ['destinationArn', 'Descending', ['bc', 'ac', 'cb', 'ab', 'ca', 'ba']],
+    ] as const) {
+      expect(pairs(await l.list({ ...window, sortBy, order })), `${sortBy} ${order}`).toEqual(expected);
+      const [, second] = await l.list({ ...window, sortBy, order, limit: 2 });
+      const rest = await l.list({ ...window, sortBy, order, after: second as { createdAt: number; sourceArn: string; destinationArn: string } });
+      expect(pairs(rest), `${sortBy} ${order} after the second`).toEqual(expected.slice(2));
+    }
+  });
 }
