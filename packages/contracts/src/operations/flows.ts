@@ -67,7 +67,7 @@ export const DescribeFlowRun = defineOperation({
 });
 export const ListFlowRuns = defineOperation({
   // Without FlowName: authorized on `flow/*`, and only runs of flows the caller may list (sagemaker:ListFlows on the flow) are returned.
-  ...base, name: 'ListFlowRuns', kind: 'list', summary: 'Run history, newest first, optionally of one flow.',
+  ...base, name: 'ListFlowRuns', kind: 'list', summary: 'Run history, newest first, optionally of one flow or with one status.',
   input: S.ListFlowRunsInput, output: S.ListFlowRunsOutput, errors: ['ValidationException'],
   iamAction: 'sagemaker:ListFlows', rest: { method: 'GET', path: '/api/v1/flow-runs' },
 });

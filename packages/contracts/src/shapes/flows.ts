@@ -74,5 +74,9 @@ export const StartFlowRunInput = Input({ FlowName, Version: Type.Optional(Type.I
 export const StartFlowRunOutput = FlowRun;
 export const DescribeFlowRunInput = Input({ FlowRunId: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9-]+$', description: 'The run id StartFlowRun returned.' }) });
 export const DescribeFlowRunOutput = FlowRun;
-export const ListFlowRunsInput = Input({ FlowName: Type.Optional(FlowName), MaxResults: Type.Optional(MaxResults), NextToken: Type.Optional(NextToken) });
+export const ListFlowRunsInput = Input({
+  FlowName: Type.Optional(FlowName),
+  StatusEquals: Type.Optional(FlowRunStatus),
+  MaxResults: Type.Optional(MaxResults), NextToken: Type.Optional(NextToken),
+});
 export const ListFlowRunsOutput = Output({ FlowRuns: Type.Array(FlowRun), NextToken: Type.Optional(Type.String()) });

@@ -213,6 +213,30 @@ describe('datasets over REST', () => {
     expect(d['EndTime']).toBeGreaterThanOrEqual(d['CreationTime']);
   }, 90_000);
 
+  it('lists runs with one status whatever their age (StatusEquals), a run whose job ended since it was last read included', async () => {
+    // A run whose processing job completes while nobody reads the run: it is still stored InProgress.
+    const started = (await call('POST', '/api/v1/flows/f1/runs', {})).body;
+    const t0 = Date.now();
+    while ((await call('GET', `/api/v1/processing-jobs/${started['ProcessingJobName']}`)).body['ProcessingJobStatus'] !== 'Completed') {
+      expect(Date.now() - t0).toBeLessThan(90_000);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const completed = (await call('GET', '/api/v1/flow-runs?StatusEquals=Completed&MaxResults=1')).body;
+    expect(completed['FlowRuns']).toMatchObject([{ FlowRunId: started['FlowRunId'], Status: 'Completed' }]);
+    // The one failed run is older than every run since, and still the first answer.
+    const failed = (await call('GET', '/api/v1/flow-runs?StatusEquals=Failed&MaxResults=1')).body;
+    expect(failed['FlowRuns']).toMatchObject([{ FlowName: 'fbad', Status: 'Failed' }]);
+    expect(failed['NextToken']).toBeUndefined();
+    const all = (await call('GET', '/api/v1/flow-runs?MaxResults=100')).body['FlowRuns'] as { FlowRunId: string; Status: string }[];
+    for (const status of ['Completed', 'Failed', 'Stopped', 'InProgress']) {
+      const listed = (await call('GET', `/api/v1/flow-runs?StatusEquals=${status}&MaxResults=100`)).body['FlowRuns'] as { FlowRunId: string }[];
+      expect(listed.map((r) => r.FlowRunId), status).toEqual(all.filter((r) => r.Status === status).map((r) => r.FlowRunId));
+    }
+    const bad = await call('GET', '/api/v1/flow-runs?StatusEquals=Done');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('StatusEquals');
+  }, 120_000);
+
   it('refuses a run whose destination bucket does not exist (400 naming the node), leaving no run, job or bucket', async () => {
     const csv = 'x,y\n1,2\n3,4\n';
     expect((await call('POST', '/api/v1/datasets', { DatasetName: 'dmiss' })).status).toBe(200);

@@ -431,8 +431,17 @@ export class FlowService {
   }
 
   async ListFlowRuns(input: InputOf<Ops['ListFlowRuns']>, ctx: RequestContext): Promise<OutputOf<Ops['ListFlowRuns']>> {
+    const want = input.StatusEquals;
+    // A run's stored status is its job's as of the run's last read: one stored in progress may have ended
+    // since. So StatusEquals reads the runs stored with that status and those stored in progress, brings
+    // them up to date, and keeps the ones that have it now.
+    const statuses = want ? [...new Set<FlowRunRecord['status']>([want, 'InProgress', 'Stopping'])] : undefined;
+    const filters = [
+      ...(input.FlowName ? [{ field: 'flowName' as const, op: 'eq' as const, value: input.FlowName }] : []),
+      ...(statuses ? [{ field: 'status' as const, op: 'in' as const, value: statuses }] : []),
+    ];
     const page = await this.runs.list({
-      ...(input.FlowName ? { filters: [{ field: 'flowName', op: 'eq', value: input.FlowName }] } : {}),
+      ...(filters.length > 0 ? { filters } : {}),
       sortBy: 'createdAt', sortOrder: 'Descending', maxResults: clampMaxResults(input.MaxResults, 50), ...(input.NextToken ? { nextToken: input.NextToken } : {}),
     });
     // Only runs of flows the caller may list runs of by name (sagemaker:ListFlows on the flow, as with a
@@ -450,7 +459,7 @@ export class FlowService {
       return p;
     };
     const visible = (await Promise.all(page.items.map(async (x) => ((await mayList(x.value.flowName)) ? x : undefined)))).filter((x) => x !== undefined);
-    const runs = await Promise.all(visible.map((x) => this.refresh(x.value, x.version)));
+    const runs = (await Promise.all(visible.map((x) => this.refresh(x.value, x.version)))).filter((r) => !want || r.status === want);
     return { FlowRuns: runs.map(describeRun), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
   }
 }
