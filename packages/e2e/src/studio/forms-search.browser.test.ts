@@ -119,7 +119,7 @@ describe('Studio forms, search and Home', { retry: 0 }, () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => (release = r));
     await page.route(
-      (u) => /^\/api\/v1\/(datasets|flows|flow-runs|training-jobs|hyper-parameter-tuning-jobs|tuning-jobs|model-package-groups|endpoints|transform-jobs)$/.test(u.pathname),
+      (u) => /^\/api\/v1\/(datasets|flows|flow-runs|training-jobs|hyper-parameter-tuning-jobs|tuning-jobs|model-packages|endpoints|transform-jobs)$/.test(u.pathname),
       async (route) => {
         await held;
         await route.continue();
