@@ -71,6 +71,11 @@ for v in q['Vertices']:
         check('DescribeArtifact', 'DescribeArtifact(' + v['Type'] + ')')
 out['locations'] = sorted(locs)
 
+# boto3's paginators, one association and one artifact a page, end where a single page ends.
+pages = lambda name, key, **kw: [x for p in sm.get_paginator(name).paginate(PaginationConfig={'PageSize': 1}, **kw) for x in p[key]]
+out['paged'] = [len(pages('list_associations', 'AssociationSummaries')) == len(sm.list_associations(MaxResults=100)['AssociationSummaries']),
+    len(pages('list_artifacts', 'ArtifactSummaries')) == len(sm.list_artifacts(MaxResults=100)['ArtifactSummaries']),
+    len(pages('list_associations', 'AssociationSummaries', DestinationArn=job))]
 deleted = sm.delete_artifact(ArtifactArn=art)
 check('DeleteArtifact')
 out['deleted'] = deleted['ArtifactArn'] == art
@@ -105,6 +110,7 @@ describe('boto3: lineage artifacts and associations', () => {
     expect(o['reports']).toBe(1);
     expect(o['raw_vertex_keys']).toEqual(['Arn', 'LineageType', 'Type']);
     expect(o['locations']).toEqual([['DataSet', 's3://lineage/train'], ['Report', 's3://lineage/notes/review.pdf']]);
+    expect(o['paged']).toEqual([true, true, 2]);
     expect(o['deleted']).toBe(true);
     expect(o['after_delete']).toEqual(['ResourceNotFound', 'ResourceNotFound', ['DataSet'], 'ResourceNotFound']);
     expect(o['by_source']).toEqual([true, 'ResourceNotFound']);
