@@ -136,6 +136,18 @@ describe('local-fs artifact store on disk', () => {
     expect([lost?.etag, lost?.partSizes]).toEqual([`"${createHash('md5').update('aaaab').digest('hex')}"`, undefined]);
   });
 
+  it('keeps the ETag, part sizes, content type and metadata of an object of many parts (a sidecar over 64 KiB)', async () => {
+    // 10,000 parts of 5 MiB (S3's most) list 80 KB of sizes; 40,000 parts of one byte list as many here.
+    const ref = { bucket: 'bkt', key: 'many-parts' };
+    const partSizes = Array.from({ length: 40_000 }, () => 1);
+    const etag = '"0cc175b9c0f1b6a831c399e269772661-40000"';
+    await store.put(ref, new Uint8Array(40_000).fill(97), { etag, partSizes, contentType: 'application/x-tar', userMetadata: { run: 'r1' } });
+    expect((await lstat(join(root, '.loam-meta/bkt/many-parts'))).size).toBeGreaterThan(64 * 1024);
+    const info = await store.head(ref);
+    expect([info?.etag, info?.partSizes?.length, info?.contentType, info?.userMetadata]).toEqual([etag, 40_000, 'application/x-tar', { run: 'r1' }]);
+    expect((await store.list({ bucket: 'bkt', prefix: 'many' })).objects.map((o) => o.etag)).toEqual([etag]);
+  });
+
   it('keeps the directory walk inside the root even for a key that skipped validation', async () => {
     const layout = new LocalFsLayout(root);
     expect(await code(layout.walkDirs(join(root, 'bkt'), ['..', '..', 'escape'], 'k', true))).toBe('ValidationException');

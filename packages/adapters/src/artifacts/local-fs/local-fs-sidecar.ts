@@ -54,10 +54,17 @@ export function describes(sidecar: Sidecar | undefined, st: BigIntStats): sideca
   return sidecar !== undefined && sidecar.ino === id.ino && sidecar.size === id.size && sidecar.mtimeNs === id.mtimeNs;
 }
 
+/**
+ * The largest sidecar read. A multipart object's part sizes make most of one: 10,000 parts (S3's most) of
+ * up to 5 GiB list 110 KB; a sidecar refused here would be rebuilt from the bytes, losing its ETag,
+ * part sizes, content type and metadata.
+ */
+const MAX_SIDECAR_BYTES = 1024 * 1024;
+
 export async function readSidecar(path: string): Promise<Sidecar | undefined> {
   try {
     const st = await lstat(path);
-    if (!st.isFile() || st.size > 64 * 1024) return undefined;
+    if (!st.isFile() || st.size > MAX_SIDECAR_BYTES) return undefined;
     const parsed = JSON.parse(await readFile(path, 'utf8')) as Sidecar;
     return parsed.v === 1 && typeof parsed.sha256 === 'string' && (typeof parsed.etag === 'string' || typeof parsed.md5 === 'string') ? parsed : undefined;
   } catch {
