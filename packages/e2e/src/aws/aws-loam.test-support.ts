@@ -54,27 +54,31 @@ export async function startAwsLoam(): Promise<AwsLoam> {
 
 /**
  * One `loam up` for the calling test file: Debian's boto3 and aws CLI are required, the server starts before the
- * file's tests (handed to `onStarted`) and stops after them.
+ * file's tests (handed to `onStarted`, which may prepare what the tests share) and stops after them.
  *
  * When a test fails and CI will retry it, the server is replaced by a new one (handed to `onStarted`): tests
  * create resources with fixed names, so a retry on the failed attempt's server would fail on ResourceInUse,
- * next to the endpoints and jobs that attempt left running.
+ * next to the endpoints and jobs that attempt left running. `restartAfterFailure: false` keeps the server,
+ * for a file whose later tests read what an earlier one made: a test that needs a new server for its retry
+ * then asks for one with `beforeNextAttempt(context, restart)`.
  */
-export function useAwsLoam(onStarted: (loam: AwsLoam) => void): void {
+export function useAwsLoam(onStarted: (loam: AwsLoam) => unknown, opts: { restartAfterFailure?: boolean } = {}): { restart(): Promise<void> } {
   let loam: AwsLoam | undefined;
-  beforeAll(async () => {
-    requireDebianAwsTools();
-    loam = await startAwsLoam();
-    onStarted(loam);
-  }, 60_000);
-  beforeRetry(async () => {
+  const restart = async () => {
     const failed = loam;
     loam = undefined;
     await failed?.stop();
     loam = await startAwsLoam();
-    onStarted(loam);
-  });
+    await onStarted(loam);
+  };
+  beforeAll(async () => {
+    requireDebianAwsTools();
+    loam = await startAwsLoam();
+    await onStarted(loam);
+  }, 90_000);
+  if (opts.restartAfterFailure ?? true) beforeRetry(restart, 90_000);
   afterAll(async () => loam?.stop());
+  return { restart };
 }
 
 export interface Run {

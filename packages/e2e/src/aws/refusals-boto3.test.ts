@@ -1,6 +1,6 @@
 import { readCredentialsProfile } from '@loam/cli';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { boto3, useAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
 
 /**
  * The refusals of issue 10 as boto3 (Debian's, unchanged) meets them against `loam up`: an expired
@@ -10,9 +10,8 @@ import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-
 let loam: AwsLoam;
 let reader: { id: string; secret: string };
 
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
+useAwsLoam(async (started) => {
+  loam = started;
   // A user with no policy, made through the REST API with the admin's token (as Studio would).
   const token = readCredentialsProfile(loam.credentialsFile)?.['loam_api_token'];
   const post = async (path: string, body: object) => {
@@ -23,8 +22,7 @@ beforeAll(async () => {
   await post('/api/v1/users', { UserName: 'reader' });
   const key = await post('/api/v1/access-keys', { UserName: 'reader' });
   reader = { id: key['AccessKey']['AccessKeyId'], secret: key['AccessKey']['SecretAccessKey'] };
-}, 60_000);
-afterAll(async () => loam?.stop());
+});
 
 const job = (TrainingJobName: string) => ({
   TrainingJobName, RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { boto3, useAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
 
 /**
  * Every member of every Describe/List answer Loam gives for jobs in each end state (Completed, Failed,
@@ -13,11 +13,7 @@ import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-
  * the model. The departures Loam keeps on purpose are listed in `known`, each with its reason.
  */
 let loam: AwsLoam;
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 60_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 const known: readonly [RegExp, string][] = [
   // SageMaker leaves ModelArtifacts out when no model was uploaded (the SageMaker Python SDK reads it with

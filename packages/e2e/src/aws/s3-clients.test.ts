@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
+import { awsCli, boto3, useAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
 
 /**
  * S3 features that boto3 and the aws CLI (Debian's, unchanged) reach for on their own, against `loam up`:
@@ -12,13 +12,11 @@ import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from
 let loam: AwsLoam;
 let scratch: string;
 
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
+useAwsLoam((started) => (loam = started));
+beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'loam-s3-clients-'));
-}, 60_000);
-afterAll(async () => {
-  await loam?.stop();
+});
+afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
+import { describe, expect, it } from 'vitest';
+import { boto3, useAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
 
 /**
  * boto3 (Debian's python3-boto3, unchanged) against `loam up`: CreateModelPackage's ClientToken. botocore
@@ -8,11 +8,7 @@ import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from '../aws
  */
 let loam: AwsLoam;
 
-beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
-}, 90_000);
-afterAll(async () => loam?.stop());
+useAwsLoam((started) => (loam = started));
 
 describe('boto3: CreateModelPackage ClientToken', () => {
   it('a retry with the same token answers the same ARN; the token with another request is a ConflictException', async () => {
