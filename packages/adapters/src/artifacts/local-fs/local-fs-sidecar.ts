@@ -101,7 +101,10 @@ export async function writeJsonAtomically(dir: string, path: string, value: unkn
 function tempIsAbandoned(name: string, mtimeMs: number): boolean {
   const pid = Number(/^\.loam-tmp-(\d+)-/.exec(name)?.[1]);
   if (Date.now() - mtimeMs > STALE_TEMP_MS) return true;
-  if (!Number.isSafeInteger(pid) || pid === process.pid) return false;
+  if (!Number.isSafeInteger(pid)) return false;
+  // Our own pid on a temp older than this process: an earlier process had it (a container's pid 1
+  // after a restart), and that writer is gone.
+  if (pid === process.pid) return mtimeMs < performance.timeOrigin;
   try {
     process.kill(pid, 0);
     return false;
