@@ -37,6 +37,7 @@ export { TrainingJobRuns, JOB_ARN_TAG, JOB_NAME_TAG, MODEL_ARTIFACT_TAG, type Tr
 export { TrainingJobRunSync, trainingJobRunInput, RUN_SYNC_SKIPPED_TAG, type TrainingJobRunSyncOptions } from './experiments/training-job-sync.js';
 export * from './ports/data-engine.js';
 export { ExperimentsService } from './experiments/experiments.service.js';
+export { SageMakerExperimentsService } from './experiments/sagemaker/sagemaker-experiments.service.js';
 export { TrackingAccess } from './experiments/tracking-access.js';
 export { ArtifactProxyAccess } from './experiments/artifact-proxy-access.js';
 export { experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer, type ExperimentAccessDeps } from './experiments/experiment-access-check.js';

@@ -15,12 +15,13 @@ import * as tuningJobs from './tuning-jobs.js';
 import * as buckets from './buckets.js';
 import * as jobLogs from './job-logs.js';
 import * as search from './search.js';
+import * as sagemakerExperiments from './sagemaker-experiments.js';
 
 /**
  * The operation table: every operation Loam serves, by name. Each capability adds its own file here;
  * transports, OpenAPI, the SDK, the CLI and Studio all read this one object.
  */
-export const operations = { ...identity, ...tags, ...trainingJobs, ...processingJobs, ...models, ...endpoints, ...experiments, ...datasets, ...flows, ...modelPackages, ...lineage, ...transformJobs, ...tuningJobs, ...buckets, ...jobLogs, ...search } as const;
+export const operations = { ...identity, ...tags, ...trainingJobs, ...processingJobs, ...models, ...endpoints, ...experiments, ...datasets, ...flows, ...modelPackages, ...lineage, ...transformJobs, ...tuningJobs, ...buckets, ...jobLogs, ...search, ...sagemakerExperiments } as const;
 
 export type Operations = typeof operations;
 export type OperationName = keyof Operations;

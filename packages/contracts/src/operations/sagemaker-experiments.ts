@@ -1,0 +1,45 @@
+import { defineOperation } from '../operation.js';
+import * as S from '../shapes/sagemaker-experiments.js';
+
+/*
+ * SageMaker's Experiments API over the AWS protocol and Loam's REST API, on the experiment store MLflow
+ * clients reach (ADR 0009): an experiment is the MLflow experiment of that name, a trial component an
+ * MLflow run, a trial a group of trial components in one experiment. Authorized as SageMaker's
+ * authorization reference lists them, on `experiment/<name>`, `experiment-trial/<name>` and
+ * `experiment-trial-component/<name>`.
+ */
+
+const experiment = 'arn:loam:sagemaker:{Region}:{Account}:experiment/{ExperimentName}';
+const base = { capability: 'sagemaker-experiments', aws: true } as const;
+const p = '/api/v1/sagemaker-experiments';
+const listNote = 'Lists only the experiments the caller may describe (`sagemaker:DescribeExperiment` on each); a page may hold fewer than MaxResults and still carry a NextToken.';
+
+export const CreateExperiment = defineOperation({
+  ...base, name: 'CreateExperiment', kind: 'create',
+  summary: 'Creates an experiment (the MLflow experiment of that name, which MLflow clients see too); its description is the MLflow note, its tags MLflow experiment tags.',
+  input: S.CreateExperimentInput, output: S.ExperimentArnOutput, errors: ['ResourceInUse', 'ValidationException'],
+  iamAction: 'sagemaker:CreateExperiment', resource: experiment, rest: { method: 'POST', path: `${p}/experiments` },
+});
+export const DescribeExperiment = defineOperation({
+  ...base, name: 'DescribeExperiment', kind: 'describe', summary: 'Describes an experiment: display name, description and times.',
+  input: S.ExperimentNameInput, output: S.DescribeExperimentOutput, errors: ['ResourceNotFound'],
+  iamAction: 'sagemaker:DescribeExperiment', resource: experiment, rest: { method: 'GET', path: `${p}/experiments/{ExperimentName}` },
+});
+export const ListExperiments = defineOperation({
+  ...base, name: 'ListExperiments', kind: 'list', summary: 'Lists active experiments, filtered by creation time, sorted by name or creation time and paged.',
+  input: S.ListExperimentsInput, output: S.ListExperimentsOutput, errors: ['ValidationException'],
+  iamAction: 'sagemaker:ListExperiments', resource: '*', authorizationNote: listNote, rest: { method: 'GET', path: `${p}/experiments` },
+});
+export const UpdateExperiment = defineOperation({
+  ...base, name: 'UpdateExperiment', kind: 'update', summary: "Changes an experiment's display name or description.",
+  input: S.UpdateExperimentInput, output: S.ExperimentArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:UpdateExperiment', resource: experiment, rest: { method: 'PATCH', path: `${p}/experiments/{ExperimentName}` },
+});
+export const DeleteExperiment = defineOperation({
+  ...base, name: 'DeleteExperiment', kind: 'delete',
+  summary: 'Deletes an experiment that holds no trials; its MLflow runs are marked deleted with it (restorable through MLflow, which keeps the name taken).',
+  input: S.ExperimentNameInput, output: S.ExperimentArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DeleteExperiment', resource: experiment,
+  authorizationNote: 'Also `sagemaker:DeleteMlflowRun` on the MLflow experiment when it has active runs, which are deleted with it.',
+  rest: { method: 'DELETE', path: `${p}/experiments/{ExperimentName}` },
+});

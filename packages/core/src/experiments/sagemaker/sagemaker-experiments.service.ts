@@ -1,0 +1,96 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import { isAllowed, type ActionAuthorizer } from '../../kernel/authorizer.js';
+import type { RequestContext } from '../../kernel/context.js';
+import { NotFoundError, ValidationError } from '../../kernel/errors.js';
+import { resourceArn, type Partition } from '../../kernel/names.js';
+import type { ExperimentRecord, KeyValue } from '../../ports/experiment-store.js';
+import { validateTags } from '../../tags/tag-rules.js';
+import type { TrackingAccess } from '../tracking-access.js';
+import type { TrackingService } from '../tracking.service.js';
+
+type Ops = typeof operations;
+type In<K extends keyof Ops> = InputOf<Ops[K]>;
+type Out<K extends keyof Ops> = Promise<OutputOf<Ops[K]>>;
+
+/** Where SageMaker's experiment fields live among an MLflow experiment's tags (MLflow's UI shows the note as the description). */
+export const DESCRIPTION_TAG = 'mlflow.note.content';
+export const DISPLAY_NAME_TAG = 'sagemaker.display_name';
+
+const LIST_DEFAULT = 10;
+const seconds = (ms: number) => ms / 1000;
+const tagValue = (e: ExperimentRecord, key: string) => e.tags.find((t) => t.key === key)?.value;
+
+/**
+ * SageMaker's Experiments API on the experiment store MLflow clients reach (ADR 0009): a SageMaker
+ * experiment is the active MLflow experiment of the same name, so one made either way is seen both ways.
+ */
+export class SageMakerExperimentsService {
+  constructor(
+    private readonly t: TrackingService,
+    private readonly access: TrackingAccess,
+    private readonly authorize: ActionAuthorizer,
+    private readonly partition: Partition,
+  ) {}
+
+  experimentArn(name: string): string {
+    return resourceArn(this.partition, 'experiment', name);
+  }
+
+  /** The active experiment of that name; a deleted one is gone, as in SageMaker. */
+  async experiment(name: string): Promise<ExperimentRecord> {
+    await this.t.init();
+    const e = await this.t.store.getExperimentByName(name);
+    if (!e || e.lifecycleStage !== 'active') throw new NotFoundError('Experiment', this.experimentArn(name));
+    return e;
+  }
+
+  async CreateExperiment(i: In<'CreateExperiment'>): Out<'CreateExperiment'> {
+    validateTags(i.Tags ?? []);
+    const tags: KeyValue[] = (i.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value }));
+    if (tags.some((t) => t.key === DESCRIPTION_TAG || t.key === DISPLAY_NAME_TAG)) throw new ValidationError(`Tags may not use the keys '${DESCRIPTION_TAG}' and '${DISPLAY_NAME_TAG}', which hold Description and DisplayName.`, [{ path: '/Tags', message: 'reserved key' }]);
+    if (i.DisplayName !== undefined) tags.push({ key: DISPLAY_NAME_TAG, value: i.DisplayName });
+    if (i.Description !== undefined) tags.push({ key: DESCRIPTION_TAG, value: i.Description });
+    await this.t.createExperiment({ name: i.ExperimentName, tags });
+    return { ExperimentArn: this.experimentArn(i.ExperimentName) };
+  }
+
+  async DescribeExperiment(i: In<'DescribeExperiment'>): Out<'DescribeExperiment'> {
+    const e = await this.experiment(i.ExperimentName);
+    const description = tagValue(e, DESCRIPTION_TAG);
+    return {
+      ExperimentName: e.name, ExperimentArn: this.experimentArn(e.name), DisplayName: tagValue(e, DISPLAY_NAME_TAG) ?? e.name,
+      ...(description === undefined ? {} : { Description: description }),
+      CreationTime: seconds(e.creationTime), LastModifiedTime: seconds(e.lastUpdateTime),
+    };
+  }
+
+  async ListExperiments(i: In<'ListExperiments'>, ctx: RequestContext): Out<'ListExperiments'> {
+    const filter = [
+      ...(i.CreatedAfter === undefined ? [] : [`creation_time > ${Math.floor(i.CreatedAfter * 1000)}`]),
+      ...(i.CreatedBefore === undefined ? [] : [`creation_time < ${Math.ceil(i.CreatedBefore * 1000)}`]),
+    ].join(' AND ');
+    const order = `${i.SortBy === 'Name' ? 'name' : 'creation_time'} ${i.SortOrder === 'Ascending' ? 'ASC' : 'DESC'}`;
+    const page = await this.t.searchExperiments({ filter, orderBy: [order], viewType: 'ACTIVE_ONLY', maxResults: i.MaxResults ?? LIST_DEFAULT, ...(i.NextToken ? { pageToken: i.NextToken } : {}) });
+    const summaries = [];
+    for (const e of page.experiments) {
+      if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeExperiment', this.experimentArn(e.name)))) continue;
+      summaries.push({ ExperimentArn: this.experimentArn(e.name), ExperimentName: e.name, DisplayName: tagValue(e, DISPLAY_NAME_TAG) ?? e.name, CreationTime: seconds(e.creationTime), LastModifiedTime: seconds(e.lastUpdateTime) });
+    }
+    return { ExperimentSummaries: summaries, ...(page.nextPageToken ? { NextToken: page.nextPageToken } : {}) };
+  }
+
+  async UpdateExperiment(i: In<'UpdateExperiment'>): Out<'UpdateExperiment'> {
+    const e = await this.experiment(i.ExperimentName);
+    if (i.DisplayName !== undefined) await this.t.setExperimentTag(e.experimentId, DISPLAY_NAME_TAG, i.DisplayName);
+    if (i.Description !== undefined) await this.t.setExperimentTag(e.experimentId, DESCRIPTION_TAG, i.Description);
+    return { ExperimentArn: this.experimentArn(e.name) };
+  }
+
+  async DeleteExperiment(i: In<'DeleteExperiment'>, ctx: RequestContext): Out<'DeleteExperiment'> {
+    const e = await this.experiment(i.ExperimentName);
+    if (e.experimentId === '0') throw new ValidationError(`Experiment '${e.name}' is MLflow's Default experiment, which cannot be deleted.`);
+    await this.access.checkRunsFollowing(ctx.principal, 'delete', e.experimentId);
+    await this.t.deleteExperiment(e.experimentId);
+    return { ExperimentArn: this.experimentArn(e.name) };
+  }
+}
