@@ -160,12 +160,14 @@ export class SearchService {
 /**
  * The store conditions an expression implies: a top-level Equals or In (under And, the default) on a
  * property the source keeps in a column. The expression is still matched in full on what the store returns.
+ * A value with a NUL is not asked of the store: no column holds one (the SQL stores refuse it as a filter
+ * value, a ValidationException naming the column), so the expression alone decides.
  */
 function columnFilters(source: SearchSource, expr: In['SearchExpression']): AnyFilter[] {
   if (!expr || expr.Operator === 'Or') return [];
   return (expr.Filters ?? []).flatMap((f): AnyFilter[] => {
     const field = source.columns && Object.hasOwn(source.columns, f.Name) ? source.columns[f.Name] : undefined;
-    if (!field || f.Value === undefined) return [];
+    if (!field || f.Value === undefined || f.Value.includes('\u0000')) return [];
     const op = f.Operator ?? 'Equals';
     if (op === 'Equals') return [{ field, op: 'eq', value: f.Value }];
     if (op === 'In') return [{ field, op: 'in', value: f.Value.split(',').map((v) => v.trim()) }];

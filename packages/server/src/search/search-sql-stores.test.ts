@@ -52,4 +52,16 @@ describe.each(Object.keys(backends))('Search on %s', (backend) => {
     expect(await pages({ SortBy: 'ModelPackageGroupDescription', SortOrder: 'Ascending' })).toEqual([['g3', 'g1'], ['g2', 'g0'], ['g4']]);
     expect(await pages({ SearchExpression: { Filters: [{ Name: 'Tags.team', Value: 'a' }] }, MaxResults: 1 })).toEqual([['g4'], ['g2'], ['g1']]);
   });
+
+  it('an Equals or In asked of the store with a value no column can hold (NUL) still answers by the expression', async () => {
+    const store = await (backends[backend] as () => Promise<MetadataStore>)();
+    opened.push(store);
+    const groups = new ModelPackageGroupService({ store, clock: new ManualClock(1_700_000_000_000), partition });
+    await groups.CreateModelPackageGroup({ ModelPackageGroupName: 'nul-1' }, ctx);
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs here')) }) });
+    const names = async (Operator: 'Equals' | 'In', Value: string) =>
+      (await search.Search({ Resource: 'ModelPackageGroup', SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator, Value }] } }, ctx)).Results.map((x) => x.ModelPackageGroup?.ModelPackageGroupName);
+    expect(await names('Equals', 'nul-1\u0000')).toEqual([]);
+    expect(await names('In', 'nul-1,\u0000')).toEqual(['nul-1']);
+  });
 });
