@@ -14,6 +14,12 @@ describe('search order', () => {
     expect(sorted(hits, 'Descending')).toEqual(['c', 'b', 'e', 'a', 'd']);
   });
 
+  it('a hyperparameter beyond a number (1e999) sorts as text, so the token of a page ending on it carries it', () => {
+    const value = sortValueOf(['1e999'], true);
+    expect(value).toBe('1e999');
+    expect(decodeSearchToken(encodeSearchToken({ value, key: 'k' }, 'fp'), 'fp')).toEqual({ value: '1e999', key: 'k' });
+  });
+
   it('a token carries the last value and key and is refused for another query or when altered', () => {
     const token = encodeSearchToken({ value: 0.91, key: 'training-job/a' }, 'fp1');
     expect(decodeSearchToken(token, 'fp1')).toEqual({ value: 0.91, key: 'training-job/a' });

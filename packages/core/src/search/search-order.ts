@@ -18,7 +18,8 @@ const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
  */
 export function sortValueOf(values: readonly unknown[], numericText = false): SortValue {
   const v = values.find((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') as SortValue | undefined;
-  if (numericText && typeof v === 'string' && NUMERIC.test(v.trim())) return Number(v);
+  // Only a finite number: Infinity ('1e999') would leave a token as null and end the pages there.
+  if (numericText && typeof v === 'string' && NUMERIC.test(v.trim()) && Number.isFinite(Number(v))) return Number(v);
   return v ?? null;
 }
 
