@@ -12,6 +12,8 @@ export const MAX_EXPRESSION_PARTS = 50;
 export interface RecordProperties {
   readonly schema: SchemaNode;
   readonly aliases?: Readonly<Record<string, PairAlias>>;
+  /** Where the record keeps the resource's tags when not at its top (`Model.Tags`): what VisibilityConditions' `Tags.<key>` reads. */
+  readonly tagsAt?: string;
 }
 
 /** A compiled search expression: whether a search record matches, and whether it reads the tags. */
@@ -88,14 +90,15 @@ export function compileSearchExpression(props: RecordProperties, expr: SearchExp
 }
 
 /**
- * VisibilityConditions: each `{Key: 'Tags.<key>', Value}` must hold as a tag of the resource (Equals).
+ * VisibilityConditions: each `{Key: 'Tags.<key>', Value}` must hold as a tag of the resource (Equals), read
+ * where the record keeps its tags (`props.tagsAt`).
  * @throws ValidationException naming the condition whose Key is not `Tags.<key>`.
  */
 export function compileVisibilityConditions(props: RecordProperties, conditions: readonly { readonly Key: string; readonly Value: string }[]): RecordMatcher {
   const tests = conditions.map((c, i) => {
     const path = `/VisibilityConditions/${i}`;
     if (!c.Key.startsWith('Tags.') || c.Key.length === 5) refuse(`${path}/Key`, `Key '${c.Key}' must name a tag as Tags.<key>.`, 'not Tags.<key>');
-    const ref = propertyOf(props, c.Key, `${path}/Key`);
+    const ref = propertyOf(props, props.tagsAt ? `${props.tagsAt}.${c.Key.slice('Tags.'.length)}` : c.Key, `${path}/Key`);
     const values = compileFilter(ref, 'Equals', c.Value, path);
     return (r: unknown) => values(ref.values(r));
   });

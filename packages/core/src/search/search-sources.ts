@@ -62,7 +62,7 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
   // SageMaker's ModelDashboardModel: the model is its Model member (names are `Model.ModelName`, `Model.Tags.<key>`).
   const modelShape = shape('Model').properties?.['Model'] as SchemaNode;
   const models: SearchSource<ModelRecord> = {
-    resource: 'Model', collection: modelsCollection, props: { schema: shape('Model') },
+    resource: 'Model', collection: modelsCollection, props: { schema: shape('Model'), tagsAt: 'Model.Tags' },
     readAction: 'sagemaker:DescribeModel', defaultSortBy: 'Model.CreationTime', columns: { 'Model.ModelName': 'name' },
     storeOrder: { 'Model.CreationTime': 'creationTime', 'Model.ModelName': 'name' },
     arnOf: (r) => r.arn,

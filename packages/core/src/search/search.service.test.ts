@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createMemoryMetadataStore } from '@loam/testkit/fakes/memory-metadata-store';
 import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import { AccessDeniedError } from '../kernel/errors.js';
+import { modelsCollection } from '../models/model.collections.js';
 import { arnBase, ctxOf, loamError, openRegistry, spec } from '../registry/registry.test-support.js';
 import { SearchService } from './search.service.js';
 import { searchSources } from './search-sources.js';
@@ -139,6 +141,18 @@ describe('Search over the metadata store', () => {
     expect(await found({ VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }, { Key: 'Tags.other', Value: 'x' }] })).toEqual([]);
     const e = await loamError(search.Search({ Resource: 'ModelPackageGroup', VisibilityConditions: [{ Key: 'team', Value: 'b' }] }, alice));
     expect([e.code, e.fields?.[0]?.path]).toEqual(['ValidationException', '/VisibilityConditions/0/Key']);
+  });
+
+  it('VisibilityConditions on models: Tags.<key> is a tag of the model (its record keeps them under Model)', async () => {
+    const store = createMemoryMetadataStore({ collections: [modelsCollection] });
+    for (const [name, team] of [['m-a', 'a'], ['m-b', 'b']] as const) {
+      const arn = `${arnBase}:model/${name}`;
+      await store.collection(modelsCollection).insert({ key: name, name, arn, creationTime: 1, request: { ExecutionRoleArn: 'arn:aws:iam::123456789012:role/r' }, containers: [], networkIsolation: false });
+      await store.tags.put(arn, [{ Key: 'team', Value: team }]);
+    }
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }) });
+    const r = await search.Search({ Resource: 'Model', VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }] }, alice);
+    expect(r.Results.map((x) => x.Model?.Model?.ModelName)).toEqual(['m-b']);
   });
 
   it('a page in an order the store keeps reads about a page from it: model packages by LastModifiedTime (the default), groups by CreationTime', async () => {
