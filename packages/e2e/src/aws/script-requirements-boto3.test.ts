@@ -10,7 +10,8 @@ import { type AwsLoam, boto3, PYTHON, useAwsLoam } from './aws-loam.test-support
  * is installed for this job only (never into the interpreter), and a requirement pip cannot satisfy
  * fails the job with pip's error before the program starts. A source directory with setup.py is
  * installed as a package (`python -m pip install . -r requirements.txt`) and its program run as the
- * package's module (`python -m train`, `python -m trainer.task`), as the toolkit does too.
+ * package's module (`python -m train`, `python -m trainer.task`), as the toolkit does too. The XGBoost
+ * image runs every program as a module, as its container (sagemaker-containers' run_module) does.
  */
 let loam: AwsLoam;
 useAwsLoam((started) => (loam = started));
@@ -37,10 +38,11 @@ def sourcedir(requirements, extra=(), train=None):
     files = [('train.py', train.encode()), ('wheels/' + ARGS['probe'] + '-1.0-py3-none-any.whl', probe_wheel(ARGS['probe']))] + list(extra)
     if requirements is not None: files.append(('requirements.txt', requirements.encode()))
     return model_tar(files)
-def run(name, requirements, extra=(), train=None, prog='train.py'):
+SKLEARN = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3'
+def run(name, requirements, extra=(), train=None, prog='train.py', image=SKLEARN):
     s3.put_object(Bucket='req-e2e', Key=name + '/sourcedir.tar.gz', Body=sourcedir(requirements, extra, train))
     sm.create_training_job(TrainingJobName=name, RoleArn='arn:aws:iam::000000000000:role/LoamTests',
-      AlgorithmSpecification={'TrainingImage': '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', 'TrainingInputMode': 'File'},
+      AlgorithmSpecification={'TrainingImage': image, 'TrainingInputMode': 'File'},
       HyperParameters={'sagemaker_program': '"' + prog + '"', 'sagemaker_submit_directory': '"s3://req-e2e/' + name + '/sourcedir.tar.gz"'},
       InputDataConfig=[{'ChannelName': 'train', 'DataSource': {'S3DataSource': {'S3DataType': 'S3Prefix', 'S3Uri': 's3://req-e2e/train/'}}}],
       OutputDataConfig={'S3OutputPath': 's3://req-e2e/models'},
@@ -50,15 +52,25 @@ def run(name, requirements, extra=(), train=None, prog='train.py'):
         if d['TrainingJobStatus'] in ('Completed', 'Failed', 'Stopped'): break
         time.sleep(0.2)
     return {'status': d['TrainingJobStatus'], 'reason': d.get('FailureReason')}
-if ARGS.get('setup'):
+SPEC = 'print("run as", __name__, "module", __spec__ and __spec__.name)\\n'
+if ARGS.get('xgboost'):
+    # The XGBoost container runs script mode through sagemaker-containers' modules.run_module: python -m <module>.
+    XGB = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1'
+    trainer = [('trainer/__init__.py', b''), ('trainer/model.py', b'NAME = "relative"\\n'),
+      ('trainer/task.py', b'from .model import NAME\\nprint("package", __package__, "import", NAME)\\n')]
+    print(json.dumps({
+      'xgboost': run('req-xgb', None, (), SPEC, 'train.py', XGB),
+      'xgboostDotted': run('req-xgb-dotted', None, trainer, SPEC, 'trainer.task', XGB),
+      'sklearn': run('req-sk', None, (), SPEC),
+    }))
+elif ARGS.get('setup'):
     # A source directory with setup.py is a package: pip install . -r requirements.txt. Its module lives
     # under src/, where the program cannot import it unless it was installed.
     pkg = ARGS['setup']
     setup = "from setuptools import setup\\nsetup(name='" + pkg + "', version='1.0', package_dir={'': 'src'}, packages=['" + pkg + "'])\\n"
     extra = [('setup.py', setup.encode()), ('src/' + pkg + '/__init__.py', b'NAME = "installed"\\n')]
     # The toolkit runs a package's program as a module (python -m train), not as a file.
-    train = 'print("program started")\\nimport ' + pkg + ', ' + ARGS['probe'] + ' as probe\\nprint("package", ' + pkg + '.NAME, "probe", probe.VALUE)\\n' \\
-        'print("run as", __name__, "module", __spec__ and __spec__.name)\\n'
+    train = 'print("program started")\\nimport ' + pkg + ', ' + ARGS['probe'] + ' as probe\\nprint("package", ' + pkg + '.NAME, "probe", probe.VALUE)\\n' + SPEC
     broken = [('setup.py', b'raise SystemExit("loam-e2e: this setup.py refuses to build")\\n')]
     # sagemaker_program names a module of the package (no such file): trainer/task.py with relative imports.
     trainer = [('setup.py', b"from setuptools import setup\\nsetup(name='loam-trainer-e2e', version='1.0', packages=['trainer'])\\n"),
@@ -103,6 +115,21 @@ describe('boto3: script mode installs requirements.txt with pip', () => {
     expect(bad.logs.join('\n')).toContain('ERROR: No matching distribution found for loam-no-such-package==9.9');
     // The program never started.
     expect(bad.logs.some((l) => l.includes('program started'))).toBe(false);
+  }, 240_000);
+
+  it('runs a program on the XGBoost image as a module (python -m train), as its container does, and on the scikit-learn image as a file', async () => {
+    const out = await boto3<Record<string, { status: string; reason?: string }>>(loam, program, { probe, xgboost: true });
+    const xgb = { ...out['xgboost']!, logs: (await jobLog('req-xgb')).join('\n') };
+    expect(xgb.status, xgb.reason ?? xgb.logs).toBe('Completed');
+    expect(xgb.logs).toContain('run as __main__ module train');
+    // A dotted sagemaker_program is a module there too, relative imports included, with no setup.py.
+    const dotted = { ...out['xgboostDotted']!, logs: (await jobLog('req-xgb-dotted')).join('\n') };
+    expect(dotted.status, dotted.reason ?? dotted.logs).toBe('Completed');
+    expect(dotted.logs).toContain('package trainer import relative');
+    // sagemaker-training-toolkit (scikit-learn) runs a .py program without setup.py as a file: python train.py.
+    const sk = { ...out['sklearn']!, logs: (await jobLog('req-sk')).join('\n') };
+    expect(sk.status, sk.reason ?? sk.logs).toBe('Completed');
+    expect(sk.logs).toContain('run as __main__ module None');
   }, 240_000);
 
   it('installs a source directory with setup.py as a package (pip install . -r requirements.txt) and runs the program as its module (python -m); a setup.py that fails fails the job with InstallModuleError', async () => {

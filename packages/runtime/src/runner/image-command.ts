@@ -73,9 +73,9 @@ async function fetchSource(store: Artifacts, uri: string, dir: ContractDir, sign
 /**
  * What to run for the job's image: a built-in algorithm (this package's `images/builtin-main`),
  * script mode (the user's `sagemaker_program` from `sagemaker_submit_directory`, with the configured
- * Python and `--key value` arguments; in a code directory with `setup.py` the program names a module,
- * run as `python -m` after {@link scriptLauncher} installs the package; a Python program beside a
- * `requirements.txt` is started through the launcher too, which installs it first), or a process image /
+ * Python and `--key value` arguments; the program runs as a module, `python -m`, in a code directory with
+ * `setup.py` and always on the XGBoost image, as their containers do; {@link scriptLauncher} installs
+ * the code directory first when it has `setup.py` or `requirements.txt`), or a process image /
  * framework entrypoint. `ContainerEntrypoint`
  * replaces the command and `ContainerArguments` the arguments; `python`/`python3` mean the configured
  * interpreter, and `/opt/ml/…` paths in them are re-rooted in the job's directory.
@@ -101,21 +101,24 @@ export async function imageCommand(input: RunnerInput, dir: ContractDir, store: 
     const program = String(decodeValue(hp['sagemaker_program'] ?? ''));
     const path = join(dir.codeDir, program);
     const hasSetup = existsSync(join(dir.codeDir, 'setup.py'));
-    // The training toolkit's entry point types (sagemaker_training/_entry_point_type.py), in its order: a
-    // `.sh` program is a command; in a code directory with setup.py any other program names a module of
-    // the package, run as `python -m <program without .py>` once the package is installed (so
-    // `trainer.task` works, relative imports included); otherwise a `.py` file is a program.
-    const module = hasSetup && program !== '' && !program.endsWith('.sh') ? program.replace(/\.py$/, '') : undefined;
-    if (module === undefined && (!resolve(path).startsWith(resolve(dir.codeDir) + sep) || !existsSync(path))) {
+    const isPython = program.endsWith('.py');
+    // How the program runs is what the framework's container does. scikit-learn (sagemaker-training-toolkit,
+    // entry_point.run, by _entry_point_type.get in its order): a `.sh` program is a command; in a code
+    // directory with setup.py any other program names a module of the package, run as `python -m
+    // <program without .py>` once the package is installed (so `trainer.task` and relative imports work);
+    // otherwise a `.py` file is a program. XGBoost (sagemaker-containers, modules.run_module): always the
+    // module `python -m <program without .py>` (Loam still runs a `.sh` program as a command).
+    const asModule = program !== '' && !program.endsWith('.sh') && (hasSetup || image.framework === 'xgboost');
+    // A program file must be there, unless a package (setup.py) may provide the module.
+    if ((!asModule || (!hasSetup && isPython)) && (!resolve(path).startsWith(resolve(dir.codeDir) + sep) || !existsSync(path))) {
       throw new ClientError(`sagemaker_program '${program}' was not found in ${submit ? `the source directory ${submit}` : 'the job (no sagemaker_submit_directory was given)'}.`);
     }
     const args = spec.arguments ? spec.arguments.map(reroot) : userArgs(userHyperparameters(hp));
     const env = { PYTHONPATH: dir.codeDir, PYTHONUNBUFFERED: '1' };
-    // A package is installed first (`pip install . [-r requirements.txt]`) by the launcher, which then runs the module.
-    if (module !== undefined) return { command: input.python, args: [scriptLauncher(), '-m', module, ...args], cwd: dir.codeDir, env, metricsFd: false };
-    const isPython = program.endsWith('.py');
-    // A Python program's requirements.txt is installed first, as the toolkit does (not for other commands).
-    const launcher = isPython && existsSync(join(dir.codeDir, 'requirements.txt')) ? [scriptLauncher()] : [];
+    // A Python program's code directory is installed first by the launcher (setup.py as a package, else
+    // requirements.txt), as the toolkits do; not for other commands.
+    const launcher = hasSetup || existsSync(join(dir.codeDir, 'requirements.txt')) ? [scriptLauncher()] : [];
+    if (asModule) return { command: input.python, args: [...launcher, '-m', program.replace(/\.py$/, ''), ...args], cwd: dir.codeDir, env, metricsFd: false };
     return { command: isPython ? input.python : path, args: isPython ? [...launcher, program, ...args] : args, cwd: dir.codeDir, env, metricsFd: false };
   }
   if (!image.command) throw new ClientError(`Image '${image.uri}' has no command: give a ContainerEntrypoint.`);
