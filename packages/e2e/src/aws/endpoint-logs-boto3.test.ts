@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCredentialsProfile } from '@loam/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeNextAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { removeDataDir, startLoamProcess, stopLoamProcess, waitForExit } from '../loam-process.test-support.js';
 import { awsCli, boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
 
@@ -84,11 +85,9 @@ function expectBrokenLogs(out: Record<string, any>): string {
   return stream;
 }
 
-describe("boto3 and aws logs: a script-mode endpoint's model-server output in /aws/sagemaker/Endpoints/<name>", () => {
-  let stream: string;
-
-  it("keeps what model_fn printed and its traceback in the instance's stream; a user denied the group is refused", async () => {
-    const created = await boto3<{ status: string; reason: string }>(loam, `
+/** Deploys the script-mode model whose model_fn prints a line and raises, as endpoint 'broken-ep'; its status once it left Creating. */
+function createBroken(): Promise<{ status: string; reason: string }> {
+  return boto3<{ status: string; reason: string }>(loam, `
 import time
 sm = client('sagemaker')
 INFERENCE = ('import sys\\n'
@@ -102,6 +101,30 @@ for _ in range(600):
     time.sleep(0.2)
 print(json.dumps({'status': d['EndpointStatus'], 'reason': d.get('FailureReason', '')}))
 `);
+}
+
+/** Deletes what createBroken made, whatever is left of it (and with the endpoint, its log group). */
+async function deleteBroken(): Promise<void> {
+  await boto3(loam, `
+import time
+sm = client('sagemaker')
+error_code(sm.delete_endpoint, EndpointName='broken-ep')
+for _ in range(300):
+    if error_code(sm.describe_endpoint, EndpointName='broken-ep') != 'resolved': break
+    time.sleep(0.1)
+error_code(sm.delete_endpoint_config, EndpointConfigName='broken')
+error_code(sm.delete_model, ModelName='broken')
+print('{}')
+`);
+}
+
+describe("boto3 and aws logs: a script-mode endpoint's model-server output in /aws/sagemaker/Endpoints/<name>", () => {
+  let stream: string;
+
+  it("keeps what model_fn printed and its traceback in the instance's stream; a user denied the group is refused", async (context) => {
+    // CI's retry creates the endpoint again and expects its group alone: the failed attempt's endpoint goes first.
+    beforeNextAttempt(context, deleteBroken);
+    const created = await createBroken();
     expect(created.status).toBe('Failed');
     expect(created.reason).toContain('no model here: loam-e2e-broken');
     const out = await boto3<Record<string, any>>(loam, read, { group: GROUP, id: reader.id, secret: reader.secret });
@@ -117,7 +140,13 @@ print(json.dumps({'status': d['EndpointStatus'], 'reason': d.get('FailureReason'
     expect((JSON.parse(events.stdout) as { events: { message: string }[] }).events.map((e) => e.message)).toEqual(out.events[stream]);
   }, 180_000);
 
-  it('keeps them across a restart of the server, and removes them with DeleteEndpoint', async () => {
+  it('keeps them across a restart of the server, and removes them with DeleteEndpoint', async (context) => {
+    // CI's retry needs the endpoint this attempt may have deleted: made again, with a stream of its own.
+    beforeNextAttempt(context, async () => {
+      await deleteBroken();
+      expect((await createBroken()).status).toBe('Failed');
+      stream = expectBrokenLogs(await boto3<Record<string, any>>(loam, read, { group: GROUP, id: reader.id, secret: reader.secret }));
+    }, 120_000);
     loam.process.child.kill('SIGTERM');
     expect(await waitForExit(loam.process.child, 20_000)).toBe(0);
     const process = await startLoamProcess(loam.dataDir);
