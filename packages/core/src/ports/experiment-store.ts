@@ -160,6 +160,89 @@ export interface RunBatch {
   readonly tags?: readonly KeyValue[];
 }
 
+/** A SageMaker trial component's artifact (InputArtifacts, OutputArtifacts). */
+export interface TrialComponentArtifactRecord {
+  readonly value: string;
+  readonly mediaType?: string;
+}
+
+/**
+ * What SageMaker's trial component adds to the MLflow run it is (ADR 0009): its name, and the fields MLflow's
+ * model has no place for. The run holds the rest: params are its Parameters, metric points its Metrics,
+ * status and times its Status, StartTime and EndTime, tags its Tags.
+ */
+export interface TrialComponentRecord {
+  /** Unique among trial components. */
+  readonly name: string;
+  /** The run it is; a run is at most one trial component. */
+  readonly runId: string;
+  readonly displayName?: string;
+  readonly statusMessage?: string;
+  readonly sourceArn?: string;
+  readonly sourceType?: string;
+  /** The keys of the run's params given as NumberValue (the others are StringValue). Sorted. */
+  readonly numberParams: readonly string[];
+  readonly inputArtifacts: Readonly<Record<string, TrialComponentArtifactRecord>>;
+  readonly outputArtifacts: Readonly<Record<string, TrialComponentArtifactRecord>>;
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Epoch ms. */
+  readonly creationTime: number;
+  readonly lastModifiedTime: number;
+}
+
+/** A SageMaker trial: a named group of trial components in one experiment. */
+export interface TrialRecord {
+  /** Unique among trials. */
+  readonly name: string;
+  readonly experimentId: string;
+  readonly displayName?: string;
+  readonly sourceArn?: string;
+  readonly sourceType?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly tags: readonly KeyValue[];
+  /** Epoch ms. */
+  readonly creationTime: number;
+  readonly lastModifiedTime: number;
+}
+
+/** A page of trials or trial components, by name or creation time (ties by name). Times are epoch ms, exclusive. */
+export interface ExperimentEntityQuery {
+  readonly createdAfter?: number;
+  readonly createdBefore?: number;
+  readonly sortBy: 'name' | 'creationTime';
+  readonly ascending: boolean;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** A summary of every point of one metric of a run (NaN points left out of min, max, avg and stdDev, not of count). */
+export interface MetricSummaryRecord {
+  readonly key: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly avg?: number;
+  /** The sample standard deviation (0 for one point). */
+  readonly stdDev?: number;
+  readonly count: number;
+  /** The latest point (MLflow's latest: greatest step, timestamp, value). */
+  readonly last: number;
+  readonly lastTimestamp: number;
+}
+
+/** Changes to a trial component and to its run's params, written in one transaction. */
+export interface TrialComponentPatch {
+  readonly displayName?: string;
+  /** null removes it. */
+  readonly statusMessage?: string | null;
+  readonly numberParams?: readonly string[];
+  readonly inputArtifacts?: Readonly<Record<string, TrialComponentArtifactRecord>>;
+  readonly outputArtifacts?: Readonly<Record<string, TrialComponentArtifactRecord>>;
+  /** Params set, overwriting a value the run holds (SageMaker's parameters change; MLflow's do not). */
+  readonly setParams?: readonly KeyValue[];
+  readonly removeParams?: readonly string[];
+  readonly lastModifiedTime: number;
+}
+
 /**
  * The experiment tracking store. Every write is atomic: it happens whole or not at all.
  *
@@ -218,6 +301,31 @@ export interface ExperimentStore {
   /** Every point of one metric of a run, by step, then timestamp, then value (NaN ordered as 0, after a 0). */
   metricHistory(runId: string, key: string, page: { offset: number; limit: number }): Promise<MetricPoint[]>;
   searchRuns(query: RunSearchQuery): Promise<RunRecord[]>;
+  /** Min, max, average, standard deviation, count and latest of each metric of the run, by key. */
+  metricSummaries(runId: string): Promise<MetricSummaryRecord[]>;
+
+  /** Names a run as a SageMaker trial component; ResourceInUse when the name is taken or the run has one. */
+  createTrialComponent(c: TrialComponentRecord): Promise<void>;
+  getTrialComponent(name: string): Promise<TrialComponentRecord | undefined>;
+  trialComponentOfRun(runId: string): Promise<TrialComponentRecord | undefined>;
+  /** Changes the component and its run's params together; nothing when it does not exist. */
+  updateTrialComponent(name: string, patch: TrialComponentPatch): Promise<void>;
+  /** Removes the component's record and its trial associations (not its run). */
+  deleteTrialComponent(name: string): Promise<void>;
+  /** Components in the trial, in a trial of the experiment, or with the source ARN, when given. */
+  listTrialComponents(q: ExperimentEntityQuery & { readonly trialName?: string; readonly experimentId?: string; readonly sourceArn?: string }): Promise<TrialComponentRecord[]>;
+  /** ResourceInUse when the name is taken. */
+  createTrial(t: TrialRecord): Promise<void>;
+  getTrial(name: string): Promise<TrialRecord | undefined>;
+  updateTrial(name: string, patch: { readonly displayName?: string; readonly lastModifiedTime: number }): Promise<void>;
+  /** Removes the trial and its associations. */
+  deleteTrial(name: string): Promise<void>;
+  /** Trials of the experiment, or holding the component, when given. */
+  listTrials(q: ExperimentEntityQuery & { readonly experimentId?: string; readonly componentName?: string }): Promise<TrialRecord[]>;
+  /** Puts the component in the trial (again is a no-op). Both must exist. */
+  associateTrialComponent(trialName: string, componentName: string, time: number): Promise<void>;
+  /** Takes the component out of the trial; whether it was in it. */
+  disassociateTrialComponent(trialName: string, componentName: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

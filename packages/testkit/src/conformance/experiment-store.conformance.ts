@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sageMakerEntityCases } from './experiment-store-sagemaker.conformance.js';
 import { artifactLocationKey, type ExperimentStore, type RunFilterClause, type RunInfoRecord, type RunOrderClause, type RunRecord } from '@loam/core';
 
 /** How a backend joins the experiment store suite. */
@@ -264,6 +265,8 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect(exps).toEqual([]);
       expect(await s.searchExperiments({ view: 'ALL', filter: [{ kind: 'tag', key: N, op: '=', value: 'x' }], orderBy: [], offset: 0, limit: 10 })).toEqual([]);
     });
+
+    sageMakerEntityCases(() => s);
 
     describe('run search', () => {
       let exp: string;

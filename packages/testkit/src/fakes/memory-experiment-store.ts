@@ -4,6 +4,7 @@ import {
   type LifecycleStage, type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunFilterClause, type RunInfoRecord, type RunRecord,
   type RunSearchQuery, type StringOp, type NumericOp, type ViewType,
 } from '@loam/core';
+import { MemorySageMakerEntities } from './memory-sagemaker-entities.js';
 
 /*
  * An in-memory ExperimentStore that passes the same conformance suite as the SQL adapter: the
@@ -72,6 +73,7 @@ function later(a: MetricPoint, b: MetricPoint): boolean {
 export class MemoryExperimentStore implements ExperimentStore {
   readonly #experiments = new Map<string, MemExperiment>();
   readonly #runs = new Map<string, MemRun>();
+  readonly #sm = new MemorySageMakerEntities((runId) => this.#runs.get(runId));
 
   #exp(x: MemExperiment): ExperimentRecord {
     return clone({ ...x.e, tags: sortedKv(x.tags) });
@@ -286,6 +288,22 @@ export class MemoryExperimentStore implements ExperimentStore {
     });
     return list.slice(q.offset, q.offset + q.limit).map((r) => this.#run(r));
   }
+
+  // SageMaker's trial components, trials and associations (memory-sagemaker-entities.ts).
+  metricSummaries: ExperimentStore['metricSummaries'] = (runId) => this.#sm.metricSummaries(runId);
+  createTrialComponent: ExperimentStore['createTrialComponent'] = (c) => this.#sm.createTrialComponent(c);
+  getTrialComponent: ExperimentStore['getTrialComponent'] = (name) => this.#sm.getTrialComponent(name);
+  trialComponentOfRun: ExperimentStore['trialComponentOfRun'] = (runId) => this.#sm.trialComponentOfRun(runId);
+  updateTrialComponent: ExperimentStore['updateTrialComponent'] = (name, patch) => this.#sm.updateTrialComponent(name, patch);
+  deleteTrialComponent: ExperimentStore['deleteTrialComponent'] = (name) => this.#sm.deleteTrialComponent(name);
+  listTrialComponents: ExperimentStore['listTrialComponents'] = (q) => this.#sm.listTrialComponents(q);
+  createTrial: ExperimentStore['createTrial'] = (t) => this.#sm.createTrial(t);
+  getTrial: ExperimentStore['getTrial'] = (name) => this.#sm.getTrial(name);
+  updateTrial: ExperimentStore['updateTrial'] = (name, patch) => this.#sm.updateTrial(name, patch);
+  deleteTrial: ExperimentStore['deleteTrial'] = (name) => this.#sm.deleteTrial(name);
+  listTrials: ExperimentStore['listTrials'] = (q) => this.#sm.listTrials(q);
+  associateTrialComponent: ExperimentStore['associateTrialComponent'] = (t, c, time) => this.#sm.associateTrialComponent(t, c, time);
+  disassociateTrialComponent: ExperimentStore['disassociateTrialComponent'] = (t, c) => this.#sm.disassociateTrialComponent(t, c);
 
   async close(): Promise<void> {}
 }

@@ -239,6 +239,57 @@ function artifactLocationHashes(d: SqlDialect): Migration {
   };
 }
 
+/*
+ * SageMaker's experiment entities (ADR 0009): a trial component names a run and keeps what MLflow's model
+ * has no place for (display name, status message, source, artifacts, which params are numbers); a trial
+ * groups components of one experiment; links associate them (a component may be in several trials).
+ */
+function sagemakerEntities(d: SqlDialect): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const s = (outer as SqlDialect['db']).schema;
+      const key = d.columnType('key');
+      const text = d.columnType('text');
+      const int = d.columnType('timestamp');
+      await s.createTable('sm_trial_components')
+        .addColumn('name', key, (c) => c.primaryKey())
+        .addColumn('run_id', key, (c) => c.notNull().unique())
+        .addColumn('display_name', text)
+        .addColumn('status_message', text)
+        .addColumn('source_arn', key)
+        .addColumn('source_type', text)
+        .addColumn('number_params', text, (c) => c.notNull())
+        .addColumn('input_artifacts', text, (c) => c.notNull())
+        .addColumn('output_artifacts', text, (c) => c.notNull())
+        .addColumn('metadata', text)
+        .addColumn('creation_time', int, (c) => c.notNull())
+        .addColumn('last_modified_time', int, (c) => c.notNull())
+        .execute();
+      await s.createIndex('sm_trial_components_by_source').on('sm_trial_components').columns(['source_arn']).execute();
+      await s.createTable('sm_trials')
+        .addColumn('name', key, (c) => c.primaryKey())
+        .addColumn('experiment_id', int, (c) => c.notNull())
+        .addColumn('display_name', text)
+        .addColumn('source_arn', text)
+        .addColumn('source_type', text)
+        .addColumn('metadata', text)
+        .addColumn('tags', text, (c) => c.notNull())
+        .addColumn('creation_time', int, (c) => c.notNull())
+        .addColumn('last_modified_time', int, (c) => c.notNull())
+        .execute();
+      await s.createIndex('sm_trials_by_experiment').on('sm_trials').columns(['experiment_id', 'name']).execute();
+      await s.createTable('sm_trial_links')
+        .addColumn('trial_name', key, (c) => c.notNull())
+        .addColumn('component_name', key, (c) => c.notNull())
+        .addColumn('creation_time', int, (c) => c.notNull())
+        .addPrimaryKeyConstraint('sm_trial_links_pk', ['trial_name', 'component_name'])
+        .execute();
+      await s.createIndex('sm_trial_links_by_component').on('sm_trial_links').columns(['component_name', 'trial_name']).execute();
+    },
+  };
+}
+
 export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger): Record<string, Migration> {
   return unboundedMigrations(d, {
     'experiments:0001:tables': tables(d),
@@ -246,6 +297,7 @@ export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger):
     'experiments:0003:id-counters': idCounters(d),
     'experiments:0004:unique-metric-points': uniqueMetricPoints(d, log),
     'experiments:0005:artifact-location-hashes': artifactLocationHashes(d),
+    'experiments:0006:sagemaker-entities': sagemakerEntities(d),
   });
 }
 

@@ -11,6 +11,7 @@ import { searchExperimentRows, searchRunIds } from './sql-search.js';
 import { loadRuns } from './sql-run-load.js';
 import { ID_COUNTERS } from './experiment-migrations.js';
 import { BatchWriter, writeInputs } from './sql-run-batch.js';
+import { sqlSageMakerEntities } from './sql-sagemaker-entities.js';
 
 type Db = SqlDialect['db'];
 
@@ -26,12 +27,14 @@ async function nextId(trx: Db, name: 'experiment_id' | 'run_key'): Promise<numbe
 /** The ExperimentStore on SQLite or PostgreSQL (one Kysely instance of its own). */
 export class SqlExperimentStore implements ExperimentStore {
   readonly #batches: BatchWriter;
+  readonly #sm: ReturnType<typeof sqlSageMakerEntities>;
 
   constructor(
     private readonly d: SqlDialect,
     private readonly like: SqlTraits,
   ) {
     this.#batches = new BatchWriter(d, like);
+    this.#sm = sqlSageMakerEntities(d);
   }
 
   private get db(): Db {
@@ -235,6 +238,22 @@ export class SqlExperimentStore implements ExperimentStore {
     const rows = await searchRunIds(this.d, this.like, query);
     return loadRuns(this.db, rows);
   }
+
+  // SageMaker's trial components, trials and associations (sql-sagemaker-entities.ts).
+  metricSummaries: ExperimentStore['metricSummaries'] = (runId) => this.#sm.metricSummaries(runId);
+  createTrialComponent: ExperimentStore['createTrialComponent'] = (c) => this.#sm.createTrialComponent(c);
+  getTrialComponent: ExperimentStore['getTrialComponent'] = (name) => this.#sm.getTrialComponent(name);
+  trialComponentOfRun: ExperimentStore['trialComponentOfRun'] = (runId) => this.#sm.trialComponentOfRun(runId);
+  updateTrialComponent: ExperimentStore['updateTrialComponent'] = (name, patch) => this.#sm.updateTrialComponent(name, patch);
+  deleteTrialComponent: ExperimentStore['deleteTrialComponent'] = (name) => this.#sm.deleteTrialComponent(name);
+  listTrialComponents: ExperimentStore['listTrialComponents'] = (q) => this.#sm.listTrialComponents(q);
+  createTrial: ExperimentStore['createTrial'] = (t) => this.#sm.createTrial(t);
+  getTrial: ExperimentStore['getTrial'] = (name) => this.#sm.getTrial(name);
+  updateTrial: ExperimentStore['updateTrial'] = (name, patch) => this.#sm.updateTrial(name, patch);
+  deleteTrial: ExperimentStore['deleteTrial'] = (name) => this.#sm.deleteTrial(name);
+  listTrials: ExperimentStore['listTrials'] = (q) => this.#sm.listTrials(q);
+  associateTrialComponent: ExperimentStore['associateTrialComponent'] = (t, c, time) => this.#sm.associateTrialComponent(t, c, time);
+  disassociateTrialComponent: ExperimentStore['disassociateTrialComponent'] = (t, c) => this.#sm.disassociateTrialComponent(t, c);
 
   close(): Promise<void> {
     return this.d.destroy();

@@ -1,0 +1,217 @@
+import { sql } from 'kysely';
+import {
+  ResourceInUseError, checkStorableKeyValues, checkStorableText,
+  type ExperimentEntityQuery, type ExperimentStore, type KeyValue, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
+} from '@loam/core';
+import type { SqlDialect } from '../dialects/sql-dialect.js';
+import { unstorable } from './sql-like.js';
+
+/*
+ * SageMaker's trial components, trials and their associations in the experiment store (ADR 0009); the
+ * SqlExperimentStore delegates here. A trial component's params, metrics, status and times are its run's.
+ */
+
+type Db = SqlDialect['db'];
+type Store = Pick<ExperimentStore, 'createTrialComponent' | 'getTrialComponent' | 'trialComponentOfRun' | 'updateTrialComponent' | 'deleteTrialComponent'
+  | 'listTrialComponents' | 'createTrial' | 'getTrial' | 'updateTrial' | 'deleteTrial' | 'listTrials' | 'associateTrialComponent' | 'disassociateTrialComponent' | 'metricSummaries'>;
+
+interface ComponentRow {
+  name: string; run_id: string; display_name: string | null; status_message: string | null; source_arn: string | null; source_type: string | null;
+  number_params: string; input_artifacts: string; output_artifacts: string; metadata: string | null; creation_time: number; last_modified_time: number;
+}
+interface TrialRow {
+  name: string; experiment_id: number; display_name: string | null; source_arn: string | null; source_type: string | null; metadata: string | null; tags: string;
+  creation_time: number; last_modified_time: number;
+}
+
+const opt = <K extends string, V>(k: K, v: V | null | undefined) => (v === null || v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
+
+function toComponent(r: ComponentRow): TrialComponentRecord {
+  return {
+    name: r.name, runId: r.run_id, ...opt('displayName', r.display_name), ...opt('statusMessage', r.status_message), ...opt('sourceArn', r.source_arn), ...opt('sourceType', r.source_type),
+    numberParams: JSON.parse(r.number_params) as string[], inputArtifacts: JSON.parse(r.input_artifacts) as TrialComponentRecord['inputArtifacts'],
+    outputArtifacts: JSON.parse(r.output_artifacts) as TrialComponentRecord['outputArtifacts'], ...opt('metadata', r.metadata === null ? null : (JSON.parse(r.metadata) as Record<string, string>)),
+    creationTime: Number(r.creation_time), lastModifiedTime: Number(r.last_modified_time),
+  };
+}
+
+function toTrial(r: TrialRow): TrialRecord {
+  return {
+    name: r.name, experimentId: String(r.experiment_id), ...opt('displayName', r.display_name), ...opt('sourceArn', r.source_arn), ...opt('sourceType', r.source_type),
+    ...opt('metadata', r.metadata === null ? null : (JSON.parse(r.metadata) as Record<string, string>)), tags: JSON.parse(r.tags) as KeyValue[],
+    creationTime: Number(r.creation_time), lastModifiedTime: Number(r.last_modified_time),
+  };
+}
+
+/** Every text of a component or trial, checked as the store checks any text (no NUL, no lone surrogate). */
+function checkText(what: string, values: Record<string, string | undefined>): void {
+  for (const [k, v] of Object.entries(values)) checkStorableText(`${what} ${k}`, v);
+}
+function checkArtifacts(a: TrialComponentRecord['inputArtifacts'] | undefined): void {
+  for (const [k, v] of Object.entries(a ?? {})) checkText('Artifact', { key: k, value: v.value, mediaType: v.mediaType });
+}
+const sortedKeys = (keys: readonly string[]) => JSON.stringify([...new Set(keys)].sort());
+
+function page<T>(q: ExperimentEntityQuery, builder: T & { orderBy: (c: string, d: 'asc' | 'desc') => T }, alias: string): T {
+  const dir = q.ascending ? 'asc' : 'desc';
+  const ordered = q.sortBy === 'name' ? builder.orderBy(`${alias}.name`, dir) : (builder.orderBy(`${alias}.creation_time`, dir) as T & { orderBy: (c: string, d: 'asc' | 'desc') => T }).orderBy(`${alias}.name`, dir);
+  return ordered;
+}
+
+export function sqlSageMakerEntities(d: SqlDialect): Store {
+  const db = (): Db => d.db;
+  const inUse = async <T>(message: string, write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (err) {
+      if (d.isUniqueViolation(err)) throw new ResourceInUseError(message);
+      throw err;
+    }
+  };
+  return {
+    async metricSummaries(runId: string): Promise<MetricSummaryRecord[]> {
+      if (unstorable(runId)) return [];
+      const agg = (await sql<{ key: string; count: number; n: number; min: number | null; max: number | null; sum: number | null; sq: number | null }>`
+        select m.key as key, count(*) as count, sum(case when m.is_nan = 0 then 1 else 0 end) as n,
+          min(case when m.is_nan = 0 then m.value end) as min, max(case when m.is_nan = 0 then m.value end) as max,
+          sum(case when m.is_nan = 0 then m.value end) as sum, sum(case when m.is_nan = 0 then m.value * m.value end) as sq
+        from mlflow_metrics m join mlflow_runs r on r.run_key = m.run_key where r.run_id = ${runId} group by m.key order by m.key`.execute(db())).rows;
+      const latest = (await db().selectFrom('mlflow_latest_metrics as l').innerJoin('mlflow_runs as r', 'r.run_key', 'l.run_key')
+        .select(['l.key', 'l.value', 'l.is_nan', 'l.timestamp']).where('r.run_id', '=', runId).execute()) as { key: string; value: number; is_nan: number; timestamp: number }[];
+      const last = new Map(latest.map((l) => [l.key, l]));
+      return agg.map((a) => summary(a, last.get(a.key)));
+    },
+
+    async createTrialComponent(c: TrialComponentRecord): Promise<void> {
+      checkText('Trial component', { name: c.name, runId: c.runId, displayName: c.displayName, statusMessage: c.statusMessage, sourceArn: c.sourceArn, sourceType: c.sourceType });
+      checkArtifacts(c.inputArtifacts);
+      checkArtifacts(c.outputArtifacts);
+      await inUse(`Trial component '${c.name}' already exists, or run ${c.runId} is already a trial component.`, () => db().insertInto('sm_trial_components').values({
+        name: c.name, run_id: c.runId, display_name: c.displayName ?? null, status_message: c.statusMessage ?? null, source_arn: c.sourceArn ?? null, source_type: c.sourceType ?? null,
+        number_params: sortedKeys(c.numberParams), input_artifacts: JSON.stringify(c.inputArtifacts), output_artifacts: JSON.stringify(c.outputArtifacts),
+        metadata: c.metadata ? JSON.stringify(c.metadata) : null, creation_time: c.creationTime, last_modified_time: c.lastModifiedTime,
+      }).execute());
+    },
+
+    async getTrialComponent(name: string): Promise<TrialComponentRecord | undefined> {
+      if (unstorable(name)) return undefined;
+      const r = (await db().selectFrom('sm_trial_components').selectAll().where('name', '=', name).executeTakeFirst()) as ComponentRow | undefined;
+      return r && toComponent(r);
+    },
+
+    async trialComponentOfRun(runId: string): Promise<TrialComponentRecord | undefined> {
+      if (unstorable(runId)) return undefined;
+      const r = (await db().selectFrom('sm_trial_components').selectAll().where('run_id', '=', runId).executeTakeFirst()) as ComponentRow | undefined;
+      return r && toComponent(r);
+    },
+
+    async updateTrialComponent(name: string, p: TrialComponentPatch): Promise<void> {
+      checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
+      checkArtifacts(p.inputArtifacts);
+      checkArtifacts(p.outputArtifacts);
+      checkStorableKeyValues('Param', p.setParams);
+      if (unstorable(name)) return;
+      await db().transaction().execute(async (trx) => {
+        const row = (await trx.selectFrom('sm_trial_components').select(['run_id']).where('name', '=', name).executeTakeFirst()) as { run_id: string } | undefined;
+        if (!row) return;
+        const set: Record<string, unknown> = { last_modified_time: p.lastModifiedTime };
+        if (p.displayName !== undefined) set['display_name'] = p.displayName;
+        if (p.statusMessage !== undefined) set['status_message'] = p.statusMessage;
+        if (p.numberParams !== undefined) set['number_params'] = sortedKeys(p.numberParams);
+        if (p.inputArtifacts !== undefined) set['input_artifacts'] = JSON.stringify(p.inputArtifacts);
+        if (p.outputArtifacts !== undefined) set['output_artifacts'] = JSON.stringify(p.outputArtifacts);
+        await trx.updateTable('sm_trial_components').set(set).where('name', '=', name).execute();
+        const runKey = sql<number>`(select run_key from mlflow_runs where run_id = ${row.run_id})`;
+        const gone = [...(p.removeParams ?? []), ...(p.setParams ?? []).map((x) => x.key)].filter((k) => !unstorable(k));
+        for (let i = 0; i < gone.length; i += 500) await trx.deleteFrom('mlflow_params').where('run_key', '=', runKey).where('key', 'in', gone.slice(i, i + 500)).execute();
+        const params = [...new Map((p.setParams ?? []).map((x) => [x.key, x.value]))];
+        for (const [key, value] of params) await sql`insert into mlflow_params (run_key, key, value) select run_key, ${key}, ${value} from mlflow_runs where run_id = ${row.run_id}`.execute(trx);
+      });
+    },
+
+    async deleteTrialComponent(name: string): Promise<void> {
+      if (unstorable(name)) return;
+      await db().transaction().execute(async (trx) => {
+        await trx.deleteFrom('sm_trial_links').where('component_name', '=', name).execute();
+        await trx.deleteFrom('sm_trial_components').where('name', '=', name).execute();
+      });
+    },
+
+    async listTrialComponents(q) {
+      if ([q.trialName, q.sourceArn].some((v) => v !== undefined && unstorable(v))) return [];
+      let b = db().selectFrom('sm_trial_components as c').selectAll('c');
+      if (q.trialName !== undefined) b = b.where('c.name', 'in', db().selectFrom('sm_trial_links').select('component_name').where('trial_name', '=', q.trialName));
+      if (q.experimentId !== undefined) {
+        b = b.where('c.name', 'in', db().selectFrom('sm_trial_links as l').innerJoin('sm_trials as t', 't.name', 'l.trial_name').select('l.component_name').where('t.experiment_id', '=', Number(q.experimentId)));
+      }
+      if (q.sourceArn !== undefined) b = b.where('c.source_arn', '=', q.sourceArn);
+      if (q.createdAfter !== undefined) b = b.where('c.creation_time', '>', q.createdAfter);
+      if (q.createdBefore !== undefined) b = b.where('c.creation_time', '<', q.createdBefore);
+      const rows = (await page(q, b, 'c').limit(q.limit).offset(q.offset).execute()) as ComponentRow[];
+      return rows.map(toComponent);
+    },
+
+    async createTrial(t: TrialRecord): Promise<void> {
+      checkText('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
+      checkStorableKeyValues('Tag', t.tags);
+      await inUse(`Trial '${t.name}' already exists.`, () => db().insertInto('sm_trials').values({
+        name: t.name, experiment_id: Number(t.experimentId), display_name: t.displayName ?? null, source_arn: t.sourceArn ?? null, source_type: t.sourceType ?? null,
+        metadata: t.metadata ? JSON.stringify(t.metadata) : null, tags: JSON.stringify(t.tags), creation_time: t.creationTime, last_modified_time: t.lastModifiedTime,
+      }).execute());
+    },
+
+    async getTrial(name: string): Promise<TrialRecord | undefined> {
+      if (unstorable(name)) return undefined;
+      const r = (await db().selectFrom('sm_trials').selectAll().where('name', '=', name).executeTakeFirst()) as TrialRow | undefined;
+      return r && toTrial(r);
+    },
+
+    async updateTrial(name, p): Promise<void> {
+      checkStorableText('Trial display name', p.displayName);
+      if (unstorable(name)) return;
+      await db().updateTable('sm_trials').set({ last_modified_time: p.lastModifiedTime, ...(p.displayName !== undefined ? { display_name: p.displayName } : {}) }).where('name', '=', name).execute();
+    },
+
+    async deleteTrial(name: string): Promise<void> {
+      if (unstorable(name)) return;
+      await db().transaction().execute(async (trx) => {
+        await trx.deleteFrom('sm_trial_links').where('trial_name', '=', name).execute();
+        await trx.deleteFrom('sm_trials').where('name', '=', name).execute();
+      });
+    },
+
+    async listTrials(q) {
+      if (q.componentName !== undefined && unstorable(q.componentName)) return [];
+      let b = db().selectFrom('sm_trials as t').selectAll('t');
+      if (q.experimentId !== undefined) b = b.where('t.experiment_id', '=', Number(q.experimentId));
+      if (q.componentName !== undefined) b = b.where('t.name', 'in', db().selectFrom('sm_trial_links').select('trial_name').where('component_name', '=', q.componentName));
+      if (q.createdAfter !== undefined) b = b.where('t.creation_time', '>', q.createdAfter);
+      if (q.createdBefore !== undefined) b = b.where('t.creation_time', '<', q.createdBefore);
+      const rows = (await page(q, b, 't').limit(q.limit).offset(q.offset).execute()) as TrialRow[];
+      return rows.map(toTrial);
+    },
+
+    async associateTrialComponent(trialName: string, componentName: string, time: number): Promise<void> {
+      checkText('Association', { trialName, componentName });
+      await db().insertInto('sm_trial_links').values({ trial_name: trialName, component_name: componentName, creation_time: time })
+        .onConflict((oc) => oc.columns(['trial_name', 'component_name']).doNothing()).execute();
+    },
+
+    async disassociateTrialComponent(trialName: string, componentName: string): Promise<boolean> {
+      if (unstorable(trialName) || unstorable(componentName)) return false;
+      const r = await db().deleteFrom('sm_trial_links').where('trial_name', '=', trialName).where('component_name', '=', componentName).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+}
+
+function summary(a: { key: string; count: number; n: number; min: number | null; max: number | null; sum: number | null; sq: number | null }, last: { value: number; is_nan: number; timestamp: number } | undefined): MetricSummaryRecord {
+  const n = Number(a.n);
+  const avg = n > 0 ? Number(a.sum) / n : undefined;
+  const variance = n > 1 && avg !== undefined ? Math.max(0, (Number(a.sq) - n * avg * avg) / (n - 1)) : n === 1 ? 0 : undefined;
+  return {
+    key: a.key, count: Number(a.count), ...opt('min', a.min === null ? null : Number(a.min)), ...opt('max', a.max === null ? null : Number(a.max)), ...opt('avg', avg),
+    ...opt('stdDev', variance === undefined ? undefined : Math.sqrt(variance)),
+    last: last ? (Number(last.is_nan) ? NaN : Number(last.value)) : NaN, lastTimestamp: last ? Number(last.timestamp) : 0,
+  };
+}

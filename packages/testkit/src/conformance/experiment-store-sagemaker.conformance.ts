@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { expect, it } from 'vitest';
+import type { ExperimentEntityQuery, ExperimentStore, RunInfoRecord } from '@loam/core';
+
+/*
+ * The ExperimentStore contract for SageMaker's trial components, trials and associations (ADR 0009), run
+ * inside describeExperimentStoreConformance by every backend.
+ */
+
+let seq = 0;
+const unique = (p: string) => `${p}-${Date.now().toString(36)}-${++seq}`;
+const runId = () => randomBytes(16).toString('hex');
+type Filters = { experimentId?: string; trialName?: string; sourceArn?: string; componentName?: string };
+const page = (extra: Partial<ExperimentEntityQuery> & Filters = {}): ExperimentEntityQuery & Filters => ({ sortBy: 'name', ascending: true, offset: 0, limit: 50, ...extra });
+
+function info(id: string, experimentId: string): RunInfoRecord {
+  return { runId: id, experimentId, runName: 'tc', userId: 'ana', status: 'RUNNING', startTime: 1, lifecycleStage: 'active', artifactUri: `s3://b/${id}` };
+}
+
+export function sageMakerEntityCases(store: () => ExperimentStore): void {
+  const component = (name: string, run: string, extra: Record<string, unknown> = {}) => ({
+    name, runId: run, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 100, lastModifiedTime: 100, ...extra,
+  });
+
+  it('names a run as a trial component, keeps its fields, refuses a taken name or a second name for the run', async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const run = runId();
+    await s.createRun({ info: info(run, exp), tags: [] });
+    const name = unique('tc');
+    await s.createTrialComponent(component(name, run, {
+      displayName: 'Training', statusMessage: 'ok', sourceArn: 'arn:loam:sagemaker:r:000000000000:training-job/j', sourceType: 'SageMakerTrainingJob',
+      numberParams: ['lr', 'epochs', 'lr'], inputArtifacts: { data: { value: 's3://b/d', mediaType: 'text/csv' } }, outputArtifacts: { model: { value: 's3://b/m' } }, metadata: { CommitId: 'abc' },
+    }));
+    expect(await s.getTrialComponent(name)).toEqual({
+      name, runId: run, displayName: 'Training', statusMessage: 'ok', sourceArn: 'arn:loam:sagemaker:r:000000000000:training-job/j', sourceType: 'SageMakerTrainingJob',
+      numberParams: ['epochs', 'lr'], inputArtifacts: { data: { value: 's3://b/d', mediaType: 'text/csv' } }, outputArtifacts: { model: { value: 's3://b/m' } }, metadata: { CommitId: 'abc' },
+      creationTime: 100, lastModifiedTime: 100,
+    });
+    expect((await s.trialComponentOfRun(run))?.name).toBe(name);
+    expect(await s.getTrialComponent(unique('none'))).toBeUndefined();
+    await expect(s.createTrialComponent(component(name, runId()))).rejects.toMatchObject({ code: 'ResourceInUse' });
+    await expect(s.createTrialComponent(component(unique('tc'), run))).rejects.toMatchObject({ code: 'ResourceInUse' });
+    await expect(s.createTrialComponent(component(unique('tc'), runId(), { displayName: 'a\u0000b' }))).rejects.toMatchObject({ code: 'ValidationException' });
+  });
+
+  it("overwrites and removes the run's params with the component's fields, in one write", async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const run = runId();
+    await s.createRun({ info: info(run, exp), tags: [] });
+    await s.logBatch(run, { params: [{ key: 'lr', value: '0.1' }, { key: 'gone', value: 'x' }, { key: 'kept', value: 'y' }] });
+    const name = unique('tc');
+    await s.createTrialComponent(component(name, run, { statusMessage: 'old', numberParams: ['lr'] }));
+    await s.updateTrialComponent(name, {
+      displayName: 'New', statusMessage: null, numberParams: ['lr', 'epochs'], setParams: [{ key: 'lr', value: '0.2' }, { key: 'epochs', value: '3' }], removeParams: ['gone'],
+      outputArtifacts: { model: { value: 's3://b/m2' } }, lastModifiedTime: 200,
+    });
+    expect((await s.getRun(run))?.params).toEqual([{ key: 'epochs', value: '3' }, { key: 'kept', value: 'y' }, { key: 'lr', value: '0.2' }]);
+    const c = await s.getTrialComponent(name);
+    expect(c).toMatchObject({ displayName: 'New', numberParams: ['epochs', 'lr'], outputArtifacts: { model: { value: 's3://b/m2' } }, inputArtifacts: {}, lastModifiedTime: 200 });
+    expect(c?.statusMessage).toBeUndefined();
+    await expect(s.updateTrialComponent(name, { setParams: [{ key: 'k', value: '\u0000' }], lastModifiedTime: 300 })).rejects.toMatchObject({ code: 'ValidationException' });
+    expect((await s.getTrialComponent(name))?.lastModifiedTime).toBe(200);
+  });
+
+  it("summarizes every point of each metric: min, max, avg, sample std dev, count, latest", async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const run = runId();
+    await s.createRun({ info: info(run, exp), tags: [] });
+    await s.logBatch(run, { metrics: [
+      { key: 'loss', value: 4, timestamp: 10, step: 0 }, { key: 'loss', value: 2, timestamp: 30, step: 2 }, { key: 'loss', value: 3, timestamp: 20, step: 1 },
+      { key: 'loss', value: NaN, timestamp: 5, step: 0 }, { key: 'acc', value: 0.5, timestamp: 7, step: 0 },
+    ] });
+    const [acc, loss] = await s.metricSummaries(run);
+    expect(acc).toEqual({ key: 'acc', count: 1, min: 0.5, max: 0.5, avg: 0.5, stdDev: 0, last: 0.5, lastTimestamp: 7 });
+    expect(loss).toMatchObject({ key: 'loss', count: 4, min: 2, max: 4, avg: 3, last: 2, lastTimestamp: 30 });
+    expect(loss?.stdDev).toBeCloseTo(1, 12);
+    expect(await s.metricSummaries(runId())).toEqual([]);
+  });
+
+  it('groups components in trials of an experiment: lists by trial, experiment, component and source, sorted and paged', async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const other = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const p = unique('p');
+    const [t1, t2, t3] = [`${p}-b`, `${p}-a`, `${p}-c`];
+    await s.createTrial({ name: t1, experimentId: exp, displayName: 'B', tags: [{ key: 'team', value: 'ml' }], metadata: { Repository: 'r' }, creationTime: 10, lastModifiedTime: 10 });
+    await s.createTrial({ name: t2, experimentId: exp, tags: [], creationTime: 20, lastModifiedTime: 20 });
+    await s.createTrial({ name: t3, experimentId: other, tags: [], creationTime: 30, lastModifiedTime: 30 });
+    await expect(s.createTrial({ name: t1, experimentId: exp, tags: [], creationTime: 1, lastModifiedTime: 1 })).rejects.toMatchObject({ code: 'ResourceInUse' });
+    expect(await s.getTrial(t1)).toEqual({ name: t1, experimentId: exp, displayName: 'B', tags: [{ key: 'team', value: 'ml' }], metadata: { Repository: 'r' }, creationTime: 10, lastModifiedTime: 10 });
+    await s.updateTrial(t1, { displayName: 'B2', lastModifiedTime: 11 });
+    expect(await s.getTrial(t1)).toMatchObject({ displayName: 'B2', lastModifiedTime: 11 });
+    const names = (rows: { name: string }[]) => rows.map((r) => r.name);
+    expect(names(await s.listTrials(page({ experimentId: exp })))).toEqual([t2, t1]);
+    expect(names(await s.listTrials(page({ experimentId: exp, sortBy: 'creationTime', ascending: false })))).toEqual([t2, t1]);
+    expect(names(await s.listTrials(page({ experimentId: exp, createdAfter: 10 })))).toEqual([t2]);
+    expect(names(await s.listTrials(page({ experimentId: exp, offset: 1, limit: 1 })))).toEqual([t1]);
+
+    const [c1, c2] = [`${p}-x`, `${p}-y`];
+    for (const [c, src] of [[c1, `arn:src:${p}`], [c2, undefined]] as const) {
+      const run = runId();
+      await s.createRun({ info: info(run, exp), tags: [] });
+      await s.createTrialComponent(component(c, run, src ? { sourceArn: src } : {}));
+    }
+    await s.associateTrialComponent(t1, c1, 50);
+    await s.associateTrialComponent(t1, c1, 51);
+    await s.associateTrialComponent(t2, c1, 52);
+    await s.associateTrialComponent(t3, c2, 53);
+    expect(names(await s.listTrialComponents(page({ trialName: t1 })))).toEqual([c1]);
+    expect(names(await s.listTrialComponents(page({ experimentId: exp })))).toEqual([c1]);
+    expect(names(await s.listTrialComponents(page({ experimentId: other })))).toEqual([c2]);
+    expect(names(await s.listTrialComponents(page({ sourceArn: `arn:src:${p}` })))).toEqual([c1]);
+    expect(names(await s.listTrials(page({ componentName: c1 })))).toEqual([t2, t1]);
+    expect(await s.disassociateTrialComponent(t2, c1)).toBe(true);
+    expect(await s.disassociateTrialComponent(t2, c1)).toBe(false);
+    expect(names(await s.listTrials(page({ componentName: c1 })))).toEqual([t1]);
+    await s.deleteTrial(t1);
+    expect(await s.getTrial(t1)).toBeUndefined();
+    expect(await s.listTrials(page({ componentName: c1 }))).toEqual([]);
+    await s.deleteTrialComponent(c2);
+    expect(await s.getTrialComponent(c2)).toBeUndefined();
+    expect(await s.listTrialComponents(page({ trialName: t3 }))).toEqual([]);
+  });
+}

@@ -1,0 +1,150 @@
+import {
+  ResourceInUseError, checkStorableKeyValues, checkStorableText,
+  type ExperimentEntityQuery, type ExperimentStore, type MetricPoint, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
+} from '@loam/core';
+
+/* SageMaker's trial components, trials and associations for the in-memory ExperimentStore, written plainly. */
+
+/** What the entities read and change of a run. */
+export interface MemRunData {
+  params: Map<string, string>;
+  latest: Map<string, MetricPoint>;
+  history: MetricPoint[];
+}
+
+type Entities = Pick<ExperimentStore, 'createTrialComponent' | 'getTrialComponent' | 'trialComponentOfRun' | 'updateTrialComponent' | 'deleteTrialComponent'
+  | 'listTrialComponents' | 'createTrial' | 'getTrial' | 'updateTrial' | 'deleteTrial' | 'listTrials' | 'associateTrialComponent' | 'disassociateTrialComponent' | 'metricSummaries'>;
+
+const clone = <T>(v: T): T => structuredClone(v);
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function checkText(what: string, values: Record<string, string | undefined>): void {
+  for (const [k, v] of Object.entries(values)) checkStorableText(`${what} ${k}`, v);
+}
+function checkArtifacts(a: TrialComponentRecord['inputArtifacts'] | undefined): void {
+  for (const [k, v] of Object.entries(a ?? {})) checkText('Artifact', { key: k, value: v.value, mediaType: v.mediaType });
+}
+
+function page<T extends { name: string; creationTime: number }>(rows: T[], q: ExperimentEntityQuery): T[] {
+  const out = rows.filter((r) => (q.createdAfter === undefined || r.creationTime > q.createdAfter) && (q.createdBefore === undefined || r.creationTime < q.createdBefore));
+  const sign = q.ascending ? 1 : -1;
+  out.sort((a, b) => sign * (q.sortBy === 'name' ? cmp(a.name, b.name) : a.creationTime - b.creationTime || cmp(a.name, b.name)));
+  return out.slice(q.offset, q.offset + q.limit).map(clone);
+}
+
+export class MemorySageMakerEntities implements Entities {
+  readonly #components = new Map<string, TrialComponentRecord>();
+  readonly #trials = new Map<string, TrialRecord>();
+  /** trial name → component names */
+  readonly #links = new Map<string, Set<string>>();
+
+  constructor(private readonly run: (runId: string) => MemRunData | undefined) {}
+
+  async metricSummaries(runId: string): Promise<MetricSummaryRecord[]> {
+    const r = this.run(runId);
+    if (!r) return [];
+    const byKey = new Map<string, MetricPoint[]>();
+    for (const p of r.history) byKey.set(p.key, [...(byKey.get(p.key) ?? []), p]);
+    return [...byKey].sort(([a], [b]) => cmp(a, b)).map(([key, points]) => {
+      const vals = points.map((p) => p.value).filter((v) => !Number.isNaN(v));
+      const n = vals.length;
+      const avg = n ? vals.reduce((s, v) => s + v, 0) / n : undefined;
+      const sq = vals.reduce((s, v) => s + v * v, 0);
+      const variance = n > 1 && avg !== undefined ? Math.max(0, (sq - n * avg * avg) / (n - 1)) : n === 1 ? 0 : undefined;
+      const last = r.latest.get(key) as MetricPoint;
+      return {
+        key, count: points.length, ...(n ? { min: Math.min(...vals), max: Math.max(...vals), avg: avg as number } : {}),
+        ...(variance === undefined ? {} : { stdDev: Math.sqrt(variance) }), last: last.value, lastTimestamp: last.timestamp,
+      };
+    });
+  }
+
+  async createTrialComponent(c: TrialComponentRecord): Promise<void> {
+    checkText('Trial component', { name: c.name, runId: c.runId, displayName: c.displayName, statusMessage: c.statusMessage, sourceArn: c.sourceArn, sourceType: c.sourceType });
+    checkArtifacts(c.inputArtifacts);
+    checkArtifacts(c.outputArtifacts);
+    if (this.#components.has(c.name) || [...this.#components.values()].some((x) => x.runId === c.runId)) {
+      throw new ResourceInUseError(`Trial component '${c.name}' already exists, or run ${c.runId} is already a trial component.`);
+    }
+    this.#components.set(c.name, clone({ ...c, numberParams: [...new Set(c.numberParams)].sort() }));
+  }
+
+  async getTrialComponent(name: string): Promise<TrialComponentRecord | undefined> {
+    return clone(this.#components.get(name));
+  }
+
+  async trialComponentOfRun(runId: string): Promise<TrialComponentRecord | undefined> {
+    return clone([...this.#components.values()].find((c) => c.runId === runId));
+  }
+
+  async updateTrialComponent(name: string, p: TrialComponentPatch): Promise<void> {
+    checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
+    checkArtifacts(p.inputArtifacts);
+    checkArtifacts(p.outputArtifacts);
+    checkStorableKeyValues('Param', p.setParams);
+    const c = this.#components.get(name);
+    if (!c) return;
+    const next: Record<string, unknown> = { ...c, lastModifiedTime: p.lastModifiedTime };
+    if (p.displayName !== undefined) next['displayName'] = p.displayName;
+    if (p.statusMessage === null) delete next['statusMessage'];
+    else if (p.statusMessage !== undefined) next['statusMessage'] = p.statusMessage;
+    if (p.numberParams !== undefined) next['numberParams'] = [...new Set(p.numberParams)].sort();
+    if (p.inputArtifacts !== undefined) next['inputArtifacts'] = clone(p.inputArtifacts);
+    if (p.outputArtifacts !== undefined) next['outputArtifacts'] = clone(p.outputArtifacts);
+    this.#components.set(name, next as unknown as TrialComponentRecord);
+    const r = this.run(c.runId);
+    for (const k of p.removeParams ?? []) r?.params.delete(k);
+    for (const kv of p.setParams ?? []) r?.params.set(kv.key, kv.value);
+  }
+
+  async deleteTrialComponent(name: string): Promise<void> {
+    this.#components.delete(name);
+    for (const set of this.#links.values()) set.delete(name);
+  }
+
+  async listTrialComponents(q: Parameters<ExperimentStore['listTrialComponents']>[0]): Promise<TrialComponentRecord[]> {
+    const inExperiment = (name: string) => [...this.#links].some(([t, set]) => set.has(name) && this.#trials.get(t)?.experimentId === q.experimentId);
+    const rows = [...this.#components.values()].filter((c) => (q.trialName === undefined || (this.#links.get(q.trialName)?.has(c.name) ?? false))
+      && (q.experimentId === undefined || inExperiment(c.name)) && (q.sourceArn === undefined || c.sourceArn === q.sourceArn));
+    return page(rows, q);
+  }
+
+  async createTrial(t: TrialRecord): Promise<void> {
+    checkText('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
+    checkStorableKeyValues('Tag', t.tags);
+    if (this.#trials.has(t.name)) throw new ResourceInUseError(`Trial '${t.name}' already exists.`);
+    this.#trials.set(t.name, clone(t));
+  }
+
+  async getTrial(name: string): Promise<TrialRecord | undefined> {
+    return clone(this.#trials.get(name));
+  }
+
+  async updateTrial(name: string, p: { readonly displayName?: string; readonly lastModifiedTime: number }): Promise<void> {
+    checkStorableText('Trial display name', p.displayName);
+    const t = this.#trials.get(name);
+    if (t) this.#trials.set(name, { ...t, lastModifiedTime: p.lastModifiedTime, ...(p.displayName !== undefined ? { displayName: p.displayName } : {}) });
+  }
+
+  async deleteTrial(name: string): Promise<void> {
+    this.#trials.delete(name);
+    this.#links.delete(name);
+  }
+
+  async listTrials(q: Parameters<ExperimentStore['listTrials']>[0]): Promise<TrialRecord[]> {
+    const rows = [...this.#trials.values()].filter((t) => (q.experimentId === undefined || t.experimentId === q.experimentId)
+      && (q.componentName === undefined || (this.#links.get(t.name)?.has(q.componentName) ?? false)));
+    return page(rows, q);
+  }
+
+  async associateTrialComponent(trialName: string, componentName: string, _time: number): Promise<void> {
+    checkText('Association', { trialName, componentName });
+    let set = this.#links.get(trialName);
+    if (!set) this.#links.set(trialName, (set = new Set()));
+    set.add(componentName);
+  }
+
+  async disassociateTrialComponent(trialName: string, componentName: string): Promise<boolean> {
+    return this.#links.get(trialName)?.delete(componentName) ?? false;
+  }
+}
