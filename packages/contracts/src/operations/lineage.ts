@@ -30,13 +30,16 @@ export const CreateArtifact = defineOperation({
   summary: 'Creates a lineage artifact for a location (an s3:// URI, an image, …); one artifact per location, so an artifact lineage already records for it is given the name, type, properties and tags.',
   input: S.CreateArtifactInput, output: S.CreateArtifactOutput, errors: ['ValidationException', 'ResourceInUse'],
   iamAction: 'sagemaker:CreateArtifact', resource: 'arn:loam:sagemaker:{Region}:{Account}:artifact/*',
+  authorizationNote: 'An s3:// location also needs `s3:GetObject` on it: its artifact is the one lineage records for the data, which a caller who may not read it neither claims nor renames.',
   rest: { method: 'POST', path: '/api/v1/lineage/artifacts' },
 });
 export const DescribeArtifact = defineOperation({
   ...base, name: 'DescribeArtifact', kind: 'describe',
   summary: 'Describes a lineage artifact: its location (Source), type, name and properties; artifacts lineage records for data and model locations included.',
   input: S.DescribeArtifactInput, output: S.DescribeArtifactOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:DescribeArtifact', resource: artifact, rest: { method: 'GET', path: '/api/v1/lineage/artifact' },
+  iamAction: 'sagemaker:DescribeArtifact', resource: artifact,
+  authorizationNote: 'An s3:// location\'s artifact is ResourceNotFound to a caller without `s3:GetObject` on the location, as QueryLineage leaves it out.',
+  rest: { method: 'GET', path: '/api/v1/lineage/artifact' },
 });
 export const ListArtifacts = defineOperation({
   ...base, name: 'ListArtifacts', kind: 'list',
@@ -48,14 +51,16 @@ export const UpdateArtifact = defineOperation({
   ...base, name: 'UpdateArtifact', kind: 'update',
   summary: 'Renames a lineage artifact and sets or removes its properties.',
   input: S.UpdateArtifactInput, output: S.UpdateArtifactOutput, errors: ['ResourceNotFound', 'ValidationException', 'ConflictException'],
-  iamAction: 'sagemaker:UpdateArtifact', resource: artifact, rest: { method: 'POST', path: '/api/v1/lineage/artifacts/update' },
+  iamAction: 'sagemaker:UpdateArtifact', resource: artifact,
+  authorizationNote: 'An s3:// location\'s artifact is ResourceNotFound to a caller without `s3:GetObject` on the location, as QueryLineage leaves it out.',
+  rest: { method: 'POST', path: '/api/v1/lineage/artifacts/update' },
 });
 export const DeleteArtifact = defineOperation({
   ...base, name: 'DeleteArtifact', kind: 'delete',
   summary: 'Deletes a lineage artifact, named by its ARN or by its Source, with the associations to and from it.',
   input: S.DeleteArtifactInput, output: S.DeleteArtifactOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:DeleteArtifact', resource: artifact,
-  authorizationNote: 'An artifact named by its Source is checked on `*` before it is found (its ARN is not in the request), so a policy allowing `sagemaker:DeleteArtifact` only on some artifacts deletes by ArtifactArn.',
+  authorizationNote: 'An artifact named by its Source is checked on `*` before it is found (its ARN is not in the request), so a policy allowing `sagemaker:DeleteArtifact` only on some artifacts deletes by ArtifactArn; then on its ARN too, so a Deny naming the artifact holds. An s3:// location\'s artifact also needs `s3:GetObject` on the location (by ArtifactArn, ResourceNotFound without it).',
   rest: { method: 'POST', path: '/api/v1/lineage/artifacts/delete' },
 });
 export const ListAssociations = defineOperation({

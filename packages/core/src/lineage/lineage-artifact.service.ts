@@ -1,10 +1,11 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
 import type { RequestContext } from '../kernel/context.js';
-import type { ActionAuthorizer } from '../kernel/authorizer.js';
-import { ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
+import { NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import { clampMaxResults } from '../kernel/pagination.js';
+import { parseS3Uri } from '../ports/artifact-store.js';
 import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { lineageArtifactsCollection, type LineageArtifactRecord } from './lineage.collections.js';
@@ -19,7 +20,11 @@ export interface LineageArtifactServiceOptions {
   readonly partition: Partition;
   readonly clock: Clock;
   readonly recorder: LineageRecorder;
-  /** The caller's policies: ListArtifacts lists only the artifacts QueryLineage would show the caller. Without it, every one. */
+  /**
+   * The caller's policies: ListArtifacts lists only the artifacts QueryLineage would show the caller, and
+   * an s3:// location's artifact is created, described, updated or deleted only by a caller who may read
+   * the location. Without it, every one.
+   */
   readonly authorize?: ActionAuthorizer;
 }
 
@@ -39,11 +44,13 @@ export class LineageArtifactService {
 
   /**
    * @throws ValidationError (an empty location, tags breaking the rules), ResourceInUse (the location
-   * already has an artifact made by CreateArtifact: one artifact per location).
+   * already has an artifact made by CreateArtifact: one artifact per location), AccessDenied (an s3://
+   * location the caller may not read: its artifact is the one other users' lineage holds, or will).
    */
-  async CreateArtifact(input: InputOf<Ops['CreateArtifact']>, _ctx: RequestContext): Promise<OutputOf<Ops['CreateArtifact']>> {
+  async CreateArtifact(input: InputOf<Ops['CreateArtifact']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateArtifact']>> {
     const uri = input.Source.SourceUri;
     if (normalizeUri(uri) === '') throw new ValidationError(`Source.SourceUri '${uri}' names no location.`, [{ path: '/Source/SourceUri', message: 'empty location' }]);
+    await this.#requireRead(ctx, normalizeUri(uri));
     if (input.Tags) validateTags(input.Tags);
     if (Object.keys(input.Properties ?? {}).length > maxProperties) throw tooManyProperties(Object.keys(input.Properties ?? {}).length);
     const arn = artifactArn(this.o.partition, uri);
@@ -69,10 +76,10 @@ export class LineageArtifactService {
     return { ArtifactArn: arn };
   }
 
-  /** @throws ValidationError (not an artifact ARN of this account), NotFoundError. */
-  async DescribeArtifact(input: InputOf<Ops['DescribeArtifact']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeArtifact']>> {
+  /** @throws ValidationError (not an artifact ARN of this account), NotFoundError (also an s3:// location's artifact the caller may not read). */
+  async DescribeArtifact(input: InputOf<Ops['DescribeArtifact']>, ctx: RequestContext): Promise<OutputOf<Ops['DescribeArtifact']>> {
     const arn = artifactArnOf(this.o.partition, input.ArtifactArn, 'ArtifactArn');
-    const a = (await requireArtifact(this.o.store, arn, input.ArtifactArn)).value;
+    const a = (await this.#requireShown(this.o.store, ctx, arn, input.ArtifactArn)).value;
     return {
       ...(a.name !== undefined ? { ArtifactName: a.name } : {}),
       ArtifactArn: a.arn,
@@ -115,10 +122,13 @@ export class LineageArtifactService {
     };
   }
 
-  /** Sets the name, and sets or removes properties (at most 30 remain). @throws ValidationError, NotFoundError, ConflictException (a concurrent update). */
-  async UpdateArtifact(input: InputOf<Ops['UpdateArtifact']>, _ctx: RequestContext): Promise<OutputOf<Ops['UpdateArtifact']>> {
+  /**
+   * Sets the name, and sets or removes properties (at most 30 remain).
+   * @throws ValidationError, NotFoundError (also an s3:// location's artifact the caller may not read), ConflictException (a concurrent update).
+   */
+  async UpdateArtifact(input: InputOf<Ops['UpdateArtifact']>, ctx: RequestContext): Promise<OutputOf<Ops['UpdateArtifact']>> {
     const arn = artifactArnOf(this.o.partition, input.ArtifactArn, 'ArtifactArn');
-    const current = await requireArtifact(this.o.store, arn, input.ArtifactArn);
+    const current = await this.#requireShown(this.o.store, ctx, arn, input.ArtifactArn);
     const properties: Record<string, string> = { ...current.value.properties, ...input.Properties };
     for (const k of input.PropertiesToRemove ?? []) delete properties[k];
     if (Object.keys(properties).length > maxProperties) throw tooManyProperties(Object.keys(properties).length);
@@ -135,10 +145,14 @@ export class LineageArtifactService {
    * documents no refusal for an artifact still associated (the SageMaker Python SDK's
    * `delete(disassociate=True)` removes them first; here they go with it either way). An artifact
    * lineage records for a resource's input or output is recorded again when lineage next reads that
-   * resource (after a restart, or when it changes).
-   * @throws ValidationError (neither or both disagreeing, not an artifact ARN), NotFoundError.
+   * resource (when it changes: the sync resumes at its stored watermark after a restart).
+   * Named by its Source, the operation table could check `sagemaker:DeleteArtifact` only on `*`; it is
+   * checked here on the artifact's ARN too, so a Deny naming the artifact holds either way.
+   * @throws ValidationError (neither or both disagreeing, not an artifact ARN), NotFoundError (also an
+   * s3:// location's artifact the caller may not read, by ARN), AccessDenied (by Source: the ARN denied,
+   * or a location the caller may not read).
    */
-  async DeleteArtifact(input: InputOf<Ops['DeleteArtifact']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteArtifact']>> {
+  async DeleteArtifact(input: InputOf<Ops['DeleteArtifact']>, ctx: RequestContext): Promise<OutputOf<Ops['DeleteArtifact']>> {
     const byArn = input.ArtifactArn !== undefined ? artifactArnOf(this.o.partition, input.ArtifactArn, 'ArtifactArn') : undefined;
     const bySource = input.Source !== undefined ? artifactArn(this.o.partition, input.Source.SourceUri) : undefined;
     const arn = byArn ?? bySource;
@@ -147,6 +161,12 @@ export class LineageArtifactService {
       throw new ValidationError(`ArtifactArn '${input.ArtifactArn}' is not the artifact of Source.SourceUri '${input.Source?.SourceUri}'.`, [{ path: '/Source/SourceUri', message: 'names another artifact' }]);
     }
     const given = input.ArtifactArn ?? input.Source?.SourceUri ?? arn;
+    if (byArn === undefined && input.Source !== undefined) {
+      await this.o.authorize?.(ctx.principal, 'sagemaker:DeleteArtifact', arn);
+      await this.#requireRead(ctx, normalizeUri(input.Source.SourceUri));
+    }
+    // Decided before the transaction: the policy check reads the store itself. (An ARN's location never changes.)
+    await this.#requireShown(this.o.store, ctx, arn, given);
     await this.o.store.transaction(async (tx) => {
       const current = await requireArtifact(tx, arn, given);
       for (const e of await tx.lineage.edges(arn, 'downstream')) await tx.lineage.remove(e.sourceArn, e.destinationArn);
@@ -156,6 +176,35 @@ export class LineageArtifactService {
     });
     return { ArtifactArn: arn };
   }
+
+  /**
+   * An s3:// location's artifact stands for data: only a caller who may read the location
+   * (`s3:GetObject`, what QueryLineage asks to show it) may create or change it, so no one names, retypes,
+   * claims or deletes the artifact other users' lineage holds for data they cannot read.
+   * @throws AccessDeniedError naming the read.
+   */
+  async #requireRead(ctx: RequestContext, uri: string): Promise<void> {
+    const object = s3ObjectArn(uri);
+    if (object !== undefined) await this.o.authorize?.(ctx.principal, 's3:GetObject', object);
+  }
+
+  /**
+   * The artifact record, which an s3:// location's artifact is only to a caller who may read the location:
+   * to another it does not exist, as QueryLineage and ListArtifacts leave it out (its ARN is derived from
+   * the location, so knowing one is no permission). @throws NotFoundError naming `given`.
+   */
+  async #requireShown(store: MetadataStore, ctx: RequestContext, arn: string, given: string): Promise<{ value: LineageArtifactRecord; version: number }> {
+    const hit = await requireArtifact(store, arn, given);
+    const object = s3ObjectArn(hit.value.uri);
+    if (object !== undefined && !(await isAllowed(this.o.authorize, ctx.principal, 's3:GetObject', object))) throw new NotFoundError('Artifact', given);
+    return hit;
+  }
+}
+
+/** The S3 object ARN an s3:// location is read as (LineageVisibility's check), or undefined for another scheme. */
+function s3ObjectArn(uri: string): string | undefined {
+  const ref = uri.startsWith('s3://') ? parseS3Uri(uri) : undefined;
+  return ref ? `arn:loam:s3:::${ref.bucket}/${ref.key}` : undefined;
 }
 
 function sourceOf(a: LineageArtifactRecord): { SourceUri: string; SourceTypes?: { SourceIdType: 'MD5Hash' | 'S3ETag' | 'S3Version' | 'Custom'; Value: string }[] } {

@@ -33,7 +33,10 @@ describe('artifacts through the API', () => {
   it('checks the IAM action on the artifact ARN; by Source, DeleteArtifact needs it on every artifact', async () => {
     const mine = await create('s3://carol/mine.csv');
     const other = await create('s3://dave/other.csv');
-    await userWith('carol', [{ Effect: 'Allow', Action: ['sagemaker:DescribeArtifact', 'sagemaker:DeleteArtifact'], Resource: mine }]);
+    await userWith('carol', [
+      { Effect: 'Allow', Action: ['sagemaker:DescribeArtifact', 'sagemaker:DeleteArtifact'], Resource: mine },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:loam:s3:::carol/*' },
+    ]);
     expect((await as('carol', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(mine)}`)).body.Source).toEqual({ SourceUri: 's3://carol/mine.csv' });
     expect((await as('carol', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(other)}`)).status).toBe(403);
     expect((await as('carol', 'POST', '/api/v1/lineage/artifacts/delete', { ArtifactArn: other })).status).toBe(403);
@@ -41,6 +44,54 @@ describe('artifacts through the API', () => {
     expect((await as('carol', 'POST', '/api/v1/lineage/artifacts/delete', { Source: { SourceUri: 's3://carol/mine.csv' } })).status).toBe(403);
     expect((await as('carol', 'POST', '/api/v1/lineage/artifacts/delete', { ArtifactArn: mine })).body).toEqual({ ArtifactArn: mine });
     expect((await as('admin', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(other)}`)).status).toBe(200);
+  });
+
+  it('by Source, DeleteArtifact is still refused where a Deny names the artifact', async () => {
+    const kept = await create('s3://erin/kept.csv');
+    await userWith('erin', [
+      { Effect: 'Allow', Action: ['sagemaker:DeleteArtifact', 's3:GetObject'], Resource: '*' },
+      { Effect: 'Deny', Action: 'sagemaker:DeleteArtifact', Resource: kept },
+    ]);
+    expect((await as('erin', 'POST', '/api/v1/lineage/artifacts/delete', { ArtifactArn: kept })).status).toBe(403);
+    for (const SourceUri of ['s3://erin/kept.csv', 's3://erin/kept.csv/']) {
+      const r = await as('erin', 'POST', '/api/v1/lineage/artifacts/delete', { Source: { SourceUri } });
+      expect([r.status, r.body.code], SourceUri).toEqual([403, 'AccessDeniedException']);
+    }
+    expect((await as('admin', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(kept)}`)).status).toBe(200);
+  });
+
+  it("no one takes over, renames or deletes the artifact of a location they may not read (other users' lineage holds it)", async () => {
+    // Lineage recorded frank's job reading his data; gina may do anything with artifacts but read only her own bucket.
+    const p = loam.platform.partition;
+    const job = `arn:loam:sagemaker:${p.region}:${p.accountId}:training-job/frank-job`;
+    await loam.platform.registry.lineage.input('s3://frank/private/train.csv', job);
+    const franks = await loam.platform.registry.lineage.artifact('s3://frank/private/train.csv');
+    await userWith('gina', [
+      { Effect: 'Allow', Action: ['sagemaker:*Artifact', 'sagemaker:ListAssociations'], Resource: '*' },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:loam:s3:::gina/*' },
+    ]);
+    const take = await as('gina', 'POST', '/api/v1/lineage/artifacts', { ArtifactType: 'Junk', ArtifactName: 'mine', Source: { SourceUri: 's3://frank/private/train.csv' } });
+    expect([take.status, take.body.code]).toEqual([403, 'AccessDeniedException']);
+    expect(take.body.detail).toContain('s3:GetObject on resource: arn:loam:s3:::frank/private/train.csv');
+    // Nor claim a location frank has not used yet (his job would adopt gina's artifact).
+    expect((await as('gina', 'POST', '/api/v1/lineage/artifacts', { ArtifactType: 'DataSet', Source: { SourceUri: 's3://frank/next.csv' } })).status).toBe(403);
+    // By ARN (derived from the location, so anyone can compute it): hidden, as QueryLineage hides it.
+    for (const [method, url, body] of [
+      ['GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(franks)}`, undefined],
+      ['POST', '/api/v1/lineage/artifacts/update', { ArtifactArn: franks, ArtifactName: 'renamed' }],
+      ['POST', '/api/v1/lineage/artifacts/delete', { ArtifactArn: franks }],
+      ['POST', '/api/v1/lineage/artifacts/delete', { Source: { SourceUri: 's3://frank/private/train.csv' } }],
+    ] as const) {
+      const r = await as('gina', method, url, body);
+      expect([r.status, r.body.code], `${url} ${JSON.stringify(body)}`).toEqual(url.endsWith('/delete') && body && 'Source' in body ? [403, 'AccessDeniedException'] : [404, 'ResourceNotFound']);
+    }
+    const after = await as('admin', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(franks)}`);
+    expect(after.body).toMatchObject({ ArtifactType: 'DataSet', Source: { SourceUri: 's3://frank/private/train.csv' } });
+    expect(after.body.ArtifactName).toBeUndefined();
+    const edges = await as('admin', 'GET', `/api/v1/lineage/associations?SourceArn=${encodeURIComponent(franks)}`);
+    expect(edges.body.AssociationSummaries.map((a: { DestinationArn: string }) => a.DestinationArn)).toEqual([job]);
+    // Her own data she may.
+    expect((await as('gina', 'POST', '/api/v1/lineage/artifacts', { ArtifactType: 'DataSet', Source: { SourceUri: 's3://gina/train.csv' } })).status).toBe(200);
   });
 
   it('answers 400 naming the field for a malformed ARN and 404 for an unknown one', async () => {
