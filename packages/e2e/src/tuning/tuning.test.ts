@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { beforeNextAttempt, nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { removeDataDir, repoRoot, runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
@@ -76,13 +77,24 @@ async function trials(name: string): Promise<any[]> {
   return r.TrainingJobSummaries;
 }
 
-// The CLI test's tuning job (a retry of that test gets a fresh name; the warm start uses whichever finished).
+/**
+ * A test's tuning job name. CI's retry shares the server, so it gets a fresh name (the failed attempt's is taken),
+ * and the failed attempt's tuning job is stopped first: its trials would compete with the retry's for the CPU.
+ */
+function jobForAttempt(context: TestContext, name: string): string {
+  const job = nameForAttempt(context.task, name);
+  beforeNextAttempt(context, async () => {
+    await client.StopHyperParameterTuningJob({ HyperParameterTuningJobName: job }).catch(() => undefined);
+  });
+  return job;
+}
+
+// The CLI test's tuning job (the warm start uses whichever attempt finished).
 let cliJob = 'cli-random';
-let cliAttempts = 0;
 
 describe('hyperparameter tuning over loam up', () => {
-  it('loam tune: Random with median-rule early stopping, progress on stdout, best job printed', async () => {
-    cliJob = cliAttempts++ === 0 ? 'cli-random' : `cli-random-retry${cliAttempts}`;
+  it('loam tune: Random with median-rule early stopping, progress on stdout, best job printed', async (context) => {
+    cliJob = jobForAttempt(context, 'cli-random');
     const common = ['--endpoint', loam!.url, '--data-dir', dataDir];
     // Seed 10 proposes the three min_child_weight=1 trials first, then the three that cannot split
     // (min_child_weight=5000, AUC 0.5), so each of those has three better trials before it and the
@@ -111,16 +123,17 @@ describe('hyperparameter tuning over loam up', () => {
     expect(d.TrainingJobStatusCounters.Stopped).toBe(stopped.length);
   }, 300_000);
 
-  it('warm start from a finished tuning job: parents inform the search; OverallBestTrainingJob spans both', async () => {
-    await client.CreateHyperParameterTuningJob(request('warm-bo', { Strategy: 'Bayesian', ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 1 } }, '60', {
+  it('warm start from a finished tuning job: parents inform the search; OverallBestTrainingJob spans both', async (context) => {
+    const warm = jobForAttempt(context, 'warm-bo');
+    await client.CreateHyperParameterTuningJob(request(warm, { Strategy: 'Bayesian', ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 1 } }, '60', {
       WarmStartConfig: { WarmStartType: 'IdenticalDataAndAlgorithm', ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: cliJob }] },
     }));
-    const d = await waitFor('warm-bo', ended);
+    const d = await waitFor(warm, ended);
     expect(d.HyperParameterTuningJobStatus).toBe('Completed');
     const parent: any = await client.DescribeHyperParameterTuningJob({ HyperParameterTuningJobName: cliJob });
     const values = [parent.BestTrainingJob, d.BestTrainingJob].map((b: any) => b.FinalHyperParameterTuningJobObjectiveMetric.Value);
     expect(d.OverallBestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value).toBe(Math.max(...values));
-    expect([cliJob, 'warm-bo']).toContain(d.OverallBestTrainingJob.TuningJobName);
+    expect([cliJob, warm]).toContain(d.OverallBestTrainingJob.TuningJobName);
     // The parent already ran all six configurations, so the search can only repeat one; the trials still run.
     expect(d.TrainingJobStatusCounters.Completed).toBe(2);
     await expect(client.CreateHyperParameterTuningJob(request('warm-bad', { Strategy: 'Random', ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 } }, '10', {
@@ -128,15 +141,16 @@ describe('hyperparameter tuning over loam up', () => {
     }))).rejects.toMatchObject({ code: 'ValidationException', message: expect.stringContaining("'no-such-parent' does not exist") });
   }, 300_000);
 
-  it('Hyperband: brackets stop trials at their rungs; it refuses TrainingJobEarlyStoppingType Auto', async () => {
+  it('Hyperband: brackets stop trials at their rungs; it refuses TrainingJobEarlyStoppingType Auto', async (context) => {
+    const hb = jobForAttempt(context, 'hb');
     await expect(client.CreateHyperParameterTuningJob(request('hb-bad', { Strategy: 'Hyperband', TrainingJobEarlyStoppingType: 'Auto', StrategyConfig: { HyperbandStrategyConfig: { MinResource: 10, MaxResource: 600 } }, ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 } })))
       .rejects.toMatchObject({ code: 'ValidationException', message: expect.stringContaining('TrainingJobEarlyStoppingType must be Off') });
     // MaxResource 600 rounds, MinResource 10, η = 3: brackets start at 22, 67, 200 and 600 rounds;
     // trials alternate over the brackets, so trials 0 and 4, and 1 and 5, meet at rungs.
-    await client.CreateHyperParameterTuningJob(request('hb', { Strategy: 'Hyperband', StrategyConfig: { HyperbandStrategyConfig: { MinResource: 10, MaxResource: 600 } }, ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 }, RandomSeed: 4 }));
-    const d = await waitFor('hb', ended);
+    await client.CreateHyperParameterTuningJob(request(hb, { Strategy: 'Hyperband', StrategyConfig: { HyperbandStrategyConfig: { MinResource: 10, MaxResource: 600 } }, ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 }, RandomSeed: 4 }));
+    const d = await waitFor(hb, ended);
     expect(d.HyperParameterTuningJobStatus).toBe('Completed');
-    const ts = await trials('hb');
+    const ts = await trials(hb);
     expect(ts).toHaveLength(6);
     expect(d.BestTrainingJob.TunedHyperParameters.min_child_weight).toBe('1');
     const best = d.BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric.Value;
@@ -144,24 +158,25 @@ describe('hyperparameter tuning over loam up', () => {
     expect(d.ObjectiveStatusCounters.Succeeded).toBe(6); // a stopped trial keeps its last objective value
   }, 300_000);
 
-  it('stopping a tuning job stops its running training jobs and starts no more', async () => {
-    await client.CreateHyperParameterTuningJob(request('stop-me', { Strategy: 'Random', ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 } }, '20000'));
-    const running = await waitFor('stop-me', (x) => x.TrainingJobStatusCounters.InProgress === 2, 60_000);
+  it('stopping a tuning job stops its running training jobs and starts no more', async (context) => {
+    const stopMe = jobForAttempt(context, 'stop-me');
+    await client.CreateHyperParameterTuningJob(request(stopMe, { Strategy: 'Random', ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 } }, '20000'));
+    const running = await waitFor(stopMe, (x) => x.TrainingJobStatusCounters.InProgress === 2, 60_000);
     expect(running.HyperParameterTuningJobStatus).toBe('InProgress');
-    const names = (await trials('stop-me')).map((t) => t.TrainingJobName);
+    const names = (await trials(stopMe)).map((t) => t.TrainingJobName);
     for (;;) {
       // Wait until both jobs are really training, so the stop reaches running processes.
       const s = await Promise.all(names.map((n) => client.DescribeTrainingJob({ TrainingJobName: n })));
       if (s.every((j: any) => j.SecondaryStatus === 'Training')) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    await client.StopHyperParameterTuningJob({ HyperParameterTuningJobName: 'stop-me' });
-    const d = await waitFor('stop-me', ended, 120_000);
+    await client.StopHyperParameterTuningJob({ HyperParameterTuningJobName: stopMe });
+    const d = await waitFor(stopMe, ended, 120_000);
     expect(d.HyperParameterTuningJobStatus).toBe('Stopped');
     expect(d.TrainingJobStatusCounters).toMatchObject({ Stopped: 2, InProgress: 0, Completed: 0 });
-    const ts = await trials('stop-me');
+    const ts = await trials(stopMe);
     expect(ts.map((t) => t.TrainingJobName).sort()).toEqual([...names].sort());
     for (const n of names) expect(((await client.DescribeTrainingJob({ TrainingJobName: n })) as any).TrainingJobStatus).toBe('Stopped');
-    await expect(client.StopHyperParameterTuningJob({ HyperParameterTuningJobName: 'stop-me' })).rejects.toMatchObject({ code: 'ValidationException' });
+    await expect(client.StopHyperParameterTuningJob({ HyperParameterTuningJobName: stopMe })).rejects.toMatchObject({ code: 'ValidationException' });
   }, 300_000);
 });
