@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import mlflowModule from 'mlflow';
 import { readCredentialsProfile } from '@loam/cli';
 import { removeDataDir, runLoam, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
@@ -45,11 +46,13 @@ afterAll(async () => {
 });
 
 describe('the mlflow npm client against loam up', () => {
-  it('creates an experiment and a run, logs params, metrics and a batch, searches, reads history, finishes', async () => {
+  // CI's retry shares the server: it names its experiments anew (the failed attempt's names are taken).
+  it('creates an experiment and a run, logs params, metrics and a batch, searches, reads history, finishes', async ({ task }) => {
+    const name = nameForAttempt(task, 'npm-client');
     const ml = new MLflow({ endpoint: loam.url, headers: { Authorization: `Bearer ${creds['loam_api_token']}` } });
-    const { experiment_id } = await ml.Experiments.create({ name: 'npm-client' });
+    const { experiment_id } = await ml.Experiments.create({ name });
     expect(experiment_id).toMatch(/^\d+$/);
-    expect((await ml.Experiments.get({ experiment_id })).experiment).toMatchObject({ name: 'npm-client', lifecycle_stage: 'active' });
+    expect((await ml.Experiments.get({ experiment_id })).experiment).toMatchObject({ name, lifecycle_stage: 'active' });
 
     const runs: string[] = [];
     for (const [lr, rmse] of [['0.1', 0.4], ['0.01', 0.2], ['0.001', 0.3]] as const) {
@@ -95,11 +98,12 @@ describe('the mlflow npm client against loam up', () => {
     expect((await ml.Runs.search({ experiment_ids: [experiment_id], run_view_type: 'ALL' })).runs).toHaveLength(3);
   });
 
-  it('authenticates with Basic (access key id and secret) and surfaces MLflow error codes to the client', async () => {
+  it('authenticates with Basic (access key id and secret) and surfaces MLflow error codes to the client', async ({ task }) => {
+    const name = nameForAttempt(task, 'basic-auth');
     const basic = Buffer.from(`${creds['aws_access_key_id']}:${creds['aws_secret_access_key']}`).toString('base64');
     const ml = new MLflow({ endpoint: loam.url, headers: { Authorization: `Basic ${basic}` } });
-    await ml.Experiments.create({ name: 'basic-auth' });
-    expect(await errorOf(ml.Experiments.create({ name: 'basic-auth' }))).toMatchObject({ status: 400, data: { error_code: 'RESOURCE_ALREADY_EXISTS' } });
+    await ml.Experiments.create({ name });
+    expect(await errorOf(ml.Experiments.create({ name }))).toMatchObject({ status: 400, data: { error_code: 'RESOURCE_ALREADY_EXISTS' } });
     expect(await errorOf(ml.Experiments.get({ experiment_id: '31337' }))).toMatchObject({ status: 404, data: { error_code: 'RESOURCE_DOES_NOT_EXIST' } });
     expect(await errorOf(ml.Runs.search({ experiment_ids: ['0'], filter: 'metrics.rmse <<< 1' }))).toMatchObject({ status: 400, data: { error_code: 'INVALID_PARAMETER_VALUE' } });
     const anonymous = new MLflow({ endpoint: loam.url });

@@ -14,6 +14,7 @@ import {
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { readCredentialsProfile } from '@loam/cli';
 import { writeTarGz, type TarEntry } from '@loam/testkit/fixtures/hostile-tar';
+import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { boto3, startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
 import { awsClients } from '../aws/aws-clients.test-support.js';
 import { pollUntil } from '../poll.test-support.js';
@@ -126,40 +127,44 @@ describe('S3/S14: archives Loam extracts are checked whole; a hostile one is ref
     ['a bomb: 5 MB expanding to 1.1 GiB', () => [...modelFiles, { name: 'zeros.bin', zeros: 1.1 * 1024 ** 3 }], /it expands to more than (the )?\d+ bytes/],
   ];
 
-  it.each(hostile.map(([what, , reason], i) => [what, i, reason] as const))('model.tar.gz with %s: the endpoint fails, nothing is written', async (_what, i, reason) => {
+  it.for(hostile.map(([what, , reason], i) => [what, i, reason] as const))('model.tar.gz with %s: the endpoint fails, nothing is written', { timeout: 120_000 }, async ([, i, reason], { task }) => {
+    // CI's retry shares the server: it deploys under new names (nameForAttempt), as the tests below do.
+    const name = nameForAttempt(task, `hostile-${i}`);
     const uri = await putArchive(`hostile/model-${i}.tar.gz`, hostile[i]![1]());
-    const d = await deploy(`hostile-${i}`, uri);
+    const d = await deploy(name, uri);
     expect(d.EndpointStatus).toBe('Failed');
     expect(d.FailureReason).toContain(`Model data '${uri}' was refused: `);
     expect(d.FailureReason).toMatch(reason);
     expect(findNamed(join(loam.dataDir, 'jobs'), marker)).toEqual([]);
-    expect(findNamed(join(loam.dataDir, 'jobs', 'endpoints', `hostile-${i}`), 'many')).toEqual([]);
-    expect(findNamed(join(loam.dataDir, 'jobs', 'endpoints', `hostile-${i}`), 'zeros.bin')).toEqual([]);
+    expect(findNamed(join(loam.dataDir, 'jobs', 'endpoints', name), 'many')).toEqual([]);
+    expect(findNamed(join(loam.dataDir, 'jobs', 'endpoints', name), 'zeros.bin')).toEqual([]);
     expect(existsSync(`/tmp/${marker}.txt`)).toBe(false);
-  }, 120_000);
+  });
 
-  it('sourcedir.tar.gz with a ../ entry: the script-mode training job fails as a ClientError naming it', async () => {
+  it('sourcedir.tar.gz with a ../ entry: the script-mode training job fails as a ClientError naming it', async ({ task }) => {
+    const name = nameForAttempt(task, 'hostile-sourcedir');
     const uri = await putArchive('hostile/sourcedir.tar.gz', [{ name: 'train.py', body: 'print("ran")\n' }, { name: `../../../${marker}.py`, body: 'x' }]);
-    await sm.send(new CreateTrainingJobCommand(trainingJob('hostile-sourcedir', {
+    await sm.send(new CreateTrainingJobCommand(trainingJob(name, {
       AlgorithmSpecification: { TrainingImage: SKLEARN, TrainingInputMode: 'File' },
       HyperParameters: { sagemaker_program: 'train.py', sagemaker_submit_directory: uri },
     })));
-    const d = await finishedJob('hostile-sourcedir');
+    const d = await finishedJob(name);
     expect(d.TrainingJobStatus).toBe('Failed');
     expect(d.FailureReason).toMatch(new RegExp(`^ClientError: sagemaker_submit_directory '${uri}' was refused: entry '\\.\\./\\.\\./\\.\\./${marker}\\.py'`));
     expect(findNamed(join(loam.dataDir, 'jobs'), marker)).toEqual([]);
   }, 120_000);
 
-  it('a batch transform whose model.tar.gz has a ../ entry fails naming it', async () => {
+  it('a batch transform whose model.tar.gz has a ../ entry fails naming it', async ({ task }) => {
+    const name = nameForAttempt(task, 'hostile-transform');
     const uri = await putArchive('hostile/transform-model.tar.gz', [...modelFiles, { name: `../../${marker}.txt`, body: 'x' }]);
-    await sm.send(new CreateModelCommand({ ModelName: 'hostile-transform', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: XGBOOST, ModelDataUrl: uri } }));
+    await sm.send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: XGBOOST, ModelDataUrl: uri } }));
     await put('batch/in.csv', '0.1,0.2\n');
     await sm.send(new CreateTransformJobCommand({
-      TransformJobName: 'hostile-transform', ModelName: 'hostile-transform',
+      TransformJobName: name, ModelName: name,
       TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/batch/` } }, ContentType: 'text/csv' },
       TransformOutput: { S3OutputPath: `s3://${BUCKET}/batch-out/` }, TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
     }));
-    const d = await until(() => sm.send(new DescribeTransformJobCommand({ TransformJobName: 'hostile-transform' })), (t) => ['Completed', 'Failed', 'Stopped'].includes(t.TransformJobStatus ?? ''));
+    const d = await until(() => sm.send(new DescribeTransformJobCommand({ TransformJobName: name })), (t) => ['Completed', 'Failed', 'Stopped'].includes(t.TransformJobStatus ?? ''));
     expect(d.TransformJobStatus).toBe('Failed');
     expect(d.FailureReason).toMatch(new RegExp(`The model data was refused: entry '\\.\\./\\.\\./${marker}\\.txt' has a '\\.\\.' segment`));
     expect(findNamed(join(loam.dataDir, 'jobs'), marker)).toEqual([]);
@@ -169,7 +174,8 @@ describe('S3/S14: archives Loam extracts are checked whole; a hostile one is ref
 describe('S7: job parameters reach the child literally; Environment names follow SageMaker\'s pattern', () => {
   const nasty = { a: '$(id)', b: '`id`', c: ';id', d: 'x && id', e: 'line1\nline2', f: '--help', g: '| cat /etc/passwd' };
 
-  it('hyperparameters, Environment values and an S3 key with shell metacharacters arrive as given', async () => {
+  it('hyperparameters, Environment values and an S3 key with shell metacharacters arrive as given', async ({ task }) => {
+    const job = nameForAttempt(task, 'literal-args');
     const script = [
       'import json, os, sys',
       'ch = os.environ["SM_CHANNEL_TRAIN"]',
@@ -177,15 +183,15 @@ describe('S7: job parameters reach the child literally; Environment names follow
     ].join('\n');
     const source = await putArchive('code/sourcedir.tar.gz', [{ name: 'train.py', body: script }]);
     await put('nasty/$(id);x&&y `id`.csv', '1,2\n');
-    await sm.send(new CreateTrainingJobCommand(trainingJob('literal-args', {
+    await sm.send(new CreateTrainingJobCommand(trainingJob(job, {
       AlgorithmSpecification: { TrainingImage: SKLEARN, TrainingInputMode: 'File' },
       HyperParameters: { sagemaker_program: 'train.py', sagemaker_submit_directory: source, ...nasty },
       Environment: { X_NASTY: '$(touch /tmp/pwned);`id`\n&& id' },
       InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/nasty/` } } }],
     })));
-    const d = await finishedJob('literal-args');
+    const d = await finishedJob(job);
     expect(d.TrainingJobStatus, d.FailureReason).toBe('Completed');
-    const line = logLines('literal-args').find((l) => l.startsWith('SEC '));
+    const line = logLines(job).find((l) => l.startsWith('SEC '));
     const seen = JSON.parse(line!.slice(4)) as { argv: string[]; env: string; files: string[] };
     expect(seen.argv).toEqual(Object.entries(nasty).flatMap(([k, v]) => [`--${k}`, v]));
     expect(seen.env).toBe('$(touch /tmp/pwned);`id`\n&& id');

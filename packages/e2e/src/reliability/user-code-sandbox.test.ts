@@ -9,6 +9,7 @@ import {
   DescribeEndpointCommand, DescribeTrainingJobCommand, DescribeTransformJobCommand, SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
 import { awsClients } from '../aws/aws-clients.test-support.js';
 import { pollUntil } from '../poll.test-support.js';
@@ -108,13 +109,21 @@ function expectSandboxed(r: Report): void {
   expect(r.ownWrite).toBe('allowed');
 }
 
-beforeAll(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'loam-sandbox-'));
+async function start(): Promise<void> {
   loam = await startAwsLoam();
   ({ sm, s3, runtime } = awsClients(loam));
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   env = { PROBE_CREDENTIALS: loam.credentialsFile, PROBE_DATA_DIR: loam.dataDir, PROBE_LOAM_PID: String(loam.process.child.pid) };
   await put('data/train.csv', '1,2\n');
+}
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'loam-sandbox-'));
+  await start();
+}, 120_000);
+// CI's retry runs on a new server: the failed attempt's job, model and endpoint names are taken on this one.
+beforeRetry(async () => {
+  await loam.stop();
+  await start();
 }, 120_000);
 
 afterAll(async () => {
