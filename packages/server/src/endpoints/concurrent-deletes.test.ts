@@ -1,14 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, storeGbdtModel, xgboostImage } from './endpoints.test-support.js';
 
 let loam: TestLoam;
-beforeAll(async () => {
+// A server per test and per attempt: CI's retry of a failed test must not meet the names it created.
+beforeEach(async () => {
   loam = await openTestLoam();
   await loam.platform.artifacts.ensureBucket('models');
   await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'dm/model.tar.gz' });
 });
-afterAll(() => loam?.close());
+afterEach(() => loam?.close());
 
 /** Sends `n` copies of one request at once; returns the statuses, sorted. */
 async function race(n: number, method: 'DELETE' | 'POST', url: string, payload?: unknown): Promise<number[]> {

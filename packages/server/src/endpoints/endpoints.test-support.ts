@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
+import { getCurrentTest } from 'vitest/suite';
 import { createMatrix } from '@loam/ml/data/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
 import { silentLogger, type ArtifactStore } from '@loam/core';
@@ -87,8 +88,12 @@ export async function waitForEndpoint(loam: TestLoam, name: string, done: (statu
   }
 }
 
-/** Creates model, config and endpoint for one or more variants and waits for InService. */
+/**
+ * Creates config and endpoint for one or more variants and waits until the endpoint leaves Creating. On CI's retry
+ * of a failed test (same server) the failed attempt's endpoint and config of that name are removed first.
+ */
 export async function deploy(loam: TestLoam, name: string, variants: { name: string; modelName: string; count?: number; weight?: number }[], extra: Record<string, unknown> = {}): Promise<any> {
+  if ((getCurrentTest()?.result?.retryCount ?? 0) > 0) await removeEndpoint(loam, name);
   const cfg = await call(loam, 'POST', '/api/v1/endpoint-configs', {
     EndpointConfigName: `${name}-cfg`,
     ProductionVariants: variants.map((v) => ({ VariantName: v.name, ModelName: v.modelName, InitialInstanceCount: v.count ?? 1, InstanceType: 'ml.m5.large', InitialVariantWeight: v.weight ?? 1 })),
@@ -98,6 +103,17 @@ export async function deploy(loam: TestLoam, name: string, variants: { name: str
   const ep = await call(loam, 'POST', '/api/v1/endpoints', { EndpointName: name, EndpointConfigName: `${name}-cfg` });
   if (ep.status !== 200) throw new Error(`CreateEndpoint: ${JSON.stringify(ep.body)}`);
   return waitForEndpoint(loam, name, (s) => s !== 'Creating');
+}
+
+/** Deletes endpoint `name` (once it can be: not while Creating or Updating) and its config `<name>-cfg`, if they exist. */
+export async function removeEndpoint(loam: TestLoam, name: string, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while ((await call(loam, 'GET', `/api/v1/endpoints/${name}`)).status === 200) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`endpoint ${name} was not deleted within ${timeoutMs} ms`);
+    await call(loam, 'DELETE', `/api/v1/endpoints/${name}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await call(loam, 'DELETE', `/api/v1/endpoint-configs/${name}-cfg`);
 }
 
 export async function invoke(loam: TestLoam, name: string, body: string | Buffer, headers: Record<string, string> = {}) {

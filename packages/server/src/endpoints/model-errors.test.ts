@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, deploy, storeGbdtModel, xgboostImage } from './endpoints.test-support.js';
@@ -24,7 +25,7 @@ def model_fn(model_dir):
     return model
 `;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   url = await listenOnLoopback(loam);
   const dir = mkdtempSync(join(tmpdir(), 'loam-model-errors-'));
@@ -40,8 +41,17 @@ beforeAll(async () => {
   expect(m.status, JSON.stringify(m.body)).toBe(200);
   const d = await deploy(loam, 'sum', [{ name: 'v', modelName: 'sum' }]);
   expect(d.EndpointStatus, d.FailureReason).toBe('InService');
+}
+beforeAll(start, 120_000);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
 }, 120_000);
-afterAll(async () => loam?.close());
+afterAll(stop);
 
 const post = async (body: string, contentType: string) => {
   const r = await fetch(`${url}/endpoints/sum/invocations`, { method: 'POST', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': contentType, accept: 'text/csv' }, body });
@@ -149,7 +159,8 @@ describe.runIf(asRoot)('network isolation on endpoints (EnableNetworkIsolation)'
 
 describe('network isolation on endpoints, where it cannot be enforced (executor.sandbox: off)', () => {
   let plain: TestLoam;
-  beforeAll(async () => {
+  // One test: a server of its own per attempt.
+  beforeEach(async () => {
     plain = await openTestLoam({ LOAM_EXECUTOR__SANDBOX: 'off' });
     const { body } = await loam.platform.artifacts.get({ bucket: 'models', key: 'sum/model.tar.gz' });
     const chunks: Buffer[] = [];
@@ -157,7 +168,7 @@ describe('network isolation on endpoints, where it cannot be enforced (executor.
     await plain.platform.artifacts.ensureBucket('models');
     await plain.platform.artifacts.put({ bucket: 'models', key: 'sum/model.tar.gz' }, Buffer.concat(chunks));
   });
-  afterAll(async () => plain?.close());
+  afterEach(async () => plain?.close());
 
   it('a model that runs its own serving code and asks for isolation is refused at CreateEndpointConfig and CreateEndpoint with a 400 naming the field and why; it never runs unisolated', async () => {
     const spec = { PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/sum/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'inference.py' } } };

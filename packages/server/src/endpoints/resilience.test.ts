@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, deploy, invoke, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
 import { startLoad } from './load-generator.test-support.js';
@@ -10,7 +10,8 @@ let loam: TestLoam;
 let raw: number[][];
 let url: string;
 
-beforeAll(async () => {
+// A server per test and per attempt: CI's retry of a failed test must not meet the names it created.
+beforeEach(async () => {
   loam = await openTestLoam();
   url = await listenOnLoopback(loam);
   ({ raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'm/model.tar.gz' }));
@@ -20,7 +21,7 @@ beforeAll(async () => {
     expect(r.status).toBe(200);
   }
 }, 60_000);
-afterAll(async () => loam?.close());
+afterEach(async () => loam?.close());
 
 describe('endpoint resilience', () => {
   it('killing one model-server process fails no request; the instance is replaced', async () => {
