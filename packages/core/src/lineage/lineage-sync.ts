@@ -28,8 +28,10 @@ interface Source<T> {
   readonly lag: number;
 }
 
-/** Records read and recorded per transaction; between two, the event loop serves requests. */
+/** Records read per page; each page is recorded in one transaction or more. */
 export const LINEAGE_SYNC_BATCH = 50;
+/** A transaction ends once its records took this long (ms); between two, the event loop serves requests. */
+export const LINEAGE_SYNC_BATCH_MS = 50;
 /** The lowest time a listing asks for: a bound on the field lets it be read through the field's index. */
 const EARLIEST = Number.MIN_SAFE_INTEGER;
 const SECONDS_LAG = 600;
@@ -43,8 +45,10 @@ export interface LineageSyncOptions {
   readonly logger: Logger;
   /** How often changed records are looked for. Default 2 s. */
   readonly intervalMs?: number;
-  /** Records per batch (one transaction each). Default {@link LINEAGE_SYNC_BATCH}. */
+  /** Records per batch (one transaction each at most). Default {@link LINEAGE_SYNC_BATCH}. */
   readonly batchSize?: number;
+  /** How long a batch's transaction may record before it commits. Default {@link LINEAGE_SYNC_BATCH_MS}. */
+  readonly batchMs?: number;
 }
 
 /**
@@ -55,7 +59,8 @@ export interface LineageSyncOptions {
  * indexed time query); edges are idempotent, so re-reading a record is harmless. QueryLineage runs a
  * pass first, so queries never see stale lineage.
  *
- * A pass works in batches: each batch's edges and the watermark they reach commit in one transaction
+ * A pass works in batches (at most {@link LINEAGE_SYNC_BATCH} records, ended early once they took
+ * {@link LINEAGE_SYNC_BATCH_MS}): each batch's edges and the watermark they reach commit in one transaction
  * (`lineage_sync_marks`), then the event loop takes a turn, so requests are served during a long pass
  * (the first start over a store of jobs without edges) and a process that dies mid-pass resumes at
  * its last committed batch instead of reading every record again.
@@ -166,36 +171,45 @@ export class LineageSync {
     const seen = this.#seen.get(name) ?? new Map<string, number>();
     this.#seen.set(name, seen);
     let nextToken: string | undefined;
-    // The first record still in progress holds the watermark, so the next pass reads it again.
     let held = false;
     do {
       const page = await coll.list({
         filters: [...(s.filters ?? []), { field: s.field, op: 'gte' as const, value: Number.isFinite(since) ? since : EARLIEST }],
         sortBy: s.field, sortOrder: 'Ascending', maxResults: this.o.batchSize ?? LINEAGE_SYNC_BATCH, ...(nextToken ? { nextToken } : {}),
       });
-      const todo: { value: T; key: string; t: number }[] = [];
-      let watermark = this.#watermarks.get(name)!;
-      for (const { value } of page.items) {
-        const t = value[s.field] as unknown as number;
-        const key = String(value[s.spec.key]);
-        if (seen.get(key) !== t || (s.done && !s.done(value))) todo.push({ value, key, t });
-        if (typeof t !== 'number' || held) continue;
-        if (s.done && !s.done(value)) held = true;
-        else watermark = Math.max(watermark, t);
-      }
-      const moved = watermark > this.#watermarks.get(name)!;
-      if (todo.length > 0 || moved) {
+      const items = page.items.map(({ value }) => ({ value, key: String(value[s.spec.key]), t: value[s.field] as unknown as number }));
+      const changed = (x: (typeof items)[number]) => seen.get(x.key) !== x.t || (s.done !== undefined && !s.done(x.value));
+      let i = 0;
+      // Unchanged records at the watermark (every pass reads them again): no transaction.
+      if (!items.some((x) => changed(x) || (typeof x.t === 'number' && x.t > this.#watermarks.get(name)!))) i = items.length;
+      while (i < items.length) {
         // The batch's edges and the watermark past them commit together: a crash loses neither alone.
+        const batch: { end: number; watermark: number; held: boolean; recorded: { key: string; t: number }[] } = { end: i, watermark: 0, held, recorded: [] };
         await this.o.store.transaction(async (tx) => {
+          // A transaction the database runs again starts the batch again.
+          Object.assign(batch, { end: i, watermark: this.#watermarks.get(name)!, held, recorded: [] });
+          const started = performance.now();
           const rec = this.o.recorder.within(tx);
-          for (const { value } of todo) await s.record(value, rec, tx);
-          if (moved) await this.#storeMark(tx, name, watermark);
+          while (batch.end < items.length && performance.now() - started < (this.o.batchMs ?? LINEAGE_SYNC_BATCH_MS)) {
+            const x = items[batch.end++]!;
+            if (changed(x)) {
+              await s.record(x.value, rec, tx);
+              batch.recorded.push({ key: x.key, t: x.t });
+            }
+            if (typeof x.t !== 'number' || batch.held) continue;
+            // The first record still in progress holds the watermark, so the next pass reads it again.
+            if (s.done && !s.done(x.value)) batch.held = true;
+            else batch.watermark = Math.max(batch.watermark, x.t);
+          }
+          if (batch.watermark > this.#watermarks.get(name)!) await this.#storeMark(tx, name, batch.watermark);
         });
+        for (const { key, t } of batch.recorded) seen.set(key, t);
+        this.#watermarks.set(name, batch.watermark);
+        held = batch.held;
+        i = batch.end;
+        await nextTurn();
       }
-      for (const { key, t } of todo) seen.set(key, t);
-      this.#watermarks.set(name, watermark);
       nextToken = page.nextToken;
-      await nextTurn();
     } while (nextToken);
   }
 
