@@ -38,6 +38,7 @@ export { TrainingJobRunSync, trainingJobRunInput, RUN_SYNC_SKIPPED_TAG, type Tra
 export * from './ports/data-engine.js';
 export { ExperimentsService } from './experiments/experiments.service.js';
 export { SageMakerExperimentsService } from './experiments/sagemaker/sagemaker-experiments.service.js';
+export { TrialComponentsService } from './experiments/sagemaker/trial-components.service.js';
 export { TrackingAccess } from './experiments/tracking-access.js';
 export { ArtifactProxyAccess } from './experiments/artifact-proxy-access.js';
 export { experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer, type ExperimentAccessDeps } from './experiments/experiment-access-check.js';

@@ -43,3 +43,38 @@ export const DeleteExperiment = defineOperation({
   authorizationNote: 'Also `sagemaker:DeleteMlflowRun` on the MLflow experiment when it has active runs, which are deleted with it.',
   rest: { method: 'DELETE', path: `${p}/experiments/{ExperimentName}` },
 });
+
+const component = 'arn:loam:sagemaker:{Region}:{Account}:experiment-trial-component/{TrialComponentName}';
+
+export const CreateTrialComponent = defineOperation({
+  ...base, name: 'CreateTrialComponent', kind: 'create',
+  summary: "Creates a trial component: an MLflow run (in the Default experiment until a trial holds it) whose params are the component's Parameters.",
+  input: S.CreateTrialComponentInput, output: S.TrialComponentArnOutput, errors: ['ResourceInUse', 'ValidationException'],
+  iamAction: 'sagemaker:CreateTrialComponent', resource: component, rest: { method: 'POST', path: `${p}/trial-components` },
+});
+export const DescribeTrialComponent = defineOperation({
+  ...base, name: 'DescribeTrialComponent', kind: 'describe',
+  summary: "Describes a trial component (by name or ARN): its run's params as Parameters, status and times, artifacts, and a summary of each metric.",
+  input: S.DescribeTrialComponentInput, output: S.DescribeTrialComponentOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DescribeTrialComponent', resource: component, rest: { method: 'GET', path: `${p}/trial-components/{TrialComponentName}` },
+});
+export const ListTrialComponents = defineOperation({
+  ...base, name: 'ListTrialComponents', kind: 'list',
+  summary: 'Lists trial components, those of an experiment, of a trial or of a source (a training job) when given, sorted and paged.',
+  input: S.ListTrialComponentsInput, output: S.ListTrialComponentsOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:ListTrialComponents', resource: '*',
+  authorizationNote: 'Lists only the trial components the caller may describe (`sagemaker:DescribeTrialComponent` on each); a page may hold fewer than MaxResults and still carry a NextToken.',
+  rest: { method: 'GET', path: `${p}/trial-components` },
+});
+export const UpdateTrialComponent = defineOperation({
+  ...base, name: 'UpdateTrialComponent', kind: 'update',
+  summary: "Changes a trial component: display name, status, times, parameters (set or removed, overwriting the run's params) and artifacts.",
+  input: S.UpdateTrialComponentInput, output: S.TrialComponentArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:UpdateTrialComponent', resource: component, rest: { method: 'POST', path: `${p}/trial-components/{TrialComponentName}/update` },
+});
+export const DeleteTrialComponent = defineOperation({
+  ...base, name: 'DeleteTrialComponent', kind: 'delete',
+  summary: 'Deletes a trial component that no trial holds; its run is marked deleted (MLflow can restore the run, not the component).',
+  input: S.TrialComponentNameInput, output: S.TrialComponentArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DeleteTrialComponent', resource: component, rest: { method: 'DELETE', path: `${p}/trial-components/{TrialComponentName}` },
+});

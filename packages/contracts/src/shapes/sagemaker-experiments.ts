@@ -168,3 +168,44 @@ export const UpdateTrialComponentInput = Input({
   OutputArtifacts: Type.Optional(TrialComponentArtifacts),
   OutputArtifactsToRemove: Type.Optional(KeyList),
 });
+
+export const CreateTrialInput = Input({
+  TrialName: ExperimentEntityName,
+  DisplayName: Type.Optional(ExperimentEntityName),
+  ExperimentName: ExperimentEntityName,
+  MetadataProperties: Type.Optional(MetadataProperties),
+  Tags: Type.Optional(TagList),
+});
+export const TrialArnOutput = Output({ TrialArn: Type.String() });
+export const TrialNameInput = Input({ TrialName: ExperimentEntityName });
+export const DescribeTrialOutput = Output({
+  TrialName: Type.String(),
+  TrialArn: Type.String(),
+  DisplayName: Type.Optional(Type.String()),
+  ExperimentName: Type.String(),
+  Source: Type.Optional(Source),
+  CreationTime: Timestamp,
+  CreatedBy: Type.Optional(UserContext),
+  LastModifiedTime: Timestamp,
+  LastModifiedBy: Type.Optional(UserContext),
+  MetadataProperties: Type.Optional(MetadataProperties),
+});
+export const ListTrialsInput = Input({
+  ExperimentName: Type.Optional(ExperimentEntityName),
+  TrialComponentName: Type.Optional(ExperimentEntityName),
+  ...ListPage,
+});
+export const ListTrialsOutput = Output({
+  TrialSummaries: Type.Array(Type.Object({
+    TrialArn: Type.String(),
+    TrialName: Type.String(),
+    DisplayName: Type.Optional(Type.String()),
+    TrialSource: Type.Optional(Source),
+    CreationTime: Timestamp,
+    LastModifiedTime: Timestamp,
+  })),
+  NextToken: Type.Optional(Type.String()),
+});
+export const UpdateTrialInput = Input({ TrialName: ExperimentEntityName, DisplayName: Type.Optional(ExperimentEntityName) });
+export const TrialComponentAssociationInput = Input({ TrialComponentName: ExperimentEntityName, TrialName: ExperimentEntityName });
+export const TrialComponentAssociationOutput = Output({ TrialComponentArn: Type.String(), TrialArn: Type.String() });

@@ -285,7 +285,7 @@ export interface ExperimentStore {
   /** Just the run's info (cheap; checked before every write). */
   getRunInfo(runId: string): Promise<RunInfoRecord | undefined>;
   /** Changes the given info fields. */
-  updateRunInfo(runId: string, patch: Partial<Pick<RunInfoRecord, 'status' | 'endTime' | 'runName' | 'lifecycleStage' | 'deletedTime'>> & { readonly clearDeletedTime?: boolean }): Promise<void>;
+  updateRunInfo(runId: string, patch: Partial<Pick<RunInfoRecord, 'status' | 'startTime' | 'endTime' | 'runName' | 'lifecycleStage' | 'deletedTime'>> & { readonly clearDeletedTime?: boolean }): Promise<void>;
   /**
    * Appends metric points (latest values follow MLflow: the greatest (step, timestamp, value)),
    * inserts params (same value again is fine; a different one throws ValidationException) and

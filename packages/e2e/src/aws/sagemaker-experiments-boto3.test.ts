@@ -56,6 +56,44 @@ out['refused'] = [
 print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
 `;
 
+const components = `${prelude}
+start = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+arn = sm.create_trial_component(TrialComponentName='train-1', DisplayName='Training', Status={'PrimaryStatus': 'InProgress'}, StartTime=start,
+    Parameters={'lr': {'NumberValue': 0.1}, 'optimizer': {'StringValue': 'adam'}}, MetadataProperties={'CommitId': 'abc'})['TrialComponentArn']
+check('CreateTrialComponent')
+out['arn'] = arn.split(':', 5)[5]
+sm.update_trial_component(TrialComponentName='train-1', Parameters={'epochs': {'NumberValue': 3}, 'lr': {'NumberValue': 0.2}, 'note': {'StringValue': '42'}},
+    ParametersToRemove=['optimizer'], InputArtifacts={'data': {'Value': 's3://b/d.csv', 'MediaType': 'text/csv'}}, OutputArtifacts={'model': {'Value': 's3://b/m.tar.gz'}},
+    Status={'PrimaryStatus': 'Completed', 'Message': 'done'}, EndTime=start + datetime.timedelta(minutes=5))
+check('UpdateTrialComponent')
+d = sm.describe_trial_component(TrialComponentName='train-1')
+check('DescribeTrialComponent')
+out['described'] = [d['TrialComponentName'], d['TrialComponentArn'] == arn, d['DisplayName'], d['Status'], d['Parameters'], d['InputArtifacts'], d['OutputArtifacts'],
+    d['MetadataProperties'], d['StartTime'] == start, (d['EndTime'] - d['StartTime']).total_seconds(), d['Metrics']]
+out['by_arn'] = sm.describe_trial_component(TrialComponentName=arn)['TrialComponentName']
+sm.update_trial_component(TrialComponentName='train-1', OutputArtifactsToRemove=['model'], DisplayName='Training-2')
+d = sm.describe_trial_component(TrialComponentName='train-1')
+out['removed'] = [d['OutputArtifacts'], d['InputArtifacts'], d['DisplayName']]
+sm.create_trial_component(TrialComponentName='eval-1')
+listed = sm.list_trial_components(SortBy='Name', SortOrder='Ascending')['TrialComponentSummaries']
+check('ListTrialComponents')
+out['listed'] = [[x['TrialComponentName'], x['DisplayName'], x['Status']['PrimaryStatus']] for x in listed]
+out['deleted'] = sm.delete_trial_component(TrialComponentName='eval-1')['TrialComponentArn'].endswith('/eval-1')
+check('DeleteTrialComponent')
+out['refused'] = [
+    error_code(sm.describe_trial_component, TrialComponentName='eval-1'),
+    error_code(sm.create_trial_component, TrialComponentName='train-1'),
+    error_code(sm.create_trial_component, TrialComponentName='both', Parameters={'x': {'StringValue': 'a', 'NumberValue': 1}}),
+    error_code(sm.create_trial_component, TrialComponentName='neither', Parameters={'x': {}}),
+    error_code(sm.update_trial_component, TrialComponentName='train-1', Parameters={'lr': {'NumberValue': 1}}, ParametersToRemove=['lr']),
+    error_code(sm.update_trial_component, TrialComponentName='nope', DisplayName='x'),
+    error_code(sm.list_trial_components, ExperimentName='nope'),
+    error_code(sm.describe_trial_component, TrialComponentName='arn:aws:sagemaker:us-east-1:000000000000:experiment-trial/train-1'),
+]
+out['after_refusals'] = [x['TrialComponentName'] for x in sm.list_trial_components()['TrialComponentSummaries']]
+print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
+`;
+
 describe('boto3: SageMaker Experiments API', () => {
   it('creates, describes, updates, lists and deletes experiments with botocore\'s shapes, refusing bad ones', async () => {
     const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, experiments, { checker: dirname(fileURLToPath(import.meta.url)) });
@@ -70,6 +108,25 @@ describe('boto3: SageMaker Experiments API', () => {
     expect(o['deleted']).toBe(true);
     // Deleted; deleted twice; unknown; a taken name; a name outside SageMaker's pattern; a reserved tag key; Default.
     expect(o['refused']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceInUse', 'ValidationException', 'ValidationException', 'ValidationException']);
+    expect(r.unchecked).toEqual([]);
+    expect(r.violations).toEqual([]);
+  }, 240_000);
+  it('creates, updates (parameters set and removed, artifacts, status, times), describes, lists and deletes trial components', async () => {
+    const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, components, { checker: dirname(fileURLToPath(import.meta.url)) });
+    const o = r.out;
+    expect(o['arn']).toBe('experiment-trial-component/train-1');
+    expect(o['described']).toEqual([
+      'train-1', true, 'Training', { PrimaryStatus: 'Completed', Message: 'done' },
+      { lr: { NumberValue: 0.2 }, epochs: { NumberValue: 3 }, note: { StringValue: '42' } },
+      { data: { Value: 's3://b/d.csv', MediaType: 'text/csv' } }, { model: { Value: 's3://b/m.tar.gz' } }, { CommitId: 'abc' }, true, 300, [],
+    ]);
+    expect(o['by_arn']).toBe('train-1');
+    expect(o['removed']).toEqual([{}, { data: { Value: 's3://b/d.csv', MediaType: 'text/csv' } }, 'Training-2']);
+    expect(o['listed']).toEqual([['eval-1', 'eval-1', 'InProgress'], ['train-1', 'Training-2', 'Completed']]);
+    expect(o['deleted']).toBe(true);
+    // Deleted; a taken name; both values; neither; a parameter set and removed; unknown; unknown experiment; a trial's ARN.
+    expect(o['refused']).toEqual(['ResourceNotFound', 'ResourceInUse', 'ValidationException', 'ValidationException', 'ValidationException', 'ResourceNotFound', 'ResourceNotFound', 'ValidationException']);
+    expect(o['after_refusals']).toEqual(['train-1']);
     expect(r.unchecked).toEqual([]);
     expect(r.violations).toEqual([]);
   }, 240_000);

@@ -38,6 +38,8 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
       creationTime: 100, lastModifiedTime: 100,
     });
     expect((await s.trialComponentOfRun(run))?.name).toBe(name);
+    await s.updateRunInfo(run, { startTime: 5 });
+    expect((await s.getRunInfo(run))?.startTime).toBe(5);
     expect(await s.getTrialComponent(unique('none'))).toBeUndefined();
     await expect(s.createTrialComponent(component(name, runId()))).rejects.toMatchObject({ code: 'ResourceInUse' });
     await expect(s.createTrialComponent(component(unique('tc'), run))).rejects.toMatchObject({ code: 'ResourceInUse' });

@@ -191,6 +191,7 @@ export class SqlExperimentStore implements ExperimentStore {
   async updateRunInfo(runId: string, patch: Parameters<ExperimentStore['updateRunInfo']>[1]): Promise<void> {
     const set: Record<string, unknown> = {};
     if (patch.status !== undefined) set['status'] = patch.status;
+    if (patch.startTime !== undefined) set['start_time'] = patch.startTime;
     if (patch.endTime !== undefined) set['end_time'] = patch.endTime;
     if (patch.lifecycleStage !== undefined) set['lifecycle_stage'] = patch.lifecycleStage;
     if (patch.deletedTime !== undefined) set['deleted_time'] = patch.deletedTime;

@@ -1,0 +1,64 @@
+import { ValidationError } from '../../kernel/errors.js';
+import type { RunStatus, TrialComponentArtifactRecord } from '../../ports/experiment-store.js';
+
+/* How SageMaker's experiment entities map onto MLflow's runs (ADR 0009), and their input rules. */
+
+export type PrimaryStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+
+/** SageMaker's status as the run's: Stopping is still running. */
+export const RUN_STATUS: Record<PrimaryStatus, RunStatus> = { InProgress: 'RUNNING', Completed: 'FINISHED', Failed: 'FAILED', Stopping: 'RUNNING', Stopped: 'KILLED' };
+export const PRIMARY_STATUS: Record<RunStatus, PrimaryStatus> = { RUNNING: 'InProgress', SCHEDULED: 'InProgress', FINISHED: 'Completed', FAILED: 'Failed', KILLED: 'Stopped' };
+
+export const LIST_DEFAULT = 10;
+export const seconds = (ms: number): number => ms / 1000;
+export const millis = (s: number): number => Math.round(s * 1000);
+
+export interface ParameterValue {
+  readonly StringValue?: string;
+  readonly NumberValue?: number;
+}
+
+/** Parameters as the run's params (text) and the keys given as numbers; exactly one of StringValue and NumberValue each. */
+export function checkParameters(field: string, params: Readonly<Record<string, ParameterValue>> | undefined): { values: { key: string; value: string }[]; numbers: string[]; strings: string[] } {
+  const values: { key: string; value: string }[] = [];
+  const numbers: string[] = [];
+  const strings: string[] = [];
+  for (const [key, v] of Object.entries(params ?? {})) {
+    const hasString = v.StringValue !== undefined;
+    const hasNumber = v.NumberValue !== undefined;
+    if (key === '' || hasString === hasNumber) {
+      throw new ValidationError(`${field}: parameter '${key}' must have exactly one of StringValue and NumberValue${key === '' ? ', and a non-empty name' : ''}.`, [{ path: `/${field}/${key}`, message: 'exactly one of StringValue and NumberValue' }]);
+    }
+    if (hasNumber && !Number.isFinite(v.NumberValue)) throw new ValidationError(`${field}: parameter '${key}' NumberValue must be a finite number.`, [{ path: `/${field}/${key}/NumberValue`, message: 'not finite' }]);
+    values.push({ key, value: hasNumber ? String(v.NumberValue) : (v.StringValue as string) });
+    (hasNumber ? numbers : strings).push(key);
+  }
+  return { values, numbers, strings };
+}
+
+export function toArtifacts(a: Readonly<Record<string, { Value: string; MediaType?: string }>> | undefined): Record<string, TrialComponentArtifactRecord> {
+  const out: Record<string, TrialComponentArtifactRecord> = {};
+  for (const [k, v] of Object.entries(a ?? {})) out[k] = { value: v.Value, ...(v.MediaType === undefined ? {} : { mediaType: v.MediaType }) };
+  return out;
+}
+
+export function fromArtifacts(a: Readonly<Record<string, TrialComponentArtifactRecord>>): Record<string, { Value: string; MediaType?: string }> {
+  const out: Record<string, { Value: string; MediaType?: string }> = {};
+  for (const [k, v] of Object.entries(a)) out[k] = { Value: v.value, ...(v.mediaType === undefined ? {} : { MediaType: v.mediaType }) };
+  return out;
+}
+
+export function metadataIn(m: Readonly<Record<string, string | undefined>> | undefined): Record<string, string> | undefined {
+  if (!m) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m)) if (v !== undefined) out[k] = v;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** A trial component named by its name or its ARN (`…:experiment-trial-component/<name>`). */
+export function componentNameOf(nameOrArn: string): string {
+  const m = /^arn:[a-z-]+:sagemaker:[a-z0-9-]*:\d{12}:([a-z-]+)\/(.+)$/.exec(nameOrArn);
+  if (!m) return nameOrArn;
+  if (m[1] !== 'experiment-trial-component') throw new ValidationError(`'${nameOrArn}' is not a trial component ARN.`, [{ path: '/TrialComponentName', message: 'not a trial component ARN' }]);
+  return m[2] as string;
+}

@@ -1,0 +1,177 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import { isAllowed, type ActionAuthorizer } from '../../kernel/authorizer.js';
+import type { RequestContext } from '../../kernel/context.js';
+import { NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
+import { resourceArn, type Partition } from '../../kernel/names.js';
+import type { KeyValue, RunInfoRecord, RunRecord, TrialComponentRecord } from '../../ports/experiment-store.js';
+import { validateTags } from '../../tags/tag-rules.js';
+import type { TrackingService } from '../tracking.service.js';
+import { decodePageToken, encodePageToken } from '../tracking-rules.js';
+import {
+  LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, checkParameters, componentNameOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
+} from './sagemaker-rules.js';
+
+type Ops = typeof operations;
+type In<K extends keyof Ops> = InputOf<Ops[K]>;
+type Out<K extends keyof Ops> = Promise<OutputOf<Ops[K]>>;
+
+const finite = (k: string, v: number | undefined) => (v === undefined || !Number.isFinite(v) ? {} : { [k]: v });
+
+/**
+ * SageMaker's trial components as MLflow runs (ADR 0009). A component made here is a run of the Default
+ * experiment (a component belongs to no experiment until a trial holds it); a training job's run is the
+ * job's component. Parameters are the run's params, Metrics summarize its metric points, Status, StartTime
+ * and EndTime are its status and times.
+ */
+export class TrialComponentsService {
+  constructor(
+    private readonly t: TrackingService,
+    private readonly authorize: ActionAuthorizer,
+    private readonly partition: Partition,
+  ) {}
+
+  arn(name: string): string {
+    return resourceArn(this.partition, 'experiment-trial-component', name);
+  }
+
+  /** The component with its run; one whose run was deleted (through MLflow) is gone. */
+  async component(name: string): Promise<{ c: TrialComponentRecord; run: RunRecord }> {
+    const c = await this.t.store.getTrialComponent(name);
+    const run = c && (await this.t.store.getRun(c.runId));
+    if (!c || !run || run.info.lifecycleStage !== 'active') throw new NotFoundError('TrialComponent', this.arn(name));
+    return { c, run };
+  }
+
+  async CreateTrialComponent(i: In<'CreateTrialComponent'>, ctx: RequestContext): Out<'CreateTrialComponent'> {
+    validateTags(i.Tags ?? []);
+    const params = checkParameters('Parameters', i.Parameters);
+    if (await this.t.store.getTrialComponent(i.TrialComponentName)) throw new ResourceInUseError(`TrialComponent '${this.arn(i.TrialComponentName)}' already exists.`);
+    const tags: KeyValue[] = (i.Tags ?? []).map((x) => ({ key: x.Key, value: x.Value }));
+    const now = Date.now();
+    const run = await this.t.createRun({ experimentId: '0', runName: i.DisplayName ?? i.TrialComponentName, ...(i.StartTime === undefined ? {} : { startTime: millis(i.StartTime) }), tags }, ctx.principal);
+    const runId = run.info.runId;
+    try {
+      if (params.values.length) await this.t.store.logBatch(runId, { params: params.values });
+      await this.#status(runId, i.Status?.PrimaryStatus, i.EndTime);
+      const metadata = metadataIn(i.MetadataProperties);
+      await this.t.store.createTrialComponent({
+        name: i.TrialComponentName, runId, ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), ...(i.Status?.Message === undefined ? {} : { statusMessage: i.Status.Message }),
+        numberParams: params.numbers, inputArtifacts: toArtifacts(i.InputArtifacts), outputArtifacts: toArtifacts(i.OutputArtifacts), ...(metadata ? { metadata } : {}),
+        creationTime: now, lastModifiedTime: now,
+      });
+    } catch (err) {
+      // Nothing half-made stays: the run made for it goes (another request took the name meanwhile, or text was refused).
+      await this.t.store.updateRunInfo(runId, { lifecycleStage: 'deleted', deletedTime: Date.now() });
+      throw err;
+    }
+    return { TrialComponentArn: this.arn(i.TrialComponentName) };
+  }
+
+  async #status(runId: string, status: PrimaryStatus | undefined, endTime: number | undefined): Promise<void> {
+    if (status === undefined && endTime === undefined) return;
+    await this.t.store.updateRunInfo(runId, { ...(status ? { status: RUN_STATUS[status] } : {}), ...(endTime === undefined ? {} : { endTime: millis(endTime) }) });
+  }
+
+  async DescribeTrialComponent(i: In<'DescribeTrialComponent'>): Out<'DescribeTrialComponent'> {
+    const { c, run } = await this.component(componentNameOf(i.TrialComponentName));
+    const numbers = new Set(c.numberParams);
+    const parameters: Record<string, { StringValue?: string; NumberValue?: number }> = {};
+    for (const p of run.params) parameters[p.key] = numbers.has(p.key) && Number.isFinite(Number(p.value)) ? { NumberValue: Number(p.value) } : { StringValue: p.value };
+    const metrics = (await this.t.store.metricSummaries(run.info.runId)).map((m) => ({
+      MetricName: m.key, ...(c.sourceArn ? { SourceArn: c.sourceArn } : {}), TimeStamp: seconds(m.lastTimestamp),
+      ...finite('Max', m.max), ...finite('Min', m.min), ...finite('Last', m.last), Count: m.count, ...finite('Avg', m.avg), ...finite('StdDev', m.stdDev),
+    }));
+    return {
+      ...this.#summary(c, run.info),
+      Parameters: parameters, InputArtifacts: fromArtifacts(c.inputArtifacts), OutputArtifacts: fromArtifacts(c.outputArtifacts),
+      ...(c.metadata ? { MetadataProperties: c.metadata } : {}), Metrics: metrics,
+    };
+  }
+
+  #summary(c: TrialComponentRecord, info: RunInfoRecord) {
+    return {
+      TrialComponentName: c.name, TrialComponentArn: this.arn(c.name), DisplayName: c.displayName ?? c.name,
+      ...(c.sourceArn ? { Source: { SourceArn: c.sourceArn, ...(c.sourceType ? { SourceType: c.sourceType } : {}) } } : {}),
+      Status: { PrimaryStatus: PRIMARY_STATUS[info.status], ...(c.statusMessage === undefined ? {} : { Message: c.statusMessage }) },
+      StartTime: seconds(info.startTime), ...(info.endTime === undefined ? {} : { EndTime: seconds(info.endTime) }),
+      CreationTime: seconds(c.creationTime), LastModifiedTime: seconds(c.lastModifiedTime),
+    };
+  }
+
+  async ListTrialComponents(i: In<'ListTrialComponents'>, ctx: RequestContext): Out<'ListTrialComponents'> {
+    // As SageMaker: ExperimentName, TrialName and SourceArn filter alone.
+    if ([i.ExperimentName, i.TrialName, i.SourceArn].filter((v) => v !== undefined).length > 1) {
+      throw new ValidationError('Give at most one of ExperimentName, TrialName and SourceArn.', [{ path: '/TrialName', message: 'only one filter' }]);
+    }
+    let experimentId: string | undefined;
+    if (i.ExperimentName !== undefined) {
+      const e = await this.t.store.getExperimentByName(i.ExperimentName);
+      if (!e || e.lifecycleStage !== 'active') throw new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', i.ExperimentName));
+      experimentId = e.experimentId;
+    }
+    if (i.TrialName !== undefined && !(await this.t.store.getTrial(i.TrialName))) throw new NotFoundError('Trial', resourceArn(this.partition, 'experiment-trial', i.TrialName));
+    const limit = i.MaxResults ?? LIST_DEFAULT;
+    const offset = decodePageToken(i.NextToken);
+    const rows = await this.t.store.listTrialComponents({
+      ...(experimentId === undefined ? {} : { experimentId }), ...(i.TrialName === undefined ? {} : { trialName: i.TrialName }), ...(i.SourceArn === undefined ? {} : { sourceArn: i.SourceArn }),
+      ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
+      sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending', offset, limit: limit + 1,
+    });
+    const summaries = [];
+    for (const c of rows.slice(0, limit)) {
+      const info = await this.t.store.getRunInfo(c.runId);
+      if (!info || info.lifecycleStage !== 'active') continue;
+      if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrialComponent', this.arn(c.name)))) continue;
+      const s = this.#summary(c, info);
+      const { Source, ...rest } = s as typeof s & { Source?: { SourceArn: string; SourceType?: string } };
+      summaries.push({ ...rest, ...(Source ? { TrialComponentSource: Source } : {}) });
+    }
+    return { TrialComponentSummaries: summaries, ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}) };
+  }
+
+  async UpdateTrialComponent(i: In<'UpdateTrialComponent'>): Out<'UpdateTrialComponent'> {
+    const { c, run } = await this.component(i.TrialComponentName);
+    const params = checkParameters('Parameters', i.Parameters);
+    const both = (given: Record<string, unknown> | undefined, removed: readonly string[] | undefined, field: string) => {
+      const clash = (removed ?? []).find((k) => given !== undefined && Object.hasOwn(given, k));
+      if (clash !== undefined) throw new ValidationError(`'${clash}' is both in ${field} and in ${field}ToRemove.`, [{ path: `/${field}ToRemove`, message: `also in ${field}` }]);
+    };
+    both(i.Parameters, i.ParametersToRemove, 'Parameters');
+    both(i.InputArtifacts, i.InputArtifactsToRemove, 'InputArtifacts');
+    both(i.OutputArtifacts, i.OutputArtifactsToRemove, 'OutputArtifacts');
+    const merge = (old: TrialComponentRecord['inputArtifacts'], given: In<'UpdateTrialComponent'>['InputArtifacts'], removed: readonly string[] | undefined) => {
+      if (given === undefined && removed === undefined) return undefined;
+      const out = { ...old, ...toArtifacts(given) };
+      for (const k of removed ?? []) delete out[k];
+      if (Object.keys(out).length > 30) throw new ValidationError('A trial component holds at most 30 input and 30 output artifacts.');
+      return out;
+    };
+    const inputArtifacts = merge(c.inputArtifacts, i.InputArtifacts, i.InputArtifactsToRemove);
+    const outputArtifacts = merge(c.outputArtifacts, i.OutputArtifacts, i.OutputArtifactsToRemove);
+    const removed = new Set([...(i.ParametersToRemove ?? []), ...params.strings]);
+    const numberParams = [...c.numberParams.filter((k) => !removed.has(k)), ...params.numbers];
+    const changesParams = params.values.length > 0 || (i.ParametersToRemove?.length ?? 0) > 0;
+    await this.t.store.updateTrialComponent(c.name, {
+      ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), ...(i.Status?.Message === undefined ? {} : { statusMessage: i.Status.Message }),
+      ...(changesParams ? { numberParams, setParams: params.values, removeParams: i.ParametersToRemove ?? [] } : {}),
+      ...(inputArtifacts ? { inputArtifacts } : {}), ...(outputArtifacts ? { outputArtifacts } : {}), lastModifiedTime: Date.now(),
+    });
+    await this.#status(run.info.runId, i.Status?.PrimaryStatus, i.EndTime);
+    if (i.StartTime !== undefined || i.DisplayName !== undefined) {
+      await this.t.store.updateRunInfo(run.info.runId, { ...(i.StartTime === undefined ? {} : { startTime: millis(i.StartTime) }), ...(i.DisplayName === undefined ? {} : { runName: i.DisplayName }) });
+    }
+    return { TrialComponentArn: this.arn(c.name) };
+  }
+
+  async DeleteTrialComponent(i: In<'DeleteTrialComponent'>): Out<'DeleteTrialComponent'> {
+    const c = await this.t.store.getTrialComponent(i.TrialComponentName);
+    if (!c) throw new NotFoundError('TrialComponent', this.arn(i.TrialComponentName));
+    const trials = await this.t.store.listTrials({ componentName: c.name, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
+    if (trials.length) throw new ValidationError(`TrialComponent '${this.arn(c.name)}' is linked to 1 or more trials and cannot be deleted.`);
+    await this.t.store.deleteTrialComponent(c.name);
+    // The run goes to MLflow's deleted stage, as MLflow's own delete leaves it.
+    const info = await this.t.store.getRunInfo(c.runId);
+    if (info?.lifecycleStage === 'active') await this.t.store.updateRunInfo(c.runId, { lifecycleStage: 'deleted', deletedTime: Date.now() });
+    return { TrialComponentArn: this.arn(c.name) };
+  }
+}

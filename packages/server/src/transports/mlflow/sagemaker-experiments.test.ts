@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { scopedUsers } from '../../security/scoped-users.test-support.js';
+import { mlflowCaller } from './mlflow.test-support.js';
+
+// SageMaker's Experiments API and MLflow's see one store (ADR 0009): an experiment made by either is the
+// other's, a trial component is a run (its metric points summarized in DescribeTrialComponent), and lists
+// hold only what the caller may describe.
+
+let loam: TestLoam;
+const { userWith, tokens } = scopedUsers(() => loam);
+beforeAll(async () => {
+  loam = await openTestLoam();
+});
+afterAll(() => loam.close());
+
+const p = '/api/v1/sagemaker-experiments';
+async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, user = 'admin'): Promise<{ status: number; body: any }> {
+  const token = user === 'admin' ? loam.adminToken : (tokens[user] as string);
+  const r = await loam.app.inject({
+    method, url, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
+  return { status: r.statusCode, body: r.body ? r.json() : undefined };
+}
+
+describe("SageMaker's Experiments API over MLflow's store", () => {
+  it('an experiment made by either API is the other\'s: the description is the MLflow note', async () => {
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'shared-exp', Description: 'About it' })).status).toBe(200);
+    const mlflow = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
+    const got = await mlflow('GET', 'experiments/get-by-name', { experiment_name: 'shared-exp' });
+    expect(got.json['experiment'].tags).toEqual([{ key: 'mlflow.note.content', value: 'About it' }]);
+    await mlflow('POST', 'experiments/create', { name: 'from-mlflow' });
+    const d = await call('GET', `${p}/experiments/from-mlflow`);
+    expect(d.body).toMatchObject({ ExperimentName: 'from-mlflow', DisplayName: 'from-mlflow' });
+    // Deleted through MLflow, it is gone for SageMaker's API too.
+    await mlflow('POST', 'experiments/delete', { experiment_id: got.json['experiment'].experiment_id });
+    expect((await call('GET', `${p}/experiments/shared-exp`)).status).toBe(404);
+  });
+
+  it("summarizes the run's metric points in DescribeTrialComponent.Metrics", async () => {
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'tc-metrics', DisplayName: 'metrics-run' })).status).toBe(200);
+    const mlflow = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
+    const runs = (await mlflow('POST', 'runs/search', { experiment_ids: ['0'], filter: "attributes.run_name = 'metrics-run'" })).json['runs'];
+    expect(runs).toHaveLength(1);
+    const runId = runs[0].info.run_id as string;
+    await mlflow('POST', 'runs/log-batch', { run_id: runId, metrics: [
+      { key: 'loss', value: 4, timestamp: 1000, step: 0 }, { key: 'loss', value: 3, timestamp: 2000, step: 1 }, { key: 'loss', value: 2, timestamp: 3000, step: 2 },
+    ], params: [{ key: 'lr', value: '0.1' }] });
+    const d = (await call('GET', `${p}/trial-components/tc-metrics`)).body;
+    expect(d.Metrics).toHaveLength(1);
+    expect(d.Metrics[0]).toMatchObject({ MetricName: 'loss', Min: 2, Max: 4, Avg: 3, Last: 2, Count: 3, TimeStamp: 3 });
+    expect(d.Metrics[0].StdDev).toBeCloseTo(1, 12);
+    expect(d.Parameters).toEqual({ lr: { StringValue: '0.1' } });
+    // Deleting the run through MLflow deletes the component for SageMaker's API.
+    await mlflow('POST', 'runs/delete', { run_id: runId });
+    expect((await call('GET', `${p}/trial-components/tc-metrics`)).status).toBe(404);
+  });
+
+  it('lists only the experiments and trial components the caller may describe', async () => {
+    for (const n of ['bob-exp', 'alice-exp']) expect((await call('POST', `${p}/experiments`, { ExperimentName: n })).status).toBe(200);
+    for (const n of ['bob-tc', 'alice-tc']) expect((await call('POST', `${p}/trial-components`, { TrialComponentName: n })).status).toBe(200);
+    await userWith('bob', [
+      { Effect: 'Allow', Action: ['sagemaker:ListExperiments', 'sagemaker:ListTrialComponents'], Resource: '*' },
+      { Effect: 'Allow', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:*/bob-*' },
+    ]);
+    const e = await call('GET', `${p}/experiments?MaxResults=100`, undefined, 'bob');
+    expect(e.body.ExperimentSummaries.map((x: { ExperimentName: string }) => x.ExperimentName)).toEqual(['bob-exp']);
+    const c = await call('GET', `${p}/trial-components?MaxResults=100`, undefined, 'bob');
+    expect(c.body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName)).toEqual(['bob-tc']);
+    expect((await call('GET', `${p}/experiments/alice-exp`, undefined, 'bob')).status).toBe(403);
+    expect((await call('GET', `${p}/trial-components/alice-tc`, undefined, 'bob')).status).toBe(403);
+    expect((await call('POST', `${p}/trial-components/alice-tc/update`, { DisplayName: 'x' }, 'bob')).status).toBe(403);
+  });
+});
