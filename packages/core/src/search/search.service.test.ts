@@ -192,6 +192,36 @@ describe('Search over the metadata store', () => {
     expect(reads()).toBe(20);
   });
 
+  it('a record modified while a page is read (its LastModifiedTime moves ahead of the scan) is in the page once', async () => {
+    const { store, clock, groups, packages } = openRegistry();
+    await groups.CreateModelPackageGroup({ ModelPackageGroupName: 'busy' }, alice);
+    for (let i = 1; i <= 6; i++) {
+      clock.advance(1000);
+      await packages.CreateModelPackage({ ModelPackageGroupName: 'busy', InferenceSpecification: spec(), ...(i === 1 || i === 5 ? { Tags: [{ Key: 'pick', Value: 'y' }] } : {}) }, alice);
+    }
+    // Version 1 is approved (modified) right after the scan's first store page was read.
+    let pagesRead = 0;
+    const busy = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== 'collection') return Reflect.get(target, prop, receiver);
+        return (spec: Parameters<typeof store.collection>[0]) => {
+          const col = target.collection(spec);
+          return { ...col, spec: col.spec, list: async (q: Parameters<typeof col.list>[0]) => {
+            const page = await col.list(q);
+            if (++pagesRead === 1) {
+              clock.advance(1000);
+              await packages.UpdateModelPackage({ ModelPackageArn: `${arnBase}:model-package/busy/1`, ModelApprovalStatus: 'Approved' }, alice);
+            }
+            return page;
+          } };
+        };
+      },
+    });
+    const search = new SearchService({ store: busy, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), scanPageSize: 2 });
+    const r = await search.Search({ Resource: 'ModelPackage', SortOrder: 'Ascending', SearchExpression: { Filters: [{ Name: 'Tags.pick', Value: 'y' }] } }, alice);
+    expect(r.Results.map((x) => x.ModelPackage?.ModelPackageVersion)).toEqual([1, 5]);
+  });
+
   it('CrossAccount finds nothing: Loam is one account', async () => {
     const search = await fixture();
     expect(await search.Search({ Resource: 'ModelPackageGroup', CrossAccountFilterOption: 'CrossAccount' }, alice)).toEqual({ Results: [] });

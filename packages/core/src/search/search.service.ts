@@ -103,6 +103,8 @@ export class SearchService {
       const fields = record as Record<string, unknown>;
       const hit = { value: fields[field] as string | number, key: String(fields[p.source.collection.key]), record };
       if (cursor && compareHits(hit, cursor, order) <= 0) continue;
+      // A record modified during the scan moves to a later store page (Ascending by LastModifiedTime): once only.
+      if (hits.some((h) => h.key === hit.key)) continue;
       if (!(await this.found(p, record))) continue;
       hits.push(hit);
       if (hits.length > p.max) break;
