@@ -10,7 +10,7 @@ import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { lineageArtifactsCollection, type LineageArtifactRecord } from './lineage.collections.js';
 import { artifactArn, normalizeUri, type LineageRecorder } from './lineage-recorder.js';
-import { artifactArnOf, requireArtifact } from './lineage-refs.js';
+import { artifactArnOf, checkLocationSize, requireArtifact } from './lineage-refs.js';
 import { LineageVisibility } from './lineage-visibility.js';
 
 type Ops = typeof operations;
@@ -43,13 +43,14 @@ export class LineageArtifactService {
   readonly exists = async (arn: string): Promise<boolean> => (await this.o.store.collection(lineageArtifactsCollection).get(arn)) !== undefined;
 
   /**
-   * @throws ValidationError (an empty location, tags breaking the rules), ResourceInUse (the location
+   * @throws ValidationError (an empty location or one over 2048 bytes, tags breaking the rules), ResourceInUse (the location
    * already has an artifact made by CreateArtifact: one artifact per location), AccessDenied (an s3://
    * location the caller may not read: its artifact is the one other users' lineage holds, or will).
    */
   async CreateArtifact(input: InputOf<Ops['CreateArtifact']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateArtifact']>> {
     const uri = input.Source.SourceUri;
     if (normalizeUri(uri) === '') throw new ValidationError(`Source.SourceUri '${uri}' names no location.`, [{ path: '/Source/SourceUri', message: 'empty location' }]);
+    checkLocationSize(uri, 'Source.SourceUri');
     await this.#requireRead(ctx, normalizeUri(uri));
     if (input.Tags) validateTags(input.Tags);
     if (Object.keys(input.Properties ?? {}).length > maxProperties) throw tooManyProperties(Object.keys(input.Properties ?? {}).length);

@@ -3,7 +3,7 @@ import { createMemoryMetadataStore } from '@loam/testkit/fakes/memory-metadata-s
 import { ManualClock } from '../kernel/clock.js';
 import { systemPrincipal } from '../kernel/context.js';
 import { LoamError } from '../kernel/errors.js';
-import { lineageCollections } from './lineage.collections.js';
+import { lineageArtifactsCollection, lineageCollections } from './lineage.collections.js';
 import { artifactArn, LineageRecorder } from './lineage-recorder.js';
 import { LineageQueryService } from './lineage-query.service.js';
 import { LineageArtifactService } from './lineage-artifact.service.js';
@@ -60,6 +60,19 @@ describe('artifacts', () => {
       SourceArn: ArtifactArn, DestinationArn: a('training-job', 'tj'), SourceType: 'Report', DestinationType: 'TrainingJob', AssociationType: 'AssociatedWith',
       SourceName: 'review-notes', DestinationName: 'tj', CreationTime: 1_700_000_006,
     }]);
+  });
+
+  it('refuses a location over 2048 bytes in UTF-8 (CreateArtifact, AddAssociation), which a PostgreSQL index cannot hold, naming the field', async () => {
+    const { store, q, artifacts } = await open();
+    const long = `urn:doc:${'数'.repeat(1000)}`; // 1,008 characters (SageMaker takes 2048), 3,008 bytes
+    const err = (await artifacts.CreateArtifact({ ArtifactType: 'DataSet', Source: { SourceUri: long } }, ctx).catch((e: unknown) => e)) as LoamError;
+    expect([err.code, err.message]).toEqual(['ValidationException', expect.stringContaining("'Source.SourceUri'")]);
+    expect(await code(q.AddAssociation({ SourceArn: long, DestinationArn: a('training-job', 'tj') }, ctx))).toBe('ValidationException');
+    expect(await code(q.AddAssociation({ SourceArn: a('training-job', 'tj'), DestinationArn: long }, ctx))).toBe('ValidationException');
+    expect(await store.collection(lineageArtifactsCollection).get(artifactArn(partition, long))).toBeUndefined();
+    // 2048 one-byte characters fit.
+    const fits = `urn:doc:${'a'.repeat(2040)}`;
+    expect((await artifacts.CreateArtifact({ ArtifactType: 'DataSet', Source: { SourceUri: fits } }, ctx)).ArtifactArn).toBe(artifactArn(partition, fits));
   });
 
   it('one artifact per location: CreateArtifact takes over the one lineage recorded, and refuses a second', async () => {

@@ -7,7 +7,7 @@ import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
 import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
 import type { AssociationType, LineageRecorder } from './lineage-recorder.js';
-import { entityArn, isLocation } from './lineage-refs.js';
+import { checkLocationSize, entityArn, isLocation } from './lineage-refs.js';
 import { lineageVertex } from './lineage-vertex.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
@@ -126,7 +126,7 @@ export class LineageQueryService {
 
   /**
    * Records an association; both ends may be ARNs or s3:// locations (a location becomes an artifact).
-   * @throws ValidationError (not an ARN, another account, one end twice), NotFoundError (an end Loam does not have).
+   * @throws ValidationError (not an ARN, another account, one end twice, a location over 2048 bytes), NotFoundError (an end Loam does not have).
    */
   async AddAssociation(input: InputOf<Ops['AddAssociation']>, _ctx: RequestContext): Promise<OutputOf<Ops['AddAssociation']>> {
     const isUri = isLocation;
@@ -135,6 +135,8 @@ export class LineageQueryService {
     if (source === destination) throw new ValidationError('An association needs two different ends.', [{ path: '/DestinationArn', message: 'same as SourceArn' }]);
     if (!isUri(input.SourceArn)) await this.requireVertex(source, input.SourceArn);
     if (!isUri(input.DestinationArn)) await this.requireVertex(destination, input.DestinationArn);
+    if (isUri(input.SourceArn)) checkLocationSize(input.SourceArn, 'SourceArn');
+    if (isUri(input.DestinationArn)) checkLocationSize(input.DestinationArn, 'DestinationArn');
     if (isUri(input.SourceArn)) await this.o.recorder.artifact(input.SourceArn, 'DataSet');
     if (isUri(input.DestinationArn)) await this.o.recorder.artifact(input.DestinationArn, 'DataSet');
     await this.o.recorder.link(source, destination, (input.AssociationType ?? 'ContributedTo') as AssociationType);

@@ -26,6 +26,21 @@ export function entityArn(partition: Partition, ref: string, field: string): str
   return resourceArn(partition, arn.kind, arn.name);
 }
 
+/**
+ * The longest location lineage keeps, in UTF-8 bytes: its artifact's URI is indexed, and a PostgreSQL
+ * B-tree entry holds about 2.7 KB (a longer one failed the insert there with a database error). SageMaker's
+ * 2048 characters, when each is one byte.
+ */
+export const maxLocationBytes = 2048;
+
+/** @throws ValidationError naming `field` for a location over {@link maxLocationBytes} bytes. */
+export function checkLocationSize(uri: string, field: string): void {
+  const bytes = new TextEncoder().encode(uri).length;
+  if (bytes > maxLocationBytes) {
+    throw new ValidationError(`The location at '${field}' ('${uri.slice(0, 40)}…') is ${bytes} bytes in UTF-8; a location is at most ${maxLocationBytes}.`, [{ path: `/${field.replace(/\./g, '/')}`, message: `at most ${maxLocationBytes} bytes` }]);
+  }
+}
+
 /** An artifact ARN in Loam's form. @throws ValidationError when `ref` is not a SageMaker artifact ARN of this account. */
 export function artifactArnOf(partition: Partition, ref: string, field: string): string {
   const arn = parseArn(ref);
