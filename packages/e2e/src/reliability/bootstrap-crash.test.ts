@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readCredentialsProfile } from '@loam/cli';
 import { loamBin, restCall, startLoamProcess, stopLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
@@ -27,8 +27,11 @@ function storedUsers(dataDir: string): number {
 describe('kill -9 of the server while it bootstraps the admin', () => {
   const dirs: string[] = [];
   let again: LoamProcess | undefined;
-  afterAll(async () => {
+  afterEach(async () => {
     await stopLoamProcess(again);
+    again = undefined;
+  });
+  afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 

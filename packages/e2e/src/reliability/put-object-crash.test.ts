@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readCredentialsProfile } from '@loam/cli';
 import { startLoamProcess, stopLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
@@ -43,15 +43,21 @@ async function putCutShort(c: S3Client, bucketDir: string, Key: string): Promise
 // stayed, empty: no object was listed, yet PutObject of 'a/b' was refused as "a prefix of other
 // objects" for ever.
 describe('a PutObject that never completes (client gone, or kill -9 of the server)', () => {
-  const dataDir = tempDataDir('loam-put-crash-');
-  const bucketDir = join(dataDir, 'artifacts', 'put-crash');
+  // Each attempt (CI retries a failed test) on a data directory and server of its own.
+  const dataDirs: string[] = [];
   let loam: LoamProcess | undefined;
-  afterAll(async () => {
+  afterEach(async () => {
     await stopLoamProcess(loam);
-    rmSync(dataDir, { recursive: true, force: true });
+    loam = undefined;
+  });
+  afterAll(() => {
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
   });
 
   it('leaves nothing that blocks a key: no object, no temp file, no directory', async () => {
+    const dataDir = tempDataDir('loam-put-crash-');
+    dataDirs.push(dataDir);
+    const bucketDir = join(dataDir, 'artifacts', 'put-crash');
     loam = await startLoamProcess(dataDir);
     let c = s3(loam);
     await c.send(new CreateBucketCommand({ Bucket: 'put-crash' }));

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readCredentialsProfile } from '@loam/cli';
 import { childPids, loamBin, tempDataDir, waitForExit } from '../loam-process.test-support.js';
@@ -60,17 +60,23 @@ function s3(p: Pid1Loam): S3Client {
 const temps = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('.loam-tmp-')) : []);
 
 describe.skipIf(cannot !== undefined)('a restart under the same pid (a container\'s pid 1)', () => {
-  const dataDir = tempDataDir('loam-same-pid-');
+  // Each attempt (CI retries a failed test) on a data directory and server of its own.
+  const dataDirs: string[] = [];
   let loam: Pid1Loam | undefined;
-  afterAll(async () => {
+  afterEach(async () => {
     if (loam && loam.unshare.exitCode === null && loam.unshare.signalCode === null) {
       loam.unshare.kill('SIGTERM');
       await waitForExit(loam.unshare, 15_000).catch(() => undefined);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    loam = undefined;
+  });
+  afterAll(() => {
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
   });
 
   it('removes the temp files of the killed run, so their keys are free', async () => {
+    const dataDir = tempDataDir('loam-same-pid-');
+    dataDirs.push(dataDir);
     loam = await startAsPid1(dataDir);
     await s3(loam).send(new CreateBucketCommand({ Bucket: 'same-pid' }));
     const body = new PassThrough();
