@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, deploy, invoke, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
 
@@ -6,13 +6,14 @@ import { call, deploy, invoke, storeGbdtModel, waitForEndpoint, xgboostImage } f
 let loam: TestLoam;
 let raw: number[][];
 
-beforeAll(async () => {
+// A server per test and per attempt: CI's retry of a failed test must not meet the names it created.
+beforeEach(async () => {
   loam = await openTestLoam();
   ({ raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'gbdt/model.tar.gz' }, { rounds: 3 }));
   const m = await call(loam, 'POST', '/api/v1/models', { ModelName: 'gbdt', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/gbdt/model.tar.gz' } });
   expect(m.status).toBe(200);
 });
-afterAll(async () => loam?.close());
+afterEach(async () => loam?.close());
 
 describe('InvokeEndpoint members for what Loam endpoints never have', () => {
   it('are refused with 400 ValidationError naming the member, not answered by the one model', async () => {
@@ -108,6 +109,7 @@ describe('data capture encodings (CaptureContentTypeHeader)', () => {
   });
 
   it('are CSV or JSON text only for the listed types (parameters aside), base64 for the others', async () => {
+    await loam.platform.artifacts.ensureBucket('capture');
     await deploy(loam, 'enc-listed', [{ name: 'v', modelName: 'gbdt' }], capture({ CsvContentTypes: ['text/csv'] }));
     const row = raw[0]!.join(',');
     const r = await invoke(loam, 'enc-listed', row, { accept: 'application/json' });
