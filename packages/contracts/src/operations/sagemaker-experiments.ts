@@ -78,3 +78,42 @@ export const DeleteTrialComponent = defineOperation({
   input: S.TrialComponentNameInput, output: S.TrialComponentArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:DeleteTrialComponent', resource: component, rest: { method: 'DELETE', path: `${p}/trial-components/{TrialComponentName}` },
 });
+
+const trial = 'arn:loam:sagemaker:{Region}:{Account}:experiment-trial/{TrialName}';
+export const CreateTrial = defineOperation({
+  ...base, name: 'CreateTrial', kind: 'create', summary: 'Creates a trial in an experiment: a named group of trial components.',
+  input: S.CreateTrialInput, output: S.TrialArnOutput, errors: ['ResourceNotFound', 'ResourceInUse', 'ValidationException'],
+  iamAction: 'sagemaker:CreateTrial', resource: trial, rest: { method: 'POST', path: `${p}/trials` },
+});
+export const DescribeTrial = defineOperation({
+  ...base, name: 'DescribeTrial', kind: 'describe', summary: 'Describes a trial: its experiment, display name and times.',
+  input: S.TrialNameInput, output: S.DescribeTrialOutput, errors: ['ResourceNotFound'],
+  iamAction: 'sagemaker:DescribeTrial', resource: trial, rest: { method: 'GET', path: `${p}/trials/{TrialName}` },
+});
+export const ListTrials = defineOperation({
+  ...base, name: 'ListTrials', kind: 'list', summary: 'Lists trials, those of an experiment or holding a trial component when given, sorted and paged.',
+  input: S.ListTrialsInput, output: S.ListTrialsOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:ListTrials', resource: '*',
+  authorizationNote: 'Lists only the trials the caller may describe (`sagemaker:DescribeTrial` on each); a page may hold fewer than MaxResults and still carry a NextToken.',
+  rest: { method: 'GET', path: `${p}/trials` },
+});
+export const UpdateTrial = defineOperation({
+  ...base, name: 'UpdateTrial', kind: 'update', summary: "Changes a trial's display name.",
+  input: S.UpdateTrialInput, output: S.TrialArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:UpdateTrial', resource: trial, rest: { method: 'PATCH', path: `${p}/trials/{TrialName}` },
+});
+export const DeleteTrial = defineOperation({
+  ...base, name: 'DeleteTrial', kind: 'delete', summary: 'Deletes a trial that holds no trial components.',
+  input: S.TrialNameInput, output: S.TrialArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DeleteTrial', resource: trial, rest: { method: 'DELETE', path: `${p}/trials/{TrialName}` },
+});
+export const AssociateTrialComponent = defineOperation({
+  ...base, name: 'AssociateTrialComponent', kind: 'action', summary: 'Puts a trial component in a trial (a component may be in several).',
+  input: S.TrialComponentAssociationInput, output: S.TrialComponentAssociationOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:AssociateTrialComponent', resource: component, alsoOn: [trial], rest: { method: 'POST', path: `${p}/trials/{TrialName}/trial-components` },
+});
+export const DisassociateTrialComponent = defineOperation({
+  ...base, name: 'DisassociateTrialComponent', kind: 'action', summary: 'Takes a trial component out of a trial.',
+  input: S.TrialComponentAssociationInput, output: S.TrialComponentAssociationOutput, errors: ['ResourceNotFound', 'ValidationException'],
+  iamAction: 'sagemaker:DisassociateTrialComponent', resource: component, alsoOn: [trial], rest: { method: 'POST', path: `${p}/trials/{TrialName}/trial-components/delete` },
+});

@@ -94,6 +94,62 @@ out['after_refusals'] = [x['TrialComponentName'] for x in sm.list_trial_componen
 print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
 `;
 
+// The calls the SageMaker SDK's experiments Run makes, in its order, then the clean-up a user does.
+const trials = `${prelude}
+sm.create_experiment(ExperimentName='walk', Description='A walk')
+t = sm.create_trial(TrialName='walk-trial', ExperimentName='walk', DisplayName='Walk', MetadataProperties={'Repository': 'git://r'}, Tags=[{'Key': 'k', 'Value': 'v'}])['TrialArn']
+check('CreateTrial')
+sm.create_trial(TrialName='walk-other', ExperimentName='walk')
+sm.create_trial_component(TrialComponentName='walk-run', DisplayName='run-1', Status={'PrimaryStatus': 'InProgress'}, StartTime=datetime.datetime.now(datetime.timezone.utc))
+sm.update_trial_component(TrialComponentName='walk-run', Parameters={'lr': {'NumberValue': 0.01}, 'opt': {'StringValue': 'sgd'}},
+    InputArtifacts={'train': {'Value': 's3://data/train.csv', 'MediaType': 'text/csv'}}, OutputArtifacts={'model': {'Value': 's3://out/model.tar.gz'}})
+a = sm.associate_trial_component(TrialComponentName='walk-run', TrialName='walk-trial')
+check('AssociateTrialComponent')
+out['associated'] = [a['TrialArn'] == t, a['TrialComponentArn'].endswith('experiment-trial-component/walk-run')]
+sm.associate_trial_component(TrialComponentName='walk-run', TrialName='walk-trial')
+sm.associate_trial_component(TrialComponentName='walk-run', TrialName='walk-other')
+sm.create_trial_component(TrialComponentName='loose')
+d = sm.describe_trial(TrialName='walk-trial')
+check('DescribeTrial')
+out['trial'] = [d['TrialName'], d['TrialArn'] == t, d['DisplayName'], d['ExperimentName'], d['MetadataProperties']]
+out['trials_of_exp'] = [x['TrialName'] for x in sm.list_trials(ExperimentName='walk', SortBy='Name', SortOrder='Ascending')['TrialSummaries']]
+check('ListTrials')
+out['trials_of_run'] = [x['TrialName'] for x in sm.list_trials(TrialComponentName='walk-run', SortBy='Name')['TrialSummaries']]
+out['runs_of_trial'] = [x['TrialComponentName'] for x in sm.list_trial_components(TrialName='walk-trial')['TrialComponentSummaries']]
+out['runs_of_exp'] = [x['TrialComponentName'] for x in sm.list_trial_components(ExperimentName='walk')['TrialComponentSummaries']]
+c = sm.describe_trial_component(TrialComponentName='walk-run')
+out['run'] = [c['Parameters'], c['InputArtifacts'], c['OutputArtifacts'], c['Status']['PrimaryStatus']]
+sm.update_trial(TrialName='walk-trial', DisplayName='Walk-2')
+check('UpdateTrial')
+out['renamed'] = sm.describe_trial(TrialName='walk-trial')['DisplayName']
+out['in_use'] = [
+    error_code(sm.delete_experiment, ExperimentName='walk'),
+    error_code(sm.delete_trial, TrialName='walk-trial'),
+    error_code(sm.delete_trial_component, TrialComponentName='walk-run'),
+]
+out['refused'] = [
+    error_code(sm.create_trial, TrialName='walk-trial', ExperimentName='walk'),
+    error_code(sm.create_trial, TrialName='orphan', ExperimentName='nope'),
+    error_code(sm.describe_trial, TrialName='nope'),
+    error_code(sm.associate_trial_component, TrialComponentName='nope', TrialName='walk-trial'),
+    error_code(sm.associate_trial_component, TrialComponentName='walk-run', TrialName='nope'),
+    error_code(sm.list_trials, ExperimentName='nope'),
+    error_code(sm.list_trials, TrialComponentName='nope'),
+    error_code(sm.list_trial_components, TrialName='nope'),
+    error_code(sm.list_trial_components, TrialName='walk-trial', ExperimentName='walk'),
+]
+r = sm.disassociate_trial_component(TrialComponentName='walk-run', TrialName='walk-trial')
+check('DisassociateTrialComponent')
+sm.disassociate_trial_component(TrialComponentName='walk-run', TrialName='walk-other')
+out['after_disassociate'] = [x['TrialComponentName'] for x in sm.list_trial_components(ExperimentName='walk')['TrialComponentSummaries']]
+sm.delete_trial_component(TrialComponentName='walk-run')
+out['deleted_trials'] = [sm.delete_trial(TrialName=n)['TrialArn'].endswith('/' + n) for n in ['walk-trial', 'walk-other']]
+check('DeleteTrial')
+sm.delete_experiment(ExperimentName='walk')
+out['gone'] = [error_code(sm.describe_trial, TrialName='walk-trial'), error_code(sm.describe_trial_component, TrialComponentName='walk-run'), error_code(sm.describe_experiment, ExperimentName='walk')]
+print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
+`;
+
 describe('boto3: SageMaker Experiments API', () => {
   it('creates, describes, updates, lists and deletes experiments with botocore\'s shapes, refusing bad ones', async () => {
     const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, experiments, { checker: dirname(fileURLToPath(import.meta.url)) });
@@ -127,6 +183,28 @@ describe('boto3: SageMaker Experiments API', () => {
     // Deleted; a taken name; both values; neither; a parameter set and removed; unknown; unknown experiment; a trial's ARN.
     expect(o['refused']).toEqual(['ResourceNotFound', 'ResourceInUse', 'ValidationException', 'ValidationException', 'ValidationException', 'ResourceNotFound', 'ResourceNotFound', 'ValidationException']);
     expect(o['after_refusals']).toEqual(['train-1']);
+    expect(r.unchecked).toEqual([]);
+    expect(r.violations).toEqual([]);
+  }, 240_000);
+  it("walks the SDK's experiments Run: experiment, trial, component, parameters and artifacts, association, lists, then deletion in order", async () => {
+    const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, trials, { checker: dirname(fileURLToPath(import.meta.url)) });
+    const o = r.out;
+    expect(o['associated']).toEqual([true, true]);
+    expect(o['trial']).toEqual(['walk-trial', true, 'Walk', 'walk', { Repository: 'git://r' }]);
+    expect(o['trials_of_exp']).toEqual(['walk-other', 'walk-trial']);
+    // SortOrder defaults to Descending.
+    expect(o['trials_of_run']).toEqual(['walk-trial', 'walk-other']);
+    expect(o['runs_of_trial']).toEqual(['walk-run']);
+    expect(o['runs_of_exp']).toEqual(['walk-run']);
+    expect(o['run']).toEqual([{ lr: { NumberValue: 0.01 }, opt: { StringValue: 'sgd' } }, { train: { Value: 's3://data/train.csv', MediaType: 'text/csv' } }, { model: { Value: 's3://out/model.tar.gz' } }, 'InProgress']);
+    expect(o['renamed']).toBe('Walk-2');
+    // An experiment with trials, a trial with components, a component in trials: each refused until emptied.
+    expect(o['in_use']).toEqual(['ValidationException', 'ValidationException', 'ValidationException']);
+    // A taken trial name; unknown experiment, trial, component (as each filter too); two filters at once.
+    expect(o['refused']).toEqual(['ResourceInUse', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ValidationException']);
+    expect(o['after_disassociate']).toEqual([]);
+    expect(o['deleted_trials']).toEqual([true, true]);
+    expect(o['gone']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound']);
     expect(r.unchecked).toEqual([]);
     expect(r.violations).toEqual([]);
   }, 240_000);

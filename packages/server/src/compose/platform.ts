@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
-import { authorize, systemClock, SearchService, searchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
+import { authorize, systemClock, SearchService, searchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, TrialsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { combineLogGroups, fixedLogGroups, jobCollections, jobLogGroupSource, LogStreamsService } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
@@ -142,7 +142,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       registry,
       transform,
       tuning,
-      services: [identity, tags, jobs.training, jobs.processing, logs, new ExperimentsService(tracking, trackingAccess), new SageMakerExperimentsService(tracking, trackingAccess, authorizeAction, partition), new TrialComponentsService(tracking, authorizeAction, partition), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service, search],
+      services: [identity, tags, jobs.training, jobs.processing, logs, new ExperimentsService(tracking, trackingAccess), new SageMakerExperimentsService(tracking, trackingAccess, authorizeAction, partition), new TrialComponentsService(tracking, authorizeAction, partition), new TrialsService(tracking, authorizeAction, partition), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service, search],
       close: async () => {
         await tuning.close();
         await registry.close();

@@ -89,6 +89,9 @@ export class SageMakerExperimentsService {
   async DeleteExperiment(i: In<'DeleteExperiment'>, ctx: RequestContext): Out<'DeleteExperiment'> {
     const e = await this.experiment(i.ExperimentName);
     if (e.experimentId === '0') throw new ValidationError(`Experiment '${e.name}' is MLflow's Default experiment, which cannot be deleted.`);
+    // As SageMaker: its trials are deleted first.
+    const trials = await this.t.store.listTrials({ experimentId: e.experimentId, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
+    if (trials.length) throw new ValidationError(`Experiment '${this.experimentArn(e.name)}' has trials (${trials[0]!.name}); delete them (DeleteTrial) before deleting the experiment.`);
     await this.access.checkRunsFollowing(ctx.principal, 'delete', e.experimentId);
     await this.t.deleteExperiment(e.experimentId);
     return { ExperimentArn: this.experimentArn(e.name) };

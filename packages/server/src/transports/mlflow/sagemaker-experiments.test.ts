@@ -60,8 +60,9 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
   it('lists only the experiments and trial components the caller may describe', async () => {
     for (const n of ['bob-exp', 'alice-exp']) expect((await call('POST', `${p}/experiments`, { ExperimentName: n })).status).toBe(200);
     for (const n of ['bob-tc', 'alice-tc']) expect((await call('POST', `${p}/trial-components`, { TrialComponentName: n })).status).toBe(200);
+    for (const n of ['bob-trial', 'alice-trial']) expect((await call('POST', `${p}/trials`, { TrialName: n, ExperimentName: 'bob-exp' })).status).toBe(200);
     await userWith('bob', [
-      { Effect: 'Allow', Action: ['sagemaker:ListExperiments', 'sagemaker:ListTrialComponents'], Resource: '*' },
+      { Effect: 'Allow', Action: ['sagemaker:ListExperiments', 'sagemaker:ListTrialComponents', 'sagemaker:ListTrials'], Resource: '*' },
       { Effect: 'Allow', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:*/bob-*' },
     ]);
     const e = await call('GET', `${p}/experiments?MaxResults=100`, undefined, 'bob');
@@ -71,5 +72,12 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect((await call('GET', `${p}/experiments/alice-exp`, undefined, 'bob')).status).toBe(403);
     expect((await call('GET', `${p}/trial-components/alice-tc`, undefined, 'bob')).status).toBe(403);
     expect((await call('POST', `${p}/trial-components/alice-tc/update`, { DisplayName: 'x' }, 'bob')).status).toBe(403);
+    const t = await call('GET', `${p}/trials?MaxResults=100`, undefined, 'bob');
+    expect(t.body.TrialSummaries.map((x: { TrialName: string }) => x.TrialName)).toEqual(['bob-trial']);
+    // Associating is checked on the component and on the trial.
+    expect((await call('POST', `${p}/trials/alice-trial/trial-components`, { TrialComponentName: 'bob-tc' }, 'bob')).status).toBe(403);
+    expect((await call('POST', `${p}/trials/bob-trial/trial-components`, { TrialComponentName: 'alice-tc' }, 'bob')).status).toBe(403);
+    expect((await call('POST', `${p}/trials/bob-trial/trial-components`, { TrialComponentName: 'bob-tc' }, 'bob')).status).toBe(200);
+    expect((await call('GET', `${p}/trials?TrialComponentName=bob-tc`)).body.TrialSummaries.map((x: { TrialName: string }) => x.TrialName)).toEqual(['bob-trial']);
   });
 });

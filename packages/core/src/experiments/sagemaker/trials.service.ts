@@ -1,0 +1,126 @@
+import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import { isAllowed, type ActionAuthorizer } from '../../kernel/authorizer.js';
+import type { RequestContext } from '../../kernel/context.js';
+import { NotFoundError, ValidationError } from '../../kernel/errors.js';
+import { resourceArn, type Partition } from '../../kernel/names.js';
+import type { ExperimentRecord, TrialRecord } from '../../ports/experiment-store.js';
+import { validateTags } from '../../tags/tag-rules.js';
+import type { TrackingService } from '../tracking.service.js';
+import { decodePageToken, encodePageToken } from '../tracking-rules.js';
+import { LIST_DEFAULT, metadataIn, millis, seconds } from './sagemaker-rules.js';
+
+type Ops = typeof operations;
+type In<K extends keyof Ops> = InputOf<Ops[K]>;
+type Out<K extends keyof Ops> = Promise<OutputOf<Ops[K]>>;
+
+/**
+ * SageMaker's trials (ADR 0009): a named group of trial components in one experiment, kept in the
+ * experiment store beside the runs; a component may be in several trials, of any experiment.
+ */
+export class TrialsService {
+  constructor(
+    private readonly t: TrackingService,
+    private readonly authorize: ActionAuthorizer,
+    private readonly partition: Partition,
+  ) {}
+
+  arn(name: string): string {
+    return resourceArn(this.partition, 'experiment-trial', name);
+  }
+
+  #componentArn(name: string): string {
+    return resourceArn(this.partition, 'experiment-trial-component', name);
+  }
+
+  async #experiment(name: string): Promise<ExperimentRecord> {
+    await this.t.init();
+    const e = await this.t.store.getExperimentByName(name);
+    if (!e || e.lifecycleStage !== 'active') throw new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', name));
+    return e;
+  }
+
+  async #trial(name: string): Promise<TrialRecord> {
+    const t = await this.t.store.getTrial(name);
+    if (!t) throw new NotFoundError('Trial', this.arn(name));
+    return t;
+  }
+
+  async #component(name: string): Promise<void> {
+    const c = await this.t.store.getTrialComponent(name);
+    const run = c && (await this.t.store.getRunInfo(c.runId));
+    if (!run || run.lifecycleStage !== 'active') throw new NotFoundError('TrialComponent', this.#componentArn(name));
+  }
+
+  async CreateTrial(i: In<'CreateTrial'>): Out<'CreateTrial'> {
+    validateTags(i.Tags ?? []);
+    const e = await this.#experiment(i.ExperimentName);
+    const now = Date.now();
+    const metadata = metadataIn(i.MetadataProperties);
+    await this.t.store.createTrial({
+      name: i.TrialName, experimentId: e.experimentId, ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), ...(metadata ? { metadata } : {}),
+      tags: (i.Tags ?? []).map((x) => ({ key: x.Key, value: x.Value })), creationTime: now, lastModifiedTime: now,
+    });
+    return { TrialArn: this.arn(i.TrialName) };
+  }
+
+  async DescribeTrial(i: In<'DescribeTrial'>): Out<'DescribeTrial'> {
+    const t = await this.#trial(i.TrialName);
+    const e = await this.t.store.getExperiment(t.experimentId);
+    return {
+      TrialName: t.name, TrialArn: this.arn(t.name), DisplayName: t.displayName ?? t.name, ExperimentName: e?.name ?? '',
+      ...(t.sourceArn ? { Source: { SourceArn: t.sourceArn, ...(t.sourceType ? { SourceType: t.sourceType } : {}) } } : {}),
+      CreationTime: seconds(t.creationTime), LastModifiedTime: seconds(t.lastModifiedTime), ...(t.metadata ? { MetadataProperties: t.metadata } : {}),
+    };
+  }
+
+  async ListTrials(i: In<'ListTrials'>, ctx: RequestContext): Out<'ListTrials'> {
+    const experimentId = i.ExperimentName === undefined ? undefined : (await this.#experiment(i.ExperimentName)).experimentId;
+    if (i.TrialComponentName !== undefined) await this.#component(i.TrialComponentName);
+    const limit = i.MaxResults ?? LIST_DEFAULT;
+    const offset = decodePageToken(i.NextToken);
+    const rows = await this.t.store.listTrials({
+      ...(experimentId === undefined ? {} : { experimentId }), ...(i.TrialComponentName === undefined ? {} : { componentName: i.TrialComponentName }),
+      ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
+      sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending', offset, limit: limit + 1,
+    });
+    const summaries = [];
+    for (const t of rows.slice(0, limit)) {
+      if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrial', this.arn(t.name)))) continue;
+      summaries.push({
+        TrialArn: this.arn(t.name), TrialName: t.name, DisplayName: t.displayName ?? t.name,
+        ...(t.sourceArn ? { TrialSource: { SourceArn: t.sourceArn, ...(t.sourceType ? { SourceType: t.sourceType } : {}) } } : {}),
+        CreationTime: seconds(t.creationTime), LastModifiedTime: seconds(t.lastModifiedTime),
+      });
+    }
+    return { TrialSummaries: summaries, ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}) };
+  }
+
+  async UpdateTrial(i: In<'UpdateTrial'>): Out<'UpdateTrial'> {
+    const t = await this.#trial(i.TrialName);
+    await this.t.store.updateTrial(t.name, { ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), lastModifiedTime: Date.now() });
+    return { TrialArn: this.arn(t.name) };
+  }
+
+  async DeleteTrial(i: In<'DeleteTrial'>): Out<'DeleteTrial'> {
+    const t = await this.#trial(i.TrialName);
+    const held = await this.t.store.listTrialComponents({ trialName: t.name, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
+    if (held.length) throw new ValidationError(`Trial '${this.arn(t.name)}' has trial components associated with it; disassociate them (DisassociateTrialComponent) before deleting the trial.`);
+    await this.t.store.deleteTrial(t.name);
+    return { TrialArn: this.arn(t.name) };
+  }
+
+  async AssociateTrialComponent(i: In<'AssociateTrialComponent'>): Out<'AssociateTrialComponent'> {
+    await this.#component(i.TrialComponentName);
+    await this.#trial(i.TrialName);
+    await this.t.store.associateTrialComponent(i.TrialName, i.TrialComponentName, Date.now());
+    return { TrialComponentArn: this.#componentArn(i.TrialComponentName), TrialArn: this.arn(i.TrialName) };
+  }
+
+  async DisassociateTrialComponent(i: In<'DisassociateTrialComponent'>): Out<'DisassociateTrialComponent'> {
+    if (!(await this.t.store.getTrialComponent(i.TrialComponentName))) throw new NotFoundError('TrialComponent', this.#componentArn(i.TrialComponentName));
+    await this.#trial(i.TrialName);
+    // Taking out a component the trial does not hold changes nothing and is no error (a retried request).
+    await this.t.store.disassociateTrialComponent(i.TrialName, i.TrialComponentName);
+    return { TrialComponentArn: this.#componentArn(i.TrialComponentName), TrialArn: this.arn(i.TrialName) };
+  }
+}
