@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { readCredentialsProfile } from '@loam/cli';
 import { removeDataDir, runLoam, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
@@ -25,8 +26,9 @@ describe('large data through the CLI and the SDK, against a real server', () => 
     await removeDataDir(dataDir);
   });
 
-  it('loam runs history prints every point of a metric, past the 25,000 of one page, in text and in JSON', async () => {
-    const { ExperimentId } = await client.CreateMlflowExperiment({ Name: 'long-history' });
+  // CI's retry shares the server: it names what it creates anew (the failed attempt's names are taken).
+  it('loam runs history prints every point of a metric, past the 25,000 of one page, in text and in JSON', async ({ task }) => {
+    const { ExperimentId } = await client.CreateMlflowExperiment({ Name: nameForAttempt(task, 'long-history') });
     const { RunId } = (await client.CreateMlflowRun({ ExperimentId })).Run.Info;
     const n = 30_500;
     for (let b = 0; b < n; b += 1000) {
@@ -53,7 +55,8 @@ describe('large data through the CLI and the SDK, against a real server', () => 
     expect([none.code, none.stdout]).toEqual([0, '{\n  "Metrics": []\n}\n']);
   }, 120_000);
 
-  it('SDK uploadDatasetVersion sends a file Blob without holding it in memory', async () => {
+  it('SDK uploadDatasetVersion sends a file Blob without holding it in memory', async ({ task }) => {
+    const dataset = nameForAttempt(task, 'wide');
     // 64 MiB of CSV. Node's fetch kept the body for a redirect by teeing the Blob's stream, so every byte
     // sent stayed in memory until the answer (a 780 MB file: 900 MB of RSS in loam upload).
     const path = join(dataDir, 'wide.csv');
@@ -72,8 +75,8 @@ describe('large data through the CLI and the SDK, against a real server', () => 
       peak = Math.max(peak, process.memoryUsage().arrayBuffers);
     }, 50);
     try {
-      const v = await client.uploadDatasetVersion({ DatasetName: 'wide', CreateDataset: true, Body: body, FileName: 'wide.csv' });
-      expect(v).toMatchObject({ DatasetName: 'wide', Version: 1, RowCount: rows, SourceBytes: body.size });
+      const v = await client.uploadDatasetVersion({ DatasetName: dataset, CreateDataset: true, Body: body, FileName: 'wide.csv' });
+      expect(v).toMatchObject({ DatasetName: dataset, Version: 1, RowCount: rows, SourceBytes: body.size });
     } finally {
       clearInterval(sample);
     }
