@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { createLoamClient } from '@loam/sdk';
 import { readCredentialsProfile } from '@loam/cli';
 import { runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
@@ -61,12 +62,15 @@ describe('loam up, as a user starts it', () => {
     expect((await fetch(loam.info.studioLoginUrl, { redirect: 'manual' })).status).toBe(401);
   });
 
-  it('serves the SDK with the token from the credentials file', async () => {
+  // The user the SDK test creates, for the tests after it; CI's retry names it anew (the failed attempt's name is taken).
+  let ana = 'ana';
+  it('serves the SDK with the token from the credentials file', async ({ task }) => {
+    ana = nameForAttempt(task, 'ana');
     const client = createLoamClient({ endpoint: loam.url, token: creds.loam_api_token });
     const me = await client.GetCallerIdentity({});
     expect(me.UserName).toBe('admin');
-    const created = await client.CreateUser({ UserName: 'ana', Tags: [{ Key: 'team', Value: 'fraud' }] });
-    expect(created.User.Arn).toBe('arn:loam:iam::000000000000:user/ana');
+    const created = await client.CreateUser({ UserName: ana, Tags: [{ Key: 'team', Value: 'fraud' }] });
+    expect(created.User.Arn).toBe(`arn:loam:iam::000000000000:user/${ana}`);
     const tags = await client.ListTags({ ResourceArn: created.User.Arn });
     expect(tags.Tags).toEqual([{ Key: 'team', Value: 'fraud' }]);
     await expect(client.GetUser({ UserName: 'nobody-here' })).rejects.toMatchObject({ code: 'ResourceNotFound', status: 404 });
@@ -78,7 +82,7 @@ describe('loam up, as a user starts it', () => {
     expect(who.code).toBe(0);
     expect(JSON.parse(who.stdout).UserName).toBe('admin');
 
-    const key = await runLoam(['create-access-key', '--user-name', 'ana', '--json'], env);
+    const key = await runLoam(['create-access-key', '--user-name', ana, '--json'], env);
     expect(key.code).toBe(0);
     expect(JSON.parse(key.stdout).AccessKey.SecretAccessKey).toHaveLength(40);
 
@@ -89,7 +93,7 @@ describe('loam up, as a user starts it', () => {
     const missing = await runLoam(['get-user', '--user-name', 'ghost'], env);
     expect(missing.stderr.trim()).toBe("Error [ResourceNotFound]: User 'ghost' does not exist.");
 
-    const link = await runLoam(['login-link', '--user-name', 'ana'], env);
+    const link = await runLoam(['login-link', '--user-name', ana], env);
     expect(link.stdout.trim()).toMatch(new RegExp(`^${loam.url}/auth/login\\?token=`));
   });
 
@@ -111,7 +115,7 @@ describe('loam up, as a user starts it', () => {
       const after = readFileSync(loam.info.credentialsFile, 'utf8');
       expect(after.replace(/loam_endpoint = .*/, '')).toBe(before.replace(/loam_endpoint = .*/, ''));
       const client = createLoamClient({ endpoint: again.url, token: creds.loam_api_token });
-      expect((await client.GetUser({ UserName: 'ana' })).User.UserName).toBe('ana');
+      expect((await client.GetUser({ UserName: ana })).User.UserName).toBe(ana);
     } finally {
       again.child.kill('SIGTERM');
       await waitForExit(again.child);
