@@ -60,7 +60,7 @@ export const DeleteArtifact = defineOperation({
   summary: 'Deletes a lineage artifact, named by its ARN or by its Source, with the associations to and from it.',
   input: S.DeleteArtifactInput, output: S.DeleteArtifactOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:DeleteArtifact', resource: artifact,
-  authorizationNote: 'An artifact named by its Source is checked on `*` before it is found (its ARN is not in the request), so a policy allowing `sagemaker:DeleteArtifact` only on some artifacts deletes by ArtifactArn; then on its ARN too, so a Deny naming the artifact holds. An s3:// location\'s artifact also needs `s3:GetObject` on the location (by ArtifactArn, ResourceNotFound without it).',
+  authorizationNote: 'An artifact named by its Source is checked on `*` before it is found (its ARN is not in the request), so a policy allowing `sagemaker:DeleteArtifact` only on some artifacts deletes by ArtifactArn; then on its ARN too, so a Deny naming the artifact holds. An s3:// location\'s artifact also needs `s3:GetObject` on the location (by ArtifactArn, ResourceNotFound without it). Its associations go with it, so each needs `sagemaker:DeleteAssociation` on its other end, as DeleteAssociation would.',
   rest: { method: 'POST', path: '/api/v1/lineage/artifacts/delete' },
 });
 export const ListAssociations = defineOperation({

@@ -2,11 +2,11 @@ import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
 import type { RequestContext } from '../kernel/context.js';
 import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
-import { NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
+import { AccessDeniedError, ConflictError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import { clampMaxResults } from '../kernel/pagination.js';
 import { parseS3Uri } from '../ports/artifact-store.js';
-import type { Filter, MetadataStore } from '../ports/metadata-store.js';
+import type { Filter, LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { lineageArtifactsCollection, type LineageArtifactRecord } from './lineage.collections.js';
 import { artifactArn, normalizeUri, type LineageRecorder } from './lineage-recorder.js';
@@ -151,7 +151,8 @@ export class LineageArtifactService {
    * checked here on the artifact's ARN too, so a Deny naming the artifact holds either way.
    * @throws ValidationError (neither or both disagreeing, not an artifact ARN), NotFoundError (also an
    * s3:// location's artifact the caller may not read, by ARN), AccessDenied (by Source: the ARN denied,
-   * or a location the caller may not read).
+   * or a location the caller may not read; an association the caller may not delete), ConflictException
+   * (an association added meanwhile).
    */
   async DeleteArtifact(input: InputOf<Ops['DeleteArtifact']>, ctx: RequestContext): Promise<OutputOf<Ops['DeleteArtifact']>> {
     const byArn = input.ArtifactArn !== undefined ? artifactArnOf(this.o.partition, input.ArtifactArn, 'ArtifactArn') : undefined;
@@ -168,14 +169,32 @@ export class LineageArtifactService {
     }
     // Decided before the transaction: the policy check reads the store itself. (An ARN's location never changes.)
     await this.#requireShown(this.o.store, ctx, arn, given);
+    const checked = await this.#requireAssociationsRemovable(ctx, arn);
     await this.o.store.transaction(async (tx) => {
       const current = await requireArtifact(tx, arn, given);
-      for (const e of await tx.lineage.edges(arn, 'downstream')) await tx.lineage.remove(e.sourceArn, e.destinationArn);
-      for (const e of await tx.lineage.edges(arn, 'upstream')) await tx.lineage.remove(e.sourceArn, e.destinationArn);
+      const edges = await edgesOf(tx, arn);
+      if (edges.some((e) => !checked.has(edgeKey(e)))) throw new ConflictError(`Artifact '${given}' gained an association while it was being deleted; delete it again.`);
+      for (const e of edges) await tx.lineage.remove(e.sourceArn, e.destinationArn);
       await tx.tags.clear(arn);
       await tx.collection(lineageArtifactsCollection).delete(arn, current.version);
     });
     return { ArtifactArn: arn };
+  }
+
+  /**
+   * The artifact's associations (keys), each of which the caller may remove as DeleteAssociation would
+   * let them (`sagemaker:DeleteAssociation` on its other end): DeleteArtifact takes them with it, and one
+   * to another user's job is not the caller's to remove. The message names no end the caller may not see.
+   * @throws AccessDeniedError
+   */
+  async #requireAssociationsRemovable(ctx: RequestContext, arn: string): Promise<Set<string>> {
+    const edges = await edgesOf(this.o.store, arn);
+    const others = [...new Set(edges.map((e) => (e.sourceArn === arn ? e.destinationArn : e.sourceArn)))];
+    const allowed = await Promise.all(others.map((other) => isAllowed(this.o.authorize, ctx.principal, 'sagemaker:DeleteAssociation', other)));
+    if (allowed.includes(false)) {
+      throw new AccessDeniedError(`User: ${ctx.principal.arn} is not authorized to perform: sagemaker:DeleteAssociation on a resource artifact '${arn}' is associated with; DeleteArtifact removes its associations, so it is refused (nothing was deleted).`);
+    }
+    return new Set(edges.map(edgeKey));
   }
 
   /**
@@ -200,6 +219,15 @@ export class LineageArtifactService {
     if (object !== undefined && !(await isAllowed(this.o.authorize, ctx.principal, 's3:GetObject', object))) throw new NotFoundError('Artifact', given);
     return hit;
   }
+}
+
+/** Every association to or from `arn`. */
+async function edgesOf(store: MetadataStore, arn: string): Promise<LineageEdge[]> {
+  return [...await store.lineage.edges(arn, 'downstream'), ...await store.lineage.edges(arn, 'upstream')];
+}
+
+function edgeKey(e: LineageEdge): string {
+  return `${e.sourceArn}\n${e.destinationArn}`;
 }
 
 /** The S3 object ARN an s3:// location is read as (LineageVisibility's check), or undefined for another scheme. */

@@ -94,6 +94,33 @@ describe('artifacts through the API', () => {
     expect((await as('gina', 'POST', '/api/v1/lineage/artifacts', { ArtifactType: 'DataSet', Source: { SourceUri: 's3://gina/train.csv' } })).status).toBe(200);
   });
 
+  it("DeleteArtifact takes an artifact's associations with it only where the caller may delete them (DeleteAssociation on the other end)", async () => {
+    const p = loam.platform.partition;
+    const job = (name: string) => `arn:loam:sagemaker:${p.region}:${p.accountId}:training-job/${name}`;
+    const rec = loam.platform.registry.lineage;
+    await rec.input('s3://shared2/train.csv', job('frank-job2'));
+    await rec.input('s3://shared2/train.csv', job('henry-job'));
+    const shared = await rec.artifact('s3://shared2/train.csv');
+    // henry reads the shared data and owns his resources; frank's job is not his to change.
+    await userWith('henry', [
+      { Effect: 'Allow', Action: ['sagemaker:DeleteArtifact', 'sagemaker:DescribeArtifact'], Resource: '*' },
+      { Effect: 'Allow', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:*/henry-*' },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:loam:s3:::shared2/*' },
+    ]);
+    const edges = async () => (await as('admin', 'GET', `/api/v1/lineage/associations?SourceArn=${encodeURIComponent(shared)}`)).body.AssociationSummaries.map((a: { DestinationArn: string }) => a.DestinationArn).sort();
+    for (const body of [{ ArtifactArn: shared }, { Source: { SourceUri: 's3://shared2/train.csv' } }]) {
+      const r = await as('henry', 'POST', '/api/v1/lineage/artifacts/delete', body);
+      expect([r.status, r.body.code], JSON.stringify(body)).toEqual([403, 'AccessDeniedException']);
+      expect(r.body.detail).toContain('sagemaker:DeleteAssociation');
+      expect(r.body.detail).not.toContain('frank');
+    }
+    expect(await edges()).toEqual([job('frank-job2'), job('henry-job')]);
+    // Once frank's association is gone (its owner's call), henry's goes with the artifact.
+    expect((await as('admin', 'POST', '/api/v1/lineage/associations/delete', { SourceArn: shared, DestinationArn: job('frank-job2') })).status).toBe(200);
+    expect((await as('henry', 'POST', '/api/v1/lineage/artifacts/delete', { ArtifactArn: shared })).body).toEqual({ ArtifactArn: shared });
+    expect(await edges()).toEqual([]);
+  });
+
   it('answers 400 naming the field for a malformed ARN and 404 for an unknown one', async () => {
     const bad = await as('admin', 'GET', '/api/v1/lineage/artifact?ArtifactArn=artifact%2Fabc');
     expect([bad.status, bad.body.code, bad.body.detail]).toEqual([400, 'ValidationException', expect.stringContaining("'artifact/abc' at 'ArtifactArn'")]);
