@@ -5,6 +5,7 @@ import { resourceArn, type Partition } from '../kernel/names.js';
 import { MAX_ENTITY_KEY_LENGTH, MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH, MAX_PARAM_VAL_LENGTH } from './tracking-rules.js';
 import type { TrackingService } from './tracking.service.js';
 import { parseS3Uri } from '../ports/artifact-store.js';
+import { exposeTrainingJobComponent } from './sagemaker/training-job-components.js';
 
 /** Tags that tie a run to the training job that produced it. */
 export const JOB_ARN_TAG = 'loam.training_job_arn';
@@ -19,6 +20,10 @@ export interface TrainingJobRunInput {
   readonly experimentName?: string;
   /** MlflowConfig.MlflowRunName or ExperimentConfig.RunName; the job name when absent. */
   readonly runName?: string;
+  /** ExperimentConfig.TrialName: the trial the job's trial component joins (one is made when absent). */
+  readonly trialName?: string;
+  /** ExperimentConfig.TrialComponentDisplayName. */
+  readonly trialComponentDisplayName?: string;
   readonly hyperparameters: Readonly<Record<string, string>>;
   /** SageMaker's TrainingJobStatus: InProgress, Completed, Failed, Stopping, Stopped. */
   readonly status: string;
@@ -49,6 +54,8 @@ const paramValue = (v: unknown) => String(v).slice(0, MAX_PARAM_VAL_LENGTH).repl
  */
 export class TrainingJobRuns {
   readonly #runs = new Map<string, string>();
+  /** Jobs whose run is exposed as their trial component already (this process). */
+  readonly #exposed = new Set<string>();
 
   /**
    * `checkExperiment`: refuses (throws) unless the job's creator may log its run in the experiment it
@@ -93,6 +100,10 @@ export class TrainingJobRuns {
       await this.lineage?.add({ sourceArn: job.jobArn, destinationArn: resourceArn(this.partition, 'mlflow-run', run.info.runId), associationType: 'Produced', createdAt: Date.now() });
     }
     const runId = run.info.runId;
+    if (!this.#exposed.has(job.jobArn)) {
+      await exposeTrainingJobComponent(this.tracking.store, job, run.info, Date.now());
+      this.#exposed.add(job.jobArn);
+    }
     const logged = new Set(run.params.map((p) => p.key));
     const params = Object.entries(job.hyperparameters).map(([k, v]) => ({ key: clean(k), value: paramValue(v) })).filter((p) => p.key !== '' && !logged.has(p.key));
     for (let i = 0; i < params.length; i += MAX_PARAMS_TAGS_PER_BATCH) await this.tracking.store.logBatch(runId, { params: params.slice(i, i + MAX_PARAMS_TAGS_PER_BATCH) });

@@ -29,13 +29,15 @@ const tagText = (s: string) => s.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, ' ').s
 
 /** A training job record as its run's input: ExperimentConfig / MlflowConfig pick the experiment and run name. */
 export function trainingJobRunInput(r: JobRecord): TrainingJobRunInput {
-  const req = r.request as { HyperParameters?: Record<string, string>; ExperimentConfig?: { ExperimentName?: string; RunName?: string; TrialComponentDisplayName?: string }; MlflowConfig?: { MlflowExperimentName?: string; MlflowRunName?: string } };
+  const req = r.request as { HyperParameters?: Record<string, string>; ExperimentConfig?: { ExperimentName?: string; RunName?: string; TrialName?: string; TrialComponentDisplayName?: string }; MlflowConfig?: { MlflowExperimentName?: string; MlflowRunName?: string } };
   const experimentName = req.MlflowConfig?.MlflowExperimentName ?? req.ExperimentConfig?.ExperimentName;
   const runName = req.MlflowConfig?.MlflowRunName ?? req.ExperimentConfig?.RunName ?? req.ExperimentConfig?.TrialComponentDisplayName;
   return {
     jobName: r.name, jobArn: r.arn, hyperparameters: req.HyperParameters ?? {}, status: r.status,
     startTime: Math.round((r.startTime ?? r.creationTime) * 1000), userName: r.createdBy ?? 'loam-system',
     ...(experimentName ? { experimentName } : {}), ...(runName ? { runName } : {}),
+    ...(req.ExperimentConfig?.TrialName ? { trialName: req.ExperimentConfig.TrialName } : {}),
+    ...(req.ExperimentConfig?.TrialComponentDisplayName ? { trialComponentDisplayName: req.ExperimentConfig.TrialComponentDisplayName } : {}),
     ...(r.endTime !== undefined ? { endTime: Math.round(r.endTime * 1000) } : {}),
     ...(r.modelArtifacts ? { modelArtifactUri: r.modelArtifacts } : {}),
   };

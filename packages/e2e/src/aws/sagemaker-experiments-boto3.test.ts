@@ -150,6 +150,47 @@ out['gone'] = [error_code(sm.describe_trial, TrialName='walk-trial'), error_code
 print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
 `;
 
+// A training job with ExperimentConfig is its trial component '<job>-aws-training-job' in the trial it names:
+// the job's MLflow run, exposed under that name (no second copy), its source the job.
+const trainingJob = `${prelude}
+import time
+s3 = client('s3')
+s3.create_bucket(Bucket='expjob')
+s3.put_object(Bucket='expjob', Key='train/data.csv', Body=b'1,0.5\\n')
+sm.create_experiment(ExperimentName='jobexp')
+sm.create_trial(TrialName='jobexp-trial', ExperimentName='jobexp')
+script = 'print("loss=0.5"); print("loss=0.25"); open("/opt/ml/model/m.txt","w").write("m")'
+job = sm.create_training_job(TrainingJobName='exp-job', RoleArn='arn:aws:iam::000000000000:role/LoamTests',
+    AlgorithmSpecification={'TrainingImage': 'sagemaker-scikit-learn:1.2-1-cpu-py3', 'TrainingInputMode': 'File', 'ContainerEntrypoint': ['python3', '-c', script],
+        'MetricDefinitions': [{'Name': 'loss', 'Regex': 'loss=([0-9.]+)'}]},
+    HyperParameters={'alpha': '0.5'},
+    InputDataConfig=[{'ChannelName': 'train', 'DataSource': {'S3DataSource': {'S3DataType': 'S3Prefix', 'S3Uri': 's3://expjob/train/'}}}],
+    OutputDataConfig={'S3OutputPath': 's3://expjob/out'}, ResourceConfig={'InstanceType': 'ml.m5.large', 'InstanceCount': 1, 'VolumeSizeInGB': 5},
+    StoppingCondition={'MaxRuntimeInSeconds': 120},
+    ExperimentConfig={'ExperimentName': 'jobexp', 'TrialName': 'jobexp-trial', 'TrialComponentDisplayName': 'Fit'})['TrainingJobArn']
+sm.get_waiter('training_job_completed_or_stopped').wait(TrainingJobName='exp-job', WaiterConfig={'Delay': 1, 'MaxAttempts': 120})
+name = 'exp-job-aws-training-job'
+deadline = time.time() + 30
+while True:
+    d = sm.describe_trial_component(TrialComponentName=name) if name in [x['TrialComponentName'] for x in sm.list_trial_components(TrialName='jobexp-trial')['TrialComponentSummaries']] else None
+    if d and d['Status']['PrimaryStatus'] == 'Completed' and d['Metrics'] or time.time() > deadline: break
+    time.sleep(0.5)
+check('DescribeTrialComponent')
+out['component'] = d and [d['DisplayName'], d['Source'] == {'SourceArn': job, 'SourceType': 'SageMakerTrainingJob'}, d['Status']['PrimaryStatus'], d['Parameters'].get('alpha'),
+    [[m['MetricName'], m['Min'], m['Max'], m['Last'], m['Count'], m['SourceArn'] == job] for m in d['Metrics']]]
+out['by_source'] = [x['TrialComponentName'] for x in sm.list_trial_components(SourceArn=job)['TrialComponentSummaries']]
+check('ListTrialComponents')
+out['in_experiment'] = [x['TrialComponentName'] for x in sm.list_trial_components(ExperimentName='jobexp')['TrialComponentSummaries']]
+out['trials'] = [x['TrialName'] for x in sm.list_trials(TrialComponentName=name)['TrialSummaries']]
+out['refused'] = [error_code(sm.delete_trial_component, TrialComponentName=name), error_code(sm.create_trial_component, TrialComponentName=name)]
+sm.disassociate_trial_component(TrialComponentName=name, TrialName='jobexp-trial')
+sm.delete_trial_component(TrialComponentName=name)
+sm.delete_trial(TrialName='jobexp-trial')
+sm.delete_experiment(ExperimentName='jobexp')
+out['gone'] = [error_code(sm.describe_trial_component, TrialComponentName=name), error_code(sm.describe_experiment, ExperimentName='jobexp'), sm.describe_training_job(TrainingJobName='exp-job')['TrainingJobStatus']]
+print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
+`;
+
 describe('boto3: SageMaker Experiments API', () => {
   it('creates, describes, updates, lists and deletes experiments with botocore\'s shapes, refusing bad ones', async () => {
     const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, experiments, { checker: dirname(fileURLToPath(import.meta.url)) });
@@ -205,6 +246,19 @@ describe('boto3: SageMaker Experiments API', () => {
     expect(o['after_disassociate']).toEqual([]);
     expect(o['deleted_trials']).toEqual([true, true]);
     expect(o['gone']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound']);
+    expect(r.unchecked).toEqual([]);
+    expect(r.violations).toEqual([]);
+  }, 240_000);
+  it("shows a training job with ExperimentConfig as the trial's component '<job>-aws-training-job': its run, hyperparameters and metrics", async () => {
+    const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, trainingJob, { checker: dirname(fileURLToPath(import.meta.url)) });
+    const o = r.out;
+    expect(o['component']).toEqual(['Fit', true, 'Completed', { StringValue: '0.5' }, [['loss', 0.25, 0.5, 0.25, 2, true]]]);
+    expect(o['by_source']).toEqual(['exp-job-aws-training-job']);
+    expect(o['in_experiment']).toEqual(['exp-job-aws-training-job']);
+    expect(o['trials']).toEqual(['jobexp-trial']);
+    // In a trial, it cannot be deleted; its name is taken.
+    expect(o['refused']).toEqual(['ValidationException', 'ResourceInUse']);
+    expect(o['gone']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'Completed']);
     expect(r.unchecked).toEqual([]);
     expect(r.violations).toEqual([]);
   }, 240_000);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOB_ARN_TAG, TrainingJobRuns } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { scopedUsers } from '../../security/scoped-users.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
@@ -55,6 +56,25 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     // Deleting the run through MLflow deletes the component for SageMaker's API.
     await mlflow('POST', 'runs/delete', { run_id: runId });
     expect((await call('GET', `${p}/trial-components/tc-metrics`)).status).toBe(404);
+  });
+
+  it("exposes a training job's run recorded before as its trial component, without a second run", async () => {
+    const { tracking, partition } = loam.platform;
+    const jobArn = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:training-job/old-job`;
+    const exp = await tracking.createExperiment({ name: 'old-exp' });
+    // The run an earlier Loam recorded for the job (no trial component then).
+    const old = await tracking.createRun({ experimentId: exp, runName: 'old-job', tags: [{ key: JOB_ARN_TAG, value: jobArn }] }, { userName: 'admin', userId: 'admin', arn: '', via: 'system' });
+    const runs = new TrainingJobRuns(tracking, partition);
+    const job = { jobName: 'old-job', jobArn, experimentName: 'old-exp', trialName: 'old-trial', hyperparameters: { a: '1' }, status: 'Completed', startTime: 1000, endTime: 2000, userName: 'admin' };
+    expect((await runs.recordTrainingJobRun(job)).runId).toBe(old.info.runId);
+    await runs.recordTrainingJobRun(job);
+    const c = await call('GET', `${p}/trial-components/old-job-aws-training-job`);
+    expect(c.body).toMatchObject({ TrialComponentName: 'old-job-aws-training-job', Source: { SourceArn: jobArn, SourceType: 'SageMakerTrainingJob' }, Status: { PrimaryStatus: 'Completed' }, Parameters: { a: { StringValue: '1' } } });
+    expect((await loam.platform.tracking.store.trialComponentOfRun(old.info.runId))?.name).toBe('old-job-aws-training-job');
+    expect((await tracking.searchRuns({ experimentIds: [exp], viewType: 'ALL' })).runs).toHaveLength(1);
+    // ExperimentConfig's trial, made in the run's experiment since it did not exist.
+    expect((await call('GET', `${p}/trials/old-trial`)).body).toMatchObject({ ExperimentName: 'old-exp' });
+    expect((await call('GET', `${p}/trial-components?TrialName=old-trial`)).body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName)).toEqual(['old-job-aws-training-job']);
   });
 
   it('lists only the experiments and trial components the caller may describe', async () => {
