@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeNextAttempt, nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { collect, createLoamClient, LoamApiError, LoamWaiterTimeoutError, paginate, waitForTrainingJob, type LoamClient } from '@loam/sdk';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { readCredentialsProfile } from '@loam/cli';
@@ -31,7 +32,17 @@ describe('loam upload and the SDK helpers, against a real server', () => {
     await removeDataDir(dataDir);
   });
 
-  it('loam upload creates the dataset and imports a local file as version 1, then 2; --json prints the version', async () => {
+  /**
+   * Dataset 'rows' as it was before a test of the chain below (no dataset, or versions 1 and 2), for CI's retry of
+   * that test: the failed attempt's versions would shift every version number the retry expects.
+   */
+  const remakeRows = (versions: number) => async () => {
+    await client.DeleteDataset({ DatasetName: 'rows' }).catch(() => undefined);
+    for (let v = 0; v < versions; v++) expect((await loamCli('upload', 'rows', join(dataDir, 'rows.csv'), '--no-header')).code).toBe(0);
+  };
+
+  it('loam upload creates the dataset and imports a local file as version 1, then 2; --json prints the version', async (context) => {
+    beforeNextAttempt(context, remakeRows(0));
     const first = await loamCli('upload', 'rows', join(dataDir, 'rows.csv'), '--no-header');
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('created dataset rows\n');
@@ -54,7 +65,8 @@ describe('loam upload and the SDK helpers, against a real server', () => {
     expect((await client.ListDatasets({})).DatasetSummaries.map((d) => d.DatasetName)).toEqual(['rows']);
   });
 
-  it('SDK: uploadDatasetVersion returns the typed version; its errors are LoamApiError with the server code', async () => {
+  it('SDK: uploadDatasetVersion returns the typed version; its errors are LoamApiError with the server code', async (context) => {
+    beforeNextAttempt(context, remakeRows(2));
     const v = await client.uploadDatasetVersion({ DatasetName: 'rows', Body: 'a,b\n1,2\n', FileName: 'two.csv' });
     expect(v).toMatchObject({ DatasetName: 'rows', Version: 3, RowCount: 1, Format: 'csv' });
     const err = await client.uploadDatasetVersion({ DatasetName: 'absent', Body: 'a\n1\n' }).catch((e: unknown) => e);
@@ -69,23 +81,25 @@ describe('loam upload and the SDK helpers, against a real server', () => {
     expect((await collect(client.ListDatasetVersions, { DatasetName: 'rows', MaxResults: 2 }, (p) => p.Versions)).map((x) => x.Version)).toEqual([3, 2, 1]);
   });
 
-  it('SDK: waitForTrainingJob returns the final description (progress through onPoll), or throws LoamWaiterTimeoutError', async () => {
+  it('SDK: waitForTrainingJob returns the final description (progress through onPoll), or throws LoamWaiterTimeoutError', async ({ task }) => {
+    // CI's retry shares the server: it names its job anew (the failed attempt's name is taken).
+    const job = nameForAttempt(task, 'sdk-wait');
     const source = (await client.DescribeDatasetVersion({ DatasetName: 'rows', Version: 1 })).SourceUri;
     await client.CreateTrainingJob({
-      TrainingJobName: 'sdk-wait', RoleArn: 'arn:aws:iam::000000000000:role/Loam',
+      TrainingJobName: job, RoleArn: 'arn:aws:iam::000000000000:role/Loam',
       AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
       HyperParameters: { objective: 'binary:logistic', num_round: '3' },
       InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: source } } }],
       OutputDataConfig: { S3OutputPath: 's3://sdk-wait/out' },
       ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 }, StoppingCondition: { MaxRuntimeInSeconds: 600 },
     });
-    const timedOut = await waitForTrainingJob(client, 'sdk-wait', { timeoutMs: 0 }).catch((e: unknown) => e);
+    const timedOut = await waitForTrainingJob(client, job, { timeoutMs: 0 }).catch((e: unknown) => e);
     expect(timedOut).toBeInstanceOf(LoamWaiterTimeoutError);
     expect(timedOut).toMatchObject({ code: 'WaiterTimeout', lastStatus: 'InProgress' });
     const seen: string[] = [];
-    const done = await waitForTrainingJob(client, 'sdk-wait', { intervalMs: 200, onPoll: (d) => seen.push(d.TrainingJobStatus) });
+    const done = await waitForTrainingJob(client, job, { intervalMs: 200, onPoll: (d) => seen.push(d.TrainingJobStatus) });
     expect(done.TrainingJobStatus, done.FailureReason).toBe('Completed');
-    expect(done.ModelArtifacts?.S3ModelArtifacts).toBe('s3://sdk-wait/out/sdk-wait/output/model.tar.gz');
+    expect(done.ModelArtifacts?.S3ModelArtifacts).toBe(`s3://sdk-wait/out/${job}/output/model.tar.gz`);
     expect(seen.at(-1)).toBe('Completed');
   });
 });

@@ -1,12 +1,17 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { removeDataDir, runLoam, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
-const dataDir = tempDataDir('loam-cli-train-');
+// Each attempt (CI retries a failed test once) gets a data directory of its own: a retry must not meet what a
+// failed attempt left there (the names it created, its jobs).
+let dataDir = '';
+beforeEach(() => {
+  dataDir = tempDataDir('loam-cli-train-');
+});
 let loam: LoamProcess | undefined;
 
-afterAll(async () => {
+afterEach(async () => {
   if (loam) {
     loam.child.kill('SIGTERM');
     await waitForExit(loam.child, 15_000).catch(() => loam?.child.kill('SIGKILL'));

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { isAlive, processesWithMarker } from '@loam/adapters/executors/local/proc';
 import { removeDataDir, restCall, startLoamProcess, stopLoamProcess, tempDataDir, type LoamProcess } from '../loam-process.test-support.js';
@@ -12,9 +12,14 @@ import { removeDataDir, restCall, startLoamProcess, stopLoamProcess, tempDataDir
 // adopts it; without the harness ending it, it wrote on into the removed directory (a clean-clone CI
 // failed with ENOTEMPTY) and ran on after the test.
 const fixtures = fileURLToPath(new URL('../../../runtime/fixtures/', import.meta.url));
-const dataDir = tempDataDir('loam-harness-stop-');
+// Each attempt (CI retries a failed test once) gets a data directory of its own: a retry must not meet what a
+// failed attempt left there (the names it created, its jobs).
+let dataDir = '';
+beforeEach(() => {
+  dataDir = tempDataDir('loam-harness-stop-');
+});
 let loam: LoamProcess | undefined;
-afterAll(async () => {
+afterEach(async () => {
   await stopLoamProcess(loam);
   await removeDataDir(dataDir);
 });

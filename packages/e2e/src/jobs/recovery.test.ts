@@ -2,18 +2,23 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { removeDataDir, restCall, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 
 const fixtures = fileURLToPath(new URL('../../../runtime/fixtures/', import.meta.url));
-const dataDir = tempDataDir('loam-recovery-');
+// Each attempt (CI retries a failed test once) gets a data directory of its own: a retry must not meet what a
+// failed attempt left there (the names it created, its jobs).
+let dataDir = '';
+beforeEach(() => {
+  dataDir = tempDataDir('loam-recovery-');
+});
 const env = { LOAM_EXECUTOR__MAXCONCURRENTJOBS: '8' };
 let loam: LoamProcess | undefined;
 let token = '';
 const api = (method: string, path: string, body?: unknown): Promise<any> => restCall(loam!.url, token, method, path, body);
 
-afterAll(async () => {
+afterEach(async () => {
   if (loam && loam.child.exitCode === null) {
     loam.child.kill('SIGTERM');
     await waitForExit(loam.child, 15_000).catch(() => loam?.child.kill('SIGKILL'));

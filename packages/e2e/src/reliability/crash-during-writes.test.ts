@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLoamClient } from '@loam/sdk';
 import { readCredentialsProfile } from '@loam/cli';
 import { startLoamProcess, tempDataDir, waitForExit } from '../loam-process.test-support.js';
@@ -9,8 +9,13 @@ import { startLoamProcess, tempDataDir, waitForExit } from '../loam-process.test
 // Acceptance (issue 2): kill -9 the server during 1,000 concurrent metadata writes, restart, then
 // PRAGMA integrity_check is ok and every acknowledged write is present.
 describe('kill -9 of the server during 1,000 concurrent writes', () => {
-  const dataDir = tempDataDir('loam-crash-');
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  // Each attempt (CI retries a failed test once) gets a data directory of its own: a retry must not meet what a
+  // failed attempt left there (the names it created, its jobs).
+  let dataDir = '';
+  beforeEach(() => {
+    dataDir = tempDataDir('loam-crash-');
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('loses no acknowledged write and leaves an intact database', async () => {
     const loam = await startLoamProcess(dataDir);
