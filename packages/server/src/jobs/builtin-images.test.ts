@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { readCsv } from '@loam/ml/data/index';
 import { trainGbdt } from '@loam/ml/gbdt/index';
 import { trainKMeans } from '@loam/ml/kmeans/index';
@@ -17,7 +18,7 @@ const weightOf = (i: number) => 0.25 + (i % 7) * 0.5;
 const withWeights = (csv: string) => csv.split('\n').filter(Boolean).map((l, i) => { const [y, ...x] = l.split(','); return [y, weightOf(i), ...x].join(','); }).join('\n') + '\n';
 const unlabeled = train.split('\n').filter(Boolean).map((l) => l.split(',').slice(1).join(',')).join('\n') + '\n';
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
   await a.ensureBucket('data');
@@ -29,10 +30,17 @@ beforeAll(async () => {
   await a.put({ bucket: 'data', key: 'b/wtrain/train.csv' }, Buffer.from(withWeights(train)));
   await a.put({ bucket: 'data', key: 'b/wvalidation/validation.csv' }, Buffer.from(withWeights(validation)));
   await loam.platform.jobs.scheduler.start();
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 const channel = (name: string, key: string) => ({ ChannelName: name, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/b/${key}/` } } });
 
