@@ -16,13 +16,13 @@ const MiB = 1024 * 1024;
 // their path. Run here as pid 1 of a new pid namespace, as a container runs it (root only).
 const cannot = process.platform !== 'linux' ? 'pid namespaces need Linux'
   : process.getuid?.() !== 0 ? 'a new pid namespace needs root (the test runs as a normal user)'
-    : spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status !== 0 ? 'unshare --pid --fork --mount-proc does not work here' : undefined;
+    : spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'true']).status !== 0 ? 'unshare --pid --fork --kill-child --mount-proc does not work here' : undefined;
 
 interface Pid1Loam { readonly unshare: ChildProcess; readonly url: string; readonly credentialsFile: string }
 
 /** `loam up` as pid 1 of a new pid namespace; resolves with its startup record. */
 function startAsPid1(dataDir: string): Promise<Pid1Loam> {
-  const unshare = spawn('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, loamBin, 'up', '--port', '0', '--data-dir', dataDir, '--json'], {
+  const unshare = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, loamBin, 'up', '--port', '0', '--data-dir', dataDir, '--json'], {
     env: { ...process.env, LOAM_LOG__LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -65,8 +65,9 @@ describe.skipIf(cannot !== undefined)('a restart under the same pid (a container
   let loam: Pid1Loam | undefined;
   afterEach(async () => {
     if (loam && loam.unshare.exitCode === null && loam.unshare.signalCode === null) {
-      loam.unshare.kill('SIGTERM');
-      await waitForExit(loam.unshare, 15_000).catch(() => undefined);
+      // unshare passes no signal on: the server (pid 1 inside) is stopped itself, and unshare exits with it.
+      for (const pid of childPids(loam.unshare.pid!)) process.kill(pid, 'SIGTERM');
+      await waitForExit(loam.unshare, 15_000).catch(() => loam?.unshare.kill('SIGKILL')); // --kill-child ends the server
     }
     loam = undefined;
   });
