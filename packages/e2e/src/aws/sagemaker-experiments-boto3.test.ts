@@ -53,6 +53,10 @@ out['refused'] = [
     error_code(sm.create_experiment, ExperimentName='tagged', Tags=[{'Key': 'mlflow.note.content', 'Value': 'x'}]),
     error_code(sm.delete_experiment, ExperimentName='Default'),
 ]
+try:
+    sm.create_experiment(ExperimentName='other')
+except Exception as e:
+    out['recreate'] = [e.response['Error']['Code'], 'was deleted' in e.response['Error']['Message']]
 print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
 `;
 
@@ -205,6 +209,8 @@ describe('boto3: SageMaker Experiments API', () => {
     expect(o['deleted']).toBe(true);
     // Deleted; deleted twice; unknown; a taken name; a name outside SageMaker's pattern; a reserved tag key; Default.
     expect(o['refused']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceInUse', 'ValidationException', 'ValidationException', 'ValidationException']);
+    // A deleted experiment keeps its name until MLflow renames or purges it: the refusal says so.
+    expect(o['recreate']).toEqual(['ResourceInUse', true]);
     expect(r.unchecked).toEqual([]);
     expect(r.violations).toEqual([]);
   }, 240_000);

@@ -1,7 +1,7 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import { isAllowed, type ActionAuthorizer } from '../../kernel/authorizer.js';
 import type { RequestContext } from '../../kernel/context.js';
-import { NotFoundError, ValidationError } from '../../kernel/errors.js';
+import { NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
 import { resourceArn, type Partition } from '../../kernel/names.js';
 import type { ExperimentRecord, KeyValue } from '../../ports/experiment-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
@@ -50,6 +50,10 @@ export class SageMakerExperimentsService {
     if (tags.some((t) => t.key === DESCRIPTION_TAG || t.key === DISPLAY_NAME_TAG)) throw new ValidationError(`Tags may not use the keys '${DESCRIPTION_TAG}' and '${DISPLAY_NAME_TAG}', which hold Description and DisplayName.`, [{ path: '/Tags', message: 'reserved key' }]);
     if (i.DisplayName !== undefined) tags.push({ key: DISPLAY_NAME_TAG, value: i.DisplayName });
     if (i.Description !== undefined) tags.push({ key: DESCRIPTION_TAG, value: i.Description });
+    const held = await this.t.store.getExperimentByName(i.ExperimentName);
+    if (held?.lifecycleStage === 'deleted') {
+      throw new ResourceInUseError(`Experiment '${i.ExperimentName}' was deleted and still holds its name: restore it through MLflow (experiment id ${held.experimentId}) or choose another name.`);
+    }
     await this.t.createExperiment({ name: i.ExperimentName, tags });
     return { ExperimentArn: this.experimentArn(i.ExperimentName) };
   }
