@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readCredentialsProfile } from '@loam/cli';
 import { restCall, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
@@ -16,8 +16,13 @@ const token = (loam: LoamProcess) => readCredentialsProfile(loam.info.credential
 const files = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
 describe('kill -9 of the server during a dataset import', () => {
-  const dataDir = tempDataDir('loam-ds-crash-');
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  // Each attempt (CI retries a failed test once) gets a data directory of its own: a retry must not meet what a
+  // failed attempt left there (the names it created, its jobs).
+  let dataDir = '';
+  beforeEach(() => {
+    dataDir = tempDataDir('loam-ds-crash-');
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('records no version, and the restarted server removes the snapshot being written and imports again', async () => {
     const work = join(dataDir, 'datasets-work');

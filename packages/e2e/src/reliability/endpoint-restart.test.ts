@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { storeGbdtModel, xgboostImage } from '@loam/server/endpoints/endpoints.test-support';
 import { childPids, pidAlive, restCall, startLoamProcess, tempDataDir, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
@@ -8,11 +8,16 @@ import { childPids, pidAlive, restCall, startLoamProcess, tempDataDir, waitForEx
 // kill -9 of the server with an endpoint mid blue/green update and another scaled by
 // UpdateEndpointWeightsAndCapacities: after the restart the update is carried out (not silently dropped),
 // the scaled endpoint keeps its instance count and weight, and no model server of the killed run is left.
-const dataDir = tempDataDir('loam-endpoint-restart-');
+// Each attempt (CI retries a failed test once) gets a data directory of its own: a retry must not meet what a
+// failed attempt left there (the names it created, its jobs).
+let dataDir = '';
+beforeEach(() => {
+  dataDir = tempDataDir('loam-endpoint-restart-');
+});
 let loam: LoamProcess | undefined;
 let token = '';
 
-afterAll(async () => {
+afterEach(async () => {
   if (loam && loam.child.exitCode === null) {
     loam.child.kill('SIGTERM');
     await waitForExit(loam.child, 15_000).catch(() => loam?.child.kill('SIGKILL'));

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -35,8 +35,13 @@ function staged(dataDir: string): string[] {
 }
 
 describe('kill -9 of the server during a multipart upload', () => {
-  const dataDir = tempDataDir('loam-mpu-crash-');
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  // Each attempt (CI retries a failed test once) gets a data directory of its own: a retry must not meet what a
+  // failed attempt left there (the names it created, its jobs).
+  let dataDir = '';
+  beforeEach(() => {
+    dataDir = tempDataDir('loam-mpu-crash-');
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('keeps every acknowledged part, leaves no temp file after restart, and completes whole', async () => {
     const loam = await startLoamProcess(dataDir);

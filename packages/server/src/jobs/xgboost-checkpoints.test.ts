@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { binaryCsv, call, extractModel, trainingRequest, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -12,7 +13,7 @@ let loam: TestLoam;
 const hp = { num_round: '12', objective: 'binary:logistic', eval_metric: 'auc', max_depth: '3', subsample: '0.8', colsample_bynode: '0.75', seed: '5' };
 const channels = ['train', 'validation'].map((c) => ({ ChannelName: c, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/ck/${c}/` } } }));
 
-beforeAll(async () => {
+async function openServer(): Promise<void> {
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
   await a.ensureBucket('data');
@@ -23,10 +24,17 @@ beforeAll(async () => {
   await a.put({ bucket: 'data', key: 'ck/validation/validation.csv' }, Buffer.from(binaryCsv(120, 12)));
   await a.put({ bucket: 'data', key: 'ck/big/train.csv' }, Buffer.from(binaryCsv(20_000, 13)));
   await loam.platform.jobs.scheduler.start();
-});
-afterAll(async () => {
+}
+beforeAll(openServer);
+async function closeServer(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await closeServer();
+  await openServer();
+}, 60_000);
+afterAll(closeServer);
 
 function start(name: string, hyperParameters: Record<string, string>, checkpointUri?: string, data = channels) {
   return call(loam, 'POST', '/api/v1/training-jobs', trainingRequest(name, {
