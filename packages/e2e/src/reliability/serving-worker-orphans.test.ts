@@ -1,15 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertBuilt, childPids, loamBin, pidAlive, tempDataDir, waitForExit } from '../loam-process.test-support.js';
 
 // kill -9 of the server while its serving workers (ADR 0015) are still loading: a worker whose main
 // server died before it listened for the disconnect never heard it, and served nobody for ever after.
-const dataDir = tempDataDir('loam-worker-orphans-');
+// Each attempt (CI retries a failed test once) gets a data directory of its own: a retry must not meet what a
+// failed attempt left there (the names it created, its jobs).
+let dataDir = '';
+beforeEach(() => {
+  dataDir = tempDataDir('loam-worker-orphans-');
+});
 const seen = new Set<number>();
 
-afterAll(() => {
+afterEach(() => {
   for (const pid of seen) {
     try {
       process.kill(pid, 'SIGKILL');
