@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 // GET /metrics names every endpoint and its traffic: a caller sees only the endpoints it may describe,
@@ -23,13 +24,22 @@ async function scrape(token: string | undefined): Promise<{ status: number; body
   return { status: res.statusCode, body: res.body };
 }
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   // Traffic as the router records it, on two endpoints.
   loam.platform.endpoints.metrics.variant('Public-Ep', 'AllTraffic').record(200, 1000, 100);
   loam.platform.endpoints.metrics.variant('secret-ep', 'AllTraffic').record(200, 1000, 100);
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('GET /metrics', () => {
   it('is 401 without a valid bearer token', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { binaryCsv, call, requireDebianPython, role, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -76,7 +77,7 @@ function request(name: string, over: Record<string, unknown> = {}): Record<strin
   };
 }
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   requireDebianPython();
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
@@ -85,10 +86,17 @@ beforeAll(async () => {
   await a.put({ bucket: 'data', key: 'dbg/train/part-0.csv' }, Buffer.from(binaryCsv(20, 3)));
   await a.put({ bucket: 'data', key: 'dbg/sourcedir.tar.gz' }, sourceTarGz());
   await loam.platform.jobs.scheduler.start();
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('SageMaker Debugger and TensorBoard members of CreateTrainingJob', () => {
   it('writes the hook and TensorBoard configs for the image, uploads their LocalPaths under <S3OutputPath>/<job>/, and describes every member', async () => {

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, fixtures, role, waitForProcessingJob } from './jobs.test-support.js';
 
 let loam: TestLoam;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
   await a.ensureBucket('data');
@@ -14,10 +15,17 @@ beforeAll(async () => {
   await a.put({ bucket: 'data', key: 'raw/b.csv' }, Buffer.from('4,d\n5,e\n'));
   await a.put({ bucket: 'data', key: 'code/preprocess.py' }, readFileSync(join(fixtures, 'scripts/preprocess.py')));
   await loam.platform.jobs.scheduler.start();
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 async function read(bucket: string, key: string): Promise<string> {
   const o = await loam.platform.artifacts.get({ bucket, key });

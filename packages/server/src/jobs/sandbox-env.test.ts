@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { binaryCsv, call, trainingRequest, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -14,7 +15,7 @@ const asRoot = process.getuid?.() === 0;
 let loam: TestLoam;
 let decoys: string;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   decoys = mkdtempSync(join(tmpdir(), 'loam-sandbox-env-'));
   chmodSync(decoys, 0o755);
   for (const tool of ['mount', 'mkdir', 'sleep', 'ip', 'env', 'setpriv']) {
@@ -26,11 +27,18 @@ beforeAll(async () => {
   // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
   await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.artifacts.put({ bucket: 'data', key: 'train/a.csv' }, Buffer.from(binaryCsv(200)));
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
   rmSync(decoys, { recursive: true, force: true });
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe.runIf(asRoot)("the user's environment and the sandbox's root part", () => {
   it('a training job whose Environment sets PATH (and EnableNetworkIsolation, so ip runs too) trains as usual, and no decoy runs as root', async () => {

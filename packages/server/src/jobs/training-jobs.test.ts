@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { text } from 'node:stream/consumers';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
@@ -6,7 +6,8 @@ import { binaryCsv, call, trainingRequest, waitForTrainingJob } from './jobs.tes
 
 let loam: TestLoam;
 
-beforeAll(async () => {
+// One test: a server of its own per attempt (CI retries a failed test once, and its names would be taken).
+beforeEach(async () => {
   loam = await openTestLoam();
   await loam.platform.artifacts.ensureBucket('data');
   // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
@@ -14,7 +15,7 @@ beforeAll(async () => {
   await loam.platform.artifacts.put({ bucket: 'data', key: 'train/part-0.csv' }, Buffer.from(binaryCsv(400)));
   await loam.platform.jobs.scheduler.start();
 });
-afterAll(async () => {
+afterEach(async () => {
   await loam?.close();
 });
 

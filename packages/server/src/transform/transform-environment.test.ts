@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, storeGbdtModel, xgboostImage } from '../endpoints/endpoints.test-support.js';
 
@@ -37,7 +38,7 @@ const job = (name: string, model: string, over: Record<string, unknown> = {}) =>
   ...over,
 });
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   await loam.platform.jobs.scheduler.start();
   // The administrator's models: a built-in one, and one that runs its own code (script mode).
@@ -55,8 +56,17 @@ beforeAll(async () => {
   // Her input: a row, and a script that prints every file of the model directory it is loaded next to.
   await put('s3://mine/in/a.csv', '0.5,0.5,0.5,0.5\n');
   await put('s3://mine/in/probe.js', "for (const f of require('fs').readdirSync('/opt/ml/model')) process.stderr.write('PROBE ' + f + '\\n');\n");
+}
+beforeAll(start, 60_000);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
 }, 60_000);
-afterAll(async () => loam?.close());
+afterAll(stop);
 
 describe("a transform job's Environment and the model it uses", () => {
   it("reaches a built-in model's server only as settings: NODE_OPTIONS loads nothing next to the model", async () => {

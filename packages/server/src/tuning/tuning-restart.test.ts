@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { silentLogger, systemClock } from '@loam/core';
 import { TuningOrchestrator } from '@loam/core/tuning/index';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
@@ -12,7 +13,7 @@ import { mlTuningEngine } from './ml-tuning-engine.js';
 // trials that never ran as failed (and failing the tuning job when none is left to run).
 const csv = readFileSync(fileURLToPath(new URL('../../../../datasets/tabular/breast_cancer.csv', import.meta.url)), 'utf8').trim().split('\n').slice(1);
 let loam: TestLoam;
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   await loam.platform.artifacts.ensureBucket('data');
   // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
@@ -20,10 +21,17 @@ beforeAll(async () => {
   await loam.platform.artifacts.put({ bucket: 'data', key: 'bc/train/train.csv' }, Buffer.from(`${csv.slice(0, 400).join('\n')}\n`));
   await loam.platform.artifacts.put({ bucket: 'data', key: 'bc/validation/validation.csv' }, Buffer.from(`${csv.slice(400).join('\n')}\n`));
   await loam.platform.jobs.scheduler.start();
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 const channel = (name: string) => ({ ChannelName: name, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/bc/${name}/` } } });
 
