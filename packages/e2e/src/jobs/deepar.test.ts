@@ -7,6 +7,7 @@ import {
   DescribeTransformJobCommand, SageMakerClient, waitUntilEndpointInService, waitUntilTrainingJobCompletedOrStopped, waitUntilTransformJobCompletedOrStopped,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
 import { awsClients } from '../aws/aws-clients.test-support.js';
 import { repoRoot } from '../loam-process.test-support.js';
@@ -28,13 +29,19 @@ let sm: SageMakerClient;
 let runtime: SageMakerRuntimeClient;
 let s3: S3Client;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await startAwsLoam();
   ({ sm, s3, runtime } = awsClients(loam));
   await s3.send(new CreateBucketCommand({ Bucket: 'deepar' }));
   await s3.send(new PutObjectCommand({ Bucket: 'deepar', Key: 'train/train.json', Body: jsonl(train) }));
   await s3.send(new PutObjectCommand({ Bucket: 'deepar', Key: 'test/test.json', Body: jsonl(series) }));
   await s3.send(new PutObjectCommand({ Bucket: 'deepar', Key: 'batch/in.json', Body: jsonl(train) }));
+}
+beforeAll(start, 120_000);
+// CI's retry runs on a new server: the failed attempt's job, model and endpoint names are taken on this one.
+beforeRetry(async () => {
+  await loam.stop();
+  await start();
 }, 120_000);
 
 afterAll(async () => {

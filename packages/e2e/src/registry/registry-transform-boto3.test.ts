@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createMatrix } from '@loam/ml/data/index';
 import { trainGbdt, type GbdtModel } from '@loam/ml/gbdt/index';
-import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
+import { boto3, useAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
 import { runLoam } from '../loam-process.test-support.js';
 
 /**
@@ -15,9 +15,8 @@ let loam: AwsLoam;
 let model: GbdtModel;
 const rows: number[][] = [];
 
+useAwsLoam((started) => (loam = started));
 beforeAll(async () => {
-  requireDebianAwsTools();
-  loam = await startAwsLoam();
   let s = 3;
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const n = 300;
@@ -31,7 +30,6 @@ beforeAll(async () => {
   }
   model = await trainGbdt({ x, y }, { num_round: 5, max_depth: 3, objective: 'binary:logistic' });
 }, 90_000);
-afterAll(async () => loam?.stop());
 
 describe('boto3: registry, lineage and batch transform', () => {
   it('registers, approves and deploys a version; lineage and a transform job follow', async () => {
