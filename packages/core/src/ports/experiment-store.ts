@@ -199,7 +199,6 @@ export interface TrialRecord {
   readonly sourceArn?: string;
   readonly sourceType?: string;
   readonly metadata?: Readonly<Record<string, string>>;
-  readonly tags: readonly KeyValue[];
   /** Epoch ms. */
   readonly creationTime: number;
   readonly lastModifiedTime: number;

@@ -32,6 +32,9 @@ d = sm.describe_experiment(ExperimentName='churn')
 check('DescribeExperiment')
 out['described'] = [d['ExperimentName'], d['ExperimentArn'] == arn, d['DisplayName'], d['Description'], d['CreationTime'] <= d['LastModifiedTime']]
 out['arn'] = arn.split(':', 5)[5]
+out['tags'] = sm.list_tags(ResourceArn=arn)['Tags']
+sm.add_tags(ResourceArn=arn, Tags=[{'Key': 'stage', 'Value': 'dev'}])
+out['tags_added'] = sorted(t['Key'] for t in sm.list_tags(ResourceArn=arn)['Tags'])
 sm.update_experiment(ExperimentName='churn', DisplayName='Churn-v2', Description='Changed')
 check('UpdateExperiment')
 d = sm.describe_experiment(ExperimentName='churn')
@@ -50,7 +53,6 @@ out['refused'] = [
     error_code(sm.update_experiment, ExperimentName='nope', DisplayName='x'),
     error_code(sm.create_experiment, ExperimentName='churn'),
     error_code(sm.create_experiment, ExperimentName='bad_name'),
-    error_code(sm.create_experiment, ExperimentName='tagged', Tags=[{'Key': 'mlflow.note.content', 'Value': 'x'}]),
     error_code(sm.delete_experiment, ExperimentName='Default'),
 ]
 try:
@@ -63,9 +65,10 @@ print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
 const components = `${prelude}
 start = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
 arn = sm.create_trial_component(TrialComponentName='train-1', DisplayName='Training', Status={'PrimaryStatus': 'InProgress'}, StartTime=start,
-    Parameters={'lr': {'NumberValue': 0.1}, 'optimizer': {'StringValue': 'adam'}}, MetadataProperties={'CommitId': 'abc'})['TrialComponentArn']
+    Parameters={'lr': {'NumberValue': 0.1}, 'optimizer': {'StringValue': 'adam'}}, MetadataProperties={'CommitId': 'abc'}, Tags=[{'Key': 'owner', 'Value': 'ana'}])['TrialComponentArn']
 check('CreateTrialComponent')
 out['arn'] = arn.split(':', 5)[5]
+out['tags'] = sm.list_tags(ResourceArn=arn)['Tags']
 sm.update_trial_component(TrialComponentName='train-1', Parameters={'epochs': {'NumberValue': 3}, 'lr': {'NumberValue': 0.2}, 'note': {'StringValue': '42'}},
     ParametersToRemove=['optimizer'], InputArtifacts={'data': {'Value': 's3://b/d.csv', 'MediaType': 'text/csv'}}, OutputArtifacts={'model': {'Value': 's3://b/m.tar.gz'}},
     Status={'PrimaryStatus': 'Completed', 'Message': 'done'}, EndTime=start + datetime.timedelta(minutes=5))
@@ -115,7 +118,7 @@ sm.associate_trial_component(TrialComponentName='walk-run', TrialName='walk-othe
 sm.create_trial_component(TrialComponentName='loose')
 d = sm.describe_trial(TrialName='walk-trial')
 check('DescribeTrial')
-out['trial'] = [d['TrialName'], d['TrialArn'] == t, d['DisplayName'], d['ExperimentName'], d['MetadataProperties']]
+out['trial'] = [d['TrialName'], d['TrialArn'] == t, d['DisplayName'], d['ExperimentName'], d['MetadataProperties'], sm.list_tags(ResourceArn=t)['Tags']]
 out['trials_of_exp'] = [x['TrialName'] for x in sm.list_trials(ExperimentName='walk', SortBy='Name', SortOrder='Ascending')['TrialSummaries']]
 check('ListTrials')
 out['trials_of_run'] = [x['TrialName'] for x in sm.list_trials(TrialComponentName='walk-run', SortBy='Name')['TrialSummaries']]
@@ -150,7 +153,7 @@ sm.delete_trial_component(TrialComponentName='walk-run')
 out['deleted_trials'] = [sm.delete_trial(TrialName=n)['TrialArn'].endswith('/' + n) for n in ['walk-trial', 'walk-other']]
 check('DeleteTrial')
 sm.delete_experiment(ExperimentName='walk')
-out['gone'] = [error_code(sm.describe_trial, TrialName='walk-trial'), error_code(sm.describe_trial_component, TrialComponentName='walk-run'), error_code(sm.describe_experiment, ExperimentName='walk')]
+out['gone'] = [error_code(sm.describe_trial, TrialName='walk-trial'), error_code(sm.describe_trial_component, TrialComponentName='walk-run'), error_code(sm.describe_experiment, ExperimentName='walk'), error_code(sm.list_tags, ResourceArn=t)]
 print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
 `;
 
@@ -201,14 +204,17 @@ describe('boto3: SageMaker Experiments API', () => {
     const o = r.out;
     expect(o['described']).toEqual(['churn', true, 'Churn', 'Predicting churn', true]);
     expect(o['arn']).toBe('experiment/churn');
+    // Tags are the experiment's, as any resource's: ListTags and AddTags reach them.
+    expect(o['tags']).toEqual([{ Key: 'team', Value: 'ml' }]);
+    expect(o['tags_added']).toEqual(['stage', 'team']);
     expect(o['updated']).toEqual(['Churn-v2', 'Changed']);
     // MLflow's Default experiment is one of them.
     expect(o['listed']).toEqual([['Default', 'Default'], ['churn', 'Churn-v2'], ['other', 'other']]);
     expect(o['paged']).toEqual([['other'], ['churn']]);
     expect(o['after']).toEqual([]);
     expect(o['deleted']).toBe(true);
-    // Deleted; deleted twice; unknown; a taken name; a name outside SageMaker's pattern; a reserved tag key; Default.
-    expect(o['refused']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceInUse', 'ValidationException', 'ValidationException', 'ValidationException']);
+    // Deleted; deleted twice; unknown; a taken name; a name outside SageMaker's pattern; Default.
+    expect(o['refused']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceInUse', 'ValidationException', 'ValidationException']);
     // A deleted experiment keeps its name until MLflow renames or purges it: the refusal says so.
     expect(o['recreate']).toEqual(['ResourceInUse', true]);
     expect(r.unchecked).toEqual([]);
@@ -218,6 +224,7 @@ describe('boto3: SageMaker Experiments API', () => {
     const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, components, { checker: dirname(fileURLToPath(import.meta.url)) });
     const o = r.out;
     expect(o['arn']).toBe('experiment-trial-component/train-1');
+    expect(o['tags']).toEqual([{ Key: 'owner', Value: 'ana' }]);
     expect(o['described']).toEqual([
       'train-1', true, 'Training', { PrimaryStatus: 'Completed', Message: 'done' },
       { lr: { NumberValue: 0.2 }, epochs: { NumberValue: 3 }, note: { StringValue: '42' } },
@@ -237,7 +244,7 @@ describe('boto3: SageMaker Experiments API', () => {
     const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, trials, { checker: dirname(fileURLToPath(import.meta.url)) });
     const o = r.out;
     expect(o['associated']).toEqual([true, true]);
-    expect(o['trial']).toEqual(['walk-trial', true, 'Walk', 'walk', { Repository: 'git://r' }]);
+    expect(o['trial']).toEqual(['walk-trial', true, 'Walk', 'walk', { Repository: 'git://r' }, [{ Key: 'k', Value: 'v' }]]);
     expect(o['trials_of_exp']).toEqual(['walk-other', 'walk-trial']);
     // SortOrder defaults to Descending.
     expect(o['trials_of_run']).toEqual(['walk-trial', 'walk-other']);
@@ -251,7 +258,7 @@ describe('boto3: SageMaker Experiments API', () => {
     expect(o['refused']).toEqual(['ResourceInUse', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ValidationException']);
     expect(o['after_disassociate']).toEqual([]);
     expect(o['deleted_trials']).toEqual([true, true]);
-    expect(o['gone']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound']);
+    expect(o['gone']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound']);
     expect(r.unchecked).toEqual([]);
     expect(r.violations).toEqual([]);
   }, 240_000);

@@ -108,6 +108,12 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const checkDataPresence = dataPresenceCheck(artifacts);
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData, authorize: authorizeAction });
     const trackingAccess = new TrackingAccess(tracking, authorizeAction, partition);
+    // SageMaker's Experiments API on the same store; its resources take tags like every other.
+    const sagemakerExperiments = [new SageMakerExperimentsService(tracking, trackingAccess, authorizeAction, partition, store.tags), new TrialComponentsService(tracking, authorizeAction, partition, store.tags), new TrialsService(tracking, authorizeAction, partition, store.tags)] as const;
+    const smBase = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
+    tags.registerResolver(`${smBase}experiment/`, sagemakerExperiments[0].exists);
+    tags.registerResolver(`${smBase}experiment-trial-component/`, sagemakerExperiments[1].exists);
+    tags.registerResolver(`${smBase}experiment-trial/`, sagemakerExperiments[2].exists);
     // Lineage shows a run to whom runs/get would: allowed on the run and on its experiment.
     const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction, lineageReadCheck: (p, arn) => trackingAccess.runArnVisible(p, arn) });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, authorizeData });
@@ -142,7 +148,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       registry,
       transform,
       tuning,
-      services: [identity, tags, jobs.training, jobs.processing, logs, new ExperimentsService(tracking, trackingAccess), new SageMakerExperimentsService(tracking, trackingAccess, authorizeAction, partition), new TrialComponentsService(tracking, authorizeAction, partition), new TrialsService(tracking, authorizeAction, partition), ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service, search],
+      services: [identity, tags, jobs.training, jobs.processing, logs, new ExperimentsService(tracking, trackingAccess), ...sagemakerExperiments, ...datasets.services, ...endpoints.services, ...registry.services, ...transform.services, tuning.service, search],
       close: async () => {
         await tuning.close();
         await registry.close();

@@ -88,11 +88,11 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     const other = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
     const p = unique('p');
     const [t1, t2, t3] = [`${p}-b`, `${p}-a`, `${p}-c`];
-    await s.createTrial({ name: t1, experimentId: exp, displayName: 'B', tags: [{ key: 'team', value: 'ml' }], metadata: { Repository: 'r' }, creationTime: 10, lastModifiedTime: 10 });
-    await s.createTrial({ name: t2, experimentId: exp, tags: [], creationTime: 20, lastModifiedTime: 20 });
-    await s.createTrial({ name: t3, experimentId: other, tags: [], creationTime: 30, lastModifiedTime: 30 });
-    await expect(s.createTrial({ name: t1, experimentId: exp, tags: [], creationTime: 1, lastModifiedTime: 1 })).rejects.toMatchObject({ code: 'ResourceInUse' });
-    expect(await s.getTrial(t1)).toEqual({ name: t1, experimentId: exp, displayName: 'B', tags: [{ key: 'team', value: 'ml' }], metadata: { Repository: 'r' }, creationTime: 10, lastModifiedTime: 10 });
+    await s.createTrial({ name: t1, experimentId: exp, displayName: 'B', metadata: { Repository: 'r' }, creationTime: 10, lastModifiedTime: 10 });
+    await s.createTrial({ name: t2, experimentId: exp, creationTime: 20, lastModifiedTime: 20 });
+    await s.createTrial({ name: t3, experimentId: other, creationTime: 30, lastModifiedTime: 30 });
+    await expect(s.createTrial({ name: t1, experimentId: exp, creationTime: 1, lastModifiedTime: 1 })).rejects.toMatchObject({ code: 'ResourceInUse' });
+    expect(await s.getTrial(t1)).toEqual({ name: t1, experimentId: exp, displayName: 'B', metadata: { Repository: 'r' }, creationTime: 10, lastModifiedTime: 10 });
     await s.updateTrial(t1, { displayName: 'B2', lastModifiedTime: 11 });
     expect(await s.getTrial(t1)).toMatchObject({ displayName: 'B2', lastModifiedTime: 11 });
     const names = (rows: { name: string }[]) => rows.map((r) => r.name);

@@ -111,7 +111,6 @@ export class MemorySageMakerEntities implements Entities {
 
   async createTrial(t: TrialRecord): Promise<void> {
     checkText('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
-    checkStorableKeyValues('Tag', t.tags);
     if (this.#trials.has(t.name)) throw new ResourceInUseError(`Trial '${t.name}' already exists.`);
     this.#trials.set(t.name, clone(t));
   }

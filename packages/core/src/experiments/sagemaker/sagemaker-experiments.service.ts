@@ -4,6 +4,7 @@ import type { RequestContext } from '../../kernel/context.js';
 import { NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
 import { resourceArn, type Partition } from '../../kernel/names.js';
 import type { ExperimentRecord, KeyValue } from '../../ports/experiment-store.js';
+import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingAccess } from '../tracking-access.js';
 import type { TrackingService } from '../tracking.service.js';
@@ -30,7 +31,16 @@ export class SageMakerExperimentsService {
     private readonly access: TrackingAccess,
     private readonly authorize: ActionAuthorizer,
     private readonly partition: Partition,
+    /** The shared tag table: Tags given at creation are the resource's (ListTags, AddTags), as for every resource. */
+    private readonly tags?: TagStore,
   ) {}
+
+  /** For the tag service: whether the experiment an ARN names exists. */
+  readonly exists = async (arn: string): Promise<boolean> => {
+    const name = arn.slice(arn.indexOf(':experiment/') + ':experiment/'.length);
+    const e = await this.t.store.getExperimentByName(name);
+    return e?.lifecycleStage === 'active';
+  };
 
   experimentArn(name: string): string {
     return resourceArn(this.partition, 'experiment', name);
@@ -46,8 +56,7 @@ export class SageMakerExperimentsService {
 
   async CreateExperiment(i: In<'CreateExperiment'>): Out<'CreateExperiment'> {
     validateTags(i.Tags ?? []);
-    const tags: KeyValue[] = (i.Tags ?? []).map((t) => ({ key: t.Key, value: t.Value }));
-    if (tags.some((t) => t.key === DESCRIPTION_TAG || t.key === DISPLAY_NAME_TAG)) throw new ValidationError(`Tags may not use the keys '${DESCRIPTION_TAG}' and '${DISPLAY_NAME_TAG}', which hold Description and DisplayName.`, [{ path: '/Tags', message: 'reserved key' }]);
+    const tags: KeyValue[] = [];
     if (i.DisplayName !== undefined) tags.push({ key: DISPLAY_NAME_TAG, value: i.DisplayName });
     if (i.Description !== undefined) tags.push({ key: DESCRIPTION_TAG, value: i.Description });
     const held = await this.t.store.getExperimentByName(i.ExperimentName);
@@ -55,6 +64,9 @@ export class SageMakerExperimentsService {
       throw new ResourceInUseError(`Experiment '${i.ExperimentName}' was deleted and still holds its name: restore it through MLflow (experiment id ${held.experimentId}) or choose another name.`);
     }
     await this.t.createExperiment({ name: i.ExperimentName, tags });
+    // A second write (the tag table is the metadata store's): tags an earlier experiment of the name left are replaced.
+    await this.tags?.clear(this.experimentArn(i.ExperimentName));
+    if (i.Tags?.length) await this.tags?.put(this.experimentArn(i.ExperimentName), i.Tags);
     return { ExperimentArn: this.experimentArn(i.ExperimentName) };
   }
 
@@ -98,6 +110,7 @@ export class SageMakerExperimentsService {
     if (trials.length) throw new ValidationError(`Experiment '${this.experimentArn(e.name)}' has trials (${trials[0]!.name}); delete them (DeleteTrial) before deleting the experiment.`);
     await this.access.checkRunsFollowing(ctx.principal, 'delete', e.experimentId);
     await this.t.deleteExperiment(e.experimentId);
+    await this.tags?.clear(this.experimentArn(e.name));
     return { ExperimentArn: this.experimentArn(e.name) };
   }
 }

@@ -38,7 +38,7 @@ export async function exposeTrainingJobComponent(store: ExperimentStore, job: Tr
   const component = existing?.name ?? name;
   const trialName = job.trialName ?? defaultTrialName(job.experimentName);
   if (!(await store.getTrial(trialName))) {
-    await store.createTrial({ name: trialName, experimentId: run.experimentId, tags: [], creationTime: now, lastModifiedTime: now }).catch((err: unknown) => {
+    await store.createTrial({ name: trialName, experimentId: run.experimentId, creationTime: now, lastModifiedTime: now }).catch((err: unknown) => {
       if ((err as { code?: string }).code !== 'ResourceInUse') throw err;
     });
   }

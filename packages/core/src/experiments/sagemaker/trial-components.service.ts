@@ -3,7 +3,8 @@ import { isAllowed, type ActionAuthorizer } from '../../kernel/authorizer.js';
 import type { RequestContext } from '../../kernel/context.js';
 import { NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
 import { resourceArn, type Partition } from '../../kernel/names.js';
-import type { KeyValue, RunInfoRecord, RunRecord, TrialComponentRecord } from '../../ports/experiment-store.js';
+import type { RunInfoRecord, RunRecord, TrialComponentRecord } from '../../ports/experiment-store.js';
+import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { decodePageToken, encodePageToken } from '../tracking-rules.js';
@@ -28,7 +29,16 @@ export class TrialComponentsService {
     private readonly t: TrackingService,
     private readonly authorize: ActionAuthorizer,
     private readonly partition: Partition,
+    /** The shared tag table: Tags given at creation are the component's (ListTags, AddTags). */
+    private readonly tags?: TagStore,
   ) {}
+
+  /** For the tag service: whether the trial component an ARN names exists. */
+  readonly exists = async (arn: string): Promise<boolean> => {
+    const c = await this.t.store.getTrialComponent(arn.slice(arn.indexOf(':experiment-trial-component/') + ':experiment-trial-component/'.length));
+    const info = c && (await this.t.store.getRunInfo(c.runId));
+    return info?.lifecycleStage === 'active';
+  };
 
   arn(name: string): string {
     return resourceArn(this.partition, 'experiment-trial-component', name);
@@ -46,9 +56,8 @@ export class TrialComponentsService {
     validateTags(i.Tags ?? []);
     const params = checkParameters('Parameters', i.Parameters);
     if (await this.t.store.getTrialComponent(i.TrialComponentName)) throw new ResourceInUseError(`TrialComponent '${this.arn(i.TrialComponentName)}' already exists.`);
-    const tags: KeyValue[] = (i.Tags ?? []).map((x) => ({ key: x.Key, value: x.Value }));
     const now = Date.now();
-    const run = await this.t.createRun({ experimentId: '0', runName: i.DisplayName ?? i.TrialComponentName, ...(i.StartTime === undefined ? {} : { startTime: millis(i.StartTime) }), tags }, ctx.principal);
+    const run = await this.t.createRun({ experimentId: '0', runName: i.DisplayName ?? i.TrialComponentName, ...(i.StartTime === undefined ? {} : { startTime: millis(i.StartTime) }), tags: [] }, ctx.principal);
     const runId = run.info.runId;
     try {
       if (params.values.length) await this.t.store.logBatch(runId, { params: params.values });
@@ -64,6 +73,8 @@ export class TrialComponentsService {
       await this.t.store.updateRunInfo(runId, { lifecycleStage: 'deleted', deletedTime: Date.now() });
       throw err;
     }
+    await this.tags?.clear(this.arn(i.TrialComponentName));
+    if (i.Tags?.length) await this.tags?.put(this.arn(i.TrialComponentName), i.Tags);
     return { TrialComponentArn: this.arn(i.TrialComponentName) };
   }
 
@@ -169,6 +180,7 @@ export class TrialComponentsService {
     const trials = await this.t.store.listTrials({ componentName: c.name, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
     if (trials.length) throw new ValidationError(`TrialComponent '${this.arn(c.name)}' is linked to 1 or more trials and cannot be deleted.`);
     await this.t.store.deleteTrialComponent(c.name);
+    await this.tags?.clear(this.arn(c.name));
     // The run goes to MLflow's deleted stage, as MLflow's own delete leaves it.
     const info = await this.t.store.getRunInfo(c.runId);
     if (info?.lifecycleStage === 'active') await this.t.store.updateRunInfo(c.runId, { lifecycleStage: 'deleted', deletedTime: Date.now() });

@@ -4,6 +4,7 @@ import type { RequestContext } from '../../kernel/context.js';
 import { NotFoundError, ValidationError } from '../../kernel/errors.js';
 import { resourceArn, type Partition } from '../../kernel/names.js';
 import type { ExperimentRecord, TrialRecord } from '../../ports/experiment-store.js';
+import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { decodePageToken, encodePageToken } from '../tracking-rules.js';
@@ -22,7 +23,12 @@ export class TrialsService {
     private readonly t: TrackingService,
     private readonly authorize: ActionAuthorizer,
     private readonly partition: Partition,
+    /** The shared tag table: Tags given at creation are the trial's (ListTags, AddTags). */
+    private readonly tags?: TagStore,
   ) {}
+
+  /** For the tag service: whether the trial an ARN names exists. */
+  readonly exists = async (arn: string): Promise<boolean> => (await this.t.store.getTrial(arn.slice(arn.indexOf(':experiment-trial/') + ':experiment-trial/'.length))) !== undefined;
 
   arn(name: string): string {
     return resourceArn(this.partition, 'experiment-trial', name);
@@ -58,8 +64,10 @@ export class TrialsService {
     const metadata = metadataIn(i.MetadataProperties);
     await this.t.store.createTrial({
       name: i.TrialName, experimentId: e.experimentId, ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), ...(metadata ? { metadata } : {}),
-      tags: (i.Tags ?? []).map((x) => ({ key: x.Key, value: x.Value })), creationTime: now, lastModifiedTime: now,
+      creationTime: now, lastModifiedTime: now,
     });
+    await this.tags?.clear(this.arn(i.TrialName));
+    if (i.Tags?.length) await this.tags?.put(this.arn(i.TrialName), i.Tags);
     return { TrialArn: this.arn(i.TrialName) };
   }
 
@@ -106,6 +114,7 @@ export class TrialsService {
     const held = await this.t.store.listTrialComponents({ trialName: t.name, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
     if (held.length) throw new ValidationError(`Trial '${this.arn(t.name)}' has trial components associated with it; disassociate them (DisassociateTrialComponent) before deleting the trial.`);
     await this.t.store.deleteTrial(t.name);
+    await this.tags?.clear(this.arn(t.name));
     return { TrialArn: this.arn(t.name) };
   }
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import {
   ResourceInUseError, checkStorableKeyValues, checkStorableText,
-  type ExperimentEntityQuery, type ExperimentStore, type KeyValue, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
+  type ExperimentEntityQuery, type ExperimentStore, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
 } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { unstorable } from './sql-like.js';
@@ -20,7 +20,7 @@ interface ComponentRow {
   number_params: string; input_artifacts: string; output_artifacts: string; metadata: string | null; creation_time: number; last_modified_time: number;
 }
 interface TrialRow {
-  name: string; experiment_id: number; display_name: string | null; source_arn: string | null; source_type: string | null; metadata: string | null; tags: string;
+  name: string; experiment_id: number; display_name: string | null; source_arn: string | null; source_type: string | null; metadata: string | null;
   creation_time: number; last_modified_time: number;
 }
 
@@ -38,7 +38,7 @@ function toComponent(r: ComponentRow): TrialComponentRecord {
 function toTrial(r: TrialRow): TrialRecord {
   return {
     name: r.name, experimentId: String(r.experiment_id), ...opt('displayName', r.display_name), ...opt('sourceArn', r.source_arn), ...opt('sourceType', r.source_type),
-    ...opt('metadata', r.metadata === null ? null : (JSON.parse(r.metadata) as Record<string, string>)), tags: JSON.parse(r.tags) as KeyValue[],
+    ...opt('metadata', r.metadata === null ? null : (JSON.parse(r.metadata) as Record<string, string>)),
     creationTime: Number(r.creation_time), lastModifiedTime: Number(r.last_modified_time),
   };
 }
@@ -153,10 +153,10 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
 
     async createTrial(t: TrialRecord): Promise<void> {
       checkText('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
-      checkStorableKeyValues('Tag', t.tags);
       await inUse(`Trial '${t.name}' already exists.`, () => db().insertInto('sm_trials').values({
         name: t.name, experiment_id: Number(t.experimentId), display_name: t.displayName ?? null, source_arn: t.sourceArn ?? null, source_type: t.sourceType ?? null,
-        metadata: t.metadata ? JSON.stringify(t.metadata) : null, tags: JSON.stringify(t.tags), creation_time: t.creationTime, last_modified_time: t.lastModifiedTime,
+        // The tags column (experiments:0006) stays empty: a trial's tags are the shared tag table's, as every resource's.
+        metadata: t.metadata ? JSON.stringify(t.metadata) : null, tags: '[]', creation_time: t.creationTime, last_modified_time: t.lastModifiedTime,
       }).execute());
     },
 
