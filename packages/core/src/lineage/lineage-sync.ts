@@ -1,3 +1,4 @@
+import { ResourceInUseError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { CollectionSpec, Filter, MetadataStore } from '../ports/metadata-store.js';
@@ -213,11 +214,23 @@ export class LineageSync {
     } while (nextToken);
   }
 
-  /** Stores a source's watermark; never moves a stored one back (another server may be ahead). */
+  /**
+   * Stores a source's watermark; never moves a stored one back (another server may be ahead). Another
+   * server's pass may insert the first mark between this read and this insert (nothing was there to
+   * lock): its insert wins, and this one reads that mark (locked now) and moves it on.
+   */
   async #storeMark(tx: MetadataStore, source: string, watermark: number): Promise<void> {
     const marks = tx.collection(lineageSyncMarksCollection);
-    const cur = await marks.get(source);
-    if (cur === undefined) await marks.insert({ source, watermark });
-    else if (cur.value.watermark < watermark) await marks.update(source, cur.version, { source, watermark });
+    let cur = await marks.get(source);
+    if (cur === undefined) {
+      try {
+        await marks.insert({ source, watermark });
+        return;
+      } catch (e) {
+        if (!(e instanceof ResourceInUseError)) throw e;
+      }
+      cur = await marks.get(source);
+    }
+    if (cur !== undefined && cur.value.watermark < watermark) await marks.update(source, cur.version, { source, watermark });
   }
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,14 @@ const repoRoot = join(here, '../../../..');
 const dir = mkdtempSync(join(tmpdir(), 'loam-lineage-sync-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const open = (name: string) => openSqlMetadataStore({ url: `sqlite:${join(dir, name)}`, collections: allCollections });
+const pgUrl = process.env['LOAM_TEST_POSTGRES_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
+const pgSchema = `loam_test_${randomBytes(6).toString('hex')}`;
+afterAll(async () => {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  await client.query(`drop schema if exists ${pgSchema} cascade`).finally(() => client.end());
+});
 
 /** Every job's edges: its channel's data → the job → its model artifact. */
 async function expectEdgesOfEveryJob(store: MetadataStore, n: number): Promise<void> {
@@ -97,4 +106,35 @@ describe('lineage sync over jobs without edges', () => {
       await store.close();
     }
   }, 180_000);
+});
+
+describe('lineage sync: two servers sharing one PostgreSQL database', () => {
+  it('start their passes at once without a stored mark: both passes succeed, and the mark is the last job', async () => {
+    // Each server opens its own store (its own pool) on the one schema.
+    const [a, b] = [await openSqlMetadataStore({ url: pgUrl, schema: pgSchema, collections: allCollections }), await openSqlMetadataStore({ url: pgUrl, schema: pgSchema, collections: allCollections })];
+    try {
+      const n = 100;
+      // Jobs that failed before reading anything: no edges, so a batch writes nothing but the mark
+      // (as every batch of a store whose edges were recorded before this Loam kept marks).
+      await a.transaction(async (tx) => {
+        for (let i = 0; i < n; i++) {
+          const { modelArtifacts: _, ...j } = job(i);
+          await tx.collection(jobsCollection).insert({ ...j, status: 'Failed', spec: { ...j.spec, channels: [] } });
+        }
+      });
+      const marks = a.collection(lineageSyncMarksCollection);
+      const failures: unknown[] = [];
+      for (let round = 0; round < 10; round++) {
+        await marks.delete('jobs');
+        // Two servers starting (or a QueryLineage on each): each pass's first batch writes the first mark.
+        const passes = [a, b].map((store) => new LineageSync({ store, partition, recorder: new NotingRecorder(store), logger: silentLogger }).syncOnce());
+        for (const r of await Promise.allSettled(passes)) if (r.status === 'rejected') failures.push(r.reason);
+      }
+      expect(failures).toEqual([]);
+      expect((await marks.get('jobs'))?.value.watermark).toBe(T0 + (n - 1) * 3600);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 120_000);
 });
