@@ -3,7 +3,7 @@ import { isAllowed, type ActionAuthorizer } from '../../kernel/authorizer.js';
 import type { RequestContext } from '../../kernel/context.js';
 import { NotFoundError, ResourceInUseError, ValidationError } from '../../kernel/errors.js';
 import { resourceArn, type Partition } from '../../kernel/names.js';
-import type { RunInfoRecord, RunRecord, TrialComponentRecord } from '../../ports/experiment-store.js';
+import { checkStorableKeyValues, checkStorableText, type RunInfoRecord, type RunRecord, type TrialComponentRecord } from '../../ports/experiment-store.js';
 import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
@@ -55,6 +55,10 @@ export class TrialComponentsService {
   async CreateTrialComponent(i: In<'CreateTrialComponent'>, ctx: RequestContext): Out<'CreateTrialComponent'> {
     validateTags(i.Tags ?? []);
     const params = checkParameters('Parameters', i.Parameters);
+    checkStorableText('Status message', i.Status?.Message);
+    checkStorableKeyValues('Parameter', params.values);
+    for (const a of [i.InputArtifacts, i.OutputArtifacts]) checkStorableKeyValues('Artifact', Object.entries(a ?? {}).flatMap(([key, v]) => [{ key, value: v.Value }, { key, value: v.MediaType ?? '' }]));
+    checkStorableKeyValues('Metadata property', Object.entries(i.MetadataProperties ?? {}).map(([key, value]) => ({ key, value: value ?? '' })));
     if (await this.t.store.getTrialComponent(i.TrialComponentName)) throw new ResourceInUseError(`TrialComponent '${this.arn(i.TrialComponentName)}' already exists.`);
     const now = Date.now();
     const run = await this.t.createRun({ experimentId: '0', runName: i.DisplayName ?? i.TrialComponentName, ...(i.StartTime === undefined ? {} : { startTime: millis(i.StartTime) }), tags: [] }, ctx.principal);
@@ -69,7 +73,7 @@ export class TrialComponentsService {
         creationTime: now, lastModifiedTime: now,
       });
     } catch (err) {
-      // Nothing half-made stays: the run made for it goes (another request took the name meanwhile, or text was refused).
+      // Nothing half-made stays active: the run made for it is marked deleted (another request took the name meanwhile).
       await this.t.store.updateRunInfo(runId, { lifecycleStage: 'deleted', deletedTime: Date.now() });
       throw err;
     }

@@ -77,6 +77,18 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect((await call('GET', `${p}/trial-components?TrialName=old-trial`)).body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName)).toEqual(['old-job-aws-training-job']);
   });
 
+  it('a refused CreateTrialComponent leaves no component and no run behind', async () => {
+    const r = await call('POST', `${p}/trial-components`, { TrialComponentName: 'nul-tc', DisplayName: 'nul-run', Parameters: { 'a\u0000b': { StringValue: 'x' } } });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toMatch(/U\+0000/);
+    expect((await call('GET', `${p}/trial-components/nul-tc`)).status).toBe(404);
+    const mlflow = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
+    // Refused before anything is written: not even a deleted run.
+    expect((await mlflow('POST', 'runs/search', { experiment_ids: ['0'], run_view_type: 'ALL', filter: "attributes.run_name = 'nul-run'" })).json['runs'] ?? []).toEqual([]);
+    // The name is free: the same request without the bad key succeeds.
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'nul-tc', Parameters: { ab: { StringValue: 'x' } } })).status).toBe(200);
+  });
+
   it('lists only the experiments and trial components the caller may describe', async () => {
     for (const n of ['bob-exp', 'alice-exp']) expect((await call('POST', `${p}/experiments`, { ExperimentName: n })).status).toBe(200);
     for (const n of ['bob-tc', 'alice-tc']) expect((await call('POST', `${p}/trial-components`, { TrialComponentName: n })).status).toBe(200);
