@@ -39,8 +39,14 @@ const maxProperties = 30;
 export class LineageArtifactService {
   constructor(private readonly o: LineageArtifactServiceOptions) {}
 
-  /** Whether an artifact ARN (Loam's form) exists; for tags. */
-  readonly exists = async (arn: string): Promise<boolean> => (await this.o.store.collection(lineageArtifactsCollection).get(arn)) !== undefined;
+  /**
+   * Whether an artifact ARN (Loam's form) exists; for tags. With the caller, an s3:// location's artifact
+   * exists only to a caller who may read the location, as DescribeArtifact answers.
+   */
+  readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
+    const hit = await this.o.store.collection(lineageArtifactsCollection).get(arn);
+    return hit !== undefined && (ctx === undefined || (await this.#shown(ctx, hit.value)));
+  };
 
   /**
    * @throws ValidationError (an empty location or one over 2048 bytes, tags breaking the rules), ResourceInUse (the location
@@ -215,9 +221,14 @@ export class LineageArtifactService {
    */
   async #requireShown(store: MetadataStore, ctx: RequestContext, arn: string, given: string): Promise<{ value: LineageArtifactRecord; version: number }> {
     const hit = await requireArtifact(store, arn, given);
-    const object = s3ObjectArn(hit.value.uri);
-    if (object !== undefined && !(await isAllowed(this.o.authorize, ctx.principal, 's3:GetObject', object))) throw new NotFoundError('Artifact', given);
+    if (!(await this.#shown(ctx, hit.value))) throw new NotFoundError('Artifact', given);
     return hit;
+  }
+
+  /** Whether the caller may see the artifact: any but an s3:// location's, that one if they may read the location. */
+  async #shown(ctx: RequestContext, a: LineageArtifactRecord): Promise<boolean> {
+    const object = s3ObjectArn(a.uri);
+    return object === undefined || isAllowed(this.o.authorize, ctx.principal, 's3:GetObject', object);
   }
 }
 

@@ -8,8 +8,13 @@ import { maxTagsPerResource, validateTagKeys, validateTags } from './tag-rules.j
 
 type Ops = typeof operations;
 
-/** Tells whether the resource an ARN names exists. */
-export type ResourceExists = (arn: string) => Promise<boolean>;
+/**
+ * Tells whether the resource an ARN names exists: to the caller, when `ctx` is given. A resource shown to
+ * a caller by more than IAM on its ARN (an s3:// location's lineage artifact, only to callers who may read
+ * the location) answers false to the others, as its Describe does, so their tag operations are
+ * ResourceNotFound like an unknown ARN's: its tags are neither read nor changed, nor its existence told.
+ */
+export type ResourceExists = (arn: string, ctx?: RequestContext) => Promise<boolean>;
 
 /**
  * Checks tags about to be added to a resource for the caller, where a tag means more than a label (a
@@ -26,7 +31,7 @@ export interface TagServiceOptions {
 /**
  * SageMaker's AddTags / ListTags / DeleteTags over the shared tag table, for every kind of resource.
  * Capabilities register the ARN prefixes they own with a way to tell whether a resource exists; an
- * ARN no capability owns, or one naming a missing resource, is ResourceNotFound.
+ * ARN no capability owns, or one naming a missing resource (or one hidden from the caller), is ResourceNotFound.
  */
 export class TagService {
   private readonly resolvers: { prefix: string; exists: ResourceExists }[] = [];
@@ -54,7 +59,7 @@ export class TagService {
    */
   async AddTags(input: InputOf<Ops['AddTags']>, ctx: RequestContext): Promise<OutputOf<Ops['AddTags']>> {
     validateTags(input.Tags);
-    await this.requireResource(input.ResourceArn);
+    await this.requireResource(input.ResourceArn, ctx);
     for (const w of this.writeChecks) if (input.ResourceArn.startsWith(w.prefix)) await w.check(input.ResourceArn, input.Tags, ctx);
     await this.options.store.transaction(async (tx) => {
       const existing = new Set((await tx.tags.list(input.ResourceArn)).map((t) => t.Key));
@@ -68,13 +73,13 @@ export class TagService {
   }
 
   /** Tags of a resource, by key, a page at a time (MaxResults 50–100, default 50). @throws ResourceNotFound, ValidationException. */
-  async ListTags(input: InputOf<Ops['ListTags']>, _ctx: RequestContext): Promise<OutputOf<Ops['ListTags']>> {
+  async ListTags(input: InputOf<Ops['ListTags']>, ctx: RequestContext): Promise<OutputOf<Ops['ListTags']>> {
     const max = input.MaxResults ?? 50;
     if (!Number.isInteger(max) || max < 50 || max > 100) {
       throw new ValidationError(`MaxResults must be an integer from 50 to 100; got ${max}.`, [{ path: '/MaxResults', message: 'must be 50 to 100' }]);
     }
     const cursor = decodeNextToken(input.NextToken);
-    await this.requireResource(input.ResourceArn);
+    await this.requireResource(input.ResourceArn, ctx);
     const all = await this.options.store.tags.list(input.ResourceArn);
     const rest = cursor === undefined ? all : all.filter((t) => t.Key > cursor.name);
     const page = rest.slice(0, max);
@@ -86,9 +91,9 @@ export class TagService {
   }
 
   /** Removes tags by key; keys the resource does not have are ignored. @throws ResourceNotFound, ValidationException. */
-  async DeleteTags(input: InputOf<Ops['DeleteTags']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteTags']>> {
+  async DeleteTags(input: InputOf<Ops['DeleteTags']>, ctx: RequestContext): Promise<OutputOf<Ops['DeleteTags']>> {
     validateTagKeys(input.TagKeys);
-    await this.requireResource(input.ResourceArn);
+    await this.requireResource(input.ResourceArn, ctx);
     await this.options.store.tags.remove(input.ResourceArn, input.TagKeys);
     return {};
   }
@@ -98,15 +103,15 @@ export class TagService {
     return this.resolvers.some((r) => arn.startsWith(r.prefix));
   }
 
-  /** Whether some capability owns this ARN and the resource exists. */
-  async exists(arn: string): Promise<boolean> {
+  /** Whether some capability owns this ARN and the resource exists (to the caller, when `ctx` is given: see {@link ResourceExists}). */
+  async exists(arn: string, ctx?: RequestContext): Promise<boolean> {
     const account = arn.split(':')[4];
     if (account !== this.options.partition.accountId) return false;
     const resolver = this.resolvers.find((r) => arn.startsWith(r.prefix));
-    return resolver !== undefined && (await resolver.exists(arn));
+    return resolver !== undefined && (await resolver.exists(arn, ctx));
   }
 
-  private async requireResource(arn: string): Promise<void> {
-    if (!(await this.exists(arn))) throw new NotFoundError('Resource', arn);
+  private async requireResource(arn: string, ctx: RequestContext): Promise<void> {
+    if (!(await this.exists(arn, ctx))) throw new NotFoundError('Resource', arn);
   }
 }

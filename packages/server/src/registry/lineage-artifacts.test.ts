@@ -30,6 +30,37 @@ describe('artifacts through the API', () => {
     expect([missing.status, missing.body.code]).toEqual([404, 'ResourceNotFound']);
   });
 
+  it('tags of an artifact whose location the caller may not read are hidden as the artifact is: read, added and removed by no one else', async () => {
+    // Lineage holds hank's data; ivy may tag anything but read only her own bucket (the ARN is the location's hash: anyone can compute it).
+    const hanks = await create('s3://hank/private/train.csv');
+    expect((await as('admin', 'POST', '/api/v1/tags', { ResourceArn: hanks, Tags: [{ Key: 'owner', Value: 'hank' }] })).status).toBe(200);
+    const ivys = await create('s3://ivy/train.csv');
+    await userWith('ivy', [
+      { Effect: 'Allow', Action: ['sagemaker:AddTags', 'sagemaker:ListTags', 'sagemaker:DeleteTags', 'sagemaker:DescribeArtifact'], Resource: '*' },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:loam:s3:::ivy/*' },
+    ]);
+    expect((await as('ivy', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(hanks)}`)).status).toBe(404);
+    // The same answer as for an ARN no artifact has, so the tags do not tell that it exists either.
+    const unknown = `${artifactBase}${'0'.repeat(32)}`;
+    const answers = [];
+    for (const [op, method, url, body] of [
+      ['ListTags', 'GET', '/api/v1/tags?ResourceArn=', undefined],
+      ['AddTags', 'POST', '/api/v1/tags', { Tags: [{ Key: 'owner', Value: 'ivy' }] }],
+      ['DeleteTags', 'POST', '/api/v1/tags/delete', { TagKeys: ['owner'] }],
+    ] as const) {
+      const call = (arn: string) => as('ivy', method, body ? url : url + encodeURIComponent(arn), body ? { ResourceArn: arn, ...body } : undefined);
+      const hidden = await call(hanks);
+      const missing = await call(unknown);
+      answers.push([op, hidden.status, hidden.body?.code, hidden.body?.detail?.replace(hanks, 'ARN') === missing.body?.detail?.replace(unknown, 'ARN')]);
+    }
+    expect(answers).toEqual([['ListTags', 404, 'ResourceNotFound', true], ['AddTags', 404, 'ResourceNotFound', true], ['DeleteTags', 404, 'ResourceNotFound', true]]);
+    expect((await as('admin', 'GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(hanks)}`)).body.Tags).toEqual([{ Key: 'owner', Value: 'hank' }]);
+    // Her own data's artifact she tags, lists and untags.
+    expect((await as('ivy', 'POST', '/api/v1/tags', { ResourceArn: ivys, Tags: [{ Key: 'owner', Value: 'ivy' }] })).status).toBe(200);
+    expect((await as('ivy', 'GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(ivys)}`)).body.Tags).toEqual([{ Key: 'owner', Value: 'ivy' }]);
+    expect((await as('ivy', 'POST', '/api/v1/tags/delete', { ResourceArn: ivys, TagKeys: ['owner'] })).status).toBe(200);
+  });
+
   it('checks the IAM action on the artifact ARN; by Source, DeleteArtifact needs it on every artifact', async () => {
     const mine = await create('s3://carol/mine.csv');
     const other = await create('s3://dave/other.csv');
@@ -65,7 +96,7 @@ describe('artifacts through the API', () => {
     const p = loam.platform.partition;
     const job = `arn:loam:sagemaker:${p.region}:${p.accountId}:training-job/frank-job`;
     await loam.platform.registry.lineage.input('s3://frank/private/train.csv', job);
-    const franks = await loam.platform.registry.lineage.artifact('s3://frank/private/train.csv');
+    const franks = await loam.platform.registry.lineage.artifact('s3://frank/private/train.csv', 'DataSet');
     await userWith('gina', [
       { Effect: 'Allow', Action: ['sagemaker:*Artifact', 'sagemaker:ListAssociations'], Resource: '*' },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:loam:s3:::gina/*' },
@@ -100,7 +131,7 @@ describe('artifacts through the API', () => {
     const rec = loam.platform.registry.lineage;
     await rec.input('s3://shared2/train.csv', job('frank-job2'));
     await rec.input('s3://shared2/train.csv', job('henry-job'));
-    const shared = await rec.artifact('s3://shared2/train.csv');
+    const shared = await rec.artifact('s3://shared2/train.csv', 'DataSet');
     // henry reads the shared data and owns his resources; frank's job is not his to change.
     await userWith('henry', [
       { Effect: 'Allow', Action: ['sagemaker:DeleteArtifact', 'sagemaker:DescribeArtifact'], Resource: '*' },
