@@ -16,7 +16,7 @@ export default defineConfig({
     // shared 2-core machine, where timing varies. A real fault fails twice and is reported.
     retry: process.env.CI ? 1 : 0,
     // LOAM_TEST_FORCE_RETRY=1 fails each test's first attempt, to check that its retry can pass (see the file).
-    setupFiles: process.env.LOAM_TEST_FORCE_RETRY ? ['packages/testkit/src/vitest/force-retry.test-support.ts'] : [],
+    setupFiles: process.env.LOAM_TEST_FORCE_RETRY === '1' ? ['packages/testkit/src/vitest/force-retry.test-support.ts'] : [],
     hookTimeout: 120_000,
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },
