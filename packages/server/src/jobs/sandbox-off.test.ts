@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, role, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -7,15 +8,22 @@ import { call, role, waitForTrainingJob } from './jobs.test-support.js';
 
 let loam: TestLoam;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam({ LOAM_EXECUTOR__SANDBOX: 'off' });
   await loam.platform.artifacts.ensureBucket('data');
   await loam.platform.artifacts.put({ bucket: 'data', key: 'in/x.csv' }, Buffer.from('1\n'));
   await loam.platform.jobs.scheduler.start();
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('executor.sandbox: off', () => {
   it('runs the image as Loam\'s own user with host paths, and says so in the job\'s log', async () => {

@@ -2,13 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { binaryCsv, call, extractModel, requireDebianPython, role, sourceDirTarGz, waitForTrainingJob } from './jobs.test-support.js';
 
 let loam: TestLoam;
 const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   requireDebianPython();
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
@@ -20,10 +21,17 @@ beforeAll(async () => {
   await a.put({ bucket: 'data', key: 'sk/validation/v.csv' }, Buffer.from(binaryCsv(200, 5)));
   await a.put({ bucket: 'data', key: 'code/sourcedir.tar.gz' }, sourceDirTarGz('sklearn', ['train.py']));
   await loam.platform.jobs.scheduler.start();
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('script mode: a SageMaker scikit-learn training script runs unchanged', () => {
   it('stages two channels, passes hyperparameters as arguments (literally), parses metrics, stores model.tar.gz', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { GbdtModel } from '@loam/ml/gbdt/index';
 import { startLoam, type RunningLoam } from '../compose/start.js';
@@ -99,7 +100,7 @@ async function coverWorkers(name: string): Promise<void> {
   await until('worker metrics', () => loam.servingWorkers!.stats().served.every((n, k) => n > (before[k] ?? 0)));
 }
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   dataDir = mkdtempSync(join(tmpdir(), 'loam-workers-'));
   loam = await startLoam({ flags: { dataDir, port: 0 }, env: { LOAM_SERVER__SERVING_WORKERS: '2', LOAM_LOG__LEVEL: process.env['LOAM_TEST_LOG'] ?? 'warn' }, logger: pino({ level: process.env['LOAM_TEST_LOG'] ?? 'silent' }) });
   port = Number(new URL(loam.url).port);
@@ -108,12 +109,19 @@ beforeAll(async () => {
   await loam.platform.artifacts.ensureBucket('capture');
   await loam.servingWorkers!.whenReady();
   await deploy('wk');
-}, 120_000);
+}
+beforeAll(start, 120_000);
 
-afterAll(async () => {
+async function stop(): Promise<void> {
   await loam?.close();
   rmSync(dataDir, { recursive: true, force: true });
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 120_000);
+afterAll(stop);
 
 describe('serving workers', () => {
   it('answers invocations from the main process and both workers, identically, and counts every one', async () => {
