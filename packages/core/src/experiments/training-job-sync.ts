@@ -21,6 +21,15 @@ export interface TrainingJobRunSyncOptions {
  */
 export const RUN_SYNC_SKIPPED_TAG = 'loam:experiment-run-sync-skipped';
 
+/** Training jobs read per page. */
+const PAGE = 100;
+/**
+ * The event loop takes a turn between two pages, and within a page once its jobs took this long (ms):
+ * on SQLite the pass's awaits never yield by themselves, and every start reads every job again.
+ */
+export const RUN_SYNC_TURN_MS = 50;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** A store that cannot serve now (or a write that raced another) may on the next pass: retried, never skipped. */
 const transient = (e: unknown) => e instanceof ServiceUnavailableError || e instanceof ConflictError;
 
@@ -48,6 +57,12 @@ export function trainingJobRunInput(r: JobRecord): TrainingJobRunInput {
  * the last pass (an indexed `lastModifiedTime` query) and records each one's run and new metric points.
  * It needs nothing from the jobs service but its records, so a user's script logs nothing itself.
  * Steps count the points of each metric in arrival order, continuing from the run's latest step.
+ *
+ * The watermark is this process's only: a start reads every training job again (their runs and points
+ * are found and left as they are). The pass gives the event loop a turn between pages and every
+ * {@link RUN_SYNC_TURN_MS}, so requests are served meanwhile. The watermark is not stored: the runs it
+ * stands for live in the experiment store, which may be another database, so it could not commit with
+ * them, and a stored one would outlive an experiment store that was reset or replaced.
  */
 export class TrainingJobRunSync {
   #watermark = 0;
@@ -82,16 +97,25 @@ export class TrainingJobRunSync {
     let n = 0;
     let nextToken: string | undefined;
     const since = this.#watermark;
+    let turn = performance.now();
     do {
       const page = await jobs.list({
         filters: [{ field: 'kind', op: 'eq', value: 'training-job' }, { field: 'lastModifiedTime', op: 'gt', value: since }],
-        sortBy: 'lastModifiedTime', sortOrder: 'Ascending', maxResults: 100, ...(nextToken ? { nextToken } : {}),
+        sortBy: 'lastModifiedTime', sortOrder: 'Ascending', maxResults: PAGE, ...(nextToken ? { nextToken } : {}),
       });
       for (const { value: job } of page.items) {
         if (await this.#recordOrSkip(job)) n++;
         this.#watermark = Math.max(this.#watermark, job.lastModifiedTime);
+        if (performance.now() - turn >= RUN_SYNC_TURN_MS) {
+          await nextTurn();
+          turn = performance.now();
+        }
       }
       nextToken = page.nextToken;
+      if (nextToken) {
+        await nextTurn();
+        turn = performance.now();
+      }
     } while (nextToken);
     return n;
   }
