@@ -75,6 +75,36 @@ describe('local-fs artifact store on disk', () => {
     expect(await readdir(root)).toEqual(['.loam-meta']);
   });
 
+  it('completes a put whose directories another write made and removes as it fails', async () => {
+    // A failed put removes the directories it made (9a6af14); one a concurrent put has walked into but
+    // not yet written to is empty, so it goes too, and that put found it gone (ENOENT, a 500).
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const refused: string[] = [];
+    await Promise.all(Array.from({ length: 20 }, async (_, p) => {
+      let done = false;
+      const puts = (async () => {
+        for (let q = 0; q < 10; q++) {
+          async function* body() {
+            await sleep(Math.random() * 20);
+            yield new Uint8Array([q]);
+          }
+          await store.put({ bucket: 'bkt', key: `p${p}/q${q}/k` }, body()).catch((e: Error) => refused.push(e.message));
+        }
+        done = true;
+      })();
+      const failing = (async () => {
+        while (!done) {
+          for (let q = 0; q < 10; q++) {
+            expect(await code(store.put({ bucket: 'bkt', key: `p${p}/q${q}/gone` }, new Uint8Array([1]), { ifMatch: '"nope"' }))).toBe('ResourceNotFound');
+          }
+        }
+      })();
+      await Promise.all([puts, failing]);
+    }));
+    expect(refused).toEqual([]);
+    expect((await store.list({ bucket: 'bkt' })).objects).toHaveLength(200);
+  }, 60_000);
+
   it('ignores and then sweeps temp files left by a crashed writer', async () => {
     await store.put({ bucket: 'bkt', key: 'd/k' }, new TextEncoder().encode('k'));
     // pid 2^30 is above Linux's pid_max, so no live process owns these.

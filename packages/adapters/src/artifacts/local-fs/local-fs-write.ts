@@ -16,23 +16,40 @@ export type Body = Uint8Array | Readable | AsyncIterable<Uint8Array>;
 const conflict = (ref: ObjectRef, what: string) =>
   new ValidationError(`Object key '${ref.key}' ${what}: this store keeps keys as files and '/' as directories.`);
 
+/**
+ * Makes the directories `segments` below `base`, then runs `create` in the last one. Until `create`
+ * puts a file there, a directory may be removed by another writer: a failed write removes the
+ * directories it made, a delete prunes empty ones, a runner's start-up sweep those of a crash's temp
+ * files. So a walk that finds a directory gone (ENOENT) is made again, a few times; given up, the
+ * directories made are removed. Returns `create`'s result and every directory made on the way.
+ */
+async function inMadeDirs<T>(layout: LocalFsLayout, base: string, segments: readonly string[], key: string, create: (dir: string) => Promise<T>): Promise<{ value: T; made: string[] }> {
+  const made: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      for (const d of (await layout.walkDirs(base, segments, key, true)) ?? []) if (!made.includes(d)) made.push(d);
+      return { value: await create(join(base, ...segments)), made };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
+      for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
+      throw e;
+    }
+  }
+}
+
 /** Creates the object's directories and an exclusive temp file in the last one. */
 async function createTemp(layout: LocalFsLayout, ref: ObjectRef): Promise<{ dir: string; temp: string; fh: FileHandle; made: string[] }> {
   const { dirs } = splitKey(ref.key);
   const bucketDir = layout.bucketDir(ref.bucket);
-  for (let attempt = 0; ; attempt++) {
-    const made = await layout.walkDirs(bucketDir, dirs, ref.key, true).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') throw new NotFoundError('Bucket', ref.bucket);
-      throw e;
+  try {
+    const { value, made } = await inMadeDirs(layout, bucketDir, dirs, ref.key, async (dir) => {
+      const temp = join(dir, tempName());
+      return { dir, temp, fh: await openExclusive(temp) };
     });
-    const dir = join(bucketDir, ...dirs);
-    const temp = join(dir, tempName());
-    try {
-      return { dir, temp, fh: await openExclusive(temp), made: made ?? [] };
-    } catch (e) {
-      // A concurrent delete may prune the directory between its creation and the open: make it again.
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
-    }
+    return { ...value, made };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !(await lstat(bucketDir).catch(() => undefined))) throw new NotFoundError('Bucket', ref.bucket);
+    throw e;
   }
 }
 
@@ -99,8 +116,9 @@ export async function writeObject(
       ...(options.partSizes === undefined ? {} : { parts: [...options.partSizes] }),
     };
     const { dirs } = splitKey(ref.key);
-    metaMade = (await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true)) ?? [];
-    metaTemp = await writeJsonTemp(paths.metaDir, sidecar);
+    const meta = await inMadeDirs(layout, join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, (d) => writeJsonTemp(d, sidecar));
+    metaMade = meta.made;
+    metaTemp = meta.value;
     const committedMeta = metaTemp;
     await options.exclusive(async () => {
       await refuseNonFile(ref, paths.data);
