@@ -6,6 +6,7 @@ import { resourceArn, type Partition } from '../../kernel/names.js';
 import type { ExperimentRecord, KeyValue } from '../../ports/experiment-store.js';
 import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
+import { allowedOnMlflowExperiment, checkOnMlflowExperiment } from './sagemaker-rules.js';
 import type { TrackingAccess } from '../tracking-access.js';
 import type { TrackingService } from '../tracking.service.js';
 
@@ -70,8 +71,9 @@ export class SageMakerExperimentsService {
     return { ExperimentArn: this.experimentArn(i.ExperimentName) };
   }
 
-  async DescribeExperiment(i: In<'DescribeExperiment'>): Out<'DescribeExperiment'> {
+  async DescribeExperiment(i: In<'DescribeExperiment'>, ctx: RequestContext): Out<'DescribeExperiment'> {
     const e = await this.experiment(i.ExperimentName);
+    await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', e.experimentId);
     const description = tagValue(e, DESCRIPTION_TAG);
     return {
       ExperimentName: e.name, ExperimentArn: this.experimentArn(e.name), DisplayName: tagValue(e, DISPLAY_NAME_TAG) ?? e.name,
@@ -90,13 +92,15 @@ export class SageMakerExperimentsService {
     const summaries = [];
     for (const e of page.experiments) {
       if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeExperiment', this.experimentArn(e.name)))) continue;
+      if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', e.experimentId))) continue;
       summaries.push({ ExperimentArn: this.experimentArn(e.name), ExperimentName: e.name, DisplayName: tagValue(e, DISPLAY_NAME_TAG) ?? e.name, CreationTime: seconds(e.creationTime), LastModifiedTime: seconds(e.lastUpdateTime) });
     }
     return { ExperimentSummaries: summaries, ...(page.nextPageToken ? { NextToken: page.nextPageToken } : {}) };
   }
 
-  async UpdateExperiment(i: In<'UpdateExperiment'>): Out<'UpdateExperiment'> {
+  async UpdateExperiment(i: In<'UpdateExperiment'>, ctx: RequestContext): Out<'UpdateExperiment'> {
     const e = await this.experiment(i.ExperimentName);
+    await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:UpdateExperiment', e.experimentId);
     if (i.DisplayName !== undefined) await this.t.setExperimentTag(e.experimentId, DISPLAY_NAME_TAG, i.DisplayName);
     if (i.Description !== undefined) await this.t.setExperimentTag(e.experimentId, DESCRIPTION_TAG, i.Description);
     return { ExperimentArn: this.experimentArn(e.name) };
@@ -105,6 +109,7 @@ export class SageMakerExperimentsService {
   async DeleteExperiment(i: In<'DeleteExperiment'>, ctx: RequestContext): Out<'DeleteExperiment'> {
     const e = await this.experiment(i.ExperimentName);
     if (e.experimentId === '0') throw new ValidationError(`Experiment '${e.name}' is MLflow's Default experiment, which cannot be deleted.`);
+    await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DeleteExperiment', e.experimentId);
     // As SageMaker: its trials are deleted first.
     const trials = await this.t.store.listTrials({ experimentId: e.experimentId, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
     if (trials.length) throw new ValidationError(`Experiment '${this.experimentArn(e.name)}' has trials (${trials[0]!.name}); delete them (DeleteTrial) before deleting the experiment.`);

@@ -1,4 +1,7 @@
+import { isAllowed, type ActionAuthorizer } from '../../kernel/authorizer.js';
+import type { Principal } from '../../kernel/context.js';
 import { ValidationError } from '../../kernel/errors.js';
+import { resourceArn, type Partition } from '../../kernel/names.js';
 import type { RunStatus, TrialComponentArtifactRecord } from '../../ports/experiment-store.js';
 
 /* How SageMaker's experiment entities map onto MLflow's runs (ADR 0009), and their input rules. */
@@ -61,4 +64,19 @@ export function componentNameOf(nameOrArn: string): string {
   if (!m) return nameOrArn;
   if (m[1] !== 'experiment-trial-component') throw new ValidationError(`'${nameOrArn}' is not a trial component ARN.`, [{ path: '/TrialComponentName', message: 'not a trial component ARN' }]);
   return m[2] as string;
+}
+
+/**
+ * The MLflow experiment is the boundary of its runs (ADR 0009): an action on a SageMaker experiment, or on
+ * a trial component whose run is in one, is also checked, with the same action, on `mlflow-experiment/<id>`,
+ * so a Deny written for MLflow holds here too. The Default experiment (`0`, where every component made
+ * through this API lives) is not checked, as training jobs' runs there are not.
+ */
+export async function checkOnMlflowExperiment(authorize: ActionAuthorizer, partition: Partition, principal: Principal, action: string, experimentId: string): Promise<void> {
+  if (experimentId !== '0') await authorize(principal, action, resourceArn(partition, 'mlflow-experiment', experimentId));
+}
+
+/** {@link checkOnMlflowExperiment} as a yes/no, for lists. */
+export async function allowedOnMlflowExperiment(authorize: ActionAuthorizer, partition: Partition, principal: Principal, action: string, experimentId: string): Promise<boolean> {
+  return experimentId === '0' || isAllowed(authorize, principal, action, resourceArn(partition, 'mlflow-experiment', experimentId));
 }

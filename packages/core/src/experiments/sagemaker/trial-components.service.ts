@@ -9,7 +9,7 @@ import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { decodePageToken, encodePageToken } from '../tracking-rules.js';
 import {
-  LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, checkParameters, componentNameOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
+  LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, componentNameOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
 } from './sagemaker-rules.js';
 
 type Ops = typeof operations;
@@ -44,11 +44,15 @@ export class TrialComponentsService {
     return resourceArn(this.partition, 'experiment-trial-component', name);
   }
 
-  /** The component with its run; one whose run was deleted (through MLflow) is gone. */
-  async component(name: string): Promise<{ c: TrialComponentRecord; run: RunRecord }> {
+  /**
+   * The component with its run; one whose run was deleted (through MLflow) is gone. With `check`, the
+   * action is checked on the run's MLflow experiment too (the component's ARN was the dispatcher's check).
+   */
+  async component(name: string, check?: { ctx: RequestContext; action: string }): Promise<{ c: TrialComponentRecord; run: RunRecord }> {
     const c = await this.t.store.getTrialComponent(name);
     const run = c && (await this.t.store.getRun(c.runId));
     if (!c || !run || run.info.lifecycleStage !== 'active') throw new NotFoundError('TrialComponent', this.arn(name));
+    if (check) await checkOnMlflowExperiment(this.authorize, this.partition, check.ctx.principal, check.action, run.info.experimentId);
     return { c, run };
   }
 
@@ -87,8 +91,8 @@ export class TrialComponentsService {
     await this.t.store.updateRunInfo(runId, { ...(status ? { status: RUN_STATUS[status] } : {}), ...(endTime === undefined ? {} : { endTime: millis(endTime) }) });
   }
 
-  async DescribeTrialComponent(i: In<'DescribeTrialComponent'>): Out<'DescribeTrialComponent'> {
-    const { c, run } = await this.component(componentNameOf(i.TrialComponentName));
+  async DescribeTrialComponent(i: In<'DescribeTrialComponent'>, ctx: RequestContext): Out<'DescribeTrialComponent'> {
+    const { c, run } = await this.component(componentNameOf(i.TrialComponentName), { ctx, action: 'sagemaker:DescribeTrialComponent' });
     const numbers = new Set(c.numberParams);
     const parameters: Record<string, { StringValue?: string; NumberValue?: number }> = {};
     for (const p of run.params) parameters[p.key] = numbers.has(p.key) && Number.isFinite(Number(p.value)) ? { NumberValue: Number(p.value) } : { StringValue: p.value };
@@ -137,6 +141,7 @@ export class TrialComponentsService {
       const info = await this.t.store.getRunInfo(c.runId);
       if (!info || info.lifecycleStage !== 'active') continue;
       if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrialComponent', this.arn(c.name)))) continue;
+      if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', info.experimentId))) continue;
       const s = this.#summary(c, info);
       const { Source, ...rest } = s as typeof s & { Source?: { SourceArn: string; SourceType?: string } };
       summaries.push({ ...rest, ...(Source ? { TrialComponentSource: Source } : {}) });
@@ -144,8 +149,8 @@ export class TrialComponentsService {
     return { TrialComponentSummaries: summaries, ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}) };
   }
 
-  async UpdateTrialComponent(i: In<'UpdateTrialComponent'>): Out<'UpdateTrialComponent'> {
-    const { c, run } = await this.component(i.TrialComponentName);
+  async UpdateTrialComponent(i: In<'UpdateTrialComponent'>, ctx: RequestContext): Out<'UpdateTrialComponent'> {
+    const { c, run } = await this.component(i.TrialComponentName, { ctx, action: 'sagemaker:UpdateTrialComponent' });
     const params = checkParameters('Parameters', i.Parameters);
     const both = (given: Record<string, unknown> | undefined, removed: readonly string[] | undefined, field: string) => {
       const clash = (removed ?? []).find((k) => given !== undefined && Object.hasOwn(given, k));
@@ -178,9 +183,11 @@ export class TrialComponentsService {
     return { TrialComponentArn: this.arn(c.name) };
   }
 
-  async DeleteTrialComponent(i: In<'DeleteTrialComponent'>): Out<'DeleteTrialComponent'> {
+  async DeleteTrialComponent(i: In<'DeleteTrialComponent'>, ctx: RequestContext): Out<'DeleteTrialComponent'> {
     const c = await this.t.store.getTrialComponent(i.TrialComponentName);
     if (!c) throw new NotFoundError('TrialComponent', this.arn(i.TrialComponentName));
+    const owner = await this.t.store.getRunInfo(c.runId);
+    if (owner) await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DeleteTrialComponent', owner.experimentId);
     const trials = await this.t.store.listTrials({ componentName: c.name, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
     if (trials.length) throw new ValidationError(`TrialComponent '${this.arn(c.name)}' is linked to 1 or more trials and cannot be deleted.`);
     await this.t.store.deleteTrialComponent(c.name);

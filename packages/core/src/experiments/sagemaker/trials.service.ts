@@ -8,7 +8,7 @@ import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { decodePageToken, encodePageToken } from '../tracking-rules.js';
-import { LIST_DEFAULT, metadataIn, millis, seconds } from './sagemaker-rules.js';
+import { LIST_DEFAULT, allowedOnMlflowExperiment, checkOnMlflowExperiment, metadataIn, millis, seconds } from './sagemaker-rules.js';
 
 type Ops = typeof operations;
 type In<K extends keyof Ops> = InputOf<Ops[K]>;
@@ -51,15 +51,23 @@ export class TrialsService {
     return t;
   }
 
-  async #component(name: string): Promise<void> {
+  /** The experiment id of the component's run. */
+  async #component(name: string): Promise<string> {
     const c = await this.t.store.getTrialComponent(name);
     const run = c && (await this.t.store.getRunInfo(c.runId));
     if (!run || run.lifecycleStage !== 'active') throw new NotFoundError('TrialComponent', this.#componentArn(name));
+    return run.experimentId;
   }
 
-  async CreateTrial(i: In<'CreateTrial'>): Out<'CreateTrial'> {
+  /** The action on the MLflow experiments of the trial and of the component's run (checkOnMlflowExperiment). */
+  async #onExperiments(ctx: RequestContext, action: string, ...experimentIds: string[]): Promise<void> {
+    for (const id of new Set(experimentIds)) await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, action, id);
+  }
+
+  async CreateTrial(i: In<'CreateTrial'>, ctx: RequestContext): Out<'CreateTrial'> {
     validateTags(i.Tags ?? []);
     const e = await this.#experiment(i.ExperimentName);
+    await this.#onExperiments(ctx, 'sagemaker:CreateTrial', e.experimentId);
     const now = Date.now();
     const metadata = metadataIn(i.MetadataProperties);
     await this.t.store.createTrial({
@@ -71,8 +79,9 @@ export class TrialsService {
     return { TrialArn: this.arn(i.TrialName) };
   }
 
-  async DescribeTrial(i: In<'DescribeTrial'>): Out<'DescribeTrial'> {
+  async DescribeTrial(i: In<'DescribeTrial'>, ctx: RequestContext): Out<'DescribeTrial'> {
     const t = await this.#trial(i.TrialName);
+    await this.#onExperiments(ctx, 'sagemaker:DescribeTrial', t.experimentId);
     const e = await this.t.store.getExperiment(t.experimentId);
     return {
       TrialName: t.name, TrialArn: this.arn(t.name), DisplayName: t.displayName ?? t.name, ExperimentName: e?.name ?? '',
@@ -94,6 +103,7 @@ export class TrialsService {
     const summaries = [];
     for (const t of rows.slice(0, limit)) {
       if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrial', this.arn(t.name)))) continue;
+      if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrial', t.experimentId))) continue;
       summaries.push({
         TrialArn: this.arn(t.name), TrialName: t.name, DisplayName: t.displayName ?? t.name,
         ...(t.sourceArn ? { TrialSource: { SourceArn: t.sourceArn, ...(t.sourceType ? { SourceType: t.sourceType } : {}) } } : {}),
@@ -118,9 +128,10 @@ export class TrialsService {
     return { TrialArn: this.arn(t.name) };
   }
 
-  async AssociateTrialComponent(i: In<'AssociateTrialComponent'>): Out<'AssociateTrialComponent'> {
-    await this.#component(i.TrialComponentName);
-    await this.#trial(i.TrialName);
+  async AssociateTrialComponent(i: In<'AssociateTrialComponent'>, ctx: RequestContext): Out<'AssociateTrialComponent'> {
+    const runExperiment = await this.#component(i.TrialComponentName);
+    const t = await this.#trial(i.TrialName);
+    await this.#onExperiments(ctx, 'sagemaker:AssociateTrialComponent', runExperiment, t.experimentId);
     await this.t.store.associateTrialComponent(i.TrialName, i.TrialComponentName, Date.now());
     return { TrialComponentArn: this.#componentArn(i.TrialComponentName), TrialArn: this.arn(i.TrialName) };
   }

@@ -89,6 +89,39 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'nul-tc', Parameters: { ab: { StringValue: 'x' } } })).status).toBe(200);
   });
 
+  it("holds a Deny on the MLflow experiment for SageMaker's API too: its experiment, trials and the components whose runs it holds", async () => {
+    const { tracking, partition } = loam.platform;
+    const runs = new TrainingJobRuns(tracking, partition);
+    const jobArn = (n: string) => `arn:loam:sagemaker:${partition.region}:${partition.accountId}:training-job/${n}`;
+    for (const n of ['secret', 'open']) {
+      expect((await call('POST', `${p}/experiments`, { ExperimentName: `${n}-exp` })).status).toBe(200);
+      await runs.recordTrainingJobRun({ jobName: `${n}-job`, jobArn: jobArn(`${n}-job`), experimentName: `${n}-exp`, trialName: `${n}-trial`, hyperparameters: {}, status: 'Completed', startTime: 1, endTime: 2, userName: 'admin' });
+    }
+    const secretId = (await tracking.getExperimentByName('secret-exp')).experimentId;
+    await userWith('eve', [
+      { Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'sagemaker:*', Resource: `arn:loam:sagemaker:*:*:mlflow-experiment/${secretId}` },
+    ]);
+    const as = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) => call(method, url, body, 'eve').then((r) => r.status);
+    expect(await as('GET', `${p}/experiments/secret-exp`)).toBe(403);
+    expect(await as('PATCH', `${p}/experiments/secret-exp`, { DisplayName: 'x' })).toBe(403);
+    expect(await as('GET', `${p}/trial-components/secret-job-aws-training-job`)).toBe(403);
+    expect(await as('POST', `${p}/trial-components/secret-job-aws-training-job/update`, { Parameters: { a: { StringValue: 'x' } } })).toBe(403);
+    expect(await as('GET', `${p}/trials/secret-trial`)).toBe(403);
+    expect(await as('POST', `${p}/trials`, { TrialName: 'eve-trial', ExperimentName: 'secret-exp' })).toBe(403);
+    expect(await as('POST', `${p}/trials/secret-trial/trial-components`, { TrialComponentName: 'open-job-aws-training-job' })).toBe(403);
+    const names = async (url: string, key: string, field: string) => (await call('GET', url, undefined, 'eve')).body[key].map((x: Record<string, string>) => x[field]);
+    expect(await names(`${p}/experiments?MaxResults=100`, 'ExperimentSummaries', 'ExperimentName')).not.toContain('secret-exp');
+    expect(await names(`${p}/experiments?MaxResults=100`, 'ExperimentSummaries', 'ExperimentName')).toContain('open-exp');
+    expect(await names(`${p}/trial-components?MaxResults=100`, 'TrialComponentSummaries', 'TrialComponentName')).toEqual(expect.arrayContaining(['open-job-aws-training-job']));
+    expect(await names(`${p}/trial-components?MaxResults=100`, 'TrialComponentSummaries', 'TrialComponentName')).not.toContain('secret-job-aws-training-job');
+    expect(await names(`${p}/trials?MaxResults=100`, 'TrialSummaries', 'TrialName')).not.toContain('secret-trial');
+    // The other experiment's are hers.
+    expect(await as('GET', `${p}/trial-components/open-job-aws-training-job`)).toBe(200);
+    expect(await as('GET', `${p}/trials/open-trial`)).toBe(200);
+    expect(await as('POST', `${p}/trial-components/open-job-aws-training-job/update`, { DisplayName: 'mine' })).toBe(200);
+  });
+
   it('lists only the experiments and trial components the caller may describe', async () => {
     for (const n of ['bob-exp', 'alice-exp']) expect((await call('POST', `${p}/experiments`, { ExperimentName: n })).status).toBe(200);
     for (const n of ['bob-tc', 'alice-tc']) expect((await call('POST', `${p}/trial-components`, { TrialComponentName: n })).status).toBe(200);
@@ -96,6 +129,8 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     await userWith('bob', [
       { Effect: 'Allow', Action: ['sagemaker:ListExperiments', 'sagemaker:ListTrialComponents', 'sagemaker:ListTrials'], Resource: '*' },
       { Effect: 'Allow', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:*/bob-*' },
+      // The MLflow experiments (checked with the same actions, ADR 0009) do not narrow it here.
+      { Effect: 'Allow', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:mlflow-experiment/*' },
     ]);
     const e = await call('GET', `${p}/experiments?MaxResults=100`, undefined, 'bob');
     expect(e.body.ExperimentSummaries.map((x: { ExperimentName: string }) => x.ExperimentName)).toEqual(['bob-exp']);
