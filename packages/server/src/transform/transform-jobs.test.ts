@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { text } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import type { GbdtModel } from '@loam/ml/gbdt/index';
@@ -45,7 +46,7 @@ const job = (name: string, over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   await loam.platform.jobs.scheduler.start();
   ({ model, raw } = await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'gbdt/model.tar.gz' }));
@@ -53,8 +54,17 @@ beforeAll(async () => {
   // Two files, one in a folder, each row prefixed with an id column the model must not see.
   await put('s3://batch/in/part-a.csv', raw.slice(0, 150).map((r, i) => `a${i},${r.join(',')}`).join('\n') + '\n');
   await put('s3://batch/in/more/part-b.csv', raw.slice(150, 400).map((r, i) => `b${i},${r.join(',')}`).join('\n') + '\n');
+}
+beforeAll(start, 60_000);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
 }, 60_000);
-afterAll(async () => loam?.close());
+afterAll(stop);
 
 describe('transform jobs through the API', () => {
   it('scores every file to <key>.out with the id joined back, as the model predicts in process', async () => {
