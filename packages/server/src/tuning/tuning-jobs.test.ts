@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { readCsv } from '@loam/ml/data/index';
 import { trainGbdt } from '@loam/ml/gbdt/index';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
@@ -13,7 +14,7 @@ const trainCsv = `${csv.slice(0, 400).join('\n')}\n`;
 const validationCsv = `${csv.slice(400).join('\n')}\n`;
 
 let loam: TestLoam;
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   const a = loam.platform.artifacts;
   await a.ensureBucket('data');
@@ -23,10 +24,17 @@ beforeAll(async () => {
   await a.put({ bucket: 'data', key: 'bc/validation/validation.csv' }, Buffer.from(validationCsv));
   await loam.platform.jobs.scheduler.start();
   loam.platform.tuning.driver.start();
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 const channel = (name: string) => ({ ChannelName: name, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/bc/${name}/` } } });
 
