@@ -23,6 +23,9 @@ const TYPES: Record<SqlColumnKind, string> = {
   timestamp: 'integer',
 };
 
+/** Bytes of write-ahead log kept on disk after a checkpoint (SQLite's journal_size_limit). */
+export const WAL_SIZE_LIMIT = 16 * 1024 * 1024;
+
 const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE']);
 
 /** A full disk fails the write and rolls its transaction back; the database stays intact and readable. */
@@ -120,6 +123,10 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
   const database = new Database(options.filename);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
+  // A start's pending migrations are one transaction (TransactionalDdlSqliteAdapter): a backfill rewrites
+  // every row of its table into the log, and the log file kept that size (about the database's) for as
+  // long as the server ran. The log is cut back to this once a checkpoint has copied it in.
+  database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   database.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   database.pragma('foreign_keys = ON');
   // SQLite's lower() folds ASCII only; JavaScript's folding matches PostgreSQL's on UTF-8 locales.
