@@ -115,5 +115,5 @@ export const AssociateTrialComponent = defineOperation({
 export const DisassociateTrialComponent = defineOperation({
   ...base, name: 'DisassociateTrialComponent', kind: 'action', summary: 'Takes a trial component out of a trial.',
   input: S.TrialComponentAssociationInput, output: S.TrialComponentAssociationOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:DisassociateTrialComponent', resource: component, alsoOn: [trial], rest: { method: 'POST', path: `${p}/trials/{TrialName}/trial-components/delete` },
+  iamAction: 'sagemaker:DisassociateTrialComponent', resource: component, alsoOn: [trial], authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the trial\'s experiment and of the component run\'s (not for Default).', rest: { method: 'POST', path: `${p}/trials/{TrialName}/trial-components/delete` },
 });

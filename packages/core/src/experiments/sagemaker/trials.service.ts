@@ -136,9 +136,12 @@ export class TrialsService {
     return { TrialComponentArn: this.#componentArn(i.TrialComponentName), TrialArn: this.arn(i.TrialName) };
   }
 
-  async DisassociateTrialComponent(i: In<'DisassociateTrialComponent'>): Out<'DisassociateTrialComponent'> {
-    if (!(await this.t.store.getTrialComponent(i.TrialComponentName))) throw new NotFoundError('TrialComponent', this.#componentArn(i.TrialComponentName));
-    await this.#trial(i.TrialName);
+  async DisassociateTrialComponent(i: In<'DisassociateTrialComponent'>, ctx: RequestContext): Out<'DisassociateTrialComponent'> {
+    const c = await this.t.store.getTrialComponent(i.TrialComponentName);
+    if (!c) throw new NotFoundError('TrialComponent', this.#componentArn(i.TrialComponentName));
+    const t = await this.#trial(i.TrialName);
+    const run = await this.t.store.getRunInfo(c.runId);
+    await this.#onExperiments(ctx, 'sagemaker:DisassociateTrialComponent', t.experimentId, ...(run ? [run.experimentId] : []));
     // Taking out a component the trial does not hold changes nothing and is no error (a retried request).
     await this.t.store.disassociateTrialComponent(i.TrialName, i.TrialComponentName);
     return { TrialComponentArn: this.#componentArn(i.TrialComponentName), TrialArn: this.arn(i.TrialName) };

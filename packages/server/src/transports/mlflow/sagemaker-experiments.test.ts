@@ -110,6 +110,8 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect(await as('GET', `${p}/trials/secret-trial`)).toBe(403);
     expect(await as('POST', `${p}/trials`, { TrialName: 'eve-trial', ExperimentName: 'secret-exp' })).toBe(403);
     expect(await as('POST', `${p}/trials/secret-trial/trial-components`, { TrialComponentName: 'open-job-aws-training-job' })).toBe(403);
+    expect(await as('POST', `${p}/trials/secret-trial/trial-components/delete`, { TrialComponentName: 'secret-job-aws-training-job' })).toBe(403);
+    expect((await call('GET', `${p}/trials?TrialComponentName=secret-job-aws-training-job`)).body.TrialSummaries.map((x: { TrialName: string }) => x.TrialName)).toEqual(['secret-trial']);
     const names = async (url: string, key: string, field: string) => (await call('GET', url, undefined, 'eve')).body[key].map((x: Record<string, string>) => x[field]);
     expect(await names(`${p}/experiments?MaxResults=100`, 'ExperimentSummaries', 'ExperimentName')).not.toContain('secret-exp');
     expect(await names(`${p}/experiments?MaxResults=100`, 'ExperimentSummaries', 'ExperimentName')).toContain('open-exp');
