@@ -128,7 +128,13 @@ export class TrialComponentsService {
       if (!e || e.lifecycleStage !== 'active') throw new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', i.ExperimentName));
       experimentId = e.experimentId;
     }
-    if (i.TrialName !== undefined && !(await this.t.store.getTrial(i.TrialName))) throw new NotFoundError('Trial', resourceArn(this.partition, 'experiment-trial', i.TrialName));
+    const trial = i.TrialName === undefined ? undefined : await this.t.store.getTrial(i.TrialName);
+    if (i.TrialName !== undefined && !trial) throw new NotFoundError('Trial', resourceArn(this.partition, 'experiment-trial', i.TrialName));
+    // What an experiment's trials hold is the experiment's to show, whichever experiment holds each component's run.
+    const holder = experimentId ?? trial?.experimentId;
+    if (holder !== undefined && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, trial ? 'sagemaker:DescribeTrial' : 'sagemaker:DescribeExperiment', holder))) {
+      return { TrialComponentSummaries: [] };
+    }
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const offset = decodePageToken(i.NextToken);
     const rows = await this.t.store.listTrialComponents({

@@ -92,7 +92,10 @@ export class TrialsService {
 
   async ListTrials(i: In<'ListTrials'>, ctx: RequestContext): Out<'ListTrials'> {
     const experimentId = i.ExperimentName === undefined ? undefined : (await this.#experiment(i.ExperimentName)).experimentId;
-    if (i.TrialComponentName !== undefined) await this.#component(i.TrialComponentName);
+    // Which trials hold a component is its run's experiment's to show (checkOnMlflowExperiment).
+    if (i.TrialComponentName !== undefined && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', await this.#component(i.TrialComponentName)))) {
+      return { TrialSummaries: [] };
+    }
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const offset = decodePageToken(i.NextToken);
     const rows = await this.t.store.listTrials({
@@ -113,14 +116,16 @@ export class TrialsService {
     return { TrialSummaries: summaries, ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}) };
   }
 
-  async UpdateTrial(i: In<'UpdateTrial'>): Out<'UpdateTrial'> {
+  async UpdateTrial(i: In<'UpdateTrial'>, ctx: RequestContext): Out<'UpdateTrial'> {
     const t = await this.#trial(i.TrialName);
+    await this.#onExperiments(ctx, 'sagemaker:UpdateTrial', t.experimentId);
     await this.t.store.updateTrial(t.name, { ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), lastModifiedTime: Date.now() });
     return { TrialArn: this.arn(t.name) };
   }
 
-  async DeleteTrial(i: In<'DeleteTrial'>): Out<'DeleteTrial'> {
+  async DeleteTrial(i: In<'DeleteTrial'>, ctx: RequestContext): Out<'DeleteTrial'> {
     const t = await this.#trial(i.TrialName);
+    await this.#onExperiments(ctx, 'sagemaker:DeleteTrial', t.experimentId);
     const held = await this.t.store.listTrialComponents({ trialName: t.name, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
     if (held.length) throw new ValidationError(`Trial '${this.arn(t.name)}' has trial components associated with it; disassociate them (DisassociateTrialComponent) before deleting the trial.`);
     await this.t.store.deleteTrial(t.name);

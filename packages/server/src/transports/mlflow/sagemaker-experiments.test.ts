@@ -124,6 +124,36 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect(await as('POST', `${p}/trial-components/open-job-aws-training-job/update`, { DisplayName: 'mine' })).toBe(200);
   });
 
+  it("holds a Deny on the MLflow experiment for UpdateTrial, DeleteTrial and the lists filtered by its experiment, trial or component", async () => {
+    const { tracking, partition } = loam.platform;
+    const runs = new TrainingJobRuns(tracking, partition);
+    const jobArn = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:training-job/hid-job`;
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'hid-exp' })).status).toBe(200);
+    await runs.recordTrainingJobRun({ jobName: 'hid-job', jobArn, experimentName: 'hid-exp', trialName: 'hid-trial', hyperparameters: {}, status: 'Completed', startTime: 1, endTime: 2, userName: 'admin' });
+    expect((await call('POST', `${p}/trials`, { TrialName: 'hid-empty', ExperimentName: 'hid-exp' })).status).toBe(200);
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'seen-exp' })).status).toBe(200);
+    expect((await call('POST', `${p}/trials`, { TrialName: 'seen-trial', ExperimentName: 'seen-exp' })).status).toBe(200);
+    // A component made through the API (a run of Default) put in the hidden experiment's trial, and the job's in a visible one.
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'hid-api-tc' })).status).toBe(200);
+    expect((await call('POST', `${p}/trials/hid-trial/trial-components`, { TrialComponentName: 'hid-api-tc' })).status).toBe(200);
+    expect((await call('POST', `${p}/trials/seen-trial/trial-components`, { TrialComponentName: 'hid-job-aws-training-job' })).status).toBe(200);
+    const hidId = (await tracking.getExperimentByName('hid-exp')).experimentId;
+    await userWith('mallory', [
+      { Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'sagemaker:*', Resource: `arn:loam:sagemaker:*:*:mlflow-experiment/${hidId}` },
+    ]);
+    expect((await call('PATCH', `${p}/trials/hid-trial`, { DisplayName: 'renamed' }, 'mallory')).status).toBe(403);
+    expect((await call('DELETE', `${p}/trials/hid-empty`, undefined, 'mallory')).status).toBe(403);
+    expect((await call('GET', `${p}/trials/hid-empty`)).status).toBe(200);
+    const names = async (url: string, key: string, field: string) => (await call('GET', url, undefined, 'mallory')).body[key].map((x: Record<string, string>) => x[field]);
+    // What the hidden experiment's trials hold, and where its job's component is, are the hidden experiment's.
+    expect(await names(`${p}/trial-components?ExperimentName=hid-exp`, 'TrialComponentSummaries', 'TrialComponentName')).toEqual([]);
+    expect(await names(`${p}/trial-components?TrialName=hid-trial`, 'TrialComponentSummaries', 'TrialComponentName')).toEqual([]);
+    expect(await names(`${p}/trials?TrialComponentName=hid-job-aws-training-job`, 'TrialSummaries', 'TrialName')).toEqual([]);
+    // The admin still sees them.
+    expect((await call('GET', `${p}/trial-components?TrialName=hid-trial`)).body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName).sort()).toEqual(['hid-api-tc', 'hid-job-aws-training-job']);
+  });
+
   it('lists only the experiments and trial components the caller may describe', async () => {
     for (const n of ['bob-exp', 'alice-exp']) expect((await call('POST', `${p}/experiments`, { ExperimentName: n })).status).toBe(200);
     for (const n of ['bob-tc', 'alice-tc']) expect((await call('POST', `${p}/trial-components`, { TrialComponentName: n })).status).toBe(200);
