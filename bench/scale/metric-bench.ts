@@ -9,8 +9,9 @@
  * spec: the migrations' time on a full table.
  *
  * usage (from /work/main):
- *   nice -n 15 node_modules/.bin/tsx --conditions=loam-src bench/scale/metric-bench.ts <scratch-dir> [--variants 4] [--days 15] [--url postgres://…]
- * With --url, both stores are schemas of that PostgreSQL database (dropped first). Prints one JSON line per measurement.
+ *   nice -n 15 node_modules/.bin/tsx --conditions=loam-src bench/scale/metric-bench.ts <scratch-dir> [--variants 4] [--days 15] [--url postgres://…] [--migrations-only]
+ * With --url, both stores are schemas of that PostgreSQL database (dropped first). With --migrations-only,
+ * "after" is neither seeded nor read: only "before" opened with today's spec. Prints one JSON line per measurement.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { listAll, metricMinutesCollection, silentLogger, type CollectionSpec, type MetadataStore, type MetricAggregate, type MetricMinuteRecord } from '@loam/core';
@@ -25,6 +26,7 @@ const arg = (name: string, dflt: string) => {
 const VARIANTS = Number(arg('variants', '4'));
 const DAYS = Number(arg('days', '15'));
 const PG = arg('url', '');
+const MIGRATIONS_ONLY = process.argv.includes('--migrations-only');
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const print = (o: object) => console.log(JSON.stringify({ ...o, loadavg: load() }));
 async function time<T>(what: string, f: () => Promise<T>, extra: (r: T) => object = () => ({})): Promise<T> {
@@ -75,7 +77,7 @@ if (PG) {
 const before = await open('before', oldSpec);
 const after = await open('after', metricMinutesCollection);
 await time(`seed before (${VARIANTS} variants x ${minutes} minutes)`, () => seed(before));
-await time(`seed after (${VARIANTS} variants x ${minutes} minutes)`, () => seed(after));
+if (!MIGRATIONS_ONLY) await time(`seed after (${VARIANTS} variants x ${minutes} minutes)`, () => seed(after));
 
 const readBefore = async (variant: string, from: number, to: number) => {
   const rows = await listAll(before.collection(oldSpec), { filters: [{ field: 'endpointName', op: 'eq', value: 'ep' }, { field: 'minute', op: 'gte', value: from }, { field: 'minute', op: 'lt', value: to }] });
@@ -88,7 +90,7 @@ const readAfter = async (variant: string, from: number, to: number) => {
   });
   return rows.map((r) => r.value);
 };
-const windows: [string, number][] = [[`${DAYS} days`, DAYS * 86400], ['1 day', 86400], ['1 hour', 3600]];
+const windows: [string, number][] = MIGRATIONS_ONLY ? [] : [[`${DAYS} days`, DAYS * 86400], ['1 day', 86400], ['1 hour', 3600]];
 for (const [label, span] of windows) {
   for (let run = 0; run < 3; run++) {
     const v = `v${run % VARIANTS}`;

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -29,6 +30,42 @@ describe('migrations on PostgreSQL', () => {
   // Scoped here so an unreachable server fails only the PostgreSQL tests.
   const schema = useFreshPostgresSchema();
   migrationTests(testPostgresUrl, schema);
+  it('backfills a newly indexed field in a few statements, not one UPDATE a row', async () => {
+    const plain: CollectionSpec<Item> = { name: 'counted', key: 'id', indexes: {} };
+    const indexed: CollectionSpec<Item> = { name: 'counted', key: 'id', indexes: { color: 'text' } };
+    const n = 1200;
+    const s1 = await openSqlMetadataStore({ url: testPostgresUrl, schema, collections: [plain] });
+    await s1.transaction(async (tx) => {
+      for (let k = 0; k < n; k++) await tx.collection(plain).insert({ id: `k${k}`, color: `c${k % 7}` });
+    });
+    await s1.close();
+    // What the server is sent while the migration runs, read on the wire.
+    let sent = '';
+    const target = new URL(testPostgresUrl);
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      client.on('data', (chunk: Buffer) => void (sent += chunk.toString('latin1')));
+      client.pipe(upstream).pipe(client);
+      for (const x of [client, upstream]) x.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const via = new URL(testPostgresUrl);
+      via.hostname = '127.0.0.1';
+      via.port = String((proxy.address() as AddressInfo).port);
+      const s2 = await openSqlMetadataStore({ url: via.toString(), schema, collections: [indexed] });
+      try {
+        expect((await s2.collection(indexed).count([{ field: 'color', op: 'eq', value: 'c3' }]))).toBe(Math.ceil((n - 3) / 7));
+      } finally {
+        await s2.close();
+      }
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+    // 1,200 rows in batches of 500: three statements.
+    expect(sent.match(/update "counted"/g)?.length).toBe(3);
+  });
+
   it('reports PostgreSQL capabilities', async () => {
     const p = await openSqlMetadataStore({ url: testPostgresUrl, schema, collections: [] });
     expect(p.capabilities).toEqual({ skipLocked: true, durable: true });
@@ -74,6 +111,42 @@ function migrationTests(url: string, schema: string | undefined): void {
       expect(await codeOf(c2.insert({ id: 'd', color: 7 }))).toBe('ValidationException');
     } finally {
       await s2.close();
+    }
+  });
+
+  it('a backfill over several batches indexes what a write would: values that do not fit stay NULL', async () => {
+    // Each case: the stored value, then what its column holds once indexed as text, integer and real.
+    const cases: [unknown, string | null, number | null, number | null][] = [
+      ['red', 'red', null, null], ['', '', null, null], ['ünï 🙂', 'ünï 🙂', null, null], ['a\u0000b', null, null, null],
+      [7, null, 7, 7], [-3, null, -3, -3], [0, null, 0, 0], [-0, null, 0, 0], [2 ** 53 - 1, null, 2 ** 53 - 1, 2 ** 53 - 1], [2 ** 53, null, null, 2 ** 53],
+      [1.5, null, null, 1.5], [0.1, null, null, 0.1], [1e300, null, null, 1e300], [-2.5e-300, null, null, -2.5e-300],
+      ['7', '7', null, null], [true, null, null, null], [{ a: 1 }, null, null, null], [[1], null, null, null], [null, null, null, null], [undefined, null, null, null],
+    ];
+    type Doc = { id: string; t?: unknown; i?: unknown; r?: unknown };
+    const plain: CollectionSpec<Doc> = { name: 'backfilled', key: 'id', indexes: {} };
+    const indexed: CollectionSpec<Doc> = { name: 'backfilled', key: 'id', indexes: { t: 'text', i: 'integer', r: 'real' } };
+    const n = 1234;
+    const id = (k: number) => `k${String(k).padStart(5, '0')}`;
+    const s1 = await open([plain]);
+    await s1.transaction(async (tx) => {
+      for (let k = 0; k < n; k++) {
+        const v = cases[k % cases.length]![0];
+        await tx.collection(plain).insert(v === undefined ? { id: id(k) } : { id: id(k), t: v, i: v, r: v });
+      }
+    });
+    await s1.close();
+    (await open([indexed])).close();
+    const d = await createSqlDialect({ url, ...(schema ? { schema } : {}) });
+    try {
+      const rows = (await sql<{ pk: string; ix_t: string | null; ix_i: number | null; ix_r: number | null }>`select pk, ix_t, ix_i, ix_r from backfilled order by pk`.execute(d.db)).rows;
+      expect(rows.length).toBe(n);
+      const wrong = rows.filter((row, k) => {
+        const [, t, i, r] = cases[k % cases.length]!;
+        return row.pk !== id(k) || row.ix_t !== t || row.ix_i !== i || row.ix_r !== r;
+      });
+      expect(wrong).toEqual([]);
+    } finally {
+      await d.destroy();
     }
   });
 
