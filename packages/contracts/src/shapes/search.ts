@@ -6,6 +6,7 @@ import { DescribeModelOutput } from './models.js';
 import { DescribeModelPackageGroupOutput, DescribeModelPackageOutput } from './model-packages.js';
 import { DescribeTrainingJobOutput } from './training-jobs.js';
 import { DescribeHyperParameterTuningJobOutput } from './tuning-jobs.js';
+import { DescribeExperimentOutput, DescribeTrialComponentOutput, DescribeTrialOutput } from './sagemaker-experiments.js';
 
 /** Every value of SageMaker's ResourceType; Loam searches those in `searchableResources`. */
 export const searchResourceTypes = [
@@ -69,19 +70,34 @@ export const searchRecordShapes = {
   Endpoint: described(DescribeEndpointOutput, ['LastDeploymentConfig', 'PendingDeploymentSummary']),
   // SageMaker's ModelDashboardModel: Loam fills its Model member (the model's endpoints and monitors are not joined).
   Model: Output({ Model: Type.Optional(described(DescribeModelOutput, [])) }),
+  Experiment: described(DescribeExperimentOutput, []),
+  // SageMaker's Trial: the trial's components, as ListTrialComponents names them.
+  Trial: Type.Composite([described(DescribeTrialOutput, []), Output({
+    TrialComponentSummaries: Type.Optional(Type.Array(Type.Object({
+      TrialComponentName: Type.Optional(Type.String()), TrialComponentArn: Type.Optional(Type.String()),
+      TrialComponentSource: Type.Optional(Type.Object({ SourceArn: Type.String(), SourceType: Type.Optional(Type.String()) })),
+      CreationTime: Type.Optional(Timestamp),
+    }))),
+  })]),
+  // SageMaker's TrialComponent: the trials holding the component and their experiments (`Parents.ExperimentName`).
+  TrialComponent: Type.Composite([described(DescribeTrialComponentOutput, []), Output({
+    Parents: Type.Optional(Type.Array(Type.Object({ TrialName: Type.Optional(Type.String()), ExperimentName: Type.Optional(Type.String()) }))),
+  })]),
 } satisfies Record<string, TSchema>;
 
-export type SearchableResource = 'TrainingJob' | 'HyperParameterTuningJob' | 'ModelPackage' | 'ModelPackageGroup' | 'Endpoint' | 'Model';
+export type SearchableResource = 'TrainingJob' | 'HyperParameterTuningJob' | 'ModelPackage' | 'ModelPackageGroup' | 'Endpoint' | 'Model' | 'Experiment' | 'ExperimentTrial' | 'ExperimentTrialComponent';
 /** Resource values Loam searches, with the SearchRecord member each result is in. */
 export const searchableResources: Readonly<Record<SearchableResource, keyof typeof searchRecordShapes>> = {
   TrainingJob: 'TrainingJob', HyperParameterTuningJob: 'HyperParameterTuningJob', ModelPackage: 'ModelPackage',
   ModelPackageGroup: 'ModelPackageGroup', Endpoint: 'Endpoint', Model: 'Model',
+  Experiment: 'Experiment', ExperimentTrial: 'Trial', ExperimentTrialComponent: 'TrialComponent',
 };
 
 const r = searchRecordShapes;
 export const SearchRecord = Output({
   TrainingJob: Type.Optional(r.TrainingJob), HyperParameterTuningJob: Type.Optional(r.HyperParameterTuningJob), ModelPackage: Type.Optional(r.ModelPackage),
   ModelPackageGroup: Type.Optional(r.ModelPackageGroup), Endpoint: Type.Optional(r.Endpoint), Model: Type.Optional(r.Model),
+  Experiment: Type.Optional(r.Experiment), Trial: Type.Optional(r.Trial), TrialComponent: Type.Optional(r.TrialComponent),
 });
 
 export const SearchOutput = Output({

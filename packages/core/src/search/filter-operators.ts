@@ -48,6 +48,8 @@ function booleanValue(value: string, path: string): boolean {
  * Value is an integer (SageMaker's rule); undefined when the hyperparameter is not a number.
  */
 function numericHyperParameter(v: unknown, value: string): number | undefined {
+  // A trial component's NumberValue is a number already.
+  if (typeof v === 'number') return v;
   if (typeof v !== 'string' || !NUMBER.test(v.trim())) return undefined;
   const n = Number(v);
   return INTEGER.test(value.trim()) ? Math.trunc(n) : n;
@@ -104,8 +106,9 @@ export function compileFilter(ref: PropertyRef, operator: SearchOperator | undef
           return h !== undefined && cmp(h - numeric);
         });
       }
-      const equal = (v: string) => v === value || (numeric !== undefined && numericHyperParameter(v, value) === numeric);
-      return op === 'Equals' ? (vs) => texts(vs).some(equal) : (vs) => vs.length > 0 && !texts(vs).some(equal);
+      const equal = (v: unknown) => v === value || (numeric !== undefined && numericHyperParameter(v, value) === numeric);
+      const candidates = ref.numericText ? (vs: readonly unknown[]) => vs : texts;
+      return op === 'Equals' ? (vs) => candidates(vs).some(equal) : (vs) => vs.length > 0 && !candidates(vs).some(equal);
     }
   }
 }

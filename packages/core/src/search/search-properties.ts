@@ -18,7 +18,10 @@ type Step =
   | { readonly t: 'prop'; readonly key: string }
   | { readonly t: 'each' }
   /** A list of pairs read as a map: the `value` of the element whose `key` field is `name` (Tags.<key>, Metrics.<name>). */
-  | { readonly t: 'pair'; readonly keyField: string; readonly valueField: string; readonly name: string };
+  /** Without `valueField`, the element itself (`Metrics.<name>` of a trial component: its summary). */
+  | { readonly t: 'pair'; readonly keyField: string; readonly valueField?: string; readonly name: string }
+  /** The first of these members the value has (a trial component's parameter: StringValue or NumberValue). */
+  | { readonly t: 'either'; readonly keys: readonly string[] };
 
 /** A property name resolved against a resource's search record. */
 export interface PropertyRef {
@@ -40,8 +43,15 @@ export interface PropertyRef {
 export interface PairAlias {
   readonly list: string;
   readonly keyField: string;
-  readonly valueField: string;
+  /**
+   * The member compared. Unset: the name's last segment names it (`Metrics.<name>.Max` for a trial
+   * component's metric summaries; any case, `metrics.loss.max`, as SageMaker's SDK writes them).
+   */
+  readonly valueField?: string;
 }
+
+/** A map value of exactly these members is one value (a trial component's `Parameters.<name>`). */
+const EITHER_VALUE = ['StringValue', 'NumberValue'] as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -68,8 +78,15 @@ function read(steps: readonly Step[], record: unknown): unknown[] {
         if (Array.isArray(v)) next.push(...v);
       } else if (s.t === 'prop') {
         if (isObject(v) && Object.hasOwn(v, s.key) && v[s.key] !== undefined && v[s.key] !== null) next.push(v[s.key]);
+      } else if (s.t === 'either') {
+        const k = isObject(v) ? s.keys.find((key) => v[key] !== undefined && v[key] !== null) : undefined;
+        if (k !== undefined) next.push((v as Record<string, unknown>)[k]);
       } else if (Array.isArray(v)) {
-        for (const e of v) if (isObject(e) && e[s.keyField] === s.name && e[s.valueField] !== undefined && e[s.valueField] !== null) next.push(e[s.valueField]);
+        for (const e of v) {
+          if (!isObject(e) || e[s.keyField] !== s.name) continue;
+          if (s.valueField === undefined) next.push(e);
+          else if (e[s.valueField] !== undefined && e[s.valueField] !== null) next.push(e[s.valueField]);
+        }
       }
     }
     cur = next;
@@ -93,12 +110,24 @@ export function resolveProperty(root: SchemaNode, name: string, aliases: Readonl
   let readsTags = false;
   let i = 0;
   const first = segs[0] as string;
-  const alias = Object.hasOwn(aliases, first) ? aliases[first] : undefined;
+  // Any case, as SageMaker's SDK writes `metrics.<name>.max`.
+  const aliasName = Object.keys(aliases).find((k) => k.toLowerCase() === first.toLowerCase());
+  const alias = aliasName === undefined ? undefined : aliases[aliasName];
   if (alias && segs.length > 1) {
-    const list = root.properties?.[alias.list];
-    const value = list?.items?.properties?.[alias.valueField];
+    const element = root.properties?.[alias.list]?.items;
+    const members = element?.properties ?? {};
+    const last = segs[segs.length - 1] as string;
+    const valueField = alias.valueField ?? (segs.length > 2 ? Object.keys(members).find((m) => m !== alias.keyField && m.toLowerCase() === last.toLowerCase()) : undefined);
+    if (valueField === undefined) {
+      // `Metrics.<name>`: the whole summary (Exists, NotExists).
+      if (alias.valueField !== undefined || !element) return undefined;
+      steps.push({ t: 'prop', key: alias.list }, { t: 'pair', keyField: alias.keyField, name: segs.slice(1).join('.') });
+      return made(name, element, steps, false, false);
+    }
+    const value = members[valueField];
     if (!value) return undefined;
-    steps.push({ t: 'prop', key: alias.list }, { t: 'pair', keyField: alias.keyField, valueField: alias.valueField, name: segs.slice(1).join('.') });
+    const key = segs.slice(1, alias.valueField ? segs.length : -1).join('.');
+    steps.push({ t: 'prop', key: alias.list }, { t: 'pair', keyField: alias.keyField, valueField, name: key });
     return made(name, value, steps, false, false);
   }
   while (i < segs.length) {
@@ -121,6 +150,12 @@ export function resolveProperty(root: SchemaNode, name: string, aliases: Readonl
       continue;
     }
     const mapValue: SchemaNode | undefined = s.patternProperties ? Object.values(s.patternProperties)[0] : undefined;
+    const valueMembers = Object.keys(mapValue?.properties ?? {});
+    if (mapValue && valueMembers.length === EITHER_VALUE.length && EITHER_VALUE.every((m) => valueMembers.includes(m))) {
+      // A trial component's parameter: its StringValue or NumberValue, text compared as a number when both sides are.
+      steps.push({ t: 'prop', key: segs.slice(i).join('.') }, { t: 'either', keys: EITHER_VALUE });
+      return made(name, { type: 'string' }, steps, true, readsTags);
+    }
     if (mapValue) {
       // Hyperparameter names may hold dots: the key is the rest of the name when the values are plain.
       const key = kindOf(mapValue) === 'structure' ? seg : segs.slice(i).join('.');

@@ -1,4 +1,5 @@
 import type { searchShapes } from '@loam/contracts';
+import type { Principal } from '../kernel/context.js';
 import type { CollectionSpec, Filter, Tag } from '../ports/metadata-store.js';
 import type { RecordProperties } from './search-expression.js';
 import type { SchemaNode } from './search-properties.js';
@@ -11,7 +12,20 @@ export interface SearchSource<R = any> {
   readonly resource: searchShapes.SearchableResource;
   /** The search record's shape, and names of the resource's own (`Metrics.<name>`). */
   readonly props: RecordProperties;
-  readonly collection: CollectionSpec<R>;
+  /** The metadata store's collection of the records, unless `records` reads them from elsewhere. */
+  readonly collection?: CollectionSpec<R>;
+  /**
+   * The records when they are not in the metadata store (experiments, trials and trial components are in
+   * the experiment store): every candidate, read page by page. Such a source has no `storeOrder` or `columns`.
+   */
+  readonly records?: () => AsyncIterable<R>;
+  /** A record's unique key, the cursor's tie-break (the collection's key when unset). */
+  keyOf?(r: R): string;
+  /**
+   * What the caller must also be allowed besides `readAction` on the ARN, as the resource's Describe checks
+   * (an experiment's `mlflow-experiment/<id>`).
+   */
+  alsoVisible?(r: R, principal: Principal): Promise<boolean>;
   /** Conditions every candidate meets in the store (the jobs table holds training and processing jobs). */
   readonly filters?: readonly Filter<R>[];
   /** The action a caller needs on the resource to see it in the results (its Describe). */

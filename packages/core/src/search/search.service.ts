@@ -1,4 +1,4 @@
-import type { InputOf, OutputOf, operations } from '@loam/contracts';
+import { searchShapes, type InputOf, type OutputOf, type operations } from '@loam/contracts';
 import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import type { Principal, RequestContext } from '../kernel/context.js';
 import { ValidationError } from '../kernel/errors.js';
@@ -86,7 +86,7 @@ export class SearchService {
     const results = [];
     for (const h of page) {
       const r = h.record;
-      results.push({ [source.resource]: await source.record(r, await this.o.store.tags.list(source.arnOf(r))) });
+      results.push({ [searchShapes.searchableResources[source.resource]]: await source.record(r, await this.o.store.tags.list(source.arnOf(r))) });
     }
     const last = page[page.length - 1];
     return { Results: results as Out['Results'], ...(hits.length > max && last ? { NextToken: encodeSearchToken(last, fingerprint) } : {}) };
@@ -101,7 +101,7 @@ export class SearchService {
     const hits: Hit[] = [];
     for await (const record of this.scan(p, filters, field)) {
       const fields = record as Record<string, unknown>;
-      const hit = { value: fields[field] as string | number, key: String(fields[p.source.collection.key]), record };
+      const hit = { value: fields[field] as string | number, key: keyOf(p.source, record), record };
       if (cursor && compareHits(hit, cursor, order) <= 0) continue;
       // A record modified during the scan moves to a later store page (Ascending by LastModifiedTime): once only.
       if (hits.some((h) => h.key === hit.key)) continue;
@@ -121,7 +121,7 @@ export class SearchService {
     for await (const record of this.scan(p, p.storeFilters)) {
       const doc = await this.recordOf(p, record, tagsForSort);
       if (p.matcher && !p.matcher.matches(doc)) continue;
-      const hit: Hit = { value: sortValueOf(p.sortRef.values(doc), p.sortRef.numericText), key: String((record as Record<string, unknown>)[p.source.collection.key]), record };
+      const hit: Hit = { value: sortValueOf(p.sortRef.values(doc), p.sortRef.numericText), key: keyOf(p.source, record), record };
       if (p.cursor && compareHits(hit, p.cursor, p.order) <= 0) continue;
       if (!(await this.visible(p, record))) continue;
       best.push(hit);
@@ -131,7 +131,11 @@ export class SearchService {
   }
 
   private async *scan(p: Plan, filters: readonly AnyFilter[], sortBy?: string): AsyncGenerator<unknown> {
-    const col = this.o.store.collection(p.source.collection);
+    if (p.source.records) {
+      yield* p.source.records();
+      return;
+    }
+    const col = this.o.store.collection(p.source.collection as NonNullable<SearchSource['collection']>);
     let nextToken: string | undefined;
     do {
       const page = await col.list({
@@ -154,9 +158,14 @@ export class SearchService {
     return this.visible(p, record);
   }
 
-  private visible(p: Plan, record: unknown): Promise<boolean> {
-    return isAllowed(this.o.authorize, p.principal, p.source.readAction, p.source.arnOf(record));
+  private async visible(p: Plan, record: unknown): Promise<boolean> {
+    if (!(await isAllowed(this.o.authorize, p.principal, p.source.readAction, p.source.arnOf(record)))) return false;
+    return p.source.alsoVisible ? p.source.alsoVisible(record, p.principal) : true;
   }
+}
+
+function keyOf(source: SearchSource, record: unknown): string {
+  return source.keyOf ? source.keyOf(record) : String((record as Record<string, unknown>)[source.collection?.key as string]);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
-import { authorize, systemClock, SearchService, searchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, TrialsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
+import { authorize, systemClock, SearchService, searchSources, experimentSearchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, TrialsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { combineLogGroups, fixedLogGroups, jobCollections, jobLogGroupSource, LogStreamsService } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
@@ -89,7 +89,8 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
   });
   let stopSweep: (() => Promise<void>) | undefined;
   try {
-    const artifacts = await openArtifactStore(config.artifacts);
+    // The server owns the data directory: its store sweeps a crash's temp files, before anything is served.
+    const artifacts = await openArtifactStore(config.artifacts, { owner: true });
     const secretBox = openSecretBox(config.dataDir);
     const identity = new IdentityService({ store, clock: systemClock, partition, secretBox, sessionTtlSeconds: config.auth.sessionTtlSeconds });
     const tags = new TagService({ store, partition });
@@ -119,7 +120,10 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, authorizeData });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
     // Search finds only what the caller may describe.
-    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: (j) => tuning.service.describeRecord(j) }), authorize: authorizeAction });
+    const search = new SearchService({ store, sources: [
+      ...searchSources({ describeTuningJob: (j) => tuning.service.describeRecord(j) }),
+      ...experimentSearchSources({ tracking, partition, authorize: authorizeAction }),
+    ], authorize: authorizeAction });
     // CloudWatch Logs' read operations over the jobs' logs and the endpoints' model servers' output, in SageMaker's log groups.
     const jobLogGroups = fixedLogGroups({
       '/aws/sagemaker/TrainingJobs': jobLogGroupSource(jobs.training.jobs),

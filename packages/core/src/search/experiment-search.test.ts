@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryArtifactStore } from '@loam/testkit/fakes/memory-artifact-store';
+import { MemoryExperimentStore } from '@loam/testkit/fakes/memory-experiment-store';
+import { createMemoryMetadataStore } from '@loam/testkit/fakes/memory-metadata-store';
+import { SageMakerExperimentsService } from '../experiments/sagemaker/sagemaker-experiments.service.js';
+import { TrialComponentsService } from '../experiments/sagemaker/trial-components.service.js';
+import { TrialsService } from '../experiments/sagemaker/trials.service.js';
+import { TrackingAccess } from '../experiments/tracking-access.js';
+import { TrackingArtifacts } from '../experiments/tracking-artifacts.js';
+import { TrackingService } from '../experiments/tracking.service.js';
+import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import { ManualClock } from '../kernel/clock.js';
+import { AccessDeniedError } from '../kernel/errors.js';
+import { ctxOf } from '../registry/registry.test-support.js';
+import { experimentSearchSources } from './experiment-sources.js';
+import { SearchService } from './search.service.js';
+
+const alice = ctxOf('alice');
+const partition = { region: 'us-east-1', accountId: '123456789012' };
+const arn = (kind: string, name: string) => `arn:loam:sagemaker:us-east-1:123456789012:${kind}/${name}`;
+const allow: ActionAuthorizer = async () => {};
+
+/**
+ * Experiments exp-a and exp-b; trials t1 (exp-a) and t2 (exp-b); components c1 (lr 0.1, optimizer adam,
+ * loss 0.9 then 0.4) in t1, c2 (lr 0.01, loss 2 then 1.5) in t1 and t2, c3 (no parameters) in t2, and
+ * job-run, a component whose run is in MLflow experiment exp-b.
+ */
+async function fixture(authorize?: ActionAuthorizer) {
+  const clock = new ManualClock(1_700_000_000_000);
+  const tracking = new TrackingService({ store: new MemoryExperimentStore(), clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+  const store = createMemoryMetadataStore({ collections: [] });
+  const experiments = new SageMakerExperimentsService(tracking, new TrackingAccess(tracking, allow, partition), allow, partition, store.tags);
+  const trials = new TrialsService(tracking, allow, partition, store.tags);
+  const components = new TrialComponentsService(tracking, allow, partition, store.tags);
+  await experiments.CreateExperiment({ ExperimentName: 'exp-a', Description: 'first', Tags: [{ Key: 'team', Value: 'red' }] });
+  await experiments.CreateExperiment({ ExperimentName: 'exp-b', DisplayName: 'second' });
+  await trials.CreateTrial({ TrialName: 't1', ExperimentName: 'exp-a' }, alice);
+  await trials.CreateTrial({ TrialName: 't2', ExperimentName: 'exp-b', Tags: [{ Key: 'team', Value: 'blue' }] }, alice);
+  await components.CreateTrialComponent({ TrialComponentName: 'c1', Parameters: { lr: { NumberValue: 0.1 }, optimizer: { StringValue: 'adam' } }, Status: { PrimaryStatus: 'Completed' }, StartTime: 1_700_000_000, EndTime: 1_700_000_100 }, alice);
+  await components.CreateTrialComponent({ TrialComponentName: 'c2', Parameters: { lr: { NumberValue: 0.01 } } }, alice);
+  await components.CreateTrialComponent({ TrialComponentName: 'c3' }, alice);
+  const runOf = async (name: string) => (await tracking.store.getTrialComponent(name))!.runId;
+  const point = (value: number, step: number) => ({ key: 'loss', value, step, timestamp: 1_700_000_000_000 + step * 1000 });
+  await tracking.store.logBatch(await runOf('c1'), { metrics: [point(0.9, 0), point(0.4, 1)] });
+  await tracking.store.logBatch(await runOf('c2'), { metrics: [point(2, 0), point(1.5, 1)] });
+  for (const [t, c] of [['t1', 'c1'], ['t1', 'c2'], ['t2', 'c2'], ['t2', 'c3']] as const) await trials.AssociateTrialComponent({ TrialName: t, TrialComponentName: c }, alice);
+  // A run of MLflow experiment exp-b as a component (as a training job's run is one).
+  const expB = (await tracking.store.getExperimentByName('exp-b'))!.experimentId;
+  const run = await tracking.createRun({ experimentId: expB, runName: 'job-run' }, alice.principal);
+  await tracking.store.createTrialComponent({ name: 'job-run', runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 1, lastModifiedTime: 1 });
+  const sources = experimentSearchSources({ tracking, partition, authorize: authorize ?? allow });
+  return { search: new SearchService({ store, sources, ...(authorize ? { authorize } : {}) }), expB };
+}
+
+type Search = Awaited<ReturnType<typeof fixture>>['search'];
+type Expression = NonNullable<Parameters<Search['Search']>[0]['SearchExpression']>;
+
+/** The names found, every page through NextToken (two a page), by name. */
+async function names(search: Search, resource: 'Experiment' | 'ExperimentTrial' | 'ExperimentTrialComponent', expr?: Expression): Promise<string[]> {
+  const [member, nameOf] = ({ Experiment: ['Experiment', 'ExperimentName'], ExperimentTrial: ['Trial', 'TrialName'], ExperimentTrialComponent: ['TrialComponent', 'TrialComponentName'] } as const)[resource];
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const r = await search.Search({ Resource: resource, SortBy: nameOf, SortOrder: 'Ascending', MaxResults: 2, ...(expr ? { SearchExpression: expr } : {}), ...(token ? { NextToken: token } : {}) }, alice);
+    out.push(...r.Results.map((x) => (x[member] as unknown as Record<string, string>)[nameOf] as string));
+    token = r.NextToken;
+  } while (token);
+  return out;
+}
+
+const one = (Name: string, Operator: string, Value?: string): Expression => ({ Filters: [{ Name, Operator: Operator as never, ...(Value === undefined ? {} : { Value }) }] });
+
+describe('Search of experiments, trials and trial components', () => {
+  it('finds trial components by their parents, parameters and metric summaries', async () => {
+    const { search } = await fixture();
+    expect(await names(search, 'ExperimentTrialComponent')).toEqual(['c1', 'c2', 'c3', 'job-run']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parents.ExperimentName', 'Equals', 'exp-a'))).toEqual(['c1', 'c2']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 't2'))).toEqual(['c2', 'c3']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parameters.lr', 'GreaterThan', '0.05'))).toEqual(['c1']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parameters.lr', 'Equals', '0.01'))).toEqual(['c2']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parameters.optimizer', 'Equals', 'adam'))).toEqual(['c1']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parameters.lr', 'NotExists'))).toEqual(['c3', 'job-run']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Metrics.loss.Min', 'LessThan', '1'))).toEqual(['c1']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Metrics.loss.Max', 'GreaterThanOrEqualTo', '0.9'))).toEqual(['c1', 'c2']);
+    // As SageMaker's SDK writes it (ExperimentAnalytics' sort_by 'metrics.<name>.max').
+    expect(await names(search, 'ExperimentTrialComponent', one('Metrics.loss.last', 'Equals', '1.5'))).toEqual(['c2']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Status.PrimaryStatus', 'Equals', 'Completed'))).toEqual(['c1']);
+    const byLoss = await search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('Metrics.loss', 'Exists'), SortBy: 'metrics.loss.max', SortOrder: 'Descending' }, alice);
+    expect(byLoss.Results.map((r) => r.TrialComponent?.TrialComponentName)).toEqual(['c2', 'c1']);
+  });
+
+  it('answers each result as DescribeTrialComponent with Parents and Tags', async () => {
+    const { search } = await fixture();
+    const r = await search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('TrialComponentName', 'Equals', 'c1') }, alice);
+    const c1 = r.Results[0]?.TrialComponent as Record<string, unknown>;
+    expect(Object.keys(r.Results[0] ?? {})).toEqual(['TrialComponent']);
+    expect({ ...c1, CreationTime: 0, LastModifiedTime: 0 }).toEqual({
+      TrialComponentName: 'c1', TrialComponentArn: arn('experiment-trial-component', 'c1'), DisplayName: 'c1',
+      Status: { PrimaryStatus: 'Completed' }, StartTime: 1_700_000_000, EndTime: 1_700_000_100, CreationTime: 0, LastModifiedTime: 0,
+      Parameters: { lr: { NumberValue: 0.1 }, optimizer: { StringValue: 'adam' } }, InputArtifacts: {}, OutputArtifacts: {},
+      Metrics: [{ MetricName: 'loss', TimeStamp: 1_700_000_001, Max: 0.9, Min: 0.4, Last: 0.4, Count: 2, Avg: 0.65, StdDev: expect.closeTo(0.3536, 4) }],
+      Parents: [{ TrialName: 't1', ExperimentName: 'exp-a' }], Tags: [],
+    });
+  });
+
+  it('finds experiments and trials, a trial with its components', async () => {
+    const { search } = await fixture();
+    expect(await names(search, 'Experiment')).toEqual(['Default', 'exp-a', 'exp-b']);
+    expect(await names(search, 'Experiment', one('Tags.team', 'Equals', 'red'))).toEqual(['exp-a']);
+    expect(await names(search, 'Experiment', one('DisplayName', 'Equals', 'second'))).toEqual(['exp-b']);
+    expect(await names(search, 'Experiment', one('Description', 'Contains', 'FIR'))).toEqual(['exp-a']);
+    expect(await names(search, 'ExperimentTrial', one('ExperimentName', 'Equals', 'exp-b'))).toEqual(['t2']);
+    expect(await names(search, 'ExperimentTrial', one('TrialComponentSummaries.TrialComponentName', 'Equals', 'c1'))).toEqual(['t1']);
+    const t2 = (await search.Search({ Resource: 'ExperimentTrial', SearchExpression: one('Tags.team', 'Equals', 'blue') }, alice)).Results;
+    expect(t2.map((r) => ({ ...r.Trial, CreationTime: 0, LastModifiedTime: 0, TrialComponentSummaries: r.Trial?.TrialComponentSummaries?.map((s) => s.TrialComponentName) }))).toEqual([{
+      TrialName: 't2', TrialArn: arn('experiment-trial', 't2'), DisplayName: 't2', ExperimentName: 'exp-b', CreationTime: 0, LastModifiedTime: 0,
+      TrialComponentSummaries: ['c2', 'c3'], Tags: [{ Key: 'team', Value: 'blue' }],
+    }]);
+    const e = (await search.Search({ Resource: 'Experiment', SearchExpression: one('ExperimentName', 'Equals', 'exp-a') }, alice)).Results[0]?.Experiment;
+    expect({ ...e, CreationTime: 0, LastModifiedTime: 0 }).toEqual({ ExperimentName: 'exp-a', ExperimentArn: arn('experiment', 'exp-a'), DisplayName: 'exp-a', Description: 'first', CreationTime: 0, LastModifiedTime: 0, Tags: [{ Key: 'team', Value: 'red' }] });
+  });
+
+  it('refuses names a record does not have, and a metric without a statistic for a comparison', async () => {
+    const { search } = await fixture();
+    await expect(search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('Metrics.loss.Median', 'Equals', '1') }, alice)).rejects.toMatchObject({ code: 'ValidationException', message: expect.stringContaining("Operator Equals is not supported for 'Metrics.loss.Median', a structure") });
+    await expect(search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('Parents.Nope', 'Exists') }, alice)).rejects.toMatchObject({ code: 'ValidationException' });
+  });
+
+  it('finds only what the caller may describe, on the ARN and on the MLflow experiment', async () => {
+    let expB = '';
+    const denied: ActionAuthorizer = async (_p, action, resource) => {
+      if (resource === arn('mlflow-experiment', expB) || resource === arn('experiment-trial-component', 'c3')) throw new AccessDeniedError(`no ${action} on ${resource}`);
+    };
+    const f = await fixture(async (p, a, r) => denied(p, a, r));
+    expB = f.expB;
+    expect(await names(f.search, 'Experiment')).toEqual(['Default', 'exp-a']);
+    expect(await names(f.search, 'ExperimentTrial')).toEqual(['t1']);
+    expect(await names(f.search, 'ExperimentTrialComponent')).toEqual(['c1', 'c2']);
+  });
+});

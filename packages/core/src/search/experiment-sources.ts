@@ -1,0 +1,112 @@
+import { searchShapes } from '@loam/contracts';
+import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import { systemPrincipal, type Principal, type RequestContext } from '../kernel/context.js';
+import { resourceArn, type Partition } from '../kernel/names.js';
+import type { ExperimentRecord, TrialComponentRecord, TrialRecord } from '../ports/experiment-store.js';
+import { SageMakerExperimentsService } from '../experiments/sagemaker/sagemaker-experiments.service.js';
+import { allowedOnMlflowExperiment } from '../experiments/sagemaker/sagemaker-rules.js';
+import { TrialComponentsService } from '../experiments/sagemaker/trial-components.service.js';
+import { TrialsService } from '../experiments/sagemaker/trials.service.js';
+import { TrackingAccess } from '../experiments/tracking-access.js';
+import type { TrackingService } from '../experiments/tracking.service.js';
+import type { SchemaNode } from './search-properties.js';
+import { asSearchRecord, type SearchSource } from './search-source.js';
+
+const shape = (member: keyof typeof searchShapes.searchRecordShapes): SchemaNode => searchShapes.searchRecordShapes[member] as unknown as SchemaNode;
+const PAGE = 200;
+
+export interface ExperimentSearchSourcesOptions {
+  readonly tracking: TrackingService;
+  readonly partition: Partition;
+  /** The caller's policies, for the `mlflow-experiment/<id>` each Describe also checks. */
+  readonly authorize: ActionAuthorizer;
+}
+
+/** A trial component with the experiment of its run (what its visibility is checked on). */
+interface ComponentCandidate {
+  readonly c: TrialComponentRecord;
+  readonly runExperimentId: string;
+}
+
+/**
+ * SageMaker's Experiment, ExperimentTrial and ExperimentTrialComponent searches over the experiment store
+ * (ADR 0009). Each record is the resource's Describe answer, built by the experiments services themselves;
+ * visibility is Search's (the Describe action on the ARN and on the MLflow experiment, as each Describe
+ * checks), so the services here build answers without checking. A trial's record adds its components, a
+ * component's its Parents (the trials holding it, with their experiments).
+ */
+export function experimentSearchSources(o: ExperimentSearchSourcesOptions): SearchSource[] {
+  const { tracking: t, partition } = o;
+  // Builders only: whether the caller may see a record is decided by `readAction` and `alsoVisible` below.
+  const build: ActionAuthorizer = async () => {};
+  const experiments = new SageMakerExperimentsService(t, new TrackingAccess(t, build, partition), build, partition);
+  const trials = new TrialsService(t, build, partition);
+  const components = new TrialComponentsService(t, build, partition);
+  const ctx: RequestContext = { principal: systemPrincipal, requestId: 'search' };
+  const onMlflow = (action: string) => (experimentId: string, principal: Principal) => allowedOnMlflowExperiment(o.authorize, partition, principal, action, experimentId);
+  const experimentNames = async (ids: readonly string[]) => new Map(await Promise.all([...new Set(ids)].map(async (id) => [id, (await t.store.getExperiment(id))?.name ?? ''] as const)));
+
+  const experiment: SearchSource<ExperimentRecord> = {
+    resource: 'Experiment', props: { schema: shape('Experiment') }, readAction: 'sagemaker:DescribeExperiment', defaultSortBy: 'LastModifiedTime', storeOrder: {},
+    records: async function* () {
+      let pageToken: string | undefined;
+      do {
+        const page = await t.searchExperiments({ viewType: 'ACTIVE_ONLY', orderBy: ['creation_time ASC'], maxResults: PAGE, ...(pageToken ? { pageToken } : {}) });
+        yield* page.experiments;
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+    },
+    keyOf: (e) => e.experimentId,
+    arnOf: (e) => resourceArn(partition, 'experiment', e.name),
+    alsoVisible: (e, principal) => onMlflow('sagemaker:DescribeExperiment')(e.experimentId, principal),
+    record: async (e, tags) => asSearchRecord(await experiments.DescribeExperiment({ ExperimentName: e.name }, ctx), shape('Experiment'), tags),
+  };
+
+  const trial: SearchSource<TrialRecord> = {
+    resource: 'ExperimentTrial', props: { schema: shape('Trial') }, readAction: 'sagemaker:DescribeTrial', defaultSortBy: 'LastModifiedTime', storeOrder: {},
+    records: () => pages((offset, limit) => t.store.listTrials({ sortBy: 'name', ascending: true, offset, limit })),
+    keyOf: (r) => r.name,
+    arnOf: (r) => trials.arn(r.name),
+    alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal),
+    record: async (r, tags) => {
+      const held = await t.store.listTrialComponents({ trialName: r.name, sortBy: 'creationTime', ascending: true, offset: 0, limit: 10_000 });
+      const summaries = held.map((c) => ({
+        TrialComponentName: c.name, TrialComponentArn: components.arn(c.name),
+        ...(c.sourceArn ? { TrialComponentSource: { SourceArn: c.sourceArn, ...(c.sourceType ? { SourceType: c.sourceType } : {}) } } : {}),
+        CreationTime: c.creationTime / 1000,
+      }));
+      return asSearchRecord({ ...(await trials.DescribeTrial({ TrialName: r.name }, ctx)), TrialComponentSummaries: summaries }, shape('Trial'), tags);
+    },
+  };
+
+  const component: SearchSource<ComponentCandidate> = {
+    resource: 'ExperimentTrialComponent', props: { schema: shape('TrialComponent'), aliases: { Metrics: { list: 'Metrics', keyField: 'MetricName' } } },
+    readAction: 'sagemaker:DescribeTrialComponent', defaultSortBy: 'LastModifiedTime', storeOrder: {},
+    records: async function* () {
+      // A component whose run was deleted (through MLflow) is gone, as DescribeTrialComponent answers.
+      for await (const c of pages((offset, limit) => t.store.listTrialComponents({ sortBy: 'name', ascending: true, offset, limit }))) {
+        const info = await t.store.getRunInfo(c.runId);
+        if (info?.lifecycleStage === 'active') yield { c, runExperimentId: info.experimentId };
+      }
+    },
+    keyOf: (r) => r.c.name,
+    arnOf: (r) => components.arn(r.c.name),
+    alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrialComponent')(r.runExperimentId, principal),
+    record: async (r, tags) => {
+      const held = await t.store.listTrials({ componentName: r.c.name, sortBy: 'name', ascending: true, offset: 0, limit: 10_000 });
+      const names = await experimentNames(held.map((x) => x.experimentId));
+      const parents = held.map((x) => ({ TrialName: x.name, ExperimentName: names.get(x.experimentId) ?? '' }));
+      return asSearchRecord({ ...(await components.DescribeTrialComponent({ TrialComponentName: r.c.name }, ctx)), Parents: parents }, shape('TrialComponent'), tags);
+    },
+  };
+  return [experiment, trial, component];
+}
+
+/** Every row of an offset-paged list. */
+async function* pages<T>(list: (offset: number, limit: number) => Promise<T[]>): AsyncGenerator<T> {
+  for (let offset = 0; ; offset += PAGE) {
+    const rows = await list(offset, PAGE);
+    yield* rows;
+    if (rows.length < PAGE) return;
+  }
+}
