@@ -303,8 +303,13 @@ export interface ExperimentStore {
   /** Min, max, average, standard deviation, count and latest of each metric of the run, by key. */
   metricSummaries(runId: string): Promise<MetricSummaryRecord[]>;
 
-  /** Names a run as a SageMaker trial component; ResourceInUse when the name is taken or the run has one. */
+  /**
+   * Names a run as a SageMaker trial component; ResourceInUse when the name is taken in any case or the
+   * run has one. SageMaker's names are case-insensitive (and their ARNs lower-cased): the other entity
+   * methods take the name as stored, which `getTrialComponent` and `getTrial` find in any case.
+   */
   createTrialComponent(c: TrialComponentRecord): Promise<void>;
+  /** The component of that name in any case (its record holds the name as created). */
   getTrialComponent(name: string): Promise<TrialComponentRecord | undefined>;
   trialComponentOfRun(runId: string): Promise<TrialComponentRecord | undefined>;
   /** Changes the component and its run's params together; nothing when it does not exist. */
@@ -313,8 +318,9 @@ export interface ExperimentStore {
   deleteTrialComponent(name: string): Promise<void>;
   /** Components in the trial, in a trial of the experiment, or with the source ARN, when given. */
   listTrialComponents(q: ExperimentEntityQuery & { readonly trialName?: string; readonly experimentId?: string; readonly sourceArn?: string }): Promise<TrialComponentRecord[]>;
-  /** ResourceInUse when the name is taken. */
+  /** ResourceInUse when the name is taken in any case. */
   createTrial(t: TrialRecord): Promise<void>;
+  /** The trial of that name in any case (its record holds the name as created). */
   getTrial(name: string): Promise<TrialRecord | undefined>;
   updateTrial(name: string, patch: { readonly displayName?: string; readonly lastModifiedTime: number }): Promise<void>;
   /** Removes the trial and its associations. */

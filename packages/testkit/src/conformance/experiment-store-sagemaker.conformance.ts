@@ -46,6 +46,24 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     await expect(s.createTrialComponent(component(unique('tc'), runId(), { displayName: 'a\u0000b' }))).rejects.toMatchObject({ code: 'ValidationException' });
   });
 
+  it("finds a trial component or trial by its name in any case and refuses the name in another case (SageMaker's names are case-insensitive)", async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const run = runId();
+    await s.createRun({ info: info(run, exp), tags: [] });
+    const name = unique('Mixed-Case-TC');
+    await s.createTrialComponent(component(name, run));
+    expect((await s.getTrialComponent(name.toLowerCase()))?.name).toBe(name);
+    expect((await s.getTrialComponent(name.toUpperCase()))?.name).toBe(name);
+    const other = runId();
+    await s.createRun({ info: info(other, exp), tags: [] });
+    await expect(s.createTrialComponent(component(name.toLowerCase(), other))).rejects.toMatchObject({ code: 'ResourceInUse' });
+    const trial = unique('Mixed-Case-Trial');
+    await s.createTrial({ name: trial, experimentId: exp, creationTime: 1, lastModifiedTime: 1 });
+    expect((await s.getTrial(trial.toLowerCase()))?.name).toBe(trial);
+    await expect(s.createTrial({ name: trial.toUpperCase(), experimentId: exp, creationTime: 1, lastModifiedTime: 1 })).rejects.toMatchObject({ code: 'ResourceInUse' });
+  });
+
   it("overwrites and removes the run's params with the component's fields, in one write", async () => {
     const s = store();
     const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });

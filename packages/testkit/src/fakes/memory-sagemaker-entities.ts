@@ -63,14 +63,19 @@ export class MemorySageMakerEntities implements Entities {
     checkText('Trial component', { name: c.name, runId: c.runId, displayName: c.displayName, statusMessage: c.statusMessage, sourceArn: c.sourceArn, sourceType: c.sourceType });
     checkArtifacts(c.inputArtifacts);
     checkArtifacts(c.outputArtifacts);
-    if (this.#components.has(c.name) || [...this.#components.values()].some((x) => x.runId === c.runId)) {
+    if (this.#componentNamed(c.name) || [...this.#components.values()].some((x) => x.runId === c.runId)) {
       throw new ResourceInUseError(`Trial component '${c.name}' already exists, or run ${c.runId} is already a trial component.`);
     }
     this.#components.set(c.name, clone({ ...c, numberParams: [...new Set(c.numberParams)].sort() }));
   }
 
+  /** SageMaker's names are case-insensitive. */
+  #componentNamed(name: string): TrialComponentRecord | undefined {
+    return [...this.#components.values()].find((c) => c.name.toLowerCase() === name.toLowerCase());
+  }
+
   async getTrialComponent(name: string): Promise<TrialComponentRecord | undefined> {
-    return clone(this.#components.get(name));
+    return clone(this.#componentNamed(name));
   }
 
   async trialComponentOfRun(runId: string): Promise<TrialComponentRecord | undefined> {
@@ -111,12 +116,12 @@ export class MemorySageMakerEntities implements Entities {
 
   async createTrial(t: TrialRecord): Promise<void> {
     checkText('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
-    if (this.#trials.has(t.name)) throw new ResourceInUseError(`Trial '${t.name}' already exists.`);
+    if ([...this.#trials.keys()].some((n) => n.toLowerCase() === t.name.toLowerCase())) throw new ResourceInUseError(`Trial '${t.name}' already exists.`);
     this.#trials.set(t.name, clone(t));
   }
 
   async getTrial(name: string): Promise<TrialRecord | undefined> {
-    return clone(this.#trials.get(name));
+    return clone([...this.#trials.values()].find((t) => t.name.toLowerCase() === name.toLowerCase()));
   }
 
   async updateTrial(name: string, p: { readonly displayName?: string; readonly lastModifiedTime: number }): Promise<void> {

@@ -42,5 +42,6 @@ export async function exposeTrainingJobComponent(store: ExperimentStore, job: Tr
       if ((err as { code?: string }).code !== 'ResourceInUse') throw err;
     });
   }
-  await store.associateTrialComponent(trialName, component, now);
+  // The trial's name as stored: ExperimentConfig may spell it in another case (names are case-insensitive).
+  await store.associateTrialComponent((await store.getTrial(trialName))?.name ?? trialName, component, now);
 }

@@ -138,7 +138,7 @@ export class TrialComponentsService {
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const offset = decodePageToken(i.NextToken);
     const rows = await this.t.store.listTrialComponents({
-      ...(experimentId === undefined ? {} : { experimentId }), ...(i.TrialName === undefined ? {} : { trialName: i.TrialName }), ...(i.SourceArn === undefined ? {} : { sourceArn: i.SourceArn }),
+      ...(experimentId === undefined ? {} : { experimentId }), ...(trial === undefined ? {} : { trialName: trial.name }), ...(i.SourceArn === undefined ? {} : { sourceArn: i.SourceArn }),
       ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
       sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending', offset, limit: limit + 1,
     });

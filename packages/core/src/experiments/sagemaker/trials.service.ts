@@ -51,12 +51,12 @@ export class TrialsService {
     return t;
   }
 
-  /** The experiment id of the component's run. */
-  async #component(name: string): Promise<string> {
+  /** The component's name as stored (names are case-insensitive) and the experiment id of its run. */
+  async #component(name: string): Promise<{ name: string; experimentId: string }> {
     const c = await this.t.store.getTrialComponent(name);
     const run = c && (await this.t.store.getRunInfo(c.runId));
-    if (!run || run.lifecycleStage !== 'active') throw new NotFoundError('TrialComponent', this.#componentArn(name));
-    return run.experimentId;
+    if (!c || !run || run.lifecycleStage !== 'active') throw new NotFoundError('TrialComponent', this.#componentArn(name));
+    return { name: c.name, experimentId: run.experimentId };
   }
 
   /** The action on the MLflow experiments of the trial and of the component's run (checkOnMlflowExperiment). */
@@ -92,14 +92,15 @@ export class TrialsService {
 
   async ListTrials(i: In<'ListTrials'>, ctx: RequestContext): Out<'ListTrials'> {
     const experimentId = i.ExperimentName === undefined ? undefined : (await this.#experiment(i.ExperimentName)).experimentId;
+    const component = i.TrialComponentName === undefined ? undefined : await this.#component(i.TrialComponentName);
     // Which trials hold a component is its run's experiment's to show (checkOnMlflowExperiment).
-    if (i.TrialComponentName !== undefined && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', await this.#component(i.TrialComponentName)))) {
+    if (component && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', component.experimentId))) {
       return { TrialSummaries: [] };
     }
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const offset = decodePageToken(i.NextToken);
     const rows = await this.t.store.listTrials({
-      ...(experimentId === undefined ? {} : { experimentId }), ...(i.TrialComponentName === undefined ? {} : { componentName: i.TrialComponentName }),
+      ...(experimentId === undefined ? {} : { experimentId }), ...(component === undefined ? {} : { componentName: component.name }),
       ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
       sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending', offset, limit: limit + 1,
     });
@@ -134,11 +135,11 @@ export class TrialsService {
   }
 
   async AssociateTrialComponent(i: In<'AssociateTrialComponent'>, ctx: RequestContext): Out<'AssociateTrialComponent'> {
-    const runExperiment = await this.#component(i.TrialComponentName);
+    const c = await this.#component(i.TrialComponentName);
     const t = await this.#trial(i.TrialName);
-    await this.#onExperiments(ctx, 'sagemaker:AssociateTrialComponent', runExperiment, t.experimentId);
-    await this.t.store.associateTrialComponent(i.TrialName, i.TrialComponentName, Date.now());
-    return { TrialComponentArn: this.#componentArn(i.TrialComponentName), TrialArn: this.arn(i.TrialName) };
+    await this.#onExperiments(ctx, 'sagemaker:AssociateTrialComponent', c.experimentId, t.experimentId);
+    await this.t.store.associateTrialComponent(t.name, c.name, Date.now());
+    return { TrialComponentArn: this.#componentArn(c.name), TrialArn: this.arn(t.name) };
   }
 
   async DisassociateTrialComponent(i: In<'DisassociateTrialComponent'>, ctx: RequestContext): Out<'DisassociateTrialComponent'> {
@@ -148,7 +149,7 @@ export class TrialsService {
     const run = await this.t.store.getRunInfo(c.runId);
     await this.#onExperiments(ctx, 'sagemaker:DisassociateTrialComponent', t.experimentId, ...(run ? [run.experimentId] : []));
     // Taking out a component the trial does not hold changes nothing and is no error (a retried request).
-    await this.t.store.disassociateTrialComponent(i.TrialName, i.TrialComponentName);
-    return { TrialComponentArn: this.#componentArn(i.TrialComponentName), TrialArn: this.arn(i.TrialName) };
+    await this.t.store.disassociateTrialComponent(t.name, c.name);
+    return { TrialComponentArn: this.#componentArn(c.name), TrialArn: this.arn(t.name) };
   }
 }

@@ -1,8 +1,10 @@
+import { DescribeTrialComponentCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_ARN_TAG, TrainingJobRuns } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { scopedUsers } from '../../security/scoped-users.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
+import { listeningSageMaker } from '../aws-json/aws-json.test-support.js';
 
 // SageMaker's Experiments API and MLflow's see one store (ADR 0009): an experiment made by either is the
 // other's, a trial component is a run (its metric points summarized in DescribeTrialComponent), and lists
@@ -152,6 +154,33 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect(await names(`${p}/trials?TrialComponentName=hid-job-aws-training-job`, 'TrialSummaries', 'TrialName')).toEqual([]);
     // The admin still sees them.
     expect((await call('GET', `${p}/trial-components?TrialName=hid-trial`)).body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName).sort()).toEqual(['hid-api-tc', 'hid-job-aws-training-job']);
+  });
+
+  it("finds a trial component or trial by its name in any case and by the lower-cased ARN it answered, as SageMaker's case-insensitive names", async () => {
+    const made = await call('POST', `${p}/trial-components`, { TrialComponentName: 'Upper-TC', Tags: [{ Key: 'k', Value: 'v' }] });
+    expect(made.status).toBe(200);
+    const arn = made.body.TrialComponentArn as string;
+    expect(arn).toMatch(/experiment-trial-component\/upper-tc$/);
+    // By ARN through SageMaker's protocol (a REST path cannot carry one).
+    const { sm } = await listeningSageMaker(loam);
+    expect(await sm.send(new DescribeTrialComponentCommand({ TrialComponentName: arn }))).toMatchObject({ TrialComponentName: 'Upper-TC', TrialComponentArn: arn });
+    sm.destroy();
+    expect((await call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(arn)}`)).body).toMatchObject({ Tags: [{ Key: 'k', Value: 'v' }] });
+    // The same name in another case is the same component: taken, and its tags stay.
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'upper-tc' })).status).toBe(409);
+    expect((await call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(arn)}`)).body).toMatchObject({ Tags: [{ Key: 'k', Value: 'v' }] });
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'case-exp' })).status).toBe(200);
+    expect((await call('POST', `${p}/trials`, { TrialName: 'Upper-Trial', ExperimentName: 'case-exp' })).status).toBe(200);
+    expect((await call('POST', `${p}/trials`, { TrialName: 'UPPER-TRIAL', ExperimentName: 'case-exp' })).status).toBe(409);
+    expect((await call('POST', `${p}/trials/upper-trial/trial-components`, { TrialComponentName: 'UPPER-tc' })).status).toBe(200);
+    const held = (await call('GET', `${p}/trial-components?TrialName=Upper-Trial`)).body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName);
+    expect(held).toEqual(['Upper-TC']);
+    // Held, it cannot be deleted by any spelling; taken out by another, it can.
+    expect((await call('DELETE', `${p}/trial-components/upper-tc`)).status).toBe(400);
+    expect((await call('POST', `${p}/trials/Upper-Trial/trial-components/delete`, { TrialComponentName: 'upper-TC' })).status).toBe(200);
+    expect((await call('DELETE', `${p}/trials/upper-trial`)).status).toBe(200);
+    expect((await call('DELETE', `${p}/trial-components/upper-tc`)).status).toBe(200);
+    expect((await call('GET', `${p}/trial-components/Upper-TC`)).status).toBe(404);
   });
 
   it('lists only the experiments and trial components the caller may describe', async () => {

@@ -290,6 +290,21 @@ function sagemakerEntities(d: SqlDialect): Migration {
   };
 }
 
+/*
+ * SageMaker's trial component and trial names are case-insensitive (their ARNs lower-cased): one name in
+ * any case is one entity, found by lower(name).
+ */
+function caseInsensitiveEntityNames(): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const s = (outer as SqlDialect['db']).schema;
+      await s.createIndex('sm_trial_components_by_lower_name').on('sm_trial_components').unique().expression(sql`lower(name)`).execute();
+      await s.createIndex('sm_trials_by_lower_name').on('sm_trials').unique().expression(sql`lower(name)`).execute();
+    },
+  };
+}
+
 export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger): Record<string, Migration> {
   return unboundedMigrations(d, {
     'experiments:0001:tables': tables(d),
@@ -298,6 +313,7 @@ export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger):
     'experiments:0004:unique-metric-points': uniqueMetricPoints(d, log),
     'experiments:0005:artifact-location-hashes': artifactLocationHashes(d),
     'experiments:0006:sagemaker-entities': sagemakerEntities(d),
+    'experiments:0007:case-insensitive-entity-names': caseInsensitiveEntityNames(),
   });
 }
 

@@ -95,7 +95,8 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
 
     async getTrialComponent(name: string): Promise<TrialComponentRecord | undefined> {
       if (unstorable(name)) return undefined;
-      const r = (await db().selectFrom('sm_trial_components').selectAll().where('name', '=', name).executeTakeFirst()) as ComponentRow | undefined;
+      // Case-insensitive, as SageMaker's names (index sm_trial_components_by_lower_name, experiments:0007).
+      const r = (await db().selectFrom('sm_trial_components').selectAll().where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst()) as ComponentRow | undefined;
       return r && toComponent(r);
     },
 
@@ -162,7 +163,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
 
     async getTrial(name: string): Promise<TrialRecord | undefined> {
       if (unstorable(name)) return undefined;
-      const r = (await db().selectFrom('sm_trials').selectAll().where('name', '=', name).executeTakeFirst()) as TrialRow | undefined;
+      const r = (await db().selectFrom('sm_trials').selectAll().where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst()) as TrialRow | undefined;
       return r && toTrial(r);
     },
 
