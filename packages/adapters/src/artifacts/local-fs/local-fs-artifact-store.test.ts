@@ -1,8 +1,10 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeArtifactStoreConformance } from '@loam/testkit/conformance/artifact-store.conformance';
@@ -115,14 +117,69 @@ describe('local-fs artifact store on disk', () => {
     const ours = join(root, 'bkt/.loam-tmp-' + process.pid + '-cafe');
     await writeFile(ours, 'in flight');
     expect((await store.list({ bucket: 'bkt' })).objects.map((o) => o.key)).toEqual(['d/k']);
-    await LocalFsArtifactStore.open({ root });
+    await LocalFsArtifactStore.open({ root }, { owner: true });
     expect(await readdir(join(root, 'bkt/d'))).toEqual(['k']);
     expect(await readdir(join(root, '.loam-meta/bkt/d'))).toEqual(['k']);
-    // A temp of this live process is only swept once stale.
+    // A temp of this live process is kept; one with its pid but older than it is an earlier process's.
     expect(await readdir(join(root, 'bkt'))).toContain('.loam-tmp-' + process.pid + '-cafe');
-    await utimes(ours, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
-    await LocalFsArtifactStore.open({ root });
+    const before = new Date(performance.timeOrigin - 1000);
+    await utimes(ours, before, before);
+    await LocalFsArtifactStore.open({ root }, { owner: true });
     expect(await readdir(join(root, 'bkt'))).toEqual(['d']);
+  });
+
+  describe('a long write by a job runner (another live process)', () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    let writer: ChildProcess | undefined;
+    afterEach(() => {
+      writer?.kill('SIGKILL');
+    });
+
+    /** Starts a runner-style writer of `key` whose body stops after 1 KiB; resolves with its temp file once written to. */
+    async function longWrite(key: string): Promise<string> {
+      const child = spawn(process.execPath, ['--conditions=loam-src', '--import', 'tsx', join(here, 'slow-put-writer.ts'), root, key], {
+        cwd: join(here, '../../../../..'), stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      writer = child;
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the writer did not start within 30 s: ${err}`)), 30_000);
+        child.stdout!.on('data', (d: Buffer) => {
+          if (d.toString().includes('writing')) resolve(), clearTimeout(timer);
+        });
+        child.once('exit', (c) => reject(new Error(`the writer exited with ${c}: ${err}`)));
+      });
+      const dir = join(root, 'bkt', ...key.split('/').slice(0, -1));
+      const temps = (await readdir(dir)).filter((f) => f.startsWith(`.loam-tmp-${child.pid}-`));
+      expect(temps).toHaveLength(1);
+      return join(dir, temps[0]!);
+    }
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
+
+    it('is not swept by a runner-style open, which walks nothing', async () => {
+      const orphan = join(root, 'bkt/.loam-tmp-1073741824-deadbeef'); // a crash's: no process has pid 2^30
+      await writeFile(orphan, 'half-written');
+      // The writer's own open (a runner's) leaves the crash's temp to the owner.
+      const temp = await longWrite('up/big.bin');
+      expect(await readdir(join(root, 'bkt'))).toContain('.loam-tmp-1073741824-deadbeef');
+      await utimes(temp, hoursAgo(2), hoursAgo(2));
+      await LocalFsArtifactStore.open({ root });
+      expect((await lstat(temp)).size).toBe(1024);
+      expect(await readdir(join(root, 'bkt'))).toContain('.loam-tmp-1073741824-deadbeef');
+    });
+
+    it('keeps its temp file at the owner\'s sweep whatever its age, while the writer lives', async () => {
+      const temp = await longWrite('up/big.bin');
+      await utimes(temp, hoursAgo(2), hoursAgo(2));
+      await LocalFsArtifactStore.open({ root }, { owner: true });
+      expect((await lstat(temp)).size).toBe(1024);
+      // Once the writer is gone, the next owner's open removes it and the directory made for it.
+      writer!.kill('SIGKILL');
+      await new Promise((r) => writer!.once('exit', r));
+      await LocalFsArtifactStore.open({ root }, { owner: true });
+      expect(await readdir(join(root, 'bkt'))).toEqual([]);
+    });
   });
 
   it('recomputes a missing or stale sidecar from the bytes (crash between the two renames)', async () => {

@@ -21,6 +21,17 @@ export interface LocalFsArtifactStoreOptions {
   readonly clock?: Clock;
 }
 
+/** How a process opens the store: as the owner of the data directory, or beside it. */
+export interface LocalFsOpening {
+  /**
+   * The data directory's owner (the server, at its start, before it serves): the open then removes the
+   * temp files of writers gone (a crash's) and the directories they alone held, walking the whole tree.
+   * Default false, for every other opener (a job's runner, `loam doctor`, a tool beside a live server):
+   * it walks nothing, and never removes a temp file another process is writing.
+   */
+  readonly owner?: boolean;
+}
+
 const BUCKET_FILE = '.loam-bucket';
 /** How many objects' infos (a stat and a sidecar read each) a list reads at once. */
 const INFO_READS = 16;
@@ -43,8 +54,8 @@ export class LocalFsArtifactStore implements ArtifactStore {
     private readonly clock: Clock,
   ) {}
 
-  /** Opens (creating when needed) the store at `root` and removes temp files left by a crash. */
-  static async open(options: LocalFsArtifactStoreOptions): Promise<LocalFsArtifactStore> {
+  /** Opens (creating when needed) the store at `root`; its owner also removes temp files left by a crash. */
+  static async open(options: LocalFsArtifactStoreOptions, opening: LocalFsOpening = {}): Promise<LocalFsArtifactStore> {
     await mkdir(options.root, { recursive: true, mode: DIR_MODE });
     const root = await realpath(options.root);
     await chmod(root, DIR_MODE);
@@ -54,7 +65,7 @@ export class LocalFsArtifactStore implements ArtifactStore {
     if (!(await lstat(join(root, META_DIR))).isDirectory()) {
       throw new ValidationError(`The artifact root's '${META_DIR}' entry is not a directory.`);
     }
-    await sweepTemps(root);
+    if (opening.owner === true) await sweepTemps(root);
     return new LocalFsArtifactStore(new LocalFsLayout(root), options.clock ?? systemClock);
   }
 

@@ -7,7 +7,6 @@ import type { ObjectMetadata } from '@loam/core';
 import { FILE_MODE, fsyncDir } from './local-fs-paths.js';
 
 const TEMP_PREFIX = '.loam-tmp-';
-const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /** A temp name in the target's own directory, so the final rename stays on one filesystem. */
 export function tempName(): string {
@@ -98,12 +97,19 @@ export async function writeJsonAtomically(dir: string, path: string, value: unkn
   await fsyncDir(dir);
 }
 
+/**
+ * Whether a temp file's writer is gone: the process named in it is not running, or it is this process's
+ * own pid on a temp older than this process (an earlier process had the pid: a container's pid 1 after a
+ * restart; its mtime, the last write, is never before the creation). A live writer's temp is kept
+ * whatever its age: a runner's upload or a PutObject whose client stalls may go an hour and more
+ * without a write. There is no age rule: only the data directory's owner sweeps, at its start before
+ * serving (so none of its own writes is in flight), and age is no sign of a dead writer. The one case an age rule caught is a dead writer's pid taken since by an
+ * unrelated process: that temp is kept (its space, and a put of the key at its directory refused) until
+ * a start finds the pid free. Better than cutting off a live write.
+ */
 function tempIsAbandoned(name: string, mtimeMs: number): boolean {
   const pid = Number(/^\.loam-tmp-(\d+)-/.exec(name)?.[1]);
-  if (Date.now() - mtimeMs > STALE_TEMP_MS) return true;
   if (!Number.isSafeInteger(pid)) return false;
-  // Our own pid on a temp older than this process: an earlier process had it (a container's pid 1
-  // after a restart), and that writer is gone.
   if (pid === process.pid) return mtimeMs < performance.timeOrigin;
   try {
     process.kill(pid, 0);
@@ -114,10 +120,11 @@ function tempIsAbandoned(name: string, mtimeMs: number): boolean {
 }
 
 /**
- * Removes temp files left by a crash: those whose writer process is gone, and any older than an hour;
- * then the directories below `dir`'s own entries (buckets stay) that held only such files, made for
- * the objects being written: left, each would refuse a put of the key at its path. Symlinks are never
- * followed (entries are lstat'ed through `withFileTypes`).
+ * Removes temp files left by a crash, those whose writer process is gone (see tempIsAbandoned); then
+ * the directories below `dir`'s own entries (buckets stay) that held only such files, made for the
+ * objects being written: left, each would refuse a put of the key at its path. Symlinks are never
+ * followed (entries are lstat'ed through `withFileTypes`). Walks the whole tree: only the owner of the
+ * data directory runs it, once at its start (see LocalFsArtifactStore.open).
  */
 export async function sweepTemps(dir: string, depth = 0): Promise<number> {
   let removed = 0;
