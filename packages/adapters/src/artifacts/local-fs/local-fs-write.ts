@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { link, lstat, rename, rmdir, unlink } from 'node:fs/promises';
+import { link, lstat, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -57,10 +57,33 @@ async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
   for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
 }
 
-async function refuseNonFile(ref: ObjectRef, path: string): Promise<void> {
+/**
+ * Removes the directory `dir` when only empty directories are below it, deepest first, with rmdir (which
+ * fails on one that holds anything, so nothing else is ever removed). False when something is there: an
+ * object, a temp file being written, a link, any file; or a file lands there meanwhile.
+ */
+async function removeEmptyTree(dir: string): Promise<boolean> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    throw e;
+  });
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !(await removeEmptyTree(join(dir, entry.name)))) return false;
+  }
+  return rmdir(dir).then(() => true, (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+}
+
+/**
+ * Refuses a key that is a link, or a prefix of other objects (a directory with an object below it, data
+ * or sidecar side). Directories with no object below (left empty by a put that failed before 9a6af14
+ * removed them, or by hand) are removed, and the put goes on.
+ */
+async function refuseNonFile(ref: ObjectRef, path: string, metaPath: string): Promise<void> {
   const st = await lstat(path).catch(() => undefined);
   if (st?.isSymbolicLink()) throw new ValidationError(`Object key '${ref.key}' is a symbolic link; links are never followed.`);
-  if (st?.isDirectory()) throw conflict(ref, 'is a prefix of other objects');
+  if (st?.isDirectory() && !(await removeEmptyTree(path))) throw conflict(ref, 'is a prefix of other objects');
+  const metaSt = await lstat(metaPath).catch(() => undefined);
+  if (metaSt?.isDirectory() && !(await removeEmptyTree(metaPath))) throw conflict(ref, 'is a prefix of other objects');
 }
 
 /**
@@ -85,7 +108,7 @@ export async function writeObject(
   let metaMade: string[] = [];
   let open = true;
   try {
-    await refuseNonFile(ref, paths.data);
+    await refuseNonFile(ref, paths.data, paths.meta);
     const sha = createHash('sha256');
     // A writer-given ETag (a multipart upload's, from its parts' digests) stands in for the MD5, which
     // nothing else reads: a second pass over every byte would only slow a large upload's completion.
@@ -121,7 +144,7 @@ export async function writeObject(
     metaTemp = meta.value;
     const committedMeta = metaTemp;
     await options.exclusive(async () => {
-      await refuseNonFile(ref, paths.data);
+      await refuseNonFile(ref, paths.data, paths.meta);
       if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) checkPutCondition(ref, await objectInfo(layout, ref), options);
       // The two renames run back to back; a reader between them sees a sidecar for another file and waits.
       if (options.ifNoneMatch === '*') await createOnly(ref, temp, paths.data);
