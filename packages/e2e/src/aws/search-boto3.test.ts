@@ -7,8 +7,9 @@ import { boto3, requireDebianAwsTools, startAwsLoam, type AwsLoam } from './aws-
 /**
  * SageMaker's Search through Debian's boto3, unchanged: training jobs (the built-in XGBoost on a small CSV) and
  * model packages found by status, hyperparameters, tags, nested filters and Or sub-expressions, sorted by a
- * final metric and paged with boto3's `search` paginator; a scoped user finds only what it may describe. The raw
- * answers are checked against botocore's SearchResponse shape.
+ * final metric and paged with boto3's `search` paginator; a scoped user finds only what it may describe; the jobs'
+ * trial components found by their experiment and a metric, as the SageMaker SDK's ExperimentAnalytics asks. The
+ * raw answers are checked against botocore's SearchResponse shape.
  */
 let loam: AwsLoam;
 const keys: Record<string, { id: string; secret: string }> = {};
@@ -117,7 +118,7 @@ out['refusals'] = {
     'operator': refusal(Resource='TrainingJob', SearchExpression={'Filters': [f('TrainingJobStatus', 'Like', 'x')]}),
     'name': refusal(Resource='TrainingJob', SearchExpression={'Filters': [f('NoSuchProperty', 'Equals', 'x')]}),
     'text order': refusal(Resource='TrainingJob', SearchExpression={'Filters': [f('TrainingJobName', 'GreaterThan', 'a')]}),
-    'resource': refusal(Resource='Experiment'),
+    'resource': refusal(Resource='Pipeline'),
     'token': refusal(Resource='TrainingJob', NextToken='bm90LWEtdG9rZW4'),
 }
 
@@ -169,7 +170,7 @@ describe('boto3: sm.search and the search paginator against Loam', () => {
     expect(refusals['operator']).toEqual(['ValidationException', expect.stringContaining("'SearchExpression.Filters.0.Operator'")]);
     expect(refusals['name']).toEqual(['ValidationException', expect.stringMatching(/^SearchExpression.Filters.0.Name: 'NoSuchProperty' is not a property/)]);
     expect(refusals['text order']).toEqual(['ValidationException', expect.stringContaining('Operator GreaterThan is not supported')]);
-    expect(refusals['resource']).toEqual(['ValidationException', expect.stringContaining('Search of Experiment is not supported by Loam')]);
+    expect(refusals['resource']).toEqual(['ValidationException', expect.stringContaining('Search of Pipeline is not supported by Loam')]);
     expect(refusals['token']).toEqual(['ValidationException', expect.stringContaining('NextToken')]);
 
     // alice sees only alice-1, whatever the filter; packages she may not describe are not found.
@@ -239,6 +240,57 @@ print(json.dumps(out))
     // Members of SageMaker's current model (botocore 1.43 has them) that Debian's botocore predates.
     const newerApi = /^Search\.Results\[\d+\]\.HyperParameterTuningJob\.ConsumedResources: member not in HyperParameterTuningJobSearchEntity$/;
     expect((out['violations'] as string[]).filter((v) => !newerApi.test(v))).toEqual([]);
+    expect((out['unchecked'] as string[]).filter((u) => !/\.Tags\[\d+\]\.(Key|Value): pattern /.test(u))).toEqual([]);
+  }, 300_000);
+
+  it('finds the training jobs\' trial components by experiment and metric, and the experiment and its trial', async () => {
+    // Runs after the first test, on its training jobs' components (<job>-aws-training-job).
+    const out = await boto3<Record<string, any>>(loam, `
+sys.path.insert(0, ARGS['checker'])
+from botocore_shapes import violations
+sm = client('sagemaker')
+RAW = []
+sm.meta.events.register('after-call.sagemaker.Search', lambda http_response, **_: RAW.append(json.loads(http_response.content)))
+sm.create_experiment(ExperimentName='exp-search', Description='xgboost runs', Tags=[{'Key': 'team', 'Value': 'vision'}])
+sm.create_trial(TrialName='t-search', ExperimentName='exp-search')
+JOBS = ('j-a', 'j-b', 'j-c')
+for j in JOBS: sm.associate_trial_component(TrialName='t-search', TrialComponentName=f'{j}-aws-training-job')
+desc = {j: sm.describe_trial_component(TrialComponentName=f'{j}-aws-training-job') for j in JOBS}
+metric = next(m['MetricName'] for m in desc['j-a']['Metrics'] if 'auc' in m['MetricName'])
+maxes = {j: next(m['Max'] for m in d['Metrics'] if m['MetricName'] == metric) for j, d in desc.items()}
+in_exp = {'Name': 'Parents.ExperimentName', 'Operator': 'Equals', 'Value': 'exp-search'}
+def tc_names(results): return [x['TrialComponent']['TrialComponentName'][:-len('-aws-training-job')] for x in results]
+# As ExperimentAnalytics asks: the experiment's components, best metric first, through the paginator.
+pages = list(sm.get_paginator('search').paginate(Resource='ExperimentTrialComponent', SearchExpression={'Filters': [in_exp]},
+    SortBy=f'metrics.{metric}.max', SortOrder='Descending', PaginationConfig={'PageSize': 1}))
+first = pages[0]['Results'][0]['TrialComponent']
+same = desc[tc_names([pages[0]['Results'][0]])[0]]
+lowest = min(maxes.values())
+out = {
+  'metric': metric, 'maxes': maxes,
+  'pages': [tc_names(p['Results']) for p in pages],
+  'above lowest': sorted(tc_names(sm.search(Resource='ExperimentTrialComponent', SearchExpression={'Filters': [{'Name': f'Metrics.{metric}.Max', 'Operator': 'GreaterThan', 'Value': str(lowest)}, {'Name': 'Parents.TrialName', 'Value': 't-search'}]})['Results'])),
+  'eta > 0.2': sorted(tc_names(sm.search(Resource='ExperimentTrialComponent', SearchExpression={'Filters': [in_exp, {'Name': 'Parameters.eta', 'Operator': 'GreaterThan', 'Value': '0.2'}]})['Results'])),
+  'first': {'parents': first['Parents'], 'same as describe': all(first[k] == same[k] for k in ('TrialComponentArn', 'Parameters', 'Metrics', 'Source', 'Status', 'CreationTime'))},
+  'trial': [(x['Trial']['TrialName'], sorted(s['TrialComponentName'] for s in x['Trial']['TrialComponentSummaries'])) for x in sm.search(Resource='ExperimentTrial', SearchExpression={'Filters': [{'Name': 'ExperimentName', 'Value': 'exp-search'}]})['Results']],
+  'experiment': [(x['Experiment']['ExperimentName'], x['Experiment']['Description']) for x in sm.search(Resource='Experiment', SearchExpression={'Filters': [{'Name': 'Tags.team', 'Value': 'vision'}]})['Results']],
+}
+found_v = []; unchecked = []
+for raw in RAW: found_v.extend(violations(sm.meta.service_model.operation_model('Search').output_shape, raw, 'Search', unchecked, partition='loam'))
+out['violations'] = found_v; out['unchecked'] = unchecked
+print(json.dumps(out))
+`, { checker: dirname(fileURLToPath(import.meta.url)) });
+    const maxes = out['maxes'] as Record<string, number>;
+    // Highest Max first; equal values by name, descending.
+    const expected = Object.keys(maxes).sort((a, b) => (maxes[b] as number) - (maxes[a] as number) || b.localeCompare(a));
+    expect(out['pages']).toEqual(expected.map((n) => [n]));
+    const lowest = Math.min(...Object.values(maxes));
+    expect(out['above lowest']).toEqual(Object.keys(maxes).filter((n) => (maxes[n] as number) > lowest).sort());
+    expect(out['eta > 0.2']).toEqual(['j-b', 'j-c']);
+    expect(out['first']).toEqual({ parents: [{ TrialName: 't-search', ExperimentName: 'exp-search' }], 'same as describe': true });
+    expect(out['trial']).toEqual([['t-search', ['j-a-aws-training-job', 'j-b-aws-training-job', 'j-c-aws-training-job']]]);
+    expect(out['experiment']).toEqual([['exp-search', 'xgboost runs']]);
+    expect(out['violations']).toEqual([]);
     expect((out['unchecked'] as string[]).filter((u) => !/\.Tags\[\d+\]\.(Key|Value): pattern /.test(u))).toEqual([]);
   }, 300_000);
 });
