@@ -36,11 +36,12 @@ export class SageMakerExperimentsService {
     private readonly tags?: TagStore,
   ) {}
 
-  /** For the tag service: whether the experiment an ARN names exists. */
-  readonly exists = async (arn: string): Promise<boolean> => {
+  /** For the tag service: whether the experiment an ARN names exists, to the caller as DescribeExperiment shows it (its MLflow experiment). */
+  readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
     const name = arn.slice(arn.indexOf(':experiment/') + ':experiment/'.length);
     const e = await this.t.store.getExperimentByName(name);
-    return e?.lifecycleStage === 'active';
+    if (e?.lifecycleStage !== 'active') return false;
+    return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', e.experimentId);
   };
 
   experimentArn(name: string): string {

@@ -33,11 +33,12 @@ export class TrialComponentsService {
     private readonly tags?: TagStore,
   ) {}
 
-  /** For the tag service: whether the trial component an ARN names exists. */
-  readonly exists = async (arn: string): Promise<boolean> => {
+  /** For the tag service: whether the trial component an ARN names exists, to the caller as DescribeTrialComponent shows it (its run's MLflow experiment). */
+  readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
     const c = await this.t.store.getTrialComponent(arn.slice(arn.indexOf(':experiment-trial-component/') + ':experiment-trial-component/'.length));
     const info = c && (await this.t.store.getRunInfo(c.runId));
-    return info?.lifecycleStage === 'active';
+    if (info?.lifecycleStage !== 'active') return false;
+    return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', info.experimentId);
   };
 
   arn(name: string): string {

@@ -27,8 +27,12 @@ export class TrialsService {
     private readonly tags?: TagStore,
   ) {}
 
-  /** For the tag service: whether the trial an ARN names exists. */
-  readonly exists = async (arn: string): Promise<boolean> => (await this.t.store.getTrial(arn.slice(arn.indexOf(':experiment-trial/') + ':experiment-trial/'.length))) !== undefined;
+  /** For the tag service: whether the trial an ARN names exists, to the caller as DescribeTrial shows it (its MLflow experiment). */
+  readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
+    const t = await this.t.store.getTrial(arn.slice(arn.indexOf(':experiment-trial/') + ':experiment-trial/'.length));
+    if (!t) return false;
+    return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrial', t.experimentId);
+  };
 
   arn(name: string): string {
     return resourceArn(this.partition, 'experiment-trial', name);

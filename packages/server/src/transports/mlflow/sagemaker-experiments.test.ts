@@ -152,6 +152,14 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect(await names(`${p}/trial-components?ExperimentName=hid-exp`, 'TrialComponentSummaries', 'TrialComponentName')).toEqual([]);
     expect(await names(`${p}/trial-components?TrialName=hid-trial`, 'TrialComponentSummaries', 'TrialComponentName')).toEqual([]);
     expect(await names(`${p}/trials?TrialComponentName=hid-job-aws-training-job`, 'TrialSummaries', 'TrialName')).toEqual([]);
+    // Their tags are as hidden as they are: ResourceNotFound, as for an unknown ARN.
+    const { region, accountId } = partition;
+    for (const arn of [`experiment/hid-exp`, `experiment-trial/hid-trial`, `experiment-trial-component/hid-job-aws-training-job`].map((r) => `arn:loam:sagemaker:${region}:${accountId}:${r}`)) {
+      expect((await call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(arn)}`, undefined, 'mallory')).status).toBe(404);
+      expect((await call('POST', '/api/v1/tags', { ResourceArn: arn, Tags: [{ Key: 'k', Value: 'v' }] }, 'mallory')).status).toBe(404);
+      expect((await call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(arn)}`)).body).toEqual({ Tags: [] });
+    }
+    expect((await call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(`arn:loam:sagemaker:${region}:${accountId}:experiment-trial/seen-trial`)}`, undefined, 'mallory')).status).toBe(200);
     // The admin still sees them.
     expect((await call('GET', `${p}/trial-components?TrialName=hid-trial`)).body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName).sort()).toEqual(['hid-api-tc', 'hid-job-aws-training-job']);
   });
