@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 let loam: TestLoam;
@@ -9,14 +10,23 @@ const host = { host: '127.0.0.1:7717' };
 const signIn = (token: string, headers: Record<string, string> = { origin: 'http://127.0.0.1:7717', 'sec-fetch-site': 'same-origin' }) =>
   loam.app.inject({ method: 'POST', url: '/auth/login', headers: { ...host, 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: `token=${encodeURIComponent(token)}` });
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   const token = await loam.platform.identity.createLoginLink('admin', 60);
   const res = await signIn(token);
   expect(res.statusCode).toBe(303);
   cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('Studio sessions', () => {
   it('sets an HttpOnly SameSite=Strict session cookie and a readable CSRF cookie', async () => {

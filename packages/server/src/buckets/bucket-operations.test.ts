@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 /**
@@ -13,7 +14,7 @@ async function call(token: string, method: 'GET' | 'PUT', bucket: string, on: Te
   return { status: r.statusCode, body: JSON.parse(r.body) as Record<string, any> };
 }
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   const id = loam.platform.identity;
   const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
@@ -21,8 +22,17 @@ beforeAll(async () => {
   await id.CreatePolicy({ PolicyName: 'ListOnly', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] }) }, ctx);
   await id.AttachUserPolicy({ UserName: 'reader', PolicyName: 'ListOnly' }, ctx);
   readerToken = (await id.CreateApiToken({ UserName: 'reader', TokenName: 't' }, ctx)).ApiToken.Token;
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('HeadBucket and CreateBucket over REST', () => {
   it('HeadBucket answers 404 for a missing bucket; CreateBucket creates it, and again answers 200 in us-east-1 as the S3 API does', async () => {

@@ -4,6 +4,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { LocalFsArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import {
   jobCollections, jobsCollection, systemClock, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, RUN_SYNC_SKIPPED_TAG, JOB_NAME_TAG,
@@ -22,16 +23,24 @@ const errors: { fields: Record<string, unknown>; message: string }[] = [];
 /** The log sink: error lines kept, the rest dropped. */
 const logger: Logger = { debug() {}, info() {}, warn() {}, error: (fields, message) => void errors.push({ fields: fields as Record<string, unknown>, message }), child: () => logger };
 
-beforeAll(async () => {
+async function start(): Promise<void> {
+  errors.length = 0; // a retry's: not the failed attempt's
   store = await openSqlMetadataStore({ url: `sqlite:${join(dir, 'loam.db')}`, collections: jobCollections });
   experiments = await openSqlExperimentStore({ url: `sqlite:${join(dir, 'experiments.db')}` });
   tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(await LocalFsArtifactStore.open({ root: join(dir, 'artifacts') })) });
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await experiments?.close();
   await store?.close();
   rmSync(dir, { recursive: true, force: true });
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 let clock = 1_800_000_000;
 async function job(name: string, experimentName: string): Promise<JobRecord> {
