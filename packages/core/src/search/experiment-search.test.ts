@@ -137,4 +137,16 @@ describe('Search of experiments, trials and trial components', () => {
     expect(await names(f.search, 'ExperimentTrial')).toEqual(['t1']);
     expect(await names(f.search, 'ExperimentTrialComponent')).toEqual(['c1', 'c2']);
   });
+
+  it("shows in a trial's components and a component's parents only those the caller may describe", async () => {
+    const hidden = new Set([arn('experiment-trial-component', 'c2'), arn('experiment-trial', 't2')]);
+    const { search } = await fixture(async (_p, action, resource) => {
+      if (hidden.has(resource)) throw new AccessDeniedError(`no ${action} on ${resource}`);
+    });
+    const t1 = (await search.Search({ Resource: 'ExperimentTrial' }, alice)).Results.map((r) => [r.Trial?.TrialName, r.Trial?.TrialComponentSummaries?.map((c) => c.TrialComponentName)]);
+    expect(t1).toEqual([['t1', ['c1']]]);
+    expect(await names(search, 'ExperimentTrial', one('TrialComponentSummaries.TrialComponentName', 'Equals', 'c2'))).toEqual([]);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 't2'))).toEqual([]);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parents', 'NotExists'))).toEqual(['c3', 'job-run']);
+  });
 });

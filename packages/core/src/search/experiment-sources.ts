@@ -1,5 +1,5 @@
 import { searchShapes } from '@loam/contracts';
-import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import { systemPrincipal, type Principal, type RequestContext } from '../kernel/context.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { ExperimentRecord, TrialComponentRecord, TrialRecord } from '../ports/experiment-store.js';
@@ -33,7 +33,8 @@ interface ComponentCandidate {
  * (ADR 0009). Each record is the resource's Describe answer, built by the experiments services themselves;
  * visibility is Search's (the Describe action on the ARN and on the MLflow experiment, as each Describe
  * checks), so the services here build answers without checking. A trial's record adds its components, a
- * component's its Parents (the trials holding it, with their experiments).
+ * component's its Parents (the trials holding it, with their experiments): those the caller may describe, as
+ * ListTrialComponents and ListTrials show them.
  */
 export function experimentSearchSources(o: ExperimentSearchSourcesOptions): SearchSource[] {
   const { tracking: t, partition } = o;
@@ -44,6 +45,10 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
   const components = new TrialComponentsService(t, build, partition);
   const ctx: RequestContext = { principal: systemPrincipal, requestId: 'search' };
   const onMlflow = (action: string) => (experimentId: string, principal: Principal) => allowedOnMlflowExperiment(o.authorize, partition, principal, action, experimentId);
+  const componentVisible = async (r: ComponentCandidate, principal: Principal) =>
+    (await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrialComponent', components.arn(r.c.name))) && onMlflow('sagemaker:DescribeTrialComponent')(r.runExperimentId, principal);
+  const trialVisible = async (r: TrialRecord, principal: Principal) =>
+    (await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrial', trials.arn(r.name))) && onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal);
   const experimentNames = async (ids: readonly string[]) => new Map(await Promise.all([...new Set(ids)].map(async (id) => [id, (await t.store.getExperiment(id))?.name ?? ''] as const)));
 
   const experiment: SearchSource<ExperimentRecord> = {
@@ -68,9 +73,15 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     keyOf: (r) => r.name,
     arnOf: (r) => trials.arn(r.name),
     alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal),
-    record: async (r, tags) => {
+    record: async (r, tags, principal) => {
       const held = await t.store.listTrialComponents({ trialName: r.name, sortBy: 'creationTime', ascending: true, offset: 0, limit: 10_000 });
-      const summaries = held.map((c) => ({
+      // The components the caller may describe, as ListTrialComponents for the trial lists them.
+      const seen: TrialComponentRecord[] = [];
+      for (const c of held) {
+        const info = await t.store.getRunInfo(c.runId);
+        if (info?.lifecycleStage === 'active' && (await componentVisible({ c, runExperimentId: info.experimentId }, principal))) seen.push(c);
+      }
+      const summaries = seen.map((c) => ({
         TrialComponentName: c.name, TrialComponentArn: components.arn(c.name),
         ...(c.sourceArn ? { TrialComponentSource: { SourceArn: c.sourceArn, ...(c.sourceType ? { SourceType: c.sourceType } : {}) } } : {}),
         CreationTime: c.creationTime / 1000,
@@ -92,8 +103,10 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     keyOf: (r) => r.c.name,
     arnOf: (r) => components.arn(r.c.name),
     alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrialComponent')(r.runExperimentId, principal),
-    record: async (r, tags) => {
-      const held = await t.store.listTrials({ componentName: r.c.name, sortBy: 'name', ascending: true, offset: 0, limit: 10_000 });
+    record: async (r, tags, principal) => {
+      // The trials the caller may describe, as ListTrials for the component lists them.
+      const held = [];
+      for (const x of await t.store.listTrials({ componentName: r.c.name, sortBy: 'name', ascending: true, offset: 0, limit: 10_000 })) if (await trialVisible(x, principal)) held.push(x);
       const names = await experimentNames(held.map((x) => x.experimentId));
       const parents = held.map((x) => ({ TrialName: x.name, ExperimentName: names.get(x.experimentId) ?? '' }));
       return asSearchRecord({ ...(await components.DescribeTrialComponent({ TrialComponentName: r.c.name }, ctx)), Parents: parents }, shape('TrialComponent'), tags);

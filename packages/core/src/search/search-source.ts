@@ -40,8 +40,8 @@ export interface SearchSource<R = any> {
   /** SortBy when none is given: LastModifiedTime where the record has one, else CreationTime. */
   readonly defaultSortBy: string;
   arnOf(r: R): string;
-  /** The search record, with `tags` when given. */
-  record(r: R, tags: readonly Tag[] | undefined): Promise<Record<string, unknown>>;
+  /** The search record, with `tags` when given; what it holds of other resources is what `principal` may see. */
+  record(r: R, tags: readonly Tag[] | undefined, principal: Principal): Promise<Record<string, unknown>>;
 }
 
 /** A Describe answer as a search record: only the members the record's shape has, plus Tags when given. */

@@ -86,7 +86,7 @@ export class SearchService {
     const results = [];
     for (const h of page) {
       const r = h.record;
-      results.push({ [searchShapes.searchableResources[source.resource]]: await source.record(r, await this.o.store.tags.list(source.arnOf(r))) });
+      results.push({ [searchShapes.searchableResources[source.resource]]: await source.record(r, await this.o.store.tags.list(source.arnOf(r)), ctx.principal) });
     }
     const last = page[page.length - 1];
     return { Results: results as Out['Results'], ...(hits.length > max && last ? { NextToken: encodeSearchToken(last, fingerprint) } : {}) };
@@ -149,7 +149,7 @@ export class SearchService {
 
   private async recordOf(p: Plan, record: unknown, withTags: boolean): Promise<Record<string, unknown>> {
     const tags = withTags || p.matcher?.readsTags ? await this.o.store.tags.list(p.source.arnOf(record)) : undefined;
-    return p.source.record(record, tags);
+    return p.source.record(record, tags, p.principal);
   }
 
   /** Whether the record matches and the caller may see it. */
