@@ -100,6 +100,30 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     expect(await s.metricSummaries(runId())).toEqual([]);
   });
 
+  it('summarizes metrics of any finite size exactly enough: huge values, values far from zero, infinities', async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const run = runId();
+    await s.createRun({ info: info(run, exp), tags: [] });
+    await s.logBatch(run, { metrics: [
+      // A diverged loss: squaring or summing these overflows a double.
+      { key: 'big', value: 1e200, timestamp: 1, step: 0 }, { key: 'big', value: 2e200, timestamp: 2, step: 1 }, { key: 'big', value: 3e200, timestamp: 3, step: 2 },
+      { key: 'huge', value: 1.5e308, timestamp: 1, step: 0 }, { key: 'huge', value: 1.7e308, timestamp: 2, step: 1 },
+      // Far from zero: the sum of squares loses the spread.
+      { key: 'epoch', value: 1e9, timestamp: 1, step: 0 }, { key: 'epoch', value: 1e9 + 1, timestamp: 2, step: 1 }, { key: 'epoch', value: 1e9 + 2, timestamp: 3, step: 2 },
+      { key: 'inf', value: 1, timestamp: 1, step: 0 }, { key: 'inf', value: Infinity, timestamp: 2, step: 1 },
+    ] });
+    const byKey = new Map((await s.metricSummaries(run)).map((m) => [m.key, m]));
+    const near = (got: number | undefined, want: number) => expect(Math.abs((got as number) / want - 1)).toBeLessThan(1e-9);
+    near(byKey.get('big')?.avg, 2e200);
+    near(byKey.get('big')?.stdDev, 1e200);
+    near(byKey.get('huge')?.avg, 1.6e308);
+    near(byKey.get('huge')?.stdDev, Math.SQRT2 * 1e307);
+    near(byKey.get('epoch')?.avg, 1e9 + 1);
+    near(byKey.get('epoch')?.stdDev, 1);
+    expect(byKey.get('inf')).toMatchObject({ count: 2, min: 1, max: Infinity, last: Infinity });
+  });
+
   it('groups components in trials of an experiment: lists by trial, experiment, component and source, sorted and paged', async () => {
     const s = store();
     const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });

@@ -48,14 +48,19 @@ export class MemorySageMakerEntities implements Entities {
     return [...byKey].sort(([a], [b]) => cmp(a, b)).map(([key, points]) => {
       const vals = points.map((p) => p.value).filter((v) => !Number.isNaN(v));
       const n = vals.length;
-      const avg = n ? vals.reduce((s, v) => s + v, 0) / n : undefined;
-      const sq = vals.reduce((s, v) => s + v * v, 0);
-      const variance = n > 1 && avg !== undefined ? Math.max(0, (sq - n * avg * avg) / (n - 1)) : n === 1 ? 0 : undefined;
       const last = r.latest.get(key) as MetricPoint;
-      return {
-        key, count: points.length, ...(n ? { min: Math.min(...vals), max: Math.max(...vals), avg: avg as number } : {}),
-        ...(variance === undefined ? {} : { stdDev: Math.sqrt(variance) }), last: last.value, lastTimestamp: last.timestamp,
-      };
+      const base = { key, count: points.length, last: last.value, lastTimestamp: last.timestamp };
+      if (!n) return base;
+      const min = Math.min(...vals);
+      const max = Math.max(...vals);
+      if (!Number.isFinite(min) || !Number.isFinite(max)) return { ...base, min, max };
+      if (min === max) return { ...base, min, max, avg: min, stdDev: 0 };
+      // Two passes over w = (v - min) / (max - min), halved first: nothing overflows, and values far from zero keep their spread.
+      const h = max * 0.5 - min * 0.5;
+      const ws = vals.map((v) => (v * 0.5 - min * 0.5) / h);
+      const mean = ws.reduce((s, w) => s + w, 0) / n;
+      const sq = ws.reduce((s, w) => s + (w - mean) ** 2, 0);
+      return { ...base, min, max, avg: min + 2 * h * mean, stdDev: n > 1 ? 2 * h * Math.sqrt(sq / (n - 1)) : 0 };
     });
   }
 

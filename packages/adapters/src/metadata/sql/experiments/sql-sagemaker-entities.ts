@@ -71,11 +71,21 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
   return {
     async metricSummaries(runId: string): Promise<MetricSummaryRecord[]> {
       if (unstorable(runId)) return [];
-      const agg = (await sql<{ key: string; count: number; n: number; min: number | null; max: number | null; sum: number | null; sq: number | null }>`
-        select m.key as key, count(*) as count, sum(case when m.is_nan = 0 then 1 else 0 end) as n,
-          min(case when m.is_nan = 0 then m.value end) as min, max(case when m.is_nan = 0 then m.value end) as max,
-          sum(case when m.is_nan = 0 then m.value end) as sum, sum(case when m.is_nan = 0 then m.value * m.value end) as sq
-        from mlflow_metrics m join mlflow_runs r on r.run_key = m.run_key where r.run_id = ${runId} group by m.key order by m.key`.execute(db())).rows;
+      // Sums of w = (value - min) / (max - min), halved first so nothing overflows (PostgreSQL refuses an
+      // overflow, SQLite turns it to Infinity) and w in [0, 1] keeps the spread of values far from zero.
+      const agg = (await sql<Aggregate>`
+        select m.key as key, count(*) as count, sum(case when m.is_nan = 0 then 1 else 0 end) as n, min(b.lo) as min, min(b.hi) as max,
+          sum(case when m.is_nan = 0 and b.hi > b.lo then (m.value * 0.5 - b.lo * 0.5) / (b.hi * 0.5 - b.lo * 0.5) end) as w,
+          sum(case when m.is_nan = 0 and b.hi > b.lo then ((m.value * 0.5 - b.lo * 0.5) / (b.hi * 0.5 - b.lo * 0.5)) * ((m.value * 0.5 - b.lo * 0.5) / (b.hi * 0.5 - b.lo * 0.5)) end) as ww
+        from mlflow_metrics m join mlflow_runs r on r.run_key = m.run_key
+        join (select m2.key as key, min(m2.value) as lo, max(m2.value) as hi from mlflow_metrics m2 join mlflow_runs r2 on r2.run_key = m2.run_key
+              where r2.run_id = ${runId} and m2.is_nan = 0 group by m2.key) b on b.key = m.key
+        where r.run_id = ${runId} group by m.key
+        union all
+        select m.key as key, count(*) as count, 0 as n, null as min, null as max, null as w, null as ww
+        from mlflow_metrics m join mlflow_runs r on r.run_key = m.run_key where r.run_id = ${runId}
+        group by m.key having sum(case when m.is_nan = 0 then 1 else 0 end) = 0
+        order by key`.execute(db())).rows;
       const latest = (await db().selectFrom('mlflow_latest_metrics as l').innerJoin('mlflow_runs as r', 'r.run_key', 'l.run_key')
         .select(['l.key', 'l.value', 'l.is_nan', 'l.timestamp']).where('r.run_id', '=', runId).execute()) as { key: string; value: number; is_nan: number; timestamp: number }[];
       const last = new Map(latest.map((l) => [l.key, l]));
@@ -206,13 +216,29 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
   };
 }
 
-function summary(a: { key: string; count: number; n: number; min: number | null; max: number | null; sum: number | null; sq: number | null }, last: { value: number; is_nan: number; timestamp: number } | undefined): MetricSummaryRecord {
+interface Aggregate { key: string; count: number; n: number; min: number | null; max: number | null; w: number | null; ww: number | null }
+
+/**
+ * Average and sample standard deviation from the sums of w = (v - min) / (max - min): v = min + 2h·w with
+ * h = max/2 - min/2, so neither overflows where the answer does not. None when a bound is infinite.
+ */
+function moments(a: Aggregate): { avg?: number; stdDev?: number } {
   const n = Number(a.n);
-  const avg = n > 0 ? Number(a.sum) / n : undefined;
-  const variance = n > 1 && avg !== undefined ? Math.max(0, (Number(a.sq) - n * avg * avg) / (n - 1)) : n === 1 ? 0 : undefined;
+  const lo = Number(a.min);
+  const hi = Number(a.max);
+  if (n === 0 || a.min === null || !Number.isFinite(lo) || !Number.isFinite(hi)) return {};
+  if (hi === lo) return { avg: lo, stdDev: 0 };
+  const h = hi * 0.5 - lo * 0.5;
+  const w = Number(a.w);
+  const variance = n > 1 ? Math.max(0, (Number(a.ww) - (w * w) / n) / (n - 1)) : 0;
+  return { avg: lo + 2 * h * (w / n), stdDev: 2 * h * Math.sqrt(variance) };
+}
+
+function summary(a: Aggregate, last: { value: number; is_nan: number; timestamp: number } | undefined): MetricSummaryRecord {
+  const { avg, stdDev } = moments(a);
   return {
     key: a.key, count: Number(a.count), ...opt('min', a.min === null ? null : Number(a.min)), ...opt('max', a.max === null ? null : Number(a.max)), ...opt('avg', avg),
-    ...opt('stdDev', variance === undefined ? undefined : Math.sqrt(variance)),
+    ...opt('stdDev', stdDev),
     last: last ? (Number(last.is_nan) ? NaN : Number(last.value)) : NaN, lastTimestamp: last ? Number(last.timestamp) : 0,
   };
 }
