@@ -191,6 +191,20 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect((await call('GET', `${p}/trial-components/Upper-TC`)).status).toBe(404);
   });
 
+  it('DeleteTrial is not held back by a component whose run MLflow deleted (gone from every view)', async () => {
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'gone-exp' })).status).toBe(200);
+    expect((await call('POST', `${p}/trials`, { TrialName: 'gone-trial', ExperimentName: 'gone-exp' })).status).toBe(200);
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'gone-tc', DisplayName: 'gone-run' })).status).toBe(200);
+    expect((await call('POST', `${p}/trials/gone-trial/trial-components`, { TrialComponentName: 'gone-tc' })).status).toBe(200);
+    expect((await call('DELETE', `${p}/trials/gone-trial`)).status).toBe(400);
+    const mlflow = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
+    const [run] = (await mlflow('POST', 'runs/search', { experiment_ids: ['0'], filter: "attributes.run_name = 'gone-run'" })).json['runs'];
+    await mlflow('POST', 'runs/delete', { run_id: run.info.run_id });
+    expect((await call('GET', `${p}/trial-components?TrialName=gone-trial`)).body.TrialComponentSummaries).toEqual([]);
+    expect((await call('DELETE', `${p}/trials/gone-trial`)).status).toBe(200);
+    expect((await call('DELETE', `${p}/experiments/gone-exp`)).status).toBe(200);
+  });
+
   it('lists only the experiments and trial components the caller may describe', async () => {
     for (const n of ['bob-exp', 'alice-exp']) expect((await call('POST', `${p}/experiments`, { ExperimentName: n })).status).toBe(200);
     for (const n of ['bob-tc', 'alice-tc']) expect((await call('POST', `${p}/trial-components`, { TrialComponentName: n })).status).toBe(200);
