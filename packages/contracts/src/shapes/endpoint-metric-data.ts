@@ -14,7 +14,13 @@ const Namespace = Type.String({ minLength: 1, maxLength: 255, description: 'AWS/
 const Dimension = Type.Object({ Name: Type.String({ minLength: 1, maxLength: 255 }), Value: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 const Dimensions = Type.Array(Dimension, { maxItems: 30 });
 const Percentile = Type.String({ pattern: percentilePattern, description: 'A percentile, p0.0 to p100 (e.g. p99).' });
-const Unit = Type.String({ minLength: 1, maxLength: 64, description: "A CloudWatch unit; a metric recorded in another unit has no datapoints in this one, as in CloudWatch (ModelLatency and OverheadLatency are 'Microseconds', the counts 'None')." });
+/** CloudWatch's StandardUnit: a name outside it (`Microsecond`, `count`) is refused as CloudWatch refuses it, not answered with no datapoints. */
+export const standardUnits = [
+  'Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits',
+  'Percent', 'Count', 'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second', 'Kilobits/Second',
+  'Megabits/Second', 'Gigabits/Second', 'Terabits/Second', 'Count/Second', 'None',
+] as const;
+const Unit = literals(standardUnits, "A CloudWatch unit; a metric recorded in another unit has no datapoints in this one, as in CloudWatch (ModelLatency and OverheadLatency are 'Microseconds', the counts 'None').");
 const Period = Type.Integer({ minimum: 1, description: 'Seconds per datapoint: a multiple of 60 (the metrics are standard resolution).' });
 
 export const GetMetricStatisticsInput = Input({

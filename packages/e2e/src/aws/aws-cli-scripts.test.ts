@@ -143,6 +143,21 @@ describe('aws CLI shell scripts against loam up', () => {
     expect(await refused(['s3api', 'head-object', '--bucket', 'no-such-bucket', '--key', 'k'])).toEqual({ code: 254, message: 'An error occurred (404) when calling the HeadObject operation: Not Found' });
   }, 60_000);
 
+  it('cloudwatch get-metric-statistics / get-metric-data: a --unit that is not a CloudWatch unit (a typo) is InvalidParameterValue naming it, not an empty answer', async () => {
+    const window = ['--start-time', '2026-01-01T00:00:00Z', '--end-time', '2026-01-01T01:00:00Z'];
+    const metric = ['--namespace', 'AWS/SageMaker', '--metric-name', 'ModelLatency', '--dimensions', 'Name=EndpointName,Value=ep', 'Name=VariantName,Value=AllTraffic'];
+    // Debian's botocore does not check enums, so the service must: 'Microsecond' answered no datapoints, as if the endpoint had no traffic.
+    const typo = await refused(['cloudwatch', 'get-metric-statistics', ...metric, ...window, '--period', '60', '--statistics', 'Maximum', '--unit', 'Microsecond']);
+    expect(typo.code).toBe(254);
+    expect(typo.message).toMatch(/^An error occurred \(InvalidParameterValue\) when calling the GetMetricStatistics operation: 1 validation error detected: Value 'Microsecond' at 'Unit' failed to satisfy constraint: Member must satisfy enum value set: \[Seconds, Microseconds, /);
+    const query = JSON.stringify([{ Id: 'lat', MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency' }, Period: 60, Stat: 'Maximum', Unit: 'count' } }]);
+    const data = await refused(['cloudwatch', 'get-metric-data', '--metric-data-queries', query, ...window]);
+    expect(data.code).toBe(254);
+    expect(data.message).toMatch(/\(InvalidParameterValue\) when calling the GetMetricData operation: .*Value 'count' at 'MetricDataQueries\.0\.MetricStat\.Unit'/);
+    // A real unit the metric is not recorded in is still no datapoints, as in CloudWatch.
+    expect(JSON.parse(await ok(['cloudwatch', 'get-metric-statistics', ...metric, ...window, '--period', '60', '--statistics', 'Maximum', '--unit', 'Milliseconds']))).toEqual({ Label: 'ModelLatency', Datapoints: [] });
+  }, 60_000);
+
   it("a service Loam does not serve (aws sts, aws ecr, aws iam) is named as such, not answered as a signature for another service", async () => {
     const sts = await refused(['sts', 'get-caller-identity', '--query', 'Account', '--output', 'text']);
     expect(sts.code).toBe(254);
