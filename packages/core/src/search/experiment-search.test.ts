@@ -9,6 +9,7 @@ import { TrackingAccess } from '../experiments/tracking-access.js';
 import { TrackingArtifacts } from '../experiments/tracking-artifacts.js';
 import { TrackingService } from '../experiments/tracking.service.js';
 import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import type { ExperimentStore } from '../ports/experiment-store.js';
 import { ManualClock } from '../kernel/clock.js';
 import { AccessDeniedError } from '../kernel/errors.js';
 import { ctxOf } from '../registry/registry.test-support.js';
@@ -25,9 +26,9 @@ const allow: ActionAuthorizer = async () => {};
  * loss 0.9 then 0.4) in t1, c2 (lr 0.01, loss 2 then 1.5) in t1 and t2, c3 (no parameters) in t2, and
  * job-run, a component whose run is in MLflow experiment exp-b.
  */
-async function fixture(authorize?: ActionAuthorizer) {
+async function fixture(authorize?: ActionAuthorizer, experimentStore: ExperimentStore = new MemoryExperimentStore()) {
   const clock = new ManualClock(1_700_000_000_000);
-  const tracking = new TrackingService({ store: new MemoryExperimentStore(), clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+  const tracking = new TrackingService({ store: experimentStore, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
   const store = createMemoryMetadataStore({ collections: [] });
   const experiments = new SageMakerExperimentsService(tracking, new TrackingAccess(tracking, allow, partition), allow, partition, store.tags);
   const trials = new TrialsService(tracking, allow, partition, store.tags);
@@ -148,5 +149,28 @@ describe('Search of experiments, trials and trial components', () => {
     expect(await names(search, 'ExperimentTrial', one('TrialComponentSummaries.TrialComponentName', 'Equals', 'c2'))).toEqual([]);
     expect(await names(search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 't2'))).toEqual([]);
     expect(await names(search, 'ExperimentTrialComponent', one('Parents', 'NotExists'))).toEqual(['c3', 'job-run']);
+  });
+
+  it('leaves out a trial component deleted while the search reads it', async () => {
+    // The run of c2 is deleted (through MLflow) right after the scan found it active.
+    const experimentStore = new MemoryExperimentStore();
+    let c2Run: string | undefined;
+    const racing = new Proxy(experimentStore, {
+      get(target, prop) {
+        const v: unknown = Reflect.get(target, prop, target);
+        if (prop !== 'getRunInfo') return typeof v === 'function' ? v.bind(target) : v;
+        return async (runId: string) => {
+          const info = await target.getRunInfo(runId);
+          if (runId === c2Run) {
+            c2Run = undefined;
+            await target.updateRunInfo(runId, { lifecycleStage: 'deleted', deletedTime: 1 });
+          }
+          return info;
+        };
+      },
+    });
+    const { search } = await fixture(undefined, racing);
+    c2Run = (await experimentStore.getTrialComponent('c2'))?.runId;
+    expect(await names(search, 'ExperimentTrialComponent', one('Parents.ExperimentName', 'Equals', 'exp-a'))).toEqual(['c1']);
   });
 });

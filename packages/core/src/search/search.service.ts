@@ -86,7 +86,8 @@ export class SearchService {
     const results = [];
     for (const h of page) {
       const r = h.record;
-      results.push({ [searchShapes.searchableResources[source.resource]]: await source.record(r, await this.o.store.tags.list(source.arnOf(r)), ctx.principal) });
+      const rec = await orGone(source.record(r, await this.o.store.tags.list(source.arnOf(r)), ctx.principal));
+      if (rec) results.push({ [searchShapes.searchableResources[source.resource]]: rec });
     }
     const last = page[page.length - 1];
     return { Results: results as Out['Results'], ...(hits.length > max && last ? { NextToken: encodeSearchToken(last, fingerprint) } : {}) };
@@ -120,7 +121,7 @@ export class SearchService {
     const tagsForSort = p.sortRef.readsTags;
     for await (const record of this.scan(p, p.storeFilters)) {
       const doc = await this.recordOf(p, record, tagsForSort);
-      if (p.matcher && !p.matcher.matches(doc)) continue;
+      if (!doc || (p.matcher && !p.matcher.matches(doc))) continue;
       const hit: Hit = { value: sortValueOf(p.sortRef.values(doc), p.sortRef.numericText), key: keyOf(p.source, record), record };
       if (p.cursor && compareHits(hit, p.cursor, p.order) <= 0) continue;
       if (!(await this.visible(p, record))) continue;
@@ -147,20 +148,34 @@ export class SearchService {
     } while (nextToken);
   }
 
-  private async recordOf(p: Plan, record: unknown, withTags: boolean): Promise<Record<string, unknown>> {
+  /** The search record; undefined when the resource was deleted since it was read (its record reads it again). */
+  private async recordOf(p: Plan, record: unknown, withTags: boolean): Promise<Record<string, unknown> | undefined> {
     const tags = withTags || p.matcher?.readsTags ? await this.o.store.tags.list(p.source.arnOf(record)) : undefined;
-    return p.source.record(record, tags, p.principal);
+    return orGone(p.source.record(record, tags, p.principal));
   }
 
   /** Whether the record matches and the caller may see it. */
   private async found(p: Plan, record: unknown): Promise<boolean> {
-    if (p.matcher && !p.matcher.matches(await this.recordOf(p, record, false))) return false;
+    if (p.matcher) {
+      const doc = await this.recordOf(p, record, false);
+      if (!doc || !p.matcher.matches(doc)) return false;
+    }
     return this.visible(p, record);
   }
 
   private async visible(p: Plan, record: unknown): Promise<boolean> {
     if (!(await isAllowed(this.o.authorize, p.principal, p.source.readAction, p.source.arnOf(record)))) return false;
     return p.source.alsoVisible ? p.source.alsoVisible(record, p.principal) : true;
+  }
+}
+
+/** A record, or undefined when its resource is gone (ResourceNotFound): one deleted during the search is not found. */
+async function orGone(record: Promise<Record<string, unknown>>): Promise<Record<string, unknown> | undefined> {
+  try {
+    return await record;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ResourceNotFound') return undefined;
+    throw e;
   }
 }
 
