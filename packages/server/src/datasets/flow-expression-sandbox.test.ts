@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { flowsSpec, flowVersionsSpec } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
@@ -39,7 +40,7 @@ const step = (transform: string, params: Record<string, unknown>) => ({
 });
 const preview = (transform: string, params: Record<string, unknown>) => eve('POST', '/api/v1/flow-preview', { Definition: step(transform, params), NodeId: 'f' });
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   const id = loam.platform.identity;
   const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
@@ -49,10 +50,17 @@ beforeAll(async () => {
   eveToken = (await id.CreateApiToken({ UserName: 'eve', TokenName: 't' }, ctx)).ApiToken.Token;
   await upload('secret-pay', 'name,salary\nalice,123456\nbob,654321\n');
   await upload('mine', 'name,salary\nme,1\nyou,2\n');
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 function refusedWithoutData(r: { status: number; body: any }, construct: RegExp): void {
   expect(r.status, JSON.stringify(r.body)).toBe(400);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 // Bob may do anything except touch the protected datasets and flows. A flow reads datasets for its
@@ -33,7 +34,7 @@ const definition = (dataset: string, out?: string) => ({
   ],
 });
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   const id = loam.platform.identity;
   const ctx = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
@@ -58,10 +59,17 @@ beforeAll(async () => {
   const o = await admin('POST', '/api/v1/flows/open-flow/runs', {});
   expect(o.status, JSON.stringify(o.body)).toBe(200);
   openRunId = String(o.body.FlowRunId);
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 function refused(r: { status: number; body: any }, resource: string): void {
   expect(r.status, JSON.stringify(r.body)).toBe(403);

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import type { ArtifactStore, DataEngine } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
@@ -30,7 +31,7 @@ async function createDataset(name: string, csv: string): Promise<void> {
   expect(up.statusCode, up.body).toBe(200);
 }
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam({ LOAM_DATA_ENGINE__PREVIEW_TIMEOUT_SECONDS: String(DEADLINE_S) });
   let csv = 'name,salary\n';
   for (let i = 0; i < ROWS; i++) csv += `n${String(i).padStart(6, '0')},${i}\n`;
@@ -42,10 +43,17 @@ beforeAll(async () => {
     queries.push({ startedAt: Date.now(), signal: options?.signal, settled: p.then(() => ({ at: Date.now() }), (error: unknown) => ({ at: Date.now(), error })) });
     return p;
   };
-}, 120_000);
-afterAll(async () => {
+}
+beforeAll(start, 120_000);
+async function stop(): Promise<void> {
   await loam?.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 120_000);
+afterAll(stop);
 
 describe('PreviewFlow is bounded', () => {
   it(`answers ResourceLimitExceeded at its deadline (dataEngine.previewTimeoutSeconds) and interrupts the query`, async () => {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 // A flow preview reads a random sample of each large source, drawn once per dataset version and sample
@@ -25,15 +26,24 @@ async function preview(dataset: string, sampleSize: number) {
   return r.json() as { SampleRows: number; Rows: unknown[][] };
 }
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   let csv = 'name,salary\n';
   for (let i = 0; i < ROWS; i++) csv += `n${i},${i}\n`;
   expect((await loam.app.inject({ method: 'POST', url: '/api/v1/datasets', headers: json(loam.adminToken), payload: JSON.stringify({ DatasetName: 'people' }) })).statusCode).toBe(200);
   const up = await loam.app.inject({ method: 'POST', url: '/api/v1/datasets/people/upload?FileName=people.csv', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'application/octet-stream' }, payload: csv });
   expect(up.statusCode, up.body).toBe(200);
+}
+beforeAll(start, 120_000);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
 }, 120_000);
-afterAll(async () => loam?.close());
+afterAll(stop);
 
 describe("a flow preview's samples", () => {
   it('leave no file in datasets-work/tmp; one cached sample serves every preview of that size, and goes with its dataset', async () => {
