@@ -23,7 +23,7 @@ export const CreateExperiment = defineOperation({
 export const DescribeExperiment = defineOperation({
   ...base, name: 'DescribeExperiment', kind: 'describe', summary: 'Describes an experiment: display name, description and times.',
   input: S.ExperimentNameInput, output: S.DescribeExperimentOutput, errors: ['ResourceNotFound'],
-  iamAction: 'sagemaker:DescribeExperiment', resource: experiment, authorizationNote: 'Also the same action on the experiment\'s `mlflow-experiment/<id>` (not for Default), where its runs are guarded.', rest: { method: 'GET', path: `${p}/experiments/{ExperimentName}` },
+  iamAction: 'sagemaker:DescribeExperiment', resource: experiment, authorizationNote: 'Also the same action on the experiment\'s `mlflow-experiment/<id>`, where its runs are guarded.', rest: { method: 'GET', path: `${p}/experiments/{ExperimentName}` },
 });
 export const ListExperiments = defineOperation({
   ...base, name: 'ListExperiments', kind: 'list', summary: 'Lists active experiments, filtered by creation time, sorted by name or creation time and paged.',
@@ -33,14 +33,14 @@ export const ListExperiments = defineOperation({
 export const UpdateExperiment = defineOperation({
   ...base, name: 'UpdateExperiment', kind: 'update', summary: "Changes an experiment's display name or description.",
   input: S.UpdateExperimentInput, output: S.ExperimentArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:UpdateExperiment', resource: experiment, authorizationNote: 'Also the same action on the experiment\'s `mlflow-experiment/<id>` (not for Default), where its runs are guarded.', rest: { method: 'PATCH', path: `${p}/experiments/{ExperimentName}` },
+  iamAction: 'sagemaker:UpdateExperiment', resource: experiment, authorizationNote: 'Also the same action on the experiment\'s `mlflow-experiment/<id>`, where its runs are guarded.', rest: { method: 'PATCH', path: `${p}/experiments/{ExperimentName}` },
 });
 export const DeleteExperiment = defineOperation({
   ...base, name: 'DeleteExperiment', kind: 'delete',
   summary: 'Deletes an experiment that holds no trials; its MLflow runs are marked deleted with it (restorable through MLflow, which keeps the name taken).',
   input: S.ExperimentNameInput, output: S.ExperimentArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:DeleteExperiment', resource: experiment,
-  authorizationNote: 'Also `sagemaker:DeleteMlflowRun` on the MLflow experiment when it has active runs, which are deleted with it. Also the same action on the experiment\'s `mlflow-experiment/<id>` (not for Default), where its runs are guarded.',
+  authorizationNote: 'Also `sagemaker:DeleteMlflowRun` on the MLflow experiment when it has active runs, which are deleted with it. Also the same action on the experiment\'s `mlflow-experiment/<id>`, where its runs are guarded.',
   rest: { method: 'DELETE', path: `${p}/experiments/{ExperimentName}` },
 });
 
@@ -56,7 +56,7 @@ export const DescribeTrialComponent = defineOperation({
   ...base, name: 'DescribeTrialComponent', kind: 'describe',
   summary: "Describes a trial component (by name or ARN): its run's params as Parameters, status and times, artifacts, and a summary of each metric.",
   input: S.DescribeTrialComponentInput, output: S.DescribeTrialComponentOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:DescribeTrialComponent', resource: component, authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the experiment holding the component\'s run (not for Default).', rest: { method: 'GET', path: `${p}/trial-components/{TrialComponentName}` },
+  iamAction: 'sagemaker:DescribeTrialComponent', resource: component, authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the experiment holding the component\'s run (none for a component made with CreateTrialComponent, a run of Default).', rest: { method: 'GET', path: `${p}/trial-components/{TrialComponentName}` },
 });
 export const ListTrialComponents = defineOperation({
   ...base, name: 'ListTrialComponents', kind: 'list',
@@ -70,25 +70,25 @@ export const UpdateTrialComponent = defineOperation({
   ...base, name: 'UpdateTrialComponent', kind: 'update',
   summary: "Changes a trial component: display name, status, times, parameters (set or removed, overwriting the run's params) and artifacts.",
   input: S.UpdateTrialComponentInput, output: S.TrialComponentArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:UpdateTrialComponent', resource: component, authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the experiment holding the component\'s run (not for Default).', rest: { method: 'POST', path: `${p}/trial-components/{TrialComponentName}/update` },
+  iamAction: 'sagemaker:UpdateTrialComponent', resource: component, authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the experiment holding the component\'s run (none for a component made with CreateTrialComponent, a run of Default).', rest: { method: 'POST', path: `${p}/trial-components/{TrialComponentName}/update` },
 });
 export const DeleteTrialComponent = defineOperation({
   ...base, name: 'DeleteTrialComponent', kind: 'delete',
   summary: 'Deletes a trial component that no trial holds; its run is marked deleted (MLflow can restore the run, not the component).',
   input: S.TrialComponentNameInput, output: S.TrialComponentArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:DeleteTrialComponent', resource: component, authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the experiment holding the component\'s run (not for Default).', rest: { method: 'DELETE', path: `${p}/trial-components/{TrialComponentName}` },
+  iamAction: 'sagemaker:DeleteTrialComponent', resource: component, authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the experiment holding the component\'s run (none for a component made with CreateTrialComponent, a run of Default).', rest: { method: 'DELETE', path: `${p}/trial-components/{TrialComponentName}` },
 });
 
 const trial = 'arn:loam:sagemaker:{Region}:{Account}:experiment-trial/{TrialName}';
 export const CreateTrial = defineOperation({
   ...base, name: 'CreateTrial', kind: 'create', summary: 'Creates a trial in an experiment: a named group of trial components.',
   input: S.CreateTrialInput, output: S.TrialArnOutput, errors: ['ResourceNotFound', 'ResourceInUse', 'ValidationException'],
-  iamAction: 'sagemaker:CreateTrial', resource: trial, authorizationNote: 'Also the same action on the trial\'s `mlflow-experiment/<id>` (not for Default).', rest: { method: 'POST', path: `${p}/trials` },
+  iamAction: 'sagemaker:CreateTrial', resource: trial, authorizationNote: 'Also the same action on the trial\'s `mlflow-experiment/<id>`.', rest: { method: 'POST', path: `${p}/trials` },
 });
 export const DescribeTrial = defineOperation({
   ...base, name: 'DescribeTrial', kind: 'describe', summary: 'Describes a trial: its experiment, display name and times.',
   input: S.TrialNameInput, output: S.DescribeTrialOutput, errors: ['ResourceNotFound'],
-  iamAction: 'sagemaker:DescribeTrial', resource: trial, authorizationNote: 'Also the same action on the trial\'s `mlflow-experiment/<id>` (not for Default).', rest: { method: 'GET', path: `${p}/trials/{TrialName}` },
+  iamAction: 'sagemaker:DescribeTrial', resource: trial, authorizationNote: 'Also the same action on the trial\'s `mlflow-experiment/<id>`.', rest: { method: 'GET', path: `${p}/trials/{TrialName}` },
 });
 export const ListTrials = defineOperation({
   ...base, name: 'ListTrials', kind: 'list', summary: 'Lists trials, those of an experiment or holding a trial component when given, sorted and paged.',
@@ -100,20 +100,20 @@ export const ListTrials = defineOperation({
 export const UpdateTrial = defineOperation({
   ...base, name: 'UpdateTrial', kind: 'update', summary: "Changes a trial's display name.",
   input: S.UpdateTrialInput, output: S.TrialArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:UpdateTrial', resource: trial, authorizationNote: 'Also the same action on the trial\'s `mlflow-experiment/<id>` (not for Default).', rest: { method: 'PATCH', path: `${p}/trials/{TrialName}` },
+  iamAction: 'sagemaker:UpdateTrial', resource: trial, authorizationNote: 'Also the same action on the trial\'s `mlflow-experiment/<id>`.', rest: { method: 'PATCH', path: `${p}/trials/{TrialName}` },
 });
 export const DeleteTrial = defineOperation({
   ...base, name: 'DeleteTrial', kind: 'delete', summary: 'Deletes a trial that holds no trial components.',
   input: S.TrialNameInput, output: S.TrialArnOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:DeleteTrial', resource: trial, authorizationNote: 'Also the same action on the trial\'s `mlflow-experiment/<id>` (not for Default).', rest: { method: 'DELETE', path: `${p}/trials/{TrialName}` },
+  iamAction: 'sagemaker:DeleteTrial', resource: trial, authorizationNote: 'Also the same action on the trial\'s `mlflow-experiment/<id>`.', rest: { method: 'DELETE', path: `${p}/trials/{TrialName}` },
 });
 export const AssociateTrialComponent = defineOperation({
   ...base, name: 'AssociateTrialComponent', kind: 'action', summary: 'Puts a trial component in a trial (a component may be in several).',
   input: S.TrialComponentAssociationInput, output: S.TrialComponentAssociationOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:AssociateTrialComponent', resource: component, alsoOn: [trial], authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the trial\'s experiment and of the component run\'s (not for Default).', rest: { method: 'POST', path: `${p}/trials/{TrialName}/trial-components` },
+  iamAction: 'sagemaker:AssociateTrialComponent', resource: component, alsoOn: [trial], authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the trial\'s experiment and of the component run\'s (none for a component made with CreateTrialComponent).', rest: { method: 'POST', path: `${p}/trials/{TrialName}/trial-components` },
 });
 export const DisassociateTrialComponent = defineOperation({
   ...base, name: 'DisassociateTrialComponent', kind: 'action', summary: 'Takes a trial component out of a trial.',
   input: S.TrialComponentAssociationInput, output: S.TrialComponentAssociationOutput, errors: ['ResourceNotFound', 'ValidationException'],
-  iamAction: 'sagemaker:DisassociateTrialComponent', resource: component, alsoOn: [trial], authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the trial\'s experiment and of the component run\'s (not for Default).', rest: { method: 'POST', path: `${p}/trials/{TrialName}/trial-components/delete` },
+  iamAction: 'sagemaker:DisassociateTrialComponent', resource: component, alsoOn: [trial], authorizationNote: 'Also the same action on `mlflow-experiment/<id>` of the trial\'s experiment and of the component run\'s (none for a component made with CreateTrialComponent).', rest: { method: 'POST', path: `${p}/trials/{TrialName}/trial-components/delete` },
 });

@@ -69,14 +69,23 @@ export function componentNameOf(nameOrArn: string): string {
 /**
  * The MLflow experiment is the boundary of its runs (ADR 0009): an action on a SageMaker experiment, or on
  * a trial component whose run is in one, is also checked, with the same action, on `mlflow-experiment/<id>`,
- * so a Deny written for MLflow holds here too. The Default experiment (`0`, where every component made
- * through this API lives) is not checked, as training jobs' runs there are not.
+ * so a Deny written for MLflow holds here too. `undefined` (see {@link guardedExperimentOf}) checks nothing.
  */
-export async function checkOnMlflowExperiment(authorize: ActionAuthorizer, partition: Partition, principal: Principal, action: string, experimentId: string): Promise<void> {
-  if (experimentId !== '0') await authorize(principal, action, resourceArn(partition, 'mlflow-experiment', experimentId));
+export async function checkOnMlflowExperiment(authorize: ActionAuthorizer, partition: Partition, principal: Principal, action: string, experimentId: string | undefined): Promise<void> {
+  if (experimentId !== undefined) await authorize(principal, action, resourceArn(partition, 'mlflow-experiment', experimentId));
 }
 
 /** {@link checkOnMlflowExperiment} as a yes/no, for lists. */
-export async function allowedOnMlflowExperiment(authorize: ActionAuthorizer, partition: Partition, principal: Principal, action: string, experimentId: string): Promise<boolean> {
-  return experimentId === '0' || isAllowed(authorize, principal, action, resourceArn(partition, 'mlflow-experiment', experimentId));
+export async function allowedOnMlflowExperiment(authorize: ActionAuthorizer, partition: Partition, principal: Principal, action: string, experimentId: string | undefined): Promise<boolean> {
+  return experimentId === undefined || isAllowed(authorize, principal, action, resourceArn(partition, 'mlflow-experiment', experimentId));
+}
+
+/**
+ * The MLflow experiment guarding a component's run: none for a component made through this API (a run of
+ * Default that only this API made, and every such component lives there); the run's experiment otherwise,
+ * Default included — a training job without ExperimentConfig records its run there, guarded by
+ * `mlflow-experiment/0` in MLflow.
+ */
+export function guardedExperimentOf(c: { readonly sourceArn?: string }, runExperimentId: string): string | undefined {
+  return runExperimentId === '0' && c.sourceArn === undefined ? undefined : runExperimentId;
 }

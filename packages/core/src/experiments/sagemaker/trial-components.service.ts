@@ -9,7 +9,7 @@ import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { decodePageToken, encodePageToken } from '../tracking-rules.js';
 import {
-  LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, componentNameOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
+  LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, guardedExperimentOf, componentNameOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
 } from './sagemaker-rules.js';
 
 type Ops = typeof operations;
@@ -37,8 +37,8 @@ export class TrialComponentsService {
   readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
     const c = await this.t.store.getTrialComponent(arn.slice(arn.indexOf(':experiment-trial-component/') + ':experiment-trial-component/'.length));
     const info = c && (await this.t.store.getRunInfo(c.runId));
-    if (info?.lifecycleStage !== 'active') return false;
-    return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', info.experimentId);
+    if (!c || info?.lifecycleStage !== 'active') return false;
+    return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', guardedExperimentOf(c, info.experimentId));
   };
 
   arn(name: string): string {
@@ -53,7 +53,7 @@ export class TrialComponentsService {
     const c = await this.t.store.getTrialComponent(name);
     const run = c && (await this.t.store.getRun(c.runId));
     if (!c || !run || run.info.lifecycleStage !== 'active') throw new NotFoundError('TrialComponent', this.arn(name));
-    if (check) await checkOnMlflowExperiment(this.authorize, this.partition, check.ctx.principal, check.action, run.info.experimentId);
+    if (check) await checkOnMlflowExperiment(this.authorize, this.partition, check.ctx.principal, check.action, guardedExperimentOf(c, run.info.experimentId));
     return { c, run };
   }
 
@@ -148,7 +148,7 @@ export class TrialComponentsService {
       const info = await this.t.store.getRunInfo(c.runId);
       if (!info || info.lifecycleStage !== 'active') continue;
       if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrialComponent', this.arn(c.name)))) continue;
-      if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', info.experimentId))) continue;
+      if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', guardedExperimentOf(c, info.experimentId)))) continue;
       const s = this.#summary(c, info);
       const { Source, ...rest } = s as typeof s & { Source?: { SourceArn: string; SourceType?: string } };
       summaries.push({ ...rest, ...(Source ? { TrialComponentSource: Source } : {}) });
@@ -194,7 +194,7 @@ export class TrialComponentsService {
     const c = await this.t.store.getTrialComponent(i.TrialComponentName);
     if (!c) throw new NotFoundError('TrialComponent', this.arn(i.TrialComponentName));
     const owner = await this.t.store.getRunInfo(c.runId);
-    if (owner) await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DeleteTrialComponent', owner.experimentId);
+    if (owner) await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DeleteTrialComponent', guardedExperimentOf(c, owner.experimentId));
     const trials = await this.t.store.listTrials({ componentName: c.name, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
     if (trials.length) throw new ValidationError(`TrialComponent '${this.arn(c.name)}' is linked to 1 or more trials and cannot be deleted.`);
     await this.t.store.deleteTrialComponent(c.name);

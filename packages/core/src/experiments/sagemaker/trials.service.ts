@@ -8,7 +8,7 @@ import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { decodePageToken, encodePageToken } from '../tracking-rules.js';
-import { LIST_DEFAULT, allowedOnMlflowExperiment, checkOnMlflowExperiment, metadataIn, millis, seconds } from './sagemaker-rules.js';
+import { LIST_DEFAULT, allowedOnMlflowExperiment, checkOnMlflowExperiment, guardedExperimentOf, metadataIn, millis, seconds } from './sagemaker-rules.js';
 
 type Ops = typeof operations;
 type In<K extends keyof Ops> = InputOf<Ops[K]>;
@@ -55,16 +55,16 @@ export class TrialsService {
     return t;
   }
 
-  /** The component's name as stored (names are case-insensitive) and the experiment id of its run. */
-  async #component(name: string): Promise<{ name: string; experimentId: string }> {
+  /** The component's name as stored (names are case-insensitive) and the experiment guarding its run (guardedExperimentOf). */
+  async #component(name: string): Promise<{ name: string; experimentId: string | undefined }> {
     const c = await this.t.store.getTrialComponent(name);
     const run = c && (await this.t.store.getRunInfo(c.runId));
     if (!c || !run || run.lifecycleStage !== 'active') throw new NotFoundError('TrialComponent', this.#componentArn(name));
-    return { name: c.name, experimentId: run.experimentId };
+    return { name: c.name, experimentId: guardedExperimentOf(c, run.experimentId) };
   }
 
   /** The action on the MLflow experiments of the trial and of the component's run (checkOnMlflowExperiment). */
-  async #onExperiments(ctx: RequestContext, action: string, ...experimentIds: string[]): Promise<void> {
+  async #onExperiments(ctx: RequestContext, action: string, ...experimentIds: (string | undefined)[]): Promise<void> {
     for (const id of new Set(experimentIds)) await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, action, id);
   }
 
@@ -159,7 +159,7 @@ export class TrialsService {
     if (!c) throw new NotFoundError('TrialComponent', this.#componentArn(i.TrialComponentName));
     const t = await this.#trial(i.TrialName);
     const run = await this.t.store.getRunInfo(c.runId);
-    await this.#onExperiments(ctx, 'sagemaker:DisassociateTrialComponent', t.experimentId, ...(run ? [run.experimentId] : []));
+    await this.#onExperiments(ctx, 'sagemaker:DisassociateTrialComponent', t.experimentId, ...(run ? [guardedExperimentOf(c, run.experimentId)] : []));
     // Taking out a component the trial does not hold changes nothing and is no error (a retried request).
     await this.t.store.disassociateTrialComponent(t.name, c.name);
     return { TrialComponentArn: this.#componentArn(c.name), TrialArn: this.arn(t.name) };

@@ -191,6 +191,25 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect((await call('GET', `${p}/trial-components/Upper-TC`)).status).toBe(404);
   });
 
+  it("holds a Deny on MLflow's Default experiment for the training jobs' runs in it and for Default itself, not for components made through the API", async () => {
+    const { tracking, partition } = loam.platform;
+    const runs = new TrainingJobRuns(tracking, partition);
+    const jobArn = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:training-job/plain-job`;
+    // No ExperimentConfig: the job's run is in Default.
+    expect((await runs.recordTrainingJobRun({ jobName: 'plain-job', jobArn, hyperparameters: { lr: '0.1' }, status: 'Completed', startTime: 1, endTime: 2, userName: 'admin' })).experimentId).toBe('0');
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'api-made-tc' })).status).toBe(200);
+    await userWith('dora', [
+      { Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:mlflow-experiment/0' },
+    ]);
+    expect((await call('GET', `${p}/trial-components/plain-job-aws-training-job`, undefined, 'dora')).status).toBe(403);
+    expect((await call('POST', `${p}/trial-components/plain-job-aws-training-job/update`, { Parameters: { lr: { StringValue: '9' } } }, 'dora')).status).toBe(403);
+    expect((await call('GET', `${p}/trial-components?SourceArn=${encodeURIComponent(jobArn)}`, undefined, 'dora')).body.TrialComponentSummaries).toEqual([]);
+    expect((await call('PATCH', `${p}/experiments/Default`, { Description: 'mine' }, 'dora')).status).toBe(403);
+    expect((await call('GET', `${p}/trial-components/plain-job-aws-training-job`)).body.Parameters).toEqual({ lr: { StringValue: '0.1' } });
+    expect((await call('GET', `${p}/trial-components/api-made-tc`, undefined, 'dora')).status).toBe(200);
+  });
+
   it('DeleteTrial is not held back by a component whose run MLflow deleted (gone from every view)', async () => {
     expect((await call('POST', `${p}/experiments`, { ExperimentName: 'gone-exp' })).status).toBe(200);
     expect((await call('POST', `${p}/trials`, { TrialName: 'gone-trial', ExperimentName: 'gone-exp' })).status).toBe(200);
