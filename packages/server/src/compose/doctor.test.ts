@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeNextAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openSqlMetadataStore } from '@loam/adapters';
 import { identityCollections, silentLogger } from '@loam/core';
 import { loadConfig } from '../config/index.js';
@@ -49,9 +50,13 @@ afterAll(async () => {
 });
 
 describe('loam doctor changes nothing', () => {
-  it('on an empty PostgreSQL database and a fresh data directory: no table, no schema, no file; says what loam up will do', async () => {
-    const dir = join(root, 'pg');
-    mkdirSync(dir, { mode: 0o700 });
+  it('on an empty PostgreSQL database and a fresh data directory: no table, no schema, no file; says what loam up will do', async (context) => {
+    // CI's retry needs an empty database again: this test writes a migration of a newer Loam into it.
+    beforeNextAttempt(context, async () => {
+      await admin(serverUrl, `drop database if exists ${database} with (force)`);
+      await admin(serverUrl, `create database ${database}`);
+    });
+    const dir = mkdtempSync(join(root, 'pg-')); // 0700, and new for each attempt (CI retries a failed test)
     const before = await contents();
     const env = { LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: dbUrl };
     const d = await diagnose({ dataDir: dir }, env);
@@ -77,8 +82,7 @@ describe('loam doctor changes nothing', () => {
   });
 
   it('on SQLite: creates no database file in an empty directory, and leaves a started one byte for byte as it was', async () => {
-    const dir = join(root, 'sqlite');
-    mkdirSync(dir, { mode: 0o700 });
+    const dir = mkdtempSync(join(root, 'sqlite-')); // 0700, and new for each attempt (CI retries a failed test)
     const d = await diagnose({ dataDir: dir }, {});
     expect(readdirSync(dir)).toEqual([]);
     expect(check(d, 'metadata store')?.detail).toMatch(/^sqlite: empty \(.*loam\.db does not exist\); \d+ migrations pending/);
@@ -102,8 +106,7 @@ describe('loam doctor says why a backend does not answer', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const dir = join(root, 's3-down');
-    mkdirSync(dir, { mode: 0o700 });
+    const dir = mkdtempSync(join(root, 's3-down-')); // 0700, and new for each attempt (CI retries a failed test)
     const env = {
       LOAM_ARTIFACTS__TYPE: 's3', LOAM_ARTIFACTS__ENDPOINT: `http://127.0.0.1:${port}`, LOAM_ARTIFACTS__REGION: 'us-east-1',
       LOAM_ARTIFACTS__ACCESS_KEY_ID: 'x', LOAM_ARTIFACTS__SECRET_ACCESS_KEY: 'y',

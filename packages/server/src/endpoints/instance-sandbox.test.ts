@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,8 +64,7 @@ describe.runIf(asRoot)('a model server\'s /opt/ml, as Loam handles it', () => {
   }, 60_000);
 
   it('its directory is deleted only after its processes are gone: a racer swapping a directory for a link deletes nothing of Loam\'s', async () => {
-    const victim = join(scratch, 'victim-dir');
-    mkdirSync(victim);
+    const victim = mkdtempSync(join(scratch, 'victim-dir-')); // new for each attempt (CI retries a failed test)
     for (let i = 0; i < 20; i++) writeFileSync(join(victim, `f${i}`), 'keep');
     const racer = [
       'import os',
