@@ -61,9 +61,11 @@ function described<T extends TObject, K extends keyof T['properties'] & string>(
   return Type.Composite([Type.Omit(describe, describeOnly), Tags]);
 }
 
+const TrainingJobRecord = described(DescribeTrainingJobOutput, ['ProfilerRuleConfigurations', 'ProfilerRuleEvaluationStatuses', 'ProfilingStatus']);
+
 /** The record of each resource Loam searches, by the SearchRecord member that holds it. */
 export const searchRecordShapes = {
-  TrainingJob: described(DescribeTrainingJobOutput, ['ProfilerRuleConfigurations', 'ProfilerRuleEvaluationStatuses', 'ProfilingStatus']),
+  TrainingJob: TrainingJobRecord,
   HyperParameterTuningJob: described(DescribeHyperParameterTuningJobOutput, []),
   ModelPackage: described(DescribeModelPackageOutput, []),
   ModelPackageGroup: described(DescribeModelPackageGroupOutput, []),
@@ -79,8 +81,10 @@ export const searchRecordShapes = {
       CreationTime: Type.Optional(Timestamp),
     }))),
   })]),
-  // SageMaker's TrialComponent: the trials holding the component and their experiments (`Parents.ExperimentName`).
+  // SageMaker's TrialComponent: the trials holding the component and their experiments (`Parents.ExperimentName`),
+  // and a training job's component its job's record (`SourceDetail.TrainingJob.HyperParameters.eta`).
   TrialComponent: Type.Composite([described(DescribeTrialComponentOutput, []), Output({
+    SourceDetail: Type.Optional(Type.Object({ SourceArn: Type.Optional(Type.String()), TrainingJob: Type.Optional(TrainingJobRecord) })),
     Parents: Type.Optional(Type.Array(Type.Object({ TrialName: Type.Optional(Type.String()), ExperimentName: Type.Optional(Type.String()) }))),
   })]),
 } satisfies Record<string, TSchema>;

@@ -173,4 +173,12 @@ describe('Search of experiments, trials and trial components', () => {
     c2Run = (await experimentStore.getTrialComponent('c2'))?.runId;
     expect(await names(search, 'ExperimentTrialComponent', one('Parents.ExperimentName', 'Equals', 'exp-a'))).toEqual(['c1']);
   });
+
+  it("checks MLflow's Default experiment as their Describe does: not for components made through the API", async () => {
+    const { search } = await fixture(async (_p, action, resource) => {
+      if (resource === arn('mlflow-experiment', '0')) throw new AccessDeniedError(`no ${action} on ${resource}`);
+    });
+    expect(await names(search, 'Experiment')).toEqual(['exp-a', 'exp-b']);
+    expect(await names(search, 'ExperimentTrialComponent')).toEqual(['c1', 'c2', 'c3', 'job-run']);
+  });
 });

@@ -3,8 +3,11 @@ import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import { systemPrincipal, type Principal, type RequestContext } from '../kernel/context.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { ExperimentRecord, TrialComponentRecord, TrialRecord } from '../ports/experiment-store.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import { jobsCollection } from '../jobs/job.collections.js';
+import { describeTrainingJob } from '../jobs/training-job.service.js';
 import { SageMakerExperimentsService } from '../experiments/sagemaker/sagemaker-experiments.service.js';
-import { allowedOnMlflowExperiment } from '../experiments/sagemaker/sagemaker-rules.js';
+import { allowedOnMlflowExperiment, guardedExperimentOf } from '../experiments/sagemaker/sagemaker-rules.js';
 import { TrialComponentsService } from '../experiments/sagemaker/trial-components.service.js';
 import { TrialsService } from '../experiments/sagemaker/trials.service.js';
 import { TrackingAccess } from '../experiments/tracking-access.js';
@@ -17,15 +20,17 @@ const PAGE = 200;
 
 export interface ExperimentSearchSourcesOptions {
   readonly tracking: TrackingService;
+  /** Where training jobs are: a training job's component has its job's record as SourceDetail.TrainingJob. */
+  readonly store?: MetadataStore;
   readonly partition: Partition;
   /** The caller's policies, for the `mlflow-experiment/<id>` each Describe also checks. */
   readonly authorize: ActionAuthorizer;
 }
 
-/** A trial component with the experiment of its run (what its visibility is checked on). */
+/** A trial component with the MLflow experiment guarding its run (guardedExperimentOf: what its visibility is checked on). */
 interface ComponentCandidate {
   readonly c: TrialComponentRecord;
-  readonly runExperimentId: string;
+  readonly guarded: string | undefined;
 }
 
 /**
@@ -44,11 +49,18 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
   const trials = new TrialsService(t, build, partition);
   const components = new TrialComponentsService(t, build, partition);
   const ctx: RequestContext = { principal: systemPrincipal, requestId: 'search' };
-  const onMlflow = (action: string) => (experimentId: string, principal: Principal) => allowedOnMlflowExperiment(o.authorize, partition, principal, action, experimentId);
+  const onMlflow = (action: string) => (experimentId: string | undefined, principal: Principal) => allowedOnMlflowExperiment(o.authorize, partition, principal, action, experimentId);
   const componentVisible = async (r: ComponentCandidate, principal: Principal) =>
-    (await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrialComponent', components.arn(r.c.name))) && onMlflow('sagemaker:DescribeTrialComponent')(r.runExperimentId, principal);
+    (await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrialComponent', components.arn(r.c.name))) && onMlflow('sagemaker:DescribeTrialComponent')(r.guarded, principal);
   const trialVisible = async (r: TrialRecord, principal: Principal) =>
     (await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrial', trials.arn(r.name))) && onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal);
+  /** SageMaker's SourceDetail of a training job's component: the job's search record, when the caller may describe the job. */
+  const sourceDetail = async (c: TrialComponentRecord, principal: Principal) => {
+    if (!o.store || !c.sourceArn || c.sourceType !== 'SageMakerTrainingJob') return {};
+    const job = (await o.store.collection(jobsCollection).findOne('arn', c.sourceArn))?.value;
+    if (!job || job.kind !== 'training-job' || !(await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrainingJob', job.arn))) return { SourceDetail: { SourceArn: c.sourceArn } };
+    return { SourceDetail: { SourceArn: c.sourceArn, TrainingJob: asSearchRecord(describeTrainingJob(job), shape('TrainingJob'), await o.store.tags.list(job.arn)) } };
+  };
   const experimentNames = async (ids: readonly string[]) => new Map(await Promise.all([...new Set(ids)].map(async (id) => [id, (await t.store.getExperiment(id))?.name ?? ''] as const)));
 
   const experiment: SearchSource<ExperimentRecord> = {
@@ -79,7 +91,7 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       const seen: TrialComponentRecord[] = [];
       for (const c of held) {
         const info = await t.store.getRunInfo(c.runId);
-        if (info?.lifecycleStage === 'active' && (await componentVisible({ c, runExperimentId: info.experimentId }, principal))) seen.push(c);
+        if (info?.lifecycleStage === 'active' && (await componentVisible({ c, guarded: guardedExperimentOf(c, info.experimentId) }, principal))) seen.push(c);
       }
       const summaries = seen.map((c) => ({
         TrialComponentName: c.name, TrialComponentArn: components.arn(c.name),
@@ -97,19 +109,20 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       // A component whose run was deleted (through MLflow) is gone, as DescribeTrialComponent answers.
       for await (const c of pages((offset, limit) => t.store.listTrialComponents({ sortBy: 'name', ascending: true, offset, limit }))) {
         const info = await t.store.getRunInfo(c.runId);
-        if (info?.lifecycleStage === 'active') yield { c, runExperimentId: info.experimentId };
+        if (info?.lifecycleStage === 'active') yield { c, guarded: guardedExperimentOf(c, info.experimentId) };
       }
     },
     keyOf: (r) => r.c.name,
     arnOf: (r) => components.arn(r.c.name),
-    alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrialComponent')(r.runExperimentId, principal),
+    alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrialComponent')(r.guarded, principal),
     record: async (r, tags, principal) => {
       // The trials the caller may describe, as ListTrials for the component lists them.
       const held = [];
       for (const x of await t.store.listTrials({ componentName: r.c.name, sortBy: 'name', ascending: true, offset: 0, limit: 10_000 })) if (await trialVisible(x, principal)) held.push(x);
       const names = await experimentNames(held.map((x) => x.experimentId));
       const parents = held.map((x) => ({ TrialName: x.name, ExperimentName: names.get(x.experimentId) ?? '' }));
-      return asSearchRecord({ ...(await components.DescribeTrialComponent({ TrialComponentName: r.c.name }, ctx)), Parents: parents }, shape('TrialComponent'), tags);
+      const described = await components.DescribeTrialComponent({ TrialComponentName: r.c.name }, ctx);
+      return asSearchRecord({ ...described, ...(await sourceDetail(r.c, principal)), Parents: parents }, shape('TrialComponent'), tags);
     },
   };
   return [experiment, trial, component];

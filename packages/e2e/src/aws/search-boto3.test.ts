@@ -27,6 +27,8 @@ beforeAll(async () => {
   const users: Record<string, object[]> = {
     alice: [{ Effect: 'Allow', Action: 'sagemaker:Search', Resource: '*' }, { Effect: 'Allow', Action: 'sagemaker:DescribeTrainingJob', Resource: 'arn:loam:sagemaker:*:*:training-job/alice-*' }],
     bob: [{ Effect: 'Allow', Action: 'sagemaker:Describe*', Resource: '*' }],
+    // carol may describe every trial and trial component but of the training jobs only j-a.
+    carol: [{ Effect: 'Allow', Action: ['sagemaker:Search', 'sagemaker:DescribeTrialComponent', 'sagemaker:DescribeTrial'], Resource: '*' }, { Effect: 'Allow', Action: 'sagemaker:DescribeTrainingJob', Resource: 'arn:loam:sagemaker:*:*:training-job/j-a' }],
   };
   for (const [name, statements] of Object.entries(users)) {
     await call('POST', '/api/v1/users', { UserName: name });
@@ -271,15 +273,21 @@ out = {
   'pages': [tc_names(p['Results']) for p in pages],
   'above lowest': sorted(tc_names(sm.search(Resource='ExperimentTrialComponent', SearchExpression={'Filters': [{'Name': f'Metrics.{metric}.Max', 'Operator': 'GreaterThan', 'Value': str(lowest)}, {'Name': 'Parents.TrialName', 'Value': 't-search'}]})['Results'])),
   'eta > 0.2': sorted(tc_names(sm.search(Resource='ExperimentTrialComponent', SearchExpression={'Filters': [in_exp, {'Name': 'Parameters.eta', 'Operator': 'GreaterThan', 'Value': '0.2'}]})['Results'])),
-  'first': {'parents': first['Parents'], 'same as describe': all(first[k] == same[k] for k in ('TrialComponentArn', 'Parameters', 'Metrics', 'Source', 'Status', 'CreationTime'))},
+  'job eta > 0.2': sorted(tc_names(sm.search(Resource='ExperimentTrialComponent', SearchExpression={'Filters': [in_exp, {'Name': 'SourceDetail.TrainingJob.HyperParameters.eta', 'Operator': 'GreaterThan', 'Value': '0.2'}]})['Results'])),
+  'first': {'parents': first['Parents'], 'job': first['SourceDetail']['TrainingJob']['TrainingJobArn'] == first['Source']['SourceArn'] == first['SourceDetail']['SourceArn'], 'same as describe': all(first[k] == same[k] for k in ('TrialComponentArn', 'Parameters', 'Metrics', 'Source', 'Status', 'CreationTime'))},
   'trial': [(x['Trial']['TrialName'], sorted(s['TrialComponentName'] for s in x['Trial']['TrialComponentSummaries'])) for x in sm.search(Resource='ExperimentTrial', SearchExpression={'Filters': [{'Name': 'ExperimentName', 'Value': 'exp-search'}]})['Results']],
   'experiment': [(x['Experiment']['ExperimentName'], x['Experiment']['Description']) for x in sm.search(Resource='Experiment', SearchExpression={'Filters': [{'Name': 'Tags.team', 'Value': 'vision'}]})['Results']],
 }
+k = ARGS['keys']['carol']
+carol = boto3.session.Session(aws_access_key_id=k['id'], aws_secret_access_key=k['secret'], region_name='us-east-1').client('sagemaker', endpoint_url=ARGS['url'])
+carol_found = carol.search(Resource='ExperimentTrialComponent', SearchExpression={'Filters': [in_exp]}, SortBy='TrialComponentName', SortOrder='Ascending')['Results']
+out['carol'] = {tc_names([x])[0]: 'TrainingJob' in x['TrialComponent'].get('SourceDetail', {}) for x in carol_found}
+out['carol job eta > 0.2'] = tc_names(carol.search(Resource='ExperimentTrialComponent', SearchExpression={'Filters': [in_exp, {'Name': 'SourceDetail.TrainingJob.HyperParameters.eta', 'Operator': 'GreaterThan', 'Value': '0.2'}]})['Results'])
 found_v = []; unchecked = []
 for raw in RAW: found_v.extend(violations(sm.meta.service_model.operation_model('Search').output_shape, raw, 'Search', unchecked, partition='loam'))
 out['violations'] = found_v; out['unchecked'] = unchecked
 print(json.dumps(out))
-`, { checker: dirname(fileURLToPath(import.meta.url)) });
+`, { checker: dirname(fileURLToPath(import.meta.url)), keys });
     const maxes = out['maxes'] as Record<string, number>;
     // Highest Max first; equal values by name, descending.
     const expected = Object.keys(maxes).sort((a, b) => (maxes[b] as number) - (maxes[a] as number) || b.localeCompare(a));
@@ -287,7 +295,11 @@ print(json.dumps(out))
     const lowest = Math.min(...Object.values(maxes));
     expect(out['above lowest']).toEqual(Object.keys(maxes).filter((n) => (maxes[n] as number) > lowest).sort());
     expect(out['eta > 0.2']).toEqual(['j-b', 'j-c']);
-    expect(out['first']).toEqual({ parents: [{ TrialName: 't-search', ExperimentName: 'exp-search' }], 'same as describe': true });
+    expect(out['job eta > 0.2']).toEqual(['j-b', 'j-c']);
+    // A job's record is in its component's SourceDetail only for a caller who may describe the job.
+    expect(out['carol']).toEqual({ 'j-a': true, 'j-b': false, 'j-c': false });
+    expect(out['carol job eta > 0.2']).toEqual([]);
+    expect(out['first']).toEqual({ parents: [{ TrialName: 't-search', ExperimentName: 'exp-search' }], job: true, 'same as describe': true });
     expect(out['trial']).toEqual([['t-search', ['j-a-aws-training-job', 'j-b-aws-training-job', 'j-c-aws-training-job']]]);
     expect(out['experiment']).toEqual([['exp-search', 'xgboost runs']]);
     expect(out['violations']).toEqual([]);
