@@ -17,25 +17,29 @@ export interface TrainingJobComponentInput {
 /**
  * Exposes a training job's run as SageMaker's trial component `<job>-aws-training-job` (its source the job)
  * and, when the job's ExperimentConfig names an experiment, puts it in the trial ExperimentConfig names —
- * created in the run's experiment when missing. The run is the component: nothing is copied. Idempotent;
- * a run that already is a component (a name given before) keeps it.
+ * created in the run's experiment when missing — once, when the component is made. The run is the
+ * component: nothing is copied. A run that already is a component (a name given before) keeps it and its
+ * trials as they are; a deleted run gets none.
  */
 export async function exposeTrainingJobComponent(store: ExperimentStore, job: TrainingJobComponentInput, run: RunInfoRecord, now: number): Promise<void> {
+  // A deleted run (through MLflow, or DeleteTrialComponent) is no component: nothing is made again for it.
+  if (run.lifecycleStage !== 'active') return;
   const name = trainingJobComponentName(job.jobName);
-  const existing = (await store.trialComponentOfRun(run.runId)) ?? (await store.getTrialComponent(name));
-  if (!existing) {
+  // Exposed before (by an earlier server: every start reads every job again), or the name is another run's
+  // (a component made by hand): left alone, so the trials it was taken out of, or deleted, stay so.
+  if ((await store.trialComponentOfRun(run.runId)) ?? (await store.getTrialComponent(name))) return;
+  try {
     await store.createTrialComponent({
       name, runId: run.runId, sourceArn: job.jobArn, sourceType: 'SageMakerTrainingJob', ...(job.trialComponentDisplayName ? { displayName: job.trialComponentDisplayName } : {}),
       numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: now, lastModifiedTime: now,
-    }).catch((err: unknown) => {
-      // Another server recorded it meanwhile.
-      if ((err as { code?: string }).code !== 'ResourceInUse') throw err;
     });
-  } else if (existing.runId !== run.runId) {
-    return; // The name belongs to another run (a component made by hand): left alone.
+  } catch (err) {
+    // Another server recorded it meanwhile, and puts it in its trial.
+    if ((err as { code?: string }).code === 'ResourceInUse') return;
+    throw err;
   }
   if (!job.experimentName) return;
-  const component = existing?.name ?? name;
+  const component = name;
   const trialName = job.trialName ?? defaultTrialName(job.experimentName);
   if (!(await store.getTrial(trialName))) {
     await store.createTrial({ name: trialName, experimentId: run.experimentId, creationTime: now, lastModifiedTime: now }).catch((err: unknown) => {

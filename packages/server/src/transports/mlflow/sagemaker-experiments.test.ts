@@ -210,6 +210,28 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect((await call('GET', `${p}/trial-components/api-made-tc`, undefined, 'dora')).status).toBe(200);
   });
 
+  it("a training job's component and trial deleted in SageMaker's order stay deleted when the job's run is recorded again (a restart's sync)", async () => {
+    const { tracking, partition } = loam.platform;
+    const jobArn = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:training-job/swept-job`;
+    const job = { jobName: 'swept-job', jobArn, experimentName: 'swept-exp', trialName: 'swept-trial', hyperparameters: {}, status: 'Completed', startTime: 1, endTime: 2, userName: 'admin' };
+    await new TrainingJobRuns(tracking, partition).recordTrainingJobRun(job);
+    expect((await call('GET', `${p}/trials/swept-trial`)).status).toBe(200);
+    expect((await call('POST', `${p}/trials/swept-trial/trial-components/delete`, { TrialComponentName: 'swept-job-aws-training-job' })).status).toBe(200);
+    expect((await call('DELETE', `${p}/trials/swept-trial`)).status).toBe(200);
+    expect((await call('DELETE', `${p}/trial-components/swept-job-aws-training-job`)).status).toBe(200);
+    // A new server reads every training job again.
+    await new TrainingJobRuns(tracking, partition).recordTrainingJobRun(job);
+    expect((await call('GET', `${p}/trials/swept-trial`)).status).toBe(404);
+    expect((await call('GET', `${p}/trial-components/swept-job-aws-training-job`)).status).toBe(404);
+    expect((await call('GET', `${p}/trials?ExperimentName=swept-exp`)).body.TrialSummaries).toEqual([]);
+    // Only taken out of its trial (the component kept), it stays out too.
+    const other = { ...job, jobName: 'kept-job', jobArn: `${jobArn.replace('swept-job', 'kept-job')}`, trialName: 'kept-trial' };
+    await new TrainingJobRuns(tracking, partition).recordTrainingJobRun(other);
+    expect((await call('POST', `${p}/trials/kept-trial/trial-components/delete`, { TrialComponentName: 'kept-job-aws-training-job' })).status).toBe(200);
+    await new TrainingJobRuns(tracking, partition).recordTrainingJobRun(other);
+    expect((await call('GET', `${p}/trial-components?TrialName=kept-trial`)).body.TrialComponentSummaries).toEqual([]);
+  });
+
   it('DeleteTrial is not held back by a component whose run MLflow deleted (gone from every view)', async () => {
     expect((await call('POST', `${p}/experiments`, { ExperimentName: 'gone-exp' })).status).toBe(200);
     expect((await call('POST', `${p}/trials`, { TrialName: 'gone-trial', ExperimentName: 'gone-exp' })).status).toBe(200);
