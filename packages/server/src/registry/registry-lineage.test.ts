@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { binaryCsv, trainingRequest, waitForTrainingJob, xgboostImage } from '../jobs/jobs.test-support.js';
 import { call, invoke, waitForEndpoint } from '../endpoints/endpoints.test-support.js';
@@ -10,13 +11,22 @@ import { call, invoke, waitForEndpoint } from '../endpoints/endpoints.test-suppo
 let loam: TestLoam;
 const arn = (kind: string, name: string) => `arn:loam:sagemaker:us-east-1:000000000000:${kind}/${name}`;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
   await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.jobs.scheduler.start();
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 async function deployEndpoint(name: string, modelName: string): Promise<void> {
   const cfg = await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: `${name}-cfg`, ProductionVariants: [{ VariantName: 'v', ModelName: modelName, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { scopedUsers } from './scoped-users.test-support.js';
 
@@ -33,7 +34,7 @@ const fromShared = { StartArns: ['s3://shared/train'], Direction: 'Descendants',
 let aliceOut: string;
 let bobOut: string;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   ({ region, accountId: account } = loam.platform.partition);
   // What the capabilities record: a shared dataset read by alice's and bob's jobs, each job's model
@@ -62,8 +63,17 @@ beforeAll(async () => {
     { Effect: 'Deny', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:*/alice-*' },
     { Effect: 'Deny', Action: 's3:*', Resource: 'arn:loam:s3:::alice/*' },
   ]);
+}
+beforeAll(start, 60_000);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
 }, 60_000);
-afterAll(async () => loam?.close());
+afterAll(stop);
 
 describe('QueryLineage lists only what the caller may read', () => {
   it("an administrator sees the whole walk", async () => {
