@@ -39,10 +39,20 @@ export class SageMakerExperimentsService {
   /** For the tag service: whether the experiment an ARN names exists, to the caller as DescribeExperiment shows it (its MLflow experiment). */
   readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
     const name = arn.slice(arn.indexOf(':experiment/') + ':experiment/'.length);
-    const e = await this.t.store.getExperimentByName(name);
+    const e = (await this.t.store.getExperimentByName(name)) ?? (await this.#inAnyCase(name));
     if (e?.lifecycleStage !== 'active') return false;
     return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', e.experimentId);
   };
+
+  /**
+   * The experiment whose name is this one in another case (an ARN holds the name lower-cased). Only names
+   * SageMaker allows are looked for (letters, digits, hyphens: nothing ILIKE reads as a wildcard).
+   */
+  async #inAnyCase(name: string): Promise<ExperimentRecord | undefined> {
+    if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$/.test(name)) return undefined;
+    const page = await this.t.searchExperiments({ filter: `name ILIKE '${name}'`, viewType: 'ALL', maxResults: 10 });
+    return page.experiments.find((e) => e.lifecycleStage === 'active') ?? page.experiments[0];
+  }
 
   experimentArn(name: string): string {
     return resourceArn(this.partition, 'experiment', name);
@@ -65,6 +75,9 @@ export class SageMakerExperimentsService {
     if (held?.lifecycleStage === 'deleted') {
       throw new ResourceInUseError(`Experiment '${i.ExperimentName}' was deleted and still holds its name: restore it through MLflow (experiment id ${held.experimentId}) or choose another name.`);
     }
+    // SageMaker's names are case-insensitive, and the ARN (IAM's resource, the tags' key) is the lower-cased name.
+    const other = held ? undefined : await this.#inAnyCase(i.ExperimentName);
+    if (other) throw new ResourceInUseError(`Experiment '${other.name}' holds the name '${i.ExperimentName}' (SageMaker's names are case-insensitive)${other.lifecycleStage === 'deleted' ? `; it was deleted: restore it through MLflow (experiment id ${other.experimentId}) or choose another name` : ''}.`);
     await this.t.createExperiment({ name: i.ExperimentName, tags });
     // A second write (the tag table is the metadata store's): tags an earlier experiment of the name left are replaced.
     await this.tags?.clear(this.experimentArn(i.ExperimentName));

@@ -177,6 +177,12 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     // The same name in another case is the same component: taken, and its tags stay.
     expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'upper-tc' })).status).toBe(409);
     expect((await call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(arn)}`)).body).toMatchObject({ Tags: [{ Key: 'k', Value: 'v' }] });
+    // Experiments too: the ARN reaches the tags of one named with upper case, and another spelling is taken.
+    const exp = await call('POST', `${p}/experiments`, { ExperimentName: 'Mixed-Exp', Tags: [{ Key: 'e', Value: '1' }] });
+    expect(exp.body.ExperimentArn).toMatch(/:experiment\/mixed-exp$/);
+    expect((await call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(exp.body.ExperimentArn)}`)).body).toEqual({ Tags: [{ Key: 'e', Value: '1' }] });
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'mixed-EXP' })).status).toBe(409);
+    expect((await call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(exp.body.ExperimentArn)}`)).body).toEqual({ Tags: [{ Key: 'e', Value: '1' }] });
     expect((await call('POST', `${p}/experiments`, { ExperimentName: 'case-exp' })).status).toBe(200);
     expect((await call('POST', `${p}/trials`, { TrialName: 'Upper-Trial', ExperimentName: 'case-exp' })).status).toBe(200);
     expect((await call('POST', `${p}/trials`, { TrialName: 'UPPER-TRIAL', ExperimentName: 'case-exp' })).status).toBe(409);
