@@ -28,6 +28,14 @@ const PAGE = 100;
  * on SQLite the pass's awaits never yield by themselves, and every start reads every job again.
  */
 export const RUN_SYNC_TURN_MS = 50;
+/**
+ * How far before its watermark each pass reads again (s): a job whose `lastModifiedTime` was taken
+ * before another's but whose write committed after it (two concurrent updates, or two servers on one
+ * database) was already behind the watermark when it became visible. Jobs read again at a version
+ * already recorded are passed over; recording one again is harmless (its run, params, status and model
+ * are found as they are, its metric points already logged are not sent again).
+ */
+export const RUN_SYNC_LAG_S = 600;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A store that cannot serve now (or a write that raced another) may on the next pass: retried, never skipped. */
@@ -58,6 +66,9 @@ export function trainingJobRunInput(r: JobRecord): TrainingJobRunInput {
  * It needs nothing from the jobs service but its records, so a user's script logs nothing itself.
  * Steps count the points of each metric in arrival order, continuing from the run's latest step.
  *
+ * Each pass reads from the watermark less {@link RUN_SYNC_LAG_S}, so a write that committed late is not
+ * missed; a job read again at the version it was recorded at is passed over.
+ *
  * The watermark is this process's only: a start reads every training job again (their runs and points
  * are found and left as they are). The pass gives the event loop a turn between pages and every
  * {@link RUN_SYNC_TURN_MS}, so requests are served meanwhile. The watermark is not stored: the runs it
@@ -72,6 +83,8 @@ export class TrainingJobRunSync {
   readonly #synced = new Map<string, Map<string, { time: number; step: number }>>();
   /** Per job ARN: passes in a row its sync failed. */
   readonly #failures = new Map<string, number>();
+  /** Per job ARN within the lag: the version (and its `lastModifiedTime`) last recorded or skipped. */
+  readonly #seen = new Map<string, { version: number; time: number }>();
 
   constructor(private readonly o: TrainingJobRunSyncOptions) {}
 
@@ -96,15 +109,17 @@ export class TrainingJobRunSync {
     const jobs = this.o.store.collection(jobsCollection);
     let n = 0;
     let nextToken: string | undefined;
-    const since = this.#watermark;
+    const since = this.#watermark - RUN_SYNC_LAG_S;
     let turn = performance.now();
     do {
       const page = await jobs.list({
-        filters: [{ field: 'kind', op: 'eq', value: 'training-job' }, { field: 'lastModifiedTime', op: 'gt', value: since }],
+        filters: [{ field: 'kind', op: 'eq', value: 'training-job' }, { field: 'lastModifiedTime', op: 'gte', value: since }],
         sortBy: 'lastModifiedTime', sortOrder: 'Ascending', maxResults: PAGE, ...(nextToken ? { nextToken } : {}),
       });
-      for (const { value: job } of page.items) {
+      for (const { value: job, version } of page.items) {
+        if (this.#seen.get(job.arn)?.version === version) continue;
         if (await this.#recordOrSkip(job)) n++;
+        this.#seen.set(job.arn, { version, time: job.lastModifiedTime });
         this.#watermark = Math.max(this.#watermark, job.lastModifiedTime);
         if (performance.now() - turn >= RUN_SYNC_TURN_MS) {
           await nextTurn();
@@ -117,6 +132,8 @@ export class TrainingJobRunSync {
         turn = performance.now();
       }
     } while (nextToken);
+    // Jobs the next pass no longer reads need no version kept.
+    for (const [arn, { time }] of this.#seen) if (time < this.#watermark - RUN_SYNC_LAG_S) this.#seen.delete(arn);
     return n;
   }
 

@@ -220,3 +220,42 @@ describe('training job run sync: a metric append that fails part-way', () => {
     }
   });
 });
+
+describe('training job run sync: a job whose update committed after a later-timed one', () => {
+  it('is read again from the watermark less the lag: its run gets the update, and recording it again duplicates nothing', async () => {
+    const experimentId = await tracking.createExperiment({ name: 'late' });
+    const jobs = store.collection(jobsCollection);
+    const a = await job('late-a', 'late');
+    const b = await job('late-b', 'late');
+    const sync = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage), logger });
+    await sync.syncOnce(); // the earlier tests' jobs too
+    const run = async (name: string) => (await experiments.searchRuns({ experimentIds: [experimentId], view: 'ALL', filter: [{ kind: 'tag', key: JOB_NAME_TAG, op: '=', value: name }], orderBy: [], offset: 0, limit: 1 }))[0]!;
+    const history = async (name: string) => experiments.metricHistory((await run(name)).info.runId, 'train:loss', { offset: 0, limit: 100 });
+    const complete = async (r: JobRecord, time: number) => {
+      const cur = (await jobs.get(r.id))!;
+      await jobs.update(r.id, cur.version, { ...cur.value, status: 'Completed', endTime: time, lastModifiedTime: time, metricSeries: { 'train:loss': { points: [[time - 0.5, 0.3], [time - 0.25, 0.2]] } } } as JobRecord);
+    };
+    // A's time is taken first, B's after it; B's write commits first and a pass moves the watermark to B's time.
+    const tA = ++clock;
+    const tB = ++clock;
+    await complete(b, tB);
+    expect(await sync.syncOnce()).toBe(1);
+    await complete(a, tA);
+    expect(await sync.syncOnce()).toBe(1);
+    expect((await run('late-a')).info.status).toBe('FINISHED');
+    expect((await history('late-a')).map((p) => [p.step, p.value])).toEqual([[0, 0.3], [1, 0.2]]);
+
+    // Jobs read again at the version recorded are passed over; a new version with the same content adds nothing.
+    expect(await sync.syncOnce()).toBe(0);
+    const cur = (await jobs.get(a.id))!;
+    await jobs.update(a.id, cur.version, { ...cur.value, lastModifiedTime: ++clock });
+    expect(await sync.syncOnce()).toBe(1);
+    expect(await history('late-a')).toHaveLength(2);
+    expect((await run('late-a')).params.map((p) => [p.key, p.value])).toEqual([['eta', '0.1']]);
+    // A restarted sync reads every job again: still nothing twice.
+    const restarted = new TrainingJobRunSync({ store, runs: new TrainingJobRuns(tracking, partition, store.lineage), logger });
+    await restarted.syncOnce();
+    expect(await history('late-a')).toHaveLength(2);
+    expect(await history('late-b')).toHaveLength(2);
+  });
+});
