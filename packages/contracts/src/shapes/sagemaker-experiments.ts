@@ -70,10 +70,11 @@ export const TrialComponentStatus = Type.Object({
   Message: Type.Optional(Type.String({ maxLength: 1024 })),
 }, { additionalProperties: false });
 export const TrialComponentParameterValue = Type.Object({
-  StringValue: Type.Optional(Type.String({ maxLength: 256 })),
+  StringValue: Type.Optional(Type.String({ maxLength: 2500 })),
   NumberValue: Type.Optional(Type.Number()),
 }, { additionalProperties: false, description: 'Exactly one of StringValue and NumberValue.' });
-export const TrialComponentParameters = StringMap({ maxLength: 256 }, TrialComponentParameterValue, { maxEntries: 150 });
+/** botocore's TrialComponentParameters: up to 300, names up to 320 characters, StringValue up to 2500. */
+export const TrialComponentParameters = StringMap({ maxLength: 320 }, TrialComponentParameterValue, { maxEntries: 300 });
 export const TrialComponentArtifact = Type.Object({
   MediaType: Type.Optional(Type.String({ maxLength: 64, pattern: '^[-\\w]+\\/[-\\w+]+$' })),
   Value: Type.String({ maxLength: 2048 }),

@@ -79,6 +79,18 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect((await call('GET', `${p}/trial-components?TrialName=old-trial`)).body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName)).toEqual(['old-job-aws-training-job']);
   });
 
+  it("takes Parameters as large as botocore's: 300 of them, names of 320 characters, StringValue of 2500", async () => {
+    const params: Record<string, { StringValue?: string; NumberValue?: number }> = { ['k'.repeat(320)]: { StringValue: 'v'.repeat(2500) } };
+    for (let i = 1; i < 300; i++) params[`p${i}`] = { NumberValue: i };
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'wide-tc', Parameters: params })).status).toBe(200);
+    const d = (await call('GET', `${p}/trial-components/wide-tc`)).body;
+    expect(Object.keys(d.Parameters)).toHaveLength(300);
+    expect(d.Parameters['k'.repeat(320)]).toEqual({ StringValue: 'v'.repeat(2500) });
+    expect(d.Parameters['p299']).toEqual({ NumberValue: 299 });
+    expect((await call('POST', `${p}/trial-components/wide-tc/update`, { Parameters: { p1: { StringValue: 'x'.repeat(2500) } } })).status).toBe(200);
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'too-wide-tc', Parameters: { a: { StringValue: 'v'.repeat(2501) } } })).status).toBe(400);
+  });
+
   it('a refused CreateTrialComponent leaves no component and no run behind', async () => {
     const r = await call('POST', `${p}/trial-components`, { TrialComponentName: 'nul-tc', DisplayName: 'nul-run', Parameters: { 'a\u0000b': { StringValue: 'x' } } });
     expect(r.status).toBe(400);
