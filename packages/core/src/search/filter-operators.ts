@@ -74,7 +74,7 @@ export function compileFilter(ref: PropertyRef, operator: SearchOperator | undef
   const cmp = ordering[op];
   switch (ref.kind) {
     case 'structure':
-      return badOp('Exists or NotExists, or name one of its members');
+      return badOp(`Exists or NotExists, or name one of its members${ref.members ? ` (${ref.members.map((m) => `${ref.name}.${m}`).join(', ')})` : ''}`);
     case 'boolean': {
       if (op !== 'Equals' && op !== 'NotEquals') return badOp('Equals or NotEquals');
       const b = booleanValue(value, `${path}/Value`);

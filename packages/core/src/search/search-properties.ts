@@ -35,6 +35,8 @@ export interface PropertyRef {
   readonly isList: boolean;
   /** The schema of one element when `isList`, for the nested filters' names. */
   readonly element?: SchemaNode;
+  /** A structure's (or a list element's) member names: what a refused filter on the whole of it suggests instead. */
+  readonly members?: readonly string[];
   /** Every value at this path in a record (through every element of the lists on the way); none when absent. */
   values(record: unknown): unknown[];
 }
@@ -173,9 +175,12 @@ export function resolveProperty(root: SchemaNode, name: string, aliases: Readonl
 function made(name: string, s: SchemaNode, steps: Step[], numericText: boolean, readsTags: boolean): PropertyRef {
   const isList = s.type === 'array';
   const all = isList ? [...steps, { t: 'each' } as const] : steps;
+  const kind = isList ? 'structure' : kindOf(s);
+  const members = Object.keys((isList ? s.items : s)?.properties ?? {});
   return {
-    name, kind: isList ? 'structure' : kindOf(s), numericText, readsTags, isList,
+    name, kind, numericText, readsTags, isList,
     ...(isList && s.items ? { element: s.items } : {}),
+    ...(kind === 'structure' && members.length > 0 ? { members } : {}),
     values: (record) => read(all, record),
   };
 }

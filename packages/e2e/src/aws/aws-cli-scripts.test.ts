@@ -158,6 +158,16 @@ describe('aws CLI shell scripts against loam up', () => {
     expect(JSON.parse(await ok(['cloudwatch', 'get-metric-statistics', ...metric, ...window, '--period', '60', '--statistics', 'Maximum', '--unit', 'Milliseconds']))).toEqual({ Label: 'ModelLatency', Datapoints: [] });
   }, 60_000);
 
+  it("sagemaker search: a filter comparing a whole structure is refused naming the members to filter on instead (a typo in a metric's statistic, a nested member left out)", async () => {
+    const search = (resource: string, filter: Record<string, string>) => refused(['sagemaker', 'search', '--resource', resource, '--search-expression', JSON.stringify({ Filters: [filter] })]);
+    // 'Maxx' makes the name a metric called 'train:loss.Maxx' (metric names may hold dots): its summary, which only Exists takes.
+    const stat = await search('ExperimentTrialComponent', { Name: 'Metrics.train:loss.Maxx', Operator: 'LessThan', Value: '0.5' });
+    expect(stat.code).toBe(254);
+    expect(stat.message).toMatch(/^An error occurred \(ValidationException\) when calling the Search operation: SearchExpression\.Filters\.0\.Operator: Operator LessThan is not supported for 'Metrics\.train:loss\.Maxx', a structure property; use Exists or NotExists, or name one of its members \(.*Metrics\.train:loss\.Maxx\.Max, .*Metrics\.train:loss\.Maxx\.Avg.*\)\.$/);
+    const nested = await search('TrainingJob', { Name: 'InputDataConfig.DataSource', Operator: 'Contains', Value: 'my-data' });
+    expect(nested.message).toMatch(/Operator Contains is not supported for 'InputDataConfig\.DataSource', a structure property; use Exists or NotExists, or name one of its members \(InputDataConfig\.DataSource\.S3DataSource\)\.$/);
+  }, 60_000);
+
   it("a service Loam does not serve (aws sts, aws ecr, aws iam) is named as such, not answered as a signature for another service", async () => {
     const sts = await refused(['sts', 'get-caller-identity', '--query', 'Account', '--output', 'text']);
     expect(sts.code).toBe(254);
