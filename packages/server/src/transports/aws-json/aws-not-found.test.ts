@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -25,11 +26,20 @@ import { listeningSageMaker } from './aws-json.test-support.js';
 let loam: TestLoam;
 let sm: SageMakerClient;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   ({ sm } = await listeningSageMaker(loam));
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
   try {
