@@ -79,7 +79,8 @@ export const TrialComponentArtifact = Type.Object({
   MediaType: Type.Optional(Type.String({ maxLength: 64, pattern: '^[-\\w]+\\/[-\\w+]+$' })),
   Value: Type.String({ maxLength: 2048 }),
 }, { additionalProperties: false });
-export const TrialComponentArtifacts = StringMap({ maxLength: 64 }, TrialComponentArtifact, { maxEntries: 30 });
+/** botocore's TrialComponentArtifacts: up to 60, names up to 128 characters. */
+export const TrialComponentArtifacts = StringMap({ maxLength: 128 }, TrialComponentArtifact, { maxEntries: 60 });
 const KeyList = Type.Array(Type.String({ maxLength: 256 }));
 
 /** A trial component's name, or its ARN (DescribeTrialComponent takes either). */

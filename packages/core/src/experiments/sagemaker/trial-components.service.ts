@@ -170,7 +170,7 @@ export class TrialComponentsService {
       if (given === undefined && removed === undefined) return undefined;
       const out = { ...old, ...toArtifacts(given) };
       for (const k of removed ?? []) delete out[k];
-      if (Object.keys(out).length > 30) throw new ValidationError('A trial component holds at most 30 input and 30 output artifacts.');
+      if (Object.keys(out).length > 60) throw new ValidationError('A trial component holds at most 60 input and 60 output artifacts.');
       return out;
     };
     const inputArtifacts = merge(c.inputArtifacts, i.InputArtifacts, i.InputArtifactsToRemove);

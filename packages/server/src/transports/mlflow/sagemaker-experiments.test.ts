@@ -89,6 +89,11 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     expect(d.Parameters['p299']).toEqual({ NumberValue: 299 });
     expect((await call('POST', `${p}/trial-components/wide-tc/update`, { Parameters: { p1: { StringValue: 'x'.repeat(2500) } } })).status).toBe(200);
     expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'too-wide-tc', Parameters: { a: { StringValue: 'v'.repeat(2501) } } })).status).toBe(400);
+    // Artifacts too: 60 each way, names of 128 characters.
+    const artifacts = (n: number, from = 0) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${'a'.repeat(120)}-${i + from}`.slice(-128), { Value: `s3://b/${i + from}` }]));
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'many-artifacts-tc', InputArtifacts: artifacts(60), OutputArtifacts: { ['o'.repeat(128)]: { Value: 's3://b/o' } } })).status).toBe(200);
+    expect(Object.keys((await call('GET', `${p}/trial-components/many-artifacts-tc`)).body.InputArtifacts)).toHaveLength(60);
+    expect((await call('POST', `${p}/trial-components/many-artifacts-tc/update`, { InputArtifacts: artifacts(1, 60) })).status).toBe(400);
   });
 
   it('a refused CreateTrialComponent leaves no component and no run behind', async () => {
