@@ -52,9 +52,11 @@ function fromSigV4(e: SigV4Error): S3Error {
 /**
  * Maps anything thrown by an S3 route to an S3Error. Port errors arrive as LoamErrors; the routes
  * translate the ones whose S3 code depends on context (missing bucket vs key) before they get here.
+ * `internal` errors (the server's faults) are logged with their stack; the client's are not.
  */
 export function toS3Error(e: unknown): { error: S3Error; internal: boolean } {
-  if (e instanceof S3Error) return { error: e, internal: e.status >= 500 };
+  // NotImplemented (501) answers a request for something Loam does not do: the client's, logged as a 4xx is.
+  if (e instanceof S3Error) return { error: e, internal: e.status >= 500 && e.status !== 501 };
   if (isSigV4Error(e)) return { error: fromSigV4(e), internal: false };
   if (isLoamError(e)) {
     switch (e.code) {
