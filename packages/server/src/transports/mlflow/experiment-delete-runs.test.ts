@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
 
@@ -13,7 +14,7 @@ let keeper: ReturnType<typeof mlflowCaller>;
 let keeperToken: string;
 const system = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   admin = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
   // keeper may do anything with experiments, but never delete or restore a run.
@@ -24,8 +25,17 @@ beforeAll(async () => {
   await id.AttachUserPolicy({ UserName: 'keeper', PolicyName: 'keeper-policy' }, system);
   keeperToken = (await id.CreateApiToken({ UserName: 'keeper', TokenName: 't' }, system)).ApiToken.Token;
   keeper = mlflowCaller(loam.app, `Bearer ${keeperToken}`);
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 async function experimentWithRun(name: string): Promise<{ exp: string; run: string }> {
   const exp = (await admin('POST', 'experiments/create', { name })).json['experiment_id'] as string;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
 
@@ -35,7 +36,7 @@ let bob: Awaited<ReturnType<typeof user>>;
 let alice: Awaited<ReturnType<typeof user>>;
 let admin: Awaited<ReturnType<typeof user>>;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   bob = await user('bob', []);
   const created = await bob.mlflow('POST', 'experiments/create', { name: 'bob-private', artifact_location: 'mlflow-artifacts:/team-bob' });
@@ -47,8 +48,17 @@ beforeAll(async () => {
   expect((await bob.proxy('PUT', `/team-bob/${bobRun}/artifacts/secret.txt`, 'bob secret weights')).status).toBe(200);
   alice = await user('alice', [expArn(bobExp)]);
   admin = await user('root-like', []);
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('the artifact proxy, for a caller denied an experiment with its own mlflow-artifacts location', () => {
   it('refuses its files (read, write, delete) and hides it from root and folder listings', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
 
@@ -34,7 +35,7 @@ async function userDenied(name: string, deny: string[]) {
 const arn = (kind: string, id: string) => `arn:loam:sagemaker:*:*:${kind}/${id}`;
 const runIds = (json: Record<string, any>, field = 'runs') => ((json[field] ?? []) as { info?: { run_id: string }; Info?: { RunId: string } }[]).map((r) => r.info?.run_id ?? r.Info?.RunId);
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   admin = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
   exp = (await admin('POST', 'experiments/create', { name: 'secret-exp' })).json['experiment_id'];
@@ -44,8 +45,17 @@ beforeAll(async () => {
   expect((await admin('POST', 'runs/log-batch', { run_id: runId, params: [{ key: 'secret', value: 's3cr3t' }], metrics: [{ key: 'acc', value: 0.9, timestamp: 1, step: 0 }] })).status).toBe(200);
   const put = await loam.app.inject({ method: 'PUT', url: `/api/2.0/mlflow-artifacts/artifacts/${exp}/${runId}/artifacts/f.txt`, headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'text/plain' }, payload: 'secret' });
   expect(put.statusCode).toBe(200);
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('a caller refused an experiment and its runs', () => {
   it('finds neither through searches nor by name, over MLflow and REST', async () => {

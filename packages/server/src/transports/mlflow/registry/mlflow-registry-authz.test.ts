@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../../compose/loam.test-support.js';
 import { mlflowCaller } from '../mlflow.test-support.js';
 
@@ -28,7 +29,7 @@ async function send(token: string, method: 'DELETE', path: string, body: Record<
 }
 
 let limitedToken: string;
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   admin = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
   const id = loam.platform.identity;
@@ -41,8 +42,17 @@ beforeAll(async () => {
   await id.CreateUser({ UserName: 'reader' }, ctx);
   await id.AttachUserPolicy({ UserName: 'reader', PolicyName: 'ReadOnlyAccess' }, ctx);
   reader = mlflowCaller(loam.app, `Bearer ${(await id.CreateApiToken({ UserName: 'reader', TokenName: 't' }, ctx)).ApiToken.Token}`);
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('MLflow registry authorization', () => {
   it('a Deny on protected groups and packages refuses the MLflow transition, new version, deletes and aliases', async () => {
