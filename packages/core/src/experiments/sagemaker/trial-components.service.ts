@@ -130,7 +130,8 @@ export class TrialComponentsService {
       experimentId = e.experimentId;
     }
     const trial = i.TrialName === undefined ? undefined : await this.t.store.getTrial(i.TrialName);
-    if (i.TrialName !== undefined && !trial) throw new NotFoundError('Trial', resourceArn(this.partition, 'experiment-trial', i.TrialName));
+    // A trial of an experiment MLflow deleted is gone with it, as DescribeTrial answers.
+    if (i.TrialName !== undefined && (!trial || (await this.t.store.getExperiment(trial.experimentId))?.lifecycleStage !== 'active')) throw new NotFoundError('Trial', resourceArn(this.partition, 'experiment-trial', i.TrialName));
     // What an experiment's trials hold is the experiment's to show, whichever experiment holds each component's run.
     const holder = experimentId ?? trial?.experimentId;
     if (holder !== undefined && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, trial ? 'sagemaker:DescribeTrial' : 'sagemaker:DescribeExperiment', holder))) {

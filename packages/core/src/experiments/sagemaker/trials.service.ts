@@ -30,7 +30,7 @@ export class TrialsService {
   /** For the tag service: whether the trial an ARN names exists, to the caller as DescribeTrial shows it (its MLflow experiment). */
   readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
     const t = await this.t.store.getTrial(arn.slice(arn.indexOf(':experiment-trial/') + ':experiment-trial/'.length));
-    if (!t) return false;
+    if (!t || !(await this.#experimentActive(t.experimentId))) return false;
     return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrial', t.experimentId);
   };
 
@@ -49,9 +49,14 @@ export class TrialsService {
     return e;
   }
 
+  /** Whether the trial's experiment is active: the trials of one MLflow deleted are gone with it (until MLflow restores it). */
+  async #experimentActive(experimentId: string): Promise<boolean> {
+    return (await this.t.store.getExperiment(experimentId))?.lifecycleStage === 'active';
+  }
+
   async #trial(name: string): Promise<TrialRecord> {
     const t = await this.t.store.getTrial(name);
-    if (!t) throw new NotFoundError('Trial', this.arn(name));
+    if (!t || !(await this.#experimentActive(t.experimentId))) throw new NotFoundError('Trial', this.arn(name));
     return t;
   }
 
@@ -110,6 +115,7 @@ export class TrialsService {
     });
     const summaries = [];
     for (const t of rows.slice(0, limit)) {
+      if (!(await this.#experimentActive(t.experimentId))) continue;
       if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrial', this.arn(t.name)))) continue;
       if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrial', t.experimentId))) continue;
       summaries.push({

@@ -36,9 +36,17 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     await mlflow('POST', 'experiments/create', { name: 'from-mlflow' });
     const d = await call('GET', `${p}/experiments/from-mlflow`);
     expect(d.body).toMatchObject({ ExperimentName: 'from-mlflow', DisplayName: 'from-mlflow' });
-    // Deleted through MLflow, it is gone for SageMaker's API too.
+    expect((await call('POST', `${p}/trials`, { TrialName: 'shared-trial', ExperimentName: 'shared-exp' })).status).toBe(200);
+    // Deleted through MLflow, it is gone for SageMaker's API too, and so are its trials (until MLflow restores it).
     await mlflow('POST', 'experiments/delete', { experiment_id: got.json['experiment'].experiment_id });
     expect((await call('GET', `${p}/experiments/shared-exp`)).status).toBe(404);
+    expect((await call('GET', `${p}/trials/shared-trial`)).status).toBe(404);
+    expect((await call('GET', `${p}/trials?MaxResults=100`)).body.TrialSummaries.map((x: { TrialName: string }) => x.TrialName)).not.toContain('shared-trial');
+    expect((await call('GET', `${p}/trial-components?TrialName=shared-trial`)).status).toBe(404);
+    await mlflow('POST', 'experiments/restore', { experiment_id: got.json['experiment'].experiment_id });
+    expect((await call('GET', `${p}/trials/shared-trial`)).body).toMatchObject({ ExperimentName: 'shared-exp' });
+    expect((await call('DELETE', `${p}/trials/shared-trial`)).status).toBe(200);
+    await mlflow('POST', 'experiments/delete', { experiment_id: got.json['experiment'].experiment_id });
   });
 
   it("summarizes the run's metric points in DescribeTrialComponent.Metrics", async () => {
