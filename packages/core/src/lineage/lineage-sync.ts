@@ -22,9 +22,10 @@ interface Source<T> {
   /** Records still changing without moving `field` (a run in progress): the watermark waits for them. */
   readonly done?: (r: T) => boolean;
   /**
-   * How far before its stored watermark a new process reads again, in `field`'s unit: a write whose
-   * time was taken before another's but committed after it (so after a pass had moved past its time)
-   * is read again at the next start, as the full re-read every start did before the watermark was kept.
+   * How far before its watermark each pass reads again, in `field`'s unit: a write whose time was taken
+   * before another's but committed after it (two concurrent writes, or two servers on one database) was
+   * already behind the watermark when it became visible. A new process reads again from its stored
+   * watermark less this too. Records read again at the version already recorded are passed over.
    */
   readonly lag: number;
 }
@@ -57,7 +58,9 @@ export interface LineageSyncOptions {
  * their code: data → job (its input channels), job → model artifact (and processing outputs), model
  * data and model package → model, model → endpoint config, endpoint config → endpoint, source →
  * dataset → dataset version data, dataset → flow run → its outputs. Each pass reads only the records changed since the last one (an
- * indexed time query); edges are idempotent, so re-reading a record is harmless. QueryLineage runs a
+ * indexed time query), from its watermark less the source's lag so a write that committed late is not
+ * missed; a record read again at the version it was recorded at is passed over (a pass with nothing new
+ * writes nothing), and edges are idempotent, so recording one again is harmless. QueryLineage runs a
  * pass first, so queries never see stale lineage.
  *
  * A pass works in batches (at most {@link LINEAGE_SYNC_BATCH} records, ended early once they took
@@ -68,8 +71,8 @@ export interface LineageSyncOptions {
  */
 export class LineageSync {
   readonly #watermarks = new Map<string, number>();
-  /** Per collection and record key, the time field last recorded: unchanged records are not re-recorded. */
-  readonly #seen = new Map<string, Map<string, number>>();
+  /** Per collection and record key within the lag, the version (and its time) last recorded: unchanged records are not re-recorded. */
+  readonly #seen = new Map<string, Map<string, { version: number; t: number }>>();
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<void> | undefined;
   readonly #sources: Source<any>[];
@@ -158,18 +161,18 @@ export class LineageSync {
     for (const s of this.#sources) await this.#follow(s);
   }
 
-  /** The watermark a new process starts from: the stored one less the source's lag, or none. */
+  /** The watermark a new process starts from: the stored one (each pass reads from it less the lag), or none. */
   async #resumeAt(s: Source<unknown>): Promise<number> {
     const stored = await this.o.store.collection(lineageSyncMarksCollection).get(s.spec.name);
-    return stored === undefined ? Number.NEGATIVE_INFINITY : stored.value.watermark - s.lag;
+    return stored === undefined ? Number.NEGATIVE_INFINITY : stored.value.watermark;
   }
 
   async #follow<T>(s: Source<T>): Promise<void> {
     const name = s.spec.name;
     if (!this.#watermarks.has(name)) this.#watermarks.set(name, await this.#resumeAt(s as Source<unknown>));
-    const since = this.#watermarks.get(name)!;
+    const since = this.#watermarks.get(name)! - s.lag;
     const coll = this.o.store.collection(s.spec);
-    const seen = this.#seen.get(name) ?? new Map<string, number>();
+    const seen = this.#seen.get(name) ?? new Map<string, { version: number; t: number }>();
     this.#seen.set(name, seen);
     let nextToken: string | undefined;
     let held = false;
@@ -178,14 +181,14 @@ export class LineageSync {
         filters: [...(s.filters ?? []), { field: s.field, op: 'gte' as const, value: Number.isFinite(since) ? since : EARLIEST }],
         sortBy: s.field, sortOrder: 'Ascending', maxResults: this.o.batchSize ?? LINEAGE_SYNC_BATCH, ...(nextToken ? { nextToken } : {}),
       });
-      const items = page.items.map(({ value }) => ({ value, key: String(value[s.spec.key]), t: value[s.field] as unknown as number }));
-      const changed = (x: (typeof items)[number]) => seen.get(x.key) !== x.t || (s.done !== undefined && !s.done(x.value));
+      const items = page.items.map(({ value, version }) => ({ value, version, key: String(value[s.spec.key]), t: value[s.field] as unknown as number }));
+      const changed = (x: (typeof items)[number]) => seen.get(x.key)?.version !== x.version || (s.done !== undefined && !s.done(x.value));
       let i = 0;
       // Unchanged records at the watermark (every pass reads them again): no transaction.
       if (!items.some((x) => changed(x) || (typeof x.t === 'number' && x.t > this.#watermarks.get(name)!))) i = items.length;
       while (i < items.length) {
         // The batch's edges and the watermark past them commit together: a crash loses neither alone.
-        const batch: { end: number; watermark: number; held: boolean; recorded: { key: string; t: number }[] } = { end: i, watermark: 0, held, recorded: [] };
+        const batch: { end: number; watermark: number; held: boolean; recorded: { key: string; version: number; t: number }[] } = { end: i, watermark: 0, held, recorded: [] };
         await this.o.store.transaction(async (tx) => {
           // A transaction the database runs again starts the batch again.
           Object.assign(batch, { end: i, watermark: this.#watermarks.get(name)!, held, recorded: [] });
@@ -195,7 +198,7 @@ export class LineageSync {
             const x = items[batch.end++]!;
             if (changed(x)) {
               await s.record(x.value, rec, tx);
-              batch.recorded.push({ key: x.key, t: x.t });
+              batch.recorded.push({ key: x.key, version: x.version, t: x.t });
             }
             if (typeof x.t !== 'number' || batch.held) continue;
             // The first record still in progress holds the watermark, so the next pass reads it again.
@@ -204,7 +207,7 @@ export class LineageSync {
           }
           if (batch.watermark > this.#watermarks.get(name)!) await this.#storeMark(tx, name, batch.watermark);
         });
-        for (const { key, t } of batch.recorded) seen.set(key, t);
+        for (const { key, version, t } of batch.recorded) seen.set(key, { version, t });
         this.#watermarks.set(name, batch.watermark);
         held = batch.held;
         i = batch.end;
@@ -212,6 +215,9 @@ export class LineageSync {
       }
       nextToken = page.nextToken;
     } while (nextToken);
+    // Records the next pass no longer reads need no version kept.
+    const floor = this.#watermarks.get(name)! - s.lag;
+    for (const [key, { t }] of seen) if (typeof t === 'number' && t < floor) seen.delete(key);
   }
 
   /**

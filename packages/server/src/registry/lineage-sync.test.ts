@@ -138,3 +138,46 @@ describe('lineage sync: two servers sharing one PostgreSQL database', () => {
     }
   }, 120_000);
 });
+
+describe('lineage sync: a job whose write committed after a later-timed one', () => {
+  it('is read again from the watermark less the lag within the process: its edges are recorded, and a pass with nothing new writes nothing', async () => {
+    const store = await open('late.db');
+    try {
+      const jobs = store.collection(jobsCollection);
+      const marks = store.collection(lineageSyncMarksCollection);
+      const recorder = new NotingRecorder(store);
+      const sync = new LineageSync({ store, partition, recorder, logger: silentLogger });
+      let transactions = 0;
+      const transaction = store.transaction.bind(store);
+      store.transaction = (fn) => (transactions++, transaction(fn));
+      // A's time is taken first, B's after it; B's write commits first and a pass moves the watermark to B's time.
+      const a = { ...job(0), lastModifiedTime: T0 + 60 };
+      const b = { ...job(1), lastModifiedTime: T0 + 120 };
+      await jobs.insert(b);
+      await sync.syncOnce();
+      expect((await marks.get('jobs'))?.value.watermark).toBe(T0 + 120);
+      await jobs.insert(a);
+      await sync.syncOnce();
+      await expectEdgesOfEveryJob(store, 2);
+      expect((await marks.get('jobs'))?.value.watermark).toBe(T0 + 120);
+
+      // Nothing new: the jobs read again at the version recorded are passed over, the mark is left as it is.
+      const mark = (await marks.get('jobs'))!;
+      recorder.inputsOf.clear();
+      transactions = 0;
+      await sync.syncOnce();
+      expect([...recorder.inputsOf]).toEqual([]);
+      expect(transactions).toBe(0);
+      expect((await marks.get('jobs'))?.version).toBe(mark.version);
+
+      // A new version of A (its time unchanged) is read again.
+      const cur = (await jobs.get(a.id))!;
+      await jobs.update(a.id, cur.version, { ...cur.value, modelArtifacts: 's3://seed/output/again/model.tar.gz' });
+      await sync.syncOnce();
+      expect([...recorder.inputsOf]).toEqual([a.arn]);
+      expect((await marks.get('jobs'))?.version).toBe(mark.version);
+    } finally {
+      await store.close();
+    }
+  });
+});
