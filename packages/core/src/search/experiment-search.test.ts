@@ -50,7 +50,7 @@ async function fixture(authorize?: ActionAuthorizer, experimentStore: Experiment
   const run = await tracking.createRun({ experimentId: expB, runName: 'job-run' }, alice.principal);
   await tracking.store.createTrialComponent({ name: 'job-run', runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 1, lastModifiedTime: 1 });
   const sources = experimentSearchSources({ tracking, partition, authorize: authorize ?? allow });
-  return { search: new SearchService({ store, sources, ...(authorize ? { authorize } : {}) }), expB };
+  return { search: new SearchService({ store, sources, ...(authorize ? { authorize } : {}) }), expB, tracking, trials, experiments };
 }
 
 type Search = Awaited<ReturnType<typeof fixture>>['search'];
@@ -180,5 +180,40 @@ describe('Search of experiments, trials and trial components', () => {
     });
     expect(await names(search, 'Experiment')).toEqual(['exp-a', 'exp-b']);
     expect(await names(search, 'ExperimentTrialComponent')).toEqual(['c1', 'c2', 'c3', 'job-run']);
+  });
+});
+
+describe('Search of an experiment MLflow deleted', () => {
+  it('finds neither it nor its trials, nor them as Parents, as Describe and the Lists answer, until MLflow restores it', async () => {
+    const f = await fixture();
+    const { search, tracking, trials, experiments } = f;
+    await tracking.deleteExperiment(f.expB);
+    // What the SageMaker API answers for exp-b and t2 now.
+    await expect(experiments.DescribeExperiment({ ExperimentName: 'exp-b' }, alice)).rejects.toMatchObject({ code: 'ResourceNotFound' });
+    await expect(trials.DescribeTrial({ TrialName: 't2' }, alice)).rejects.toMatchObject({ code: 'ResourceNotFound' });
+    expect((await trials.ListTrials({ TrialComponentName: 'c2' }, alice)).TrialSummaries.map((t) => t.TrialName)).toEqual(['t1']);
+    expect(await names(search, 'Experiment')).toEqual(['Default', 'exp-a']);
+    expect(await names(search, 'ExperimentTrial')).toEqual(['t1']);
+    expect(await names(search, 'ExperimentTrial', one('ExperimentName', 'Equals', 'exp-b'))).toEqual([]);
+    // job-run's run was in exp-b: MLflow deleted it with the experiment.
+    expect(await names(search, 'ExperimentTrialComponent')).toEqual(['c1', 'c2', 'c3']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 't2'))).toEqual([]);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parents.ExperimentName', 'Equals', 'exp-b'))).toEqual([]);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parents', 'NotExists'))).toEqual(['c3']);
+    const c2 = (await search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('TrialComponentName', 'Equals', 'c2') }, alice)).Results[0]?.TrialComponent;
+    expect(c2?.Parents).toEqual([{ TrialName: 't1', ExperimentName: 'exp-a' }]);
+    await tracking.restoreExperiment(f.expB);
+    expect(await names(search, 'Experiment')).toEqual(['Default', 'exp-a', 'exp-b']);
+    expect(await names(search, 'ExperimentTrial')).toEqual(['t1', 't2']);
+    expect(await names(search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 't2'))).toEqual(['c2', 'c3']);
+  });
+
+  it('finds names with upper case as stored, Equals exact as for any text', async () => {
+    const f = await fixture();
+    await f.trials.CreateTrial({ TrialName: 'Mixed-T', ExperimentName: 'exp-a' }, alice);
+    await f.trials.AssociateTrialComponent({ TrialName: 'mixed-t', TrialComponentName: 'C1' }, alice);
+    expect(await names(f.search, 'ExperimentTrial', one('TrialName', 'Equals', 'Mixed-T'))).toEqual(['Mixed-T']);
+    expect(await names(f.search, 'ExperimentTrial', one('TrialName', 'Equals', 'mixed-t'))).toEqual([]);
+    expect(await names(f.search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 'Mixed-T'))).toEqual(['c1']);
   });
 });

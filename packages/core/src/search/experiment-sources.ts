@@ -39,7 +39,8 @@ interface ComponentCandidate {
  * visibility is Search's (the Describe action on the ARN and on the MLflow experiment, as each Describe
  * checks), so the services here build answers without checking. A trial's record adds its components, a
  * component's its Parents (the trials holding it, with their experiments): those the caller may describe, as
- * ListTrialComponents and ListTrials show them.
+ * ListTrialComponents and ListTrials show them. A trial of an experiment MLflow deleted is found nowhere,
+ * neither as a result nor among Parents, as TrialsService.exists answers (until MLflow restores it).
  */
 export function experimentSearchSources(o: ExperimentSearchSourcesOptions): SearchSource[] {
   const { tracking: t, partition } = o;
@@ -52,8 +53,10 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
   const onMlflow = (action: string) => (experimentId: string | undefined, principal: Principal) => allowedOnMlflowExperiment(o.authorize, partition, principal, action, experimentId);
   const componentVisible = async (r: ComponentCandidate, principal: Principal) =>
     (await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrialComponent', components.arn(r.c.name))) && onMlflow('sagemaker:DescribeTrialComponent')(r.guarded, principal);
+  // A trial of an experiment MLflow deleted is gone with it (until MLflow restores it), as DescribeTrial and ListTrials answer.
+  const trialExists = (r: TrialRecord) => trials.exists(trials.arn(r.name));
   const trialVisible = async (r: TrialRecord, principal: Principal) =>
-    (await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrial', trials.arn(r.name))) && onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal);
+    (await trialExists(r)) && (await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrial', trials.arn(r.name))) && onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal);
   /** SageMaker's SourceDetail of a training job's component: the job's search record, when the caller may describe the job. */
   const sourceDetail = async (c: TrialComponentRecord, principal: Principal) => {
     if (!o.store || !c.sourceArn || c.sourceType !== 'SageMakerTrainingJob') return {};
@@ -81,7 +84,9 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
 
   const trial: SearchSource<TrialRecord> = {
     resource: 'ExperimentTrial', props: { schema: shape('Trial') }, readAction: 'sagemaker:DescribeTrial', defaultSortBy: 'LastModifiedTime', storeOrder: {},
-    records: () => pages((offset, limit) => t.store.listTrials({ sortBy: 'name', ascending: true, offset, limit })),
+    records: async function* () {
+      for await (const r of pages((offset, limit) => t.store.listTrials({ sortBy: 'name', ascending: true, offset, limit }))) if (await trialExists(r)) yield r;
+    },
     keyOf: (r) => r.name,
     arnOf: (r) => trials.arn(r.name),
     alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal),
