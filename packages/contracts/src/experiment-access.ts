@@ -14,12 +14,24 @@ export interface ExperimentAccess {
    * An `s3://` artifact location is checked for `s3:PutObject` under it (the model is copied there).
    */
   readonly actions: readonly string[];
+  /**
+   * ExperimentConfig.TrialName: the trial the job's trial component joins. An existing trial must belong to
+   * the experiment named (else ValidationException) and take `sagemaker:AssociateTrialComponent`; one that
+   * Loam creates needs `sagemaker:CreateTrial` too. Without an experiment name (TrialName alone) the trial
+   * must exist: the component joins it, and `experimentName` is empty (the run goes to Default).
+   */
+  readonly trial?: { readonly field: string; readonly name: string };
 }
 
 /** What a training job's run does in its experiment: create the run, log params/metrics/tags, end it, store the model. */
 export const TRAINING_JOB_RUN_ACTIONS = ['sagemaker:CreateMlflowRun', 'sagemaker:LogMlflowBatch', 'sagemaker:UpdateMlflowRun', 'sagemaker:PutMlflowArtifact'] as const;
 
-/** The experiment a training job names (none: its run goes to the Default experiment, which is not checked). */
-export function trainingJobExperiment(field: string, experimentName: string | undefined): ExperimentAccess[] {
-  return experimentName ? [{ field, experimentName, actions: TRAINING_JOB_RUN_ACTIONS }] : [];
+/**
+ * The experiment a training job names (none: its run goes to the Default experiment, which is not checked)
+ * and the trial its ExperimentConfig names, if any (`trialField` names it when refused).
+ */
+export function trainingJobExperiment(field: string, experimentName: string | undefined, trialField?: string, trialName?: string): ExperimentAccess[] {
+  const trial = trialField && trialName ? { trial: { field: trialField, name: trialName } } : {};
+  if (experimentName) return [{ field, experimentName, actions: TRAINING_JOB_RUN_ACTIONS, ...trial }];
+  return trialName && trialField ? [{ field, experimentName: '', actions: [], ...trial }] : [];
 }

@@ -13,8 +13,8 @@ export const CreateTrainingJob = defineOperation({
   input: S.CreateTrainingJobInput, output: S.CreateTrainingJobOutput, errors: ['ResourceInUse', 'ResourceLimitExceeded', 'ValidationException'],
   iamAction: 'sagemaker:CreateTrainingJob', resource: job, rest: { method: 'POST', path: '/api/v1/training-jobs' },
   dataAccess: (i) => trainingDataAccess('', i, i.HyperParameters, `${i.TrainingJobName}/`, { channelsMustHoldObjects: true }),
-  // The job logs itself as a run in the experiment ExperimentConfig names (TrainingJobRunSync).
-  experimentAccess: (i) => trainingJobExperiment('/ExperimentConfig/ExperimentName', i.ExperimentConfig?.ExperimentName),
+  // The job logs itself as a run in the experiment ExperimentConfig names (TrainingJobRunSync), its component joins the trial it names.
+  experimentAccess: (i) => trainingJobExperiment('/ExperimentConfig/ExperimentName', i.ExperimentConfig?.ExperimentName, '/ExperimentConfig/TrialName', i.ExperimentConfig?.TrialName),
 });
 export const DescribeTrainingJob = defineOperation({
   ...base, name: 'DescribeTrainingJob', kind: 'describe', summary: 'Describes a training job: status, status transitions, metrics, model artifacts, failure reason.',

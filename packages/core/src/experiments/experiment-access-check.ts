@@ -4,6 +4,7 @@ import { systemPrincipal, type Principal } from '../kernel/context.js';
 import { AccessDeniedError, isLoamError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { TrackingService } from './tracking.service.js';
+import { checkTrainingJobTrial } from './training-job-trial-check.js';
 
 /** Checks one experiment a request makes Loam write into for the caller; throws AccessDeniedException (403) naming the field. */
 export type ExperimentAccessAuthorizer = (principal: Principal, access: ExperimentAccess) => Promise<void>;
@@ -20,31 +21,39 @@ export interface ExperimentAccessDeps {
  * The caller's MLflow permissions on the experiment a request names by name (a training job's
  * ExperimentConfig.ExperimentName), resolved when the request is taken: each of `access.actions` on
  * `mlflow-experiment/<id>` and, for an `s3://` artifact location, `s3:PutObject` under it; when no
- * experiment has the name, `sagemaker:CreateMlflowExperiment` on `*`, since Loam will create it.
+ * experiment has the name, `sagemaker:CreateMlflowExperiment` on `*`, since Loam will create it. Then the
+ * trial ExperimentConfig.TrialName names, if any (checkTrainingJobTrial).
  */
 export function experimentAccessAuthorizer(deps: ExperimentAccessDeps): ExperimentAccessAuthorizer {
   return async (principal, access) => {
     await deps.tracking.init();
-    const experiment = await deps.tracking.store.getExperimentByName(access.experimentName);
-    const named = (resource: string, action: string) => async () => {
-      try {
-        await deps.authorize(principal, action, resource);
-      } catch (e) {
-        if (!(isLoamError(e) && e.code === 'AccessDeniedException')) throw e;
-        const what = experiment ? `experiment ${experiment.experimentId}, where the training job would log its run` : 'no experiment has this name, and the training job would create it';
-        throw new AccessDeniedError(`${e.message} (${access.field}: '${access.experimentName}': ${what})`);
-      }
-    };
-    if (!experiment) return named('*', 'sagemaker:CreateMlflowExperiment')();
-    const arn = resourceArn(deps.partition, 'mlflow-experiment', experiment.experimentId);
-    for (const action of access.actions) await named(arn, action)();
-    // The run's model is copied under the experiment's location (`<location>/<run>/artifacts/model/…`).
-    if (experiment.artifactLocation.startsWith('s3://')) {
-      for (const d of writeData(`${access.field} (experiment ${experiment.experimentId}'s artifact_location ${experiment.artifactLocation})`, experiment.artifactLocation)) {
-        await deps.authorizeData(principal, d);
-      }
+    if (access.experimentName) await checkExperiment(deps, principal, access);
+    // ExperimentConfig.TrialName: the trial the job's component joins (of that experiment, or alone an existing one).
+    await checkTrainingJobTrial({ store: deps.tracking.store, authorize: deps.authorize, partition: deps.partition }, principal, access);
+  };
+}
+
+/** The run's side: `access.actions` on the experiment (or creating it) and its s3:// artifact location. */
+async function checkExperiment(deps: ExperimentAccessDeps, principal: Principal, access: ExperimentAccess): Promise<void> {
+  const experiment = await deps.tracking.store.getExperimentByName(access.experimentName);
+  const named = (resource: string, action: string) => async () => {
+    try {
+      await deps.authorize(principal, action, resource);
+    } catch (e) {
+      if (!(isLoamError(e) && e.code === 'AccessDeniedException')) throw e;
+      const what = experiment ? `experiment ${experiment.experimentId}, where the training job would log its run` : 'no experiment has this name, and the training job would create it';
+      throw new AccessDeniedError(`${e.message} (${access.field}: '${access.experimentName}': ${what})`);
     }
   };
+  if (!experiment) return named('*', 'sagemaker:CreateMlflowExperiment')();
+  const arn = resourceArn(deps.partition, 'mlflow-experiment', experiment.experimentId);
+  for (const action of access.actions) await named(arn, action)();
+  // The run's model is copied under the experiment's location (`<location>/<run>/artifacts/model/…`).
+  if (experiment.artifactLocation.startsWith('s3://')) {
+    for (const d of writeData(`${access.field} (experiment ${experiment.experimentId}'s artifact_location ${experiment.artifactLocation})`, experiment.artifactLocation)) {
+      await deps.authorizeData(principal, d);
+    }
+  }
 }
 
 /**

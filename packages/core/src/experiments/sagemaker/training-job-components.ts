@@ -17,7 +17,8 @@ export interface TrainingJobComponentInput {
 /**
  * Exposes a training job's run as SageMaker's trial component `<job>-aws-training-job` (its source the job)
  * and, when the job's ExperimentConfig names an experiment, puts it in the trial ExperimentConfig names —
- * created in the run's experiment when missing — once, when the component is made. The run is the
+ * created in the run's experiment when missing, left out when it is another experiment's — or, TrialName
+ * alone, in that existing trial; once, when the component is made. The run is the
  * component: nothing is copied. A run that already is a component (a name given before) keeps it and its
  * trials as they are; a deleted run gets none.
  */
@@ -38,14 +39,22 @@ export async function exposeTrainingJobComponent(store: ExperimentStore, job: Tr
     if ((err as { code?: string }).code === 'ResourceInUse') return;
     throw err;
   }
-  if (!job.experimentName) return;
+  // TrialName alone names an existing trial, whatever its experiment (SageMaker's ExperimentConfig.TrialName).
+  if (!job.experimentName && !job.trialName) return;
   const component = name;
-  const trialName = job.trialName ?? defaultTrialName(job.experimentName);
-  if (!(await store.getTrial(trialName))) {
+  const trialName = job.trialName ?? defaultTrialName(job.experimentName as string);
+  let trial = await store.getTrial(trialName);
+  if (!trial) {
+    // None to join: without an experiment there is none to create it in (CreateTrainingJob refused that).
+    if (!job.experimentName) return;
     await store.createTrial({ name: trialName, experimentId: run.experimentId, creationTime: now, lastModifiedTime: now }).catch((err: unknown) => {
       if ((err as { code?: string }).code !== 'ResourceInUse') throw err;
     });
+    trial = await store.getTrial(trialName);
   }
+  // A trial of another experiment than the one named is not joined (CreateTrainingJob refuses it; this one may
+  // have been made since): the job would put its component in a trial its creator was not checked on.
+  if (!trial || (job.experimentName && trial.experimentId !== run.experimentId)) return;
   // The trial's name as stored: ExperimentConfig may spell it in another case (names are case-insensitive).
-  await store.associateTrialComponent((await store.getTrial(trialName))?.name ?? trialName, component, now);
+  await store.associateTrialComponent(trial.name, component, now);
 }
