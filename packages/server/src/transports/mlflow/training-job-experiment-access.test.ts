@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { authorize, experimentAccessAuthorizer, trainingJobRunCheck, TrainingJobRuns } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { trainingRequest } from '../../jobs/jobs.test-support.js';
@@ -37,7 +38,7 @@ const job = (name: string, experimentName: string) => trainingRequest(name, {
 let bob: Awaited<ReturnType<typeof user>>;
 let alice: Awaited<ReturnType<typeof user>>;
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   for (const b of ['alice-bucket', 'bob-bucket']) await loam.platform.artifacts.ensureBucket(b);
   await loam.platform.artifacts.put({ bucket: 'alice-bucket', key: 'train/x.csv' }, Buffer.from('1,2\n0,1\n'));
@@ -47,8 +48,17 @@ beforeAll(async () => {
   bobPrivate = created.json['experiment_id'];
   expect((await bob.mlflow('POST', 'experiments/create', { name: 'bob-s3', artifact_location: 's3://bob-bucket/mlruns' })).status).toBe(200);
   alice = await user('alice', [allow('sagemaker:*', '*'), deny('sagemaker:*', `arn:loam:sagemaker:*:*:mlflow-experiment/${bobPrivate}`), s3Own('alice-bucket')]);
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 async function refused(who: typeof alice, name: string, experimentName: string, says: string[]) {
   const r = await who.call('POST', '/api/v1/training-jobs', job(name, experimentName));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -30,11 +31,20 @@ const s3 = (extra: Partial<S3ClientConfig> = {}) => adminS3Client(loam, url, ext
 
 const errorOf = sdkErrorOf;
 
-beforeAll(async () => {
+async function openServer(): Promise<void> {
   loam = await openTestLoam();
   url = await listenOnLoopback(loam);
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(openServer);
+async function closeServer(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await closeServer();
+  await openServer();
+}, 60_000);
+afterAll(closeServer);
 
 describe('S3 API compatibility details', () => {
   it('Signature Version 2 is refused with a message naming the boto3 and aws CLI fixes', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { adminS3Client, sdkErrorOf } from './s3.test-support.js';
@@ -19,13 +20,20 @@ async function serve(env: Record<string, string>): Promise<{ loam: TestLoam; url
 
 let east: { loam: TestLoam; url: string };
 let west: { loam: TestLoam; url: string };
-beforeAll(async () => {
+async function start(): Promise<void> {
   east = await serve({});
   west = await serve({ LOAM_REGION: 'eu-west-1' });
-});
-afterAll(async () => {
+}
+beforeAll(start);
+async function stop(): Promise<void> {
   for (const s of servers) await s.loam.close();
-});
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('CreateBucket of a bucket that already exists', () => {
   it('us-east-1: 200 OK, and the bucket and its objects are left as they were', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../../compose/loam.test-support.js';
 import { mlflowCaller } from '../mlflow.test-support.js';
 
@@ -13,11 +14,20 @@ async function send(method: 'PATCH' | 'DELETE', path: string, body: Record<strin
   return { status: r.statusCode, json: JSON.parse(r.body) as Record<string, any> };
 }
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   loam = await openTestLoam();
   call = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
-});
-afterAll(async () => loam?.close());
+}
+beforeAll(start);
+async function stop(): Promise<void> {
+  await loam?.close();
+}
+// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
+beforeRetry(async () => {
+  await stop();
+  await start();
+}, 60_000);
+afterAll(stop);
 
 describe('MLflow model registry over the Model Registry', () => {
   it('registers models and versions as groups and packages, and maps stages to approval', async () => {
