@@ -39,6 +39,7 @@ export * from './ports/data-engine.js';
 export { ExperimentsService } from './experiments/experiments.service.js';
 export { SageMakerExperimentsService } from './experiments/sagemaker/sagemaker-experiments.service.js';
 export { TrialComponentsService } from './experiments/sagemaker/trial-components.service.js';
+export { trainingJobLookup } from './experiments/sagemaker/training-job-components.js';
 export { TrialsService } from './experiments/sagemaker/trials.service.js';
 export { TrackingAccess } from './experiments/tracking-access.js';
 export { ArtifactProxyAccess } from './experiments/artifact-proxy-access.js';

@@ -9,6 +9,7 @@ import { describeTrainingJob } from '../jobs/training-job.service.js';
 import { SageMakerExperimentsService } from '../experiments/sagemaker/sagemaker-experiments.service.js';
 import { allowedOnMlflowExperiment, guardedExperimentOf } from '../experiments/sagemaker/sagemaker-rules.js';
 import { TrialComponentsService } from '../experiments/sagemaker/trial-components.service.js';
+import { trainingJobLookup } from '../experiments/sagemaker/training-job-components.js';
 import { TrialsService } from '../experiments/sagemaker/trials.service.js';
 import { TrackingAccess } from '../experiments/tracking-access.js';
 import type { TrackingService } from '../experiments/tracking.service.js';
@@ -48,7 +49,7 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
   const build: ActionAuthorizer = async () => {};
   const experiments = new SageMakerExperimentsService(t, new TrackingAccess(t, build, partition), build, partition);
   const trials = new TrialsService(t, build, partition);
-  const components = new TrialComponentsService(t, build, partition);
+  const components = new TrialComponentsService(t, build, partition, undefined, o.store && trainingJobLookup(o.store));
   const ctx: RequestContext = { principal: systemPrincipal, requestId: 'search' };
   const onMlflow = (action: string) => (experimentId: string | undefined, principal: Principal) => allowedOnMlflowExperiment(o.authorize, partition, principal, action, experimentId);
   const componentVisible = async (r: ComponentCandidate, principal: Principal) =>

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
-import { authorize, systemClock, SearchService, searchSources, experimentSearchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, TrialsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
+import { authorize, systemClock, SearchService, searchSources, experimentSearchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, trainingJobLookup, TrialsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { combineLogGroups, fixedLogGroups, jobCollections, jobLogGroupSource, LogStreamsService } from '@loam/core';
 import { openSecretBox } from '../auth/secret-box.js';
@@ -110,7 +110,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const endpoints = openEndpoints({ config, store, artifacts, partition, tags, logger, authorizeData, authorize: authorizeAction });
     const trackingAccess = new TrackingAccess(tracking, authorizeAction, partition);
     // SageMaker's Experiments API on the same store; its resources take tags like every other.
-    const sagemakerExperiments = [new SageMakerExperimentsService(tracking, trackingAccess, authorizeAction, partition, store.tags), new TrialComponentsService(tracking, authorizeAction, partition, store.tags), new TrialsService(tracking, authorizeAction, partition, store.tags)] as const;
+    const sagemakerExperiments = [new SageMakerExperimentsService(tracking, trackingAccess, authorizeAction, partition, store.tags), new TrialComponentsService(tracking, authorizeAction, partition, store.tags, trainingJobLookup(store)), new TrialsService(tracking, authorizeAction, partition, store.tags)] as const;
     const smBase = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:`;
     tags.registerResolver(`${smBase}experiment/`, sagemakerExperiments[0].exists);
     tags.registerResolver(`${smBase}experiment-trial-component/`, sagemakerExperiments[1].exists);

@@ -1,4 +1,6 @@
+import { jobsCollection, type JobRecord } from '../../jobs/job.collections.js';
 import type { ExperimentStore, RunInfoRecord } from '../../ports/experiment-store.js';
+import type { MetadataStore } from '../../ports/metadata-store.js';
 
 /** SageMaker's name for a training job's trial component. */
 export const trainingJobComponentName = (jobName: string): string => `${jobName}-aws-training-job`;
@@ -57,4 +59,36 @@ export async function exposeTrainingJobComponent(store: ExperimentStore, job: Tr
   if (!trial || (job.experimentName && trial.experimentId !== run.experimentId)) return;
   // The trial's name as stored: ExperimentConfig may spell it in another case (names are case-insensitive).
   await store.associateTrialComponent(trial.name, component, now);
+}
+
+/** Finds the training job an ARN names (for its component's artifacts); undefined when there is none. */
+export type TrainingJobLookup = (arn: string) => Promise<JobRecord | undefined>;
+
+/** The training jobs of a metadata store, by ARN. */
+export const trainingJobLookup = (store: MetadataStore): TrainingJobLookup => async (arn) => {
+  const job = (await store.collection(jobsCollection).findOne('arn', arn))?.value;
+  return job?.kind === 'training-job' ? job : undefined;
+};
+
+type Artifacts = Record<string, { Value: string; MediaType?: string }>;
+
+/**
+ * What SageMaker shows of a training job on its component, read from the job's record when asked (nothing
+ * is copied): InputArtifacts, one per S3 channel (its name, `{Value: S3Uri}`); OutputArtifacts
+ * `SageMaker.ModelArtifact` once the job uploaded a model; and the parameter `SageMaker.ImageUri` (the
+ * TrainingImage, absent when an AlgorithmName was given), which SageMaker lists among Parameters.
+ */
+export function trainingJobComponentDetails(job: JobRecord): { inputArtifacts: Artifacts; outputArtifacts: Artifacts; parameters: Record<string, { StringValue: string }> } {
+  const req = job.request as { AlgorithmSpecification?: { TrainingImage?: string }; InputDataConfig?: readonly { ChannelName: string; DataSource?: { S3DataSource?: { S3Uri?: string } } }[] };
+  const inputArtifacts: Artifacts = {};
+  for (const ch of req.InputDataConfig ?? []) {
+    const uri = ch.DataSource?.S3DataSource?.S3Uri;
+    if (uri) inputArtifacts[ch.ChannelName] = { Value: uri };
+  }
+  const image = req.AlgorithmSpecification?.TrainingImage;
+  return {
+    inputArtifacts,
+    outputArtifacts: job.modelArtifacts ? { 'SageMaker.ModelArtifact': { Value: job.modelArtifacts } } : {},
+    parameters: image ? { 'SageMaker.ImageUri': { StringValue: image } } : {},
+  };
 }

@@ -7,6 +7,7 @@ import { checkStorableKeyValues, checkStorableText, type RunInfoRecord, type Run
 import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
+import { trainingJobComponentDetails, type TrainingJobLookup } from './training-job-components.js';
 import { decodePageToken, encodePageToken } from '../tracking-rules.js';
 import {
   LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, guardedExperimentOf, componentNameOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
@@ -31,6 +32,8 @@ export class TrialComponentsService {
     private readonly partition: Partition,
     /** The shared tag table: Tags given at creation are the component's (ListTags, AddTags). */
     private readonly tags?: TagStore,
+    /** Where a training job's component reads its job's artifacts and image from (trainingJobComponentDetails). */
+    private readonly trainingJobs?: TrainingJobLookup,
   ) {}
 
   /** For the tag service: whether the trial component an ARN names exists, to the caller as DescribeTrialComponent shows it (its run's MLflow experiment). */
@@ -101,9 +104,13 @@ export class TrialComponentsService {
       MetricName: m.key, ...(c.sourceArn ? { SourceArn: c.sourceArn } : {}), TimeStamp: seconds(m.lastTimestamp),
       ...finite('Max', m.max), ...finite('Min', m.min), ...finite('Last', m.last), Count: m.count, ...finite('Avg', m.avg), ...finite('StdDev', m.stdDev),
     }));
+    // A training job's component shows its job's channels, image and model as SageMaker does, read from the job now.
+    const job = c.sourceType === 'SageMakerTrainingJob' && c.sourceArn ? await this.trainingJobs?.(c.sourceArn) : undefined;
+    const fromJob = job ? trainingJobComponentDetails(job) : { inputArtifacts: {}, outputArtifacts: {}, parameters: {} };
     return {
       ...this.#summary(c, run.info),
-      Parameters: parameters, InputArtifacts: fromArtifacts(c.inputArtifacts), OutputArtifacts: fromArtifacts(c.outputArtifacts),
+      Parameters: { ...fromJob.parameters, ...parameters },
+      InputArtifacts: { ...fromJob.inputArtifacts, ...fromArtifacts(c.inputArtifacts) }, OutputArtifacts: { ...fromJob.outputArtifacts, ...fromArtifacts(c.outputArtifacts) },
       ...(c.metadata ? { MetadataProperties: c.metadata } : {}), Metrics: metrics,
     };
   }
