@@ -18,4 +18,5 @@ export { jobLogGroups, logGroupNameOf, type JobLogGroup } from './shapes/job-log
 export { jobStatuses, secondaryStatuses, trainingInstanceTypes, processingInstanceTypes, type JobStatus, type SecondaryStatusName, type ResolvedImage, type JobChannelSpec, type JobOutputSpec, type JobSpec, type RunnerInput, type RunnerEvent, type RunnerLogLine } from './shapes/jobs-common.js';
 export type { TransformDriverConfig, TransformContainer } from './shapes/transform-jobs.js';
 export { CustomerMetadataKey } from './shapes/model-packages.js';
+export { DEPLOYMENT_APPROVAL_TAG, DEPLOYMENT_APPROVAL_NOT_REQUIRED, DEPLOYMENT_APPROVAL_REQUIRED } from './shapes/deployment-approval.js';
 export * as searchShapes from './shapes/search.js';

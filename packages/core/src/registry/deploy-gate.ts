@@ -1,7 +1,8 @@
+import { DEPLOYMENT_APPROVAL_NOT_REQUIRED, DEPLOYMENT_APPROVAL_REQUIRED, DEPLOYMENT_APPROVAL_TAG } from '@loam/contracts';
 import { ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
-import { deploymentApprovalOf, DEPLOYMENT_APPROVAL_TAG, mayDeploy } from './approval-rules.js';
+import { deploymentApprovalOf, mayDeploy } from './approval-rules.js';
 import { packageRefOf } from './package-refs.js';
 import { modelPackageGroupsCollection, modelPackagesCollection } from './registry.collections.js';
 
@@ -34,8 +35,8 @@ export async function modelPackageContainer(
     const group = (await store.collection(modelPackageGroupsCollection).get(r.groupKey))?.value;
     const policy = deploymentApprovalOf(group ? await store.tags.list(group.arn) : []);
     if (!mayDeploy(r.approvalStatus, policy)) {
-      const why = policy === 'required'
-        ? `only Approved versions of group '${r.groupName}' can be deployed (tag the group '${DEPLOYMENT_APPROVAL_TAG}=not-required' to allow pending ones)`
+      const why = policy === DEPLOYMENT_APPROVAL_REQUIRED
+        ? `only Approved versions of group '${r.groupName}' can be deployed (tag the group '${DEPLOYMENT_APPROVAL_TAG}=${DEPLOYMENT_APPROVAL_NOT_REQUIRED}' to allow pending ones)`
         : 'a Rejected version can never be deployed';
       throw new ValidationError(`Model package '${r.arn}' is ${r.approvalStatus}: ${why}.`, [{ path, message: `ModelApprovalStatus is ${r.approvalStatus}` }]);
     }

@@ -1,9 +1,8 @@
-/**
- * The model group tag that decides which versions may be deployed: the server's rule is
- * `core/src/registry/approval-rules.ts` (`DEPLOYMENT_APPROVAL_TAG`), applied by its deploy gate when
- * CreateModel names a package. Studio cannot import core, so the tag's name is repeated here.
- */
-export const deploymentApprovalTag = 'loam:deployment-approval';
+import { DEPLOYMENT_APPROVAL_NOT_REQUIRED, DEPLOYMENT_APPROVAL_TAG } from '@loam/contracts';
+
+// The model group tag that decides which versions may be deployed: the server's rule is
+// `core/src/registry/approval-rules.ts`, applied by its deploy gate when CreateModel names a package.
+// Studio cannot import core; the tag's name and value come from @loam/contracts, which both share.
 
 interface Tag {
   readonly Key: string;
@@ -20,7 +19,7 @@ export function whyNotDeployable(status: string | undefined, group: string, grou
   const approval = status ?? 'PendingManualApproval';
   if (approval === 'Approved') return undefined;
   if (approval === 'Rejected') return 'A Rejected version cannot be deployed. Approve it first to deploy it.';
-  const loosened = groupTags?.find((t) => t.Key === deploymentApprovalTag)?.Value.toLowerCase() === 'not-required';
+  const loosened = groupTags?.find((t) => t.Key === DEPLOYMENT_APPROVAL_TAG)?.Value.toLowerCase() === DEPLOYMENT_APPROVAL_NOT_REQUIRED;
   if (loosened) return undefined;
-  return `Only Approved versions of ${group} can be deployed: approve this version first (or tag the group ${deploymentApprovalTag} = not-required to deploy pending versions).`;
+  return `Only Approved versions of ${group} can be deployed: approve this version first (or tag the group ${DEPLOYMENT_APPROVAL_TAG} = ${DEPLOYMENT_APPROVAL_NOT_REQUIRED} to deploy pending versions).`;
 }
