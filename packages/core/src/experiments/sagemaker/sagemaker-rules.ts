@@ -1,6 +1,6 @@
 import { isAllowed, type ActionAuthorizer } from '../../kernel/authorizer.js';
 import type { Principal } from '../../kernel/context.js';
-import { ValidationError } from '../../kernel/errors.js';
+import { NotFoundError, ValidationError } from '../../kernel/errors.js';
 import { resourceArn, type Partition } from '../../kernel/names.js';
 import type { RunStatus, TrialComponentArtifactRecord } from '../../ports/experiment-store.js';
 
@@ -58,12 +58,32 @@ export function metadataIn(m: Readonly<Record<string, string | undefined>> | und
   return Object.keys(out).length ? out : undefined;
 }
 
-/** A trial component named by its name or its ARN (`…:experiment-trial-component/<name>`). */
-export function componentNameOf(nameOrArn: string): string {
-  const m = /^arn:[a-z-]+:sagemaker:[a-z0-9-]*:\d{12}:([a-z-]+)\/(.+)$/.exec(nameOrArn);
+/**
+ * A trial component named by its name or its ARN (`…:experiment-trial-component/<name>`). An ARN of another
+ * account or region names nothing here (NotFoundError, as the model package refs answer).
+ */
+export function componentNameOf(nameOrArn: string, partition: Partition): string {
+  const m = /^arn:[a-z-]+:sagemaker:([a-z0-9-]*):(\d{12}):([a-z-]+)\/(.+)$/.exec(nameOrArn);
   if (!m) return nameOrArn;
-  if (m[1] !== 'experiment-trial-component') throw new ValidationError(`'${nameOrArn}' is not a trial component ARN.`, [{ path: '/TrialComponentName', message: 'not a trial component ARN' }]);
-  return m[2] as string;
+  if (m[3] !== 'experiment-trial-component') throw new ValidationError(`'${nameOrArn}' is not a trial component ARN.`, [{ path: '/TrialComponentName', message: 'not a trial component ARN' }]);
+  if (!inPartition(m[1] as string, m[2] as string, partition)) throw new NotFoundError('TrialComponent', nameOrArn);
+  return m[4] as string;
+}
+
+/**
+ * A SageMaker ARN given to match stored ones (ListTrialComponents' SourceArn), as Loam writes them
+ * (`resourceArn`: its kind and name lower-cased, in this partition, region and account), as `resourceFor`
+ * reads one; `undefined` for an ARN of another account or region, which names nothing here. Anything else as given.
+ */
+export function storedArnOf(arn: string, partition: Partition): string | undefined {
+  const a = /^arn:[a-z-]+:([a-z0-9-]+):([a-z0-9-]*):(\d{12}):([a-z0-9-]+)\/(.+)$/i.exec(arn);
+  if (!a || (a[1] as string).toLowerCase() !== 'sagemaker') return arn;
+  if (!inPartition(a[2] as string, a[3] as string, partition)) return undefined;
+  return resourceArn(partition, (a[4] as string).toLowerCase(), a[5] as string);
+}
+
+function inPartition(region: string, accountId: string, p: Partition): boolean {
+  return accountId === p.accountId && (region === '' || region === p.region);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { TrackingService } from '../tracking.service.js';
 import { trainingJobComponentDetails, type TrainingJobLookup } from './training-job-components.js';
 import { decodePageToken, encodePageToken } from '../tracking-rules.js';
 import {
-  LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, guardedExperimentOf, componentNameOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
+  LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, guardedExperimentOf, componentNameOf, storedArnOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
 } from './sagemaker-rules.js';
 
 type Ops = typeof operations;
@@ -96,7 +96,7 @@ export class TrialComponentsService {
   }
 
   async DescribeTrialComponent(i: In<'DescribeTrialComponent'>, ctx: RequestContext): Out<'DescribeTrialComponent'> {
-    const { c, run } = await this.component(componentNameOf(i.TrialComponentName), { ctx, action: 'sagemaker:DescribeTrialComponent' });
+    const { c, run } = await this.component(componentNameOf(i.TrialComponentName, this.partition), { ctx, action: 'sagemaker:DescribeTrialComponent' });
     const numbers = new Set(c.numberParams);
     const parameters: Record<string, { StringValue?: string; NumberValue?: number }> = {};
     for (const p of run.params) parameters[p.key] = numbers.has(p.key) && Number.isFinite(Number(p.value)) ? { NumberValue: Number(p.value) } : { StringValue: p.value };
@@ -130,6 +130,9 @@ export class TrialComponentsService {
     if ([i.ExperimentName, i.TrialName, i.SourceArn].filter((v) => v !== undefined).length > 1) {
       throw new ValidationError('Give at most one of ExperimentName, TrialName and SourceArn.', [{ path: '/TrialName', message: 'only one filter' }]);
     }
+    // SourceArn as Loam stores a job's ARN (its name lower-cased); another account's names no source here.
+    const sourceArn = i.SourceArn === undefined ? undefined : storedArnOf(i.SourceArn, this.partition);
+    if (i.SourceArn !== undefined && sourceArn === undefined) return { TrialComponentSummaries: [] };
     let experimentId: string | undefined;
     if (i.ExperimentName !== undefined) {
       const e = await this.t.store.getExperimentByName(i.ExperimentName);
@@ -147,7 +150,7 @@ export class TrialComponentsService {
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const offset = decodePageToken(i.NextToken);
     const rows = await this.t.store.listTrialComponents({
-      ...(experimentId === undefined ? {} : { experimentId }), ...(trial === undefined ? {} : { trialName: trial.name }), ...(i.SourceArn === undefined ? {} : { sourceArn: i.SourceArn }),
+      ...(experimentId === undefined ? {} : { experimentId }), ...(trial === undefined ? {} : { trialName: trial.name }), ...(sourceArn === undefined ? {} : { sourceArn }),
       ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
       sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending', offset, limit: limit + 1,
     });

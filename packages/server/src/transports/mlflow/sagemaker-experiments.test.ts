@@ -1,6 +1,6 @@
 import { DescribeTrialComponentCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_ARN_TAG, TrainingJobRuns } from '@loam/core';
+import { JOB_ARN_TAG, TrainingJobRuns, resourceArn } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { scopedUsers } from '../../security/scoped-users.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
@@ -15,7 +15,13 @@ const { userWith, tokens } = scopedUsers(() => loam);
 beforeAll(async () => {
   loam = await openTestLoam();
 });
-afterAll(() => loam.close());
+afterAll(async () => {
+  (await listening)?.sm.destroy();
+  await loam.close();
+});
+// One loopback listener for the tests that speak SageMaker's protocol (a Fastify app listens once).
+let listening: ReturnType<typeof listeningSageMaker> | undefined;
+const sageMaker = async () => (await (listening ??= listeningSageMaker(loam))).sm;
 
 const p = '/api/v1/sagemaker-experiments';
 async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, user = 'admin'): Promise<{ status: number; body: any }> {
@@ -85,6 +91,34 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     // ExperimentConfig's trial, made in the run's experiment since it did not exist.
     expect((await call('GET', `${p}/trials/old-trial`)).body).toMatchObject({ ExperimentName: 'old-exp' });
     expect((await call('GET', `${p}/trial-components?TrialName=old-trial`)).body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName)).toEqual(['old-job-aws-training-job']);
+  });
+
+  it("ListTrialComponents(SourceArn) finds a job named with upper case by its ARN in any case, and nothing by another account's", async () => {
+    const { tracking, partition } = loam.platform;
+    // The ARN Loam answers for the job (CreateTrainingJob, DescribeTrainingJob): its name lower-cased.
+    const jobArn = resourceArn(partition, 'training-job', 'Src-Job');
+    await tracking.createExperiment({ name: 'src-exp' });
+    const runs = new TrainingJobRuns(tracking, partition);
+    await runs.recordTrainingJobRun({ jobName: 'Src-Job', jobArn, experimentName: 'src-exp', hyperparameters: {}, status: 'Completed', startTime: 1000, endTime: 2000, userName: 'admin' });
+    const names = async (arn: string) => (await call('GET', `${p}/trial-components?SourceArn=${encodeURIComponent(arn)}`)).body.TrialComponentSummaries.map((x: { TrialComponentName: string }) => x.TrialComponentName);
+    expect(await names(jobArn)).toEqual(['Src-Job-aws-training-job']);
+    // The job's name as the user wrote it, and without a region, as resourceFor reads an ARN.
+    expect(await names(jobArn.replace(/src-job$/, 'Src-Job'))).toEqual(['Src-Job-aws-training-job']);
+    expect(await names(`arn:loam:sagemaker::${partition.accountId}:training-job/SRC-JOB`)).toEqual(['Src-Job-aws-training-job']);
+    // Another account's or region's job is not this one.
+    const other = partition.accountId === '111111111111' ? '222222222222' : '111111111111';
+    expect(await names(jobArn.replace(`:${partition.accountId}:`, `:${other}:`))).toEqual([]);
+    expect(await names(jobArn.replace(`:${partition.region}:`, ':xx-other-9:'))).toEqual([]);
+  });
+
+  it("DescribeTrialComponent by an ARN of another account or region is ResourceNotFound, as other Describe operations' foreign ARNs", async () => {
+    const { partition } = loam.platform;
+    const arn = (await call('POST', `${p}/trial-components`, { TrialComponentName: 'own-tc' })).body.TrialComponentArn as string;
+    const other = partition.accountId === '111111111111' ? '222222222222' : '111111111111';
+    const sm = await sageMaker();
+    expect(await sm.send(new DescribeTrialComponentCommand({ TrialComponentName: arn }))).toMatchObject({ TrialComponentName: 'own-tc' });
+    await expect(sm.send(new DescribeTrialComponentCommand({ TrialComponentName: arn.replace(`:${partition.accountId}:`, `:${other}:`) }))).rejects.toMatchObject({ name: 'ResourceNotFound' });
+    await expect(sm.send(new DescribeTrialComponentCommand({ TrialComponentName: arn.replace(`:${partition.region}:`, ':xx-other-9:') }))).rejects.toMatchObject({ name: 'ResourceNotFound' });
   });
 
   it("takes Parameters as large as botocore's: 300 of them, names of 320 characters, StringValue of 2500", async () => {
@@ -195,9 +229,8 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
     const arn = made.body.TrialComponentArn as string;
     expect(arn).toMatch(/experiment-trial-component\/upper-tc$/);
     // By ARN through SageMaker's protocol (a REST path cannot carry one).
-    const { sm } = await listeningSageMaker(loam);
+    const sm = await sageMaker();
     expect(await sm.send(new DescribeTrialComponentCommand({ TrialComponentName: arn }))).toMatchObject({ TrialComponentName: 'Upper-TC', TrialComponentArn: arn });
-    sm.destroy();
     expect((await call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(arn)}`)).body).toMatchObject({ Tags: [{ Key: 'k', Value: 'v' }] });
     // The same name in another case is the same component: taken, and its tags stay.
     expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'upper-tc' })).status).toBe(409);
