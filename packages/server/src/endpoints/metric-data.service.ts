@@ -72,16 +72,18 @@ export class MetricDataService {
   /** @throws ValidationException (an Expression, a query without MetricStat, a statistic Loam lacks, a bad Period or NextToken, duplicate Ids). */
   async GetMetricData(input: InputOf<Ops['GetMetricData']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetMetricData']>> {
     const ids = new Set<string>();
+    // A query is named by its place as the schema errors name it (`MetricDataQueries.0.Id` is the first),
+    // so every message about one request counts from 0. (CloudWatch's own query protocol counts members from 1.)
     const queries = input.MetricDataQueries.map((q, i) => {
       if (ids.has(q.Id)) throw new ValidationError(`The Id '${q.Id}' is used by more than one of MetricDataQueries: each query needs its own Id.`, [{ path: `/MetricDataQueries/${i}/Id`, message: 'duplicate' }]);
       ids.add(q.Id);
       if (q.Expression !== undefined) {
         throw new ValidationError(
-          `MetricDataQueries.${i + 1} (Id '${q.Id}') has an Expression: Loam evaluates no metric math or Metrics Insights queries; ask for each metric with MetricStat and compute over the values.`,
+          `MetricDataQueries.${i} (Id '${q.Id}') has an Expression: Loam evaluates no metric math or Metrics Insights queries; ask for each metric with MetricStat and compute over the values.`,
           [{ path: `/MetricDataQueries/${i}/Expression`, message: 'not supported' }],
         );
       }
-      if (!q.MetricStat) throw new ValidationError(`MetricDataQueries.${i + 1} (Id '${q.Id}') needs a MetricStat.`, [{ path: `/MetricDataQueries/${i}/MetricStat`, message: 'required' }]);
+      if (!q.MetricStat) throw new ValidationError(`MetricDataQueries.${i} (Id '${q.Id}') needs a MetricStat.`, [{ path: `/MetricDataQueries/${i}/MetricStat`, message: 'required' }]);
       checkStat(q.MetricStat.Stat, `/MetricDataQueries/${i}/MetricStat/Stat`);
       checkRange(input.StartTime, input.EndTime, q.MetricStat.Period, `/MetricDataQueries/${i}/MetricStat/Period`);
       return { q, stat: q.MetricStat };

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
+
+// GetMetricData names a refused query by its place in MetricDataQueries. The schema errors count from 0,
+// as the JSON array does (`MetricDataQueries.1.Id` is the second query); Loam's own refusals of the same
+// request must count the same way, so one request's messages never point at two different queries.
+let loam: TestLoam;
+beforeAll(async () => {
+  loam = await openTestLoam();
+}, 60_000);
+afterAll(async () => loam?.close());
+
+const now = () => Math.floor(Date.now() / 1000);
+const good = { Id: 'inv', MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: 'Invocations' }, Period: 60, Stat: 'Sum' } };
+async function refusal(second: Record<string, unknown>): Promise<string> {
+  const r = await loam.app.inject({
+    method: 'POST', url: '/api/v1/metrics/data', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ MetricDataQueries: [good, second], StartTime: now() - 600, EndTime: now() }),
+  });
+  expect(r.statusCode, r.body).toBe(400);
+  return r.body;
+}
+
+it('numbers the second query 1 in the schema errors and in Loam\'s own refusals alike', async () => {
+  // The shared schema check.
+  expect(await refusal({ ...good, Id: 'Bad' })).toContain("at 'MetricDataQueries.1.Id'");
+  expect(await refusal({ ...good, Id: 'st', MetricStat: { ...good.MetricStat, Stat: 'tm90' } })).toContain('MetricDataQueries.1.MetricStat.Stat');
+  // Loam's own refusals of the same query.
+  const expression = await refusal({ Id: 'e', Expression: 'SUM(METRICS())' });
+  expect(expression).toContain("MetricDataQueries.1 (Id 'e') has an Expression");
+  expect(expression).not.toContain('MetricDataQueries.2');
+  const noStat = await refusal({ Id: 'n' });
+  expect(noStat).toContain("MetricDataQueries.1 (Id 'n') needs a MetricStat");
+  expect(noStat).not.toContain('MetricDataQueries.2');
+});
