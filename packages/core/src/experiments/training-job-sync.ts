@@ -1,5 +1,6 @@
 import { ConflictError, ServiceUnavailableError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
+import { FollowedVersions, nextTurn } from '../kernel/followed-versions.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { MetricPoint } from '../ports/experiment-store.js';
 import { jobsCollection, type JobRecord } from '../jobs/job.collections.js';
@@ -36,7 +37,6 @@ export const RUN_SYNC_TURN_MS = 50;
  * are found as they are, its metric points already logged are not sent again).
  */
 export const RUN_SYNC_LAG_S = 600;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A store that cannot serve now (or a write that raced another) may on the next pass: retried, never skipped. */
 const transient = (e: unknown) => e instanceof ServiceUnavailableError || e instanceof ConflictError;
@@ -84,7 +84,7 @@ export class TrainingJobRunSync {
   /** Per job ARN: passes in a row its sync failed. */
   readonly #failures = new Map<string, number>();
   /** Per job ARN within the lag: the version (and its `lastModifiedTime`) last recorded or skipped. */
-  readonly #seen = new Map<string, { version: number; time: number }>();
+  readonly #seen = new FollowedVersions();
 
   constructor(private readonly o: TrainingJobRunSyncOptions) {}
 
@@ -117,9 +117,9 @@ export class TrainingJobRunSync {
         sortBy: 'lastModifiedTime', sortOrder: 'Ascending', maxResults: PAGE, ...(nextToken ? { nextToken } : {}),
       });
       for (const { value: job, version } of page.items) {
-        if (this.#seen.get(job.arn)?.version === version) continue;
+        if (this.#seen.recorded(job.arn, version)) continue;
         if (await this.#recordOrSkip(job)) n++;
-        this.#seen.set(job.arn, { version, time: job.lastModifiedTime });
+        this.#seen.note(job.arn, version, job.lastModifiedTime);
         this.#watermark = Math.max(this.#watermark, job.lastModifiedTime);
         if (performance.now() - turn >= RUN_SYNC_TURN_MS) {
           await nextTurn();
@@ -133,7 +133,7 @@ export class TrainingJobRunSync {
       }
     } while (nextToken);
     // Jobs the next pass no longer reads need no version kept.
-    for (const [arn, { time }] of this.#seen) if (time < this.#watermark - RUN_SYNC_LAG_S) this.#seen.delete(arn);
+    this.#seen.forgetBefore(this.#watermark - RUN_SYNC_LAG_S);
     return n;
   }
 

@@ -1,5 +1,6 @@
 import { ResourceInUseError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
+import { FollowedVersions, nextTurn } from '../kernel/followed-versions.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { CollectionSpec, Filter, MetadataStore } from '../ports/metadata-store.js';
 import { jobsCollection, type JobRecord } from '../jobs/job.collections.js';
@@ -38,7 +39,6 @@ export const LINEAGE_SYNC_BATCH_MS = 50;
 const EARLIEST = Number.MIN_SAFE_INTEGER;
 const SECONDS_LAG = 600;
 const MS_LAG = SECONDS_LAG * 1000;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface LineageSyncOptions {
   readonly store: MetadataStore;
@@ -72,7 +72,7 @@ export interface LineageSyncOptions {
 export class LineageSync {
   readonly #watermarks = new Map<string, number>();
   /** Per collection and record key within the lag, the version (and its time) last recorded: unchanged records are not re-recorded. */
-  readonly #seen = new Map<string, Map<string, { version: number; t: number }>>();
+  readonly #seen = new Map<string, FollowedVersions>();
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<void> | undefined;
   readonly #sources: Source<any>[];
@@ -172,7 +172,7 @@ export class LineageSync {
     if (!this.#watermarks.has(name)) this.#watermarks.set(name, await this.#resumeAt(s as Source<unknown>));
     const since = this.#watermarks.get(name)! - s.lag;
     const coll = this.o.store.collection(s.spec);
-    const seen = this.#seen.get(name) ?? new Map<string, { version: number; t: number }>();
+    const seen = this.#seen.get(name) ?? new FollowedVersions();
     this.#seen.set(name, seen);
     let nextToken: string | undefined;
     let held = false;
@@ -182,7 +182,7 @@ export class LineageSync {
         sortBy: s.field, sortOrder: 'Ascending', maxResults: this.o.batchSize ?? LINEAGE_SYNC_BATCH, ...(nextToken ? { nextToken } : {}),
       });
       const items = page.items.map(({ value, version }) => ({ value, version, key: String(value[s.spec.key]), t: value[s.field] as unknown as number }));
-      const changed = (x: (typeof items)[number]) => seen.get(x.key)?.version !== x.version || (s.done !== undefined && !s.done(x.value));
+      const changed = (x: (typeof items)[number]) => !seen.recorded(x.key, x.version) || (s.done !== undefined && !s.done(x.value));
       let i = 0;
       // Unchanged records at the watermark (every pass reads them again): no transaction.
       if (!items.some((x) => changed(x) || (typeof x.t === 'number' && x.t > this.#watermarks.get(name)!))) i = items.length;
@@ -207,7 +207,7 @@ export class LineageSync {
           }
           if (batch.watermark > this.#watermarks.get(name)!) await this.#storeMark(tx, name, batch.watermark);
         });
-        for (const { key, version, t } of batch.recorded) seen.set(key, { version, t });
+        for (const { key, version, t } of batch.recorded) seen.note(key, version, t);
         this.#watermarks.set(name, batch.watermark);
         held = batch.held;
         i = batch.end;
@@ -216,8 +216,7 @@ export class LineageSync {
       nextToken = page.nextToken;
     } while (nextToken);
     // Records the next pass no longer reads need no version kept.
-    const floor = this.#watermarks.get(name)! - s.lag;
-    for (const [key, { t }] of seen) if (typeof t === 'number' && t < floor) seen.delete(key);
+    seen.forgetBefore(this.#watermarks.get(name)! - s.lag);
   }
 
   /**
