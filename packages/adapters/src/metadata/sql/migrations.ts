@@ -90,7 +90,8 @@ async function backfill(db: Db, table: string, field: string, type: IndexType): 
       }
       return rows;
     };
-    const rows = db.isTransaction ? await batch(db) : await db.transaction().execute(batch);
+    // Inside the Migrator's one transaction (both dialects report transactional DDL), so no batch commits alone.
+    const rows = await batch(db);
     if (rows.length < BACKFILL_BATCH) return;
     after = rows[rows.length - 1]!.pk;
   }
