@@ -1,4 +1,4 @@
-import { beforeEach, type TestContext } from 'vitest';
+import { afterAll, beforeAll, beforeEach, type TestContext } from 'vitest';
 
 /** How many times the runner retries a failed test (vitest.config.ts: once in CI, never elsewhere). */
 export function retriesOf(task: { readonly retry?: number | { readonly count?: number } }): number {
@@ -20,6 +20,23 @@ export function beforeNextAttempt(context: Pick<TestContext, 'task' | 'onTestFai
 /** {@link beforeNextAttempt} for every test of the calling file or describe block. */
 export function beforeRetry(prepare: () => Promise<void>, timeoutMs = 60_000): void {
   beforeEach((context) => beforeNextAttempt(context, prepare, timeoutMs));
+}
+
+/**
+ * A fixture (most often a server) for the tests of the calling file or describe block, new for each attempt:
+ * `start` before the tests, `stop` after them, and `stop` then `start` again before CI retries a failed test,
+ * so the retry does not meet the names, endpoints and jobs the failed attempt left. `start` and `stop` keep
+ * their own state (the tests read it from the file's variables); `stop` must accept a fixture `start` left
+ * half-made. `timeoutMs` bounds each hook; without it, `start` and `stop` get the config's hookTimeout and the
+ * restart {@link beforeRetry}'s default.
+ */
+export function serverPerAttempt(start: () => Promise<void>, stop: () => Promise<void>, timeoutMs?: number): void {
+  beforeAll(() => start(), timeoutMs);
+  beforeRetry(async () => {
+    await stop();
+    await start();
+  }, timeoutMs);
+  afterAll(() => stop(), timeoutMs);
 }
 
 /**
