@@ -1,19 +1,16 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import type { operations, OutputOf } from '@loam/contracts';
 import { loam } from '../../api/client.js';
+import { jobArnTag, quote } from './mlflow-filter.js';
 
 export type Run = OutputOf<(typeof operations)['GetMlflowRun']>['Run'];
 export type MetricPoint = OutputOf<(typeof operations)['GetMlflowMetricHistory']>['Metrics'][number];
 
-/** The tag the platform puts on the run a training job produced. */
-export const jobArnTag = 'loam.training_job_arn';
+export { jobArnTag, quote };
 
 export const runPath = (runId: string) => `/experiments/runs/${runId}`;
 export const experimentPath = (id: string) => `/experiments/${id}`;
 export const comparePath = (runIds: readonly string[]) => `/experiments/compare?runs=${runIds.join(',')}`;
-
-/** A string literal in MLflow's filter grammar. */
-export const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** The run of a training job: in its ExperimentConfig's experiment, else the Default one. */
 /** `status` is part of the key: the run is read again when the job's status changes. */

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { buildExpression, placeErrors, type FilterDraft } from './search-expression.js';
+
+const row = (name: string, operator: FilterDraft['operator'], value = ''): FilterDraft => ({ name, operator, value });
+
+describe('buildExpression', () => {
+  it('sends no SearchExpression when every row is empty', () => {
+    expect(buildExpression([row('', 'Equals'), row(' ', 'Contains', ' ')], 'And')).toEqual({ rows: [], incomplete: {} });
+  });
+
+  it('trims names and values, and joins several filters with the chosen operator', () => {
+    const built = buildExpression([row(' TrainingJobStatus ', 'Equals', ' Completed '), row('', 'Equals'), row('HyperParameters.eta', 'LessThan', '0.3')], 'Or');
+    expect(built.expression).toEqual({
+      Operator: 'Or',
+      Filters: [
+        { Name: 'TrainingJobStatus', Operator: 'Equals', Value: 'Completed' },
+        { Name: 'HyperParameters.eta', Operator: 'LessThan', Value: '0.3' },
+      ],
+    });
+    // The second filter sent came from the third row: the server's /Filters/1 is row 2.
+    expect(built.rows).toEqual([0, 2]);
+  });
+
+  it('leaves Operator out for one filter (SageMaker defaults to And) and sends Exists without a Value', () => {
+    expect(buildExpression([row('Tags.team', 'Exists', 'ignored')], 'Or').expression).toEqual({ Filters: [{ Name: 'Tags.team', Operator: 'Exists' }] });
+  });
+
+  it('reports rows that lack a property or a value instead of sending them', () => {
+    const built = buildExpression([row('', 'Equals', 'x'), row('ModelName', 'Contains'), row('ModelName', 'NotExists')], 'And');
+    expect(built.incomplete).toEqual({ 0: 'Choose a property to filter on.', 1: 'Give a value for Contains.' });
+    expect(built.expression).toEqual({ Filters: [{ Name: 'ModelName', Operator: 'NotExists' }] });
+    expect(built.rows).toEqual([2]);
+  });
+});
+
+describe('placeErrors', () => {
+  it('puts a filter message on the row that filter came from, SortBy on the sort, the rest aside', () => {
+    const placed = placeErrors(
+      [
+        { path: '/SearchExpression/Filters/1/Name', message: 'unknown property' },
+        { path: '/SearchExpression/Filters/1/Value', message: 'second message for the same row' },
+        { path: '/SortBy', message: 'unknown property' },
+        { path: '/NextToken', message: 'not a token of this search' },
+        { path: '/SearchExpression/Filters/7/Name', message: 'no such row' },
+      ],
+      [0, 3],
+    );
+    expect(placed).toEqual({ rows: { 3: 'unknown property' }, sortBy: 'unknown property', other: ['not a token of this search', 'no such row'] });
+  });
+
+  it('places nothing when the error names no field', () => {
+    expect(placeErrors(undefined, [0])).toEqual({ rows: {}, other: [] });
+  });
+});
