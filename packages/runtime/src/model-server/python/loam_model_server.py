@@ -123,16 +123,21 @@ def install_requirements():
 
 
 def load_user_module():
+    """Imports the handler by its own module name (`inference.py` as `inference`), as the scikit-learn and
+    XGBoost serving containers do (importlib.import_module of SAGEMAKER_PROGRAM without `.py`): a pickle that
+    names a class of the handler's module (`inference.Model`, pickled by a training script that imported it)
+    loads that module's class, not a second copy of the file, and the handler's own objects pickle."""
     program = os.environ.get("SAGEMAKER_PROGRAM", "inference.py")
     code_dir = _code_dir()
     path = program if os.path.isabs(program) else os.path.join(code_dir, program)
     if not os.path.exists(path):
         raise FileNotFoundError("SAGEMAKER_PROGRAM %s not found in %s" % (program, code_dir))
-    sys.path.insert(0, code_dir)
-    spec = importlib.util.spec_from_file_location("user_inference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    name = os.path.basename(path)
+    name = name[:-3] if name.endswith(".py") else name
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    if os.path.dirname(os.path.abspath(path)) != os.path.abspath(code_dir):
+        sys.path.insert(1, code_dir)
+    return importlib.import_module(name)
 
 
 class Handler:
