@@ -1,17 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { open, readdir, readFile, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectMetadata } from '@loam/core';
 import { FILE_MODE, fsyncDir } from './local-fs-paths.js';
-
-const TEMP_PREFIX = '.loam-tmp-';
-
-/** A temp name in the target's own directory, so the final rename stays on one filesystem. */
-export function tempName(): string {
-  return `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`;
-}
+import { TEMP_PREFIX, tempIsAbandoned, tempName } from './local-fs-temp-names.js';
 
 /** Opens a new file for writing: never an existing file, never through a link. */
 export async function openExclusive(path: string) {
@@ -95,28 +88,6 @@ export async function writeJsonAtomically(dir: string, path: string, value: unkn
     throw e;
   });
   await fsyncDir(dir);
-}
-
-/**
- * Whether a temp file's writer is gone: the process named in it is not running, or it is this process's
- * own pid on a temp older than this process (an earlier process had the pid: a container's pid 1 after a
- * restart; its mtime, the last write, is never before the creation). A live writer's temp is kept
- * whatever its age: a runner's upload or a PutObject whose client stalls may go an hour and more
- * without a write. There is no age rule: only the data directory's owner sweeps, at its start before
- * serving (so none of its own writes is in flight), and age is no sign of a dead writer. The one case an age rule caught is a dead writer's pid taken since by an
- * unrelated process: that temp is kept (its space, and a put of the key at its directory refused) until
- * a start finds the pid free. Better than cutting off a live write.
- */
-function tempIsAbandoned(name: string, mtimeMs: number): boolean {
-  const pid = Number(/^\.loam-tmp-(\d+)-/.exec(name)?.[1]);
-  if (!Number.isSafeInteger(pid)) return false;
-  if (pid === process.pid) return mtimeMs < performance.timeOrigin;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 /**

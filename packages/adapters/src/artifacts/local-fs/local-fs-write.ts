@@ -8,7 +8,8 @@ import type { ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
 import type { LocalFsLayout } from './local-fs-paths.js';
 import { objectInfo, objectPaths, toInfo } from './local-fs-objects.js';
-import { identity, openExclusive, tempName, writeJsonTemp } from './local-fs-sidecar.js';
+import { identity, openExclusive, writeJsonTemp } from './local-fs-sidecar.js';
+import { tempName } from './local-fs-temp-names.js';
 import type { Sidecar } from './local-fs-sidecar.js';
 
 export type Body = Uint8Array | Readable | AsyncIterable<Uint8Array>;
