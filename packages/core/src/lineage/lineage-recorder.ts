@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../kernel/clock.js';
+import { isLoamError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
@@ -55,7 +56,14 @@ export class LineageRecorder {
     await this.store.lineage.add({ sourceArn, destinationArn, associationType, createdAt: this.clock.now() });
   }
 
-  /** The artifact vertex for a URI, created on first use; returns its ARN. */
+  /**
+   * The artifact vertex for a URI, created on first use; returns its ARN. A concurrent caller that
+   * recorded it between the lookup and the insert (ResourceInUse on the key) is the one expected
+   * failure: its record stands. Any other failure is thrown, so no edge is written to an artifact that
+   * was never recorded: a capability writing in a transaction (a model package's create, a LineageSync
+   * batch) rolls back whole, and LineageSync's next pass records the batch again.
+   * @throws whatever the store throws but ResourceInUse.
+   */
   async artifact(uri: string, artifactType: string): Promise<string> {
     const norm = normalizeUri(uri);
     const arn = artifactArn(this.partition, norm);
@@ -63,8 +71,9 @@ export class LineageRecorder {
     if (await artifacts.get(arn)) return arn;
     try {
       await artifacts.insert({ arn, uri: norm, artifactType, createdAt: this.clock.now() });
-    } catch {
-      return arn; // recorded by a concurrent caller
+    } catch (e) {
+      if (isLoamError(e) && e.code === 'ResourceInUse') return arn; // recorded by a concurrent caller
+      throw e;
     }
     if (norm.includes('://')) await this.linkNested(arn, norm);
     return arn;
