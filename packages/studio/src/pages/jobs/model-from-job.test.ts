@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { getOperation } from '@loam/contracts';
+import { withProposedRole } from '../../api/execution-role.js';
+import type { JsonSchema } from '../../schema/fields.js';
 import { artifactLabel } from '../registry/artifact-label.js';
+import { groupFields, leaves } from './nested-fields.js';
 import { modelFromJob } from './model-from-job.js';
 
 describe('a model made from a training job', () => {
@@ -39,6 +43,21 @@ describe('a model made from a training job', () => {
     // A job without them leaves them out.
     const plain = modelFromJob({ ...job, VpcConfig: undefined, EnableNetworkIsolation: false }, now)!;
     expect(Object.keys(plain).filter((k) => k.startsWith('VpcConfig') || k === 'EnableNetworkIsolation')).toEqual([]);
+  });
+
+  it('runs with the job’s execution role (RoleArn → ExecutionRoleArn), as the SDK’s create_model() uses the estimator’s role, and the form keeps it', () => {
+    const role = 'arn:aws:iam::111122223333:role/TeamTraining';
+    const job = { TrainingJobName: 'roled', RoleArn: role, AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1' }, ModelArtifacts: { S3ModelArtifacts: 's3://m/model.tar.gz' }, VpcConfig: { Subnets: ['subnet-0a'], SecurityGroupIds: ['sg-0c'] } };
+    const values = modelFromJob(job, now)!;
+    expect(values['ExecutionRoleArn']).toBe(role);
+    // Every value fills a field of CreateModel's generated form (the contract's names, not hand-copied ones).
+    const form = leaves(groupFields(getOperation('CreateModel')!.input as JsonSchema, {}));
+    const names = new Set(form.map((f) => f.name));
+    expect(Object.keys(values).filter((k) => !names.has(k))).toEqual([]);
+    // The form's proposal (the user's last role) does not replace the job's.
+    expect(withProposedRole('CreateModel', form, values, 'arn:loam:iam::123456789012:role/LoamExecution')['ExecutionRoleArn']).toBe(role);
+    // A job without one leaves the proposal to the form.
+    expect(modelFromJob({ ...job, RoleArn: undefined }, now)).not.toHaveProperty('ExecutionRoleArn');
   });
 
   it('is offered in the registry under the job that wrote it, validation metrics first', () => {

@@ -4,6 +4,7 @@ import { stampedName } from '../models/model-paths.js';
 /** What a training job description holds that a model is made of. */
 export interface TrainedJob {
   readonly TrainingJobName: string;
+  readonly RoleArn?: string | undefined;
   readonly AlgorithmSpecification?: { readonly TrainingImage?: string | undefined } | undefined;
   readonly HyperParameters?: Readonly<Record<string, string>> | undefined;
   readonly ModelArtifacts?: { readonly S3ModelArtifacts?: string | undefined } | undefined;
@@ -33,7 +34,9 @@ const scriptSettings: readonly (readonly [string, string])[] = [
  * model.tar.gz; a script-mode job's entry point and source directory become the model's environment; the
  * job's VPC (subnets and security groups) and network isolation carry over, as `create_model()` passes
  * `vpc_config=self.get_vpc_config()` and `enable_network_isolation=self.enable_network_isolation()` (a
- * model trained without network access is served without it). The role is the form's proposal. Undefined while the job has no model artifact.
+ * model trained without network access is served without it). The job's role (`RoleArn`) becomes the model's
+ * `ExecutionRoleArn`, as `create_model()` passes `role or self.role`; the form proposes one only for a job
+ * without a role. Undefined while the job has no model artifact.
  */
 export function modelFromJob(job: TrainedJob, now = new Date()): FormValues | undefined {
   const artifact = job.ModelArtifacts?.S3ModelArtifacts;
@@ -45,6 +48,7 @@ export function modelFromJob(job: TrainedJob, now = new Date()): FormValues | un
     ModelName: stampedName(job.TrainingJobName.slice(0, 48), now),
     'PrimaryContainer.Image': image,
     'PrimaryContainer.ModelDataUrl': artifact,
+    ...(job.RoleArn ? { ExecutionRoleArn: job.RoleArn } : {}),
     ...(environment.length > 0 ? { 'PrimaryContainer.Environment': environment } : {}),
     ...(job.VpcConfig?.Subnets?.length ? { 'VpcConfig.Subnets': [...job.VpcConfig.Subnets] } : {}),
     ...(job.VpcConfig?.SecurityGroupIds?.length ? { 'VpcConfig.SecurityGroupIds': [...job.VpcConfig.SecurityGroupIds] } : {}),
