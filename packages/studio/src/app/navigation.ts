@@ -32,6 +32,7 @@ export const navigation: readonly NavGroup[] = [
       { label: 'Processing jobs', to: '/processing-jobs', description: 'Run data preparation and evaluation scripts.' },
       { label: 'Experiments', to: '/experiments', description: 'Compare runs, parameters and metrics.' },
       { label: 'Tuning jobs', to: '/tuning-jobs', description: 'Search hyperparameters with Bayesian, random, grid or Hyperband strategies.' },
+      { label: 'Search', to: '/search', description: 'Find jobs, models, registry versions, endpoints, experiments, trials and trial components by any property: status, hyperparameters, metrics, tags.' },
     ],
   },
   {

@@ -19,6 +19,7 @@ import { tuningRoutes } from '../pages/tuning/tuning-routes.js';
 import { lineageRoutes } from '../pages/lineage/lineage-routes.js';
 import { registryRoutes } from '../pages/registry/registry-routes.js';
 import { transformRoutes } from '../pages/transform/transform-routes.js';
+import { searchRoutes } from '../pages/search/search-routes.js';
 import { AppFrame } from './app-frame.js';
 import { allNavItems } from './navigation.js';
 
@@ -53,7 +54,7 @@ const placeholders = allNavItems
   .filter((i) => i.comingWith)
   .map((i) => createRoute({ getParentRoute: () => root, path: i.to, component: () => <PlaceholderPage item={i} />, staticData: { crumb: i.label } }));
 
-const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, datasets.addChildren([datasetsIndex, dataset]), flows.addChildren([flowsIndex, flow]), ...jobRoutes(root), ...experimentRoutes(root), ...modelRoutes(root), ...tuningRoutes(root), ...lineageRoutes(root), ...registryRoutes(root), ...transformRoutes(root), ...placeholders]);
+const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, datasets.addChildren([datasetsIndex, dataset]), flows.addChildren([flowsIndex, flow]), ...jobRoutes(root), ...experimentRoutes(root), ...modelRoutes(root), ...tuningRoutes(root), ...lineageRoutes(root), ...registryRoutes(root), ...transformRoutes(root), ...searchRoutes(root), ...placeholders]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
 

@@ -6,13 +6,14 @@ import { loam } from '../../api/client.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { ColumnChooser } from './column-chooser.js';
+import { ExperimentTrials } from './experiment-trials.js';
 import { comparePath, type Run } from './mlflow-data.js';
 import { attributeColumns, defaultColumns, keysOf, orderTerm, parseColumn } from './run-columns.js';
 import { RunsTable, type RunSort } from './runs-table.js';
 
 const pageSize = 50;
 
-/** One experiment's runs: filter with MLflow's grammar, choose columns, sort on the server, pick runs to compare. */
+/** One experiment's runs: filter with MLflow's grammar, choose columns, sort on the server, pick runs to compare; then its SageMaker trials. */
 export function ExperimentPage() {
   const { experimentId } = useParams({ strict: false }) as { experimentId: string };
   const exp = useQuery({ queryKey: ['GetMlflowExperiment', experimentId], queryFn: ({ signal }) => loam.GetMlflowExperiment({ ExperimentId: experimentId }, { signal }) });
@@ -107,6 +108,7 @@ export function ExperimentPage() {
           </Button>
         </Group>
       )}
+      {exp.data && <ExperimentTrials experimentName={exp.data.Experiment.Name} experimentId={experimentId} />}
     </Stack>
   );
 }
