@@ -402,6 +402,8 @@ export class EndpointController implements EndpointDeployer {
     }
     // Green takes everything; blue waits TerminationWaitInSeconds (no traffic), then drains and stops.
     const old = live.blue;
+    // A variant that goes on under its name has served all along: its alarms' idle periods still count.
+    for (const [name, f] of green.fleets) f.servingSinceMs = old.fleets.get(name)?.servingSinceMs ?? f.servingSinceMs;
     live.blue = green;
     live.green = undefined;
     live.greenShare = 0;

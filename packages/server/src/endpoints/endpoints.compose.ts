@@ -82,7 +82,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   };
   const servingSince = (endpoint: string, variant?: string) => {
     const fleets = [...(controller?.get(endpoint)?.blue.fleets.values() ?? [])].filter((f) => !variant || f.variantName === variant);
-    return fleets.length === 0 ? undefined : Math.min(...fleets.map((f) => f.deployedAtMs));
+    return fleets.length === 0 ? undefined : Math.min(...fleets.map((f) => f.servingSinceMs));
   };
   const evaluator = new AlarmEvaluator(metrics, instancesOf, { servingSince });
   const endpoints = new EndpointService({ store, clock, partition, configs, deployer: () => controller as EndpointController, maxInstancesPerVariant: MAX_INSTANCES_PER_VARIANT, instanceIsolation, ...(o.authorize ? { authorize: o.authorize } : {}) });

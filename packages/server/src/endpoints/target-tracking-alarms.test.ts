@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointCollections, scalingCollection, ScalingService, systemClock, type AlarmRecord, type CollectionSpec, type MetadataStore, type ScalingRecord } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { Autoscaler } from './autoscaler.js';
-import { call, deploy, invoke, storeGbdtModel, xgboostImage } from './endpoints.test-support.js';
+import { call, deploy, invoke, storeGbdtModel, waitForEndpoint, xgboostImage } from './endpoints.test-support.js';
 
 // Application Auto Scaling gives a target-tracking policy two CloudWatch alarms and scales on them:
 // AlarmHigh (InvocationsPerInstance above the target for 3 one-minute datapoints) scales out, AlarmLow
@@ -160,6 +160,29 @@ describe("target-tracking policies' alarms", () => {
     const listed = (await call(loam, 'GET', '/api/v1/alarms?AlarmNamePrefix=TargetTracking-endpoint/race/')).body.MetricAlarms.map((a: { AlarmName: string }) => a.AlarmName);
     expect(listed.sort()).toEqual([...named].sort());
   }, 60_000);
+
+  it("AlarmLow stays in ALARM through a blue/green update: the alarms are the variant's, not a fleet's", async () => {
+    expect((await deploy(loam, 'bg', [{ name: 'v', modelName: 'm', count: 1 }])).EndpointStatus).toBe('InService');
+    expect((await call(loam, 'POST', '/api/v1/scalable-targets', { ...scalable('bg'), MinCapacity: 1, MaxCapacity: 2 })).status).toBe(200);
+    const ep = loam.platform.endpoints;
+    // One-second periods: AlarmLow needs fifteen idle seconds.
+    const fast = new ScalingService({ store: loam.platform.store, clock: systemClock, partition, endpoints: ep.endpoints.endpoints, maxInstancesPerVariant: 16, alarmPeriodSeconds: 1 });
+    const low = (await fast.PutScalingPolicy(policy('bg'), ctx)).Alarms!.find((a) => a.AlarmName.includes('-AlarmLow-'))!;
+    const record = (await ep.alarms.get(low.AlarmName))!;
+    await waitFor('AlarmLow in ALARM', () => ep.evaluator.evaluate(record).value === 'ALARM', 40_000);
+
+    // UpdateEndpoint to another config serving the variant under the same name: a new fleet takes over.
+    await call(loam, 'DELETE', '/api/v1/endpoint-configs/bg-cfg-2'); // a failed attempt's
+    const cfg = await call(loam, 'POST', '/api/v1/endpoint-configs', { EndpointConfigName: 'bg-cfg-2', ProductionVariants: [{ VariantName: 'v', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] });
+    expect(cfg.status, JSON.stringify(cfg.body)).toBe(200);
+    const before = fleetOf('bg');
+    expect((await call(loam, 'POST', '/api/v1/endpoints/bg/update', { EndpointName: 'bg', EndpointConfigName: 'bg-cfg-2' })).status).toBe(200);
+    await waitFor('the new fleet in service', () => fleetOf('bg') !== before, 30_000);
+    // The variant served all along, idle: its fifteen idle periods still count (it waited fifteen more).
+    expect(ep.evaluator.evaluate(record).value).toBe('ALARM');
+    await waitForEndpoint(loam, 'bg', (s) => s === 'InService');
+    expect(ep.evaluator.evaluate(record).value).toBe('ALARM');
+  }, 90_000);
 
   it('target tracking wants ceil(instances × metric / target) within the capacity bounds', () => {
     expect(Autoscaler.desired(2, 1500, 600, 1, 3)).toBe(3);

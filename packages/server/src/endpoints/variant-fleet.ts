@@ -18,8 +18,12 @@ export class VariantFleet {
   private readonly waiters: Waiter[] = [];
   /** Instances wanted (DesiredInstanceCount). */
   desiredCount: number;
-  /** When this server deployed the fleet: alarms count an idle period as 0 invocations only from then. */
-  readonly deployedAtMs = Date.now();
+  /**
+   * Since when this server has served the variant (by name): alarms count an idle period as 0 invocations only
+   * from then. A blue/green update's fleet takes the time of the fleet it replaces under the same name: the
+   * variant's metrics and alarms are the variant's, whichever deployment answers (ADR 0011).
+   */
+  servingSinceMs = Date.now();
 
   constructor(
     readonly variantName: string,
