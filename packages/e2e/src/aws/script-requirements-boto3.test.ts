@@ -61,6 +61,8 @@ if ARGS.get('xgboost'):
     print(json.dumps({
       'xgboost': run('req-xgb', None, (), SPEC, 'train.py', XGB),
       'xgboostDotted': run('req-xgb-dotted', None, trainer, SPEC, 'trainer.task', XGB),
+      # run_module runs python -m train.sh, which no shell script survives: refused with the reason.
+      'xgboostShell': run('req-xgb-sh', None, [('train.sh', b'#!/bin/sh\\necho shell ran\\n')], SPEC, 'train.sh', XGB),
       'sklearn': run('req-sk', None, (), SPEC),
     }))
 elif ARGS.get('setup'):
@@ -117,7 +119,7 @@ describe('boto3: script mode installs requirements.txt with pip', () => {
     expect(bad.logs.some((l) => l.includes('program started'))).toBe(false);
   }, 240_000);
 
-  it('runs a program on the XGBoost image as a module (python -m train), as its container does, and on the scikit-learn image as a file', async () => {
+  it('runs a program on the XGBoost image as a module (python -m train), as its container does, fails a .sh program there with the reason, and runs one on the scikit-learn image as a file', async () => {
     const out = await boto3<Record<string, { status: string; reason?: string }>>(loam, program, { probe, xgboost: true });
     const xgb = { ...out['xgboost']!, logs: (await jobLog('req-xgb')).join('\n') };
     expect(xgb.status, xgb.reason ?? xgb.logs).toBe('Completed');
@@ -126,6 +128,12 @@ describe('boto3: script mode installs requirements.txt with pip', () => {
     const dotted = { ...out['xgboostDotted']!, logs: (await jobLog('req-xgb-dotted')).join('\n') };
     expect(dotted.status, dotted.reason ?? dotted.logs).toBe('Completed');
     expect(dotted.logs).toContain('package trainer import relative');
+    // A .sh program there would be `python -m train.sh` in the container, which fails: the job fails saying so.
+    const shell = { ...out['xgboostShell']!, logs: (await jobLog('req-xgb-sh')).join('\n') };
+    expect(shell.status).toBe('Failed');
+    expect(shell.reason).toMatch(/^ClientError: sagemaker_program 'train\.sh' cannot run on the XGBoost image: its container runs every program as a Python module \(python -m train\.sh\)/);
+    expect(shell.logs).not.toContain('shell ran');
+    expect(shell.logs).not.toContain('run as __main__');
     // sagemaker-training-toolkit (scikit-learn) runs a .py program without setup.py as a file: python train.py.
     const sk = { ...out['sklearn']!, logs: (await jobLog('req-sk')).join('\n') };
     expect(sk.status, sk.reason ?? sk.logs).toBe('Completed');

@@ -107,7 +107,13 @@ export async function imageCommand(input: RunnerInput, dir: ContractDir, store: 
     // directory with setup.py any other program names a module of the package, run as `python -m
     // <program without .py>` once the package is installed (so `trainer.task` and relative imports work);
     // otherwise a `.py` file is a program. XGBoost (sagemaker-containers, modules.run_module): always the
-    // module `python -m <program without .py>` (Loam still runs a `.sh` program as a command).
+    // module `python -m <program without .py>`, a `.sh` program too (`python -m train.sh`, which Python
+    // cannot import, so the job fails there): refused here with the reason instead.
+    if (image.framework === 'xgboost' && program.endsWith('.sh')) {
+      throw new ClientError(
+        `sagemaker_program '${program}' cannot run on the XGBoost image: its container runs every program as a Python module (python -m ${program}), so a shell script fails there. Give a Python program (e.g. train.py), or use the scikit-learn image, whose training toolkit runs a .sh program as a command.`,
+      );
+    }
     const asModule = program !== '' && !program.endsWith('.sh') && (hasSetup || image.framework === 'xgboost');
     // A program file must be there, unless a package (setup.py) may provide the module.
     if ((!asModule || (!hasSetup && isPython)) && (!resolve(path).startsWith(resolve(dir.codeDir) + sep) || !existsSync(path))) {
