@@ -55,7 +55,8 @@ export interface LineageSyncOptions {
 
 /**
  * Records the edges every capability implies, by following their records rather than by calls in
- * their code: data → job (its input channels), job → model artifact (and processing outputs), model
+ * their code: data → job (its input channels), job → model artifact (and processing outputs), model →
+ * transform job → its input and output locations, model
  * data and model package → model, model → endpoint config, endpoint config → endpoint, source →
  * dataset → dataset version data, dataset → flow run → its outputs. Each pass reads only the records changed since the last one (an
  * indexed time query), from its watermark less the source's lag so a write that committed late is not
@@ -81,9 +82,10 @@ export class LineageSync {
     const arn = (kind: string, name: string) => resourceArn(o.partition, kind, name);
     this.#sources = [
       {
-        spec: jobsCollection, field: 'lastModifiedTime', filters: [{ field: 'kind', op: 'in', value: ['training-job', 'processing-job'] }],
+        spec: jobsCollection, field: 'lastModifiedTime', filters: [{ field: 'kind', op: 'in', value: ['training-job', 'processing-job', 'transform-job'] }],
         lag: SECONDS_LAG,
         record: async (j: JobRecord, r) => {
+          if (j.kind === 'transform-job') return this.transformEdges(j, r);
           for (const c of j.spec.channels) await r.input(c.s3Uri, j.arn);
           if (j.modelArtifacts) await r.output(j.arn, j.modelArtifacts, 'Model');
           if (j.status === 'Completed' && j.kind === 'processing-job') for (const out of j.spec.outputs) await r.output(j.arn, out.s3Uri);
@@ -128,6 +130,19 @@ export class LineageSync {
         },
       } satisfies Source<FlowRunRecord>,
     ];
+  }
+
+  /**
+   * A transform job's edges, from its request: model → job, input data → job, job → output location. The
+   * job's create records them too, after the job is stored; following them here records them again should
+   * that recording have failed (a store error after the job was created).
+   */
+  private async transformEdges(j: JobRecord, r: LineageRecorder): Promise<void> {
+    const req = j.request as { ModelName?: string; TransformInput?: { DataSource?: { S3DataSource?: { S3Uri?: string } } }; TransformOutput?: { S3OutputPath?: string } };
+    if (req.ModelName) await r.link(resourceArn(this.o.partition, 'model', req.ModelName), j.arn, 'ContributedTo');
+    const input = req.TransformInput?.DataSource?.S3DataSource?.S3Uri;
+    if (input) await r.input(input, j.arn);
+    if (req.TransformOutput?.S3OutputPath) await r.output(j.arn, req.TransformOutput.S3OutputPath);
   }
 
   /** The stored ARN of a package reference (the ARN as created, whatever case the reference uses). */

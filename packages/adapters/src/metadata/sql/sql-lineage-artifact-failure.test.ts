@@ -79,3 +79,26 @@ it('LineageSync: a pass that could not record an artifact commits nothing, and t
     await store.close();
   }
 });
+
+it('LineageSync records a transform job\'s edges, so a create whose own recording failed after the job was stored still gets them', async () => {
+  const store = await openSqlMetadataStore({ url: `sqlite:${join(dir, 'transform.db')}`, collections });
+  try {
+    const name = 'score';
+    const jobArn = `arn:loam:sagemaker:us-east-1:000000000000:transform-job/${name}`;
+    // The job as CreateTransformJob stores it, with no edge: its own recording (after the store) failed.
+    await store.collection(jobsCollection).insert({
+      id: `transform-job/${name}`, kind: 'transform-job', name, arn: jobArn, status: 'InProgress', secondaryStatus: 'Starting', phase: 'queued',
+      creationTime: 1_760_000_000, lastModifiedTime: 1_760_000_000,
+      request: { TransformJobName: name, ModelName: 'Churn-M', TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://b/in/' } } }, TransformOutput: { S3OutputPath: 's3://b/out' } },
+      spec: { channels: [{ name: 'data', s3Uri: 's3://b/in/' }, { name: 'model', s3Uri: 's3://b/model/model.tar.gz' }], outputs: [] },
+      transitions: [], finalMetrics: {}, metricSeries: {}, attempts: 1, maxAttempts: 1, eventSeq: {}, exits: {},
+    } as unknown as JobRecord);
+    await new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger }).syncOnce();
+    expect((await store.lineage.edges(jobArn, 'upstream')).map((e) => [e.sourceArn, e.associationType]).sort()).toEqual([
+      [artifactArn(partition, 's3://b/in'), 'ContributedTo'], ['arn:loam:sagemaker:us-east-1:000000000000:model/churn-m', 'ContributedTo'],
+    ].sort());
+    expect((await store.lineage.edges(jobArn, 'downstream')).map((e) => [e.destinationArn, e.associationType])).toEqual([[artifactArn(partition, 's3://b/out'), 'Produced']]);
+  } finally {
+    await store.close();
+  }
+});
