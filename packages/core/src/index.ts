@@ -16,7 +16,7 @@ export { IdentityService, bootstrapAdminName, type BootstrappedAdmin, type Ident
 export { identityCollections, type UserRecord } from './identity/identity.collections.js';
 export { builtInPolicies, isBuiltInPolicy } from './identity/builtin-policies.js';
 export { deleteWhere, listAll } from './identity/store-helpers.js';
-export { authorize, authorizeData, evaluate, evaluatePrefix, type Decision } from './identity/policy/evaluate.js';
+export { authorize, authorizeAny, authorizeData, evaluate, evaluateAny, evaluatePrefix, type Decision } from './identity/policy/evaluate.js';
 export { parsePolicyDocument, type PolicyDocument, type PolicyStatement } from './identity/policy/policy-document.js';
 export { TagService, type TagServiceOptions, type ResourceExists } from './tags/tag.service.js';
 export { validateTags, validateTagKeys, maxTagsPerResource } from './tags/tag-rules.js';

@@ -81,8 +81,8 @@ export const PutMetricAlarm = defineOperation({
 export const DescribeAlarms = defineOperation({
   ...cloudwatch, name: 'DescribeAlarms', kind: 'list', summary: 'Lists alarms with their current state.',
   input: A.DescribeAlarmsInput, output: A.DescribeAlarmsOutput, errors: ['ValidationException'],
-  iamAction: 'cloudwatch:DescribeAlarms', resource: alarm, resourceNames: A.alarmOfRequest,
-  authorizationNote: 'Checked on the first of AlarmNames, else on `<AlarmNamePrefix>*`, else on every alarm (`*`); the answer lists only the alarms the caller may describe, each checked on its own ARN.',
+  iamAction: 'cloudwatch:DescribeAlarms', resource: alarm, resourceNames: A.alarmsOfDescribe, answersOnlyAllowed: true,
+  authorizationNote: 'The answer lists only the alarms the caller may describe, each checked on its own ARN (CloudWatch scopes the action to alarms), so the request needs the action on the one alarm it names, else on some alarm under `<AlarmNamePrefix>*`, else on some alarm (`*`), not on all of them.',
   rest: { method: 'GET', path: '/api/v1/alarms' },
 });
 export const DeleteAlarms = defineOperation({

@@ -79,6 +79,17 @@ export function alarmOfRequest(input: Readonly<Record<string, unknown>>): { Alar
 }
 
 /**
+ * The alarms a DescribeAlarms request can answer, for authorization (any value: read before validation): the one
+ * alarm it names, `<AlarmNamePrefix>*`, else any alarm (several names: the answer keeps those the caller may describe).
+ */
+export function alarmsOfDescribe(input: Readonly<Record<string, unknown>>): { AlarmName?: string } {
+  const names: unknown[] = input.AlarmNames === undefined ? [] : Array.isArray(input.AlarmNames) ? input.AlarmNames : [input.AlarmNames];
+  if (names.length === 1 && typeof names[0] === 'string' && names[0] !== '') return { AlarmName: names[0] };
+  if (names.length > 0) return {};
+  return typeof input.AlarmNamePrefix === 'string' && input.AlarmNamePrefix !== '' ? { AlarmName: `${input.AlarmNamePrefix}*` } : {};
+}
+
+/**
  * The endpoint an Application Auto Scaling ResourceId names, for authorization: any value, since it is
  * read before validation (undefined when it is not `endpoint/<name>/variant/<variant>`).
  */

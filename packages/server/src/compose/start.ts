@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { operationList, type InputOf, type operations } from '@loam/contracts';
-import { authorize, type RequestContext } from '@loam/core';
+import { authorize, authorizeAny, type RequestContext } from '@loam/core';
 import { ConfigSchema, loadConfig, type Config, type ConfigFlags } from '../config/index.js';
 import { redact } from '../config/redact.js';
 import { registerSessionRoutes } from '../auth/session.routes.js';
@@ -82,7 +82,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   const dispatch = createDispatcher({
     handlers,
     partition: platform.partition,
-    authorize: async (principal, action, resource) => authorize(principal, await identity.policiesOf(principal.userName), action, resource),
+    authorize: async (principal, action, resource, scope) => (scope === 'any' ? authorizeAny : authorize)(principal, await identity.policiesOf(principal.userName), action, resource),
     authorizeData,
     checkDataPresence,
     authorizeExperiment,

@@ -6,8 +6,11 @@ import { validateInput } from './validate.js';
 /** Runs one operation for an authenticated caller. */
 export type Handler = (input: never, ctx: RequestContext) => Promise<unknown>;
 
-/** Decides whether a principal may perform an IAM action on a resource; throws AccessDeniedException if not. */
-export type Authorizer = (principal: Principal, action: string, resource: string) => Promise<void>;
+/**
+ * Decides whether a principal may perform an IAM action on a resource; throws AccessDeniedException if not.
+ * `scope: 'any'`: on some resource matching it, a trailing `*` standing for any ending (`Operation.answersOnlyAllowed`).
+ */
+export type Authorizer = (principal: Principal, action: string, resource: string, scope?: 'any') => Promise<void>;
 
 export interface DispatcherDeps {
   readonly handlers: Readonly<Record<string, Handler>>;
@@ -34,7 +37,10 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (op.callerField && input && typeof input === 'object' && (input as Record<string, unknown>)[op.callerField] === undefined) {
       (input as Record<string, unknown>)[op.callerField] = ctx.principal.userName;
     }
-    for (const resource of resourcesFor(op, input, deps.partition)) await deps.authorize(ctx.principal, op.iamAction, resource);
+    for (const resource of resourcesFor(op, input, deps.partition)) {
+      if (op.answersOnlyAllowed) await deps.authorize(ctx.principal, op.iamAction, resource, 'any');
+      else await deps.authorize(ctx.principal, op.iamAction, resource);
+    }
     input = validateInput(op, input ?? {});
     const handler = deps.handlers[op.name];
     if (!handler) throw new InternalError(`Operation ${op.name} has no handler.`);

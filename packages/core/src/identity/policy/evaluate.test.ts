@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../kernel/context.js';
 import { LoamError } from '../../kernel/errors.js';
 import { administratorAccess, readOnlyAccess } from '../builtin-policies.js';
-import { authorize, authorizeData, evaluate, evaluatePrefix, type Decision } from './evaluate.js';
+import { authorize, authorizeAny, authorizeData, evaluate, evaluateAny, evaluatePrefix, type Decision } from './evaluate.js';
 import { parsePolicyDocument, type PolicyDocument } from './policy-document.js';
 
 const admin = parsePolicyDocument(administratorAccess.document);
@@ -123,5 +123,35 @@ describe('evaluatePrefix (every object under an S3 prefix, without listing them)
       'User: arn:loam:iam::000000000000:user/bob is not authorized to perform: s3:GetObject on resource: arn:loam:s3:::team/* with an explicit deny (/InputDataConfig/0/DataSource/S3DataSource/S3Uri: Loam reads and writes it for the caller)',
     );
     expect(authorizeData(bob, [oneObject], 's3:GetObject', 'arn:loam:s3:::team/data/train.csv', 'object', '/ModelDataUrl')).toBeUndefined();
+  });
+});
+
+describe('evaluateAny (some resource under a prefix: a list that answers only what the caller may act on)', () => {
+  const alarms = 'arn:loam:cloudwatch:us-east-1:000000000000:alarm:';
+  const team = p({ Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: 'arn:loam:cloudwatch:*:*:alarm:team-*' });
+  const all = p({ Effect: 'Allow', Action: 'cloudwatch:*', Resource: '*' });
+  const denyAlice = p({ Effect: 'Deny', Action: 'cloudwatch:*', Resource: 'arn:loam:cloudwatch:*:*:alarm:alice-*' });
+  const denyAll = p({ Effect: 'Deny', Action: 'cloudwatch:DescribeAlarms', Resource: 'arn:loam:cloudwatch:*:*:alarm:*' });
+  const allButTeam = p({ Effect: 'Allow', Action: 'cloudwatch:*', NotResource: 'arn:loam:cloudwatch:*:*:alarm:team-*' });
+  it.each<[string, PolicyDocument[], string, Decision]>([
+    ['an Allow on some of the alarms', [team], alarms, 'Allow'],
+    ['an Allow on some under the prefix', [team], `${alarms}te`, 'Allow'],
+    ['an Allow on none under the prefix', [team], `${alarms}alice`, 'ImplicitDeny'],
+    ['no Allow for the action', [p({ Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' })], alarms, 'ImplicitDeny'],
+    ['a Deny on part of them', [all, denyAlice], alarms, 'Allow'],
+    ['a Deny on all under the prefix', [all, denyAlice], `${alarms}alice-`, 'ExplicitDeny'],
+    ['a Deny on every alarm', [all, denyAll], alarms, 'ExplicitDeny'],
+    ['NotResource Allow that leaves some out', [allButTeam], `${alarms}team`, 'Allow'],
+    ['NotResource Allow that leaves all of them out', [allButTeam], `${alarms}team-`, 'ImplicitDeny'],
+  ])('%s', (_, policies, resource, expected) => {
+    expect(evaluateAny(policies, 'cloudwatch:DescribeAlarms', resource)).toBe(expected);
+  });
+
+  it('authorizeAny reads a trailing * as any ending, and checks a resource without one as it is', () => {
+    const tess: Principal = { userName: 'tess', userId: 'AIDATESS', arn: 'arn:loam:iam::000000000000:user/tess', via: 'token' };
+    expect(authorizeAny(tess, [team], 'cloudwatch:DescribeAlarms', `${alarms}*`)).toBeUndefined();
+    expect(() => authorizeAny(tess, [team], 'cloudwatch:DescribeAlarms', `${alarms}alice*`)).toThrow(`User: ${tess.arn} is not authorized to perform: cloudwatch:DescribeAlarms on resource: ${alarms}alice*`);
+    expect(() => authorizeAny(tess, [team], 'cloudwatch:DescribeAlarms', `${alarms}team`)).toThrow(/on resource: .*alarm:team$/);
+    expect(authorizeAny(tess, [team], 'cloudwatch:DescribeAlarms', `${alarms}team-a`)).toBeUndefined();
   });
 });

@@ -58,6 +58,42 @@ export function evaluatePrefix(policies: readonly PolicyDocument[], action: stri
 }
 
 /**
+ * Whether `policies` allow `action` on at least one resource that starts with `resourcePrefix` (a list whose
+ * answer keeps only the resources the caller may act on, each then checked on its own): `Allow` when an Allow
+ * statement can match one of them, unless a Deny statement surely matches all; an Allow that matches none
+ * of them does not count.
+ */
+export function evaluateAny(policies: readonly PolicyDocument[], action: string, resourcePrefix: string): Decision {
+  let allowed = false;
+  for (const policy of policies) {
+    for (const st of policy.statements) {
+      if (!inSet(st.action, (p) => actionMatches(p, action))) continue;
+      const reach = prefixReach(st.resource, resourcePrefix);
+      if (st.effect === 'Deny') {
+        if (reach === 'all') return 'ExplicitDeny';
+      } else if (reach !== 'none') allowed = true;
+    }
+  }
+  return allowed ? 'Allow' : 'ImplicitDeny';
+}
+
+/**
+ * {@link authorize} for a request that answers only the resources the caller may act on: the action must be
+ * allowed on some resource matching `resource`, whose trailing `*` stands for any ending (one without is
+ * checked as it is).
+ *
+ * @throws AccessDeniedError
+ */
+export function authorizeAny(principal: Principal, policies: readonly PolicyDocument[], action: string, resource: string): void {
+  if (!resource.endsWith('*')) return authorize(principal, policies, action, resource);
+  const decision = evaluateAny(policies, action, resource.slice(0, -1));
+  if (decision === 'Allow') return;
+  throw new AccessDeniedError(
+    `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource}${decision === 'ExplicitDeny' ? ' with an explicit deny' : ''}`,
+  );
+}
+
+/**
  * Throws unless `policies` allow `action` on the resource (`scope: 'object'`) or on every resource
  * starting with it (`'prefix'`, named with a trailing `*` in the message). `field` (an input path)
  * ends the message, so the caller knows which of the request's locations was refused.
