@@ -48,8 +48,9 @@ export interface ObjectInfo extends ObjectRef, ObjectMetadata {
   /**
    * The sizes of the parts the object was assembled from, in order, as `PutOptions.partSizes` gave them
    * (a multipart upload's): part N is the bytes after the first N-1. Absent for an object written whole,
-   * one written before stores recorded them, one whose record was lost (see the store), and on stores
-   * whose backend assigns ETags.
+   * one written before stores recorded them, one whose record was lost (see the store), and, on stores
+   * whose backend assigns ETags (S3), one whose part sizes the backend would not take as parts (each but
+   * the last at least 5 MiB) or whose record did not fit its metadata.
    */
   readonly partSizes?: readonly number[];
 }
@@ -96,7 +97,8 @@ export interface PutOptions extends ObjectMetadata {
    * The sizes of the parts the body is assembled from, in order (a multipart upload's, given with its
    * `etag`), recorded so that a reader can address part N (S3's `partNumber`). Each is a non-negative
    * integer and their sum must be the body's size, else the write fails with ValidationException and
-   * nothing is written. Stores whose backend assigns ETags check them and do not record them.
+   * nothing is written. Stores whose backend assigns ETags (S3) write the body as exactly these parts and
+   * record them when the backend takes them as parts, and otherwise only check them.
    */
   readonly partSizes?: readonly number[];
 }

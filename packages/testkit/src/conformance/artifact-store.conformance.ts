@@ -579,7 +579,7 @@ export function describeArtifactStoreConformance(name: string, options: Artifact
         const body = enc.encode('aaaaabbbbbbc');
         const info = await store.put(ref('parts/mp'), body, { etag: '"0cc175b9c0f1b6a831c399e269772661-3"', partSizes: [5, 6, 1] });
         if (options.backendAssignsEtags) {
-          // The backend's ETag counts the adapter's own parts, not these: none are reported.
+          // S3 takes no part under 5 MiB but the last: the backend's parts are the adapter's own, and none are reported.
           expect([info.partSizes, (await store.head(ref('parts/mp')))?.partSizes]).toEqual([undefined, undefined]);
           return;
         }
@@ -591,6 +591,28 @@ export function describeArtifactStoreConformance(name: string, options: Artifact
         await put('parts/mp', 'whole');
         expect((await store.head(ref('parts/mp')))?.partSizes).toBeUndefined();
       });
+
+      test('part sizes S3 takes as a multipart upload\'s parts (each but the last at least 5 MiB) are recorded on every store, its ETag counting them', async () => {
+        const sizes = [5 * MiB, 5 * MiB, 3];
+        const body = randomBytes(sizes.reduce((a, b) => a + b, 0));
+        const md5 = (b: Uint8Array) => createHash('md5').update(b).digest();
+        // What an S3 client computes for these parts, and S3 answers: the MD5 of the parts' MD5s, and their count.
+        const partMd5s = [md5(body.subarray(0, 5 * MiB)), md5(body.subarray(5 * MiB, 10 * MiB)), md5(body.subarray(10 * MiB))];
+        const etag = `"${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-3"`;
+        const info = await store.put(ref('parts/big'), Readable.from([body]), { etag, partSizes: sizes });
+        expect([info.etag, info.partSizes]).toEqual([etag, sizes]);
+        expect((await store.head(ref('parts/big')))?.partSizes).toEqual(sizes);
+        expect((await store.get(ref('parts/big'))).info.partSizes).toEqual(sizes);
+        expect((await store.list({ bucket: BUCKET, prefix: 'parts/' })).objects.map((o) => [o.etag, o.partSizes])).toEqual([[etag, sizes]]);
+        // Part 2 is the bytes after part 1, as a ranged read gives them.
+        const part2 = await readAll((await store.get(ref('parts/big'), { range: { start: 5 * MiB, end: 10 * MiB - 1 } })).body);
+        expect(part2.equals(body.subarray(5 * MiB, 10 * MiB))).toBe(true);
+        // One part is a multipart upload too (its ETag ends in -1).
+        const one = await store.put(ref('parts/one'), enc.encode('one part'), { etag: `"${createHash('md5').update(md5(enc.encode('one part'))).digest('hex')}-1"`, partSizes: [8] });
+        expect([one.etag.endsWith('-1"'), (await store.head(ref('parts/one')))?.partSizes]).toEqual([true, [8]]);
+        await store.put(ref('parts/big'), enc.encode('whole'));
+        expect((await store.head(ref('parts/big')))?.partSizes).toBeUndefined();
+      }, 60_000);
 
       test('part sizes that do not add up to the body, or are not non-negative integers, are refused with ValidationException and nothing is written', async () => {
         await put('parts/kept', 'old bytes');

@@ -13,6 +13,7 @@ import {
   validateObjectRef,
 } from '@loam/core/ports/artifact-keys';
 import { mapS3Error, objectNotFound, s3Error } from './s3-errors.js';
+import { PARTS_METADATA, backendParts, decodePartSizes, encodePartSizes, fitsUserMetadata } from './s3-part-sizes.js';
 import { fileSlicer, spool, upload } from './s3-upload.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
@@ -39,8 +40,11 @@ const HEAD_CONCURRENCY = 8;
  * The ArtifactStore over S3 or any S3-compatible service. The sha256 is computed while the body
  * streams in and kept as object metadata (`x-amz-meta-sha256`); objects written by other clients
  * without it report `sha256: ''`, and a user's own `sha256` metadata entry is not kept (the name is
- * reserved). User metadata and content headers are S3's own. ETags are the backend's (`PutOptions.etag`
- * is not used, and `partSizes` are checked but not recorded: the backend's parts are the
+ * reserved, as is `loam-parts`). User metadata and content headers are S3's own. ETags are the
+ * backend's (`PutOptions.etag` is not used). `partSizes` that S3 takes as a multipart upload's parts
+ * (each but the last at least 5 MiB, as any multipart upload's are) are uploaded as exactly those parts
+ * and recorded (`x-amz-meta-loam-parts`, s3-part-sizes.ts), so the object reports them and its ETag
+ * counts them; other part sizes are checked but not recorded (the backend's parts are then the
  * adapter's own). `@aws-sdk/client-s3` is loaded only when a store is opened.
  */
 export class S3ArtifactStore implements ArtifactStore {
@@ -116,21 +120,31 @@ export class S3ArtifactStore implements ArtifactStore {
     options.signal?.throwIfAborted();
     await this.requireBucket(ref.bucket);
     const partSize = Math.max(5 * MiB, this.options.partSize ?? 16 * MiB);
-    const common = { ref, partSize, ...pick(options) };
+    // Part sizes S3 takes as parts become the backend's own (s3-part-sizes.ts); others are checked only.
+    const parts = backendParts(options.partSizes);
+    const common = { ref, partSize, ...(parts ? { parts } : {}), ...pick(options) };
+    const reserved = (sha256: string): Record<string, string> => {
+      const own = { sha256, ...(parts ? { [PARTS_METADATA]: encodePartSizes(parts) } : {}) };
+      // A record that would not fit beside the user's metadata is left out: the object then reports no part sizes.
+      return fitsUserMetadata(pickObjectMetadata(options).userMetadata ?? {}, own) ? own : { sha256 };
+    };
     let sha256: string;
     let size: number;
     let etag: string;
+    let recorded: Record<string, string>;
     if (body instanceof Uint8Array) {
       sha256 = createHash('sha256').update(body).digest('hex');
       size = body.length;
       checkPartSizesSum(ref, options.partSizes, size);
-      etag = await this.call(ref, () => upload(this.sdk, this.client, { ...common, size, sha256, slice: (s, e) => body.subarray(s, e + 1) }));
+      recorded = reserved(sha256);
+      etag = await this.call(ref, () => upload(this.sdk, this.client, { ...common, size, reserved: recorded, slice: (s, e) => body.subarray(s, e + 1) }));
     } else {
       const spooled = await spool(body, this.options.spoolDir ?? tmpdir(), options.signal);
       ({ sha256, size } = spooled);
+      recorded = reserved(sha256);
       try {
         checkPartSizesSum(ref, options.partSizes, size);
-        etag = await this.call(ref, () => upload(this.sdk, this.client, { ...common, size, sha256, slice: fileSlicer(spooled.path) }));
+        etag = await this.call(ref, () => upload(this.sdk, this.client, { ...common, size, reserved: recorded, slice: fileSlicer(spooled.path) }));
       } finally {
         await spooled.release();
       }
@@ -139,7 +153,8 @@ export class S3ArtifactStore implements ArtifactStore {
     if (info?.sha256 === sha256 && info.etag === etag) return info;
     // A concurrent writer already replaced it; what we wrote was still whole when S3 acknowledged it.
     const contentType = options.contentType === undefined ? {} : { contentType: options.contentType };
-    return { bucket: ref.bucket, key: ref.key, size, sha256, etag, lastModified: Date.now(), ...contentType, ...pickObjectMetadata(options) };
+    const partSizes = decodePartSizes(recorded[PARTS_METADATA], size, etag);
+    return { bucket: ref.bucket, key: ref.key, size, sha256, etag, lastModified: Date.now(), ...contentType, ...pickObjectMetadata(options), ...(partSizes ? { partSizes } : {}) };
   }
 
   async get(ref: ObjectRef, options: { range?: { start: number; end?: number }; signal?: AbortSignal } = {}): Promise<{ info: ObjectInfo; body: Readable }> {
@@ -264,8 +279,9 @@ interface HeadOutput {
 }
 
 function toInfo(ref: ObjectRef, out: HeadOutput): ObjectInfo {
-  // `sha256` is the store's own entry, not user metadata.
-  const { sha256: _sha256, ...user } = out.Metadata ?? {};
+  // `sha256` and `loam-parts` are the store's own entries, not user metadata.
+  const { sha256: _sha256, [PARTS_METADATA]: parts, ...user } = out.Metadata ?? {};
+  const partSizes = decodePartSizes(parts, out.ContentLength ?? 0, out.ETag ?? '');
   return {
     ...(Object.keys(user).length === 0 ? {} : { userMetadata: user }),
     ...(out.CacheControl === undefined ? {} : { cacheControl: out.CacheControl }),
@@ -280,6 +296,7 @@ function toInfo(ref: ObjectRef, out: HeadOutput): ObjectInfo {
     etag: out.ETag ?? '',
     lastModified: out.LastModified?.getTime() ?? 0,
     ...(out.ContentType === undefined ? {} : { contentType: out.ContentType }),
+    ...(partSizes ? { partSizes } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectMetadata, ObjectRef } from '@loam/core';
+import { PARTS_METADATA } from './s3-part-sizes.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
@@ -51,12 +52,18 @@ export async function spool(body: Readable | AsyncIterable<Uint8Array>, dir: str
 export interface UploadInput {
   readonly ref: ObjectRef;
   readonly size: number;
-  readonly sha256: string;
   readonly contentType?: string;
   readonly metadata?: ObjectMetadata;
   /** A fresh stream of bytes `start..end` (inclusive) of the body. */
   readonly slice: (start: number, end: number) => Readable | Uint8Array;
   readonly partSize: number;
+  /**
+   * The parts to upload, in order, when the writer gave sizes S3 takes as parts (s3-part-sizes.ts):
+   * uploaded as one multipart upload of exactly these, whatever `partSize`.
+   */
+  readonly parts?: readonly number[];
+  /** The store's own metadata entries (`sha256`, `loam-parts`): a user's entry of the same name is not kept. */
+  readonly reserved: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
   /** Passed to S3 as the conditional write headers (on PutObject or CompleteMultipartUpload). */
   readonly ifNoneMatch?: string;
@@ -69,12 +76,12 @@ export interface UploadInput {
  */
 /** Returns the ETag S3 gave the new object. */
 export async function upload(sdk: S3Module, client: S3Client, input: UploadInput): Promise<string> {
-  const { ref, size, sha256, partSize, signal } = input;
+  const { ref, size, partSize, signal } = input;
   const common = {
     Bucket: ref.bucket,
     Key: ref.key,
-    // The store's own sha256 last: a user's `sha256` cannot override it (it is reserved).
-    Metadata: { ...(input.metadata?.userMetadata ?? {}), sha256 },
+    // The store's own entries last: a user's `sha256` or `loam-parts` cannot override them (they are reserved).
+    Metadata: { ...withoutReserved(input.metadata?.userMetadata ?? {}), ...input.reserved },
     ...(input.contentType === undefined ? {} : { ContentType: input.contentType }),
     ...(input.metadata?.cacheControl === undefined ? {} : { CacheControl: input.metadata.cacheControl }),
     ...(input.metadata?.contentDisposition === undefined ? {} : { ContentDisposition: input.metadata.contentDisposition }),
@@ -85,7 +92,7 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   };
   const opts = signal ? { abortSignal: signal } : {};
   const conditions = { ...(input.ifNoneMatch === undefined ? {} : { IfNoneMatch: input.ifNoneMatch }), ...(input.ifMatch === undefined ? {} : { IfMatch: input.ifMatch }) };
-  if (size <= partSize) {
+  if (size <= partSize && input.parts === undefined) {
     const body = size === 0 ? new Uint8Array(0) : input.slice(0, size - 1);
     const out = await client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body: body, ContentLength: size }), opts);
     return out.ETag ?? '';
@@ -93,13 +100,16 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand(common), opts);
   try {
     const parts: { ETag: string; PartNumber: number }[] = [];
-    for (let start = 0, n = 1; start < size; start += partSize, n++) {
-      const end = Math.min(start + partSize, size) - 1;
+    let start = 0;
+    for (const [i, length] of partLengths(input).entries()) {
+      // An empty part (the last one may be) has no byte range to slice.
+      const body = length === 0 ? new Uint8Array(0) : input.slice(start, start + length - 1);
       const out = await client.send(
-        new sdk.UploadPartCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, PartNumber: n, Body: input.slice(start, end), ContentLength: end - start + 1 }),
+        new sdk.UploadPartCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, PartNumber: i + 1, Body: body, ContentLength: length }),
         opts,
       );
-      parts.push({ ETag: out.ETag as string, PartNumber: n });
+      parts.push({ ETag: out.ETag as string, PartNumber: i + 1 });
+      start += length;
     }
     const done = await client.send(new sdk.CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, ...conditions, MultipartUpload: { Parts: parts } }), opts);
     return done.ETag ?? '';
@@ -107,6 +117,21 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
     await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => {});
     throw e;
   }
+}
+
+/** The sizes of the parts to upload: the writer's, or `partSize` each and the rest last. */
+function partLengths(input: UploadInput): readonly number[] {
+  if (input.parts !== undefined) return input.parts;
+  const out: number[] = [];
+  for (let start = 0; start < input.size; start += input.partSize) out.push(Math.min(input.partSize, input.size - start));
+  return out;
+}
+
+function withoutReserved(user: Readonly<Record<string, string>>): Record<string, string> {
+  const out = { ...user };
+  delete out['sha256'];
+  delete out[PARTS_METADATA];
+  return out;
 }
 
 /** Slices of a spooled file, read from disk on demand. */
