@@ -41,6 +41,7 @@ export { SageMakerExperimentsService } from './experiments/sagemaker/sagemaker-e
 export { TrialComponentsService } from './experiments/sagemaker/trial-components.service.js';
 export { trainingJobLookup } from './experiments/sagemaker/training-job-components.js';
 export { TrialsService } from './experiments/sagemaker/trials.service.js';
+export { experimentTagsFollowNames } from './experiments/sagemaker/experiment-tags-follow-names.js';
 export { TrackingAccess } from './experiments/tracking-access.js';
 export { ArtifactProxyAccess } from './experiments/artifact-proxy-access.js';
 export { experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer, type ExperimentAccessDeps } from './experiments/experiment-access-check.js';

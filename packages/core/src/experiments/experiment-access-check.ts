@@ -6,8 +6,11 @@ import { resourceArn, type Partition } from '../kernel/names.js';
 import type { TrackingService } from './tracking.service.js';
 import { checkTrainingJobTrial } from './training-job-trial-check.js';
 
-/** Checks one experiment a request makes Loam write into for the caller; throws AccessDeniedException (403) naming the field. */
-export type ExperimentAccessAuthorizer = (principal: Principal, access: ExperimentAccess) => Promise<void>;
+/**
+ * Checks one experiment a request makes Loam write into for the caller, and the trial its component joins
+ * (unless `options.trials` is false: the run's side only); throws AccessDeniedException (403) naming the field.
+ */
+export type ExperimentAccessAuthorizer = (principal: Principal, access: ExperimentAccess, options?: { readonly trials?: boolean }) => Promise<void>;
 
 export interface ExperimentAccessDeps {
   readonly tracking: TrackingService;
@@ -22,13 +25,15 @@ export interface ExperimentAccessDeps {
  * ExperimentConfig.ExperimentName), resolved when the request is taken: each of `access.actions` on
  * `mlflow-experiment/<id>` and, for an `s3://` artifact location, `s3:PutObject` under it; when no
  * experiment has the name, `sagemaker:CreateMlflowExperiment` on `*`, since Loam will create it. Then the
- * trial ExperimentConfig.TrialName names, if any (checkTrainingJobTrial).
+ * trial the job's component joins: ExperimentConfig.TrialName's, or the experiment's Default-Run-Group trial
+ * (checkTrainingJobTrial).
  */
 export function experimentAccessAuthorizer(deps: ExperimentAccessDeps): ExperimentAccessAuthorizer {
-  return async (principal, access) => {
+  return async (principal, access, options) => {
     await deps.tracking.init();
     if (access.experimentName) await checkExperiment(deps, principal, access);
-    // ExperimentConfig.TrialName: the trial the job's component joins (of that experiment, or alone an existing one).
+    if (options?.trials === false) return;
+    // The trial the job's component joins (ExperimentConfig.TrialName's, or the experiment's Default-Run-Group).
     await checkTrainingJobTrial({ store: deps.tracking.store, authorize: deps.authorize, partition: deps.partition }, principal, access);
   };
 }
@@ -65,6 +70,8 @@ export function trainingJobRunCheck(authorizeExperiment: ExperimentAccessAuthori
   return async (job) => {
     if (job.userName === systemPrincipal.userName) return;
     const principal: Principal = { userName: job.userName, userId: job.userName, arn: `arn:loam:iam::${partition.accountId}:user/${job.userName}`, via: 'system' };
-    for (const access of trainingJobExperiment('ExperimentConfig.ExperimentName', job.experimentName)) await authorizeExperiment(principal, access);
+    // The run's side only: the trial was checked when the request was taken, and one of another experiment
+    // (made since) is not joined (exposeTrainingJobComponent).
+    for (const access of trainingJobExperiment('ExperimentConfig.ExperimentName', job.experimentName)) await authorizeExperiment(principal, access, { trials: false });
   };
 }

@@ -27,6 +27,20 @@ export interface TrackingServiceOptions {
   readonly artifacts: TrackingArtifacts;
 }
 
+/**
+ * Told of experiment names as they are given, for what is keyed by a name outside the experiment store
+ * (SageMaker's tags, under the ARN that holds the name: ADR 0009). Nothing spans the two stores, so a
+ * follower must leave things right whichever step a crash stops after.
+ */
+export interface ExperimentNameFollower {
+  /** The experiment was created with this name. */
+  created(name: string): Promise<void>;
+  /** `e` is about to be renamed to `to` (the rename may still be refused). */
+  renaming(e: ExperimentRecord, to: string): Promise<void>;
+  /** The experiment that was named `from` is named `to`. */
+  renamed(from: string, to: string): Promise<void>;
+}
+
 export interface SearchPage {
   readonly maxResults?: number;
   readonly pageToken?: string;
@@ -49,12 +63,18 @@ export class TrackingService {
   readonly artifactRoot: string;
   readonly artifacts: TrackingArtifacts;
   #ready: Promise<void> | undefined;
+  readonly #followers: ExperimentNameFollower[] = [];
 
   constructor(o: TrackingServiceOptions) {
     this.store = o.store;
     this.#clock = o.clock;
     this.artifactRoot = o.artifactRoot ?? 'mlflow-artifacts:';
     this.artifacts = o.artifacts;
+  }
+
+  /** Tells `f` of every experiment created or renamed from now on, through any door (MLflow, native, SageMaker's API). */
+  followNames(f: ExperimentNameFollower): void {
+    this.#followers.push(f);
   }
 
   /** The Default experiment (id 0) exists before anything else is asked. */
@@ -68,9 +88,11 @@ export class TrackingService {
     const tags = (input.tags ?? []).map((t) => checkExperimentTag(t.key, t.value));
     if (input.artifactLocation?.startsWith('runs:')) throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${input.artifactLocation}'`, '/artifact_location');
     if (input.artifactLocation) await this.#checkLocation(input.artifactLocation);
-    return this.store.createExperiment({
+    const id = await this.store.createExperiment({
       name, artifactRoot: this.artifactRoot, tags, time: this.#clock.now(), ...(input.artifactLocation ? { artifactLocation: input.artifactLocation } : {}),
     });
+    for (const f of this.#followers) await f.created(name);
+    return id;
   }
 
   /**
@@ -116,7 +138,9 @@ export class TrackingService {
     if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
     const name = checkExperimentName(newName);
     if (name === e.name) return;
+    for (const f of this.#followers) await f.renaming(e, name);
     await this.store.renameExperiment(e.experimentId, name, this.#clock.now());
+    for (const f of this.#followers) await f.renamed(e.name, name);
   }
 
   async deleteExperiment(id: string | undefined): Promise<void> {

@@ -4,31 +4,31 @@ import type { Principal } from '../kernel/context.js';
 import { AccessDeniedError, isLoamError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { ExperimentStore } from '../ports/experiment-store.js';
+import { defaultTrialName } from './sagemaker/training-job-components.js';
+
+type Deps = { readonly store: ExperimentStore; readonly authorize: ActionAuthorizer; readonly partition: Partition };
 
 /**
- * The trial a training job's ExperimentConfig.TrialName puts its component in, checked when the request is
- * taken. An existing trial must belong to ExperimentConfig.ExperimentName (ValidationException naming the
- * experiment it belongs to, once the caller may associate with it) and the caller be allowed
- * `sagemaker:AssociateTrialComponent` on it and on its `mlflow-experiment/<id>`, as AssociateTrialComponent
- * checks; a trial Loam will create also needs `sagemaker:CreateTrial` on its ARN. Named alone (no
- * ExperimentName), the trial must exist: the job joins it, in its experiment.
+ * The trial a training job's component will join, checked when the request is taken, as
+ * AssociateTrialComponent and CreateTrial would check it: ExperimentConfig.TrialName's, or, with
+ * ExperimentName alone, the `Default-Run-Group-<experiment>` trial Loam joins or creates for it.
+ *
+ * A trial ExperimentConfig.TrialName names must belong to ExperimentConfig.ExperimentName (ValidationException
+ * naming the experiment it belongs to, once the caller may associate with it) and the caller be allowed
+ * `sagemaker:AssociateTrialComponent` on it and on its `mlflow-experiment/<id>`; a trial Loam will create also
+ * needs `sagemaker:CreateTrial` on its ARN. Named alone (no ExperimentName), the trial must exist: the job joins
+ * it, in its experiment. A Default-Run-Group trial of another experiment is not joined (exposeTrainingJobComponent),
+ * so nothing is checked on it.
  */
-export async function checkTrainingJobTrial(
-  deps: { readonly store: ExperimentStore; readonly authorize: ActionAuthorizer; readonly partition: Partition },
-  principal: Principal, access: ExperimentAccess,
-): Promise<void> {
-  if (!access.trial) return;
+export async function checkTrainingJobTrial(deps: Deps, principal: Principal, access: ExperimentAccess): Promise<void> {
+  if (!access.trial) {
+    if (access.experimentName) await checkDefaultTrial(deps, principal, access);
+    return;
+  }
   const { field, name } = access.trial;
   const trial = await deps.store.getTrial(name);
+  const check = checker(deps, principal, field, name);
   const arn = resourceArn(deps.partition, 'experiment-trial', trial?.name ?? name);
-  const check = async (action: string, resource: string, what: string) => {
-    try {
-      await deps.authorize(principal, action, resource);
-    } catch (e) {
-      if (!(isLoamError(e) && e.code === 'AccessDeniedException')) throw e;
-      throw new AccessDeniedError(`${e.message} (${field}: '${name}': ${what})`);
-    }
-  };
   if (!trial) {
     if (!access.experimentName) throw new ValidationError(`${field}: no trial is named '${name}'. Name an existing trial, or ExperimentConfig.ExperimentName too, for the training job to create the trial in it.`);
     const what = 'no trial has this name, and the training job would create it and join it';
@@ -44,4 +44,35 @@ export async function checkTrainingJobTrial(
   if (experiment?.experimentId === trial.experimentId) return;
   const owner = await deps.store.getExperiment(trial.experimentId);
   throw new ValidationError(`${field}: trial '${trial.name}' belongs to experiment '${owner?.name ?? trial.experimentId}', not to ExperimentConfig.ExperimentName '${access.experimentName}'. Name a trial of that experiment, a new trial name, or that trial alone (without ExperimentName).`);
+}
+
+/** ExperimentName without TrialName: the experiment's Default-Run-Group trial, which the job joins, creating it when missing. */
+async function checkDefaultTrial(deps: Deps, principal: Principal, access: ExperimentAccess): Promise<void> {
+  const name = defaultTrialName(access.experimentName);
+  const trial = await deps.store.getTrial(name);
+  const check = checker(deps, principal, access.field, access.experimentName);
+  const arn = resourceArn(deps.partition, 'experiment-trial', trial?.name ?? name);
+  if (!trial) {
+    const what = `the training job would create trial '${name}' for its trial component and join it`;
+    await check('sagemaker:CreateTrial', arn, what);
+    await check('sagemaker:AssociateTrialComponent', arn, what);
+    return;
+  }
+  const experiment = await deps.store.getExperimentByName(access.experimentName);
+  if (experiment?.experimentId !== trial.experimentId) return;
+  // Its experiment's own check (the run's actions on mlflow-experiment/<id>) was made with the experiment's.
+  await check('sagemaker:AssociateTrialComponent', arn, `the training job's trial component would join trial '${trial.name}'`);
+  await check('sagemaker:AssociateTrialComponent', resourceArn(deps.partition, 'mlflow-experiment', trial.experimentId), `the training job's trial component would join trial '${trial.name}', in experiment ${trial.experimentId}`);
+}
+
+/** Checks an action, refusing with AccessDeniedException that names the field, the value and what the job would do. */
+function checker(deps: Deps, principal: Principal, field: string, value: string) {
+  return async (action: string, resource: string, what: string): Promise<void> => {
+    try {
+      await deps.authorize(principal, action, resource);
+    } catch (e) {
+      if (!(isLoamError(e) && e.code === 'AccessDeniedException')) throw e;
+      throw new AccessDeniedError(`${e.message} (${field}: '${value}': ${what})`);
+    }
+  };
 }

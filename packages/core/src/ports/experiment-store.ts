@@ -254,13 +254,19 @@ export interface TrialComponentPatch {
  * value present) — never an error.
  */
 export interface ExperimentStore {
-  /** Creates the experiment, giving it the next id (`0` is reserved for Default). Returns the id. */
+  /**
+   * Creates the experiment, giving it the next id (`0` is reserved for Default). Returns the id. ResourceInUse
+   * when an experiment (active or deleted) has the name in any ASCII letter case (`asciiLower`): its SageMaker
+   * ARN holds the name lower-cased, so `Foo` and `foo` would be one SageMaker experiment (ADR 0009).
+   */
   createExperiment(e: NewExperiment): Promise<string>;
   /** Creates experiment `0` named `Default` unless it exists. */
   ensureDefaultExperiment(artifactRoot: string, time: number): Promise<void>;
   getExperiment(experimentId: string): Promise<ExperimentRecord | undefined>;
   getExperimentByName(name: string): Promise<ExperimentRecord | undefined>;
-  /** Renames; throws ResourceInUse when another experiment has the name. */
+  /** The experiment whose name is this one in any ASCII letter case (at most one: see `createExperiment`). */
+  getExperimentByNameInAnyCase(name: string): Promise<ExperimentRecord | undefined>;
+  /** Renames; throws ResourceInUse when another experiment has the name, in any letter case (see `createExperiment`). */
   renameExperiment(experimentId: string, name: string, time: number): Promise<void>;
   /**
    * Marks the experiment deleted or active, and with it its runs (deleting marks its active runs
@@ -362,6 +368,14 @@ export function checkStorableText(what: string, value: string | undefined): void
     const code = (lone[0].codePointAt(0) as number).toString(16).toUpperCase();
     throw new ValidationError(`${what} holds an unpaired surrogate (U+${code}) at position ${lone.index}; text must be well-formed Unicode.`);
   }
+}
+
+/** Lower-cases ASCII letters only: experiment, trial and trial component names are unique under it (the stores' `lower(name)`). */
+export const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
+/** MLflow's RESOURCE_ALREADY_EXISTS message for a name another experiment holds in another letter case. */
+export function experimentCaseTwinMessage(name: string, held: string): string {
+  return `Experiment(name=${name}) already exists: experiment '${held}' has the name in another letter case, and SageMaker's experiment names (and ARNs) are case-insensitive.`;
 }
 
 /** `checkStorableText` for each key and value of a list of tags or params. */

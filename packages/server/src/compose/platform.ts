@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
-import { authorize, systemClock, SearchService, searchSources, experimentSearchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, trainingJobLookup, TrialsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
+import { authorize, systemClock, SearchService, searchSources, experimentSearchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, trainingJobLookup, experimentTagsFollowNames, TrialsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { combineLogGroups, fixedLogGroups, jobCollections, jobLogGroupSource, LogStreamsService } from '@loam/core';
-import { openSecretBox } from '../auth/secret-box.js';
+import { openSecretBox, serverKeyFile } from '../auth/secret-box.js';
 import type { Config } from '../config/index.js';
 import { openJobs, type JobsCapability } from '../jobs/jobs.compose.js';
 import { openDatasets, type DatasetsCapability } from '../datasets/datasets.compose.js';
@@ -93,6 +93,12 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const artifacts = await openArtifactStore(config.artifacts, { owner: true });
     const secretBox = openSecretBox(config.dataDir);
     const identity = new IdentityService({ store, clock: systemClock, partition, secretBox, sessionTtlSeconds: config.auth.sessionTtlSeconds });
+    // Servers sharing one database must share the key that seals access-key secrets: with a key of its
+    // own, a server answered every SigV4 request signed with a stored key with a 500.
+    const sealedElsewhere = await identity.accessKeySealedElsewhere();
+    if (sealedElsewhere !== undefined) {
+      throw new Error(`Access key '${sealedElsewhere}' in the metadata store was sealed with another ${serverKeyFile} than ${join(config.dataDir, serverKeyFile)}: every server on one database needs the same ${serverKeyFile}. Stop this server and copy the ${serverKeyFile} of the data directory that first ran on this database into ${config.dataDir} (or restore it from a backup).`);
+    }
     const tags = new TagService({ store, partition });
     identity.registerTaggables(tags);
     const jobs = openJobs({ config, store, artifacts, partition, tags, logger });
@@ -115,6 +121,8 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     tags.registerResolver(`${smBase}experiment/`, sagemakerExperiments[0].exists);
     tags.registerResolver(`${smBase}experiment-trial-component/`, sagemakerExperiments[1].exists);
     tags.registerResolver(`${smBase}experiment-trial/`, sagemakerExperiments[2].exists);
+    // An experiment's tags are kept under its ARN, which holds its name: they follow an MLflow rename.
+    tracking.followNames(experimentTagsFollowNames(experiments, store.tags, partition));
     // Lineage shows a run to whom runs/get would: allowed on the run and on its experiment.
     const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction, lineageReadCheck: (p, arn) => trackingAccess.runArnVisible(p, arn) });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, authorizeData });

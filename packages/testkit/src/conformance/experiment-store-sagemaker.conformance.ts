@@ -64,6 +64,22 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     await expect(s.createTrial({ name: trial.toUpperCase(), experimentId: exp, creationTime: 1, lastModifiedTime: 1 })).rejects.toMatchObject({ code: 'ResourceInUse' });
   });
 
+  it("holds an experiment name once in any letter case (its SageMaker ARN is the name lower-cased): create and rename refuse a twin, a deleted one too", async () => {
+    const s = store();
+    const base = unique('Twin');
+    const id = await s.createExperiment({ name: base, artifactRoot: 'r:', tags: [], time: 1 });
+    expect((await s.getExperimentByNameInAnyCase(base.toUpperCase()))?.experimentId).toBe(id);
+    expect(await s.getExperimentByNameInAnyCase(`${base}-x`)).toBeUndefined();
+    await expect(s.createExperiment({ name: base.toLowerCase(), artifactRoot: 'r:', tags: [], time: 1 })).rejects.toMatchObject({ code: 'ResourceInUse', message: expect.stringContaining(`'${base}'`) });
+    const other = await s.createExperiment({ name: unique('other'), artifactRoot: 'r:', tags: [], time: 1 });
+    await expect(s.renameExperiment(other, base.toUpperCase(), 2)).rejects.toMatchObject({ code: 'ResourceInUse' });
+    // Its own name in another case is no twin.
+    await s.renameExperiment(id, base.toUpperCase(), 2);
+    expect((await s.getExperiment(id))?.name).toBe(base.toUpperCase());
+    await s.setExperimentLifecycle(id, 'deleted', 3);
+    await expect(s.createExperiment({ name: base, artifactRoot: 'r:', tags: [], time: 4 })).rejects.toMatchObject({ code: 'ResourceInUse' });
+  });
+
   it("overwrites and removes the run's params with the component's fields, in one write", async () => {
     const s = store();
     const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });

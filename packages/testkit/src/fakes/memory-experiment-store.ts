@@ -1,5 +1,5 @@
 import {
-  ResourceInUseError, ValidationError, artifactLocationKey, checkStorableKeyValues, checkStorableText, likeToRegExp, storableText,
+  ResourceInUseError, ValidationError, asciiLower, experimentCaseTwinMessage, artifactLocationKey, checkStorableKeyValues, checkStorableText, likeToRegExp, storableText,
   type DatasetInputRecord, type ExperimentFilterClause, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue,
   type LifecycleStage, type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunFilterClause, type RunInfoRecord, type RunRecord,
   type RunSearchQuery, type StringOp, type NumericOp, type ViewType,
@@ -91,7 +91,7 @@ export class MemoryExperimentStore implements ExperimentStore {
 
   async createExperiment(e: NewExperiment): Promise<string> {
     storableText.experiment(e);
-    if ([...this.#experiments.values()].some((x) => x.e.name === e.name)) throw new ResourceInUseError(`Experiment(name=${e.name}) already exists.`);
+    this.#nameFree(e.name);
     const id = String(Math.max(0, ...[...this.#experiments.keys()].map(Number)) + 1);
     this.#experiments.set(id, {
       e: { experimentId: id, name: e.name, artifactLocation: e.artifactLocation ?? `${e.artifactRoot}/${id}`, lifecycleStage: 'active', creationTime: e.time, lastUpdateTime: e.time },
@@ -115,12 +115,23 @@ export class MemoryExperimentStore implements ExperimentStore {
     return x && this.#exp(x);
   }
 
+  async getExperimentByNameInAnyCase(name: string): Promise<ExperimentRecord | undefined> {
+    const x = [...this.#experiments.values()].find((e) => asciiLower(e.e.name) === asciiLower(name));
+    return x && this.#exp(x);
+  }
+
   async renameExperiment(id: string, name: string, time: number): Promise<void> {
     checkStorableText('Experiment name', name);
     const x = this.#experiments.get(id);
     if (!x) return;
-    if ([...this.#experiments.values()].some((o) => o !== x && o.e.name === name)) throw new ResourceInUseError(`Experiment(name=${name}) already exists.`);
+    this.#nameFree(name, id);
     x.e = { ...x.e, name, lastUpdateTime: time };
+  }
+
+  /** ResourceInUse when an experiment other than `except` has the name in any ASCII letter case, as the SQL stores' index on lower(name). */
+  #nameFree(name: string, except?: string): void {
+    const held = [...this.#experiments.values()].find((o) => o.e.experimentId !== except && asciiLower(o.e.name) === asciiLower(name));
+    if (held) throw new ResourceInUseError(held.e.name === name ? `Experiment(name=${name}) already exists.` : experimentCaseTwinMessage(name, held.e.name));
   }
 
   async setExperimentLifecycle(id: string, stage: LifecycleStage, time: number): Promise<void> {

@@ -36,23 +36,18 @@ export class SageMakerExperimentsService {
     private readonly tags?: TagStore,
   ) {}
 
-  /** For the tag service: whether the experiment an ARN names exists, to the caller as DescribeExperiment shows it (its MLflow experiment). */
+  /**
+   * For the tag service: whether the experiment an ARN names exists, to the caller as DescribeExperiment
+   * shows it (its MLflow experiment). Only the ARN Loam gives it (the lower-cased name, this region and
+   * account) names it, as every resource's: tags are kept under that ARN, so another spelling would read
+   * none and write tags nothing shows.
+   */
   readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
     const name = arn.slice(arn.indexOf(':experiment/') + ':experiment/'.length);
-    const e = (await this.t.store.getExperimentByName(name)) ?? (await this.#inAnyCase(name));
-    if (e?.lifecycleStage !== 'active') return false;
+    const e = await this.t.store.getExperimentByNameInAnyCase(name);
+    if (e?.lifecycleStage !== 'active' || this.experimentArn(e.name) !== arn) return false;
     return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', e.experimentId);
   };
-
-  /**
-   * The experiment whose name is this one in another case (an ARN holds the name lower-cased). Only names
-   * SageMaker allows are looked for (letters, digits, hyphens: nothing ILIKE reads as a wildcard).
-   */
-  async #inAnyCase(name: string): Promise<ExperimentRecord | undefined> {
-    if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$/.test(name)) return undefined;
-    const page = await this.t.searchExperiments({ filter: `name ILIKE '${name}'`, viewType: 'ALL', maxResults: 10 });
-    return page.experiments.find((e) => e.lifecycleStage === 'active') ?? page.experiments[0];
-  }
 
   experimentArn(name: string): string {
     return resourceArn(this.partition, 'experiment', name);
@@ -76,7 +71,7 @@ export class SageMakerExperimentsService {
       throw new ResourceInUseError(`Experiment '${i.ExperimentName}' was deleted and still holds its name: restore it through MLflow (experiment id ${held.experimentId}) or choose another name.`);
     }
     // SageMaker's names are case-insensitive, and the ARN (IAM's resource, the tags' key) is the lower-cased name.
-    const other = held ? undefined : await this.#inAnyCase(i.ExperimentName);
+    const other = held ? undefined : await this.t.store.getExperimentByNameInAnyCase(i.ExperimentName);
     if (other) throw new ResourceInUseError(`Experiment '${other.name}' holds the name '${i.ExperimentName}' (SageMaker's names are case-insensitive)${other.lifecycleStage === 'deleted' ? `; it was deleted: restore it through MLflow (experiment id ${other.experimentId}) or choose another name` : ''}.`);
     await this.t.createExperiment({ name: i.ExperimentName, tags });
     // A second write (the tag table is the metadata store's): tags an earlier experiment of the name left are replaced.

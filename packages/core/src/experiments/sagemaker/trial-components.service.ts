@@ -40,7 +40,8 @@ export class TrialComponentsService {
   readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
     const c = await this.t.store.getTrialComponent(arn.slice(arn.indexOf(':experiment-trial-component/') + ':experiment-trial-component/'.length));
     const info = c && (await this.t.store.getRunInfo(c.runId));
-    if (!c || info?.lifecycleStage !== 'active') return false;
+    // Only the ARN Loam gives it names it (see SageMakerExperimentsService.exists).
+    if (!c || info?.lifecycleStage !== 'active' || this.arn(c.name) !== arn) return false;
     return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', guardedExperimentOf(c, info.experimentId));
   };
 

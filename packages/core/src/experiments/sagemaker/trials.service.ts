@@ -30,7 +30,8 @@ export class TrialsService {
   /** For the tag service: whether the trial an ARN names exists, to the caller as DescribeTrial shows it (its MLflow experiment). */
   readonly exists = async (arn: string, ctx?: RequestContext): Promise<boolean> => {
     const t = await this.t.store.getTrial(arn.slice(arn.indexOf(':experiment-trial/') + ':experiment-trial/'.length));
-    if (!t || !(await this.#experimentActive(t.experimentId))) return false;
+    // Only the ARN Loam gives it names it (see SageMakerExperimentsService.exists).
+    if (!t || this.arn(t.name) !== arn || !(await this.#experimentActive(t.experimentId))) return false;
     return !ctx || allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrial', t.experimentId);
   };
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainingJobRuns } from '@loam/core';
+import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { trainingRequest } from '../../jobs/jobs.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
@@ -80,6 +81,33 @@ describe('CreateTrainingJob with ExperimentConfig.TrialName', () => {
     // The run sync puts the job's component in the trial.
     for (let i = 0; i < 200 && !(await componentsOf(alice, 'mine-trial')).includes('alone-mine-aws-training-job'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await componentsOf(alice, 'mine-trial')).toEqual(['alone-mine-aws-training-job']);
+  });
+});
+
+describe('CreateTrainingJob with ExperimentConfig.ExperimentName alone', () => {
+  // Its component joins the experiment's Default-Run-Group trial, which Loam creates when missing: the same
+  // checks as for a trial named, else a Deny on that trial did not stop a job from creating it or joining it.
+  it('refuses unless the caller may CreateTrial on a Default-Run-Group trial Loam would create, and AssociateTrialComponent on it', async ({ task }) => {
+    // Names of this attempt: a retry shares this file's Loam.
+    const n = (name: string) => nameForAttempt(task, name);
+    const dave = await user(n('dave'), [allow('sagemaker:*', '*'), s3Own, deny('sagemaker:CreateTrial', `arn:loam:sagemaker:*:*:experiment-trial/default-run-group-${n('dave-new')}`)]);
+    const r = await dave.call('POST', '/api/v1/training-jobs', job(n('dave-new-job'), { ExperimentName: n('dave-new') }));
+    expect(r.status, JSON.stringify(r.body)).toBe(403);
+    expect(r.body['detail']).toContain('sagemaker:CreateTrial');
+    expect(r.body['detail']).toContain(`/ExperimentConfig/ExperimentName: '${n('dave-new')}': the training job would create trial 'Default-Run-Group-${n('dave-new')}'`);
+    expect((await dave.call('GET', `/api/v1/training-jobs/${n('dave-new-job')}`)).status).toBe(404);
+
+    // One that exists (bob's experiment's) takes AssociateTrialComponent, on it and on its experiment.
+    const exp = n('bob-runs');
+    expect((await bob.call('POST', `${p}/experiments`, { ExperimentName: exp })).status).toBe(200);
+    expect((await bob.call('POST', `${p}/trials`, { TrialName: `Default-Run-Group-${exp}`, ExperimentName: exp })).status).toBe(200);
+    const erin = await user(n('erin'), [allow('sagemaker:*', '*'), s3Own, deny('sagemaker:AssociateTrialComponent', `arn:loam:sagemaker:*:*:experiment-trial/default-run-group-${exp}`)]);
+    const joined = await erin.call('POST', '/api/v1/training-jobs', job(n('erin-job'), { ExperimentName: exp }));
+    expect(joined.status, JSON.stringify(joined.body)).toBe(403);
+    expect(joined.body['detail']).toContain(`would join trial 'Default-Run-Group-${exp}'`);
+    expect(await componentsOf(bob, `Default-Run-Group-${exp}`)).toEqual([]);
+    // Allowed, the job is taken.
+    expect((await bob.call('POST', '/api/v1/training-jobs', job(n('bob-default-job'), { ExperimentName: exp }))).status).toBe(200);
   });
 });
 

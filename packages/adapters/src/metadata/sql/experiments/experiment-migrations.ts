@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { silentLogger, type Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { migratorSchema, unboundedMigrations } from '../migration-schema.js';
+import { numberedEntityName, renameCaseTwins } from './case-twin-names.js';
 import { artifactLocationHash } from './sql-rows.js';
 
 /*
@@ -292,15 +293,47 @@ function sagemakerEntities(d: SqlDialect): Migration {
 
 /*
  * SageMaker's trial component and trial names are case-insensitive (their ARNs lower-cased): one name in
- * any case is one entity, found by lower(name).
+ * any case is one entity, found by lower(name). A store written before this migration may hold twins
+ * (`My-Run` and `my-run`): all but the oldest are renamed first (`my-run-2`), so the index can be built.
  */
-function caseInsensitiveEntityNames(): Migration {
+function caseInsensitiveEntityNames(d: SqlDialect, log: Logger): Migration {
   return {
     async up(outer: Kysely<unknown>) {
       if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
-      const s = (outer as SqlDialect['db']).schema;
-      await s.createIndex('sm_trial_components_by_lower_name').on('sm_trial_components').unique().expression(sql`lower(name)`).execute();
-      await s.createIndex('sm_trials_by_lower_name').on('sm_trials').unique().expression(sql`lower(name)`).execute();
+      const db = outer as SqlDialect['db'];
+      await renameCaseTwins(db, { table: 'sm_trial_components', order: ['creation_time', 'name'], rename: numberedEntityName, references: [{ table: 'sm_trial_links', column: 'component_name' }] }, log, d.label);
+      await renameCaseTwins(db, { table: 'sm_trials', order: ['creation_time', 'name'], rename: numberedEntityName, references: [{ table: 'sm_trial_links', column: 'trial_name' }] }, log, d.label);
+      await db.schema.createIndex('sm_trial_components_by_lower_name').on('sm_trial_components').unique().expression(sql`lower(name)`).execute();
+      await db.schema.createIndex('sm_trials_by_lower_name').on('sm_trials').unique().expression(sql`lower(name)`).execute();
+    },
+  };
+}
+
+/*
+ * An experiment's SageMaker ARN holds its name lower-cased, so MLflow's `Foo` and `foo` would share one
+ * (ADR 0009): names are unique in any case from now on. Twins an older store holds are renamed first, all
+ * but one: the active one, else the oldest, keeps its name (`foo` becomes `foo-<its id>`).
+ */
+function caseInsensitiveExperimentNames(d: SqlDialect, log: Logger): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const db = outer as SqlDialect['db'];
+      await renameCaseTwins(db, {
+        table: 'mlflow_experiments', order: ['lifecycle_stage', 'experiment_id'],
+        rename: (row, attempt) => `${row['name'] as string}-${String(row['experiment_id'])}${attempt > 1 ? `-${attempt}` : ''}`,
+      }, log, d.label);
+      await db.schema.createIndex('mlflow_experiments_by_lower_name').on('mlflow_experiments').unique().expression(sql`lower(name)`).execute();
+    },
+  };
+}
+
+/* A trial's tags are the shared tag table's, as every resource's (ADR 0009): the column experiments:0006 made for them never held any. */
+function dropTrialTagsColumn(): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      await (outer as SqlDialect['db']).schema.alterTable('sm_trials').dropColumn('tags').execute();
     },
   };
 }
@@ -313,7 +346,9 @@ export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger):
     'experiments:0004:unique-metric-points': uniqueMetricPoints(d, log),
     'experiments:0005:artifact-location-hashes': artifactLocationHashes(d),
     'experiments:0006:sagemaker-entities': sagemakerEntities(d),
-    'experiments:0007:case-insensitive-entity-names': caseInsensitiveEntityNames(),
+    'experiments:0007:case-insensitive-entity-names': caseInsensitiveEntityNames(d, log),
+    'experiments:0008:case-insensitive-experiment-names': caseInsensitiveExperimentNames(d, log),
+    'experiments:0009:drop-trial-tags': dropTrialTagsColumn(),
   });
 }
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import {
-  ResourceInUseError, artifactLocationKey, checkStorableKeyValues, checkStorableText, storableText,
+  ResourceInUseError, artifactLocationKey, asciiLower, experimentCaseTwinMessage, checkStorableKeyValues, checkStorableText, storableText,
   type DatasetInputRecord, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue, type LifecycleStage,
   type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunInfoRecord, type RunRecord, type RunSearchQuery,
 } from '@loam/core';
@@ -64,9 +64,7 @@ export class SqlExperimentStore implements ExperimentStore {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.transaction().execute(async (trx) => {
-          if (await trx.selectFrom('mlflow_experiments').select('experiment_id').where('name', '=', e.name).executeTakeFirst()) {
-            throw new ResourceInUseError(`Experiment(name=${e.name}) already exists.`);
-          }
+          await this.nameFree(trx, e.name);
           const id = await nextId(trx, 'experiment_id');
           const location = e.artifactLocation ?? `${e.artifactRoot}/${id}`;
           await trx.insertInto('mlflow_experiments').values({
@@ -109,14 +107,34 @@ export class SqlExperimentStore implements ExperimentStore {
     return row ? (await this.experiments(this.db, [row]))[0] : undefined;
   }
 
+  async getExperimentByNameInAnyCase(name: string): Promise<ExperimentRecord | undefined> {
+    if (unstorable(name)) return undefined;
+    const row = (await this.db.selectFrom('mlflow_experiments').selectAll().where(sql`lower(name)`, '=', asciiLower(name)).executeTakeFirst()) as ExperimentRow | undefined;
+    return row ? (await this.experiments(this.db, [row]))[0] : undefined;
+  }
+
   async renameExperiment(experimentId: string, name: string, time: number): Promise<void> {
     checkStorableText('Experiment name', name);
     try {
-      await this.db.updateTable('mlflow_experiments').set({ name, last_update_time: time }).where('experiment_id', '=', Number(experimentId)).execute();
+      await this.db.transaction().execute(async (trx) => {
+        await this.nameFree(trx, name, Number(experimentId));
+        await trx.updateTable('mlflow_experiments').set({ name, last_update_time: time }).where('experiment_id', '=', Number(experimentId)).execute();
+      });
     } catch (err) {
+      // Another writer took the name (in some case) between the check and the update: index mlflow_experiments_by_lower_name.
       if (this.d.isUniqueViolation(err)) throw new ResourceInUseError(`Experiment(name=${name}) already exists.`);
       throw err;
     }
+  }
+
+  /**
+   * Throws ResourceInUse when an experiment other than `except` holds the name in any letter case (ASCII, as
+   * the index on lower(name) folds): SageMaker's ARN of an experiment holds its name lower-cased (ADR 0009).
+   */
+  private async nameFree(db: Db, name: string, except?: number): Promise<void> {
+    const held = (await db.selectFrom('mlflow_experiments').select(['experiment_id', 'name']).where(sql`lower(name)`, '=', asciiLower(name)).executeTakeFirst()) as { experiment_id: number; name: string } | undefined;
+    if (!held || Number(held.experiment_id) === except) return;
+    throw new ResourceInUseError(held.name === name ? `Experiment(name=${name}) already exists.` : experimentCaseTwinMessage(name, held.name));
   }
 
   async setExperimentLifecycle(experimentId: string, stage: LifecycleStage, time: number): Promise<void> {

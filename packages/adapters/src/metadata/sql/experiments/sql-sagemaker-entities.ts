@@ -166,8 +166,8 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
       checkText('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
       await inUse(`Trial '${t.name}' already exists.`, () => db().insertInto('sm_trials').values({
         name: t.name, experiment_id: Number(t.experimentId), display_name: t.displayName ?? null, source_arn: t.sourceArn ?? null, source_type: t.sourceType ?? null,
-        // The tags column (experiments:0006) stays empty: a trial's tags are the shared tag table's, as every resource's.
-        metadata: t.metadata ? JSON.stringify(t.metadata) : null, tags: '[]', creation_time: t.creationTime, last_modified_time: t.lastModifiedTime,
+        // A trial's tags are the shared tag table's, as every resource's (the column 0006 made is gone: 0009).
+        metadata: t.metadata ? JSON.stringify(t.metadata) : null, creation_time: t.creationTime, last_modified_time: t.lastModifiedTime,
       }).execute());
     },
 

@@ -1,0 +1,51 @@
+import { sql, type Kysely } from 'kysely';
+import { asciiLower, type Logger } from '@loam/core';
+
+/*
+ * Names that differ only in letter case ("case twins") are one name to SageMaker (its ARNs hold the name
+ * lower-cased): they shared one ARN, so one IAM resource and one set of tags. Before a unique index on
+ * lower(name) can be built, all but one of each group are renamed. Nothing is dropped, and the one kept is
+ * the one that was already answering for the ARN, so its tags and policies stay right.
+ *
+ * `lower()` folds ASCII letters only on both dialects (SQLite's built-in lower; PostgreSQL's under the
+ * columns' "C" collation), as `asciiLower` does in JavaScript.
+ */
+
+interface TwinTable {
+  readonly table: 'mlflow_experiments' | 'sm_trials' | 'sm_trial_components';
+  /** Columns read for each twin, besides `name`: the first twin in `order` is kept. */
+  readonly order: readonly string[];
+  /** The new name of a twin, given the attempt (1, 2, …): must differ in more than case from every name. */
+  readonly rename: (row: Record<string, unknown>, attempt: number) => string;
+  /** Rows naming the twin elsewhere (trial links), renamed with it. */
+  readonly references?: readonly { table: string; column: string }[];
+}
+
+/** Renames every case twin but the first (by `order`) in `t.table`; logs each rename. */
+export async function renameCaseTwins(db: Kysely<any>, t: TwinTable, log: Logger, label: string): Promise<void> {
+  const groups = (await db.selectFrom(t.table).select(sql<string>`lower(name)`.as('folded')).groupBy(sql`lower(name)`).having(sql`count(*)`, '>', 1).execute()) as { folded: string }[];
+  for (const { folded } of groups) {
+    let q = db.selectFrom(t.table).select(['name', ...t.order]).where(sql`lower(name)`, '=', folded);
+    for (const c of t.order) q = q.orderBy(c);
+    const rows = (await q.execute()) as Record<string, unknown>[];
+    const kept = rows[0]?.['name'] as string;
+    for (const row of rows.slice(1)) {
+      const old = row['name'] as string;
+      let name = '';
+      for (let attempt = 1; ; attempt++) {
+        name = t.rename(row, attempt);
+        const taken = await db.selectFrom(t.table).select('name').where(sql`lower(name)`, '=', asciiLower(name)).executeTakeFirst();
+        if (!taken) break;
+      }
+      await db.updateTable(t.table).set({ name }).where('name', '=', old).execute();
+      for (const r of t.references ?? []) await db.updateTable(r.table).set({ [r.column]: name }).where(r.column, '=', old).execute();
+      log.warn({ table: t.table, name: old, renamedTo: name, kept, store: label }, 'renamed a name that differed from another only in letter case (SageMaker names are case-insensitive)');
+    }
+  }
+}
+
+/** `<name>-<n>` within SageMaker's 120 characters for a trial or trial component (n = attempt + 1). */
+export const numberedEntityName = (row: Record<string, unknown>, attempt: number): string => {
+  const suffix = `-${attempt + 1}`;
+  return `${(row['name'] as string).slice(0, 120 - suffix.length)}${suffix}`;
+};

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
+import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { mlflowCaller } from './mlflow.test-support.js';
+
+// A SageMaker experiment is the MLflow experiment of its name, and its ARN holds the name lower-cased
+// (ADR 0009): its tags live under that ARN. So the ARN Loam gave is the only one that reaches them, an
+// MLflow rename takes them along, and no two MLflow experiments may hold names that differ only in case.
+
+let loam: TestLoam | undefined;
+let mlflow: ReturnType<typeof mlflowCaller>;
+// A new Loam for each attempt: a retry must not meet the names the failed attempt took.
+serverPerAttempt(async () => {
+  loam = await openTestLoam();
+  mlflow = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
+}, async () => {
+  await loam?.close();
+  loam = undefined;
+});
+
+const p = '/api/v1/sagemaker-experiments';
+async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const r = await loam!.app.inject({
+    method, url, headers: { authorization: `Bearer ${loam!.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
+  return { status: r.statusCode, body: r.body ? r.json() : undefined };
+}
+const listTags = (arn: string) => call('GET', `/api/v1/tags?ResourceArn=${encodeURIComponent(arn)}`);
+const arnOf = (kind: string, name: string, region = loam!.platform.partition.region) => `arn:loam:sagemaker:${region}:${loam!.platform.partition.accountId}:${kind}/${name}`;
+const experimentId = async (name: string) => (await mlflow('GET', 'experiments/get-by-name', { experiment_name: name })).json.experiment.experiment_id as string;
+
+describe('tags of SageMaker experiments, trials and trial components', () => {
+  it('are reached only by the ARN Loam gave: another region or another spelling of the name is ResourceNotFound, as an unknown ARN', async () => {
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'Arn-Exp', Tags: [{ Key: 'k', Value: 'v' }] })).status).toBe(200);
+    expect((await call('POST', `${p}/trials`, { TrialName: 'Arn-Trial', ExperimentName: 'Arn-Exp', Tags: [{ Key: 'k', Value: 'v' }] })).status).toBe(200);
+    expect((await call('POST', `${p}/trial-components`, { TrialComponentName: 'Arn-TC', Tags: [{ Key: 'k', Value: 'v' }] })).status).toBe(200);
+    for (const [kind, name] of [['experiment', 'Arn-Exp'], ['experiment-trial', 'Arn-Trial'], ['experiment-trial-component', 'Arn-TC']] as const) {
+      const given = arnOf(kind, name.toLowerCase());
+      expect((await listTags(given)).body).toEqual({ Tags: [{ Key: 'k', Value: 'v' }] });
+      for (const other of [arnOf(kind, name.toLowerCase(), 'eu-west-3'), arnOf(kind, name), arnOf(kind, name.toUpperCase())]) {
+        expect((await listTags(other)).status, other).toBe(404);
+        expect((await call('POST', '/api/v1/tags', { ResourceArn: other, Tags: [{ Key: 'k', Value: 'other' }] })).status, other).toBe(404);
+        expect((await call('POST', '/api/v1/tags/delete', { ResourceArn: other, TagKeys: ['k'] })).status, other).toBe(404);
+      }
+      expect((await listTags(given)).body, given).toEqual({ Tags: [{ Key: 'k', Value: 'v' }] });
+    }
+  });
+
+  it("follow an experiment MLflow renames; the old name's ARN is gone, and an experiment given that name later starts with none", async () => {
+    const made = await call('POST', `${p}/experiments`, { ExperimentName: 'before-rename', Tags: [{ Key: 'team', Value: 'ml' }] });
+    const id = await experimentId('before-rename');
+    expect((await mlflow('POST', 'experiments/update', { experiment_id: id, new_name: 'after-rename' })).status).toBe(200);
+    expect((await listTags(arnOf('experiment', 'after-rename'))).body).toEqual({ Tags: [{ Key: 'team', Value: 'ml' }] });
+    expect((await listTags(made.body.ExperimentArn)).status).toBe(404);
+    // A new experiment of the old name, made through MLflow, has no tags of the one renamed.
+    expect((await mlflow('POST', 'experiments/create', { name: 'before-rename' })).status).toBe(200);
+    expect((await listTags(made.body.ExperimentArn)).body).toEqual({ Tags: [] });
+    // A rename in case only keeps the ARN and its tags.
+    expect((await mlflow('POST', 'experiments/update', { experiment_id: id, new_name: 'After-Rename' })).status).toBe(200);
+    expect((await listTags(arnOf('experiment', 'after-rename'))).body).toEqual({ Tags: [{ Key: 'team', Value: 'ml' }] });
+    expect((await call('GET', `${p}/experiments/After-Rename`)).body).toMatchObject({ ExperimentName: 'After-Rename', ExperimentArn: arnOf('experiment', 'after-rename') });
+  });
+});
+
+describe('MLflow experiment names', () => {
+  it("are unique in any letter case: create and rename are RESOURCE_ALREADY_EXISTS naming the holder, whose tags stay", async () => {
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'Case-Held', Tags: [{ Key: 'owner', Value: 'ana' }] })).status).toBe(200);
+    for (const name of ['case-held', 'CASE-HELD']) {
+      const r = await mlflow('POST', 'experiments/create', { name });
+      expect(r.status).toBe(400);
+      expect(r.json).toEqual({ error_code: 'RESOURCE_ALREADY_EXISTS', message: expect.stringContaining(`Experiment(name=${name}) already exists: experiment 'Case-Held'`) });
+    }
+    expect((await mlflow('POST', 'experiments/create', { name: 'case-other' })).status).toBe(200);
+    const other = await experimentId('case-other');
+    const rename = await mlflow('POST', 'experiments/update', { experiment_id: other, new_name: 'case-HELD' });
+    expect(rename.status).toBe(400);
+    expect(rename.json.error_code).toBe('RESOURCE_ALREADY_EXISTS');
+    expect((await mlflow('GET', 'experiments/get', { experiment_id: other })).json.experiment.name).toBe('case-other');
+    expect((await listTags(arnOf('experiment', 'case-held'))).body).toEqual({ Tags: [{ Key: 'owner', Value: 'ana' }] });
+    expect((await call('GET', `${p}/experiments/Case-Held`)).body).toMatchObject({ ExperimentName: 'Case-Held' });
+  });
+});
