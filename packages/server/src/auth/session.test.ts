@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 let loam: TestLoam;
@@ -17,16 +17,10 @@ async function start(): Promise<void> {
   expect(res.statusCode).toBe(303);
   cookies = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('Studio sessions', () => {
   it('sets an HttpOnly SameSite=Strict session cookie and a readable CSRF cookie', async () => {

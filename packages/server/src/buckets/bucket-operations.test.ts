@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 /**
@@ -23,16 +23,10 @@ async function start(): Promise<void> {
   await id.AttachUserPolicy({ UserName: 'reader', PolicyName: 'ListOnly' }, ctx);
   readerToken = (await id.CreateApiToken({ UserName: 'reader', TokenName: 't' }, ctx)).ApiToken.Token;
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('HeadBucket and CreateBucket over REST', () => {
   it('HeadBucket answers 404 for a missing bucket; CreateBucket creates it, and again answers 200 in us-east-1 as the S3 API does', async () => {

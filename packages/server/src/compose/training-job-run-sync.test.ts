@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { LocalFsArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import {
   jobCollections, jobsCollection, systemClock, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, RUN_SYNC_SKIPPED_TAG, JOB_NAME_TAG,
@@ -29,18 +29,12 @@ async function start(): Promise<void> {
   experiments = await openSqlExperimentStore({ url: `sqlite:${join(dir, 'experiments.db')}` });
   tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(await LocalFsArtifactStore.open({ root: join(dir, 'artifacts') })) });
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await experiments?.close();
   await store?.close();
   rmSync(dir, { recursive: true, force: true });
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 let clock = 1_800_000_000;
 async function job(name: string, experimentName: string): Promise<JobRecord> {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 // ImportDatasetVersion (an s3:// import) with CreateDataset over REST: the dataset is created in the
@@ -19,16 +19,10 @@ async function start(): Promise<void> {
   await loam.platform.artifacts.put({ bucket: 'import-src', key: 'good.csv' }, Buffer.from('a,b\n1,2\n3,4\n'));
   await loam.platform.artifacts.put({ bucket: 'import-src', key: 'bad.csv' }, Buffer.from('a,b\n1,2\n"unterminated\n'));
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('ImportDatasetVersion with CreateDataset over REST', () => {
   it('creates a missing dataset with its first version; a failed import leaves no dataset', async () => {

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 let loam: TestLoam;
@@ -17,16 +17,10 @@ const describeDataset = async (name: string) => {
 async function start(): Promise<void> {
   loam = await openTestLoam();
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('upload with CreateDataset=true', () => {
   it('creates the dataset in the transaction of its first version: a failed import leaves no dataset, and never removes a version another import added', async () => {

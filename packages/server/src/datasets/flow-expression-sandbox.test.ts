@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { flowsSpec, flowVersionsSpec } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
@@ -51,16 +51,10 @@ async function start(): Promise<void> {
   await upload('secret-pay', 'name,salary\nalice,123456\nbob,654321\n');
   await upload('mine', 'name,salary\nme,1\nyou,2\n');
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 function refusedWithoutData(r: { status: number; body: any }, construct: RegExp): void {
   expect(r.status, JSON.stringify(r.body)).toBe(400);

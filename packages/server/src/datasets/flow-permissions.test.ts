@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 // Bob may do anything except touch the protected datasets and flows. A flow reads datasets for its
@@ -60,16 +60,10 @@ async function start(): Promise<void> {
   expect(o.status, JSON.stringify(o.body)).toBe(200);
   openRunId = String(o.body.FlowRunId);
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 function refused(r: { status: number; body: any }, resource: string): void {
   expect(r.status, JSON.stringify(r.body)).toBe(403);

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import type { ArtifactStore, DataEngine } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
@@ -44,16 +44,10 @@ async function start(): Promise<void> {
     return p;
   };
 }
-beforeAll(start, 120_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 120_000);
-afterAll(stop);
+serverPerAttempt(start, stop, 120_000);
 
 describe('PreviewFlow is bounded', () => {
   it(`answers ResourceLimitExceeded at its deadline (dataEngine.previewTimeoutSeconds) and interrupts the query`, async () => {

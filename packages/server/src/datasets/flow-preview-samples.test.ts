@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 // A flow preview reads a random sample of each large source, drawn once per dataset version and sample
@@ -34,16 +34,10 @@ async function start(): Promise<void> {
   const up = await loam.app.inject({ method: 'POST', url: '/api/v1/datasets/people/upload?FileName=people.csv', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'application/octet-stream' }, payload: csv });
   expect(up.statusCode, up.body).toBe(200);
 }
-beforeAll(start, 120_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 120_000);
-afterAll(stop);
+serverPerAttempt(start, stop, 120_000);
 
 describe("a flow preview's samples", () => {
   it('leave no file in datasets-work/tmp; one cached sample serves every preview of that size, and goes with its dataset', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 // AddAssociation through the API, as boto3 users call it: ends named by the ARNs Loam answered with.
@@ -15,16 +15,10 @@ async function start(): Promise<void> {
   loam = await openTestLoam();
   base = `arn:loam:sagemaker:${loam.platform.partition.region}:${loam.platform.partition.accountId}:`;
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('AddAssociation', () => {
   it('links a dataset whose name has capitals (its ARN is lower-cased), and tags it', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { scopedUsers } from '../security/scoped-users.test-support.js';
 import { mlflowCaller } from '../transports/mlflow/mlflow.test-support.js';
@@ -38,16 +38,10 @@ async function start(): Promise<void> {
   await loam.platform.artifacts.put({ bucket: 'models', key: 'm/model.tar.gz' }, Buffer.from('not read here'));
   expect((await as('admin', 'POST', '/api/v1/model-package-groups', { ModelPackageGroupName: 'prod' })).status).toBe(200);
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 async function pendingVersion(user: string, group: string): Promise<string> {
   const pkg = await as(user, 'POST', '/api/v1/model-packages', {

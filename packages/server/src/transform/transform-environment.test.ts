@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, storeGbdtModel, xgboostImage } from '../endpoints/endpoints.test-support.js';
 
@@ -57,16 +57,10 @@ async function start(): Promise<void> {
   await put('s3://mine/in/a.csv', '0.5,0.5,0.5,0.5\n');
   await put('s3://mine/in/probe.js', "for (const f of require('fs').readdirSync('/opt/ml/model')) process.stderr.write('PROBE ' + f + '\\n');\n");
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe("a transform job's Environment and the model it uses", () => {
   it("reaches a built-in model's server only as settings: NODE_OPTIONS loads nothing next to the model", async () => {

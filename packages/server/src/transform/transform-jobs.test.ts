@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { text } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import type { GbdtModel } from '@loam/ml/gbdt/index';
@@ -55,16 +55,10 @@ async function start(): Promise<void> {
   await put('s3://batch/in/part-a.csv', raw.slice(0, 150).map((r, i) => `a${i},${r.join(',')}`).join('\n') + '\n');
   await put('s3://batch/in/more/part-b.csv', raw.slice(150, 400).map((r, i) => `b${i},${r.join(',')}`).join('\n') + '\n');
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('transform jobs through the API', () => {
   it('scores every file to <key>.out with the id joined back, as the model predicts in process', async () => {
