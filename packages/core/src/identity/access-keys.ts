@@ -95,6 +95,21 @@ export async function resolveAccessKey(d: IdentityDeps, accessKeyId: string): Pr
   return { principal: principalOf(u.value, 'sigv4'), secretAccessKey: d.secretBox.open(k.value.secretSealed), status: k.value.status };
 }
 
+/**
+ * The id of the first stored access key whose secret `secretBox` cannot open (sealed under another
+ * server key), or undefined when every one opens.
+ */
+export async function accessKeySealedElsewhere(d: IdentityDeps): Promise<string | undefined> {
+  for (const { value: k } of await listAll(d.store.collection(accessKeysSpec))) {
+    try {
+      d.secretBox.open(k.secretSealed);
+    } catch {
+      return k.accessKeyId;
+    }
+  }
+  return undefined;
+}
+
 /** Records that a verified request used this key (at most one write a minute per key). */
 export async function recordAccessKeyUse(d: IdentityDeps, accessKeyId: string): Promise<void> {
   const keys = d.store.collection(accessKeysSpec);

@@ -223,6 +223,15 @@ export class IdentityService {
   }
 
   /**
+   * The id of a stored access key whose secret this server's SecretBox cannot open, or undefined. Such a
+   * key was sealed under another server key: a second server on the same database with a key of its own,
+   * or a replaced key file. Every SigV4 request signed with it would fail, so the server checks at start.
+   */
+  async accessKeySealedElsewhere(): Promise<string | undefined> {
+    return keys.accessKeySealedElsewhere(this.d);
+  }
+
+  /**
    * On the very first start (no user at all): creates `admin` with AdministratorAccess, one access key
    * and one API token, hands their secrets to `keep` (the caller writes them to the credentials file)
    * and returns them — the only time they are shown. Otherwise undefined. There is no default password.
