@@ -11,6 +11,22 @@ import type { TrackingService } from './tracking.service.js';
 const RUN_ID = /^[0-9a-f]{32}$/;
 const EXPERIMENT_PAGE = 1000;
 
+/** A map key for an address: bucket and key. */
+function refKey(ref: ObjectRef): string {
+  return `${ref.bucket}/${ref.key}`;
+}
+
+/**
+ * The map keys of `ref` and of every folder above it in its bucket, the bucket's root (`''`) included:
+ * the addresses of the locations `within` finds `ref` in.
+ */
+function folderKeys(ref: ObjectRef): string[] {
+  const keys = [refKey({ bucket: ref.bucket, key: '' })];
+  for (let i = ref.key.indexOf('/'); i >= 0; i = ref.key.indexOf('/', i + 1)) keys.push(refKey({ bucket: ref.bucket, key: ref.key.slice(0, i) }));
+  if (ref.key !== '') keys.push(refKey(ref));
+  return keys;
+}
+
 /** Whether `ref` is `area` or lies under it (same bucket, whole key segments). */
 function within(ref: ObjectRef, area: ObjectRef): boolean {
   return ref.bucket === area.bucket && (area.key === '' || ref.key === area.key || ref.key.startsWith(`${area.key}/`));
@@ -52,6 +68,12 @@ function safeRef(artifacts: TrackingArtifacts, uri: string): ObjectRef | undefin
   }
 }
 
+/** Experiments by the address of their location, and by every folder holding it (see ArtifactProxyAccess#locations). */
+interface LocationIndex {
+  readonly at: ReadonlyMap<string, readonly ExperimentRecord[]>;
+  readonly below: ReadonlyMap<string, readonly ExperimentRecord[]>;
+}
+
 /** Who a proxy path belongs to: the runs whose folder holds it, else the experiments whose artifact location holds it. */
 interface Owners {
   readonly runs: readonly RunInfoRecord[];
@@ -73,10 +95,12 @@ interface Owners {
  *   the location of an experiment they may list, anything else when they may list every owner.
  *
  * One instance serves one request. The experiments holding a path outside every run are looked up by its
- * folders' location keys; a listing or a prefix, which may reach any experiment, reads them all, once.
+ * folders' location keys, for each entry of a listing too; every experiment is read (once) only for what
+ * may lie under any of them: a prefix, and a listed folder its own owners do not let the caller see.
  */
 export class ArtifactProxyAccess {
   #experiments: Promise<readonly ExperimentRecord[]> | undefined;
+  #byLocation: Promise<LocationIndex> | undefined;
   readonly #decisions = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -169,13 +193,13 @@ export class ArtifactProxyAccess {
     const ref: ObjectRef = { bucket: folder.bucket, key: folder.key === '' ? name : `${folder.key}/${name}` };
     // The folder is in no run, so only the entry itself can be a run's folder.
     const run = RUN_ID.test(name) ? await this.#runWithFolder(name, ref) : undefined;
-    const owners: Owners = run ? { runs: [run], experiments: [] } : { runs: [], experiments: (await this.#allExperiments()).filter((e) => this.#holds(e, ref)) };
+    const owners: Owners = run ? { runs: [run], experiments: [] } : { runs: [], experiments: await this.#experimentsHolding(ref) };
     if ((owners.runs.length > 0 || owners.experiments.length > 0) && (await this.#allowedOnAll(action, owners))) return true;
     if (!f.isDir) return false;
-    // A folder on the way to the location of an experiment the caller may list.
-    for (const e of await this.#allExperiments()) {
-      const loc = this.#location(e);
-      if (loc && within(loc, ref) && (await this.#allowed(action, 'mlflow-experiment', e.experimentId))) return true;
+    // A folder on the way to the location of an experiment the caller may list: only here may any
+    // experiment be the one, so only here is every experiment read (once a request).
+    for (const e of (await this.#locations()).below.get(refKey(ref)) ?? []) {
+      if (await this.#allowed(action, 'mlflow-experiment', e.experimentId)) return true;
     }
     return false;
   }
@@ -207,7 +231,10 @@ export class ArtifactProxyAccess {
    * every experiment gives.
    */
   async #experimentsHolding(ref: ObjectRef): Promise<ExperimentRecord[]> {
-    if (this.#experiments) return (await this.#experiments).filter((e) => this.#holds(e, ref));
+    if (this.#experiments) {
+      const { at } = await this.#locations();
+      return folderKeys(ref).flatMap((k) => at.get(k) ?? []).filter((e) => this.#holds(e, ref));
+    }
     await this.tracking.init();
     const found = await this.tracking.store.experimentsByArtifactLocation(this.tracking.artifacts.locationKeysHolding(ref));
     return found.filter((e) => this.#holds(e, ref));
@@ -224,6 +251,30 @@ export class ArtifactProxyAccess {
 
   #location(e: ExperimentRecord): ObjectRef | undefined {
     return safeRef(this.tracking.artifacts, e.artifactLocation);
+  }
+
+  /**
+   * Every experiment by the address of its location (`at`) and by each folder holding that address, its
+   * own included (`below`), so that a listing asks each entry a lookup rather than a walk through every
+   * experiment. Reads every experiment, once a request.
+   */
+  #locations(): Promise<LocationIndex> {
+    return (this.#byLocation ??= (async () => {
+      const at = new Map<string, ExperimentRecord[]>();
+      const below = new Map<string, ExperimentRecord[]>();
+      const add = (m: Map<string, ExperimentRecord[]>, k: string, e: ExperimentRecord) => {
+        const list = m.get(k);
+        if (list) list.push(e);
+        else m.set(k, [e]);
+      };
+      for (const e of await this.#allExperiments()) {
+        const loc = this.#location(e);
+        if (!loc) continue;
+        add(at, refKey(loc), e);
+        for (const k of new Set(folderKeys(loc))) add(below, k, e);
+      }
+      return { at, below };
+    })());
   }
 
   #allExperiments(): Promise<readonly ExperimentRecord[]> {
