@@ -72,23 +72,39 @@ export const trainingJobLookup = (store: MetadataStore): TrainingJobLookup => as
 
 type Artifacts = Record<string, { Value: string; MediaType?: string }>;
 
+type Parameters = Record<string, { StringValue: string } | { NumberValue: number }>;
+
 /**
  * What SageMaker shows of a training job on its component, read from the job's record when asked (nothing
  * is copied): InputArtifacts, one per S3 channel (its name, `{Value: S3Uri}`); OutputArtifacts
- * `SageMaker.ModelArtifact` once the job uploaded a model; and the parameter `SageMaker.ImageUri` (the
- * TrainingImage, absent when an AlgorithmName was given), which SageMaker lists among Parameters.
+ * `SageMaker.ModelArtifact` once the job uploaded a model; and among Parameters, as SageMaker lists them,
+ * `SageMaker.ImageUri` (the TrainingImage, absent when an AlgorithmName was given) and the job's
+ * ResourceConfig as `SageMaker.InstanceType`, `SageMaker.InstanceCount` and `SageMaker.VolumeSizeInGB`
+ * (absent for a job of InstanceGroups, which has no single instance type).
  */
-export function trainingJobComponentDetails(job: JobRecord): { inputArtifacts: Artifacts; outputArtifacts: Artifacts; parameters: Record<string, { StringValue: string }> } {
-  const req = job.request as { AlgorithmSpecification?: { TrainingImage?: string }; InputDataConfig?: readonly { ChannelName: string; DataSource?: { S3DataSource?: { S3Uri?: string } } }[] };
+export function trainingJobComponentDetails(job: JobRecord): { inputArtifacts: Artifacts; outputArtifacts: Artifacts; parameters: Parameters } {
+  const req = job.request as {
+    AlgorithmSpecification?: { TrainingImage?: string };
+    InputDataConfig?: readonly { ChannelName: string; DataSource?: { S3DataSource?: { S3Uri?: string } } }[];
+    ResourceConfig?: { InstanceType?: string; InstanceCount?: number; VolumeSizeInGB?: number };
+  };
   const inputArtifacts: Artifacts = {};
   for (const ch of req.InputDataConfig ?? []) {
     const uri = ch.DataSource?.S3DataSource?.S3Uri;
     if (uri) inputArtifacts[ch.ChannelName] = { Value: uri };
   }
+  const parameters: Parameters = {};
   const image = req.AlgorithmSpecification?.TrainingImage;
+  if (image) parameters['SageMaker.ImageUri'] = { StringValue: image };
+  const resources = req.ResourceConfig;
+  if (resources?.InstanceType) {
+    parameters['SageMaker.InstanceType'] = { StringValue: resources.InstanceType };
+    if (typeof resources.InstanceCount === 'number') parameters['SageMaker.InstanceCount'] = { NumberValue: resources.InstanceCount };
+    if (typeof resources.VolumeSizeInGB === 'number') parameters['SageMaker.VolumeSizeInGB'] = { NumberValue: resources.VolumeSizeInGB };
+  }
   return {
     inputArtifacts,
     outputArtifacts: job.modelArtifacts ? { 'SageMaker.ModelArtifact': { Value: job.modelArtifacts } } : {},
-    parameters: image ? { 'SageMaker.ImageUri': { StringValue: image } } : {},
+    parameters,
   };
 }

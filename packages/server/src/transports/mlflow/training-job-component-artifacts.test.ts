@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { binaryCsv, call, trainingRequest, waitForTrainingJob, xgboostImage } from '../../jobs/jobs.test-support.js';
 
 // A training job's trial component shows what SageMaker fills in for it: its channels as InputArtifacts, its
-// model as OutputArtifacts' SageMaker.ModelArtifact, its image as the parameter SageMaker.ImageUri.
+// model as OutputArtifacts' SageMaker.ModelArtifact, its image and instances as the parameters SageMaker.ImageUri,
+// SageMaker.InstanceType, SageMaker.InstanceCount and SageMaker.VolumeSizeInGB.
 
 let loam: TestLoam;
 async function start(): Promise<void> {
@@ -15,12 +16,7 @@ async function start(): Promise<void> {
   await loam.platform.artifacts.put({ bucket: 'data', key: 'validation/part-0.csv' }, Buffer.from(binaryCsv(100, 2)));
   await loam.platform.jobs.scheduler.start();
 }
-beforeAll(start);
-beforeRetry(async () => {
-  await loam?.close();
-  await start();
-}, 60_000);
-afterAll(async () => loam?.close());
+serverPerAttempt(start, async () => loam?.close());
 
 const p = '/api/v1/sagemaker-experiments';
 
@@ -35,7 +31,7 @@ async function componentOf(job: string, timeoutMs = 20_000): Promise<any> {
 }
 
 describe("a training job's trial component", () => {
-  it('has its channels as InputArtifacts, its model as SageMaker.ModelArtifact and its image as SageMaker.ImageUri, in Describe and Search', async () => {
+  it('has its channels as InputArtifacts, its model as SageMaker.ModelArtifact, its image and instances as SageMaker.* parameters, in Describe and Search', async () => {
     const channels = [
       { ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/train/' } } },
       { ChannelName: 'validation', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/validation/' } } },
@@ -48,6 +44,12 @@ describe("a training job's trial component", () => {
     expect(c.InputArtifacts).toEqual({ train: { Value: 's3://data/train/' }, validation: { Value: 's3://data/validation/' } });
     expect(c.OutputArtifacts).toEqual({ 'SageMaker.ModelArtifact': { Value: job.ModelArtifacts.S3ModelArtifacts } });
     expect(c.Parameters).toMatchObject({ 'SageMaker.ImageUri': { StringValue: xgboostImage }, num_round: { StringValue: '10' } });
+    // Its ResourceConfig, as SageMaker lists it among a training job's Parameters (a number where it is one).
+    const resources = (await call(loam, 'GET', '/api/v1/training-jobs/xgb-arts')).body.ResourceConfig;
+    expect(c.Parameters).toMatchObject({
+      'SageMaker.InstanceType': { StringValue: resources.InstanceType }, 'SageMaker.InstanceCount': { NumberValue: resources.InstanceCount },
+      'SageMaker.VolumeSizeInGB': { NumberValue: resources.VolumeSizeInGB },
+    });
     // Search's record is the same Describe answer.
     const found = await call(loam, 'POST', '/api/v1/search', {
       Resource: 'ExperimentTrialComponent', SearchExpression: { Filters: [{ Name: 'TrialComponentName', Operator: 'Equals', Value: 'xgb-arts-aws-training-job' }] },
@@ -57,5 +59,6 @@ describe("a training job's trial component", () => {
     expect(record.InputArtifacts).toEqual(c.InputArtifacts);
     expect(record.OutputArtifacts).toEqual(c.OutputArtifacts);
     expect(record.Parameters['SageMaker.ImageUri']).toEqual({ StringValue: xgboostImage });
+    expect(record.Parameters['SageMaker.InstanceCount']).toEqual({ NumberValue: resources.InstanceCount });
   }, 90_000);
 });
