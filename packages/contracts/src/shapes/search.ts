@@ -49,9 +49,9 @@ export const SearchInput = Input({
   MaxResults: Type.Optional(MaxResults),
   CrossAccountFilterOption: Type.Optional(literals(['SameAccount', 'CrossAccount'], 'Loam has one account: SameAccount, or CrossAccount which finds nothing.')),
   VisibilityConditions: Type.Optional(Type.Array(Type.Object({
-    Key: Type.String({ minLength: 1, maxLength: 128, description: '`Tags.<key>`.' }),
-    Value: Type.String({ maxLength: 256 }),
-  }, { additionalProperties: false }), { minItems: 1, maxItems: 5, description: 'Tags every result must have (each Key `Tags.<key>` equal to its Value), besides the SearchExpression.' })),
+    Key: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: '`Tags.<key>` (required by Loam).' })),
+    Value: Type.Optional(Type.String({ maxLength: 256, description: 'The tag\'s value (the empty value when absent).' })),
+  }, { additionalProperties: false }), { minItems: 1, maxItems: 5, description: 'A resource holding a tag named here is found only when its value is the one given (one of those given for that key); a resource without the tag is found too. Besides the SearchExpression.' })),
 });
 
 const Tags = Output({ Tags: Type.Optional(TagList) });
@@ -104,9 +104,15 @@ export const SearchRecord = Output({
   Experiment: Type.Optional(r.Experiment), Trial: Type.Optional(r.Trial), TrialComponent: Type.Optional(r.TrialComponent),
 });
 
+export const TotalHits = Type.Object({
+  Value: Type.Optional(Type.Integer({ minimum: 0, description: 'How many resources match: exactly, or at least this many (Relation).' })),
+  Relation: Type.Optional(literals(['EqualTo', 'GreaterThanOrEqualTo'], 'EqualTo: Value is the count of matches; GreaterThanOrEqualTo: there are at least Value (Loam stopped counting).')),
+});
+
 export const SearchOutput = Output({
   Results: Type.Array(SearchRecord),
   NextToken: Type.Optional(NextToken),
+  TotalHits: Type.Optional(TotalHits),
 });
 
 /** Whether a schema is a timestamp (epoch seconds on the wire, ISO 8601 in a filter's Value). */

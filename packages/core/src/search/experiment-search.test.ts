@@ -69,6 +69,22 @@ async function names(search: Search, resource: 'Experiment' | 'ExperimentTrial' 
   return out;
 }
 
+/** The store, counting the calls of each method (`reset` forgets them). */
+function counting(store: ExperimentStore) {
+  const calls: Record<string, number> = {};
+  const proxy = new Proxy(store, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        calls[String(prop)] = (calls[String(prop)] ?? 0) + 1;
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { proxy, calls, reset: () => Object.keys(calls).forEach((k) => delete calls[k]) };
+}
+
 const one = (Name: string, Operator: string, Value?: string): Expression => ({ Filters: [{ Name, Operator: Operator as never, ...(Value === undefined ? {} : { Value }) }] });
 
 describe('Search of experiments, trials and trial components', () => {
@@ -206,6 +222,34 @@ describe('Search of an experiment MLflow deleted', () => {
     expect(await names(search, 'Experiment')).toEqual(['Default', 'exp-a', 'exp-b']);
     expect(await names(search, 'ExperimentTrial')).toEqual(['t1', 't2']);
     expect(await names(search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 't2'))).toEqual(['c2', 'c3']);
+  });
+
+  it('reads no more than it needs: full records for the page only, a name looked up, CreationTime in the store order from the token on', async () => {
+    const c = counting(new MemoryExperimentStore());
+    const { search } = await fixture(undefined, c.proxy);
+    const componentNames = (r: Awaited<ReturnType<Search['Search']>>) => r.Results.map((x) => x.TrialComponent?.TrialComponentName);
+    c.reset();
+    // LastModifiedTime (the default) is in the component's own record: metric summaries are read for the page's one result only.
+    const latest = await search.Search({ Resource: 'ExperimentTrialComponent', MaxResults: 1 }, alice);
+    expect([componentNames(latest), latest.TotalHits]).toEqual([['c3'], { Value: 4, Relation: 'EqualTo' }]);
+    expect(c.calls['metricSummaries']).toBe(1);
+    c.reset();
+    const byName = await search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('TrialComponentName', 'Equals', 'c2') }, alice);
+    expect([componentNames(byName), byName.TotalHits]).toEqual([['c2'], { Value: 1, Relation: 'EqualTo' }]);
+    expect(c.calls['listTrialComponents']).toBeUndefined();
+    c.reset();
+    // c1-c3 were made at the same instant (job-run earlier): pages of one through the ties, each record once.
+    const pages: unknown[] = [];
+    let token: string | undefined;
+    do {
+      const r = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 1, ...(token ? { NextToken: token } : {}) }, alice);
+      pages.push(...componentNames(r));
+      token = r.NextToken;
+    } while (token);
+    expect(pages).toEqual(['job-run', 'c1', 'c2', 'c3']);
+    expect(c.calls['metricSummaries']).toBe(4);
+    const trialsByCreation = await search.Search({ Resource: 'ExperimentTrial', SortBy: 'CreationTime', SortOrder: 'Descending' }, alice);
+    expect(trialsByCreation.Results.map((x) => x.Trial?.TrialName)).toEqual(['t2', 't1']);
   });
 
   it('finds names with upper case as stored, Equals exact as for any text', async () => {

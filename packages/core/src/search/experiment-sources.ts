@@ -7,13 +7,14 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 import { jobsCollection } from '../jobs/job.collections.js';
 import { describeTrainingJob } from '../jobs/training-job.service.js';
 import { SageMakerExperimentsService } from '../experiments/sagemaker/sagemaker-experiments.service.js';
-import { allowedOnMlflowExperiment, guardedExperimentOf } from '../experiments/sagemaker/sagemaker-rules.js';
+import { allowedOnMlflowExperiment, guardedExperimentOf, seconds } from '../experiments/sagemaker/sagemaker-rules.js';
 import { TrialComponentsService } from '../experiments/sagemaker/trial-components.service.js';
 import { trainingJobLookup } from '../experiments/sagemaker/training-job-components.js';
 import { TrialsService } from '../experiments/sagemaker/trials.service.js';
 import { TrackingAccess } from '../experiments/tracking-access.js';
 import type { TrackingService } from '../experiments/tracking.service.js';
 import type { SchemaNode } from './search-properties.js';
+import type { SearchCursor } from './search-order.js';
 import { asSearchRecord, type SearchSource } from './search-source.js';
 
 const shape = (member: keyof typeof searchShapes.searchRecordShapes): SchemaNode => searchShapes.searchRecordShapes[member] as unknown as SchemaNode;
@@ -65,6 +66,11 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     if (!job || job.kind !== 'training-job' || !(await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrainingJob', job.arn))) return { SourceDetail: { SourceArn: c.sourceArn } };
     return { SourceDetail: { SourceArn: c.sourceArn, TrainingJob: asSearchRecord(describeTrainingJob(job), shape('TrainingJob'), await o.store.tags.list(job.arn)) } };
   };
+  // A component whose run was deleted (through MLflow) is gone, as DescribeTrialComponent answers.
+  const candidate = async (c: TrialComponentRecord | undefined): Promise<ComponentCandidate | undefined> => {
+    const info = c && (await t.store.getRunInfo(c.runId));
+    return c && info?.lifecycleStage === 'active' ? { c, guarded: guardedExperimentOf(c, info.experimentId) } : undefined;
+  };
   const experimentNames = async (ids: readonly string[]) => new Map(await Promise.all([...new Set(ids)].map(async (id) => [id, (await t.store.getExperiment(id))?.name ?? ''] as const)));
 
   const experiment: SearchSource<ExperimentRecord> = {
@@ -88,6 +94,25 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     records: async function* () {
       for await (const r of pages((offset, limit) => t.store.listTrials({ sortBy: 'name', ascending: true, offset, limit }))) if (await trialExists(r)) yield r;
     },
+    orderedReads: {
+      CreationTime: {
+        value: (r) => r.creationTime,
+        read: async function* (order, from) {
+          for await (const r of pages((offset, limit) => t.store.listTrials({ sortBy: 'creationTime', ascending: order === 'Ascending', offset, limit, ...createdFrom(order, from) }))) if (await trialExists(r)) yield r;
+        },
+      },
+    },
+    lookups: {
+      TrialName: async (name) => {
+        const r = await t.store.getTrial(name);
+        return r && (await trialExists(r)) ? r : undefined;
+      },
+    },
+    summaryMembers: ['TrialName', 'TrialArn', 'DisplayName', 'Source', 'CreationTime', 'LastModifiedTime'],
+    summary: (r) => ({
+      TrialName: r.name, TrialArn: trials.arn(r.name), DisplayName: r.displayName ?? r.name, ...sourceOf(r),
+      CreationTime: seconds(r.creationTime), LastModifiedTime: seconds(r.lastModifiedTime),
+    }),
     keyOf: (r) => r.name,
     arnOf: (r) => trials.arn(r.name),
     alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal),
@@ -112,12 +137,28 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     resource: 'ExperimentTrialComponent', props: { schema: shape('TrialComponent'), aliases: { Metrics: { list: 'Metrics', keyField: 'MetricName' } } },
     readAction: 'sagemaker:DescribeTrialComponent', defaultSortBy: 'LastModifiedTime', storeOrder: {},
     records: async function* () {
-      // A component whose run was deleted (through MLflow) is gone, as DescribeTrialComponent answers.
       for await (const c of pages((offset, limit) => t.store.listTrialComponents({ sortBy: 'name', ascending: true, offset, limit }))) {
-        const info = await t.store.getRunInfo(c.runId);
-        if (info?.lifecycleStage === 'active') yield { c, guarded: guardedExperimentOf(c, info.experimentId) };
+        const r = await candidate(c);
+        if (r) yield r;
       }
     },
+    orderedReads: {
+      CreationTime: {
+        value: (r) => r.c.creationTime,
+        read: async function* (order, from) {
+          for await (const c of pages((offset, limit) => t.store.listTrialComponents({ sortBy: 'creationTime', ascending: order === 'Ascending', offset, limit, ...createdFrom(order, from) }))) {
+            const r = await candidate(c);
+            if (r) yield r;
+          }
+        },
+      },
+    },
+    lookups: { TrialComponentName: async (name) => candidate(await t.store.getTrialComponent(name)) },
+    summaryMembers: ['TrialComponentName', 'TrialComponentArn', 'DisplayName', 'Source', 'CreationTime', 'LastModifiedTime'],
+    summary: ({ c }) => ({
+      TrialComponentName: c.name, TrialComponentArn: components.arn(c.name), DisplayName: c.displayName ?? c.name, ...sourceOf(c),
+      CreationTime: seconds(c.creationTime), LastModifiedTime: seconds(c.lastModifiedTime),
+    }),
     keyOf: (r) => r.c.name,
     arnOf: (r) => components.arn(r.c.name),
     alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrialComponent')(r.guarded, principal),
@@ -132,6 +173,17 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     },
   };
   return [experiment, trial, component];
+}
+
+/** The Source member of a trial's or component's Describe answer. */
+function sourceOf(r: { readonly sourceArn?: string; readonly sourceType?: string }): object {
+  return r.sourceArn ? { Source: { SourceArn: r.sourceArn, ...(r.sourceType ? { SourceType: r.sourceType } : {}) } } : {};
+}
+
+/** The store's bound for reading by creation time from a token's position on, that position's time included (the bounds are exclusive). */
+function createdFrom(order: 'Ascending' | 'Descending', from: SearchCursor | undefined): { createdAfter?: number; createdBefore?: number } {
+  if (typeof from?.value !== 'number') return {};
+  return order === 'Ascending' ? { createdAfter: from.value - 1 } : { createdBefore: from.value + 1 };
 }
 
 /** Every row of an offset-paged list. */

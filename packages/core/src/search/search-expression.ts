@@ -16,10 +16,12 @@ export interface RecordProperties {
   readonly tagsAt?: string;
 }
 
-/** A compiled search expression: whether a search record matches, and whether it reads the tags. */
+/** A compiled search expression: whether a search record matches, whether it reads the tags, and which members it reads. */
 export interface RecordMatcher {
   matches(record: unknown): boolean;
   readonly readsTags: boolean;
+  /** The search record's members the expression reads (`TrainingJobStatus`, `HyperParameters`, `Tags`). */
+  readonly members: ReadonlySet<string>;
 }
 
 /**
@@ -55,6 +57,7 @@ function filterTest(props: RecordProperties, f: FilterInput, path: string, schem
 export function compileSearchExpression(props: RecordProperties, expr: SearchExpression, path = '/SearchExpression'): RecordMatcher {
   let parts = 0;
   let readsTags = false;
+  const members = new Set<string>();
   const compile = (e: SearchExpression, at: string): Test => {
     const tests: Test[] = [];
     const count = (n: number) => {
@@ -69,6 +72,7 @@ export function compileSearchExpression(props: RecordProperties, expr: SearchExp
     e.Filters?.forEach((f, i) => {
       const { test, ref } = filterTest(props, f, `${at}/Filters/${i}`);
       readsTags ||= ref.readsTags;
+      members.add(ref.root);
       tests.push(test);
     });
     e.NestedFilters?.forEach((nf, i) => {
@@ -80,34 +84,45 @@ export function compileSearchExpression(props: RecordProperties, expr: SearchExp
       count(nf.Filters.length);
       const inner = nf.Filters.map((f, j) => filterTest(props, f, `${np}/Filters/${j}`, list.element, nf.NestedPropertyName));
       readsTags ||= list.readsTags;
+      members.add(list.root);
       tests.push((r) => list.values(r).some((el) => inner.every(({ test }) => test(el))));
     });
     e.SubExpressions?.forEach((sub, i) => tests.push(compile(sub, `${at}/SubExpressions/${i}`)));
     return e.Operator === 'Or' ? (r) => tests.some((t) => t(r)) : (r) => tests.every((t) => t(r));
   };
   const test = compile(expr, path);
-  return { matches: test, readsTags };
+  return { matches: test, readsTags, members };
 }
 
 /**
- * VisibilityConditions: each `{Key: 'Tags.<key>', Value}` must hold as a tag of the resource (Equals), read
- * where the record keeps its tags (`props.tagsAt`).
- * @throws ValidationException naming the condition whose Key is not `Tags.<key>`.
+ * VisibilityConditions, as SageMaker documents them: a resource that has the tag a condition names
+ * (`Tags.<key>`) is found only when the tag's value is the condition's Value (no Value: the empty value);
+ * a resource without that tag is found too. Conditions naming the same key are alternatives (its value is
+ * one of theirs). Tags are read where the record keeps them (`props.tagsAt`).
+ * @throws ValidationException naming the condition whose Key is missing or not `Tags.<key>`.
  */
-export function compileVisibilityConditions(props: RecordProperties, conditions: readonly { readonly Key: string; readonly Value: string }[]): RecordMatcher {
-  const tests = conditions.map((c, i) => {
-    const path = `/VisibilityConditions/${i}`;
-    if (!c.Key.startsWith('Tags.') || c.Key.length === 5) refuse(`${path}/Key`, `Key '${c.Key}' must name a tag as Tags.<key>.`, 'not Tags.<key>');
-    const ref = propertyOf(props, props.tagsAt ? `${props.tagsAt}.${c.Key.slice('Tags.'.length)}` : c.Key, `${path}/Key`);
-    const values = compileFilter(ref, 'Equals', c.Value, path);
-    return (r: unknown) => values(ref.values(r));
+export function compileVisibilityConditions(props: RecordProperties, conditions: readonly { readonly Key?: string; readonly Value?: string }[]): RecordMatcher {
+  const byKey = new Map<string, { ref: PropertyRef; values: Set<string> }>();
+  conditions.forEach((c, i) => {
+    const path = `/VisibilityConditions/${i}/Key`;
+    if (c.Key === undefined) refuse(path, 'A visibility condition needs a Key naming a tag as Tags.<key>.', 'required');
+    if (!c.Key.startsWith('Tags.') || c.Key.length === 5) refuse(path, `Key '${c.Key}' must name a tag as Tags.<key>.`, 'not Tags.<key>');
+    const tag = c.Key.slice('Tags.'.length);
+    const entry = byKey.get(tag) ?? { ref: propertyOf(props, props.tagsAt ? `${props.tagsAt}.${tag}` : c.Key, path), values: new Set<string>() };
+    entry.values.add(c.Value ?? '');
+    byKey.set(tag, entry);
   });
-  return { matches: (r) => tests.every((t) => t(r)), readsTags: true };
+  const tests = [...byKey.values()].map(({ ref, values }) => (r: unknown) => {
+    const held = ref.values(r);
+    return held.length === 0 || held.some((v) => typeof v === 'string' && values.has(v));
+  });
+  const members = new Set([...byKey.values()].map((e) => e.ref.root));
+  return { matches: (r) => tests.every((t) => t(r)), readsTags: true, members };
 }
 
 /** A record matches all of the matchers given (none: every record does). */
 export function allOf(matchers: readonly (RecordMatcher | undefined)[]): RecordMatcher | undefined {
   const present = matchers.filter((m): m is RecordMatcher => m !== undefined);
   if (present.length <= 1) return present[0];
-  return { matches: (r) => present.every((m) => m.matches(r)), readsTags: present.some((m) => m.readsTags) };
+  return { matches: (r) => present.every((m) => m.matches(r)), readsTags: present.some((m) => m.readsTags), members: new Set(present.flatMap((m) => [...m.members])) };
 }

@@ -47,13 +47,26 @@ export function queryFingerprint(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 16);
 }
 
-/** NextToken: base64url JSON of the last result's sort value and key, and the query's fingerprint. */
-export function encodeSearchToken(cursor: SearchCursor, fingerprint: string): string {
-  return Buffer.from(JSON.stringify([cursor.value, cursor.key, fingerprint]), 'utf8').toString('base64url');
+/** A page's position: after `cursor`, with `seen` results on the pages before it (what TotalHits counts from). */
+export interface SearchPosition extends SearchCursor {
+  readonly seen: number;
 }
 
-/** @throws ValidationException naming NextToken when it is not one this search issued. */
-export function decodeSearchToken(token: string | undefined, fingerprint: string): SearchCursor | undefined {
+/** NextToken: base64url JSON of the last result's sort value and key, the query's fingerprint and the results so far. */
+export function encodeSearchToken(cursor: SearchCursor, fingerprint: string, seen: number): string {
+  return Buffer.from(JSON.stringify([cursor.value, cursor.key, fingerprint, seen]), 'utf8').toString('base64url');
+}
+
+const invalidToken = (token: string): never => {
+  throw new ValidationError(`NextToken '${token.slice(0, 40)}' is not a token this search issued: pass the NextToken of the previous page unchanged.`, [{ path: '/NextToken', message: 'invalid token' }]);
+};
+
+/**
+ * The position a NextToken names. `fits` says whether a sort value is one this search's sort property can
+ * have (a token whose value is of another type was not issued by it: forged, or edited).
+ * @throws ValidationException naming NextToken when it is not one this search issued, and nothing else.
+ */
+export function decodeSearchToken(token: string | undefined, fingerprint: string, fits: (value: SortValue) => boolean): SearchPosition | undefined {
   if (token === undefined || token === '') return undefined;
   let v: unknown;
   try {
@@ -61,9 +74,12 @@ export function decodeSearchToken(token: string | undefined, fingerprint: string
   } catch {
     v = undefined;
   }
-  if (Array.isArray(v) && v.length === 3 && (v[0] === null || ['string', 'number', 'boolean'].includes(typeof v[0])) && typeof v[1] === 'string' && typeof v[2] === 'string') {
-    if (v[2] === fingerprint) return { value: v[0] as SortValue, key: v[1] };
-    throw new ValidationError('NextToken belongs to another search: pass it with the same Resource, SearchExpression, SortBy and SortOrder it came with.', [{ path: '/NextToken', message: 'token of another search' }]);
+  if (!Array.isArray(v) || (v.length !== 3 && v.length !== 4) || typeof v[2] !== 'string') return invalidToken(token);
+  if (v[2] !== fingerprint) {
+    throw new ValidationError('NextToken belongs to another search: pass it with the same Resource, SearchExpression, VisibilityConditions, SortBy and SortOrder it came with.', [{ path: '/NextToken', message: 'token of another search' }]);
   }
-  throw new ValidationError(`NextToken '${token.slice(0, 40)}' is not a token this service issued.`, [{ path: '/NextToken', message: 'invalid token' }]);
+  const [value, key, , seen = 0] = v as [unknown, unknown, string, unknown];
+  const isValue = value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  if (!isValue || !fits(value as SortValue) || typeof key !== 'string' || key === '' || !Number.isSafeInteger(seen) || (seen as number) < 0) return invalidToken(token);
+  return { value: value as SortValue, key, seen: seen as number };
 }

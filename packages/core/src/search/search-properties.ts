@@ -31,6 +31,8 @@ export interface PropertyRef {
   readonly numericText: boolean;
   /** Whether it reads the resource's tags (they are fetched only for searches that need them). */
   readonly readsTags: boolean;
+  /** The search record's member it is read from (`HyperParameters` for `HyperParameters.eta`). */
+  readonly root: string;
   /** Whether it names a list (InputDataConfig): what NestedFilters walk. */
   readonly isList: boolean;
   /** The schema of one element when `isList`, for the nested filters' names. */
@@ -177,8 +179,9 @@ function made(name: string, s: SchemaNode, steps: Step[], numericText: boolean, 
   const all = isList ? [...steps, { t: 'each' } as const] : steps;
   const kind = isList ? 'structure' : kindOf(s);
   const members = Object.keys((isList ? s.items : s)?.properties ?? {});
+  const first = steps[0];
   return {
-    name, kind, numericText, readsTags, isList,
+    name, kind, numericText, readsTags, isList, root: first?.t === 'prop' ? first.key : '',
     ...(isList && s.items ? { element: s.items } : {}),
     ...(kind === 'structure' && members.length > 0 ? { members } : {}),
     values: (record) => read(all, record),

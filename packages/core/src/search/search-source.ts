@@ -2,6 +2,7 @@ import type { searchShapes } from '@loam/contracts';
 import type { Principal } from '../kernel/context.js';
 import type { CollectionSpec, Filter, Tag } from '../ports/metadata-store.js';
 import type { RecordProperties } from './search-expression.js';
+import type { SearchCursor } from './search-order.js';
 import type { SchemaNode } from './search-properties.js';
 
 /**
@@ -19,6 +20,20 @@ export interface SearchSource<R = any> {
    * the experiment store): every candidate, read page by page. Such a source has no `storeOrder` or `columns`.
    */
   readonly records?: () => AsyncIterable<R>;
+  /**
+   * Reads in the order of these sort properties for a source with `records` (its `storeOrder` is the
+   * collection's): `read` gives the records in `order` from `from`'s value on (records of that value included;
+   * those before it may come too, they are skipped), `value` each one's sort value (what a token keeps).
+   */
+  readonly orderedReads?: Readonly<Record<string, OrderedRead<R>>>;
+  /** Members a record is found by without a scan: a top-level Equals on one reads the record it names (or none). */
+  readonly lookups?: Readonly<Record<string, (value: string) => Promise<R | undefined>>>;
+  /**
+   * The members of the search record `summary` holds, read from the record alone. A search whose sort and
+   * expression read only these (and Tags) builds the full record (`record`) for its page only.
+   */
+  readonly summaryMembers?: readonly string[];
+  summary?(r: R): Record<string, unknown>;
   /** A record's unique key, the cursor's tie-break (the collection's key when unset). */
   keyOf?(r: R): string;
   /**
@@ -42,6 +57,12 @@ export interface SearchSource<R = any> {
   arnOf(r: R): string;
   /** The search record, with `tags` when given; what it holds of other resources is what `principal` may see. */
   record(r: R, tags: readonly Tag[] | undefined, principal: Principal): Promise<Record<string, unknown>>;
+}
+
+/** A source's records in one sort property's order. */
+export interface OrderedRead<R> {
+  value(r: R): string | number;
+  read(order: 'Ascending' | 'Descending', from?: SearchCursor): AsyncIterable<R>;
 }
 
 /** A Describe answer as a search record: only the members the record's shape has, plus Tags when given. */

@@ -4,6 +4,7 @@ import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import { AccessDeniedError } from '../kernel/errors.js';
 import { modelsCollection } from '../models/model.collections.js';
 import { arnBase, ctxOf, loamError, openRegistry, spec } from '../registry/registry.test-support.js';
+import { queryFingerprint } from './search-order.js';
 import { SearchService } from './search.service.js';
 import { searchSources } from './search-sources.js';
 
@@ -11,6 +12,13 @@ const alice = ctxOf('alice');
 
 /** Groups g0..g6 a second apart, descriptions in another order, tags team=a|b; versions 1..3 of g0. */
 async function fixture(authorize?: ActionAuthorizer, scanPageSize = 2) {
+  const { store } = await openFixtureStore();
+  // Tuning jobs are not searched here: their Describe reads trials, which these tests do not keep.
+  const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs in this store')) });
+  return new SearchService({ store, sources, scanPageSize, ...(authorize ? { authorize } : {}) });
+}
+
+async function openFixtureStore() {
   const { store, clock, groups, packages } = openRegistry();
   const descriptions = ['delta', 'alpha', 'golf', 'charlie', 'echo', 'bravo', 'foxtrot'];
   for (const [i, d] of descriptions.entries()) {
@@ -21,9 +29,7 @@ async function fixture(authorize?: ActionAuthorizer, scanPageSize = 2) {
     clock.advance(1000);
     await packages.CreateModelPackage({ ModelPackageGroupName: 'g0', InferenceSpecification: spec(), ModelApprovalStatus: approval, Tags: [{ Key: 'stage', Value: approval }] }, alice);
   }
-  // Tuning jobs are not searched here: their Describe reads trials, which these tests do not keep.
-  const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs in this store')) });
-  return new SearchService({ store, sources, scanPageSize, ...(authorize ? { authorize } : {}) });
+  return { store };
 }
 
 type Search = Awaited<ReturnType<typeof fixture>>;
@@ -45,7 +51,7 @@ async function pages(search: Search, input: Input, member: 'ModelPackageGroup' |
 }
 
 /** A SearchService over `store` that counts the records it reads from the store (`reads(0)` resets the count). */
-function countingSearch(store: ReturnType<typeof openRegistry>['store']) {
+function countingSearch(store: ReturnType<typeof openRegistry>['store'], countPastPage?: number) {
   let read = 0;
   const counting = new Proxy(store, {
     get(target, prop, receiver) {
@@ -60,7 +66,7 @@ function countingSearch(store: ReturnType<typeof openRegistry>['store']) {
       };
     },
   });
-  const search = new SearchService({ store: counting, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), scanPageSize: 5 });
+  const search = new SearchService({ store: counting, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), scanPageSize: 5, ...(countPastPage === undefined ? {} : { countPastPage }) });
   return { search, reads: (reset?: number) => (reset === undefined ? read : (read = reset)) };
 }
 
@@ -133,12 +139,13 @@ describe('Search over the metadata store', () => {
     expect(await refusal({ Resource: 'ModelPackageGroup', MaxResults: 1, SortOrder: 'Ascending', NextToken: token })).toEqual(['ValidationException', '/NextToken', expect.stringMatching(/another search/)]);
   });
 
-  it('VisibilityConditions: every tag named must be on the resource, besides the expression', async () => {
+  it('VisibilityConditions: a resource holding a tag named must hold the value given, besides the expression', async () => {
     const search = await fixture();
     const found = async (input: Omit<Input, 'Resource'>) => (await search.Search({ Resource: 'ModelPackageGroup', SortOrder: 'Ascending', ...input }, alice)).Results.map((x) => x.ModelPackageGroup?.ModelPackageGroupName);
     expect(await found({ VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }] })).toEqual(['g1', 'g3', 'g5']);
     expect(await found({ VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }], SearchExpression: { Filters: [{ Name: 'ModelPackageGroupDescription', Operator: 'In', Value: 'alpha,bravo,delta' }] } })).toEqual(['g1', 'g5']);
-    expect(await found({ VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }, { Key: 'Tags.other', Value: 'x' }] })).toEqual([]);
+    // A group without the tag `other` is found: a condition only excludes a resource holding its tag with another value.
+    expect(await found({ VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }, { Key: 'Tags.other', Value: 'x' }] })).toEqual(['g1', 'g3', 'g5']);
     const e = await loamError(search.Search({ Resource: 'ModelPackageGroup', VisibilityConditions: [{ Key: 'team', Value: 'b' }] }, alice));
     expect([e.code, e.fields?.[0]?.path]).toEqual(['ValidationException', '/VisibilityConditions/0/Key']);
   });
@@ -162,14 +169,17 @@ describe('Search over the metadata store', () => {
       clock.advance(1000);
       await packages.CreateModelPackage({ ModelPackageGroupName: 'big', InferenceSpecification: spec() }, alice);
     }
-    const { search, reads } = countingSearch(store);
+    // Counting TotalHits reads on past the page: 4 records past it here (the store's pages are 5).
+    const { search, reads } = countingSearch(store, 4);
     const first = await search.Search({ Resource: 'ModelPackage', MaxResults: 2 }, alice);
     expect(first.Results.map((r) => r.ModelPackage?.ModelPackageVersion)).toEqual([30, 29]);
-    expect(reads()).toBe(5);
+    expect(first.TotalHits).toEqual({ Value: 7, Relation: 'GreaterThanOrEqualTo' });
+    expect(reads()).toBe(10);
     reads(0);
     const next = await search.Search({ Resource: 'ModelPackage', MaxResults: 2, NextToken: first.NextToken as string }, alice);
     expect(next.Results.map((r) => r.ModelPackage?.ModelPackageVersion)).toEqual([28, 27]);
-    expect(reads()).toBe(5);
+    expect(next.TotalHits).toEqual({ Value: 9, Relation: 'GreaterThanOrEqualTo' });
+    expect(reads()).toBe(10);
   });
 
   it('a top-level Equals or In on a property kept in a column is asked of the store: only packages that can match are read', async () => {
@@ -222,8 +232,99 @@ describe('Search over the metadata store', () => {
     expect(r.Results.map((x) => x.ModelPackage?.ModelPackageVersion)).toEqual([1, 5]);
   });
 
+  it('a NextToken with a value this search cannot have (forged, edited) is a ValidationException naming NextToken and nothing of the store', async () => {
+    const search = await fixture();
+    const fingerprint = queryFingerprint(['ModelPackageGroup', null, null, 'CreationTime', 'Descending']);
+    const forged = (value: unknown) => Buffer.from(JSON.stringify([value, 'g3', fingerprint])).toString('base64url');
+    for (const value of ['abc', true, null, { x: 1 }]) {
+      const e = await loamError(search.Search({ Resource: 'ModelPackageGroup', NextToken: forged(value) }, alice));
+      expect([e.code, e.fields, e.message], JSON.stringify(value)).toEqual(['ValidationException', [{ path: '/NextToken', message: 'invalid token' }], expect.stringMatching(/^NextToken '.*' is not a token this search issued/)]);
+      expect(e.message).not.toMatch(/creationTime|model_package_groups|field/);
+    }
+    // Sorted here, a text property's token holds text (or nothing): a number is refused the same way.
+    const byDescription = queryFingerprint(['ModelPackageGroup', null, null, 'ModelPackageGroupDescription', 'Descending']);
+    const e = await loamError(search.Search({ Resource: 'ModelPackageGroup', SortBy: 'ModelPackageGroupDescription', NextToken: Buffer.from(JSON.stringify([5, 'g3', byDescription])).toString('base64url') }, alice));
+    expect([e.code, e.fields?.[0]?.path]).toEqual(['ValidationException', '/NextToken']);
+    // A genuine token of another resource or sort is refused as another search's.
+    const token = (await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 1 }, alice)).NextToken as string;
+    for (const other of [{ Resource: 'ModelPackage' as const }, { Resource: 'ModelPackageGroup' as const, SortBy: 'ModelPackageGroupName' }]) {
+      const refused = await loamError(search.Search({ ...other, NextToken: token }, alice));
+      expect([refused.code, refused.fields?.[0]?.path, refused.message]).toEqual(['ValidationException', '/NextToken', expect.stringMatching(/belongs to another search/)]);
+    }
+  });
+
+  it('TotalHits: every match the caller may see, exact when sorted here; in store order a lower bound until the count reaches the end', async () => {
+    const denied = `${arnBase}:model-package-group/g5`;
+    const authorize: ActionAuthorizer = async (_p, _action, arn) => {
+      if (arn === denied) throw new AccessDeniedError(`not ${arn}`);
+    };
+    const search = await fixture(authorize);
+    const totals = async (input: Omit<Input, 'Resource'>) => {
+      const out: unknown[] = [];
+      let token: string | undefined;
+      do {
+        const r = await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 2, ...input, ...(token ? { NextToken: token } : {}) }, alice);
+        out.push(r.TotalHits);
+        token = r.NextToken;
+      } while (token);
+      return out;
+    };
+    const exact = (Value: number) => ({ Value, Relation: 'EqualTo' });
+    // Sorted here: every page counts all matches (g5 is not one the caller sees).
+    expect(await totals({ SortBy: 'ModelPackageGroupDescription' })).toEqual([exact(6), exact(6), exact(6)]);
+    expect(await totals({ SortBy: 'ModelPackageGroupDescription', SearchExpression: { Filters: [{ Name: 'Tags.team', Value: 'b' }] } })).toEqual([exact(2)]);
+    // In store order, counting on past a page of 2 for 2 records read: the results before a page, and those counted after it.
+    const store = new SearchService({ store: (await openFixtureStore()).store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), authorize, countPastPage: 2 });
+    const inStore: unknown[] = [];
+    let token: string | undefined;
+    do {
+      const r = await store.Search({ Resource: 'ModelPackageGroup', MaxResults: 2, ...(token ? { NextToken: token } : {}) }, alice);
+      inStore.push([r.Results.map((x) => x.ModelPackageGroup?.ModelPackageGroupName), r.TotalHits]);
+      token = r.NextToken;
+    } while (token);
+    expect(inStore).toEqual([
+      [['g6', 'g4'], { Value: 5, Relation: 'GreaterThanOrEqualTo' }],
+      [['g3', 'g2'], exact(6)],
+      [['g1', 'g0'], exact(6)],
+    ]);
+  });
+
+  it('VisibilityConditions: a resource without the tag is found, one with another value is not; no Value is the empty value; a Key is required', async () => {
+    const { store, groups } = openRegistry();
+    const made: [string, { Key: string; Value: string }[]][] = [['none', []], ['red', [{ Key: 'team', Value: 'red' }]], ['blue', [{ Key: 'team', Value: 'blue' }]], ['empty', [{ Key: 'team', Value: '' }]]];
+    for (const [name, Tags] of made) await groups.CreateModelPackageGroup({ ModelPackageGroupName: name, Tags }, alice);
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }) });
+    const found = async (VisibilityConditions: { Key?: string; Value?: string }[]) =>
+      (await search.Search({ Resource: 'ModelPackageGroup', SortBy: 'ModelPackageGroupName', SortOrder: 'Ascending', VisibilityConditions }, alice)).Results.map((x) => x.ModelPackageGroup?.ModelPackageGroupName);
+    expect(await found([{ Key: 'Tags.team', Value: 'red' }])).toEqual(['none', 'red']);
+    expect(await found([{ Key: 'Tags.team', Value: 'red' }, { Key: 'Tags.team', Value: 'blue' }])).toEqual(['blue', 'none', 'red']);
+    expect(await found([{ Key: 'Tags.team' }])).toEqual(['empty', 'none']);
+    expect(await found([{ Key: 'Tags.owner', Value: 'x' }])).toEqual(['blue', 'empty', 'none', 'red']);
+    const e = await loamError(search.Search({ Resource: 'ModelPackageGroup', VisibilityConditions: [{ Key: 'Tags.team', Value: 'red' }, { Value: 'x' }] }, alice));
+    expect([e.code, e.fields?.[0]?.path]).toEqual(['ValidationException', '/VisibilityConditions/1/Key']);
+  });
+
+  it('a time range on an indexed time is asked of the store: sorted here, only the packages in the range are read', async () => {
+    const { store, clock, groups, packages } = openRegistry();
+    await groups.CreateModelPackageGroup({ ModelPackageGroupName: 'big' }, alice);
+    for (let i = 1; i <= 20; i++) {
+      clock.advance(1000);
+      await packages.CreateModelPackage({ ModelPackageGroupName: 'big', InferenceSpecification: spec() }, alice);
+    }
+    const { search, reads } = countingSearch(store);
+    const since = (await search.Search({ Resource: 'ModelPackage', SortOrder: 'Ascending', MaxResults: 16 }, alice)).Results[15]?.ModelPackage?.CreationTime as number;
+    reads(0);
+    const versions = async (SearchExpression: NonNullable<Input['SearchExpression']>) =>
+      (await search.Search({ Resource: 'ModelPackage', SortBy: 'ModelPackageVersion', SearchExpression }, alice)).Results.map((r) => r.ModelPackage?.ModelPackageVersion);
+    expect(await versions({ Filters: [{ Name: 'CreationTime', Operator: 'GreaterThanOrEqualTo', Value: new Date(since * 1000).toISOString() }] })).toEqual([20, 19, 18, 17, 16]);
+    expect(reads()).toBe(5);
+    reads(0);
+    expect(await versions({ Filters: [{ Name: 'CreationTime', Operator: 'GreaterThan', Value: String(since) }, { Name: 'LastModifiedTime', Operator: 'LessThan', Value: String(since + 3) }] })).toEqual([18, 17]);
+    expect(reads()).toBe(2);
+  });
+
   it('CrossAccount finds nothing: Loam is one account', async () => {
     const search = await fixture();
-    expect(await search.Search({ Resource: 'ModelPackageGroup', CrossAccountFilterOption: 'CrossAccount' }, alice)).toEqual({ Results: [] });
+    expect(await search.Search({ Resource: 'ModelPackageGroup', CrossAccountFilterOption: 'CrossAccount' }, alice)).toEqual({ Results: [], TotalHits: { Value: 0, Relation: 'EqualTo' } });
   });
 });

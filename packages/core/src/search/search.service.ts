@@ -5,8 +5,9 @@ import { ValidationError } from '../kernel/errors.js';
 import { clampMaxResults } from '../kernel/pagination.js';
 import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { allOf, compileSearchExpression, compileVisibilityConditions, propertyOf, type RecordMatcher } from './search-expression.js';
-import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, sortValueOf, type SearchCursor } from './search-order.js';
+import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, sortValueOf, type SearchCursor, type SearchPosition, type SortValue } from './search-order.js';
 import type { PropertyRef } from './search-properties.js';
+import { columnFilters, lookupOf } from './search-pushdown.js';
 import type { SearchSource } from './search-source.js';
 
 type Ops = typeof operations;
@@ -22,10 +23,23 @@ export interface SearchServiceOptions {
   readonly authorize?: ActionAuthorizer;
   /** Records read from the store per page while scanning. */
   readonly scanPageSize?: number;
+  /** How many records a search in store order reads past its page to count TotalHits (default COUNT_PAST_PAGE). */
+  readonly countPastPage?: number;
 }
+
+/** How far a search in store order reads past its page to count TotalHits: records read, matching or not. */
+export const COUNT_PAST_PAGE = 200;
 
 interface Hit extends SearchCursor {
   readonly record: unknown;
+}
+
+/** What a scan found: the page's hits (one more than a page when more match), and how many match in all. */
+interface Found {
+  readonly hits: Hit[];
+  readonly total: number;
+  /** Whether `total` counts every match, or those found before the scan stopped counting. */
+  readonly exact: boolean;
 }
 
 /** One search, compiled: what to match, how to order, where to start. */
@@ -36,8 +50,13 @@ interface Plan {
   readonly matcher?: RecordMatcher;
   readonly sortRef: PropertyRef;
   readonly order: 'Ascending' | 'Descending';
-  readonly storeField?: string;
-  readonly cursor?: SearchCursor;
+  /** The records in the sort's order, from a position on, when the store keeps that order. */
+  readonly inOrder?: { value(record: unknown): string | number; read(from?: SearchCursor): AsyncIterable<unknown> };
+  /** A record found by the one value the expression requires of a member (a name), instead of a scan. */
+  readonly lookup?: () => Promise<unknown>;
+  /** Whether the source's summary holds every member the sort and the expression read: the full record is built for the page only. */
+  readonly light: boolean;
+  readonly cursor?: SearchPosition;
   readonly max: number;
   readonly principal: Principal;
 }
@@ -46,9 +65,13 @@ interface Plan {
  * SageMaker's Search over the resources Loam keeps. The expression is compiled against the resource's
  * search record (its Describe answer with Tags) before any record is read; candidates are read from the
  * store page by page and matched here. Sorting by a property the store orders by (CreationTime, names,
- * LastModifiedTime where indexed) reads in that order from the token's position and stops once a page is
- * full; any other SortBy keeps only the best page of matches while it scans. A resource the caller may not
- * describe is never found, so neither the results nor a token name it.
+ * LastModifiedTime where indexed) reads in that order from the token's position, stops once a page is full
+ * and counts on for at most COUNT_PAST_PAGE more records (TotalHits GreaterThanOrEqualTo when it stops
+ * before the end); any other SortBy reads every candidate, keeping only the best page of matches, and counts
+ * them all (TotalHits EqualTo). What the store can decide narrows what it reads (an Equals or In on a
+ * column, a time range on an indexed time, a name looked up); a search that sorts and filters only on what
+ * a source's summary holds builds the full record for its page only. A resource the caller may not describe
+ * is never found, so neither the results, TotalHits nor a token count or name it.
  */
 export class SearchService {
   private readonly sources: ReadonlyMap<string, SearchSource>;
@@ -57,7 +80,7 @@ export class SearchService {
     this.sources = new Map(o.sources.map((s) => [s.resource, s]));
   }
 
-  /** @throws ValidationException naming the field: an unsupported Resource, a bad expression, SortBy, MaxResults or NextToken. */
+  /** @throws ValidationException naming the field: an unsupported Resource, a bad expression, VisibilityConditions, SortBy, MaxResults or NextToken. */
   async Search(input: In, ctx: RequestContext): Promise<Out> {
     const source = this.sources.get(input.Resource);
     if (!source) {
@@ -74,15 +97,21 @@ export class SearchService {
       throw new ValidationError(`SortBy '${sortBy}' is a ${sortRef.isList ? 'list' : 'structure'}; sort by a text, number, timestamp or boolean property.`, [{ path: '/SortBy', message: 'not sortable' }]);
     }
     const order = input.SortOrder ?? 'Descending';
-    const fingerprint = queryFingerprint([input.Resource, input.SearchExpression ?? null, input.VisibilityConditions ?? null, sortBy, order]);
-    const cursor = decodeSearchToken(input.NextToken, fingerprint);
-    // Loam is one account: nothing is shared into it from others.
-    if (input.CrossAccountFilterOption === 'CrossAccount') return { Results: [] };
-    const storeField = Object.hasOwn(source.storeOrder, sortBy) ? source.storeOrder[sortBy] : undefined;
     const storeFilters: AnyFilter[] = [...(source.filters ?? []) as readonly AnyFilter[], ...columnFilters(source, input.SearchExpression)];
-    const plan: Plan = { source, storeFilters, ...(matcher ? { matcher } : {}), sortRef, order, ...(storeField ? { storeField } : {}), ...(cursor ? { cursor } : {}), max, principal: ctx.principal };
-    const hits = storeField ? await this.inStoreOrder(plan) : await this.sortedHere(plan);
-    const page = hits.slice(0, max);
+    const inOrder = this.inOrder(source, sortBy, order, storeFilters);
+    const fingerprint = queryFingerprint([input.Resource, input.SearchExpression ?? null, input.VisibilityConditions ?? null, sortBy, order]);
+    const cursor = decodeSearchToken(input.NextToken, fingerprint, (v) => cursorFits(v, sortRef, inOrder !== undefined));
+    // Loam is one account: nothing is shared into it from others.
+    if (input.CrossAccountFilterOption === 'CrossAccount') return { Results: [], TotalHits: { Value: 0, Relation: 'EqualTo' } };
+    const summarised = new Set([...(source.summaryMembers ?? []), 'Tags']);
+    const light = source.summary !== undefined && !source.props.tagsAt && summarised.has(sortRef.root) && [...(matcher?.members ?? [])].every((m) => summarised.has(m));
+    const lookup = lookupOf(source, input.SearchExpression);
+    const plan: Plan = {
+      source, storeFilters, sortRef, order, light, max, principal: ctx.principal,
+      ...(matcher ? { matcher } : {}), ...(inOrder ? { inOrder } : {}), ...(lookup ? { lookup } : {}), ...(cursor ? { cursor } : {}),
+    };
+    const found = inOrder && !lookup ? await this.inStoreOrder(plan) : await this.sortedHere(plan);
+    const page = found.hits.slice(0, max);
     const results = [];
     for (const h of page) {
       const r = h.record;
@@ -90,67 +119,113 @@ export class SearchService {
       if (rec) results.push({ [searchShapes.searchableResources[source.resource]]: rec });
     }
     const last = page[page.length - 1];
-    return { Results: results as Out['Results'], ...(hits.length > max && last ? { NextToken: encodeSearchToken(last, fingerprint) } : {}) };
+    return {
+      Results: results as Out['Results'],
+      ...(found.hits.length > max && last ? { NextToken: encodeSearchToken(last, fingerprint, (cursor?.seen ?? 0) + page.length) } : {}),
+      TotalHits: { Value: found.total, Relation: found.exact ? 'EqualTo' : 'GreaterThanOrEqualTo' },
+    };
   }
 
-  /** Reads in the store's order from the cursor on, until one match more than a page (so NextToken is only given when more match). */
-  private async inStoreOrder(p: Plan): Promise<Hit[]> {
-    const field = p.storeField as string;
+  /** The records in `sortBy`'s order, when the store keeps it: a collection's indexed field, or a source's own ordered read. */
+  private inOrder(source: SearchSource, sortBy: string, order: 'Ascending' | 'Descending', filters: readonly AnyFilter[]): Plan['inOrder'] {
+    if (source.orderedReads) {
+      const read = Object.hasOwn(source.orderedReads, sortBy) ? source.orderedReads[sortBy] : undefined;
+      return read && { value: (r) => read.value(r), read: (from) => read.read(order, from) };
+    }
+    const field = Object.hasOwn(source.storeOrder, sortBy) ? source.storeOrder[sortBy] : undefined;
+    if (!field || !source.collection) return undefined;
+    return {
+      value: (r) => (r as Record<string, unknown>)[field] as string | number,
+      read: (from) => {
+        const range: AnyFilter[] = from && (typeof from.value === 'string' || typeof from.value === 'number') ? [{ field, op: order === 'Descending' ? 'lte' : 'gte', value: from.value }] : [];
+        return this.storePages(source, [...filters, ...range], { field, order });
+      },
+    };
+  }
+
+  /**
+   * Reads in the store's order from the cursor on until one match more than a page (so NextToken is only given
+   * when more match), then counts on for at most COUNT_PAST_PAGE records. Records of the page's last value are
+   * all read before it stops, so the page is the first matches by compareHits whatever order the store gives
+   * records of equal value.
+   */
+  private async inStoreOrder(p: Plan): Promise<Found> {
+    const inOrder = p.inOrder as NonNullable<Plan['inOrder']>;
     const { cursor, order } = p;
-    const filters: AnyFilter[] = [...p.storeFilters];
-    if (cursor && cursor.value !== null && typeof cursor.value !== 'boolean') filters.push({ field, op: order === 'Descending' ? 'lte' : 'gte', value: cursor.value });
-    const hits: Hit[] = [];
-    for await (const record of this.scan(p, filters, field)) {
-      const fields = record as Record<string, unknown>;
-      const hit = { value: fields[field] as string | number, key: keyOf(p.source, record), record };
+    let hits: Hit[] = [];
+    const keys = new Set<string>();
+    let counted = 0;
+    let pastPage = 0;
+    for await (const record of inOrder.read(cursor)) {
+      const hit = { value: inOrder.value(record), key: keyOf(p.source, record), record };
+      const full = hits.length > p.max;
+      const tie = full && hit.value === (hits[hits.length - 1] as Hit).value;
+      if (full && !tie && ++pastPage > (this.o.countPastPage ?? COUNT_PAST_PAGE)) return { hits, total: (cursor?.seen ?? 0) + counted, exact: false };
       if (cursor && compareHits(hit, cursor, order) <= 0) continue;
       // A record modified during the scan moves to a later store page (Ascending by LastModifiedTime): once only.
-      if (hits.some((h) => h.key === hit.key)) continue;
+      if (keys.has(hit.key)) continue;
       if (!(await this.found(p, record))) continue;
+      keys.add(hit.key);
+      counted++;
+      if (full && !tie) continue;
       hits.push(hit);
-      if (hits.length > p.max) break;
+      if (hits.length > p.max + 1) hits = hits.sort((a, b) => compareHits(a, b, order)).slice(0, p.max + 1);
     }
-    return hits;
+    return { hits, total: (cursor?.seen ?? 0) + counted, exact: true };
   }
 
-  /** Scans every candidate, keeping the best `max + 1` matches after the cursor in the requested order. */
-  private async sortedHere(p: Plan): Promise<Hit[]> {
+  /** Scans every candidate, keeping the best `max + 1` matches after the cursor in the requested order, and counting every match. */
+  private async sortedHere(p: Plan): Promise<Found> {
     const keep = p.max + 1;
     let best: Hit[] = [];
+    let total = 0;
     const cmp = (a: Hit, b: Hit) => compareHits(a, b, p.order);
     const tagsForSort = p.sortRef.readsTags;
-    for await (const record of this.scan(p, p.storeFilters)) {
+    for await (const record of this.scan(p)) {
       const doc = await this.recordOf(p, record, tagsForSort);
       if (!doc || (p.matcher && !p.matcher.matches(doc))) continue;
+      if (!(await this.visible(p, record))) continue;
+      total++;
       const hit: Hit = { value: sortValueOf(p.sortRef.values(doc), p.sortRef.numericText), key: keyOf(p.source, record), record };
       if (p.cursor && compareHits(hit, p.cursor, p.order) <= 0) continue;
-      if (!(await this.visible(p, record))) continue;
       best.push(hit);
       if (best.length >= 2 * keep) best = best.sort(cmp).slice(0, keep);
     }
-    return best.sort(cmp).slice(0, keep);
+    return { hits: best.sort(cmp).slice(0, keep), total, exact: true };
   }
 
-  private async *scan(p: Plan, filters: readonly AnyFilter[], sortBy?: string): AsyncGenerator<unknown> {
-    if (p.source.records) {
+  /** Every candidate: the one a lookup finds, a source's own records, or the collection's that meet the store filters. */
+  private async *scan(p: Plan): AsyncGenerator<unknown> {
+    if (p.lookup) {
+      const r = await p.lookup();
+      if (r !== undefined) yield r;
+    } else if (p.source.records) {
       yield* p.source.records();
-      return;
+    } else {
+      yield* this.storePages(p.source, p.storeFilters);
     }
-    const col = this.o.store.collection(p.source.collection as NonNullable<SearchSource['collection']>);
+  }
+
+  private async *storePages(source: SearchSource, filters: readonly AnyFilter[], sort?: { field: string; order: 'Ascending' | 'Descending' }): AsyncGenerator<unknown> {
+    const col = this.o.store.collection(source.collection as NonNullable<SearchSource['collection']>);
     let nextToken: string | undefined;
     do {
       const page = await col.list({
         filters: filters as readonly Filter<any>[], maxResults: this.o.scanPageSize ?? 200,
-        ...(sortBy ? { sortBy: sortBy as never, sortOrder: p.order } : {}), ...(nextToken ? { nextToken } : {}),
+        ...(sort ? { sortBy: sort.field as never, sortOrder: sort.order } : {}), ...(nextToken ? { nextToken } : {}),
       });
       for (const v of page.items) yield v.value;
       nextToken = page.nextToken;
     } while (nextToken);
   }
 
-  /** The search record; undefined when the resource was deleted since it was read (its record reads it again). */
+  /**
+   * What the sort and the expression read of a record: its summary (with Tags when read) when that is all
+   * they need, else its search record; undefined when the resource was deleted since it was read.
+   */
   private async recordOf(p: Plan, record: unknown, withTags: boolean): Promise<Record<string, unknown> | undefined> {
     const tags = withTags || p.matcher?.readsTags ? await this.o.store.tags.list(p.source.arnOf(record)) : undefined;
+    if (p.light && p.source.summary) return { ...p.source.summary(record), ...(tags ? { Tags: tags.map((t) => ({ Key: t.Key, Value: t.Value })) } : {}) };
     return orGone(p.source.record(record, tags, p.principal));
   }
 
@@ -169,6 +244,18 @@ export class SearchService {
   }
 }
 
+/**
+ * Whether a token's sort value is one this search can have issued: a number for numbers and timestamps (and
+ * hyperparameters, compared as numbers), text for text, a boolean for booleans; none only where records
+ * may lack the property (sorted here: the store's order fields are on every record).
+ */
+function cursorFits(v: SortValue, ref: PropertyRef, inStoreOrder: boolean): boolean {
+  if (v === null) return !inStoreOrder;
+  if (typeof v === 'number') return ref.kind === 'number' || ref.kind === 'timestamp' || ref.numericText;
+  if (typeof v === 'string') return ref.kind === 'text';
+  return ref.kind === 'boolean' && !inStoreOrder;
+}
+
 /** A record, or undefined when its resource is gone (ResourceNotFound): one deleted during the search is not found. */
 async function orGone(record: Promise<Record<string, unknown>>): Promise<Record<string, unknown> | undefined> {
   try {
@@ -181,22 +268,4 @@ async function orGone(record: Promise<Record<string, unknown>>): Promise<Record<
 
 function keyOf(source: SearchSource, record: unknown): string {
   return source.keyOf ? source.keyOf(record) : String((record as Record<string, unknown>)[source.collection?.key as string]);
-}
-
-/**
- * The store conditions an expression implies: a top-level Equals or In (under And, the default) on a
- * property the source keeps in a column. The expression is still matched in full on what the store returns.
- * A value with a NUL is not asked of the store: no column holds one (the SQL stores refuse it as a filter
- * value, a ValidationException naming the column), so the expression alone decides.
- */
-function columnFilters(source: SearchSource, expr: In['SearchExpression']): AnyFilter[] {
-  if (!expr || expr.Operator === 'Or') return [];
-  return (expr.Filters ?? []).flatMap((f): AnyFilter[] => {
-    const field = source.columns && Object.hasOwn(source.columns, f.Name) ? source.columns[f.Name] : undefined;
-    if (!field || f.Value === undefined || f.Value.includes('\u0000')) return [];
-    const op = f.Operator ?? 'Equals';
-    if (op === 'Equals') return [{ field, op: 'eq', value: f.Value }];
-    if (op === 'In') return [{ field, op: 'in', value: f.Value.split(',').map((v) => v.trim()) }];
-    return [];
-  });
 }
