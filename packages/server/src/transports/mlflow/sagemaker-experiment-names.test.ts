@@ -1,7 +1,9 @@
+import { ListTagsCommand } from '@aws-sdk/client-sagemaker';
 import { describe, expect, it } from 'vitest';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
+import { listeningSageMaker } from '../aws-json/aws-json.test-support.js';
 
 // A SageMaker experiment is the MLflow experiment of its name, and its ARN holds the name lower-cased
 // (ADR 0009): its tags live under that ARN. So the ARN Loam gave is the only one that reaches them, an
@@ -44,6 +46,14 @@ describe('tags of SageMaker experiments, trials and trial components', () => {
         expect((await call('POST', '/api/v1/tags/delete', { ResourceArn: other, TagKeys: ['k'] })).status, other).toBe(404);
       }
       expect((await listTags(given)).body, given).toEqual({ Tags: [{ Key: 'k', Value: 'v' }] });
+    }
+    // The same through SageMaker's protocol, as boto3 asks.
+    const { sm } = await listeningSageMaker(loam!);
+    try {
+      expect((await sm.send(new ListTagsCommand({ ResourceArn: arnOf('experiment', 'arn-exp') }))).Tags).toEqual([{ Key: 'k', Value: 'v' }]);
+      await expect(sm.send(new ListTagsCommand({ ResourceArn: arnOf('experiment', 'Arn-Exp') }))).rejects.toMatchObject({ name: 'ResourceNotFound' });
+    } finally {
+      sm.destroy();
     }
   });
 
