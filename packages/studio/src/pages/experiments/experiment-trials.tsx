@@ -66,7 +66,7 @@ export function ExperimentTrials({ experimentName, experimentId }: { experimentN
         <Accordion multiple variant="separated" value={opened} onChange={setOpen}>
           {rows.map((t) => (
             <Accordion.Item key={t.TrialName} value={t.TrialName}>
-              <Accordion.Control aria-label={`Trial ${t.TrialName}`}>
+              <Accordion.Control>
                 <Group gap="sm">
                   <Text fw={600}>{t.DisplayName ?? t.TrialName}</Text>
                   {t.DisplayName && t.DisplayName !== t.TrialName && (

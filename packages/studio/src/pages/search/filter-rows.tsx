@@ -1,4 +1,4 @@
-import { Autocomplete, Button, CloseButton, Group, Select, Stack, TextInput } from '@mantine/core';
+import { Autocomplete, Button, CloseButton, Group, NativeSelect, Stack, TextInput } from '@mantine/core';
 import { operatorLabels, operators, takesValue, type FilterDraft, type SearchOperator } from './search-expression.js';
 import type { PropertyHint } from './search-properties.js';
 
@@ -57,12 +57,11 @@ export function FilterRows({ rows, onChange, choices, errors }: FilterRowsProps)
               style={{ flex: 2 }}
               styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
             />
-            <Select
+            <NativeSelect
               aria-label={`Operator ${n}`}
               data={operators.map((o) => ({ value: o, label: operatorLabels[o] }))}
               value={r.operator}
-              onChange={(o) => o && set(i, { operator: o as SearchOperator })}
-              allowDeselect={false}
+              onChange={(e) => set(i, { operator: e.currentTarget.value as SearchOperator })}
               style={{ flex: 1 }}
             />
             {hint?.kind === 'choice' && takesValue(r.operator) ? (

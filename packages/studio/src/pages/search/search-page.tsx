@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import { Alert, Autocomplete, Button, Group, List, SegmentedControl, Select, Skeleton, Stack, Text } from '@mantine/core';
+import { Alert, Autocomplete, Button, Group, List, NativeSelect, SegmentedControl, Skeleton, Stack, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { PageHeader } from '../../patterns/page-header.js';
 import { toUserFacingError } from '../../schema/problems.js';
@@ -75,8 +75,8 @@ function SearchForm({ committed }: { committed: SearchState }) {
     const next: SearchState = { resource, filters: rows, match, ...(sortBy.trim() ? { sortBy: sortBy.trim() } : {}), ...(sortBy.trim() || sortOrder === 'Ascending' ? { sortOrder } : {}) };
     void navigate({ to: searchPath, search: paramsOf(next) as never });
   };
-  const chooseResource = (r: string | null) => {
-    if (!r || r === resource) return;
+  const chooseResource = (r: string) => {
+    if (r === resource) return;
     // Property names differ between resources: a new resource starts with one empty filter and the default order.
     setResource(r as SearchableResource);
     setRows([emptyFilter()]);
@@ -97,12 +97,11 @@ function SearchForm({ committed }: { committed: SearchState }) {
       />
       <form onSubmit={submit} role="search" aria-label="Search resources">
         <Stack gap="sm">
-          <Select
+          <NativeSelect
             label="Resource"
             data={searchableResources.map((r) => ({ value: r, label: `${resourceViews[r].label} (${r})` }))}
             value={resource}
-            onChange={chooseResource}
-            allowDeselect={false}
+            onChange={(e) => chooseResource(e.currentTarget.value)}
             maw={420}
           />
           <div>
@@ -138,15 +137,14 @@ function SearchForm({ committed }: { committed: SearchState }) {
               style={{ flex: 2 }}
               styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
             />
-            <Select
+            <NativeSelect
               label="Order"
               data={[
                 { value: 'Descending', label: 'Descending' },
                 { value: 'Ascending', label: 'Ascending' },
               ]}
               value={sortOrder}
-              onChange={(v) => v && setSortOrder(v as 'Ascending' | 'Descending')}
-              allowDeselect={false}
+              onChange={(e) => setSortOrder(e.currentTarget.value as 'Ascending' | 'Descending')}
               style={{ flex: 1 }}
             />
             <Button type="submit" mt={25}>

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
+import { putCsvObjects } from './loam.test-support.js';
+
+// SageMaker's Search and Experiments in Chromium against a real Loam: models, an experiment, a trial and a
+// trial component made through the API (as boto3 users make them), found on the Search page with a filter,
+// a bad filter refused with the server's words, and the trial on the experiment page with its run.
+describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
+  const studio = useStudio({
+    setupTimeout: 180_000,
+    actionTimeout: 60_000,
+    async prepare(t) {
+      // CreateModel checks that the model data exists; the search never reads it.
+      await putCsvObjects(t, 'models', { 'shared/model.tar.gz': new Uint8Array([0x1f, 0x8b]) });
+      for (const name of ['churn-xgb-a', 'churn-xgb-b', 'fraud-linear']) {
+        await t.admin.CreateModel({ ModelName: name, PrimaryContainer: { Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://models/shared/model.tar.gz' }, Tags: [{ Key: 'team', Value: name.startsWith('churn') ? 'retention' : 'risk' }] });
+      }
+      await t.admin.CreateExperiment({ ExperimentName: 'churn-study', Description: 'Churn models' });
+      await t.admin.CreateTrial({ TrialName: 'baseline', ExperimentName: 'churn-study' });
+      await t.admin.CreateTrialComponent({ TrialComponentName: 'prep-data', DisplayName: 'prepare-data', Status: { PrimaryStatus: 'Completed' }, Parameters: { lr: { NumberValue: 0.1 }, split: { StringValue: 'time' } } });
+      await t.admin.AssociateTrialComponent({ TrialComponentName: 'prep-data', TrialName: 'baseline' });
+      // A second component started in the same millisecond would be ambiguous by time alone; this one is not in the trial.
+      await t.admin.CreateTrialComponent({ TrialComponentName: 'loose-end' });
+    },
+    expectFailures: ['400 POST /api/v1/search'],
+  });
+  const { check, heading, nav } = studio;
+  /** A control of the search form by its label (native selects, Mantine autocompletes and text boxes alike). */
+  const field = (label: string) => studio.page.getByRole('search', { name: 'Search resources' }).getByLabel(label, { exact: true });
+  const choose = (label: string, option: string) => field(label).selectOption({ label: option });
+  /** Types into a field; Escape closes its suggestions so they cover nothing the next step clicks. */
+  const type = async (label: string, text: string) => {
+    await field(label).fill(text);
+    await field(label).press('Escape');
+  };
+
+  it('finds models by a filter on their name, linked to their pages, with the filtered property shown', async () => {
+    const { page } = studio;
+    await nav('Search').click();
+    await heading('Search').waitFor();
+    await choose('Resource', 'Models (Model)');
+    await type('Property 1', 'Model.ModelName');
+    await choose('Operator 1', 'contains');
+    await type('Value 1', 'churn');
+    await page.getByRole('button', { name: 'Add filter' }).click();
+    await type('Property 2', 'Model.Tags.team');
+    await type('Value 2', 'retention');
+    await type('Sort by', 'Model.ModelName');
+    await choose('Order', 'Ascending');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const table = page.getByRole('table', { name: 'Models found' });
+    await table.getByRole('link', { name: 'churn-xgb-b' }).waitFor();
+    const names = await table.locator('tbody tr td:first-child').allInnerTexts();
+    expect(names).toEqual(['churn-xgb-a', 'churn-xgb-b']);
+    // The tag the search filtered on is a column, with each result's value.
+    await table.getByRole('columnheader', { name: 'Model.Tags.team' }).waitFor();
+    expect(await table.getByRole('row', { name: /churn-xgb-a/ }).getByRole('cell', { name: 'retention' }).count()).toBe(1);
+    expect(await table.getByRole('link', { name: 'churn-xgb-a' }).getAttribute('href')).toBe('/models/churn-xgb-a');
+    // The search is in the URL: reloading shows the same results.
+    expect(new URL(page.url()).searchParams.get('resource')).toBe('Model');
+    await page.reload();
+    await page.getByRole('table', { name: 'Models found' }).getByRole('link', { name: 'churn-xgb-b' }).waitFor();
+    expect(await field('Value 1').inputValue()).toBe('churn');
+    await check('s01-search-models');
+    await page.getByRole('table', { name: 'Models found' }).getByRole('link', { name: 'churn-xgb-a' }).click();
+    await heading('churn-xgb-a').waitFor();
+    await page.goBack();
+    await page.getByRole('table', { name: 'Models found' }).waitFor();
+  }, 240_000);
+
+  it('shows the server’s message for a filter on a property models do not have, on that filter', async () => {
+    const { page } = studio;
+    await type('Property 2', 'Model.NoSuchThing');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'The server refused this search' });
+    await alert.getByText(/'Model\.NoSuchThing' is not a property of this resource's search records/).waitFor();
+    await expect.poll(() => field('Property 2').getAttribute('aria-invalid')).toBe('true');
+    expect(await field('Property 1').getAttribute('aria-invalid')).not.toBe('true');
+    // No stale results under a refused search.
+    expect(await page.getByRole('table', { name: 'Models found' }).count()).toBe(0);
+    await check('s02-search-refused');
+  }, 120_000);
+
+  it('finds the trial component in a trial and opens the MLflow run it is', async () => {
+    const { page } = studio;
+    await choose('Resource', 'Trial components (ExperimentTrialComponent)');
+    await type('Property 1', 'Parents.TrialName');
+    await type('Value 1', 'baseline');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const table = page.getByRole('table', { name: 'Trial components found' });
+    await table.getByRole('link', { name: /^Run of prep-data/ }).waitFor();
+    expect(await table.locator('tbody tr').count()).toBe(1);
+    await table.getByRole('cell', { name: 'baseline' }).waitFor();
+    await check('s03-search-components');
+    await table.getByRole('link', { name: /^Run of prep-data/ }).click();
+    await heading('prepare-data').waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/experiments\/runs\/[0-9a-f]{32}$/);
+  }, 180_000);
+
+  it('shows the experiment’s trial with its component and the run it is on the experiment page', async () => {
+    const { page } = studio;
+    await nav('Experiments').click();
+    await heading('Experiments').waitFor();
+    await page.getByRole('table', { name: 'Experiments' }).getByRole('link', { name: 'churn-study' }).click();
+    await heading('churn-study').waitFor();
+    await page.getByRole('heading', { name: 'Trials', level: 2 }).waitFor();
+    const components = page.getByRole('table', { name: 'Components of baseline' });
+    const row = components.getByRole('row', { name: /prepare-data/ });
+    await row.getByText('Completed').waitFor();
+    await row.getByRole('link', { name: 'Run of prep-data: prepare-data' }).waitFor();
+    expect(await components.getByText('loose-end').count()).toBe(0);
+    await check('s04-experiment-trials');
+    await row.getByRole('link', { name: 'Run of prep-data: prepare-data' }).click();
+    await heading('prepare-data').waitFor();
+    await page.getByRole('table', { name: 'Parameters' }).getByRole('rowheader', { name: 'lr' }).waitFor();
+  }, 180_000);
+
+  it('explains how trials are made on an experiment that has none', async () => {
+    const { page } = studio;
+    await nav('Experiments').click();
+    await page.getByRole('table', { name: 'Experiments' }).getByRole('link', { name: 'Default' }).click();
+    await heading('Default').waitFor();
+    await waitForPage(page, `document.body.innerText.includes('No SageMaker trials in this experiment')`, 60_000);
+    await page.getByText('create_trial', { exact: false }).first().waitFor();
+  }, 120_000);
+
+  itHadNoConsoleErrors(studio, 4);
+});
