@@ -4,7 +4,7 @@ import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import { ValidationError } from '../kernel/errors.js';
 import { clampMaxResults, decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
 import type { LineageEdge, LineageEdgeQuery, MetadataStore } from '../ports/metadata-store.js';
-import type { Partition } from '../kernel/names.js';
+import { parseArn, type Partition } from '../kernel/names.js';
 import { entityArn } from './lineage-refs.js';
 import { lineageVertex, type LineageVertexInfo } from './lineage-vertex.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
@@ -21,6 +21,12 @@ export interface LineageAssociationsServiceOptions {
   readonly partition: Partition;
   /** Brings followed edges up to date first (LineageSync.syncOnce), as QueryLineage does. */
   readonly beforeQuery?: () => Promise<unknown>;
+  /**
+   * Whether the resource an ARN names exists (true or false for kinds a capability owns, undefined for
+   * others): an association with an end since deleted (a model, an endpoint) is not listed, as
+   * QueryLineage lists no such vertex.
+   */
+  readonly resourceExists?: (arn: string) => Promise<boolean | undefined>;
   /** The caller's policies: only associations both of whose ends the caller may read are listed. */
   readonly authorize?: ActionAuthorizer;
   readonly readCheck?: VertexReadCheck;
@@ -124,6 +130,7 @@ export class LineageAssociationsService {
 /** One request's filters on edges and their ends, with the ends' vertices looked up once each. */
 class Rows {
   private readonly vertices = new Map<string, Promise<LineageVertexInfo>>();
+  private readonly standing = new Map<string, Promise<boolean>>();
   private readonly visibility: LineageVisibility | undefined;
   private readonly after: number | undefined;
   private readonly before: number | undefined;
@@ -151,9 +158,20 @@ class Rows {
     const rows = await Promise.all(candidates.map(async (e) => ({ e, s: await this.vertex(e.sourceArn), d: await this.vertex(e.destinationArn) })));
     const typed = rows.filter((r) => (i.SourceType === undefined || r.s.vertex.Type === i.SourceType) && (i.DestinationType === undefined || r.d.vertex.Type === i.DestinationType));
     const v = this.visibility;
-    if (!v) return typed;
-    const shown = await Promise.all(typed.map(async (r) => (await v.visible(r.e.sourceArn, r.s.uri)) && (await v.visible(r.e.destinationArn, r.d.uri))));
+    const shown = await Promise.all(typed.map(async (r) => (await this.stands(r.s)) && (await this.stands(r.d))
+      && (v === undefined || ((await v.visible(r.e.sourceArn, r.s.uri)) && (await v.visible(r.e.destinationArn, r.d.uri))))));
     return typed.filter((_, n) => shown[n]);
+  }
+
+  /** Whether an end still names something Loam has (see LineageQueryService): asked once per ARN. */
+  private stands(x: LineageVertexInfo): Promise<boolean> {
+    const arn = x.vertex.Arn;
+    let hit = this.standing.get(arn);
+    if (!hit) {
+      hit = parseArn(arn)?.kind === 'artifact' ? Promise.resolve(x.uri !== undefined) : Promise.resolve(this.o.resourceExists?.(arn)).then((e) => e !== false);
+      this.standing.set(arn, hit);
+    }
+    return hit;
   }
 
   private vertex(arn: string): Promise<LineageVertexInfo> {

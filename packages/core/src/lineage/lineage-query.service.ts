@@ -8,11 +8,11 @@ import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
 import type { AssociationType, LineageRecorder } from './lineage-recorder.js';
 import { checkLocationSize, entityArn, isLocation } from './lineage-refs.js';
-import { lineageVertex } from './lineage-vertex.js';
+import { lineageVertex, type LineageVertexInfo } from './lineage-vertex.js';
+import { VertexFilter } from './lineage-query-filters.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
 type Ops = typeof operations;
-type Vertex = OutputOf<Ops['QueryLineage']>['Vertices'][number];
 type Edge = OutputOf<Ops['QueryLineage']>['Edges'][number];
 
 export interface LineageQueryServiceOptions {
@@ -60,19 +60,26 @@ export class LineageQueryService {
   }
 
   /**
+   * Whether a vertex still stands for something Loam has: an artifact by its record, a resource of a kind
+   * a capability owns by that capability (a deleted model or endpoint does not), anything else (an MLflow
+   * run, AddAssociation's contexts) always.
+   */
+  private async stands(x: LineageVertexInfo): Promise<boolean> {
+    if (parseArn(x.vertex.Arn)?.kind === 'artifact') return x.uri !== undefined;
+    return (await this.o.resourceExists?.(x.vertex.Arn)) !== false;
+  }
+
+  /**
    * Vertices reachable from the start within MaxDepth associations (default 10), upstream
    * (Ascendants), downstream (Descendants) or both (the union of the two walks, default), in the order
-   * a breadth-first walk meets them; the starts themselves are not listed. Filters on Types and
-   * LineageTypes pick the vertices listed; with IncludeEdges every vertex on the walk is listed with
-   * the edges walked. Vertices the caller may not read (LineageVisibility) are left out, and so are the
-   * edges that touch them; the walk still goes through them, so what lies beyond one is found.
-   * @throws ValidationError for the time and property filters, which Loam does not keep.
+   * a breadth-first walk meets them; the starts themselves are not listed. Filters (types, times,
+   * properties: {@link VertexFilter}) pick the vertices listed; with IncludeEdges every vertex on the
+   * walk is listed with the edges walked. Vertices the caller may not read (LineageVisibility) and
+   * vertices of deleted resources (a model or an endpoint since deleted: `resourceExists` says false) are
+   * left out, and so are the edges that touch them; the walk still goes through them, so what lies beyond
+   * one is found. @throws ValidationError (a start that is not an ARN or location, another account's ARN).
    */
   async QueryLineage(input: InputOf<Ops['QueryLineage']>, ctx: RequestContext): Promise<OutputOf<Ops['QueryLineage']>> {
-    const f = input.Filters ?? {};
-    for (const k of ['CreatedBefore', 'CreatedAfter', 'ModifiedBefore', 'ModifiedAfter', 'Properties'] as const) {
-      if (f[k] !== undefined) throw new ValidationError(`Filters.${k} is not supported by Loam's lineage query; filter on Types or LineageTypes.`, [{ path: `/Filters/${k}`, message: 'not supported' }]);
-    }
     await this.o.beforeQuery?.();
     const starts = (input.StartArns ?? []).map((s, i) => this.startArn(s, `StartArns/${i}`));
     const direction = input.Direction ?? 'Both';
@@ -100,20 +107,18 @@ export class LineageQueryService {
     if (direction !== 'Descendants') await walk('upstream');
     if (direction !== 'Ascendants') await walk('downstream');
     const found = await Promise.all(order.map((arn) => lineageVertex(this.o.store, arn)));
-    let vertices = found.map((x) => x.vertex);
-    let shownEdges = [...edges.values()];
-    if (this.o.authorize) {
-      const v = new LineageVisibility(this.o.authorize, ctx.principal, this.o.readCheck);
-      const allowed = await Promise.all(found.map((x) => v.visible(x.vertex.Arn, x.uri)));
-      vertices = vertices.filter((_, i) => allowed[i]);
-      // The starts are the caller's own words; any other end must be a vertex the caller sees.
-      const shown = new Set([...starts, ...vertices.map((x) => x.Arn)]);
-      shownEdges = shownEdges.filter((e) => shown.has(e.SourceArn) && shown.has(e.DestinationArn));
+    const v = this.o.authorize ? new LineageVisibility(this.o.authorize, ctx.principal, this.o.readCheck) : undefined;
+    const shownAt = await Promise.all(found.map(async (x) => (await this.stands(x)) && (v === undefined || (await v.visible(x.vertex.Arn, x.uri)))));
+    let shownFound = found.filter((_, i) => shownAt[i]);
+    // The starts are the caller's own words; any other end must be a vertex listed.
+    const shown = new Set([...starts, ...shownFound.map((x) => x.vertex.Arn)]);
+    const shownEdges = [...edges.values()].filter((e) => shown.has(e.SourceArn) && shown.has(e.DestinationArn));
+    if (!input.IncludeEdges && input.Filters) {
+      const filter = new VertexFilter(input.Filters, this.o.store, this.o.partition);
+      const pass = await Promise.all(shownFound.map((x) => filter.passes(x)));
+      shownFound = shownFound.filter((_, i) => pass[i]);
     }
-    if (!input.IncludeEdges) {
-      if (f.Types?.length) vertices = vertices.filter((v) => f.Types?.includes(v.Type));
-      if (f.LineageTypes?.length) vertices = vertices.filter((v) => f.LineageTypes?.includes(v.LineageType));
-    }
+    const vertices = shownFound.map((x) => x.vertex);
     const offset = Number(decodeNextToken(input.NextToken)?.after ?? 0);
     const max = input.MaxResults ?? 10;
     const page = vertices.slice(offset, offset + max);

@@ -101,7 +101,41 @@ describe('QueryLineage', () => {
     expect(up.Edges).toContainEqual({ SourceArn: added.SourceArn, DestinationArn: a('model-package', 'g/1'), AssociationType: 'AssociatedWith' });
     const e = await q.QueryLineage({ StartArns: ['endpoint/e1'] }, ctx).catch((x: unknown) => x);
     expect((e as LoamError).code).toBe('ValidationException');
-    expect(((await q.QueryLineage({ StartArns: [a('endpoint', 'e1')], Filters: { CreatedAfter: 1 } }, ctx).catch((x: unknown) => x)) as LoamError).fields[0]?.path).toBe('/Filters/CreatedAfter');
+  });
+
+  it('Filters: Properties match any pair given, times bound creation and modification (exclusive), every filter must hold', async () => {
+    const { q, store } = await graph();
+    const artifacts = store.collection(lineageArtifactsCollection);
+    // Properties and a later modification, as CreateArtifact and UpdateArtifact write them.
+    const set = async (uri: string, properties: Record<string, string>, lastModifiedAt: number) => {
+      const cur = (await artifacts.get(artifactArn(partition, uri)))!;
+      await artifacts.update(cur.value.arn, cur.version, { ...cur.value, properties, lastModifiedAt });
+    };
+    await set('s3://data/d/v1.parquet', { stage: 'clean', owner: 'ml' }, 5000);
+    await set('s3://raw/churn.csv', { stage: 'raw' }, 3000);
+    const up = (Filters: Parameters<LineageQueryService['QueryLineage']>[0]['Filters']) =>
+      q.QueryLineage({ StartArns: [a('training-job', 't1')], Direction: 'Ascendants', MaxResults: 50, Filters }, ctx).then((o) => labels(store, o.Vertices));
+    expect(await up({ Properties: { stage: 'clean' } })).toEqual(['s3://data/d/v1.parquet']);
+    // Any one pair: an entity with either is listed.
+    expect((await up({ Properties: { stage: 'raw', owner: 'ml' } })).sort()).toEqual(['s3://data/d/v1.parquet', 's3://raw/churn.csv']);
+    expect(await up({ Properties: { stage: 'other' } })).toEqual([]);
+    // Every artifact was recorded at 1000 ms (the clock): created after 0.999 s and before 1.001 s, not after 1 s.
+    expect(await up({ CreatedAfter: 0.999, CreatedBefore: 1.001, LineageTypes: ['Artifact'] })).toEqual(['s3://data/d', 's3://data/d/v1.parquet', 's3://raw/churn.csv']);
+    expect(await up({ CreatedAfter: 1 })).toEqual([]);
+    expect(await up({ ModifiedAfter: 2, ModifiedBefore: 4 })).toEqual(['s3://raw/churn.csv']);
+    expect(await up({ ModifiedAfter: 2, Properties: { owner: 'ml' } })).toEqual(['s3://data/d/v1.parquet']);
+    // A resource has no properties, and this store holds no dataset record to give its times.
+    expect(await up({ Properties: { stage: 'raw' }, Types: ['DataSet'] })).toEqual(['s3://raw/churn.csv']);
+    expect(await up({ CreatedAfter: 0, LineageTypes: ['Artifact', 'Context'] })).toEqual(['s3://data/d', 's3://data/d/v1.parquet', 's3://raw/churn.csv']);
+  });
+
+  it('leaves out the vertices of deleted resources and their edges, and walks through them', async () => {
+    const { store, r } = await graph();
+    const deleted = new Set([a('model', 'm1'), a('endpoint', 'e2')]);
+    const q = new LineageQueryService({ store, partition, recorder: r, resourceExists: async (arn) => (arn.includes(':artifact/') ? undefined : !deleted.has(arn)) });
+    const out = await q.QueryLineage({ StartArns: [a('model-package', 'g/1')], Direction: 'Descendants', IncludeEdges: true }, ctx);
+    expect(out.Vertices.map((v) => v.Arn)).toEqual([a('endpoint-config', 'c1'), a('endpoint-config', 'c2'), a('endpoint', 'e1')]);
+    expect(out.Edges).toEqual([{ SourceArn: a('endpoint-config', 'c1'), DestinationArn: a('endpoint', 'e1'), AssociationType: 'ContributedTo' }]);
   });
 
   it('names each resource by the ARN it was recorded under, whichever partition or letter case the request uses', async () => {

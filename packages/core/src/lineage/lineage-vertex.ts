@@ -10,6 +10,8 @@ export interface LineageVertexInfo {
   readonly uri?: string;
   /** A name SageMaker's ExperimentEntityName admits: an artifact's ArtifactName, else the resource name in the ARN when it fits. */
   readonly name?: string;
+  /** An artifact's times (epoch ms) and Properties, from its record: what QueryLineage's Filters read of it. */
+  readonly artifact?: { readonly createdAt: number; readonly modifiedAt: number; readonly properties: Readonly<Record<string, string>> };
 }
 
 const entityName = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$/;
@@ -20,7 +22,10 @@ export async function lineageVertex(store: MetadataStore, arn: string): Promise<
   if (parsed?.kind === 'artifact') {
     const a = (await store.collection(lineageArtifactsCollection).get(arn))?.value;
     if (!a) return { vertex: { Arn: arn, Type: 'Artifact', LineageType: 'Artifact' } };
-    return { vertex: { Arn: arn, Type: a.artifactType, LineageType: 'Artifact' }, uri: a.uri, ...(a.name !== undefined ? { name: a.name } : {}) };
+    return {
+      vertex: { Arn: arn, Type: a.artifactType, LineageType: 'Artifact' }, uri: a.uri, ...(a.name !== undefined ? { name: a.name } : {}),
+      artifact: { createdAt: a.createdAt, modifiedAt: a.lastModifiedAt ?? a.createdAt, properties: a.properties ?? {} },
+    };
   }
   const t = vertexTypeOf(arn);
   const name = parsed?.name;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { scopedUsers } from '../security/scoped-users.test-support.js';
+import { seedLineageResources } from './lineage-resources.test-support.js';
 
 // The artifact operations through the REST API as the operation table binds and authorizes them: tags on
 // artifacts (a resolver like the registry's), the IAM action on the artifact's ARN, DeleteArtifact by Source.
@@ -96,6 +97,7 @@ describe('artifacts through the API', () => {
     const p = loam.platform.partition;
     const job = `arn:loam:sagemaker:${p.region}:${p.accountId}:training-job/frank-job`;
     await loam.platform.registry.lineage.input('s3://frank/private/train.csv', job);
+    await seedLineageResources(loam.platform.store, [job]);
     const franks = await loam.platform.registry.lineage.artifact('s3://frank/private/train.csv', 'DataSet');
     await userWith('gina', [
       { Effect: 'Allow', Action: ['sagemaker:*Artifact', 'sagemaker:ListAssociations'], Resource: '*' },
@@ -131,6 +133,7 @@ describe('artifacts through the API', () => {
     const rec = loam.platform.registry.lineage;
     await rec.input('s3://shared2/train.csv', job('frank-job2'));
     await rec.input('s3://shared2/train.csv', job('henry-job'));
+    await seedLineageResources(loam.platform.store, [job('frank-job2'), job('henry-job')]);
     const shared = await rec.artifact('s3://shared2/train.csv', 'DataSet');
     // henry reads the shared data and owns his resources; frank's job is not his to change.
     await userWith('henry', [

@@ -41,15 +41,15 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
   const groups = new ModelPackageGroupService({ store, clock, partition, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const packages = new ModelPackageService({ store, clock, partition, artifacts: o.artifacts, lineage });
   const lineageSync = new LineageSync({ store, partition, recorder: lineage, logger: o.logger.child({ component: 'lineage' }), ...(o.lineageIntervalMs !== undefined ? { intervalMs: o.lineageIntervalMs } : {}) });
+  const resourceExists = async (arn: string) => (o.tags.owns(arn) ? o.tags.exists(arn) : undefined);
   const lineageQuery = new LineageQueryService({
-    store, partition, recorder: lineage, beforeQuery: () => lineageSync.syncOnce(),
-    resourceExists: async (arn) => (o.tags.owns(arn) ? o.tags.exists(arn) : undefined),
+    store, partition, recorder: lineage, beforeQuery: () => lineageSync.syncOnce(), resourceExists,
     ...(o.authorize ? { authorize: o.authorize } : {}),
     ...(o.lineageReadCheck ? { readCheck: o.lineageReadCheck } : {}),
   });
   const lineageArtifacts = new LineageArtifactService({ store, partition, clock, recorder: lineage, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const lineageAssociations = new LineageAssociationsService({
-    store, partition, beforeQuery: () => lineageSync.syncOnce(),
+    store, partition, beforeQuery: () => lineageSync.syncOnce(), resourceExists,
     ...(o.authorize ? { authorize: o.authorize } : {}),
     ...(o.lineageReadCheck ? { readCheck: o.lineageReadCheck } : {}),
   });

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { scopedUsers } from './scoped-users.test-support.js';
+import { seedLineageResources } from '../registry/lineage-resources.test-support.js';
 
 // QueryLineage is authorized on `*` (SageMaker's authorization reference names no resource for it), so
 // any caller allowed it could walk from a shared dataset to every job, model and endpoint built on it,
@@ -28,7 +29,13 @@ async function call(user: string, method: 'GET' | 'POST', url: string, body?: un
   return { status: r.statusCode, body: r.json() };
 }
 
-const arns = (r: { body: { Vertices: { Arn: string }[] } }) => r.body.Vertices.map((v) => v.Arn).sort();
+/**
+ * The hand-drawn graph's vertices and edges: the seeded training jobs also get MLflow runs from the
+ * training-job run sync (downstream of them, whenever its pass comes), which these tests are not about.
+ */
+const drawn = (arn: string) => !arn.includes(':mlflow-run/');
+const arns = (r: { body: { Vertices: { Arn: string }[] } }) => r.body.Vertices.map((v) => v.Arn).filter(drawn).sort();
+const drawnEdges = (r: { body: { Edges: { SourceArn: string; DestinationArn: string }[] } }) => r.body.Edges.filter((e) => drawn(e.SourceArn) && drawn(e.DestinationArn));
 const fromShared = { StartArns: ['s3://shared/train'], Direction: 'Descendants', IncludeEdges: true, MaxResults: 50 };
 
 let aliceOut: string;
@@ -50,6 +57,10 @@ async function start(): Promise<void> {
   await rec.link(sm('model', 'alice-model'), sm('endpoint-config', 'alice-cfg'), 'ContributedTo');
   await rec.link(sm('endpoint-config', 'alice-cfg'), sm('endpoint', 'alice-ep'), 'AssociatedWith');
   await rec.link(sm('endpoint-config', 'alice-cfg'), sm('endpoint', 'team-ep'), 'AssociatedWith');
+  // The resources exist (lineage lists no vertex of a deleted one).
+  await seedLineageResources(loam.platform.store, [
+    sm('training-job', 'alice-job'), sm('training-job', 'bob-job'), sm('model', 'alice-model'), sm('endpoint-config', 'alice-cfg'), sm('endpoint', 'alice-ep'), sm('endpoint', 'team-ep'),
+  ], () => 'alice-cfg');
   // bob may query lineage, read the shared data, his own bucket and his own resources.
   await userWith('bob', [
     { Effect: 'Allow', Action: ['sagemaker:QueryLineage', 'sagemaker:ListAssociations'], Resource: '*' },
@@ -64,23 +75,17 @@ async function start(): Promise<void> {
     { Effect: 'Deny', Action: 's3:*', Resource: 'arn:loam:s3:::alice/*' },
   ]);
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('QueryLineage lists only what the caller may read', () => {
   it("an administrator sees the whole walk", async () => {
     const r = await query('admin', fromShared);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(arns(r)).toEqual([aliceOut, bobOut, sm('endpoint', 'alice-ep'), sm('endpoint', 'team-ep'), sm('endpoint-config', 'alice-cfg'), sm('model', 'alice-model'), sm('training-job', 'alice-job'), sm('training-job', 'bob-job')].sort());
-    expect(r.body.Edges).toHaveLength(8);
+    expect(drawnEdges(r)).toHaveLength(8);
   });
 
   it("a caller allowed only their own resources sees those and the edges between them, nothing of another user's", async () => {
@@ -92,8 +97,8 @@ describe('QueryLineage lists only what the caller may read', () => {
     const described = await call('bob', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(bobOut)}`);
     expect(described.status, JSON.stringify(described.body)).toBe(200);
     expect(described.body.Source).toEqual({ SourceUri: 's3://bob/out/bob-job/model.tar.gz' });
-    const ends = r.body.Edges.flatMap((e: { SourceArn: string; DestinationArn: string }) => [e.SourceArn, e.DestinationArn]);
-    expect(r.body.Edges).toHaveLength(2);
+    const ends = drawnEdges(r).flatMap((e) => [e.SourceArn, e.DestinationArn]);
+    expect(drawnEdges(r)).toHaveLength(2);
     expect(JSON.stringify(r.body)).not.toContain('alice');
     expect(ends).toContain(sm('training-job', 'bob-job'));
     // Paging counts only what is shown.
@@ -110,7 +115,7 @@ describe('QueryLineage lists only what the caller may read', () => {
     expect(JSON.stringify(r.body)).not.toContain('alice');
     const down = await query('mallory', { StartArns: [sm('training-job', 'alice-job')], Direction: 'Descendants', IncludeEdges: true });
     expect(arns(down)).toEqual([sm('endpoint', 'team-ep')]);
-    expect(down.body.Edges).toEqual([]);
+    expect(drawnEdges(down)).toEqual([]);
   });
 });
 
@@ -178,9 +183,10 @@ describe('QueryLineage shows an MLflow run only to whom runs/get would', () => {
 
     const r = await query('carol', { StartArns: ['s3://shared/tracked'], Direction: 'Descendants', IncludeEdges: true });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(arns(r)).toEqual([sm('mlflow-run', open.runId), sm('training-job', 'tracked-job')].sort());
+    // tracked-job has no record (the graph is drawn by hand), so it is not listed; the walk goes through it.
+    expect(r.body.Vertices.map((v: { Arn: string }) => v.Arn)).toEqual([sm('mlflow-run', open.runId)]);
     expect(JSON.stringify(r.body)).not.toContain(secret.runId);
     // An administrator still sees both runs.
-    expect(arns(await query('admin', { StartArns: ['s3://shared/tracked'], Direction: 'Descendants' }))).toContain(sm('mlflow-run', secret.runId));
+    expect((await query('admin', { StartArns: ['s3://shared/tracked'], Direction: 'Descendants' })).body.Vertices.map((v: { Arn: string }) => v.Arn)).toContain(sm('mlflow-run', secret.runId));
   });
 });
