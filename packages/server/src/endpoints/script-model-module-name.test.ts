@@ -55,6 +55,10 @@ async function start(): Promise<void> {
     await tar.c({ gzip: true, cwd: dir, file: join(dir, 'model.tar.gz') }, ['model.pkl', 'code/inference.py']);
     await loam.platform.artifacts.ensureBucket('models');
     await loam.platform.artifacts.put({ bucket: 'models', key: 'doubler/model.tar.gz' }, readFileSync(join(dir, 'model.tar.gz')));
+    // The same handler as json.py: a module name Python has already imported.
+    writeFileSync(join(dir, 'code', 'json.py'), inference);
+    await tar.c({ gzip: true, cwd: dir, file: join(dir, 'clash.tar.gz') }, ['model.pkl', 'code/json.py']);
+    await loam.platform.artifacts.put({ bucket: 'models', key: 'clash/model.tar.gz' }, readFileSync(join(dir, 'clash.tar.gz')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -80,4 +84,12 @@ describe('a script-mode model server imports inference.py as the module `inferen
     const body = await r.text();
     expect({ status: r.status, body }).toEqual({ status: 200, body: '2.0,4.0\n6.0,8.0' });
   });
+
+  it('refuses a handler whose module name Python has already imported (json.py), naming it, instead of serving that module', async () => {
+    const m = await call(loam, 'POST', '/api/v1/models', { ModelName: 'clash', PrimaryContainer: { Image: sklearnImage, ModelDataUrl: 's3://models/clash/model.tar.gz', Environment: { SAGEMAKER_PROGRAM: 'json.py' } } });
+    expect(m.status, JSON.stringify(m.body)).toBe(200);
+    const d = await deploy(loam, 'clash', [{ name: 'v', modelName: 'clash' }]);
+    expect(d.EndpointStatus).toBe('Failed');
+    expect(d.FailureReason).toMatch(/SAGEMAKER_PROGRAM json\.py: the module name 'json' is already taken by \S*json\/__init__\.py; give the handler another name/);
+  }, 120_000);
 });

@@ -137,7 +137,11 @@ def load_user_module():
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     if os.path.dirname(os.path.abspath(path)) != os.path.abspath(code_dir):
         sys.path.insert(1, code_dir)
-    return importlib.import_module(name)
+    module = importlib.import_module(name)
+    # A name already imported (json.py, io.py: modules this server uses) is that module, not the handler.
+    if os.path.realpath(getattr(module, "__file__", None) or "") != os.path.realpath(path):
+        raise ImportError("SAGEMAKER_PROGRAM %s: the module name '%s' is already taken by %s; give the handler another name" % (program, name, getattr(module, "__file__", None) or "a built-in module"))
+    return module
 
 
 class Handler:
