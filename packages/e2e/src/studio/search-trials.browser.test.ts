@@ -15,6 +15,8 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
       for (const name of ['churn-xgb-a', 'churn-xgb-b', 'fraud-linear']) {
         await t.admin.CreateModel({ ModelName: name, PrimaryContainer: { Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://models/shared/model.tar.gz' }, Tags: [{ Key: 'team', Value: name.startsWith('churn') ? 'retention' : 'risk' }] });
       }
+      // Enough models for a second page of results (25 a page).
+      for (let i = 0; i < 24; i++) await t.admin.CreateModel({ ModelName: `bulk-${String(i).padStart(2, '0')}`, PrimaryContainer: { Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://models/shared/model.tar.gz' } });
       await t.admin.CreateExperiment({ ExperimentName: 'churn-study', Description: 'Churn models' });
       await t.admin.CreateTrial({ TrialName: 'baseline', ExperimentName: 'churn-study' });
       await t.admin.CreateTrialComponent({ TrialComponentName: 'prep-data', DisplayName: 'prepare-data', Status: { PrimaryStatus: 'Completed' }, Parameters: { lr: { NumberValue: 0.1 }, split: { StringValue: 'time' } } });
@@ -81,6 +83,21 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     await check('s02-search-refused');
   }, 120_000);
 
+  it('pages through results by NextToken from a shared link', async () => {
+    const { t, page } = studio;
+    await page.goto(`${t.url}/search?resource=Model&sortBy=Model.ModelName&sortOrder=Ascending`);
+    const table = page.getByRole('table', { name: 'Models found' });
+    await table.getByRole('link', { name: 'bulk-00' }).waitFor();
+    expect(await table.locator('tbody tr').count()).toBe(25);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await table.getByRole('link', { name: 'fraud-linear' }).waitFor();
+    // 27 models by name: the second page holds the last two.
+    expect(await table.locator('tbody tr td:first-child').allInnerTexts()).toEqual(['churn-xgb-b', 'fraud-linear']);
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await table.getByRole('link', { name: 'bulk-00' }).waitFor();
+  }, 120_000);
+
   it('finds the trial component in a trial and opens the MLflow run it is', async () => {
     const { page } = studio;
     await choose('Resource', 'Trial components (ExperimentTrialComponent)');
@@ -122,7 +139,8 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     await heading('Default').waitFor();
     await waitForPage(page, `document.body.innerText.includes('No SageMaker trials in this experiment')`, 60_000);
     await page.getByText('create_trial', { exact: false }).first().waitFor();
+    await check('s05-experiment-without-trials');
   }, 120_000);
 
-  itHadNoConsoleErrors(studio, 4);
+  itHadNoConsoleErrors(studio, 5);
 });

@@ -63,6 +63,11 @@ export function ExperimentTrials({ experimentName, experimentId }: { experimentN
         </Text>
       )}
       {rows.length > 0 && (
+        <Text size="sm" c="dimmed">
+          SageMaker’s view of this experiment: each trial groups trial components, each one an MLflow run. A component made with CreateTrialComponent keeps its run in the Default experiment; a training job’s is its run here.
+        </Text>
+      )}
+      {rows.length > 0 && (
         <Accordion multiple variant="separated" value={opened} onChange={setOpen}>
           {rows.map((t) => (
             <Accordion.Item key={t.TrialName} value={t.TrialName}>
