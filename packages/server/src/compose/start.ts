@@ -20,6 +20,7 @@ import { withRedactedRequests } from '../http/request-log.js';
 import { registerFrameHeaders } from '../http/frame-headers.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { lockDataDir } from '@loam/adapters/data-dir/data-dir-lock';
+import { keepReserve, releaseReserveWhenFull } from './disk-reserve.js';
 import { openPlatform, type Platform } from './platform.js';
 import { registerDatasetUploadRoute } from '../datasets/dataset-upload.routes.js';
 import { bucketOperations } from '../buckets/bucket-operations.js';
@@ -104,6 +105,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   const loaded = loadConfig({ argv: options.flags ?? {}, ...(options.env ? { env: options.env } : {}) });
   const { config } = loaded;
   const logger = options.logger ?? pino({ level: config.log.level }, pino.destination(2));
+  await releaseReserveWhenFull(config.dataDir, logger);
   const lock = await lockDataDir(config.dataDir);
   let platform: Awaited<ReturnType<typeof openPlatform>>;
   try {
@@ -156,6 +158,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   const loginToken = await platform.identity.createLoginLink(adminName, config.auth.loginLinkTtlSeconds).catch(() => undefined);
   const loginUrl = loginToken ? `${url}/auth/login?token=${encodeURIComponent(loginToken)}` : `(no '${adminName}' user: run \`loam login-link --user-name <you>\`)`;
   logger.info({ url, dataDir: config.dataDir }, 'loam is up');
+  const reserving = keepReserve(config.dataDir, logger);
 
   let closing: Promise<void> | undefined;
   return {
@@ -173,6 +176,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
         await pool?.close();
         await app.close();
         await platform.close();
+        await reserving;
         lock.release();
       })()),
   };

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RESERVE_FILE } from './disk-reserve.js';
+import { startLoam, type RunningLoam } from './start.js';
+
+// A server whose data directory's disk is full must still start: it took its lock with a write (a journal
+// page: SQLITE_FULL) and SQLite needs its shared-memory index (-shm), so it refused to start at all, while a
+// running server answers reads and refuses writes with 503 naming the full disk. The disk is a small tmpfs:
+// mounting one needs root.
+const canMount = (() => {
+  if (process.getuid?.() !== 0) return false;
+  const probe = mkdtempSync(join(tmpdir(), 'loam-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+})();
+
+const silent = pino({ level: 'silent' });
+let disk: string | undefined;
+const running: RunningLoam[] = [];
+afterEach(async () => {
+  for (const l of running.splice(0)) await l.close();
+  if (disk) {
+    execFileSync('umount', [disk], { stdio: 'ignore' });
+    rmSync(disk, { recursive: true, force: true });
+    disk = undefined;
+  }
+});
+
+/** Writes zeros into `file` until the disk refuses (ENOSPC). */
+async function fill(file: string): Promise<void> {
+  const fh = await open(file, 'a');
+  const chunk = Buffer.alloc(64 * 1024);
+  try {
+    for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
+      for (;;) {
+        try {
+          await fh.write(chunk.subarray(0, size));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+          break;
+        }
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function start(dataDir: string): Promise<RunningLoam> {
+  const loam = await startLoam({ flags: { dataDir, port: 0, host: '127.0.0.1' }, env: { LOAM_LOG__LEVEL: 'silent' }, logger: silent });
+  running.push(loam);
+  return loam;
+}
+
+describe.skipIf(!canMount)('a start on a full disk', () => {
+  it('starts, answers reads, and refuses writes with 503 naming the full disk', async () => {
+    disk = mkdtempSync(join(tmpdir(), 'loam-full-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
+    const dataDir = join(disk, 'data');
+    const first = await start(dataDir);
+    await first.close();
+    running.splice(0);
+    // The first run kept room for the next start.
+    expect(existsSync(join(dataDir, RESERVE_FILE))).toBe(true);
+    await fill(join(disk, 'filler'));
+
+    const loam = await start(dataDir);
+    // Whatever the start itself wrote, the disk is full again for the requests.
+    await fill(join(disk, 'filler'));
+    const token = /^loam_api_token = (.+)$/m.exec(readFileSync(join(dataDir, 'credentials'), 'utf8'))?.[1] as string;
+    const headers = { authorization: `Bearer ${token}` };
+    const read = await loam.app.inject({ method: 'GET', url: '/api/v1/training-jobs', headers });
+    expect([read.statusCode, JSON.parse(read.body).TrainingJobSummaries], read.body).toEqual([200, []]);
+    const write = await loam.app.inject({ method: 'POST', url: '/api/v1/sagemaker-experiments/experiments', headers: { ...headers, 'content-type': 'application/json' }, payload: { ExperimentName: 'on-a-full-disk' } });
+    expect([write.statusCode, JSON.parse(write.body).detail], write.body).toEqual([503, expect.stringMatching(/disk .*is full/)]);
+  }, 120_000);
+});
