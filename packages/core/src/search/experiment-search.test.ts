@@ -234,6 +234,11 @@ describe('Search of an experiment MLflow deleted', () => {
     expect([componentNames(latest), latest.TotalHits]).toEqual([['c3'], { Value: 4, Relation: 'EqualTo' }]);
     expect(c.calls['metricSummaries']).toBe(1);
     c.reset();
+    // The status is in the component's own record too (its run's info): only the one result's full record is built.
+    const completed = await search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('Status.PrimaryStatus', 'Equals', 'Completed') }, alice);
+    expect(componentNames(completed)).toEqual(['c1']);
+    expect(c.calls['metricSummaries']).toBe(1);
+    c.reset();
     const byName = await search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('TrialComponentName', 'Equals', 'c2') }, alice);
     expect([componentNames(byName), byName.TotalHits]).toEqual([['c2'], { Value: 1, Relation: 'EqualTo' }]);
     expect(c.calls['listTrialComponents']).toBeUndefined();

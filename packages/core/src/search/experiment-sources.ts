@@ -2,12 +2,12 @@ import { searchShapes } from '@loam/contracts';
 import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import { systemPrincipal, type Principal, type RequestContext } from '../kernel/context.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
-import type { ExperimentRecord, TrialComponentRecord, TrialRecord } from '../ports/experiment-store.js';
+import type { ExperimentRecord, RunInfoRecord, TrialComponentRecord, TrialRecord } from '../ports/experiment-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { jobsCollection } from '../jobs/job.collections.js';
 import { describeTrainingJob } from '../jobs/training-job.service.js';
 import { SageMakerExperimentsService } from '../experiments/sagemaker/sagemaker-experiments.service.js';
-import { allowedOnMlflowExperiment, guardedExperimentOf, seconds } from '../experiments/sagemaker/sagemaker-rules.js';
+import { allowedOnMlflowExperiment, guardedExperimentOf, PRIMARY_STATUS, seconds } from '../experiments/sagemaker/sagemaker-rules.js';
 import { TrialComponentsService } from '../experiments/sagemaker/trial-components.service.js';
 import { trainingJobLookup } from '../experiments/sagemaker/training-job-components.js';
 import { TrialsService } from '../experiments/sagemaker/trials.service.js';
@@ -29,9 +29,10 @@ export interface ExperimentSearchSourcesOptions {
   readonly authorize: ActionAuthorizer;
 }
 
-/** A trial component with the MLflow experiment guarding its run (guardedExperimentOf: what its visibility is checked on). */
+/** A trial component with its run's info and the MLflow experiment guarding its run (guardedExperimentOf: what its visibility is checked on). */
 interface ComponentCandidate {
   readonly c: TrialComponentRecord;
+  readonly info: RunInfoRecord;
   readonly guarded: string | undefined;
 }
 
@@ -53,7 +54,7 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
   const components = new TrialComponentsService(t, build, partition, undefined, o.store && trainingJobLookup(o.store));
   const ctx: RequestContext = { principal: systemPrincipal, requestId: 'search' };
   const onMlflow = (action: string) => (experimentId: string | undefined, principal: Principal) => allowedOnMlflowExperiment(o.authorize, partition, principal, action, experimentId);
-  const componentVisible = async (r: ComponentCandidate, principal: Principal) =>
+  const componentVisible = async (r: Pick<ComponentCandidate, 'c' | 'guarded'>, principal: Principal) =>
     (await isAllowed(o.authorize, principal, 'sagemaker:DescribeTrialComponent', components.arn(r.c.name))) && onMlflow('sagemaker:DescribeTrialComponent')(r.guarded, principal);
   // A trial of an experiment MLflow deleted is gone with it (until MLflow restores it), as DescribeTrial and ListTrials answer.
   const trialExists = (r: TrialRecord) => trials.exists(trials.arn(r.name));
@@ -69,7 +70,7 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
   // A component whose run was deleted (through MLflow) is gone, as DescribeTrialComponent answers.
   const candidate = async (c: TrialComponentRecord | undefined): Promise<ComponentCandidate | undefined> => {
     const info = c && (await t.store.getRunInfo(c.runId));
-    return c && info?.lifecycleStage === 'active' ? { c, guarded: guardedExperimentOf(c, info.experimentId) } : undefined;
+    return c && info?.lifecycleStage === 'active' ? { c, info, guarded: guardedExperimentOf(c, info.experimentId) } : undefined;
   };
   const experimentNames = async (ids: readonly string[]) => new Map(await Promise.all([...new Set(ids)].map(async (id) => [id, (await t.store.getExperiment(id))?.name ?? ''] as const)));
 
@@ -154,9 +155,12 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       },
     },
     lookups: { TrialComponentName: async (name) => candidate(await t.store.getTrialComponent(name)) },
-    summaryMembers: ['TrialComponentName', 'TrialComponentArn', 'DisplayName', 'Source', 'CreationTime', 'LastModifiedTime'],
-    summary: ({ c }) => ({
+    // What DescribeTrialComponent answers from the component and its run's info, without its params, metrics or parents.
+    summaryMembers: ['TrialComponentName', 'TrialComponentArn', 'DisplayName', 'Source', 'Status', 'StartTime', 'EndTime', 'CreationTime', 'LastModifiedTime'],
+    summary: ({ c, info }) => ({
       TrialComponentName: c.name, TrialComponentArn: components.arn(c.name), DisplayName: c.displayName ?? c.name, ...sourceOf(c),
+      Status: { PrimaryStatus: PRIMARY_STATUS[info.status], ...(c.statusMessage === undefined ? {} : { Message: c.statusMessage }) },
+      StartTime: seconds(info.startTime), ...(info.endTime === undefined ? {} : { EndTime: seconds(info.endTime) }),
       CreationTime: seconds(c.creationTime), LastModifiedTime: seconds(c.lastModifiedTime),
     }),
     keyOf: (r) => r.c.name,
