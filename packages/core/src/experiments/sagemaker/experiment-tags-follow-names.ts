@@ -1,5 +1,5 @@
 import { resourceArn, type Partition } from '../../kernel/names.js';
-import type { ExperimentStore } from '../../ports/experiment-store.js';
+import type { ExperimentRecord, ExperimentStore } from '../../ports/experiment-store.js';
 import type { TagStore } from '../../ports/metadata-store.js';
 import type { ExperimentNameFollower } from '../tracking.service.js';
 
@@ -12,24 +12,34 @@ import type { ExperimentNameFollower } from '../tracking.service.js';
  * create clears them; a rename copies the experiment's tags over them before the rename is written and
  * clears the old ARN's after. A crash between two steps leaves only such garbage, never an experiment
  * without its tags or with another's.
+ *
+ * An ARN's tags are touched only when no other experiment holds the ARN, as SageMakerExperimentsService.exists
+ * resolves it (the experiment whose name is the ARN's in ASCII letter case). Names are unique in ASCII case
+ * only, but the ARN lower-cases every letter: `Été` and `été` are two MLflow experiments with one ARN, `été`'s,
+ * and creating or renaming `Été` must leave `été`'s tags alone. So must a rename whose old name another
+ * experiment took meanwhile (another server).
  */
 export function experimentTagsFollowNames(store: ExperimentStore, tags: TagStore, partition: Partition): ExperimentNameFollower {
   const arn = (name: string) => resourceArn(partition, 'experiment', name);
+  // The experiment the ARN of `name` names (SageMakerExperimentsService.exists), if any.
+  const holder = (name: string): Promise<ExperimentRecord | undefined> => store.getExperimentByNameInAnyCase(name.toLowerCase());
   return {
     async created(name) {
-      await tags.clear(arn(name));
+      const h = await holder(name);
+      if (!h || h.name === name) await tags.clear(arn(name));
     },
     async renaming(e, to) {
       if (arn(to) === arn(e.name)) return;
-      // Held by another experiment (in some case), the name is refused by the store: its tags are left alone.
-      const holder = await store.getExperimentByNameInAnyCase(to);
-      if (holder && holder.experimentId !== e.experimentId) return;
-      const held = await tags.list(arn(e.name));
+      // Held by another experiment: in some ASCII case the store refuses the name; in another its tags are its own.
+      const h = await holder(to);
+      if (h && h.experimentId !== e.experimentId) return;
+      const own = (await holder(e.name))?.experimentId === e.experimentId;
+      const held = own ? await tags.list(arn(e.name)) : [];
       await tags.clear(arn(to));
       if (held.length) await tags.put(arn(to), held);
     },
     async renamed(from, to) {
-      if (arn(to) !== arn(from)) await tags.clear(arn(from));
+      if (arn(to) !== arn(from) && !(await holder(from))) await tags.clear(arn(from));
     },
   };
 }

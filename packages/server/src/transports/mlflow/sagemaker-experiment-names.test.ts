@@ -73,6 +73,27 @@ describe('tags of SageMaker experiments, trials and trial components', () => {
   });
 });
 
+describe('MLflow names that differ in the case of a letter beyond ASCII', () => {
+  // 'Été-tags' and 'été-tags' are two MLflow names (names are unique in ASCII letter case only, as SQL's
+  // lower() folds), but the ARN lower-cases all of a name: both give the ARN of 'été-tags', which names
+  // 'été-tags' (the experiment of that name in ASCII case) and holds its tags.
+  it("neither clears nor takes nor overwrites the tags of the experiment their ARN names", async () => {
+    expect((await mlflow('POST', 'experiments/create', { name: 'été-tags' })).status).toBe(200);
+    const arn = arnOf('experiment', 'été-tags');
+    expect((await call('POST', '/api/v1/tags', { ResourceArn: arn, Tags: [{ Key: 'owner', Value: 'ana' }] })).status).toBe(200);
+    const kept = { Tags: [{ Key: 'owner', Value: 'ana' }] };
+    expect((await mlflow('POST', 'experiments/create', { name: 'Été-tags' })).status).toBe(200);
+    expect((await listTags(arn)).body).toEqual(kept);
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'ete-other', Tags: [{ Key: 'owner', Value: 'bob' }] })).status).toBe(200);
+    expect((await mlflow('POST', 'experiments/update', { experiment_id: await experimentId('ete-other'), new_name: 'ÉTÉ-tags' })).status).toBe(200);
+    expect((await listTags(arn)).body).toEqual(kept);
+    expect((await mlflow('POST', 'experiments/update', { experiment_id: await experimentId('Été-tags'), new_name: 'ete-renamed' })).status).toBe(200);
+    expect((await listTags(arn)).body).toEqual(kept);
+    // The one renamed away did not take them along.
+    expect((await listTags(arnOf('experiment', 'ete-renamed'))).body).toEqual({ Tags: [] });
+  });
+});
+
 describe('MLflow experiment names', () => {
   it("are unique in any letter case: create and rename are RESOURCE_ALREADY_EXISTS naming the holder, whose tags stay", async () => {
     expect((await call('POST', `${p}/experiments`, { ExperimentName: 'Case-Held', Tags: [{ Key: 'owner', Value: 'ana' }] })).status).toBe(200);
