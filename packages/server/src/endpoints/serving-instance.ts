@@ -23,6 +23,9 @@ export class InstanceUnreachableError extends Error {
   override readonly name = 'InstanceUnreachableError';
 }
 
+/** A pooled connection the server had ended as idle: the request was never read (sent again on a new one). */
+class StaleConnectionError extends Error {}
+
 export type InstanceState = 'starting' | 'healthy' | 'unhealthy' | 'draining' | 'stopped';
 
 /** A model-server instance the router can send requests to. */
@@ -110,7 +113,20 @@ export class HttpInstance implements ServingInstance {
     this.exited = handle.exited;
   }
 
+  /**
+   * A request reset before any answer on a pooled connection is sent once more on a new one: the server ended
+   * the connection as idle (keep-alive timeout) as the request went out, so it never read it. The instance is
+   * alive; only a new connection that fails makes it unreachable (and replaced).
+   */
   invoke(req: InstanceRequest, timeoutMs: number): Promise<InstanceAnswer> {
+    const t0 = performance.now();
+    return this.send(req, timeoutMs, this.agent).catch((e: unknown) => {
+      if (!(e instanceof StaleConnectionError)) throw e;
+      return this.send(req, Math.max(1, timeoutMs - (performance.now() - t0)), false);
+    });
+  }
+
+  private send(req: InstanceRequest, timeoutMs: number, agent: Agent | false): Promise<InstanceAnswer> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = { 'content-length': req.body.length };
       if (req.contentType) headers['content-type'] = req.contentType;
@@ -118,7 +134,7 @@ export class HttpInstance implements ServingInstance {
       if (req.customAttributes) headers['x-amzn-sagemaker-custom-attributes'] = req.customAttributes;
       if (this.secret) headers[INSTANCE_SECRET_HEADER] = this.secret;
       let answered = false;
-      const r = request({ ...this.target, method: 'POST', path: '/invocations', agent: this.agent, headers }, (res) => {
+      const r = request({ ...this.target, method: 'POST', path: '/invocations', agent, headers }, (res) => {
         answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -132,6 +148,7 @@ export class HttpInstance implements ServingInstance {
       r.setTimeout(timeoutMs, () => r.destroy(Object.assign(new Error('timeout'), { code: 'LOAM_TIMEOUT' })));
       r.on('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'LOAM_TIMEOUT') reject(e);
+        else if (!answered && r.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) reject(new StaleConnectionError(e.message));
         else if (!answered) reject(new InstanceUnreachableError(`${e.code ?? ''} ${e.message}`.trim()));
         else reject(e);
       });
