@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqlMetadataStore } from '@loam/adapters';
+import { LocalFsArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
-import { ManualClock, ModelPackageGroupService, registryCollections, SearchService, searchSources, type MetadataStore, type RequestContext } from '@loam/core';
+import {
+  experimentSearchSources, ManualClock, ModelPackageGroupService, registryCollections, SearchService, searchSources, TrackingArtifacts, TrackingService,
+  type ExperimentStore, type MetadataStore, type RequestContext,
+} from '@loam/core';
 
 // Search pages through the SQL stores themselves (SQLite file and PostgreSQL): in the store's index order from
 // the token's position (CreationTime, equal times included), and sorted by Search for other properties.
@@ -13,11 +16,17 @@ const partition = { region: 'us-east-1', accountId: '000000000000' };
 const ctx: RequestContext = { principal: { userName: 'admin', userId: 'id-admin', arn: 'arn:loam:iam::000000000000:user/admin', via: 'token' }, requestId: 't' };
 const dir = mkdtempSync(join(tmpdir(), 'loam-search-'));
 const pgSchema = useFreshPostgresSchema();
-const opened: MetadataStore[] = [];
+const pgExperimentSchema = useFreshPostgresSchema();
+const opened: (MetadataStore | ExperimentStore)[] = [];
 afterAll(async () => {
   for (const s of opened) await s.close().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });
+
+const experimentBackends: Record<string, () => Promise<ExperimentStore>> = {
+  SQLite: () => openSqlExperimentStore({ url: `sqlite:${join(dir, 'experiments.db')}` }),
+  PostgreSQL: () => openSqlExperimentStore({ url: testPostgresUrl, schema: pgExperimentSchema }),
+};
 
 const backends: Record<string, () => Promise<MetadataStore>> = {
   SQLite: () => openSqlMetadataStore({ url: `sqlite:${join(dir, 'loam.db')}`, collections: registryCollections }),
@@ -51,6 +60,36 @@ describe.each(Object.keys(backends))('Search on %s', (backend) => {
     expect(await pages({ SortOrder: 'Ascending' })).toEqual([['g0', 'g1'], ['g2', 'g3'], ['g4']]);
     expect(await pages({ SortBy: 'ModelPackageGroupDescription', SortOrder: 'Ascending' })).toEqual([['g3', 'g1'], ['g2', 'g0'], ['g4']]);
     expect(await pages({ SearchExpression: { Filters: [{ Name: 'Tags.team', Value: 'a' }] }, MaxResults: 1 })).toEqual([['g4'], ['g2'], ['g1']]);
+  });
+
+  it('pages trial components by CreationTime in the experiment store\'s order, equal times once each whatever order the store gives them', async () => {
+    const experiments = await (experimentBackends[backend] as () => Promise<ExperimentStore>)();
+    opened.push(experiments);
+    const clock = new ManualClock(1_700_000_000_000);
+    const tracking = new TrackingService({ store: experiments, clock, artifacts: new TrackingArtifacts(await LocalFsArtifactStore.open({ root: join(dir, `artifacts-${backend}`) })) });
+    const allow = async () => {};
+    // Names whose case and hyphens a collation may order otherwise than code points; three share a creation time.
+    for (const [i, name] of ['b-x', 'B-y', 'a1', 'Ab', 'zz'].entries()) {
+      const run = await tracking.createRun({ experimentId: '0', runName: name }, ctx.principal);
+      const time = 1_700_000_000_000 + (i < 3 ? 0 : i * 1000);
+      await experiments.createTrialComponent({ name: `${backend.toLowerCase()}-${name}`, runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: time, lastModifiedTime: time });
+    }
+    const store = await openSqlMetadataStore({ url: `sqlite:${join(dir, `meta-${backend}.db`)}`, collections: [] });
+    opened.push(store);
+    const search = new SearchService({ store, sources: experimentSearchSources({ tracking, partition, authorize: allow }) });
+    const pages = async (SortOrder: 'Ascending' | 'Descending') => {
+      const out: string[] = [];
+      let token: string | undefined;
+      do {
+        const r = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder, MaxResults: 1, ...(token ? { NextToken: token } : {}) }, ctx);
+        out.push(...r.Results.map((x) => (x.TrialComponent?.TrialComponentName as string).slice(backend.length + 1)));
+        token = r.NextToken;
+      } while (token);
+      return out;
+    };
+    // Equal times by name in code point order (upper case first), as compareHits orders keys.
+    expect(await pages('Ascending')).toEqual(['B-y', 'a1', 'b-x', 'Ab', 'zz']);
+    expect(await pages('Descending')).toEqual(['zz', 'Ab', 'b-x', 'a1', 'B-y']);
   });
 
   it('an Equals or In asked of the store with a value no column can hold (NUL) still answers by the expression', async () => {
