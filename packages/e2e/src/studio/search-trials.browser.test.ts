@@ -76,6 +76,7 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const alert = page.getByRole('alert').filter({ hasText: 'The server refused this search' });
     await alert.getByText(/'Model\.NoSuchThing' is not a property of this resource's search records/).waitFor();
+    await alert.getByText('That is filter 2, marked above.').waitFor();
     await expect.poll(() => field('Property 2').getAttribute('aria-invalid')).toBe('true');
     expect(await field('Property 1').getAttribute('aria-invalid')).not.toBe('true');
     // No stale results under a refused search.

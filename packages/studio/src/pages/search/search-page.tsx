@@ -65,6 +65,7 @@ function SearchForm({ committed }: { committed: SearchState }) {
   const placed = results.error ? placeErrors((results.error as { fields?: { path: string; message: string }[] }).fields, built.rows) : undefined;
   // The server's words for a refused search, in full; the short form also sits on the row it is about.
   const refused = results.error ? toUserFacingError(results.error, { iamAction: 'sagemaker:Search' }) : undefined;
+  const placedRows = Object.keys(resource === committed.resource ? (placed?.rows ?? {}) : {}).map(Number);
   const rowErrors = { ...(resource === committed.resource ? (placed?.rows ?? {}) : {}), ...incomplete };
 
   const submit = (e: FormEvent) => {
@@ -156,6 +157,12 @@ function SearchForm({ committed }: { committed: SearchState }) {
       {refused && (
         <Alert color="red" variant="light" title={refused.code === 'ValidationException' ? 'The server refused this search' : refused.title} role="alert">
           <Text size="sm">{refused.detail}</Text>
+          {placedRows.length > 0 && (
+            <Text size="sm" mt={4}>
+              {/* The server counts filters from 0 among those sent; the rows above are numbered from 1. */}
+              {placedRows.length === 1 ? `That is filter ${placedRows[0]! + 1}, marked above.` : `Those are filters ${placedRows.map((r) => r + 1).join(', ')}, marked above.`}
+            </Text>
+          )}
           {(placed?.other.length ?? 0) > 0 && (
             <List size="sm" mt={4}>
               {placed!.other.map((m) => (

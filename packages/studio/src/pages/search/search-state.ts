@@ -24,7 +24,8 @@ export interface SearchParams {
 const isOperator = (o: unknown): o is FilterDraft['operator'] => typeof o === 'string' && (operators as readonly string[]).includes(o);
 
 /** Reads a search from URL parameters someone may have edited: what is not understood is dropped, never thrown. */
-export function parseSearchParams(raw: Record<string, unknown>): SearchParams {
+export function parseSearchParams(params: object): SearchParams {
+  const raw = params as Record<string, unknown>;
   const filters = Array.isArray(raw.filters)
     ? raw.filters.flatMap((f) => {
         if (typeof f !== 'object' || f === null) return [];
