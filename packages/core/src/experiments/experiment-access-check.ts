@@ -40,7 +40,8 @@ export function experimentAccessAuthorizer(deps: ExperimentAccessDeps): Experime
 
 /** The run's side: `access.actions` on the experiment (or creating it) and its s3:// artifact location. */
 async function checkExperiment(deps: ExperimentAccessDeps, principal: Principal, access: ExperimentAccess): Promise<void> {
-  const experiment = await deps.tracking.store.getExperimentByName(access.experimentName);
+  // In any letter case, as the job's run resolves it (TrainingJobRuns): SageMaker's names are case-insensitive.
+  const experiment = await deps.tracking.store.getExperimentByNameInAnyCase(access.experimentName);
   const named = (resource: string, action: string) => async () => {
     try {
       await deps.authorize(principal, action, resource);

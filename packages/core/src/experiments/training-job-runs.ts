@@ -73,7 +73,7 @@ export class TrainingJobRuns {
   async findRun(jobArn: string, experimentName?: string): Promise<RunRecord | undefined> {
     const cached = this.#runs.get(jobArn);
     if (cached) return this.tracking.store.getRun(cached);
-    const exp = experimentName ? await this.tracking.store.getExperimentByName(experimentName) : await this.tracking.getExperiment('0');
+    const exp = experimentName ? await this.tracking.store.getExperimentByNameInAnyCase(experimentName) : await this.tracking.getExperiment('0');
     if (!exp) return undefined;
     const [run] = await this.tracking.store.searchRuns({ experimentIds: [exp.experimentId], view: 'ALL', filter: [{ kind: 'tag', key: JOB_ARN_TAG, op: '=', value: jobArn }], orderBy: [], offset: 0, limit: 1 });
     if (run) this.#runs.set(jobArn, run.info.runId);
@@ -88,7 +88,8 @@ export class TrainingJobRuns {
       let experimentId = '0';
       if (job.experimentName) {
         await this.checkExperiment?.({ ...job, experimentName: job.experimentName });
-        const exp = await this.tracking.store.getExperimentByName(job.experimentName);
+        // SageMaker's names are case-insensitive: the experiment of this name in another case is the one named (ADR 0009).
+        const exp = await this.tracking.store.getExperimentByNameInAnyCase(job.experimentName);
         experimentId = exp ? exp.experimentId : await this.tracking.createExperiment({ name: job.experimentName });
       }
       const principal: Principal = { userName: job.userName, userId: job.userName, arn: '', via: 'system' };

@@ -40,7 +40,7 @@ export async function checkTrainingJobTrial(deps: Deps, principal: Principal, ac
   await check('sagemaker:AssociateTrialComponent', arn, what);
   await check('sagemaker:AssociateTrialComponent', resourceArn(deps.partition, 'mlflow-experiment', trial.experimentId), `${what}, in experiment ${trial.experimentId}`);
   if (!access.experimentName) return;
-  const experiment = await deps.store.getExperimentByName(access.experimentName);
+  const experiment = await deps.store.getExperimentByNameInAnyCase(access.experimentName);
   if (experiment?.experimentId === trial.experimentId) return;
   const owner = await deps.store.getExperiment(trial.experimentId);
   throw new ValidationError(`${field}: trial '${trial.name}' belongs to experiment '${owner?.name ?? trial.experimentId}', not to ExperimentConfig.ExperimentName '${access.experimentName}'. Name a trial of that experiment, a new trial name, or that trial alone (without ExperimentName).`);
@@ -58,7 +58,7 @@ async function checkDefaultTrial(deps: Deps, principal: Principal, access: Exper
     await check('sagemaker:AssociateTrialComponent', arn, what);
     return;
   }
-  const experiment = await deps.store.getExperimentByName(access.experimentName);
+  const experiment = await deps.store.getExperimentByNameInAnyCase(access.experimentName);
   if (experiment?.experimentId !== trial.experimentId) return;
   // Its experiment's own check (the run's actions on mlflow-experiment/<id>) was made with the experiment's.
   await check('sagemaker:AssociateTrialComponent', arn, `the training job's trial component would join trial '${trial.name}'`);

@@ -1,7 +1,9 @@
 import { ListTagsCommand } from '@aws-sdk/client-sagemaker';
 import { describe, expect, it } from 'vitest';
+import { TrainingJobRuns } from '@loam/core';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { trainingRequest } from '../../jobs/jobs.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
 import { listeningSageMaker } from '../aws-json/aws-json.test-support.js';
 
@@ -110,5 +112,44 @@ describe('MLflow experiment names', () => {
     expect((await mlflow('GET', 'experiments/get', { experiment_id: other })).json.experiment.name).toBe('case-other');
     expect((await listTags(arnOf('experiment', 'case-held'))).body).toEqual({ Tags: [{ Key: 'owner', Value: 'ana' }] });
     expect((await call('GET', `${p}/experiments/Case-Held`)).body).toMatchObject({ ExperimentName: 'Case-Held' });
+  });
+});
+
+describe("a training job's ExperimentConfig.ExperimentName in another letter case than the experiment's", () => {
+  // SageMaker's names are case-insensitive, and no other experiment may hold the name in another case: the
+  // job names that experiment. Its run was not recorded (creating an experiment of that spelling is refused),
+  // and the request was checked as if it named no experiment (CreateMlflowExperiment, not the experiment's actions).
+  it('is that experiment: checked as it when the request is taken, and its run logged in it', async () => {
+    expect((await call('POST', `${p}/experiments`, { ExperimentName: 'Job-Case' })).status).toBe(200);
+    const id = await experimentId('Job-Case');
+    const system = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
+    const identity = loam!.platform.identity;
+    await identity.CreateUser({ UserName: 'case-alice' }, system);
+    const Statement = [
+      { Effect: 'Allow', Action: ['sagemaker:*', 's3:*'], Resource: '*' },
+      { Effect: 'Deny', Action: 'sagemaker:*', Resource: `arn:loam:sagemaker:*:*:mlflow-experiment/${id}` },
+    ];
+    await identity.CreatePolicy({ PolicyName: 'case-alice-policy', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement }) }, system);
+    await identity.AttachUserPolicy({ UserName: 'case-alice', PolicyName: 'case-alice-policy' }, system);
+    const token = (await identity.CreateApiToken({ UserName: 'case-alice', TokenName: 't' }, system)).ApiToken.Token;
+    await loam!.platform.artifacts.ensureBucket('case-bucket');
+    await loam!.platform.artifacts.put({ bucket: 'case-bucket', key: 'train/x.csv' }, Buffer.from('1,2\n0,1\n'));
+    const r = await loam!.app.inject({
+      method: 'POST', url: '/api/v1/training-jobs', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(trainingRequest('case-job', {
+        InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://case-bucket/train/' } } }],
+        OutputDataConfig: { S3OutputPath: 's3://case-bucket/out' }, ExperimentConfig: { ExperimentName: 'JOB-CASE' },
+      })),
+    });
+    expect(r.statusCode, r.body).toBe(403);
+    expect(r.json().detail).toContain(`mlflow-experiment/${id}`);
+
+    const { tracking, partition } = loam!.platform;
+    const jobArn = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:training-job/case-run`;
+    const recorded = await new TrainingJobRuns(tracking, partition).recordTrainingJobRun({
+      jobName: 'case-run', jobArn, experimentName: 'job-case', hyperparameters: {}, status: 'InProgress', startTime: 1000, userName: 'admin',
+    });
+    expect(recorded.experimentId).toBe(id);
+    expect((await call('GET', `${p}/trial-components/case-run-aws-training-job`)).status).toBe(200);
   });
 });
