@@ -17,6 +17,13 @@ type Ops = typeof operations;
 type In<K extends keyof Ops> = InputOf<Ops[K]>;
 type Out<K extends keyof Ops> = Promise<OutputOf<Ops[K]>>;
 
+/**
+ * The tag on the run CreateTrialComponent makes, naming the component the run is (names never change), so a
+ * client (Studio) finds a component's run exactly. A run made before Loam tagged them, or one whose tag was
+ * removed through MLflow, has none; a training job's run is found by its job ARN tag instead.
+ */
+export const TRIAL_COMPONENT_NAME_TAG = 'loam.trial_component_name';
+
 const finite = (k: string, v: number | undefined) => (v === undefined || !Number.isFinite(v) ? {} : { [k]: v });
 
 /**
@@ -70,7 +77,7 @@ export class TrialComponentsService {
     checkStorableKeyValues('Metadata property', Object.entries(i.MetadataProperties ?? {}).map(([key, value]) => ({ key, value: value ?? '' })));
     if (await this.t.store.getTrialComponent(i.TrialComponentName)) throw new ResourceInUseError(`TrialComponent '${this.arn(i.TrialComponentName)}' already exists.`);
     const now = Date.now();
-    const run = await this.t.createRun({ experimentId: '0', runName: i.DisplayName ?? i.TrialComponentName, ...(i.StartTime === undefined ? {} : { startTime: millis(i.StartTime) }), tags: [] }, ctx.principal);
+    const run = await this.t.createRun({ experimentId: '0', runName: i.DisplayName ?? i.TrialComponentName, ...(i.StartTime === undefined ? {} : { startTime: millis(i.StartTime) }), tags: [{ key: TRIAL_COMPONENT_NAME_TAG, value: i.TrialComponentName }] }, ctx.principal);
     const runId = run.info.runId;
     try {
       if (params.values.length) await this.t.store.logBatch(runId, { params: params.values });
