@@ -89,6 +89,18 @@ export class JobCoordinator {
     });
   }
 
+  /** Runs `fn` again, every `retryIntervalMs`, while the store answers ServiceUnavailable (until closed). */
+  private async whileUnavailable<T>(fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!(isLoamError(e) && e.code === 'ServiceUnavailable') || this.closed) throw e;
+        await new Promise((r) => setTimeout(r, this.o.retryIntervalMs ?? 1000));
+      }
+    }
+  }
+
   /** Re-reads and retries on a version conflict (a Stop request may have written in between). */
   private async mutate(id: string, fn: (r: JobRecord) => JobRecord | undefined): Promise<JobRecord | undefined> {
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -172,8 +184,18 @@ export class JobCoordinator {
     await this.serial(r.id, async () => {
       try {
         const handle = await this.o.executor.start(r.id, claimed.value.spec);
-        await this.mutate(r.id, (cur) => (cur.phase === 'starting' ? { ...cur, phase: 'running', handle } : undefined));
-        const after = await this.jobs.get(r.id);
+        try {
+          // The runner is going: its handle must reach the record. Failing the job over a database that
+          // cannot write now left the runner running beside a Failed job (and a second one, under
+          // RetryStrategy); so wait for the store, and end the runner only if the record cannot take it.
+          await this.whileUnavailable(() => this.mutate(r.id, (cur) => (cur.phase === 'starting' ? { ...cur, phase: 'running', handle } : undefined)));
+        } catch (err) {
+          // Closing: the next start finds the job 'starting' with no handle, ends the runner and settles it.
+          if (this.closed) return;
+          await this.o.executor.discard(r.id).catch((e: unknown) => this.o.logger.warn({ jobId: r.id, err: e }, 'could not end a runner whose start was not recorded'));
+          throw err;
+        }
+        const after = await this.whileUnavailable(() => this.jobs.get(r.id));
         if (after?.value.stopRequested) await this.o.executor.stop(r.id);
         this.o.logger.info({ jobId: r.id, attempt: claimed.value.attempts }, 'job started');
       } catch (err) {
