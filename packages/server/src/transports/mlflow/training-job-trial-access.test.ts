@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TrainingJobRuns } from '@loam/core';
-import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
+import { nameForAttempt, serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { trainingRequest } from '../../jobs/jobs.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
@@ -37,7 +37,8 @@ const job = (name: string, ExperimentConfig: Record<string, string>) => training
 let bob: Awaited<ReturnType<typeof user>>;
 let alice: Awaited<ReturnType<typeof user>>;
 
-beforeAll(async () => {
+// A new Loam for each attempt: a retry must not meet the users, jobs and trials the failed attempt made.
+serverPerAttempt(async () => {
   loam = await openTestLoam();
   await loam.platform.artifacts.ensureBucket('alice-bucket');
   await loam.platform.artifacts.put({ bucket: 'alice-bucket', key: 'train/x.csv' }, Buffer.from('1,2\n0,1\n'));
@@ -48,8 +49,9 @@ beforeAll(async () => {
   alice = await user('alice', [allow('sagemaker:*', '*'), deny('sagemaker:*', `arn:loam:sagemaker:*:*:mlflow-experiment/${churnId}`), s3Own]);
   expect((await alice.call('POST', `${p}/experiments`, { ExperimentName: 'mine' })).status).toBe(200);
   expect((await alice.call('POST', `${p}/trials`, { TrialName: 'mine-trial', ExperimentName: 'mine' })).status).toBe(200);
+}, async () => {
+  await loam?.close();
 });
-afterAll(async () => loam?.close());
 
 async function refused(who: typeof alice, name: string, config: Record<string, string>, status: number, says: string[]) {
   const r = await who.call('POST', '/api/v1/training-jobs', job(name, config));
@@ -88,7 +90,7 @@ describe('CreateTrainingJob with ExperimentConfig.ExperimentName alone', () => {
   // Its component joins the experiment's Default-Run-Group trial, which Loam creates when missing: the same
   // checks as for a trial named, else a Deny on that trial did not stop a job from creating it or joining it.
   it('refuses unless the caller may CreateTrial on a Default-Run-Group trial Loam would create, and AssociateTrialComponent on it', async ({ task }) => {
-    // Names of this attempt: a retry shares this file's Loam.
+    // Names of this attempt (each attempt has its own Loam as well).
     const n = (name: string) => nameForAttempt(task, name);
     const dave = await user(n('dave'), [allow('sagemaker:*', '*'), s3Own, deny('sagemaker:CreateTrial', `arn:loam:sagemaker:*:*:experiment-trial/default-run-group-${n('dave-new')}`)]);
     const r = await dave.call('POST', '/api/v1/training-jobs', job(n('dave-new-job'), { ExperimentName: n('dave-new') }));
