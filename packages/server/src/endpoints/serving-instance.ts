@@ -23,8 +23,13 @@ export class InstanceUnreachableError extends Error {
   override readonly name = 'InstanceUnreachableError';
 }
 
-/** A pooled connection the server had ended as idle: the request was never read (sent again on a new one). */
-class StaleConnectionError extends Error {}
+/**
+ * How long a pooled connection to a model server may sit idle before Loam closes it: under the shortest
+ * keep-alive timeout common servers use (gunicorn's 2 s; Node's and uvicorn's 5 s), so a server never ends an
+ * idle connection just as Loam sends a request on it. With it set, Node's Agent also honours a server's
+ * `Keep-Alive: timeout=N` hint (closing a second before); with no agent timeout it ignores the hint.
+ */
+export const POOLED_CONNECTION_IDLE_MS = 1000;
 
 export type InstanceState = 'starting' | 'healthy' | 'unhealthy' | 'draining' | 'stopped';
 
@@ -109,24 +114,17 @@ export class HttpInstance implements ServingInstance {
   ) {
     const u = new URL(handle.url);
     this.target = handle.socketPath ? { socketPath: handle.socketPath } : { host: u.hostname, port: Number(u.port) };
-    this.agent = new Agent({ keepAlive: true, maxSockets: maxConcurrency, keepAliveMsecs: 1000 });
+    this.agent = new Agent({ keepAlive: true, maxSockets: maxConcurrency, keepAliveMsecs: 1000, timeout: POOLED_CONNECTION_IDLE_MS });
     this.exited = handle.exited;
   }
 
   /**
-   * A request reset before any answer on a pooled connection is sent once more on a new one: the server ended
-   * the connection as idle (keep-alive timeout) as the request went out, so it never read it. The instance is
-   * alive; only a new connection that fails makes it unreachable (and replaced).
+   * A request is sent once: one reset before an answer is never sent again on this instance, even on a reused
+   * connection, since the server may have read it and run the handler (it reset the connection after reading,
+   * a worker died, gunicorn's --timeout killed it). Idle closes, which Node's `reusedSocket` retry is for, are
+   * avoided instead: Loam ends a pooled connection before the server would ({@link POOLED_CONNECTION_IDLE_MS}).
    */
   invoke(req: InstanceRequest, timeoutMs: number): Promise<InstanceAnswer> {
-    const t0 = performance.now();
-    return this.send(req, timeoutMs, this.agent).catch((e: unknown) => {
-      if (!(e instanceof StaleConnectionError)) throw e;
-      return this.send(req, Math.max(1, timeoutMs - (performance.now() - t0)), false);
-    });
-  }
-
-  private send(req: InstanceRequest, timeoutMs: number, agent: Agent | false): Promise<InstanceAnswer> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = { 'content-length': req.body.length };
       if (req.contentType) headers['content-type'] = req.contentType;
@@ -134,7 +132,7 @@ export class HttpInstance implements ServingInstance {
       if (req.customAttributes) headers['x-amzn-sagemaker-custom-attributes'] = req.customAttributes;
       if (this.secret) headers[INSTANCE_SECRET_HEADER] = this.secret;
       let answered = false;
-      const r = request({ ...this.target, method: 'POST', path: '/invocations', agent, headers }, (res) => {
+      const r = request({ ...this.target, method: 'POST', path: '/invocations', agent: this.agent, headers }, (res) => {
         answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -148,7 +146,6 @@ export class HttpInstance implements ServingInstance {
       r.setTimeout(timeoutMs, () => r.destroy(Object.assign(new Error('timeout'), { code: 'LOAM_TIMEOUT' })));
       r.on('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'LOAM_TIMEOUT') reject(e);
-        else if (!answered && r.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) reject(new StaleConnectionError(e.message));
         else if (!answered) reject(new InstanceUnreachableError(`${e.code ?? ''} ${e.message}`.trim()));
         else reject(e);
       });
