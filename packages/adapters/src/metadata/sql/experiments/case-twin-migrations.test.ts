@@ -31,15 +31,18 @@ function twinTests(database: (attempt: number) => { readonly url: string; readon
       await d.prepare();
       const { error } = await (await experimentMigrator(d)).migrateTo('experiments:0006:sagemaker-entities');
       if (error !== undefined) throw error;
-      // Foo (active) keeps its name; foo and the deleted FOO are renamed.
-      for (const [id, name, stage] of [[1, 'FOO', 'deleted'], [2, 'Foo', 'active'], [3, 'foo', 'active'], [4, 'bar', 'active']] as const) {
+      // The one the lower-cased ARN answered for keeps its name (and so the ARN's tags): the one named as the
+      // ARN (the old resolvers looked the name up exactly first), active before deleted. foo keeps its name,
+      // though Foo is older; Foo and the deleted FOO are renamed. Of BAZ and the deleted baz, BAZ keeps it.
+      for (const [id, name, stage] of [[1, 'FOO', 'deleted'], [2, 'Foo', 'active'], [3, 'foo', 'active'], [4, 'bar', 'active'], [5, 'BAZ', 'active'], [6, 'baz', 'deleted']] as const) {
         await sql`insert into mlflow_experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) values (${id}, ${name}, ${`mlflow-artifacts:/${id}`}, ${stage}, 5, 5)`.execute(d.db);
       }
       for (const [runId, key] of [['a'.repeat(32), 1], ['b'.repeat(32), 2]] as const) {
         await sql`insert into mlflow_runs (run_id, run_key, experiment_id, run_name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri, deleted_time)
           values (${runId}, ${key}, 4, ${`run-${key}`}, 'ana', 'FINISHED', 1, null, 'active', 'x', null)`.execute(d.db);
       }
-      // The older of each pair keeps its name; each is linked to the other pair's twin of its age.
+      // The one named in lower case (the ARN's name, which the old store found exactly) keeps its name, though
+      // older or younger; each is linked to the other pair's twin of its age.
       for (const [name, runId, time] of [['Train-1', 'a'.repeat(32), 10], ['train-1', 'b'.repeat(32), 20]] as const) {
         await sql`insert into sm_trial_components (name, run_id, number_params, input_artifacts, output_artifacts, creation_time, last_modified_time) values (${name}, ${runId}, '[]', '{}', '{}', ${time}, ${time})`.execute(d.db);
       }
@@ -53,16 +56,17 @@ function twinTests(database: (attempt: number) => { readonly url: string; readon
 
     const s = await openSqlExperimentStore({ ...target(), logger: silentLogger });
     try {
-      expect((await Promise.all(['1', '2', '3', '4'].map((id) => s.getExperiment(id)))).map((e) => e?.name)).toEqual(['FOO-1', 'Foo', 'foo-3', 'bar']);
-      expect((await s.getExperimentByNameInAnyCase('FOO'))?.experimentId).toBe('2');
-      await expect(s.createExperiment({ name: 'fOO', artifactRoot: 'r:', tags: [], time: 9 })).rejects.toMatchObject({ code: 'ResourceInUse', message: expect.stringContaining("experiment 'Foo'") });
-      await expect(s.renameExperiment('4', 'FOO-3', 9)).rejects.toMatchObject({ code: 'ResourceInUse' });
-      expect((await s.getTrialComponent('TRAIN-1'))?.name).toBe('Train-1');
-      expect((await s.getTrialComponent('train-1-2'))?.runId).toBe('b'.repeat(32));
+      expect((await Promise.all(['1', '2', '3', '4', '5', '6'].map((id) => s.getExperiment(id)))).map((e) => e?.name)).toEqual(['FOO-1', 'Foo-2', 'foo', 'bar', 'BAZ', 'baz-6']);
+      expect((await s.getExperimentByNameInAnyCase('FOO'))?.experimentId).toBe('3');
+      await expect(s.createExperiment({ name: 'fOO', artifactRoot: 'r:', tags: [], time: 9 })).rejects.toMatchObject({ code: 'ResourceInUse', message: expect.stringContaining("experiment 'foo'") });
+      await expect(s.renameExperiment('4', 'FOO-2', 9)).rejects.toMatchObject({ code: 'ResourceInUse' });
+      expect((await s.getTrialComponent('TRAIN-1'))?.name).toBe('train-1');
+      expect((await s.getTrialComponent('train-1'))?.runId).toBe('b'.repeat(32));
+      expect((await s.getTrialComponent('Train-1-2'))?.runId).toBe('a'.repeat(32));
       expect((await s.getTrial('TRIAL-X'))?.name).toBe('trial-x');
       const page = { sortBy: 'name', ascending: true, offset: 0, limit: 10 } as const;
-      expect((await s.listTrialComponents({ ...page, trialName: 'trial-x' })).map((c) => c.name)).toEqual(['Train-1']);
-      expect((await s.listTrialComponents({ ...page, trialName: 'Trial-X-2' })).map((c) => c.name)).toEqual(['train-1-2']);
+      expect((await s.listTrialComponents({ ...page, trialName: 'trial-x' })).map((c) => c.name)).toEqual(['Train-1-2']);
+      expect((await s.listTrialComponents({ ...page, trialName: 'Trial-X-2' })).map((c) => c.name)).toEqual(['train-1']);
       // The tags column (never used) is gone: a trial is written without it.
       await s.createTrial({ name: 'after', experimentId: '4', creationTime: 70, lastModifiedTime: 70 });
       expect((await s.getTrial('after'))?.experimentId).toBe('4');

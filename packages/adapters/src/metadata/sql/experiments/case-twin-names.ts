@@ -5,7 +5,9 @@ import { asciiLower, type Logger } from '@loam/core';
  * Names that differ only in letter case ("case twins") are one name to SageMaker (its ARNs hold the name
  * lower-cased): they shared one ARN, so one IAM resource and one set of tags. Before a unique index on
  * lower(name) can be built, all but one of each group are renamed. Nothing is dropped, and the one kept is
- * the one that was already answering for the ARN, so its tags and policies stay right.
+ * the one that was already answering for the ARN, so its tags and policies stay right: before names were
+ * case-insensitive, the resolvers looked up the ARN's name (the name lower-cased) exactly first, so a twin
+ * named in lower case answered for it, whatever its age (`rank`).
  *
  * `lower()` folds ASCII letters only on both dialects (SQLite's built-in lower; PostgreSQL's under the
  * columns' "C" collation), as `asciiLower` does in JavaScript.
@@ -13,21 +15,28 @@ import { asciiLower, type Logger } from '@loam/core';
 
 interface TwinTable {
   readonly table: 'mlflow_experiments' | 'sm_trials' | 'sm_trial_components';
-  /** Columns read for each twin, besides `name`: the first twin in `order` is kept. */
+  /** Columns read for each twin, besides `name`: the first twin by `rank`, then `order`, is kept. */
   readonly order: readonly string[];
+  /** Lower ranks first (before `order`); without it, a twin named as its ARN (lower-cased) comes first. */
+  readonly rank?: (row: Record<string, unknown>) => number;
   /** The new name of a twin, given the attempt (1, 2, …): must differ in more than case from every name. */
   readonly rename: (row: Record<string, unknown>, attempt: number) => string;
   /** Rows naming the twin elsewhere (trial links), renamed with it. */
   readonly references?: readonly { table: string; column: string }[];
 }
 
-/** Renames every case twin but the first (by `order`) in `t.table`; logs each rename. */
+/** A twin named as its ARN's name (the name lower-cased, as `resourceArn` does) ranks first. */
+export const namedAsArn = (row: Record<string, unknown>): number => ((row['name'] as string) === (row['name'] as string).toLowerCase() ? 0 : 1);
+
+/** Renames every case twin but the first (by `rank`, then `order`) in `t.table`; logs each rename. */
 export async function renameCaseTwins(db: Kysely<any>, t: TwinTable, log: Logger, label: string): Promise<void> {
   const groups = (await db.selectFrom(t.table).select(sql<string>`lower(name)`.as('folded')).groupBy(sql`lower(name)`).having(sql`count(*)`, '>', 1).execute()) as { folded: string }[];
   for (const { folded } of groups) {
     let q = db.selectFrom(t.table).select(['name', ...t.order]).where(sql`lower(name)`, '=', folded);
     for (const c of t.order) q = q.orderBy(c);
-    const rows = (await q.execute()) as Record<string, unknown>[];
+    const rank = t.rank ?? namedAsArn;
+    // Array.prototype.sort is stable: `order` decides among twins of one rank.
+    const rows = ((await q.execute()) as Record<string, unknown>[]).sort((a, b) => rank(a) - rank(b));
     const kept = rows[0]?.['name'] as string;
     for (const row of rows.slice(1)) {
       const old = row['name'] as string;

@@ -2,7 +2,7 @@ import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { silentLogger, type Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { migratorSchema, unboundedMigrations } from '../migration-schema.js';
-import { numberedEntityName, renameCaseTwins } from './case-twin-names.js';
+import { namedAsArn, numberedEntityName, renameCaseTwins } from './case-twin-names.js';
 import { artifactLocationHash } from './sql-rows.js';
 
 /*
@@ -294,7 +294,8 @@ function sagemakerEntities(d: SqlDialect): Migration {
 /*
  * SageMaker's trial component and trial names are case-insensitive (their ARNs lower-cased): one name in
  * any case is one entity, found by lower(name). A store written before this migration may hold twins
- * (`My-Run` and `my-run`): all but the oldest are renamed first (`my-run-2`), so the index can be built.
+ * (`My-Run` and `my-run`): all but one are renamed first (`My-Run-2`), so the index can be built. The one
+ * named in lower case (the ARN's name, which getTrial/getTrialComponent found exactly) keeps its name, else the oldest.
  */
 function caseInsensitiveEntityNames(d: SqlDialect, log: Logger): Migration {
   return {
@@ -312,7 +313,8 @@ function caseInsensitiveEntityNames(d: SqlDialect, log: Logger): Migration {
 /*
  * An experiment's SageMaker ARN holds its name lower-cased, so MLflow's `Foo` and `foo` would share one
  * (ADR 0009): names are unique in any case from now on. Twins an older store holds are renamed first, all
- * but one: the active one, else the oldest, keeps its name (`foo` becomes `foo-<its id>`).
+ * but one: an active one before a deleted one, then the one named in lower case (the ARN's name, which the
+ * ARN's resolver looked up exactly first), then the oldest, keeps its name (`Foo` becomes `Foo-<its id>`).
  */
 function caseInsensitiveExperimentNames(d: SqlDialect, log: Logger): Migration {
   return {
@@ -320,7 +322,7 @@ function caseInsensitiveExperimentNames(d: SqlDialect, log: Logger): Migration {
       if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
       const db = outer as SqlDialect['db'];
       await renameCaseTwins(db, {
-        table: 'mlflow_experiments', order: ['lifecycle_stage', 'experiment_id'],
+        table: 'mlflow_experiments', order: ['lifecycle_stage', 'experiment_id'], rank: (row) => (row['lifecycle_stage'] === 'active' ? 0 : 2) + namedAsArn(row),
         rename: (row, attempt) => `${row['name'] as string}-${String(row['experiment_id'])}${attempt > 1 ? `-${attempt}` : ''}`,
       }, log, d.label);
       await db.schema.createIndex('mlflow_experiments_by_lower_name').on('mlflow_experiments').unique().expression(sql`lower(name)`).execute();
