@@ -6,7 +6,9 @@ import { clampMaxResults, decodeNextToken, encodeNextToken } from '../kernel/pag
 import type { LineageEdge, LineageEdgeQuery, MetadataStore } from '../ports/metadata-store.js';
 import { parseArn, type Partition } from '../kernel/names.js';
 import { entityArn } from './lineage-refs.js';
+import { lineageArtifactsCollection } from './lineage.collections.js';
 import { lineageVertex, type LineageVertexInfo } from './lineage-vertex.js';
+import { vertexTypeOf } from './vertex-types.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
 type Ops = typeof operations;
@@ -55,7 +57,8 @@ export class LineageAssociationsService {
    * SourceArn or DestinationArn, the table is read in that order a chunk at a time until the page is full
    * (NextToken: the last edge listed), so a page costs about its own edges; with an end given, that
    * vertex's edges are read and paged by offset; with neither end and SortBy SourceType or
-   * DestinationType (types are not stored with edges), every matching edge is read for each page.
+   * DestinationType (types are not stored with edges), every matching edge and every artifact's type is
+   * read for each page, but vertices are looked up only for the edges up to the page's end.
    * @throws ValidationError (an end that is not an ARN or location, another account's ARN, a bad NextToken).
    */
   async ListAssociations(input: Input, ctx: RequestContext): Promise<Output> {
@@ -67,11 +70,9 @@ export class LineageAssociationsService {
     const rows = new Rows(this.o, input, ctx);
     const stored = storedOrder[input.SortBy ?? 'CreationTime'];
     if (source === undefined && destination === undefined && stored !== undefined) return this.inStoredOrder(input, stored, rows, max, token);
+    if (source === undefined && destination === undefined) return this.inTypeOrder(input, rows, max, token);
 
-    let edges: LineageEdge[];
-    if (source !== undefined) edges = await this.o.store.lineage.edges(source, 'downstream');
-    else if (destination !== undefined) edges = await this.o.store.lineage.edges(destination, 'upstream');
-    else edges = await this.o.store.lineage.list(rows.storeQuery());
+    const edges = source !== undefined ? await this.o.store.lineage.edges(source, 'downstream') : await this.o.store.lineage.edges(destination as string, 'upstream');
     const kept = await rows.keep(edges.filter((e) => destination === undefined || e.destinationArn === destination));
     const key = (r: Row): string | number => {
       switch (input.SortBy) {
@@ -90,6 +91,43 @@ export class LineageAssociationsService {
     return {
       AssociationSummaries: page.map(summaryOf),
       ...(offset + max < kept.length ? { NextToken: encodeNextToken({ after: offset + max, name: 'associations' }) } : {}),
+    };
+  }
+
+  /**
+   * SortBy SourceType or DestinationType with no end given. Types are not stored with edges: each edge's
+   * type comes from its end's ARN (a resource's kind) or from the artifacts' types, read in pages of 1000;
+   * the edges are sorted on that, and rows (vertex lookups, existence, visibility) are built only for the
+   * edges up to the page's end, so a page no longer costs a lookup per edge in the table.
+   */
+  private async inTypeOrder(input: Input, rows: Rows, max: number, token: { after: string | number; name: string } | undefined): Promise<Output> {
+    if (token !== undefined && (token.name !== 'associations' || typeof token.after !== 'number')) throw badToken();
+    const offset = Number(token?.after ?? 0);
+    const artifactTypes = new Map<string, string>();
+    let next: string | undefined;
+    do {
+      const page = await this.o.store.collection(lineageArtifactsCollection).list({ sortBy: 'createdAt', maxResults: 1000, ...(next ? { nextToken: next } : {}) });
+      for (const { value } of page.items) artifactTypes.set(value.arn, value.artifactType);
+      next = page.nextToken;
+    } while (next);
+    const typeOf = (arn: string) => (parseArn(arn)?.kind === 'artifact' ? (artifactTypes.get(arn) ?? 'Artifact') : vertexTypeOf(arn).type);
+    const bySource = input.SortBy === 'SourceType';
+    const i = input;
+    const typed = (await this.o.store.lineage.list(rows.storeQuery()))
+      .map((e) => ({ e, st: typeOf(e.sourceArn), dt: typeOf(e.destinationArn) }))
+      .filter((x) => (i.SourceType === undefined || x.st === i.SourceType) && (i.DestinationType === undefined || x.dt === i.DestinationType));
+    const sign = (input.SortOrder ?? 'Descending') === 'Descending' ? -1 : 1;
+    typed.sort((a, b) => sign * (cmp(bySource ? a.st : a.dt, bySource ? b.st : b.dt) || cmp(a.e.sourceArn, b.e.sourceArn) || cmp(a.e.destinationArn, b.e.destinationArn)));
+    const kept: Row[] = [];
+    let at = 0;
+    while (kept.length <= offset + max && at < typed.length) {
+      kept.push(...(await rows.keep(typed.slice(at, at + chunkSize).map((x) => x.e))));
+      at += chunkSize;
+    }
+    const page = kept.slice(offset, offset + max);
+    return {
+      AssociationSummaries: page.map(summaryOf),
+      ...(kept.length > offset + max ? { NextToken: encodeNextToken({ after: offset + max, name: 'associations' }) } : {}),
     };
   }
 
