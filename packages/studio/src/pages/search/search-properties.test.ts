@@ -56,6 +56,14 @@ describe('valuesAt', () => {
     expect(nameOf('Model', { Model: { ModelName: 'm1' } })).toBe('m1');
   });
 
+  it('reads only what a record holds: a hyperparameter named constructor or __proto__ is absent, not Object’s', () => {
+    // The server accepts any key under a map property; a column for it shows each result's value or a dash.
+    expect(valuesAt(job, 'HyperParameters.constructor')).toEqual([]);
+    expect(valuesAt(job, 'HyperParameters.__proto__')).toEqual([]);
+    expect(valuesAt(job, 'toString')).toEqual([]);
+    expect(valuesAt({ HyperParameters: { constructor: '7' } }, 'HyperParameters.constructor')).toEqual(['7']);
+  });
+
   it('collects the keys the records have under keyed properties, for suggestions', () => {
     expect(keysSeen([job, { HyperParameters: { gamma: '1' } }], ['HyperParameters.', 'Metrics.', 'Tags.'])).toEqual([
       'HyperParameters.eta', 'HyperParameters.gamma', 'HyperParameters.max_depth', 'Metrics.train:auc', 'Metrics.validation:auc', 'Tags.team',

@@ -70,7 +70,8 @@ function step(v: unknown, seg: string, parent: string | undefined): unknown[] {
   }
   if (!isObject(v)) return [];
   if (seg === 'Metrics' && v.Metrics === undefined && Array.isArray(v.FinalMetricDataList)) return [v.FinalMetricDataList];
-  return seg in v ? [v[seg]] : [];
+  // Own properties only: a key such as `constructor` or `__proto__` names nothing the record holds.
+  return Object.hasOwn(v, seg) ? [v[seg]] : [];
 }
 
 /**
