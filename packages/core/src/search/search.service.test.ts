@@ -7,6 +7,8 @@ import { arnBase, ctxOf, loamError, openRegistry, spec } from '../registry/regis
 import { queryFingerprint } from './search-order.js';
 import { SearchService } from './search.service.js';
 import { searchSources } from './search-sources.js';
+import type { SearchSource } from './search-source.js';
+import { modelPackageGroupsCollection, type ModelPackageGroupRecord } from '../registry/registry.collections.js';
 
 const alice = ctxOf('alice');
 
@@ -90,6 +92,24 @@ describe('Search over the metadata store', () => {
     const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), scanPageSize: 2 });
     expect(await pages(search, { Resource: 'ModelPackageGroup', MaxResults: 2 })).toEqual([['t4', 't3'], ['t2', 't1'], ['t0']]);
     expect(await pages(search, { Resource: 'ModelPackageGroup', MaxResults: 2, SortOrder: 'Ascending' })).toEqual([['t0', 't1'], ['t2', 't3'], ['t4']]);
+  });
+
+  it('a source that reads equal sort values in another order than their keys: every record once, in compareHits\' order', async () => {
+    const { store, clock, groups } = openRegistry();
+    await groups.CreateModelPackageGroup({ ModelPackageGroupName: 'older' }, alice);
+    clock.advance(1000);
+    for (const n of ['ta', 'tb', 'tc']) await groups.CreateModelPackageGroup({ ModelPackageGroupName: n }, alice);
+    const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) });
+    const group = sources.find((s) => s.resource === 'ModelPackageGroup') as SearchSource<ModelPackageGroupRecord>;
+    const all = (await store.collection(modelPackageGroupsCollection).list({ maxResults: 100 })).items.map((i) => i.value);
+    // A source's own read by CreationTime (OrderedRead: equal values in whatever order it keeps): keys ascending whatever the order.
+    const read = async function* (order: 'Ascending' | 'Descending') {
+      const sign = order === 'Ascending' ? 1 : -1;
+      yield* [...all].sort((a, b) => sign * (a.creationTime - b.creationTime) || (a.name < b.name ? -1 : 1));
+    };
+    const search = new SearchService({ store, sources: [{ ...group, orderedReads: { CreationTime: { value: (r) => r.creationTime, read } } }] });
+    expect(await pages(search, { Resource: 'ModelPackageGroup', MaxResults: 2 })).toEqual([['tc', 'tb'], ['ta', 'older']]);
+    expect(await pages(search, { Resource: 'ModelPackageGroup', MaxResults: 2, SortOrder: 'Ascending' })).toEqual([['older', 'ta'], ['tb', 'tc']]);
   });
 
   it('filters on tags and sorts by a property the store does not order by, every match once across pages', async () => {

@@ -156,11 +156,12 @@ export class SearchService {
     const keys = new Set<string>();
     let counted = 0;
     let pastPage = 0;
+    const cmp = (a: Hit, b: Hit) => compareHits(a, b, order);
     for await (const record of inOrder.read(cursor)) {
       const hit = { value: inOrder.value(record), key: keyOf(p.source, record), record };
       const full = hits.length > p.max;
       const tie = full && hit.value === (hits[hits.length - 1] as Hit).value;
-      if (full && !tie && ++pastPage > (this.o.countPastPage ?? COUNT_PAST_PAGE)) return { hits, total: (cursor?.seen ?? 0) + counted, exact: false };
+      if (full && !tie && ++pastPage > (this.o.countPastPage ?? COUNT_PAST_PAGE)) return { hits: hits.sort(cmp), total: (cursor?.seen ?? 0) + counted, exact: false };
       if (cursor && compareHits(hit, cursor, order) <= 0) continue;
       // A record modified during the scan moves to a later store page (Ascending by LastModifiedTime): once only.
       if (keys.has(hit.key)) continue;
@@ -169,9 +170,10 @@ export class SearchService {
       counted++;
       if (full && !tie) continue;
       hits.push(hit);
-      if (hits.length > p.max + 1) hits = hits.sort((a, b) => compareHits(a, b, order)).slice(0, p.max + 1);
+      if (hits.length > p.max + 1) hits = hits.sort(cmp).slice(0, p.max + 1);
     }
-    return { hits, total: (cursor?.seen ?? 0) + counted, exact: true };
+    // Unsorted until more than a page and one matched: equal values may have come in another order than compareHits'.
+    return { hits: hits.sort(cmp), total: (cursor?.seen ?? 0) + counted, exact: true };
   }
 
   /** Scans every candidate, keeping the best `max + 1` matches after the cursor in the requested order, and counting every match. */
