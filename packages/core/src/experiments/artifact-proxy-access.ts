@@ -235,7 +235,6 @@ export class ArtifactProxyAccess {
       const { at } = await this.#locations();
       return folderKeys(ref).flatMap((k) => at.get(k) ?? []).filter((e) => this.#holds(e, ref));
     }
-    await this.tracking.init();
     const found = await this.tracking.store.experimentsByArtifactLocation(this.tracking.artifacts.locationKeysHolding(ref));
     return found.filter((e) => this.#holds(e, ref));
   }
@@ -279,7 +278,6 @@ export class ArtifactProxyAccess {
 
   #allExperiments(): Promise<readonly ExperimentRecord[]> {
     return (this.#experiments ??= (async () => {
-      await this.tracking.init();
       const out: ExperimentRecord[] = [];
       for (let offset = 0; ; offset += EXPERIMENT_PAGE) {
         const page = await this.tracking.store.searchExperiments({ view: 'ALL', filter: [], orderBy: [], offset, limit: EXPERIMENT_PAGE });

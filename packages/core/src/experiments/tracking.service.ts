@@ -77,9 +77,17 @@ export class TrackingService {
     this.#followers.push(f);
   }
 
-  /** The Default experiment (id 0) exists before anything else is asked. */
+  /**
+   * Makes the Default experiment (id 0) unless it exists: a write. The server calls it at its start; every
+   * write that may need Default (a run created in experiment 0, …) calls it too, for a start that could not
+   * (a full disk). Reads never call it: a read must answer on a disk that refuses writes. A failure is not
+   * kept, so the next call tries again once the store takes writes.
+   */
   init(): Promise<void> {
-    return (this.#ready ??= this.store.ensureDefaultExperiment(this.artifactRoot, this.#clock.now()));
+    return (this.#ready ??= this.store.ensureDefaultExperiment(this.artifactRoot, this.#clock.now()).catch((e: unknown) => {
+      this.#ready = undefined;
+      throw e;
+    }));
   }
 
   async createExperiment(input: { name?: string; artifactLocation?: string; tags?: readonly KeyValue[] }): Promise<string> {
@@ -106,7 +114,6 @@ export class TrackingService {
   }
 
   async getExperiment(id: string | undefined): Promise<ExperimentRecord> {
-    await this.init();
     if (id === undefined || id === '') throw missing('experiment_id');
     const e = await this.store.getExperiment(id);
     if (!e) throw noExperiment(id);
@@ -114,7 +121,6 @@ export class TrackingService {
   }
 
   async getExperimentByName(name: string | undefined): Promise<ExperimentRecord> {
-    await this.init();
     if (name === undefined || name === '') throw missing('experiment_name');
     // Names are stored in NFC (older ones as they were sent).
     const e = (await this.store.getExperimentByName(name.normalize('NFC'))) ?? (await this.store.getExperimentByName(name));
@@ -123,7 +129,6 @@ export class TrackingService {
   }
 
   async searchExperiments(q: SearchPage & { viewType?: string; filter?: string; orderBy?: readonly string[] }): Promise<{ experiments: ExperimentRecord[]; nextPageToken?: string }> {
-    await this.init();
     const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
     const offset = decodePageToken(q.pageToken);
     const filter = parseExperimentFilter(q.filter ?? '');
@@ -134,6 +139,7 @@ export class TrackingService {
   }
 
   async updateExperiment(id: string | undefined, newName: string | undefined): Promise<void> {
+    await this.init();
     const e = await this.getExperiment(id);
     if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
     const name = checkExperimentName(newName);
@@ -144,6 +150,7 @@ export class TrackingService {
   }
 
   async deleteExperiment(id: string | undefined): Promise<void> {
+    await this.init();
     const e = await this.getExperiment(id);
     if (e.experimentId === '0') throw invalid("Cannot delete the default experiment '0'. This is an internally reserved experiment.", '/experiment_id');
     if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
@@ -151,6 +158,7 @@ export class TrackingService {
   }
 
   async restoreExperiment(id: string | undefined): Promise<void> {
+    await this.init();
     const e = await this.getExperiment(id);
     if (e.lifecycleStage !== 'deleted') throw invalid(`Cannot restore an active experiment. Experiment ${e.experimentId} is active.`, '/experiment_id');
     // A restored experiment takes its name back; another experiment may have taken it meanwhile.
@@ -160,6 +168,7 @@ export class TrackingService {
   }
 
   async setExperimentTag(id: string | undefined, key: string | undefined, value: string | undefined): Promise<void> {
+    await this.init();
     const tag = checkExperimentTag(key, value);
     const e = await this.getExperiment(id);
     if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
@@ -170,6 +179,7 @@ export class TrackingService {
     input: { experimentId?: string; runName?: string; startTime?: number; tags?: readonly KeyValue[]; userId?: string },
     principal: Principal,
   ): Promise<RunRecord> {
+    await this.init();
     const e = await this.getExperiment(input.experimentId === undefined || input.experimentId === '' ? '0' : input.experimentId);
     if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
     const tags = (input.tags ?? []).map((t) => checkTag(t.key, t.value));
@@ -299,7 +309,6 @@ export class TrackingService {
   }
 
   async searchRuns(q: SearchPage & { experimentIds?: readonly string[]; filter?: string; viewType?: string; orderBy?: readonly string[] }): Promise<{ runs: RunRecord[]; nextPageToken?: string }> {
-    await this.init();
     const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
     const offset = decodePageToken(q.pageToken);
     const filter = parseRunFilter(q.filter ?? '');

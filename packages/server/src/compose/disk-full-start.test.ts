@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openSqlExperimentStore } from '@loam/adapters';
+import { systemClock, TrackingArtifacts, TrackingService } from '@loam/core';
+import { MemoryArtifactStore } from '@loam/testkit/fakes/memory-artifact-store';
 import { RESERVE_FILE } from './disk-reserve.js';
 import { startLoam, type RunningLoam } from './start.js';
 
@@ -83,7 +86,35 @@ describe.skipIf(!canMount)('a start on a full disk', () => {
     const headers = { authorization: `Bearer ${token}` };
     const read = await loam.app.inject({ method: 'GET', url: '/api/v1/training-jobs', headers });
     expect([read.statusCode, JSON.parse(read.body).TrainingJobSummaries], read.body).toEqual([200, []]);
+    // MLflow's reads too: the first start made the Default experiment, so reading it writes nothing (the read
+    // made it, and so answered 503 on a full disk).
+    for (const url of ['/api/2.0/mlflow/experiments/get?experiment_id=0', '/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default']) {
+      const got = await loam.app.inject({ method: 'GET', url, headers });
+      expect([got.statusCode, JSON.parse(got.body).experiment?.name], got.body).toEqual([200, 'Default']);
+    }
+    const search = await loam.app.inject({ method: 'POST', url: '/api/2.0/mlflow/experiments/search', headers: { ...headers, 'content-type': 'application/json' }, payload: { max_results: 10 } });
+    expect([search.statusCode, JSON.parse(search.body).experiments?.map((e: { name: string }) => e.name)], search.body).toEqual([200, ['Default']]);
     const write = await loam.app.inject({ method: 'POST', url: '/api/v1/sagemaker-experiments/experiments', headers: { ...headers, 'content-type': 'application/json' }, payload: { ExperimentName: 'on-a-full-disk' } });
     expect([write.statusCode, JSON.parse(write.body).detail], write.body).toEqual([503, expect.stringMatching(/disk .*is full/)]);
   }, 120_000);
+
+  it('a store that could not make the Default experiment on a full disk makes it once space is freed', async () => {
+    disk = mkdtempSync(join(tmpdir(), 'loam-full-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', disk]);
+    const store = await openSqlExperimentStore({ url: `sqlite:${join(disk, 'experiments.db')}` });
+    try {
+      const tracking = new TrackingService({ store, clock: systemClock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(systemClock)) });
+      await fill(join(disk, 'filler'));
+      // Reads write nothing: no Default yet, and none made.
+      await expect(tracking.getExperiment('0')).rejects.toMatchObject({ code: 'ResourceNotFound' });
+      expect((await tracking.searchExperiments({})).experiments).toEqual([]);
+      await expect(tracking.init()).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+      rmSync(join(disk, 'filler'));
+      // The failure was not kept: once the disk takes writes, Default is made (it stayed refused until a restart).
+      await tracking.init();
+      expect((await tracking.getExperiment('0')).name).toBe('Default');
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

@@ -107,6 +107,9 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const datasets = openDatasets({ config, store, artifacts, partition, tags, logger, processing: jobs.processing, authorize: authorizeAction });
     stopSweep = datasets.close;
     const tracking = new TrackingService({ store: experiments, clock: systemClock, artifacts: new TrackingArtifacts(artifacts) });
+    // MLflow's Default experiment is made here, not by the first request: reads never write (they answer on
+    // a full disk). A start that cannot write it (a full disk) leaves it to the first write that needs it.
+    await tracking.init().catch((e: unknown) => logger.warn({ err: e }, 'the Default experiment was not created at start; the first write will create it'));
     const authorizeData = dataAccessAuthorizer({
       policiesOf: (u) => identity.policiesOf(u), readObject: (bucket, key, max) => readObjectUpTo(artifacts, bucket, key, max),
       // Loam's own buckets hold MLflow's artifacts and the datasets' snapshots: their owners are checked too.
