@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { INSTANCE_SECRET_HEADER } from '../model-server/instance-secret.js';
+import { POOLED_CONNECTION_IDLE_MS } from '../model-server/pooled-connection.js';
 
 export interface InvokeOptions {
   readonly contentType?: string;
@@ -41,7 +42,9 @@ export class ModelClient {
     /** Sent on every request: Loam's own model servers answer /invocations only with it. */
     private readonly secret?: string,
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: Math.max(1, concurrency) });
+    // A connection idle for longer is closed by Loam before the model server would: a server ending it as
+    // Loam sends a record on it resets the request, which then costs one of InvocationsMaxRetries.
+    this.agent = new Agent({ keepAlive: true, maxSockets: Math.max(1, concurrency), timeout: POOLED_CONNECTION_IDLE_MS });
   }
 
   private once(method: 'GET' | 'POST', path: string, body: Buffer | undefined, o: Partial<InvokeOptions>): Promise<{ status: number; body: Buffer; contentType?: string }> {

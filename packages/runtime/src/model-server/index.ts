@@ -5,3 +5,4 @@ export { stageModel, ModelDataError } from './stage-model.js';
 export { serveBuiltin, maxPayloadBytes, type ServeOptions } from './serve-main.js';
 export { builtinServerCommand, builtinSettings, pythonServerScript } from './command.js';
 export { INSTANCE_SECRET_ENV, INSTANCE_SECRET_HEADER, newInstanceSecret, secretMatches } from './instance-secret.js';
+export { POOLED_CONNECTION_IDLE_MS } from './pooled-connection.js';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceHandle } from '@loam/core';
 import { LocalProcessLauncher } from '@loam/adapters/instances/local-process/index';
-import { HttpInstance, InstanceUnreachableError, POOLED_CONNECTION_IDLE_MS } from './serving-instance.js';
+import { POOLED_CONNECTION_IDLE_MS } from '@loam/runtime/model-server/index';
+import { HttpInstance, InstanceUnreachableError } from './serving-instance.js';
 
 // A model server may end a keep-alive connection it finds idle (Node's default keepAliveTimeout is 5 s,
 // gunicorn's 2 s); a request sent on it as it closes is reset before any answer. Loam avoids that race as

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import type { InstanceHandle } from '@loam/core';
-import { INSTANCE_SECRET_HEADER, InferenceInputError, type Predictor } from '@loam/runtime/model-server/index';
+import { INSTANCE_SECRET_HEADER, InferenceInputError, POOLED_CONNECTION_IDLE_MS, type Predictor } from '@loam/runtime/model-server/index';
 
 /** One invocation as an instance receives it. */
 export interface InstanceRequest {
@@ -22,14 +22,6 @@ export interface InstanceAnswer {
 export class InstanceUnreachableError extends Error {
   override readonly name = 'InstanceUnreachableError';
 }
-
-/**
- * How long a pooled connection to a model server may sit idle before Loam closes it: under the shortest
- * keep-alive timeout common servers use (gunicorn's 2 s; Node's and uvicorn's 5 s), so a server never ends an
- * idle connection just as Loam sends a request on it. With it set, Node's Agent also honours a server's
- * `Keep-Alive: timeout=N` hint (closing a second before); with no agent timeout it ignores the hint.
- */
-export const POOLED_CONNECTION_IDLE_MS = 1000;
 
 export type InstanceState = 'starting' | 'healthy' | 'unhealthy' | 'draining' | 'stopped';
 
