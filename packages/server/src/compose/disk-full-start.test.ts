@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlExperimentStore } from '@loam/adapters';
@@ -32,8 +33,15 @@ const canMount = (() => {
 const silent = pino({ level: 'silent' });
 let disk: string | undefined;
 const running: RunningLoam[] = [];
+let other: ChildProcess | undefined;
 afterEach(async () => {
   for (const l of running.splice(0)) await l.close();
+  if (other && other.exitCode === null && other.signalCode === null) {
+    const exited = new Promise((r) => other!.once('exit', r));
+    other.kill('SIGKILL');
+    await exited;
+  }
+  other = undefined;
   if (disk) {
     execFileSync('umount', [disk], { stdio: 'ignore' });
     rmSync(disk, { recursive: true, force: true });
@@ -96,6 +104,25 @@ describe.skipIf(!canMount)('a start on a full disk', () => {
     expect([search.statusCode, JSON.parse(search.body).experiments?.map((e: { name: string }) => e.name)], search.body).toEqual([200, ['Default']]);
     const write = await loam.app.inject({ method: 'POST', url: '/api/v1/sagemaker-experiments/experiments', headers: { ...headers, 'content-type': 'application/json' }, payload: { ExperimentName: 'on-a-full-disk' } });
     expect([write.statusCode, JSON.parse(write.body).detail], write.body).toEqual([503, expect.stringMatching(/disk .*is full/)]);
+  }, 120_000);
+
+  it("a second server's start on a full disk leaves the running server's reserve", async () => {
+    disk = mkdtempSync(join(tmpdir(), 'loam-full-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
+    const dataDir = join(disk, 'data');
+    // The running server: another process (a start in this one would take this process's own lock over).
+    const bin = fileURLToPath(new URL('../../../cli/dist/bin.js', import.meta.url));
+    other = spawn(process.execPath, [bin, 'up', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LOAM_LOG__LEVEL: 'silent' } });
+    await new Promise<void>((resolve, reject) => {
+      other!.stdout!.on('data', () => resolve());
+      other!.once('exit', (code) => reject(new Error(`loam up exited with ${code}`)));
+    });
+    // It writes its reserve once serving.
+    while (!existsSync(join(dataDir, RESERVE_FILE))) await new Promise((r) => setTimeout(r, 50));
+    await fill(join(disk, 'filler'));
+    await expect(start(dataDir)).rejects.toMatchObject({ name: 'DataDirInUseError' });
+    // It is the running server's room for its next start: a start refused the data directory took it.
+    expect(existsSync(join(dataDir, RESERVE_FILE))).toBe(true);
   }, 120_000);
 
   it('a store that could not make the Default experiment on a full disk makes it once space is freed', async () => {

@@ -17,12 +17,19 @@ async function freeBytes(dir: string): Promise<number> {
   return s.bavail * s.bsize;
 }
 
-/** Before the stores open: on a disk with less than the reserve free, removes the reserve (logged). */
-export async function releaseReserveWhenFull(dataDir: string, log: pino.Logger): Promise<void> {
+/**
+ * Before the stores open, by the data directory's holder (after its lock, or when the lock itself found no
+ * room): on a disk with less than the reserve free, removes the reserve and a reserve being written when
+ * the last server stopped (logged). Another server's start must not take it: the room would go to the
+ * running server's writes, and its own next start would find none. Returns whether anything was removed.
+ */
+export async function releaseReserveWhenFull(dataDir: string, log: pino.Logger): Promise<boolean> {
   const free = await freeBytes(dataDir).catch(() => undefined);
-  if (free === undefined || free >= RESERVE_BYTES) return;
-  const removed = await rm(join(dataDir, RESERVE_FILE)).then(() => true, () => false);
+  if (free === undefined || free >= RESERVE_BYTES) return false;
+  const path = join(dataDir, RESERVE_FILE);
+  const removed = (await Promise.all([path, `${path}.tmp`].map((p) => rm(p).then(() => true, () => false)))).some(Boolean);
   log.warn({ dataDir, freeBytes: free, reserveReleased: removed }, "the data directory's disk is full: writes will fail with 503 until space is freed");
+  return removed;
 }
 
 /**

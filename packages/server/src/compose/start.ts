@@ -19,7 +19,7 @@ import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { withRedactedRequests } from '../http/request-log.js';
 import { registerFrameHeaders } from '../http/frame-headers.js';
 import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
-import { lockDataDir } from '@loam/adapters/data-dir/data-dir-lock';
+import { DataDirInUseError, lockDataDir, type DataDirLock } from '@loam/adapters/data-dir/data-dir-lock';
 import { keepReserve, releaseReserveWhenFull } from './disk-reserve.js';
 import { openPlatform, type Platform } from './platform.js';
 import { registerDatasetUploadRoute } from '../datasets/dataset-upload.routes.js';
@@ -98,6 +98,23 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
 }
 
 /**
+ * Takes the data directory's lock, then gives back the disk reserve if the disk is full (disk-reserve.ts).
+ * The lock's first write may itself find no room: then the reserve is given back first and the lock taken
+ * again. A lock held by another server leaves the reserve alone: it is that server's room.
+ */
+async function lockDataDirOnFullDisk(dataDir: string, logger: pino.Logger): Promise<DataDirLock> {
+  let lock: DataDirLock;
+  try {
+    lock = await lockDataDir(dataDir);
+  } catch (e) {
+    if (e instanceof DataDirInUseError || !(await releaseReserveWhenFull(dataDir, logger))) throw e;
+    lock = await lockDataDir(dataDir);
+  }
+  await releaseReserveWhenFull(dataDir, logger);
+  return lock;
+}
+
+/**
  * `loam up`: loads the configuration, opens the stores, bootstraps the admin on first start (writing
  * `<data-dir>/credentials`), serves, and prints a one-time Studio sign-in link.
  */
@@ -105,8 +122,7 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   const loaded = loadConfig({ argv: options.flags ?? {}, ...(options.env ? { env: options.env } : {}) });
   const { config } = loaded;
   const logger = options.logger ?? pino({ level: config.log.level }, pino.destination(2));
-  await releaseReserveWhenFull(config.dataDir, logger);
-  const lock = await lockDataDir(config.dataDir);
+  const lock = await lockDataDirOnFullDisk(config.dataDir, logger);
   let platform: Awaited<ReturnType<typeof openPlatform>>;
   try {
     platform = await openPlatform(config, logger);
