@@ -257,6 +257,37 @@ describe('Search of an experiment MLflow deleted', () => {
     expect(trialsByCreation.Results.map((x) => x.Trial?.TrialName)).toEqual(['t2', 't1']);
   });
 
+  it('a component deleted while Search reads components by CreationTime, store page by store page, moves no other out of the read', async () => {
+    const store = new MemoryExperimentStore();
+    let lists = 0;
+    let onSecondPage: (() => Promise<void>) | undefined;
+    // The store, deleting bulk-000 (already read) just before Search asks for its second page of components.
+    const busy = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v: unknown = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        if (prop !== 'listTrialComponents') return (v as (...a: unknown[]) => unknown).bind(target);
+        return async (...args: Parameters<ExperimentStore['listTrialComponents']>) => {
+          if (++lists === 2) await onSecondPage?.();
+          return target.listTrialComponents(...args);
+        };
+      },
+    });
+    const { search, tracking } = await fixture(undefined, busy);
+    // 250 more, a second apart from 2023-11-14T22:13:21Z: the store's first page (200) holds job-run and bulk-000..bulk-198.
+    for (let i = 0; i < 250; i++) {
+      const run = await tracking.createRun({ experimentId: '0', runName: `bulk-${i}` }, alice.principal);
+      const time = 1_700_000_001_000 + i * 1000;
+      const name = `bulk-${String(i).padStart(3, '0')}`;
+      await store.createTrialComponent({ name, runId: run.info.runId, ...(i === 199 ? { displayName: 'target' } : {}), numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: time, lastModifiedTime: time });
+    }
+    lists = 0;
+    onSecondPage = () => store.deleteTrialComponent('bulk-000');
+    const r = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending', SearchExpression: one('DisplayName', 'Equals', 'target') }, alice);
+    expect(lists).toBeGreaterThan(1);
+    expect(r.Results.map((x) => x.TrialComponent?.TrialComponentName)).toEqual(['bulk-199']);
+  });
+
   it('finds names with upper case as stored, Equals exact as for any text', async () => {
     const f = await fixture();
     await f.trials.CreateTrial({ TrialName: 'Mixed-T', ExperimentName: 'exp-a' }, alice);

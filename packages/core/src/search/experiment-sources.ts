@@ -99,7 +99,7 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       CreationTime: {
         value: (r) => r.creationTime,
         read: async function* (order, from) {
-          for await (const r of pages((offset, limit) => t.store.listTrials({ sortBy: 'creationTime', ascending: order === 'Ascending', offset, limit, ...createdFrom(order, from) }))) if (await trialExists(r)) yield r;
+          for await (const r of byCreation(order, from, (q) => t.store.listTrials({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) if (await trialExists(r)) yield r;
         },
       },
     },
@@ -147,7 +147,7 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       CreationTime: {
         value: (r) => r.c.creationTime,
         read: async function* (order, from) {
-          for await (const c of pages((offset, limit) => t.store.listTrialComponents({ sortBy: 'creationTime', ascending: order === 'Ascending', offset, limit, ...createdFrom(order, from) }))) {
+          for await (const c of byCreation(order, from, (q) => t.store.listTrialComponents({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) {
             const r = await candidate(c);
             if (r) yield r;
           }
@@ -184,10 +184,32 @@ function sourceOf(r: { readonly sourceArn?: string; readonly sourceType?: string
   return r.sourceArn ? { Source: { SourceArn: r.sourceArn, ...(r.sourceType ? { SourceType: r.sourceType } : {}) } } : {};
 }
 
-/** The store's bound for reading by creation time from a token's position on, that position's time included (the bounds are exclusive). */
-function createdFrom(order: 'Ascending' | 'Descending', from: SearchCursor | undefined): { createdAfter?: number; createdBefore?: number } {
-  if (typeof from?.value !== 'number') return {};
-  return order === 'Ascending' ? { createdAfter: from.value - 1 } : { createdBefore: from.value + 1 };
+/** The store's bound for reading by creation time from a time on, that time included (the bounds are exclusive; times are whole milliseconds). */
+function createdFrom(order: 'Ascending' | 'Descending', time: number | undefined): { createdAfter?: number; createdBefore?: number } {
+  if (time === undefined) return {};
+  return order === 'Ascending' ? { createdAfter: time - 1 } : { createdBefore: time + 1 };
+}
+
+type CreationPage = { offset: number; limit: number; createdAfter?: number; createdBefore?: number };
+
+/**
+ * Every row by creation time from a token's position on (that time included), each store page asked from the
+ * last row's time on, past the rows of that time already read. An offset from the first row would move a row
+ * past the read whenever one before it is deleted meanwhile (another caller's DeleteTrialComponent during a long
+ * search); from the last time, only a row deleted of that very millisecond can.
+ */
+async function* byCreation<T extends { readonly creationTime: number }>(order: 'Ascending' | 'Descending', from: SearchCursor | undefined, list: (q: CreationPage) => Promise<T[]>): AsyncGenerator<T> {
+  let time = typeof from?.value === 'number' ? from.value : undefined;
+  let atTime = 0;
+  for (;;) {
+    const rows = await list({ offset: atTime, limit: PAGE, ...createdFrom(order, time) });
+    yield* rows;
+    if (rows.length < PAGE) return;
+    const last = (rows[rows.length - 1] as T).creationTime;
+    const ofLast = rows.filter((r) => r.creationTime === last).length;
+    atTime = last === time ? atTime + ofLast : ofLast;
+    time = last;
+  }
 }
 
 /** Every row of an offset-paged list. */
