@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { scopedUsers } from '../security/scoped-users.test-support.js';
 import { seedLineageResources } from './lineage-resources.test-support.js';
@@ -9,12 +10,12 @@ let loam: TestLoam;
 const { userWith, as } = scopedUsers(() => loam);
 let artifactBase: string;
 
-beforeAll(async () => {
+// A new Loam for each attempt: the tests make users and artifacts of fixed names, which a retry would meet.
+serverPerAttempt(async () => {
   loam = await openTestLoam();
   const p = loam.platform.partition;
   artifactBase = `arn:loam:sagemaker:${p.region}:${p.accountId}:artifact/`;
-}, 60_000);
-afterAll(async () => loam?.close());
+}, async () => loam?.close(), 60_000);
 
 const create = async (uri: string) => {
   const r = await as('admin', 'POST', '/api/v1/lineage/artifacts', { ArtifactType: 'DataSet', Source: { SourceUri: uri } });
