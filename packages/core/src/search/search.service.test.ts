@@ -189,17 +189,19 @@ describe('Search over the metadata store', () => {
       clock.advance(1000);
       await packages.CreateModelPackage({ ModelPackageGroupName: 'big', InferenceSpecification: spec() }, alice);
     }
-    // Counting TotalHits reads on past the page: 4 records past it here (the store's pages are 5).
+    // Counting TotalHits reads on past the page: 4 records past it here. One store page (the scan's are 5) holds
+    // the page, its look-ahead, the 4 counted and the one that says more follow: no second page of which 3 are used.
     const { search, reads } = countingSearch(store, 4);
     const first = await search.Search({ Resource: 'ModelPackage', MaxResults: 2 }, alice);
     expect(first.Results.map((r) => r.ModelPackage?.ModelPackageVersion)).toEqual([30, 29]);
     expect(first.TotalHits).toEqual({ Value: 7, Relation: 'GreaterThanOrEqualTo' });
-    expect(reads()).toBe(10);
+    expect(reads()).toBe(8);
     reads(0);
     const next = await search.Search({ Resource: 'ModelPackage', MaxResults: 2, NextToken: first.NextToken as string }, alice);
     expect(next.Results.map((r) => r.ModelPackage?.ModelPackageVersion)).toEqual([28, 27]);
     expect(next.TotalHits).toEqual({ Value: 9, Relation: 'GreaterThanOrEqualTo' });
-    expect(reads()).toBe(10);
+    // From the token's record on (read again, skipped), one store page of 9.
+    expect(reads()).toBe(9);
   });
 
   it('a top-level Equals or In on a property kept in a column is asked of the store: only packages that can match are read', async () => {

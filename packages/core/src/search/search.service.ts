@@ -30,6 +30,9 @@ export interface SearchServiceOptions {
 /** How far a search in store order reads past its page to count TotalHits: records read, matching or not. */
 export const COUNT_PAST_PAGE = 200;
 
+/** The most records one store listing returns. */
+const MAX_STORE_PAGE = 1000;
+
 interface Hit extends SearchCursor {
   readonly record: unknown;
 }
@@ -98,7 +101,7 @@ export class SearchService {
     }
     const order = input.SortOrder ?? 'Descending';
     const storeFilters: AnyFilter[] = [...(source.filters ?? []) as readonly AnyFilter[], ...columnFilters(source, input.SearchExpression)];
-    const inOrder = this.inOrder(source, sortBy, order, storeFilters);
+    const inOrder = this.inOrder(source, sortBy, order, storeFilters, max);
     const fingerprint = queryFingerprint([input.Resource, input.SearchExpression ?? null, input.VisibilityConditions ?? null, sortBy, order]);
     const cursor = decodeSearchToken(input.NextToken, fingerprint, (v) => cursorFits(v, sortRef, inOrder !== undefined));
     // Loam is one account: nothing is shared into it from others.
@@ -126,8 +129,12 @@ export class SearchService {
     };
   }
 
-  /** The records in `sortBy`'s order, when the store keeps it: a collection's indexed field, or a source's own ordered read. */
-  private inOrder(source: SearchSource, sortBy: string, order: 'Ascending' | 'Descending', filters: readonly AnyFilter[]): Plan['inOrder'] {
+  /**
+   * The records in `sortBy`'s order, when the store keeps it: a collection's indexed field, or a source's own
+   * ordered read. A collection's first store page holds the page, its look-ahead and the records TotalHits counts
+   * past it (and the one that says more follow), so counting reads no second store page of which it uses a few.
+   */
+  private inOrder(source: SearchSource, sortBy: string, order: 'Ascending' | 'Descending', filters: readonly AnyFilter[], max: number): Plan['inOrder'] {
     if (source.orderedReads) {
       const read = Object.hasOwn(source.orderedReads, sortBy) ? source.orderedReads[sortBy] : undefined;
       return read && { value: (r) => read.value(r), read: (from) => read.read(order, from) };
@@ -138,7 +145,8 @@ export class SearchService {
       value: (r) => (r as Record<string, unknown>)[field] as string | number,
       read: (from) => {
         const range: AnyFilter[] = from && (typeof from.value === 'string' || typeof from.value === 'number') ? [{ field, op: order === 'Descending' ? 'lte' : 'gte', value: from.value }] : [];
-        return this.storePages(source, [...filters, ...range], { field, order });
+        // From a token, the first record read is usually the token's own (read again, skipped).
+        return this.storePages(source, [...filters, ...range], { field, order }, max + 2 + (this.o.countPastPage ?? COUNT_PAST_PAGE) + (from ? 1 : 0));
       },
     };
   }
@@ -208,12 +216,13 @@ export class SearchService {
     }
   }
 
-  private async *storePages(source: SearchSource, filters: readonly AnyFilter[], sort?: { field: string; order: 'Ascending' | 'Descending' }): AsyncGenerator<unknown> {
+  private async *storePages(source: SearchSource, filters: readonly AnyFilter[], sort?: { field: string; order: 'Ascending' | 'Descending' }, firstPage = 0): AsyncGenerator<unknown> {
     const col = this.o.store.collection(source.collection as NonNullable<SearchSource['collection']>);
+    const size = this.o.scanPageSize ?? 200;
     let nextToken: string | undefined;
     do {
       const page = await col.list({
-        filters: filters as readonly Filter<any>[], maxResults: this.o.scanPageSize ?? 200,
+        filters: filters as readonly Filter<any>[], maxResults: nextToken ? size : Math.min(MAX_STORE_PAGE, Math.max(size, firstPage)),
         ...(sort ? { sortBy: sort.field as never, sortOrder: sort.order } : {}), ...(nextToken ? { nextToken } : {}),
       });
       for (const v of page.items) yield v.value;
