@@ -23,7 +23,7 @@ function required(expr: Expression | undefined): NonNullable<Expression['Filters
  *   a NUL is not asked of the store: no column holds one (the SQL stores refuse it as a filter value, a
  *   ValidationException naming the column), so the expression alone decides;
  * - a top-level Equals or ordering on a timestamp the store orders by (its field holds the record's value,
- *   epoch seconds).
+ *   epoch seconds), a finite one.
  */
 export function columnFilters(source: SearchSource, expr: Expression | undefined): AnyFilter[] {
   if (!source.collection) return [];
@@ -39,7 +39,8 @@ export function columnFilters(source: SearchSource, expr: Expression | undefined
     if (!ordered || propertyOf(source.props, f.Name, `/SearchExpression/Filters/${i}/Name`).kind !== 'timestamp') return [];
     const value = timestampValue(f.Value, `/SearchExpression/Filters/${i}/Value`);
     const storeOp = Object.hasOwn(timeOps, op) ? timeOps[op] : undefined;
-    return storeOp ? [{ field: ordered, op: storeOp, value }] : [];
+    // A time beyond any number ('1e400') is not asked: the stores hold finite times and refuse it naming their field.
+    return storeOp && Number.isFinite(value) ? [{ field: ordered, op: storeOp, value }] : [];
   });
 }
 
