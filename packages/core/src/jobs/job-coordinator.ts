@@ -5,6 +5,7 @@ import type { ExecutorEvent, JobExecutor } from '../ports/job-executor.js';
 import type { Collection, MetadataStore, Versioned } from '../ports/metadata-store.js';
 import { applyEvents, clipReason, settle, withSecondary } from './job-events.js';
 import { jobsCollection, type JobRecord } from './job.collections.js';
+import { StoreOutageLog } from './store-outage-log.js';
 
 export interface JobCoordinatorOptions {
   readonly store: MetadataStore;
@@ -36,14 +37,20 @@ export class JobCoordinator {
   private closed = false;
   /** Nothing is scheduled before the first reconcile: capacity is only known once old jobs are re-adopted. */
   private started = false;
+  private readonly outage: StoreOutageLog;
 
   constructor(private readonly o: JobCoordinatorOptions) {
     this.jobs = o.store.collection(jobsCollection);
+    this.outage = new StoreOutageLog(o.logger, () => o.clock.now(), this.retryIntervalMs);
     o.executor.onEvent((id, e) => this.enqueue(id, e));
   }
 
   private now(): number {
     return this.o.clock.now() / 1000;
+  }
+
+  private get retryIntervalMs(): number {
+    return this.o.retryIntervalMs ?? 1000;
   }
 
   private enqueue(id: string, e: ExecutorEvent): void {
@@ -77,26 +84,37 @@ export class JobCoordinator {
       this.pending.delete(id);
       try {
         await this.apply(id, events);
+        this.outage.written(id);
       } catch (e) {
         // The store cannot write now (a full disk, a database restarting): keep the events, ahead of any
         // that came meanwhile, and try again — dropping them would leave the job InProgress with no
         // process behind it. Re-applying is safe: events already recorded are skipped by sequence number.
-        if (!(isLoamError(e) && e.code === 'ServiceUnavailable') || this.closed) throw e;
+        if (!(isLoamError(e) && e.code === 'ServiceUnavailable') || this.closed) {
+          this.outage.dropped(id);
+          throw e;
+        }
         this.pending.set(id, [...events, ...(this.pending.get(id) ?? [])]);
-        this.flushTimer ??= setTimeout(() => this.flushAll(), this.o.retryIntervalMs ?? 1000);
-        throw e;
+        this.flushTimer ??= setTimeout(() => this.flushAll(), this.retryIntervalMs);
+        // Logged here, once for the outage: serial() would log every retry as a failure.
+        this.outage.refused(id, e);
       }
     });
   }
 
-  /** Runs `fn` again, every `retryIntervalMs`, while the store answers ServiceUnavailable (until closed). */
-  private async whileUnavailable<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` for this job again, every `retryIntervalMs`, while the store answers ServiceUnavailable (until closed). */
+  private async whileUnavailable<T>(jobId: string, fn: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
-        return await fn();
+        const v = await fn();
+        this.outage.written(jobId);
+        return v;
       } catch (e) {
-        if (!(isLoamError(e) && e.code === 'ServiceUnavailable') || this.closed) throw e;
-        await new Promise((r) => setTimeout(r, this.o.retryIntervalMs ?? 1000));
+        if (!(isLoamError(e) && e.code === 'ServiceUnavailable') || this.closed) {
+          this.outage.dropped(jobId);
+          throw e;
+        }
+        this.outage.refused(jobId, e);
+        await new Promise((r) => setTimeout(r, this.retryIntervalMs));
       }
     }
   }
@@ -188,14 +206,14 @@ export class JobCoordinator {
           // The runner is going: its handle must reach the record. Failing the job over a database that
           // cannot write now left the runner running beside a Failed job (and a second one, under
           // RetryStrategy); so wait for the store, and end the runner only if the record cannot take it.
-          await this.whileUnavailable(() => this.mutate(r.id, (cur) => (cur.phase === 'starting' ? { ...cur, phase: 'running', handle } : undefined)));
+          await this.whileUnavailable(r.id, () => this.mutate(r.id, (cur) => (cur.phase === 'starting' ? { ...cur, phase: 'running', handle } : undefined)));
         } catch (err) {
           // Closing: the next start finds the job 'starting' with no handle, ends the runner and settles it.
           if (this.closed) return;
           await this.o.executor.discard(r.id).catch((e: unknown) => this.o.logger.warn({ jobId: r.id, err: e }, 'could not end a runner whose start was not recorded'));
           throw err;
         }
-        const after = await this.whileUnavailable(() => this.jobs.get(r.id));
+        const after = await this.whileUnavailable(r.id, () => this.jobs.get(r.id));
         if (after?.value.stopRequested) await this.o.executor.stop(r.id);
         this.o.logger.info({ jobId: r.id, attempt: claimed.value.attempts }, 'job started');
       } catch (err) {
