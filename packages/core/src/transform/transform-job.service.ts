@@ -5,6 +5,7 @@ import { invalid } from '../jobs/job-validation.js';
 import { JobStore, type JobServiceOptions } from '../jobs/job-store.js';
 import { jobId, jobsCollection, type JobKind, type JobRecord } from '../jobs/job.collections.js';
 import type { LineageRecorder } from '../lineage/lineage-recorder.js';
+import type { Logger } from '../kernel/logger.js';
 import { modelsCollection, type ModelRecord } from '../models/model.collections.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { buildTransformJobSpec, validateTransform, type DriverCommand } from './transform-job-spec.js';
@@ -27,7 +28,14 @@ export const TRANSFORM_JOB_KIND: JobKind = 'transform-job';
 export interface TransformJobServiceOptions extends JobServiceOptions {
   readonly driver: DriverCommand;
   readonly python: string;
+  /**
+   * Records the job's edges as it is created, so they are there at once. Best effort: the job is stored
+   * by then, and LineageSync follows transform jobs and records them too (on its next pass, or before a
+   * QueryLineage).
+   */
   readonly lineage?: LineageRecorder;
+  /** Where a failed lineage recording is logged. */
+  readonly logger?: Logger;
   /**
    * The caller's S3 permissions on a location (ADR 0019): a job whose Environment reaches a model's own
    * code is checked as reading the model's artifacts.
@@ -58,13 +66,25 @@ export class TransformJobService {
       if (isLoamError(e) && e.code === 'ResourceInUse') throw new ResourceInUseError(`Transform job '${input.TransformJobName}' already exists: ${arn}.`);
       throw e;
     }
+    await this.recordLineage(model.arn, arn, input);
+    return { TransformJobArn: arn };
+  }
+
+  /**
+   * The job exists once stored: a create that failed after that would answer 500 for a job that runs, and
+   * the client's retry would meet ResourceInUse. So a failed recording is logged, not thrown; LineageSync
+   * records the same edges from the stored request.
+   */
+  private async recordLineage(modelArn: string, arn: string, input: InputOf<Ops['CreateTransformJob']>): Promise<void> {
     const l = this.o.lineage;
-    if (l) {
-      await l.link(model.arn, arn, 'ContributedTo');
+    if (!l) return;
+    try {
+      await l.link(modelArn, arn, 'ContributedTo');
       await l.input(input.TransformInput.DataSource.S3DataSource.S3Uri, arn);
       await l.output(arn, input.TransformOutput.S3OutputPath);
+    } catch (err) {
+      this.o.logger?.warn({ err, transformJobName: input.TransformJobName }, 'transform job lineage not recorded at create; the lineage sync records it');
     }
-    return { TransformJobArn: arn };
   }
 
   /**

@@ -128,7 +128,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     tracking.followNames(experimentTagsFollowNames(experiments, store.tags, partition));
     // Lineage shows a run to whom runs/get would: allowed on the run and on its experiment.
     const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction, lineageReadCheck: (p, arn) => trackingAccess.runArnVisible(p, arn) });
-    const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, authorizeData });
+    const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, logger, authorizeData });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
     // Search finds only what the caller may describe.
     const search = new SearchService({ store, sources: [
