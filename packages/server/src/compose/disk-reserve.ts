@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pino from 'pino';
@@ -44,8 +45,12 @@ export async function keepReserve(dataDir: string, log: pino.Logger): Promise<vo
   try {
     const fh = await open(temp, 'w', 0o600);
     try {
-      const chunk = Buffer.alloc(1024 * 1024);
-      for (let written = 0; written < RESERVE_BYTES; written += chunk.length) await fh.write(chunk);
+      // Random bytes, not zeros: a compressing filesystem (ZFS with compression on, btrfs with compress)
+      // stores a file of zeros in next to no blocks, and removing it would give back nothing.
+      for (let written = 0; written < RESERVE_BYTES; ) {
+        const chunk = randomBytes(Math.min(1024 * 1024, RESERVE_BYTES - written));
+        written += (await fh.write(chunk, 0, chunk.length, written)).bytesWritten;
+      }
       await fh.sync();
     } finally {
       await fh.close();
