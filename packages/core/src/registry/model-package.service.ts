@@ -5,7 +5,7 @@ import { ConflictError, isLoamError, NotFoundError, ResourceInUseError, Validati
 import { resourceArn } from '../kernel/names.js';
 import { clampMaxResults } from '../kernel/pagination.js';
 import { parseS3Uri, type ArtifactStore } from '../ports/artifact-store.js';
-import type { Filter, MetadataStore } from '../ports/metadata-store.js';
+import type { Filter, MetadataStore, Tag } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import type { LineageRecorder } from '../lineage/lineage-recorder.js';
 import { assertApprovalChange } from './approval-rules.js';
@@ -24,6 +24,17 @@ export interface ModelPackageServiceOptions extends RegistryServiceOptions {
   /** To check that the model data a package names exists. */
   readonly artifacts?: ArtifactStore;
   readonly lineage?: LineageRecorder;
+}
+
+/**
+ * What a transport writes with a create, in its transaction, so a create that answers an error has made
+ * nothing (an MLflow client retries a 500, and each retry of model-versions/create is a new version).
+ */
+export interface ModelPackageCreateExtras {
+  /** Tags SageMaker's rules refuse that the transport keeps with the package (MLflow's own `mlflow.*`). */
+  readonly ownTags?: readonly Tag[];
+  /** Resources the package came from (an MLflow run), each linked `arn → package` as ContributedTo. */
+  readonly contributors?: readonly string[];
 }
 
 /** A ClientToken as a create claims it. */
@@ -59,7 +70,7 @@ export class ModelPackageService {
    * A version in a group (numbered from 1, per group, never reused) or an unversioned package by name.
    * @throws ResourceNotFound (no such group), ResourceInUse (unversioned name taken), ValidationException.
    */
-  async CreateModelPackage(input: CreateInput, ctx: RequestContext): Promise<OutputOf<Ops['CreateModelPackage']>> {
+  async CreateModelPackage(input: CreateInput, ctx: RequestContext, extras: ModelPackageCreateExtras = {}): Promise<OutputOf<Ops['CreateModelPackage']>> {
     if (input.Tags) validateTags(input.Tags);
     checkDescription(input.ModelPackageDescription, 'ModelPackageDescription');
     checkCustomerMetadata(input.CustomerMetadataProperties, 'CustomerMetadataProperties');
@@ -80,8 +91,8 @@ export class ModelPackageService {
     const doc = { ...rest, CreatedBy: who, ModelPackageRegistrationType: input.ModelPackageRegistrationType ?? 'Registered' };
     const claim = token === undefined ? undefined : { token, requestHash: requestHashOf(input), createdAt: now };
     const arn = versioned
-      ? await this.insertVersion(input.ModelPackageGroupName as string, input.ModelApprovalStatus ?? 'PendingManualApproval', now, doc, Tags, who, claim)
-      : await this.insertUnversioned(input.ModelPackageName as string, now, doc, Tags, claim);
+      ? await this.insertVersion(input.ModelPackageGroupName as string, input.ModelApprovalStatus ?? 'PendingManualApproval', now, doc, Tags, who, claim, extras)
+      : await this.insertUnversioned(input.ModelPackageName as string, now, doc, Tags, claim, extras);
     return { ModelPackageArn: arn };
   }
 
@@ -119,7 +130,7 @@ export class ModelPackageService {
     }
   }
 
-  private insertVersion(groupName: string, status: ApprovalStatus, now: number, doc: Record<string, unknown>, tags: CreateInput['Tags'], who: UserContextValue, claim: TokenClaim | undefined): Promise<string> {
+  private insertVersion(groupName: string, status: ApprovalStatus, now: number, doc: Record<string, unknown>, tags: CreateInput['Tags'], who: UserContextValue, claim: TokenClaim | undefined, extras: ModelPackageCreateExtras): Promise<string> {
     const groupKey = groupKeyOf(groupName, this.o.partition);
     // The version number comes from the group record under optimistic concurrency: two creates racing
     // for the same number collide on the group's version and the loser retries with the next one.
@@ -139,13 +150,14 @@ export class ModelPackageService {
       await tx.collection(modelPackagesCollection).insert(record);
       await this.claimToken(tx, claim, arn);
       if (tags?.length) await tx.tags.put(arn, tags);
+      if (extras.ownTags?.length) await tx.tags.put(arn, extras.ownTags);
       await this.appendEvent(tx, record, undefined, status, undefined, who, now);
-      await this.recordLineage(tx, record);
+      await this.recordLineage(tx, record, extras);
       return arn;
     });
   }
 
-  private async insertUnversioned(name: string, now: number, doc: Record<string, unknown>, tags: CreateInput['Tags'], claim: TokenClaim | undefined): Promise<string> {
+  private async insertUnversioned(name: string, now: number, doc: Record<string, unknown>, tags: CreateInput['Tags'], claim: TokenClaim | undefined, extras: ModelPackageCreateExtras): Promise<string> {
     const arn = resourceArn(this.o.partition, 'model-package', name);
     const record: ModelPackageRecord = { key: name.toLowerCase(), arn, name, versioned: 0, creationTime: now, lastModifiedTime: now, doc, ...(claim ? { clientToken: claim.token } : {}) };
     try {
@@ -155,7 +167,8 @@ export class ModelPackageService {
         await tx.collection(modelPackagesCollection).insert(record);
         await this.claimToken(tx, claim, arn);
         if (tags?.length) await tx.tags.put(arn, tags);
-        await this.recordLineage(tx, record);
+        if (extras.ownTags?.length) await tx.tags.put(arn, extras.ownTags);
+        await this.recordLineage(tx, record, extras);
         return arn;
       });
     } catch (e) {
@@ -181,9 +194,10 @@ export class ModelPackageService {
   }
 
   /** In the create's transaction, so a package never exists without its lineage. */
-  private async recordLineage(tx: MetadataStore, r: ModelPackageRecord): Promise<void> {
+  private async recordLineage(tx: MetadataStore, r: ModelPackageRecord, extras: ModelPackageCreateExtras): Promise<void> {
     const l = this.o.lineage?.within(tx);
     if (!l) return;
+    for (const source of extras.contributors ?? []) await l.link(source, r.arn, 'ContributedTo');
     const spec = r.doc.InferenceSpecification as CreateInput['InferenceSpecification'];
     for (const c of spec?.Containers ?? []) if (c.ModelDataUrl) await l.input(c.ModelDataUrl, r.arn, 'Model');
     if (r.groupName) await l.link(r.arn, l.arnOf('model-package-group', r.groupName), 'ContributedTo');

@@ -275,9 +275,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
           ModelPackageGroupName: (await groupOf(m)).g.name, ModelPackageRegistrationType: 'Logged',
           ...(m.str('source') ? { SourceUri: m.str('source') as string } : {}), ...(m.str('description') ? { ModelPackageDescription: m.str('description') as string } : {}),
           ...(runId ? { CustomerMetadataProperties: { [RUN_ID_KEY]: runId } } : {}), ...(open.length ? { Tags: open } : {}),
-        }, ctxOf(p));
-        if (own.length) await r.store.tags.put(ModelPackageArn, own);
-        if (runId) await r.lineage.link(resourceArn(r.partition, 'mlflow-run', runId), ModelPackageArn, 'ContributedTo');
+        }, ctxOf(p), { ownTags: own, ...(runId ? { contributors: [resourceArn(r.partition, 'mlflow-run', runId)] } : {}) });
         return { model_version: await versionJson(await r.packages.get(ModelPackageArn)) };
       } },
     { path: 'model-versions/get', methods: methods('GET'), action: 'DescribeModelPackage', resource: versionRes,
