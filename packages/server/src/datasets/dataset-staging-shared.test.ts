@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from '@loam/adapters';
 import { DatasetStaging, type ArtifactStore } from '@loam/core';
+import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 
 // Staging a dataset version is one copy shared by every request that needs it (GetDatasetSample,
 // PreviewFlow, another user's import). Each request has its own signal — its client may hang up, a
@@ -40,9 +41,10 @@ afterAll(() => {
 });
 
 describe('DatasetStaging shares one copy among its waiters', () => {
-  it('a waiter that aborts stops waiting alone: the other still gets the staged bytes', async () => {
+  // Each attempt stages into a directory of its own: a retry in the failed attempt's would find the copy made.
+  it('a waiter that aborts stops waiting alone: the other still gets the staged bytes', async ({ task }) => {
     const g = gated();
-    const staging = new DatasetStaging(g.store, join(root, 'work-1'));
+    const staging = new DatasetStaging(g.store, join(root, nameForAttempt(task, 'work-1')));
     const uri = 's3://loam-datasets/datasets/d/v1/data.parquet';
     const first = new AbortController();
     const a = staging.stage(uri, 'DataUri', first.signal);
@@ -58,9 +60,9 @@ describe('DatasetStaging shares one copy among its waiters', () => {
     expect(g.reads[0]?.aborted).toBe(false);
   }, 10_000);
 
-  it('the copy is aborted once every waiter has gone, leaving nothing behind; a later request copies anew', async () => {
+  it('the copy is aborted once every waiter has gone, leaving nothing behind; a later request copies anew', async ({ task }) => {
     const g = gated();
-    const dir = join(root, 'work-2');
+    const dir = join(root, nameForAttempt(task, 'work-2'));
     const staging = new DatasetStaging(g.store, dir);
     const uri = 's3://loam-datasets/datasets/d/v1/data.parquet';
     const one = new AbortController();
