@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { endpointsCollection, type EndpointRecord } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
@@ -15,16 +15,10 @@ async function start(): Promise<void> {
     creationTime: 1_700_000_000, lastModifiedTime: 1_700_000_000, variants: [{ VariantName: 'AllTraffic' }],
   } as unknown as EndpointRecord);
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 it("a chart point's latencies are the exact ones of its invocations: averages, and p99 no higher than the slowest", async () => {
   const v = loam.platform.endpoints.metrics.variant('Chart-Ep', 'AllTraffic');

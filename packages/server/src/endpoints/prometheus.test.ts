@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 // GET /metrics names every endpoint and its traffic: a caller sees only the endpoints it may describe,
@@ -30,16 +30,10 @@ async function start(): Promise<void> {
   loam.platform.endpoints.metrics.variant('Public-Ep', 'AllTraffic').record(200, 1000, 100);
   loam.platform.endpoints.metrics.variant('secret-ep', 'AllTraffic').record(200, 1000, 100);
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('GET /metrics', () => {
   it('is 401 without a valid bearer token', async () => {

@@ -1,6 +1,6 @@
 import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { mlflowCaller } from '../transports/mlflow/mlflow.test-support.js';
 import { sdkErrorOf } from '../transports/s3/s3.test-support.js';
@@ -50,16 +50,10 @@ async function start(): Promise<void> {
   ]);
   await loam.platform.artifacts.ensureBucket('mallory-data');
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe("S3 requests on Loam's MLflow artifact bucket are authorized on the runs and experiments that hold the objects", () => {
   it('a user denied the experiment cannot read, copy out, overwrite, copy over or delete its artifacts over S3', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { scopedUsers } from './scoped-users.test-support.js';
 import { xgboostImage } from '../endpoints/endpoints.test-support.js';
@@ -35,16 +35,10 @@ async function start(): Promise<void> {
   expect((await as('admin', 'POST', '/api/v1/model-package-groups', { ModelPackageGroupName: 'protected-g' })).status).toBe(200);
   expect((await as('admin', 'POST', '/api/v1/model-package-groups', { ModelPackageGroupName: 'mine-g' })).status).toBe(200);
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('CreateModelPackage is authorized on the package it creates', () => {
   it('an unversioned package under a denied name is refused, naming it, and nothing is stored', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { endpointCollections, type ScalingRecord } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { scopedUsers } from './scoped-users.test-support.js';
@@ -27,16 +27,10 @@ async function start(): Promise<void> {
   // scaler may scale endpoint `mine` and nothing else.
   await userWith('scaler', [{ Effect: 'Allow', Action: 'application-autoscaling:*', Resource: 'arn:loam:sagemaker:*:*:endpoint/mine' }]);
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('AddAssociation is authorized on its source and its destination', () => {
   it('refuses a destination the caller may not touch, naming it, and records nothing', async () => {

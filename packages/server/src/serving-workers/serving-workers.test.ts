@@ -4,8 +4,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { GbdtModel } from '@loam/ml/gbdt/index';
 import { startLoam, type RunningLoam } from '../compose/start.js';
@@ -110,18 +110,12 @@ async function start(): Promise<void> {
   await loam.servingWorkers!.whenReady();
   await deploy('wk');
 }
-beforeAll(start, 120_000);
 
 async function stop(): Promise<void> {
   await loam?.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 120_000);
-afterAll(stop);
+serverPerAttempt(start, stop, 120_000);
 
 describe('serving workers', () => {
   it('answers invocations from the main process and both workers, identically, and counts every one', async () => {

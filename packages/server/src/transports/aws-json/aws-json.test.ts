@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { AddTagsCommand, DeleteTagsCommand, ListTagsCommand, SageMakerClient, paginateListTags } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
@@ -25,16 +25,10 @@ async function start(): Promise<void> {
   url = await listenOnLoopback(loam);
   userArn = `arn:loam:iam::000000000000:user/admin`;
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('AWS JSON 1.1 (SageMaker) with @aws-sdk/client-sagemaker', () => {
   it('AddTags, ListTags (with the SDK paginator), DeleteTags round-trip through the operation table', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -30,16 +30,10 @@ async function start(): Promise<void> {
   loam = await openTestLoam();
   ({ sm } = await listeningSageMaker(loam));
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
   try {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import type { TestLoam } from '../../compose/loam.test-support.js';
 import { openBoto3LoamWithModel, type Boto3ModelLoam } from '../boto3-endpoint.test-support.js';
 import { call, deploy, waitForEndpoint } from '../../endpoints/endpoints.test-support.js';
@@ -16,16 +16,10 @@ let boto3: Boto3ModelLoam['boto3'];
 async function start(): Promise<void> {
   ({ loam, row, boto3 } = await openBoto3LoamWithModel());
 }
-beforeAll(start, 60_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 // The alarm of SageMaker's "Auto-Rollback Configuration and Monitoring" example.
 const docsAlarm = {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
 
@@ -26,16 +26,10 @@ async function start(): Promise<void> {
   keeperToken = (await id.CreateApiToken({ UserName: 'keeper', TokenName: 't' }, system)).ApiToken.Token;
   keeper = mlflowCaller(loam.app, `Bearer ${keeperToken}`);
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 async function experimentWithRun(name: string): Promise<{ exp: string; run: string }> {
   const exp = (await admin('POST', 'experiments/create', { name })).json['experiment_id'] as string;

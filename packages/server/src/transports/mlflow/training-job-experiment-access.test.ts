@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { authorize, experimentAccessAuthorizer, trainingJobRunCheck, TrainingJobRuns } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { trainingRequest } from '../../jobs/jobs.test-support.js';
@@ -49,16 +49,10 @@ async function start(): Promise<void> {
   expect((await bob.mlflow('POST', 'experiments/create', { name: 'bob-s3', artifact_location: 's3://bob-bucket/mlruns' })).status).toBe(200);
   alice = await user('alice', [allow('sagemaker:*', '*'), deny('sagemaker:*', `arn:loam:sagemaker:*:*:mlflow-experiment/${bobPrivate}`), s3Own('alice-bucket')]);
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 async function refused(who: typeof alice, name: string, experimentName: string, says: string[]) {
   const r = await who.call('POST', '/api/v1/training-jobs', job(name, experimentName));

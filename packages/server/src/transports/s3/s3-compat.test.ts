@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -27,7 +27,12 @@ let url: string;
 const MiB = 1024 * 1024;
 const text = async (body: unknown) => (body as { transformToString(): Promise<string> }).transformToString();
 
-const s3 = (extra: Partial<S3ClientConfig> = {}) => adminS3Client(loam, url, extra);
+const clients: { destroy(): void }[] = [];
+const s3 = (extra: Partial<S3ClientConfig> = {}) => {
+  const c = adminS3Client(loam, url, extra);
+  clients.push(c);
+  return c;
+};
 
 const errorOf = sdkErrorOf;
 
@@ -35,16 +40,13 @@ async function openServer(): Promise<void> {
   loam = await openTestLoam();
   url = await listenOnLoopback(loam);
 }
-beforeAll(openServer);
 async function closeServer(): Promise<void> {
+  // The server's close waits for the clients' open connections (one is left busy after the conditional
+  // CopyObject test): the clients go first.
+  for (const c of clients.splice(0)) c.destroy();
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await closeServer();
-  await openServer();
-}, 60_000);
-afterAll(closeServer);
+serverPerAttempt(openServer, closeServer);
 
 describe('S3 API compatibility details', () => {
   it('Signature Version 2 is refused with a message naming the boto3 and aws CLI fixes', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { adminS3Client, sdkErrorOf } from './s3.test-support.js';
@@ -24,16 +24,10 @@ async function start(): Promise<void> {
   east = await serve({});
   west = await serve({ LOAM_REGION: 'eu-west-1' });
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   for (const s of servers) await s.loam.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('CreateBucket of a bucket that already exists', () => {
   it('us-east-1: 200 OK, and the bucket and its objects are left as they were', async () => {

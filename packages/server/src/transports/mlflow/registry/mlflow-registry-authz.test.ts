@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../../compose/loam.test-support.js';
 import { mlflowCaller } from '../mlflow.test-support.js';
 
@@ -43,16 +43,10 @@ async function start(): Promise<void> {
   await id.AttachUserPolicy({ UserName: 'reader', PolicyName: 'ReadOnlyAccess' }, ctx);
   reader = mlflowCaller(loam.app, `Bearer ${(await id.CreateApiToken({ UserName: 'reader', TokenName: 't' }, ctx)).ApiToken.Token}`);
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('MLflow registry authorization', () => {
   it('a Deny on protected groups and packages refuses the MLflow transition, new version, deletes and aliases', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../../compose/loam.test-support.js';
 import { mlflowCaller } from '../mlflow.test-support.js';
 import { groupNameFor, MLFLOW_NAME_TAG } from './mlflow-registry-names.js';
@@ -19,16 +19,10 @@ async function start(): Promise<void> {
   loam = await openTestLoam();
   call = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('MLflow registered-model names', () => {
   it('maps names SageMaker cannot hold to a stable valid group name, and valid names to themselves', () => {
