@@ -7,6 +7,8 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection, lineageCollections } from './lineage.collections.js';
 import { artifactArn, LineageRecorder } from './lineage-recorder.js';
 import { LineageQueryService } from './lineage-query.service.js';
+import { datasetsSpec } from '../datasets/dataset.collections.js';
+import { modelsCollection, type ModelRecord } from '../models/model.collections.js';
 
 const partition = { region: 'us-east-1', accountId: '123456789012' };
 const ctx = { principal: systemPrincipal, requestId: 't' };
@@ -127,6 +129,20 @@ describe('QueryLineage', () => {
     // A resource has no properties, and this store holds no dataset record to give its times.
     expect(await up({ Properties: { stage: 'raw' }, Types: ['DataSet'] })).toEqual(['s3://raw/churn.csv']);
     expect(await up({ CreatedAfter: 0, LineageTypes: ['Artifact', 'Context'] })).toEqual(['s3://data/d', 's3://data/d/v1.parquet', 's3://raw/churn.csv']);
+  });
+
+  it('time filters read a resource named in capitals by its ARN: a dataset keeps its name\'s case, its ARN is lower-cased', async () => {
+    const store = createMemoryMetadataStore({ collections: [...lineageCollections, datasetsSpec, modelsCollection] });
+    const r = new LineageRecorder(store, partition, new ManualClock(1000));
+    // Dataset 'Churn' created at 5 s (its record keeps ms), model 'Churn-M' at 6 s (seconds), as their services write them.
+    await store.collection(datasetsSpec).insert({ datasetName: 'Churn', arn: a('dataset', 'churn'), createdAt: 5000, lastModifiedAt: 5000, latestVersion: 1 });
+    await store.collection(modelsCollection).insert({ key: 'churn-m', name: 'Churn-M', arn: a('model', 'churn-m'), creationTime: 6 } as unknown as ModelRecord);
+    await r.link(a('dataset', 'churn'), a('model', 'churn-m'), 'ContributedTo');
+    const q = new LineageQueryService({ store, partition, recorder: r });
+    const up = await q.QueryLineage({ StartArns: [a('model', 'churn-m')], Direction: 'Ascendants', Filters: { CreatedAfter: 4, CreatedBefore: 5.5 } }, ctx);
+    expect(up.Vertices.map((v) => v.Arn)).toEqual([a('dataset', 'churn')]);
+    const down = await q.QueryLineage({ StartArns: [a('dataset', 'churn')], Direction: 'Descendants', Filters: { CreatedAfter: 5.5, CreatedBefore: 6.5 } }, ctx);
+    expect(down.Vertices.map((v) => v.Arn)).toEqual([a('model', 'churn-m')]);
   });
 
   it('leaves out the vertices of deleted resources and their edges, and walks through them', async () => {

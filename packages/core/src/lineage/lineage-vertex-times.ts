@@ -33,8 +33,9 @@ const byKind: Readonly<Record<string, Lookup>> = {
   endpoint: async (store, _p, _arn, name) => seconds((await store.collection(endpointsCollection).get(name))?.value),
   'model-package-group': async (store, p, arn) => seconds((await store.collection(modelPackageGroupsCollection).get(groupKeyOf(arn, p)))?.value),
   'model-package': async (store, p, arn) => seconds((await store.collection(modelPackagesCollection).get(packageRefOf(arn, p).key))?.value),
-  dataset: async (store, _p, _arn, name) => {
-    const d = (await store.collection(datasetsSpec).get(name))?.value;
+  // By ARN: a dataset's key keeps its name's capitals ('Churn'), the vertex's ARN is lower-cased.
+  dataset: async (store, _p, arn) => {
+    const d = (await store.collection(datasetsSpec).findOne('arn', arn))?.value;
     return d && { createdAt: d.createdAt, modifiedAt: d.lastModifiedAt };
   },
 };
