@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, CreateTransformJobCommand, DescribeTrainingJobCommand,
   DescribeTransformJobCommand, SageMakerClient, waitUntilEndpointInService, waitUntilTrainingJobCompletedOrStopped, waitUntilTransformJobCompletedOrStopped,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
 import { awsClients } from '../aws/aws-clients.test-support.js';
 import { repoRoot } from '../loam-process.test-support.js';
@@ -37,16 +37,7 @@ async function start(): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: 'deepar', Key: 'test/test.json', Body: jsonl(series) }));
   await s3.send(new PutObjectCommand({ Bucket: 'deepar', Key: 'batch/in.json', Body: jsonl(train) }));
 }
-beforeAll(start, 120_000);
-// CI's retry runs on a new server: the failed attempt's job, model and endpoint names are taken on this one.
-beforeRetry(async () => {
-  await loam.stop();
-  await start();
-}, 120_000);
-
-afterAll(async () => {
-  await loam?.stop();
-});
+serverPerAttempt(start, async () => loam?.stop(), 120_000);
 
 describe('forecasting-deepar over the AWS SDK', () => {
   it('trains with SageMaker DeepAR metrics, deploys, and forecasts quantiles', async () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { readCredentialsProfile } from '@loam/cli';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { repoRoot, startLoamProcess, stopLoamProcess, type LoamProcess } from '../loam-process.test-support.js';
 import { mountSmallFs, type SmallFs } from './small-fs.test-support.js';
 
@@ -79,7 +80,7 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
   };
   const captured = async () => (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'capture/' }))).KeyCount ?? 0;
 
-  beforeAll(async () => {
+  async function start(): Promise<void> {
     const mounted = mountSmallFs(mkdtempSync(join(tmpdir(), 'loam-disk-full-')), 320);
     if ('skip' in mounted) {
       skip = mounted.skip;
@@ -112,13 +113,15 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     await waitUntilEndpointInService({ client: sm, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { EndpointName: 'df' });
     expect((await invoke()).$metadata.httpStatusCode).toBe(200);
     expect((await mlflow('experiments/create', { name: 'before' })).status).toBe(200);
-  }, 90_000);
-
-  afterAll(async () => {
+  }
+  async function stop(): Promise<void> {
     // Its jobs too: a process left in the data directory would keep the file system busy.
     await stopLoamProcess(loam);
     fs?.dispose();
-  }, 30_000);
+    fs = undefined;
+  }
+  // A retry needs a new file system and server: the failed attempt may have left this one full, its names taken.
+  serverPerAttempt(start, stop, 120_000);
 
   it('refuses writes with a retryable 503, keeps serving, and recovers once space is freed', async (ctx) => {
     if (skip !== undefined || !fs) return ctx.skip(skip);

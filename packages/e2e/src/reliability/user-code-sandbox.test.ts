@@ -9,7 +9,7 @@ import {
   DescribeEndpointCommand, DescribeTrainingJobCommand, DescribeTransformJobCommand, SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { startAwsLoam, type AwsLoam } from '../aws/aws-loam.test-support.js';
 import { awsClients } from '../aws/aws-clients.test-support.js';
 import { pollUntil } from '../poll.test-support.js';
@@ -116,20 +116,13 @@ async function start(): Promise<void> {
   env = { PROBE_CREDENTIALS: loam.credentialsFile, PROBE_DATA_DIR: loam.dataDir, PROBE_LOAM_PID: String(loam.process.child.pid) };
   await put('data/train.csv', '1,2\n');
 }
-beforeAll(async () => {
+beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'loam-sandbox-'));
-  await start();
-}, 120_000);
-// CI's retry runs on a new server: the failed attempt's job, model and endpoint names are taken on this one.
-beforeRetry(async () => {
-  await loam.stop();
-  await start();
-}, 120_000);
-
-afterAll(async () => {
-  await loam?.stop();
+});
+afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
+serverPerAttempt(start, async () => loam?.stop(), 120_000);
 
 describe.runIf(asRoot)('user code runs as a uid of its own and cannot reach Loam\'s secrets', () => {
   it('a script-mode training job: its own /opt/ml is writable and uploaded; credentials, Loam\'s environment and signals are refused', async () => {
