@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
-import { putCsvObjects } from './loam.test-support.js';
+import { breastCancerRows, putCsvObjects } from './loam.test-support.js';
 
 // SageMaker's Search and Experiments in Chromium against a real Loam: models, an experiment, a trial and a
 // trial component made through the API (as boto3 users make them), found on the Search page with a filter,
@@ -10,8 +10,9 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     setupTimeout: 180_000,
     actionTimeout: 60_000,
     async prepare(t) {
-      // CreateModel checks that the model data exists; the search never reads it.
-      await putCsvObjects(t, 'models', { 'shared/model.tar.gz': new Uint8Array([0x1f, 0x8b]) });
+      // CreateModel checks that the model data exists; the search never reads it; the job trains on the CSV.
+      // (One bucket: each putCsvObjects makes an access key, and a user has at most two.)
+      await putCsvObjects(t, 'models', { 'shared/model.tar.gz': new Uint8Array([0x1f, 0x8b]), 'bc/train/train.csv': `${breastCancerRows().join('\n')}\n` });
       for (const name of ['churn-xgb-a', 'churn-xgb-b', 'fraud-linear']) {
         await t.admin.CreateModel({ ModelName: name, PrimaryContainer: { Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://models/shared/model.tar.gz' }, Tags: [{ Key: 'team', Value: name.startsWith('churn') ? 'retention' : 'risk' }] });
       }
@@ -19,10 +20,35 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
       for (let i = 0; i < 24; i++) await t.admin.CreateModel({ ModelName: `bulk-${String(i).padStart(2, '0')}`, PrimaryContainer: { Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: 's3://models/shared/model.tar.gz' } });
       await t.admin.CreateExperiment({ ExperimentName: 'churn-study', Description: 'Churn models' });
       await t.admin.CreateTrial({ TrialName: 'baseline', ExperimentName: 'churn-study' });
-      await t.admin.CreateTrialComponent({ TrialComponentName: 'prep-data', DisplayName: 'prepare-data', Status: { PrimaryStatus: 'Completed' }, Parameters: { lr: { NumberValue: 0.1 }, split: { StringValue: 'time' } } });
+      // Two components with one start time and display name: only the tag on each run tells their runs apart.
+      const started = Math.floor(Date.now() / 1000) - 60;
+      await t.admin.CreateTrialComponent({ TrialComponentName: 'prep-data', DisplayName: 'prepare-data', StartTime: started, Status: { PrimaryStatus: 'Completed' }, Parameters: { lr: { NumberValue: 0.1 }, split: { StringValue: 'time' } } });
       await t.admin.AssociateTrialComponent({ TrialComponentName: 'prep-data', TrialName: 'baseline' });
-      // A second component started in the same millisecond would be ambiguous by time alone; this one is not in the trial.
-      await t.admin.CreateTrialComponent({ TrialComponentName: 'loose-end' });
+      await t.admin.CreateTrialComponent({ TrialComponentName: 'loose-end', DisplayName: 'prepare-data', StartTime: started });
+      // A training job named with capitals in the trial: its component's source ARN has the name lower-cased.
+      await t.admin.CreateTrainingJob({
+        TrainingJobName: 'Churn-XGB',
+        RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
+        AlgorithmSpecification: { TrainingImage: 'sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+        HyperParameters: { num_round: '5', objective: 'binary:logistic' },
+        InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://models/bc/train/' } } }],
+        OutputDataConfig: { S3OutputPath: 's3://models/out/' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+        ExperimentConfig: { ExperimentName: 'churn-study', TrialName: 'baseline' },
+      });
+      // A trial of more components than a page: the experiment page reads them a page (25) at a time.
+      await t.admin.CreateTrial({ TrialName: 'wide', ExperimentName: 'churn-study' });
+      for (let i = 0; i < 30; i++) {
+        const name = `step-${String(i).padStart(2, '0')}`;
+        await t.admin.CreateTrialComponent({ TrialComponentName: name });
+        await t.admin.AssociateTrialComponent({ TrialComponentName: name, TrialName: 'wide' });
+      }
+      for (const since = Date.now(); ; await new Promise((r) => setTimeout(r, 1000))) {
+        const job = await t.admin.DescribeTrainingJob({ TrainingJobName: 'Churn-XGB' });
+        if (job.TrainingJobStatus === 'Completed') break;
+        if (job.TrainingJobStatus === 'Failed' || Date.now() - since > 200_000) throw new Error(`training job Churn-XGB: ${job.TrainingJobStatus} ${job.FailureReason ?? ''}`);
+      }
     },
     expectFailures: ['400 POST /api/v1/search'],
   });
@@ -97,6 +123,12 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Previous' }).click();
     await table.getByRole('link', { name: 'bulk-00' }).waitFor();
+    // Search pressed again on a later page, the search unchanged: its first page again.
+    await page.getByRole('button', { name: 'Next' }).click();
+    await table.getByRole('link', { name: 'fraud-linear' }).waitFor();
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await table.getByRole('link', { name: 'bulk-00' }).waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
   }, 120_000);
 
   it('finds the trial component in a trial and opens the MLflow run it is', async () => {
@@ -106,9 +138,11 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     await type('Value 1', 'baseline');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const table = page.getByRole('table', { name: 'Trial components found' });
-    await table.getByRole('link', { name: /^Run of prep-data/ }).waitFor();
-    expect(await table.locator('tbody tr').count()).toBe(1);
-    await table.getByRole('cell', { name: 'baseline' }).waitFor();
+    await table.getByRole('link', { name: 'Run of prep-data: prepare-data' }).waitFor();
+    // The job's component is the job's run, found by its ARN tag in the trial's experiment.
+    await table.getByRole('link', { name: 'Run of Churn-XGB-aws-training-job: Churn-XGB' }).waitFor();
+    expect(await table.locator('tbody tr').count()).toBe(2);
+    expect(await table.getByRole('cell', { name: 'baseline' }).count()).toBe(2);
     await check('s03-search-components');
     await table.getByRole('link', { name: /^Run of prep-data/ }).click();
     await heading('prepare-data').waitFor();
@@ -127,11 +161,31 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     await row.getByText('Completed').waitFor();
     await row.getByRole('link', { name: 'Run of prep-data: prepare-data' }).waitFor();
     expect(await components.getByText('loose-end').count()).toBe(0);
+    // The training job's link names the job as it was named (its source ARN lower-cases it), and opens its page.
+    const jobRow = components.getByRole('row', { name: /Churn-XGB-aws-training-job/ });
+    await jobRow.getByRole('link', { name: 'Run of Churn-XGB-aws-training-job: Churn-XGB' }).waitFor();
+    expect(await jobRow.getByRole('link', { name: 'Training job Churn-XGB' }).getAttribute('href')).toBe('/training-jobs/Churn-XGB');
     await check('s04-experiment-trials');
     await row.getByRole('link', { name: 'Run of prep-data: prepare-data' }).click();
     await heading('prepare-data').waitFor();
     await page.getByRole('table', { name: 'Parameters' }).getByRole('rowheader', { name: 'lr' }).waitFor();
+    await page.goBack();
+    await page.getByRole('table', { name: 'Components of baseline' }).getByRole('link', { name: 'Training job Churn-XGB' }).click();
+    await heading('Churn-XGB').waitFor();
   }, 180_000);
+
+  it('reads a large trial’s components a page at a time', async () => {
+    const { page } = studio;
+    await page.goBack();
+    const wide = page.getByRole('table', { name: 'Components of wide' });
+    await wide.getByRole('row', { name: /step-24/ }).waitFor();
+    expect(await wide.locator('tbody tr').count()).toBe(25);
+    expect(await wide.getByText('step-25').count()).toBe(0);
+    await page.getByRole('button', { name: 'Show more components of wide' }).click();
+    await wide.getByRole('row', { name: /step-29/ }).waitFor();
+    expect(await wide.locator('tbody tr').count()).toBe(30);
+    expect(await page.getByRole('button', { name: 'Show more components of wide' }).count()).toBe(0);
+  }, 120_000);
 
   it('explains how trials are made on an experiment that has none', async () => {
     const { page } = studio;

@@ -108,7 +108,7 @@ export function ExperimentPage() {
           </Button>
         </Group>
       )}
-      {exp.data && <ExperimentTrials experimentName={exp.data.Experiment.Name} experimentId={experimentId} />}
+      {exp.data && <ExperimentTrials key={experimentId} experimentName={exp.data.Experiment.Name} experimentId={experimentId} />}
     </Stack>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { Accordion, Anchor, Code, Group, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
+import { Accordion, Anchor, Button, Code, Group, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import { jobShapes, type OutputOf, type operations } from '@loam/contracts';
 import { loam } from '../../api/client.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
@@ -10,7 +10,8 @@ import { formatTime } from '../../schema/format.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { trainingJobPath } from '../jobs/job-paths.js';
 import { ComponentRunLink } from './component-run-link.js';
-import { isTrainingJobComponent, jobNameOfArn, type ComponentSummary } from './component-runs.js';
+import { firstPages, type Paged } from './list-pages.js';
+import { jobNameOf, type ComponentSummary } from './component-runs.js';
 
 type Trial = OutputOf<(typeof operations)['ListTrials']>['TrialSummaries'][number];
 
@@ -20,33 +21,28 @@ const sageMakerName = new RegExp(jobShapes.ExperimentEntityName.pattern ?? '^$')
 /** Trials open at first: enough to see a small experiment whole without a request per trial of a large one. */
 const OPEN_AT_FIRST = 3;
 
-/** Every page of a SageMaker list (100 a page). */
-async function allPages<T>(page: (token: string | undefined) => Promise<{ items: T[]; next?: string | undefined }>): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const p = await page(token);
-    out.push(...p.items);
-    token = p.next;
-  } while (token);
-  return out;
-}
+/** Trials and components read a page at a time: a large experiment's are read as far as the user asks, not whole. */
+const TRIALS_PAGE = 50;
+const COMPONENTS_PAGE = 25;
 
 /** An experiment's SageMaker trials (ListTrials), each with its trial components and the runs they are. */
 export function ExperimentTrials({ experimentName, experimentId }: { experimentName: string; experimentId: string }) {
   const named = sageMakerName.test(experimentName);
+  const [pages, setPages] = useState(1);
   const trials = useQuery({
-    queryKey: ['ListTrials', experimentName],
+    queryKey: ['ListTrials', experimentName, pages],
     enabled: named,
     refetchInterval: 10_000,
+    // The pages shown stay while the next one is read; another experiment's never stand in for this one's.
+    placeholderData: (previous: Paged<Trial> | undefined, query) => (query?.queryKey[1] === experimentName ? previous : undefined),
     queryFn: ({ signal }) =>
-      allPages<Trial>(async (token) => {
-        const p = await loam.ListTrials({ ExperimentName: experimentName, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100, ...(token ? { NextToken: token } : {}) }, { signal });
+      firstPages<Trial>(pages, async (token) => {
+        const p = await loam.ListTrials({ ExperimentName: experimentName, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: TRIALS_PAGE, ...(token ? { NextToken: token } : {}) }, { signal });
         return { items: p.TrialSummaries, next: p.NextToken };
       }),
   });
   const [open, setOpen] = useState<string[] | undefined>();
-  const rows = trials.data ?? [];
+  const rows = trials.data?.items ?? [];
   const opened = open ?? rows.slice(0, OPEN_AT_FIRST).map((t) => t.TrialName);
   return (
     <Stack gap="xs" component="section" aria-labelledby="trials-heading">
@@ -89,24 +85,35 @@ export function ExperimentTrials({ experimentName, experimentId }: { experimentN
           ))}
         </Accordion>
       )}
+      {trials.data?.more && (
+        <Group>
+          <Button variant="default" size="compact-sm" loading={trials.isFetching} onClick={() => setPages((n) => n + 1)}>
+            Show more trials
+          </Button>
+        </Group>
+      )}
     </Stack>
   );
 }
 
 /** One trial's components (ListTrialComponents TrialName=…): status, source, times and the run each is. */
 function TrialComponents({ trial, experimentId }: { trial: string; experimentId: string }) {
+  // A page of components at a time: each row looks its run up, so a trial of thousands is read as far as asked.
+  const [pages, setPages] = useState(1);
   const q = useQuery({
-    queryKey: ['ListTrialComponents', trial],
+    queryKey: ['ListTrialComponents', trial, pages],
     refetchInterval: 10_000,
+    placeholderData: (previous: Paged<ComponentSummary> | undefined, query) => (query?.queryKey[1] === trial ? previous : undefined),
     queryFn: ({ signal }) =>
-      allPages<ComponentSummary>(async (token) => {
-        const p = await loam.ListTrialComponents({ TrialName: trial, SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 100, ...(token ? { NextToken: token } : {}) }, { signal });
+      firstPages<ComponentSummary>(pages, async (token) => {
+        const p = await loam.ListTrialComponents({ TrialName: trial, SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: COMPONENTS_PAGE, ...(token ? { NextToken: token } : {}) }, { signal });
         return { items: p.TrialComponentSummaries, next: p.NextToken };
       }),
   });
   if (q.error) return <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:ListTrialComponents' })} />;
   if (!q.data) return <Skeleton height={40} aria-label={`Loading components of ${trial}`} />;
-  if (q.data.length === 0) {
+  const components = q.data.items;
+  if (components.length === 0) {
     return (
       <Text size="sm" c="dimmed">
         No trial components in this trial yet: add one with <Code>associate_trial_component(TrialComponentName=…, TrialName='{trial}')</Code>.
@@ -114,6 +121,7 @@ function TrialComponents({ trial, experimentId }: { trial: string; experimentId:
     );
   }
   return (
+    <>
     <Table.ScrollContainer minWidth={640}>
       <Table striped verticalSpacing="xs" aria-label={`Components of ${trial}`}>
         <Table.Thead>
@@ -127,7 +135,7 @@ function TrialComponents({ trial, experimentId }: { trial: string; experimentId:
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {q.data.map((c) => (
+          {components.map((c) => (
             <Table.Tr key={c.TrialComponentName}>
               <Table.Td>
                 <Text size="sm" fw={500}>
@@ -141,13 +149,7 @@ function TrialComponents({ trial, experimentId }: { trial: string; experimentId:
               </Table.Td>
               <Table.Td>{c.Status?.PrimaryStatus ? <StatusBadge status={c.Status.PrimaryStatus} /> : '—'}</Table.Td>
               <Table.Td>
-                {isTrainingJobComponent(c) ? (
-                  <Anchor component={Link} to={trainingJobPath(jobNameOfArn(c.TrialComponentSource!.SourceArn))}>
-                    Training job {jobNameOfArn(c.TrialComponentSource!.SourceArn)}
-                  </Anchor>
-                ) : (
-                  (c.TrialComponentSource?.SourceArn ?? 'API')
-                )}
+                <ComponentSource component={c} />
               </Table.Td>
               <Table.Td>{c.StartTime === undefined ? '—' : formatTime(c.StartTime)}</Table.Td>
               <Table.Td>{c.EndTime === undefined ? '—' : formatTime(c.EndTime)}</Table.Td>
@@ -159,5 +161,24 @@ function TrialComponents({ trial, experimentId }: { trial: string; experimentId:
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
+    {q.data.more && (
+      <Group mt="xs">
+        <Button variant="default" size="compact-sm" loading={q.isFetching} onClick={() => setPages((n) => n + 1)}>
+          Show more components of {trial}
+        </Button>
+      </Group>
+    )}
+    </>
+  );
+}
+
+/** Where a component came from: its training job, linked by the job's name as given (the ARN lower-cases it); else its source ARN, or the API. */
+function ComponentSource({ component: c }: { component: ComponentSummary }) {
+  const job = jobNameOf(c);
+  if (job === undefined) return <>{c.TrialComponentSource?.SourceArn ?? 'API'}</>;
+  return (
+    <Anchor component={Link} to={trainingJobPath(job)}>
+      Training job {job}
+    </Anchor>
   );
 }

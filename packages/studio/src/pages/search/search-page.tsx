@@ -74,6 +74,12 @@ function SearchForm({ committed }: { committed: SearchState }) {
     setIncomplete({ ...check.incomplete });
     if (Object.keys(check.incomplete).length) return;
     const next: SearchState = { resource, filters: rows, match, ...(sortBy.trim() ? { sortBy: sortBy.trim() } : {}), ...(sortBy.trim() || sortOrder === 'Ascending' ? { sortOrder } : {}) };
+    if (JSON.stringify(paramsOf(next)) === JSON.stringify(paramsOf(committed))) {
+      // The same search again (the URL stays as it is): its first page, read afresh.
+      if (tokens.length > 1) setTokens([undefined]);
+      else void results.refetch();
+      return;
+    }
     void navigate({ to: searchPath, search: paramsOf(next) as never });
   };
   const chooseResource = (r: string) => {
