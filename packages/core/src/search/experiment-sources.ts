@@ -184,10 +184,15 @@ function sourceOf(r: { readonly sourceArn?: string; readonly sourceType?: string
   return r.sourceArn ? { Source: { SourceArn: r.sourceArn, ...(r.sourceType ? { SourceType: r.sourceType } : {}) } } : {};
 }
 
-/** The store's bound for reading by creation time from a time on, that time included (the bounds are exclusive; times are whole milliseconds). */
+/**
+ * The store's bound for reading by creation time from a time on, that time included (the bounds are exclusive).
+ * Times are whole milliseconds and the columns integers (PostgreSQL's bigint refuses '1.5'): a time from an
+ * edited token (a fraction, or beyond any) is bounded by the whole milliseconds around it.
+ */
 function createdFrom(order: 'Ascending' | 'Descending', time: number | undefined): { createdAfter?: number; createdBefore?: number } {
   if (time === undefined) return {};
-  return order === 'Ascending' ? { createdAfter: time - 1 } : { createdBefore: time + 1 };
+  const whole = (t: number) => Math.min(Number.MAX_SAFE_INTEGER, Math.max(Number.MIN_SAFE_INTEGER, t));
+  return order === 'Ascending' ? { createdAfter: whole(Math.ceil(time) - 1) } : { createdBefore: whole(Math.floor(time) + 1) };
 }
 
 type CreationPage = { offset: number; limit: number; createdAfter?: number; createdBefore?: number };

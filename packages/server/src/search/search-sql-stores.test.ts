@@ -90,6 +90,24 @@ describe.each(Object.keys(backends))('Search on %s', (backend) => {
     // Equal times by name in code point order (upper case first), as compareHits orders keys.
     expect(await pages('Ascending')).toEqual(['B-y', 'a1', 'b-x', 'Ab', 'zz']);
     expect(await pages('Descending')).toEqual(['zz', 'Ab', 'b-x', 'a1', 'B-y']);
+    // A token edited to a time no component has (a fraction of a millisecond, or beyond any): an answer from there, not a database error.
+    const first = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 1 }, ctx);
+    const parts = JSON.parse(Buffer.from(first.NextToken as string, 'base64url').toString('utf8')) as unknown[];
+    const from = async (value: number, SortOrder: 'Ascending' | 'Descending') => {
+      const NextToken = Buffer.from(JSON.stringify([value, ...parts.slice(1)])).toString('base64url');
+      // The token's search: its fingerprint names the order, so Descending gets a fresh one with the edited value.
+      const token = SortOrder === 'Ascending' ? NextToken : await (async () => {
+        const d = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder, MaxResults: 1 }, ctx);
+        const dp = JSON.parse(Buffer.from(d.NextToken as string, 'base64url').toString('utf8')) as unknown[];
+        return Buffer.from(JSON.stringify([value, ...dp.slice(1)])).toString('base64url');
+      })();
+      const r = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder, MaxResults: 1, NextToken: token }, ctx);
+      return r.Results.map((x) => (x.TrialComponent?.TrialComponentName as string).slice(backend.length + 1));
+    };
+    expect(await from(1_700_000_000_000.5, 'Ascending')).toEqual(['Ab']);
+    expect(await from(1_700_000_000_000.5, 'Descending')).toEqual(['b-x']);
+    expect(await from(1e300, 'Ascending')).toEqual([]);
+    expect(await from(-1e300, 'Descending')).toEqual([]);
   });
 
   it('an Equals or In asked of the store with a value no column can hold (NUL) still answers by the expression', async () => {
