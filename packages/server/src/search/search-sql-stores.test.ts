@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import {
   experimentSearchSources, ManualClock, ModelPackageGroupService, registryCollections, SearchService, searchSources, TrackingArtifacts, TrackingService,
   type ExperimentStore, type MetadataStore, type RequestContext,
 } from '@loam/core';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 
 // Search pages through the SQL stores themselves (SQLite file and PostgreSQL): in the store's index order from
 // the token's position (CreationTime, equal times included), and sorted by Search for other properties.
@@ -18,6 +19,20 @@ const dir = mkdtempSync(join(tmpdir(), 'loam-search-'));
 const pgSchema = useFreshPostgresSchema();
 const pgExperimentSchema = useFreshPostgresSchema();
 const opened: (MetadataStore | ExperimentStore)[] = [];
+// A retry meets nothing the failed attempt made (its groups and components by the same names): the stores are
+// closed, the SQLite files removed and the PostgreSQL schemas dropped; each test opens its stores anew.
+beforeRetry(async () => {
+  for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+  for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    for (const schema of [pgSchema, pgExperimentSchema]) await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+});
 afterAll(async () => {
   for (const s of opened) await s.close().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
