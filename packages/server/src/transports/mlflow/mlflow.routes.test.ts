@@ -1,14 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
 
 let loam: TestLoam;
 let call: ReturnType<typeof mlflowCaller>;
-beforeAll(async () => {
+// Tests create experiments and users with fixed names: a retry needs a server where they are free.
+serverPerAttempt(async () => {
   loam = await openTestLoam();
   call = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
-});
-afterAll(() => loam.close());
+}, async () => loam?.close());
 
 describe('MLflow REST: experiments', () => {
   it('creates, gets (by id and name), searches, renames, tags, deletes and restores', async () => {
@@ -60,7 +61,11 @@ describe('MLflow REST: experiments', () => {
 describe('MLflow REST: runs', () => {
   let exp: string;
   let runId: string;
-  beforeAll(async () => {
+  // The run these tests share, made on each server: a retry runs on a new one.
+  let madeOn: TestLoam | undefined;
+  beforeEach(async () => {
+    if (madeOn === loam) return;
+    madeOn = loam;
     exp = (await call('POST', 'experiments/create', { name: 'runs-exp' })).json['experiment_id'];
     const r = await call('POST', 'runs/create', { experiment_id: exp, run_name: 'first', start_time: 1000, tags: [{ key: 'team', value: 'a' }] });
     expect(r.status).toBe(200);
@@ -128,6 +133,8 @@ describe('MLflow REST: runs', () => {
   }, 60_000);
 
   it('refuses bad batches whole: limits, names, changed params, unknown runs', async () => {
+    // lr=0.01, which the batch changing it meets: logged by the test before, and again for a retry's new run.
+    expect((await call('POST', 'runs/log-parameter', { run_id: runId, key: 'lr', value: '0.01' })).status).toBe(200);
     const before = (await call('GET', 'runs/get', { run_id: runId })).json['run'];
     const metrics = (n: number) => Array.from({ length: n }, (_, i) => ({ key: 'm', value: i, timestamp: i, step: i }));
     const cases: Record<string, unknown>[] = [

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { Agent } from 'node:http';
 import { lookup } from 'node:dns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { adminS3Client, presignS3, sdkErrorOf, signedChunkedPut } from './s3.test-support.js';
 
@@ -33,20 +34,29 @@ let url: string;
 let port: number;
 const MiB = 1024 * 1024;
 
-const s3 = (extra: Partial<S3ClientConfig> = {}) => adminS3Client(loam, url, extra);
+const clients: { destroy(): void }[] = [];
+const s3 = (extra: Partial<S3ClientConfig> = {}) => {
+  const c = adminS3Client(loam, url, extra);
+  clients.push(c);
+  return c;
+};
 const creds = () => ({ accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey });
 
 const errorOf = sdkErrorOf;
 
 const text = async (body: unknown) => (body as { transformToString(): Promise<string> }).transformToString();
 
-beforeAll(async () => {
+// Tests create buckets, objects and uploads with fixed names: a retry needs a server where they are new.
+serverPerAttempt(async () => {
   loam = await openTestLoam();
   await loam.app.listen({ host: '127.0.0.1', port: 0 });
   port = (loam.app.server.address() as { port: number }).port;
   url = `http://127.0.0.1:${port}`;
+}, async () => {
+  // The server's close waits for the clients' open connections (the virtual-hosted test's agent keeps one).
+  for (const c of clients.splice(0)) c.destroy();
+  await loam?.close();
 });
-afterAll(async () => loam?.close());
 
 describe('S3 API with @aws-sdk/client-s3', () => {
   it('buckets: create, head, list, refuse duplicates and non-empty deletes, delete', async () => {
