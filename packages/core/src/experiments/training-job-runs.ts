@@ -56,6 +56,8 @@ export class TrainingJobRuns {
   readonly #runs = new Map<string, string>();
   /** Jobs whose run is exposed as their trial component already (this process). */
   readonly #exposed = new Set<string>();
+  /** Jobs whose job → run lineage edge is recorded already (this process). */
+  readonly #linked = new Set<string>();
 
   /**
    * `checkExperiment`: refuses (throws) unless the job's creator may log its run in the experiment it
@@ -98,9 +100,14 @@ export class TrainingJobRuns {
         tags: [{ key: JOB_ARN_TAG, value: job.jobArn }, { key: JOB_NAME_TAG, value: job.jobName }, { key: 'mlflow.source.type', value: 'JOB' }, { key: 'mlflow.source.name', value: job.jobArn }, { key: 'mlflow.user', value: job.userName }],
       }, principal);
       this.#runs.set(job.jobArn, run.info.runId);
-      await this.lineage?.add({ sourceArn: job.jobArn, destinationArn: resourceArn(this.partition, 'mlflow-run', run.info.runId), associationType: 'Produced', createdAt: Date.now() });
     }
     const runId = run.info.runId;
+    // Whenever the run was found rather than made too (once per process): the edge is written after the
+    // run, outside any transaction, and a run whose edge failed was found by the next call and never linked.
+    if (this.lineage && !this.#linked.has(job.jobArn)) {
+      await this.lineage.add({ sourceArn: job.jobArn, destinationArn: resourceArn(this.partition, 'mlflow-run', runId), associationType: 'Produced', createdAt: Date.now() });
+      this.#linked.add(job.jobArn);
+    }
     if (!this.#exposed.has(job.jobArn)) {
       await exposeTrainingJobComponent(this.tracking.store, job, run.info, Date.now());
       this.#exposed.add(job.jobArn);
