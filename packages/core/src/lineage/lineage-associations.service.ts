@@ -85,7 +85,7 @@ export class LineageAssociationsService {
     };
     const sign = (input.SortOrder ?? 'Descending') === 'Descending' ? -1 : 1;
     kept.sort((a, b) => sign * (cmp(key(a), key(b)) || cmp(a.e.sourceArn, b.e.sourceArn) || cmp(a.e.destinationArn, b.e.destinationArn)));
-    if (token !== undefined && (token.name !== 'associations' || typeof token.after !== 'number')) throw badToken();
+    if (token !== undefined && (token.name !== 'associations' || !isOffset(token.after))) throw badToken();
     const offset = Number(token?.after ?? 0);
     const page = kept.slice(offset, offset + max);
     return {
@@ -101,7 +101,7 @@ export class LineageAssociationsService {
    * edges up to the page's end, so a page no longer costs a lookup per edge in the table.
    */
   private async inTypeOrder(input: Input, rows: Rows, max: number, token: { after: string | number; name: string } | undefined): Promise<Output> {
-    if (token !== undefined && (token.name !== 'associations' || typeof token.after !== 'number')) throw badToken();
+    if (token !== undefined && (token.name !== 'associations' || !isOffset(token.after))) throw badToken();
     const offset = Number(token?.after ?? 0);
     const artifactTypes = new Map<string, string>();
     let next: string | undefined;
@@ -237,6 +237,11 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** An offset this listing could have issued: a whole number from 0 (a forged -3 or 2.5 read rows out of order). */
+function isOffset(after: string | number): boolean {
+  return typeof after === 'number' && Number.isSafeInteger(after) && after >= 0;
 }
 
 function badToken(): ValidationError {

@@ -64,3 +64,19 @@ it('SortBy SourceType/DestinationType with no end: pages in type order, and look
     }
   }
 });
+
+it('refuses an offset NextToken it did not issue (negative, fractional), with an end given and in type order', async () => {
+  const store = createMemoryMetadataStore({ collections: lineageCollections });
+  const r = new LineageRecorder(store, partition, new ManualClock(1000));
+  for (let i = 0; i < 5; i++) await r.input(`s3://d/${i}.csv`, a('training-job', 'j'));
+  const svc = new LineageAssociationsService({ store, partition });
+  const forged = (after: unknown) => Buffer.from(JSON.stringify([after, 'associations'])).toString('base64url');
+  for (const input of [{ DestinationArn: a('training-job', 'j') }, { SortBy: 'SourceType' as const }]) {
+    const first = await svc.ListAssociations({ ...input, MaxResults: 2 }, ctx);
+    expect((await svc.ListAssociations({ ...input, MaxResults: 2, NextToken: first.NextToken! }, ctx)).AssociationSummaries).toHaveLength(2);
+    for (const after of [-2, 1.5]) {
+      const e = await svc.ListAssociations({ ...input, MaxResults: 2, NextToken: forged(after) }, ctx).catch((x: unknown) => x);
+      expect([(e as { code?: string }).code, (e as { fields?: { path: string }[] }).fields?.[0]?.path], `${JSON.stringify(input)} ${after}`).toEqual(['ValidationException', '/NextToken']);
+    }
+  }
+});

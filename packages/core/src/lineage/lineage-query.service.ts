@@ -119,7 +119,7 @@ export class LineageQueryService {
       shownFound = shownFound.filter((_, i) => pass[i]);
     }
     const vertices = shownFound.map((x) => x.vertex);
-    const offset = Number(decodeNextToken(input.NextToken)?.after ?? 0);
+    const offset = lineageOffset(input.NextToken);
     const max = input.MaxResults ?? 10;
     const page = vertices.slice(offset, offset + max);
     return {
@@ -160,6 +160,19 @@ export class LineageQueryService {
     await this.o.store.lineage.remove(source, destination);
     return { SourceArn: source, DestinationArn: destination };
   }
+}
+
+/**
+ * Where a QueryLineage page starts: 0, or the offset a previous page issued. A token of another listing or
+ * a forged offset (text, negative, fractional) read an empty or misplaced page. @throws ValidationError
+ */
+function lineageOffset(token: string | undefined): number {
+  const cursor = decodeNextToken(token);
+  if (cursor === undefined) return 0;
+  if (cursor.name !== 'lineage' || typeof cursor.after !== 'number' || !Number.isSafeInteger(cursor.after) || cursor.after < 0) {
+    throw new ValidationError('NextToken is not a token QueryLineage issued; pass the one the previous page answered with the same request.', [{ path: '/NextToken', message: 'invalid token' }]);
+  }
+  return cursor.after;
 }
 
 function toEdge(e: LineageEdge): Edge {

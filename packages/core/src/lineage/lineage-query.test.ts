@@ -145,6 +145,17 @@ describe('QueryLineage', () => {
     expect(down.Vertices.map((v) => v.Arn)).toEqual([a('model', 'churn-m')]);
   });
 
+  it('refuses a NextToken it did not issue (another listing\'s, text, a negative or fractional offset) naming the field', async () => {
+    const { q } = await graph();
+    const first = await q.QueryLineage({ StartArns: [a('endpoint', 'e1')], Direction: 'Ascendants', MaxResults: 2 }, ctx);
+    expect((await q.QueryLineage({ StartArns: [a('endpoint', 'e1')], Direction: 'Ascendants', MaxResults: 2, NextToken: first.NextToken! }, ctx)).Vertices).toHaveLength(2);
+    const forged = (after: unknown, name: string) => Buffer.from(JSON.stringify([after, name])).toString('base64url');
+    for (const NextToken of [forged(2, 'associations'), forged('x', 'lineage'), forged(-2, 'lineage'), forged(1.5, 'lineage')]) {
+      const e = await q.QueryLineage({ StartArns: [a('endpoint', 'e1')], Direction: 'Ascendants', MaxResults: 2, NextToken }, ctx).catch((x: unknown) => x);
+      expect([(e as LoamError).code, (e as LoamError).fields?.[0]?.path], NextToken).toEqual(['ValidationException', '/NextToken']);
+    }
+  });
+
   it('leaves out the vertices of deleted resources and their edges, and walks through them', async () => {
     const { store, r } = await graph();
     const deleted = new Set([a('model', 'm1'), a('endpoint', 'e2')]);
