@@ -42,6 +42,8 @@ it('answers 200 for a job it stored though its lineage could not be recorded, an
   expect([created.status, created.body]).toEqual([200, { TransformJobArn: arn('transform-job', 'score-refused') }]);
   expect((await call(loam, 'GET', '/api/v1/transform-jobs/score-refused')).body.TransformJobStatus).toBe('InProgress');
   refuseArtifacts(false);
+  // A background pass that began while the store refused fails; QueryLineage waits for a pass in flight.
+  await loam.platform.registry.lineageSync.syncOnce().catch(() => undefined);
   const up = await call(loam, 'POST', '/api/v1/lineage/query', { StartArns: [arn('transform-job', 'score-refused')], Direction: 'Ascendants', MaxDepth: 1 });
   const down = await call(loam, 'POST', '/api/v1/lineage/query', { StartArns: [arn('transform-job', 'score-refused')], Direction: 'Descendants', MaxDepth: 1 });
   const uris = async (vs: { Arn: string }[]) => Promise.all(vs.map(async (v) =>
