@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { readCsv } from '@loam/ml/data/index';
 import { trainGbdt } from '@loam/ml/gbdt/index';
 import { trainKMeans } from '@loam/ml/kmeans/index';
@@ -31,16 +31,10 @@ async function start(): Promise<void> {
   await a.put({ bucket: 'data', key: 'b/wvalidation/validation.csv' }, Buffer.from(withWeights(validation)));
   await loam.platform.jobs.scheduler.start();
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 const channel = (name: string, key: string) => ({ ChannelName: name, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/b/${key}/` } } });
 

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { binaryCsv, call, requireDebianPython, role, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -87,16 +87,10 @@ async function start(): Promise<void> {
   await a.put({ bucket: 'data', key: 'dbg/sourcedir.tar.gz' }, sourceTarGz());
   await loam.platform.jobs.scheduler.start();
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('SageMaker Debugger and TensorBoard members of CreateTrainingJob', () => {
   it('writes the hook and TensorBoard configs for the image, uploads their LocalPaths under <S3OutputPath>/<job>/, and describes every member', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { CreateModelCommand, CreateTrainingJobCommand, SageMakerClient, type CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { storeGbdtModel } from '../endpoints/endpoints.test-support.js';
@@ -18,17 +18,11 @@ async function start(): Promise<void> {
   ({ sm } = await listeningSageMaker(loam));
   await storeGbdtModel(loam.platform.artifacts, { bucket: 'models', key: 'm/model.tar.gz' }, { rows: 50, rounds: 2 });
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   sm?.destroy();
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 const long = (n: number, c = 'k') => c.repeat(n);
 const entries = (n: number, key = (i: number) => `K${i}`) => Object.fromEntries(Array.from({ length: n }, (_, i) => [key(i), 'v']));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, fixtures, role, waitForProcessingJob } from './jobs.test-support.js';
 
@@ -16,16 +16,10 @@ async function start(): Promise<void> {
   await a.put({ bucket: 'data', key: 'code/preprocess.py' }, readFileSync(join(fixtures, 'scripts/preprocess.py')));
   await loam.platform.jobs.scheduler.start();
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 async function read(bucket: string, key: string): Promise<string> {
   const o = await loam.platform.artifacts.get({ bucket, key });

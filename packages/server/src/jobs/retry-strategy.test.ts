@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, fixtures, role, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -16,16 +16,10 @@ async function start(): Promise<void> {
   await loam.platform.artifacts.put({ bucket: 'data', key: 'code/wait_for_release.py' }, readFileSync(join(fixtures, 'scripts/wait_for_release.py')));
   await loam.platform.jobs.scheduler.start();
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 function request(name: string, entrypoint: string[], env: Record<string, string>): Record<string, unknown> {
   return {

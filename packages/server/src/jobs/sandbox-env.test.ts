@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { binaryCsv, call, trainingRequest, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -28,17 +28,11 @@ async function start(): Promise<void> {
   await loam.platform.artifacts.ensureBucket('models');
   await loam.platform.artifacts.put({ bucket: 'data', key: 'train/a.csv' }, Buffer.from(binaryCsv(200)));
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
   rmSync(decoys, { recursive: true, force: true });
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe.runIf(asRoot)("the user's environment and the sandbox's root part", () => {
   it('a training job whose Environment sets PATH (and EnableNetworkIsolation, so ip runs too) trains as usual, and no decoy runs as root', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, role, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -14,16 +14,10 @@ async function start(): Promise<void> {
   await loam.platform.artifacts.put({ bucket: 'data', key: 'in/x.csv' }, Buffer.from('1\n'));
   await loam.platform.jobs.scheduler.start();
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('executor.sandbox: off', () => {
   it('runs the image as Loam\'s own user with host paths, and says so in the job\'s log', async () => {

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { binaryCsv, call, extractModel, requireDebianPython, role, sourceDirTarGz, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -22,16 +22,10 @@ async function start(): Promise<void> {
   await a.put({ bucket: 'data', key: 'code/sourcedir.tar.gz' }, sourceDirTarGz('sklearn', ['train.py']));
   await loam.platform.jobs.scheduler.start();
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 describe('script mode: a SageMaker scikit-learn training script runs unchanged', () => {
   it('stages two channels, passes hyperparameters as arguments (literally), parses metrics, stores model.tar.gz', async () => {

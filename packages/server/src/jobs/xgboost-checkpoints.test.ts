@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { binaryCsv, call, extractModel, trainingRequest, waitForTrainingJob } from './jobs.test-support.js';
 
@@ -25,16 +25,10 @@ async function openServer(): Promise<void> {
   await a.put({ bucket: 'data', key: 'ck/big/train.csv' }, Buffer.from(binaryCsv(20_000, 13)));
   await loam.platform.jobs.scheduler.start();
 }
-beforeAll(openServer);
 async function closeServer(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await closeServer();
-  await openServer();
-}, 60_000);
-afterAll(closeServer);
+serverPerAttempt(openServer, closeServer);
 
 function start(name: string, hyperParameters: Record<string, string>, checkpointUri?: string, data = channels) {
   return call(loam, 'POST', '/api/v1/training-jobs', trainingRequest(name, {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { tuningJobsCollection, type TuningJobRecord } from '@loam/core/tuning/index';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, role, xgboostImage } from '../jobs/jobs.test-support.js';
@@ -18,16 +18,10 @@ async function start(): Promise<void> {
   await a.put({ bucket: 'data', key: 'bc/train/train.csv' }, Buffer.from(`${csv.slice(0, 400).join('\n')}\n`));
   await a.put({ bucket: 'data', key: 'bc/validation/validation.csv' }, Buffer.from(`${csv.slice(400).join('\n')}\n`));
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 const channel = (name: string) => ({ ChannelName: name, ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://data/bc/${name}/` } } });
 const ranges = { IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '2', MaxValue: '6' }], ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.05', MaxValue: '0.5' }] };

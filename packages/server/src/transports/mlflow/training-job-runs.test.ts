@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { jobsCollection } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { binaryCsv, call, trainingRequest, waitForTrainingJob } from '../../jobs/jobs.test-support.js';
@@ -16,16 +16,10 @@ async function start(): Promise<void> {
   await loam.platform.artifacts.put({ bucket: 'data', key: 'train/part-0.csv' }, Buffer.from(binaryCsv(400)));
   await loam.platform.jobs.scheduler.start();
 }
-beforeAll(start);
 async function stop(): Promise<void> {
   await loam?.close();
 }
-// CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 60_000);
-afterAll(stop);
+serverPerAttempt(start, stop);
 
 async function runOf(experimentName: string, predicate: (run: any) => boolean, timeoutMs = 20_000): Promise<any> {
   const t0 = Date.now();
