@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
 let loam: TestLoam;
@@ -30,14 +31,50 @@ async function runFlow(flow: string, timeoutMs = 90_000) {
   }
 }
 
-beforeAll(async () => {
+// Tests create datasets, flows and runs with fixed names: a retry needs a server where they are new.
+serverPerAttempt(async () => {
   loam = await openTestLoam();
   loam.platform.jobs.scheduler.start();
   // Loam never creates an output bucket, a flow destination's included: StartFlowRun refuses a missing one.
   await loam.platform.artifacts.ensureBucket('wrangled');
   expect((await call('POST', '/api/v1/datasets', { DatasetName: 'd1' })).status).toBe(200);
+}, async () => loam?.close());
+
+/**
+ * `make` once on each server: what a test makes and later tests read (d1's first version, the flow f1, fbad's
+ * failed run) is made again, by the first test that needs it, on the new server a retry runs on.
+ */
+function oncePerServer<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: { on: TestLoam; value: Promise<T> } | undefined;
+  return () => {
+    if (made?.on !== loam) made = { on: loam, value: make() };
+    return made.value;
+  };
+}
+const importGood = oncePerServer(() => upload('d1', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(good)])));
+const f1Nodes = [
+  { id: 'src', type: 'source', dataset: { name: 'd1' } },
+  { id: 'a', type: 'transform', transform: 'drop_columns', inputs: ['src'], params: { columns: ['leak'] } },
+  { id: 'b', type: 'transform', transform: 'impute_median', inputs: ['a'], params: { columns: ['n'] } },
+  { id: 'c', type: 'transform', transform: 'one_hot', inputs: ['b'], params: { column: 'color' } },
+  { id: 'd', type: 'transform', transform: 'filter_rows', inputs: ['c'], params: { condition: 'x <> 3' } },
+  { id: 'e', type: 'transform', transform: 'reorder_columns', inputs: ['d'], params: { columns: ['y'] } },
+  { id: 'out', type: 'destination', inputs: ['e'], output: { s3Uri: 's3://wrangled/d1/train.csv', format: 'csv', header: false } },
+];
+const createF1 = oncePerServer(async () => {
+  await importGood();
+  return call('POST', '/api/v1/flows', { FlowName: 'f1', Definition: { formatVersion: 1, nodes: f1Nodes } });
 });
-afterAll(async () => loam.close());
+const fbadNodes = [
+  { id: 'src', type: 'source', dataset: { name: 'd1' } },
+  { id: 'a', type: 'transform', transform: 'filter_rows', inputs: ['src'], params: { condition: 'no_such_column > 1' } },
+  { id: 'out', type: 'destination', inputs: ['a'], output: { s3Uri: 's3://wrangled/bad/' } },
+];
+const runFbad = oncePerServer(async () => {
+  await importGood();
+  expect((await call('POST', '/api/v1/flows', { FlowName: 'fbad', Definition: { formatVersion: 1, nodes: fbadNodes } })).status).toBe(200);
+  return runFlow('fbad');
+});
 
 describe('datasets over REST', () => {
   it('refuses bad files with the line or byte offset, leaving no version', async () => {
@@ -70,7 +107,7 @@ describe('datasets over REST', () => {
   }, 60_000);
 
   it('imports a CSV with a BOM, detects its dialect, previews and profiles it', async () => {
-    const r = await upload('d1', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(good)]));
+    const r = await importGood();
     expect(r.status).toBe(200);
     expect(r.body['Version']).toBe(1);
     expect(r.body['RowCount']).toBe(200);
@@ -95,16 +132,7 @@ describe('datasets over REST', () => {
   });
 
   it('builds a flow of five transforms, previews each step, exports the script and runs it to s3://', async () => {
-    const nodes = [
-      { id: 'src', type: 'source', dataset: { name: 'd1' } },
-      { id: 'a', type: 'transform', transform: 'drop_columns', inputs: ['src'], params: { columns: ['leak'] } },
-      { id: 'b', type: 'transform', transform: 'impute_median', inputs: ['a'], params: { columns: ['n'] } },
-      { id: 'c', type: 'transform', transform: 'one_hot', inputs: ['b'], params: { column: 'color' } },
-      { id: 'd', type: 'transform', transform: 'filter_rows', inputs: ['c'], params: { condition: 'x <> 3' } },
-      { id: 'e', type: 'transform', transform: 'reorder_columns', inputs: ['d'], params: { columns: ['y'] } },
-      { id: 'out', type: 'destination', inputs: ['e'], output: { s3Uri: 's3://wrangled/d1/train.csv', format: 'csv', header: false } },
-    ];
-    expect((await call('POST', '/api/v1/flows', { FlowName: 'f1', Definition: { formatVersion: 1, nodes } })).status).toBe(200);
+    expect((await createF1()).status).toBe(200);
     const pc = await call('POST', '/api/v1/flow-preview', { FlowName: 'f1', NodeId: 'c', Limit: 3 });
     expect(pc.body['Columns'].map((c: { Name: string }) => c.Name)).toEqual(['x', 'y', 'n', 'color_blue', 'color_green', 'color_red']);
     expect(pc.body['Sql']).toContain('color_blue');
@@ -134,6 +162,7 @@ describe('datasets over REST', () => {
   });
 
   it('runs a flow as a processing job on the built-in data-wrangler image', async () => {
+    await importGood();
     const nodes = [
       { id: 'src', type: 'source', dataset: { name: 'd1' } },
       { id: 'a', type: 'transform', transform: 'filter_rows', inputs: ['src'], params: { condition: 'x > 5' } },
@@ -183,13 +212,7 @@ describe('datasets over REST', () => {
   }, 120_000);
 
   it('fails the run with the job when the flow fails on the full data, naming the reason', async () => {
-    const nodes = [
-      { id: 'src', type: 'source', dataset: { name: 'd1' } },
-      { id: 'a', type: 'transform', transform: 'filter_rows', inputs: ['src'], params: { condition: 'no_such_column > 1' } },
-      { id: 'out', type: 'destination', inputs: ['a'], output: { s3Uri: 's3://wrangled/bad/' } },
-    ];
-    expect((await call('POST', '/api/v1/flows', { FlowName: 'fbad', Definition: { formatVersion: 1, nodes } })).status).toBe(200);
-    const run = await runFlow('fbad');
+    const run = await runFbad();
     expect(run['Status']).toBe('Failed');
     expect(run['FailureReason']).toMatch(/^ClientError: .*no_such_column/s);
     const job = (await call('GET', `/api/v1/processing-jobs/${run['ProcessingJobName']}`)).body;
@@ -200,6 +223,7 @@ describe('datasets over REST', () => {
   }, 120_000);
 
   it('stops the run when its processing job is stopped', async () => {
+    expect((await createF1()).status).toBe(200);
     const started = await call('POST', '/api/v1/flows/f1/runs', {});
     expect(started.body['Status']).toBe('InProgress');
     expect((await call('POST', `/api/v1/processing-jobs/${started.body['ProcessingJobName']}/stop`, {})).status).toBe(200);
@@ -214,6 +238,8 @@ describe('datasets over REST', () => {
   }, 90_000);
 
   it('lists runs with one status whatever their age (StatusEquals), a run whose job ended since it was last read included', async () => {
+    expect((await runFbad())['Status']).toBe('Failed');
+    expect((await createF1()).status).toBe(200);
     // A run whose processing job completes while nobody reads the run: it is still stored InProgress.
     const started = (await call('POST', '/api/v1/flows/f1/runs', {})).body;
     const t0 = Date.now();
@@ -235,7 +261,7 @@ describe('datasets over REST', () => {
     const bad = await call('GET', '/api/v1/flow-runs?StatusEquals=Done');
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('StatusEquals');
-  }, 120_000);
+  }, 180_000);
 
   it('refuses a run whose destination bucket does not exist (400 naming the node), leaving no run, job or bucket', async () => {
     const csv = 'x,y\n1,2\n3,4\n';
