@@ -5,7 +5,7 @@ import type { Principal, RequestContext } from '../kernel/context.js';
 import { ConflictError, isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import { clampMaxResults } from '../kernel/pagination.js';
-import type { Filter, MetadataStore } from '../ports/metadata-store.js';
+import type { Filter, MetadataStore, Tag } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { loosensDeploymentApproval, validateDeploymentApprovalTag } from './approval-rules.js';
 import { groupKeyOf, userContextOf } from './package-refs.js';
@@ -41,8 +41,10 @@ export class ModelPackageGroupService {
   /**
    * @throws ResourceInUse (the name exists, ignoring case), ValidationException, ResourceLimitExceeded (tags),
    * AccessDeniedException (tagged `loam:deployment-approval = not-required` by a caller who may not approve).
+   * `ownTags`: tags SageMaker's rules refuse that a transport keeps with the group (MLflow's `mlflow.*`),
+   * written in the create's transaction, so a create that answers an error has made nothing.
    */
-  async CreateModelPackageGroup(input: InputOf<Ops['CreateModelPackageGroup']>, ctx: RequestContext): Promise<OutputOf<Ops['CreateModelPackageGroup']>> {
+  async CreateModelPackageGroup(input: InputOf<Ops['CreateModelPackageGroup']>, ctx: RequestContext, ownTags: readonly Tag[] = []): Promise<OutputOf<Ops['CreateModelPackageGroup']>> {
     if (input.Tags) validateTags(input.Tags);
     checkDescription(input.ModelPackageGroupDescription, 'ModelPackageGroupDescription');
     await this.checkApprovalSetting(ctx.principal, input.ModelPackageGroupName, input.Tags);
@@ -56,6 +58,7 @@ export class ModelPackageGroupService {
       await this.o.store.transaction(async (tx) => {
         await tx.collection(modelPackageGroupsCollection).insert(record);
         if (input.Tags?.length) await tx.tags.put(arn, input.Tags);
+        if (ownTags.length) await tx.tags.put(arn, ownTags);
       });
     } catch (e) {
       if (isLoamError(e) && e.code === 'ResourceInUse') throw new ResourceInUseError(`Model package group '${input.ModelPackageGroupName}' already exists: ${arn}.`);

@@ -182,12 +182,11 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         if (group !== name) tags.push({ Key: MLFLOW_NAME_TAG, Value: name });
         const { open, own } = splitTags(tags);
         try {
-          await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(m.str('description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(open.length ? { Tags: open } : {}) }, ctxOf(p));
+          await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(m.str('description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(open.length ? { Tags: open } : {}) }, ctxOf(p), own);
         } catch (e) {
           if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
           throw new ResourceInUseError(`Registered Model (name=${name}) already exists${group !== name ? ` (as model package group '${group}')` : ''}.`);
         }
-        if (own.length) await r.store.tags.put((await r.groups.get(group)).arn, own);
         return { registered_model: await modelJson(await r.groups.get(group), p) };
       } },
     { path: 'registered-models/get', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,

@@ -6,7 +6,7 @@ import { openTestLoam, type TestLoam } from '../../../compose/loam.test-support.
 import { mlflowCaller } from '../mlflow.test-support.js';
 
 // model-versions/create wrote the run → version lineage edge and the version's mlflow.* tags after the
-// version was committed. A store failing there answered 500 for a version that existed, and MLflow's
+// version was committed (registered-models/create its model's mlflow.* tags after the group). A store failing there answered 500 for a version that existed, and MLflow's
 // client retries a 500 (MLFLOW_HTTP_REQUEST_MAX_RETRIES): each retry registered another version. Both are
 // written in the create's transaction now, so an error leaves nothing and the retry makes version 1.
 let loam: TestLoam;
@@ -57,4 +57,15 @@ it('a version whose mlflow.* tags could not be written is not created, so the re
   expect([retried.status, retried.json.model_version?.version]).toEqual([200, '1']);
   expect(retried.json.model_version.tags).toEqual(expect.arrayContaining([{ key: 'mlflow.note', value: 'n' }, { key: 'team', value: 'risk' }]));
   expect(await versions('churn-tags')).toEqual(['1']);
+});
+
+it('a registered model whose mlflow.* tags could not be written is not created, so the retry creates it with them', async () => {
+  const body = { name: 'churn-model-tags', tags: [{ key: 'mlflow.note', value: 'n' }, { key: 'team', value: 'risk' }] };
+  refuse('tags', "new.tag_key like 'mlflow.%'");
+  expect((await call('POST', 'registered-models/create', body)).status).toBe(500);
+  expect((await call('GET', 'registered-models/get', { name: 'churn-model-tags' })).json.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+  refuse('tags', undefined);
+  const retried = await call('POST', 'registered-models/create', body);
+  expect(retried.status, JSON.stringify(retried.json)).toBe(200);
+  expect(retried.json.registered_model.tags).toEqual(expect.arrayContaining([{ key: 'mlflow.note', value: 'n' }, { key: 'team', value: 'risk' }]));
 });
