@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAdminCommand } from './commands/admin.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerLoginLinkCommand } from './commands/login-link.js';
 import { registerOperationCommands } from './commands/operation-commands.js';
@@ -15,7 +16,7 @@ import { registerRegistryCommand } from './commands/registry.js';
 import { registerUploadCommand } from './commands/upload.js';
 import { shareGlobalOptions } from './global-options.js';
 
-/** The `loam` command: `up`, `doctor`, `login-link`, and one command per API operation. */
+/** The `loam` command: `up`, `doctor`, `admin`, `login-link`, and one command per API operation. */
 export function buildProgram(): Command {
   const program = new Command('loam')
     .enablePositionalOptions()
@@ -34,6 +35,7 @@ following (the job keeps running on the server; the message names the command th
 Docs: docs/cli.md (commands, output, a whole lifecycle) and docs/sdk.md (the TypeScript SDK).`);
   registerUpCommand(program);
   registerDoctorCommand(program);
+  registerAdminCommand(program);
   registerLoginLinkCommand(program);
   registerRunsCommand(program);
   registerDeployCommand(program);

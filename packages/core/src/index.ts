@@ -20,7 +20,7 @@ export { authorize, authorizeAny, authorizeData, evaluate, evaluateAny, evaluate
 export { parsePolicyDocument, type PolicyDocument, type PolicyStatement } from './identity/policy/policy-document.js';
 export { TagService, type TagServiceOptions, type ResourceExists } from './tags/tag.service.js';
 export { validateTags, validateTagKeys, maxTagsPerResource } from './tags/tag-rules.js';
-export type { ResolvedAccessKey } from './identity/access-keys.js';
+export type { ForgottenAccessKey, ResolvedAccessKey } from './identity/access-keys.js';
 export * from './ports/experiment-store.js';
 export { TrackingService, RUN_STATUSES, type TrackingServiceOptions } from './experiments/tracking.service.js';
 export { parseRunFilter, parseRunOrderBy, parseExperimentFilter, parseExperimentOrderBy } from './experiments/search-filter.js';

@@ -110,6 +110,38 @@ export async function accessKeySealedElsewhere(d: IdentityDeps): Promise<string 
   return undefined;
 }
 
+/** An access key deleted because this server's SecretBox cannot open its secret. */
+export interface ForgottenAccessKey {
+  readonly accessKeyId: string;
+  readonly userName: string;
+  readonly status: 'Active' | 'Inactive';
+}
+
+/**
+ * Deletes every stored access key whose secret `secretBox` cannot open, and returns them; keys it opens are
+ * not touched. The way out for a server whose key file was lost: no key can open those secrets again, and
+ * their users create new keys. Each key is deleted only at the version read, so a key rewritten meanwhile
+ * (by a server that can open it) is kept.
+ */
+export async function deleteAccessKeysSealedElsewhere(d: IdentityDeps): Promise<ForgottenAccessKey[]> {
+  const forgotten: ForgottenAccessKey[] = [];
+  const keys = d.store.collection(accessKeysSpec);
+  for (const { value: k, version } of await listAll(keys)) {
+    try {
+      d.secretBox.open(k.secretSealed);
+      continue;
+    } catch {
+      // Sealed with another key: forgotten below.
+    }
+    try {
+      if (await keys.delete(k.accessKeyId, version)) forgotten.push({ accessKeyId: k.accessKeyId, userName: k.userName, status: k.status });
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+    }
+  }
+  return forgotten;
+}
+
 /** Records that a verified request used this key (at most one write a minute per key). */
 export async function recordAccessKeyUse(d: IdentityDeps, accessKeyId: string): Promise<void> {
   const keys = d.store.collection(accessKeysSpec);

@@ -232,6 +232,15 @@ export class IdentityService {
   }
 
   /**
+   * Deletes the stored access keys whose secrets this server's SecretBox cannot open, and returns them;
+   * the keys it opens are untouched. For a server whose key file is lost for good (`loam admin
+   * forget-unreadable-access-keys`): a server with another key on the same database would lose its keys.
+   */
+  async forgetAccessKeysSealedElsewhere(): Promise<keys.ForgottenAccessKey[]> {
+    return keys.deleteAccessKeysSealedElsewhere(this.d);
+  }
+
+  /**
    * On the very first start (no user at all): creates `admin` with AdministratorAccess, one access key
    * and one API token, hands their secrets to `keep` (the caller writes them to the credentials file)
    * and returns them — the only time they are shown. Otherwise undefined. There is no default password.

@@ -5,6 +5,11 @@ import type { SecretBox } from '@loam/core/ports/secret-box';
 
 /** The key file's name inside the data directory. */
 export const serverKeyFile = 'server.key';
+/**
+ * The way out for a data directory whose key file is lost for good: deletes the stored access keys no key
+ * can open any more (compose/forget-unreadable-keys.ts), so the server starts; their users create new ones.
+ */
+export const forgetUnreadableKeysCommand = 'loam admin forget-unreadable-access-keys';
 const keyBytes = 32;
 const ivBytes = 12;
 const tagBytes = 16;
@@ -50,7 +55,8 @@ export function createSecretBox(key: Buffer): SecretBox {
  * The server's SecretBox, keyed by `<dataDir>/server.key`: 32 random bytes, created with mode 0600
  * on first start. Creation is atomic (write a temp file, then hard-link it into place), so two
  * servers starting together agree on one key. Losing the file makes stored access-key secrets
- * unreadable; back it up with the data directory.
+ * unreadable (the server then refuses to start until `loam admin forget-unreadable-access-keys` deletes
+ * them); back it up with the data directory.
  *
  * @throws Error when an existing key file is not exactly 32 bytes.
  */
@@ -84,7 +90,7 @@ function readKey(file: string): Buffer | undefined {
     throw e;
   }
   if (key.length !== keyBytes) {
-    throw new Error(`${file} must hold exactly ${keyBytes} bytes (it holds ${key.length}); restore it from a backup or remove it together with the stored access keys.`);
+    throw new Error(`${file} must hold exactly ${keyBytes} bytes (it holds ${key.length}); restore it from a backup, or, if it is lost for good, remove it and run \`${forgetUnreadableKeysCommand}\` (it deletes the stored access keys it sealed).`);
   }
   return key;
 }

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { inspectSqlExperimentStore, inspectSqlMetadataStore, openArtifactStore, type SqlStoreInspection } from '@loam/adapters';
-import { serverKeyFile } from '../auth/secret-box.js';
+import { forgetUnreadableKeysCommand, serverKeyFile } from '../auth/secret-box.js';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/index.js';
 import { allCollections } from './platform.js';
 
@@ -70,7 +70,7 @@ function checkServerKey(dataDir: string, storeHoldsData: boolean): DiagnosisChec
   const file = join(dataDir, serverKeyFile);
   if (!existsSync(file)) {
     return storeHoldsData
-      ? { name: 'server key', ok: false, detail: `${file} is missing but the metadata store holds data: stored secrets (access keys) cannot be read without it; restore it from a backup of the data directory` }
+      ? { name: 'server key', ok: false, detail: `${file} is missing but the metadata store holds data: stored secrets (access keys) cannot be read without it; restore it from a backup of the data directory (if it is lost for good, \`${forgetUnreadableKeysCommand}\` deletes them so the server starts)` }
       : { name: 'server key', ok: true, skipped: true, detail: `${file} does not exist yet: ${firstStart(dataDir)}` };
   }
   const st = statSync(file);

@@ -4,7 +4,7 @@ import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from 
 import { authorize, systemClock, SearchService, searchSources, experimentSearchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, trainingJobLookup, experimentTagsFollowNames, TrialsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { combineLogGroups, fixedLogGroups, jobCollections, jobLogGroupSource, LogStreamsService } from '@loam/core';
-import { openSecretBox, serverKeyFile } from '../auth/secret-box.js';
+import { forgetUnreadableKeysCommand, openSecretBox, serverKeyFile } from '../auth/secret-box.js';
 import type { Config } from '../config/index.js';
 import { openJobs, type JobsCapability } from '../jobs/jobs.compose.js';
 import { openDatasets, type DatasetsCapability } from '../datasets/datasets.compose.js';
@@ -55,7 +55,8 @@ export interface Platform {
 /** Every collection the capabilities declare; the metadata store migrates them on open. */
 export const allCollections = [...identityCollections, ...jobCollections, ...datasetCollections, ...endpointCollections, ...registryCollections, ...lineageCollections, ...lineageSyncCollections, ...tuningCollections];
 
-function metadataUrl(config: Config): string {
+/** The metadata store's URL for `openSqlMetadataStore`. */
+export function metadataUrl(config: Config): string {
   const m = config.metadata;
   if (m.type === 'postgres') return m.url;
   if (m.type === 'memory') return 'sqlite::memory:';
@@ -97,7 +98,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     // own, a server answered every SigV4 request signed with a stored key with a 500.
     const sealedElsewhere = await identity.accessKeySealedElsewhere();
     if (sealedElsewhere !== undefined) {
-      throw new Error(`Access key '${sealedElsewhere}' in the metadata store was sealed with another ${serverKeyFile} than ${join(config.dataDir, serverKeyFile)}: every server on one database needs the same ${serverKeyFile}. Stop this server and copy the ${serverKeyFile} of the data directory that first ran on this database into ${config.dataDir} (or restore it from a backup).`);
+      throw new Error(`Access key '${sealedElsewhere}' in the metadata store was sealed with another ${serverKeyFile} than ${join(config.dataDir, serverKeyFile)}: every server on one database needs the same ${serverKeyFile}. Stop this server and copy the ${serverKeyFile} of the data directory that first ran on this database into ${config.dataDir} (or restore it from a backup). If that key is lost for good, \`${forgetUnreadableKeysCommand} --data-dir ${config.dataDir}\` deletes the access keys it sealed (their users create new ones), and this server starts.`);
     }
     const tags = new TagService({ store, partition });
     identity.registerTaggables(tags);

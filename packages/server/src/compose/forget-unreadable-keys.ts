@@ -1,0 +1,47 @@
+import pino from 'pino';
+import { IdentityService, systemClock, type ForgottenAccessKey, type Logger } from '@loam/core';
+import { openSqlMetadataStore } from '@loam/adapters';
+import { lockDataDir } from '@loam/adapters/data-dir/data-dir-lock';
+import { openSecretBox } from '../auth/secret-box.js';
+import { loadConfig, type ConfigFlags } from '../config/index.js';
+import { allCollections, metadataUrl } from './platform.js';
+
+export interface ForgetUnreadableKeysResult {
+  readonly dataDir: string;
+  /** The access keys deleted, each logged as it was. */
+  readonly forgotten: readonly ForgottenAccessKey[];
+}
+
+/**
+ * `loam admin forget-unreadable-access-keys`: deletes the stored access keys whose secrets this data
+ * directory's server.key cannot open, so a server whose key file is lost for good (no backup) starts again;
+ * their users create new keys. Keys it can open are untouched; API tokens, sessions and login links are
+ * hashes, not sealed, and stay valid. Takes the data directory's lock (refused while its server runs) and
+ * opens the metadata store as `loam up` does (migrating it). On a database shared by several servers, run
+ * it only when no server holds the key that sealed them: a server with another key would lose its keys.
+ */
+export async function forgetUnreadableAccessKeys(flags: ConfigFlags, options: { readonly env?: NodeJS.ProcessEnv; readonly logger?: Logger } = {}): Promise<ForgetUnreadableKeysResult> {
+  const { config } = loadConfig({ argv: flags, ...(options.env ? { env: options.env } : {}) });
+  // Logged as `loam up` logs (stderr, log.level): each deleted key is a line an operator keeps.
+  const logger = options.logger ?? pino({ level: config.log.level }, pino.destination(2));
+  const lock = await lockDataDir(config.dataDir);
+  try {
+    const store = await openSqlMetadataStore({
+      url: metadataUrl(config),
+      collections: allCollections,
+      ...(config.metadata.type === 'postgres' ? { schema: config.metadata.schema, poolSize: 1 } : {}),
+      logger,
+    });
+    try {
+      const partition = { region: config.region, accountId: config.accountId };
+      const identity = new IdentityService({ store, clock: systemClock, partition, secretBox: openSecretBox(config.dataDir), sessionTtlSeconds: config.auth.sessionTtlSeconds });
+      const forgotten = await identity.forgetAccessKeysSealedElsewhere();
+      for (const k of forgotten) logger.warn({ accessKeyId: k.accessKeyId, userName: k.userName, status: k.status }, 'access key deleted: its secret was sealed with another server.key');
+      return { dataDir: config.dataDir, forgotten };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
