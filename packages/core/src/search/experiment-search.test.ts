@@ -257,6 +257,46 @@ describe('Search of an experiment MLflow deleted', () => {
     expect(trialsByCreation.Results.map((x) => x.Trial?.TrialName)).toEqual(['t2', 't1']);
   });
 
+  it('TotalHits builds no full record to count past the page: a Parameters filter counts the page and its look-ahead, a lower bound', async () => {
+    const c = counting(new MemoryExperimentStore());
+    const { search, tracking } = await fixture(undefined, c.proxy);
+    // Eight more with lr 0.5, a second apart after c1-c3 (made at the time of the test).
+    for (let i = 0; i < 8; i++) {
+      const run = await tracking.createRun({ experimentId: '0', runName: `n${i}` }, alice.principal);
+      await tracking.store.logBatch(run.info.runId, { params: [{ key: 'lr', value: '0.5' }] });
+      const time = 4_000_000_000_000 + i * 1000;
+      await tracking.store.createTrialComponent({ name: `n${i}`, runId: run.info.runId, numberParams: ['lr'], inputArtifacts: {}, outputArtifacts: {}, creationTime: time, lastModifiedTime: time });
+    }
+    const byCreation = { Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 2 } as const;
+    c.reset();
+    // Decided by full records: job-run, c1-c3 and n0-n2 (the page and its look-ahead), then the page's two; n3.. are not built.
+    const lr = await search.Search({ ...byCreation, SearchExpression: one('Parameters.lr', 'GreaterThan', '0.2') }, alice);
+    expect(lr.Results.map((x) => x.TrialComponent?.TrialComponentName)).toEqual(['n0', 'n1']);
+    expect(lr.TotalHits).toEqual({ Value: 3, Relation: 'GreaterThanOrEqualTo' });
+    expect(c.calls['metricSummaries']).toBe(9);
+    c.reset();
+    // Decided by the component's summary: counted to the end, full records for the page only.
+    const all = await search.Search({ ...byCreation, SearchExpression: one('DisplayName', 'Contains', 'n') }, alice);
+    expect(all.TotalHits).toEqual({ Value: 9, Relation: 'EqualTo' });
+    expect(c.calls['metricSummaries']).toBe(2);
+  });
+
+  it('TotalHits counts past the page within the store page read: components by CreationTime ask the store once', async () => {
+    const c = counting(new MemoryExperimentStore());
+    const { search, tracking } = await fixture(undefined, c.proxy);
+    // 250 more, a second apart: the store's first page (200) holds job-run, c1-c3 and bulk-000..bulk-195.
+    for (let i = 0; i < 250; i++) {
+      const run = await tracking.createRun({ experimentId: '0', runName: `bulk-${i}` }, alice.principal);
+      const time = 4_000_000_000_000 + i * 1000;
+      await tracking.store.createTrialComponent({ name: `bulk-${String(i).padStart(3, '0')}`, runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: time, lastModifiedTime: time });
+    }
+    c.reset();
+    const r = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending' }, alice);
+    expect(r.Results).toHaveLength(10);
+    expect(r.TotalHits).toEqual({ Value: 200, Relation: 'GreaterThanOrEqualTo' });
+    expect(c.calls['listTrialComponents']).toBe(1);
+  });
+
   it('a component deleted while Search reads components by CreationTime, store page by store page, moves no other out of the read', async () => {
     const store = new MemoryExperimentStore();
     let lists = 0;

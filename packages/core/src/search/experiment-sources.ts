@@ -99,7 +99,12 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       CreationTime: {
         value: (r) => r.creationTime,
         read: async function* (order, from) {
-          for await (const r of byCreation(order, from, (q) => t.store.listTrials({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) if (await trialExists(r)) yield r;
+          for await (const { rows, last } of byCreation(order, from, (q) => t.store.listTrials({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) {
+            const records = (async function* () {
+              for (const r of rows) if (await trialExists(r)) yield r;
+            })();
+            yield { records, last };
+          }
         },
       },
     },
@@ -147,9 +152,15 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       CreationTime: {
         value: (r) => r.c.creationTime,
         read: async function* (order, from) {
-          for await (const c of byCreation(order, from, (q) => t.store.listTrialComponents({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) {
-            const r = await candidate(c);
-            if (r) yield r;
+          for await (const { rows, last } of byCreation(order, from, (q) => t.store.listTrialComponents({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) {
+            // Each row's run info only as the search reads that far.
+            const records = (async function* () {
+              for (const c of rows) {
+                const r = await candidate(c);
+                if (r) yield r;
+              }
+            })();
+            yield { records, last };
           }
         },
       },
@@ -198,17 +209,18 @@ function createdFrom(order: 'Ascending' | 'Descending', time: number | undefined
 type CreationPage = { offset: number; limit: number; createdAfter?: number; createdBefore?: number };
 
 /**
- * Every row by creation time from a token's position on (that time included), each store page asked from the
+ * Every row by creation time from a token's position on (that time included), page by page, each store page asked from the
  * last row's time on, past the rows of that time already read. An offset from the first row would move a row
  * past the read whenever one before it is deleted meanwhile (another caller's DeleteTrialComponent during a long
  * search); from the last time, only a row deleted of that very millisecond can.
  */
-async function* byCreation<T extends { readonly creationTime: number }>(order: 'Ascending' | 'Descending', from: SearchCursor | undefined, list: (q: CreationPage) => Promise<T[]>): AsyncGenerator<T> {
+async function* byCreation<T extends { readonly creationTime: number }>(order: 'Ascending' | 'Descending', from: SearchCursor | undefined, list: (q: CreationPage) => Promise<T[]>): AsyncGenerator<{ rows: T[]; last: boolean }> {
   let time = typeof from?.value === 'number' ? from.value : undefined;
   let atTime = 0;
   for (;;) {
     const rows = await list({ offset: atTime, limit: PAGE, ...createdFrom(order, time) });
-    yield* rows;
+    // A short page is the last: a full one may be followed by an empty one.
+    yield { rows, last: rows.length < PAGE };
     if (rows.length < PAGE) return;
     const last = (rows[rows.length - 1] as T).creationTime;
     const ofLast = rows.filter((r) => r.creationTime === last).length;

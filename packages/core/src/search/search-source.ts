@@ -23,7 +23,8 @@ export interface SearchSource<R = any> {
   /**
    * Reads in the order of these sort properties for a source with `records` (its `storeOrder` is the
    * collection's): `read` gives the records in `order` from `from`'s value on (records of that value included;
-   * those before it may come too, they are skipped), `value` each one's sort value (what a token keeps).
+   * those before it may come too, they are skipped), store page by store page, `value` each one's sort value
+   * (what a token keeps).
    */
   readonly orderedReads?: Readonly<Record<string, OrderedRead<R>>>;
   /** Members a record is found by without a scan: a top-level Equals on one reads the record it names (or none). */
@@ -34,6 +35,11 @@ export interface SearchSource<R = any> {
    */
   readonly summaryMembers?: readonly string[];
   summary?(r: R): Record<string, unknown>;
+  /**
+   * Whether `record` is built from the record alone (with the tags given), reading nothing else: such a record
+   * is decided as cheaply as its summary, so Search counts TotalHits past its page on expressions that read no tags.
+   */
+  readonly recordFromRow?: boolean;
   /** A record's unique key, the cursor's tie-break (the collection's key when unset). */
   keyOf?(r: R): string;
   /**
@@ -59,10 +65,23 @@ export interface SearchSource<R = any> {
   record(r: R, tags: readonly Tag[] | undefined, principal: Principal): Promise<Record<string, unknown>>;
 }
 
+/**
+ * Records store page by store page: each page what one store read returned (its records may be derived lazily, a
+ * component's run info each), and whether it is the last. Counting TotalHits past a search's page stops where a
+ * page ends, before the next is asked for.
+ */
+export type StorePages<R> = AsyncIterable<StorePage<R>>;
+
+export interface StorePage<R> {
+  readonly records: Iterable<R> | AsyncIterable<R>;
+  /** Whether no record follows this page's (the store said so: no more read to know it). */
+  readonly last: boolean;
+}
+
 /** A source's records in one sort property's order. */
 export interface OrderedRead<R> {
   value(r: R): string | number;
-  read(order: 'Ascending' | 'Descending', from?: SearchCursor): AsyncIterable<R>;
+  read(order: 'Ascending' | 'Descending', from?: SearchCursor): StorePages<R>;
 }
 
 /** A Describe answer as a search record: only the members the record's shape has, plus Tags when given. */

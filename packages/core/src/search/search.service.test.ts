@@ -105,7 +105,7 @@ describe('Search over the metadata store', () => {
     // A source's own read by CreationTime (OrderedRead: equal values in whatever order it keeps): keys ascending whatever the order.
     const read = async function* (order: 'Ascending' | 'Descending') {
       const sign = order === 'Ascending' ? 1 : -1;
-      yield* [...all].sort((a, b) => sign * (a.creationTime - b.creationTime) || (a.name < b.name ? -1 : 1));
+      yield { records: [...all].sort((a, b) => sign * (a.creationTime - b.creationTime) || (a.name < b.name ? -1 : 1)), last: true };
     };
     const search = new SearchService({ store, sources: [{ ...group, orderedReads: { CreationTime: { value: (r) => r.creationTime, read } } }] });
     expect(await pages(search, { Resource: 'ModelPackageGroup', MaxResults: 2 })).toEqual([['tc', 'tb'], ['ta', 'older']]);
@@ -309,6 +309,33 @@ describe('Search over the metadata store', () => {
       [['g3', 'g2'], exact(6)],
       [['g1', 'g0'], exact(6)],
     ]);
+  });
+
+  it('TotalHits reads no tags to count past the page: with VisibilityConditions it counts the page and its look-ahead, a lower bound', async () => {
+    const { store } = await openFixtureStore();
+    let tagReads = 0;
+    const counting = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== 'tags') return typeof v === 'function' ? v.bind(target) : v;
+        return { ...target.tags, list: (arn: string) => (tagReads++, target.tags.list(arn)) };
+      },
+    });
+    const search = new SearchService({ store: counting, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }) });
+    // g6, g4, g2, g0 hold team=a. The page (g6), its look-ahead (g4) and g5 between them are decided, one tag read
+    // each, and the page's record one more; g3..g0 are not read to count them.
+    const visible = await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 1, VisibilityConditions: [{ Key: 'Tags.team', Value: 'a' }] }, alice);
+    expect(visible.Results.map((r) => r.ModelPackageGroup?.ModelPackageGroupName)).toEqual(['g6']);
+    expect(visible.TotalHits).toEqual({ Value: 2, Relation: 'GreaterThanOrEqualTo' });
+    expect(tagReads).toBe(4);
+    // The last page reads to the end anyway: exact.
+    const last = await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 1, SortOrder: 'Ascending', VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }], SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator: 'In', Value: 'g3,g5' }] } }, alice);
+    expect(last.TotalHits).toEqual({ Value: 2, Relation: 'EqualTo' });
+    // A filter decided by the record alone (no tags) still counts on past the page.
+    tagReads = 0;
+    const described = await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 1, SearchExpression: { Filters: [{ Name: 'ModelPackageGroupDescription', Operator: 'Contains', Value: 'o' }] } }, alice);
+    expect(described.TotalHits).toEqual({ Value: 4, Relation: 'EqualTo' });
+    expect(tagReads).toBe(1);
   });
 
   it('VisibilityConditions: a resource without the tag is found, one with another value is not; no Value is the empty value; a Key is required', async () => {

@@ -8,7 +8,7 @@ import { allOf, compileSearchExpression, compileVisibilityConditions, propertyOf
 import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, sortValueOf, type SearchCursor, type SearchPosition, type SortValue } from './search-order.js';
 import type { PropertyRef } from './search-properties.js';
 import { columnFilters, lookupOf } from './search-pushdown.js';
-import type { SearchSource } from './search-source.js';
+import type { SearchSource, StorePage, StorePages } from './search-source.js';
 
 type Ops = typeof operations;
 type In = InputOf<Ops['Search']>;
@@ -53,12 +53,14 @@ interface Plan {
   readonly matcher?: RecordMatcher;
   readonly sortRef: PropertyRef;
   readonly order: 'Ascending' | 'Descending';
-  /** The records in the sort's order, from a position on, when the store keeps that order. */
-  readonly inOrder?: { value(record: unknown): string | number; read(from?: SearchCursor): AsyncIterable<unknown> };
+  /** The records in the sort's order, from a position on, store page by store page, when the store keeps that order. */
+  readonly inOrder?: { value(record: unknown): string | number; read(from?: SearchCursor): StorePages<unknown> };
   /** A record found by the one value the expression requires of a member (a name), instead of a scan. */
   readonly lookup?: () => Promise<unknown>;
   /** Whether the source's summary holds every member the sort and the expression read: the full record is built for the page only. */
   readonly light: boolean;
+  /** How many records past the page TotalHits counts: none unless a record is decided by its row or summary alone. */
+  readonly countPastPage: number;
   readonly cursor?: SearchPosition;
   readonly max: number;
   readonly principal: Principal;
@@ -69,8 +71,9 @@ interface Plan {
  * search record (its Describe answer with Tags) before any record is read; candidates are read from the
  * store page by page and matched here. Sorting by a property the store orders by (CreationTime, names,
  * LastModifiedTime where indexed) reads in that order from the token's position, stops once a page is full
- * and counts on for at most COUNT_PAST_PAGE more records (TotalHits GreaterThanOrEqualTo when it stops
- * before the end); any other SortBy reads every candidate, keeping only the best page of matches, and counts
+ * and counts on for at most COUNT_PAST_PAGE more records of the store page it has, when each is decided by its
+ * row or summary alone (no tags, no record built from other reads: TotalHits never makes a search do such work for records past
+ * its page), TotalHits GreaterThanOrEqualTo when it stops before the end; any other SortBy reads every candidate, keeping only the best page of matches, and counts
  * them all (TotalHits EqualTo). What the store can decide narrows what it reads (an Equals or In on a
  * column, a time range on an indexed time, a name looked up); a search that sorts and filters only on what
  * a source's summary holds builds the full record for its page only. A resource the caller may not describe
@@ -101,16 +104,18 @@ export class SearchService {
     }
     const order = input.SortOrder ?? 'Descending';
     const storeFilters: AnyFilter[] = [...(source.filters ?? []) as readonly AnyFilter[], ...columnFilters(source, input.SearchExpression)];
-    const inOrder = this.inOrder(source, sortBy, order, storeFilters, max);
+    const summarised = new Set([...(source.summaryMembers ?? []), 'Tags']);
+    const light = source.summary !== undefined && !source.props.tagsAt && summarised.has(sortRef.root) && [...(matcher?.members ?? [])].every((m) => summarised.has(m));
+    // Past the page, a record is counted only when deciding it reads no tags and builds no record from other reads.
+    const countPastPage = !matcher || (!matcher.readsTags && (light || source.recordFromRow === true)) ? (this.o.countPastPage ?? COUNT_PAST_PAGE) : 0;
+    const inOrder = this.inOrder(source, sortBy, order, storeFilters, max + countPastPage);
     const fingerprint = queryFingerprint([input.Resource, input.SearchExpression ?? null, input.VisibilityConditions ?? null, sortBy, order]);
     const cursor = decodeSearchToken(input.NextToken, fingerprint, (v) => cursorFits(v, sortRef, inOrder !== undefined));
     // Loam is one account: nothing is shared into it from others.
     if (input.CrossAccountFilterOption === 'CrossAccount') return { Results: [], TotalHits: { Value: 0, Relation: 'EqualTo' } };
-    const summarised = new Set([...(source.summaryMembers ?? []), 'Tags']);
-    const light = source.summary !== undefined && !source.props.tagsAt && summarised.has(sortRef.root) && [...(matcher?.members ?? [])].every((m) => summarised.has(m));
     const lookup = lookupOf(source, input.SearchExpression);
     const plan: Plan = {
-      source, storeFilters, sortRef, order, light, max, principal: ctx.principal,
+      source, storeFilters, sortRef, order, light, countPastPage, max, principal: ctx.principal,
       ...(matcher ? { matcher } : {}), ...(inOrder ? { inOrder } : {}), ...(lookup ? { lookup } : {}), ...(cursor ? { cursor } : {}),
     };
     const found = inOrder && !lookup ? await this.inStoreOrder(plan) : await this.sortedHere(plan);
@@ -132,9 +137,9 @@ export class SearchService {
   /**
    * The records in `sortBy`'s order, when the store keeps it: a collection's indexed field, or a source's own
    * ordered read. A collection's first store page holds the page, its look-ahead and the records TotalHits counts
-   * past it (and the one that says more follow), so counting reads no second store page of which it uses a few.
+   * past it (`upTo`, and the one that says more follow), so counting needs no second store page.
    */
-  private inOrder(source: SearchSource, sortBy: string, order: 'Ascending' | 'Descending', filters: readonly AnyFilter[], max: number): Plan['inOrder'] {
+  private inOrder(source: SearchSource, sortBy: string, order: 'Ascending' | 'Descending', filters: readonly AnyFilter[], upTo: number): Plan['inOrder'] {
     if (source.orderedReads) {
       const read = Object.hasOwn(source.orderedReads, sortBy) ? source.orderedReads[sortBy] : undefined;
       return read && { value: (r) => read.value(r), read: (from) => read.read(order, from) };
@@ -146,16 +151,17 @@ export class SearchService {
       read: (from) => {
         const range: AnyFilter[] = from && (typeof from.value === 'string' || typeof from.value === 'number') ? [{ field, op: order === 'Descending' ? 'lte' : 'gte', value: from.value }] : [];
         // From a token, the first record read is usually the token's own (read again, skipped).
-        return this.storePages(source, [...filters, ...range], { field, order }, max + 2 + (this.o.countPastPage ?? COUNT_PAST_PAGE) + (from ? 1 : 0));
+        return this.storePages(source, [...filters, ...range], { field, order }, upTo + 2 + (from ? 1 : 0));
       },
     };
   }
 
   /**
    * Reads in the store's order from the cursor on until one match more than a page (so NextToken is only given
-   * when more match), then counts on for at most COUNT_PAST_PAGE records. Records of the page's last value are
-   * all read before it stops, so the page is the first matches by compareHits whatever order the store gives
-   * records of equal value.
+   * when more match), then counts on for at most `countPastPage` records, within the store page it has read:
+   * deciding a record past the page never reads another store page, its tags or its full record (the plan counts
+   * none past the page when the expression needs those). Records of the page's last value are all read before it
+   * stops, so the page is the first matches by compareHits whatever order the store gives records of equal value.
    */
   private async inStoreOrder(p: Plan): Promise<Found> {
     const inOrder = p.inOrder as NonNullable<Plan['inOrder']>;
@@ -165,20 +171,25 @@ export class SearchService {
     let counted = 0;
     let pastPage = 0;
     const cmp = (a: Hit, b: Hit) => compareHits(a, b, order);
-    for await (const record of inOrder.read(cursor)) {
-      const hit = { value: inOrder.value(record), key: keyOf(p.source, record), record };
-      const full = hits.length > p.max;
-      const tie = full && hit.value === (hits[hits.length - 1] as Hit).value;
-      if (full && !tie && ++pastPage > (this.o.countPastPage ?? COUNT_PAST_PAGE)) return { hits: hits.sort(cmp), total: (cursor?.seen ?? 0) + counted, exact: false };
-      if (cursor && compareHits(hit, cursor, order) <= 0) continue;
-      // A record modified during the scan moves to a later store page (Ascending by LastModifiedTime): once only.
-      if (keys.has(hit.key)) continue;
-      if (!(await this.found(p, record))) continue;
-      keys.add(hit.key);
-      counted++;
-      if (full && !tie) continue;
-      hits.push(hit);
-      if (hits.length > p.max + 1) hits = hits.sort(cmp).slice(0, p.max + 1);
+    const lowerBound = (): Found => ({ hits: hits.sort(cmp), total: (cursor?.seen ?? 0) + counted, exact: false });
+    for await (const storePage of inOrder.read(cursor)) {
+      for await (const record of storePage.records) {
+        const hit = { value: inOrder.value(record), key: keyOf(p.source, record), record };
+        const full = hits.length > p.max;
+        const tie = full && hit.value === (hits[hits.length - 1] as Hit).value;
+        if (full && !tie && ++pastPage > p.countPastPage) return lowerBound();
+        if (cursor && compareHits(hit, cursor, order) <= 0) continue;
+        // A record modified during the scan moves to a later store page (Ascending by LastModifiedTime): once only.
+        if (keys.has(hit.key)) continue;
+        if (!(await this.found(p, record))) continue;
+        keys.add(hit.key);
+        counted++;
+        if (full && !tie) continue;
+        hits.push(hit);
+        if (hits.length > p.max + 1) hits = hits.sort(cmp).slice(0, p.max + 1);
+      }
+      // Only counting goes on past the page, and it asks the store for no further page.
+      if (pastPage > 0 && !storePage.last) return lowerBound();
     }
     // Unsorted until more than a page and one matched: equal values may have come in another order than compareHits'.
     return { hits: hits.sort(cmp), total: (cursor?.seen ?? 0) + counted, exact: true };
@@ -212,11 +223,11 @@ export class SearchService {
     } else if (p.source.records) {
       yield* p.source.records();
     } else {
-      yield* this.storePages(p.source, p.storeFilters);
+      for await (const page of this.storePages(p.source, p.storeFilters)) yield* page.records;
     }
   }
 
-  private async *storePages(source: SearchSource, filters: readonly AnyFilter[], sort?: { field: string; order: 'Ascending' | 'Descending' }, firstPage = 0): AsyncGenerator<unknown> {
+  private async *storePages(source: SearchSource, filters: readonly AnyFilter[], sort?: { field: string; order: 'Ascending' | 'Descending' }, firstPage = 0): AsyncGenerator<StorePage<unknown>> {
     const col = this.o.store.collection(source.collection as NonNullable<SearchSource['collection']>);
     const size = this.o.scanPageSize ?? 200;
     let nextToken: string | undefined;
@@ -225,7 +236,7 @@ export class SearchService {
         filters: filters as readonly Filter<any>[], maxResults: nextToken ? size : Math.min(MAX_STORE_PAGE, Math.max(size, firstPage)),
         ...(sort ? { sortBy: sort.field as never, sortOrder: sort.order } : {}), ...(nextToken ? { nextToken } : {}),
       });
-      for (const v of page.items) yield v.value;
+      yield { records: page.items.map((v) => v.value), last: !page.nextToken };
       nextToken = page.nextToken;
     } while (nextToken);
   }
