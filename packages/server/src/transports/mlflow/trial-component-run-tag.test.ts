@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
 
@@ -22,16 +23,17 @@ async function create(body: Record<string, unknown>): Promise<number> {
 }
 
 describe('the run of a trial component made with CreateTrialComponent', () => {
-  it('carries loam.trial_component_name, found by that tag alone though another run has its start time and name', async () => {
+  it('carries loam.trial_component_name, found by that tag alone though another run has its start time and name', async ({ task }) => {
     const start = 1_764_000_000.25;
-    expect(await create({ TrialComponentName: 'Prep-Data', DisplayName: 'same', StartTime: start })).toBe(200);
-    expect(await create({ TrialComponentName: 'other-prep', DisplayName: 'same', StartTime: start })).toBe(200);
+    const name = nameForAttempt(task, 'Prep-Data');
+    expect(await create({ TrialComponentName: name, DisplayName: 'same', StartTime: start })).toBe(200);
+    expect(await create({ TrialComponentName: nameForAttempt(task, 'other-prep'), DisplayName: 'same', StartTime: start })).toBe(200);
     const mlflow = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
-    const found = await mlflow('POST', 'runs/search', { experiment_ids: ['0'], filter: "tags.`loam.trial_component_name` = 'Prep-Data'" });
+    const found = await mlflow('POST', 'runs/search', { experiment_ids: ['0'], filter: `tags.\`loam.trial_component_name\` = '${name}'` });
     expect(found.status).toBe(200);
     const runs = found.json['runs'] as { info: { run_name: string; start_time: number }; data: { tags: { key: string; value: string }[] } }[];
     expect(runs).toHaveLength(1);
     expect(runs[0]!.info).toMatchObject({ run_name: 'same', start_time: 1_764_000_000_250 });
-    expect(runs[0]!.data.tags).toContainEqual({ key: 'loam.trial_component_name', value: 'Prep-Data' });
+    expect(runs[0]!.data.tags).toContainEqual({ key: 'loam.trial_component_name', value: name });
   });
 });
