@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import {
   artifactArn, datasetCollections, endpointCollections, jobCollections, jobsCollection, lineageArtifactsCollection, lineageCollections, LineageRecorder,
   lineageSyncCollections, LineageSync, registryCollections, silentLogger, systemClock, type JobRecord, type Partition,
@@ -18,6 +19,11 @@ import { openSqlMetadataStore } from './open-sql-metadata-store.js';
  */
 const dir = mkdtempSync(join(tmpdir(), 'loam-lineage-artifact-failure-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A retry starts on new databases: the failed attempt's jobs, artifacts and triggers are in the old ones.
+beforeRetry(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+});
 const partition: Partition = { region: 'us-east-1', accountId: '000000000000' };
 /** What LineageSync follows, as the server registers it. */
 const collections = [...jobCollections, ...datasetCollections, ...endpointCollections, ...registryCollections, ...lineageCollections, ...lineageSyncCollections];
