@@ -1,11 +1,14 @@
 /**
  * What TotalHits' count past the page costs: the same SearchService with countPastPage 200 (the default) and 0,
  * interleaved on the stores search-bench.ts seeds; prints the median wall and CPU of N runs of each search.
+ * With a `before` folder (a copy of packages/core/src/search from an older commit, its siblings linked to this
+ * tree's, e.g. `<dir>/src/search` beside `<dir>/src/kernel -> packages/core/src/kernel`), that code's default
+ * runs in the same loop as `before200`.
  *
  * usage (from /work/main):
- *   nice -n 15 node_modules/.bin/tsx --conditions=loam-src bench/scale/search-count-cost.ts <data-dir> [N] [only-prefix]
+ *   nice -n 15 node_modules/.bin/tsx --conditions=loam-src bench/scale/search-count-cost.ts <data-dir> [N] [only-prefix] [before-search-folder]
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openSqlExperimentStore, openSqlMetadataStore, LocalFsArtifactStore } from '@loam/adapters';
 import { silentLogger, systemClock, TrackingArtifacts, TrackingService, SearchService, searchSources, experimentSearchSources, type RequestContext } from '@loam/core';
 import { allCollections } from '@loam/server';
@@ -22,7 +25,16 @@ const make = (countPastPage?: number) => new SearchService({
   store, authorize: allow, ...(countPastPage === undefined ? {} : { countPastPage }),
   sources: [...searchSources({ describeTuningJob: () => Promise.reject(new Error('x')) }), ...experimentSearchSources({ tracking, store, partition, authorize: allow })],
 });
-const impls: [string, SearchService][] = [['count200', make()], ['count0', make(0)]];
+type Searcher = Pick<SearchService, 'Search'>;
+const impls: [string, Searcher][] = [['count200', make()], ['count0', make(0)]];
+const beforeDir = process.argv[5];
+if (beforeDir) {
+  const old = await import(resolve(beforeDir, 'index.ts')) as { SearchService: typeof SearchService; searchSources: typeof searchSources; experimentSearchSources: typeof experimentSearchSources };
+  impls.unshift(['before200', new old.SearchService({
+    store, authorize: allow,
+    sources: [...old.searchSources({ describeTuningJob: () => Promise.reject(new Error('x')) }), ...old.experimentSearchSources({ tracking, store, partition, authorize: allow })],
+  })]);
+}
 const searches: [string, Record<string, unknown>][] = [
   ['TrainingJob default', { Resource: 'TrainingJob' }],
   ['TrainingJob Status Failed', { Resource: 'TrainingJob', SearchExpression: { Filters: [{ Name: 'TrainingJobStatus', Value: 'Failed' }] } }],
