@@ -98,11 +98,19 @@ export class LineageAssociationsService {
    * SortBy SourceType or DestinationType with no end given. Types are not stored with edges: each edge's
    * type comes from its end's ARN (a resource's kind) or from the artifacts' types, read in pages of 1000;
    * the edges are sorted on that, and rows (vertex lookups, existence, visibility) are built only for the
-   * edges up to the page's end, so a page no longer costs a lookup per edge in the table.
+   * edges from the token's association to the page's end, so a page no longer costs a lookup per edge in the table.
    */
   private async inTypeOrder(input: Input, rows: Rows, max: number, token: { after: string | number; name: string } | undefined): Promise<Output> {
-    if (token !== undefined && (token.name !== 'associations' || !isOffset(token.after))) throw badToken();
-    const offset = Number(token?.after ?? 0);
+    const bySource = input.SortBy === 'SourceType';
+    // Keyset paging, as in stored order: the token is the last association listed (its type and ends), so
+    // an association recorded between two pages (LineageSync runs before each) neither repeats one nor hides one.
+    const prefix = `type:${bySource ? 'SourceType' : 'DestinationType'}:`;
+    let cut: readonly [string, string, string] | undefined;
+    if (token !== undefined) {
+      const ends = token.name.startsWith(prefix) ? parseJson(token.name.slice(prefix.length)) : undefined;
+      if (typeof token.after !== 'string' || !Array.isArray(ends) || ends.length !== 2 || !ends.every((x) => typeof x === 'string')) throw badToken();
+      cut = [token.after, ends[0] as string, ends[1] as string];
+    }
     const artifactTypes = new Map<string, string>();
     let next: string | undefined;
     do {
@@ -111,23 +119,26 @@ export class LineageAssociationsService {
       next = page.nextToken;
     } while (next);
     const typeOf = (arn: string) => (parseArn(arn)?.kind === 'artifact' ? (artifactTypes.get(arn) ?? 'Artifact') : vertexTypeOf(arn).type);
-    const bySource = input.SortBy === 'SourceType';
     const i = input;
     const typed = (await this.o.store.lineage.list(rows.storeQuery()))
       .map((e) => ({ e, st: typeOf(e.sourceArn), dt: typeOf(e.destinationArn) }))
       .filter((x) => (i.SourceType === undefined || x.st === i.SourceType) && (i.DestinationType === undefined || x.dt === i.DestinationType));
     const sign = (input.SortOrder ?? 'Descending') === 'Descending' ? -1 : 1;
-    typed.sort((a, b) => sign * (cmp(bySource ? a.st : a.dt, bySource ? b.st : b.dt) || cmp(a.e.sourceArn, b.e.sourceArn) || cmp(a.e.destinationArn, b.e.destinationArn)));
+    const order = (a: readonly [string, string, string], b: readonly [string, string, string]) => sign * (cmp(a[0], b[0]) || cmp(a[1], b[1]) || cmp(a[2], b[2]));
+    const keyOf = (x: (typeof typed)[number]) => [bySource ? x.st : x.dt, x.e.sourceArn, x.e.destinationArn] as const;
+    typed.sort((a, b) => order(keyOf(a), keyOf(b)));
+    let at = cut === undefined ? 0 : typed.findIndex((x) => order(keyOf(x), cut) > 0);
+    if (at < 0) at = typed.length;
     const kept: Row[] = [];
-    let at = 0;
-    while (kept.length <= offset + max && at < typed.length) {
+    while (kept.length <= max && at < typed.length) {
       kept.push(...(await rows.keep(typed.slice(at, at + chunkSize).map((x) => x.e))));
       at += chunkSize;
     }
-    const page = kept.slice(offset, offset + max);
+    const page = kept.slice(0, max);
+    const last = page[page.length - 1];
     return {
       AssociationSummaries: page.map(summaryOf),
-      ...(kept.length > offset + max ? { NextToken: encodeNextToken({ after: offset + max, name: 'associations' }) } : {}),
+      ...(kept.length > max && last ? { NextToken: encodeNextToken({ after: bySource ? last.s.vertex.Type : last.d.vertex.Type, name: `${prefix}${JSON.stringify([last.e.sourceArn, last.e.destinationArn])}` }) } : {}),
     };
   }
 

@@ -4,7 +4,7 @@ import { ManualClock } from '../kernel/clock.js';
 import { systemPrincipal } from '../kernel/context.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection, lineageCollections } from './lineage.collections.js';
-import { LineageRecorder } from './lineage-recorder.js';
+import { artifactArn, LineageRecorder } from './lineage-recorder.js';
 import { LineageAssociationsService } from './lineage-associations.service.js';
 import { lineageVertex } from './lineage-vertex.js';
 
@@ -79,4 +79,24 @@ it('refuses an offset NextToken it did not issue (negative, fractional), with an
       expect([(e as { code?: string }).code, (e as { fields?: { path: string }[] }).fields?.[0]?.path], `${JSON.stringify(input)} ${after}`).toEqual(['ValidationException', '/NextToken']);
     }
   }
+});
+
+it('SortBy SourceType with no end: an association recorded between two pages neither repeats one nor hides one', async () => {
+  const store = createMemoryMetadataStore({ collections: lineageCollections });
+  const r = new LineageRecorder(store, partition, new ManualClock(1000));
+  // One source type for all (DataSet): the order within it is by source ARN, then destination.
+  for (const n of ['b', 'd', 'f', 'h']) await r.input(`s3://d/${n}.csv`, a('training-job', 'j'));
+  const svc = new LineageAssociationsService({ store, partition });
+  const listed = (out: { AssociationSummaries: { SourceArn: string }[] }) => out.AssociationSummaries.map((x) => x.SourceArn);
+  const all = listed(await svc.ListAssociations({ SortBy: 'SourceType', SortOrder: 'Ascending', MaxResults: 10 }, ctx));
+  expect(all).toHaveLength(4);
+  const first = await svc.ListAssociations({ SortBy: 'SourceType', SortOrder: 'Ascending', MaxResults: 2 }, ctx);
+  expect(listed(first)).toEqual(all.slice(0, 2));
+  // LineageSync records one more before the next page, sorting before the page's cut (artifact ARNs are hashes).
+  let k = 0;
+  while (artifactArn(partition, `s3://d/new-${k}.csv`) >= all[1]!) k++;
+  await r.input(`s3://d/new-${k}.csv`, a('training-job', 'j'));
+  const second = await svc.ListAssociations({ SortBy: 'SourceType', SortOrder: 'Ascending', MaxResults: 2, NextToken: first.NextToken! }, ctx);
+  expect(listed(second)).toEqual(all.slice(2, 4));
+  expect(second.NextToken).toBeUndefined();
 });
