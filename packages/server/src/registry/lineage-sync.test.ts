@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { artifactArn, jobsCollection, lineageSyncMarksCollection, LineageSync, silentLogger, type MetadataStore } from '@loam/core';
 import { openSqlMetadataStore } from '@loam/adapters';
 import { allCollections } from '../compose/platform.js';
@@ -22,11 +23,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const open = (name: string) => openSqlMetadataStore({ url: `sqlite:${join(dir, name)}`, collections: allCollections });
 const pgUrl = process.env['LOAM_TEST_POSTGRES_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
 const pgSchema = `loam_test_${randomBytes(6).toString('hex')}`;
-afterAll(async () => {
+async function dropSchema(): Promise<void> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 5000 });
   await client.connect();
   await client.query(`drop schema if exists ${pgSchema} cascade`).finally(() => client.end());
+}
+afterAll(dropSchema);
+// A retry starts on new databases: the failed attempt's jobs and marks are in the old files and schema.
+beforeRetry(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  await dropSchema();
 });
 
 /** Every job's edges: its channel's data → the job → its model artifact. */
