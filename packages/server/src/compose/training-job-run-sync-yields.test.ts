@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 import { LocalFsArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { jobCollections, jobsCollection, silentLogger, systemClock, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, type JobRecord } from '@loam/core';
 
@@ -11,6 +12,11 @@ import { jobCollections, jobsCollection, silentLogger, systemClock, TrackingArti
  */
 const dir = mkdtempSync(join(tmpdir(), 'loam-run-sync-yields-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A retry starts on new databases: the failed attempt's jobs and experiment 'many' are in the old ones.
+beforeRetry(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+});
 const partition = { region: 'us-east-1', accountId: '000000000000' };
 const T0 = 1_800_000_000;
 
