@@ -13,6 +13,7 @@ import { openPlatform } from '../compose/platform.js';
 import { buildLoamApp } from '../compose/start.js';
 import type { TestLoam } from '../compose/loam.test-support.js';
 import { call, role, sourceDirTarGz } from './jobs.test-support.js';
+import { sql, until } from './postgres-faults.test-support.js';
 
 // While the database was unavailable, each retry of a job's update (every retryIntervalMs, 1 s) was logged
 // at error level with a stack trace: 'job update failed', once a second per job for the whole outage. The
@@ -65,26 +66,6 @@ serverPerAttempt(
   },
 );
 
-async function sql(text: string): Promise<unknown[]> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    return (await client.query(text)).rows as unknown[];
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('job updates during a database outage', () => {
   it('logs the first refusal as a warning, the retries at debug level and the recovery, and no error', async () => {

@@ -6,6 +6,7 @@ import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata
 import { processesWithArg } from '@loam/adapters/executors/local/proc';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, role, sourceDirTarGz } from './jobs.test-support.js';
+import { sql, until } from './postgres-faults.test-support.js';
 
 // PostgreSQL unavailable for a moment right after a job's runner started (a restart, a failover, a
 // dropped connection): storing the runner's handle failed, and the coordinator failed the job ("Loam
@@ -30,26 +31,6 @@ serverPerAttempt(
   },
 );
 
-async function sql(text: string): Promise<unknown[]> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    return (await client.query(text)).rows as unknown[];
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('the database unavailable just after a job started', () => {
   it('stores the runner once the database is back: the job runs on, once, and is not failed', async () => {
