@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Logger as PinoLogger } from 'pino';
 import { restStatus } from '@loam/contracts';
+import { AnswersInFlight } from './answers-in-flight.js';
 import { hostAllowed, hostChecker } from './host-allowlist.js';
 import { JsonBodyError, parseJsonBody } from './json-body.js';
 import { InvocationLane, type LaneRoute } from './lane/invocation-lane.js';
@@ -84,6 +85,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
   let lane: InvocationLane | undefined;
   const fastHost = hostAllowed(o.allowedHosts, o.boundHost);
   let closing = false;
+  const answers = new AnswersInFlight();
   const app = Fastify({
     loggerInstance: o.logger === false ? undefined : o.logger,
     logger: o.logger === false ? false : undefined,
@@ -94,6 +96,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
     // a refused Host and everything while closing go to Fastify.
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void, opts: { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number }) => {
       const handle = (req: IncomingMessage, res: ServerResponse): void => {
+        answers.track(res);
         if (fastRoutes.length > 0 && !closing && fastHost(req.headers.host)) {
           const id = requestIdOf(req);
           for (const route of fastRoutes) if (route(req, res, id)) return;
@@ -118,6 +121,8 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
     lanes.get(app)?.close();
+    // Answers still going out end their connections (Node's close ends only idle ones).
+    answers.closeConnectionsAfterAnswers();
   });
   const checkHost = hostChecker(o.allowedHosts, o.boundHost);
   app.addHook('onRequest', async (req, reply) => {
