@@ -93,9 +93,15 @@ export const DeleteAlarms = defineOperation({
   rest: { method: 'POST', path: '/api/v1/alarms/delete' },
 });
 // Application Auto Scaling's own operations, on its AWS protocol (`AnyScaleFrontendService.<name>`, signing name
-// `application-autoscaling`) as well as REST. Authorized on the endpoint whose variant the ResourceId names
-// (`endpoint/*` without one: every endpoint, and the answer lists only those the caller may see).
+// `application-autoscaling`) as well as REST. Authorized on the endpoint whose variant the ResourceId names.
+// The Describe* without one answer only the endpoints the caller may act on, each checked on its own ARN, so
+// they need the action on some endpoint (`endpoint/*` with answersOnlyAllowed), not on every one: AWS grants
+// these actions on `*` only, which still answers here, and a policy on `endpoint/team-*` lists the team's.
 const autoscaling = { capability: 'endpoints', aws: true, awsService: applicationAutoScalingService, resource: endpoint, resourceNames: A.endpointOfResourceId } as const;
+const scalingDescribe = {
+  ...autoscaling, answersOnlyAllowed: true,
+  authorizationNote: 'Without a single ResourceId the answer keeps only the endpoints the caller may act on, each checked on its own ARN, so the request needs the action on some endpoint (`endpoint/*`), not on all of them.',
+} as const;
 const scalingErrors = ['ValidationException', 'ResourceNotFound'] as const;
 
 export const RegisterScalableTarget = defineOperation({
@@ -105,7 +111,7 @@ export const RegisterScalableTarget = defineOperation({
   iamAction: 'application-autoscaling:RegisterScalableTarget', rest: { method: 'POST', path: '/api/v1/scalable-targets' },
 });
 export const DescribeScalableTargets = defineOperation({
-  ...autoscaling, name: 'DescribeScalableTargets', kind: 'list', summary: 'Lists the registered scalable targets (endpoint variants), optionally only the ResourceIds given.',
+  ...scalingDescribe, name: 'DescribeScalableTargets', kind: 'list', summary: 'Lists the registered scalable targets (endpoint variants), optionally only the ResourceIds given.',
   input: A.DescribeScalableTargetsInput, output: A.DescribeScalableTargetsOutput, errors: ['ValidationException'],
   iamAction: 'application-autoscaling:DescribeScalableTargets', rest: { method: 'GET', path: '/api/v1/scalable-targets' },
 });
@@ -125,12 +131,12 @@ export const DeleteScalingPolicy = defineOperation({
   iamAction: 'application-autoscaling:DeleteScalingPolicy', rest: { method: 'POST', path: '/api/v1/scaling-policies/delete' },
 });
 export const DescribeScalingPolicies = defineOperation({
-  ...autoscaling, name: 'DescribeScalingPolicies', kind: 'list', summary: 'Lists scaling policies (and the scalable targets they are on).',
+  ...scalingDescribe, name: 'DescribeScalingPolicies', kind: 'list', summary: 'Lists scaling policies (and the scalable targets they are on).',
   input: A.DescribeScalingPoliciesInput, output: A.DescribeScalingPoliciesOutput, errors: ['ValidationException'],
   iamAction: 'application-autoscaling:DescribeScalingPolicies', rest: { method: 'GET', path: '/api/v1/scaling-policies' },
 });
 export const DescribeScalingActivities = defineOperation({
-  ...autoscaling, name: 'DescribeScalingActivities', kind: 'list', summary: 'Lists the scaling actions the autoscaler took (newest first): from and to how many instances, why, and whether it worked.',
+  ...scalingDescribe, name: 'DescribeScalingActivities', kind: 'list', summary: 'Lists the scaling actions the autoscaler took (newest first): from and to how many instances, why, and whether it worked.',
   input: A.DescribeScalingActivitiesInput, output: A.DescribeScalingActivitiesOutput, errors: ['ValidationException'],
   iamAction: 'application-autoscaling:DescribeScalingActivities', rest: { method: 'GET', path: '/api/v1/scaling-activities' },
 });
