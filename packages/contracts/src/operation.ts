@@ -54,7 +54,8 @@ export interface Operation<I extends TSchema = TSchema, O extends TSchema = TSch
   readonly authorizationNote?: string;
   /**
    * The handler answers only the resources the caller may act on, each checked on its own ARN (a list whose
-   * action IAM scopes to resources, as CloudWatch's DescribeAlarms on `alarm*`): the dispatcher then asks only
+   * action is checked per resource: CloudWatch's DescribeAlarms on `alarm:*`, Application Auto Scaling's
+   * Describe* on the SageMaker endpoint each target belongs to): the dispatcher then asks only
    * that the caller may act on some resource the request can answer — `resource`, a trailing `*` standing for
    * any ending — not on every one, so a policy on `alarm:team-*` lists the team's alarms. A Deny on all of
    * them refuses the request.
