@@ -1,3 +1,4 @@
+import type { Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
 import { breastCancerRows, putCsvObjects } from './loam.test-support.js';
@@ -129,6 +130,54 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await table.getByRole('link', { name: 'bulk-00' }).waitFor({ timeout: 15_000 });
     expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+  }, 120_000);
+
+  it('counts a page once when Next is double-clicked while that page loads', async () => {
+    const { t, page } = studio;
+    // A fresh load, so page 2 is not already cached: it has to be read while Next is pressed twice.
+    await page.goto(`${t.url}/search?resource=Model&sortBy=Model.ModelName&sortOrder=Ascending`);
+    const table = page.getByRole('table', { name: 'Models found' });
+    await table.getByRole('link', { name: 'bulk-00' }).waitFor();
+    // The real server answers, a second late, so both clicks land while page 2 loads.
+    const late = async (route: Route) => {
+      await new Promise((r) => setTimeout(r, 1000));
+      await route.continue();
+    };
+    await page.route('**/api/v1/search', late);
+    try {
+      await page.getByRole('button', { name: 'Next' }).dblclick();
+      await table.getByRole('link', { name: 'fraud-linear' }).waitFor();
+    } finally {
+      await page.unroute('**/api/v1/search', late);
+    }
+    await waitForPage(page, `document.body.innerText.includes('Page 2')`);
+    expect(await page.getByText('Page 3', { exact: true }).count()).toBe(0);
+    // One Previous is back on the first page.
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await table.getByRole('link', { name: 'bulk-00' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+  }, 120_000);
+
+  it('keeps Previous after a later page failed, back to the page that worked', async () => {
+    const { t, page, watch } = studio;
+    await page.goto(`${t.url}/search?resource=Model&sortBy=Model.ModelName&sortOrder=Ascending`);
+    const table = page.getByRole('table', { name: 'Models found' });
+    await table.getByRole('link', { name: 'bulk-00' }).waitFor();
+    // The server unavailable for the next read only (the way a restart or a dropped proxy answers).
+    watch.expect('503 POST /api/v1/search');
+    await page.route(
+      '**/api/v1/search',
+      (route) => route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'ServiceUnavailable', detail: 'Loam is restarting.' }) }),
+      { times: 1 },
+    );
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await table.count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(false);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await table.getByRole('link', { name: 'bulk-00' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
   }, 120_000);
 
   it('finds the trial component in a trial and opens the MLflow run it is', async () => {

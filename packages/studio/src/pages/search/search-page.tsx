@@ -10,6 +10,7 @@ import { buildExpression, emptyFilter, placeErrors, type FilterDraft, type Match
 import { keysSeen } from './search-properties.js';
 import { propertyCatalog, recordMemberOf, resourceViews, searchableResources, type SearchableResource } from './search-resources.js';
 import { SearchResults } from './search-results.js';
+import { back, forward, pagerOf, type PageTokens } from './search-paging.js';
 import { paramsOf, searchPath, stateOf, type SearchParams, type SearchState } from './search-state.js';
 
 const pageSize = 25;
@@ -34,7 +35,7 @@ function SearchForm({ committed }: { committed: SearchState }) {
   const [sortBy, setSortBy] = useState(committed.sortBy ?? '');
   const [sortOrder, setSortOrder] = useState<'Ascending' | 'Descending'>(committed.sortOrder ?? 'Descending');
   const [incomplete, setIncomplete] = useState<Record<number, string>>({});
-  const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
+  const [tokens, setTokens] = useState<PageTokens>([undefined]);
   const token = tokens[tokens.length - 1];
 
   const built = useMemo(() => buildExpression(committed.filters, committed.match), [committed.filters, committed.match]);
@@ -51,6 +52,11 @@ function SearchForm({ committed }: { committed: SearchState }) {
     queryFn: ({ signal }) => loam.Search(request, { signal }),
     placeholderData: keepPreviousData,
     retry: false,
+  });
+  const pager = pagerOf(tokens, {
+    ...(results.data?.NextToken ? { nextToken: results.data.NextToken } : {}),
+    loading: results.isPlaceholderData || results.isFetching,
+    failed: results.error !== null,
   });
   const member = recordMemberOf(committed.resource);
   const records = results.error ? [] : (results.data?.Results ?? []).map((r) => (r as Record<string, unknown>)[member] as Record<string, unknown>).filter(Boolean);
@@ -196,15 +202,15 @@ function SearchForm({ committed }: { committed: SearchState }) {
           <SearchResults resource={committed.resource} records={records} extra={extra} hints={hints} />
         </>
       )}
-      {!results.error && (tokens.length > 1 || results.data?.NextToken) && (
+      {pager.visible && (
         <Group justify="flex-end" gap="xs">
           <Text size="sm" c="dimmed">
             Page {tokens.length}
           </Text>
-          <Button size="compact-sm" variant="default" disabled={tokens.length <= 1} onClick={() => setTokens((t) => t.slice(0, -1))}>
+          <Button size="compact-sm" variant="default" disabled={!pager.canGoBack} onClick={() => setTokens(back)}>
             Previous
           </Button>
-          <Button size="compact-sm" variant="default" disabled={!results.data?.NextToken} onClick={() => setTokens((t) => [...t, results.data?.NextToken])}>
+          <Button size="compact-sm" variant="default" disabled={!pager.canGoForward} onClick={() => setTokens((t) => forward(t, results.data?.NextToken))}>
             Next
           </Button>
         </Group>
