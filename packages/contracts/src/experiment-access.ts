@@ -21,17 +21,34 @@ export interface ExperimentAccess {
    * must exist: the component joins it, and `experimentName` is empty (the run goes to Default).
    */
   readonly trial?: { readonly field: string; readonly name: string };
+  /** What writes there, as refusals name it: 'training job' (the default), 'processing job', 'transform job'. */
+  readonly job?: string;
 }
 
 /** What a training job's run does in its experiment: create the run, log params/metrics/tags, end it, store the model. */
 export const TRAINING_JOB_RUN_ACTIONS = ['sagemaker:CreateMlflowRun', 'sagemaker:LogMlflowBatch', 'sagemaker:UpdateMlflowRun', 'sagemaker:PutMlflowArtifact'] as const;
 
 /**
+ * What a processing or transform job's run does in its experiment: create the run, log its tags, end it.
+ * No model is copied, so the experiment's artifact location is not written.
+ */
+export const JOB_RUN_ACTIONS = ['sagemaker:CreateMlflowRun', 'sagemaker:LogMlflowBatch', 'sagemaker:UpdateMlflowRun'] as const;
+
+/**
+ * The experiment and trial a processing or transform job's ExperimentConfig names (`job` as refusals name it):
+ * checked as a training job's (trainingJobExperiment), with JOB_RUN_ACTIONS.
+ */
+export function jobExperiment(job: 'processing job' | 'transform job', config: { ExperimentName?: string; TrialName?: string } | undefined): ExperimentAccess[] {
+  return trainingJobExperiment('/ExperimentConfig/ExperimentName', config?.ExperimentName, '/ExperimentConfig/TrialName', config?.TrialName, JOB_RUN_ACTIONS)
+    .map((a) => ({ ...a, job }));
+}
+
+/**
  * The experiment a training job names (none: its run goes to the Default experiment, which is not checked)
  * and the trial its ExperimentConfig names, if any (`trialField` names it when refused).
  */
-export function trainingJobExperiment(field: string, experimentName: string | undefined, trialField?: string, trialName?: string): ExperimentAccess[] {
+export function trainingJobExperiment(field: string, experimentName: string | undefined, trialField?: string, trialName?: string, actions: readonly string[] = TRAINING_JOB_RUN_ACTIONS): ExperimentAccess[] {
   const trial = trialField && trialName ? { trial: { field: trialField, name: trialName } } : {};
-  if (experimentName) return [{ field, experimentName, actions: TRAINING_JOB_RUN_ACTIONS, ...trial }];
+  if (experimentName) return [{ field, experimentName, actions, ...trial }];
   return trialName && trialField ? [{ field, experimentName: '', actions: [], ...trial }] : [];
 }

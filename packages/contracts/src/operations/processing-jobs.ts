@@ -1,4 +1,5 @@
 import { readData, writeData } from '../data-access.js';
+import { jobExperiment } from '../experiment-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/processing-jobs.js';
@@ -16,6 +17,8 @@ export const CreateProcessingJob = defineOperation({
     ...(i.ProcessingInputs ?? []).flatMap((p, n) => (p.S3Input ? [readData(`/ProcessingInputs/${n}/S3Input/S3Uri`, p.S3Input.S3Uri, p.S3Input.S3DataType)] : [])),
     ...(i.ProcessingOutputConfig?.Outputs ?? []).flatMap((o, n) => (o.S3Output ? writeData(`/ProcessingOutputConfig/Outputs/${n}/S3Output/S3Uri`, o.S3Output.S3Uri) : [])),
   ],
+  // The job is a run and trial component in the experiment and trial ExperimentConfig names (TrainingJobRunSync).
+  experimentAccess: (i) => jobExperiment('processing job', i.ExperimentConfig),
 });
 export const DescribeProcessingJob = defineOperation({
   ...base, name: 'DescribeProcessingJob', kind: 'describe', summary: 'Describes a processing job: status, exit message, failure reason, timings.',

@@ -1,4 +1,5 @@
 import { readData, writeData } from '../data-access.js';
+import { jobExperiment } from '../experiment-access.js';
 import { defineOperation } from '../operation.js';
 import { Empty } from '../shapes/common.js';
 import * as S from '../shapes/transform-jobs.js';
@@ -17,6 +18,8 @@ export const CreateTransformJob = defineOperation({
     ...writeData('/TransformOutput/S3OutputPath', i.TransformOutput.S3OutputPath),
     ...(i.DataCaptureConfig ? writeData('/DataCaptureConfig/DestinationS3Uri', i.DataCaptureConfig.DestinationS3Uri) : []),
   ],
+  // The job is a run and trial component in the experiment and trial ExperimentConfig names (TrainingJobRunSync).
+  experimentAccess: (i) => jobExperiment('transform job', i.ExperimentConfig),
 });
 export const DescribeTransformJob = defineOperation({
   ...base, name: 'DescribeTransformJob', kind: 'describe', summary: 'Describes a transform job: its settings, status and failure reason.',

@@ -1,5 +1,6 @@
-import { trainingJobExperiment, writeData, type DataAccess, type ExperimentAccess } from '@loam/contracts';
+import { jobExperiment, trainingJobExperiment, writeData, type DataAccess, type ExperimentAccess } from '@loam/contracts';
 import type { ActionAuthorizer } from '../kernel/authorizer.js';
+import type { JobKind } from '../jobs/job.collections.js';
 import { systemPrincipal, type Principal } from '../kernel/context.js';
 import { AccessDeniedError, isLoamError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
@@ -47,15 +48,17 @@ async function checkExperiment(deps: ExperimentAccessDeps, principal: Principal,
       await deps.authorize(principal, action, resource);
     } catch (e) {
       if (!(isLoamError(e) && e.code === 'AccessDeniedException')) throw e;
-      const what = experiment ? `experiment ${experiment.experimentId}, where the training job would log its run` : 'no experiment has this name, and the training job would create it';
+      const job = access.job ?? 'training job';
+      const what = experiment ? `experiment ${experiment.experimentId}, where the ${job} would log its run` : `no experiment has this name, and the ${job} would create it`;
       throw new AccessDeniedError(`${e.message} (${access.field}: '${access.experimentName}': ${what})`);
     }
   };
   if (!experiment) return named('*', 'sagemaker:CreateMlflowExperiment')();
   const arn = resourceArn(deps.partition, 'mlflow-experiment', experiment.experimentId);
   for (const action of access.actions) await named(arn, action)();
-  // The run's model is copied under the experiment's location (`<location>/<run>/artifacts/model/…`).
-  if (experiment.artifactLocation.startsWith('s3://')) {
+  // A training job's model is copied under the experiment's location (`<location>/<run>/artifacts/model/…`);
+  // a processing or transform job's run stores no artifact there.
+  if (access.actions.includes('sagemaker:PutMlflowArtifact') && experiment.artifactLocation.startsWith('s3://')) {
     for (const d of writeData(`${access.field} (experiment ${experiment.experimentId}'s artifact_location ${experiment.artifactLocation})`, experiment.artifactLocation)) {
       await deps.authorizeData(principal, d);
     }
@@ -67,12 +70,15 @@ async function checkExperiment(deps: ExperimentAccessDeps, principal: Principal,
  * the experiment the name now resolves to (the request-time check resolved it when the job was created).
  * A job recorded without a creator (before Loam kept one) is not checked.
  */
-export function trainingJobRunCheck(authorizeExperiment: ExperimentAccessAuthorizer, partition: Partition): (job: { readonly userName: string; readonly experimentName: string }) => Promise<void> {
+export function trainingJobRunCheck(authorizeExperiment: ExperimentAccessAuthorizer, partition: Partition): (job: { readonly kind?: JobKind; readonly userName: string; readonly experimentName: string }) => Promise<void> {
   return async (job) => {
     if (job.userName === systemPrincipal.userName) return;
     const principal: Principal = { userName: job.userName, userId: job.userName, arn: `arn:loam:iam::${partition.accountId}:user/${job.userName}`, via: 'system' };
     // The run's side only: the trial was checked when the request was taken, and one of another experiment
     // (made since) is not joined (exposeTrainingJobComponent).
-    for (const access of trainingJobExperiment('ExperimentConfig.ExperimentName', job.experimentName)) await authorizeExperiment(principal, access, { trials: false });
+    const accesses = job.kind === 'processing-job' || job.kind === 'transform-job'
+      ? jobExperiment(job.kind === 'processing-job' ? 'processing job' : 'transform job', { ExperimentName: job.experimentName }).map((a) => ({ ...a, field: 'ExperimentConfig.ExperimentName' }))
+      : trainingJobExperiment('ExperimentConfig.ExperimentName', job.experimentName);
+    for (const access of accesses) await authorizeExperiment(principal, access, { trials: false });
   };
 }

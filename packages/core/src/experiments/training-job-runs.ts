@@ -1,4 +1,5 @@
 import type { Principal } from '../kernel/context.js';
+import type { JobKind } from '../jobs/job.collections.js';
 import type { LineageStore } from '../ports/metadata-store.js';
 import type { MetricPoint, RunRecord, RunStatus } from '../ports/experiment-store.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
@@ -14,6 +15,8 @@ export const MODEL_ARTIFACT_TAG = 'loam.model_artifact_uri';
 
 /** What the jobs service knows about a training job, as the experiment run should show it. */
 export interface TrainingJobRunInput {
+  /** Training (the default), or a processing or transform job with ExperimentConfig: its component's name and source follow it. */
+  readonly kind?: JobKind;
   readonly jobName: string;
   readonly jobArn: string;
   /** ExperimentConfig.ExperimentName or MlflowConfig.MlflowExperimentName; the Default experiment when absent. */

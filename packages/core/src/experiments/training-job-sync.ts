@@ -50,7 +50,7 @@ export function trainingJobRunInput(r: JobRecord): TrainingJobRunInput {
   const experimentName = req.MlflowConfig?.MlflowExperimentName ?? req.ExperimentConfig?.ExperimentName;
   const runName = req.MlflowConfig?.MlflowRunName ?? req.ExperimentConfig?.RunName ?? req.ExperimentConfig?.TrialComponentDisplayName;
   return {
-    jobName: r.name, jobArn: r.arn, hyperparameters: req.HyperParameters ?? {}, status: r.status,
+    kind: r.kind, jobName: r.name, jobArn: r.arn, hyperparameters: req.HyperParameters ?? {}, status: r.status,
     startTime: Math.round((r.startTime ?? r.creationTime) * 1000), userName: r.createdBy ?? 'loam-system',
     ...(experimentName ? { experimentName } : {}), ...(runName ? { runName } : {}),
     ...(req.ExperimentConfig?.TrialName ? { trialName: req.ExperimentConfig.TrialName } : {}),
@@ -60,8 +60,22 @@ export function trainingJobRunInput(r: JobRecord): TrainingJobRunInput {
   };
 }
 
+/** The job kinds the sync follows: every training job, and processing and transform jobs with ExperimentConfig. */
+const FOLLOWED_KINDS = ['training-job', 'processing-job', 'transform-job'] as const;
+
 /**
- * Follows training jobs into experiment runs: every interval it reads the training jobs changed since
+ * Whether a job has a run and trial component: every training job (its run goes to the Default experiment
+ * without ExperimentConfig); a processing or transform job only when its ExperimentConfig names an experiment
+ * or a trial (SageMaker's CreateProcessingJob/CreateTransformJob ExperimentConfig).
+ */
+export function jobHasRun(r: JobRecord): boolean {
+  if (r.kind === 'training-job') return true;
+  const c = (r.request as { ExperimentConfig?: { ExperimentName?: string; TrialName?: string } }).ExperimentConfig;
+  return Boolean(c?.ExperimentName || c?.TrialName);
+}
+
+/**
+ * Follows training jobs (and processing and transform jobs with ExperimentConfig: jobHasRun) into experiment runs: every interval it reads the training jobs changed since
  * the last pass (an indexed `lastModifiedTime` query) and records each one's run and new metric points.
  * It needs nothing from the jobs service but its records, so a user's script logs nothing itself.
  * Steps count the points of each metric in arrival order, continuing from the run's latest step.
@@ -113,12 +127,12 @@ export class TrainingJobRunSync {
     let turn = performance.now();
     do {
       const page = await jobs.list({
-        filters: [{ field: 'kind', op: 'eq', value: 'training-job' }, { field: 'lastModifiedTime', op: 'gte', value: since }],
+        filters: [{ field: 'kind', op: 'in', value: [...FOLLOWED_KINDS] }, { field: 'lastModifiedTime', op: 'gte', value: since }],
         sortBy: 'lastModifiedTime', sortOrder: 'Ascending', maxResults: PAGE, ...(nextToken ? { nextToken } : {}),
       });
       for (const { value: job, version } of page.items) {
         if (this.#seen.recorded(job.arn, version)) continue;
-        if (await this.#recordOrSkip(job)) n++;
+        if (jobHasRun(job) && (await this.#recordOrSkip(job))) n++;
         this.#seen.note(job.arn, version, job.lastModifiedTime);
         this.#watermark = Math.max(this.#watermark, job.lastModifiedTime);
         if (performance.now() - turn >= RUN_SYNC_TURN_MS) {

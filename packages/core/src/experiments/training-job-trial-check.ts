@@ -9,7 +9,7 @@ import { defaultTrialName } from './sagemaker/training-job-components.js';
 type Deps = { readonly store: ExperimentStore; readonly authorize: ActionAuthorizer; readonly partition: Partition };
 
 /**
- * The trial a training job's component will join, checked when the request is taken, as
+ * The trial a job's component (a training job's, or a processing or transform job's) will join, checked when the request is taken, as
  * AssociateTrialComponent and CreateTrial would check it: ExperimentConfig.TrialName's, or, with
  * ExperimentName alone, the `Default-Run-Group-<experiment>` trial Loam joins or creates for it.
  *
@@ -30,13 +30,13 @@ export async function checkTrainingJobTrial(deps: Deps, principal: Principal, ac
   const check = checker(deps, principal, field, name);
   const arn = resourceArn(deps.partition, 'experiment-trial', trial?.name ?? name);
   if (!trial) {
-    if (!access.experimentName) throw new ValidationError(`${field}: no trial is named '${name}'. Name an existing trial, or ExperimentConfig.ExperimentName too, for the training job to create the trial in it.`);
-    const what = 'no trial has this name, and the training job would create it and join it';
+    if (!access.experimentName) throw new ValidationError(`${field}: no trial is named '${name}'. Name an existing trial, or ExperimentConfig.ExperimentName too, for the ${jobOf(access)} to create the trial in it.`);
+    const what = `no trial has this name, and the ${jobOf(access)} would create it and join it`;
     await check('sagemaker:CreateTrial', arn, what);
     await check('sagemaker:AssociateTrialComponent', arn, what);
     return;
   }
-  const what = "the trial the training job's trial component would join";
+  const what = `the trial the ${jobOf(access)}'s trial component would join`;
   await check('sagemaker:AssociateTrialComponent', arn, what);
   await check('sagemaker:AssociateTrialComponent', resourceArn(deps.partition, 'mlflow-experiment', trial.experimentId), `${what}, in experiment ${trial.experimentId}`);
   if (!access.experimentName) return;
@@ -53,7 +53,7 @@ async function checkDefaultTrial(deps: Deps, principal: Principal, access: Exper
   const check = checker(deps, principal, access.field, access.experimentName);
   const arn = resourceArn(deps.partition, 'experiment-trial', trial?.name ?? name);
   if (!trial) {
-    const what = `the training job would create trial '${name}' for its trial component and join it`;
+    const what = `the ${jobOf(access)} would create trial '${name}' for its trial component and join it`;
     await check('sagemaker:CreateTrial', arn, what);
     await check('sagemaker:AssociateTrialComponent', arn, what);
     return;
@@ -61,9 +61,12 @@ async function checkDefaultTrial(deps: Deps, principal: Principal, access: Exper
   const experiment = await deps.store.getExperimentByNameInAnyCase(access.experimentName);
   if (experiment?.experimentId !== trial.experimentId) return;
   // Its experiment's own check (the run's actions on mlflow-experiment/<id>) was made with the experiment's.
-  await check('sagemaker:AssociateTrialComponent', arn, `the training job's trial component would join trial '${trial.name}'`);
-  await check('sagemaker:AssociateTrialComponent', resourceArn(deps.partition, 'mlflow-experiment', trial.experimentId), `the training job's trial component would join trial '${trial.name}', in experiment ${trial.experimentId}`);
+  await check('sagemaker:AssociateTrialComponent', arn, `the ${jobOf(access)}'s trial component would join trial '${trial.name}'`);
+  await check('sagemaker:AssociateTrialComponent', resourceArn(deps.partition, 'mlflow-experiment', trial.experimentId), `the ${jobOf(access)}'s trial component would join trial '${trial.name}', in experiment ${trial.experimentId}`);
 }
+
+/** The job as refusals name it: 'training job' unless the access says which (a processing or transform job). */
+const jobOf = (access: ExperimentAccess): string => access.job ?? 'training job';
 
 /** Checks an action, refusing with AccessDeniedException that names the field, the value and what the job would do. */
 function checker(deps: Deps, principal: Principal, field: string, value: string) {

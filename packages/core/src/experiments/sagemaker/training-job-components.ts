@@ -1,14 +1,30 @@
-import { jobsCollection, type JobRecord } from '../../jobs/job.collections.js';
+import { jobsCollection, type JobKind, type JobRecord } from '../../jobs/job.collections.js';
 import type { ExperimentStore, RunInfoRecord } from '../../ports/experiment-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 
+/** The jobs SageMaker makes trial components of: each kind's component name suffix and Source.SourceType. */
+export const JOB_COMPONENTS = {
+  'training-job': { suffix: '-aws-training-job', sourceType: 'SageMakerTrainingJob' },
+  'processing-job': { suffix: '-aws-processing-job', sourceType: 'SageMakerProcessingJob' },
+  'transform-job': { suffix: '-aws-transform-job', sourceType: 'SageMakerTransformJob' },
+} as const satisfies Record<JobKind, { suffix: string; sourceType: string }>;
+
+/** The job kind a component's Source.SourceType names, if it is a job's. */
+export const jobKindOfSourceType = (sourceType: string | undefined): JobKind | undefined =>
+  (Object.keys(JOB_COMPONENTS) as JobKind[]).find((k) => JOB_COMPONENTS[k].sourceType === sourceType);
+
+/** SageMaker's name for a job's trial component: `<job>-aws-training-job`, `-aws-processing-job`, `-aws-transform-job`. */
+export const jobComponentName = (jobName: string, kind: JobKind = 'training-job'): string => `${jobName}${JOB_COMPONENTS[kind].suffix}`;
+
 /** SageMaker's name for a training job's trial component. */
-export const trainingJobComponentName = (jobName: string): string => `${jobName}-aws-training-job`;
+export const trainingJobComponentName = (jobName: string): string => jobComponentName(jobName, 'training-job');
 
 /** The trial a job joins when its ExperimentConfig names an experiment but no trial (SageMaker creates one). */
 export const defaultTrialName = (experimentName: string): string => `Default-Run-Group-${experimentName}`.slice(0, 120);
 
 export interface TrainingJobComponentInput {
+  /** Training (the default), processing or transform job. */
+  readonly kind?: JobKind;
   readonly jobName: string;
   readonly jobArn: string;
   readonly experimentName?: string;
@@ -17,7 +33,8 @@ export interface TrainingJobComponentInput {
 }
 
 /**
- * Exposes a training job's run as SageMaker's trial component `<job>-aws-training-job` (its source the job)
+ * Exposes a job's run as SageMaker's trial component `<job>-aws-training-job` (`-aws-processing-job`,
+ * `-aws-transform-job`; its source the job)
  * and, when the job's ExperimentConfig names an experiment, puts it in the trial ExperimentConfig names —
  * created in the run's experiment when missing, left out when it is another experiment's — or, TrialName
  * alone, in that existing trial; once, when the component is made. The run is the
@@ -27,13 +44,14 @@ export interface TrainingJobComponentInput {
 export async function exposeTrainingJobComponent(store: ExperimentStore, job: TrainingJobComponentInput, run: RunInfoRecord, now: number): Promise<void> {
   // A deleted run (through MLflow, or DeleteTrialComponent) is no component: nothing is made again for it.
   if (run.lifecycleStage !== 'active') return;
-  const name = trainingJobComponentName(job.jobName);
+  const kind = job.kind ?? 'training-job';
+  const name = jobComponentName(job.jobName, kind);
   // Exposed before (by an earlier server: every start reads every job again), or the name is another run's
   // (a component made by hand): left alone, so the trials it was taken out of, or deleted, stay so.
   if ((await store.trialComponentOfRun(run.runId)) ?? (await store.getTrialComponent(name))) return;
   try {
     await store.createTrialComponent({
-      name, runId: run.runId, sourceArn: job.jobArn, sourceType: 'SageMakerTrainingJob', ...(job.trialComponentDisplayName ? { displayName: job.trialComponentDisplayName } : {}),
+      name, runId: run.runId, sourceArn: job.jobArn, sourceType: JOB_COMPONENTS[kind].sourceType, ...(job.trialComponentDisplayName ? { displayName: job.trialComponentDisplayName } : {}),
       numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: now, lastModifiedTime: now,
     });
   } catch (err) {
@@ -47,32 +65,91 @@ export async function exposeTrainingJobComponent(store: ExperimentStore, job: Tr
   const trialName = job.trialName ?? defaultTrialName(job.experimentName as string);
   let trial = await store.getTrial(trialName);
   if (!trial) {
-    // None to join: without an experiment there is none to create it in (CreateTrainingJob refused that).
+    // None to join: without an experiment there is none to create it in (the Create*Job request refused that).
     if (!job.experimentName) return;
     await store.createTrial({ name: trialName, experimentId: run.experimentId, creationTime: now, lastModifiedTime: now }).catch((err: unknown) => {
       if ((err as { code?: string }).code !== 'ResourceInUse') throw err;
     });
     trial = await store.getTrial(trialName);
   }
-  // A trial of another experiment than the one named is not joined (CreateTrainingJob refuses it; this one may
+  // A trial of another experiment than the one named is not joined (the Create*Job request refuses it; this one may
   // have been made since): the job would put its component in a trial its creator was not checked on.
   if (!trial || (job.experimentName && trial.experimentId !== run.experimentId)) return;
   // The trial's name as stored: ExperimentConfig may spell it in another case (names are case-insensitive).
   await store.associateTrialComponent(trial.name, component, now);
 }
 
-/** Finds the training job an ARN names (for its component's artifacts); undefined when there is none. */
+/** Finds the job an ARN names (for its component's artifacts); undefined when there is none. */
 export type TrainingJobLookup = (arn: string) => Promise<JobRecord | undefined>;
 
-/** The training jobs of a metadata store, by ARN. */
-export const trainingJobLookup = (store: MetadataStore): TrainingJobLookup => async (arn) => {
-  const job = (await store.collection(jobsCollection).findOne('arn', arn))?.value;
-  return job?.kind === 'training-job' ? job : undefined;
-};
+/** The jobs (training, processing, transform) of a metadata store, by ARN. */
+export const trainingJobLookup = (store: MetadataStore): TrainingJobLookup => async (arn) => (await store.collection(jobsCollection).findOne('arn', arn))?.value;
+
+/** What SageMaker shows of a job on its component, by the job's kind (trainingJobComponentDetails and its kin). */
+export function jobComponentDetails(job: JobRecord): ComponentDetails {
+  if (job.kind === 'processing-job') return processingJobComponentDetails(job);
+  if (job.kind === 'transform-job') return transformJobComponentDetails(job);
+  return trainingJobComponentDetails(job);
+}
 
 type Artifacts = Record<string, { Value: string; MediaType?: string }>;
 
 type Parameters = Record<string, { StringValue: string } | { NumberValue: number }>;
+
+type ComponentDetails = { inputArtifacts: Artifacts; outputArtifacts: Artifacts; parameters: Parameters };
+
+/** SageMaker's resource Parameters of a component: `SageMaker.InstanceType`, `.InstanceCount`, `.VolumeSizeInGB`. */
+function resourceParameters(parameters: Parameters, resources: { InstanceType?: string; InstanceCount?: number; VolumeSizeInGB?: number } | undefined): void {
+  if (!resources?.InstanceType) return;
+  parameters['SageMaker.InstanceType'] = { StringValue: resources.InstanceType };
+  if (typeof resources.InstanceCount === 'number') parameters['SageMaker.InstanceCount'] = { NumberValue: resources.InstanceCount };
+  if (typeof resources.VolumeSizeInGB === 'number') parameters['SageMaker.VolumeSizeInGB'] = { NumberValue: resources.VolumeSizeInGB };
+}
+
+/**
+ * A processing job's component: InputArtifacts one per S3 ProcessingInput (its InputName, `{Value: S3Uri}`),
+ * OutputArtifacts one per S3 output of ProcessingOutputConfig (its OutputName), Parameters `SageMaker.ImageUri`
+ * (AppSpecification.ImageUri) and ProcessingResources.ClusterConfig as the resource parameters.
+ */
+export function processingJobComponentDetails(job: JobRecord): ComponentDetails {
+  const req = job.request as {
+    ProcessingInputs?: readonly { InputName: string; S3Input?: { S3Uri?: string } }[];
+    ProcessingOutputConfig?: { Outputs?: readonly { OutputName: string; S3Output?: { S3Uri?: string } }[] };
+    AppSpecification?: { ImageUri?: string };
+    ProcessingResources?: { ClusterConfig?: { InstanceType?: string; InstanceCount?: number; VolumeSizeInGB?: number } };
+  };
+  const inputArtifacts: Artifacts = {};
+  for (const i of req.ProcessingInputs ?? []) if (i.S3Input?.S3Uri) inputArtifacts[i.InputName] = { Value: i.S3Input.S3Uri };
+  const outputArtifacts: Artifacts = {};
+  for (const o of req.ProcessingOutputConfig?.Outputs ?? []) if (o.S3Output?.S3Uri) outputArtifacts[o.OutputName] = { Value: o.S3Output.S3Uri };
+  const parameters: Parameters = {};
+  if (req.AppSpecification?.ImageUri) parameters['SageMaker.ImageUri'] = { StringValue: req.AppSpecification.ImageUri };
+  resourceParameters(parameters, req.ProcessingResources?.ClusterConfig);
+  return { inputArtifacts, outputArtifacts, parameters };
+}
+
+/**
+ * A transform job's component: InputArtifacts `SageMaker.TransformInput` (TransformInput's S3Uri, with its
+ * ContentType as MediaType), OutputArtifacts `SageMaker.TransformOutput` (TransformOutput.S3OutputPath),
+ * Parameters `SageMaker.ModelName` and TransformResources' `SageMaker.InstanceType` and `SageMaker.InstanceCount`.
+ */
+export function transformJobComponentDetails(job: JobRecord): ComponentDetails {
+  const req = job.request as {
+    ModelName?: string;
+    TransformInput?: { ContentType?: string; DataSource?: { S3DataSource?: { S3Uri?: string } } };
+    TransformOutput?: { S3OutputPath?: string };
+    TransformResources?: { InstanceType?: string; InstanceCount?: number };
+  };
+  const inputArtifacts: Artifacts = {};
+  const input = req.TransformInput?.DataSource?.S3DataSource?.S3Uri;
+  if (input) inputArtifacts['SageMaker.TransformInput'] = { Value: input, ...(req.TransformInput?.ContentType ? { MediaType: req.TransformInput.ContentType } : {}) };
+  const outputArtifacts: Artifacts = {};
+  if (req.TransformOutput?.S3OutputPath) outputArtifacts['SageMaker.TransformOutput'] = { Value: req.TransformOutput.S3OutputPath };
+  const parameters: Parameters = {};
+  if (req.ModelName) parameters['SageMaker.ModelName'] = { StringValue: req.ModelName };
+  resourceParameters(parameters, req.TransformResources);
+  return { inputArtifacts, outputArtifacts, parameters };
+}
 
 /**
  * What SageMaker shows of a training job on its component, read from the job's record when asked (nothing
@@ -82,7 +159,7 @@ type Parameters = Record<string, { StringValue: string } | { NumberValue: number
  * ResourceConfig as `SageMaker.InstanceType`, `SageMaker.InstanceCount` and `SageMaker.VolumeSizeInGB`
  * (absent for a job of InstanceGroups, which has no single instance type).
  */
-export function trainingJobComponentDetails(job: JobRecord): { inputArtifacts: Artifacts; outputArtifacts: Artifacts; parameters: Parameters } {
+export function trainingJobComponentDetails(job: JobRecord): ComponentDetails {
   const req = job.request as {
     AlgorithmSpecification?: { TrainingImage?: string };
     InputDataConfig?: readonly { ChannelName: string; DataSource?: { S3DataSource?: { S3Uri?: string } } }[];
@@ -96,12 +173,7 @@ export function trainingJobComponentDetails(job: JobRecord): { inputArtifacts: A
   const parameters: Parameters = {};
   const image = req.AlgorithmSpecification?.TrainingImage;
   if (image) parameters['SageMaker.ImageUri'] = { StringValue: image };
-  const resources = req.ResourceConfig;
-  if (resources?.InstanceType) {
-    parameters['SageMaker.InstanceType'] = { StringValue: resources.InstanceType };
-    if (typeof resources.InstanceCount === 'number') parameters['SageMaker.InstanceCount'] = { NumberValue: resources.InstanceCount };
-    if (typeof resources.VolumeSizeInGB === 'number') parameters['SageMaker.VolumeSizeInGB'] = { NumberValue: resources.VolumeSizeInGB };
-  }
+  resourceParameters(parameters, req.ResourceConfig);
   return {
     inputArtifacts,
     outputArtifacts: job.modelArtifacts ? { 'SageMaker.ModelArtifact': { Value: job.modelArtifacts } } : {},

@@ -7,7 +7,7 @@ import { checkStorableKeyValues, checkStorableText, type RunInfoRecord, type Run
 import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
-import { trainingJobComponentDetails, type TrainingJobLookup } from './training-job-components.js';
+import { jobComponentDetails, jobKindOfSourceType, type TrainingJobLookup } from './training-job-components.js';
 import { decodePageToken, encodePageToken } from '../tracking-rules.js';
 import {
   LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, guardedExperimentOf, componentNameOf, storedArnOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
@@ -112,9 +112,10 @@ export class TrialComponentsService {
       MetricName: m.key, ...(c.sourceArn ? { SourceArn: c.sourceArn } : {}), TimeStamp: seconds(m.lastTimestamp),
       ...finite('Max', m.max), ...finite('Min', m.min), ...finite('Last', m.last), Count: m.count, ...finite('Avg', m.avg), ...finite('StdDev', m.stdDev),
     }));
-    // A training job's component shows its job's channels, image and model as SageMaker does, read from the job now.
-    const job = c.sourceType === 'SageMakerTrainingJob' && c.sourceArn ? await this.trainingJobs?.(c.sourceArn) : undefined;
-    const fromJob = job ? trainingJobComponentDetails(job) : { inputArtifacts: {}, outputArtifacts: {}, parameters: {} };
+    // A job's component shows its job's inputs, outputs, image and resources as SageMaker does, read from the job now.
+    const kind = jobKindOfSourceType(c.sourceType);
+    const job = kind && c.sourceArn ? await this.trainingJobs?.(c.sourceArn) : undefined;
+    const fromJob = job && job.kind === kind ? jobComponentDetails(job) : { inputArtifacts: {}, outputArtifacts: {}, parameters: {} };
     return {
       ...this.#summary(c, run.info),
       Parameters: { ...fromJob.parameters, ...parameters },
