@@ -164,7 +164,7 @@ describe('boto3: sm.search and the search paginator against Loam', () => {
     expect(out['groups']).toEqual(['churn']);
     // Members of SageMaker's current model (botocore 1.43 has them) that Debian's botocore predates.
     const newerApi = /^Search\.Results\[\d+\]\.(ModelPackage|ModelPackageGroup)\.(CreatedBy\.IamIdentity: member not in UserContext|ModelPackageRegistrationType: member not in ModelPackage)$/;
-    expect((out['violations'] as string[]).filter((v) => !newerApi.test(v))).toEqual([]);
+    expect((out['violations'] as string[]).filter((v) => !newerApi.test(v) && v !== totalHitsBeyondBotocore129)).toEqual([]);
     // Tag patterns use \\p{L}, which Python's re cannot compile: Loam's tag rules check those characters on AddTags.
     expect((out['unchecked'] as string[]).filter((u) => !/\.Tags\[\d+\]\.(Key|Value): pattern /.test(u))).toEqual([]);
 
@@ -241,9 +241,13 @@ print(json.dumps(out))
     expect(out['models by name']).toEqual(['m-nlp', 'm-vision']);
     // Members of SageMaker's current model (botocore 1.43 has them) that Debian's botocore predates.
     const newerApi = /^Search\.Results\[\d+\]\.HyperParameterTuningJob\.ConsumedResources: member not in HyperParameterTuningJobSearchEntity$/;
-    expect((out['violations'] as string[]).filter((v) => !newerApi.test(v))).toEqual([]);
+    expect((out['violations'] as string[]).filter((v) => !newerApi.test(v) && v !== totalHitsBeyondBotocore129)).toEqual([]);
     expect((out['unchecked'] as string[]).filter((u) => !/\.Tags\[\d+\]\.(Key|Value): pattern /.test(u))).toEqual([]);
   }, 300_000);
+
+// SearchResponse.TotalHits is in SageMaker's current model, not in Debian's botocore 1.29;
+// search-pages-boto3 checks its value from the raw answer.
+const totalHitsBeyondBotocore129 = 'Search.TotalHits: member not in SearchResponse';
 
   it('finds the training jobs\' trial components by experiment and metric, and the experiment and its trial', async () => {
     // Runs after the first test, on its training jobs' components (<job>-aws-training-job).
@@ -302,7 +306,7 @@ print(json.dumps(out))
     expect(out['first']).toEqual({ parents: [{ TrialName: 't-search', ExperimentName: 'exp-search' }], job: true, 'same as describe': true });
     expect(out['trial']).toEqual([['t-search', ['j-a-aws-training-job', 'j-b-aws-training-job', 'j-c-aws-training-job']]]);
     expect(out['experiment']).toEqual([['exp-search', 'xgboost runs']]);
-    expect(out['violations']).toEqual([]);
+    expect((out['violations'] as string[]).filter((v) => v !== totalHitsBeyondBotocore129)).toEqual([]);
     expect((out['unchecked'] as string[]).filter((u) => !/\.Tags\[\d+\]\.(Key|Value): pattern /.test(u))).toEqual([]);
   }, 300_000);
 });
