@@ -136,6 +136,10 @@ out['bob'] = error_code(as_user('bob').search, Resource='TrainingJob')
 print(json.dumps(out))
 `;
 
+// SearchResponse.TotalHits is in SageMaker's current model, not in Debian's botocore 1.29;
+// search-pages-boto3 checks its value from the raw answer.
+const totalHitsBeyondBotocore129 = 'Search.TotalHits: member not in SearchResponse';
+
 describe('boto3: sm.search and the search paginator against Loam', () => {
   it('finds training jobs and model packages by filters, sorts, pages and shows only what the caller may describe', async () => {
     const out = await boto3<Record<string, any>>(loam, program, { checker: dirname(fileURLToPath(import.meta.url)), keys });
@@ -244,10 +248,6 @@ print(json.dumps(out))
     expect((out['violations'] as string[]).filter((v) => !newerApi.test(v) && v !== totalHitsBeyondBotocore129)).toEqual([]);
     expect((out['unchecked'] as string[]).filter((u) => !/\.Tags\[\d+\]\.(Key|Value): pattern /.test(u))).toEqual([]);
   }, 300_000);
-
-// SearchResponse.TotalHits is in SageMaker's current model, not in Debian's botocore 1.29;
-// search-pages-boto3 checks its value from the raw answer.
-const totalHitsBeyondBotocore129 = 'Search.TotalHits: member not in SearchResponse';
 
   it('finds the training jobs\' trial components by experiment and metric, and the experiment and its trial', async () => {
     // Runs after the first test, on its training jobs' components (<job>-aws-training-job).
