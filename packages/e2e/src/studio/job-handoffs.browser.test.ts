@@ -86,8 +86,11 @@ describe('Handing a trained job on in Studio', { retry: 0 }, () => {
     await dialog.waitFor({ state: 'hidden' });
   });
 
-  it('offers Create model on a completed training job, filled in from the job, with the proposed role', async () => {
+  it('offers Create model on a completed training job, filled in from the job, with the job’s role', async () => {
     const { t, page } = studio;
+    // The model gets the role the job ran with, as estimator.create_model() does (15aea2b), not the role last typed.
+    const jobRole = (await t.admin.DescribeTrainingJob({ TrainingJobName: 'bc-xgb' })).RoleArn;
+    expect(jobRole).not.toBe(teamRole());
     await nav('Training jobs').click();
     await page.getByRole('link', { name: 'bc-xgb', exact: true }).click();
     await heading('bc-xgb').waitFor();
@@ -95,7 +98,7 @@ describe('Handing a trained job on in Studio', { retry: 0 }, () => {
     const dialog = page.getByRole('dialog', { name: 'Create model' });
     await expect.poll(() => dialog.getByRole('textbox', { name: 'Image', exact: true }).inputValue()).toBe('sagemaker-xgboost:1.7-1');
     await expect.poll(() => dialog.getByLabel('Model data URL').inputValue()).toBe(artifact);
-    await expect.poll(() => dialog.getByLabel(/^Execution role ARN/).inputValue()).toBe(teamRole());
+    await expect.poll(() => dialog.getByLabel(/^Execution role ARN/).inputValue()).toBe(jobRole);
     await check('jh02-create-model-from-job');
     const name = await dialog.locator('[name="ModelName"]').inputValue();
     expect(name).toMatch(/^bc-xgb-\d{14}$/);
@@ -103,7 +106,7 @@ describe('Handing a trained job on in Studio', { retry: 0 }, () => {
     await heading(name).waitFor();
     const model = await t.admin.DescribeModel({ ModelName: name });
     expect(model.PrimaryContainer).toMatchObject({ Image: 'sagemaker-xgboost:1.7-1', ModelDataUrl: artifact });
-    expect(model.ExecutionRoleArn).toBe(teamRole());
+    expect(model.ExecutionRoleArn).toBe(jobRole);
   });
 
   it('carries a job’s VPC and network isolation into the model Create model makes, as estimator.create_model() does', async () => {
