@@ -150,6 +150,16 @@ describe('local-fs artifact store on disk', () => {
     expect(await readdir(join(root, 'bkt'))).toEqual(['d']);
   });
 
+  it('sweeps the empty directories of a put cut off after its temp went (a kill between unlink and rmdir)', async () => {
+    await store.put({ bucket: 'bkt', key: 'kept/k' }, new TextEncoder().encode('k'));
+    await mkdir(join(root, 'bkt/gone/away'), { recursive: true });
+    await mkdir(join(root, '.loam-meta/bkt/gone/away'), { recursive: true });
+    await LocalFsArtifactStore.open({ root }, { owner: true });
+    expect((await readdir(join(root, 'bkt'))).filter((n) => !n.startsWith('.'))).toEqual(['kept']);
+    expect((await readdir(join(root, '.loam-meta/bkt'))).filter((n) => !n.startsWith('.'))).toEqual(['kept']);
+    expect((await store.list({ bucket: 'bkt', delimiter: '/' })).commonPrefixes).toEqual(['kept/']);
+  });
+
   describe('a long write by a job runner (another live process)', () => {
     const here = dirname(fileURLToPath(import.meta.url));
     let writer: ChildProcess | undefined;

@@ -92,19 +92,20 @@ export async function writeJsonAtomically(dir: string, path: string, value: unkn
 
 /**
  * Removes temp files left by a crash, those whose writer process is gone (see tempIsAbandoned); then
- * the directories below `dir`'s own entries (buckets stay) that held only such files, made for the
- * objects being written: left, each would refuse a put of the key at its path. Symlinks are never
- * followed (entries are lstat'ed through `withFileTypes`). Walks the whole tree: only the owner of the
- * data directory runs it, once at its start (see LocalFsArtifactStore.open).
+ * every directory below `dir`'s own entries (buckets stay) left empty: made for objects being written,
+ * by a writer that crashed after its temp went but before its directories did (or while it held no temp
+ * yet), each would refuse a put of the key at its path. An empty directory is never an object; a live
+ * writer whose directory goes retries on ENOENT (see writeObject). Symlinks are never followed (entries
+ * are lstat'ed through `withFileTypes`). Walks the whole tree: only the owner of the data directory runs
+ * it, once at its start (see LocalFsArtifactStore.open).
  */
 export async function sweepTemps(dir: string, depth = 0): Promise<number> {
   let removed = 0;
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      const below = await sweepTemps(path, depth + 1);
-      if (below > 0 && depth >= 1) await rmdir(path).catch(() => {}); // fails unless it is empty now
-      removed += below;
+      removed += await sweepTemps(path, depth + 1);
+      if (depth >= 1) await rmdir(path).catch(() => {}); // fails unless it is empty now
     } else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
       const st = await lstat(path).catch(() => undefined);
       if (st && tempIsAbandoned(entry.name, st.mtimeMs)) {
