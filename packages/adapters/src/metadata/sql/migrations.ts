@@ -8,6 +8,7 @@ import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexTyp
  * Every schema change goes through Kysely's Migrator with migrations generated in code:
  *
  *   base:0001:shared-tables                 tags, lineage_edges and the collections registry
+ *   base:0002:lineage-edges-created-at      lineage_edges in creation order (ListAssociations' default listing)
  *   collection:<name>:v1                    the table: pk, doc (JSON text), version
  *   collection:<name>:v1:index:<field>      one typed column ix_<field>, backfilled from doc, indexed
  *   collection:<name>:v1:unique:<field>     a unique index on that column
@@ -24,6 +25,21 @@ type Db = SqlDialect['db'];
 type Registered = { key: string; indexes: Record<string, IndexType>; unique: string[] };
 
 export const BASE_MIGRATION = 'base:0001:shared-tables';
+export const LINEAGE_CREATED_AT_MIGRATION = 'base:0002:lineage-edges-created-at';
+
+/**
+ * ListAssociations with no end given lists lineage_edges by created_at (its default SortBy, either order,
+ * ties by source then destination) and filters it by CreatedAfter/CreatedBefore: without an index in that
+ * order every page read and sorted the whole table. The index is the listing's whole key, so a page reads
+ * its own edges, from the keyset token on, and a time window only the edges inside it.
+ */
+function lineageCreatedAtMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await (db as Db).schema.createIndex('lineage_edges_created_at').on('lineage_edges').columns(['created_at', 'source_arn', 'destination_arn']).execute();
+    },
+  };
+}
 
 function baseMigration(d: SqlDialect): Migration {
   return {
@@ -149,7 +165,7 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
 
 /** The full migration set for these collections, in Migrator's format. */
 export function buildMigrations(d: SqlDialect, layouts: readonly CollectionLayout[], executed: readonly string[] = []): Record<string, Migration> {
-  const all: Record<string, Migration> = { [BASE_MIGRATION]: baseMigration(d) };
+  const all: Record<string, Migration> = { [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: lineageCreatedAtMigration() };
   for (const l of layouts) Object.assign(all, collectionMigrations(d, l));
   // A collection another process registered but this one did not open stays as it is; Migrator
   // only needs to see that its migrations still exist.
