@@ -27,7 +27,10 @@ export interface S3ArtifactStoreOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
   /** Address buckets as `endpoint/bucket` rather than `bucket.endpoint` (most self-hosted S3 needs it). */
   readonly forcePathStyle?: boolean;
-  /** Bodies larger than this go up as a multipart upload in parts of this size. Default 16 MiB, min 5 MiB. */
+  /**
+   * The part size of the multipart upload a body larger than one PutObject may be (5 GiB) goes up as.
+   * Default 16 MiB, min 5 MiB. A smaller body written whole goes up as one PutObject, so its ETag is its MD5.
+   */
   readonly partSize?: number;
   /** Where streamed bodies are spooled before upload (a private subdirectory is made). Default the OS temp dir. */
   readonly spoolDir?: string;
@@ -41,11 +44,13 @@ const HEAD_CONCURRENCY = 8;
  * streams in and kept as object metadata (`x-amz-meta-sha256`); objects written by other clients
  * without it report `sha256: ''`, and a user's own `sha256` metadata entry is not kept (the name is
  * reserved, as is `loam-parts`). User metadata and content headers are S3's own. ETags are the
- * backend's (`PutOptions.etag` is not used). `partSizes` that S3 takes as a multipart upload's parts
- * (each but the last at least 5 MiB, as any multipart upload's are) are uploaded as exactly those parts
- * and recorded (`x-amz-meta-loam-parts`, s3-part-sizes.ts), so the object reports them and its ETag
- * counts them; other part sizes are checked but not recorded (the backend's parts are then the
- * adapter's own). `@aws-sdk/client-s3` is loaded only when a store is opened.
+ * backend's (`PutOptions.etag` is not used): a body written whole goes up as one PutObject up to S3's
+ * 5 GiB limit for one, so S3 gives it the MD5 of its bytes, as it gives a client's PutObject.
+ * `partSizes` that S3 takes as a multipart upload's parts (each but the last at least 5 MiB, as any
+ * multipart upload's are) are uploaded as exactly those parts and recorded (`x-amz-meta-loam-parts`,
+ * s3-part-sizes.ts), so the object reports them and its ETag counts them; other part sizes are checked
+ * but not recorded (the body then goes up as if written whole). `@aws-sdk/client-s3` is loaded only
+ * when a store is opened.
  */
 export class S3ArtifactStore implements ArtifactStore {
   private constructor(

@@ -70,13 +70,17 @@ export interface UploadInput {
   readonly ifMatch?: string;
 }
 
+/** S3's limit on one PutObject's body (and so on Loam's own PutObject). */
+export const MAX_SINGLE_PUT = 5 * 1024 ** 3;
+
 /**
- * One PutObject when the body fits in a part, else a hand-rolled multipart upload (parts of
- * `partSize`, each a stream of known length), aborted on any failure so no parts are left behind.
+ * One PutObject for a body written whole (no `parts`) that S3 takes in one request (up to 5 GiB), so the
+ * object's ETag is the MD5 of its bytes, as S3 gives a PutObject whatever its size; else a hand-rolled
+ * multipart upload (the writer's `parts`, or parts of `partSize` for a larger body), aborted on any failure
+ * so no parts are left behind. Returns the ETag S3 gave the new object.
  */
-/** Returns the ETag S3 gave the new object. */
 export async function upload(sdk: S3Module, client: S3Client, input: UploadInput): Promise<string> {
-  const { ref, size, partSize, signal } = input;
+  const { ref, size, signal } = input;
   const common = {
     Bucket: ref.bucket,
     Key: ref.key,
@@ -92,7 +96,7 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   };
   const opts = signal ? { abortSignal: signal } : {};
   const conditions = { ...(input.ifNoneMatch === undefined ? {} : { IfNoneMatch: input.ifNoneMatch }), ...(input.ifMatch === undefined ? {} : { IfMatch: input.ifMatch }) };
-  if (size <= partSize && input.parts === undefined) {
+  if (input.parts === undefined && size <= MAX_SINGLE_PUT) {
     const body = size === 0 ? new Uint8Array(0) : input.slice(0, size - 1);
     const out = await client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body: body, ContentLength: size }), opts);
     return out.ETag ?? '';
