@@ -4,7 +4,7 @@ import { AccessDeniedError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { ObjectRef } from '../ports/artifact-store.js';
 import type { ExperimentRecord, ExperimentStore, RunInfoRecord } from '../ports/experiment-store.js';
-import type { ArtifactFile, TrackingArtifacts } from './tracking-artifacts.js';
+import { MLFLOW_ARTIFACT_PREFIX, type ArtifactFile, type TrackingArtifacts } from './tracking-artifacts.js';
 import type { TrackingService } from './tracking.service.js';
 
 /** Run ids are 32 lower-case hex digits (TrackingService.createRun); no other segment can name a run. */
@@ -95,8 +95,8 @@ interface Owners {
  *   the location of an experiment they may list, anything else when they may list every owner.
  *
  * One instance serves one request. The experiments holding a path outside every run are looked up by its
- * folders' location keys, for each entry of a listing too; every experiment is read (once) only for what
- * may lie under any of them: a prefix, and a listed folder its own owners do not let the caller see.
+ * folders' location keys, for each entry of a listing too, and those under a prefix by a range of the
+ * locations; every experiment is read (once) only for a listed folder its own owners do not let the caller see.
  */
 export class ArtifactProxyAccess {
   #experiments: Promise<readonly ExperimentRecord[]> | undefined;
@@ -145,7 +145,7 @@ export class ArtifactProxyAccess {
    */
   async checkPrefix(action: string, prefix: ObjectRef): Promise<void> {
     await this.checkHeld(action, prefix);
-    for (const e of await this.#allExperiments()) {
+    for (const e of await this.#experimentsReachedBy(prefix)) {
       const loc = this.#location(e);
       if (!loc || loc.bucket !== prefix.bucket) continue;
       if (loc.key.startsWith(prefix.key)) await this.authorize(this.principal, action, resourceArn(this.partition, 'mlflow-experiment', e.experimentId));
@@ -160,6 +160,27 @@ export class ArtifactProxyAccess {
         }
       }
     }
+  }
+
+  /**
+   * The experiments whose runs a prefix may reach: those whose location starts under it (a range of the
+   * store's location index, for each spelling of the prefix: `s3://<bucket>/<key>` and, in the MLflow
+   * bucket, `mlflow-artifacts:/…`) and those whose location holds it (a run's folder is `<location>/<run
+   * id>`, so it starts under a longer prefix only when the location is one of the prefix's folders). By
+   * id, as the walk through every experiment that `checkPrefix` made before met them.
+   */
+  async #experimentsReachedBy(prefix: ObjectRef): Promise<ExperimentRecord[]> {
+    const { store, artifacts } = this.tracking;
+    const starts = [`s3://${prefix.bucket}/${prefix.key}`];
+    if (prefix.bucket === artifacts.bucket) {
+      // `mlflow-artifacts:/<path>` is stored at `mlflow/<path>`, `mlflow-artifacts:/` at `mlflow`.
+      const root = `${MLFLOW_ARTIFACT_PREFIX}/`;
+      if (prefix.key.startsWith(root)) starts.push(`mlflow-artifacts:/${prefix.key.slice(root.length)}`);
+      else if (root.startsWith(prefix.key)) starts.push('mlflow-artifacts:/');
+    }
+    const found = await Promise.all([...starts.map((p) => store.experimentsByArtifactLocationPrefix(p)), store.experimentsByArtifactLocation(artifacts.locationKeysHolding(prefix))]);
+    const byId = new Map(found.flat().map((e) => [e.experimentId, e]));
+    return [...byId.values()].sort((a, b) => Number(a.experimentId) - Number(b.experimentId));
   }
 
   async #checkOwners(action: string, owners: Owners): Promise<void> {

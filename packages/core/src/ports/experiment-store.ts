@@ -284,6 +284,15 @@ export interface ExperimentStore {
    * Loam does not serve.
    */
   experimentsByArtifactLocation(keys: readonly string[]): Promise<ExperimentRecord[]>;
+  /**
+   * The experiments, in every lifecycle stage, whose artifact location's `artifactLocationKey` starts
+   * with `prefix` (as strings: `s3://b/mlflow/1` finds `s3://b/mlflow/1`, `…/10` and `…/1/x`), by
+   * experiment id (as numbers). Answered from an index (a range of it), so its cost is the experiments
+   * found and not every experiment: the S3 API asks it when a job reads or writes every object under a
+   * key prefix of the MLflow artifact bucket (which experiments lie under it?). A location Loam does not
+   * serve is never found.
+   */
+  experimentsByArtifactLocationPrefix(prefix: string): Promise<ExperimentRecord[]>;
 
   createRun(run: NewRun): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;

@@ -191,6 +191,44 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect((await s.experimentsByArtifactLocation([`s3://b-${u}/x/y`]))[0]).toEqual(await s.getExperiment(s3));
     });
 
+    it('finds experiments by the start of their artifact location key: every spelling, any lifecycle stage, long keys and any code point, by id; nothing else', async () => {
+      const u = unique('locp');
+      const make = (name: string, artifactLocation: string) =>
+        s.createExperiment({ name: `${u}-${name}`, artifactLocation, artifactRoot: `mlflow-artifacts:/${u}`, tags: [{ key: 't', value: name }], time: 1 });
+      const team = await make('team', `mlflow-artifacts:///${u}/team//`);
+      const teams = await make('teams', `mlflow-artifacts:/${u}/teams`);
+      const bucket = await make('bucket', `s3://b-${u}`);
+      const y = await make('y', `s3://b-${u}/x/y/`);
+      const yz = await make('yz', `s3://b-${u}/x/yz`);
+      const deep = await make('deep', `s3://b-${u}/x/y/z/deep`);
+      const astral = await make('astral', `s3://b-${u}/é/😀`);
+      const top = await make('top', `s3://b-${u}/\u{10FFFF}`);
+      await make('unserved', `file:///tmp/${u}/x`);
+      // Keys longer than the part of them an index may hold (a PostgreSQL B-tree entry is about 2.7 KB).
+      const tail = randomBytes(1500).toString('hex');
+      const long = await make('long', `s3://b-${u}/l/${tail}`);
+      const longTwin = await make('long-twin', `s3://b-${u}/l/${tail.slice(0, 1000)}-twin`);
+      await s.setExperimentLifecycle(yz, 'deleted', 2);
+      const find = async (prefix: string) => (await s.experimentsByArtifactLocationPrefix(prefix)).map((e) => e.experimentId);
+      const byId = (...ids: string[]) => ids.sort((a, b) => Number(a) - Number(b));
+      expect(await find(`s3://b-${u}/x/y`)).toEqual(byId(y, yz, deep));
+      expect(await find(`s3://b-${u}/x/y/`)).toEqual([deep]);
+      expect(await find(`s3://b-${u}/`)).toEqual(byId(bucket, y, yz, deep, astral, top, long, longTwin));
+      expect(await find(`mlflow-artifacts:/${u}/team`)).toEqual(byId(team, teams));
+      expect(await find(`mlflow-artifacts:/${u}/team/`)).toEqual([]);
+      expect(await find(`s3://b-${u}/é`)).toEqual([astral]);
+      expect(await find(`s3://b-${u}/é/😀`)).toEqual([astral]);
+      expect(await find(`s3://b-${u}/\u{10FFFF}`)).toEqual([top]);
+      expect(await find(`s3://b-${u}/l/${tail.slice(0, 1000)}`)).toEqual(byId(long, longTwin));
+      expect(await find(`s3://b-${u}/l/${tail}`)).toEqual([long]);
+      expect(await find(`s3://b-${u}/l/${tail}x`)).toEqual([]);
+      expect(await find(`file:///tmp/${u}`)).toEqual([]);
+      expect(await find(`s3://b-${u}/x/y\u0000`)).toEqual([]);
+      expect(await find(`s3://b-${u}/\ud800`)).toEqual([]);
+      // Whole records, as getExperiment answers them.
+      expect((await s.experimentsByArtifactLocationPrefix(`s3://b-${u}/x/y/z`))[0]).toEqual(await s.getExperiment(deep));
+    });
+
     it('creates experiments and runs concurrently, each with its own id (none refused)', async () => {
       const tag = unique('many');
       const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => s.createExperiment({ name: `${tag}-${i}`, artifactRoot: 'r:', tags: [], time: 1 })));

@@ -182,6 +182,13 @@ export class MemoryExperimentStore implements ExperimentStore {
       .map((x) => this.#exp(x));
   }
 
+  async experimentsByArtifactLocationPrefix(prefix: string): Promise<ExperimentRecord[]> {
+    return [...this.#experiments.values()]
+      .filter((x) => artifactLocationKey(x.e.artifactLocation)?.startsWith(prefix) === true)
+      .sort((a, b) => Number(a.e.experimentId) - Number(b.e.experimentId))
+      .map((x) => this.#exp(x));
+  }
+
   async createRun(run: NewRun): Promise<void> {
     storableText.run(run);
     if (this.#runs.has(run.info.runId)) throw new ResourceInUseError(`Run '${run.info.runId}' already exists.`);

@@ -68,6 +68,8 @@ function upgradeTests(database: (test: 'first' | 'copies') => Target): void {
       expect(await s.createExperiment({ name: 'new', artifactRoot: 'r:', tags: [], time: 9 })).toBe('2');
       // The old experiment's location was keyed by the upgrade (experiments:0005), as a new one's is when created.
       expect((await s.experimentsByArtifactLocation(['mlflow-artifacts:/1', 's3://loam-mlflow/mlflow/1'])).map((e) => [e.experimentId, e.name])).toEqual([['1', 'old']]);
+      // And its head for the prefix index (experiments:0010).
+      expect((await s.experimentsByArtifactLocationPrefix('mlflow-artifacts:/')).map((e) => [e.experimentId, e.name])).toEqual([['1', 'old']]);
       const C = 'c'.repeat(32);
       await s.createRun({ info: { runId: C, experimentId: '1', runName: 'run-3', userId: 'ana', status: 'RUNNING', startTime: 300, lifecycleStage: 'active', artifactUri: 'x' }, tags: [{ key: 'team', value: 'speech' }] });
       expect((await s.getRun(C))?.tags).toEqual([{ key: 'team', value: 'speech' }]);

@@ -3,7 +3,7 @@ import { silentLogger, type Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { migratorSchema, unboundedMigrations } from '../migration-schema.js';
 import { namedAsArn, numberedEntityName, renameCaseTwins } from './case-twin-names.js';
-import { artifactLocationHash } from './sql-rows.js';
+import { artifactLocationHash, artifactLocationHead } from './sql-rows.js';
 
 /*
  * The experiment tracking tables, migrated by Kysely's Migrator like the metadata store's, named in
@@ -241,6 +241,28 @@ function artifactLocationHashes(d: SqlDialect): Migration {
 }
 
 /*
+ * Each experiment's artifact location's key again, its first 256 code points in an ordered index
+ * (`artifact_location_head`, see sql-rows.ts), so a job's S3 prefix in the MLflow bucket finds the
+ * experiments whose location starts under it with a range of the index instead of reading every
+ * experiment (the hash of experiments:0005 answers only whole keys). Existing rows are filled here.
+ */
+function artifactLocationHeads(d: SqlDialect): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const db = outer as SqlDialect['db'];
+      await db.schema.alterTable('mlflow_experiments').addColumn('artifact_location_head', d.columnType('key')).execute();
+      const rows = (await db.selectFrom('mlflow_experiments').select(['experiment_id', 'artifact_location']).execute()) as { experiment_id: number; artifact_location: string }[];
+      for (const r of rows) {
+        const head = artifactLocationHead(r.artifact_location);
+        if (head !== null) await db.updateTable('mlflow_experiments').set({ artifact_location_head: head }).where('experiment_id', '=', r.experiment_id).execute();
+      }
+      await db.schema.createIndex('mlflow_experiments_by_location_head').on('mlflow_experiments').columns(['artifact_location_head']).execute();
+    },
+  };
+}
+
+/*
  * SageMaker's experiment entities (ADR 0009): a trial component names a run and keeps what MLflow's model
  * has no place for (display name, status message, source, artifacts, which params are numbers); a trial
  * groups components of one experiment; links associate them (a component may be in several trials).
@@ -351,6 +373,7 @@ export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger):
     'experiments:0007:case-insensitive-entity-names': caseInsensitiveEntityNames(d, log),
     'experiments:0008:case-insensitive-experiment-names': caseInsensitiveExperimentNames(d, log),
     'experiments:0009:drop-trial-tags': dropTrialTagsColumn(),
+    'experiments:0010:artifact-location-heads': artifactLocationHeads(d),
   });
 }
 

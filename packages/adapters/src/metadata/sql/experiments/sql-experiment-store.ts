@@ -6,7 +6,7 @@ import {
 } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { unstorable, type SqlTraits } from './sql-like.js';
-import { artifactKeyHash, artifactLocationHash, dedupe, toExperiment, toMetric, toRunInfo, type ExperimentRow, type MetricRow, type RunRow } from './sql-rows.js';
+import { artifactKeyHash, artifactKeyHead, artifactLocationHash, artifactLocationHead, dedupe, headSuccessor, toExperiment, toMetric, toRunInfo, type ExperimentRow, type MetricRow, type RunRow } from './sql-rows.js';
 import { searchExperimentRows, searchRunIds } from './sql-search.js';
 import { loadRuns } from './sql-run-load.js';
 import { ID_COUNTERS } from './experiment-migrations.js';
@@ -68,7 +68,8 @@ export class SqlExperimentStore implements ExperimentStore {
           const id = await nextId(trx, 'experiment_id');
           const location = e.artifactLocation ?? `${e.artifactRoot}/${id}`;
           await trx.insertInto('mlflow_experiments').values({
-            experiment_id: id, name: e.name, artifact_location: location, artifact_location_hash: artifactLocationHash(location), lifecycle_stage: 'active',
+            experiment_id: id, name: e.name, artifact_location: location, artifact_location_hash: artifactLocationHash(location), artifact_location_head: artifactLocationHead(location),
+            lifecycle_stage: 'active',
             creation_time: e.time, last_update_time: e.time,
           }).execute();
           if (e.tags.length) await trx.insertInto('mlflow_experiment_tags').values(dedupe(e.tags).map((t) => ({ experiment_id: id, key: t.key, value: t.value }))).execute();
@@ -88,6 +89,7 @@ export class SqlExperimentStore implements ExperimentStore {
     try {
       await this.db.insertInto('mlflow_experiments').values({
         experiment_id: 0, name: 'Default', artifact_location: `${artifactRoot}/0`, artifact_location_hash: artifactLocationHash(`${artifactRoot}/0`),
+        artifact_location_head: artifactLocationHead(`${artifactRoot}/0`),
         lifecycle_stage: 'active', creation_time: time, last_update_time: time,
       }).execute();
     } catch (err) {
@@ -176,6 +178,20 @@ export class SqlExperimentStore implements ExperimentStore {
     }
     // The location itself is compared too: a hash collision can never add an experiment.
     const found = rows.filter((r) => wanted.has(artifactLocationKey(r.artifact_location) as string));
+    found.sort((a, b) => Number(a.experiment_id) - Number(b.experiment_id));
+    return this.experiments(this.db, found);
+  }
+
+  async experimentsByArtifactLocationPrefix(prefix: string): Promise<ExperimentRecord[]> {
+    // No stored key holds U+0000 or an unpaired surrogate, so none starts with a prefix holding one.
+    if (unstorable(prefix)) return [];
+    const head = artifactKeyHead(prefix);
+    const upper = headSuccessor(head);
+    let query = this.db.selectFrom('mlflow_experiments').selectAll().where('artifact_location_head', '>=', head);
+    if (upper !== undefined) query = query.where('artifact_location_head', '<', upper);
+    const rows = (await query.execute()) as ExperimentRow[];
+    // The head is the key's first 256 code points: the whole key is compared here.
+    const found = rows.filter((r) => artifactLocationKey(r.artifact_location)?.startsWith(prefix) === true);
     found.sort((a, b) => Number(a.experiment_id) - Number(b.experiment_id));
     return this.experiments(this.db, found);
   }

@@ -18,6 +18,38 @@ export function artifactLocationHash(location: string): string | null {
   return key === undefined ? null : artifactKeyHash(key);
 }
 
+/** How many code points of a location's key `artifact_location_head` keeps: at most 1 KB, a B-tree entry PostgreSQL takes. */
+const HEAD_CODE_POINTS = 256;
+
+/**
+ * What `mlflow_experiments.artifact_location_head` holds and is range-searched by: the first 256 code points
+ * of an `artifactLocationKey` (or of a prefix of one). Text columns compare bytewise (UTF-8, so by code
+ * point), so the keys starting with a prefix have heads from the prefix's head up to `headSuccessor` of it;
+ * the rows found are compared in full by the caller.
+ */
+export function artifactKeyHead(key: string): string {
+  return Array.from(key).slice(0, HEAD_CODE_POINTS).join('');
+}
+
+/** The head column's value for a location: null for a location Loam does not serve. */
+export function artifactLocationHead(location: string): string | null {
+  const key = artifactLocationKey(location);
+  return key === undefined ? null : artifactKeyHead(key);
+}
+
+/** The least string above every string starting with `head` (its last code point below U+10FFFF raised by one); undefined when none is. */
+export function headSuccessor(head: string): string | undefined {
+  const points = Array.from(head, (c) => c.codePointAt(0) as number);
+  while (points.length > 0) {
+    const last = points.pop() as number;
+    if (last >= 0x10ffff) continue;
+    // The surrogates are not code points a string can hold: after U+D7FF comes U+E000.
+    points.push(last + 1 === 0xd800 ? 0xe000 : last + 1);
+    return String.fromCodePoint(...points);
+  }
+  return undefined;
+}
+
 export interface ExperimentRow {
   experiment_id: number;
   name: string;
