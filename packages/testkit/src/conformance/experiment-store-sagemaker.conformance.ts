@@ -64,6 +64,27 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     await expect(s.createTrial({ name: trial.toUpperCase(), experimentId: exp, creationTime: 1, lastModifiedTime: 1 })).rejects.toMatchObject({ code: 'ResourceInUse' });
   });
 
+  it('folds ASCII letters only, as names are held unique: a name with a capital beyond ASCII is found as given and in other ASCII cases', async () => {
+    // The SQL stores matched lower(name) (ASCII only) against the name lower-cased in every script: 'Été-…' was
+    // found by no spelling, not even its own.
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const run = runId();
+    await s.createRun({ info: info(run, exp), tags: [] });
+    const name = unique('Été-Tc');
+    await s.createTrialComponent(component(name, run));
+    for (const spelling of [name, name.replace('Tc', 'TC'), name.replace('Tc', 'tc')]) expect((await s.getTrialComponent(spelling))?.name, spelling).toBe(name);
+    expect(await s.getTrialComponent(name.toLowerCase())).toBeUndefined();
+    const trial = unique('Été-Trial');
+    await s.createTrial({ name: trial, experimentId: exp, creationTime: 1, lastModifiedTime: 1 });
+    for (const spelling of [trial, trial.replace('Trial', 'TRIAL')]) expect((await s.getTrial(spelling))?.name, spelling).toBe(trial);
+    expect(await s.getTrial(trial.toLowerCase())).toBeUndefined();
+    // 'été-…' is another name: it may be held too.
+    await s.createTrial({ name: trial.toLowerCase(), experimentId: exp, creationTime: 1, lastModifiedTime: 1 });
+    expect((await s.getTrial(trial.toLowerCase()))?.name).toBe(trial.toLowerCase());
+    expect((await s.getTrial(trial))?.name).toBe(trial);
+  });
+
   it("holds an experiment name once in any letter case (its SageMaker ARN is the name lower-cased): create and rename refuse a twin, a deleted one too", async () => {
     const s = store();
     const base = unique('Twin');

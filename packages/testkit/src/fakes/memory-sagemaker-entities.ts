@@ -1,5 +1,5 @@
 import {
-  ResourceInUseError, checkStorableKeyValues, checkStorableText,
+  ResourceInUseError, asciiLower, checkStorableKeyValues, checkStorableText,
   type ExperimentEntityQuery, type ExperimentStore, type MetricPoint, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
 } from '@loam/core';
 
@@ -74,9 +74,9 @@ export class MemorySageMakerEntities implements Entities {
     this.#components.set(c.name, clone({ ...c, numberParams: [...new Set(c.numberParams)].sort() }));
   }
 
-  /** SageMaker's names are case-insensitive. */
+  /** SageMaker's names are case-insensitive: unique in ASCII letter case, as the SQL stores' lower(name). */
   #componentNamed(name: string): TrialComponentRecord | undefined {
-    return [...this.#components.values()].find((c) => c.name.toLowerCase() === name.toLowerCase());
+    return [...this.#components.values()].find((c) => asciiLower(c.name) === asciiLower(name));
   }
 
   async getTrialComponent(name: string): Promise<TrialComponentRecord | undefined> {
@@ -121,12 +121,12 @@ export class MemorySageMakerEntities implements Entities {
 
   async createTrial(t: TrialRecord): Promise<void> {
     checkText('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
-    if ([...this.#trials.keys()].some((n) => n.toLowerCase() === t.name.toLowerCase())) throw new ResourceInUseError(`Trial '${t.name}' already exists.`);
+    if ([...this.#trials.keys()].some((n) => asciiLower(n) === asciiLower(t.name))) throw new ResourceInUseError(`Trial '${t.name}' already exists.`);
     this.#trials.set(t.name, clone(t));
   }
 
   async getTrial(name: string): Promise<TrialRecord | undefined> {
-    return clone([...this.#trials.values()].find((t) => t.name.toLowerCase() === name.toLowerCase()));
+    return clone([...this.#trials.values()].find((t) => asciiLower(t.name) === asciiLower(name)));
   }
 
   async updateTrial(name: string, p: { readonly displayName?: string; readonly lastModifiedTime: number }): Promise<void> {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import {
-  ResourceInUseError, checkStorableKeyValues, checkStorableText,
+  ResourceInUseError, asciiLower, checkStorableKeyValues, checkStorableText,
   type ExperimentEntityQuery, type ExperimentStore, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
 } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
@@ -106,7 +106,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
     async getTrialComponent(name: string): Promise<TrialComponentRecord | undefined> {
       if (unstorable(name)) return undefined;
       // Case-insensitive, as SageMaker's names (index sm_trial_components_by_lower_name, experiments:0007).
-      const r = (await db().selectFrom('sm_trial_components').selectAll().where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst()) as ComponentRow | undefined;
+      const r = (await db().selectFrom('sm_trial_components').selectAll().where(sql`lower(name)`, '=', asciiLower(name)).executeTakeFirst()) as ComponentRow | undefined;
       return r && toComponent(r);
     },
 
@@ -173,7 +173,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
 
     async getTrial(name: string): Promise<TrialRecord | undefined> {
       if (unstorable(name)) return undefined;
-      const r = (await db().selectFrom('sm_trials').selectAll().where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst()) as TrialRow | undefined;
+      const r = (await db().selectFrom('sm_trials').selectAll().where(sql`lower(name)`, '=', asciiLower(name)).executeTakeFirst()) as TrialRow | undefined;
       return r && toTrial(r);
     },
 
