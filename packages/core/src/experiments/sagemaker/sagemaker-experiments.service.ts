@@ -53,10 +53,13 @@ export class SageMakerExperimentsService {
     return resourceArn(this.partition, 'experiment', name);
   }
 
-  /** The active experiment of that name; a deleted one is gone, as in SageMaker. */
+  /**
+   * The active experiment of that name in any ASCII letter case (SageMaker's names are case-insensitive, and
+   * held unique so: `getExperimentByNameInAnyCase`); a deleted one is gone, as in SageMaker.
+   */
   async experiment(name: string): Promise<ExperimentRecord> {
     await this.t.init();
-    const e = await this.t.store.getExperimentByName(name);
+    const e = await this.t.store.getExperimentByNameInAnyCase(name);
     if (!e || e.lifecycleStage !== 'active') throw new NotFoundError('Experiment', this.experimentArn(name));
     return e;
   }

@@ -43,9 +43,10 @@ export class TrialsService {
     return resourceArn(this.partition, 'experiment-trial-component', name);
   }
 
+  /** The active experiment of that name, in any ASCII letter case (see SageMakerExperimentsService.experiment). */
   async #experiment(name: string): Promise<ExperimentRecord> {
     await this.t.init();
-    const e = await this.t.store.getExperimentByName(name);
+    const e = await this.t.store.getExperimentByNameInAnyCase(name);
     if (!e || e.lifecycleStage !== 'active') throw new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', name));
     return e;
   }

@@ -1,11 +1,14 @@
-import { ListTagsCommand } from '@aws-sdk/client-sagemaker';
+import {
+  AssociateTrialComponentCommand, CreateExperimentCommand, CreateTrialCommand, CreateTrialComponentCommand, DeleteExperimentCommand, DeleteTrialCommand,
+  DescribeExperimentCommand, DescribeTrialCommand, DescribeTrialComponentCommand, DisassociateTrialComponentCommand, ListTagsCommand,
+  ListTrialComponentsCommand, ListTrialsCommand, SageMakerClient, UpdateExperimentCommand,
+} from '@aws-sdk/client-sagemaker';
 import { describe, expect, it } from 'vitest';
 import { TrainingJobRuns } from '@loam/core';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
-import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
+import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { trainingRequest } from '../../jobs/jobs.test-support.js';
 import { mlflowCaller } from './mlflow.test-support.js';
-import { listeningSageMaker } from '../aws-json/aws-json.test-support.js';
 
 // A SageMaker experiment is the MLflow experiment of its name, and its ARN holds the name lower-cased
 // (ADR 0009): its tags live under that ARN. So the ARN Loam gave is the only one that reaches them, an
@@ -23,6 +26,12 @@ serverPerAttempt(async () => {
 });
 
 const p = '/api/v1/sagemaker-experiments';
+// A SageMaker client on this attempt's Loam, listening from its first use on (an app listens once).
+let listening: { loam: TestLoam; url: string } | undefined;
+async function sageMaker(): Promise<SageMakerClient> {
+  if (listening?.loam !== loam) listening = { loam: loam!, url: await listenOnLoopback(loam!) };
+  return new SageMakerClient({ endpoint: listening.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: loam!.adminAccessKeyId, secretAccessKey: loam!.adminSecretAccessKey } });
+}
 async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: any }> {
   const r = await loam!.app.inject({
     method, url, headers: { authorization: `Bearer ${loam!.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -50,7 +59,7 @@ describe('tags of SageMaker experiments, trials and trial components', () => {
       expect((await listTags(given)).body, given).toEqual({ Tags: [{ Key: 'k', Value: 'v' }] });
     }
     // The same through SageMaker's protocol, as boto3 asks.
-    const { sm } = await listeningSageMaker(loam!);
+    const sm = await sageMaker();
     try {
       expect((await sm.send(new ListTagsCommand({ ResourceArn: arnOf('experiment', 'arn-exp') }))).Tags).toEqual([{ Key: 'k', Value: 'v' }]);
       await expect(sm.send(new ListTagsCommand({ ResourceArn: arnOf('experiment', 'Arn-Exp') }))).rejects.toMatchObject({ name: 'ResourceNotFound' });
@@ -151,5 +160,37 @@ describe("a training job's ExperimentConfig.ExperimentName in another letter cas
     });
     expect(recorded.experimentId).toBe(id);
     expect((await call('GET', `${p}/trial-components/case-run-aws-training-job`)).status).toBe(200);
+  });
+});
+
+describe("SageMaker's experiment, trial and component names in another letter case", () => {
+  // SageMaker holds these names unique in any case ("The name must be unique in your Amazon Web Services account
+  // and is not case-sensitive": CreateExperiment, CreateTrial, CreateTrialComponent), as Loam does: a name in
+  // another case names the same entity. Experiment names were matched exactly: DescribeExperiment('CASE-WALK')
+  // was ResourceNotFound, and so were CreateTrial, ListTrials and ListTrialComponents naming it so.
+  it('name the same entity in every Experiments operation, which answers with the name as created', async () => {
+    const sm = await sageMaker();
+    try {
+      await sm.send(new CreateExperimentCommand({ ExperimentName: 'Case-Walk' }));
+      expect((await sm.send(new DescribeExperimentCommand({ ExperimentName: 'CASE-WALK' }))).ExperimentName).toBe('Case-Walk');
+      await sm.send(new UpdateExperimentCommand({ ExperimentName: 'case-walk', Description: 'any case' }));
+      expect((await sm.send(new DescribeExperimentCommand({ ExperimentName: 'Case-Walk' }))).Description).toBe('any case');
+      await sm.send(new CreateTrialCommand({ TrialName: 'Case-Walk-Trial', ExperimentName: 'CASE-walk' }));
+      expect((await sm.send(new DescribeTrialCommand({ TrialName: 'case-walk-TRIAL' })))).toMatchObject({ TrialName: 'Case-Walk-Trial', ExperimentName: 'Case-Walk' });
+      await sm.send(new CreateTrialComponentCommand({ TrialComponentName: 'Case-Walk-Run' }));
+      const joined = await sm.send(new AssociateTrialComponentCommand({ TrialComponentName: 'CASE-WALK-RUN', TrialName: 'case-walk-trial' }));
+      expect(joined.TrialArn).toBe(arnOf('experiment-trial', 'case-walk-trial'));
+      expect((await sm.send(new DescribeTrialComponentCommand({ TrialComponentName: 'case-walk-run' }))).TrialComponentName).toBe('Case-Walk-Run');
+      expect((await sm.send(new ListTrialsCommand({ ExperimentName: 'CASE-WALK' }))).TrialSummaries?.map((t) => t.TrialName)).toEqual(['Case-Walk-Trial']);
+      expect((await sm.send(new ListTrialsCommand({ TrialComponentName: 'case-walk-run' }))).TrialSummaries?.map((t) => t.TrialName)).toEqual(['Case-Walk-Trial']);
+      expect((await sm.send(new ListTrialComponentsCommand({ ExperimentName: 'case-WALK' }))).TrialComponentSummaries?.map((c) => c.TrialComponentName)).toEqual(['Case-Walk-Run']);
+      expect((await sm.send(new ListTrialComponentsCommand({ TrialName: 'CASE-WALK-TRIAL' }))).TrialComponentSummaries?.map((c) => c.TrialComponentName)).toEqual(['Case-Walk-Run']);
+      await sm.send(new DisassociateTrialComponentCommand({ TrialComponentName: 'case-walk-run', TrialName: 'CASE-WALK-TRIAL' }));
+      await sm.send(new DeleteTrialCommand({ TrialName: 'CASE-WALK-TRIAL' }));
+      expect((await sm.send(new DeleteExperimentCommand({ ExperimentName: 'CASE-WALK' }))).ExperimentArn).toBe(arnOf('experiment', 'case-walk'));
+      await expect(sm.send(new DescribeExperimentCommand({ ExperimentName: 'Case-Walk' }))).rejects.toMatchObject({ name: 'ResourceNotFound' });
+    } finally {
+      sm.destroy();
+    }
   });
 });
