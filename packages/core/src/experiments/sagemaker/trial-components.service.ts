@@ -165,11 +165,8 @@ export class TrialComponentsService {
       sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending', offset, limit: limit + 1,
     });
     const summaries = [];
-    const page = rows.slice(0, limit);
-    // The page's run infos in one read.
-    const infos = new Map((await this.t.store.getRunInfos(page.map((c) => c.runId))).map((x) => [x.runId, x]));
-    for (const c of page) {
-      const info = infos.get(c.runId);
+    for (const c of rows.slice(0, limit)) {
+      const info = await this.t.store.getRunInfo(c.runId);
       if (!info || info.lifecycleStage !== 'active') continue;
       if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrialComponent', this.arn(c.name)))) continue;
       if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', guardedExperimentOf(c, info.experimentId)))) continue;
