@@ -123,10 +123,19 @@ export function pathParams(path: string): string[] {
 const ARN = /^arn:([a-z-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{0,12}):([a-z0-9-]+)\/(.+)$/i;
 
 /**
+ * A SageMaker resource's name as its ARN holds it: ASCII letters lower-cased, every other character as given.
+ * SageMaker's names are ASCII and unique in any letter case; an MLflow experiment's name (ADR 0009) may hold any
+ * letter, and Loam keeps experiment, trial and component names unique under this folding only (SQL's lower() in
+ * the "C" collation), so `Été` and `été` are two experiments and need two ARNs: lower-casing `É` too gave them one,
+ * and the ARN of `Été` named nothing.
+ */
+export const sageMakerArnName = (name: string): string => name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
+/**
  * Fills an ARN template from the partition and the input; unknown placeholders become `*`. The
  * resource is the one the handler will act on, so a policy says the same thing whichever way the
  * request names it. SageMaker's names are case-insensitive (Loam finds `MyJob` as `myjob`) and the ARNs
- * it answers with are lower-case, so in a SageMaker ARN the name is lower-cased — otherwise
+ * it answers with are lower-case, so in a SageMaker ARN the name is lower-cased (`sageMakerArnName`) — otherwise
  * `PROTECTED-1` would slip past a Deny on `protected-*`. A name field given as an ARN (SageMaker accepts
  * `ModelPackageName` as a name or an ARN) contributes its name part, not the ARN pasted into the
  * template; a field that is the whole resource (`{ResourceArn}`) is used in Loam's form (partition
@@ -156,9 +165,9 @@ function fillResource(op: Operation, template: string, input: unknown, partition
       if (!arn || (arn[2] as string).toLowerCase() !== 'sagemaker') return v;
       // Loam's own region and account: the handler finds the resource by name in this partition whatever
       // region the ARN gives (`arn:loam:sagemaker::<account>:…` too), and refuses other accounts anyway.
-      return `arn:loam:sagemaker:${partition.region}:${partition.accountId}:${(arn[5] as string).toLowerCase()}/${(arn[6] as string).toLowerCase()}`;
+      return `arn:loam:sagemaker:${partition.region}:${partition.accountId}:${(arn[5] as string).toLowerCase()}/${sageMakerArnName(arn[6] as string)}`;
     }
     const named = arn ? (arn[6] as string) : v;
-    return sagemaker ? named.toLowerCase() : named;
+    return sagemaker ? sageMakerArnName(named) : named;
   });
 }

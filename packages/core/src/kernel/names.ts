@@ -1,3 +1,4 @@
+import { sageMakerArnName } from '@loam/contracts';
 import { ValidationError } from './errors.js';
 
 /** SageMaker's name rule for most resources: `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`. */
@@ -22,10 +23,11 @@ export interface Partition {
 
 /**
  * `arn:loam:sagemaker:<region>:<account>:<kind>/<name>` — SageMaker's ARN shape in Loam's partition.
- * Kinds are SageMaker's lower-case, hyphenated resource types (`training-job`, `endpoint`, …).
+ * Kinds are SageMaker's lower-case, hyphenated resource types (`training-job`, `endpoint`, …); the name's
+ * ASCII letters are lower-cased (`sageMakerArnName`: names unique in ASCII case get distinct ARNs).
  */
 export function resourceArn(p: Partition, kind: string, name: string, service = 'sagemaker'): string {
-  const lowered = service === 'sagemaker' ? name.toLowerCase() : name;
+  const lowered = service === 'sagemaker' ? sageMakerArnName(name) : name;
   return `arn:loam:${service}:${service === 'iam' ? '' : p.region}:${p.accountId}:${kind}/${lowered}`;
 }
 

@@ -14,15 +14,15 @@ import type { ExperimentNameFollower } from '../tracking.service.js';
  * without its tags or with another's.
  *
  * An ARN's tags are touched only when no other experiment holds the ARN, as SageMakerExperimentsService.exists
- * resolves it (the experiment whose name is the ARN's in ASCII letter case). Names are unique in ASCII case
- * only, but the ARN lower-cases every letter: `Été` and `été` are two MLflow experiments with one ARN, `été`'s,
- * and creating or renaming `Été` must leave `été`'s tags alone. So must a rename whose old name another
- * experiment took meanwhile (another server).
+ * resolves it (the experiment whose name is the ARN's in ASCII letter case): a rename whose old name another
+ * experiment took meanwhile (another server) leaves that one's tags alone. Names are unique in ASCII case only,
+ * and the ARN lower-cases ASCII letters only (`sageMakerArnName`), so `Été` and `été` are two experiments with
+ * two ARNs.
  */
 export function experimentTagsFollowNames(store: ExperimentStore, tags: TagStore, partition: Partition): ExperimentNameFollower {
   const arn = (name: string) => resourceArn(partition, 'experiment', name);
   // The experiment the ARN of `name` names (SageMakerExperimentsService.exists), if any.
-  const holder = (name: string): Promise<ExperimentRecord | undefined> => store.getExperimentByNameInAnyCase(name.toLowerCase());
+  const holder = (name: string): Promise<ExperimentRecord | undefined> => store.getExperimentByNameInAnyCase(name);
   return {
     async created(name) {
       const h = await holder(name);

@@ -1,6 +1,6 @@
 import {
-  AssociateTrialComponentCommand, CreateExperimentCommand, CreateTrialCommand, CreateTrialComponentCommand, DeleteExperimentCommand, DeleteTrialCommand,
-  DescribeExperimentCommand, DescribeTrialCommand, DescribeTrialComponentCommand, DisassociateTrialComponentCommand, ListTagsCommand,
+  AddTagsCommand, AssociateTrialComponentCommand, CreateExperimentCommand, CreateTrialCommand, CreateTrialComponentCommand, DeleteExperimentCommand, DeleteTrialCommand,
+  DescribeExperimentCommand, DescribeTrialCommand, DescribeTrialComponentCommand, DisassociateTrialComponentCommand, ListExperimentsCommand, ListTagsCommand,
   ListTrialComponentsCommand, ListTrialsCommand, SageMakerClient, UpdateExperimentCommand,
 } from '@aws-sdk/client-sagemaker';
 import { describe, expect, it } from 'vitest';
@@ -86,8 +86,26 @@ describe('tags of SageMaker experiments, trials and trial components', () => {
 
 describe('MLflow names that differ in the case of a letter beyond ASCII', () => {
   // 'Été-tags' and 'été-tags' are two MLflow names (names are unique in ASCII letter case only, as SQL's
-  // lower() folds), but the ARN lower-cases all of a name: both give the ARN of 'été-tags', which names
-  // 'été-tags' (the experiment of that name in ASCII case) and holds its tags.
+  // lower() folds), and the ARN lower-cases ASCII letters only: each has its own ARN and its own tags.
+  it('have each their own ARN, which resolves: the ARN ListExperiments gives takes and shows tags', async () => {
+    // The ARN lower-cased every letter: 'Été-alone' got ARN '…/été-alone', which named no experiment (tags were ResourceNotFound).
+    expect((await mlflow('POST', 'experiments/create', { name: 'Été-alone' })).status).toBe(200);
+    expect((await mlflow('POST', 'experiments/create', { name: 'été-alone' })).status).toBe(200);
+    const sm = await sageMaker();
+    try {
+      const listed = (await sm.send(new ListExperimentsCommand({ SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 100 }))).ExperimentSummaries ?? [];
+      const arnOfListed = (name: string) => listed.find((e) => e.ExperimentName === name)?.ExperimentArn as string;
+      expect(arnOfListed('Été-alone')).toBe(arnOf('experiment', 'Été-alone'));
+      expect(arnOfListed('été-alone')).toBe(arnOf('experiment', 'été-alone'));
+      await sm.send(new AddTagsCommand({ ResourceArn: arnOfListed('Été-alone'), Tags: [{ Key: 'owner', Value: 'upper' }] }));
+      await sm.send(new AddTagsCommand({ ResourceArn: arnOfListed('été-alone'), Tags: [{ Key: 'owner', Value: 'lower' }] }));
+      expect((await sm.send(new ListTagsCommand({ ResourceArn: arnOfListed('Été-alone') }))).Tags).toEqual([{ Key: 'owner', Value: 'upper' }]);
+      expect((await sm.send(new ListTagsCommand({ ResourceArn: arnOfListed('été-alone') }))).Tags).toEqual([{ Key: 'owner', Value: 'lower' }]);
+    } finally {
+      sm.destroy();
+    }
+  });
+
   it("neither clears nor takes nor overwrites the tags of the experiment their ARN names", async () => {
     expect((await mlflow('POST', 'experiments/create', { name: 'été-tags' })).status).toBe(200);
     const arn = arnOf('experiment', 'été-tags');
