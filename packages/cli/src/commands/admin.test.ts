@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLoamApp, loadConfig, openPlatform } from '@loam/server';
+import { buildLoamApp, loadConfig, openPlatform, writeCredentialsFile } from '@loam/server';
 import { runCli } from '../run-cli.test-support.js';
 
 // A server whose only server.key was lost (no backup) got a new key at its next start, and since 81a7476
@@ -28,6 +28,12 @@ describe('loam admin forget-unreadable-access-keys', () => {
     await first.close();
     if (!admin) throw new Error('bootstrap did not create the admin');
 
+    // `loam up` wrote the admin's key to [loam] in the credentials file, after a profile of the user's own.
+    const credentials = join(dataDir, 'credentials');
+    const own = '[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = work-secret\n';
+    writeFileSync(credentials, own, { mode: 0o600 });
+    writeCredentialsFile(dataDir, { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey, apiToken: admin.apiToken, region: config.region, endpoint: 'http://127.0.0.1:1' });
+
     // The key file is lost; the next start would make a new one.
     writeFileSync(join(dataDir, 'server.key'), randomBytes(32), { mode: 0o600 });
 
@@ -35,7 +41,16 @@ describe('loam admin forget-unreadable-access-keys', () => {
 
     const out = await runCli(['admin', 'forget-unreadable-access-keys', '--data-dir', dataDir, '--json']);
     expect([out.code, out.stderr]).toEqual([0, '']);
-    expect(JSON.parse(out.stdout)).toEqual({ DataDir: dataDir, DeletedAccessKeys: [{ AccessKeyId: admin.accessKeyId, UserName: 'admin', Status: 'Active' }] });
+    expect(JSON.parse(out.stdout)).toEqual({
+      DataDir: dataDir, DeletedAccessKeys: [{ AccessKeyId: admin.accessKeyId, UserName: 'admin', Status: 'Active' }],
+      UpdatedCredentialsProfile: { File: credentials, Profile: 'loam', RemovedAccessKeyId: admin.accessKeyId },
+    });
+    // [loam] no longer names the deleted key (boto3 with it would sign with a key the server refuses); its API
+    // token, which still works, is kept, and so is the user's own profile, byte for byte.
+    const text = readFileSync(credentials, 'utf8');
+    expect(text).not.toContain(admin.accessKeyId);
+    expect(text).not.toContain(admin.secretAccessKey);
+    expect(text).toBe(`${own}\n[loam]\nregion = ${config.region}\nloam_api_token = ${admin.apiToken}\nloam_endpoint = http://127.0.0.1:1\n`);
 
     const serve = async <T>(fn: (url: string) => Promise<T>): Promise<T> => {
       const platform = await openPlatform(config, quiet);
@@ -71,5 +86,5 @@ describe('loam admin forget-unreadable-access-keys', () => {
     const again = await runCli(['admin', 'forget-unreadable-access-keys', '--data-dir', dataDir]);
     expect([again.code, again.stdout]).toEqual([0, `Every stored access key opens with ${dataDir}/server.key: nothing deleted.\n`]);
     await serve(async (url) => expect(await boto3(url, key.AccessKeyId, key.SecretAccessKey)).toBe('0'));
-  }, 60_000);
+  }, 120_000);
 });

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+import { forgetCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -69,5 +69,32 @@ describe('the credentials file when a later start listens elsewhere (loam up --p
     writeFileSync(join(dir, 'credentials'), '[ci]\nloam_endpoint = http://ci.test\n');
     updateCredentialsEndpoint(dir, 'http://127.0.0.1:40126');
     expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe('[ci]\nloam_endpoint = http://ci.test\n');
+  });
+});
+
+describe('the credentials file after loam admin forget-unreadable-access-keys', () => {
+  it("drops the deleted key's lines from [loam] only, keeping its token, region and endpoint and every other profile as it was", () => {
+    const dir = dataDir();
+    const others = '[ci]\r\naws_access_key_id = LKIAFIRST\r\naws_secret_access_key = ci-secret\r\n\r\n';
+    writeFileSync(join(dir, 'credentials'), `${others}[loam]\r\naws_access_key_id = LKIAFIRST\r\naws_secret_access_key = secret\r\naws_session_token = t\r\nregion = us-east-1\r\nloam_api_token = loam_tok\r\n\r\n[later]\r\nregion = eu-west-1\r\n`);
+    expect(forgetCredentialsKey(dir, ['LKIAOTHER', 'LKIAFIRST'])).toEqual({ file: join(dir, 'credentials'), profile: 'loam', accessKeyId: 'LKIAFIRST' });
+    // Another profile naming the same key is the user's own: left alone, as are line ends.
+    expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe(`${others}[loam]\r\nregion = us-east-1\r\nloam_api_token = loam_tok\r\n\r\n[later]\r\nregion = eu-west-1\r\n`);
+    expect(statSync(join(dir, 'credentials')).mode & 0o777).toBe(0o600);
+    // Run again: [loam] names no key now, so nothing changes.
+    expect(forgetCredentialsKey(dir, ['LKIAFIRST'])).toBeUndefined();
+  });
+
+  it('leaves [loam] alone when it names a key that was not deleted, and a missing file or profile too', () => {
+    const dir = dataDir();
+    expect(forgetCredentialsKey(dir, ['LKIAFIRST'])).toBeUndefined();
+    writeCredentialsFile(dir, creds);
+    const before = readFileSync(join(dir, 'credentials'), 'utf8');
+    expect(forgetCredentialsKey(dir, ['LKIAOTHER'])).toBeUndefined();
+    expect(forgetCredentialsKey(dir, [])).toBeUndefined();
+    expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe(before);
+    writeFileSync(join(dir, 'credentials'), '[ci]\naws_access_key_id = LKIAFIRST\n');
+    expect(forgetCredentialsKey(dir, ['LKIAFIRST'])).toBeUndefined();
+    expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe('[ci]\naws_access_key_id = LKIAFIRST\n');
   });
 });

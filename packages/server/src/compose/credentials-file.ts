@@ -83,6 +83,40 @@ export function updateCredentialsEndpoint(dataDir: string, endpoint: string): vo
   replaceFile(file, next);
 }
 
+/** What `forgetCredentialsKey` changed: the file, the profile, and the access key it no longer names. */
+export interface ForgottenCredentialsKey {
+  readonly file: string;
+  readonly profile: string;
+  readonly accessKeyId: string;
+}
+
+const KEY_ENTRY = /^\s*(aws_access_key_id|aws_secret_access_key|aws_session_token)\s*=/;
+
+/**
+ * After `loam admin forget-unreadable-access-keys`: when the `[loam]` profile names one of the deleted
+ * access keys, removes its `aws_access_key_id`, `aws_secret_access_key` (and any `aws_session_token`)
+ * lines, so AWS clients using the profile say it has no credentials instead of signing with a key the
+ * server no longer knows. The profile's other lines (its `loam_api_token`, which still works, region and
+ * endpoint) and every other profile are kept as they are. Undefined when nothing was changed.
+ */
+export function forgetCredentialsKey(dataDir: string, deleted: readonly string[]): ForgottenCredentialsKey | undefined {
+  const file = join(dataDir, 'credentials');
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.split(/\r?\n/);
+  const header = lines.findIndex((l) => profileOf(l) === 'loam');
+  if (header < 0) return undefined;
+  let end = header + 1;
+  while (end < lines.length && profileOf(lines[end] as string) === undefined) end++;
+  const body = lines.slice(header + 1, end);
+  const accessKeyId = body.map((l) => /^\s*aws_access_key_id\s*=\s*(.*?)\s*$/.exec(l)?.[1]).find((v) => v !== undefined);
+  if (accessKeyId === undefined || !deleted.includes(accessKeyId)) return undefined;
+  lines.splice(header + 1, body.length, ...body.filter((l) => !KEY_ENTRY.test(l)));
+  replaceFile(file, lines.join(eol));
+  return { file, profile: 'loam', accessKeyId };
+}
+
 function stripProfile(text: string, profile: string): string {
   const out: string[] = [];
   let skipping = false;

@@ -4,12 +4,15 @@ import { openSqlMetadataStore } from '@loam/adapters';
 import { lockDataDir } from '@loam/adapters/data-dir/data-dir-lock';
 import { openSecretBox } from '../auth/secret-box.js';
 import { loadConfig, type ConfigFlags } from '../config/index.js';
+import { forgetCredentialsKey, type ForgottenCredentialsKey } from './credentials-file.js';
 import { allCollections, metadataUrl } from './platform.js';
 
 export interface ForgetUnreadableKeysResult {
   readonly dataDir: string;
   /** The access keys deleted, each logged as it was. */
   readonly forgotten: readonly ForgottenAccessKey[];
+  /** The `[loam]` profile of `<data-dir>/credentials`, when it named a deleted key (its key lines are removed). */
+  readonly credentials?: ForgottenCredentialsKey;
 }
 
 /**
@@ -19,6 +22,8 @@ export interface ForgetUnreadableKeysResult {
  * hashes, not sealed, and stay valid. Takes the data directory's lock (refused while its server runs) and
  * opens the metadata store as `loam up` does (migrating it). On a database shared by several servers, run
  * it only when no server holds the key that sealed them: a server with another key would lose its keys.
+ * The `[loam]` profile `loam up` wrote to `<data-dir>/credentials` loses its key lines when it named a
+ * deleted key (forgetCredentialsKey); other profiles are kept.
  */
 export async function forgetUnreadableAccessKeys(flags: ConfigFlags, options: { readonly env?: NodeJS.ProcessEnv; readonly logger?: Logger } = {}): Promise<ForgetUnreadableKeysResult> {
   const { config } = loadConfig({ argv: flags, ...(options.env ? { env: options.env } : {}) });
@@ -37,7 +42,10 @@ export async function forgetUnreadableAccessKeys(flags: ConfigFlags, options: { 
       const identity = new IdentityService({ store, clock: systemClock, partition, secretBox: openSecretBox(config.dataDir), sessionTtlSeconds: config.auth.sessionTtlSeconds });
       const forgotten = await identity.forgetAccessKeysSealedElsewhere();
       for (const k of forgotten) logger.warn({ accessKeyId: k.accessKeyId, userName: k.userName, status: k.status }, 'access key deleted: its secret was sealed with another server.key');
-      return { dataDir: config.dataDir, forgotten };
+      // After the store's change: a file naming a key that is not yet deleted would be wrong the other way.
+      const credentials = forgetCredentialsKey(config.dataDir, forgotten.map((k) => k.accessKeyId));
+      if (credentials) logger.warn({ file: credentials.file, profile: credentials.profile, accessKeyId: credentials.accessKeyId }, 'credentials profile no longer names the deleted access key');
+      return { dataDir: config.dataDir, forgotten, ...(credentials ? { credentials } : {}) };
     } finally {
       await store.close();
     }
