@@ -214,6 +214,22 @@ export interface ExperimentEntityQuery {
   readonly limit: number;
 }
 
+/**
+ * Keys a trial component's run must have (SageMaker Search's `Parameters.<key>` and `Metrics.<name>` filters,
+ * asked of the store so that it reads only components that can match). A key holding U+0000 is no run's.
+ */
+export interface ComponentRunKeys {
+  /** A param of each of these keys. */
+  readonly params?: readonly string[];
+  /** At least one point of each of these metrics. */
+  readonly metrics?: readonly string[];
+  /**
+   * Components of these source types are kept whatever params their run has: a job's component also shows its
+   * job's hyperparameters and resources as Parameters (jobComponentDetails), which are not its run's.
+   */
+  readonly paramsAlsoOfSourceTypes?: readonly string[];
+}
+
 /** A summary of every point of one metric of a run (NaN points left out of min, max, avg and stdDev, not of count). */
 export interface MetricSummaryRecord {
   readonly key: string;
@@ -298,6 +314,11 @@ export interface ExperimentStore {
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Just the run's info (cheap; checked before every write). */
   getRunInfo(runId: string): Promise<RunInfoRecord | undefined>;
+  /**
+   * The infos of those of these runs that exist, in no particular order, in one read (a page of trial
+   * components' runs: Search reads 200 at a time). Ids repeated or of no run are ignored.
+   */
+  getRunInfos(runIds: readonly string[]): Promise<RunInfoRecord[]>;
   /** Changes the given info fields. */
   updateRunInfo(runId: string, patch: Partial<Pick<RunInfoRecord, 'status' | 'startTime' | 'endTime' | 'runName' | 'lifecycleStage' | 'deletedTime'>> & { readonly clearDeletedTime?: boolean }): Promise<void>;
   /**
@@ -331,8 +352,11 @@ export interface ExperimentStore {
   updateTrialComponent(name: string, patch: TrialComponentPatch): Promise<void>;
   /** Removes the component's record and its trial associations (not its run). */
   deleteTrialComponent(name: string): Promise<void>;
-  /** Components in the trial, in a trial of the experiment, or with the source ARN, when given. */
-  listTrialComponents(q: ExperimentEntityQuery & { readonly trialName?: string; readonly experimentId?: string; readonly sourceArn?: string }): Promise<TrialComponentRecord[]>;
+  /**
+   * Components in the trial, in a trial of the experiment, with the source ARN, or whose run has the params and
+   * metrics `runHas` names, when given.
+   */
+  listTrialComponents(q: ExperimentEntityQuery & { readonly trialName?: string; readonly experimentId?: string; readonly sourceArn?: string; readonly runHas?: ComponentRunKeys }): Promise<TrialComponentRecord[]>;
   /** ResourceInUse when the name is taken in any case. */
   createTrial(t: TrialRecord): Promise<void>;
   /** The trial of that name in any case (its record holds the name as created). */

@@ -120,6 +120,68 @@ describe('Search of experiments, trials and trial components', () => {
     });
   });
 
+  it("reads a store page's run infos at once, each component with its own run's: components of two experiments, a deleted run among them", async () => {
+    // The port answers run infos in no particular order: here the reverse of the order asked.
+    const reversing = new Proxy(new MemoryExperimentStore(), {
+      get(target, prop) {
+        const v: unknown = Reflect.get(target, prop, target);
+        if (prop !== 'getRunInfos') return typeof v === 'function' ? v.bind(target) : v;
+        return async (runIds: readonly string[]) => (await target.getRunInfos(runIds)).reverse();
+      },
+    });
+    const c = counting(reversing);
+    const { search, tracking } = await fixture(undefined, c.proxy);
+    const runOf = async (name: string) => (await tracking.store.getTrialComponent(name))!.runId;
+    // Distinct statuses and start times (job-run's run is in exp-b, the others in Default), and a component first by name whose run is deleted.
+    await tracking.store.updateRunInfo(await runOf('c2'), { status: 'FAILED', startTime: 1_650_000_000_000 });
+    await tracking.store.updateRunInfo(await runOf('c3'), { status: 'KILLED', startTime: 1_750_000_000_000 });
+    await tracking.store.updateRunInfo(await runOf('job-run'), { startTime: 1_600_000_000_000 });
+    const gone = await tracking.createRun({ experimentId: '0', runName: 'a-gone' }, alice.principal);
+    await tracking.store.createTrialComponent({ name: 'a-gone', runId: gone.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 1, lastModifiedTime: 1 });
+    await tracking.store.updateRunInfo(gone.info.runId, { lifecycleStage: 'deleted', deletedTime: 2 });
+    const componentNames = (r: Awaited<ReturnType<Search['Search']>>) => r.Results.map((x) => x.TrialComponent?.TrialComponentName);
+    c.reset();
+    const all = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'StartTime', SortOrder: 'Ascending', MaxResults: 100 }, alice);
+    expect(componentNames(all)).toEqual(['job-run', 'c2', 'c1', 'c3']);
+    expect([c.calls['getRunInfos'], c.calls['listTrialComponents']]).toEqual([1, 1]);
+    const describe = new TrialComponentsService(tracking, allow, partition);
+    for (const r of all.Results) {
+      const d = await describe.DescribeTrialComponent({ TrialComponentName: r.TrialComponent!.TrialComponentName as string }, alice);
+      expect([r.TrialComponent?.Status, r.TrialComponent?.StartTime]).toEqual([d.Status, d.StartTime]);
+    }
+    // Decided by each component's summary (its run's info): the statuses set above.
+    for (const [status, found] of [['Completed', ['c1']], ['Failed', ['c2']], ['Stopped', ['c3']], ['InProgress', ['job-run']]] as const) {
+      expect(await names(search, 'ExperimentTrialComponent', one('Status.PrimaryStatus', 'Equals', status))).toEqual(found);
+    }
+  });
+
+  it('asks the store only for components whose runs have the Parameters and Metrics a filter under And reads; Or and NotExists ask nothing', async () => {
+    const store = new MemoryExperimentStore();
+    const asked: unknown[] = [];
+    const recording = new Proxy(store, {
+      get(target, prop) {
+        const v: unknown = Reflect.get(target, prop, target);
+        if (prop !== 'listTrialComponents') return typeof v === 'function' ? v.bind(target) : v;
+        return (q: Parameters<ExperimentStore['listTrialComponents']>[0]) => {
+          if (q.trialName === undefined) asked.push(q.runHas);
+          return target.listTrialComponents(q);
+        };
+      },
+    });
+    const { search } = await fixture(undefined, recording);
+    const found = async (expr: Expression) => {
+      asked.length = 0;
+      return [await names(search, 'ExperimentTrialComponent', expr), [...new Set(asked.map((x) => JSON.stringify(x ?? null)))]];
+    };
+    const jobs = ['SageMakerTrainingJob', 'SageMakerProcessingJob', 'SageMakerTransformJob'];
+    expect(await found({ Filters: [{ Name: 'Parameters.optimizer', Operator: 'Exists' }, { Name: 'Metrics.loss.Last', Operator: 'LessThan', Value: '1' }] }))
+      .toEqual([['c1'], [JSON.stringify({ params: ['optimizer'], paramsAlsoOfSourceTypes: jobs, metrics: ['loss'] })]]);
+    expect(await found(one('Parameters.lr', 'NotEquals', '0.1'))).toEqual([['c2'], [JSON.stringify({ params: ['lr'], paramsAlsoOfSourceTypes: jobs })]]);
+    expect(await found(one('metrics.loss.max', 'GreaterThan', '1'))).toEqual([['c2'], [JSON.stringify({ metrics: ['loss'] })]]);
+    expect(await found({ Operator: 'Or', Filters: [{ Name: 'Parameters.lr', Operator: 'Exists' }, { Name: 'TrialComponentName', Value: 'c3' }] })).toEqual([['c1', 'c2', 'c3'], ['null']]);
+    expect(await found({ Filters: [{ Name: 'Parameters.optimizer', Operator: 'NotExists' }, { Name: 'Metrics.loss', Operator: 'NotExists' }] })).toEqual([['c3', 'job-run'], ['null']]);
+  });
+
   it('finds experiments and trials, a trial with its components', async () => {
     const { search } = await fixture();
     expect(await names(search, 'Experiment')).toEqual(['Default', 'exp-a', 'exp-b']);
@@ -168,20 +230,20 @@ describe('Search of experiments, trials and trial components', () => {
   });
 
   it('leaves out a trial component deleted while the search reads it', async () => {
-    // The run of c2 is deleted (through MLflow) right after the scan found it active.
+    // The run of c2 is deleted (through MLflow) right after the scan found it active (its page's run infos, read at once).
     const experimentStore = new MemoryExperimentStore();
     let c2Run: string | undefined;
     const racing = new Proxy(experimentStore, {
       get(target, prop) {
         const v: unknown = Reflect.get(target, prop, target);
-        if (prop !== 'getRunInfo') return typeof v === 'function' ? v.bind(target) : v;
-        return async (runId: string) => {
-          const info = await target.getRunInfo(runId);
-          if (runId === c2Run) {
+        if (prop !== 'getRunInfos') return typeof v === 'function' ? v.bind(target) : v;
+        return async (runIds: readonly string[]) => {
+          const infos = await target.getRunInfos(runIds);
+          if (c2Run !== undefined && runIds.includes(c2Run)) {
+            await target.updateRunInfo(c2Run, { lifecycleStage: 'deleted', deletedTime: 1 });
             c2Run = undefined;
-            await target.updateRunInfo(runId, { lifecycleStage: 'deleted', deletedTime: 1 });
           }
-          return info;
+          return infos;
         };
       },
     });
@@ -269,11 +331,12 @@ describe('Search of an experiment MLflow deleted', () => {
     }
     const byCreation = { Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 2 } as const;
     c.reset();
-    // Decided by full records: job-run, c1-c3 and n0-n2 (the page and its look-ahead), then the page's two; n3.. are not built.
+    // Decided by full records: c1, c2 and n0-n2 (the page and its look-ahead; job-run and c3, whose runs have no lr param,
+    // are left out by the store), then the page's two; n3.. are not built.
     const lr = await search.Search({ ...byCreation, SearchExpression: one('Parameters.lr', 'GreaterThan', '0.2') }, alice);
     expect(lr.Results.map((x) => x.TrialComponent?.TrialComponentName)).toEqual(['n0', 'n1']);
     expect(lr.TotalHits).toEqual({ Value: 3, Relation: 'GreaterThanOrEqualTo' });
-    expect(c.calls['metricSummaries']).toBe(9);
+    expect(c.calls['metricSummaries']).toBe(7);
     c.reset();
     // Decided by the component's summary: counted to the end, full records for the page only.
     const all = await search.Search({ ...byCreation, SearchExpression: one('DisplayName', 'Contains', 'n') }, alice);

@@ -2,23 +2,25 @@ import { searchShapes } from '@loam/contracts';
 import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import { systemPrincipal, type Principal, type RequestContext } from '../kernel/context.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
-import type { ExperimentRecord, RunInfoRecord, TrialComponentRecord, TrialRecord } from '../ports/experiment-store.js';
+import type { ComponentRunKeys, ExperimentRecord, RunInfoRecord, TrialComponentRecord, TrialRecord } from '../ports/experiment-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { jobsCollection } from '../jobs/job.collections.js';
 import { describeTrainingJob } from '../jobs/training-job.service.js';
 import { SageMakerExperimentsService } from '../experiments/sagemaker/sagemaker-experiments.service.js';
 import { allowedOnMlflowExperiment, guardedExperimentOf, PRIMARY_STATUS, seconds } from '../experiments/sagemaker/sagemaker-rules.js';
 import { TrialComponentsService } from '../experiments/sagemaker/trial-components.service.js';
-import { trainingJobLookup } from '../experiments/sagemaker/training-job-components.js';
+import { JOB_COMPONENTS, trainingJobLookup } from '../experiments/sagemaker/training-job-components.js';
 import { TrialsService } from '../experiments/sagemaker/trials.service.js';
 import { TrackingAccess } from '../experiments/tracking-access.js';
 import type { TrackingService } from '../experiments/tracking.service.js';
 import type { SchemaNode } from './search-properties.js';
 import type { SearchCursor } from './search-order.js';
-import { asSearchRecord, type SearchSource } from './search-source.js';
+import { asSearchRecord, type RequiredEntries, type SearchSource } from './search-source.js';
 
 const shape = (member: keyof typeof searchShapes.searchRecordShapes): SchemaNode => searchShapes.searchRecordShapes[member] as unknown as SchemaNode;
 const PAGE = 200;
+/** The Source.SourceType of jobs' components. */
+const JOB_SOURCE_TYPES = Object.values(JOB_COMPONENTS).map((j) => j.sourceType);
 
 export interface ExperimentSearchSourcesOptions {
   readonly tracking: TrackingService;
@@ -68,9 +70,22 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     return { SourceDetail: { SourceArn: c.sourceArn, TrainingJob: asSearchRecord(describeTrainingJob(job), shape('TrainingJob'), await o.store.tags.list(job.arn)) } };
   };
   // A component whose run was deleted (through MLflow) is gone, as DescribeTrialComponent answers.
-  const candidate = async (c: TrialComponentRecord | undefined): Promise<ComponentCandidate | undefined> => {
-    const info = c && (await t.store.getRunInfo(c.runId));
-    return c && info?.lifecycleStage === 'active' ? { c, info, guarded: guardedExperimentOf(c, info.experimentId) } : undefined;
+  const candidate = async (c: TrialComponentRecord | undefined): Promise<ComponentCandidate | undefined> => (c ? (await candidates([c]))[0] : undefined);
+  /** The components of a store page whose runs are active, with their runs' infos, read at once. */
+  const candidates = async (rows: readonly TrialComponentRecord[]): Promise<ComponentCandidate[]> => {
+    const infos = new Map((await t.store.getRunInfos(rows.map((c) => c.runId))).map((i) => [i.runId, i]));
+    return rows.flatMap((c) => {
+      const info = infos.get(c.runId);
+      return info?.lifecycleStage === 'active' ? [{ c, info, guarded: guardedExperimentOf(c, info.experimentId) }] : [];
+    });
+  };
+  /** What a search requires of a component's run (its Parameters and Metrics filters), asked of the store. */
+  const runHas = (need: RequiredEntries | undefined): { runHas?: ComponentRunKeys } => {
+    const params = need?.get('Parameters');
+    const metrics = need?.get('Metrics');
+    if (!params && !metrics) return {};
+    // A job's component shows its job's parameters too (jobComponentDetails), which its run may not hold.
+    return { runHas: { ...(params ? { params, paramsAlsoOfSourceTypes: JOB_SOURCE_TYPES } : {}), ...(metrics ? { metrics } : {}) } };
   };
   const experimentNames = async (ids: readonly string[]) => new Map(await Promise.all([...new Set(ids)].map(async (id) => [id, (await t.store.getExperiment(id))?.name ?? ''] as const)));
 
@@ -126,10 +141,7 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       const held = await t.store.listTrialComponents({ trialName: r.name, sortBy: 'creationTime', ascending: true, offset: 0, limit: 10_000 });
       // The components the caller may describe, as ListTrialComponents for the trial lists them.
       const seen: TrialComponentRecord[] = [];
-      for (const c of held) {
-        const info = await t.store.getRunInfo(c.runId);
-        if (info?.lifecycleStage === 'active' && (await componentVisible({ c, guarded: guardedExperimentOf(c, info.experimentId) }, principal))) seen.push(c);
-      }
+      for (const r of await candidates(held)) if (await componentVisible(r, principal)) seen.push(r.c);
       const summaries = seen.map((c) => ({
         TrialComponentName: c.name, TrialComponentArn: components.arn(c.name),
         ...(c.sourceArn ? { TrialComponentSource: { SourceArn: c.sourceArn, ...(c.sourceType ? { SourceType: c.sourceType } : {}) } } : {}),
@@ -141,24 +153,18 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
 
   const component: SearchSource<ComponentCandidate> = {
     resource: 'ExperimentTrialComponent', props: { schema: shape('TrialComponent'), aliases: { Metrics: { list: 'Metrics', keyField: 'MetricName' } } },
-    readAction: 'sagemaker:DescribeTrialComponent', defaultSortBy: 'LastModifiedTime', storeOrder: {},
-    records: async function* () {
-      for await (const c of pages((offset, limit) => t.store.listTrialComponents({ sortBy: 'name', ascending: true, offset, limit }))) {
-        const r = await candidate(c);
-        if (r) yield r;
-      }
+    readAction: 'sagemaker:DescribeTrialComponent', defaultSortBy: 'LastModifiedTime', storeOrder: {}, entryMembers: ['Parameters', 'Metrics'],
+    records: async function* (need) {
+      for await (const rows of pageRows((offset, limit) => t.store.listTrialComponents({ sortBy: 'name', ascending: true, offset, limit, ...runHas(need) }))) yield* await candidates(rows);
     },
     orderedReads: {
       CreationTime: {
         value: (r) => r.c.creationTime,
-        read: async function* (order, from) {
-          for await (const { rows, last } of byCreation(order, from, (q) => t.store.listTrialComponents({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) {
-            // Each row's run info only as the search reads that far.
+        read: async function* (order, from, need) {
+          for await (const { rows, last } of byCreation(order, from, (q) => t.store.listTrialComponents({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q, ...runHas(need) }))) {
+            // The page's run infos (one read) only once the search reads that far.
             const records = (async function* () {
-              for (const c of rows) {
-                const r = await candidate(c);
-                if (r) yield r;
-              }
+              yield* await candidates(rows);
             })();
             yield { records, last };
           }
@@ -231,9 +237,14 @@ async function* byCreation<T extends { readonly creationTime: number }>(order: '
 
 /** Every row of an offset-paged list. */
 async function* pages<T>(list: (offset: number, limit: number) => Promise<T[]>): AsyncGenerator<T> {
+  for await (const rows of pageRows(list)) yield* rows;
+}
+
+/** Every store page of an offset-paged list. */
+async function* pageRows<T>(list: (offset: number, limit: number) => Promise<T[]>): AsyncGenerator<T[]> {
   for (let offset = 0; ; offset += PAGE) {
     const rows = await list(offset, PAGE);
-    yield* rows;
+    if (rows.length) yield rows;
     if (rows.length < PAGE) return;
   }
 }

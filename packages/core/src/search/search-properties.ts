@@ -33,6 +33,11 @@ export interface PropertyRef {
   readonly readsTags: boolean;
   /** The search record's member it is read from (`HyperParameters` for `HyperParameters.eta`). */
   readonly root: string;
+  /**
+   * The key of the entry of `root` it reads, when `root` is a map or a list of pairs (`eta` for
+   * `HyperParameters.eta`, `lr` for `Parameters.lr`, `loss` for `Metrics.loss.Max`, `team` for `Tags.team`).
+   */
+  readonly entry?: string;
   /** Whether it names a list (InputDataConfig): what NestedFilters walk. */
   readonly isList: boolean;
   /** The schema of one element when `isList`, for the nested filters' names. */
@@ -112,6 +117,7 @@ export function resolveProperty(root: SchemaNode, name: string, aliases: Readonl
   let s: SchemaNode = root;
   let numericText = false;
   let readsTags = false;
+  let entry: string | undefined;
   let i = 0;
   const first = segs[0] as string;
   // Any case, as SageMaker's SDK writes `metrics.<name>.max`.
@@ -126,13 +132,13 @@ export function resolveProperty(root: SchemaNode, name: string, aliases: Readonl
       // `Metrics.<name>`: the whole summary (Exists, NotExists).
       if (alias.valueField !== undefined || !element) return undefined;
       steps.push({ t: 'prop', key: alias.list }, { t: 'pair', keyField: alias.keyField, name: segs.slice(1).join('.') });
-      return made(name, element, steps, false, false);
+      return made(name, element, steps, false, false, segs.slice(1).join('.'));
     }
     const value = members[valueField];
     if (!value) return undefined;
     const key = segs.slice(1, alias.valueField ? segs.length : -1).join('.');
     steps.push({ t: 'prop', key: alias.list }, { t: 'pair', keyField: alias.keyField, valueField, name: key });
-    return made(name, value, steps, false, false);
+    return made(name, value, steps, false, false, key);
   }
   while (i < segs.length) {
     while (s.type === 'array' && s.items) {
@@ -147,7 +153,7 @@ export function resolveProperty(root: SchemaNode, name: string, aliases: Readonl
       const pairs = pairList(p);
       if (pairs && i + 1 < segs.length) {
         steps.push({ t: 'pair', keyField: pairs.keyField, valueField: pairs.valueField, name: segs.slice(i + 1).join('.') });
-        return made(name, pairs.value, steps, numericText, readsTags);
+        return made(name, pairs.value, steps, numericText, readsTags, steps.length === 2 ? segs.slice(i + 1).join('.') : undefined);
       }
       s = p;
       i++;
@@ -157,13 +163,15 @@ export function resolveProperty(root: SchemaNode, name: string, aliases: Readonl
     const valueMembers = Object.keys(mapValue?.properties ?? {});
     if (mapValue && valueMembers.length === EITHER_VALUE.length && EITHER_VALUE.every((m) => valueMembers.includes(m))) {
       // A trial component's parameter: its StringValue or NumberValue, text compared as a number when both sides are.
+      const atRoot = steps.length === 1;
       steps.push({ t: 'prop', key: segs.slice(i).join('.') }, { t: 'either', keys: EITHER_VALUE });
-      return made(name, { type: 'string' }, steps, true, readsTags);
+      return made(name, { type: 'string' }, steps, true, readsTags, atRoot ? segs.slice(i).join('.') : undefined);
     }
     if (mapValue) {
       // Hyperparameter names may hold dots: the key is the rest of the name when the values are plain.
       const key = kindOf(mapValue) === 'structure' ? seg : segs.slice(i).join('.');
       numericText = /HyperParameters$/.test(segs[i - 1] ?? '');
+      if (steps.length === 1) entry = key;
       steps.push({ t: 'prop', key });
       s = mapValue;
       i += key === seg ? 1 : segs.length - i;
@@ -171,17 +179,17 @@ export function resolveProperty(root: SchemaNode, name: string, aliases: Readonl
     }
     return undefined;
   }
-  return made(name, s, steps, numericText, readsTags);
+  return made(name, s, steps, numericText, readsTags, entry);
 }
 
-function made(name: string, s: SchemaNode, steps: Step[], numericText: boolean, readsTags: boolean): PropertyRef {
+function made(name: string, s: SchemaNode, steps: Step[], numericText: boolean, readsTags: boolean, entry?: string): PropertyRef {
   const isList = s.type === 'array';
   const all = isList ? [...steps, { t: 'each' } as const] : steps;
   const kind = isList ? 'structure' : kindOf(s);
   const members = Object.keys((isList ? s.items : s)?.properties ?? {});
   const first = steps[0];
   return {
-    name, kind, numericText, readsTags, isList, root: first?.t === 'prop' ? first.key : '',
+    name, kind, numericText, readsTags, isList, root: first?.t === 'prop' ? first.key : '', ...(entry === undefined ? {} : { entry }),
     ...(isList && s.items ? { element: s.items } : {}),
     ...(kind === 'structure' && members.length > 0 ? { members } : {}),
     values: (record) => read(all, record),

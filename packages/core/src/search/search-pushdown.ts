@@ -2,7 +2,7 @@ import type { InputOf, operations } from '@loam/contracts';
 import type { Filter, FilterOp } from '../ports/metadata-store.js';
 import { timestampValue } from './filter-operators.js';
 import { propertyOf } from './search-expression.js';
-import type { SearchSource } from './search-source.js';
+import type { RequiredEntries, SearchSource } from './search-source.js';
 
 type Expression = NonNullable<InputOf<(typeof operations)['Search']>['SearchExpression']>;
 /** A store condition on a source's record, whatever its type. */
@@ -54,4 +54,23 @@ export function lookupOf(source: SearchSource, expr: Expression | undefined): ((
   const f = required(expr).find((x) => (x.Operator ?? 'Equals') === 'Equals' && x.Value !== undefined && Object.hasOwn(lookups, x.Name));
   const find = f && lookups[f.Name];
   return find && (() => find(f.Value as string));
+}
+
+/**
+ * The entries a record must have for the expression to match, by member, for the members a source's store can
+ * require (`entryMembers`: a trial component's `Parameters` and `Metrics`): the entry each top-level filter
+ * (under And) reads, with any operator but NotExists (every other holds only where the property has a value).
+ * The store may leave out records lacking one; the expression is still matched in full on the others.
+ */
+export function requiredEntries(source: SearchSource, expr: Expression | undefined): RequiredEntries | undefined {
+  const members = source.entryMembers;
+  if (!members?.length) return undefined;
+  const out = new Map<string, string[]>();
+  required(expr).forEach((f, i) => {
+    if ((f.Operator ?? (f.Value === undefined ? 'Exists' : 'Equals')) === 'NotExists') return;
+    const ref = propertyOf(source.props, f.Name, `/SearchExpression/Filters/${i}/Name`);
+    if (ref.entry === undefined || !members.includes(ref.root)) return;
+    out.set(ref.root, [...new Set([...(out.get(ref.root) ?? []), ref.entry])]);
+  });
+  return out.size ? out : undefined;
 }

@@ -19,7 +19,13 @@ export interface SearchSource<R = any> {
    * The records when they are not in the metadata store (experiments, trials and trial components are in
    * the experiment store): every candidate, read page by page. Such a source has no `storeOrder` or `columns`.
    */
-  readonly records?: () => AsyncIterable<R>;
+  readonly records?: (need?: RequiredEntries) => AsyncIterable<R>;
+  /**
+   * Members whose entries (`Parameters.<key>`, `Metrics.<name>`) the source's store can require of a record:
+   * `records` and ordered reads are given those the expression requires (`requiredEntries`) and may leave out
+   * the records lacking one.
+   */
+  readonly entryMembers?: readonly string[];
   /**
    * Reads in the order of these sort properties for a source with `records` (its `storeOrder` is the
    * collection's): `read` gives the records in `order` from `from`'s value on (records of that value included;
@@ -81,8 +87,11 @@ export interface StorePage<R> {
 /** A source's records in one sort property's order. */
 export interface OrderedRead<R> {
   value(r: R): string | number;
-  read(order: 'Ascending' | 'Descending', from?: SearchCursor): StorePages<R>;
+  read(order: 'Ascending' | 'Descending', from?: SearchCursor, need?: RequiredEntries): StorePages<R>;
 }
+
+/** The keys a record must have under each member (`Parameters` → `['lr']`): see `SearchSource.entryMembers`. */
+export type RequiredEntries = ReadonlyMap<string, readonly string[]>;
 
 /** A Describe answer as a search record: only the members the record's shape has, plus Tags when given. */
 export function asSearchRecord(describe: object, schema: SchemaNode, tags: readonly Tag[] | undefined): Record<string, unknown> {

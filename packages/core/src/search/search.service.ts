@@ -7,8 +7,8 @@ import type { Filter, MetadataStore } from '../ports/metadata-store.js';
 import { allOf, compileSearchExpression, compileVisibilityConditions, propertyOf, type RecordMatcher } from './search-expression.js';
 import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, sortValueOf, type SearchCursor, type SearchPosition, type SortValue } from './search-order.js';
 import type { PropertyRef } from './search-properties.js';
-import { columnFilters, lookupOf } from './search-pushdown.js';
-import type { SearchSource, StorePage, StorePages } from './search-source.js';
+import { columnFilters, lookupOf, requiredEntries } from './search-pushdown.js';
+import type { RequiredEntries, SearchSource, StorePage, StorePages } from './search-source.js';
 
 type Ops = typeof operations;
 type In = InputOf<Ops['Search']>;
@@ -50,6 +50,8 @@ interface Plan {
   readonly source: SearchSource;
   /** What the store is asked besides the source's own conditions (the expression's column filters). */
   readonly storeFilters: readonly AnyFilter[];
+  /** The entries the expression requires, for a source whose store can require them (`entryMembers`). */
+  readonly need?: RequiredEntries;
   readonly matcher?: RecordMatcher;
   readonly sortRef: PropertyRef;
   readonly order: 'Ascending' | 'Descending';
@@ -108,7 +110,8 @@ export class SearchService {
     const light = source.summary !== undefined && !source.props.tagsAt && summarised.has(sortRef.root) && [...(matcher?.members ?? [])].every((m) => summarised.has(m));
     // Past the page, a record is counted only when deciding it reads no tags and builds no record from other reads.
     const countPastPage = !matcher || (!matcher.readsTags && (light || source.recordFromRow === true)) ? (this.o.countPastPage ?? COUNT_PAST_PAGE) : 0;
-    const inOrder = this.inOrder(source, sortBy, order, storeFilters, max + countPastPage);
+    const need = requiredEntries(source, input.SearchExpression);
+    const inOrder = this.inOrder(source, sortBy, order, storeFilters, max + countPastPage, need);
     const fingerprint = queryFingerprint([input.Resource, input.SearchExpression ?? null, input.VisibilityConditions ?? null, sortBy, order]);
     const cursor = decodeSearchToken(input.NextToken, fingerprint, (v) => cursorFits(v, sortRef, inOrder !== undefined));
     // Loam is one account: nothing is shared into it from others.
@@ -116,7 +119,7 @@ export class SearchService {
     const lookup = lookupOf(source, input.SearchExpression);
     const plan: Plan = {
       source, storeFilters, sortRef, order, light, countPastPage, max, principal: ctx.principal,
-      ...(matcher ? { matcher } : {}), ...(inOrder ? { inOrder } : {}), ...(lookup ? { lookup } : {}), ...(cursor ? { cursor } : {}),
+      ...(matcher ? { matcher } : {}), ...(need ? { need } : {}), ...(inOrder ? { inOrder } : {}), ...(lookup ? { lookup } : {}), ...(cursor ? { cursor } : {}),
     };
     const found = inOrder && !lookup ? await this.inStoreOrder(plan) : await this.sortedHere(plan);
     const page = found.hits.slice(0, max);
@@ -139,10 +142,10 @@ export class SearchService {
    * ordered read. A collection's first store page holds the page, its look-ahead and the records TotalHits counts
    * past it (`upTo`, and the one that says more follow), so counting needs no second store page.
    */
-  private inOrder(source: SearchSource, sortBy: string, order: 'Ascending' | 'Descending', filters: readonly AnyFilter[], upTo: number): Plan['inOrder'] {
+  private inOrder(source: SearchSource, sortBy: string, order: 'Ascending' | 'Descending', filters: readonly AnyFilter[], upTo: number, need: RequiredEntries | undefined): Plan['inOrder'] {
     if (source.orderedReads) {
       const read = Object.hasOwn(source.orderedReads, sortBy) ? source.orderedReads[sortBy] : undefined;
-      return read && { value: (r) => read.value(r), read: (from) => read.read(order, from) };
+      return read && { value: (r) => read.value(r), read: (from) => read.read(order, from, need) };
     }
     const field = Object.hasOwn(source.storeOrder, sortBy) ? source.storeOrder[sortBy] : undefined;
     if (!field || !source.collection) return undefined;
@@ -221,7 +224,7 @@ export class SearchService {
       const r = await p.lookup();
       if (r !== undefined) yield r;
     } else if (p.source.records) {
-      yield* p.source.records();
+      yield* p.source.records(p.need);
     } else {
       for await (const page of this.storePages(p.source, p.storeFilters)) yield* page.records;
     }

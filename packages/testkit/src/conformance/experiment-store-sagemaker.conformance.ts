@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { ExperimentEntityQuery, ExperimentStore, RunInfoRecord } from '@loam/core';
+import type { ComponentRunKeys, ExperimentEntityQuery, ExperimentStore, RunInfoRecord } from '@loam/core';
 
 /*
  * The ExperimentStore contract for SageMaker's trial components, trials and associations (ADR 0009), run
@@ -159,6 +159,54 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     near(byKey.get('epoch')?.avg, 1e9 + 1);
     near(byKey.get('epoch')?.stdDev, 1);
     expect(byKey.get('inf')).toMatchObject({ count: 2, min: 1, max: Infinity, last: Infinity });
+  });
+
+  it("reads many runs' infos at once, and lists only components whose runs have the params and metrics asked (Search's Parameters and Metrics filters)", async () => {
+    const s = store();
+    const [a, b] = [await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 }), await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 })];
+    const p = unique('rh');
+    const trial = `${p}-t`;
+    await s.createTrial({ name: trial, experimentId: a, creationTime: 1, lastModifiedTime: 1 });
+    const runs: Record<string, string> = {};
+    const make = async (name: string, exp: string, o: { params?: string[]; metrics?: string[]; sourceType?: string; status?: RunInfoRecord['status']; startTime: number }) => {
+      const run = runId();
+      runs[name] = run;
+      await s.createRun({ info: { ...info(run, exp), status: o.status ?? 'RUNNING', startTime: o.startTime }, tags: [] });
+      await s.logBatch(run, { params: (o.params ?? []).map((key) => ({ key, value: '1' })), metrics: (o.metrics ?? []).map((key) => ({ key, value: 0.5, timestamp: 1, step: 0 })) });
+      await s.createTrialComponent(component(`${p}-${name}`, run, o.sourceType ? { sourceType: o.sourceType, sourceArn: `arn:src:${p}-${name}` } : {}));
+      await s.associateTrialComponent(trial, `${p}-${name}`, 1);
+    };
+    await make('lr', a, { params: ['lr'], status: 'FINISHED', startTime: 11 });
+    await make('lr-loss', b, { params: ['lr', 'depth'], metrics: ['loss'], status: 'FAILED', startTime: 12 });
+    await make('loss', b, { metrics: ['loss'], startTime: 13 });
+    await make('job', a, { sourceType: 'SageMakerTrainingJob', startTime: 14 });
+    await make('none', a, { startTime: 15 });
+
+    // Each info is its own run's (runs of two experiments), whatever the order asked; unknown, repeated and unstorable ids are ignored.
+    const infos = await s.getRunInfos([runs['loss'] as string, runs['lr'] as string, runId(), runs['lr'] as string, 'a\u0000b', runs['lr-loss'] as string]);
+    const byId = (list: RunInfoRecord[]) => [...list].sort((x, y) => (x.runId < y.runId ? -1 : 1));
+    const one = await Promise.all(['lr', 'lr-loss', 'loss'].map(async (n) => (await s.getRunInfo(runs[n] as string)) as RunInfoRecord));
+    expect(byId(infos)).toEqual(byId(one));
+    expect(Object.fromEntries(infos.map((i) => [i.runId, [i.experimentId, i.status, i.startTime]]))).toEqual({
+      [runs['lr'] as string]: [a, 'FINISHED', 11], [runs['lr-loss'] as string]: [b, 'FAILED', 12], [runs['loss'] as string]: [b, 'RUNNING', 13],
+    });
+    expect(await s.getRunInfos([])).toEqual([]);
+
+    const names = (rows: { name: string }[]) => rows.map((r) => r.name.slice(p.length + 1));
+    const listed = async (runHas: ComponentRunKeys, q: Partial<ExperimentEntityQuery> = {}) => names(await s.listTrialComponents({ ...page({ trialName: trial, ...q }), runHas }));
+    const jobs = ['SageMakerTrainingJob', 'SageMakerProcessingJob'];
+    expect(await listed({})).toEqual(['job', 'loss', 'lr', 'lr-loss', 'none']);
+    expect(await listed({ params: ['lr'] })).toEqual(['lr', 'lr-loss']);
+    expect(await listed({ params: ['lr', 'depth'] })).toEqual(['lr-loss']);
+    expect(await listed({ metrics: ['loss'] })).toEqual(['loss', 'lr-loss']);
+    expect(await listed({ params: ['lr'], metrics: ['loss'] })).toEqual(['lr-loss']);
+    expect(await listed({ params: ['lr'], paramsAlsoOfSourceTypes: jobs })).toEqual(['job', 'lr', 'lr-loss']);
+    // A job's component is kept whatever params its run has, not whatever metrics.
+    expect(await listed({ metrics: ['loss'], paramsAlsoOfSourceTypes: jobs })).toEqual(['loss', 'lr-loss']);
+    expect(await listed({ params: ['LR'] })).toEqual([]);
+    expect(await listed({ params: ['a\u0000b'] })).toEqual([]);
+    expect(await listed({ params: ['a\u0000b'], paramsAlsoOfSourceTypes: jobs })).toEqual(['job']);
+    expect(await listed({ params: ['lr'] }, { sortBy: 'creationTime', ascending: false, offset: 1, limit: 1 })).toEqual(['lr']);
   });
 
   it('groups components in trials of an experiment: lists by trial, experiment, component and source, sorted and paged', async () => {

@@ -205,6 +205,13 @@ export class MemoryExperimentStore implements ExperimentStore {
     return r && clone(r.info);
   }
 
+  async getRunInfos(runIds: readonly string[]): Promise<RunInfoRecord[]> {
+    return [...new Set(runIds)].flatMap((id) => {
+      const r = this.#runs.get(id);
+      return r ? [clone(r.info)] : [];
+    });
+  }
+
   async updateRunInfo(runId: string, patch: Parameters<ExperimentStore['updateRunInfo']>[1]): Promise<void> {
     checkStorableText('Run name', patch.runName);
     const r = this.#runs.get(runId);

@@ -1,6 +1,6 @@
 import {
   ResourceInUseError, asciiLower, checkStorableKeyValues, checkStorableText,
-  type ExperimentEntityQuery, type ExperimentStore, type MetricPoint, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
+  type ComponentRunKeys, type ExperimentEntityQuery, type ExperimentStore, type MetricPoint, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
 } from '@loam/core';
 
 /* SageMaker's trial components, trials and associations for the in-memory ExperimentStore, written plainly. */
@@ -115,8 +115,14 @@ export class MemorySageMakerEntities implements Entities {
   async listTrialComponents(q: Parameters<ExperimentStore['listTrialComponents']>[0]): Promise<TrialComponentRecord[]> {
     const inExperiment = (name: string) => [...this.#links].some(([t, set]) => set.has(name) && this.#trials.get(t)?.experimentId === q.experimentId);
     const rows = [...this.#components.values()].filter((c) => (q.trialName === undefined || (this.#links.get(q.trialName)?.has(c.name) ?? false))
-      && (q.experimentId === undefined || inExperiment(c.name)) && (q.sourceArn === undefined || c.sourceArn === q.sourceArn));
+      && (q.experimentId === undefined || inExperiment(c.name)) && (q.sourceArn === undefined || c.sourceArn === q.sourceArn) && this.#runHas(c, q.runHas));
     return page(rows, q);
+  }
+
+  #runHas(c: TrialComponentRecord, keys: ComponentRunKeys | undefined): boolean {
+    const run = this.run(c.runId);
+    const ofJob = c.sourceType !== undefined && (keys?.paramsAlsoOfSourceTypes ?? []).includes(c.sourceType);
+    return (keys?.params ?? []).every((k) => ofJob || (run?.params.has(k) ?? false)) && (keys?.metrics ?? []).every((k) => run?.latest.has(k) ?? false);
   }
 
   async createTrial(t: TrialRecord): Promise<void> {

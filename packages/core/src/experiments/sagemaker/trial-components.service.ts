@@ -165,8 +165,11 @@ export class TrialComponentsService {
       sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending', offset, limit: limit + 1,
     });
     const summaries = [];
-    for (const c of rows.slice(0, limit)) {
-      const info = await this.t.store.getRunInfo(c.runId);
+    const page = rows.slice(0, limit);
+    // The page's run infos in one read.
+    const infos = new Map((await this.t.store.getRunInfos(page.map((c) => c.runId))).map((x) => [x.runId, x]));
+    for (const c of page) {
+      const info = infos.get(c.runId);
       if (!info || info.lifecycleStage !== 'active') continue;
       if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrialComponent', this.arn(c.name)))) continue;
       if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', guardedExperimentOf(c, info.experimentId)))) continue;

@@ -216,6 +216,17 @@ export class SqlExperimentStore implements ExperimentStore {
     return row ? toRunInfo(row) : undefined;
   }
 
+  async getRunInfos(runIds: readonly string[]): Promise<RunInfoRecord[]> {
+    const ids = [...new Set(runIds)].filter((id) => !unstorable(id));
+    const out: RunInfoRecord[] = [];
+    // In chunks, under SQLite's and PostgreSQL's bound on a statement's parameters.
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = (await this.db.selectFrom('mlflow_runs').selectAll().where('run_id', 'in', ids.slice(i, i + 500)).execute()) as RunRow[];
+      out.push(...rows.map(toRunInfo));
+    }
+    return out;
+  }
+
   async getRun(runId: string): Promise<RunRecord | undefined> {
     if (unstorable(runId)) return undefined;
     const row = (await this.db.selectFrom('mlflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()) as RunRow | undefined;

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
 import {
   ResourceInUseError, asciiLower, checkStorableKeyValues, checkStorableText,
-  type ExperimentEntityQuery, type ExperimentStore, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
+  type ComponentRunKeys, type ExperimentEntityQuery, type ExperimentStore, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
 } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { unstorable } from './sql-like.js';
@@ -56,6 +56,20 @@ function page<T>(q: ExperimentEntityQuery, builder: T & { orderBy: (c: string, d
   const dir = q.ascending ? 'asc' : 'desc';
   const ordered = q.sortBy === 'name' ? builder.orderBy(`${alias}.name`, dir) : (builder.orderBy(`${alias}.creation_time`, dir) as T & { orderBy: (c: string, d: 'asc' | 'desc') => T }).orderBy(`${alias}.name`, dir);
   return ordered;
+}
+
+/**
+ * The conditions `listTrialComponents`' `runHas` puts on a component (`c`): an indexed lookup by the run's key
+ * and the param or metric key each (mlflow_params' and mlflow_metrics_history's leading columns). A key no
+ * store can hold (U+0000) is no run's: PostgreSQL refuses it as a parameter, so it is not sent.
+ */
+function runHas(keys: ComponentRunKeys | undefined): Expression<SqlBool>[] {
+  const never = sql<SqlBool>`1 = 0`;
+  const ofRun = (table: 'mlflow_params' | 'mlflow_metrics', key: string) => (unstorable(key) ? never
+    : sql<SqlBool>`exists (select 1 from ${sql.table(table)} x where x.run_key = (select r.run_key from mlflow_runs r where r.run_id = c.run_id) and x.key = ${key})`);
+  const types = keys?.paramsAlsoOfSourceTypes ?? [];
+  const unlessJob = (has: Expression<SqlBool>) => (types.length === 0 ? has : sql<SqlBool>`(${has} or c.source_type in (${sql.join(types)}))`);
+  return [...(keys?.params ?? []).map((k) => unlessJob(ofRun('mlflow_params', k))), ...(keys?.metrics ?? []).map((k) => ofRun('mlflow_metrics', k))];
 }
 
 export function sqlSageMakerEntities(d: SqlDialect): Store {
@@ -158,6 +172,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
       if (q.sourceArn !== undefined) b = b.where('c.source_arn', '=', q.sourceArn);
       if (q.createdAfter !== undefined) b = b.where('c.creation_time', '>', q.createdAfter);
       if (q.createdBefore !== undefined) b = b.where('c.creation_time', '<', q.createdBefore);
+      for (const cond of runHas(q.runHas)) b = b.where(cond);
       const rows = (await page(q, b, 'c').limit(q.limit).offset(q.offset).execute()) as ComponentRow[];
       return rows.map(toComponent);
     },
