@@ -80,4 +80,16 @@ describe('boto3: PartNumber on a Loam whose artifact store is S3', () => {
     expect(out['head_2']).toEqual({ length: 5 * MiB, parts: 3 });
     expect(out['part_4']).toBe('InvalidPartNumber');
   }, 120_000);
+
+  it('gives a PutObject of more than 16 MiB the MD5 of its bytes as its ETag, as S3 does (the adapter sent it up as a multipart upload: "…-2")', async () => {
+    const out = await boto3<Record<string, unknown>>(front as AwsLoam, `
+import hashlib
+s3 = client('s3')
+s3.create_bucket(Bucket='whole')
+body = bytes(range(256)) * (68 * 1024)   # 17 MiB
+put = s3.put_object(Bucket='whole', Key='big', Body=body)
+print(json.dumps({'put': put['ETag'], 'head': s3.head_object(Bucket='whole', Key='big')['ETag'], 'md5': '"%s"' % hashlib.md5(body).hexdigest()}))
+`);
+    expect([out['put'], out['head']]).toEqual([out['md5'], out['md5']]);
+  }, 120_000);
 });
