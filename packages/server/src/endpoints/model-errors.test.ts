@@ -54,7 +54,7 @@ const post = async (body: string, contentType: string) => {
 
 describe('errors the model container answers', () => {
   it('reach the caller as Runtime’s ModelError 424 with the container’s status and message; the container keeps serving', async () => {
-    expect(await post('1,2', 'text/csv')).toMatchObject({ status: 200, body: '3.0' });
+    expect(await post('1,2', 'text/csv')).toMatchObject({ status: 200, body: '3.0\n' });
 
     const unsupported = await post('1,2', 'image/png');
     expect(unsupported).toMatchObject({ status: 424, type: 'ModelError' });
@@ -70,7 +70,7 @@ describe('errors the model container answers', () => {
     expect(f).toMatchObject({ OriginalStatusCode: 500, message: expect.stringMatching(/^Received server error \(500\) from primary/) });
     expect(f.OriginalMessage).toContain('ValueError: negative first feature -1');
 
-    expect(await post('2,2', 'text/csv')).toMatchObject({ status: 200, body: '4.0' });
+    expect(await post('2,2', 'text/csv')).toMatchObject({ status: 200, body: '4.0\n' });
     const totals = (await call(loam, 'GET', '/api/v1/endpoints/sum/metrics')).body.Variants[0].Points.reduce(
       (a: { e4: number; e5: number }, p: { Invocation4XXErrors: number; Invocation5XXErrors: number }) => ({ e4: a.e4 + p.Invocation4XXErrors, e5: a.e5 + p.Invocation5XXErrors }),
       { e4: 0, e5: 0 },

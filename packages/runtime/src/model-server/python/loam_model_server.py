@@ -12,6 +12,7 @@ the SDK and Loam's staging put SAGEMAKER_SUBMIT_DIRECTORY's files there too). In
 of this server (images/python/loam_requirements.py, shared with training), in which the server then runs.
 A failed pip ends the process with a line naming setup.py or requirements.txt, before /ping ever answers.
 """
+import csv
 import hmac
 import importlib.util
 import io
@@ -68,20 +69,52 @@ def default_predict_fn(data, model):
 
 
 def _tolist(x):
-    return x.tolist() if hasattr(x, "tolist") else x
+    # json.dumps's default: what json cannot write itself (numpy arrays and scalars: int64, float32, bool_), also
+    # inside lists, dicts and object arrays, as .tolist() gives it; json then writes what that returns.
+    if hasattr(x, "tolist"):
+        return x.tolist()
+    raise TypeError("Object of type %s is not JSON serializable" % type(x).__name__)
+
+
+def _csv_rows(value):
+    np = _np()
+    array = None
+    if np is not None:
+        try:
+            array = np.array(value)
+        except ValueError:  # ragged rows (numpy >= 1.24 refuses them): written as they are
+            array = None
+    if array is not None and array.ndim > 0:
+        return array.reshape(array.shape[0], 1) if array.ndim == 1 else array
+    if array is not None:
+        if isinstance(array.item(), (dict, set)):  # the containers' csv.writer fails on it too: a 500 naming it
+            raise TypeError("a %s prediction has no rows to write as CSV; return an array or a list" % type(array.item()).__name__)
+        return [[array.item()]]
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        return [[value]]
+    return [r if isinstance(r, (list, tuple)) else [r] for r in value]
 
 
 def default_output_fn(prediction, accept):
+    """Encodes as the scikit-learn and XGBoost containers' default output_fn (sagemaker-containers' encoders.encode):
+    JSON by json.dumps, numpy values by .tolist(); CSV by csv.writer over np.array(prediction), a 1-D one as a column,
+    one row per line, each ended by a newline; NPY by np.save."""
     at = (accept or DEFAULT_ACCEPT).split(";")[0].strip().lower()
     if at in ("*/*", ""):
         at = DEFAULT_ACCEPT
-    value = _tolist(prediction)
     if at == "application/json":
-        return json.dumps(value), "application/json"
+        return json.dumps(prediction, default=_tolist), "application/json"
     if at == "text/csv":
-        rows = value if isinstance(value, list) else [value]
-        lines = [",".join(str(c) for c in (r if isinstance(r, list) else [r])) for r in rows]
-        return "\n".join(lines), "text/csv"
+        stream = io.StringIO()
+        csv.writer(stream, lineterminator="\n", delimiter=",", quotechar='"', doublequote=True, strict=True).writerows(_csv_rows(prediction))
+        return stream.getvalue(), "text/csv"
+    np = _np()
+    if at == "application/x-npy" and np is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, prediction)
+        return buffer.getvalue(), "application/x-npy"
     raise UnsupportedFormat(406, "Accept %s is not supported by the default output_fn" % accept)
 
 
