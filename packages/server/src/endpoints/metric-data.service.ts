@@ -9,6 +9,8 @@ type Ops = typeof operations;
 const { endpointMetricNames } = endpointAlarmShapes;
 const MAX_STATISTICS_DATAPOINTS = 1440;
 const LIST_PAGE = 500;
+/** ListMetrics lists a metric with a datapoint in this many days ("metrics that have not had any new data points in the past two weeks do not appear"). */
+const LISTED_FOR_DAYS = 14;
 
 /** An opaque page token: the offset, bound to the request it continues. */
 function token(offset: number, bound: string): string {
@@ -138,6 +140,9 @@ export class MetricDataService {
         t = page.nextToken;
       } while (t);
       for (const [e, variants] of this.o.metrics.all()) for (const v of variants.keys()) pairs.add(`${e}/${v}`);
+      // CloudWatch lists a metric while it had a datapoint in the last two weeks, whether or not its endpoint still
+      // exists: a deleted endpoint's metrics stay listed (and readable) until then.
+      for (const p of await this.o.history.withDataSince(Date.now() / 1000 - LISTED_FOR_DAYS * 86_400)) pairs.add(p);
     }
     const metrics = [...pairs].sort().flatMap((pair) => {
       const [endpoint, variant] = pair.split('/') as [string, string];

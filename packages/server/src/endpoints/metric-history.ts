@@ -1,4 +1,4 @@
-import { deleteWhere, listAll, metricMinutesCollection, type Logger, type MetadataStore } from '@loam/core';
+import { deleteWhere, listAll, metricMinutesCollection, type Filter, type Logger, type MetadataStore, type MetricMinuteRecord } from '@loam/core';
 import { mergeInto, minuteOf, type MetricAggregate } from './metric-aggregate.js';
 import type { MetricsRegistry, VariantMetrics } from './metrics-registry.js';
 
@@ -119,6 +119,30 @@ export class MetricHistory {
       }
     }
     return [...byMinute.entries()].sort(([x], [y]) => x - y).map(([minute, p]) => ({ minute, ...p }));
+  }
+
+  /**
+   * Endpoint/variant pairs with a minute of traffic since `sinceSec`, stored or in memory, the endpoint deleted or
+   * not: what ListMetrics lists. Found a pair at a time (the next endpoint name, then its next variant name), so
+   * the cost is a query per pair, not a read of every minute stored over the weeks.
+   */
+  async withDataSince(sinceSec: number): Promise<Set<string>> {
+    await this.flushing;
+    const out = new Set<string>();
+    const c = this.o.store.collection(metricMinutesCollection);
+    const recent = { field: 'minute', op: 'gte', value: minuteOf(sinceSec) } as const;
+    const first = async (filters: Filter<MetricMinuteRecord>[], sortBy: 'endpointName' | 'variantName') => (await c.list({ filters: [recent, ...filters], sortBy, maxResults: 1 })).items[0]?.value;
+    for (let e = await first([], 'endpointName'); e; e = await first([{ field: 'endpointName', op: 'gt', value: e.endpointName }], 'endpointName')) {
+      const endpointName = e.endpointName;
+      for (let v: MetricMinuteRecord | undefined = e; v; v = await first([{ field: 'endpointName', op: 'eq', value: endpointName }, { field: 'variantName', op: 'gt', value: v.variantName }], 'variantName')) {
+        out.add(`${endpointName}/${v.variantName}`);
+      }
+    }
+    const nowSec = Math.floor(this.now() / 1000) + 1;
+    for (const [e, variants] of this.sources()) {
+      for (const [name, v] of variants) if (v.aggregate(Math.max(sinceSec, this.watermark), nowSec).invocations > 0) out.add(`${e}/${name}`);
+    }
+    return out;
   }
 
   /** Endpoint/variant pairs with traffic since `sinceSec` (ListMetrics' RecentlyActive). */
