@@ -1,6 +1,6 @@
 /**
- * SageMaker Search at team scale: 20,000 training jobs (metadata store) and 20,000 trial components in 200
- * trials of 20 experiments (experiment store), both SQLite files, searched through the Search service as the
+ * SageMaker Search at team scale: 20,000 training jobs (metadata store) and 20,000 trial components (one in 100
+ * with a `momentum` parameter) in 200 trials of 20 experiments (experiment store), both SQLite files, searched through the Search service as the
  * server builds it (every source, an authorizer that allows all). Each search runs against two
  * implementations in the same process on the same stores: `--old <dir>` (a copy of packages/core/src/search
  * from before the change, its sibling folders linked to this tree's) and this tree's. Answers are compared
@@ -82,7 +82,7 @@ if (haveComponents < COMPONENTS) {
     const name = `tc-${String(c).padStart(5, '0')}`;
     await componentsService.CreateTrialComponent({
       TrialComponentName: name, Status: { PrimaryStatus: c % 10 === 0 ? 'Failed' : 'Completed' },
-      Parameters: { lr: { NumberValue: ((c * 37) % 1000) / 1000 }, optimizer: { StringValue: c % 2 ? 'adam' : 'sgd' } },
+      Parameters: { lr: { NumberValue: ((c * 37) % 1000) / 1000 }, optimizer: { StringValue: c % 2 ? 'adam' : 'sgd' }, ...(c % 100 === 0 ? { momentum: { NumberValue: 0.9 } } : {}) },
       ...(c % 5 === 0 ? { Tags: [{ Key: 'team', Value: c % 10 ? 'red' : 'blue' }] } : {}),
     }, ctx);
     await trialsService.AssociateTrialComponent({ TrialName: `trial-${c % 200}`, TrialComponentName: name }, ctx);
@@ -136,6 +136,7 @@ const searches: [string, Record<string, unknown>][] = [
   ['ExperimentTrialComponent SortBy TrialComponentName', { Resource: 'ExperimentTrialComponent', SortBy: 'TrialComponentName' }],
   ['ExperimentTrialComponent TrialComponentName Equals tc-12345', { Resource: 'ExperimentTrialComponent', SearchExpression: { Filters: [{ Name: 'TrialComponentName', Value: 'tc-12345' }] } }],
   ['ExperimentTrialComponent Parameters.lr > 0.99, SortBy Parameters.lr', { Resource: 'ExperimentTrialComponent', SortBy: 'Parameters.lr', SearchExpression: { Filters: [{ Name: 'Parameters.lr', Operator: 'GreaterThan', Value: '0.99' }] } }],
+  ['ExperimentTrialComponent Parameters.momentum Exists (one component in 100 has it)', { Resource: 'ExperimentTrialComponent', SearchExpression: { Filters: [{ Name: 'Parameters.momentum', Operator: 'Exists' }] } }],
   ['ExperimentTrial default', { Resource: 'ExperimentTrial' }],
   ['Experiment default', { Resource: 'Experiment' }],
 ];

@@ -182,6 +182,25 @@ describe('Search of experiments, trials and trial components', () => {
     expect(await found({ Filters: [{ Name: 'Parameters.optimizer', Operator: 'NotExists' }, { Name: 'Metrics.loss', Operator: 'NotExists' }] })).toEqual([['c3', 'job-run'], ['null']]);
   });
 
+  it('pages by the last result\'s LastModifiedTime: a component modified between pages moves ahead of the token and is not in the rest of that walk (a new search finds it first)', async () => {
+    // The documented trade-off of a keyset NextToken (docs/architecture.md, Search): no record twice, no snapshot held between calls.
+    const { search, tracking } = await fixture();
+    const page = async (token?: string) => search.Search({ Resource: 'ExperimentTrialComponent', MaxResults: 2, ...(token ? { NextToken: token } : {}) }, alice);
+    const componentNames = (r: Awaited<ReturnType<Search['Search']>>) => r.Results.map((x) => x.TrialComponent?.TrialComponentName as string);
+    const first = await page();
+    const seen = componentNames(first);
+    const moved = ['c1', 'c2', 'c3'].find((n) => !seen.includes(n)) as string;
+    await new TrialComponentsService(tracking, allow, partition).UpdateTrialComponent({ TrialComponentName: moved, DisplayName: 'renamed' }, alice);
+    const rest: string[] = [];
+    for (let token = first.NextToken; token;) {
+      const r = await page(token);
+      rest.push(...componentNames(r));
+      token = r.NextToken;
+    }
+    expect(rest).toEqual(['job-run']);
+    expect(componentNames(await page())[0]).toBe(moved);
+  });
+
   it('finds experiments and trials, a trial with its components', async () => {
     const { search } = await fixture();
     expect(await names(search, 'Experiment')).toEqual(['Default', 'exp-a', 'exp-b']);
