@@ -70,6 +70,12 @@ function experimentsUrl(config: Config): string {
   return metadataUrl(config);
 }
 
+/** The PostgreSQL metadata settings both SQL stores (metadata, experiments) open with. */
+function postgresOptions(config: Config): { schema?: string; poolSize?: number; statementTimeoutMs?: number; answerTimeoutMs?: number } {
+  const m = config.metadata;
+  return m.type === 'postgres' ? { schema: m.schema, poolSize: m.poolSize, statementTimeoutMs: m.statementTimeoutMs, answerTimeoutMs: m.answerTimeoutMs } : {};
+}
+
 /**
  * The composition root: the only place that knows every adapter. Opens the configured stores, runs
  * migrations, and builds the capability services on the ports.
@@ -80,10 +86,10 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
   const store = await openSqlMetadataStore({
     url: metadataUrl(config),
     collections: allCollections,
-    ...(config.metadata.type === 'postgres' ? { schema: config.metadata.schema, poolSize: config.metadata.poolSize } : {}),
+    ...postgresOptions(config),
     logger,
   });
-  const schema = config.metadata.type === 'postgres' ? { schema: config.metadata.schema, poolSize: config.metadata.poolSize } : {};
+  const schema = postgresOptions(config);
   const experiments = await openSqlExperimentStore({ url: experimentsUrl(config), ...schema, logger }).catch(async (e: unknown) => {
     await store.close();
     throw e;

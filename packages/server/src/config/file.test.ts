@@ -58,7 +58,7 @@ describe('config files', () => {
       expect(config.server).toEqual({
         host: '127.0.0.1', port: 9000, allowedHosts: ['loam.internal', 'localhost'], bodyLimitBytes: 10_485_760, trustProxy: true, servingWorkers: 0, invocationLane: true,
       });
-      expect(config.metadata).toEqual({ type: 'postgres', url: 'postgres://loam:pw@db:5432/loam', schema: 'public', poolSize: 10 });
+      expect(config.metadata).toEqual({ type: 'postgres', url: 'postgres://loam:pw@db:5432/loam', schema: 'public', poolSize: 10, statementTimeoutMs: 60_000, answerTimeoutMs: 5_000 });
       expect(config.log.level).toBe('debug');
     }
   });

@@ -131,7 +131,7 @@ describe('layering: defaults < file < env < flags', () => {
     expect(sources['metadata.type']).toBe('env LOAM_METADATA__TYPE');
     // Same type: keys merge across layers.
     const merged = loadConfig({ file: path, env: { LOAM_METADATA__POOL_SIZE: '20' }, cwd });
-    expect(merged.config.metadata).toEqual({ type: 'postgres', url: 'postgres://loam@db/loam', schema: 'public', poolSize: 20 });
+    expect(merged.config.metadata).toEqual({ type: 'postgres', url: 'postgres://loam@db/loam', schema: 'public', poolSize: 20, statementTimeoutMs: 60_000, answerTimeoutMs: 5_000 });
     expect(merged.sources['metadata.url']).toBe(`file ${path}`);
     expect(merged.sources['metadata.poolSize']).toBe('env LOAM_METADATA__POOL_SIZE');
   });

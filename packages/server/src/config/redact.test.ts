@@ -21,6 +21,8 @@ describe('secrets', () => {
       url: 'postgresql://loam:***@db.internal:5432/loam?sslmode=require&sslpassword=***',
       schema: 'public',
       poolSize: 10,
+      statementTimeoutMs: 60_000,
+      answerTimeoutMs: 5_000,
     });
     expect(copy.artifacts).toEqual({
       type: 's3', endpoint: 'http://127.0.0.1:9000', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: '***', forcePathStyle: true,

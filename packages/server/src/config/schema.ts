@@ -54,6 +54,12 @@ const PostgresMetadata = Type.Object({
   url: Type.String({ pattern: '^postgres(ql)?://', secret: 'url', mustBe: 'a postgres:// or postgresql:// URL' }),
   schema: Type.String({ minLength: 1, default: 'public' }),
   poolSize: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  // How long PostgreSQL lets one statement run (or a transaction sit idle) before cancelling it; 0 lifts it.
+  // Migrations run without it.
+  statementTimeoutMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 60_000 }),
+  // How long a statement waits for an answer before the store checks that PostgreSQL answers a fresh
+  // connection; when that check waits as long in vain, the statements waiting fail with 503.
+  answerTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5_000 }),
 }, closed);
 
 const MemoryMetadata = Type.Object({ type: Type.Literal('memory') }, closed);

@@ -16,6 +16,9 @@ export interface SqlMetadataStoreOptions {
   readonly schema?: string;
   /** PostgreSQL only: the most connections the pool opens. Default 10. */
   readonly poolSize?: number;
+  /** PostgreSQL only: statement_timeout (default 60 s) and the wait for an answer (default 5 s); see PostgresDialectOptions. */
+  readonly statementTimeoutMs?: number;
+  readonly answerTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
@@ -36,6 +39,8 @@ export async function openSqlMetadataStore(options: SqlMetadataStoreOptions): Pr
     logger: log,
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(options.poolSize === undefined ? {} : { maxConnections: options.poolSize }),
+    ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+    ...(options.answerTimeoutMs === undefined ? {} : { answerTimeoutMs: options.answerTimeoutMs }),
   });
   try {
     await migrate(dialect, [...layouts.values()], log);

@@ -1,4 +1,5 @@
 import { freePort } from '@loam/testkit/net/free-port';
+import { startFreezableProxy } from '@loam/testkit/net/freezable-proxy';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { testPostgresUrl } from '../postgres-test-schema.js';
@@ -71,6 +72,43 @@ describe('PostgreSQL dialect when the server goes away', () => {
       expect(Date.now() - started).toBeLessThan(4_000);
       const { rows } = await sql<{ one: number }>`select 1 as one`.execute(d.db);
       expect(rows[0]!.one).toBe(1);
+    } finally {
+      await d.destroy();
+    }
+  });
+
+  it('a server that stops answering (a frozen proxy) fails the statement waiting on it as ServiceUnavailable within the bound, and the connection is not reused', async () => {
+    const target = new URL(testPostgresUrl);
+    const proxy = await startFreezableProxy(target.hostname, Number(target.port || 5432));
+    const url = new URL(testPostgresUrl);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const d = await createPostgresDialect({ url: url.toString(), maxConnections: 1, answerTimeoutMs: 500 });
+    try {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(d.db);
+      proxy.freeze();
+      const started = Date.now();
+      const frozen = sql`select 'late' as answer`.execute(d.db).then(() => undefined, (e: unknown) => e);
+      const outcome = await Promise.race([frozen, new Promise((r) => setTimeout(() => r('still waiting after 4 s'), 4_000))]);
+      expect(outcome).toMatchObject({ code: 'ServiceUnavailable', message: expect.stringMatching(/metadata store is unavailable: PostgreSQL did not answer/) });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+      proxy.thaw();
+      // The statement given up on is answered late on its old connection; a reused connection would hand
+      // that answer ('late') to the next statement. A fresh one answers this one.
+      const again = await sql<{ answer: string; pid: number }>`select 'now' as answer, pg_backend_pid() as pid`.execute(d.db);
+      expect(again.rows[0]).toMatchObject({ answer: 'now' });
+      expect(again.rows[0]!.pid).not.toBe(rows[0]!.pid);
+    } finally {
+      proxy.thaw();
+      await d.destroy();
+      await proxy.close();
+    }
+  });
+
+  it('a long statement on a server that answers is not cut off by the answer timeout', async () => {
+    const d = await createPostgresDialect({ url: testPostgresUrl, maxConnections: 1, answerTimeoutMs: 200 });
+    try {
+      const { rows } = await sql<{ done: string }>`select pg_sleep(1.5)::text as done`.execute(d.db);
+      expect(rows).toHaveLength(1);
     } finally {
       await d.destroy();
     }

@@ -2,6 +2,7 @@ import { Kysely, PostgresAdapter, PostgresDialect, sql, type DialectAdapter, typ
 import { InternalError, ValidationError, silentLogger, type Logger } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
 import { reportingUnavailable } from './unavailable.js';
+import { NoAnswerError, watchAnswers } from './postgres-answer-watch.js';
 
 /** Options for the PostgreSQL dialect. */
 export interface PostgresDialectOptions {
@@ -16,6 +17,14 @@ export interface PostgresDialectOptions {
    * request then fails as ServiceUnavailable instead of hanging on a lock or a stuck server). Default 60 s.
    */
   readonly statementTimeoutMs?: number;
+  /**
+   * How long a statement waits for PostgreSQL's answer before the store checks, on a connection of its
+   * own, that PostgreSQL answers at all; when that check has no answer within as long again, the
+   * statements waiting fail as ServiceUnavailable and their connections are discarded. A server that
+   * answers the check is only slow, and its statements (long reads, migrations) run on. Also how long a
+   * request waits for a connection (a free pooled one, or a new one answered). Default 5 s.
+   */
+  readonly answerTimeoutMs?: number;
   /** Told when a migration waits for another server's (see MigrationLockAdapter). */
   readonly logger?: Logger;
 }
@@ -38,8 +47,11 @@ const RETRYABLE = new Set(['40001', '40P01']);
 /** A statement cancelled: `statement_timeout`, or an administrator's pg_cancel_backend. */
 const QUERY_CANCELED = '57014';
 const STATEMENT_TIMEOUT_MS = 60_000;
-/** How long a request waits for a pooled connection (pool exhausted, or a server that accepts but never answers). */
-const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * How long a statement waits for an answer before PostgreSQL is checked; also how long a request waits for a
+ * pooled connection (pool exhausted, or a server that accepts but never answers a new one).
+ */
+const ANSWER_TIMEOUT_MS = 5_000;
 
 // Errors that mean "PostgreSQL cannot serve now" rather than "this statement is wrong": the socket was
 // refused or dropped, the pool timed out, or the server is shutting down, starting up, out of disk or
@@ -50,9 +62,13 @@ function postgresUnavailable(e: unknown): string | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const code = String((e as { code?: unknown }).code ?? '');
   const message = String((e as { message?: unknown }).message ?? '');
+  if (e instanceof NoAnswerError) return message;
   if (SOCKET_CODES.has(code)) return `cannot reach PostgreSQL (${code})`;
   if (code === QUERY_CANCELED) return `PostgreSQL cancelled a statement (${code}: ${message})`;
   if (/^(08|53)/.test(code) || /^57P0[123]$/.test(code)) return `PostgreSQL answered ${code}`;
+  // The pool's wait for a connection, and a new connection's wait for PostgreSQL's greeting (connectionTimeoutMillis).
+  if (message.startsWith('timeout exceeded when trying to connect')) return 'PostgreSQL did not answer, or no pooled connection was free, in time';
+  if (message.startsWith('Connection terminated due to connection timeout')) return 'PostgreSQL did not answer a new connection in time';
   if (DROPPED.test(message)) return 'the connection to PostgreSQL was lost or timed out';
   return undefined;
 }
@@ -101,10 +117,11 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
   // Loaded here so an SQLite deployment never loads `pg`.
   const { default: pg } = await import('pg');
   const statementTimeoutMs = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
+  const answerTimeoutMs = options.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    connectionTimeoutMillis: answerTimeoutMs,
     statement_timeout: statementTimeoutMs,
     idle_in_transaction_session_timeout: statementTimeoutMs,
     // A server that vanished without closing the socket (a host down, a cut network) is noticed by TCP.
@@ -122,12 +139,18 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
   const safeUrl = options.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   const label = `${safeUrl} (schema ${schema})`;
   const log = options.logger ?? silentLogger;
+  const watched = watchAnswers(pool, {
+    answerTimeoutMs,
+    probe: (timeoutMs) => answers(pg, options.url, timeoutMs),
+    onSilent: (statements) => log.warn({ store: label, answerTimeoutMs, statements }, 'PostgreSQL does not answer; failing the statements waiting for it'),
+    onAnswering: () => log.info({ store: label }, 'PostgreSQL answers again'),
+  });
   const adapter = new MigrationLockAdapter(() => log.info({ store: label }, "waiting for another Loam server's migration"));
   const dialect = new (class extends PostgresDialect {
     override createAdapter(): DialectAdapter {
       return adapter;
     }
-  })({ pool });
+  })({ pool: watched });
   const db = new Kysely({ dialect: reportingUnavailable(dialect, { cause: postgresUnavailable }) });
   // Text columns are collated "C" (bytewise order), under which lower() folds ASCII only; fold under
   // ICU's root locale when the server has ICU, else under the database's default collation.
@@ -160,6 +183,31 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
         foldCollation = sql.id('default');
       }
     },
-    destroy: () => db.destroy(),
+    destroy: async () => {
+      watched.stop();
+      await db.destroy();
+    },
   };
+}
+
+/**
+ * Whether PostgreSQL answers a connection of its own (outside the pool, whose connections may all be
+ * waiting) within `timeoutMs`. An error PostgreSQL sends (too many connections, starting up) is an answer.
+ */
+async function answers(pg: typeof import('pg').default, url: string, timeoutMs: number): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect().then(() => client.query('select 1')),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), timeoutMs))),
+    ]);
+    return true;
+  } catch (e) {
+    return e instanceof pg.DatabaseError;
+  } finally {
+    clearTimeout(timer);
+    void client.end().catch(() => undefined);
+  }
 }

@@ -10,6 +10,10 @@ export interface SqlConnectionOptions {
   readonly schema?: string;
   /** PostgreSQL only: the most connections the pool opens. */
   readonly maxConnections?: number;
+  /** PostgreSQL only: PostgreSQL's statement_timeout for every statement but migrations'. */
+  readonly statementTimeoutMs?: number;
+  /** PostgreSQL only: how long a statement waits for an answer before the store checks PostgreSQL answers at all. */
+  readonly answerTimeoutMs?: number;
   /** PostgreSQL only: told when a migration waits for another server's. */
   readonly logger?: Logger;
 }

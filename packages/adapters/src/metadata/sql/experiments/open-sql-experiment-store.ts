@@ -15,6 +15,9 @@ export interface SqlExperimentStoreOptions {
   readonly schema?: string;
   /** PostgreSQL only: the most connections the pool opens. Default 10. */
   readonly poolSize?: number;
+  /** PostgreSQL only: statement_timeout (default 60 s) and the wait for an answer (default 5 s); see PostgresDialectOptions. */
+  readonly statementTimeoutMs?: number;
+  readonly answerTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
@@ -26,6 +29,8 @@ export async function openSqlExperimentStore(options: SqlExperimentStoreOptions)
     logger: log,
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(options.poolSize === undefined ? {} : { maxConnections: options.poolSize }),
+    ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+    ...(options.answerTimeoutMs === undefined ? {} : { answerTimeoutMs: options.answerTimeoutMs }),
   });
   try {
     await migrateExperiments(dialect, log);
