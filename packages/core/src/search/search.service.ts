@@ -79,7 +79,10 @@ interface Plan {
  * them all (TotalHits EqualTo). What the store can decide narrows what it reads (an Equals or In on a
  * column, a time range on an indexed time, a name looked up); a search that sorts and filters only on what
  * a source's summary holds builds the full record for its page only. A resource the caller may not describe
- * is never found, so neither the results, TotalHits nor a token count or name it.
+ * is never found, so neither the results, TotalHits nor a token count or name it. NextToken is a keyset
+ * position, not a snapshot (SageMaker's promises none): a record modified between two calls moves in the order,
+ * so a walk by LastModifiedTime Descending leaves out one modified before the walk reached it (a new search finds
+ * it first) and returns none twice.
  */
 export class SearchService {
   private readonly sources: ReadonlyMap<string, SearchSource>;
