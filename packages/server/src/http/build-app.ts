@@ -113,6 +113,11 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
     },
     requestIdHeader: false,
     return503OnClosing: true,
+    // find-my-way's default (100 characters) refused a longer path parameter before validation, in
+    // Fastify's own error shape (or as "No route" for GET): an ARN or a 120-character name in the path
+    // never reached the message naming its member and limit. No route here has a regular-expression
+    // parameter, which is what the limit guards; Node's header limit (16 KiB) bounds the URL.
+    routerOptions: { maxParamLength: 16_384 },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
   fastLanes.set(app, fastRoutes);

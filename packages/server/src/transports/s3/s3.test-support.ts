@@ -6,7 +6,7 @@ type Bytes = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: Bytes): string | Uint8Array => (typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
 
 /** The sha256 constructor the Smithy signer wants, from node:crypto. */
-class Sha256 {
+export class Sha256 {
   private h;
   constructor(private readonly secret?: Bytes) {
     this.h = this.fresh();
