@@ -2,6 +2,7 @@ export * from './kernel/errors.js';
 export * from './kernel/names.js';
 export * from './kernel/clock.js';
 export * from './kernel/logger.js';
+export * from './kernel/loop-failure-log.js';
 export * from './kernel/pagination.js';
 export * from './kernel/json-text.js';
 export * from './kernel/state-machine.js';

@@ -1,5 +1,6 @@
 import { ConflictError, ServiceUnavailableError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
+import { LoopFailureLog } from '../kernel/loop-failure-log.js';
 import { FollowedVersions, nextTurn } from '../kernel/followed-versions.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { MetricPoint } from '../ports/experiment-store.js';
@@ -103,7 +104,8 @@ export class TrainingJobRunSync {
   constructor(private readonly o: TrainingJobRunSyncOptions) {}
 
   start(): void {
-    this.#timer ??= setInterval(() => void this.syncOnce().catch((err: unknown) => this.o.logger.warn({ err }, 'training job run sync failed')), this.o.intervalMs ?? 1000);
+    const failures = new LoopFailureLog(this.o.logger, 'training job run sync failed');
+    this.#timer ??= setInterval(() => void this.syncOnce().then(() => failures.succeeded(), (err: unknown) => failures.failed(err)), this.o.intervalMs ?? 1000);
     this.#timer.unref();
   }
 

@@ -1,5 +1,6 @@
 import { ResourceInUseError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
+import { LoopFailureLog } from '../kernel/loop-failure-log.js';
 import { FollowedVersions, nextTurn } from '../kernel/followed-versions.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { CollectionSpec, Filter, MetadataStore } from '../ports/metadata-store.js';
@@ -156,7 +157,8 @@ export class LineageSync {
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => void this.syncOnce().catch((err: unknown) => this.o.logger.warn({ err }, 'lineage sync failed')), this.o.intervalMs ?? 2000);
+    const failures = new LoopFailureLog(this.o.logger, 'lineage sync failed');
+    this.#timer ??= setInterval(() => void this.syncOnce().then(() => failures.succeeded(), (err: unknown) => failures.failed(err)), this.o.intervalMs ?? 2000);
     this.#timer.unref();
   }
 

@@ -1,4 +1,4 @@
-import type { AlarmRecord, Logger, PolicyAlarm, ScalingAction, ScalingRecord } from '@loam/core';
+import { LoopFailureLog, type AlarmRecord, type Logger, type PolicyAlarm, type ScalingAction, type ScalingRecord } from '@loam/core';
 import type { AlarmEvaluator } from './alarm-evaluator.js';
 import type { EndpointController } from './endpoint-controller.js';
 
@@ -100,9 +100,10 @@ export class Autoscaler {
   }
 
   start(): void {
+    const failures = new LoopFailureLog(this.o.logger, 'autoscaling failed');
     const loop = () => {
       this.timer = setTimeout(() => {
-        this.tick().catch((e: unknown) => this.o.logger.error({ err: (e as Error).message }, 'autoscaling failed')).finally(() => this.timer && loop());
+        this.tick().then(() => failures.succeeded(), (e: unknown) => failures.failed(e)).finally(() => this.timer && loop());
       }, this.o.intervalMs ?? 5000);
       this.timer.unref();
     };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import {
-  AlarmService, EndpointConfigService, EndpointService, isAllowed, ModelService, resourceArn, ScalingService, systemClock, endpointsCollection,
+  AlarmService, EndpointConfigService, LoopFailureLog, EndpointService, isAllowed, ModelService, resourceArn, ScalingService, systemClock, endpointsCollection,
   type ActionAuthorizer, type ArtifactStore, type InstanceLauncher, type LogGroups, type Logger, type MetadataStore, type Partition, type Principal, type TagService,
 } from '@loam/core';
 import { LocalProcessLauncher } from '@loam/adapters';
@@ -120,13 +120,17 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   // Alarms are few: re-read them every 2 s, evaluate every second (so DescribeAlarms shows live state).
   let alarmTimer: NodeJS.Timeout | undefined;
   let ticks = 0;
+  const alarmFailures = new LoopFailureLog(log, 'alarm evaluation failed');
   const alarmLoop = () => {
     alarmTimer = setTimeout(async () => {
       try {
-        if (ticks++ % 2 === 0) evaluator.setAlarms(await alarms.list());
+        const reads = ticks++ % 2 === 0;
+        if (reads) evaluator.setAlarms(await alarms.list());
         evaluator.evaluateAll();
+        // Only a pass that read the store says it answers again.
+        if (reads) alarmFailures.succeeded();
       } catch (e) {
-        log.warn({ err: (e as Error).message }, 'alarm evaluation failed');
+        alarmFailures.failed(e);
       }
       if (alarmTimer) alarmLoop();
     }, 1000);
