@@ -85,6 +85,15 @@ describe('the credentials file after loam admin forget-unreadable-access-keys', 
     expect(forgetCredentialsKey(dir, ['LKIAFIRST'])).toBeUndefined();
   });
 
+  it("keeps each line's own line end in a file that mixes them (a profile added by another editor)", () => {
+    const dir = dataDir();
+    const work = '[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = work-secret\n\n';
+    writeFileSync(join(dir, 'credentials'), `${work}[loam]\r\naws_access_key_id = LKIAFIRST\r\naws_secret_access_key = secret\r\nloam_api_token = loam_tok\r\n[later]\nregion = eu-west-1`);
+    expect(forgetCredentialsKey(dir, ['LKIAFIRST'])?.accessKeyId).toBe('LKIAFIRST');
+    // The old rewrite joined every line with the first CRLF it saw: [work]'s and [later]'s lines changed too.
+    expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe(`${work}[loam]\r\nloam_api_token = loam_tok\r\n[later]\nregion = eu-west-1`);
+  });
+
   it('leaves [loam] alone when it names a key that was not deleted, and a missing file or profile too', () => {
     const dir = dataDir();
     expect(forgetCredentialsKey(dir, ['LKIAFIRST'])).toBeUndefined();

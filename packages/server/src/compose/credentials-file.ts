@@ -102,18 +102,18 @@ const KEY_ENTRY = /^\s*(aws_access_key_id|aws_secret_access_key|aws_session_toke
 export function forgetCredentialsKey(dataDir: string, deleted: readonly string[]): ForgottenCredentialsKey | undefined {
   const file = join(dataDir, 'credentials');
   if (!existsSync(file)) return undefined;
-  const text = readFileSync(file, 'utf8');
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const lines = text.split(/\r?\n/);
-  const header = lines.findIndex((l) => profileOf(l) === 'loam');
+  // Each line with its own line end, so the lines kept are kept byte for byte in a file that mixes them.
+  const lines = readFileSync(file, 'utf8').match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const content = (l: string): string => l.replace(/\r?\n$/, '');
+  const header = lines.findIndex((l) => profileOf(content(l)) === 'loam');
   if (header < 0) return undefined;
   let end = header + 1;
-  while (end < lines.length && profileOf(lines[end] as string) === undefined) end++;
-  const body = lines.slice(header + 1, end);
+  while (end < lines.length && profileOf(content(lines[end] as string)) === undefined) end++;
+  const body = lines.slice(header + 1, end).map(content);
   const accessKeyId = body.map((l) => /^\s*aws_access_key_id\s*=\s*(.*?)\s*$/.exec(l)?.[1]).find((v) => v !== undefined);
   if (accessKeyId === undefined || !deleted.includes(accessKeyId)) return undefined;
-  lines.splice(header + 1, body.length, ...body.filter((l) => !KEY_ENTRY.test(l)));
-  replaceFile(file, lines.join(eol));
+  lines.splice(header + 1, body.length, ...lines.slice(header + 1, end).filter((l) => !KEY_ENTRY.test(l)));
+  replaceFile(file, lines.join(''));
   return { file, profile: 'loam', accessKeyId };
 }
 
