@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
-  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, DescribeModelCommand, DescribeTrainingJobCommand,
@@ -14,7 +15,7 @@ import {
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { readCredentialsProfile } from '@loam/cli';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
-import { repoRoot, startLoamProcess, stopLoamProcess, type LoamProcess } from '../loam-process.test-support.js';
+import { pidAlive, repoRoot, startLoamProcess, stopLoamProcess, waitForExit, type LoamProcess } from '../loam-process.test-support.js';
 import { mountSmallFs, type SmallFs } from './small-fs.test-support.js';
 
 // Reliability recipe R4 (docs: research/reliability.md §4): Loam's whole data directory (SQLite
@@ -29,6 +30,8 @@ const BUCKET = 'disk-full';
 const cancer = readFileSync(join(repoRoot, 'datasets/tabular/breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
 const trainCsv = cancer.slice(0, 120).join('\n') + '\n';
 const row = cancer[130]!.slice(cancer[130]!.indexOf(',') + 1);
+/** The model the hold jobs write: random, so its archive is as large as it (gzip cannot shrink it). */
+const modelBytes = randomBytes(1 << 20);
 
 
 /** What a refused call looked like from the client. */
@@ -80,6 +83,17 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
   };
   const captured = async () => (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'capture/' }))).KeyCount ?? 0;
 
+  /** `loam up` on the small file system's data directory (again, after a restart), and clients for it. */
+  async function startServer(): Promise<void> {
+    // At info: a job's wait for the store and its end are both logged (the end at info).
+    loam = await startLoamProcess(join(fs!.dir, 'data'), { LOAM_LOG__LEVEL: 'info' });
+    const creds = readCredentialsProfile(loam.info.credentialsFile)!;
+    token = creds['loam_api_token']!;
+    const common = { endpoint: loam.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: creds['aws_access_key_id']!, secretAccessKey: creds['aws_secret_access_key']! } };
+    s3 = new S3Client({ ...common, forcePathStyle: true });
+    sm = new SageMakerClient(common);
+    runtime = new SageMakerRuntimeClient(common);
+  }
   async function start(): Promise<void> {
     const mounted = mountSmallFs(mkdtempSync(join(tmpdir(), 'loam-disk-full-')), 320);
     if ('skip' in mounted) {
@@ -88,13 +102,7 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
       return;
     }
     fs = mounted.fs;
-    loam = await startLoamProcess(join(fs.dir, 'data'));
-    const creds = readCredentialsProfile(loam.info.credentialsFile)!;
-    token = creds['loam_api_token']!;
-    const common = { endpoint: loam.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: creds['aws_access_key_id']!, secretAccessKey: creds['aws_secret_access_key']! } };
-    s3 = new S3Client({ ...common, forcePathStyle: true });
-    sm = new SageMakerClient(common);
-    runtime = new SageMakerRuntimeClient(common);
+    await startServer();
     // A model trained and served with data capture while there is space.
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'train/train.csv', Body: trainCsv }));
@@ -202,61 +210,178 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     }
   }, 120_000);
 
-  it('a job that ends while the disk is full is recorded once space is freed (not left InProgress)', async (ctx) => {
-    if (skip !== undefined || !fs) return ctx.skip(skip);
-    // A script-mode job that trains while its `hold` file exists, then writes a 1 MiB model. The file is in
-    // the job's own directory (user code sees nothing of the machine's /tmp): the job creates it, and the
-    // test deletes it, which works on a full disk.
+  /**
+   * A script-mode job that trains while its `hold` file exists. The file is in the job's own directory
+   * (user code sees nothing of the machine's /tmp): the job creates it, and the test deletes it, which
+   * works on a full disk. With `modelFirst` it writes its model (1 MiB that gzip cannot shrink, a copy of
+   * `model.src` from its source directory) before it holds, else after.
+   */
+  async function holdJob(name: string, modelFirst: boolean) {
     const code = mkdtempSync(join(tmpdir(), 'loam-disk-full-job-'));
+    const save = 'open(os.path.join(os.environ["SM_MODEL_DIR"], "model.bin"), "wb").write(open("model.src", "rb").read())';
     try {
-      const hold = join(fs.dir, 'data', 'jobs', 'training-job', 'df-ends-full', 'algo-1', 'opt', 'ml', 'hold');
-      writeFileSync(join(code, 'wait_then_save.py'), [
+      writeFileSync(join(code, 'model.src'), modelBytes);
+      writeFileSync(join(code, 'hold_job.py'), [
         'import os, time',
         'hold = os.path.join(os.environ["SM_MODEL_DIR"], "..", "hold")',
+        ...(modelFirst ? [save] : []),
         'open(hold, "w").close()',
         'print("training", flush=True)',
         'while os.path.exists(hold): time.sleep(0.05)',
-        'open(os.path.join(os.environ["SM_MODEL_DIR"], "model.bin"), "wb").write(os.urandom(1 << 20))',
+        ...(modelFirst ? ['print("trained", flush=True)'] : [save]),
       ].join('\n'));
-      const tgz = spawnSync('tar', ['-czf', '-', '-C', code, 'wait_then_save.py']).stdout;
-      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'code/sourcedir.tar.gz', Body: tgz }));
-      await sm.send(new CreateTrainingJobCommand({
-        TrainingJobName: 'df-ends-full', RoleArn: ROLE,
-        AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' },
-        HyperParameters: { sagemaker_program: 'wait_then_save.py', sagemaker_submit_directory: `s3://${BUCKET}/code/sourcedir.tar.gz` },
-        InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/train/` } } }],
-        OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/output` },
-        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
-        StoppingCondition: { MaxRuntimeInSeconds: 120 },
-      }));
-      const describe = () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: 'df-ends-full' }));
-      const t0 = Date.now();
-      // The runner reports Training as it starts the user's code: under load the record may lag the file by a moment.
-      while ((!existsSync(hold) || (await describe()).SecondaryStatus !== 'Training') && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 200));
-      expect((await describe()).SecondaryStatus).toBe('Training');
-      expect(existsSync(hold)).toBe(true);
-
-      // The disk fills while it trains; then it ends. Its outcome cannot be written now.
-      fs.fill();
-      expect((await writeUntilRefused('during-job')).refusal?.status).toBe(503);
-      // The refused write of its outcome is logged once, as a wait (0320723: no error every second per job).
-      const waiting = 'job update waits for the metadata store';
-      const waitsBefore = loam.stderr().split(waiting).length;
-      rmSync(hold);
-      const t1 = Date.now();
-      while (loam.stderr().split(waiting).length === waitsBefore && Date.now() - t1 < 20_000) await new Promise((r) => setTimeout(r, 200));
-      expect(loam.stderr().split(waiting).length).toBeGreaterThan(waitsBefore);
-
-      // Space comes back: the outcome is recorded without a restart.
-      fs.free();
-      const t2 = Date.now();
-      while ((await describe()).TrainingJobStatus === 'InProgress' && Date.now() - t2 < 15_000) await new Promise((r) => setTimeout(r, 200));
-      const d = await describe();
-      expect(d.TrainingJobStatus, d.FailureReason).toMatch(/^(Failed|Completed)$/);
-      if (d.TrainingJobStatus === 'Failed') expect(d.FailureReason).toBeTruthy();
-      expect(loam.child.exitCode).toBeNull();
+      const tgz = spawnSync('tar', ['-czf', '-', '-C', code, 'hold_job.py', 'model.src'], { maxBuffer: 8 << 20 }).stdout;
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `code/${name}.tar.gz`, Body: tgz }));
     } finally {
       rmSync(code, { recursive: true, force: true });
     }
+    await sm.send(new CreateTrainingJobCommand({
+      TrainingJobName: name, RoleArn: ROLE,
+      AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' },
+      HyperParameters: { sagemaker_program: 'hold_job.py', sagemaker_submit_directory: `s3://${BUCKET}/code/${name}.tar.gz` },
+      InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/train/` } } }],
+      OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/output` },
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+      StoppingCondition: { MaxRuntimeInSeconds: 120 },
+    }));
+    const hostDir = join(fs!.dir, 'data', 'jobs', 'training-job', name, 'algo-1');
+    const hold = join(hostDir, 'opt', 'ml', 'hold');
+    const describe = () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+    const t0 = Date.now();
+    // The runner reports Training as it starts the user's code: under load the record may lag the file by a moment.
+    while ((!existsSync(hold) || (await describe()).SecondaryStatus !== 'Training') && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 200));
+    expect((await describe()).SecondaryStatus).toBe('Training');
+    expect(existsSync(hold)).toBe(true);
+    /** Lets the image end. */
+    const release = () => rmSync(hold);
+    /** The job's status once it is no longer InProgress (or still InProgress after `ms`). */
+    const ended = async (ms = 20_000) => {
+      const t = Date.now();
+      while ((await describe()).TrainingJobStatus === 'InProgress' && Date.now() - t < ms) await new Promise((r) => setTimeout(r, 200));
+      return describe();
+    };
+    /** Waits until the image's processes are gone (the runner stays): the disk-full wait has begun. */
+    const imageEnded = async () => {
+      const { childPgid } = JSON.parse(readFileSync(join(hostDir, 'runner.pid'), 'utf8')) as { childPgid: number };
+      const t = Date.now();
+      while (pidAlive(childPgid) && Date.now() - t < 10_000) await new Promise((r) => setTimeout(r, 100));
+      expect(pidAlive(childPgid)).toBe(false);
+    };
+    const runnerPid = () => (JSON.parse(readFileSync(join(hostDir, 'runner.pid'), 'utf8')) as { pid: number }).pid;
+    const jobLog = () => readFileSync(join(hostDir, '..', 'logs.jsonl'), 'utf8');
+    /** Waits until the runner reports Uploading and says, in the job's log, that it waits for space. */
+    const waitsToUpload = async () => {
+      const t = Date.now();
+      while (((await describe()).SecondaryStatus !== 'Uploading' || !jobLog().includes('No space left on device (ENOSPC) while archiving and uploading the model')) && Date.now() - t < 20_000) await new Promise((r) => setTimeout(r, 200));
+      expect((await describe()).SecondaryStatus).toBe('Uploading');
+      expect(jobLog()).toContain('No space left on device (ENOSPC) while archiving and uploading the model');
+    };
+    return { describe, release, ended, imageEnded, runnerPid, waitsToUpload };
+  }
+
+  /** Fills the disk, then frees `bytes` of it: room for the runner's reports and the store's records, not for a model. */
+  function leave(bytes: number) {
+    fs!.fill();
+    const filler = join(fs!.dir, 'filler');
+    truncateSync(filler, Math.max(0, statSync(filler).size - bytes));
+  }
+
+  /** model.tar.gz as stored: its one member, model.bin, is the bytes the job wrote. */
+  async function expectModel(uri: string | undefined) {
+    expect(uri).toMatch(/^s3:\/\/disk-full\/output\/.+\/output\/model\.tar\.gz$/);
+    const key = uri!.slice(`s3://${BUCKET}/`.length);
+    const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
+    const out = spawnSync('tar', ['-xzOf', '-', 'model.bin'], { input: body, maxBuffer: 4 << 20 });
+    expect(out.status).toBe(0);
+    expect(out.stdout.equals(modelBytes)).toBe(true);
+  }
+
+  it('a job whose image fails on the full disk fails saying so, recorded once space is freed', async (ctx) => {
+    if (skip !== undefined || !fs) return ctx.skip(skip);
+    const job = await holdJob('df-ends-full', false);
+    // The disk fills while it trains; then it writes its model, which the full disk refuses.
+    fs.fill();
+    expect((await writeUntilRefused('during-job')).refusal?.status).toBe(503);
+    // The refused write of its outcome is logged once, as a wait (0320723: no error every second per job).
+    const waiting = 'job update waits for the metadata store';
+    const waitsBefore = loam.stderr().split(waiting).length;
+    job.release();
+    // The runner survives the full disk (it died on its first log line: 'runner ended without reporting an
+    // outcome') and holds the image's exit until it can write it; the coordinator then waits for the store.
+    const t1 = Date.now();
+    while (loam.stderr().split(waiting).length === waitsBefore && Date.now() - t1 < 20_000) {
+      fs.fill(); // what the runner freed (a cut-short write) is taken again
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await job.describe()).TrainingJobStatus).toBe('InProgress');
+
+    // Space comes back: the outcome is recorded without a restart, and says what went wrong.
+    fs.free();
+    const d = await job.ended();
+    expect(d.TrainingJobStatus, d.FailureReason).toBe('Failed');
+    expect(d.FailureReason).toMatch(/^AlgorithmError: the image ended with exit code 1/);
+    expect(d.FailureReason).toMatch(/No space left on device/);
+    expect(d.FailureReason).not.toMatch(/without reporting an outcome/);
+    // The wait and its end are both logged for the job.
+    const mine = loam.stderr().split('\n').filter((l) => l.includes('"training-job/df-ends-full"'));
+    expect(mine.filter((l) => l.includes(waiting)).length).toBeGreaterThan(0);
+    expect(mine.some((l) => l.includes('job update written: the metadata store answers again'))).toBe(true);
+    expect(loam.child.exitCode).toBeNull();
+  }, 90_000);
+
+  it('a job whose image succeeded while the disk is full uploads its model once space is back (Completed, nothing lost)', async (ctx) => {
+    if (skip !== undefined || !fs) return ctx.skip(skip);
+    const job = await holdJob('df-model-full', true);
+    fs.fill();
+    job.release();
+    await job.imageEnded();
+    // A little space for reports, none for the model's archive: the runner says it waits, in Uploading,
+    // instead of dying with the model (it did: 'runner ended without reporting an outcome').
+    leave(256 << 10);
+    await job.waitsToUpload();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(pidAlive(job.runnerPid())).toBe(true);
+    expect((await job.describe()).TrainingJobStatus).toBe('InProgress');
+    fs.free();
+    const d = await job.ended(30_000);
+    expect(d.TrainingJobStatus, d.FailureReason).toBe('Completed');
+    await expectModel(d.ModelArtifacts?.S3ModelArtifacts);
+  }, 90_000);
+
+  it('a server killed while the runner waits for space loses nothing: the next server records the upload', async (ctx) => {
+    if (skip !== undefined || !fs) return ctx.skip(skip);
+    const job = await holdJob('df-restart-full', true);
+    fs.fill();
+    job.release();
+    await job.imageEnded();
+    // The server dies (its runner is detached and lives on); space comes back before the next one starts.
+    loam.child.kill('SIGKILL');
+    await waitForExit(loam.child);
+    fs.free();
+    const runner = job.runnerPid();
+    const t0 = Date.now();
+    while (pidAlive(runner) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 200));
+    expect(pidAlive(runner)).toBe(false);
+    await startServer();
+    const d = await job.ended(30_000);
+    expect(d.TrainingJobStatus, d.FailureReason).toBe('Completed');
+    await expectModel(d.ModelArtifacts?.S3ModelArtifacts);
+  }, 120_000);
+
+  it('a runner killed (SIGKILL) after the image succeeded fails the job naming the signal and the step', async (ctx) => {
+    if (skip !== undefined || !fs) return ctx.skip(skip);
+    const job = await holdJob('df-runner-killed', true);
+    // The full disk holds the runner in Uploading, where it is killed.
+    fs.fill();
+    job.release();
+    await job.imageEnded();
+    leave(256 << 10);
+    await job.waitsToUpload();
+    process.kill(job.runnerPid(), 'SIGKILL');
+    const d = await job.ended();
+    fs.free();
+    expect(d.TrainingJobStatus).toBe('Failed');
+    expect(d.FailureReason).toMatch(/^InternalServerError: the job's runner process ended \(signal SIGKILL\) without reporting an outcome; the last step it reported was Uploading: the image had ended successfully/);
+    expect(loam.child.exitCode).toBeNull();
   }, 90_000);
 });

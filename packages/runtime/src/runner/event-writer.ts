@@ -1,19 +1,36 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { RunnerEvent, RunnerLogLine, SecondaryStatusName } from '@loam/contracts';
+import { isDiskFull } from './disk-full.js';
 
 type Draft<E> = E extends RunnerEvent ? Omit<E, 'seq' | 'time'> : never;
+
+/** Log bytes kept in memory while the disk is full; lines beyond it are dropped, and counted. */
+const maxPendingLogBytes = 4 << 20;
+/** How often held records are written again while the disk is full. */
+const retryMs = 500;
 
 /**
  * The runner's reports: `events.jsonl` (status, metrics, exit; numbered from 1) in its own work
  * directory, and log lines appended to the job's shared `logs.jsonl`. Each record is one `write` on a
  * file opened for appending, so a reader (the executor, possibly after a server restart) never sees
  * half a line from another writer, and nothing depends on the server being alive.
+ *
+ * A full disk (ENOSPC, EDQUOT) never throws here: the runner would die without an outcome, and the
+ * job fail as 'runner ended without reporting an outcome' (2026-11-28, disk-full e2e). Records that
+ * cannot be written are held in memory, in order (a record cut short by the disk is finished first),
+ * and written as soon as space comes back; {@link settle} waits for that before the runner exits.
  */
 export class EventWriter {
   private seq = 0;
   private readonly events: number;
   private readonly logs: number;
   private exited = false;
+  private readonly held = { events: [] as Buffer[], logs: [] as Buffer[] };
+  private heldLogBytes = 0;
+  private droppedLogLines = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** The last full-disk error met (its code names it in the note on dropped lines). */
+  private diskFull: NodeJS.ErrnoException | undefined;
 
   constructor(eventsFile: string, logFile: string, private readonly host: string) {
     this.events = openSync(eventsFile, 'a', 0o600);
@@ -24,7 +41,8 @@ export class EventWriter {
     if (this.exited) return;
     if (e.type === 'exit') this.exited = true;
     const full = { ...e, seq: ++this.seq, time: Date.now() };
-    writeSync(this.events, `${JSON.stringify(full)}\n`);
+    this.held.events.push(Buffer.from(`${JSON.stringify(full)}\n`));
+    this.drain();
   }
 
   status(status: SecondaryStatusName, message?: string): void {
@@ -38,11 +56,83 @@ export class EventWriter {
   log(stream: RunnerLogLine['stream'], line: string): void {
     // Very long lines are cut so one line stays one atomic append.
     const rec: RunnerLogLine = { time: Date.now(), host: this.host, stream, line: line.length > 16_384 ? `${line.slice(0, 16_384)}…` : line };
-    writeSync(this.logs, `${JSON.stringify(rec)}\n`);
+    const b = Buffer.from(`${JSON.stringify(rec)}\n`);
+    if (this.heldLogBytes + b.length > maxPendingLogBytes) {
+      this.droppedLogLines++;
+      return;
+    }
+    this.held.logs.push(b);
+    this.heldLogBytes += b.length;
+    this.drain();
+  }
+
+  /** Whether records wait for disk space. */
+  get holding(): boolean {
+    return this.held.events.length > 0 || this.held.logs.length > 0;
+  }
+
+  /**
+   * Waits until every held record is written (the exit event included), then makes the events file
+   * durable (fsync), so the outcome is on disk before the runner exits. A full disk is waited out; any
+   * other write error is thrown.
+   */
+  async settle(): Promise<void> {
+    while (this.holding) {
+      await new Promise((r) => setTimeout(r, retryMs));
+      this.drain();
+    }
+    try {
+      fsyncSync(this.events);
+    } catch {
+      // the records are written; only their durability across a machine crash is in question
+    }
   }
 
   close(): void {
+    if (this.retryTimer) clearInterval(this.retryTimer);
     closeSync(this.events);
     closeSync(this.logs);
+  }
+
+  /** Writes what is held, in order, until done or the disk is full again (then retried every {@link retryMs}). */
+  private drain(): void {
+    this.write(this.events, this.held.events);
+    const logsBefore = this.held.logs.length;
+    this.write(this.logs, this.held.logs, (n) => (this.heldLogBytes -= n));
+    if (this.held.logs.length === 0 && logsBefore > 0 && this.droppedLogLines > 0) {
+      const n = this.droppedLogLines;
+      this.droppedLogLines = 0;
+      this.log('platform', `${n} log line(s) were dropped while the disk was full (${this.diskFull?.code ?? 'ENOSPC'}).`);
+    }
+    if (!this.holding) {
+      if (this.retryTimer) clearInterval(this.retryTimer);
+      this.retryTimer = undefined;
+    } else {
+      this.retryTimer ??= setInterval(() => {
+        try {
+          this.drain();
+        } catch {
+          // another write error: the next record, or settle(), meets it again and throws it
+        }
+      }, retryMs);
+    }
+  }
+
+  /** Writes queued buffers to `fd`; a partly written one keeps its rest at the head, to be finished first. */
+  private write(fd: number, queue: Buffer[], written?: (n: number) => void): void {
+    while (queue.length > 0) {
+      const b = queue[0] as Buffer;
+      let n: number;
+      try {
+        n = writeSync(fd, b);
+      } catch (e) {
+        if (!isDiskFull(e)) throw e;
+        this.diskFull = e as NodeJS.ErrnoException;
+        return;
+      }
+      written?.(n);
+      if (n < b.length) queue[0] = b.subarray(n);
+      else queue.shift();
+    }
   }
 }

@@ -33,13 +33,19 @@ export async function uploadTrainingOutputs(store: Artifacts, outputPath: string
   const base = parseS3(outputPath);
   const modelRef = { bucket: base.bucket, key: joinKey(base.key, jobName, 'output', 'model.tar.gz') };
   const modelTar = join(scratch, 'model.tar.gz');
-  await tarDir(modelDir, modelTar, root);
-  await upload(store, modelRef, modelTar, 'application/x-tar');
-  rmSync(modelTar, { force: true });
-  if (isOwnDir(root, outputDataDir) && walkFiles(outputDataDir).length > 0) {
-    const outTar = join(scratch, 'output.tar.gz');
-    await tarDir(outputDataDir, outTar, root);
-    await upload(store, { bucket: base.bucket, key: joinKey(base.key, jobName, 'output', 'output.tar.gz') }, outTar, 'application/x-tar');
+  const outTar = join(scratch, 'output.tar.gz');
+  // The archives are scratch: removed whatever happens, so a write cut short by a full disk frees its
+  // blocks before the caller tries again (whileDiskFull), and the whole step can be repeated.
+  try {
+    await tarDir(modelDir, modelTar, root);
+    await upload(store, modelRef, modelTar, 'application/x-tar');
+    rmSync(modelTar, { force: true });
+    if (isOwnDir(root, outputDataDir) && walkFiles(outputDataDir).length > 0) {
+      await tarDir(outputDataDir, outTar, root);
+      await upload(store, { bucket: base.bucket, key: joinKey(base.key, jobName, 'output', 'output.tar.gz') }, outTar, 'application/x-tar');
+    }
+  } finally {
+    rmSync(modelTar, { force: true });
     rmSync(outTar, { force: true });
   }
   return `s3://${modelRef.bucket}/${modelRef.key}`;

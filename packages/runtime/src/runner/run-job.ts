@@ -13,12 +13,15 @@ import { jobMemoryState, outOfMemoryReason } from './oom.js';
 import { prepareLaunch, SandboxRefused } from './job-sandbox.js';
 import { isOwnDir, readOwnText } from './own-files.js';
 import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
+import { isDiskFull, noSpaceLeft, whileDiskFull } from './disk-full.js';
 import { processStartTime } from '@loam/adapters/executors/local/proc';
 import { processingEnv, trainingEnv } from './sm-env.js';
 import { ClientError, stageChannel } from './stage-inputs.js';
 
 /** How often checkpoints and Continuous processing outputs are pushed while the job runs. */
 const syncIntervalMs = 5_000;
+/** How long the model's archive and upload wait for space on a full disk before the job fails saying so. */
+const diskFullWaitMs = 30 * 60_000;
 
 /** What the runner writes next to its events so an executor can find (and re-adopt) it. */
 export interface PidFile {
@@ -181,17 +184,27 @@ export async function runJob(input: RunnerInput): Promise<void> {
       const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
       const tail = exit.stderrTail.slice(-5).join('\n');
       const reason = written ?? `AlgorithmError: the image ended with ${how}${tail ? `. Last stderr lines:\n${tail}` : ''}`;
-      w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason.slice(0, 1024), exitCode: exit.code, ...exitMessage(dir) });
+      // The image's own write may have failed for want of space (its traceback says so, or not): say it plainly.
+      const full = noSpaceLeft(input.workDir) || /No space left on device|ENOSPC|Errno 28/.test(tail)
+        ? ` (The job's disk was full when the image ended: no space left on device under ${dir.root}.)` : '';
+      w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `${reason.slice(0, 1024 - full.length)}${full}`, exitCode: exit.code, ...exitMessage(dir) });
       return;
     }
     w.status('Uploading');
     let modelArtifacts: string | undefined;
+    // The image succeeded: a full disk (the archive is written under the work dir, a local artifact store
+    // writes under the data dir) is waited out rather than losing the model (see whileDiskFull).
+    const wait = (step: string, path: string) => ({ step, path, maxWaitMs: diskFullWaitMs, signal: abort.signal, log: platformLog });
     if (spec.kind === 'training-job' && spec.outputPath && isLeader) {
-      modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, input.workDir);
+      const outputPath = spec.outputPath;
+      const d = dir;
+      modelArtifacts = await whileDiskFull(wait(`archiving and uploading the model to ${outputPath}`, input.workDir),
+        () => uploadTrainingOutputs(store as Artifacts, outputPath, spec.name, d.root, d.modelDir, d.outputDataDir, input.workDir));
       platformLog(`Uploaded the model to ${modelArtifacts}.`);
     }
     for (const o of spec.outputs) {
-      const n = await uploadTree(store, dir.containerPath(o.localPath), o.s3Uri, dir.root);
+      const d = dir;
+      const n = await whileDiskFull(wait(`uploading output '${o.name}' to ${o.s3Uri}`, input.workDir), () => uploadTree(store as Artifacts, d.containerPath(o.localPath), o.s3Uri, d.root));
       platformLog(`Uploaded ${n} file(s) of output '${o.name}' to ${o.s3Uri}.`);
     }
     w.emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0, ...(modelArtifacts ? { modelArtifacts } : {}), ...exitMessage(dir) });
@@ -216,13 +229,18 @@ export async function runJob(input: RunnerInput): Promise<void> {
       platformLog(`ClientError: ${e.message}`);
       w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `ClientError: ${e.message}`.slice(0, 1024) });
     } else {
-      const message = e instanceof Error ? e.message : String(e);
+      const raw = e instanceof Error ? e.message : String(e);
+      // A full disk met by any other step (staging, checkpoints): named as such, with the step's own words.
+      const message = isDiskFull(e) && !/no space left on device/i.test(raw) ? `no space left on device: ${raw}` : raw;
       platformLog(`InternalServerError: ${message}`);
       w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `InternalServerError: ${message}`.slice(0, 1024), platformFault: true });
     }
   } finally {
     clearTimeout(deadline);
     child?.reap();
+    // The outcome must reach the disk before the runner exits: records held while the disk is full are
+    // written once space is back (a stop's backstop SIGKILL ends this wait, as it ends a stuck runner).
+    await w.settle();
     w.close();
   }
 }

@@ -47,9 +47,13 @@ interface HostState {
   startTime: string | undefined;
   lastSeq: number;
   exited: boolean;
+  /** The last SecondaryStatus the runner reported (Training, Uploading …): where it was when it ended. */
+  lastStatus?: string;
   /** Set by the 'exit' of a runner this process spawned. */
   processGone: boolean;
   exitInfo?: string;
+  /** Polls that found a runner this process spawned gone before its 'exit' (which says how it ended) came. */
+  exitAwaited?: number;
   cgroup?: HostCgroup;
 }
 
@@ -336,40 +340,43 @@ export class LocalProcessExecutor implements JobExecutor {
     if (!removeHostCgroup(g)) this.pendingCgroups.add(g);
   }
 
+  /** Relays a host's new events, noting its last status and its exit. */
+  private relay(j: JobState, h: HostState): void {
+    for (const e of h.tail.read()) {
+      // Before the sequence check: a re-adopted host's tail starts at the file's beginning.
+      if (e.type === 'status') h.lastStatus = e.status;
+      if (e.seq <= h.lastSeq) continue;
+      h.lastSeq = e.seq;
+      if (e.type === 'exit') h.exited = true;
+      this.emit(j.id, { ...e, host: h.host });
+    }
+  }
+
   /** Relays new events of every job; settles hosts whose runner is gone. */
   private poll(): void {
     for (const g of this.pendingCgroups) if (removeHostCgroup(g)) this.pendingCgroups.delete(g);
     for (const j of [...this.jobs.values()]) {
       for (const h of j.hosts) {
         if (h.exited) continue;
-        const gone = h.processGone || !isAlive(h.pid, h.startTime);
-        for (const e of h.tail.read()) {
-          if (e.seq <= h.lastSeq) continue;
-          h.lastSeq = e.seq;
-          if (e.type === 'exit') h.exited = true;
-          this.emit(j.id, { ...e, host: h.host });
-        }
-        if (!h.exited && gone) {
-          // One more read: the runner may have written its exit just before it ended.
-          for (const e of h.tail.read()) {
-            if (e.seq <= h.lastSeq) continue;
-            h.lastSeq = e.seq;
-            if (e.type === 'exit') h.exited = true;
-            this.emit(j.id, { ...e, host: h.host });
-          }
-        }
+        let gone = h.processGone || !isAlive(h.pid, h.startTime);
+        // A runner this process spawned is gone from /proc a moment before Node reports its 'exit' (with the
+        // signal or code, for the FailureReason): wait a few polls for it.
+        if (gone && !h.processGone && h.exitInfo === undefined && (h.exitAwaited = (h.exitAwaited ?? 0) + 1) <= 5) gone = false;
+        this.relay(j, h);
+        // One more read: the runner may have written its exit just before it ended.
+        if (!h.exited && gone) this.relay(j, h);
         if (!h.exited && gone) {
           h.exited = true;
           const pidFile = readPidFile(h.dir);
           killJobTree(pidFile?.childPgid, pidFile?.marker ?? hostMarker(h.dir), pidFile?.childUid);
-          this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo }, 'job runner ended without reporting an outcome');
+          this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo, step: h.lastStatus }, 'job runner ended without reporting an outcome');
           // The OOM killer may pick the runner itself when the image's processes are small: still the job's memory.
           const oom = !j.stopping && h.cgroup !== undefined && oomKills(h.cgroup) > 0;
           this.emit(j.id, {
             type: 'exit', seq: h.lastSeq + 1, time: Date.now(), host: h.host, outcome: j.stopping ? 'Stopped' : 'Failed', secondaryStatus: j.stopping ? 'Stopped' : 'Failed',
             failureReason: oom
               ? `OutOfMemoryError: the job ran out of memory for its instance type (the kernel's OOM killer ended its processes on ${h.host}). Use an instance type with more memory or process less data per instance.`
-              : `InternalServerError: the job's runner process ended without reporting an outcome (${h.exitInfo ?? 'it was killed'}).${runnerLogTail(h.dir)}`,
+              : `InternalServerError: the job's runner process ended (${h.exitInfo ?? 'it was killed'}) without reporting an outcome${lastStep(h.lastStatus)}.${runnerLogTail(h.dir)}`,
             platformFault: !j.stopping && !oom,
           });
           h.lastSeq += 1;
@@ -427,6 +434,13 @@ function platformLogLine(logFile: string, host: string, line: string): void {
   } catch {
     // the log is best effort; the job's outcome does not depend on it
   }
+}
+
+/** Where the runner was: the last step it reported (`Uploading` means the image had already ended successfully). */
+function lastStep(status: string | undefined): string {
+  if (status === undefined) return '';
+  if (status === 'Uploading') return '; the last step it reported was Uploading: the image had ended successfully and its outputs were being uploaded';
+  return `; the last step it reported was ${status}`;
 }
 
 /** The end of the runner's own output, which explains a runner crash. */

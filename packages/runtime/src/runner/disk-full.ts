@@ -1,0 +1,86 @@
+import { statfsSync } from 'node:fs';
+
+const FULL = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * Whether a write was refused for want of space: an `ENOSPC`/`EDQUOT` error from the file system, or
+ * the local artifact store's ServiceUnavailable that says so (`… disk is full (ENOSPC) …`).
+ */
+export function isDiskFull(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | undefined;
+  if (typeof err?.code === 'string' && FULL.has(err.code)) return true;
+  return err?.code === 'ServiceUnavailable' && typeof err.message === 'string' && /\((ENOSPC|EDQUOT)\)/.test(err.message);
+}
+
+/** `ENOSPC` or `EDQUOT`, from the error or its message. */
+function fullCode(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown } | undefined;
+  if (typeof err?.code === 'string' && FULL.has(err.code)) return err.code;
+  return typeof err?.message === 'string' && err.message.includes('EDQUOT') ? 'EDQUOT' : 'ENOSPC';
+}
+
+/** Whether the file system holding `dir` has (almost) no space left: under 1 MiB free. False when it cannot tell. */
+export function noSpaceLeft(dir: string): boolean {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize < 1 << 20;
+  } catch {
+    return false;
+  }
+}
+
+/** A step of the runner that could not write for want of space, even after waiting for it. */
+export class DiskFullError extends Error {
+  override readonly name = 'DiskFullError';
+}
+
+export interface DiskWait {
+  /** What the step does, for the log and the FailureReason: `uploading the model to s3://…`. */
+  readonly step: string;
+  /** Where it writes (the scratch file, or the data directory of the artifact store). */
+  readonly path: string;
+  /** How long to wait for space in all (the runner's `diskFullWaitMs`). */
+  readonly maxWaitMs: number;
+  readonly retryMs?: number;
+  /** A stop: the wait ends and the step's last error is thrown. */
+  readonly signal: AbortSignal;
+  /** A line in the job's platform log (held by the event writer while the disk is full). */
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Runs a step that writes (the model archive, its upload) and, while it fails for want of space, runs it
+ * again every `retryMs` until it succeeds, the wait is over or the job is stopped: a job whose image
+ * succeeded must not lose its model to a disk that was full for a moment (2026-11-28: the runner died,
+ * and the job failed as 'runner ended without reporting an outcome'). The step must be safe to repeat.
+ * @throws DiskFullError naming the step, the path and how long it waited, when space never came back.
+ */
+export async function whileDiskFull<T>(w: DiskWait, fn: () => Promise<T>): Promise<T> {
+  const start = Date.now();
+  let waiting = false;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (waiting) w.log(`Space is back: ${w.step} succeeded after waiting ${Math.round((Date.now() - start) / 1000)} s.`);
+      return v;
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      const code = fullCode(e);
+      const waited = Date.now() - start;
+      if (w.signal.aborted || waited >= w.maxWaitMs) {
+        throw new DiskFullError(`no space left on device (${code}) while ${w.step} (writing under ${w.path}); waited ${Math.round(waited / 1000)} s for space. ${(e as Error).message}`);
+      }
+      if (!waiting) {
+        waiting = true;
+        w.log(`No space left on device (${code}) while ${w.step} (writing under ${w.path}): waiting up to ${Math.round(w.maxWaitMs / 1000)} s for space, retrying every ${Math.round((w.retryMs ?? 2000) / 100) / 10} s.`);
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, w.retryMs ?? 2000);
+        w.signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          r();
+        }, { once: true });
+      });
+    }
+  }
+}
