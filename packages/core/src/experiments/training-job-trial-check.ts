@@ -4,7 +4,7 @@ import type { Principal } from '../kernel/context.js';
 import { AccessDeniedError, isLoamError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { ExperimentStore } from '../ports/experiment-store.js';
-import { defaultTrialName } from './sagemaker/training-job-components.js';
+import { defaultTrialName, findDefaultTrial } from './sagemaker/training-job-components.js';
 
 type Deps = { readonly store: ExperimentStore; readonly authorize: ActionAuthorizer; readonly partition: Partition };
 
@@ -48,8 +48,9 @@ export async function checkTrainingJobTrial(deps: Deps, principal: Principal, ac
 
 /** ExperimentName without TrialName: the experiment's Default-Run-Group trial, which the job joins, creating it when missing. */
 async function checkDefaultTrial(deps: Deps, principal: Principal, access: ExperimentAccess): Promise<void> {
+  const experiment = await deps.store.getExperimentByNameInAnyCase(access.experimentName);
   const name = defaultTrialName(access.experimentName);
-  const trial = await deps.store.getTrial(name);
+  const trial = await findDefaultTrial(deps.store, access.experimentName, experiment?.experimentId);
   const check = checker(deps, principal, access.field, access.experimentName);
   const arn = resourceArn(deps.partition, 'experiment-trial', trial?.name ?? name);
   if (!trial) {
@@ -58,7 +59,6 @@ async function checkDefaultTrial(deps: Deps, principal: Principal, access: Exper
     await check('sagemaker:AssociateTrialComponent', arn, what);
     return;
   }
-  const experiment = await deps.store.getExperimentByNameInAnyCase(access.experimentName);
   if (experiment?.experimentId !== trial.experimentId) return;
   // Its experiment's own check (the run's actions on mlflow-experiment/<id>) was made with the experiment's.
   await check('sagemaker:AssociateTrialComponent', arn, `the ${jobOf(access)}'s trial component would join trial '${trial.name}'`);

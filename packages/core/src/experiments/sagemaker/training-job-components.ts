@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { jobsCollection, type JobKind, type JobRecord } from '../../jobs/job.collections.js';
-import type { ExperimentStore, RunInfoRecord } from '../../ports/experiment-store.js';
+import { asciiLower, type ExperimentStore, type RunInfoRecord, type TrialRecord } from '../../ports/experiment-store.js';
 import type { MetadataStore } from '../../ports/metadata-store.js';
 
 /** The jobs SageMaker makes trial components of: each kind's component name suffix and Source.SourceType. */
@@ -19,8 +20,46 @@ export const jobComponentName = (jobName: string, kind: JobKind = 'training-job'
 /** SageMaker's name for a training job's trial component. */
 export const trainingJobComponentName = (jobName: string): string => jobComponentName(jobName, 'training-job');
 
-/** The trial a job joins when its ExperimentConfig names an experiment but no trial (SageMaker creates one). */
-export const defaultTrialName = (experimentName: string): string => `Default-Run-Group-${experimentName}`.slice(0, 120);
+const DEFAULT_TRIAL_PREFIX = 'Default-Run-Group-';
+/** SageMaker's longest trial name (ExperimentEntityName). */
+const MAX_TRIAL_NAME = 120;
+const HASH_LENGTH = 12;
+
+/**
+ * The trial a job joins when its ExperimentConfig names an experiment but no trial (SageMaker creates one):
+ * `Default-Run-Group-<experiment>`. When that is longer than a trial name may be (an experiment name of more
+ * than 102 characters), the experiment's name is cut and ends with `-` and 12 hex digits of its SHA-256 (of
+ * the name in ASCII lower case, as names are matched), so that two experiments sharing their first 102
+ * characters no longer share one trial. Shorter names are as they always were.
+ */
+export function defaultTrialName(experimentName: string): string {
+  const full = `${DEFAULT_TRIAL_PREFIX}${experimentName}`;
+  if (full.length <= MAX_TRIAL_NAME) return full;
+  const hash = createHash('sha256').update(asciiLower(experimentName)).digest('hex').slice(0, HASH_LENGTH);
+  return `${full.slice(0, MAX_TRIAL_NAME - HASH_LENGTH - 1)}-${hash}`;
+}
+
+/**
+ * The name an earlier Loam gave the Default-Run-Group trial of an experiment of a long name (cut at 120
+ * characters, shared by every experiment of the same first 102), when it differs from `defaultTrialName`'s.
+ */
+export function legacyDefaultTrialName(experimentName: string): string | undefined {
+  const full = `${DEFAULT_TRIAL_PREFIX}${experimentName}`;
+  return full.length > MAX_TRIAL_NAME ? full.slice(0, MAX_TRIAL_NAME) : undefined;
+}
+
+/**
+ * The experiment's Default-Run-Group trial as stored, if any: `defaultTrialName`'s, else one an earlier Loam
+ * made under `legacyDefaultTrialName` in this experiment (a legacy trial of another experiment, one whose name
+ * it shared, is not this one's), so the experiment's later jobs join the trial its earlier ones did.
+ */
+export async function findDefaultTrial(store: Pick<ExperimentStore, 'getTrial'>, experimentName: string, experimentId: string | undefined): Promise<TrialRecord | undefined> {
+  const trial = await store.getTrial(defaultTrialName(experimentName));
+  if (trial) return trial;
+  const legacy = legacyDefaultTrialName(experimentName);
+  const old = legacy === undefined || experimentId === undefined ? undefined : await store.getTrial(legacy);
+  return old?.experimentId === experimentId ? old : undefined;
+}
 
 export interface TrainingJobComponentInput {
   /** Training (the default), processing or transform job. */
@@ -63,7 +102,7 @@ export async function exposeTrainingJobComponent(store: ExperimentStore, job: Tr
   if (!job.experimentName && !job.trialName) return;
   const component = name;
   const trialName = job.trialName ?? defaultTrialName(job.experimentName as string);
-  let trial = await store.getTrial(trialName);
+  let trial = job.trialName ? await store.getTrial(trialName) : await findDefaultTrial(store, job.experimentName as string, run.experimentId);
   if (!trial) {
     // None to join: without an experiment there is none to create it in (the Create*Job request refused that).
     if (!job.experimentName) return;

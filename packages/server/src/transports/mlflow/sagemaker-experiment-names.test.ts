@@ -29,8 +29,9 @@ const p = '/api/v1/sagemaker-experiments';
 // A SageMaker client on this attempt's Loam, listening from its first use on (an app listens once).
 let listening: { loam: TestLoam; url: string } | undefined;
 async function sageMaker(): Promise<SageMakerClient> {
-  if (listening?.loam !== loam) listening = { loam: loam!, url: await listenOnLoopback(loam!) };
-  return new SageMakerClient({ endpoint: listening.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: loam!.adminAccessKeyId, secretAccessKey: loam!.adminSecretAccessKey } });
+  let at = listening;
+  if (at === undefined || at.loam !== loam) listening = at = { loam: loam!, url: await listenOnLoopback(loam!) };
+  return new SageMakerClient({ endpoint: at.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: loam!.adminAccessKeyId, secretAccessKey: loam!.adminSecretAccessKey } });
 }
 async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: any }> {
   const r = await loam!.app.inject({
@@ -210,5 +211,89 @@ describe("SageMaker's experiment, trial and component names in another letter ca
     } finally {
       sm.destroy();
     }
+  });
+});
+
+describe("a training job's Default-Run-Group trial (ExperimentConfig.ExperimentName alone)", () => {
+  // SageMaker's trial names hold at most 120 characters: 'Default-Run-Group-<experiment>' was cut there, so every
+  // experiment of the same first 102 characters shared one trial, and a job of the second never joined one.
+  const stem = `long-${'x'.repeat(100)}`;
+  const [first, second, third] = [`${stem}-one`, `${stem}-two`, `${stem}-three`];
+  const record = async (jobName: string, experimentName: string) => {
+    const { tracking, partition } = loam!.platform;
+    const jobArn = `arn:loam:sagemaker:${partition.region}:${partition.accountId}:training-job/${jobName}`;
+    await new TrainingJobRuns(tracking, partition).recordTrainingJobRun({ jobName, jobArn, experimentName, hyperparameters: {}, status: 'InProgress', startTime: 1000, userName: 'admin' });
+  };
+  it("is one per experiment of a long name, while a trial an earlier Loam made for one is still joined; a short name's is unchanged", async () => {
+    const sm = await sageMaker();
+    try {
+      for (const name of [first, second, third, 'short-exp']) await sm.send(new CreateExperimentCommand({ ExperimentName: name }));
+      // The trial an earlier Loam made for the first experiment (its name cut at 120 characters).
+      const legacy = `Default-Run-Group-${first}`.slice(0, 120);
+      await sm.send(new CreateTrialCommand({ TrialName: legacy, ExperimentName: first }));
+      await record('long-a', first);
+      await record('long-b', second);
+      await record('long-c', third);
+      await record('long-b2', second);
+      await record('short-a', 'short-exp');
+      const trialsOf = async (job: string) => (await sm.send(new ListTrialsCommand({ TrialComponentName: `${job}-aws-training-job` }))).TrialSummaries?.map((t) => t.TrialName) ?? [];
+      expect(await trialsOf('long-a')).toEqual([legacy]);
+      const [b] = await trialsOf('long-b');
+      const [c] = await trialsOf('long-c');
+      for (const [name, experiment] of [[b, second], [c, third]] as const) {
+        expect(name, experiment).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$/);
+        // It still starts with the experiment's name, as far as a trial name holds it.
+        expect(name?.startsWith(`Default-Run-Group-${stem.slice(0, 80)}`), name).toBe(true);
+        expect((await sm.send(new DescribeTrialCommand({ TrialName: name }))).ExperimentName).toBe(experiment);
+      }
+      expect(new Set([legacy, b, c]).size).toBe(3);
+      // The experiment's next job joins the same trial.
+      expect(await trialsOf('long-b2')).toEqual([b]);
+      expect(await trialsOf('short-a')).toEqual(['Default-Run-Group-short-exp']);
+    } finally {
+      sm.destroy();
+    }
+  });
+
+  it('is the one checked when a CreateTrainingJob request is taken: a long-named experiment whose cut name another holds gets its own', async () => {
+    // The check looked up the cut name, found the other experiment's trial and checked nothing: a Deny on
+    // CreateTrial did not stop the job from creating its trial.
+    // A stem of its own: the test above made the trial of its stem's cut name.
+    const other = `long-${'y'.repeat(100)}`;
+    const [four, five] = [`${other}-four`, `${other}-five`];
+    const sm = await sageMaker();
+    try {
+      for (const name of [four, five]) await sm.send(new CreateExperimentCommand({ ExperimentName: name }));
+      await sm.send(new CreateTrialCommand({ TrialName: `Default-Run-Group-${four}`.slice(0, 120), ExperimentName: four }));
+    } finally {
+      sm.destroy();
+    }
+    const system = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
+    const identity = loam!.platform.identity;
+    await identity.CreateUser({ UserName: 'long-carol' }, system);
+    const Statement = [
+      { Effect: 'Allow', Action: ['sagemaker:*', 's3:*'], Resource: '*' },
+      { Effect: 'Deny', Action: 'sagemaker:CreateTrial', Resource: 'arn:loam:sagemaker:*:*:experiment-trial/default-run-group-long-*' },
+    ];
+    await identity.CreatePolicy({ PolicyName: 'long-carol-policy', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement }) }, system);
+    await identity.AttachUserPolicy({ UserName: 'long-carol', PolicyName: 'long-carol-policy' }, system);
+    const token = (await identity.CreateApiToken({ UserName: 'long-carol', TokenName: 't' }, system)).ApiToken.Token;
+    await loam!.platform.artifacts.ensureBucket('long-bucket');
+    await loam!.platform.artifacts.put({ bucket: 'long-bucket', key: 'train/x.csv' }, Buffer.from('1,2\n0,1\n'));
+    const create = (jobName: string, ExperimentName: string) => loam!.app.inject({
+      method: 'POST', url: '/api/v1/training-jobs', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(trainingRequest(jobName, {
+        InputDataConfig: [{ ChannelName: 'train', ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://long-bucket/train/' } } }],
+        OutputDataConfig: { S3OutputPath: 's3://long-bucket/out' }, ExperimentConfig: { ExperimentName },
+      })),
+    });
+    // The fifth's jobs would create a trial of their own, which the Deny refuses.
+    const refused = await create('long-five-job', five);
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(refused.json().detail).toContain('sagemaker:CreateTrial');
+    expect(refused.json().detail).toContain(`would create trial 'Default-Run-Group-${other.slice(0, 80)}`);
+    // The fourth's join the trial an earlier Loam made for it: nothing to create.
+    const taken = await create('long-four-job', four);
+    expect(taken.statusCode, taken.body).toBe(200);
   });
 });
