@@ -60,5 +60,12 @@ describe("a training job's trial component", () => {
     expect(record.OutputArtifacts).toEqual(c.OutputArtifacts);
     expect(record.Parameters['SageMaker.ImageUri']).toEqual({ StringValue: xgboostImage });
     expect(record.Parameters['SageMaker.InstanceCount']).toEqual({ NumberValue: resources.InstanceCount });
+    // Found by a parameter its job gives it, which its run does not hold: the store is asked for components whose run has
+    // the param, or that are a job's.
+    const byJobParameter = await call(loam, 'POST', '/api/v1/search', {
+      Resource: 'ExperimentTrialComponent',
+      SearchExpression: { Filters: [{ Name: 'Parameters.SageMaker.InstanceType', Operator: 'Equals', Value: resources.InstanceType }, { Name: 'TrialComponentName', Operator: 'Contains', Value: 'xgb-arts' }] },
+    });
+    expect(byJobParameter.body.Results.map((r: { TrialComponent: { TrialComponentName: string } }) => r.TrialComponent.TrialComponentName)).toEqual(['xgb-arts-aws-training-job']);
   }, 90_000);
 });
