@@ -14,6 +14,7 @@ import type { DataEngine, FileSource } from '../ports/data-engine.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { TagService } from '../tags/tag.service.js';
 import { validateTags } from '../tags/tag-rules.js';
+import { retireLineageVertex } from '../lineage/lineage-lives.js';
 import { datasetObjectIntentsSpec, datasetsSpec, datasetVersionsSpec, versionId, type DatasetRecord, type DatasetVersionRecord } from './dataset.collections.js';
 import { recordDeleteIntents, sweepOrphanedDatasetObjects, uriOf, versionsOf } from './dataset-objects.js';
 import { DatasetStaging } from './dataset-staging.js';
@@ -356,6 +357,7 @@ export class DatasetService {
       for (const r of rows) await versions.delete(r.value.id, r.version);
       await tx.collection(datasetsSpec).delete(name, cur.version);
       await tx.tags.clear(cur.value.arn);
+      await retireLineageVertex(tx, cur.value.arn, this.o.clock.now());
       return recordDeleteIntents(tx, rows.map((r) => r.value), this.bucket, this.o.clock.now());
     });
     for (const ref of removed) {

@@ -1,5 +1,6 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
+import { retireLineageVertex } from '../lineage/lineage-lives.js';
 import type { RequestContext } from '../kernel/context.js';
 import { isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
@@ -96,6 +97,7 @@ export class EndpointConfigService {
       // Another delete may have won since the read: that one succeeded, this one finds nothing.
       if (!(await tx.collection(endpointConfigsCollection).delete(r.key))) throw new NotFoundError('Endpoint config', input.EndpointConfigName);
       await tx.tags.clear(r.arn);
+      await retireLineageVertex(tx, r.arn, this.o.clock.now());
     });
     return {};
   }

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '../kernel/errors.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { endpointsCollection, type EndpointRecord } from './endpoint.collections.js';
+import { retireLineageVertex } from '../lineage/lineage-lives.js';
 
 /**
  * Read-modify-write of endpoint records with optimistic concurrency: the service (API calls) and the
@@ -39,7 +40,13 @@ export class EndpointStore {
     }
   }
 
+  /** Deletes the record and retires its lineage vertex with it: an endpoint created again under the name starts with none of this one's. */
   async delete(name: string): Promise<void> {
-    await this.store.collection(endpointsCollection).delete(name.toLowerCase());
+    await this.store.transaction(async (tx) => {
+      const cur = await tx.collection(endpointsCollection).get(name.toLowerCase());
+      if (!cur) return;
+      await tx.collection(endpointsCollection).delete(name.toLowerCase());
+      await retireLineageVertex(tx, cur.value.arn, Date.now());
+    });
   }
 }

@@ -7,7 +7,7 @@ import type { LineageEdge, LineageEdgeQuery, MetadataStore } from '../ports/meta
 import { parseArn, type Partition } from '../kernel/names.js';
 import { entityArn } from './lineage-refs.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
-import { lineageVertex, type LineageVertexInfo } from './lineage-vertex.js';
+import { eachExists, lineageVertices, standingVertices, type LineageVertexInfo, type ResourcesExist } from './lineage-vertex.js';
 import { vertexTypeOf } from './vertex-types.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
@@ -29,6 +29,8 @@ export interface LineageAssociationsServiceOptions {
    * QueryLineage lists no such vertex.
    */
   readonly resourceExists?: (arn: string) => Promise<boolean | undefined>;
+  /** `resourceExists` for many ARNs at once (one query per kind); without it, `resourceExists` is asked ARN by ARN. */
+  readonly resourcesExist?: ResourcesExist;
   /** The caller's policies: only associations both of whose ends the caller may read are listed. */
   readonly authorize?: ActionAuthorizer;
   readonly readCheck?: VertexReadCheck;
@@ -178,16 +180,18 @@ export class LineageAssociationsService {
 
 /** One request's filters on edges and their ends, with the ends' vertices looked up once each. */
 class Rows {
-  private readonly vertices = new Map<string, Promise<LineageVertexInfo>>();
-  private readonly standing = new Map<string, Promise<boolean>>();
+  private readonly vertices = new Map<string, LineageVertexInfo>();
+  private readonly standing = new Map<string, boolean>();
   private readonly visibility: LineageVisibility | undefined;
   private readonly after: number | undefined;
   private readonly before: number | undefined;
+  private readonly exist: ResourcesExist;
 
   constructor(private readonly o: LineageAssociationsServiceOptions, private readonly input: Input, ctx: RequestContext) {
     this.visibility = o.authorize ? new LineageVisibility(o.authorize, ctx.principal, o.readCheck) : undefined;
     this.after = input.CreatedAfter !== undefined ? input.CreatedAfter * 1000 : undefined;
     this.before = input.CreatedBefore !== undefined ? input.CreatedBefore * 1000 : undefined;
+    this.exist = o.resourcesExist ?? eachExists(o.resourceExists);
   }
 
   /** The store-side part of the filters (times inclusive there, exclusive in `keep`). */
@@ -204,29 +208,25 @@ class Rows {
     const i = this.input;
     const candidates = edges.filter((e) => (i.AssociationType === undefined || e.associationType === i.AssociationType)
       && (this.after === undefined || e.createdAt > this.after) && (this.before === undefined || e.createdAt < this.before));
-    const rows = await Promise.all(candidates.map(async (e) => ({ e, s: await this.vertex(e.sourceArn), d: await this.vertex(e.destinationArn) })));
+    await this.lookUp(candidates.flatMap((e) => [e.sourceArn, e.destinationArn]));
+    const rows = candidates.map((e) => ({ e, s: this.vertices.get(e.sourceArn)!, d: this.vertices.get(e.destinationArn)! }));
     const typed = rows.filter((r) => (i.SourceType === undefined || r.s.vertex.Type === i.SourceType) && (i.DestinationType === undefined || r.d.vertex.Type === i.DestinationType));
     const v = this.visibility;
-    const shown = await Promise.all(typed.map(async (r) => (await this.stands(r.s)) && (await this.stands(r.d))
+    const shown = await Promise.all(typed.map(async (r) => this.standing.get(r.e.sourceArn) === true && this.standing.get(r.e.destinationArn) === true
       && (v === undefined || ((await v.visible(r.e.sourceArn, r.s.uri)) && (await v.visible(r.e.destinationArn, r.d.uri))))));
     return typed.filter((_, n) => shown[n]);
   }
 
-  /** Whether an end still names something Loam has (see LineageQueryService): asked once per ARN. */
-  private stands(x: LineageVertexInfo): Promise<boolean> {
-    const arn = x.vertex.Arn;
-    let hit = this.standing.get(arn);
-    if (!hit) {
-      hit = parseArn(arn)?.kind === 'artifact' ? Promise.resolve(x.uri !== undefined) : Promise.resolve(this.o.resourceExists?.(arn)).then((e) => e !== false);
-      this.standing.set(arn, hit);
-    }
-    return hit;
-  }
-
-  private vertex(arn: string): Promise<LineageVertexInfo> {
-    let hit = this.vertices.get(arn);
-    if (!hit) this.vertices.set(arn, (hit = lineageVertex(this.o.store, arn)));
-    return hit;
+  /**
+   * Reads the vertices (artifact records) of the ARNs not read yet and whether they still name something
+   * Loam has (see LineageQueryService), a few queries for all of them rather than one lookup per end.
+   */
+  private async lookUp(arns: readonly string[]): Promise<void> {
+    const fresh = [...new Set(arns)].filter((arn) => !this.vertices.has(arn));
+    if (fresh.length === 0) return;
+    const found = await lineageVertices(this.o.store, fresh);
+    for (const [arn, x] of found) this.vertices.set(arn, x);
+    for (const [arn, stands] of await standingVertices(found.values(), this.exist)) this.standing.set(arn, stands);
   }
 }
 

@@ -8,7 +8,7 @@ import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
 import type { AssociationType, LineageRecorder } from './lineage-recorder.js';
 import { checkLocationSize, entityArn, isLocation } from './lineage-refs.js';
-import { lineageVertex, type LineageVertexInfo } from './lineage-vertex.js';
+import { eachExists, lineageVertices, standingVertices, type ResourcesExist } from './lineage-vertex.js';
 import { VertexFilter } from './lineage-query-filters.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
@@ -26,6 +26,11 @@ export interface LineageQueryServiceOptions {
    * resolvers), undefined for kinds none does. AddAssociation refuses an end that does not exist.
    */
   readonly resourceExists?: (arn: string) => Promise<boolean | undefined>;
+  /**
+   * `resourceExists` for many ARNs at once (lineageResourcesExist: one query per kind), for the vertices
+   * of a QueryLineage answer. Without it, `resourceExists` is asked ARN by ARN.
+   */
+  readonly resourcesExist?: ResourcesExist;
   /**
    * The caller's policies. QueryLineage is authorized on `*`; with this, it lists only the vertices
    * (and edges between them) the caller may read (LineageVisibility). Without it, every vertex.
@@ -60,23 +65,13 @@ export class LineageQueryService {
   }
 
   /**
-   * Whether a vertex still stands for something Loam has: an artifact by its record, a resource of a kind
-   * a capability owns by that capability (a deleted model or endpoint does not), anything else (an MLflow
-   * run, AddAssociation's contexts) always.
-   */
-  private async stands(x: LineageVertexInfo): Promise<boolean> {
-    if (parseArn(x.vertex.Arn)?.kind === 'artifact') return x.uri !== undefined;
-    return (await this.o.resourceExists?.(x.vertex.Arn)) !== false;
-  }
-
-  /**
    * Vertices reachable from the start within MaxDepth associations (default 10), upstream
    * (Ascendants), downstream (Descendants) or both (the union of the two walks, default), in the order
    * a breadth-first walk meets them; the starts themselves are not listed. Filters (types, times,
    * properties: {@link VertexFilter}) pick the vertices listed; with IncludeEdges every vertex on the
-   * walk is listed with the edges walked. Vertices the caller may not read (LineageVisibility) and
-   * vertices of deleted resources (a model or an endpoint since deleted: `resourceExists` says false) are
-   * left out, and so are the edges that touch them; the walk still goes through them, so what lies beyond
+   * walk is listed with the edges walked. Vertices the caller may not read (LineageVisibility),
+   * vertices of deleted resources (a model or an endpoint since deleted: `resourceExists` says false) and
+   * retired lives of resources (the edges a deleted resource had: lineage-lives) are left out, and so are the edges that touch them; the walk still goes through them, so what lies beyond
    * one is found. @throws ValidationError (a start that is not an ARN or location, another account's ARN).
    */
   async QueryLineage(input: InputOf<Ops['QueryLineage']>, ctx: RequestContext): Promise<OutputOf<Ops['QueryLineage']>> {
@@ -106,9 +101,12 @@ export class LineageQueryService {
     };
     if (direction !== 'Descendants') await walk('upstream');
     if (direction !== 'Ascendants') await walk('downstream');
-    const found = await Promise.all(order.map((arn) => lineageVertex(this.o.store, arn)));
+    // Every vertex's record and existence in a few queries (one per kind), not one lookup each.
+    const infos = await lineageVertices(this.o.store, order);
+    const found = order.map((arn) => infos.get(arn)!);
+    const stands = await standingVertices(found, this.o.resourcesExist ?? eachExists(this.o.resourceExists));
     const v = this.o.authorize ? new LineageVisibility(this.o.authorize, ctx.principal, this.o.readCheck) : undefined;
-    const shownAt = await Promise.all(found.map(async (x) => (await this.stands(x)) && (v === undefined || (await v.visible(x.vertex.Arn, x.uri)))));
+    const shownAt = await Promise.all(found.map(async (x) => stands.get(x.vertex.Arn) === true && (v === undefined || (await v.visible(x.vertex.Arn, x.uri)))));
     let shownFound = found.filter((_, i) => shownAt[i]);
     // The starts are the caller's own words; any other end must be a vertex listed.
     const shown = new Set([...starts, ...shownFound.map((x) => x.vertex.Arn)]);

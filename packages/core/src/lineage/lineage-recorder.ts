@@ -4,6 +4,7 @@ import { isLoamError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
+import { lineageLifeAt } from './lineage-lives.js';
 
 /** SageMaker's AssociationType. */
 export type AssociationType = 'ContributedTo' | 'AssociatedWith' | 'DerivedFrom' | 'Produced' | 'SameAs';
@@ -43,17 +44,26 @@ export class LineageRecorder {
     private readonly store: MetadataStore,
     private readonly partition: Partition,
     private readonly clock: Clock,
+    /** With a time (epoch ms): each resource end is the vertex that stood for its ARN then ({@link within}). */
+    private readonly at?: number,
   ) {}
 
-  /** The same recorder writing through `tx`, so edges commit with the records they describe. */
-  within(tx: MetadataStore): LineageRecorder {
-    return new LineageRecorder(tx, this.partition, this.clock);
+  /**
+   * The same recorder writing through `tx`, so edges commit with the records they describe. With `at`
+   * (epoch ms), for the edges a record written then implies, recorded later (LineageSync): each resource
+   * end is the vertex that stood for its ARN at `at` (lineageLifeAt), so an end whose resource was deleted
+   * since links the deleted one's retired vertex, never a resource created again under its name.
+   */
+  within(tx: MetadataStore, at: number | undefined = this.at): LineageRecorder {
+    return new LineageRecorder(tx, this.partition, this.clock, at);
   }
 
   /** Adds `source → destination`. */
   async link(sourceArn: string, destinationArn: string, associationType: AssociationType): Promise<void> {
     if (sourceArn === destinationArn) return;
-    await this.store.lineage.add({ sourceArn, destinationArn, associationType, createdAt: this.clock.now() });
+    const [source, destination] = this.at === undefined ? [sourceArn, destinationArn]
+      : [await lineageLifeAt(this.store, sourceArn, this.at), await lineageLifeAt(this.store, destinationArn, this.at)];
+    await this.store.lineage.add({ sourceArn: source, destinationArn: destination, associationType, createdAt: this.clock.now() });
   }
 
   /**

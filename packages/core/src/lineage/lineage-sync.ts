@@ -13,6 +13,9 @@ import { modelPackagesCollection } from '../registry/registry.collections.js';
 import { packageRefOf } from '../registry/package-refs.js';
 import type { LineageRecorder } from './lineage-recorder.js';
 import { lineageSyncMarksCollection } from './lineage-sync.collections.js';
+import { isRetiredVertex, retireLineageVertex, retiringKinds } from './lineage-lives.js';
+import { lineageResources } from './lineage-resources.js';
+import { parseArn } from '../kernel/names.js';
 
 /** One followed collection: its records changed at or after the watermark are turned into edges. */
 interface Source<T> {
@@ -21,6 +24,12 @@ interface Source<T> {
   readonly filters?: readonly Filter<T>[];
   /** Records `r`'s edges through `rec` (and reads through `store`): both write in the batch's transaction. */
   readonly record: (r: T, rec: LineageRecorder, store: MetadataStore) => Promise<void>;
+  /**
+   * When (epoch ms) the record named the resources its edges join: each end is bound to the life of its
+   * name at that time (LineageRecorder.within), so a record read after one of them was deleted (and perhaps
+   * created again) links the deleted one's retired vertex, not the new resource.
+   */
+  readonly asOf: (r: T) => number;
   /** Records still changing without moving `field` (a run in progress): the watermark waits for them. */
   readonly done?: (r: T) => boolean;
   /**
@@ -39,6 +48,17 @@ export const LINEAGE_SYNC_BATCH_MS = 50;
 /** The lowest time a listing asks for: a bound on the field lets it be read through the field's index. */
 const EARLIEST = Number.MIN_SAFE_INTEGER;
 const SECONDS_LAG = 600;
+/** How long QueryLineage and ListAssociations wait for a pass before answering from the stored lineage. */
+export const LINEAGE_CATCH_UP_MS = 10_000;
+/** The mark (in lineage_sync_marks) of the one-time upgrade that retires deleted resources' lineage. */
+const UPGRADE_MARK = 'upgrade:retired-lives';
+/** Edges read per page by that upgrade. */
+const UPGRADE_CHUNK = 500;
+/**
+ * An edge of a resource's name older than the resource by more than this is its predecessor's (the
+ * upgrade's test): allowance for edges recorded in the create's own transaction, and for servers' clocks.
+ */
+const SPLIT_SLACK_MS = 1000;
 const MS_LAG = SECONDS_LAG * 1000;
 
 export interface LineageSyncOptions {
@@ -52,6 +72,8 @@ export interface LineageSyncOptions {
   readonly batchSize?: number;
   /** How long a batch's transaction may record before it commits. Default {@link LINEAGE_SYNC_BATCH_MS}. */
   readonly batchMs?: number;
+  /** How long `catchUp` waits for a pass. Default {@link LINEAGE_CATCH_UP_MS}. */
+  readonly catchUpMs?: number;
 }
 
 /**
@@ -77,6 +99,7 @@ export class LineageSync {
   readonly #seen = new Map<string, FollowedVersions>();
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<void> | undefined;
+  #upgraded = false;
   readonly #sources: Source<any>[];
 
   constructor(private readonly o: LineageSyncOptions) {
@@ -84,7 +107,7 @@ export class LineageSync {
     this.#sources = [
       {
         spec: jobsCollection, field: 'lastModifiedTime', filters: [{ field: 'kind', op: 'in', value: ['training-job', 'processing-job', 'transform-job'] }],
-        lag: SECONDS_LAG,
+        lag: SECONDS_LAG, asOf: (j: JobRecord) => j.creationTime * 1000,
         record: async (j: JobRecord, r) => {
           if (j.kind === 'transform-job') return this.transformEdges(j, r);
           for (const c of j.spec.channels) await r.input(c.s3Uri, j.arn);
@@ -93,7 +116,7 @@ export class LineageSync {
         },
       } satisfies Source<JobRecord>,
       {
-        spec: modelsCollection, field: 'creationTime', lag: SECONDS_LAG,
+        spec: modelsCollection, field: 'creationTime', lag: SECONDS_LAG, asOf: (m: ModelRecord) => m.creationTime * 1000,
         record: async (m: ModelRecord, r, store) => {
           for (const c of m.containers) if (c.modelDataUrl) await r.input(c.modelDataUrl, m.arn, 'Model');
           const req = m.request as { PrimaryContainer?: { ModelPackageName?: string }; Containers?: { ModelPackageName?: string }[] };
@@ -103,17 +126,18 @@ export class LineageSync {
         },
       } satisfies Source<ModelRecord>,
       {
-        spec: endpointConfigsCollection, field: 'creationTime', lag: SECONDS_LAG,
+        spec: endpointConfigsCollection, field: 'creationTime', lag: SECONDS_LAG, asOf: (c: EndpointConfigRecord) => c.creationTime * 1000,
         record: async (c: EndpointConfigRecord, r) => {
           for (const v of c.request.ProductionVariants) if (v.ModelName) await r.link(arn('model', v.ModelName), c.arn, 'ContributedTo');
         },
       } satisfies Source<EndpointConfigRecord>,
       {
-        spec: endpointsCollection, field: 'lastModifiedTime', lag: SECONDS_LAG,
+        // An endpoint names the configuration it was last deployed from, as of its last change.
+        spec: endpointsCollection, field: 'lastModifiedTime', lag: SECONDS_LAG, asOf: (e: EndpointRecord) => e.lastModifiedTime * 1000,
         record: async (e: EndpointRecord, r) => r.link(arn('endpoint-config', e.configName), e.arn, 'ContributedTo'),
       } satisfies Source<EndpointRecord>,
       {
-        spec: datasetVersionsSpec, field: 'createdAt', lag: MS_LAG,
+        spec: datasetVersionsSpec, field: 'createdAt', lag: MS_LAG, asOf: (v: DatasetVersionRecord) => v.createdAt,
         record: async (v: DatasetVersionRecord, r) => {
           const dataset = arn('dataset', v.datasetName);
           await r.input(v.sourceUri, dataset);
@@ -121,7 +145,7 @@ export class LineageSync {
         },
       } satisfies Source<DatasetVersionRecord>,
       {
-        spec: flowRunsSpec, field: 'createdAt', done: (run: FlowRunRecord) => run.status !== 'InProgress', lag: MS_LAG,
+        spec: flowRunsSpec, field: 'createdAt', done: (run: FlowRunRecord) => run.status !== 'InProgress', lag: MS_LAG, asOf: (run: FlowRunRecord) => run.createdAt,
         record: async (run: FlowRunRecord, r, store) => {
           if (run.status !== 'Completed') return;
           const runArn = arn('flow-run', run.runId);
@@ -174,8 +198,86 @@ export class LineageSync {
     return this.#pass;
   }
 
+  /**
+   * What QueryLineage and ListAssociations wait for before they read: a pass (the one running, or a new
+   * one), for at most `waitMs`. A pass that fails (a store refusing writes: read-only, a full disk, an
+   * outage) or is still running then is logged and not waited for: the answer is read from the lineage
+   * already stored, and a store that cannot be read either answers that read's own error
+   * (ServiceUnavailable, 503), never the sync's.
+   */
+  async catchUp(waitMs = this.o.catchUpMs ?? LINEAGE_CATCH_UP_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), waitMs);
+      timer.unref();
+    });
+    try {
+      if ((await Promise.race([this.syncOnce().then(() => 'done' as const), late])) === 'late') {
+        this.o.logger.warn({ waitMs }, 'lineage sync still running; answering from the stored lineage');
+      }
+    } catch (err) {
+      this.o.logger.warn({ err }, 'lineage sync failed; answering from the stored lineage');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async #sync(): Promise<void> {
+    if (!this.#upgraded) await this.#retireDeletedLives();
+    this.#upgraded = true;
     for (const s of this.#sources) await this.#follow(s);
+  }
+
+  /**
+   * Once per database, before the first pass (lineage stored before deletes retired vertices): the edges
+   * of every resource that no longer exists move to a retired vertex, and so do the edges a resource
+   * created again under a deleted one's name holds from before its creation (less {@link SPLIT_SLACK_MS});
+   * the new life's own edges, which the old ones had kept from being recorded (an edge recorded again keeps
+   * the first), are then recorded by reading every followed collection again (the watermarks are reset).
+   * In one transaction with its mark, so several servers starting at once upgrade once.
+   */
+  async #retireDeletedLives(): Promise<void> {
+    const marks = this.o.store.collection(lineageSyncMarksCollection);
+    if (await marks.get(UPGRADE_MARK)) return;
+    const now = Date.now();
+    await this.o.store.transaction(async (tx) => {
+      const txMarks = tx.collection(lineageSyncMarksCollection);
+      if (await txMarks.get(UPGRADE_MARK)) return;
+      try {
+        await txMarks.insert({ source: UPGRADE_MARK, watermark: now });
+      } catch (e) {
+        // Another server's upgrade inserted it first (and committed): it did the work.
+        if (e instanceof ResourceInUseError) return;
+        throw e;
+      }
+      const arns = new Set<string>();
+      let after: { createdAt: number; sourceArn: string; destinationArn: string } | undefined;
+      for (;;) {
+        const edges = await tx.lineage.list({ sortBy: 'createdAt', limit: UPGRADE_CHUNK, ...(after ? { after } : {}) });
+        for (const e of edges) {
+          for (const arn of [e.sourceArn, e.destinationArn]) if (retiringKinds.has(parseArn(arn)?.kind ?? '') && !isRetiredVertex(arn)) arns.add(arn);
+        }
+        const last = edges[edges.length - 1];
+        if (!last || edges.length < UPGRADE_CHUNK) break;
+        after = last;
+      }
+      const lives = await lineageResources(tx, arns);
+      let split = false;
+      for (const arn of arns) {
+        const created = lives.get(arn);
+        if (created === undefined) continue;
+        if (created === null) {
+          await retireLineageVertex(tx, arn, now);
+          continue;
+        }
+        const old = [...(await tx.lineage.edges(arn, 'downstream')), ...(await tx.lineage.edges(arn, 'upstream'))].filter((e) => e.createdAt < created - SPLIT_SLACK_MS);
+        if (old.length === 0) continue;
+        await retireLineageVertex(tx, arn, created - 1, old);
+        split = true;
+      }
+      if (!split) return;
+      for (const s of this.#sources) await txMarks.delete(s.spec.name);
+    });
   }
 
   /** The watermark a new process starts from: the stored one (each pass reads from it less the lag), or none. */
@@ -198,7 +300,9 @@ export class LineageSync {
         filters: [...(s.filters ?? []), { field: s.field, op: 'gte' as const, value: Number.isFinite(since) ? since : EARLIEST }],
         sortBy: s.field, sortOrder: 'Ascending', maxResults: this.o.batchSize ?? LINEAGE_SYNC_BATCH, ...(nextToken ? { nextToken } : {}),
       });
-      const items = page.items.map(({ value, version }) => ({ value, version, key: String(value[s.spec.key]), t: value[s.field] as unknown as number }));
+      // A record is known by its key and its time: one deleted and created again under its key (a model's
+      // name) starts at version 1 again, and must not pass for the one recorded before.
+      const items = page.items.map(({ value, version }) => ({ value, version, key: `${String(value[s.spec.key])} ${String(value[s.field])}`, t: value[s.field] as unknown as number }));
       const changed = (x: (typeof items)[number]) => !seen.recorded(x.key, x.version) || (s.done !== undefined && !s.done(x.value));
       let i = 0;
       // Unchanged records at the watermark (every pass reads them again): no transaction.
@@ -210,11 +314,10 @@ export class LineageSync {
           // A transaction the database runs again starts the batch again.
           Object.assign(batch, { end: i, watermark: this.#watermarks.get(name)!, held, recorded: [] });
           const started = performance.now();
-          const rec = this.o.recorder.within(tx);
           while (batch.end < items.length && performance.now() - started < (this.o.batchMs ?? LINEAGE_SYNC_BATCH_MS)) {
             const x = items[batch.end++]!;
             if (changed(x)) {
-              await s.record(x.value, rec, tx);
+              await s.record(x.value, this.o.recorder.within(tx, s.asOf(x.value)), tx);
               batch.recorded.push({ key: x.key, version: x.version, t: x.t });
             }
             if (typeof x.t !== 'number' || batch.held) continue;

@@ -1,4 +1,5 @@
 import type { CollectionSpec } from '../ports/metadata-store.js';
+import { lineageRetirementsCollection } from './lineage-lives.js';
 
 /** SageMaker's ArtifactSourceType: an id of the artifact's content (an ETag, an S3 version, a hash). */
 export interface ArtifactSourceType {
@@ -40,4 +41,4 @@ export const lineageArtifactsCollection: CollectionSpec<LineageArtifactRecord> =
 };
 
 /** The lineage capability's collections, for the metadata store's migrations. */
-export const lineageCollections = [lineageArtifactsCollection];
+export const lineageCollections = [lineageArtifactsCollection, lineageRetirementsCollection];

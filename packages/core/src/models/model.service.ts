@@ -1,5 +1,6 @@
 import { containerDataAccess, type DataAccess, type InputOf, type OutputOf, type operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
+import { retireLineageVertex } from '../lineage/lineage-lives.js';
 import type { Principal, RequestContext } from '../kernel/context.js';
 import { isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
@@ -121,6 +122,8 @@ export class ModelService {
       // Another delete may have won since the read: that one succeeded, this one finds nothing.
       if (!(await tx.collection(modelsCollection).delete(r.key))) throw new NotFoundError('Model', input.ModelName);
       await tx.tags.clear(r.arn);
+      // A model created again under the name starts with no lineage of this one's.
+      await retireLineageVertex(tx, r.arn, this.o.clock.now());
     });
     return {};
   }

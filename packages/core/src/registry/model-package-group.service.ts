@@ -1,6 +1,7 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import type { Clock } from '../kernel/clock.js';
+import { retireLineageVertex } from '../lineage/lineage-lives.js';
 import type { Principal, RequestContext } from '../kernel/context.js';
 import { ConflictError, isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
@@ -100,6 +101,7 @@ export class ModelPackageGroupService {
       if (n > 0) throw new ConflictError(`Model package group '${g.name}' still holds ${n} model package version${n === 1 ? '' : 's'}; delete them first.`);
       await tx.collection(modelPackageGroupsCollection).delete(g.key);
       await tx.tags.clear(g.arn);
+      await retireLineageVertex(tx, g.arn, this.o.clock.now());
     });
     return {};
   }

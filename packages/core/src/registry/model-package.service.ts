@@ -8,6 +8,7 @@ import { parseS3Uri, type ArtifactStore } from '../ports/artifact-store.js';
 import type { Filter, MetadataStore, Tag } from '../ports/metadata-store.js';
 import { validateTags } from '../tags/tag-rules.js';
 import type { LineageRecorder } from '../lineage/lineage-recorder.js';
+import { retireLineageVertex } from '../lineage/lineage-lives.js';
 import { assertApprovalChange } from './approval-rules.js';
 import { checkDescription, type RegistryServiceOptions } from './model-package-group.service.js';
 import { requestHashOf } from './client-token.js';
@@ -307,6 +308,7 @@ export class ModelPackageService {
       // Another delete may have won since the read: that one succeeded, this one finds nothing.
       if (!(await tx.collection(modelPackagesCollection).delete(r.key))) throw new NotFoundError('Model package', input.ModelPackageName);
       await tx.tags.clear(r.arn);
+      await retireLineageVertex(tx, r.arn, this.o.clock.now());
       if (r.clientToken !== undefined) await tx.collection(modelPackageClientTokensCollection).delete(r.clientToken);
     });
     return {};

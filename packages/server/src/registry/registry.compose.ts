@@ -1,5 +1,5 @@
 import {
-  LineageArtifactService, LineageAssociationsService, LineageQueryService, LineageRecorder, LineageSync, ModelPackageGroupService, ModelPackageService, systemClock,
+  LineageArtifactService, LineageAssociationsService, LineageQueryService, LineageRecorder, LineageSync, ModelPackageGroupService, ModelPackageService, lineageResourcesExist, systemClock,
   type ActionAuthorizer, type ArtifactStore, type VertexReadCheck, type Logger, type MetadataStore, type Partition, type TagService,
 } from '@loam/core';
 
@@ -42,14 +42,18 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
   const packages = new ModelPackageService({ store, clock, partition, artifacts: o.artifacts, lineage });
   const lineageSync = new LineageSync({ store, partition, recorder: lineage, logger: o.logger.child({ component: 'lineage' }), ...(o.lineageIntervalMs !== undefined ? { intervalMs: o.lineageIntervalMs } : {}) });
   const resourceExists = async (arn: string) => (o.tags.owns(arn) ? o.tags.exists(arn) : undefined);
+  // The vertices of a page are checked in one query per kind; kinds lineage does not read go to their resolver.
+  const resourcesExist = (arns: readonly string[]) => lineageResourcesExist(store, arns, resourceExists);
+  // A sync pass that fails or runs long is logged; the answer is read from the lineage stored.
+  const beforeQuery = () => lineageSync.catchUp();
   const lineageQuery = new LineageQueryService({
-    store, partition, recorder: lineage, beforeQuery: () => lineageSync.syncOnce(), resourceExists,
+    store, partition, recorder: lineage, beforeQuery, resourceExists, resourcesExist,
     ...(o.authorize ? { authorize: o.authorize } : {}),
     ...(o.lineageReadCheck ? { readCheck: o.lineageReadCheck } : {}),
   });
   const lineageArtifacts = new LineageArtifactService({ store, partition, clock, recorder: lineage, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const lineageAssociations = new LineageAssociationsService({
-    store, partition, beforeQuery: () => lineageSync.syncOnce(), resourceExists,
+    store, partition, beforeQuery, resourceExists, resourcesExist,
     ...(o.authorize ? { authorize: o.authorize } : {}),
     ...(o.lineageReadCheck ? { readCheck: o.lineageReadCheck } : {}),
   });
