@@ -199,6 +199,28 @@ function keyBreaker(s: S): string | undefined {
   return ['!! bad key', ' ', '', ...(max !== undefined ? ['k'.repeat(max + 1)] : [])].find((k) => !re.test(k));
 }
 
+const mapValueOf = (s: S): S | undefined => Object.values((s.patternProperties ?? {}) as Record<string, S>)[0] ?? (typeof s.additionalProperties === 'object' ? (s.additionalProperties as S) : undefined);
+
+function accepts(s: S, refs: Map<string, S>, v: unknown): boolean {
+  try {
+    return Value.Check(s, [...refs.values()], v);
+  } catch {
+    return false;
+  }
+}
+
+/** A key the map takes, or undefined. */
+function validKey(s: S): string | undefined {
+  const pattern = Object.keys((s.patternProperties ?? {}) as object)[0];
+  if (pattern === undefined) return 'fuzzkey';
+  try {
+    const re = new RegExp(pattern);
+    return ['fuzzkey', 'FUZZ_KEY', 'k', 'fuzz-key', '0'].find((k) => re.test(k));
+  } catch {
+    return undefined;
+  }
+}
+
 interface Visit {
   readonly path: (string | number)[];
   readonly schema: S;
@@ -220,6 +242,14 @@ function members(root: S, refs: Map<string, S>, maxDepth = 6): Visit[] {
       }
     } else if (s.type === 'array' && s.items) {
       walk(s.items as S, [...path, 0], depth + 1);
+    } else if (isRecord(s)) {
+      // A map's values (HyperParameters, Environment, a trial component's Parameters), under a key it takes.
+      const key = validKey(s);
+      const value = mapValueOf(s);
+      if (key !== undefined && value) {
+        out.push({ path: [...path, key], schema: deref(value, refs), required: false });
+        walk(value, [...path, key], depth + 1);
+      }
     }
   };
   walk(root, [], 0);
@@ -236,7 +266,7 @@ function setAt(root: S, refs: Map<string, S>, input: unknown, path: readonly (st
   let s: S = deref(root, refs);
   for (let i = 0; i < path.length - 1; i++) {
     const seg = path[i] as string | number;
-    const child: S = typeof seg === 'number' ? deref(s.items as S, refs) : deref(s.properties[seg] as S, refs);
+    const child: S = deref((typeof seg === 'number' ? s.items : (s.properties?.[seg] ?? mapValueOf(s))) as S, refs);
     if (cur[seg] === undefined || cur[seg] === null || typeof cur[seg] !== 'object') cur[seg] = typeof seg === 'number' || child.type === 'array' ? (child.type === 'array' ? [] : validValue(child, refs)) : validValue(child, refs);
     if (Array.isArray(cur[seg]) && cur[seg].length === 0 && typeof path[i + 1] === 'number') cur[seg].push(validValue(child.items as S, refs));
     cur = cur[seg];
@@ -258,7 +288,7 @@ export function fuzzCases(schema: TSchema): { base: Record<string, unknown>; cas
   add('unknown-member', ['FuzzUnknownMember'], 'x');
   for (const { path, schema: s, required } of members(root, refs)) {
     if (required && typeof path[path.length - 1] === 'string') add('missing', path, undefined);
-    add('null', path, null);
+    if (!accepts(s, refs, null)) add('null', path, null); // a map of any values (a flow node's params) takes null
     const wrong = wrongTypeOf(s, refs);
     if (wrong !== undefined) add('wrong-type', path, wrong);
     const lits = literals(s);
