@@ -10,6 +10,8 @@ type LogEvent = OutputOf<Ops['GetLogEvents']>['events'][number];
 
 /** Lines read from a log per call at most, so one request over a huge log stays bounded; the token carries on. */
 const SCAN_LIMIT = 200_000;
+/** Lines FilterLogEvents reads of one unit at a time: every unit it merges holds one such page. */
+const PAGE_LINES = 1000;
 
 /**
  * CloudWatch Logs' read operations over the logs Loam keeps, in the layout SageMaker writes them: jobs' in one log
@@ -117,9 +119,11 @@ export class LogStreamsService {
   }
 
   /**
-   * The events of the streams named (or under a prefix, or all), within the time window, matching the pattern: each
-   * unit's (job's, instance's) events in the order written, units by the time they started. `eventId` is the same
-   * however the events are paged, so `aws logs tail --follow` prints each once.
+   * The events of the streams named (or under a prefix, or all), within the time window, matching the pattern, from
+   * every stream interleaved by timestamp as CloudWatch Logs returns them (a tie in the order the units started, then
+   * as written): a merge of the units (jobs, instances), each read in the order written. The token holds where each
+   * unit read so far stands, so paging returns every event once and in the same order as one call would. `eventId`
+   * is the same however the events are paged, so `aws logs tail --follow` prints each once.
    * @throws ResourceNotFound for a log group Loam does not keep; ValidationException for both names and a prefix, a pattern Loam cannot evaluate, or a bad token.
    */
   async FilterLogEvents(input: InputOf<Ops['FilterLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['FilterLogEvents']>> {
@@ -128,6 +132,7 @@ export class LogStreamsService {
       throw new ValidationError('logStreamNames and logStreamNamePrefix cannot both be given.', [{ path: '/logStreamNamePrefix', message: 'with logStreamNames' }]);
     }
     const matches = compilePattern(input.filterPattern ?? '');
+    const at = decodeFilterToken(input.nextToken);
     // The hosts to read of each unit, by its key.
     const wanted = new Map<string, { unit: LogUnit; hosts: Map<string, string> }>();
     const add = (unit: LogUnit, host: string, stream: string) => {
@@ -150,31 +155,60 @@ export class LogStreamsService {
         for (const s of unit.streams) if (s.name.startsWith(prefix)) add(unit, s.host, s.name);
       }
     }
-    // A unit that ended a minute before the window opens, or started a minute after it closes, has nothing in it.
-    const units = [...wanted.values()]
-      .filter(({ unit }) => !(input.startTime !== undefined && unit.endTime !== undefined && unit.endTime + 60_000 < input.startTime))
+    // A unit that ended a minute before the window opens (or before the last event an earlier page returned: it was
+    // read whole), or started a minute after it closes, has nothing left to return.
+    const from = Math.max(input.startTime ?? Number.NEGATIVE_INFINITY, at?.after ?? Number.NEGATIVE_INFINITY);
+    const cursors = [...wanted.values()]
+      .filter(({ unit }) => !(unit.endTime !== undefined && unit.endTime + 60_000 < from))
       .filter(({ unit }) => !(input.endTime !== undefined && unit.startTime - 60_000 > input.endTime))
-      .sort((a, b) => a.unit.startTime - b.unit.startTime || compare(a.unit.key, b.unit.key));
-    const at = decodeFilterToken(input.nextToken);
-    let i = at ? units.findIndex((u) => u.unit.key === at.job) : 0;
-    if (i < 0) i = units.length;
+      .sort((a, b) => a.unit.startTime - b.unit.startTime || compare(a.unit.key, b.unit.key))
+      .map(({ unit, hosts }) => {
+        const keep = (l: RunnerLogLine) => hosts.has(l.host) && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time <= input.endTime) && matches(l.line);
+        const pos = at && Object.hasOwn(at.positions, unit.key) ? at.positions[unit.key] : undefined;
+        return new FilterCursor(g.source, unit, hosts, keep, pos ? { token: pos[0] ?? undefined, skip: pos[1] } : { token: undefined, skip: 0 });
+      });
     const limit = input.limit ?? 10_000;
+    const budget: ScanBudget = { lines: SCAN_LIMIT, reads: 2000, progressed: false };
     const events: OutputOf<Ops['FilterLogEvents']>['events'] = [];
-    let next: { job: string; token: string | undefined } | undefined;
-    for (; i < units.length; i++) {
-      const { unit, hosts } = units[i] as { unit: LogUnit; hosts: Map<string, string> };
-      const keep = (l: RunnerLogLine) => hosts.has(l.host) && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time <= input.endTime) && matches(l.line);
-      const page = await this.readForward(g.source, unit, at?.job === unit.key ? at.token : undefined, limit - events.length, keep);
-      for (const l of page.lines) {
-        const logStreamName = hosts.get(l.host) as string;
-        events.push({ logStreamName, ...eventOf(l), eventId: eventId(logStreamName, l) });
+    // Units join the merge in the order they started, once the earliest line found may be as late as their start:
+    // a group's hundreds of finished jobs are not all read to return the first of them.
+    const active: FilterCursor[] = [];
+    let joined = 0;
+    let complete = false;
+    merge: while (events.length < limit) {
+      let next: FilterCursor | undefined;
+      let earliest: RunnerLogLine | undefined;
+      for (let k = 0; k < active.length || joined < cursors.length; k++) {
+        if (k === active.length) {
+          const u = cursors[joined] as FilterCursor;
+          if (earliest && u.unit.startTime - 60_000 > earliest.time) break;
+          active.push(u);
+          joined++;
+        }
+        const c = active[k] as FilterCursor;
+        const head = await c.head(limit - events.length, budget);
+        if (head === 'budget') break merge;
+        if (head && (!earliest || head.time < earliest.time)) {
+          next = c;
+          earliest = head;
+        }
       }
-      if (events.length >= limit || page.exhausted) {
-        next = { job: unit.key, token: page.at };
+      if (!next) {
+        complete = true;
         break;
       }
+      const l = next.take(budget);
+      const logStreamName = next.hosts.get(l.host) as string;
+      events.push({ logStreamName, ...eventOf(l), eventId: eventId(logStreamName, l) });
     }
-    return { events, searchedLogStreams: [], ...(next ? { nextToken: encodeFilterToken(next) } : {}) };
+    if (complete) return { events, searchedLogStreams: [] };
+    const positions: Record<string, [string | null, number]> = {};
+    for (const c of cursors) {
+      const p = c.position();
+      if (p.token !== undefined || p.skip > 0) positions[c.unit.key] = [p.token ?? null, p.skip];
+    }
+    const last = events.at(-1)?.timestamp ?? at?.after;
+    return { events, searchedLogStreams: [], nextToken: encodeFilterToken({ positions, ...(last !== undefined ? { after: last } : {}) }) };
   }
 
   /** Up to `limit` kept lines from `from` on: every page asks for no more lines than are still wanted, so none is skipped. */
@@ -249,19 +283,117 @@ function compilePattern(pattern: string): (line: string) => boolean {
   return (line) => all.every((t) => line.includes(t)) && (any.length === 0 || any.some((t) => line.includes(t))) && !none.some((t) => line.includes(t));
 }
 
-function encodeFilterToken(t: { job: string; token: string | undefined }): string {
-  return Buffer.from(JSON.stringify(t)).toString('base64url');
+/** Where a FilterLogEvents page stopped: each unit's read position (a source token and lines of it already read) and the last timestamp returned. */
+interface FilterToken {
+  readonly positions: Readonly<Record<string, readonly [string | null, number]>>;
+  readonly after?: number;
 }
 
-function decodeFilterToken(token: string | undefined): { job: string; token: string | undefined } | undefined {
+function encodeFilterToken(t: FilterToken): string {
+  return Buffer.from(JSON.stringify({ p: t.positions, ...(t.after !== undefined ? { a: t.after } : {}) })).toString('base64url');
+}
+
+function decodeFilterToken(token: string | undefined): FilterToken | undefined {
   if (token === undefined) return undefined;
   try {
-    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { job?: unknown; token?: unknown };
-    if (typeof v.job === 'string' && (v.token === undefined || typeof v.token === 'string')) return { job: v.job, token: v.token as string | undefined };
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { p?: unknown; a?: unknown };
+    const p = v.p as Record<string, unknown> | undefined;
+    const valid = typeof p === 'object' && p !== null && !Array.isArray(p)
+      && Object.values(p).every((e) => Array.isArray(e) && e.length === 2 && (e[0] === null || typeof e[0] === 'string') && Number.isInteger(e[1]) && (e[1] as number) >= 0);
+    if (valid && (v.a === undefined || typeof v.a === 'number')) {
+      return { positions: p as Record<string, [string | null, number]>, ...(typeof v.a === 'number' ? { after: v.a } : {}) };
+    }
   } catch {
     // fall through
   }
   throw badToken(token);
+}
+
+/** What one FilterLogEvents call may still read: lines passed over or returned, and source reads. */
+interface ScanBudget {
+  lines: number;
+  reads: number;
+  progressed: boolean;
+}
+
+/**
+ * One unit's lines as FilterLogEvents merges them: read a page at a time, its position the token the page was read
+ * from and how many lines of the page are behind it, so a token resumes exactly after the last line taken.
+ */
+class FilterCursor {
+  private page: readonly RunnerLogLine[] = [];
+  private i = 0;
+  private pageToken: string | undefined;
+  private afterPage: string | undefined;
+  private pending: number;
+  private ended = false;
+
+  constructor(
+    private readonly source: LogGroupSource,
+    readonly unit: LogUnit,
+    readonly hosts: ReadonlyMap<string, string>,
+    private readonly keep: (l: RunnerLogLine) => boolean,
+    from: { readonly token: string | undefined; readonly skip: number },
+  ) {
+    this.pageToken = from.token;
+    this.pending = from.skip;
+  }
+
+  /**
+   * The next kept line (passing over the others), undefined at the end of what the unit holds now, 'budget' when the
+   * scan budget ran out first (only once a line was passed over or taken, so every page moves on).
+   */
+  async head(want: number, budget: ScanBudget): Promise<RunnerLogLine | undefined | 'budget'> {
+    for (;;) {
+      while (this.i < this.page.length) {
+        const l = this.page[this.i] as RunnerLogLine;
+        if (this.keep(l)) return l;
+        this.i++;
+        budget.lines--;
+        budget.progressed = true;
+      }
+      if (this.ended) return undefined;
+      if ((budget.lines <= 0 || budget.reads <= 0) && budget.progressed) return 'budget';
+      if (this.page.length > 0) {
+        this.pageToken = this.afterPage;
+        this.page = [];
+        this.i = 0;
+      }
+      const token = this.pageToken;
+      // Lines an earlier call read past within its page are read over first, to a token of the source's own: so a
+      // position never has more than a page of lines to pass over again.
+      const skipping = this.pending > 0;
+      const got = await asTheirs(`f/${token ?? ''}`, () => this.source.read(this.unit, { ...(token ? { token } : {}), limit: skipping ? Math.min(this.pending, 10_000) : Math.min(Math.max(want, 1), PAGE_LINES) }));
+      budget.reads--;
+      if (got.lines.length === 0) {
+        // The end of what the unit holds for now: a later page starts here again.
+        this.ended = true;
+        return undefined;
+      }
+      if (skipping) {
+        this.pageToken = got.nextToken;
+        this.pending = Math.max(0, this.pending - got.lines.length);
+        continue;
+      }
+      this.page = got.lines;
+      this.afterPage = got.nextToken;
+    }
+  }
+
+  take(budget: ScanBudget): RunnerLogLine {
+    const l = this.page[this.i] as RunnerLogLine;
+    this.i++;
+    budget.lines--;
+    budget.progressed = true;
+    return l;
+  }
+
+  /** Where a later page goes on from: after every line taken or passed over. */
+  position(): { token: string | undefined; skip: number } {
+    if (this.page.length === 0) return { token: this.pageToken, skip: this.pending };
+    if (this.i >= this.page.length) return { token: this.afterPage, skip: 0 };
+    return { token: this.pageToken, skip: this.i };
+  }
 }
 
 /** CloudWatch orders stream names by their bytes (UTF-8 code units), not by locale. */
