@@ -198,6 +198,20 @@ out['gone'] = [error_code(sm.describe_trial_component, TrialComponentName=name),
 print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
 `;
 
+// SageMaker's experiment, trial and component names are "not case-sensitive" (CreateExperiment's, CreateTrial's and
+// CreateTrialComponent's docs): a name in another case is the same entity. Experiments were matched exactly.
+const anyCase = `${prelude}
+sm.create_experiment(ExperimentName='Boto-Case')
+out['described'] = sm.describe_experiment(ExperimentName='BOTO-CASE')['ExperimentName']
+sm.create_trial(TrialName='Boto-Case-Trial', ExperimentName='boto-case')
+sm.create_trial_component(TrialComponentName='Boto-Case-Run')
+sm.associate_trial_component(TrialComponentName='boto-case-run', TrialName='BOTO-CASE-TRIAL')
+out['trial'] = [sm.describe_trial(TrialName='boto-case-trial')[k] for k in ['TrialName', 'ExperimentName']]
+out['trials'] = [x['TrialName'] for x in sm.list_trials(ExperimentName='BOTO-case')['TrialSummaries']]
+out['components'] = [x['TrialComponentName'] for x in sm.list_trial_components(ExperimentName='boto-CASE')['TrialComponentSummaries']]
+print(json.dumps({'out': out, 'violations': found, 'unchecked': unchecked}))
+`;
+
 describe('boto3: SageMaker Experiments API', () => {
   it('creates, describes, updates, lists and deletes experiments with botocore\'s shapes, refusing bad ones', async () => {
     const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, experiments, { checker: dirname(fileURLToPath(import.meta.url)) });
@@ -261,6 +275,10 @@ describe('boto3: SageMaker Experiments API', () => {
     expect(o['gone']).toEqual(['ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound', 'ResourceNotFound']);
     expect(r.unchecked).toEqual([]);
     expect(r.violations).toEqual([]);
+  }, 240_000);
+  it('finds an experiment, trial and component named in another letter case', async () => {
+    const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, anyCase, { checker: dirname(fileURLToPath(import.meta.url)) });
+    expect(r.out).toEqual({ described: 'Boto-Case', trial: ['Boto-Case-Trial', 'Boto-Case'], trials: ['Boto-Case-Trial'], components: ['Boto-Case-Run'] });
   }, 240_000);
   it("shows a training job with ExperimentConfig as the trial's component '<job>-aws-training-job': its run, hyperparameters and metrics", async () => {
     const r = await boto3<{ out: Record<string, unknown>; violations: string[]; unchecked: string[] }>(loam, trainingJob, { checker: dirname(fileURLToPath(import.meta.url)) });
