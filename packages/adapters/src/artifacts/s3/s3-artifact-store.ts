@@ -45,7 +45,8 @@ const HEAD_CONCURRENCY = 8;
  * without it report `sha256: ''`, and a user's own `sha256` metadata entry is not kept (the name is
  * reserved, as is `loam-parts`). User metadata and content headers are S3's own. ETags are the
  * backend's (`PutOptions.etag` is not used): a body written whole goes up as one PutObject up to S3's
- * 5 GiB limit for one, so S3 gives it the MD5 of its bytes, as it gives a client's PutObject.
+ * 5 GiB limit for one, so S3 gives it the MD5 of its bytes, as it gives a client's PutObject (a backend that
+ * takes less in one request answers EntityTooLarge, and the body then goes up as a multipart upload).
  * `partSizes` that S3 takes as a multipart upload's parts (each but the last at least 5 MiB, as any
  * multipart upload's are) are uploaded as exactly those parts and recorded (`x-amz-meta-loam-parts`,
  * s3-part-sizes.ts), so the object reports them and its ETag counts them; other part sizes are checked

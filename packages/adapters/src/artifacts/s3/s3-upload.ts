@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectMetadata, ObjectRef } from '@loam/core';
+import { s3Error } from './s3-errors.js';
 import { PARTS_METADATA } from './s3-part-sizes.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
@@ -76,8 +77,8 @@ export const MAX_SINGLE_PUT = 5 * 1024 ** 3;
 /**
  * One PutObject for a body written whole (no `parts`) that S3 takes in one request (up to 5 GiB), so the
  * object's ETag is the MD5 of its bytes, as S3 gives a PutObject whatever its size; else a hand-rolled
- * multipart upload (the writer's `parts`, or parts of `partSize` for a larger body), aborted on any failure
- * so no parts are left behind. Returns the ETag S3 gave the new object.
+ * multipart upload (the writer's `parts`, or parts of `partSize` for a larger body or one the backend refuses
+ * as EntityTooLarge), aborted on any failure so no parts are left behind. Returns the ETag S3 gave the new object.
  */
 export async function upload(sdk: S3Module, client: S3Client, input: UploadInput): Promise<string> {
   const { ref, size, signal } = input;
@@ -98,8 +99,17 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   const conditions = { ...(input.ifNoneMatch === undefined ? {} : { IfNoneMatch: input.ifNoneMatch }), ...(input.ifMatch === undefined ? {} : { IfMatch: input.ifMatch }) };
   if (input.parts === undefined && size <= MAX_SINGLE_PUT) {
     const body = size === 0 ? new Uint8Array(0) : input.slice(0, size - 1);
-    const out = await client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body: body, ContentLength: size }), opts);
-    return out.ETag ?? '';
+    try {
+      const out = await client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body: body, ContentLength: size }), opts);
+      return out.ETag ?? '';
+    } catch (e) {
+      // S3-compatible services may take less in one request than S3's 5 GiB (R2: 5 MiB less; B2: 5 GB):
+      // refused so, the body goes up as a multipart upload, as every body over 16 MiB did before.
+      if (s3Error(e).code !== 'EntityTooLarge') throw e;
+    } finally {
+      // A refusal can come before the body is read (Expect: 100-continue): its file is closed here.
+      if (body instanceof Readable) body.destroy();
+    }
   }
   const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand(common), opts);
   try {
