@@ -94,6 +94,16 @@ describe('the credentials file after loam admin forget-unreadable-access-keys', 
     expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe(`${work}[loam]\r\nloam_api_token = loam_tok\r\n[later]\nregion = eu-west-1`);
   });
 
+  it('ends [loam] at the next profile even when its header line has a comment after it, as AWS clients read it', () => {
+    const dir = dataDir();
+    // botocore (configparser) reads `[work] # note` as the header of [work]: its key is the user's own.
+    const work = '[work]  # my own\naws_access_key_id = AKIAWORK\naws_secret_access_key = work-secret\n';
+    writeFileSync(join(dir, 'credentials'), `[loam]\naws_access_key_id = LKIAFIRST\naws_secret_access_key = secret\nloam_api_token = loam_tok\n\n${work}`);
+    expect(forgetCredentialsKey(dir, ['LKIAFIRST'])?.accessKeyId).toBe('LKIAFIRST');
+    // The old rewrite took [work]'s lines for [loam]'s and removed its key too.
+    expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe(`[loam]\nloam_api_token = loam_tok\n\n${work}`);
+  });
+
   it('leaves [loam] alone when it names a key that was not deleted, and a missing file or profile too', () => {
     const dir = dataDir();
     expect(forgetCredentialsKey(dir, ['LKIAFIRST'])).toBeUndefined();

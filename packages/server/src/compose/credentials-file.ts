@@ -52,8 +52,11 @@ function fsyncPath(path: string): void {
   }
 }
 
-/** The profile a `[name]` line starts; undefined for any other line. */
-const profileOf = (line: string): string | undefined => /^\s*\[(.+)\]\s*$/.exec(line)?.[1]?.trim();
+/**
+ * The profile a `[name]` line starts; undefined for any other line. Read as botocore's configparser reads a
+ * header, up to its last `]`, so `[work]  # note` starts [work] too (its lines are not [loam]'s).
+ */
+const profileOf = (line: string): string | undefined => /^\s*\[(.+)\]/.exec(line)?.[1]?.trim();
 
 /**
  * Updates only the `[loam]` profile's `loam_endpoint` (the port can change between starts), adding the line if the
