@@ -1,12 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { artifactArn, lineageSyncMarksCollection, modelsCollection } from '@loam/core';
-import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
+import { testPostgresUrl } from '@loam/adapters/metadata/sql/postgres-test-schema';
 import type { TestLoam } from '../compose/loam.test-support.js';
 import { call, openLoamAt, storeGbdtModel } from '../endpoints/endpoints.test-support.js';
+import { sql } from '../jobs/postgres-faults.test-support.js';
 
 /*
  * A lineage vertex is its resource's ARN, and ARNs are derived from names (in SageMaker too). A model (an
@@ -20,16 +22,19 @@ const a = 's3://models/a/model.tar.gz';
 const b = 's3://models/b/model.tar.gz';
 const c = 's3://models/c/model.tar.gz';
 
-function livesTests(backend: 'SQLite' | 'PostgreSQL', schemas: readonly string[]): void {
+function livesTests(backend: 'SQLite' | 'PostgreSQL'): void {
   describe(`lineage of a resource created again under a deleted one's name (${backend})`, () => {
     let loam: TestLoam | undefined;
     let dir = '';
-    let attempt = -1;
-    const env = (): Record<string, string> => (backend === 'PostgreSQL'
-      ? { LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: testPostgresUrl, LOAM_METADATA__SCHEMA: schemas[attempt]! } : {});
     // A data directory (and PostgreSQL schema) per attempt: a retry must not meet the names the failed one made.
+    const schemas: string[] = [];
+    afterAll(async () => {
+      for (const schema of schemas) await sql(`drop schema if exists ${schema} cascade`);
+    });
+    const env = (): Record<string, string> => (backend === 'PostgreSQL'
+      ? { LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: testPostgresUrl, LOAM_METADATA__SCHEMA: schemas[schemas.length - 1]! } : {});
     serverPerAttempt(async () => {
-      attempt++;
+      if (backend === 'PostgreSQL') schemas.push(`loam_test_${randomBytes(6).toString('hex')}`);
       dir = mkdtempSync(join(tmpdir(), 'loam-lineage-lives-'));
       loam = await openLoamAt(dir, undefined, env());
       // Passes run when a query asks: no background pass records a record at a moment the test does not choose.
@@ -117,5 +122,5 @@ function livesTests(backend: 'SQLite' | 'PostgreSQL', schemas: readonly string[]
   });
 }
 
-livesTests('SQLite', []);
-livesTests('PostgreSQL', [useFreshPostgresSchema(), useFreshPostgresSchema()]);
+livesTests('SQLite');
+livesTests('PostgreSQL');
