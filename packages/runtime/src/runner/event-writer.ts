@@ -6,6 +6,8 @@ type Draft<E> = E extends RunnerEvent ? Omit<E, 'seq' | 'time'> : never;
 
 /** Log bytes kept in memory while the disk is full; lines beyond it are dropped, and counted. */
 const maxPendingLogBytes = 4 << 20;
+/** Metric events kept in memory while the disk is full (status and exit events are always kept); the rest are dropped, and counted. */
+const maxPendingMetricBytes = 1 << 20;
 /** How often held records are written again while the disk is full. */
 const retryMs = 500;
 
@@ -19,6 +21,9 @@ const retryMs = 500;
  * job fail as 'runner ended without reporting an outcome' (2026-11-28, disk-full e2e). Records that
  * cannot be written are held in memory, in order (a record cut short by the disk is finished first),
  * and written as soon as space comes back; {@link settle} waits for that before the runner exits.
+ * What is held is bounded: log lines past 4 MiB and metric events past 1 MiB are dropped and counted
+ * (status and exit events are always kept). The exit event is written last, once every log line
+ * reported before it is: the server ends the job on it, and its last lines must be there by then.
  */
 export class EventWriter {
   private seq = 0;
@@ -28,6 +33,10 @@ export class EventWriter {
   private readonly held = { events: [] as Buffer[], logs: [] as Buffer[] };
   private heldLogBytes = 0;
   private droppedLogLines = 0;
+  private heldMetricBytes = 0;
+  private droppedMetrics = 0;
+  /** The exit event, written only once every log line before it is: a job never ends with its last lines still held. */
+  private heldExit: Buffer | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   /** The last full-disk error met (its code names it in the note on dropped lines). */
   private diskFull: NodeJS.ErrnoException | undefined;
@@ -40,8 +49,15 @@ export class EventWriter {
   emit(e: Draft<RunnerEvent>): void {
     if (this.exited) return;
     if (e.type === 'exit') this.exited = true;
-    const full = { ...e, seq: ++this.seq, time: Date.now() };
-    this.held.events.push(Buffer.from(`${JSON.stringify(full)}\n`));
+    // A metric parsed from every log line would otherwise grow without bound while the disk is full.
+    if (e.type === 'metric' && this.heldMetricBytes >= maxPendingMetricBytes) {
+      this.droppedMetrics++;
+      return;
+    }
+    const b = Buffer.from(`${JSON.stringify({ ...e, seq: ++this.seq, time: Date.now() })}\n`);
+    if (e.type === 'metric') this.heldMetricBytes += b.length;
+    if (e.type === 'exit') this.heldExit = b;
+    else this.held.events.push(b);
     this.drain();
   }
 
@@ -68,7 +84,7 @@ export class EventWriter {
 
   /** Whether records wait for disk space. */
   get holding(): boolean {
-    return this.held.events.length > 0 || this.held.logs.length > 0;
+    return this.held.events.length > 0 || this.held.logs.length > 0 || this.heldExit !== undefined;
   }
 
   /**
@@ -97,12 +113,21 @@ export class EventWriter {
   /** Writes what is held, in order, until done or the disk is full again (then retried every {@link retryMs}). */
   private drain(): void {
     this.write(this.events, this.held.events);
-    const logsBefore = this.held.logs.length;
+    if (this.held.events.length === 0) this.heldMetricBytes = 0;
     this.write(this.logs, this.held.logs, (n) => (this.heldLogBytes -= n));
-    if (this.held.logs.length === 0 && logsBefore > 0 && this.droppedLogLines > 0) {
+    if (this.held.logs.length === 0 && this.held.events.length === 0 && (this.droppedLogLines > 0 || this.droppedMetrics > 0)) {
       const n = this.droppedLogLines;
+      const m = this.droppedMetrics;
       this.droppedLogLines = 0;
-      this.log('platform', `${n} log line(s) were dropped while the disk was full (${this.diskFull?.code ?? 'ENOSPC'}).`);
+      this.droppedMetrics = 0;
+      const what = [n > 0 ? `${n} log line(s)` : '', m > 0 ? `${m} metric value(s)` : ''].filter(Boolean).join(' and ');
+      this.log('platform', `${what} were dropped while the disk was full (${this.diskFull?.code ?? 'ENOSPC'}).`);
+    }
+    // The outcome last: after every event and log line reported before it (the server ends the job on it).
+    if (this.heldExit && this.held.events.length === 0 && this.held.logs.length === 0) {
+      this.held.events.push(this.heldExit);
+      this.heldExit = undefined;
+      this.write(this.events, this.held.events);
     }
     if (!this.holding) {
       if (this.retryTimer) clearInterval(this.retryTimer);

@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EventWriter } from './event-writer.js';
+
+// The runner's EventWriter on a real full filesystem (a small tmpfs, filled to its last page): what it
+// holds while the disk refuses its writes, and in which order it writes it once space is back.
+
+const canMount = process.platform === 'linux' && process.getuid?.() === 0;
+
+/** A `sizeMb` tmpfs under a fresh scratch dir, filled by `fill()`, freed by `free()`. */
+function smallFs(sizeMb: number) {
+  const scratch = mkdtempSync(join(tmpdir(), 'loam-event-writer-full-'));
+  const dir = join(scratch, 'mnt');
+  mkdirSync(dir);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', dir]);
+  const filler = join(dir, 'filler');
+  return {
+    dir,
+    scratch,
+    fill() {
+      const fd = openSync(filler, 'a');
+      try {
+        for (const size of [1 << 20, 4096, 1]) {
+          try {
+            for (;;) writeSync(fd, Buffer.alloc(size, 1));
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+          }
+        }
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    free: () => rmSync(filler, { force: true }),
+    dispose() {
+      try {
+        execFileSync('umount', [dir]);
+      } catch {
+        execFileSync('umount', ['-l', dir]);
+      }
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe.skipIf(!canMount)('EventWriter on a full disk (needs root to mount a tmpfs)', () => {
+  it('writes the exit event only after the log lines reported before it', async () => {
+    const fs = smallFs(4);
+    const eventsDir = mkdtempSync(join(tmpdir(), 'loam-event-writer-events-'));
+    try {
+      const eventsFile = join(eventsDir, 'events.jsonl');
+      const logFile = join(fs.dir, 'logs.jsonl');
+      const w = new EventWriter(eventsFile, logFile, 'algo-1');
+      w.log('stdout', 'before the disk filled');
+      fs.fill();
+      // Longer than a page: it cannot fit in what is left of the file's last page.
+      const last = `the last line of the image ${'x'.repeat(8192)}`;
+      w.log('stdout', last);
+      w.emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0 });
+      // The server ends the job on the exit event: it must not see it while the job's last lines are held.
+      expect(lines(eventsFile).filter((e) => e['type'] === 'exit')).toEqual([]);
+      fs.free();
+      await w.settle();
+      w.close();
+      expect(lines(logFile).map((l) => l['line'])).toEqual(['before the disk filled', last]);
+      expect(lines(eventsFile).map((e) => e['type'])).toEqual(['exit']);
+    } finally {
+      fs.dispose();
+      rmSync(eventsDir, { recursive: true, force: true });
+    }
+  });
+
+  it('holds a bounded number of metric events, counting the ones it drops, and keeps status and exit', async () => {
+    const fs = smallFs(32);
+    try {
+      const eventsFile = join(fs.dir, 'events.jsonl');
+      const logFile = join(fs.dir, 'logs.jsonl');
+      const w = new EventWriter(eventsFile, logFile, 'algo-1');
+      w.status('Training');
+      fs.fill();
+      // An image printing a metric on every line, on a disk that stays full: ~7 MB of metric events.
+      const n = 100_000;
+      for (let i = 0; i < n; i++) w.metric('train:loss', i / n);
+      w.status('Uploading');
+      w.emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0 });
+      fs.free();
+      await w.settle();
+      w.close();
+      const events = lines(eventsFile);
+      const metrics = events.filter((e) => e['type'] === 'metric');
+      expect(metrics.length).toBeGreaterThan(1000);
+      expect(metrics.length).toBeLessThan(n / 2);
+      // The first ones are kept, in order; the rest are counted in a platform line.
+      expect(metrics.slice(0, 3).map((m) => m['value'])).toEqual([0, 1 / n, 2 / n]);
+      expect(events.filter((e) => e['type'] !== 'metric').map((e) => e['status'] ?? e['type'])).toEqual(['Training', 'Uploading', 'exit']);
+      expect(events.at(-1)?.['type']).toBe('exit');
+      const seqs = events.map((e) => e['seq'] as number);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(lines(logFile).map((l) => l['line'])).toContain(`${n - metrics.length} metric value(s) were dropped while the disk was full (ENOSPC).`);
+    } finally {
+      fs.dispose();
+    }
+  });
+});
