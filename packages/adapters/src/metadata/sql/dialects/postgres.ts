@@ -184,8 +184,13 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
       }
     },
     destroy: async () => {
-      watched.stop();
-      await db.destroy();
+      // The pool's end waits for every checked-out connection: the watch goes on until then, or a
+      // statement waiting on a server that stopped answering held the close (`loam up` stopping) for ever.
+      try {
+        await db.destroy();
+      } finally {
+        watched.stop();
+      }
     },
   };
 }
