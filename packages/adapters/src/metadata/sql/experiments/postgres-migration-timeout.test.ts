@@ -7,12 +7,16 @@ import { experimentMigrator, migrateExperiments } from './experiment-migrations.
 
 // A store's statement timeout (60 s in production) bounds requests, not a migration that rebuilds a
 // table: experiments:0004 copies mlflow_metrics in one INSERT … SELECT DISTINCT and builds its unique
-// index in one statement, each proportional to the table (15M points outlast 60 s). Here the timeout
-// is scaled down with the table.
+// index in one statement, each proportional to the table (15M points outlast 60 s). Here one of its
+// statements (dropping the old table) is held past the timeout by a reader's lock, for as long as the
+// test says, so the proof does not rest on how fast the machine copies a table: with the timeout scaled
+// down to 200 ms, the Migrator's own bookkeeping (Kysely reads every table's columns of the database to
+// find its tables) and the count below were cut on a loaded machine instead.
 const schema = useFreshPostgresSchema();
-const POINTS = 600_000;
+const POINTS = 60_000;
+const STATEMENT_TIMEOUT_MS = 3_000;
 
-it('experiments:0004 completes on a table whose rebuild outlasts the statement timeout, and says it is rebuilding first', async () => {
+it('experiments:0004 completes though one of its statements waits past the statement timeout, and says it is rebuilding first', async () => {
   const fill = await createPostgresDialect({ url: testPostgresUrl, schema });
   try {
     await fill.prepare();
@@ -27,9 +31,32 @@ it('experiments:0004 completes on a table whose rebuild outlasts the statement t
   }
   const lines: { fields: object; message: string }[] = [];
   const log: Logger = { debug() {}, info: (fields, message) => void lines.push({ fields, message }), warn() {}, error() {}, child: () => log };
-  const d = await createPostgresDialect({ url: testPostgresUrl, schema, statementTimeoutMs: 200 });
+  const { default: pg } = await import('pg');
+  // A reader whose transaction holds mlflow_metrics (ACCESS SHARE): the migration's copy reads past it,
+  // its DROP TABLE waits for it.
+  const reader = new pg.Client({ connectionString: testPostgresUrl, options: `-c search_path=${schema}` });
+  await reader.connect();
+  // Another session watches the DROP (a transaction's view of pg_stat_activity is a snapshot).
+  const watcher = new pg.Client({ connectionString: testPostgresUrl });
+  await watcher.connect();
+  const d = await createPostgresDialect({ url: testPostgresUrl, schema, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
   try {
-    await migrateExperiments(d, log);
+    await reader.query('begin');
+    await reader.query('select 1 from mlflow_metrics limit 1');
+    const readerPid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    let settled = false;
+    const migrated = migrateExperiments(d, log).then(() => undefined, (e: unknown) => e).finally(() => void (settled = true));
+    // Until the DROP has waited the statement timeout and a second more (PostgreSQL's own clock): a
+    // bounded statement would have been cancelled by then, and the migration failed.
+    for (let waited = 0; waited < STATEMENT_TIMEOUT_MS + 1_000; ) {
+      if (settled) throw (await migrated) ?? new Error('the migration ended while its DROP TABLE should still wait for the reader');
+      await new Promise((r) => setTimeout(r, 100));
+      const { rows } = await watcher.query<{ ms: number }>(`select (extract(epoch from clock_timestamp() - query_start) * 1000)::int as ms from pg_stat_activity
+        where $1 = any(pg_blocking_pids(pid)) and state = 'active' and query ilike 'drop table%mlflow_metrics%'`, [readerPid]);
+      waited = rows[0]?.ms ?? 0;
+    }
+    await reader.query('commit');
+    expect(await migrated).toBeUndefined();
     const [{ n }] = (await sql<{ n: number }>`select count(*)::int as n from mlflow_metrics`.execute(d.db)).rows as [{ n: number }];
     expect(n).toBe(POINTS);
     // The rebuild is announced before it starts, with the size that explains the wait.
@@ -38,8 +65,11 @@ it('experiments:0004 completes on a table whose rebuild outlasts the statement t
     expect(lines[rebuild]?.fields).toMatchObject({ table: 'mlflow_metrics', rows: POINTS + POINTS / 10 });
     expect(rebuild).toBeLessThan(applied);
     // The pool's timeout still bounds every other statement once the migration committed.
-    await expect(sql`select pg_sleep(1)`.execute(d.db)).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+    await expect(sql`select pg_sleep(${STATEMENT_TIMEOUT_MS / 1000 + 2})`.execute(d.db)).rejects.toMatchObject({ code: 'ServiceUnavailable', message: expect.stringMatching(/57014/) });
   } finally {
+    await reader.query('rollback').catch(() => undefined);
+    await reader.end();
+    await watcher.end();
     await d.destroy();
   }
 }, 180_000);
