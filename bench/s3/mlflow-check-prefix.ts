@@ -15,7 +15,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ArtifactProxyAccess, silentLogger, type ExperimentStore, type ObjectRef } from '@loam/core';
+import { ArtifactProxyAccess, silentLogger, type ObjectRef } from '@loam/core';
 import { loadConfig, openPlatform } from '@loam/server';
 
 const arg = (name: string) => {
@@ -41,7 +41,7 @@ try {
 
   // Counts the experiments the store hands out, whichever query hands them out.
   let read = 0;
-  const store = platform.tracking.store as ExperimentStore & Record<string, unknown>;
+  const store = platform.tracking.store as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>;
   for (const name of ['searchExperiments', 'experimentsByArtifactLocation', 'experimentsByArtifactLocationPrefix'] as const) {
     if (typeof store[name] !== 'function') continue;
     const original = (store[name] as (...a: unknown[]) => Promise<unknown[]>).bind(store);

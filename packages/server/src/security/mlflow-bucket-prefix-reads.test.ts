@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArtifactProxyAccess, type ExperimentStore } from '@loam/core';
+import { ArtifactProxyAccess } from '@loam/core';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
@@ -32,7 +32,7 @@ serverPerAttempt(
 
 /** Counts the experiments the store hands out, whichever query hands them out. */
 function countReads(): { readonly count: () => number } {
-  const store = loam.platform.tracking.store as ExperimentStore & Record<string, unknown>;
+  const store = loam.platform.tracking.store as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>;
   let read = 0;
   for (const name of ['searchExperiments', 'experimentsByArtifactLocation', 'experimentsByArtifactLocationPrefix'] as const) {
     const original = (store[name] as (...a: unknown[]) => Promise<unknown[]>).bind(store);
