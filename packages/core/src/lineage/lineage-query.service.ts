@@ -10,6 +10,7 @@ import type { AssociationType, LineageRecorder } from './lineage-recorder.js';
 import { checkLocationSize, entityArn, isLocation } from './lineage-refs.js';
 import { eachExists, lineageVertices, standingVertices, type ResourcesExist } from './lineage-vertex.js';
 import { VertexFilter } from './lineage-query-filters.js';
+import { isRetiredVertex, lineageRetirementsCollection, retiringKinds } from './lineage-lives.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
 type Ops = typeof operations;
@@ -148,15 +149,36 @@ export class LineageQueryService {
 
   /**
    * Removes the association from source to destination, however it was recorded (by a capability or by
-   * AddAssociation); the ends are named as in AddAssociation. @throws ValidationError, NotFoundError (no such association).
+   * AddAssociation); the ends are named as in AddAssociation. An end naming a resource since deleted also
+   * matches the retired vertices its edges moved to ({@link lives}). @throws ValidationError, NotFoundError (no such association).
    */
   async DeleteAssociation(input: InputOf<Ops['DeleteAssociation']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteAssociation']>> {
     const source = this.startArn(input.SourceArn, 'SourceArn');
     const destination = this.startArn(input.DestinationArn, 'DestinationArn');
-    const edges = await this.o.store.lineage.edges(source, 'downstream');
-    if (!edges.some((e) => e.destinationArn === destination)) throw new NotFoundError('Association', `${input.SourceArn} -> ${input.DestinationArn}`);
-    await this.o.store.lineage.remove(source, destination);
+    const destinations = new Set(await this.lives(destination));
+    const found: LineageEdge[] = [];
+    for (const s of await this.lives(source)) found.push(...(await this.o.store.lineage.edges(s, 'downstream')).filter((e) => destinations.has(e.destinationArn)));
+    if (found.length === 0) throw new NotFoundError('Association', `${input.SourceArn} -> ${input.DestinationArn}`);
+    for (const e of found) await this.o.store.lineage.remove(e.sourceArn, e.destinationArn);
     return { SourceArn: source, DestinationArn: destination };
+  }
+
+  /**
+   * The vertices DeleteAssociation looks for an association under: the ARN itself, and, when it names a
+   * resource since deleted (and not created again), the retired vertices its edges moved to at its deletes
+   * (lineage-lives), so an association made with AddAssociation can still be removed by the ARN it was made
+   * with. A resource created again has only its own: the deleted one's associations are not its.
+   */
+  private async lives(arn: string): Promise<string[]> {
+    if (!retiringKinds.has(parseArn(arn)?.kind ?? '') || isRetiredVertex(arn) || (await this.o.resourceExists?.(arn)) !== false) return [arn];
+    const out = [arn];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.o.store.collection(lineageRetirementsCollection).list({ filters: [{ field: 'arn', op: 'eq', value: arn }], maxResults: 100, ...(nextToken ? { nextToken } : {}) });
+      out.push(...page.items.map((r) => r.value.id));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return out;
   }
 }
 

@@ -86,6 +86,24 @@ function livesTests(backend: 'SQLite' | 'PostgreSQL'): void {
       expect(await associations('DestinationArn', arn('endpoint-config', 'c2'))).toEqual([]);
     });
 
+    it('an association made with AddAssociation to a model since deleted is removed by DeleteAssociation with the ARNs it was made with', async () => {
+      const p = loam!.platform;
+      const link = { SourceArn: 's3://models/notes/', DestinationArn: arn('model', 'm5') };
+      await model('m5', a);
+      await api('POST', '/api/v1/lineage/associations', link);
+      await api('DELETE', '/api/v1/models/m5');
+      await api('POST', '/api/v1/lineage/associations/delete', link);
+      expect(await p.store.lineage.edges(art('s3://models/notes/'), 'downstream')).toEqual([]);
+      // Once only: the association is gone.
+      expect((await call(loam!, 'POST', '/api/v1/lineage/associations/delete', link)).status).toBe(404);
+      // A model created again under the name does not have the deleted one's associations to delete.
+      await model('m6', a);
+      await api('POST', '/api/v1/lineage/associations', { ...link, DestinationArn: arn('model', 'm6') });
+      await api('DELETE', '/api/v1/models/m6');
+      await model('m6', b);
+      expect((await call(loam!, 'POST', '/api/v1/lineage/associations/delete', { ...link, DestinationArn: arn('model', 'm6') })).status).toBe(404);
+    });
+
     it('an older Loam\'s lineage is upgraded at the first pass: a deleted model\'s edges and a re-created one\'s old edges are retired, the new life\'s edges recorded', async () => {
       const p = loam!.platform;
       // What an older Loam left: model 'gone' deleted with its edges kept; model 'm3' deleted and created
