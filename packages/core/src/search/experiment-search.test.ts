@@ -182,6 +182,46 @@ describe('Search of experiments, trials and trial components', () => {
     expect(await found({ Filters: [{ Name: 'Parameters.optimizer', Operator: 'NotExists' }, { Name: 'Metrics.loss', Operator: 'NotExists' }] })).toEqual([['c3', 'job-run'], ['null']]);
   });
 
+  it('counts and returns a component once when its run gains the filtered metric while Search reads store pages (the store\'s filtered list shifts)', async () => {
+    // Searching Metrics.<name> asks the store only for components whose runs have that metric: a run's first point of it
+    // (a job that starts logging) puts its component into the list the store pages through, before the page read next.
+    const store = new MemoryExperimentStore();
+    let late: (() => Promise<void>) | undefined;
+    const shifting = new Proxy(store, {
+      get(target, prop) {
+        const v: unknown = Reflect.get(target, prop, target);
+        if (prop !== 'listTrialComponents') return typeof v === 'function' ? v.bind(target) : v;
+        return async (q: Parameters<ExperimentStore['listTrialComponents']>[0]) => {
+          const rows = await target.listTrialComponents(q);
+          if (q.offset === 0 && q.trialName === undefined && late) await late();
+          return rows;
+        };
+      },
+    });
+    const { search, tracking } = await fixture(undefined, shifting);
+    const point = { key: 'loss', value: 0.5, step: 0, timestamp: 1 };
+    const made: string[] = [];
+    for (let i = 0; i < 250; i++) {
+      const name = `m-${String(i).padStart(3, '0')}`;
+      const run = await tracking.createRun({ experimentId: '0', runName: name }, alice.principal);
+      await store.logBatch(run.info.runId, { metrics: [point] });
+      await store.createTrialComponent({ name, runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 1, lastModifiedTime: 1 });
+      made.push(name);
+    }
+    const first = await tracking.createRun({ experimentId: '0', runName: 'a-first' }, alice.principal);
+    await store.createTrialComponent({ name: 'a-first', runId: first.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 1, lastModifiedTime: 1 });
+    late = async () => {
+      late = undefined;
+      await store.logBatch(first.info.runId, { metrics: [point] });
+    };
+    const r = await search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: { Filters: [{ Name: 'Metrics.loss.Last', Operator: 'LessThan', Value: '1' }] }, SortBy: 'TrialComponentName', SortOrder: 'Descending', MaxResults: 100 }, alice);
+    const found = r.Results.map((x) => x.TrialComponent?.TrialComponentName);
+    expect(late).toBeUndefined();
+    expect(found).toEqual(made.slice(150).reverse());
+    // c1 (last loss 0.4) and the 250, each once; a-first's point came after the store had paged past where it sorts.
+    expect(r.TotalHits).toEqual({ Value: 251, Relation: 'EqualTo' });
+  });
+
   it('pages by the last result\'s LastModifiedTime: a component modified between pages moves ahead of the token and is not in the rest of that walk (a new search finds it first)', async () => {
     // The documented trade-off of a keyset NextToken (docs/architecture.md, Search): no record twice, no snapshot held between calls.
     const { search, tracking } = await fixture();

@@ -208,12 +208,18 @@ export class SearchService {
     let total = 0;
     const cmp = (a: Hit, b: Hit) => compareHits(a, b, p.order);
     const tagsForSort = p.sortRef.readsTags;
+    // A record the store pages return twice (offset pages over a list that grew before the offset meanwhile:
+    // a component created, or whose run logged the first point of a filtered metric) is one record.
+    const keys = new Set<string>();
     for await (const record of this.scan(p)) {
+      const key = keyOf(p.source, record);
+      if (keys.has(key)) continue;
       const doc = await this.recordOf(p, record, tagsForSort);
       if (!doc || (p.matcher && !p.matcher.matches(doc))) continue;
       if (!(await this.visible(p, record))) continue;
+      keys.add(key);
       total++;
-      const hit: Hit = { value: sortValueOf(p.sortRef.values(doc), p.sortRef.numericText), key: keyOf(p.source, record), record };
+      const hit: Hit = { value: sortValueOf(p.sortRef.values(doc), p.sortRef.numericText), key, record };
       if (p.cursor && compareHits(hit, p.cursor, p.order) <= 0) continue;
       best.push(hit);
       if (best.length >= 2 * keep) best = best.sort(cmp).slice(0, keep);
