@@ -209,6 +209,18 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     expect(await listed({ params: ['lr'] }, { sortBy: 'creationTime', ascending: false, offset: 1, limit: 1 })).toEqual(['lr']);
   });
 
+  it("reads the infos of more runs than one statement may name (Search's trial record reads up to 10,000 components' runs)", async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const made = Array.from({ length: 1_050 }, () => runId());
+    for (const [i, id] of made.entries()) await s.createRun({ info: { ...info(id, exp), startTime: i }, tags: [] });
+    // Every run once, each with its own info, whatever the unknown ids between them.
+    const asked = made.flatMap((id, i) => (i % 3 ? [id] : [id, runId()]));
+    const infos = await s.getRunInfos(asked);
+    expect(infos).toHaveLength(made.length);
+    expect(new Map(infos.map((x) => [x.runId, x.startTime]))).toEqual(new Map(made.map((id, i) => [id, i])));
+  }, 60_000);
+
   it('groups components in trials of an experiment: lists by trial, experiment, component and source, sorted and paged', async () => {
     const s = store();
     const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
