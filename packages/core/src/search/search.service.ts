@@ -82,7 +82,7 @@ interface Plan {
  * is never found, so neither the results, TotalHits nor a token count or name it. NextToken is a keyset
  * position, not a snapshot (SageMaker's promises none): a record modified between two calls moves in the order,
  * so a walk by LastModifiedTime Descending leaves out one modified before the walk reached it (a new search finds
- * it first) and returns none twice.
+ * it first) and returns none twice; Ascending, one modified after it was returned comes again at its new place.
  */
 export class SearchService {
   private readonly sources: ReadonlyMap<string, SearchSource>;
