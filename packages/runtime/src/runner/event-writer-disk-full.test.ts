@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EventWriter } from './event-writer.js';
 
 // The runner's EventWriter on a real full filesystem (a small tmpfs, filled to its last page): what it
@@ -17,7 +17,8 @@ function smallFs(sizeMb: number) {
   mkdirSync(dir);
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', dir]);
   const filler = join(dir, 'filler');
-  return {
+  let mounted = true;
+  const fs = {
     dir,
     scratch,
     fill() {
@@ -37,15 +38,25 @@ function smallFs(sizeMb: number) {
     },
     free: () => rmSync(filler, { force: true }),
     dispose() {
+      if (!mounted) return;
+      mounted = false;
       try {
         execFileSync('umount', [dir]);
       } catch {
-        execFileSync('umount', ['-l', dir]);
+        execFileSync('umount', ['-l', dir]); // a writer that timed out still holds its files open
       }
       rmSync(scratch, { recursive: true, force: true });
     },
   };
+  mounts.push(fs);
+  return fs;
 }
+
+/** Unmounted after each test, also when it timed out before its own `finally`. */
+const mounts: { dispose(): void }[] = [];
+afterEach(() => {
+  for (const m of mounts.splice(0)) m.dispose();
+});
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
@@ -66,7 +77,7 @@ describe.skipIf(!canMount)('EventWriter on a full disk (needs root to mount a tm
       // The server ends the job on the exit event: it must not see it while the job's last lines are held.
       expect(lines(eventsFile).filter((e) => e['type'] === 'exit')).toEqual([]);
       fs.free();
-      await w.settle();
+      expect(await w.settle({ maxWaitMs: 60_000 })).toBe(true);
       w.close();
       expect(lines(logFile).map((l) => l['line'])).toEqual(['before the disk filled', last]);
       expect(lines(eventsFile).map((e) => e['type'])).toEqual(['exit']);
@@ -90,7 +101,7 @@ describe.skipIf(!canMount)('EventWriter on a full disk (needs root to mount a tm
       w.status('Uploading');
       w.emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0 });
       fs.free();
-      await w.settle();
+      expect(await w.settle({ maxWaitMs: 60_000 })).toBe(true);
       w.close();
       const events = lines(eventsFile);
       const metrics = events.filter((e) => e['type'] === 'metric');
@@ -103,6 +114,46 @@ describe.skipIf(!canMount)('EventWriter on a full disk (needs root to mount a tm
       const seqs = events.map((e) => e['seq'] as number);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       expect(lines(logFile).map((l) => l['line'])).toContain(`${n - metrics.length} metric value(s) were dropped while the disk was full (ENOSPC).`);
+    } finally {
+      fs.dispose();
+    }
+  });
+
+  it('after a stop, waits for space only a moment: the exit is written without the log lines still held', async () => {
+    const fs = smallFs(4);
+    const eventsDir = mkdtempSync(join(tmpdir(), 'loam-event-writer-events-'));
+    try {
+      const eventsFile = join(eventsDir, 'events.jsonl');
+      const w = new EventWriter(eventsFile, join(fs.dir, 'logs.jsonl'), 'algo-1');
+      fs.fill();
+      w.log('platform', `Stop requested: stopping the job. ${'x'.repeat(8192)}`);
+      w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: 'Stopped' });
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(), 200);
+      const t = Date.now();
+      // The disk stays full: a stopped job must not wait the upload's half hour for it.
+      expect(await w.settle({ maxWaitMs: 30 * 60_000, signal: stop.signal, afterStopMs: 500 })).toBe(true);
+      expect(Date.now() - t).toBeLessThan(10_000);
+      w.close();
+      expect(lines(eventsFile).map((e) => e['outcome'])).toEqual(['Stopped']);
+    } finally {
+      fs.dispose();
+      rmSync(eventsDir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives up when the disk stays full past the wait, saying the outcome was not written', async () => {
+    const fs = smallFs(4);
+    try {
+      const eventsFile = join(fs.dir, 'events.jsonl');
+      const w = new EventWriter(eventsFile, join(fs.dir, 'logs.jsonl'), 'algo-1');
+      fs.fill();
+      w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `AlgorithmError: ${'x'.repeat(8192)}` });
+      const t = Date.now();
+      expect(await w.settle({ maxWaitMs: 1500 })).toBe(false);
+      expect(Date.now() - t).toBeLessThan(10_000);
+      w.close();
+      expect(lines(eventsFile)).toEqual([]);
     } finally {
       fs.dispose();
     }

@@ -89,12 +89,33 @@ export class EventWriter {
 
   /**
    * Waits until every held record is written (the exit event included), then makes the events file
-   * durable (fsync), so the outcome is on disk before the runner exits. A full disk is waited out; any
-   * other write error is thrown.
+   * durable (fsync), so the outcome is on disk before the runner exits. A full disk is waited out for
+   * up to `maxWaitMs`, or `afterStopMs` once `signal` is aborted (a stop must not wait for space: the
+   * executor reports a stopped runner that ends without an outcome as Stopped). When the wait is over
+   * the exit event is written even if log lines before it are still held (those are lost).
+   * @returns whether everything (the exit event above all) was written; false when the disk stayed full.
+   * @throws any write error other than a full disk.
    */
-  async settle(): Promise<void> {
-    while (this.holding) {
-      await new Promise((r) => setTimeout(r, retryMs));
+  async settle(o: { maxWaitMs: number; signal?: AbortSignal; afterStopMs?: number }): Promise<boolean> {
+    const start = Date.now();
+    let end = start + o.maxWaitMs;
+    const onStop = () => (end = Math.min(end, Date.now() + (o.afterStopMs ?? 0)));
+    if (o.signal?.aborted) onStop();
+    o.signal?.addEventListener('abort', onStop, { once: true });
+    try {
+      while (this.holding && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, Math.max(1, Math.min(retryMs, end - Date.now()))));
+        this.drain();
+      }
+    } finally {
+      o.signal?.removeEventListener('abort', onStop);
+    }
+    if (this.heldExit) {
+      // Out of time: the outcome matters more than the lines before it.
+      this.heldLogBytes = 0;
+      this.held.logs.length = 0;
+      this.droppedLogLines = 0;
+      this.droppedMetrics = 0;
       this.drain();
     }
     try {
@@ -102,6 +123,7 @@ export class EventWriter {
     } catch {
       // the records are written; only their durability across a machine crash is in question
     }
+    return !this.holding;
   }
 
   close(): void {

@@ -13,7 +13,7 @@ import { jobMemoryState, outOfMemoryReason } from './oom.js';
 import { prepareLaunch, SandboxRefused } from './job-sandbox.js';
 import { isOwnDir, readOwnText } from './own-files.js';
 import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
-import { isDiskFull, noSpaceLeft, whileDiskFull } from './disk-full.js';
+import { DiskFullError, isDiskFull, noSpaceLeft, whileDiskFull } from './disk-full.js';
 import { processStartTime } from '@loam/adapters/executors/local/proc';
 import { processingEnv, trainingEnv } from './sm-env.js';
 import { ClientError, stageChannel } from './stage-inputs.js';
@@ -22,6 +22,8 @@ import { ClientError, stageChannel } from './stage-inputs.js';
 const syncIntervalMs = 5_000;
 /** How long the model's archive and upload wait for space on a full disk before the job fails saying so. */
 const diskFullWaitMs = 30 * 60_000;
+/** How long a stopped (or timed-out) job's reports wait for space before the runner ends without them. */
+const stopSettleMs = 10_000;
 
 /** What the runner writes next to its events so an executor can find (and re-adopt) it. */
 export interface PidFile {
@@ -239,9 +241,11 @@ export async function runJob(input: RunnerInput): Promise<void> {
     clearTimeout(deadline);
     child?.reap();
     // The outcome must reach the disk before the runner exits: records held while the disk is full are
-    // written once space is back (a stop's backstop SIGKILL ends this wait, as it ends a stuck runner).
-    await w.settle();
+    // written once space is back, waited for as long as the upload waits, or a moment after a stop.
+    const written = await w.settle({ maxWaitMs: diskFullWaitMs, signal: abort.signal, afterStopMs: stopSettleMs });
     w.close();
+    // The runner then ends without an outcome: the executor reports it (Stopped after a stop), naming the full disk.
+    if (!written) throw new DiskFullError(`the job's outcome could not be written: no space left on device under ${input.workDir}`);
   }
 }
 
