@@ -74,12 +74,15 @@ export async function whileDiskFull<T>(w: DiskWait, fn: () => Promise<T>): Promi
         waiting = true;
         w.log(`No space left on device (${code}) while ${w.step} (writing under ${w.path}): waiting up to ${Math.round(w.maxWaitMs / 1000)} s for space, retrying every ${Math.round((w.retryMs ?? 2000) / 100) / 10} s.`);
       }
+      // One listener per wait, removed after it: a half-hour wait retries 900 times on the same signal.
       await new Promise<void>((r) => {
-        const t = setTimeout(r, w.retryMs ?? 2000);
-        w.signal.addEventListener('abort', () => {
+        const done = () => {
           clearTimeout(t);
+          w.signal.removeEventListener('abort', done);
           r();
-        }, { once: true });
+        };
+        const t = setTimeout(done, w.retryMs ?? 2000);
+        w.signal.addEventListener('abort', done, { once: true });
       });
     }
   }
