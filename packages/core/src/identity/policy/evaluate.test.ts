@@ -113,6 +113,8 @@ describe('evaluatePrefix (every object under an S3 prefix, without listing them)
     ['NotResource Deny whose exception covers the prefix', [admin, denyOutsideTeam], 's3:GetObject', 'arn:loam:s3:::team/x/', 'Allow'],
     ['NotResource Deny whose exception covers part of it', [admin, denyOutsideTeam], 's3:GetObject', 'arn:loam:s3:::te', 'ExplicitDeny'],
     ['AdministratorAccess', [admin], 's3:DeleteObject', 'arn:loam:s3:::anything/', 'Allow'],
+    // A SageMaker ARN's path in any case, as evaluate: the Deny refuses dataset protected-ds, so also a prefix reaching it.
+    ['a Deny on SageMaker resources written with capitals', [admin, p({ Effect: 'Deny', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:dataset/Protected*' })], 'sagemaker:DescribeDataset', 'arn:loam:sagemaker:us-east-1:000000000000:dataset/prot', 'ExplicitDeny'],
   ])('%s', (_, policies, action, resource, expected) => {
     expect(evaluatePrefix(policies, action, resource)).toBe(expected);
   });

@@ -154,4 +154,16 @@ describe('resourcePrefixMatch', () => {
     expect(resourcePrefixMatch('*', 'arn:loam:s3:::other/x')).toBe('all');
     expect(resourcePrefixMatch('arn:loam:s3:::team/secret/*', 'arn:loam:s3:::team/')).toBe('some');
   });
+
+  it("compares a SageMaker ARN's path in any letter case, as resourceMatches does; an S3 key as it is", () => {
+    // It compared every path as written: a Deny on dataset/Protected* did not reach the prefix dataset/prot
+    // (a job's input s3://loam-datasets/datasets/prot), though it refused each protected-… dataset itself.
+    const ds = 'arn:loam:sagemaker:us-east-1:000000000000:dataset/';
+    expect(resourceMatches('arn:loam:sagemaker:*:*:dataset/Protected*', `${ds}protected-ds`)).toBe(true);
+    expect(resourcePrefixMatch('arn:loam:sagemaker:*:*:dataset/Protected*', `${ds}prot`)).toBe('some');
+    expect(resourcePrefixMatch('arn:loam:sagemaker:*:*:dataset/Protected*', `${ds}PROTECTED-`)).toBe('all');
+    expect(resourcePrefixMatch('arn:loam:sagemaker:*:*:dataset/protected*', `${ds}Pro`)).toBe('some');
+    expect(resourcePrefixMatch('arn:loam:sagemaker:*:*:dataset/Protected*', `${ds}pub`)).toBe('none');
+    expect(resourcePrefixMatch('arn:loam:s3:::team/Secret/*', 'arn:loam:s3:::team/secret/')).toBe('none');
+  });
 });

@@ -114,7 +114,9 @@ function onlyStars(pattern: string, from: number): boolean {
 
 /**
  * {@link wildcardPrefixMatch} for resources, segment by segment as {@link resourceMatches}: only the
- * sixth segment (the path, where an S3 key lies) grows, so the first five must match as they are.
+ * sixth segment (the path, where an S3 key lies) grows, so the first five must match as they are. A
+ * SageMaker ARN's path compares case-insensitively, as in {@link resourceMatches}: a Deny on
+ * `dataset/Protected*` reaches the prefix `dataset/prot` as it reaches the dataset `protected-ds`.
  */
 export function resourcePrefixMatch(pattern: string, resourcePrefix: string): 'all' | 'some' | 'none' {
   if (pattern === '*') return 'all';
@@ -124,5 +126,6 @@ export function resourcePrefixMatch(pattern: string, resourcePrefix: string): 'a
   for (let i = 0; i < 5; i++) {
     if (!wildcardMatch(ps[i] as string, rs[i] as string)) return 'none';
   }
-  return wildcardPrefixMatch(ps[5] as string, rs[5] as string);
+  const folded = rs[2] === 'sagemaker';
+  return folded ? wildcardPrefixMatch((ps[5] as string).toLowerCase(), (rs[5] as string).toLowerCase()) : wildcardPrefixMatch(ps[5] as string, rs[5] as string);
 }
