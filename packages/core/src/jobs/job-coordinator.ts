@@ -1,6 +1,7 @@
 import type { Clock } from '../kernel/clock.js';
 import { ConflictError, isLoamError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
+import { LoopFailureLog } from '../kernel/loop-failure-log.js';
 import type { ExecutorEvent, JobExecutor } from '../ports/job-executor.js';
 import type { Collection, MetadataStore, Versioned } from '../ports/metadata-store.js';
 import { applyEvents, clipReason, settle, withSecondary } from './job-events.js';
@@ -38,10 +39,13 @@ export class JobCoordinator {
   /** Nothing is scheduled before the first reconcile: capacity is only known once old jobs are re-adopted. */
   private started = false;
   private readonly outage: StoreOutageLog;
+  /** A scheduling pass fails every tick of a database outage: logged once, not as an error per tick. */
+  private readonly passFailures: LoopFailureLog;
 
   constructor(private readonly o: JobCoordinatorOptions) {
     this.jobs = o.store.collection(jobsCollection);
     this.outage = new StoreOutageLog(o.logger, () => o.clock.now(), this.retryIntervalMs);
+    this.passFailures = new LoopFailureLog(o.logger, 'job scheduling pass failed');
     o.executor.onEvent((id, e) => this.enqueue(id, e));
   }
 
@@ -184,8 +188,9 @@ export class JobCoordinator {
         if (value.spec.instanceCount > free) continue;
         await this.lease(value, version);
       }
+      this.passFailures.succeeded();
     } catch (err) {
-      this.o.logger.error({ err }, 'job scheduling pass failed');
+      this.passFailures.failed(err);
     }
   }
 

@@ -44,6 +44,9 @@ async function openLoggedLoam(env: Record<string, string>): Promise<TestLoam> {
   const platform = await openPlatform(config, pino({ level: 'info' }, sink));
   const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717');
   await app.ready();
+  // The loops `loam up` starts besides those openPlatform starts (startLoam).
+  await platform.jobs.scheduler.start();
+  platform.tuning.driver.start();
   const admin = await platform.identity.bootstrapAdmin();
   if (!admin) throw new Error('bootstrap did not create the admin');
   return {

@@ -1,5 +1,5 @@
 import type { Logger, MetadataStore, Partition, TagService } from '@loam/core';
-import { systemClock } from '@loam/core';
+import { LoopFailureLog, systemClock } from '@loam/core';
 import { TuningJobService, TuningOrchestrator } from '@loam/core/tuning/index';
 import type { JobsCapability } from '../jobs/jobs.compose.js';
 import { mlTuningEngine } from './ml-tuning-engine.js';
@@ -21,12 +21,16 @@ export class TuningDriver {
   private pending: NodeJS.Timeout | undefined;
   private closed = false;
   private last: Promise<void> = Promise.resolve();
+  /** A pass fails every tick of a database outage (and a kick shares the pass running): logged once. */
+  private readonly failures: LoopFailureLog;
 
   constructor(
     private readonly orchestrator: TuningOrchestrator,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly intervalMs = 500,
-  ) {}
+  ) {
+    this.failures = new LoopFailureLog(logger, 'tuning pass failed');
+  }
 
   start(): void {
     if (this.timer || this.closed) return;
@@ -47,7 +51,7 @@ export class TuningDriver {
 
   private pass(): void {
     if (this.closed) return;
-    this.last = this.orchestrator.advanceAll().catch((err: unknown) => this.logger.error({ err }, 'tuning pass failed'));
+    this.last = this.orchestrator.advanceAll().then(() => this.failures.succeeded(), (err: unknown) => this.failures.failed(err));
   }
 
   async stop(): Promise<void> {
