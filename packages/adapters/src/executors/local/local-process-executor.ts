@@ -230,7 +230,9 @@ export class LocalProcessExecutor implements JobExecutor {
       state.hosts.push({
         host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid: p.pid, startTime: p.startTime,
         lastSeq: afterSeq[host] ?? 0, exited: false, processGone: !isAlive(p.pid, p.startTime),
-        exitInfo: 'the runner was gone when the server restarted', ...(isHostCgroup(p.cgroup, cgroupName(jobId, host)) ? { cgroup: p.cgroup } : {}),
+        // Only the server that spawned a runner learns its exit status; an adopted one may end later.
+        exitInfo: isAlive(p.pid, p.startTime) ? 'its exit status is unknown: it was adopted after a server restart' : 'the runner was gone when the server restarted',
+        ...(isHostCgroup(p.cgroup, cgroupName(jobId, host)) ? { cgroup: p.cgroup } : {}),
       });
     }
     this.jobs.set(jobId, state);
