@@ -17,7 +17,7 @@ export function jobLogGroupSource(store: JobStore): LogGroupSource {
       // The job's name: its executor log is read by jobId(kind, key).
       key: r.name,
       startTime: creationTime,
-      ...(r.phase === 'done' ? { endTime: r.lastModifiedTime * 1000 } : {}),
+      ...(r.phase === 'done' ? { endTime: r.lastModifiedTime * 1000, closed: true } : {}),
       lastEventTime: r.lastModifiedTime * 1000,
       streams: Array.from({ length: r.spec.instanceCount }, (_, i) => ({ name: `${r.name}/algo-${i + 1}-${epoch}`, host: `algo-${i + 1}`, creationTime })),
     };

@@ -19,8 +19,13 @@ export interface LogUnit {
   readonly key: string;
   /** Epoch ms before which it holds no line. */
   readonly startTime: number;
-  /** Epoch ms after which it holds no line (a finished job, an instance's last write); absent while more may come. */
+  /** Epoch ms after which it holds no line now (a finished job's end, an instance's last write so far); absent when unknown. */
   readonly endTime?: number;
+  /**
+   * No line will be added to it (a finished job's log). A unit not closed may grow after its `endTime` (a running
+   * endpoint instance idle for a while), so FilterLogEvents keeps its read position in every later token.
+   */
+  readonly closed?: boolean;
   /** Epoch ms DescribeLogStreams orders by for LastEventTime. */
   readonly lastEventTime: number;
   readonly streams: readonly LogUnitStream[];

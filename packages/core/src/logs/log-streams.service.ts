@@ -155,11 +155,13 @@ export class LogStreamsService {
         for (const s of unit.streams) if (s.name.startsWith(prefix)) add(unit, s.host, s.name);
       }
     }
-    // A unit that ended a minute before the window opens (or before the last event an earlier page returned: it was
-    // read whole), or started a minute after it closes, has nothing left to return.
-    const from = Math.max(input.startTime ?? Number.NEGATIVE_INFINITY, at?.after ?? Number.NEGATIVE_INFINITY);
+    // A unit that ended a minute before the window opens, or started a minute after it closes, has nothing to
+    // return (a line it writes later is after the window opens: it is read from its start then). A closed unit that
+    // ended a minute before the last event an earlier page returned was read whole: its position leaves the token.
+    // One that may still grow keeps its position, else a line it writes later would make it read from its start.
+    const passed = (unit: LogUnit, t: number | undefined) => unit.endTime !== undefined && t !== undefined && unit.endTime + 60_000 < t;
     const cursors = [...wanted.values()]
-      .filter(({ unit }) => !(unit.endTime !== undefined && unit.endTime + 60_000 < from))
+      .filter(({ unit }) => !passed(unit, input.startTime) && !(unit.closed === true && passed(unit, at?.after)))
       .filter(({ unit }) => !(input.endTime !== undefined && unit.startTime - 60_000 > input.endTime))
       .sort((a, b) => a.unit.startTime - b.unit.startTime || compare(a.unit.key, b.unit.key))
       .map(({ unit, hosts }) => {
@@ -188,6 +190,12 @@ export class LogStreamsService {
         const c = active[k] as FilterCursor;
         const head = await c.head(limit - events.length, budget);
         if (head === 'budget') break merge;
+        if (head === undefined) {
+          // At its end for this call: out of the merge, so a page through thousands of finished jobs does not ask
+          // each of them again for every event (its position stays with the cursor).
+          active.splice(k--, 1);
+          continue;
+        }
         if (head && (!earliest || head.time < earliest.time)) {
           next = c;
           earliest = head;
@@ -202,12 +210,15 @@ export class LogStreamsService {
       events.push({ logStreamName, ...eventOf(l), eventId: eventId(logStreamName, l) });
     }
     if (complete) return { events, searchedLogStreams: [] };
+    const last = events.at(-1)?.timestamp ?? at?.after;
+    // A closed unit the next page leaves out (read whole) has no position in the token: a token holds the units of
+    // about the last minute and the ones that may grow, not every job a page went through.
     const positions: Record<string, [string | null, number]> = {};
     for (const c of cursors) {
+      if (c.unit.closed === true && passed(c.unit, last)) continue;
       const p = c.position();
       if (p.token !== undefined || p.skip > 0) positions[c.unit.key] = [p.token ?? null, p.skip];
     }
-    const last = events.at(-1)?.timestamp ?? at?.after;
     return { events, searchedLogStreams: [], nextToken: encodeFilterToken({ positions, ...(last !== undefined ? { after: last } : {}) }) };
   }
 
