@@ -230,6 +230,8 @@ describe('Search of experiments, trials and trial components', () => {
     const first = await page();
     const seen = componentNames(first);
     const moved = ['c1', 'c2', 'c3'].find((n) => !seen.includes(n)) as string;
+    // UpdateTrialComponent stamps Date.now(): let a few milliseconds pass so the update is strictly newer than every fixture write.
+    await new Promise((r) => setTimeout(r, 5));
     await new TrialComponentsService(tracking, allow, partition).UpdateTrialComponent({ TrialComponentName: moved, DisplayName: 'renamed' }, alice);
     const rest: string[] = [];
     for (let token = first.NextToken; token;) {
