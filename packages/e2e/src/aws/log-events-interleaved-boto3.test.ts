@@ -10,25 +10,45 @@ import { type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 let loam: AwsLoam;
 useAwsLoam((started) => (loam = started));
 
-// Two processing jobs that print in turn: each waits for the same instant (both have started by then), then prints every 0.5 s, the second
-// 0.25 s after the first, so their lines alternate in time.
+// Two processing jobs that print in turn, from the same instant: each marks itself ready in S3 (a presigned PUT) and
+// waits for the instant the test writes once both are ready (a presigned GET), then prints every 0.5 s, the second
+// 0.25 s after the first, so their lines alternate in time however long the jobs take to start.
 const program = `
-import time
-sm = client('sagemaker'); logs = client('logs'); ROLE = 'arn:aws:iam::000000000000:role/LoamTests'
+import time, urllib.request
+from botocore.config import Config
+sm = client('sagemaker'); logs = client('logs'); s3 = client('s3', config=Config(signature_version='s3v4'))
+ROLE = 'arn:aws:iam::000000000000:role/LoamTests'
 GROUP = '/aws/sagemaker/ProcessingJobs'
-# Far enough ahead that both have started (a job's sandbox and Python take seconds to start under load).
-start = time.time() + 25
+s3.create_bucket(Bucket='rendezvous')
+url = lambda op, key: s3.generate_presigned_url(op, Params={'Bucket': 'rendezvous', 'Key': key}, ExpiresIn=900)
+go = url('get_object', 'go')
 def code(name, offset):
-    return ('import time\\n'
-            f'start = {start!r} + {offset}\\n'
+    return ('import time, urllib.request\\n'
+            f'urllib.request.urlopen(urllib.request.Request({url("put_object", "ready/" + name)!r}, method="PUT", data=b"1"))\\n'
+            'for _ in range(2400):\\n'
+            '    try:\\n'
+            f'        start = float(urllib.request.urlopen({go!r}).read()) + {offset}\\n'
+            '        break\\n'
+            '    except Exception:\\n'
+            '        time.sleep(0.05)\\n'
             'for i in range(10):\\n'
             '    time.sleep(max(0, start + i * 0.5 - time.time()))\\n'
             f'    print("{name} " + str(i), flush=True)\\n')
 for name, offset in (('tick', 0), ('tock', 0.25)):
+    # The program as an input (an entrypoint's member holds 256 characters, less than its presigned URLs).
+    s3.put_object(Bucket='rendezvous', Key='code/' + name + '.py', Body=code(name, offset).encode())
     sm.create_processing_job(ProcessingJobName=name, RoleArn=ROLE,
-      AppSpecification={'ImageUri': 'sagemaker-scikit-learn:1.2-1-cpu-py3', 'ContainerEntrypoint': ['python3', '-c', code(name, offset)]},
+      AppSpecification={'ImageUri': 'sagemaker-scikit-learn:1.2-1-cpu-py3', 'ContainerEntrypoint': ['python3', '/opt/ml/processing/input/code/' + name + '.py']},
+      ProcessingInputs=[{'InputName': 'code', 'S3Input': {'S3Uri': 's3://rendezvous/code/' + name + '.py', 'LocalPath': '/opt/ml/processing/input/code', 'S3DataType': 'S3Prefix', 'S3InputMode': 'File'}}],
       ProcessingResources={'ClusterConfig': {'InstanceCount': 1, 'InstanceType': 'ml.m5.large', 'VolumeSizeInGB': 5}},
-      StoppingCondition={'MaxRuntimeInSeconds': 120})
+      StoppingCondition={'MaxRuntimeInSeconds': 240})
+def ready(name):
+    try: return s3.head_object(Bucket='rendezvous', Key='ready/' + name) is not None
+    except Exception: return False
+for _ in range(1200):
+    if ready('tick') and ready('tock'): break
+    time.sleep(0.1)
+s3.put_object(Bucket='rendezvous', Key='go', Body=repr(time.time() + 1.5).encode())
 status = {}
 for _ in range(600):
     status = {n: sm.describe_processing_job(ProcessingJobName=n)['ProcessingJobStatus'] for n in ('tick', 'tock')}
