@@ -30,6 +30,28 @@ export function sample<T>(items: readonly T[], n: number, rand: () => number): T
   return idx.slice(0, n).sort((a, b) => a - b).map((i) => items[i] as T);
 }
 
+/**
+ * Whether `message` names `name` as a whole: not inside a longer name (`Name` in `ModelName`, `Key` in
+ * `Tags.0.Key`), so a message that merely contains the letters does not pass for one naming the member.
+ */
+export function names(message: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![A-Za-z0-9_.])${escaped}(?![A-Za-z0-9_])`).test(message);
+}
+
+/** Runs `tasks` with at most `n` in flight; the answers in the tasks' order. */
+export async function pool<T>(tasks: readonly (() => Promise<T>)[], n: number): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await (tasks[i] as () => Promise<T>)();
+    }
+  }));
+  return out;
+}
+
 /** `items` in an order `rand` picks (Fisher–Yates). */
 export function shuffled<T>(items: readonly T[], rand: () => number): T[] {
   const out = [...items];
