@@ -9,7 +9,7 @@ import { parseExperimentFilter, parseExperimentOrderBy, parseRunFilter, parseRun
 import { missing, noExperiment, noExperimentNamed, noRun, notActive } from './tracking-errors.js';
 import { checkBatch, checkDatasetInputs, checkExperimentTag, checkMetric, checkParam, checkTag } from './tracking-input.js';
 import {
-  HISTORY_MAX_RESULTS, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD, checkExperimentName, checkMaxResults, decodePageToken, encodePageToken, invalid,
+  HISTORY_MAX_RESULTS, MAX_TAG_VAL_LENGTH, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD, checkExperimentName, checkMaxResults, decodePageToken, encodePageToken, invalid,
 } from './tracking-rules.js';
 import { randomRunName } from './run-names.js';
 import type { ArtifactFile, TrackingArtifacts } from './tracking-artifacts.js';
@@ -46,9 +46,16 @@ export interface SearchPage {
   readonly pageToken?: string;
 }
 
-function view(v: string | undefined): ViewType {
+/** A run's name is its `mlflow.runName` tag, so it is held to a tag value's limit (set-tag refuses a longer one). */
+function checkRunName(name: string): string {
+  if (name.length > MAX_TAG_VAL_LENGTH) throw invalid(`Invalid value for parameter 'run_name': its length ${name.length} exceeds the limit of ${MAX_TAG_VAL_LENGTH} (a run's name is its 'mlflow.runName' tag).`, '/run_name');
+  return name;
+}
+
+/** A search's view type; `field` is its name in the request (SearchExperiments' view_type, SearchRuns' run_view_type). */
+function view(v: string | undefined, field: 'view_type' | 'run_view_type'): ViewType {
   if (v === undefined || v === '') return 'ACTIVE_ONLY';
-  if (!(VIEW_TYPES as readonly string[]).includes(v)) throw invalid(`Invalid view_type '${v}'; expected one of ${VIEW_TYPES.join(', ')}.`, '/view_type');
+  if (!(VIEW_TYPES as readonly string[]).includes(v)) throw invalid(`Invalid ${field} '${v.length > 250 ? `${v.slice(0, 250)}…` : v}'; expected one of ${VIEW_TYPES.join(', ')}.`, `/${field}`);
   return v as ViewType;
 }
 
@@ -133,7 +140,7 @@ export class TrackingService {
     const offset = decodePageToken(q.pageToken);
     const filter = parseExperimentFilter(q.filter ?? '');
     const orderBy = (q.orderBy?.length ? q.orderBy : ['creation_time DESC']).map(parseExperimentOrderBy);
-    const rows = await this.store.searchExperiments({ view: view(q.viewType), filter, orderBy, offset, limit: limit + 1 });
+    const rows = await this.store.searchExperiments({ view: view(q.viewType, 'view_type'), filter, orderBy, offset, limit: limit + 1 });
     const more = rows.length > limit;
     return { experiments: rows.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
   }
@@ -187,7 +194,7 @@ export class TrackingService {
     if (input.runName && tagName && input.runName !== tagName) {
       throw invalid(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`, '/run_name');
     }
-    const runName = input.runName || tagName || randomRunName();
+    const runName = checkRunName(input.runName || tagName || randomRunName());
     const runId = randomBytes(16).toString('hex');
     const info: RunInfoRecord = {
       runId, experimentId: e.experimentId, runName, userId: input.userId || principal.userName, status: 'RUNNING',
@@ -228,6 +235,7 @@ export class TrackingService {
       throw invalid(`Invalid run status '${patch.status}'; expected one of ${RUN_STATUSES.join(', ')}.`, '/status');
     }
     if (patch.endTime !== undefined && (!Number.isSafeInteger(patch.endTime) || patch.endTime < 0)) throw invalid(`Invalid end_time ${patch.endTime}; expected epoch milliseconds.`, '/end_time');
+    if (patch.runName) checkRunName(patch.runName);
     await this.store.updateRunInfo(r.runId, {
       ...(patch.status ? { status: patch.status as RunStatus } : {}),
       ...(patch.endTime !== undefined ? { endTime: patch.endTime } : {}),
@@ -313,7 +321,7 @@ export class TrackingService {
     const offset = decodePageToken(q.pageToken);
     const filter = parseRunFilter(q.filter ?? '');
     const orderBy = (q.orderBy ?? []).map(parseRunOrderBy);
-    const runs = await this.store.searchRuns({ experimentIds: q.experimentIds ?? [], view: view(q.viewType), filter, orderBy, offset, limit: limit + 1 });
+    const runs = await this.store.searchRuns({ experimentIds: q.experimentIds ?? [], view: view(q.viewType, 'run_view_type'), filter, orderBy, offset, limit: limit + 1 });
     const more = runs.length > limit;
     return { runs: runs.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
   }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ArtifactProxyAccess, resourceArn, TrackingAccess, type Partition, type Principal, type TrackingService } from '@loam/core';
-import { parseJsonBody } from '../../http/json-body.js';
+import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import type { DataAccessAuthorizer } from '../../operations/data-access-check.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
@@ -28,6 +28,20 @@ export interface MlflowTransportDeps {
 /** MLflow's two prefixes: the REST API and the one its web UI calls. */
 export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
 export const MLFLOW_ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'] as const;
+
+/**
+ * A POST's fields, read as MLflow's handlers read a request (_get_request_message): no body or `null` is an
+ * empty message, a JSON string is a message its client encoded twice (older clients), and anything else
+ * that is not an object — an array, a number — is refused rather than served as an empty message.
+ */
+function messageOf(body: unknown): Record<string, unknown> {
+  const value = typeof body === 'string' ? parseJsonBody(body, parseMlflowJson) : body;
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new JsonBodyError(`The request body is a JSON ${Array.isArray(value) ? 'array' : typeof value}, not an object: an MLflow request is a JSON object of the endpoint's fields.`);
+  }
+  return value as Record<string, unknown>;
+}
 
 function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).type('application/json').send(stringifyMlflowJson(body));
@@ -87,8 +101,7 @@ export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransp
           bodyLimit: Math.min(r.bodyLimit ?? deps.defaultBodyLimit, deps.defaultBodyLimit),
           onRequest: authenticate,
           handler: async (req, reply) => {
-            const fields = (req.method === 'GET' ? req.query : req.body) as Record<string, unknown> | null;
-            const m = new Message(fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : {});
+            const m = new Message(req.method === 'GET' ? (req.query as Record<string, unknown>) : messageOf(req.body));
             const principal = await guard(req, r.action, arn(r.resource(m)));
             for (const access of r.dataAccess?.(m) ?? []) await deps.authorizeData(principal, access);
             return send(reply, 200, await r.handle(m, principal));
