@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ResourceInUseError } from '../kernel/errors.js';
 import { parseArn } from '../kernel/names.js';
 import type { CollectionSpec, LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 
@@ -50,13 +51,33 @@ async function moveEdges(tx: MetadataStore, arn: string, to: string, edges: read
  * that life (LineageSync reads records some time after they were written) goes to the retired vertex too
  * ({@link lineageLifeAt}). Call it in the transaction that deletes the resource. Returns the retired vertex.
  */
-export async function retireLineageVertex(tx: MetadataStore, arn: string, at: number, only?: readonly LineageEdge[]): Promise<string> {
+export async function retireLineageVertex(tx: MetadataStore, arn: string, at: number): Promise<string> {
   const retiredAt = Math.floor(at);
   const id = `${arn}${marker}${retiredAt}-${randomBytes(4).toString('hex')}`;
-  const edges = only ?? [...(await tx.lineage.edges(arn, 'downstream')), ...(await tx.lineage.edges(arn, 'upstream'))];
+  const edges = [...(await tx.lineage.edges(arn, 'downstream')), ...(await tx.lineage.edges(arn, 'upstream'))];
   await moveEdges(tx, arn, id, edges);
   await tx.collection(lineageRetirementsCollection).insert({ id, arn, retiredAt });
   return id;
+}
+
+/**
+ * The upgrade's retirement (LineageSync): moves `edges` of `arn` to the retired vertex named by `arn` and
+ * `at` alone (`<arn>#retired-<at>-upgrade`), recorded once. Servers upgrading one database at once, or a
+ * run again after a crash, move an edge to the same vertex (adding an edge again keeps the first), so no
+ * edge is doubled; the edges can be moved in several transactions.
+ */
+export async function retireLineageEdges(tx: MetadataStore, arn: string, at: number, edges: readonly LineageEdge[]): Promise<void> {
+  const retiredAt = Math.floor(at);
+  const id = `${arn}${marker}${retiredAt}-upgrade`;
+  await moveEdges(tx, arn, id, edges);
+  const retirements = tx.collection(lineageRetirementsCollection);
+  if (await retirements.get(id)) return;
+  try {
+    await retirements.insert({ id, arn, retiredAt });
+  } catch (e) {
+    // Another server's upgrade recorded it first.
+    if (!(e instanceof ResourceInUseError)) throw e;
+  }
 }
 
 /**

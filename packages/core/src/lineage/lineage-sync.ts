@@ -13,7 +13,7 @@ import { modelPackagesCollection } from '../registry/registry.collections.js';
 import { packageRefOf } from '../registry/package-refs.js';
 import type { LineageRecorder } from './lineage-recorder.js';
 import { lineageSyncMarksCollection } from './lineage-sync.collections.js';
-import { isRetiredVertex, retireLineageVertex, retiringKinds } from './lineage-lives.js';
+import { isRetiredVertex, retireLineageEdges, retiringKinds } from './lineage-lives.js';
 import { lineageResources } from './lineage-resources.js';
 import { parseArn } from '../kernel/names.js';
 
@@ -52,7 +52,9 @@ const SECONDS_LAG = 600;
 export const LINEAGE_CATCH_UP_MS = 10_000;
 /** The mark (in lineage_sync_marks) of the one-time upgrade that retires deleted resources' lineage. */
 const UPGRADE_MARK = 'upgrade:retired-lives';
-/** Edges read per page by that upgrade. */
+/** When that upgrade started (while it runs): the time a deleted resource's edges retire at, the same for every server. */
+const UPGRADE_STARTED_MARK = 'upgrade:retired-lives:started';
+/** Edges read per page by that upgrade, and moved per transaction at most. */
 const UPGRADE_CHUNK = 500;
 /**
  * An edge of a resource's name older than the resource by more than this is its predecessor's (the
@@ -74,6 +76,8 @@ export interface LineageSyncOptions {
   readonly batchMs?: number;
   /** How long `catchUp` waits for a pass. Default {@link LINEAGE_CATCH_UP_MS}. */
   readonly catchUpMs?: number;
+  /** Edges the one-time upgrade reads per page and moves per transaction at most. Default {@link UPGRADE_CHUNK}. */
+  readonly upgradeChunk?: number;
 }
 
 /**
@@ -233,51 +237,96 @@ export class LineageSync {
    * of every resource that no longer exists move to a retired vertex, and so do the edges a resource
    * created again under a deleted one's name holds from before its creation (less {@link SPLIT_SLACK_MS});
    * the new life's own edges, which the old ones had kept from being recorded (an edge recorded again keeps
-   * the first), are then recorded by reading every followed collection again (the watermarks are reset).
-   * In one transaction with its mark, so several servers starting at once upgrade once.
+   * the first), are then recorded by reading every followed collection again (the watermarks are reset, in
+   * the transaction that moves such edges, so a crash after it still re-reads them).
+   *
+   * The edge table is read page by page outside any transaction; the edges are moved in transactions of at
+   * most {@link UPGRADE_CHUNK} edges, each checking again, for its resources, what exists and what is old,
+   * so a store of any size never holds one long transaction (SQLite's one writer, PostgreSQL's locks and
+   * savepoints) and a crash keeps what was done: the next start carries on. Moves go to vertices named by
+   * the resource and a time alone (retireLineageEdges; the time of a deleted resource's retirement is the
+   * upgrade's start, stored first and shared), so servers upgrading at once, or again, never double an
+   * edge. The mark is stored last.
    */
   async #retireDeletedLives(): Promise<void> {
-    const marks = this.o.store.collection(lineageSyncMarksCollection);
+    const store = this.o.store;
+    const chunk = this.o.upgradeChunk ?? UPGRADE_CHUNK;
+    const marks = store.collection(lineageSyncMarksCollection);
     if (await marks.get(UPGRADE_MARK)) return;
-    const now = Date.now();
-    await this.o.store.transaction(async (tx) => {
+    const startedAt = await this.#upgradeStartedAt();
+    // Each resource ARN on an edge (not yet retired), with its earliest edge's time.
+    const earliest = new Map<string, number>();
+    let after: { createdAt: number; sourceArn: string; destinationArn: string } | undefined;
+    for (;;) {
+      const edges = await store.lineage.list({ sortBy: 'createdAt', limit: chunk, ...(after ? { after } : {}) });
+      for (const e of edges) {
+        for (const arn of [e.sourceArn, e.destinationArn]) {
+          if (!earliest.has(arn) && retiringKinds.has(parseArn(arn)?.kind ?? '') && !isRetiredVertex(arn)) earliest.set(arn, e.createdAt);
+        }
+      }
+      const last = edges[edges.length - 1];
+      if (!last || edges.length < chunk) break;
+      after = last;
+      await nextTurn();
+    }
+    const lives = await lineageResources(store, earliest.keys());
+    const todo = [...earliest].filter(([arn, first]) => {
+      const created = lives.get(arn);
+      return created === null || (created !== undefined && first < created - SPLIT_SLACK_MS);
+    }).map(([arn]) => arn);
+    let done = 0;
+    while (done < todo.length) {
+      done = await store.transaction(async (tx) => {
+        // Local state only: a transaction the database runs again starts this chunk again.
+        let at = done;
+        let moved = 0;
+        let split = false;
+        const exist = await lineageResources(tx, todo.slice(at, at + chunk));
+        while (at < todo.length && moved < chunk && exist.has(todo[at]!)) {
+          const arn = todo[at]!;
+          const created = exist.get(arn);
+          const all = [...(await tx.lineage.edges(arn, 'downstream')), ...(await tx.lineage.edges(arn, 'upstream'))];
+          const old = created === null ? all : created === undefined ? [] : all.filter((e) => e.createdAt < created - SPLIT_SLACK_MS);
+          const take = old.slice(0, chunk - moved);
+          if (take.length > 0) {
+            await retireLineageEdges(tx, arn, created === null || created === undefined ? startedAt : created - 1, take);
+            moved += take.length;
+            split ||= typeof created === 'number';
+          }
+          if (take.length === old.length) at += 1;
+        }
+        if (split) for (const s of this.#sources) await tx.collection(lineageSyncMarksCollection).delete(s.spec.name);
+        return at;
+      });
+      await nextTurn();
+    }
+    await store.transaction(async (tx) => {
       const txMarks = tx.collection(lineageSyncMarksCollection);
-      if (await txMarks.get(UPGRADE_MARK)) return;
-      try {
-        await txMarks.insert({ source: UPGRADE_MARK, watermark: now });
-      } catch (e) {
-        // Another server's upgrade inserted it first (and committed): it did the work.
-        if (e instanceof ResourceInUseError) return;
-        throw e;
-      }
-      const arns = new Set<string>();
-      let after: { createdAt: number; sourceArn: string; destinationArn: string } | undefined;
-      for (;;) {
-        const edges = await tx.lineage.list({ sortBy: 'createdAt', limit: UPGRADE_CHUNK, ...(after ? { after } : {}) });
-        for (const e of edges) {
-          for (const arn of [e.sourceArn, e.destinationArn]) if (retiringKinds.has(parseArn(arn)?.kind ?? '') && !isRetiredVertex(arn)) arns.add(arn);
+      if (!(await txMarks.get(UPGRADE_MARK))) {
+        try {
+          await txMarks.insert({ source: UPGRADE_MARK, watermark: startedAt });
+        } catch (e) {
+          // Another server's upgrade finished first.
+          if (!(e instanceof ResourceInUseError)) throw e;
         }
-        const last = edges[edges.length - 1];
-        if (!last || edges.length < UPGRADE_CHUNK) break;
-        after = last;
       }
-      const lives = await lineageResources(tx, arns);
-      let split = false;
-      for (const arn of arns) {
-        const created = lives.get(arn);
-        if (created === undefined) continue;
-        if (created === null) {
-          await retireLineageVertex(tx, arn, now);
-          continue;
-        }
-        const old = [...(await tx.lineage.edges(arn, 'downstream')), ...(await tx.lineage.edges(arn, 'upstream'))].filter((e) => e.createdAt < created - SPLIT_SLACK_MS);
-        if (old.length === 0) continue;
-        await retireLineageVertex(tx, arn, created - 1, old);
-        split = true;
-      }
-      if (!split) return;
-      for (const s of this.#sources) await txMarks.delete(s.spec.name);
+      await txMarks.delete(UPGRADE_STARTED_MARK);
     });
+  }
+
+  /** When this database's upgrade started: stored by the first server to start it, read by any other (and by a run after a crash). */
+  async #upgradeStartedAt(): Promise<number> {
+    const marks = this.o.store.collection(lineageSyncMarksCollection);
+    const stored = await marks.get(UPGRADE_STARTED_MARK);
+    if (stored) return stored.value.watermark;
+    const now = Date.now();
+    try {
+      await marks.insert({ source: UPGRADE_STARTED_MARK, watermark: now });
+      return now;
+    } catch (e) {
+      if (!(e instanceof ResourceInUseError)) throw e;
+      return (await marks.get(UPGRADE_STARTED_MARK))?.value.watermark ?? now;
+    }
   }
 
   /** The watermark a new process starts from: the stored one (each pass reads from it less the lag), or none. */
