@@ -52,6 +52,12 @@ describe('loadConfig defaults', () => {
     expect(() => loadConfig({ env: { LOAM_DATA_ENGINE__STAGING_CACHE_SIZE: '25%' }, cwd })).toThrow(/dataEngine\.stagingCacheSize must be a size such as 10GB/);
   });
 
+  it('refuses a PostgreSQL answer timeout under 1 s, which would take a loaded server for a silent one', () => {
+    const env = { LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: 'postgres://loam@db/loam' };
+    expect(loadConfig({ env: { ...env, LOAM_METADATA__ANSWER_TIMEOUT_MS: '1000' }, cwd }).config.metadata).toMatchObject({ answerTimeoutMs: 1000 });
+    expect(() => loadConfig({ env: { ...env, LOAM_METADATA__ANSWER_TIMEOUT_MS: '200' }, cwd })).toThrow(/answerTimeoutMs/);
+  });
+
   it('returns a deeply frozen config that cannot be changed', () => {
     const { config } = loadConfig({ env: {}, cwd });
     expect(Object.isFrozen(config)).toBe(true);

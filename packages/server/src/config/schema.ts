@@ -58,8 +58,9 @@ const PostgresMetadata = Type.Object({
   // Migrations run without it.
   statementTimeoutMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 60_000 }),
   // How long a statement waits for an answer before the store checks that PostgreSQL answers a fresh
-  // connection; when that check waits as long in vain, the statements waiting fail with 503.
-  answerTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5_000 }),
+  // connection; when that check waits as long in vain, the statements waiting fail with 503. At least 1 s:
+  // a fresh connection to a loaded but live server can take hundreds of ms, which must not read as silence.
+  answerTimeoutMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 5_000 }),
 }, closed);
 
 const MemoryMetadata = Type.Object({ type: Type.Literal('memory') }, closed);
