@@ -36,6 +36,8 @@ export async function* verifiedBody(req: IncomingMessage, v: VerifiedRequest, ma
   const sha = /^[0-9a-f]{64}$/.test(v.payloadHash) ? createHash('sha256') : undefined;
   const checks: { name: string; want: string; sum: Checksum }[] = [];
   const md5 = header(req, 'content-md5');
+  // Not the base64 of 16 bytes: S3 refuses it as not a digest at all (InvalidDigest), not as one that does not match.
+  if (md5 !== undefined && !/^[A-Za-z0-9+/]{22}==$/.test(md5.trim())) throw new S3Error('InvalidDigest', 400, 'The Content-MD5 you specified is not valid.');
   if (md5 !== undefined) checks.push({ name: 'Content-MD5', want: md5, sum: createChecksum('md5') });
   for (const [name, value] of Object.entries(req.headers)) {
     const alg = /^x-amz-checksum-([a-z0-9]+)$/.exec(name)?.[1];

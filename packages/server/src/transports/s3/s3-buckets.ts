@@ -132,7 +132,9 @@ export async function deleteObjects(c: S3BucketContext) {
   if (!/<Delete[\s>]/.test(xml) || objects.length === 0 || objects.length > 1000 || objects.some((o) => !o['Key'])) {
     throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
   }
-  const quiet = xmlText(xml, 'Quiet') === 'true';
+  const quietText = xmlText(xml, 'Quiet')?.trim();
+  if (quietText !== undefined && quietText !== 'true' && quietText !== 'false') throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
+  const quiet = quietText === 'true';
   const deleted: { Key: string }[] = [];
   const errors: { Key: string; Code: string; Message: string }[] = [];
   for (const o of objects) {

@@ -1,4 +1,4 @@
-import { isLoamError } from '@loam/core';
+import { MAX_KEY_BYTES, isLoamError } from '@loam/core';
 import { isSigV4Error, type SigV4Error } from '../../auth/sigv4/sigv4-errors.js';
 import { xmlDocument } from './s3-xml.js';
 
@@ -19,6 +19,11 @@ export const noSuchBucket = (bucket: string) => new S3Error('NoSuchBucket', 404,
 export const noSuchKey = (key: string) => new S3Error('NoSuchKey', 404, 'The specified key does not exist.', { Key: key });
 export const noSuchUpload = (uploadId: string) =>
   new S3Error('NoSuchUpload', 404, 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId });
+/** S3's answer to a key over 1024 bytes of UTF-8, whatever the request (a read included). */
+export function checkKeyLength(key: string): void {
+  const size = Buffer.byteLength(key, 'utf8');
+  if (size > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError', 400, 'Your key is too long', { MaxSizeAllowed: String(MAX_KEY_BYTES), Size: String(size) });
+}
 export const accessDenied = (message = 'Access Denied') => new S3Error('AccessDenied', 403, message);
 export const notImplemented = (what: string) => new S3Error('NotImplemented', 501, `A header or query you provided implies functionality that is not implemented: ${what}.`);
 

@@ -4,7 +4,7 @@ import { percentDecode } from '../../auth/sigv4/sigv4-canonical.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import { MAX_PUT_BYTES, smallBody, verifiedBody } from './s3-body.js';
 import { httpDate, isoDate, sendXml, type S3ObjectContext } from './s3-context.js';
-import { S3Error, noSuchBucket, noSuchKey, notImplemented } from './s3-errors.js';
+import { S3Error, checkKeyLength, noSuchBucket, noSuchKey, notImplemented } from './s3-errors.js';
 import { MAX_PART_NUMBER } from './s3-multipart.js';
 import { checkCopySourceConditions, readConditions, writeConditionFailed, writeConditions } from './s3-conditions.js';
 import { headerOf, s3Arn } from './s3-request.js';
@@ -225,10 +225,14 @@ export async function deleteObject(c: S3ObjectContext) {
 
 /** `x-amz-copy-source: /bucket/key` (or `bucket/key`, percent-encoded, maybe `?versionId=`). */
 export function copySource(header: string): { bucket: string; key: string } {
-  const raw = header.split('?')[0] as string;
+  const [raw = '', query] = header.split('?', 2);
+  // Loam keeps no versions: only the null version (an unversioned object's) can be named; any other id named nothing.
+  const versionId = new URLSearchParams(query ?? '').get('versionId');
+  if (versionId !== null && versionId !== 'null') throw new S3Error('InvalidArgument', 400, 'Invalid version id specified', { ArgumentName: 'x-amz-copy-source', ArgumentValue: header });
   const decoded = percentDecode(raw.startsWith('/') ? raw.slice(1) : raw);
   const slash = decoded.indexOf('/');
   if (slash <= 0 || slash === decoded.length - 1) throw new S3Error('InvalidArgument', 400, 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source' });
+  checkKeyLength(decoded.slice(slash + 1));
   return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
 }
 
@@ -343,7 +347,9 @@ export async function completeMultipartUpload(c: S3ObjectContext, uploadId: stri
   const { bucket, key } = c.target;
   const xml = await smallBody(c.req.raw, c.verified);
   const parts = xmlItems(xml, 'Part').map((p) => ({ partNumber: Number(p['PartNumber']), etag: p['ETag'] ?? '' }));
-  if (parts.some((p) => !Number.isInteger(p.partNumber))) throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
+  if (!/<CompleteMultipartUpload[\s>]/.test(xml) || parts.some((p) => !Number.isInteger(p.partNumber))) throw new S3Error('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
+  const outOfRange = parts.find((p) => p.partNumber < 1 || p.partNumber > MAX_PART_NUMBER);
+  if (outOfRange) throw new S3Error('InvalidArgument', 400, `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, { ArgumentName: 'partNumber', ArgumentValue: String(outOfRange.partNumber) });
   const conditions = writeConditions(c.req);
   const work = (async () => {
     let info: ObjectInfo;
@@ -363,11 +369,23 @@ export async function abortMultipartUpload(c: S3ObjectContext, uploadId: string)
   return c.reply.code(204).send();
 }
 
+/**
+ * A query argument S3 reads as an integer from 0 to 2^31-1 (ListParts' max-parts and part-number-marker), or
+ * undefined when absent. Anything else is refused naming it: `max-parts=-1` made an empty page that claimed
+ * to be truncated (a 500 reading its last part), and `abc` or `1.5` were echoed back as the marker.
+ */
+function wholeNumberArgument(q: ReadonlyMap<string, string>, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(v) || Number(v) > 2147483647) throw new S3Error('InvalidArgument', 400, `Argument ${name} must be an integer between 0 and 2147483647`, { ArgumentName: name, ArgumentValue: v });
+  return Number(v);
+}
+
 export async function listParts(c: S3ObjectContext, uploadId: string) {
   const { bucket, key } = c.target;
   const q = c.target.query;
-  const marker = Number(q.get('part-number-marker') ?? '0') || 0;
-  const max = Math.min(1000, Number(q.get('max-parts') ?? '1000') || 1000);
+  const marker = wholeNumberArgument(q, 'part-number-marker') ?? 0;
+  const max = Math.min(1000, wholeNumberArgument(q, 'max-parts') || 1000);
   const all = (await c.uploads.listParts(uploadId, { bucket, key })).filter((p) => p.partNumber > marker);
   const page = all.slice(0, max);
   const truncated = all.length > max;

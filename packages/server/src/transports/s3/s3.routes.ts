@@ -7,7 +7,7 @@ import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultip
 import { createBucket, deleteBucket, deleteObjects, getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjects } from './s3-buckets.js';
 import type { S3BucketContext, S3Context, S3ObjectContext } from './s3-context.js';
 import { S3_CONSTRAINT, addS3Constraint } from './s3-detect.js';
-import { S3Error, accessDenied, notImplemented, s3ErrorXml, toS3Error } from './s3-errors.js';
+import { S3Error, accessDenied, checkKeyLength, notImplemented, s3ErrorXml, toS3Error } from './s3-errors.js';
 import { MultipartUploads } from './s3-multipart.js';
 import { headerOf, s3Arn, s3Target, type S3Target } from './s3-request.js';
 
@@ -71,6 +71,7 @@ function resolve(method: string, t: S3Target, req: FastifyRequest): Action {
     if (method === 'POST' && q.has('delete')) return { name: 'DeleteObjects', iam: undefined, resource: b, run: bc(deleteObjects) };
     throw new S3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
   }
+  checkKeyLength(key);
   const o = s3Arn(bucket, key);
   const oc = (f: (c: S3ObjectContext) => Promise<unknown>) => (c: S3Context) => f(c as S3ObjectContext);
   const uploadId = q.get('uploadId');
