@@ -9,7 +9,7 @@ import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import {
-  CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, DescribeModelCommand, DescribeTrainingJobCommand,
+  CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, DescribeModelCommand, DescribeTrainingJobCommand, StopTrainingJobCommand,
   SageMakerClient, waitUntilEndpointInService, waitUntilTrainingJobCompletedOrStopped,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -276,7 +276,7 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
       expect((await describe()).SecondaryStatus).toBe('Uploading');
       expect(jobLog()).toContain('No space left on device (ENOSPC) while archiving and uploading the model');
     };
-    return { describe, release, ended, imageEnded, runnerPid, waitsToUpload };
+    return { describe, release, ended, imageEnded, runnerPid, waitsToUpload, jobLog, hostDir };
   }
 
   /** Fills the disk, then frees `bytes` of it: room for the runner's reports and the store's records, not for a model. */
@@ -302,14 +302,12 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     // The disk fills while it trains; then it writes its model, which the full disk refuses.
     fs.fill();
     expect((await writeUntilRefused('during-job')).refusal?.status).toBe(503);
-    // The refused write of its outcome is logged once, as a wait (0320723: no error every second per job).
-    const waiting = 'job update waits for the metadata store';
-    const waitsBefore = loam.stderr().split(waiting).length;
     job.release();
     // The runner survives the full disk (it died on its first log line: 'runner ended without reporting an
-    // outcome') and holds the image's exit until it can write it; the coordinator then waits for the store.
+    // outcome') and holds the image's exit, after its last log lines, until it can write them all.
+    await job.imageEnded();
     const t1 = Date.now();
-    while (loam.stderr().split(waiting).length === waitsBefore && Date.now() - t1 < 20_000) {
+    while (Date.now() - t1 < 3_000) {
       fs.fill(); // what the runner freed (a cut-short write) is taken again
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -322,10 +320,8 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     expect(d.FailureReason).toMatch(/^AlgorithmError: the image ended with exit code 1/);
     expect(d.FailureReason).toMatch(/No space left on device/);
     expect(d.FailureReason).not.toMatch(/without reporting an outcome/);
-    // The wait and its end are both logged for the job.
-    const mine = loam.stderr().split('\n').filter((l) => l.includes('"training-job/df-ends-full"'));
-    expect(mine.filter((l) => l.includes(waiting)).length).toBeGreaterThan(0);
-    expect(mine.some((l) => l.includes('job update written: the metadata store answers again'))).toBe(true);
+    // The image's last lines (its traceback) are in the job's log, none lost to the full disk.
+    expect(job.jobLog()).toMatch(/\[Errno 28\] No space left on device/);
     expect(loam.child.exitCode).toBeNull();
   }, 90_000);
 
@@ -347,6 +343,29 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     expect(d.TrainingJobStatus, d.FailureReason).toBe('Completed');
     await expectModel(d.ModelArtifacts?.S3ModelArtifacts);
   }, 90_000);
+
+  it('a job stopped while it waits for space to upload its model ends Stopped promptly, its scratch archive removed', async (ctx) => {
+    if (skip !== undefined || !fs) return ctx.skip(skip);
+    const job = await holdJob('df-stop-full', true);
+    fs.fill();
+    job.release();
+    await job.imageEnded();
+    leave(256 << 10);
+    await job.waitsToUpload();
+    const t = Date.now();
+    await sm.send(new StopTrainingJobCommand({ TrainingJobName: 'df-stop-full' }));
+    // The stop ends the 2 s retries at once; the server's backstop SIGKILL (120 s grace) is not what ends it.
+    let d = await job.describe();
+    while ((d.TrainingJobStatus === 'InProgress' || d.TrainingJobStatus === 'Stopping') && Date.now() - t < 60_000) {
+      await new Promise((r) => setTimeout(r, 200));
+      d = await job.describe();
+    }
+    expect(d.TrainingJobStatus, d.FailureReason).toBe('Stopped');
+    expect(Date.now() - t).toBeLessThan(60_000);
+    expect(existsSync(join(job.hostDir, 'model.tar.gz'))).toBe(false);
+    expect(job.jobLog()).toMatch(/The model could not be uploaded after the stop: .*no space left on device/i);
+    fs.free();
+  }, 120_000);
 
   it('a server killed while the runner waits for space loses nothing: the next server records the upload', async (ctx) => {
     if (skip !== undefined || !fs) return ctx.skip(skip);
