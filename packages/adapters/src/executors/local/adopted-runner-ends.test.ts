@@ -1,59 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { JobSpec } from '@loam/contracts';
 import type { ExecutorEvent } from '@loam/core';
 import { conformanceSpec } from '@loam/testkit';
-import { LocalFsArtifactStore } from '../../artifacts/local-fs/local-fs-artifact-store.js';
-import { LocalProcessExecutor } from './local-process-executor.js';
-import { sourceRunner } from './local-process-executor.test-support.js';
+import { until, useExecutorsOverOneDir } from './local-process-executor.test-support.js';
 
 // A runner adopted by a restarted server, alive then, that ends later without an outcome: its
 // FailureReason must not say it 'was gone when the server restarted', and names the step it reported.
-let dir: string;
-const executors: LocalProcessExecutor[] = [];
-const runners: number[] = [];
-
-function executor(events: ExecutorEvent[]): LocalProcessExecutor {
-  const e = new LocalProcessExecutor({ workDir: join(dir, 'jobs'), runner: sourceRunner(), artifacts: { type: 'local', root: join(dir, 'artifacts') }, python: '/usr/bin/python3', stopGraceSeconds: 2, pollIntervalMs: 50 });
-  e.onEvent((_id, ev) => events.push(ev));
-  executors.push(e);
-  return e;
-}
-
-async function until<T>(fn: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loam-adopted-ends-'));
-  const artifacts = await LocalFsArtifactStore.open({ root: join(dir, 'artifacts') });
-  await artifacts.ensureBucket('conformance');
-  await artifacts.put({ bucket: 'conformance', key: 'train/data.txt' }, Buffer.from('the input data'));
-});
-afterAll(async () => {
-  for (const pid of runners) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  for (const e of executors) await e.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, executor, kill } = useExecutorsOverOneDir('loam-adopted-ends-', 2);
 
 it('an adopted runner killed after the restart: the reason names the last step, not a runner gone at the restart', async () => {
   const spec: JobSpec = conformanceSpec({ exit: 0, sleepMs: 120_000 });
   const id = `training-job/${spec.name}`;
-  const hostDir = join(dir, 'jobs', 'training-job', spec.name, 'algo-1');
+  const hostDir = join(dir(), 'jobs', 'training-job', spec.name, 'algo-1');
   const first: ExecutorEvent[] = [];
   const a = executor(first);
   const handle = await a.start(id, spec);
@@ -65,7 +25,7 @@ it('an adopted runner killed after the restart: the reason names the last step, 
   // The coordinator adopts from the last event it stored: the runner's earlier events are not relayed again.
   expect(await b.adopt(id, handle, { 'algo-1': lastSeq })).toBe(true);
   const { pid } = JSON.parse(readFileSync(join(hostDir, 'runner.pid'), 'utf8')) as { pid: number };
-  runners.push(pid);
+  kill(pid);
   process.kill(pid, 'SIGKILL');
   const exit = await until(() => second.find((e): e is ExecutorEvent & { type: 'exit' } => e.type === 'exit'), 30_000, 'the exit event');
   expect(exit.outcome).toBe('Failed');

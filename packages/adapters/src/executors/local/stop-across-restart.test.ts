@@ -1,63 +1,23 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { JobSpec } from '@loam/contracts';
 import type { ExecutorEvent } from '@loam/core';
 import { conformanceSpec } from '@loam/testkit';
-import { LocalFsArtifactStore } from '../../artifacts/local-fs/local-fs-artifact-store.js';
 import { readPidFile } from './end-job.js';
-import { LocalProcessExecutor } from './local-process-executor.js';
-import { sourceRunner } from './local-process-executor.test-support.js';
+import { until, useExecutorsOverOneDir } from './local-process-executor.test-support.js';
 import { isAlive } from './proc.js';
 
 // A job's runner outlives the server that started it, and so does a stop in progress: the next server
 // stops a Stopping job again, and that must not give it a fresh grace period (restarts every few
 // seconds would keep it Stopping forever). The runner writes runner.pid whole, leaving no temporary file.
 const grace = 2;
-let dir: string;
-const executors: LocalProcessExecutor[] = [];
-const stopped: number[] = [];
-
-function executor(events: ExecutorEvent[]): LocalProcessExecutor {
-  const e = new LocalProcessExecutor({ workDir: join(dir, 'jobs'), runner: sourceRunner(), artifacts: { type: 'local', root: join(dir, 'artifacts') }, python: '/usr/bin/python3', stopGraceSeconds: grace, pollIntervalMs: 50 });
-  e.onEvent((_id, ev) => events.push(ev));
-  executors.push(e);
-  return e;
-}
-
-async function until<T>(fn: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loam-stop-restart-'));
-  const artifacts = await LocalFsArtifactStore.open({ root: join(dir, 'artifacts') });
-  await artifacts.ensureBucket('conformance');
-  await artifacts.put({ bucket: 'conformance', key: 'train/data.txt' }, Buffer.from('the input data'));
-});
-afterAll(async () => {
-  for (const pid of stopped) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  for (const e of executors) await e.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, executor, kill } = useExecutorsOverOneDir('loam-stop-restart-', grace);
 
 it('a restarted server stops a Stopping job whose runner is stuck at the first stop\'s deadline, not a fresh grace period later', async () => {
   const spec: JobSpec = conformanceSpec({ exit: 0, sleepMs: 120_000 });
   const id = `training-job/${spec.name}`;
-  const hostDir = join(dir, 'jobs', 'training-job', spec.name, 'algo-1');
+  const hostDir = join(dir(), 'jobs', 'training-job', spec.name, 'algo-1');
   const first: ExecutorEvent[] = [];
   const a = executor(first);
   const handle = await a.start(id, spec);
@@ -70,9 +30,9 @@ it('a restarted server stops a Stopping job whose runner is stuck at the first s
   expect(isAlive(pidFile.childPgid)).toBe(true);
   // A runner that cannot act on SIGTERM (stuck): only the executor's backstop ends the job.
   process.kill(pidFile.pid, 'SIGSTOP');
-  stopped.push(pidFile.pid);
+  kill(pidFile.pid);
   await a.stop(id);
-  const stopFile = join(dir, 'jobs', 'training-job', spec.name, 'stop.json');
+  const stopFile = join(dir(), 'jobs', 'training-job', spec.name, 'stop.json');
   const { requestedAt } = JSON.parse(readFileSync(stopFile, 'utf8')) as { requestedAt: number };
 
   // The server goes away mid-stop; the next one adopts the job and stops it again, as its coordinator does.
@@ -106,7 +66,7 @@ it('the runner leaves runner.pid in the job folder and no runner.pid.tmp', async
   await e.start(id, spec);
   const exit = await until(() => events.find((ev): ev is ExecutorEvent & { type: 'exit' } => ev.type === 'exit'), 90_000, 'the exit event');
   expect(exit.outcome).toBe('Completed');
-  const hostDir = join(dir, 'jobs', 'training-job', spec.name, 'algo-1');
+  const hostDir = join(dir(), 'jobs', 'training-job', spec.name, 'algo-1');
   const files = readdirSync(hostDir);
   expect(files).toContain('runner.pid');
   expect(files).not.toContain('runner.pid.tmp');
