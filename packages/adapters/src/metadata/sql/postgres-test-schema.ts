@@ -4,22 +4,25 @@ import { afterAll, beforeAll } from 'vitest';
 /** The lead's `npm test` sets this; a plain `npx vitest` uses the machine's trust-auth server. */
 export const testPostgresUrl = process.env['LOAM_TEST_POSTGRES_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
 
+/** Runs one statement on the test server on a connection of its own (schema and database DDL). */
+export async function adminQuery(text: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query(text);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /**
  * A fresh schema for this test file, dropped afterwards, so parallel runs never meet. An
  * unreachable server fails the tests with a message that says so; it never skips them.
  */
 export function useFreshPostgresSchema(): string {
   const schema = `loam_test_${randomBytes(6).toString('hex')}`;
-  const query = async (text: string) => {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
-    try {
-      await client.connect();
-      await client.query(text);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
+  const query = adminQuery;
   beforeAll(async () => {
     try {
       await query('select 1');

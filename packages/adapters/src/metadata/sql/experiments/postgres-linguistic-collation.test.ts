@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { testPostgresUrl } from '../postgres-test-schema.js';
+import { adminQuery as admin, testPostgresUrl } from '../postgres-test-schema.js';
 import { openSqlExperimentStore } from './open-sql-experiment-store.js';
 
 // experimentsByArtifactLocationPrefix reads a range of `artifact_location_head`, from the prefix to the
@@ -9,17 +9,6 @@ import { openSqlExperimentStore } from './open-sql-experiment-store.js';
 // default (ICU en-US here) ':' sorts before the digits, so the range `…/9` to `…/:` would be empty and a job's
 // prefix `mlflow/9` would not reach experiments 9, 90, … (checkPrefix would not check them). The test
 // database is C.UTF-8, where any collation passes: this one is made with a linguistic default.
-
-async function admin(text: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query(text);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 it('finds experiments by the start of their location in a database whose default collation is linguistic', async () => {
   // A database of its own per attempt (a retried test makes another), dropped at the end.

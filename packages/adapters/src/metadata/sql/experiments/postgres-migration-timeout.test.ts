@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import type { Logger } from '@loam/core';
 import { createPostgresDialect } from '../dialects/postgres.js';
+import { holdTable } from '../postgres-lock.test-support.js';
 import { testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
 import { experimentMigrator, migrateExperiments } from './experiment-migrations.js';
 
@@ -31,31 +32,16 @@ it('experiments:0004 completes though one of its statements waits past the state
   }
   const lines: { fields: object; message: string }[] = [];
   const log: Logger = { debug() {}, info: (fields, message) => void lines.push({ fields, message }), warn() {}, error() {}, child: () => log };
-  const { default: pg } = await import('pg');
-  // A reader whose transaction holds mlflow_metrics (ACCESS SHARE): the migration's copy reads past it,
-  // its DROP TABLE waits for it.
-  const reader = new pg.Client({ connectionString: testPostgresUrl, options: `-c search_path=${schema}` });
-  await reader.connect();
-  // Another session watches the DROP (a transaction's view of pg_stat_activity is a snapshot).
-  const watcher = new pg.Client({ connectionString: testPostgresUrl });
-  await watcher.connect();
+  // A reader's transaction holds mlflow_metrics (ACCESS SHARE): the migration's copy reads past it, its
+  // DROP TABLE waits for it.
+  const reader = await holdTable(schema, 'mlflow_metrics', 'access share');
   const d = await createPostgresDialect({ url: testPostgresUrl, schema, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
   try {
-    await reader.query('begin');
-    await reader.query('select 1 from mlflow_metrics limit 1');
-    const readerPid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-    let settled = false;
-    const migrated = migrateExperiments(d, log).then(() => undefined, (e: unknown) => e).finally(() => void (settled = true));
+    const migrated = migrateExperiments(d, log).then(() => undefined, (e: unknown) => e);
     // Until the DROP has waited the statement timeout and a second more (PostgreSQL's own clock): a
     // bounded statement would have been cancelled by then, and the migration failed.
-    for (let waited = 0; waited < STATEMENT_TIMEOUT_MS + 1_000; ) {
-      if (settled) throw (await migrated) ?? new Error('the migration ended while its DROP TABLE should still wait for the reader');
-      await new Promise((r) => setTimeout(r, 100));
-      const { rows } = await watcher.query<{ ms: number }>(`select (extract(epoch from clock_timestamp() - query_start) * 1000)::int as ms from pg_stat_activity
-        where $1 = any(pg_blocking_pids(pid)) and state = 'active' and query ilike 'drop table%mlflow_metrics%'`, [readerPid]);
-      waited = rows[0]?.ms ?? 0;
-    }
-    await reader.query('commit');
+    await reader.waitedOnFor('drop table%mlflow_metrics%', STATEMENT_TIMEOUT_MS + 1_000, migrated);
+    await reader.release();
     expect(await migrated).toBeUndefined();
     const [{ n }] = (await sql<{ n: number }>`select count(*)::int as n from mlflow_metrics`.execute(d.db)).rows as [{ n: number }];
     expect(n).toBe(POINTS);
@@ -67,9 +53,7 @@ it('experiments:0004 completes though one of its statements waits past the state
     // The pool's timeout still bounds every other statement once the migration committed.
     await expect(sql`select pg_sleep(${STATEMENT_TIMEOUT_MS / 1000 + 2})`.execute(d.db)).rejects.toMatchObject({ code: 'ServiceUnavailable', message: expect.stringMatching(/57014/) });
   } finally {
-    await reader.query('rollback').catch(() => undefined);
-    await reader.end();
-    await watcher.end();
+    await reader.release();
     await d.destroy();
   }
 }, 180_000);

@@ -1,0 +1,46 @@
+import { testPostgresUrl } from './postgres-test-schema.js';
+
+/** A table of a test schema held by a transaction of its own, as another session's long read would hold it. */
+export interface HeldTable {
+  /**
+   * Resolves once a statement of another session matching `statement` (ILIKE) has waited for this lock for
+   * `ms` on PostgreSQL's own clock; rejects if `work` (resolving to its error, or undefined) ends first.
+   */
+  waitedOnFor(statement: string, ms: number, work: Promise<unknown>): Promise<void>;
+  /** Ends the holding transaction and both sessions (once; later calls do nothing). */
+  release(): Promise<void>;
+}
+
+/** Takes `lock table <table> in <mode> mode` in `schema` in an open transaction. */
+export async function holdTable(schema: string, table: string, mode: string): Promise<HeldTable> {
+  const { default: pg } = await import('pg');
+  const holder = new pg.Client({ connectionString: testPostgresUrl, options: `-c search_path=${schema}` });
+  await holder.connect();
+  // Another session watches the waiter (a transaction's view of pg_stat_activity is a snapshot).
+  const watcher = new pg.Client({ connectionString: testPostgresUrl });
+  await watcher.connect();
+  await holder.query('begin');
+  await holder.query(`lock table ${table} in ${mode} mode`);
+  const holderPid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+  let released = false;
+  return {
+    async waitedOnFor(statement, ms, work) {
+      let ended = false;
+      void work.finally(() => void (ended = true));
+      for (let waited = 0; waited < ms;) {
+        if (ended) throw (await work) ?? new Error(`the work ended while its '${statement}' should still wait for the lock`);
+        await new Promise((r) => setTimeout(r, 100));
+        const { rows } = await watcher.query<{ ms: number }>(`select (extract(epoch from clock_timestamp() - query_start) * 1000)::int as ms from pg_stat_activity
+          where $1 = any(pg_blocking_pids(pid)) and state = 'active' and query ilike $2`, [holderPid, statement]);
+        waited = rows[0]?.ms ?? 0;
+      }
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      await holder.query('rollback').catch(() => undefined);
+      await holder.end().catch(() => undefined);
+      await watcher.end().catch(() => undefined);
+    },
+  };
+}
