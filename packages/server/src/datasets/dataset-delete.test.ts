@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbDataEngine, LocalFsArtifactStore, openSqlMetadataStore } from '@loam/adapters';
 import {
-  authorize, DatasetService, datasetCollections, datasetObjectIntentsSpec, datasetVersionsSpec, parsePolicyDocument, systemClock,
+  authorize, DatasetService, datasetCollections as datasetOnlyCollections, datasetObjectIntentsSpec, lineageRetirementsCollection, datasetVersionsSpec, parsePolicyDocument, systemClock,
   type ArtifactStore, type Clock, type CollectionSpec, type MetadataStore, type PolicyDocument, type RequestContext,
 } from '@loam/core';
 
@@ -18,6 +18,9 @@ import {
 //   whose snapshot was gone; the uploads and tags of a deleted dataset stayed.
 // - ImportDatasetVersion could not create its dataset, so Studio created it first and a failed import
 //   left an empty dataset behind.
+
+// DeleteDataset retires the dataset's lineage vertex in its transaction (lineage-lives.ts).
+const datasetCollections = [...datasetOnlyCollections, lineageRetirementsCollection];
 
 const partition = { region: 'us-east-1', accountId: '000000000000' };
 const ctx: RequestContext = { principal: { userName: 'admin', userId: 'id-admin', arn: 'arn:loam:iam::000000000000:user/admin', via: 'token' }, requestId: 't' };
