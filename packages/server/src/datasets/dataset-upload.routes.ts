@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { describeVersion, LimitExceededError, ValidationError, type DatasetService, type ImportHints, type Principal } from '@loam/core';
+import { describeVersion, LimitExceededError, resourceArn, ValidationError, type DatasetService, type ImportHints, type Principal } from '@loam/core';
 import { authenticateRest, CSRF_HEADER, type CredentialResolver } from '../auth/authenticator.js';
 
 export interface UploadRouteDeps {
@@ -84,7 +84,7 @@ export function registerDatasetUploadRoute(app: FastifyInstance, deps: UploadRou
     scope.post('/api/v1/datasets/:DatasetName/upload', async (req: FastifyRequest, reply) => {
       const principal = await authenticateRest({ method: req.method, authorization: req.headers.authorization, cookies: req.cookies ?? {}, csrfHeader: req.headers[CSRF_HEADER] as string | undefined }, deps.credentials);
       const name = (req.params as { DatasetName: string }).DatasetName;
-      const arn = `arn:loam:sagemaker:${deps.partition.region}:${deps.partition.accountId}:dataset/${name}`;
+      const arn = resourceArn(deps.partition, 'dataset', name);
       await deps.authorize(principal, 'sagemaker:ImportDatasetVersion', arn);
       const declared = Number(req.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > deps.maxBytes) throw new LimitExceededError(`Dataset '${name}': the upload (${declared} bytes) is larger than the limit of ${deps.maxBytes} bytes.`);

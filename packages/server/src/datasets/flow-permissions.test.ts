@@ -132,3 +132,12 @@ describe('a flow reads its source datasets with its caller’s permissions', () 
     expect((await admin('PUT', '/api/v1/flows/sneaky', { Definition: definition('protected-ds', 's3://out/sneaky2/') })).body.Version).toBe(2);
   });
 });
+
+describe('a dataset upload is checked on the dataset’s ARN', () => {
+  it('refuses an upload to a protected dataset named in capitals, naming its ARN as every other operation does (lower-cased)', async () => {
+    const r = await loam.app.inject({ method: 'POST', url: '/api/v1/datasets/Protected-Upload/upload?FileName=f.csv', headers: { authorization: `Bearer ${bobToken}`, 'content-type': 'application/octet-stream' }, payload: csv });
+    expect(r.statusCode, r.body).toBe(403);
+    expect(r.json().detail).toMatch(/on resource: arn:loam:sagemaker:[^:]*:\d+:dataset\/protected-upload with an explicit deny/);
+    expect((await admin('GET', '/api/v1/datasets/Protected-Upload')).status).toBe(404);
+  });
+});
