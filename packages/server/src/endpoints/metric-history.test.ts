@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { metricMinutesCollection, silentLogger } from '@loam/core';
+import { metricMinutesCollection, silentLogger, type Logger } from '@loam/core';
 import type { TestLoam } from '../compose/loam.test-support.js';
 import { call, deploy, invoke, openLoamAt, storeGbdtModel, xgboostImage } from './endpoints.test-support.js';
 import { MetricHistory } from './metric-history.js';
@@ -114,13 +114,14 @@ it("a deleted endpoint's last minute is stored too: its metrics outlive the regi
   }
 });
 
-it('a flush that fails part-way (a database error, another server inserting the same minute) does not count its stored minutes twice when retried', async () => {
+it('a flush that fails part-way (a database error, another server inserting the same minute) does not count its stored minutes twice when retried; an outage is warned once', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'loam-metric-retry-'));
   dirs.push(dataDir);
   const loam = await openLoamAt(dataDir);
   try {
     const real = loam.platform.store;
     let failNextInsertOf: string | undefined;
+    let failures = 0;
     // The real store, whose insert of one key fails once after the earlier keys of the flush were written.
     const store = new Proxy(real, {
       get(target, prop, receiver) {
@@ -131,7 +132,7 @@ it('a flush that fails part-way (a database error, another server inserting the 
             get(ct, p, r) {
               if (p !== 'insert') { const v = Reflect.get(ct, p, r) as unknown; return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(ct) : v; }
               return async (rec: { key: string }) => {
-                if (rec.key === failNextInsertOf) { failNextInsertOf = undefined; throw new Error('connection reset'); }
+                if (rec.key === failNextInsertOf && failures-- > 0) throw Object.assign(new Error('connection reset'), { code: 'ServiceUnavailable' });
                 return ct.insert(rec as never);
               };
             },
@@ -141,16 +142,22 @@ it('a flush that fails part-way (a database error, another server inserting the 
     });
     let now = Date.UTC(2026, 0, 20, 12, 0, 30);
     const metrics = new MetricsRegistry();
-    const history = new MetricHistory({ store, metrics, instancesOf: () => 1, logger: silentLogger, now: () => now });
+    const logged: { level: string; message: string }[] = [];
+    const logger: Logger = { ...silentLogger, warn: (_f, message) => void logged.push({ level: 'warn', message }), error: (_f, message) => void logged.push({ level: 'error', message }), info: (_f, message) => void logged.push({ level: 'info', message }), child: () => logger };
+    const history = new MetricHistory({ store, metrics, instancesOf: () => 1, logger, now: () => now });
     for (let i = 0; i < 4; i++) metrics.variant('a', 'AllTraffic').record(200, 1000, 10, now + i);
     for (let i = 0; i < 3; i++) metrics.variant('b', 'AllTraffic').record(200, 1000, 10, now + i);
     const minute = Math.floor(now / 60000) * 60;
     now += 60_000;
     failNextInsertOf = `b/AllTraffic/${minute}`;
+    failures = 2;
     await history.flush(); // a's minute stored, b's insert fails
     // Until the retry, a's minute is both stored and still in memory ahead of the watermark: read once, not twice.
     expect((await history.minutes('a', 'AllTraffic', minute, minute + 60))[0]?.aggregate.invocations).toBe(4);
-    await history.flush(); // the retry
+    await history.flush(); // the retry fails again, as a minute's flush does through an outage
+    await history.flush(); // the next retry
+    // The outage's first failure warned, its repeat did not (it warned every minute), and its end is logged once.
+    expect(logged).toEqual([{ level: 'warn', message: 'storing endpoint metrics failed' }, { level: 'info', message: 'background loop works again' }]);
     const stored = real.collection(metricMinutesCollection);
     expect((await stored.get(`a/AllTraffic/${minute}`))?.value.aggregate.invocations).toBe(4);
     expect((await stored.get(`b/AllTraffic/${minute}`))?.value.aggregate.invocations).toBe(3);

@@ -1,4 +1,4 @@
-import { deleteWhere, listAll, metricMinutesCollection, type Filter, type Logger, type MetadataStore, type MetricMinuteRecord } from '@loam/core';
+import { deleteWhere, listAll, LoopFailureLog, metricMinutesCollection, type Filter, type Logger, type MetadataStore, type MetricMinuteRecord } from '@loam/core';
 import { mergeInto, minuteOf, type MetricAggregate } from './metric-aggregate.js';
 import type { MetricsRegistry, VariantMetrics } from './metrics-registry.js';
 
@@ -37,11 +37,14 @@ export class MetricHistory {
   private retired: { endpoint: string; variants: ReadonlyMap<string, VariantMetrics>; until: number }[] = [];
   /** Keys a flush that failed part-way already stored (merged): its retry skips them, so they are not counted twice. */
   private readonly storedAhead = new Set<string>();
+  /** A database outage fails every minute's flush: warned once per kind of failure, its end logged once. */
+  private readonly failures: LoopFailureLog;
 
   constructor(private readonly o: MetricHistoryOptions) {
     this.now = o.now ?? Date.now;
     this.watermark = minuteOf(this.now() / 1000);
     this.retentionSec = (o.retentionDays ?? METRIC_RETENTION_DAYS) * 86400;
+    this.failures = new LoopFailureLog(o.logger, 'storing endpoint metrics failed');
     o.metrics.onDrop = (endpoint, variants) => this.retired.push({ endpoint, variants, until: minuteOf(this.now() / 1000) + 60 });
   }
 
@@ -52,9 +55,7 @@ export class MetricHistory {
 
   /** Stores every ended minute (and, with `all`, the current one too: at close). */
   flush(all = false): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushNow(all)).catch((e: unknown) => {
-      this.o.logger.warn({ err: (e as Error).message }, 'storing endpoint metrics failed');
-    });
+    this.flushing = this.flushing.then(() => this.flushNow(all)).then(() => this.failures.succeeded(), (e: unknown) => this.failures.failed(e));
     return this.flushing;
   }
 
