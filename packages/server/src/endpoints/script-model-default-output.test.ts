@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, deploy } from './endpoints.test-support.js';
 
@@ -60,16 +60,11 @@ async function start(): Promise<void> {
   const d = await deploy(loam, 'numpy-out', [{ name: 'v', modelName: 'numpy-out' }]);
   expect(d.EndpointStatus, d.FailureReason).toBe('InService');
 }
-beforeAll(start, 120_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
 // CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 120_000);
-afterAll(stop);
+serverPerAttempt(start, stop, 120_000);
 
 async function invoke(name: string, accept: string): Promise<{ status: number; type: string | null; body: Buffer }> {
   const r = await fetch(`${url}/endpoints/numpy-out/invocations`, { method: 'POST', headers: { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'text/plain', accept }, body: name });

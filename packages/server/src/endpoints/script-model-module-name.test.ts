@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, deploy } from './endpoints.test-support.js';
 
@@ -67,16 +67,11 @@ async function start(): Promise<void> {
   const d = await deploy(loam, 'doubler', [{ name: 'v', modelName: 'doubler' }]);
   expect(d.EndpointStatus, d.FailureReason).toBe('InService');
 }
-beforeAll(start, 120_000);
 async function stop(): Promise<void> {
   await loam?.close();
 }
 // CI's retry of a failed test runs on a new server: on this one, the names the failed attempt created are taken.
-beforeRetry(async () => {
-  await stop();
-  await start();
-}, 120_000);
-afterAll(stop);
+serverPerAttempt(start, stop, 120_000);
 
 describe('a script-mode model server imports inference.py as the module `inference`', () => {
   it('loads a pickle of a class defined in inference.py as that module’s class, and pickles it again', async () => {
