@@ -1,19 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { startFreezableProxy, type FreezableProxy } from '@loam/testkit/net/freezable-proxy';
 import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
 import { call } from '../jobs/jobs.test-support.js';
-import { until } from '../jobs/postgres-faults.test-support.js';
-import { loadConfig } from '../config/index.js';
+import { openLoggedLoam, until } from '../jobs/postgres-faults.test-support.js';
 import type { TestLoam } from './loam.test-support.js';
-import { openPlatform } from './platform.js';
-import { buildLoamApp } from './start.js';
 
 // A PostgreSQL that keeps its connections open but answers nothing (the process SIGSTOPped, a network
 // path that stops forwarding) held every API request for as long as it lasted: TCP kept the sockets
@@ -31,34 +22,6 @@ let loam: TestLoam | undefined;
 let proxy: FreezableProxy | undefined;
 let lines: Array<{ level: number; msg: string; component?: string }> = [];
 
-/** A real Loam app whose log lines land in `lines`. */
-async function openLoggedLoam(env: Record<string, string>): Promise<TestLoam> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'loam-frozen-pg-'));
-  const { config } = loadConfig({ argv: { dataDir }, env, cwd: dataDir });
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as (typeof lines)[number]);
-      done();
-    },
-  });
-  const platform = await openPlatform(config, pino({ level: 'info' }, sink));
-  const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717');
-  await app.ready();
-  // The loops `loam up` starts besides those openPlatform starts (startLoam).
-  await platform.jobs.scheduler.start();
-  platform.tuning.driver.start();
-  const admin = await platform.identity.bootstrapAdmin();
-  if (!admin) throw new Error('bootstrap did not create the admin');
-  return {
-    app, platform, dataDir, adminToken: admin.apiToken, adminAccessKeyId: admin.accessKeyId, adminSecretAccessKey: admin.secretAccessKey,
-    async close() {
-      await app.close();
-      await platform.close();
-      await endDetachedJobs(config.executor.workDir);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 serverPerAttempt(
   async () => {
@@ -69,10 +32,15 @@ serverPerAttempt(
     url.host = `127.0.0.1:${proxy.port}`;
     lines = [];
     loam = await openLoggedLoam({
-      LOAM_METADATA__TYPE: 'postgres',
-      LOAM_METADATA__URL: url.toString(),
-      LOAM_METADATA__SCHEMA: schema,
-      LOAM_METADATA__ANSWER_TIMEOUT_MS: String(answerTimeoutMs),
+      env: {
+        LOAM_METADATA__TYPE: 'postgres',
+        LOAM_METADATA__URL: url.toString(),
+        LOAM_METADATA__SCHEMA: schema,
+        LOAM_METADATA__ANSWER_TIMEOUT_MS: String(answerTimeoutMs),
+      },
+      level: 'info',
+      onLine: (l) => void lines.push(l as (typeof lines)[number]),
+      startLoops: true,
     });
   },
   async () => {

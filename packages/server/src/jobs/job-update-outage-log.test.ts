@@ -1,19 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { jobsCollection } from '@loam/core';
 import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
-import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
-import { loadConfig } from '../config/index.js';
-import { openPlatform } from '../compose/platform.js';
-import { buildLoamApp } from '../compose/start.js';
 import type { TestLoam } from '../compose/loam.test-support.js';
 import { call, role, sourceDirTarGz } from './jobs.test-support.js';
-import { sql, until } from './postgres-faults.test-support.js';
+import { openLoggedLoam, sql, until } from './postgres-faults.test-support.js';
 
 // While the database was unavailable, each retry of a job's update (every retryIntervalMs, 1 s) was logged
 // at error level with a stack trace: 'job update failed', once a second per job for the whole outage. The
@@ -29,36 +20,12 @@ let schema = '';
 let loam: TestLoam | undefined;
 let lines: Array<{ level: number; msg: string; jobId?: string; err?: { stack?: string }; retries?: number }> = [];
 
-async function openLoggedLoam(): Promise<TestLoam> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'loam-outage-log-'));
-  const { config } = loadConfig({ argv: { dataDir }, env: { LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: testPostgresUrl, LOAM_METADATA__SCHEMA: schema }, cwd: dataDir });
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as (typeof lines)[number]);
-      done();
-    },
-  });
-  const platform = await openPlatform(config, pino({ level: 'debug' }, sink));
-  const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717');
-  await app.ready();
-  const admin = await platform.identity.bootstrapAdmin();
-  if (!admin) throw new Error('bootstrap did not create the admin');
-  return {
-    app, platform, dataDir, adminToken: admin.apiToken, adminAccessKeyId: admin.accessKeyId, adminSecretAccessKey: admin.secretAccessKey,
-    async close() {
-      await app.close();
-      await platform.close();
-      await endDetachedJobs(config.executor.workDir);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 serverPerAttempt(
   async () => {
     schema = schemas[schemas.indexOf(schema) + 1] ?? schemas[0]!;
     lines = [];
-    loam = await openLoggedLoam();
+    loam = await openLoggedLoam({ env: { LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: testPostgresUrl, LOAM_METADATA__SCHEMA: schema }, level: 'debug', onLine: (l) => void lines.push(l as (typeof lines)[number]) });
   },
   async () => {
     await loam?.close();

@@ -1,4 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
 import { testPostgresUrl } from '@loam/adapters/metadata/sql/postgres-test-schema';
+import { loadConfig } from '../config/index.js';
+import type { TestLoam } from '../compose/loam.test-support.js';
+import { openPlatform } from '../compose/platform.js';
+import { buildLoamApp } from '../compose/start.js';
 
 /** Runs one statement on the test PostgreSQL database over a connection of its own (to install a fault trigger). */
 export async function sql(text: string): Promise<unknown[]> {
@@ -21,4 +31,38 @@ export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: numb
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A real Loam app on the config `env` gives, in a data directory of its own, whose JSON log lines at `level` and
+ * above go to `onLine`. With `startLoops` it also starts the loops `loam up` starts besides openPlatform's
+ * (the job scheduler and the tuning driver, as startLoam does).
+ */
+export async function openLoggedLoam(o: { env: Record<string, string>; level: string; onLine: (line: unknown) => void; startLoops?: boolean }): Promise<TestLoam> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loam-logged-'));
+  const { config } = loadConfig({ argv: { dataDir }, env: o.env, cwd: dataDir });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l) o.onLine(JSON.parse(l));
+      done();
+    },
+  });
+  const platform = await openPlatform(config, pino({ level: o.level }, sink));
+  const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717');
+  await app.ready();
+  if (o.startLoops) {
+    await platform.jobs.scheduler.start();
+    platform.tuning.driver.start();
+  }
+  const admin = await platform.identity.bootstrapAdmin();
+  if (!admin) throw new Error('bootstrap did not create the admin');
+  return {
+    app, platform, dataDir, adminToken: admin.apiToken, adminAccessKeyId: admin.accessKeyId, adminSecretAccessKey: admin.secretAccessKey,
+    async close() {
+      await app.close();
+      await platform.close();
+      await endDetachedJobs(config.executor.workDir);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
