@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { expect, it } from 'vitest';
 import {
-  datasetCollections, endpointCollections, jobCollections, lineageCollections, LineageRecorder, lineageRetirementsCollection, lineageSyncCollections,
-  lineageSyncMarksCollection, LineageSync, modelsCollection, registryCollections, silentLogger, systemClock, type ModelRecord, type Partition,
+  LineageRecorder, lineageRetirementsCollection, lineageSyncMarksCollection, LineageSync, modelsCollection, silentLogger, systemClock, type ModelRecord, type Partition,
 } from '@loam/core';
+import { lineageStoreCollections, useDatabaseDirPerAttempt } from './lineage-stores.test-support.js';
 import { openSqlMetadataStore } from './open-sql-metadata-store.js';
 import { testPostgresUrl } from './postgres-test-schema.js';
 
@@ -20,15 +16,9 @@ import { testPostgresUrl } from './postgres-test-schema.js';
  * transactions of at most 500 (`upgradeChunk`); a run that fails midway keeps what it moved and the next run finishes it,
  * moving each edge once.
  */
-const dir = mkdtempSync(join(tmpdir(), 'loam-lineage-upgrade-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-// A retry starts on a new database: the failed attempt's edges and trigger are in the old one.
-beforeRetry(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir);
-});
+const inDir = useDatabaseDirPerAttempt('loam-lineage-upgrade-');
 const partition: Partition = { region: 'us-east-1', accountId: '000000000000' };
-const collections = [...jobCollections, ...datasetCollections, ...endpointCollections, ...registryCollections, ...lineageCollections, ...lineageSyncCollections];
+const collections = lineageStoreCollections;
 const base = 'arn:loam:sagemaker:us-east-1:000000000000:';
 /** Models deleted, and the edges the upgrade moves per transaction (500 by default; fewer here, so a hundred edges make several). */
 const DELETED = 120;
@@ -47,7 +37,7 @@ function refuseMoves(file: string, refuse: boolean): void {
 }
 
 it('moves the edges in bounded transactions: a run failing midway keeps what it moved, the next one finishes without doubling an edge', async () => {
-  const file = join(dir, 'upgrade.db');
+  const file = inDir('upgrade.db');
   const store = await openSqlMetadataStore({ url: `sqlite:${file}`, collections });
   try {
     const t0 = Date.now() - 86_400_000;

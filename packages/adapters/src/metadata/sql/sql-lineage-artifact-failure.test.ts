@@ -1,13 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, expect, it } from 'vitest';
-import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+import { expect, it } from 'vitest';
 import {
-  artifactArn, datasetCollections, endpointCollections, jobCollections, jobsCollection, lineageArtifactsCollection, lineageCollections, LineageRecorder,
-  lineageSyncCollections, LineageSync, registryCollections, silentLogger, systemClock, type JobRecord, type Partition,
+  artifactArn, jobsCollection, lineageArtifactsCollection, LineageRecorder, LineageSync, silentLogger, systemClock, type JobRecord, type Partition,
 } from '@loam/core';
+import { lineageStoreCollections, useDatabaseDirPerAttempt } from './lineage-stores.test-support.js';
 import { openSqlMetadataStore } from './open-sql-metadata-store.js';
 
 /*
@@ -17,16 +13,9 @@ import { openSqlMetadataStore } from './open-sql-metadata-store.js';
  * its watermark past the job, so the artifact was never recorded. Only ResourceInUse (the race) is
  * expected; anything else is the caller's failure, and the batch is recorded again on the next pass.
  */
-const dir = mkdtempSync(join(tmpdir(), 'loam-lineage-artifact-failure-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-// A retry starts on new databases: the failed attempt's jobs, artifacts and triggers are in the old ones.
-beforeRetry(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir);
-});
+const inDir = useDatabaseDirPerAttempt('loam-lineage-artifact-failure-');
 const partition: Partition = { region: 'us-east-1', accountId: '000000000000' };
-/** What LineageSync follows, as the server registers it. */
-const collections = [...jobCollections, ...datasetCollections, ...endpointCollections, ...registryCollections, ...lineageCollections, ...lineageSyncCollections];
+const collections = lineageStoreCollections;
 
 /** The database refuses every new artifact, as a full disk would (SQLite's own error text). */
 function refuseArtifacts(file: string, refuse: boolean): void {
@@ -41,7 +30,7 @@ function refuseArtifacts(file: string, refuse: boolean): void {
 }
 
 it('a failed artifact insert fails the recording, and no edge names the artifact it did not record', async () => {
-  const file = join(dir, 'recorder.db');
+  const file = inDir('recorder.db');
   const store = await openSqlMetadataStore({ url: `sqlite:${file}`, collections });
   try {
     const recorder = new LineageRecorder(store, partition, systemClock);
@@ -60,7 +49,7 @@ it('a failed artifact insert fails the recording, and no edge names the artifact
 });
 
 it('LineageSync: a pass that could not record an artifact commits nothing, and the next pass records the job whole', async () => {
-  const file = join(dir, 'sync.db');
+  const file = inDir('sync.db');
   const store = await openSqlMetadataStore({ url: `sqlite:${file}`, collections });
   try {
     const name = 'xgb-refused';
@@ -87,7 +76,7 @@ it('LineageSync: a pass that could not record an artifact commits nothing, and t
 });
 
 it('LineageSync records a transform job\'s edges, so a create whose own recording failed after the job was stored still gets them', async () => {
-  const store = await openSqlMetadataStore({ url: `sqlite:${join(dir, 'transform.db')}`, collections });
+  const store = await openSqlMetadataStore({ url: `sqlite:${inDir('transform.db')}`, collections });
   try {
     const name = 'score';
     const jobArn = `arn:loam:sagemaker:us-east-1:000000000000:transform-job/${name}`;
