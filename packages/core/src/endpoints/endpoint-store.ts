@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../kernel/clock.js';
 import { ConflictError, NotFoundError } from '../kernel/errors.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { endpointsCollection, type EndpointRecord } from './endpoint.collections.js';
@@ -8,7 +9,11 @@ import { retireLineageVertex } from '../lineage/lineage-lives.js';
  * controller (background deployments) both write them, so every change re-reads on conflict.
  */
 export class EndpointStore {
-  constructor(private readonly store: MetadataStore) {}
+  constructor(
+    private readonly store: MetadataStore,
+    /** What a delete stamps the retirement of the endpoint's lineage vertex with: the service's clock. */
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async get(name: string): Promise<EndpointRecord | undefined> {
     return (await this.store.collection(endpointsCollection).get(name.toLowerCase()))?.value;
@@ -46,7 +51,7 @@ export class EndpointStore {
       const cur = await tx.collection(endpointsCollection).get(name.toLowerCase());
       if (!cur) return;
       await tx.collection(endpointsCollection).delete(name.toLowerCase());
-      await retireLineageVertex(tx, cur.value.arn, Date.now());
+      await retireLineageVertex(tx, cur.value.arn, this.clock.now());
     });
   }
 }

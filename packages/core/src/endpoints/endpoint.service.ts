@@ -51,7 +51,7 @@ export class EndpointService {
   readonly endpoints: EndpointStore;
 
   constructor(private readonly o: EndpointServiceOptions) {
-    this.endpoints = new EndpointStore(o.store);
+    this.endpoints = new EndpointStore(o.store, o.clock);
   }
 
   private now(): number {
