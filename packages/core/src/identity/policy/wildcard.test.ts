@@ -71,6 +71,12 @@ describe('resourceMatches (case-sensitive but for SageMaker names, segment by se
     ['arn:loam:s3:::Bucket/*', 'arn:loam:s3:::bucket/a', false],
     ['arn:loam:iam::*:user/Admin', 'arn:loam:iam::000000000000:user/admin', false],
     ['arn:loam:iam::*:user/admin', 'arn:loam:iam::000000000000:user/admin', true],
+    // Only ASCII letters fold, as in the ARN (`sageMakerArnName`): MLflow's `Été` and `été` are two experiments
+    // with two ARNs, and a policy on one must not reach the other.
+    ['arn:loam:sagemaker:*:*:experiment/été', 'arn:loam:sagemaker:us-east-1:000000000000:experiment/Été', false],
+    ['arn:loam:sagemaker:*:*:experiment/É*', 'arn:loam:sagemaker:us-east-1:000000000000:experiment/été', false],
+    ['arn:loam:sagemaker:*:*:experiment/CHURN-É*', 'arn:loam:sagemaker:us-east-1:000000000000:experiment/churn-Été', true],
+    ['arn:loam:sagemaker:*:*:experiment/CHURN-É*', 'arn:loam:sagemaker:us-east-1:000000000000:experiment/churn-été', false],
     ['arn:loam:sagemaker:us-*:0*:training-job/a', job, true],
     ['arn:loam:sagemaker:eu-*:*:training-job/a', job, false],
     ['arn:loam:sagemaker:*:*:endpoint/ep-?', 'arn:loam:sagemaker:r:000000000000:endpoint/ep-1', true],
@@ -165,5 +171,12 @@ describe('resourcePrefixMatch', () => {
     expect(resourcePrefixMatch('arn:loam:sagemaker:*:*:dataset/protected*', `${ds}Pro`)).toBe('some');
     expect(resourcePrefixMatch('arn:loam:sagemaker:*:*:dataset/Protected*', `${ds}pub`)).toBe('none');
     expect(resourcePrefixMatch('arn:loam:s3:::team/Secret/*', 'arn:loam:s3:::team/secret/')).toBe('none');
+  });
+
+  it('folds ASCII letters only, as the ARN does: a pattern on `Été…` reaches no `été…` prefix', () => {
+    const ex = 'arn:loam:sagemaker:us-east-1:000000000000:experiment/';
+    expect(resourcePrefixMatch('arn:loam:sagemaker:*:*:experiment/Été*', `${ex}été`)).toBe('none');
+    expect(resourcePrefixMatch('arn:loam:sagemaker:*:*:experiment/ÉTÉ*', `${ex}Été`)).toBe('none');
+    expect(resourcePrefixMatch('arn:loam:sagemaker:*:*:experiment/Été*', `${ex}ÉTé`)).toBe('all');
   });
 });

@@ -1,3 +1,5 @@
+import { sageMakerArnName } from '@loam/contracts';
+
 /**
  * IAM's wildcard match: `*` is any run of characters (even none), `?` exactly one. No other character
  * is special. Two pointers with one backtrack point, so a hostile pattern costs O(pattern × text) at
@@ -33,9 +35,12 @@ export function actionMatches(pattern: string, action: string): boolean {
 }
 
 /**
- * Resources compare case-sensitively, except the resource path of a SageMaker ARN: SageMaker's names
- * are case-insensitive and Loam answers their ARNs lower-cased, so `dataset/Secret*` and
- * `dataset/secret*` must say the same thing of `SecretData` however a request spells it. A pattern with
+ * Resources compare case-sensitively, as IAM compares ARNs, except the ASCII letters of a SageMaker ARN's
+ * resource path: SageMaker's names are case-insensitive and Loam answers their ARNs with ASCII letters
+ * lower-cased (`sageMakerArnName`), so `dataset/Secret*` and `dataset/secret*` must say the same thing of
+ * `SecretData` however a request spells it. Only ASCII folds, as in the ARN: `experiment/été` and
+ * `experiment/Été` are two MLflow experiments with two ARNs, and a policy on one says nothing of the
+ * other (`toLowerCase` folded every letter, so an Allow on `été` reached `Été`). A pattern with
  * all six ARN segments is matched segment by segment, so a wildcard in the region cannot swallow the
  * account; the sixth segment (the resource path) may hold colons and slashes and is matched whole.
  * Shorter patterns (`arn:loam:sagemaker:*`) match the whole string, which is what people mean when they
@@ -50,7 +55,7 @@ export function resourceMatches(pattern: string, resource: string): boolean {
     if (!wildcardMatch(ps[i] as string, rs[i] as string)) return false;
   }
   const folded = rs[2] === 'sagemaker';
-  return folded ? wildcardMatch((ps[5] as string).toLowerCase(), (rs[5] as string).toLowerCase()) : wildcardMatch(ps[5] as string, rs[5] as string);
+  return folded ? wildcardMatch(sageMakerArnName(ps[5] as string), sageMakerArnName(rs[5] as string)) : wildcardMatch(ps[5] as string, rs[5] as string);
 }
 
 function arnSegments(s: string): string[] | undefined {
@@ -115,7 +120,7 @@ function onlyStars(pattern: string, from: number): boolean {
 /**
  * {@link wildcardPrefixMatch} for resources, segment by segment as {@link resourceMatches}: only the
  * sixth segment (the path, where an S3 key lies) grows, so the first five must match as they are. A
- * SageMaker ARN's path compares case-insensitively, as in {@link resourceMatches}: a Deny on
+ * SageMaker ARN's path compares ASCII letters in any case, as in {@link resourceMatches}: a Deny on
  * `dataset/Protected*` reaches the prefix `dataset/prot` as it reaches the dataset `protected-ds`.
  */
 export function resourcePrefixMatch(pattern: string, resourcePrefix: string): 'all' | 'some' | 'none' {
@@ -127,5 +132,5 @@ export function resourcePrefixMatch(pattern: string, resourcePrefix: string): 'a
     if (!wildcardMatch(ps[i] as string, rs[i] as string)) return 'none';
   }
   const folded = rs[2] === 'sagemaker';
-  return folded ? wildcardPrefixMatch((ps[5] as string).toLowerCase(), (rs[5] as string).toLowerCase()) : wildcardPrefixMatch(ps[5] as string, rs[5] as string);
+  return folded ? wildcardPrefixMatch(sageMakerArnName(ps[5] as string), sageMakerArnName(rs[5] as string)) : wildcardPrefixMatch(ps[5] as string, rs[5] as string);
 }
