@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { clientSettings } from './settings.js';
+import { clientSettings, readCredentialsProfile } from './settings.js';
 import { runCli } from './run-cli.test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loam-settings-'));
@@ -35,5 +36,30 @@ describe('clientSettings: where the token comes from', () => {
     vi.unstubAllEnvs();
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`Error [ProfileNotFound]: Profile [nosuch] is not in ${join(dir, 'credentials')} (it has [loam], [ci]). Pass --profile <one of them>, or pass --data-dir <the data directory \`loam up\` printed> (or set LOAM_DATA_DIR), or give --endpoint and --token (LOAM_ENDPOINT, LOAM_TOKEN).\n`);
+  });
+});
+
+/** The profiles botocore (boto3, the aws CLI) reads from a credentials file: name → access key id. */
+function botocoreProfiles(file: string): Record<string, string | null> {
+  const script = [
+    'import json, sys',
+    'from botocore.configloader import raw_config_parse',
+    'print(json.dumps({name: p.get("aws_access_key_id") for name, p in raw_config_parse(sys.argv[1]).items()}))',
+  ].join('\n');
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })) as Record<string, string | null>;
+}
+
+describe('readCredentialsProfile reads section headers as botocore does', () => {
+  it.each([
+    ['spaces inside the brackets name another profile', '[ loam ]\naws_access_key_id = SPACED\nloam_api_token = loam_spaced\n[loam]\naws_access_key_id = PLAIN\nloam_api_token = loam_plain\n'],
+    ['a spaced header alone is not [loam]', '[ loam ]\naws_access_key_id = SPACED\nloam_api_token = loam_spaced\n'],
+    ['a header followed by a comment starts its profile', '[loam]\naws_access_key_id = PLAIN\nloam_api_token = loam_plain\n[work]  # note\naws_access_key_id = WORK\n'],
+  ])('%s', (_name, text) => {
+    const file = join(dir, 'botocore-credentials');
+    writeFileSync(file, text);
+    const boto = botocoreProfiles(file);
+    for (const profile of ['loam', ' loam ', 'work']) {
+      expect([profile, readCredentialsProfile(file, profile)?.['aws_access_key_id'] ?? null]).toEqual([profile, boto[profile] ?? null]);
+    }
   });
 });

@@ -15,6 +15,13 @@ export interface ClientFlags {
   profile?: string;
 }
 
+/**
+ * The section a header line starts, read as botocore's configparser reads one: up to the line's last `]`
+ * (`[work]  # note` is [work]), its name kept as written between the brackets, so `[ loam ]` is the profile
+ * ` loam `, which boto3 and the aws CLI do not take for [loam]. Undefined for any other line.
+ */
+const sectionOf = (line: string): string | undefined => /^\s*\[(.+)\]/.exec(line)?.[1];
+
 /** Reads one profile of an AWS shared-credentials INI file. */
 export function readCredentialsProfile(file: string, profile = 'loam'): Record<string, string> | undefined {
   if (!existsSync(file)) return undefined;
@@ -23,9 +30,9 @@ export function readCredentialsProfile(file: string, profile = 'loam'): Record<s
   for (const raw of readFileSync(file, 'utf8').split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#') || line.startsWith(';')) continue;
-    const section = /^\[(.+)\]$/.exec(line);
-    if (section) {
-      current = (section[1] as string).trim();
+    const section = sectionOf(line);
+    if (section !== undefined) {
+      current = section;
       continue;
     }
     const kv = /^([^=]+)=(.*)$/.exec(line);
@@ -47,7 +54,7 @@ export class CredentialsError extends Error {
 
 /** The section names of an INI file, in order. */
 function profilesIn(file: string): string[] {
-  return readFileSync(file, 'utf8').split(/\r?\n/).map((l) => /^\s*\[(.+)\]\s*$/.exec(l)?.[1]?.trim()).filter((x): x is string => x !== undefined);
+  return readFileSync(file, 'utf8').split(/\r?\n/).map((l) => sectionOf(l.trim())).filter((x): x is string => x !== undefined);
 }
 
 const howToFix = 'pass --data-dir <the data directory `loam up` printed> (or set LOAM_DATA_DIR), or give --endpoint and --token (LOAM_ENDPOINT, LOAM_TOKEN)';

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,5 +116,25 @@ describe('the credentials file after loam admin forget-unreadable-access-keys', 
     writeFileSync(join(dir, 'credentials'), '[ci]\naws_access_key_id = LKIAFIRST\n');
     expect(forgetCredentialsKey(dir, ['LKIAFIRST'])).toBeUndefined();
     expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe('[ci]\naws_access_key_id = LKIAFIRST\n');
+  });
+});
+
+describe('a profile headed `[ loam ]` (spaces inside the brackets)', () => {
+  it('is another profile than [loam], as botocore reads it: writing, updating and forgetting [loam] keep it whole', () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    const spaced = '[ loam ]\naws_access_key_id = LKIASPACED\naws_secret_access_key = spaced-secret\nloam_endpoint = http://spaced.test\n';
+    writeFileSync(file, spaced);
+    writeCredentialsFile(dir, creds);
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40128');
+    expect(forgetCredentialsKey(dir, ['LKIASPACED'])).toBeUndefined();
+    const script = [
+      'import json, sys',
+      'from botocore.configloader import raw_config_parse',
+      'print(json.dumps({n: [p.get("aws_access_key_id"), p.get("loam_endpoint")] for n, p in raw_config_parse(sys.argv[1]).items()}))',
+    ].join('\n');
+    const boto = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })) as unknown;
+    expect(boto).toEqual({ ' loam ': ['LKIASPACED', 'http://spaced.test'], loam: ['LKIAFIRST', 'http://127.0.0.1:40128'] });
+    expect(readFileSync(file, 'utf8').startsWith(spaced)).toBe(true);
   });
 });

@@ -54,9 +54,10 @@ function fsyncPath(path: string): void {
 
 /**
  * The profile a `[name]` line starts; undefined for any other line. Read as botocore's configparser reads a
- * header, up to its last `]`, so `[work]  # note` starts [work] too (its lines are not [loam]'s).
+ * header, up to its last `]`, so `[work]  # note` starts [work] too (its lines are not [loam]'s), and with the
+ * name as written between the brackets: `[ loam ]` is the profile ` loam `, not [loam], for boto3 and for Loam.
  */
-const profileOf = (line: string): string | undefined => /^\s*\[(.+)\]/.exec(line)?.[1]?.trim();
+const profileOf = (line: string): string | undefined => /^\s*\[(.+)\]/.exec(line.trim())?.[1];
 
 /**
  * Updates only the `[loam]` profile's `loam_endpoint` (the port can change between starts), adding the line if the
