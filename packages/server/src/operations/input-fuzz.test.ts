@@ -1,12 +1,11 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { operationList, pathParams, type Operation } from '@loam/contracts';
-import { listenOnLoopback, openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { storeGbdtModel, xgboostImage } from '../endpoints/endpoints.test-support.js';
 import { awsJsonServices } from '../transports/aws-json/aws-json.routes.js';
 import { Sha256 } from '../transports/s3/s3.test-support.js';
-import { HUGE, fuzzCases, names as namesIn, pool, sample, seededRandom, shuffled, toJsonText, type CaseKind, type FuzzCase } from './input-fuzz.test-support.js';
+import { fuzzServer } from './fuzz-server.test-support.js';
+import { HUGE, fuzzCases, names as namesIn, sample, seededRandom, shuffled, toJsonText, type CaseKind, type FuzzCase } from './input-fuzz.test-support.js';
 
 // The brief's promise for bad input, over every operation of the table and both doors: each invalid input
 // (a member missing, of the wrong JSON type, too long, off its pattern, out of range, not in its enum, unknown;
@@ -16,29 +15,15 @@ import { HUGE, fuzzCases, names as namesIn, pool, sample, seededRandom, shuffled
 // (LOAM_FUZZ_PER_OP widens a run by hand: a large PER_OP sends every case). A fixed number of requests, all
 // sent, with no time cut: a loaded machine makes the run slower, never shorter or failed.
 
-const SEED = Number(process.env.LOAM_FUZZ_SEED ?? 20261128);
+const fuzz = fuzzServer({ seed: 20261128, timeoutMs: 30_000 });
+const SEED = fuzz.seed;
 const PER_OP = Number(process.env.LOAM_FUZZ_PER_OP ?? 3);
-const CONCURRENCY = 4;
-/** One request's limit: past it the request counts as a hang (generous: a loaded 2-core CI box). */
-const TIMEOUT_MS = 30_000;
 
 /**
  * Classes the fuzz finds that are not fixed yet, each with why; a case of one is reported, not failed.
  * Keyed `<door> <operation> <kind>` with `*` for any part. Keep this list short and honest.
  */
 const KNOWN_UNFIXED: readonly { readonly match: string; readonly reason: string }[] = [];
-
-let loam: TestLoam;
-let url: string;
-
-async function start(): Promise<void> {
-  loam = await openTestLoam();
-  url = await listenOnLoopback(loam);
-}
-async function stop(): Promise<void> {
-  await loam?.close();
-}
-serverPerAttempt(start, stop);
 
 interface Answer {
   readonly status: number;
@@ -63,13 +48,13 @@ const targetOf = (op: Operation) => [...services.values()].find((s) => s.ops.get
 /** An AWS JSON request signed by the AWS SDK's own SigV4 signer for the operation's service. */
 async function aws(op: Operation, body: string): Promise<Answer> {
   const entry = targetOf(op)!;
-  const u = new URL(url);
-  const signer = new SignatureV4({ service: entry.service.signingName, region: 'us-east-1', credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, sha256: Sha256 });
+  const u = new URL(fuzz.url);
+  const signer = new SignatureV4({ service: entry.service.signingName, region: 'us-east-1', credentials: { accessKeyId: fuzz.loam.adminAccessKeyId, secretAccessKey: fuzz.loam.adminSecretAccessKey }, sha256: Sha256 });
   const headers = { host: u.host, 'content-type': entry.contentType, 'x-amz-target': `${entry.targetPrefix}.${op.name}` };
   const signed = await signer.sign({ method: 'POST', protocol: u.protocol, hostname: u.hostname, port: Number(u.port), path: '/', query: {}, headers, body });
   const sent: Record<string, string> = {};
   for (const [k, v] of Object.entries(signed.headers)) if (k !== 'host') sent[k] = String(v);
-  return read(await fetch(`${url}/`, { method: 'POST', headers: sent, body, signal: AbortSignal.timeout(TIMEOUT_MS) }));
+  return read(await fetch(`${fuzz.url}/`, { method: 'POST', headers: sent, body, signal: fuzz.signal() }));
 }
 
 /** A REST request as the admin, with the operation's path filled from the input. */
@@ -83,7 +68,7 @@ async function rest(op: Operation, input: Record<string, unknown>, rawBody?: str
   }
   const rest = Object.fromEntries(Object.entries(input).filter(([k]) => !params.includes(k)));
   const bodyless = op.rest.method === 'GET' || op.rest.method === 'DELETE';
-  const headers: Record<string, string> = { authorization: `Bearer ${loam.adminToken}` };
+  const headers: Record<string, string> = { authorization: `Bearer ${fuzz.loam.adminToken}` };
   let body: string | undefined;
   if (bodyless) {
     const q = new URLSearchParams();
@@ -98,7 +83,7 @@ async function rest(op: Operation, input: Record<string, unknown>, rawBody?: str
     body = rawBody ?? toJsonText(rest);
     headers['content-type'] = 'application/json';
   }
-  return read(await fetch(`${url}${path}`, { method: op.rest.method, headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) }));
+  return read(await fetch(`${fuzz.url}${path}`, { method: op.rest.method, headers, body, signal: fuzz.signal() }));
 }
 
 /** Cases a query string cannot carry as invalid: any string member's wrong type is a string again there. */
@@ -135,7 +120,7 @@ const known = (key: string) => KNOWN_UNFIXED.find((k) => {
 
 /** The stored state a failed refusal could touch, as the API answers it. */
 async function snapshot(): Promise<unknown> {
-  const get = async (path: string) => (await read(await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${loam.adminToken}` } }))).body;
+  const get = async (path: string) => (await read(await fetch(`${fuzz.url}${path}`, { headers: { authorization: `Bearer ${fuzz.loam.adminToken}` } }))).body;
   return {
     experiment: await get('/api/v1/sagemaker-experiments/experiments/fuzz-canary'),
     model: await get('/api/v1/models/fuzz-canary'),
@@ -168,12 +153,12 @@ describe('path parameters', () => {
 describe('input fuzz: every operation refuses invalid input with a 4xx naming the member (AWS JSON and REST)', () => {
   it(`seed ${SEED}: no 5xx, no hang, every message names what was wrong, stored resources unchanged`, async () => {
     // The canaries: what an invalid request must never change.
-    const admin = { authorization: `Bearer ${loam.adminToken}`, 'content-type': 'application/json' };
+    const admin = { authorization: `Bearer ${fuzz.loam.adminToken}`, 'content-type': 'application/json' };
     const post = async (path: string, body: unknown) => {
-      const a = await read(await fetch(`${url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) }));
+      const a = await read(await fetch(`${fuzz.url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) }));
       expect(a.status, `${path}: ${a.text}`).toBe(200);
     };
-    await storeGbdtModel(loam.platform.artifacts, { bucket: 'fuzz-canary', key: 'm/model.tar.gz' }, { rows: 50, rounds: 2 });
+    await storeGbdtModel(fuzz.loam.platform.artifacts, { bucket: 'fuzz-canary', key: 'm/model.tar.gz' }, { rows: 50, rounds: 2 });
     await post('/api/v1/users', { UserName: 'fuzz-canary', Tags: [{ Key: 'keep', Value: 'me' }] });
     await post('/api/v1/models', { ModelName: 'fuzz-canary', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://fuzz-canary/m/model.tar.gz' }, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/LoamTests' });
     await post('/api/v1/sagemaker-experiments/experiments', { ExperimentName: 'fuzz-canary', Description: 'before the fuzz' });
@@ -226,7 +211,7 @@ describe('input fuzz: every operation refuses invalid input with a 4xx naming th
     }
     // Bodies over the operation's limit (the server's 10 MiB by default), on two operations.
     for (const op of sample(operationList.filter((o) => targetOf(o) && o.rest.method !== 'GET' && o.rest.method !== 'DELETE'), 2, rand)) {
-      const limit = op.bodyLimit ?? loam.platform.config.server.bodyLimitBytes;
+      const limit = op.bodyLimit ?? fuzz.loam.platform.config.server.bodyLimitBytes;
       const body = `{"FuzzPad":"${'a'.repeat(limit)}"}`;
       kinds.add('body');
       push(`aws ${op.name} too-large`, async () => {
@@ -242,13 +227,9 @@ describe('input fuzz: every operation refuses invalid input with a 4xx naming th
     // Shuffled, so the operations' requests interleave (a slow one does not hold up one operation's batch).
     const order = shuffled(tasks.map((_, i) => i), rand);
     const t0 = Date.now();
-    const findings = (await pool(order.map((i) => async () => {
-      try {
-        return await (tasks[i] as () => Promise<Finding | undefined>)();
-      } catch (e) {
-        return { key: `${labels[i]} hang`, detail: String(e) }; // a timeout (a hang) or a dropped connection
-      }
-    }), CONCURRENCY)).filter((f): f is Finding => f !== undefined);
+    const findings = (await fuzz.sendAll(order.map((i) => tasks[i] as () => Promise<Finding | undefined>), (j, e) => (
+      { key: `${labels[order[j] as number]} hang`, detail: String(e) } // a timeout (a hang) or a dropped connection
+    ))).filter((f): f is Finding => f !== undefined);
     const elapsed = Date.now() - t0;
     const sent = tasks.length;
 

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
-import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
-import { names, pool, seededRandom, shuffled } from '../../operations/input-fuzz.test-support.js';
+import { fuzzServer } from '../../operations/fuzz-server.test-support.js';
+import { names, seededRandom, shuffled } from '../../operations/input-fuzz.test-support.js';
 import { Sha256 } from './s3.test-support.js';
 
 // The input fuzz (operations/input-fuzz.test.ts) for the S3 API, a transport outside the operation table:
@@ -15,17 +14,8 @@ import { Sha256 } from './s3.test-support.js';
 // as S3 does (200 and the whole object), or refused 416. A canary object is unchanged after. Every case
 // is sent (a fixed set, in an order LOAM_FUZZ_SEED picks), no time cut.
 
-const SEED = Number(process.env.LOAM_FUZZ_SEED ?? 20261129);
-const CONCURRENCY = 4;
-/** One request's limit: past it the request counts as a hang. */
-const TIMEOUT_MS = 20_000;
-
-let loam: TestLoam;
-let url: string;
-serverPerAttempt(async () => {
-  loam = await openTestLoam();
-  url = await listenOnLoopback(loam);
-}, async () => loam?.close());
+const fuzz = fuzzServer({ seed: 20261129, timeoutMs: 20_000 });
+const SEED = fuzz.seed;
 
 interface Answer {
   readonly status: number;
@@ -40,8 +30,8 @@ const encodePath = (p: string) => p.split('/').map((s) => encodeURIComponent(s).
 
 /** An S3 request signed by the AWS SDK's own SigV4 signer. */
 async function s3(method: string, path: string, opts: { query?: Record<string, string>; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-  const u = new URL(url);
-  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const u = new URL(fuzz.url);
+  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: fuzz.loam.adminAccessKeyId, secretAccessKey: fuzz.loam.adminSecretAccessKey }, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   const body = opts.body;
   const headers = { host: u.host, 'x-amz-content-sha256': hex(body ?? ''), ...(opts.headers ?? {}) };
   const encoded = encodePath(path);
@@ -49,7 +39,7 @@ async function s3(method: string, path: string, opts: { query?: Record<string, s
   const sent: Record<string, string> = {};
   for (const [k, v] of Object.entries(signed.headers)) if (k !== 'host') sent[k] = String(v);
   const q = Object.entries(opts.query ?? {}).map(([k, v]) => (v === '' ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)).join('&');
-  const res = await fetch(`${url}${encoded}${q ? `?${q}` : ''}`, { method, headers: sent, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const res = await fetch(`${fuzz.url}${encoded}${q ? `?${q}` : ''}`, { method, headers: sent, ...(body !== undefined ? { body } : {}), signal: fuzz.signal() });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
@@ -184,14 +174,10 @@ describe('S3 input fuzz: bad names, keys, parameters, XML, digests and ranges ge
     const before = await snapshot(uploadId);
 
     const all = shuffled(cases(uploadId), seededRandom(SEED));
-    const findings = (await pool(all.map((c) => async () => {
-      try {
-        const problem = judge(c, await c.send());
-        return problem && `${c.label}: ${problem}`;
-      } catch (e) {
-        return `${c.label}: no answer (${String(e)})`; // a timeout (a hang) or a dropped connection
-      }
-    }), CONCURRENCY)).filter((f): f is string => typeof f === 'string');
+    const findings = (await fuzz.sendAll(all.map((c) => async () => {
+      const problem = judge(c, await c.send());
+      return problem && `${c.label}: ${problem}`;
+    }), (i, e) => `${all[i]?.label}: no answer (${String(e)})`)).filter((f): f is string => typeof f === 'string'); // no answer: a timeout (a hang) or a dropped connection
     console.info(`s3 input fuzz: seed ${SEED}, ${all.length} cases`);
     expect(findings).toEqual([]);
     expect(await snapshot(uploadId)).toEqual(before);
