@@ -243,52 +243,80 @@ function validKey(s: S): string | undefined {
   }
 }
 
+/** A branch picked in a union of objects on the way to a member: the union's path and the branch's schema. */
+interface Choice {
+  readonly at: string;
+  readonly branch: S;
+}
+
 interface Visit {
   readonly path: (string | number)[];
   readonly schema: S;
   readonly required: boolean;
+  /** The branches of the unions of objects above the member (the input takes that branch there). */
+  readonly choices: readonly Choice[];
+}
+
+/** The object branches of a union of objects (TypeBox `Union([Object, Object])`), or none. */
+function objectBranches(s: S, refs: Map<string, S>): S[] {
+  if (!Array.isArray(s.anyOf) || literals(s)) return [];
+  return (s.anyOf as S[]).map((b) => {
+    remember(b, refs);
+    return deref(b, refs);
+  }).filter(isObject);
 }
 
 /** Every member reachable in the schema (depth-bounded; a recursive schema is walked a few levels). */
 function members(root: S, refs: Map<string, S>, maxDepth = 6): Visit[] {
   const out: Visit[] = [];
-  const walk = (s0: S, path: (string | number)[], depth: number) => {
+  const walk = (s0: S, path: (string | number)[], depth: number, choices: readonly Choice[]) => {
     remember(s0, refs);
     const s = deref(s0, refs);
     if (depth > maxDepth) return;
     if (isObject(s)) {
       const req = new Set(requiredOf(s));
       for (const [k, v] of Object.entries(s.properties as Record<string, S>)) {
-        out.push({ path: [...path, k], schema: deref(v, refs), required: req.has(k) });
-        walk(v, [...path, k], depth + 1);
+        out.push({ path: [...path, k], schema: deref(v, refs), required: req.has(k), choices });
+        walk(v, [...path, k], depth + 1, choices);
       }
     } else if (s.type === 'array' && s.items) {
-      walk(s.items as S, [...path, 0], depth + 1);
+      walk(s.items as S, [...path, 0], depth + 1, choices);
     } else if (isRecord(s)) {
       // A map's values (HyperParameters, Environment, a trial component's Parameters), under a key it takes.
       const key = validKey(s);
       const value = mapValueOf(s);
       if (key !== undefined && value) {
-        out.push({ path: [...path, key], schema: deref(value, refs), required: false });
-        walk(value, [...path, key], depth + 1);
+        out.push({ path: [...path, key], schema: deref(value, refs), required: false, choices });
+        walk(value, [...path, key], depth + 1, choices);
       }
+    } else {
+      // A union of objects (a source that is one of several shapes): each branch's members, the input taking that branch.
+      for (const branch of objectBranches(s, refs)) walk(branch, path, depth + 1, [...choices, { at: shownPath(path), branch }]);
     }
   };
-  walk(root, [], 0);
+  walk(root, [], 0, []);
   return out;
 }
 
 /** The member path in a validation message's words: `A.B.0.C`. */
 export const shownPath = (path: readonly (string | number)[]): string => path.map(String).join('.');
 
-/** Writes `value` at `path` in a copy of `input` (`undefined` deletes), making the parents valid where absent. */
-function setAt(root: S, refs: Map<string, S>, input: unknown, path: readonly (string | number)[], value: unknown): Record<string, unknown> {
+/**
+ * Writes `value` at `path` in a copy of `input` (`undefined` deletes), making the parents valid where absent;
+ * where a parent is a union of objects, it takes the branch `choices` picked there.
+ */
+function setAt(root: S, refs: Map<string, S>, input: unknown, path: readonly (string | number)[], value: unknown, choices: readonly Choice[] = []): Record<string, unknown> {
   const copy = structuredClone(input) as Record<string, unknown>;
   let cur: any = copy;
   let s: S = deref(root, refs);
   for (let i = 0; i < path.length - 1; i++) {
     const seg = path[i] as string | number;
-    const child: S = deref((typeof seg === 'number' ? s.items : (s.properties?.[seg] ?? mapValueOf(s))) as S, refs);
+    let child: S = deref((typeof seg === 'number' ? s.items : (s.properties?.[seg] ?? mapValueOf(s))) as S, refs);
+    const branch = choices.find((c) => c.at === shownPath(path.slice(0, i + 1)))?.branch;
+    if (branch) {
+      child = branch;
+      if (!accepts(branch, refs, cur[seg])) cur[seg] = validValue(branch, refs);
+    }
     if (cur[seg] === undefined || cur[seg] === null || typeof cur[seg] !== 'object') cur[seg] = typeof seg === 'number' || child.type === 'array' ? (child.type === 'array' ? [] : validValue(child, refs)) : validValue(child, refs);
     if (Array.isArray(cur[seg]) && cur[seg].length === 0 && typeof path[i + 1] === 'number') cur[seg].push(validValue(child.items as S, refs));
     cur = cur[seg];
@@ -306,9 +334,16 @@ export function fuzzCases(schema: TSchema): { base: Record<string, unknown>; cas
   const root = schema as S;
   const base = validValue(root, refs) as Record<string, unknown>;
   const cases: FuzzCase[] = [];
-  const add = (kind: CaseKind, path: (string | number)[], value: unknown, shown = shownPath(path)) => cases.push({ kind, path, shown, input: setAt(root, refs, base, path, value) });
+  let choices: readonly Choice[] = [];
+  const add = (kind: CaseKind, path: (string | number)[], value: unknown, shown = shownPath(path)) => {
+    const input = setAt(root, refs, base, path, value, choices);
+    // In a union, a member broken in one branch can make the value another branch (one whose members are all optional).
+    if (choices.length === 0 || !accepts(root, refs, input)) cases.push({ kind, path, shown, input });
+  };
   add('unknown-member', ['FuzzUnknownMember'], 'x');
-  for (const { path, schema: s, required } of members(root, refs)) {
+  for (const visit of members(root, refs)) {
+    const { path, schema: s, required } = visit;
+    choices = visit.choices;
     if (required && typeof path[path.length - 1] === 'string') add('missing', path, undefined);
     if (!accepts(s, refs, null)) add('null', path, null); // a map of any values (a flow node's params) takes null
     const wrong = wrongTypeOf(s, refs);

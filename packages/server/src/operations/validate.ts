@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler, ValueErrorType, type TypeCheck } from '@sinclair/typebox/compiler';
+import { TypeCompiler, ValueErrorType, type TypeCheck, type ValueError } from '@sinclair/typebox/compiler';
 import { mapKeyProblem, mapKeyRuleOf, type Operation } from '@loam/contracts';
 import { ValidationError } from '@loam/core';
 import { refuseUnsupportedMembers } from './unsupported-members.js';
@@ -39,7 +39,7 @@ export function validateInput(op: Operation, input: unknown): unknown {
   const seen = new Set<string>();
   const fields: { path: string; message: string; key?: string }[] = [];
   let more = 0;
-  for (const e of c.Errors(input)) {
+  for (const e of withinUnions(c.Errors(input))) {
     const path = e.path || '/';
     if (seen.has(path)) continue; // the first complaint per field is the useful one
     seen.add(path);
@@ -85,6 +85,29 @@ export function validateInput(op: Operation, input: unknown): unknown {
   const capped = total >= MAX_COUNTED;
   const rest = more > 0 ? `; and ${capped ? 'at least ' : ''}${more} more` : '';
   throw new ValidationError(`${capped ? 'At least ' : ''}${total} validation error${total === 1 ? '' : 's'} detected: ${parts.join('; ')}${rest}.`, fields.map(({ path, message }) => ({ path, message })));
+}
+
+/**
+ * The errors with each union's replaced by those of its closest branch (the fewest errors), where that
+ * branch's errors all lie inside the value: for a union of objects (a source that is one of several
+ * shapes) the message names the member that is wrong in the shape the input took, not only the union.
+ * A value no branch comes near (a string for an object, a value outside an enum) keeps the union's error.
+ */
+function* withinUnions(errors: Iterable<ValueError>): Generator<ValueError> {
+  for (const e of errors) {
+    if (e.type !== ValueErrorType.Union || e.errors.length === 0) {
+      yield e;
+      continue;
+    }
+    const branches = e.errors.map((it) => {
+      const out: ValueError[] = [];
+      for (const x of withinUnions(it)) if (out.push(x) >= MAX_COUNTED) break; // a huge body: enough to compare
+      return out;
+    });
+    const closest = branches.reduce((a, b) => (b.length < a.length ? b : a));
+    if (closest.length > 0 && closest.every((x) => x.path.startsWith(`${e.path}/`))) yield* closest;
+    else yield e;
+  }
 }
 
 /**
