@@ -23,42 +23,59 @@ export const trainingJobComponentName = (jobName: string): string => jobComponen
 const DEFAULT_TRIAL_PREFIX = 'Default-Run-Group-';
 /** SageMaker's longest trial name (ExperimentEntityName). */
 const MAX_TRIAL_NAME = 120;
+/**
+ * The most of an experiment's name the SageMaker Python SDK puts in its run group's name: `Run._generate_trial_name`
+ * keeps `MAX_NAME_LEN_IN_BACKEND - len("Default-Run-Group-{}")` = 120 − 20 = 100 characters (its template's `{}`
+ * counted), so its trial names hold at most 118.
+ */
+const SDK_EXPERIMENT_CHARS = MAX_TRIAL_NAME - `${DEFAULT_TRIAL_PREFIX}{}`.length;
 const HASH_LENGTH = 12;
 
 /**
  * The trial a job joins when its ExperimentConfig names an experiment but no trial (SageMaker creates one):
- * `Default-Run-Group-<experiment>`. When that is longer than a trial name may be (an experiment name of more
- * than 102 characters), the experiment's name is cut and ends with `-` and 12 hex digits of its SHA-256 (of
- * the name in ASCII lower case, as names are matched), so that two experiments sharing their first 102
- * characters no longer share one trial. Shorter names are as they always were.
+ * `Default-Run-Group-<experiment>`, as the SageMaker Python SDK names a run's group, for an experiment name of
+ * up to 100 characters (the most the SDK keeps). A longer name is cut and ends with `-` and 12 hex digits of its
+ * SHA-256 (of the name in ASCII lower case, as names are matched), 120 characters in all, so that two
+ * experiments sharing their first 100 characters do not share one trial as they do in the SDK's cut.
  */
 export function defaultTrialName(experimentName: string): string {
   const full = `${DEFAULT_TRIAL_PREFIX}${experimentName}`;
-  if (full.length <= MAX_TRIAL_NAME) return full;
+  if (experimentName.length <= SDK_EXPERIMENT_CHARS) return full;
   const hash = createHash('sha256').update(asciiLower(experimentName)).digest('hex').slice(0, HASH_LENGTH);
   return `${full.slice(0, MAX_TRIAL_NAME - HASH_LENGTH - 1)}-${hash}`;
 }
 
 /**
- * The name an earlier Loam gave the Default-Run-Group trial of an experiment of a long name (cut at 120
- * characters, shared by every experiment of the same first 102), when it differs from `defaultTrialName`'s.
+ * Other names the Default-Run-Group trial of an experiment of a long name (over 100 characters) may have, in the
+ * order they are looked for: the SageMaker Python SDK's (the name cut at 100: its `Run` makes that trial and
+ * names it in ExperimentConfig.TrialName), then what an earlier Loam made: the whole name while it fit in 120
+ * characters (names of 101 and 102), else the name cut at 120. None for a name of up to 100.
  */
-export function legacyDefaultTrialName(experimentName: string): string | undefined {
+export function otherDefaultTrialNames(experimentName: string): string[] {
+  if (experimentName.length <= SDK_EXPERIMENT_CHARS) return [];
   const full = `${DEFAULT_TRIAL_PREFIX}${experimentName}`;
-  return full.length > MAX_TRIAL_NAME ? full.slice(0, MAX_TRIAL_NAME) : undefined;
+  return [`${DEFAULT_TRIAL_PREFIX}${experimentName.slice(0, SDK_EXPERIMENT_CHARS)}`, full.slice(0, MAX_TRIAL_NAME)];
 }
 
 /**
- * The experiment's Default-Run-Group trial as stored, if any: `defaultTrialName`'s, else one an earlier Loam
- * made under `legacyDefaultTrialName` in this experiment (a legacy trial of another experiment, one whose name
- * it shared, is not this one's), so the experiment's later jobs join the trial its earlier ones did.
+ * The experiment's Default-Run-Group trial as stored, if any: the first of `defaultTrialName`'s and
+ * `otherDefaultTrialNames` that is a trial of this experiment (the others' namesakes in another experiment are
+ * not this one's: an SDK-cut name two experiments share, or a trial made by hand), so the experiment's later
+ * jobs join the trial its earlier ones, or the SDK's runs, did. When none is, the trial holding
+ * `defaultTrialName` (another experiment's, which the job does not join), or undefined. Without an
+ * experiment (the job creates it), `defaultTrialName`'s alone.
  */
 export async function findDefaultTrial(store: Pick<ExperimentStore, 'getTrial'>, experimentName: string, experimentId: string | undefined): Promise<TrialRecord | undefined> {
   const trial = await store.getTrial(defaultTrialName(experimentName));
-  if (trial) return trial;
-  const legacy = legacyDefaultTrialName(experimentName);
-  const old = legacy === undefined || experimentId === undefined ? undefined : await store.getTrial(legacy);
-  return old?.experimentId === experimentId ? old : undefined;
+  if (experimentId === undefined || trial?.experimentId === experimentId) return trial;
+  const seen = new Set([asciiLower(defaultTrialName(experimentName))]);
+  for (const name of otherDefaultTrialNames(experimentName)) {
+    if (seen.has(asciiLower(name))) continue;
+    seen.add(asciiLower(name));
+    const other = await store.getTrial(name);
+    if (other?.experimentId === experimentId) return other;
+  }
+  return trial;
 }
 
 export interface TrainingJobComponentInput {

@@ -255,6 +255,34 @@ describe("a training job's Default-Run-Group trial (ExperimentConfig.ExperimentN
     }
   });
 
+  it("is the SageMaker Python SDK's run group of an experiment of 101 or 102 characters, or the trial an earlier Loam made under the whole name", async () => {
+    // The SDK's Run names its group 'Default-Run-Group-<experiment cut at 100>' (118 characters at most); Loam
+    // cut only past 102, so a job with ExperimentName alone made a second group beside the SDK's.
+    const sdk = `sdk-${'z'.repeat(97)}`;
+    const twin = `sdk-${'z'.repeat(96)}q`; // the same first 100 characters: the SDK's cut name is the other's
+    const earlier = `old-${'w'.repeat(98)}`;
+    const sdkGroup = `Default-Run-Group-${sdk.slice(0, 100)}`;
+    const sm = await sageMaker();
+    try {
+      for (const name of [sdk, twin, earlier]) await sm.send(new CreateExperimentCommand({ ExperimentName: name }));
+      await sm.send(new CreateTrialCommand({ TrialName: sdkGroup, ExperimentName: sdk }));
+      // What an earlier Loam made for a 102-character name: the whole name, 120 characters.
+      await sm.send(new CreateTrialCommand({ TrialName: `Default-Run-Group-${earlier}`, ExperimentName: earlier }));
+      await record('sdk-job', sdk);
+      await record('twin-job', twin);
+      await record('earlier-job', earlier);
+      const trialsOf = async (job: string) => (await sm.send(new ListTrialsCommand({ TrialComponentName: `${job}-aws-training-job` }))).TrialSummaries?.map((t) => t.TrialName) ?? [];
+      expect(await trialsOf('sdk-job')).toEqual([sdkGroup]);
+      expect(await trialsOf('earlier-job')).toEqual([`Default-Run-Group-${earlier}`]);
+      // The twin's jobs do not join the other experiment's group: they get one of their own.
+      const [own] = await trialsOf('twin-job');
+      expect(own).toMatch(/^Default-Run-Group-sdk-z+-[0-9a-f]{12}$/);
+      expect((await sm.send(new DescribeTrialCommand({ TrialName: own }))).ExperimentName).toBe(twin);
+    } finally {
+      sm.destroy();
+    }
+  });
+
   it('is the one checked when a CreateTrainingJob request is taken: a long-named experiment whose cut name another holds gets its own', async () => {
     // The check looked up the cut name, found the other experiment's trial and checked nothing: a Deny on
     // CreateTrial did not stop the job from creating its trial.

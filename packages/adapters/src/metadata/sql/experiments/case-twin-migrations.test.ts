@@ -34,7 +34,9 @@ function twinTests(database: (attempt: number) => { readonly url: string; readon
       // The one the lower-cased ARN answered for keeps its name (and so the ARN's tags): the one named as the
       // ARN (the old resolvers looked the name up exactly first), active before deleted. foo keeps its name,
       // though Foo is older; Foo and the deleted FOO are renamed. Of BAZ and the deleted baz, BAZ keeps it.
-      for (const [id, name, stage] of [[1, 'FOO', 'deleted'], [2, 'Foo', 'active'], [3, 'foo', 'active'], [4, 'bar', 'active'], [5, 'BAZ', 'active'], [6, 'baz', 'deleted']] as const) {
+      // The ARN lower-cases ASCII letters only: lab-É is named as its ARN (lab-é is not), so it keeps its name.
+      const twins = [[1, 'FOO', 'deleted'], [2, 'Foo', 'active'], [3, 'foo', 'active'], [4, 'bar', 'active'], [5, 'BAZ', 'active'], [6, 'baz', 'deleted'], [7, 'Lab-É', 'active'], [8, 'lab-É', 'active']] as const;
+      for (const [id, name, stage] of twins) {
         await sql`insert into mlflow_experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) values (${id}, ${name}, ${`mlflow-artifacts:/${id}`}, ${stage}, 5, 5)`.execute(d.db);
       }
       for (const [runId, key] of [['a'.repeat(32), 1], ['b'.repeat(32), 2]] as const) {
@@ -56,7 +58,7 @@ function twinTests(database: (attempt: number) => { readonly url: string; readon
 
     const s = await openSqlExperimentStore({ ...target(), logger: silentLogger });
     try {
-      expect((await Promise.all(['1', '2', '3', '4', '5', '6'].map((id) => s.getExperiment(id)))).map((e) => e?.name)).toEqual(['FOO-1', 'Foo-2', 'foo', 'bar', 'BAZ', 'baz-6']);
+      expect((await Promise.all(['1', '2', '3', '4', '5', '6', '7', '8'].map((id) => s.getExperiment(id)))).map((e) => e?.name)).toEqual(['FOO-1', 'Foo-2', 'foo', 'bar', 'BAZ', 'baz-6', 'Lab-É-7', 'lab-É']);
       expect((await s.getExperimentByNameInAnyCase('FOO'))?.experimentId).toBe('3');
       await expect(s.createExperiment({ name: 'fOO', artifactRoot: 'r:', tags: [], time: 9 })).rejects.toMatchObject({ code: 'ResourceInUse', message: expect.stringContaining("experiment 'foo'") });
       await expect(s.renameExperiment('4', 'FOO-2', 9)).rejects.toMatchObject({ code: 'ResourceInUse' });

@@ -2,12 +2,14 @@ import { sql, type Kysely } from 'kysely';
 import { asciiLower, type Logger } from '@loam/core';
 
 /*
- * Names that differ only in letter case ("case twins") are one name to SageMaker (its ARNs hold the name
- * lower-cased): they shared one ARN, so one IAM resource and one set of tags. Before a unique index on
- * lower(name) can be built, all but one of each group are renamed. Nothing is dropped, and the one kept is
- * the one that was already answering for the ARN, so its tags and policies stay right: before names were
- * case-insensitive, the resolvers looked up the ARN's name (the name lower-cased) exactly first, so a twin
- * named in lower case answered for it, whatever its age (`rank`).
+ * Names that differ only in the case of ASCII letters ("case twins") are one name to SageMaker (its names are
+ * case-insensitive, and Loam's ARNs hold them with ASCII letters lower-cased, `sageMakerArnName`): they shared
+ * one ARN, so one IAM resource and one set of tags. Before a unique index on lower(name) can be built, all but
+ * one of each group are renamed. Nothing is dropped, and the one kept is the one that was already answering for
+ * the ARN, so its tags and policies stay right: before names were case-insensitive, the resolvers looked up the
+ * ARN's name exactly first, so the twin named as its ARN (ASCII letters in lower case, others as they are: `lab-É`,
+ * not `Lab-É`) answered for it, whatever its age (`rank`). Names differing in a letter beyond ASCII (`Été`,
+ * `été`) are no twins: two names, two ARNs (ADR 0009).
  *
  * `lower()` folds ASCII letters only on both dialects (SQLite's built-in lower; PostgreSQL's under the
  * columns' "C" collation), as `asciiLower` does in JavaScript.
@@ -25,8 +27,11 @@ interface TwinTable {
   readonly references?: readonly { table: string; column: string }[];
 }
 
-/** A twin named as its ARN's name (the name lower-cased, as `resourceArn` does) ranks first. */
-export const namedAsArn = (row: Record<string, unknown>): number => ((row['name'] as string) === (row['name'] as string).toLowerCase() ? 0 : 1);
+/**
+ * A twin named as its ARN's name (ASCII letters lower-cased, as `resourceArn` does) ranks first. `toLowerCase`
+ * folded every letter, so a twin with a capital beyond ASCII (`lab-É`) never ranked as named as its ARN.
+ */
+export const namedAsArn = (row: Record<string, unknown>): number => ((row['name'] as string) === asciiLower(row['name'] as string) ? 0 : 1);
 
 /** Renames every case twin but the first (by `rank`, then `order`) in `t.table`; logs each rename. */
 export async function renameCaseTwins(db: Kysely<any>, t: TwinTable, log: Logger, label: string): Promise<void> {
