@@ -208,10 +208,23 @@ export interface TrialRecord {
 export interface ExperimentEntityQuery {
   readonly createdAfter?: number;
   readonly createdBefore?: number;
-  readonly sortBy: 'name' | 'creationTime';
+  /** The order: by name, or by a time (whole milliseconds) then name; `ascending` for both. */
+  readonly sortBy: 'name' | 'creationTime' | 'lastModifiedTime';
   readonly ascending: boolean;
+  /**
+   * Only the rows after this one in the order (a keyset position): a row deleted or leaving the list before it
+   * moves no other past it, as it would an offset. Its `time` is the sort's (required when sorting by a time).
+   */
+  readonly after?: EntityPosition;
+  /** Rows skipped (after `after`, when given). */
   readonly offset: number;
   readonly limit: number;
+}
+
+/** A trial's or trial component's place in a listing's order: its sort time (sorting by a time) and its name. */
+export interface EntityPosition {
+  readonly time?: number;
+  readonly name: string;
 }
 
 /**
@@ -354,7 +367,10 @@ export interface ExperimentStore {
   deleteTrialComponent(name: string): Promise<void>;
   /**
    * Components in the trial, in a trial of the experiment, with the source ARN, or whose run has the params and
-   * metrics `runHas` names, when given.
+   * metrics `runHas` names, when given. Paged by `after` (a keyset), a listing's page is read from an index
+   * (creation or last modified time, then name); by `offset` alone, the rows before it are read (and checked
+   * against `runHas`) again for every page.
+   * @throws TypeError when sorting by a time with an `after` without its `time` (a caller's mistake).
    */
   listTrialComponents(q: ExperimentEntityQuery & { readonly trialName?: string; readonly experimentId?: string; readonly sourceArn?: string; readonly runHas?: ComponentRunKeys }): Promise<TrialComponentRecord[]>;
   /** ResourceInUse when the name is taken in any case. */

@@ -265,4 +265,50 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     expect(await s.getTrialComponent(c2)).toBeUndefined();
     expect(await s.listTrialComponents(page({ trialName: t3 }))).toEqual([]);
   });
+
+  it('pages components and trials from a keyset position (`after`) by name, creation and last modified time: a row deleted or leaving the list before it moves none past it', async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const trial = unique('pos');
+    await s.createTrial({ name: trial, experimentId: exp, creationTime: 1, lastModifiedTime: 1 });
+    // Six components: created in pairs of one millisecond (ties broken by name), modified in the reverse order.
+    const p = unique('k');
+    const made = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => `${p}-${x}`);
+    const runs = new Map<string, string>();
+    for (const [i, name] of made.entries()) {
+      const run = runId();
+      runs.set(name, run);
+      await s.createRun({ info: info(run, exp), tags: [] });
+      await s.logBatch(run, { params: [{ key: 'lr', value: String(i) }] });
+      await s.createTrialComponent({ ...component(name, run), creationTime: 100 + Math.floor(i / 2), lastModifiedTime: 200 - i });
+      await s.associateTrialComponent(trial, name, 1);
+    }
+    const names = (rows: { name: string }[]) => rows.map((r) => r.name.slice(p.length + 1));
+    const list = async (q: Partial<ExperimentEntityQuery>) => names(await s.listTrialComponents(page({ trialName: trial, limit: 2, ...q })));
+    expect(await list({ after: { name: made[1] as string } })).toEqual(['c', 'd']);
+    expect(await list({ ascending: false, after: { name: made[4] as string } })).toEqual(['d', 'c']);
+    expect(await list({ sortBy: 'creationTime', after: { time: 101, name: made[2] as string } })).toEqual(['d', 'e']);
+    // Every row of a millisecond after (t, ''), every one of it and before before (t + 1, '').
+    expect(await list({ sortBy: 'creationTime', after: { time: 101, name: '' } })).toEqual(['c', 'd']);
+    expect(await list({ sortBy: 'creationTime', ascending: false, after: { time: 102, name: '' } })).toEqual(['d', 'c']);
+    expect(await list({ sortBy: 'creationTime', ascending: false, after: { time: 102, name: made[4] as string } })).toEqual(['d', 'c']);
+    expect(await list({ sortBy: 'lastModifiedTime', after: { time: 196, name: made[4] as string } })).toEqual(['d', 'c']);
+    expect(await list({ sortBy: 'lastModifiedTime', ascending: false, limit: 6 })).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(await list({ sortBy: 'lastModifiedTime', ascending: false, after: { time: 199, name: made[1] as string }, offset: 1 })).toEqual(['d', 'e']);
+    // Page two from the first page's last row, with a row of page one deleted and one leaving the runHas list meanwhile.
+    const lr = { runHas: { params: ['lr'] } };
+    const first = await s.listTrialComponents(page({ trialName: trial, limit: 3, ...lr }));
+    expect(names(first)).toEqual(['a', 'b', 'c']);
+    await s.deleteTrialComponent(made[0] as string);
+    await s.updateTrialComponent(made[1] as string, { removeParams: ['lr'], lastModifiedTime: 300 });
+    const last = first[first.length - 1] as { name: string };
+    expect(names(await s.listTrialComponents(page({ trialName: trial, limit: 3, after: { name: last.name }, ...lr })))).toEqual(['d', 'e', 'f']);
+    // Trials too.
+    const trials = [`${p}-t0`, `${p}-t1`, `${p}-t2`];
+    for (const [i, name] of trials.entries()) await s.createTrial({ name, experimentId: exp, creationTime: 500, lastModifiedTime: 500 + i });
+    const listedTrials = async (q: Partial<ExperimentEntityQuery>) => (await s.listTrials(page({ experimentId: exp, ...q }))).map((t) => t.name);
+    expect(await listedTrials({ sortBy: 'creationTime', after: { time: 500, name: trials[0] as string } })).toEqual(trials.slice(1));
+    expect(await listedTrials({ after: { name: trials[1] as string } })).toEqual([trials[2], trial]);
+    await expect(s.listTrialComponents(page({ sortBy: 'creationTime', after: { name: made[1] as string } }))).rejects.toThrow(TypeError);
+  });
 }

@@ -25,11 +25,16 @@ function checkArtifacts(a: TrialComponentRecord['inputArtifacts'] | undefined): 
   for (const [k, v] of Object.entries(a ?? {})) checkText('Artifact', { key: k, value: v.value, mediaType: v.mediaType });
 }
 
-function page<T extends { name: string; creationTime: number }>(rows: T[], q: ExperimentEntityQuery): T[] {
+function page<T extends { name: string; creationTime: number; lastModifiedTime: number }>(rows: T[], q: ExperimentEntityQuery): T[] {
   const out = rows.filter((r) => (q.createdAfter === undefined || r.creationTime > q.createdAfter) && (q.createdBefore === undefined || r.creationTime < q.createdBefore));
   const sign = q.ascending ? 1 : -1;
-  out.sort((a, b) => sign * (q.sortBy === 'name' ? cmp(a.name, b.name) : a.creationTime - b.creationTime || cmp(a.name, b.name)));
-  return out.slice(q.offset, q.offset + q.limit).map(clone);
+  const timeOf = (r: { creationTime: number; lastModifiedTime: number }) => (q.sortBy === 'name' ? 0 : q.sortBy === 'creationTime' ? r.creationTime : r.lastModifiedTime);
+  const order = (a: Pick<T, 'name' | 'creationTime' | 'lastModifiedTime'>, b: Pick<T, 'name' | 'creationTime' | 'lastModifiedTime'>) => sign * (timeOf(a) - timeOf(b) || cmp(a.name, b.name));
+  out.sort(order);
+  const a = q.after;
+  if (a && q.sortBy !== 'name' && a.time === undefined) throw new TypeError(`A position in an order by ${q.sortBy} needs its time.`);
+  const from = a ? out.filter((r) => order(r, { name: a.name, creationTime: a.time ?? 0, lastModifiedTime: a.time ?? 0 }) > 0) : out;
+  return from.slice(q.offset, q.offset + q.limit).map(clone);
 }
 
 export class MemorySageMakerEntities implements Entities {

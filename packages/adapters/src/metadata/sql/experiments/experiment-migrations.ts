@@ -362,6 +362,22 @@ function dropTrialTagsColumn(): Migration {
   };
 }
 
+/*
+ * Trial components in the order of their times, then names: Search's default sort (LastModifiedTime) and
+ * ListTrialComponents' (CreationTime) read a page as a range of an index from a keyset position, where they
+ * read and sorted every component.
+ */
+function componentTimeIndexes(): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const s = (outer as SqlDialect['db']).schema;
+      await s.createIndex('sm_trial_components_by_last_modified').on('sm_trial_components').columns(['last_modified_time', 'name']).execute();
+      await s.createIndex('sm_trial_components_by_creation').on('sm_trial_components').columns(['creation_time', 'name']).execute();
+    },
+  };
+}
+
 export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger): Record<string, Migration> {
   return unboundedMigrations(d, {
     'experiments:0001:tables': tables(d),
@@ -374,6 +390,7 @@ export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger):
     'experiments:0008:case-insensitive-experiment-names': caseInsensitiveExperimentNames(d, log),
     'experiments:0009:drop-trial-tags': dropTrialTagsColumn(),
     'experiments:0010:artifact-location-heads': artifactLocationHeads(d),
+    'experiments:0011:component-time-indexes': componentTimeIndexes(),
   });
 }
 

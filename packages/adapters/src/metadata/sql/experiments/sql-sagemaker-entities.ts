@@ -52,10 +52,43 @@ function checkArtifacts(a: TrialComponentRecord['inputArtifacts'] | undefined): 
 }
 const sortedKeys = (keys: readonly string[]) => JSON.stringify([...new Set(keys)].sort());
 
+const timeColumn = { creationTime: 'creation_time', lastModifiedTime: 'last_modified_time' } as const;
+
 function page<T>(q: ExperimentEntityQuery, builder: T & { orderBy: (c: string, d: 'asc' | 'desc') => T }, alias: string): T {
   const dir = q.ascending ? 'asc' : 'desc';
-  const ordered = q.sortBy === 'name' ? builder.orderBy(`${alias}.name`, dir) : (builder.orderBy(`${alias}.creation_time`, dir) as T & { orderBy: (c: string, d: 'asc' | 'desc') => T }).orderBy(`${alias}.name`, dir);
+  const ordered = q.sortBy === 'name' ? builder.orderBy(`${alias}.name`, dir) : (builder.orderBy(`${alias}.${timeColumn[q.sortBy]}`, dir) as T & { orderBy: (c: string, d: 'asc' | 'desc') => T }).orderBy(`${alias}.name`, dir);
   return ordered;
+}
+
+/**
+ * The rows after `q.after` in the order. By a time, written `time >= t and (time > t or name > n)` (descending:
+ * the mirror) so both dialects read it as a range of the (time, name) index rather than a scan.
+ */
+function after(q: ExperimentEntityQuery, alias: string): Expression<SqlBool> | undefined {
+  const a = q.after;
+  if (!a) return undefined;
+  const [op, opOrEq] = q.ascending ? [sql.raw('>'), sql.raw('>=')] : [sql.raw('<'), sql.raw('<=')];
+  const name = sql.ref(`${alias}.name`);
+  if (q.sortBy === 'name') return sql<SqlBool>`${name} ${op} ${a.name}`;
+  if (a.time === undefined) throw new TypeError(`A position in an order by ${q.sortBy} needs its time.`);
+  const time = sql.ref(`${alias}.${timeColumn[q.sortBy]}`);
+  return sql<SqlBool>`(${time} ${opOrEq} ${a.time} and (${time} ${op} ${a.time} or ${name} ${op} ${a.name}))`;
+}
+
+/** The query of a `listTrialComponents` page (its plan is checked by component-order-plans.test.ts). */
+export function componentListQuery(db: Db, q: Parameters<ExperimentStore['listTrialComponents']>[0]) {
+  let b = db.selectFrom('sm_trial_components as c').selectAll('c');
+  if (q.trialName !== undefined) b = b.where('c.name', 'in', db.selectFrom('sm_trial_links').select('component_name').where('trial_name', '=', q.trialName));
+  if (q.experimentId !== undefined) {
+    b = b.where('c.name', 'in', db.selectFrom('sm_trial_links as l').innerJoin('sm_trials as t', 't.name', 'l.trial_name').select('l.component_name').where('t.experiment_id', '=', Number(q.experimentId)));
+  }
+  if (q.sourceArn !== undefined) b = b.where('c.source_arn', '=', q.sourceArn);
+  if (q.createdAfter !== undefined) b = b.where('c.creation_time', '>', q.createdAfter);
+  if (q.createdBefore !== undefined) b = b.where('c.creation_time', '<', q.createdBefore);
+  const from = after(q, 'c');
+  if (from) b = b.where(from);
+  for (const cond of runHas(q.runHas)) b = b.where(cond);
+  return page(q, b, 'c').limit(q.limit).offset(q.offset);
 }
 
 /**
@@ -164,16 +197,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
 
     async listTrialComponents(q) {
       if ([q.trialName, q.sourceArn].some((v) => v !== undefined && unstorable(v))) return [];
-      let b = db().selectFrom('sm_trial_components as c').selectAll('c');
-      if (q.trialName !== undefined) b = b.where('c.name', 'in', db().selectFrom('sm_trial_links').select('component_name').where('trial_name', '=', q.trialName));
-      if (q.experimentId !== undefined) {
-        b = b.where('c.name', 'in', db().selectFrom('sm_trial_links as l').innerJoin('sm_trials as t', 't.name', 'l.trial_name').select('l.component_name').where('t.experiment_id', '=', Number(q.experimentId)));
-      }
-      if (q.sourceArn !== undefined) b = b.where('c.source_arn', '=', q.sourceArn);
-      if (q.createdAfter !== undefined) b = b.where('c.creation_time', '>', q.createdAfter);
-      if (q.createdBefore !== undefined) b = b.where('c.creation_time', '<', q.createdBefore);
-      for (const cond of runHas(q.runHas)) b = b.where(cond);
-      const rows = (await page(q, b, 'c').limit(q.limit).offset(q.offset).execute()) as ComponentRow[];
+      const rows = (await componentListQuery(db(), q).execute()) as ComponentRow[];
       return rows.map(toComponent);
     },
 
@@ -213,6 +237,8 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
       if (q.componentName !== undefined) b = b.where('t.name', 'in', db().selectFrom('sm_trial_links').select('trial_name').where('component_name', '=', q.componentName));
       if (q.createdAfter !== undefined) b = b.where('t.creation_time', '>', q.createdAfter);
       if (q.createdBefore !== undefined) b = b.where('t.creation_time', '<', q.createdBefore);
+      const from = after(q, 't');
+      if (from) b = b.where(from);
       const rows = (await page(q, b, 't').limit(q.limit).offset(q.offset).execute()) as TrialRow[];
       return rows.map(toTrial);
     },

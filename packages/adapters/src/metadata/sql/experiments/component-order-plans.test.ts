@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CompiledQuery, sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger, type ExperimentStore } from '@loam/core';
+import { createSqlDialect } from '../dialects/registry.js';
+import type { SqlDialect } from '../dialects/sql-dialect.js';
+import { testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
+import { experimentMigrator } from './experiment-migrations.js';
+import { componentListQuery } from './sql-sagemaker-entities.js';
+
+/*
+ * experiments:0011 indexes trial components by (last_modified_time, name) and (creation_time, name): Search's
+ * default sort and ListTrialComponents' page read a range of an index from their keyset position, where they read
+ * and sorted every component. Checked on a store upgraded from experiments:0010 holding components.
+ */
+type Query = Parameters<ExperimentStore['listTrialComponents']>[0];
+const queries: [string, Query, RegExp][] = [
+  ['by LastModifiedTime Descending (Search\'s default), first page', { sortBy: 'lastModifiedTime', ascending: false, offset: 0, limit: 200 }, /sm_trial_components_by_last_modified/],
+  ['by LastModifiedTime Descending, after a position', { sortBy: 'lastModifiedTime', ascending: false, after: { time: 1_700_000_500_000, name: 'tc-0500' }, offset: 0, limit: 200 }, /sm_trial_components_by_last_modified/],
+  ['by CreationTime Ascending, after a position', { sortBy: 'creationTime', ascending: true, after: { time: 1_700_000_500_000, name: 'tc-0500' }, offset: 0, limit: 200 }, /sm_trial_components_by_creation/],
+];
+
+async function planText(d: SqlDialect, q: Query): Promise<string> {
+  const c = componentListQuery(d.db, q).compile();
+  if (d.label.startsWith('sqlite')) {
+    const r = await d.db.executeQuery(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]));
+    return (r.rows as { detail: string }[]).map((x) => x.detail).join('\n');
+  }
+  // With sorting and full scans priced out, a plan still holds them only if no index can serve the query.
+  return d.db.transaction().execute(async (tx) => {
+    await sql`set local enable_sort = off`.execute(tx);
+    await sql`set local enable_seqscan = off`.execute(tx);
+    const r = await tx.executeQuery(CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]));
+    return (r.rows as Record<string, string>[]).map((x) => Object.values(x)[0]).join('\n');
+  });
+}
+
+function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: RegExp, scans: RegExp): void {
+  describe(`trial component listing plans after experiments:0011 (${name})`, () => {
+    let d: SqlDialect | undefined;
+    const upgraded = async (): Promise<SqlDialect> => {
+      if (d !== undefined) return d;
+      d = await open();
+      await d.prepare();
+      const migrator = await experimentMigrator(d);
+      const before = await migrator.migrateTo('experiments:0010:artifact-location-heads');
+      if (before.error !== undefined) throw before.error;
+      // 2,000 components (no runs: the plan is the listing's), analysed, as a store's would be.
+      const rows = Array.from({ length: 2000 }, (_, i) => ({
+        name: `tc-${String(i).padStart(4, '0')}`, run_id: `run-${i}`, number_params: '[]', input_artifacts: '{}', output_artifacts: '{}',
+        creation_time: 1_700_000_000_000 + i * 1000, last_modified_time: 1_700_000_000_000 + ((i * 7919) % 2000) * 1000,
+      }));
+      for (let i = 0; i < rows.length; i += 250) await d.db.insertInto('sm_trial_components' as never).values(rows.slice(i, i + 250) as never).execute();
+      const after = await migrator.migrateToLatest();
+      if (after.error !== undefined) throw after.error;
+      await sql`analyze sm_trial_components`.execute(d.db);
+      return d;
+    };
+    afterAll(async () => d?.destroy());
+    for (const [what, q, index] of queries) {
+      it(`${what}: a range of the index, never sorted`, async () => {
+        const db = await upgraded();
+        const plan = await planText(db, q);
+        expect(plan).toMatch(index);
+        expect(plan).not.toMatch(sorts);
+        expect(plan).not.toMatch(scans);
+        // And the rows are the page after the position, in the order.
+        const rows = (await componentListQuery(db.db, q).execute()) as { name: string; creation_time: number; last_modified_time: number }[];
+        const time = (r: (typeof rows)[number]) => Number(q.sortBy === 'creationTime' ? r.creation_time : r.last_modified_time);
+        expect(rows).toHaveLength(200);
+        const sign = q.ascending ? 1 : -1;
+        const before = (a: { t: number; n: string }, b: { t: number; n: string }) => sign * (a.t - b.t || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0)) < 0;
+        const keyed = rows.map((r) => ({ t: time(r), n: r.name }));
+        keyed.slice(1).forEach((r, i) => expect(before(keyed[i] as { t: number; n: string }, r)).toBe(true));
+        if (q.after) expect(before({ t: q.after.time as number, n: q.after.name }, keyed[0] as { t: number; n: string })).toBe(true);
+      });
+    }
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'loam-component-plans-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describePlans('SQLite', () => createSqlDialect({ url: `sqlite:${join(dir, 'plans.db')}`, logger: silentLogger }), /TEMP B-TREE/, /^SCAN (c|sm_trial_components)$/m);
+const schema = useFreshPostgresSchema();
+describePlans('PostgreSQL', () => createSqlDialect({ url: testPostgresUrl, schema, logger: silentLogger }), /\bSort\b/, /Seq Scan/);
