@@ -6,6 +6,11 @@ export interface FreezableProxy {
   readonly port: number;
   /** Holds every byte (and every close) in both directions; connections stay open, new ones are accepted. */
   freeze(): void;
+  /**
+   * Holds the bytes (and closes) of the connections open now only, as a network path that dropped one
+   * connection's packets does; connections opened later pass bytes as before.
+   */
+  freezeOpen(): void;
   /** Delivers what was held, in order, and passes bytes on again. */
   thaw(): void;
   close(): Promise<void>;
@@ -16,12 +21,19 @@ export async function startFreezableProxy(host: string, port: number): Promise<F
   let frozen = false;
   let held: Array<() => void> = [];
   const sockets = new Set<Socket>();
-  const pass = (action: () => void) => (frozen ? held.push(action) : action());
+  /** Whether each open connection is frozen on its own (freezeOpen). */
+  const connections = new Set<{ frozen: boolean }>();
   const server = createServer((downstream) => {
     const upstream = connect(port, host);
+    const connection = { frozen: false };
+    connections.add(connection);
+    const pass = (action: () => void) => (frozen || connection.frozen ? held.push(action) : action());
     for (const s of [downstream, upstream]) {
       sockets.add(s);
-      s.on('close', () => sockets.delete(s));
+      s.on('close', () => {
+        sockets.delete(s);
+        connections.delete(connection);
+      });
       s.on('error', () => undefined);
     }
     const forward = (from: Socket, to: Socket) => {
@@ -38,8 +50,12 @@ export async function startFreezableProxy(host: string, port: number): Promise<F
     freeze: () => {
       frozen = true;
     },
+    freezeOpen: () => {
+      for (const c of connections) c.frozen = true;
+    },
     thaw: () => {
       frozen = false;
+      for (const c of connections) c.frozen = false;
       const actions = held;
       held = [];
       for (const a of actions) a();

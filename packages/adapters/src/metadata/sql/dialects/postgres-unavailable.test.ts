@@ -95,10 +95,14 @@ describe('PostgreSQL dialect when the server goes away', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
       proxy.thaw();
       // The statement given up on is answered late on its old connection; a reused connection would hand
-      // that answer ('late') to the next statement. A fresh one answers this one.
-      const again = await sql<{ answer: string; pid: number }>`select 'now' as answer, pg_backend_pid() as pid`.execute(d.db);
-      expect(again.rows[0]).toMatchObject({ answer: 'now' });
-      expect(again.rows[0]!.pid).not.toBe(rows[0]!.pid);
+      // that answer ('late') to the next statement. A fresh one answers this one, once the store's next
+      // check of PostgreSQL is answered (until then statements fail at once: the outage is known).
+      let again: { answer: string; pid: number } | undefined;
+      for (let i = 0; i < 50 && again === undefined; i++) {
+        again = await sql<{ answer: string; pid: number }>`select 'now' as answer, pg_backend_pid() as pid`.execute(d.db).then((r) => r.rows[0], async () => void (await new Promise((r) => setTimeout(r, 100))));
+      }
+      expect(again).toMatchObject({ answer: 'now' });
+      expect(again!.pid).not.toBe(rows[0]!.pid);
     } finally {
       proxy.thaw();
       await d.destroy();

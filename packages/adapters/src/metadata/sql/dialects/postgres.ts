@@ -2,7 +2,7 @@ import { Kysely, PostgresAdapter, PostgresDialect, sql, type DialectAdapter, typ
 import { InternalError, ValidationError, silentLogger, type Logger } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
 import { reportingUnavailable } from './unavailable.js';
-import { NoAnswerError, watchAnswers } from './postgres-answer-watch.js';
+import { NoAnswerError, watchAnswers, type ProbeResult, type ServerProcess } from './postgres-answer-watch.js';
 
 /** Options for the PostgreSQL dialect. */
 export interface PostgresDialectOptions {
@@ -21,7 +21,9 @@ export interface PostgresDialectOptions {
    * How long a statement waits for PostgreSQL's answer before the store checks, on a connection of its
    * own, that PostgreSQL answers at all; when that check has no answer within as long again, the
    * statements waiting fail as ServiceUnavailable and their connections are discarded. A server that
-   * answers the check is only slow, and its statements (long reads, migrations) run on. Also how long a
+   * answers the check is only slow, and its statements (long reads, migrations) run on; but a waiting
+   * connection whose server process has been idle as long lost its answers, and is ended and discarded.
+   * Once a check went unanswered, statements fail at once until one is answered. Also how long a
    * request waits for a connection (a free pooled one, or a new one answered). Default 5 s.
    */
   readonly answerTimeoutMs?: number;
@@ -52,6 +54,7 @@ const STATEMENT_TIMEOUT_MS = 60_000;
  * pooled connection (pool exhausted, or a server that accepts but never answers a new one).
  */
 const ANSWER_TIMEOUT_MS = 5_000;
+const KEEPALIVE_IDLE_MS = 10_000;
 
 // Errors that mean "PostgreSQL cannot serve now" rather than "this statement is wrong": the socket was
 // refused or dropped, the pool timed out, or the server is shutting down, starting up, out of disk or
@@ -124,8 +127,11 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     connectionTimeoutMillis: answerTimeoutMs,
     statement_timeout: statementTimeoutMs,
     idle_in_transaction_session_timeout: statementTimeoutMs,
-    // A server that vanished without closing the socket (a host down, a cut network) is noticed by TCP.
+    // A server that vanished without closing the socket (a host down, a cut network) is noticed by TCP:
+    // an idle pooled connection within about 20 s (Node probes every second, ten times, after the idle
+    // delay) rather than the system's 2 h. A connection waiting for an answer is the answer watch's.
     keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
     options: `-c search_path=${schema}`,
     // Epoch-ms timestamps and counts are int8; they fit a JS number (< 2^53), so parse them as one.
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
@@ -140,10 +146,13 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
   const label = `${safeUrl} (schema ${schema})`;
   const log = options.logger ?? silentLogger;
   const watched = watchAnswers(pool, {
+    server: options.url,
     answerTimeoutMs,
-    probe: (timeoutMs) => answers(pg, options.url, timeoutMs),
+    probe: (timeoutMs, pids) => answers(pg, options.url, timeoutMs, pids),
     onSilent: (statements) => log.warn({ store: label, answerTimeoutMs, statements }, 'PostgreSQL does not answer; failing the statements waiting for it'),
     onAnswering: () => log.info({ store: label }, 'PostgreSQL answers again'),
+    terminate: (pids, timeoutMs) => terminate(pg, options.url, pids, timeoutMs),
+    onLostConnection: ({ pid, ran }) => log.warn({ store: label, answerTimeoutMs, pid, ran }, 'a connection to PostgreSQL stopped answering while PostgreSQL answers new ones; discarding it'),
   });
   const adapter = new MigrationLockAdapter(() => log.info({ store: label }, "waiting for another Loam server's migration"));
   const dialect = new (class extends PostgresDialect {
@@ -186,6 +195,8 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     destroy: async () => {
       // The pool's end waits for every checked-out connection: the watch goes on until then, or a
       // statement waiting on a server that stopped answering held the close (`loam up` stopping) for ever.
+      // Closing, the waiting statements are checked at once (and given up at once in a known outage).
+      watched.closing();
       try {
         await db.destroy();
       } finally {
@@ -197,22 +208,46 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
 
 /**
  * Whether PostgreSQL answers a connection of its own (outside the pool, whose connections may all be
- * waiting) within `timeoutMs`. An error PostgreSQL sends (too many connections, starting up) is an answer.
+ * waiting) within `timeoutMs`, and what pg_stat_activity says of the server processes `pids`. An error
+ * PostgreSQL sends (too many connections, starting up) is an answer, with nothing said of the processes.
  */
-async function answers(pg: typeof import('pg').default, url: string, timeoutMs: number): Promise<boolean> {
+async function answers(pg: typeof import('pg').default, url: string, timeoutMs: number, pids: readonly number[]): Promise<ProbeResult> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      client.connect().then(() => client.query('select 1')),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), timeoutMs))),
-    ]);
-    return true;
+    // Durations on the server's clock, so no clock needs to agree with this machine's.
+    const asked = client.connect().then(() =>
+      client.query<{ pid: number; active: boolean | null; state_ms: number | null; age_ms: number | null }>(
+        `select pid, state = 'active' as active,
+                (extract(epoch from clock_timestamp() - state_change) * 1000)::float8 as state_ms,
+                (extract(epoch from clock_timestamp() - backend_start) * 1000)::float8 as age_ms
+           from pg_stat_activity where pid = any($1::int[])`,
+        [pids],
+      ),
+    );
+    const { rows } = await Promise.race([asked, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), timeoutMs)))]);
+    const processes = new Map<number, ServerProcess>();
+    // Another role's processes show no state without pg_read_all_stats: nothing is known of them.
+    for (const r of rows) if (r.active !== null && r.state_ms !== null && r.age_ms !== null) processes.set(r.pid, { active: r.active, stateMs: r.state_ms, ageMs: r.age_ms });
+    return { answered: true, processes };
   } catch (e) {
-    return e instanceof pg.DatabaseError;
+    return { answered: e instanceof pg.DatabaseError };
   } finally {
     clearTimeout(timer);
+    void client.end().catch(() => undefined);
+  }
+}
+
+/** Ends the server processes `pids` (waiting up to `timeoutMs` for each to end); resolves those that ended. */
+async function terminate(pg: typeof import('pg').default, url: string, pids: readonly number[], timeoutMs: number): Promise<ReadonlySet<number>> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: 2 * timeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ pid: number; ended: boolean }>('select pid, pg_terminate_backend(pid, $2) as ended from unnest($1::int[]) as pid', [pids, timeoutMs]);
+    return new Set(rows.filter((r) => r.ended).map((r) => r.pid));
+  } finally {
     void client.end().catch(() => undefined);
   }
 }
