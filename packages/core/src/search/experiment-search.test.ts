@@ -452,6 +452,65 @@ describe('Search of an experiment MLflow deleted', () => {
     expect(r.Results.map((x) => x.TrialComponent?.TrialComponentName)).toEqual(['bulk-199']);
   });
 
+  it('a component leaving the filtered list while Search reads store pages by name moves no other out of the read (pages by keyset, not offset)', async () => {
+    const store = new MemoryExperimentStore();
+    let lists = 0;
+    let onSecondPage: (() => Promise<void>) | undefined;
+    // The store, taking lr from m-000's run and deleting m-001 (both already read) just before Search asks for its second page.
+    const busy = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v: unknown = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        if (prop !== 'listTrialComponents') return (v as (...a: unknown[]) => unknown).bind(target);
+        return async (...args: Parameters<ExperimentStore['listTrialComponents']>) => {
+          if (args[0].trialName === undefined && ++lists === 2) await onSecondPage?.();
+          return target.listTrialComponents(...args);
+        };
+      },
+    });
+    const { search, tracking } = await fixture(undefined, busy);
+    // 250 more with an lr param: the store's first page (200) of components whose run has lr holds c1, c2 and m-000..m-197.
+    for (let i = 0; i < 250; i++) {
+      const name = `m-${String(i).padStart(3, '0')}`;
+      const run = await tracking.createRun({ experimentId: '0', runName: name }, alice.principal);
+      await store.logBatch(run.info.runId, { params: [{ key: 'lr', value: '0.5' }] });
+      await store.createTrialComponent({ name, runId: run.info.runId, numberParams: ['lr'], inputArtifacts: {}, outputArtifacts: {}, creationTime: 1, lastModifiedTime: 1 });
+    }
+    lists = 0;
+    onSecondPage = async () => {
+      await store.updateTrialComponent('m-000', { removeParams: ['lr'], lastModifiedTime: 2 });
+      await store.deleteTrialComponent('m-001');
+    };
+    const r = await search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('Parameters.lr', 'Exists'), SortBy: 'TrialComponentName', SortOrder: 'Descending', MaxResults: 100 }, alice);
+    expect(lists).toBe(2);
+    // m-198 and m-199 (the first two of the second store page) are found: an offset of 200 skipped them.
+    expect(r.Results.map((x) => x.TrialComponent?.TrialComponentName)).toEqual(Array.from({ length: 100 }, (_, i) => `m-${String(249 - i).padStart(3, '0')}`));
+    // c1, c2 and the 250, m-000 and m-001 counted as read before they left.
+    expect(r.TotalHits).toEqual({ Value: 252, Relation: 'EqualTo' });
+  });
+
+  it('reads components by LastModifiedTime (the default sort) in the store\'s order: one store page for the first page of results', async () => {
+    const c = counting(new MemoryExperimentStore());
+    const { search, tracking } = await fixture(undefined, c.proxy);
+    // 250 more, modified a second apart in the reverse order of their names.
+    for (let i = 0; i < 250; i++) {
+      const run = await tracking.createRun({ experimentId: '0', runName: `bulk-${i}` }, alice.principal);
+      const time = 4_000_000_000_000 - i * 1000;
+      await tracking.store.createTrialComponent({ name: `bulk-${String(i).padStart(3, '0')}`, runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 1, lastModifiedTime: time });
+    }
+    c.reset();
+    const first = await search.Search({ Resource: 'ExperimentTrialComponent', MaxResults: 3 }, alice);
+    expect(first.Results.map((x) => x.TrialComponent?.TrialComponentName)).toEqual(['bulk-000', 'bulk-001', 'bulk-002']);
+    expect(first.TotalHits).toEqual({ Value: 200, Relation: 'GreaterThanOrEqualTo' });
+    expect(c.calls['listTrialComponents']).toBe(1);
+    // Ascending, from a token: the oldest first (job-run, then the fixture's), one store page again.
+    c.reset();
+    const up = await search.Search({ Resource: 'ExperimentTrialComponent', SortOrder: 'Ascending', MaxResults: 1 }, alice);
+    const next = await search.Search({ Resource: 'ExperimentTrialComponent', SortOrder: 'Ascending', MaxResults: 1, NextToken: up.NextToken as string }, alice);
+    expect([...up.Results, ...next.Results].map((x) => x.TrialComponent?.TrialComponentName)).toEqual(['job-run', 'c1']);
+    expect(c.calls['listTrialComponents']).toBe(2);
+  });
+
   it('finds names with upper case as stored, Equals exact as for any text', async () => {
     const f = await fixture();
     await f.trials.CreateTrial({ TrialName: 'Mixed-T', ExperimentName: 'exp-a' }, alice);

@@ -2,7 +2,7 @@ import { searchShapes } from '@loam/contracts';
 import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import { systemPrincipal, type Principal, type RequestContext } from '../kernel/context.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
-import type { ComponentRunKeys, ExperimentRecord, RunInfoRecord, TrialComponentRecord, TrialRecord } from '../ports/experiment-store.js';
+import type { ComponentRunKeys, EntityPosition, ExperimentRecord, RunInfoRecord, TrialComponentRecord, TrialRecord } from '../ports/experiment-store.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { jobsCollection } from '../jobs/job.collections.js';
 import { describeTrainingJob } from '../jobs/training-job.service.js';
@@ -14,8 +14,8 @@ import { TrialsService } from '../experiments/sagemaker/trials.service.js';
 import { TrackingAccess } from '../experiments/tracking-access.js';
 import type { TrackingService } from '../experiments/tracking.service.js';
 import type { SchemaNode } from './search-properties.js';
-import type { SearchCursor } from './search-order.js';
-import { asSearchRecord, type RequiredEntries, type SearchSource } from './search-source.js';
+import type { SortValue } from './search-order.js';
+import { asSearchRecord, type OrderedRead, type RequiredEntries, type SearchSource } from './search-source.js';
 
 const shape = (member: keyof typeof searchShapes.searchRecordShapes): SchemaNode => searchShapes.searchRecordShapes[member] as unknown as SchemaNode;
 const PAGE = 200;
@@ -87,6 +87,19 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     // A job's component shows its job's parameters too (jobComponentDetails), which its run may not hold.
     return { runHas: { ...(params ? { params, paramsAlsoOfSourceTypes: JOB_SOURCE_TYPES } : {}), ...(metrics ? { metrics } : {}) } };
   };
+  /** Components in the order of one of their times, from a token's position on, store page by store page. */
+  const componentsBy = (sort: TimeSort): OrderedRead<ComponentCandidate> => ({
+    value: (r) => r.c[sort],
+    read: async function* (order, from, need) {
+      for await (const { rows, last } of keysetPages(sort, fromTime(order, from?.value), (q) => t.store.listTrialComponents({ sortBy: sort, ascending: order === 'Ascending', ...q, ...runHas(need) }))) {
+        // The page's run infos (one read) only once the search reads that far.
+        const records = (async function* () {
+          yield* await candidates(rows);
+        })();
+        yield { records, last };
+      }
+    },
+  });
   const experimentNames = async (ids: readonly string[]) => new Map(await Promise.all([...new Set(ids)].map(async (id) => [id, (await t.store.getExperiment(id))?.name ?? ''] as const)));
 
   const experiment: SearchSource<ExperimentRecord> = {
@@ -108,13 +121,15 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
   const trial: SearchSource<TrialRecord> = {
     resource: 'ExperimentTrial', props: { schema: shape('Trial') }, readAction: 'sagemaker:DescribeTrial', defaultSortBy: 'LastModifiedTime', storeOrder: {},
     records: async function* () {
-      for await (const r of pages((offset, limit) => t.store.listTrials({ sortBy: 'name', ascending: true, offset, limit }))) if (await trialExists(r)) yield r;
+      for await (const { rows } of keysetPages('name', undefined, (q) => t.store.listTrials({ sortBy: 'name', ascending: true, ...q }))) {
+        for (const r of rows) if (await trialExists(r)) yield r;
+      }
     },
     orderedReads: {
       CreationTime: {
         value: (r) => r.creationTime,
         read: async function* (order, from) {
-          for await (const { rows, last } of byCreation(order, from, (q) => t.store.listTrials({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) {
+          for await (const { rows, last } of keysetPages('creationTime', fromTime(order, from?.value), (q) => t.store.listTrials({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) {
             const records = (async function* () {
               for (const r of rows) if (await trialExists(r)) yield r;
             })();
@@ -155,22 +170,10 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     resource: 'ExperimentTrialComponent', props: { schema: shape('TrialComponent'), aliases: { Metrics: { list: 'Metrics', keyField: 'MetricName' } } },
     readAction: 'sagemaker:DescribeTrialComponent', defaultSortBy: 'LastModifiedTime', storeOrder: {}, entryMembers: ['Parameters', 'Metrics'],
     records: async function* (need) {
-      for await (const rows of pageRows((offset, limit) => t.store.listTrialComponents({ sortBy: 'name', ascending: true, offset, limit, ...runHas(need) }))) yield* await candidates(rows);
+      for await (const { rows } of keysetPages('name', undefined, (q) => t.store.listTrialComponents({ sortBy: 'name', ascending: true, ...q, ...runHas(need) }))) yield* await candidates(rows);
     },
-    orderedReads: {
-      CreationTime: {
-        value: (r) => r.c.creationTime,
-        read: async function* (order, from, need) {
-          for await (const { rows, last } of byCreation(order, from, (q) => t.store.listTrialComponents({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q, ...runHas(need) }))) {
-            // The page's run infos (one read) only once the search reads that far.
-            const records = (async function* () {
-              yield* await candidates(rows);
-            })();
-            yield { records, last };
-          }
-        },
-      },
-    },
+    // LastModifiedTime (the default sort) and CreationTime are read from the store's (time, name) indexes (experiments:0011).
+    orderedReads: { CreationTime: componentsBy('creationTime'), LastModifiedTime: componentsBy('lastModifiedTime') },
     lookups: { TrialComponentName: async (name) => candidate(await t.store.getTrialComponent(name)) },
     // What DescribeTrialComponent answers from the component and its run's info, without its params, metrics or parents.
     summaryMembers: ['TrialComponentName', 'TrialComponentArn', 'DisplayName', 'Source', 'Status', 'StartTime', 'EndTime', 'CreationTime', 'LastModifiedTime'],
@@ -201,50 +204,37 @@ function sourceOf(r: { readonly sourceArn?: string; readonly sourceType?: string
   return r.sourceArn ? { Source: { SourceArn: r.sourceArn, ...(r.sourceType ? { SourceType: r.sourceType } : {}) } } : {};
 }
 
+type TimeSort = 'creationTime' | 'lastModifiedTime';
+
 /**
- * The store's bound for reading by creation time from a time on, that time included (the bounds are exclusive).
- * Times are whole milliseconds and the columns integers (PostgreSQL's bigint refuses '1.5'): a time from an
- * edited token (a fraction, or beyond any) is bounded by the whole milliseconds around it.
+ * Where a read by a time starts from a token's value: before every row of that millisecond (any name sorts after
+ * ''), so rows of the token's own time are read again and Search skips those it returned. Times are whole
+ * milliseconds and the columns integers (PostgreSQL's bigint refuses '1.5'): a time from an edited token (a
+ * fraction, or beyond any) is bounded by the whole milliseconds around it.
  */
-function createdFrom(order: 'Ascending' | 'Descending', time: number | undefined): { createdAfter?: number; createdBefore?: number } {
-  if (time === undefined) return {};
+function fromTime(order: 'Ascending' | 'Descending', value: SortValue | undefined): EntityPosition | undefined {
+  if (typeof value !== 'number') return undefined;
   const whole = (t: number) => Math.min(Number.MAX_SAFE_INTEGER, Math.max(Number.MIN_SAFE_INTEGER, t));
-  return order === 'Ascending' ? { createdAfter: whole(Math.ceil(time) - 1) } : { createdBefore: whole(Math.floor(time) + 1) };
+  // Ascending, the rows after (t, '') are those of t on; Descending, the rows before (t + 1, '') are those of t and before.
+  return order === 'Ascending' ? { time: whole(Math.ceil(value)), name: '' } : { time: whole(Math.floor(value) + 1), name: '' };
 }
 
-type CreationPage = { offset: number; limit: number; createdAfter?: number; createdBefore?: number };
-
 /**
- * Every row by creation time from a token's position on (that time included), page by page, each store page asked from the
- * last row's time on, past the rows of that time already read. An offset from the first row would move a row
- * past the read whenever one before it is deleted meanwhile (another caller's DeleteTrialComponent during a long
- * search); from the last time, only a row deleted of that very millisecond can.
+ * Every row of a listing in its order, store page by store page, each page asked from the last row's position (its
+ * sort time and name: a keyset). A row deleted, or leaving a filtered list (a component whose run lost a filtered
+ * param), between two pages moves no surviving row past the read, as an offset did; and a page is a range of the
+ * store's index, where an offset read (and, with `runHas`, checked) every row before it again.
  */
-async function* byCreation<T extends { readonly creationTime: number }>(order: 'Ascending' | 'Descending', from: SearchCursor | undefined, list: (q: CreationPage) => Promise<T[]>): AsyncGenerator<{ rows: T[]; last: boolean }> {
-  let time = typeof from?.value === 'number' ? from.value : undefined;
-  let atTime = 0;
+async function* keysetPages<T extends { readonly name: string; readonly creationTime: number; readonly lastModifiedTime: number }>(
+  sort: 'name' | TimeSort, from: EntityPosition | undefined, list: (q: { after?: EntityPosition; offset: number; limit: number }) => Promise<T[]>,
+): AsyncGenerator<{ rows: T[]; last: boolean }> {
+  let after = from;
   for (;;) {
-    const rows = await list({ offset: atTime, limit: PAGE, ...createdFrom(order, time) });
+    const rows = await list({ ...(after ? { after } : {}), offset: 0, limit: PAGE });
     // A short page is the last: a full one may be followed by an empty one.
     yield { rows, last: rows.length < PAGE };
-    if (rows.length < PAGE) return;
-    const last = (rows[rows.length - 1] as T).creationTime;
-    const ofLast = rows.filter((r) => r.creationTime === last).length;
-    atTime = last === time ? atTime + ofLast : ofLast;
-    time = last;
-  }
-}
-
-/** Every row of an offset-paged list. */
-async function* pages<T>(list: (offset: number, limit: number) => Promise<T[]>): AsyncGenerator<T> {
-  for await (const rows of pageRows(list)) yield* rows;
-}
-
-/** Every store page of an offset-paged list. */
-async function* pageRows<T>(list: (offset: number, limit: number) => Promise<T[]>): AsyncGenerator<T[]> {
-  for (let offset = 0; ; offset += PAGE) {
-    const rows = await list(offset, PAGE);
-    if (rows.length) yield rows;
-    if (rows.length < PAGE) return;
+    const last = rows[rows.length - 1];
+    if (rows.length < PAGE || !last) return;
+    after = sort === 'name' ? { name: last.name } : { time: last[sort], name: last.name };
   }
 }
