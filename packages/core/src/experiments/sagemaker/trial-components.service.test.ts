@@ -44,4 +44,42 @@ describe('ListTrialComponents', () => {
     ]);
     expect(reads).toBe(1);
   });
+
+  it('pages by the last summary\'s position: a component deleted or taken out of the trial between two pages moves none past the next (an offset skipped one)', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const store = new MemoryExperimentStore();
+    const tracking = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+    const components = new TrialComponentsService(tracking, allow, partition);
+    const exp = await store.createExperiment({ name: 'exp', artifactRoot: 'r:', tags: [], time: 1 });
+    await store.createTrial({ name: 't', experimentId: exp, creationTime: 1, lastModifiedTime: 1 });
+    // a..f, created in pairs of one millisecond.
+    for (const [i, name] of ['a', 'b', 'c', 'd', 'e', 'f'].entries()) {
+      const run = await tracking.createRun({ experimentId: exp, runName: name }, alice.principal);
+      await store.createTrialComponent({ name, runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 1000 + Math.floor(i / 2), lastModifiedTime: 1 });
+      await store.associateTrialComponent('t', name, 1);
+    }
+    const list = async (q: Partial<Parameters<TrialComponentsService['ListTrialComponents']>[0]>) => {
+      const r = await components.ListTrialComponents({ TrialName: 't', MaxResults: 2, ...q }, alice);
+      return { names: r.TrialComponentSummaries.map((s) => s.TrialComponentName), next: r.NextToken };
+    };
+    const byName = await list({ SortBy: 'Name', SortOrder: 'Ascending' });
+    expect(byName.names).toEqual(['a', 'b']);
+    await store.deleteTrialComponent('a');
+    expect((await list({ SortBy: 'Name', SortOrder: 'Ascending', NextToken: byName.next as string })).names).toEqual(['c', 'd']);
+    // By CreationTime (the default, Descending): f, e, then d, c, whatever left the trial meanwhile.
+    const byTime = await list({});
+    expect(byTime.names).toEqual(['f', 'e']);
+    await store.disassociateTrialComponent('t', 'f');
+    const second = await list({ NextToken: byTime.next as string });
+    expect(second.names).toEqual(['d', 'c']);
+    expect((await list({ NextToken: second.next as string })).names).toEqual(['b']);
+    // An earlier version's token (an offset) is still served, once: its answer's token is a position.
+    const old = await list({ SortBy: 'Name', SortOrder: 'Ascending', NextToken: Buffer.from(JSON.stringify({ offset: 1 })).toString('base64') });
+    expect(old.names).toEqual(['c', 'd']);
+    expect((await list({ SortBy: 'Name', SortOrder: 'Ascending', NextToken: old.next as string })).names).toEqual(['e']);
+    // A token of another order, or not one issued, is refused naming NextToken.
+    for (const NextToken of [byName.next as string, 'not-a-token', Buffer.from(JSON.stringify({ order: 'creationTime:desc', after: { name: 'c' } })).toString('base64')]) {
+      await expect(list({ NextToken })).rejects.toMatchObject({ code: 'ValidationException', fields: [{ path: '/NextToken' }] });
+    }
+  });
 });

@@ -8,7 +8,7 @@ import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { jobComponentDetails, jobKindOfSourceType, type TrainingJobLookup } from './training-job-components.js';
-import { decodePageToken, encodePageToken } from '../tracking-rules.js';
+import { decodeComponentPageToken, encodeComponentPageToken, type ComponentOrder } from './component-page-token.js';
 import {
   LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, guardedExperimentOf, componentNameOf, storedArnOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
 } from './sagemaker-rules.js';
@@ -158,11 +158,12 @@ export class TrialComponentsService {
       return { TrialComponentSummaries: [] };
     }
     const limit = i.MaxResults ?? LIST_DEFAULT;
-    const offset = decodePageToken(i.NextToken);
+    const order: ComponentOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };
+    const start = decodeComponentPageToken(i.NextToken, order);
     const rows = await this.t.store.listTrialComponents({
       ...(experimentId === undefined ? {} : { experimentId }), ...(trial === undefined ? {} : { trialName: trial.name }), ...(sourceArn === undefined ? {} : { sourceArn }),
       ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
-      sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending', offset, limit: limit + 1,
+      ...order, ...start, limit: limit + 1,
     });
     const summaries = [];
     const page = rows.slice(0, limit);
@@ -177,7 +178,8 @@ export class TrialComponentsService {
       const { Source, ...rest } = s as typeof s & { Source?: { SourceArn: string; SourceType?: string } };
       summaries.push({ ...rest, ...(Source ? { TrialComponentSource: Source } : {}) });
     }
-    return { TrialComponentSummaries: summaries, ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}) };
+    const last = page[page.length - 1];
+    return { TrialComponentSummaries: summaries, ...(rows.length > limit && last ? { NextToken: encodeComponentPageToken(order, last) } : {}) };
   }
 
   async UpdateTrialComponent(i: In<'UpdateTrialComponent'>, ctx: RequestContext): Out<'UpdateTrialComponent'> {
