@@ -136,6 +136,7 @@ const searches: [string, Record<string, unknown>][] = [
   ['ExperimentTrialComponent SortBy TrialComponentName', { Resource: 'ExperimentTrialComponent', SortBy: 'TrialComponentName' }],
   ['ExperimentTrialComponent TrialComponentName Equals tc-12345', { Resource: 'ExperimentTrialComponent', SearchExpression: { Filters: [{ Name: 'TrialComponentName', Value: 'tc-12345' }] } }],
   ['ExperimentTrialComponent Parameters.lr > 0.99, SortBy Parameters.lr', { Resource: 'ExperimentTrialComponent', SortBy: 'Parameters.lr', SearchExpression: { Filters: [{ Name: 'Parameters.lr', Operator: 'GreaterThan', Value: '0.99' }] } }],
+  ['ExperimentTrialComponent Parameters.lr Exists, SortBy TrialComponentName (every component has lr)', { Resource: 'ExperimentTrialComponent', SortBy: 'TrialComponentName', SearchExpression: { Filters: [{ Name: 'Parameters.lr', Operator: 'Exists' }] } }],
   ['ExperimentTrialComponent Parameters.momentum Exists (one component in 100 has it)', { Resource: 'ExperimentTrialComponent', SearchExpression: { Filters: [{ Name: 'Parameters.momentum', Operator: 'Exists' }] } }],
   ['ExperimentTrial default', { Resource: 'ExperimentTrial' }],
   ['Experiment default', { Resource: 'Experiment' }],
