@@ -25,8 +25,11 @@ export function registerAdminCommand(program: Command): void {
         const c = r.credentials;
         const profile = c && { File: c.file, Profile: c.profile, RemovedAccessKeyId: c.accessKeyId };
         if (json) process.stdout.write(JSON.stringify({ DataDir: r.dataDir, DeletedAccessKeys: keys, ...(profile ? { UpdatedCredentialsProfile: profile } : {}) }, null, 2) + '\n');
-        else if (keys.length === 0) process.stdout.write(`Every stored access key opens with ${r.dataDir}/server.key: nothing deleted.\n`);
-        else {
+        else if (keys.length === 0) {
+          // A profile naming a key an earlier run deleted (it was killed before it rewrote the file).
+          if (c) process.stdout.write(`removed ${c.accessKeyId}, which the server no longer holds, from profile [${c.profile}] in ${c.file} (its API token, region and endpoint are kept; other profiles are untouched)\n`);
+          process.stdout.write(`Every stored access key opens with ${r.dataDir}/server.key: nothing deleted.\n`);
+        } else {
           for (const k of keys) process.stdout.write(`deleted ${k.AccessKeyId} (user ${k.UserName}, ${k.Status})\n`);
           if (c) process.stdout.write(`removed ${c.accessKeyId} from profile [${c.profile}] in ${c.file} (its API token, region and endpoint are kept; other profiles are untouched)\n`);
           process.stdout.write(`Deleted ${keys.length} access key${keys.length === 1 ? '' : 's'} no key can open. Start the server (\`loam up\`), then give each user a new key: \`loam create-access-key --user-name <name>\` (with an API token: they still work).\n`);

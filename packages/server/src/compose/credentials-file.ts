@@ -121,6 +121,34 @@ export function forgetCredentialsKey(dataDir: string, deleted: readonly string[]
   return { file, profile: 'loam', accessKeyId };
 }
 
+/** The access key id the `[loam]` profile of `<data-dir>/credentials` names; undefined without one. */
+export function credentialsKeyId(dataDir: string): string | undefined {
+  const file = join(dataDir, 'credentials');
+  if (!existsSync(file)) return undefined;
+  let inside = false;
+  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const p = profileOf(line);
+    if (p !== undefined) inside = p === 'loam';
+    const id = inside ? /^\s*aws_access_key_id\s*=\s*(.*?)\s*$/.exec(line)?.[1] : undefined;
+    if (id !== undefined) return id;
+  }
+  return undefined;
+}
+
+/**
+ * Removes the `[loam]` profile's key lines (as forgetCredentialsKey) when `known` says the store does not hold the
+ * key it names. The store and the file change in two steps, and a process killed between them leaves a file that
+ * names a key already deleted (`loam admin forget-unreadable-access-keys`, a DeleteAccessKey) or never committed
+ * (a bootstrap another server won): the next `loam up` or forget run calls this, so AWS clients using the profile
+ * say it has no credentials instead of signing with a key every request is refused with. Undefined when nothing
+ * was changed.
+ */
+export async function repairCredentialsKey(dataDir: string, known: (accessKeyId: string) => Promise<boolean>): Promise<ForgottenCredentialsKey | undefined> {
+  const accessKeyId = credentialsKeyId(dataDir);
+  if (accessKeyId === undefined || (await known(accessKeyId))) return undefined;
+  return forgetCredentialsKey(dataDir, [accessKeyId]);
+}
+
 function stripProfile(text: string, profile: string): string {
   const out: string[] = [];
   let skipping = false;

@@ -4,7 +4,7 @@ import { openSqlMetadataStore } from '@loam/adapters';
 import { lockDataDir } from '@loam/adapters/data-dir/data-dir-lock';
 import { openSecretBox } from '../auth/secret-box.js';
 import { loadConfig, type ConfigFlags } from '../config/index.js';
-import { forgetCredentialsKey, type ForgottenCredentialsKey } from './credentials-file.js';
+import { repairCredentialsKey, type ForgottenCredentialsKey } from './credentials-file.js';
 import { allCollections, metadataUrl } from './platform.js';
 
 export interface ForgetUnreadableKeysResult {
@@ -23,8 +23,17 @@ export interface ForgetUnreadableKeysResult {
  * opens the metadata store as `loam up` does (migrating it). On a database shared by several servers, run
  * it only when no server holds the key that sealed them: a server with another key would lose its keys.
  * The `[loam]` profile `loam up` wrote to `<data-dir>/credentials` loses its key lines when it named a
- * deleted key (forgetCredentialsKey); other profiles are kept.
+ * deleted key, or a key the store no longer holds (repairCredentialsKey); other profiles are kept.
  */
+/**
+ * Whether the store holds `accessKeyId` for a user that exists. A key it cannot tell about (sealed with another
+ * server.key meanwhile, a store error) counts as known: the credentials file is then left as it is.
+ */
+export async function knownKey(identity: IdentityService, deleted: ReadonlySet<string>, accessKeyId: string): Promise<boolean> {
+  if (deleted.has(accessKeyId)) return false;
+  return identity.resolveAccessKey(accessKeyId).then((k) => k !== undefined, () => true);
+}
+
 export async function forgetUnreadableAccessKeys(flags: ConfigFlags, options: { readonly env?: NodeJS.ProcessEnv; readonly logger?: Logger } = {}): Promise<ForgetUnreadableKeysResult> {
   const { config } = loadConfig({ argv: flags, ...(options.env ? { env: options.env } : {}) });
   // Logged as `loam up` logs (stderr, log.level): each deleted key is a line an operator keeps.
@@ -42,8 +51,10 @@ export async function forgetUnreadableAccessKeys(flags: ConfigFlags, options: { 
       const identity = new IdentityService({ store, clock: systemClock, partition, secretBox: openSecretBox(config.dataDir), sessionTtlSeconds: config.auth.sessionTtlSeconds });
       const forgotten = await identity.forgetAccessKeysSealedElsewhere();
       for (const k of forgotten) logger.warn({ accessKeyId: k.accessKeyId, userName: k.userName, status: k.status }, 'access key deleted: its secret was sealed with another server.key');
-      // After the store's change: a file naming a key that is not yet deleted would be wrong the other way.
-      const credentials = forgetCredentialsKey(config.dataDir, forgotten.map((k) => k.accessKeyId));
+      // After the store's change: a file naming a key that is not yet deleted would be wrong the other way. A run
+      // killed in between left the file naming a key deleted then: checked against the store, this run repairs it.
+      const deleted = new Set(forgotten.map((k) => k.accessKeyId));
+      const credentials = await repairCredentialsKey(config.dataDir, (id) => knownKey(identity, deleted, id));
       if (credentials) logger.warn({ file: credentials.file, profile: credentials.profile, accessKeyId: credentials.accessKeyId }, 'credentials profile no longer names the deleted access key');
       return { dataDir: config.dataDir, forgotten, ...(credentials ? { credentials } : {}) };
     } finally {

@@ -18,7 +18,8 @@ import { mlflowRegistryRoutes } from '../transports/mlflow/registry/mlflow-regis
 import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { withRedactedRequests } from '../http/request-log.js';
 import { registerFrameHeaders } from '../http/frame-headers.js';
-import { updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+import { repairCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+import { knownKey } from './forget-unreadable-keys.js';
 import { DataDirInUseError, lockDataDir, type DataDirLock } from '@loam/adapters/data-dir/data-dir-lock';
 import { keepReserve, releaseReserveWhenFull } from './disk-reserve.js';
 import { openPlatform, type Platform } from './platform.js';
@@ -169,7 +170,12 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
       endpoint: url,
     });
   });
-  if (!admin) updateCredentialsEndpoint(config.dataDir, url);
+  if (!admin) {
+    updateCredentialsEndpoint(config.dataDir, url);
+    // A process killed between a key's deletion and the file's rewrite left [loam] naming a dead key.
+    const repaired = await repairCredentialsKey(config.dataDir, (id) => knownKey(platform.identity, new Set(), id));
+    if (repaired) logger.warn({ file: repaired.file, profile: repaired.profile, accessKeyId: repaired.accessKeyId }, 'credentials profile named an access key the server does not hold: its key lines were removed (create a new key with `loam create-access-key`)');
+  }
   const adminName = admin?.userName ?? 'admin';
   const loginToken = await platform.identity.createLoginLink(adminName, config.auth.loginLinkTtlSeconds).catch(() => undefined);
   const loginUrl = loginToken ? `${url}/auth/login?token=${encodeURIComponent(loginToken)}` : `(no '${adminName}' user: run \`loam login-link --user-name <you>\`)`;
