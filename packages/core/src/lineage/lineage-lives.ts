@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ResourceInUseError } from '../kernel/errors.js';
 import { parseArn } from '../kernel/names.js';
-import type { CollectionSpec, LineageEdge, MetadataStore } from '../ports/metadata-store.js';
+import type { CollectionSpec, LineageEdgeEnds, MetadataStore } from '../ports/metadata-store.js';
 
 /**
  * One ended life of a resource's lineage vertex. A resource's vertex is its ARN, and ARNs are derived
@@ -37,14 +37,6 @@ export function isRetiredVertex(arn: string): boolean {
   return arn.includes(marker);
 }
 
-/** Moves `edges` (each touching `arn`) to the vertex `to`. */
-async function moveEdges(tx: MetadataStore, arn: string, to: string, edges: readonly LineageEdge[]): Promise<void> {
-  for (const e of edges) {
-    await tx.lineage.remove(e.sourceArn, e.destinationArn);
-    await tx.lineage.add({ ...e, ...(e.sourceArn === arn ? { sourceArn: to } : {}), ...(e.destinationArn === arn ? { destinationArn: to } : {}) });
-  }
-}
-
 /**
  * Ends the life of `arn`'s vertex at `at` (epoch ms): the edges it has (all of them, or only `only`)
  * move to a new retired vertex, and the retirement is recorded, so an edge recorded later for a record of
@@ -54,8 +46,7 @@ async function moveEdges(tx: MetadataStore, arn: string, to: string, edges: read
 export async function retireLineageVertex(tx: MetadataStore, arn: string, at: number): Promise<string> {
   const retiredAt = Math.floor(at);
   const id = `${arn}${marker}${retiredAt}-${randomBytes(4).toString('hex')}`;
-  const edges = [...(await tx.lineage.edges(arn, 'downstream')), ...(await tx.lineage.edges(arn, 'upstream'))];
-  await moveEdges(tx, arn, id, edges);
+  await tx.lineage.moveEnd(arn, id);
   await tx.collection(lineageRetirementsCollection).insert({ id, arn, retiredAt });
   return id;
 }
@@ -66,10 +57,10 @@ export async function retireLineageVertex(tx: MetadataStore, arn: string, at: nu
  * run again after a crash, move an edge to the same vertex (adding an edge again keeps the first), so no
  * edge is doubled; the edges can be moved in several transactions.
  */
-export async function retireLineageEdges(tx: MetadataStore, arn: string, at: number, edges: readonly LineageEdge[]): Promise<void> {
+export async function retireLineageEdges(tx: MetadataStore, arn: string, at: number, edges: readonly LineageEdgeEnds[]): Promise<void> {
   const retiredAt = Math.floor(at);
   const id = `${arn}${marker}${retiredAt}-upgrade`;
-  await moveEdges(tx, arn, id, edges);
+  await tx.lineage.moveEnd(arn, id, edges);
   const retirements = tx.collection(lineageRetirementsCollection);
   if (await retirements.get(id)) return;
   try {

@@ -1,5 +1,4 @@
 import type { InputOf, operations } from '@loam/contracts';
-import type { Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { LineageVertexInfo } from './lineage-vertex.js';
 import { resourceTimes, type VertexTimes } from './lineage-vertex-times.js';
@@ -24,7 +23,6 @@ export class VertexFilter {
   constructor(
     private readonly f: QueryFilters,
     private readonly store: MetadataStore,
-    private readonly partition: Partition,
   ) {
     const b: { field: keyof VertexTimes; past: number; below: boolean }[] = [];
     if (f.CreatedBefore !== undefined) b.push({ field: 'createdAt', past: f.CreatedBefore * 1000, below: true });
@@ -34,8 +32,19 @@ export class VertexFilter {
     this.bounds = b;
   }
 
-  /** Whether the vertex passes every filter given. */
-  async passes(v: LineageVertexInfo): Promise<boolean> {
+  /** The vertices that pass every filter given, in their order; resources' times read in one query per kind. */
+  async keep(vertices: readonly LineageVertexInfo[]): Promise<LineageVertexInfo[]> {
+    const matched = vertices.filter((v) => this.matches(v));
+    if (this.bounds.length === 0) return matched;
+    const times = await resourceTimes(this.store, matched.filter((v) => v.artifact === undefined).map((v) => v.vertex.Arn));
+    return matched.filter((v) => {
+      const t = v.artifact ?? times.get(v.vertex.Arn);
+      return t !== undefined && this.bounds.every((b) => (b.below ? t[b.field] < b.past : t[b.field] > b.past));
+    });
+  }
+
+  /** Whether the vertex passes the type and property filters. */
+  private matches(v: LineageVertexInfo): boolean {
     const f = this.f;
     if (f.Types?.length && !f.Types.includes(v.vertex.Type)) return false;
     if (f.LineageTypes?.length && !f.LineageTypes.includes(v.vertex.LineageType)) return false;
@@ -44,9 +53,6 @@ export class VertexFilter {
       const props = v.artifact?.properties ?? {};
       if (!pairs.some(([k, value]) => Object.hasOwn(props, k) && props[k] === value)) return false;
     }
-    if (this.bounds.length === 0) return true;
-    const times = v.artifact ?? (await resourceTimes(this.store, this.partition, v.vertex.Arn));
-    if (!times) return false;
-    return this.bounds.every((b) => (b.below ? times[b.field] < b.past : times[b.field] > b.past));
+    return true;
   }
 }

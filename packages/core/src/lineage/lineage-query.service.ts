@@ -70,14 +70,24 @@ export class LineageQueryService {
    * (Ascendants), downstream (Descendants) or both (the union of the two walks, default), in the order
    * a breadth-first walk meets them; the starts themselves are not listed. Filters (types, times,
    * properties: {@link VertexFilter}) pick the vertices listed; with IncludeEdges every vertex on the
-   * walk is listed with the edges walked. Vertices the caller may not read (LineageVisibility),
+   * walk is listed with the edges walked. A start naming a resource since deleted (not created again)
+   * answers the lineage its lives had (their retired vertices' edges, named by that ARN), as SageMaker's
+   * lineage entities (an endpoint's context, a package's artifact) outlive the resource; one created again
+   * answers only its own. Vertices the caller may not read (LineageVisibility),
    * vertices of deleted resources (a model or an endpoint since deleted: `resourceExists` says false) and
    * retired lives of resources (the edges a deleted resource had: lineage-lives) are left out, and so are the edges that touch them; the walk still goes through them, so what lies beyond
    * one is found. @throws ValidationError (a start that is not an ARN or location, another account's ARN).
    */
   async QueryLineage(input: InputOf<Ops['QueryLineage']>, ctx: RequestContext): Promise<OutputOf<Ops['QueryLineage']>> {
     await this.o.beforeQuery?.();
-    const starts = (input.StartArns ?? []).map((s, i) => this.startArn(s, `StartArns/${i}`));
+    const given = (input.StartArns ?? []).map((s, i) => this.startArn(s, `StartArns/${i}`));
+    // A start naming a resource since deleted (and not created again) starts from the retired vertices its
+    // edges moved to as well, as SageMaker's lineage entities outlive the resource; they are answered under
+    // the ARN given. A resource created again under the name has only its own.
+    const asGiven = new Map<string, string>();
+    for (const start of given) for (const life of (await this.lives(start)).slice(1)) asGiven.set(life, start);
+    const named = (arn: string) => asGiven.get(arn) ?? arn;
+    const starts = [...given, ...asGiven.keys()];
     const direction = input.Direction ?? 'Both';
     const maxDepth = input.MaxDepth ?? 10;
     const order: string[] = [];
@@ -89,7 +99,8 @@ export class LineageQueryService {
         const next: string[] = [];
         for (const arn of frontier) {
           for (const e of await this.o.store.lineage.edges(arn, dir)) {
-            edges.set(`${e.sourceArn} ${e.destinationArn}`, toEdge(e));
+            const edge = toEdge({ ...e, sourceArn: named(e.sourceArn), destinationArn: named(e.destinationArn) });
+            edges.set(`${edge.SourceArn} ${edge.DestinationArn}`, edge);
             const far = dir === 'downstream' ? e.destinationArn : e.sourceArn;
             if (seen.has(far)) continue;
             seen.add(far);
@@ -110,12 +121,10 @@ export class LineageQueryService {
     const shownAt = await Promise.all(found.map(async (x) => stands.get(x.vertex.Arn) === true && (v === undefined || (await v.visible(x.vertex.Arn, x.uri)))));
     let shownFound = found.filter((_, i) => shownAt[i]);
     // The starts are the caller's own words; any other end must be a vertex listed.
-    const shown = new Set([...starts, ...shownFound.map((x) => x.vertex.Arn)]);
+    const shown = new Set([...given, ...shownFound.map((x) => x.vertex.Arn)]);
     const shownEdges = [...edges.values()].filter((e) => shown.has(e.SourceArn) && shown.has(e.DestinationArn));
     if (!input.IncludeEdges && input.Filters) {
-      const filter = new VertexFilter(input.Filters, this.o.store, this.o.partition);
-      const pass = await Promise.all(shownFound.map((x) => filter.passes(x)));
-      shownFound = shownFound.filter((_, i) => pass[i]);
+      shownFound = await new VertexFilter(input.Filters, this.o.store).keep(shownFound);
     }
     const vertices = shownFound.map((x) => x.vertex);
     const offset = lineageOffset(input.NextToken);
@@ -164,7 +173,7 @@ export class LineageQueryService {
   }
 
   /**
-   * The vertices DeleteAssociation looks for an association under: the ARN itself, and, when it names a
+   * The vertices QueryLineage starts from and DeleteAssociation looks for an association under: the ARN itself, and, when it names a
    * resource since deleted (and not created again), the retired vertices its edges moved to at its deletes
    * (lineage-lives), so an association made with AddAssociation can still be removed by the ARN it was made
    * with. A resource created again has only its own: the deleted one's associations are not its.

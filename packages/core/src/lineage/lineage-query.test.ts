@@ -9,7 +9,12 @@ import { artifactArn, LineageRecorder } from './lineage-recorder.js';
 import { LineageQueryService } from './lineage-query.service.js';
 import { datasetsSpec } from '../datasets/dataset.collections.js';
 import { modelsCollection, type ModelRecord } from '../models/model.collections.js';
+import { jobsCollection } from '../jobs/job.collections.js';
+import { tuningJobsCollection } from '../tuning/tuning.collections.js';
+import { endpointConfigsCollection, endpointsCollection } from '../endpoints/endpoint.collections.js';
+import { modelPackageGroupsCollection, modelPackagesCollection } from '../registry/registry.collections.js';
 
+const resourceCollections = [jobsCollection, tuningJobsCollection, modelsCollection, endpointConfigsCollection, endpointsCollection, datasetsSpec, modelPackageGroupsCollection, modelPackagesCollection];
 const partition = { region: 'us-east-1', accountId: '123456789012' };
 const ctx = { principal: systemPrincipal, requestId: 't' };
 const a = (kind: string, name: string) => `arn:loam:sagemaker:us-east-1:123456789012:${kind}/${name}`;
@@ -25,7 +30,8 @@ async function labels(store: MetadataStore, vertices: readonly { Arn: string }[]
  * and an unrelated job on other data.
  */
 async function graph() {
-  const store = createMemoryMetadataStore({ collections: lineageCollections });
+  // The resource kinds' collections, as the server registers them (time filters read them; none holds a record here).
+  const store = createMemoryMetadataStore({ collections: [...lineageCollections, ...resourceCollections] });
   const clock = new ManualClock(1000);
   const r = new LineageRecorder(store, partition, clock);
   await r.input('s3://raw/churn.csv', a('dataset', 'd'));

@@ -7,16 +7,24 @@ import { datasetsSpec, type DatasetRecord } from '../datasets/dataset.collection
 import { modelPackageGroupsCollection, modelPackagesCollection } from '../registry/registry.collections.js';
 import { tuningJobsCollection } from '../tuning/tuning.collections.js';
 
-/** A resource collection lineage reads by ARN (each indexes `arn` uniquely), and when a record was created (epoch ms). */
-interface KindRecords {
-  readonly spec: CollectionSpec<{ arn: string }>;
-  readonly createdAt: (r: never) => number;
+/** When a record was created and last modified, in epoch milliseconds. */
+export interface ResourceTimes {
+  readonly createdAt: number;
+  readonly modifiedAt: number;
 }
 
-const seconds = (r: { creationTime: number }) => r.creationTime * 1000;
-const jobs: KindRecords = { spec: jobsCollection as unknown as KindRecords['spec'], createdAt: seconds as (r: JobRecord) => number };
-const of = <T extends { arn: string }>(spec: CollectionSpec<T>, createdAt: (r: T) => number): KindRecords =>
-  ({ spec: spec as unknown as KindRecords['spec'], createdAt: createdAt as (r: never) => number });
+/** A resource collection lineage reads by ARN (each indexes `arn` uniquely), and its record's times. */
+interface KindRecords {
+  readonly spec: CollectionSpec<{ arn: string }>;
+  readonly times: (r: never) => ResourceTimes;
+}
+
+/** Records keep seconds (fractional, as SageMaker answers them); lineage compares milliseconds. */
+const seconds = (r: { creationTime: number; lastModifiedTime?: number }): ResourceTimes =>
+  ({ createdAt: r.creationTime * 1000, modifiedAt: (r.lastModifiedTime ?? r.creationTime) * 1000 });
+const jobs: KindRecords = { spec: jobsCollection as unknown as KindRecords['spec'], times: seconds as (r: JobRecord) => ResourceTimes };
+const of = <T extends { arn: string }>(spec: CollectionSpec<T>, times: (r: T) => ResourceTimes): KindRecords =>
+  ({ spec: spec as unknown as KindRecords['spec'], times: times as (r: never) => ResourceTimes });
 
 /** The resource kinds lineage holds vertices of, each with its capability's collection. */
 const byKind: Readonly<Record<string, KindRecords>> = {
@@ -29,7 +37,7 @@ const byKind: Readonly<Record<string, KindRecords>> = {
   endpoint: of(endpointsCollection, seconds),
   'model-package-group': of(modelPackageGroupsCollection, seconds),
   'model-package': of(modelPackagesCollection, seconds),
-  dataset: of(datasetsSpec, (d: DatasetRecord) => d.createdAt),
+  dataset: of(datasetsSpec, (d: DatasetRecord) => ({ createdAt: d.createdAt, modifiedAt: d.lastModifiedAt })),
 };
 
 /** ARNs per `in` filter: far below SQLite's and PostgreSQL's parameter limits. */
@@ -37,10 +45,10 @@ const CHUNK = 500;
 
 /**
  * The resources of these ARNs that lineage can read by kind, looked up with one query per collection
- * (and per {@link CHUNK} ARNs), not one per ARN: each one's creation time (epoch ms) when it exists,
- * `null` when it does not. ARNs of other kinds (an MLflow run, an experiment, an artifact) are left out.
+ * (and per {@link CHUNK} ARNs), not one per ARN: each one's times when it exists, `null` when it does not.
+ * ARNs of other kinds (an MLflow run, an experiment, an artifact) are left out.
  */
-export async function lineageResources(store: MetadataStore, arns: Iterable<string>): Promise<Map<string, number | null>> {
+export async function lineageResourceTimes(store: MetadataStore, arns: Iterable<string>): Promise<Map<string, ResourceTimes | null>> {
   const wanted = new Map<KindRecords, Set<string>>();
   for (const arn of arns) {
     const kind = byKind[parseArn(arn)?.kind ?? ''];
@@ -49,7 +57,7 @@ export async function lineageResources(store: MetadataStore, arns: Iterable<stri
     set.add(arn);
     wanted.set(kind, set);
   }
-  const out = new Map<string, number | null>();
+  const out = new Map<string, ResourceTimes | null>();
   // Kinds sharing a collection (the three job kinds) are read in one query.
   const bySpec = new Map<KindRecords['spec'], { kind: KindRecords; arns: string[] }>();
   for (const [kind, set] of wanted) {
@@ -62,10 +70,15 @@ export async function lineageResources(store: MetadataStore, arns: Iterable<stri
       const chunk = list.slice(i, i + CHUNK);
       for (const arn of chunk) out.set(arn, null);
       const page = await store.collection(spec).list({ filters: [{ field: 'arn', op: 'in', value: chunk }], maxResults: CHUNK });
-      for (const { value } of page.items) if (out.has(value.arn)) out.set(value.arn, kind.createdAt(value as never));
+      for (const { value } of page.items) if (out.has(value.arn)) out.set(value.arn, kind.times(value as never));
     }
   }
   return out;
+}
+
+/** {@link lineageResourceTimes}, with each existing resource's creation time (epoch ms) alone. */
+export async function lineageResources(store: MetadataStore, arns: Iterable<string>): Promise<Map<string, number | null>> {
+  return new Map([...await lineageResourceTimes(store, arns)].map(([arn, t]) => [arn, t === null ? null : t.createdAt]));
 }
 
 /**

@@ -118,6 +118,13 @@ export interface LineageStore {
   edges(arn: string, direction: 'downstream' | 'upstream'): Promise<LineageEdge[]>;
   remove(sourceArn: string, destinationArn: string): Promise<void>;
   /**
+   * Moves the edges with `arn` at one end to the vertex `to`: each is replaced by the same edge (type, time)
+   * with `to` in place of `arn`; where that edge already exists, the existing one is kept (as {@link add}
+   * does). With `only`, just those of its edges (each named by its two ends). A few statements whatever
+   * the number of edges (a lineage vertex's retirement: lineage-lives); call it in a transaction.
+   */
+  moveEnd(arn: string, to: string, only?: readonly LineageEdgeEnds[]): Promise<void>;
+  /**
    * The edges matching the query in `sortBy` order (default `createdAt`, ties by source then destination
    * ARN; `sourceArn`, ties by destination; `destinationArn`, ties by source; ARNs in code-point order),
    * ascending unless `order` says otherwise (the ties reversed too); from just after `after`, at most
@@ -125,6 +132,9 @@ export interface LineageStore {
    */
   list(query?: LineageEdgeQuery): Promise<LineageEdge[]>;
 }
+
+/** An edge named by its ends (source and destination are its key). */
+export type LineageEdgeEnds = Pick<LineageEdge, 'sourceArn' | 'destinationArn'>;
 
 /** What {@link LineageStore.list} keeps: each condition given must hold; times are inclusive epoch milliseconds. */
 export interface LineageEdgeQuery {

@@ -104,6 +104,28 @@ function livesTests(backend: 'SQLite' | 'PostgreSQL'): void {
       expect((await call(loam!, 'POST', '/api/v1/lineage/associations/delete', { ...link, DestinationArn: arn('model', 'm6') })).status).toBe(404);
     });
 
+    it('a query from a deleted model\'s ARN answers the lineage it had, named by that ARN; one created again answers only its own', async () => {
+      await model('m7', a);
+      await config('c7', 'm7');
+      await query(arn('model', 'm7'), 'Both');
+      await api('DELETE', '/api/v1/models/m7');
+      // SageMaker's lineage entities outlive the resource: the deleted model's data and configuration are still its lineage.
+      expect(await query(arn('model', 'm7'), 'Both')).toEqual([art(a), arn('endpoint-config', 'c7')].sort());
+      const edges = (await api('POST', '/api/v1/lineage/query', { StartArns: [arn('model', 'm7')], Direction: 'Both', IncludeEdges: true })).Edges as unknown[];
+      expect(edges).toHaveLength(2);
+      expect(edges).toEqual(expect.arrayContaining([
+        { SourceArn: art(a), DestinationArn: arn('model', 'm7'), AssociationType: 'ContributedTo' },
+        { SourceArn: arn('model', 'm7'), DestinationArn: arn('endpoint-config', 'c7'), AssociationType: 'ContributedTo' },
+      ]));
+      // Created again: its own lineage alone, none of the deleted one's.
+      await model('m7', b);
+      expect(await query(arn('model', 'm7'), 'Both')).toEqual([art(b)]);
+      expect(await query(arn('model', 'm7'), 'Descendants')).toEqual([]);
+      // Deleted again: what each of its lives had.
+      await api('DELETE', '/api/v1/models/m7');
+      expect(await query(arn('model', 'm7'), 'Both')).toEqual([art(a), art(b), arn('endpoint-config', 'c7')].sort());
+    });
+
     it('an older Loam\'s lineage is upgraded at the first pass: a deleted model\'s edges and a re-created one\'s old edges are retired, the new life\'s edges recorded', async () => {
       const p = loam!.platform;
       // What an older Loam left: model 'gone' deleted with its edges kept; model 'm3' deleted and created

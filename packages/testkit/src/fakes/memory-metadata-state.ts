@@ -1,4 +1,4 @@
-import type { LineageEdge, LineageEdgeQuery, LineageStore, Tag, TagStore } from '@loam/core';
+import type { LineageEdge, LineageEdgeEnds, LineageEdgeQuery, LineageStore, Tag, TagStore } from '@loam/core';
 import { compareText } from './memory-collection-query.js';
 
 export interface Rec {
@@ -89,6 +89,20 @@ export class MemoryLineage implements LineageStore {
   }
   remove(sourceArn: string, destinationArn: string): Promise<void> {
     return this.run((s) => void s.writableEdges().delete(JSON.stringify([sourceArn, destinationArn])));
+  }
+  moveEnd(arn: string, to: string, only?: readonly LineageEdgeEnds[]): Promise<void> {
+    const keys = only && new Set(only.map((e) => JSON.stringify([e.sourceArn, e.destinationArn])));
+    return this.run((s) => {
+      const moving = [...s.edges].filter(([id, e]) => (e.sourceArn === arn || e.destinationArn === arn) && (keys === undefined || keys.has(id)));
+      if (moving.length === 0) return;
+      const edges = s.writableEdges();
+      for (const [id] of moving) edges.delete(id);
+      for (const [, e] of moving) {
+        const moved = { ...e, sourceArn: e.sourceArn === arn ? to : e.sourceArn, destinationArn: e.destinationArn === arn ? to : e.destinationArn };
+        const id = JSON.stringify([moved.sourceArn, moved.destinationArn]);
+        if (!edges.has(id)) edges.set(id, moved);
+      }
+    });
   }
   list(q: LineageEdgeQuery = {}): Promise<LineageEdge[]> {
     const sign = q.order === 'Descending' ? -1 : 1;

@@ -1,4 +1,5 @@
-import type { LineageEdge, LineageEdgeQuery, LineageStore } from '@loam/core';
+import type { ExpressionBuilder } from 'kysely';
+import type { LineageEdge, LineageEdgeEnds, LineageEdgeQuery, LineageStore } from '@loam/core';
 import type { Db, SqlSession } from './session.js';
 
 interface EdgeRow {
@@ -33,6 +34,35 @@ export class SqlLineageStore implements LineageStore {
   async list(query: LineageEdgeQuery = {}): Promise<LineageEdge[]> {
     const rows = (await this.session.run((db) => listEdgesQuery(db, query).execute())) as EdgeRow[];
     return rows.map(toEdge);
+  }
+
+  /**
+   * Two statements whatever the number of edges: the moved copies are inserted from the edges themselves
+   * (INSERT … SELECT, an edge already at `to` kept), then the originals deleted. It was a delete and an
+   * insert per edge (each under its own savepoint on PostgreSQL).
+   */
+  async moveEnd(arn: string, to: string, only?: readonly LineageEdgeEnds[]): Promise<void> {
+    const downstream = only && [...new Set(only.filter((e) => e.sourceArn === arn).map((e) => e.destinationArn))];
+    const upstream = only && [...new Set(only.filter((e) => e.destinationArn === arn).map((e) => e.sourceArn))];
+    if (only && downstream!.length + upstream!.length === 0) return;
+    const touching = (eb: ExpressionBuilder<any, 'lineage_edges'>) => (only === undefined
+      ? eb.or([eb('source_arn', '=', arn), eb('destination_arn', '=', arn)])
+      : eb.or([
+        ...(downstream!.length > 0 ? [eb.and([eb('source_arn', '=', arn), eb('destination_arn', 'in', downstream!)])] : []),
+        ...(upstream!.length > 0 ? [eb.and([eb('destination_arn', '=', arn), eb('source_arn', 'in', upstream!)])] : []),
+      ]));
+    await this.session.run(async (db) => {
+      await db.insertInto('lineage_edges')
+        .columns(['source_arn', 'destination_arn', 'association_type', 'created_at'])
+        .expression(db.selectFrom('lineage_edges').select((eb) => [
+          eb.case().when('source_arn', '=', arn).then(to).else(eb.ref('source_arn')).end().as('source_arn'),
+          eb.case().when('destination_arn', '=', arn).then(to).else(eb.ref('destination_arn')).end().as('destination_arn'),
+          'association_type', 'created_at',
+        ]).where(touching))
+        .onConflict((oc) => oc.columns(['source_arn', 'destination_arn']).doNothing())
+        .execute();
+      await db.deleteFrom('lineage_edges').where(touching).execute();
+    });
   }
 
   async remove(sourceArn: string, destinationArn: string): Promise<void> {

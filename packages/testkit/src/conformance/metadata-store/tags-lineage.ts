@@ -47,6 +47,33 @@ export function tagAndLineageTests(h: Harness): void {
     expect((await l.edges(a, 'downstream')).map((e) => e.destinationArn)).toEqual([d, b]);
   });
 
+  h.test('lineage: moveEnd moves a vertex\'s edges (or only those named) to another, keeping type and time, and an edge already there', async () => {
+    const g = h.group();
+    const [a, b, c, m, to, later] = ['a', 'b', 'c', 'm', 'm#retired-1', 'm#retired-2'].map((x) => `arn:${g}:${x}`) as [string, string, string, string, string, string];
+    const l = h.store.lineage;
+    await h.store.transaction(async (tx) => {
+      await tx.lineage.add({ sourceArn: a, destinationArn: m, associationType: 'ContributedTo', createdAt: 1_700_000_000_100 });
+      await tx.lineage.add({ sourceArn: b, destinationArn: m, associationType: 'ContributedTo', createdAt: 1_700_000_000_200 });
+      await tx.lineage.add({ sourceArn: m, destinationArn: c, associationType: 'Produced', createdAt: 1_700_000_000_300 });
+      // Already at the destination: kept as it is.
+      await tx.lineage.add({ sourceArn: b, destinationArn: to, associationType: 'AssociatedWith', createdAt: 1_700_000_000_000 });
+    });
+    await h.store.transaction(async (tx) => {
+      await tx.lineage.moveEnd(m, to, [{ sourceArn: b, destinationArn: m }, { sourceArn: m, destinationArn: c }, { sourceArn: m, destinationArn: `${g}-absent` }]);
+      await tx.lineage.moveEnd(m, to, []);
+    });
+    expect(await l.edges(m, 'upstream')).toEqual([{ sourceArn: a, destinationArn: m, associationType: 'ContributedTo', createdAt: 1_700_000_000_100 }]);
+    expect(await l.edges(m, 'downstream')).toEqual([]);
+    expect(await l.edges(to, 'upstream')).toEqual([{ sourceArn: b, destinationArn: to, associationType: 'AssociatedWith', createdAt: 1_700_000_000_000 }]);
+    expect(await l.edges(to, 'downstream')).toEqual([{ sourceArn: to, destinationArn: c, associationType: 'Produced', createdAt: 1_700_000_000_300 }]);
+    await h.store.transaction((tx) => tx.lineage.moveEnd(m, later));
+    await h.store.transaction((tx) => tx.lineage.moveEnd(`${g}-never-linked`, later));
+    expect(await l.edges(m, 'upstream')).toEqual([]);
+    expect(await l.edges(later, 'upstream')).toEqual([{ sourceArn: a, destinationArn: later, associationType: 'ContributedTo', createdAt: 1_700_000_000_100 }]);
+    expect((await l.edges(a, 'downstream')).map((e) => e.destinationArn)).toEqual([later]);
+    expect(await l.edges(to, 'downstream')).toHaveLength(1);
+  });
+
   h.test('lineage: list keeps edges by association type and inclusive creation time, oldest first, ties by source then destination', async () => {
     const g = h.group();
     // Times no other test uses, so the store's other edges fall outside the window.
