@@ -503,6 +503,13 @@ describe('Search of an experiment MLflow deleted', () => {
     expect(first.Results.map((x) => x.TrialComponent?.TrialComponentName)).toEqual(['bulk-000', 'bulk-001', 'bulk-002']);
     expect(first.TotalHits).toEqual({ Value: 200, Relation: 'GreaterThanOrEqualTo' });
     expect(c.calls['listTrialComponents']).toBe(1);
+    // The token holds the last result's LastModifiedTime as its record has it (seconds), as the tokens of the version that
+    // read every component for this sort did: those are still served, from the same place.
+    const [value, key] = JSON.parse(Buffer.from(first.NextToken as string, 'base64url').toString('utf8')) as [unknown, unknown];
+    expect([value, key]).toEqual([first.Results[2]?.TrialComponent?.LastModifiedTime, 'bulk-002']);
+    expect(value).toBe((4_000_000_000_000 - 2000) / 1000);
+    const second = await search.Search({ Resource: 'ExperimentTrialComponent', MaxResults: 3, NextToken: first.NextToken as string }, alice);
+    expect(second.Results.map((x) => x.TrialComponent?.TrialComponentName)).toEqual(['bulk-003', 'bulk-004', 'bulk-005']);
     // Ascending, from a token: the oldest first (job-run, then the fixture's), one store page again.
     c.reset();
     const up = await search.Search({ Resource: 'ExperimentTrialComponent', SortOrder: 'Ascending', MaxResults: 1 }, alice);

@@ -7,7 +7,7 @@ import type { MetadataStore } from '../ports/metadata-store.js';
 import { jobsCollection } from '../jobs/job.collections.js';
 import { describeTrainingJob } from '../jobs/training-job.service.js';
 import { SageMakerExperimentsService } from '../experiments/sagemaker/sagemaker-experiments.service.js';
-import { allowedOnMlflowExperiment, guardedExperimentOf, PRIMARY_STATUS, seconds } from '../experiments/sagemaker/sagemaker-rules.js';
+import { allowedOnMlflowExperiment, guardedExperimentOf, millis, PRIMARY_STATUS, seconds } from '../experiments/sagemaker/sagemaker-rules.js';
 import { TrialComponentsService } from '../experiments/sagemaker/trial-components.service.js';
 import { JOB_COMPONENTS, trainingJobLookup } from '../experiments/sagemaker/training-job-components.js';
 import { TrialsService } from '../experiments/sagemaker/trials.service.js';
@@ -87,11 +87,16 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     // A job's component shows its job's parameters too (jobComponentDetails), which its run may not hold.
     return { runHas: { ...(params ? { params, paramsAlsoOfSourceTypes: JOB_SOURCE_TYPES } : {}), ...(metrics ? { metrics } : {}) } };
   };
-  /** Components in the order of one of their times, from a token's position on, store page by store page. */
+  /**
+   * Components in the order of one of their times, from a token's position on, store page by store page. A token's
+   * LastModifiedTime is in seconds, the record's value: tokens issued when that sort read every component hold it so,
+   * and are still served. CreationTime's has been in milliseconds since it was first read in the store's order.
+   */
   const componentsBy = (sort: TimeSort): OrderedRead<ComponentCandidate> => ({
-    value: (r) => r.c[sort],
+    value: (r) => (sort === 'lastModifiedTime' ? seconds(r.c[sort]) : r.c[sort]),
     read: async function* (order, from, need) {
-      for await (const { rows, last } of keysetPages(sort, fromTime(order, from?.value), (q) => t.store.listTrialComponents({ sortBy: sort, ascending: order === 'Ascending', ...q, ...runHas(need) }))) {
+      const time = typeof from?.value === 'number' && sort === 'lastModifiedTime' ? millis(from.value) : from?.value;
+      for await (const { rows, last } of keysetPages(sort, fromTime(order, time), (q) => t.store.listTrialComponents({ sortBy: sort, ascending: order === 'Ascending', ...q, ...runHas(need) }))) {
         // The page's run infos (one read) only once the search reads that far.
         const records = (async function* () {
           yield* await candidates(rows);
