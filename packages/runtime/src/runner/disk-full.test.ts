@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { whileDiskFull } from './disk-full.js';
+import { DiskWaitBudget, whileDiskFull } from './disk-full.js';
 
 // whileDiskFull against real ENOSPC errors: /dev/full refuses every write with "no space left on device".
 describe.skipIf(process.platform !== 'linux')('whileDiskFull', () => {
@@ -9,7 +9,7 @@ describe.skipIf(process.platform !== 'linux')('whileDiskFull', () => {
     const stop = new AbortController();
     const lines: string[] = [];
     let attempts = 0;
-    const v = await whileDiskFull({ step: 'writing a test file', path: '/dev/full', maxWaitMs: 60_000, retryMs: 1, signal: stop.signal, log: (l) => lines.push(l) }, async () => {
+    const v = await whileDiskFull({ step: 'writing a test file', path: '/dev/full', budget: new DiskWaitBudget(60_000), retryMs: 1, signal: stop.signal, log: (l) => lines.push(l) }, async () => {
       attempts++;
       if (attempts <= 30) writeFileSync('/dev/full', 'x');
       return attempts;
@@ -26,9 +26,28 @@ describe.skipIf(process.platform !== 'linux')('whileDiskFull', () => {
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 100);
     const t = Date.now();
-    await expect(whileDiskFull({ step: 'archiving the model', path: '/dev/full', maxWaitMs: 60_000, retryMs: 10_000, signal: stop.signal, log: () => {} }, async () => writeFileSync('/dev/full', 'x')))
+    await expect(whileDiskFull({ step: 'archiving the model', path: '/dev/full', budget: new DiskWaitBudget(60_000), retryMs: 10_000, signal: stop.signal, log: () => {} }, async () => writeFileSync('/dev/full', 'x')))
       .rejects.toThrow(/^no space left on device \(ENOSPC\) while archiving the model \(writing under \/dev\/full\)/);
     expect(Date.now() - t).toBeLessThan(5_000);
     expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('shares one allowance among the steps that wait in turn: once it is spent, a later step does not wait again', async () => {
+    // Each step had its own 30 min, and the final write of the reports 30 more: a job with many outputs
+    // could wait hours on a disk that stayed full.
+    const budget = new DiskWaitBudget(200);
+    const signal = new AbortController().signal;
+    const attempts = { model: 0, output: 0 };
+    await expect(whileDiskFull({ step: 'archiving the model', path: '/dev/full', budget, retryMs: 5, signal, log: () => {} }, async () => {
+      attempts.model++;
+      writeFileSync('/dev/full', 'x');
+    })).rejects.toThrow(/^no space left on device \(ENOSPC\) while archiving the model/);
+    await expect(whileDiskFull({ step: "uploading output 'data'", path: '/dev/full', budget, retryMs: 5, signal, log: () => {} }, async () => {
+      attempts.output++;
+      writeFileSync('/dev/full', 'x');
+    })).rejects.toThrow(/^no space left on device \(ENOSPC\) while uploading output 'data'/);
+    expect(attempts.model).toBeGreaterThan(1);
+    expect(attempts.output).toBe(1);
+    expect(budget.leftMs()).toBe(0);
   });
 });

@@ -34,13 +34,35 @@ export class DiskFullError extends Error {
   override readonly name = 'DiskFullError';
 }
 
+/**
+ * One allowance of time for all of a runner's waits for disk space (the model's archive and upload, each
+ * output's upload, the final write of its reports): it starts at the first wait and lasts `totalMs`, however
+ * many steps wait in turn. Each step had its own 30 min and the final write 30 more, so a processing job
+ * with 10 outputs could wait five and a half hours on a disk that stayed full (2026-11-29).
+ */
+export class DiskWaitBudget {
+  private startedAt: number | undefined;
+
+  constructor(readonly totalMs: number) {}
+
+  /** Starts the allowance, if no wait started it before. */
+  start(): void {
+    this.startedAt ??= Date.now();
+  }
+
+  /** What is left of it: all of it before any wait started, never below 0. */
+  leftMs(): number {
+    return this.startedAt === undefined ? this.totalMs : Math.max(0, this.startedAt + this.totalMs - Date.now());
+  }
+}
+
 export interface DiskWait {
   /** What the step does, for the log and the FailureReason: `uploading the model to s3://…`. */
   readonly step: string;
   /** Where it writes (the scratch file, or the data directory of the artifact store). */
   readonly path: string;
-  /** How long to wait for space in all (the runner's `diskFullWaitMs`). */
-  readonly maxWaitMs: number;
+  /** How long to wait for space, shared with the runner's other waits (the runner's `diskFullWaitMs` in all). */
+  readonly budget: DiskWaitBudget;
   readonly retryMs?: number;
   /** A stop: the wait ends and the step's last error is thrown. */
   readonly signal: AbortSignal;
@@ -50,7 +72,7 @@ export interface DiskWait {
 
 /**
  * Runs a step that writes (the model archive, its upload) and, while it fails for want of space, runs it
- * again every `retryMs` until it succeeds, the wait is over or the job is stopped: a job whose image
+ * again every `retryMs` until it succeeds, the budget is spent or the job is stopped: a job whose image
  * succeeded must not lose its model to a disk that was full for a moment (2026-11-28: the runner died,
  * and the job failed as 'runner ended without reporting an outcome'). The step must be safe to repeat.
  * @throws DiskFullError naming the step, the path and how long it waited, when space never came back.
@@ -67,12 +89,14 @@ export async function whileDiskFull<T>(w: DiskWait, fn: () => Promise<T>): Promi
       if (!isDiskFull(e)) throw e;
       const code = fullCode(e);
       const waited = Date.now() - start;
-      if (w.signal.aborted || waited >= w.maxWaitMs) {
+      w.budget.start();
+      const left = w.budget.leftMs();
+      if (w.signal.aborted || left <= 0) {
         throw new DiskFullError(`no space left on device (${code}) while ${w.step} (writing under ${w.path}); waited ${Math.round(waited / 1000)} s for space. ${(e as Error).message}`);
       }
       if (!waiting) {
         waiting = true;
-        w.log(`No space left on device (${code}) while ${w.step} (writing under ${w.path}): waiting up to ${Math.round(w.maxWaitMs / 1000)} s for space, retrying every ${Math.round((w.retryMs ?? 2000) / 100) / 10} s.`);
+        w.log(`No space left on device (${code}) while ${w.step} (writing under ${w.path}): waiting up to ${Math.round(left / 1000)} s for space, retrying every ${Math.round((w.retryMs ?? 2000) / 100) / 10} s.`);
       }
       // One listener per wait, removed after it: a half-hour wait retries 900 times on the same signal.
       await new Promise<void>((r) => {
@@ -81,7 +105,7 @@ export async function whileDiskFull<T>(w: DiskWait, fn: () => Promise<T>): Promi
           w.signal.removeEventListener('abort', done);
           r();
         };
-        const t = setTimeout(done, w.retryMs ?? 2000);
+        const t = setTimeout(done, Math.min(w.retryMs ?? 2000, left));
         w.signal.addEventListener('abort', done, { once: true });
       });
     }

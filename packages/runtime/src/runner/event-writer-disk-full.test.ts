@@ -1,68 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { canMountTmpfs, smallTmpfs } from '@loam/testkit/vitest/small-tmpfs.test-support';
 import { EventWriter } from './event-writer.js';
 
 // The runner's EventWriter on a real full filesystem (a small tmpfs, filled to its last page): what it
 // holds while the disk refuses its writes, and in which order it writes it once space is back.
 
-const canMount = process.platform === 'linux' && process.getuid?.() === 0;
-
-/** A `sizeMb` tmpfs under a fresh scratch dir, filled by `fill()`, freed by `free()`. */
-function smallFs(sizeMb: number) {
-  const scratch = mkdtempSync(join(tmpdir(), 'loam-event-writer-full-'));
-  const dir = join(scratch, 'mnt');
-  mkdirSync(dir);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', dir]);
-  const filler = join(dir, 'filler');
-  let mounted = true;
-  const fs = {
-    dir,
-    scratch,
-    fill() {
-      const fd = openSync(filler, 'a');
-      try {
-        for (const size of [1 << 20, 4096, 1]) {
-          try {
-            for (;;) writeSync(fd, Buffer.alloc(size, 1));
-          } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-          }
-        }
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    },
-    free: () => rmSync(filler, { force: true }),
-    dispose() {
-      if (!mounted) return;
-      mounted = false;
-      try {
-        execFileSync('umount', [dir]);
-      } catch {
-        execFileSync('umount', ['-l', dir]); // a writer that timed out still holds its files open
-      }
-      rmSync(scratch, { recursive: true, force: true });
-    },
-  };
-  mounts.push(fs);
-  return fs;
-}
-
-/** Unmounted after each test, also when it timed out before its own `finally`. */
-const mounts: { dispose(): void }[] = [];
-afterEach(() => {
-  for (const m of mounts.splice(0)) m.dispose();
-});
-
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe.skipIf(!canMount)('EventWriter on a full disk (needs root to mount a tmpfs)', () => {
+describe.skipIf(!canMountTmpfs)('EventWriter on a full disk (needs root to mount a tmpfs)', () => {
   it('writes the exit event only after the log lines reported before it', async () => {
-    const fs = smallFs(4);
+    const fs = smallTmpfs(4);
     const eventsDir = mkdtempSync(join(tmpdir(), 'loam-event-writer-events-'));
     try {
       const eventsFile = join(eventsDir, 'events.jsonl');
@@ -88,7 +38,7 @@ describe.skipIf(!canMount)('EventWriter on a full disk (needs root to mount a tm
   });
 
   it('holds a bounded number of metric events, counting the ones it drops, and keeps status and exit', async () => {
-    const fs = smallFs(32);
+    const fs = smallTmpfs(32);
     try {
       const eventsFile = join(fs.dir, 'events.jsonl');
       const logFile = join(fs.dir, 'logs.jsonl');
@@ -120,7 +70,7 @@ describe.skipIf(!canMount)('EventWriter on a full disk (needs root to mount a tm
   });
 
   it('after a stop, waits for space only a moment: the exit is written without the log lines still held', async () => {
-    const fs = smallFs(4);
+    const fs = smallTmpfs(4);
     const eventsDir = mkdtempSync(join(tmpdir(), 'loam-event-writer-events-'));
     try {
       const eventsFile = join(eventsDir, 'events.jsonl');
@@ -143,7 +93,7 @@ describe.skipIf(!canMount)('EventWriter on a full disk (needs root to mount a tm
   });
 
   it('gives up when the disk stays full past the wait, saying the outcome was not written', async () => {
-    const fs = smallFs(4);
+    const fs = smallTmpfs(4);
     try {
       const eventsFile = join(fs.dir, 'events.jsonl');
       const w = new EventWriter(eventsFile, join(fs.dir, 'logs.jsonl'), 'algo-1');

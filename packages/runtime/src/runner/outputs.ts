@@ -1,54 +1,14 @@
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tar from 'tar';
 import { download, listAll, parseS3, safeRelative, upload, type Artifacts } from './artifacts.js';
 import { ClientError, isMissingBucket } from './client-error.js';
-import { isOwnDir, ownerOf } from './own-files.js';
+import { isOwnDir } from './own-files.js';
 import { walkFiles } from './walk-files.js';
 
-function joinKey(prefix: string, ...parts: string[]): string {
+/** `prefix/part/…` with one `/` between parts (a prefix's trailing slashes dropped). */
+export function joinKey(prefix: string, ...parts: string[]): string {
   const base = prefix.replace(/\/+$/, '');
   return [base, ...parts].filter((p) => p !== '').join('/');
-}
-
-/** Tars a directory's contents (not the directory itself) into `<file>`, gzipped, as SageMaker's model.tar.gz is. */
-async function tarDir(dir: string, file: string, root: string): Promise<void> {
-  const entries = existsSync(dir) && isOwnDir(root, dir) ? readdirSync(dir) : [];
-  // An empty directory still makes a valid (empty) archive: two zero blocks.
-  if (entries.length === 0) writeFileSync(file, gzipSync(Buffer.alloc(1024)));
-  else {
-    // Only the job's own files: a hard link to one of root's is left out (links are kept as links).
-    const owner = ownerOf(root);
-    await tar.c({ gzip: true, file, cwd: dir, portable: true, follow: false, filter: (_path, st) => (st as { uid?: number }).uid === owner }, entries);
-  }
-}
-
-/**
- * Uploads `model/` as `<S3OutputPath>/<job>/output/model.tar.gz` (an empty model directory still
- * makes an archive, as SageMaker does) and a non-empty `output/data/` as `output.tar.gz` next to it.
- * Returns the model's URI.
- */
-export async function uploadTrainingOutputs(store: Artifacts, outputPath: string, jobName: string, root: string, modelDir: string, outputDataDir: string, scratch: string): Promise<string> {
-  const base = parseS3(outputPath);
-  const modelRef = { bucket: base.bucket, key: joinKey(base.key, jobName, 'output', 'model.tar.gz') };
-  const modelTar = join(scratch, 'model.tar.gz');
-  const outTar = join(scratch, 'output.tar.gz');
-  // The archives are scratch: removed whatever happens, so a write cut short by a full disk frees its
-  // blocks before the caller tries again (whileDiskFull), and the whole step can be repeated.
-  try {
-    await tarDir(modelDir, modelTar, root);
-    await upload(store, modelRef, modelTar, 'application/x-tar');
-    rmSync(modelTar, { force: true });
-    if (isOwnDir(root, outputDataDir) && walkFiles(outputDataDir).length > 0) {
-      await tarDir(outputDataDir, outTar, root);
-      await upload(store, { bucket: base.bucket, key: joinKey(base.key, jobName, 'output', 'output.tar.gz') }, outTar, 'application/x-tar');
-    }
-  } finally {
-    rmSync(modelTar, { force: true });
-    rmSync(outTar, { force: true });
-  }
-  return `s3://${modelRef.bucket}/${modelRef.key}`;
 }
 
 /**

@@ -12,17 +12,21 @@ import { MetricParser } from './metrics.js';
 import { jobMemoryState, outOfMemoryReason } from './oom.js';
 import { prepareLaunch, SandboxRefused } from './job-sandbox.js';
 import { isOwnDir, readOwnText } from './own-files.js';
-import { CheckpointSync, uploadTrainingOutputs, uploadTree } from './outputs.js';
-import { DiskFullError, isDiskFull, noSpaceLeft, whileDiskFull } from './disk-full.js';
+import { CheckpointSync, uploadTree } from './outputs.js';
+import { TrainingOutputs } from './training-outputs.js';
+import { DiskFullError, DiskWaitBudget, isDiskFull, noSpaceLeft, whileDiskFull } from './disk-full.js';
 import { processStartTime } from '@loam/adapters/executors/local/proc';
 import { processingEnv, trainingEnv } from './sm-env.js';
 import { ClientError, stageChannel } from './stage-inputs.js';
 
 /** How often checkpoints and Continuous processing outputs are pushed while the job runs. */
 const syncIntervalMs = 5_000;
-/** How long the model's archive and upload wait for space on a full disk before the job fails saying so. */
+/**
+ * How long, in all, a runner waits for space on a full disk after its image ended (the model's archive and
+ * upload, each output's upload, then the write of its reports) before the job fails saying so.
+ */
 const diskFullWaitMs = 30 * 60_000;
-/** How long a stopped (or timed-out) job's reports wait for space before the runner ends without them. */
+/** How long a stopped (or timed-out) job's reports wait for space before the runner ends without them; also what the reports of a job whose wait for space is spent still get. */
 const stopSettleMs = 10_000;
 
 /** What the runner writes next to its events so an executor can find (and re-adopt) it. */
@@ -103,6 +107,8 @@ export async function runJob(input: RunnerInput): Promise<void> {
   let store: Artifacts | undefined;
   let dir: ContractDir | undefined;
   let checkpoints: CheckpointSync | undefined;
+  let trainingOutputs: TrainingOutputs | undefined;
+  const diskBudget = new DiskWaitBudget(diskFullWaitMs);
   const hostIndex = Math.max(0, [...input.hosts].sort().indexOf(input.currentHost));
   const isLeader = hostIndex === 0;
   /** TensorBoardOutputConfig / DebugHookConfig: what the image left under each LocalPath, uploaded once it has ended (whatever the outcome). */
@@ -152,8 +158,8 @@ export async function runJob(input: RunnerInput): Promise<void> {
     const oomBefore = jobMemoryState()?.oomKills ?? 0;
     const launch = await prepareLaunch(input, dir, cmd, env);
     if (stopReason) throw new StopSignal();
-    w.status('Training');
-    platformLog(launch.note);
+    // Started (and its process group in runner.pid: onStart runs within the constructor) before Training is
+    // reported: the executor takes Training to mean the image runs, and kills it by that group.
     child = new JobChild({
       cmd: launch.cmd, env: launch.env, marker: jobMarker(input), ...(launch.uid !== undefined ? { uid: launch.uid } : {}),
       onLine: (stream, line) => {
@@ -163,6 +169,8 @@ export async function runJob(input: RunnerInput): Promise<void> {
       onMetric: (name, value) => w.metric(name, value),
       onStart: (pid) => writePidFile(input, pid, launch.uid),
     });
+    w.status('Training');
+    platformLog(launch.note);
     const outputs = spec.outputs.filter((o) => o.uploadMode === 'Continuous');
     const ticker = setInterval(() => {
       void checkpoints?.sync().catch((e: unknown) => platformLog(`Checkpoint sync failed: ${(e as Error).message}`));
@@ -196,12 +204,10 @@ export async function runJob(input: RunnerInput): Promise<void> {
     let modelArtifacts: string | undefined;
     // The image succeeded: a full disk (the archive is written under the work dir, a local artifact store
     // writes under the data dir) is waited out rather than losing the model (see whileDiskFull).
-    const wait = (step: string, path: string) => ({ step, path, maxWaitMs: diskFullWaitMs, signal: abort.signal, log: platformLog });
+    const wait = (step: string, path: string) => ({ step, path, budget: diskBudget, signal: abort.signal, log: platformLog });
     if (spec.kind === 'training-job' && spec.outputPath && isLeader) {
-      const outputPath = spec.outputPath;
-      const d = dir;
-      modelArtifacts = await whileDiskFull(wait(`archiving and uploading the model to ${outputPath}`, input.workDir),
-        () => uploadTrainingOutputs(store as Artifacts, outputPath, spec.name, d.root, d.modelDir, d.outputDataDir, input.workDir));
+      const outputs = (trainingOutputs = new TrainingOutputs(spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, input.workDir));
+      modelArtifacts = await whileDiskFull(wait(`archiving and uploading the model to ${spec.outputPath}`, input.workDir), () => outputs.upload(store as Artifacts));
       platformLog(`Uploaded the model to ${modelArtifacts}.`);
     }
     for (const o of spec.outputs) {
@@ -214,7 +220,9 @@ export async function runJob(input: RunnerInput): Promise<void> {
     if (stopReason || e instanceof StopSignal) {
       let modelArtifacts: string | undefined;
       if (store && dir && spec.kind === 'training-job' && spec.outputPath && isLeader && child) {
-        modelArtifacts = await uploadTrainingOutputs(store, spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, input.workDir).catch((err: unknown) => {
+        // After a stop during the wait for space: once more, reusing the archive that wait kept.
+        trainingOutputs ??= new TrainingOutputs(spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, input.workDir);
+        modelArtifacts = await trainingOutputs.upload(store).catch((err: unknown) => {
           platformLog(`The model could not be uploaded after the stop: ${(err as Error).message}`);
           return undefined;
         });
@@ -240,9 +248,12 @@ export async function runJob(input: RunnerInput): Promise<void> {
   } finally {
     clearTimeout(deadline);
     child?.reap();
+    // Scratch archives go first: on a disk that stayed full their room is what the outcome is written in.
+    trainingOutputs?.dispose();
     // The outcome must reach the disk before the runner exits: records held while the disk is full are
-    // written once space is back, waited for as long as the upload waits, or a moment after a stop.
-    const written = await w.settle({ maxWaitMs: diskFullWaitMs, signal: abort.signal, afterStopMs: stopSettleMs });
+    // written once space is back, waited for within what is left of the wait for space (at least a moment),
+    // or a moment after a stop.
+    const written = await w.settle({ maxWaitMs: Math.max(diskBudget.leftMs(), stopSettleMs), signal: abort.signal, afterStopMs: stopSettleMs });
     w.close();
     // The runner then ends without an outcome: the executor reports it (Stopped after a stop), naming the full disk.
     if (!written) throw new DiskFullError(`the job's outcome could not be written: no space left on device under ${input.workDir}`);
