@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { recordToAppend } from '@loam/adapters/executors/local/log-append';
 import type { RunnerEvent, RunnerLogLine, SecondaryStatusName } from '@loam/contracts';
 import { isDiskFull } from './disk-full.js';
 
@@ -16,6 +17,12 @@ const retryMs = 500;
  * directory, and log lines appended to the job's shared `logs.jsonl`. Each record is one `write` on a
  * file opened for appending, so a reader (the executor, possibly after a server restart) never sees
  * half a line from another writer, and nothing depends on the server being alive.
+ *
+ * `logs.jsonl` has other writers (the job's other hosts, the executor, a later attempt), so a record the
+ * disk cut short must not poison theirs: a record starts on a new line (a newline first when the file ends
+ * in someone's half record, left by a writer that gave up), and the rest of one cut short is appended only
+ * while nothing was appended after it; otherwise the whole record is written again (its first part stays,
+ * a line of its own that readers skip).
  *
  * A full disk (ENOSPC, EDQUOT) never throws here: the runner would die without an outcome, and the
  * job fail as 'runner ended without reporting an outcome' (2026-11-28, disk-full e2e). Records that
@@ -38,12 +45,15 @@ export class EventWriter {
   /** The exit event, written only once every log line before it is: a job never ends with its last lines still held. */
   private heldExit: Buffer | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** The head of the held log lines when the disk cut it short: how much of it is written, and the file's size then. */
+  private cutLog: { record: Buffer; written: number; endAt: number } | undefined;
   /** The last full-disk error met (its code names it in the note on dropped lines). */
   private diskFull: NodeJS.ErrnoException | undefined;
 
   constructor(eventsFile: string, logFile: string, private readonly host: string) {
     this.events = openSync(eventsFile, 'a', 0o600);
-    this.logs = openSync(logFile, 'a', 0o600);
+    // Read too: a record is appended on a new line (see recordToAppend).
+    this.logs = openSync(logFile, 'a+', 0o600);
   }
 
   emit(e: Draft<RunnerEvent>): void {
@@ -114,6 +124,7 @@ export class EventWriter {
       // Out of time: the outcome matters more than the lines before it.
       this.heldLogBytes = 0;
       this.held.logs.length = 0;
+      this.cutLog = undefined;
       this.droppedLogLines = 0;
       this.droppedMetrics = 0;
       this.drain();
@@ -136,7 +147,7 @@ export class EventWriter {
   private drain(): void {
     this.write(this.events, this.held.events);
     if (this.held.events.length === 0) this.heldMetricBytes = 0;
-    this.write(this.logs, this.held.logs, (n) => (this.heldLogBytes -= n));
+    this.writeLogs();
     if (this.held.logs.length === 0 && this.held.events.length === 0 && (this.droppedLogLines > 0 || this.droppedMetrics > 0)) {
       const n = this.droppedLogLines;
       const m = this.droppedMetrics;
@@ -166,20 +177,49 @@ export class EventWriter {
   }
 
   /** Writes queued buffers to `fd`; a partly written one keeps its rest at the head, to be finished first. */
-  private write(fd: number, queue: Buffer[], written?: (n: number) => void): void {
+  private write(fd: number, queue: Buffer[]): void {
     while (queue.length > 0) {
       const b = queue[0] as Buffer;
-      let n: number;
-      try {
-        n = writeSync(fd, b);
-      } catch (e) {
-        if (!isDiskFull(e)) throw e;
-        this.diskFull = e as NodeJS.ErrnoException;
-        return;
-      }
-      written?.(n);
+      const n = this.tryWrite(fd, b);
+      if (n === undefined) return;
       if (n < b.length) queue[0] = b.subarray(n);
       else queue.shift();
+    }
+  }
+
+  /**
+   * Writes the held log lines in order. A record cut short is finished only if the file still ends where its
+   * part did; once another writer appended after that part, the record is written whole again, on a new line.
+   */
+  private writeLogs(): void {
+    const queue = this.held.logs;
+    while (queue.length > 0) {
+      const record = queue[0] as Buffer;
+      const cut = this.cutLog?.record === record ? this.cutLog : undefined;
+      const rest = cut !== undefined && fstatSync(this.logs).size === cut.endAt;
+      const b = rest ? record.subarray(cut.written) : recordToAppend(this.logs, record);
+      const n = this.tryWrite(this.logs, b);
+      if (n === undefined) return;
+      if (n < b.length) {
+        // Of the record itself: what the newline before it (if any) did not take.
+        const written = (rest ? cut.written : 0) + Math.max(0, n - (b.length - (rest ? record.length - cut.written : record.length)));
+        this.cutLog = { record, written, endAt: fstatSync(this.logs).size };
+        continue;
+      }
+      this.cutLog = undefined;
+      queue.shift();
+      this.heldLogBytes -= record.length;
+    }
+  }
+
+  /** One write; undefined when the disk refused it (held for later). */
+  private tryWrite(fd: number, b: Buffer): number | undefined {
+    try {
+      return writeSync(fd, b);
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      this.diskFull = e as NodeJS.ErrnoException;
+      return undefined;
     }
   }
 }
