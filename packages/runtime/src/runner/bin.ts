@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
+import { RUNNER_EXIT_DISK_FULL } from '@loam/adapters/executors/local/runner-exit';
 import type { RunnerInput } from '@loam/contracts';
+import { DiskFullError, isDiskFull } from './disk-full.js';
 import { runJob } from './run-job.js';
 
 // `node runner/bin.js <job.json>`: runs one host of one job. Its outcome is in events.jsonl; the exit
-// code only says whether the runner itself worked.
+// code only says whether the runner itself worked (74: it could not write its outcome, the disk being full).
 const file = process.argv[2];
 if (!file) {
   process.stderr.write('usage: loam-runner <job.json>\n');
@@ -14,7 +16,12 @@ const input = JSON.parse(readFileSync(file, 'utf8')) as RunnerInput;
 runJob(input).then(
   () => process.exit(0),
   (e: unknown) => {
-    process.stderr.write(`runner failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(70);
+    try {
+      // Synchronously, and never in the way of the exit code: runner.log may be on the full disk.
+      writeSync(2, `runner failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    } catch {
+      // the exit code says what matters
+    }
+    process.exit(e instanceof DiskFullError || isDiskFull(e) ? RUNNER_EXIT_DISK_FULL : 70);
   },
 );

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobSpec, RunnerInput } from '@loam/contracts';
@@ -9,7 +9,9 @@ import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyPare
 import { EventTail } from './event-tail.js';
 import { readLogPageAsync, readLogTailAsync } from './log-reader.js';
 import { endHostProcesses, hostMarker, readPidFile } from './end-job.js';
+import { recordToAppend } from './log-append.js';
 import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
+import { RUNNER_EXIT_DISK_FULL } from './runner-exit.js';
 import { findUnshare } from './sandbox.js';
 
 export interface LocalProcessExecutorOptions {
@@ -178,7 +180,7 @@ export class LocalProcessExecutor implements JobExecutor {
         const h: HostState = { host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid, startTime: processStartTime(pid), lastSeq: 0, exited: false, processGone: false, ...(cgroup ? { cgroup } : {}) };
         child.once('exit', (code, sig) => {
           h.processGone = true;
-          h.exitInfo = sig ? `signal ${sig}` : `exit code ${code}`;
+          h.exitInfo = sig ? `signal ${sig}` : code === RUNNER_EXIT_DISK_FULL ? `exit code ${code}: no space left on device (ENOSPC) to write it` : `exit code ${code}`;
         });
         child.unref();
         state.hosts.push(h);
@@ -378,7 +380,7 @@ export class LocalProcessExecutor implements JobExecutor {
             type: 'exit', seq: h.lastSeq + 1, time: Date.now(), host: h.host, outcome: j.stopping ? 'Stopped' : 'Failed', secondaryStatus: j.stopping ? 'Stopped' : 'Failed',
             failureReason: oom
               ? `OutOfMemoryError: the job ran out of memory for its instance type (the kernel's OOM killer ended its processes on ${h.host}). Use an instance type with more memory or process less data per instance.`
-              : `InternalServerError: the job's runner process ended (${h.exitInfo ?? 'it was killed'}) without reporting an outcome${lastStep(h.lastStatus)}.${runnerLogTail(h.dir)}`,
+              : `InternalServerError: the job's runner process ended (${h.exitInfo ?? 'it was killed'}) without reporting an outcome${lastStep(h.lastStatus)}.${diskFullNote(h.dir, h.exitInfo)}${runnerLogTail(h.dir)}`,
             platformFault: !j.stopping && !oom,
           });
           h.lastSeq += 1;
@@ -431,10 +433,31 @@ function isHostCgroup(g: HostCgroup | undefined, name: string): g is HostCgroup 
 
 /** A line in the job's platform log written by the executor (before the runner exists, or instead of it). */
 function platformLogLine(logFile: string, host: string, line: string): void {
+  let fd: number | undefined;
   try {
-    appendFileSync(logFile, `${JSON.stringify({ time: Date.now(), host, stream: 'platform', line })}\n`, { mode: 0o600 });
+    fd = openSync(logFile, 'a+', 0o600);
+    // On a new line: an earlier attempt's runner may have given up mid-record on a full disk.
+    writeSync(fd, recordToAppend(fd, Buffer.from(`${JSON.stringify({ time: Date.now(), host, stream: 'platform', line })}\n`)));
   } catch {
     // the log is best effort; the job's outcome does not depend on it
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * The full disk, when it is why a runner ended without an outcome: its exit code says so (a runner this
+ * executor started), or the disk holding the job's directory has (almost) nothing free now (one adopted after
+ * a restart, whose exit code is unknown). `runner.log`, which would say so, is on that disk and may be empty.
+ */
+function diskFullNote(dir: string, exitInfo: string | undefined): string {
+  if (exitInfo?.includes('ENOSPC')) return '';
+  try {
+    const s = statfsSync(dir);
+    const free = s.bavail * s.bsize;
+    return free < 1 << 20 ? ` The disk holding the job's directory is full: no space left on device (ENOSPC), ${free} bytes free.` : '';
+  } catch {
+    return '';
   }
 }
 

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JobSpec } from '@loam/contracts';
+import type { ExecutorEvent } from '@loam/core';
+import { conformanceSpec } from '@loam/testkit';
+import { canMountTmpfs, smallTmpfs, type SmallTmpfs } from '@loam/testkit/vitest/small-tmpfs.test-support';
+import { LocalFsArtifactStore } from '../../artifacts/local-fs/local-fs-artifact-store.js';
+import { readPidFile } from './end-job.js';
+import { LocalProcessExecutor } from './local-process-executor.js';
+import { sourceRunner, until } from './local-process-executor.test-support.js';
+import { signal } from './proc.js';
+
+// Jobs whose directory is on a full disk (a real tmpfs): the runner cannot write its outcome, nor its own last
+// words to runner.log on that disk, and the job's FailureReason must still say the disk was full.
+
+const artifactsDir = mkdtempSync(join(tmpdir(), 'loam-disk-full-exit-'));
+const executors: LocalProcessExecutor[] = [];
+const pids: number[] = [];
+afterAll(async () => {
+  for (const pid of pids) signal(pid, 'SIGKILL');
+  for (const e of executors) await e.close();
+  rmSync(artifactsDir, { recursive: true, force: true });
+});
+
+async function executorOn(fs: SmallTmpfs): Promise<{ executor: LocalProcessExecutor; events: ExecutorEvent[] }> {
+  const artifacts = await LocalFsArtifactStore.open({ root: join(artifactsDir, 'artifacts') });
+  await artifacts.ensureBucket('conformance');
+  await artifacts.put({ bucket: 'conformance', key: 'train/data.txt' }, Buffer.from('the input data'));
+  const executor = new LocalProcessExecutor({
+    workDir: join(fs.dir, 'jobs'), runner: sourceRunner(), artifacts: { type: 'local', root: join(artifactsDir, 'artifacts') },
+    python: '/usr/bin/python3', stopGraceSeconds: 2, pollIntervalMs: 50, cgroups: false, sandbox: 'off',
+  });
+  executors.push(executor);
+  const events: ExecutorEvent[] = [];
+  executor.onEvent((_id, e) => events.push(e));
+  return { executor, events };
+}
+
+const exitOf = (events: ExecutorEvent[]) => until(() => events.find((e): e is ExecutorEvent & { type: 'exit' } => e.type === 'exit'), 90_000, 'the exit event');
+
+describe.skipIf(!canMountTmpfs)('a job on a full disk (needs root to mount a tmpfs)', () => {
+  it('a runner that cannot write its outcome ends with an exit code that names the full disk', async () => {
+    const fs = smallTmpfs(8, 'loam-disk-full-exit-');
+    const { executor, events } = await executorOn(fs);
+    const spec: JobSpec = conformanceSpec({ exit: 0 });
+    // Room for the executor's own files (a platform log line, job.json: a page each), none for the runner's.
+    fs.leave(2 * 4096);
+    await executor.start(`training-job/${spec.name}`, spec);
+    const exit = await exitOf(events);
+    expect(exit.outcome).toBe('Failed');
+    expect(exit.failureReason).toMatch(/^InternalServerError: the job's runner process ended \(exit code 74: no space left on device \(ENOSPC\) to write it\) without reporting an outcome/);
+  }, 120_000);
+
+  it('a runner that ended without an outcome while the job\'s disk is full: the reason says the disk is full', async () => {
+    const fs = smallTmpfs(8, 'loam-disk-full-exit-');
+    const { executor, events } = await executorOn(fs);
+    const spec: JobSpec = conformanceSpec({ exit: 0, sleepMs: 120_000 });
+    await executor.start(`training-job/${spec.name}`, spec);
+    const hostDir = join(fs.dir, 'jobs', 'training-job', spec.name, 'algo-1');
+    const pid = await until(() => {
+      const p = readPidFile(hostDir);
+      return p?.childPgid !== undefined ? p.pid : undefined;
+    }, 90_000, "runner.pid naming the image's process group");
+    pids.push(pid);
+    fs.fill();
+    // Killed on the full disk (by the OOM killer, an operator): nothing in runner.log, no outcome.
+    signal(pid, 'SIGKILL');
+    const exit = await exitOf(events);
+    expect(exit.outcome).toBe('Failed');
+    expect(exit.failureReason).toMatch(/\(signal SIGKILL\) without reporting an outcome; the last step it reported was Training\. The disk holding the job's directory is full: no space left on device \(ENOSPC\), \d+ bytes free\./);
+  }, 120_000);
+});
