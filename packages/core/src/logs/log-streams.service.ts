@@ -84,7 +84,7 @@ export class LogStreamsService {
       if (!back || back.read === 0) return { events: [], nextForwardToken: `f/${at}`, nextBackwardToken: token };
       return { events: back.events, nextForwardToken: `f/${at}`, nextBackwardToken: `b/${back.before ?? ''}` };
     }
-    if (token !== undefined && !token.startsWith('f/')) throw badToken(token);
+    if (token !== undefined && !token.startsWith('f/')) throw badToken();
     const from = token === undefined ? undefined : token.slice(2);
     if (token !== undefined || input.startFromHead) {
       const { events, at } = await this.readForward(g.source, unit, from, limit, keep);
@@ -108,7 +108,7 @@ export class LogStreamsService {
     let read = 0;
     let before = from;
     for (;;) {
-      const page = await asTheirs(`b/${before ?? ''}`, () => source.readBackward(unit, { ...(before ? { before } : {}), limit: limit - events.length }));
+      const page = await asTheirs(() => source.readBackward(unit, { ...(before ? { before } : {}), limit: limit - events.length }));
       end ??= page.after;
       read += page.lines.length;
       events = page.lines.filter(keep).map(eventOf).concat(events);
@@ -123,7 +123,8 @@ export class LogStreamsService {
    * every stream interleaved by timestamp as CloudWatch Logs returns them (a tie in the order the units started, then
    * as written): a merge of the units (jobs, instances), each read in the order written. The token holds where each
    * unit read so far stands, so paging returns every event once and in the same order as one call would. `eventId`
-   * is the same however the events are paged, so `aws logs tail --follow` prints each once.
+   * is the event's own (two lines alike in one millisecond have two) and the same however the events are read or
+   * paged, so `aws logs tail --follow` prints each once.
    * @throws ResourceNotFound for a log group Loam does not keep; ValidationException for both names and a prefix, a pattern Loam cannot evaluate, or a bad token.
    */
   async FilterLogEvents(input: InputOf<Ops['FilterLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['FilterLogEvents']>> {
@@ -205,9 +206,9 @@ export class LogStreamsService {
         complete = true;
         break;
       }
-      const l = next.take(budget);
+      const { line: l, start } = next.take(budget);
       const logStreamName = next.hosts.get(l.host) as string;
-      events.push({ logStreamName, ...eventOf(l), eventId: eventId(logStreamName, l) });
+      events.push({ logStreamName, ...eventOf(l), eventId: eventId(logStreamName, start, l) });
     }
     if (complete) return { events, searchedLogStreams: [] };
     const last = events.at(-1)?.timestamp ?? at?.after;
@@ -230,7 +231,7 @@ export class LogStreamsService {
     let reachedEnd = false;
     // Bounded in lines and in reads (a small limit reads small pages), so one request over a huge log stays short.
     for (let reads = 0; lines.length < limit && scanned < SCAN_LIMIT && reads < 2000; reads++) {
-      const page = await asTheirs(`f/${at ?? ''}`, () => source.read(unit, { ...(at ? { token: at } : {}), limit: Math.min(limit - lines.length, 10_000) }));
+      const page = await asTheirs(() => source.read(unit, { ...(at ? { token: at } : {}), limit: Math.min(limit - lines.length, 10_000) }));
       if (page.lines.length === 0) {
         reachedEnd = true;
         break;
@@ -268,9 +269,13 @@ function eventOf(l: RunnerLogLine): LogEvent {
   return { timestamp: Math.round(l.time), message: l.line, ingestionTime: Math.round(l.time) };
 }
 
-/** The same for an event however it is paged (what `aws logs tail --follow` tells events apart by). */
-function eventId(stream: string, l: RunnerLogLine): string {
-  return createHash('sha256').update(`${stream}\0${l.time}\0${l.stream}\0${l.line}`).digest('hex').slice(0, 32);
+/**
+ * The event's own: the same however it is read or paged, and another for each line, also for two lines alike written in
+ * the same millisecond (`aws logs tail --follow` prints an eventId once per timestamp). `start` is the source's token
+ * at the line, which names it (`LogPage.starts`).
+ */
+function eventId(stream: string, start: string, l: RunnerLogLine): string {
+  return createHash('sha256').update(`${stream}\0${start}\0${l.time}\0${l.line}`).digest('hex').slice(0, 32);
 }
 
 /**
@@ -317,7 +322,7 @@ function decodeFilterToken(token: string | undefined): FilterToken | undefined {
   } catch {
     // fall through
   }
-  throw badToken(token);
+  throw badToken();
 }
 
 /** What one FilterLogEvents call may still read: lines passed over or returned, and source reads. */
@@ -333,6 +338,7 @@ interface ScanBudget {
  */
 class FilterCursor {
   private page: readonly RunnerLogLine[] = [];
+  private starts: readonly string[] = [];
   private i = 0;
   private pageToken: string | undefined;
   private afterPage: string | undefined;
@@ -374,7 +380,7 @@ class FilterCursor {
       // Lines an earlier call read past within its page are read over first, to a token of the source's own: so a
       // position never has more than a page of lines to pass over again.
       const skipping = this.pending > 0;
-      const got = await asTheirs(`f/${token ?? ''}`, () => this.source.read(this.unit, { ...(token ? { token } : {}), limit: skipping ? Math.min(this.pending, 10_000) : Math.min(Math.max(want, 1), PAGE_LINES) }));
+      const got = await asTheirs(() => this.source.read(this.unit, { ...(token ? { token } : {}), limit: skipping ? Math.min(this.pending, 10_000) : Math.min(Math.max(want, 1), PAGE_LINES) }));
       budget.reads--;
       if (got.lines.length === 0) {
         // The end of what the unit holds for now: a later page starts here again.
@@ -387,16 +393,20 @@ class FilterCursor {
         continue;
       }
       this.page = got.lines;
+      this.starts = got.starts;
       this.afterPage = got.nextToken;
     }
   }
 
-  take(budget: ScanBudget): RunnerLogLine {
-    const l = this.page[this.i] as RunnerLogLine;
+  /** The head line, taken, with the source's token at it. */
+  take(budget: ScanBudget): { line: RunnerLogLine; start: string } {
+    const line = this.page[this.i] as RunnerLogLine;
+    const start = this.starts[this.i];
+    if (start === undefined) throw new Error(`log source of '${this.unit.key}' gave ${this.page.length} lines and ${this.starts.length} starts`);
     this.i++;
     budget.lines--;
     budget.progressed = true;
-    return l;
+    return { line, start };
   }
 
   /** Where a later page goes on from: after every line taken or passed over. */
@@ -412,18 +422,22 @@ function compare(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-/** A source's read, its refusal of the token inside named by the token the client passed. */
-async function asTheirs<T>(token: string, read: () => Promise<T>): Promise<T> {
+/** A source's read, its refusal of a position inside the client's token answered as the token's refusal. */
+async function asTheirs<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (e) {
-    if (isLoamError(e) && e.code === 'ValidationException') throw badToken(token);
+    if (isLoamError(e) && e.code === 'ValidationException') throw badToken();
     throw e;
   }
 }
 
-function badToken(token: string): ValidationError {
-  return new ValidationError(`The nextToken '${token.slice(0, 40)}' is not a token this log stream issued.`, [{ path: '/nextToken', message: 'invalid token' }]);
+/**
+ * CloudWatch Logs' words for a token it did not issue, the same for every way a token is wrong: the message quotes
+ * nothing of the token, whose inside (a source's read positions) is no business of the client's.
+ */
+function badToken(): ValidationError {
+  return new ValidationError('The specified nextToken is invalid: pass back a nextToken exactly as an earlier answer gave it, or none to start from the beginning.', [{ path: '/nextToken', message: 'invalid token' }]);
 }
 
 function encodeOffset(n: number): string {
@@ -438,5 +452,5 @@ function decodeOffset(token: string | undefined): number {
   } catch {
     // fall through
   }
-  throw badToken(token);
+  throw badToken();
 }

@@ -18,6 +18,12 @@ export interface LogPage {
   readonly lines: readonly RunnerLogLine[];
   /** Opaque; pass back to continue after the last line returned. */
   readonly nextToken: string;
+  /**
+   * One token per line of `lines`, at that line: reading forward from it returns that line first. A line has the
+   * same token however it is read (from whatever token, with whatever limit) and no two lines of a log share one,
+   * so it names the line: what CloudWatch Logs' `eventId` is made of, which clients tell events apart by.
+   */
+  readonly starts: readonly string[];
 }
 
 /** A page of log lines read backwards ({@link JobExecutor.readLogsBackward}), and where it lies in the log. */

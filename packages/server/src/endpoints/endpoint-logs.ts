@@ -258,17 +258,17 @@ async function mtimeAsync(file: string): Promise<number> {
 export async function readSegments(dir: string, token: string | undefined, limit: number): Promise<LogPage> {
   let at = decodeLogToken(token);
   const segs = await segmentsOfAsync(dir);
-  if (segs.length === 0) return { lines: [], nextToken: encodeLogToken(at) };
+  if (segs.length === 0) return { lines: [], nextToken: encodeLogToken(at), starts: [] };
   at = Math.max(at, segs[0]!.base);
   for (let i = segs.findLastIndex((s) => s.base <= at); i < segs.length; i++) {
     const seg = segs[i]!;
     const page = await readLogLinesAt(seg.file, at - seg.base, limit);
     at = seg.base + page.end;
-    if (page.lines.length > 0 || i === segs.length - 1) return { lines: page.lines, nextToken: encodeLogToken(at) };
+    if (page.lines.length > 0 || i === segs.length - 1) return { lines: page.lines, nextToken: encodeLogToken(at), starts: page.starts.map((s) => encodeLogToken(seg.base + s)) };
     // This segment is read to its end: the next one starts where it ends (its name), whatever partial line was left.
     at = segs[i + 1]!.base;
   }
-  return { lines: [], nextToken: encodeLogToken(at) };
+  return { lines: [], nextToken: encodeLogToken(at), starts: [] };
 }
 
 /**

@@ -173,6 +173,37 @@ export function describeJobExecutorConformance(target: JobExecutorTarget): void 
       expect(none.before).toBeUndefined();
     });
 
+    it("gives each line a start token: reading from it returns that line first, and it is the line's whatever page it was read in", async () => {
+      const spec = conformanceSpec({ exit: 0, lines: 9 });
+      const id = `training-job/${spec.name}`;
+      await executor.start(id, spec);
+      expect((await exitOf(id)).outcome).toBe('Completed');
+      const read = async (limit: number) => {
+        const lines: string[] = [];
+        const starts: string[] = [];
+        let token: string | undefined;
+        for (let i = 0; i < 100; i++) {
+          const page = await executor.readLogs(id, { ...(token ? { token } : {}), limit });
+          expect(page.starts).toHaveLength(page.lines.length);
+          if (page.lines.length === 0) break;
+          lines.push(...page.lines.map((l) => l.line));
+          starts.push(...page.starts);
+          token = page.nextToken;
+        }
+        return { lines, starts };
+      };
+      const whole = await read(1000);
+      expect(whole.lines.length).toBeGreaterThan(9);
+      // Names a line: distinct (also for lines alike) and the same however the log was paged (FilterLogEvents' eventIds).
+      expect(new Set(whole.starts).size).toBe(whole.lines.length);
+      for (const limit of [1, 3, 4]) expect(await read(limit), `limit ${limit}`).toEqual(whole);
+      for (const [k, start] of whole.starts.entries()) {
+        const from = await executor.readLogs(id, { token: start, limit: 2 });
+        expect(from.lines.map((l) => l.line)).toEqual(whole.lines.slice(k, k + 2));
+        expect(from.starts).toEqual(whole.starts.slice(k, k + 2));
+      }
+    });
+
     it('exit 1 → Failed with the stderr tail as the reason, not a platform fault', async () => {
       const spec = conformanceSpec({ exit: 1, stderr: 'boom: the data is bad' });
       const id = `training-job/${spec.name}`;

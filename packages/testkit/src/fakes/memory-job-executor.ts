@@ -96,7 +96,7 @@ export class MemoryJobExecutor implements JobExecutor {
   async readLogs(jobId: string, options: { token?: string; limit: number }): Promise<LogPage> {
     const from = options.token ? decodeLogToken(options.token) : 0;
     const lines = (this.jobs.get(jobId)?.logs ?? []).slice(from, from + options.limit);
-    return { lines, nextToken: encodeLogToken(from + lines.length) };
+    return { lines, nextToken: encodeLogToken(from + lines.length), starts: lines.map((_, i) => encodeLogToken(from + i)) };
   }
 
   async readLogsBackward(jobId: string, options: { before?: string; limit: number }): Promise<LogTailPage> {

@@ -22,32 +22,37 @@ export function decodeLogToken(token: string | undefined): number {
  */
 export async function readLogPageAsync(file: string, token: string | undefined, limit: number): Promise<LogPage> {
   const page = await readLogLinesAt(file, decodeLogToken(token), limit);
-  return { lines: page.lines, nextToken: encodeLogToken(page.end) };
+  return { lines: page.lines, nextToken: encodeLogToken(page.end), starts: page.starts.map(encodeLogToken) };
 }
 
 /**
- * {@link readLogPageAsync} in byte offsets within the file: the lines from `from` on and the offset after the last one
- * read (`end`; `from` when none is whole yet). A trailing line without its newline (being written) is left for later.
+ * {@link readLogPageAsync} in byte offsets within the file: the lines from `from` on, the offset each starts at
+ * (`starts`) and the offset after the last one read (`end`; `from` when none is whole yet). A trailing line without
+ * its newline (being written) is left for later.
  */
-export async function readLogLinesAt(file: string, from: number, limit: number): Promise<{ lines: RunnerLogLine[]; end: number }> {
+export async function readLogLinesAt(file: string, from: number, limit: number): Promise<{ lines: RunnerLogLine[]; starts: number[]; end: number }> {
   let fh;
   try {
     fh = await open(file, 'r');
   } catch {
-    return { lines: [], end: from };
+    return { lines: [], starts: [], end: from };
   }
   try {
     const buf = Buffer.allocUnsafe(Math.min(4 << 20, Math.max(262144, limit * 256)));
     const { bytesRead } = await fh.read(buf, 0, buf.length, from);
     const read = buf.subarray(0, bytesRead);
     const lines: RunnerLogLine[] = [];
+    const starts: number[] = [];
     let start = 0;
     for (let nl = read.indexOf(0x0a); nl >= 0 && lines.length < limit; nl = read.indexOf(0x0a, start)) {
       const line = parseLine(read, start, nl);
-      if (line) lines.push(line);
+      if (line) {
+        lines.push(line);
+        starts.push(from + start);
+      }
       start = nl + 1;
     }
-    return { lines, end: from + start };
+    return { lines, starts, end: from + start };
   } finally {
     await fh.close();
   }
