@@ -27,6 +27,18 @@ CASES = {
     "nested": lambda: [[np.int64(1), np.int64(2)], [np.int64(3), np.int64(4)]],
     "matrix": lambda: np.array([[0.5, 1.0], [2.0, -0.25]]),
     "dict": lambda: {"predictions": np.array([1, 0]), "score": np.float32(0.75), "labels": [np.str_("yes"), np.int16(2)]},
+    # For CSV, shapes numpy makes no rows of (the container's encoder fails on them) and odd ones it writes.
+    "ragged": lambda: [[1, 2], [3]],
+    "ragged-column": lambda: [1, [2, 3]],
+    "int": lambda: 3,
+    "numpy-float": lambda: np.float64(0.5),
+    "text": lambda: "yes",
+    "none": lambda: None,
+    "cube": lambda: np.arange(8).reshape(2, 2, 2),
+    "strings": lambda: ["a", 'b"c', "d e"],
+    "empty": lambda: [],
+    "dict-rows": lambda: [{"a": 1}, {"b": 2}],
+    "object-lists": lambda: np.array([[1, 2], [3], None], dtype=object),
 }
 
 def model_fn(model_dir):
@@ -103,6 +115,49 @@ describe("a script-mode model's default output_fn encodes numpy predictions as t
     expect(await csv('objects')).toBe('7\n"a,b"\n""\n');
     expect(await csv('nested')).toBe('1,2\n3,4\n');
     expect(await csv('matrix')).toBe('0.5,1.0\n2.0,-0.25\n');
+  });
+
+  it("answers CSV with the container encoder's bytes for every shape it writes, and a 500 naming the problem for a single value or ragged rows, where it fails", async () => {
+    // The reference: sagemaker-containers' array_to_csv (np.array of the prediction, a 1-D one reshaped to a column,
+    // csv.writer over its rows), written out here and run on the same predictions with Debian's numpy.
+    const reference = JSON.parse(
+      execFileSync(PYTHON, ['-c', `${inference}
+import csv, io, json
+def array_to_csv(prediction):
+    a = np.array(prediction)
+    if len(a.shape) == 1:
+        a = np.reshape(a, (a.shape[0], 1))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\\n", delimiter=",", quotechar='"', doublequote=True, strict=True).writerows(a)
+    return out.getvalue()
+answers = {}
+for name, make in CASES.items():
+    try:
+        answers[name] = {"csv": array_to_csv(make())}
+    except Exception as e:
+        answers[name] = {"error": type(e).__name__}
+print(json.dumps(answers))
+`]).toString('utf8'),
+    ) as Record<string, { csv?: string; error?: string }>;
+    // What the reference fails on: a single value (TypeError: iteration over a 0-d array) and ragged rows (numpy's ValueError).
+    expect(Object.entries(reference).filter(([, r]) => r.error).map(([name, r]) => [name, r.error])).toEqual([
+      ['dict', 'TypeError'], ['ragged', 'ValueError'], ['ragged-column', 'ValueError'], ['int', 'TypeError'], ['numpy-float', 'TypeError'], ['text', 'TypeError'], ['none', 'TypeError'],
+    ]);
+    for (const [name, r] of Object.entries(reference)) {
+      const got = await invoke(name, 'text/csv');
+      if (r.csv !== undefined) {
+        expect({ status: got.status, body: got.body.toString('utf8') }, name).toEqual({ status: 200, body: r.csv });
+      } else {
+        // The model server's 500, as InvokeEndpoint answers a container's: ModelError (424) carrying it.
+        const error = JSON.parse(got.body.toString('utf8')) as { OriginalStatusCode?: number; OriginalMessage?: string };
+        expect({ status: got.status, original: error.OriginalStatusCode }, name).toEqual({ status: 424, original: 500 });
+        const single = /^TypeError: a (\S+) prediction is a single value, with no rows to write as CSV; return an array or a list/;
+        const ragged = /^ValueError: the prediction's rows differ in length, so it is no array to write as CSV \(numpy: setting an array element with a sequence\. .*\); return rows of one length$/;
+        expect(error.OriginalMessage, name).toMatch(r.error === 'TypeError' ? single : ragged);
+      }
+    }
+    expect((await invoke('numpy-float', 'text/csv')).body.toString('utf8')).toMatch(/a float64 prediction is a single value/);
+    expect((await invoke('cube', 'text/csv')).body.toString('utf8')).toBe('[0 1],[2 3]\n[4 5],[6 7]\n');
   });
 
   it('answers application/x-npy with np.save of the prediction', async () => {

@@ -77,24 +77,37 @@ def _tolist(x):
 
 
 def _csv_rows(value):
+    """The rows the containers' encoder (sagemaker-containers' array_to_csv) hands csv.writer: np.array(prediction),
+    a 1-D one as a column. Where the container's encoder fails, so does this, with a message naming the problem (the
+    container's TypeError "iteration over a 0-d array", numpy's ValueError for ragged rows): a 500."""
     np = _np()
-    array = None
-    if np is not None:
-        try:
-            array = np.array(value)
-        except ValueError:  # ragged rows (numpy >= 1.24 refuses them): written as they are
-            array = None
-    if array is not None and array.ndim > 0:
-        return array.reshape(array.shape[0], 1) if array.ndim == 1 else array
-    if array is not None:
-        if isinstance(array.item(), (dict, set)):  # the containers' csv.writer fails on it too: a 500 naming it
-            raise TypeError("a %s prediction has no rows to write as CSV; return an array or a list" % type(array.item()).__name__)
-        return [[array.item()]]
+    if np is None:
+        return _csv_rows_of_lists(value)
+    try:
+        array = np.array(value)
+    except ValueError as e:  # numpy >= 1.24 (the containers') refuses rows of different lengths
+        raise ValueError("the prediction's rows differ in length, so it is no array to write as CSV (numpy: %s); return rows of one length" % e)
+    if array.ndim == 0:
+        raise TypeError(_single_value(value))
+    return array.reshape(array.shape[0], 1) if array.ndim == 1 else array
+
+
+def _single_value(value):
+    return "a %s prediction is a single value, with no rows to write as CSV; return an array or a list (a 1-D one is written as a column)" % type(value).__name__
+
+
+def _csv_rows_of_lists(value):
+    # Without numpy (Loam's server needs only the standard library): the same shapes accepted and refused, for lists.
     if hasattr(value, "tolist"):
         value = value.tolist()
     if not isinstance(value, (list, tuple)):
-        return [[value]]
-    return [r if isinstance(r, (list, tuple)) else [r] for r in value]
+        raise TypeError(_single_value(value))
+    nested = [isinstance(r, (list, tuple)) for r in value]
+    if not any(nested):
+        return [[r] for r in value]
+    if not all(nested) or len({len(r) for r in value}) > 1:
+        raise ValueError("the prediction's rows differ in length, so it is no array to write as CSV; return rows of one length")
+    return value
 
 
 def default_output_fn(prediction, accept):
