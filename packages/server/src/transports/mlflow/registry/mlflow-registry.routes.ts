@@ -76,6 +76,35 @@ function splitTags(tags: Tag[]): { open: Tag[]; own: Tag[] } {
   return { open: tags.filter((t) => !own(t)), own: tags.filter(own) };
 }
 
+/**
+ * SageMaker's limits on what a registered model or version is stored as (EntityDescription, a package's
+ * SourceUri, the run id as a CustomerMetadataProperties value), which the registry's own API keeps.
+ */
+const LIMITS = { description: 1024, source: 1024, run_id: 256 } as const;
+
+/** An optional field within its limit. */
+function limited(m: Message, field: keyof typeof LIMITS): string | undefined {
+  const v = m.str(field);
+  const max = LIMITS[field];
+  if (v !== undefined && v.length > max) throw new ValidationError(`Invalid value for parameter '${field}' supplied: at most ${max} characters, got ${v.length}.`, [{ path: `/${field}`, message: `at most ${max} characters` }]);
+  return v;
+}
+
+/** A tag's key within SageMaker's 128 characters (what create's tags are held to). */
+function tagKey(m: Message): string {
+  const key = need(m, 'key');
+  if (key.length > 128) throw new ValidationError(`Invalid value for parameter 'key' supplied: a tag key is at most 128 characters, got ${key.length}.`, [{ path: '/key', message: 'at most 128 characters' }]);
+  return key;
+}
+
+/** The tag set-tag writes, held to the rules create's tags follow (SageMaker's: key 1–128, value 0–256, its characters). */
+function tagOf(m: Message, key = tagKey(m)): Tag {
+  const value = m.str('value') ?? '';
+  if (value.length > 256) throw new ValidationError(`Invalid value for parameter 'value' supplied: a tag value is at most 256 characters, got ${value.length}.`, [{ path: '/value', message: 'at most 256 characters' }]);
+  validateTags([{ Key: key, Value: value }], 'tags', { allowMlflowKeys: true });
+  return { Key: key, Value: value };
+}
+
 function need(m: Message, field: string): string {
   const v = m.str(field);
   if (v === undefined || v === '') throw new ValidationError(`Missing value for required parameter '${field}'.`, [{ path: `/${field}`, message: 'required' }]);
@@ -130,7 +159,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
   };
   /** The group an MLflow name maps to, if it holds that name (a derived name can also be typed as is). */
   const groupOf = async (m: Message): Promise<{ g: ModelPackageGroupRecord; tags: Tag[]; name: string }> => {
-    const name = need(m, 'name');
+    const name = checkMlflowName(need(m, 'name'));
     const missing = new NotFoundError('Registered model', name);
     const g = await r.groups.get(groupNameFor(name)).catch((e: unknown) => {
       throw (e as { code?: string }).code === 'ResourceNotFound' ? missing : e;
@@ -182,7 +211,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         if (group !== name) tags.push({ Key: MLFLOW_NAME_TAG, Value: name });
         const { open, own } = splitTags(tags);
         try {
-          await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(m.str('description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(open.length ? { Tags: open } : {}) }, ctxOf(p), own);
+          await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(limited(m, 'description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(open.length ? { Tags: open } : {}) }, ctxOf(p), own);
         } catch (e) {
           if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
           throw new ResourceInUseError(`Registered Model (name=${name}) already exists${group !== name ? ` (as model package group '${group}')` : ''}.`);
@@ -194,7 +223,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     { path: 'registered-models/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackageGroup', resource: groupRes,
       handle: async (m, p) => {
         const { g } = await groupOf(m);
-        if (m.str('description') !== undefined) await r.groups.setDescription(g.name, m.str('description') as string);
+        if (limited(m, 'description') !== undefined) await r.groups.setDescription(g.name, m.str('description') as string);
         return { registered_model: await modelJson(await r.groups.get(g.name), p) };
       } },
     { path: 'registered-models/rename', methods: methods('POST'), action: 'UpdateModelPackageGroup', resource: groupRes,
@@ -244,13 +273,13 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     { path: 'registered-models/set-tag', methods: methods('POST'), action: 'AddTags', resource: groupRes,
       handle: async (m, p) => {
         const { g } = await groupOf(m);
-        const tag = { Key: reservedKey(need(m, 'key')), Value: m.str('value') ?? '' };
+        const tag = tagOf(m, reservedKey(tagKey(m)));
         await r.groups.checkApprovalSetting(p, g.arn, [tag]);
         await r.store.tags.put(g.arn, [tag]);
         return {};
       } },
     { path: 'registered-models/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: groupRes,
-      handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [reservedKey(need(m, 'key'))]), {}) },
+      handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [reservedKey(tagKey(m))]), {}) },
     { path: 'registered-models/alias', methods: methods('POST'), action: 'AddTags', resource: groupRes,
       handle: async (m) => {
         const alias = aliasOf(m);
@@ -262,17 +291,19 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
       } },
     // As MLflow: deleting an alias that is not set is not an error; the model must exist.
     { path: 'registered-models/alias', methods: methods('DELETE'), action: 'DeleteTags', resource: groupRes,
-      handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [`${ALIAS_PREFIX}${need(m, 'alias')}`]), {}) },
+      handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [`${ALIAS_PREFIX}${aliasOf(m)}`]), {}) },
     // Resolving an alias reads the group's tags and the version: a read, as DescribeModelPackageGroup.
     { path: 'registered-models/alias', methods: methods('GET'), action: 'DescribeModelPackageGroup', resource: groupRes,
       handle: async (m, p) => aliasRead(m, p) },
     { path: 'model-versions/create', methods: methods('POST'), action: 'CreateModelPackage', resource: newVersionRes,
       handle: async (m, p) => {
-        const runId = m.str('run_id');
+        const runId = limited(m, 'run_id');
+        const source = limited(m, 'source');
+        const description = limited(m, 'description');
         const { open, own } = splitTags((m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value })));
         const { ModelPackageArn } = await r.packages.CreateModelPackage({
           ModelPackageGroupName: (await groupOf(m)).g.name, ModelPackageRegistrationType: 'Logged',
-          ...(m.str('source') ? { SourceUri: m.str('source') as string } : {}), ...(m.str('description') ? { ModelPackageDescription: m.str('description') as string } : {}),
+          ...(source ? { SourceUri: source } : {}), ...(description ? { ModelPackageDescription: description } : {}),
           ...(runId ? { CustomerMetadataProperties: { [RUN_ID_KEY]: runId } } : {}), ...(open.length ? { Tags: open } : {}),
         }, ctxOf(p), { ownTags: own, ...(runId ? { contributors: [resourceArn(r.partition, 'mlflow-run', runId)] } : {}) });
         return { model_version: await versionJson(await r.packages.get(ModelPackageArn)) };
@@ -282,7 +313,8 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     { path: 'model-versions/update', methods: methods('PATCH', 'POST'), action: 'UpdateModelPackage', resource: versionRes,
       handle: async (m, p) => {
         const v = await version(m);
-        const next = m.str('description') !== undefined ? await r.packages.patch(v.arn, { description: m.str('description') as string }, ctxOf(p)) : v;
+        const description = limited(m, 'description');
+        const next = description !== undefined ? await r.packages.patch(v.arn, { description }, ctxOf(p)) : v;
         return { model_version: await versionJson(next) };
       } },
     { path: 'model-versions/delete', methods: methods('DELETE', 'POST'), action: 'DeleteModelPackage', resource: versionRes,
@@ -333,8 +365,8 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     { path: 'model-versions/get-download-uri', methods: methods('GET'), action: 'DescribeModelPackage', resource: versionRes,
       handle: async (m) => ({ artifact_uri: ((await version(m)).doc['SourceUri'] as string | undefined) ?? '' }) },
     { path: 'model-versions/set-tag', methods: methods('POST'), action: 'AddTags', resource: versionRes,
-      handle: async (m) => (await r.store.tags.put((await version(m)).arn, [{ Key: need(m, 'key'), Value: m.str('value') ?? '' }]), {}) },
+      handle: async (m) => (await r.store.tags.put((await version(m)).arn, [tagOf(m)]), {}) },
     { path: 'model-versions/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: versionRes,
-      handle: async (m) => (await r.store.tags.remove((await version(m)).arn, [need(m, 'key')]), {}) },
+      handle: async (m) => (await r.store.tags.remove((await version(m)).arn, [tagKey(m)]), {}) },
   ];
 }
