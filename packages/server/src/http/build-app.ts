@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Logger as PinoLogger } from 'pino';
 import { restStatus } from '@loam/contracts';
+import { ValidationError } from '@loam/core';
 import { AnswersInFlight } from './answers-in-flight.js';
 import { hostAllowed, hostChecker } from './host-allowlist.js';
 import { JsonBodyError, parseJsonBody } from './json-body.js';
@@ -35,6 +36,19 @@ export type FastRoute = (req: IncomingMessage, res: ServerResponse, requestId: s
 const fastLanes = new WeakMap<FastifyInstance, FastRoute[]>();
 const requestHandlers = new WeakMap<FastifyInstance, (req: IncomingMessage, res: ServerResponse) => void>();
 const lanes = new WeakMap<FastifyInstance, InvocationLane>();
+const badUrlAnswers = new WeakMap<FastifyInstance, Map<string, BadUrlAnswer>>();
+
+/** Answers a request whose path does not decode, in a transport's own error shape; `message` names the path. */
+export type BadUrlAnswer = (reply: FastifyReply, message: string) => void;
+
+/**
+ * Answers requests under `prefix` whose path does not decode (a percent-escape that is not UTF-8: `%FF`,
+ * an overlong or a surrogate sequence) with `answer`: the router refuses them before any route or scope,
+ * so a transport's own error handler never sees them. Elsewhere they get the app's problem+json 400.
+ */
+export function onBadUrl(app: FastifyInstance, prefix: string, answer: BadUrlAnswer): void {
+  badUrlAnswers.get(app)?.set(prefix, answer);
+}
 
 /** Adds a {@link FastRoute} to an app made by {@link buildHttpApp}; false when the app has no fast lane. */
 export function addFastRoute(app: FastifyInstance, route: FastRoute): boolean {
@@ -86,6 +100,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
   const fastHost = hostAllowed(o.allowedHosts, o.boundHost);
   let closing = false;
   const answers = new AnswersInFlight();
+  const badUrls = new Map<string, BadUrlAnswer>();
   const app = Fastify({
     loggerInstance: o.logger === false ? undefined : o.logger,
     logger: o.logger === false ? false : undefined,
@@ -118,9 +133,20 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
     // never reached the message naming its member and limit. No route here has a regular-expression
     // parameter, which is what the limit guards; Node's header limit (16 KiB) bounds the URL.
     routerOptions: { maxParamLength: 16_384 },
+    // Without this, a path that does not decode got Fastify's own {error, code: FST_ERR_BAD_URL} on every
+    // transport: not MLflow's {error_code, message}, not problem+json.
+    frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      if (error.code !== 'FST_ERR_BAD_URL') return reply.code(error.statusCode ?? 400).send({ error: 'Bad Request', code: error.code, message: error.message, statusCode: error.statusCode ?? 400 });
+      const path = (req.raw.url ?? '').split('?')[0] as string;
+      const message = `The request path '${path.length > 200 ? `${path.slice(0, 200)}…` : path}' is not valid: its percent-escapes do not decode to UTF-8.`;
+      const owner = [...badUrls.keys()].filter((p) => path === p || path.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0];
+      if (owner !== undefined) return (badUrls.get(owner) as BadUrlAnswer)(reply, message);
+      return reply.code(400).type('application/problem+json').send(toProblem(toWireError(new ValidationError(message)), req.id, path));
+    },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
   fastLanes.set(app, fastRoutes);
+  badUrlAnswers.set(app, badUrls);
   if (requestHandler) requestHandlers.set(app, requestHandler);
   if (lane) lanes.set(app, lane);
   app.addHook('preClose', async () => {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ArtifactProxyAccess, resourceArn, TrackingAccess, type Partition, type Principal, type TrackingService } from '@loam/core';
+import { ArtifactProxyAccess, isLoamError, resourceArn, TrackingAccess, validateKeyPrefix, validateObjectKey, ValidationError, type Partition, type Principal, type TrackingService } from '@loam/core';
+import { onBadUrl } from '../../http/build-app.js';
 import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import type { DataAccessAuthorizer } from '../../operations/data-access-check.js';
@@ -111,6 +112,24 @@ export function registerMlflowTransport(app: FastifyInstance, deps: MlflowTransp
     }, { prefix });
   }
   for (const prefix of MLFLOW_ARTIFACT_PREFIXES) void app.register((scope) => artifactProxy(scope, deps), { prefix });
+  // A path whose percent-escapes do not decode (%FF, an overlong or surrogate sequence) never reaches a route.
+  for (const prefix of [...MLFLOW_PREFIXES, ...MLFLOW_ARTIFACT_PREFIXES]) onBadUrl(app, prefix, (reply, message) => void send(reply, 400, { error_code: 'INVALID_PARAMETER_VALUE', message }));
+}
+
+/**
+ * Checks a proxy path as the caller wrote it, as an object key (or, for a listing, a folder), so that a
+ * refusal names the artifact path (`..`, NUL, a backslash, an empty segment…) rather than the store's key.
+ */
+function checkProxyPath(path: string, folder: boolean): void {
+  try {
+    if (folder) validateKeyPrefix(path === '' ? '' : `${path}/`, '/path');
+    else validateObjectKey(path, '/path');
+  } catch (e) {
+    if (!isLoamError(e) || e.code !== 'ValidationException') throw e;
+    const reason = e.fields[0]?.message ?? e.message;
+    const shown = JSON.stringify(path).slice(1, -1);
+    throw new ValidationError(`Invalid artifact path '${shown.length > 120 ? `${shown.slice(0, 120)}…` : shown}': ${reason}.`, [{ path: '/path', message: reason }]);
+  }
 }
 
 /**
@@ -133,6 +152,7 @@ async function artifactProxy(scope: FastifyInstance, deps: MlflowTransportDeps):
   };
   const authorized = async (req: FastifyRequest, action: string, path: string) => {
     const access = await accessFor(req);
+    checkProxyPath(path, false);
     const ref = art.proxyRef(path);
     await access.check(`sagemaker:${action}`, path, ref);
     return ref;
@@ -142,6 +162,7 @@ async function artifactProxy(scope: FastifyInstance, deps: MlflowTransportDeps):
   scope.get('/artifacts', async (req, reply) => {
     const path = (new Message((req.query ?? {}) as Record<string, unknown>).str('path') ?? '').replace(/^\/+|\/+$/g, '');
     const access = await accessFor(req);
+    checkProxyPath(path, true);
     const files = await access.listing('sagemaker:ListMlflowArtifacts', path, (folder) => art.list(folder, ''));
     return send(reply, 200, { files: files.map(fileJson) });
   });
