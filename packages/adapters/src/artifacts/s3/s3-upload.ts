@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectMetadata, ObjectRef } from '@loam/core';
 import { s3Error } from './s3-errors.js';
@@ -98,17 +99,14 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   const opts = signal ? { abortSignal: signal } : {};
   const conditions = { ...(input.ifNoneMatch === undefined ? {} : { IfNoneMatch: input.ifNoneMatch }), ...(input.ifMatch === undefined ? {} : { IfMatch: input.ifMatch }) };
   if (input.parts === undefined && size <= MAX_SINGLE_PUT) {
-    const body = size === 0 ? new Uint8Array(0) : input.slice(0, size - 1);
     try {
-      const out = await client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body: body, ContentLength: size }), opts);
+      const body = () => (size === 0 ? new Uint8Array(0) : input.slice(0, size - 1));
+      const out = await sendSliced(body, (Body) => client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body, ContentLength: size }), opts), signal);
       return out.ETag ?? '';
     } catch (e) {
       // S3-compatible services may take less in one request than S3's 5 GiB (R2: 5 MiB less; B2: 5 GB):
       // refused so, the body goes up as a multipart upload, as every body over 16 MiB did before.
       if (s3Error(e).code !== 'EntityTooLarge') throw e;
-    } finally {
-      // A refusal can come before the body is read (Expect: 100-continue): its file is closed here.
-      if (body instanceof Readable) body.destroy();
     }
   }
   const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand(common), opts);
@@ -117,10 +115,12 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
     let start = 0;
     for (const [i, length] of partLengths(input).entries()) {
       // An empty part (the last one may be) has no byte range to slice.
-      const body = length === 0 ? new Uint8Array(0) : input.slice(start, start + length - 1);
-      const out = await client.send(
-        new sdk.UploadPartCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, PartNumber: i + 1, Body: body, ContentLength: length }),
-        opts,
+      const from = start;
+      const body = () => (length === 0 ? new Uint8Array(0) : input.slice(from, from + length - 1));
+      const out = await sendSliced(
+        body,
+        (Body) => client.send(new sdk.UploadPartCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, PartNumber: i + 1, Body, ContentLength: length }), opts),
+        signal,
       );
       parts.push({ ETag: out.ETag as string, PartNumber: i + 1 });
       start += length;
@@ -131,6 +131,44 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
     await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => {});
     throw e;
   }
+}
+
+/** Attempts of one upload request whose body is a stream of the spooled file (as many as the SDK makes of others). */
+const STREAM_ATTEMPTS = 3;
+
+/**
+ * Sends one upload request whose body is `body()`. Bytes go to the SDK, which retries the request itself. A
+ * stream (a slice of the spooled file) the SDK sends once: it does not retry a request whose stream it has read,
+ * since a stream cannot be read twice, so one dropped connection failed the whole put. Here each attempt reads
+ * the file again, with a fresh stream, and the failures the SDK retries for other requests are retried:
+ * no answer (a dropped connection, a timeout), a 5xx, or throttling. Each stream is closed after its attempt
+ * (a refusal can come before it is read: Expect: 100-continue).
+ */
+async function sendSliced<T>(body: () => Readable | Uint8Array, send: (body: Readable | Uint8Array) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const b = body();
+    try {
+      return await send(b);
+    } catch (e) {
+      if (!(b instanceof Readable) || attempt >= STREAM_ATTEMPTS || signal?.aborted || !transient(e)) throw e;
+    } finally {
+      if (b instanceof Readable) b.destroy();
+    }
+    // The SDK's backoff: up to 100 ms, then 200 ms, with jitter.
+    await delay(Math.random() * 100 * 2 ** (attempt - 1), undefined, signal ? { signal } : {});
+  }
+}
+
+const NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+
+/** Whether the SDK would retry this failure of a request that has a body it can send again. */
+function transient(e: unknown): boolean {
+  if ((e as Error | undefined)?.name === 'AbortError') return false;
+  const { code, status } = s3Error(e);
+  const errno = (e as { code?: string } | undefined)?.code;
+  if (status === undefined) return NETWORK_ERRORS.has(code) || (errno !== undefined && NETWORK_ERRORS.has(errno));
+  return status >= 500 || status === 429 || THROTTLING.has(code) || NETWORK_ERRORS.has(code);
 }
 
 /** The sizes of the parts to upload: the writer's, or `partSize` each and the rest last. */
