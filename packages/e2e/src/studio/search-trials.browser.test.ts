@@ -1,6 +1,6 @@
 import type { Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
+import { describeViolations, itHadNoConsoleErrors, seriousA11yViolations, useStudio, waitForPage } from './browser.test-support.js';
 import { breastCancerRows, putCsvObjects } from './loam.test-support.js';
 
 // SageMaker's Search and Experiments in Chromium against a real Loam: models, an experiment, a trial and a
@@ -26,6 +26,16 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
       await t.admin.CreateTrialComponent({ TrialComponentName: 'prep-data', DisplayName: 'prepare-data', StartTime: started, Status: { PrimaryStatus: 'Completed' }, Parameters: { lr: { NumberValue: 0.1 }, split: { StringValue: 'time' } } });
       await t.admin.AssociateTrialComponent({ TrialComponentName: 'prep-data', TrialName: 'baseline' });
       await t.admin.CreateTrialComponent({ TrialComponentName: 'loose-end', DisplayName: 'prepare-data', StartTime: started });
+      // Two components with metrics (their runs' metric points): only metric-a has one metric that is accuracy
+      // and over 0.9; metric-b has accuracy (at most 0.7) and another metric over 0.9 (loss).
+      const points: Record<string, Record<string, number[]>> = { 'metric-a': { accuracy: [0.8, 0.95], loss: [0.5, 0.3] }, 'metric-b': { accuracy: [0.6, 0.7], loss: [0.99, 0.95] } };
+      for (const name of Object.keys(points)) await t.admin.CreateTrialComponent({ TrialComponentName: name });
+      const runs = (await t.admin.ListMlflowRuns({ ExperimentIds: ['0'] })).Runs;
+      for (const [name, metrics] of Object.entries(points)) {
+        const run = runs.find((r) => r.Tags.some((tag) => tag.Key === 'loam.trial_component_name' && tag.Value === name));
+        if (!run) throw new Error(`no run for trial component ${name}`);
+        await t.admin.LogMlflowBatch({ RunId: run.Info.RunId, Metrics: Object.entries(metrics).flatMap(([Key, vs]) => vs.map((Value, Step) => ({ Key, Value, Step, Timestamp: Date.now() }))) });
+      }
       // A training job named with capitals in the trial: its component's source ARN has the name lower-cased.
       await t.admin.CreateTrainingJob({
         TrainingJobName: 'Churn-XGB',
@@ -198,6 +208,64 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     expect(new URL(page.url()).pathname).toMatch(/^\/experiments\/runs\/[0-9a-f]{32}$/);
   }, 180_000);
 
+  it('finds trial components by a nested filter on their metrics: one metric that is accuracy and over 0.9', async () => {
+    const { t, page } = studio;
+    await page.goto(`${t.url}/search?resource=ExperimentTrialComponent`);
+    await heading('Search').waitFor();
+    await page.getByRole('button', { name: 'Add nested filter' }).click();
+    const group = page.getByRole('group', { name: 'Nested filter 1' });
+    expect(await group.getByLabel('Nested filter 1: every filter holds for one element of').inputValue()).toBe('Metrics');
+    await type('Nested filter 1 property 1', 'Metrics.MetricName');
+    await type('Nested filter 1 value 1', 'accuracy');
+    await page.getByRole('button', { name: 'Add filter to nested filter 1' }).click();
+    // The list's prefix may be left out: Studio adds it, as SageMaker wants the full name.
+    await type('Nested filter 1 property 2', 'Max');
+    await choose('Nested filter 1 operator 2', '> greater than');
+    await type('Nested filter 1 value 2', '0.9');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    // The unfiltered results stay on screen while the search runs: wait for the page to show its answer.
+    await waitForPage(page, `new URL(location.href).searchParams.has('nested') && /^1 trial components on page 1$/m.test(document.body.innerText)`, 60_000);
+    const table = page.getByRole('table', { name: 'Trial components found' });
+    await table.getByRole('link', { name: /^Run of metric-a/ }).waitFor();
+    // metric-b has accuracy and a metric over 0.9, but not in one element: as plain filters it would be found.
+    expect(await table.getByRole('link', { name: /^Run of metric-b/ }).count()).toBe(0);
+    await check('s06-search-nested-filter');
+    // The nested filter is in the URL: reloading shows it and the same result.
+    await page.reload();
+    await table.getByRole('link', { name: /^Run of metric-a/ }).waitFor();
+    expect(await field('Nested filter 1 property 2').inputValue()).toBe('Metrics.Max');
+    expect(await field('Nested filter 1 value 1').inputValue()).toBe('accuracy');
+    expect(await table.locator('tbody tr').count()).toBe(1);
+  }, 120_000);
+
+  it('shows a named, busy progress bar while a search loads', async () => {
+    const { t, page } = studio;
+    // The real server's answer held until the placeholder has been looked at.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const hold = async (route: Route) => {
+      await held;
+      // A request the page gave up meanwhile (its query cancelled) is handled already: nothing to let through.
+      await route.continue().catch((e: unknown) => {
+        if (!/Route is already handled/.test(String(e))) throw e;
+      });
+    };
+    await page.route('**/api/v1/search', hold);
+    try {
+      await page.goto(`${t.url}/search?resource=Model`);
+      const placeholder = page.getByRole('progressbar', { name: 'Searching' });
+      await placeholder.waitFor();
+      expect(await placeholder.getAttribute('aria-busy')).toBe('true');
+      // (Not `check`: it waits for animations to end, and the placeholder pulses until the answer comes.)
+      expect(describeViolations(await seriousA11yViolations(page))).toBe('');
+    } finally {
+      release();
+      await page.unroute('**/api/v1/search', hold);
+    }
+    await page.getByRole('table', { name: 'Models found' }).waitFor();
+    expect(await page.getByRole('progressbar').count()).toBe(0);
+  }, 120_000);
+
   it('shows the experiment’s trial with its component and the run it is on the experiment page', async () => {
     const { page } = studio;
     await nav('Experiments').click();
@@ -246,5 +314,5 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     await check('s05-experiment-without-trials');
   }, 120_000);
 
-  itHadNoConsoleErrors(studio, 5);
+  itHadNoConsoleErrors(studio, 6);
 });

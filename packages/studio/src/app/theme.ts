@@ -14,9 +14,10 @@ export const theme = createTheme({
   components: {
     Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close dialog' } } }),
-    // Every loading placeholder is named ("Loading flow"); a name needs a role (axe aria-prohibited-attr),
-    // and status is the one that says "wait, this is coming" to a screen reader.
-    Skeleton: Skeleton.extend({ defaultProps: { role: 'status' } }),
+    // Every loading placeholder is named ("Loading flow"); a name needs a role (axe aria-prohibited-attr). It is
+    // an indeterminate progress bar (no aria-valuenow), busy until the content replaces it: status is a live
+    // region for messages, which an empty placeholder has none of, and it made getByRole('status') meet it.
+    Skeleton: Skeleton.extend({ defaultProps: { role: 'progressbar', 'aria-busy': true } }),
   },
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
 });

@@ -31,10 +31,13 @@ interface FilterRowsProps {
   readonly choices: PropertyChoices;
   /** Messages by row index: Studio's own (an empty value) and the server's (an unknown property). */
   readonly errors: Readonly<Record<number, string>>;
+  /** Put before each control's name (`Nested filter 1 property 2`), when the rows are not the search's own. */
+  readonly label?: string;
 }
 
 /** The filter rows of a search: property (with suggestions), operator and value each; rows are added and removed. */
-export function FilterRows({ rows, onChange, choices, errors }: FilterRowsProps) {
+export function FilterRows({ rows, onChange, choices, errors, label }: FilterRowsProps) {
+  const named = (what: string, n: number) => (label ? `${label} ${what.toLowerCase()} ${n}` : `${what} ${n}`);
   const data = propertyData(choices);
   const hints = new Map(choices.catalog.map((p) => [p.name, p]));
   const set = (i: number, patch: Partial<FilterDraft>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -44,9 +47,9 @@ export function FilterRows({ rows, onChange, choices, errors }: FilterRowsProps)
         const hint = hints.get(r.name.trim()) ?? (r.name.includes('.') ? hints.get(r.name.slice(0, r.name.lastIndexOf('.') + 1)) : undefined);
         const n = i + 1;
         return (
-          <Group key={i} align="flex-start" gap="xs" wrap="nowrap" role="group" aria-label={`Filter ${n}`}>
+          <Group key={i} align="flex-start" gap="xs" wrap="nowrap" role="group" aria-label={named('Filter', n)}>
             <Autocomplete
-              aria-label={`Property ${n}`}
+              aria-label={named('Property', n)}
               placeholder="Property, e.g. TrainingJobStatus or HyperParameters.eta"
               data={data}
               limit={400}
@@ -58,17 +61,17 @@ export function FilterRows({ rows, onChange, choices, errors }: FilterRowsProps)
               styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
             />
             <NativeSelect
-              aria-label={`Operator ${n}`}
+              aria-label={named('Operator', n)}
               data={operators.map((o) => ({ value: o, label: operatorLabels[o] }))}
               value={r.operator}
               onChange={(e) => set(i, { operator: e.currentTarget.value as SearchOperator })}
               style={{ flex: 1 }}
             />
             {hint?.kind === 'choice' && takesValue(r.operator) ? (
-              <Autocomplete aria-label={`Value ${n}`} placeholder={placeholders.choice} data={[...(hint.choices ?? [])]} value={r.value} onChange={(value) => set(i, { value })} style={{ flex: 2 }} />
+              <Autocomplete aria-label={named('Value', n)} placeholder={placeholders.choice} data={[...(hint.choices ?? [])]} value={r.value} onChange={(value) => set(i, { value })} style={{ flex: 2 }} />
             ) : (
               <TextInput
-                aria-label={`Value ${n}`}
+                aria-label={named('Value', n)}
                 placeholder={takesValue(r.operator) ? (r.operator === 'In' ? 'a, b, c' : placeholders[hint?.kind ?? 'text']) : 'no value needed'}
                 disabled={!takesValue(r.operator)}
                 value={takesValue(r.operator) ? r.value : ''}
@@ -76,12 +79,12 @@ export function FilterRows({ rows, onChange, choices, errors }: FilterRowsProps)
                 style={{ flex: 2 }}
               />
             )}
-            <CloseButton aria-label={`Remove filter ${n}`} mt={6} onClick={() => onChange(rows.length === 1 ? [{ name: '', operator: 'Equals', value: '' }] : rows.filter((_, j) => j !== i))} />
+            <CloseButton aria-label={`Remove ${named('Filter', n).toLowerCase()}`} mt={6} onClick={() => onChange(rows.length === 1 ? [{ name: '', operator: 'Equals', value: '' }] : rows.filter((_, j) => j !== i))} />
           </Group>
         );
       })}
       <Group>
-        <Button variant="default" size="compact-sm" onClick={() => onChange([...rows, { name: '', operator: 'Equals', value: '' }])} disabled={rows.length >= 20}>
+        <Button variant="default" size="compact-sm" onClick={() => onChange([...rows, { name: '', operator: 'Equals', value: '' }])} disabled={rows.length >= 20} aria-label={label ? `Add filter to ${label.toLowerCase()}` : undefined}>
           Add filter
         </Button>
       </Group>

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildExpression, placeErrors, type FilterDraft } from './search-expression.js';
+import { nestedLists } from './search-resources.js';
 
 const row = (name: string, operator: FilterDraft['operator'], value = ''): FilterDraft => ({ name, operator, value });
 
 describe('buildExpression', () => {
   it('sends no SearchExpression when every row is empty', () => {
-    expect(buildExpression([row('', 'Equals'), row(' ', 'Contains', ' ')], 'And')).toEqual({ rows: [], incomplete: {} });
+    expect(buildExpression([row('', 'Equals'), row(' ', 'Contains', ' ')], 'And')).toEqual({ rows: [], incomplete: {}, nestedIncomplete: {} });
   });
 
   it('trims names and values, and joins several filters with the chosen operator', () => {
@@ -30,6 +31,37 @@ describe('buildExpression', () => {
     expect(built.incomplete).toEqual({ 0: 'Choose a property to filter on.', 1: 'Give a value for Contains.' });
     expect(built.expression).toEqual({ Filters: [{ Name: 'ModelName', Operator: 'NotExists' }] });
     expect(built.rows).toEqual([2]);
+  });
+
+  it('sends nested filters as NestedFilters, each property prefixed with its list, combined with the filters by the chosen operator', () => {
+    const built = buildExpression([row('TrialComponentName', 'Contains', 'metric')], 'And', [
+      { list: 'Metrics', filters: [row('Metrics.MetricName', 'Equals', ' accuracy '), row('Max', 'GreaterThan', '0.9'), row('', 'Equals')] },
+      // A nested filter with no complete row is left out, as an empty filter row is.
+      { list: 'Metrics', filters: [row('', 'Equals')] },
+    ]);
+    expect(built.expression).toEqual({
+      Operator: 'And',
+      Filters: [{ Name: 'TrialComponentName', Operator: 'Contains', Value: 'metric' }],
+      NestedFilters: [{ NestedPropertyName: 'Metrics', Filters: [{ Name: 'Metrics.MetricName', Operator: 'Equals', Value: 'accuracy' }, { Name: 'Metrics.Max', Operator: 'GreaterThan', Value: '0.9' }] }],
+    });
+    expect(buildExpression([], 'Or', [{ list: 'InputDataConfig', filters: [row('ChannelName', 'Equals', 'train')] }]).expression).toEqual({
+      NestedFilters: [{ NestedPropertyName: 'InputDataConfig', Filters: [{ Name: 'InputDataConfig.ChannelName', Operator: 'Equals', Value: 'train' }] }],
+    });
+  });
+
+  it('reports a nested filter row without a value, or rows without a list, by nested filter and row', () => {
+    const built = buildExpression([], 'And', [
+      { list: 'Metrics', filters: [row('Metrics.Max', 'GreaterThan')] },
+      { list: '', filters: [row('', 'Equals'), row('Metrics.Max', 'Exists')] },
+    ]);
+    expect(built.nestedIncomplete).toEqual({ 0: { 0: 'Give a value for GreaterThan.' }, 1: { 1: 'Choose the list this nested filter applies to.' } });
+    expect(built.expression).toBeUndefined();
+  });
+
+  it("offers the lists of a resource's records to nest filters on: a trial component's Metrics, a training job's input channels", () => {
+    expect(nestedLists('ExperimentTrialComponent')[0]).toBe('Metrics');
+    expect(nestedLists('TrainingJob')).toContain('InputDataConfig');
+    expect(nestedLists('TrainingJob')).not.toContain('Tags');
   });
 });
 

@@ -24,21 +24,35 @@ export const operatorLabels: Readonly<Record<SearchOperator, string>> = {
 
 export const emptyFilter = (): FilterDraft => ({ name: '', operator: 'Equals', value: '' });
 
+/**
+ * One NestedFilters entry as the user edits it: a list property of the record (`Metrics` of a trial component,
+ * `InputDataConfig` of a training job) and filters every one of which must hold for the same element of it.
+ */
+export interface NestedDraft {
+  readonly list: string;
+  readonly filters: readonly FilterDraft[];
+}
+
+export const emptyNested = (list = ''): NestedDraft => ({ list, filters: [emptyFilter()] });
+
+/** A nested filter's property as SageMaker wants it: prefixed with its list (`Metrics.MetricName`), typed either way. */
+export const nestedName = (list: string, name: string): string => (name.startsWith(`${list}.`) ? name : `${list}.${name}`);
+
 /** The request's SearchExpression and, for each of its Filters, the row it came from (to put the server's messages back on it). */
 export interface BuiltExpression {
   readonly expression?: SearchExpression;
   readonly rows: readonly number[];
   /** Rows Studio can tell are incomplete before asking the server, by row index. */
   readonly incomplete: Readonly<Record<number, string>>;
+  /** Rows of nested filters Studio can tell are incomplete, by nested filter index then row index. */
+  readonly nestedIncomplete: Readonly<Record<number, Readonly<Record<number, string>>>>;
 }
 
-/**
- * Filter rows as SageMaker's SearchExpression: rows with neither a property nor a value are skipped; a row
- * whose operator takes a value but has none is reported (the server would refuse it too, with less context).
- * Names and values go as typed, trimmed: the server decides what a property or value means.
- */
-export function buildExpression(drafts: readonly FilterDraft[], match: Match): BuiltExpression {
-  const filters: NonNullable<SearchExpression['Filters']>[number][] = [];
+type Filter = NonNullable<SearchExpression['Filters']>[number];
+
+/** The filters of some rows; rows with neither property nor value are skipped, incomplete ones reported. */
+function filtersOf(drafts: readonly FilterDraft[], nameOf: (name: string) => string = (n) => n) {
+  const filters: Filter[] = [];
   const rows: number[] = [];
   const incomplete: Record<number, string> = {};
   drafts.forEach((d, i) => {
@@ -53,11 +67,40 @@ export function buildExpression(drafts: readonly FilterDraft[], match: Match): B
       incomplete[i] = `Give a value for ${d.operator}.`;
       return;
     }
-    filters.push({ Name: name, Operator: d.operator, ...(takesValue(d.operator) ? { Value: value } : {}) });
+    filters.push({ Name: nameOf(name), Operator: d.operator, ...(takesValue(d.operator) ? { Value: value } : {}) });
     rows.push(i);
   });
-  if (filters.length === 0) return { rows, incomplete };
-  return { expression: { Filters: filters, ...(filters.length > 1 ? { Operator: match } : {}) }, rows, incomplete };
+  return { filters, rows, incomplete };
+}
+
+/**
+ * Filter rows and nested filters as SageMaker's SearchExpression: rows with neither a property nor a value are
+ * skipped; a row whose operator takes a value but has none is reported (the server would refuse it too, with
+ * less context). A nested filter goes as NestedFilters (its list as NestedPropertyName, each row's property
+ * prefixed with the list) once it names a list and has a complete row; one with rows but no list is reported.
+ * Names and values go as typed, trimmed: the server decides what a property or value means. `match` combines
+ * the filters and nested filters, as the expression's Operator.
+ */
+export function buildExpression(drafts: readonly FilterDraft[], match: Match, nested: readonly NestedDraft[] = []): BuiltExpression {
+  const { filters, rows, incomplete } = filtersOf(drafts);
+  const nestedFilters: NonNullable<SearchExpression['NestedFilters']>[number][] = [];
+  const nestedIncomplete: Record<number, Record<number, string>> = {};
+  nested.forEach((n, i) => {
+    const list = n.list.trim();
+    const built = filtersOf(n.filters, (name) => nestedName(list, name));
+    if (!list) {
+      if (built.filters.length) nestedIncomplete[i] = { [built.rows[0] as number]: 'Choose the list this nested filter applies to.' };
+      return;
+    }
+    if (Object.keys(built.incomplete).length) nestedIncomplete[i] = built.incomplete;
+    if (built.filters.length) nestedFilters.push({ NestedPropertyName: list, Filters: built.filters });
+  });
+  const parts = filters.length + nestedFilters.length;
+  if (parts === 0) return { rows, incomplete, nestedIncomplete };
+  return {
+    expression: { ...(filters.length ? { Filters: filters } : {}), ...(nestedFilters.length ? { NestedFilters: nestedFilters } : {}), ...(parts > 1 ? { Operator: match } : {}) },
+    rows, incomplete, nestedIncomplete,
+  };
 }
 
 /** Where the server's messages about a search belong: on a filter row, on the sort property, or on the search as a whole. */

@@ -6,9 +6,10 @@ import { loam } from '../../api/client.js';
 import { PageHeader } from '../../patterns/page-header.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { FilterRows, propertyData } from './filter-rows.js';
-import { buildExpression, emptyFilter, placeErrors, type FilterDraft, type Match, type SearchInput } from './search-expression.js';
+import { buildExpression, emptyFilter, placeErrors, type FilterDraft, type Match, type NestedDraft, type SearchInput } from './search-expression.js';
+import { NestedFilters } from './nested-filters.js';
 import { keysSeen } from './search-properties.js';
-import { propertyCatalog, recordMemberOf, resourceViews, searchableResources, type SearchableResource } from './search-resources.js';
+import { nestedLists, propertyCatalog, recordMemberOf, resourceViews, searchableResources, type SearchableResource } from './search-resources.js';
 import { SearchResults } from './search-results.js';
 import { back, forward, pagerOf, type PageTokens } from './search-paging.js';
 import { paramsOf, searchPath, stateOf, type SearchParams, type SearchState } from './search-state.js';
@@ -31,14 +32,16 @@ function SearchForm({ committed }: { committed: SearchState }) {
   const navigate = useNavigate();
   const [resource, setResource] = useState<SearchableResource>(committed.resource);
   const [rows, setRows] = useState<FilterDraft[]>(committed.filters.length ? [...committed.filters] : [emptyFilter()]);
+  const [nested, setNested] = useState<NestedDraft[]>([...(committed.nested ?? [])]);
   const [match, setMatch] = useState<Match>(committed.match);
   const [sortBy, setSortBy] = useState(committed.sortBy ?? '');
   const [sortOrder, setSortOrder] = useState<'Ascending' | 'Descending'>(committed.sortOrder ?? 'Descending');
   const [incomplete, setIncomplete] = useState<Record<number, string>>({});
+  const [nestedIncomplete, setNestedIncomplete] = useState<Record<number, Record<number, string>>>({});
   const [tokens, setTokens] = useState<PageTokens>([undefined]);
   const token = tokens[tokens.length - 1];
 
-  const built = useMemo(() => buildExpression(committed.filters, committed.match), [committed.filters, committed.match]);
+  const built = useMemo(() => buildExpression(committed.filters, committed.match, committed.nested), [committed.filters, committed.match, committed.nested]);
   const request: SearchInput = {
     Resource: committed.resource,
     MaxResults: pageSize,
@@ -76,10 +79,11 @@ function SearchForm({ committed }: { committed: SearchState }) {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const check = buildExpression(rows, match);
+    const check = buildExpression(rows, match, nested);
     setIncomplete({ ...check.incomplete });
-    if (Object.keys(check.incomplete).length) return;
-    const next: SearchState = { resource, filters: rows, match, ...(sortBy.trim() ? { sortBy: sortBy.trim() } : {}), ...(sortBy.trim() || sortOrder === 'Ascending' ? { sortOrder } : {}) };
+    setNestedIncomplete({ ...check.nestedIncomplete });
+    if (Object.keys(check.incomplete).length || Object.keys(check.nestedIncomplete).length) return;
+    const next: SearchState = { resource, filters: rows, ...(nested.length ? { nested } : {}), match, ...(sortBy.trim() ? { sortBy: sortBy.trim() } : {}), ...(sortBy.trim() || sortOrder === 'Ascending' ? { sortOrder } : {}) };
     if (JSON.stringify(paramsOf(next)) === JSON.stringify(paramsOf(committed))) {
       // The same search again (the URL stays as it is): its first page, read afresh.
       if (tokens.length > 1) setTokens([undefined]);
@@ -93,8 +97,10 @@ function SearchForm({ committed }: { committed: SearchState }) {
     // Property names differ between resources: a new resource starts with one empty filter and the default order.
     setResource(r as SearchableResource);
     setRows([emptyFilter()]);
+    setNested([]);
     setSortBy('');
     setIncomplete({});
+    setNestedIncomplete({});
   };
 
   const extra = [...new Set([...committed.filters.map((f) => f.name.trim()), ...(committed.sortBy ? [committed.sortBy] : [])])].filter(
@@ -117,12 +123,12 @@ function SearchForm({ committed }: { committed: SearchState }) {
             onChange={(e) => chooseResource(e.currentTarget.value)}
             maw={420}
           />
-          <div>
-            <Group justify="space-between" align="flex-end" mb={4}>
+          <Stack gap="xs">
+            <Group justify="space-between" align="flex-end">
               <Text size="sm" fw={500}>
                 Filters
               </Text>
-              {rows.length > 1 && (
+              {rows.length + nested.length > 1 && (
                 <SegmentedControl
                   size="xs"
                   aria-label="Combine filters"
@@ -136,7 +142,8 @@ function SearchForm({ committed }: { committed: SearchState }) {
               )}
             </Group>
             <FilterRows rows={rows} onChange={setRows} choices={choices} errors={rowErrors} />
-          </div>
+            <NestedFilters nested={nested} onChange={setNested} lists={nestedLists(resource)} choices={choices} errors={nestedIncomplete} />
+          </Stack>
           <Group align="flex-start" gap="xs">
             <Autocomplete
               label="Sort by"

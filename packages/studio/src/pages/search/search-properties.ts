@@ -54,6 +54,20 @@ export function propertiesOf(schema: SchemaNode, prefix = '', depth = 0): Proper
   return out;
 }
 
+/**
+ * The list properties of a search record whose elements are records (`InputDataConfig`, a trial component's
+ * `Metrics`): what SageMaker's NestedFilters apply to. Tags lists are left out (filters read them by key).
+ */
+export function listPropertiesOf(schema: SchemaNode, prefix = '', depth = 0): string[] {
+  const out: string[] = [];
+  for (const [key, s] of Object.entries(schema.properties ?? {})) {
+    const name = prefix + key;
+    if (s.type === 'object' && s.properties && depth < MAX_DEPTH) out.push(...listPropertiesOf(s, `${name}.`, depth + 1));
+    else if (s.type === 'array' && key !== 'Tags' && s.items?.type === 'object' && s.items.properties) out.push(name);
+  }
+  return out;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The list a `Metrics.<name>` alias reads (a training job's final metrics, a trial component's summaries). */

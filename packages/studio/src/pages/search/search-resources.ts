@@ -3,7 +3,7 @@ import { trainingJobPath } from '../jobs/job-paths.js';
 import { endpointPath, modelPath } from '../models/model-paths.js';
 import { groupPath } from '../registry/registry-paths.js';
 import { tuningJobPath } from '../tuning/tuning-paths.js';
-import { propertiesOf, valuesAt, type PropertyHint } from './search-properties.js';
+import { listPropertiesOf, propertiesOf, valuesAt, type PropertyHint } from './search-properties.js';
 
 export type SearchableResource = searchShapes.SearchableResource;
 
@@ -95,6 +95,12 @@ export function propertyCatalog(r: SearchableResource): PropertyHint[] {
     catalogs.set(r, c);
   }
   return c;
+}
+
+/** The list properties a resource's nested filters may name (`Metrics`, `InputDataConfig`), `Metrics` first where there is one. */
+export function nestedLists(r: SearchableResource): string[] {
+  const lists = listPropertiesOf(searchShapes.searchRecordShapes[recordMemberOf(r)] as never);
+  return [...lists.filter((l) => l === 'Metrics'), ...lists.filter((l) => l !== 'Metrics')];
 }
 
 /** A result's name as its resource names it. */
