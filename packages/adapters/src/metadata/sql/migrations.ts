@@ -1,14 +1,16 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { InternalError, type Logger } from '@loam/core';
 import type { SqlDialect } from './dialects/sql-dialect.js';
-import { migratorSchema, unboundedMigrations } from './migration-schema.js';
+import { allApplied, migratorSchema, unboundedMigrations } from './migration-schema.js';
 import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexType } from './collection-layout.js';
+import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-migration.js';
 
 /*
  * Every schema change goes through Kysely's Migrator with migrations generated in code:
  *
  *   base:0001:shared-tables                 tags, lineage_edges and the collections registry
  *   base:0002:lineage-edges-created-at      lineage_edges in creation order (ListAssociations' default listing)
+ *   base:0003:lineage-edges-lives           which edges a Loam retiring lineage vertices recorded (lineage-lives-migration.ts)
  *   collection:<name>:v1                    the table: pk, doc (JSON text), version
  *   collection:<name>:v1:index:<field>      one typed column ix_<field>, backfilled from doc, indexed
  *   collection:<name>:v1:unique:<field>     a unique index on that column
@@ -165,7 +167,7 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
 
 /** The full migration set for these collections, in Migrator's format. */
 export function buildMigrations(d: SqlDialect, layouts: readonly CollectionLayout[], executed: readonly string[] = []): Record<string, Migration> {
-  const all: Record<string, Migration> = { [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: lineageCreatedAtMigration() };
+  const all: Record<string, Migration> = { [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: lineageCreatedAtMigration(), [LINEAGE_LIVES_MIGRATION]: lineageLivesMigration(d) };
   for (const l of layouts) Object.assign(all, collectionMigrations(d, l));
   // A collection another process registered but this one did not open stays as it is; Migrator
   // only needs to see that its migrations still exist.
@@ -186,6 +188,7 @@ async function executedMigrations(db: Db): Promise<string[]> {
 export async function migrate(d: SqlDialect, layouts: readonly CollectionLayout[], log: Logger): Promise<void> {
   await d.prepare();
   const migrations = buildMigrations(d, layouts, await executedMigrations(d.db));
+  if (await allApplied(d, 'kysely_migration', Object.keys(migrations))) return checkRegistry(d, layouts);
   const migrator = new Migrator({ db: d.db, provider: { getMigrations: async () => unboundedMigrations(d, migrations) }, allowUnorderedMigrations: true, ...migratorSchema(d) });
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {
@@ -193,6 +196,10 @@ export async function migrate(d: SqlDialect, layouts: readonly CollectionLayout[
     if (r.status === 'Error') log.error({ migration: r.migrationName, store: d.label }, 'metadata migration failed');
   }
   if (error !== undefined) throw error;
+  await checkRegistry(d, layouts);
+}
+
+async function checkRegistry(d: SqlDialect, layouts: readonly CollectionLayout[]): Promise<void> {
   const rows = (await d.db.selectFrom('collections').select(['name', 'spec']).execute()) as { name: string; spec: string }[];
   const [conflict] = registryConflicts(layouts, rows, true);
   if (conflict !== undefined) throw new InternalError(conflict);

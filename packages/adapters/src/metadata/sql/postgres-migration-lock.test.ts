@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import type { CollectionSpec, Logger } from '@loam/core';
+import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { layoutOf } from './collection-layout.js';
 import { createPostgresDialect } from './dialects/postgres.js';
+import { migrateExperiments } from './experiments/experiment-migrations.js';
 import { migrate } from './migrations.js';
 import { testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
 
@@ -11,12 +13,15 @@ import { testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.
 // failed with "PostgreSQL cancelled a statement" during any migration longer than that. Scaled down
 // here: another connection holds the lock for several times the timeout.
 const schema = useFreshPostgresSchema();
+const upToDateSchema = useFreshPostgresSchema();
 const MIGRATION_LOCK_ID = '3853314791062309107';
 const TIMEOUT_MS = 300;
 
-const items: CollectionSpec<any> = { name: 'items', key: 'id', indexes: {} };
+const upToDateItems: CollectionSpec<any> = { name: 'items', key: 'id', indexes: {} };
 
-it("a server waits for another's migration past its statement timeout, saying why, and migrates once it ends", async () => {
+it("a server waits for another's migration past its statement timeout, saying why, and migrates once it ends", async ({ task }) => {
+  // A collection of its own per attempt: a retry's start with nothing to migrate would not wait at all.
+  const items: CollectionSpec<any> = { name: nameForAttempt(task, 'items').replace('-', '_'), key: 'id', indexes: {} };
   const { default: pg } = await import('pg');
   const other = new pg.Client({ connectionString: testPostgresUrl });
   await other.connect();
@@ -33,10 +38,36 @@ it("a server waits for another's migration past its statement timeout, saying wh
     await other.query(`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`);
     await migrating;
     expect(settled).toBe('migrated');
-    await d.db.insertInto('items').values({ pk: 'a', doc: '{"id":"a"}', version: 1 }).execute();
+    await d.db.insertInto(items.name).values({ pk: 'a', doc: '{"id":"a"}', version: 1 }).execute();
     // The wait lifted the timeout for itself only: requests are bounded again.
     await expect(sql`select pg_sleep(${(TIMEOUT_MS * 3) / 1000})`.execute(d.db)).rejects.toMatchObject({ code: 'ServiceUnavailable' });
   } finally {
+    await other.end();
+    await d.destroy();
+  }
+}, 60_000);
+
+// A start with nothing to migrate does not run Kysely's Migrator (which looked for its tables by reading
+// every table and column of the database, four times per start: seconds on a database of thousands of
+// tables), so it never waits on the migration lock either: a restart is not held behind another
+// server's long migration of collections it already has.
+it('a server whose migrations are all applied starts without taking the migration lock another server holds', async () => {
+  const { default: pg } = await import('pg');
+  const other = new pg.Client({ connectionString: testPostgresUrl });
+  await other.connect();
+  const lines: string[] = [];
+  const logger: Logger = { debug() {}, info: (_f, message) => void lines.push(message), warn() {}, error() {}, child: () => logger };
+  const d = await createPostgresDialect({ url: testPostgresUrl, schema: upToDateSchema, logger });
+  try {
+    await migrate(d, [layoutOf(upToDateItems)], logger);
+    await migrateExperiments(d, logger);
+    await other.query(`select pg_advisory_lock(${MIGRATION_LOCK_ID})`);
+    const restarted = Promise.all([migrate(d, [layoutOf(upToDateItems)], logger), migrateExperiments(d, logger)]).then(() => 'started', (e: Error) => `failed: ${e.message}`);
+    const outcome = await Promise.race([restarted, new Promise((r) => setTimeout(() => r('still waiting after 10 s'), 10_000))]);
+    expect(outcome).toBe('started');
+    expect(lines).not.toContain("waiting for another Loam server's migration");
+  } finally {
+    await other.query(`select pg_advisory_unlock_all()`).catch(() => undefined);
     await other.end();
     await d.destroy();
   }
