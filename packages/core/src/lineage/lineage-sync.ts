@@ -57,8 +57,9 @@ const UPGRADE_STARTED_MARK = 'upgrade:retired-lives:started';
 /** Edges read per page by that upgrade, and moved per transaction at most. */
 const UPGRADE_CHUNK = 500;
 /**
- * An edge of a resource's name older than the resource by more than this is its predecessor's (the
- * upgrade's test): allowance for edges recorded in the create's own transaction, and for servers' clocks.
+ * An edge an older Loam recorded (LineageEdge.legacy) for a resource's name, older than the resource by more
+ * than this, is its predecessor's (the upgrade's test): allowance for edges recorded in the create's own
+ * transaction. Edges recorded since are never split by time, so no server's clock decides them.
  */
 const SPLIT_SLACK_MS = 1000;
 const MS_LAG = SECONDS_LAG * 1000;
@@ -234,8 +235,10 @@ export class LineageSync {
 
   /**
    * Once per database, before the first pass (lineage stored before deletes retired vertices): the edges
-   * of every resource that no longer exists move to a retired vertex, and so do the edges a resource
-   * created again under a deleted one's name holds from before its creation (less {@link SPLIT_SLACK_MS});
+   * of every resource that no longer exists move to a retired vertex, and so do the edges an older Loam
+   * recorded (LineageEdge.legacy) that a resource created again under a deleted one's name holds from before
+   * its creation (less {@link SPLIT_SLACK_MS}; an edge recorded since is never split by its time, which a
+   * server whose clock runs behind would have made look older than the resource);
    * the new life's own edges, which the old ones had kept from being recorded (an edge recorded again keeps
    * the first), are then recorded by reading every followed collection again (the watermarks are reset, in
    * the transaction that moves such edges, so a crash after it still re-reads them).
@@ -286,7 +289,8 @@ export class LineageSync {
           const arn = todo[at]!;
           const created = exist.get(arn);
           const all = [...(await tx.lineage.edges(arn, 'downstream')), ...(await tx.lineage.edges(arn, 'upstream'))];
-          const old = created === null ? all : created === undefined ? [] : all.filter((e) => e.createdAt < created - SPLIT_SLACK_MS);
+          // A re-created resource's edges recorded since lives are retired are its own, whatever their time says.
+          const old = created === null ? all : created === undefined ? [] : all.filter((e) => e.legacy === true && e.createdAt < created - SPLIT_SLACK_MS);
           const take = old.slice(0, chunk - moved);
           if (take.length > 0) {
             await retireLineageEdges(tx, arn, created === null || created === undefined ? startedAt : created - 1, take);

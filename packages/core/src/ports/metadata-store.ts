@@ -109,6 +109,12 @@ export interface LineageEdge {
   /** SageMaker's AssociationType: ContributedTo | AssociatedWith | DerivedFrom | Produced | SameAs. */
   readonly associationType: string;
   readonly createdAt: number;
+  /**
+   * Recorded by a Loam older than retired lineage vertices (2026-11-29), or by such a server still running
+   * on the database: the only edges the one-time upgrade splits between a re-created resource's lives by
+   * their times (LineageSync). Absent on every edge recorded since; `add` takes it to stand for such an edge.
+   */
+  readonly legacy?: true;
 }
 
 export interface LineageStore {

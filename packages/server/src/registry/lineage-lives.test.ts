@@ -138,7 +138,7 @@ function livesTests(backend: 'SQLite' | 'PostgreSQL'): void {
       await new Promise((r) => setTimeout(r, 1500));
       for (const uri of [c, b]) await p.registry.lineage.artifact(uri, 'Model');
       for (const [source, destination] of [[art(c), arn('model', 'gone')], [arn('model', 'gone'), arn('endpoint-config', 'c3')], [art(c), arn('model', 'm3')], [arn('model', 'm3'), arn('endpoint-config', 'c3')]] as const) {
-        await p.store.lineage.add({ sourceArn: source, destinationArn: destination, associationType: 'ContributedTo', createdAt: old });
+        await p.store.lineage.add({ sourceArn: source, destinationArn: destination, associationType: 'ContributedTo', createdAt: old, legacy: true });
       }
       await model('m3', c);
       await p.store.collection(lineageSyncMarksCollection).delete('upgrade:retired-lives');

@@ -78,7 +78,7 @@ export class MemoryLineage implements LineageStore {
   add(edge: LineageEdge): Promise<void> {
     return this.run((s) => {
       const id = JSON.stringify([edge.sourceArn, edge.destinationArn]);
-      if (!s.edges.has(id)) s.writableEdges().set(id, { sourceArn: edge.sourceArn, destinationArn: edge.destinationArn, associationType: edge.associationType, createdAt: edge.createdAt });
+      if (!s.edges.has(id)) s.writableEdges().set(id, { sourceArn: edge.sourceArn, destinationArn: edge.destinationArn, associationType: edge.associationType, createdAt: edge.createdAt, ...(edge.legacy ? { legacy: true as const } : {}) });
     });
   }
   edges(arn: string, direction: 'downstream' | 'upstream'): Promise<LineageEdge[]> {

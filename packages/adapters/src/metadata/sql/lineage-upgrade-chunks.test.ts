@@ -52,8 +52,8 @@ it('moves the edges in bounded transactions: a run failing midway keeps what it 
     await store.collection(lineageSyncMarksCollection).insert({ source: 'models', watermark: created + 86_400 });
     const dataOf = (i: number) => `${base}artifact/data-${i}`;
     await store.transaction(async (tx) => {
-      await tx.lineage.add({ sourceArn: `${base}artifact/old-again`, destinationArn: again, associationType: 'ContributedTo', createdAt: t0 - 1 });
-      for (let i = 0; i < DELETED; i++) await tx.lineage.add({ sourceArn: dataOf(i), destinationArn: `${base}model/m-${i}`, associationType: 'ContributedTo', createdAt: t0 + i });
+      await tx.lineage.add({ sourceArn: `${base}artifact/old-again`, destinationArn: again, associationType: 'ContributedTo', createdAt: t0 - 1, legacy: true });
+      for (let i = 0; i < DELETED; i++) await tx.lineage.add({ sourceArn: dataOf(i), destinationArn: `${base}model/m-${i}`, associationType: 'ContributedTo', createdAt: t0 + i, legacy: true });
     });
     const sync = new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, upgradeChunk });
 
@@ -86,6 +86,26 @@ it('moves the edges in bounded transactions: a run failing midway keeps what it 
   }
 }, 120_000);
 
+it('splits a re-created resource by time only among the edges an older Loam recorded: one recorded since stays, whatever its time says', async () => {
+  const store = await openSqlMetadataStore({ url: `sqlite:${inDir('lives.db')}`, collections });
+  try {
+    const created = Math.floor(Date.now() / 1000) - 3600;
+    const m = `${base}model/fresh`;
+    await store.collection(modelsCollection).insert({
+      key: 'fresh', name: 'fresh', arn: m, creationTime: created, request: {}, networkIsolation: false, containers: [],
+    } as unknown as ModelRecord);
+    // The deleted predecessor's edge, recorded by an older Loam a day before; the new model's own, recorded by
+    // this Loam on a server whose clock ran 5 s behind the one that created the model (was retired with the old one).
+    await store.lineage.add({ sourceArn: `${base}artifact/old`, destinationArn: m, associationType: 'ContributedTo', createdAt: created * 1000 - 86_400_000, legacy: true });
+    await store.lineage.add({ sourceArn: `${base}artifact/new`, destinationArn: m, associationType: 'AssociatedWith', createdAt: created * 1000 - 5000 });
+    await new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger }).syncOnce();
+    expect((await store.lineage.edges(m, 'upstream')).map((e) => e.sourceArn)).toEqual([`${base}artifact/new`]);
+    expect((await store.lineage.edges(`${base}artifact/old`, 'downstream')).map((e) => e.destinationArn)).toEqual([expect.stringMatching(/:model\/fresh#retired-\d+-upgrade$/)]);
+  } finally {
+    await store.close();
+  }
+});
+
 it('two servers upgrading one PostgreSQL database at once move each edge once', async () => {
   // A schema of this attempt's own: a retry never meets the edges a failed attempt moved.
   const schema = `loam_test_${randomBytes(6).toString('hex')}`;
@@ -96,7 +116,7 @@ it('two servers upgrading one PostgreSQL database at once move each edge once', 
   try {
     const t0 = Date.now() - 86_400_000;
     await a.transaction(async (tx) => {
-      for (let i = 0; i < MODELS; i++) await tx.lineage.add({ sourceArn: `${base}artifact/data-${i}`, destinationArn: `${base}model/m-${i}`, associationType: 'ContributedTo', createdAt: t0 + i });
+      for (let i = 0; i < MODELS; i++) await tx.lineage.add({ sourceArn: `${base}artifact/data-${i}`, destinationArn: `${base}model/m-${i}`, associationType: 'ContributedTo', createdAt: t0 + i, legacy: true });
     });
     const syncOf = (store: typeof a) => new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, upgradeChunk: 20 });
     await Promise.all([syncOf(a).syncOnce(), syncOf(b).syncOnce()]);

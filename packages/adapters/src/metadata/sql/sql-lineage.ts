@@ -7,6 +7,8 @@ interface EdgeRow {
   destination_arn: string;
   association_type: string;
   created_at: number;
+  /** 1 when recorded by this Loam; NULL for an edge an older Loam recorded (base:0003): LineageEdge.legacy. */
+  lives: number | null;
 }
 
 /** Lineage edges of every resource in one table keyed by (source, destination). */
@@ -16,7 +18,7 @@ export class SqlLineageStore implements LineageStore {
   async add(edge: LineageEdge): Promise<void> {
     await this.session.run((db) =>
       db.insertInto('lineage_edges')
-        .values({ source_arn: edge.sourceArn, destination_arn: edge.destinationArn, association_type: edge.associationType, created_at: edge.createdAt })
+        .values({ source_arn: edge.sourceArn, destination_arn: edge.destinationArn, association_type: edge.associationType, created_at: edge.createdAt, lives: edge.legacy ? null : 1 })
         .onConflict((oc) => oc.columns(['source_arn', 'destination_arn']).doNothing())
         .execute(),
     );
@@ -53,11 +55,11 @@ export class SqlLineageStore implements LineageStore {
       ]));
     await this.session.run(async (db) => {
       await db.insertInto('lineage_edges')
-        .columns(['source_arn', 'destination_arn', 'association_type', 'created_at'])
+        .columns(['source_arn', 'destination_arn', 'association_type', 'created_at', 'lives'])
         .expression(db.selectFrom('lineage_edges').select((eb) => [
           eb.case().when('source_arn', '=', arn).then(to).else(eb.ref('source_arn')).end().as('source_arn'),
           eb.case().when('destination_arn', '=', arn).then(to).else(eb.ref('destination_arn')).end().as('destination_arn'),
-          'association_type', 'created_at',
+          'association_type', 'created_at', 'lives',
         ]).where(touching))
         .onConflict((oc) => oc.columns(['source_arn', 'destination_arn']).doNothing())
         .execute();
@@ -71,7 +73,7 @@ export class SqlLineageStore implements LineageStore {
 }
 
 function toEdge(r: EdgeRow): LineageEdge {
-  return { sourceArn: r.source_arn, destinationArn: r.destination_arn, associationType: r.association_type, createdAt: Number(r.created_at) };
+  return { sourceArn: r.source_arn, destinationArn: r.destination_arn, associationType: r.association_type, createdAt: Number(r.created_at), ...(r.lives === null ? { legacy: true as const } : {}) };
 }
 
 /**

@@ -74,6 +74,19 @@ export function tagAndLineageTests(h: Harness): void {
     expect(await l.edges(to, 'downstream')).toHaveLength(1);
   });
 
+  h.test('lineage: an edge added as an older Loam\'s (legacy) reads back so, in edges and list, and stays so when moved', async () => {
+    const g = h.group();
+    const [a, m, to] = ['a', 'm', 'm#retired-1'].map((x) => `arn:${g}:${x}`) as [string, string, string];
+    const l = h.store.lineage;
+    await l.add({ sourceArn: a, destinationArn: m, associationType: 'ContributedTo', createdAt: 1_700_000_000_100, legacy: true });
+    await l.add({ sourceArn: m, destinationArn: to, associationType: 'Produced', createdAt: 1_700_000_000_200 });
+    expect(await l.edges(m, 'upstream')).toEqual([{ sourceArn: a, destinationArn: m, associationType: 'ContributedTo', createdAt: 1_700_000_000_100, legacy: true }]);
+    expect(await l.edges(m, 'downstream')).toEqual([{ sourceArn: m, destinationArn: to, associationType: 'Produced', createdAt: 1_700_000_000_200 }]);
+    expect((await l.list({ createdAfter: 1_700_000_000_100, createdBefore: 1_700_000_000_100 })).filter((e) => e.sourceArn === a)).toEqual([{ sourceArn: a, destinationArn: m, associationType: 'ContributedTo', createdAt: 1_700_000_000_100, legacy: true }]);
+    await h.store.transaction((tx) => tx.lineage.moveEnd(a, `${a}#retired-1`));
+    expect(await l.edges(m, 'upstream')).toEqual([{ sourceArn: `${a}#retired-1`, destinationArn: m, associationType: 'ContributedTo', createdAt: 1_700_000_000_100, legacy: true }]);
+  });
+
   h.test('lineage: list keeps edges by association type and inclusive creation time, oldest first, ties by source then destination', async () => {
     const g = h.group();
     // Times no other test uses, so the store's other edges fall outside the window.
