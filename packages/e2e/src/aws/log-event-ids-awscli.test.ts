@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AWS_CLI, awsCli, useAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
 
 /**
@@ -13,16 +13,19 @@ import { AWS_CLI, awsCli, useAwsLoam, type AwsLoam } from './aws-loam.test-suppo
  * forged nextToken (one message, nothing of the token quoted) and of GetLogEvents at the end of a stream.
  */
 let loam: AwsLoam;
-let scratch: string;
-
-useAwsLoam((started) => (loam = started));
-beforeEach(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'loam-log-event-ids-'));
-});
-afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
 const GROUP = '/aws/sagemaker/ProcessingJobs';
 const COPIES = 12;
+const JOB = 'same-line';
+
+let job: Promise<void> | undefined;
+
+// Every server (a retry's too) runs the one job the tests read, once, when the first test needs it.
+useAwsLoam((started) => {
+  loam = started;
+  job = undefined;
+});
+const jobRan = () => (job ??= runRepeatingJob(JOB));
 
 async function ok(args: string[]): Promise<string> {
   const r = await awsCli(loam, args);
@@ -33,7 +36,15 @@ async function ok(args: string[]): Promise<string> {
 
 /** A processing job that writes `COPIES` identical lines in one write (one millisecond), then `done`; waits for it to end. */
 async function runRepeatingJob(name: string): Promise<void> {
-  const spec = join(scratch, `${name}.json`);
+  const scratch = mkdtempSync(join(tmpdir(), 'loam-log-event-ids-'));
+  try {
+    await createAndWait(name, join(scratch, `${name}.json`));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function createAndWait(name: string, spec: string): Promise<void> {
   writeFileSync(spec, JSON.stringify({
     ProcessingJobName: name,
     RoleArn: 'arn:aws:iam::000000000000:role/LoamTests',
@@ -85,7 +96,7 @@ async function tailFollow(want: (out: string) => boolean): Promise<string> {
 
 describe('CloudWatch Logs eventIds through the aws CLI', () => {
   it('aws logs tail --follow prints every one of identical lines written in the same millisecond, once; filter-log-events gives each its own id, the same in pages of one', async () => {
-    await runRepeatingJob('same-line');
+    await jobRan();
     const whole = (JSON.parse(await ok(['logs', 'filter-log-events', '--log-group-name', GROUP])) as { events: Event[] }).events;
     const same = whole.filter((e) => e.message === 'same line');
     expect(same).toHaveLength(COPIES);
@@ -104,14 +115,14 @@ describe('CloudWatch Logs eventIds through the aws CLI', () => {
   }, 180_000);
 
   it('a forged nextToken is InvalidParameterException naming nextToken, with nothing of the token in the message', async () => {
-    await runRepeatingJob('forged-token');
+    await jobRan();
     const page = JSON.parse(await ok(['logs', 'filter-log-events', '--log-group-name', GROUP, '--limit', '1', '--no-paginate'])) as { nextToken: string };
     const inside = JSON.parse(Buffer.from(page.nextToken, 'base64url').toString('utf8')) as { p: Record<string, unknown> };
     const forged = Buffer.from(JSON.stringify({ ...inside, p: Object.fromEntries(Object.keys(inside.p).map((k) => [k, ['inner-position', 0]])) })).toString('base64url');
     const message = 'The specified nextToken is invalid: pass back a nextToken exactly as an earlier answer gave it, or none to start from the beginning.';
     for (const [op, args] of [
       ['FilterLogEvents', ['filter-log-events', '--log-group-name', GROUP, '--no-paginate', '--next-token', forged]],
-      ['GetLogEvents', ['get-log-events', '--log-group-name', GROUP, '--log-stream-name', (await streamOf('forged-token')), '--next-token', 'f/inner-position']],
+      ['GetLogEvents', ['get-log-events', '--log-group-name', GROUP, '--log-stream-name', (await streamOf(JOB)), '--next-token', 'f/inner-position']],
     ] as const) {
       const r = await awsCli(loam, ['logs', ...args]);
       expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 254, stderr: `An error occurred (InvalidParameterException) when calling the ${op} operation: ${message}` });
@@ -119,8 +130,8 @@ describe('CloudWatch Logs eventIds through the aws CLI', () => {
   }, 180_000);
 
   it('get-log-events at the end of a stream answers no events and the nextForwardToken passed in, as CloudWatch Logs does', async () => {
-    await runRepeatingJob('end-token');
-    const stream = await streamOf('end-token');
+    await jobRan();
+    const stream = await streamOf(JOB);
     const first = JSON.parse(await ok(['logs', 'get-log-events', '--log-group-name', GROUP, '--log-stream-name', stream, '--start-from-head'])) as { events: Event[]; nextForwardToken: string };
     expect(first.events.map((e) => e.message)).toContain('done');
     const again = JSON.parse(await ok(['logs', 'get-log-events', '--log-group-name', GROUP, '--log-stream-name', stream, '--start-from-head', '--next-token', first.nextForwardToken])) as { events: Event[]; nextForwardToken: string };
