@@ -151,4 +151,47 @@ describe('PostgreSQL dialect when one connection stops passing answers while Pos
       await proxy.close();
     }
   });
+
+  it('a write held on its way that arrives after the check found its connection idle is not run again: it answers 503 "may have run" and is stored once', async () => {
+    const target = new URL(testPostgresUrl);
+    const table = `writes_${randomBytes(4).toString('hex')}`;
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: testPostgresUrl });
+    await admin.connect();
+    const stored = async () => Number((await admin.query(`select count(*) as n from ${schema}.${table}`)).rows[0].n);
+    let armed = false;
+    let accepted = 0;
+    // After the dropped connection's check (the first connection the store opens then), the second ends
+    // its process: before that one reaches PostgreSQL, the write held on its way arrives and commits, and
+    // its answer stays held (the path came back one way only). The old code ended the process, judged
+    // the write not run from what the check had seen, and ran it again on a fresh connection.
+    const proxy = await startFreezableProxy(target.hostname, Number(target.port || 5432), {
+      beforeConnect: async () => {
+        if (!armed || ++accepted !== 2) return;
+        proxy.thawToServer();
+        for (let i = 0; i < 100 && (await stored()) === 0; i++) await sleep(50);
+      },
+    });
+    const url = new URL(testPostgresUrl);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const d = await createPostgresDialect({ url: url.toString(), schema, maxConnections: 1, answerTimeoutMs: 1_000 });
+    try {
+      await d.prepare();
+      await sql`create table ${sql.id(table)} (v text)`.execute(d.db);
+      await sleep(200);
+      proxy.freezeOpen();
+      armed = true;
+      const written = await within(10_000, 'a write whose answer is lost', failure(sql`insert into ${sql.id(table)} values ('once')`.execute(d.db)));
+      expect(await stored()).toBe(1);
+      expect(written).toMatchObject({
+        code: 'ServiceUnavailable',
+        message: expect.stringMatching(/PostgreSQL did not answer on one connection while it answers new ones \(the connection was closed; the statement may have run\)/),
+      });
+    } finally {
+      proxy.thaw();
+      await d.destroy();
+      await proxy.close();
+      await admin.end();
+    }
+  });
 });

@@ -14,7 +14,17 @@ export interface ServerProcess {
   readonly stateMs: number;
   /** How long ago it started, by the server's clock: told apart from another process that got the same id. */
   readonly ageMs: number;
+  /** When it started, exactly as PostgreSQL recorded it: this process, not a later one that got the same id. */
+  readonly started: string;
+  /** When it entered its present state, exactly as PostgreSQL recorded it: whether it did anything since. */
+  readonly stateSince: string;
 }
+
+/**
+ * What `terminate` did with one process: ended it; left it be because it `changed` state since the check
+ * (its connection passes bytes again, at least towards PostgreSQL); or could not end it in time (`alive`).
+ */
+export type TerminateOutcome = 'ended' | 'changed' | 'alive';
 
 /** What a check of PostgreSQL found: silent, or answering (with what it says of the processes asked about, when it could say). */
 export type ProbeResult = { readonly answered: false } | { readonly answered: true; readonly processes?: ReadonlyMap<number, ServerProcess> };
@@ -34,10 +44,13 @@ export interface AnswerWatchOptions {
   readonly onSilent: (statements: number) => void;
   readonly onAnswering: () => void;
   /**
-   * Ends the server processes `pids` (of connections that stopped passing answers), so that a statement
-   * still on its way to one never runs and a transaction's locks are let go; resolves those ended.
+   * Ends the server processes of connections that stopped passing answers, each only while it is still
+   * the process the check saw and in the same state since the same moment (read in the statement that
+   * ends it), so that a statement still on its way to one never runs, one that arrived after the check
+   * is never judged not run, a transaction's locks are let go, and no other process that got the same
+   * id is ended. Resolves what it did with each process it found; one not found has ended on its own.
    */
-  readonly terminate: (pids: readonly number[], timeoutMs: number) => Promise<ReadonlySet<number>>;
+  readonly terminate: (processes: ReadonlyArray<{ readonly pid: number; readonly seen: ServerProcess }>, timeoutMs: number) => Promise<ReadonlyMap<number, TerminateOutcome>>;
   /** Told when one connection stopped answering while PostgreSQL answers new ones (the connection is discarded). */
   readonly onLostConnection: (detail: { readonly pid: number; readonly ran: boolean }) => void;
 }
@@ -247,7 +260,7 @@ function check(health: Health, answerTimeoutMs: number): void {
  */
 async function giveUpLost(health: Health, overdue: readonly Waiting[], processes: ReadonlyMap<number, ServerProcess>, answerTimeoutMs: number): Promise<void> {
   const now = Date.now();
-  const lost: Array<{ readonly w: Waiting; readonly watch: Watch; readonly notRun: boolean }> = [];
+  const lost: Array<{ readonly w: Waiting; readonly watch: Watch; readonly notRun: boolean; readonly seen: ServerProcess }> = [];
   for (const watch of health.watches) {
     for (const w of overdue) {
       if (!watch.waiting.has(w) || w.pid === undefined || w.connectedAt === undefined) continue;
@@ -255,15 +268,23 @@ async function giveUpLost(health: Health, overdue: readonly Waiting[], processes
       // Not listed, or not as old as the connection: not this connection's process (a pooler in between), left be.
       if (p === undefined || p.active || p.stateMs < answerTimeoutMs || Math.abs(p.ageMs - (now - w.connectedAt)) > answerTimeoutMs + 2_000) continue;
       // Idle since before the statement was sent (each span measured on one clock): it never arrived.
-      lost.push({ w, watch, notRun: p.stateMs > now - w.since });
+      lost.push({ w, watch, notRun: p.stateMs > now - w.since, seen: p });
     }
   }
   if (lost.length === 0) return;
-  const ended = await lost[0]!.watch.options.terminate([...new Set(lost.map((l) => l.w.pid!))], answerTimeoutMs).catch(() => new Set<number>());
+  const seen = new Map(lost.map((l) => [l.w.pid!, l.seen]));
+  const outcomes = await lost[0]!.watch.options
+    .terminate([...seen].map(([pid, p]) => ({ pid, seen: p })), answerTimeoutMs)
+    .catch(() => new Map<number, TerminateOutcome>());
   for (const { w, watch, notRun } of lost) {
     if (!watch.waiting.has(w)) continue;
-    // Not run is certain only once its process has ended: the statement may still be on its way.
-    const certain = notRun && ended.has(w.pid!);
+    const outcome = outcomes.get(w.pid!);
+    // It did something since the check (the statement, held on its way, arrived): its connection passes
+    // bytes again, so it is not given up on now; the next check judges it afresh.
+    if (outcome === 'changed') continue;
+    // Not run is certain only once its process has ended with nothing done since the check: the
+    // statement may still be on its way, or have arrived and run after the check.
+    const certain = notRun && outcome === 'ended';
     watch.options.onLostConnection({ pid: w.pid!, ran: !certain });
     w.giveUp(new NoAnswerError(`PostgreSQL did not answer on one connection while it answers new ones (the connection was closed; the statement ${certain ? 'was not run' : 'may have run'})`), certain);
   }

@@ -2,7 +2,7 @@ import { Kysely, PostgresAdapter, PostgresDialect, sql, type DialectAdapter, typ
 import { InternalError, ValidationError, silentLogger, type Logger } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
 import { reportingUnavailable } from './unavailable.js';
-import { NoAnswerError, watchAnswers, type ProbeResult, type ServerProcess } from './postgres-answer-watch.js';
+import { NoAnswerError, watchAnswers, type ProbeResult, type ServerProcess, type TerminateOutcome } from './postgres-answer-watch.js';
 
 /** Options for the PostgreSQL dialect. */
 export interface PostgresDialectOptions {
@@ -151,7 +151,7 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     probe: (timeoutMs, pids) => answers(pg, options.url, timeoutMs, pids),
     onSilent: (statements) => log.warn({ store: label, answerTimeoutMs, statements }, 'PostgreSQL does not answer; failing the statements waiting for it'),
     onAnswering: () => log.info({ store: label }, 'PostgreSQL answers again'),
-    terminate: (pids, timeoutMs) => terminate(pg, options.url, pids, timeoutMs),
+    terminate: (processes, timeoutMs) => terminate(pg, options.url, processes, timeoutMs),
     onLostConnection: ({ pid, ran }) => log.warn({ store: label, answerTimeoutMs, pid, ran }, 'a connection to PostgreSQL stopped answering while PostgreSQL answers new ones; discarding it'),
   });
   const adapter = new MigrationLockAdapter(() => log.info({ store: label }, "waiting for another Loam server's migration"));
@@ -218,10 +218,11 @@ async function answers(pg: typeof import('pg').default, url: string, timeoutMs: 
   try {
     // Durations on the server's clock, so no clock needs to agree with this machine's.
     const asked = client.connect().then(() =>
-      client.query<{ pid: number; active: boolean | null; state_ms: number | null; age_ms: number | null }>(
+      client.query<{ pid: number; active: boolean | null; state_ms: number | null; age_ms: number | null; started: string | null; state_since: string | null }>(
         `select pid, state = 'active' as active,
                 (extract(epoch from clock_timestamp() - state_change) * 1000)::float8 as state_ms,
-                (extract(epoch from clock_timestamp() - backend_start) * 1000)::float8 as age_ms
+                (extract(epoch from clock_timestamp() - backend_start) * 1000)::float8 as age_ms,
+                ${EXACT('backend_start')} as started, ${EXACT('state_change')} as state_since
            from pg_stat_activity where pid = any($1::int[])`,
         [pids],
       ),
@@ -229,7 +230,11 @@ async function answers(pg: typeof import('pg').default, url: string, timeoutMs: 
     const { rows } = await Promise.race([asked, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), timeoutMs)))]);
     const processes = new Map<number, ServerProcess>();
     // Another role's processes show no state without pg_read_all_stats: nothing is known of them.
-    for (const r of rows) if (r.active !== null && r.state_ms !== null && r.age_ms !== null) processes.set(r.pid, { active: r.active, stateMs: r.state_ms, ageMs: r.age_ms });
+    for (const r of rows) {
+      if (r.active !== null && r.state_ms !== null && r.age_ms !== null && r.started !== null && r.state_since !== null) {
+        processes.set(r.pid, { active: r.active, stateMs: r.state_ms, ageMs: r.age_ms, started: r.started, stateSince: r.state_since });
+      }
+    }
     return { answered: true, processes };
   } catch (e) {
     return { answered: e instanceof pg.DatabaseError };
@@ -239,14 +244,30 @@ async function answers(pg: typeof import('pg').default, url: string, timeoutMs: 
   }
 }
 
-/** Ends the server processes `pids` (waiting up to `timeoutMs` for each to end); resolves those that ended. */
-async function terminate(pg: typeof import('pg').default, url: string, pids: readonly number[], timeoutMs: number): Promise<ReadonlySet<number>> {
+/** A pg_stat_activity time as text, to the microsecond PostgreSQL keeps and in no session's settings: compared exactly. */
+const EXACT = (column: 'backend_start' | 'state_change'): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+
+/**
+ * Ends each server process of `processes` that is still the one seen (the same start) in the same state
+ * since the same moment, waiting up to `timeoutMs` for each to end. The processes are read once, before
+ * any is signalled, in the statement that ends them: one that did anything after the check (a statement
+ * held on its way arrived and ran) is left be as `changed`, and a process that got a gone one's id is not
+ * touched. Unchanged since the check, an ended process ran nothing sent after its last state change.
+ */
+async function terminate(pg: typeof import('pg').default, url: string, processes: ReadonlyArray<{ readonly pid: number; readonly seen: ServerProcess }>, timeoutMs: number): Promise<ReadonlyMap<number, TerminateOutcome>> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: 2 * timeoutMs });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const { rows } = await client.query<{ pid: number; ended: boolean }>('select pid, pg_terminate_backend(pid, $2) as ended from unnest($1::int[]) as pid', [pids, timeoutMs]);
-    return new Set(rows.filter((r) => r.ended).map((r) => r.pid));
+    const { rows } = await client.query<{ pid: number; outcome: TerminateOutcome }>(
+      `select a.pid,
+              case when ${EXACT('state_change')} is distinct from s.state_since then 'changed'
+                   when pg_terminate_backend(a.pid, $4) then 'ended' else 'alive' end as outcome
+         from unnest($1::int[], $2::text[], $3::text[]) as s(pid, started, state_since)
+         join pg_stat_activity a on a.pid = s.pid and ${EXACT('backend_start')} = s.started`,
+      [processes.map((p) => p.pid), processes.map((p) => p.seen.started), processes.map((p) => p.seen.stateSince), timeoutMs],
+    );
+    return new Map(rows.map((r) => [r.pid, r.outcome]));
   } finally {
     void client.end().catch(() => undefined);
   }
