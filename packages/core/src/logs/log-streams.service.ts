@@ -69,7 +69,8 @@ export class LogStreamsService {
    * `nextBackwardToken` (`b/…`) reads the `limit` events before the page, backward from where it starts, at the cost
    * of the page; `b/` is the start of the log. At the start, the token passed in comes back (as CloudWatch Logs does).
    * `endTime` is exclusive (an event stamped at it is not included), as CloudWatch Logs documents; FilterLogEvents's is inclusive.
-   * @throws ResourceNotFound for a stream the group does not have; ValidationException for a bad token.
+   * A token names the group and stream it reads, and is refused for another (its position may fall inside a line there).
+   * @throws ResourceNotFound for a stream the group does not have; ValidationException for a bad token or another stream's.
    */
   async GetLogEvents(input: InputOf<Ops['GetLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['GetLogEvents']>> {
     const g = await this.group(input);
@@ -77,24 +78,27 @@ export class LogStreamsService {
     const limit = input.limit ?? 10_000;
     const keep = (l: RunnerLogLine) => l.host === host && (input.startTime === undefined || l.time >= input.startTime) && (input.endTime === undefined || l.time < input.endTime);
     const token = input.nextToken;
-    if (token !== undefined && token.startsWith('b/')) {
-      const at = token.slice(2);
+    const tag = tagOf(g.name, input.logStreamName);
+    const f = (at: string | undefined) => `f/${at ?? ''}.${tag}`;
+    const b = (at: string | undefined) => `b/${at ?? ''}.${tag}`;
+    const given = token === undefined ? undefined : decodeStreamToken(token, tag);
+    if (given?.way === 'b') {
+      const at = given.at;
       // `b/` is the start: nothing is before it.
       const back = at === '' ? undefined : await this.readBack(g.source, unit, at, limit, keep);
-      if (!back || back.read === 0) return { events: [], nextForwardToken: `f/${at}`, nextBackwardToken: token };
-      return { events: back.events, nextForwardToken: `f/${at}`, nextBackwardToken: `b/${back.before ?? ''}` };
+      if (!back || back.read === 0) return { events: [], nextForwardToken: f(at), nextBackwardToken: token as string };
+      return { events: back.events, nextForwardToken: f(at), nextBackwardToken: b(back.before) };
     }
-    if (token !== undefined && !token.startsWith('f/')) throw badToken();
-    const from = token === undefined ? undefined : token.slice(2);
+    const from = given?.at;
     if (token !== undefined || input.startFromHead) {
-      const { events, at } = await this.readForward(g.source, unit, from, limit, keep);
-      return { events, nextForwardToken: `f/${at ?? ''}`, nextBackwardToken: `b/${from ?? ''}` };
+      const { events, at } = await this.readForward(g.source, unit, from === '' ? undefined : from, limit, keep);
+      return { events, nextForwardToken: f(at), nextBackwardToken: b(from) };
     }
     // The default (startFromHead false): the newest `limit` events, read backward from the end so that a page costs
     // what it holds, not the log. The forward token is where a forward read of the whole log would have stopped.
     const { events, end, read, before } = await this.readBack(g.source, unit, undefined, limit, keep);
     // A log with no line yet: the forward token reads from its start, as before any line was written.
-    return { events, nextForwardToken: `f/${read > 0 ? end : ''}`, nextBackwardToken: `b/${before ?? ''}` };
+    return { events, nextForwardToken: f(read > 0 ? end : undefined), nextBackwardToken: b(before) };
   }
 
   /**
@@ -125,7 +129,7 @@ export class LogStreamsService {
    * unit read so far stands, so paging returns every event once and in the same order as one call would. `eventId`
    * is the event's own (two lines alike in one millisecond have two) and the same however the events are read or
    * paged, so `aws logs tail --follow` prints each once.
-   * @throws ResourceNotFound for a log group Loam does not keep; ValidationException for both names and a prefix, a pattern Loam cannot evaluate, or a bad token.
+   * @throws ResourceNotFound for a log group Loam does not keep; ValidationException for both names and a prefix, a pattern Loam cannot evaluate, or a bad token (another group's too).
    */
   async FilterLogEvents(input: InputOf<Ops['FilterLogEvents']>, _ctx: RequestContext): Promise<OutputOf<Ops['FilterLogEvents']>> {
     const g = await this.group(input);
@@ -133,7 +137,7 @@ export class LogStreamsService {
       throw new ValidationError('logStreamNames and logStreamNamePrefix cannot both be given.', [{ path: '/logStreamNamePrefix', message: 'with logStreamNames' }]);
     }
     const matches = compilePattern(input.filterPattern ?? '');
-    const at = decodeFilterToken(input.nextToken);
+    const at = decodeFilterToken(input.nextToken, g.name);
     // The hosts to read of each unit, by its key.
     const wanted = new Map<string, { unit: LogUnit; hosts: Map<string, string> }>();
     const add = (unit: LogUnit, host: string, stream: string) => {
@@ -220,7 +224,7 @@ export class LogStreamsService {
       const p = c.position();
       if (p.token !== undefined || p.skip > 0) positions[c.unit.key] = [p.token ?? null, p.skip];
     }
-    return { events, searchedLogStreams: [], nextToken: encodeFilterToken({ positions, ...(last !== undefined ? { after: last } : {}) }) };
+    return { events, searchedLogStreams: [], nextToken: encodeFilterToken({ positions, ...(last !== undefined ? { after: last } : {}) }, g.name) };
   }
 
   /** Up to `limit` kept lines from `from` on: every page asks for no more lines than are still wanted, so none is skipped. */
@@ -299,24 +303,49 @@ function compilePattern(pattern: string): (line: string) => boolean {
   return (line) => all.every((t) => line.includes(t)) && (any.length === 0 || any.some((t) => line.includes(t))) && !none.some((t) => line.includes(t));
 }
 
+/**
+ * What a token is bound to (a GetLogEvents token to its group and stream, a FilterLogEvents token to its group): a
+ * source's positions mean nothing in another log, where a byte offset may fall inside a line, so another's token is
+ * refused as CloudWatch Logs refuses one it did not issue.
+ */
+function tagOf(...names: readonly string[]): string {
+  return createHash('sha256').update(names.join('\0')).digest('base64url').slice(0, 12);
+}
+
+/**
+ * A GetLogEvents token: `f/` (forward) or `b/` (backward), the source's position ('' for the start of the log) and,
+ * after the last `.` (a tag, base64url, has none), the tag of the stream it reads. A token without a tag, as
+ * an earlier Loam issued them, is taken as it was then, so a client paging across an upgrade reads on.
+ */
+function decodeStreamToken(token: string, tag: string): { way: 'f' | 'b'; at: string } {
+  const way = token.startsWith('f/') ? 'f' : token.startsWith('b/') ? 'b' : undefined;
+  if (way === undefined) throw badToken();
+  const rest = token.slice(2);
+  const dot = rest.lastIndexOf('.');
+  if (dot >= 0 && rest.slice(dot + 1) !== tag) throw badToken();
+  return { way, at: dot >= 0 ? rest.slice(0, dot) : rest };
+}
+
 /** Where a FilterLogEvents page stopped: each unit's read position (a source token and lines of it already read) and the last timestamp returned. */
 interface FilterToken {
   readonly positions: Readonly<Record<string, readonly [string | null, number]>>;
   readonly after?: number;
 }
 
-function encodeFilterToken(t: FilterToken): string {
-  return Buffer.from(JSON.stringify({ p: t.positions, ...(t.after !== undefined ? { a: t.after } : {}) })).toString('base64url');
+/** `g` is the tag of the group ({@link tagOf}): the positions are its units' (another group may have a unit of the same key). */
+function encodeFilterToken(t: FilterToken, group: string): string {
+  return Buffer.from(JSON.stringify({ p: t.positions, ...(t.after !== undefined ? { a: t.after } : {}), g: tagOf(group) })).toString('base64url');
 }
 
-function decodeFilterToken(token: string | undefined): FilterToken | undefined {
+/** A token without `g` (an earlier Loam's) is taken as it was then. */
+function decodeFilterToken(token: string | undefined, group: string): FilterToken | undefined {
   if (token === undefined) return undefined;
   try {
-    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { p?: unknown; a?: unknown };
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { p?: unknown; a?: unknown; g?: unknown };
     const p = v.p as Record<string, unknown> | undefined;
     const valid = typeof p === 'object' && p !== null && !Array.isArray(p)
       && Object.values(p).every((e) => Array.isArray(e) && e.length === 2 && (e[0] === null || typeof e[0] === 'string') && Number.isInteger(e[1]) && (e[1] as number) >= 0);
-    if (valid && (v.a === undefined || typeof v.a === 'number')) {
+    if (valid && (v.a === undefined || typeof v.a === 'number') && (v.g === undefined || v.g === tagOf(group))) {
       return { positions: p as Record<string, [string | null, number]>, ...(typeof v.a === 'number' ? { after: v.a } : {}) };
     }
   } catch {

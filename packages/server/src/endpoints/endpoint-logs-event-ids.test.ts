@@ -106,3 +106,50 @@ it("refuses a forged nextToken with one message that names the parameter and quo
   expect(await refusal(() => service.DescribeLogStreams({ logGroupName: group, nextToken: 'forged' }, ctx))).toEqual(expected);
   expect(await refusal(() => service.DescribeLogGroups({ nextToken: 'forged' }, ctx))).toEqual(expected);
 });
+
+it("refuses a nextToken another stream or group issued, and takes its own after a restart and an earlier Loam's untagged one", async () => {
+  const { dir, logs, service } = await setup();
+  const a = logs.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-1');
+  const b = logs.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-2');
+  // Lines of other lengths in each stream, so one stream's positions fall inside the other's lines.
+  for (let i = 0; i < 3; i++) a('stdout', `a line ${i}`);
+  for (let i = 0; i < 3; i++) b('stdout', `b${'-'.repeat(7 * i + 3)} ${i}`);
+  const refused = async (call: () => Promise<unknown>) => {
+    try {
+      await call();
+      return 'answered';
+    } catch (e) {
+      if (isLoamError(e)) return `${e.code}: ${e.message}`;
+      throw e;
+    }
+  };
+  const invalid = 'ValidationException: The specified nextToken is invalid: pass back a nextToken exactly as an earlier answer gave it, or none to start from the beginning.';
+  const get = (stream: string, nextToken?: string, s = service) => s.GetLogEvents({ logGroupName: group, logStreamName: `AllTraffic/${stream}`, startFromHead: true, limit: 1, ...(nextToken ? { nextToken } : {}) }, ctx);
+  const first = await get('my-ep-alltraffic-1');
+  expect(first.events.map((e) => e.message)).toEqual(['a line 0']);
+  // Its own stream reads on with it, also on another server (a restart: the token holds no secret of the process).
+  const again = new LogStreamsService({ partition: { region: 'us-east-1', accountId: '000000000000' }, groups: logs.groups });
+  expect((await get('my-ep-alltraffic-1', first.nextForwardToken, again)).events.map((e) => e.message)).toEqual(['a line 1']);
+  // Another stream's tokens, forward and backward: the old code read my-ep-alltraffic-2 from a1's byte offset, inside
+  // a line of its own (which it skipped), and answered.
+  const back = await get('my-ep-alltraffic-1', (await get('my-ep-alltraffic-1', first.nextForwardToken)).nextForwardToken);
+  for (const token of [first.nextForwardToken, back.nextBackwardToken, first.nextBackwardToken]) {
+    expect(await refused(() => get('my-ep-alltraffic-2', token)), token).toBe(invalid);
+  }
+  // A token an earlier Loam issued (no tag) is read as it was.
+  const untagged = first.nextForwardToken.slice(0, first.nextForwardToken.lastIndexOf('.'));
+  expect((await get('my-ep-alltraffic-1', untagged)).events.map((e) => e.message)).toEqual(['a line 1']);
+
+  // FilterLogEvents: another group's token (its positions are that group's units') is refused too.
+  const store = createMemoryMetadataStore({ collections: [endpointsCollection] });
+  for (const name of ['My-Ep', 'Other-Ep']) {
+    await store.collection(endpointsCollection).insert({ key: name.toLowerCase(), name, arn: `arn:loam:sagemaker:us-east-1:000000000000:endpoint/${name.toLowerCase()}`, status: 'InService', configName: name, creationTime: 1_700_000_000, lastModifiedTime: 1_700_000_000, variants: [] } as unknown as EndpointRecord);
+  }
+  const both = new EndpointLogs({ dir: join(dir, 'endpoint-logs'), store, logger: silentLogger });
+  both.writer('Other-Ep', 'AllTraffic', 'other-ep-alltraffic-1')('stdout', 'other line');
+  const two = new LogStreamsService({ partition: { region: 'us-east-1', accountId: '000000000000' }, groups: both.groups });
+  const page = await two.FilterLogEvents({ logGroupName: group, limit: 1 }, ctx);
+  expect(page.events.map((e) => e.message)).toEqual(['a line 0']);
+  expect((await two.FilterLogEvents({ logGroupName: group, limit: 1, nextToken: page.nextToken as string }, ctx)).events).toHaveLength(1);
+  expect(await refused(() => two.FilterLogEvents({ logGroupName: '/aws/sagemaker/Endpoints/Other-Ep', nextToken: page.nextToken as string }, ctx))).toBe(invalid);
+});
