@@ -121,16 +121,17 @@ export function forgetCredentialsKey(dataDir: string, deleted: readonly string[]
   return { file, profile: 'loam', accessKeyId };
 }
 
-/** The access key id the `[loam]` profile of `<data-dir>/credentials` names; undefined without one. */
-export function credentialsKeyId(dataDir: string): string | undefined {
+/** The value of `entry` in the `[loam]` profile of `<data-dir>/credentials`; undefined without one. */
+export function credentialsEntry(dataDir: string, entry: 'aws_access_key_id' | 'loam_api_token'): string | undefined {
   const file = join(dataDir, 'credentials');
   if (!existsSync(file)) return undefined;
   let inside = false;
-  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const p = profileOf(line);
+  const line = new RegExp(`^\\s*${entry}\\s*=\\s*(.*?)\\s*$`);
+  for (const l of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const p = profileOf(l);
     if (p !== undefined) inside = p === 'loam';
-    const id = inside ? /^\s*aws_access_key_id\s*=\s*(.*?)\s*$/.exec(line)?.[1] : undefined;
-    if (id !== undefined) return id;
+    const value = inside ? line.exec(l)?.[1] : undefined;
+    if (value !== undefined) return value;
   }
   return undefined;
 }
@@ -138,14 +139,15 @@ export function credentialsKeyId(dataDir: string): string | undefined {
 /**
  * Removes the `[loam]` profile's key lines (as forgetCredentialsKey) when `known` says the store does not hold the
  * key it names. The store and the file change in two steps, and a process killed between them leaves a file that
- * names a key already deleted (`loam admin forget-unreadable-access-keys`, a DeleteAccessKey) or never committed
- * (a bootstrap another server won): the next `loam up` or forget run calls this, so AWS clients using the profile
- * say it has no credentials instead of signing with a key every request is refused with. Undefined when nothing
- * was changed.
+ * names a key already deleted (`loam admin forget-unreadable-access-keys`, a DeleteAccessKey): the next `loam up`
+ * or forget run calls this, so AWS clients using the profile say it has no credentials instead of signing with a
+ * key every request is refused with. `known` also gets the profile's `loam_api_token`: a key this store does not
+ * hold may be another store's (the server pointed at another database), whose secret must not be thrown away.
+ * Undefined when nothing was changed.
  */
-export async function repairCredentialsKey(dataDir: string, known: (accessKeyId: string) => Promise<boolean>): Promise<ForgottenCredentialsKey | undefined> {
-  const accessKeyId = credentialsKeyId(dataDir);
-  if (accessKeyId === undefined || (await known(accessKeyId))) return undefined;
+export async function repairCredentialsKey(dataDir: string, known: (accessKeyId: string, apiToken: string | undefined) => Promise<boolean>): Promise<ForgottenCredentialsKey | undefined> {
+  const accessKeyId = credentialsEntry(dataDir, 'aws_access_key_id');
+  if (accessKeyId === undefined || (await known(accessKeyId, credentialsEntry(dataDir, 'loam_api_token')))) return undefined;
   return forgetCredentialsKey(dataDir, [accessKeyId]);
 }
 

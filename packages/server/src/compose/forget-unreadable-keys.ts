@@ -16,6 +16,21 @@ export interface ForgetUnreadableKeysResult {
 }
 
 /**
+ * Whether `accessKeyId`, named by the credentials profile with `apiToken`, may still be a key to keep: false only
+ * when it is one of the keys `deleted` now, or when the store does not hold it while it does hold the profile's API
+ * token, which proves the profile was written for this store (a key deleted here). A key of another store (the
+ * data directory's server pointed at another database, whose admin is not this one) is not this store's to judge,
+ * nor is one the store cannot tell about (sealed with another server.key meanwhile, a store error): the
+ * credentials file is then left as it is.
+ */
+export async function knownKey(identity: IdentityService, deleted: ReadonlySet<string>, accessKeyId: string, apiToken: string | undefined): Promise<boolean> {
+  if (deleted.has(accessKeyId)) return false;
+  if (await identity.resolveAccessKey(accessKeyId).then((k) => k !== undefined, () => true)) return true;
+  if (apiToken === undefined) return true;
+  return identity.authenticateToken(apiToken).then(() => false, () => true);
+}
+
+/**
  * `loam admin forget-unreadable-access-keys`: deletes the stored access keys whose secrets this data
  * directory's server.key cannot open, so a server whose key file is lost for good (no backup) starts again;
  * their users create new keys. Keys it can open are untouched; API tokens, sessions and login links are
@@ -25,15 +40,6 @@ export interface ForgetUnreadableKeysResult {
  * The `[loam]` profile `loam up` wrote to `<data-dir>/credentials` loses its key lines when it named a
  * deleted key, or a key the store no longer holds (repairCredentialsKey); other profiles are kept.
  */
-/**
- * Whether the store holds `accessKeyId` for a user that exists. A key it cannot tell about (sealed with another
- * server.key meanwhile, a store error) counts as known: the credentials file is then left as it is.
- */
-export async function knownKey(identity: IdentityService, deleted: ReadonlySet<string>, accessKeyId: string): Promise<boolean> {
-  if (deleted.has(accessKeyId)) return false;
-  return identity.resolveAccessKey(accessKeyId).then((k) => k !== undefined, () => true);
-}
-
 export async function forgetUnreadableAccessKeys(flags: ConfigFlags, options: { readonly env?: NodeJS.ProcessEnv; readonly logger?: Logger } = {}): Promise<ForgetUnreadableKeysResult> {
   const { config } = loadConfig({ argv: flags, ...(options.env ? { env: options.env } : {}) });
   // Logged as `loam up` logs (stderr, log.level): each deleted key is a line an operator keeps.
@@ -54,7 +60,7 @@ export async function forgetUnreadableAccessKeys(flags: ConfigFlags, options: { 
       // After the store's change: a file naming a key that is not yet deleted would be wrong the other way. A run
       // killed in between left the file naming a key deleted then: checked against the store, this run repairs it.
       const deleted = new Set(forgotten.map((k) => k.accessKeyId));
-      const credentials = await repairCredentialsKey(config.dataDir, (id) => knownKey(identity, deleted, id));
+      const credentials = await repairCredentialsKey(config.dataDir, (id, token) => knownKey(identity, deleted, id, token));
       if (credentials) logger.warn({ file: credentials.file, profile: credentials.profile, accessKeyId: credentials.accessKeyId }, 'credentials profile no longer names the deleted access key');
       return { dataDir: config.dataDir, forgotten, ...(credentials ? { credentials } : {}) };
     } finally {

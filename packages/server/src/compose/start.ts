@@ -161,7 +161,9 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   platform.tuning.driver.start();
   let credentialsFile = `${config.dataDir}/credentials`;
   // Written before the admin is committed: a crash in between leaves no admin, and the next start bootstraps again.
+  let written: string | undefined;
   const admin = await platform.identity.bootstrapAdmin((a) => {
+    written = a.accessKeyId;
     credentialsFile = writeCredentialsFile(config.dataDir, {
       accessKeyId: a.accessKeyId,
       secretAccessKey: a.secretAccessKey,
@@ -172,8 +174,9 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   });
   if (!admin) {
     updateCredentialsEndpoint(config.dataDir, url);
-    // A process killed between a key's deletion and the file's rewrite left [loam] naming a dead key.
-    const repaired = await repairCredentialsKey(config.dataDir, (id) => knownKey(platform.identity, new Set(), id));
+    // A process killed between a key's deletion and the file's rewrite left [loam] naming a dead key; a bootstrap
+    // another server won at the same moment left it naming the key written above, never committed.
+    const repaired = await repairCredentialsKey(config.dataDir, (id, token) => knownKey(platform.identity, new Set(written === undefined ? [] : [written]), id, token));
     if (repaired) logger.warn({ file: repaired.file, profile: repaired.profile, accessKeyId: repaired.accessKeyId }, 'credentials profile named an access key the server does not hold: its key lines were removed (create a new key with `loam create-access-key`)');
   }
   const adminName = admin?.userName ?? 'admin';
