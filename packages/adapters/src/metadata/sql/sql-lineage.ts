@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { LineageEdge, LineageEdgeEnds, LineageEdgeQuery, LineageStore } from '@loam/core';
 import type { Db, SqlSession } from './session.js';
 
@@ -41,7 +41,11 @@ export class SqlLineageStore implements LineageStore {
   /**
    * Two statements whatever the number of edges: the moved copies are inserted from the edges themselves
    * (INSERT … SELECT, an edge already at `to` kept), then the originals deleted. It was a delete and an
-   * insert per edge (each under its own savepoint on PostgreSQL).
+   * insert per edge (each under its own savepoint on PostgreSQL). The DELETE removes only an edge whose
+   * copy is at `to`: on PostgreSQL (READ COMMITTED) each statement reads what is committed when it starts,
+   * so an edge of `arn` another session commits between the two was deleted uncopied (lost); it now stays
+   * at `arn`, as an edge recorded just after the move would. Outside a transaction it opens one, so a crash
+   * between the two leaves no edge both at `arn` and at `to`.
    */
   async moveEnd(arn: string, to: string, only?: readonly LineageEdgeEnds[]): Promise<void> {
     const downstream = only && [...new Set(only.filter((e) => e.sourceArn === arn).map((e) => e.destinationArn))];
@@ -53,7 +57,7 @@ export class SqlLineageStore implements LineageStore {
         ...(downstream!.length > 0 ? [eb.and([eb('source_arn', '=', arn), eb('destination_arn', 'in', downstream!)])] : []),
         ...(upstream!.length > 0 ? [eb.and([eb('destination_arn', '=', arn), eb('source_arn', 'in', upstream!)])] : []),
       ]));
-    await this.session.run(async (db) => {
+    const move = async (db: Db) => {
       await db.insertInto('lineage_edges')
         .columns(['source_arn', 'destination_arn', 'association_type', 'created_at', 'lives'])
         .expression(db.selectFrom('lineage_edges').select((eb) => [
@@ -63,8 +67,13 @@ export class SqlLineageStore implements LineageStore {
         ]).where(touching))
         .onConflict((oc) => oc.columns(['source_arn', 'destination_arn']).doNothing())
         .execute();
-      await db.deleteFrom('lineage_edges').where(touching).execute();
-    });
+      // Only the edges whose copy (or an edge kept in its place) is at `to`; the outer row is named by the table's name.
+      await db.deleteFrom('lineage_edges').where((eb) => eb.and([touching(eb), eb.exists(eb.selectFrom('lineage_edges as copy').select(sql.lit(1).as('one'))
+        .where('copy.source_arn', '=', eb.case().when('lineage_edges.source_arn', '=', arn).then(to).else(eb.ref('lineage_edges.source_arn')).end())
+        .where('copy.destination_arn', '=', eb.case().when('lineage_edges.destination_arn', '=', arn).then(to).else(eb.ref('lineage_edges.destination_arn')).end()))]))
+        .execute();
+    };
+    await this.session.run((db) => (this.session.inTransaction ? move(db) : db.transaction().execute((trx) => move(trx as Db))));
   }
 
   async remove(sourceArn: string, destinationArn: string): Promise<void> {

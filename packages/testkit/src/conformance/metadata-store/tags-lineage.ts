@@ -72,6 +72,9 @@ export function tagAndLineageTests(h: Harness): void {
     expect(await l.edges(later, 'upstream')).toEqual([{ sourceArn: a, destinationArn: later, associationType: 'ContributedTo', createdAt: 1_700_000_000_100 }]);
     expect((await l.edges(a, 'downstream')).map((e) => e.destinationArn)).toEqual([later]);
     expect(await l.edges(to, 'downstream')).toHaveLength(1);
+    // Outside a transaction too (the store opens one for it).
+    await l.moveEnd(later, `${later}-again`);
+    expect((await l.edges(a, 'downstream')).map((e) => e.destinationArn)).toEqual([`${later}-again`]);
   });
 
   h.test('lineage: an edge added as an older Loam\'s (legacy) reads back so, in edges and list, and stays so when moved', async () => {
