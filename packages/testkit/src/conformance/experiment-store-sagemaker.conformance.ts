@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { ComponentRunKeys, ExperimentEntityQuery, ExperimentStore, RunInfoRecord } from '@loam/core';
+import type { ComponentRunKeys, EntityPosition, ExperimentEntityQuery, ExperimentStore, RunInfoRecord } from '@loam/core';
 
 /*
  * The ExperimentStore contract for SageMaker's trial components, trials and associations (ADR 0009), run
@@ -310,5 +310,37 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     expect(await listedTrials({ sortBy: 'creationTime', after: { time: 500, name: trials[0] as string } })).toEqual(trials.slice(1));
     expect(await listedTrials({ after: { name: trials[1] as string } })).toEqual([trials[2], trial]);
     await expect(s.listTrialComponents(page({ sortBy: 'creationTime', after: { name: made[1] as string } }))).rejects.toThrow(TypeError);
+  });
+
+  it('compares a keyset position\'s name as it orders names (by code point: upper case before lower, non-ASCII after), so a walk of pages of one row skips and repeats none', async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const trial = unique('cp');
+    await s.createTrial({ name: trial, experimentId: exp, creationTime: 1, lastModifiedTime: 1 });
+    // One creation and modification time for all: the name alone orders them. A linguistic collation would put a
+    // before B and Z, and É between e and f. (No two differ in case only: names are unique in any case.)
+    const p = unique('n');
+    const ends = ['f', 'É', 'a', 'ü', 'Z', 'e', 'B'];
+    for (const x of ends) {
+      const run = runId();
+      await s.createRun({ info: info(run, exp), tags: [] });
+      await s.createTrialComponent({ ...component(`${p}-${x}`, run), creationTime: 7, lastModifiedTime: 7 });
+      await s.associateTrialComponent(trial, `${p}-${x}`, 1);
+    }
+    const byCodePoint = ['B', 'Z', 'a', 'e', 'f', 'É', 'ü'];
+    for (const sortBy of ['name', 'creationTime', 'lastModifiedTime'] as const) {
+      for (const ascending of [true, false]) {
+        const walked: string[] = [];
+        let after: EntityPosition | undefined;
+        // At most one row more than there are: a position read as an earlier one would repeat rows forever.
+        while (walked.length <= ends.length) {
+          const [row] = await s.listTrialComponents(page({ trialName: trial, sortBy, ascending, limit: 1, ...(after ? { after } : {}) }));
+          if (!row) break;
+          walked.push(row.name.slice(p.length + 1));
+          after = sortBy === 'name' ? { name: row.name } : { time: row[sortBy], name: row.name };
+        }
+        expect(walked, `${sortBy} ${ascending ? 'ascending' : 'descending'}`).toEqual(ascending ? byCodePoint : [...byCodePoint].reverse());
+      }
+    }
   });
 }
