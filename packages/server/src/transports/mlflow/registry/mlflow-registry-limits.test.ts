@@ -5,9 +5,10 @@ import { mlflowCaller } from '../mlflow.test-support.js';
 
 // Found by the registry's input fuzz (mlflow-registry-input-fuzz.test.ts): the registry's routes call the
 // services directly, past the SageMaker operations' validation, so a 300,000-character description, source
-// or run id was stored on the model package (group) SageMaker's API would never take, set-tag stored keys
-// and values create refuses, delete-tag and alias DELETE took any key or alias, and a 300,000-character
-// name was echoed whole in the not-found. Each is now a 400 naming the field, and nothing is stored.
+// or run id was stored, set-tag stored keys and values of any length, delete-tag and alias DELETE took any
+// key or alias, and a 300,000-character name was echoed whole in the not-found. Each is now a 400 naming the
+// field, and nothing is stored. The limits are MLflow's (descriptions 5000, registry tag keys 250 and values
+// 5000: mlflow-registry-tag-rules.test.ts), the source SageMaker's SourceUri (1024), the run id 256.
 
 let loam: TestLoam;
 let call: ReturnType<typeof mlflowCaller>;
@@ -29,17 +30,17 @@ function refused(a: { status: number; json: Record<string, any> }, field: RegExp
 }
 
 describe('MLflow registry: values past the limits of what they are stored as', () => {
-  it('descriptions, sources and run ids past SageMaker\'s limits are refused naming the field, nothing stored', async () => {
-    refused(await call('POST', 'registered-models/create', { name: 'limits-new', description: 'd'.repeat(1025) }), /'description'.*at most 1024/);
+  it('descriptions, sources and run ids past their limits are refused naming the field, nothing stored', async () => {
+    refused(await call('POST', 'registered-models/create', { name: 'limits-new', description: 'd'.repeat(5001) }), /'description'.*at most 5000/);
     expect((await call('GET', 'registered-models/get', { name: 'limits-new' })).status).toBe(404);
 
     expect((await call('POST', 'registered-models/create', { name: 'limits', description: 'kept' })).status).toBe(200);
     expect((await call('POST', 'model-versions/create', { name: 'limits', source: 's3://b/m', run_id: 'r1' })).status).toBe(200);
     refused(await call('POST', 'model-versions/create', { name: 'limits', source: 's'.repeat(1025) }), /'source'.*at most 1024/);
     refused(await call('POST', 'model-versions/create', { name: 'limits', run_id: 'r'.repeat(257) }), /'run_id'.*at most 256/);
-    refused(await call('POST', 'model-versions/create', { name: 'limits', description: 'd'.repeat(1025) }), /'description'/);
-    refused(await send('PATCH', 'registered-models/update', { name: 'limits', description: 'd'.repeat(1025) }), /'description'/);
-    refused(await send('PATCH', 'model-versions/update', { name: 'limits', version: '1', description: 'd'.repeat(1025) }), /'description'/);
+    refused(await call('POST', 'model-versions/create', { name: 'limits', description: 'd'.repeat(5001) }), /'description'/);
+    refused(await send('PATCH', 'registered-models/update', { name: 'limits', description: 'd'.repeat(5001) }), /'description'/);
+    refused(await send('PATCH', 'model-versions/update', { name: 'limits', version: '1', description: 'd'.repeat(5001) }), /'description'/);
 
     const model = (await call('GET', 'registered-models/get', { name: 'limits' })).json['registered_model'];
     expect(model.description).toBe('kept');
@@ -47,15 +48,15 @@ describe('MLflow registry: values past the limits of what they are stored as', (
     expect((await call('GET', 'model-versions/get', { name: 'limits', version: '1' })).json['model_version'].description).toBe('');
   });
 
-  it('set-tag holds keys and values to create\'s tag rules; delete-tag and alias DELETE check theirs', async () => {
+  it('set-tag holds keys and values to MLflow\'s registry tag limits; delete-tag and alias DELETE check theirs', async () => {
     expect((await call('POST', 'registered-models/create', { name: 'tagged', tags: [{ key: 'keep', value: 'me' }] })).status).toBe(200);
     expect((await call('POST', 'model-versions/create', { name: 'tagged', source: 's3://b/m' })).status).toBe(200);
-    refused(await call('POST', 'registered-models/set-tag', { name: 'tagged', key: 'k'.repeat(129), value: 'v' }), /'key'.*128/);
-    refused(await call('POST', 'registered-models/set-tag', { name: 'tagged', key: 'k', value: 'v'.repeat(257) }), /'value'.*256/);
-    refused(await call('POST', 'model-versions/set-tag', { name: 'tagged', version: '1', key: 'k'.repeat(129), value: 'v' }), /'key'/);
-    refused(await call('POST', 'model-versions/set-tag', { name: 'tagged', version: '1', key: 'k', value: 'v'.repeat(300_000) }), /'value'/);
-    refused(await send('DELETE', 'registered-models/delete-tag', { name: 'tagged', key: 'k'.repeat(300_000) }), /'key'/);
-    refused(await send('DELETE', 'model-versions/delete-tag', { name: 'tagged', version: '1', key: 'k'.repeat(129) }), /'key'/);
+    refused(await call('POST', 'registered-models/set-tag', { name: 'tagged', key: 'k'.repeat(251), value: 'v' }), /key .*length limit of 250/);
+    refused(await call('POST', 'registered-models/set-tag', { name: 'tagged', key: 'k', value: 'v'.repeat(5001) }), /value .*length limit of 5000/);
+    refused(await call('POST', 'model-versions/set-tag', { name: 'tagged', version: '1', key: 'k'.repeat(251), value: 'v' }), /key/);
+    refused(await call('POST', 'model-versions/set-tag', { name: 'tagged', version: '1', key: 'k', value: 'v'.repeat(300_000) }), /value/);
+    refused(await send('DELETE', 'registered-models/delete-tag', { name: 'tagged', key: 'k'.repeat(300_000) }), /key/);
+    refused(await send('DELETE', 'model-versions/delete-tag', { name: 'tagged', version: '1', key: 'k'.repeat(251) }), /key/);
     for (const alias of ['bad alias!', 'a'.repeat(256), 'V7', 'latest']) refused(await send('DELETE', 'registered-models/alias', { name: 'tagged', alias }), /alias/);
 
     expect((await call('GET', 'registered-models/get', { name: 'tagged' })).json['registered_model'].tags).toEqual([{ key: 'keep', value: 'me' }]);

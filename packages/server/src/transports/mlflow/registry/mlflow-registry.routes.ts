@@ -1,5 +1,5 @@
 import {
-  isAllowed, modelPackageGroupsCollection, modelPackagesCollection, NotFoundError, ResourceInUseError, resourceArn, trackingRules, validateTags, ValidationError,
+  isAllowed, LimitExceededError, maxTagsPerResource, modelPackageGroupsCollection, modelPackagesCollection, NotFoundError, ResourceInUseError, resourceArn, trackingRules, validateTags, ValidationError,
   type ModelPackageGroupRecord, type ModelPackageRecord, type Principal, type RequestContext, type Tag,
 } from '@loam/core';
 import type { Authorizer } from '../../../operations/dispatcher.js';
@@ -65,22 +65,79 @@ function reservedKey(key: string): string {
   return key;
 }
 
-/**
- * Splits tags for a create: keys starting `mlflow.` (the registered model's name tag, MLflow's own
- * system tags) are refused by SageMaker's tag rules, which keep them for this registry, so they are
- * checked here with the registry's allowance and written to the store after the resource is created.
- */
-function splitTags(tags: Tag[]): { open: Tag[]; own: Tag[] } {
-  validateTags(tags, 'tags', { allowMlflowKeys: true });
-  const own = (t: Tag) => t.Key.slice(0, 7).toLowerCase() === 'mlflow.';
-  return { open: tags.filter((t) => !own(t)), own: tags.filter(own) };
+/** MLflow's limits on a registry tag (mlflow/utils/validation.py, MAX_MODEL_REGISTRY_TAG_KEY/VALUE_LENGTH). */
+const TAG_KEY_MAX = 250;
+const TAG_VALUE_MAX = 5000;
+/** SageMaker's tag key characters with MLflow's (`[/\w.\- :]`, Python's \w holding connector punctuation). */
+const TAG_KEY_CHARS = /^[\p{L}\p{Z}\p{N}\p{Pc}.:/=+\-@]*$/u;
+/** What no store can hold as text: NUL (PostgreSQL refuses it) and a lone surrogate (not UTF-8). */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
+
+type TagOwner = 'Registered model' | 'Model version';
+
+const tagRefused = (message: string, path: string) => new ValidationError(message, [{ path, message }]);
+
+/** `value` within `limit` characters, refused in MLflow's words (_validate_length_limit) otherwise. */
+function withinLength(what: string, limit: number, value: string, path: string): string {
+  if (value.length > limit) throw tagRefused(`${what} '${value.slice(0, 250)}' had length ${value.length}, which exceeded length limit of ${limit}`, path);
+  return value;
+}
+
+/** A registry tag's key as MLflow takes it: 1–250 characters (SageMaker's and MLflow's), no `aws:` prefix (AWS keeps those). */
+function checkTagKey(key: string, owner: TagOwner, path = '/key'): string {
+  if (key === '') throw tagRefused(`Missing value for required parameter 'key'. A key name must be provided.`, path);
+  withinLength(`${owner} key`, TAG_KEY_MAX, key, path);
+  if (!TAG_KEY_CHARS.test(key)) throw tagRefused(`Invalid tag name: '${key}'. Names may only contain letters, digits, spaces and _ . : / = + - @.`, path);
+  if (key.slice(0, 4).toLowerCase() === 'aws:') throw tagRefused(`Tag key '${key}' starts with 'aws:', which is reserved for AWS.`, path);
+  return key;
 }
 
 /**
- * SageMaker's limits on what a registered model or version is stored as (EntityDescription, a package's
- * SourceUri, the run id as a CustomerMetadataProperties value), which the registry's own API keeps.
+ * A registry tag as MLflow takes it (_validate_registered_model_tag, _validate_model_version_tag): the key
+ * above, a value of at most 5000 characters of any kind (commas, quotes, JSON, newlines), except what no
+ * store can hold. SageMaker's tag rules (key 128, value 256, its characters) are not MLflow's: tags past
+ * them are kept with the resource as the transport's own (splitTags).
  */
-const LIMITS = { description: 1024, source: 1024, run_id: 256 } as const;
+function checkTag(t: Tag, owner: TagOwner, at = ''): Tag {
+  checkTagKey(t.Key, owner, `${at}/key`);
+  withinLength(`${owner} value`, TAG_VALUE_MAX, t.Value, `${at}/value`);
+  const bad = UNSTORABLE.exec(t.Value);
+  if (bad) throw tagRefused(`${owner} value for tag '${t.Key}' holds ${bad[0] === '\u0000' ? 'a NUL (U+0000)' : 'an unpaired surrogate'} at position ${bad.index}, which cannot be stored.`, `${at}/value`);
+  return t;
+}
+
+/** Whether SageMaker's tag rules take `t` (else it is kept as the transport's own tag, past them). */
+function sagemakerTag(t: Tag): boolean {
+  try {
+    validateTags([t]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Splits tags for a create, each checked with MLflow's rules: those SageMaker's rules take go with the
+ * create; the rest (keys starting `mlflow.`, which those rules keep for this registry, and keys or values
+ * past them) are written with the resource as the transport's own, in the create's transaction.
+ */
+function splitTags(tags: Tag[], owner: TagOwner): { open: Tag[]; own: Tag[] } {
+  const seen = new Set<string>();
+  tags.forEach((t, i) => {
+    checkTag(t, owner, `/tags/${i}`);
+    if (seen.has(t.Key)) throw tagRefused(`Tag key '${t.Key}' is given more than once.`, `/tags/${i}/key`);
+    seen.add(t.Key);
+  });
+  if (tags.length > maxTagsPerResource) throw new LimitExceededError(`tags holds ${tags.length} tags; a resource can have at most ${maxTagsPerResource}.`);
+  return { open: tags.filter(sagemakerTag), own: tags.filter((t) => !sagemakerTag(t)) };
+}
+
+/**
+ * MLflow's limits on what a registered model or version is stored as: descriptions as MLflow's schema holds
+ * them (5000 characters), the source as a package's SourceUri (1024, more than MLflow's 500), the run id as
+ * MLflow's run ids (256).
+ */
+const LIMITS = { description: 5000, source: 1024, run_id: 256 } as const;
 
 /** An optional field within its limit. */
 function limited(m: Message, field: keyof typeof LIMITS): string | undefined {
@@ -90,20 +147,13 @@ function limited(m: Message, field: keyof typeof LIMITS): string | undefined {
   return v;
 }
 
-/** A tag's key within SageMaker's 128 characters (what create's tags are held to). */
-function tagKey(m: Message): string {
-  const key = need(m, 'key');
-  if (key.length > 128) throw new ValidationError(`Invalid value for parameter 'key' supplied: a tag key is at most 128 characters, got ${key.length}.`, [{ path: '/key', message: 'at most 128 characters' }]);
-  return key;
-}
+/** The `key` parameter of set-tag. */
+const tagKey = (m: Message, owner: TagOwner): string => checkTagKey(need(m, 'key'), owner);
+/** The `key` parameter of delete-tag: within MLflow's length, any characters (a key stored before these rules can still go). */
+const deletedKey = (m: Message, owner: TagOwner): string => withinLength(`${owner} key`, TAG_KEY_MAX, need(m, 'key'), '/key');
 
-/** The tag set-tag writes, held to the rules create's tags follow (SageMaker's: key 1–128, value 0–256, its characters). */
-function tagOf(m: Message, key = tagKey(m)): Tag {
-  const value = m.str('value') ?? '';
-  if (value.length > 256) throw new ValidationError(`Invalid value for parameter 'value' supplied: a tag value is at most 256 characters, got ${value.length}.`, [{ path: '/value', message: 'at most 256 characters' }]);
-  validateTags([{ Key: key, Value: value }], 'tags', { allowMlflowKeys: true });
-  return { Key: key, Value: value };
-}
+/** The tag set-tag writes, held to MLflow's rules. */
+const tagOf = (m: Message, owner: TagOwner, key = tagKey(m, owner)): Tag => checkTag({ Key: key, Value: m.str('value') ?? '' }, owner);
 
 function need(m: Message, field: string): string {
   const v = m.str(field);
@@ -209,7 +259,9 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         const group = groupNameFor(name);
         const tags = (m.keyValues('tags') ?? []).map((t) => ({ Key: reservedKey(t.key), Value: t.value }));
         if (group !== name) tags.push({ Key: MLFLOW_NAME_TAG, Value: name });
-        const { open, own } = splitTags(tags);
+        const { open, own } = splitTags(tags, 'Registered model');
+        // The deployment setting is checked wherever its tag goes (one past SageMaker's rules goes with `own`).
+        await r.groups.checkApprovalSetting(p, group, own);
         try {
           await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(limited(m, 'description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(open.length ? { Tags: open } : {}) }, ctxOf(p), own);
         } catch (e) {
@@ -273,13 +325,13 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     { path: 'registered-models/set-tag', methods: methods('POST'), action: 'AddTags', resource: groupRes,
       handle: async (m, p) => {
         const { g } = await groupOf(m);
-        const tag = tagOf(m, reservedKey(tagKey(m)));
+        const tag = tagOf(m, 'Registered model', reservedKey(tagKey(m, 'Registered model')));
         await r.groups.checkApprovalSetting(p, g.arn, [tag]);
         await r.store.tags.put(g.arn, [tag]);
         return {};
       } },
     { path: 'registered-models/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: groupRes,
-      handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [reservedKey(tagKey(m))]), {}) },
+      handle: async (m) => (await r.store.tags.remove((await groupOf(m)).g.arn, [reservedKey(deletedKey(m, 'Registered model'))]), {}) },
     { path: 'registered-models/alias', methods: methods('POST'), action: 'AddTags', resource: groupRes,
       handle: async (m) => {
         const alias = aliasOf(m);
@@ -300,7 +352,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         const runId = limited(m, 'run_id');
         const source = limited(m, 'source');
         const description = limited(m, 'description');
-        const { open, own } = splitTags((m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value })));
+        const { open, own } = splitTags((m.keyValues('tags') ?? []).map((t) => ({ Key: t.key, Value: t.value })), 'Model version');
         const { ModelPackageArn } = await r.packages.CreateModelPackage({
           ModelPackageGroupName: (await groupOf(m)).g.name, ModelPackageRegistrationType: 'Logged',
           ...(source ? { SourceUri: source } : {}), ...(description ? { ModelPackageDescription: description } : {}),
@@ -365,8 +417,8 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
     { path: 'model-versions/get-download-uri', methods: methods('GET'), action: 'DescribeModelPackage', resource: versionRes,
       handle: async (m) => ({ artifact_uri: ((await version(m)).doc['SourceUri'] as string | undefined) ?? '' }) },
     { path: 'model-versions/set-tag', methods: methods('POST'), action: 'AddTags', resource: versionRes,
-      handle: async (m) => (await r.store.tags.put((await version(m)).arn, [tagOf(m)]), {}) },
+      handle: async (m) => (await r.store.tags.put((await version(m)).arn, [tagOf(m, 'Model version')]), {}) },
     { path: 'model-versions/delete-tag', methods: methods('DELETE', 'POST'), action: 'DeleteTags', resource: versionRes,
-      handle: async (m) => (await r.store.tags.remove((await version(m)).arn, [tagKey(m)]), {}) },
+      handle: async (m) => (await r.store.tags.remove((await version(m)).arn, [deletedKey(m, 'Model version')]), {}) },
   ];
 }
