@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -39,27 +39,59 @@ describe('clientSettings: where the token comes from', () => {
   });
 });
 
-/** The profiles botocore (boto3, the aws CLI) reads from a credentials file: name → access key id. */
-function botocoreProfiles(file: string): Record<string, string | null> {
+/** The profiles botocore (boto3, the aws CLI) reads from a credentials file, each whole; 'refused' when it refuses the file. */
+function botocoreProfiles(file: string): Record<string, Record<string, string>> | 'refused' {
   const script = [
     'import json, sys',
     'from botocore.configloader import raw_config_parse',
-    'print(json.dumps({name: p.get("aws_access_key_id") for name, p in raw_config_parse(sys.argv[1]).items()}))',
+    'from botocore.exceptions import ConfigParseError',
+    'try:',
+    '    print(json.dumps(raw_config_parse(sys.argv[1])))',
+    'except ConfigParseError:',
+    '    print(json.dumps("refused"))',
   ].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })) as Record<string, string | null>;
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })) as Record<string, Record<string, string>> | 'refused';
 }
 
-describe('readCredentialsProfile reads section headers as botocore does', () => {
+/** The same profiles as loam's CLI reads them; 'refused' when it refuses the file as InvalidCredentialsFile. */
+function loamProfiles(file: string, names: readonly string[]): Record<string, Record<string, string> | null> | 'refused' {
+  try {
+    return Object.fromEntries(names.map((n) => [n, readCredentialsProfile(file, n) ?? null]));
+  } catch (e) {
+    if ((e as { code?: string }).code === 'InvalidCredentialsFile') return 'refused';
+    throw e;
+  }
+}
+
+describe('readCredentialsProfile reads a credentials file as botocore does', () => {
   it.each([
     ['spaces inside the brackets name another profile', '[ loam ]\naws_access_key_id = SPACED\nloam_api_token = loam_spaced\n[loam]\naws_access_key_id = PLAIN\nloam_api_token = loam_plain\n'],
     ['a spaced header alone is not [loam]', '[ loam ]\naws_access_key_id = SPACED\nloam_api_token = loam_spaced\n'],
     ['a header followed by a comment starts its profile', '[loam]\naws_access_key_id = PLAIN\nloam_api_token = loam_plain\n[work]  # note\naws_access_key_id = WORK\n'],
+    ['an indented header under an entry continues its value', '[loam]\naws_access_key_id = PLAIN\n  [work]\nloam_api_token = loam_plain\n'],
+    ['an indented header directly under a header starts a profile', '[loam]\n  [work]\naws_access_key_id = WORK\n'],
+    ['an indented header after a blank line still continues the value', '[loam]\naws_access_key_id = PLAIN\n\n  [work]\nloam_api_token = loam_plain\n'],
+    ['indented entries, comments and blank lines inside a value', '[loam]\n  aws_access_key_id = PLAIN\n    more\n  # a comment\n\n    last\n\n[work]\naws_access_key_id = WORK\n'],
+    ['entry names are case-insensitive, `:` is a delimiter too', '[loam]\nAWS_Access_Key_Id: PLAIN\nLoam_Api_Token=loam_plain # not a comment\n'],
+    ['CRLF and lone CR line ends', '[loam]\r\naws_access_key_id = PLAIN\r[work]\r\naws_access_key_id = WORK\r\n'],
+    ['entries before any header are refused', 'aws_access_key_id = STRAY\n[loam]\naws_access_key_id = PLAIN\n'],
+    ['a line that is no entry is refused', '[loam]\naws_access_key_id = PLAIN\njunk\n'],
+    ['a profile given twice is refused', '[loam]\naws_access_key_id = ONE\n[loam]\nloam_api_token = loam_plain\n'],
+    ['an entry given twice is refused', '[loam]\naws_access_key_id = ONE\n\n  [work]\naws_access_key_id = TWO\n'],
   ])('%s', (_name, text) => {
     const file = join(dir, 'botocore-credentials');
     writeFileSync(file, text);
     const boto = botocoreProfiles(file);
-    for (const profile of ['loam', ' loam ', 'work']) {
-      expect([profile, readCredentialsProfile(file, profile)?.['aws_access_key_id'] ?? null]).toEqual([profile, boto[profile] ?? null]);
-    }
+    const names = ['loam', ' loam ', 'work'];
+    const expected = boto === 'refused' ? boto : Object.fromEntries(names.map((n) => [n, boto[n] && Object.keys(boto[n]).length ? boto[n] : null]));
+    expect(loamProfiles(file, names)).toEqual(expected);
+  });
+
+  it('names the line botocore refuses, and a token from flags needs no file', () => {
+    const d = join(dir, 'stray');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'credentials'), 'aws_access_key_id = STRAY\n[loam]\nloam_api_token = loam_x\n');
+    expect(() => clientSettings({ dataDir: d }, noEnv)).toThrow(expect.objectContaining({ code: 'InvalidCredentialsFile', message: expect.stringContaining(`${join(d, 'credentials')} line 1 ("aws_access_key_id = STRAY") comes before any [profile] header: boto3 and the aws CLI refuse this file`) as string }) as never);
+    expect(clientSettings({ dataDir: d, endpoint: 'http://x', token: 't' }, noEnv)).toMatchObject({ endpoint: 'http://x', token: 't' });
   });
 });

@@ -16,46 +16,76 @@ export interface ClientFlags {
 }
 
 /**
- * The section a header line starts, read as botocore's configparser reads one: up to the line's last `]`
- * (`[work]  # note` is [work]), its name kept as written between the brackets, so `[ loam ]` is the profile
- * ` loam `, which boto3 and the aws CLI do not take for [loam]. Undefined for any other line.
+ * The profiles of an AWS shared-credentials INI file, read as botocore (boto3, the aws CLI) reads one with Python's
+ * configparser: a header runs up to its line's last `]` (`[work]  # note` is [work]) and names the profile as
+ * written between the brackets (`[ loam ]` is ` loam `, not [loam]); a line indented deeper than the entry above
+ * it continues that entry's value, a `[work]` line too; entry names are lower-cased; `#` and `;` start comment
+ * lines only. Where botocore refuses the file (an entry before any header, a line that is no entry, a profile or an
+ * entry given twice), so does this, naming the line.
+ * @throws CredentialsError InvalidCredentialsFile
  */
-const sectionOf = (line: string): string | undefined => /^\s*\[(.+)\]/.exec(line)?.[1];
-
-/** Reads one profile of an AWS shared-credentials INI file. */
-export function readCredentialsProfile(file: string, profile = 'loam'): Record<string, string> | undefined {
-  if (!existsSync(file)) return undefined;
-  const out: Record<string, string> = {};
-  let current = '';
-  for (const raw of readFileSync(file, 'utf8').split(/\r?\n/)) {
+function readProfiles(file: string): Map<string, Record<string, string>> {
+  const profiles = new Map<string, Record<string, string>>();
+  const refuse = (n: number, line: string, why: string): never => {
+    throw new CredentialsError('InvalidCredentialsFile', `${file} line ${n} (${JSON.stringify(line)}) ${why}: boto3 and the aws CLI refuse this file, and so does loam. Fix that line, or ${howToFix}.`);
+  };
+  let current: Record<string, string> | undefined;
+  let entry: string | undefined;
+  let indent = 0;
+  for (const [i, raw] of readFileSync(file, 'utf8').split(/\r\n|\r|\n/).entries()) {
     const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
-    const section = sectionOf(line);
-    if (section !== undefined) {
-      current = section;
+    if (line.startsWith('#') || line.startsWith(';')) continue;
+    if (!line) {
+      // An empty line inside a value is kept in it (its trailing ones are dropped at the end).
+      if (current && entry !== undefined) current[entry] += '\n';
       continue;
     }
-    const kv = /^([^=]+)=(.*)$/.exec(line);
-    if (kv && current === profile) out[(kv[1] as string).trim()] = (kv[2] as string).trim();
+    const at = raw.search(/\S/);
+    if (current && entry !== undefined && at > indent) {
+      current[entry] = `${current[entry]}\n${line}`;
+      continue;
+    }
+    indent = at;
+    const section = /^\[(.+)\]/.exec(line)?.[1];
+    if (section !== undefined) {
+      if (profiles.has(section)) refuse(i + 1, raw, `starts profile [${section}] a second time`);
+      current = {};
+      profiles.set(section, current);
+      entry = undefined;
+      continue;
+    }
+    if (!current) return refuse(i + 1, raw, 'comes before any [profile] header');
+    const kv = /^(.*?)\s*[=:]\s*(.*)$/.exec(line);
+    if (!kv || !kv[1]) return refuse(i + 1, raw, 'is not a `name = value` entry');
+    entry = kv[1].toLowerCase();
+    if (entry in current) refuse(i + 1, raw, `gives ${entry} a second time in its profile`);
+    current[entry] = kv[2] as string;
   }
-  return Object.keys(out).length ? out : undefined;
+  for (const p of profiles.values()) for (const [k, v] of Object.entries(p)) p[k] = v.trimEnd();
+  return profiles;
 }
 
-/** The credentials file or the profile the CLI needed is not there (code NoCredentials or ProfileNotFound). */
+/**
+ * Reads one profile of an AWS shared-credentials INI file, as botocore reads it (readProfiles).
+ * @throws CredentialsError InvalidCredentialsFile when boto3 and the aws CLI would refuse the file
+ */
+export function readCredentialsProfile(file: string, profile = 'loam'): Record<string, string> | undefined {
+  if (!existsSync(file)) return undefined;
+  const out = readProfiles(file).get(profile);
+  return out && Object.keys(out).length ? out : undefined;
+}
+
+/** The credentials file or the profile the CLI needed is not there or not readable (code NoCredentials, ProfileNotFound or InvalidCredentialsFile). */
 export class CredentialsError extends Error {
   override readonly name = 'CredentialsError';
   constructor(
-    readonly code: 'NoCredentials' | 'ProfileNotFound',
+    readonly code: 'NoCredentials' | 'ProfileNotFound' | 'InvalidCredentialsFile',
     message: string,
   ) {
     super(message);
   }
 }
 
-/** The section names of an INI file, in order. */
-function profilesIn(file: string): string[] {
-  return readFileSync(file, 'utf8').split(/\r?\n/).map((l) => sectionOf(l.trim())).filter((x): x is string => x !== undefined);
-}
 
 const howToFix = 'pass --data-dir <the data directory `loam up` printed> (or set LOAM_DATA_DIR), or give --endpoint and --token (LOAM_ENDPOINT, LOAM_TOKEN)';
 
@@ -69,14 +99,15 @@ export function clientSettings(flags: ClientFlags, env: NodeJS.ProcessEnv = proc
   const dataDir = resolve(flags.dataDir ?? (env.LOAM_DATA_DIR || '.loam'));
   const file = join(dataDir, 'credentials');
   const profile = flags.profile ?? 'loam';
-  const creds = readCredentialsProfile(file, profile);
-  // An empty LOAM_* variable counts as unset.
-  const endpoint = flags.endpoint ?? (env.LOAM_ENDPOINT || undefined) ?? creds?.loam_endpoint ?? 'http://127.0.0.1:7717';
-  const token = flags.token ?? (env.LOAM_TOKEN || undefined) ?? creds?.loam_api_token;
+  // An empty LOAM_* variable counts as unset. The file is read only for what flags and environment leave out.
+  const given = { endpoint: flags.endpoint ?? (env.LOAM_ENDPOINT || undefined), token: flags.token ?? (env.LOAM_TOKEN || undefined) };
+  const creds = given.endpoint !== undefined && given.token !== undefined ? undefined : readCredentialsProfile(file, profile);
+  const endpoint = given.endpoint ?? creds?.loam_endpoint ?? 'http://127.0.0.1:7717';
+  const token = given.token ?? creds?.loam_api_token;
   if (token === undefined) {
     if (!existsSync(file)) throw new CredentialsError('NoCredentials', `No credentials: ${file} does not exist (wanted profile [${profile}] for the API token). ${howToFix[0]!.toUpperCase()}${howToFix.slice(1)}.`);
     if (!creds) {
-      const have = profilesIn(file);
+      const have = [...readProfiles(file).keys()];
       throw new CredentialsError('ProfileNotFound', `Profile [${profile}] is not in ${file} (it has ${have.length ? have.map((p) => `[${p}]`).join(', ') : 'no profiles'}). Pass --profile <one of them>, or ${howToFix}.`);
     }
     throw new CredentialsError('NoCredentials', `Profile [${profile}] in ${file} has no loam_api_token. Pass --token (or set LOAM_TOKEN), or ${howToFix}.`);
