@@ -53,13 +53,26 @@ export class LogStreamsService {
       throw new ValidationError('Cannot order by LastEventTime with a logStreamNamePrefix.', [{ path: '/orderBy', message: 'LastEventTime with logStreamNamePrefix' }]);
     }
     const units = await source.units(prefix);
-    const streams = units.flatMap((u) => u.streams.filter((s) => s.name.startsWith(prefix)).map((s) => ({ s, at: u.lastEventTime })));
+    const streams = units.flatMap((u) => u.streams.filter((s) => s.name.startsWith(prefix)).map((s) => ({ s, u, at: u.lastEventTime })));
     if (input.orderBy === 'LastEventTime') streams.sort((a, b) => a.at - b.at || compare(a.s.name, b.s.name));
     else streams.sort((a, b) => compare(a.s.name, b.s.name));
     if (input.descending) streams.reverse();
     const from = decodeOffset(input.nextToken);
     const limit = input.limit ?? 50;
-    const page = streams.slice(from, from + limit).map(({ s }) => ({ logStreamName: s.name, creationTime: s.creationTime, arn: `${this.groupArn(group)}:log-stream:${s.name}` }));
+    // The times CloudWatch Logs gives each stream (AWS too updates them only eventually), bounds of its events from
+    // what costs a page, not the logs: the first no earlier than the stream's creation, the last no earlier than its
+    // unit's newest line (one line read back per unit on the page; a job's hosts share one) or the unit's last event
+    // time (what LastEventTime orders by). Clients such as awslogs keep a stream for a time window by them, and skip
+    // one that has none.
+    const listed = streams.slice(from, from + limit);
+    const newest = new Map<string, Promise<number>>();
+    for (const { u } of listed) {
+      if (!newest.has(u.key)) newest.set(u.key, source.readBackward(u, { limit: 1 }).then((p) => Math.round(p.lines.at(-1)?.time ?? 0)));
+    }
+    const page = await Promise.all(listed.map(async ({ s, u }) => {
+      const last = Math.max(s.creationTime, Math.round(u.lastEventTime), await (newest.get(u.key) as Promise<number>));
+      return { logStreamName: s.name, creationTime: s.creationTime, firstEventTimestamp: s.creationTime, lastEventTimestamp: last, lastIngestionTime: last, arn: `${this.groupArn(group)}:log-stream:${s.name}`, storedBytes: 0 };
+    }));
     return { logStreams: page, ...(from + limit < streams.length ? { nextToken: encodeOffset(from + limit) } : {}) };
   }
 
