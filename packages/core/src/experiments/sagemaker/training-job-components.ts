@@ -47,14 +47,16 @@ export function defaultTrialName(experimentName: string): string {
 
 /**
  * Other names the Default-Run-Group trial of an experiment of a long name (over 100 characters) may have, in the
- * order they are looked for: the SageMaker Python SDK's (the name cut at 100: its `Run` makes that trial and
- * names it in ExperimentConfig.TrialName), then what an earlier Loam made: the whole name while it fit in 120
- * characters (names of 101 and 102), else the name cut at 120. None for a name of up to 100.
+ * order they are looked for: what an earlier Loam made (the whole name while it fit in 120 characters, names of
+ * 101 and 102, else the name cut at 120), then the SageMaker Python SDK's (the name cut at 100: its `Run` makes
+ * that trial and names it in ExperimentConfig.TrialName). The earlier Loam's comes first: the experiment's jobs
+ * with ExperimentName alone joined it before an upgrade and keep joining it, not the SDK's group beside it.
+ * None for a name of up to 100.
  */
 export function otherDefaultTrialNames(experimentName: string): string[] {
   if (experimentName.length <= SDK_EXPERIMENT_CHARS) return [];
   const full = `${DEFAULT_TRIAL_PREFIX}${experimentName}`;
-  return [`${DEFAULT_TRIAL_PREFIX}${experimentName.slice(0, SDK_EXPERIMENT_CHARS)}`, full.slice(0, MAX_TRIAL_NAME)];
+  return [full.slice(0, MAX_TRIAL_NAME), `${DEFAULT_TRIAL_PREFIX}${experimentName.slice(0, SDK_EXPERIMENT_CHARS)}`];
 }
 
 /**

@@ -283,6 +283,25 @@ describe("a training job's Default-Run-Group trial (ExperimentConfig.ExperimentN
     }
   });
 
+  it("keeps joining the trial an earlier Loam made for a long name after upgrade, though the SDK's run group of the experiment exists too", async () => {
+    // Both of the experiment's own: its ExperimentName-alone jobs went to the earlier Loam's (whole name, 119
+    // characters), its SDK runs to the SDK's (cut at 100). An upgrade must not move the next such job to the
+    // SDK's group and split the series over two trials.
+    const both = `two-${'v'.repeat(97)}`;
+    const earlierGroup = `Default-Run-Group-${both}`;
+    const sm = await sageMaker();
+    try {
+      await sm.send(new CreateExperimentCommand({ ExperimentName: both }));
+      await sm.send(new CreateTrialCommand({ TrialName: `Default-Run-Group-${both.slice(0, 100)}`, ExperimentName: both }));
+      await sm.send(new CreateTrialCommand({ TrialName: earlierGroup, ExperimentName: both }));
+      await record('after-upgrade-job', both);
+      const joined = (await sm.send(new ListTrialsCommand({ TrialComponentName: 'after-upgrade-job-aws-training-job' }))).TrialSummaries?.map((t) => t.TrialName);
+      expect(joined).toEqual([earlierGroup]);
+    } finally {
+      sm.destroy();
+    }
+  });
+
   it('is the one checked when a CreateTrainingJob request is taken: a long-named experiment whose cut name another holds gets its own', async () => {
     // The check looked up the cut name, found the other experiment's trial and checked nothing: a Deny on
     // CreateTrial did not stop the job from creating its trial.
