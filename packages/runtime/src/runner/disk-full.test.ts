@@ -45,7 +45,7 @@ describe.skipIf(process.platform !== 'linux')('whileDiskFull', () => {
     await expect(whileDiskFull({ step: "uploading output 'data'", path: '/dev/full', budget, retryMs: 5, signal, log: () => {} }, async () => {
       attempts.output++;
       writeFileSync('/dev/full', 'x');
-    })).rejects.toThrow(/^no space left on device \(ENOSPC\) while uploading output 'data'/);
+    })).rejects.toThrow(/^no space left on device \(ENOSPC\) while uploading output 'data' \(writing under \/dev\/full\); waited 0 s for space, and the 0 s allowed for all of the runner's waits for space are spent\. /);
     expect(attempts.model).toBeGreaterThan(1);
     expect(attempts.output).toBe(1);
     expect(budget.leftMs()).toBe(0);

@@ -92,7 +92,9 @@ export async function whileDiskFull<T>(w: DiskWait, fn: () => Promise<T>): Promi
       w.budget.start();
       const left = w.budget.leftMs();
       if (w.signal.aborted || left <= 0) {
-        throw new DiskFullError(`no space left on device (${code}) while ${w.step} (writing under ${w.path}); waited ${Math.round(waited / 1000)} s for space. ${(e as Error).message}`);
+        // A step met after earlier steps spent the allowance waits not at all: '0 s' alone read as no wait.
+        const spent = !w.signal.aborted ? `, and the ${Math.round(w.budget.totalMs / 1000)} s allowed for all of the runner's waits for space are spent` : '';
+        throw new DiskFullError(`no space left on device (${code}) while ${w.step} (writing under ${w.path}); waited ${Math.round(waited / 1000)} s for space${spent}. ${(e as Error).message}`);
       }
       if (!waiting) {
         waiting = true;
