@@ -6,7 +6,7 @@ const base = { capability: 'lineage', aws: true } as const;
 export const QueryLineage = defineOperation({
   ...base, name: 'QueryLineage', kind: 'action',
   summary: 'Walks lineage up (where did this come from) and down (where is it used) from a resource or an s3:// location, to MaxDepth associations.',
-  input: S.QueryLineageInput, output: S.QueryLineageOutput, errors: ['ValidationException'],
+  input: S.QueryLineageInput, output: S.QueryLineageOutput, errors: ['ValidationException', 'ResourceNotFound'],
   iamAction: 'sagemaker:QueryLineage', resource: '*',
   authorizationNote: 'Lists only the vertices the caller may read: a resource by its read action on it (`sagemaker:DescribeTrainingJob`, `sagemaker:DescribeModel`, ...; an MLflow run by `sagemaker:GetMlflowRun` on the run and on its experiment), an s3:// artifact by `s3:GetObject` on its location, anything else by `sagemaker:QueryLineage` on its ARN; edges only between the starts and what is listed.',
   rest: { method: 'POST', path: '/api/v1/lineage/query' },

@@ -12,7 +12,8 @@ const EntityRef = Type.String({ minLength: 1, maxLength: 2048, description: 'A r
 const String40 = Type.String({ maxLength: 40 });
 
 export const QueryLineageInput = Input({
-  StartArns: Type.Optional(Type.Array(EntityRef, { maxItems: 10 })),
+  // SageMaker's QueryLineageStartArns: at most one start.
+  StartArns: Type.Optional(Type.Array(EntityRef, { maxItems: 1 })),
   Direction: Type.Optional(literals(['Both', 'Ascendants', 'Descendants'])),
   IncludeEdges: Type.Optional(Type.Boolean()),
   Filters: Type.Optional(Type.Object({

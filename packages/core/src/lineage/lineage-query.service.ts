@@ -1,7 +1,7 @@
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { RequestContext } from '../kernel/context.js';
 import type { ActionAuthorizer } from '../kernel/authorizer.js';
-import { NotFoundError, ValidationError } from '../kernel/errors.js';
+import { LoamError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { parseArn, type Partition } from '../kernel/names.js';
 import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
 import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
@@ -55,14 +55,19 @@ export class LineageQueryService {
    * already holds (an MLflow run, a flow run). @throws NotFoundError
    */
   private async requireVertex(arn: string, given: string): Promise<void> {
-    if (parseArn(arn)?.kind === 'artifact') {
-      if (await this.o.store.collection(lineageArtifactsCollection).get(arn)) return;
-    } else {
-      const exists = await this.o.resourceExists?.(arn);
-      if (exists === true) return;
-      if (exists === undefined && ((await this.o.store.lineage.edges(arn, 'downstream')).length > 0 || (await this.o.store.lineage.edges(arn, 'upstream')).length > 0)) return;
-    }
-    throw new NotFoundError('Lineage entity', given);
+    if (!(await this.hasVertex(arn, false))) throw new NotFoundError('Lineage entity', given);
+  }
+
+  /**
+   * Whether Loam has the vertex `arn`: a lineage artifact, a resource that exists, or (a kind no capability
+   * owns, or with `deletedWithEdges` any) one lineage holds edges of.
+   */
+  private async hasVertex(arn: string, deletedWithEdges: boolean): Promise<boolean> {
+    if (parseArn(arn)?.kind === 'artifact') return (await this.o.store.collection(lineageArtifactsCollection).get(arn)) !== undefined;
+    const exists = await this.o.resourceExists?.(arn);
+    if (exists === true) return true;
+    if (exists === false && !deletedWithEdges) return false;
+    return (await this.o.store.lineage.edges(arn, 'downstream')).length > 0 || (await this.o.store.lineage.edges(arn, 'upstream')).length > 0;
   }
 
   /**
@@ -76,7 +81,9 @@ export class LineageQueryService {
    * answers only its own. Vertices the caller may not read (LineageVisibility),
    * vertices of deleted resources (a model or an endpoint since deleted: `resourceExists` says false) and
    * retired lives of resources (the edges a deleted resource had: lineage-lives) are left out, and so are the edges that touch them; the walk still goes through them, so what lies beyond
-   * one is found. @throws ValidationError (a start that is not an ARN or location, another account's ARN).
+   * one is found. At most one start (the operation's shape). @throws ValidationError (a start that is not
+   * an ARN or location, another account's ARN), NotFoundError naming StartArns (a start Loam has nothing
+   * of, as SageMaker answers ResourceNotFound: no artifact, no resource, no lineage of a deleted one).
    */
   async QueryLineage(input: InputOf<Ops['QueryLineage']>, ctx: RequestContext): Promise<OutputOf<Ops['QueryLineage']>> {
     await this.o.beforeQuery?.();
@@ -85,7 +92,13 @@ export class LineageQueryService {
     // edges moved to as well, as SageMaker's lineage entities outlive the resource; they are answered under
     // the ARN given. A resource created again under the name has only its own.
     const asGiven = new Map<string, string>();
-    for (const start of given) for (const life of (await this.lives(start)).slice(1)) asGiven.set(life, start);
+    for (const [i, start] of given.entries()) {
+      const lives = await this.lives(start);
+      if (lives.length === 1 && !(await this.hasVertex(start, true))) {
+        throw new LoamError('ResourceNotFound', `Lineage entity '${input.StartArns![i]}' does not exist (StartArns/${i}).`, [{ path: `/StartArns/${i}`, message: 'no such lineage entity' }]);
+      }
+      for (const life of lives.slice(1)) asGiven.set(life, start);
+    }
     const named = (arn: string) => asGiven.get(arn) ?? arn;
     const starts = [...given, ...asGiven.keys()];
     const direction = input.Direction ?? 'Both';

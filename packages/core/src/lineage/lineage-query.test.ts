@@ -50,6 +50,17 @@ async function graph() {
 }
 
 describe('QueryLineage', () => {
+  it('a start Loam has nothing of answers ResourceNotFound naming StartArns (SageMaker\'s one documented error); a resource that exists answers without lineage', async () => {
+    const { store, r } = await graph();
+    const q = new LineageQueryService({ store, partition, recorder: r, resourceExists: async (arn) => (arn === a('model', 'lonely') ? true : arn.includes(':model/') ? false : undefined) });
+    for (const start of [a('model', 'never-made'), a('training-job', 'no-lineage'), 's3://raw/not-recorded.csv', a('artifact', '0123456789abcdef0123456789abcdef')]) {
+      const err = await q.QueryLineage({ StartArns: [start] }, ctx).then(() => undefined, (e: unknown) => e);
+      expect(err, start).toMatchObject({ code: 'ResourceNotFound', message: expect.stringContaining('StartArns/0'), fields: [{ path: '/StartArns/0' }] });
+    }
+    expect((await q.QueryLineage({ StartArns: [a('model', 'lonely')] }, ctx)).Vertices).toEqual([]);
+    expect((await q.QueryLineage({ StartArns: ['s3://raw/churn.csv'], Direction: 'Descendants', MaxDepth: 1 }, ctx)).Vertices).toHaveLength(1);
+  });
+
   it('from an endpoint, walks up to the training data, the dataset and its source', async () => {
     const { q, store } = await graph();
     const out = await q.QueryLineage({ StartArns: [a('endpoint', 'e1')], Direction: 'Ascendants', MaxResults: 50 }, ctx);

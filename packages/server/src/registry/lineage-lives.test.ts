@@ -126,6 +126,20 @@ function livesTests(backend: 'SQLite' | 'PostgreSQL'): void {
       expect(await query(arn('model', 'm7'), 'Both')).toEqual([art(a), art(b), arn('endpoint-config', 'c7')].sort());
     });
 
+    it('a query from a start Loam has nothing of answers ResourceNotFound naming StartArns; a deleted model with lineage is not such a start', async () => {
+      const missing = await call(loam!, 'POST', '/api/v1/lineage/query', { StartArns: [arn('model', 'never-made')] });
+      expect([missing.status, missing.body.code, missing.body.detail]).toEqual([404, 'ResourceNotFound', expect.stringContaining('StartArns/0')]);
+      expect((await call(loam!, 'POST', '/api/v1/lineage/query', { StartArns: ['s3://models/nowhere/model.tar.gz'] })).status).toBe(404);
+      // A model that exists answers, lineage or none; deleted, it answers while it had lineage.
+      await model('m8', a);
+      expect(await query(arn('model', 'm8'), 'Both')).toEqual([art(a)]);
+      await api('DELETE', '/api/v1/models/m8');
+      expect(await query(arn('model', 'm8'), 'Both')).toEqual([art(a)]);
+      // SageMaker's StartArns holds at most one ARN: two are refused, naming the field.
+      const two = await call(loam!, 'POST', '/api/v1/lineage/query', { StartArns: [arn('model', 'm8'), a] });
+      expect([two.status, two.body.code, JSON.stringify(two.body)]).toEqual([400, 'ValidationException', expect.stringContaining('StartArns')]);
+    });
+
     it('an older Loam\'s lineage is upgraded at the first pass: a deleted model\'s edges and a re-created one\'s old edges are retired, the new life\'s edges recorded', async () => {
       const p = loam!.platform;
       // What an older Loam left: model 'gone' deleted with its edges kept; model 'm3' deleted and created
