@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forgetCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+import { credentialsEntry, forgetCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -136,5 +136,39 @@ describe('a profile headed `[ loam ]` (spaces inside the brackets)', () => {
     const boto = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })) as unknown;
     expect(boto).toEqual({ ' loam ': ['LKIASPACED', 'http://spaced.test'], loam: ['LKIAFIRST', 'http://127.0.0.1:40128'] });
     expect(readFileSync(file, 'utf8').startsWith(spaced)).toBe(true);
+  });
+});
+
+/** The profiles botocore reads from `file`, each whole; 'refused' when it refuses the file. */
+function botocoreRead(file: string): Record<string, Record<string, string>> | 'refused' {
+  const script = [
+    'import json, sys',
+    'from botocore.configloader import raw_config_parse',
+    'from botocore.exceptions import ConfigParseError',
+    'try:',
+    '    print(json.dumps(raw_config_parse(sys.argv[1])))',
+    'except ConfigParseError:',
+    '    print(json.dumps("refused"))',
+  ].join('\n');
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })) as Record<string, Record<string, string>> | 'refused';
+}
+
+describe('an indented `[work]` line under an entry of [loam] (botocore: part of that value, not a profile)', () => {
+  it('updating the endpoint changes [loam]\'s own, adding no second one botocore refuses the file for', () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeFileSync(file, '[loam]\naws_access_key_id = LKIAFIRST\n  [work]\nloam_endpoint = http://old.test\n');
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40128');
+    expect(botocoreRead(file)).toEqual({ loam: { aws_access_key_id: 'LKIAFIRST\n[work]', loam_endpoint: 'http://127.0.0.1:40128' } });
+  });
+
+  it('forgetting the key removes the lines continuing its value with it, and the secret below them', () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeFileSync(file, '[loam]\naws_access_key_id = LKIAFIRST\n  [work]\n# kept\naws_secret_access_key = secret\n  more\nloam_api_token = loam_tok\n');
+    expect(credentialsEntry(dir, 'loam_api_token')).toBe('loam_tok');
+    expect(forgetCredentialsKey(dir, ['LKIAFIRST'])?.accessKeyId).toBe('LKIAFIRST');
+    expect(botocoreRead(file)).toEqual({ loam: { loam_api_token: 'loam_tok' } });
+    expect(readFileSync(file, 'utf8')).toBe('[loam]\n# kept\nloam_api_token = loam_tok\n');
   });
 });

@@ -53,11 +53,31 @@ function fsyncPath(path: string): void {
 }
 
 /**
- * The profile a `[name]` line starts; undefined for any other line. Read as botocore's configparser reads a
+ * For each line, the profile it starts; undefined for any other line. Read as botocore's configparser reads a
  * header, up to its last `]`, so `[work]  # note` starts [work] too (its lines are not [loam]'s), and with the
  * name as written between the brackets: `[ loam ]` is the profile ` loam `, not [loam], for boto3 and for Loam.
+ * A line indented deeper than the entry above it continues that entry's value (blank and comment lines between
+ * them too), so an indented `[work]` there is part of [loam]'s value, not a profile.
  */
-const profileOf = (line: string): string | undefined => /^\s*\[(.+)\]/.exec(line.trim())?.[1];
+function profileStarts(lines: readonly string[]): (string | undefined)[] {
+  return classify(lines).map((l) => l.profile);
+}
+
+/** Each line as botocore reads it: the profile it starts, or whether it continues the value of the entry above it. */
+function classify(lines: readonly string[]): { readonly profile?: string; readonly continues: boolean }[] {
+  let inEntry = false;
+  let indent = 0;
+  return lines.map((raw) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) return { continues: false };
+    const at = raw.search(/\S/);
+    if (inEntry && at > indent) return { continues: true };
+    indent = at;
+    const profile = /^\[(.+)\]/.exec(line)?.[1];
+    inEntry = profile === undefined && /[=:]/.test(line);
+    return profile === undefined ? { continues: false } : { profile, continues: false };
+  });
+}
 
 /**
  * Updates only the `[loam]` profile's `loam_endpoint` (the port can change between starts), adding the line if the
@@ -71,11 +91,12 @@ export function updateCredentialsEndpoint(dataDir: string, endpoint: string): vo
   const text = readFileSync(file, 'utf8');
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lines = text.split(/\r?\n/);
-  const header = lines.findIndex((l) => profileOf(l) === 'loam');
+  const starts = profileStarts(lines);
+  const header = starts.indexOf('loam');
   if (header < 0) return;
   let last = header;
   let at = -1;
-  for (let i = header + 1; i < lines.length && profileOf(lines[i] as string) === undefined; i++) {
+  for (let i = header + 1; i < lines.length && starts[i] === undefined; i++) {
     if ((lines[i] as string).trim() !== '') last = i;
     if (/^\s*loam_endpoint\s*=/.test(lines[i] as string)) at = i;
   }
@@ -109,14 +130,25 @@ export function forgetCredentialsKey(dataDir: string, deleted: readonly string[]
   // Each line with its own line end, so the lines kept are kept byte for byte in a file that mixes them.
   const lines = readFileSync(file, 'utf8').match(/[^\n]*\n|[^\n]+$/g) ?? [];
   const content = (l: string): string => l.replace(/\r?\n$/, '');
-  const header = lines.findIndex((l) => profileOf(content(l)) === 'loam');
+  const kinds = classify(lines.map(content));
+  const starts = kinds.map((k) => k.profile);
+  const header = starts.indexOf('loam');
   if (header < 0) return undefined;
   let end = header + 1;
-  while (end < lines.length && profileOf(content(lines[end] as string)) === undefined) end++;
+  while (end < lines.length && starts[end] === undefined) end++;
   const body = lines.slice(header + 1, end).map(content);
   const accessKeyId = body.map((l) => /^\s*aws_access_key_id\s*=\s*(.*?)\s*$/.exec(l)?.[1]).find((v) => v !== undefined);
   if (accessKeyId === undefined || !deleted.includes(accessKeyId)) return undefined;
-  lines.splice(header + 1, body.length, ...lines.slice(header + 1, end).filter((l) => !KEY_ENTRY.test(l)));
+  // A key entry goes with the lines that continue its value (an indented `[work]` left behind would start a profile).
+  let removing = false;
+  const kept = lines.slice(header + 1, end).filter((l, i) => {
+    if ((kinds[header + 1 + i] as { continues: boolean }).continues) return !removing;
+    const text = content(l).trim();
+    if (text === '' || text.startsWith('#') || text.startsWith(';')) return true;
+    removing = KEY_ENTRY.test(l);
+    return !removing;
+  });
+  lines.splice(header + 1, body.length, ...kept);
   replaceFile(file, lines.join(''));
   return { file, profile: 'loam', accessKeyId };
 }
@@ -127,8 +159,10 @@ export function credentialsEntry(dataDir: string, entry: 'aws_access_key_id' | '
   if (!existsSync(file)) return undefined;
   let inside = false;
   const line = new RegExp(`^\\s*${entry}\\s*=\\s*(.*?)\\s*$`);
-  for (const l of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const p = profileOf(l);
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  const starts = profileStarts(lines);
+  for (const [i, l] of lines.entries()) {
+    const p = starts[i];
     if (p !== undefined) inside = p === 'loam';
     const value = inside ? line.exec(l)?.[1] : undefined;
     if (value !== undefined) return value;
@@ -154,8 +188,10 @@ export async function repairCredentialsKey(dataDir: string, known: (accessKeyId:
 function stripProfile(text: string, profile: string): string {
   const out: string[] = [];
   let skipping = false;
-  for (const line of text.split(/\r?\n/)) {
-    const p = profileOf(line);
+  const lines = text.split(/\r?\n/);
+  const starts = profileStarts(lines);
+  for (const [i, line] of lines.entries()) {
+    const p = starts[i];
     if (p !== undefined) skipping = p === profile;
     if (!skipping) out.push(line);
   }
