@@ -24,7 +24,7 @@ afterAll(async () => {
   rmSync(artifactsDir, { recursive: true, force: true });
 });
 
-async function executorOn(fs: SmallTmpfs): Promise<{ executor: LocalProcessExecutor; events: ExecutorEvent[] }> {
+async function executorOn(fs: Pick<SmallTmpfs, 'dir'>): Promise<{ executor: LocalProcessExecutor; events: ExecutorEvent[] }> {
   const artifacts = await LocalFsArtifactStore.open({ root: join(artifactsDir, 'artifacts') });
   await artifacts.ensureBucket('conformance');
   await artifacts.put({ bucket: 'conformance', key: 'train/data.txt' }, Buffer.from('the input data'));
@@ -39,6 +39,18 @@ async function executorOn(fs: SmallTmpfs): Promise<{ executor: LocalProcessExecu
 }
 
 const exitOf = (events: ExecutorEvent[]) => until(() => events.find((e): e is ExecutorEvent & { type: 'exit' } => e.type === 'exit'), 90_000, 'the exit event');
+
+// The runner's exit code is the runner's own, never the image's: an image may exit 74 for its own reasons, and its
+// job's reason is then the image's exit, with nothing said of a full disk.
+it('an image that exits 74 on a disk with room fails as the image did, naming no full disk', async () => {
+  const { executor, events } = await executorOn({ dir: mkdtempSync(join(artifactsDir, 'jobs-')) });
+  const spec: JobSpec = conformanceSpec({ exit: 74 });
+  await executor.start(`training-job/${spec.name}`, spec);
+  const exit = await exitOf(events);
+  expect(exit.outcome).toBe('Failed');
+  expect(exit.failureReason).toMatch(/^AlgorithmError: the image ended with exit code 74/);
+  expect(exit.failureReason).not.toMatch(/ENOSPC|no space left|disk/i);
+}, 120_000);
 
 describe.skipIf(!canMountTmpfs)('a job on a full disk (needs root to mount a tmpfs)', () => {
   it('a runner that cannot write its outcome ends with an exit code that names the full disk', async () => {
