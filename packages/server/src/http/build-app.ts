@@ -36,18 +36,28 @@ export type FastRoute = (req: IncomingMessage, res: ServerResponse, requestId: s
 const fastLanes = new WeakMap<FastifyInstance, FastRoute[]>();
 const requestHandlers = new WeakMap<FastifyInstance, (req: IncomingMessage, res: ServerResponse) => void>();
 const lanes = new WeakMap<FastifyInstance, InvocationLane>();
-const badUrlAnswers = new WeakMap<FastifyInstance, Map<string, BadUrlAnswer>>();
+const badUrlAnswers = new WeakMap<FastifyInstance, BadUrlOwners>();
 
 /** Answers a request whose path does not decode, in a transport's own error shape; `message` names the path. */
 export type BadUrlAnswer = (reply: FastifyReply, message: string) => void;
 
+/** The transports that answer such requests: by the request (S3's, whatever the path), else by path prefix. */
+interface BadUrlOwners {
+  readonly byRequest: [(req: FastifyRequest) => boolean, BadUrlAnswer][];
+  readonly byPrefix: Map<string, BadUrlAnswer>;
+}
+
 /**
- * Answers requests under `prefix` whose path does not decode (a percent-escape that is not UTF-8: `%FF`,
- * an overlong or a surrogate sequence) with `answer`: the router refuses them before any route or scope,
- * so a transport's own error handler never sees them. Elsewhere they get the app's problem+json 400.
+ * Answers requests whose path does not decode (a percent-escape that is not UTF-8: `%FF`, an overlong or a
+ * surrogate sequence) with `answer`: those under `owner` when it is a path prefix, those it picks when it is
+ * a test of the request (checked first, as a route constraint is: S3 requests are S3's under any path). The
+ * router refuses them before any route or scope, so a transport's own error handler never sees them.
+ * Elsewhere they get the app's problem+json 400.
  */
-export function onBadUrl(app: FastifyInstance, prefix: string, answer: BadUrlAnswer): void {
-  badUrlAnswers.get(app)?.set(prefix, answer);
+export function onBadUrl(app: FastifyInstance, owner: string | ((req: FastifyRequest) => boolean), answer: BadUrlAnswer): void {
+  const owners = badUrlAnswers.get(app);
+  if (typeof owner === 'string') owners?.byPrefix.set(owner, answer);
+  else owners?.byRequest.push([owner, answer]);
 }
 
 /** Adds a {@link FastRoute} to an app made by {@link buildHttpApp}; false when the app has no fast lane. */
@@ -100,7 +110,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
   const fastHost = hostAllowed(o.allowedHosts, o.boundHost);
   let closing = false;
   const answers = new AnswersInFlight();
-  const badUrls = new Map<string, BadUrlAnswer>();
+  const badUrls: BadUrlOwners = { byRequest: [], byPrefix: new Map() };
   const app = Fastify({
     loggerInstance: o.logger === false ? undefined : o.logger,
     logger: o.logger === false ? false : undefined,
@@ -139,8 +149,10 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
       if (error.code !== 'FST_ERR_BAD_URL') return reply.code(error.statusCode ?? 400).send({ error: 'Bad Request', code: error.code, message: error.message, statusCode: error.statusCode ?? 400 });
       const path = (req.raw.url ?? '').split('?')[0] as string;
       const message = `The request path '${path.length > 200 ? `${path.slice(0, 200)}…` : path}' is not valid: its percent-escapes do not decode to UTF-8.`;
-      const owner = [...badUrls.keys()].filter((p) => path === p || path.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0];
-      if (owner !== undefined) return (badUrls.get(owner) as BadUrlAnswer)(reply, message);
+      const picked = badUrls.byRequest.find(([picks]) => picks(req))?.[1];
+      if (picked) return picked(reply, message);
+      const owner = [...badUrls.byPrefix.keys()].filter((p) => path === p || path.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0];
+      if (owner !== undefined) return (badUrls.byPrefix.get(owner) as BadUrlAnswer)(reply, message);
       return reply.code(400).type('application/problem+json').send(toProblem(toWireError(new ValidationError(message)), req.id, path));
     },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ArtifactStore } from '@loam/core';
 import { verifySigV4, type AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
+import { onBadUrl } from '../../http/build-app.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultipartUpload, deleteObject, getObject, getObjectTagging, listParts, putObject, uploadPart, uploadPartCopy } from './s3-objects.js';
 import { createBucket, deleteBucket, deleteObjects, getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjects } from './s3-buckets.js';
 import type { S3BucketContext, S3Context, S3ObjectContext } from './s3-context.js';
-import { S3_CONSTRAINT, addS3Constraint } from './s3-detect.js';
+import { S3_CONSTRAINT, addS3Constraint, isS3Request } from './s3-detect.js';
 import { S3Error, accessDenied, checkKeyLength, notImplemented, s3ErrorXml, toS3Error } from './s3-errors.js';
 import { MultipartUploads } from './s3-multipart.js';
 import { headerOf, s3Arn, s3Target, type S3Target } from './s3-request.js';
@@ -141,6 +142,10 @@ function sendS3Error(e: unknown, req: FastifyRequest, reply: FastifyReply): Fast
  */
 export function registerS3Transport(app: FastifyInstance, deps: S3TransportDeps): void {
   addS3Constraint(app);
+  // A path whose percent-escapes do not decode never reaches a route: S3 answers it 400 InvalidURI.
+  onBadUrl(app, (req) => isS3Request(req.headers, req.raw.url ?? '/'), (reply, message) => {
+    void sendS3Error(new S3Error('InvalidURI', 400, `Couldn't parse the specified URI. ${message}`), reply.request, reply);
+  });
   const uploads = new MultipartUploads(join(deps.dataDir, 's3-multipart'));
   // Before the first request: what a crash left in the multipart staging area is nobody's now.
   app.addHook('onReady', async () => {
