@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { endsWithNewline } from '@loam/adapters/executors/local/log-append';
 import { decodeLogToken, encodeLogToken, readLogLinesAt, readLogTailAt } from '@loam/adapters/executors/local/log-reader';
 import type { RunnerLogLine } from '@loam/contracts';
 import { endpointsCollection, type LogGroupSource, type LogGroups, type LogPage, type LogTailPage, type LogUnit, type Logger, type MetadataStore } from '@loam/core';
@@ -87,6 +88,9 @@ export class EndpointLogs {
     let base = 0;
     let size = 0;
     let broken = false;
+    // The segment ends inside a line (a write cut short by a full disk, a server killed mid-write): the next line
+    // starts with a newline, else it is glued to that half line and the readers skip both.
+    let torn = false;
     const key = endpointName.toLowerCase();
     const generation = this.removals.get(key) ?? 0;
     const open = () => {
@@ -96,7 +100,8 @@ export class EndpointLogs {
         base = last.base;
         size = statSync(last.file).size;
       }
-      fd = openSync(join(dir, segmentName(base)), 'a', 0o600);
+      fd = openSync(join(dir, segmentName(base)), 'a+', 0o600);
+      torn = !endsWithNewline(fd);
     };
     const rotate = () => {
       closeSync(fd as number);
@@ -104,6 +109,7 @@ export class EndpointLogs {
       size = 0;
       // Opened before the oldest goes: a directory removed meanwhile (DeleteEndpoint) is not made again.
       fd = openSync(join(dir, segmentName(base)), 'a', 0o600);
+      torn = false;
       for (const s of segmentsOf(dir).slice(0, -SEGMENTS)) rmSync(s.file, { force: true });
     };
     return (stream, line) => {
@@ -113,11 +119,13 @@ export class EndpointLogs {
       try {
         if (fd === undefined) open();
         const rec: RunnerLogLine = { time: Date.now(), host: instanceId, stream, line: line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line };
-        const text = `${JSON.stringify(rec)}\n`;
-        const n = Buffer.byteLength(text);
-        if (size > 0 && size + n > this.segmentBytes) rotate();
-        writeSync(fd as number, text);
-        size += n;
+        const record = `${JSON.stringify(rec)}\n`;
+        if (size > 0 && size + Buffer.byteLength(record) > this.segmentBytes) rotate();
+        const text = Buffer.from(torn ? `\n${record}` : record);
+        // A full disk may take part of the line without an error: the segment then ends inside it.
+        const written = writeSync(fd as number, text);
+        size += written;
+        torn = written < text.length;
       } catch (e) {
         broken = true;
         if (fd !== undefined) closeSync(fd);
