@@ -50,4 +50,23 @@ describe.skipIf(process.platform !== 'linux')('whileDiskFull', () => {
     expect(attempts.output).toBe(1);
     expect(budget.leftMs()).toBe(0);
   });
+
+  it('counts only the time spent waiting: a long step between two waits (space was back) leaves the later one its wait', async () => {
+    // The allowance ran from the first wait on, work included: an upload that took it all after a moment's wait
+    // left a later output that met a full disk no wait at all, and the job failed at once.
+    const budget = new DiskWaitBudget(2_000);
+    const signal = new AbortController().signal;
+    let model = 0;
+    await whileDiskFull({ step: 'archiving the model', path: '/dev/full', budget, retryMs: 5, signal, log: () => {} }, async () => {
+      if (++model <= 3) writeFileSync('/dev/full', 'x');
+    });
+    // The upload that follows, once space is back, outlasts the whole allowance.
+    await new Promise((r) => setTimeout(r, 2_100));
+    let output = 0;
+    await whileDiskFull({ step: "uploading output 'data'", path: '/dev/full', budget, retryMs: 5, signal, log: () => {} }, async () => {
+      if (++output <= 3) writeFileSync('/dev/full', 'x');
+    });
+    expect(output).toBe(4);
+    expect(budget.leftMs()).toBeGreaterThan(0);
+  });
 });

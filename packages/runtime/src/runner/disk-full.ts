@@ -36,23 +36,34 @@ export class DiskFullError extends Error {
 
 /**
  * One allowance of time for all of a runner's waits for disk space (the model's archive and upload, each
- * output's upload, the final write of its reports): it starts at the first wait and lasts `totalMs`, however
- * many steps wait in turn. Each step had its own 30 min and the final write 30 more, so a processing job
- * with 10 outputs could wait five and a half hours on a disk that stayed full (2026-11-29).
+ * output's upload, the final write of its reports): the time its steps spend waiting, from a step's first
+ * refusal to its end, added up over the steps that wait in turn, never more than `totalMs`. Each step had its
+ * own 30 min and the final write 30 more, so a processing job with 10 outputs could wait five and a half
+ * hours on a disk that stayed full (2026-11-29). Only waiting counts: a long upload between two waits (space
+ * was back) does not spend the allowance of a later step that meets a full disk.
  */
 export class DiskWaitBudget {
-  private startedAt: number | undefined;
+  private spentMs = 0;
+  private waitingSince: number | undefined;
 
   constructor(readonly totalMs: number) {}
 
-  /** Starts the allowance, if no wait started it before. */
+  /** A step starts waiting (met a full disk), unless its wait is already counted. */
   start(): void {
-    this.startedAt ??= Date.now();
+    this.waitingSince ??= Date.now();
   }
 
-  /** What is left of it: all of it before any wait started, never below 0. */
+  /** The step's wait is over (it succeeded, failed otherwise or gave up): its time is spent. */
+  end(): void {
+    if (this.waitingSince === undefined) return;
+    this.spentMs += Date.now() - this.waitingSince;
+    this.waitingSince = undefined;
+  }
+
+  /** What is left of it: all of it before any wait, never below 0. */
   leftMs(): number {
-    return this.startedAt === undefined ? this.totalMs : Math.max(0, this.startedAt + this.totalMs - Date.now());
+    const waiting = this.waitingSince === undefined ? 0 : Date.now() - this.waitingSince;
+    return Math.max(0, this.totalMs - this.spentMs - waiting);
   }
 }
 
@@ -78,6 +89,14 @@ export interface DiskWait {
  * @throws DiskFullError naming the step, the path and how long it waited, when space never came back.
  */
 export async function whileDiskFull<T>(w: DiskWait, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await retryWhileDiskFull(w, fn);
+  } finally {
+    w.budget.end();
+  }
+}
+
+async function retryWhileDiskFull<T>(w: DiskWait, fn: () => Promise<T>): Promise<T> {
   const start = Date.now();
   let waiting = false;
   for (;;) {
