@@ -6,10 +6,11 @@ import { S3ArtifactStore } from '@loam/adapters';
 import { startAwsLoam, type AwsLoam } from './aws-loam.test-support.js';
 
 // The S3 artifact store spools a streamed body to a file and sends it to the backend as a stream read from that
-// file. The AWS SDK retries a request whose connection dropped by sending the same request again, with the stream
-// the first attempt had already read: the retry sent no body and hung until the SDK's timeout, or failed. Each
-// attempt must read the spooled file again. The backend is Loam's own S3 API behind a pass-through that cuts the
-// first attempt of each PutObject / UploadPart after 1 MiB of its body; everything else reaches Loam as sent.
+// file. The AWS SDK does not retry a request whose body is a stream it has read ("non-retryable streaming
+// request"), so one dropped connection failed the whole put: each attempt must read the spooled file again. The
+// backend is Loam's own S3 API behind a pass-through that cuts the first attempt of each PutObject / UploadPart
+// after 1 MiB of its body (or, for a key starting `lost-answer`, lets it through and drops Loam's answer);
+// everything else reaches Loam as sent.
 
 const MiB = 1024 * 1024;
 let loam: AwsLoam;
@@ -24,7 +25,8 @@ function passThrough(req: IncomingMessage, res: ServerResponse): void {
   const id = `${url.pathname}?${url.searchParams.get('partNumber') ?? ''}`;
   const n = (attempts.get(id) ?? 0) + 1;
   if (upload) attempts.set(id, n);
-  if (upload && n === 1) {
+  const loseAnswer = upload && n === 1 && /^\/[^/]+\/lost-answer/.test(url.pathname);
+  if (upload && n === 1 && !loseAnswer) {
     let seen = 0;
     req.on('data', (c: Buffer) => {
       seen += c.length;
@@ -34,6 +36,12 @@ function passThrough(req: IncomingMessage, res: ServerResponse): void {
   }
   const target = new URL(loam.url);
   const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    if (loseAnswer) {
+      // Loam has stored the object: its answer is read whole, then the client's connection dropped.
+      answer.resume();
+      answer.on('end', () => req.socket.destroy());
+      return;
+    }
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(res);
   });
@@ -89,6 +97,30 @@ describe('the S3 artifact store when the backend drops the first attempt of an u
       expect([...attempts].filter(([id]) => id.includes(bucket)).map(([id, n]) => [id.replace(`/${bucket}/`, ''), n]).sort()).toEqual([
         ['one-put?', 2], ['parts?1', 2], ['parts?2', 2],
       ]);
+    } finally {
+      store.close();
+    }
+  }, 180_000);
+
+  it('a create-only put (If-None-Match: *) whose stored answer was lost is not refused by its own retry', async () => {
+    const store = await S3ArtifactStore.open({
+      endpoint,
+      credentials: { accessKeyId: loam.accessKeyId, secretAccessKey: loam.secretAccessKey },
+      forcePathStyle: true,
+    });
+    try {
+      attempts.clear();
+      const bucket = `retry-${randomBytes(4).toString('hex')}`;
+      await store.createBucket(bucket);
+      const body = randomBytes(2 * MiB);
+      const put = await store.put({ bucket, key: 'lost-answer' }, (async function* () {
+        yield body;
+      })(), { ifNoneMatch: '*' });
+      // The first attempt stored it; the retry was refused (412) by that very object, which is this put's.
+      expect([put.size, put.etag]).toEqual([body.length, `"${createHash('md5').update(body).digest('hex')}"`]);
+      expect(attempts.get(`/${bucket}/lost-answer?`)).toBe(2);
+      // A second create-only put of other bytes is still refused.
+      await expect(store.put({ bucket, key: 'lost-answer' }, randomBytes(10), { ifNoneMatch: '*' })).rejects.toThrow(/precondition did not hold/);
     } finally {
       store.close();
     }

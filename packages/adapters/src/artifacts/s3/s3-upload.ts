@@ -99,11 +99,20 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   const opts = signal ? { abortSignal: signal } : {};
   const conditions = { ...(input.ifNoneMatch === undefined ? {} : { IfNoneMatch: input.ifNoneMatch }), ...(input.ifMatch === undefined ? {} : { IfMatch: input.ifMatch }) };
   if (input.parts === undefined && size <= MAX_SINGLE_PUT) {
+    const attempts = { uncertain: false };
     try {
       const body = () => (size === 0 ? new Uint8Array(0) : input.slice(0, size - 1));
-      const out = await sendSliced(body, (Body) => client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body, ContentLength: size }), opts), signal);
+      const out = await sendSliced(body, (Body) => client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body, ContentLength: size }), opts), signal, attempts);
       return out.ETag ?? '';
     } catch (e) {
+      // A conditional write sent again after an attempt that may have written (no answer, a 500): the refusal may be
+      // of the object that attempt wrote. The object holding these very bytes (the store's sha256 and the size) is taken as written.
+      const conditional = input.ifNoneMatch !== undefined || input.ifMatch !== undefined;
+      if (attempts.uncertain && conditional && s3Error(e).status === 412) {
+        const head = await client.send(new sdk.HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), opts).catch(() => undefined);
+        const sha256 = input.reserved['sha256'];
+        if (head?.ETag !== undefined && sha256 !== undefined && head.Metadata?.['sha256'] === sha256 && head.ContentLength === size) return head.ETag;
+      }
       // S3-compatible services may take less in one request than S3's 5 GiB (R2: 5 MiB less; B2: 5 GB):
       // refused so, the body goes up as a multipart upload, as every body over 16 MiB did before.
       if (s3Error(e).code !== 'EntityTooLarge') throw e;
@@ -144,13 +153,21 @@ const STREAM_ATTEMPTS = 3;
  * no answer (a dropped connection, a timeout), a 5xx, or throttling. Each stream is closed after its attempt
  * (a refusal can come before it is read: Expect: 100-continue).
  */
-async function sendSliced<T>(body: () => Readable | Uint8Array, send: (body: Readable | Uint8Array) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+async function sendSliced<T>(
+  body: () => Readable | Uint8Array,
+  send: (body: Readable | Uint8Array) => Promise<T>,
+  signal: AbortSignal | undefined,
+  seen: { uncertain: boolean } = { uncertain: false },
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const b = body();
     try {
       return await send(b);
     } catch (e) {
       if (!(b instanceof Readable) || attempt >= STREAM_ATTEMPTS || signal?.aborted || !transient(e)) throw e;
+      // No answer, or an error a gateway or S3 gives after it may have taken the request whole: `seen` tells the
+      // caller that a retry's refusal may be of this attempt's own write.
+      if ([undefined, 500, 502, 504].includes(s3Error(e).status)) seen.uncertain = true;
     } finally {
       if (b instanceof Readable) b.destroy();
     }
