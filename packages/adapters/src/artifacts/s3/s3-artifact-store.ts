@@ -30,7 +30,7 @@ export interface S3ArtifactStoreOptions {
   /**
    * The part size of the multipart upload a body larger than one PutObject may be (5 GiB) goes up as.
    * Default 16 MiB, min 5 MiB. A smaller body written whole goes up as one PutObject, so its ETag is its MD5
-   * (unless the bucket encrypts with SSE-KMS or SSE-C: S3's ETag is then no MD5, and is passed on as it is).
+   * (unless the bucket's default encryption is SSE-KMS or DSSE-KMS: S3's ETag is then no MD5, and is passed on).
    */
   readonly partSize?: number;
   /** Where streamed bodies are spooled before upload (a private subdirectory is made). Default the OS temp dir. */
@@ -48,7 +48,7 @@ const HEAD_CONCURRENCY = 8;
  * backend's (`PutOptions.etag` is not used): a body written whole goes up as one PutObject up to S3's
  * 5 GiB limit for one, so S3 gives it the MD5 of its bytes, as it gives a client's PutObject (a backend that
  * takes less in one request answers EntityTooLarge, and the body then goes up as a multipart upload). A bucket
- * whose default encryption is SSE-KMS or SSE-C gives no MD5 ETags: Loam passes on the backend's and computes none.
+ * whose default encryption is SSE-KMS or DSSE-KMS gives no MD5 ETags: Loam passes on the backend's and computes none.
  * `partSizes` that S3 takes as a multipart upload's parts (each but the last at least 5 MiB, as any
  * multipart upload's are) are uploaded as exactly those parts and recorded (`x-amz-meta-loam-parts`,
  * s3-part-sizes.ts), so the object reports them and its ETag counts them; other part sizes are checked
