@@ -1,3 +1,4 @@
+import type { Locator } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { itHadNoConsoleErrors, screenshot, useStudio } from './browser.test-support.js';
 import { breastCancerRows, trainBreastCancerJob } from './loam.test-support.js';
@@ -9,6 +10,13 @@ import { breastCancerRows, trainBreastCancerJob } from './loam.test-support.js';
 // Deploy is offered only on versions the server deploys (Approved), disabled with the reason on the others.
 const rows = breastCancerRows();
 const features = rows.slice(0, 3).map((r) => r.split(',').slice(1).join(','));
+/**
+ * How long a field may take to show what the page puts in it: as long as a page action may (useStudio's 20 s),
+ * not expect.poll's default of one second, which a loaded machine outlasts.
+ */
+const fieldWait = { timeout: 20_000 };
+/** Waits until the page marks the field invalid (aria-invalid, the state a screen reader hears). */
+const invalid = (field: Locator) => field.and(field.page().locator('[aria-invalid="true"]')).waitFor();
 
 // A journey: each step builds on the last, so CI reruns the whole file once rather than retrying one step (scripts/test.mjs).
 describe('Registering a version and deploying it in Studio', { retry: 0 }, () => {
@@ -36,15 +44,15 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
     await page.getByText('No versions yet').waitFor();
     await page.getByRole('button', { name: 'Register version' }).click();
     const dialog = page.getByRole('dialog', { name: 'Register version' });
-    await expect.poll(() => dialog.getByRole('textbox', { name: 'Image', exact: true }).inputValue()).toContain('sagemaker-xgboost');
+    await expect.poll(() => dialog.getByRole('textbox', { name: 'Image', exact: true }).inputValue(), fieldWait).toContain('sagemaker-xgboost');
     const url = dialog.getByLabel('Model data URL');
     // The contract's pattern is checked as the field is left.
     await url.fill('models/bc-xgb');
     await url.blur();
-    await expect.poll(() => url.getAttribute('aria-invalid')).toBe('true');
+    await invalid(url);
     await url.fill('s3://');
     await page.getByRole('option', { name: artifact }).click();
-    await expect.poll(() => url.inputValue()).toBe(artifact);
+    await expect.poll(() => url.inputValue(), fieldWait).toBe(artifact);
     // The description is optional: it waits under More settings.
     await dialog.getByRole('button', { name: 'More settings' }).click();
     await dialog.getByLabel('Model package description').fill('10 rounds on breast cancer');
@@ -72,7 +80,7 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
     expect(endpoint).toMatch(/^bc-models-v1-\d{14}$/);
     await dialog.getByRole('textbox', { name: 'Initial instance count' }).fill('0');
     await dialog.getByRole('button', { name: 'Deploy' }).click();
-    await expect.poll(() => dialog.getByRole('textbox', { name: 'Initial instance count' }).getAttribute('aria-invalid')).toBe('true');
+    await invalid(dialog.getByRole('textbox', { name: 'Initial instance count' }));
     // Nothing is created while a field is wrong.
     expect((await t.admin.ListModels({})).Models).toEqual([]);
     await dialog.getByRole('textbox', { name: 'Initial instance count' }).fill('1');
@@ -118,7 +126,7 @@ describe('Registering a version and deploying it in Studio', { retry: 0 }, () =>
     await progress.getByText(`Model ${second}: created and kept`, { exact: false }).waitFor();
     await progress.getByText(/^Endpoint config .*: created, then deleted/).waitFor();
     await progress.getByText(`Endpoint ${taken}: not created`).waitFor();
-    await expect.poll(() => dialog.getByRole('textbox', { name: 'Endpoint name' }).getAttribute('aria-invalid')).toBe('true');
+    await invalid(dialog.getByRole('textbox', { name: 'Endpoint name' }));
     await check('rd04-deploy-failed');
     const configs = (await t.admin.ListEndpointConfigs({})).EndpointConfigs.map((x) => x.EndpointConfigName);
     expect(configs).toEqual([`${taken}-config`]);
