@@ -50,6 +50,32 @@ describe('input fuzz over a union of objects', () => {
     expect(messageOf({ Name: 'n', Sources: [{ S3Uri: 's3://a' }, { S3Uri: 'http://b' }], Source: { S3Uri: 's3://x' } })).toMatch(/at 'Sources\.1\.S3Uri' failed to satisfy constraint: Member must satisfy regular expression pattern: \^s3:\/\//);
   });
 
+  it('in a union told apart by a literal member, the branch the literal names is the one the input took', () => {
+    const Tagged = Type.Object({
+      Source: Type.Union([
+        Type.Object({ Type: Type.Literal('S3'), S3Uri: Type.String() }, closed),
+        Type.Object({ Type: Type.Literal('Dataset'), DatasetName: Type.String() }, closed),
+      ]),
+    }, closed);
+    const tagged = { name: 'FuzzTaggedUnion', input: Tagged } as unknown as Operation;
+    const message = (input: unknown) => {
+      try {
+        validateInput(tagged, input);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    // The S3 branch has two errors, the dataset branch one (its Type): the dataset's 'must be Dataset' misled.
+    const s3 = message({ Source: { Type: 'S3', DatasetName: 'd' } });
+    expect(s3).toMatch(/'Source\.S3Uri' is required/);
+    expect(s3).not.toMatch(/Dataset'/);
+    // The literal member missing: the branch that comes closest names it.
+    expect(message({ Source: { S3Uri: 's3://x' } })).toMatch(/'Source\.Type' is required/);
+    // A literal no branch has: the union's own message.
+    expect(message({ Source: { Type: 'Nope', S3Uri: 's3://x' } })).toMatch(/at 'Source' failed to satisfy constraint/);
+  });
+
   it('a value no branch comes near keeps the union\'s own message', () => {
     expect(messageOf({ Name: 'n', Source: 'not-an-object' })).toMatch(/at 'Source' failed to satisfy constraint/);
   });

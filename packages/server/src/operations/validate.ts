@@ -91,7 +91,9 @@ export function validateInput(op: Operation, input: unknown): unknown {
  * The errors with each union's replaced by those of its closest branch (the fewest errors), where that
  * branch's errors all lie inside the value: for a union of objects (a source that is one of several
  * shapes) the message names the member that is wrong in the shape the input took, not only the union.
- * A value no branch comes near (a string for an object, a value outside an enum) keeps the union's error.
+ * A branch whose literal member (`Type: 'Dataset'`) the input does not have is not the one it took, however
+ * few its errors. A value no branch comes near (a string for an object, a value outside an enum, a literal
+ * member no branch has) keeps the union's error.
  */
 function* withinUnions(errors: Iterable<ValueError>): Generator<ValueError> {
   for (const e of errors) {
@@ -99,13 +101,15 @@ function* withinUnions(errors: Iterable<ValueError>): Generator<ValueError> {
       yield e;
       continue;
     }
+    // A literal member of the branch's object (not a list item) that the input holds with another value.
+    const otherShape = (x: ValueError) => x.type === ValueErrorType.Literal && x.value !== undefined && x.path.lastIndexOf('/') === e.path.length && !/^\d+$/.test(x.path.slice(e.path.length + 1));
     const branches = e.errors.map((it) => {
       const out: ValueError[] = [];
       for (const x of withinUnions(it)) if (out.push(x) >= MAX_COUNTED) break; // a huge body: enough to compare
       return out;
-    });
-    const closest = branches.reduce((a, b) => (b.length < a.length ? b : a));
-    if (closest.length > 0 && closest.every((x) => x.path.startsWith(`${e.path}/`))) yield* closest;
+    }).filter((b) => !b.some(otherShape));
+    const closest = branches.reduce<ValueError[] | undefined>((a, b) => (a === undefined || b.length < a.length ? b : a), undefined);
+    if (closest !== undefined && closest.length > 0 && closest.every((x) => x.path.startsWith(`${e.path}/`))) yield* closest;
     else yield e;
   }
 }
