@@ -9,6 +9,7 @@ import { entityArn } from './lineage-refs.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
 import { eachExists, lineageVertices, standingVertices, type LineageVertexInfo, type ResourcesExist } from './lineage-vertex.js';
 import { vertexTypeOf } from './vertex-types.js';
+import { lineageLives } from './lineage-lives.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
 type Ops = typeof operations;
@@ -61,6 +62,8 @@ export class LineageAssociationsService {
    * vertex's edges are read and paged by offset; with neither end and SortBy SourceType or
    * DestinationType (types are not stored with edges), every matching edge and every artifact's type is
    * read for each page, but vertices are looked up only for the edges up to the page's end.
+   * An end naming a resource since deleted (not created again) lists the associations its lives had, named
+   * by that ARN, as QueryLineage answers from it; one created again lists only its own.
    * @throws ValidationError (an end that is not an ARN or location, another account's ARN, a bad NextToken).
    */
   async ListAssociations(input: Input, ctx: RequestContext): Promise<Output> {
@@ -69,13 +72,35 @@ export class LineageAssociationsService {
     const max = clampMaxResults(input.MaxResults, 10);
     const token = decodeNextToken(input.NextToken);
     await this.o.beforeQuery?.();
-    const rows = new Rows(this.o, input, ctx);
+    const given = [source, destination].filter((x): x is string => x !== undefined);
+    const rows = new Rows(this.o, input, ctx, new Set(given));
     const stored = storedOrder[input.SortBy ?? 'CreationTime'];
     if (source === undefined && destination === undefined && stored !== undefined) return this.inStoredOrder(input, stored, rows, max, token);
     if (source === undefined && destination === undefined) return this.inTypeOrder(input, rows, max, token);
 
-    const edges = source !== undefined ? await this.o.store.lineage.edges(source, 'downstream') : await this.o.store.lineage.edges(destination as string, 'upstream');
-    const kept = await rows.keep(edges.filter((e) => destination === undefined || e.destinationArn === destination));
+    // An end naming a resource since deleted (not created again) names the retired vertices its edges moved
+    // to as well (lineageLives, as QueryLineage's start); their edges are listed under the ARN given.
+    const asGiven = new Map<string, string>();
+    const livesOf = async (arn: string | undefined) => {
+      if (arn === undefined) return undefined;
+      const lives = await lineageLives(this.o.store, arn, this.o.resourceExists);
+      for (const life of lives.slice(1)) asGiven.set(life, arn);
+      return lives;
+    };
+    const sources = await livesOf(source);
+    const destinations = await livesOf(destination);
+    const read: LineageEdge[] = [];
+    if (sources) for (const s of sources) read.push(...(await this.o.store.lineage.edges(s, 'downstream')));
+    else for (const d of destinations!) read.push(...(await this.o.store.lineage.edges(d, 'upstream')));
+    const named = (arn: string) => asGiven.get(arn) ?? arn;
+    const edges = new Map<string, LineageEdge>();
+    for (const e of read) {
+      if (destinations && !destinations.includes(e.destinationArn)) continue;
+      const edge = { ...e, sourceArn: named(e.sourceArn), destinationArn: named(e.destinationArn) };
+      const key = JSON.stringify([edge.sourceArn, edge.destinationArn]);
+      if (!edges.has(key)) edges.set(key, edge);
+    }
+    const kept = await rows.keep([...edges.values()]);
     const key = (r: Row): string | number => {
       switch (input.SortBy) {
         case 'SourceArn': return r.e.sourceArn;
@@ -187,7 +212,8 @@ class Rows {
   private readonly before: number | undefined;
   private readonly exist: ResourcesExist;
 
-  constructor(private readonly o: LineageAssociationsServiceOptions, private readonly input: Input, ctx: RequestContext) {
+  /** `given`: the ends the caller named, listed though deleted (the caller's own words, as QueryLineage's start). */
+  constructor(private readonly o: LineageAssociationsServiceOptions, private readonly input: Input, ctx: RequestContext, private readonly given: ReadonlySet<string> = new Set()) {
     this.visibility = o.authorize ? new LineageVisibility(o.authorize, ctx.principal, o.readCheck) : undefined;
     this.after = input.CreatedAfter !== undefined ? input.CreatedAfter * 1000 : undefined;
     this.before = input.CreatedBefore !== undefined ? input.CreatedBefore * 1000 : undefined;
@@ -212,7 +238,8 @@ class Rows {
     const rows = candidates.map((e) => ({ e, s: this.vertices.get(e.sourceArn)!, d: this.vertices.get(e.destinationArn)! }));
     const typed = rows.filter((r) => (i.SourceType === undefined || r.s.vertex.Type === i.SourceType) && (i.DestinationType === undefined || r.d.vertex.Type === i.DestinationType));
     const v = this.visibility;
-    const shown = await Promise.all(typed.map(async (r) => this.standing.get(r.e.sourceArn) === true && this.standing.get(r.e.destinationArn) === true
+    const stands = (arn: string) => this.standing.get(arn) === true || this.given.has(arn);
+    const shown = await Promise.all(typed.map(async (r) => stands(r.e.sourceArn) && stands(r.e.destinationArn)
       && (v === undefined || ((await v.visible(r.e.sourceArn, r.s.uri)) && (await v.visible(r.e.destinationArn, r.d.uri))))));
     return typed.filter((_, n) => shown[n]);
   }

@@ -83,3 +83,21 @@ export async function lineageLifeAt(store: MetadataStore, arn: string, t: number
   });
   return page.items[0]?.value.id ?? arn;
 }
+
+/**
+ * The vertices `arn` names for QueryLineage, ListAssociations and DeleteAssociation: the ARN itself, and,
+ * when it names a resource since deleted (and not created again: `resourceExists` says false), the retired
+ * vertices its edges moved to at its deletes, so its lineage is still found by the ARN it was made with.
+ * A resource created again has only its own: the deleted one's edges are not its.
+ */
+export async function lineageLives(store: MetadataStore, arn: string, resourceExists: ((arn: string) => Promise<boolean | undefined>) | undefined): Promise<string[]> {
+  if (!retiringKinds.has(parseArn(arn)?.kind ?? '') || isRetiredVertex(arn) || (await resourceExists?.(arn)) !== false) return [arn];
+  const out = [arn];
+  let nextToken: string | undefined;
+  do {
+    const page = await store.collection(lineageRetirementsCollection).list({ filters: [{ field: 'arn', op: 'eq', value: arn }], maxResults: 100, ...(nextToken ? { nextToken } : {}) });
+    out.push(...page.items.map((r) => r.value.id));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return out;
+}

@@ -10,7 +10,7 @@ import type { AssociationType, LineageRecorder } from './lineage-recorder.js';
 import { checkLocationSize, entityArn, isLocation } from './lineage-refs.js';
 import { eachExists, lineageVertices, standingVertices, type ResourcesExist } from './lineage-vertex.js';
 import { VertexFilter } from './lineage-query-filters.js';
-import { isRetiredVertex, lineageRetirementsCollection, retiringKinds } from './lineage-lives.js';
+import { lineageLives } from './lineage-lives.js';
 import { LineageVisibility, type VertexReadCheck } from './lineage-visibility.js';
 
 type Ops = typeof operations;
@@ -185,22 +185,9 @@ export class LineageQueryService {
     return { SourceArn: source, DestinationArn: destination };
   }
 
-  /**
-   * The vertices QueryLineage starts from and DeleteAssociation looks for an association under: the ARN itself, and, when it names a
-   * resource since deleted (and not created again), the retired vertices its edges moved to at its deletes
-   * (lineage-lives), so an association made with AddAssociation can still be removed by the ARN it was made
-   * with. A resource created again has only its own: the deleted one's associations are not its.
-   */
-  private async lives(arn: string): Promise<string[]> {
-    if (!retiringKinds.has(parseArn(arn)?.kind ?? '') || isRetiredVertex(arn) || (await this.o.resourceExists?.(arn)) !== false) return [arn];
-    const out = [arn];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.o.store.collection(lineageRetirementsCollection).list({ filters: [{ field: 'arn', op: 'eq', value: arn }], maxResults: 100, ...(nextToken ? { nextToken } : {}) });
-      out.push(...page.items.map((r) => r.value.id));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return out;
+  /** {@link lineageLives}: the vertices a start or an association's end names (a deleted resource's retired lives too). */
+  private lives(arn: string): Promise<string[]> {
+    return lineageLives(this.o.store, arn, this.o.resourceExists);
   }
 }
 

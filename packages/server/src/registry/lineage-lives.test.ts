@@ -124,6 +124,17 @@ function livesTests(backend: 'SQLite' | 'PostgreSQL'): void {
       // Deleted again: what each of its lives had.
       await api('DELETE', '/api/v1/models/m7');
       expect(await query(arn('model', 'm7'), 'Both')).toEqual([art(a), art(b), arn('endpoint-config', 'c7')].sort());
+      // ListAssociations by the deleted model's ARN lists the same, named by that ARN.
+      expect((await associations('DestinationArn', arn('model', 'm7'))).map((x) => [x.SourceArn, x.DestinationArn]).sort())
+        .toEqual([[art(a), arn('model', 'm7')], [art(b), arn('model', 'm7')]].sort());
+      expect((await associations('SourceArn', arn('model', 'm7'))).map((x) => [x.SourceArn, x.DestinationArn])).toEqual([[arn('model', 'm7'), arn('endpoint-config', 'c7')]]);
+      expect((await api('GET', `/api/v1/lineage/associations?SourceArn=${encodeURIComponent(a)}&DestinationArn=${encodeURIComponent(arn('model', 'm7'))}`)).AssociationSummaries).toHaveLength(1);
+      // Created once more: its own, none of the deleted lives'.
+      await model('m7', c);
+      expect((await associations('DestinationArn', arn('model', 'm7'))).map((x) => x.SourceArn)).toEqual([art(c)]);
+      expect(await associations('SourceArn', arn('model', 'm7'))).toEqual([]);
+      // (Deleted again, so the later tests' walks from c meet no live model of this one.)
+      await api('DELETE', '/api/v1/models/m7');
     });
 
     it('a query from a start Loam has nothing of answers ResourceNotFound naming StartArns; a deleted model with lineage is not such a start', async () => {
