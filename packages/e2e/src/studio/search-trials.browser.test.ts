@@ -238,6 +238,23 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     expect(await table.locator('tbody tr').count()).toBe(1);
   }, 120_000);
 
+  it('shows the nested filters a link holds on a list its resource does not have, with the server’s refusal, where they can be removed', async () => {
+    const { t, page } = studio;
+    // Experiments have no list to nest filters on, so the form offered none, yet the link's were sent: the page
+    // showed the refusal and no nested filter to fix or remove.
+    const nested = JSON.stringify([{ p: 'Metrics', f: [{ n: 'Metrics.Max', o: 'Exists' }] }]);
+    await page.goto(`${t.url}/search?resource=Experiment&nested=${encodeURIComponent(nested)}`);
+    await page.getByRole('alert').getByText(/Metrics/).first().waitFor();
+    const group = page.getByRole('group', { name: 'Nested filter 1' });
+    expect(await field('Nested filter 1: every filter holds for one element of').inputValue()).toBe('Metrics');
+    expect(await field('Nested filter 1 property 1').inputValue()).toBe('Metrics.Max');
+    expect(await page.getByRole('button', { name: 'Add nested filter' }).count()).toBe(0);
+    await group.getByRole('button', { name: 'Remove nested filter 1', exact: true }).click();
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('table', { name: 'Experiments found' }).getByText('churn-study', { exact: true }).first().waitFor();
+    expect(new URL(page.url()).searchParams.has('nested')).toBe(false);
+  }, 120_000);
+
   it('shows a named, busy progress bar while a search loads', async () => {
     const { t, page } = studio;
     // The real server's answer held until the placeholder has been looked at.

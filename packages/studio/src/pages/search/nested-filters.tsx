@@ -5,7 +5,7 @@ import { emptyNested, type NestedDraft } from './search-expression.js';
 interface NestedFiltersProps {
   readonly nested: readonly NestedDraft[];
   readonly onChange: (nested: NestedDraft[]) => void;
-  /** The resource's list properties (`Metrics`, `InputDataConfig`); none, and nothing is shown. */
+  /** The resource's list properties (`Metrics`, `InputDataConfig`); none, and nothing is shown but nested filters a link gave. */
   readonly lists: readonly string[];
   readonly choices: PropertyChoices;
   /** Messages by nested filter, then by row: Studio's own (an empty value, no list). */
@@ -24,7 +24,9 @@ function listChoices(choices: PropertyChoices, list: string): PropertyChoices {
  * `accuracy` whose `Max` is over 0.9, not any metric named so and any other over 0.9.
  */
 export function NestedFilters({ nested, onChange, lists, choices, errors }: NestedFiltersProps) {
-  if (lists.length === 0) return null;
+  // A link may hold nested filters on a list this resource does not have (an edited or older URL): they are still
+  // sent, so they are shown, where they can be removed, next to the server's refusal.
+  if (lists.length === 0 && nested.length === 0) return null;
   const set = (i: number, patch: Partial<NestedDraft>) => onChange(nested.map((g, j) => (j === i ? { ...g, ...patch } : g)));
   return (
     <Stack gap="xs">
@@ -35,7 +37,7 @@ export function NestedFilters({ nested, onChange, lists, choices, errors }: Nest
             <Group justify="space-between" align="flex-end" mb={6}>
               <NativeSelect
                 label={`${label}: every filter holds for one element of`}
-                data={lists.map((l) => ({ value: l, label: l }))}
+                data={[...(g.list && !lists.includes(g.list) ? [{ value: g.list, label: `${g.list} (not a list of this resource)` }] : []), ...lists.map((l) => ({ value: l, label: l }))]}
                 value={g.list}
                 onChange={(e) => set(i, { list: e.currentTarget.value, filters: g.filters.map((f) => ({ ...f, name: '' })) })}
                 maw={420}
@@ -46,17 +48,19 @@ export function NestedFilters({ nested, onChange, lists, choices, errors }: Nest
           </Paper>
         );
       })}
-      <Group gap="xs">
-        <Button variant="default" size="compact-sm" onClick={() => onChange([...nested, emptyNested(lists[0])])} disabled={nested.length >= 20}>
-          Add nested filter
-        </Button>
-        {nested.length === 0 && (
-          <Text size="xs" c="dimmed">
-            Filters on one element of a list: {lists.slice(0, 3).join(', ')}
-            {lists.length > 3 ? ', …' : ''}
-          </Text>
-        )}
-      </Group>
+      {lists.length > 0 && (
+        <Group gap="xs">
+          <Button variant="default" size="compact-sm" onClick={() => onChange([...nested, emptyNested(lists[0])])} disabled={nested.length >= 20}>
+            Add nested filter
+          </Button>
+          {nested.length === 0 && (
+            <Text size="xs" c="dimmed">
+              Filters on one element of a list: {lists.slice(0, 3).join(', ')}
+              {lists.length > 3 ? ', …' : ''}
+            </Text>
+          )}
+        </Group>
+      )}
     </Stack>
   );
 }
