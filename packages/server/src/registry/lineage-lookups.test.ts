@@ -75,24 +75,28 @@ describe('lineage vertex lookups (PostgreSQL)', () => {
     for (let i = 0; i < models; i++) await createModel(`m${i}`, uri);
     // A first pass records the 30 models' edges; the reads counted next are the answers' own (and a pass with nothing new).
     await call(loam!, 'POST', '/api/v1/lineage/query', { StartArns: [uri], Direction: 'Descendants', MaxResults: 1 });
+    await loam!.platform.registry.lineageSync.syncOnce();
     const [query, queryReads] = await modelReads(() => call(loam!, 'POST', '/api/v1/lineage/query', { StartArns: [uri], Direction: 'Descendants', MaxResults: 50 }));
     expect([query.status, query.body.Vertices.length]).toEqual([200, models]);
     const [listed, listReads] = await modelReads(() => call(loam!, 'GET', `/api/v1/lineage/associations?SourceArn=${encodeURIComponent(uri)}&MaxResults=50`));
     expect([listed.status, listed.body.AssociationSummaries.length]).toEqual([200, models]);
-    // The pass's read of changed models, and one lookup of all 30 (was 1 + 30).
-    expect([queryReads, listReads]).toEqual([2, 2]);
+    // One lookup of all 30 (was 30), beside the read of changed models of the lineage pass each answer waits for
+    // (at most 10 s: on a loaded machine a pass may still run when the answer goes, its read then counted or not).
+    expect([queryReads <= 2, listReads <= 2, queryReads >= 1, listReads >= 1], JSON.stringify([queryReads, listReads])).toEqual([true, true, true, true]);
   });
 
   it('reads the times a time filter needs in one query per kind, not one per vertex', async () => {
     for (let i = 0; i < models; i++) await createModel(`t${i}`, timed);
     const ask = { StartArns: [timed], Direction: 'Descendants', MaxResults: 50, Filters: { CreatedAfter: 1 } };
     await call(loam!, 'POST', '/api/v1/lineage/query', { ...ask, MaxResults: 1 });
+    await loam!.platform.registry.lineageSync.syncOnce();
     const [plain, plainReads] = await modelReads(() => call(loam!, 'POST', '/api/v1/lineage/query', { ...ask, Filters: undefined }));
     const [query, reads] = await modelReads(() => call(loam!, 'POST', '/api/v1/lineage/query', ask));
     expect([plain.status, plain.body.Vertices.length, query.status, query.body.Vertices.length]).toEqual([200, models, 200, models]);
     // Beside what the same query without a filter reads (the pass's reads of changed models, one lookup of
-    // all 30 for their existence), one lookup of all 30 for their times (was 30).
-    expect(reads - plainReads).toBe(1);
+    // all 30 for their existence), one lookup of all 30 for their times (was 30); ±1 for a pass still running
+    // when one of the two answers went (see above).
+    expect(Math.abs(reads - plainReads - 1), JSON.stringify([plainReads, reads])).toBeLessThanOrEqual(1);
   });
 
   it('a delete moves its resource\'s edges to the retired vertex in two statements, not two per edge', async () => {
