@@ -27,12 +27,25 @@ export interface RegistryServiceOptions {
 
 /** SageMaker's description rule: letters, marks, separators, symbols, digits and punctuation. */
 const descriptionChars = /^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]*$/u;
+/** The same with line breaks and tabs: MLflow's descriptions are Markdown, written over several lines. */
+const textChars = /^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}\t\n\r]*$/u;
 
-/** @throws ValidationError naming the field unless `value` follows SageMaker's description rule. */
-export function checkDescription(value: string | undefined, field: string): void {
-  if (value !== undefined && !descriptionChars.test(value)) {
-    throw new ValidationError(`Value at '${field}' may hold only letters, marks, spaces, symbols, digits and punctuation.`, [{ path: `/${field}`, message: 'invalid characters' }]);
+/**
+ * @throws ValidationError naming the field unless `value` follows SageMaker's description rule, or with
+ * `multiline` (a description written through MLflow's registry) that rule plus line breaks and tabs.
+ */
+export function checkDescription(value: string | undefined, field: string, multiline = false): void {
+  if (value !== undefined && !(multiline ? textChars : descriptionChars).test(value)) {
+    throw new ValidationError(`Value at '${field}' may hold only letters, marks, spaces, symbols, digits and punctuation${multiline ? ', line breaks and tabs' : ''}.`, [{ path: `/${field}`, message: 'invalid characters' }]);
   }
+}
+
+/** What a transport other than SageMaker's may ask of a create beyond its SageMaker input. */
+export interface GroupCreateExtras {
+  /** Tags SageMaker's rules refuse that the transport keeps with the group (MLflow's `mlflow.*`). */
+  readonly ownTags?: readonly Tag[];
+  /** A description that may hold line breaks and tabs (MLflow's Markdown); SageMaker's rule otherwise. */
+  readonly multilineDescription?: boolean;
 }
 
 /** CreateModelPackageGroup, DescribeModelPackageGroup, ListModelPackageGroups, DeleteModelPackageGroup. */
@@ -42,12 +55,12 @@ export class ModelPackageGroupService {
   /**
    * @throws ResourceInUse (the name exists, ignoring case), ValidationException, ResourceLimitExceeded (tags),
    * AccessDeniedException (tagged `loam:deployment-approval = not-required` by a caller who may not approve).
-   * `ownTags`: tags SageMaker's rules refuse that a transport keeps with the group (MLflow's `mlflow.*`),
-   * written in the create's transaction, so a create that answers an error has made nothing.
+   * `extras.ownTags` are written in the create's transaction, so a create that answers an error has made nothing.
    */
-  async CreateModelPackageGroup(input: InputOf<Ops['CreateModelPackageGroup']>, ctx: RequestContext, ownTags: readonly Tag[] = []): Promise<OutputOf<Ops['CreateModelPackageGroup']>> {
+  async CreateModelPackageGroup(input: InputOf<Ops['CreateModelPackageGroup']>, ctx: RequestContext, extras: GroupCreateExtras = {}): Promise<OutputOf<Ops['CreateModelPackageGroup']>> {
+    const ownTags = extras.ownTags ?? [];
     if (input.Tags) validateTags(input.Tags);
-    checkDescription(input.ModelPackageGroupDescription, 'ModelPackageGroupDescription');
+    checkDescription(input.ModelPackageGroupDescription, 'ModelPackageGroupDescription', extras.multilineDescription);
     await this.checkApprovalSetting(ctx.principal, input.ModelPackageGroupName, input.Tags);
     const arn = resourceArn(this.o.partition, 'model-package-group', input.ModelPackageGroupName);
     const record: ModelPackageGroupRecord = {
@@ -121,9 +134,9 @@ export class ModelPackageGroupService {
     await this.o.authorize(principal, 'sagemaker:UpdateModelPackage', resourceArn(this.o.partition, 'model-package', `${group}/*`));
   }
 
-  /** Changes the description (MLflow's registered-model update; SageMaker has no such operation). */
+  /** Changes the description (MLflow's registered-model update, Markdown; SageMaker has no such operation). */
   async setDescription(nameOrArn: string, description: string): Promise<ModelPackageGroupRecord> {
-    checkDescription(description, 'ModelPackageGroupDescription');
+    checkDescription(description, 'ModelPackageGroupDescription', true);
     const groups = this.o.store.collection(modelPackageGroupsCollection);
     const cur = await groups.get(groupKeyOf(nameOrArn, this.o.partition));
     if (!cur) throw new NotFoundError('Model package group', nameOrArn);

@@ -36,6 +36,8 @@ export interface ModelPackageCreateExtras {
   readonly ownTags?: readonly Tag[];
   /** Resources the package came from (an MLflow run), each linked `arn → package` as ContributedTo. */
   readonly contributors?: readonly string[];
+  /** A description that may hold line breaks and tabs (MLflow's Markdown); SageMaker's rule otherwise. */
+  readonly multilineDescription?: boolean;
 }
 
 /** A ClientToken as a create claims it. */
@@ -73,7 +75,7 @@ export class ModelPackageService {
    */
   async CreateModelPackage(input: CreateInput, ctx: RequestContext, extras: ModelPackageCreateExtras = {}): Promise<OutputOf<Ops['CreateModelPackage']>> {
     if (input.Tags) validateTags(input.Tags);
-    checkDescription(input.ModelPackageDescription, 'ModelPackageDescription');
+    checkDescription(input.ModelPackageDescription, 'ModelPackageDescription', extras.multilineDescription);
     checkCustomerMetadata(input.CustomerMetadataProperties, 'CustomerMetadataProperties');
     const versioned = input.ModelPackageGroupName !== undefined;
     if (versioned === (input.ModelPackageName !== undefined)) {
@@ -339,7 +341,7 @@ export class ModelPackageService {
    * model-version update and stage `None`). @throws ResourceNotFound, ConflictException.
    */
   async patch(nameOrArn: string, change: { description?: string; lifecycle?: { Stage: string; StageStatus: string } | null }, ctx: RequestContext): Promise<ModelPackageRecord> {
-    if (change.description !== undefined) checkDescription(change.description, 'ModelPackageDescription');
+    if (change.description !== undefined) checkDescription(change.description, 'ModelPackageDescription', true);
     const ref = packageRefOf(nameOrArn, this.o.partition);
     return this.o.store.transaction(async (tx) => {
       const packages = tx.collection(modelPackagesCollection);

@@ -263,7 +263,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
         // The deployment setting is checked wherever its tag goes (one past SageMaker's rules goes with `own`).
         await r.groups.checkApprovalSetting(p, group, own);
         try {
-          await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(limited(m, 'description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(open.length ? { Tags: open } : {}) }, ctxOf(p), own);
+          await r.groups.CreateModelPackageGroup({ ModelPackageGroupName: group, ...(limited(m, 'description') ? { ModelPackageGroupDescription: m.str('description') as string } : {}), ...(open.length ? { Tags: open } : {}) }, ctxOf(p), { ownTags: own, multilineDescription: true });
         } catch (e) {
           if ((e as { code?: string }).code !== 'ResourceInUse') throw e;
           throw new ResourceInUseError(`Registered Model (name=${name}) already exists${group !== name ? ` (as model package group '${group}')` : ''}.`);
@@ -357,7 +357,7 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
           ModelPackageGroupName: (await groupOf(m)).g.name, ModelPackageRegistrationType: 'Logged',
           ...(source ? { SourceUri: source } : {}), ...(description ? { ModelPackageDescription: description } : {}),
           ...(runId ? { CustomerMetadataProperties: { [RUN_ID_KEY]: runId } } : {}), ...(open.length ? { Tags: open } : {}),
-        }, ctxOf(p), { ownTags: own, ...(runId ? { contributors: [resourceArn(r.partition, 'mlflow-run', runId)] } : {}) });
+        }, ctxOf(p), { ownTags: own, multilineDescription: true, ...(runId ? { contributors: [resourceArn(r.partition, 'mlflow-run', runId)] } : {}) });
         return { model_version: await versionJson(await r.packages.get(ModelPackageArn)) };
       } },
     { path: 'model-versions/get', methods: methods('GET'), action: 'DescribeModelPackage', resource: versionRes,
