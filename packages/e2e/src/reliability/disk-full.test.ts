@@ -397,7 +397,8 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     leave(256 << 10);
     await job.waitsToUpload();
     process.kill(job.runnerPid(), 'SIGKILL');
-    const d = await job.ended();
+    // The executor notices a detached runner's end on its own poll; on a loaded CI machine that took past 20 s.
+    const d = await job.ended(60_000);
     fs.free();
     expect(d.TrainingJobStatus).toBe('Failed');
     expect(d.FailureReason).toMatch(/^InternalServerError: the job's runner process ended \(signal SIGKILL\) without reporting an outcome; the last step it reported was Uploading: the image had ended successfully/);

@@ -54,6 +54,7 @@ export async function runCase(files: Record<string, string | Buffer>, cfg: Parti
       serverEnv: (lines.find((l) => 'env' in l)?.['env'] ?? {}) as Record<string, string>,
     } as CaseResult;
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    // A model server's last writes can land while the tree goes (ENOTEMPTY under load): Node retries those.
+    rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
