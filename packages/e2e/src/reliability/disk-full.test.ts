@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -362,7 +362,7 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     }
     expect(d.TrainingJobStatus, d.FailureReason).toBe('Stopped');
     expect(Date.now() - t).toBeLessThan(60_000);
-    expect(existsSync(join(job.hostDir, 'model.tar.gz'))).toBe(false);
+    expect(existsSync(join(job.hostDir, 'scratch', 'model.tar.gz'))).toBe(false);
     expect(job.jobLog()).toMatch(/The model could not be uploaded after the stop: .*no space left on device/i);
     fs.free();
   }, 120_000);
@@ -387,6 +387,33 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     await expectModel(d.ModelArtifacts?.S3ModelArtifacts);
   }, 120_000);
 
+  it('a runner killed while its half-written archive holds the last free space: the job still ends Failed, the archive removed', async (ctx) => {
+    if (skip !== undefined || !fs) return ctx.skip(skip);
+    const job = await holdJob('df-runner-killed-mid-archive', true);
+    fs.fill();
+    job.release();
+    await job.imageEnded();
+    leave(256 << 10);
+    await job.waitsToUpload();
+    // Each retry writes the archive until the disk refuses it, then removes it: kill the runner in between,
+    // while the cut-short archive takes every byte the store would need to record the job's end.
+    const partial = join(job.hostDir, 'scratch', 'model.tar.gz.partial');
+    const size = () => (existsSync(partial) ? statSync(partial, { throwIfNoEntry: false })?.size ?? 0 : 0);
+    const t0 = Date.now();
+    while (size() < 64 << 10 && Date.now() - t0 < 30_000) await new Promise((r) => setImmediate(r));
+    process.kill(job.runnerPid(), 'SIGKILL');
+    expect(size()).toBeGreaterThanOrEqual(64 << 10);
+    // What the archive had not taken yet is taken too: only the dead runner's archive holds free space now.
+    fs.fill();
+    const d = await job.ended(30_000);
+    expect(d.TrainingJobStatus, d.FailureReason).toBe('Failed');
+    expect(d.FailureReason).toMatch(/runner process ended \(signal SIGKILL\)/);
+    // Nothing of the dead runner's archives is left to fill the disk again.
+    expect(existsSync(join(job.hostDir, 'scratch'))).toBe(false);
+    expect(readdirSync(job.hostDir).filter((f) => f.includes('.tar.gz'))).toEqual([]);
+    fs.free();
+  }, 90_000);
+
   it('a runner killed (SIGKILL) after the image succeeded fails the job naming the signal and the step', async (ctx) => {
     if (skip !== undefined || !fs) return ctx.skip(skip);
     const job = await holdJob('df-runner-killed', true);
@@ -397,8 +424,9 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     leave(256 << 10);
     await job.waitsToUpload();
     process.kill(job.runnerPid(), 'SIGKILL');
-    // The executor notices a detached runner's end on its own poll; on a loaded CI machine that took past 20 s.
-    const d = await job.ended(60_000);
+    // The executor notices the runner's end on its own poll. (In CI this stayed InProgress past 60 s when the kill
+    // came while a cut-short archive held the last free bytes: the case above.)
+    const d = await job.ended(30_000);
     fs.free();
     expect(d.TrainingJobStatus).toBe('Failed');
     expect(d.FailureReason).toMatch(/^InternalServerError: the job's runner process ended \(signal SIGKILL\) without reporting an outcome; the last step it reported was Uploading: the image had ended successfully/);

@@ -16,6 +16,7 @@ import { CheckpointSync, uploadTree } from './outputs.js';
 import { TrainingOutputs } from './training-outputs.js';
 import { DiskFullError, DiskWaitBudget, isDiskFull, noSpaceLeft, whileDiskFull } from './disk-full.js';
 import { processStartTime } from '@loam/adapters/executors/local/proc';
+import { RUNNER_SCRATCH_DIR } from '@loam/adapters/executors/local/runner-scratch';
 import { processingEnv, trainingEnv } from './sm-env.js';
 import { ClientError, stageChannel } from './stage-inputs.js';
 
@@ -43,6 +44,11 @@ export interface PidFile {
 /** The marker in every job process's environment: the job's work directory is unique per job and host. */
 export function jobMarker(input: RunnerInput): string {
   return Buffer.from(input.workDir).toString('base64url');
+}
+
+/** Where this runner builds archives: the executor removes it once the runner is gone, however it ended. */
+function scratchDir(input: RunnerInput): string {
+  return join(input.workDir, RUNNER_SCRATCH_DIR);
 }
 
 function writePidFile(input: RunnerInput, childPgid?: number, childUid?: number): void {
@@ -206,7 +212,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
     // writes under the data dir) is waited out rather than losing the model (see whileDiskFull).
     const wait = (step: string, path: string) => ({ step, path, budget: diskBudget, signal: abort.signal, log: platformLog });
     if (spec.kind === 'training-job' && spec.outputPath && isLeader) {
-      const outputs = (trainingOutputs = new TrainingOutputs(spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, input.workDir));
+      const outputs = (trainingOutputs = new TrainingOutputs(spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, scratchDir(input)));
       modelArtifacts = await whileDiskFull(wait(`archiving and uploading the model to ${spec.outputPath}`, input.workDir), () => outputs.upload(store as Artifacts));
       platformLog(`Uploaded the model to ${modelArtifacts}.`);
     }
@@ -221,7 +227,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
       let modelArtifacts: string | undefined;
       if (store && dir && spec.kind === 'training-job' && spec.outputPath && isLeader && child) {
         // After a stop during the wait for space: once more, reusing the archive that wait kept.
-        trainingOutputs ??= new TrainingOutputs(spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, input.workDir);
+        trainingOutputs ??= new TrainingOutputs(spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, scratchDir(input));
         modelArtifacts = await trainingOutputs.upload(store).catch((err: unknown) => {
           platformLog(`The model could not be uploaded after the stop: ${(err as Error).message}`);
           return undefined;

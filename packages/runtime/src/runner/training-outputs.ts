@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
 import { parseS3, upload, type Artifacts, type S3Ref } from './artifacts.js';
@@ -61,6 +61,7 @@ class ArchiveUpload {
       this.remove();
       const partial = `${this.file}.partial`;
       try {
+        mkdirSync(dirname(partial), { recursive: true, mode: 0o700 });
         await tarDir(this.dir, partial, this.root);
         renameSync(partial, this.file);
       } catch (e) {

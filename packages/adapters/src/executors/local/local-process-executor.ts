@@ -12,6 +12,7 @@ import { endHostProcesses, hostMarker, readPidFile } from './end-job.js';
 import { recordToAppend } from './log-append.js';
 import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
 import { RUNNER_EXIT_DISK_FULL } from './runner-exit.js';
+import { removeRunnerScratch } from './runner-scratch.js';
 import { findUnshare } from './sandbox.js';
 
 export interface LocalProcessExecutorOptions {
@@ -305,8 +306,9 @@ export class LocalProcessExecutor implements JobExecutor {
     for (const h of j?.hosts ?? []) if (h.cgroup) this.dropCgroup(h.cgroup);
     this.jobs.delete(jobId);
     rmSync(join(dir, stopFile), { force: true });
-    for (const sub of ['opt', 'tmp', 'job.json']) {
-      for (const host of listHosts(dir)) rmSync(join(dir, host, sub), { recursive: true, force: true });
+    for (const host of listHosts(dir)) {
+      for (const sub of ['opt', 'tmp', 'job.json']) rmSync(join(dir, host, sub), { recursive: true, force: true });
+      removeRunnerScratch(join(dir, host));
     }
   }
 
@@ -373,6 +375,8 @@ export class LocalProcessExecutor implements JobExecutor {
           h.exited = true;
           const pidFile = readPidFile(h.dir);
           killJobTree(pidFile?.childPgid, pidFile?.marker ?? hostMarker(h.dir), pidFile?.childUid);
+          // Before the end is recorded: a cut-short archive may hold the disk's last free bytes, which the store needs.
+          removeRunnerScratch(h.dir);
           this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo, step: h.lastStatus }, 'job runner ended without reporting an outcome');
           // The OOM killer may pick the runner itself when the image's processes are small: still the job's memory.
           const oom = !j.stopping && h.cgroup !== undefined && oomKills(h.cgroup) > 0;
