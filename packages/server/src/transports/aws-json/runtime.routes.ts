@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, Readable } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { resourceArn, type Partition, type Principal } from '@loam/core';
+import { resourceArn, ValidationError, type Partition, type Principal } from '@loam/core';
 import { authenticateRest, CSRF_HEADER, SESSION_COOKIE, type CredentialResolver } from '../../auth/authenticator.js';
 import type { AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
-import { addFastRoute, addLaneRoute, requestIdOf } from '../../http/build-app.js';
+import { addFastRoute, addLaneRoute, onBadUrl, requestIdOf } from '../../http/build-app.js';
 import type { LaneHeaders, LaneReply, LaneRoute } from '../../http/lane/invocation-lane.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { rawBodyParser } from './aws-json-body.js';
@@ -299,6 +299,8 @@ export function registerRuntimeTransport(app: FastifyInstance, deps: RuntimeTran
   const cache = runtimeCache(deps);
   addFastRoute(app, runtimeFastRoute(deps, cache, app.log));
   addLaneRoute(app, runtimeLaneRoute(deps, cache, app.log, false));
+  // Fastify's router refuses a path that does not decode before any scope sees it: answered in Runtime's shape too.
+  onBadUrl(app, '/endpoints', (reply, message) => void sendRuntimeError(new ValidationError(message, [{ path: '/path', message: 'percent-escapes that do not decode to UTF-8' }]), reply.request, reply));
   void app.register(async (scope) => {
     rawBodyParser(scope);
     scope.setErrorHandler((error, req, reply) => sendRuntimeError(error, req, reply));
