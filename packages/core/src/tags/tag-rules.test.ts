@@ -21,3 +21,36 @@ describe('reserved tag keys', () => {
     expect(() => validateTags([{ Key: 'mlflow.x', Value: '1' }, { Key: 'mlflow.x', Value: '2' }], 'tags', { allowMlflowKeys: true })).toThrow(/more than once/);
   });
 });
+
+describe('refused values in messages', () => {
+  // A refused key or value was echoed whole: a 300,000-character value made a 300,000-character message
+  // It is now its first 100 characters and its length.
+  it('echoes at most the first 100 characters of a refused key or value, with its length', () => {
+    const huge = 'v'.repeat(300_000);
+    const errorOf = (f: () => void): Error & { fields?: { path: string; message: string }[] } => {
+      try {
+        f();
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('not refused');
+    };
+    const messageOf = (f: () => void): string => errorOf(f).message;
+    for (const m of [
+      messageOf(() => validateTags([{ Key: 'k', Value: huge }])),
+      messageOf(() => validateTags([{ Key: huge, Value: 'v' }])),
+      messageOf(() => validateTagKeys([huge])),
+    ]) {
+      expect(m.length).toBeLessThan(300);
+      expect(m).toContain(`'${'v'.repeat(100)}… (300000 chars)'`);
+    }
+    // The field errors carry the same text.
+    const f = errorOf(() => validateTags([{ Key: 'k', Value: `${'x'.repeat(99)}😀${'x'.repeat(300)}` }])).fields ?? [];
+    expect(f).toHaveLength(1);
+    expect(f[0]?.path).toBe('/Tags/0/Value');
+    // Never half of a surrogate pair.
+    expect(f[0]?.message).toContain(`'${'x'.repeat(99)}… (401 chars)'`);
+    // Short values are shown whole, as before.
+    expect(messageOf(() => validateTags([{ Key: 'k', Value: 'a\u0007b' }]))).toContain("Value 'a\u0007b' must be");
+  });
+});

@@ -33,7 +33,7 @@ export function validateTags(tags: readonly Tag[], field = 'Tags', options: TagR
   tags.forEach((t, i) => {
     const at = `/${field}/${i}`;
     if (typeof t?.Key !== 'string' || t.Key.length < 1 || t.Key.length > 128 || !tagChars.test(t.Key)) {
-      errors.push({ path: `${at}/Key`, message: `Value '${String(t?.Key)}' must be 1 to 128 letters, digits, spaces or _.:/=+-@.` });
+      errors.push({ path: `${at}/Key`, message: `Value '${shown(t?.Key)}' must be 1 to 128 letters, digits, spaces or _.:/=+-@.` });
     } else if (reservedBy(t.Key, options)) {
       errors.push({ path: `${at}/Key`, message: reservedMessage(t.Key) });
     } else if (seen.has(t.Key)) {
@@ -42,7 +42,7 @@ export function validateTags(tags: readonly Tag[], field = 'Tags', options: TagR
       seen.add(t.Key);
     }
     if (typeof t?.Value !== 'string' || t.Value.length > 256 || !tagChars.test(t.Value)) {
-      errors.push({ path: `${at}/Value`, message: `Value '${String(t?.Value)}' must be at most 256 letters, digits, spaces or _.:/=+-@.` });
+      errors.push({ path: `${at}/Value`, message: `Value '${shown(t?.Value)}' must be at most 256 letters, digits, spaces or _.:/=+-@.` });
     }
   });
   if (tags.length > maxTagsPerResource) {
@@ -58,7 +58,7 @@ export function validateTagKeys(keys: readonly string[], field = 'TagKeys', opti
   const errors: FieldError[] = [];
   keys.forEach((k, i) => {
     if (typeof k !== 'string' || k.length < 1 || k.length > 128 || !tagChars.test(k)) {
-      errors.push({ path: `/${field}/${i}`, message: `Value '${String(k)}' must be 1 to 128 letters, digits, spaces or _.:/=+-@.` });
+      errors.push({ path: `/${field}/${i}`, message: `Value '${shown(k)}' must be 1 to 128 letters, digits, spaces or _.:/=+-@.` });
     } else if (reservedBy(k, options)) {
       errors.push({ path: `/${field}/${i}`, message: reservedMessage(k) });
     }
@@ -66,6 +66,18 @@ export function validateTagKeys(keys: readonly string[], field = 'TagKeys', opti
   if (errors.length > 0) {
     throw new ValidationError(`${errors.length === 1 ? '1 validation error' : `${errors.length} validation errors`} detected: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
   }
+}
+
+/** Characters of a refused key or value a message shows: enough to recognise it, never the whole of a huge one. */
+const SHOWN = 100;
+
+/** A refused key or value as a message echoes it: its first {@link SHOWN} characters and its length when longer. */
+function shown(value: unknown): string {
+  const s = String(value);
+  if (s.length <= SHOWN) return s;
+  // Not half of a surrogate pair: the message stays valid UTF-16.
+  const cut = /[\uD800-\uDBFF]/.test(s.charAt(SHOWN - 1)) ? SHOWN - 1 : SHOWN;
+  return `${s.slice(0, cut)}… (${s.length} chars)`;
 }
 
 const isAwsKey = (key: string) => key.slice(0, 4).toLowerCase() === 'aws:';
