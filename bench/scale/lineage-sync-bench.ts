@@ -61,7 +61,7 @@ async function seed(store: MetadataStore): Promise<void> {
 type SyncClass = typeof LineageSync;
 async function measure(label: string, Sync: SyncClass, db: string): Promise<void> {
   const store = await openSqlMetadataStore({ url: `sqlite:${db}`, collections: allCollections, logger: silentLogger });
-  const sync = new Sync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, ...(BATCH ? { batchSize: BATCH } : {}) });
+  const sync = new Sync({ store, partition, clock: systemClock, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, ...(BATCH ? { batchSize: BATCH } : {}) });
   const h = monitorEventLoopDelay({ resolution: 10 });
   let running = true;
   let last = performance.now();

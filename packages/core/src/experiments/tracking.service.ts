@@ -66,7 +66,8 @@ function view(v: string | undefined, field: 'view_type' | 'run_view_type'): View
  */
 export class TrackingService {
   readonly store: ExperimentStore;
-  readonly #clock: Clock;
+  /** The clock every record of experiments is stamped by (runs, trials and trial components alike). */
+  readonly clock: Clock;
   readonly artifactRoot: string;
   readonly artifacts: TrackingArtifacts;
   #ready: Promise<void> | undefined;
@@ -74,7 +75,7 @@ export class TrackingService {
 
   constructor(o: TrackingServiceOptions) {
     this.store = o.store;
-    this.#clock = o.clock;
+    this.clock = o.clock;
     this.artifactRoot = o.artifactRoot ?? 'mlflow-artifacts:';
     this.artifacts = o.artifacts;
   }
@@ -91,7 +92,7 @@ export class TrackingService {
    * kept, so the next call tries again once the store takes writes.
    */
   init(): Promise<void> {
-    return (this.#ready ??= this.store.ensureDefaultExperiment(this.artifactRoot, this.#clock.now()).catch((e: unknown) => {
+    return (this.#ready ??= this.store.ensureDefaultExperiment(this.artifactRoot, this.clock.now()).catch((e: unknown) => {
       this.#ready = undefined;
       throw e;
     }));
@@ -104,7 +105,7 @@ export class TrackingService {
     if (input.artifactLocation?.startsWith('runs:')) throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${input.artifactLocation}'`, '/artifact_location');
     if (input.artifactLocation) await this.#checkLocation(input.artifactLocation);
     const id = await this.store.createExperiment({
-      name, artifactRoot: this.artifactRoot, tags, time: this.#clock.now(), ...(input.artifactLocation ? { artifactLocation: input.artifactLocation } : {}),
+      name, artifactRoot: this.artifactRoot, tags, time: this.clock.now(), ...(input.artifactLocation ? { artifactLocation: input.artifactLocation } : {}),
     });
     for (const f of this.#followers) await f.created(name);
     return id;
@@ -152,7 +153,7 @@ export class TrackingService {
     const name = checkExperimentName(newName);
     if (name === e.name) return;
     for (const f of this.#followers) await f.renaming(e, name);
-    await this.store.renameExperiment(e.experimentId, name, this.#clock.now());
+    await this.store.renameExperiment(e.experimentId, name, this.clock.now());
     for (const f of this.#followers) await f.renamed(e.name, name);
   }
 
@@ -161,7 +162,7 @@ export class TrackingService {
     const e = await this.getExperiment(id);
     if (e.experimentId === '0') throw invalid("Cannot delete the default experiment '0'. This is an internally reserved experiment.", '/experiment_id');
     if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
-    await this.store.setExperimentLifecycle(e.experimentId, 'deleted', this.#clock.now());
+    await this.store.setExperimentLifecycle(e.experimentId, 'deleted', this.clock.now());
   }
 
   async restoreExperiment(id: string | undefined): Promise<void> {
@@ -171,7 +172,7 @@ export class TrackingService {
     // A restored experiment takes its name back; another experiment may have taken it meanwhile.
     const other = await this.store.getExperimentByName(e.name);
     if (other && other.experimentId !== e.experimentId) throw new ResourceInUseError(`Experiment(name=${e.name}) already exists.`);
-    await this.store.setExperimentLifecycle(e.experimentId, 'active', this.#clock.now());
+    await this.store.setExperimentLifecycle(e.experimentId, 'active', this.clock.now());
   }
 
   async setExperimentTag(id: string | undefined, key: string | undefined, value: string | undefined): Promise<void> {
@@ -179,7 +180,7 @@ export class TrackingService {
     const tag = checkExperimentTag(key, value);
     const e = await this.getExperiment(id);
     if (e.lifecycleStage !== 'active') throw notActive('experiment', e.experimentId, e.lifecycleStage);
-    await this.store.setExperimentTags(e.experimentId, [tag], this.#clock.now());
+    await this.store.setExperimentTags(e.experimentId, [tag], this.clock.now());
   }
 
   async createRun(
@@ -198,7 +199,7 @@ export class TrackingService {
     const runId = randomBytes(16).toString('hex');
     const info: RunInfoRecord = {
       runId, experimentId: e.experimentId, runName, userId: input.userId || principal.userName, status: 'RUNNING',
-      startTime: input.startTime ?? this.#clock.now(), lifecycleStage: 'active', artifactUri: `${e.artifactLocation.replace(/\/+$/, '')}/${runId}/artifacts`,
+      startTime: input.startTime ?? this.clock.now(), lifecycleStage: 'active', artifactUri: `${e.artifactLocation.replace(/\/+$/, '')}/${runId}/artifacts`,
     };
     await this.store.createRun({ info, tags: [...tags.filter((t) => t.key !== 'mlflow.runName'), { key: 'mlflow.runName', value: runName }] });
     return (await this.store.getRun(runId)) as RunRecord;
@@ -246,7 +247,7 @@ export class TrackingService {
 
   async deleteRun(runId: string | undefined): Promise<void> {
     const r = await this.#info(runId);
-    await this.store.updateRunInfo(r.runId, { lifecycleStage: 'deleted', deletedTime: this.#clock.now() });
+    await this.store.updateRunInfo(r.runId, { lifecycleStage: 'deleted', deletedTime: this.clock.now() });
   }
 
   async restoreRun(runId: string | undefined): Promise<void> {
@@ -255,7 +256,7 @@ export class TrackingService {
   }
 
   async logMetric(runId: string | undefined, m: { key?: string; value?: unknown; timestamp?: unknown; step?: unknown }): Promise<void> {
-    const metric = checkMetric(m, this.#clock.now());
+    const metric = checkMetric(m, this.clock.now());
     const r = await this.#activeRun(runId);
     await this.store.logBatch(r.runId, { metrics: [metric] });
   }
@@ -280,7 +281,7 @@ export class TrackingService {
 
   /** MLflow's log-batch: every item is checked before anything is written; then one transaction. */
   async logBatch(runId: string | undefined, batch: { metrics?: readonly unknown[]; params?: readonly unknown[]; tags?: readonly unknown[] }): Promise<void> {
-    const checked = checkBatch(batch, this.#clock.now());
+    const checked = checkBatch(batch, this.clock.now());
     const r = await this.#activeRun(runId);
     await this.store.logBatch(r.runId, checked);
   }

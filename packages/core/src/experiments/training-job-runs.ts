@@ -108,11 +108,11 @@ export class TrainingJobRuns {
     // Whenever the run was found rather than made too (once per process): the edge is written after the
     // run, outside any transaction, and a run whose edge failed was found by the next call and never linked.
     if (this.lineage && !this.#linked.has(job.jobArn)) {
-      await this.lineage.add({ sourceArn: job.jobArn, destinationArn: resourceArn(this.partition, 'mlflow-run', runId), associationType: 'Produced', createdAt: Date.now() });
+      await this.lineage.add({ sourceArn: job.jobArn, destinationArn: resourceArn(this.partition, 'mlflow-run', runId), associationType: 'Produced', createdAt: this.tracking.clock.now() });
       this.#linked.add(job.jobArn);
     }
     if (!this.#exposed.has(job.jobArn)) {
-      await exposeTrainingJobComponent(this.tracking.store, job, run.info, Date.now());
+      await exposeTrainingJobComponent(this.tracking.store, job, run.info, this.tracking.clock.now());
       this.#exposed.add(job.jobArn);
     }
     const logged = new Set(run.params.map((p) => p.key));

@@ -1,3 +1,4 @@
+import type { Clock } from '../kernel/clock.js';
 import { ResourceInUseError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { LoopFailureLog } from '../kernel/loop-failure-log.js';
@@ -69,6 +70,8 @@ export interface LineageSyncOptions {
   readonly partition: Partition;
   readonly recorder: LineageRecorder;
   readonly logger: Logger;
+  /** Stamps the one-time upgrade's start: the time deleted resources' lineage retires at. */
+  readonly clock: Clock;
   /** How often changed records are looked for. Default 2 s. */
   readonly intervalMs?: number;
   /** Records per batch (one transaction each at most). Default {@link LINEAGE_SYNC_BATCH}. */
@@ -323,7 +326,7 @@ export class LineageSync {
     const marks = this.o.store.collection(lineageSyncMarksCollection);
     const stored = await marks.get(UPGRADE_STARTED_MARK);
     if (stored) return stored.value.watermark;
-    const now = Date.now();
+    const now = this.o.clock.now();
     try {
       await marks.insert({ source: UPGRADE_STARTED_MARK, watermark: now });
       return now;

@@ -8,7 +8,7 @@ import { partition } from './lineage-sync.test-support.js';
 
 async function main(url: string): Promise<void> {
   const store = await openSqlMetadataStore({ url, collections: allCollections });
-  const sync = new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, batchSize: 20 });
+  const sync = new LineageSync({ store, partition, clock: systemClock, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, batchSize: 20 });
   process.stdout.write('ready\n');
   await sync.syncOnce();
   process.stdout.write('done\n');

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
-import { artifactArn, jobsCollection, lineageSyncMarksCollection, LineageSync, silentLogger, type MetadataStore } from '@loam/core';
+import { artifactArn, jobsCollection, lineageSyncMarksCollection, LineageSync, silentLogger, systemClock, type MetadataStore } from '@loam/core';
 import { openSqlMetadataStore } from '@loam/adapters';
 import { allCollections } from '../compose/platform.js';
 import { job, NotingRecorder, partition, seedJobs, T0 } from './lineage-sync.test-support.js';
@@ -54,7 +54,7 @@ describe('lineage sync over jobs without edges', () => {
     const store = await open('yields.db');
     try {
       await seedJobs(store, 600);
-      const sync = new LineageSync({ store, partition, recorder: new NotingRecorder(store), logger: silentLogger, batchSize: 50 });
+      const sync = new LineageSync({ store, partition, clock: systemClock, recorder: new NotingRecorder(store), logger: silentLogger, batchSize: 50 });
       let syncing = true;
       let reads = 0;
       // A client's request: a read whenever the event loop gets a turn, while the pass runs.
@@ -103,7 +103,7 @@ describe('lineage sync over jobs without edges', () => {
       expect(mark).toBeLessThan(T0 + (n - 1) * 3600);
 
       const recorder = new NotingRecorder(store);
-      await new LineageSync({ store, partition, recorder, logger: silentLogger }).syncOnce();
+      await new LineageSync({ store, partition, clock: systemClock, recorder, logger: silentLogger }).syncOnce();
       // Resumed at the mark less the lag (10 minutes: the one job at the mark), not from the first job.
       const expected = Array.from({ length: n }, (_, i) => job(i)).filter((j) => j.lastModifiedTime >= mark - 600).map((j) => j.arn);
       expect([...recorder.inputsOf].sort()).toEqual(expected.sort());
@@ -135,7 +135,7 @@ describe('lineage sync: two servers sharing one PostgreSQL database', () => {
       for (let round = 0; round < 10; round++) {
         await marks.delete('jobs');
         // Two servers starting (or a QueryLineage on each): each pass's first batch writes the first mark.
-        const passes = [a, b].map((store) => new LineageSync({ store, partition, recorder: new NotingRecorder(store), logger: silentLogger }).syncOnce());
+        const passes = [a, b].map((store) => new LineageSync({ store, partition, clock: systemClock, recorder: new NotingRecorder(store), logger: silentLogger }).syncOnce());
         for (const r of await Promise.allSettled(passes)) if (r.status === 'rejected') failures.push(r.reason);
       }
       expect(failures).toEqual([]);
@@ -154,7 +154,7 @@ describe('lineage sync: a job whose write committed after a later-timed one', ()
       const jobs = store.collection(jobsCollection);
       const marks = store.collection(lineageSyncMarksCollection);
       const recorder = new NotingRecorder(store);
-      const sync = new LineageSync({ store, partition, recorder, logger: silentLogger });
+      const sync = new LineageSync({ store, partition, clock: systemClock, recorder, logger: silentLogger });
       let transactions = 0;
       const transaction = store.transaction.bind(store);
       store.transaction = (fn) => (transactions++, transaction(fn));

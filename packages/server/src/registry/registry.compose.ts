@@ -40,7 +40,7 @@ export function openRegistry(o: RegistryOptions): RegistryCapability {
   const lineage = new LineageRecorder(store, partition, clock);
   const groups = new ModelPackageGroupService({ store, clock, partition, ...(o.authorize ? { authorize: o.authorize } : {}) });
   const packages = new ModelPackageService({ store, clock, partition, artifacts: o.artifacts, lineage });
-  const lineageSync = new LineageSync({ store, partition, recorder: lineage, logger: o.logger.child({ component: 'lineage' }), ...(o.lineageIntervalMs !== undefined ? { intervalMs: o.lineageIntervalMs } : {}) });
+  const lineageSync = new LineageSync({ store, partition, clock, recorder: lineage, logger: o.logger.child({ component: 'lineage' }), ...(o.lineageIntervalMs !== undefined ? { intervalMs: o.lineageIntervalMs } : {}) });
   const resourceExists = async (arn: string) => (o.tags.owns(arn) ? o.tags.exists(arn) : undefined);
   // The vertices of a page are checked in one query per kind; kinds lineage does not read go to their resolver.
   const resourcesExist = (arns: readonly string[]) => lineageResourcesExist(store, arns, resourceExists);

@@ -55,7 +55,7 @@ it('moves the edges in bounded transactions: a run failing midway keeps what it 
       await tx.lineage.add({ sourceArn: `${base}artifact/old-again`, destinationArn: again, associationType: 'ContributedTo', createdAt: t0 - 1, legacy: true });
       for (let i = 0; i < DELETED; i++) await tx.lineage.add({ sourceArn: dataOf(i), destinationArn: `${base}model/m-${i}`, associationType: 'ContributedTo', createdAt: t0 + i, legacy: true });
     });
-    const sync = new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, upgradeChunk });
+    const sync = new LineageSync({ store, partition, clock: systemClock, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, upgradeChunk });
 
     refuseMoves(file, true);
     await expect(sync.syncOnce()).rejects.toThrow(/disk is full/);
@@ -98,7 +98,7 @@ it('splits a re-created resource by time only among the edges an older Loam reco
     // this Loam on a server whose clock ran 5 s behind the one that created the model (was retired with the old one).
     await store.lineage.add({ sourceArn: `${base}artifact/old`, destinationArn: m, associationType: 'ContributedTo', createdAt: created * 1000 - 86_400_000, legacy: true });
     await store.lineage.add({ sourceArn: `${base}artifact/new`, destinationArn: m, associationType: 'AssociatedWith', createdAt: created * 1000 - 5000 });
-    await new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger }).syncOnce();
+    await new LineageSync({ store, partition, clock: systemClock, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger }).syncOnce();
     expect((await store.lineage.edges(m, 'upstream')).map((e) => e.sourceArn)).toEqual([`${base}artifact/new`]);
     expect((await store.lineage.edges(`${base}artifact/old`, 'downstream')).map((e) => e.destinationArn)).toEqual([expect.stringMatching(/:model\/fresh#retired-\d+-upgrade$/)]);
   } finally {
@@ -118,7 +118,7 @@ it('two servers upgrading one PostgreSQL database at once move each edge once', 
     await a.transaction(async (tx) => {
       for (let i = 0; i < MODELS; i++) await tx.lineage.add({ sourceArn: `${base}artifact/data-${i}`, destinationArn: `${base}model/m-${i}`, associationType: 'ContributedTo', createdAt: t0 + i, legacy: true });
     });
-    const syncOf = (store: typeof a) => new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, upgradeChunk: 20 });
+    const syncOf = (store: typeof a) => new LineageSync({ store, partition, clock: systemClock, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger, upgradeChunk: 20 });
     await Promise.all([syncOf(a).syncOnce(), syncOf(b).syncOnce()]);
     const all = await a.lineage.list();
     expect(all).toHaveLength(MODELS);

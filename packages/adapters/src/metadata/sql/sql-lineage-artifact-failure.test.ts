@@ -60,7 +60,7 @@ it('LineageSync: a pass that could not record an artifact commits nothing, and t
       spec: { channels: [{ name: 'train', s3Uri: 's3://seed/data/train/' }], outputs: [] }, modelArtifacts: `s3://seed/output/${name}/model.tar.gz`,
       transitions: [], finalMetrics: {}, metricSeries: {}, attempts: 1, maxAttempts: 1, eventSeq: {}, exits: {},
     } as unknown as JobRecord);
-    const sync = new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger });
+    const sync = new LineageSync({ store, partition, clock: systemClock, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger });
     refuseArtifacts(file, true);
     await expect(sync.syncOnce()).rejects.toThrow(/disk is full/);
     expect(await store.lineage.edges(jobArn, 'upstream')).toEqual([]);
@@ -88,7 +88,7 @@ it('LineageSync records a transform job\'s edges, so a create whose own recordin
       spec: { channels: [{ name: 'data', s3Uri: 's3://b/in/' }, { name: 'model', s3Uri: 's3://b/model/model.tar.gz' }], outputs: [] },
       transitions: [], finalMetrics: {}, metricSeries: {}, attempts: 1, maxAttempts: 1, eventSeq: {}, exits: {},
     } as unknown as JobRecord);
-    await new LineageSync({ store, partition, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger }).syncOnce();
+    await new LineageSync({ store, partition, clock: systemClock, recorder: new LineageRecorder(store, partition, systemClock), logger: silentLogger }).syncOnce();
     expect((await store.lineage.edges(jobArn, 'upstream')).map((e) => [e.sourceArn, e.associationType]).sort()).toEqual([
       [artifactArn(partition, 's3://b/in'), 'ContributedTo'], ['arn:loam:sagemaker:us-east-1:000000000000:model/churn-m', 'ContributedTo'],
     ].sort());

@@ -7,6 +7,7 @@ import { ctxOf } from '../../registry/registry.test-support.js';
 import { TrackingArtifacts } from '../tracking-artifacts.js';
 import { TrackingService } from '../tracking.service.js';
 import { TrialComponentsService } from './trial-components.service.js';
+import { TrialsService } from './trials.service.js';
 
 const alice = ctxOf('alice');
 const partition = { region: 'us-east-1', accountId: '123456789012' };
@@ -81,5 +82,29 @@ describe('ListTrialComponents', () => {
     for (const NextToken of [byName.next as string, 'not-a-token', Buffer.from(JSON.stringify({ order: 'creationTime:desc', after: { name: 'c' } })).toString('base64')]) {
       await expect(list({ NextToken })).rejects.toMatchObject({ code: 'ValidationException', fields: [{ path: '/NextToken' }] });
     }
+  });
+});
+
+describe('times of trial components and trials', () => {
+  it('come from the injected clock, as their runs\' do: created and updated', async () => {
+    // Far from the machine's time, so a stamp taken from it could not pass for the clock's.
+    const clock = new ManualClock(1_000_000_000_000);
+    const store = new MemoryExperimentStore();
+    const tracking = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+    const components = new TrialComponentsService(tracking, allow, partition);
+    const trials = new TrialsService(tracking, allow, partition);
+    await store.createExperiment({ name: 'exp', artifactRoot: 'r:', tags: [], time: 1 });
+
+    await components.CreateTrialComponent({ TrialComponentName: 'c' }, alice);
+    await trials.CreateTrial({ TrialName: 't', ExperimentName: 'exp' }, alice);
+    clock.advance(60_000);
+    await components.UpdateTrialComponent({ TrialComponentName: 'c', DisplayName: 'renamed' }, alice);
+    await trials.UpdateTrial({ TrialName: 't', DisplayName: 'renamed' }, alice);
+
+    const c = await components.DescribeTrialComponent({ TrialComponentName: 'c' }, alice);
+    expect([c.CreationTime, c.LastModifiedTime]).toEqual([1_000_000_000, 1_000_000_060]);
+    const t = await trials.DescribeTrial({ TrialName: 't' }, alice);
+    expect([t.CreationTime, t.LastModifiedTime]).toEqual([1_000_000_000, 1_000_000_060]);
+    expect((await store.getRunInfo((await store.getTrialComponent('c'))!.runId))?.startTime).toBe(1_000_000_000_000);
   });
 });
