@@ -76,7 +76,7 @@ export class TrialComponentsService {
     for (const a of [i.InputArtifacts, i.OutputArtifacts]) checkStorableKeyValues('Artifact', Object.entries(a ?? {}).flatMap(([key, v]) => [{ key, value: v.Value }, { key, value: v.MediaType ?? '' }]));
     checkStorableKeyValues('Metadata property', Object.entries(i.MetadataProperties ?? {}).map(([key, value]) => ({ key, value: value ?? '' })));
     if (await this.t.store.getTrialComponent(i.TrialComponentName)) throw new ResourceInUseError(`TrialComponent '${this.arn(i.TrialComponentName)}' already exists.`);
-    const now = Date.now();
+    const now = this.t.clock.now();
     const run = await this.t.createRun({ experimentId: '0', runName: i.DisplayName ?? i.TrialComponentName, ...(i.StartTime === undefined ? {} : { startTime: millis(i.StartTime) }), tags: [{ key: TRIAL_COMPONENT_NAME_TAG, value: i.TrialComponentName }] }, ctx.principal);
     const runId = run.info.runId;
     try {
@@ -90,7 +90,7 @@ export class TrialComponentsService {
       });
     } catch (err) {
       // Nothing half-made stays active: the run made for it is marked deleted (another request took the name meanwhile).
-      await this.t.store.updateRunInfo(runId, { lifecycleStage: 'deleted', deletedTime: Date.now() });
+      await this.t.store.updateRunInfo(runId, { lifecycleStage: 'deleted', deletedTime: this.t.clock.now() });
       throw err;
     }
     await this.tags?.clear(this.arn(i.TrialComponentName));
@@ -207,7 +207,7 @@ export class TrialComponentsService {
     await this.t.store.updateTrialComponent(c.name, {
       ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), ...(i.Status?.Message === undefined ? {} : { statusMessage: i.Status.Message }),
       ...(changesParams ? { numberParams, setParams: params.values, removeParams: i.ParametersToRemove ?? [] } : {}),
-      ...(inputArtifacts ? { inputArtifacts } : {}), ...(outputArtifacts ? { outputArtifacts } : {}), lastModifiedTime: Date.now(),
+      ...(inputArtifacts ? { inputArtifacts } : {}), ...(outputArtifacts ? { outputArtifacts } : {}), lastModifiedTime: this.t.clock.now(),
     });
     await this.#status(run.info.runId, i.Status?.PrimaryStatus, i.EndTime);
     if (i.StartTime !== undefined || i.DisplayName !== undefined) {
@@ -227,7 +227,7 @@ export class TrialComponentsService {
     await this.tags?.clear(this.arn(c.name));
     // The run goes to MLflow's deleted stage, as MLflow's own delete leaves it.
     const info = await this.t.store.getRunInfo(c.runId);
-    if (info?.lifecycleStage === 'active') await this.t.store.updateRunInfo(c.runId, { lifecycleStage: 'deleted', deletedTime: Date.now() });
+    if (info?.lifecycleStage === 'active') await this.t.store.updateRunInfo(c.runId, { lifecycleStage: 'deleted', deletedTime: this.t.clock.now() });
     return { TrialComponentArn: this.arn(c.name) };
   }
 }

@@ -79,7 +79,7 @@ export class TrialsService {
     validateTags(i.Tags ?? []);
     const e = await this.#experiment(i.ExperimentName);
     await this.#onExperiments(ctx, 'sagemaker:CreateTrial', e.experimentId);
-    const now = Date.now();
+    const now = this.t.clock.now();
     const metadata = metadataIn(i.MetadataProperties);
     await this.t.store.createTrial({
       name: i.TrialName, experimentId: e.experimentId, ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), ...(metadata ? { metadata } : {}),
@@ -132,7 +132,7 @@ export class TrialsService {
   async UpdateTrial(i: In<'UpdateTrial'>, ctx: RequestContext): Out<'UpdateTrial'> {
     const t = await this.#trial(i.TrialName);
     await this.#onExperiments(ctx, 'sagemaker:UpdateTrial', t.experimentId);
-    await this.t.store.updateTrial(t.name, { ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), lastModifiedTime: Date.now() });
+    await this.t.store.updateTrial(t.name, { ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), lastModifiedTime: this.t.clock.now() });
     return { TrialArn: this.arn(t.name) };
   }
 
@@ -158,7 +158,7 @@ export class TrialsService {
     const c = await this.#component(i.TrialComponentName);
     const t = await this.#trial(i.TrialName);
     await this.#onExperiments(ctx, 'sagemaker:AssociateTrialComponent', c.experimentId, t.experimentId);
-    await this.t.store.associateTrialComponent(t.name, c.name, Date.now());
+    await this.t.store.associateTrialComponent(t.name, c.name, this.t.clock.now());
     return { TrialComponentArn: this.#componentArn(c.name), TrialArn: this.arn(t.name) };
   }
 
