@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { botocoreProfiles } from '@loam/testkit/peers/botocore-config';
 import { clientSettings, readCredentialsProfile } from './settings.js';
 import { runCli } from './run-cli.test-support.js';
 
@@ -39,20 +39,6 @@ describe('clientSettings: where the token comes from', () => {
   });
 });
 
-/** The profiles botocore (boto3, the aws CLI) reads from a credentials file, each whole; 'refused' when it refuses the file. */
-function botocoreProfiles(file: string): Record<string, Record<string, string>> | 'refused' {
-  const script = [
-    'import json, sys',
-    'from botocore.configloader import raw_config_parse',
-    'from botocore.exceptions import ConfigParseError',
-    'try:',
-    '    print(json.dumps(raw_config_parse(sys.argv[1])))',
-    'except ConfigParseError:',
-    '    print(json.dumps("refused"))',
-  ].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })) as Record<string, Record<string, string>> | 'refused';
-}
-
 /** The same profiles as loam's CLI reads them; 'refused' when it refuses the file as InvalidCredentialsFile. */
 function loamProfiles(file: string, names: readonly string[]): Record<string, Record<string, string> | null> | 'refused' {
   try {
@@ -78,11 +64,20 @@ describe('readCredentialsProfile reads a credentials file as botocore does', () 
     ['a line that is no entry is refused', '[loam]\naws_access_key_id = PLAIN\njunk\n'],
     ['a profile given twice is refused', '[loam]\naws_access_key_id = ONE\n[loam]\nloam_api_token = loam_plain\n'],
     ['an entry given twice is refused', '[loam]\naws_access_key_id = ONE\n\n  [work]\naws_access_key_id = TWO\n'],
+    ['[DEFAULT] entries are every profile\'s where it has none of its own, and [DEFAULT] is no profile', '[DEFAULT]\nregion = eu-west-1\nloam_api_token = loam_default\n[loam]\nloam_api_token = loam_plain\n[work]\n'],
+    ['[DEFAULT] after the profiles applies to them too', '[loam]\nregion = us-east-1\n[DEFAULT]\nregion = eu-west-1\nloam_api_token = loam_default\n'],
+    ['[DEFAULT] given twice goes on', '[DEFAULT]\nregion = eu-west-1\n[DEFAULT]\nloam_api_token = loam_default\n[loam]\n'],
+    ['[DEFAULT] giving an entry twice is refused', '[DEFAULT]\nregion = eu-west-1\n[DEFAULT]\nregion = us-east-1\n[loam]\nloam_api_token = loam_plain\n'],
+    ['[default], [Default] and [ DEFAULT ] are profiles', '[default]\nloam_api_token = a\n[Default]\nloam_api_token = b\n[ DEFAULT ]\nloam_api_token = c\n'],
+    ['upper-case entry names given twice are refused', '[loam]\nLOAM_API_TOKEN = one\nloam_api_token = two\n'],
+    ['a leading byte order mark is refused', '\ufeff[loam]\nloam_api_token = loam_plain\n'],
+    ['a byte order mark in the middle (files joined) is refused', '[work]\nregion = eu-west-1\n\ufeff[loam]\nloam_api_token = loam_plain\n'],
+    ['a byte order mark is part of a value, not space around it', '[loam]\nloam_api_token = loam_plain\n  \ufeffmore\nregion =\ufeff\n'],
   ])('%s', (_name, text) => {
     const file = join(dir, 'botocore-credentials');
     writeFileSync(file, text);
     const boto = botocoreProfiles(file);
-    const names = ['loam', ' loam ', 'work'];
+    const names = ['loam', ' loam ', 'work', 'DEFAULT', 'default', 'Default', ' DEFAULT '];
     const expected = boto === 'refused' ? boto : Object.fromEntries(names.map((n) => [n, boto[n] && Object.keys(boto[n]).length ? boto[n] : null]));
     expect(loamProfiles(file, names)).toEqual(expected);
   });
@@ -93,5 +88,15 @@ describe('readCredentialsProfile reads a credentials file as botocore does', () 
     writeFileSync(join(d, 'credentials'), 'aws_access_key_id = STRAY\n[loam]\nloam_api_token = loam_x\n');
     expect(() => clientSettings({ dataDir: d }, noEnv)).toThrow(expect.objectContaining({ code: 'InvalidCredentialsFile', message: expect.stringContaining(`${join(d, 'credentials')} line 1 ("aws_access_key_id = STRAY") comes before any [profile] header: boto3 and the aws CLI refuse this file`) as string }) as never);
     expect(clientSettings({ dataDir: d, endpoint: 'http://x', token: 't' }, noEnv)).toMatchObject({ endpoint: 'http://x', token: 't' });
+  });
+
+  it('says a byte order mark is what boto3 refuses the file for, and lists no [DEFAULT] among the profiles', () => {
+    const d = join(dir, 'bom');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'credentials'), '\ufeff[loam]\nloam_api_token = loam_x\n');
+    expect(() => clientSettings({ dataDir: d }, noEnv)).toThrow(expect.objectContaining({ code: 'InvalidCredentialsFile', message: expect.stringContaining('line 1 ("\ufeff[loam]") comes before any [profile] header (it holds a byte order mark, U+FEFF, that boto3 reads as text: save the file as UTF-8 without BOM)') as string }) as never);
+    writeFileSync(join(d, 'credentials'), '[DEFAULT]\nregion = eu-west-1\n[ci]\nloam_api_token = loam_ci\n');
+    expect(() => clientSettings({ dataDir: d, profile: 'prod' }, noEnv)).toThrow(`Profile [prod] is not in ${join(d, 'credentials')} (it has [ci]).`);
+    expect(() => clientSettings({ dataDir: d, profile: 'DEFAULT' }, noEnv)).toThrow(expect.objectContaining({ code: 'ProfileNotFound' }) as never);
   });
 });

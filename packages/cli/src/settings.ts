@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { indentOf, pyRstrip, pyStrip } from '@loam/server/compose/credentials-ini';
 
 /** Where the CLI finds a server and its credentials: flags, then LOAM_* env, then `<data-dir>/credentials`. */
 export interface ClientSettings {
@@ -20,27 +21,31 @@ export interface ClientFlags {
  * configparser: a header runs up to its line's last `]` (`[work]  # note` is [work]) and names the profile as
  * written between the brackets (`[ loam ]` is ` loam `, not [loam]); a line indented deeper than the entry above
  * it continues that entry's value, a `[work]` line too; entry names are lower-cased; `#` and `;` start comment
- * lines only. Where botocore refuses the file (an entry before any header, a line that is no entry, a profile or an
- * entry given twice), so does this, naming the line.
+ * lines only. `[DEFAULT]` is no profile: its entries are every profile's where the profile has none of its own.
+ * Where botocore refuses the file (an entry before any header, a line that is no entry, a profile or an entry given
+ * twice, a leading byte order mark), so does this, naming the line.
  * @throws CredentialsError InvalidCredentialsFile
  */
 function readProfiles(file: string): Map<string, Record<string, string>> {
   const profiles = new Map<string, Record<string, string>>();
+  const defaults: Record<string, string> = {};
   const refuse = (n: number, line: string, why: string): never => {
-    throw new CredentialsError('InvalidCredentialsFile', `${file} line ${n} (${JSON.stringify(line)}) ${why}: boto3 and the aws CLI refuse this file, and so does loam. Fix that line, or ${howToFix}.`);
+    // A byte order mark is invisible in an editor: say it is there (Python reads it as a character, not as whitespace).
+    const bom = line.includes('\ufeff') ? ' (it holds a byte order mark, U+FEFF, that boto3 reads as text: save the file as UTF-8 without BOM)' : '';
+    throw new CredentialsError('InvalidCredentialsFile', `${file} line ${n} (${JSON.stringify(line)}) ${why}${bom}: boto3 and the aws CLI refuse this file, and so does loam. Fix that line, or ${howToFix}.`);
   };
   let current: Record<string, string> | undefined;
   let entry: string | undefined;
   let indent = 0;
   for (const [i, raw] of readFileSync(file, 'utf8').split(/\r\n|\r|\n/).entries()) {
-    const line = raw.trim();
+    const line = pyStrip(raw);
     if (line.startsWith('#') || line.startsWith(';')) continue;
     if (!line) {
       // An empty line inside a value is kept in it (its trailing ones are dropped at the end).
       if (current && entry !== undefined) current[entry] += '\n';
       continue;
     }
-    const at = raw.search(/\S/);
+    const at = indentOf(raw);
     if (current && entry !== undefined && at > indent) {
       current[entry] = `${current[entry]}\n${line}`;
       continue;
@@ -48,20 +53,22 @@ function readProfiles(file: string): Map<string, Record<string, string>> {
     indent = at;
     const section = /^\[(.+)\]/.exec(line)?.[1];
     if (section !== undefined) {
-      if (profiles.has(section)) refuse(i + 1, raw, `starts profile [${section}] a second time`);
-      current = {};
-      profiles.set(section, current);
+      // configparser's default section: given again, it goes on (an entry it already has is refused below).
+      if (section === 'DEFAULT') current = defaults;
+      else if (profiles.has(section)) refuse(i + 1, raw, `starts profile [${section}] a second time`);
+      else profiles.set(section, (current = {}));
       entry = undefined;
       continue;
     }
     if (!current) return refuse(i + 1, raw, 'comes before any [profile] header');
-    const kv = /^(.*?)\s*[=:]\s*(.*)$/.exec(line);
-    if (!kv || !kv[1]) return refuse(i + 1, raw, 'is not a `name = value` entry');
-    entry = kv[1].toLowerCase();
-    if (entry in current) refuse(i + 1, raw, `gives ${entry} a second time in its profile`);
-    current[entry] = kv[2] as string;
+    const kv = /^(.*?)[=:](.*)$/s.exec(line);
+    entry = kv ? pyRstrip(kv[1] as string).toLowerCase() : '';
+    if (!kv || !entry) return refuse(i + 1, raw, 'is not a `name = value` entry');
+    if (Object.hasOwn(current, entry)) refuse(i + 1, raw, `gives ${entry} a second time in its profile`);
+    current[entry] = pyStrip(kv[2] as string);
   }
-  for (const p of profiles.values()) for (const [k, v] of Object.entries(p)) p[k] = v.trimEnd();
+  for (const p of [defaults, ...profiles.values()]) for (const [k, v] of Object.entries(p)) p[k] = pyRstrip(v);
+  for (const [name, p] of profiles) profiles.set(name, { ...defaults, ...p });
   return profiles;
 }
 

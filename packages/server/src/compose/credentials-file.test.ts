@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { botocoreProfiles } from '@loam/testkit/peers/botocore-config';
 import { credentialsEntry, forgetCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 
 const dirs: string[] = [];
@@ -128,30 +128,12 @@ describe('a profile headed `[ loam ]` (spaces inside the brackets)', () => {
     writeCredentialsFile(dir, creds);
     updateCredentialsEndpoint(dir, 'http://127.0.0.1:40128');
     expect(forgetCredentialsKey(dir, ['LKIASPACED'])).toBeUndefined();
-    const script = [
-      'import json, sys',
-      'from botocore.configloader import raw_config_parse',
-      'print(json.dumps({n: [p.get("aws_access_key_id"), p.get("loam_endpoint")] for n, p in raw_config_parse(sys.argv[1]).items()}))',
-    ].join('\n');
-    const boto = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })) as unknown;
-    expect(boto).toEqual({ ' loam ': ['LKIASPACED', 'http://spaced.test'], loam: ['LKIAFIRST', 'http://127.0.0.1:40128'] });
+    const boto = botocoreProfiles(file);
+    expect(boto).toMatchObject({ ' loam ': { aws_access_key_id: 'LKIASPACED', loam_endpoint: 'http://spaced.test' }, loam: { aws_access_key_id: 'LKIAFIRST', loam_endpoint: 'http://127.0.0.1:40128' } });
+    expect(Object.keys(boto)).toEqual([' loam ', 'loam']);
     expect(readFileSync(file, 'utf8').startsWith(spaced)).toBe(true);
   });
 });
-
-/** The profiles botocore reads from `file`, each whole; 'refused' when it refuses the file. */
-function botocoreRead(file: string): Record<string, Record<string, string>> | 'refused' {
-  const script = [
-    'import json, sys',
-    'from botocore.configloader import raw_config_parse',
-    'from botocore.exceptions import ConfigParseError',
-    'try:',
-    '    print(json.dumps(raw_config_parse(sys.argv[1])))',
-    'except ConfigParseError:',
-    '    print(json.dumps("refused"))',
-  ].join('\n');
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } })) as Record<string, Record<string, string>> | 'refused';
-}
 
 describe('an indented `[work]` line under an entry of [loam] (botocore: part of that value, not a profile)', () => {
   it('updating the endpoint changes [loam]\'s own, adding no second one botocore refuses the file for', () => {
@@ -159,7 +141,7 @@ describe('an indented `[work]` line under an entry of [loam] (botocore: part of 
     const file = join(dir, 'credentials');
     writeFileSync(file, '[loam]\naws_access_key_id = LKIAFIRST\n  [work]\nloam_endpoint = http://old.test\n');
     updateCredentialsEndpoint(dir, 'http://127.0.0.1:40128');
-    expect(botocoreRead(file)).toEqual({ loam: { aws_access_key_id: 'LKIAFIRST\n[work]', loam_endpoint: 'http://127.0.0.1:40128' } });
+    expect(botocoreProfiles(file)).toEqual({ loam: { aws_access_key_id: 'LKIAFIRST\n[work]', loam_endpoint: 'http://127.0.0.1:40128' } });
   });
 
   it('forgetting the key removes the lines continuing its value with it, and the secret below them', () => {
@@ -168,7 +150,98 @@ describe('an indented `[work]` line under an entry of [loam] (botocore: part of 
     writeFileSync(file, '[loam]\naws_access_key_id = LKIAFIRST\n  [work]\n# kept\naws_secret_access_key = secret\n  more\nloam_api_token = loam_tok\n');
     expect(credentialsEntry(dir, 'loam_api_token')).toBe('loam_tok');
     expect(forgetCredentialsKey(dir, ['LKIAFIRST'])?.accessKeyId).toBe('LKIAFIRST');
-    expect(botocoreRead(file)).toEqual({ loam: { loam_api_token: 'loam_tok' } });
+    expect(botocoreProfiles(file)).toEqual({ loam: { loam_api_token: 'loam_tok' } });
     expect(readFileSync(file, 'utf8')).toBe('[loam]\n# kept\nloam_api_token = loam_tok\n');
+  });
+});
+
+describe('a bootstrap over a [loam] profile the user added to', () => {
+  it("replaces only Loam's entries: the user's comments, settings and own region stay, as boto3 reads them", () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    const work = '[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = work-secret\n';
+    writeFileSync(file, `${work}\n[loam]  # Loam's\n# my comment\nAWS_ACCESS_KEY_ID = LKIAOLD\naws_secret_access_key = old\n  continued\nregion = eu-west-1\ncli_pager =\ns3 =\n  addressing_style = path\naws_session_token = stale\n`);
+    writeCredentialsFile(dir, creds);
+    const text = readFileSync(file, 'utf8');
+    expect(text.startsWith(`${work}\n[loam]  # Loam's\n# my comment\n`)).toBe(true);
+    expect(botocoreProfiles(file)).toEqual({
+      work: { aws_access_key_id: 'AKIAWORK', aws_secret_access_key: 'work-secret' },
+      // botocore reads an entry with an indented block under it as a nested setting.
+      loam: { aws_access_key_id: 'LKIAFIRST', aws_secret_access_key: 'secret', region: 'eu-west-1', cli_pager: '', s3: { addressing_style: 'path' }, loam_api_token: 'loam_tok', loam_endpoint: 'http://127.0.0.1:7717' },
+    });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes its region when the profile has none, and joins a [loam] given twice into one boto3 reads', () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeFileSync(file, '[loam]\r\n  loam_api_token = old\r\n[work]\r\nregion = us-west-2\r\n[loam]\r\nmy_setting = 1\r\n');
+    writeCredentialsFile(dir, creds);
+    expect(readFileSync(file, 'utf8')).toBe('[loam]\r\nmy_setting = 1\r\naws_access_key_id = LKIAFIRST\r\naws_secret_access_key = secret\r\nregion = us-east-1\r\nloam_api_token = loam_tok\r\nloam_endpoint = http://127.0.0.1:7717\r\n[work]\r\nregion = us-west-2\r\n');
+  });
+});
+
+describe('a credentials file that is a symbolic link (a dotfile manager)', () => {
+  it('is written through: the link stays, its target is replaced atomically beside it and keeps its mode', () => {
+    const dir = dataDir();
+    mkdirSync(join(dir, 'dotfiles'));
+    const target = join(dir, 'dotfiles', 'aws-credentials');
+    writeFileSync(target, '[work]\naws_access_key_id = AKIAWORK\n', { mode: 0o640 });
+    chmodSync(target, 0o640);
+    mkdirSync(join(dir, 'data'));
+    symlinkSync('../dotfiles/aws-credentials', join(dir, 'data', 'credentials'));
+    writeCredentialsFile(join(dir, 'data'), creds);
+    updateCredentialsEndpoint(join(dir, 'data'), 'http://127.0.0.1:40129');
+    expect(forgetCredentialsKey(join(dir, 'data'), ['LKIAFIRST'])?.accessKeyId).toBe('LKIAFIRST');
+    expect(lstatSync(join(dir, 'data', 'credentials')).isSymbolicLink()).toBe(true);
+    expect(botocoreProfiles(target)).toEqual({ work: { aws_access_key_id: 'AKIAWORK' }, loam: { region: 'us-east-1', loam_api_token: 'loam_tok', loam_endpoint: 'http://127.0.0.1:40129' } });
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+    expect(readdirSync(join(dir, 'data'))).toEqual(['credentials']);
+    expect(readdirSync(join(dir, 'dotfiles'))).toEqual(['aws-credentials']);
+  });
+
+  it('creates the target of a link that points at no file yet, mode 0600', () => {
+    const dir = dataDir();
+    symlinkSync(join(dir, 'elsewhere'), join(dir, 'credentials'));
+    writeCredentialsFile(dir, creds);
+    expect(lstatSync(join(dir, 'credentials')).isSymbolicLink()).toBe(true);
+    expect(botocoreProfiles(join(dir, 'elsewhere'))).toMatchObject({ loam: { aws_access_key_id: 'LKIAFIRST' } });
+    expect(statSync(join(dir, 'elsewhere')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('entry names in any case, [DEFAULT] and a byte order mark, as botocore reads them', () => {
+  it('updates an upper-case LOAM_ENDPOINT and forgets upper-case key entries instead of adding a second entry', () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeFileSync(file, '[loam]\nAWS_Access_Key_Id: LKIAFIRST\nAWS_SECRET_ACCESS_KEY = secret\nLOAM_ENDPOINT = http://old.test\n  http://older.test\nloam_api_token = loam_tok\n');
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40130');
+    expect(botocoreProfiles(file)).toEqual({ loam: { aws_access_key_id: 'LKIAFIRST', aws_secret_access_key: 'secret', loam_endpoint: 'http://127.0.0.1:40130', loam_api_token: 'loam_tok' } });
+    expect(credentialsEntry(dir, 'aws_access_key_id')).toBe('LKIAFIRST');
+    expect(forgetCredentialsKey(dir, ['LKIAFIRST'])?.accessKeyId).toBe('LKIAFIRST');
+    expect(botocoreProfiles(file)).toEqual({ loam: { loam_endpoint: 'http://127.0.0.1:40130', loam_api_token: 'loam_tok' } });
+  });
+
+  it("reads [loam]'s entry from [DEFAULT] when the profile has none, and [DEFAULT] is no [loam]", () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeFileSync(file, '[DEFAULT]\naws_access_key_id = LKIADEFAULT\nloam_api_token = loam_default\n[loam]\nloam_api_token = loam_tok\n');
+    const boto = botocoreProfiles(file) as Record<string, Record<string, string>>;
+    expect(credentialsEntry(dir, 'aws_access_key_id')).toBe(boto['loam']?.['aws_access_key_id']);
+    expect(credentialsEntry(dir, 'loam_api_token')).toBe(boto['loam']?.['loam_api_token']);
+    writeFileSync(file, '[DEFAULT]\naws_access_key_id = LKIADEFAULT\n');
+    expect(botocoreProfiles(file)).toEqual({});
+    expect(credentialsEntry(dir, 'aws_access_key_id')).toBeUndefined();
+  });
+
+  it('drops a leading byte order mark boto3 refuses the file for when writing, and reads none from such a file, as boto3', () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeFileSync(file, '\ufeff[loam]\naws_access_key_id = LKIAFIRST\nloam_api_token = loam_tok\n');
+    expect(botocoreProfiles(file)).toBe('refused');
+    expect(credentialsEntry(dir, 'aws_access_key_id')).toBeUndefined();
+    writeFileSync(file, '\ufeff[work]\nregion = eu-west-1\n');
+    writeCredentialsFile(dir, creds);
+    expect(botocoreProfiles(file)).toMatchObject({ work: { region: 'eu-west-1' }, loam: { aws_access_key_id: 'LKIAFIRST' } });
   });
 });

@@ -1,5 +1,6 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { classifyIni, contentOf, linesOf, sectionsOf, withoutBom, type IniLine } from './credentials-ini.js';
 
 export interface LoamCredentials {
   readonly accessKeyId: string;
@@ -9,38 +10,101 @@ export interface LoamCredentials {
   readonly endpoint: string;
 }
 
+/** The `[loam]` entries Loam writes and replaces; a user's other entries there (a `region` of their own too) are kept. */
+const OWNED = new Set(['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'loam_api_token', 'loam_endpoint']);
+
 /**
  * Writes `<data-dir>/credentials` in the AWS shared-credentials INI format, profile `[loam]`, mode
  * 0600, so `AWS_SHARED_CREDENTIALS_FILE=<data-dir>/credentials AWS_PROFILE=loam` works for boto3 and
  * the aws CLI as it is; `loam_api_token` is the bearer token for REST, MLflow and load tools. Other
- * profiles in the file are kept.
+ * profiles in the file are kept, and so is what the user wrote in `[loam]` besides the entries Loam owns
+ * (access key, secret, session token, API token, endpoint): comments, other settings, and a `region` of their own
+ * (Loam's is written only when the profile has none; the server takes signatures for any region). A symbolic link is
+ * written through (replaceFile). A leading byte order mark is dropped: boto3 refuses a file that starts with one.
  */
 export function writeCredentialsFile(dataDir: string, c: LoamCredentials): string {
   const file = join(dataDir, 'credentials');
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const kept = existsSync(file) ? stripProfile(readFileSync(file, 'utf8'), 'loam') : '';
-  const body =
-    `[loam]\n` +
-    `aws_access_key_id = ${c.accessKeyId}\n` +
-    `aws_secret_access_key = ${c.secretAccessKey}\n` +
-    `region = ${c.region}\n` +
-    `loam_api_token = ${c.apiToken}\n` +
-    `loam_endpoint = ${c.endpoint}\n`;
-  replaceFile(file, (kept ? `${kept.trimEnd()}\n\n` : '') + body);
+  const text = existsSync(file) ? withoutBom(readFileSync(file, 'utf8')) : '';
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = linesOf(text);
+  const kinds = classifyIni(lines.map(contentOf));
+  const sections = sectionsOf(kinds, 'loam');
+  // A [loam] given twice (botocore refuses the file) becomes one: the later ones' kept lines join the first.
+  const kept = sections.flatMap((s) => keptLines(lines, kinds, s.header + 1, s.end, (name) => OWNED.has(name)));
+  const hasRegion = kept.some((i) => kinds[i]?.entry?.name === 'region');
+  const own = [
+    `aws_access_key_id = ${c.accessKeyId}`,
+    `aws_secret_access_key = ${c.secretAccessKey}`,
+    ...(hasRegion ? [] : [`region = ${c.region}`]),
+    `loam_api_token = ${c.apiToken}`,
+    `loam_endpoint = ${c.endpoint}`,
+  ].map((l) => l + eol);
+  const first = sections[0];
+  if (!first) {
+    replaceFile(file, (text.trim() ? `${text.trimEnd()}${eol}${eol}` : '') + `[loam]${eol}` + own.join(''));
+    return file;
+  }
+  // Loam's entries go after the user's last entry: a user's indented entry right below an unindented one of Loam's
+  // would be read as part of its value.
+  const lastEntry = kept.findLastIndex((i) => kinds[i]?.entry !== undefined || kinds[i]?.continues);
+  const body = [...kept.slice(0, lastEntry + 1).map((i) => lines[i] as string), ...own, ...kept.slice(lastEntry + 1).map((i) => lines[i] as string)];
+  const dropped = new Set(sections.slice(1).flatMap((s) => range(s.header, s.end)));
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    if (i === first.header) out.push(line, ...body);
+    else if (!dropped.has(i) && (i < first.header || i >= first.end)) out.push(line);
+  });
+  replaceFile(file, out.map((l, i) => (i < out.length - 1 && !l.endsWith('\n') ? l + eol : l)).join(''));
   return file;
 }
 
+/** The indexes of the lines in `[from, to)` that are not an entry `drop` names or a line continuing its value. */
+function keptLines(lines: readonly string[], kinds: readonly IniLine[], from: number, to: number, drop: (name: string) => boolean): number[] {
+  let removing = false;
+  return range(from, to).filter((i) => {
+    const k = kinds[i] as IniLine;
+    if (k.continues) return !removing;
+    if (k.entry === undefined) return true;
+    removing = drop(k.entry.name);
+    return !removing;
+  });
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
+
 /**
- * Replaces `file` with `text` through a temporary file (a reader never sees half of it), mode 0600,
- * durably: the admin is committed after its credentials are written, so they must survive power loss.
+ * Replaces `file` with `text` through a temporary file (a reader never sees half of it), durably: the admin is
+ * committed after its credentials are written, so they must survive power loss. Mode 0600; a symbolic link (a
+ * dotfile manager's) is kept and its target replaced, the temporary file made next to the target, and the target
+ * keeps its mode.
  */
 function replaceFile(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600); // a temporary file left by a crash keeps its own mode otherwise
+  const target = linkTarget(file);
+  const mode = target !== file && existsSync(target) ? statSync(target).mode & 0o7777 : 0o600;
+  const tmp = `${target}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode });
+  chmodSync(tmp, mode); // a temporary file left by a crash keeps its own mode otherwise
   fsyncPath(tmp);
-  renameSync(tmp, file);
-  fsyncPath(dirname(file));
+  renameSync(tmp, target);
+  fsyncPath(dirname(target));
+}
+
+/** The file a chain of symbolic links at `file` ends at (which may not exist yet); `file` when it is no link. */
+function linkTarget(file: string): string {
+  let path = file;
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      if (!lstatSync(path).isSymbolicLink()) return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return path;
+      throw e;
+    }
+    path = resolve(dirname(path), readlinkSync(path));
+  }
+  throw Object.assign(new Error(`${file}: too many levels of symbolic links`), { code: 'ELOOP' });
 }
 
 function fsyncPath(path: string): void {
@@ -53,56 +117,34 @@ function fsyncPath(path: string): void {
 }
 
 /**
- * For each line, the profile it starts; undefined for any other line. Read as botocore's configparser reads a
- * header, up to its last `]`, so `[work]  # note` starts [work] too (its lines are not [loam]'s), and with the
- * name as written between the brackets: `[ loam ]` is the profile ` loam `, not [loam], for boto3 and for Loam.
- * A line indented deeper than the entry above it continues that entry's value (blank and comment lines between
- * them too), so an indented `[work]` there is part of [loam]'s value, not a profile.
- */
-function profileStarts(lines: readonly string[]): (string | undefined)[] {
-  return classify(lines).map((l) => l.profile);
-}
-
-/** Each line as botocore reads it: the profile it starts, or whether it continues the value of the entry above it. */
-function classify(lines: readonly string[]): { readonly profile?: string; readonly continues: boolean }[] {
-  let inEntry = false;
-  let indent = 0;
-  return lines.map((raw) => {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith(';')) return { continues: false };
-    const at = raw.search(/\S/);
-    if (inEntry && at > indent) return { continues: true };
-    indent = at;
-    const profile = /^\[(.+)\]/.exec(line)?.[1];
-    inEntry = profile === undefined && /[=:]/.test(line);
-    return profile === undefined ? { continues: false } : { profile, continues: false };
-  });
-}
-
-/**
  * Updates only the `[loam]` profile's `loam_endpoint` (the port can change between starts), adding the line if the
  * profile lost it. Other profiles are left as they are, a `loam_endpoint` of their own included (it used to be the
- * first `loam_endpoint` line of the file that was replaced, whichever profile held it). Written through a temporary
- * file, mode 0600.
+ * first `loam_endpoint` line of the file that was replaced, whichever profile held it). The entry is found as botocore
+ * finds it, whatever its case (`LOAM_ENDPOINT`) and delimiter (`:`): a second one would make boto3 refuse the file.
+ * Written through a temporary file (replaceFile).
  */
 export function updateCredentialsEndpoint(dataDir: string, endpoint: string): void {
   const file = join(dataDir, 'credentials');
   if (!existsSync(file)) return;
   const text = readFileSync(file, 'utf8');
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const lines = text.split(/\r?\n/);
-  const starts = profileStarts(lines);
-  const header = starts.indexOf('loam');
-  if (header < 0) return;
-  let last = header;
+  const lines = withoutBom(text).split(/\r?\n/);
+  const kinds = classifyIni(lines);
+  const loam = sectionsOf(kinds, 'loam')[0];
+  if (!loam) return;
+  let last = loam.header;
   let at = -1;
-  for (let i = header + 1; i < lines.length && starts[i] === undefined; i++) {
+  for (let i = loam.header + 1; i < loam.end; i++) {
     if ((lines[i] as string).trim() !== '') last = i;
-    if (/^\s*loam_endpoint\s*=/.test(lines[i] as string)) at = i;
+    if (kinds[i]?.entry?.name === 'loam_endpoint') at = i;
   }
   const entry = `loam_endpoint = ${endpoint}`;
-  if (at >= 0) lines[at] = entry;
-  else lines.splice(last + 1, 0, entry);
+  if (at >= 0) {
+    // The lines continuing the old value go with it.
+    let end = at + 1;
+    for (let j = at + 1; j < loam.end && kinds[j]?.entry === undefined; j++) if (kinds[j]?.continues) end = j + 1;
+    lines.splice(at, end - at, entry);
+  } else lines.splice(last + 1, 0, entry);
   const next = lines.join(eol);
   if (next === text) return;
   replaceFile(file, next);
@@ -115,59 +157,44 @@ export interface ForgottenCredentialsKey {
   readonly accessKeyId: string;
 }
 
-const KEY_ENTRY = /^\s*(aws_access_key_id|aws_secret_access_key|aws_session_token)\s*=/;
+const KEY_ENTRIES = new Set(['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']);
 
 /**
  * After `loam admin forget-unreadable-access-keys`: when the `[loam]` profile names one of the deleted
  * access keys, removes its `aws_access_key_id`, `aws_secret_access_key` (and any `aws_session_token`)
- * lines, so AWS clients using the profile say it has no credentials instead of signing with a key the
- * server no longer knows. The profile's other lines (its `loam_api_token`, which still works, region and
+ * entries, whatever their case, so AWS clients using the profile say it has no credentials instead of signing with a
+ * key the server no longer knows. The profile's other lines (its `loam_api_token`, which still works, region and
  * endpoint) and every other profile are kept as they are. Undefined when nothing was changed.
  */
 export function forgetCredentialsKey(dataDir: string, deleted: readonly string[]): ForgottenCredentialsKey | undefined {
   const file = join(dataDir, 'credentials');
   if (!existsSync(file)) return undefined;
-  // Each line with its own line end, so the lines kept are kept byte for byte in a file that mixes them.
-  const lines = readFileSync(file, 'utf8').match(/[^\n]*\n|[^\n]+$/g) ?? [];
-  const content = (l: string): string => l.replace(/\r?\n$/, '');
-  const kinds = classify(lines.map(content));
-  const starts = kinds.map((k) => k.profile);
-  const header = starts.indexOf('loam');
-  if (header < 0) return undefined;
-  let end = header + 1;
-  while (end < lines.length && starts[end] === undefined) end++;
-  const body = lines.slice(header + 1, end).map(content);
-  const accessKeyId = body.map((l) => /^\s*aws_access_key_id\s*=\s*(.*?)\s*$/.exec(l)?.[1]).find((v) => v !== undefined);
+  const lines = linesOf(withoutBom(readFileSync(file, 'utf8')));
+  const kinds = classifyIni(lines.map(contentOf));
+  const loam = sectionsOf(kinds, 'loam')[0];
+  if (!loam) return undefined;
+  const accessKeyId = kinds.slice(loam.header + 1, loam.end).find((k) => k.entry?.name === 'aws_access_key_id')?.entry?.value;
   if (accessKeyId === undefined || !deleted.includes(accessKeyId)) return undefined;
   // A key entry goes with the lines that continue its value (an indented `[work]` left behind would start a profile).
-  let removing = false;
-  const kept = lines.slice(header + 1, end).filter((l, i) => {
-    if ((kinds[header + 1 + i] as { continues: boolean }).continues) return !removing;
-    const text = content(l).trim();
-    if (text === '' || text.startsWith('#') || text.startsWith(';')) return true;
-    removing = KEY_ENTRY.test(l);
-    return !removing;
-  });
-  lines.splice(header + 1, body.length, ...kept);
+  const kept = keptLines(lines, kinds, loam.header + 1, loam.end, (name) => KEY_ENTRIES.has(name)).map((i) => lines[i] as string);
+  lines.splice(loam.header + 1, loam.end - loam.header - 1, ...kept);
   replaceFile(file, lines.join(''));
   return { file, profile: 'loam', accessKeyId };
 }
 
-/** The value of `entry` in the `[loam]` profile of `<data-dir>/credentials`; undefined without one. */
+/**
+ * The value of `entry` in the `[loam]` profile of `<data-dir>/credentials`, as botocore reads it: the entry's name in
+ * any case, and `[DEFAULT]`'s entry when the profile has none (configparser gives every section its defaults).
+ * Undefined without one.
+ */
 export function credentialsEntry(dataDir: string, entry: 'aws_access_key_id' | 'loam_api_token'): string | undefined {
   const file = join(dataDir, 'credentials');
   if (!existsSync(file)) return undefined;
-  let inside = false;
-  const line = new RegExp(`^\\s*${entry}\\s*=\\s*(.*?)\\s*$`);
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
-  const starts = profileStarts(lines);
-  for (const [i, l] of lines.entries()) {
-    const p = starts[i];
-    if (p !== undefined) inside = p === 'loam';
-    const value = inside ? line.exec(l)?.[1] : undefined;
-    if (value !== undefined) return value;
-  }
-  return undefined;
+  const kinds = classifyIni(readFileSync(file, 'utf8').split(/\r?\n/));
+  const find = (profile: string): string | undefined =>
+    sectionsOf(kinds, profile).flatMap((s) => kinds.slice(s.header + 1, s.end)).find((k) => k.entry?.name === entry)?.entry?.value;
+  if (sectionsOf(kinds, 'loam').length === 0) return undefined;
+  return find('loam') ?? find('DEFAULT');
 }
 
 /**
@@ -183,17 +210,4 @@ export async function repairCredentialsKey(dataDir: string, known: (accessKeyId:
   const accessKeyId = credentialsEntry(dataDir, 'aws_access_key_id');
   if (accessKeyId === undefined || (await known(accessKeyId, credentialsEntry(dataDir, 'loam_api_token')))) return undefined;
   return forgetCredentialsKey(dataDir, [accessKeyId]);
-}
-
-function stripProfile(text: string, profile: string): string {
-  const out: string[] = [];
-  let skipping = false;
-  const lines = text.split(/\r?\n/);
-  const starts = profileStarts(lines);
-  for (const [i, line] of lines.entries()) {
-    const p = starts[i];
-    if (p !== undefined) skipping = p === profile;
-    if (!skipping) out.push(line);
-  }
-  return out.join('\n');
 }
