@@ -27,6 +27,11 @@ export interface ControllerOptions {
   /** How often alarms are checked while baking. */
   readonly alarmPollMs?: number;
   readonly healthIntervalMs?: number;
+  /**
+   * A new instance's id, unique across restarts where its log stream (`<variant>/<id>`) outlives the server; the
+   * default counts from 1 in each process.
+   */
+  readonly instanceId?: (endpointName: string, variantName: string) => string;
   /** After DeleteEndpoint has removed the record: what else goes with the endpoint (its logs). */
   readonly onDeleted?: (endpointName: string) => void;
 }
@@ -124,7 +129,7 @@ export class EndpointController implements EndpointDeployer {
   }
 
   private async startInstance(ep: string, fleet: VariantFleet, timeoutMs: number): Promise<ServingInstance> {
-    const id = `${ep}-${fleet.variantName}-${++this.seq}`.toLowerCase();
+    const id = this.o.instanceId?.(ep, fleet.variantName) ?? `${ep}-${fleet.variantName}-${++this.seq}`.toLowerCase();
     const inst = await this.o.factory.start(ep, id, fleet.container, timeoutMs, fleet.networkIsolation, fleet.variantName);
     fleet.instances.push(inst);
     fleet.pump();

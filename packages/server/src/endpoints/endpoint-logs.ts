@@ -34,7 +34,7 @@ export type InstanceOutput = (stream: RunnerLogLine['stream'], line: string) => 
 
 /**
  * The model servers' output of each endpoint, kept under the data directory so it outlives the instance and the
- * server (a restart appends to the same streams), and served as SageMaker's log group `/aws/sagemaker/Endpoints/<name>`
+ * server (an instance started after a restart has a stream of its own: {@link EndpointLogs.instanceId}), and served as SageMaker's log group `/aws/sagemaker/Endpoints/<name>`
  * with one stream per instance, `<variant>/<instance id>` (SageMaker's is `AllTraffic/i-0abc…`).
  *
  * Bounded per stream by rotation: lines are appended to a segment of at most `segmentBytes` (4 MiB); the stream keeps
@@ -56,8 +56,32 @@ export class EndpointLogs {
    */
   private readonly removals = new Map<string, number>();
 
+  /** The last instance number handed out per `<endpoint key>/<variant>` by this process. */
+  private readonly numbers = new Map<string, number>();
+
   constructor(private readonly o: EndpointLogsOptions) {
     this.segmentBytes = o.segmentBytes ?? SEGMENT_BYTES;
+  }
+
+  /**
+   * A new instance's id, `<endpoint>-<variant>-<n>` (lower-cased), whose stream `<variant>/<id>` no instance has
+   * written: `n` follows the highest the variant's streams on disk (an earlier server's) and this process have used.
+   * SageMaker gives every instance a stream of its own; counting from 1 again after a restart appended a new
+   * instance's output to the stream of the old one that had the same number.
+   */
+  instanceId(endpointName: string, variantName: string): string {
+    const prefix = `${endpointName}-${variantName}-`.toLowerCase();
+    const key = `${endpointName.toLowerCase()}/${variantName}`;
+    let n = this.numbers.get(key);
+    if (n === undefined) {
+      n = 0;
+      for (const d of list(join(this.o.dir, endpointName.toLowerCase(), variantName))) {
+        const m = d.startsWith(prefix) ? /^[1-9]\d{0,15}$/.exec(d.slice(prefix.length)) : null;
+        if (m) n = Math.max(n, Number(m[0]));
+      }
+    }
+    this.numbers.set(key, ++n);
+    return `${prefix}${n}`;
   }
 
   /** The endpoints' log groups, one per stored endpoint (Creating, Failed and Deleting ones too: a failed start's traceback is what one looks for). */

@@ -99,6 +99,7 @@ export function openEndpoints(o: EndpointsOptions): EndpointsCapability {
   factory.sweep();
   controller = new EndpointController({
     endpoints: endpoints.endpoints, configs, models, factory, artifacts: o.artifacts, metrics, alarms: evaluator, logger: log, onDeleted: (name) => logs.remove(name),
+    instanceId: (name, variant) => logs.instanceId(name, variant),
     ...(o.startupTimeoutSeconds !== undefined ? { startupTimeoutSeconds: o.startupTimeoutSeconds } : {}),
   });
   const ctl = controller;
