@@ -8,7 +8,7 @@ export const QueryLineage = defineOperation({
   summary: 'Walks lineage up (where did this come from) and down (where is it used) from a resource or an s3:// location, to MaxDepth associations.',
   input: S.QueryLineageInput, output: S.QueryLineageOutput, errors: ['ValidationException', 'ResourceNotFound'],
   iamAction: 'sagemaker:QueryLineage', resource: '*',
-  authorizationNote: 'Lists only the vertices the caller may read: a resource by its read action on it (`sagemaker:DescribeTrainingJob`, `sagemaker:DescribeModel`, ...; an MLflow run by `sagemaker:GetMlflowRun` on the run and on its experiment), an s3:// artifact by `s3:GetObject` on its location, anything else by `sagemaker:QueryLineage` on its ARN; edges only between the starts and what is listed.',
+  authorizationNote: 'Lists only the vertices the caller may read: a resource by its read action on it (`sagemaker:DescribeTrainingJob`, `sagemaker:DescribeModel`, ...; an MLflow run by `sagemaker:GetMlflowRun` on the run and on its experiment), an s3:// artifact by `s3:GetObject` on its location, anything else by `sagemaker:QueryLineage` on its ARN; edges only between the starts and what is listed. A start the caller may not read that way is refused (AccessDeniedException) before Loam looks for it, so the refusal is the same whether or not it exists; an artifact named by its ARN is judged by its location, known only if it exists, so one the caller may not read answers ResourceNotFound, as an unknown ARN does.',
   rest: { method: 'POST', path: '/api/v1/lineage/query' },
 });
 export const AddAssociation = defineOperation({

@@ -6,7 +6,7 @@ import { parseArn, type Partition } from '../kernel/names.js';
 import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
 import type { LineageEdge, MetadataStore } from '../ports/metadata-store.js';
 import { lineageArtifactsCollection } from './lineage.collections.js';
-import type { AssociationType, LineageRecorder } from './lineage-recorder.js';
+import { normalizeUri, type AssociationType, type LineageRecorder } from './lineage-recorder.js';
 import { checkLocationSize, entityArn, isLocation } from './lineage-refs.js';
 import { eachExists, lineageVertices, standingVertices, type ResourcesExist } from './lineage-vertex.js';
 import { VertexFilter } from './lineage-query-filters.js';
@@ -81,9 +81,12 @@ export class LineageQueryService {
    * answers only its own. Vertices the caller may not read (LineageVisibility),
    * vertices of deleted resources (a model or an endpoint since deleted: `resourceExists` says false) and
    * retired lives of resources (the edges a deleted resource had: lineage-lives) are left out, and so are the edges that touch them; the walk still goes through them, so what lies beyond
-   * one is found. At most one start (the operation's shape). @throws ValidationError (a start that is not
-   * an ARN or location, another account's ARN), NotFoundError naming StartArns (a start Loam has nothing
-   * of, as SageMaker answers ResourceNotFound: no artifact, no resource, no lineage of a deleted one).
+   * one is found. At most one start (the operation's shape). With `authorize`, a start the caller may not
+   * read is refused before Loam looks for it ({@link mayStartFrom}), so the answer says nothing of whether it
+   * exists. @throws ValidationError (a start that is not an ARN or location, another account's ARN),
+   * AccessDeniedError naming StartArns (a start the caller may not read), NotFoundError naming StartArns (a
+   * start Loam has nothing of, as SageMaker answers ResourceNotFound: no artifact, no resource, no lineage of
+   * a deleted one; an artifact named by ARN whose location the caller may not read).
    */
   async QueryLineage(input: InputOf<Ops['QueryLineage']>, ctx: RequestContext): Promise<OutputOf<Ops['QueryLineage']>> {
     await this.o.beforeQuery?.();
@@ -91,12 +94,13 @@ export class LineageQueryService {
     // A start naming a resource since deleted (and not created again) starts from the retired vertices its
     // edges moved to as well, as SageMaker's lineage entities outlive the resource; they are answered under
     // the ARN given. A resource created again under the name has only its own.
+    const v = this.o.authorize ? new LineageVisibility(this.o.authorize, ctx.principal, this.o.readCheck) : undefined;
     const asGiven = new Map<string, string>();
     for (const [i, start] of given.entries()) {
+      const notFound = () => new LoamError('ResourceNotFound', `Lineage entity '${input.StartArns![i]}' does not exist (StartArns/${i}).`, [{ path: `/StartArns/${i}`, message: 'no such lineage entity' }]);
+      if (v && !(await this.mayStartFrom(v, start, input.StartArns![i]!, `StartArns/${i}`))) throw notFound();
       const lives = await this.lives(start);
-      if (lives.length === 1 && !(await this.hasVertex(start, true))) {
-        throw new LoamError('ResourceNotFound', `Lineage entity '${input.StartArns![i]}' does not exist (StartArns/${i}).`, [{ path: `/StartArns/${i}`, message: 'no such lineage entity' }]);
-      }
+      if (lives.length === 1 && !(await this.hasVertex(start, true))) throw notFound();
       for (const life of lives.slice(1)) asGiven.set(life, start);
     }
     const named = (arn: string) => asGiven.get(arn) ?? arn;
@@ -130,7 +134,6 @@ export class LineageQueryService {
     const infos = await lineageVertices(this.o.store, order);
     const found = order.map((arn) => infos.get(arn)!);
     const stands = await standingVertices(found, this.o.resourcesExist ?? eachExists(this.o.resourceExists));
-    const v = this.o.authorize ? new LineageVisibility(this.o.authorize, ctx.principal, this.o.readCheck) : undefined;
     const shownAt = await Promise.all(found.map(async (x) => stands.get(x.vertex.Arn) === true && (v === undefined || (await v.visible(x.vertex.Arn, x.uri)))));
     let shownFound = found.filter((_, i) => shownAt[i]);
     // The starts are the caller's own words; any other end must be a vertex listed.
@@ -148,6 +151,22 @@ export class LineageQueryService {
       Edges: input.IncludeEdges ? shownEdges : [],
       ...(offset + max < vertices.length ? { NextToken: encodeNextToken({ after: offset + max, name: 'lineage' }) } : {}),
     };
+  }
+
+  /**
+   * Whether the caller may start a walk from `start` (named `ref` at `field`), judged before its existence
+   * is: a resource, an MLflow run, an s3:// location given as such, anything else by its ARN, refused with
+   * AccessDenied whether or not Loam has it. An artifact named by its ARN is judged by its location, which
+   * only its record holds: false (answered ResourceNotFound, as for an unknown ARN and as DescribeArtifact
+   * answers) for one the caller may not read. @throws AccessDeniedError
+   */
+  private async mayStartFrom(v: LineageVisibility, start: string, ref: string, field: string): Promise<boolean> {
+    if (parseArn(start)?.kind === 'artifact' && !isLocation(ref)) {
+      const artifact = await this.o.store.collection(lineageArtifactsCollection).get(start);
+      return artifact === undefined || v.visible(start, artifact.value.uri);
+    }
+    await v.require(start, isLocation(ref) ? normalizeUri(ref) : undefined, field);
+    return true;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Principal } from '../kernel/context.js';
 import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
+import { AccessDeniedError } from '../kernel/errors.js';
 import { parseArn } from '../kernel/names.js';
 import { parseS3Uri } from '../ports/artifact-store.js';
 
@@ -53,6 +54,28 @@ export class LineageVisibility {
     let hit = this.cache.get(key);
     if (!hit) this.cache.set(key, (hit = isAllowed(this.authorize, this.principal, action, resource)));
     return hit;
+  }
+
+  /**
+   * Refuses a vertex the caller may not read, as {@link visible} judges it: the authorizer's refusal (or,
+   * for a `readCheck`'s ARN, one of its own) naming `field`. What the caller named is judged before
+   * anything about it is looked up, so the refusal is the same whether or not it exists.
+   * @throws AccessDeniedError
+   */
+  async require(arn: string, sourceUri: string | undefined, field: string): Promise<void> {
+    const why = `${field}: a lineage query starts only from what the caller may read`;
+    const own = this.readCheck?.(this.principal, arn);
+    if (own !== undefined) {
+      if (await own) return;
+      throw new AccessDeniedError(`User: ${this.principal.arn} is not authorized to read lineage entity: ${arn} (${why})`);
+    }
+    const [action, resource] = this.check(arn, sourceUri);
+    try {
+      await this.authorize(this.principal, action, resource);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'AccessDeniedException') throw new AccessDeniedError(`${(e as Error).message} (${why})`);
+      throw e;
+    }
   }
 
   private check(arn: string, sourceUri: string | undefined): [string, string] {

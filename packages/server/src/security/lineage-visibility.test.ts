@@ -113,9 +113,44 @@ describe('QueryLineage lists only what the caller may read', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(arns(r)).toEqual([bobOut, sm('endpoint', 'team-ep'), sm('training-job', 'bob-job')].sort());
     expect(JSON.stringify(r.body)).not.toContain('alice');
-    const down = await query('mallory', { StartArns: [sm('training-job', 'alice-job')], Direction: 'Descendants', IncludeEdges: true });
-    expect(arns(down)).toEqual([sm('endpoint', 'team-ep')]);
-    expect(drawnEdges(down)).toEqual([]);
+  });
+});
+
+describe('QueryLineage refuses a start the caller may not read before it looks for it', () => {
+  // An unknown start is ResourceNotFound; answered so to a caller who may not read it, the 404 (against a
+  // 200 or 403 for one that exists) told them what exists. Each refusal here is the same, existing or not.
+  const refusal = (r: { status: number; body: any }) => [r.status, r.body.code];
+
+  it('a resource: AccessDenied naming the read it lacks, whether it exists (alice-job) or not; ResourceNotFound only to whom may read it', async () => {
+    for (const name of ['alice-job', 'alice-never-was']) {
+      const r = await query('mallory', { StartArns: [sm('training-job', name)], Direction: 'Descendants', IncludeEdges: true });
+      expect(refusal(r), JSON.stringify(r.body)).toEqual([403, 'AccessDeniedException']);
+      expect(r.body.detail).toContain(`sagemaker:DescribeTrainingJob on resource: ${sm('training-job', name)} with an explicit deny (StartArns/0:`);
+      expect(refusal(await query('bob', { StartArns: [sm('training-job', name)] }))).toEqual([403, 'AccessDeniedException']);
+    }
+    expect(refusal(await query('bob', { StartArns: [sm('training-job', 'bob-never-was')] }))).toEqual([404, 'ResourceNotFound']);
+    expect(refusal(await query('admin', { StartArns: [sm('training-job', 'alice-never-was')] }))).toEqual([404, 'ResourceNotFound']);
+    expect(refusal(await query('admin', { StartArns: [sm('training-job', 'alice-job')] }))).toEqual([200, undefined]);
+  });
+
+  it('an s3:// location: AccessDenied without s3:GetObject on it, recorded or not', async () => {
+    for (const uri of ['s3://alice/out/alice-job/model.tar.gz', 's3://alice/never/written']) {
+      const r = await query('bob', { StartArns: [uri] });
+      expect(refusal(r), JSON.stringify(r.body)).toEqual([403, 'AccessDeniedException']);
+      expect(r.body.detail).toContain(`s3:GetObject on resource: arn:loam:s3:::${uri.slice('s3://'.length)}`);
+    }
+    expect(refusal(await query('bob', { StartArns: ['s3://bob/never/written'] }))).toEqual([404, 'ResourceNotFound']);
+    expect(refusal(await query('bob', { StartArns: ['s3://bob/out/bob-job/model.tar.gz'] }))).toEqual([200, undefined]);
+  });
+
+  it("an artifact named by its ARN: whose location the caller may not read, ResourceNotFound, as an unknown artifact's ARN", async () => {
+    const unknown = sm('artifact', '0123456789abcdef0123456789abcdef');
+    const hidden = await query('bob', { StartArns: [aliceOut] });
+    expect(refusal(hidden), JSON.stringify(hidden.body)).toEqual([404, 'ResourceNotFound']);
+    expect(hidden.body.detail).toBe(`Lineage entity '${aliceOut}' does not exist (StartArns/0).`);
+    expect(refusal(await query('bob', { StartArns: [unknown] }))).toEqual([404, 'ResourceNotFound']);
+    expect(refusal(await query('admin', { StartArns: [aliceOut] }))).toEqual([200, undefined]);
+    expect(refusal(await query('bob', { StartArns: [bobOut] }))).toEqual([200, undefined]);
   });
 });
 
@@ -174,6 +209,8 @@ describe('QueryLineage shows an MLflow run only to whom runs/get would', () => {
     await rec.link(sm('training-job', 'tracked-job'), sm('mlflow-run', open.runId), 'Produced');
     await userWith('carol', [
       { Effect: 'Allow', Action: ['sagemaker:QueryLineage', 'sagemaker:DescribeTrainingJob', 'sagemaker:GetMlflowRun', 'sagemaker:GetMlflowExperiment'], Resource: '*' },
+      // The start: a walk starts only from a location the caller may read.
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:loam:s3:::shared/*' },
       { Effect: 'Deny', Action: 'sagemaker:*', Resource: sm('mlflow-experiment', secret.experimentId) },
     ]);
     const get = async (runId: string) =>
@@ -186,6 +223,10 @@ describe('QueryLineage shows an MLflow run only to whom runs/get would', () => {
     // tracked-job has no record (the graph is drawn by hand), so it is not listed; the walk goes through it.
     expect(r.body.Vertices.map((v: { Arn: string }) => v.Arn)).toEqual([sm('mlflow-run', open.runId)]);
     expect(JSON.stringify(r.body)).not.toContain(secret.runId);
+    // From the run itself, as runs/get answers: refused, and the refusal names the start.
+    const fromSecret = await query('carol', { StartArns: [sm('mlflow-run', secret.runId)] });
+    expect([fromSecret.status, fromSecret.body.code, fromSecret.body.detail]).toEqual([403, 'AccessDeniedException', expect.stringContaining(`lineage entity: ${sm('mlflow-run', secret.runId)} (StartArns/0:`)]);
+    expect((await query('carol', { StartArns: [sm('mlflow-run', open.runId)] })).status).toBe(200);
     // An administrator still sees both runs.
     expect((await query('admin', { StartArns: ['s3://shared/tracked'], Direction: 'Descendants' })).body.Vertices.map((v: { Arn: string }) => v.Arn)).toContain(sm('mlflow-run', secret.runId));
   });
