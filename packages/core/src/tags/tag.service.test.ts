@@ -78,6 +78,20 @@ describe('TagService', () => {
     expect((await error(tags.AddTags({ ResourceArn: model('m2'), Tags: many(51) }, ctx))).code).toBe('ResourceLimitExceeded');
   });
 
+  it('on a resource already past 50 (MLflow\'s registry has no limit), overwrites its keys and refuses only a new one', async () => {
+    const { store, tags } = setup();
+    await store.tags.put(model('m1'), many(60));
+    // Every AddTags was refused here, even one overwriting a key the resource has.
+    await tags.AddTags({ ResourceArn: model('m1'), Tags: [{ Key: 'k000', Value: 'changed' }] }, ctx);
+    expect((await tags.ListTags({ ResourceArn: model('m1'), MaxResults: 100 }, ctx)).Tags).toContainEqual({ Key: 'k000', Value: 'changed' });
+    const e = await error(tags.AddTags({ ResourceArn: model('m1'), Tags: [{ Key: 'k001', Value: 'x' }, { Key: 'new', Value: 'x' }] }, ctx));
+    expect(e.code).toBe('ResourceLimitExceeded');
+    expect(e.message).toContain('would have 61 tags; a resource can have at most 50 (it has 60: overwrite its keys, or remove some first)');
+    const kept = (await tags.ListTags({ ResourceArn: model('m1'), MaxResults: 100 }, ctx)).Tags ?? [];
+    expect(kept).toHaveLength(60);
+    expect(kept).toContainEqual({ Key: 'k001', Value: 'v1' });
+  });
+
   it.each([
     ['a key starting aws:', [{ Key: 'aws:createdBy', Value: 'x' }], '/Tags/0/Key', /reserved/],
     ['a key starting AWS: in another case', [{ Key: 'ok', Value: '' }, { Key: 'AWS:x', Value: 'x' }], '/Tags/1/Key', /reserved/],

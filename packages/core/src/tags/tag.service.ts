@@ -54,8 +54,9 @@ export class TagService {
   }
 
   /**
-   * Adds or overwrites tags.
-   * @throws ResourceNotFound, ResourceLimitExceeded (over 50 tags), ValidationException, AccessDeniedException (a write check).
+   * Adds or overwrites tags. A resource may already hold more than 50 (MLflow's registry has no limit on a
+   * model's tags): overwriting its keys is allowed, only a new key that leaves it past 50 is refused.
+   * @throws ResourceNotFound, ResourceLimitExceeded (a new key past 50 tags), ValidationException, AccessDeniedException (a write check).
    */
   async AddTags(input: InputOf<Ops['AddTags']>, ctx: RequestContext): Promise<OutputOf<Ops['AddTags']>> {
     validateTags(input.Tags);
@@ -63,9 +64,10 @@ export class TagService {
     for (const w of this.writeChecks) if (input.ResourceArn.startsWith(w.prefix)) await w.check(input.ResourceArn, input.Tags, ctx);
     await this.options.store.transaction(async (tx) => {
       const existing = new Set((await tx.tags.list(input.ResourceArn)).map((t) => t.Key));
+      const before = existing.size;
       for (const t of input.Tags) existing.add(t.Key);
-      if (existing.size > maxTagsPerResource) {
-        throw new LimitExceededError(`Resource '${input.ResourceArn}' would have ${existing.size} tags; a resource can have at most ${maxTagsPerResource}.`);
+      if (existing.size > maxTagsPerResource && existing.size > before) {
+        throw new LimitExceededError(`Resource '${input.ResourceArn}' would have ${existing.size} tags; a resource can have at most ${maxTagsPerResource}${before > maxTagsPerResource ? ` (it has ${before}: overwrite its keys, or remove some first)` : ''}.`);
       }
       await tx.tags.put(input.ResourceArn, input.Tags);
     });

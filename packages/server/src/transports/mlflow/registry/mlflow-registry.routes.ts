@@ -1,5 +1,5 @@
 import {
-  isAllowed, LimitExceededError, maxTagsPerResource, modelPackageGroupsCollection, modelPackagesCollection, NotFoundError, ResourceInUseError, resourceArn, trackingRules, validateTags, ValidationError,
+  isAllowed, maxTagsPerResource, modelPackageGroupsCollection, modelPackagesCollection, NotFoundError, ResourceInUseError, resourceArn, trackingRules, validateTags, ValidationError,
   type ModelPackageGroupRecord, type ModelPackageRecord, type Principal, type RequestContext, type Tag,
 } from '@loam/core';
 import type { Authorizer } from '../../../operations/dispatcher.js';
@@ -119,7 +119,10 @@ function sagemakerTag(t: Tag): boolean {
 /**
  * Splits tags for a create, each checked with MLflow's rules: those SageMaker's rules take go with the
  * create; the rest (keys starting `mlflow.`, which those rules keep for this registry, and keys or values
- * past them) are written with the resource as the transport's own, in the create's transaction.
+ * past them) are written with the resource as the transport's own, in the create's transaction. As many
+ * as MLflow takes: its registry has no limit on a model's or version's tags (set-tag has none either), so
+ * SageMaker's 50 a resource is not held here; past 50, SageMaker's AddTags may only overwrite keys
+ * (TagService.AddTags). The request's body limit bounds a create.
  */
 function splitTags(tags: Tag[], owner: TagOwner): { open: Tag[]; own: Tag[] } {
   const seen = new Set<string>();
@@ -128,8 +131,10 @@ function splitTags(tags: Tag[], owner: TagOwner): { open: Tag[]; own: Tag[] } {
     if (seen.has(t.Key)) throw tagRefused(`Tag key '${t.Key}' is given more than once.`, `/tags/${i}/key`);
     seen.add(t.Key);
   });
-  if (tags.length > maxTagsPerResource) throw new LimitExceededError(`tags holds ${tags.length} tags; a resource can have at most ${maxTagsPerResource}.`);
-  return { open: tags.filter(sagemakerTag), own: tags.filter((t) => !sagemakerTag(t)) };
+  // SageMaker's create takes at most 50: past that, every tag goes as the transport's own.
+  const open = tags.filter(sagemakerTag);
+  if (open.length > maxTagsPerResource) return { open: [], own: tags };
+  return { open, own: tags.filter((t) => !sagemakerTag(t)) };
 }
 
 /**
