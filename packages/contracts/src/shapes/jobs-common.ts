@@ -93,7 +93,11 @@ export const JobName = Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-
 export const S3Uri = Type.String({ maxLength: 1024, pattern: '^(https|s3)://([^/]+)/?(.*)$' });
 /** The execution role. Loam records it (and checks its form) but runs every job with its own identity. */
 export const RoleArn = Type.String({ minLength: 20, maxLength: 2048, pattern: '^arn:(aws[a-z\\-]*|loam):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$' });
-export const KmsKeyId = Type.String({ maxLength: 2048, pattern: '^[a-zA-Z0-9:/_-]*$' });
+/** SageMaker's KmsKeyId rule (key id, key ARN, alias name or alias ARN). Loam has no KMS: recorded and returned, never used. */
+export const KmsKeyId = Type.String({
+  maxLength: 2048, pattern: '^[a-zA-Z0-9:/_-]*$',
+  description: 'A KMS key id, key ARN, alias name or alias ARN. Loam has no KMS: the value is checked against SageMaker\'s constraints, recorded and returned by Describe, and encrypts nothing.',
+});
 export const ImageUri = Type.String({ maxLength: 255 });
 export const ContainerEntrypoint = Type.Array(ProcessText(256), { minItems: 1, maxItems: 100 });
 export const ContainerArguments = Type.Array(ProcessText(256), { minItems: 1, maxItems: 100 });
@@ -102,10 +106,14 @@ export const MetricDefinition = Type.Object({
   Regex: Type.String({ minLength: 1, maxLength: 500 }),
 }, { additionalProperties: false });
 export const MetricDefinitionList = Type.Array(MetricDefinition, { maxItems: 40 });
+/** SageMaker's VpcConfig rules. Loam has no VPC: recorded and returned, not applied. */
 export const VpcConfig = Type.Object({
   SecurityGroupIds: Type.Array(Type.String({ maxLength: 32, pattern: '^[-0-9a-zA-Z]+$' }), { minItems: 1, maxItems: 5 }),
   Subnets: Type.Array(Type.String({ maxLength: 32, pattern: '^[-0-9a-zA-Z]+$' }), { minItems: 1, maxItems: 16 }),
-}, { additionalProperties: false });
+}, {
+  additionalProperties: false,
+  description: 'Loam has no VPC: the subnets and security groups are checked against SageMaker\'s constraints, recorded and returned by Describe, and not applied (the job or endpoint runs on the machine\'s own network).',
+});
 export const ExperimentEntityName = Type.String({ minLength: 1, maxLength: 120, pattern: '^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$' });
 export const ExperimentConfig = Type.Object({
   ExperimentName: Type.Optional(ExperimentEntityName),
@@ -162,6 +170,12 @@ export interface JobChannelSpec {
   readonly keepCompressedNames?: boolean;
   /** How a FailureReason names this input (`TransformInput (s3://…)`); default `Channel '<name>'`. */
   readonly describedAs?: string;
+  /**
+   * Training: the channel's `ShuffleConfig.Seed`. The runner shuffles the channel's object list (S3Prefix
+   * keys in key order, ManifestFile entries in manifest order) with this seed before ShardedByS3Key picks
+   * each host's objects, so every host computes the same permutation.
+   */
+  readonly shuffleSeed?: number;
 }
 
 export interface JobOutputSpec {

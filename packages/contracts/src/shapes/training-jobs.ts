@@ -33,7 +33,12 @@ export const Channel = Type.Object({
   CompressionType: Type.Optional(CompressionType),
   RecordWrapperType: Type.Optional(literals(['None', 'RecordIO'])),
   InputMode: Type.Optional(TrainingInputMode),
-  ShuffleConfig: Type.Optional(Type.Object({ Seed: Type.Integer() }, closed)),
+  ShuffleConfig: Type.Optional(Type.Object({ Seed: Type.Integer({ description: 'A Long; beyond ±2^53 JSON numbers are read as the nearest double.' }) }, {
+    ...closed,
+    description: "The channel's objects (S3Prefix keys in key order, ManifestFile entries in manifest order) are shuffled with Seed before ShardedByS3Key deals them to the hosts: " +
+      "the same permutation on every host and every run for a seed (Loam's own: Fisher–Yates driven by SplitMix64, not SageMaker's). Channels are staged once, as files, " +
+      "so Pipe mode's reshuffle at each epoch does not apply, and a FullyReplicated channel holds the same files whatever the seed.",
+  })),
 }, closed);
 
 export const OutputDataConfig = Type.Object({

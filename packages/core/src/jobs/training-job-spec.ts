@@ -108,6 +108,7 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
       name: c.ChannelName, s3Uri: s3.S3Uri, s3DataType: s3.S3DataType, distribution: s3.S3DataDistributionType ?? 'FullyReplicated',
       compression: c.CompressionType ?? 'None', ...(c.ContentType ? { contentType: c.ContentType } : {}), inputMode: mode,
       recordWrapper: c.RecordWrapperType ?? 'None', ...manifestPrefix(ctx, s3.S3DataType, s3.S3Uri),
+      ...(c.ShuffleConfig ? { shuffleSeed: c.ShuffleConfig.Seed } : {}),
     });
   });
   if (image.type === 'builtin') {

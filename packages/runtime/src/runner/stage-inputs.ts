@@ -56,8 +56,33 @@ async function planManifest(store: Artifacts, uri: string, checked: string | und
 }
 
 /**
+ * `items` in the order ShuffleConfig's `seed` gives them: a Fisher–Yates shuffle (from the last index
+ * down, each swap partner `next() mod (i + 1)`) driven by SplitMix64 seeded with the seed's 64-bit two's
+ * complement. The same seed and list always give the same order, on every host and every run; it is
+ * Loam's permutation, not SageMaker's (whose generator is not documented). Returns a new array.
+ */
+export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
+  const mask = (1n << 64n) - 1n;
+  let state = BigInt.asUintN(64, BigInt(seed));
+  const next = (): bigint => {
+    state = (state + 0x9e3779b97f4a7c15n) & mask;
+    let z = state;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
+    return z ^ (z >> 31n);
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Number(next() % BigInt(i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+/**
  * Stages one channel into `dir`: S3Prefix or ManifestFile; FullyReplicated (every host gets every
- * object) or ShardedByS3Key (host i of N gets the objects whose index in key order is i mod N); Gzip
+ * object) or ShardedByS3Key (host i of N gets the objects whose index in key order is i mod N, or in
+ * the order `shuffleSeed` gives them when the channel has ShuffleConfig, as SageMaker shuffles before it shards); Gzip
  * objects are decompressed and lose their `.gz` suffix (unless `keepCompressedNames`). Returns the number of files written.
  * @throws ClientError when the data is missing or a name would leave the channel directory.
  */
@@ -74,6 +99,8 @@ export async function stageChannel(store: Artifacts, channel: JobChannelSpec, di
     throw e;
   }
   if (planned.length === 0) throw new ClientError(`${what}: no data found at ${channel.s3Uri}.`);
+  // Objects are downloaded in this order too; a FullyReplicated channel's files are the same either way.
+  if (channel.shuffleSeed !== undefined) planned = seededShuffle(planned, channel.shuffleSeed);
   if (channel.distribution === 'ShardedByS3Key') planned = planned.filter((_, i) => i % host.count === host.index);
   const gunzip = channel.compression === 'Gzip';
   for (const p of planned) {
