@@ -25,6 +25,7 @@ describe('LOAM_* environment', () => {
         LOAM_ARTIFACTS__TYPE: 's3',
         LOAM_ARTIFACTS__ACCESS_KEY_ID: 'AKIAEXAMPLE',
         LOAM_ARTIFACTS__FORCE_PATH_STYLE: 'false',
+        LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '5000',
       },
       cwd,
     });
@@ -33,7 +34,7 @@ describe('LOAM_* environment', () => {
     expect(config.server.bodyLimitBytes).toBe(1024);
     expect(config.server.publicUrl).toBe('https://loam.example.org');
     expect(config.auth.sessionTtlSeconds).toBe(60);
-    expect(config.artifacts).toEqual({ type: 's3', accessKeyId: 'AKIAEXAMPLE', forcePathStyle: false });
+    expect(config.artifacts).toEqual({ type: 's3', accessKeyId: 'AKIAEXAMPLE', forcePathStyle: false, connectTimeoutMs: 10_000, idleTimeoutMs: 5000 });
     expect(sources['artifacts.forcePathStyle']).toBe('env LOAM_ARTIFACTS__FORCE_PATH_STYLE');
     expect(sources['dataDir']).toBe('env LOAM_DATA_DIR');
   });

@@ -83,6 +83,10 @@ const S3Artifacts = Type.Object({
   accessKeyId: Type.Optional(Type.String({ minLength: 1 })),
   secretAccessKey: Type.Optional(Type.String({ minLength: 1, secret: 'value' })),
   forcePathStyle: Type.Boolean({ default: true }),
+  /** How long a connection to the backend may take to open. */
+  connectTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** How long a request may wait with no byte moving (a hung backend): then it fails with a 503 naming the backend. */
+  idleTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 }),
 }, closed);
 
 /** `artifacts`: the ArtifactStore backend, chosen by `type`. */

@@ -12,7 +12,7 @@ import {
   validateObjectKey,
   validateObjectRef,
 } from '@loam/core/ports/artifact-keys';
-import { mapS3Error, objectNotFound, s3Error } from './s3-errors.js';
+import { mapS3Error, objectNotFound, s3Error, type S3Backend } from './s3-errors.js';
 import { PARTS_METADATA, backendParts, decodePartSizes, encodePartSizes, fitsUserMetadata } from './s3-part-sizes.js';
 import { fileSlicer, spool, upload } from './s3-upload.js';
 
@@ -35,6 +35,15 @@ export interface S3ArtifactStoreOptions {
   readonly partSize?: number;
   /** Where streamed bodies are spooled before upload (a private subdirectory is made). Default the OS temp dir. */
   readonly spoolDir?: string;
+  /** How long a connection to the backend may take to open. Default 10 000 ms. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * How long a request may wait with no byte coming from or going to the backend (an answer that does not start, a
+   * body that stalls): a hung backend then fails the request with ServiceUnavailable instead of holding it forever.
+   * Not a cap on a whole transfer, which may take longer while bytes move. The SDK tries a request 3 times. Default
+   * 60 000 ms.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -56,11 +65,20 @@ const HEAD_CONCURRENCY = 8;
  * when a store is opened.
  */
 export class S3ArtifactStore implements ArtifactStore {
+  /** What failures name: the endpoint and the limits it was given. */
+  private readonly backend: S3Backend;
+
   private constructor(
     private readonly sdk: S3Module,
     private readonly client: S3Client,
     private readonly options: S3ArtifactStoreOptions,
-  ) {}
+  ) {
+    this.backend = {
+      name: options.endpoint ?? `AWS S3 (${options.region ?? 'us-east-1'})`,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    };
+  }
 
   static async open(options: S3ArtifactStoreOptions = {}): Promise<S3ArtifactStore> {
     const sdk = await import('@aws-sdk/client-s3');
@@ -72,6 +90,8 @@ export class S3ArtifactStore implements ArtifactStore {
       // Plain Content-Length uploads: S3-compatible servers do not all speak aws-chunked trailers.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // Without them a backend that accepts a connection and never answers holds the request (and its caller) forever.
+      requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 10_000, socketTimeout: options.idleTimeoutMs ?? 60_000 },
     });
     return new S3ArtifactStore(sdk, client, options);
   }
@@ -90,7 +110,7 @@ export class S3ArtifactStore implements ArtifactStore {
       () => true,
       (e: unknown) => {
         if (s3Error(e).status === 404) return false;
-        throw mapS3Error(e, { bucket });
+        throw mapS3Error(e, { bucket }, this.backend);
       },
     );
     if (exists) throw new ResourceInUseError(`Bucket '${bucket}' already exists.`);
@@ -185,7 +205,7 @@ export class S3ArtifactStore implements ArtifactStore {
       const out = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
       return toInfo(ref, out);
     } catch (e) {
-      if (s3Error(e).status !== 404) throw mapS3Error(e, ref);
+      if (s3Error(e).status !== 404) throw mapS3Error(e, ref, this.backend);
     }
     await this.requireBucket(ref.bucket);
     return undefined;
@@ -248,7 +268,7 @@ export class S3ArtifactStore implements ArtifactStore {
     try {
       return await operation();
     } catch (e) {
-      throw mapS3Error(e, ref);
+      throw mapS3Error(e, ref, this.backend);
     }
   }
 }

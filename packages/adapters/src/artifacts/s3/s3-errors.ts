@@ -1,4 +1,4 @@
-import { ConflictError, InternalError, LoamError, NotFoundError, ResourceInUseError, ValidationError } from '@loam/core';
+import { ConflictError, InternalError, LoamError, NotFoundError, ResourceInUseError, ServiceUnavailableError, ValidationError } from '@loam/core';
 import type { ObjectRef } from '@loam/core';
 
 interface SdkError {
@@ -13,13 +13,24 @@ export function s3Error(e: unknown): { code: string; status: number | undefined 
   return { code: err.Code ?? err.name ?? 'Unknown', status: err.$metadata?.httpStatusCode };
 }
 
+/** The backend a store talks to, as its failures name it. */
+export interface S3Backend {
+  /** The endpoint (`http://127.0.0.1:9000`), or AWS's own with its region. */
+  readonly name: string;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+}
+
 /**
  * Maps an S3 failure to the port's errors. `ref` names what was addressed; a bare 404 (HEAD answers
- * carry no code) is taken as the object missing — callers that must tell bucket from object check.
+ * carry no code) is taken as the object missing — callers that must tell bucket from object check. A backend that
+ * cannot be reached or does not answer in time is ServiceUnavailable, naming it.
  */
-export function mapS3Error(e: unknown, ref: { bucket: string; key?: string }): Error {
+export function mapS3Error(e: unknown, ref: { bucket: string; key?: string }, backend?: S3Backend): Error {
   if (e instanceof LoamError) return e;
   if ((e as Error | undefined)?.name === 'AbortError') return e as Error;
+  const unreachable = backend && unavailable(e, backend);
+  if (unreachable) return Object.assign(new ServiceUnavailableError(`The S3 artifact backend at ${backend.name} ${unreachable}.`), { cause: e });
   const { code, status } = s3Error(e);
   switch (code) {
     case 'NoSuchBucket':
@@ -55,4 +66,31 @@ export function mapS3Error(e: unknown, ref: { bucket: string; key?: string }): E
 
 export function objectNotFound(ref: ObjectRef): NotFoundError {
   return new NotFoundError('Object', `s3://${ref.bucket}/${ref.key}`);
+}
+
+/** Why the backend could not serve the request (no connection, no answer in time); undefined for an answer. */
+function unavailable(e: unknown, backend: S3Backend): string | undefined {
+  const err = (e ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (err.$metadata?.httpStatusCode !== undefined) return undefined;
+  if (err.name === 'TimeoutError') {
+    // The SDK's handler says which limit it hit only in its message.
+    return /establish a connection/.test(err.message ?? '')
+      ? `did not accept a connection within ${backend.connectTimeoutMs} ms (artifacts.connectTimeoutMs); it may be down or unreachable`
+      : `did not answer within ${backend.idleTimeoutMs} ms (artifacts.idleTimeoutMs); it may be hung or overloaded`;
+  }
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'refused the connection; it may be down';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'closed the connection without answering';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'could not be resolved (DNS)';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ETIMEDOUT':
+      return 'is unreachable';
+  }
+  return undefined;
 }
