@@ -58,6 +58,8 @@ describe('MLflow registry: values past the limits of what they are stored as', (
     refused(await send('DELETE', 'registered-models/delete-tag', { name: 'tagged', key: 'k'.repeat(300_000) }), /key/);
     refused(await send('DELETE', 'model-versions/delete-tag', { name: 'tagged', version: '1', key: 'k'.repeat(251) }), /key/);
     for (const alias of ['bad alias!', 'a'.repeat(256), 'V7', 'latest']) refused(await send('DELETE', 'registered-models/alias', { name: 'tagged', alias }), /alias/);
+    // A long alias with a character MLflow refuses was echoed whole in the character refusal.
+    refused(await send('DELETE', 'registered-models/alias', { name: 'tagged', alias: `${'a'.repeat(300_000)}!` }), /alias name exceeds the maximum length of 255/);
 
     expect((await call('GET', 'registered-models/get', { name: 'tagged' })).json['registered_model'].tags).toEqual([{ key: 'keep', value: 'me' }]);
     expect((await call('GET', 'model-versions/get', { name: 'tagged', version: '1' })).json['model_version'].tags ?? []).toEqual([]);

@@ -52,8 +52,9 @@ function versionParam(m: Message): string {
 function aliasOf(m: Message): string {
   const alias = need(m, 'alias');
   const bad = (why: string) => new ValidationError(why, [{ path: '/alias', message: why }]);
-  if (!/^[\p{L}\p{M}\p{N}\p{Pc}-]*$/u.test(alias)) throw bad(`Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`);
+  // The length first: the character refusal echoes the alias.
   if (alias.length > 255) throw bad('Registered model alias name exceeds the maximum length of 255.');
+  if (!/^[\p{L}\p{M}\p{N}\p{Pc}-]*$/u.test(alias)) throw bad(`Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`);
   if (alias.toLowerCase() === 'latest') throw bad("'latest' alias name (case insensitive) is reserved.");
   if (/^[vV]\d+$/.test(alias)) throw bad(`Version alias name '${alias}' is reserved.`);
   return alias;
