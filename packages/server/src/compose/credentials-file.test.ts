@@ -243,5 +243,9 @@ describe('entry names in any case, [DEFAULT] and a byte order mark, as botocore 
     writeFileSync(file, '\ufeff[work]\nregion = eu-west-1\n');
     writeCredentialsFile(dir, creds);
     expect(botocoreProfiles(file)).toMatchObject({ work: { region: 'eu-west-1' }, loam: { aws_access_key_id: 'LKIAFIRST' } });
+    // A later start's endpoint update drops one added since.
+    writeFileSync(file, `\ufeff${readFileSync(file, 'utf8')}`);
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40131');
+    expect(botocoreProfiles(file)).toMatchObject({ work: { region: 'eu-west-1' }, loam: { aws_access_key_id: 'LKIAFIRST', loam_endpoint: 'http://127.0.0.1:40131' } });
   });
 });
