@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { InternalError } from '@loam/core';
 import type { SqlDialect } from './dialects/sql-dialect.js';
 
 /**
@@ -40,4 +41,32 @@ export async function allApplied(d: SqlDialect, table: string, names: readonly s
   }
   const applied = new Set(rows.map((r) => r.name));
   return applied.size === names.length && names.every((n) => applied.has(n));
+}
+
+/**
+ * The migrations applied to a database (the names its migration table `table` lists), or none for a fresh
+ * one (no such table yet).
+ */
+export async function appliedMigrations(d: SqlDialect, table: string): Promise<string[]> {
+  try {
+    return ((await d.db.selectFrom(table).select('name').execute()) as { name: string }[]).map((r) => r.name);
+  } catch {
+    return []; // a fresh database: the Migrator creates the table
+  }
+}
+
+/**
+ * Refuses a database a newer Loam migrated: `unknown` are applied migrations this Loam does not know.
+ * This Loam would run on a schema it was not written for (Kysely's Migrator refuses it as "corrupted
+ * migrations", which reads as damage), so the refusal says what happened and the two ways out.
+ * `store` names the store (`metadata store`, `experiment store`). @throws InternalError
+ */
+export function refuseNewerSchema(d: SqlDialect, store: string, unknown: readonly string[]): void {
+  if (unknown.length === 0) return;
+  const names = [...unknown].sort();
+  throw new InternalError(
+    `The ${store} at ${d.label} was upgraded by a newer Loam: it holds ${names.length === 1 ? 'a migration' : `${names.length} migrations`} this Loam does not know ` +
+      `(${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}). Nothing was changed. Run that newer Loam (or a later one) on it, ` +
+      'or restore the backup taken before the upgrade to run this one.',
+  );
 }

@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { InternalError, type Logger } from '@loam/core';
 import type { SqlDialect } from './dialects/sql-dialect.js';
-import { allApplied, migratorSchema, unboundedMigrations } from './migration-schema.js';
+import { allApplied, appliedMigrations, migratorSchema, refuseNewerSchema, unboundedMigrations } from './migration-schema.js';
 import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexType } from './collection-layout.js';
 import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-migration.js';
 
@@ -175,19 +175,26 @@ export function buildMigrations(d: SqlDialect, layouts: readonly CollectionLayou
   return all;
 }
 
-async function executedMigrations(db: Db): Promise<string[]> {
-  try {
-    const rows = (await db.selectFrom('kysely_migration').select('name').execute()) as { name: string }[];
-    return rows.map((r) => r.name);
-  } catch {
-    return []; // a fresh database: Migrator creates the table
-  }
+/**
+ * Applied migrations that a newer Loam made: a shared table's (`base:*`) or one of these collections'
+ * that this Loam does not know. Another collection's are not: a process opens only the collections it
+ * uses (buildMigrations keeps them as they are).
+ */
+export function newerMigrations(layouts: readonly CollectionLayout[], applied: readonly string[]): string[] {
+  const known = new Set(Object.keys(buildMigrations({} as SqlDialect, layouts)));
+  const ours = ['base:', ...layouts.map((l) => `collection:${l.table}:`)];
+  return applied.filter((n) => !known.has(n) && ours.some((p) => n.startsWith(p)));
 }
 
-/** Brings the database up to date for these collections, then checks it agrees with the specs. */
+/**
+ * Brings the database up to date for these collections, then checks it agrees with the specs.
+ * @throws InternalError for a database a newer Loam migrated ({@link newerMigrations}), before anything runs.
+ */
 export async function migrate(d: SqlDialect, layouts: readonly CollectionLayout[], log: Logger): Promise<void> {
   await d.prepare();
-  const migrations = buildMigrations(d, layouts, await executedMigrations(d.db));
+  const executed = await appliedMigrations(d, 'kysely_migration');
+  refuseNewerSchema(d, 'metadata store', newerMigrations(layouts, executed));
+  const migrations = buildMigrations(d, layouts, executed);
   if (await allApplied(d, 'kysely_migration', Object.keys(migrations))) return checkRegistry(d, layouts);
   const migrator = new Migrator({ db: d.db, provider: { getMigrations: async () => unboundedMigrations(d, migrations) }, allowUnorderedMigrations: true, ...migratorSchema(d) });
   const { error, results } = await migrator.migrateToLatest();

@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { silentLogger, type Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
-import { allApplied, migratorSchema, unboundedMigrations } from '../migration-schema.js';
+import { allApplied, appliedMigrations, migratorSchema, refuseNewerSchema, unboundedMigrations } from '../migration-schema.js';
 import { namedAsArn, numberedEntityName, renameCaseTwins } from './case-twin-names.js';
 import { artifactLocationHash, artifactLocationHead } from './sql-rows.js';
 
@@ -405,9 +405,12 @@ export async function experimentMigrator(d: SqlDialect, log: Logger = silentLogg
   });
 }
 
+/** Brings the experiment tables up to date. @throws InternalError for a database a newer Loam migrated, before anything runs. */
 export async function migrateExperiments(d: SqlDialect, log: Logger): Promise<void> {
   await d.prepare();
-  if (await allApplied(d, EXPERIMENT_MIGRATION_TABLE, Object.keys(experimentMigrations(d, log)))) return;
+  const known = Object.keys(experimentMigrations(d, log));
+  refuseNewerSchema(d, 'experiment store', (await appliedMigrations(d, EXPERIMENT_MIGRATION_TABLE)).filter((n) => !known.includes(n)));
+  if (await allApplied(d, EXPERIMENT_MIGRATION_TABLE, known)) return;
   const migrator = await experimentMigrator(d, log);
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {
