@@ -37,7 +37,7 @@ try {
   closeSync(fd);
   const bytes = statSync(join(jobDir, 'logs.jsonl')).size;
 
-  const unit: LogUnit = { key: 'long', startTime: t0, lastEventTime: t0 + lines, streams: [{ name: 'long/algo-1-1795000000', host: 'algo-1', creationTime: t0 }] };
+  const unit: LogUnit = { key: 'long', startTime: t0, streams: [{ name: 'long/algo-1-1795000000', host: 'algo-1', creationTime: t0 }] };
   // What jobLogGroupSource hands the service: the executor's reads of the job's log.
   const source: LogGroupSource = {
     streamNames: 'long/algo-1-1795000000',

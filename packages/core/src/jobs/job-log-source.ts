@@ -18,7 +18,6 @@ export function jobLogGroupSource(store: JobStore): LogGroupSource {
       key: r.name,
       startTime: creationTime,
       ...(r.phase === 'done' ? { endTime: r.lastModifiedTime * 1000, closed: true } : {}),
-      lastEventTime: r.lastModifiedTime * 1000,
       streams: Array.from({ length: r.spec.instanceCount }, (_, i) => ({ name: `${r.name}/algo-${i + 1}-${epoch}`, host: `algo-${i + 1}`, creationTime })),
     };
   };

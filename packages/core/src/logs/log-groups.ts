@@ -26,8 +26,6 @@ export interface LogUnit {
    * endpoint instance idle for a while), so FilterLogEvents keeps its read position in every later token.
    */
   readonly closed?: boolean;
-  /** Epoch ms DescribeLogStreams orders by for LastEventTime. */
-  readonly lastEventTime: number;
   readonly streams: readonly LogUnitStream[];
 }
 

@@ -4,6 +4,7 @@ import { isLoamError, LoamError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import type { RequestContext } from '../kernel/context.js';
 import type { LogGroupSource, LogGroups, LogUnit } from './log-groups.js';
+import { StreamLastEvents } from './stream-last-events.js';
 
 type Ops = Operations;
 type LogEvent = OutputOf<Ops['GetLogEvents']>['events'][number];
@@ -21,6 +22,9 @@ const PAGE_LINES = 1000;
  * SDK's `Estimator.fit(logs=True)` and `logs_for_job`, `aws logs tail` and boto3's `logs` client read.
  */
 export class LogStreamsService {
+  /** Remembered across calls: a finished job's streams' last events are read once. */
+  private readonly lastEvents = new StreamLastEvents();
+
   constructor(
     private readonly o: {
       readonly partition: Partition;
@@ -45,35 +49,49 @@ export class LogStreamsService {
     };
   }
 
-  /** @throws ResourceNotFound for a log group Loam does not keep; ValidationException for a bad token or a prefix with LastEventTime. */
+  /**
+   * Ordered by name (bytes), or with LastEventTime by each stream's last event (its host's newest line, the
+   * `lastEventTimestamp` answered), then name. A token holds the last stream's place in that order, not an offset:
+   * a stream that writes, or a job that starts, between two pages moves no other stream across the page boundary,
+   * so paging lists every stream whose place did not change once (one that wrote may be listed again, at its new place).
+   * @throws ResourceNotFound for a log group Loam does not keep; ValidationException for a bad token (another order's
+   * too) or a prefix with LastEventTime.
+   */
   async DescribeLogStreams(input: InputOf<Ops['DescribeLogStreams']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeLogStreams']>> {
     const { name: group, source } = await this.group(input);
     const prefix = input.logStreamNamePrefix ?? '';
-    if (prefix !== '' && input.orderBy === 'LastEventTime') {
+    const byTime = input.orderBy === 'LastEventTime';
+    if (prefix !== '' && byTime) {
       throw new ValidationError('Cannot order by LastEventTime with a logStreamNamePrefix.', [{ path: '/orderBy', message: 'LastEventTime with logStreamNamePrefix' }]);
     }
+    const order = { byTime, descending: input.descending === true };
+    const after = decodeStreamsToken(input.nextToken, order);
     const units = await source.units(prefix);
-    const streams = units.flatMap((u) => u.streams.filter((s) => s.name.startsWith(prefix)).map((s) => ({ s, u, at: u.lastEventTime })));
-    if (input.orderBy === 'LastEventTime') streams.sort((a, b) => a.at - b.at || compare(a.s.name, b.s.name));
-    else streams.sort((a, b) => compare(a.s.name, b.s.name));
-    if (input.descending) streams.reverse();
-    const from = decodeOffset(input.nextToken);
-    const limit = input.limit ?? 50;
-    // The times CloudWatch Logs gives each stream (AWS too updates them only eventually), bounds of its events from
-    // what costs a page, not the logs: the first no earlier than the stream's creation, the last no earlier than its
-    // unit's newest line (one line read back per unit on the page; a job's hosts share one) or the unit's last event
-    // time (what LastEventTime orders by). Clients such as awslogs keep a stream for a time window by them, and skip
-    // one that has none.
-    const listed = streams.slice(from, from + limit);
-    const newest = new Map<string, Promise<number>>();
-    for (const { u } of listed) {
-      if (!newest.has(u.key)) newest.set(u.key, source.readBackward(u, { limit: 1 }).then((p) => Math.round(p.lines.at(-1)?.time ?? 0)));
+    const rows = units.flatMap((u) => u.streams.filter((s) => s.name.startsWith(prefix)).map((s) => ({ s, u, at: 0 })));
+    // By time, every stream's last event is needed to order them; by name, only the page's.
+    if (byTime) {
+      const last = await this.lastEvents.of(group, source, units);
+      for (const r of rows) r.at = last.get(r.s.name) ?? r.s.creationTime;
     }
-    const page = await Promise.all(listed.map(async ({ s, u }) => {
-      const last = Math.max(s.creationTime, Math.round(u.lastEventTime), await (newest.get(u.key) as Promise<number>));
-      return { logStreamName: s.name, creationTime: s.creationTime, firstEventTimestamp: s.creationTime, lastEventTimestamp: last, lastIngestionTime: last, arn: `${this.groupArn(group)}:log-stream:${s.name}`, storedBytes: 0 };
+    const cmp = (a: { at: number; name: string }, b: { at: number; name: string }) => (order.descending ? -1 : 1) * ((byTime ? a.at - b.at : 0) || compare(a.name, b.name));
+    rows.sort((a, b) => cmp({ at: a.at, name: a.s.name }, { at: b.at, name: b.s.name }));
+    const limit = input.limit ?? 50;
+    const from = after === undefined ? 0 : 'offset' in after ? after.offset : rows.findIndex((r) => cmp({ at: r.at, name: r.s.name }, after) > 0);
+    const listed = from < 0 ? [] : rows.slice(from, from + limit);
+    if (!byTime) {
+      const last = await this.lastEvents.of(group, source, [...new Set(listed.map((r) => r.u))]);
+      for (const r of listed) r.at = last.get(r.s.name) ?? r.s.creationTime;
+    }
+    // The times CloudWatch Logs gives each stream (AWS updates them only eventually; Loam's are read from the log):
+    // the first no earlier than the stream's creation, the last its newest event. Clients such as awslogs keep a
+    // stream for a time window by them, and skip one that has none.
+    const page = listed.map(({ s, at }) => ({
+      logStreamName: s.name, creationTime: s.creationTime, firstEventTimestamp: s.creationTime, lastEventTimestamp: at, lastIngestionTime: at,
+      arn: `${this.groupArn(group)}:log-stream:${s.name}`, storedBytes: 0,
     }));
-    return { logStreams: page, ...(from + limit < streams.length ? { nextToken: encodeOffset(from + limit) } : {}) };
+    const end = listed.at(-1);
+    const more = from >= 0 && from + limit < rows.length && end !== undefined;
+    return { logStreams: page, ...(more ? { nextToken: encodeStreamsToken({ at: end.at, name: end.s.name }, order) } : {}) };
   }
 
   /**
@@ -480,6 +498,35 @@ async function asTheirs<T>(read: () => Promise<T>): Promise<T> {
  */
 function badToken(): ValidationError {
   return new ValidationError('The specified nextToken is invalid: pass back a nextToken exactly as an earlier answer gave it, or none to start from the beginning.', [{ path: '/nextToken', message: 'invalid token' }]);
+}
+
+/** Where a DescribeLogStreams page ended: the last stream's name and, ordered by time, its last event time. */
+interface StreamsOrder {
+  readonly byTime: boolean;
+  readonly descending: boolean;
+}
+
+function encodeStreamsToken(last: { at: number; name: string }, order: StreamsOrder): string {
+  return Buffer.from(JSON.stringify({ n: last.name, ...(order.byTime ? { t: last.at } : {}), d: order.descending ? 1 : 0 })).toString('base64url');
+}
+
+/**
+ * A token of another order (by name or by time, ascending or descending) is refused: its place means nothing in this
+ * one. An offset (`{o}`), as an earlier Loam issued them, is taken as it was then.
+ */
+function decodeStreamsToken(token: string | undefined, order: StreamsOrder): { at: number; name: string } | { offset: number } | undefined {
+  if (token === undefined) return undefined;
+  let v: { n?: unknown; t?: unknown; d?: unknown; o?: unknown };
+  try {
+    v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as typeof v;
+  } catch {
+    throw badToken();
+  }
+  if (typeof v === 'object' && v !== null && v.o !== undefined) return { offset: decodeOffset(token) };
+  const ok = typeof v === 'object' && v !== null && typeof v.n === 'string' && v.d === (order.descending ? 1 : 0)
+    && (order.byTime ? typeof v.t === 'number' && Number.isFinite(v.t) : v.t === undefined);
+  if (!ok) throw badToken();
+  return { at: order.byTime ? (v.t as number) : 0, name: v.n as string };
 }
 
 function encodeOffset(n: number): string {

@@ -213,7 +213,7 @@ export class EndpointLogs {
       const last = await mtimeAsync(segs.at(-1)!.file);
       const first = born > 0 ? born : await mtimeAsync(segs[0]!.file);
       const name = `${variant}/${instance}`;
-      return { key: name, startTime: Math.floor(first), endTime: Math.ceil(last), lastEventTime: Math.round(last), streams: [{ name, host: instance, creationTime: Math.round(first) }] };
+      return { key: name, startTime: Math.floor(first), endTime: Math.ceil(last), streams: [{ name, host: instance, creationTime: Math.round(first) }] };
     };
     return {
       streamNames: '<variant name>/<instance id>, one per model-server instance that has written',
