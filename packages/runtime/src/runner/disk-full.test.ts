@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { DiskWaitBudget, whileDiskFull } from './disk-full.js';
+import { ServiceUnavailableError } from '@loam/core';
+import { DiskWaitBudget, diskFullReason, whileDiskFull } from './disk-full.js';
 
 // whileDiskFull against real ENOSPC errors: /dev/full refuses every write with "no space left on device".
 describe.skipIf(process.platform !== 'linux')('whileDiskFull', () => {
@@ -24,12 +25,39 @@ describe.skipIf(process.platform !== 'linux')('whileDiskFull', () => {
 
   it('ends the wait at a stop, throwing the step and the path', async () => {
     const stop = new AbortController();
+    let attempts = 0;
+    // The stop comes while it waits between two attempts: the wait ends there, with no attempt after it
+    // (had the stop not ended the wait, the next attempt would come, 10 s later, before it gave up).
     setTimeout(() => stop.abort(), 100);
-    const t = Date.now();
-    await expect(whileDiskFull({ step: 'archiving the model', path: '/dev/full', budget: new DiskWaitBudget(60_000), retryMs: 10_000, signal: stop.signal, log: () => {} }, async () => writeFileSync('/dev/full', 'x')))
-      .rejects.toThrow(/^no space left on device \(ENOSPC\) while archiving the model \(writing under \/dev\/full\)/);
-    expect(Date.now() - t).toBeLessThan(5_000);
+    await expect(whileDiskFull({ step: 'archiving the model', path: '/dev/full', budget: new DiskWaitBudget(60_000), retryMs: 10_000, signal: stop.signal, log: () => {} }, async () => {
+      attempts++;
+      writeFileSync('/dev/full', 'x');
+    })).rejects.toThrow(/^no space left on device \(ENOSPC\) while archiving the model \(writing under \/dev\/full\)/);
+    expect(attempts).toBe(1);
     expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a disk that stayed full past the wait fails the job with a ClientError saying to free space (never retried)', async () => {
+    const log: string[] = [];
+    const e = await whileDiskFull({ step: 'archiving the model', path: '/dev/full', budget: new DiskWaitBudget(50), retryMs: 5, signal: new AbortController().signal, log: (l) => log.push(l) }, async () => writeFileSync('/dev/full', 'x'))
+      .then(() => undefined, (err: unknown) => err);
+    // An InternalServerError was retried under RetryStrategy, and the retry filled the same disk again.
+    expect(diskFullReason(e, '/data/jobs/training-job/j/algo-1')).toMatch(
+      /^ClientError: no space left on device \(ENOSPC\) while archiving the model \(writing under \/dev\/full\); waited 0 s for space, and the 0 s allowed for all of the runner's waits for space are spent\. Free space on the disk holding \/data\/jobs\/training-job\/j\/algo-1 \(Loam's data directory\), then run the job again: local jobs write to that disk whatever their VolumeSizeInGB, and a job that failed for want of space is not retried under RetryStrategy\. ENOSPC: no space left on device, write$/,
+    );
+  });
+
+  it('a quota exceeded (EDQUOT) is reported as such, not as no space left on device', async () => {
+    // As the local artifact store reports a write its disk's quota refused.
+    const quota = new ServiceUnavailableError("Object 's3://b/model.tar.gz' was not stored: the artifact store's disk is full (EDQUOT). Free space on it, then retry.");
+    const log: string[] = [];
+    const e = await whileDiskFull({ step: 'uploading the model', path: '/data/artifacts', budget: new DiskWaitBudget(50), retryMs: 5, signal: new AbortController().signal, log: (l) => log.push(l) }, async () => {
+      throw quota;
+    }).then(() => undefined, (err: unknown) => err);
+    expect(log[0]).toMatch(/^Disk quota exceeded \(EDQUOT\) while uploading the model/);
+    expect((e as Error).message).toMatch(/^disk quota exceeded \(EDQUOT\) while uploading the model/);
+    expect(diskFullReason(e, '/data/jobs/x/algo-1')).toMatch(/^ClientError: disk quota exceeded \(EDQUOT\) while uploading the model .* Raise the disk quota of the user Loam runs as \(or free space within it\) on the disk holding \/data\/jobs\/x\/algo-1, then run the job again/);
+    expect(diskFullReason(e, '/data/jobs/x/algo-1')).not.toMatch(/no space left/i);
   });
 
   it('shares one allowance among the steps that wait in turn: once it is spent, a later step does not wait again', async () => {

@@ -12,11 +12,21 @@ export function isDiskFull(e: unknown): boolean {
   return err?.code === 'ServiceUnavailable' && typeof err.message === 'string' && /\((ENOSPC|EDQUOT)\)/.test(err.message);
 }
 
+export type DiskFullCode = 'ENOSPC' | 'EDQUOT';
+
 /** `ENOSPC` or `EDQUOT`, from the error or its message. */
-function fullCode(e: unknown): string {
+export function fullCode(e: unknown): DiskFullCode {
   const err = e as { code?: unknown; message?: unknown } | undefined;
-  if (typeof err?.code === 'string' && FULL.has(err.code)) return err.code;
+  if (err?.code === 'ENOSPC' || err?.code === 'EDQUOT') return err.code;
   return typeof err?.message === 'string' && err.message.includes('EDQUOT') ? 'EDQUOT' : 'ENOSPC';
+}
+
+/**
+ * The code in words, as the C library says it: a quota is not a full disk (df shows free space), and a
+ * user told 'no space left on device' looks for the wrong cause.
+ */
+export function fullWords(code: DiskFullCode): string {
+  return code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device';
 }
 
 /** Whether the file system holding `dir` has (almost) no space left: under 1 MiB free. False when it cannot tell. */
@@ -32,6 +42,15 @@ export function noSpaceLeft(dir: string): boolean {
 /** A step of the runner that could not write for want of space, even after waiting for it. */
 export class DiskFullError extends Error {
   override readonly name = 'DiskFullError';
+
+  /**
+   * @param summary what could not be written, where, and how long it waited
+   * @param code which refusal it met
+   * @param detail the last refusal's own message (after the summary in `message`)
+   */
+  constructor(readonly summary: string, readonly code: DiskFullCode, readonly detail = '') {
+    super(detail ? `${summary} ${detail}` : summary);
+  }
 }
 
 /**
@@ -107,17 +126,18 @@ async function retryWhileDiskFull<T>(w: DiskWait, fn: () => Promise<T>): Promise
     } catch (e) {
       if (!isDiskFull(e)) throw e;
       const code = fullCode(e);
-      const waited = Date.now() - start;
-      w.budget.start();
-      const left = w.budget.leftMs();
-      if (w.signal.aborted || left <= 0) {
+      const giveUp = () => {
         // A step met after earlier steps spent the allowance waits not at all: '0 s' alone read as no wait.
         const spent = !w.signal.aborted ? `, and the ${Math.round(w.budget.totalMs / 1000)} s allowed for all of the runner's waits for space are spent` : '';
-        throw new DiskFullError(`no space left on device (${code}) while ${w.step} (writing under ${w.path}); waited ${Math.round(waited / 1000)} s for space${spent}. ${(e as Error).message}`);
-      }
+        return new DiskFullError(`${fullWords(code)} (${code}) while ${w.step} (writing under ${w.path}); waited ${Math.round((Date.now() - start) / 1000)} s for space${spent}.`, code, (e as Error).message);
+      };
+      w.budget.start();
+      const left = w.budget.leftMs();
+      if (w.signal.aborted || left <= 0) throw giveUp();
       if (!waiting) {
         waiting = true;
-        w.log(`No space left on device (${code}) while ${w.step} (writing under ${w.path}): waiting up to ${Math.round(left / 1000)} s for space, retrying every ${Math.round((w.retryMs ?? 2000) / 100) / 10} s.`);
+        const words = fullWords(code);
+        w.log(`${words[0]!.toUpperCase()}${words.slice(1)} (${code}) while ${w.step} (writing under ${w.path}): waiting up to ${Math.round(left / 1000)} s for space, retrying every ${Math.round((w.retryMs ?? 2000) / 100) / 10} s.`);
       }
       // One listener per wait, removed after it: a half-hour wait retries 900 times on the same signal.
       await new Promise<void>((r) => {
@@ -129,6 +149,31 @@ async function retryWhileDiskFull<T>(w: DiskWait, fn: () => Promise<T>): Promise
         const t = setTimeout(done, Math.min(w.retryMs ?? 2000, left));
         w.signal.addEventListener('abort', done, { once: true });
       });
+      // A stop ends the wait with this attempt's error: one more attempt would write the archive again until the
+      // disk refused it, and the runner's stop path makes its own last attempt (2026-11-29).
+      if (w.signal.aborted) throw giveUp();
     }
   }
+}
+
+/**
+ * The FailureReason of a job that failed for want of space: a `ClientError` (never a platform fault), as
+ * SageMaker reports a full volume (`ClientError: Data download failed:Insufficient disk space`). RetryStrategy
+ * retries InternalServerError only, and a retry would meet the same full disk: a runner that waited its 30 min
+ * for space was retried as an InternalServerError and filled the disk again (2026-11-29).
+ */
+export function diskFullReason(e: unknown, workDir: string): string {
+  const code = fullCode(e);
+  const raw = e instanceof Error ? e.message : String(e);
+  const what = e instanceof DiskFullError ? e.summary : raw.toLowerCase().includes(fullWords(code)) ? raw : `${fullWords(code)} (${code}): ${raw}`;
+  const detail = e instanceof DiskFullError && e.detail ? ` ${e.detail}` : '';
+  return `ClientError: ${what}${/[.]$/.test(what) ? '' : '.'} ${diskFullAdvice(code, workDir)}${detail}`.slice(0, 1024);
+}
+
+/** What the user can do about it: local jobs write to the disk of Loam's data directory, which VolumeSizeInGB does not size. */
+export function diskFullAdvice(code: DiskFullCode, workDir: string): string {
+  const fix = code === 'EDQUOT'
+    ? `Raise the disk quota of the user Loam runs as (or free space within it) on the disk holding ${workDir}`
+    : `Free space on the disk holding ${workDir} (Loam's data directory)`;
+  return `${fix}, then run the job again: local jobs write to that disk whatever their VolumeSizeInGB, and a job that failed for want of space is not retried under RetryStrategy.`;
 }

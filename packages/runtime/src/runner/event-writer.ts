@@ -92,6 +92,12 @@ export class EventWriter {
     this.drain();
   }
 
+  /** The code of the last full-disk refusal met (`ENOSPC`, `EDQUOT`), if any. */
+  get diskFullCode(): 'ENOSPC' | 'EDQUOT' | undefined {
+    const c = this.diskFull?.code;
+    return c === 'ENOSPC' || c === 'EDQUOT' ? c : undefined;
+  }
+
   /** Whether records wait for disk space. */
   get holding(): boolean {
     return this.held.events.length > 0 || this.held.logs.length > 0 || this.heldExit !== undefined;

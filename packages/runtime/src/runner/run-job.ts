@@ -14,7 +14,7 @@ import { prepareLaunch, SandboxRefused } from './job-sandbox.js';
 import { isOwnDir, readOwnText } from './own-files.js';
 import { CheckpointSync, uploadTree } from './outputs.js';
 import { TrainingOutputs } from './training-outputs.js';
-import { DiskFullError, DiskWaitBudget, isDiskFull, noSpaceLeft, whileDiskFull } from './disk-full.js';
+import { DiskFullError, DiskWaitBudget, diskFullReason, fullWords, isDiskFull, noSpaceLeft, whileDiskFull } from './disk-full.js';
 import { processStartTime } from '@loam/adapters/executors/local/proc';
 import { RUNNER_SCRATCH_DIR } from '@loam/adapters/executors/local/runner-scratch';
 import { processingEnv, trainingEnv } from './sm-env.js';
@@ -201,8 +201,10 @@ export async function runJob(input: RunnerInput): Promise<void> {
       const tail = exit.stderrTail.slice(-5).join('\n');
       const reason = written ?? `AlgorithmError: the image ended with ${how}${tail ? `. Last stderr lines:\n${tail}` : ''}`;
       // The image's own write may have failed for want of space (its traceback says so, or not): say it plainly.
-      const full = noSpaceLeft(input.workDir) || /No space left on device|ENOSPC|Errno 28/.test(tail)
-        ? ` (The job's disk was full when the image ended: no space left on device under ${dir.root}.)` : '';
+      const quota = /Disk quota exceeded|EDQUOT|Errno 122/.test(tail);
+      const full = quota ? ` (The job's disk quota was exceeded when the image ended: disk quota exceeded (EDQUOT) under ${dir.root}.)`
+        : noSpaceLeft(input.workDir) || /No space left on device|ENOSPC|Errno 28/.test(tail)
+          ? ` (The job's disk was full when the image ended: no space left on device (ENOSPC) under ${dir.root}.)` : '';
       w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `${reason.slice(0, 1024 - full.length)}${full}`, exitCode: exit.code, ...exitMessage(dir) });
       return;
     }
@@ -244,10 +246,14 @@ export async function runJob(input: RunnerInput): Promise<void> {
     } else if (e instanceof ClientError) {
       platformLog(`ClientError: ${e.message}`);
       w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `ClientError: ${e.message}`.slice(0, 1024) });
+    } else if (e instanceof DiskFullError || isDiskFull(e)) {
+      // The job's disk had no room (after the wait for space, or in a step that does not wait: staging,
+      // checkpoints): the job's own capacity, like SageMaker's full volume, so not retried (see diskFullReason).
+      const reason = diskFullReason(e, input.workDir);
+      platformLog(reason);
+      w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason });
     } else {
-      const raw = e instanceof Error ? e.message : String(e);
-      // A full disk met by any other step (staging, checkpoints): named as such, with the step's own words.
-      const message = isDiskFull(e) && !/no space left on device/i.test(raw) ? `no space left on device: ${raw}` : raw;
+      const message = e instanceof Error ? e.message : String(e);
       platformLog(`InternalServerError: ${message}`);
       w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `InternalServerError: ${message}`.slice(0, 1024), platformFault: true });
     }
@@ -262,7 +268,10 @@ export async function runJob(input: RunnerInput): Promise<void> {
     const written = await w.settle({ maxWaitMs: Math.max(diskBudget.leftMs(), stopSettleMs), signal: abort.signal, afterStopMs: stopSettleMs });
     w.close();
     // The runner then ends without an outcome: the executor reports it (Stopped after a stop), naming the full disk.
-    if (!written) throw new DiskFullError(`the job's outcome could not be written: no space left on device under ${input.workDir}`);
+    if (!written) {
+      const code = w.diskFullCode ?? 'ENOSPC';
+      throw new DiskFullError(`the job's outcome could not be written: ${fullWords(code)} (${code}) under ${input.workDir}`, code);
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,12 +25,12 @@ afterAll(async () => {
   rmSync(artifactsDir, { recursive: true, force: true });
 });
 
-async function executorOn(fs: Pick<SmallTmpfs, 'dir'>): Promise<{ executor: LocalProcessExecutor; events: ExecutorEvent[] }> {
-  const artifacts = await LocalFsArtifactStore.open({ root: join(artifactsDir, 'artifacts') });
+async function executorOn(fs: Pick<SmallTmpfs, 'dir'>, input = Buffer.from('the input data'), store = 'artifacts'): Promise<{ executor: LocalProcessExecutor; events: ExecutorEvent[] }> {
+  const artifacts = await LocalFsArtifactStore.open({ root: join(artifactsDir, store) });
   await artifacts.ensureBucket('conformance');
-  await artifacts.put({ bucket: 'conformance', key: 'train/data.txt' }, Buffer.from('the input data'));
+  await artifacts.put({ bucket: 'conformance', key: 'train/data.txt' }, input);
   const executor = new LocalProcessExecutor({
-    workDir: join(fs.dir, 'jobs'), runner: sourceRunner(), artifacts: { type: 'local', root: join(artifactsDir, 'artifacts') },
+    workDir: join(fs.dir, 'jobs'), runner: sourceRunner(), artifacts: { type: 'local', root: join(artifactsDir, store) },
     python: '/usr/bin/python3', stopGraceSeconds: 2, pollIntervalMs: 50, cgroups: false, sandbox: 'off',
   });
   executors.push(executor);
@@ -52,6 +53,16 @@ it('an image that exits 74 on a disk with room fails as the image did, naming no
   expect(exit.failureReason).not.toMatch(/ENOSPC|no space left|disk/i);
 }, 120_000);
 
+it("an image that ended on its disk quota (EDQUOT) fails naming the quota, not 'no space left on device'", async () => {
+  const { executor, events } = await executorOn({ dir: mkdtempSync(join(artifactsDir, 'jobs-')) });
+  const spec: JobSpec = conformanceSpec({ exit: 1, stderr: "OSError: [Errno 122] Disk quota exceeded: '/opt/ml/model/model.bin'" });
+  await executor.start(`training-job/${spec.name}`, spec);
+  const exit = await exitOf(events);
+  expect(exit.failureReason).toMatch(/^AlgorithmError: the image ended with exit code 1/);
+  expect(exit.failureReason).toMatch(/\(The job's disk quota was exceeded when the image ended: disk quota exceeded \(EDQUOT\) under .*\.\)$/);
+  expect(exit.failureReason).not.toMatch(/no space left on device/i);
+}, 120_000);
+
 describe.skipIf(!canMountTmpfs)('a job on a full disk (needs root to mount a tmpfs)', () => {
   it('a runner that cannot write its outcome ends with an exit code that names the full disk', async () => {
     const fs = smallTmpfs(8, 'loam-disk-full-exit-');
@@ -62,7 +73,27 @@ describe.skipIf(!canMountTmpfs)('a job on a full disk (needs root to mount a tmp
     await executor.start(`training-job/${spec.name}`, spec);
     const exit = await exitOf(events);
     expect(exit.outcome).toBe('Failed');
-    expect(exit.failureReason).toMatch(/^InternalServerError: the job's runner process ended \(exit code 74: no space left on device \(ENOSPC\) to write it\) without reporting an outcome/);
+    // The runner waited for space and the disk stayed full: the job's own capacity, never retried (a retry
+    // under RetryStrategy met the same full disk).
+    expect(exit.failureReason).toMatch(/^ClientError: the job's runner process ended \(exit code 74: no space left on device \(ENOSPC\) to write it\) without reporting an outcome/);
+    expect(exit.failureReason).toMatch(/Free space on the disk holding .* then run the job again: a job that failed for want of space is not retried under RetryStrategy\./);
+    expect(exit.platformFault).toBeFalsy();
+  }, 120_000);
+
+  it('a job whose input does not fit on its disk fails with a ClientError that says to free space, and is not retried', async () => {
+    const fs = smallTmpfs(8, 'loam-disk-full-exit-');
+    // 2 MiB of input that cannot be compressed, with 256 KiB free: room for the runner's reports, not for the data.
+    const { executor, events } = await executorOn(fs, randomBytes(2 << 20), 'big-input');
+    const spec: JobSpec = conformanceSpec({ exit: 0 });
+    fs.leave(256 << 10);
+    await executor.start(`training-job/${spec.name}`, spec);
+    const exit = await exitOf(events);
+    expect(exit.outcome).toBe('Failed');
+    // SageMaker says the same of a full volume ('ClientError: Data download failed:Insufficient disk space'):
+    // RetryStrategy retries InternalServerError only, and this one was retried onto the same full disk.
+    expect(exit.failureReason).toMatch(/^ClientError: .*no space left on device/i);
+    expect(exit.failureReason).toMatch(/Free space on the disk holding .*algo-1 \(Loam's data directory\), then run the job again/);
+    expect(exit.platformFault).toBeFalsy();
   }, 120_000);
 
   it('a runner that ended without an outcome while the job\'s disk is full: the reason says the disk is full', async () => {

@@ -9,8 +9,11 @@ import type { RunnerEvent } from '@loam/contracts';
 export class EventTail {
   private offset = 0;
   private rest = '';
+  /** Where {@link rest} starts in the file. */
+  private restAt = 0;
 
-  constructor(private readonly file: string) {}
+  /** @param onTorn told where each torn line (not a whole event: a write cut short) starts; the line is skipped. */
+  constructor(private readonly file: string, private readonly onTorn?: (offset: number) => void) {}
 
   read(): RunnerEvent[] {
     let fd: number;
@@ -36,14 +39,21 @@ export class EventTail {
     const lines = text.split('\n');
     this.rest = lines.pop() ?? '';
     const out: RunnerEvent[] = [];
+    let at = this.restAt;
     for (const line of lines) {
+      const lineAt = at;
+      at += Buffer.byteLength(line) + 1;
       if (line.trim() === '') continue;
       try {
-        out.push(JSON.parse(line) as RunnerEvent);
+        const e = JSON.parse(line) as unknown;
+        if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new TypeError('not an event');
+        out.push(e as RunnerEvent);
       } catch {
-        // a corrupt line is skipped; the sequence numbers show the gap
+        // Skipped (the next event starts on a new line; the sequence numbers show the gap), but said.
+        this.onTorn?.(lineAt);
       }
     }
+    this.restAt = at;
     return out;
   }
 }

@@ -14,6 +14,7 @@ import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
 import { RUNNER_EXIT_DISK_FULL } from './runner-exit.js';
 import { removeRunnerScratch } from './runner-scratch.js';
 import { findUnshare } from './sandbox.js';
+import { TornLineWarnings } from './torn-lines.js';
 
 export interface LocalProcessExecutorOptions {
   /** Where job directories live (`<workDir>/<kind>/<name>/algo-N`). */
@@ -55,6 +56,8 @@ interface HostState {
   /** Set by the 'exit' of a runner this process spawned. */
   processGone: boolean;
   exitInfo?: string;
+  /** The runner ended with {@link RUNNER_EXIT_DISK_FULL}: its disk stayed full past its wait for space. */
+  diskFullExit?: boolean;
   /** Polls that found a runner this process spawned gone before its 'exit' (which says how it ended) came. */
   exitAwaited?: number;
   cgroup?: HostCgroup;
@@ -81,7 +84,8 @@ function detectIsolation(): ExecutorCapacity['networkIsolation'] & { unshare?: s
  * Runs jobs as local processes: one runner per host (`algo-1..N`), each in its own process group and
  * session (`detached`), its output in files, so it outlives a server crash and is re-adopted by the
  * next server. The executor reads each runner's `events.jsonl` and relays the events; when a runner
- * vanishes without reporting an outcome, it synthesizes a failed exit marked as a platform fault.
+ * vanishes without reporting an outcome, it synthesizes a failed exit marked as a platform fault (retried
+ * under RetryStrategy), unless the runner's exit code says its disk stayed full: a ClientError, not retried.
  */
 export class LocalProcessExecutor implements JobExecutor {
   readonly capacity: ExecutorCapacity;
@@ -92,6 +96,8 @@ export class LocalProcessExecutor implements JobExecutor {
   /** SIGTERM → SIGKILL grace of a stop (`executor.stopGraceSeconds`). */
   readonly graceSeconds: number;
   private readonly log: Logger;
+  /** Torn lines met in jobs' logs and events: said once per file. */
+  private readonly torn: TornLineWarnings;
   /** Where per-host cgroups go, or why there are none. */
   readonly cgroupSupport: CgroupSupport;
   /** Groups of forgotten hosts whose last processes were still exiting: removed by the next polls. */
@@ -109,6 +115,7 @@ export class LocalProcessExecutor implements JobExecutor {
     };
     this.graceSeconds = o.stopGraceSeconds ?? 120;
     this.log = o.logger ?? silentLogger;
+    this.torn = new TornLineWarnings(this.log);
     this.cgroupSupport = o.cgroups === false ? { supported: false, reason: 'executor.cgroups is off' } : detectCgroups();
     if (this.cgroupSupport.supported) sweepEmptyCgroups(this.cgroupSupport.parents);
     mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
@@ -178,10 +185,11 @@ export class LocalProcessExecutor implements JobExecutor {
             platformLogLine(input.logFile, host, `Memory and CPU limits are not enforced: the runner could not join its cgroup (${(e as Error).message}).`);
           }
         }
-        const h: HostState = { host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid, startTime: processStartTime(pid), lastSeq: 0, exited: false, processGone: false, ...(cgroup ? { cgroup } : {}) };
+        const h: HostState = { host, dir: hostDir, tail: this.eventTail(hostDir), pid, startTime: processStartTime(pid), lastSeq: 0, exited: false, processGone: false, ...(cgroup ? { cgroup } : {}) };
         child.once('exit', (code, sig) => {
           h.processGone = true;
-          h.exitInfo = sig ? `signal ${sig}` : code === RUNNER_EXIT_DISK_FULL ? `exit code ${code}: no space left on device (ENOSPC) to write it` : `exit code ${code}`;
+          h.diskFullExit = !sig && code === RUNNER_EXIT_DISK_FULL;
+          h.exitInfo = sig ? `signal ${sig}` : h.diskFullExit ? `exit code ${code}: ${diskFullWords(hostDir)} to write it` : `exit code ${code}`;
         });
         child.unref();
         state.hosts.push(h);
@@ -192,6 +200,12 @@ export class LocalProcessExecutor implements JobExecutor {
       throw new InternalError(`The runner for job '${jobId}' could not be started: ${(e as Error).message}`);
     }
     return { executor: 'local', dir, hosts: Object.fromEntries(state.hosts.map((h) => [h.host, { pid: h.pid, startTime: h.startTime, ...(h.cgroup ? { cgroup: h.cgroup } : {}) }])) };
+  }
+
+  /** A reader of the host's events.jsonl that says where a torn line is (once per file). */
+  private eventTail(hostDir: string): EventTail {
+    const file = join(hostDir, 'events.jsonl');
+    return new EventTail(file, (offset) => this.torn.report(file, [offset]));
   }
 
   /** The host's cgroup sized from its instance type (capped at the machine), or undefined with the reason logged. */
@@ -231,7 +245,7 @@ export class LocalProcessExecutor implements JobExecutor {
     for (const [host, p] of Object.entries(hosts)) {
       const hostDir = join(dir, host);
       state.hosts.push({
-        host, dir: hostDir, tail: new EventTail(join(hostDir, 'events.jsonl')), pid: p.pid, startTime: p.startTime,
+        host, dir: hostDir, tail: this.eventTail(hostDir), pid: p.pid, startTime: p.startTime,
         lastSeq: afterSeq[host] ?? 0, exited: false, processGone: !isAlive(p.pid, p.startTime),
         // Only the server that spawned a runner learns its exit status; an adopted one may end later.
         exitInfo: isAlive(p.pid, p.startTime) ? 'its exit status is unknown: it was adopted after a server restart' : 'the runner was gone when the server restarted',
@@ -292,11 +306,11 @@ export class LocalProcessExecutor implements JobExecutor {
 
   async readLogs(jobId: string, options: { token?: string; limit: number }): Promise<LogPage> {
     // Read asynchronously: the Logs API reads a long log page after page within one request.
-    return readLogPageAsync(join(this.jobDir(jobId), 'logs.jsonl'), options.token, options.limit);
+    return readLogPageAsync(join(this.jobDir(jobId), 'logs.jsonl'), options.token, options.limit, this.torn);
   }
 
   async readLogsBackward(jobId: string, options: { before?: string; limit: number }): Promise<LogTailPage> {
-    return readLogTailAsync(join(this.jobDir(jobId), 'logs.jsonl'), options.before, options.limit);
+    return readLogTailAsync(join(this.jobDir(jobId), 'logs.jsonl'), options.before, options.limit, this.torn);
   }
 
   async release(jobId: string): Promise<void> {
@@ -384,8 +398,11 @@ export class LocalProcessExecutor implements JobExecutor {
             type: 'exit', seq: h.lastSeq + 1, time: Date.now(), host: h.host, outcome: j.stopping ? 'Stopped' : 'Failed', secondaryStatus: j.stopping ? 'Stopped' : 'Failed',
             failureReason: oom
               ? `OutOfMemoryError: the job ran out of memory for its instance type (the kernel's OOM killer ended its processes on ${h.host}). Use an instance type with more memory or process less data per instance.`
-              : `InternalServerError: the job's runner process ended (${h.exitInfo ?? 'it was killed'}) without reporting an outcome${lastStep(h.lastStatus)}.${diskFullNote(h.dir, h.exitInfo)}${runnerLogTail(h.dir)}`,
-            platformFault: !j.stopping && !oom,
+              // The runner's own word that the disk stayed full past its wait for space: the job's capacity, not retried (a retry fills it again).
+              : h.diskFullExit && !j.stopping
+                ? `ClientError: the job's runner process ended (${h.exitInfo}) without reporting an outcome${lastStep(h.lastStatus)}. Free space on the disk holding ${h.dir} (Loam's data directory)${h.exitInfo?.includes('EDQUOT') ? ', or raise the disk quota of the user Loam runs as there' : ''}, then run the job again: a job that failed for want of space is not retried under RetryStrategy.${runnerLogTail(h.dir)}`
+                : `InternalServerError: the job's runner process ended (${h.exitInfo ?? 'it was killed'}) without reporting an outcome${lastStep(h.lastStatus)}.${diskFullNote(h.dir, h.exitInfo)}${runnerLogTail(h.dir)}`,
+            platformFault: !j.stopping && !oom && !h.diskFullExit,
           });
           h.lastSeq += 1;
         }
@@ -455,7 +472,7 @@ function platformLogLine(logFile: string, host: string, line: string): void {
  * a restart, whose exit code is unknown). `runner.log`, which would say so, is on that disk and may be empty.
  */
 function diskFullNote(dir: string, exitInfo: string | undefined): string {
-  if (exitInfo?.includes('ENOSPC')) return '';
+  if (exitInfo?.includes('ENOSPC') || exitInfo?.includes('EDQUOT')) return '';
   try {
     const s = statfsSync(dir);
     const free = s.bavail * s.bsize;
@@ -463,6 +480,20 @@ function diskFullNote(dir: string, exitInfo: string | undefined): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * What a runner's disk-full exit met, in words: its code is not in the exit status, but a disk with room left
+ * refused for a quota (EDQUOT), not for want of space (ENOSPC).
+ */
+function diskFullWords(dir: string): string {
+  try {
+    const s = statfsSync(dir);
+    if (s.bavail * s.bsize >= 1 << 20) return 'disk quota exceeded or no space left on device (EDQUOT or ENOSPC: the disk has room now)';
+  } catch {
+    // cannot tell: the runner's exit code says its disk was full
+  }
+  return 'no space left on device (ENOSPC)';
 }
 
 /** Where the runner was: the last step it reported (`Uploading` means the image had already ended successfully). */

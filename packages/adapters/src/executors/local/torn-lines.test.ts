@@ -1,0 +1,81 @@
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger, type Logger } from '@loam/core';
+import { EventTail } from './event-tail.js';
+import { recordToAppend } from './log-append.js';
+import { readLogPageAsync, readLogTailAsync } from './log-reader.js';
+import { TornLineWarnings } from './torn-lines.js';
+
+// A write cut short (a full disk, a crash) leaves a torn line; the next record starts on a new line (recordToAppend),
+// so readers skip the torn one and lose nothing after it. They skipped it silently: a lost record left no trace.
+
+const dir = mkdtempSync(join(tmpdir(), 'loam-torn-lines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function warnings(): { log: Logger; warned: { fields: Record<string, unknown>; message: string }[] } {
+  const warned: { fields: Record<string, unknown>; message: string }[] = [];
+  const log: Logger = { ...silentLogger, warn: (fields, message) => void warned.push({ fields: fields as Record<string, unknown>, message }), child: () => log };
+  return { log, warned };
+}
+
+/** Appends records as the runner does, the second one cut short by the disk: returns where the torn line starts. */
+function writeWithTornLine(file: string, records: object[]): number {
+  const fd = openSync(file, 'a+', 0o600);
+  let tornAt = -1;
+  try {
+    records.forEach((r, i) => {
+      const b = recordToAppend(fd, Buffer.from(`${JSON.stringify(r)}\n`));
+      if (i === 1) {
+        tornAt = fstatSync(fd).size;
+        writeSync(fd, b.subarray(0, 17)); // the disk took 17 bytes of it, then refused the rest
+      } else writeSync(fd, b);
+    });
+  } finally {
+    closeSync(fd);
+  }
+  return tornAt;
+}
+
+describe('torn lines in a job\'s files', () => {
+  it('logs.jsonl: a torn line is skipped and said once for the file, with its offset, however many reads meet it', async () => {
+    const file = join(dir, 'logs.jsonl');
+    const line = (n: number) => ({ time: n, host: 'algo-1', stream: 'stdout', line: `line ${n}` });
+    const tornAt = writeWithTornLine(file, [line(1), line(2), line(3), line(4)]);
+    const { log, warned } = warnings();
+    const torn = new TornLineWarnings(log);
+    for (let i = 0; i < 3; i++) {
+      expect((await readLogPageAsync(file, undefined, 100, torn)).lines.map((l) => l.line)).toEqual(['line 1', 'line 3', 'line 4']);
+      expect((await readLogTailAsync(file, undefined, 100, torn)).lines.map((l) => l.line)).toEqual(['line 1', 'line 3', 'line 4']);
+    }
+    expect(warned).toEqual([{ fields: { file, offset: tornAt, tornLines: 1 }, message: expect.stringMatching(/torn line/) }]);
+  });
+
+  it('events.jsonl: a torn line is skipped and said once for the file, with its offset', () => {
+    const file = join(dir, 'events.jsonl');
+    const ev = (seq: number) => ({ seq, time: seq, type: 'status', status: 'Training' });
+    const tornAt = writeWithTornLine(file, [ev(1), ev(2), ev(3)]);
+    const { log, warned } = warnings();
+    const torn = new TornLineWarnings(log);
+    // Two tails of the same file (the executor makes a new one when it adopts a runner after a restart).
+    for (let i = 0; i < 2; i++) {
+      const tail = new EventTail(file, (offset) => torn.report(file, [offset]));
+      expect(tail.read().map((e) => e.seq)).toEqual([1, 3]);
+      expect(tail.read()).toEqual([]);
+    }
+    expect(warned).toEqual([{ fields: { file, offset: tornAt, tornLines: 1 }, message: expect.stringMatching(/torn line/) }]);
+  });
+
+  it('a whole file read in several small pages reports the torn line at its offset in the file, not in the page', async () => {
+    const file = join(dir, 'paged-logs.jsonl');
+    const line = (n: number) => ({ time: n, host: 'algo-1', stream: 'stdout', line: `line ${n}` });
+    const tornAt = writeWithTornLine(file, [line(1), line(2), line(3)]);
+    const { log, warned } = warnings();
+    const torn = new TornLineWarnings(log);
+    const first = await readLogPageAsync(file, undefined, 1, torn);
+    const rest = await readLogPageAsync(file, first.nextToken, 100, torn);
+    expect([...first.lines, ...rest.lines].map((l) => l.line)).toEqual(['line 1', 'line 3']);
+    expect(warned.map((w) => w.fields['offset'])).toEqual([tornAt]);
+  });
+});
