@@ -3,6 +3,7 @@ import type { RequestContext } from '../kernel/context.js';
 import type { ExperimentRecord, KeyValue, MetricPoint, RunInfoRecord, RunRecord } from '../ports/experiment-store.js';
 import type { TrackingAccess } from './tracking-access.js';
 import type { TrackingService } from './tracking.service.js';
+import { refuseNextToken } from './keyset-page-token.js';
 
 type Ops = typeof operations;
 type In<K extends keyof Ops> = InputOf<Ops[K]>;
@@ -58,7 +59,7 @@ export class ExperimentsService {
     return { Experiment: experiment(await this.t.getExperiment(i.ExperimentId)) };
   }
   async ListMlflowExperiments(i: In<'ListMlflowExperiments'>, ctx: RequestContext): Out<'ListMlflowExperiments'> {
-    const r = await this.t.searchExperiments({ ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken) });
+    const r = await this.t.searchExperiments({ ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken), refuseToken: refuseNextToken(i.NextToken ?? '', 'ListMlflowExperiments', ['OrderBy']) });
     // Only experiments the caller may describe; a page may hold fewer than MaxResults and still carry a NextToken.
     return { Experiments: (await this.access.visibleExperiments(ctx.principal, r.experiments)).map(experiment), ...opt('NextToken', r.nextPageToken) };
   }

@@ -1,5 +1,8 @@
 import { posix } from 'node:path';
 import { ValidationError } from '../kernel/errors.js';
+import type { TokenRefusal } from './keyset-page-token.js';
+
+export { decodeKeysetToken, encodeKeysetToken, type KeysetPageStart, type TokenRefusal } from './keyset-page-token.js';
 
 /* MLflow's limits and name rules (mlflow/utils/validation.py), so clients see the same refusals. */
 
@@ -86,7 +89,13 @@ export function checkExperimentName(name: unknown): string {
   return name.normalize('NFC');
 }
 
-/** MLflow's page tokens: base64 of `{"offset": n}`. */
+/** MLflow's refusal of a page token (keyset-page-token.ts): INVALID_PARAMETER_VALUE naming page_token. */
+export const refusePageToken = (token: string) => (why: TokenRefusal): never => {
+  const what = why === 'other order' ? 'it was issued for another order_by' : 'it is not a token this search issued';
+  throw invalid(`Invalid page token '${token.slice(0, 60)}': ${what}; pass the next_page_token of the previous page unchanged, with the same order_by.`, '/page_token');
+};
+
+/** MLflow's page tokens: base64 of `{"offset": n}` (search_runs and get-history still page so). */
 export function encodePageToken(offset: number): string {
   return Buffer.from(JSON.stringify({ offset }), 'utf8').toString('base64');
 }

@@ -14,6 +14,8 @@ import {
 import { randomRunName } from './run-names.js';
 import type { ArtifactFile, TrackingArtifacts } from './tracking-artifacts.js';
 import { runsHolding } from './artifact-proxy-access.js';
+import { decodeExperimentPageToken, encodeExperimentPageToken } from './experiment-page-token.js';
+import type { TokenRefusal } from './keyset-page-token.js';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
 const VIEW_TYPES: readonly ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
@@ -136,14 +138,19 @@ export class TrackingService {
     return e;
   }
 
-  async searchExperiments(q: SearchPage & { viewType?: string; filter?: string; orderBy?: readonly string[] }): Promise<{ experiments: ExperimentRecord[]; nextPageToken?: string }> {
+  /**
+   * MLflow's search_experiments, paged by a keyset (experiment-page-token.ts).
+   * @param refuseToken how a token it did not issue is refused (ListExperiments names NextToken); MLflow's page_token by default.
+   */
+  async searchExperiments(q: SearchPage & { viewType?: string; filter?: string; orderBy?: readonly string[]; refuseToken?: (why: TokenRefusal) => never }): Promise<{ experiments: ExperimentRecord[]; nextPageToken?: string }> {
     const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
-    const offset = decodePageToken(q.pageToken);
     const filter = parseExperimentFilter(q.filter ?? '');
     const orderBy = (q.orderBy?.length ? q.orderBy : ['creation_time DESC']).map(parseExperimentOrderBy);
-    const rows = await this.store.searchExperiments({ view: view(q.viewType, 'view_type'), filter, orderBy, offset, limit: limit + 1 });
-    const more = rows.length > limit;
-    return { experiments: rows.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
+    const start = decodeExperimentPageToken(q.pageToken, orderBy, q.refuseToken);
+    const rows = await this.store.searchExperiments({ view: view(q.viewType, 'view_type'), filter, orderBy, ...start, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { experiments: page, ...(rows.length > limit && last ? { nextPageToken: encodeExperimentPageToken(orderBy, last) } : {}) };
   }
 
   async updateExperiment(id: string | undefined, newName: string | undefined): Promise<void> {

@@ -135,8 +135,23 @@ export interface ExperimentSearchQuery {
   readonly filter: readonly ExperimentFilterClause[];
   /** Applied in order, then `experiment_id ASC` breaks ties (experiment ids order as numbers). */
   readonly orderBy: readonly ExperimentOrderClause[];
+  /**
+   * Only the experiments after this one in the order (a keyset position): an experiment deleted or leaving the
+   * view before it moves no other past it, as it would an offset.
+   */
+  readonly after?: ExperimentPosition;
+  /** Experiments skipped (after `after`, when given). */
   readonly offset: number;
   readonly limit: number;
+}
+
+/**
+ * An experiment's place in a search's order: its value of each `orderBy` key, in that order (names as text,
+ * times and ids as numbers), and its id.
+ */
+export interface ExperimentPosition {
+  readonly values: readonly (string | number)[];
+  readonly experimentId: string;
 }
 
 export interface NewExperiment {

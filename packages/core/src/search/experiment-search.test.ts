@@ -50,7 +50,7 @@ async function fixture(authorize?: ActionAuthorizer, experimentStore: Experiment
   const run = await tracking.createRun({ experimentId: expB, runName: 'job-run' }, alice.principal);
   await tracking.store.createTrialComponent({ name: 'job-run', runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 1, lastModifiedTime: 1 });
   const sources = experimentSearchSources({ tracking, partition, authorize: authorize ?? allow });
-  return { search: new SearchService({ store, sources, ...(authorize ? { authorize } : {}) }), expB, tracking, trials, experiments };
+  return { search: new SearchService({ store, sources, ...(authorize ? { authorize } : {}) }), expB, tracking, trials, experiments, clock };
 }
 
 type Search = Awaited<ReturnType<typeof fixture>>['search'];
@@ -224,14 +224,14 @@ describe('Search of experiments, trials and trial components', () => {
 
   it('pages by the last result\'s LastModifiedTime: a component modified between pages moves ahead of the token and is not in the rest of that walk (a new search finds it first)', async () => {
     // The documented trade-off of a keyset NextToken (docs/architecture.md, Search): no record twice, no snapshot held between calls.
-    const { search, tracking } = await fixture();
+    const { search, tracking, clock } = await fixture();
     const page = async (token?: string) => search.Search({ Resource: 'ExperimentTrialComponent', MaxResults: 2, ...(token ? { NextToken: token } : {}) }, alice);
     const componentNames = (r: Awaited<ReturnType<Search['Search']>>) => r.Results.map((x) => x.TrialComponent?.TrialComponentName as string);
     const first = await page();
     const seen = componentNames(first);
     const moved = ['c1', 'c2', 'c3'].find((n) => !seen.includes(n)) as string;
-    // UpdateTrialComponent stamps Date.now(): let a few milliseconds pass so the update is strictly newer than every fixture write.
-    await new Promise((r) => setTimeout(r, 5));
+    // UpdateTrialComponent stamps the tracking clock (since 7a5f966): the update is strictly newer than every fixture write.
+    clock.advance(5);
     await new TrialComponentsService(tracking, allow, partition).UpdateTrialComponent({ TrialComponentName: moved, DisplayName: 'renamed' }, alice);
     const rest: string[] = [];
     for (let token = first.NextToken; token;) {
@@ -378,6 +378,24 @@ describe('Search of an experiment MLflow deleted', () => {
     expect(c.calls['metricSummaries']).toBe(4);
     const trialsByCreation = await search.Search({ Resource: 'ExperimentTrial', SortBy: 'CreationTime', SortOrder: 'Descending' }, alice);
     expect(trialsByCreation.Results.map((x) => x.Trial?.TrialName)).toEqual(['t2', 't1']);
+  });
+
+  it('reads trials by LastModifiedTime (the default sort) in the store order from the token on, not every trial (experiments:0012)', async () => {
+    const c = counting(new MemoryExperimentStore());
+    const { search, tracking } = await fixture(undefined, c.proxy);
+    const exp = (await tracking.store.getExperimentByName('exp-a'))?.experimentId as string;
+    // 450 more trials, modified one millisecond apart after the fixture's: more than two store pages.
+    for (let i = 0; i < 450; i++) await tracking.store.createTrial({ name: `k-${String(i).padStart(3, '0')}`, experimentId: exp, creationTime: 1, lastModifiedTime: 2_000_000_000_000 + i });
+    const trialNames = (r: Awaited<ReturnType<Search['Search']>>) => r.Results.map((x) => x.Trial?.TrialName);
+    c.reset();
+    const first = await search.Search({ Resource: 'ExperimentTrial', MaxResults: 3 }, alice);
+    expect(trialNames(first)).toEqual(['k-449', 'k-448', 'k-447']);
+    // One store page (of 200) from the newest; reading every trial by name took three.
+    expect(c.calls['listTrials']).toBe(1);
+    // The next page from the token's position, a trial of the first page deleted meanwhile.
+    await tracking.store.deleteTrial('k-449');
+    const next = await search.Search({ Resource: 'ExperimentTrial', MaxResults: 3, NextToken: first.NextToken as string }, alice);
+    expect(trialNames(next)).toEqual(['k-446', 'k-445', 'k-444']);
   });
 
   it('TotalHits builds no full record to count past the page: a Parameters filter counts the page and its look-ahead, a lower bound', async () => {

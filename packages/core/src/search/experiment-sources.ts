@@ -105,6 +105,19 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       }
     },
   });
+  /** Trials in the order of one of their times, from a token's position on (a token's LastModifiedTime in seconds, as componentsBy's). */
+  const trialsBy = (sort: TimeSort): OrderedRead<TrialRecord> => ({
+    value: (r) => (sort === 'lastModifiedTime' ? seconds(r[sort]) : r[sort]),
+    read: async function* (order, from) {
+      const time = typeof from?.value === 'number' && sort === 'lastModifiedTime' ? millis(from.value) : from?.value;
+      for await (const { rows, last } of keysetPages(sort, fromTime(order, time), (q) => t.store.listTrials({ sortBy: sort, ascending: order === 'Ascending', ...q }))) {
+        const records = (async function* () {
+          for (const r of rows) if (await trialExists(r)) yield r;
+        })();
+        yield { records, last };
+      }
+    },
+  });
   const experimentNames = async (ids: readonly string[]) => new Map(await Promise.all([...new Set(ids)].map(async (id) => [id, (await t.store.getExperiment(id))?.name ?? ''] as const)));
 
   const experiment: SearchSource<ExperimentRecord> = {
@@ -130,19 +143,8 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
         for (const r of rows) if (await trialExists(r)) yield r;
       }
     },
-    orderedReads: {
-      CreationTime: {
-        value: (r) => r.creationTime,
-        read: async function* (order, from) {
-          for await (const { rows, last } of keysetPages('creationTime', fromTime(order, from?.value), (q) => t.store.listTrials({ sortBy: 'creationTime', ascending: order === 'Ascending', ...q }))) {
-            const records = (async function* () {
-              for (const r of rows) if (await trialExists(r)) yield r;
-            })();
-            yield { records, last };
-          }
-        },
-      },
-    },
+    // LastModifiedTime (the default sort) and CreationTime are read from the store's (time, name) indexes (experiments:0012).
+    orderedReads: { CreationTime: trialsBy('creationTime'), LastModifiedTime: trialsBy('lastModifiedTime') },
     lookups: {
       TrialName: async (name) => {
         const r = await t.store.getTrial(name);

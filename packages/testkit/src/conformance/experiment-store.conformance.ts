@@ -86,6 +86,28 @@ export function describeExperimentStoreConformance(label: string, target: Experi
       expect(byTime.map((e) => e.experimentId)).toEqual([ids[1]]);
     });
 
+    it('searches experiments after a position (a keyset): by each order key, then by id; a deleted one moves none past it', async () => {
+      const tag = unique('k');
+      // Two pairs of one creation time (ids in the order made); names in code point order A < C < b < d < e.
+      const made: [string, number][] = [['b', 100], ['A', 100], ['C', 200], ['d', 200], ['e', 300]];
+      const ids = new Map<string, string>();
+      for (const [n, t] of made) ids.set(n, await s.createExperiment({ name: `${tag}-${n}`, artifactRoot: 'r:', tags: [{ key: 'suite', value: tag }], time: t }));
+      const search = (orderBy: Parameters<ExperimentStore['searchExperiments']>[0]['orderBy'], after?: { values: (string | number)[]; experimentId: string }, view: 'ACTIVE_ONLY' | 'ALL' = 'ACTIVE_ONLY') =>
+        s.searchExperiments({ view, filter: [{ kind: 'tag', key: 'suite', op: '=', value: tag }], orderBy, ...(after ? { after } : {}), offset: 0, limit: 10 }).then((r) => r.map((e) => e.name.slice(tag.length + 1)));
+      const id = (n: string) => ids.get(n) as string;
+      expect(await search([{ key: 'name', ascending: true }], { values: [`${tag}-A`], experimentId: id('A') })).toEqual(['C', 'b', 'd', 'e']);
+      expect(await search([{ key: 'name', ascending: false }], { values: [`${tag}-C`], experimentId: id('C') })).toEqual(['A']);
+      // Ties of creation time are broken by id (ascending in either direction): C before d, b before A.
+      const desc = [{ key: 'creation_time', ascending: false }] as const;
+      expect(await search(desc)).toEqual(['e', 'C', 'd', 'b', 'A']);
+      expect(await search(desc, { values: [200], experimentId: id('C') })).toEqual(['d', 'b', 'A']);
+      await s.setExperimentLifecycle(id('C'), 'deleted', 400);
+      expect(await search(desc, { values: [200], experimentId: id('C') })).toEqual(['d', 'b', 'A']);
+      expect(await search([{ key: 'creation_time', ascending: true }, { key: 'name', ascending: false }], { values: [100, `${tag}-b`], experimentId: id('b') }, 'ALL')).toEqual(['A', 'd', 'C', 'e']);
+      // After a position, `offset` skips rows past it.
+      expect(await s.searchExperiments({ view: 'ALL', filter: [{ kind: 'tag', key: 'suite', op: '=', value: tag }], orderBy: [{ key: 'experiment_id', ascending: true }], after: { values: [Number(id('b'))], experimentId: id('b') }, offset: 1, limit: 2 }).then((r) => r.map((e) => e.name.slice(tag.length + 1)))).toEqual(['C', 'd']);
+    });
+
     it('logs batches: history in step order, latest by (step, timestamp, value), NaN and ±Infinity kept', async () => {
       const exp = await s.createExperiment({ name: unique('metrics'), artifactRoot: 'r:', tags: [], time: 1 });
       const id = hex(0xb1);

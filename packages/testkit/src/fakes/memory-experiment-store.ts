@@ -1,6 +1,6 @@
 import {
   ResourceInUseError, ValidationError, asciiLower, experimentCaseTwinMessage, artifactLocationKey, checkStorableKeyValues, checkStorableText, likeToRegExp, storableText,
-  type DatasetInputRecord, type ExperimentFilterClause, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue,
+  type DatasetInputRecord, type ExperimentFilterClause, type ExperimentPosition, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue,
   type LifecycleStage, type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunFilterClause, type RunInfoRecord, type RunRecord,
   type RunSearchQuery, type StringOp, type NumericOp, type ViewType,
 } from '@loam/core';
@@ -161,17 +161,19 @@ export class MemoryExperimentStore implements ExperimentStore {
       c.kind === 'tag' ? strOk(x.tags.get(c.key), c.op, c.value) : c.key === 'name' ? strOk(x.e.name, c.op, c.value) : numOk(x.e[c.key === 'creation_time' ? 'creationTime' : 'lastUpdateTime'], c.op, c.value);
     const field = { name: 'name', experiment_id: 'experimentId', creation_time: 'creationTime', last_update_time: 'lastUpdateTime' } as const;
     const list = [...this.#experiments.values()].filter((x) => inView(x.e.lifecycleStage, q.view) && q.filter.every((c) => ok(x, c)));
-    list.sort((a, b) => {
-      for (const o of q.orderBy) {
-        let av: string | number = a.e[field[o.key]];
-        let bv: string | number = b.e[field[o.key]];
-        if (o.key === 'experiment_id') [av, bv] = [Number(av), Number(bv)];
+    // An experiment's place in the order: its value of each key, then its id (as the store's position holds them).
+    const place = (x: MemExperiment): ExperimentPosition => ({ values: q.orderBy.map((o) => (o.key === 'experiment_id' ? Number(x.e.experimentId) : x.e[field[o.key]])), experimentId: x.e.experimentId });
+    const compare = (a: ExperimentPosition, b: ExperimentPosition): number => {
+      for (const [i, o] of q.orderBy.entries()) {
+        const [av, bv] = [a.values[i] as string | number, b.values[i] as string | number];
         const c = typeof av === 'number' ? av - (bv as number) : cmp(av, bv as string);
         if (c !== 0) return o.ascending ? c : -c;
       }
-      return Number(a.e.experimentId) - Number(b.e.experimentId);
-    });
-    return list.slice(q.offset, q.offset + q.limit).map((x) => this.#exp(x));
+      return Number(a.experimentId) - Number(b.experimentId);
+    };
+    const after = q.after;
+    const sorted = list.map((x) => ({ x, at: place(x) })).filter((r) => after === undefined || compare(r.at, after) > 0).sort((a, b) => compare(a.at, b.at));
+    return sorted.slice(q.offset, q.offset + q.limit).map((r) => this.#exp(r.x));
   }
 
   async experimentsByArtifactLocation(keys: readonly string[]): Promise<ExperimentRecord[]> {

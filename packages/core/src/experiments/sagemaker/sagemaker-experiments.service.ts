@@ -9,6 +9,7 @@ import { validateTags } from '../../tags/tag-rules.js';
 import { allowedOnMlflowExperiment, checkOnMlflowExperiment } from './sagemaker-rules.js';
 import type { TrackingAccess } from '../tracking-access.js';
 import type { TrackingService } from '../tracking.service.js';
+import { refuseNextToken } from '../keyset-page-token.js';
 
 type Ops = typeof operations;
 type In<K extends keyof Ops> = InputOf<Ops[K]>;
@@ -100,7 +101,7 @@ export class SageMakerExperimentsService {
       ...(i.CreatedBefore === undefined ? [] : [`creation_time < ${Math.ceil(i.CreatedBefore * 1000)}`]),
     ].join(' AND ');
     const order = `${i.SortBy === 'Name' ? 'name' : 'creation_time'} ${i.SortOrder === 'Ascending' ? 'ASC' : 'DESC'}`;
-    const page = await this.t.searchExperiments({ filter, orderBy: [order], viewType: 'ACTIVE_ONLY', maxResults: i.MaxResults ?? LIST_DEFAULT, ...(i.NextToken ? { pageToken: i.NextToken } : {}) });
+    const page = await this.t.searchExperiments({ filter, orderBy: [order], viewType: 'ACTIVE_ONLY', maxResults: i.MaxResults ?? LIST_DEFAULT, ...(i.NextToken ? { pageToken: i.NextToken } : {}), refuseToken: refuseNextToken(i.NextToken ?? '', 'ListExperiments') });
     const summaries = [];
     for (const e of page.experiments) {
       if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeExperiment', this.experimentArn(e.name)))) continue;

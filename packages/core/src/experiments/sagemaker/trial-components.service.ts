@@ -8,7 +8,7 @@ import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { jobComponentDetails, jobKindOfSourceType, type TrainingJobLookup } from './training-job-components.js';
-import { decodeComponentPageToken, encodeComponentPageToken, type ComponentOrder } from './component-page-token.js';
+import { decodeEntityPageToken, encodeEntityPageToken, type EntityOrder } from './entity-page-token.js';
 import {
   LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, guardedExperimentOf, componentNameOf, storedArnOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
 } from './sagemaker-rules.js';
@@ -158,8 +158,8 @@ export class TrialComponentsService {
       return { TrialComponentSummaries: [] };
     }
     const limit = i.MaxResults ?? LIST_DEFAULT;
-    const order: ComponentOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };
-    const start = decodeComponentPageToken(i.NextToken, order);
+    const order: EntityOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };
+    const start = decodeEntityPageToken(i.NextToken, order, 'ListTrialComponents');
     const rows = await this.t.store.listTrialComponents({
       ...(experimentId === undefined ? {} : { experimentId }), ...(trial === undefined ? {} : { trialName: trial.name }), ...(sourceArn === undefined ? {} : { sourceArn }),
       ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
@@ -179,7 +179,7 @@ export class TrialComponentsService {
       summaries.push({ ...rest, ...(Source ? { TrialComponentSource: Source } : {}) });
     }
     const last = page[page.length - 1];
-    return { TrialComponentSummaries: summaries, ...(rows.length > limit && last ? { NextToken: encodeComponentPageToken(order, last) } : {}) };
+    return { TrialComponentSummaries: summaries, ...(rows.length > limit && last ? { NextToken: encodeEntityPageToken(order, last) } : {}) };
   }
 
   async UpdateTrialComponent(i: In<'UpdateTrialComponent'>, ctx: RequestContext): Out<'UpdateTrialComponent'> {

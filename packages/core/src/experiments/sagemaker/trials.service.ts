@@ -7,7 +7,7 @@ import type { ExperimentRecord, TrialRecord } from '../../ports/experiment-store
 import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
-import { decodePageToken, encodePageToken } from '../tracking-rules.js';
+import { decodeEntityPageToken, encodeEntityPageToken, type EntityOrder } from './entity-page-token.js';
 import { LIST_DEFAULT, allowedOnMlflowExperiment, checkOnMlflowExperiment, guardedExperimentOf, metadataIn, millis, seconds } from './sagemaker-rules.js';
 
 type Ops = typeof operations;
@@ -109,14 +109,16 @@ export class TrialsService {
       return { TrialSummaries: [] };
     }
     const limit = i.MaxResults ?? LIST_DEFAULT;
-    const offset = decodePageToken(i.NextToken);
+    const order: EntityOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };
+    const start = decodeEntityPageToken(i.NextToken, order, 'ListTrials');
     const rows = await this.t.store.listTrials({
       ...(experimentId === undefined ? {} : { experimentId }), ...(component === undefined ? {} : { componentName: component.name }),
       ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
-      sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending', offset, limit: limit + 1,
+      ...order, ...start, limit: limit + 1,
     });
     const summaries = [];
-    for (const t of rows.slice(0, limit)) {
+    const page = rows.slice(0, limit);
+    for (const t of page) {
       if (!(await this.#experimentActive(t.experimentId))) continue;
       if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrial', this.arn(t.name)))) continue;
       if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrial', t.experimentId))) continue;
@@ -126,7 +128,9 @@ export class TrialsService {
         CreationTime: seconds(t.creationTime), LastModifiedTime: seconds(t.lastModifiedTime),
       });
     }
-    return { TrialSummaries: summaries, ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}) };
+    // The next page starts after this page's last row (a keyset): a trial deleted meanwhile moves none past it.
+    const last = page[page.length - 1];
+    return { TrialSummaries: summaries, ...(rows.length > limit && last ? { NextToken: encodeEntityPageToken(order, last) } : {}) };
   }
 
   async UpdateTrial(i: In<'UpdateTrial'>, ctx: RequestContext): Out<'UpdateTrial'> {

@@ -378,6 +378,22 @@ function componentTimeIndexes(): Migration {
   };
 }
 
+/*
+ * Trials in the order of their times, then names: Search's default sort of trials (LastModifiedTime) and
+ * ListTrials' (CreationTime) read a page as a range of an index from a keyset position, where they read and
+ * sorted every trial.
+ */
+function trialTimeIndexes(): Migration {
+  return {
+    async up(outer: Kysely<unknown>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      const s = (outer as SqlDialect['db']).schema;
+      await s.createIndex('sm_trials_by_last_modified').on('sm_trials').columns(['last_modified_time', 'name']).execute();
+      await s.createIndex('sm_trials_by_creation').on('sm_trials').columns(['creation_time', 'name']).execute();
+    },
+  };
+}
+
 export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger): Record<string, Migration> {
   return unboundedMigrations(d, {
     'experiments:0001:tables': tables(d),
@@ -391,6 +407,7 @@ export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger):
     'experiments:0009:drop-trial-tags': dropTrialTagsColumn(),
     'experiments:0010:artifact-location-heads': artifactLocationHeads(d),
     'experiments:0011:component-time-indexes': componentTimeIndexes(),
+    'experiments:0012:trial-time-indexes': trialTimeIndexes(),
   });
 }
 

@@ -91,6 +91,18 @@ export function componentListQuery(db: Db, q: Parameters<ExperimentStore['listTr
   return page(q, b, 'c').limit(q.limit).offset(q.offset);
 }
 
+/** The query of a `listTrials` page (its plan is checked by trial-order-plans.test.ts). */
+export function trialListQuery(db: Db, q: Parameters<ExperimentStore['listTrials']>[0]) {
+  let b = db.selectFrom('sm_trials as t').selectAll('t');
+  if (q.experimentId !== undefined) b = b.where('t.experiment_id', '=', Number(q.experimentId));
+  if (q.componentName !== undefined) b = b.where('t.name', 'in', db.selectFrom('sm_trial_links').select('trial_name').where('component_name', '=', q.componentName));
+  if (q.createdAfter !== undefined) b = b.where('t.creation_time', '>', q.createdAfter);
+  if (q.createdBefore !== undefined) b = b.where('t.creation_time', '<', q.createdBefore);
+  const from = after(q, 't');
+  if (from) b = b.where(from);
+  return page(q, b, 't').limit(q.limit).offset(q.offset);
+}
+
 /**
  * The conditions `listTrialComponents`' `runHas` puts on a component (`c`): an indexed lookup by the run's key
  * and the param or metric key each (mlflow_params' and mlflow_metrics_history's leading columns). A key no
@@ -232,14 +244,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
 
     async listTrials(q) {
       if (q.componentName !== undefined && unstorable(q.componentName)) return [];
-      let b = db().selectFrom('sm_trials as t').selectAll('t');
-      if (q.experimentId !== undefined) b = b.where('t.experiment_id', '=', Number(q.experimentId));
-      if (q.componentName !== undefined) b = b.where('t.name', 'in', db().selectFrom('sm_trial_links').select('trial_name').where('component_name', '=', q.componentName));
-      if (q.createdAfter !== undefined) b = b.where('t.creation_time', '>', q.createdAfter);
-      if (q.createdBefore !== undefined) b = b.where('t.creation_time', '<', q.createdBefore);
-      const from = after(q, 't');
-      if (from) b = b.where(from);
-      const rows = (await page(q, b, 't').limit(q.limit).offset(q.offset).execute()) as TrialRow[];
+      const rows = (await trialListQuery(db(), q).execute()) as TrialRow[];
       return rows.map(toTrial);
     },
 

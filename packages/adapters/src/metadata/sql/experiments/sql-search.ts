@@ -97,6 +97,19 @@ export async function searchRunIds(d: SqlDialect, like: SqlTraits, q: RunSearchQ
 
 const EXPERIMENT_ORDER: Record<string, string> = { name: 'e.name', experiment_id: 'e.experiment_id', creation_time: 'e.creation_time', last_update_time: 'e.last_update_time' };
 
+/**
+ * The experiments after `q.after` in the order (every order key is a column no row leaves empty): those greater in
+ * the first key, or equal in it and greater in the next, …, or equal in all and of a greater id.
+ */
+function experimentsAfter(q: ExperimentSearchQuery): Sql | undefined {
+  const a = q.after;
+  if (!a) return undefined;
+  if (a.values.length !== q.orderBy.length) throw new TypeError(`An experiment position holds ${a.values.length} values for ${q.orderBy.length} order keys.`);
+  const keys = [...q.orderBy.map((o, i) => ({ col: sql.raw(EXPERIMENT_ORDER[o.key] as string), op: sql.raw(o.ascending ? '>' : '<'), v: a.values[i] })), { col: sql.raw('e.experiment_id'), op: sql.raw('>'), v: Number(a.experimentId) }];
+  const branches = keys.map((k, i) => sql.join([...keys.slice(0, i).map((e) => sql`${e.col} = ${e.v}`), sql`${k.col} ${k.op} ${k.v}`], sql` and `));
+  return sql`(${sql.join(branches.map((b) => sql`(${b})`), sql` or `)})`;
+}
+
 export async function searchExperimentRows(d: SqlDialect, like: SqlTraits, q: ExperimentSearchQuery): Promise<ExperimentRow[]> {
   const where: Sql[] = [sql`1 = 1`];
   const lc = lifecycle(q.view, sql`e.lifecycle_stage`);
@@ -108,6 +121,8 @@ export async function searchExperimentRows(d: SqlDialect, like: SqlTraits, q: Ex
     } else if (c.key === 'name') where.push(stringCondition(d, like, sql`e.name`, c.op, c.value));
     else where.push(numericCondition(sql.ref(`e.${c.key}`) as unknown as Sql, c.op, c.value));
   }
+  const from = experimentsAfter(q);
+  if (from) where.push(from);
   const order = q.orderBy.map((o) => sql`${sql.raw(EXPERIMENT_ORDER[o.key] as string)} ${sql.raw(o.ascending ? 'asc' : 'desc')}`);
   order.push(sql`e.experiment_id asc`);
   const query = sql<ExperimentRow>`select e.* from mlflow_experiments e where ${sql.join(where, sql` and `)} order by ${sql.join(order)} limit ${q.limit} offset ${q.offset}`;

@@ -8,22 +8,28 @@ import { createSqlDialect } from '../dialects/registry.js';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
 import { experimentMigrator } from './experiment-migrations.js';
-import { componentListQuery } from './sql-sagemaker-entities.js';
+import { componentListQuery, trialListQuery } from './sql-sagemaker-entities.js';
 
 /*
- * experiments:0011 indexes trial components by (last_modified_time, name) and (creation_time, name): Search's
- * default sort and ListTrialComponents' page read a range of an index from their keyset position, where they read
- * and sorted every component. Checked on a store upgraded from experiments:0010 holding components.
+ * experiments:0011 indexes trial components, and experiments:0012 trials, by (last_modified_time, name) and
+ * (creation_time, name): Search's default sort (LastModifiedTime), ListTrialComponents' and ListTrials' pages read
+ * a range of an index from their keyset position, where they read and sorted every row. Checked on a store
+ * upgraded from experiments:0010 holding components and trials.
  */
 type Query = Parameters<ExperimentStore['listTrialComponents']>[0];
-const queries: [string, Query, RegExp][] = [
-  ['by LastModifiedTime Descending (Search\'s default), first page', { sortBy: 'lastModifiedTime', ascending: false, offset: 0, limit: 200 }, /sm_trial_components_by_last_modified/],
-  ['by LastModifiedTime Descending, after a position', { sortBy: 'lastModifiedTime', ascending: false, after: { time: 1_700_000_500_000, name: 'tc-0500' }, offset: 0, limit: 200 }, /sm_trial_components_by_last_modified/],
-  ['by CreationTime Ascending, after a position', { sortBy: 'creationTime', ascending: true, after: { time: 1_700_000_500_000, name: 'tc-0500' }, offset: 0, limit: 200 }, /sm_trial_components_by_creation/],
+type Listing = 'components' | 'trials';
+const listQuery = (db: SqlDialect['db'], listing: Listing, q: Query) => (listing === 'components' ? componentListQuery(db, q) : trialListQuery(db, q));
+const queries: [Listing, string, Query, RegExp][] = [
+  ['components', 'by LastModifiedTime Descending (Search\'s default), first page', { sortBy: 'lastModifiedTime', ascending: false, offset: 0, limit: 200 }, /sm_trial_components_by_last_modified/],
+  ['components', 'by LastModifiedTime Descending, after a position', { sortBy: 'lastModifiedTime', ascending: false, after: { time: 1_700_000_500_000, name: 'tc-0500' }, offset: 0, limit: 200 }, /sm_trial_components_by_last_modified/],
+  ['components', 'by CreationTime Ascending, after a position', { sortBy: 'creationTime', ascending: true, after: { time: 1_700_000_500_000, name: 'tc-0500' }, offset: 0, limit: 200 }, /sm_trial_components_by_creation/],
+  ['trials', 'by LastModifiedTime Descending (Search\'s default), first page', { sortBy: 'lastModifiedTime', ascending: false, offset: 0, limit: 200 }, /sm_trials_by_last_modified/],
+  ['trials', 'by LastModifiedTime Ascending, after a position', { sortBy: 'lastModifiedTime', ascending: true, after: { time: 1_700_000_500_000, name: 'tc-0500' }, offset: 0, limit: 200 }, /sm_trials_by_last_modified/],
+  ['trials', 'by CreationTime Descending (ListTrials\' default), after a position', { sortBy: 'creationTime', ascending: false, after: { time: 1_700_001_500_000, name: 'tc-1500' }, offset: 0, limit: 200 }, /sm_trials_by_creation/],
 ];
 
-async function planText(d: SqlDialect, q: Query): Promise<string> {
-  const c = componentListQuery(d.db, q).compile();
+async function planText(d: SqlDialect, listing: Listing, q: Query): Promise<string> {
+  const c = listQuery(d.db, listing, q).compile();
   if (d.label.startsWith('sqlite')) {
     const r = await d.db.executeQuery(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]));
     return (r.rows as { detail: string }[]).map((x) => x.detail).join('\n');
@@ -38,7 +44,7 @@ async function planText(d: SqlDialect, q: Query): Promise<string> {
 }
 
 function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: RegExp, scans: RegExp): void {
-  describe(`trial component listing plans after experiments:0011 (${name})`, () => {
+  describe(`trial and trial component listing plans after experiments:0012 (${name})`, () => {
     let d: SqlDialect | undefined;
     const upgraded = async (): Promise<SqlDialect> => {
       if (d !== undefined) return d;
@@ -53,21 +59,25 @@ function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: Reg
         creation_time: 1_700_000_000_000 + i * 1000, last_modified_time: 1_700_000_000_000 + ((i * 7919) % 2000) * 1000,
       }));
       for (let i = 0; i < rows.length; i += 250) await d.db.insertInto('sm_trial_components' as never).values(rows.slice(i, i + 250) as never).execute();
+      // And 2,000 trials of one experiment, their times as the components'.
+      const trials = rows.map((r) => ({ name: r.name, experiment_id: 1, creation_time: r.creation_time, last_modified_time: r.last_modified_time }));
+      for (let i = 0; i < trials.length; i += 250) await d.db.insertInto('sm_trials' as never).values(trials.slice(i, i + 250) as never).execute();
       const after = await migrator.migrateToLatest();
       if (after.error !== undefined) throw after.error;
       await sql`analyze sm_trial_components`.execute(d.db);
+      await sql`analyze sm_trials`.execute(d.db);
       return d;
     };
     afterAll(async () => d?.destroy());
-    for (const [what, q, index] of queries) {
-      it(`${what}: a range of the index, never sorted`, async () => {
+    for (const [listing, what, q, index] of queries) {
+      it(`${listing} ${what}: a range of the index, never sorted`, async () => {
         const db = await upgraded();
-        const plan = await planText(db, q);
+        const plan = await planText(db, listing, q);
         expect(plan).toMatch(index);
         expect(plan).not.toMatch(sorts);
         expect(plan).not.toMatch(scans);
         // And the rows are the page after the position, in the order.
-        const rows = (await componentListQuery(db.db, q).execute()) as { name: string; creation_time: number; last_modified_time: number }[];
+        const rows = (await listQuery(db.db, listing, q).execute()) as { name: string; creation_time: number; last_modified_time: number }[];
         const time = (r: (typeof rows)[number]) => Number(q.sortBy === 'creationTime' ? r.creation_time : r.last_modified_time);
         expect(rows).toHaveLength(200);
         const sign = q.ascending ? 1 : -1;
@@ -82,6 +92,6 @@ function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: Reg
 
 const dir = mkdtempSync(join(tmpdir(), 'loam-component-plans-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-describePlans('SQLite', () => createSqlDialect({ url: `sqlite:${join(dir, 'plans.db')}`, logger: silentLogger }), /TEMP B-TREE/, /^SCAN (c|sm_trial_components)$/m);
+describePlans('SQLite', () => createSqlDialect({ url: `sqlite:${join(dir, 'plans.db')}`, logger: silentLogger }), /TEMP B-TREE/, /^SCAN (c|t|sm_trial_components|sm_trials)$/m);
 const schema = useFreshPostgresSchema();
 describePlans('PostgreSQL', () => createSqlDialect({ url: testPostgresUrl, schema, logger: silentLogger }), /\bSort\b/, /Seq Scan/);
