@@ -1,4 +1,4 @@
-import { likeToRegExp, ValidationError } from '@loam/core';
+import { likeToRegExp, trackingRules, ValidationError } from '@loam/core';
 import { invalidSearch, lex, type Token } from '@loam/core/experiments/filter-lexer';
 
 /*
@@ -122,15 +122,45 @@ export function parseRegistryOrderBy(terms: readonly string[] | undefined, keys:
   });
 }
 
+type Value = string | number;
+
+/** How two items' values of the terms compare, term by term. */
+function compareValues(terms: readonly OrderTerm[], a: readonly Value[], b: readonly Value[]): number {
+  for (const [i, t] of terms.entries()) {
+    const [x, y] = [a[i] as Value, b[i] as Value];
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+    if (c !== 0) return t.ascending ? c : -c;
+  }
+  return 0;
+}
+
 /** Sorts by the terms in turn; `value` reads an item's key. */
-export function sortBy<T>(items: readonly T[], terms: readonly OrderTerm[], value: (item: T, key: string) => string | number): T[] {
-  return [...items].sort((a, b) => {
-    for (const t of terms) {
-      const x = value(a, t.key);
-      const y = value(b, t.key);
-      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
-      if (c !== 0) return t.ascending ? c : -c;
-    }
-    return 0;
+export function sortBy<T>(items: readonly T[], terms: readonly OrderTerm[], value: (item: T, key: string) => Value): T[] {
+  const at = (x: T) => terms.map((t) => value(x, t.key));
+  return [...items].sort((a, b) => compareValues(terms, at(a), at(b)));
+}
+
+const orderText = (terms: readonly OrderTerm[]) => terms.map((t) => `${t.key}:${t.ascending ? 'asc' : 'desc'}`).join(',');
+const ORDER = /^[a-z_]+:(asc|desc)(,[a-z_]+:(asc|desc))*$/;
+
+/**
+ * One page of items sorted by `terms` (sortBy), whose last terms make an item's values unique (a model's name, a
+ * version's name and number). The next page's token is the last item's values (a keyset token), so an item
+ * deleted from a page read moves none past the next page, as MLflow's offsets do; MLflow's own tokens
+ * (`{"offset": n}`) are still served.
+ * @throws ValidationException naming page_token (MLflow's INVALID_PARAMETER_VALUE) when the token is not one a
+ *   search issued, or was issued for another order_by.
+ */
+export function keysetPage<T>(sorted: readonly T[], terms: readonly OrderTerm[], value: (item: T, key: string) => Value, token: string | undefined, max: number): { items: T[]; next?: string } {
+  const at = (x: T) => terms.map((t) => value(x, t.key));
+  const start = trackingRules.decodeKeysetToken<Value[]>(token, {
+    order: orderText(terms), isOrder: (o) => ORDER.test(o), refuse: trackingRules.refusePageToken(token ?? ''),
+    read: (v) => (Array.isArray(v) && v.length === terms.length && v.every((x) => typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x))) ? (v as Value[]) : undefined),
   });
+  const after = start.after;
+  const from = after === undefined ? 0 : sorted.findIndex((x) => compareValues(terms, at(x), after) > 0);
+  const rest = from < 0 ? [] : sorted.slice(from + start.offset);
+  const items = rest.slice(0, max);
+  const last = items[items.length - 1];
+  return { items, ...(rest.length > max && last !== undefined ? { next: trackingRules.encodeKeysetToken(orderText(terms), at(last)) } : {}) };
 }

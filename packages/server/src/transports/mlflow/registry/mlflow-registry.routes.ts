@@ -7,7 +7,7 @@ import type { RegistryCapability } from '../../../registry/registry.compose.js';
 import type { MlflowRoute } from '../mlflow-tracking.routes.js';
 import type { Message } from '../mlflow-wire.js';
 import { checkMlflowName, groupNameFor, MLFLOW_NAME_TAG, mlflowNameOf } from './mlflow-registry-names.js';
-import { matches, parseRegistryFilter, parseRegistryOrderBy, sortBy } from './mlflow-registry-search.js';
+import { keysetPage, matches, parseRegistryFilter, parseRegistryOrderBy, sortBy, type OrderTerm } from './mlflow-registry-search.js';
 import { ALIAS_PREFIX, aliasesOf, modelVersionJson, registeredModelJson, RUN_ID_KEY, stageOf } from './mlflow-registry-wire.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -167,12 +167,9 @@ function need(m: Message, field: string): string {
   return v;
 }
 
-/** MLflow's paging (base64 `{"offset": n}` tokens); `max_results` from 1 to MLflow's threshold. */
-function pageOf<T>(all: readonly T[], m: Message, dflt: number, limit: number): { items: T[]; next?: string } {
-  const max = trackingRules.checkMaxResults(m.long('max_results'), dflt, limit);
-  const offset = trackingRules.decodePageToken(m.str('page_token'));
-  const items = all.slice(offset, offset + max);
-  return { items, ...(offset + max < all.length ? { next: trackingRules.encodePageToken(offset + max) } : {}) };
+/** One page of sorted items (keysetPage); `max_results` from 1 to MLflow's threshold. */
+function pageOf<T>(sorted: readonly T[], terms: readonly OrderTerm[], value: (item: T, key: string) => string | number, m: Message, dflt: number, limit: number): { items: T[]; next?: string } {
+  return keysetPage(sorted, terms, value, m.str('page_token'), trackingRules.checkMaxResults(m.long('max_results'), dflt, limit));
 }
 
 const TIMESTAMP_ALIASES = { timestamp: 'last_updated_timestamp' };
@@ -315,7 +312,8 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
           const tags = new Map((json['tags'] as { key: string; value: string }[]).map((t) => [t.key, t.value]));
           if (matches({ strings: { name: json['name'] as string }, numbers: {}, tags }, clauses)) models.push(json);
         }
-        const page = pageOf(sortBy(models, order, (x, k) => x[k] as string | number), m, 100, 1000);
+        const value = (x: Record<string, unknown>, k: string) => x[k] as string | number;
+        const page = pageOf(sortBy(models, order, value), order, value, m, 100, 1000);
         return { registered_models: page.items, ...(page.next ? { next_page_token: page.next } : {}) };
       } },
     { path: 'registered-models/get-latest-versions', methods: methods('GET', 'POST'), action: 'ListModelPackages', resource: () => '*',
@@ -404,8 +402,8 @@ export function mlflowRegistryRoutes(r: RegistryCapability, authorize?: Authoriz
             if (matches({ strings: { name: str('name'), run_id: str('run_id'), source_path: str('source') }, numbers: { version_number: p.version }, tags }, clauses)) found.push({ p, json });
           }
         }
-        const sorted = sortBy(found, order, (x, k) => (k === 'version_number' ? (x.p.version ?? 0) : x.json[k] as string | number));
-        const page = pageOf(sorted, m, 10000, 200000);
+        const value = (x: (typeof found)[number], k: string) => (k === 'version_number' ? (x.p.version ?? 0) : x.json[k] as string | number);
+        const page = pageOf(sortBy(found, order, value), order, value, m, 10000, 200000);
         return { model_versions: page.items.map((x) => x.json), ...(page.next ? { next_page_token: page.next } : {}) };
       } },
     { path: 'model-versions/transition-stage', methods: methods('POST'), action: 'UpdateModelPackage', resource: versionRes,
