@@ -304,13 +304,19 @@ function eventOf(l: RunnerLogLine): LogEvent {
   return { timestamp: Math.round(l.time), message: l.line, ingestionTime: Math.round(l.time) };
 }
 
+/** Event ids are 56 decimal digits, the first not 0, as CloudWatch Logs' look: 9 × 10^55 of them (over 2^185). */
+const EVENT_ID_BASE = 10n ** 55n;
+
 /**
- * The event's own: the same however it is read or paged, and another for each line, also for two lines alike written in
- * the same millisecond (`aws logs tail --follow` prints an eventId once per timestamp). `start` is the source's token
- * at the line, which names it (`LogPage.starts`).
+ * The event's own: the same however it is read or paged, and after a restart (it is made of what the log holds), and
+ * another for each line, also for two lines alike written in the same millisecond (`aws logs tail --follow` prints an
+ * eventId once per timestamp). `start` is the source's token at the line, which names it (`LogPage.starts`). The API
+ * types it as a string and no client reads into it; it has CloudWatch Logs' form (56 digits) for tools that store or
+ * check it as theirs.
  */
 function eventId(stream: string, start: string, l: RunnerLogLine): string {
-  return createHash('sha256').update(`${stream}\0${start}\0${l.time}\0${l.line}`).digest('hex').slice(0, 32);
+  const h = BigInt(`0x${createHash('sha256').update(`${stream}\0${start}\0${l.time}\0${l.line}`).digest('hex')}`);
+  return (EVENT_ID_BASE + (h % (9n * EVENT_ID_BASE))).toString();
 }
 
 /**

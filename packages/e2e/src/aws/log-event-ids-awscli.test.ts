@@ -103,6 +103,8 @@ describe('CloudWatch Logs eventIds through the aws CLI', () => {
     // What the test is about: lines alike in one millisecond (the runner stamps one write's lines together).
     expect(new Set(same.map((e) => e.timestamp)).size).toBeLessThan(COPIES);
     expect(new Set(whole.map((e) => e.eventId)).size).toBe(whole.length);
+    // In CloudWatch Logs' form, 56 decimal digits (Loam's were 32 hex digits).
+    for (const e of whole) expect(e.eventId).toMatch(/^[1-9]\d{55}$/);
     // The CLI's paginator, one event per call: the same events and ids.
     const paged = (JSON.parse(await ok(['logs', 'filter-log-events', '--log-group-name', GROUP, '--page-size', '1'])) as { events: Event[] }).events;
     expect(paged).toEqual(whole);

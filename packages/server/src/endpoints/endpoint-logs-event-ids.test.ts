@@ -27,7 +27,7 @@ async function setup() {
   await store.collection(endpointsCollection).insert({ key: 'my-ep', name: 'My-Ep', arn: 'arn:loam:sagemaker:us-east-1:000000000000:endpoint/my-ep', status: 'InService', configName: 'My-Ep', creationTime: 1_700_000_000, lastModifiedTime: 1_700_000_000, variants: [] } as unknown as EndpointRecord);
   // Segments of four lines, so the lines span two files (a position is the stream's, across its files; none dropped).
   const logs = new EndpointLogs({ dir: join(dir, 'endpoint-logs'), store, logger: silentLogger, segmentBytes: 400 });
-  return { dir, logs, service: new LogStreamsService({ partition: { region: 'us-east-1', accountId: '000000000000' }, groups: logs.groups }) };
+  return { dir, store, logs, service: new LogStreamsService({ partition: { region: 'us-east-1', accountId: '000000000000' }, groups: logs.groups }) };
 }
 
 /** Every event of the group, page by page (`limit` per page), as [message, timestamp, eventId]. */
@@ -44,7 +44,7 @@ async function filterAll(service: LogStreamsService, limit: number | undefined, 
 }
 
 it('gives two lines alike in the same millisecond eventIds of their own, the same however they are read or paged', async () => {
-  const { dir, logs, service } = await setup();
+  const { dir, store, logs, service } = await setup();
   // Lines stamped with a clock held still (a millisecond shared for sure); the files' times stay real, just after it.
   const t0 = Date.now();
   vi.useFakeTimers({ toFake: ['Date'] });
@@ -69,6 +69,11 @@ it('gives two lines alike in the same millisecond eventIds of their own, the sam
   expect(await filterAll(service, undefined)).toEqual(whole);
   for (const limit of [1, 2, 3]) expect(await filterAll(service, limit), `limit ${limit}`).toEqual(whole);
   expect(await filterAll(service, 2, t0 + 1)).toEqual(whole.slice(4));
+  // A restarted server (a new service over the same files) gives the same ids.
+  const again = new LogStreamsService({ partition: { region: 'us-east-1', accountId: '000000000000' }, groups: new EndpointLogs({ dir: join(dir, 'endpoint-logs'), store, logger: silentLogger }).groups });
+  expect(await filterAll(again, 2)).toEqual(whole);
+  // In CloudWatch Logs' form: 56 decimal digits (they were 32 hex digits).
+  for (const [, , id] of whole) expect(id).toMatch(/^[1-9]\d{55}$/);
   // A line written later does not change the ids of those before it.
   a('stdout', 'tick');
   const more = await filterAll(service, 2);
