@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '@loam/testkit/net/free-port';
 import { S3ArtifactStore } from './s3-artifact-store.js';
@@ -78,5 +80,41 @@ describe('an S3 backend nothing listens for', () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;
     const store = await open(endpoint);
     await expect(store.list({ bucket: 'models' })).rejects.toMatchObject({ code: 'ServiceUnavailable', message: `The S3 artifact backend at ${endpoint} refused the connection; it may be down.` });
+  });
+});
+
+/** An HTTP server answering every GET with `size` bytes of which it sends only `sent`, then nothing (its socket kept open). */
+async function bodyServer(size: number, sent: number): Promise<string> {
+  const server = createHttpServer((_req, res: ServerResponse) => {
+    res.writeHead(200, { 'content-length': String(size), etag: '"e"', 'last-modified': new Date(0).toUTCString() });
+    res.write(Buffer.alloc(sent, 7));
+    if (sent === size) res.end();
+  });
+  server.on('connection', (s) => sockets.push(s));
+  servers.push(server as unknown as Server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
+  let n = 0;
+  for await (const chunk of body) n += chunk.length;
+  return n;
+}
+
+describe("an object's body from the S3 backend", () => {
+  it('fails with ServiceUnavailable when the backend stops sending it while the reader waits', { timeout: 30_000 }, async () => {
+    const endpoint = await bodyServer(4 * 1024 * 1024, 1024 * 1024);
+    const { body } = await (await open(endpoint)).get({ bucket: 'models', key: 'a' });
+    await expect(drain(body)).rejects.toMatchObject({ code: 'ServiceUnavailable', message: `The S3 artifact backend at ${endpoint} sent no part of the object's body for 200 ms (artifacts.idleTimeoutMs); it may be hung or overloaded.` });
+  });
+
+  it('is whole for a reader that pauses longer than the idle limit: only time spent waiting for bytes counts', { timeout: 30_000 }, async () => {
+    const size = 16 * 1024 * 1024;
+    const endpoint = await bodyServer(size, size);
+    const { body } = await (await open(endpoint)).get({ bucket: 'models', key: 'a' });
+    // The reader is busy elsewhere (a slow client, a job between two reads) for five times the limit.
+    await sleep(1000);
+    expect(await drain(body)).toBe(size);
   });
 });

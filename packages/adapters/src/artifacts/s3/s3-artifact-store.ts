@@ -12,6 +12,7 @@ import {
   validateObjectKey,
   validateObjectRef,
 } from '@loam/core/ports/artifact-keys';
+import { watchBodyStall } from './s3-body-stall.js';
 import { mapS3Error, objectNotFound, s3Error, type S3Backend } from './s3-errors.js';
 import { PARTS_METADATA, backendParts, decodePartSizes, encodePartSizes, fitsUserMetadata } from './s3-part-sizes.js';
 import { fileSlicer, spool, upload } from './s3-upload.js';
@@ -40,8 +41,8 @@ export interface S3ArtifactStoreOptions {
   /**
    * How long a request may wait with no byte coming from or going to the backend (an answer that does not start, a
    * body that stalls): a hung backend then fails the request with ServiceUnavailable instead of holding it forever.
-   * Not a cap on a whole transfer, which may take longer while bytes move. The SDK tries a request 3 times. Default
-   * 60 000 ms.
+   * Not a cap on a whole transfer, which may take longer while bytes move; an object's body counts only the time its
+   * reader waits for bytes (s3-body-stall.ts). The SDK tries a request 3 times. Default 60 000 ms.
    */
   readonly idleTimeoutMs?: number;
 }
@@ -195,7 +196,7 @@ export class S3ArtifactStore implements ArtifactStore {
     );
     const total = /\/(\d+)$/.exec(out.ContentRange ?? '')?.[1];
     const info = toInfo(ref, { ...out, ContentLength: total === undefined ? out.ContentLength : Number(total) });
-    const body = out.Body === undefined ? Readable.from([]) : (out.Body as Readable);
+    const body = out.Body === undefined ? Readable.from([]) : watchBodyStall(out.Body as Readable, this.backend);
     return { info, body };
   }
 
