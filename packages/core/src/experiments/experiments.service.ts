@@ -92,7 +92,7 @@ export class ExperimentsService {
     return { Run: run(await this.t.getRun(i.RunId)) };
   }
   async ListMlflowRuns(i: In<'ListMlflowRuns'>, ctx: RequestContext): Out<'ListMlflowRuns'> {
-    const r = await this.t.searchRuns({ experimentIds: i.ExperimentIds, ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken) });
+    const r = await this.t.searchRuns({ experimentIds: i.ExperimentIds, ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken), refuseToken: refuseNextToken(i.NextToken ?? '', 'ListMlflowRuns', ['OrderBy']) });
     // Only runs the caller may describe; a page may hold fewer than MaxResults and still carry a NextToken.
     return { Runs: (await this.access.visibleRuns(ctx.principal, r.runs)).map(run), ...opt('NextToken', r.nextPageToken) };
   }
@@ -131,7 +131,7 @@ export class ExperimentsService {
   }
   async GetMlflowMetricHistory(i: In<'GetMlflowMetricHistory'>, ctx: RequestContext): Out<'GetMlflowMetricHistory'> {
     await this.onRun('GetMlflowMetricHistory', i.RunId, ctx);
-    const r = await this.t.metricHistory(i.RunId, i.MetricKey, { ...opt('maxResults', i.MaxResults), ...opt('pageToken', i.NextToken) });
+    const r = await this.t.metricHistory(i.RunId, i.MetricKey, { ...opt('maxResults', i.MaxResults), ...opt('pageToken', i.NextToken), refuseToken: refuseNextToken(i.NextToken ?? '', 'GetMlflowMetricHistory', []) });
     return { Metrics: r.metrics.map(metric), ...opt('NextToken', r.nextPageToken) };
   }
   async ListMlflowArtifacts(i: In<'ListMlflowArtifacts'>, ctx: RequestContext): Out<'ListMlflowArtifacts'> {

@@ -100,16 +100,21 @@ export function encodePageToken(offset: number): string {
   return Buffer.from(JSON.stringify({ offset }), 'utf8').toString('base64');
 }
 
-export function decodePageToken(token: string | undefined): number {
+/** The offset a page token holds; one that holds none is refused by `refuse` when given, else in MLflow's words naming page_token. */
+export function decodePageToken(token: string | undefined, refuse?: (why: TokenRefusal) => never): number {
   if (token === undefined || token === '') return 0;
   let v: unknown;
   try {
     v = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
   } catch {
+    if (refuse) return refuse('not issued');
     throw invalid(`Invalid page token, could not base64-decode: '${token.slice(0, 60)}'`, '/page_token');
   }
   const offset = (v as { offset?: unknown } | null)?.offset;
-  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw invalid(`Invalid page token, it has no valid offset: '${token.slice(0, 60)}'`, '/page_token');
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+    if (refuse) return refuse('not issued');
+    throw invalid(`Invalid page token, it has no valid offset: '${token.slice(0, 60)}'`, '/page_token');
+  }
   return offset;
 }
 

@@ -46,6 +46,8 @@ export interface ExperimentNameFollower {
 export interface SearchPage {
   readonly maxResults?: number;
   readonly pageToken?: string;
+  /** How a token the search did not issue is refused (a SageMaker-shaped operation names NextToken); MLflow's page_token by default. */
+  readonly refuseToken?: (why: TokenRefusal) => never;
 }
 
 /** A run's name is its `mlflow.runName` tag, so it is held to a tag value's limit (set-tag refuses a longer one). */
@@ -140,9 +142,8 @@ export class TrackingService {
 
   /**
    * MLflow's search_experiments, paged by a keyset (experiment-page-token.ts).
-   * @param refuseToken how a token it did not issue is refused (ListExperiments names NextToken); MLflow's page_token by default.
    */
-  async searchExperiments(q: SearchPage & { viewType?: string; filter?: string; orderBy?: readonly string[]; refuseToken?: (why: TokenRefusal) => never }): Promise<{ experiments: ExperimentRecord[]; nextPageToken?: string }> {
+  async searchExperiments(q: SearchPage & { viewType?: string; filter?: string; orderBy?: readonly string[] }): Promise<{ experiments: ExperimentRecord[]; nextPageToken?: string }> {
     const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
     const filter = parseExperimentFilter(q.filter ?? '');
     const orderBy = (q.orderBy?.length ? q.orderBy : ['creation_time DESC']).map(parseExperimentOrderBy);
@@ -303,7 +304,7 @@ export class TrackingService {
     const r = await this.#info(runId);
     if (key === undefined || key === '') throw missing('metric_key');
     const limit = checkMaxResults(page.maxResults, HISTORY_MAX_RESULTS, HISTORY_MAX_RESULTS);
-    const offset = decodePageToken(page.pageToken);
+    const offset = decodePageToken(page.pageToken, page.refuseToken);
     const rows = await this.store.metricHistory(r.runId, key, { offset, limit: limit + 1 });
     const more = rows.length > limit;
     return { metrics: rows.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
@@ -326,7 +327,7 @@ export class TrackingService {
 
   async searchRuns(q: SearchPage & { experimentIds?: readonly string[]; filter?: string; viewType?: string; orderBy?: readonly string[] }): Promise<{ runs: RunRecord[]; nextPageToken?: string }> {
     const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
-    const offset = decodePageToken(q.pageToken);
+    const offset = decodePageToken(q.pageToken, q.refuseToken);
     const filter = parseRunFilter(q.filter ?? '');
     const orderBy = (q.orderBy ?? []).map(parseRunOrderBy);
     const runs = await this.store.searchRuns({ experimentIds: q.experimentIds ?? [], view: view(q.viewType, 'run_view_type'), filter, orderBy, offset, limit: limit + 1 });

@@ -52,4 +52,19 @@ describe('native experiment operations (/api/v1/mlflow) over the data MLflow cli
     expect((await rest('POST', '/api/v1/mlflow/runs/search', { ExperimentIds: ['0'], Filter: 'metrics.x ~ 1' })).body).toMatchObject({ code: 'ValidationException' });
     expect((await rest('GET', `/api/v1/mlflow/runs/${'a'.repeat(32)}`)).body).toMatchObject({ code: 'ResourceNotFound' });
   });
+
+  it('refuses a NextToken it did not issue ({} included) as ValidationException naming NextToken, not page_token', async () => {
+    const run = (await rest('POST', '/api/v1/mlflow/runs', { ExperimentId: '0', RunName: 'tokens' })).body.Run;
+    for (const token of ['not-a-token', Buffer.from('{}').toString('base64')]) {
+      const answers = [
+        await rest('GET', `/api/v1/mlflow/experiments?NextToken=${encodeURIComponent(token)}`),
+        await rest('POST', '/api/v1/mlflow/runs/search', { ExperimentIds: ['0'], NextToken: token }),
+        await rest('GET', `/api/v1/mlflow/runs/${run.Info.RunId}/metric-history?MetricKey=loss&NextToken=${encodeURIComponent(token)}`),
+      ];
+      for (const [i, a] of answers.entries()) {
+        expect(a.body, `${i} ${token}`).toMatchObject({ status: 400, code: 'ValidationException', detail: expect.stringMatching(/^NextToken '.*' is not a token (ListMlflowExperiments|ListMlflowRuns|GetMlflowMetricHistory) issued/) });
+        expect(JSON.stringify(a.body), `${i} ${token}`).not.toContain('page_token');
+      }
+    }
+  });
 });
