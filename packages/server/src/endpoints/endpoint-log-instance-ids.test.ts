@@ -44,6 +44,11 @@ it("numbers a restarted server's instances after the streams an earlier one wrot
   expect(await events(a)).toEqual(['from the first server']);
   expect(await events(c)).toEqual(['from the second server']);
 
+  // A variant named as another but for case (an update from 'AllTraffic' to 'alltraffic' runs both fleets): ids of
+  // their own, though the streams are the other variant's.
+  expect(second.instanceId('My-Ep', 'alltraffic')).toBe('my-ep-alltraffic-4');
+  expect(open().instanceId('My-Ep', 'ALLTRAFFIC')).toBe('my-ep-alltraffic-4');
+
   // Another restart after the endpoint's logs were removed (DeleteEndpoint, then a new endpoint of the name): from 1.
   second.remove('My-Ep');
   expect(open().instanceId('My-Ep', 'AllTraffic')).toBe('my-ep-alltraffic-1');

@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { endsWithNewline } from '@loam/adapters/executors/local/log-append';
 import { decodeLogToken, encodeLogToken, readLogLinesAt, readLogTailAt } from '@loam/adapters/executors/local/log-reader';
+import { TornLineWarnings } from '@loam/adapters/executors/local/torn-lines';
 import type { RunnerLogLine } from '@loam/contracts';
 import { endpointsCollection, type LogGroupSource, type LogGroups, type LogPage, type LogTailPage, type LogUnit, type Logger, type MetadataStore } from '@loam/core';
 
@@ -56,11 +57,15 @@ export class EndpointLogs {
    */
   private readonly removals = new Map<string, number>();
 
-  /** The last instance number handed out per `<endpoint key>/<variant>` by this process. */
+  /** The last instance number handed out per id prefix (`<endpoint>-<variant>-`, lower-cased) by this process. */
   private readonly numbers = new Map<string, number>();
+
+  /** Torn lines met in the segments (a write cut short): said once per segment file, as the jobs' logs are. */
+  private readonly torn: TornLineWarnings;
 
   constructor(private readonly o: EndpointLogsOptions) {
     this.segmentBytes = o.segmentBytes ?? SEGMENT_BYTES;
+    this.torn = new TornLineWarnings(o.logger);
   }
 
   /**
@@ -71,16 +76,20 @@ export class EndpointLogs {
    */
   instanceId(endpointName: string, variantName: string): string {
     const prefix = `${endpointName}-${variantName}-`.toLowerCase();
-    const key = `${endpointName.toLowerCase()}/${variantName}`;
-    let n = this.numbers.get(key);
+    // By the id's prefix, not the variant's name: an update from variant 'A' to 'a' runs both fleets at once, and
+    // their instances' ids (lower-cased) must differ.
+    let n = this.numbers.get(prefix);
     if (n === undefined) {
       n = 0;
-      for (const d of list(join(this.o.dir, endpointName.toLowerCase(), variantName))) {
-        const m = d.startsWith(prefix) ? /^[1-9]\d{0,15}$/.exec(d.slice(prefix.length)) : null;
-        if (m) n = Math.max(n, Number(m[0]));
+      const root = join(this.o.dir, endpointName.toLowerCase());
+      for (const variant of list(root).filter((v) => v.toLowerCase() === variantName.toLowerCase())) {
+        for (const d of list(join(root, variant))) {
+          const m = d.startsWith(prefix) ? /^[1-9]\d{0,15}$/.exec(d.slice(prefix.length)) : null;
+          if (m) n = Math.max(n, Number(m[0]));
+        }
       }
     }
-    this.numbers.set(key, ++n);
+    this.numbers.set(prefix, ++n);
     return `${prefix}${n}`;
   }
 
@@ -233,8 +242,8 @@ export class EndpointLogs {
         const unit = await unitOf(m[1] as string, m[2] as string);
         return unit && { unit, host: m[2] as string };
       },
-      read: (unit, options) => readSegments(join(root, unit.key), options.token, options.limit),
-      readBackward: (unit, options) => readSegmentsBackward(join(root, unit.key), options.before, options.limit),
+      read: (unit, options) => readSegments(join(root, unit.key), options.token, options.limit, this.torn),
+      readBackward: (unit, options) => readSegmentsBackward(join(root, unit.key), options.before, options.limit, this.torn),
     };
   }
 }
@@ -287,7 +296,7 @@ async function mtimeAsync(file: string): Promise<number> {
  * Whole lines of a stream from a stream offset (the token), across its segments: a position in a dropped segment
  * reads on from the oldest kept one, the end of a segment on into the next.
  */
-export async function readSegments(dir: string, token: string | undefined, limit: number): Promise<LogPage> {
+export async function readSegments(dir: string, token: string | undefined, limit: number, torn?: TornLineWarnings): Promise<LogPage> {
   let at = decodeLogToken(token);
   const segs = await segmentsOfAsync(dir);
   if (segs.length === 0) return { lines: [], nextToken: encodeLogToken(at), starts: [] };
@@ -295,6 +304,7 @@ export async function readSegments(dir: string, token: string | undefined, limit
   for (let i = segs.findLastIndex((s) => s.base <= at); i < segs.length; i++) {
     const seg = segs[i]!;
     const page = await readLogLinesAt(seg.file, at - seg.base, limit);
+    torn?.report(seg.file, page.torn);
     at = seg.base + page.end;
     if (page.lines.length > 0 || i === segs.length - 1) return { lines: page.lines, nextToken: encodeLogToken(at), starts: page.starts.map((s) => encodeLogToken(seg.base + s)) };
     // This segment is read to its end: the next one starts where it ends (its name), whatever partial line was left.
@@ -308,13 +318,14 @@ export async function readSegments(dir: string, token: string | undefined, limit
  * absent), oldest first, read backward within one segment per call (about 1 MiB at most): what the newest events
  * cost. Nothing is before the oldest kept segment's start.
  */
-export async function readSegmentsBackward(dir: string, before: string | undefined, limit: number): Promise<LogTailPage> {
+export async function readSegmentsBackward(dir: string, before: string | undefined, limit: number, torn?: TornLineWarnings): Promise<LogTailPage> {
   let to = before === undefined ? Number.POSITIVE_INFINITY : decodeLogToken(before);
   const segs = await segmentsOfAsync(dir);
   // A position at a segment's start is the end of the one before it.
   for (let i = segs.findLastIndex((s) => s.base < to); i >= 0; i--) {
     const seg = segs[i]!;
     const t = await readLogTailAt(seg.file, Number.isFinite(to) ? to - seg.base : undefined, limit);
+    torn?.report(seg.file, t.torn);
     if (t.lines.length > 0 || t.start > 0) {
       const start = seg.base + t.start;
       return { lines: t.lines, after: encodeLogToken(seg.base + t.end), ...(start > segs[0]!.base ? { before: encodeLogToken(start) } : {}) };
