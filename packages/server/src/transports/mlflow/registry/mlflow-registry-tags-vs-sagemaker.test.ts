@@ -3,6 +3,7 @@ import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { AddTagsCommand, DeleteTagsCommand, DescribeModelPackageGroupCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../../../compose/loam.test-support.js';
 import { sdkErrorOf } from '../../s3/s3.test-support.js';
+import { requireDebianBoto3, runBoto3 } from '../../boto3.test-support.js';
 import { mlflowCaller } from '../mlflow.test-support.js';
 
 // MLflow's registry has no limit on how many tags a registered model or version holds (SqlAlchemyStore's
@@ -18,9 +19,10 @@ import { mlflowCaller } from '../mlflow.test-support.js';
 let loam: TestLoam;
 let sm: SageMakerClient;
 let call: ReturnType<typeof mlflowCaller>;
+let url: string;
 serverPerAttempt(async () => {
   loam = await openTestLoam();
-  const url = await listenOnLoopback(loam);
+  url = await listenOnLoopback(loam);
   sm = new SageMakerClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, maxAttempts: 1 });
   call = mlflowCaller(loam.app, `Bearer ${loam.adminToken}`);
 }, async () => loam?.close());
@@ -99,6 +101,29 @@ describe('MLflow registry: a tag key past SageMaker\'s 128 characters', () => {
     expect((await del('model-versions/delete-tag', { name: 'long-key', version: '1', key })).statusCode).toBe(200);
     expect((await allTags(arn)).map((t) => t.Key)).toEqual(['short']);
     expect(tagsOf((await call('GET', 'model-versions/get', { name: 'long-key', version: '1' })).json['model_version'])).toEqual({});
+  });
+});
+
+describe('boto3 on a registered model past SageMaker\'s tag rules', () => {
+  it('pages through every tag with list_tags\' paginator, and delete_tags of a long key is a ValidationException naming 128', async () => {
+    requireDebianBoto3();
+    const key = `k${'e'.repeat(199)}`;
+    expect((await call('POST', 'registered-models/create', { name: 'boto3-view', tags: [...tags(60), { key, value: 'v'.repeat(3000) }] })).status).toBe(200);
+    const out = await runBoto3<{ keys: string[]; long: number; refused: [string, string, string] }>(
+      { url, accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey },
+      [
+        "sm = client('sagemaker')",
+        "keys = [t['Key'] for page in sm.get_paginator('list_tags').paginate(ResourceArn=ARGS['arn'], PaginationConfig={'PageSize': 50}) for t in page['Tags']]",
+        "long = max(len(t['Value']) for t in sm.list_tags(ResourceArn=ARGS['arn'], MaxResults=100)['Tags'])",
+        "refused = error(sm.delete_tags, ResourceArn=ARGS['arn'], TagKeys=[ARGS['key']])",
+        "print(json.dumps({'keys': keys, 'long': long, 'refused': refused}))",
+      ].join('\n'),
+      { arn: groupArn('boto3-view'), key },
+    );
+    expect(out.keys).toEqual([...tags(60).map((t) => t.key), key].sort());
+    expect(out.long).toBe(3000);
+    expect(out.refused[0]).toBe('ValidationException');
+    expect(out.refused[1]).toMatch(/Member must have length less than or equal to 128/);
   });
 });
 
