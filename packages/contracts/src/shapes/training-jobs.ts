@@ -33,7 +33,8 @@ export const Channel = Type.Object({
   CompressionType: Type.Optional(CompressionType),
   RecordWrapperType: Type.Optional(literals(['None', 'RecordIO'])),
   InputMode: Type.Optional(TrainingInputMode),
-  ShuffleConfig: Type.Optional(Type.Object({ Seed: Type.Integer({ description: 'A Long; beyond ±2^53 JSON numbers are read as the nearest double.' }) }, {
+  // A Long: -2^63 … 2^63 - 1. JSON numbers are read as doubles, and Long.MAX_VALUE's nearest is 2^63, so that bound is inclusive.
+  ShuffleConfig: Type.Optional(Type.Object({ Seed: Type.Integer({ minimum: -(2 ** 63), maximum: 2 ** 63, description: 'A Long (-9223372036854775808 to 9223372036854775807); beyond ±2^53 JSON numbers are read as the nearest double, the value Describe answers.' }) }, {
     ...closed,
     description: "The channel's objects (S3Prefix keys in key order, ManifestFile entries in manifest order) are shuffled with Seed before ShardedByS3Key deals them to the hosts: " +
       "the same permutation on every host and every run for a seed (Loam's own: Fisher–Yates driven by SplitMix64, not SageMaker's). Channels are staged once, as files, " +
