@@ -260,7 +260,11 @@ export class LocalProcessExecutor implements JobExecutor {
   async discard(jobId: string): Promise<void> {
     if (this.jobs.has(jobId)) return; // started by this server, which knows its handle
     const dir = this.jobDir(jobId);
-    for (const host of listHosts(dir)) endHostProcesses(join(dir, host));
+    for (const host of listHosts(dir)) {
+      endHostProcesses(join(dir, host));
+      // The runner is killed, maybe mid-archive: the store needs what its archives hold to settle the job.
+      removeRunnerScratch(join(dir, host));
+    }
   }
 
   async stop(jobId: string): Promise<void> {
