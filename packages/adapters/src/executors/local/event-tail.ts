@@ -8,7 +8,11 @@ import type { RunnerEvent } from '@loam/contracts';
  */
 export class EventTail {
   private offset = 0;
-  private rest = '';
+  /**
+   * The bytes after the last whole line, kept as bytes: a record the disk cut short is finished later by the
+   * runner, maybe within a character, and decoding its first part alone garbled that character (U+FFFD).
+   */
+  private rest: Buffer = Buffer.alloc(0);
   /** Where {@link rest} starts in the file. */
   private restAt = 0;
 
@@ -35,14 +39,13 @@ export class EventTail {
       closeSync(fd);
     }
     if (chunks.length === 0) return [];
-    const text = this.rest + Buffer.concat(chunks).toString('utf8');
-    const lines = text.split('\n');
-    this.rest = lines.pop() ?? '';
+    const data = Buffer.concat([this.rest, ...chunks]);
     const out: RunnerEvent[] = [];
-    let at = this.restAt;
-    for (const line of lines) {
-      const lineAt = at;
-      at += Buffer.byteLength(line) + 1;
+    let start = 0;
+    for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
+      const lineAt = this.restAt + start;
+      const line = data.toString('utf8', start, nl);
+      start = nl + 1;
       if (line.trim() === '') continue;
       try {
         const e = JSON.parse(line) as unknown;
@@ -53,7 +56,8 @@ export class EventTail {
         this.onTorn?.(lineAt);
       }
     }
-    this.restAt = at;
+    this.rest = Buffer.from(data.subarray(start));
+    this.restAt += start;
     return out;
   }
 }

@@ -78,4 +78,28 @@ describe('torn lines in a job\'s files', () => {
     expect([...first.lines, ...rest.lines].map((l) => l.line)).toEqual(['line 1', 'line 3']);
     expect(warned.map((w) => w.fields['offset'])).toEqual([tornAt]);
   });
+
+  it('events.jsonl: a record the disk cut short within a character, finished later, is read whole, and later torn lines are placed right', () => {
+    const file = join(dir, 'events-cut-in-a-character.jsonl');
+    const { log, warned } = warnings();
+    const torn = new TornLineWarnings(log);
+    const tail = new EventTail(file, (offset) => torn.report(file, [offset]));
+    // The runner's writer finishes a record the full disk cut short once space is back: the tail may read between.
+    const record = Buffer.from(`${JSON.stringify({ seq: 1, time: 1, type: 'status', status: 'Failed', message: 'café: données perdues' })}\n`);
+    const cut = record.indexOf(Buffer.from('é')) + 1; // after the first byte of the two of 'é'
+    const fd = openSync(file, 'a+', 0o600);
+    try {
+      writeSync(fd, record.subarray(0, cut));
+      expect(tail.read()).toEqual([]);
+      writeSync(fd, record.subarray(cut));
+      // Decoded apart, each half of the character read as U+FFFD: 'caf\uFFFD\uFFFD: ...'.
+      expect(tail.read()).toMatchObject([{ seq: 1, message: 'café: données perdues' }]);
+      const tornAt = fstatSync(fd).size;
+      writeSync(fd, Buffer.from('{"seq":2,"ti\n{"seq":3,"time":3,"type":"status","status":"Training"}\n'));
+      expect(tail.read().map((e) => e.seq)).toEqual([3]);
+      expect(warned.map((w) => w.fields['offset'])).toEqual([tornAt]);
+    } finally {
+      closeSync(fd);
+    }
+  });
 });
