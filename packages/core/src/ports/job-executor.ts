@@ -69,7 +69,10 @@ export interface JobExecutor {
    * Takes over a job started before a restart: resumes relaying its events after `afterSeq` (per host,
    * so none is lost or repeated). Returns false when the executor does not know the handle (another
    * machine's job); a job whose processes are gone is not an error — its recorded events are replayed
-   * and, if it never reported an outcome, a synthesized `exit` with `platformFault: true` follows.
+   * and, if it never reported an outcome, a synthesized `exit` follows: a platform fault (`platformFault:
+   * true`, retried under RetryStrategy) unless the job was being stopped (`Stopped`), the OOM killer ended it
+   * (`OutOfMemoryError`) or the runner's exit code said its disk stayed full (`ClientError`; known only of
+   * a runner this executor started, not of an adopted one); none of these three is retried.
    */
   adopt(jobId: string, handle: JobHandle, afterSeq: Readonly<Record<string, number>>): Promise<boolean>;
   /**
