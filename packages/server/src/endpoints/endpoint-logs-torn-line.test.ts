@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { endpointsCollection, LogStreamsService, silentLogger, systemPrincipal, type EndpointRecord } from '@loam/core';
+import { endpointsCollection, LogStreamsService, silentLogger, systemPrincipal, type EndpointRecord, type Logger } from '@loam/core';
 import { createMemoryMetadataStore } from '@loam/testkit';
 import { canMountTmpfs, smallTmpfs } from '@loam/testkit/vitest/small-tmpfs.test-support';
 import { EndpointLogs } from './endpoint-logs.js';
@@ -68,4 +68,29 @@ it.skipIf(!canMountTmpfs)('goes on on a line of its own after a line the full di
   const got = await service.GetLogEvents({ logGroupName: group, logStreamName: stream, startFromHead: true }, ctx);
   // The cut line is skipped; the old writer glued 'after' to it, and it was skipped too.
   expect(got.events.map((e) => e.message)).toEqual(['one', 'after']);
+});
+
+it("says once, in the server's log, where a segment holds a torn line, however many reads meet it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loam-endpoint-torn-'));
+  dirs.push(dir);
+  const store = await endpointStore();
+  const root = join(dir, 'endpoint-logs');
+  const warned: { fields: Record<string, unknown>; message: string }[] = [];
+  const logger: Logger = { ...silentLogger, warn: (fields, message) => void warned.push({ fields: fields as Record<string, unknown>, message }), child: () => logger };
+  const logs = new EndpointLogs({ dir: root, store, logger });
+  const out = logs.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-1');
+  out('stdout', 'one');
+  const segments = join(root, 'my-ep', 'AllTraffic', 'my-ep-alltraffic-1');
+  const segment = join(segments, readdirSync(segments)[0] as string);
+  const tornAt = statSync(segment).size;
+  // A write cut short, then the next line on a line of its own (as the writer starts it after a short write).
+  appendFileSync(segment, '{"time":1700000000000,"host":"my-ep-allt\n');
+  out('stdout', 'two');
+  const service = new LogStreamsService({ partition: { region: 'us-east-1', accountId: '000000000000' }, groups: logs.groups });
+  for (let i = 0; i < 3; i++) {
+    expect((await service.GetLogEvents({ logGroupName: group, logStreamName: stream, startFromHead: true }, ctx)).events.map((e) => e.message)).toEqual(['one', 'two']);
+    expect((await service.GetLogEvents({ logGroupName: group, logStreamName: stream }, ctx)).events.map((e) => e.message)).toEqual(['one', 'two']);
+  }
+  // The endpoint's readers skipped it silently: a lost line left no trace.
+  expect(warned.filter((w) => /torn line/.test(w.message))).toEqual([{ fields: { file: segment, offset: tornAt, tornLines: 1 }, message: expect.stringMatching(/torn line/) }]);
 });
