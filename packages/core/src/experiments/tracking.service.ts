@@ -15,6 +15,7 @@ import { randomRunName } from './run-names.js';
 import type { ArtifactFile, TrackingArtifacts } from './tracking-artifacts.js';
 import { runsHolding } from './artifact-proxy-access.js';
 import { decodeExperimentPageToken, encodeExperimentPageToken } from './experiment-page-token.js';
+import { decodeRunPageToken, encodeRunPageToken } from './run-page-token.js';
 import type { TokenRefusal } from './keyset-page-token.js';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
@@ -327,12 +328,14 @@ export class TrackingService {
 
   async searchRuns(q: SearchPage & { experimentIds?: readonly string[]; filter?: string; viewType?: string; orderBy?: readonly string[] }): Promise<{ runs: RunRecord[]; nextPageToken?: string }> {
     const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
-    const offset = decodePageToken(q.pageToken, q.refuseToken);
     const filter = parseRunFilter(q.filter ?? '');
     const orderBy = (q.orderBy ?? []).map(parseRunOrderBy);
-    const runs = await this.store.searchRuns({ experimentIds: q.experimentIds ?? [], view: view(q.viewType, 'run_view_type'), filter, orderBy, offset, limit: limit + 1 });
-    const more = runs.length > limit;
-    return { runs: runs.slice(0, limit), ...(more ? { nextPageToken: encodePageToken(offset + limit) } : {}) };
+    const start = decodeRunPageToken(q.pageToken, orderBy, q.refuseToken);
+    const runs = await this.store.searchRuns({ experimentIds: q.experimentIds ?? [], view: view(q.viewType, 'run_view_type'), filter, orderBy, ...start, limit: limit + 1 });
+    // The next page starts after this page's last run (a keyset, run-page-token.ts): a run deleted meanwhile moves none past it.
+    const page = runs.slice(0, limit);
+    const last = page[page.length - 1];
+    return { runs: page, ...(runs.length > limit && last ? { nextPageToken: encodeRunPageToken(orderBy, last) } : {}) };
   }
 
   /** Lists one folder of a run's artifacts (`path` relative to the run's artifact root). */

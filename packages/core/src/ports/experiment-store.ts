@@ -116,8 +116,24 @@ export interface RunSearchQuery {
   readonly filter: readonly RunFilterClause[];
   /** Applied in order, then `start_time DESC, run_id ASC` break ties. */
   readonly orderBy: readonly RunOrderClause[];
+  /**
+   * Only the runs after this one in the order (a keyset position): a run deleted or leaving the view before it
+   * moves no other past it, as it would an offset.
+   */
+  readonly after?: RunPosition;
+  /** Runs skipped (after `after`, when given). */
   readonly offset: number;
   readonly limit: number;
+}
+
+/** A run's value of one `orderBy` term: a value, NaN (a metric's), or none (the run lacks it). */
+export type RunSortValue = { readonly value: string | number } | { readonly nan: true } | { readonly absent: true };
+
+/** A run's place in a search's order: its value of each `orderBy` term, in that order, then its start time and id. */
+export interface RunPosition {
+  readonly values: readonly RunSortValue[];
+  readonly startTime: number;
+  readonly runId: string;
 }
 
 export type ExperimentFilterClause =

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sageMakerEntityCases } from './experiment-store-sagemaker.conformance.js';
-import { artifactLocationKey, type ExperimentStore, type RunFilterClause, type RunInfoRecord, type RunOrderClause, type RunRecord } from '@loam/core';
+import { artifactLocationKey, type ExperimentStore, type RunFilterClause, type RunInfoRecord, type RunOrderClause, type RunPosition, type RunRecord } from '@loam/core';
 
 /** How a backend joins the experiment store suite. */
 export interface ExperimentStoreConformanceTarget {
@@ -402,6 +402,21 @@ export function describeExperimentStoreConformance(label: string, target: Experi
         expect(await ids([], [{ kind: 'tag', key: 'medal', ascending: false }, { kind: 'attribute', key: 'start_time', ascending: true }])).toEqual([2, 1, 3, 5, 4]);
         expect(await ids([], [{ kind: 'attribute', key: 'end_time', ascending: true }])).toEqual([1, 3, 5, 4, 2]);
         expect(await ids([], [{ kind: 'attribute', key: 'run_name', ascending: true }], 'ACTIVE_ONLY', 1, 2)).toEqual([2, 3]);
+      });
+
+      it('searches after a position (a keyset): a value, NaN or none for each term, then start time and id', async () => {
+        const after = async (orderBy: RunOrderClause[], values: RunPosition['values'], i: number) =>
+          (await s.searchRuns({ experimentIds: [exp], view: 'ACTIVE_ONLY', filter: [], orderBy, after: { values, startTime: 1000 + i, runId: R(i) }, offset: 0, limit: 100 })).map((r) => Number.parseInt(r.info.runId, 16) - 0xd00);
+        const rmse = (ascending: boolean): RunOrderClause[] => [{ kind: 'metric', key: 'rmse', ascending }];
+        expect(await after(rmse(true), [{ value: 0.5 }], 1)).toEqual([5, 3, 4]);
+        expect(await after(rmse(true), [{ nan: true }], 3)).toEqual([4]);
+        expect(await after(rmse(true), [{ absent: true }], 4)).toEqual([]);
+        expect(await after(rmse(false), [{ value: 0.9 }], 5)).toEqual([1, 2, 3, 4]);
+        expect(await after([{ kind: 'tag', key: 'medal', ascending: false }, { kind: 'attribute', key: 'start_time', ascending: true }], [{ value: 'gold' }, { value: 1001 }], 1)).toEqual([3, 5, 4]);
+        expect(await after([], [], 3)).toEqual([2, 1]);
+        const endTime: RunOrderClause[] = [{ kind: 'attribute', key: 'end_time', ascending: true }];
+        expect(await after(endTime, [{ value: 2005 }], 5)).toEqual([4, 2]);
+        expect(await after(endTime, [{ absent: true }], 4)).toEqual([2]);
       });
     });
   });

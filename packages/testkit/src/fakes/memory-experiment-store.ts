@@ -302,18 +302,25 @@ export class MemoryExperimentStore implements ExperimentStore {
       if (typeof v === 'number' && Number.isNaN(v)) return [1, 0];
       return [0, v];
     };
-    list.sort((a, b) => {
-      for (const o of q.orderBy) {
-        const [ra, va] = value(a, o.kind, o.key);
-        const [rb, vb] = value(b, o.kind, o.key);
+    // A run's place in the order, as a RunPosition holds it.
+    const place = (r: MemRun): { values: [number, string | number][]; startTime: number; runId: string } => ({ values: q.orderBy.map((o) => value(r, o.kind, o.key)), startTime: r.info.startTime, runId: r.info.runId });
+    type Place = ReturnType<typeof place>;
+    const compare = (a: Place, b: Place): number => {
+      for (const [i, o] of q.orderBy.entries()) {
+        const [ra, va] = a.values[i] as [number, string | number];
+        const [rb, vb] = b.values[i] as [number, string | number];
         if (ra !== rb) return ra - rb;
         if (ra !== 0) continue;
         const c = typeof va === 'number' ? (va < (vb as number) ? -1 : va > (vb as number) ? 1 : 0) : cmp(va, vb as string);
         if (c !== 0) return o.ascending ? c : -c;
       }
-      return b.info.startTime - a.info.startTime || cmp(a.info.runId, b.info.runId);
-    });
-    return list.slice(q.offset, q.offset + q.limit).map((r) => this.#run(r));
+      return b.startTime - a.startTime || cmp(a.runId, b.runId);
+    };
+    const after: Place | undefined = q.after && {
+      values: q.after.values.map((v): [number, string | number] => ('value' in v ? [0, v.value] : 'nan' in v ? [1, 0] : [2, 0])), startTime: q.after.startTime, runId: q.after.runId,
+    };
+    const placed = list.map((r) => ({ r, at: place(r) })).filter((x) => after === undefined || compare(x.at, after) > 0).sort((a, b) => compare(a.at, b.at));
+    return placed.slice(q.offset, q.offset + q.limit).map((x) => this.#run(x.r));
   }
 
   // SageMaker's trial components, trials and associations (memory-sagemaker-entities.ts).

@@ -6,7 +6,7 @@ import { testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema
 import { openSqlExperimentStore } from './open-sql-experiment-store.js';
 
 /*
- * ListTrials, ListExperiments and MLflow's search_experiments paged by an offset (MLflow's own scheme): a trial or
+ * ListTrials, ListExperiments and MLflow's search_experiments and search_runs paged by an offset (MLflow's own scheme): a trial or
  * experiment deleted from a page already read moved every later one a place up, so the next page began one row late
  * and a live one was never listed. Their tokens are now the last row's position (keyset-page-token.ts), as
  * ListTrialComponents' is: a keyset read of the store (experiments:0012 indexes trials by time), checked on each store.
@@ -155,6 +155,66 @@ function experimentPagingTests(backend: string, open: (n: number) => Promise<Exp
   });
 }
 
+function runPagingTests(backend: string, open: () => Promise<ExperimentStore>): void {
+  describe(`search_runs paging (${backend})`, () => {
+    let store: ExperimentStore | undefined;
+    afterAll(async () => store?.close());
+    // Runs with a latest loss of a number, ±Infinity, NaN or none; a param and a tag on some; start times with ties.
+    const made: [string, number, number | undefined, string | undefined][] = [
+      ['r1', 5000, 0.5, 'b'], ['r2', 5000, 0.5, undefined], ['r3', 4000, NaN, 'a'], ['r4', 4000, Infinity, 'b'],
+      ['r5', 3000, -Infinity, undefined], ['r6', 3000, undefined, 'a'], ['r7', 2000, 0.1, 'c'], ['r8', 2000, undefined, undefined],
+    ];
+    const orders: string[][] = [[], ['metrics.loss ASC'], ['metrics.loss DESC'], ['params.p DESC', 'attributes.run_name ASC'], ['tags.t ASC'], ['attributes.end_time ASC'], ['attributes.status DESC', 'metrics.loss ASC']];
+    for (const [n, orderBy] of orders.entries()) {
+      it(`order_by ${JSON.stringify(orderBy)}: every run once, page by page, a run deleted from a page read skipping none`, async () => {
+        store ??= await open();
+        const clock = new ManualClock(1_700_000_000_000);
+        const t = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+        const exp = await t.createExperiment({ name: `runs-${n}`, tags: [] });
+        const ids = new Map<string, string>();
+        for (const [name, startTime, loss, p] of made) {
+          const run = await t.createRun({ experimentId: exp, runName: name, startTime, userId: 'alice' }, ctx.principal);
+          ids.set(run.info.runId, name);
+          await store.logBatch(run.info.runId, {
+            ...(loss === undefined ? {} : { metrics: [{ key: 'loss', value: loss, timestamp: 1, step: 0 }] }),
+            ...(p === undefined ? {} : { params: [{ key: 'p', value: p }] }), ...(p === undefined ? {} : { tags: [{ key: 't', value: p }] }),
+          });
+          if (name === 'r4' || name === 'r7') await store.updateRunInfo(run.info.runId, { status: 'FINISHED', endTime: startTime + (name === 'r4' ? 10 : 5) });
+        }
+        const search = async (pageToken?: string) => {
+          const r = await t.searchRuns({ experimentIds: [exp], orderBy, maxResults: 2, ...(pageToken === undefined ? {} : { pageToken }) });
+          return { names: r.runs.map((x) => ids.get(x.info.runId) as string), runIds: r.runs.map((x) => x.info.runId), next: r.nextPageToken };
+        };
+        const all = (await t.searchRuns({ experimentIds: [exp], orderBy, maxResults: 100 })).runs.map((x) => ids.get(x.info.runId) as string);
+        expect([...all].sort()).toEqual(made.map((m) => m[0]));
+        const first = await search();
+        await t.deleteRun(first.runIds[0]);
+        const walked = [...first.names];
+        for (let token = first.next; token !== undefined;) {
+          const page = await search(token);
+          walked.push(...page.names);
+          token = page.next;
+        }
+        expect(walked).toEqual(all);
+      });
+    }
+
+    it("serves MLflow's offset tokens; refuses {} and a token of another order_by naming page_token", async () => {
+      store ??= await open();
+      const clock = new ManualClock(1_700_000_000_000);
+      const t = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+      const exp = await t.createExperiment({ name: 'runs-tokens', tags: [] });
+      for (const name of ['a', 'b', 'c']) await t.createRun({ experimentId: exp, runName: name, startTime: 1000, userId: 'alice' }, ctx.principal);
+      const search = (orderBy: string[], pageToken: string) => t.searchRuns({ experimentIds: [exp], orderBy, maxResults: 1, pageToken });
+      const old = await search(['attributes.run_name ASC'], Buffer.from('{"offset": 1}').toString('base64'));
+      expect(old.runs.map((r) => r.info.runName)).toEqual(['b']);
+      expect((await search(['attributes.run_name ASC'], old.nextPageToken as string)).runs.map((r) => r.info.runName)).toEqual(['c']);
+      await expect(search([], Buffer.from('{}').toString('base64'))).rejects.toMatchObject({ code: 'ValidationException', message: expect.stringContaining('it is not a token this search issued'), fields: [{ path: '/page_token' }] });
+      await expect(search(['attributes.run_name DESC'], old.nextPageToken as string)).rejects.toMatchObject({ message: expect.stringContaining('it was issued for another order_by'), fields: [{ path: '/page_token' }] });
+    });
+  });
+}
+
 pagingTests('in-memory fake', async () => new MemoryExperimentStore());
 pagingTests('SQLite', () => openSqlExperimentStore({ url: 'sqlite::memory:' }));
 const schema = useFreshPostgresSchema();
@@ -162,4 +222,7 @@ pagingTests('PostgreSQL', () => openSqlExperimentStore({ url: testPostgresUrl, s
 experimentPagingTests('in-memory fake', async () => new MemoryExperimentStore());
 experimentPagingTests('SQLite', () => openSqlExperimentStore({ url: 'sqlite::memory:' }));
 const schemas = [useFreshPostgresSchema(), useFreshPostgresSchema(), useFreshPostgresSchema()];
+runPagingTests('in-memory fake', async () => new MemoryExperimentStore());
+runPagingTests('SQLite', () => openSqlExperimentStore({ url: 'sqlite::memory:' }));
+runPagingTests('PostgreSQL', () => openSqlExperimentStore({ url: testPostgresUrl, schema }));
 experimentPagingTests('PostgreSQL', (n) => openSqlExperimentStore({ url: testPostgresUrl, schema: schemas[n] as string }));

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { ExperimentSearchQuery, RunFilterClause, RunOrderClause, RunSearchQuery, ViewType } from '@loam/core';
+import type { ExperimentSearchQuery, RunFilterClause, RunOrderClause, RunSearchQuery, RunSortValue, ViewType } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { NEVER, unstorable, numericCondition, stringCondition, type SqlTraits } from './sql-like.js';
 import type { ExperimentRow, RunRow } from './sql-rows.js';
@@ -58,20 +58,41 @@ function runCondition(d: SqlDialect, like: SqlTraits, c: RunFilterClause): Sql {
   }
 }
 
-function runOrder(o: RunOrderClause, i: number): { join?: Sql; terms: Sql[] } {
-  const dir = sql.raw(o.ascending ? 'asc' : 'desc');
+/** A term of a run search's order: the rank (0 a value, 1 NaN, 2 none) ascending, then the value in the term's direction. */
+function runOrder(o: RunOrderClause, i: number): { join?: Sql; rank: Sql; value: Sql } {
   const alias = sql.raw(`o${i}`);
   if (o.kind === 'attribute') {
     const col = sql.ref(`r.${RUN_COLUMNS[o.key] as string}`) as unknown as Sql;
-    return { terms: [sql`case when ${col} is null then 1 else 0 end`, sql`${col} ${dir}`] };
+    return { rank: sql`case when ${col} is null then 2 else 0 end`, value: col };
   }
   const table = sql.raw(o.kind === 'metric' ? 'mlflow_latest_metrics' : o.kind === 'param' ? 'mlflow_params' : 'mlflow_tags');
   // A key no database stores (NUL, unpaired surrogate): every run lacks it.
   const join = sql`left join ${table} ${alias} on ${alias}.run_key = r.run_key and ${unstorable(o.key) ? NEVER : sql`${alias}.key = ${o.key}`}`;
-  const missing = o.kind === 'metric'
+  const rank = o.kind === 'metric'
     ? sql`case when ${alias}.run_key is null then 2 when ${alias}.is_nan = 1 then 1 else 0 end`
-    : sql`case when ${alias}.run_key is null then 1 else 0 end`;
-  return { join, terms: [missing, sql`${alias}.value ${dir}`] };
+    : sql`case when ${alias}.run_key is null then 2 else 0 end`;
+  return { join, rank, value: sql`${alias}.value` };
+}
+
+/**
+ * The runs after `q.after` in the order: greater in the first term (its rank, then, for runs with a value, the
+ * value), or equal in it and greater in the next, …, then an earlier start time, then a greater run id.
+ */
+function runsAfter(q: RunSearchQuery, terms: readonly { rank: Sql; value: Sql }[]): Sql | undefined {
+  const a = q.after;
+  if (!a) return undefined;
+  if (a.values.length !== q.orderBy.length) throw new TypeError(`A run position holds ${a.values.length} values for ${q.orderBy.length} order terms.`);
+  const steps: { greater: Sql; equal: Sql }[] = q.orderBy.map((o, i) => {
+    const t = terms[i] as { rank: Sql; value: Sql };
+    const v = a.values[i] as RunSortValue;
+    const rank = 'value' in v ? 0 : 'nan' in v ? 1 : 2;
+    if (!('value' in v)) return { greater: sql`${t.rank} > ${rank}`, equal: sql`${t.rank} = ${rank}` };
+    const op = sql.raw(o.ascending ? '>' : '<');
+    return { greater: sql`(${t.rank} > 0 or (${t.rank} = 0 and ${t.value} ${op} ${v.value}))`, equal: sql`(${t.rank} = 0 and ${t.value} = ${v.value})` };
+  });
+  steps.push({ greater: sql`r.start_time < ${a.startTime}`, equal: sql`r.start_time = ${a.startTime}` }, { greater: sql`r.run_id > ${a.runId}`, equal: sql`1 = 0` });
+  const branches = steps.map((s, i) => sql.join([...steps.slice(0, i).map((e) => e.equal), s.greater], sql` and `));
+  return sql`(${sql.join(branches.map((b) => sql`(${b})`), sql` or `)})`;
 }
 
 /** The page of runs a search selects, in order (their data is loaded separately). */
@@ -84,12 +105,15 @@ export async function searchRunIds(d: SqlDialect, like: SqlTraits, q: RunSearchQ
   for (const c of q.filter) where.push(runCondition(d, like, c));
   const joins: Sql[] = [];
   const order: Sql[] = [];
-  q.orderBy.forEach((o, i) => {
+  const terms = q.orderBy.map((o, i) => {
     const part = runOrder(o, i);
     if (part.join) joins.push(part.join);
-    order.push(...part.terms);
+    order.push(part.rank, sql`${part.value} ${sql.raw(o.ascending ? 'asc' : 'desc')}`);
+    return part;
   });
   order.push(sql`r.start_time desc`, sql`r.run_id asc`);
+  const from = runsAfter(q, terms);
+  if (from) where.push(from);
   const query = sql<RunRow>`select r.* from mlflow_runs r ${sql.join(joins, sql` `)} where ${sql.join(where, sql` and `)}
     order by ${sql.join(order)} limit ${q.limit} offset ${q.offset}`;
   return (await query.execute(d.db)).rows;
