@@ -142,6 +142,22 @@ describe('TagService', () => {
     expect((await tags.ListTags({ ResourceArn: model('m1'), MaxResults: 100 }, ctx)).Tags).toHaveLength(100);
   });
 
+  it('pages ListTags in the store\'s key order when keys hold letters past U+FFFF', async () => {
+    // Stores list keys by code point (SQLite BINARY, PostgreSQL "C": UTF-8 bytes); 'ｋ' (U+FF4B) comes before
+    // '𝐚' (U+1D41A) there, but after it in JS's UTF-16 order. A page ending on '𝐚' listed 'ｋ' again.
+    const { store, tags } = setup();
+    const keys = [...many(48).map((t) => t.Key), 'ｋ', '𝐚', '𝐤'];
+    await store.tags.put(model('m1'), keys.map((Key) => ({ Key, Value: 'v' })));
+    const seen: string[] = [];
+    let next: string | undefined;
+    do {
+      const page = await tags.ListTags({ ResourceArn: model('m1'), MaxResults: 50, ...(next ? { NextToken: next } : {}) }, ctx);
+      seen.push(...page.Tags.map((t) => t.Key));
+      next = page.NextToken;
+    } while (next);
+    expect(seen).toEqual(keys);
+  });
+
   it('refuses a MaxResults under 50 and a NextToken it did not issue', async () => {
     const { tags } = setup();
     expect((await error(tags.ListTags({ ResourceArn: model('m1'), MaxResults: 10 }, ctx))).code).toBe('ValidationException');

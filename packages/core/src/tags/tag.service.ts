@@ -3,6 +3,7 @@ import type { RequestContext } from '../kernel/context.js';
 import { LimitExceededError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
+import { compareKeys } from '../ports/artifact-keys.js';
 import type { MetadataStore, Tag } from '../ports/metadata-store.js';
 import { maxTagsPerResource, validateTagKeys, validateTags } from './tag-rules.js';
 
@@ -83,7 +84,8 @@ export class TagService {
     const cursor = decodeNextToken(input.NextToken);
     await this.requireResource(input.ResourceArn, ctx);
     const all = await this.options.store.tags.list(input.ResourceArn);
-    const rest = cursor === undefined ? all : all.filter((t) => t.Key > cursor.name);
+    // The store lists keys by code point (UTF-8 bytes), which JS's `>` does not follow past U+FFFF.
+    const rest = cursor === undefined ? all : all.filter((t) => compareKeys(t.Key, cursor.name) > 0);
     const page = rest.slice(0, max);
     const last = page[page.length - 1];
     return {

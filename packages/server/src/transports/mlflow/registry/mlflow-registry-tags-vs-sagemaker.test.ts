@@ -76,6 +76,13 @@ describe('MLflow registry: as many tags as MLflow takes, and SageMaker operation
     await sm.send(new AddTagsCommand({ ResourceArn: arn, Tags: [{ Key: 'new', Value: 'x' }] }));
     expect(await allTags(arn)).toHaveLength(46);
   });
+
+  it('ListTags pages list each tag once when keys hold letters past U+FFFF', async () => {
+    // The store orders keys by code point: 'ｋ' (U+FF4B) before '𝐚' (U+1D41A); a page ending on '𝐚' listed 'ｋ' again.
+    const keys = [...tags(48).map((t) => t.key), 'ｋ', '𝐚', '𝐤'];
+    expect((await call('POST', 'registered-models/create', { name: 'astral-keys', tags: keys.map((key) => ({ key, value: 'v' })) })).status).toBe(200);
+    expect((await allTags(groupArn('astral-keys'))).map((t) => t.Key)).toEqual(keys);
+  });
 });
 
 describe('MLflow registry: a tag key past SageMaker\'s 128 characters', () => {
