@@ -115,17 +115,20 @@ export async function runJob(input: RunnerInput): Promise<void> {
   let checkpoints: CheckpointSync | undefined;
   let trainingOutputs: TrainingOutputs | undefined;
   const diskBudget = new DiskWaitBudget(diskFullWaitMs);
+  /** A step that writes once the image ended: a full disk is waited out within {@link diskBudget} (see whileDiskFull). */
+  const wait = (step: string, path: string) => ({ step, path, budget: diskBudget, signal: abort.signal, log: platformLog });
   const hostIndex = Math.max(0, [...input.hosts].sort().indexOf(input.currentHost));
   const isLeader = hostIndex === 0;
   /** TensorBoardOutputConfig / DebugHookConfig: what the image left under each LocalPath, uploaded once it has ended (whatever the outcome). */
   let endOfJobUploaded = false;
   const uploadEndOfJob = async () => {
     if (endOfJobUploaded) return;
-    endOfJobUploaded = true;
     for (const u of spec.endOfJobUploads ?? []) {
-      const n = await uploadTree(store as Artifacts, dir!.containerPath(u.localPath), u.s3Uri, dir!.root);
+      const n = await whileDiskFull(wait(`uploading ${u.field} (${u.localPath}) to ${u.s3Uri}`, input.workDir), () => uploadTree(store as Artifacts, dir!.containerPath(u.localPath), u.s3Uri, dir!.root));
       if (n > 0) platformLog(`Uploaded ${n} file(s) of ${u.field} (${u.localPath}) to ${u.s3Uri}.`);
     }
+    // Only once done: the stop path tries again what a stop during a wait for space cut short.
+    endOfJobUploaded = true;
   };
   try {
     store = await openArtifactStore(input.artifacts as never);
@@ -184,7 +187,12 @@ export async function runJob(input: RunnerInput): Promise<void> {
     }, syncIntervalMs);
     const exit = await child.done;
     clearInterval(ticker);
-    if (checkpoints) await checkpoints.sync();
+    // A full disk is waited out here too (a local store writes under the data directory): the job failed, its model
+    // never uploaded, on a disk full for a moment (and since a full disk is the job's ClientError, not retried).
+    if (checkpoints) {
+      const c = checkpoints;
+      await whileDiskFull(wait(`uploading checkpoints to ${spec.checkpoint?.s3Uri}`, input.workDir), () => c.sync());
+    }
     await uploadEndOfJob();
     if (exit.spawnError) throw new ClientError(`The image's command could not be started: ${exit.spawnError}`);
     if (stopReason) throw new StopSignal();
@@ -212,7 +220,6 @@ export async function runJob(input: RunnerInput): Promise<void> {
     let modelArtifacts: string | undefined;
     // The image succeeded: a full disk (the archive is written under the work dir, a local artifact store
     // writes under the data dir) is waited out rather than losing the model (see whileDiskFull).
-    const wait = (step: string, path: string) => ({ step, path, budget: diskBudget, signal: abort.signal, log: platformLog });
     if (spec.kind === 'training-job' && spec.outputPath && isLeader) {
       const outputs = (trainingOutputs = new TrainingOutputs(spec.outputPath, spec.name, dir.root, dir.modelDir, dir.outputDataDir, scratchDir(input)));
       modelArtifacts = await whileDiskFull(wait(`archiving and uploading the model to ${spec.outputPath}`, input.workDir), () => outputs.upload(store as Artifacts));

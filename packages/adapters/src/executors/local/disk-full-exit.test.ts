@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -114,4 +114,67 @@ describe.skipIf(!canMountTmpfs)('a job on a full disk (needs root to mount a tmp
     expect(exit.outcome).toBe('Failed');
     expect(exit.failureReason).toMatch(/\(signal SIGKILL\) without reporting an outcome; the last step it reported was Training\. The disk holding the job's directory is full: no space left on device \(ENOSPC\), \d+ bytes free\./);
   }, 120_000);
+});
+
+/**
+ * The image keeps `<root>/<file>.tmp` (1 MiB that gzip cannot shrink) while `hold` exists, then moves it to `<root>/<file>`
+ * and exits 0 at once: the file is new to the runner when the image ends, and is put in the store on the full disk then.
+ */
+const uploadAtEndScript = `
+const fs = require('fs'), path = require('path'), crypto = require('crypto');
+const root = path.join(process.env.SM_MODEL_DIR, '..'), target = path.join(root, process.env.UPLOAD_AT_END);
+fs.mkdirSync(path.dirname(target), { recursive: true });
+fs.writeFileSync(target + '.tmp', crypto.randomBytes(1 << 20));
+fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, 'model.txt'), 'model-bytes');
+fs.writeFileSync(path.join(root, 'hold'), '');
+const t = setInterval(() => {
+  if (fs.existsSync(path.join(root, 'hold'))) return;
+  clearInterval(t);
+  fs.renameSync(target + '.tmp', target);
+  process.exit(0);
+}, 20);
+`;
+
+describe.skipIf(!canMountTmpfs)('what the runner puts in the store once the image ended, on a full disk (needs root to mount a tmpfs)', () => {
+  // The image succeeded: a full disk is waited out (as for the model) rather than failing the job, and, since
+  // e003bd2, without a retry (a ClientError): the job lost its model to a disk full for a moment.
+  const cases = [
+    { what: 'its last checkpoints', file: 'checkpoints/ckpt.bin', key: 'ckpt/ckpt.bin', step: /No space left on device \(ENOSPC\) while uploading checkpoints to s3:\/\/conformance\/ckpt/, spec: { checkpoint: { s3Uri: 's3://conformance/ckpt' } } },
+    { what: 'its TensorBoard output', file: 'output/tensorboard/events.bin', key: 'tb/events.bin', step: /No space left on device \(ENOSPC\) while uploading TensorBoardOutputConfig/, spec: { endOfJobUploads: [{ field: 'TensorBoardOutputConfig', localPath: '/opt/ml/output/tensorboard', s3Uri: 's3://conformance/tb' }] } },
+  ];
+  for (const c of cases) {
+    it(`${c.what}: waits for space, then the job completes with them stored`, async () => {
+      const fs = smallTmpfs(8, 'loam-disk-full-exit-');
+      // The store on the job's disk, as a local store is (under the data directory).
+      const store = await LocalFsArtifactStore.open({ root: join(fs.dir, 'artifacts') });
+      await store.ensureBucket('conformance');
+      await store.put({ bucket: 'conformance', key: 'train/data.txt' }, Buffer.from('the input data'));
+      const executor = new LocalProcessExecutor({
+        workDir: join(fs.dir, 'jobs'), runner: sourceRunner(), artifacts: { type: 'local', root: join(fs.dir, 'artifacts') },
+        python: '/usr/bin/python3', stopGraceSeconds: 2, pollIntervalMs: 50, cgroups: false, sandbox: 'off',
+      });
+      executors.push(executor);
+      const events: ExecutorEvent[] = [];
+      executor.onEvent((_id, e) => events.push(e));
+      const spec: JobSpec = conformanceSpec({ exit: 0 }, {
+        image: { type: 'process', name: 'upload-at-end', uri: 'upload-at-end', command: process.execPath, args: ['-e', uploadAtEndScript] },
+        environment: { UPLOAD_AT_END: c.file }, ...c.spec,
+      });
+      await executor.start(`training-job/${spec.name}`, spec);
+      const hold = join(fs.dir, 'jobs', 'training-job', spec.name, 'algo-1', 'opt', 'ml', 'hold');
+      await until(() => (existsSync(hold) ? true : undefined), 90_000, 'the image to hold');
+      // Room for the runner's reports, none for the 1 MiB the store must take.
+      fs.leave(256 << 10);
+      rmSync(hold);
+      const log = join(fs.dir, 'jobs', 'training-job', spec.name, 'logs.jsonl');
+      const waits = () => (existsSync(log) && c.step.test(readFileSync(log, 'utf8')) ? true : undefined);
+      await until(() => waits() ?? (events.some((e) => e.type === 'exit') ? true : undefined), 90_000, 'the wait for space or the end');
+      expect(events.find((e) => e.type === 'exit')?.failureReason).toBeUndefined();
+      expect(waits()).toBe(true);
+      fs.free();
+      const exit = await exitOf(events);
+      expect(exit.outcome, exit.failureReason).toBe('Completed');
+      expect((await store.head({ bucket: 'conformance', key: c.key }))?.size).toBe(1 << 20);
+    }, 120_000);
+  }
 });
