@@ -2,7 +2,10 @@ import type { LogGroupSource, LogUnit } from './log-groups.js';
 
 /** Lines read back from a unit's end at most to find when each of its streams last wrote. */
 const SCAN_LINES = 10_000;
-/** Closed units whose streams' last events are remembered (they no longer change). */
+/**
+ * Closed units whose streams' last events are remembered per group (they no longer change): at least this many, and
+ * as many as a call asks for, so a group of more finished jobs than this is not read whole on every call.
+ */
 const REMEMBERED = 10_000;
 /** Units read at once. */
 const CONCURRENCY = 16;
@@ -16,16 +19,20 @@ const CONCURRENCY = 16;
  * by LastEventTime reads each of them once.
  */
 export class StreamLastEvents {
-  private readonly closed = new Map<string, ReadonlyMap<string, number>>();
+  /** Per group, by unit key and start time, the oldest remembered first. */
+  private readonly closed = new Map<string, Map<string, ReadonlyMap<string, number>>>();
 
   /** Each stream's last event time, by stream name, of the units given. */
   async of(group: string, source: LogGroupSource, units: readonly LogUnit[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
+    // Room for every unit asked for: ordering by LastEventTime asks for all of a group's, in the same order each call,
+    // and with less room each one was pushed out before it was asked for again (every finished job read every call).
+    const room = Math.max(REMEMBERED, units.length);
     let next = 0;
     const work = async () => {
       while (next < units.length) {
         const u = units[next++] as LogUnit;
-        const byHost = await this.unit(group, source, u);
+        const byHost = await this.unit(group, source, u, room);
         for (const s of u.streams) out.set(s.name, Math.max(s.creationTime, byHost.get(s.host) ?? s.creationTime));
       }
     };
@@ -33,10 +40,10 @@ export class StreamLastEvents {
     return out;
   }
 
-  private async unit(group: string, source: LogGroupSource, u: LogUnit): Promise<ReadonlyMap<string, number>> {
+  private async unit(group: string, source: LogGroupSource, u: LogUnit, room: number): Promise<ReadonlyMap<string, number>> {
     // The start time tells a job from one of the same name created again after it was deleted.
-    const key = `${group}\0${u.key}\0${u.startTime}`;
-    const known = this.closed.get(key);
+    const key = `${u.key}\0${u.startTime}`;
+    const known = this.closed.get(group)?.get(key);
     if (known) return known;
     const hosts = new Set(u.streams.map((s) => s.host));
     const found = new Map<string, number>();
@@ -61,8 +68,10 @@ export class StreamLastEvents {
     }
     if (oldest !== undefined) for (const h of hosts) if (!found.has(h)) found.set(h, oldest);
     if (u.closed === true) {
-      if (this.closed.size >= REMEMBERED) this.closed.delete(this.closed.keys().next().value as string);
-      this.closed.set(key, found);
+      let remembered = this.closed.get(group);
+      if (!remembered) this.closed.set(group, (remembered = new Map()));
+      if (remembered.size >= room) remembered.delete(remembered.keys().next().value as string);
+      remembered.set(key, found);
     }
     return found;
   }
