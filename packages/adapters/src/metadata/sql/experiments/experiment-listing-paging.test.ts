@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock, SageMakerExperimentsService, TrackingAccess, TrackingArtifacts, TrackingService, TrialComponentsService, TrialsService, type ActionAuthorizer, type ExperimentStore, type RequestContext } from '@loam/core';
 import { MemoryArtifactStore } from '@loam/testkit/fakes/memory-artifact-store';
 import { MemoryExperimentStore } from '@loam/testkit/fakes/memory-experiment-store';
-import { testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
+import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
 import { openSqlExperimentStore } from './open-sql-experiment-store.js';
 
 /*
@@ -81,15 +82,15 @@ function pagingTests(backend: string, open: () => Promise<ExperimentStore>): voi
   });
 }
 
-function experimentPagingTests(backend: string, open: (n: number) => Promise<ExperimentStore>): void {
+function experimentPagingTests(backend: string, open: () => Promise<ExperimentStore>): void {
   describe(`ListExperiments and search_experiments paging (${backend})`, () => {
     const stores: ExperimentStore[] = [];
     afterAll(async () => {
       for (const s of stores) await s.close();
     });
-    // A store per test (a schema of its own on PostgreSQL): each lists every experiment it holds.
+    // A store per test and attempt (a schema of its own on PostgreSQL): each lists every experiment it holds.
     const setup = async () => {
-      const store = await open(stores.length);
+      const store = await open();
       stores.push(store);
       const clock = new ManualClock(1_700_000_000_000);
       const t = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
@@ -157,8 +158,16 @@ function experimentPagingTests(backend: string, open: (n: number) => Promise<Exp
 
 function runPagingTests(backend: string, open: () => Promise<ExperimentStore>): void {
   describe(`search_runs paging (${backend})`, () => {
-    let store: ExperimentStore | undefined;
-    afterAll(async () => store?.close());
+    // A store per test (and attempt: a retry meets none of the failed attempt's names).
+    const stores: ExperimentStore[] = [];
+    afterAll(async () => {
+      for (const s of stores) await s.close();
+    });
+    const fresh = async () => {
+      const s = await open();
+      stores.push(s);
+      return s;
+    };
     // Runs with a latest loss of a number, ±Infinity, NaN or none; a param and a tag on some; start times with ties.
     const made: [string, number, number | undefined, string | undefined][] = [
       ['r1', 5000, 0.5, 'b'], ['r2', 5000, 0.5, undefined], ['r3', 4000, NaN, 'a'], ['r4', 4000, Infinity, 'b'],
@@ -167,7 +176,7 @@ function runPagingTests(backend: string, open: () => Promise<ExperimentStore>): 
     const orders: string[][] = [[], ['metrics.loss ASC'], ['metrics.loss DESC'], ['params.p DESC', 'attributes.run_name ASC'], ['tags.t ASC'], ['attributes.end_time ASC'], ['attributes.status DESC', 'metrics.loss ASC']];
     for (const [n, orderBy] of orders.entries()) {
       it(`order_by ${JSON.stringify(orderBy)}: every run once, page by page, a run deleted from a page read skipping none`, async () => {
-        store ??= await open();
+        const store = await fresh();
         const clock = new ManualClock(1_700_000_000_000);
         const t = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
         const exp = await t.createExperiment({ name: `runs-${n}`, tags: [] });
@@ -200,7 +209,7 @@ function runPagingTests(backend: string, open: () => Promise<ExperimentStore>): 
     }
 
     it("serves MLflow's offset tokens; refuses {} and a token of another order_by naming page_token", async () => {
-      store ??= await open();
+      const store = await fresh();
       const clock = new ManualClock(1_700_000_000_000);
       const t = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
       const exp = await t.createExperiment({ name: 'runs-tokens', tags: [] });
@@ -215,14 +224,23 @@ function runPagingTests(backend: string, open: () => Promise<ExperimentStore>): 
   });
 }
 
-pagingTests('in-memory fake', async () => new MemoryExperimentStore());
-pagingTests('SQLite', () => openSqlExperimentStore({ url: 'sqlite::memory:' }));
-const schema = useFreshPostgresSchema();
-pagingTests('PostgreSQL', () => openSqlExperimentStore({ url: testPostgresUrl, schema }));
-experimentPagingTests('in-memory fake', async () => new MemoryExperimentStore());
-experimentPagingTests('SQLite', () => openSqlExperimentStore({ url: 'sqlite::memory:' }));
-const schemas = [useFreshPostgresSchema(), useFreshPostgresSchema(), useFreshPostgresSchema()];
-runPagingTests('in-memory fake', async () => new MemoryExperimentStore());
-runPagingTests('SQLite', () => openSqlExperimentStore({ url: 'sqlite::memory:' }));
-runPagingTests('PostgreSQL', () => openSqlExperimentStore({ url: testPostgresUrl, schema }));
-experimentPagingTests('PostgreSQL', (n) => openSqlExperimentStore({ url: testPostgresUrl, schema: schemas[n] as string }));
+// Every store opened on PostgreSQL is a schema of its own (a test's retry included), dropped at the end.
+useFreshPostgresSchema();
+const pgSchemas: string[] = [];
+afterAll(async () => {
+  for (const schema of pgSchemas) await adminQuery(`drop schema if exists ${schema} cascade`);
+});
+const openPostgres = () => {
+  const schema = `loam_test_${randomBytes(6).toString('hex')}`;
+  pgSchemas.push(schema);
+  return openSqlExperimentStore({ url: testPostgresUrl, schema });
+};
+for (const [backend, open] of [
+  ['in-memory fake', async () => new MemoryExperimentStore()],
+  ['SQLite', () => openSqlExperimentStore({ url: 'sqlite::memory:' })],
+  ['PostgreSQL', openPostgres],
+] as const) {
+  pagingTests(backend, open);
+  experimentPagingTests(backend, open);
+  runPagingTests(backend, open);
+}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../../../compose/loam.test-support.js';
 import { mlflowCaller } from '../mlflow.test-support.js';
 
@@ -89,31 +90,35 @@ describe('model-versions/search', () => {
 describe('paging after a delete', () => {
   // MLflow pages by an offset, so a model or version deleted from a page read moved the next page one on and a
   // live one was never listed; Loam's token is the last item's place in the order (MLflow's offsets are still served).
-  it('registered-models/search: a model deleted from a page read moves none past the next page', async () => {
-    for (const n of [1, 2, 3, 4, 5]) expect((await call('POST', 'registered-models/create', { name: `keyset-${n}` })).status).toBe(200);
-    const q = { filter: "name LIKE 'keyset-%'", max_results: 2 };
+  it('registered-models/search: a model deleted from a page read moves none past the next page', async ({ task }) => {
+    // Names of this attempt: a retry shares the server, and the failed attempt's models.
+    const prefix = nameForAttempt(task, 'keyset');
+    const model = (n: number) => `${prefix}-${n}`;
+    for (const n of [1, 2, 3, 4, 5]) expect((await call('POST', 'registered-models/create', { name: model(n) })).status).toBe(200);
+    const q = { filter: `name LIKE '${prefix}-_'`, max_results: 2 };
     const p1 = await call('POST', 'registered-models/search', q);
-    expect(names(p1)).toEqual(['keyset-1', 'keyset-2']);
-    expect((await call('POST', 'registered-models/delete', { name: 'keyset-1' })).status).toBe(200);
+    expect(names(p1)).toEqual([model(1), model(2)]);
+    expect((await call('POST', 'registered-models/delete', { name: model(1) })).status).toBe(200);
     const p2 = await call('POST', 'registered-models/search', { ...q, page_token: p1.json.next_page_token });
-    expect(names(p2)).toEqual(['keyset-3', 'keyset-4']);
+    expect(names(p2)).toEqual([model(3), model(4)]);
     const p3 = await call('POST', 'registered-models/search', { ...q, page_token: p2.json.next_page_token });
-    expect([names(p3), p3.json.next_page_token]).toEqual([['keyset-5'], undefined]);
+    expect([names(p3), p3.json.next_page_token]).toEqual([[model(5)], undefined]);
     // MLflow's own token, an offset, is served; a token of another order_by, or {}, is refused naming page_token.
-    expect(names(await call('POST', 'registered-models/search', { ...q, page_token: Buffer.from('{"offset": 3}').toString('base64') }))).toEqual(['keyset-5']);
+    expect(names(await call('POST', 'registered-models/search', { ...q, page_token: Buffer.from('{"offset": 3}').toString('base64') }))).toEqual([model(5)]);
     for (const page_token of [Buffer.from('{}').toString('base64'), p1.json.next_page_token]) {
       expect(await call('POST', 'registered-models/search', { ...q, order_by: ['name DESC'], page_token }), page_token).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/^Invalid page token/) } });
     }
   });
 
-  it('model-versions/search: a version deleted from a page read moves none past the next page', async () => {
-    expect((await call('POST', 'registered-models/create', { name: 'keyset-v' })).status).toBe(200);
-    for (let i = 1; i <= 5; i++) expect((await call('POST', 'model-versions/create', { name: 'keyset-v', source: `s3://models/v/${i}` })).status).toBe(200);
-    const q = { filter: "name = 'keyset-v'", max_results: 2 };
+  it('model-versions/search: a version deleted from a page read moves none past the next page', async ({ task }) => {
+    const name = nameForAttempt(task, 'versions-keyset');
+    expect((await call('POST', 'registered-models/create', { name })).status).toBe(200);
+    for (let i = 1; i <= 5; i++) expect((await call('POST', 'model-versions/create', { name, source: `s3://models/v/${i}` })).status).toBe(200);
+    const q = { filter: `name = '${name}'`, max_results: 2 };
     const p1 = await call('POST', 'model-versions/search', q);
-    expect(versions(p1)).toEqual(['keyset-v/5', 'keyset-v/4']);
-    expect((await call('POST', 'model-versions/delete', { name: 'keyset-v', version: '5' })).status).toBe(200);
+    expect(versions(p1)).toEqual([`${name}/5`, `${name}/4`]);
+    expect((await call('POST', 'model-versions/delete', { name, version: '5' })).status).toBe(200);
     const p2 = await call('POST', 'model-versions/search', { ...q, page_token: p1.json.next_page_token });
-    expect(versions(p2)).toEqual(['keyset-v/3', 'keyset-v/2']);
+    expect(versions(p2)).toEqual([`${name}/3`, `${name}/2`]);
   });
 });
