@@ -118,3 +118,17 @@ describe("an object's body from the S3 backend", () => {
     expect(await drain(body)).toBe(size);
   });
 });
+
+describe("an object's body from the S3 backend, with an idle limit of 6 s or more", () => {
+  // The SDK arms a socket timeout of 6 s or more 3 s after the request starts (the default is 60 s): an answer that
+  // came sooner had its body's timeout switched off before that, and then armed again.
+  it('is whole for a reader that pauses longer than the limit', { timeout: 30_000 }, async () => {
+    const size = 16 * 1024 * 1024;
+    const endpoint = await bodyServer(size, size);
+    const store = await S3ArtifactStore.open({ endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, forcePathStyle: true, idleTimeoutMs: 6000 });
+    stores.push(store);
+    const { body } = await store.get({ bucket: 'models', key: 'a' });
+    await sleep(10_000);
+    expect(await drain(body)).toBe(size);
+  });
+});

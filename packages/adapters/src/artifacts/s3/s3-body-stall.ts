@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { ServiceUnavailableError } from '@loam/core';
 import type { S3Backend } from './s3-errors.js';
@@ -9,7 +10,7 @@ import type { S3Backend } from './s3-errors.js';
  * rest of the body. It is switched off for the body, and this one counts only the time the reader waits.
  */
 export function watchBodyStall(source: Readable, backend: S3Backend): Readable {
-  (source as Readable & { socket?: { setTimeout(ms: number): void } | null }).socket?.setTimeout(0);
+  const release = quietSocket((source as Readable & { socket?: Socket | null }).socket ?? undefined);
   let timer: NodeJS.Timeout | undefined;
   const disarm = (): void => {
     if (timer !== undefined) clearTimeout(timer);
@@ -29,6 +30,7 @@ export function watchBodyStall(source: Readable, backend: S3Backend): Readable {
     },
     destroy(err, callback) {
       disarm();
+      release();
       source.destroy();
       callback(err);
     },
@@ -40,9 +42,27 @@ export function watchBodyStall(source: Readable, backend: S3Backend): Readable {
   });
   source.once('end', () => {
     disarm();
+    release();
     out.push(null);
   });
+  source.once('close', release);
   source.once('error', (e) => out.destroy(e));
   source.pause();
   return out;
+}
+
+/**
+ * Switches the socket's idle timeout off until `release` is called (the body's end: the socket may then serve another
+ * request, whose own timeout must hold). The SDK arms its timeout 3 s after a request starts when it is 6 s or more
+ * (the default 60 s is): an answer that came sooner had it switched off here first and then armed again, so a reader's
+ * pause still cut the body off. Each arming adds a 'timeout' listener; it is undone as it is made.
+ */
+function quietSocket(socket: Socket | undefined): () => void {
+  if (!socket) return () => {};
+  const quiet = (event: string | symbol): void => {
+    if (event === 'timeout') socket.setTimeout(0);
+  };
+  socket.setTimeout(0);
+  socket.on('newListener', quiet);
+  return () => socket.off('newListener', quiet);
 }
