@@ -249,3 +249,31 @@ describe('entry names in any case, [DEFAULT] and a byte order mark, as botocore 
     expect(botocoreProfiles(file)).toMatchObject({ work: { region: 'eu-west-1' }, loam: { aws_access_key_id: 'LKIAFIRST', loam_endpoint: 'http://127.0.0.1:40131' } });
   });
 });
+
+describe('a credentials file written indented (every line, headers too)', () => {
+  // botocore reads a line indented deeper than the entry above it as part of that entry's value: Loam's entries, written
+  // unindented among indented ones, made the next profile's header part of loam_endpoint's value (that profile lost).
+  const indented = '  [loam]\n  region = eu-west-1\n  loam_endpoint = http://127.0.0.1:1\n  [work]\n  aws_access_key_id = AKIAWORK\n';
+
+  it('a bootstrap keeps the next profile a profile, as boto3 reads it', () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeFileSync(file, indented);
+    writeCredentialsFile(dir, creds);
+    expect(botocoreProfiles(file)).toEqual({
+      loam: { region: 'eu-west-1', aws_access_key_id: 'LKIAFIRST', aws_secret_access_key: 'secret', loam_api_token: 'loam_tok', loam_endpoint: 'http://127.0.0.1:7717' },
+      work: { aws_access_key_id: 'AKIAWORK' },
+    });
+  });
+
+  it("updating or adding [loam]'s endpoint keeps the next profile a profile, as boto3 reads it", () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeFileSync(file, indented);
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40132');
+    expect(botocoreProfiles(file)).toEqual({ loam: { region: 'eu-west-1', loam_endpoint: 'http://127.0.0.1:40132' }, work: { aws_access_key_id: 'AKIAWORK' } });
+    writeFileSync(file, indented.replace('  loam_endpoint = http://127.0.0.1:1\n', ''));
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40133');
+    expect(botocoreProfiles(file)).toEqual({ loam: { region: 'eu-west-1', loam_endpoint: 'http://127.0.0.1:40133' }, work: { aws_access_key_id: 'AKIAWORK' } });
+  });
+});

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { classifyIni, contentOf, linesOf, sectionsOf, withoutBom, type IniLine } from './credentials-ini.js';
+import { classifyIni, contentOf, insertionIndent, isBlankOrComment, linesOf, sectionsOf, withoutBom, type IniLine } from './credentials-ini.js';
 
 export interface LoamCredentials {
   readonly accessKeyId: string;
@@ -45,16 +45,23 @@ export function writeCredentialsFile(dataDir: string, c: LoamCredentials): strin
     replaceFile(file, (text.trim() ? `${text.trimEnd()}${eol}${eol}` : '') + `[loam]${eol}` + own.join(''));
     return file;
   }
-  // Loam's entries go after the user's last entry: a user's indented entry right below an unindented one of Loam's
-  // would be read as part of its value.
+  // Loam's entries go after the user's last entry, indented to be read as entries that leave the lines around them as
+  // they were: a user's indented entry right below an unindented one of Loam's would be read as part of its value.
   const lastEntry = kept.findLastIndex((i) => kinds[i]?.entry !== undefined || kinds[i]?.continues);
-  const body = [...kept.slice(0, lastEntry + 1).map((i) => lines[i] as string), ...own, ...kept.slice(lastEntry + 1).map((i) => lines[i] as string)];
   const dropped = new Set(sections.slice(1).flatMap((s) => range(s.header, s.end)));
   const out: string[] = [];
+  let at = 0;
   lines.forEach((line, i) => {
-    if (i === first.header) out.push(line, ...body);
-    else if (!dropped.has(i) && (i < first.header || i >= first.end)) out.push(line);
+    if (i === first.header) {
+      out.push(line, ...kept.slice(0, lastEntry + 1).map((k) => lines[k] as string));
+      at = out.length;
+      out.push(...kept.slice(lastEntry + 1).map((k) => lines[k] as string));
+    } else if (!dropped.has(i) && (i < first.header || i >= first.end)) out.push(line);
   });
+  const above = [first.header, ...kept.slice(0, lastEntry + 1)].findLast((i) => kinds[i]?.profile !== undefined || kinds[i]?.entry !== undefined) as number;
+  const below = out.slice(at).map(contentOf).find((l) => !isBlankOrComment(l));
+  const indent = insertionIndent(contentOf(lines[above] as string), kinds[above]?.profile !== undefined, below);
+  out.splice(at, 0, ...own.map((l) => indent + l));
   replaceFile(file, out.map((l, i) => (i < out.length - 1 && !l.endsWith('\n') ? l + eol : l)).join(''));
   return file;
 }
@@ -140,11 +147,15 @@ export function updateCredentialsEndpoint(dataDir: string, endpoint: string): vo
   }
   const entry = `loam_endpoint = ${endpoint}`;
   if (at >= 0) {
-    // The lines continuing the old value go with it.
+    // The lines continuing the old value go with it; its indent stays (the lines below are read as they were).
     let end = at + 1;
     for (let j = at + 1; j < loam.end && kinds[j]?.entry === undefined; j++) if (kinds[j]?.continues) end = j + 1;
-    lines.splice(at, end - at, entry);
-  } else lines.splice(last + 1, 0, entry);
+    lines.splice(at, end - at, insertionIndent(lines[at] as string, false, undefined) + entry);
+  } else {
+    const above = range(loam.header, last + 1).findLast((i) => kinds[i]?.profile !== undefined || kinds[i]?.entry !== undefined) as number;
+    const below = lines.slice(last + 1).find((l) => !isBlankOrComment(l));
+    lines.splice(last + 1, 0, insertionIndent(lines[above] as string, above === loam.header, below) + entry);
+  }
   const next = lines.join(eol);
   if (next === text) return;
   replaceFile(file, next);

@@ -28,6 +28,24 @@ export function indentOf(line: string): number {
   return Math.max(0, line.search(NON_SPACE));
 }
 
+/** A line botocore skips: empty, or a comment. */
+export function isBlankOrComment(line: string): boolean {
+  const text = pyStrip(line);
+  return !text || text.startsWith('#') || text.startsWith(';');
+}
+
+/**
+ * The indent for entries inserted below `above` (the last entry or header line before them) and above `below` (the
+ * next line that is no blank or comment; undefined at the end of the file), so that botocore reads them as entries
+ * and every other line as it did: an entry indented deeper than the one above it continues its value, and so does a
+ * line below indented deeper than they are (an indented `[work]` header under them would join loam_endpoint's value).
+ * Below an entry they take its indent; below a header, where any indent starts an entry, the line below's.
+ */
+export function insertionIndent(above: string, aboveIsHeader: boolean, below: string | undefined): string {
+  const line = aboveIsHeader && below !== undefined ? below : above;
+  return line.slice(0, indentOf(line));
+}
+
 /** How botocore reads one line. */
 export interface IniLine {
   /** The profile a header line starts, as written between its brackets (`[DEFAULT]` included: see defaultsOf). */
@@ -48,8 +66,8 @@ export function classifyIni(lines: readonly string[]): IniLine[] {
   let inEntry = false;
   let indent = 0;
   return lines.map((raw) => {
+    if (isBlankOrComment(raw)) return { continues: false };
     const line = pyStrip(raw);
-    if (!line || line.startsWith('#') || line.startsWith(';')) return { continues: false };
     const at = indentOf(raw);
     if (inEntry && at > indent) return { continues: true };
     indent = at;
