@@ -208,6 +208,16 @@ describe('a credentials file that is a symbolic link (a dotfile manager)', () =>
     expect(botocoreProfiles(join(dir, 'elsewhere'))).toMatchObject({ loam: { aws_access_key_id: 'LKIAFIRST' } });
     expect(statSync(join(dir, 'elsewhere')).mode & 0o777).toBe(0o600);
   });
+
+  it('that points into a directory Loam cannot write to fails naming the link, its target and what to do', () => {
+    const dir = dataDir();
+    const target = join(dir, 'gone', 'credentials');
+    symlinkSync(target, join(dir, 'credentials'));
+    expect(() => writeCredentialsFile(dir, creds)).toThrow(
+      `Could not write the credentials file ${join(dir, 'credentials')}, a symbolic link to ${target} (ENOENT: no such file or directory, open '${target}.tmp-${process.pid}'): Loam replaces the link's target through a temporary file beside it. Make ${join(dir, 'gone')} exist and be writable for Loam, or replace the link with a file.`,
+    );
+    expect(lstatSync(join(dir, 'credentials')).isSymbolicLink()).toBe(true);
+  });
 });
 
 describe('entry names in any case, [DEFAULT] and a byte order mark, as botocore reads them', () => {

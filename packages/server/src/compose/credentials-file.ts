@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { classifyIni, contentOf, insertionIndent, isBlankOrComment, linesOf, sectionsOf, withoutBom, type IniLine } from './credentials-ini.js';
 
@@ -92,10 +92,18 @@ function replaceFile(file: string, text: string): void {
   const target = linkTarget(file);
   const mode = target !== file && existsSync(target) ? statSync(target).mode & 0o7777 : 0o600;
   const tmp = `${target}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode); // a temporary file left by a crash keeps its own mode otherwise
-  fsyncPath(tmp);
-  renameSync(tmp, target);
+  try {
+    writeFileSync(tmp, text, { mode });
+    chmodSync(tmp, mode); // a temporary file left by a crash keeps its own mode otherwise
+    fsyncPath(tmp);
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // no part-written copy of the secrets is left beside the file
+    if (target === file) throw e;
+    // The error names only the temporary file, in a directory the user may not know Loam writes to.
+    const why = (e as Error).message;
+    throw Object.assign(new Error(`Could not write the credentials file ${file}, a symbolic link to ${target} (${why}): Loam replaces the link's target through a temporary file beside it. Make ${dirname(target)} exist and be writable for Loam, or replace the link with a file.`), { code: (e as NodeJS.ErrnoException).code, cause: e });
+  }
   fsyncPath(dirname(target));
 }
 
