@@ -113,6 +113,9 @@ describe.skipIf(!canMountTmpfs)('a job on a full disk (needs root to mount a tmp
     const exit = await exitOf(events);
     expect(exit.outcome).toBe('Failed');
     expect(exit.failureReason).toMatch(/\(signal SIGKILL\) without reporting an outcome; the last step it reported was Training\. The disk holding the job's directory is full: no space left on device \(ENOSPC\), \d+ bytes free\./);
+    // Killed, not given up for want of space (its exit code would say so): a platform fault, retried under RetryStrategy.
+    expect(exit.failureReason).toMatch(/^InternalServerError: /);
+    expect(exit.platformFault).toBe(true);
   }, 120_000);
 });
 
