@@ -53,3 +53,28 @@ it("numbers a restarted server's instances after the streams an earlier one wrot
   second.remove('My-Ep');
   expect(open().instanceId('My-Ep', 'AllTraffic')).toBe('my-ep-alltraffic-1');
 });
+
+it("numbers each endpoint's instances after its own streams, though another endpoint's names make the same ids", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loam-endpoint-instance-ids-'));
+  dirs.push(dir);
+  const store = createMemoryMetadataStore({ collections: [endpointsCollection] });
+  await store.collection(endpointsCollection).insert({ key: 'my-ep', name: 'My-Ep', arn: 'arn:loam:sagemaker:us-east-1:000000000000:endpoint/my-ep', status: 'InService', configName: 'My-Ep', creationTime: 1_700_000_000, lastModifiedTime: 1_700_000_000, variants: [] } as unknown as EndpointRecord);
+  const open = () => new EndpointLogs({ dir: join(dir, 'endpoint-logs'), store, logger: silentLogger });
+
+  const first = open();
+  const olds = [first.instanceId('My-Ep', 'A'), first.instanceId('My-Ep', 'A')];
+  expect(olds).toEqual(['my-ep-a-1', 'my-ep-a-2']);
+  for (const id of olds) first.writer('My-Ep', 'A', id)('stdout', `${id} from the first server`);
+
+  // After a restart, endpoint 'My' with variant 'Ep-A' starts first: its ids are 'my-ep-a-<n>' too.
+  const second = open();
+  expect(second.instanceId('My', 'Ep-A')).toBe('my-ep-a-1');
+  const fresh = second.instanceId('My-Ep', 'A');
+  expect(fresh).toBe('my-ep-a-3');
+  second.writer('My-Ep', 'A', fresh)('stdout', 'from the second server');
+
+  const service = new LogStreamsService({ partition: { region: 'us-east-1', accountId: '000000000000' }, groups: second.groups });
+  const events = async (stream: string) => (await service.GetLogEvents({ logGroupName: '/aws/sagemaker/Endpoints/My-Ep', logStreamName: `A/${stream}`, startFromHead: true }, ctx)).events.map((e) => e.message);
+  for (const id of olds) expect(await events(id)).toEqual([`${id} from the first server`]);
+  expect(await events(fresh)).toEqual(['from the second server']);
+});

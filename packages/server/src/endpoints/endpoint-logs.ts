@@ -57,7 +57,7 @@ export class EndpointLogs {
    */
   private readonly removals = new Map<string, number>();
 
-  /** The last instance number handed out per id prefix (`<endpoint>-<variant>-`, lower-cased) by this process. */
+  /** The last instance number handed out per endpoint and id prefix (`<endpoint>-<variant>-`, lower-cased) by this process. */
   private readonly numbers = new Map<string, number>();
 
   /** Torn lines met in the segments (a write cut short): said once per segment file, as the jobs' logs are. */
@@ -77,8 +77,10 @@ export class EndpointLogs {
   instanceId(endpointName: string, variantName: string): string {
     const prefix = `${endpointName}-${variantName}-`.toLowerCase();
     // By the id's prefix, not the variant's name: an update from variant 'A' to 'a' runs both fleets at once, and
-    // their instances' ids (lower-cased) must differ.
-    let n = this.numbers.get(prefix);
+    // their instances' ids (lower-cased) must differ. And by endpoint: 'my' with variant 'ep-a' has the prefix of
+    // 'my-ep' with 'a', and a count read from the one's streams would hand out ids of the other's.
+    const key = `${endpointName.toLowerCase()}/${prefix}`;
+    let n = this.numbers.get(key);
     if (n === undefined) {
       n = 0;
       const root = join(this.o.dir, endpointName.toLowerCase());
@@ -89,7 +91,7 @@ export class EndpointLogs {
         }
       }
     }
-    this.numbers.set(prefix, ++n);
+    this.numbers.set(key, ++n);
     return `${prefix}${n}`;
   }
 
