@@ -83,6 +83,12 @@ function shown(value: unknown): string {
 const isAwsKey = (key: string) => key.slice(0, 4).toLowerCase() === 'aws:';
 const isMlflowKey = (key: string) => key.slice(0, 7).toLowerCase() === 'mlflow.';
 
+/**
+ * Whether a stored key counts toward {@link maxTagsPerResource}: keys the public API may not write (`aws:`, and
+ * `mlflow.`, which hold a registered model's name and aliases) do not, as AWS does not count its `aws:` tags.
+ */
+export const countsTowardTagLimit = (key: string): boolean => !reservedBy(key, {});
+
 function reservedBy(key: string, options: TagRuleOptions): boolean {
   return isAwsKey(key) || (isMlflowKey(key) && !options.allowMlflowKeys);
 }

@@ -92,6 +92,18 @@ describe('TagService', () => {
     expect(kept).toContainEqual({ Key: 'k001', Value: 'v1' });
   });
 
+  it('does not count the keys the public API may not write (mlflow.*, aws:*) toward the 50', async () => {
+    // As AWS does not count aws: tags: a registered model's name and aliases live in mlflow.* keys of its group,
+    // so 3 aliases left a group with 48 of the caller's tags unable to take a 49th.
+    const { store, tags } = setup();
+    await store.tags.put(model('m1'), [...many(48), { Key: 'mlflow.alias.a', Value: '1' }, { Key: 'mlflow.alias.b', Value: '1' }, { Key: 'mlflow.registeredModelName', Value: 'm' }]);
+    await tags.AddTags({ ResourceArn: model('m1'), Tags: many(2, 'n') }, ctx);
+    expect((await tags.ListTags({ ResourceArn: model('m1'), MaxResults: 100 }, ctx)).Tags).toHaveLength(53);
+    const e = await error(tags.AddTags({ ResourceArn: model('m1'), Tags: [{ Key: 'one-more', Value: 'x' }] }, ctx));
+    expect(e.code).toBe('ResourceLimitExceeded');
+    expect(e.message).toContain('would have 51 tags; a resource can have at most 50');
+  });
+
   it.each([
     ['a key starting aws:', [{ Key: 'aws:createdBy', Value: 'x' }], '/Tags/0/Key', /reserved/],
     ['a key starting AWS: in another case', [{ Key: 'ok', Value: '' }, { Key: 'AWS:x', Value: 'x' }], '/Tags/1/Key', /reserved/],

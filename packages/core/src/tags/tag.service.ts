@@ -5,7 +5,7 @@ import type { Partition } from '../kernel/names.js';
 import { decodeNextToken, encodeNextToken } from '../kernel/pagination.js';
 import { compareKeys } from '../ports/artifact-keys.js';
 import type { MetadataStore, Tag } from '../ports/metadata-store.js';
-import { maxTagsPerResource, validateTagKeys, validateTags } from './tag-rules.js';
+import { countsTowardTagLimit, maxTagsPerResource, validateTagKeys, validateTags } from './tag-rules.js';
 
 type Ops = typeof operations;
 
@@ -56,7 +56,8 @@ export class TagService {
 
   /**
    * Adds or overwrites tags. A resource may already hold more than 50 (MLflow's registry has no limit on a
-   * model's tags): overwriting its keys is allowed, only a new key that leaves it past 50 is refused.
+   * model's tags): overwriting its keys is allowed, only a new key that leaves it past 50 is refused. Keys the
+   * public API may not write (`aws:`, `mlflow.`: a registered model's name and aliases) are not counted.
    * @throws ResourceNotFound, ResourceLimitExceeded (a new key past 50 tags), ValidationException, AccessDeniedException (a write check).
    */
   async AddTags(input: InputOf<Ops['AddTags']>, ctx: RequestContext): Promise<OutputOf<Ops['AddTags']>> {
@@ -64,7 +65,7 @@ export class TagService {
     await this.requireResource(input.ResourceArn, ctx);
     for (const w of this.writeChecks) if (input.ResourceArn.startsWith(w.prefix)) await w.check(input.ResourceArn, input.Tags, ctx);
     await this.options.store.transaction(async (tx) => {
-      const existing = new Set((await tx.tags.list(input.ResourceArn)).map((t) => t.Key));
+      const existing = new Set((await tx.tags.list(input.ResourceArn)).map((t) => t.Key).filter(countsTowardTagLimit));
       const before = existing.size;
       for (const t of input.Tags) existing.add(t.Key);
       if (existing.size > maxTagsPerResource && existing.size > before) {

@@ -77,6 +77,18 @@ describe('MLflow registry: as many tags as MLflow takes, and SageMaker operation
     expect(await allTags(arn)).toHaveLength(46);
   });
 
+  it('AddTags does not count the registry\'s own mlflow. keys (the model\'s aliases) toward the 50', async () => {
+    expect((await call('POST', 'registered-models/create', { name: 'aliased', tags: tags(48) })).status).toBe(200);
+    expect((await call('POST', 'model-versions/create', { name: 'aliased', source: 's3://b/m' })).status).toBe(200);
+    for (const alias of ['a', 'b', 'c']) expect((await call('POST', 'registered-models/alias', { name: 'aliased', alias, version: '1' })).status).toBe(200);
+    // 48 of the caller's tags and 3 aliases: two more tags make 50 of the caller's, as SageMaker counts them.
+    await sm.send(new AddTagsCommand({ ResourceArn: groupArn('aliased'), Tags: [{ Key: 'n1', Value: 'x' }, { Key: 'n2', Value: 'x' }] }));
+    expect(await allTags(groupArn('aliased'))).toHaveLength(53);
+    const refused = await sdkErrorOf(sm.send(new AddTagsCommand({ ResourceArn: groupArn('aliased'), Tags: [{ Key: 'n3', Value: 'x' }] })));
+    expect(refused).toMatchObject({ name: 'ResourceLimitExceeded' });
+    expect(refused.message).toMatch(/51 tags.*at most 50/);
+  });
+
   it('ListTags pages list each tag once when keys hold letters past U+FFFF', async () => {
     // The store orders keys by code point: 'ｋ' (U+FF4B) before '𝐚' (U+1D41A); a page ending on '𝐚' listed 'ｋ' again.
     const keys = [...tags(48).map((t) => t.key), 'ｋ', '𝐚', '𝐤'];
