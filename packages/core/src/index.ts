@@ -42,6 +42,7 @@ export { SageMakerExperimentsService } from './experiments/sagemaker/sagemaker-e
 export { TrialComponentsService } from './experiments/sagemaker/trial-components.service.js';
 export { trainingJobLookup } from './experiments/sagemaker/training-job-components.js';
 export { TrialsService } from './experiments/sagemaker/trials.service.js';
+export { experimentEntitiesReadCheck } from './experiments/sagemaker/entity-lineage-read-check.js';
 export { experimentTagsFollowNames } from './experiments/sagemaker/experiment-tags-follow-names.js';
 export { TrackingAccess } from './experiments/tracking-access.js';
 export { ArtifactProxyAccess } from './experiments/artifact-proxy-access.js';

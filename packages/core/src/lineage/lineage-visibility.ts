@@ -21,6 +21,10 @@ const readActionByKind: Readonly<Record<string, string>> = {
   model: 'sagemaker:DescribeModel',
   'endpoint-config': 'sagemaker:DescribeEndpointConfig',
   endpoint: 'sagemaker:DescribeEndpoint',
+  // The MLflow experiment guarding each is the server's VertexReadCheck (experimentEntitiesReadCheck).
+  experiment: 'sagemaker:DescribeExperiment',
+  'experiment-trial': 'sagemaker:DescribeTrial',
+  'experiment-trial-component': 'sagemaker:DescribeTrialComponent',
 };
 
 /**

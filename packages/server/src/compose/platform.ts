@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArtifactStore, Logger, MetadataStore, Partition, Principal } from '@loam/core';
-import { authorize, systemClock, SearchService, searchSources, experimentSearchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, trainingJobLookup, experimentTagsFollowNames, TrialsService, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
+import { authorize, systemClock, SearchService, searchSources, experimentSearchSources, IdentityService, identityCollections, TagService, TrackingArtifacts, TrackingService, TrainingJobRuns, TrainingJobRunSync, ExperimentsService, SageMakerExperimentsService, TrialComponentsService, trainingJobLookup, experimentTagsFollowNames, TrialsService, experimentEntitiesReadCheck, TrackingAccess, experimentAccessAuthorizer, trainingJobRunCheck, type ExperimentAccessAuthorizer } from '@loam/core';
 import { openArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { combineLogGroups, fixedLogGroups, jobCollections, jobLogGroupSource, LogStreamsService } from '@loam/core';
 import { forgetUnreadableKeysCommand, openSecretBox, serverKeyFile } from '../auth/secret-box.js';
@@ -133,8 +133,10 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     tags.registerResolver(`${smBase}experiment-trial/`, sagemakerExperiments[2].exists);
     // An experiment's tags are kept under its ARN, which holds its name: they follow an MLflow rename.
     tracking.followNames(experimentTagsFollowNames(experiments, store.tags, partition));
-    // Lineage shows a run to whom runs/get would: allowed on the run and on its experiment.
-    const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction, lineageReadCheck: (p, arn) => trackingAccess.runArnVisible(p, arn) });
+    // Lineage shows a run to whom runs/get would (allowed on the run and on its experiment), and an
+    // experiment, trial or trial component to whom its Describe would.
+    const entitiesVisible = experimentEntitiesReadCheck(authorizeAction, { experiment: sagemakerExperiments[0].exists, trial: sagemakerExperiments[2].exists, trialComponent: sagemakerExperiments[1].exists });
+    const registry = openRegistry({ store, artifacts, partition, tags, logger, authorize: authorizeAction, lineageReadCheck: (p, arn) => trackingAccess.runArnVisible(p, arn) ?? entitiesVisible(p, arn) });
     const transform = openTransform({ config, store, partition, tags, jobs, lineage: registry.lineage, logger, authorizeData });
     const tuning = openTuning({ store, partition, tags, jobs, logger });
     // Search finds only what the caller may describe.

@@ -231,3 +231,41 @@ describe('QueryLineage shows an MLflow run only to whom runs/get would', () => {
     expect((await query('admin', { StartArns: ['s3://shared/tracked'], Direction: 'Descendants' })).body.Vertices.map((v: { Arn: string }) => v.Arn)).toContain(sm('mlflow-run', secret.runId));
   });
 });
+
+describe('QueryLineage shows an experiment, trial or trial component only to whom its Describe would', () => {
+  // They were judged by sagemaker:QueryLineage on their ARN, which every caller of QueryLineage has: a walk
+  // listed another team's experiment, trial and trial component names, and a start from one answered 200
+  // where an unknown one answered 404.
+  it('hidden (and refused as a start, existing or not) from a caller not allowed its Describe, on its ARN or on its MLflow experiment', async () => {
+    const create = async (path: string, body: unknown) => expect((await call('admin', 'POST', `/api/v1/sagemaker-experiments/${path}`, body)).status).toBe(200);
+    await create('experiments', { ExperimentName: 'alice-exp' });
+    await create('trials', { TrialName: 'alice-trial', ExperimentName: 'alice-exp' });
+    await create('trial-components', { TrialComponentName: 'alice-tc' });
+    const rec = loam.platform.registry.lineage;
+    const entities = [sm('experiment', 'alice-exp'), sm('experiment-trial', 'alice-trial'), sm('experiment-trial-component', 'alice-tc')];
+    for (const arn of entities) await rec.input('s3://shared/experiments', arn);
+    const fromData = { StartArns: ['s3://shared/experiments'], Direction: 'Descendants' };
+    const listed = async (user: string) => {
+      const r = await query(user, fromData);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body.Vertices.map((v: { Arn: string }) => v.Arn).filter((a: string) => !a.includes(':artifact/')).sort();
+    };
+    expect(await listed('admin')).toEqual([...entities].sort());
+    // bob may describe only bob-* resources.
+    expect(await listed('bob')).toEqual([]);
+    for (const arn of [sm('experiment-trial-component', 'alice-tc'), sm('experiment-trial-component', 'alice-never-was')]) {
+      const r = await query('bob', { StartArns: [arn] });
+      expect([r.status, r.body.code], JSON.stringify(r.body)).toEqual([403, 'AccessDeniedException']);
+    }
+    // dave may describe everything but the MLflow experiment alice-exp is: its trial is hidden too, as DescribeTrial refuses it.
+    const mlflowId = (await loam.platform.tracking.store.getExperimentByName('alice-exp'))!.experimentId;
+    await userWith('dave', [
+      { Effect: 'Allow', Action: ['sagemaker:*', 's3:GetObject'], Resource: '*' },
+      { Effect: 'Deny', Action: 'sagemaker:*', Resource: sm('mlflow-experiment', mlflowId) },
+    ]);
+    expect((await call('dave', 'GET', '/api/v1/sagemaker-experiments/trials/alice-trial')).status).toBe(403);
+    expect(await listed('dave')).toEqual([sm('experiment-trial-component', 'alice-tc')]);
+    expect((await query('dave', { StartArns: [sm('experiment-trial', 'alice-trial')] })).status).toBe(403);
+    expect((await query('dave', { StartArns: [sm('experiment-trial-component', 'alice-tc')] })).status).toBe(200);
+  });
+});
