@@ -39,7 +39,8 @@ function decodeValue(x: unknown, o: RunOrderClause): RunSortValue | undefined {
   if (x.length === 2 && x[0] === 'inf' && (x[1] === 1 || x[1] === -1)) return o.kind === 'metric' ? { value: x[1] * Infinity } : undefined;
   if (x.length !== 2 || x[0] !== 'v') return undefined;
   const v: unknown = x[1];
-  if (numeric) return typeof v === 'number' && Number.isFinite(v) ? { value: v } : undefined;
+  // A start or end time is a whole millisecond (an integer column: PostgreSQL's bigint refuses '1.5' with a database error).
+  if (numeric) return typeof v === 'number' && (o.kind === 'metric' ? Number.isFinite(v) : Number.isSafeInteger(v)) ? { value: v } : undefined;
   return typeof v === 'string' && isStorableText(v) ? { value: v } : undefined;
 }
 

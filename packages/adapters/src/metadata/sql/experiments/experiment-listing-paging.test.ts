@@ -220,6 +220,14 @@ function runPagingTests(backend: string, open: () => Promise<ExperimentStore>): 
       expect((await search(['attributes.run_name ASC'], old.nextPageToken as string)).runs.map((r) => r.info.runName)).toEqual(['c']);
       await expect(search([], Buffer.from('{}').toString('base64'))).rejects.toMatchObject({ code: 'ValidationException', message: expect.stringContaining('it is not a token this search issued'), fields: [{ path: '/page_token' }] });
       await expect(search(['attributes.run_name DESC'], old.nextPageToken as string)).rejects.toMatchObject({ message: expect.stringContaining('it was issued for another order_by'), fields: [{ path: '/page_token' }] });
+      // A token edited to hold a start or end time that is no whole millisecond (the columns are integers: PostgreSQL's
+      // bigint refused '1.5' and '1e+300' with a database error) is not one a search issued.
+      const byTimes = ['attributes.end_time ASC', 'attributes.start_time DESC'];
+      const issued = JSON.parse(Buffer.from((await t.searchRuns({ experimentIds: [exp], orderBy: byTimes, maxResults: 1 })).nextPageToken as string, 'base64').toString('utf8')) as { after: { values: unknown[] } };
+      for (const v of [1.5, 1e300]) {
+        const edited = Buffer.from(JSON.stringify({ ...issued, after: { ...issued.after, values: [['v', v], ['v', 1000]] } })).toString('base64');
+        await expect(search(byTimes, edited), String(v)).rejects.toMatchObject({ code: 'ValidationException', message: expect.stringContaining('it is not a token this search issued'), fields: [{ path: '/page_token' }] });
+      }
     });
   });
 }
