@@ -8,8 +8,10 @@ interface NestedFiltersProps {
   /** The resource's list properties (`Metrics`, `InputDataConfig`); none, and nothing is shown but nested filters a link gave. */
   readonly lists: readonly string[];
   readonly choices: PropertyChoices;
-  /** Messages by nested filter, then by row: Studio's own (an empty value, no list). */
+  /** Messages by nested filter, then by row: Studio's own (an empty value, no list) and the server's (an unknown property). */
   readonly errors: Readonly<Record<number, Readonly<Record<number, string>>>>;
+  /** The server's message about a nested filter's list (not a list property), by nested filter. */
+  readonly listErrors?: Readonly<Record<number, string>>;
 }
 
 /** The properties of one list's elements (`Metrics.MetricName`, `Metrics.Max`), for a nested filter's rows. */
@@ -23,7 +25,7 @@ function listChoices(choices: PropertyChoices, list: string): PropertyChoices {
  * job's `InputDataConfig`) and filters that must all hold for one and the same element of it — the metric named
  * `accuracy` whose `Max` is over 0.9, not any metric named so and any other over 0.9.
  */
-export function NestedFilters({ nested, onChange, lists, choices, errors }: NestedFiltersProps) {
+export function NestedFilters({ nested, onChange, lists, choices, errors, listErrors = {} }: NestedFiltersProps) {
   // A link may hold nested filters on a list this resource does not have (an edited or older URL): they are still
   // sent, so they are shown, where they can be removed, next to the server's refusal.
   if (lists.length === 0 && nested.length === 0) return null;
@@ -39,6 +41,7 @@ export function NestedFilters({ nested, onChange, lists, choices, errors }: Nest
                 label={`${label}: every filter holds for one element of`}
                 data={[...(g.list && !lists.includes(g.list) ? [{ value: g.list, label: `${g.list} (not a list of this resource)` }] : []), ...lists.map((l) => ({ value: l, label: l }))]}
                 value={g.list}
+                error={listErrors[i]}
                 onChange={(e) => set(i, { list: e.currentTarget.value, filters: g.filters.map((f) => ({ ...f, name: '' })) })}
                 maw={420}
               />

@@ -6,7 +6,7 @@ const row = (name: string, operator: FilterDraft['operator'], value = ''): Filte
 
 describe('buildExpression', () => {
   it('sends no SearchExpression when every row is empty', () => {
-    expect(buildExpression([row('', 'Equals'), row(' ', 'Contains', ' ')], 'And')).toEqual({ rows: [], incomplete: {}, nestedIncomplete: {} });
+    expect(buildExpression([row('', 'Equals'), row(' ', 'Contains', ' ')], 'And')).toEqual({ rows: [], incomplete: {}, nestedIncomplete: {}, nested: [] });
   });
 
   it('trims names and values, and joins several filters with the chosen operator', () => {
@@ -77,10 +77,30 @@ describe('placeErrors', () => {
       ],
       [0, 3],
     );
-    expect(placed).toEqual({ rows: { 3: 'unknown property' }, sortBy: 'unknown property', other: ['not a token of this search', 'no such row'] });
+    expect(placed).toEqual({ rows: { 3: 'unknown property' }, nested: {}, sortBy: 'unknown property', other: ['not a token of this search', 'no such row'] });
+  });
+
+  it('puts a nested filter message on the nested filter and row it came from, a list message on its list', () => {
+    // Nested filter 0 had no list (not sent); nested filter 1 went first, its rows 1 and 2 as its Filters 0 and 1.
+    const built = buildExpression([], 'And', [
+      { list: '', filters: [row('', 'Equals')] },
+      { list: 'Metrics', filters: [row('', 'Equals'), row('MetricName', 'Equals', 'acc'), row('Nope', 'Exists')] },
+      { list: 'Nope', filters: [row('X', 'Exists')] },
+    ]);
+    expect(built.nested).toEqual([{ index: 1, rows: [1, 2] }, { index: 2, rows: [0] }]);
+    const placed = placeErrors(
+      [
+        { path: '/SearchExpression/NestedFilters/0/Filters/1/Name', message: "'Nope' is not a property" },
+        { path: '/SearchExpression/NestedFilters/1/NestedPropertyName', message: "'Nope' is not a list" },
+        { path: '/SearchExpression/NestedFilters/5/Filters/0/Name', message: 'no such nested filter' },
+      ],
+      built.rows,
+      built.nested,
+    );
+    expect(placed).toEqual({ rows: {}, nested: { 1: { rows: { 2: "'Nope' is not a property" } }, 2: { list: "'Nope' is not a list", rows: {} } }, other: ['no such nested filter'] });
   });
 
   it('places nothing when the error names no field', () => {
-    expect(placeErrors(undefined, [0])).toEqual({ rows: {}, other: [] });
+    expect(placeErrors(undefined, [0])).toEqual({ rows: {}, nested: {}, other: [] });
   });
 });

@@ -46,6 +46,14 @@ export interface BuiltExpression {
   readonly incomplete: Readonly<Record<number, string>>;
   /** Rows of nested filters Studio can tell are incomplete, by nested filter index then row index. */
   readonly nestedIncomplete: Readonly<Record<number, Readonly<Record<number, string>>>>;
+  /** For each of the request's NestedFilters, the nested filter it came from and the row each of its Filters came from. */
+  readonly nested: readonly SentNested[];
+}
+
+/** Where one NestedFilters entry of a request came from: `index` among the nested filters, `rows` among its rows. */
+export interface SentNested {
+  readonly index: number;
+  readonly rows: readonly number[];
 }
 
 type Filter = NonNullable<SearchExpression['Filters']>[number];
@@ -85,6 +93,7 @@ export function buildExpression(drafts: readonly FilterDraft[], match: Match, ne
   const { filters, rows, incomplete } = filtersOf(drafts);
   const nestedFilters: NonNullable<SearchExpression['NestedFilters']>[number][] = [];
   const nestedIncomplete: Record<number, Record<number, string>> = {};
+  const sent: SentNested[] = [];
   nested.forEach((n, i) => {
     const list = n.list.trim();
     const built = filtersOf(n.filters, (name) => nestedName(list, name));
@@ -93,37 +102,56 @@ export function buildExpression(drafts: readonly FilterDraft[], match: Match, ne
       return;
     }
     if (Object.keys(built.incomplete).length) nestedIncomplete[i] = built.incomplete;
-    if (built.filters.length) nestedFilters.push({ NestedPropertyName: list, Filters: built.filters });
+    if (built.filters.length) {
+      nestedFilters.push({ NestedPropertyName: list, Filters: built.filters });
+      sent.push({ index: i, rows: built.rows });
+    }
   });
   const parts = filters.length + nestedFilters.length;
-  if (parts === 0) return { rows, incomplete, nestedIncomplete };
+  if (parts === 0) return { rows, incomplete, nestedIncomplete, nested: sent };
   return {
     expression: { ...(filters.length ? { Filters: filters } : {}), ...(nestedFilters.length ? { NestedFilters: nestedFilters } : {}), ...(parts > 1 ? { Operator: match } : {}) },
-    rows, incomplete, nestedIncomplete,
+    rows, incomplete, nestedIncomplete, nested: sent,
   };
 }
 
-/** Where the server's messages about a search belong: on a filter row, on the sort property, or on the search as a whole. */
+/** The server's messages about one nested filter: on its list, and on its rows by row index. */
+export interface PlacedNested {
+  readonly list?: string;
+  readonly rows: Readonly<Record<number, string>>;
+}
+
+/** Where the server's messages about a search belong: on a filter row, on a nested filter, on the sort property, or on the search as a whole. */
 export interface PlacedErrors {
   readonly rows: Readonly<Record<number, string>>;
+  /** By nested filter index. */
+  readonly nested: Readonly<Record<number, PlacedNested>>;
   readonly sortBy?: string;
   readonly other: readonly string[];
 }
 
 /**
- * Places problem+json `errors[]` (`/SearchExpression/Filters/1/Value`) on the rows they name, through
- * `rows` (the row each sent filter came from); what names no row stays in `other`.
+ * Places problem+json `errors[]` on what they name: `/SearchExpression/Filters/1/Value` on a row, through `rows` (the
+ * row each sent filter came from); `/SearchExpression/NestedFilters/0/Filters/1/Name` on a nested filter's row and
+ * `…/NestedFilters/0/NestedPropertyName` on its list, through `nested` (where each sent NestedFilters came from);
+ * `/SortBy` on the sort property. What names none of them stays in `other`.
  */
-export function placeErrors(fields: readonly { path: string; message: string }[] | undefined, rows: readonly number[]): PlacedErrors {
+export function placeErrors(fields: readonly { path: string; message: string }[] | undefined, rows: readonly number[], nested: readonly SentNested[] = []): PlacedErrors {
   const byRow: Record<number, string> = {};
+  const byNested: Record<number, { list?: string; rows: Record<number, string> }> = {};
   let sortBy: string | undefined;
   const other: string[] = [];
   for (const f of fields ?? []) {
     const m = /^\/SearchExpression\/Filters\/(\d+)(?:\/|$)/.exec(f.path);
     const row = m ? rows[Number(m[1])] : undefined;
+    const n = /^\/SearchExpression\/NestedFilters\/(\d+)\/(?:(NestedPropertyName)|Filters\/(\d+))(?:\/|$)/.exec(f.path);
+    const from = n ? nested[Number(n[1])] : undefined;
+    const nestedRow = n?.[3] !== undefined ? from?.rows[Number(n[3])] : undefined;
     if (row !== undefined) byRow[row] ??= f.message;
+    else if (from && n?.[2]) (byNested[from.index] ??= { rows: {} }).list ??= f.message;
+    else if (from && nestedRow !== undefined) (byNested[from.index] ??= { rows: {} }).rows[nestedRow] ??= f.message;
     else if (f.path === '/SortBy') sortBy ??= f.message;
     else other.push(f.message);
   }
-  return { rows: byRow, ...(sortBy === undefined ? {} : { sortBy }), other };
+  return { rows: byRow, nested: byNested, ...(sortBy === undefined ? {} : { sortBy }), other };
 }

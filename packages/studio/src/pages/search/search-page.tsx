@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useNavigate, useSearch } from '@tanstack/react-router';
+import { defaultParseSearch, useLocation, useNavigate } from '@tanstack/react-router';
 import { Alert, Autocomplete, Button, Group, List, NativeSelect, SegmentedControl, Skeleton, Stack, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { PageHeader } from '../../patterns/page-header.js';
@@ -12,7 +12,7 @@ import { keysSeen } from './search-properties.js';
 import { nestedLists, propertyCatalog, recordMemberOf, resourceViews, searchableResources, type SearchableResource } from './search-resources.js';
 import { SearchResults } from './search-results.js';
 import { back, forward, pagerOf, type PageTokens } from './search-paging.js';
-import { paramsOf, searchPath, stateOf, type SearchParams, type SearchState } from './search-state.js';
+import { paramsOf, readSearchParams, searchPath, stateOf, type SearchParams, type SearchState } from './search-state.js';
 
 const pageSize = 25;
 
@@ -22,13 +22,16 @@ const pageSize = 25;
  * search lives in the URL; the form edits a draft of it until Search is pressed.
  */
 export function SearchPage() {
-  const params = useSearch({ strict: false }) as SearchParams;
+  // Read from the URL's own text: the router's search keeps a link's raw value of any parameter the route's reading
+  // left out (a `filters` that is not a list), which is not for the form; what was left out is named on the page.
+  const searchStr = useLocation({ select: (l) => l.searchStr });
+  const { params, ignored } = useMemo(() => readSearchParams(defaultParseSearch(searchStr)), [searchStr]);
   const committed = stateOf(params);
   // The form starts again from the URL whenever the URL changes (Search pressed, Back, a shared link).
-  return <SearchForm key={JSON.stringify(paramsOf(committed))} committed={committed} />;
+  return <SearchForm key={JSON.stringify(paramsOf(committed))} committed={committed} ignored={ignored} />;
 }
 
-function SearchForm({ committed }: { committed: SearchState }) {
+function SearchForm({ committed, ignored }: { committed: SearchState; ignored: readonly string[] }) {
   const navigate = useNavigate();
   const [resource, setResource] = useState<SearchableResource>(committed.resource);
   const [rows, setRows] = useState<FilterDraft[]>(committed.filters.length ? [...committed.filters] : [emptyFilter()]);
@@ -36,8 +39,9 @@ function SearchForm({ committed }: { committed: SearchState }) {
   const [match, setMatch] = useState<Match>(committed.match);
   const [sortBy, setSortBy] = useState(committed.sortBy ?? '');
   const [sortOrder, setSortOrder] = useState<'Ascending' | 'Descending'>(committed.sortOrder ?? 'Descending');
-  const [incomplete, setIncomplete] = useState<Record<number, string>>({});
-  const [nestedIncomplete, setNestedIncomplete] = useState<Record<number, Record<number, string>>>({});
+  // A link's filter without a value is not searched for: its row says so from the start, as after pressing Search.
+  const [incomplete, setIncomplete] = useState<Record<number, string>>(() => ({ ...buildExpression(committed.filters, committed.match, committed.nested).incomplete }));
+  const [nestedIncomplete, setNestedIncomplete] = useState<Record<number, Record<number, string>>>(() => ({ ...buildExpression(committed.filters, committed.match, committed.nested).nestedIncomplete }));
   const [tokens, setTokens] = useState<PageTokens>([undefined]);
   const token = tokens[tokens.length - 1];
 
@@ -71,11 +75,23 @@ function SearchForm({ committed }: { committed: SearchState }) {
   const choices = { catalog, seen, common: view.common.length };
   const hints = new Map(propertyCatalog(committed.resource).map((p) => [p.name, p]));
 
-  const placed = results.error ? placeErrors((results.error as { fields?: { path: string; message: string }[] }).fields, built.rows) : undefined;
-  // The server's words for a refused search, in full; the short form also sits on the row it is about.
+  const placed = results.error ? placeErrors((results.error as { fields?: { path: string; message: string }[] }).fields, built.rows, built.nested) : undefined;
+  // The server's words for a refused search, in full; the short form also sits on the row (or list) it is about.
   const refused = results.error ? toUserFacingError(results.error, { iamAction: 'sagemaker:Search' }) : undefined;
-  const placedRows = Object.keys(resource === committed.resource ? (placed?.rows ?? {}) : {}).map(Number);
-  const rowErrors = { ...(resource === committed.resource ? (placed?.rows ?? {}) : {}), ...incomplete };
+  const shown = resource === committed.resource ? placed : undefined;
+  const rowErrors = { ...(shown?.rows ?? {}), ...incomplete };
+  const nestedRowErrors = Object.fromEntries(
+    nested.map((_, i) => [i, { ...(shown?.nested[i]?.rows ?? {}), ...(nestedIncomplete[i] ?? {}) }]),
+  );
+  const listErrors = Object.fromEntries(Object.entries(shown?.nested ?? {}).flatMap(([i, p]) => (p.list ? [[i, p.list]] : [])));
+  // The server counts filters from 0 among those sent; the rows above are numbered from 1.
+  const marked = [
+    ...Object.keys(shown?.rows ?? {}).map((r) => `filter ${Number(r) + 1}`),
+    ...Object.entries(shown?.nested ?? {}).flatMap(([i, p]) => [
+      ...(p.list ? [`the list of nested filter ${Number(i) + 1}`] : []),
+      ...Object.keys(p.rows).map((r) => `nested filter ${Number(i) + 1}, filter ${Number(r) + 1}`),
+    ]),
+  ];
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -84,8 +100,9 @@ function SearchForm({ committed }: { committed: SearchState }) {
     setNestedIncomplete({ ...check.nestedIncomplete });
     if (Object.keys(check.incomplete).length || Object.keys(check.nestedIncomplete).length) return;
     const next: SearchState = { resource, filters: rows, ...(nested.length ? { nested } : {}), match, ...(sortBy.trim() ? { sortBy: sortBy.trim() } : {}), ...(sortBy.trim() || sortOrder === 'Ascending' ? { sortOrder } : {}) };
-    if (JSON.stringify(paramsOf(next)) === JSON.stringify(paramsOf(committed))) {
-      // The same search again (the URL stays as it is): its first page, read afresh.
+    // The same search again, from a URL that holds nothing else: its first page, read afresh (a URL with parts that
+    // were not searched for is written anew without them).
+    if (ignored.length === 0 && JSON.stringify(paramsOf(next)) === JSON.stringify(paramsOf(committed))) {
       if (tokens.length > 1) setTokens([undefined]);
       else void results.refetch();
       return;
@@ -114,6 +131,19 @@ function SearchForm({ committed }: { committed: SearchState }) {
         title="Search"
         description="Find training jobs, tuning jobs, models, registry versions, endpoints, experiments, trials and trial components by any of their properties — SageMaker's Search, as boto3's search() calls it."
       />
+      {ignored.length > 0 && (
+        <Alert color="yellow" variant="light" title="Parts of this link were not searched for" role="status">
+          <Text size="sm">Studio could not read them, so the search below runs without them:</Text>
+          <List size="sm" mt={4}>
+            {ignored.map((m) => (
+              <List.Item key={m}>{m}</List.Item>
+            ))}
+          </List>
+          <Text size="sm" mt={4} fw={500}>
+            Add what you meant with the form, then search again: the link is rewritten without them.
+          </Text>
+        </Alert>
+      )}
       <form onSubmit={submit} role="search" aria-label="Search resources">
         <Stack gap="sm">
           <NativeSelect
@@ -142,7 +172,7 @@ function SearchForm({ committed }: { committed: SearchState }) {
               )}
             </Group>
             <FilterRows rows={rows} onChange={setRows} choices={choices} errors={rowErrors} />
-            <NestedFilters nested={nested} onChange={setNested} lists={nestedLists(resource)} choices={choices} errors={nestedIncomplete} />
+            <NestedFilters nested={nested} onChange={setNested} lists={nestedLists(resource)} choices={choices} errors={nestedRowErrors} listErrors={listErrors} />
           </Stack>
           <Group align="flex-start" gap="xs">
             <Autocomplete
@@ -176,10 +206,9 @@ function SearchForm({ committed }: { committed: SearchState }) {
       {refused && (
         <Alert color="red" variant="light" title={refused.code === 'ValidationException' ? 'The server refused this search' : refused.title} role="alert">
           <Text size="sm">{refused.detail}</Text>
-          {placedRows.length > 0 && (
+          {marked.length > 0 && (
             <Text size="sm" mt={4}>
-              {/* The server counts filters from 0 among those sent; the rows above are numbered from 1. */}
-              {placedRows.length === 1 ? `That is filter ${placedRows[0]! + 1}, marked above.` : `Those are filters ${placedRows.map((r) => r + 1).join(', ')}, marked above.`}
+              {marked.length === 1 ? `That is ${marked[0]}, marked above.` : `Those are ${marked.join('; ')}, marked above.`}
             </Text>
           )}
           {(placed?.other.length ?? 0) > 0 && (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paramsOf, parseSearchParams, stateOf } from './search-state.js';
+import { paramsOf, parseSearchParams, readSearchParams, stateOf } from './search-state.js';
 
 describe('search URL state', () => {
   it('round-trips a search through its URL form, leaving empty rows out', () => {
@@ -34,5 +34,37 @@ describe('search URL state', () => {
       filters: [{ n: 'B', o: 'In', v: 'x,y' }],
     });
     expect(stateOf({})).toEqual({ resource: 'TrainingJob', filters: [], match: 'And' });
+  });
+
+  it('names every part of a link it leaves out', () => {
+    const { params, ignored } = readSearchParams({
+      resource: 'Pipeline',
+      filters: [{ n: 'A', o: 'Like', v: 'x' }, 'junk', { n: 'B', o: 'In', v: 'x,y' }, { o: 'Equals' }, { n: 'C', o: 'Equals', v: { deep: 1 } }],
+      nested: [{ p: 'Metrics', f: [{ n: 'Metrics.Max', o: 'Bigger', v: '1' }, { n: 'Metrics.MetricName', o: 'Equals', v: 'acc' }] }, { f: [] }, { p: 'Metrics', f: [] }, 7],
+      match: 'Xor',
+      sortOrder: 'Up',
+      utm: 'mail',
+    });
+    expect(params).toEqual({ filters: [{ n: 'B', o: 'In', v: 'x,y' }, { n: 'C', o: 'Equals' }], nested: [{ p: 'Metrics', f: [{ n: 'Metrics.MetricName', o: 'Equals', v: 'acc' }] }] });
+    expect(ignored).toEqual([
+      "resource 'Pipeline': not a resource Search finds (searching training jobs instead)",
+      "filter 1 on 'A': operator 'Like' is not one of Equals, NotEquals, GreaterThan, GreaterThanOrEqualTo, LessThan, LessThanOrEqualTo, Contains, Exists, NotExists, In",
+      "filter 2: 'junk' is not a filter (n, o and v)",
+      'filter 4: it names no property (n)',
+      `filter 5 on 'C': its value {"deep":1} (searched without a value)`,
+      "nested filter 1 filter 1 on 'Metrics.Max': operator 'Bigger' is not one of Equals, NotEquals, GreaterThan, GreaterThanOrEqualTo, LessThan, LessThanOrEqualTo, Contains, Exists, NotExists, In",
+      'nested filter 2: it names no list property (p)',
+      "nested filter 3 on 'Metrics': it has no filters (f)",
+      'nested filter 4: 7 is not a nested filter (p and f)',
+      "match 'Xor': only And or Or (matching all filters)",
+      "sortOrder 'Up': only Ascending or Descending",
+      'utm: not part of a search',
+    ]);
+  });
+
+  it('reads a value written without quotes, and a filter list that is not JSON as nothing, named', () => {
+    expect(readSearchParams({ resource: 'Model', filters: [{ n: 'Model.X', o: 'GreaterThan', v: 5 }] })).toEqual({ params: { resource: 'Model', filters: [{ n: 'Model.X', o: 'GreaterThan', v: '5' }] }, ignored: [] });
+    expect(readSearchParams({ filters: '[{"n":"A"' }).ignored).toEqual([`filters: '[{"n":"A"' is not a list of filters`]);
+    expect(readSearchParams(paramsOf(stateOf({ resource: 'Model', filters: [{ n: 'A', o: 'Exists' }], match: 'Or', sortBy: 'A', sortOrder: 'Ascending' }))).ignored).toEqual([]);
   });
 });

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
+
+// Search links Studio did not write, in Chromium against a real Loam: a nested filter the server refuses shows the
+// server's words on the row (or list) it is about, not only in the page's alert; parts of a link Studio cannot read
+// are named on the page instead of being left out silently.
+describe('Search links in Studio', { retry: 0 }, () => {
+  const studio = useStudio({
+    async prepare(t) {
+      await t.admin.CreateTrialComponent({ TrialComponentName: 'prep-data', DisplayName: 'prepare-data' });
+      await t.admin.CreateTrialComponent({ TrialComponentName: 'train-model' });
+    },
+    expectFailures: ['400 POST /api/v1/search'],
+  });
+  const { check, heading } = studio;
+  const field = (label: string) => studio.page.getByRole('search', { name: 'Search resources' }).getByLabel(label, { exact: true });
+  const link = (params: Record<string, unknown>) =>
+    `${studio.t.url}/search?${Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}`).join('&')}`;
+  /** The text of the elements a control's aria-describedby names. */
+  const description = async (label: string) => {
+    const ids = (await field(label).getAttribute('aria-describedby')) ?? '';
+    const texts = await Promise.all(ids.split(/\s+/).filter(Boolean).map((id) => studio.page.locator(`[id="${id}"]`).innerText()));
+    return texts.join(' ');
+  };
+
+  it('shows the server’s refusal of a nested filter’s property on that nested filter’s row', async () => {
+    const { page } = studio;
+    await page.goto(link({ resource: 'ExperimentTrialComponent', nested: [{ p: 'Metrics', f: [{ n: 'Metrics.MetricName', o: 'Equals', v: 'accuracy' }, { n: 'Metrics.NoSuchThing', o: 'Exists' }] }] }));
+    const alert = page.getByRole('alert').filter({ hasText: 'The server refused this search' });
+    await alert.getByText('That is nested filter 1, filter 2, marked above.').waitFor();
+    await expect.poll(() => field('Nested filter 1 property 2').getAttribute('aria-invalid')).toBe('true');
+    // The row has the server's short form; the alert its whole message.
+    expect(await description('Nested filter 1 property 2')).toBe('unknown property');
+    await alert.getByText(/'NoSuchThing' is not a property of this resource's search records/).waitFor();
+    expect(await field('Nested filter 1 property 1').getAttribute('aria-invalid')).not.toBe('true');
+    expect(await field('Property 1').getAttribute('aria-invalid')).not.toBe('true');
+    // Nothing is left over for the alert's list of messages that name no control.
+    expect(await alert.getByRole('listitem').count()).toBe(0);
+    await check('l01-nested-filter-refused');
+  }, 120_000);
+
+  it('shows the server’s refusal of a nested filter’s list on that list', async () => {
+    const { page } = studio;
+    // DisplayName is a property of a trial component, but not a list: its elements cannot be filtered.
+    await page.goto(link({ resource: 'ExperimentTrialComponent', nested: [{ p: 'DisplayName', f: [{ n: 'DisplayName.Value', o: 'Exists' }] }] }));
+    const list = 'Nested filter 1: every filter holds for one element of';
+    await page.getByRole('alert').getByText('That is the list of nested filter 1, marked above.').waitFor();
+    await expect.poll(() => field(list).getAttribute('aria-invalid')).toBe('true');
+    expect(await description(list)).toBe('not a list');
+    await page.getByRole('alert').getByText(/NestedPropertyName 'DisplayName' is not a list property/).waitFor();
+    expect(await field('Nested filter 1 property 1').getAttribute('aria-invalid')).not.toBe('true');
+  }, 120_000);
+
+  it('names the parts of a link it cannot read, searches without them, and forgets them once searched again', async () => {
+    const { page } = studio;
+    await page.goto(
+      link({
+        resource: 'ExperimentTrialComponent',
+        filters: [{ n: 'TrialComponentName', o: 'Like', v: 'prep' }, { n: 'DisplayName', o: 'Equals', v: 'prepare-data' }],
+        nested: [{ f: [{ n: 'Metrics.Max', o: 'Exists' }] }],
+        sortOrder: 'Upwards',
+      }),
+    );
+    const notice = page.getByRole('status').filter({ hasText: 'Parts of this link were not searched for' });
+    await notice.waitFor();
+    const items = await notice.getByRole('listitem').allInnerTexts();
+    expect(items).toEqual([
+      expect.stringMatching(/^filter 1 on 'TrialComponentName': operator 'Like' is not one of Equals, /),
+      'nested filter 1: it names no list property (p)',
+      "sortOrder 'Upwards': only Ascending or Descending",
+    ]);
+    // The part that could be read is searched for, and is the form's one filter.
+    const table = page.getByRole('table', { name: 'Trial components found' });
+    await table.getByText('prep-data').first().waitFor();
+    expect(await table.getByText('train-model').count()).toBe(0);
+    expect(await field('Property 1').inputValue()).toBe('DisplayName');
+    expect(await field('Property 2').count()).toBe(0);
+    await check('l02-link-parts-ignored');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await waitForPage(page, `!new URL(location.href).searchParams.has('sortOrder')`);
+    expect(await page.getByText('Parts of this link were not searched for').count()).toBe(0);
+    await table.getByText('prep-data').first().waitFor();
+  }, 120_000);
+
+  it('names a resource it does not search, and a filter list that is not JSON', async () => {
+    const { page } = studio;
+    // (A `filters` that is not a list reached the form as it was, and the page failed: "Something went wrong!".)
+    await page.goto(`${studio.t.url}/search?resource=Pipeline&filters=${encodeURIComponent('[{"n":"PipelineName"')}`);
+    await heading('Search').waitFor();
+    const notice = page.getByRole('status').filter({ hasText: 'Parts of this link were not searched for' });
+    await notice.getByText("resource 'Pipeline': not a resource Search finds (searching training jobs instead)").waitFor();
+    await notice.getByText(`filters: '[{"n":"PipelineName"' is not a list of filters`).waitFor();
+    expect(await field('Resource').inputValue()).toBe('TrainingJob');
+  }, 120_000);
+
+  it('marks a link’s filter that has no value on its row instead of searching without it unsaid', async () => {
+    const { page } = studio;
+    await page.goto(link({ resource: 'ExperimentTrialComponent', filters: [{ n: 'DisplayName', o: 'Equals' }] }));
+    await expect.poll(() => field('Property 1').getAttribute('aria-invalid')).toBe('true');
+    expect(await description('Property 1')).toBe('Give a value for Equals.');
+  }, 120_000);
+
+  itHadNoConsoleErrors(studio, 2);
+});
