@@ -205,6 +205,15 @@ function runPagingTests(backend: string, open: () => Promise<ExperimentStore>): 
           token = page.next;
         }
         expect(walked).toEqual(all);
+        // One run a page: every run (±Infinity, NaN and none among them) is once a token's position.
+        const one: string[] = [];
+        for (let token: string | undefined, more = true; more;) {
+          const r = await t.searchRuns({ experimentIds: [exp], orderBy, maxResults: 1, ...(token === undefined ? {} : { pageToken: token }) });
+          one.push(...r.runs.map((x) => ids.get(x.info.runId) as string));
+          token = r.nextPageToken;
+          more = token !== undefined && one.length <= made.length;
+        }
+        expect(one).toEqual(all.filter((name) => name !== first.names[0]));
       });
     }
 
