@@ -132,3 +132,42 @@ describe("an object's body from the S3 backend, with an idle limit of 6 s or mor
     expect(await drain(body)).toBe(size);
   });
 });
+
+describe("an object's body the S3 backend stops sending by closing the connection", () => {
+  /** An HTTP server that sends 64 KiB of a 4 MiB body, then closes the connection. */
+  async function resettingServer(): Promise<string> {
+    const server = createHttpServer((_req, res: ServerResponse) => {
+      res.writeHead(200, { 'content-length': String(4 * 1024 * 1024), etag: '"e"', 'last-modified': new Date(0).toUTCString() });
+      res.write(Buffer.alloc(64 * 1024, 7), () => res.socket?.destroy());
+    });
+    server.on('connection', (s) => sockets.push(s));
+    servers.push(server as unknown as Server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+
+  it('fails with ServiceUnavailable naming the backend (was Node\'s bare "aborted")', { timeout: 30_000 }, async () => {
+    const endpoint = await resettingServer();
+    const { body } = await (await open(endpoint)).get({ bucket: 'models', key: 'a' });
+    await expect(drain(body)).rejects.toMatchObject({ code: 'ServiceUnavailable', message: `The S3 artifact backend at ${endpoint} closed the connection before the whole object's body was sent; it may be down or restarting.` });
+  });
+
+  it('does not throw out of the process when the read is aborted before anyone reads the body; a later reader is told', { timeout: 30_000 }, async () => {
+    // Node's own response emits no 'error' without a listener; a body stream that did threw out of the server (uncaught).
+    const endpoint = await bodyServer(4 * 1024 * 1024, 1024 * 1024);
+    const aborting = new AbortController();
+    const { body } = await (await open(endpoint)).get({ bucket: 'models', key: 'a' }, { signal: aborting.signal });
+    aborting.abort();
+    await new Promise((r) => body.once('close', r));
+    await expect(drain(body)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it("fails with the caller's AbortError when the caller aborts the read", { timeout: 30_000 }, async () => {
+    const endpoint = await bodyServer(4 * 1024 * 1024, 1024 * 1024);
+    const aborting = new AbortController();
+    const { body } = await (await open(endpoint)).get({ bucket: 'models', key: 'a' }, { signal: aborting.signal });
+    const reading = drain(body);
+    aborting.abort();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

@@ -196,7 +196,7 @@ export class S3ArtifactStore implements ArtifactStore {
     );
     const total = /\/(\d+)$/.exec(out.ContentRange ?? '')?.[1];
     const info = toInfo(ref, { ...out, ContentLength: total === undefined ? out.ContentLength : Number(total) });
-    const body = out.Body === undefined ? Readable.from([]) : watchBodyStall(out.Body as Readable, this.backend);
+    const body = out.Body === undefined ? Readable.from([]) : watchBodyStall(out.Body as Readable, this.backend, options.signal);
     return { info, body };
   }
 

@@ -9,7 +9,7 @@ import type { S3Backend } from './s3-errors.js';
  * does not read too: a reader that paused longer than the limit (a slow client, a job between two reads) lost the
  * rest of the body. It is switched off for the body, and this one counts only the time the reader waits.
  */
-export function watchBodyStall(source: Readable, backend: S3Backend): Readable {
+export function watchBodyStall(source: Readable, backend: S3Backend, signal?: AbortSignal): Readable {
   const release = quietSocket((source as Readable & { socket?: Socket | null }).socket ?? undefined);
   let timer: NodeJS.Timeout | undefined;
   const disarm = (): void => {
@@ -35,6 +35,9 @@ export function watchBodyStall(source: Readable, backend: S3Backend): Readable {
       callback(err);
     },
   });
+  // Node's own response emits 'error' only to a listener, so a body failing before anyone reads it (its read aborted,
+  // the store closed) threw out of the process once wrapped. The error is kept (`errored`) for a later reader.
+  out.on('error', () => {});
   source.on('data', (chunk: Buffer) => {
     disarm();
     if (out.push(chunk)) arm();
@@ -46,9 +49,21 @@ export function watchBodyStall(source: Readable, backend: S3Backend): Readable {
     out.push(null);
   });
   source.once('close', release);
-  source.once('error', (e) => out.destroy(e));
+  source.once('error', (e) => out.destroy(bodyError(e, backend, signal)));
   source.pause();
   return out;
+}
+
+/**
+ * What a body's reader is told when the body fails: Node says `aborted` (ECONNRESET) both for a backend that closed the
+ * connection mid-body and for the caller's own abort. The first is the backend's failure, as one before the answer is
+ * (ServiceUnavailable naming it); the second is the caller's AbortError.
+ */
+function bodyError(e: Error, backend: S3Backend, signal: AbortSignal | undefined): Error {
+  if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
+  if (!['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes((e as NodeJS.ErrnoException).code ?? '')) return e;
+  const message = `The S3 artifact backend at ${backend.name} closed the connection before the whole object's body was sent; it may be down or restarting.`;
+  return Object.assign(new ServiceUnavailableError(message), { cause: e });
 }
 
 /**
