@@ -9,9 +9,17 @@ export interface Session {
   readonly accountId?: string;
 }
 
+/** The answer public/session-early.js asked for as the page started, taken once. */
+function earlyAnswer(): Promise<Response> | undefined {
+  const w = window as { loamSessionAnswer?: Promise<Response> };
+  const early = w.loamSessionAnswer;
+  delete w.loamSessionAnswer;
+  return early;
+}
+
 /** Who is signed in, from `GET /auth/session` (401 means nobody: the landing page shows). */
 export async function fetchSession(signal?: AbortSignal): Promise<Session> {
-  const res = await fetch('/auth/session', { credentials: 'include', headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  const res = (await earlyAnswer()) ?? (await fetch('/auth/session', { credentials: 'include', headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) }));
   if (res.status === 401) return { signedIn: false };
   if (!res.ok) throw new Error(`Loam answered ${res.status} when asked who is signed in.`);
   return (await res.json()) as Session;

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { Anchor, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
@@ -10,12 +10,11 @@ import { useNotifications } from '../app/notifications.js';
 import { useSession } from '../app/session.js';
 import { formatTime, timeAgo } from '../schema/format.js';
 import { LogViewer } from '../patterns/log-viewer.js';
+import { TimeSeriesChart } from '../patterns/time-series-chart.js';
 import { StatusBadge } from '../patterns/status-badge.js';
 import { GettingStartedPanel } from './getting-started-panel.js';
 import { activitySources, inProgress, recentActivity, runningSources } from './home-activity.js';
 
-// Recharts is most of the bundle; load it only where a chart is shown.
-const TimeSeriesChart = lazy(() => import('../patterns/time-series-chart.js').then((m) => ({ default: m.TimeSeriesChart })));
 
 function useHealthHistory() {
   const { notify } = useNotifications();
@@ -94,9 +93,7 @@ export function HomePage() {
               {health.status ? <StatusBadge status={health.status} /> : <Text size="sm">checking…</Text>}
               {health.checks && <Text size="xs">{Object.entries(health.checks).map(([k, v]) => `${k}: ${v}`).join(', ')}</Text>}
             </Group>
-            <Suspense fallback={<Text size="sm">Loading chart…</Text>}>
-              <TimeSeriesChart label="Health check round trip" data={health.points} series={[{ name: 'ms', label: 'Round trip', color: 'teal.7' }]} unit=" ms" height={140} />
-            </Suspense>
+            <TimeSeriesChart label="Health check round trip" data={health.points} series={[{ name: 'ms', label: 'Round trip', color: 'teal.7' }]} unit=" ms" height={140} />
             {!loading && (
               <Text size="sm">
                 {busy.items.length === 0

@@ -1,4 +1,4 @@
-import { LineChart } from '@mantine/charts';
+import { LineChart } from './charts.js';
 import { Text } from '@mantine/core';
 
 export interface SeriesSpec {

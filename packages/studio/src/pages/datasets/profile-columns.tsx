@@ -1,4 +1,4 @@
-import { BarChart } from '@mantine/charts';
+import { BarChart } from '../../patterns/charts.js';
 import { Badge, Card, Group, SimpleGrid, Text } from '@mantine/core';
 import { short, type ColumnProfile } from './profile-types.js';
 

@@ -1,4 +1,4 @@
-import { BarChart } from '@mantine/charts';
+import { BarChart } from '../../patterns/charts.js';
 import { Badge, Group, Table, Text } from '@mantine/core';
 import { short, type DatasetProfile } from './profile-types.js';
 import { ScrollBox } from './scroll-box.js';

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { CompositeChart, type CompositeChartSeries } from '@mantine/charts';
+import type { CompositeChartSeries } from '@mantine/charts';
+import { CompositeChart } from '../../patterns/charts.js';
 import { NativeSelect, Stack, Text } from '@mantine/core';
 import { forecastPlots, type ForecastPlot } from './forecast-data.js';
 

@@ -1,4 +1,4 @@
-import { LineChart } from '@mantine/charts';
+import { LineChart } from '../../patterns/charts.js';
 import { Text } from '@mantine/core';
 import { formatNumber } from '../../schema/format.js';
 import type { TrialPoint } from './trials.js';

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
+
+// What signing in to Studio costs, in Chromium against a real Loam: the session is asked for once, while the bundle
+// downloads (not after it ran), and the bundle every page loads first holds no chart library (Recharts and its
+// dependencies were most of it): charts load where one is shown.
+describe('Studio loading', { retry: 0 }, () => {
+  const studio = useStudio({ signIn: false });
+  const { check, heading } = studio;
+
+  it('asks who is signed in once, before the bundle has arrived', async () => {
+    const { t, page } = studio;
+    await page.goto(t.loginUrl);
+    await page.getByRole('button', { name: 'Sign in as admin' }).click();
+    await heading('Welcome, admin').waitFor();
+    const entries = (await page.evaluate(`performance.getEntriesByType('resource').map((e) => ({ path: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd, type: e.initiatorType }))`)) as {
+      path: string;
+      start: number;
+      end: number;
+      type: string;
+    }[];
+    const sessions = entries.filter((e) => e.path === '/auth/session');
+    const bundle = entries.find((e) => /^\/assets\/index-[\w-]+\.js$/.test(e.path));
+    expect(sessions, JSON.stringify(entries)).toHaveLength(1);
+    expect(bundle).toBeDefined();
+    // Asked for as the page started, not by the bundle once it had run.
+    expect(sessions[0]!.start, JSON.stringify(entries)).toBeLessThan(bundle!.end);
+  }, 120_000);
+
+  it('loads no chart code with the first bundle, and still draws a chart where one is shown', async () => {
+    const { t, page } = studio;
+    const index = await (await fetch(`${t.url}/`)).text();
+    const first = [...index.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="([^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(first.length).toBeGreaterThan(0);
+    for (const src of first) {
+      const code = await (await fetch(new URL(src, t.url))).text();
+      // Recharts' own class name: present wherever Recharts' code is.
+      expect(code.includes('recharts-wrapper'), `${src} holds Recharts`).toBe(false);
+    }
+    // Home's health chart: the chart library is fetched when it is first drawn (two health checks in).
+    const chart = page.getByRole('img', { name: /^Health check round trip/ });
+    await chart.waitFor({ timeout: 30_000 });
+    await waitForPage(page, `document.querySelector('[role="img"][aria-label^="Health check round trip"] .recharts-wrapper svg') !== null`, 30_000);
+    await check('g01-home-chart-loaded');
+  }, 120_000);
+
+  itHadNoConsoleErrors(studio, 1);
+});
