@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beforeNextAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openSqlMetadataStore } from '@loam/adapters';
@@ -75,9 +76,9 @@ describe('loam doctor changes nothing', () => {
     expect(await contents()).toEqual(tables);
     expect(check(d2, 'metadata store')?.detail).toMatch(/^postgres answers; schema older than this Loam: \d+ migrations pending \(collection:/);
     // One a newer Loam migrated: reported as such (this Loam would not know its migrations).
-    await admin(dbUrl, `insert into kysely_migration (name, timestamp) values ('collection:from_the_future:v1', '2030-01-01T00:00:00Z')`);
+    await admin(dbUrl, `insert into kysely_migration (name, timestamp) values ('base:0099:from-the-future', '2030-01-01T00:00:00Z')`);
     const d3 = await diagnose({ dataDir: dir }, env);
-    expect(check(d3, 'metadata store')).toMatchObject({ ok: false, detail: expect.stringMatching(/schema newer than this Loam: 1 migrations it does not know \(collection:from_the_future:v1\)/) });
+    expect(check(d3, 'metadata store')).toMatchObject({ ok: false, detail: expect.stringMatching(/upgraded by a newer Loam: 1 migrations this Loam does not know \(base:0099:from-the-future\), so `loam up` refuses it/) });
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -96,6 +97,49 @@ describe('loam doctor changes nothing', () => {
     expect(check(after, 'metadata store')?.detail).toBe('sqlite answers; migrations are current');
     expect(check(after, 'experiment store')?.detail).toBe('sqlite answers; migrations are current');
     expect(check(after, 'server key')).toMatchObject({ ok: true, detail: join(dir, 'server.key') });
+  });
+});
+
+describe('loam doctor flags the migrations a start refuses, and only those', () => {
+  /** A migration row of another Loam, as it leaves one. */
+  const applied = (file: string, name: string) => {
+    const db = new Database(file);
+    try {
+      db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run(name, '2030-01-01T00:00:00.000Z');
+    } finally {
+      db.close();
+    }
+  };
+  const starts = async (dir: string) => {
+    try {
+      await (await openPlatform(loadConfig({ argv: { dataDir: dir }, env: {} }).config, silentLogger)).close();
+      return 'started';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+
+  it('a collection this Loam does not open (another process\'s) passes, as start leaves it; a newer Loam\'s shared table fails, as start refuses it', async () => {
+    const dir = mkdtempSync(join(root, 'elsewhere-')); // 0700, and new for each attempt (CI retries a failed test)
+    expect(await starts(dir)).toBe('started');
+    applied(join(dir, 'loam.db'), 'collection:another_process_things:v1');
+    const d = await diagnose({ dataDir: dir }, {});
+    expect(check(d, 'metadata store')).toEqual({
+      name: 'metadata store', ok: true,
+      detail: 'sqlite answers; migrations are current; 1 migrations of collections this Loam does not open (collection:another_process_things:v1), which `loam up` leaves as they are',
+    });
+    expect(d.ok, JSON.stringify(d.checks)).toBe(true);
+    expect(await starts(dir)).toBe('started');
+
+    applied(join(dir, 'loam.db'), 'base:0099:future-shared-table');
+    const refused = await diagnose({ dataDir: dir }, {});
+    expect(check(refused, 'metadata store')).toMatchObject({
+      ok: false,
+      detail: 'sqlite answers; upgraded by a newer Loam: 1 migrations this Loam does not know (base:0099:future-shared-table), so `loam up` refuses it; ' +
+        'run that newer Loam (or a later one), or restore the backup taken before the upgrade; ' +
+        '1 migrations of collections this Loam does not open (collection:another_process_things:v1), which `loam up` leaves as they are',
+    });
+    expect(await starts(dir)).toMatch(/was upgraded by a newer Loam: it holds a migration this Loam does not know \(base:0099:future-shared-table\)/);
   });
 });
 

@@ -7,7 +7,7 @@ import { layoutOf } from './collection-layout.js';
 import type { SqlDialect } from './dialects/sql-dialect.js';
 import { parseSqliteUrl } from './dialects/sqlite.js';
 import { EXPERIMENT_MIGRATION_TABLE, experimentMigrations } from './experiments/experiment-migrations.js';
-import { buildMigrations, registryConflicts } from './migrations.js';
+import { buildMigrations, newerMigrations, registryConflicts } from './migrations.js';
 
 /** What a SQL store holds compared with what this Loam would migrate it to, read without changing it. */
 export interface SqlStoreInspection {
@@ -17,8 +17,13 @@ export interface SqlStoreInspection {
   readonly emptyBecause?: string;
   /** Migrations this Loam would apply on open (all of them when empty). */
   readonly pending: readonly string[];
-  /** Migrations applied that this Loam does not know: a newer Loam's. */
+  /** Migrations applied that this Loam does not know and would refuse to start on: a newer Loam's. */
   readonly unknown: readonly string[];
+  /**
+   * Migrations applied of collections these ones do not include (another process's, or a newer Loam's
+   * collections): a start leaves them as they are, as it leaves the collections.
+   */
+  readonly elsewhere: readonly string[];
   /** Disagreements open would refuse (a collection keyed or indexed differently). */
   readonly conflicts: readonly string[];
 }
@@ -98,20 +103,29 @@ async function openReadOnly(o: InspectSqlStoreOptions): Promise<ReadOnlyDb | str
   throw new InternalError(`Cannot inspect a store at '${o.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}': not a sqlite: or postgres: URL.`);
 }
 
-async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], migrationTable: string, registry?: (db: ReadOnlyDb) => Promise<string[]>): Promise<SqlStoreInspection> {
+/**
+ * Which applied migrations this Loam does not know would refuse a start (`refused`); the rest are left as they
+ * are. The same rule as the open's (`newerMigrations`, `migrateExperiments`), so doctor flags what start refuses.
+ */
+type RefusedBy = (unknown: readonly string[]) => readonly string[];
+
+async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], migrationTable: string, refused: RefusedBy, registry?: (db: ReadOnlyDb) => Promise<string[]>): Promise<SqlStoreInspection> {
   const db = await openReadOnly(o);
-  if (typeof db === 'string') return { empty: true, emptyBecause: db, pending: expected, unknown: [], conflicts: [] };
+  if (typeof db === 'string') return { empty: true, emptyBecause: db, pending: expected, unknown: [], elsewhere: [], conflicts: [] };
   try {
     if (!(await db.tableExists(migrationTable))) {
       const where = o.url.startsWith('sqlite:') ? parseSqliteUrl(o.url) : `schema ${o.schema ?? 'public'}`;
-      return { empty: true, emptyBecause: `${where} holds no Loam tables`, pending: expected, unknown: [], conflicts: [] };
+      return { empty: true, emptyBecause: `${where} holds no Loam tables`, pending: expected, unknown: [], elsewhere: [], conflicts: [] };
     }
     const applied = new Set((await db.rows<{ name: string }>(`select name from ${migrationTable}`)).map((r) => r.name));
     const known = new Set(expected);
+    const unknown = [...applied].filter((n) => !known.has(n)).sort();
+    const newer = new Set(refused(unknown));
     return {
       empty: false,
       pending: expected.filter((n) => !applied.has(n)),
-      unknown: [...applied].filter((n) => !known.has(n)).sort(),
+      unknown: unknown.filter((n) => newer.has(n)),
+      elsewhere: unknown.filter((n) => !newer.has(n)),
       conflicts: registry ? await registry(db) : [],
     };
   } finally {
@@ -126,11 +140,11 @@ async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], m
 export async function inspectSqlMetadataStore(options: InspectSqlStoreOptions & { readonly collections: readonly CollectionSpec<any>[] }): Promise<SqlStoreInspection> {
   const layouts = (options.collections as readonly CollectionSpec<unknown>[]).map((s) => layoutOf(s));
   const expected = Object.keys(buildMigrations(namesOnly, layouts));
-  return inspect(options, expected, 'kysely_migration', async (db) =>
+  return inspect(options, expected, 'kysely_migration', (unknown) => newerMigrations(layouts, unknown), async (db) =>
     (await db.tableExists('collections')) ? registryConflicts(layouts, await db.rows<{ name: string; spec: string }>('select name, spec from collections'), false) : []);
 }
 
 /** The experiment store at `url`, read only (see inspectSqlMetadataStore). */
 export async function inspectSqlExperimentStore(options: InspectSqlStoreOptions): Promise<SqlStoreInspection> {
-  return inspect(options, Object.keys(experimentMigrations(namesOnly)), EXPERIMENT_MIGRATION_TABLE);
+  return inspect(options, Object.keys(experimentMigrations(namesOnly)), EXPERIMENT_MIGRATION_TABLE, (unknown) => unknown);
 }
