@@ -16,6 +16,12 @@ const Filter = Type.String({ maxLength: 8192, description: "MLflow's search gram
 const OrderBy = Type.Array(Type.String({ maxLength: 512 }), { maxItems: 10, description: "Terms such as `metrics.rmse ASC`, `attributes.start_time DESC`." });
 const MaxResults = Type.Integer({ minimum: 1, maximum: 50000 });
 const NextToken = Type.String({ maxLength: 1024 });
+/*
+ * ListMlflowRuns' and ListMlflowExperiments' tokens hold the last item's value of each OrderBy term (a keyset,
+ * core experiments/run-page-token.ts): up to 10 terms of a tag or param value (8,000 characters, up to 6 bytes
+ * each as JSON) and their keys, in base64, about 700 KB at most. The other tokens here are offsets.
+ */
+const KeysetNextToken = Type.String({ maxLength: 1_048_576, description: 'Opaque token from a previous page, passed unchanged.' });
 export const MetricValue = Type.Union([Type.Number(), Type.Literal('NaN'), Type.Literal('Infinity'), Type.Literal('-Infinity')]);
 
 export const MlflowExperiment = Output({
@@ -51,7 +57,7 @@ export const CreateMlflowExperimentInput = Input({ Name: Type.String({ minLength
 export const CreateMlflowExperimentOutput = Output({ ExperimentId: Type.String() });
 export const ExperimentIdInput = Input({ ExperimentId });
 export const GetMlflowExperimentOutput = Output({ Experiment: MlflowExperiment });
-export const ListMlflowExperimentsInput = Input({ Filter: Type.Optional(Filter), OrderBy: Type.Optional(OrderBy), ViewType: Type.Optional(ViewType), MaxResults: Type.Optional(MaxResults), NextToken: Type.Optional(NextToken) });
+export const ListMlflowExperimentsInput = Input({ Filter: Type.Optional(Filter), OrderBy: Type.Optional(OrderBy), ViewType: Type.Optional(ViewType), MaxResults: Type.Optional(MaxResults), NextToken: Type.Optional(KeysetNextToken) });
 export const ListMlflowExperimentsOutput = Output({ Experiments: Type.Array(MlflowExperiment), NextToken: Type.Optional(Type.String()) });
 export const UpdateMlflowExperimentInput = Input({ ExperimentId, NewName: Type.String({ minLength: 1, maxLength: 500 }) });
 export const SetMlflowExperimentTagInput = Input({ ExperimentId, Key: Type.String({ minLength: 1, maxLength: 250 }), Value: Type.String({ maxLength: 5000 }) });
@@ -59,7 +65,7 @@ export const SetMlflowExperimentTagInput = Input({ ExperimentId, Key: Type.Strin
 export const CreateMlflowRunInput = Input({ ExperimentId: Type.Optional(ExperimentId), RunName: Type.Optional(Type.String({ maxLength: 250 })), StartTime: Type.Optional(Ms), Tags: Type.Optional(Type.Array(KeyValue, { maxItems: 100 })) });
 export const MlflowRunOutput = Output({ Run: MlflowRun });
 export const RunIdInput = Input({ RunId });
-export const ListMlflowRunsInput = Input({ ExperimentIds: Type.Array(ExperimentId, { minItems: 1, maxItems: 100 }), Filter: Type.Optional(Filter), OrderBy: Type.Optional(OrderBy), ViewType: Type.Optional(ViewType), MaxResults: Type.Optional(MaxResults), NextToken: Type.Optional(NextToken) });
+export const ListMlflowRunsInput = Input({ ExperimentIds: Type.Array(ExperimentId, { minItems: 1, maxItems: 100 }), Filter: Type.Optional(Filter), OrderBy: Type.Optional(OrderBy), ViewType: Type.Optional(ViewType), MaxResults: Type.Optional(MaxResults), NextToken: Type.Optional(KeysetNextToken) });
 export const ListMlflowRunsOutput = Output({ Runs: Type.Array(MlflowRun), NextToken: Type.Optional(Type.String()) });
 export const UpdateMlflowRunInput = Input({ RunId, Status: Type.Optional(RunStatus), EndTime: Type.Optional(Ms), RunName: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })) });
 export const UpdateMlflowRunOutput = Output({ RunInfo: MlflowRunInfo });

@@ -67,4 +67,35 @@ describe('native experiment operations (/api/v1/mlflow) over the data MLflow cli
       }
     }
   });
+
+  it('pages ListMlflowRuns and ListMlflowExperiments by the NextToken it issued, whatever the length of the sort values', async () => {
+    // A keyset token holds the last item's value of each order term: a param of 6000 characters, a tag of 8000 (each
+    // character written \u0001 in the token's JSON), an experiment name of 500 (3 bytes each). They were refused past 1024.
+    const e = (await rest('POST', '/api/v1/mlflow/experiments', { Name: 'long-values' })).body.ExperimentId as string;
+    for (const n of ['a', 'b', 'c']) {
+      const r = (await rest('POST', '/api/v1/mlflow/runs', { ExperimentId: e, RunName: n })).body.Run;
+      expect((await rest('POST', `/api/v1/mlflow/runs/${r.Info.RunId}/batch`, { Params: [{ Key: 'config', Value: n.repeat(6000) }], Tags: [{ Key: 'note', Value: '\u0001'.repeat(7999) + n }] })).status).toBe(200);
+    }
+    for (const OrderBy of [['params.config ASC'], ['tags.note ASC', 'params.config DESC', 'attributes.run_name ASC']]) {
+      const names: string[] = [];
+      for (let NextToken: string | undefined, i = 0; i < 5; i++) {
+        const page = await rest('POST', '/api/v1/mlflow/runs/search', { ExperimentIds: [e], OrderBy, MaxResults: 1, ...(NextToken ? { NextToken } : {}) });
+        expect(page.status, JSON.stringify(page.body).slice(0, 400)).toBe(200);
+        names.push(...page.body.Runs.map((r: { Info: { RunName: string } }) => r.Info.RunName));
+        NextToken = page.body.NextToken;
+        if (!NextToken) break;
+      }
+      expect(names).toEqual(['a', 'b', 'c']);
+    }
+    for (const n of ['x', 'y']) expect((await rest('POST', '/api/v1/mlflow/experiments', { Name: `长${n}`.repeat(250) })).status).toBe(200);
+    const names: string[] = [];
+    for (let NextToken: string | undefined, i = 0; i < 5; i++) {
+      const page = await rest('GET', `/api/v1/mlflow/experiments?Filter=${encodeURIComponent("name LIKE '长%'")}&OrderBy=${encodeURIComponent('name ASC')}&MaxResults=1${NextToken ? `&NextToken=${encodeURIComponent(NextToken)}` : ''}`);
+      expect(page.status, JSON.stringify(page.body).slice(0, 400)).toBe(200);
+      names.push(...page.body.Experiments.map((x: { Name: string }) => x.Name.slice(0, 2)));
+      NextToken = page.body.NextToken;
+      if (!NextToken) break;
+    }
+    expect(names).toEqual(['长x', '长y']);
+  });
 });
