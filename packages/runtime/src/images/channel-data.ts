@@ -20,7 +20,8 @@ export interface BuiltinContext {
   metric(name: string, value: number): void;
   has(channel: string): boolean;
   /**
-   * Reads a channel's files (all of them, in name order) as CSV (label first, SageMaker's convention;
+   * Reads a channel's files (all of them, in the order of their paths below the channel directory by
+   * UTF-8 bytes, never the file system's listing order: rows come in the same order on every machine) as CSV (label first, SageMaker's convention;
    * `label_size=0` for unsupervised data) or libsvm, from the channel's ContentType or `fallback`.
    */
   read(channel: string, fallback: 'csv' | 'libsvm', options?: ReadOptions): LabeledData;

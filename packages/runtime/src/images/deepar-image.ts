@@ -43,7 +43,7 @@ function formatOf(contentType: string | undefined, files: readonly string[], cha
 }
 
 /**
- * Reads every file of a channel (in name order; as SageMaker's DeepAR, files or folders whose name starts
+ * Reads every file of a channel (in the order of their paths by UTF-8 bytes, see walkFiles; as SageMaker's DeepAR, files or folders whose name starts
  * with `.` and files named `_SUCCESS` are skipped, so a Spark output folder can be a channel): JSON Lines
  * as one text (a gzip-compressed file is decompressed), Parquet as records (one per row; list columns
  * become arrays, nulls in `target` missing values).
@@ -52,7 +52,7 @@ function formatOf(contentType: string | undefined, files: readonly string[], cha
 export async function readDeepArChannel(root: string, channel: string): Promise<ChannelInput> {
   const dir = join(root, 'input', 'data', channel);
   const skipped = (f: string): boolean => f.split('/').some((p) => p.startsWith('.')) || f.split('/').pop() === '_SUCCESS';
-  const files = existsSync(dir) ? walkFiles(dir).filter((f) => !skipped(f)).sort() : [];
+  const files = existsSync(dir) ? walkFiles(dir).filter((f) => !skipped(f)) : [];
   if (files.length === 0) throw new MlInputError(`Channel '${channel}' has no data files.`, { channel });
   const format = formatOf(channelContentType(root, channel), files, channel);
   if (format === 'jsonlines') {

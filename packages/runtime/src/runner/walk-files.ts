@@ -1,7 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { byteOrder } from './byte-order.js';
 
-/** Files under a directory (regular files only; links are not followed), as relative paths with `/`. */
+/**
+ * Files under a directory (regular files only; links are not followed), as relative paths with `/`,
+ * sorted by their UTF-8 bytes: never the file system's listing order, so whatever reads them in this
+ * order (a built-in algorithm's channel rows) reads them the same on every machine.
+ */
 export function walkFiles(root: string): string[] {
   const out: string[] = [];
   const visit = (dir: string) => {
@@ -18,5 +23,5 @@ export function walkFiles(root: string): string[] {
     }
   };
   visit(root);
-  return out.sort();
+  return out.sort(byteOrder);
 }
