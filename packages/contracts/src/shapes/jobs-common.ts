@@ -236,6 +236,12 @@ export interface RunnerInput {
   readonly workDir: string;
   /** The job's log file, shared by its hosts (one JSON line per log line, appended whole). */
   readonly logFile: string;
+  /**
+   * A directory every host of this attempt shares (and no other attempt): the first host to list a
+   * ShardedByS3Key channel writes the listing there and every host deals from it, so hosts agree on one
+   * list. Absent: each host deals from its own listing.
+   */
+  readonly listingDir?: string;
   /** The artifact store's configuration (`config.artifacts`): the runner stages data with it. */
   readonly artifacts: Readonly<Record<string, unknown>>;
   /** The interpreter for script mode (`images.python`). */

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { openArtifactStore } from '@loam/adapters/artifacts/registry';
 import { ArchiveRefused, DEFAULT_ARCHIVE_LIMITS, expansionCap, expansionRefusal, type ArchiveLimits } from './archive-extract.js';
+import { byteOrder } from './byte-order.js';
 import { ClientError, isMissingBucket } from './client-error.js';
 import { openOwnFile } from './own-files.js';
 
@@ -23,7 +24,7 @@ export function parseS3(uri: string): S3Ref {
   return { bucket: m[1] as string, key: m[2] as string };
 }
 
-/** Every object under a prefix, sorted by key. */
+/** Every object under a prefix, sorted by key as S3 lists them (by UTF-8 bytes). */
 export async function listAll(store: Artifacts, bucket: string, prefix: string, signal?: AbortSignal): Promise<{ key: string; size: number }[]> {
   const out: { key: string; size: number }[] = [];
   let startAfter: string | undefined;
@@ -33,7 +34,7 @@ export async function listAll(store: Artifacts, bucket: string, prefix: string, 
     for (const o of page.objects) out.push({ key: o.key, size: o.size });
     startAfter = page.nextStartAfter;
   } while (startAfter);
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out.sort((a, b) => byteOrder(a.key, b.key));
 }
 
 /** A relative path that stays inside its directory: no empty, `.` or `..` segments, no absolute form. */

@@ -145,7 +145,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
     }
     for (const c of spec.channels) {
       const target = spec.kind === 'processing-job' ? dir.containerPath(c.localPath as string) : join(dir.dataDir, c.name);
-      const n = await stageChannel(store, c, target, { index: hostIndex, count: input.hosts.length }, abort.signal);
+      const n = await stageChannel(store, c, target, { index: hostIndex, count: input.hosts.length, ...(input.listingDir !== undefined ? { listingDir: input.listingDir } : {}) }, abort.signal);
       platformLog(`Staged ${n} object(s) for ${spec.kind === 'training-job' ? 'channel' : 'input'} '${c.name}' from ${c.s3Uri}.`);
     }
     const cmd = await imageCommand(input, dir, store, abort.signal);

@@ -3,16 +3,12 @@ import { text } from 'node:stream/consumers';
 import { manifestPrefixOf, type JobChannelSpec } from '@loam/contracts';
 import { ArchiveRefused } from './archive-extract.js';
 import { download, listAll, parseS3, safeRelative, type Artifacts } from './artifacts.js';
+import { sharedListing, type Planned } from './shared-listing.js';
 
 import { ClientError } from './client-error.js';
 
 export { ClientError };
 
-interface Planned {
-  readonly bucket: string;
-  readonly key: string;
-  readonly rel: string;
-}
 
 /** S3Prefix: every key under the prefix, named by its path below the prefix. */
 async function planPrefix(store: Artifacts, uri: string, exact: boolean, signal?: AbortSignal): Promise<Planned[]> {
@@ -79,19 +75,34 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
+/** Which host of the job stages, and where its hosts share listings. */
+export interface StagingHost {
+  readonly index: number;
+  readonly count: number;
+  /**
+   * A directory every host of this attempt shares (RunnerInput.listingDir): a ShardedByS3Key channel of
+   * a multi-host job is dealt from the one listing written there (see sharedListing). Without it each
+   * host deals from its own listing.
+   */
+  readonly listingDir?: string;
+}
+
 /**
  * Stages one channel into `dir`: S3Prefix or ManifestFile; FullyReplicated (every host gets every
  * object) or ShardedByS3Key (host i of N gets the objects whose index in key order is i mod N, or in
- * the order `shuffleSeed` gives them when the channel has ShuffleConfig, as SageMaker shuffles before it shards); Gzip
+ * the order `shuffleSeed` gives them when the channel has ShuffleConfig, as SageMaker shuffles before it shards;
+ * every host deals from the same listing when `host.listingDir` is given); Gzip
  * objects are decompressed and lose their `.gz` suffix (unless `keepCompressedNames`). Returns the number of files written.
  * @throws ClientError when the data is missing or a name would leave the channel directory.
  */
-export async function stageChannel(store: Artifacts, channel: JobChannelSpec, dir: string, host: { index: number; count: number }, signal?: AbortSignal): Promise<number> {
+export async function stageChannel(store: Artifacts, channel: JobChannelSpec, dir: string, host: StagingHost, signal?: AbortSignal): Promise<number> {
   // How reasons name this input: the channel, or the request field it came from (a transform's input).
   const what = channel.describedAs ?? `Channel '${channel.name}'`;
+  const plan = () => (channel.s3DataType === 'ManifestFile' ? planManifest(store, channel.s3Uri, channel.manifestPrefix, signal) : planPrefix(store, channel.s3Uri, channel.exactObject === true, signal));
+  const shared = channel.distribution === 'ShardedByS3Key' && host.count > 1 ? host.listingDir : undefined;
   let planned: Planned[];
   try {
-    planned = channel.s3DataType === 'ManifestFile' ? await planManifest(store, channel.s3Uri, channel.manifestPrefix, signal) : await planPrefix(store, channel.s3Uri, channel.exactObject === true, signal);
+    planned = shared !== undefined ? await sharedListing(shared, channel.name, plan) : await plan();
   } catch (e) {
     if (e instanceof ClientError) throw e;
     const code = (e as { code?: string }).code;

@@ -147,6 +147,8 @@ export class LocalProcessExecutor implements JobExecutor {
     const dir = this.jobDir(jobId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     rmSync(join(dir, stopFile), { force: true });
+    // Each attempt (a RetryStrategy one too) lists its sharded channels afresh: its hosts share only its own listings.
+    rmSync(join(dir, listingsDir), { recursive: true, force: true });
     const hosts = Array.from({ length: spec.instanceCount }, (_, i) => `algo-${i + 1}`);
     const state: JobState = { id: jobId, dir, hosts: [], stopping: false };
     this.jobs.set(jobId, state);
@@ -156,7 +158,7 @@ export class LocalProcessExecutor implements JobExecutor {
         rmSync(hostDir, { recursive: true, force: true });
         mkdirSync(hostDir, { recursive: true, mode: 0o700 });
         const input: RunnerInput = {
-          spec, currentHost: host, hosts, workDir: hostDir, logFile: join(dir, 'logs.jsonl'), artifacts: this.o.artifacts, python: this.o.python,
+          spec, currentHost: host, hosts, workDir: hostDir, logFile: join(dir, 'logs.jsonl'), listingDir: join(dir, listingsDir), artifacts: this.o.artifacts, python: this.o.python,
           stopGraceSeconds: this.graceSeconds, ...(spec.networkIsolation && this.unshare ? { unshare: this.unshare } : {}),
           ...(this.o.sandbox === 'off' ? { sandbox: 'off' as const } : {}),
         };
@@ -324,6 +326,7 @@ export class LocalProcessExecutor implements JobExecutor {
     for (const h of j?.hosts ?? []) if (h.cgroup) this.dropCgroup(h.cgroup);
     this.jobs.delete(jobId);
     rmSync(join(dir, stopFile), { force: true });
+    rmSync(join(dir, listingsDir), { recursive: true, force: true });
     for (const host of listHosts(dir)) {
       for (const sub of ['opt', 'tmp', 'job.json']) rmSync(join(dir, host, sub), { recursive: true, force: true });
       removeRunnerScratch(join(dir, host));
@@ -420,6 +423,8 @@ export class LocalProcessExecutor implements JobExecutor {
 
 /** In a job's directory: when it was first asked to stop (`{ requestedAt }`, epoch ms). */
 const stopFile = 'stop.json';
+/** Where the hosts of a job's attempt share the listings their ShardedByS3Key channels are dealt from (RunnerInput.listingDir). */
+const listingsDir = 'listings';
 
 /** Writes `file` whole or not at all: a temporary file renamed over it, removed when that fails. */
 function writeFileAtomic(file: string, text: string): void {
