@@ -90,11 +90,18 @@ export interface Tag {
   readonly Value: string;
 }
 
-/** Tags live in one shared table for every kind of resource. */
+/**
+ * Tags live in one shared table for every kind of resource.
+ *
+ * A list inside a transaction holds the resource's tags until the transaction ends: another transaction's
+ * list of them, and every write of them (in a transaction or not), waits until then. So a count read there
+ * stays true through the transaction's own writes, and a limit checked on it holds when transactions run
+ * side by side (PostgreSQL, READ COMMITTED), as it does where they take turns (SQLite, the fake).
+ */
 export interface TagStore {
-  /** Adds or overwrites the given keys. */
+  /** Adds or overwrites the given keys. Waits while a transaction that listed the resource's tags is open. */
   put(resourceArn: string, tags: readonly Tag[]): Promise<void>;
-  /** Tags of a resource, sorted by key. */
+  /** Tags of a resource, sorted by key. Inside a transaction, holds them until it ends (see {@link TagStore}). */
   list(resourceArn: string): Promise<Tag[]>;
   /** Removes these keys (absent keys are ignored). */
   remove(resourceArn: string, keys: readonly string[]): Promise<void>;

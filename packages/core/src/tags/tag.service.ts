@@ -58,6 +58,8 @@ export class TagService {
    * Adds or overwrites tags. A resource may already hold more than 50 (MLflow's registry has no limit on a
    * model's tags): overwriting its keys is allowed, only a new key that leaves it past 50 is refused. Keys the
    * public API may not write (`aws:`, `mlflow.`: a registered model's name and aliases) are not counted.
+   * The count is read in the write's transaction, which holds the resource's tags (TagStore.list), so
+   * concurrent AddTags cannot each pass it and together end past 50.
    * @throws ResourceNotFound, ResourceLimitExceeded (a new key past 50 tags), ValidationException, AccessDeniedException (a write check).
    */
   async AddTags(input: InputOf<Ops['AddTags']>, ctx: RequestContext): Promise<OutputOf<Ops['AddTags']>> {

@@ -4,6 +4,7 @@ import { recordTests } from './metadata-store/records.js';
 import { listingTests } from './metadata-store/listing.js';
 import { transactionTests } from './metadata-store/transactions.js';
 import { tagAndLineageTests } from './metadata-store/tags-lineage.js';
+import { tagConcurrencyTests } from './metadata-store/tags-concurrency.js';
 
 export { metadataConformanceCollections, widgetSpec as conformanceWidgetSpec, noteSpec as conformanceNoteSpec } from './metadata-store/harness.js';
 export type { MetadataStoreConformanceTarget, Widget as ConformanceWidget, Note as ConformanceNote } from './metadata-store/harness.js';
@@ -20,6 +21,7 @@ export function describeMetadataStoreConformance(name: string, target: MetadataS
     listingTests(h);
     transactionTests(h);
     tagAndLineageTests(h);
+    tagConcurrencyTests(h);
     h.checkSkipList();
   });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresAdapter, PostgresDialect, sql, type DialectAdapter, type Expression } from 'kysely';
 import { InternalError, ValidationError, silentLogger, type Logger } from '@loam/core';
 import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
@@ -55,6 +56,13 @@ const STATEMENT_TIMEOUT_MS = 60_000;
  */
 const ANSWER_TIMEOUT_MS = 5_000;
 const KEEPALIVE_IDLE_MS = 10_000;
+/**
+ * The first of the two keys of `lockUntilEnd`'s advisory locks ('Loam'): PostgreSQL keeps two-key locks apart
+ * from one-key ones (the migration lock), and other applications' two-key locks rarely use it.
+ */
+const TRANSACTION_LOCK_SPACE = 0x4c6f616d;
+/** The second key: 32 bits of a hash of the schema and the key (a collision only makes two keys take turns). */
+const lockId = (schema: string, key: string) => createHash('sha256').update(`${schema}\u0000${key}`).digest().readInt32BE(0);
 
 // Errors that mean "PostgreSQL cannot serve now" rather than "this statement is wrong": the socket was
 // refused or dropped, the pool timed out, or the server is shutting down, starting up, out of disk or
@@ -174,6 +182,10 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     isFalse: (e: Expression<unknown>) => sql`${e} is false`,
     isTransactionRetryable: (e) => typeof e === 'object' && e !== null && RETRYABLE.has(String((e as { code?: unknown }).code)),
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION,
+    lockUntilEnd: async (tx, key) => {
+      if (!tx.isTransaction) throw new InternalError('lockUntilEnd was called outside a transaction.');
+      await sql`select pg_advisory_xact_lock(${TRANSACTION_LOCK_SPACE}::int4, ${lockId(schema, key)}::int4)`.execute(tx);
+    },
     unboundedStatements: async (tx) => {
       // Outside a transaction SET LOCAL only warns and lifts nothing.
       if (!tx.isTransaction) throw new InternalError('unboundedStatements was called outside a transaction.');

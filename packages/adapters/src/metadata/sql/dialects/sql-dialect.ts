@@ -44,6 +44,12 @@ export interface SqlDialect {
   isFalse(e: Expression<unknown>): RawBuilder<unknown>;
   /** Whether `e` is a deadlock or serialization failure: the transaction was rolled back and may simply run again. */
   isTransactionRetryable(e: unknown): boolean;
+  /**
+   * Holds `key` for the rest of the transaction `tx`: another transaction asking for the same key waits
+   * until this one ends. Where transactions run side by side (PostgreSQL: a transaction-scoped advisory
+   * lock on a hash of the schema and key); nothing where they take turns (SQLite, one connection).
+   */
+  lockUntilEnd(tx: Kysely<any>, key: string): Promise<void>;
   /** Whether `e` is a unique or primary-key violation. */
   isUniqueViolation(e: unknown): boolean;
   /**

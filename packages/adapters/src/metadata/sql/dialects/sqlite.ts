@@ -145,6 +145,7 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
     isFalse: (e: Expression<unknown>) => sql`${e} = 0`,
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && UNIQUE_CODES.has(String((e as { code?: unknown }).code)),
     unboundedStatements: async () => {},
+    lockUntilEnd: async () => {},
     prepare: async () => {},
     destroy: () => db.destroy(),
   };
