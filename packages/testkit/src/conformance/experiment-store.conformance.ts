@@ -418,6 +418,20 @@ export function describeExperimentStoreConformance(label: string, target: Experi
         expect(await after(endTime, [{ value: 2005 }], 5)).toEqual([4, 2]);
         expect(await after(endTime, [{ absent: true }], 4)).toEqual([2]);
       });
+
+      it('orders text by code point (UTF-8 bytes), before and after a position: U+E000-U+FFFF sorts before what lies past U+FFFF', async () => {
+        const e = await s.createExperiment({ name: unique('code-points'), artifactRoot: 'r:', tags: [], time: 1 });
+        const run = (i: number) => hex(0xe10 + i);
+        for (const [i, v] of [[1, 'z'], [2, '\u{1D41A}'], [3, '\uFF4B']] as const) {
+          await s.createRun({ info: info(run(i), e, 1000 + i), tags: [] });
+          await s.logBatch(run(i), { params: [{ key: 'p', value: v }] });
+        }
+        const values = async (ascending: boolean, after?: RunPosition) =>
+          (await s.searchRuns({ experimentIds: [e], view: 'ACTIVE_ONLY', filter: [], orderBy: [{ kind: 'param', key: 'p', ascending }], ...(after ? { after } : {}), offset: 0, limit: 10 })).map((r) => r.params[0]?.value);
+        expect(await values(true)).toEqual(['z', '\uFF4B', '\u{1D41A}']);
+        expect(await values(true, { values: [{ value: '\uFF4B' }], startTime: 1003, runId: run(3) })).toEqual(['\u{1D41A}']);
+        expect(await values(false, { values: [{ value: '\u{1D41A}' }], startTime: 1002, runId: run(2) })).toEqual(['\uFF4B', 'z']);
+      });
     });
   });
 }

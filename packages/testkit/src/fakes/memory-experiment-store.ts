@@ -1,5 +1,5 @@
 import {
-  ResourceInUseError, ValidationError, asciiLower, experimentCaseTwinMessage, artifactLocationKey, checkStorableKeyValues, checkStorableText, likeToRegExp, storableText,
+  ResourceInUseError, ValidationError, asciiLower, compareKeys, experimentCaseTwinMessage, artifactLocationKey, checkStorableKeyValues, checkStorableText, likeToRegExp, storableText,
   type DatasetInputRecord, type ExperimentFilterClause, type ExperimentPosition, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue,
   type LifecycleStage, type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunFilterClause, type RunInfoRecord, type RunRecord,
   type RunSearchQuery, type StringOp, type NumericOp, type ViewType,
@@ -27,7 +27,8 @@ interface MemExperiment {
   tags: Map<string, string>;
 }
 
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+// Text in the stores' order: by code point (UTF-8 bytes; PostgreSQL's columns are collated "C"), not JS's UTF-16 `<`.
+const cmp = compareKeys;
 const sortedKv = (m: Map<string, string>): KeyValue[] => [...m].map(([key, value]) => ({ key, value })).sort((a, b) => cmp(a.key, b.key));
 const clone = <T>(v: T): T => structuredClone(v);
 
