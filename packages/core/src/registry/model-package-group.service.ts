@@ -110,9 +110,13 @@ export class ModelPackageGroupService {
   async DeleteModelPackageGroup(input: InputOf<Ops['DeleteModelPackageGroup']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteModelPackageGroup']>> {
     const g = await this.get(input.ModelPackageGroupName);
     await this.o.store.transaction(async (tx) => {
+      // The group's row first: held until this ends, as a CreateModelPackage holds it while it numbers its
+      // version, so the count below comes after any such create (PostgreSQL runs them side by side).
+      const held = await tx.collection(modelPackageGroupsCollection).get(g.key);
+      if (!held) throw new NotFoundError('Model package group', input.ModelPackageGroupName);
       const n = await tx.collection(modelPackagesCollection).count([{ field: 'groupKey', op: 'eq', value: g.key }]);
       if (n > 0) throw new ConflictError(`Model package group '${g.name}' still holds ${n} model package version${n === 1 ? '' : 's'}; delete them first.`);
-      await tx.collection(modelPackageGroupsCollection).delete(g.key);
+      await tx.collection(modelPackageGroupsCollection).delete(g.key, held.version);
       await tx.tags.clear(g.arn);
       await retireLineageVertex(tx, g.arn, this.o.clock.now());
     });
