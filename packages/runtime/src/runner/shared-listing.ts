@@ -1,8 +1,9 @@
-import { once } from 'node:events';
 import { createWriteStream, linkSync, mkdirSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** One object a channel stages: where it is and the path it takes below the channel directory. */
 export interface Planned {
@@ -34,14 +35,26 @@ async function readListing(file: string): Promise<Planned[] | undefined> {
   return out;
 }
 
-async function writeLines(file: string, planned: readonly Planned[]): Promise<void> {
-  const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
-  try {
-    for (const p of planned) if (!out.write(`${JSON.stringify({ bucket: p.bucket, key: p.key, rel: p.rel })}\n`)) await once(out, 'drain');
-  } finally {
-    out.end();
-    await once(out, 'close');
+/** The listing as JSON lines, in chunks of about 64 KiB. */
+function* linesOf(planned: readonly Planned[]): Generator<string> {
+  let chunk = '';
+  for (const p of planned) {
+    chunk += `${JSON.stringify({ bucket: p.bucket, key: p.key, rel: p.rel })}\n`;
+    if (chunk.length >= 1 << 16) {
+      yield chunk;
+      chunk = '';
+    }
   }
+  if (chunk !== '') yield chunk;
+}
+
+/**
+ * Writes the listing to `file` (new): resolves once it is all written and closed, rejects with the write's
+ * error (ENOSPC on a full disk). A write stream fails by 'error' then 'close' at once, so waiting for
+ * 'drain' and then 'close' by hand hung forever on a refused write.
+ */
+async function writeLines(file: string, planned: readonly Planned[]): Promise<void> {
+  await pipeline(Readable.from(linesOf(planned)), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
 }
 
 /**

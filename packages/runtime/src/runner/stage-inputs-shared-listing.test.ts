@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { openArtifactStore } from '@loam/adapters/artifacts/registry';
 import type { JobChannelSpec } from '@loam/contracts';
+import { canMountTmpfs, smallTmpfs } from '@loam/testkit/vitest/small-tmpfs.test-support';
 import type { Artifacts } from './artifacts.js';
+import { isDiskFull } from './disk-full.js';
 import { stageChannel } from './stage-inputs.js';
 
 // The hosts of a multi-host job stage one after another (or side by side) while objects may still be
@@ -87,4 +89,23 @@ describe('a ShardedByS3Key channel of a multi-host job', () => {
     await stageChannel(store, channel({ s3Uri: 's3://data/u/' }), dir, { index: 0, count: 2, listingDir });
     expect(readdirSync(dir)).toEqual(['\uFF21.csv']);
   });
+});
+
+describe.skipIf(!canMountTmpfs)('a shared listing on a full disk (needs root to mount a tmpfs)', () => {
+  it('fails staging as a full disk, leaves no part-written listing, and a host staging once space is back lists again', async () => {
+    // Longer than a write stream's buffer (16 KiB): the write waits for the disk and meets ENOSPC then.
+    const many = Array.from({ length: 2000 }, (_, i) => `part-${String(i).padStart(5, '0')}-${'x'.repeat(40)}.csv`);
+    await store.put({ bucket: 'data', key: 'big.json' }, Buffer.from(JSON.stringify([{ prefix: 's3://data/train/' }, ...many])));
+    const spec = channel({ s3Uri: 's3://data/big.json', s3DataType: 'ManifestFile' });
+    const fs = smallTmpfs(1);
+    const listingDir = join(fs.dir, 'listings');
+    fs.fill();
+    const failed = await stageChannel(store, spec, join(root, `host-${run++}`), { index: 0, count: 2, listingDir }).then(() => undefined, (e: unknown) => e);
+    expect(isDiskFull(failed)).toBe(true);
+    expect(readdirSync(listingDir)).toEqual([]);
+    fs.free();
+    // Host 1 finds no listing: it lists, publishes and deals its half (the objects are not there: a ClientError naming one).
+    await expect(stageChannel(store, spec, join(root, `host-${run++}`), { index: 1, count: 2, listingDir })).rejects.toThrow(`s3://data/train/${many[1]} does not exist`);
+    expect(readdirSync(listingDir).length).toBe(1);
+  }, 30_000);
 });
