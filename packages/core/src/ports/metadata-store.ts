@@ -56,6 +56,24 @@ export interface ListQuery<T> {
   readonly nextToken?: string;
 }
 
+/** What {@link Collection.values} reads: values inside the records, not the records. */
+export interface ValuesQuery<T> {
+  readonly filters?: readonly Filter<T>[];
+  /** Where each value is in a record: member names from its root (`['request', 'HyperParameters', 'eta']`), any text;
+   * where a path steps into an array the answer is not defined (stores differ). */
+  readonly paths: readonly (readonly string[])[];
+  /** Only records whose key comes after this one (keys in code-point order). */
+  readonly after?: string;
+  /** At most this many records, 1–1000. */
+  readonly limit: number;
+}
+
+/** A record's key and the values at a {@link ValuesQuery}'s paths, in its order: undefined where the record has none. */
+export interface RecordValues {
+  readonly key: string;
+  readonly values: readonly unknown[];
+}
+
 /**
  * One collection of records. Every write is atomic and durable once the promise resolves.
  *
@@ -80,6 +98,13 @@ export interface Collection<T> {
   delete(key: string, expectedVersion?: number): Promise<boolean>;
   /** One page, filtered and sorted on indexed fields. */
   list(query?: ListQuery<T>): Promise<Page<Versioned<T>>>;
+  /**
+   * The values at `paths` of the records matching `filters`, in key order from after `after`: what a scan that
+   * needs a few members of every record reads without reading (or parsing) whole records. Each value is as
+   * the record holds it (text, number, boolean, object, array, null), undefined where a path member is absent.
+   * @throws ValidationException for a filter on a field that is not indexed, or a limit outside 1–1000.
+   */
+  values(query: ValuesQuery<T>): Promise<RecordValues[]>;
   /** How many records match. */
   count(filters?: readonly Filter<T>[]): Promise<number>;
 }

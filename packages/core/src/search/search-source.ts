@@ -46,6 +46,15 @@ export interface SearchSource<R = any> {
    * is decided as cheaply as its summary, so Search counts TotalHits past its page on expressions that read no tags.
    */
   readonly recordFromRow?: boolean;
+  /**
+   * Members of the search record the store can read alone, each from one place in the stored record (a
+   * collection's): `path` there, and `doc` turning the value read (undefined where absent) into that member as
+   * `record` holds it. A search whose sort and expression read only these (no tags), and that would otherwise
+   * read every candidate, reads these values (`Collection.values`) instead of the records, matches and sorts on
+   * them as on the full record, and reads only its page's records. `arnPath`: where the record's ARN is.
+   */
+  readonly storedMembers?: Readonly<Record<string, StoredMember>>;
+  readonly arnPath?: readonly string[];
   /** A record's unique key, the cursor's tie-break (the collection's key when unset). */
   keyOf?(r: R): string;
   /**
@@ -82,6 +91,12 @@ export interface StorePage<R> {
   readonly records: Iterable<R> | AsyncIterable<R>;
   /** Whether no record follows this page's (the store said so: no more read to know it). */
   readonly last: boolean;
+}
+
+/** One member of a search record as the store holds it: see `SearchSource.storedMembers`. */
+export interface StoredMember {
+  readonly path: readonly string[];
+  doc(value: unknown): Record<string, unknown>;
 }
 
 /** A source's records in one sort property's order. */

@@ -10,13 +10,18 @@ import { describeModelPackage } from '../registry/model-package.service.js';
 import { modelPackageGroupsCollection, modelPackagesCollection, type ModelPackageGroupRecord, type ModelPackageRecord } from '../registry/registry.collections.js';
 import { tuningJobsCollection, type TuningJobRecord } from '../tuning/tuning.collections.js';
 import type { SchemaNode } from './search-properties.js';
-import { asSearchRecord, type SearchSource } from './search-source.js';
+import { asSearchRecord, type SearchSource, type StoredMember } from './search-source.js';
 
 const shape = (member: keyof typeof searchShapes.searchRecordShapes): SchemaNode => searchShapes.searchRecordShapes[member] as unknown as SchemaNode;
 
 export interface SearchSourcesOptions {
   /** A tuning job's Describe answer (it reads the job's trials). */
   readonly describeTuningJob: (job: TuningJobRecord) => Promise<object>;
+}
+
+/** A member the record holds as is at `path` (absent where it has none, as asSearchRecord leaves it out). */
+function same(member: string, path: readonly string[]): StoredMember {
+  return { path, doc: (v) => (v === undefined ? {} : { [member]: v }) };
 }
 
 /** The resources Loam searches, each over its own collection and Describe answer. */
@@ -29,6 +34,17 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', TrainingJobName: 'name' },
     arnOf: (r) => r.arn, recordFromRow: true,
     record: async (r, tags) => asSearchRecord(describeTrainingJob(r), shape('TrainingJob'), tags),
+    // As describeTrainingJob builds them from the record.
+    arnPath: ['arn'],
+    storedMembers: {
+      TrainingJobName: same('TrainingJobName', ['name']), TrainingJobArn: same('TrainingJobArn', ['arn']), TrainingJobStatus: same('TrainingJobStatus', ['status']),
+      SecondaryStatus: same('SecondaryStatus', ['secondaryStatus']), CreationTime: same('CreationTime', ['creationTime']), LastModifiedTime: same('LastModifiedTime', ['lastModifiedTime']),
+      HyperParameters: { path: ['request', 'HyperParameters'], doc: (v) => ({ HyperParameters: v ?? {} }) },
+      FinalMetricDataList: {
+        path: ['finalMetrics'],
+        doc: (v) => ({ FinalMetricDataList: Object.entries((v ?? {}) as JobRecord['finalMetrics']).map(([MetricName, m]) => ({ MetricName, Value: m.value, Timestamp: m.time })) }),
+      },
+    },
   };
   const tuning: SearchSource<TuningJobRecord> = {
     resource: 'HyperParameterTuningJob', collection: tuningJobsCollection, props: { schema: shape('HyperParameterTuningJob') },

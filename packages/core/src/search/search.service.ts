@@ -8,7 +8,7 @@ import { allOf, compileSearchExpression, compileVisibilityConditions, propertyOf
 import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, sortValueOf, type SearchCursor, type SearchPosition, type SortValue } from './search-order.js';
 import type { PropertyRef } from './search-properties.js';
 import { columnFilters, lookupOf, requiredEntries } from './search-pushdown.js';
-import type { RequiredEntries, SearchSource, StorePage, StorePages } from './search-source.js';
+import type { RequiredEntries, SearchSource, StoredMember, StorePage, StorePages } from './search-source.js';
 
 type Ops = typeof operations;
 type In = InputOf<Ops['Search']>;
@@ -76,7 +76,9 @@ interface Plan {
  * and counts on for at most COUNT_PAST_PAGE more records of the store page it has, when each is decided by its
  * row or summary alone (no tags, no record built from other reads: TotalHits never makes a search do such work for records past
  * its page), TotalHits GreaterThanOrEqualTo when it stops before the end; any other SortBy reads every candidate, keeping only the best page of matches, and counts
- * them all (TotalHits EqualTo). What the store can decide narrows what it reads (an Equals or In on a
+ * them all (TotalHits EqualTo): where the sort and the expression read only members the store holds
+ * (`storedMembers`: a training job's HyperParameters, FinalMetricDataList, status, times), only those values are
+ * read of each candidate (`Collection.values`) and the records of the page alone. What the store can decide narrows what it reads (an Equals or In on a
  * column, a time range on an indexed time, a name looked up); a search that sorts and filters only on what
  * a source's summary holds builds the full record for its page only. A resource the caller may not describe
  * is never found, so neither the results, TotalHits nor a token count or name it. NextToken is a keyset
@@ -124,7 +126,8 @@ export class SearchService {
       source, storeFilters, sortRef, order, light, countPastPage, max, principal: ctx.principal,
       ...(matcher ? { matcher } : {}), ...(need ? { need } : {}), ...(inOrder ? { inOrder } : {}), ...(lookup ? { lookup } : {}), ...(cursor ? { cursor } : {}),
     };
-    const found = inOrder && !lookup ? await this.inStoreOrder(plan) : await this.sortedHere(plan);
+    const stored = !inOrder && !lookup ? storedMembersOf(source, sortRef, matcher) : undefined;
+    const found = inOrder && !lookup ? await this.inStoreOrder(plan) : stored ? await this.sortedByValues(plan, stored) : await this.sortedHere(plan);
     const page = found.hits.slice(0, max);
     const results = [];
     for (const h of page) {
@@ -227,6 +230,45 @@ export class SearchService {
     return { hits: best.sort(cmp).slice(0, keep), total, exact: true };
   }
 
+  /**
+   * As `sortedHere`, for a search whose sort and expression read only members the store holds
+   * (`storedMembers`): every candidate's key, ARN and those members are read, not its record, and matched and
+   * sorted as the full record would be (the same members, the same matcher and `sortValueOf`), so the answer is
+   * the same; then only the page's records (and its look-ahead) are read in full. A record deleted in between is
+   * left out of the page.
+   */
+  private async sortedByValues(p: Plan, stored: Stored): Promise<Found> {
+    const col = this.o.store.collection(p.source.collection as NonNullable<SearchSource['collection']>);
+    const keep = p.max + 1;
+    const cmp = (a: Hit, b: Hit) => compareHits(a, b, p.order);
+    const paths = [stored.arn, ...stored.members.map((m) => m.path)];
+    let best: Hit[] = [];
+    let total = 0;
+    let after: string | undefined;
+    for (;;) {
+      const rows = await col.values({ filters: p.storeFilters as readonly Filter<any>[], paths, limit: MAX_STORE_PAGE, ...(after === undefined ? {} : { after }) });
+      for (const row of rows) {
+        const doc = Object.assign({}, ...stored.members.map((m, i) => m.doc(row.values[i + 1]))) as Record<string, unknown>;
+        if (p.matcher && !p.matcher.matches(doc)) continue;
+        const arn = row.values[0];
+        if (typeof arn !== 'string' || !(await isAllowed(this.o.authorize, p.principal, p.source.readAction, arn))) continue;
+        total++;
+        const hit: Hit = { value: sortValueOf(p.sortRef.values(doc), p.sortRef.numericText), key: row.key, record: undefined };
+        if (p.cursor && compareHits(hit, p.cursor, p.order) <= 0) continue;
+        best.push(hit);
+        if (best.length >= 2 * keep) best = best.sort(cmp).slice(0, keep);
+      }
+      if (rows.length < MAX_STORE_PAGE) break;
+      after = (rows[rows.length - 1] as (typeof rows)[number]).key;
+    }
+    const hits: Hit[] = [];
+    for (const h of best.sort(cmp).slice(0, keep)) {
+      const r = await col.get(h.key);
+      if (r) hits.push({ ...h, record: r.value });
+    }
+    return { hits, total, exact: true };
+  }
+
   /** Every candidate: the one a lookup finds, a source's own records, or the collection's that meet the store filters. */
   private async *scan(p: Plan): AsyncGenerator<unknown> {
     if (p.lookup) {
@@ -276,6 +318,21 @@ export class SearchService {
     if (!(await isAllowed(this.o.authorize, p.principal, p.source.readAction, p.source.arnOf(record)))) return false;
     return p.source.alsoVisible ? p.source.alsoVisible(record, p.principal) : true;
   }
+}
+
+/** The members a search reads, where the store holds each (`SearchSource.storedMembers`), and the ARN. */
+interface Stored {
+  readonly arn: readonly string[];
+  readonly members: readonly StoredMember[];
+}
+
+/** The stored members the sort and the expression read, when the store holds every one and nothing reads tags or decides visibility besides the ARN. */
+function storedMembersOf(source: SearchSource, sortRef: PropertyRef, matcher: RecordMatcher | undefined): Stored | undefined {
+  const held = source.storedMembers;
+  if (!held || !source.arnPath || !source.collection || source.records || source.alsoVisible || sortRef.readsTags || matcher?.readsTags) return undefined;
+  const roots = [...new Set([sortRef.root, ...(matcher?.members ?? [])])];
+  if (!roots.every((r) => Object.hasOwn(held, r))) return undefined;
+  return { arn: source.arnPath, members: roots.map((r) => held[r] as StoredMember) };
 }
 
 /**

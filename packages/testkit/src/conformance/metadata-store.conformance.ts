@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
 import { Harness, type MetadataStoreConformanceTarget } from './metadata-store/harness.js';
 import { recordTests } from './metadata-store/records.js';
-import { listingTests } from './metadata-store/listing.js';
+import { listingTests, valuesTests } from './metadata-store/listing.js';
 import { transactionTests } from './metadata-store/transactions.js';
 import { tagAndLineageTests } from './metadata-store/tags-lineage.js';
 import { tagConcurrencyTests } from './metadata-store/tags-concurrency.js';
@@ -19,6 +19,7 @@ export function describeMetadataStoreConformance(name: string, target: MetadataS
     const h = new Harness(target, name);
     recordTests(h);
     listingTests(h);
+    valuesTests(h);
     transactionTests(h);
     tagAndLineageTests(h);
     tagConcurrencyTests(h);

@@ -1,9 +1,9 @@
 import {
   ConflictError, InternalError, NotFoundError, ResourceInUseError, ValidationError,
   type Collection, type CollectionSpec, type Filter, type LineageStore, type ListQuery,
-  type MetadataStore, type Page, type TagStore, type Versioned,
+  type MetadataStore, type Page, type RecordValues, type TagStore, type ValuesQuery, type Versioned,
 } from '@loam/core';
-import { QueryRules, fits, typeName, type Doc } from './memory-collection-query.js';
+import { QueryRules, compareText, fits, typeName, type Doc } from './memory-collection-query.js';
 import { MemoryLineage, MemoryTags, State, type Rec, type Runner } from './memory-metadata-state.js';
 
 /** Everything a root store and its transactions share. */
@@ -199,12 +199,34 @@ class MemoryCollection<T> implements Collection<T> {
     });
   }
 
+  values(query: ValuesQuery<T>): Promise<RecordValues[]> {
+    return this.run((s) => {
+      if (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 1000) {
+        throw new ValidationError(`A values read takes a limit of 1-1000; got ${String(query.limit)}.`, [{ path: '/limit', message: 'expected 1-1000' }]);
+      }
+      const keep = this.#rules.predicate(query.filters as readonly Filter<unknown>[] | undefined);
+      const after = query.after;
+      const docs = [...docsOf(s.table(this.spec.name, false))].filter((d) => (after === undefined || compareText(d.key, after) > 0) && keep(d));
+      docs.sort((a, b) => compareText(a.key, b.key));
+      return docs.slice(0, query.limit).map((d) => ({ key: d.key, values: query.paths.map((p) => valueAt(d.doc, p)) }));
+    });
+  }
+
   count(filters?: readonly Filter<T>[]): Promise<number> {
     return this.run((s) => {
       const keep = this.#rules.predicate(filters as readonly Filter<unknown>[] | undefined);
       return [...docsOf(s.table(this.spec.name, false))].filter(keep).length;
     });
   }
+}
+
+function valueAt(doc: unknown, path: readonly string[]): unknown {
+  let v = doc;
+  for (const m of path) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.hasOwn(v, m)) return undefined;
+    v = (v as Record<string, unknown>)[m];
+  }
+  return v;
 }
 
 function* docsOf(table: Map<string, Rec>): Generator<Doc> {

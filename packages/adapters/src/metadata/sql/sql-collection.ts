@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { ConflictError, NotFoundError, ResourceInUseError, ValidationError, type Collection, type CollectionSpec, type Filter, type ListQuery, type Page, type Versioned } from '@loam/core';
+import { ConflictError, NotFoundError, ResourceInUseError, ValidationError, type Collection, type CollectionSpec, type Filter, type ListQuery, type Page, type RecordValues, type ValuesQuery, type Versioned } from '@loam/core';
 import { KEY_COLUMN, columnValues, fitsType, describeType, indexColumn, keyOf, type CollectionLayout } from './collection-layout.js';
-import { columnFor, planList, whereSql, type ListPlan } from './list-query.js';
+import { MAX_RESULTS_LIMIT, columnFor, planList, whereSql, type ListPlan } from './list-query.js';
 import type { Db, SqlSession } from './session.js';
 
 interface Row {
@@ -108,6 +108,23 @@ export class SqlCollection<T> implements Collection<T> {
     const last = page[page.length - 1];
     if (rows.length <= plan.limit || last === undefined) return { items: page };
     return { items: page, nextToken: plan.nextToken(last.value as Record<string, unknown>, keyOf(this.layout, last.value as Record<string, unknown>)) };
+  }
+
+  async values(query: ValuesQuery<T>): Promise<RecordValues[]> {
+    if (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > MAX_RESULTS_LIMIT) {
+      throw new ValidationError(`A values read takes a limit of 1-${MAX_RESULTS_LIMIT}; got ${String(query.limit)}.`, [{ path: '/limit', message: `expected 1-${MAX_RESULTS_LIMIT}` }]);
+    }
+    const d = this.session.dialect;
+    const after = query.after === undefined ? [] : [sql`${sql.ref(KEY_COLUMN)} > ${query.after}`];
+    const where = whereSql(d, this.layout, query.filters, after);
+    const columns = query.paths.map((p, i) => d.jsonAt(sql.ref('doc'), p).as(`v${i}`));
+    // The page's keys first, then their values: a planner that reads the filtered rows and sorts them (PostgreSQL
+    // with a bitmap scan) would otherwise extract the values of every row past `after` on every page.
+    const rows = (await this.session.run((db) => {
+      const keys = db.selectFrom(this.layout.table).select(KEY_COLUMN).where(where).orderBy(KEY_COLUMN).limit(query.limit);
+      return db.selectFrom(this.layout.table).select([KEY_COLUMN, ...columns]).where(KEY_COLUMN, 'in', keys).orderBy(KEY_COLUMN).execute();
+    })) as Record<string, string | null>[];
+    return rows.map((r) => ({ key: r[KEY_COLUMN] as string, values: query.paths.map((_, i) => (r[`v${i}`] == null ? undefined : JSON.parse(r[`v${i}`] as string))) }));
   }
 
   async count(filters?: readonly Filter<T>[]): Promise<number> {

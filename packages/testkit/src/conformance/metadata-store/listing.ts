@@ -187,3 +187,28 @@ export function listingTests(h: Harness): void {
     expect(await codeOf(c.list({ sortOrder: 'Sideways' as 'Ascending' }))).toBe('ValidationException');
   });
 }
+
+/** Values read inside the records (`Collection.values`), without the records. */
+export function valuesTests(h: Harness): void {
+  h.test('values reads each path as the record holds it, in key order, after a key, filtered', async () => {
+    const g = h.group();
+    const c = h.widgets();
+    const odd = { 'a.b': '1', 'q"uote': 'x', 'back\\slash': 2, 'ü😀': '3', '[0]': true, 'o': { n: 1 }, 'l': [1, 'a'], 'z': null };
+    await c.insert({ name: `${g}-b`, arn: `arn:${g}-b`, group: g, status: 'Active', payload: odd });
+    await c.insert({ name: `${g}-a`, arn: `arn:${g}-a`, group: g, status: 'Stopped', payload: { 'a.b': 'other' } });
+    await c.insert({ name: `${g}-\u{1F600}`, arn: `arn:${g}-e`, group: g, status: 'Active' });
+    await c.insert({ name: `${g}-\uE000`, arn: `arn:${g}-p`, group: g, status: 'Active' });
+    const keys = Object.keys(odd);
+    const paths = [['arn'], ...keys.map((k) => ['payload', k]), ['payload', 'o', 'n'], ['payload', 'missing'], ['status', 'x']];
+    const rows = await c.values({ filters: [{ field: 'group', op: 'eq', value: g }], paths, limit: 10 });
+    // Code-point order: U+E000 before U+1F600 (UTF-16 would put the surrogate pair first).
+    expect(rows.map((r) => r.key)).toEqual([`${g}-a`, `${g}-b`, `${g}-\uE000`, `${g}-\u{1F600}`]);
+    expect(rows[1]!.values).toEqual([`arn:${g}-b`, '1', 'x', 2, '3', true, { n: 1 }, [1, 'a'], null, 1, undefined, undefined]);
+    expect(rows[0]!.values.slice(0, 3)).toEqual([`arn:${g}-a`, 'other', undefined]);
+    expect(rows[2]!.values.slice(1).every((v) => v === undefined)).toBe(true);
+    const after = await c.values({ filters: [{ field: 'group', op: 'eq', value: g }, { field: 'status', op: 'eq', value: 'Active' }], paths: [['arn']], after: `${g}-b`, limit: 1 });
+    expect(after).toEqual([{ key: `${g}-\uE000`, values: [`arn:${g}-p`] }]);
+    expect(await codeOf(c.values({ paths: [['arn']], limit: 0 }))).toBe('ValidationException');
+    expect(await codeOf(c.values({ filters: [{ field: 'arnx' as 'arn', op: 'eq', value: 'x' }], paths: [['arn']], limit: 1 }))).toBe('ValidationException');
+  });
+}

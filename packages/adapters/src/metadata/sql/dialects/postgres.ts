@@ -180,6 +180,8 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     columnType: (kind) => sql.raw(TYPES[kind]),
     caseFold: (expr: Expression<unknown>) => sql<string>`lower(${expr} collate ${foldCollation})`,
     isFalse: (e: Expression<unknown>) => sql`${e} is false`,
+    // `json` (not jsonb) keeps the stored text of the value, so it parses back to what the record holds.
+    jsonAt: (doc: Expression<unknown>, path: readonly string[]) => sql<string | null>`((${doc})::json #> ${[...path]}::text[])::text`,
     isTransactionRetryable: (e) => typeof e === 'object' && e !== null && RETRYABLE.has(String((e as { code?: unknown }).code)),
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION,
     lockUntilEnd: async (tx, key) => {

@@ -42,6 +42,11 @@ export interface SqlDialect {
    * into `ix_<field> is not null` (no longer the indexed expression) but matches `e is false`.
    */
   isFalse(e: Expression<unknown>): RawBuilder<unknown>;
+  /**
+   * The JSON text of the value at `path` (member names, any text) inside the JSON text `doc`, or NULL where a
+   * member is absent: what `Collection.values` reads, so the record itself is neither returned nor parsed here.
+   */
+  jsonAt(doc: Expression<unknown>, path: readonly string[]): RawBuilder<string | null>;
   /** Whether `e` is a deadlock or serialization failure: the transaction was rolled back and may simply run again. */
   isTransactionRetryable(e: unknown): boolean;
   /**

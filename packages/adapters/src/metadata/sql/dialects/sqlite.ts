@@ -143,6 +143,8 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
     columnType: (kind) => sql.raw(TYPES[kind]),
     caseFold: (expr: Expression<unknown>) => sql<string>`loam_casefold(${expr})`,
     isFalse: (e: Expression<unknown>) => sql`${e} = 0`,
+    // `->` answers JSON text; each member quoted, as JSON quotes it (SQLite's path reads the same escapes).
+    jsonAt: (doc: Expression<unknown>, path: readonly string[]) => sql<string | null>`(${doc} -> ${`$${path.map((m) => `.${JSON.stringify(m)}`).join('')}`})`,
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && UNIQUE_CODES.has(String((e as { code?: unknown }).code)),
     unboundedStatements: async () => {},
     lockUntilEnd: async () => {},

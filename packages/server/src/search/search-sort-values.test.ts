@@ -1,0 +1,106 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlMetadataStore } from '@loam/adapters';
+import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
+import { jobsCollection, SearchService, searchSources, type JobRecord, type MetadataStore, type RequestContext, type SearchSource } from '@loam/core';
+import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
+
+// Search sorted by a training job's hyperparameter or final metric reads each job's sort entry from the store
+// (`Collection.values`) and only the page's records; the same search without that path reads every record. Both
+// must answer the same pages in the same order, on SQLite and PostgreSQL, whatever the values: numbers (compared as
+// numbers), text (by code unit), values that only look numeric, and jobs without the hyperparameter or metric.
+
+const ctx: RequestContext = { principal: { userName: 'admin', userId: 'id-admin', arn: 'arn:loam:iam::000000000000:user/admin', via: 'token' }, requestId: 't' };
+const dir = mkdtempSync(join(tmpdir(), 'loam-search-values-'));
+const pgSchema = useFreshPostgresSchema();
+const opened: MetadataStore[] = [];
+beforeRetry(async () => {
+  for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+  for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${pgSchema} cascade`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+});
+afterAll(async () => {
+  for (const s of opened) await s.close().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const backends: Record<string, () => Promise<MetadataStore>> = {
+  SQLite: () => openSqlMetadataStore({ url: `sqlite:${join(dir, 'loam.db')}`, collections: [jobsCollection] }),
+  PostgreSQL: () => openSqlMetadataStore({ url: testPostgresUrl, schema: pgSchema, collections: [jobsCollection] }),
+};
+
+/** Values of `eta`: numbers in several spellings, text, text that only looks numeric, code units around surrogates. */
+const etas: (string | undefined)[] = [
+  '10', '9', '1e1', '10.0', ' 2 ', '-3', '.5', '+7', '0', '-0', '1e999', '0x10', '1,5', 'abc', 'Abc', '', ' ', 'NaN', 'Infinity',
+  '\u{1F600}', '\uE000', 'ü', '9', undefined, undefined, '10', 'abc',
+];
+
+function job(i: number): JobRecord {
+  const name = `job-${String(i).padStart(3, '0')}`;
+  const eta = etas[i % etas.length];
+  const hyper = i % 13 === 12 ? undefined : { ...(eta === undefined ? {} : { eta }), depth: String(i % 4) };
+  const metrics = i % 5 === 4 ? {} : { 'validation:auc': { value: (i * 7) % 11 / 10, time: 1_700_000_000 + i } };
+  return {
+    id: `training-job/${name}`, kind: 'training-job', name, arn: `arn:loam:sagemaker:us-east-1:000000000000:training-job/${name}`,
+    status: ['Completed', 'Failed', 'Stopped'][i % 3], secondaryStatus: 'Completed', phase: 'done', creationTime: 1_700_000_000 + i, lastModifiedTime: 1_700_000_100 + (i % 3),
+    request: { TrainingJobName: name, RoleArn: 'arn:aws:iam::000000000000:role/t', AlgorithmSpecification: { TrainingImage: 'img', TrainingInputMode: 'File' }, ...(hyper ? { HyperParameters: hyper } : {}), OutputDataConfig: { S3OutputPath: 's3://b/o/' }, ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10 }, StoppingCondition: { MaxRuntimeInSeconds: 60 } },
+    spec: { channels: [], outputs: [] }, transitions: [], finalMetrics: metrics, metricSeries: {}, attempts: 1, maxAttempts: 1, eventSeq: {}, exits: {},
+  } as unknown as JobRecord;
+}
+
+describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperparameter or metric on %s', (backend) => {
+  it('reads the members it sorts and filters on alone and answers the same pages, in the same order, as reading every job', async () => {
+    const store = await (backends[backend] as () => Promise<MetadataStore>)();
+    opened.push(store);
+    for (let i = 0; i < 60; i++) await store.collection(jobsCollection).insert(job(i));
+    const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs here')) });
+    const withValues = new SearchService({ store, sources });
+    // The same sources without the values read: Search reads and sorts every job's full record (the old path).
+    const everyRecord = new SearchService({ store, sources: sources.map(({ storedMembers: _, ...s }) => s as SearchSource), scanPageSize: 7 });
+    const pages = async (search: SearchService, input: Record<string, unknown>) => {
+      const out: string[][] = [];
+      const totals: unknown[] = [];
+      let token: string | undefined;
+      do {
+        const r = await search.Search({ Resource: 'TrainingJob', MaxResults: 7, ...input, ...(token ? { NextToken: token } : {}) }, ctx);
+        out.push(r.Results.map((x) => x.TrainingJob?.TrainingJobName as string));
+        totals.push(r.TotalHits);
+        token = r.NextToken;
+      } while (token);
+      return { out, totals };
+    };
+    for (const SortBy of ['HyperParameters.eta', 'HyperParameters.depth', 'HyperParameters.missing', 'Metrics.validation:auc']) {
+      for (const SortOrder of ['Ascending', 'Descending']) {
+        const fast = await pages(withValues, { SortBy, SortOrder });
+        expect(fast, `${SortBy} ${SortOrder}`).toEqual(await pages(everyRecord, { SortBy, SortOrder }));
+        expect(fast.out.flat().sort()).toEqual(Array.from({ length: 60 }, (_, i) => job(i).name));
+      }
+    }
+    const expressions: [string, Record<string, unknown>][] = [
+      ['HyperParameters.eta', { Filters: [{ Name: 'HyperParameters.eta', Operator: 'GreaterThan', Value: '0.4' }] }],
+      ['Metrics.validation:auc', { Filters: [{ Name: 'HyperParameters.eta', Operator: 'Contains', Value: 'b' }, { Name: 'TrainingJobStatus', Value: 'Failed' }] }],
+      ['TrainingJobStatus', { Filters: [{ Name: 'Metrics.validation:auc', Operator: 'LessThan', Value: '0.5' }] }],
+      ['HyperParameters.depth', { Operator: 'Or', Filters: [{ Name: 'HyperParameters.eta', Operator: 'NotExists' }, { Name: 'TrainingJobName', Operator: 'Contains', Value: '-01' }] }],
+    ];
+    for (const [SortBy, SearchExpression] of expressions) {
+      const fast = await pages(withValues, { SortBy, SearchExpression, SortOrder: 'Ascending' });
+      expect(fast, `${SortBy} ${JSON.stringify(SearchExpression)}`).toEqual(await pages(everyRecord, { SortBy, SearchExpression, SortOrder: 'Ascending' }));
+      expect(fast.out.flat().length).toBeGreaterThan(1);
+    }
+    // Hand-computed: numbers by value ('0' and '-0' equal, so by name; '1e1' and '10.0' among the 10s), then text
+    // by code unit ('1e999' and '0x10' are text), then jobs without eta.
+    const eta = async (SortOrder: 'Ascending' | 'Descending', MaxResults: number) => (await withValues.Search({ Resource: 'TrainingJob', SortBy: 'HyperParameters.eta', SortOrder, MaxResults }, ctx)).Results.map((x) => `${x.TrainingJob?.TrainingJobName}=${(x.TrainingJob?.HyperParameters as Record<string, string> | undefined)?.['eta']}`);
+    expect(await eta('Ascending', 9)).toEqual(['job-005=-3', 'job-032=-3', 'job-059=-3', 'job-008=0', 'job-009=-0', 'job-035=0', 'job-036=-0', 'job-006=.5', 'job-033=.5']);
+    // By code unit U+E000 comes after U+1F600's surrogates (by code point, as SQL orders text, it would not).
+    expect(await eta('Descending', 4)).toEqual(['job-047=\uE000', 'job-020=\uE000', 'job-046=\u{1F600}', 'job-019=\u{1F600}']);
+  });
+});
