@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { openArtifactStore } from '@loam/adapters/artifacts/registry';
 import { ArchiveRefused, DEFAULT_ARCHIVE_LIMITS, expansionCap, expansionRefusal, type ArchiveLimits } from './archive-extract.js';
-import { byteOrder } from './byte-order.js';
+import { sortByBytes } from './byte-order.js';
 import { ClientError, isMissingBucket } from './client-error.js';
 import { openOwnFile } from './own-files.js';
 
@@ -34,7 +34,7 @@ export async function listAll(store: Artifacts, bucket: string, prefix: string, 
     for (const o of page.objects) out.push({ key: o.key, size: o.size });
     startAfter = page.nextStartAfter;
   } while (startAfter);
-  return out.sort((a, b) => byteOrder(a.key, b.key));
+  return sortByBytes(out, (o) => o.key);
 }
 
 /** A relative path that stays inside its directory: no empty, `.` or `..` segments, no absolute form. */

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { byteOrder } from './byte-order.js';
+import { sortByBytes } from './byte-order.js';
 
 /**
  * Files under a directory (regular files only; links are not followed), as relative paths with `/`,
@@ -23,5 +23,5 @@ export function walkFiles(root: string): string[] {
     }
   };
   visit(root);
-  return out.sort(byteOrder);
+  return sortByBytes(out, (f) => f);
 }
