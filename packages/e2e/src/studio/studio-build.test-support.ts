@@ -24,6 +24,9 @@ export function ensureStudioBuilt(): void {
   const built = newest(join(studioDist, 'index.html'));
   const sources = Math.max(...inputs.map((p) => newest(join(repoRoot, p))));
   if (built > sources) return;
-  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: studioDir, encoding: 'utf8', timeout: 180_000 });
+  // NODE_ENV as `npm run build` has it: Vite honours the one it inherits, and under Vitest (NODE_ENV=test) it built
+  // React's development code (StrictMode's double mount, a second session request): not the Studio users get.
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: studioDir, env, encoding: 'utf8', timeout: 180_000 });
   if (r.status !== 0) throw new Error(`vite build of Studio failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
