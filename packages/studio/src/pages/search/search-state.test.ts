@@ -62,6 +62,17 @@ describe('search URL state', () => {
     ]);
   });
 
+  it('cuts long names, keys and values short in what it names, never within a character', () => {
+    const long = 'x'.repeat(5000);
+    const { ignored } = readSearchParams({ filters: [{ n: long, o: 'Like' }], nested: [{ p: long }], [long]: '1', match: `${'y'.repeat(55)}${'😀'.repeat(5)}` });
+    expect(ignored).toEqual([
+      `filter 1 on '${'x'.repeat(56)}…: operator 'Like' is not one of Equals, NotEquals, GreaterThan, GreaterThanOrEqualTo, LessThan, LessThanOrEqualTo, Contains, Exists, NotExists, In`,
+      `nested filter 1 on '${'x'.repeat(56)}…: it has no filters (f)`,
+      `match '${'y'.repeat(55)}😀…: only And or Or (matching all filters)`,
+      `${'x'.repeat(57)}…: not part of a search`,
+    ]);
+  });
+
   it('reads a value written without quotes, and a filter list that is not JSON as nothing, named', () => {
     expect(readSearchParams({ resource: 'Model', filters: [{ n: 'Model.X', o: 'GreaterThan', v: 5 }] })).toEqual({ params: { resource: 'Model', filters: [{ n: 'Model.X', o: 'GreaterThan', v: '5' }] }, ignored: [] });
     expect(readSearchParams({ filters: '[{"n":"A"' }).ignored).toEqual([`filters: '[{"n":"A"' is not a list of filters`]);

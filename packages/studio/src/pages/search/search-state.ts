@@ -27,11 +27,14 @@ export interface SearchParams {
 
 const isOperator = (o: unknown): o is FilterDraft['operator'] => typeof o === 'string' && (operators as readonly string[]).includes(o);
 
-/** How a part of the link reads in a notice: strings in quotes, the rest as JSON, cut short. */
-const shown = (x: unknown): string => {
-  const s = typeof x === 'string' ? `'${x}'` : JSON.stringify(x) ?? String(x);
-  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+/** Text of a link cut short for a notice, by characters (a cut within an emoji's UTF-16 pair showed '�'). */
+const cut = (s: string): string => {
+  const chars = [...s];
+  return chars.length > 60 ? `${chars.slice(0, 57).join('')}…` : s;
 };
+
+/** How a part of the link reads in a notice: strings in quotes, the rest as JSON, cut short. */
+const shown = (x: unknown): string => cut(typeof x === 'string' ? `'${x}'` : JSON.stringify(x) ?? String(x));
 
 /** A filter's value as the link gives it: text, or a number or true/false someone wrote without quotes. */
 const valueOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' ? String(v) : undefined);
@@ -55,11 +58,11 @@ function readFilters(raw: unknown, where: string, ignored: string[]): { n: strin
       return [];
     }
     if (!isOperator(o)) {
-      ignored.push(`${at} on '${n}': ${o === undefined ? 'it has no operator (o)' : `operator ${shown(o)} is not one of ${operators.join(', ')}`}`);
+      ignored.push(`${at} on ${shown(n)}: ${o === undefined ? 'it has no operator (o)' : `operator ${shown(o)} is not one of ${operators.join(', ')}`}`);
       return [];
     }
     const value = valueOf(v);
-    if (v !== undefined && value === undefined) ignored.push(`${at} on '${n}': its value ${shown(v)} (searched without a value)`);
+    if (v !== undefined && value === undefined) ignored.push(`${at} on ${shown(n)}: its value ${shown(v)} (searched without a value)`);
     return [{ n, o, ...(value !== undefined && value !== '' ? { v: value } : {}) }];
   });
 }
@@ -92,14 +95,14 @@ export function readSearchParams(params: object): { readonly params: SearchParam
       }
       const fs = readFilters(f, at, ignored);
       // Filters that could not be read are named already; a nested filter that never had any is named here.
-      if (f === undefined || (Array.isArray(f) && f.length === 0)) ignored.push(`${at} on '${p}': it has no filters (f)`);
+      if (f === undefined || (Array.isArray(f) && f.length === 0)) ignored.push(`${at} on ${shown(p)}: it has no filters (f)`);
       return fs.length ? [{ p, f: fs }] : [];
     });
   }
   if (raw.match !== undefined && raw.match !== 'And' && raw.match !== 'Or') ignored.push(`match ${shown(raw.match)}: only And or Or (matching all filters)`);
   if (raw.sortBy !== undefined && (typeof raw.sortBy !== 'string' || raw.sortBy === '')) ignored.push(`sortBy ${shown(raw.sortBy)}: not a property name (default order)`);
   if (raw.sortOrder !== undefined && raw.sortOrder !== 'Ascending' && raw.sortOrder !== 'Descending') ignored.push(`sortOrder ${shown(raw.sortOrder)}: only Ascending or Descending`);
-  for (const k of Object.keys(raw)) if (!known.has(k)) ignored.push(`${k}: not part of a search`);
+  for (const k of Object.keys(raw)) if (!known.has(k)) ignored.push(`${cut(k)}: not part of a search`);
   return {
     params: {
       ...(isSearchable(raw.resource) ? { resource: raw.resource } : {}),
