@@ -28,9 +28,17 @@ export const WAL_SIZE_LIMIT = 16 * 1024 * 1024;
 
 const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE']);
 
-/** A full disk fails the write and rolls its transaction back; the database stays intact and readable. */
-const sqliteUnavailable = (e: unknown): string | undefined =>
-  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'SQLITE_FULL' ? 'the disk holding the SQLite database is full (SQLITE_FULL); free space on it' : undefined;
+/**
+ * A full disk fails the write and rolls its transaction back; the database stays intact and readable.
+ * Another process holding the write lock (SQLITE_BUSY and its extended codes: past busy_timeout, or at once
+ * for a transaction that read first) fails the statement, and so its transaction: a retry later may pass.
+ */
+const sqliteUnavailable = (e: unknown): string | undefined => {
+  const code = typeof e === 'object' && e !== null ? String((e as { code?: unknown }).code) : '';
+  if (code === 'SQLITE_FULL') return 'the disk holding the SQLite database is full (SQLITE_FULL); free space on it';
+  if (code.startsWith('SQLITE_BUSY')) return `another process is writing to the SQLite database (${code})`;
+  return undefined;
+};
 
 /**
  * SQLite's DDL is transactional, but Kysely's SqliteAdapter says it is not, so its Migrator ran each
