@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream, linkSync, mkdirSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,9 +13,12 @@ export interface Planned {
   readonly rel: string;
 }
 
-/** The file in `dir` that holds the listing of channel `name` (any name: it is encoded). */
+/**
+ * The file in `dir` that holds the listing of channel `name`: named by the name's SHA-256, as any name
+ * fits in a file name that way (a processing input's name of 256 characters, base64-encoded, did not: ENAMETOOLONG).
+ */
 function fileOf(dir: string, name: string): string {
-  return join(dir, `channel-${Buffer.from(name).toString('base64url')}.jsonl`);
+  return join(dir, `channel-${createHash('sha256').update(name).digest('hex')}.jsonl`);
 }
 
 async function readListing(file: string): Promise<Planned[] | undefined> {

@@ -81,6 +81,14 @@ describe('a ShardedByS3Key channel of a multi-host job', () => {
     expect(lines.map((l) => l.key)).toEqual(names.map((n) => `train/${n}`));
   });
 
+  it('shares the listing of an input with the longest name a processing job takes (256 characters, not ASCII)', async () => {
+    const listingDir = join(root, `listings-${run++}`);
+    const spec = channel({ name: '\u00e9'.repeat(256), shuffleSeed: 5 });
+    const shards = [await stage(spec, 0, listingDir), await stage(spec, 1, listingDir), await stage(spec, 2, listingDir)];
+    expect(shards.flat().sort()).toEqual(names);
+    expect(readdirSync(listingDir).length).toBe(1);
+  });
+
   it('deals keys in S3\'s order, by UTF-8 bytes (a full-width letter before an emoji)', async () => {
     await store.put({ bucket: 'data', key: 'u/\uFF21.csv' }, Buffer.from('a\n'));
     await store.put({ bucket: 'data', key: 'u/\u{1F600}.csv' }, Buffer.from('b\n'));
