@@ -5,6 +5,7 @@ import { clientSettings, type ClientFlags } from '../settings.js';
 import { printJobLogs } from './logs.js';
 import { InputError, wholeNumber } from '../flags.js';
 import { following, sleep } from '../follow.js';
+import { distributionHelp, inputDataConfig, shuffleHint, shuffleSeedHelp } from '../channel-flags.js';
 
 interface TrainOptions {
   name?: string;
@@ -21,6 +22,8 @@ interface TrainOptions {
   wait: boolean;
   logs?: boolean;
   contentType?: string;
+  distribution?: string[];
+  shuffleSeed?: string[];
   json?: boolean;
 }
 
@@ -54,7 +57,7 @@ export function trainRequest(o: TrainOptions, now = new Date()): Record<string, 
       ...(o.metric.length ? { MetricDefinitions: o.metric.map((m) => splitPair(m, '--metric')).map(([Name, Regex]) => ({ Name, Regex })) } : {}),
     },
     HyperParameters: Object.fromEntries(o.hp.map((h) => splitPair(h, '--hp'))),
-    InputDataConfig: o.channel.map((c) => splitPair(c, '--channel')).map(([ChannelName, uri]) => ({ ChannelName, ...(o.contentType ? { ContentType: o.contentType } : {}), DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri, S3DataDistributionType: 'FullyReplicated' } } })),
+    InputDataConfig: inputDataConfig('train', o, 'FullyReplicated'),
     OutputDataConfig: { S3OutputPath: o.output },
     ResourceConfig: { InstanceType: o.instanceType, InstanceCount: wholeNumber(o.instanceCount, '--instance-count'), VolumeSizeInGB: 30 },
     StoppingCondition: { MaxRuntimeInSeconds: wholeNumber(o.maxRuntime, '--max-runtime') },
@@ -77,6 +80,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--name <name>', 'job name (default: train-<timestamp>)')
     .option('--channel <name=s3uri>', 'an input channel (repeatable)', collect, [])
     .option('--content-type <type>', 'ContentType of every channel (e.g. text/csv; the built-in XGBoost defaults to libsvm)')
+    .option('--distribution <[channel=]type>', distributionHelp('train'), collect, [])
+    .option('--shuffle-seed <[channel=]n>', shuffleSeedHelp, collect, [])
     .option('--hp <name=value>', 'a hyperparameter, passed literally (repeatable)', collect, [])
     .option('--metric <name=regex>', 'a metric definition (repeatable)', collect, [])
     .requiredOption('--output <s3uri>', 'S3OutputPath for model.tar.gz')
@@ -95,8 +100,7 @@ export function registerTrainCommand(program: Command): void {
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
         const req = trainRequest(o);
-        const hint = contentTypeHint(o);
-        if (hint) process.stderr.write(`${hint}\n`);
+        for (const hint of [contentTypeHint(o), shuffleHint(req['InputDataConfig'] as Record<string, unknown>[])]) if (hint) process.stderr.write(`${hint}\n`);
         const name = req['TrainingJobName'] as string;
         const created = await client.CreateTrainingJob(req as never);
         if (!o.wait) {

@@ -5,6 +5,7 @@ import { clientSettings, type ClientFlags } from '../settings.js';
 import { contentTypeHint, splitPair } from './train.js';
 import { decimal, InputError, optionalWholeNumber, wholeNumber } from '../flags.js';
 import { following, sleep } from '../follow.js';
+import { distributionHelp, inputDataConfig, shuffleHint, shuffleSeedHelp } from '../channel-flags.js';
 
 interface TuneOptions {
   name?: string;
@@ -18,6 +19,8 @@ interface TuneOptions {
   cat: string[];
   channel: string[];
   contentType?: string;
+  distribution?: string[];
+  shuffleSeed?: string[];
   hp: string[];
   metric: string[];
   output: string;
@@ -92,7 +95,7 @@ export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, un
         ...(o.metric.length ? { MetricDefinitions: o.metric.map((m) => splitPair(m, '--metric')).map(([Name, Regex]) => ({ Name, Regex })) } : {}),
       },
       RoleArn: o.role,
-      InputDataConfig: o.channel.map((c) => splitPair(c, '--channel')).map(([ChannelName, uri]) => ({ ChannelName, ...(o.contentType ? { ContentType: o.contentType } : {}), DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: uri } } })),
+      InputDataConfig: inputDataConfig('tune', o),
       OutputDataConfig: { S3OutputPath: o.output },
       ResourceConfig: { InstanceType: o.instanceType, InstanceCount: 1, VolumeSizeInGB: 30 },
       StoppingCondition: { MaxRuntimeInSeconds: maxRuntime },
@@ -124,6 +127,8 @@ export function registerTuneCommand(program: Command): void {
     .option('--cat <name=v1,v2,…>', 'a categorical range (repeatable)', collect, [])
     .option('--channel <name=s3uri>', 'an input channel (repeatable)', collect, [])
     .option('--content-type <type>', 'ContentType of every channel')
+    .option('--distribution <[channel=]type>', distributionHelp('tune'), collect, [])
+    .option('--shuffle-seed <[channel=]n>', shuffleSeedHelp, collect, [])
     .option('--hp <name=value>', 'a static hyperparameter (repeatable)', collect, [])
     .option('--metric <name=regex>', 'a metric definition (repeatable)', collect, [])
     .option('--instance-type <type>', 'ml.* instance type', 'ml.m5.large')
@@ -146,8 +151,8 @@ export function registerTuneCommand(program: Command): void {
         const s = clientSettings(global);
         const client = createLoamClient({ endpoint: s.endpoint, token: s.token });
         const req = tuneRequest(o);
-        const hint = contentTypeHint(o);
-        if (hint) process.stderr.write(`${hint}\n`);
+        const definition = req['TrainingJobDefinition'] as Record<string, unknown>;
+        for (const hint of [contentTypeHint(o), shuffleHint(definition['InputDataConfig'] as Record<string, unknown>[])]) if (hint) process.stderr.write(`${hint}\n`);
         const name = req['HyperParameterTuningJobName'] as string;
         const created = await client.CreateHyperParameterTuningJob(req as never);
         if (!o.wait) {
