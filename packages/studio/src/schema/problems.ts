@@ -38,7 +38,44 @@ const titles: Readonly<Record<string, string>> = {
   LoamConnectionError: 'Cannot reach Loam',
 };
 
-function actionFor(code: string, iamAction: string | undefined, requestId: string | undefined): string {
+/** The permission an AccessDenied message names, as Loam (and AWS) words it. */
+export interface DeniedPermission {
+  readonly action: string;
+  readonly resource?: string;
+  readonly explicitDeny: boolean;
+}
+
+/**
+ * Reads `User: <arn> is not authorized to perform: <action> on resource: <resource>[ with an explicit deny][ (why)]`
+ * (the authorizer's words; other refusals name the action and then say something else, e.g. `on artifact path …`):
+ * the action and, when the message has it in that form, the resource. Undefined when no action is named
+ * (`… is not authorized to read lineage entity: …`).
+ */
+export function deniedPermission(message: string | undefined): DeniedPermission | undefined {
+  const m = /\bis not authorized to perform:\s*([A-Za-z0-9-]+:[A-Za-z0-9*?]+)/.exec(message ?? '');
+  if (!m) return undefined;
+  const rest = (message ?? '').slice(m.index + m[0].length);
+  // The resource runs to ` with an explicit deny`, to the explanation Loam ends with (` (StartArns/0: …)`, a
+  // field path and a colon), or to the end: an S3 key may hold spaces and parentheses itself.
+  const r = /^\s+on resource:\s*(\S.*?)(\s+with an explicit deny)?(?:\s+\([A-Za-z][\w/]*: .*\))?\.?$/s.exec(rest);
+  return { action: m[1] as string, ...(r ? { resource: r[1] as string } : {}), explicitDeny: Boolean(r?.[2]) || /^\s+on resource:.*\swith an explicit deny\b/s.test(rest) };
+}
+
+/** What to do about an AccessDenied: the permission the server named, else the one the page calls, else the server's words. */
+function deniedAction(message: string | undefined, iamAction: string | undefined): string {
+  const named = deniedPermission(message);
+  if (named) {
+    const on = named.resource ? ` on ${named.resource}` : '';
+    return named.explicitDeny
+      ? `A policy denies ${named.action}${on} to your user, and no allow overrides a deny: ask an administrator to lift it.`
+      : `Ask an administrator to attach a policy that allows ${named.action}${on} to your user.`;
+  }
+  if (iamAction) return `Ask an administrator to attach a policy that allows ${iamAction} to your user.`;
+  const said = message?.replace(/^User: \S+ /, '').trim();
+  return said ? `Ask an administrator for a policy that allows what Loam refused (${said.replace(/[.]$/, '')}).` : 'Ask an administrator for a policy that allows this.';
+}
+
+function actionFor(code: string, iamAction: string | undefined, requestId: string | undefined, message: string | undefined): string {
   switch (code) {
     case 'ValidationException':
       return 'Correct the highlighted fields and submit again.';
@@ -51,9 +88,7 @@ function actionFor(code: string, iamAction: string | undefined, requestId: strin
     case 'ConflictException':
       return 'Reload to see the latest version, then make your change again.';
     case 'AccessDeniedException':
-      return iamAction
-        ? `Ask an administrator to attach a policy that allows ${iamAction} to your user.`
-        : 'Ask an administrator for a policy that allows this.';
+      return deniedAction(message, iamAction);
     case 'UnrecognizedClientException':
     case 'MissingAuthenticationTokenException':
       return 'Your session has ended. Get a new sign-in link with `npx loam login-link` and open it.';
@@ -119,7 +154,7 @@ export function toUserFacingError(
     title: titles[code] ?? code,
     detail,
     fields,
-    action: actionFor(code, context.iamAction, a.requestId),
+    action: actionFor(code, context.iamAction, a.requestId, a.message),
     code,
     ...(a.requestId ? { requestId: a.requestId } : {}),
   };

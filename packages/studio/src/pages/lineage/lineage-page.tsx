@@ -61,7 +61,9 @@ export function LineagePage() {
       {arn === '' ? (
         <Text size="sm" c="dimmed">Open lineage from a resource's page, or paste an ARN above.</Text>
       ) : q.error ? (
-        <ErrorAlert error={toUserFacingError(q.error, { iamAction: 'sagemaker:QueryLineage' })} />
+        // No page-given action: a refused start is refused for its own read (DescribeTrainingJob, s3:GetObject, …),
+        // which the server's message names, not for QueryLineage.
+        <ErrorAlert error={toUserFacingError(q.error)} />
       ) : !q.data || labelsPending ? (
         <Skeleton height={200} aria-label="Loading lineage" />
       ) : q.data.Vertices.length === 0 ? (

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { deniedPermission, toUserFacingError } from './problems.js';
+
+const user = 'arn:loam:iam::000000000000:user/bob';
+const denied = (message: string, iamAction?: string) => toUserFacingError({ code: 'AccessDeniedException', message, status: 403 }, iamAction ? { iamAction } : {});
+
+describe('what Studio tells a user Loam refused', () => {
+  it('names the action and resource the server named, not the one the page called', () => {
+    const job = 'arn:loam:sagemaker:us-east-1:000000000000:training-job/theirs';
+    expect(denied(`User: ${user} is not authorized to perform: sagemaker:DescribeTrainingJob on resource: ${job} (StartArns/0: a lineage query starts only from what the caller may read)`, 'sagemaker:QueryLineage').action)
+      .toBe(`Ask an administrator to attach a policy that allows sagemaker:DescribeTrainingJob on ${job} to your user.`);
+    expect(denied(`User: ${user} is not authorized to perform: s3:GetObject on resource: arn:loam:s3:::data/a b (1).csv (StartArns/0: a lineage query starts only from what the caller may read)`).action)
+      .toBe('Ask an administrator to attach a policy that allows s3:GetObject on arn:loam:s3:::data/a b (1).csv to your user.');
+    expect(denied(`User: ${user} is not authorized to perform: sagemaker:QueryLineage on resource: *`).action)
+      .toBe('Ask an administrator to attach a policy that allows sagemaker:QueryLineage on * to your user.');
+  });
+
+  it('says an explicit deny is one no allow overrides', () => {
+    expect(deniedPermission(`User: ${user} is not authorized to perform: sagemaker:DescribeEndpoint on resource: arn:loam:sagemaker:us-east-1:0:endpoint/x with an explicit deny (StartArns/0: why)`))
+      .toEqual({ action: 'sagemaker:DescribeEndpoint', resource: 'arn:loam:sagemaker:us-east-1:0:endpoint/x', explicitDeny: true });
+    expect(denied(`User: ${user} is not authorized to perform: sagemaker:DescribeEndpoint on resource: arn:x with an explicit deny`).action)
+      .toBe('A policy denies sagemaker:DescribeEndpoint on arn:x to your user, and no allow overrides a deny: ask an administrator to lift it.');
+  });
+
+  it('names an action without a resource form, and falls back to the page\'s action, then to the server\'s words', () => {
+    expect(deniedPermission(`User: ${user} is not authorized to perform: sagemaker:ListMlflowArtifacts on artifact path 'x': it lies under no experiment's artifact location.`))
+      .toEqual({ action: 'sagemaker:ListMlflowArtifacts', explicitDeny: false });
+    expect(denied('no', 'iam:CreateUser').action).toBe('Ask an administrator to attach a policy that allows iam:CreateUser to your user.');
+    expect(denied(`User: ${user} is not authorized to read lineage entity: arn:run (StartArns/0: a lineage query starts only from what the caller may read)`).action)
+      .toBe('Ask an administrator for a policy that allows what Loam refused (is not authorized to read lineage entity: arn:run (StartArns/0: a lineage query starts only from what the caller may read)).');
+    expect(toUserFacingError({ code: 'AccessDeniedException', status: 403 }).action).toBe('Ask an administrator for a policy that allows this.');
+  });
+});
