@@ -54,7 +54,27 @@ function job(i: number): JobRecord {
     status: ['Completed', 'Failed', 'Stopped'][i % 3], secondaryStatus: 'Completed', phase: 'done', creationTime: 1_700_000_000 + i, lastModifiedTime: 1_700_000_100 + (i % 3),
     request: { TrainingJobName: name, RoleArn: 'arn:aws:iam::000000000000:role/t', AlgorithmSpecification: { TrainingImage: 'img', TrainingInputMode: 'File' }, ...(hyper ? { HyperParameters: hyper } : {}), OutputDataConfig: { S3OutputPath: 's3://b/o/' }, ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10 }, StoppingCondition: { MaxRuntimeInSeconds: 60 } },
     spec: { channels: [], outputs: [] }, transitions: [], finalMetrics: metrics, metricSeries: {}, attempts: 1, maxAttempts: 1, eventSeq: {}, exits: {},
+    // An image's failure file may hold NUL, and cutting it to 1024 code units may leave half an emoji.
+    ...(i === 7 ? { failureReason: 'AlgorithmError: \u0000 then cut \ud83d' } : {}),
   } as unknown as JobRecord;
+}
+
+/** The store, counting the values reads and listings Search asks of it (every call goes to the store). */
+function counting(store: MetadataStore): { store: MetadataStore; calls: { values: number; list: number } } {
+  const calls = { values: 0, list: 0 };
+  const bound = (t: object, k: string | symbol) => {
+    const v = Reflect.get(t, k, t) as unknown;
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+  };
+  const wrapped = new Proxy(store, {
+    get: (t, k) => (k !== 'collection' ? bound(t, k) : (spec: Parameters<MetadataStore['collection']>[0]) => new Proxy(t.collection(spec), {
+      get: (c, m) => {
+        if (m === 'values' || m === 'list') calls[m]++;
+        return bound(c, m);
+      },
+    })),
+  });
+  return { store: wrapped, calls };
 }
 
 describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperparameter or metric on %s', (backend) => {
@@ -63,7 +83,8 @@ describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperp
     opened.push(store);
     for (let i = 0; i < 60; i++) await store.collection(jobsCollection).insert(job(i));
     const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs here')) });
-    const withValues = new SearchService({ store, sources });
+    const seen = counting(store);
+    const withValues = new SearchService({ store: seen.store, sources });
     // The same sources without the values read: Search reads and sorts every job's full record (the old path).
     const everyRecord = new SearchService({ store, sources: sources.map(({ storedMembers: _, ...s }) => s as SearchSource), scanPageSize: 7 });
     const pages = async (search: SearchService, input: Record<string, unknown>) => {
@@ -80,7 +101,10 @@ describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperp
     };
     for (const SortBy of ['HyperParameters.eta', 'HyperParameters.depth', 'HyperParameters.missing', 'Metrics.validation:auc']) {
       for (const SortOrder of ['Ascending', 'Descending']) {
+        seen.calls.values = seen.calls.list = 0;
         const fast = await pages(withValues, { SortBy, SortOrder });
+        // The values path was taken: no job listed whole.
+        expect(seen.calls, `${SortBy} ${SortOrder}`).toEqual({ values: fast.out.length, list: 0 });
         expect(fast, `${SortBy} ${SortOrder}`).toEqual(await pages(everyRecord, { SortBy, SortOrder }));
         expect(fast.out.flat().sort()).toEqual(Array.from({ length: 60 }, (_, i) => job(i).name));
       }
@@ -92,7 +116,10 @@ describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperp
       ['HyperParameters.depth', { Operator: 'Or', Filters: [{ Name: 'HyperParameters.eta', Operator: 'NotExists' }, { Name: 'TrainingJobName', Operator: 'Contains', Value: '-01' }] }],
     ];
     for (const [SortBy, SearchExpression] of expressions) {
+      seen.calls.values = seen.calls.list = 0;
       const fast = await pages(withValues, { SortBy, SearchExpression, SortOrder: 'Ascending' });
+      expect(seen.calls.list).toBe(0);
+      expect(seen.calls.values).toBe(fast.out.length);
       expect(fast, `${SortBy} ${JSON.stringify(SearchExpression)}`).toEqual(await pages(everyRecord, { SortBy, SearchExpression, SortOrder: 'Ascending' }));
       expect(fast.out.flat().length).toBeGreaterThan(1);
     }

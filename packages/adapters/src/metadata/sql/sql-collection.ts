@@ -23,6 +23,16 @@ export function listPageQuery(db: Db, layout: CollectionLayout, plan: ListPlan) 
   return db.selectFrom(layout.table).select([...COLUMNS]).where(plan.where).orderBy(plan.orderBy).limit(plan.limit + 1);
 }
 
+/** The value at `path` (member names) in `doc`, as `jsonAt` reads it: undefined where a member is absent or a step is no object. */
+function valueAt(doc: unknown, path: readonly string[]): unknown {
+  let v = doc;
+  for (const m of path) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.hasOwn(v, m)) return undefined;
+    v = (v as Record<string, unknown>)[m];
+  }
+  return v;
+}
+
 /** One collection as one table; every method is one statement or a short sequence on one session. */
 export class SqlCollection<T> implements Collection<T> {
   readonly spec: CollectionSpec<T>;
@@ -117,14 +127,20 @@ export class SqlCollection<T> implements Collection<T> {
     const d = this.session.dialect;
     const after = query.after === undefined ? [] : [sql`${sql.ref(KEY_COLUMN)} > ${query.after}`];
     const where = whereSql(d, this.layout, query.filters, after);
-    const columns = query.paths.map((p, i) => d.jsonAt(sql.ref('doc'), p).as(`v${i}`));
+    // A record the database cannot read as JSON (see the dialect) comes whole, as `doc`, and no value is extracted.
+    const unreadable = d.jsonUnreadable?.(sql.ref('doc'));
+    const at = (p: readonly string[]) => (unreadable ? sql<string | null>`case when ${unreadable} then null else ${d.jsonAt(sql.ref('doc'), p)} end` : d.jsonAt(sql.ref('doc'), p));
+    const columns = [...query.paths.map((p, i) => at(p).as(`v${i}`)), ...(unreadable ? [sql<string | null>`case when ${unreadable} then doc end`.as('whole')] : [])];
     // The page's keys first, then their values: a planner that reads the filtered rows and sorts them (PostgreSQL
     // with a bitmap scan) would otherwise extract the values of every row past `after` on every page.
     const rows = (await this.session.run((db) => {
       const keys = db.selectFrom(this.layout.table).select(KEY_COLUMN).where(where).orderBy(KEY_COLUMN).limit(query.limit);
       return db.selectFrom(this.layout.table).select([KEY_COLUMN, ...columns]).where(KEY_COLUMN, 'in', keys).orderBy(KEY_COLUMN).execute();
     })) as Record<string, string | null>[];
-    return rows.map((r) => ({ key: r[KEY_COLUMN] as string, values: query.paths.map((_, i) => (r[`v${i}`] == null ? undefined : JSON.parse(r[`v${i}`] as string))) }));
+    return rows.map((r) => {
+      const whole = r['whole'] == null ? undefined : (JSON.parse(r['whole']) as unknown);
+      return { key: r[KEY_COLUMN] as string, values: query.paths.map((p, i) => (whole !== undefined ? valueAt(whole, p) : r[`v${i}`] == null ? undefined : JSON.parse(r[`v${i}`] as string))) };
+    });
   }
 
   async count(filters?: readonly Filter<T>[]): Promise<number> {

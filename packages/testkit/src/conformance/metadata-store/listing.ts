@@ -211,4 +211,19 @@ export function valuesTests(h: Harness): void {
     expect(await codeOf(c.values({ paths: [['arn']], limit: 0 }))).toBe('ValidationException');
     expect(await codeOf(c.values({ filters: [{ field: 'arnx' as 'arn', op: 'eq', value: 'x' }], paths: [['arn']], limit: 1 }))).toBe('ValidationException');
   });
+
+  h.test('values reads records holding U+0000 or a lone surrogate (text a job\'s failure file can give), beside the others', async () => {
+    const g = h.group();
+    const c = h.widgets();
+    // JSON.stringify writes them as \u0000 and \ud83d: valid JSON, which PostgreSQL's json type refuses to read.
+    await c.insert({ name: `${g}-a`, arn: `arn:${g}-a`, group: g, status: 'Failed', payload: { reason: 'a\u0000b', note: 'x' } });
+    await c.insert({ name: `${g}-b`, arn: `arn:${g}-b`, group: g, status: 'Failed', payload: { reason: 'cut \ud83d', note: 'y' } });
+    await c.insert({ name: `${g}-c`, arn: `arn:${g}-c`, group: g, status: 'Active', payload: { note: 'z\\u0000' } });
+    const rows = await c.values({ filters: [{ field: 'group', op: 'eq', value: g }], paths: [['arn'], ['payload', 'note'], ['payload', 'reason']], limit: 10 });
+    expect(rows).toEqual([
+      { key: `${g}-a`, values: [`arn:${g}-a`, 'x', 'a\u0000b'] },
+      { key: `${g}-b`, values: [`arn:${g}-b`, 'y', 'cut \ud83d'] },
+      { key: `${g}-c`, values: [`arn:${g}-c`, 'z\\u0000', undefined] },
+    ]);
+  });
 }

@@ -182,6 +182,8 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     isFalse: (e: Expression<unknown>) => sql`${e} is false`,
     // `json` (not jsonb) keeps the stored text of the value, so it parses back to what the record holds.
     jsonAt: (doc: Expression<unknown>, path: readonly string[]) => sql<string | null>`((${doc})::json #> ${[...path]}::text[])::text`,
+    // Any \u0000 (or \ud800-\udfff) escape, even an escaped backslash's 'u0000': such a record is read whole.
+    jsonUnreadable: (doc: Expression<unknown>) => sql<boolean>`(${doc} ~* ${'\\\\u(0000|d[89a-f])'})`,
     isTransactionRetryable: (e) => typeof e === 'object' && e !== null && RETRYABLE.has(String((e as { code?: unknown }).code)),
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION,
     lockUntilEnd: async (tx, key) => {

@@ -47,6 +47,12 @@ export interface SqlDialect {
    * member is absent: what `Collection.values` reads, so the record itself is neither returned nor parsed here.
    */
   jsonAt(doc: Expression<unknown>, path: readonly string[]): RawBuilder<string | null>;
+  /**
+   * Whether the database cannot read the JSON text `doc` with `jsonAt` though it is valid JSON (PostgreSQL's json
+   * type refuses `\u0000` and lone surrogates, which JSON.stringify writes); unset where it reads every JSON text.
+   * `Collection.values` reads such records whole and finds their values itself.
+   */
+  jsonUnreadable?(doc: Expression<unknown>): RawBuilder<boolean>;
   /** Whether `e` is a deadlock or serialization failure: the transaction was rolled back and may simply run again. */
   isTransactionRetryable(e: unknown): boolean;
   /**
