@@ -22,6 +22,26 @@ describe('what Studio tells a user Loam refused', () => {
       .toBe('A policy denies sagemaker:DescribeEndpoint on arn:x to your user, and no allow overrides a deny: ask an administrator to lift it.');
   });
 
+  it('ends the resource where the explanation Loam adds begins, whatever field it names', () => {
+    const said = (rest: string) => deniedPermission(`User: ${user} is not authorized to perform: ${rest}`);
+    // A training job's channel (authorizeData): the field is a JSON pointer.
+    expect(said('s3:GetObject on resource: arn:loam:s3:::team/* with an explicit deny (/InputDataConfig/0/DataSource/S3DataSource/S3Uri: Loam reads and writes it for the caller)'))
+      .toEqual({ action: 's3:GetObject', resource: 'arn:loam:s3:::team/*', explicitDeny: true });
+    expect(said('s3:GetObject on resource: arn:loam:s3:::team/data set (1)/* (/InputDataConfig/0/DataSource/S3DataSource/S3Uri (its "prefix"): Loam reads and writes it for the caller)'))
+      .toEqual({ action: 's3:GetObject', resource: 'arn:loam:s3:::team/data set (1)/*', explicitDeny: false });
+    expect(said('s3:GetObject on resource: arn:loam:s3:::m/model.tar.gz (/Containers/0/ModelPackageName (churn/1): Loam reads and writes it for the caller)')?.resource)
+      .toBe('arn:loam:s3:::m/model.tar.gz');
+    expect(said("sagemaker:DescribeDataset on resource: arn:loam:sagemaker:us-east-1:0:dataset/churn (/Definition/nodes/0/dataset: source 'a' of the flow reads it for the caller)")?.resource)
+      .toBe('arn:loam:sagemaker:us-east-1:0:dataset/churn');
+    expect(said("sagemaker:UpdateMlflowExperiment on resource: arn:loam:sagemaker:us-east-1:0:mlflow-experiment/3 (ExperimentConfig.ExperimentName: 'exp': experiment 3, where the training job would log its run)")?.resource)
+      .toBe('arn:loam:sagemaker:us-east-1:0:mlflow-experiment/3');
+    // Sentences appended to the authorizer's words (DeleteExperiment of an experiment with runs, DeleteEndpoint with scalable targets).
+    expect(said('sagemaker:DeleteMlflowRun on resource: arn:loam:sagemaker:us-east-1:0:mlflow-experiment/3 with an explicit deny Deleting experiment 3 deletes its runs too.'))
+      .toEqual({ action: 'sagemaker:DeleteMlflowRun', resource: 'arn:loam:sagemaker:us-east-1:0:mlflow-experiment/3', explicitDeny: true });
+    expect(said("sagemaker:DeregisterScalableTarget on resource: arn:loam:sagemaker:us-east-1:0:endpoint/e Endpoint 'e' has scalable targets (endpoint/e/variant/v) that deleting it deregisters: get that permission, or have them deregistered first.")?.resource)
+      .toBe('arn:loam:sagemaker:us-east-1:0:endpoint/e');
+  });
+
   it('names an action without a resource form, and falls back to the page\'s action, then to the server\'s words', () => {
     expect(deniedPermission(`User: ${user} is not authorized to perform: sagemaker:ListMlflowArtifacts on artifact path 'x': it lies under no experiment's artifact location.`))
       .toEqual({ action: 'sagemaker:ListMlflowArtifacts', explicitDeny: false });

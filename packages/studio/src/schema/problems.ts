@@ -55,10 +55,18 @@ export function deniedPermission(message: string | undefined): DeniedPermission 
   const m = /\bis not authorized to perform:\s*([A-Za-z0-9-]+:[A-Za-z0-9*?]+)/.exec(message ?? '');
   if (!m) return undefined;
   const rest = (message ?? '').slice(m.index + m[0].length);
-  // The resource runs to ` with an explicit deny`, to the explanation Loam ends with (` (StartArns/0: …)`, a
-  // field path and a colon), or to the end: an S3 key may hold spaces and parentheses itself.
-  const r = /^\s+on resource:\s*(\S.*?)(\s+with an explicit deny)?(?:\s+\([A-Za-z][\w/]*: .*\))?\.?$/s.exec(rest);
-  return { action: m[1] as string, ...(r ? { resource: r[1] as string } : {}), explicitDeny: Boolean(r?.[2]) || /^\s+on resource:.*\swith an explicit deny\b/s.test(rest) };
+  const on = /^\s+on resource:\s*(?=\S)/.exec(rest);
+  if (!on) return { action: m[1] as string, explicitDeny: false };
+  const tail = rest.slice(on[0].length);
+  // Loam adds its explanation after the authorizer's words: ` (<field>: why)`, the field a JSON pointer, a dotted
+  // path or one holding its own parentheses (`/Containers/0/ModelPackageName (churn/1)`), or a sentence
+  // (`… Deleting experiment 3 deletes its runs too.`). Only an S3 object's key holds spaces (and parentheses), so
+  // any other resource ends at the first space; an S3 one at ` with an explicit deny` or the parenthesized
+  // explanation, else at the end.
+  const r = /^arn:[^:\s]*:s3:/.test(tail)
+    ? /^(.*?)(\s+with an explicit deny)?(?:\s+\((?:[^()]|\([^()]*\))*?: .*\))?\.?$/s.exec(tail)
+    : /^(\S+)(\s+with an explicit deny\b)?/.exec(tail);
+  return { action: m[1] as string, ...(r ? { resource: r[1] as string } : {}), explicitDeny: Boolean(r?.[2]) };
 }
 
 /** What to do about an AccessDenied: the permission the server named, else the one the page calls, else the server's words. */
