@@ -20,12 +20,18 @@ describe('loam train/tune --distribution and --shuffle-seed → InputDataConfig'
 
   it('refuses, naming the flag, a distribution the operation does not take, a channel no --channel gives, and a value given twice', () => {
     expect(() => inputDataConfig('train', { channel, distribution: ['train=Sharded'] })).toThrow("--distribution of channel 'train' must be FullyReplicated or ShardedByS3Key, got 'Sharded'");
-    expect(() => inputDataConfig('tune', { channel, distribution: ['fullyreplicated'] })).toThrow("--distribution of channel 'train' must be FullyReplicated or ShardedByS3Key, got 'fullyreplicated'");
+    expect(() => inputDataConfig('tune', { channel, distribution: ['fullyreplicated'] })).toThrow("--distribution of every channel must be FullyReplicated or ShardedByS3Key, got 'fullyreplicated'");
     expect(() => inputDataConfig('train', { channel, distribution: ['valid=ShardedByS3Key'] })).toThrow("--distribution 'valid=ShardedByS3Key' names channel 'valid', which no --channel gives (channels: train, validation).");
     expect(() => inputDataConfig('train', { channel, shuffleSeed: ['train=1', 'train=2'] })).toThrow("--shuffle-seed is given for channel 'train' twice ('train=1' and 'train=2').");
     expect(() => inputDataConfig('train', { channel, shuffleSeed: ['1', '2'] })).toThrow("--shuffle-seed is given for every channel twice ('1' and '2').");
     expect(() => inputDataConfig('train', { channel: [], distribution: ['ShardedByS3Key'] })).toThrow('--distribution applies to the channels given with --channel, and there are none.');
     expect(() => inputDataConfig('train', { channel: ['train'] })).toThrow("--channel 'train' must look like name=s3uri.");
+  });
+
+  it('refuses a wrong value for every channel even when each channel names its own (a typo is not dropped silently)', () => {
+    const one = ['train=s3://d/train/'];
+    expect(() => inputDataConfig('train', { channel: one, distribution: ['Sharded', 'train=ShardedByS3Key'] })).toThrow("--distribution of every channel must be FullyReplicated or ShardedByS3Key, got 'Sharded'");
+    expect(() => inputDataConfig('tune', { channel, shuffleSeed: ['4x2', 'train=1', 'validation=2'] })).toThrow("--shuffle-seed of every channel must be a whole number from -9007199254740991 to 9007199254740991, got '4x2'");
   });
 
   it('takes any whole seed JSON carries exactly (a Long beyond ±2^53 would reach the server as another number)', () => {

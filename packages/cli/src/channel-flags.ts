@@ -35,10 +35,12 @@ function channelPair(s: string): [string, string] {
 
 /**
  * Reads a per-channel flag's values, `channel=value` for one channel or `value` for every channel (a
- * named channel's value wins over the unnamed one): a value per channel name, or throws naming the flag
- * when a value names a channel no --channel gives, or one channel (or every channel) is given twice.
+ * named channel's value wins over the unnamed one), each read by `parse` (given `of channel 'x'` or `of
+ * every channel` to name it): a value per channel name, or throws naming the flag when a value names a
+ * channel no --channel gives, one channel (or every channel) is given twice, or `parse` refuses a value,
+ * including a value for every channel that each channel's own overrides.
  */
-function perChannel(flag: string, values: readonly string[], channels: readonly string[]): Map<string, string> {
+function perChannel<T>(flag: string, values: readonly string[], channels: readonly string[], parse: (value: string, of: string) => T): Map<string, T> {
   if (values.length > 0 && channels.length === 0) throw new InputError(`${flag} applies to the channels given with --channel, and there are none.`);
   const named = new Map<string, string>();
   let every: string | undefined;
@@ -54,9 +56,11 @@ function perChannel(flag: string, values: readonly string[], channels: readonly 
     if (named.has(name)) throw new InputError(`${flag} is given for channel '${name}' twice ('${name}=${named.get(name)}' and '${v}').`);
     named.set(name, v.slice(i + 1));
   }
+  const forEvery = every === undefined ? undefined : { value: parse(every, `${flag} of every channel`) };
   return new Map(channels.flatMap((c) => {
-    const value = named.get(c) ?? every;
-    return value === undefined ? [] : [[c, value] as const];
+    const own = named.get(c);
+    if (own !== undefined) return [[c, parse(own, `${flag} of channel '${c}'`)] as const];
+    return forEvery === undefined ? [] : [[c, forEvery.value] as const];
   }));
 }
 
@@ -71,14 +75,14 @@ export function inputDataConfig(command: keyof typeof channelShape, o: ChannelFl
   const channels = o.channel.map(channelPair);
   const names = channels.map(([name]) => name);
   const choices = distributionChoices(command);
-  const distributions = perChannel('--distribution', o.distribution ?? [], names);
-  for (const [name, d] of distributions) {
-    if (!choices.includes(d)) throw new InputError(`--distribution of channel '${name}' must be ${choices.join(' or ')}, got '${d}'`);
-  }
+  const distributions = perChannel('--distribution', o.distribution ?? [], names, (d, of) => {
+    if (!choices.includes(d)) throw new InputError(`${of} must be ${choices.join(' or ')}, got '${d}'`);
+    return d;
+  });
   const seed = channelShape[command].properties.ShuffleConfig.properties.Seed;
   // JSON carries a seed beyond ±2^53 as the nearest double: refused rather than sent as another seed.
   const bounds = { min: Math.max(seed.minimum ?? -Infinity, Number.MIN_SAFE_INTEGER), max: Math.min(seed.maximum ?? Infinity, Number.MAX_SAFE_INTEGER) };
-  const seeds = new Map([...perChannel('--shuffle-seed', o.shuffleSeed ?? [], names)].map(([name, s]) => [name, wholeNumber(s, `--shuffle-seed of channel '${name}'`, bounds)] as const));
+  const seeds = perChannel('--shuffle-seed', o.shuffleSeed ?? [], names, (s, of) => wholeNumber(s, of, bounds));
   return channels.map(([ChannelName, uri]) => {
     const distribution = distributions.get(ChannelName) ?? defaultDistribution;
     const s = seeds.get(ChannelName);
