@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlMetadataStore } from '@loam/adapters';
 import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
-import { jobsCollection, SearchService, searchSources, type JobRecord, type MetadataStore, type RequestContext, type SearchSource } from '@loam/core';
+import { AccessDeniedError, jobsCollection, SearchService, searchSources, type ActionAuthorizer, type JobRecord, type MetadataStore, type RequestContext, type SearchSource } from '@loam/core';
 import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 
 // Search sorted by a training job's hyperparameter or final metric reads each job's sort entry from the store
@@ -84,15 +84,19 @@ describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperp
     for (let i = 0; i < 60; i++) await store.collection(jobsCollection).insert(job(i));
     const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs here')) });
     const seen = counting(store);
-    const withValues = new SearchService({ store: seen.store, sources });
+    // bob may not describe every fourth job from job-001: 15 of the 60.
+    const authorize: ActionAuthorizer = async (p, _action, arn) => {
+      if (p.userName === 'bob' && Number(arn.slice(-3)) % 4 === 1) throw new AccessDeniedError(`bob may not describe ${arn}`);
+    };
+    const withValues = new SearchService({ store: seen.store, sources, authorize });
     // The same sources without the values read: Search reads and sorts every job's full record (the old path).
-    const everyRecord = new SearchService({ store, sources: sources.map(({ storedMembers: _, ...s }) => s as SearchSource), scanPageSize: 7 });
-    const pages = async (search: SearchService, input: Record<string, unknown>) => {
+    const everyRecord = new SearchService({ store, sources: sources.map(({ storedMembers: _, ...s }) => s as SearchSource), scanPageSize: 7, authorize });
+    const pages = async (search: SearchService, input: Record<string, unknown>, as = ctx) => {
       const out: string[][] = [];
       const totals: unknown[] = [];
       let token: string | undefined;
       do {
-        const r = await search.Search({ Resource: 'TrainingJob', MaxResults: 7, ...input, ...(token ? { NextToken: token } : {}) }, ctx);
+        const r = await search.Search({ Resource: 'TrainingJob', MaxResults: 7, ...input, ...(token ? { NextToken: token } : {}) }, as);
         out.push(r.Results.map((x) => x.TrainingJob?.TrainingJobName as string));
         totals.push(r.TotalHits);
         token = r.NextToken;
@@ -122,6 +126,16 @@ describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperp
       expect(seen.calls.values).toBe(fast.out.length);
       expect(fast, `${SortBy} ${JSON.stringify(SearchExpression)}`).toEqual(await pages(everyRecord, { SortBy, SearchExpression, SortOrder: 'Ascending' }));
       expect(fast.out.flat().length).toBeGreaterThan(1);
+    }
+    // A caller finds only the jobs it may describe, and TotalHits counts only those.
+    const bob: RequestContext = { ...ctx, principal: { ...ctx.principal, userName: 'bob', userId: 'id-bob', arn: 'arn:loam:iam::000000000000:user/bob' } };
+    for (const SortBy of ['HyperParameters.eta', 'Metrics.validation:auc']) {
+      seen.calls.values = seen.calls.list = 0;
+      const fast = await pages(withValues, { SortBy }, bob);
+      expect(seen.calls.list).toBe(0);
+      expect(fast, `bob ${SortBy}`).toEqual(await pages(everyRecord, { SortBy }, bob));
+      expect(fast.totals.every((t) => JSON.stringify(t) === JSON.stringify({ Value: 45, Relation: 'EqualTo' }))).toBe(true);
+      expect(fast.out.flat().sort()).toEqual(Array.from({ length: 60 }, (_, i) => job(i).name).filter((_, i) => i % 4 !== 1));
     }
     // Hand-computed: numbers by value ('0' and '-0' equal, so by name; '1e1' and '10.0' among the 10s), then text
     // by code unit ('1e999' and '0x10' are text), then jobs without eta.

@@ -127,19 +127,25 @@ export class SqlCollection<T> implements Collection<T> {
     const d = this.session.dialect;
     const after = query.after === undefined ? [] : [sql`${sql.ref(KEY_COLUMN)} > ${query.after}`];
     const where = whereSql(d, this.layout, query.filters, after);
-    // A record the database cannot read as JSON (see the dialect) comes whole, as `doc`, and no value is extracted.
-    const unreadable = d.jsonUnreadable?.(sql.ref('doc'));
-    const at = (p: readonly string[]) => (unreadable ? sql<string | null>`case when ${unreadable} then null else ${d.jsonAt(sql.ref('doc'), p)} end` : d.jsonAt(sql.ref('doc'), p));
-    const columns = [...query.paths.map((p, i) => at(p).as(`v${i}`)), ...(unreadable ? [sql<string | null>`case when ${unreadable} then doc end`.as('whole')] : [])];
+    const columns = query.paths.map((p, i) => d.jsonAt(sql.ref('doc'), p).as(`v${i}`));
     // The page's keys first, then their values: a planner that reads the filtered rows and sorts them (PostgreSQL
     // with a bitmap scan) would otherwise extract the values of every row past `after` on every page.
-    const rows = (await this.session.run((db) => {
-      const keys = db.selectFrom(this.layout.table).select(KEY_COLUMN).where(where).orderBy(KEY_COLUMN).limit(query.limit);
-      return db.selectFrom(this.layout.table).select([KEY_COLUMN, ...columns]).where(KEY_COLUMN, 'in', keys).orderBy(KEY_COLUMN).execute();
-    })) as Record<string, string | null>[];
+    const keys = (db: Db) => db.selectFrom(this.layout.table).select(KEY_COLUMN).where(where).orderBy(KEY_COLUMN).limit(query.limit);
+    try {
+      const rows = (await this.session.run((db) =>
+        db.selectFrom(this.layout.table).select([KEY_COLUMN, ...columns]).where(KEY_COLUMN, 'in', keys(db)).orderBy(KEY_COLUMN).execute(),
+      )) as Record<string, string | null>[];
+      return rows.map((r) => ({ key: r[KEY_COLUMN] as string, values: query.paths.map((_, i) => (r[`v${i}`] == null ? undefined : JSON.parse(r[`v${i}`] as string))) }));
+    } catch (e) {
+      if (!d.isJsonRefused?.(e)) throw e;
+    }
+    // A record the database cannot read as JSON is among them (run under a savepoint in a transaction): read them whole.
+    const rows = (await this.session.run((db) =>
+      db.selectFrom(this.layout.table).select([KEY_COLUMN, 'doc']).where(KEY_COLUMN, 'in', keys(db)).orderBy(KEY_COLUMN).execute(),
+    )) as Row[];
     return rows.map((r) => {
-      const whole = r['whole'] == null ? undefined : (JSON.parse(r['whole']) as unknown);
-      return { key: r[KEY_COLUMN] as string, values: query.paths.map((p, i) => (whole !== undefined ? valueAt(whole, p) : r[`v${i}`] == null ? undefined : JSON.parse(r[`v${i}`] as string))) };
+      const doc = JSON.parse(r.doc) as unknown;
+      return { key: r.pk, values: query.paths.map((p) => valueAt(doc, p)) };
     });
   }
 

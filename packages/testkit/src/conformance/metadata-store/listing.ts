@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Collection, Filter, ListQuery } from '@loam/core';
-import { codeOf, errorOf, type Harness, type Widget } from './harness.js';
+import { codeOf, errorOf, widgetSpec, type Harness, type Widget } from './harness.js';
 
 /** Code-point order, written independently of every implementation under test. */
 function compareCodePoints(a: string, b: string): number {
@@ -225,5 +225,12 @@ export function valuesTests(h: Harness): void {
       { key: `${g}-b`, values: [`arn:${g}-b`, 'y', 'cut \ud83d'] },
       { key: `${g}-c`, values: [`arn:${g}-c`, 'z\\u0000', undefined] },
     ]);
+    // Inside a transaction too, which goes on (and commits) after the read.
+    await h.store.transaction(async (tx) => {
+      const read = await tx.collection(widgetSpec).values({ filters: [{ field: 'group', op: 'eq', value: g }], paths: [['payload', 'reason']], limit: 10 });
+      expect(read.map((r) => r.values[0])).toEqual(['a\u0000b', 'cut \ud83d', undefined]);
+      await tx.collection(widgetSpec).insert({ name: `${g}-d`, arn: `arn:${g}-d`, group: g, payload: { reason: 'after' } });
+    });
+    expect((await c.values({ filters: [{ field: 'group', op: 'eq', value: g }], paths: [['payload', 'reason']], after: `${g}-c`, limit: 10 }))).toEqual([{ key: `${g}-d`, values: ['after'] }]);
   });
 }

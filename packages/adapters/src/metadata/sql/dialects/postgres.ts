@@ -45,6 +45,8 @@ const TYPES: Record<SqlColumnKind, string> = {
 
 const INT8_OID = 20;
 const UNIQUE_VIOLATION = '23505';
+/** What PostgreSQL answers when its json type cannot read a record's JSON text (see `isJsonRefused`). */
+const JSON_REFUSED = new Set(['22P05', '22P02']);
 /** serialization_failure and deadlock_detected: PostgreSQL rolled the transaction back; running it again is safe. */
 const RETRYABLE = new Set(['40001', '40P01']);
 /** A statement cancelled: `statement_timeout`, or an administrator's pg_cancel_backend. */
@@ -182,8 +184,8 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     isFalse: (e: Expression<unknown>) => sql`${e} is false`,
     // `json` (not jsonb) keeps the stored text of the value, so it parses back to what the record holds.
     jsonAt: (doc: Expression<unknown>, path: readonly string[]) => sql<string | null>`((${doc})::json #> ${[...path]}::text[])::text`,
-    // Any \u0000 (or \ud800-\udfff) escape, even an escaped backslash's 'u0000': such a record is read whole.
-    jsonUnreadable: (doc: Expression<unknown>) => sql<boolean>`(${doc} ~* ${'\\\\u(0000|d[89a-f])'})`,
+    // 22P05: \u0000 ('unsupported Unicode escape sequence'); 22P02: a lone surrogate ('invalid input syntax for type json').
+    isJsonRefused: (e) => typeof e === 'object' && e !== null && JSON_REFUSED.has(String((e as { code?: unknown }).code)),
     isTransactionRetryable: (e) => typeof e === 'object' && e !== null && RETRYABLE.has(String((e as { code?: unknown }).code)),
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION,
     lockUntilEnd: async (tx, key) => {

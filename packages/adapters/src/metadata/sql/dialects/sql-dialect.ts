@@ -48,11 +48,11 @@ export interface SqlDialect {
    */
   jsonAt(doc: Expression<unknown>, path: readonly string[]): RawBuilder<string | null>;
   /**
-   * Whether the database cannot read the JSON text `doc` with `jsonAt` though it is valid JSON (PostgreSQL's json
-   * type refuses `\u0000` and lone surrogates, which JSON.stringify writes); unset where it reads every JSON text.
-   * `Collection.values` reads such records whole and finds their values itself.
+   * Whether `e` is the database refusing `jsonAt` on a record's valid JSON text (PostgreSQL's json type refuses
+   * the `\u0000` and lone-surrogate escapes JSON.stringify writes); unset where it reads every JSON text.
+   * `Collection.values` then reads that statement's records whole and finds their values itself.
    */
-  jsonUnreadable?(doc: Expression<unknown>): RawBuilder<boolean>;
+  isJsonRefused?(e: unknown): boolean;
   /** Whether `e` is a deadlock or serialization failure: the transaction was rolled back and may simply run again. */
   isTransactionRetryable(e: unknown): boolean;
   /**
