@@ -392,10 +392,19 @@ export interface ExperimentStore {
   /** The component of that name in any case (its record holds the name as created). */
   getTrialComponent(name: string): Promise<TrialComponentRecord | undefined>;
   trialComponentOfRun(runId: string): Promise<TrialComponentRecord | undefined>;
-  /** Changes the component and its run's params together; nothing when it does not exist. */
-  updateTrialComponent(name: string, patch: TrialComponentPatch): Promise<void>;
-  /** Removes the component's record and its trial associations (not its run). */
-  deleteTrialComponent(name: string): Promise<void>;
+  /**
+   * Changes the component and its run's params together; nothing when it does not exist. Given a function,
+   * the patch is what it makes of the component as stored, called while no other update, delete or
+   * association of the component can run (SageMaker merges Parameters and artifacts per call: two updates
+   * at once each keep the other's additions); what it throws rolls the update back.
+   */
+  updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<void>;
+  /**
+   * Removes the component's record and its trial associations (not its run). With `unlessInTrial`, a
+   * component a trial holds is left as it is (`'in-trial'`), checked and deleted as one step against
+   * `associateTrialComponent`.
+   */
+  deleteTrialComponent(name: string, options?: { readonly unlessInTrial?: boolean }): Promise<'deleted' | 'in-trial' | 'absent'>;
   /**
    * Components in the trial, in a trial of the experiment, with the source ARN, or whose run has the params and
    * metrics `runHas` names, when given. Paged by `after` (a keyset), a listing's page is read from an index
@@ -413,8 +422,11 @@ export interface ExperimentStore {
   deleteTrial(name: string): Promise<void>;
   /** Trials of the experiment, or holding the component, when given. */
   listTrials(q: ExperimentEntityQuery & { readonly experimentId?: string; readonly componentName?: string }): Promise<TrialRecord[]>;
-  /** Puts the component in the trial (again is a no-op). Both must exist. */
-  associateTrialComponent(trialName: string, componentName: string, time: number): Promise<void>;
+  /**
+   * Puts the component in the trial (again is a no-op); false, putting nothing, when either does not exist
+   * (checked and linked as one step against `deleteTrialComponent` and `deleteTrial`).
+   */
+  associateTrialComponent(trialName: string, componentName: string, time: number): Promise<boolean>;
   /** Takes the component out of the trial; whether it was in it. */
   disassociateTrialComponent(trialName: string, componentName: string): Promise<boolean>;
   close(): Promise<void>;

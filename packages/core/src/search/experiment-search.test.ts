@@ -464,7 +464,7 @@ describe('Search of an experiment MLflow deleted', () => {
       await store.createTrialComponent({ name, runId: run.info.runId, ...(i === 199 ? { displayName: 'target' } : {}), numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: time, lastModifiedTime: time });
     }
     lists = 0;
-    onSecondPage = () => store.deleteTrialComponent('bulk-000');
+    onSecondPage = async () => { await store.deleteTrialComponent('bulk-000'); };
     const r = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending', SearchExpression: one('DisplayName', 'Equals', 'target') }, alice);
     expect(lists).toBeGreaterThan(1);
     expect(r.Results.map((x) => x.TrialComponent?.TrialComponentName)).toEqual(['bulk-199']);

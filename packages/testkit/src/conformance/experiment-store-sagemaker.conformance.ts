@@ -261,9 +261,41 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     await s.deleteTrial(t1);
     expect(await s.getTrial(t1)).toBeUndefined();
     expect(await s.listTrials(page({ componentName: c1 }))).toEqual([]);
-    await s.deleteTrialComponent(c2);
+    expect(await s.deleteTrialComponent(c2, { unlessInTrial: true })).toBe('in-trial');
+    expect(names(await s.listTrialComponents(page({ trialName: t3 })))).toEqual([c2]);
+    expect(await s.deleteTrialComponent(c2)).toBe('deleted');
     expect(await s.getTrialComponent(c2)).toBeUndefined();
     expect(await s.listTrialComponents(page({ trialName: t3 }))).toEqual([]);
+    expect(await s.deleteTrialComponent(c2, { unlessInTrial: true })).toBe('absent');
+    // Nothing is linked to a component or trial that does not exist (any more).
+    expect(await s.associateTrialComponent(t3, c2, 54)).toBe(false);
+    expect(await s.associateTrialComponent(t1, c1, 55)).toBe(false);
+    expect(await s.associateTrialComponent(t3, c1, 56)).toBe(true);
+    expect(await s.deleteTrialComponent(c1, { unlessInTrial: true })).toBe('in-trial');
+    expect(await s.disassociateTrialComponent(t3, c1)).toBe(true);
+    expect(await s.deleteTrialComponent(c1, { unlessInTrial: true })).toBe('deleted');
+    const run = runId();
+    await s.createRun({ info: info(run, exp), tags: [] });
+    await s.createTrialComponent(component(c2, run));
+    expect(await s.listTrialComponents(page({ trialName: t3 }))).toEqual([]);
+  });
+
+  it('updates a component with what a function makes of it as stored, each of concurrent updates on the last one\'s result; what it throws writes nothing', async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const name = unique('merge');
+    const run = runId();
+    await s.createRun({ info: info(run, exp), tags: [] });
+    await s.createTrialComponent(component(name, run));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => s.updateTrialComponent(name, (c) => ({
+      inputArtifacts: { ...c.inputArtifacts, [`a${i}`]: { value: `v${i}` } }, numberParams: [...c.numberParams, `n${i}`], lastModifiedTime: 100 + i,
+    }))));
+    const c = await s.getTrialComponent(name);
+    expect(Object.keys(c?.inputArtifacts ?? {}).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `a${i}`).sort());
+    expect(c?.numberParams).toEqual(Array.from({ length: 10 }, (_, i) => `n${i}`).sort());
+    await expect(s.updateTrialComponent(name, () => { throw new Error('refused'); })).rejects.toThrow('refused');
+    await expect(s.updateTrialComponent(name, () => ({ inputArtifacts: { k: { value: '\u0000' } }, lastModifiedTime: 300 }))).rejects.toMatchObject({ code: 'ValidationException' });
+    expect(await s.getTrialComponent(name)).toEqual(c);
   });
 
   it('pages components and trials from a keyset position (`after`) by name, creation and last modified time: a row deleted or leaving the list before it moves none past it', async () => {

@@ -92,13 +92,19 @@ export class MemorySageMakerEntities implements Entities {
     return clone([...this.#components.values()].find((c) => c.runId === runId));
   }
 
-  async updateTrialComponent(name: string, p: TrialComponentPatch): Promise<void> {
-    checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
-    checkArtifacts(p.inputArtifacts);
-    checkArtifacts(p.outputArtifacts);
-    checkStorableKeyValues('Param', p.setParams);
+  async updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<void> {
+    const check = (p: TrialComponentPatch) => {
+      checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
+      checkArtifacts(p.inputArtifacts);
+      checkArtifacts(p.outputArtifacts);
+      checkStorableKeyValues('Param', p.setParams);
+    };
+    if (typeof patch !== 'function') check(patch);
     const c = this.#components.get(name);
     if (!c) return;
+    // No await from the read to the write: one step, as the SQL store's locked transaction.
+    const p = typeof patch === 'function' ? patch(clone(c) as TrialComponentRecord) : patch;
+    if (typeof patch === 'function') check(p);
     const next: Record<string, unknown> = { ...c, lastModifiedTime: p.lastModifiedTime };
     if (p.displayName !== undefined) next['displayName'] = p.displayName;
     if (p.statusMessage === null) delete next['statusMessage'];
@@ -112,9 +118,12 @@ export class MemorySageMakerEntities implements Entities {
     for (const kv of p.setParams ?? []) r?.params.set(kv.key, kv.value);
   }
 
-  async deleteTrialComponent(name: string): Promise<void> {
+  async deleteTrialComponent(name: string, options?: { readonly unlessInTrial?: boolean }): Promise<'deleted' | 'in-trial' | 'absent'> {
+    if (!this.#components.has(name)) return 'absent';
+    if (options?.unlessInTrial && [...this.#links.values()].some((set) => set.has(name))) return 'in-trial';
     this.#components.delete(name);
     for (const set of this.#links.values()) set.delete(name);
+    return 'deleted';
   }
 
   async listTrialComponents(q: Parameters<ExperimentStore['listTrialComponents']>[0]): Promise<TrialComponentRecord[]> {
@@ -157,11 +166,13 @@ export class MemorySageMakerEntities implements Entities {
     return page(rows, q);
   }
 
-  async associateTrialComponent(trialName: string, componentName: string, _time: number): Promise<void> {
+  async associateTrialComponent(trialName: string, componentName: string, _time: number): Promise<boolean> {
     checkText('Association', { trialName, componentName });
+    if (!this.#components.has(componentName) || !this.#trials.has(trialName)) return false;
     let set = this.#links.get(trialName);
     if (!set) this.#links.set(trialName, (set = new Set()));
     set.add(componentName);
+    return true;
   }
 
   async disassociateTrialComponent(trialName: string, componentName: string): Promise<boolean> {

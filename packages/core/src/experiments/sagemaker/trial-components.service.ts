@@ -199,15 +199,19 @@ export class TrialComponentsService {
       if (Object.keys(out).length > 60) throw new ValidationError('A trial component holds at most 60 input and 60 output artifacts.');
       return out;
     };
-    const inputArtifacts = merge(c.inputArtifacts, i.InputArtifacts, i.InputArtifactsToRemove);
-    const outputArtifacts = merge(c.outputArtifacts, i.OutputArtifacts, i.OutputArtifactsToRemove);
     const removed = new Set([...(i.ParametersToRemove ?? []), ...params.strings]);
-    const numberParams = [...c.numberParams.filter((k) => !removed.has(k)), ...params.numbers];
     const changesParams = params.values.length > 0 || (i.ParametersToRemove?.length ?? 0) > 0;
-    await this.t.store.updateTrialComponent(c.name, {
-      ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), ...(i.Status?.Message === undefined ? {} : { statusMessage: i.Status.Message }),
-      ...(changesParams ? { numberParams, setParams: params.values, removeParams: i.ParametersToRemove ?? [] } : {}),
-      ...(inputArtifacts ? { inputArtifacts } : {}), ...(outputArtifacts ? { outputArtifacts } : {}), lastModifiedTime: this.t.clock.now(),
+    // Merged into the component as stored when the store writes it, not as read above: an update made
+    // meanwhile keeps its additions, and the 60-artifact limit counts them.
+    await this.t.store.updateTrialComponent(c.name, (now) => {
+      const inputArtifacts = merge(now.inputArtifacts, i.InputArtifacts, i.InputArtifactsToRemove);
+      const outputArtifacts = merge(now.outputArtifacts, i.OutputArtifacts, i.OutputArtifactsToRemove);
+      const numberParams = [...now.numberParams.filter((k) => !removed.has(k)), ...params.numbers];
+      return {
+        ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), ...(i.Status?.Message === undefined ? {} : { statusMessage: i.Status.Message }),
+        ...(changesParams ? { numberParams, setParams: params.values, removeParams: i.ParametersToRemove ?? [] } : {}),
+        ...(inputArtifacts ? { inputArtifacts } : {}), ...(outputArtifacts ? { outputArtifacts } : {}), lastModifiedTime: this.t.clock.now(),
+      };
     });
     await this.#status(run.info.runId, i.Status?.PrimaryStatus, i.EndTime);
     if (i.StartTime !== undefined || i.DisplayName !== undefined) {
@@ -221,9 +225,11 @@ export class TrialComponentsService {
     if (!c) throw new NotFoundError('TrialComponent', this.arn(i.TrialComponentName));
     const owner = await this.t.store.getRunInfo(c.runId);
     if (owner) await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DeleteTrialComponent', guardedExperimentOf(c, owner.experimentId));
-    const trials = await this.t.store.listTrials({ componentName: c.name, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
-    if (trials.length) throw new ValidationError(`TrialComponent '${this.arn(c.name)}' is linked to 1 or more trials and cannot be deleted.`);
-    await this.t.store.deleteTrialComponent(c.name);
+    // Checked and deleted in one step: an AssociateTrialComponent at the same time either comes first (and
+    // this fails) or finds the component gone (and fails).
+    const deleted = await this.t.store.deleteTrialComponent(c.name, { unlessInTrial: true });
+    if (deleted === 'in-trial') throw new ValidationError(`TrialComponent '${this.arn(c.name)}' is linked to 1 or more trials and cannot be deleted.`);
+    if (deleted === 'absent') throw new NotFoundError('TrialComponent', this.arn(i.TrialComponentName));
     await this.tags?.clear(this.arn(c.name));
     // The run goes to MLflow's deleted stage, as MLflow's own delete leaves it.
     const info = await this.t.store.getRunInfo(c.runId);

@@ -162,7 +162,11 @@ export class TrialsService {
     const c = await this.#component(i.TrialComponentName);
     const t = await this.#trial(i.TrialName);
     await this.#onExperiments(ctx, 'sagemaker:AssociateTrialComponent', c.experimentId, t.experimentId);
-    await this.t.store.associateTrialComponent(t.name, c.name, this.t.clock.now());
+    // Checked and linked in one step: a DeleteTrialComponent or DeleteTrial since the reads above leaves nothing linked.
+    if (!(await this.t.store.associateTrialComponent(t.name, c.name, this.t.clock.now()))) {
+      if (!(await this.t.store.getTrialComponent(c.name))) throw new NotFoundError('TrialComponent', this.#componentArn(c.name));
+      throw new NotFoundError('Trial', this.arn(t.name));
+    }
     return { TrialComponentArn: this.#componentArn(c.name), TrialArn: this.arn(t.name) };
   }
 

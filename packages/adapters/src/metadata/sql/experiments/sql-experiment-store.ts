@@ -291,7 +291,7 @@ export class SqlExperimentStore implements ExperimentStore {
   getTrialComponent: ExperimentStore['getTrialComponent'] = (name) => this.#sm.getTrialComponent(name);
   trialComponentOfRun: ExperimentStore['trialComponentOfRun'] = (runId) => this.#sm.trialComponentOfRun(runId);
   updateTrialComponent: ExperimentStore['updateTrialComponent'] = (name, patch) => this.#sm.updateTrialComponent(name, patch);
-  deleteTrialComponent: ExperimentStore['deleteTrialComponent'] = (name) => this.#sm.deleteTrialComponent(name);
+  deleteTrialComponent: ExperimentStore['deleteTrialComponent'] = (name, options) => this.#sm.deleteTrialComponent(name, options);
   listTrialComponents: ExperimentStore['listTrialComponents'] = (q) => this.#sm.listTrialComponents(q);
   createTrial: ExperimentStore['createTrial'] = (t) => this.#sm.createTrial(t);
   getTrial: ExperimentStore['getTrial'] = (name) => this.#sm.getTrial(name);

@@ -52,6 +52,14 @@ function checkArtifacts(a: TrialComponentRecord['inputArtifacts'] | undefined): 
 }
 const sortedKeys = (keys: readonly string[]) => JSON.stringify([...new Set(keys)].sort());
 
+/**
+ * The keys `SqlDialect.lockUntilEnd` holds while a component or trial is read and written in one step (an
+ * update's merge, a delete's check that no trial holds it, an association's check that both exist). Names
+ * as stored, lower-cased as their unique index.
+ */
+const componentLock = (name: string) => `sm-trial-component:${asciiLower(name)}`;
+const trialLock = (name: string) => `sm-trial:${asciiLower(name)}`;
+
 const timeColumn = { creationTime: 'creation_time', lastModifiedTime: 'last_modified_time' } as const;
 
 function page<T>(q: ExperimentEntityQuery, builder: T & { orderBy: (c: string, d: 'asc' | 'desc') => T }, alias: string): T {
@@ -175,15 +183,21 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
       return r && toComponent(r);
     },
 
-    async updateTrialComponent(name: string, p: TrialComponentPatch): Promise<void> {
-      checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
-      checkArtifacts(p.inputArtifacts);
-      checkArtifacts(p.outputArtifacts);
-      checkStorableKeyValues('Param', p.setParams);
+    async updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<void> {
+      const check = (p: TrialComponentPatch) => {
+        checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
+        checkArtifacts(p.inputArtifacts);
+        checkArtifacts(p.outputArtifacts);
+        checkStorableKeyValues('Param', p.setParams);
+      };
+      if (typeof patch !== 'function') check(patch);
       if (unstorable(name)) return;
       await db().transaction().execute(async (trx) => {
-        const row = (await trx.selectFrom('sm_trial_components').select(['run_id']).where('name', '=', name).executeTakeFirst()) as { run_id: string } | undefined;
+        await d.lockUntilEnd(trx, componentLock(name));
+        const row = (await trx.selectFrom('sm_trial_components').selectAll().where('name', '=', name).executeTakeFirst()) as ComponentRow | undefined;
         if (!row) return;
+        const p = typeof patch === 'function' ? patch(toComponent(row)) : patch;
+        if (typeof patch === 'function') check(p);
         const set: Record<string, unknown> = { last_modified_time: p.lastModifiedTime };
         if (p.displayName !== undefined) set['display_name'] = p.displayName;
         if (p.statusMessage !== undefined) set['status_message'] = p.statusMessage;
@@ -199,11 +213,15 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
       });
     },
 
-    async deleteTrialComponent(name: string): Promise<void> {
-      if (unstorable(name)) return;
-      await db().transaction().execute(async (trx) => {
+    async deleteTrialComponent(name: string, options?: { readonly unlessInTrial?: boolean }): Promise<'deleted' | 'in-trial' | 'absent'> {
+      if (unstorable(name)) return 'absent';
+      return db().transaction().execute(async (trx) => {
+        // Held against associateTrialComponent, so the check below stays true until the delete commits.
+        await d.lockUntilEnd(trx, componentLock(name));
+        if (options?.unlessInTrial && (await trx.selectFrom('sm_trial_links').select('trial_name').where('component_name', '=', name).limit(1).executeTakeFirst())) return 'in-trial';
         await trx.deleteFrom('sm_trial_links').where('component_name', '=', name).execute();
-        await trx.deleteFrom('sm_trial_components').where('name', '=', name).execute();
+        const r = await trx.deleteFrom('sm_trial_components').where('name', '=', name).executeTakeFirst();
+        return Number(r.numDeletedRows) > 0 ? 'deleted' : 'absent';
       });
     },
 
@@ -237,6 +255,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
     async deleteTrial(name: string): Promise<void> {
       if (unstorable(name)) return;
       await db().transaction().execute(async (trx) => {
+        await d.lockUntilEnd(trx, trialLock(name));
         await trx.deleteFrom('sm_trial_links').where('trial_name', '=', name).execute();
         await trx.deleteFrom('sm_trials').where('name', '=', name).execute();
       });
@@ -248,10 +267,18 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
       return rows.map(toTrial);
     },
 
-    async associateTrialComponent(trialName: string, componentName: string, time: number): Promise<void> {
+    async associateTrialComponent(trialName: string, componentName: string, time: number): Promise<boolean> {
       checkText('Association', { trialName, componentName });
-      await db().insertInto('sm_trial_links').values({ trial_name: trialName, component_name: componentName, creation_time: time })
-        .onConflict((oc) => oc.columns(['trial_name', 'component_name']).doNothing()).execute();
+      return db().transaction().execute(async (trx) => {
+        // The component's lock, then the trial's (no other transaction takes both): a delete of either waits, or is waited for.
+        await d.lockUntilEnd(trx, componentLock(componentName));
+        await d.lockUntilEnd(trx, trialLock(trialName));
+        if (!(await trx.selectFrom('sm_trial_components').select('name').where('name', '=', componentName).executeTakeFirst())) return false;
+        if (!(await trx.selectFrom('sm_trials').select('name').where('name', '=', trialName).executeTakeFirst())) return false;
+        await trx.insertInto('sm_trial_links').values({ trial_name: trialName, component_name: componentName, creation_time: time })
+          .onConflict((oc) => oc.columns(['trial_name', 'component_name']).doNothing()).execute();
+        return true;
+      });
     },
 
     async disassociateTrialComponent(trialName: string, componentName: string): Promise<boolean> {
