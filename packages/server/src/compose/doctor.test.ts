@@ -74,11 +74,11 @@ describe('loam doctor changes nothing', () => {
     const tables = await contents();
     const d2 = await diagnose({ dataDir: dir }, env);
     expect(await contents()).toEqual(tables);
-    expect(check(d2, 'metadata store')?.detail).toMatch(/^postgres answers; schema older than this Loam: \d+ migrations pending \(collection:/);
+    expect(check(d2, 'metadata store')?.detail).toMatch(/^postgres answers; schema older than this Loam: \d+ migrations? pending \(collection:/);
     // One a newer Loam migrated: reported as such (this Loam would not know its migrations).
     await admin(dbUrl, `insert into kysely_migration (name, timestamp) values ('base:0099:from-the-future', '2030-01-01T00:00:00Z')`);
     const d3 = await diagnose({ dataDir: dir }, env);
-    expect(check(d3, 'metadata store')).toMatchObject({ ok: false, detail: expect.stringMatching(/upgraded by a newer Loam: 1 migrations this Loam does not know \(base:0099:from-the-future\), so `loam up` refuses it/) });
+    expect(check(d3, 'metadata store')).toMatchObject({ ok: false, detail: expect.stringMatching(/upgraded by a newer Loam: 1 migration this Loam does not know \(base:0099:from-the-future\), so `loam up` refuses it/) });
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -126,7 +126,7 @@ describe('loam doctor flags the migrations a start refuses, and only those', () 
     const d = await diagnose({ dataDir: dir }, {});
     expect(check(d, 'metadata store')).toEqual({
       name: 'metadata store', ok: true,
-      detail: 'sqlite answers; migrations are current; 1 migrations of collections this Loam does not open (collection:another_process_things:v1), which `loam up` leaves as they are',
+      detail: 'sqlite answers; migrations are current; 1 migration of collections this Loam does not open (collection:another_process_things:v1), which `loam up` leaves as they are',
     });
     expect(d.ok, JSON.stringify(d.checks)).toBe(true);
     expect(await starts(dir)).toBe('started');
@@ -135,9 +135,9 @@ describe('loam doctor flags the migrations a start refuses, and only those', () 
     const refused = await diagnose({ dataDir: dir }, {});
     expect(check(refused, 'metadata store')).toMatchObject({
       ok: false,
-      detail: 'sqlite answers; upgraded by a newer Loam: 1 migrations this Loam does not know (base:0099:future-shared-table), so `loam up` refuses it; ' +
+      detail: 'sqlite answers; upgraded by a newer Loam: 1 migration this Loam does not know (base:0099:future-shared-table), so `loam up` refuses it; ' +
         'run that newer Loam (or a later one), or restore the backup taken before the upgrade; ' +
-        '1 migrations of collections this Loam does not open (collection:another_process_things:v1), which `loam up` leaves as they are',
+        '1 migration of collections this Loam does not open (collection:another_process_things:v1), which `loam up` leaves as they are',
     });
     expect(await starts(dir)).toMatch(/was upgraded by a newer Loam: it holds a migration this Loam does not know \(base:0099:future-shared-table\)/);
   });

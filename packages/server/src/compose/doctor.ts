@@ -34,19 +34,22 @@ function directory(name: string, dir: string, dataDir: string): DiagnosisCheck {
   }
 }
 
+/** `1 migration`, `2 migrations`. */
+const migrations = (n: number) => `${n} migration${n === 1 ? '' : 's'}`;
+
 const listed = (names: readonly string[]) => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
 
 /** A SQL store's state against this Loam's migrations, as one finding. */
 function storeFinding(name: string, type: string, s: SqlStoreInspection, dataDir: string): DiagnosisCheck {
-  if (s.empty) return { name, ok: true, skipped: true, detail: `${type}: empty (${s.emptyBecause}); ${s.pending.length} migrations pending, which ${firstStart(dataDir).replace(' creates it', ' applies')}` };
+  if (s.empty) return { name, ok: true, skipped: true, detail: `${type}: empty (${s.emptyBecause}); ${migrations(s.pending.length)} pending, which ${firstStart(dataDir).replace(' creates it', ' applies')}` };
   if (s.conflicts.length > 0) return { name, ok: false, detail: `${type}: this Loam cannot open it: ${s.conflicts.join(' ')}` };
   const parts = [`${type} answers`];
-  if (s.pending.length > 0) parts.push(`schema older than this Loam: ${s.pending.length} migrations pending (${listed(s.pending)}), which this Loam's \`loam up\` applies (servers of the older Loam on this database should be stopped first)`);
+  if (s.pending.length > 0) parts.push(`schema older than this Loam: ${migrations(s.pending.length)} pending (${listed(s.pending)}), which this Loam's \`loam up\` applies (servers of the older Loam on this database should be stopped first)`);
   // What a start refuses (a newer Loam's migrations of what it opens), in its words; migrations of collections
   // it does not open are another process's (or a newer Loam's), which a start leaves as they are.
-  if (s.unknown.length > 0) parts.push(`upgraded by a newer Loam: ${s.unknown.length} migrations this Loam does not know (${listed(s.unknown)}), so \`loam up\` refuses it; run that newer Loam (or a later one), or restore the backup taken before the upgrade`);
+  if (s.unknown.length > 0) parts.push(`upgraded by a newer Loam: ${migrations(s.unknown.length)} this Loam does not know (${listed(s.unknown)}), so \`loam up\` refuses it; run that newer Loam (or a later one), or restore the backup taken before the upgrade`);
   if (parts.length === 1) parts.push('migrations are current');
-  if (s.elsewhere.length > 0) parts.push(`${s.elsewhere.length} migrations of collections this Loam does not open (${listed(s.elsewhere)}), which \`loam up\` leaves as they are`);
+  if (s.elsewhere.length > 0) parts.push(`${migrations(s.elsewhere.length)} of collections this Loam does not open (${listed(s.elsewhere)}), which \`loam up\` leaves as they are`);
   return { name, ok: s.unknown.length === 0, detail: parts.join('; ') };
 }
 
