@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArchiveRefused, extractTarGz } from '../runner/archive-extract.js';
+import { sortByBytes } from '../runner/byte-order.js';
 
 /** Unpacks a .tar.gz into `into` (see extractTarGz: entries may not leave it, bombs are refused, links are skipped). */
 export async function extractArchive(archive: string, into: string): Promise<void> {
@@ -19,7 +20,10 @@ export function onlyFile(dir: string): string | undefined {
   return files.length > 0 ? join(dir, (files[0] as { name: string }).name) : undefined;
 }
 
-/** Every file under `dir`, as paths relative to it, sorted (the order outputs are produced in). */
+/**
+ * Every file under `dir`, as paths relative to it, sorted by their UTF-8 bytes (the order outputs are
+ * produced in): S3's key order, which staging lists the input in.
+ */
 export function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
@@ -31,5 +35,5 @@ export function listFiles(dir: string): string[] {
     }
   };
   walk('');
-  return out.sort();
+  return sortByBytes(out, (f) => f);
 }
