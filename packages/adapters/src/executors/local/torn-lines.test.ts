@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '@loam/core';
 import { EventTail } from './event-tail.js';
 import { recordToAppend } from './log-append.js';
 import { readLogPageAsync, readLogTailAsync } from './log-reader.js';
-import { TornLineWarnings } from './torn-lines.js';
+import { maxTornLineWarningsPerFile, TornLineWarnings } from './torn-lines.js';
 
 // A write cut short (a full disk, a crash) leaves a torn line; the next record starts on a new line (recordToAppend),
 // so readers skip the torn one and lose nothing after it. They skipped it silently: a lost record left no trace.
@@ -101,5 +101,37 @@ describe('torn lines in a job\'s files', () => {
     } finally {
       closeSync(fd);
     }
+  });
+
+  it('a second torn line later in the same file is said too, once, however many reads meet them', async () => {
+    const file = join(dir, 'torn-twice-logs.jsonl');
+    const line = (n: number) => ({ time: n, host: 'algo-1', stream: 'stdout', line: `line ${n}` });
+    const firstAt = writeWithTornLine(file, [line(1), line(2), line(3)]);
+    const { log, warned } = warnings();
+    const torn = new TornLineWarnings(log);
+    expect((await readLogPageAsync(file, undefined, 100, torn)).lines.map((l) => l.line)).toEqual(['line 1', 'line 3']);
+    const secondAt = writeWithTornLine(file, [line(4), line(5), line(6)]); // the disk filled up again
+    expect(secondAt).toBeGreaterThan(firstAt);
+    for (let i = 0; i < 3; i++) {
+      expect((await readLogPageAsync(file, undefined, 100, torn)).lines.map((l) => l.line)).toEqual(['line 1', 'line 3', 'line 4', 'line 6']);
+      expect((await readLogTailAsync(file, undefined, 100, torn)).lines.map((l) => l.line)).toEqual(['line 1', 'line 3', 'line 4', 'line 6']);
+    }
+    expect(warned).toEqual([
+      { fields: { file, offset: firstAt, tornLines: 1 }, message: expect.stringMatching(/torn line/) },
+      { fields: { file, offset: secondAt, tornLines: 2 }, message: expect.stringMatching(/torn line/) },
+    ]);
+  });
+
+  it(`a file torn again and again: ${maxTornLineWarningsPerFile} warnings, then one saying further torn lines are not warned about`, async () => {
+    const file = join(dir, 'torn-often-logs.jsonl');
+    const line = (n: number) => ({ time: n, host: 'algo-1', stream: 'stdout', line: `line ${n}` });
+    const offsets: number[] = [];
+    for (let i = 0; i < maxTornLineWarningsPerFile + 5; i++) offsets.push(writeWithTornLine(file, [line(3 * i), line(3 * i + 1), line(3 * i + 2)]));
+    const { log, warned } = warnings();
+    const torn = new TornLineWarnings(log);
+    for (let i = 0; i < 2; i++) expect((await readLogPageAsync(file, undefined, 1000, torn)).lines).toHaveLength(2 * offsets.length);
+    expect(warned.map((w) => w.fields['offset'])).toEqual(offsets.slice(0, maxTornLineWarningsPerFile + 1));
+    expect(warned.slice(0, -1).every((w) => /has a torn line/.test(w.message))).toBe(true);
+    expect(warned.at(-1)?.message).toMatch(/more torn lines than are warned about one by one; further ones are skipped without a warning/);
   });
 });
