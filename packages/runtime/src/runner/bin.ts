@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { readFileSync, writeSync } from 'node:fs';
-import { RUNNER_EXIT_DISK_FULL } from '@loam/adapters/executors/local/runner-exit';
+import { RUNNER_EXIT_DISK_FULL, RUNNER_EXIT_LIMIT_DISK_FULL } from '@loam/adapters/executors/local/runner-exit';
 import type { RunnerInput } from '@loam/contracts';
-import { DiskFullError, isDiskFull } from './disk-full.js';
+import { DiskFullError, isDiskFull, OutcomeNotWritten } from './disk-full.js';
 import { runJob } from './run-job.js';
 
 // `node runner/bin.js <job.json>`: runs one host of one job. Its outcome is in events.jsonl; the exit
-// code only says whether the runner itself worked (74: it could not write its outcome, the disk being full).
+// code only says whether the runner itself worked (74: it could not write its outcome, the disk being full; 75/76:
+// nor could it write that a StoppingCondition limit had stopped the job).
 const file = process.argv[2];
 if (!file) {
   process.stderr.write('usage: loam-runner <job.json>\n');
@@ -22,6 +23,6 @@ runJob(input).then(
     } catch {
       // the exit code says what matters
     }
-    process.exit(e instanceof DiskFullError || isDiskFull(e) ? RUNNER_EXIT_DISK_FULL : 70);
+    process.exit(e instanceof OutcomeNotWritten && e.stoppedBy ? RUNNER_EXIT_LIMIT_DISK_FULL[e.stoppedBy] : e instanceof DiskFullError || isDiskFull(e) ? RUNNER_EXIT_DISK_FULL : 70);
   },
 );

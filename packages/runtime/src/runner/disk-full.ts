@@ -54,6 +54,16 @@ export class DiskFullError extends Error {
 }
 
 /**
+ * The runner's outcome could not be written, the disk being full. `stoppedBy`: the StoppingCondition limit that
+ * had stopped the job (the outcome it could not write says so), which the runner's exit code then names.
+ */
+export class OutcomeNotWritten extends DiskFullError {
+  constructor(summary: string, code: DiskFullCode, readonly stoppedBy?: 'MaxRuntimeExceeded' | 'MaxWaitTimeExceeded') {
+    super(summary, code);
+  }
+}
+
+/**
  * One allowance of time for all of a runner's waits for disk space (the model's archive and upload, each
  * output's upload, the final write of its reports): the time its steps spend waiting, from a step's first
  * refusal to its end, added up over the steps that wait in turn, never more than `totalMs`. Each step had its

@@ -14,7 +14,7 @@ import { prepareLaunch, SandboxRefused } from './job-sandbox.js';
 import { isOwnDir, readOwnText } from './own-files.js';
 import { CheckpointSync, uploadTree } from './outputs.js';
 import { TrainingOutputs } from './training-outputs.js';
-import { DiskFullError, DiskWaitBudget, diskFullReason, fullWords, isDiskFull, noSpaceLeft, whileDiskFull } from './disk-full.js';
+import { DiskFullError, DiskWaitBudget, diskFullReason, fullWords, isDiskFull, noSpaceLeft, OutcomeNotWritten, whileDiskFull } from './disk-full.js';
 import { processStartTime } from '@loam/adapters/executors/local/proc';
 import { RUNNER_SCRATCH_DIR } from '@loam/adapters/executors/local/runner-scratch';
 import { processingEnv, trainingEnv } from './sm-env.js';
@@ -89,6 +89,8 @@ export async function runJob(input: RunnerInput): Promise<void> {
   const platformLog = (line: string) => w.log('platform', line);
   const abort = new AbortController();
   let stopReason: StopReason | undefined;
+  /** The outcome reported was the stop's: Stopped, with this SecondaryStatus. */
+  let stoppedAs: StopReason | undefined;
   let child: JobChild | undefined;
   const graceMs = input.stopGraceSeconds * 1000;
   const stop = (reason: StopReason) => {
@@ -245,7 +247,8 @@ export async function runJob(input: RunnerInput): Promise<void> {
       if (store && checkpoints) await checkpoints.sync().catch(() => 0);
       if (store && dir && child) await uploadEndOfJob().catch((err: unknown) => platformLog(`TensorBoard / Debugger output could not be uploaded after the stop: ${(err as Error).message}`));
       // SageMaker reports /opt/ml/output/message as ExitMessage after any terminal status, Stopped included.
-      w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stopReason ?? 'Stopped', ...(modelArtifacts ? { modelArtifacts } : {}), ...(dir && child ? exitMessage(dir) : {}) });
+      stoppedAs = stopReason ?? 'Stopped';
+      w.emit({ type: 'exit', outcome: 'Stopped', secondaryStatus: stoppedAs, ...(modelArtifacts ? { modelArtifacts } : {}), ...(dir && child ? exitMessage(dir) : {}) });
     } else if (e instanceof SandboxRefused) {
       // This machine's set-up, the same on every attempt: not retried.
       platformLog(`InternalServerError: ${e.message}`);
@@ -275,9 +278,12 @@ export async function runJob(input: RunnerInput): Promise<void> {
     const written = await w.settle({ maxWaitMs: Math.max(diskBudget.leftMs(), stopSettleMs), signal: abort.signal, afterStopMs: stopSettleMs });
     w.close();
     // The runner then ends without an outcome: the executor reports it (Stopped after a stop), naming the full disk.
+    // A limit that had stopped the job is named by the exit code: the job reached MaxRuntimeInSeconds (it was not
+    // the full disk that ended it, even if it was waiting for space then), and it ends Stopped as SageMaker says.
     if (!written) {
       const code = w.diskFullCode ?? 'ENOSPC';
-      throw new DiskFullError(`the job's outcome could not be written: ${fullWords(code)} (${code}) under ${input.workDir}`, code);
+      const limit = stoppedAs === 'MaxRuntimeExceeded' || stoppedAs === 'MaxWaitTimeExceeded' ? stoppedAs : undefined;
+      throw new OutcomeNotWritten(`the job's outcome${limit ? ` (Stopped: ${limit})` : ''} could not be written: ${fullWords(code)} (${code}) under ${input.workDir}`, code, limit);
     }
   }
 }

@@ -119,6 +119,45 @@ describe.skipIf(!canMountTmpfs)('a job on a full disk (needs root to mount a tmp
   }, 120_000);
 });
 
+/** Reports `loss=…;` every 2 ms (the conformance spec's metric definition) until stopped, having left `<root>/started`. */
+const metricsUntilStoppedScript = `
+const fs = require('fs'), path = require('path');
+fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, '..', 'started'), '');
+let i = 0;
+setInterval(() => console.log('loss=' + (++i) + ';'), 2);
+`;
+
+describe.skipIf(!canMountTmpfs)('a job that reaches MaxRuntimeInSeconds on a full disk (needs root to mount a tmpfs)', () => {
+  it('ends Stopped with MaxRuntimeExceeded, as SageMaker reports the runtime limit, though its runner cannot write that outcome', async () => {
+    const fs = smallTmpfs(8, 'loam-disk-full-exit-');
+    const { executor, events } = await executorOn(fs);
+    // No model to archive: a cut-short archive is removed before the outcome is written, and its pages would make room for it.
+    // The image reports a metric every few ms until stopped: once the disk is full, that takes what room was left in the
+    // last pages of events.jsonl and logs.jsonl (a tmpfs page is 4 KiB), where the outcome would otherwise still fit.
+    const { outputPath: _noModel, ...spec } = conformanceSpec({ exit: 0 }, {
+      maxRuntimeSeconds: 10,
+      image: { type: 'process', name: 'metrics-until-stopped', uri: 'metrics-until-stopped', command: process.execPath, args: ['-e', metricsUntilStoppedScript] },
+    }) as JobSpec;
+    await executor.start(`training-job/${spec.name}`, spec);
+    const hostDir = join(fs.dir, 'jobs', 'training-job', spec.name, 'algo-1');
+    const pid = await until(() => {
+      const p = readPidFile(hostDir);
+      return p?.childPgid !== undefined ? p.pid : undefined;
+    }, 90_000, "runner.pid naming the image's process group");
+    pids.push(pid);
+    const started = join(hostDir, 'opt', 'ml', 'started');
+    await until(() => (existsSync(started) ? true : undefined), 90_000, 'the image to start reporting metrics');
+    // The disk fills while the image runs: the stop at the limit and the outcome meet it, and the runner ends
+    // without its outcome written.
+    fs.fill();
+    const exit = await exitOf(events);
+    expect(exit.failureReason, "the executor's word for a runner that could not write its outcome").toMatch(/^MaxRuntimeExceeded: .*\(exit code 75: no space left on device \(ENOSPC\) to write it\) without writing that outcome/);
+    // It was the limit that ended the job, not the full disk (which would fail it with a ClientError).
+    expect(exit).toMatchObject({ outcome: 'Stopped', secondaryStatus: 'MaxRuntimeExceeded' });
+    expect(exit.platformFault).toBeFalsy();
+  }, 120_000);
+});
+
 /**
  * The image keeps `<root>/<file>.tmp` (1 MiB that gzip cannot shrink) while `hold` exists, then moves it to `<root>/<file>`
  * and exits 0 at once: the file is new to the runner when the image ends, and is put in the store on the full disk then.

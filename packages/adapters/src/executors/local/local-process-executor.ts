@@ -11,7 +11,7 @@ import { readLogPageAsync, readLogTailAsync } from './log-reader.js';
 import { endHostProcesses, hostMarker, readPidFile } from './end-job.js';
 import { recordToAppend } from './log-append.js';
 import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
-import { RUNNER_EXIT_DISK_FULL } from './runner-exit.js';
+import { limitOfExit, RUNNER_EXIT_DISK_FULL, type StoppingLimit } from './runner-exit.js';
 import { removeRunnerScratch } from './runner-scratch.js';
 import { findUnshare } from './sandbox.js';
 import { TornLineWarnings } from './torn-lines.js';
@@ -58,6 +58,8 @@ interface HostState {
   exitInfo?: string;
   /** The runner ended with {@link RUNNER_EXIT_DISK_FULL}: its disk stayed full past its wait for space. */
   diskFullExit?: boolean;
+  /** The runner's exit code says this limit had stopped the job before its disk stayed full (see RUNNER_EXIT_LIMIT_DISK_FULL). */
+  stoppedBy?: StoppingLimit;
   /** Polls that found a runner this process spawned gone before its 'exit' (which says how it ended) came. */
   exitAwaited?: number;
   cgroup?: HostCgroup;
@@ -190,7 +192,9 @@ export class LocalProcessExecutor implements JobExecutor {
         const h: HostState = { host, dir: hostDir, tail: this.eventTail(hostDir), pid, startTime: processStartTime(pid), lastSeq: 0, exited: false, processGone: false, ...(cgroup ? { cgroup } : {}) };
         child.once('exit', (code, sig) => {
           h.processGone = true;
-          h.diskFullExit = !sig && code === RUNNER_EXIT_DISK_FULL;
+          const limit = sig ? undefined : limitOfExit(code);
+          if (limit) h.stoppedBy = limit;
+          h.diskFullExit = !sig && (code === RUNNER_EXIT_DISK_FULL || limit !== undefined);
           h.exitInfo = sig ? `signal ${sig}` : h.diskFullExit ? `exit code ${code}: ${diskFullWords(hostDir)} to write it` : `exit code ${code}`;
         });
         child.unref();
@@ -400,16 +404,21 @@ export class LocalProcessExecutor implements JobExecutor {
           removeRunnerScratch(h.dir);
           this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo, step: h.lastStatus }, 'job runner ended without reporting an outcome');
           // The OOM killer may pick the runner itself when the image's processes are small: still the job's memory.
-          const oom = !j.stopping && h.cgroup !== undefined && oomKills(h.cgroup) > 0;
+          // A runner that had stopped the job at a limit says so by its exit code: the limit ended the job, not the
+          // full disk its outcome could not be written to (Stopped with MaxRuntimeExceeded, as SageMaker reports it).
+          const stopped = j.stopping || h.stoppedBy !== undefined;
+          const oom = !stopped && h.cgroup !== undefined && oomKills(h.cgroup) > 0;
           this.emit(j.id, {
-            type: 'exit', seq: h.lastSeq + 1, time: Date.now(), host: h.host, outcome: j.stopping ? 'Stopped' : 'Failed', secondaryStatus: j.stopping ? 'Stopped' : 'Failed',
-            failureReason: oom
+            type: 'exit', seq: h.lastSeq + 1, time: Date.now(), host: h.host, outcome: stopped ? 'Stopped' : 'Failed', secondaryStatus: h.stoppedBy ?? (j.stopping ? 'Stopped' : 'Failed'),
+            failureReason: h.stoppedBy
+              ? `${h.stoppedBy}: the job was stopped at its StoppingCondition limit; its runner process then ended (${h.exitInfo}) without writing that outcome${lastStep(h.lastStatus)}.`
+              : oom
               ? `OutOfMemoryError: the job ran out of memory for its instance type (the kernel's OOM killer ended its processes on ${h.host}). Use an instance type with more memory or process less data per instance.`
               // The runner's own word that the disk stayed full past its wait for space: the job's capacity, not retried (a retry fills it again).
               : h.diskFullExit && !j.stopping
                 ? `ClientError: the job's runner process ended (${h.exitInfo}) without reporting an outcome${lastStep(h.lastStatus)}. Free space on the disk holding ${h.dir} (Loam's data directory)${h.exitInfo?.includes('EDQUOT') ? ', or raise the disk quota of the user Loam runs as there' : ''}, then run the job again: a job that failed for want of space is not retried under RetryStrategy.${runnerLogTail(h.dir)}`
                 : `InternalServerError: the job's runner process ended (${h.exitInfo ?? 'it was killed'}) without reporting an outcome${lastStep(h.lastStatus)}.${diskFullNote(h.dir, h.exitInfo)}${runnerLogTail(h.dir)}`,
-            platformFault: !j.stopping && !oom && !h.diskFullExit,
+            platformFault: !stopped && !oom && !h.diskFullExit,
           });
           h.lastSeq += 1;
         }
