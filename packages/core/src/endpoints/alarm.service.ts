@@ -9,6 +9,8 @@ import { alarmsCollection, type AlarmRecord } from './endpoint.collections.js';
 import { alarmArn } from './target-tracking-alarms.js';
 
 type Ops = typeof operations;
+/** The key PutMetricAlarm holds (MetadataStore.lockUntilEnd) while it counts the server's alarms and adds one. */
+const ALARM_PUT_LOCK = 'cloudwatch-alarms:put';
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 /** The live state of alarms, kept by whoever evaluates them (the server's alarm evaluator). */
@@ -64,19 +66,24 @@ export class AlarmService {
     if ((input.DatapointsToAlarm ?? input.EvaluationPeriods) > input.EvaluationPeriods) {
       throw new ValidationError('DatapointsToAlarm cannot exceed EvaluationPeriods.', [{ path: '/DatapointsToAlarm', message: `at most ${input.EvaluationPeriods}` }]);
     }
-    const c = this.o.store.collection(alarmsCollection);
     const key = input.AlarmName;
-    const existing = await c.get(key);
-    if (existing?.value.managedBy) throw managed(existing.value, 'replaced');
     const record: AlarmRecord = {
       key, name: input.AlarmName, arn: this.arnOf(input.AlarmName), endpointName: ep.Value, ...(variant ? { variantName: variant.Value } : {}),
       request: { Namespace: 'AWS/SageMaker', ...input }, updatedTime: this.o.clock.now() / 1000,
     };
-    if (existing) await c.update(key, existing.version, record);
-    else {
-      if ((await c.count()) >= (this.o.maxAlarms ?? 1000)) throw new LimitExceededError(`Alarm '${input.AlarmName}': this server keeps at most ${this.o.maxAlarms ?? 1000} alarms.`);
-      await c.insert(record);
-    }
+    // Read, counted and written holding one server-wide key: puts at once cannot each see room for one more
+    // alarm, and two puts of one new name store it once (the second replaces it).
+    await this.o.store.transaction(async (tx) => {
+      await tx.lockUntilEnd(ALARM_PUT_LOCK);
+      const c = tx.collection(alarmsCollection);
+      const existing = await c.get(key);
+      if (existing?.value.managedBy) throw managed(existing.value, 'replaced');
+      if (existing) await c.update(key, existing.version, record);
+      else {
+        if ((await c.count()) >= (this.o.maxAlarms ?? 1000)) throw new LimitExceededError(`Alarm '${input.AlarmName}': this server keeps at most ${this.o.maxAlarms ?? 1000} alarms.`);
+        await c.insert(record);
+      }
+    });
     return {};
   }
 

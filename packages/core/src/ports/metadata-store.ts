@@ -212,6 +212,13 @@ export interface MetadataStore {
    * On SQLite transactions are serialised; keep them short and do no I/O but the store's inside.
    */
   transaction<R>(fn: (tx: MetadataStore) => Promise<R>): Promise<R>;
+  /**
+   * Inside a transaction, holds `key` until it ends: another transaction asking for the same key waits until
+   * then, so a count read after it stays true through this transaction's writes (a server-wide limit holds
+   * when transactions run side by side). Nothing to wait for where transactions take turns (SQLite).
+   * @throws InternalFailure outside a transaction.
+   */
+  lockUntilEnd(key: string): Promise<void>;
   /** Answers when the backend answers; throws otherwise. For `/healthz`. */
   ping(options?: { signal?: AbortSignal }): Promise<void>;
   /** Releases connections. */

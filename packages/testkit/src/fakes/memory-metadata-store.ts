@@ -94,6 +94,11 @@ class MemoryMetadataStore implements MetadataStore {
     });
   }
 
+  async lockUntilEnd(_key: string): Promise<void> {
+    // Transactions take turns here: nothing to wait for.
+    if (this.tx === undefined) throw new InternalError('lockUntilEnd was called outside a transaction.');
+  }
+
   async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
     options.signal?.throwIfAborted();
     await this.run(() => undefined);

@@ -57,6 +57,12 @@ export class SqlMetadataStore implements MetadataStore {
     return retrying(run, (e) => dialect.isTransactionRetryable(e));
   }
 
+  async lockUntilEnd(key: string): Promise<void> {
+    if (!this.session.inTransaction) throw new InternalError('lockUntilEnd was called outside a transaction.');
+    // Apart from the tag store's keys (`tags:<arn>`) and the experiment store's.
+    await this.session.run((db) => this.session.dialect.lockUntilEnd(db, `metadata:${key}`));
+  }
+
   async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
     options.signal?.throwIfAborted();
     await this.session.run((db) => sql`select 1`.execute(db));

@@ -7,7 +7,7 @@ import type { Harness } from './harness.js';
  * store may let happen then happens on every run, and a store that makes the others wait (a lock)
  * only costs the wait once.
  */
-function barrier(n: number, ms: number): () => Promise<void> {
+export function barrier(n: number, ms: number): () => Promise<void> {
   let arrived = 0;
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { codeOf, noteSpec, widgetSpec, type Harness, type Widget } from './harness.js';
+import { barrier } from './tags-concurrency.js';
 
 /** All-or-nothing transactions and optimistic concurrency under racing writers. */
 export function transactionTests(h: Harness): void {
@@ -167,4 +168,24 @@ export function transactionTests(h: Harness): void {
     await Promise.all(Array.from({ length: 4 }, (_, i) => (i % 2 ? bump(a, b) : bump(b, a))));
     expect([(await h.widgets().get(a))?.value.size, (await h.widgets().get(b))?.value.size]).toEqual([4, 4]);
   });
+
+  h.test('lockUntilEnd: concurrent transactions that hold one key, count records and add one past the count never pass the limit', async () => {
+    const g = h.group();
+    const limit = 3;
+    const racers = 6;
+    const inGroup = [{ field: 'group' as const, op: 'eq' as const, value: g }];
+    await h.widgets().insert({ name: `${g}-0`, arn: `arn:${g}-0`, group: g });
+    await h.widgets().insert({ name: `${g}-1`, arn: `arn:${g}-1`, group: g });
+    const counted = barrier(racers, 1000);
+    const outcomes = await Promise.allSettled(Array.from({ length: racers }, (_, i) => h.store.transaction(async (tx) => {
+      await tx.lockUntilEnd(`limit:${g}`);
+      const n = await tx.collection(widgetSpec).count(inGroup);
+      await counted();
+      if (n >= limit) throw new Error(`full at ${n}`);
+      await tx.collection(widgetSpec).insert({ name: `${g}-new-${i}`, arn: `arn:${g}-new-${i}`, group: g });
+    })));
+    expect(await h.widgets().count(inGroup)).toBe(limit);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason.message))).toEqual(Array(racers - 1).fill(`full at ${limit}`));
+    await expect(h.store.lockUntilEnd(`limit:${g}`)).rejects.toMatchObject({ code: 'InternalFailure' });
+  }, 20_000);
 }
