@@ -418,8 +418,12 @@ export interface ExperimentStore {
   /** The trial of that name in any case (its record holds the name as created). */
   getTrial(name: string): Promise<TrialRecord | undefined>;
   updateTrial(name: string, patch: { readonly displayName?: string; readonly lastModifiedTime: number }): Promise<void>;
-  /** Removes the trial and its associations. */
-  deleteTrial(name: string): Promise<void>;
+  /**
+   * Removes the trial and its associations. With `unlessHoldingComponent`, a trial holding a component whose run
+   * is active is left as it is (`'holds-component'`), checked and deleted as one step against
+   * `associateTrialComponent`.
+   */
+  deleteTrial(name: string, options?: { readonly unlessHoldingComponent?: boolean }): Promise<'deleted' | 'holds-component' | 'absent'>;
   /** Trials of the experiment, or holding the component, when given. */
   listTrials(q: ExperimentEntityQuery & { readonly experimentId?: string; readonly componentName?: string }): Promise<TrialRecord[]>;
   /**

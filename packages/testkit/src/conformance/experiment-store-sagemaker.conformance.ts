@@ -278,6 +278,13 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     await s.createRun({ info: info(run, exp), tags: [] });
     await s.createTrialComponent(component(c2, run));
     expect(await s.listTrialComponents(page({ trialName: t3 }))).toEqual([]);
+    // A trial holding a component whose run is active is kept; one whose component's run MLflow deleted is not.
+    expect(await s.associateTrialComponent(t3, c2, 57)).toBe(true);
+    expect(await s.deleteTrial(t3, { unlessHoldingComponent: true })).toBe('holds-component');
+    await s.updateRunInfo(run, { lifecycleStage: 'deleted', deletedTime: 60 });
+    expect(await s.deleteTrial(t3, { unlessHoldingComponent: true })).toBe('deleted');
+    expect(await s.getTrial(t3)).toBeUndefined();
+    expect(await s.deleteTrial(t3, { unlessHoldingComponent: true })).toBe('absent');
   });
 
   it('updates a component with what a function makes of it as stored, each of concurrent updates on the last one\'s result; what it throws writes nothing', async () => {

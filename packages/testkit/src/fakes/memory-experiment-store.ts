@@ -335,7 +335,7 @@ export class MemoryExperimentStore implements ExperimentStore {
   createTrial: ExperimentStore['createTrial'] = (t) => this.#sm.createTrial(t);
   getTrial: ExperimentStore['getTrial'] = (name) => this.#sm.getTrial(name);
   updateTrial: ExperimentStore['updateTrial'] = (name, patch) => this.#sm.updateTrial(name, patch);
-  deleteTrial: ExperimentStore['deleteTrial'] = (name) => this.#sm.deleteTrial(name);
+  deleteTrial: ExperimentStore['deleteTrial'] = (name, options) => this.#sm.deleteTrial(name, options);
   listTrials: ExperimentStore['listTrials'] = (q) => this.#sm.listTrials(q);
   associateTrialComponent: ExperimentStore['associateTrialComponent'] = (t, c, time) => this.#sm.associateTrialComponent(t, c, time);
   disassociateTrialComponent: ExperimentStore['disassociateTrialComponent'] = (t, c) => this.#sm.disassociateTrialComponent(t, c);

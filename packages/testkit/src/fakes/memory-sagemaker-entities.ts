@@ -7,6 +7,7 @@ import {
 
 /** What the entities read and change of a run. */
 export interface MemRunData {
+  readonly info: { readonly lifecycleStage: string };
   params: Map<string, string>;
   latest: Map<string, MetricPoint>;
   history: MetricPoint[];
@@ -155,9 +156,13 @@ export class MemorySageMakerEntities implements Entities {
     if (t) this.#trials.set(name, { ...t, lastModifiedTime: p.lastModifiedTime, ...(p.displayName !== undefined ? { displayName: p.displayName } : {}) });
   }
 
-  async deleteTrial(name: string): Promise<void> {
+  async deleteTrial(name: string, options?: { readonly unlessHoldingComponent?: boolean }): Promise<'deleted' | 'holds-component' | 'absent'> {
+    if (!this.#trials.has(name)) return 'absent';
+    const held = [...(this.#links.get(name) ?? [])].some((c) => this.run(this.#components.get(c)?.runId ?? '')?.info.lifecycleStage === 'active');
+    if (options?.unlessHoldingComponent && held) return 'holds-component';
     this.#trials.delete(name);
     this.#links.delete(name);
+    return 'deleted';
   }
 
   async listTrials(q: Parameters<ExperimentStore['listTrials']>[0]): Promise<TrialRecord[]> {

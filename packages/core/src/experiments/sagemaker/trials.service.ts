@@ -143,19 +143,13 @@ export class TrialsService {
   async DeleteTrial(i: In<'DeleteTrial'>, ctx: RequestContext): Out<'DeleteTrial'> {
     const t = await this.#trial(i.TrialName);
     await this.#onExperiments(ctx, 'sagemaker:DeleteTrial', t.experimentId);
-    if (await this.#holdsComponent(t.name)) throw new ValidationError(`Trial '${this.arn(t.name)}' has trial components associated with it; disassociate them (DisassociateTrialComponent) before deleting the trial.`);
-    await this.t.store.deleteTrial(t.name);
+    // Checked and deleted in one step: an AssociateTrialComponent at the same time either comes first (and
+    // this fails) or finds the trial gone (and fails).
+    const deleted = await this.t.store.deleteTrial(t.name, { unlessHoldingComponent: true });
+    if (deleted === 'holds-component') throw new ValidationError(`Trial '${this.arn(t.name)}' has trial components associated with it; disassociate them (DisassociateTrialComponent) before deleting the trial.`);
+    if (deleted === 'absent') throw new NotFoundError('Trial', this.arn(i.TrialName));
     await this.tags?.clear(this.arn(t.name));
     return { TrialArn: this.arn(t.name) };
-  }
-
-  /** Whether the trial holds a component that exists: one whose run MLflow deleted is gone from every view, and holds nothing back. */
-  async #holdsComponent(trialName: string): Promise<boolean> {
-    for (let offset = 0; ; offset += 100) {
-      const page = await this.t.store.listTrialComponents({ trialName, sortBy: 'name', ascending: true, offset, limit: 100 });
-      for (const c of page) if ((await this.t.store.getRunInfo(c.runId))?.lifecycleStage === 'active') return true;
-      if (page.length < 100) return false;
-    }
   }
 
   async AssociateTrialComponent(i: In<'AssociateTrialComponent'>, ctx: RequestContext): Out<'AssociateTrialComponent'> {

@@ -252,12 +252,19 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
       await db().updateTable('sm_trials').set({ last_modified_time: p.lastModifiedTime, ...(p.displayName !== undefined ? { display_name: p.displayName } : {}) }).where('name', '=', name).execute();
     },
 
-    async deleteTrial(name: string): Promise<void> {
-      if (unstorable(name)) return;
-      await db().transaction().execute(async (trx) => {
+    async deleteTrial(name: string, options?: { readonly unlessHoldingComponent?: boolean }): Promise<'deleted' | 'holds-component' | 'absent'> {
+      if (unstorable(name)) return 'absent';
+      return db().transaction().execute(async (trx) => {
+        // Held against associateTrialComponent, so the check below stays true until the delete commits.
         await d.lockUntilEnd(trx, trialLock(name));
+        // A component whose run MLflow deleted is gone from every view and holds nothing back.
+        if (options?.unlessHoldingComponent && (await trx.selectFrom('sm_trial_links as l').innerJoin('sm_trial_components as c', 'c.name', 'l.component_name')
+          .innerJoin('mlflow_runs as r', 'r.run_id', 'c.run_id').select('l.component_name').where('l.trial_name', '=', name).where('r.lifecycle_stage', '=', 'active').limit(1).executeTakeFirst())) {
+          return 'holds-component';
+        }
         await trx.deleteFrom('sm_trial_links').where('trial_name', '=', name).execute();
-        await trx.deleteFrom('sm_trials').where('name', '=', name).execute();
+        const r = await trx.deleteFrom('sm_trials').where('name', '=', name).executeTakeFirst();
+        return Number(r.numDeletedRows) > 0 ? 'deleted' : 'absent';
       });
     },
 

@@ -125,6 +125,19 @@ function raceTests(backend: string, open: () => Promise<ExperimentStore>): void 
       await trials.DeleteTrial({ TrialName: n('t') }, ctx);
     });
 
+    it('an AssociateTrialComponent after DeleteTrial checked for components makes the delete fail; the association stands', async () => {
+      const { hold, components, trials, n } = await setup();
+      await components.CreateTrialComponent({ TrialComponentName: n('c') }, ctx);
+      await trials.CreateTrial({ TrialName: n('t'), ExperimentName: n('exp') }, ctx);
+      const h = hold('deleteTrial');
+      const deleting = outcome(trials.DeleteTrial({ TrialName: n('t') }, ctx));
+      await h.atGate;
+      await trials.AssociateTrialComponent({ TrialName: n('t'), TrialComponentName: n('c') }, ctx);
+      h.release();
+      expect(await deleting).toBe('ValidationException');
+      expect((await components.ListTrialComponents({ TrialName: n('t') }, ctx)).TrialComponentSummaries.map((c) => c.TrialComponentName)).toEqual([n('c')]);
+    });
+
     it('DeleteTrialComponent and AssociateTrialComponent at once: never both acknowledged, never a link to a deleted component', async () => {
       const { components, trials, n } = await setup();
       await trials.CreateTrial({ TrialName: n('t'), ExperimentName: n('exp') }, ctx);
