@@ -109,8 +109,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
   // deadline from its creation (queued time and earlier attempts included), whichever comes first.
   const runtimeMs = spec.maxRuntimeSeconds * 1000;
   const waitMs = spec.maxWaitUntil === undefined ? Infinity : Math.max(0, spec.maxWaitUntil - Date.now());
-  const deadline = waitMs < runtimeMs ? setTimeout(() => stop('MaxWaitTimeExceeded'), waitMs) : setTimeout(() => stop('MaxRuntimeExceeded'), runtimeMs);
-  deadline.unref();
+  const deadline = waitMs < runtimeMs ? afterMs(waitMs, () => stop('MaxWaitTimeExceeded')) : afterMs(runtimeMs, () => stop('MaxRuntimeExceeded'));
 
   let store: Artifacts | undefined;
   let dir: ContractDir | undefined;
@@ -268,7 +267,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
       w.emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: `InternalServerError: ${message}`.slice(0, 1024), platformFault: true });
     }
   } finally {
-    clearTimeout(deadline);
+    deadline.clear();
     child?.reap();
     // Scratch archives go first: on a disk that stayed full their room is what the outcome is written in.
     trainingOutputs?.dispose();
@@ -286,6 +285,25 @@ export async function runJob(input: RunnerInput): Promise<void> {
       throw new OutcomeNotWritten(`the job's outcome${limit ? ` (Stopped: ${limit})` : ''} could not be written: ${fullWords(code)} (${code}) under ${input.workDir}`, code, limit);
     }
   }
+}
+
+/** Node's longest timer: a longer delay fires at once (TimeoutOverflowWarning). */
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * Calls `fn` after `ms`, however long: a training job may run 28 days and a spot job's MaxWaitTimeInSeconds
+ * has no bound, past the ~24.8 days one setTimeout takes. Does not keep the process alive.
+ */
+function afterMs(ms: number, fn: () => void): { clear(): void } {
+  const at = Date.now() + ms;
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = at - Date.now();
+    timer = left > maxTimerMs ? setTimeout(arm, maxTimerMs) : setTimeout(fn, Math.max(0, left));
+    timer.unref();
+  };
+  arm();
+  return { clear: () => clearTimeout(timer) };
 }
 
 /** Thrown to leave the normal path when a stop arrives between steps. */
