@@ -22,6 +22,8 @@ export interface RecordMatcher {
   readonly readsTags: boolean;
   /** The search record's members the expression reads (`TrainingJobStatus`, `HyperParameters`, `Tags`). */
   readonly members: ReadonlySet<string>;
+  /** Every property it reads of the search record (`HyperParameters.eta`: root `HyperParameters`, entry `eta`). */
+  readonly refs: readonly PropertyRef[];
 }
 
 /**
@@ -58,6 +60,7 @@ export function compileSearchExpression(props: RecordProperties, expr: SearchExp
   let parts = 0;
   let readsTags = false;
   const members = new Set<string>();
+  const refs: PropertyRef[] = [];
   const compile = (e: SearchExpression, at: string): Test => {
     const tests: Test[] = [];
     const count = (n: number) => {
@@ -73,6 +76,7 @@ export function compileSearchExpression(props: RecordProperties, expr: SearchExp
       const { test, ref } = filterTest(props, f, `${at}/Filters/${i}`);
       readsTags ||= ref.readsTags;
       members.add(ref.root);
+      refs.push(ref);
       tests.push(test);
     });
     e.NestedFilters?.forEach((nf, i) => {
@@ -85,13 +89,14 @@ export function compileSearchExpression(props: RecordProperties, expr: SearchExp
       const inner = nf.Filters.map((f, j) => filterTest(props, f, `${np}/Filters/${j}`, list.element, nf.NestedPropertyName));
       readsTags ||= list.readsTags;
       members.add(list.root);
+      refs.push(list);
       tests.push((r) => list.values(r).some((el) => inner.every(({ test }) => test(el))));
     });
     e.SubExpressions?.forEach((sub, i) => tests.push(compile(sub, `${at}/SubExpressions/${i}`)));
     return e.Operator === 'Or' ? (r) => tests.some((t) => t(r)) : (r) => tests.every((t) => t(r));
   };
   const test = compile(expr, path);
-  return { matches: test, readsTags, members };
+  return { matches: test, readsTags, members, refs };
 }
 
 /**
@@ -116,13 +121,13 @@ export function compileVisibilityConditions(props: RecordProperties, conditions:
     const held = ref.values(r);
     return held.length === 0 || held.some((v) => typeof v === 'string' && values.has(v));
   });
-  const members = new Set([...byKey.values()].map((e) => e.ref.root));
-  return { matches: (r) => tests.every((t) => t(r)), readsTags: true, members };
+  const refs = [...byKey.values()].map((e) => e.ref);
+  return { matches: (r) => tests.every((t) => t(r)), readsTags: true, members: new Set(refs.map((r) => r.root)), refs };
 }
 
 /** A record matches all of the matchers given (none: every record does). */
 export function allOf(matchers: readonly (RecordMatcher | undefined)[]): RecordMatcher | undefined {
   const present = matchers.filter((m): m is RecordMatcher => m !== undefined);
   if (present.length <= 1) return present[0];
-  return { matches: (r) => present.every((m) => m.matches(r)), readsTags: present.some((m) => m.readsTags), members: new Set(present.flatMap((m) => [...m.members])) };
+  return { matches: (r) => present.every((m) => m.matches(r)), readsTags: present.some((m) => m.readsTags), members: new Set(present.flatMap((m) => [...m.members])), refs: present.flatMap((m) => m.refs) };
 }

@@ -97,6 +97,11 @@ export interface StorePage<R> {
 export interface StoredMember {
   readonly path: readonly string[];
   doc(value: unknown): Record<string, unknown>;
+  /**
+   * Whether the member is a map at `path` (its entry `<k>` at `[...path, k]`) that `doc` builds the same from any
+   * of its entries: a search reading it only by entries it names (`HyperParameters.eta`) reads those alone.
+   */
+  readonly byEntry?: boolean;
 }
 
 /** A source's records in one sort property's order. */

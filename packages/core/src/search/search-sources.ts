@@ -39,9 +39,9 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     storedMembers: {
       TrainingJobName: same('TrainingJobName', ['name']), TrainingJobArn: same('TrainingJobArn', ['arn']), TrainingJobStatus: same('TrainingJobStatus', ['status']),
       SecondaryStatus: same('SecondaryStatus', ['secondaryStatus']), CreationTime: same('CreationTime', ['creationTime']), LastModifiedTime: same('LastModifiedTime', ['lastModifiedTime']),
-      HyperParameters: { path: ['request', 'HyperParameters'], doc: (v) => ({ HyperParameters: v ?? {} }) },
+      HyperParameters: { path: ['request', 'HyperParameters'], doc: (v) => ({ HyperParameters: v ?? {} }), byEntry: true },
       FinalMetricDataList: {
-        path: ['finalMetrics'],
+        path: ['finalMetrics'], byEntry: true,
         doc: (v) => ({ FinalMetricDataList: Object.entries((v ?? {}) as JobRecord['finalMetrics']).map(([MetricName, m]) => ({ MetricName, Value: m.value, Timestamp: m.time })) }),
       },
     },

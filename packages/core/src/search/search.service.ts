@@ -33,6 +33,12 @@ export const COUNT_PAST_PAGE = 200;
 /** The most records one store listing returns. */
 const MAX_STORE_PAGE = 1000;
 
+/**
+ * Jobs per values read when it reads a whole map (`HyperParameters` named without an entry): as many as a scan's
+ * store page of full records, so such a search holds no more at once than reading every record would.
+ */
+const WHOLE_MAP_PAGE = 200;
+
 interface Hit extends SearchCursor {
   readonly record: unknown;
 }
@@ -78,7 +84,7 @@ interface Plan {
  * its page), TotalHits GreaterThanOrEqualTo when it stops before the end; any other SortBy reads every candidate, keeping only the best page of matches, and counts
  * them all (TotalHits EqualTo): where the sort and the expression read only members the store holds
  * (`storedMembers`: a training job's HyperParameters, FinalMetricDataList, status, times), only those values are
- * read of each candidate (`Collection.values`) and the records of the page alone. What the store can decide narrows what it reads (an Equals or In on a
+ * read of each candidate (`Collection.values`; of a map, only the entries they name, `HyperParameters.eta`) and the records of the page alone. What the store can decide narrows what it reads (an Equals or In on a
  * column, a time range on an indexed time, a name looked up); a search that sorts and filters only on what
  * a source's summary holds builds the full record for its page only. A resource the caller may not describe
  * is never found, so neither the results, TotalHits nor a token count or name it. NextToken is a keyset
@@ -241,14 +247,16 @@ export class SearchService {
     const col = this.o.store.collection(p.source.collection as NonNullable<SearchSource['collection']>);
     const keep = p.max + 1;
     const cmp = (a: Hit, b: Hit) => compareHits(a, b, p.order);
-    const paths = [stored.arn, ...stored.members.map((m) => m.path)];
+    const paths = [stored.arn, ...stored.reads.flatMap((m) => m.paths)];
+    const limit = stored.reads.some((m) => m.wholeMap) ? WHOLE_MAP_PAGE : MAX_STORE_PAGE;
     let best: Hit[] = [];
     let total = 0;
     let after: string | undefined;
     for (;;) {
-      const rows = await col.values({ filters: p.storeFilters as readonly Filter<any>[], paths, limit: MAX_STORE_PAGE, ...(after === undefined ? {} : { after }) });
+      const rows = await col.values({ filters: p.storeFilters as readonly Filter<any>[], paths, limit, ...(after === undefined ? {} : { after }) });
       for (const row of rows) {
-        const doc = Object.assign({}, ...stored.members.map((m, i) => m.doc(row.values[i + 1]))) as Record<string, unknown>;
+        let at = 1;
+        const doc = Object.assign({}, ...stored.reads.map((m) => m.doc(row.values.slice(at, (at += m.paths.length))))) as Record<string, unknown>;
         if (p.matcher && !p.matcher.matches(doc)) continue;
         const arn = row.values[0];
         if (typeof arn !== 'string' || !(await isAllowed(this.o.authorize, p.principal, p.source.readAction, arn))) continue;
@@ -258,7 +266,7 @@ export class SearchService {
         best.push(hit);
         if (best.length >= 2 * keep) best = best.sort(cmp).slice(0, keep);
       }
-      if (rows.length < MAX_STORE_PAGE) break;
+      if (rows.length < limit) break;
       after = (rows[rows.length - 1] as (typeof rows)[number]).key;
     }
     const hits: Hit[] = [];
@@ -320,19 +328,50 @@ export class SearchService {
   }
 }
 
+/** What a search reads of one stored member: the values at `paths`, and the member as the search record holds it. */
+interface MemberRead {
+  readonly paths: readonly (readonly string[])[];
+  /** Whether it reads a whole map (`byEntry`) of unbounded size. */
+  readonly wholeMap?: boolean;
+  doc(values: readonly unknown[]): Record<string, unknown>;
+}
+
 /** The members a search reads, where the store holds each (`SearchSource.storedMembers`), and the ARN. */
 interface Stored {
   readonly arn: readonly string[];
-  readonly members: readonly StoredMember[];
+  readonly reads: readonly MemberRead[];
 }
+
+/**
+ * Entry keys the search reads the whole map for rather than name in a path: PostgreSQL refuses U+0000 in a
+ * parameter (the statement fails) and receives a lone surrogate as U+FFFD (naming another key).
+ */
+const UNNAMEABLE_KEY = /[\u0000\p{Cs}]/u;
 
 /** The stored members the sort and the expression read, when the store holds every one and nothing reads tags or decides visibility besides the ARN. */
 function storedMembersOf(source: SearchSource, sortRef: PropertyRef, matcher: RecordMatcher | undefined): Stored | undefined {
   const held = source.storedMembers;
   if (!held || !source.arnPath || !source.collection || source.records || source.alsoVisible || sortRef.readsTags || matcher?.readsTags) return undefined;
-  const roots = [...new Set([sortRef.root, ...(matcher?.members ?? [])])];
+  const refs = [sortRef, ...(matcher?.refs ?? [])];
+  const roots = [...new Set(refs.map((r) => r.root))];
   if (!roots.every((r) => Object.hasOwn(held, r))) return undefined;
-  return { arn: source.arnPath, members: roots.map((r) => held[r] as StoredMember) };
+  return { arn: source.arnPath, reads: roots.map((r) => memberRead(held[r] as StoredMember, refs.filter((ref) => ref.root === r))) };
+}
+
+/**
+ * A map member read by the entries the search names alone (a job's 100 hyperparameters of 2,500 characters are
+ * ~275 KB, and a values read takes MAX_STORE_PAGE jobs), when every property read of it names one entry; else
+ * the whole member (WHOLE_MAP_PAGE jobs a read). The entries absent from a record are absent from the map built, as from the whole one.
+ */
+function memberRead(m: StoredMember, refs: readonly PropertyRef[]): MemberRead {
+  const keys = [...new Set(refs.map((r) => r.entry))];
+  if (!m.byEntry || keys.some((k) => k === undefined || UNNAMEABLE_KEY.test(k))) return { paths: [m.path], doc: ([v]) => m.doc(v), ...(m.byEntry ? { wholeMap: true } : {}) };
+  const named = keys as string[];
+  return {
+    paths: named.map((k) => [...m.path, k]),
+    // fromEntries: a key such as `__proto__` is an entry of the map, as JSON.parse makes it.
+    doc: (values) => m.doc(Object.fromEntries(named.flatMap((k, i) => (values[i] === undefined ? [] : [[k, values[i]]])))),
+  };
 }
 
 /**

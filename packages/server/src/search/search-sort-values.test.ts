@@ -59,9 +59,13 @@ function job(i: number): JobRecord {
   } as unknown as JobRecord;
 }
 
-/** The store, counting the values reads and listings Search asks of it (every call goes to the store). */
-function counting(store: MetadataStore): { store: MetadataStore; calls: { values: number; list: number } } {
+/**
+ * The store, counting the values reads and listings Search asks of it (every call goes to the store), and the
+ * longest row a values read returned (its values as JSON) and the most rows one returned.
+ */
+function counting(store: MetadataStore): { store: MetadataStore; calls: { values: number; list: number }; widest: { row: number; rows: number } } {
   const calls = { values: 0, list: 0 };
+  const widest = { row: 0, rows: 0 };
   const bound = (t: object, k: string | symbol) => {
     const v = Reflect.get(t, k, t) as unknown;
     return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
@@ -70,11 +74,36 @@ function counting(store: MetadataStore): { store: MetadataStore; calls: { values
     get: (t, k) => (k !== 'collection' ? bound(t, k) : (spec: Parameters<MetadataStore['collection']>[0]) => new Proxy(t.collection(spec), {
       get: (c, m) => {
         if (m === 'values' || m === 'list') calls[m]++;
-        return bound(c, m);
+        if (m !== 'values') return bound(c, m);
+        return async (query: Parameters<typeof c.values>[0]) => {
+          const rows = await c.values(query);
+          for (const r of rows) widest.row = Math.max(widest.row, JSON.stringify(r.values).length);
+          widest.rows = Math.max(widest.rows, rows.length);
+          return rows;
+        };
       },
     })),
   });
-  return { store: wrapped, calls };
+  return { store: wrapped, calls, widest };
+}
+
+/** A job with 100 hyperparameters of 2,500 characters (SageMaker's limits): eta, keys with a dot, a quote, U+0000, a lone surrogate, and 95 fillers; some jobs lack some. */
+function bigJob(i: number): JobRecord {
+  const base = job(i) as unknown as { request: Record<string, unknown> };
+  const name = `big-${String(i).padStart(3, '0')}`;
+  const wide = (k: string) => `${k}:${String(i).padStart(3, '0')}`.padEnd(2_500, 'x');
+  const entries: [string, string][] = [
+    ...(i % 6 === 5 ? [] : [['eta', String((i * 37) % 17 / 4)] as [string, string]]),
+    ...(i % 4 === 3 ? [] : [['a.b', String(i % 5)] as [string, string]]),
+    ...(i % 3 === 2 ? [] : [['q"uote ü😀', String(i % 7)] as [string, string]]),
+    ['\ud800lone', String(i % 2)],
+    ['nul\u0000', String(i % 3)],
+    ...Array.from({ length: 95 }, (_, k) => [`p${k}`, wide(`p${k}`)] as [string, string]),
+  ];
+  return {
+    ...base, id: `training-job/${name}`, name, arn: `arn:loam:sagemaker:us-east-1:000000000000:training-job/${name}`,
+    request: { ...base.request, TrainingJobName: name, HyperParameters: Object.fromEntries(entries) },
+  } as unknown as JobRecord;
 }
 
 describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperparameter or metric on %s', (backend) => {
@@ -143,5 +172,61 @@ describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperp
     expect(await eta('Ascending', 9)).toEqual(['job-005=-3', 'job-032=-3', 'job-059=-3', 'job-008=0', 'job-009=-0', 'job-035=0', 'job-036=-0', 'job-006=.5', 'job-033=.5']);
     // By code unit U+E000 comes after U+1F600's surrogates (by code point, as SQL orders text, it would not).
     expect(await eta('Descending', 4)).toEqual(['job-047=\uE000', 'job-020=\uE000', 'job-046=\u{1F600}', 'job-019=\u{1F600}']);
+  });
+
+  it('reads only the hyperparameters it sorts and filters on, not every job\'s whole map, and answers as reading every job', async () => {
+    const store = await (backends[backend] as () => Promise<MetadataStore>)();
+    opened.push(store);
+    for (let i = 0; i < 40; i++) await store.collection(jobsCollection).insert(bigJob(i));
+    // Small jobs besides, so that a values read of every job would take more than 200.
+    for (let i = 0; i < 170; i++) {
+      const j = job(i) as unknown as { request: Record<string, unknown> };
+      const name = `small-${String(i).padStart(3, '0')}`;
+      await store.collection(jobsCollection).insert({ ...j, id: `training-job/${name}`, name, arn: `arn:loam:sagemaker:us-east-1:000000000000:training-job/${name}`, request: { ...j.request, TrainingJobName: name } } as unknown as JobRecord);
+    }
+    const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs here')) });
+    const seen = counting(store);
+    const withValues = new SearchService({ store: seen.store, sources });
+    const everyRecord = new SearchService({ store, sources: sources.map(({ storedMembers: _, ...s }) => s as SearchSource), scanPageSize: 7 });
+    // Only these jobs (the store may hold the other test's).
+    const pages = async (search: SearchService, { SearchExpression, ...input }: Record<string, unknown>) => {
+      const out: string[][] = [];
+      let token: string | undefined;
+      const big = { Filters: [{ Name: 'TrainingJobName', Operator: 'Contains' as const, Value: 'big-' }], ...(SearchExpression ? { SubExpressions: [SearchExpression] } : {}) };
+      do {
+        const r = await search.Search({ Resource: 'TrainingJob', MaxResults: 6, ...input, SearchExpression: big, ...(token ? { NextToken: token } : {}) }, ctx);
+        out.push(r.Results.map((x) => `${x.TrainingJob?.TrainingJobName as string} ${JSON.stringify(r.TotalHits)}`));
+        token = r.NextToken;
+      } while (token);
+      return out;
+    };
+    const searches: Record<string, unknown>[] = [
+      { SortBy: 'HyperParameters.eta', SortOrder: 'Ascending' },
+      { SortBy: 'HyperParameters.eta', SortOrder: 'Descending', SearchExpression: { Filters: [{ Name: 'HyperParameters.a.b', Operator: 'In', Value: '1,3' }] } },
+      { SortBy: 'HyperParameters.q"uote ü😀', SearchExpression: { Operator: 'Or', Filters: [{ Name: 'HyperParameters.eta', Operator: 'NotExists' }, { Name: 'HyperParameters.a.b', Operator: 'GreaterThan', Value: '2' }] } },
+      { SortBy: 'Metrics.validation:auc', SearchExpression: { Filters: [{ Name: 'HyperParameters.q"uote ü😀', Operator: 'Exists' }, { Name: 'HyperParameters.missing', Operator: 'NotExists' }] } },
+    ];
+    for (const input of searches) {
+      seen.calls.values = seen.calls.list = seen.widest.row = 0;
+      const fast = await pages(withValues, input);
+      expect(seen.calls.list, JSON.stringify(input)).toBe(0);
+      // An ARN and at most four short values per job; the whole map would be ~245,000 characters.
+      expect(seen.widest.row, JSON.stringify(input)).toBeLessThan(500);
+      expect(fast, JSON.stringify(input)).toEqual(await pages(everyRecord, input));
+      expect(fast.flat().length).toBeGreaterThan(3);
+    }
+    // A filter on the whole map, or on a key PostgreSQL cannot be given as a path, reads the whole map, 200 jobs
+    // a read: the same answer still.
+    for (const Name of ['HyperParameters', 'HyperParameters.\ud800lone', 'HyperParameters.nul\u0000']) {
+      const input = { SortBy: 'HyperParameters.eta', SearchExpression: { Filters: [{ Name, Operator: 'Exists' }] } };
+      seen.calls.values = seen.calls.list = seen.widest.row = seen.widest.rows = 0;
+      const fast = await pages(withValues, input);
+      expect(seen.calls.list).toBe(0);
+      expect(seen.widest.row, Name).toBeGreaterThan(95 * 2_500);
+      // No more jobs at once than the 200 records a page of the scan reading every job holds.
+      expect(seen.widest.rows, Name).toBe(200);
+      expect(fast, Name).toEqual(await pages(everyRecord, input));
+      expect(fast.flat()).toHaveLength(40);
+    }
   });
 });
