@@ -393,12 +393,12 @@ export interface ExperimentStore {
   getTrialComponent(name: string): Promise<TrialComponentRecord | undefined>;
   trialComponentOfRun(runId: string): Promise<TrialComponentRecord | undefined>;
   /**
-   * Changes the component and its run's params together; nothing when it does not exist. Given a function,
+   * Changes the component and its run's params together; false, changing nothing, when it does not exist. Given a function,
    * the patch is what it makes of the component as stored, called while no other update, delete or
    * association of the component can run (SageMaker merges Parameters and artifacts per call: two updates
    * at once each keep the other's additions); what it throws rolls the update back.
    */
-  updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<void>;
+  updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<boolean>;
   /**
    * Removes the component's record and its trial associations (not its run). With `unlessInTrial`, a
    * component a trial holds is left as it is (`'in-trial'`), checked and deleted as one step against

@@ -294,13 +294,14 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     const run = runId();
     await s.createRun({ info: info(run, exp), tags: [] });
     await s.createTrialComponent(component(name, run));
-    await Promise.all(Array.from({ length: 10 }, (_, i) => s.updateTrialComponent(name, (c) => ({
+    expect(await Promise.all(Array.from({ length: 10 }, (_, i) => s.updateTrialComponent(name, (c) => ({
       inputArtifacts: { ...c.inputArtifacts, [`a${i}`]: { value: `v${i}` } }, numberParams: [...c.numberParams, `n${i}`], lastModifiedTime: 100 + i,
-    }))));
+    }))))).toEqual(Array(10).fill(true));
     const c = await s.getTrialComponent(name);
     expect(Object.keys(c?.inputArtifacts ?? {}).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `a${i}`).sort());
     expect(c?.numberParams).toEqual(Array.from({ length: 10 }, (_, i) => `n${i}`).sort());
     await expect(s.updateTrialComponent(name, () => { throw new Error('refused'); })).rejects.toThrow('refused');
+    expect(await s.updateTrialComponent(unique('absent'), () => { throw new Error('not called for a component that does not exist'); })).toBe(false);
     await expect(s.updateTrialComponent(name, () => ({ inputArtifacts: { k: { value: '\u0000' } }, lastModifiedTime: 300 }))).rejects.toMatchObject({ code: 'ValidationException' });
     expect(await s.getTrialComponent(name)).toEqual(c);
   });

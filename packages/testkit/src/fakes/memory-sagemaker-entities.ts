@@ -93,7 +93,7 @@ export class MemorySageMakerEntities implements Entities {
     return clone([...this.#components.values()].find((c) => c.runId === runId));
   }
 
-  async updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<void> {
+  async updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<boolean> {
     const check = (p: TrialComponentPatch) => {
       checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
       checkArtifacts(p.inputArtifacts);
@@ -102,7 +102,7 @@ export class MemorySageMakerEntities implements Entities {
     };
     if (typeof patch !== 'function') check(patch);
     const c = this.#components.get(name);
-    if (!c) return;
+    if (!c) return false;
     // No await from the read to the write: one step, as the SQL store's locked transaction.
     const p = typeof patch === 'function' ? patch(clone(c) as TrialComponentRecord) : patch;
     if (typeof patch === 'function') check(p);
@@ -117,6 +117,7 @@ export class MemorySageMakerEntities implements Entities {
     const r = this.run(c.runId);
     for (const k of p.removeParams ?? []) r?.params.delete(k);
     for (const kv of p.setParams ?? []) r?.params.set(kv.key, kv.value);
+    return true;
   }
 
   async deleteTrialComponent(name: string, options?: { readonly unlessInTrial?: boolean }): Promise<'deleted' | 'in-trial' | 'absent'> {

@@ -203,7 +203,7 @@ export class TrialComponentsService {
     const changesParams = params.values.length > 0 || (i.ParametersToRemove?.length ?? 0) > 0;
     // Merged into the component as stored when the store writes it, not as read above: an update made
     // meanwhile keeps its additions, and the 60-artifact limit counts them.
-    await this.t.store.updateTrialComponent(c.name, (now) => {
+    const updated = await this.t.store.updateTrialComponent(c.name, (now) => {
       const inputArtifacts = merge(now.inputArtifacts, i.InputArtifacts, i.InputArtifactsToRemove);
       const outputArtifacts = merge(now.outputArtifacts, i.OutputArtifacts, i.OutputArtifactsToRemove);
       const numberParams = [...now.numberParams.filter((k) => !removed.has(k)), ...params.numbers];
@@ -213,6 +213,8 @@ export class TrialComponentsService {
         ...(inputArtifacts ? { inputArtifacts } : {}), ...(outputArtifacts ? { outputArtifacts } : {}), lastModifiedTime: this.t.clock.now(),
       };
     });
+    // Deleted since the read above (DeleteTrialComponent): nothing was changed, and its run is left as the delete left it.
+    if (!updated) throw new NotFoundError('TrialComponent', this.arn(i.TrialComponentName));
     await this.#status(run.info.runId, i.Status?.PrimaryStatus, i.EndTime);
     if (i.StartTime !== undefined || i.DisplayName !== undefined) {
       await this.t.store.updateRunInfo(run.info.runId, { ...(i.StartTime === undefined ? {} : { startTime: millis(i.StartTime) }), ...(i.DisplayName === undefined ? {} : { runName: i.DisplayName }) });

@@ -183,7 +183,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
       return r && toComponent(r);
     },
 
-    async updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<void> {
+    async updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<boolean> {
       const check = (p: TrialComponentPatch) => {
         checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
         checkArtifacts(p.inputArtifacts);
@@ -191,11 +191,11 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
         checkStorableKeyValues('Param', p.setParams);
       };
       if (typeof patch !== 'function') check(patch);
-      if (unstorable(name)) return;
-      await db().transaction().execute(async (trx) => {
+      if (unstorable(name)) return false;
+      return db().transaction().execute(async (trx) => {
         await d.lockUntilEnd(trx, componentLock(name));
         const row = (await trx.selectFrom('sm_trial_components').selectAll().where('name', '=', name).executeTakeFirst()) as ComponentRow | undefined;
-        if (!row) return;
+        if (!row) return false;
         const p = typeof patch === 'function' ? patch(toComponent(row)) : patch;
         if (typeof patch === 'function') check(p);
         const set: Record<string, unknown> = { last_modified_time: p.lastModifiedTime };
@@ -210,6 +210,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
         for (let i = 0; i < gone.length; i += 500) await trx.deleteFrom('mlflow_params').where('run_key', '=', runKey).where('key', 'in', gone.slice(i, i + 500)).execute();
         const params = [...new Map((p.setParams ?? []).map((x) => [x.key, x.value]))];
         for (const [key, value] of params) await sql`insert into mlflow_params (run_key, key, value) select run_key, ${key}, ${value} from mlflow_runs where run_id = ${row.run_id}`.execute(trx);
+        return true;
       });
     },
 

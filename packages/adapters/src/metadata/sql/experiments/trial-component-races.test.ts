@@ -97,6 +97,18 @@ function raceTests(backend: string, open: () => Promise<ExperimentStore>): void 
       expect(Object.keys(d.InputArtifacts ?? {})).toHaveLength(60);
     });
 
+    it('a DeleteTrialComponent after UpdateTrialComponent read the component makes the update fail (ResourceNotFound), not acknowledged', async () => {
+      const { hold, components, n } = await setup();
+      await components.CreateTrialComponent({ TrialComponentName: n('u') }, ctx);
+      const h = hold('updateTrialComponent');
+      const updating = outcome(components.UpdateTrialComponent({ TrialComponentName: n('u'), DisplayName: 'renamed', Status: { PrimaryStatus: 'Completed' } }, ctx));
+      await h.atGate;
+      await components.DeleteTrialComponent({ TrialComponentName: n('u') }, ctx);
+      h.release();
+      expect(await updating).toBe('ResourceNotFound');
+      await expect(outcome(components.DescribeTrialComponent({ TrialComponentName: n('u') }, ctx))).resolves.toBe('ResourceNotFound');
+    });
+
     it('an AssociateTrialComponent after DeleteTrialComponent checked for trials makes the delete fail; the association stands', async () => {
       const { hold, components, trials, n } = await setup();
       await components.CreateTrialComponent({ TrialComponentName: n('c') }, ctx);
