@@ -27,6 +27,7 @@ export { TrackingService, RUN_STATUSES, type TrackingServiceOptions } from './ex
 export { parseRunFilter, parseRunOrderBy, parseExperimentFilter, parseExperimentOrderBy } from './experiments/search-filter.js';
 export * as trackingRules from './experiments/tracking-rules.js';
 export { likeToRegExp } from './experiments/tracking-rules.js';
+export { runAttribute } from './experiments/run-page-token.js';
 export * from './ports/job-executor.js';
 export * from './jobs/index.js';
 export * from './logs/index.js';

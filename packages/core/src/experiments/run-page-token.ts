@@ -5,7 +5,8 @@ import type { TokenRefusal } from './keyset-page-token.js';
 
 const NUMERIC_ATTRIBUTES = new Set(['start_time', 'end_time']);
 
-function attribute(info: RunInfoRecord, key: string): string | number | undefined {
+/** A run's attribute by MLflow's name (`run_id`, `start_time`, …), as search_runs orders and filters by it. */
+export function runAttribute(info: RunInfoRecord, key: string): string | number | undefined {
   switch (key) {
     case 'run_id': return info.runId;
     case 'run_name': return info.runName;
@@ -22,7 +23,7 @@ function attribute(info: RunInfoRecord, key: string): string | number | undefine
 function sortValue(r: RunRecord, o: RunOrderClause): RunSortValue {
   const v = o.kind === 'metric' ? r.metrics.find((m) => m.key === o.key)?.value
     : o.kind === 'param' ? r.params.find((p) => p.key === o.key)?.value
-      : o.kind === 'tag' ? r.tags.find((t) => t.key === o.key)?.value : attribute(r.info, o.key);
+      : o.kind === 'tag' ? r.tags.find((t) => t.key === o.key)?.value : runAttribute(r.info, o.key);
   if (v === undefined) return { absent: true };
   if (typeof v === 'number' && Number.isNaN(v)) return { nan: true };
   return { value: v };

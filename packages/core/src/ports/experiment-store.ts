@@ -510,7 +510,32 @@ export const storableText = {
       checkStorableKeyValues('Input tag', i.tags);
     }
   },
+  trialComponent(c: TrialComponentRecord): void {
+    textsOf('Trial component', { name: c.name, runId: c.runId, displayName: c.displayName, statusMessage: c.statusMessage, sourceArn: c.sourceArn, sourceType: c.sourceType });
+    artifactsOf(c.inputArtifacts);
+    artifactsOf(c.outputArtifacts);
+  },
+  trialComponentPatch(p: TrialComponentPatch): void {
+    textsOf('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
+    artifactsOf(p.inputArtifacts);
+    artifactsOf(p.outputArtifacts);
+    checkStorableKeyValues('Param', p.setParams);
+  },
+  trial(t: TrialRecord): void {
+    textsOf('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
+  },
+  association(trialName: string, componentName: string): void {
+    textsOf('Association', { trialName, componentName });
+  },
 };
+
+/** Every text of a component or trial, checked as the store checks any text (no NUL, no lone surrogate). */
+function textsOf(what: string, values: Record<string, string | undefined>): void {
+  for (const [k, v] of Object.entries(values)) checkStorableText(`${what} ${k}`, v);
+}
+function artifactsOf(a: TrialComponentRecord['inputArtifacts'] | undefined): void {
+  for (const [k, v] of Object.entries(a ?? {})) textsOf('Artifact', { key: k, value: v.value, mediaType: v.mediaType });
+}
 
 /**
  * The form in which an ExperimentStore indexes and compares artifact locations

@@ -1,5 +1,5 @@
 import {
-  ResourceInUseError, ValidationError, asciiLower, compareKeys, experimentCaseTwinMessage, artifactLocationKey, checkStorableKeyValues, checkStorableText, likeToRegExp, storableText,
+  ResourceInUseError, ValidationError, asciiLower, compareKeys, experimentCaseTwinMessage, artifactLocationKey, checkStorableKeyValues, checkStorableText, likeToRegExp, runAttribute, storableText,
   type DatasetInputRecord, type ExperimentFilterClause, type ExperimentPosition, type ExperimentRecord, type ExperimentSearchQuery, type ExperimentStore, type KeyValue,
   type LifecycleStage, type MetricPoint, type NewExperiment, type NewRun, type RunBatch, type RunFilterClause, type RunInfoRecord, type RunRecord,
   type RunSearchQuery, type StringOp, type NumericOp, type ViewType,
@@ -278,7 +278,7 @@ export class MemoryExperimentStore implements ExperimentStore {
       case 'param': return strOk(r.params.get(c.key), c.op, c.value);
       case 'tag': return strOk(r.tags.get(c.key), c.op, c.value);
       case 'attribute': {
-        const v = attr(r.info, c.key);
+        const v = runAttribute(r.info, c.key);
         if (c.op === 'IN') return typeof v === 'string' && c.value.includes(v);
         if (c.op === 'NOT IN') return typeof v === 'string' && !c.value.includes(v);
         return typeof c.value === 'number' ? numOk(v as number | undefined, c.op as NumericOp, c.value) : strOk(v as string | undefined, c.op as StringOp, c.value as string);
@@ -298,7 +298,7 @@ export class MemoryExperimentStore implements ExperimentStore {
     const list = [...this.#runs.values()].filter((r) => ids.has(r.info.experimentId) && inView(r.info.lifecycleStage, q.view) && q.filter.every((c) => this.#matches(r, c)));
     // Rank: 0 a value, 1 NaN (metrics), 2 absent; absent values sort last either way.
     const value = (r: MemRun, kind: string, key: string): [number, string | number] => {
-      const v = kind === 'metric' ? r.latest.get(key)?.value : kind === 'param' ? r.params.get(key) : kind === 'tag' ? r.tags.get(key) : attr(r.info, key);
+      const v = kind === 'metric' ? r.latest.get(key)?.value : kind === 'param' ? r.params.get(key) : kind === 'tag' ? r.tags.get(key) : runAttribute(r.info, key);
       if (v === undefined) return [2, 0];
       if (typeof v === 'number' && Number.isNaN(v)) return [1, 0];
       return [0, v];
@@ -343,15 +343,3 @@ export class MemoryExperimentStore implements ExperimentStore {
   async close(): Promise<void> {}
 }
 
-function attr(info: RunInfoRecord, key: string): string | number | undefined {
-  switch (key) {
-    case 'run_id': return info.runId;
-    case 'run_name': return info.runName;
-    case 'status': return info.status;
-    case 'user_id': return info.userId;
-    case 'artifact_uri': return info.artifactUri;
-    case 'start_time': return info.startTime;
-    case 'end_time': return info.endTime;
-    default: return undefined;
-  }
-}

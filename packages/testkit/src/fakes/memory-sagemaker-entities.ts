@@ -1,5 +1,5 @@
 import {
-  ResourceInUseError, asciiLower, checkStorableKeyValues, checkStorableText,
+  ResourceInUseError, asciiLower, checkStorableText, storableText,
   type ComponentRunKeys, type ExperimentEntityQuery, type ExperimentStore, type MetricPoint, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
 } from '@loam/core';
 
@@ -19,12 +19,6 @@ type Entities = Pick<ExperimentStore, 'createTrialComponent' | 'getTrialComponen
 const clone = <T>(v: T): T => structuredClone(v);
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function checkText(what: string, values: Record<string, string | undefined>): void {
-  for (const [k, v] of Object.entries(values)) checkStorableText(`${what} ${k}`, v);
-}
-function checkArtifacts(a: TrialComponentRecord['inputArtifacts'] | undefined): void {
-  for (const [k, v] of Object.entries(a ?? {})) checkText('Artifact', { key: k, value: v.value, mediaType: v.mediaType });
-}
 
 function page<T extends { name: string; creationTime: number; lastModifiedTime: number }>(rows: T[], q: ExperimentEntityQuery): T[] {
   const out = rows.filter((r) => (q.createdAfter === undefined || r.creationTime > q.createdAfter) && (q.createdBefore === undefined || r.creationTime < q.createdBefore));
@@ -71,9 +65,7 @@ export class MemorySageMakerEntities implements Entities {
   }
 
   async createTrialComponent(c: TrialComponentRecord): Promise<void> {
-    checkText('Trial component', { name: c.name, runId: c.runId, displayName: c.displayName, statusMessage: c.statusMessage, sourceArn: c.sourceArn, sourceType: c.sourceType });
-    checkArtifacts(c.inputArtifacts);
-    checkArtifacts(c.outputArtifacts);
+    storableText.trialComponent(c);
     if (this.#componentNamed(c.name) || [...this.#components.values()].some((x) => x.runId === c.runId)) {
       throw new ResourceInUseError(`Trial component '${c.name}' already exists, or run ${c.runId} is already a trial component.`);
     }
@@ -94,18 +86,12 @@ export class MemorySageMakerEntities implements Entities {
   }
 
   async updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<boolean> {
-    const check = (p: TrialComponentPatch) => {
-      checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
-      checkArtifacts(p.inputArtifacts);
-      checkArtifacts(p.outputArtifacts);
-      checkStorableKeyValues('Param', p.setParams);
-    };
-    if (typeof patch !== 'function') check(patch);
+        if (typeof patch !== 'function') storableText.trialComponentPatch(patch);
     const c = this.#components.get(name);
     if (!c) return false;
     // No await from the read to the write: one step, as the SQL store's locked transaction.
     const p = typeof patch === 'function' ? patch(clone(c) as TrialComponentRecord) : patch;
-    if (typeof patch === 'function') check(p);
+    if (typeof patch === 'function') storableText.trialComponentPatch(p);
     const next: Record<string, unknown> = { ...c, lastModifiedTime: p.lastModifiedTime };
     if (p.displayName !== undefined) next['displayName'] = p.displayName;
     if (p.statusMessage === null) delete next['statusMessage'];
@@ -142,7 +128,7 @@ export class MemorySageMakerEntities implements Entities {
   }
 
   async createTrial(t: TrialRecord): Promise<void> {
-    checkText('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
+    storableText.trial(t);
     if ([...this.#trials.keys()].some((n) => asciiLower(n) === asciiLower(t.name))) throw new ResourceInUseError(`Trial '${t.name}' already exists.`);
     this.#trials.set(t.name, clone(t));
   }
@@ -173,7 +159,7 @@ export class MemorySageMakerEntities implements Entities {
   }
 
   async associateTrialComponent(trialName: string, componentName: string, _time: number): Promise<boolean> {
-    checkText('Association', { trialName, componentName });
+    storableText.association(trialName, componentName);
     if (!this.#components.has(componentName) || !this.#trials.has(trialName)) return false;
     let set = this.#links.get(trialName);
     if (!set) this.#links.set(trialName, (set = new Set()));

@@ -1,6 +1,6 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import {
-  ResourceInUseError, asciiLower, checkStorableKeyValues, checkStorableText,
+  ResourceInUseError, asciiLower, checkStorableText, storableText,
   type ComponentRunKeys, type ExperimentEntityQuery, type ExperimentStore, type MetricSummaryRecord, type TrialComponentPatch, type TrialComponentRecord, type TrialRecord,
 } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
@@ -43,13 +43,6 @@ function toTrial(r: TrialRow): TrialRecord {
   };
 }
 
-/** Every text of a component or trial, checked as the store checks any text (no NUL, no lone surrogate). */
-function checkText(what: string, values: Record<string, string | undefined>): void {
-  for (const [k, v] of Object.entries(values)) checkStorableText(`${what} ${k}`, v);
-}
-function checkArtifacts(a: TrialComponentRecord['inputArtifacts'] | undefined): void {
-  for (const [k, v] of Object.entries(a ?? {})) checkText('Artifact', { key: k, value: v.value, mediaType: v.mediaType });
-}
 const sortedKeys = (keys: readonly string[]) => JSON.stringify([...new Set(keys)].sort());
 
 /**
@@ -160,9 +153,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
     },
 
     async createTrialComponent(c: TrialComponentRecord): Promise<void> {
-      checkText('Trial component', { name: c.name, runId: c.runId, displayName: c.displayName, statusMessage: c.statusMessage, sourceArn: c.sourceArn, sourceType: c.sourceType });
-      checkArtifacts(c.inputArtifacts);
-      checkArtifacts(c.outputArtifacts);
+      storableText.trialComponent(c);
       await inUse(`Trial component '${c.name}' already exists, or run ${c.runId} is already a trial component.`, () => db().insertInto('sm_trial_components').values({
         name: c.name, run_id: c.runId, display_name: c.displayName ?? null, status_message: c.statusMessage ?? null, source_arn: c.sourceArn ?? null, source_type: c.sourceType ?? null,
         number_params: sortedKeys(c.numberParams), input_artifacts: JSON.stringify(c.inputArtifacts), output_artifacts: JSON.stringify(c.outputArtifacts),
@@ -184,20 +175,14 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
     },
 
     async updateTrialComponent(name: string, patch: TrialComponentPatch | ((current: TrialComponentRecord) => TrialComponentPatch)): Promise<boolean> {
-      const check = (p: TrialComponentPatch) => {
-        checkText('Trial component', { displayName: p.displayName, statusMessage: p.statusMessage ?? undefined });
-        checkArtifacts(p.inputArtifacts);
-        checkArtifacts(p.outputArtifacts);
-        checkStorableKeyValues('Param', p.setParams);
-      };
-      if (typeof patch !== 'function') check(patch);
+            if (typeof patch !== 'function') storableText.trialComponentPatch(patch);
       if (unstorable(name)) return false;
       return db().transaction().execute(async (trx) => {
         await d.lockUntilEnd(trx, componentLock(name));
         const row = (await trx.selectFrom('sm_trial_components').selectAll().where('name', '=', name).executeTakeFirst()) as ComponentRow | undefined;
         if (!row) return false;
         const p = typeof patch === 'function' ? patch(toComponent(row)) : patch;
-        if (typeof patch === 'function') check(p);
+        if (typeof patch === 'function') storableText.trialComponentPatch(p);
         const set: Record<string, unknown> = { last_modified_time: p.lastModifiedTime };
         if (p.displayName !== undefined) set['display_name'] = p.displayName;
         if (p.statusMessage !== undefined) set['status_message'] = p.statusMessage;
@@ -233,7 +218,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
     },
 
     async createTrial(t: TrialRecord): Promise<void> {
-      checkText('Trial', { name: t.name, displayName: t.displayName, sourceArn: t.sourceArn, sourceType: t.sourceType });
+      storableText.trial(t);
       await inUse(`Trial '${t.name}' already exists.`, () => db().insertInto('sm_trials').values({
         name: t.name, experiment_id: Number(t.experimentId), display_name: t.displayName ?? null, source_arn: t.sourceArn ?? null, source_type: t.sourceType ?? null,
         // A trial's tags are the shared tag table's, as every resource's (the column 0006 made is gone: 0009).
@@ -276,7 +261,7 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
     },
 
     async associateTrialComponent(trialName: string, componentName: string, time: number): Promise<boolean> {
-      checkText('Association', { trialName, componentName });
+      storableText.association(trialName, componentName);
       return db().transaction().execute(async (trx) => {
         // The component's lock, then the trial's (no other transaction takes both): a delete of either waits, or is waited for.
         await d.lockUntilEnd(trx, componentLock(componentName));
