@@ -224,3 +224,16 @@ export interface MetadataStore {
   /** Releases connections. */
   close(): Promise<void>;
 }
+
+/**
+ * The value at `path` (member names) in `doc`, as {@link Collection.values} answers it: undefined where a member
+ * is absent or a step is not an object. For adapters that read values out of whole records.
+ */
+export function valueAtPath(doc: unknown, path: readonly string[]): unknown {
+  let v = doc;
+  for (const m of path) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.hasOwn(v, m)) return undefined;
+    v = (v as Record<string, unknown>)[m];
+  }
+  return v;
+}

@@ -1,5 +1,5 @@
 import {
-  ConflictError, InternalError, NotFoundError, ResourceInUseError, ValidationError,
+  ConflictError, InternalError, NotFoundError, ResourceInUseError, ValidationError, valueAtPath,
   type Collection, type CollectionSpec, type Filter, type LineageStore, type ListQuery,
   type MetadataStore, type Page, type RecordValues, type TagStore, type ValuesQuery, type Versioned,
 } from '@loam/core';
@@ -213,7 +213,7 @@ class MemoryCollection<T> implements Collection<T> {
       const after = query.after;
       const docs = [...docsOf(s.table(this.spec.name, false))].filter((d) => (after === undefined || compareText(d.key, after) > 0) && keep(d));
       docs.sort((a, b) => compareText(a.key, b.key));
-      return docs.slice(0, query.limit).map((d) => ({ key: d.key, values: query.paths.map((p) => valueAt(d.doc, p)) }));
+      return docs.slice(0, query.limit).map((d) => ({ key: d.key, values: query.paths.map((p) => valueAtPath(d.doc, p)) }));
     });
   }
 
@@ -225,14 +225,6 @@ class MemoryCollection<T> implements Collection<T> {
   }
 }
 
-function valueAt(doc: unknown, path: readonly string[]): unknown {
-  let v = doc;
-  for (const m of path) {
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.hasOwn(v, m)) return undefined;
-    v = (v as Record<string, unknown>)[m];
-  }
-  return v;
-}
 
 function* docsOf(table: Map<string, Rec>): Generator<Doc> {
   for (const [key, r] of table) yield { key, doc: JSON.parse(r.json) as Record<string, unknown> };

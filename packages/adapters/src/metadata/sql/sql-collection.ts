@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { ConflictError, NotFoundError, ResourceInUseError, ValidationError, type Collection, type CollectionSpec, type Filter, type ListQuery, type Page, type RecordValues, type ValuesQuery, type Versioned } from '@loam/core';
+import { ConflictError, NotFoundError, ResourceInUseError, ValidationError, valueAtPath, type Collection, type CollectionSpec, type Filter, type ListQuery, type Page, type RecordValues, type ValuesQuery, type Versioned } from '@loam/core';
 import { KEY_COLUMN, columnValues, fitsType, describeType, indexColumn, keyOf, type CollectionLayout } from './collection-layout.js';
 import { MAX_RESULTS_LIMIT, columnFor, planList, whereSql, type ListPlan } from './list-query.js';
 import type { Db, SqlSession } from './session.js';
@@ -23,15 +23,6 @@ export function listPageQuery(db: Db, layout: CollectionLayout, plan: ListPlan) 
   return db.selectFrom(layout.table).select([...COLUMNS]).where(plan.where).orderBy(plan.orderBy).limit(plan.limit + 1);
 }
 
-/** The value at `path` (member names) in `doc`, as `jsonAt` reads it: undefined where a member is absent or a step is no object. */
-function valueAt(doc: unknown, path: readonly string[]): unknown {
-  let v = doc;
-  for (const m of path) {
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.hasOwn(v, m)) return undefined;
-    v = (v as Record<string, unknown>)[m];
-  }
-  return v;
-}
 
 /** One collection as one table; every method is one statement or a short sequence on one session. */
 export class SqlCollection<T> implements Collection<T> {
@@ -145,7 +136,7 @@ export class SqlCollection<T> implements Collection<T> {
     )) as Row[];
     return rows.map((r) => {
       const doc = JSON.parse(r.doc) as unknown;
-      return { key: r.pk, values: query.paths.map((p) => valueAt(doc, p)) };
+      return { key: r.pk, values: query.paths.map((p) => valueAtPath(doc, p)) };
     });
   }
 
