@@ -217,6 +217,11 @@ export interface JobSpec {
   readonly memoryMiB: number;
   readonly maxRuntimeSeconds: number;
   /**
+   * Seconds of `maxRuntimeSeconds` earlier attempts (RetryStrategy) already ran: MaxRuntimeInSeconds is a total
+   * over every attempt, as in SageMaker, so this attempt's runner stops the job at `maxRuntimeSeconds - runtimeSpentSeconds`.
+   */
+  readonly runtimeSpentSeconds?: number;
+  /**
    * Managed spot training: epoch ms by which the job must have ended (creation + MaxWaitTimeInSeconds,
    * over every attempt: time queued counts, as waiting for spot capacity does). Past it the runner
    * stops the job (Stopped / MaxWaitTimeExceeded).

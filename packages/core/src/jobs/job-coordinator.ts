@@ -198,7 +198,7 @@ export class JobCoordinator {
     const now = this.now();
     let claimed: Versioned<JobRecord>;
     try {
-      const next = withSecondary({ ...r, phase: 'starting', node: this.o.node, attempts: r.attempts + 1, lastModifiedTime: now }, 'Starting', now);
+      const next = withSecondary({ ...r, phase: 'starting', node: this.o.node, attempts: r.attempts + 1, attemptStartTime: now, lastModifiedTime: now }, 'Starting', now);
       claimed = await this.jobs.update(r.id, version, next);
     } catch (e) {
       if (isLoamError(e) && (e.code === 'ConflictException' || e.code === 'ResourceNotFound')) return; // another server (or a stop) got there first
@@ -206,7 +206,8 @@ export class JobCoordinator {
     }
     await this.serial(r.id, async () => {
       try {
-        const handle = await this.o.executor.start(r.id, claimed.value.spec);
+        const spent = claimed.value.runtimeSpentSeconds ?? 0;
+        const handle = await this.o.executor.start(r.id, spent > 0 ? { ...claimed.value.spec, runtimeSpentSeconds: spent } : claimed.value.spec);
         try {
           // The runner is going: its handle must reach the record. Failing the job over a database that
           // cannot write now left the runner running beside a Failed job (and a second one, under

@@ -108,7 +108,8 @@ export type Settlement =
 /**
  * Decides a job's outcome from its hosts' exits: all Completed → Completed; any Failed → Failed with
  * that host's reason; otherwise Stopped. A platform fault (the runner vanished, could not start) is
- * retried under RetryStrategy while attempts remain and no stop was asked; a user's non-zero exit never is.
+ * retried under RetryStrategy while attempts remain, no stop was asked and MaxRuntimeInSeconds (a total over the
+ * attempts) has time left — else the job ends Stopped / MaxRuntimeExceeded; a user's non-zero exit never is.
  */
 export function settle(r: JobRecord, hostCount: number, nowSeconds: number): Settlement {
   const exits = Object.entries(r.exits);
@@ -116,15 +117,27 @@ export function settle(r: JobRecord, hostCount: number, nowSeconds: number): Set
   const failed = exits.find(([, x]) => x.outcome === 'Failed');
   if (exits.length < hostCount) return failed ? { action: 'stop-others' } : { action: 'wait' };
   const fault = exits.find(([, x]) => x.platformFault);
+  // MaxRuntimeInSeconds is a total over every attempt (SageMaker, with RetryStrategy): each attempt's runner ran from
+  // its lease (attemptStartTime) until now, when its exit is settled; queued time between attempts is not counted.
+  const spent = (r.runtimeSpentSeconds ?? 0) + Math.max(0, nowSeconds - (r.attemptStartTime ?? nowSeconds));
+  const runtimeLeft = r.spec.maxRuntimeSeconds - spent;
+  let outOfRuntime = false;
   if (fault && !r.stopRequested && r.attempts < r.maxAttempts) {
-    const retried = withSecondary(r, 'Restarting', nowSeconds, `Attempt ${r.attempts} ended by a platform fault: ${fault[1].failureReason ?? 'unknown'}; retrying.`);
-    const { handle: _h, exitMessage: _m, ...rest } = retried;
-    return { action: 'retry', record: { ...rest, phase: 'queued', exits: {}, eventSeq: {}, lastModifiedTime: nowSeconds } };
+    if (runtimeLeft > 0) {
+      const retried = withSecondary(r, 'Restarting', nowSeconds, `Attempt ${r.attempts} ended by a platform fault: ${fault[1].failureReason ?? 'unknown'}; retrying.`);
+      const { handle: _h, exitMessage: _m, attemptStartTime: _a, ...rest } = retried;
+      return { action: 'retry', record: { ...rest, phase: 'queued', exits: {}, eventSeq: {}, runtimeSpentSeconds: spent, lastModifiedTime: nowSeconds } };
+    }
+    // No runtime left for another attempt: it is not started, and the job ends as the limit ends it.
+    outOfRuntime = true;
   }
   const first = exits.find(([h]) => h === 'algo-1')?.[1] ?? (exits[0] as [string, JobRecord['exits'][string]])[1];
-  const status = failed ? 'Failed' : exits.every(([, x]) => x.outcome === 'Completed') ? 'Completed' : 'Stopped';
-  const secondary: SecondaryStatusName = failed ? 'Failed' : status === 'Completed' ? 'Completed' : first.secondaryStatus === 'MaxRuntimeExceeded' || first.secondaryStatus === 'MaxWaitTimeExceeded' ? first.secondaryStatus : 'Stopped';
-  let out = withSecondary(r, secondary, nowSeconds, failed?.[1].failureReason ?? statusMessage(secondary, r.kind));
+  const status = outOfRuntime ? 'Stopped' : failed ? 'Failed' : exits.every(([, x]) => x.outcome === 'Completed') ? 'Completed' : 'Stopped';
+  const secondary: SecondaryStatusName = outOfRuntime ? 'MaxRuntimeExceeded' : failed ? 'Failed' : status === 'Completed' ? 'Completed' : first.secondaryStatus === 'MaxRuntimeExceeded' || first.secondaryStatus === 'MaxWaitTimeExceeded' ? first.secondaryStatus : 'Stopped';
+  const message = outOfRuntime
+    ? `Attempt ${r.attempts} ended by a platform fault: ${fault?.[1].failureReason ?? 'unknown'}; not retried: the attempts ran ${Math.round(spent)} s of MaxRuntimeInSeconds (${r.spec.maxRuntimeSeconds}), which counts every attempt.`
+    : failed?.[1].failureReason ?? statusMessage(secondary, r.kind);
+  let out = withSecondary(r, secondary, nowSeconds, message);
   const closed = out.transitions.map((t, i) => (i === out.transitions.length - 1 && t.EndTime === undefined ? { ...t, EndTime: nowSeconds } : t));
   out = {
     ...out,
@@ -133,7 +146,7 @@ export function settle(r: JobRecord, hostCount: number, nowSeconds: number): Set
     phase: 'done',
     endTime: nowSeconds,
     lastModifiedTime: nowSeconds,
-    ...(failed?.[1].failureReason ? { failureReason: failed[1].failureReason } : {}),
+    ...(failed?.[1].failureReason && !outOfRuntime ? { failureReason: failed[1].failureReason } : {}),
   };
   return { action: 'finish', record: out };
 }

@@ -51,6 +51,13 @@ export interface JobRecord {
   /** Attempts started so far (RetryStrategy counts platform faults only). */
   readonly attempts: number;
   readonly maxAttempts: number;
+  /**
+   * When the coordinator started the current attempt's runner (epoch seconds, its clock, at the lease). With
+   * {@link runtimeSpentSeconds} it makes MaxRuntimeInSeconds a total over every attempt, as SageMaker's is.
+   */
+  readonly attemptStartTime?: number;
+  /** Seconds the earlier attempts' runners ran (each from its start to the coordinator settling its exit), added up. */
+  readonly runtimeSpentSeconds?: number;
   /** Which server runs it (hostname + work dir); only that one re-adopts it after a restart. */
   readonly node?: string;
   readonly handle?: JobHandle;

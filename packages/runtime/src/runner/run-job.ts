@@ -105,9 +105,10 @@ export async function runJob(input: RunnerInput): Promise<void> {
   };
   process.on('SIGTERM', () => stop('Stopped'));
   process.on('SIGINT', () => stop('Stopped'));
-  // MaxRuntimeInSeconds counts from this attempt's start; a spot job's MaxWaitTimeInSeconds is a fixed
-  // deadline from its creation (queued time and earlier attempts included), whichever comes first.
-  const runtimeMs = spec.maxRuntimeSeconds * 1000;
+  // MaxRuntimeInSeconds is a total over every attempt (SageMaker's, with RetryStrategy): this attempt gets what the
+  // earlier ones left; a spot job's MaxWaitTimeInSeconds is a fixed deadline from its creation (queued time and
+  // earlier attempts included), whichever comes first.
+  const runtimeMs = Math.max(0, spec.maxRuntimeSeconds - (spec.runtimeSpentSeconds ?? 0)) * 1000;
   const waitMs = spec.maxWaitUntil === undefined ? Infinity : Math.max(0, spec.maxWaitUntil - Date.now());
   const deadline = waitMs < runtimeMs ? afterMs(waitMs, () => stop('MaxWaitTimeExceeded')) : afterMs(runtimeMs, () => stop('MaxRuntimeExceeded'));
 
