@@ -226,7 +226,8 @@ export class JobCoordinator {
         this.o.logger.error({ jobId: r.id, err }, 'job start failed');
         const reason = clipReason(`Loam could not start the job: ${err instanceof Error ? err.message : String(err)}`);
         await this.mutate(r.id, (cur) => {
-          const s = settle({ ...cur, phase: 'running', exits: { 'algo-1': { outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason, platformFault: true } } }, 1, this.now());
+          // Nothing ran: the attempt uses none of MaxRuntimeInSeconds.
+          const s = settle({ ...cur, phase: 'running', exits: { 'algo-1': { outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason, platformFault: true } } }, 1, this.now(), cur.attemptStartTime);
           return s.action === 'retry' || s.action === 'finish' ? s.record : undefined;
         });
       }
@@ -279,7 +280,10 @@ export class JobCoordinator {
             : 'The server stopped while the job was being started.';
           await this.mutate(r.id, (cur) => {
             if (cur.phase === 'done' || cur.phase === 'queued') return undefined;
-            const s = settle({ ...cur, exits: { 'algo-1': { outcome: cur.stopRequested ? 'Stopped' : 'Failed', secondaryStatus: cur.stopRequested ? 'Stopped' : 'Failed', failureReason: reason, platformFault: !cur.stopRequested } } }, 1, this.now());
+            // The runner's end is not known (it may have gone with the machine, hours ago): its attempt is charged up
+            // to the last the server heard of it, not for the time the server was down. One never started: nothing.
+            const ranUntil = cur.handle ? cur.lastModifiedTime : cur.attemptStartTime;
+            const s = settle({ ...cur, exits: { 'algo-1': { outcome: cur.stopRequested ? 'Stopped' : 'Failed', secondaryStatus: cur.stopRequested ? 'Stopped' : 'Failed', failureReason: reason, platformFault: !cur.stopRequested } } }, 1, this.now(), ranUntil);
             return s.action === 'retry' || s.action === 'finish' ? s.record : undefined;
           });
         }

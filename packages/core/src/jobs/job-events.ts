@@ -110,16 +110,20 @@ export type Settlement =
  * that host's reason; otherwise Stopped. A platform fault (the runner vanished, could not start) is
  * retried under RetryStrategy while attempts remain, no stop was asked and MaxRuntimeInSeconds (a total over the
  * attempts) has time left — else the job ends Stopped / MaxRuntimeExceeded; a user's non-zero exit never is.
+ * `ranUntilSeconds` is when the attempt's runner last ran, if not until now: an attempt that never started, or
+ * one whose runner vanished while the server was down, is not charged for the time nothing ran.
  */
-export function settle(r: JobRecord, hostCount: number, nowSeconds: number): Settlement {
+export function settle(r: JobRecord, hostCount: number, nowSeconds: number, ranUntilSeconds = nowSeconds): Settlement {
   const exits = Object.entries(r.exits);
   if (exits.length === 0) return { action: 'wait' };
   const failed = exits.find(([, x]) => x.outcome === 'Failed');
   if (exits.length < hostCount) return failed ? { action: 'stop-others' } : { action: 'wait' };
   const fault = exits.find(([, x]) => x.platformFault);
   // MaxRuntimeInSeconds is a total over every attempt (SageMaker, with RetryStrategy): each attempt's runner ran from
-  // its lease (attemptStartTime) until now, when its exit is settled; queued time between attempts is not counted.
-  const spent = (r.runtimeSpentSeconds ?? 0) + Math.max(0, nowSeconds - (r.attemptStartTime ?? nowSeconds));
+  // its lease (attemptStartTime) until now, when its exit is settled (or until it last ran, see ranUntilSeconds);
+  // queued time between attempts is not counted.
+  const ranUntil = Math.min(nowSeconds, ranUntilSeconds);
+  const spent = (r.runtimeSpentSeconds ?? 0) + Math.max(0, ranUntil - (r.attemptStartTime ?? ranUntil));
   const runtimeLeft = r.spec.maxRuntimeSeconds - spent;
   let outOfRuntime = false;
   if (fault && !r.stopRequested && r.attempts < r.maxAttempts) {
