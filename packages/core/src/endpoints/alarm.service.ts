@@ -10,7 +10,9 @@ import { alarmArn } from './target-tracking-alarms.js';
 
 type Ops = typeof operations;
 /** The key PutMetricAlarm holds (MetadataStore.lockUntilEnd) while it counts the server's alarms and adds one. */
-const ALARM_PUT_LOCK = 'cloudwatch-alarms:put';
+export const ALARM_PUT_LOCK = 'cloudwatch-alarms:put';
+/** How many alarms a server keeps, PutMetricAlarm's and target-tracking policies' together. */
+export const DEFAULT_MAX_ALARMS = 1000;
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 /** The live state of alarms, kept by whoever evaluates them (the server's alarm evaluator). */
@@ -80,7 +82,7 @@ export class AlarmService {
       if (existing?.value.managedBy) throw managed(existing.value, 'replaced');
       if (existing) await c.update(key, existing.version, record);
       else {
-        if ((await c.count()) >= (this.o.maxAlarms ?? 1000)) throw new LimitExceededError(`Alarm '${input.AlarmName}': this server keeps at most ${this.o.maxAlarms ?? 1000} alarms.`);
+        if ((await c.count()) >= (this.o.maxAlarms ?? DEFAULT_MAX_ALARMS)) throw new LimitExceededError(`Alarm '${input.AlarmName}': this server keeps at most ${this.o.maxAlarms ?? DEFAULT_MAX_ALARMS} alarms.`);
         await c.insert(record);
       }
     });

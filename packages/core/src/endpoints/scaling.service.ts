@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { InputOf, OutputOf, operations } from '@loam/contracts';
 import type { Clock } from '../kernel/clock.js';
 import type { Principal, RequestContext } from '../kernel/context.js';
-import { AccessDeniedError, isLoamError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import { AccessDeniedError, isLoamError, LimitExceededError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
+import { ALARM_PUT_LOCK, DEFAULT_MAX_ALARMS } from './alarm.service.js';
 import { alarmsCollection, scalingCollection, type PolicyAlarm, type ScalingRecord } from './endpoint.collections.js';
 import type { EndpointStore } from './endpoint-store.js';
 import { scalingActivitiesCollection, type ScalingAction } from './scaling-activities.js';
@@ -25,6 +26,8 @@ export interface ScalingServiceOptions {
   readonly authorize?: (principal: Principal, action: string, resource: string) => Promise<void>;
   /** Seconds per datapoint of target-tracking alarms: 60 (Application Auto Scaling's); tests shorten it. */
   readonly alarmPeriodSeconds?: number;
+  /** The server's limit on alarms (PutMetricAlarm's and policies' together): AlarmService's maxAlarms. */
+  readonly maxAlarms?: number;
 }
 
 const NAMESPACE = 'sagemaker';
@@ -152,7 +155,8 @@ export class ScalingService {
   /**
    * Adds or replaces a target-tracking policy and creates its CloudWatch alarms (a replaced policy's
    * alarms are deleted and new ones created, as Application Auto Scaling does).
-   * @throws ResourceNotFound when the variant has no scalable target yet.
+   * @throws ResourceNotFound when the variant has no scalable target yet; ResourceLimitExceeded
+   * (Application Auto Scaling's LimitExceededException) when its alarms would pass the server's limit.
    */
   async PutScalingPolicy(input: InputOf<Ops['PutScalingPolicy']>, _ctx: RequestContext): Promise<OutputOf<Ops['PutScalingPolicy']>> {
     const c = this.o.store.collection(scalingCollection);
@@ -164,7 +168,8 @@ export class ScalingService {
       name: input.PolicyName, arn, targetValue: t.TargetValue, scaleOutCooldown: t.ScaleOutCooldown ?? 300, scaleInCooldown: t.ScaleInCooldown ?? 300,
       disableScaleIn: t.DisableScaleIn === true, creationTime: this.o.clock.now() / 1000,
     };
-    const { alarms, insert } = await this.alarmsFor(cur.value, base);
+    // A replaced policy's alarms are deleted once the new policy is written: they do not count against it.
+    const { alarms, insert } = await this.alarmsFor(cur.value, base, cur.value.policies.find((p) => p.name === input.PolicyName)?.alarms?.length ?? 0);
     const policy = { ...base, alarms };
     // The alarms exist before the policy names them; if the policy cannot be written they are removed.
     await insert();
@@ -292,7 +297,14 @@ export class ScalingService {
           policies.push({ ...p, alarms });
           fresh.push(...alarms);
         }
-        for (const insert of inserts) await insert();
+        try {
+          for (const insert of inserts) await insert();
+        } catch (e) {
+          await deletePolicyAlarms(this.o.store, fresh);
+          // At the server's alarm limit: the policies stay without alarms until there is room (next start).
+          if (isLoamError(e) && e.code === 'ResourceLimitExceeded') break;
+          throw e;
+        }
         try {
           await c.update(r.key, cur.version, { ...cur.value, policies });
           created.push(...fresh.map((a) => a.name));
@@ -317,15 +329,24 @@ export class ScalingService {
   }
 
   /** A policy's alarm records and the function that stores them. */
-  private async alarmsFor(target: ScalingRecord, policy: { name: string; arn: string; targetValue: number; disableScaleIn: boolean }) {
+  private async alarmsFor(target: ScalingRecord, policy: { name: string; arn: string; targetValue: number; disableScaleIn: boolean }, replacing = 0) {
     const ep = await this.o.endpoints.get(target.endpointName);
     const { alarms, records } = policyAlarmRecords({
       partition: this.o.partition, target, endpointName: ep?.name ?? target.endpointName, policy, now: this.o.clock.now() / 1000,
       ...(this.o.alarmPeriodSeconds !== undefined ? { periodSeconds: this.o.alarmPeriodSeconds } : {}),
     });
-    const insert = async () => {
-      for (const rec of records) await this.o.store.collection(alarmsCollection).insert(rec);
-    };
+    // Counted and stored holding PutMetricAlarm's server-wide key: a policy and puts at once cannot each
+    // see room for their alarms and together pass the server's limit.
+    const max = this.o.maxAlarms ?? DEFAULT_MAX_ALARMS;
+    const insert = () => this.o.store.transaction(async (tx) => {
+      await tx.lockUntilEnd(ALARM_PUT_LOCK);
+      const c = tx.collection(alarmsCollection);
+      const stored = await c.count();
+      if (stored - replacing + records.length > max) {
+        throw new LimitExceededError(`Scaling policy '${policy.name}' on '${target.resourceId}': its ${records.length} alarms would pass this server's limit of ${max} alarms (${stored} stored).`);
+      }
+      for (const rec of records) await c.insert(rec);
+    });
     return { alarms, insert };
   }
 
