@@ -96,8 +96,27 @@ describe('Search links in Studio', { retry: 0 }, () => {
   it('marks a link’s filter that has no value on its row instead of searching without it unsaid', async () => {
     const { page } = studio;
     await page.goto(link({ resource: 'ExperimentTrialComponent', filters: [{ n: 'DisplayName', o: 'Equals' }] }));
-    await expect.poll(() => field('Property 1').getAttribute('aria-invalid')).toBe('true');
-    expect(await description('Property 1')).toBe('Give a value for Equals.');
+    await expect.poll(() => field('Value 1').getAttribute('aria-invalid')).toBe('true');
+    expect(await description('Value 1')).toBe('Give a value for Equals.');
+    expect(await field('Property 1').getAttribute('aria-invalid')).not.toBe('true');
+  }, 120_000);
+
+  it('shows the server’s refusal of a filter’s value on that value, not on its property, for filters and nested filters', async () => {
+    const { page } = studio;
+    await page.goto(link({ resource: 'ExperimentTrialComponent', filters: [{ n: 'CreationTime', o: 'GreaterThan', v: 'soon' }] }));
+    const alert = page.getByRole('alert').filter({ hasText: 'The server refused this search' });
+    await alert.getByText('That is filter 1, marked above.').waitFor();
+    await expect.poll(() => field('Value 1').getAttribute('aria-invalid')).toBe('true');
+    expect(await description('Value 1')).toBe('not an ISO 8601 date-time');
+    expect(await field('Property 1').getAttribute('aria-invalid')).not.toBe('true');
+
+    await page.goto(link({ resource: 'ExperimentTrialComponent', nested: [{ p: 'Metrics', f: [{ n: 'Metrics.MetricName', o: 'Equals', v: 'accuracy' }, { n: 'Metrics.Max', o: 'GreaterThan', v: 'high' }] }] }));
+    await alert.getByText('That is nested filter 1, filter 2, marked above.').waitFor();
+    await expect.poll(() => field('Nested filter 1 value 2').getAttribute('aria-invalid')).toBe('true');
+    expect(await description('Nested filter 1 value 2')).toBe('not a number');
+    expect(await field('Nested filter 1 property 2').getAttribute('aria-invalid')).not.toBe('true');
+    expect(await field('Nested filter 1 value 1').getAttribute('aria-invalid')).not.toBe('true');
+    await check('l03-filter-value-refused');
   }, 120_000);
 
   itHadNoConsoleErrors(studio, 2);

@@ -119,6 +119,14 @@ describe('Search and SageMaker trials in Studio', { retry: 0 }, () => {
     // No stale results under a refused search.
     expect(await page.getByRole('table', { name: 'Models found' }).count()).toBe(0);
     await check('s02-search-refused');
+    // A value the server cannot read is marked on the Value box, not the Property box.
+    await type('Property 2', 'Model.CreationTime');
+    await choose('Operator 2', '> greater than');
+    await type('Value 2', 'soon');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await alert.getByText(/Value 'soon' is not a timestamp/).waitFor();
+    await expect.poll(() => field('Value 2').getAttribute('aria-invalid')).toBe('true');
+    expect(await field('Property 2').getAttribute('aria-invalid')).not.toBe('true');
   }, 120_000);
 
   it('pages through results by NextToken from a shared link', async () => {

@@ -1,5 +1,5 @@
 import { Autocomplete, Button, CloseButton, Group, NativeSelect, Stack, TextInput } from '@mantine/core';
-import { operatorLabels, operators, takesValue, type FilterDraft, type SearchOperator } from './search-expression.js';
+import { operatorLabels, operators, takesValue, type FilterDraft, type RowError, type SearchOperator } from './search-expression.js';
 import type { PropertyHint } from './search-properties.js';
 
 export interface PropertyChoices {
@@ -29,8 +29,8 @@ interface FilterRowsProps {
   readonly rows: readonly FilterDraft[];
   readonly onChange: (rows: FilterDraft[]) => void;
   readonly choices: PropertyChoices;
-  /** Messages by row index: Studio's own (an empty value) and the server's (an unknown property). */
-  readonly errors: Readonly<Record<number, string>>;
+  /** Messages by row index, each on the control it is about: Studio's own (no property, an empty value) and the server's (an unknown property, a value it cannot read). */
+  readonly errors: Readonly<Record<number, RowError>>;
   /** Put before each control's name (`Nested filter 1 property 2`), when the rows are not the search's own. */
   readonly label?: string;
 }
@@ -56,7 +56,7 @@ export function FilterRows({ rows, onChange, choices, errors, label }: FilterRow
               maxDropdownHeight={320}
               value={r.name}
               onChange={(name) => set(i, { name })}
-              error={errors[i]}
+              error={errors[i]?.property}
               style={{ flex: 2 }}
               styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
             />
@@ -68,7 +68,7 @@ export function FilterRows({ rows, onChange, choices, errors, label }: FilterRow
               style={{ flex: 1 }}
             />
             {hint?.kind === 'choice' && takesValue(r.operator) ? (
-              <Autocomplete aria-label={named('Value', n)} placeholder={placeholders.choice} data={[...(hint.choices ?? [])]} value={r.value} onChange={(value) => set(i, { value })} style={{ flex: 2 }} />
+              <Autocomplete aria-label={named('Value', n)} placeholder={placeholders.choice} data={[...(hint.choices ?? [])]} value={r.value} onChange={(value) => set(i, { value })} error={errors[i]?.value} style={{ flex: 2 }} />
             ) : (
               <TextInput
                 aria-label={named('Value', n)}
@@ -76,6 +76,7 @@ export function FilterRows({ rows, onChange, choices, errors, label }: FilterRow
                 disabled={!takesValue(r.operator)}
                 value={takesValue(r.operator) ? r.value : ''}
                 onChange={(e) => set(i, { value: e.currentTarget.value })}
+                error={errors[i]?.value}
                 style={{ flex: 2 }}
               />
             )}

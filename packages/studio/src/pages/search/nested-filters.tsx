@@ -1,6 +1,6 @@
 import { Button, CloseButton, Group, NativeSelect, Paper, Stack, Text } from '@mantine/core';
 import { FilterRows, type PropertyChoices } from './filter-rows.js';
-import { emptyNested, type NestedDraft } from './search-expression.js';
+import { emptyNested, type NestedDraft, type RowError } from './search-expression.js';
 
 interface NestedFiltersProps {
   readonly nested: readonly NestedDraft[];
@@ -9,7 +9,7 @@ interface NestedFiltersProps {
   readonly lists: readonly string[];
   readonly choices: PropertyChoices;
   /** Messages by nested filter, then by row: Studio's own (an empty value, no list) and the server's (an unknown property). */
-  readonly errors: Readonly<Record<number, Readonly<Record<number, string>>>>;
+  readonly errors: Readonly<Record<number, Readonly<Record<number, RowError>>>>;
   /** The server's message about a nested filter's list (not a list property), by nested filter. */
   readonly listErrors?: Readonly<Record<number, string>>;
 }

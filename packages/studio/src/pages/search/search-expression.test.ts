@@ -28,7 +28,7 @@ describe('buildExpression', () => {
 
   it('reports rows that lack a property or a value instead of sending them', () => {
     const built = buildExpression([row('', 'Equals', 'x'), row('ModelName', 'Contains'), row('ModelName', 'NotExists')], 'And');
-    expect(built.incomplete).toEqual({ 0: 'Choose a property to filter on.', 1: 'Give a value for Contains.' });
+    expect(built.incomplete).toEqual({ 0: { property: 'Choose a property to filter on.' }, 1: { value: 'Give a value for Contains.' } });
     expect(built.expression).toEqual({ Filters: [{ Name: 'ModelName', Operator: 'NotExists' }] });
     expect(built.rows).toEqual([2]);
   });
@@ -54,7 +54,7 @@ describe('buildExpression', () => {
       { list: 'Metrics', filters: [row('Metrics.Max', 'GreaterThan')] },
       { list: '', filters: [row('', 'Equals'), row('Metrics.Max', 'Exists')] },
     ]);
-    expect(built.nestedIncomplete).toEqual({ 0: { 0: 'Give a value for GreaterThan.' }, 1: { 1: 'Choose the list this nested filter applies to.' } });
+    expect(built.nestedIncomplete).toEqual({ 0: { 0: { value: 'Give a value for GreaterThan.' } }, 1: { 1: { property: 'Choose the list this nested filter applies to.' } } });
     expect(built.expression).toBeUndefined();
   });
 
@@ -70,14 +70,14 @@ describe('placeErrors', () => {
     const placed = placeErrors(
       [
         { path: '/SearchExpression/Filters/1/Name', message: 'unknown property' },
-        { path: '/SearchExpression/Filters/1/Value', message: 'second message for the same row' },
+        { path: '/SearchExpression/Filters/1/Name', message: 'second message for the same property' },
         { path: '/SortBy', message: 'unknown property' },
         { path: '/NextToken', message: 'not a token of this search' },
         { path: '/SearchExpression/Filters/7/Name', message: 'no such row' },
       ],
       [0, 3],
     );
-    expect(placed).toEqual({ rows: { 3: 'unknown property' }, nested: {}, sortBy: 'unknown property', other: ['not a token of this search', 'no such row'] });
+    expect(placed).toEqual({ rows: { 3: { property: 'unknown property' } }, nested: {}, sortBy: 'unknown property', other: ['not a token of this search', 'no such row'] });
   });
 
   it('puts a nested filter message on the nested filter and row it came from, a list message on its list', () => {
@@ -97,7 +97,30 @@ describe('placeErrors', () => {
       built.rows,
       built.nested,
     );
-    expect(placed).toEqual({ rows: {}, nested: { 1: { rows: { 2: "'Nope' is not a property" } }, 2: { list: "'Nope' is not a list", rows: {} } }, other: ['no such nested filter'] });
+    expect(placed).toEqual({ rows: {}, nested: { 1: { rows: { 2: { property: "'Nope' is not a property" } } }, 2: { list: "'Nope' is not a list", rows: {} } }, other: ['no such nested filter'] });
+  });
+
+  it('puts a message about a Value on that row’s value and one about its Name or Operator on its property, top-level and nested', () => {
+    const built = buildExpression([row('CreationTime', 'GreaterThan', 'soon'), row('ModelName', 'Equals', 'm')], 'And', [
+      { list: 'Metrics', filters: [row('MetricName', 'Equals', 'acc'), row('Max', 'GreaterThan', 'high')] },
+    ]);
+    const placed = placeErrors(
+      [
+        { path: '/SearchExpression/Filters/0/Value', message: "'soon' is not a timestamp" },
+        { path: '/SearchExpression/Filters/0/Value', message: 'a second message for the same value' },
+        { path: '/SearchExpression/Filters/1/Operator', message: 'not an operator here' },
+        { path: '/SearchExpression/NestedFilters/0/Filters/1/Value', message: "'high' is not a number" },
+        { path: '/SearchExpression/NestedFilters/0/Filters/0/Name', message: 'unknown property' },
+        { path: '/SearchExpression/NestedFilters/0/Filters/0/Value', message: 'bad value' },
+      ],
+      built.rows,
+      built.nested,
+    );
+    expect(placed).toEqual({
+      rows: { 0: { value: "'soon' is not a timestamp" }, 1: { property: 'not an operator here' } },
+      nested: { 0: { rows: { 1: { value: "'high' is not a number" }, 0: { property: 'unknown property', value: 'bad value' } } } },
+      other: [],
+    });
   });
 
   it('places nothing when the error names no field', () => {

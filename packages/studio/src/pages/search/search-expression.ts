@@ -43,9 +43,9 @@ export interface BuiltExpression {
   readonly expression?: SearchExpression;
   readonly rows: readonly number[];
   /** Rows Studio can tell are incomplete before asking the server, by row index. */
-  readonly incomplete: Readonly<Record<number, string>>;
+  readonly incomplete: Readonly<Record<number, RowError>>;
   /** Rows of nested filters Studio can tell are incomplete, by nested filter index then row index. */
-  readonly nestedIncomplete: Readonly<Record<number, Readonly<Record<number, string>>>>;
+  readonly nestedIncomplete: Readonly<Record<number, Readonly<Record<number, RowError>>>>;
   /** For each of the request's NestedFilters, the nested filter it came from and the row each of its Filters came from. */
   readonly nested: readonly SentNested[];
 }
@@ -58,21 +58,27 @@ export interface SentNested {
 
 type Filter = NonNullable<SearchExpression['Filters']>[number];
 
+/** A message about one filter row, on the control it is about: its property (or the row as a whole), or its value. */
+export interface RowError {
+  readonly property?: string;
+  readonly value?: string;
+}
+
 /** The filters of some rows; rows with neither property nor value are skipped, incomplete ones reported. */
 function filtersOf(drafts: readonly FilterDraft[], nameOf: (name: string) => string = (n) => n) {
   const filters: Filter[] = [];
   const rows: number[] = [];
-  const incomplete: Record<number, string> = {};
+  const incomplete: Record<number, RowError> = {};
   drafts.forEach((d, i) => {
     const name = d.name.trim();
     const value = d.value.trim();
     if (!name && !value) return;
     if (!name) {
-      incomplete[i] = 'Choose a property to filter on.';
+      incomplete[i] = { property: 'Choose a property to filter on.' };
       return;
     }
     if (takesValue(d.operator) && !value) {
-      incomplete[i] = `Give a value for ${d.operator}.`;
+      incomplete[i] = { value: `Give a value for ${d.operator}.` };
       return;
     }
     filters.push({ Name: nameOf(name), Operator: d.operator, ...(takesValue(d.operator) ? { Value: value } : {}) });
@@ -92,13 +98,13 @@ function filtersOf(drafts: readonly FilterDraft[], nameOf: (name: string) => str
 export function buildExpression(drafts: readonly FilterDraft[], match: Match, nested: readonly NestedDraft[] = []): BuiltExpression {
   const { filters, rows, incomplete } = filtersOf(drafts);
   const nestedFilters: NonNullable<SearchExpression['NestedFilters']>[number][] = [];
-  const nestedIncomplete: Record<number, Record<number, string>> = {};
+  const nestedIncomplete: Record<number, Record<number, RowError>> = {};
   const sent: SentNested[] = [];
   nested.forEach((n, i) => {
     const list = n.list.trim();
     const built = filtersOf(n.filters, (name) => nestedName(list, name));
     if (!list) {
-      if (built.filters.length) nestedIncomplete[i] = { [built.rows[0] as number]: 'Choose the list this nested filter applies to.' };
+      if (built.filters.length) nestedIncomplete[i] = { [built.rows[0] as number]: { property: 'Choose the list this nested filter applies to.' } };
       return;
     }
     if (Object.keys(built.incomplete).length) nestedIncomplete[i] = built.incomplete;
@@ -118,12 +124,12 @@ export function buildExpression(drafts: readonly FilterDraft[], match: Match, ne
 /** The server's messages about one nested filter: on its list, and on its rows by row index. */
 export interface PlacedNested {
   readonly list?: string;
-  readonly rows: Readonly<Record<number, string>>;
+  readonly rows: Readonly<Record<number, RowError>>;
 }
 
 /** Where the server's messages about a search belong: on a filter row, on a nested filter, on the sort property, or on the search as a whole. */
 export interface PlacedErrors {
-  readonly rows: Readonly<Record<number, string>>;
+  readonly rows: Readonly<Record<number, RowError>>;
   /** By nested filter index. */
   readonly nested: Readonly<Record<number, PlacedNested>>;
   readonly sortBy?: string;
@@ -134,11 +140,17 @@ export interface PlacedErrors {
  * Places problem+json `errors[]` on what they name: `/SearchExpression/Filters/1/Value` on a row, through `rows` (the
  * row each sent filter came from); `/SearchExpression/NestedFilters/0/Filters/1/Name` on a nested filter's row and
  * `…/NestedFilters/0/NestedPropertyName` on its list, through `nested` (where each sent NestedFilters came from);
- * `/SortBy` on the sort property. What names none of them stays in `other`.
+ * `/SortBy` on the sort property. A row's message goes on its value when the path ends in `/Value`, else on its
+ * property (`/Name`, `/Operator`, the filter as a whole); the first message for each control is kept. What names
+ * none of them stays in `other`.
  */
 export function placeErrors(fields: readonly { path: string; message: string }[] | undefined, rows: readonly number[], nested: readonly SentNested[] = []): PlacedErrors {
-  const byRow: Record<number, string> = {};
-  const byNested: Record<number, { list?: string; rows: Record<number, string> }> = {};
+  const byRow: Record<number, RowError> = {};
+  const byNested: Record<number, { list?: string; rows: Record<number, RowError> }> = {};
+  const put = (on: Record<number, RowError>, row: number, path: string, message: string) => {
+    const at = /\/Value$/.test(path) ? 'value' : 'property';
+    if (on[row]?.[at] === undefined) on[row] = { ...on[row], [at]: message };
+  };
   let sortBy: string | undefined;
   const other: string[] = [];
   for (const f of fields ?? []) {
@@ -147,9 +159,9 @@ export function placeErrors(fields: readonly { path: string; message: string }[]
     const n = /^\/SearchExpression\/NestedFilters\/(\d+)\/(?:(NestedPropertyName)|Filters\/(\d+))(?:\/|$)/.exec(f.path);
     const from = n ? nested[Number(n[1])] : undefined;
     const nestedRow = n?.[3] !== undefined ? from?.rows[Number(n[3])] : undefined;
-    if (row !== undefined) byRow[row] ??= f.message;
+    if (row !== undefined) put(byRow, row, f.path, f.message);
     else if (from && n?.[2]) (byNested[from.index] ??= { rows: {} }).list ??= f.message;
-    else if (from && nestedRow !== undefined) (byNested[from.index] ??= { rows: {} }).rows[nestedRow] ??= f.message;
+    else if (from && nestedRow !== undefined) put((byNested[from.index] ??= { rows: {} }).rows, nestedRow, f.path, f.message);
     else if (f.path === '/SortBy') sortBy ??= f.message;
     else other.push(f.message);
   }

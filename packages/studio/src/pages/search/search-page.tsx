@@ -6,7 +6,7 @@ import { loam } from '../../api/client.js';
 import { PageHeader } from '../../patterns/page-header.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { FilterRows, propertyData } from './filter-rows.js';
-import { buildExpression, emptyFilter, placeErrors, type FilterDraft, type Match, type NestedDraft, type SearchInput } from './search-expression.js';
+import { buildExpression, emptyFilter, placeErrors, type FilterDraft, type Match, type NestedDraft, type RowError, type SearchInput } from './search-expression.js';
 import { NestedFilters } from './nested-filters.js';
 import { keysSeen } from './search-properties.js';
 import { nestedLists, propertyCatalog, recordMemberOf, resourceViews, searchableResources, type SearchableResource } from './search-resources.js';
@@ -40,8 +40,8 @@ function SearchForm({ committed, ignored }: { committed: SearchState; ignored: r
   const [sortBy, setSortBy] = useState(committed.sortBy ?? '');
   const [sortOrder, setSortOrder] = useState<'Ascending' | 'Descending'>(committed.sortOrder ?? 'Descending');
   // A link's filter without a value is not searched for: its row says so from the start, as after pressing Search.
-  const [incomplete, setIncomplete] = useState<Record<number, string>>(() => ({ ...buildExpression(committed.filters, committed.match, committed.nested).incomplete }));
-  const [nestedIncomplete, setNestedIncomplete] = useState<Record<number, Record<number, string>>>(() => ({ ...buildExpression(committed.filters, committed.match, committed.nested).nestedIncomplete }));
+  const [incomplete, setIncomplete] = useState<Record<number, RowError>>(() => ({ ...buildExpression(committed.filters, committed.match, committed.nested).incomplete }));
+  const [nestedIncomplete, setNestedIncomplete] = useState<Record<number, Record<number, RowError>>>(() => ({ ...buildExpression(committed.filters, committed.match, committed.nested).nestedIncomplete }));
   const [tokens, setTokens] = useState<PageTokens>([undefined]);
   const token = tokens[tokens.length - 1];
 
