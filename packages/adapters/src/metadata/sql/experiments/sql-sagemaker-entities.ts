@@ -194,7 +194,12 @@ export function sqlSageMakerEntities(d: SqlDialect): Store {
         const gone = [...(p.removeParams ?? []), ...(p.setParams ?? []).map((x) => x.key)].filter((k) => !unstorable(k));
         for (let i = 0; i < gone.length; i += 500) await trx.deleteFrom('mlflow_params').where('run_key', '=', runKey).where('key', 'in', gone.slice(i, i + 500)).execute();
         const params = [...new Map((p.setParams ?? []).map((x) => [x.key, x.value]))];
-        for (const [key, value] of params) await sql`insert into mlflow_params (run_key, key, value) select run_key, ${key}, ${value} from mlflow_runs where run_id = ${row.run_id}`.execute(trx);
+        // An upsert: MLflow's log-param of the same key on the run, committed after the delete above (PostgreSQL
+        // reads committed rows per statement), is replaced by this value, as if it came first; an insert failed.
+        for (const [key, value] of params) {
+          await sql`insert into mlflow_params (run_key, key, value) select run_key, ${key}, ${value} from mlflow_runs where run_id = ${row.run_id}
+            on conflict (run_key, key) do update set value = excluded.value`.execute(trx);
+        }
         return true;
       });
     },

@@ -1,0 +1,70 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock, TrackingArtifacts, TrackingService, TrialComponentsService, type ActionAuthorizer, type ExperimentStore, type RequestContext } from '@loam/core';
+import { MemoryArtifactStore } from '@loam/testkit/fakes/memory-artifact-store';
+import { testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
+import { openSqlExperimentStore } from './open-sql-experiment-store.js';
+
+/*
+ * UpdateTrialComponent wrote its Parameters by deleting the keys and inserting them. On PostgreSQL an MLflow
+ * log-batch logging the same new key on the component's run (here from another server sharing the database), committed after that delete, made the insert fail
+ * with a unique violation: the update answered 500. The write is now an upsert: the update answers 200 and its
+ * value stands, as if the log came first (MLflow's own check refuses a log that comes after with another value).
+ * The log is held inside its transaction, after its param and before its tag, by a tag row another session has
+ * written and not committed; it is let go once the update waits on the log's param (both seen waiting in
+ * pg_stat_activity). SQLite's transactions take turns, so there the two cannot interleave.
+ */
+const partition = { region: 'us-east-1', accountId: '123456789012' };
+const allow: ActionAuthorizer = async () => {};
+const ctx = { principal: { userName: 'alice', userId: 'id-alice', arn: 'arn:loam:iam::123456789012:user/alice', via: 'token' }, requestId: 'test' } as RequestContext;
+const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e));
+
+describe('UpdateTrialComponent beside an MLflow log of the same new param (PostgreSQL)', () => {
+  const schema = useFreshPostgresSchema();
+  const stores: ExperimentStore[] = [];
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+  });
+
+  it('answers 200 and keeps its value when the log commits the key between its delete and its insert', async () => {
+    // Two servers on one database: one answers the SageMaker call, the other MLflow's log.
+    const [store, other] = [await openSqlExperimentStore({ url: testPostgresUrl, schema }), await openSqlExperimentStore({ url: testPostgresUrl, schema })];
+    stores.push(store, other);
+    const clock = new ManualClock(1_700_000_000_000);
+    const tracking = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+    const mlflow = new TrackingService({ store: other, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+    const components = new TrialComponentsService(tracking, allow, partition);
+    await store.createExperiment({ name: 'exp', artifactRoot: 'r:', tags: [], time: 1 });
+    await components.CreateTrialComponent({ TrialComponentName: 'tc' }, ctx);
+    const runId = (await store.getTrialComponent('tc'))!.runId;
+
+    const { default: pg } = await import('pg');
+    const holder = new pg.Client({ connectionString: testPostgresUrl });
+    await holder.connect();
+    try {
+      await holder.query(`set search_path to "${schema}"`);
+      await holder.query('begin');
+      await holder.query(`insert into mlflow_tags (run_key, key, value) select run_key, 'gate', 'held' from mlflow_runs where run_id = $1`, [runId]);
+      // The log inserts its param, then waits on the tag row above.
+      const logging = outcome(mlflow.logBatch(runId, { params: [{ key: 'lr', value: '0.2' }], tags: [{ key: 'gate', value: 'log' }] }));
+      // pg_stat_activity is read afresh each time (inside a transaction it is otherwise a snapshot).
+      const waiting = async () => {
+        await holder.query('select pg_stat_clear_snapshot()');
+        const r = await holder.query(`select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and query like '%insert into mlflow_%'`);
+        return Number(r.rows[0].n);
+      };
+      while ((await waiting()) < 1) await new Promise((r) => setTimeout(r, 20));
+      // The update deletes 'lr' (the log's row is not committed: nothing to delete) and waits on it at its insert.
+      const updating = outcome(components.UpdateTrialComponent({ TrialComponentName: 'tc', Parameters: { lr: { StringValue: '0.1' } } }, ctx));
+      while ((await waiting()) < 2) await new Promise((r) => setTimeout(r, 20));
+      await holder.query('rollback');
+      expect(await logging).toBe('ok');
+      expect(await updating).toBe('ok');
+    } finally {
+      await holder.end();
+    }
+    expect((await components.DescribeTrialComponent({ TrialComponentName: 'tc' }, ctx)).Parameters).toEqual({ lr: { StringValue: '0.1' } });
+    // MLflow's log of another value now is refused (params are immutable in MLflow); the same value is accepted.
+    await expect(outcome(mlflow.logParam(runId, 'lr', '0.3'))).resolves.toBe('ValidationException');
+    await expect(outcome(mlflow.logParam(runId, 'lr', '0.1'))).resolves.toBe('ok');
+  });
+});
