@@ -122,7 +122,7 @@ export const DeregisterScalableTarget = defineOperation({
 });
 export const PutScalingPolicy = defineOperation({
   ...autoscaling, name: 'PutScalingPolicy', kind: 'action', summary: "Adds or replaces a target-tracking policy on a registered variant's invocations per instance, with its CloudWatch alarms (AlarmHigh, AlarmLow).",
-  input: A.PutScalingPolicyInput, output: A.PutScalingPolicyOutput, errors: [...scalingErrors],
+  input: A.PutScalingPolicyInput, output: A.PutScalingPolicyOutput, errors: [...scalingErrors, 'ResourceLimitExceeded'],
   iamAction: 'application-autoscaling:PutScalingPolicy', rest: { method: 'POST', path: '/api/v1/scaling-policies' },
 });
 export const DeleteScalingPolicy = defineOperation({
