@@ -1,21 +1,17 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
-import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
-import { call, fixtures, role, waitForTrainingJob } from './jobs.test-support.js';
+import type { TestLoam } from '../compose/loam.test-support.js';
+import { openRetryLoam, runnerWithImage, sklearnImage } from './retry-jobs.test-support.js';
+import { call, role, waitForTrainingJob } from './jobs.test-support.js';
 
 // SageMaker (StoppingCondition.MaxRuntimeInSeconds): "When RetryStrategy is specified in the job request,
 // MaxRuntimeInSeconds specifies the maximum time for all of the attempts in total, not each individual attempt."
 let loam: TestLoam;
-const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
 
 async function start(): Promise<void> {
-  loam = await openTestLoam();
-  await loam.platform.artifacts.ensureBucket('data');
-  await loam.platform.artifacts.ensureBucket('models');
-  await loam.platform.artifacts.put({ bucket: 'data', key: 'code/wait_for_release.py' }, readFileSync(join(fixtures, 'scripts/wait_for_release.py')));
-  await loam.platform.jobs.scheduler.start();
+  loam = await openRetryLoam();
 }
 async function stop(): Promise<void> {
   await loam?.close();
@@ -34,20 +30,6 @@ function request(name: string, maxRuntimeSeconds: number): Record<string, unknow
   };
 }
 
-/** The pid of the host's runner once its image has started (a runner other than `not`). */
-async function runnerWithImage(host: string, not?: number): Promise<number> {
-  const end = Date.now() + 90_000;
-  for (;;) {
-    try {
-      const p = JSON.parse(readFileSync(join(host, 'runner.pid'), 'utf8')) as { pid: number; childPgid?: number };
-      if (p.childPgid !== undefined && p.pid !== not) return p.pid;
-    } catch {
-      // not written yet, or being replaced
-    }
-    if (Date.now() > end) throw new Error(`no runner with a started image in ${host}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const statuses = (d: { SecondaryStatusTransitions: { Status: string }[] }) => d.SecondaryStatusTransitions.map((t) => t.Status);

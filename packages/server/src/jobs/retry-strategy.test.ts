@@ -1,20 +1,15 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
-import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
-import { call, fixtures, role, waitForTrainingJob } from './jobs.test-support.js';
+import type { TestLoam } from '../compose/loam.test-support.js';
+import { openRetryLoam, runnerWithImage, sklearnImage } from './retry-jobs.test-support.js';
+import { call, role, waitForTrainingJob } from './jobs.test-support.js';
 
 let loam: TestLoam;
-const sklearnImage = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
 
 async function start(): Promise<void> {
-  loam = await openTestLoam();
-  await loam.platform.artifacts.ensureBucket('data');
-  // Loam never creates an output bucket: a missing one fails the job when it uploads, as in SageMaker.
-  await loam.platform.artifacts.ensureBucket('models');
-  await loam.platform.artifacts.put({ bucket: 'data', key: 'code/wait_for_release.py' }, readFileSync(join(fixtures, 'scripts/wait_for_release.py')));
-  await loam.platform.jobs.scheduler.start();
+  loam = await openRetryLoam();
 }
 async function stop(): Promise<void> {
   await loam?.close();
@@ -33,20 +28,6 @@ function request(name: string, entrypoint: string[], env: Record<string, string>
   };
 }
 
-/** The pid of the host's runner once its image has started (a runner other than `not`). */
-async function runnerWithImage(host: string, not?: number): Promise<number> {
-  const end = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const p = JSON.parse(readFileSync(join(host, 'runner.pid'), 'utf8')) as { pid: number; childPgid?: number };
-      if (p.childPgid !== undefined && p.pid !== not) return p.pid;
-    } catch {
-      // not written yet, or being replaced
-    }
-    if (Date.now() > end) throw new Error(`no runner with a started image in ${host}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const statuses = (d: { SecondaryStatusTransitions: { Status: string }[] }) => d.SecondaryStatusTransitions.map((t) => t.Status);
 
@@ -56,10 +37,10 @@ describe('RetryStrategy', () => {
     expect(res.status).toBe(200);
     // The first attempt's image is running: its runner dies as a crashed host's would.
     const host = join(loam.dataDir, 'jobs', 'training-job', 'retry-fault', 'algo-1');
-    const first = await runnerWithImage(host);
+    const first = await runnerWithImage(host, undefined, 30_000);
     process.kill(first, 'SIGKILL');
     // The next attempt's image is running under a new runner: let it finish.
-    await runnerWithImage(host, first);
+    await runnerWithImage(host, first, 30_000);
     writeFileSync(join(host, 'opt', 'ml', 'release'), '');
     const d = await waitForTrainingJob(loam, 'retry-fault', 60_000);
     expect(d.FailureReason, JSON.stringify(d.SecondaryStatusTransitions)).toBeUndefined();
