@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlMetadataStore } from '@loam/adapters';
-import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
+import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
 import { AccessDeniedError, jobsCollection, SearchService, searchSources, type ActionAuthorizer, type JobRecord, type MetadataStore, type RequestContext, type SearchSource } from '@loam/core';
 import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 
@@ -19,14 +19,7 @@ const opened: MetadataStore[] = [];
 beforeRetry(async () => {
   for (const s of opened.splice(0)) await s.close().catch(() => undefined);
   for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${pgSchema} cascade`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  await adminQuery(`drop schema if exists ${pgSchema} cascade`);
 });
 afterAll(async () => {
   for (const s of opened) await s.close().catch(() => undefined);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
-import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
+import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
 import {
   experimentSearchSources, ManualClock, ModelPackageGroupService, registryCollections, SearchService, searchSources, TrackingArtifacts, TrackingService,
   type ExperimentStore, type MetadataStore, type RequestContext,
@@ -24,14 +24,7 @@ const opened: (MetadataStore | ExperimentStore)[] = [];
 beforeRetry(async () => {
   for (const s of opened.splice(0)) await s.close().catch(() => undefined);
   for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: testPostgresUrl, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    for (const schema of [pgSchema, pgExperimentSchema]) await client.query(`drop schema if exists ${schema} cascade`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  for (const schema of [pgSchema, pgExperimentSchema]) await adminQuery(`drop schema if exists ${schema} cascade`);
 });
 afterAll(async () => {
   for (const s of opened) await s.close().catch(() => undefined);
