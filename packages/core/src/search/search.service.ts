@@ -3,7 +3,7 @@ import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import type { Principal, RequestContext } from '../kernel/context.js';
 import { ValidationError } from '../kernel/errors.js';
 import { clampMaxResults } from '../kernel/pagination.js';
-import type { Filter, MetadataStore } from '../ports/metadata-store.js';
+import { valueAtPath, type Collection, type Filter, type MetadataStore } from '../ports/metadata-store.js';
 import { allOf, compileSearchExpression, compileVisibilityConditions, propertyOf, type RecordMatcher } from './search-expression.js';
 import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, sortValueOf, type SearchCursor, type SearchPosition, type SortValue } from './search-order.js';
 import type { PropertyRef } from './search-properties.js';
@@ -38,6 +38,12 @@ const MAX_STORE_PAGE = 1000;
  * store page of full records, so such a search holds no more at once than reading every record would.
  */
 const WHOLE_MAP_PAGE = 200;
+
+/**
+ * How many times a search by stored values reads them again when a record of its page changed between the values
+ * read and the records read; past that (records changing faster than a scan), it reads and matches the records.
+ */
+const STALE_PAGE_READS = 3;
 
 interface Hit extends SearchCursor {
   readonly record: unknown;
@@ -240,11 +246,29 @@ export class SearchService {
    * As `sortedHere`, for a search whose sort and expression read only members the store holds
    * (`storedMembers`): every candidate's key, ARN and those members are read, not its record, and matched and
    * sorted as the full record would be (the same members, the same matcher and `sortValueOf`), so the answer is
-   * the same; then only the page's records (and its look-ahead) are read in full. A record deleted in between is
-   * left out of the page.
+   * the same; then only the page's records (and its look-ahead) are read in full. The values and the records are
+   * two reads: a page record changed in between (no longer matching, another sort value) or deleted would show
+   * values the search did not match, or leave the page short with no NextToken, so the page's records are matched
+   * again as read and, when one differs, the values are read again (STALE_PAGE_READS times, then every record is
+   * read and matched as read, as `sortedHere` does).
    */
   private async sortedByValues(p: Plan, stored: Stored): Promise<Found> {
     const col = this.o.store.collection(p.source.collection as NonNullable<SearchSource['collection']>);
+    for (let attempt = 0; attempt < STALE_PAGE_READS; attempt++) {
+      const { best, total } = await this.bestByValues(p, stored, col);
+      const hits: Hit[] = [];
+      for (const h of best) {
+        const r = await col.get(h.key);
+        if (!r || !sameAsMatched(p, stored, r.value, h)) break;
+        hits.push({ ...h, record: r.value });
+      }
+      if (hits.length === best.length) return { hits, total, exact: true };
+    }
+    return this.sortedHere(p);
+  }
+
+  /** The best `max + 1` candidates after the cursor by their stored members' values (no records read), and how many match. */
+  private async bestByValues(p: Plan, stored: Stored, col: Collection<unknown>): Promise<{ best: Hit[]; total: number }> {
     const keep = p.max + 1;
     const cmp = (a: Hit, b: Hit) => compareHits(a, b, p.order);
     const paths = [stored.arn, ...stored.reads.flatMap((m) => m.paths)];
@@ -255,8 +279,7 @@ export class SearchService {
     for (;;) {
       const rows = await col.values({ filters: p.storeFilters as readonly Filter<any>[], paths, limit, ...(after === undefined ? {} : { after }) });
       for (const row of rows) {
-        let at = 1;
-        const doc = Object.assign({}, ...stored.reads.map((m) => m.doc(row.values.slice(at, (at += m.paths.length))))) as Record<string, unknown>;
+        const doc = storedDoc(stored, row.values.slice(1));
         if (p.matcher && !p.matcher.matches(doc)) continue;
         const arn = row.values[0];
         if (typeof arn !== 'string' || !(await isAllowed(this.o.authorize, p.principal, p.source.readAction, arn))) continue;
@@ -269,12 +292,7 @@ export class SearchService {
       if (rows.length < limit) break;
       after = (rows[rows.length - 1] as (typeof rows)[number]).key;
     }
-    const hits: Hit[] = [];
-    for (const h of best.sort(cmp).slice(0, keep)) {
-      const r = await col.get(h.key);
-      if (r) hits.push({ ...h, record: r.value });
-    }
-    return { hits, total, exact: true };
+    return { best: best.sort(cmp).slice(0, keep), total };
   }
 
   /** Every candidate: the one a lookup finds, a source's own records, or the collection's that meet the store filters. */
@@ -372,6 +390,19 @@ function memberRead(m: StoredMember, refs: readonly PropertyRef[]): MemberRead {
     // fromEntries: a key such as `__proto__` is an entry of the map, as JSON.parse makes it.
     doc: (values) => m.doc(Object.fromEntries(named.flatMap((k, i) => (values[i] === undefined ? [] : [[k, values[i]]])))),
   };
+}
+
+/** The members read (the values at `stored.reads`' paths, in order) as the search record holds them. */
+function storedDoc(stored: Stored, values: readonly unknown[]): Record<string, unknown> {
+  let at = 0;
+  return Object.assign({}, ...stored.reads.map((m) => m.doc(values.slice(at, (at += m.paths.length))))) as Record<string, unknown>;
+}
+
+/** Whether a record read for the page still matches, with the sort value its stored values were matched with. */
+function sameAsMatched(p: Plan, stored: Stored, record: unknown, matched: SearchCursor): boolean {
+  const doc = storedDoc(stored, stored.reads.flatMap((m) => m.paths.map((path) => valueAtPath(record, path))));
+  if (p.matcher && !p.matcher.matches(doc)) return false;
+  return sortValueOf(p.sortRef.values(doc), p.sortRef.numericText) === matched.value;
 }
 
 /**

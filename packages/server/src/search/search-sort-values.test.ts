@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlMetadataStore } from '@loam/adapters';
 import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
 import { AccessDeniedError, jobsCollection, SearchService, searchSources, type ActionAuthorizer, type JobRecord, type MetadataStore, type RequestContext, type SearchSource } from '@loam/core';
+import { createMemoryMetadataStore } from '@loam/testkit';
 import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 
 // Search sorted by a training job's hyperparameter or final metric reads each job's sort entry from the store
@@ -15,11 +16,12 @@ import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 const ctx: RequestContext = { principal: { userName: 'admin', userId: 'id-admin', arn: 'arn:loam:iam::000000000000:user/admin', via: 'token' }, requestId: 't' };
 const dir = mkdtempSync(join(tmpdir(), 'loam-search-values-'));
 const pgSchema = useFreshPostgresSchema();
+const racePgSchema = useFreshPostgresSchema();
 const opened: MetadataStore[] = [];
 beforeRetry(async () => {
   for (const s of opened.splice(0)) await s.close().catch(() => undefined);
   for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
-  await adminQuery(`drop schema if exists ${pgSchema} cascade`);
+  for (const schema of [pgSchema, racePgSchema]) await adminQuery(`drop schema if exists ${schema} cascade`);
 });
 afterAll(async () => {
   for (const s of opened) await s.close().catch(() => undefined);
@@ -220,6 +222,76 @@ describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperp
       expect(seen.widest.rows, Name).toBe(200);
       expect(fast, Name).toEqual(await pages(everyRecord, input));
       expect(fast.flat()).toHaveLength(40);
+    }
+  });
+});
+
+// The values path reads the jobs' values, then its page's records: a job changed or deleted in between must not be
+// shown with values the search did not match, out of its order, or leave the page short without a NextToken.
+const raceBackends: Record<string, () => Promise<MetadataStore>> = {
+  memory: async () => createMemoryMetadataStore({ collections: [jobsCollection] }),
+  SQLite: () => openSqlMetadataStore({ url: `sqlite:${join(dir, 'race.db')}`, collections: [jobsCollection] }),
+  PostgreSQL: () => openSqlMetadataStore({ url: testPostgresUrl, schema: racePgSchema, collections: [jobsCollection] }),
+};
+
+/** The store, running `change` (on the store itself) before the first `times` of its collections' `get`s. */
+function changingBeforeGet(store: MetadataStore, change: (s: MetadataStore) => Promise<void>, times = 1): MetadataStore {
+  let left = times;
+  const bound = (t: object, k: string | symbol) => {
+    const v = Reflect.get(t, k, t) as unknown;
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+  };
+  return new Proxy(store, {
+    get: (t, k) => (k !== 'collection' ? bound(t, k) : (spec: Parameters<MetadataStore['collection']>[0]) => new Proxy(t.collection(spec), {
+      get: (c, m) => (m !== 'get' ? bound(c, m) : async (key: string) => {
+        if (left-- > 0) await change(store);
+        return c.get(key);
+      }),
+    })),
+  });
+}
+
+describe.each(Object.keys(raceBackends))('Search by stored values while jobs change, on %s', (backend) => {
+  it('shows only jobs matching as shown, in their order, and a full page with NextToken, when a page job changes or goes between the values read and the records read', async () => {
+    const store = await (raceBackends[backend] as () => Promise<MetadataStore>)();
+    opened.push(store);
+    const jobs = store.collection(jobsCollection);
+    const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs here')) });
+    const setEta = (name: string, eta: string | (() => string)) => async (s: MetadataStore) => {
+      const r = (await s.collection(jobsCollection).get(`training-job/${name}`)) as NonNullable<Awaited<ReturnType<typeof jobs.get>>>;
+      const request = r.value.request as unknown as Record<string, unknown>;
+      await s.collection(jobsCollection).update(r.value.id, r.version, { ...r.value, request: { ...request, HyperParameters: { eta: typeof eta === 'string' ? eta : eta() } } } as unknown as JobRecord);
+    };
+    const scenarios: [string, (prefix: string) => (s: MetadataStore) => Promise<void>, string[][], number][] = [
+      // job 9 no longer matches eta > 2: it was shown with eta 0.
+      ['unmatched', (x) => setEta(`${x}-9`, '0'), [['8=8', '7=7', '6=6'], ['5=5', '4=4', '3=3']], 1],
+      // job 8 moves after job 7: it was shown before it with 6.5.
+      ['moved', (x) => setEta(`${x}-8`, '6.5'), [['9=9', '7=7', '8=6.5'], ['6=6', '5=5', '4=4'], ['3=3']], 1],
+      // job 7 deleted: the page held two, with no NextToken.
+      ['deleted', (x) => async (s) => void (await s.collection(jobsCollection).delete(`training-job/${x}-7`)), [['9=9', '8=8', '6=6'], ['5=5', '4=4', '3=3']], 1],
+      // job 9 changes before every record read: after three reads of the values, every record is read and matched as read.
+      ['churning', (x) => {
+        let n = 0;
+        return setEta(`${x}-9`, () => `9.${++n}`);
+      }, [['9=9.3', '8=8', '7=7'], ['6=6', '5=5', '4=4'], ['3=3']], Infinity],
+    ];
+    for (const [scenario, change, expected, times] of scenarios) {
+      const prefix = `${scenario}-${backend.toLowerCase()}`;
+      for (let i = 0; i < 10; i++) {
+        const j = job(i) as unknown as { request: Record<string, unknown> };
+        const name = `${prefix}-${i}`;
+        await jobs.insert({ ...j, id: `training-job/${name}`, name, arn: `arn:loam:sagemaker:us-east-1:000000000000:training-job/${name}`, request: { ...j.request, TrainingJobName: name, HyperParameters: { eta: String(i) } } } as unknown as JobRecord);
+      }
+      const search = new SearchService({ store: changingBeforeGet(store, change(prefix), times), sources });
+      const SearchExpression = { Filters: [{ Name: 'TrainingJobName', Operator: 'Contains' as const, Value: `${prefix}-` }, { Name: 'HyperParameters.eta', Operator: 'GreaterThan' as const, Value: '2' }] };
+      const out: string[][] = [];
+      let token: string | undefined;
+      do {
+        const r = await search.Search({ Resource: 'TrainingJob', SortBy: 'HyperParameters.eta', MaxResults: 3, SearchExpression, ...(token ? { NextToken: token } : {}) }, ctx);
+        out.push(r.Results.map((x) => `${(x.TrainingJob?.TrainingJobName as string).slice(prefix.length + 1)}=${(x.TrainingJob?.HyperParameters as Record<string, string>)['eta']}`));
+        token = r.NextToken;
+      } while (token);
+      expect(out, scenario).toEqual(expected);
     }
   });
 });
