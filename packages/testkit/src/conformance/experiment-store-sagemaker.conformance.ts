@@ -121,6 +121,19 @@ export function sageMakerEntityCases(store: () => ExperimentStore): void {
     expect((await s.getTrialComponent(name))?.lastModifiedTime).toBe(200);
   });
 
+  it("takes an MLflow log of a param the component's update set as MLflow takes a logged one: the same value, not another", async () => {
+    const s = store();
+    const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });
+    const run = runId();
+    await s.createRun({ info: info(run, exp), tags: [] });
+    const name = unique('tc');
+    await s.createTrialComponent(component(name, run));
+    await s.updateTrialComponent(name, { setParams: [{ key: 'lr', value: '0.1' }], lastModifiedTime: 200 });
+    await s.logBatch(run, { params: [{ key: 'lr', value: '0.1' }, { key: 'depth', value: '3' }] });
+    await expect(s.logBatch(run, { params: [{ key: 'epochs', value: '5' }, { key: 'lr', value: '0.2' }] })).rejects.toMatchObject({ code: 'ValidationException' });
+    expect((await s.getRun(run))?.params).toEqual([{ key: 'depth', value: '3' }, { key: 'lr', value: '0.1' }]);
+  });
+
   it("summarizes every point of each metric: min, max, avg, sample std dev, count, latest", async () => {
     const s = store();
     const exp = await s.createExperiment({ name: unique('sm'), artifactRoot: 'r:', tags: [], time: 1 });

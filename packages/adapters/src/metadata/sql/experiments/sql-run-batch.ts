@@ -135,19 +135,30 @@ async function writeBatch(trx: Db, d: SqlDialect, traits: SqlTraits, runId: stri
   const { run_key: key } = (await trx.selectFrom('mlflow_runs').select('run_key').where('run_id', '=', runId).executeTakeFirstOrThrow()) as { run_key: number };
   const runKey = Number(key);
   if (params.length) {
-    const existing = (await trx.selectFrom('mlflow_params').select(['key', 'value']).where('run_key', '=', runKey).where('key', 'in', params.map((p) => p.key)).execute()) as { key: string; value: string }[];
-    const have = new Map(existing.map((p) => [p.key, p.value]));
-    for (const p of params) {
-      const old = have.get(p.key);
-      if (old !== undefined && old !== p.value) {
-        throw new ValidationError(
-          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
-          [{ path: '/params', message: `param '${p.key}' already has another value` }],
-        );
+    // Inserted first, a key already stored skipped; only the skipped keys' values are read and compared. A
+    // read first and an insert after failed (a unique violation, 500) when another writer committed the key in
+    // between: UpdateTrialComponent's upsert of the run's Parameters from another PostgreSQL session. On a
+    // conflict PostgreSQL waits for that writer and skips the key, whose stored value is then read afresh.
+    const rows = params.map((p) => ({ run_key: runKey, key: p.key, value: p.value }));
+    const inserted = new Set<string>();
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const got = (await trx.insertInto('mlflow_params').values(rows.slice(i, i + ROWS_PER_INSERT)).onConflict((oc) => oc.columns(['run_key', 'key']).doNothing()).returning('key').execute()) as { key: string }[];
+      for (const r of got) inserted.add(r.key);
+    }
+    const skipped = params.filter((p) => !inserted.has(p.key));
+    if (skipped.length) {
+      const stored = (await trx.selectFrom('mlflow_params').select(['key', 'value']).where('run_key', '=', runKey).where('key', 'in', [...new Set(skipped.map((p) => p.key))]).execute()) as { key: string; value: string }[];
+      const have = new Map(stored.map((p) => [p.key, p.value]));
+      for (const p of skipped) {
+        const old = have.get(p.key);
+        if (old !== undefined && old !== p.value) {
+          throw new ValidationError(
+            `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old}' for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+            [{ path: '/params', message: `param '${p.key}' already has another value` }],
+          );
+        }
       }
     }
-    const fresh = params.filter((p) => !have.has(p.key));
-    if (fresh.length) await trx.insertInto('mlflow_params').values(fresh.map((p) => ({ run_key: runKey, key: p.key, value: p.value }))).execute();
   }
   if (metrics.length) {
     for (let i = 0; i < metrics.length; i += ROWS_PER_INSERT) {

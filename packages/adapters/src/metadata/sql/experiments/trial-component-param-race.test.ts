@@ -68,3 +68,72 @@ describe('UpdateTrialComponent beside an MLflow log of the same new param (Postg
     await expect(outcome(mlflow.logParam(runId, 'lr', '0.1'))).resolves.toBe('ok');
   });
 });
+
+/*
+ * The reverse: MLflow's log-param read whether the run had the key, then inserted it. UpdateTrialComponent
+ * setting that key from another server, committed in between, made the insert fail with a unique violation
+ * (23505): log-param answered 500 where MLflow answers 200 for the same value and INVALID_PARAMETER_VALUE for
+ * another. The update is held at its commit, its param row written, by a deferred trigger waiting on a table
+ * the test locks; the log is started then (its read sees nothing committed, its insert waits on the update's
+ * row), and the update is let go once the log is seen waiting behind it (pg_locks, pg_blocking_pids).
+ */
+describe('An MLflow log-param beside UpdateTrialComponent setting the same new param (PostgreSQL)', () => {
+  const schema = useFreshPostgresSchema();
+  const stores: ExperimentStore[] = [];
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+  });
+
+  it.each([
+    ['the same value: 200', '0.1', 'ok'],
+    ['another value: INVALID_PARAMETER_VALUE', '0.2', 'ValidationException'],
+  ])('answers as MLflow does when the update commits the key between its check and its insert — %s', async (_, logged, answer) => {
+    const [store, other] = [await openSqlExperimentStore({ url: testPostgresUrl, schema }), await openSqlExperimentStore({ url: testPostgresUrl, schema })];
+    stores.push(store, other);
+    const clock = new ManualClock(1_700_000_000_000);
+    const tracking = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+    const mlflow = new TrackingService({ store: other, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+    const components = new TrialComponentsService(tracking, allow, partition);
+    // A retried attempt finds the schema of the first: names of its own, the gate made again.
+    const tc = `tc-${Math.random().toString(36).slice(2, 10)}`;
+    await store.createExperiment({ name: `exp-${tc}`, artifactRoot: 'r:', tags: [], time: 1 }).catch(() => undefined);
+    await components.CreateTrialComponent({ TrialComponentName: tc }, ctx);
+    const runId = (await store.getTrialComponent(tc))!.runId;
+
+    const { default: pg } = await import('pg');
+    const holder = new pg.Client({ connectionString: testPostgresUrl });
+    await holder.connect();
+    try {
+      await holder.query(`set search_path to "${schema}"`);
+      await holder.query(`create table if not exists test_gate (id int)`);
+      await holder.query(`create or replace function test_hold_commit() returns trigger language plpgsql as $$ begin lock table test_gate in share mode; return null; end $$`);
+      await holder.query(`drop trigger if exists test_hold_commit on sm_trial_components`);
+      await holder.query(`create constraint trigger test_hold_commit after update on sm_trial_components deferrable initially deferred for each row execute function test_hold_commit()`);
+      await holder.query('begin');
+      await holder.query('lock table test_gate in exclusive mode');
+      const blocked = async (query: string) => (await holder.query(query)).rows.map((r: { pid: number }) => r.pid);
+      const until = async (what: () => Promise<number[]>) => {
+        for (;;) {
+          await holder.query('select pg_stat_clear_snapshot()');
+          const pids = await what();
+          if (pids.length > 0) return pids;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      // The update writes its param, then waits at its commit on the gate.
+      const updating = outcome(components.UpdateTrialComponent({ TrialComponentName: tc, Parameters: { lr: { StringValue: '0.1' } } }, ctx));
+      const [updater] = await until(() => blocked(`select pid from pg_locks where relation = 'test_gate'::regclass and not granted`));
+      // The log finds no committed 'lr' and waits on the update's row.
+      const logging = outcome(mlflow.logParam(runId, 'lr', logged));
+      await until(() => blocked(`select pid from pg_stat_activity where ${updater} = any(pg_blocking_pids(pid))`));
+      await holder.query('rollback');
+      expect(await updating).toBe('ok');
+      expect(await logging).toBe(answer);
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.query('drop trigger if exists test_hold_commit on sm_trial_components').catch(() => undefined);
+      await holder.end();
+    }
+    expect((await components.DescribeTrialComponent({ TrialComponentName: tc }, ctx)).Parameters).toEqual({ lr: { StringValue: '0.1' } });
+  });
+});
