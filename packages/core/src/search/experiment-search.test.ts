@@ -544,4 +544,42 @@ describe('Search of an experiment MLflow deleted', () => {
     expect(await names(f.search, 'ExperimentTrial', one('TrialName', 'Equals', 'mixed-t'))).toEqual([]);
     expect(await names(f.search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 'Mixed-T'))).toEqual(['c1']);
   });
+
+  it("lists every one of a trial's components and a component's trials, store page by store page (SageMaker's TrialComponentSummaries and Parents have no limit; they stopped at 10,000)", async () => {
+    // The largest listing asked of the store: the old code asked for 10,000 rows at once and listed no more.
+    const asked = { rows: 0, runInfos: 0 };
+    const store = new MemoryExperimentStore();
+    const watching = new Proxy(store, {
+      get(target, prop, receiver) {
+        const v: unknown = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          if (prop === 'listTrialComponents' || prop === 'listTrials') asked.rows = Math.max(asked.rows, (args[0] as { limit: number }).limit);
+          if (prop === 'getRunInfos') asked.runInfos = Math.max(asked.runInfos, (args[0] as unknown[]).length);
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const f = await fixture(undefined, watching);
+    const expA = (await store.getExperimentByName('exp-a'))!.experimentId;
+    // More than two store pages of each.
+    const n = 450;
+    const name = (prefix: string, i: number) => `${prefix}-${String(i).padStart(3, '0')}`;
+    await store.createTrial({ name: 'many', experimentId: expA, creationTime: 1, lastModifiedTime: 1 });
+    for (let i = 0; i < n; i++) {
+      const run = await f.tracking.createRun({ experimentId: expA, runName: name('many', i) }, alice.principal);
+      await store.createTrialComponent({ name: name('many', i), runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 10 + i, lastModifiedTime: 10 + i });
+      await store.associateTrialComponent('many', name('many', i), 10 + i);
+      // many-000 is also in n trials besides.
+      await store.createTrial({ name: name('in', i), experimentId: expA, creationTime: 1, lastModifiedTime: 1 });
+      await store.associateTrialComponent(name('in', i), name('many', 0), 10 + i);
+    }
+    asked.rows = asked.runInfos = 0;
+    const trial = (await f.search.Search({ Resource: 'ExperimentTrial', SearchExpression: one('TrialName', 'Equals', 'many') }, alice)).Results[0]?.Trial;
+    expect((trial?.TrialComponentSummaries ?? []).map((x) => x.TrialComponentName)).toEqual(Array.from({ length: n }, (_, i) => name('many', i)));
+    const component = (await f.search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('TrialComponentName', 'Equals', name('many', 0)) }, alice)).Results[0]?.TrialComponent;
+    expect((component?.Parents ?? []).map((x) => x.TrialName)).toEqual([...Array.from({ length: n }, (_, i) => name('in', i)), 'many']);
+    // Store page by store page, with each page's run infos: no read is bounded by how many a trial holds.
+    expect(asked).toEqual({ rows: 200, runInfos: 200 });
+  });
 });

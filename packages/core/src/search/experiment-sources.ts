@@ -160,10 +160,12 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     arnOf: (r) => trials.arn(r.name),
     alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal),
     record: async (r, tags, principal) => {
-      const held = await t.store.listTrialComponents({ trialName: r.name, sortBy: 'creationTime', ascending: true, offset: 0, limit: 10_000 });
-      // The components the caller may describe, as ListTrialComponents for the trial lists them.
+      // Every component the caller may describe, as ListTrialComponents for the trial lists them (SageMaker's
+      // TrialComponentSummaries has no limit), read store page by store page with their run infos.
       const seen: TrialComponentRecord[] = [];
-      for (const r of await candidates(held)) if (await componentVisible(r, principal)) seen.push(r.c);
+      for await (const { rows } of keysetPages('creationTime', undefined, (q) => t.store.listTrialComponents({ trialName: r.name, sortBy: 'creationTime', ascending: true, ...q }))) {
+        for (const x of await candidates(rows)) if (await componentVisible(x, principal)) seen.push(x.c);
+      }
       const summaries = seen.map((c) => ({
         TrialComponentName: c.name, TrialComponentArn: components.arn(c.name),
         ...(c.sourceArn ? { TrialComponentSource: { SourceArn: c.sourceArn, ...(c.sourceType ? { SourceType: c.sourceType } : {}) } } : {}),
@@ -194,9 +196,11 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     arnOf: (r) => components.arn(r.c.name),
     alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrialComponent')(r.guarded, principal),
     record: async (r, tags, principal) => {
-      // The trials the caller may describe, as ListTrials for the component lists them.
-      const held = [];
-      for (const x of await t.store.listTrials({ componentName: r.c.name, sortBy: 'name', ascending: true, offset: 0, limit: 10_000 })) if (await trialVisible(x, principal)) held.push(x);
+      // Every trial the caller may describe, as ListTrials for the component lists them (Parents has no limit).
+      const held: TrialRecord[] = [];
+      for await (const { rows } of keysetPages('name', undefined, (q) => t.store.listTrials({ componentName: r.c.name, sortBy: 'name', ascending: true, ...q }))) {
+        for (const x of rows) if (await trialVisible(x, principal)) held.push(x);
+      }
       const names = await experimentNames(held.map((x) => x.experimentId));
       const parents = held.map((x) => ({ TrialName: x.name, ExperimentName: names.get(x.experimentId) ?? '' }));
       const described = await components.DescribeTrialComponent({ TrialComponentName: r.c.name }, ctx);
