@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Request } from 'playwright-core';
 import { itHadNoConsoleErrors, useStudio, waitForPage } from './browser.test-support.js';
 
 // Search links Studio did not write, in Chromium against a real Loam: a nested filter the server refuses shows the
@@ -9,6 +10,9 @@ describe('Search links in Studio', { retry: 0 }, () => {
     async prepare(t) {
       await t.admin.CreateTrialComponent({ TrialComponentName: 'prep-data', DisplayName: 'prepare-data' });
       await t.admin.CreateTrialComponent({ TrialComponentName: 'train-model' });
+      // Two names that are one JavaScript number (12345678901234567000), for the search of big numbers.
+      await t.admin.CreateTrialComponent({ TrialComponentName: 'seeded', DisplayName: '12345678901234567890' });
+      await t.admin.CreateTrialComponent({ TrialComponentName: 'seeded-next', DisplayName: '12345678901234567891' });
     },
     expectFailures: ['400 POST /api/v1/search'],
   });
@@ -117,6 +121,38 @@ describe('Search links in Studio', { retry: 0 }, () => {
     expect(await field('Nested filter 1 property 2').getAttribute('aria-invalid')).not.toBe('true');
     expect(await field('Nested filter 1 value 1').getAttribute('aria-invalid')).not.toBe('true');
     await check('l03-filter-value-refused');
+  }, 120_000);
+
+  it('searches for a link’s unquoted 20-digit value exactly, and keeps a typed one exact through the URL', async () => {
+    const { page } = studio;
+    const sent: unknown[] = [];
+    const onRequest = (r: Request) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/search') sent.push((r.postDataJSON() as { SearchExpression?: unknown }).SearchExpression);
+    };
+    page.on('request', onRequest);
+    try {
+      // Written by hand, without quotes: read as a JavaScript number it was 12345678901234567000.
+      await page.goto(`${studio.t.url}/search?resource=ExperimentTrialComponent&filters=${encodeURIComponent('[{"n":"DisplayName","o":"Equals","v":12345678901234567890}]')}`);
+      const table = page.getByRole('table', { name: 'Trial components found' });
+      await table.getByText('seeded').first().waitFor();
+      const exact = { Filters: [{ Name: 'DisplayName', Operator: 'Equals', Value: '12345678901234567890' }] };
+      expect(sent).toEqual([exact]);
+      expect(await field('Value 1').inputValue()).toBe('12345678901234567890');
+      expect(await table.getByText('seeded-next').count()).toBe(0);
+      // A value typed in the form goes into the URL quoted, with all its digits, and a reload searches for it again.
+      await field('Value 1').fill('12345678901234567891');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await waitForPage(page, `new URL(location.href).searchParams.get('filters')?.includes('"v":"12345678901234567891"') === true`);
+      await table.getByText('seeded-next').first().waitFor();
+      await page.reload();
+      await table.getByText('seeded-next').first().waitFor();
+      expect(await field('Value 1').inputValue()).toBe('12345678901234567891');
+      const next = { Filters: [{ Name: 'DisplayName', Operator: 'Equals', Value: '12345678901234567891' }] };
+      expect(sent).toEqual([exact, next, next]);
+      expect(await table.getByText('seeded', { exact: true }).count()).toBe(0);
+    } finally {
+      page.off('request', onRequest);
+    }
   }, 120_000);
 
   itHadNoConsoleErrors(studio, 2);

@@ -22,6 +22,7 @@ import { transformRoutes } from '../pages/transform/transform-routes.js';
 import { searchRoutes } from '../pages/search/search-routes.js';
 import { AppFrame } from './app-frame.js';
 import { allNavItems } from './navigation.js';
+import { parseUrlSearch, stringifyUrlSearch } from './url-search.js';
 
 const root = createRootRoute({ component: AppFrame, notFoundComponent: NotFoundPage });
 const home = createRoute({ getParentRoute: () => root, path: '/', component: HomePage, staticData: { crumb: 'Home' } });
@@ -56,7 +57,7 @@ const placeholders = allNavItems
 
 const routeTree = root.addChildren([home, users.addChildren([usersIndex, user]), policies.addChildren([policiesIndex, policy]), tags, settings, datasets.addChildren([datasetsIndex, dataset]), flows.addChildren([flowsIndex, flow]), ...jobRoutes(root), ...experimentRoutes(root), ...modelRoutes(root), ...tuningRoutes(root), ...lineageRoutes(root), ...registryRoutes(root), ...transformRoutes(root), ...searchRoutes(root), ...placeholders]);
 
-export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true });
+export const router = createRouter({ routeTree, defaultPreload: 'intent', scrollRestoration: true, parseSearch: parseUrlSearch, stringifySearch: stringifyUrlSearch });
 
 declare module '@tanstack/react-router' {
   interface Register {

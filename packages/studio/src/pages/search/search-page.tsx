@@ -1,8 +1,9 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { defaultParseSearch, useLocation, useNavigate } from '@tanstack/react-router';
+import { useLocation, useNavigate } from '@tanstack/react-router';
 import { Alert, Autocomplete, Button, Group, List, NativeSelect, SegmentedControl, Skeleton, Stack, Text } from '@mantine/core';
 import { loam } from '../../api/client.js';
+import { parseUrlSearch } from '../../app/url-search.js';
 import { PageHeader } from '../../patterns/page-header.js';
 import { toUserFacingError } from '../../schema/problems.js';
 import { FilterRows, propertyData } from './filter-rows.js';
@@ -25,7 +26,7 @@ export function SearchPage() {
   // Read from the URL's own text: the router's search keeps a link's raw value of any parameter the route's reading
   // left out (a `filters` that is not a list), which is not for the form; what was left out is named on the page.
   const searchStr = useLocation({ select: (l) => l.searchStr });
-  const { params, ignored } = useMemo(() => readSearchParams(defaultParseSearch(searchStr)), [searchStr]);
+  const { params, ignored } = useMemo(() => readSearchParams(parseUrlSearch(searchStr)), [searchStr]);
   const committed = stateOf(params);
   // The form starts again from the URL whenever the URL changes (Search pressed, Back, a shared link).
   return <SearchForm key={JSON.stringify(paramsOf(committed))} committed={committed} ignored={ignored} />;

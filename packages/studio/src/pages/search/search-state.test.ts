@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseUrlSearch, stringifyUrlSearch } from '../../app/url-search.js';
+import { buildExpression } from './search-expression.js';
 import { paramsOf, parseSearchParams, readSearchParams, stateOf } from './search-state.js';
 
 describe('search URL state', () => {
@@ -27,6 +29,15 @@ describe('search URL state', () => {
     expect(paramsOf({ ...state, nested: [{ list: 'Metrics', filters: [{ name: '', operator: 'Equals', value: '' }] }] }).nested).toBeUndefined();
     // A property typed without its list is kept as sent, with it.
     expect(paramsOf({ ...state, nested: [{ list: 'Metrics', filters: [{ name: ' Max ', operator: 'Exists', value: '' }] }] }).nested).toEqual([{ p: 'Metrics', f: [{ n: 'Metrics.Max', o: 'Exists' }] }]);
+  });
+
+  it('searches for a link’s unquoted 20-digit value exactly, not for the nearest JavaScript number', () => {
+    const link = `?resource=ExperimentTrialComponent&filters=${encodeURIComponent('[{"n":"DisplayName","o":"Equals","v":12345678901234567890}]')}`;
+    const state = stateOf(parseSearchParams(parseUrlSearch(link)));
+    expect(state.filters).toEqual([{ name: 'DisplayName', operator: 'Equals', value: '12345678901234567890' }]);
+    expect(buildExpression(state.filters, state.match).expression).toEqual({ Filters: [{ Name: 'DisplayName', Operator: 'Equals', Value: '12345678901234567890' }] });
+    // Written back into the URL (quoted), it reads the same.
+    expect(stateOf(parseSearchParams(parseUrlSearch(stringifyUrlSearch(paramsOf(state)))))).toEqual(state);
   });
 
   it('drops what it does not understand instead of failing on an edited link', () => {
