@@ -81,12 +81,14 @@ export class LineageQueryService {
    * answers only its own. Vertices the caller may not read (LineageVisibility),
    * vertices of deleted resources (a model or an endpoint since deleted: `resourceExists` says false) and
    * retired lives of resources (the edges a deleted resource had: lineage-lives) are left out, and so are the edges that touch them; the walk still goes through them, so what lies beyond
-   * one is found. At most one start (the operation's shape). With `authorize`, a start the caller may not
-   * read is refused before Loam looks for it ({@link mayStartFrom}), so the answer says nothing of whether it
-   * exists. @throws ValidationError (a start that is not an ARN or location, another account's ARN),
-   * AccessDeniedError naming StartArns (a start the caller may not read), NotFoundError naming StartArns (a
-   * start Loam has nothing of, as SageMaker answers ResourceNotFound: no artifact, no resource, no lineage of
-   * a deleted one; an artifact named by ARN whose location the caller may not read).
+   * one is found. At most one start (the operation's shape). With `authorize`, a start whose ARN the caller may
+   * not read is refused before Loam looks for it ({@link mayStartFrom}), and one hidden by its record answers as
+   * a missing one, so the answer says nothing of whether it exists. @throws ValidationError (a start that is not
+   * an ARN or location, another account's ARN), AccessDeniedError naming StartArns (a start the caller may not
+   * read by its ARN), NotFoundError naming StartArns (a start Loam has nothing of, as SageMaker answers
+   * ResourceNotFound: no artifact, no resource, no lineage of a deleted one; an artifact named by ARN whose
+   * location the caller may not read; an MLflow run, experiment, trial or trial component in an MLflow
+   * experiment the caller may not read).
    */
   async QueryLineage(input: InputOf<Ops['QueryLineage']>, ctx: RequestContext): Promise<OutputOf<Ops['QueryLineage']>> {
     await this.o.beforeQuery?.();
@@ -154,19 +156,20 @@ export class LineageQueryService {
   }
 
   /**
-   * Whether the caller may start a walk from `start` (named `ref` at `field`), judged before its existence
-   * is: a resource, an MLflow run, an s3:// location given as such, anything else by its ARN, refused with
-   * AccessDenied whether or not Loam has it. An artifact named by its ARN is judged by its location, which
-   * only its record holds: false (answered ResourceNotFound, as for an unknown ARN and as DescribeArtifact
-   * answers) for one the caller may not read. @throws AccessDeniedError
+   * Whether the caller may start a walk from `start` (named `ref` at `field`), judged on its ARN before its
+   * existence is: a resource, an MLflow run, an s3:// location given as such, anything else by its ARN,
+   * refused with AccessDenied whether or not Loam has it. What only a start's record says is judged after:
+   * false (answered ResourceNotFound, as for an unknown ARN) for an artifact named by its ARN whose location
+   * the caller may not read (as DescribeArtifact answers), and for an MLflow run, experiment, trial or trial
+   * component in an MLflow experiment the caller may not read (its ARN does not name the experiment), so a
+   * hidden start and a missing one answer alike. @throws AccessDeniedError
    */
   private async mayStartFrom(v: LineageVisibility, start: string, ref: string, field: string): Promise<boolean> {
     if (parseArn(start)?.kind === 'artifact' && !isLocation(ref)) {
       const artifact = await this.o.store.collection(lineageArtifactsCollection).get(start);
       return artifact === undefined || v.visible(start, artifact.value.uri);
     }
-    await v.require(start, isLocation(ref) ? normalizeUri(ref) : undefined, field);
-    return true;
+    return v.require(start, isLocation(ref) ? normalizeUri(ref) : undefined, field);
   }
 
   /**

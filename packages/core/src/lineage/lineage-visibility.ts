@@ -61,18 +61,16 @@ export class LineageVisibility {
   }
 
   /**
-   * Refuses a vertex the caller may not read, as {@link visible} judges it: the authorizer's refusal (or,
-   * for a `readCheck`'s ARN, one of its own) naming `field`. What the caller named is judged before
-   * anything about it is looked up, so the refusal is the same whether or not it exists.
-   * @throws AccessDeniedError
+   * Refuses a start the caller may not read by what its ARN (or location) alone says: the kind's read action
+   * on the ARN (a `readCheck`'s ARN too: GetMlflowRun on an MLflow run, DescribeTrial on a trial, ...),
+   * `s3:GetObject` on a location; the authorizer's refusal naming `field`. It is judged before anything about
+   * the start is looked up, so the refusal is the same whether or not it exists. What only its record says (the
+   * MLflow experiment guarding a `readCheck`'s ARN) cannot be judged so: @returns false for a start that
+   * record hides, which the caller answers as one that does not exist (ResourceNotFound, as a missing one
+   * whose ARN the caller may read), so a hidden one and a missing one answer alike. @throws AccessDeniedError
    */
-  async require(arn: string, sourceUri: string | undefined, field: string): Promise<void> {
+  async require(arn: string, sourceUri: string | undefined, field: string): Promise<boolean> {
     const why = `${field}: a lineage query starts only from what the caller may read`;
-    const own = this.readCheck?.(this.principal, arn);
-    if (own !== undefined) {
-      if (await own) return;
-      throw new AccessDeniedError(`User: ${this.principal.arn} is not authorized to read lineage entity: ${arn} (${why})`);
-    }
     const [action, resource] = this.check(arn, sourceUri);
     try {
       await this.authorize(this.principal, action, resource);
@@ -80,6 +78,7 @@ export class LineageVisibility {
       if ((e as { code?: string }).code === 'AccessDeniedException') throw new AccessDeniedError(`${(e as Error).message} (${why})`);
       throw e;
     }
+    return (await this.readCheck?.(this.principal, arn)) ?? true;
   }
 
   private check(arn: string, sourceUri: string | undefined): [string, string] {

@@ -223,10 +223,23 @@ describe('QueryLineage shows an MLflow run only to whom runs/get would', () => {
     // tracked-job has no record (the graph is drawn by hand), so it is not listed; the walk goes through it.
     expect(r.body.Vertices.map((v: { Arn: string }) => v.Arn)).toEqual([sm('mlflow-run', open.runId)]);
     expect(JSON.stringify(r.body)).not.toContain(secret.runId);
-    // From the run itself, as runs/get answers: refused, and the refusal names the start.
-    const fromSecret = await query('carol', { StartArns: [sm('mlflow-run', secret.runId)] });
-    expect([fromSecret.status, fromSecret.body.code, fromSecret.body.detail]).toEqual([403, 'AccessDeniedException', expect.stringContaining(`lineage entity: ${sm('mlflow-run', secret.runId)} (StartArns/0:`)]);
+    // From the run itself: its ARN does not name its experiment, which only its record says, so a run hidden by
+    // its experiment answers as a missing one does (404), not 403 where a missing one answered 404.
+    const never = 'f'.repeat(32);
+    for (const runId of [secret.runId, never]) {
+      const r = await query('carol', { StartArns: [sm('mlflow-run', runId)] });
+      expect([r.status, r.body.code, r.body.detail], JSON.stringify(r.body)).toEqual([404, 'ResourceNotFound', `Lineage entity '${sm('mlflow-run', runId)}' does not exist (StartArns/0).`]);
+    }
     expect((await query('carol', { StartArns: [sm('mlflow-run', open.runId)] })).status).toBe(200);
+    // A caller who may not read the run's ARN is refused before Loam looks for it: alike for one that exists and one that does not.
+    await userWith('erin', [
+      { Effect: 'Allow', Action: ['sagemaker:QueryLineage', 'sagemaker:GetMlflowExperiment'], Resource: '*' },
+      { Effect: 'Allow', Action: 'sagemaker:GetMlflowRun', Resource: sm('mlflow-experiment', '*') },
+    ]);
+    for (const runId of [open.runId, never]) {
+      const r = await query('erin', { StartArns: [sm('mlflow-run', runId)] });
+      expect([r.status, r.body.code, r.body.detail], JSON.stringify(r.body)).toEqual([403, 'AccessDeniedException', expect.stringContaining(`sagemaker:GetMlflowRun on resource: ${sm('mlflow-run', runId)} (StartArns/0:`)]);
+    }
     // An administrator still sees both runs.
     expect((await query('admin', { StartArns: ['s3://shared/tracked'], Direction: 'Descendants' })).body.Vertices.map((v: { Arn: string }) => v.Arn)).toContain(sm('mlflow-run', secret.runId));
   });
@@ -265,7 +278,11 @@ describe('QueryLineage shows an experiment, trial or trial component only to who
     ]);
     expect((await call('dave', 'GET', '/api/v1/sagemaker-experiments/trials/alice-trial')).status).toBe(403);
     expect(await listed('dave')).toEqual([sm('experiment-trial-component', 'alice-tc')]);
-    expect((await query('dave', { StartArns: [sm('experiment-trial', 'alice-trial')] })).status).toBe(403);
+    // The trial is hidden by its MLflow experiment, which its ARN does not name: answered as a missing trial is.
+    for (const trial of ['alice-trial', 'alice-never-was']) {
+      const r = await query('dave', { StartArns: [sm('experiment-trial', trial)] });
+      expect([r.status, r.body.code], JSON.stringify(r.body)).toEqual([404, 'ResourceNotFound']);
+    }
     expect((await query('dave', { StartArns: [sm('experiment-trial-component', 'alice-tc')] })).status).toBe(200);
   });
 });
