@@ -1,78 +1,143 @@
+import type { LogTailPage } from '../ports/job-executor.js';
 import type { LogGroupSource, LogUnit } from './log-groups.js';
 
-/** Lines read back from a unit's end at most to find when each of its streams last wrote. */
-const SCAN_LINES = 10_000;
 /**
- * Closed units whose streams' last events are remembered per group (they no longer change): at least this many, and
- * as many as a call asks for, so a group of more finished jobs than this is not read whole on every call.
+ * Units whose streams' last events are remembered per group: at least this many, and as many as a call asks for, so
+ * a group of more units than this is not read whole on every call.
  */
 const REMEMBERED = 10_000;
 /** Units read at once. */
 const CONCURRENCY = 16;
+/** Lines read forward per page when catching up with what a unit wrote since the last call. */
+const PAGE = 1000;
+/**
+ * Lines written since the last call past which a unit is read back from its end first: its hosts' newest lines are
+ * there (a talker's burst), so the burst is not read whole. Only when a host is not among its newest lines is the
+ * rest of the burst read forward.
+ */
+const BURST = 10_000;
+
+/** What is known of a unit: each host's newest line's time, up to `end`. */
+interface Known {
+  /** A `read` token after the last line accounted for: a line after it is new. */
+  end: string;
+  /** By host, the time of its newest line before `end` (a host with no line there is absent). */
+  readonly times: Map<string, number>;
+  /** Closed and read to its end: nothing is left to read. */
+  final: boolean;
+}
 
 /**
- * When each stream of a unit last wrote (epoch ms): the time of its host's newest line, read back from the unit's
- * end, what CloudWatch Logs reports as a stream's `lastEventTimestamp` and orders `LastEventTime` by. No earlier than
- * the stream's creation; a stream without a line has its creation time. A host with no line among the unit's newest
- * 10,000 (a quiet host of a job whose other hosts write much) gets the oldest of those lines' time, which bounds its
- * own from above. A closed unit's answers (a finished job's) are remembered, so listing a group of many finished jobs
- * by LastEventTime reads each of them once.
+ * When each stream of a unit last wrote (epoch ms): the time of its host's newest line, what CloudWatch Logs reports
+ * as a stream's `lastEventTimestamp` and orders `LastEventTime` by. No earlier than the stream's creation; a stream
+ * without a line has its creation time.
+ *
+ * A unit is read back from its end once, until every host has a line (to its start for a host that has none, so a
+ * quiet host of a multi-host job gets its own time, however much the others wrote since). Then what is known is
+ * remembered with where the read ended, and a later call reads only what was written after it (a running job or
+ * endpoint instance that wrote nothing costs one empty read, a finished job's nothing): logs only grow, so a host's
+ * newest line is either the one remembered or among the new ones.
  */
 export class StreamLastEvents {
   /** Per group, by unit key and start time, the oldest remembered first. */
-  private readonly closed = new Map<string, Map<string, ReadonlyMap<string, number>>>();
+  private readonly known = new Map<string, Map<string, Known>>();
+  /** Units being read, so that concurrent calls read one once. */
+  private readonly reading = new Map<string, Promise<Known>>();
 
   /** Each stream's last event time, by stream name, of the units given. */
   async of(group: string, source: LogGroupSource, units: readonly LogUnit[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     // Room for every unit asked for: ordering by LastEventTime asks for all of a group's, in the same order each call,
-    // and with less room each one was pushed out before it was asked for again (every finished job read every call).
+    // and with less room each one was pushed out before it was asked for again (every job read every call).
     const room = Math.max(REMEMBERED, units.length);
     let next = 0;
     const work = async () => {
       while (next < units.length) {
         const u = units[next++] as LogUnit;
-        const byHost = await this.unit(group, source, u, room);
-        for (const s of u.streams) out.set(s.name, Math.max(s.creationTime, byHost.get(s.host) ?? s.creationTime));
+        const { times } = await this.unit(group, source, u, room);
+        for (const s of u.streams) out.set(s.name, Math.max(s.creationTime, times.get(s.host) ?? s.creationTime));
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, units.length) }, work));
     return out;
   }
 
-  private async unit(group: string, source: LogGroupSource, u: LogUnit, room: number): Promise<ReadonlyMap<string, number>> {
+  private unit(group: string, source: LogGroupSource, u: LogUnit, room: number): Promise<Known> {
     // The start time tells a job from one of the same name created again after it was deleted.
     const key = `${u.key}\0${u.startTime}`;
-    const known = this.closed.get(group)?.get(key);
-    if (known) return known;
-    const hosts = new Set(u.streams.map((s) => s.host));
-    const found = new Map<string, number>();
-    let before: string | undefined;
-    let read = 0;
-    let oldest: number | undefined;
-    // One line first: most units have one stream (an endpoint instance, a job on one host).
-    for (let want = 1, pages = 0; found.size < hosts.size && read < SCAN_LINES && pages < 100; want = Math.min(1000, SCAN_LINES - read), pages++) {
-      const page = await source.readBackward(u, { ...(before !== undefined ? { before } : {}), limit: want });
-      read += page.lines.length;
-      for (let i = page.lines.length - 1; i >= 0; i--) {
-        const l = page.lines[i]!;
-        if (hosts.has(l.host) && !found.has(l.host)) found.set(l.host, Math.round(l.time));
-      }
-      if (page.lines.length > 0) oldest = Math.round(page.lines[0]!.time);
-      if (page.before === undefined) {
-        // Read back to the start: a host not found wrote nothing.
-        oldest = undefined;
-        break;
-      }
-      before = page.before;
-    }
-    if (oldest !== undefined) for (const h of hosts) if (!found.has(h)) found.set(h, oldest);
-    if (u.closed === true) {
-      let remembered = this.closed.get(group);
-      if (!remembered) this.closed.set(group, (remembered = new Map()));
-      if (remembered.size >= room) remembered.delete(remembered.keys().next().value as string);
-      remembered.set(key, found);
-    }
-    return found;
+    const id = `${group}\0${key}`;
+    const pending = this.reading.get(id);
+    if (pending) return pending;
+    let remembered = this.known.get(group);
+    if (!remembered) this.known.set(group, (remembered = new Map()));
+    const known = remembered.get(key);
+    if (known?.final) return Promise.resolve(known);
+    const read = (known ? catchUp(source, u, known) : firstRead(source, u)).then((k) => {
+      const r = this.known.get(group) as Map<string, Known>;
+      if (!r.has(key) && r.size >= room) r.delete(r.keys().next().value as string);
+      r.set(key, k);
+      return k;
+    }).finally(() => this.reading.delete(id));
+    this.reading.set(id, read);
+    return read;
   }
+}
+
+/** A unit never read: back from its end until every host has a line or its start is reached. */
+async function firstRead(source: LogGroupSource, u: LogUnit): Promise<Known> {
+  const hosts = new Set(u.streams.map((s) => s.host));
+  const times = new Map<string, number>();
+  const back = await newest(source, u, hosts, times, Number.POSITIVE_INFINITY);
+  // Read before the answer: a closed unit had every line written by then.
+  return { end: back.end, times, final: u.closed === true };
+}
+
+/**
+ * Reads back from the end of a unit, setting each host's newest line's time in `times` (hosts already there are
+ * left), until every host has one, the start is reached, or more than `most` lines were read. `end` is the token
+ * after the newest line (read forward from it, a later line is new); `all` whether every host was found.
+ */
+async function newest(source: LogGroupSource, u: LogUnit, hosts: ReadonlySet<string>, times: Map<string, number>, most: number): Promise<{ end: string; all: boolean }> {
+  let end: string | undefined;
+  let before: string | undefined;
+  let read = 0;
+  // One line first: most units have one stream (an endpoint instance, a job on one host).
+  for (let want = 1; ; want = 1000) {
+    const page: LogTailPage = await source.readBackward(u, { ...(before !== undefined ? { before } : {}), limit: want });
+    end ??= page.after;
+    read += page.lines.length;
+    for (let i = page.lines.length - 1; i >= 0; i--) {
+      const l = page.lines[i]!;
+      if (hosts.has(l.host) && !times.has(l.host)) times.set(l.host, Math.round(l.time));
+    }
+    const all = [...hosts].every((h) => times.has(h));
+    if (all || page.before === undefined || read > most) return { end, all };
+    before = page.before;
+  }
+}
+
+/**
+ * A unit read before: the lines written after `known.end`, forward, each host's newest kept. A burst of more than
+ * {@link BURST} lines is read back from the end first: when every host is among the newest lines, their times are
+ * those and the rest of the burst is not read.
+ */
+async function catchUp(source: LogGroupSource, u: LogUnit, known: Known): Promise<Known> {
+  const hosts = new Set(u.streams.map((s) => s.host));
+  const times = new Map(known.times);
+  let end = known.end;
+  let read = 0;
+  for (;;) {
+    const page = await source.read(u, { token: end, limit: PAGE });
+    if (page.lines.length === 0) break;
+    for (const l of page.lines) if (hosts.has(l.host)) times.set(l.host, Math.round(l.time));
+    end = page.nextToken;
+    read += page.lines.length;
+    if (read >= BURST && read - page.lines.length < BURST) {
+      const newer = new Map<string, number>();
+      const back = await newest(source, u, hosts, newer, BURST);
+      if (back.all) return { end: back.end, times: newer, final: false };
+    }
+  }
+  // Read to the end after the unit was closed: nothing is written to it any more.
+  return { end, times, final: u.closed === true };
 }
