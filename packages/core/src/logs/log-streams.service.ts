@@ -4,6 +4,7 @@ import { isLoamError, LoamError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import type { RequestContext } from '../kernel/context.js';
 import type { LogGroupSource, LogGroups, LogUnit } from './log-groups.js';
+import { decodeKeysetToken, encodeKeysetToken } from '../experiments/keyset-page-token.js';
 import { StreamLastEvents } from './stream-last-events.js';
 
 type Ops = Operations;
@@ -22,7 +23,7 @@ const PAGE_LINES = 1000;
  * SDK's `Estimator.fit(logs=True)` and `logs_for_job`, `aws logs tail` and boto3's `logs` client read.
  */
 export class LogStreamsService {
-  /** Remembered across calls: a finished job's streams' last events are read once. */
+  /** Remembered across calls: a finished job's streams' last events are read once, a running one's only what it wrote since. */
   private readonly lastEvents = new StreamLastEvents();
 
   constructor(
@@ -33,19 +34,43 @@ export class LogStreamsService {
     },
   ) {}
 
-  /** The jobs' three groups, always (a group exists before its first job, so the SDK's first look finds it), and one per endpoint. */
+  /**
+   * The jobs' three groups, always (a group exists before its first job, so the SDK's first look finds it), and one per
+   * endpoint, ordered by name (bytes), as CloudWatch Logs lists them. A token holds the last group's name, not an
+   * offset: a group created or deleted between two pages (an endpoint's) moves no other across the page boundary.
+   * An earlier Loam's offset token pages on by offset in the order it listed then, so a listing begun before an
+   * upgrade ends as it began.
+   * @throws ValidationException for a token it did not issue.
+   */
   async DescribeLogGroups(input: InputOf<Ops['DescribeLogGroups']>, _ctx: RequestContext): Promise<OutputOf<Ops['DescribeLogGroups']>> {
     const prefix = input.logGroupNamePrefix ?? '';
     const pattern = input.logGroupNamePattern?.toLowerCase();
     const groups = (await this.o.groups.list()).filter((g) => g.name.startsWith(prefix) && (pattern === undefined || g.name.toLowerCase().includes(pattern)));
-    const from = decodeOffset(input.nextToken);
     const limit = input.limit ?? 50;
+    let listed: typeof groups;
+    let nextToken: string | undefined;
+    if (isOffsetToken(input.nextToken)) {
+      const from = decodeOffset(input.nextToken);
+      listed = groups.slice(from, from + limit);
+      if (from + limit < groups.length) nextToken = encodeOffset(from + limit);
+    } else {
+      const start = decodeKeysetToken(input.nextToken, {
+        order: GROUPS_ORDER, isOrder: (o) => o === GROUPS_ORDER, read: (after) => (typeof after === 'string' ? after : undefined),
+        refuse: () => {
+          throw badToken();
+        },
+      });
+      const after = start.after;
+      const rest = groups.sort((a, b) => compare(a.name, b.name)).filter((g) => after === undefined || compare(g.name, after) > 0).slice(start.offset);
+      listed = rest.slice(0, limit);
+      if (rest.length > limit) nextToken = encodeKeysetToken(GROUPS_ORDER, (listed.at(-1) as { name: string }).name);
+    }
     return {
-      logGroups: groups.slice(from, from + limit).map(({ name: logGroupName, creationTime }) => {
+      logGroups: listed.map(({ name: logGroupName, creationTime }) => {
         const arn = this.groupArn(logGroupName);
         return { logGroupName, creationTime, arn: `${arn}:*`, logGroupArn: arn, storedBytes: 0, metricFilterCount: 0 };
       }),
-      ...(from + limit < groups.length ? { nextToken: encodeOffset(from + limit) } : {}),
+      ...(nextToken !== undefined ? { nextToken } : {}),
     };
   }
 
@@ -522,17 +547,31 @@ function encodeStreamsToken(last: { at: number; name: string }, order: StreamsOr
  */
 function decodeStreamsToken(token: string | undefined, order: StreamsOrder): { at: number; name: string } | { offset: number } | undefined {
   if (token === undefined) return undefined;
-  let v: { n?: unknown; t?: unknown; d?: unknown; o?: unknown };
+  let v: { n?: unknown; t?: unknown; d?: unknown };
   try {
     v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as typeof v;
   } catch {
     throw badToken();
   }
-  if (typeof v === 'object' && v !== null && v.o !== undefined) return { offset: decodeOffset(token) };
+  if (isOffsetToken(token)) return { offset: decodeOffset(token) };
   const ok = typeof v === 'object' && v !== null && typeof v.n === 'string' && v.d === (order.descending ? 1 : 0)
     && (order.byTime ? typeof v.t === 'number' && Number.isFinite(v.t) : v.t === undefined);
   if (!ok) throw badToken();
   return { at: order.byTime ? (v.t as number) : 0, name: v.n as string };
+}
+
+/** DescribeLogGroups' one order (by name), as its keyset tokens hold it. */
+const GROUPS_ORDER = 'logGroupName';
+
+/** An earlier Loam's offset token (`{o}`), as DescribeLogGroups and DescribeLogStreams issued them. */
+function isOffsetToken(token: string | undefined): token is string {
+  if (token === undefined) return false;
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    return typeof v === 'object' && v !== null && 'o' in v;
+  } catch {
+    return false;
+  }
 }
 
 function encodeOffset(n: number): string {

@@ -161,7 +161,8 @@ describe('boto3 logs client: the SageMaker Python SDK following a job\'s logs', 
     expect(out.times).toBe(true);
     expect(out.paginated).toEqual(out.streams);
     expect(out.desc).toEqual([...out.streams].reverse());
-    expect(out.groups).toEqual(['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TransformJobs']);
+    // By name, as CloudWatch Logs lists log groups.
+    expect(out.groups).toEqual(['/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TrainingJobs', '/aws/sagemaker/TransformJobs']);
     expect(out.filter).toEqual({
       paged_same: true,
       per_stream: { [out.streams[0]]: true, [out.streams[1]]: true },

@@ -69,3 +69,30 @@ it("orders jobs' streams by their last event, not by when the job was last modif
   expect(newest.code, newest.stderr).toBe(0);
   expect((JSON.parse(newest.stdout) as { logStreams: { logStreamName: string }[] }).logStreams.map((s) => s.logStreamName.split('/')[0])).toEqual(['talker']);
 }, 240_000);
+
+it('refuses logStreamNamePrefix with orderBy LastEventTime as CloudWatch Logs does, and lists log groups by name', async () => {
+  const out = await boto3<{ refusal: [number, string, string]; byName: unknown[]; groups: string[] }>(loam, `
+from botocore.exceptions import ClientError
+logs = client('logs')
+def refusal(**kw):
+    try:
+        logs.describe_log_streams(**kw)
+        return ['resolved']
+    except ClientError as e:
+        return [e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error']['Code'], e.response['Error']['Message']]
+pages = logs.get_paginator('describe_log_groups').paginate(PaginationConfig={'PageSize': 1})
+print(json.dumps({
+  'refusal': refusal(logGroupName='/aws/sagemaker/TrainingJobs', logStreamNamePrefix='my-job/', orderBy='LastEventTime'),
+  # By name, a prefix is CloudWatch's own use of it.
+  'byName': refusal(logGroupName='/aws/sagemaker/TrainingJobs', logStreamNamePrefix='my-job/', orderBy='LogStreamName'),
+  'groups': [g['logGroupName'] for p in pages for g in p['logGroups']]}))
+`);
+  // CloudWatch Logs' code and words for it (its API reference: 'If you order the results by event time, you cannot
+  // specify the logStreamNamePrefix parameter').
+  expect(out.refusal).toEqual([400, 'InvalidParameterException', 'Cannot order by LastEventTime with a logStreamNamePrefix.']);
+  expect(out.byName).toEqual(['resolved']);
+  // One group a page, in name order (bytes): no group twice, the jobs' three after the endpoints' ('E' < 'P').
+  expect(out.groups).toEqual([...out.groups].sort());
+  expect(new Set(out.groups).size).toBe(out.groups.length);
+  expect(out.groups.filter((g) => !g.startsWith('/aws/sagemaker/Endpoints/'))).toEqual(['/aws/sagemaker/ProcessingJobs', '/aws/sagemaker/TrainingJobs', '/aws/sagemaker/TransformJobs']);
+}, 120_000);
