@@ -133,10 +133,11 @@ describe('Search links in Studio', { retry: 0 }, () => {
     try {
       // Written by hand, without quotes: read as a JavaScript number it was 12345678901234567000.
       await page.goto(`${studio.t.url}/search?resource=ExperimentTrialComponent&filters=${encodeURIComponent('[{"n":"DisplayName","o":"Equals","v":12345678901234567890}]')}`);
+      const exact = { Filters: [{ Name: 'DisplayName', Operator: 'Equals', Value: '12345678901234567890' }] };
+      await expect.poll(() => sent.length, { timeout: 20_000 }).toBe(1);
+      expect(sent).toEqual([exact]);
       const table = page.getByRole('table', { name: 'Trial components found' });
       await table.getByText('seeded').first().waitFor();
-      const exact = { Filters: [{ Name: 'DisplayName', Operator: 'Equals', Value: '12345678901234567890' }] };
-      expect(sent).toEqual([exact]);
       expect(await field('Value 1').inputValue()).toBe('12345678901234567890');
       expect(await table.getByText('seeded-next').count()).toBe(0);
       // A value typed in the form goes into the URL quoted, with all its digits, and a reload searches for it again.
