@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 export interface StudioRoutesOptions {
@@ -36,34 +36,60 @@ function isFile(p: string): boolean {
 }
 
 /**
- * Serves Loam Studio at `/`: files from `distDir` when they exist (hashed assets cached for a year),
- * otherwise `index.html` so the app's own router handles deep links like `/users/ana`. API, auth and
- * health paths are left to their routes and to the problem+json 404. If Studio has not been built,
- * `/` answers a short page saying how to build it. The dist directory is looked at per request, so a
- * rebuild is picked up without a restart.
+ * How long a browser may keep each of Studio's files: a file under `assets/` has its content's hash in its name (Vite's
+ * `index-<hash>.js`), so it never changes and is kept a year without asking again; any other file (`index.html`,
+ * `session-early.js`, `favicon.svg`) keeps its name across versions, so it is asked for again each time it is used and
+ * answered 304 by its ETag while unchanged. (Without a Cache-Control, a browser keeps a file by heuristic, for a tenth
+ * of its age since Last-Modified: an old Studio's `session-early.js` could outlive an upgrade.)
+ */
+export const studioCacheControl = (rel: string): string => (/^assets[/\\]/.test(rel) ? 'public, max-age=31536000, immutable' : 'no-cache');
+
+/**
+ * Serves Loam Studio at `/`: files from `distDir` when they exist (cached as `studioCacheControl` says), otherwise
+ * `index.html` so the app's own router handles deep links like `/users/ana`. API, auth and health paths are left to their
+ * routes and to the problem+json 404. If Studio has not been built, `/` answers a short page saying how to build it. The
+ * dist directory is looked at per request, so a rebuild is picked up without a restart.
+ *
+ * A file is sent compressed when the build wrote a compressed copy beside it (`x.js.br`, `x.js.gz`: Studio's Vite build
+ * does, each one smaller than the one before, so each coding has its own Content-Length and ETag) and the request's
+ * Accept-Encoding takes it, brotli first; otherwise as it is. Every answer varies by Accept-Encoding; a Range is of the
+ * bytes sent (the compressed ones when compressed).
  */
 export function registerStudioRoutes(app: FastifyInstance, options: StudioRoutesOptions): void {
   const root = normalize(options.distDir);
-  void app.register(fastifyStatic, { root, serve: false, decorateReply: true });
+  // Cache-Control is set here per file, not by send: @fastify/static drops a sendFile's options when it falls back
+  // from a compressed copy that is not there to the file itself.
+  void app.register(fastifyStatic, { root, serve: false, decorateReply: true, preCompressed: true, cacheControl: false });
+
+  const sendStudioFile = (reply: FastifyReply, rel: string) =>
+    reply.header('cache-control', studioCacheControl(rel)).header('vary', 'accept-encoding').sendFile(rel, root);
 
   const sendIndex = (reply: FastifyReply) => {
     const index = join(root, 'index.html');
     void reply.header('content-security-policy', STUDIO_CSP);
     if (!isFile(index)) return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(missingBuild);
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', root, { cacheControl: false });
+    return sendStudioFile(reply, 'index.html');
   };
 
-  app.get('/', async (_req, reply) => sendIndex(reply));
-  app.get('/*', async (req, reply) => {
+  // A Range past the end of a file (or an If-Match it fails) is refused by send with its own status, which the app's
+  // error handler would answer as a 400: say 416 (with the size sent, in Content-Range) or 412 instead.
+  const errorHandler = (error: FastifyError & { headers?: Record<string, string> }, req: FastifyRequest, reply: FastifyReply) => {
+    if (error.statusCode !== 416 && error.statusCode !== 412) return app.errorHandler(error, req, reply);
+    const range = error.headers?.['Content-Range'];
+    const [code, title] = error.statusCode === 416 ? ['InvalidRange', 'Range not satisfiable'] : ['PreconditionFailed', 'Precondition failed'];
+    const detail = error.statusCode === 416 ? `The requested range is not satisfiable: the file sent is ${range?.replace(/^bytes \*\//, '') ?? 'shorter'} bytes long.` : 'The file does not match the If-Match header.';
+    if (range) void reply.header('content-range', range);
+    return reply.code(error.statusCode).type('application/problem+json').send({ type: `https://loam.dev/errors/${code}`, title, status: error.statusCode, code, detail, requestId: req.id });
+  };
+
+  app.get('/', { errorHandler }, async (_req, reply) => sendIndex(reply));
+  app.get('/*', { errorHandler }, async (req, reply) => {
     const path = `/${(req.params as Record<string, string | undefined>)['*'] ?? ''}`;
     if (serverPaths.test(path)) return reply.callNotFound();
     const rel = normalize(path).replace(/^[/\\]+/, '');
     const file = join(root, rel);
     // The path guard has already refused dot segments; this keeps the check next to the file read too.
-    if ((file === root || file.startsWith(root.endsWith(sep) ? root : root + sep)) && rel !== '' && isFile(file)) {
-      const hashed = rel.startsWith(`assets${sep}`) || rel.startsWith('assets/');
-      return reply.sendFile(rel, root, hashed ? { maxAge: '365d', immutable: true } : { cacheControl: false });
-    }
+    if ((file === root || file.startsWith(root.endsWith(sep) ? root : root + sep)) && rel !== '' && isFile(file)) return sendStudioFile(reply, rel);
     // A missing asset is a real 404; anything else is a Studio route.
     if (/\.[a-z0-9]{1,8}$/i.test(rel) && !rel.endsWith('.html')) return reply.callNotFound();
     return sendIndex(reply);
