@@ -73,11 +73,17 @@ describe('readCredentialsProfile reads a credentials file as botocore does', () 
     ['a leading byte order mark is refused', '\ufeff[loam]\nloam_api_token = loam_plain\n'],
     ['a byte order mark in the middle (files joined) is refused', '[work]\nregion = eu-west-1\n\ufeff[loam]\nloam_api_token = loam_plain\n'],
     ['a byte order mark is part of a value, not space around it', '[loam]\nloam_api_token = loam_plain\n  \ufeffmore\nregion =\ufeff\n'],
+    ['a value starting on the line below its name, a line of it no `name = value`, is refused', '[loam]\nloam_endpoint =\n  http://127.0.0.1:7717\nloam_api_token = loam_plain\n'],
+    ['so is one after an empty line', '[loam]\nloam_api_token = loam_plain\nloam_endpoint =\n\n  http://127.0.0.1:7717\n'],
+    ['so is one split by a vertical tab (Python splitlines)', '[loam]\nloam_api_token = loam_plain\ns3 =\n  addressing_style = path\u000bsignature_version\n'],
+    ["so is [DEFAULT]'s, given to a profile", '[DEFAULT]\ns3 =\n  nope\n[loam]\nloam_api_token = loam_plain\n'],
+    ["[DEFAULT]'s is not read without a profile", '[DEFAULT]\ns3 =\n  nope\n'],
   ])('%s', (_name, text) => {
     const file = join(dir, 'botocore-credentials');
     writeFileSync(file, text);
     const boto = botocoreProfiles(file);
     const names = ['loam', ' loam ', 'work', 'DEFAULT', 'default', 'Default', ' DEFAULT '];
+    // A nested block botocore reads as settings stays one text here; the cases above have none that botocore accepts.
     const expected = boto === 'refused' ? boto : Object.fromEntries(names.map((n) => [n, boto[n] && Object.keys(boto[n]).length ? boto[n] : null]));
     expect(loamProfiles(file, names)).toEqual(expected);
   });
@@ -98,5 +104,27 @@ describe('readCredentialsProfile reads a credentials file as botocore does', () 
     writeFileSync(join(d, 'credentials'), '[DEFAULT]\nregion = eu-west-1\n[ci]\nloam_api_token = loam_ci\n');
     expect(() => clientSettings({ dataDir: d, profile: 'prod' }, noEnv)).toThrow(`Profile [prod] is not in ${join(d, 'credentials')} (it has [ci]).`);
     expect(() => clientSettings({ dataDir: d, profile: 'DEFAULT' }, noEnv)).toThrow(expect.objectContaining({ code: 'ProfileNotFound' }) as never);
+  });
+});
+
+describe('clientSettings: an endpoint or token that spans lines', () => {
+  it.each([
+    ['starts on the line below its name (boto3: a nested block)', '[loam]\nloam_api_token =\n  a = b\n', 'loam_api_token', 'loam_api_token spans 2 lines ("\\na = b"): its value starts on the line below the name, which boto3 and the aws CLI read as a nested block of settings.'],
+    ['goes on on an indented line', '[loam]\nloam_api_token = loam_abc\nloam_endpoint = http://127.0.0.1:7799\n  /more\n', 'loam_endpoint', 'loam_endpoint spans 2 lines ("http://127.0.0.1:7799\\n/more").'],
+  ])('is refused, naming the setting, when it %s', (_name, text, setting, why) => {
+    const d = join(dir, `multi-${setting}`);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'credentials'), text);
+    // The old reader sent such a token as it was (a header Node refuses to send), or such an endpoint.
+    expect(() => clientSettings({ dataDir: d }, noEnv)).toThrow(expect.objectContaining({ code: 'InvalidCredentialsFile', message: `Profile [loam] in ${join(d, 'credentials')}: ${why} Write it on one line, \`${setting} = <value>\` with no indented line below it, or pass --data-dir <the data directory \`loam up\` printed> (or set LOAM_DATA_DIR), or give --endpoint and --token (LOAM_ENDPOINT, LOAM_TOKEN).` }) as never);
+    // Given by a flag, the file's value is not used.
+    expect(clientSettings({ dataDir: d, endpoint: 'http://x', token: 't' }, noEnv)).toMatchObject({ endpoint: 'http://x', token: 't' });
+  });
+
+  it('names the line of a nested block botocore refuses the file for', () => {
+    const d = join(dir, 'nested');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'credentials'), '[loam]\nloam_api_token = loam_abc\nloam_endpoint =\n  http://127.0.0.1:7799\n');
+    expect(() => clientSettings({ dataDir: d }, noEnv)).toThrow(expect.objectContaining({ code: 'InvalidCredentialsFile', message: expect.stringContaining(`${join(d, 'credentials')} line 3 ("loam_endpoint =") starts a value on the line below it, which botocore reads as a nested block of \`name = value\` lines, and its line "http://127.0.0.1:7799" is none: boto3 and the aws CLI refuse this file`) as string }) as never);
   });
 });

@@ -1,9 +1,11 @@
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { botocoreProfiles } from '@loam/testkit/peers/botocore-config';
-import { credentialsEntry, forgetCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+import { credentialsEntry, credentialsTakenFromDefault, forgetCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -214,7 +216,7 @@ describe('a credentials file that is a symbolic link (a dotfile manager)', () =>
     const target = join(dir, 'gone', 'credentials');
     symlinkSync(target, join(dir, 'credentials'));
     expect(() => writeCredentialsFile(dir, creds)).toThrow(
-      `Could not write the credentials file ${join(dir, 'credentials')}, a symbolic link to ${target} (ENOENT: no such file or directory, open '${target}.tmp-${process.pid}'): Loam replaces the link's target through a temporary file beside it. Make ${join(dir, 'gone')} exist and be writable for Loam, or replace the link with a file.`,
+      `Could not write the credentials file ${join(dir, 'credentials')}, a symbolic link to ${target} (ENOENT: no such file or directory, open '${target}.lock'): Loam replaces the link's target through a lock file and a temporary file beside it. Make ${join(dir, 'gone')} exist and be writable for Loam, or replace the link with a file.`,
     );
     expect(lstatSync(join(dir, 'credentials')).isSymbolicLink()).toBe(true);
   });
@@ -285,5 +287,156 @@ describe('a credentials file written indented (every line, headers too)', () => 
     writeFileSync(file, indented.replace('  loam_endpoint = http://127.0.0.1:1\n', ''));
     updateCredentialsEndpoint(dir, 'http://127.0.0.1:40133');
     expect(botocoreProfiles(file)).toEqual({ loam: { region: 'eu-west-1', loam_endpoint: 'http://127.0.0.1:40133' }, work: { aws_access_key_id: 'AKIAWORK' } });
+  });
+});
+
+describe('lone CR line ends (an old Mac editor), which botocore reads as line ends', () => {
+  const file = (dir: string) => join(dir, 'credentials');
+  const mac = '[work]\raws_access_key_id = AKIAWORK\r\r[loam]\raws_access_key_id = LKIAOLD\rmy_setting = 1\rloam_endpoint = http://old.test\r';
+
+  it('a bootstrap replaces [loam] in place, adding no second [loam] boto3 refuses the file for, and writes CR line ends', () => {
+    const dir = dataDir();
+    writeFileSync(file(dir), mac);
+    writeCredentialsFile(dir, creds);
+    // The old writer split lines at \n only: the whole file was one line, and a second [loam] went below it.
+    expect(botocoreProfiles(file(dir))).toEqual({
+      work: { aws_access_key_id: 'AKIAWORK' },
+      loam: { aws_access_key_id: 'LKIAFIRST', aws_secret_access_key: 'secret', my_setting: '1', region: 'us-east-1', loam_api_token: 'loam_tok', loam_endpoint: 'http://127.0.0.1:7717' },
+    });
+    expect(readFileSync(file(dir), 'utf8')).toBe('[work]\raws_access_key_id = AKIAWORK\r\r[loam]\rmy_setting = 1\raws_access_key_id = LKIAFIRST\raws_secret_access_key = secret\rregion = us-east-1\rloam_api_token = loam_tok\rloam_endpoint = http://127.0.0.1:7717\r');
+  });
+
+  it("updating the endpoint and forgetting the key change [loam]'s lines only, each keeping its line end", () => {
+    const dir = dataDir();
+    writeFileSync(file(dir), mac);
+    expect(credentialsEntry(dir, 'aws_access_key_id')).toBe('LKIAOLD');
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40140');
+    expect(readFileSync(file(dir), 'utf8')).toBe(mac.replace('http://old.test', 'http://127.0.0.1:40140'));
+    expect(forgetCredentialsKey(dir, ['LKIAOLD'])?.accessKeyId).toBe('LKIAOLD');
+    expect(botocoreProfiles(file(dir))).toEqual({ work: { aws_access_key_id: 'AKIAWORK' }, loam: { my_setting: '1', loam_endpoint: 'http://127.0.0.1:40140' } });
+    // A [loam] without the entry, its last line without a line end: the new line goes below it, on a line of its own.
+    writeFileSync(file(dir), '[loam]\rregion = eu-west-1\r[work]\rregion = us-west-2');
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40141');
+    expect(readFileSync(file(dir), 'utf8')).toBe('[loam]\rregion = eu-west-1\rloam_endpoint = http://127.0.0.1:40141\r[work]\rregion = us-west-2');
+  });
+});
+
+describe("a [DEFAULT] section's entries, which botocore gives [loam] too", () => {
+  /** The credentials boto3 signs with for profile [loam] of `file` (AWS_* variables and the config file left out). */
+  function boto3Credentials(file: string): { access_key: string; secret_key: string; token: string | null } | string {
+    const script = [
+      'import json, os, sys, boto3',
+      "s = boto3.Session(profile_name='loam')",
+      'try:',
+      '    c = s.get_credentials().get_frozen_credentials()',
+      '    print(json.dumps({"access_key": c.access_key, "secret_key": c.secret_key, "token": c.token}))',
+      'except Exception as e:',
+      '    print(json.dumps(type(e).__name__))',
+    ].join('\n');
+    const env = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', AWS_SHARED_CREDENTIALS_FILE: file, AWS_CONFIG_FILE: join(dirname(file), 'no-config'), AWS_EC2_METADATA_DISABLED: 'true' };
+    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env })) as ReturnType<typeof boto3Credentials>;
+  }
+
+  it("a session token there is overridden in [loam]: boto3 signs with Loam's key and no token", () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeFileSync(file, '[DEFAULT]\naws_session_token = FOREIGN\naws_security_token = FOREIGN_OLD\nregion = eu-west-1\n\n[loam]\naws_session_token = stale\n');
+    // What boto3 did with the old file: Loam's key with the foreign token (the old name wins), which the server refuses.
+    writeCredentialsFile(dir, creds);
+    expect(boto3Credentials(file)).toEqual({ access_key: 'LKIAFIRST', secret_key: 'secret', token: '' });
+    expect(credentialsTakenFromDefault(dir)).toEqual([]);
+    // A file without a [DEFAULT] token gets no empty entries.
+    writeFileSync(file, '[DEFAULT]\nregion = eu-west-1\n');
+    writeCredentialsFile(dir, creds);
+    expect(readFileSync(file, 'utf8')).not.toContain('token =\n');
+    expect(boto3Credentials(file)).toEqual({ access_key: 'LKIAFIRST', secret_key: 'secret', token: null });
+  });
+
+  it('one added after the bootstrap, or an assumed role no entry of [loam] undoes, is named for the warning at start', () => {
+    const dir = dataDir();
+    const file = join(dir, 'credentials');
+    writeCredentialsFile(dir, creds);
+    expect(credentialsTakenFromDefault(dir)).toEqual([]);
+    writeFileSync(file, `[DEFAULT]\naws_session_token = FOREIGN\nrole_arn = arn:aws:iam::123456789012:role/x\ncredential_source = Environment\n\n${readFileSync(file, 'utf8')}`);
+    expect(credentialsTakenFromDefault(dir)).toEqual(['aws_session_token', 'role_arn']);
+    // boto3 tries the role instead of Loam's key (and, the role aside, would send the token).
+    expect(boto3Credentials(file)).toBe('CredentialRetrievalError');
+    writeCredentialsFile(dir, creds);
+    expect(credentialsTakenFromDefault(dir)).toEqual(['role_arn']);
+  });
+});
+
+describe('two data directories whose credentials link one shared file', () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+
+  /** Runs `code` in another Node process with this module as `m`; resolves with its exit code and stderr. */
+  function inProcess(code: string, ...args: string[]): Promise<{ code: number | null; stderr: string }> {
+    const probe = `const m = await import(${JSON.stringify(join(here, 'credentials-file.ts'))}); const args = ${JSON.stringify(args)}; ${code}`;
+    const child = spawn(process.execPath, ['--conditions=loam-src', '--import', 'tsx', '--no-warnings', '--input-type=module', '-e', probe], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise((done) => child.on('close', (code) => done({ code, stderr })));
+  }
+
+  it("lose no update when two processes rewrite it at once: each one's key is there until it forgets it", async () => {
+    const dir = dataDir();
+    const shared = join(dir, 'shared-credentials');
+    for (const d of ['a', 'b']) {
+      mkdirSync(join(dir, d));
+      symlinkSync(shared, join(dir, d, 'credentials'));
+    }
+    writeCredentialsFile(join(dir, 'a'), creds);
+    const done = join(dir, 'b-done');
+    // A: a server restarting over and over (its endpoint); B: bootstraps and forgets, checking its own key each time.
+    // An update read before the other's rename and written after it takes the other's change back.
+    const a = inProcess(
+      "for (let i = 0; i < 5000 && !(await import('node:fs')).existsSync(args[1]); i++) m.updateCredentialsEndpoint(args[0], `http://127.0.0.1:${i}`);",
+      join(dir, 'a'),
+      done,
+    );
+    const b = inProcess(
+      [
+        'const lost = [];',
+        'for (let i = 0; i < 60; i++) {',
+        "  const key = `LKIAB${i}`;",
+        "  m.writeCredentialsFile(args[0], { accessKeyId: key, secretAccessKey: 's', apiToken: 't', region: 'us-east-1', endpoint: 'http://b' });",
+        "  if (m.forgetCredentialsKey(args[0], [key])?.accessKeyId !== key) lost.push(`${key} was gone before it was forgotten`);",
+        "  if (m.credentialsEntry(args[0], 'aws_access_key_id') !== undefined) lost.push(`a key came back after ${key} was forgotten`);",
+        '}',
+        "(await import('node:fs')).writeFileSync(args[1], '');",
+        'if (lost.length) { console.error(lost.join("\\n")); process.exit(3); }',
+      ].join('\n'),
+      join(dir, 'b'),
+      done,
+    );
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(rb).toEqual({ code: 0, stderr: '' });
+    expect(ra).toEqual({ code: 0, stderr: '' });
+    expect(botocoreProfiles(shared)).toMatchObject({ loam: { loam_api_token: 't' } });
+    expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'b-done', 'shared-credentials']);
+  }, 120_000);
+
+  it('takes over the lock a crashed process left (its pid gone), and one a restarted container left under its own pid', () => {
+    const dir = dataDir();
+    const lock = join(dir, 'credentials.lock');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    writeFileSync(lock, `${gone} ${hostname()} x\n`);
+    writeCredentialsFile(dir, creds);
+    expect(existsSync(lock)).toBe(false);
+    writeFileSync(lock, `${process.pid} ${hostname()} x\n`);
+    updateCredentialsEndpoint(dir, 'http://127.0.0.1:40150');
+    expect(readdirSync(dir)).toEqual(['credentials']);
+    expect(botocoreProfiles(join(dir, 'credentials'))).toMatchObject({ loam: { aws_access_key_id: 'LKIAFIRST', loam_endpoint: 'http://127.0.0.1:40150' } });
+  });
+});
+
+describe('a value with a line break (botocore would read its second line as another line of the file)', () => {
+  it('is refused naming the setting, and the file is left as it was', () => {
+    const dir = dataDir();
+    writeCredentialsFile(dir, creds);
+    const before = readFileSync(join(dir, 'credentials'), 'utf8');
+    expect(() => updateCredentialsEndpoint(dir, '\nhttp://127.0.0.1:1')).toThrow(`Cannot write loam_endpoint = "\\nhttp://127.0.0.1:1" to the credentials file ${join(dir, 'credentials')}: it holds a line break`);
+    expect(() => writeCredentialsFile(dir, { ...creds, region: 'us-east-1\r[work]' })).toThrow('Cannot write region = "us-east-1\\r[work]"');
+    expect(readFileSync(join(dir, 'credentials'), 'utf8')).toBe(before);
   });
 });

@@ -82,14 +82,28 @@ export function classifyIni(lines: readonly string[]): IniLine[] {
   });
 }
 
-/** The lines of `text`, each with its own line end, so lines kept are kept byte for byte in a file that mixes them. */
+/**
+ * The lines of `text`, each with its own line end, so lines kept are kept byte for byte in a file that mixes them. A
+ * line ends as Python's universal newlines end it (configparser reads the file in text mode): at `\r\n`, `\n`, or a
+ * lone `\r` (an old Mac editor's).
+ */
 export function linesOf(text: string): string[] {
-  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  return text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
 }
 
 /** A line without its line end. */
 export function contentOf(line: string): string {
-  return line.replace(/\r?\n$/, '');
+  return line.replace(/(?:\r\n|\r|\n)$/, '');
+}
+
+/** Whether `line` (one of linesOf's) ends with a line end: all do but a file's last line without one. */
+export function hasLineEnd(line: string): boolean {
+  return /[\r\n]$/.test(line);
+}
+
+/** The line end Loam writes its lines with in `text`: CRLF or a lone CR where the file uses one, else LF. */
+export function lineEndOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : text.includes('\r') ? '\r' : '\n';
 }
 
 /** `[start, end)` of each section headed `[profile]`: its header line and the lines up to the next header. */

@@ -18,7 +18,7 @@ import { mlflowRegistryRoutes } from '../transports/mlflow/registry/mlflow-regis
 import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { withRedactedRequests } from '../http/request-log.js';
 import { registerFrameHeaders } from '../http/frame-headers.js';
-import { repairCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+import { credentialsTakenFromDefault, repairCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { knownKey } from './forget-unreadable-keys.js';
 import { DataDirInUseError, lockDataDir, type DataDirLock } from '@loam/adapters/data-dir/data-dir-lock';
 import { keepReserve, releaseReserveWhenFull } from './disk-reserve.js';
@@ -179,6 +179,8 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
     const repaired = await repairCredentialsKey(config.dataDir, (id, token) => knownKey(platform.identity, new Set(written === undefined ? [] : [written]), id, token));
     if (repaired) logger.warn({ file: repaired.file, profile: repaired.profile, accessKeyId: repaired.accessKeyId }, 'credentials profile named an access key the server does not hold: its key lines were removed (create a new key with `loam create-access-key`)');
   }
+  const inherited = credentialsTakenFromDefault(config.dataDir);
+  if (inherited.length) logger.warn({ file: credentialsFile, profile: 'loam', entries: inherited }, `${credentialsFile}: its [DEFAULT] section sets ${inherited.join(', ')}, which boto3 and the aws CLI apply to profile [loam] too: they would not sign with Loam's access key alone. Move ${inherited.length > 1 ? 'these entries' : 'that entry'} from [DEFAULT] into a named profile`);
   const adminName = admin?.userName ?? 'admin';
   const loginToken = await platform.identity.createLoginLink(adminName, config.auth.loginLinkTtlSeconds).catch(() => undefined);
   const loginUrl = loginToken ? `${url}/auth/login?token=${encodeURIComponent(loginToken)}` : `(no '${adminName}' user: run \`loam login-link --user-name <you>\`)`;
