@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../kernel/errors.js';
+import { compareKeys } from '../ports/artifact-keys.js';
 
 /** A record's sort value: a number (numbers, timestamps), text, a boolean, or none (sorted last). */
 export type SortValue = string | number | boolean | null;
@@ -26,9 +27,11 @@ export function sortValueOf(values: readonly unknown[], numericText = false): So
 const rank = { boolean: 0, number: 1, string: 2 } as const;
 
 /**
- * Ascending order of sort values (false before true, numbers by value, text by code unit; booleans, then
+ * Ascending order of sort values (false before true, numbers by value, text by code point; booleans, then
  * numbers, then text where a property holds several kinds), then keys (so equal values keep one stable order);
- * no value comes last either way.
+ * no value comes last either way. Text and keys compare as the stores order them (`compareKeys`: SQLite's BINARY,
+ * PostgreSQL's "C", the fakes), not by JS's UTF-16 `<`, which puts what lies past U+FFFF before U+E000–U+FFFF: a
+ * search read in the store's order from a token then skipped no record the store gives after it.
  */
 export function compareHits(a: SearchCursor, b: SearchCursor, order: 'Ascending' | 'Descending'): number {
   const sign = order === 'Ascending' ? 1 : -1;
@@ -37,9 +40,9 @@ export function compareHits(a: SearchCursor, b: SearchCursor, order: 'Ascending'
   } else if (typeof a.value !== typeof b.value) {
     return sign * (rank[typeof a.value as keyof typeof rank] - rank[typeof b.value as keyof typeof rank]);
   } else if (a.value !== b.value) {
-    return sign * (a.value < b.value ? -1 : 1);
+    return sign * (typeof a.value === 'string' ? compareKeys(a.value, b.value as string) : a.value < b.value ? -1 : 1);
   }
-  return sign * (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return sign * compareKeys(a.key, b.key);
 }
 
 /** What a token is bound to: the same resource, expression and order, so a token from another search is refused. */

@@ -11,7 +11,7 @@ import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 // Search sorted by a training job's hyperparameter or final metric reads each job's sort entry from the store
 // (`Collection.values`) and only the page's records; the same search without that path reads every record. Both
 // must answer the same pages in the same order, on SQLite and PostgreSQL, whatever the values: numbers (compared as
-// numbers), text (by code unit), values that only look numeric, and jobs without the hyperparameter or metric.
+// numbers), text (by code point, as the stores order text), values that only look numeric, and jobs without the hyperparameter or metric.
 
 const ctx: RequestContext = { principal: { userName: 'admin', userId: 'id-admin', arn: 'arn:loam:iam::000000000000:user/admin', via: 'token' }, requestId: 't' };
 const dir = mkdtempSync(join(tmpdir(), 'loam-search-values-'));
@@ -33,7 +33,7 @@ const backends: Record<string, () => Promise<MetadataStore>> = {
   PostgreSQL: () => openSqlMetadataStore({ url: testPostgresUrl, schema: pgSchema, collections: [jobsCollection] }),
 };
 
-/** Values of `eta`: numbers in several spellings, text, text that only looks numeric, code units around surrogates. */
+/** Values of `eta`: numbers in several spellings, text, text that only looks numeric, code points either side of the surrogates. */
 const etas: (string | undefined)[] = [
   '10', '9', '1e1', '10.0', ' 2 ', '-3', '.5', '+7', '0', '-0', '1e999', '0x10', '1,5', 'abc', 'Abc', '', ' ', 'NaN', 'Infinity',
   '\u{1F600}', '\uE000', 'ü', '9', undefined, undefined, '10', 'abc',
@@ -162,11 +162,11 @@ describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperp
       expect(fast.out.flat().sort()).toEqual(Array.from({ length: 60 }, (_, i) => job(i).name).filter((_, i) => i % 4 !== 1));
     }
     // Hand-computed: numbers by value ('0' and '-0' equal, so by name; '1e1' and '10.0' among the 10s), then text
-    // by code unit ('1e999' and '0x10' are text), then jobs without eta.
+    // by code point ('1e999' and '0x10' are text), then jobs without eta.
     const eta = async (SortOrder: 'Ascending' | 'Descending', MaxResults: number) => (await withValues.Search({ Resource: 'TrainingJob', SortBy: 'HyperParameters.eta', SortOrder, MaxResults }, ctx)).Results.map((x) => `${x.TrainingJob?.TrainingJobName}=${(x.TrainingJob?.HyperParameters as Record<string, string> | undefined)?.['eta']}`);
     expect(await eta('Ascending', 9)).toEqual(['job-005=-3', 'job-032=-3', 'job-059=-3', 'job-008=0', 'job-009=-0', 'job-035=0', 'job-036=-0', 'job-006=.5', 'job-033=.5']);
-    // By code unit U+E000 comes after U+1F600's surrogates (by code point, as SQL orders text, it would not).
-    expect(await eta('Descending', 4)).toEqual(['job-047=\uE000', 'job-020=\uE000', 'job-046=\u{1F600}', 'job-019=\u{1F600}']);
+    // By code point, as SQL orders text, U+1F600 comes after U+E000 (by UTF-16 code unit its surrogates came before).
+    expect(await eta('Descending', 4)).toEqual(['job-046=\u{1F600}', 'job-019=\u{1F600}', 'job-047=\uE000', 'job-020=\uE000']);
   });
 
   it('reads only the hyperparameters it sorts and filters on, not every job\'s whole map, and answers as reading every job', async () => {

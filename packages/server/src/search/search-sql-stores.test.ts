@@ -5,9 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore, openSqlExperimentStore, openSqlMetadataStore } from '@loam/adapters';
 import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
 import {
-  experimentSearchSources, ManualClock, ModelPackageGroupService, registryCollections, SearchService, searchSources, TrackingArtifacts, TrackingService,
+  experimentSearchSources, ManualClock, ModelPackageGroupService, modelPackageGroupsCollection, registryCollections, SearchService, searchSources, TrackingArtifacts, TrackingService,
   type ExperimentStore, type MetadataStore, type RequestContext,
 } from '@loam/core';
+import { createMemoryMetadataStore } from '@loam/testkit';
 import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 
 // Search pages through the SQL stores themselves (SQLite file and PostgreSQL): in the store's index order from
@@ -18,13 +19,14 @@ const ctx: RequestContext = { principal: { userName: 'admin', userId: 'id-admin'
 const dir = mkdtempSync(join(tmpdir(), 'loam-search-'));
 const pgSchema = useFreshPostgresSchema();
 const pgExperimentSchema = useFreshPostgresSchema();
+const textOrderPgSchema = useFreshPostgresSchema();
 const opened: (MetadataStore | ExperimentStore)[] = [];
 // A retry meets nothing the failed attempt made (its groups and components by the same names): the stores are
 // closed, the SQLite files removed and the PostgreSQL schemas dropped; each test opens its stores anew.
 beforeRetry(async () => {
   for (const s of opened.splice(0)) await s.close().catch(() => undefined);
   for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
-  for (const schema of [pgSchema, pgExperimentSchema]) await adminQuery(`drop schema if exists ${schema} cascade`);
+  for (const schema of [pgSchema, pgExperimentSchema, textOrderPgSchema]) await adminQuery(`drop schema if exists ${schema} cascade`);
 });
 afterAll(async () => {
   for (const s of opened) await s.close().catch(() => undefined);
@@ -128,5 +130,45 @@ describe.each(Object.keys(backends))('Search on %s', (backend) => {
       (await search.Search({ Resource: 'ModelPackageGroup', SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator, Value }] } }, ctx)).Results.map((x) => x.ModelPackageGroup?.ModelPackageGroupName);
     expect(await names('Equals', 'nul-1\u0000')).toEqual([]);
     expect(await names('In', 'nul-1,\u0000')).toEqual(['nul-1']);
+  });
+});
+
+const textOrderBackends: Record<string, () => Promise<MetadataStore>> = {
+  memory: async () => createMemoryMetadataStore({ collections: registryCollections }),
+  SQLite: () => openSqlMetadataStore({ url: `sqlite:${join(dir, 'text-order.db')}`, collections: registryCollections }),
+  PostgreSQL: () => openSqlMetadataStore({ url: testPostgresUrl, schema: textOrderPgSchema, collections: registryCollections }),
+};
+
+describe.each(Object.keys(textOrderBackends))('Search orders text as the stores do, on %s', (backend) => {
+  it('by code point, sorted here or read in the store\'s order: U+E000–U+FFFF before what lies past U+FFFF, every record once', async () => {
+    const store = await (textOrderBackends[backend] as () => Promise<MetadataStore>)();
+    opened.push(store);
+    const groups = new ModelPackageGroupService({ store, clock: new ManualClock(1_700_000_000_000), partition });
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs here')) }) });
+    const pages = async (input: Omit<Parameters<SearchService['Search']>[0], 'Resource'>, shown: (g: Record<string, unknown>) => string) => {
+      const out: string[] = [];
+      let token: string | undefined;
+      do {
+        const r = await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 1, ...input, ...(token ? { NextToken: token } : {}) }, ctx);
+        out.push(...r.Results.map((x) => shown(x.ModelPackageGroup as Record<string, unknown>)));
+        token = r.NextToken;
+      } while (token);
+      return out;
+    };
+    // Sorted here: descriptions by code point, as a listing sorted by a text column orders them.
+    for (const [name, description] of [['d-emoji', '\u{1F600}'], ['d-ligature', '\uFB01'], ['d-fullwidth', '\uFF3A'], ['d-accent', 'é'], ['d-z', 'z']]) {
+      await groups.CreateModelPackageGroup({ ModelPackageGroupName: name, ModelPackageGroupDescription: description }, ctx);
+    }
+    const byDescription = (SortOrder: 'Ascending' | 'Descending') => pages({ SortBy: 'ModelPackageGroupDescription', SortOrder, SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator: 'Contains', Value: 'd-' }] } }, (g) => g['ModelPackageGroupName'] as string);
+    expect(await byDescription('Ascending')).toEqual(['d-z', 'd-accent', 'd-ligature', 'd-fullwidth', 'd-emoji']);
+    expect(await byDescription('Descending')).toEqual(['d-emoji', 'd-fullwidth', 'd-ligature', 'd-accent', 'd-z']);
+    // In the store's order (a name, read from the token's value on): records the store gives after the token are
+    // not skipped as before it. Names past ASCII are not ones CreateModelPackageGroup takes; written to the store.
+    for (const name of ['x~', 'x\uE000', 'x\u{1F600}', 'x\uFF3A']) {
+      await store.collection(modelPackageGroupsCollection).insert({ key: name.toLowerCase(), name, arn: `arn:loam:sagemaker:us-east-1:000000000000:model-package-group/${name}`, creationTime: 1_600_000_000_000, createdBy: {}, latestVersion: 0 });
+    }
+    const byName = (SortOrder: 'Ascending' | 'Descending') => pages({ SortBy: 'ModelPackageGroupName', SortOrder, SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator: 'Contains', Value: 'x' }] } }, (g) => g['ModelPackageGroupName'] as string);
+    expect(await byName('Ascending')).toEqual(['x~', 'x\uE000', 'x\uFF3A', 'x\u{1F600}']);
+    expect(await byName('Descending')).toEqual(['x\u{1F600}', 'x\uFF3A', 'x\uE000', 'x~']);
   });
 });
