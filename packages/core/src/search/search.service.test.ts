@@ -269,7 +269,13 @@ describe('Search over the metadata store', () => {
     expect([e.code, e.fields?.[0]?.path]).toEqual(['ValidationException', '/NextToken']);
     // A genuine token of another resource or sort is refused as another search's.
     const token = (await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 1 }, alice)).NextToken as string;
-    for (const other of [{ Resource: 'ModelPackage' as const }, { Resource: 'ModelPackageGroup' as const, SortBy: 'ModelPackageGroupName' }]) {
+    const others = [
+      { Resource: 'ModelPackage' as const }, { Resource: 'ModelPackageGroup' as const, SortBy: 'ModelPackageGroupName' },
+      // Another filter: its pages are other records, so the position is refused, not read in it.
+      { Resource: 'ModelPackageGroup' as const, SearchExpression: { Filters: [{ Name: 'Tags.team', Value: 'b' }] } },
+      { Resource: 'ModelPackageGroup' as const, VisibilityConditions: [{ Key: 'Tags.team', Value: 'b' }] },
+    ];
+    for (const other of others) {
       const refused = await loamError(search.Search({ ...other, NextToken: token }, alice));
       expect([refused.code, refused.fields?.[0]?.path, refused.message]).toEqual(['ValidationException', '/NextToken', expect.stringMatching(/belongs to another search/)]);
     }
