@@ -34,7 +34,7 @@ describe('LOAM_* environment', () => {
     expect(config.server.bodyLimitBytes).toBe(1024);
     expect(config.server.publicUrl).toBe('https://loam.example.org');
     expect(config.auth.sessionTtlSeconds).toBe(60);
-    expect(config.artifacts).toEqual({ type: 's3', accessKeyId: 'AKIAEXAMPLE', forcePathStyle: false, connectTimeoutMs: 10_000, idleTimeoutMs: 5000 });
+    expect(config.artifacts).toEqual({ type: 's3', accessKeyId: 'AKIAEXAMPLE', forcePathStyle: false, connectTimeoutMs: 5000, idleTimeoutMs: 5000, maxAttempts: 2, maxSockets: 50 });
     expect(sources['artifacts.forcePathStyle']).toBe('env LOAM_ARTIFACTS__FORCE_PATH_STYLE');
     expect(sources['dataDir']).toBe('env LOAM_DATA_DIR');
   });

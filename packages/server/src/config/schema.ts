@@ -83,10 +83,20 @@ const S3Artifacts = Type.Object({
   accessKeyId: Type.Optional(Type.String({ minLength: 1 })),
   secretAccessKey: Type.Optional(Type.String({ minLength: 1, secret: 'value' })),
   forcePathStyle: Type.Boolean({ default: true }),
-  /** How long a connection to the backend may take to open. */
-  connectTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
-  /** How long a request may wait with no byte moving (a hung backend): then it fails with a 503 naming the backend. */
-  idleTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  // A hung backend fails after maxAttempts × (connectTimeoutMs + idleTimeoutMs) at most: 40 s at the defaults, within
+  // the 60 s boto3 waits for a byte, so Loam's clients get Loam's 503 naming the backend rather than their own timeout.
+  /** How long a request may wait for a connection to the backend (to open one, or for one of the pool's to be free). */
+  connectTimeoutMs: Type.Integer({ minimum: 1, default: 5_000 }),
+  /**
+   * How long a request may wait with no byte moving (a hung backend): then it fails with a 503 naming the backend. Also
+   * how long an S3 API client may take no byte of an object's body before Loam ends its answer, freeing the backend's
+   * connection. Above the 10 s between the spaces MinIO sends while it completes a multipart upload.
+   */
+  idleTimeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
+  /** How many times a request to the backend is tried. */
+  maxAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 2 }),
+  /** How many connections to the backend Loam opens at most; more requests wait for one (connectTimeoutMs). */
+  maxSockets: Type.Integer({ minimum: 1, default: 50 }),
 }, closed);
 
 /** `artifacts`: the ArtifactStore backend, chosen by `type`. */

@@ -12,6 +12,7 @@ import {
   validateObjectKey,
   validateObjectRef,
 } from '@loam/core/ports/artifact-keys';
+import { backendAgents } from './s3-agent.js';
 import { watchBodyStall } from './s3-body-stall.js';
 import { mapS3Error, objectNotFound, s3Error, type S3Backend } from './s3-errors.js';
 import { PARTS_METADATA, backendParts, decodePartSizes, encodePartSizes, fitsUserMetadata } from './s3-part-sizes.js';
@@ -36,16 +37,32 @@ export interface S3ArtifactStoreOptions {
   readonly partSize?: number;
   /** Where streamed bodies are spooled before upload (a private subdirectory is made). Default the OS temp dir. */
   readonly spoolDir?: string;
-  /** How long a connection to the backend may take to open. Default 10 000 ms. */
+  /**
+   * How long a request may wait for a connection to the backend: to open one, or for one of the pool's to be free.
+   * Default 5 000 ms.
+   */
   readonly connectTimeoutMs?: number;
   /**
    * How long a request may wait with no byte coming from or going to the backend (an answer that does not start, a
    * body that stalls): a hung backend then fails the request with ServiceUnavailable instead of holding it forever.
    * Not a cap on a whole transfer, which may take longer while bytes move; an object's body counts only the time its
-   * reader waits for bytes (s3-body-stall.ts). The SDK tries a request 3 times. Default 60 000 ms.
+   * reader waits for bytes (s3-body-stall.ts). Default 15 000 ms: above the 10 s between the spaces MinIO sends while
+   * it completes a multipart upload.
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * How many times a request is tried (the SDK's own retries, and the store's of an upload's streamed body). Default 2:
+   * a hung backend fails after `maxAttempts × (connectTimeoutMs + idleTimeoutMs)` at most (40 s at the defaults; 30 s
+   * for one that connects and never answers), before the 60 s boto3 waits for a byte, so Loam's clients get Loam's
+   * 503 naming the backend rather than their own timeout.
+   */
+  readonly maxAttempts?: number;
+  /** How many connections to the backend a store opens at most (more requests wait for one). Default 50, as the SDK's. */
+  readonly maxSockets?: number;
 }
+
+/** What an option left out is. */
+export const S3_BACKEND_DEFAULTS = { connectTimeoutMs: 5_000, idleTimeoutMs: 15_000, maxAttempts: 2, maxSockets: 50 } as const;
 
 const MiB = 1024 * 1024;
 const HEAD_CONCURRENCY = 8;
@@ -74,15 +91,12 @@ export class S3ArtifactStore implements ArtifactStore {
     private readonly client: S3Client,
     private readonly options: S3ArtifactStoreOptions,
   ) {
-    this.backend = {
-      name: options.endpoint ?? `AWS S3 (${options.region ?? 'us-east-1'})`,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
-    };
+    this.backend = backendOf(options);
   }
 
   static async open(options: S3ArtifactStoreOptions = {}): Promise<S3ArtifactStore> {
     const sdk = await import('@aws-sdk/client-s3');
+    const backend = backendOf(options);
     const client = new sdk.S3Client({
       region: options.region ?? 'us-east-1',
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
@@ -91,8 +105,11 @@ export class S3ArtifactStore implements ArtifactStore {
       // Plain Content-Length uploads: S3-compatible servers do not all speak aws-chunked trailers.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      maxAttempts: backend.maxAttempts,
       // Without them a backend that accepts a connection and never answers holds the request (and its caller) forever.
-      requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 10_000, socketTimeout: options.idleTimeoutMs ?? 60_000 },
+      // The idle limit is the pools' own (s3-agent.ts), whose error is ours: the SDK's is off (0) and keeps only its
+      // connection timeout, so each of the two is told by its type, not by the SDK's wording.
+      requestHandler: { ...backendAgents(backend), connectionTimeout: backend.connectTimeoutMs, socketTimeout: 0 },
     });
     return new S3ArtifactStore(sdk, client, options);
   }
@@ -151,7 +168,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const partSize = Math.max(5 * MiB, this.options.partSize ?? 16 * MiB);
     // Part sizes S3 takes as parts become the backend's own (s3-part-sizes.ts); others are checked only.
     const parts = backendParts(options.partSizes);
-    const common = { ref, partSize, ...(parts ? { parts } : {}), ...pick(options) };
+    const common = { ref, partSize, attempts: this.backend.maxAttempts, ...(parts ? { parts } : {}), ...pick(options) };
     const reserved = (sha256: string): Record<string, string> => {
       const own = { sha256, ...(parts ? { [PARTS_METADATA]: encodePartSizes(parts) } : {}) };
       // A record that would not fit beside the user's metadata is left out: the object then reports no part sizes.
@@ -272,6 +289,16 @@ export class S3ArtifactStore implements ArtifactStore {
       throw mapS3Error(e, ref, this.backend);
     }
   }
+}
+
+function backendOf(options: S3ArtifactStoreOptions): S3Backend {
+  return {
+    name: options.endpoint ?? `AWS S3 (${options.region ?? 'us-east-1'})`,
+    connectTimeoutMs: options.connectTimeoutMs ?? S3_BACKEND_DEFAULTS.connectTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? S3_BACKEND_DEFAULTS.idleTimeoutMs,
+    maxAttempts: options.maxAttempts ?? S3_BACKEND_DEFAULTS.maxAttempts,
+    maxSockets: options.maxSockets ?? S3_BACKEND_DEFAULTS.maxSockets,
+  };
 }
 
 function signalOf(options: { signal?: AbortSignal }): { abortSignal?: AbortSignal } {

@@ -1,5 +1,6 @@
 import { ConflictError, InternalError, LoamError, NotFoundError, ResourceInUseError, ServiceUnavailableError, ValidationError } from '@loam/core';
 import type { ObjectRef } from '@loam/core';
+import { BackendIdleTimeout } from './s3-agent.js';
 
 interface SdkError {
   readonly name?: string;
@@ -19,6 +20,8 @@ export interface S3Backend {
   readonly name: string;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly maxSockets: number;
 }
 
 /**
@@ -68,16 +71,17 @@ export function objectNotFound(ref: ObjectRef): NotFoundError {
   return new NotFoundError('Object', `s3://${ref.bucket}/${ref.key}`);
 }
 
-/** Why the backend could not serve the request (no connection, no answer in time); undefined for an answer. */
+/**
+ * Why the backend could not serve the request (no connection, no answer in time); undefined for an answer. Told apart
+ * by type and code, never by the SDK's wording: the idle limit's error is the store's own (BackendIdleTimeout), and the
+ * only other `TimeoutError` without an errno code is the SDK's connection timeout (its socket timeout is off). Node's
+ * errno codes come first: the SDK names a reset connection `TimeoutError` too.
+ */
 function unavailable(e: unknown, backend: S3Backend): string | undefined {
-  const err = (e ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const err = (e ?? {}) as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   if (err.$metadata?.httpStatusCode !== undefined) return undefined;
-  if (err.name === 'TimeoutError') {
-    // The SDK's handler says which limit it hit only in its message.
-    return /establish a connection/.test(err.message ?? '')
-      ? `did not accept a connection within ${backend.connectTimeoutMs} ms (artifacts.connectTimeoutMs); it may be down or unreachable`
-      : `did not answer within ${backend.idleTimeoutMs} ms (artifacts.idleTimeoutMs); it may be hung or overloaded`;
-  }
+  const each = backend.maxAttempts === 1 ? '' : `, each of up to ${backend.maxAttempts} attempts`;
+  if (e instanceof BackendIdleTimeout) return `did not answer within ${backend.idleTimeoutMs} ms (artifacts.idleTimeoutMs${each}); it may be hung or overloaded`;
   switch (err.code) {
     case 'ECONNREFUSED':
       return 'refused the connection; it may be down';
@@ -91,6 +95,9 @@ function unavailable(e: unknown, backend: S3Backend): string | undefined {
     case 'ENETUNREACH':
     case 'ETIMEDOUT':
       return 'is unreachable';
+  }
+  if (err.name === 'TimeoutError') {
+    return `did not accept a connection within ${backend.connectTimeoutMs} ms (artifacts.connectTimeoutMs${each}); it may be down or unreachable, or all ${backend.maxSockets} connections to it (artifacts.maxSockets) were busy`;
   }
   return undefined;
 }

@@ -59,6 +59,8 @@ export interface UploadInput {
   /** A fresh stream of bytes `start..end` (inclusive) of the body. */
   readonly slice: (start: number, end: number) => Readable | Uint8Array;
   readonly partSize: number;
+  /** How many times each request is tried (the store's `maxAttempts`). */
+  readonly attempts: number;
   /**
    * The parts to upload, in order, when the writer gave sizes S3 takes as parts (s3-part-sizes.ts):
    * uploaded as one multipart upload of exactly these, whatever `partSize`.
@@ -99,16 +101,16 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   const opts = signal ? { abortSignal: signal } : {};
   const conditions = { ...(input.ifNoneMatch === undefined ? {} : { IfNoneMatch: input.ifNoneMatch }), ...(input.ifMatch === undefined ? {} : { IfMatch: input.ifMatch }) };
   if (input.parts === undefined && size <= MAX_SINGLE_PUT) {
-    const attempts = { uncertain: false };
+    const seen = { uncertain: false };
     try {
       const body = () => (size === 0 ? new Uint8Array(0) : input.slice(0, size - 1));
-      const out = await sendSliced(body, (Body) => client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body, ContentLength: size }), opts), signal, attempts);
+      const out = await sendSliced(body, (Body) => client.send(new sdk.PutObjectCommand({ ...common, ...conditions, Body, ContentLength: size }), opts), input.attempts, signal, seen);
       return out.ETag ?? '';
     } catch (e) {
       // A conditional write sent again after an attempt that may have written (no answer, a 500): the refusal may be
       // of the object that attempt wrote. The object holding these very bytes (the store's sha256 and the size) is taken as written.
       const conditional = input.ifNoneMatch !== undefined || input.ifMatch !== undefined;
-      if (attempts.uncertain && conditional && s3Error(e).status === 412) {
+      if (seen.uncertain && conditional && s3Error(e).status === 412) {
         const head = await client.send(new sdk.HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), opts).catch(() => undefined);
         const sha256 = input.reserved['sha256'];
         if (head?.ETag !== undefined && sha256 !== undefined && head.Metadata?.['sha256'] === sha256 && head.ContentLength === size) return head.ETag;
@@ -129,6 +131,7 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
       const out = await sendSliced(
         body,
         (Body) => client.send(new sdk.UploadPartCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, PartNumber: i + 1, Body, ContentLength: length }), opts),
+        input.attempts,
         signal,
       );
       parts.push({ ETag: out.ETag as string, PartNumber: i + 1 });
@@ -142,9 +145,6 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   }
 }
 
-/** Attempts of one upload request whose body is a stream of the spooled file (as many as the SDK makes of others). */
-const STREAM_ATTEMPTS = 3;
-
 /**
  * Sends one upload request whose body is `body()`. Bytes go to the SDK, which retries the request itself. A
  * stream (a slice of the spooled file) the SDK sends once: it does not retry a request whose stream it has read,
@@ -156,6 +156,8 @@ const STREAM_ATTEMPTS = 3;
 async function sendSliced<T>(
   body: () => Readable | Uint8Array,
   send: (body: Readable | Uint8Array) => Promise<T>,
+  // As many as the SDK makes of other requests.
+  attempts: number,
   signal: AbortSignal | undefined,
   seen: { uncertain: boolean } = { uncertain: false },
 ): Promise<T> {
@@ -164,7 +166,7 @@ async function sendSliced<T>(
     try {
       return await send(b);
     } catch (e) {
-      if (!(b instanceof Readable) || attempt >= STREAM_ATTEMPTS || signal?.aborted || !transient(e)) throw e;
+      if (!(b instanceof Readable) || attempt >= attempts || signal?.aborted || !transient(e)) throw e;
       // No answer, or an error a gateway or S3 gives after it may have taken the request whole: `seen` tells the
       // caller that a retry's refusal may be of this attempt's own write.
       if ([undefined, 500, 502, 504].includes(s3Error(e).status)) seen.uncertain = true;

@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BackendIdleTimeout } from './s3-agent.js';
+import { S3_BACKEND_DEFAULTS, S3ArtifactStore, type S3ArtifactStoreOptions } from './s3-artifact-store.js';
+import { mapS3Error } from './s3-errors.js';
+import { bodyServer, closeBackends, resettingServer, silentServer } from './s3-misbehaving-backend.test-support.js';
+
+const stores: S3ArtifactStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) s.close();
+  await closeBackends();
+});
+
+async function open(endpoint: string, limits: S3ArtifactStoreOptions): Promise<S3ArtifactStore> {
+  const store = await S3ArtifactStore.open({ endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, forcePathStyle: true, ...limits });
+  stores.push(store);
+  return store;
+}
+
+// boto3 waits 60 s for a byte of an answer (its read timeout). Loam's S3 API and the SageMaker API wait for the
+// artifact backend before they answer: at 3 attempts of 10 s to connect and 60 s of silence each, a hung backend failed
+// after 3 minutes, and a boto3 client of Loam saw its own ReadTimeoutError, not Loam's 503 naming the backend.
+describe('the S3 backend limits at their defaults', () => {
+  it('fail a request to a backend that is hung in every way well within the 60 s a boto3 client waits', () => {
+    const { maxAttempts, connectTimeoutMs, idleTimeoutMs } = S3_BACKEND_DEFAULTS;
+    // Each attempt: a connection that takes the whole connect limit, then the idle limit in silence; the SDK's backoff between (< 1 s).
+    expect(maxAttempts * (connectTimeoutMs + idleTimeoutMs) + 1000).toBeLessThanOrEqual(45_000);
+  });
+
+  it('try a backend that never answers as many times as maxAttempts, the default when not set', { timeout: 30_000 }, async () => {
+    const backend = await silentServer();
+    const store = await open(backend.endpoint, { connectTimeoutMs: 2000, idleTimeoutMs: 200 });
+    await expect(store.head({ bucket: 'models', key: 'a' })).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+    expect(backend.connections()).toBe(S3_BACKEND_DEFAULTS.maxAttempts);
+
+    const once = await silentServer();
+    await expect((await open(once.endpoint, { idleTimeoutMs: 200, maxAttempts: 1 })).head({ bucket: 'models', key: 'a' })).rejects.toMatchObject({
+      code: 'ServiceUnavailable',
+      message: `The S3 artifact backend at ${once.endpoint} did not answer within 200 ms (artifacts.idleTimeoutMs); it may be hung or overloaded.`,
+    });
+    expect(once.connections()).toBe(1);
+  });
+});
+
+// The SDK names both of its timeouts `TimeoutError` and tells them apart only in its message (reworded in 2025), and it
+// names a reset connection `TimeoutError` too.
+describe('what a failure of the backend is reported as', () => {
+  const backend = { name: 'http://s3.test', connectTimeoutMs: 300, idleTimeoutMs: 200, maxAttempts: 2, maxSockets: 50 };
+  const ref = { bucket: 'models', key: 'a' };
+
+  it('is told by the error type and code, whatever the SDK says in its message', () => {
+    const sdkConnectTimeout = Object.assign(new Error(''), { name: 'TimeoutError' });
+    expect(mapS3Error(sdkConnectTimeout, ref, backend).message).toContain('did not accept a connection within 300 ms (artifacts.connectTimeoutMs');
+    const idle = Object.assign(new BackendIdleTimeout(200), { message: 'the request socket did not establish a connection' });
+    expect(mapS3Error(idle, ref, backend).message).toContain('did not answer within 200 ms (artifacts.idleTimeoutMs');
+    const reset = Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+    expect(mapS3Error(reset, ref, backend).message).toBe('The S3 artifact backend at http://s3.test closed the connection without answering.');
+  });
+
+  it('is a closed connection for a backend that resets it, not a timeout (was "did not answer within")', { timeout: 30_000 }, async () => {
+    const { endpoint } = await resettingServer();
+    const store = await open(endpoint, { connectTimeoutMs: 2000, idleTimeoutMs: 5000 });
+    await expect(store.head({ bucket: 'models', key: 'a' })).rejects.toMatchObject({
+      code: 'ServiceUnavailable',
+      message: `The S3 artifact backend at ${endpoint} closed the connection without answering.`,
+    });
+  });
+
+  it('names the pool when every connection is held by a body no one reads', { timeout: 30_000 }, async () => {
+    const { endpoint } = await bodyServer(8 * 1024 * 1024, 8 * 1024 * 1024);
+    const store = await open(endpoint, { connectTimeoutMs: 300, idleTimeoutMs: 5000, maxSockets: 1 });
+    const held = await store.get(ref);
+    await expect(store.head(ref)).rejects.toMatchObject({
+      code: 'ServiceUnavailable',
+      message: `The S3 artifact backend at ${endpoint} did not accept a connection within 300 ms (artifacts.connectTimeoutMs, each of up to 2 attempts); it may be down or unreachable, or all 1 connections to it (artifacts.maxSockets) were busy.`,
+    });
+    held.body.destroy();
+    // The destroyed body's connection is closed, and the pool opens another.
+    await expect(store.head(ref)).resolves.toMatchObject({ size: 8 * 1024 * 1024 });
+  });
+});
