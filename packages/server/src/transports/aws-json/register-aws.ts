@@ -44,5 +44,7 @@ export function registerAwsProtocols(app: FastifyInstance, deps: AwsProtocolsDep
     authorize: authorizer, tracking: platform.tracking, datasetBucket: datasets.bucket, partition: platform.partition,
     isOurs: (kind, name) => found(kind === 'dataset' ? datasets.get(name) : flows.get(name)),
   });
-  registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: s3Authorizer, region: platform.partition.region, accountId: platform.partition.accountId, dataDir: config.dataDir });
+  // An S3 backend's body holds one of its pooled connections: a client that stops reading it is cut off at the idle limit.
+  const stalledClientMs = config.artifacts.type === 's3' ? { stalledClientMs: config.artifacts.idleTimeoutMs } : {};
+  registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: s3Authorizer, region: platform.partition.region, accountId: platform.partition.accountId, dataDir: config.dataDir, ...stalledClientMs });
 }

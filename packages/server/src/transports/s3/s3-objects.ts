@@ -10,6 +10,7 @@ import { checkCopySourceConditions, readConditions, writeConditionFailed, writeC
 import { headerOf, s3Arn } from './s3-request.js';
 import { xmlDocument, xmlItems } from './s3-xml.js';
 import { answerWhileWorking } from './s3-keep-alive.js';
+import { sendStoreBody } from './s3-send-body.js';
 
 /** Port errors in S3's words for an object request: which of bucket or key is missing. */
 function objectError(e: unknown, bucket: string, key: string): unknown {
@@ -200,7 +201,7 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
       body.destroy();
       return getObject(c, headOnly, attempt + 1);
     }
-    return c.reply.send(body);
+    return sendStoreBody(c.reply, body, c.stalledClientMs);
   } catch (e) {
     clearObjectHeaders(c);
     throw objectError(e, bucket, key);

@@ -21,6 +21,8 @@ export interface S3TransportDeps {
   readonly accountId: string;
   /** Multipart parts are staged under `<dataDir>/s3-multipart`. */
   readonly dataDir: string;
+  /** How long a GetObject client may take no byte of the body before its answer is cut off (s3-send-body.ts); never when absent. */
+  readonly stalledClientMs?: number;
 }
 
 /** Subresources of S3 that Loam does not serve: answered NotImplemented rather than mistaken for a plain GET/PUT. */
@@ -178,7 +180,7 @@ export function registerS3Transport(app: FastifyInstance, deps: S3TransportDeps)
       if (action.iam !== undefined) await authorize(action.iam, action.resource);
       checkExpectedOwners(req, target, deps.accountId);
       refuseCustomerKeys(req);
-      const ctx: S3Context = { req, reply, target, verified, principal, store: deps.store, uploads, region: deps.region, authorize };
+      const ctx: S3Context = { req, reply, target, verified, principal, store: deps.store, uploads, region: deps.region, authorize, ...(deps.stalledClientMs === undefined ? {} : { stalledClientMs: deps.stalledClientMs }) };
       return action.run(ctx);
     };
     const route = { method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], constraints: { [S3_CONSTRAINT]: 's3' }, exposeHeadRoute: false, handler };

@@ -1,0 +1,23 @@
+import type { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
+
+/**
+ * Answers with an object's body from the store, which may hold a connection to the artifact backend until it is read
+ * to its end or destroyed. It is destroyed when the answer closes (the client went away or the answer was cut off),
+ * and the answer is cut off when the client takes no byte of it for `stalledClientMs` while bytes wait for it (a client
+ * that stopped reading, or whose host is gone without closing): such a body held its backend connection for good, and a
+ * few of them took the whole pool, so every later request to the backend waited. Left out (a local store), a stalled
+ * client is not cut off.
+ */
+export function sendStoreBody(reply: FastifyReply, body: Readable, stalledClientMs: number | undefined): FastifyReply {
+  const res = reply.raw;
+  res.once('close', () => body.destroy());
+  if (stalledClientMs !== undefined) {
+    // The socket's inactivity timeout also runs while the store is the slow one (nothing to send): that is the store's
+    // own idle limit to tell, so only an answer with bytes the client does not take is cut off here.
+    res.setTimeout(stalledClientMs, () => {
+      if (res.writableNeedDrain) res.destroy();
+    });
+  }
+  return reply.send(body);
+}
