@@ -141,6 +141,25 @@ describe('loam doctor flags the migrations a start refuses, and only those', () 
     });
     expect(await starts(dir)).toMatch(/was upgraded by a newer Loam: it holds a migration this Loam does not know \(base:0099:future-shared-table\)/);
   });
+
+  it("a newer Loam's migration it recorded as compatible passes, as start runs beside it", async () => {
+    const dir = mkdtempSync(join(root, 'compatible-')); // 0700, and new for each attempt (CI retries a failed test)
+    expect(await starts(dir)).toBe('started');
+    // What a newer Loam leaves after a compatible migration (an index of the shared tables): its row and its flag.
+    applied(join(dir, 'loam.db'), 'base:0099:future-index');
+    const db = new Database(join(dir, 'loam.db'));
+    try {
+      db.prepare('insert into kysely_migration_compatible (name) values (?)').run('base:0099:future-index');
+    } finally {
+      db.close();
+    }
+    const d = await diagnose({ dataDir: dir }, {});
+    expect(check(d, 'metadata store')).toEqual({
+      name: 'metadata store', ok: true,
+      detail: 'sqlite answers; migrations are current; 1 migration of a newer Loam that it recorded as compatible with older ones (base:0099:future-index), which `loam up` runs beside',
+    });
+    expect(await starts(dir)).toBe('started');
+  });
 });
 
 describe('loam doctor says why a backend does not answer', () => {

@@ -49,6 +49,7 @@ function storeFinding(name: string, type: string, s: SqlStoreInspection, dataDir
   // it does not open are another process's (or a newer Loam's), which a start leaves as they are.
   if (s.unknown.length > 0) parts.push(`upgraded by a newer Loam: ${migrations(s.unknown.length)} this Loam does not know (${listed(s.unknown)}), so \`loam up\` refuses it; run that newer Loam (or a later one), or restore the backup taken before the upgrade`);
   if (parts.length === 1) parts.push('migrations are current');
+  if (s.compatible.length > 0) parts.push(`${migrations(s.compatible.length)} of a newer Loam that it recorded as compatible with older ones (${listed(s.compatible)}), which \`loam up\` runs beside`);
   if (s.elsewhere.length > 0) parts.push(`${migrations(s.elsewhere.length)} of collections this Loam does not open (${listed(s.elsewhere)}), which \`loam up\` leaves as they are`);
   return { name, ok: s.unknown.length === 0, detail: parts.join('; ') };
 }

@@ -4,7 +4,7 @@ export type IndexType = 'text' | 'integer' | 'real';
 export type IndexValue = string | number | null;
 
 /** Tables the store itself owns; a collection may not take these names. */
-export const RESERVED_TABLES = new Set(['tags', 'lineage_edges', 'collections', 'kysely_migration', 'kysely_migration_lock']);
+export const RESERVED_TABLES = new Set(['tags', 'lineage_edges', 'collections', 'kysely_migration', 'kysely_migration_lock', 'kysely_migration_compatible']);
 
 export const KEY_COLUMN = 'pk';
 

@@ -7,6 +7,7 @@ import { layoutOf } from './collection-layout.js';
 import type { SqlDialect } from './dialects/sql-dialect.js';
 import { parseSqliteUrl } from './dialects/sqlite.js';
 import { EXPERIMENT_MIGRATION_TABLE, experimentMigrations } from './experiments/experiment-migrations.js';
+import { compatibleTable } from './migration-schema.js';
 import { buildMigrations, newerMigrations, registryConflicts } from './migrations.js';
 
 /** What a SQL store holds compared with what this Loam would migrate it to, read without changing it. */
@@ -19,6 +20,11 @@ export interface SqlStoreInspection {
   readonly pending: readonly string[];
   /** Migrations applied that this Loam does not know and would refuse to start on: a newer Loam's. */
   readonly unknown: readonly string[];
+  /**
+   * Migrations applied that this Loam does not know but their (newer) Loam recorded as compatible: a start
+   * runs beside them (ADR 0003).
+   */
+  readonly compatible: readonly string[];
   /**
    * Migrations applied of collections these ones do not include (another process's, or a newer Loam's
    * collections): a start leaves them as they are, as it leaves the collections.
@@ -104,28 +110,34 @@ async function openReadOnly(o: InspectSqlStoreOptions): Promise<ReadOnlyDb | str
 }
 
 /**
- * Which applied migrations this Loam does not know would refuse a start (`refused`); the rest are left as they
- * are. The same rule as the open's (`newerMigrations`, `migrateExperiments`), so doctor flags what start refuses.
+ * Which applied migrations this Loam does not know would refuse a start (`refused`), given those their Loam
+ * recorded as compatible; the rest are left as they are. The same rule as the open's (`newerMigrations`,
+ * `migrateExperiments`), so doctor flags what start refuses.
  */
-type RefusedBy = (unknown: readonly string[]) => readonly string[];
+type RefusedBy = (unknown: readonly string[], compatible: ReadonlySet<string>) => readonly string[];
 
 async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], migrationTable: string, refused: RefusedBy, registry?: (db: ReadOnlyDb) => Promise<string[]>): Promise<SqlStoreInspection> {
   const db = await openReadOnly(o);
-  if (typeof db === 'string') return { empty: true, emptyBecause: db, pending: expected, unknown: [], elsewhere: [], conflicts: [] };
+  if (typeof db === 'string') return { empty: true, emptyBecause: db, pending: expected, unknown: [], compatible: [], elsewhere: [], conflicts: [] };
   try {
     if (!(await db.tableExists(migrationTable))) {
       const where = o.url.startsWith('sqlite:') ? parseSqliteUrl(o.url) : `schema ${o.schema ?? 'public'}`;
-      return { empty: true, emptyBecause: `${where} holds no Loam tables`, pending: expected, unknown: [], elsewhere: [], conflicts: [] };
+      return { empty: true, emptyBecause: `${where} holds no Loam tables`, pending: expected, unknown: [], compatible: [], elsewhere: [], conflicts: [] };
     }
     const applied = new Set((await db.rows<{ name: string }>(`select name from ${migrationTable}`)).map((r) => r.name));
     const known = new Set(expected);
     const unknown = [...applied].filter((n) => !known.has(n)).sort();
-    const newer = new Set(refused(unknown));
+    const flagged = (await db.tableExists(compatibleTable(migrationTable)))
+      ? new Set((await db.rows<{ name: string }>(`select name from ${compatibleTable(migrationTable)}`)).map((r) => r.name))
+      : new Set<string>();
+    const newer = new Set(refused(unknown, flagged));
+    const beside = unknown.filter((n) => !newer.has(n));
     return {
       empty: false,
       pending: expected.filter((n) => !applied.has(n)),
       unknown: unknown.filter((n) => newer.has(n)),
-      elsewhere: unknown.filter((n) => !newer.has(n)),
+      compatible: beside.filter((n) => flagged.has(n)),
+      elsewhere: beside.filter((n) => !flagged.has(n)),
       conflicts: registry ? await registry(db) : [],
     };
   } finally {
@@ -140,11 +152,11 @@ async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], m
 export async function inspectSqlMetadataStore(options: InspectSqlStoreOptions & { readonly collections: readonly CollectionSpec<any>[] }): Promise<SqlStoreInspection> {
   const layouts = (options.collections as readonly CollectionSpec<unknown>[]).map((s) => layoutOf(s));
   const expected = Object.keys(buildMigrations(namesOnly, layouts));
-  return inspect(options, expected, 'kysely_migration', (unknown) => newerMigrations(layouts, unknown), async (db) =>
+  return inspect(options, expected, 'kysely_migration', (unknown, compatible) => newerMigrations(layouts, unknown, compatible), async (db) =>
     (await db.tableExists('collections')) ? registryConflicts(layouts, await db.rows<{ name: string; spec: string }>('select name, spec from collections'), false) : []);
 }
 
 /** The experiment store at `url`, read only (see inspectSqlMetadataStore). */
 export async function inspectSqlExperimentStore(options: InspectSqlStoreOptions): Promise<SqlStoreInspection> {
-  return inspect(options, Object.keys(experimentMigrations(namesOnly)), EXPERIMENT_MIGRATION_TABLE, (unknown) => unknown);
+  return inspect(options, Object.keys(experimentMigrations(namesOnly)), EXPERIMENT_MIGRATION_TABLE, (unknown, compatible) => unknown.filter((n) => !compatible.has(n)));
 }

@@ -56,7 +56,8 @@ export async function appliedMigrations(d: SqlDialect, table: string): Promise<s
 }
 
 /**
- * Refuses a database a newer Loam migrated: `unknown` are applied migrations this Loam does not know.
+ * Refuses a database a newer Loam migrated: `unknown` are applied migrations this Loam does not know and that
+ * their Loam did not record as compatible (an older Loam runs beside those: {@link FlaggedMigration}).
  * This Loam would run on a schema it was not written for (Kysely's Migrator refuses it as "corrupted
  * migrations", which reads as damage), so the refusal says what happened and the two ways out.
  * `store` names the store (`metadata store`, `experiment store`). @throws InternalError
@@ -69,4 +70,57 @@ export function refuseNewerSchema(d: SqlDialect, store: string, unknown: readonl
       `(${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}). Nothing was changed. Run that newer Loam (or a later one) on it, ` +
       'or restore the backup taken before the upgrade to run this one.',
   );
+}
+
+/**
+ * A migration and whether an older Loam, which does not know it, may run on a database it was applied to
+ * (ADR 0003, "An older Loam on a newer schema"). `compatible` is a promise its author makes: the migration only
+ * adds what an older Loam's reads and writes keep correct without knowing of it — a non-unique index over
+ * columns it writes, a nullable column or a table that nothing reads as complete — never a constraint, a unique
+ * index, a derived or backfilled column (an older Loam's writes leave it stale) or a change to what exists.
+ */
+export type FlaggedMigration = Migration & { readonly compatible?: true };
+
+/**
+ * The table of the applied migrations their Loam recorded as compatible (`<migration table>_compatible`): an
+ * older Loam cannot know a newer migration's flag, so the newer one records it in the database, in the
+ * migration's own transaction.
+ */
+export const compatibleTable = (migrationTable: string) => `${migrationTable}_compatible`;
+
+/** The migration that creates {@link compatibleTable}; compatible migrations must sort after it. */
+export function compatibleTableMigration(d: SqlDialect, migrationTable: string): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable(compatibleTable(migrationTable)).addColumn('name', d.columnType('key'), (c) => c.primaryKey()).execute();
+    },
+  };
+}
+
+/**
+ * The migrations, each compatible one recording its name in {@link compatibleTable} in its own transaction
+ * (Kysely's Migrator runs a start's pending migrations and their rows in one), after `tableMigration` made it.
+ * @throws InternalError for a compatible migration sorting before `tableMigration` (the table is not there yet on a fresh database).
+ */
+export function recordingCompatible(migrationTable: string, tableMigration: string, migrations: Record<string, FlaggedMigration>): Record<string, Migration> {
+  return Object.fromEntries(Object.entries(migrations).map(([name, m]) => {
+    if (!m.compatible) return [name, m];
+    if (name <= tableMigration) throw new InternalError(`Migration ${name} is marked compatible but sorts before ${tableMigration}, which makes the table recording it.`);
+    return [name, {
+      ...m,
+      async up(db: Kysely<any>) {
+        await m.up(db);
+        await db.insertInto(compatibleTable(migrationTable)).values({ name }).execute();
+      },
+    }];
+  }));
+}
+
+/** The applied migrations their Loam recorded as compatible, or none (no such table: a database no Loam recorded one in). */
+export async function compatibleMigrations(d: SqlDialect, migrationTable: string): Promise<Set<string>> {
+  try {
+    return new Set(((await d.db.selectFrom(compatibleTable(migrationTable)).select('name').execute()) as { name: string }[]).map((r) => r.name));
+  } catch {
+    return new Set();
+  }
 }

@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { InternalError, type Logger } from '@loam/core';
 import type { SqlDialect } from './dialects/sql-dialect.js';
-import { allApplied, appliedMigrations, migratorSchema, refuseNewerSchema, unboundedMigrations } from './migration-schema.js';
+import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, migratorSchema, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from './migration-schema.js';
 import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexType } from './collection-layout.js';
 import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-migration.js';
 
@@ -11,6 +11,7 @@ import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-
  *   base:0001:shared-tables                 tags, lineage_edges and the collections registry
  *   base:0002:lineage-edges-created-at      lineage_edges in creation order (ListAssociations' default listing)
  *   base:0003:lineage-edges-lives           which edges a Loam retiring lineage vertices recorded (lineage-lives-migration.ts)
+ *   base:0004:compatible-migrations         kysely_migration_compatible: the applied migrations an older Loam may run beside
  *   collection:<name>:v1                    the table: pk, doc (JSON text), version
  *   collection:<name>:v1:index:<field>      one typed column ix_<field>, backfilled from doc, indexed
  *   collection:<name>:v1:unique:<field>     a unique index on that column
@@ -20,7 +21,8 @@ import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-
  * Adding a collection, or adding a field to a spec's `indexes` or `unique`, therefore adds exactly
  * one migration, which runs on the next open and backfills the new column from the stored JSON.
  * Names sort so a table is created before its columns. Changing the type of an indexed field is
- * refused at open: index the value under a new field name instead.
+ * refused at open: index the value under a new field name instead. An order index is compatible
+ * (FlaggedMigration): an older Loam that does not know it runs on beside it (ADR 0003).
  */
 
 type Db = SqlDialect['db'];
@@ -28,6 +30,9 @@ type Registered = { key: string; indexes: Record<string, IndexType>; unique: str
 
 export const BASE_MIGRATION = 'base:0001:shared-tables';
 export const LINEAGE_CREATED_AT_MIGRATION = 'base:0002:lineage-edges-created-at';
+export const COMPATIBLE_TABLE_MIGRATION = 'base:0004:compatible-migrations';
+/** Kysely's Migrator's default table, which the metadata store's migrations use. */
+const MIGRATION_TABLE = 'kysely_migration';
 
 /**
  * ListAssociations with no end given lists lineage_edges by created_at (its default SortBy, either order,
@@ -115,10 +120,10 @@ async function backfill(db: Db, table: string, field: string, type: IndexType): 
   }
 }
 
-function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<string, Migration> {
+function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<string, FlaggedMigration> {
   const t = layout.table;
   const v1 = `collection:${t}:v1`;
-  const out: Record<string, Migration> = {
+  const out: Record<string, FlaggedMigration> = {
     [v1]: {
       async up(db: Kysely<unknown>) {
         await (db as Db).schema.createTable(t)
@@ -157,6 +162,8 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
     const col = sql.ref(indexColumn(o.sortBy));
     const lead = o.within.map((f) => sql.ref(indexColumn(f)));
     out[`${v1}:order:${o.migration}`] = {
+      // An index over columns an older Loam writes: one that does not know it runs on beside it.
+      compatible: true,
       async up(db: Kysely<unknown>) {
         await sql`create index ${sql.id(o.name)} on ${sql.table(t)} (${sql.join([...lead, sql`(${col} is null)`, col, sql.ref(KEY_COLUMN)])})`.execute(db);
       },
@@ -167,23 +174,28 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
 
 /** The full migration set for these collections, in Migrator's format. */
 export function buildMigrations(d: SqlDialect, layouts: readonly CollectionLayout[], executed: readonly string[] = []): Record<string, Migration> {
-  const all: Record<string, Migration> = { [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: lineageCreatedAtMigration(), [LINEAGE_LIVES_MIGRATION]: lineageLivesMigration(d) };
-  for (const l of layouts) Object.assign(all, collectionMigrations(d, l));
-  // A collection another process registered but this one did not open stays as it is; Migrator
-  // only needs to see that its migrations still exist.
+  const ours: Record<string, FlaggedMigration> = {
+    [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: lineageCreatedAtMigration(), [LINEAGE_LIVES_MIGRATION]: lineageLivesMigration(d),
+    [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, MIGRATION_TABLE),
+  };
+  for (const l of layouts) Object.assign(ours, collectionMigrations(d, l));
+  const all = recordingCompatible(MIGRATION_TABLE, COMPATIBLE_TABLE_MIGRATION, ours);
+  // A collection another process registered but this one did not open stays as it is, and so does a newer
+  // Loam's compatible migration; Migrator only needs to see that their migrations still exist.
   for (const name of executed) all[name] ??= { up: async () => {} };
   return all;
 }
 
 /**
- * Applied migrations that a newer Loam made: a shared table's (`base:*`) or one of these collections'
- * that this Loam does not know. Another collection's are not: a process opens only the collections it
- * uses (buildMigrations keeps them as they are).
+ * Applied migrations that a newer Loam made and an older one may not run beside: a shared table's (`base:*`)
+ * or one of these collections' that this Loam does not know, unless their Loam recorded it as `compatible`
+ * (kysely_migration_compatible). Another collection's are not: a process opens only the collections it uses
+ * (buildMigrations keeps them as they are).
  */
-export function newerMigrations(layouts: readonly CollectionLayout[], applied: readonly string[]): string[] {
+export function newerMigrations(layouts: readonly CollectionLayout[], applied: readonly string[], compatible: ReadonlySet<string> = new Set()): string[] {
   const known = new Set(Object.keys(buildMigrations({} as SqlDialect, layouts)));
   const ours = ['base:', ...layouts.map((l) => `collection:${l.table}:`)];
-  return applied.filter((n) => !known.has(n) && ours.some((p) => n.startsWith(p)));
+  return applied.filter((n) => !known.has(n) && !compatible.has(n) && ours.some((p) => n.startsWith(p)));
 }
 
 /**
@@ -192,10 +204,10 @@ export function newerMigrations(layouts: readonly CollectionLayout[], applied: r
  */
 export async function migrate(d: SqlDialect, layouts: readonly CollectionLayout[], log: Logger): Promise<void> {
   await d.prepare();
-  const executed = await appliedMigrations(d, 'kysely_migration');
-  refuseNewerSchema(d, 'metadata store', newerMigrations(layouts, executed));
+  const executed = await appliedMigrations(d, MIGRATION_TABLE);
+  refuseNewerSchema(d, 'metadata store', newerMigrations(layouts, executed, await compatibleMigrations(d, MIGRATION_TABLE)));
   const migrations = buildMigrations(d, layouts, executed);
-  if (await allApplied(d, 'kysely_migration', Object.keys(migrations))) return checkRegistry(d, layouts);
+  if (await allApplied(d, MIGRATION_TABLE, Object.keys(migrations))) return checkRegistry(d, layouts);
   const migrator = new Migrator({ db: d.db, provider: { getMigrations: async () => unboundedMigrations(d, migrations) }, allowUnorderedMigrations: true, ...migratorSchema(d) });
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {

@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
-import { expect, it } from 'vitest';
-import { jobCollections } from '@loam/core';
+import { describe, expect, it } from 'vitest';
+import { jobCollections, type CollectionSpec } from '@loam/core';
 import { useDatabaseDirPerAttempt } from './lineage-stores.test-support.js';
 import { openSqlMetadataStore } from './open-sql-metadata-store.js';
 import { openSqlExperimentStore } from './experiments/open-sql-experiment-store.js';
+import { inspectSqlExperimentStore, inspectSqlMetadataStore } from './inspect-sql-stores.js';
+import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
 
 /*
  * An older Loam started on a database a newer one migrated ran on a schema it was not written for: the
@@ -76,4 +78,103 @@ it('the experiment store refuses a newer Loam\'s database saying so, not as "cor
       'Nothing was changed. Run that newer Loam (or a later one) on it, or restore the backup taken before the upgrade to run this one.',
   );
   expect(e?.message).not.toMatch(/corrupted/);
+});
+
+/*
+ * A newer Loam's migrations that only add what an older Loam keeps correct without knowing of them (an index)
+ * are marked compatible, and the newer Loam records so in the database as it applies them: an older Loam (which
+ * cannot know their flags) runs beside them, and `loam doctor` says so rather than failing. Until now every
+ * unknown migration refused the start.
+ */
+type Thing = { id: string; owner: string };
+
+function recordedCompatible(file: string, table: string, name: string): void {
+  const db = new Database(file);
+  try {
+    db.prepare(`insert into ${table}_compatible (name) values (?)`).run(name);
+  } finally {
+    db.close();
+  }
+}
+
+it("the metadata store runs beside a newer Loam's order index of a collection it opens (recorded compatible), not beside one it did not record so", async () => {
+  const file = inDir('compatible.db');
+  const url = `sqlite:${file}`;
+  const older: CollectionSpec<Thing> = { name: 'things', key: 'id', indexes: { owner: 'text' } };
+  // The newer Loam lists things in owner order: one order index more, recorded as compatible as it is applied.
+  const newer: CollectionSpec<Thing> = { ...older, orderIndexes: [{ sortBy: 'owner' }] };
+  const store = await openSqlMetadataStore({ url, collections: [newer] });
+  await store.collection<Thing>(newer).insert({ id: 'a', owner: 'ann' });
+  await store.close();
+  expect(migrationNames(file, 'kysely_migration_compatible')).toEqual(['collection:things:v1:order:owner']);
+  // The older Loam: starts, reads and writes (the index kept by the database), and doctor agrees.
+  const old = await openSqlMetadataStore({ url, collections: [older] });
+  await old.collection<Thing>(older).insert({ id: 'b', owner: 'bob' });
+  expect((await old.collection<Thing>(older).get('a'))?.value.owner).toBe('ann');
+  await old.close();
+  expect(await inspectSqlMetadataStore({ url, collections: [older] })).toMatchObject({ unknown: [], compatible: ['collection:things:v1:order:owner'], pending: [] });
+  // The newer Loam again: its index answers the older Loam's write.
+  const again = await openSqlMetadataStore({ url, collections: [newer] });
+  expect((await again.collection<Thing>(newer).list({ sortBy: 'owner', sortOrder: 'Descending', maxResults: 10 })).items.map((r) => r.value.id)).toEqual(['b', 'a']);
+  await again.close();
+  // A migration not recorded as compatible (an indexed field, whose column the older Loam would leave stale) is refused, and only it is named.
+  applied(file, 'kysely_migration', 'collection:things:v1:index:future');
+  const e = await refusal(openSqlMetadataStore({ url, collections: [older] }));
+  expect(e?.message).toContain('it holds a migration this Loam does not know (collection:things:v1:index:future).');
+  expect(await inspectSqlMetadataStore({ url, collections: [older] })).toMatchObject({ unknown: ['collection:things:v1:index:future'], compatible: ['collection:things:v1:order:owner'] });
+});
+
+it("the experiment store runs beside a newer Loam's migrations it recorded as compatible, and refuses one it did not, naming only that one", async () => {
+  const file = inDir('experiments-compatible.db');
+  const url = `sqlite:${file}`;
+  await (await openSqlExperimentStore({ url })).close();
+  // What a newer Loam leaves after applying a compatible migration (an index): its row and its flag.
+  applied(file, 'loam_experiments_migration', 'experiments:0099:future-index');
+  recordedCompatible(file, 'loam_experiments_migration', 'experiments:0099:future-index');
+  const store = await openSqlExperimentStore({ url });
+  const id = await store.createExperiment({ name: 'beside-a-newer-loam', artifactRoot: 'r:', tags: [], time: 1 });
+  expect((await store.getExperiment(id))?.name).toBe('beside-a-newer-loam');
+  await store.close();
+  expect(await inspectSqlExperimentStore({ url })).toMatchObject({ unknown: [], compatible: ['experiments:0099:future-index'], pending: [] });
+  applied(file, 'loam_experiments_migration', 'experiments:0100:future-column');
+  const e = await refusal(openSqlExperimentStore({ url }));
+  expect(e?.message).toContain('it holds a migration this Loam does not know (experiments:0100:future-column).');
+  expect(await inspectSqlExperimentStore({ url })).toMatchObject({ unknown: ['experiments:0100:future-column'], compatible: ['experiments:0099:future-index'] });
+});
+
+describe('beside a newer Loam\'s compatible migrations (PostgreSQL)', () => {
+  const schema = useFreshPostgresSchema();
+
+  it('both stores start beside migrations recorded compatible, refuse one that is not, and doctor agrees', async () => {
+    const url = testPostgresUrl;
+    // Each attempt its own collection and migration names (CI retries a failed test on the same schema).
+    const tag = Math.random().toString(36).slice(2, 8);
+    const older: CollectionSpec<Thing> = { name: `things_${tag}`, key: 'id', indexes: { owner: 'text' } };
+    const newer: CollectionSpec<Thing> = { ...older, orderIndexes: [{ sortBy: 'owner' }] };
+    await (await openSqlMetadataStore({ url, schema, collections: [newer] })).close();
+    const old = await openSqlMetadataStore({ url, schema, collections: [older] });
+    await old.collection<Thing>(older).insert({ id: 'b', owner: 'bob' });
+    await old.close();
+    const order = `collection:things_${tag}:v1:order:owner`;
+    expect(await inspectSqlMetadataStore({ url, schema, collections: [older] })).toMatchObject({ unknown: [], compatible: [order] });
+
+    await (await openSqlExperimentStore({ url, schema })).close();
+    const future = `experiments:0099:future-index-${tag}`;
+    await adminQuery(`insert into ${schema}.loam_experiments_migration (name, timestamp) values ('${future}', '${new Date().toISOString()}')`);
+    await adminQuery(`insert into ${schema}.loam_experiments_migration_compatible (name) values ('${future}')`);
+    const store = await openSqlExperimentStore({ url, schema });
+    await store.createExperiment({ name: `beside-${tag}`, artifactRoot: 'r:', tags: [], time: 1 });
+    await store.close();
+    expect(await inspectSqlExperimentStore({ url, schema })).toMatchObject({ unknown: [], compatible: expect.arrayContaining([future]) });
+    const refused = `experiments:0100:future-column-${tag}`;
+    await adminQuery(`insert into ${schema}.loam_experiments_migration (name, timestamp) values ('${refused}', '${new Date().toISOString()}')`);
+    try {
+      const e = await refusal(openSqlExperimentStore({ url, schema }));
+      expect(e?.message).toContain(`this Loam does not know (${refused}).`);
+      expect((await inspectSqlExperimentStore({ url, schema })).unknown).toEqual([refused]);
+    } finally {
+      // Not left for a retried attempt, which would be refused for it.
+      await adminQuery(`delete from ${schema}.loam_experiments_migration where name = '${refused}'`);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { silentLogger, type Logger } from '@loam/core';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
-import { allApplied, appliedMigrations, migratorSchema, refuseNewerSchema, unboundedMigrations } from '../migration-schema.js';
+import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, migratorSchema, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from '../migration-schema.js';
 import { namedAsArn, numberedEntityName, renameCaseTwins } from './case-twin-names.js';
 import { artifactLocationHash, artifactLocationHead } from './sql-rows.js';
 
@@ -12,6 +12,8 @@ import { artifactLocationHash, artifactLocationHead } from './sql-rows.js';
  */
 
 export const EXPERIMENT_MIGRATION_TABLE = 'loam_experiments_migration';
+/** Makes the table recording which applied migrations an older Loam may run beside (ADR 0003); those sort after it. */
+const COMPATIBLE_TABLE_MIGRATION = 'experiments:0013:compatible-migrations';
 
 function tables(d: SqlDialect): Migration {
   return {
@@ -394,8 +396,12 @@ function trialTimeIndexes(): Migration {
   };
 }
 
+/**
+ * The experiment store's migrations. One marked `compatible` (FlaggedMigration) records so in the database when
+ * it is applied, and an older Loam runs beside it; it must sort after experiments:0013.
+ */
 export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger): Record<string, Migration> {
-  return unboundedMigrations(d, {
+  return unboundedMigrations(d, recordingCompatible(EXPERIMENT_MIGRATION_TABLE, COMPATIBLE_TABLE_MIGRATION, {
     'experiments:0001:tables': tables(d),
     'experiments:0002:run-keys': runKeys(d),
     'experiments:0003:id-counters': idCounters(d),
@@ -408,27 +414,38 @@ export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger):
     'experiments:0010:artifact-location-heads': artifactLocationHeads(d),
     'experiments:0011:component-time-indexes': componentTimeIndexes(),
     'experiments:0012:trial-time-indexes': trialTimeIndexes(),
-  });
+    [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, EXPERIMENT_MIGRATION_TABLE),
+  } satisfies Record<string, FlaggedMigration>));
 }
 
-/** The Migrator for the experiment tables (call `d.prepare()` first). */
-export async function experimentMigrator(d: SqlDialect, log: Logger = silentLogger): Promise<Migrator> {
+/**
+ * The Migrator for the experiment tables (call `d.prepare()` first). `newer`: applied migrations of a newer Loam
+ * that it recorded as compatible, which this one keeps as they are (the Migrator needs only to see they exist).
+ */
+export async function experimentMigrator(d: SqlDialect, log: Logger = silentLogger, newer: readonly string[] = []): Promise<Migrator> {
+  const kept = Object.fromEntries(newer.map((n) => [n, { up: async () => {} }]));
   return new Migrator({
     db: d.db,
-    provider: { getMigrations: async () => experimentMigrations(d, log) },
+    provider: { getMigrations: async () => ({ ...experimentMigrations(d, log), ...kept }) },
     migrationTableName: EXPERIMENT_MIGRATION_TABLE,
     migrationLockTableName: `${EXPERIMENT_MIGRATION_TABLE}_lock`,
+    ...(newer.length > 0 ? { allowUnorderedMigrations: true } : {}),
     ...migratorSchema(d),
   });
 }
 
-/** Brings the experiment tables up to date. @throws InternalError for a database a newer Loam migrated, before anything runs. */
+/**
+ * Brings the experiment tables up to date, running beside a newer Loam's migrations it recorded as compatible.
+ * @throws InternalError for a database a newer Loam migrated otherwise, before anything runs.
+ */
 export async function migrateExperiments(d: SqlDialect, log: Logger): Promise<void> {
   await d.prepare();
   const known = Object.keys(experimentMigrations(d, log));
-  refuseNewerSchema(d, 'experiment store', (await appliedMigrations(d, EXPERIMENT_MIGRATION_TABLE)).filter((n) => !known.includes(n)));
-  if (await allApplied(d, EXPERIMENT_MIGRATION_TABLE, known)) return;
-  const migrator = await experimentMigrator(d, log);
+  const unknown = (await appliedMigrations(d, EXPERIMENT_MIGRATION_TABLE)).filter((n) => !known.includes(n));
+  const compatible = unknown.length > 0 ? await compatibleMigrations(d, EXPERIMENT_MIGRATION_TABLE) : new Set<string>();
+  refuseNewerSchema(d, 'experiment store', unknown.filter((n) => !compatible.has(n)));
+  if (await allApplied(d, EXPERIMENT_MIGRATION_TABLE, [...known, ...unknown])) return;
+  const migrator = await experimentMigrator(d, log, unknown);
   const { error, results } = await migrator.migrateToLatest();
   for (const r of results ?? []) {
     if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'experiment store migration applied');
