@@ -156,7 +156,8 @@ describe.each(Object.keys(textOrderBackends))('Search orders text as the stores 
       return out;
     };
     // Sorted here: descriptions by code point, as a listing sorted by a text column orders them.
-    for (const [name, description] of [['d-emoji', '\u{1F600}'], ['d-ligature', '\uFB01'], ['d-fullwidth', '\uFF3A'], ['d-accent', 'é'], ['d-z', 'z']]) {
+    const described: [string, string][] = [['d-emoji', '\u{1F600}'], ['d-ligature', '\uFB01'], ['d-fullwidth', '\uFF3A'], ['d-accent', 'é'], ['d-z', 'z']];
+    for (const [name, description] of described) {
       await groups.CreateModelPackageGroup({ ModelPackageGroupName: name, ModelPackageGroupDescription: description }, ctx);
     }
     const byDescription = (SortOrder: 'Ascending' | 'Descending') => pages({ SortBy: 'ModelPackageGroupDescription', SortOrder, SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator: 'Contains', Value: 'd-' }] } }, (g) => g['ModelPackageGroupName'] as string);
