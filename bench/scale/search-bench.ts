@@ -1,6 +1,6 @@
 /**
  * SageMaker Search at team scale: 20,000 training jobs (metadata store) and 20,000 trial components (one in 100
- * with a `momentum` parameter) in 200 trials of 20 experiments (experiment store), both SQLite files, searched through the Search service as the
+ * with a `momentum` parameter) in 200 trials (one job in 10 tagged team, one in 100 team=blue) of 20 experiments (experiment store), both SQLite files, searched through the Search service as the
  * server builds it (every source, an authorizer that allows all). Each search runs against two
  * implementations in the same process on the same stores: `--old <dir>` (a copy of packages/core/src/search
  * from before the change, its sibling folders linked to this tree's) and this tree's. Answers are compared
@@ -70,7 +70,11 @@ const jobs = store.collection(jobsCollection);
 const haveJobs = await jobs.count([{ field: 'kind', op: 'eq', value: 'training-job' }]);
 for (let i = haveJobs; i < JOBS; i += 500) {
   await store.transaction(async (tx) => {
-    for (let j = i; j < Math.min(JOBS, i + 500); j++) await tx.collection(jobsCollection).insert(job(j));
+    for (let j = i; j < Math.min(JOBS, i + 500); j++) {
+      await tx.collection(jobsCollection).insert(job(j));
+      // One job in 100 tagged team=blue (a selective tag filter), one in 10 team=red.
+      if (j % 10 === 0) await tx.tags.put(job(j).arn, [{ Key: 'team', Value: j % 100 === 0 ? 'blue' : 'red' }]);
+    }
   });
 }
 const experimentsService = new SageMakerExperimentsService(tracking, new TrackingAccess(tracking, allow, partition), allow, partition, store.tags);
@@ -144,6 +148,10 @@ const searches: [string, Record<string, unknown>][] = [
   ['TrainingJob SortBy HyperParameters.eta, second page of 100', { Resource: 'TrainingJob', SortBy: 'HyperParameters.eta', MaxResults: 100, page: 2 }],
   ['TrainingJob HyperParameters.eta > 0.9, SortBy Metrics.validation:auc', { Resource: 'TrainingJob', SortBy: 'Metrics.validation:auc', SearchExpression: { Filters: [{ Name: 'HyperParameters.eta', Operator: 'GreaterThan', Value: '0.9' }] } }],
   ['TrainingJob CreationTime in the last day, SortBy TrainingJobStatus', { Resource: 'TrainingJob', SortBy: 'TrainingJobStatus', SearchExpression: { Filters: [{ Name: 'CreationTime', Operator: 'GreaterThan', Value: new Date((T0 + (JOBS - 1440) * 60) * 1000).toISOString().slice(0, 19) }] } }],
+  ['TrainingJob Tags.team Equals blue (1 in 100), default sort', { Resource: 'TrainingJob', SearchExpression: { Filters: [{ Name: 'Tags.team', Value: 'blue' }] } }],
+  ['TrainingJob Tags.team Equals blue, SortBy Metrics.validation:auc', { Resource: 'TrainingJob', SortBy: 'Metrics.validation:auc', SearchExpression: { Filters: [{ Name: 'Tags.team', Value: 'blue' }] } }],
+  ['TrainingJob InputDataConfig S3Uri Contains data-7/ (1 in 50), default sort', { Resource: 'TrainingJob', SearchExpression: { Filters: [{ Name: 'InputDataConfig.DataSource.S3DataSource.S3Uri', Operator: 'Contains', Value: 'data-7/' }] } }],
+  ['TrainingJob SortBy AlgorithmSpecification.TrainingImage', { Resource: 'TrainingJob', SortBy: 'AlgorithmSpecification.TrainingImage' }],
   ['ExperimentTrialComponent default (LastModifiedTime Descending)', { Resource: 'ExperimentTrialComponent' }],
   ['ExperimentTrialComponent SortBy CreationTime Ascending', { Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending' }],
   ['ExperimentTrialComponent SortBy TrialComponentName', { Resource: 'ExperimentTrialComponent', SortBy: 'TrialComponentName' }],

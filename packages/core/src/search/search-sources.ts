@@ -39,6 +39,8 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     storedMembers: {
       TrainingJobName: same('TrainingJobName', ['name']), TrainingJobArn: same('TrainingJobArn', ['arn']), TrainingJobStatus: same('TrainingJobStatus', ['status']),
       SecondaryStatus: same('SecondaryStatus', ['secondaryStatus']), CreationTime: same('CreationTime', ['creationTime']), LastModifiedTime: same('LastModifiedTime', ['lastModifiedTime']),
+      // The request's own members, as describeTrainingJob copies them (not ResourceConfig or StoppingCondition, which it completes).
+      ...Object.fromEntries(['AlgorithmSpecification', 'RoleArn', 'InputDataConfig', 'OutputDataConfig'].map((k) => [k, same(k, ['request', k])])),
       HyperParameters: { path: ['request', 'HyperParameters'], doc: (v) => ({ HyperParameters: v ?? {} }), byEntry: true },
       FinalMetricDataList: {
         path: ['finalMetrics'], byEntry: true,

@@ -47,7 +47,9 @@ function job(i: number): JobRecord {
   return {
     id: `training-job/${name}`, kind: 'training-job', name, arn: `arn:loam:sagemaker:us-east-1:000000000000:training-job/${name}`,
     status: ['Completed', 'Failed', 'Stopped'][i % 3], secondaryStatus: 'Completed', phase: 'done', creationTime: 1_700_000_000 + i, lastModifiedTime: 1_700_000_100 + (i % 3),
-    request: { TrainingJobName: name, RoleArn: 'arn:aws:iam::000000000000:role/t', AlgorithmSpecification: { TrainingImage: 'img', TrainingInputMode: 'File' }, ...(hyper ? { HyperParameters: hyper } : {}), OutputDataConfig: { S3OutputPath: 's3://b/o/' }, ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10 }, StoppingCondition: { MaxRuntimeInSeconds: 60 } },
+    request: {
+      TrainingJobName: name, RoleArn: 'arn:aws:iam::000000000000:role/t', AlgorithmSpecification: { TrainingImage: `img-${i % 4}`, TrainingInputMode: 'File' }, ...(hyper ? { HyperParameters: hyper } : {}), OutputDataConfig: { S3OutputPath: `s3://b/o${i % 6}/` },
+      ...(i % 7 === 6 ? {} : { InputDataConfig: [{ ChannelName: i % 2 ? 'train' : 'test', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://b/data-${i % 11}/` } } }] }), ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10 }, StoppingCondition: { MaxRuntimeInSeconds: 60 } },
     spec: { channels: [], outputs: [] }, transitions: [], finalMetrics: metrics, metricSeries: {}, attempts: 1, maxAttempts: 1, eventSeq: {}, exits: {},
     // An image's failure file may hold NUL, and cutting it to 1024 code units may leave half an emoji.
     ...(i === 7 ? { failureReason: 'AlgorithmError: \u0000 then cut \ud83d' } : {}),
@@ -142,6 +144,9 @@ describe.each(Object.keys(backends))('Search of training jobs sorted by a hyperp
       ['Metrics.validation:auc', { Filters: [{ Name: 'HyperParameters.eta', Operator: 'Contains', Value: 'b' }, { Name: 'TrainingJobStatus', Value: 'Failed' }] }],
       ['TrainingJobStatus', { Filters: [{ Name: 'Metrics.validation:auc', Operator: 'LessThan', Value: '0.5' }] }],
       ['HyperParameters.depth', { Operator: 'Or', Filters: [{ Name: 'HyperParameters.eta', Operator: 'NotExists' }, { Name: 'TrainingJobName', Operator: 'Contains', Value: '-01' }] }],
+      // Members of the request, as the job's Describe copies them.
+      ['AlgorithmSpecification.TrainingImage', { Filters: [{ Name: 'InputDataConfig.ChannelName', Operator: 'Equals', Value: 'train' }, { Name: 'RoleArn', Operator: 'Contains', Value: 'role/t' }] }],
+      ['OutputDataConfig.S3OutputPath', { Filters: [{ Name: 'InputDataConfig.DataSource.S3DataSource.S3Uri', Operator: 'Contains', Value: 'data-1' }] }],
     ];
     for (const [SortBy, SearchExpression] of expressions) {
       seen.calls.values = seen.calls.list = 0;
