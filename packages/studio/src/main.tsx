@@ -1,13 +1,12 @@
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { RouterProvider } from '@tanstack/react-router';
 import { Center, Loader, MantineProvider } from '@mantine/core';
 import '@mantine/core/styles.css';
 import '@mantine/charts/styles.css';
 import './styles.css';
 import { NotificationsProvider } from './app/notifications.js';
-import { router } from './app/router.js';
+import { AppLoadFailed } from './app/app-load-failed.js';
 import { SessionGate } from './app/session.js';
 import { SignInPage } from './app/sign-in-page.js';
 import { cssVariablesResolver, theme } from './app/theme.js';
@@ -26,19 +25,30 @@ const queryClient = new QueryClient({
   },
 });
 
+// Signed in, Studio's pages load as a chunk of their own: the sign-in page needs none of them (nor the SDK).
+const SignedInApp = lazy(async () => ({ default: (await import('./app/signed-in-app.js')).SignedInApp }));
+
+const loading = (
+  <Center h="100vh" aria-label="Loading Loam Studio">
+    <Loader />
+  </Center>
+);
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} defaultColorScheme="auto" cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={queryClient}>
         <NotificationsProvider>
           <SessionGate
-            loading={
-              <Center h="100vh" aria-label="Loading Loam Studio">
-                <Loader />
-              </Center>
-            }
+            loading={loading}
             signedOut={({ justSignedOut }) => <SignInPage justSignedOut={justSignedOut} />}
-            signedIn={<RouterProvider router={router} />}
+            signedIn={
+              <AppLoadFailed>
+                <Suspense fallback={loading}>
+                  <SignedInApp />
+                </Suspense>
+              </AppLoadFailed>
+            }
           />
         </NotificationsProvider>
       </QueryClientProvider>

@@ -49,13 +49,12 @@ describe('Studio loading', { retry: 0 }, () => {
 
   it('says in a chart’s place that its code could not be loaded, and keeps the page (Loam updated while a tab was open)', async () => {
     const { t, context } = studio;
-    // The first scripts stay; every chunk loaded later answers 404, as the old build's chunks do after an upgrade.
-    const index = await (await fetch(`${t.url}/`)).text();
-    const first = new Set([...index.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="([^"]+\.js)"/g)].map((m) => m[1]!));
+    // The chart library's chunk answers 404, as the old build's chunks do after an upgrade; the pages' chunks load.
+    const isChartCode = async (path: string) => (await (await fetch(new URL(path, t.url))).text()).includes('recharts-wrapper');
     // A page of its own: the 404 and the chart's error are this test's, not the journey's console errors.
     const page = await context.newPage();
     try {
-      await page.route((u) => /^\/assets\/.+\.js$/.test(u.pathname) && !first.has(u.pathname), (r) => r.fulfill({ status: 404, body: 'gone' }));
+      await page.route((u) => /^\/assets\/.+\.js$/.test(u.pathname), async (r) => (await isChartCode(new URL(r.request().url()).pathname) ? r.fulfill({ status: 404, body: 'gone' }) : r.continue()));
       await page.goto(`${t.url}/`);
       const chart = page.getByRole('img', { name: /^Health check round trip/ });
       await chart.getByText(/This chart could not be shown \(.+\)\. If Loam was updated since this page opened, reload the page\./).waitFor({ timeout: 30_000 });
@@ -67,7 +66,20 @@ describe('Studio loading', { retry: 0 }, () => {
     }
   }, 120_000);
 
-  it('sends the sign-in page’s scripts and styles compressed', async () => {
+  it('says what to do when the signed-in app’s code cannot be loaded (Loam updated while a tab was open)', async () => {
+    const { t, context } = studio;
+    const page = await context.newPage();
+    try {
+      await page.route((u) => /^\/assets\/signed-in-app-[\w-]+\.js$/.test(u.pathname), (r) => r.fulfill({ status: 404, body: 'gone' }));
+      await page.goto(`${t.url}/`);
+      const alert = page.getByRole('alert').filter({ hasText: 'Loam Studio could not be loaded' });
+      await alert.getByText(/If Loam was updated since this page opened, reload the page\./).waitFor({ timeout: 30_000 });
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('sends the sign-in page’s scripts and styles compressed, and none of the signed-in app', async () => {
     const { t, browser } = studio;
     // A browser that has never been here: nothing cached, not signed in.
     const context = await browser.newContext();
@@ -85,6 +97,11 @@ describe('Studio loading', { retry: 0 }, () => {
         expect([e.path, codings.get(e.path)]).toEqual([e.path, 'br']);
         expect(e.encoded, JSON.stringify(e)).toBeLessThan(e.decoded / 3);
       }
+      // The sign-in page loads one script, without the pages, the SDK or the operation table (they were 60% of it).
+      const scripts = entries.filter((e) => e.path.endsWith('.js') && e.path !== '/session-early.js');
+      expect(scripts.map((e) => e.path)).toEqual([expect.stringMatching(/^\/assets\/index-[\w-]+\.js$/)]);
+      const entry = await (await fetch(new URL(scripts[0]!.path, t.url))).text();
+      expect(entry.includes('CreateTrainingJob'), 'the entry holds the operation table').toBe(false);
     } finally {
       await context.close();
     }

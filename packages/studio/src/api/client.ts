@@ -1,14 +1,6 @@
 import { createLoamClient, type LoamClient } from '@loam/sdk';
 import { createActivityLog } from './activity-log.js';
-
-/** A cookie readable by scripts (the CSRF token is; the session cookie is HttpOnly and never is). */
-export function readCookie(name: string): string | undefined {
-  for (const part of document.cookie.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return undefined;
-}
+import { readCookie } from './cookies.js';
 
 /** Every API call this tab makes, for the activity log viewer. */
 export const activityLog = createActivityLog();

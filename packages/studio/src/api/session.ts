@@ -1,4 +1,4 @@
-import { readCookie } from './client.js';
+import { readCookie } from './cookies.js';
 
 export interface Session {
   readonly signedIn: boolean;

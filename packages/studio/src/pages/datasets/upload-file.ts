@@ -1,5 +1,5 @@
 import { LoamApiError } from '@loam/sdk';
-import { readCookie } from '../../api/client.js';
+import { readCookie } from '../../api/cookies.js';
 
 export interface UploadProgress {
   readonly sent: number;

@@ -1,4 +1,4 @@
-import { readCookie } from '../../api/client.js';
+import { readCookie } from '../../api/cookies.js';
 
 export interface InvocationResult {
   readonly status: number;
