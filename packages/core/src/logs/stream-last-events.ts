@@ -6,6 +6,11 @@ import type { LogGroupSource, LogUnit } from './log-groups.js';
  * a group of more units than this is not read whole on every call.
  */
 const REMEMBERED = 10_000;
+/**
+ * Groups remembered, the one least recently asked for forgotten first: an endpoint's group goes with the endpoint
+ * (DeleteEndpoint), and a long-lived server lists many, so what it knew of one is not kept for ever.
+ */
+const GROUPS = 1000;
 /** Units read at once. */
 const CONCURRENCY = 16;
 /** Lines read forward per page when catching up with what a unit wrote since the last call. */
@@ -19,6 +24,8 @@ const BURST = 10_000;
 
 /** What is known of a unit: each host's newest line's time, up to `end`. */
 interface Known {
+  /** The unit's start time: a unit of the same key started again (a job of the name created again) is another log. */
+  readonly startTime: number;
   /** A `read` token after the last line accounted for: a line after it is new. */
   end: string;
   /** By host, the time of its newest line before `end` (a host with no line there is absent). */
@@ -39,10 +46,13 @@ interface Known {
  * newest line is either the one remembered or among the new ones.
  */
 export class StreamLastEvents {
-  /** Per group, by unit key and start time, the oldest remembered first. */
+  /** Per group, the least recently asked for first, by unit key, the oldest remembered first. */
   private readonly known = new Map<string, Map<string, Known>>();
-  /** Units being read, so that concurrent calls read one once. */
-  private readonly reading = new Map<string, Promise<Known>>();
+  /**
+   * Units being read, and the read that follows it for the calls that came meanwhile: the read under way may have
+   * read the unit before such a call began, so its answer could be older than a line written before that call.
+   */
+  private readonly reading = new Map<string, { readonly done: Promise<Known>; next?: Promise<Known> }>();
 
   /** Each stream's last event time, by stream name, of the units given. */
   async of(group: string, source: LogGroupSource, units: readonly LogUnit[]): Promise<Map<string, number>> {
@@ -50,11 +60,12 @@ export class StreamLastEvents {
     // Room for every unit asked for: ordering by LastEventTime asks for all of a group's, in the same order each call,
     // and with less room each one was pushed out before it was asked for again (every job read every call).
     const room = Math.max(REMEMBERED, units.length);
+    const remembered = this.group(group);
     let next = 0;
     const work = async () => {
       while (next < units.length) {
         const u = units[next++] as LogUnit;
-        const { times } = await this.unit(group, source, u, room);
+        const { times } = await this.unit(group, remembered, source, u, room);
         for (const s of u.streams) out.set(s.name, Math.max(s.creationTime, times.get(s.host) ?? s.creationTime));
       }
     };
@@ -62,26 +73,44 @@ export class StreamLastEvents {
     return out;
   }
 
-  private unit(group: string, source: LogGroupSource, u: LogUnit, room: number): Promise<Known> {
+  /** Units remembered, over every group. */
+  remembered(): number {
+    let n = 0;
+    for (const r of this.known.values()) n += r.size;
+    return n;
+  }
+
+  /** What is remembered of a group, now the most recently asked for. */
+  private group(group: string): Map<string, Known> {
+    const remembered = this.known.get(group) ?? new Map<string, Known>();
+    this.known.delete(group);
+    this.known.set(group, remembered);
+    if (this.known.size > GROUPS) this.known.delete(this.known.keys().next().value as string);
+    return remembered;
+  }
+
+  private unit(group: string, remembered: Map<string, Known>, source: LogGroupSource, u: LogUnit, room: number): Promise<Known> {
     // The start time tells a job from one of the same name created again after it was deleted.
-    const key = `${u.key}\0${u.startTime}`;
-    const id = `${group}\0${key}`;
-    const pending = this.reading.get(id);
-    if (pending) return pending;
-    let remembered = this.known.get(group);
-    if (!remembered) this.known.set(group, (remembered = new Map()));
-    const known = remembered.get(key);
+    const id = `${group}\0${u.key}\0${u.startTime}`;
+    const under = this.reading.get(id);
+    if (under) {
+      // Read on from where it ends: one read more, shared by every call that comes meanwhile.
+      return (under.next ??= under.done.then(noop, noop).then(() => this.unit(group, remembered, source, u, room)));
+    }
+    const found = remembered.get(u.key);
+    const known = found?.startTime === u.startTime ? found : undefined;
     if (known?.final) return Promise.resolve(known);
-    const read = (known ? catchUp(source, u, known) : firstRead(source, u)).then((k) => {
-      const r = this.known.get(group) as Map<string, Known>;
-      if (!r.has(key) && r.size >= room) r.delete(r.keys().next().value as string);
-      r.set(key, k);
+    const done = (known ? catchUp(source, u, known) : firstRead(source, u)).then((k) => {
+      if (!remembered.has(u.key) && remembered.size >= room) remembered.delete(remembered.keys().next().value as string);
+      remembered.set(u.key, k);
       return k;
     }).finally(() => this.reading.delete(id));
-    this.reading.set(id, read);
-    return read;
+    this.reading.set(id, { done });
+    return done;
   }
 }
+
+function noop(): void {}
 
 /** A unit never read: back from its end until every host has a line or its start is reached. */
 async function firstRead(source: LogGroupSource, u: LogUnit): Promise<Known> {
@@ -89,7 +118,7 @@ async function firstRead(source: LogGroupSource, u: LogUnit): Promise<Known> {
   const times = new Map<string, number>();
   const back = await newest(source, u, hosts, times, Number.POSITIVE_INFINITY);
   // Read before the answer: a closed unit had every line written by then.
-  return { end: back.end, times, final: u.closed === true };
+  return { startTime: u.startTime, end: back.end, times, final: u.closed === true };
 }
 
 /**
@@ -135,9 +164,9 @@ async function catchUp(source: LogGroupSource, u: LogUnit, known: Known): Promis
     if (read >= BURST && read - page.lines.length < BURST) {
       const newer = new Map<string, number>();
       const back = await newest(source, u, hosts, newer, BURST);
-      if (back.all) return { end: back.end, times: newer, final: false };
+      if (back.all) return { startTime: u.startTime, end: back.end, times: newer, final: false };
     }
   }
   // Read to the end after the unit was closed: nothing is written to it any more.
-  return { end, times, final: u.closed === true };
+  return { startTime: u.startTime, end, times, final: u.closed === true };
 }
