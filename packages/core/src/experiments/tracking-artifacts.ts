@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { isLoamError } from '../kernel/errors.js';
 import { parseS3Uri, type ArtifactStore, type ObjectInfo, type ObjectRef } from '../ports/artifact-store.js';
-import { validateBucketName, validateKeyPrefix, validateObjectKey } from '../ports/artifact-keys.js';
+import { validateBucketName, validateFilePath, validateKeyPrefix, validateObjectKey } from '../ports/artifact-keys.js';
 import { invalid } from './tracking-rules.js';
 
 /** The bucket MLflow's served artifacts live in, created on first write. */
@@ -81,6 +81,7 @@ export class TrackingArtifacts {
     const ref = this.refFor('mlflow-artifacts:/', path);
     if (trimSlashes(path) === '') throw invalid('An artifact path is required.', '/path');
     validateObjectKey(ref.key, '/path');
+    validateFilePath(ref.key, '/path');
     return ref;
   }
 
@@ -88,13 +89,16 @@ export class TrackingArtifacts {
   async list(prefix: ObjectRef, relativeTo: string): Promise<ArtifactFile[]> {
     const folder = prefix.key === '' ? '' : `${prefix.key}/`;
     validateKeyPrefix(folder, '/path');
+    validateFilePath(folder, '/path', true);
     const out: ArtifactFile[] = [];
     let startAfter: string | undefined;
     try {
       for (;;) {
         const page = await this.store.list({ bucket: prefix.bucket, prefix: folder, delimiter: '/', ...(startAfter ? { startAfter } : {}) });
-        for (const p of page.commonPrefixes) out.push({ path: join(relativeTo, trimSlashes(p.slice(folder.length))), isDir: true });
-        for (const o of page.objects) out.push({ path: join(relativeTo, o.key.slice(folder.length)), isDir: false, fileSize: o.size });
+        // S3 keys may end with / or hold //, files may not: the folder's own marker (`<folder>/`) and the
+        // empty names of `<folder>//…` are no artifacts, as in MLflow's listing of an S3 location.
+        for (const p of page.commonPrefixes) if (p.length > folder.length + 1) out.push({ path: join(relativeTo, trimSlashes(p.slice(folder.length))), isDir: true });
+        for (const o of page.objects) if (o.key.length > folder.length) out.push({ path: join(relativeTo, o.key.slice(folder.length)), isDir: false, fileSize: o.size });
         if (!page.nextStartAfter) break;
         startAfter = page.nextStartAfter;
       }

@@ -42,7 +42,13 @@ describe('artifact keys', () => {
     expect(code(() => validateKeyPrefix('data/par'))).toBe('ok');
     expect(code(() => validateKeyPrefix('model.'))).toBe('ok');
     expect(code(() => validateKeyPrefix('data/..'))).toBe('ValidationException');
-    expect(code(() => validateKeyPrefix('data//'))).toBe('ValidationException');
+    expect(code(() => validateKeyPrefix('data//'))).toBe('ok');
+    expect(code(() => validateKeyPrefix('/data'))).toBe('ValidationException');
+  });
+
+  it('accepts folder markers and empty segments, as S3 does, but no leading slash', () => {
+    for (const k of ['a/', 'a//b', 'a//', 'a/b/']) expect(code(() => validateObjectKey(k))).toBe('ok');
+    for (const k of ['/', '/a', '//a', 'a/../', './', 'a/./b/', 'file:///etc/passwd', 's3://b/k']) expect(code(() => validateObjectKey(k))).toBe('ValidationException');
   });
 
   it('clamps maxKeys and checks the delimiter', () => {

@@ -113,14 +113,15 @@ function formProblem(form: string, partialLast: boolean): string | undefined {
   if (form.includes('\\')) return 'backslashes are not allowed';
   if (form.startsWith('/')) return 'a key must not start with /';
   if (/^[A-Za-z]:/.test(form)) return 'a key must not start with a drive letter';
+  // Refused when `//` was (before empty segments were allowed): other layers read `file:///x` as a URL.
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(form)) return 'a key must not start with a URL scheme and // (file://)';
   const segments = form.split('/');
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i] as string;
     const last = i === segments.length - 1;
-    if (seg === '') {
-      if (last && partialLast) continue;
-      return last ? 'a key must not end with /' : 'empty segments (//) are not allowed';
-    }
+    // As on S3, a key may end with / (a folder marker, `dir/`) and hold empty segments (`a//b`); only
+    // a leading / (checked above) is refused, as it reads as an absolute path.
+    if (seg === '') continue;
     const head = seg.split(';')[0] as string;
     if (/^[.\s]*$/.test(head)) return "segments made only of dots ('.', '..') are not allowed";
     if (!(last && partialLast) && /[.\s]$/.test(seg)) return 'a segment must not end with a dot or a space';
@@ -143,10 +144,11 @@ function keyProblem(key: string, partialLast: boolean): string | undefined {
 }
 
 /**
- * Throws ValidationException unless `key` is a safe object key: 1–1024 bytes, `/`-separated segments
- * that are non-empty, not `.`/`..` (nor only dots and spaces), not ending in a dot or space, at most
- * 255 bytes, not reserved (`.loam-…`); no backslash, control or format character, leading `/` or drive
- * letter — in the key as given and in every decoded or folded form of it.
+ * Throws ValidationException unless `key` is a safe object key: 1–1024 bytes, not starting with `/`,
+ * `/`-separated segments that are empty (`a//b`, a folder marker's `dir/`) or not `.`/`..` (nor only
+ * dots and spaces), not ending in a dot or space, at most
+ * 255 bytes, not reserved (`.loam-…`); no backslash, control or format character, leading `/`, drive
+ * letter or URL scheme with `//` — in the key as given and in every decoded or folded form of it.
  */
 export function validateObjectKey(key: string, path = '/Key'): void {
   if (typeof key !== 'string') throw invalid('Object key', path, String(key), 'expected a string');
@@ -171,6 +173,19 @@ export function validateKeyPrefix(prefix: string, path = '/Prefix'): void {
   if (prefix === '') return;
   const problem = keyProblem(prefix, true);
   if (problem) throw invalid('Key prefix', path, prefix, problem);
+}
+
+/**
+ * Throws ValidationException when `value`, a key that also names a file (an MLflow artifact path, which
+ * clients write to and read from local files), has an empty segment (`a//b`) or, unless it is a
+ * `folder`, ends with `/`. Object keys may (see validateObjectKey), as on S3; files may not.
+ */
+export function validateFilePath(value: string, path: string, folder = false): void {
+  const segments = value.split('/');
+  if (folder && segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+  if (value !== '' && segments.some((s) => s === '')) {
+    throw invalid('Path', path, value, folder ? 'empty segments (//) are not allowed' : 'empty segments (//) and a trailing / are not allowed');
+  }
 }
 
 /** The maximum page size of `list` (S3's). */

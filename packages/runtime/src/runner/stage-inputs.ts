@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { manifestPrefixOf, type JobChannelSpec } from '@loam/contracts';
 import { ArchiveRefused } from './archive-extract.js';
@@ -88,6 +88,26 @@ export interface StagingHost {
 }
 
 /**
+ * Refuses a plan in which one object's file would be a directory of another's (`p` and `p/q`: S3 holds
+ * both keys, a file system cannot hold `p` as both a file and a directory). SageMaker documents such
+ * "ambiguous file names" as failing a model's deployment (S3ModelDataSource); File-mode channels and
+ * transform inputs meet the same clash. The reason names both objects, before anything is downloaded.
+ */
+function refuseFileDirectoryClash(what: string, files: readonly (Planned & { rel: string })[]): void {
+  const byRel = new Map(files.map((f) => [f.rel, f]));
+  for (const f of files) {
+    for (let cut = f.rel.indexOf(sep); cut > 0; cut = f.rel.indexOf(sep, cut + 1)) {
+      const clash = byRel.get(f.rel.slice(0, cut));
+      if (clash) {
+        throw new ClientError(
+          `${what}: objects 's3://${clash.bucket}/${clash.key}' and 's3://${f.bucket}/${f.key}' cannot both be staged: File mode downloads each object to a file named by its key, and '${clash.rel}' cannot be both a file and a directory. Move one of them, or point the channel at a prefix that holds only one.`,
+        );
+      }
+    }
+  }
+}
+
+/**
  * Stages one channel into `dir`: S3Prefix or ManifestFile; FullyReplicated (every host gets every
  * object) or ShardedByS3Key (host i of N gets the objects whose index in key order is i mod N, or in
  * the order `shuffleSeed` gives them when the channel has ShuffleConfig, as SageMaker shuffles before it shards;
@@ -114,9 +134,14 @@ export async function stageChannel(store: Artifacts, channel: JobChannelSpec, di
   if (channel.shuffleSeed !== undefined) planned = seededShuffle(planned, channel.shuffleSeed);
   if (channel.distribution === 'ShardedByS3Key') planned = planned.filter((_, i) => i % host.count === host.index);
   const gunzip = channel.compression === 'Gzip';
-  for (const p of planned) {
+  const files = planned.map((p) => {
     const rel = safeRelative(gunzip && channel.keepCompressedNames !== true ? p.rel.replace(/\.gz$/, '') : p.rel);
     if (!rel) throw new ClientError(`${what}: object '${p.key}' has a name that cannot be a file inside the channel directory.`);
+    return { ...p, rel };
+  });
+  refuseFileDirectoryClash(what, files);
+  for (const p of files) {
+    const rel = p.rel;
     try {
       await download(store, { bucket: p.bucket, key: p.key }, join(dir, rel), gunzip, signal);
     } catch (e) {

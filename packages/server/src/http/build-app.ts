@@ -47,6 +47,17 @@ interface BadUrlOwners {
   readonly byPrefix: Map<string, BadUrlAnswer>;
 }
 
+const emptySegmentOwners = new WeakMap<FastifyInstance, ((req: FastifyRequest) => boolean)[]>();
+
+/**
+ * Lets the requests `owner` picks hold empty path segments (`/bucket/a//b`): S3's, whose path after the
+ * bucket is an object key, and S3 keys may hold `//` (ADR 0020). Every other check of the request
+ * path (checkRequestPath) still applies to them; the artifact store validates the key on its own.
+ */
+export function allowEmptySegments(app: FastifyInstance, owner: (req: FastifyRequest) => boolean): void {
+  emptySegmentOwners.get(app)?.push(owner);
+}
+
 /**
  * Answers requests whose path does not decode (a percent-escape that is not UTF-8: `%FF`, an overlong or a
  * surrogate sequence) with `answer`: those under `owner` when it is a path prefix, those it picks when it is
@@ -159,6 +170,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
 
   fastLanes.set(app, fastRoutes);
   badUrlAnswers.set(app, badUrls);
+  emptySegmentOwners.set(app, []);
   if (requestHandler) requestHandlers.set(app, requestHandler);
   if (lane) lanes.set(app, lane);
   app.addHook('preClose', async () => {
@@ -171,7 +183,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     checkHost(req.headers.host);
-    checkRequestPath(req.raw.url ?? req.url);
+    checkRequestPath(req.raw.url ?? req.url, { emptySegments: emptySegmentOwners.get(app)?.some((owner) => owner(req)) ?? false });
   });
   // An answer sent before the body was read to its end (an error mid-upload): the rest flows away and
   // a closing connection lingers, so the client reads the answer instead of a reset.

@@ -5,9 +5,11 @@ import { ValidationError } from '@loam/core';
  * segments (raw or percent-encoded, once or twice), backslashes, NUL and control characters, encoded
  * slashes inside a segment, empty segments (`//`, an absolute path smuggled into a parameter), and
  * drive letters, and overlong UTF-8. Routes then only ever see plain segments; the artifact
- * store still validates keys on its own (defence in depth).
+ * store still validates keys on its own (defence in depth). With `emptySegments` (S3 requests, whose
+ * path after the bucket is an object key, and S3 keys may hold `//`: see allowEmptySegments), empty
+ * segments pass; every other rule stands.
  */
-export function checkRequestPath(rawUrl: string): void {
+export function checkRequestPath(rawUrl: string, options: { readonly emptySegments?: boolean } = {}): void {
   const path = rawUrl.split('?')[0] ?? '';
   let decoded = path;
   // Decode up to three times so %252e%252e is caught as well as %2e%2e.
@@ -29,7 +31,7 @@ export function checkRequestPath(rawUrl: string): void {
   if (decoded.includes('\\')) throw bad(path, 'it contains a backslash');
   if (/%c0%ae|%c0%af|%c1%9c|%e0%80%ae/i.test(path)) throw bad(path, 'it contains overlong UTF-8');
   if (decoded.split('/').some((seg) => /^[A-Za-z]:$/.test(seg))) throw bad(path, 'it contains a drive letter (an absolute Windows path?)');
-  if (decoded.length > 1 && decoded.slice(1).split('/').slice(0, -1).some((seg) => seg === '')) throw bad(path, 'it contains an empty segment (an absolute path inside the path?)');
+  if (options.emptySegments !== true && decoded.length > 1 && decoded.slice(1).split('/').slice(0, -1).some((seg) => seg === '')) throw bad(path, 'it contains an empty segment (an absolute path inside the path?)');
   // `..`, `.`, `.. ` and Tomcat's `..;x` all climb somewhere; NFKC folds full-width dots first.
   if (decoded.split('/').some((seg) => /^\.+$/.test((seg.split(';')[0] ?? '').normalize('NFKC').trim()))) throw bad(path, 'it contains a dot segment');
   if (/[\u2024\u2025\uFF0E\u2215\u2044\uFF0F\uFE52]/.test(decoded)) throw bad(path, 'it contains look-alike dots or slashes');

@@ -26,7 +26,6 @@ describeArtifactStoreConformance('local-fs', {
     const dir = sandbox();
     return { store: await LocalFsArtifactStore.open({ root: join(dir, 'root') }), sandbox: dir };
   },
-  keyMayBePrefix: false,
 });
 
 const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: string }) => e.code ?? String(e));
@@ -77,26 +76,22 @@ describe('local-fs artifact store on disk', () => {
     expect(await readdir(root)).toEqual(['.loam-meta']);
   });
 
-  it('puts a key at a path of empty directories (a failed put left them before 9a6af14), not at a prefix of objects', async () => {
+  it('puts a key at a path of empty directories (a failed put left them before 9a6af14); they never list as keys', async () => {
     // What a put that failed on the old code left: its directories on both sides, and nothing in them.
     await mkdir(join(root, 'bkt/a/b/c/d'), { recursive: true, mode: 0o700 });
     await mkdir(join(root, '.loam-meta/bkt/a/b/c/d'), { recursive: true, mode: 0o700 });
     await mkdir(join(root, 'bkt/a/b/e'), { mode: 0o700 });
-    expect((await store.list({ bucket: 'bkt' })).objects).toEqual([]);
+    expect(await store.list({ bucket: 'bkt', delimiter: '/' })).toEqual({ objects: [], commonPrefixes: [] });
     const info = await store.put({ bucket: 'bkt', key: 'a/b' }, new TextEncoder().encode('at the prefix'));
     expect(info.size).toBe(13);
     expect(await text((await store.get({ bucket: 'bkt', key: 'a/b' })).body)).toBe('at the prefix');
     expect((await store.list({ bucket: 'bkt' })).objects.map((o) => o.key)).toEqual(['a/b']);
-    expect(await readdir(join(root, '.loam-meta/bkt/a'))).toEqual(['b']);
-    expect((await lstat(join(root, '.loam-meta/bkt/a/b'))).isFile()).toBe(true);
-
-    // An object below, however deep, still makes the key a prefix, and stays.
-    await mkdir(join(root, 'bkt/x/y/empty'), { recursive: true, mode: 0o700 });
-    await store.put({ bucket: 'bkt', key: 'x/y/z/deep' }, new Uint8Array([1]));
-    expect(await code(store.put({ bucket: 'bkt', key: 'x/y' }, new Uint8Array([2])))).toBe('ValidationException');
-    expect(await code(store.put({ bucket: 'bkt', key: 'x' }, new Uint8Array([2])))).toBe('ValidationException');
-    expect((await store.list({ bucket: 'bkt', prefix: 'x' })).objects.map((o) => o.key)).toEqual(['x/y/z/deep']);
-    expect(await readFile(join(root, 'bkt/x/y/z/deep'))).toEqual(Buffer.from([1]));
+    expect((await store.list({ bucket: 'bkt', prefix: 'a/b/', delimiter: '/' }))).toEqual({ objects: [], commonPrefixes: [] });
+    // The key's name is a directory: the object is its .loam-object, the sidecar beside it likewise.
+    expect(await readFile(join(root, 'bkt/a/b/.loam-object'), 'utf8')).toBe('at the prefix');
+    expect((await lstat(join(root, '.loam-meta/bkt/a/b/.loam-object'))).isFile()).toBe(true);
+    await store.delete({ bucket: 'bkt', key: 'a/b' });
+    expect(await store.head({ bucket: 'bkt', key: 'a/b' })).toBeUndefined();
   });
 
   it('completes a put whose directories another write made and removes as it fails', async () => {

@@ -1,12 +1,12 @@
 import { constants } from 'node:fs';
 import { access, chmod, lstat, mkdir, readdir, realpath, rm, rmdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ResourceInUseError, ValidationError, systemClock } from '@loam/core';
 import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { compareKeys, resolveByteRange, validateBucketName, validateListQuery, validateObjectRef } from '@loam/core/ports/artifact-keys';
-import { DIR_MODE, LocalFsLayout, META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
-import { notFound, objectInfo, objectPaths, openObject } from './local-fs-objects.js';
+import { DIR_MODE, LocalFsLayout, META_DIR, finishPromotion, fsyncDir, splitKey } from './local-fs-paths.js';
+import { fileAt, notFound, objectInfo, objectPaths, openObject } from './local-fs-objects.js';
 import { readSidecar, sweepTemps, writeJsonAtomically } from './local-fs-sidecar.js';
 import { DirListingCache } from './local-fs-dir-cache.js';
 import { walkKeys } from './local-fs-walk.js';
@@ -39,8 +39,9 @@ const INFO_READS = 16;
 /**
  * The ArtifactStore on a local filesystem: `s3://bucket/a/b.txt` is `<root>/bucket/a/b.txt`, its size,
  * sha256 and MD5 in a sidecar under `<root>/.loam-meta/`. Directories are 0700 and files 0600; writes
- * are atomic and durable; links are never followed. Unlike S3, a key cannot also be a prefix of another
- * key (`p` and `p/q`): the second write is refused with ValidationException. Conditional puts are atomic
+ * are atomic and durable; links are never followed. As on S3, a key may also be a prefix of others (`p`
+ * beside `p/q`: `p` then lives at `p/.loam-object`), end with `/` or hold `//` (an empty segment is
+ * `.loam-empty`); see ADR 0020 and README.md. Conditional puts are atomic
  * within the process that holds the store (create-only writes also across processes, by link()).
  */
 export class LocalFsArtifactStore implements ArtifactStore {
@@ -165,21 +166,26 @@ export class LocalFsArtifactStore implements ArtifactStore {
   async delete(ref: ObjectRef): Promise<void> {
     validateObjectRef(ref);
     await this.layout.requireBucket(ref.bucket);
-    const { dirs } = splitKey(ref.key);
+    const { dirs, name } = splitKey(ref.key);
     if (!(await this.layout.walkDirs(this.layout.bucketDir(ref.bucket), dirs, ref.key, false))) return;
     const paths = objectPaths(this.layout, ref);
-    const st = await lstat(paths.data).catch(() => undefined);
+    // An object a crash left in mid-promotion is put in place first, so that it is the one deleted.
+    if (!(await lstat(paths.data).catch(() => undefined))) await finishPromotion(paths.dataDir, paths.name);
+    const data = await fileAt(paths.data);
+    const st = await lstat(data).catch(() => undefined);
     // A directory is a prefix, not an object; a link is removed itself (unlink never follows it).
     if (!st || st.isDirectory()) return;
-    await unlink(paths.data).catch((e: NodeJS.ErrnoException) => {
+    await unlink(data).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
     });
     // The sidecar goes too, unless its directory chain is not ours (a planted link): then leave it be.
     const metaOk = await this.layout.walkDirs(join(this.layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, false).catch(() => undefined);
-    if (metaOk) await unlink(paths.meta).catch(() => {});
-    await fsyncDir(join(this.layout.bucketDir(ref.bucket), ...dirs));
-    await prune(this.layout.bucketDir(ref.bucket), dirs);
-    await prune(this.layout.metaBucketDir(ref.bucket), dirs);
+    const meta = metaOk ? await fileAt(paths.meta) : undefined;
+    if (meta) await unlink(meta).catch(() => {});
+    await fsyncDir(dirname(data));
+    // Directories left empty go, the key's own too when it held the object (`p/.loam-object`).
+    await prune(this.layout.bucketDir(ref.bucket), data === paths.data ? dirs : [...dirs, name]);
+    await prune(this.layout.metaBucketDir(ref.bucket), meta === undefined || meta === paths.meta ? dirs : [...dirs, name]);
   }
 
   async list(query: ListObjectsQuery): Promise<ListObjectsResult> {

@@ -24,7 +24,7 @@ describe('DirListingCache', () => {
     // Four more listings (empty) than the bound allows: the least recently used one was dropped.
     expect(await cache.entries(dirs[0] as string)).not.toBe(first);
     const one = await cache.entries(dirs[5] as string);
-    expect(one).toEqual(['k']);
+    expect(one).toEqual([{ key: 'k', name: 'k', kind: 'object' }]);
     expect(await cache.entries(dirs[5] as string)).toBe(one);
   });
 });

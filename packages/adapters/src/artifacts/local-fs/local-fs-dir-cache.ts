@@ -1,14 +1,27 @@
 import type { BigIntStats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
-import { RESERVED_SEGMENT_PREFIX, compareKeys } from '@loam/core/ports/artifact-keys';
+import { compareKeys } from '@loam/core/ports/artifact-keys';
+import { nameSegment } from './local-fs-paths.js';
 
 /**
- * A directory's entries that can hold keys, sorted as S3 sorts keys (UTF-8 bytes): regular files by
- * name, directories as `name/` (so `a-c` < `a/` < `a0`). Temp files and sidecars (`.loam-…`), links,
- * sockets and the like are left out. A missing directory (emptied and removed by a concurrent delete)
- * has none.
+ * One entry of a directory, as the keys it stands for (ADR 0020): `key` is its part of the key (the
+ * file name, an EMPTY_NAME as ''), `name` its file name. A file is an `object`; a directory is both
+ * `dir` (`key` ends with `/`, the keys below it) and `self` (the object it may hold as SELF_NAME, at
+ * the place of a file of its name; a walk checks that it is there when it reaches it).
  */
-export type SortedEntries = readonly string[];
+export interface Entry {
+  readonly key: string;
+  readonly name: string;
+  readonly kind: 'object' | 'dir' | 'self';
+}
+
+/**
+ * A directory's entries that can hold keys, sorted as S3 sorts keys (UTF-8 bytes): so `a` (a file or
+ * a directory's SELF_NAME) < `a-c` < `a/` < `a0`. Temp files, promotions and sidecars (`.loam-…` but
+ * EMPTY_NAME), links, sockets and the like are left out. A missing directory (emptied and removed by a
+ * concurrent delete) has none.
+ */
+export type SortedEntries = readonly Entry[];
 
 /** A listing is trusted again only if the directory was last changed this long before it was read. */
 const SETTLED_MS = 1000;
@@ -36,10 +49,14 @@ async function readSorted(path: string): Promise<SortedEntries> {
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
     throw e;
   });
-  return entries
-    .filter((e) => !e.name.toLowerCase().startsWith(RESERVED_SEGMENT_PREFIX) && (e.isFile() || e.isDirectory()))
-    .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
-    .sort(compareKeys);
+  const out: Entry[] = [];
+  for (const e of entries) {
+    const segment = nameSegment(e.name);
+    if (segment === undefined) continue;
+    if (e.isFile()) out.push({ key: segment, name: e.name, kind: 'object' });
+    else if (e.isDirectory()) out.push({ key: `${segment}/`, name: e.name, kind: 'dir' }, { key: segment, name: e.name, kind: 'self' });
+  }
+  return out.sort((a, b) => compareKeys(a.key, b.key));
 }
 
 /**

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { lstat, open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError, ValidationError, pickObjectMetadata } from '@loam/core';
 import type { ObjectInfo, ObjectRef } from '@loam/core';
-import { META_DIR, splitKey } from './local-fs-paths.js';
+import { META_DIR, SELF_NAME, finishPromotion, fsyncDir, splitKey } from './local-fs-paths.js';
 import type { LocalFsLayout } from './local-fs-paths.js';
-import { describes, identity, readSidecar, writeJsonAtomically } from './local-fs-sidecar.js';
+import { describes, identity, readSidecar, writeJsonTemp } from './local-fs-sidecar.js';
 import type { Sidecar } from './local-fs-sidecar.js';
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -39,16 +39,52 @@ function partsOf(s: Sidecar): readonly number[] | undefined {
   return (parts as number[]).reduce((a, b) => a + b, 0) === s.size ? (parts as number[]) : undefined;
 }
 
+/**
+ * Where an object's entries are, as named by its key: `data` and `meta` are the object's file or, when
+ * that name is a directory (keys below it exist), the directory holding it as SELF_NAME (see fileAt).
+ */
 export interface ObjectPaths {
   readonly data: string;
   readonly meta: string;
+  /** The directories holding `data` and `meta`. */
+  readonly dataDir: string;
   readonly metaDir: string;
+  /** The file name of the key's last segment. */
+  readonly name: string;
 }
 
 export function objectPaths(layout: LocalFsLayout, ref: ObjectRef): ObjectPaths {
   const { dirs, name } = splitKey(ref.key);
   const metaDir = join(layout.root, META_DIR, ref.bucket, ...dirs);
-  return { data: join(layout.bucketDir(ref.bucket), ...dirs, name), meta: join(metaDir, name), metaDir };
+  const dataDir = join(layout.bucketDir(ref.bucket), ...dirs);
+  return { data: join(dataDir, name), meta: join(metaDir, name), dataDir, metaDir, name };
+}
+
+/** The file at the entry `plain`: `plain` itself, or `<plain>/.loam-object` when `plain` is a directory. */
+export async function fileAt(plain: string): Promise<string> {
+  const st = await lstat(plain).catch(() => undefined);
+  return st?.isDirectory() ? join(plain, SELF_NAME) : plain;
+}
+
+/**
+ * Renames the temp file `temp` to the file at the entry `plain` (see fileAt), even when `plain` becomes a
+ * directory meanwhile; fsyncs the directory it lands in. Returns that file's path.
+ */
+export async function renameIntoPlace(temp: string, plain: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const target = await fileAt(plain);
+    try {
+      await rename(temp, target);
+      await fsyncDir(dirname(target));
+      return target;
+    } catch (e) {
+      const c = (e as NodeJS.ErrnoException).code;
+      // `plain` became a directory (keys below it were written), or its directory went (a delete of
+      // the last key below pruned it): resolve it again.
+      const moved = target === plain ? c === 'EISDIR' || c === 'ENOTEMPTY' || c === 'EEXIST' : c === 'ENOENT' || c === 'ENOTDIR';
+      if (!moved || attempt >= 3) throw e;
+    }
+  }
 }
 
 const symlinkRefused = (ref: ObjectRef) =>
@@ -66,9 +102,11 @@ export async function openObject(layout: LocalFsLayout, ref: ObjectRef): Promise
   for (let attempt = 0; ; attempt++) {
     let fh: FileHandle;
     try {
-      fh = await open(paths.data, READ_FLAGS);
+      fh = await open(await fileAt(paths.data), READ_FLAGS);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      // A promotion stopped by a crash (see promoteFile) holds the object aside: finish it, then read.
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && attempt === 0 && (await finishPromotion(paths.dataDir, paths.name))) continue;
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       if (code === 'ELOOP') throw symlinkRefused(ref);
       throw e;
@@ -79,8 +117,13 @@ export async function openObject(layout: LocalFsLayout, ref: ObjectRef): Promise
         await fh.close();
         return undefined;
       }
-      const sidecar = await readSidecar(paths.meta);
+      const sidecar = await readSidecar(await fileAt(paths.meta));
       if (describes(sidecar, st)) return { fh, info: toInfo(ref, sidecar) };
+      // The sidecar too may be held aside by a promotion a crash stopped: put it in place and read again.
+      if (sidecar === undefined && (await finishPromotion(paths.metaDir, paths.name))) {
+        await fh.close();
+        continue;
+      }
       if (attempt >= MISMATCH_RETRIES) return { fh, info: await repair(layout, ref, paths, fh, st, sidecar) };
     } catch (e) {
       await fh.close();
@@ -120,18 +163,18 @@ async function repair(layout: LocalFsLayout, ref: ObjectRef, paths: ObjectPaths,
   };
   const { dirs } = splitKey(ref.key);
   await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true);
-  await writeJsonAtomically(paths.metaDir, paths.meta, sidecar);
+  await renameIntoPlace(await writeJsonTemp(paths.metaDir, sidecar), paths.meta);
   return toInfo(ref, sidecar);
 }
 
 /** The object's info without opening it when its sidecar is current (the list path). */
 export async function objectInfo(layout: LocalFsLayout, ref: ObjectRef): Promise<ObjectInfo | undefined> {
   const paths = objectPaths(layout, ref);
-  const st = await lstat(paths.data, { bigint: true }).catch(() => undefined);
+  const st = await lstat(await fileAt(paths.data), { bigint: true }).catch(() => undefined);
   if (!st) return undefined;
   if (st.isSymbolicLink()) throw symlinkRefused(ref);
   if (!st.isFile()) return undefined;
-  const sidecar = await readSidecar(paths.meta);
+  const sidecar = await readSidecar(await fileAt(paths.meta));
   if (describes(sidecar, st)) return toInfo(ref, sidecar);
   const opened = await openObject(layout, ref);
   await opened?.fh.close();

@@ -1,5 +1,6 @@
-import { lstat, mkdir, open, realpath } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { link, lstat, mkdir, open, realpath, rename, rmdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 import { NotFoundError, ValidationError } from '@loam/core';
 
 /** The sidecar tree, beside the buckets; bucket names cannot start with a dot, so it never clashes. */
@@ -7,9 +8,37 @@ export const META_DIR = '.loam-meta';
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 
+/*
+ * Reserved names (ADR 0020). Keys never hold a segment starting with `.loam-` (core refuses them), so
+ * these names can never be a user's and need no escaping:
+ * - SELF_NAME: the object whose key is also a directory (`p` beside `p/q`) lives at `<p>/.loam-object`;
+ * - EMPTY_NAME: an empty key segment (`a//b`, the folder marker `a/`) is the name `.loam-empty`;
+ * - PROMOTE_PREFIX: a file becoming a directory (see promoteFile) passes through `.loam-promote-<hash>`.
+ */
+export const SELF_NAME = '.loam-object';
+export const EMPTY_NAME = '.loam-empty';
+export const PROMOTE_PREFIX = '.loam-promote-';
+
+/** The file name of one key segment. */
+export function segmentName(segment: string): string {
+  return segment === '' ? EMPTY_NAME : segment;
+}
+
+/** The key segment a directory entry's name stands for; undefined for the store's own files. */
+export function nameSegment(name: string): string | undefined {
+  if (name === EMPTY_NAME) return '';
+  return name.toLowerCase().startsWith('.loam-') ? undefined : name;
+}
+
+/** Where the file named `name` waits while it becomes the directory `name` (see promoteFile). */
+export function promotePath(dir: string, name: string): string {
+  return join(dir, PROMOTE_PREFIX + createHash('sha256').update(name).digest('hex').slice(0, 40));
+}
+
 /**
  * Where things live under the root: objects at `<root>/<bucket>/<key>`, their sidecars at
- * `<root>/.loam-meta/<bucket>/<key>`. Every path is built from already-validated names; the
+ * `<root>/.loam-meta/<bucket>/<key>`, an empty segment named EMPTY_NAME and an object whose key is also
+ * a directory at `<key>/.loam-object` (ADR 0020). Every path is built from already-validated names; the
  * functions here add the filesystem checks (no symlinks on the way, realpath stays under the root).
  */
 export class LocalFsLayout {
@@ -60,6 +89,8 @@ export class LocalFsLayout {
         try {
           await mkdir(dir, { mode: DIR_MODE });
           made.push(dir);
+          // An object of this name a crash left in mid-promotion joins the new directory.
+          await finishPromotion(dirname(dir), seg);
           continue;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -67,19 +98,132 @@ export class LocalFsLayout {
         }
       }
       if (st.isSymbolicLink()) throw new ValidationError(`Object key '${key}' passes through a symbolic link; links are never followed.`);
-      if (!st.isDirectory() && !create) return undefined; // nothing can live below a file
-      if (!st.isDirectory()) throw new ValidationError(`Object key '${key}' conflicts with an object at a prefix of it: this store keeps keys as files and '/' as directories.`);
+      if (!st.isDirectory() && !create) return undefined; // nothing lives below a file
+      if (!st.isDirectory()) {
+        // An object at this prefix (`p` when `p/q` is written): it moves into the directory as its
+        // SELF_NAME. A writer of `p` racing it may put a file there again: promote that one too.
+        for (let tries = 0; !st.isDirectory(); tries++) {
+          if (tries === 3 || !st.isFile()) throw new ValidationError(`Object key '${key}' passes through '${seg}', which is neither a directory nor an object.`);
+          await promoteFile(dir);
+          st = await lstat(dir);
+        }
+      }
     }
     await this.assertContained(dir);
     return made;
   }
 }
 
-/** Splits a validated key into its directory segments and its file name. */
+/** Splits a validated key into the file names of its directory segments and of its last segment. */
 export function splitKey(key: string): { dirs: string[]; name: string } {
-  const parts = key.split('/');
+  const parts = key.split('/').map(segmentName);
   const name = parts.pop() as string;
   return { dirs: parts, name };
+}
+
+const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/** In a promote directory: the name it is for, so the owner's sweep can finish it (see sweepTemps). */
+export const PROMOTE_NAME_FILE = '.loam-name';
+
+/**
+ * Turns the object file at `path` into the directory `path` holding it as SELF_NAME, so that keys
+ * below it can be written (`p/q` beside `p`). A crash at any step leaves the object readable:
+ *
+ *   1. make `<parent>/.loam-promote-<hash of name>/` holding the name (PROMOTE_NAME_FILE), and
+ *      hard-link the file into it as SELF_NAME;
+ *   2. unlink `path` (from here until 3, the object's only name is in the promote directory);
+ *   3. rename the promote directory to `path`.
+ *
+ * A reader that finds no object at `path` looks in the promote directory and finishes the move
+ * (finishPromotion), as does the data directory's owner at its start. Where `path` became a directory
+ * meanwhile (another writer's mkdir), the object is linked into it unless a newer SELF_NAME is there;
+ * where it became a file again (a newer object), the older one is dropped.
+ */
+export async function promoteFile(path: string): Promise<void> {
+  const dir = dirname(path);
+  const name = basename(path);
+  const pending = promotePath(dir, name);
+  await mkdir(pending, { mode: DIR_MODE }).catch((e) => {
+    if (code(e) !== 'EEXIST') throw e;
+  });
+  const named = join(pending, PROMOTE_NAME_FILE);
+  if (!(await lstat(named).catch(() => undefined))) {
+    const fh = await open(named, 'wx', FILE_MODE);
+    try {
+      await fh.writeFile(name);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+  const held = join(pending, SELF_NAME);
+  const st = await lstat(path).catch(() => undefined);
+  if (st?.isFile()) {
+    const prior = await lstat(held).catch(() => undefined);
+    if (prior && prior.ino !== st.ino) await unlink(held); // an older object's, left by a crash before its step 2
+    if (!prior || prior.ino !== st.ino) {
+      await link(path, held).catch((e) => {
+        if (code(e) !== 'EEXIST') throw e;
+      });
+    }
+    await fsyncDir(pending);
+    await unlink(path).catch((e) => {
+      if (code(e) !== 'ENOENT') throw e;
+    });
+  }
+  await finishPromotion(dir, name);
+}
+
+/** Removes a promote directory that holds no object any more. */
+async function dropPromotion(pending: string): Promise<void> {
+  await unlink(join(pending, SELF_NAME)).catch(() => {});
+  await unlink(join(pending, PROMOTE_NAME_FILE)).catch(() => {});
+  await rmdir(pending).catch(() => {});
+}
+
+/**
+ * Completes a promotion stopped between its steps (see promoteFile): puts the promote directory of
+ * `<dir>/<name>` in place. Returns whether one was pending. Run by readers that miss an object, by
+ * writers that promote, and by the owner's start-up sweep.
+ */
+export async function finishPromotion(dir: string, name: string): Promise<boolean> {
+  const pending = promotePath(dir, name);
+  const held = join(pending, SELF_NAME);
+  const heldSt = await lstat(held).catch(() => undefined);
+  if (!heldSt) {
+    if (await lstat(pending).catch(() => undefined)) await dropPromotion(pending);
+    return false;
+  }
+  const path = join(dir, name);
+  const current = async () => (await lstat(path).catch(() => undefined))?.isFile() === true;
+  const st = await lstat(path).catch(() => undefined);
+  if (st?.isFile()) {
+    // Step 2 never ran, or the object was written again since: the file at `path` is the current one.
+    if (st.ino !== heldSt.ino) {
+      await dropPromotion(pending);
+      return true;
+    }
+    await unlink(path).catch(() => {});
+  }
+  await unlink(join(pending, PROMOTE_NAME_FILE)).catch(() => {});
+  try {
+    await rename(pending, path);
+  } catch (e) {
+    if (code(e) === 'ENOENT') return true; // another call finished it
+    if (!['EEXIST', 'ENOTEMPTY', 'ENOTDIR', 'EISDIR'].includes(code(e) ?? '')) throw e;
+    if (await current()) {
+      await dropPromotion(pending); // a newer object was written at `path` meanwhile
+      return true;
+    }
+    // `path` is a directory that holds something (keys below it): the object joins it, unless a newer one did.
+    await link(held, join(path, SELF_NAME)).catch((err) => {
+      if (code(err) !== 'EEXIST') throw err;
+    });
+    await dropPromotion(pending);
+  }
+  await fsyncDir(dir);
+  return true;
 }
 
 /** fsyncs a directory so a rename or create inside it survives a crash. */

@@ -3,7 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import { open, readdir, readFile, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectMetadata } from '@loam/core';
-import { FILE_MODE, fsyncDir } from './local-fs-paths.js';
+import { FILE_MODE, PROMOTE_NAME_FILE, PROMOTE_PREFIX, finishPromotion, fsyncDir, nameSegment } from './local-fs-paths.js';
 import { TEMP_PREFIX, tempIsAbandoned, tempName } from './local-fs-temp-names.js';
 
 /** Opens a new file for writing: never an existing file, never through a link. */
@@ -94,7 +94,7 @@ export async function writeJsonAtomically(dir: string, path: string, value: unkn
  * Removes temp files left by a crash, those whose writer process is gone (see tempIsAbandoned); then
  * every directory below `dir`'s own entries (buckets stay) left empty: made for objects being written,
  * by a writer that crashed after its temp went but before its directories did (or while it held no temp
- * yet), each would refuse a put of the key at its path. An empty directory is never an object; a live
+ * yet). Promotions a crash stopped are finished (see promoteFile). An empty directory is never an object; a live
  * writer whose directory goes retries on ENOENT (see writeObject). Symlinks are never followed (entries
  * are lstat'ed through `withFileTypes`). Walks the whole tree: only the owner of the data directory runs
  * it, once at its start (see LocalFsArtifactStore.open).
@@ -103,7 +103,12 @@ export async function sweepTemps(dir: string, depth = 0): Promise<number> {
   let removed = 0;
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
+    if (entry.isDirectory() && entry.name.startsWith(PROMOTE_PREFIX)) {
+      // A promotion a crash stopped (see promoteFile): put its object in place.
+      const name = await readFile(join(path, PROMOTE_NAME_FILE), 'utf8').catch(() => undefined);
+      if (name !== undefined && nameSegment(name) !== undefined && !name.includes('/') && name !== '.' && name !== '..') await finishPromotion(dir, name);
+      else await rmdir(path).catch(() => {});
+    } else if (entry.isDirectory()) {
       removed += await sweepTemps(path, depth + 1);
       if (depth >= 1) await rmdir(path).catch(() => {}); // fails unless it is empty now
     } else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {

@@ -1,21 +1,18 @@
 import { createHash } from 'node:crypto';
-import { link, lstat, readdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { link, lstat, rmdir, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConflictError, NotFoundError, ValidationError, checkPartSizes, checkPartSizesSum, checkPutCondition, pickObjectMetadata } from '@loam/core';
 import type { ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
-import { META_DIR, fsyncDir, splitKey } from './local-fs-paths.js';
+import { META_DIR, SELF_NAME, fsyncDir, splitKey } from './local-fs-paths.js';
 import type { LocalFsLayout } from './local-fs-paths.js';
-import { objectInfo, objectPaths, toInfo } from './local-fs-objects.js';
+import { fileAt, objectInfo, objectPaths, renameIntoPlace, toInfo } from './local-fs-objects.js';
 import { identity, openExclusive, writeJsonTemp } from './local-fs-sidecar.js';
 import { tempName } from './local-fs-temp-names.js';
 import type { Sidecar } from './local-fs-sidecar.js';
 
 export type Body = Uint8Array | Readable | AsyncIterable<Uint8Array>;
-
-const conflict = (ref: ObjectRef, what: string) =>
-  new ValidationError(`Object key '${ref.key}' ${what}: this store keeps keys as files and '/' as directories.`);
 
 /**
  * Makes the directories `segments` below `base`, then runs `create` in the last one. Until `create`
@@ -58,33 +55,11 @@ async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
   for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
 }
 
-/**
- * Removes the directory `dir` when only empty directories are below it, deepest first, with rmdir (which
- * fails on one that holds anything, so nothing else is ever removed). False when something is there: an
- * object, a temp file being written, a link, any file; or a file lands there meanwhile.
- */
-async function removeEmptyTree(dir: string): Promise<boolean> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return [];
-    throw e;
-  });
-  for (const entry of entries) {
-    if (!entry.isDirectory() || !(await removeEmptyTree(join(dir, entry.name)))) return false;
-  }
-  return rmdir(dir).then(() => true, (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
-}
-
-/**
- * Refuses a key that is a link, or a prefix of other objects (a directory with an object below it, data
- * or sidecar side). Directories with no object below (left empty by a put that failed before 9a6af14
- * removed them, or by hand) are removed, and the put goes on.
- */
-async function refuseNonFile(ref: ObjectRef, path: string, metaPath: string): Promise<void> {
-  const st = await lstat(path).catch(() => undefined);
+/** Refuses a key whose file is a link (or a directory where the store keeps a file): links are never followed. */
+async function refuseNonFile(ref: ObjectRef, plain: string): Promise<void> {
+  const st = await lstat(await fileAt(plain)).catch(() => undefined);
   if (st?.isSymbolicLink()) throw new ValidationError(`Object key '${ref.key}' is a symbolic link; links are never followed.`);
-  if (st?.isDirectory() && !(await removeEmptyTree(path))) throw conflict(ref, 'is a prefix of other objects');
-  const metaSt = await lstat(metaPath).catch(() => undefined);
-  if (metaSt?.isDirectory() && !(await removeEmptyTree(metaPath))) throw conflict(ref, 'is a prefix of other objects');
+  if (st?.isDirectory()) throw new ValidationError(`Object key '${ref.key}' is held by a directory named ${SELF_NAME}, which this store did not make.`);
 }
 
 /**
@@ -109,7 +84,7 @@ export async function writeObject(
   let metaMade: string[] = [];
   let open = true;
   try {
-    await refuseNonFile(ref, paths.data, paths.meta);
+    await refuseNonFile(ref, paths.data);
     const sha = createHash('sha256');
     // A writer-given ETag (a multipart upload's, from its parts' digests) stands in for the MD5, which
     // nothing else reads: a second pass over every byte would only slow a large upload's completion.
@@ -145,16 +120,13 @@ export async function writeObject(
     metaTemp = meta.value;
     const committedMeta = metaTemp;
     await options.exclusive(async () => {
-      await refuseNonFile(ref, paths.data, paths.meta);
+      await refuseNonFile(ref, paths.data);
       if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) checkPutCondition(ref, await objectInfo(layout, ref), options);
       // The two renames run back to back; a reader between them sees a sidecar for another file and waits.
+      // Each lands at the key's file, or in its directory as .loam-object when keys below it exist.
       if (options.ifNoneMatch === '*') await createOnly(ref, temp, paths.data);
-      else {
-        await rename(temp, paths.data).catch((e: NodeJS.ErrnoException) => {
-          throw e.code === 'EISDIR' || e.code === 'ENOTEMPTY' || e.code === 'EEXIST' ? conflict(ref, 'is a prefix of other objects') : e;
-        });
-      }
-      await rename(committedMeta, paths.meta);
+      else await renameIntoPlace(temp, paths.data);
+      await renameIntoPlace(committedMeta, paths.meta);
     });
     metaTemp = undefined;
     const synced = new Set([dir, paths.metaDir, ...[...made, ...metaMade].map((d) => dirname(d))]);
@@ -176,16 +148,22 @@ export async function writeObject(
  * Puts the temp file in place only if nothing is at the key: link() fails with EEXIST when something
  * is, even for a writer in another process, where rename() would replace it.
  */
-async function createOnly(ref: ObjectRef, temp: string, data: string): Promise<void> {
-  try {
-    await link(temp, data);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' already exists (create-only write refused).`);
-    // Filesystems without hard links: the check made under the store's lock stands.
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw e;
-    await rename(temp, data);
+async function createOnly(ref: ObjectRef, temp: string, plain: string): Promise<void> {
+  for (let target = await fileAt(plain); ; target = join(plain, SELF_NAME)) {
+    try {
+      await link(temp, target);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // The key's name became a directory (keys below it were written) since it was resolved: its file is inside.
+      if (code === 'EEXIST' && target === plain && (await lstat(plain).catch(() => undefined))?.isDirectory()) continue;
+      if (code === 'EEXIST') throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' already exists (create-only write refused).`);
+      // Filesystems without hard links: the check made under the store's lock stands.
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw e;
+      await renameIntoPlace(temp, plain);
+      return;
+    }
+    await fsyncDir(dirname(target));
+    await unlink(temp);
     return;
   }
-  await unlink(temp);
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ArtifactProxyAccess, isLoamError, resourceArn, TrackingAccess, validateKeyPrefix, validateObjectKey, ValidationError, type Partition, type Principal, type TrackingService } from '@loam/core';
+import { ArtifactProxyAccess, isLoamError, resourceArn, TrackingAccess, validateFilePath, validateKeyPrefix, validateObjectKey, ValidationError, type Partition, type Principal, type TrackingService } from '@loam/core';
 import { onBadUrl } from '../../http/build-app.js';
 import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
@@ -124,6 +124,7 @@ function checkProxyPath(path: string, folder: boolean): void {
   try {
     if (folder) validateKeyPrefix(path === '' ? '' : `${path}/`, '/path');
     else validateObjectKey(path, '/path');
+    validateFilePath(path, '/path', folder);
   } catch (e) {
     if (!isLoamError(e) || e.code !== 'ValidationException') throw e;
     const reason = e.fields[0]?.message ?? e.message;

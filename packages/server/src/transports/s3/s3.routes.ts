@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ArtifactStore } from '@loam/core';
 import { verifySigV4, type AccessKeyResolver } from '../../auth/sigv4/sigv4-verify.js';
-import { onBadUrl } from '../../http/build-app.js';
+import { allowEmptySegments, onBadUrl } from '../../http/build-app.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
 import { abortMultipartUpload, completeMultipartUpload, copyObject, createMultipartUpload, deleteObject, getObject, getObjectTagging, listParts, putObject, uploadPart, uploadPartCopy } from './s3-objects.js';
 import { createBucket, deleteBucket, deleteObjects, getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjects } from './s3-buckets.js';
@@ -148,6 +148,8 @@ export function registerS3Transport(app: FastifyInstance, deps: S3TransportDeps)
   onBadUrl(app, (req) => isS3Request(req.headers, req.raw.url ?? '/'), (reply, message) => {
     void sendS3Error(new S3Error('InvalidURI', 400, `Couldn't parse the specified URI. ${message}`), reply.request, reply);
   });
+  // Object keys may hold empty segments (`a//b`), as on S3.
+  allowEmptySegments(app, (req) => isS3Request(req.headers, req.raw.url ?? '/'));
   const uploads = new MultipartUploads(join(deps.dataDir, 's3-multipart'));
   // Before the first request: what a crash left in the multipart staging area is nobody's now.
   app.addHook('onReady', async () => {
