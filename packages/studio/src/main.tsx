@@ -1,15 +1,15 @@
 import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { Center, Loader, MantineProvider } from '@mantine/core';
+import { Alert, Center, Loader, MantineProvider } from '@mantine/core';
 import '@mantine/core/styles.css';
 import '@mantine/charts/styles.css';
 import './styles.css';
 import { NotificationsProvider } from './app/notifications.js';
-import { AppLoadFailed } from './app/app-load-failed.js';
 import { SessionGate } from './app/session.js';
 import { SignInPage } from './app/sign-in-page.js';
 import { cssVariablesResolver, theme } from './app/theme.js';
+import { LoadFailed } from './patterns/load-failed.js';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -43,11 +43,19 @@ createRoot(document.getElementById('root')!).render(
             loading={loading}
             signedOut={({ justSignedOut }) => <SignInPage justSignedOut={justSignedOut} />}
             signedIn={
-              <AppLoadFailed>
+              <LoadFailed
+                failed={(error) => (
+                  <Center h="100vh" p="md">
+                    <Alert color="red" title="Loam Studio could not be loaded" maw={620}>
+                      {error.message}. If Loam was updated since this page opened, reload the page.
+                    </Alert>
+                  </Center>
+                )}
+              >
                 <Suspense fallback={loading}>
                   <SignedInApp />
                 </Suspense>
-              </AppLoadFailed>
+              </LoadFailed>
             }
           />
         </NotificationsProvider>

@@ -1,6 +1,7 @@
-import { Component, lazy, Suspense, type Attributes, type ComponentType, type ReactNode } from 'react';
+import { lazy, Suspense, type Attributes, type ComponentType, type ReactNode } from 'react';
 import { Skeleton, Text } from '@mantine/core';
 import type { BarChartProps, CompositeChartProps, LineChartProps } from '@mantine/charts';
+import { LoadFailed } from './load-failed.js';
 
 /*
  * Mantine's charts, loaded when a chart is first shown. They are Recharts underneath, which with its
@@ -10,39 +11,26 @@ import type { BarChartProps, CompositeChartProps, LineChartProps } from '@mantin
  */
 const charts = () => import('@mantine/charts');
 
-/**
- * In the chart's place, what stopped it: most often its code is gone from the server (Loam was upgraded while this
- * tab was open, and the old build's chunk answers 404), which a reload mends. Without it the error reached the
- * route, and the whole page gave way to 'Something went wrong' for one chart.
- */
-class ChartFailed extends Component<{ readonly h: number; readonly children: ReactNode }, { readonly error?: Error }> {
-  override state: { readonly error?: Error } = {};
-  static getDerivedStateFromError(error: unknown) {
-    return { error: error instanceof Error ? error : new Error(String(error)) };
-  }
-  override render() {
-    const { error } = this.state;
-    if (!error) return this.props.children;
-    return (
-      <Text size="sm" c="red.8" mih={this.props.h} data-chart-failed="">
-        This chart could not be shown ({error.message}). If Loam was updated since this page opened, reload the page.
-      </Text>
-    );
-  }
-}
-
 function deferred<P extends { h?: unknown }>(load: () => Promise<ComponentType<P>>): (props: P) => ReactNode {
   const Chart = lazy(async () => ({ default: await load() }));
   return function DeferredChart(props: P) {
     const h = typeof props.h === 'number' ? props.h : 160;
     // The chart's own height while it loads, so the page does not jump when it appears; still, so a check that waits
     // for animations to end (the browser tests' axe check) does not wait on it.
+    // A chart that cannot be shown says why in its place; the rest of the page stays (it gave way to the route's
+    // 'Something went wrong' for one chart).
     return (
-      <ChartFailed h={h}>
+      <LoadFailed
+        failed={(error) => (
+          <Text size="sm" c="red.8" mih={h} data-chart-failed="">
+            This chart could not be shown ({error.message}). If Loam was updated since this page opened, reload the page.
+          </Text>
+        )}
+      >
         <Suspense fallback={<Skeleton h={h} animate={false} aria-label="Loading chart" />}>
           <Chart {...(props as P & Attributes)} />
         </Suspense>
-      </ChartFailed>
+      </LoadFailed>
     );
   };
 }
