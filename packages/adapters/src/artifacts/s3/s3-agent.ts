@@ -1,4 +1,4 @@
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 
@@ -24,13 +24,16 @@ export interface BackendAgents {
  * The connection pools of one store (keep-alive, at most `maxSockets` connections per backend, as the SDK's own). Each
  * socket's inactivity timeout is the idle limit: a busy socket that times out is destroyed with BackendIdleTimeout,
  * which fails its request; a pooled free one is closed by Node's agent. An object's body switches it off while it is
- * read (s3-body-stall.ts) and the agent sets it again when the socket comes back to the pool.
+ * read (s3-body-stall.ts); each request sets it again when it is given a socket.
  */
 export function backendAgents(options: { readonly idleTimeoutMs: number; readonly maxSockets: number }): BackendAgents {
   const common = { keepAlive: true, maxSockets: options.maxSockets, timeout: options.idleTimeoutMs };
   const httpAgent = new HttpAgent(common);
   const httpsAgent = new HttpsAgent(common);
-  for (const agent of [httpAgent, httpsAgent]) failIdleSockets(agent, options.idleTimeoutMs);
+  for (const agent of [httpAgent, httpsAgent]) {
+    failIdleSockets(agent, options.idleTimeoutMs);
+    limitEachRequest(agent, options.idleTimeoutMs);
+  }
   return { httpAgent, httpsAgent };
 }
 
@@ -48,4 +51,23 @@ function failIdleSockets(agent: HttpAgent, idleTimeoutMs: number): void {
     });
     return socket;
   }) as typeof agent.createConnection;
+}
+
+/**
+ * Sets the idle limit on the socket of each request. Node's agent sets a socket's timeout when it opens it and when it
+ * puts it back in the free pool, not when it gives it to the next request: a socket handed straight to a request that
+ * waited for the pool (all `maxSockets` busy) kept 0 (Node clears it at each answer's end, a body at its start), so that
+ * request waited forever on a hung backend; one taken from the free pool kept the free-socket timeout, which a
+ * backend's `Keep-Alive: timeout=N` hint shortens to N - 1 s. `addRequest` is where every request of the agent passes.
+ */
+function limitEachRequest(agent: HttpAgent, idleTimeoutMs: number): void {
+  const hooked = agent as HttpAgent & { addRequest(req: ClientRequest, options: object): void };
+  const addRequest = hooked.addRequest.bind(agent);
+  hooked.addRequest = (req, options) => {
+    // A socket still connecting gets the limit at its connection (createConnection above).
+    req.once('socket', (socket: Socket) => {
+      if (!socket.connecting) socket.setTimeout(idleTimeoutMs);
+    });
+    addRequest(req, options);
+  };
 }

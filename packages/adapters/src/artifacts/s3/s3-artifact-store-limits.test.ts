@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendIdleTimeout } from './s3-agent.js';
 import { S3_BACKEND_DEFAULTS, S3ArtifactStore, type S3ArtifactStoreOptions } from './s3-artifact-store.js';
 import { mapS3Error } from './s3-errors.js';
-import { bodyServer, closeBackends, resettingServer, silentServer } from './s3-misbehaving-backend.test-support.js';
+import { answerObject, bodyServer, closeBackends, httpBackend, resettingServer, silentServer } from './s3-misbehaving-backend.test-support.js';
 
 const stores: S3ArtifactStore[] = [];
 afterEach(async () => {
@@ -78,3 +79,48 @@ describe('what a failure of the backend is reported as', () => {
     await expect(store.head(ref)).resolves.toMatchObject({ size: 8 * 1024 * 1024 });
   });
 });
+
+// Node's agent sets a socket's timeout when it opens it and when it puts it back in the free pool, never when it gives
+// it to the next request: the store sets the idle limit on each request's socket itself (s3-agent.ts).
+describe('the idle limit of a request on a connection the pool used before', () => {
+  /** What `request` settles as, or that it was still waiting after `ms`. */
+  function within(request: Promise<unknown>, ms: number): Promise<unknown> {
+    const waiting = sleep(ms).then(() => `still waiting after ${ms} ms`);
+    return Promise.race([request.then((v) => ({ answered: v }), (e: Error) => ({ code: (e as { code?: string }).code, message: e.message })), waiting]);
+  }
+
+  it('holds for a request that waited for the pool (had none: it waited for a hung backend forever)', { timeout: 60_000 }, async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    const backend = await httpBackend((req, res) => {
+      // `a` is answered once the test lets it; `hung` never is.
+      if ((req.url ?? '').startsWith('/models/a')) void released.then(() => answerObject(res, req.method, 5));
+    });
+    const store = await open(backend.endpoint, { connectTimeoutMs: 30_000, idleTimeoutMs: 3000, maxSockets: 1, maxAttempts: 1 });
+    const first = store.head(ref('a'));
+    const second = within(store.head(ref('hung')), 20_000);
+    // `hung` waits for the pool's one connection, which `a` holds; then gets it straight from `a`.
+    await sleep(1000);
+    release();
+    await expect(first).resolves.toMatchObject({ size: 5 });
+    expect(await second).toEqual({ code: 'ServiceUnavailable', message: `The S3 artifact backend at ${backend.endpoint} did not answer within 3000 ms (artifacts.idleTimeoutMs); it may be hung or overloaded.` });
+  });
+
+  it("is the configured one on a reused connection, whatever the backend's Keep-Alive hint (was the hint less 1 s)", { timeout: 60_000 }, async () => {
+    let requests = 0;
+    const backend = await httpBackend((req, res) => {
+      // The free connection is kept 2 s (3 s less Node's 1 s margin); the second answer comes after 2.5 s of silence.
+      res.setHeader('connection', 'keep-alive');
+      res.setHeader('keep-alive', 'timeout=3');
+      if (++requests === 1) answerObject(res, req.method, 5);
+      else setTimeout(() => answerObject(res, req.method, 5), 2500);
+    });
+    const store = await open(backend.endpoint, { idleTimeoutMs: 8000, maxAttempts: 1 });
+    await store.head(ref('a'));
+    expect(await within(store.head(ref('b')), 20_000)).toEqual({ answered: expect.objectContaining({ size: 5 }) });
+  });
+});
+
+function ref(key: string): { bucket: string; key: string } {
+  return { bucket: 'models', key };
+}
