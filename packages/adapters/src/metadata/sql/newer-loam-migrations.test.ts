@@ -156,7 +156,7 @@ describe('beside a newer Loam\'s compatible migrations (PostgreSQL)', () => {
     await old.collection<Thing>(older).insert({ id: 'b', owner: 'bob' });
     await old.close();
     const order = `collection:things_${tag}:v1:order:owner`;
-    expect(await inspectSqlMetadataStore({ url, schema, collections: [older] })).toMatchObject({ unknown: [], compatible: [order] });
+    expect(await inspectSqlMetadataStore({ url, schema, collections: [older] })).toMatchObject({ unknown: [], compatible: expect.arrayContaining([order]) });
 
     await (await openSqlExperimentStore({ url, schema })).close();
     const future = `experiments:0099:future-index-${tag}`;

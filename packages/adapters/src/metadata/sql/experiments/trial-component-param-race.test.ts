@@ -33,9 +33,11 @@ describe('UpdateTrialComponent beside an MLflow log of the same new param (Postg
     const tracking = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
     const mlflow = new TrackingService({ store: other, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
     const components = new TrialComponentsService(tracking, allow, partition);
-    await store.createExperiment({ name: 'exp', artifactRoot: 'r:', tags: [], time: 1 });
-    await components.CreateTrialComponent({ TrialComponentName: 'tc' }, ctx);
-    const runId = (await store.getTrialComponent('tc'))!.runId;
+    // Names of each attempt's own (CI retries a failed test on the same schema).
+    const tc = `tc-${Math.random().toString(36).slice(2, 10)}`;
+    await store.createExperiment({ name: `exp-${tc}`, artifactRoot: 'r:', tags: [], time: 1 });
+    await components.CreateTrialComponent({ TrialComponentName: tc }, ctx);
+    const runId = (await store.getTrialComponent(tc))!.runId;
 
     const { default: pg } = await import('pg');
     const holder = new pg.Client({ connectionString: testPostgresUrl });
@@ -54,7 +56,7 @@ describe('UpdateTrialComponent beside an MLflow log of the same new param (Postg
       };
       while ((await waiting()) < 1) await new Promise((r) => setTimeout(r, 20));
       // The update deletes 'lr' (the log's row is not committed: nothing to delete) and waits on it at its insert.
-      const updating = outcome(components.UpdateTrialComponent({ TrialComponentName: 'tc', Parameters: { lr: { StringValue: '0.1' } } }, ctx));
+      const updating = outcome(components.UpdateTrialComponent({ TrialComponentName: tc, Parameters: { lr: { StringValue: '0.1' } } }, ctx));
       while ((await waiting()) < 2) await new Promise((r) => setTimeout(r, 20));
       await holder.query('rollback');
       expect(await logging).toBe('ok');
@@ -62,7 +64,7 @@ describe('UpdateTrialComponent beside an MLflow log of the same new param (Postg
     } finally {
       await holder.end();
     }
-    expect((await components.DescribeTrialComponent({ TrialComponentName: 'tc' }, ctx)).Parameters).toEqual({ lr: { StringValue: '0.1' } });
+    expect((await components.DescribeTrialComponent({ TrialComponentName: tc }, ctx)).Parameters).toEqual({ lr: { StringValue: '0.1' } });
     // MLflow's log of another value now is refused (params are immutable in MLflow); the same value is accepted.
     await expect(outcome(mlflow.logParam(runId, 'lr', '0.3'))).resolves.toBe('ValidationException');
     await expect(outcome(mlflow.logParam(runId, 'lr', '0.1'))).resolves.toBe('ok');
