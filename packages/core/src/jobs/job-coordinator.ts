@@ -2,7 +2,7 @@ import type { Clock } from '../kernel/clock.js';
 import { ConflictError, isLoamError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { LoopFailureLog } from '../kernel/loop-failure-log.js';
-import type { ExecutorEvent, JobExecutor } from '../ports/job-executor.js';
+import { JobStartRefusedError, type ExecutorEvent, type JobExecutor } from '../ports/job-executor.js';
 import type { Collection, MetadataStore, Versioned } from '../ports/metadata-store.js';
 import { applyEvents, clipReason, settle, withSecondary } from './job-events.js';
 import { jobsCollection, type JobRecord } from './job.collections.js';
@@ -224,10 +224,12 @@ export class JobCoordinator {
         this.o.logger.info({ jobId: r.id, attempt: claimed.value.attempts }, 'job started');
       } catch (err) {
         this.o.logger.error({ jobId: r.id, err }, 'job start failed');
-        const reason = clipReason(`Loam could not start the job: ${err instanceof Error ? err.message : String(err)}`);
+        // The job's own fault (its disk is full): it fails saying so, not retried (a retry would meet the same disk).
+        const refused = err instanceof JobStartRefusedError;
+        const reason = clipReason(refused ? err.failureReason : `Loam could not start the job: ${err instanceof Error ? err.message : String(err)}`);
         await this.mutate(r.id, (cur) => {
           // Nothing ran: the attempt uses none of MaxRuntimeInSeconds.
-          const s = settle({ ...cur, phase: 'running', exits: { 'algo-1': { outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason, platformFault: true } } }, 1, this.now(), cur.attemptStartTime);
+          const s = settle({ ...cur, phase: 'running', exits: { 'algo-1': { outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason, platformFault: !refused } } }, 1, this.now(), cur.attemptStartTime);
           return s.action === 'retry' || s.action === 'finish' ? s.record : undefined;
         });
       }

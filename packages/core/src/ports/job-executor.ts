@@ -51,13 +51,27 @@ export interface ExecutorCapacity {
 }
 
 /**
+ * Thrown by {@link JobExecutor.start} when the job cannot start for a reason of its own that a retry would meet
+ * again: the disk its files go on is full. The job fails with `failureReason` (a `ClientError: …` that says what to
+ * do), and is not retried under RetryStrategy, as SageMaker fails a job whose volume is full.
+ */
+export class JobStartRefusedError extends Error {
+  override readonly name = 'JobStartRefusedError';
+
+  constructor(readonly failureReason: string) {
+    super(failureReason);
+  }
+}
+
+/**
  * Runs jobs. Every executor starts the same runner (`@loam/runtime`) with the same {@link JobSpec},
  * so the SageMaker container contract is identical everywhere; executors differ only in where the
  * runner's processes live. Events arrive through {@link onEvent}; each host ends with exactly one
  * `exit` event, synthesized by the executor when the runner vanished without reporting one.
  *
  * Errors: `start` throws ResourceLimitExceeded when no slot is free (callers check {@link capacity}
- * and {@link used} first) and InternalFailure when the runner cannot be started (a platform fault).
+ * and {@link used} first), {@link JobStartRefusedError} when the disk the job's files go on is full (the job's
+ * ClientError, not retried) and InternalFailure when the runner cannot be started otherwise (a platform fault).
  */
 export interface JobExecutor {
   readonly capacity: ExecutorCapacity;
@@ -71,8 +85,8 @@ export interface JobExecutor {
    * machine's job); a job whose processes are gone is not an error — its recorded events are replayed
    * and, if it never reported an outcome, a synthesized `exit` follows: a platform fault (`platformFault:
    * true`, retried under RetryStrategy) unless the job was being stopped (`Stopped`), the OOM killer ended it
-   * (`OutOfMemoryError`) or the runner's exit code said its disk stayed full (`ClientError`; known only of
-   * a runner this executor started, not of an adopted one); none of these three is retried.
+   * (`OutOfMemoryError`) or the runner's exit code said its disk stayed full (`ClientError`; an adopted runner's
+   * code is the one it recorded as it exited, as the local executor's runner does); none of these three is retried.
    */
   adopt(jobId: string, handle: JobHandle, afterSeq: Readonly<Record<string, number>>): Promise<boolean>;
   /**

@@ -1,21 +1,26 @@
 #!/usr/bin/env node
 import { readFileSync, writeSync } from 'node:fs';
-import { RUNNER_EXIT_DISK_FULL, RUNNER_EXIT_LIMIT_DISK_FULL } from '@loam/adapters/executors/local/runner-exit';
+import { recordRunnerExit, RUNNER_EXIT_DISK_FULL, RUNNER_EXIT_LIMIT_DISK_FULL } from '@loam/adapters/executors/local/runner-exit';
 import type { RunnerInput } from '@loam/contracts';
 import { DiskFullError, isDiskFull, OutcomeNotWritten } from './disk-full.js';
 import { runJob } from './run-job.js';
 
 // `node runner/bin.js <job.json>`: runs one host of one job. Its outcome is in events.jsonl; the exit
 // code only says whether the runner itself worked (74: it could not write its outcome, the disk being full; 75/76:
-// nor could it write that a StoppingCondition limit had stopped the job).
+// nor could it write that a StoppingCondition limit had stopped the job). The code is also recorded in the host's
+// directory (runner-exit, over bytes the executor reserved), for a server that adopted this runner after a restart.
 const file = process.argv[2];
 if (!file) {
   process.stderr.write('usage: loam-runner <job.json>\n');
   process.exit(64);
 }
 const input = JSON.parse(readFileSync(file, 'utf8')) as RunnerInput;
+const exit = (code: number): never => {
+  recordRunnerExit(input.workDir, code);
+  return process.exit(code);
+};
 runJob(input).then(
-  () => process.exit(0),
+  () => exit(0),
   (e: unknown) => {
     try {
       // Synchronously, and never in the way of the exit code: runner.log may be on the full disk.
@@ -23,6 +28,6 @@ runJob(input).then(
     } catch {
       // the exit code says what matters
     }
-    process.exit(e instanceof OutcomeNotWritten && e.stoppedBy ? RUNNER_EXIT_LIMIT_DISK_FULL[e.stoppedBy] : e instanceof DiskFullError || isDiskFull(e) ? RUNNER_EXIT_DISK_FULL : 70);
+    exit(e instanceof OutcomeNotWritten && e.stoppedBy ? RUNNER_EXIT_LIMIT_DISK_FULL[e.stoppedBy] : e instanceof DiskFullError || isDiskFull(e) ? RUNNER_EXIT_DISK_FULL : 70);
   },
 );

@@ -2,13 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobsCollection, silentLogger } from '@loam/core';
+import { jobsCollection } from '@loam/core';
 import { processesWithArg, processesWithMarker } from '@loam/adapters/executors/local/proc';
-import { loadConfig } from '../config/index.js';
-import { openPlatform } from '../compose/platform.js';
-import { buildLoamApp } from '../compose/start.js';
 import type { TestLoam } from '../compose/loam.test-support.js';
 import { call, role, sourceDirTarGz } from './jobs.test-support.js';
+import { alive, openLoamOn as open, until } from './restart.test-support.js';
 
 // A server that dies between starting a job's runner and storing its handle (the job is still 'starting'
 // in the database) leaves a runner nothing can adopt. The restarted server settles such a job as never
@@ -27,36 +25,6 @@ afterAll(async () => {
   }
   if (first) rmSync(first.dataDir, { recursive: true, force: true });
 });
-
-/** A real Loam app on `dataDir` (kept when closed, unlike openTestLoam's), as a restarted server opens it. */
-async function open(dataDir: string, token?: string): Promise<TestLoam> {
-  const loaded = loadConfig({ argv: { dataDir }, env: { LOAM_LOG__LEVEL: 'silent' }, cwd: dataDir });
-  const platform = await openPlatform(loaded.config, silentLogger);
-  const app = buildLoamApp(platform, false, () => 'http://127.0.0.1:7717', loaded.sources as Record<string, string>);
-  await app.ready();
-  const adminToken = token ?? (await platform.identity.bootstrapAdmin())?.apiToken;
-  if (!adminToken) throw new Error('no admin token');
-  return { app, platform, dataDir, adminToken, adminAccessKeyId: '', adminSecretAccessKey: '', close: async () => { await app.close(); await platform.close(); } };
-}
-
-async function until<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a restart after a start the server did not finish recording', () => {
   it('ends the runner it left before failing the job or starting it again', async () => {

@@ -1,45 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '@loam/contracts';
 import type { ExecutorEvent } from '@loam/core';
 import { conformanceSpec } from '@loam/testkit';
-import { canMountTmpfs, smallTmpfs, type SmallTmpfs } from '@loam/testkit/vitest/small-tmpfs.test-support';
+import { canMountTmpfs, smallTmpfs } from '@loam/testkit/vitest/small-tmpfs.test-support';
 import { LocalFsArtifactStore } from '../../artifacts/local-fs/local-fs-artifact-store.js';
 import { readPidFile } from './end-job.js';
 import { LocalProcessExecutor } from './local-process-executor.js';
+import { exitOf, metricsUntilStoppedScript, useFullDiskExecutors } from './full-disk-executors.test-support.js';
 import { sourceRunner, until } from './local-process-executor.test-support.js';
 import { signal } from './proc.js';
 
 // Jobs whose directory is on a full disk (a real tmpfs): the runner cannot write its outcome, nor its own last
 // words to runner.log on that disk, and the job's FailureReason must still say the disk was full.
 
-const artifactsDir = mkdtempSync(join(tmpdir(), 'loam-disk-full-exit-'));
-const executors: LocalProcessExecutor[] = [];
-const pids: number[] = [];
-afterAll(async () => {
-  for (const pid of pids) signal(pid, 'SIGKILL');
-  for (const e of executors) await e.close();
-  rmSync(artifactsDir, { recursive: true, force: true });
-});
-
-async function executorOn(fs: Pick<SmallTmpfs, 'dir'>, input = Buffer.from('the input data'), store = 'artifacts'): Promise<{ executor: LocalProcessExecutor; events: ExecutorEvent[] }> {
-  const artifacts = await LocalFsArtifactStore.open({ root: join(artifactsDir, store) });
-  await artifacts.ensureBucket('conformance');
-  await artifacts.put({ bucket: 'conformance', key: 'train/data.txt' }, input);
-  const executor = new LocalProcessExecutor({
-    workDir: join(fs.dir, 'jobs'), runner: sourceRunner(), artifacts: { type: 'local', root: join(artifactsDir, store) },
-    python: '/usr/bin/python3', stopGraceSeconds: 2, pollIntervalMs: 50, cgroups: false, sandbox: 'off',
-  });
-  executors.push(executor);
-  const events: ExecutorEvent[] = [];
-  executor.onEvent((_id, e) => events.push(e));
-  return { executor, events };
-}
-
-const exitOf = (events: ExecutorEvent[]) => until(() => events.find((e): e is ExecutorEvent & { type: 'exit' } => e.type === 'exit'), 90_000, 'the exit event');
+const { scratch: artifactsDir, pids, executors, executorOn } = useFullDiskExecutors('loam-disk-full-exit-');
 
 // The runner's exit code is the runner's own, never the image's: an image may exit 74 for its own reasons, and its
 // job's reason is then the image's exit, with nothing said of a full disk.
@@ -68,8 +45,9 @@ describe.skipIf(!canMountTmpfs)('a job on a full disk (needs root to mount a tmp
     const fs = smallTmpfs(8, 'loam-disk-full-exit-');
     const { executor, events } = await executorOn(fs);
     const spec: JobSpec = conformanceSpec({ exit: 0 });
-    // Room for the executor's own files (a platform log line, job.json: a page each), none for the runner's.
-    fs.leave(2 * 4096);
+    // Room for the executor's own files (a platform log line, job.json, the runner's reserved exit record: a page
+    // each), none for the runner's.
+    fs.leave(3 * 4096);
     await executor.start(`training-job/${spec.name}`, spec);
     const exit = await exitOf(events);
     expect(exit.outcome).toBe('Failed');
@@ -118,14 +96,6 @@ describe.skipIf(!canMountTmpfs)('a job on a full disk (needs root to mount a tmp
     expect(exit.platformFault).toBe(true);
   }, 120_000);
 });
-
-/** Reports `loss=…;` every 2 ms (the conformance spec's metric definition) until stopped, having left `<root>/started`. */
-const metricsUntilStoppedScript = `
-const fs = require('fs'), path = require('path');
-fs.writeFileSync(path.join(process.env.SM_MODEL_DIR, '..', 'started'), '');
-let i = 0;
-setInterval(() => console.log('loss=' + (++i) + ';'), 2);
-`;
 
 describe.skipIf(!canMountTmpfs)('a job that reaches MaxRuntimeInSeconds on a full disk (needs root to mount a tmpfs)', () => {
   it('ends Stopped with MaxRuntimeExceeded, as SageMaker reports the runtime limit, though its runner cannot write that outcome', async () => {

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { availableParallelism, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { JobSpec, RunnerInput } from '@loam/contracts';
-import { InternalError, LimitExceededError, silentLogger } from '@loam/core';
+import { InternalError, JobStartRefusedError, LimitExceededError, silentLogger } from '@loam/core';
 import type { ExecutorCapacity, ExecutorEvent, ExecutorListener, JobExecutor, JobHandle, Logger, LogPage, LogTailPage } from '@loam/core';
 import { addToCgroup, createHostCgroup, detectCgroups, oomKills, removeEmptyParents, removeHostCgroup, sweepEmptyCgroups, type CgroupSupport, type HostCgroup } from './cgroups.js';
 import { EventTail } from './event-tail.js';
@@ -11,7 +11,7 @@ import { readLogPageAsync, readLogTailAsync } from './log-reader.js';
 import { endHostProcesses, hostMarker, readPidFile } from './end-job.js';
 import { recordToAppend } from './log-append.js';
 import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
-import { limitOfExit, RUNNER_EXIT_DISK_FULL, type StoppingLimit } from './runner-exit.js';
+import { limitOfExit, readRunnerExit, reserveRunnerExit, RUNNER_EXIT_DISK_FULL, RUNNER_EXIT_FILE, type StoppingLimit } from './runner-exit.js';
 import { removeRunnerScratch } from './runner-scratch.js';
 import { findUnshare } from './sandbox.js';
 import { TornLineWarnings } from './torn-lines.js';
@@ -56,6 +56,8 @@ interface HostState {
   /** Set by the 'exit' of a runner this process spawned. */
   processGone: boolean;
   exitInfo?: string;
+  /** How the runner ended is known: the 'exit' of one this process spawned, or the code it recorded (RUNNER_EXIT_FILE). */
+  exitKnown?: boolean;
   /** The runner ended with {@link RUNNER_EXIT_DISK_FULL}: its disk stayed full past its wait for space. */
   diskFullExit?: boolean;
   /** The runner's exit code says this limit had stopped the job before its disk stayed full (see RUNNER_EXIT_LIMIT_DISK_FULL). */
@@ -87,7 +89,8 @@ function detectIsolation(): ExecutorCapacity['networkIsolation'] & { unshare?: s
  * session (`detached`), its output in files, so it outlives a server crash and is re-adopted by the
  * next server. The executor reads each runner's `events.jsonl` and relays the events; when a runner
  * vanishes without reporting an outcome, it synthesizes a failed exit marked as a platform fault (retried
- * under RetryStrategy), unless the runner's exit code says its disk stayed full: a ClientError, not retried.
+ * under RetryStrategy), unless the runner's exit code says its disk stayed full: a ClientError, not retried. The
+ * runner records that code in its host directory too, for a server that adopted it after a restart.
  */
 export class LocalProcessExecutor implements JobExecutor {
   readonly capacity: ExecutorCapacity;
@@ -147,26 +150,34 @@ export class LocalProcessExecutor implements JobExecutor {
     }
     if (this.used() + spec.instanceCount > this.capacity.slots) throw new LimitExceededError(`Job '${jobId}' needs ${spec.instanceCount} slot(s); ${this.capacity.slots - this.used()} are free.`);
     const dir = this.jobDir(jobId);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    rmSync(join(dir, stopFile), { force: true });
-    // Each attempt (a RetryStrategy one too) lists its sharded channels afresh: its hosts share only its own listings.
-    rmSync(join(dir, listingsDir), { recursive: true, force: true });
     const hosts = Array.from({ length: spec.instanceCount }, (_, i) => `algo-${i + 1}`);
     const state: JobState = { id: jobId, dir, hosts: [], stopping: false };
     this.jobs.set(jobId, state);
+    /** The cgroup of the host being started, until its runner is in `state.hosts`. */
+    let starting: HostCgroup | undefined;
     try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      rmSync(join(dir, stopFile), { force: true });
+      // Each attempt (a RetryStrategy one too) lists its sharded channels afresh: its hosts share only its own listings.
+      rmSync(join(dir, listingsDir), { recursive: true, force: true });
       for (const host of hosts) {
         const hostDir = join(dir, host);
         rmSync(hostDir, { recursive: true, force: true });
+        // This attempt's events.jsonl is a new file at the ended attempt's path: its torn lines are its own (logs.jsonl,
+        // which every attempt appends to, keeps what was said of it).
+        this.torn.forget(join(hostDir, 'events.jsonl'));
         mkdirSync(hostDir, { recursive: true, mode: 0o700 });
         const input: RunnerInput = {
           spec, currentHost: host, hosts, workDir: hostDir, logFile: join(dir, 'logs.jsonl'), listingDir: join(dir, listingsDir), artifacts: this.o.artifacts, python: this.o.python,
           stopGraceSeconds: this.graceSeconds, ...(spec.networkIsolation && this.unshare ? { unshare: this.unshare } : {}),
           ...(this.o.sandbox === 'off' ? { sandbox: 'off' as const } : {}),
         };
-        const cgroup = this.hostCgroup(jobId, host, spec, input.logFile);
         const jobFile = join(hostDir, 'job.json');
         writeFileSync(jobFile, JSON.stringify(input), { mode: 0o600 });
+        // Room for the runner's exit code while there is room: a server that adopts it after a restart reads it there.
+        reserveRunnerExit(hostDir);
+        // After the files a full disk refuses: a start it ends leaves no cgroup of this host behind.
+        const cgroup = (starting = this.hostCgroup(jobId, host, spec, input.logFile));
         const out = openSync(join(hostDir, 'runner.log'), 'a', 0o600);
         const child = spawn(this.o.runner.command, [...this.o.runner.args, jobFile], { cwd: hostDir, detached: true, stdio: ['ignore', out, out], shell: false, env: runnerEnv() });
         closeSync(out);
@@ -192,17 +203,25 @@ export class LocalProcessExecutor implements JobExecutor {
         const h: HostState = { host, dir: hostDir, tail: this.eventTail(hostDir), pid, startTime: processStartTime(pid), lastSeq: 0, exited: false, processGone: false, ...(cgroup ? { cgroup } : {}) };
         child.once('exit', (code, sig) => {
           h.processGone = true;
-          const limit = sig ? undefined : limitOfExit(code);
-          if (limit) h.stoppedBy = limit;
-          h.diskFullExit = !sig && (code === RUNNER_EXIT_DISK_FULL || limit !== undefined);
-          h.exitInfo = sig ? `signal ${sig}` : h.diskFullExit ? `exit code ${code}: ${diskFullWords(hostDir)} to write it` : `exit code ${code}`;
+          noteExit(h, code, sig);
         });
         child.unref();
         state.hosts.push(h);
+        starting = undefined;
       }
     } catch (e) {
       for (const h of state.hosts) signal(h.pid, 'SIGKILL');
+      for (const g of [...state.hosts.map((h) => h.cgroup), starting]) if (g) this.dropCgroup(g);
       this.jobs.delete(jobId);
+      const full = fullCode(e);
+      if (full) {
+        // The job's files did not fit on its disk: its own capacity, as the runner's full disk is (a ClientError, not
+        // retried: a retry met the same disk). What this start wrote goes, so the pages it took are free again.
+        for (const host of hosts) rmSync(join(dir, host), { recursive: true, force: true });
+        const reason = `ClientError: the job's files could not be written under ${dir}: ${fullWords(full)} (${full}). ${freeSpaceAdvice(dir, full)} (${(e as Error).message})`;
+        platformLogLine(join(dir, 'logs.jsonl'), 'algo-1', reason);
+        throw new JobStartRefusedError(reason);
+      }
       throw new InternalError(`The runner for job '${jobId}' could not be started: ${(e as Error).message}`);
     }
     return { executor: 'local', dir, hosts: Object.fromEntries(state.hosts.map((h) => [h.host, { pid: h.pid, startTime: h.startTime, ...(h.cgroup ? { cgroup: h.cgroup } : {}) }])) };
@@ -332,7 +351,7 @@ export class LocalProcessExecutor implements JobExecutor {
     rmSync(join(dir, stopFile), { force: true });
     rmSync(join(dir, listingsDir), { recursive: true, force: true });
     for (const host of listHosts(dir)) {
-      for (const sub of ['opt', 'tmp', 'job.json']) rmSync(join(dir, host, sub), { recursive: true, force: true });
+      for (const sub of ['opt', 'tmp', 'job.json', RUNNER_EXIT_FILE]) rmSync(join(dir, host, sub), { recursive: true, force: true });
       removeRunnerScratch(join(dir, host));
     }
   }
@@ -402,6 +421,11 @@ export class LocalProcessExecutor implements JobExecutor {
           killJobTree(pidFile?.childPgid, pidFile?.marker ?? hostMarker(h.dir), pidFile?.childUid);
           // Before the end is recorded: a cut-short archive may hold the disk's last free bytes, which the store needs.
           removeRunnerScratch(h.dir);
+          // A runner this process did not spawn (adopted after a restart), or whose 'exit' never came: the code it recorded.
+          if (!h.exitKnown) {
+            const code = readRunnerExit(h.dir);
+            if (code !== undefined) noteExit(h, code, null);
+          }
           this.log.warn({ jobId: j.id, host: h.host, exit: h.exitInfo, step: h.lastStatus }, 'job runner ended without reporting an outcome');
           // The OOM killer may pick the runner itself when the image's processes are small: still the job's memory.
           // A runner that had stopped the job at a limit says so by its exit code: the limit ended the job, not the
@@ -416,7 +440,7 @@ export class LocalProcessExecutor implements JobExecutor {
               ? `OutOfMemoryError: the job ran out of memory for its instance type (the kernel's OOM killer ended its processes on ${h.host}). Use an instance type with more memory or process less data per instance.`
               // The runner's own word that the disk stayed full past its wait for space: the job's capacity, not retried (a retry fills it again).
               : h.diskFullExit && !j.stopping
-                ? `ClientError: the job's runner process ended (${h.exitInfo}) without reporting an outcome${lastStep(h.lastStatus)}. Free space on the disk holding ${h.dir} (Loam's data directory)${h.exitInfo?.includes('EDQUOT') ? ', or raise the disk quota of the user Loam runs as there' : ''}, then run the job again: a job that failed for want of space is not retried under RetryStrategy.${runnerLogTail(h.dir)}`
+                ? `ClientError: the job's runner process ended (${h.exitInfo}) without reporting an outcome${lastStep(h.lastStatus)}. ${freeSpaceAdvice(h.dir, h.exitInfo?.includes('EDQUOT') ? 'EDQUOT' : 'ENOSPC')}${runnerLogTail(h.dir)}`
                 : `InternalServerError: the job's runner process ended (${h.exitInfo ?? 'it was killed'}) without reporting an outcome${lastStep(h.lastStatus)}.${diskFullNote(h.dir, h.exitInfo)}${runnerLogTail(h.dir)}`,
             platformFault: !stopped && !oom && !h.diskFullExit,
           });
@@ -434,6 +458,18 @@ export class LocalProcessExecutor implements JobExecutor {
 const stopFile = 'stop.json';
 /** Where the hosts of a job's attempt share the listings their ShardedByS3Key channels are dealt from (RunnerInput.listingDir). */
 const listingsDir = 'listings';
+
+/**
+ * What the runner's exit says (from Node's 'exit' of a runner this process spawned, or the code an adopted one recorded):
+ * a limit that had stopped the job, or a disk that stayed full, when its outcome could not be written (see runner-exit.ts).
+ */
+function noteExit(h: HostState, code: number | null, sig: NodeJS.Signals | null): void {
+  h.exitKnown = true;
+  const limit = sig ? undefined : limitOfExit(code);
+  if (limit) h.stoppedBy = limit;
+  h.diskFullExit = !sig && (code === RUNNER_EXIT_DISK_FULL || limit !== undefined);
+  h.exitInfo = sig ? `signal ${sig}` : h.diskFullExit ? `exit code ${code}: ${diskFullWords(h.dir)} to write it` : `exit code ${code}`;
+}
 
 /** Writes `file` whole or not at all: a temporary file renamed over it, removed when that fails. */
 function writeFileAtomic(file: string, text: string): void {
@@ -498,6 +534,22 @@ function diskFullNote(dir: string, exitInfo: string | undefined): string {
   } catch {
     return '';
   }
+}
+
+/** A refusal for want of space (ENOSPC) or quota (EDQUOT), by its code; undefined for any other error. */
+function fullCode(e: unknown): 'ENOSPC' | 'EDQUOT' | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? code : undefined;
+}
+
+/** The code in words, as the C library says it: a quota is not a full disk (df shows free space). */
+function fullWords(code: 'ENOSPC' | 'EDQUOT'): string {
+  return code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device';
+}
+
+/** What the user can do about a job that failed for want of space under `dir`. */
+function freeSpaceAdvice(dir: string, code: 'ENOSPC' | 'EDQUOT'): string {
+  return `Free space on the disk holding ${dir} (Loam's data directory)${code === 'EDQUOT' ? ', or raise the disk quota of the user Loam runs as there' : ''}, then run the job again: a job that failed for want of space is not retried under RetryStrategy.`;
 }
 
 /**

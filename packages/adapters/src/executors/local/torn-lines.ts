@@ -27,6 +27,14 @@ export class TornLineWarnings {
 
   constructor(private readonly log: Logger) {}
 
+  /**
+   * Forgets what was said of `file`: it is made anew (a RetryStrategy attempt's events.jsonl replaces the ended
+   * attempt's at the same path), and its torn lines, at whatever offsets, are new ones.
+   */
+  forget(file: string): void {
+    this.warned.delete(file);
+  }
+
   /** `offsets`: where the torn lines found in `file` start (bytes from its start). */
   report(file: string, offsets: readonly number[]): void {
     if (offsets.length === 0) return;
