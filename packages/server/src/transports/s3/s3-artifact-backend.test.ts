@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeBackends, httpBackend, type Backend } from '@loam/adapters/artifacts/s3/s3-misbehaving-backend.test-support';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
@@ -22,7 +22,7 @@ afterEach(async () => {
   await closeBackends();
 });
 
-/** A backend with bucket `models` holding `small` (5 bytes) and `big` (64 MiB); a request for `hung` is never answered. */
+/** A backend with bucket `models` holding `small` (5 bytes) and `big` (64 MiB); a request for `hung` is never answered; bucket `gone` does not exist. */
 async function backend(): Promise<Backend & { bigGets(): number }> {
   let bigGets = 0;
   const b = await httpBackend((req: IncomingMessage, res: ServerResponse) => {
@@ -36,7 +36,8 @@ async function backend(): Promise<Backend & { bigGets(): number }> {
       bigGets++;
       return void res.end(big);
     }
-    // Buckets exist; other objects do not.
+    if (path === '/gone' || path === '/gone/') return void res.writeHead(404).end();
+    // Buckets exist (but `gone`); other objects do not.
     if (req.method === 'HEAD' && path.split('/').length === 2) return void res.writeHead(200).end();
     res.writeHead(404, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>no</Message></Error>');
   });
@@ -96,6 +97,22 @@ describe("GetObject clients that stop reading an S3 backend's body", () => {
     await stalledClient(url, l);
     while (b.bigGets() < 1) await sleep(20);
     for (const c of clients.splice(0)) c.destroy();
+    await expectSmall(l, url);
+  });
+});
+
+describe('CopyObject over an S3 artifact backend', () => {
+  it("frees the source's backend connection when the copy fails before reading it (it was held for good)", { timeout: 120_000 }, async () => {
+    const b = await backend();
+    // A pool of 2 (a copy uses both: the source's body and the destination's requests). A source body left unread
+    // holds one for good: the second copy's destination request waits 3 s for the other, then fails.
+    const { loam: l, url } = await openLoam(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '2', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '600000', LOAM_ARTIFACTS__CONNECT_TIMEOUT_MS: '3000' });
+    const s3 = adminS3Client(l, url);
+    try {
+      for (let i = 0; i < 2; i++) await expect(s3.send(new CopyObjectCommand({ Bucket: 'gone', Key: 'copy', CopySource: 'models/big' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    } finally {
+      s3.destroy();
+    }
     await expectSmall(l, url);
   });
 });

@@ -255,13 +255,14 @@ export async function copyObject(c: S3ObjectContext, sourceHeader: string) {
     const { info: srcInfo, body } = await c.store.get(src);
     try {
       checkCopySourceConditions(c.req, srcInfo);
-    } catch (e) {
+      const contentType = replace ? headerOf(c.req, 'content-type') : srcInfo.contentType;
+      // COPY keeps the source's user metadata and content headers; REPLACE takes the request's.
+      info = await c.store.put({ bucket, key }, body, { ...(contentType ? { contentType } : {}), ...(replaced ?? pickObjectMetadata(srcInfo)) });
+    } finally {
+      // A put that fails before reading the body (no destination bucket, the backend busy) leaves it open: over an S3
+      // backend it held one of the pooled connections for good.
       body.destroy();
-      throw e;
     }
-    const contentType = replace ? headerOf(c.req, 'content-type') : srcInfo.contentType;
-    // COPY keeps the source's user metadata and content headers; REPLACE takes the request's.
-    info = await c.store.put({ bucket, key }, body, { ...(contentType ? { contentType } : {}), ...(replaced ?? pickObjectMetadata(srcInfo)) });
   } catch (e) {
     if (isLoamError(e) && e.code === 'ResourceNotFound') throw e.message.startsWith('Bucket') ? noSuchBucket(e.message.includes(`'${src.bucket}'`) ? src.bucket : bucket) : noSuchKey(src.key);
     throw e;
