@@ -33,8 +33,10 @@ export const Channel = Type.Object({
   CompressionType: Type.Optional(CompressionType),
   RecordWrapperType: Type.Optional(literals(['None', 'RecordIO'])),
   InputMode: Type.Optional(TrainingInputMode),
-  // A Long: -2^63 … 2^63 - 1. JSON numbers are read as doubles, and Long.MAX_VALUE's nearest is 2^63, so that bound is inclusive.
-  ShuffleConfig: Type.Optional(Type.Object({ Seed: Type.Integer({ minimum: -(2 ** 63), maximum: 2 ** 63, description: 'A Long (-9223372036854775808 to 9223372036854775807); beyond ±2^53 JSON numbers are read as the nearest double, the value Describe answers.' }) }, {
+  // A Long in SageMaker (-2^63 … 2^63 - 1), read here as a JSON number: a double, exact only up to ±(2^53 - 1). A seed past
+  // that was read as the nearest double (9007199254740993 as …992), shuffled as that other seed and answered by Describe
+  // as a value never sent; it is refused instead, naming the member (any integer literal past the bound parses past it).
+  ShuffleConfig: Type.Optional(Type.Object({ Seed: Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description: 'A Long in SageMaker (any 64-bit integer); Loam takes -9007199254740991 to 9007199254740991 (±(2^53 - 1)), the integers a JSON number carries exactly: a seed past them would be read as another one, so it is refused.' }) }, {
     ...closed,
     description: "The channel's objects (S3Prefix keys in key order, ManifestFile entries in manifest order) are shuffled with Seed before ShardedByS3Key deals them to the hosts: " +
       "the same permutation on every host and every run for a seed (Loam's own: Fisher–Yates driven by SplitMix64, not SageMaker's). Channels are staged once, as files, " +
