@@ -10,7 +10,10 @@ export const errorStatus = {
   ResourceNotFound: 400,
   ResourceInUse: 400,
   ResourceLimitExceeded: 400,
-  ConflictException: 409,
+  // SageMaker's model gives ConflictException no HTTP status (botocore's service-2.json has no `error`
+  // member for it; Smithy's default for a client error is 400) and its API reference says 400 (UpdateTrial,
+  // UpdateTrialComponent, CreateModelPackage …); Application Auto Scaling's ConcurrentUpdateException likewise.
+  ConflictException: 400,
   AccessDeniedException: 403,
   UnrecognizedClientException: 401,
   InvalidSignatureException: 403,
@@ -24,13 +27,15 @@ export const errorStatus = {
 export type ErrorCode = keyof typeof errorStatus;
 
 /**
- * REST answers SageMaker's 400-for-everything codes with the status a REST client expects; the AWS
- * JSON transport keeps SageMaker's own (ResourceNotFound is a 400 there).
+ * REST answers SageMaker's 400-for-everything codes with the status a REST client expects (404 for a
+ * missing resource, 409 for one in use or a conflicting change); the AWS JSON transport keeps SageMaker's
+ * own (ResourceNotFound and ConflictException are 400 there). MLflow's transport has its own table.
  */
 export const restStatus: Readonly<Record<ErrorCode, number>> = {
   ...errorStatus,
   ResourceNotFound: 404,
   ResourceInUse: 409,
+  ConflictException: 409,
 };
 
 export function isErrorCode(code: string): code is ErrorCode {
