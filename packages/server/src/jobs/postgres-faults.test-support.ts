@@ -23,7 +23,7 @@ export async function sql(text: string): Promise<unknown[]> {
 }
 
 /** Polls `fn` every 100 ms until it gives a value, failing after `timeoutMs` with what it waited for. */
-export async function until<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function until<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -4,6 +4,8 @@ import { openPlatform } from '../compose/platform.js';
 import { buildLoamApp } from '../compose/start.js';
 import type { TestLoam } from '../compose/loam.test-support.js';
 
+export { until } from './postgres-faults.test-support.js';
+
 /**
  * A real Loam app on `dataDir` (kept when closed, unlike openTestLoam's, and its jobs' runners left running), as a
  * restarted server opens it; `token` is the admin's from the first open (bootstrapped when absent); `env` as `LOAM_*`.
@@ -16,17 +18,6 @@ export async function openLoamOn(dataDir: string, token?: string, env: Record<st
   const adminToken = token ?? (await platform.identity.bootstrapAdmin())?.apiToken;
   if (!adminToken) throw new Error('no admin token');
   return { app, platform, dataDir, adminToken, adminAccessKeyId: '', adminSecretAccessKey: '', close: async () => { await app.close(); await platform.close(); } };
-}
-
-/** Polls `fn` every 100 ms until it returns a value, or throws naming `what` after `timeoutMs`. */
-export async function until<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Whether a process with this pid exists. */
