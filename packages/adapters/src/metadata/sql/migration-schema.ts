@@ -1,6 +1,6 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { InternalError } from '@loam/core';
-import type { SqlDialect } from './dialects/sql-dialect.js';
+import type { OnlineIndex, SqlDialect } from './dialects/sql-dialect.js';
 
 /**
  * Kysely Migrator's `migrationTableSchema` for this dialect: the Migrator looks for its own tables in
@@ -123,4 +123,23 @@ export async function compatibleMigrations(d: SqlDialect, migrationTable: string
   } catch {
     return new Set();
   }
+}
+
+/**
+ * A migration that adds these indexes. In its transaction where the dialect cannot build them online (SQLite)
+ * or where the table has no rows yet (a new store: nothing to wait for, and an online build would wait for every
+ * older transaction of the database); otherwise it leaves them to `SqlDialect.buildIndexesOnline`, which the store
+ * runs after migrating (PostgreSQL: a plain CREATE INDEX in the migration's transaction made every write to the
+ * table wait until the build on a large table and the rest of the migrations committed).
+ */
+export function onlineIndexesMigration(d: SqlDialect, indexes: readonly OnlineIndex[]): Migration {
+  return {
+    async up(outer: Kysely<any>) {
+      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
+      for (const x of indexes) {
+        if (d.buildIndexesOnline !== undefined && (await sql`select 1 from ${sql.table(x.table)} limit 1`.execute(outer)).rows.length > 0) continue;
+        await outer.schema.createIndex(x.name).on(x.table).columns([...x.columns]).execute();
+      }
+    },
+  };
 }

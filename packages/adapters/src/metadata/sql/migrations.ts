@@ -158,7 +158,8 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
     // The listing's ORDER BY is `(col is null), col, pk` (absent values last, list-query.ts); an index
     // on exactly those expressions lets a page be read in order and stop at its limit.
     // Kysely's Migrator runs each migration in a transaction on PostgreSQL, so the index cannot be
-    // built CONCURRENTLY: writes to the table wait while it is built (once, at the start that adds it).
+    // built CONCURRENTLY here: writes to the table wait while it is built (once, at the start that adds it).
+    // The experiment store's time indexes are built online (onlineIndexesMigration); these are not yet.
     const col = sql.ref(indexColumn(o.sortBy));
     const lead = o.within.map((f) => sql.ref(indexColumn(f)));
     out[`${v1}:order:${o.migration}`] = {

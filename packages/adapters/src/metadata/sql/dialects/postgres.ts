@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresAdapter, PostgresDialect, sql, type DialectAdapter, type Expression } from 'kysely';
 import { InternalError, ValidationError, silentLogger, type Logger } from '@loam/core';
-import type { SqlColumnKind, SqlDialect } from './sql-dialect.js';
+import type { OnlineIndex, SqlColumnKind, SqlDialect } from './sql-dialect.js';
 import { reportingUnavailable } from './unavailable.js';
 import { NoAnswerError, watchAnswers, type ProbeResult, type ServerProcess, type TerminateOutcome } from './postgres-answer-watch.js';
 
@@ -117,6 +117,44 @@ class MigrationLockAdapter extends PostgresAdapter {
 }
 
 /**
+ * SqlDialect.buildIndexesOnline on PostgreSQL. CREATE INDEX CONCURRENTLY takes a lock that lets writes go on,
+ * but first commits the index's catalog entry as INVALID and only marks it valid at the end: a build
+ * interrupted (the server killed, the connection lost) leaves an INVALID index, which the planner never uses and
+ * IF NOT EXISTS would take as built. So each start reads the indexes' state; one missing is built, one INVALID
+ * dropped (concurrently too) and built again. Under the migrations' session lock (the Migrator's key), taken on
+ * one connection with no statement or lock timeout for the build (it runs as long as the table is large, and
+ * waits for transactions older than it): another server never drops an index while this one builds it.
+ */
+async function buildIndexesOnline(db: Kysely<any>, schema: string, indexes: readonly OnlineIndex[]): Promise<void> {
+  const valid = async (q: Kysely<any>) => new Map((await sql<{ name: string; valid: boolean }>`select c.relname as name, i.indisvalid as valid
+    from pg_class c join pg_index i on i.indexrelid = c.oid join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = ${schema} and c.relname in (${sql.join(indexes.map((x) => x.name))})`.execute(q)).rows.map((r) => [r.name, r.valid]));
+  if (indexes.length === 0) return;
+  const before = await valid(db);
+  if (indexes.every((x) => before.get(x.name) === true)) return;
+  await db.connection().execute(async (conn) => {
+    await sql`select set_config('statement_timeout', '0', false), set_config('lock_timeout', '0', false)`.execute(conn);
+    try {
+      await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`.execute(conn);
+      try {
+        const now = await valid(conn);
+        for (const x of indexes) {
+          const state = now.get(x.name);
+          if (state === true) continue;
+          if (state === false) await sql`drop index concurrently if exists ${sql.id(schema, x.name)}`.execute(conn);
+          await sql`create index concurrently ${sql.id(x.name)} on ${sql.id(schema, x.table)} (${sql.join(x.columns.map((c) => sql.id(c)))})`.execute(conn);
+        }
+      } finally {
+        await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.execute(conn);
+      }
+    } finally {
+      await sql`reset statement_timeout`.execute(conn);
+      await sql`reset lock_timeout`.execute(conn);
+    }
+  });
+}
+
+/**
  * PostgreSQL through a `pg` Pool. Every connection's `search_path` is the configured schema, so the
  * same unqualified SQL and migrations serve a shared database (one schema per deployment or test run).
  */
@@ -192,6 +230,7 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
       if (!tx.isTransaction) throw new InternalError('lockUntilEnd was called outside a transaction.');
       await sql`select pg_advisory_xact_lock(${TRANSACTION_LOCK_SPACE}::int4, ${lockId(schema, key)}::int4)`.execute(tx);
     },
+    buildIndexesOnline: (indexes) => buildIndexesOnline(db, schema, indexes),
     unboundedStatements: async (tx) => {
       // Outside a transaction SET LOCAL only warns and lifts nothing.
       if (!tx.isTransaction) throw new InternalError('unboundedStatements was called outside a transaction.');

@@ -1,5 +1,12 @@
 import type { Expression, Kysely, RawBuilder } from 'kysely';
 
+/** An index over plain columns of a table, which a migration declares and the dialect may build online. */
+export interface OnlineIndex {
+  readonly name: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+}
+
 /** Column types the adapter asks a dialect for; each dialect maps them to its own SQL types. */
 export type SqlColumnKind = 'key' | 'text' | 'integer' | 'real' | 'json' | 'version' | 'timestamp';
 
@@ -70,6 +77,16 @@ export interface SqlDialect {
    * way. PostgreSQL lifts it for this transaction only (`SET LOCAL`); SQLite has no such timeout.
    */
   unboundedStatements(tx: Kysely<any>): Promise<void>;
+  /**
+   * Where the database can build an index without making writes to its table wait (PostgreSQL's CREATE INDEX
+   * CONCURRENTLY, which cannot run in a transaction, so not in a migration's): makes each index exist and be
+   * valid, building a missing one concurrently and dropping and building again an INVALID one an interrupted
+   * build left (a crash, a cancelled statement), under the migration lock so servers take turns. Cheap when
+   * all are there (one catalog read). Undefined where an index is built in its migration's transaction
+   * (SQLite, where writes take turns anyway). A migration leaves an index to it only for a table with rows
+   * (`onlineIndexesMigration`); the store calls it after migrating, at every start.
+   */
+  readonly buildIndexesOnline?: (indexes: readonly OnlineIndex[]) => Promise<void>;
   /** Run before migrations (e.g. create the PostgreSQL schema). */
   prepare(): Promise<void>;
   /** Releases connections. */

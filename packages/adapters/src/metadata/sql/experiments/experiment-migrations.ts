@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { silentLogger, type Logger } from '@loam/core';
-import type { SqlDialect } from '../dialects/sql-dialect.js';
-import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, migratorSchema, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from '../migration-schema.js';
+import type { OnlineIndex, SqlDialect } from '../dialects/sql-dialect.js';
+import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, migratorSchema, onlineIndexesMigration, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from '../migration-schema.js';
 import { namedAsArn, numberedEntityName, renameCaseTwins } from './case-twin-names.js';
 import { artifactLocationHash, artifactLocationHead } from './sql-rows.js';
 
@@ -369,32 +369,26 @@ function dropTrialTagsColumn(): Migration {
  * ListTrialComponents' (CreationTime) read a page as a range of an index from a keyset position, where they
  * read and sorted every component.
  */
-function componentTimeIndexes(): Migration {
-  return {
-    async up(outer: Kysely<unknown>) {
-      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
-      const s = (outer as SqlDialect['db']).schema;
-      await s.createIndex('sm_trial_components_by_last_modified').on('sm_trial_components').columns(['last_modified_time', 'name']).execute();
-      await s.createIndex('sm_trial_components_by_creation').on('sm_trial_components').columns(['creation_time', 'name']).execute();
-    },
-  };
-}
+const COMPONENT_TIME_INDEXES: readonly OnlineIndex[] = [
+  { name: 'sm_trial_components_by_last_modified', table: 'sm_trial_components', columns: ['last_modified_time', 'name'] },
+  { name: 'sm_trial_components_by_creation', table: 'sm_trial_components', columns: ['creation_time', 'name'] },
+];
 
 /*
  * Trials in the order of their times, then names: Search's default sort of trials (LastModifiedTime) and
  * ListTrials' (CreationTime) read a page as a range of an index from a keyset position, where they read and
  * sorted every trial.
  */
-function trialTimeIndexes(): Migration {
-  return {
-    async up(outer: Kysely<unknown>) {
-      if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
-      const s = (outer as SqlDialect['db']).schema;
-      await s.createIndex('sm_trials_by_last_modified').on('sm_trials').columns(['last_modified_time', 'name']).execute();
-      await s.createIndex('sm_trials_by_creation').on('sm_trials').columns(['creation_time', 'name']).execute();
-    },
-  };
-}
+const TRIAL_TIME_INDEXES: readonly OnlineIndex[] = [
+  { name: 'sm_trials_by_last_modified', table: 'sm_trials', columns: ['last_modified_time', 'name'] },
+  { name: 'sm_trials_by_creation', table: 'sm_trials', columns: ['creation_time', 'name'] },
+];
+
+/**
+ * The indexes experiments:0011 and 0012 add, built online on PostgreSQL when their table has rows
+ * (onlineIndexesMigration): made sure of at every start, after migrating.
+ */
+export const EXPERIMENT_ONLINE_INDEXES: readonly OnlineIndex[] = [...COMPONENT_TIME_INDEXES, ...TRIAL_TIME_INDEXES];
 
 /**
  * The experiment store's migrations. One marked `compatible` (FlaggedMigration) records so in the database when
@@ -412,8 +406,8 @@ export function experimentMigrations(d: SqlDialect, log: Logger = silentLogger):
     'experiments:0008:case-insensitive-experiment-names': caseInsensitiveExperimentNames(d, log),
     'experiments:0009:drop-trial-tags': dropTrialTagsColumn(),
     'experiments:0010:artifact-location-heads': artifactLocationHeads(d),
-    'experiments:0011:component-time-indexes': componentTimeIndexes(),
-    'experiments:0012:trial-time-indexes': trialTimeIndexes(),
+    'experiments:0011:component-time-indexes': onlineIndexesMigration(d, COMPONENT_TIME_INDEXES),
+    'experiments:0012:trial-time-indexes': onlineIndexesMigration(d, TRIAL_TIME_INDEXES),
     [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, EXPERIMENT_MIGRATION_TABLE),
   } satisfies Record<string, FlaggedMigration>));
 }
@@ -444,12 +438,15 @@ export async function migrateExperiments(d: SqlDialect, log: Logger): Promise<vo
   const unknown = (await appliedMigrations(d, EXPERIMENT_MIGRATION_TABLE)).filter((n) => !known.includes(n));
   const compatible = unknown.length > 0 ? await compatibleMigrations(d, EXPERIMENT_MIGRATION_TABLE) : new Set<string>();
   refuseNewerSchema(d, 'experiment store', unknown.filter((n) => !compatible.has(n)));
-  if (await allApplied(d, EXPERIMENT_MIGRATION_TABLE, [...known, ...unknown])) return;
-  const migrator = await experimentMigrator(d, log, unknown);
-  const { error, results } = await migrator.migrateToLatest();
-  for (const r of results ?? []) {
-    if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'experiment store migration applied');
-    if (r.status === 'Error') log.error({ migration: r.migrationName, store: d.label }, 'experiment store migration failed');
+  if (!(await allApplied(d, EXPERIMENT_MIGRATION_TABLE, [...known, ...unknown]))) {
+    const migrator = await experimentMigrator(d, log, unknown);
+    const { error, results } = await migrator.migrateToLatest();
+    for (const r of results ?? []) {
+      if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'experiment store migration applied');
+      if (r.status === 'Error') log.error({ migration: r.migrationName, store: d.label }, 'experiment store migration failed');
+    }
+    if (error !== undefined) throw error;
   }
-  if (error !== undefined) throw error;
+  // Every start: an index a migration left to an online build, or one a crash interrupted, is built now.
+  await d.buildIndexesOnline?.(EXPERIMENT_ONLINE_INDEXES);
 }
