@@ -32,7 +32,10 @@ describe('loam tune flags → CreateHyperParameterTuningJob', () => {
     expect(() => tuneRequest({ ...base, parallel: 'two' })).toThrow("--parallel must be a whole number ≥ 1, got 'two'");
     expect(() => tuneRequest({ ...base, maxJobs: '0' })).toThrow("--max-jobs must be a whole number ≥ 1, got '0'");
     expect(() => tuneRequest({ ...base, maxRuntime: '1h' })).toThrow("--max-runtime must be a whole number ≥ 1, got '1h'");
-    expect(() => tuneRequest({ ...base, seed: '-1' })).toThrow("--seed must be a whole number ≥ 0, got '-1'");
+    expect(() => tuneRequest({ ...base, seed: '-1' })).toThrow("--seed must be a whole number from 0 to 2147483647, got '-1'");
+    // RandomSeed is an Integer in SageMaker (32 bits): the server refuses 2^31, so the flag names it first.
+    expect(() => tuneRequest({ ...base, seed: '2147483648' })).toThrow("--seed must be a whole number from 0 to 2147483647, got '2147483648'");
+    expect(config(tuneRequest({ ...base, seed: '2147483647' }))['RandomSeed']).toBe(2147483647);
     expect(() => tuneRequest({ ...base, hyperband: '1:x' })).toThrow("--hyperband max must be a whole number ≥ 1, got 'x'");
     expect(config(tuneRequest({ ...base, maxJobs: '8', seed: '0', hyperband: '1:9' }))).toMatchObject({ ResourceLimits: { MaxNumberOfTrainingJobs: 8, MaxParallelTrainingJobs: 2 }, RandomSeed: 0, StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: 9 } } });
   });

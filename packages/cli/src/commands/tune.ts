@@ -63,7 +63,7 @@ export function tuneRequest(o: TuneOptions, now = new Date()): Record<string, un
   const maxJobs = optionalWholeNumber(o.maxJobs, '--max-jobs');
   if (maxJobs === undefined && o.strategy !== 'Grid') throw new InputError(`--max-jobs is required with the ${o.strategy} strategy (only Grid infers it, from the ranges).`);
   const parallel = wholeNumber(o.parallel, '--parallel');
-  const seed = optionalWholeNumber(o.seed, '--seed', { min: 0 });
+  const seed = optionalWholeNumber(o.seed, '--seed', { min: 0, max: 2 ** 31 - 1 });
   const maxRuntime = wholeNumber(o.maxRuntime, '--max-runtime');
   if (hb && hb.length !== 2) throw new InputError(`--hyperband must look like min:max, got '${o.hyperband}'`);
   const hbRange = hb ? { MinResource: wholeNumber(hb[0]!, '--hyperband min'), MaxResource: wholeNumber(hb[1]!, '--hyperband max') } : undefined;

@@ -49,7 +49,9 @@ export const HyperParameterTuningJobConfig = Type.Object({
   ParameterRanges: Type.Optional(ParameterRanges),
   TrainingJobEarlyStoppingType: Type.Optional(literals(['Off', 'Auto'])),
   TuningJobCompletionCriteria: Type.Optional(TuningJobCompletionCriteria),
-  RandomSeed: Type.Optional(Type.Integer({ minimum: 0 })),
+  // An Integer in SageMaker (Int32 in its SDKs): 0 … 2^31 - 1. Unbounded, a seed past it was taken and read mod 2^32 by the
+  // strategies (2^32 searched as seed 0), and past 2^53 answered by Describe as a value never sent.
+  RandomSeed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'An Integer in SageMaker: 0 to 2147483647.' })),
 }, closed);
 
 export const HyperParameterTrainingJobDefinition = Type.Object({
