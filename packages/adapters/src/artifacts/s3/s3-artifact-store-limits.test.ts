@@ -121,6 +121,70 @@ describe('the idle limit of a request on a connection the pool used before', () 
   });
 });
 
+// The SDK tries a request again when it had no answer, also one that changes the object: a completion the backend
+// carried out before going silent is refused when tried again (NoSuchUpload, or 412 for a conditional one).
+describe('a write tried again after the backend carried out the first try and did not answer', () => {
+  /** A backend taking uploads of `models/k`, which carries out the first PutObject or CompleteMultipartUpload and never answers it. */
+  async function completesSilently(): Promise<{ endpoint: string; completions: () => number }> {
+    let sha256 = '';
+    let size = 0;
+    let completions = 0;
+    let completed = false;
+    const backend = await httpBackend((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      req.resume();
+      if (req.method === 'HEAD' && /^\/models\/?$/.test(url.pathname)) return void res.writeHead(200).end();
+      if (req.method === 'HEAD') {
+        if (!completed) return void res.writeHead(404).end();
+        return void res.writeHead(200, { 'content-length': String(size), etag: '"m-2"', 'x-amz-meta-sha256': sha256, 'last-modified': new Date(0).toUTCString() }).end();
+      }
+      if (req.method === 'POST' && url.searchParams.has('uploads')) {
+        sha256 = String(req.headers['x-amz-meta-sha256']);
+        return void res.writeHead(200).end('<InitiateMultipartUploadResult><Bucket>models</Bucket><Key>k</Key><UploadId>u1</UploadId></InitiateMultipartUploadResult>');
+      }
+      if (req.method === 'PUT' && !url.searchParams.has('partNumber')) {
+        // A single PutObject: the first is written and never answered; a conditional one tried again is refused by it.
+        if (completed) return void res.writeHead(412).end('<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+        completions++;
+        sha256 = String(req.headers['x-amz-meta-sha256']);
+        size = Number(req.headers['content-length']);
+        return void req.on('end', () => (completed = true));
+      }
+      if (req.method === 'PUT' && url.searchParams.has('partNumber')) {
+        size += Number(req.headers['content-length']);
+        return void req.on('end', () => res.writeHead(200, { etag: `"p${url.searchParams.get('partNumber')}"` }).end());
+      }
+      if (req.method === 'POST' && url.searchParams.has('uploadId')) {
+        completions++;
+        if (!completed) {
+          completed = true;
+          return;
+        }
+      }
+      res.writeHead(404).end('<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>');
+    });
+    return { endpoint: backend.endpoint, completions: () => completions };
+  }
+
+  it('is taken as written when the object holds these bytes (was ResourceNotFound for a put that wrote)', { timeout: 60_000 }, async () => {
+    const backend = await completesSilently();
+    const store = await open(backend.endpoint, { idleTimeoutMs: 1000, maxAttempts: 2 });
+    const body = new Uint8Array(5 * 1024 * 1024 + 1).fill(7);
+    await expect(store.put(ref('k'), body, { partSizes: [5 * 1024 * 1024, 1] })).resolves.toMatchObject({ etag: '"m-2"', size: body.length });
+    expect(backend.completions()).toBe(2);
+  });
+
+  it('is taken as written for a create-only put of bytes whose try again is refused by its own object (was ConflictException)', { timeout: 60_000 }, async () => {
+    const backend = await completesSilently();
+    const store = await open(backend.endpoint, { idleTimeoutMs: 1000, maxAttempts: 2 });
+    const body = new Uint8Array(1000).fill(7);
+    await expect(store.put(ref('k'), body, { ifNoneMatch: '*' })).resolves.toMatchObject({ etag: '"m-2"', size: 1000 });
+    expect(backend.completions()).toBe(1);
+    // Another body is refused by that object.
+    await expect(store.put(ref('k'), new Uint8Array(1000).fill(8), { ifNoneMatch: '*' })).rejects.toMatchObject({ code: 'ConflictException' });
+  });
+});
+
 function ref(key: string): { bucket: string; key: string } {
   return { bucket: 'models', key };
 }

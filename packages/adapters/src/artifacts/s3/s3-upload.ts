@@ -109,11 +109,11 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
     } catch (e) {
       // A conditional write sent again after an attempt that may have written (no answer, a 500): the refusal may be
       // of the object that attempt wrote. The object holding these very bytes (the store's sha256 and the size) is taken as written.
+      // The SDK's own retries (a body of bytes) are as uncertain as sendSliced's.
       const conditional = input.ifNoneMatch !== undefined || input.ifMatch !== undefined;
-      if (seen.uncertain && conditional && s3Error(e).status === 412) {
-        const head = await client.send(new sdk.HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), opts).catch(() => undefined);
-        const sha256 = input.reserved['sha256'];
-        if (head?.ETag !== undefined && sha256 !== undefined && head.Metadata?.['sha256'] === sha256 && head.ContentLength === size) return head.ETag;
+      if ((seen.uncertain || retried(e)) && conditional && s3Error(e).status === 412) {
+        const etag = await writtenHere(sdk, client, input);
+        if (etag !== undefined) return etag;
       }
       // S3-compatible services may take less in one request than S3's 5 GiB (R2: 5 MiB less; B2: 5 GB):
       // refused so, the body goes up as a multipart upload, as every body over 16 MiB did before.
@@ -137,12 +137,35 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
       parts.push({ ETag: out.ETag as string, PartNumber: i + 1 });
       start += length;
     }
-    const done = await client.send(new sdk.CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, ...conditions, MultipartUpload: { Parts: parts } }), opts);
+    const complete = new sdk.CompleteMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, ...conditions, MultipartUpload: { Parts: parts } });
+    const done = await client.send(complete, opts).catch(async (e: unknown) => {
+      // Tried again by the SDK after no answer (a backend silent past the idle limit while it completed): a completion
+      // the first try carried out is refused, NoSuchUpload (404), or 412 for a conditional one. The put wrote.
+      const etag = retried(e) && [404, 412].includes(s3Error(e).status ?? 0) ? await writtenHere(sdk, client, input) : undefined;
+      if (etag === undefined) throw e;
+      return { ETag: etag };
+    });
     return done.ETag ?? '';
   } catch (e) {
     await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => {});
     throw e;
   }
+}
+
+/** Whether the SDK tried the failed request more than once. */
+function retried(e: unknown): boolean {
+  return ((e as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1) > 1;
+}
+
+/**
+ * The ETag of the object when it holds this upload's very bytes (the store's sha256 and the size): a write tried again
+ * whose first try may have written is refused by its own object.
+ */
+async function writtenHere(sdk: S3Module, client: S3Client, input: UploadInput): Promise<string | undefined> {
+  const head = await client.send(new sdk.HeadObjectCommand({ Bucket: input.ref.bucket, Key: input.ref.key }), input.signal ? { abortSignal: input.signal } : {}).catch(() => undefined);
+  const sha256 = input.reserved['sha256'];
+  if (head?.ETag !== undefined && sha256 !== undefined && head.Metadata?.['sha256'] === sha256 && head.ContentLength === input.size) return head.ETag;
+  return undefined;
 }
 
 /**
