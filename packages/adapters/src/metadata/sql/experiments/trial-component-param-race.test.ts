@@ -18,6 +18,24 @@ const allow: ActionAuthorizer = async () => {};
 const ctx = { principal: { userName: 'alice', userId: 'id-alice', arn: 'arn:loam:iam::123456789012:user/alice', via: 'token' }, requestId: 'test' } as RequestContext;
 const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e));
 
+/**
+ * Two servers on one database (their stores kept in `stores` to close): one answers the SageMaker call, the
+ * other MLflow's log; a trial component whose run both write. Names are each attempt's own (CI retries a
+ * failed test on the same schema).
+ */
+async function twoServers(schema: string, stores: ExperimentStore[]) {
+  const [store, other] = [await openSqlExperimentStore({ url: testPostgresUrl, schema }), await openSqlExperimentStore({ url: testPostgresUrl, schema })];
+  stores.push(store, other);
+  const clock = new ManualClock(1_700_000_000_000);
+  const tracking = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+  const mlflow = new TrackingService({ store: other, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
+  const components = new TrialComponentsService(tracking, allow, partition);
+  const tc = `tc-${Math.random().toString(36).slice(2, 10)}`;
+  await store.createExperiment({ name: `exp-${tc}`, artifactRoot: 'r:', tags: [], time: 1 });
+  await components.CreateTrialComponent({ TrialComponentName: tc }, ctx);
+  return { mlflow, components, tc, runId: (await store.getTrialComponent(tc))!.runId };
+}
+
 describe('UpdateTrialComponent beside an MLflow log of the same new param (PostgreSQL)', () => {
   const schema = useFreshPostgresSchema();
   const stores: ExperimentStore[] = [];
@@ -26,18 +44,7 @@ describe('UpdateTrialComponent beside an MLflow log of the same new param (Postg
   });
 
   it('answers 200 and keeps its value when the log commits the key between its delete and its insert', async () => {
-    // Two servers on one database: one answers the SageMaker call, the other MLflow's log.
-    const [store, other] = [await openSqlExperimentStore({ url: testPostgresUrl, schema }), await openSqlExperimentStore({ url: testPostgresUrl, schema })];
-    stores.push(store, other);
-    const clock = new ManualClock(1_700_000_000_000);
-    const tracking = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
-    const mlflow = new TrackingService({ store: other, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
-    const components = new TrialComponentsService(tracking, allow, partition);
-    // Names of each attempt's own (CI retries a failed test on the same schema).
-    const tc = `tc-${Math.random().toString(36).slice(2, 10)}`;
-    await store.createExperiment({ name: `exp-${tc}`, artifactRoot: 'r:', tags: [], time: 1 });
-    await components.CreateTrialComponent({ TrialComponentName: tc }, ctx);
-    const runId = (await store.getTrialComponent(tc))!.runId;
+    const { mlflow, components, tc, runId } = await twoServers(schema, stores);
 
     const { default: pg } = await import('pg');
     const holder = new pg.Client({ connectionString: testPostgresUrl });
@@ -90,17 +97,7 @@ describe('An MLflow log-param beside UpdateTrialComponent setting the same new p
     ['the same value: 200', '0.1', 'ok'],
     ['another value: INVALID_PARAMETER_VALUE', '0.2', 'ValidationException'],
   ])('answers as MLflow does when the update commits the key between its check and its insert — %s', async (_, logged, answer) => {
-    const [store, other] = [await openSqlExperimentStore({ url: testPostgresUrl, schema }), await openSqlExperimentStore({ url: testPostgresUrl, schema })];
-    stores.push(store, other);
-    const clock = new ManualClock(1_700_000_000_000);
-    const tracking = new TrackingService({ store, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
-    const mlflow = new TrackingService({ store: other, clock, artifacts: new TrackingArtifacts(new MemoryArtifactStore(clock)) });
-    const components = new TrialComponentsService(tracking, allow, partition);
-    // A retried attempt finds the schema of the first: names of its own, the gate made again.
-    const tc = `tc-${Math.random().toString(36).slice(2, 10)}`;
-    await store.createExperiment({ name: `exp-${tc}`, artifactRoot: 'r:', tags: [], time: 1 }).catch(() => undefined);
-    await components.CreateTrialComponent({ TrialComponentName: tc }, ctx);
-    const runId = (await store.getTrialComponent(tc))!.runId;
+    const { mlflow, components, tc, runId } = await twoServers(schema, stores);
 
     const { default: pg } = await import('pg');
     const holder = new pg.Client({ connectionString: testPostgresUrl });
