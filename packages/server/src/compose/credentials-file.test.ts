@@ -350,7 +350,7 @@ describe("a [DEFAULT] section's entries, which botocore gives [loam] too", () =>
     writeCredentialsFile(dir, creds);
     expect(readFileSync(file, 'utf8')).not.toContain('token =\n');
     expect(boto3Credentials(file)).toEqual({ access_key: 'LKIAFIRST', secret_key: 'secret', token: null });
-  });
+  }, 180_000); // three boto3 imports: slow on a loaded machine
 
   it('one added after the bootstrap, or an assumed role no entry of [loam] undoes, is named for the warning at start', () => {
     const dir = dataDir();
@@ -363,7 +363,7 @@ describe("a [DEFAULT] section's entries, which botocore gives [loam] too", () =>
     expect(boto3Credentials(file)).toBe('CredentialRetrievalError');
     writeCredentialsFile(dir, creds);
     expect(credentialsTakenFromDefault(dir)).toEqual(['role_arn']);
-  });
+  }, 120_000);
 });
 
 describe('two data directories whose credentials link one shared file', () => {
@@ -390,7 +390,8 @@ describe('two data directories whose credentials link one shared file', () => {
     // A: a server restarting over and over (its endpoint); B: bootstraps and forgets, checking its own key each time.
     // An update read before the other's rename and written after it takes the other's change back.
     const a = inProcess(
-      "for (let i = 0; i < 5000 && !(await import('node:fs')).existsSync(args[1]); i++) m.updateCredentialsEndpoint(args[0], `http://127.0.0.1:${i}`);",
+      // A pause between rewrites (a real restart takes far longer) leaves B the lock now and then: no starving it.
+      "for (let i = 0; i < 5000 && !(await import('node:fs')).existsSync(args[1]); i++) { m.updateCredentialsEndpoint(args[0], `http://127.0.0.1:${i}`); await new Promise((r) => setTimeout(r, 1)); }",
       join(dir, 'a'),
       done,
     );
