@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '@loam/server/http/build-app';
@@ -36,6 +36,9 @@ describe('Studio static routes', () => {
     writeFileSync(join(dist, 'assets', 'index-def456.js'), bundle);
     writeFileSync(join(dist, 'assets', 'index-def456.js.gz'), bundleGz);
     writeFileSync(join(dist, 'assets', 'index-def456.js.br'), bundleBr);
+    writeFileSync(join(dist, 'assets', 'only-gz-1.js'), bundle);
+    writeFileSync(join(dist, 'assets', 'only-gz-1.js.gz'), bundleGz);
+    writeFileSync(join(dist, 'index.html.br'), brotliCompressSync(indexHtml));
     app = await appFor(dist);
   });
   afterAll(async () => {
@@ -103,6 +106,33 @@ describe('Studio static routes', () => {
       // A file without compressed copies is sent as it is, whatever the browser accepts, with its cache policy.
       const plain = await getWith('/assets/index-abc123.js', { 'accept-encoding': 'br, gzip' });
       expect([plain.statusCode, plain.headers['content-encoding'], plain.body, plain.headers['cache-control'], plain.headers.vary]).toEqual([200, undefined, 'console.log(1)', 'public, max-age=31536000, immutable', 'accept-encoding']);
+    });
+
+    it('never sends a coding the request refuses, also when `*` would take it', async () => {
+      // @fastify/static read `*` as gzip: 'gzip;q=0, *' was sent gzip, to a client that said it cannot decode it.
+      for (const [accept, coding] of [
+        ['gzip;q=0, *;q=1', 'br'],
+        ['gzip;q=0, br;q=0, *', undefined],
+        ['br;q=0, *', 'gzip'],
+        ['*;q=0', undefined],
+        ['identity;q=0', undefined],
+        ['GZIP;Q=0.6, BR;q=0.5', 'gzip'],
+        ['gzip;q=1.000, br;q=0.999', 'gzip'],
+        ['br;q=0.001', 'br'],
+        ['x-gzip', 'gzip'],
+        ['br;q=2, gzip;q=0.5', 'gzip'],
+      ] as const) {
+        const r = await getWith('/assets/index-def456.js', { 'accept-encoding': accept });
+        const body = coding === 'br' ? bundleBr : coding === 'gzip' ? bundleGz : bundle;
+        expect([accept, r.statusCode, r.headers['content-encoding'], Number(r.headers['content-length']), r.rawPayload.equals(body)]).toEqual([accept, 200, coding, body.length, true]);
+      }
+      // A file the build wrote only a gzip copy of (its brotli was no smaller): gzip for a browser that takes both.
+      const gzOnly = await getWith('/assets/only-gz-1.js', { 'accept-encoding': 'br, gzip;q=0.1' });
+      expect([gzOnly.headers['content-encoding'], gzOnly.rawPayload.equals(bundleGz)]).toEqual(['gzip', true]);
+      // A deep link is the page, compressed as the request takes it, with its policy.
+      const deep = await getWith('/users/ana', { 'accept-encoding': 'gzip;q=0, *' });
+      expect([deep.statusCode, deep.headers['content-encoding'], deep.headers['content-type'], typeof deep.headers['content-security-policy']]).toEqual([200, 'br', 'text/html; charset=utf-8', 'string']);
+      expect(brotliDecompressSync(deep.rawPayload).toString()).toBe(indexHtml);
     });
 
     it('answers a Range with the bytes of the coding it sends', async () => {

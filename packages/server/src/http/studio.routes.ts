@@ -44,6 +44,43 @@ function isFile(p: string): boolean {
  */
 export const studioCacheControl = (rel: string): string => (/^assets[/\\]/.test(rel) ? 'public, max-age=31536000, immutable' : 'no-cache');
 
+/** The codings Studio's build writes copies in (`x.js.br`, `x.js.gz`), in the order preferred when a browser takes both. */
+const studioCodings = [
+  ['br', '.br'],
+  ['gzip', '.gz'],
+] as const;
+
+/**
+ * How much a request's Accept-Encoding takes `coding` (RFC 9110 §12.5.3): the weight of its own entry (`x-gzip` is
+ * gzip), else that of `*`, else 0; `named` when it has its own entry. Names are case-insensitive; an entry with `q=0`
+ * refuses the coding, also when `*` would take it (`gzip;q=0, *` takes brotli, never gzip).
+ */
+function acceptedWeight(acceptEncoding: string, coding: string): { readonly weight: number; readonly named: boolean } {
+  let own: number | undefined;
+  let any: number | undefined;
+  for (const entry of acceptEncoding.split(',')) {
+    const [name = '', ...params] = entry.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
+    const weight = q === undefined ? 1 : /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.test(q) ? Number(q) : 0;
+    if (name === coding || (coding === 'gzip' && name === 'x-gzip')) own = Math.max(own ?? 0, weight);
+    else if (name === '*') any = weight;
+  }
+  return { weight: own ?? any ?? 0, named: own !== undefined };
+}
+
+/**
+ * Which of `file`'s compressed copies to send for a request's Accept-Encoding: of the codings it takes (weight above
+ * 0) whose copy the build wrote, the most wanted; on a tie one the header names before one only `*` takes, brotli
+ * before gzip among named ones and gzip first for `*` (what any client decodes, as @fastify/static reads `*`). None,
+ * so the file as it is, without the header or when it takes no copy there is.
+ */
+export function studioCoding(acceptEncoding: string | undefined, file: string): 'br' | 'gzip' | undefined {
+  if (!acceptEncoding) return undefined;
+  const offered = studioCodings.map(([coding, ext], i) => ({ coding, ext, ...acceptedWeight(acceptEncoding, coding), order: i }));
+  offered.sort((a, b) => b.weight - a.weight || Number(b.named) - Number(a.named) || (a.named ? a.order - b.order : b.order - a.order));
+  return offered.find((o) => o.weight > 0 && isFile(file + o.ext))?.coding;
+}
+
 /**
  * Serves Loam Studio at `/`: files from `distDir` when they exist (cached as `studioCacheControl` says), otherwise
  * `index.html` so the app's own router handles deep links like `/users/ana`. API, auth and health paths are left to their
@@ -52,7 +89,7 @@ export const studioCacheControl = (rel: string): string => (/^assets[/\\]/.test(
  *
  * A file is sent compressed when the build wrote a compressed copy beside it (`x.js.br`, `x.js.gz`: Studio's Vite build
  * does, each one smaller than the one before, so each coding has its own Content-Length and ETag) and the request's
- * Accept-Encoding takes it, brotli first; otherwise as it is. Every answer varies by Accept-Encoding; a Range is of the
+ * Accept-Encoding takes it (`studioCoding`, brotli first); otherwise as it is. Every answer varies by Accept-Encoding; a Range is of the
  * bytes sent (the compressed ones when compressed).
  */
 export function registerStudioRoutes(app: FastifyInstance, options: StudioRoutesOptions): void {
@@ -61,14 +98,21 @@ export function registerStudioRoutes(app: FastifyInstance, options: StudioRoutes
   // from a compressed copy that is not there to the file itself.
   void app.register(fastifyStatic, { root, serve: false, decorateReply: true, preCompressed: true, cacheControl: false });
 
-  const sendStudioFile = (reply: FastifyReply, rel: string) =>
-    reply.header('cache-control', studioCacheControl(rel)).header('vary', 'accept-encoding').sendFile(rel, root);
+  // @fastify/static's own choice of a copy reads `*` as gzip even where the header refuses gzip (`gzip;q=0, *`) and
+  // tries deflate, which the build never writes: the request is given only the coding chosen here (or none), which
+  // @fastify/static then sends.
+  const sendStudioFile = (req: FastifyRequest, reply: FastifyReply, rel: string) => {
+    const coding = studioCoding(req.headers['accept-encoding'], join(root, rel));
+    if (coding) req.headers['accept-encoding'] = coding;
+    else delete req.headers['accept-encoding'];
+    return reply.header('cache-control', studioCacheControl(rel)).header('vary', 'accept-encoding').sendFile(rel, root);
+  };
 
-  const sendIndex = (reply: FastifyReply) => {
+  const sendIndex = (req: FastifyRequest, reply: FastifyReply) => {
     const index = join(root, 'index.html');
     void reply.header('content-security-policy', STUDIO_CSP);
     if (!isFile(index)) return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(missingBuild);
-    return sendStudioFile(reply, 'index.html');
+    return sendStudioFile(req, reply, 'index.html');
   };
 
   // A Range past the end of a file (or an If-Match it fails) is refused by send with its own status, which the app's
@@ -82,17 +126,17 @@ export function registerStudioRoutes(app: FastifyInstance, options: StudioRoutes
     return reply.code(error.statusCode).type('application/problem+json').send({ type: `https://loam.dev/errors/${code}`, title, status: error.statusCode, code, detail, requestId: req.id });
   };
 
-  app.get('/', { errorHandler }, async (_req, reply) => sendIndex(reply));
+  app.get('/', { errorHandler }, async (req, reply) => sendIndex(req, reply));
   app.get('/*', { errorHandler }, async (req, reply) => {
     const path = `/${(req.params as Record<string, string | undefined>)['*'] ?? ''}`;
     if (serverPaths.test(path)) return reply.callNotFound();
     const rel = normalize(path).replace(/^[/\\]+/, '');
     const file = join(root, rel);
     // The path guard has already refused dot segments; this keeps the check next to the file read too.
-    if ((file === root || file.startsWith(root.endsWith(sep) ? root : root + sep)) && rel !== '' && isFile(file)) return sendStudioFile(reply, rel);
+    if ((file === root || file.startsWith(root.endsWith(sep) ? root : root + sep)) && rel !== '' && isFile(file)) return sendStudioFile(req, reply, rel);
     // A missing asset is a real 404; anything else is a Studio route.
     if (/\.[a-z0-9]{1,8}$/i.test(rel) && !rel.endsWith('.html')) return reply.callNotFound();
-    return sendIndex(reply);
+    return sendIndex(req, reply);
   });
 }
 
