@@ -9,6 +9,11 @@ describe('Studio URL query strings', () => {
     const same = ['9007199254740991', '-9007199254740991', '[1,0,-0.5,2.5e3,1E+2]', '"12345678901234567890 \\"99999999999999999999\\""', '{"a":[true,false,null,{"b":"x"}]}'];
     for (const text of same) expect(parseJsonExact(text), text).toEqual(JSON.parse(text));
     expect(parseJsonExact('9007199254740993')).toBe('9007199254740993');
+    // A fraction or exponent whose digits a number would round off, or that it cannot hold at all, is its text too.
+    const rounded = ['0.12345678901234567890123', '12345678901234567890.5', '-12345678901234567890.0', '1.2345678901234567890e19', '1e400', '-1e-400', '0.30000000000000000001', '9007199254740993e0'];
+    expect(parseJsonExact(`[${rounded.join(',')}]`)).toEqual(rounded);
+    // Those a number holds as written stay numbers, however written.
+    for (const text of ['0.1', '2.50', '-1.0', '1e21', '1.5E-7', '-0', '0.0e5', '123.456e-2', '5e-324']) expect(parseJsonExact(text), text).toBe(JSON.parse(text));
     for (const text of ['[1,', '{"n":"x"', '0123', 'Model', '12345678901234567890abc']) expect(() => parseJsonExact(text), text).toThrow(SyntaxError);
   });
 

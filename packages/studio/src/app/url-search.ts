@@ -3,14 +3,31 @@ import { parseSearchWith, stringifySearchWith } from '@tanstack/react-router';
 /** A JSON number where JSON allows one (after `[`, `{`, `:`, `,` or at the start); strings are skipped whole. */
 const token = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/gs;
 
+/** A JSON number's value as written, without insignificant zeros: `-1.50e2` and `-150` are both `-15e1`. */
+function decimalValue(t: string): string {
+  const [, sign = '', int = '', frac = '', exp = '0'] = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(t) ?? [];
+  const digits = `${int}${frac}`.replace(/^0+/, '');
+  const significant = digits.replace(/0+$/, '');
+  return significant === '' ? '0' : `${sign}${significant}e${BigInt(exp) - BigInt(frac.length) + BigInt(digits.length - significant.length)}`;
+}
+
+/** True when reading `t` as a JavaScript number would give another value than the one written. */
+function changedAsNumber(t: string): boolean {
+  const n = Number(t);
+  if (/^-?\d+$/.test(t)) return !Number.isSafeInteger(n);
+  return !Number.isFinite(n) || decimalValue(String(n)) !== decimalValue(t);
+}
+
 /**
- * `JSON.parse`, except that an integer past JavaScript's safe range (beyond ±(2^53 − 1), where a number keeps only
- * about 16 digits) is read as the text of its digits: `{"v":12345678901234567890}` gives `{ v: '12345678901234567890' }`,
- * not 12345678901234567000. Numbers with a fraction or an exponent, and every safe integer, are numbers as before.
- * Throws as `JSON.parse` does on text that is not JSON.
+ * `JSON.parse`, except that a number JavaScript cannot hold as written is read as its text: an integer past the safe
+ * range (beyond ±(2^53 − 1), where a number keeps only about 16 digits), `{"v":12345678901234567890}` giving
+ * `{ v: '12345678901234567890' }`, not 12345678901234567000; and a fraction or exponent whose digits a number would
+ * round off (`0.12345678901234567890123`, `12345678901234567890.5`, `1.2345678901234567890e19`) or overflow (`1e400`).
+ * Every safe integer, and every other number (`0.5`, `2.5e3`, `1.0`), is a number as before. Throws as `JSON.parse`
+ * does on text that is not JSON.
  */
 export function parseJsonExact(text: string): unknown {
-  const exact = text.replace(token, (t) => (t.startsWith('"') || !/^-?\d+$/.test(t) || Number.isSafeInteger(Number(t)) ? t : `"${t}"`));
+  const exact = text.replace(token, (t) => (t.startsWith('"') || !changedAsNumber(t) ? t : `"${t}"`));
   return JSON.parse(exact) as unknown;
 }
 

@@ -38,6 +38,9 @@ describe('search URL state', () => {
     expect(buildExpression(state.filters, state.match).expression).toEqual({ Filters: [{ Name: 'DisplayName', Operator: 'Equals', Value: '12345678901234567890' }] });
     // Written back into the URL (quoted), it reads the same.
     expect(stateOf(parseSearchParams(parseUrlSearch(stringifyUrlSearch(paramsOf(state)))))).toEqual(state);
+    // So are a fraction and an exponent with more digits than a number keeps (sent as 12345678901234567000 and 0.1).
+    const fractions = `?filters=${encodeURIComponent('[{"n":"DisplayName","o":"Equals","v":12345678901234567890.5},{"n":"Tags.x","o":"Equals","v":0.10000000000000000001},{"n":"Metrics.m","o":"GreaterThan","v":0.5}]')}`;
+    expect(stateOf(parseSearchParams(parseUrlSearch(fractions))).filters.map((f) => f.value)).toEqual(['12345678901234567890.5', '0.10000000000000000001', '0.5']);
   });
 
   it('drops what it does not understand instead of failing on an edited link', () => {
