@@ -227,11 +227,14 @@ export class JobCoordinator {
         // The job's own fault (its disk is full): it fails saying so, not retried (a retry would meet the same disk).
         const refused = err instanceof JobStartRefusedError;
         const reason = clipReason(refused ? err.failureReason : `Loam could not start the job: ${err instanceof Error ? err.message : String(err)}`);
-        await this.mutate(r.id, (cur) => {
+        // Waits for a store that cannot write now: on the full disk that refused the start (SQLite in the same data
+        // directory), a refused write left the job Starting until a restart, which then failed it as a start the
+        // server stopped (a platform fault, retried onto the same disk).
+        await this.whileUnavailable(r.id, () => this.mutate(r.id, (cur) => {
           // Nothing ran: the attempt uses none of MaxRuntimeInSeconds.
           const s = settle({ ...cur, phase: 'running', exits: { 'algo-1': { outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason, platformFault: !refused } } }, 1, this.now(), cur.attemptStartTime);
           return s.action === 'retry' || s.action === 'finish' ? s.record : undefined;
-        });
+        }));
       }
     });
   }
