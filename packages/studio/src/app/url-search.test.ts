@@ -17,6 +17,15 @@ describe('Studio URL query strings', () => {
     for (const text of ['[1,', '{"n":"x"', '0123', 'Model', '12345678901234567890abc']) expect(() => parseJsonExact(text), text).toThrow(SyntaxError);
   });
 
+  it('reads a long link in time growing with its length, not its square', () => {
+    // Each was over 10 s at these lengths (an unclosed string tried again from each quote in it; a long run of zeros
+    // searched for trailing ones from each zero); a tab reading such a link froze.
+    const started = performance.now();
+    expect(() => parseJsonExact(`["${'\\"'.repeat(100_000)}`)).toThrow(SyntaxError);
+    expect(parseJsonExact(`[1.${'0'.repeat(100_000)}1]`)).toEqual([`1.${'0'.repeat(100_000)}1`]);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it('keeps a big number of a hand-written link exact through the router’s reading and writing', () => {
     const link = `?resource=Model&filters=${encodeURIComponent('[{"n":"Tags.seed","o":"Equals","v":12345678901234567890}]')}&sortBy=98765432109876543210`;
     const search = parseUrlSearch(link);
