@@ -121,6 +121,7 @@ describe('Studio static routes', () => {
         ['br;q=0.001', 'br'],
         ['x-gzip', 'gzip'],
         ['br;q=2, gzip;q=0.5', 'gzip'],
+        ['br;q=0.1, gzip;q=0.8000', 'gzip'],
       ] as const) {
         const r = await getWith('/assets/index-def456.js', { 'accept-encoding': accept });
         const body = coding === 'br' ? bundleBr : coding === 'gzip' ? bundleGz : bundle;

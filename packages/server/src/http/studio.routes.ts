@@ -53,7 +53,8 @@ const studioCodings = [
 /**
  * How much a request's Accept-Encoding takes `coding` (RFC 9110 §12.5.3): the weight of its own entry (`x-gzip` is
  * gzip), else that of `*`, else 0; `named` when it has its own entry. Names are case-insensitive; an entry with `q=0`
- * refuses the coding, also when `*` would take it (`gzip;q=0, *` takes brotli, never gzip).
+ * refuses the coding, also when `*` would take it (`gzip;q=0, *` takes brotli, never gzip); a weight that is no number
+ * from 0 to 1 (`q=2`) takes nothing.
  */
 function acceptedWeight(acceptEncoding: string, coding: string): { readonly weight: number; readonly named: boolean } {
   let own: number | undefined;
@@ -61,7 +62,7 @@ function acceptedWeight(acceptEncoding: string, coding: string): { readonly weig
   for (const entry of acceptEncoding.split(',')) {
     const [name = '', ...params] = entry.split(';').map((p) => p.trim().toLowerCase());
     const q = params.find((p) => /^q\s*=/.test(p))?.replace(/^q\s*=\s*/, '');
-    const weight = q === undefined ? 1 : /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.test(q) ? Number(q) : 0;
+    const weight = q === undefined ? 1 : /^(?:0(?:\.\d*)?|1(?:\.0*)?)$/.test(q) ? Number(q) : 0;
     if (name === coding || (coding === 'gzip' && name === 'x-gzip')) own = Math.max(own ?? 0, weight);
     else if (name === '*') any = weight;
   }
