@@ -2,14 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isOwnDir, openOwnFile, readOwnText } from './own-files.js';
 
 let dir: string;
 let root: string;
 let secret: string;
 
-beforeAll(() => {
+// A fresh directory for each test, so a retried test does not meet the links and FIFO its first try made.
+beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'loam-own-files-'));
   root = join(dir, 'opt', 'ml');
   mkdirSync(join(root, 'output'), { recursive: true });
@@ -17,7 +18,7 @@ beforeAll(() => {
   secret = join(dir, 'credentials');
   writeFileSync(secret, 'aws_secret_access_key = s3cr3t');
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('files the image wrote, as the runner reads them', () => {
   it('reads a regular file under the root, trimmed and cut at max characters', () => {
