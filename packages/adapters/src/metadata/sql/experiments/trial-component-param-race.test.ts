@@ -20,7 +20,7 @@ const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string 
 
 /**
  * Two servers on one database (their stores kept in `stores` to close): one answers the SageMaker call, the
- * other MLflow's log; a trial component whose run both write. Names are each attempt's own (CI retries a
+ * other MLflow's log; a trial component whose run both write; and a session holding what the test holds. Names are each attempt's own (CI retries a
  * failed test on the same schema).
  */
 async function twoServers(schema: string, stores: ExperimentStore[]) {
@@ -33,7 +33,13 @@ async function twoServers(schema: string, stores: ExperimentStore[]) {
   const tc = `tc-${Math.random().toString(36).slice(2, 10)}`;
   await store.createExperiment({ name: `exp-${tc}`, artifactRoot: 'r:', tags: [], time: 1 });
   await components.CreateTrialComponent({ TrialComponentName: tc }, ctx);
-  return { mlflow, components, tc, runId: (await store.getTrialComponent(tc))!.runId };
+  const runId = (await store.getTrialComponent(tc))!.runId;
+  // A session of the test's own on the schema, to hold rows and locks (the caller ends it).
+  const { default: pg } = await import('pg');
+  const holder = new pg.Client({ connectionString: testPostgresUrl });
+  await holder.connect();
+  await holder.query(`set search_path to "${schema}"`);
+  return { mlflow, components, tc, runId, holder };
 }
 
 describe('UpdateTrialComponent beside an MLflow log of the same new param (PostgreSQL)', () => {
@@ -44,13 +50,8 @@ describe('UpdateTrialComponent beside an MLflow log of the same new param (Postg
   });
 
   it('answers 200 and keeps its value when the log commits the key between its delete and its insert', async () => {
-    const { mlflow, components, tc, runId } = await twoServers(schema, stores);
-
-    const { default: pg } = await import('pg');
-    const holder = new pg.Client({ connectionString: testPostgresUrl });
-    await holder.connect();
+    const { mlflow, components, tc, runId, holder } = await twoServers(schema, stores);
     try {
-      await holder.query(`set search_path to "${schema}"`);
       await holder.query('begin');
       await holder.query(`insert into mlflow_tags (run_key, key, value) select run_key, 'gate', 'held' from mlflow_runs where run_id = $1`, [runId]);
       // The log inserts its param, then waits on the tag row above.
@@ -97,13 +98,8 @@ describe('An MLflow log-param beside UpdateTrialComponent setting the same new p
     ['the same value: 200', '0.1', 'ok'],
     ['another value: INVALID_PARAMETER_VALUE', '0.2', 'ValidationException'],
   ])('answers as MLflow does when the update commits the key between its check and its insert — %s', async (_, logged, answer) => {
-    const { mlflow, components, tc, runId } = await twoServers(schema, stores);
-
-    const { default: pg } = await import('pg');
-    const holder = new pg.Client({ connectionString: testPostgresUrl });
-    await holder.connect();
+    const { mlflow, components, tc, runId, holder } = await twoServers(schema, stores);
     try {
-      await holder.query(`set search_path to "${schema}"`);
       await holder.query(`create table if not exists test_gate (id int)`);
       await holder.query(`create or replace function test_hold_commit() returns trigger language plpgsql as $$ begin lock table test_gate in share mode; return null; end $$`);
       await holder.query(`drop trigger if exists test_hold_commit on sm_trial_components`);
