@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, writeSync } from 'node:fs';
-import { recordRunnerExit, RUNNER_EXIT_DISK_FULL, RUNNER_EXIT_LIMIT_DISK_FULL } from '@loam/adapters/executors/local/runner-exit';
+import { openRunnerExit, recordRunnerExit, RUNNER_EXIT_DISK_FULL, RUNNER_EXIT_LIMIT_DISK_FULL } from '@loam/adapters/executors/local/runner-exit';
 import type { RunnerInput } from '@loam/contracts';
 import { DiskFullError, isDiskFull, OutcomeNotWritten } from './disk-full.js';
 import { runJob } from './run-job.js';
@@ -15,8 +15,10 @@ if (!file) {
   process.exit(64);
 }
 const input = JSON.parse(readFileSync(file, 'utf8')) as RunnerInput;
+// Opened now, by its path: at the exit that path may be the next attempt's (see openRunnerExit).
+const exitRecord = openRunnerExit(input.workDir);
 const exit = (code: number): never => {
-  recordRunnerExit(input.workDir, code);
+  recordRunnerExit(exitRecord, code);
   return process.exit(code);
 };
 runJob(input).then(

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '@loam/contracts';
@@ -9,6 +9,7 @@ import { readPidFile } from './end-job.js';
 import { exitOf, metricsUntilStoppedScript, useFullDiskExecutors } from './full-disk-executors.test-support.js';
 import { until } from './local-process-executor.test-support.js';
 import { isAlive, signal } from './proc.js';
+import { readRunnerExit, reserveRunnerExit, RUNNER_EXIT_FILE } from './runner-exit.js';
 
 // A runner outlives the server that started it; the next server adopts it, and cannot learn its exit code (not its
 // child). A runner that ends on a full disk says by that code what ended the job (74: the full disk, a ClientError;
@@ -16,7 +17,7 @@ import { isAlive, signal } from './proc.js';
 // now records the code in its host directory, over bytes the executor reserved at the start, and the adopting
 // server reads it there. And a start that meets a full disk fails the job as the full disk's, not retried.
 
-const { pids, executorOn } = useFullDiskExecutors('loam-adopted-exit-');
+const { scratch, pids, executorOn } = useFullDiskExecutors('loam-adopted-exit-');
 
 /** A job whose image reports metrics until stopped, with no model to archive (its pages would make room for the outcome). */
 function metricsJob(maxRuntimeSeconds: number): JobSpec {
@@ -102,5 +103,35 @@ describe.skipIf(!canMountTmpfs)("a job whose start meets a full disk (needs root
     fs.free();
     await executor.start(`training-job/${spec.name}`, spec);
     expect((await exitOf(events)).outcome).toBe('Completed');
+  }, 120_000);
+});
+
+// The executor relays a runner's outcome as soon as it is in events.jsonl, and a RetryStrategy attempt may start then:
+// its start makes the host directory anew, with a fresh reservation, while the ended runner is still finishing. That
+// runner opened runner-exit by its path as it exited, so its code (0) went into the next attempt's reservation; a
+// server that adopted that attempt's runner and found it gone without a word (killed) read the code of another runner.
+describe("the runner's exit code goes to its own attempt's reservation", () => {
+  it('a reservation made anew while the ended runner finishes (the next attempt\'s) is left as it was', async () => {
+    const dir = join(scratch, 'own-reservation');
+    mkdirSync(dir, { recursive: true });
+    const { executor, events } = await executorOn({ dir });
+    // Leaves `started`, then ends once `go` is there.
+    const waitForGo = "const fs = require('fs'), path = require('path'); const root = path.join(process.env.SM_MODEL_DIR, '..');" +
+      "fs.writeFileSync(path.join(root, 'started'), ''); setInterval(() => { if (fs.existsSync(path.join(root, 'go'))) process.exit(0); }, 20);";
+    const { outputPath: _noModel, ...spec } = conformanceSpec({ exit: 0 }, {
+      image: { type: 'process', name: 'wait-for-go', uri: 'wait-for-go', command: process.execPath, args: ['-e', waitForGo] },
+    }) as JobSpec;
+    const handle = await executor.start(`training-job/${spec.name}`, spec as JobSpec);
+    const pid = (handle['hosts'] as Record<string, { pid: number }>)['algo-1']!.pid;
+    pids.push(pid);
+    const hostDir = join(dir, 'jobs', 'training-job', spec.name, 'algo-1');
+    await until(() => (existsSync(join(hostDir, 'opt', 'ml', 'started')) ? true : undefined), 90_000, 'the image to start');
+    // What the next attempt's start does to the reservation (it makes the whole host directory anew).
+    rmSync(join(hostDir, RUNNER_EXIT_FILE));
+    reserveRunnerExit(hostDir);
+    writeFileSync(join(hostDir, 'opt', 'ml', 'go'), '');
+    expect((await exitOf(events)).outcome).toBe('Completed');
+    await until(() => (isAlive(pid) ? undefined : true), 60_000, 'the runner to exit');
+    expect(readRunnerExit(hostDir), 'the next attempt\'s reservation records nothing').toBeUndefined();
   }, 120_000);
 });

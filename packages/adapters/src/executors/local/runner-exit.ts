@@ -42,19 +42,37 @@ export function reserveRunnerExit(hostDir: string): void {
 }
 
 /**
- * Records the runner's exit code over the reservation, in one write from its start: a write cut short leaves a line
- * that is not whole JSON, which reads as nothing recorded. Never throws (the exit code itself still says it).
+ * Opens the reservation as the runner starts, or undefined when there is none (a runner started by hand). The runner
+ * records its code through this descriptor: a RetryStrategy attempt may start as soon as the ended runner's outcome is
+ * relayed, making the host directory anew with a reservation of its own while that runner still finishes, and a file
+ * opened by its path at the exit was that next attempt's.
  */
-export function recordRunnerExit(hostDir: string, code: number): void {
-  let fd: number | undefined;
+export function openRunnerExit(hostDir: string): number | undefined {
   try {
-    fd = openSync(join(hostDir, RUNNER_EXIT_FILE), 'r+');
+    return openSync(join(hostDir, RUNNER_EXIT_FILE), 'r+');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Records the runner's exit code over the reservation `fd` ({@link openRunnerExit}) and closes it, in one write from
+ * its start: a write cut short leaves a line that is not whole JSON, which reads as nothing recorded. Never throws
+ * (the exit code itself still says it).
+ */
+export function recordRunnerExit(fd: number | undefined, code: number): void {
+  if (fd === undefined) return; // no reservation: only the exit code says it
+  try {
     const record = Buffer.from(`${JSON.stringify({ exitCode: code })}\n`);
     writeSync(fd, Buffer.concat([record, Buffer.alloc(Math.max(0, reservedBytes - record.length), ' ')]), 0, Math.max(reservedBytes, record.length), 0);
   } catch {
-    // no reservation (a runner started by hand) or no longer writable: only the exit code says it
+    // no longer writable: only the exit code says it
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    try {
+      closeSync(fd);
+    } catch {
+      // the process is exiting: its descriptors close with it
+    }
   }
 }
 
