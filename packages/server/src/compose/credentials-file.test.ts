@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -417,18 +417,58 @@ describe('two data directories whose credentials link one shared file', () => {
     expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'b-done', 'shared-credentials']);
   }, 120_000);
 
-  it('takes over the lock a crashed process left (its pid gone), and one a restarted container left under its own pid', () => {
+  it('takes over the lock a crashed process left (its pid gone), and one left under our own pid (a process before us had it), in our pid namespace', () => {
     const dir = dataDir();
     const lock = join(dir, 'credentials.lock');
     const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
-    writeFileSync(lock, `${gone} ${hostname()} x\n`);
+    writeFileSync(lock, `${gone} ${hostname()} ${pidNamespace()} x\n`);
     writeCredentialsFile(dir, creds);
     expect(existsSync(lock)).toBe(false);
-    writeFileSync(lock, `${process.pid} ${hostname()} x\n`);
+    writeFileSync(lock, `${process.pid} ${hostname()} ${pidNamespace()} x\n`);
     updateCredentialsEndpoint(dir, 'http://127.0.0.1:40150');
     expect(readdirSync(dir)).toEqual(['credentials']);
     expect(botocoreProfiles(join(dir, 'credentials'))).toMatchObject({ loam: { aws_access_key_id: 'LKIAFIRST', loam_endpoint: 'http://127.0.0.1:40150' } });
   });
+
+  /** This process's pid namespace, as a lock records it. */
+  function pidNamespace(): string {
+    try {
+      return readlinkSync('/proc/self/ns/pid');
+    } catch {
+      return '-';
+    }
+  }
+
+  /** Writes a lock as another writer took it, `ageMs` ago. */
+  function plantLock(lock: string, text: string, ageMs: number): void {
+    writeFileSync(lock, text);
+    const then = (Date.now() - ageMs) / 1000;
+    utimesSync(lock, then, then);
+  }
+
+  it('waits for the lock of a writer in another pid namespace on this host (a container sharing the file with host networking): its pid is gone here, or is ours', () => {
+    const dir = dataDir();
+    const lock = join(dir, 'credentials.lock');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number;
+    for (const pid of [gone, process.pid]) {
+      // Stale by its age 2 s from now: taken then, not at once for its pid (the other writer may be mid-rewrite).
+      plantLock(lock, `${pid} ${hostname()} pid:[1] x\n`, 58_000);
+      const started = Date.now();
+      writeCredentialsFile(dir, creds);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+      expect(existsSync(lock)).toBe(false);
+    }
+  }, 60_000);
+
+  it('waits out a lock another host left by a crash while writing, instead of failing before it turns stale', () => {
+    const dir = dataDir();
+    const lock = join(dir, 'credentials.lock');
+    // Stale 35 s from now: past the 30 s a writer used to wait (it failed naming the lock, and so did every start).
+    plantLock(lock, `4242 another-host pid:[1] x\n`, 25_000);
+    writeCredentialsFile(dir, creds);
+    expect(readdirSync(dir)).toEqual(['credentials']);
+    expect(botocoreProfiles(join(dir, 'credentials'))).toMatchObject({ loam: { aws_access_key_id: 'LKIAFIRST' } });
+  }, 120_000);
 });
 
 describe('a value with a line break (botocore would read its second line as another line of the file)', () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { classifyIni, contentOf, hasLineEnd, insertionIndent, isBlankOrComment, lineEndOf, linesOf, sectionsOf, withoutBom, type IniLine } from './credentials-ini.js';
@@ -161,18 +161,21 @@ function unwritable(file: string, target: string, e: unknown): unknown {
   return Object.assign(new Error(`Could not write the credentials file ${file}, a symbolic link to ${target} (${why}): Loam replaces the link's target through a lock file and a temporary file beside it. Make ${dirname(target)} exist and be writable for Loam, or replace the link with a file.`), { code: (e as NodeJS.ErrnoException).code, cause: e });
 }
 
-/** How long a writer waits for another's lock before saying so. */
-const LOCK_WAIT_MS = 30_000;
 /** A lock older than this is stale whoever holds it: a rewrite holds it for milliseconds. */
 const LOCK_STALE_MS = 60_000;
+/**
+ * How long a writer waits for another's lock before saying so: past LOCK_STALE_MS, so that a lock a crash left, whose
+ * owner cannot be told gone (another host's, another pid namespace's), is waited out rather than failed on.
+ */
+const LOCK_WAIT_MS = LOCK_STALE_MS + 15_000;
 
 /**
  * Runs `update` (a read, change and replaceFile of `file`) holding `<target>.lock` beside the file a symbolic link
  * ends at: two data directories whose `credentials` link one shared file (two Loam servers, or a server and `loam
  * admin`) would otherwise each read the file before the other's rename and write back their own copy, one update lost.
- * The lock is created exclusively and holds its owner's pid and host; a lock left by a process that died (its pid gone,
- * or our own pid: a restarted container's), or older than a minute, is stale and taken over. The wait is synchronous:
- * a rewrite holds the lock for a few milliseconds.
+ * The lock is created exclusively and holds its owner's pid, host and pid namespace; a lock left by a process that died
+ * (its pid gone in our pid namespace on our host, or our own pid), or older than a minute, is stale and taken over
+ * (breakStaleLock). The wait is synchronous: a rewrite holds the lock for a few milliseconds.
  */
 function withFileLock<T>(file: string, update: () => T): T {
   const target = linkTarget(file);
@@ -191,47 +194,83 @@ function withFileLock<T>(file: string, update: () => T): T {
       sleepSync(pause);
       continue;
     }
+    const mine = `${process.pid} ${hostname()} ${pidNamespace()} ${randomUUID()}\n`;
     try {
-      writeSync(fd, `${process.pid} ${hostname()} ${randomUUID()}\n`);
+      writeSync(fd, mine);
     } finally {
       closeSync(fd);
     }
     try {
       return update();
     } finally {
-      rmSync(lock, { force: true });
+      // Not another writer's: ours is taken over when held past LOCK_STALE_MS.
+      if (lockText(lock) === mine) rmSync(lock, { force: true });
     }
   }
 }
 
-/** Removes `lock` when the process that took it is gone; true when it is gone now (removed, or released meanwhile). */
+/**
+ * This process's pid namespace (Linux), '-' where there is none to read. A pid names the same process only within one:
+ * a container sharing the file over a bind mount (with the host's hostname: host networking) has its own, in which the
+ * host's writer's pid is gone or is its own (1).
+ */
+function pidNamespace(): string {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '-';
+  }
+}
+
+/** The text of `file`, undefined when it is gone. */
+function lockText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Removes `lock` when the process that took it is gone or it is older than LOCK_STALE_MS; true when it is gone now
+ * (removed, or released meanwhile). Another writer that read the same stale lock may have removed it and taken a new
+ * one since: the lock is removed only by the holder of `<lock>.break` (one writer at a time, for two system calls),
+ * and only when it still is the lock that was read, so a live lock is never moved or removed.
+ */
 function breakStaleLock(lock: string): boolean {
-  let seen: string;
+  let seen: string | undefined;
   let age: number;
   try {
-    seen = readFileSync(lock, 'utf8');
+    seen = lockText(lock);
     age = Date.now() - statSync(lock).mtimeMs;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw e;
   }
-  const [pid, host] = seen.split(' ');
-  const dead = host === hostname() && (Number(pid) === process.pid || !alive(Number(pid)));
+  if (seen === undefined) return true;
+  const [pid, host, namespace] = seen.split(' ');
+  const dead = host === hostname() && namespace === pidNamespace() && (Number(pid) === process.pid || !alive(Number(pid)));
   if (!dead && age < LOCK_STALE_MS) return false;
-  // Moved aside first: another writer breaking the same stale lock may have taken a new one since it was read.
-  const aside = `${lock}.stale-${process.pid}`;
+  const breaking = `${lock}.break`;
+  let fd: number;
   try {
-    renameSync(lock, aside);
+    fd = openSync(breaking, 'wx', 0o600);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    // Another writer is breaking it; or one died doing so and left `breaking`, stale after a while as a lock is.
+    try {
+      if (Date.now() - statSync(breaking).mtimeMs >= LOCK_STALE_MS) rmSync(breaking, { force: true });
+    } catch (e2) {
+      if ((e2 as NodeJS.ErrnoException).code !== 'ENOENT') throw e2;
+    }
+    return false;
   }
+  closeSync(fd);
   try {
-    if (readFileSync(aside, 'utf8') !== seen) linkSync(aside, lock); // a live lock: put back
-  } catch {
-    // EEXIST: a third writer has the lock now; ours was stale anyway.
+    if (lockText(lock) === seen) rmSync(lock, { force: true });
   } finally {
-    rmSync(aside, { force: true });
+    rmSync(breaking, { force: true });
   }
   return true;
 }
