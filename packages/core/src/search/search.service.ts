@@ -139,13 +139,24 @@ export class SearchService {
       ...(matcher ? { matcher } : {}), ...(need ? { need } : {}), ...(inOrder ? { inOrder } : {}), ...(lookup ? { lookup } : {}), ...(cursor ? { cursor } : {}),
     };
     const stored = !inOrder && !lookup ? storedMembersOf(source, sortRef, matcher) : undefined;
-    const found = inOrder && !lookup ? await this.inStoreOrder(plan) : stored ? await this.sortedByValues(plan, stored) : await this.sortedHere(plan);
-    const page = found.hits.slice(0, max);
+    let found: Found;
+    let page: Hit[];
     const results = [];
-    for (const h of page) {
-      const r = h.record;
-      const rec = await orGone(source.record(r, await this.o.store.tags.list(source.arnOf(r)), ctx.principal));
-      if (rec) results.push({ [searchShapes.searchableResources[source.resource]]: rec });
+    // The answer's records are built again (an experiment's, a trial's or a component's Describe reads the store
+    // anew): one changed since it was matched (renamed, deleted) is not shown as matching; the search runs again
+    // (STALE_PAGE_READS times in all, then it is left out).
+    for (let attempt = 1; ; attempt++) {
+      found = inOrder && !lookup ? await this.inStoreOrder(plan) : stored ? await this.sortedByValues(plan, stored) : await this.sortedHere(plan);
+      page = found.hits.slice(0, max);
+      results.length = 0;
+      let stale = false;
+      for (const h of page) {
+        const r = h.record;
+        const rec = await orGone(source.record(r, await this.o.store.tags.list(source.arnOf(r)), ctx.principal));
+        if (rec && (!matcher || matcher.matches(rec))) results.push({ [searchShapes.searchableResources[source.resource]]: rec });
+        else stale = true;
+      }
+      if (!stale || attempt >= STALE_PAGE_READS) break;
     }
     const last = page[page.length - 1];
     return {

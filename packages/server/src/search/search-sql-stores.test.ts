@@ -6,9 +6,9 @@ import { LocalFsArtifactStore, openSqlExperimentStore, openSqlMetadataStore } fr
 import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
 import {
   experimentSearchSources, ManualClock, ModelPackageGroupService, modelPackageGroupsCollection, registryCollections, SearchService, searchSources, TrackingArtifacts, TrackingService,
-  type ExperimentStore, type MetadataStore, type RequestContext,
+  SageMakerExperimentsService, TrackingAccess, TrialsService, type ExperimentStore, type MetadataStore, type RequestContext,
 } from '@loam/core';
-import { createMemoryMetadataStore } from '@loam/testkit';
+import { createMemoryMetadataStore, MemoryExperimentStore } from '@loam/testkit';
 import { beforeRetry } from '@loam/testkit/vitest/retry.test-support';
 
 // Search pages through the SQL stores themselves (SQLite file and PostgreSQL): in the store's index order from
@@ -167,5 +167,52 @@ describe.each(Object.keys(textOrderBackends))('Search orders text as the stores 
     const byName = (SortOrder: 'Ascending' | 'Descending') => pages({ SortBy: 'ModelPackageGroupName', SortOrder, SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator: 'Contains', Value: 'x' }] } }, (g) => g['ModelPackageGroupName'] as string);
     expect(await byName('Ascending')).toEqual(['x~', 'x\uE000', 'x\uFF3A', 'x\u{1F600}']);
     expect(await byName('Descending')).toEqual(['x\u{1F600}', 'x\uFF3A', 'x\uE000', 'x~']);
+  });
+});
+
+// The answer's records are built again after the search matched them (a trial's Describe reads the store anew): a
+// trial renamed in between was shown with its new DisplayName though the search asked for the old one.
+const changingExperimentBackends: Record<string, () => Promise<ExperimentStore>> = { memory: async () => new MemoryExperimentStore(), ...experimentBackends };
+
+describe.each(Object.keys(changingExperimentBackends))('Search of trials changed between the match and the answer, on %s', (backend) => {
+  it('shows no trial whose record no longer matches when the answer is built', async () => {
+    const experiments = await (changingExperimentBackends[backend] as () => Promise<ExperimentStore>)();
+    opened.push(experiments);
+    const prefix = `renamed-${backend.toLowerCase()}`;
+    // Building a trial's record lists its components first, then describes it: the trial is renamed in between.
+    let rename: string | undefined;
+    const renaming = new Proxy(experiments, {
+      get(target, prop, receiver) {
+        const v: unknown = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        return async (...args: unknown[]) => {
+          const q = args[0] as { trialName?: string } | undefined;
+          if (prop === 'listTrialComponents' && rename !== undefined && q?.trialName === rename) {
+            await target.updateTrial(rename, { displayName: 'new', lastModifiedTime: 1_700_000_500_000 });
+            rename = undefined;
+          }
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const clock = new ManualClock(1_700_000_000_000);
+    const tracking = new TrackingService({ store: renaming, clock, artifacts: new TrackingArtifacts(await LocalFsArtifactStore.open({ root: join(dir, `artifacts-renamed-${backend}`) })) });
+    const allow = async () => {};
+    const meta = createMemoryMetadataStore({ collections: [] });
+    await new SageMakerExperimentsService(tracking, new TrackingAccess(tracking, allow, partition), allow, partition, meta.tags).CreateExperiment({ ExperimentName: prefix });
+    const trials = new TrialsService(tracking, allow, partition, meta.tags);
+    for (const n of ['a', 'b', 'c']) await trials.CreateTrial({ TrialName: `${prefix}-${n}`, ExperimentName: prefix, DisplayName: 'old' }, ctx);
+    const search = new SearchService({ store: meta, sources: experimentSearchSources({ tracking, partition, authorize: allow }) });
+    const old = async (SortBy?: string) => {
+      const r = await search.Search({ Resource: 'ExperimentTrial', ...(SortBy ? { SortBy } : {}), SearchExpression: { Filters: [{ Name: 'TrialName', Operator: 'Contains', Value: prefix }, { Name: 'DisplayName', Operator: 'Equals', Value: 'old' }] } }, ctx);
+      return r.Results.map((x) => `${(x.Trial?.TrialName as string).slice(prefix.length + 1)}=${x.Trial?.DisplayName as string}`);
+    };
+    expect(await old()).toEqual(['c=old', 'b=old', 'a=old']);
+    // Read in the store's order (LastModifiedTime) and sorted here (TrialName): b was shown as 'b=new'.
+    rename = `${prefix}-b`;
+    expect(await old()).toEqual(['c=old', 'a=old']);
+    await renaming.updateTrial(`${prefix}-b`, { displayName: 'old', lastModifiedTime: 1_700_000_000_000 });
+    rename = `${prefix}-b`;
+    expect(await old('TrialName')).toEqual(['c=old', 'a=old']);
   });
 });
