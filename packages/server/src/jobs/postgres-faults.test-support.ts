@@ -22,6 +22,28 @@ export async function sql(text: string): Promise<unknown[]> {
   }
 }
 
+/**
+ * Makes the database refuse, once, the first update of job `jobId` in `schema` whose stored document contains
+ * `docContains` (SQLSTATE 57P03, cannot_connect_now: the store reads it as unavailable, to be retried). Resolves to a
+ * check of whether the refusal fired. Its sequence, function and trigger are named after `tag` (one per attempt).
+ */
+export async function refuseJobUpdateOnce(schema: string, jobId: string, docContains: string, tag: string): Promise<() => Promise<boolean>> {
+  const id = tag.replace(/[^a-z0-9]/gi, '_');
+  const seq = `${schema}.fail_${id}`;
+  await sql(`create sequence ${seq}`);
+  await sql(`create or replace function ${seq}_fn() returns trigger language plpgsql as $$
+    begin
+      if new.pk = '${jobId}' and new.doc like '%${docContains}%' then
+        if nextval('${seq}') = 1 then
+          raise exception 'the database system is starting up' using errcode = '57P03';
+        end if;
+      end if;
+      return new;
+    end $$`);
+  await sql(`create trigger ${id} before update on ${schema}.jobs for each row execute function ${seq}_fn()`);
+  return async () => ((await sql(`select is_called from ${seq}`)) as { is_called: boolean }[])[0]?.is_called === true;
+}
+
 /** Polls `fn` every 100 ms until it gives a value, failing after `timeoutMs` with what it waited for. */
 export async function until<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -4,7 +4,7 @@ import { canMountTmpfs, smallTmpfs } from '@loam/testkit/vitest/small-tmpfs.test
 import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata/sql/postgres-test-schema';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, trainingRequest, waitForTrainingJob } from './jobs.test-support.js';
-import { sql } from './postgres-faults.test-support.js';
+import { refuseJobUpdateOnce } from './postgres-faults.test-support.js';
 
 // A job's start met a full disk (the executor could not write its files), and the store could not record the job's
 // failure at that moment: SQLite on that same full disk (Loam's data directory holds both), or a database restarting.
@@ -21,23 +21,12 @@ describe.skipIf(!canMountTmpfs)('a job whose start meets a full disk while the s
     const schema = schemas[attempt++ % schemas.length]!;
     const name = `start-full-unrecorded-${Date.now().toString(36)}`;
     const fs = smallTmpfs(8, 'loam-start-full-unrecorded-');
-    const seq = `${schema}.fail_${name.replace(/-/g, '_')}`;
     let loam: TestLoam | undefined;
     try {
       loam = await openTestLoam({
         LOAM_METADATA__TYPE: 'postgres', LOAM_METADATA__URL: testPostgresUrl, LOAM_METADATA__SCHEMA: schema, LOAM_EXECUTOR__WORK_DIR: join(fs.dir, 'jobs'),
       });
-      await sql(`create sequence ${seq}`);
-      await sql(`create or replace function ${seq}_fn() returns trigger language plpgsql as $$
-        begin
-          if new.pk = 'training-job/${name}' and new.doc like '%"phase":"done"%' then
-            if nextval('${seq}') = 1 then
-              raise exception 'the database system is starting up' using errcode = '57P03';
-            end if;
-          end if;
-          return new;
-        end $$`);
-      await sql(`create trigger ${name.replace(/-/g, '_')} before update on ${schema}.jobs for each row execute function ${seq}_fn()`);
+      const fired = await refuseJobUpdateOnce(schema, `training-job/${name}`, '"phase":"done"', name);
       await loam.platform.artifacts.ensureBucket('data');
       await loam.platform.artifacts.put({ bucket: 'data', key: 'train/a.csv' }, Buffer.from('1,0.5\n0,0.25\n'));
       fs.fill();
@@ -46,7 +35,7 @@ describe.skipIf(!canMountTmpfs)('a job whose start meets a full disk while the s
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       const d = await waitForTrainingJob(loam, name, 60_000);
       // The fault fired: the first write of the job's end was refused.
-      expect(await sql(`select is_called from ${seq}`)).toEqual([{ is_called: true }]);
+      expect(await fired()).toBe(true);
       expect(d.TrainingJobStatus).toBe('Failed');
       expect(d.FailureReason).toMatch(/^ClientError: the job's files could not be written under .*: no space left on device \(ENOSPC\)/);
       expect(d.SecondaryStatusTransitions.map((t: { Status: string }) => t.Status), 'no attempt after the first').not.toContain('Restarting');

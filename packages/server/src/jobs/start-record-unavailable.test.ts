@@ -6,7 +6,7 @@ import { testPostgresUrl, useFreshPostgresSchema } from '@loam/adapters/metadata
 import { processesWithArg } from '@loam/adapters/executors/local/proc';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, role, sourceDirTarGz } from './jobs.test-support.js';
-import { sql, until } from './postgres-faults.test-support.js';
+import { refuseJobUpdateOnce, until } from './postgres-faults.test-support.js';
 
 // PostgreSQL unavailable for a moment right after a job's runner started (a restart, a failover, a
 // dropped connection): storing the runner's handle failed, and the coordinator failed the job ("Loam
@@ -41,18 +41,7 @@ describe('the database unavailable just after a job started', () => {
     await platform.artifacts.put({ bucket: 'data', key: 'train/x.csv' }, Buffer.from('1,2\n'));
     // A fault of its own per attempt (CI retries a failed test in the same schema).
     const name = `recorded-late-${Date.now().toString(36)}`;
-    const seq = `${schema}.fail_${name.replace(/-/g, '_')}`;
-    await sql(`create sequence ${seq}`);
-    await sql(`create or replace function ${seq}_fn() returns trigger language plpgsql as $$
-      begin
-        if new.pk = 'training-job/${name}' and new.doc like '%"phase":"running"%' then
-          if nextval('${seq}') = 1 then
-            raise exception 'the database system is starting up' using errcode = '57P03';
-          end if;
-        end if;
-        return new;
-      end $$`);
-    await sql(`create trigger ${name.replace(/-/g, '_')} before update on ${schema}.jobs for each row execute function ${seq}_fn()`);
+    const fired = await refuseJobUpdateOnce(schema, `training-job/${name}`, '"phase":"running"', name);
 
     const created = await call(loam, 'POST', '/api/v1/training-jobs', {
       TrainingJobName: name, RoleArn: role,
@@ -71,7 +60,7 @@ describe('the database unavailable just after a job started', () => {
       return r && (r.handle !== undefined || r.phase === 'done' || r.attempts > 1) ? r : undefined;
     }, 30_000, 'the job recorded as running, or failed');
     // The fault fired: the first attempt to record the runner was refused.
-    expect(await sql(`select is_called from ${seq}`)).toEqual([{ is_called: true }]);
+    expect(await fired()).toBe(true);
     const described = (await call(loam, 'GET', `/api/v1/training-jobs/${name}`)).body;
     expect([described.TrainingJobStatus, described.FailureReason, settled.attempts]).toEqual(['InProgress', undefined, 1]);
     const jobFile = join(platform.config.executor.workDir, 'training-job', name, 'algo-1', 'job.json');
