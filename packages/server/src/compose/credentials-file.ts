@@ -204,7 +204,7 @@ function withFileLock<T>(file: string, update: () => T): T {
       return update();
     } finally {
       // Not another writer's: ours is taken over when held past LOCK_STALE_MS.
-      if (lockText(lock) === mine) rmSync(lock, { force: true });
+      if (lockState(lock)?.text === mine) rmSync(lock, { force: true });
     }
   }
 }
@@ -222,10 +222,10 @@ function pidNamespace(): string {
   }
 }
 
-/** The text of `file`, undefined when it is gone. */
-function lockText(file: string): string | undefined {
+/** The text and modification time of `lock`, undefined when it is gone. */
+function lockState(lock: string): { text: string; mtimeMs: number } | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return { text: readFileSync(lock, 'utf8'), mtimeMs: statSync(lock).mtimeMs };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
@@ -239,19 +239,11 @@ function lockText(file: string): string | undefined {
  * and only when it still is the lock that was read, so a live lock is never moved or removed.
  */
 function breakStaleLock(lock: string): boolean {
-  let seen: string | undefined;
-  let age: number;
-  try {
-    seen = lockText(lock);
-    age = Date.now() - statSync(lock).mtimeMs;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    throw e;
-  }
+  const seen = lockState(lock);
   if (seen === undefined) return true;
-  const [pid, host, namespace] = seen.split(' ');
+  const [pid, host, namespace] = seen.text.split(' ');
   const dead = host === hostname() && namespace === pidNamespace() && (Number(pid) === process.pid || !alive(Number(pid)));
-  if (!dead && age < LOCK_STALE_MS) return false;
+  if (!dead && Date.now() - seen.mtimeMs < LOCK_STALE_MS) return false;
   const breaking = `${lock}.break`;
   let fd: number;
   try {
@@ -268,7 +260,9 @@ function breakStaleLock(lock: string): boolean {
   }
   closeSync(fd);
   try {
-    if (lockText(lock) === seen) rmSync(lock, { force: true });
+    // Its time too: a lock a writer has just created is empty for a moment, as is one whose writer died right then.
+    const now = lockState(lock);
+    if (now?.text === seen.text && now.mtimeMs === seen.mtimeMs) rmSync(lock, { force: true });
   } finally {
     rmSync(breaking, { force: true });
   }
