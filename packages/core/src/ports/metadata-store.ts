@@ -132,6 +132,26 @@ export interface TagStore {
   remove(resourceArn: string, keys: readonly string[]): Promise<void>;
   /** Removes every tag of a resource (when the resource is deleted). */
   clear(resourceArn: string): Promise<void>;
+  /**
+   * Every resource having the tag `key`, with the tag's value, in one read whatever their number: with `values`,
+   * only those whose value is one of them (compared exactly, as stored). In ARN order (code point). What Search
+   * asks for a `Tags.<key>` filter instead of reading every candidate's tags. Holds nothing, even inside a
+   * transaction (unlike {@link list}). `key` and `values` are tag text as stored (no U+0000 or lone surrogate,
+   * which tag rules refuse: PostgreSQL cannot take them as parameters).
+   */
+  tagged(key: string, values?: readonly string[]): Promise<TaggedResource[]>;
+  /**
+   * The tags of each of these resources, each list sorted by key as {@link list} gives it (a resource without
+   * tags: an empty list), in one read per 500 resources instead of one per resource. Holds nothing, even
+   * inside a transaction: use {@link list} where a count must stay true.
+   */
+  listMany(resourceArns: readonly string[]): Promise<Map<string, Tag[]>>;
+}
+
+/** A resource having a tag, as {@link TagStore.tagged} finds it: its ARN and the tag's value. */
+export interface TaggedResource {
+  readonly ResourceArn: string;
+  readonly Value: string;
 }
 
 /** A directed lineage edge: `source` contributed to / produced / is associated with `destination`. */

@@ -5,6 +5,7 @@ import { listingTests, valuesTests } from './metadata-store/listing.js';
 import { transactionTests } from './metadata-store/transactions.js';
 import { tagAndLineageTests } from './metadata-store/tags-lineage.js';
 import { tagConcurrencyTests } from './metadata-store/tags-concurrency.js';
+import { tagReadTests } from './metadata-store/tags-reads.js';
 
 export { metadataConformanceCollections, widgetSpec as conformanceWidgetSpec, noteSpec as conformanceNoteSpec } from './metadata-store/harness.js';
 export type { MetadataStoreConformanceTarget, Widget as ConformanceWidget, Note as ConformanceNote } from './metadata-store/harness.js';
@@ -23,6 +24,7 @@ export function describeMetadataStoreConformance(name: string, target: MetadataS
     transactionTests(h);
     tagAndLineageTests(h);
     tagConcurrencyTests(h);
+    tagReadTests(h);
     h.checkSkipList();
   });
 }

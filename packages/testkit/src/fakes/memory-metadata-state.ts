@@ -1,4 +1,4 @@
-import type { LineageEdge, LineageEdgeEnds, LineageEdgeQuery, LineageStore, Tag, TagStore } from '@loam/core';
+import type { LineageEdge, LineageEdgeEnds, LineageEdgeQuery, LineageStore, Tag, TaggedResource, TagStore } from '@loam/core';
 import { compareText } from './memory-collection-query.js';
 
 export interface Rec {
@@ -63,7 +63,7 @@ export class MemoryTags implements TagStore {
     });
   }
   list(arn: string): Promise<Tag[]> {
-    return this.run((s) => [...(s.tags.get(arn) ?? [])].sort((a, b) => compareText(a[0], b[0])).map(([Key, Value]) => ({ Key, Value })));
+    return this.run((s) => sortedTags(s, arn));
   }
   remove(arn: string, keys: readonly string[]): Promise<void> {
     return this.run((s) => void keys.forEach((k) => s.writableTags().get(arn)?.delete(k)));
@@ -71,6 +71,19 @@ export class MemoryTags implements TagStore {
   clear(arn: string): Promise<void> {
     return this.run((s) => void s.writableTags().delete(arn));
   }
+  tagged(key: string, values?: readonly string[]): Promise<TaggedResource[]> {
+    const wanted = values && new Set(values);
+    return this.run((s) => [...s.tags]
+      .flatMap(([ResourceArn, m]) => (m.has(key) && (!wanted || wanted.has(m.get(key) as string)) ? [{ ResourceArn, Value: m.get(key) as string }] : []))
+      .sort((a, b) => compareText(a.ResourceArn, b.ResourceArn)));
+  }
+  listMany(arns: readonly string[]): Promise<Map<string, Tag[]>> {
+    return this.run((s) => new Map(arns.map((a) => [a, sortedTags(s, a)])));
+  }
+}
+
+function sortedTags(s: State, arn: string): Tag[] {
+  return [...(s.tags.get(arn) ?? [])].sort((a, b) => compareText(a[0], b[0])).map(([Key, Value]) => ({ Key, Value }));
 }
 
 export class MemoryLineage implements LineageStore {

@@ -12,6 +12,7 @@ import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-
  *   base:0002:lineage-edges-created-at      lineage_edges in creation order (ListAssociations' default listing)
  *   base:0003:lineage-edges-lives           which edges a Loam retiring lineage vertices recorded (lineage-lives-migration.ts)
  *   base:0004:compatible-migrations         kysely_migration_compatible: the applied migrations an older Loam may run beside
+ *   base:0005:tags-by-key                   tags by (key, value, ARN): the resources having a tag (TagStore.tagged, Search's Tags filters)
  *   collection:<name>:v1                    the table: pk, doc (JSON text), version
  *   collection:<name>:v1:index:<field>      one typed column ix_<field>, backfilled from doc, indexed
  *   collection:<name>:v1:unique:<field>     a unique index on that column
@@ -31,6 +32,7 @@ type Registered = { key: string; indexes: Record<string, IndexType>; unique: str
 export const BASE_MIGRATION = 'base:0001:shared-tables';
 export const LINEAGE_CREATED_AT_MIGRATION = 'base:0002:lineage-edges-created-at';
 export const COMPATIBLE_TABLE_MIGRATION = 'base:0004:compatible-migrations';
+export const TAGS_BY_KEY_MIGRATION = 'base:0005:tags-by-key';
 /** Kysely's Migrator's default table, which the metadata store's migrations use. */
 const MIGRATION_TABLE = 'kysely_migration';
 
@@ -44,6 +46,22 @@ function lineageCreatedAtMigration(): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await (db as Db).schema.createIndex('lineage_edges_created_at').on('lineage_edges').columns(['created_at', 'source_arn', 'destination_arn']).execute();
+    },
+  };
+}
+
+/**
+ * Search's `Tags.<key>` filters ask for the resources having a tag (TagStore.tagged): the primary key (ARN, key)
+ * cannot find them without reading every tag. Keyed by value too, so an Equals or In reads its rows alone, and
+ * covering (the ARN), so the table is not read. Compatible: an older Loam writing tags runs on beside it. Built in
+ * the Migrator's transaction (tag writes wait for it, once): tags are three short texts a row, so the build is
+ * brief next to the experiment store's time indexes, which are built online.
+ */
+function tagsByKeyMigration(): FlaggedMigration {
+  return {
+    compatible: true,
+    async up(db: Kysely<unknown>) {
+      await (db as Db).schema.createIndex('tags_by_key').on('tags').columns(['tag_key', 'tag_value', 'resource_arn']).execute();
     },
   };
 }
@@ -177,7 +195,7 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
 export function buildMigrations(d: SqlDialect, layouts: readonly CollectionLayout[], executed: readonly string[] = []): Record<string, Migration> {
   const ours: Record<string, FlaggedMigration> = {
     [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: lineageCreatedAtMigration(), [LINEAGE_LIVES_MIGRATION]: lineageLivesMigration(d),
-    [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, MIGRATION_TABLE),
+    [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, MIGRATION_TABLE), [TAGS_BY_KEY_MIGRATION]: tagsByKeyMigration(),
   };
   for (const l of layouts) Object.assign(ours, collectionMigrations(d, l));
   const all = recordingCompatible(MIGRATION_TABLE, COMPATIBLE_TABLE_MIGRATION, ours);

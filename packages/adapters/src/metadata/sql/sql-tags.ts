@@ -1,5 +1,8 @@
-import type { Tag, TagStore } from '@loam/core';
+import type { Tag, TaggedResource, TagStore } from '@loam/core';
 import { SqlSession } from './session.js';
+
+/** Resources per read of {@link SqlTagStore.listMany}: far below PostgreSQL's 65,535 parameters and SQLite's 32,766. */
+const MANY_PER_READ = 500;
 
 /**
  * Tags of every resource in one table keyed by (ARN, tag key). A resource's tags are held (the dialect's
@@ -37,6 +40,30 @@ export class SqlTagStore implements TagStore {
 
   async clear(resourceArn: string): Promise<void> {
     await this.#held(resourceArn, (s) => s.run((db) => db.deleteFrom('tags').where('resource_arn', '=', resourceArn).execute()));
+  }
+
+  async tagged(key: string, values?: readonly string[]): Promise<TaggedResource[]> {
+    if (values?.length === 0) return [];
+    // The (tag_key, tag_value, resource_arn) index (base:0005): a key's rows, or those of its values, alone.
+    const rows = (await this.session.run((db) => {
+      let q = db.selectFrom('tags').select(['resource_arn', 'tag_value']).where('tag_key', '=', key);
+      if (values) q = q.where('tag_value', 'in', [...new Set(values)]);
+      return q.orderBy('resource_arn').execute();
+    })) as { resource_arn: string; tag_value: string }[];
+    return rows.map((r) => ({ ResourceArn: r.resource_arn, Value: r.tag_value }));
+  }
+
+  async listMany(resourceArns: readonly string[]): Promise<Map<string, Tag[]>> {
+    const arns = [...new Set(resourceArns)];
+    const out = new Map<string, Tag[]>(arns.map((a) => [a, []]));
+    for (let i = 0; i < arns.length; i += MANY_PER_READ) {
+      const chunk = arns.slice(i, i + MANY_PER_READ);
+      const rows = (await this.session.run((db) =>
+        db.selectFrom('tags').select(['resource_arn', 'tag_key', 'tag_value']).where('resource_arn', 'in', chunk).orderBy('resource_arn').orderBy('tag_key').execute(),
+      )) as { resource_arn: string; tag_key: string; tag_value: string }[];
+      for (const r of rows) out.get(r.resource_arn)?.push({ Key: r.tag_key, Value: r.tag_value });
+    }
+    return out;
   }
 
   /**
