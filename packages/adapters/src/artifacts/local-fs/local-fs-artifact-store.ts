@@ -45,8 +45,6 @@ const INFO_READS = 16;
  * within the process that holds the store (create-only writes also across processes, by link()).
  */
 export class LocalFsArtifactStore implements ArtifactStore {
-  /** Commits to one key run one at a time, so a conditional put's check and rename are atomic. */
-  private readonly commits = new KeyedLock();
   /** Sorted directory listings, reused by list calls while the directories are unchanged. */
   private readonly listings = new DirListingCache();
 
@@ -132,7 +130,7 @@ export class LocalFsArtifactStore implements ArtifactStore {
     validateObjectRef(ref);
     await this.layout.requireBucket(ref.bucket);
     options.signal?.throwIfAborted();
-    const exclusive = <T>(fn: () => Promise<T>) => this.commits.run(`${ref.bucket}/${ref.key}`, fn);
+    const exclusive = <T>(fn: () => Promise<T>) => this.layout.commits.run(`${ref.bucket}/${ref.key}`, fn);
     return writeObject(this.layout, ref, body, { ...options, now: () => this.clock.now(), exclusive }).catch((e: unknown) => {
       throw reportFullDisk(e, `Object '${ref.key}' in bucket '${ref.bucket}'`);
     });
@@ -169,20 +167,27 @@ export class LocalFsArtifactStore implements ArtifactStore {
     const { dirs, name } = splitKey(ref.key);
     if (!(await this.layout.walkDirs(this.layout.bucketDir(ref.bucket), dirs, ref.key, false))) return;
     const paths = objectPaths(this.layout, ref);
-    // An object a crash left in mid-promotion is put in place first, so that it is the one deleted.
-    if (!(await lstat(paths.data).catch(() => undefined))) await finishPromotion(paths.dataDir, paths.name);
-    const data = await fileAt(paths.data);
-    const st = await lstat(data).catch(() => undefined);
-    // A directory is a prefix, not an object; a link is removed itself (unlink never follows it).
-    if (!st || st.isDirectory()) return;
-    await unlink(data).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
+    // Under the key's lock: a promotion of `p` (a put of `p/q`) cannot move the file between its lookup
+    // and its unlink, and bring the object back.
+    const removed = await this.layout.commits.run(`${ref.bucket}/${ref.key}`, async () => {
+      // An object a crash left in mid-promotion is put in place first, so that it is the one deleted.
+      if (!(await lstat(paths.data).catch(() => undefined))) await finishPromotion(paths.dataDir, paths.name);
+      const data = await fileAt(paths.data);
+      const st = await lstat(data).catch(() => undefined);
+      // A directory is a prefix, not an object; a link is removed itself (unlink never follows it).
+      if (!st || st.isDirectory()) return undefined;
+      await unlink(data).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+      // The sidecar goes too, unless its directory chain is not ours (a planted link): then leave it be.
+      const metaOk = await this.layout.walkDirs(join(this.layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, false).catch(() => undefined);
+      const meta = metaOk ? await fileAt(paths.meta) : undefined;
+      if (meta) await unlink(meta).catch(() => {});
+      await fsyncDir(dirname(data));
+      return { data, meta };
     });
-    // The sidecar goes too, unless its directory chain is not ours (a planted link): then leave it be.
-    const metaOk = await this.layout.walkDirs(join(this.layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, false).catch(() => undefined);
-    const meta = metaOk ? await fileAt(paths.meta) : undefined;
-    if (meta) await unlink(meta).catch(() => {});
-    await fsyncDir(dirname(data));
+    if (!removed) return;
+    const { data, meta } = removed;
     // Directories left empty go, the key's own too when it held the object (`p/.loam-object`).
     await prune(this.layout.bucketDir(ref.bucket), data === paths.data ? dirs : [...dirs, name]);
     await prune(this.layout.metaBucketDir(ref.bucket), meta === undefined || meta === paths.meta ? dirs : [...dirs, name]);
@@ -272,23 +277,6 @@ async function prune(base: string, dirs: readonly string[]): Promise<void> {
       await rmdir(join(base, ...dirs.slice(0, i)));
     } catch {
       return;
-    }
-  }
-}
-
-/** One promise chain per key: `run` waits for the key's earlier holders, and entries are dropped when idle. */
-class KeyedLock {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.tails.get(key) ?? Promise.resolve();
-    const mine = before.then(fn, fn);
-    const tail = mine.catch(() => {});
-    this.tails.set(key, tail);
-    try {
-      return await mine;
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
 }

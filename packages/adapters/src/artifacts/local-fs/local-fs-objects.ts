@@ -115,6 +115,8 @@ export async function openObject(layout: LocalFsLayout, ref: ObjectRef): Promise
       const st = await fh.stat({ bigint: true });
       if (!st.isFile()) {
         await fh.close();
+        // The file was promoted (turned into the directory holding it) after fileAt looked: look again.
+        if (st.isDirectory() && attempt < MISMATCH_RETRIES) continue;
         return undefined;
       }
       const sidecar = await readSidecar(await fileAt(paths.meta));
@@ -171,8 +173,13 @@ async function repair(layout: LocalFsLayout, ref: ObjectRef, paths: ObjectPaths,
 export async function objectInfo(layout: LocalFsLayout, ref: ObjectRef): Promise<ObjectInfo | undefined> {
   const paths = objectPaths(layout, ref);
   const st = await lstat(await fileAt(paths.data), { bigint: true }).catch(() => undefined);
-  if (!st) return undefined;
-  if (st.isSymbolicLink()) throw symlinkRefused(ref);
+  if (st?.isSymbolicLink()) throw symlinkRefused(ref);
+  // Gone or a directory since fileAt looked: deleted, or promoted (moving into the directory of its name).
+  if (!st || st.isDirectory()) {
+    const opened = await openObject(layout, ref);
+    await opened?.fh.close();
+    return opened?.info;
+  }
   if (!st.isFile()) return undefined;
   const sidecar = await readSidecar(await fileAt(paths.meta));
   if (describes(sidecar, st)) return toInfo(ref, sidecar);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { link, lstat, mkdir, open, realpath, rename, rmdir, unlink } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { link, lstat, mkdir, open, readFile, realpath, rename, rmdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { NotFoundError, ValidationError } from '@loam/core';
 
 /** The sidecar tree, beside the buckets; bucket names cannot start with a dot, so it never clashes. */
@@ -42,7 +42,22 @@ export function promotePath(dir: string, name: string): string {
  * functions here add the filesystem checks (no symlinks on the way, realpath stays under the root).
  */
 export class LocalFsLayout {
+  /**
+   * Changes to one key's entries run one at a time, keyed `<bucket>/<key>`: a put's commit (so a
+   * conditional put's check and rename are atomic), a delete, and the promotion of the key's file to its
+   * directory (so a put or delete of `p` is never lost to, or undone by, `p/q`'s promotion of `p`).
+   */
+  readonly commits = new KeyedLock();
+
   constructor(readonly root: string) {}
+
+  /** The `<bucket>/<key>` whose entry is `path`, on the data or the sidecar side (the commits' lock key). */
+  private keyOfPath(path: string): string {
+    const names = relative(this.root, path).split(sep);
+    if (names[0] === META_DIR) names.shift();
+    const bucket = names.shift() as string;
+    return `${bucket}/${names.map((n) => (n === EMPTY_NAME ? '' : n)).join('/')}`;
+  }
 
   bucketDir(bucket: string): string {
     return join(this.root, bucket);
@@ -104,7 +119,8 @@ export class LocalFsLayout {
         // SELF_NAME. A writer of `p` racing it may put a file there again: promote that one too.
         for (let tries = 0; !st.isDirectory(); tries++) {
           if (tries === 3 || !st.isFile()) throw new ValidationError(`Object key '${key}' passes through '${seg}', which is neither a directory nor an object.`);
-          await promoteFile(dir);
+          const file = dir;
+          await this.commits.run(this.keyOfPath(file), () => promoteFile(file));
           st = await lstat(dir);
         }
       }
@@ -148,7 +164,9 @@ export async function promoteFile(path: string): Promise<void> {
     if (code(e) !== 'EEXIST') throw e;
   });
   const named = join(pending, PROMOTE_NAME_FILE);
-  if (!(await lstat(named).catch(() => undefined))) {
+  // A crash may have left it empty (made, not yet written): the sweep could not finish the move by it.
+  if ((await readFile(named, 'utf8').catch(() => undefined)) !== name) {
+    await unlink(named).catch(() => {});
     const fh = await open(named, 'wx', FILE_MODE);
     try {
       await fh.writeFile(name);
@@ -158,8 +176,12 @@ export async function promoteFile(path: string): Promise<void> {
     }
   }
   const held = join(pending, SELF_NAME);
-  const st = await lstat(path).catch(() => undefined);
-  if (st?.isFile()) {
+  // Callers hold the key's commit lock, so no put or delete of it in this process runs meanwhile. A writer
+  // in another process may still rename a newer file to `path`: it is looked at again just before the
+  // unlink, and linked instead of the older one (the window left is one lstat wide).
+  for (let tries = 0; tries < 3; tries++) {
+    const st = await lstat(path).catch(() => undefined);
+    if (!st?.isFile()) break;
     const prior = await lstat(held).catch(() => undefined);
     if (prior && prior.ino !== st.ino) await unlink(held); // an older object's, left by a crash before its step 2
     if (!prior || prior.ino !== st.ino) {
@@ -168,9 +190,11 @@ export async function promoteFile(path: string): Promise<void> {
       });
     }
     await fsyncDir(pending);
+    if ((await lstat(path).catch(() => undefined))?.ino !== st.ino) continue;
     await unlink(path).catch((e) => {
       if (code(e) !== 'ENOENT') throw e;
     });
+    break;
   }
   await finishPromotion(dir, name);
 }
@@ -206,9 +230,10 @@ export async function finishPromotion(dir: string, name: string): Promise<boolea
     }
     await unlink(path).catch(() => {});
   }
-  await unlink(join(pending, PROMOTE_NAME_FILE)).catch(() => {});
   try {
+    // The name goes along, so that a kill before this rename leaves the owner's sweep what it needs.
     await rename(pending, path);
+    await unlink(join(path, PROMOTE_NAME_FILE)).catch(() => {}); // a kill leaves it: the sweep removes it
   } catch (e) {
     if (code(e) === 'ENOENT') return true; // another call finished it
     if (!['EEXIST', 'ENOTEMPTY', 'ENOTDIR', 'EISDIR'].includes(code(e) ?? '')) throw e;
@@ -233,5 +258,22 @@ export async function fsyncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/** One promise chain per key: `run` waits for the key's earlier holders, and entries are dropped when idle. */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.tails.get(key) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const tail = mine.catch(() => {});
+    this.tails.set(key, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
   }
 }

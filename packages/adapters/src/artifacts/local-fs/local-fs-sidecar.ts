@@ -3,7 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import { open, readdir, readFile, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectMetadata } from '@loam/core';
-import { FILE_MODE, PROMOTE_NAME_FILE, PROMOTE_PREFIX, finishPromotion, fsyncDir, nameSegment } from './local-fs-paths.js';
+import { FILE_MODE, PROMOTE_NAME_FILE, PROMOTE_PREFIX, finishPromotion, fsyncDir, nameSegment, promotePath } from './local-fs-paths.js';
 import { TEMP_PREFIX, tempIsAbandoned, tempName } from './local-fs-temp-names.js';
 
 /** Opens a new file for writing: never an existing file, never through a link. */
@@ -106,11 +106,14 @@ export async function sweepTemps(dir: string, depth = 0): Promise<number> {
     if (entry.isDirectory() && entry.name.startsWith(PROMOTE_PREFIX)) {
       // A promotion a crash stopped (see promoteFile): put its object in place.
       const name = await readFile(join(path, PROMOTE_NAME_FILE), 'utf8').catch(() => undefined);
-      if (name !== undefined && nameSegment(name) !== undefined && !name.includes('/') && name !== '.' && name !== '..') await finishPromotion(dir, name);
+      if (name !== undefined && nameSegment(name) !== undefined && !name.includes('/') && name !== '.' && name !== '..' && promotePath(dir, name) === path) await finishPromotion(dir, name);
       else await rmdir(path).catch(() => {});
     } else if (entry.isDirectory()) {
       removed += await sweepTemps(path, depth + 1);
       if (depth >= 1) await rmdir(path).catch(() => {}); // fails unless it is empty now
+    } else if (entry.isFile() && entry.name === PROMOTE_NAME_FILE) {
+      // A finished promotion's name, left in the directory it became by a kill (see finishPromotion).
+      await unlink(path).catch(() => {});
     } else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) {
       const st = await lstat(path).catch(() => undefined);
       if (st && tempIsAbandoned(entry.name, st.mtimeMs)) {

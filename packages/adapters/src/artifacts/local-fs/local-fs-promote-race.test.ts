@@ -1,0 +1,169 @@
+import { mkdtempSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LocalFsArtifactStore } from './local-fs-artifact-store.js';
+import { PROMOTE_NAME_FILE, SELF_NAME, promotePath } from './local-fs-paths.js';
+
+// A promotion (ADR 0020: `p` moving to p/.loam-object as `p/q` is written) racing other calls on `p` in
+// the same process, or killed just before its last step. Each race or kill is placed at a fixed point by
+// a hook on the file-system call the store makes there, so it happens every run: no timing luck either way.
+
+const hooks = vi.hoisted(() => ({
+  /** Runs (once: it clears itself) before the store's next fs call `op` on a path `match` picks. */
+  next: undefined as undefined | { op: 'open' | 'lstat' | 'rename'; match: (path: string, arg: unknown) => boolean; run: () => Promise<void> },
+}));
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs/promises')>();
+  const hooked =
+    <A extends unknown[], R>(op: 'open' | 'lstat' | 'rename', fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const h = hooks.next;
+      if (h?.op === op && h.match(String(args[0]), args[1])) {
+        hooks.next = undefined;
+        await h.run();
+      }
+      return fn(...args);
+    };
+  const open = hooked('open', fs.open);
+  const lstat = hooked('lstat', fs.lstat as (...args: unknown[]) => Promise<unknown>) as typeof fs.lstat;
+  const rename = hooked('rename', fs.rename);
+  return { ...fs, default: { ...fs, open, lstat, rename }, open, lstat, rename };
+});
+
+const sandboxes: string[] = [];
+afterEach(async () => {
+  hooks.next = undefined;
+  for (const dir of sandboxes.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+const enc = new TextEncoder();
+const text = async (body: Readable) => {
+  let s = '';
+  for await (const c of body) s += String(c);
+  return s;
+};
+
+describe('a promotion racing calls on the key it moves (same process)', () => {
+  let root: string;
+  let store: LocalFsArtifactStore;
+  const ref = (key: string) => ({ bucket: 'bkt', key });
+  const get = async (key: string) => text((await store.get(ref(key))).body);
+  const bucketPath = (rel: string) => join(root, 'bkt', rel);
+  /** The promote directory of `p` in the data tree being fsynced: the promotion is under way. */
+  const promoting = (path: string, flags: unknown) => flags === 'r' && path.startsWith(join(root, 'bkt', '.loam-promote-'));
+  /** Waits for `call` to end, or a while when it cannot end before the promotion does (it waits for it). */
+  const meanwhile = async (call: Promise<unknown>) => {
+    await Promise.race([call.catch(() => {}), sleep(1500)]);
+  };
+  beforeEach(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loam-afs-promote-race-'));
+    sandboxes.push(dir);
+    root = join(dir, 'root');
+    store = await LocalFsArtifactStore.open({ root });
+    root = store.root;
+    await store.createBucket('bkt');
+    await store.put(ref('p'), enc.encode('old'), { contentType: 'text/old' });
+  });
+
+  it('a put of p during the promotion is kept, with its metadata', async () => {
+    let put: Promise<unknown> = Promise.resolve();
+    hooks.next = {
+      op: 'open',
+      match: promoting,
+      run: async () => {
+        put = store.put(ref('p'), enc.encode('new'), { contentType: 'text/new' });
+        await meanwhile(put);
+      },
+    };
+    await store.put(ref('p/q'), enc.encode('q'));
+    await put;
+    expect(await get('p')).toBe('new');
+    expect(await store.head(ref('p'))).toMatchObject({ size: 3, contentType: 'text/new' });
+    expect(await get('p/q')).toBe('q');
+  });
+
+  it('a delete of p during the promotion stays deleted', async () => {
+    let del: Promise<unknown> = Promise.resolve();
+    hooks.next = {
+      op: 'open',
+      match: promoting,
+      run: async () => {
+        del = store.delete(ref('p'));
+        await meanwhile(del);
+      },
+    };
+    await store.put(ref('p/q'), enc.encode('q'));
+    await del;
+    expect(await store.head(ref('p'))).toBeUndefined();
+    expect((await store.list({ bucket: 'bkt' })).objects.map((o) => o.key)).toEqual(['p/q']);
+  });
+
+  it('a read of p that found its file just before the promotion reads it after', async () => {
+    hooks.next = {
+      op: 'open',
+      match: (path, flags) => path === bucketPath('p') && typeof flags === 'number',
+      run: async () => {
+        await store.put(ref('p/q'), enc.encode('q'));
+      },
+    };
+    expect(await get('p')).toBe('old');
+  });
+
+  it('a listing that found the file of p just before the promotion lists it', async () => {
+    hooks.next = {
+      op: 'lstat',
+      match: (path, options) => path === bucketPath('p') && (options as { bigint?: boolean } | undefined)?.bigint === true,
+      run: async () => {
+        await store.put(ref('p/q'), enc.encode('q'));
+      },
+    };
+    expect((await store.list({ bucket: 'bkt', maxKeys: 1 })).objects.map((o) => [o.key, o.contentType])).toEqual([['p', 'text/old']]);
+  });
+});
+
+describe('a promotion killed just before its last step', () => {
+  let root: string;
+  let store: LocalFsArtifactStore;
+  const ref = (key: string) => ({ bucket: 'bkt', key });
+  const keys = async (s: LocalFsArtifactStore) => (await s.list({ bucket: 'bkt' })).objects.map((o) => o.key);
+  beforeEach(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loam-afs-promote-kill-'));
+    sandboxes.push(dir);
+    store = await LocalFsArtifactStore.open({ root: join(dir, 'root') });
+    root = store.root;
+    await store.createBucket('bkt');
+    await store.put(ref('p'), enc.encode('old'), { contentType: 'text/old' });
+  });
+
+  it('is finished by the owner\'s sweep, also after an earlier kill left the name file empty', async () => {
+    // An earlier promotion of `p` killed between making its name file and writing it.
+    const pending = promotePath(join(root, 'bkt'), 'p');
+    await mkdir(pending, { mode: 0o700 });
+    await writeFile(join(pending, PROMOTE_NAME_FILE), '', { mode: 0o600 });
+    hooks.next = {
+      op: 'rename',
+      match: (from) => from === pending,
+      run: () => Promise.reject(Object.assign(new Error('killed before step 3'), { code: 'EKILLED' })),
+    };
+    await expect(store.put(ref('p/q'), enc.encode('q'))).rejects.toThrow('killed');
+    expect(await keys(store)).toEqual([]); // the object is held aside until the move is finished
+    const owner = await LocalFsArtifactStore.open({ root }, { owner: true });
+    expect((await owner.list({ bucket: 'bkt' })).objects.map((o) => [o.key, o.contentType])).toEqual([['p', 'text/old']]);
+  });
+
+  it('leaves no name file behind that would keep a directory from going', async () => {
+    await store.put(ref('p/q'), enc.encode('q'));
+    expect(await readdir(join(root, 'bkt/p'))).toEqual([SELF_NAME, 'q'].sort());
+    // As a kill right after step 3 leaves it: the name file inside the directory it became.
+    await writeFile(join(root, 'bkt/p', PROMOTE_NAME_FILE), 'p', { mode: 0o600 });
+    const owner = await LocalFsArtifactStore.open({ root }, { owner: true });
+    await owner.delete(ref('p'));
+    await owner.delete(ref('p/q'));
+    expect(await readdir(join(root, 'bkt'))).toEqual([]);
+  });
+});
