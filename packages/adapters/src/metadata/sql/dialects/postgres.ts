@@ -116,36 +116,55 @@ class MigrationLockAdapter extends PostgresAdapter {
   }
 }
 
+/** How often a start waiting for another server's online index build asks for its lock again. */
+const ONLINE_BUILD_POLL_MS = 250;
+
 /**
  * SqlDialect.buildIndexesOnline on PostgreSQL. CREATE INDEX CONCURRENTLY takes a lock that lets writes go on,
  * but first commits the index's catalog entry as INVALID and only marks it valid at the end: a build
  * interrupted (the server killed, the connection lost) leaves an INVALID index, which the planner never uses and
  * IF NOT EXISTS would take as built. So each start reads the indexes' state; one missing is built, one INVALID
- * dropped (concurrently too) and built again. Under the migrations' session lock (the Migrator's key), taken on
- * one connection with no statement or lock timeout for the build (it runs as long as the table is large, and
- * waits for transactions older than it): another server never drops an index while this one builds it.
+ * dropped (concurrently too) and built again, with no statement or lock timeout (it runs as long as the table is
+ * large, and waits for transactions older than it), each build logged as it starts and ends.
+ *
+ * The builds of a schema take turns under a session lock of their own (another server never drops an index
+ * while this one builds it), asked for with pg_try_advisory_lock again and again, never waited for in a
+ * statement: a concurrent build waits for every transaction of the database holding a snapshot older than its
+ * own, and a statement waiting for a lock holds one, so a server waiting (pg_advisory_lock) for the lock the
+ * building server's session holds made the build wait for it: a deadlock, one of the two starts failing with
+ * 40P01. For the same reason it is not the migrations' lock, which Kysely's Migrator (every Loam version's) waits
+ * for inside its transaction, on every schema of the database.
  */
-async function buildIndexesOnline(db: Kysely<any>, schema: string, indexes: readonly OnlineIndex[]): Promise<void> {
+async function buildIndexesOnline(db: Kysely<any>, schema: string, indexes: readonly OnlineIndex[], log: Logger, label: string): Promise<void> {
   const valid = async (q: Kysely<any>) => new Map((await sql<{ name: string; valid: boolean }>`select c.relname as name, i.indisvalid as valid
     from pg_class c join pg_index i on i.indexrelid = c.oid join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = ${schema} and c.relname in (${sql.join(indexes.map((x) => x.name))})`.execute(q)).rows.map((r) => [r.name, r.valid]));
   if (indexes.length === 0) return;
   const before = await valid(db);
   if (indexes.every((x) => before.get(x.name) === true)) return;
+  const key = lockId(schema, 'online-index-builds');
   await db.connection().execute(async (conn) => {
     await sql`select set_config('statement_timeout', '0', false), set_config('lock_timeout', '0', false)`.execute(conn);
     try {
-      await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`.execute(conn);
+      for (let told = false; ; told = true) {
+        const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${TRANSACTION_LOCK_SPACE}::int4, ${key}::int4) as locked`.execute(conn);
+        if (rows[0]?.locked === true) break;
+        if (!told) log.info({ store: label }, "waiting for another Loam server's online index build");
+        await new Promise((r) => setTimeout(r, ONLINE_BUILD_POLL_MS));
+      }
       try {
         const now = await valid(conn);
         for (const x of indexes) {
           const state = now.get(x.name);
           if (state === true) continue;
+          const started = Date.now();
+          log.info({ store: label, index: x.name, table: x.table, invalid: state === false }, 'building an index online (CREATE INDEX CONCURRENTLY): writes go on, this start waits for it; progress in pg_stat_progress_create_index');
           if (state === false) await sql`drop index concurrently if exists ${sql.id(schema, x.name)}`.execute(conn);
           await sql`create index concurrently ${sql.id(x.name)} on ${sql.id(schema, x.table)} (${sql.join(x.columns.map((c) => sql.id(c)))})`.execute(conn);
+          log.info({ store: label, index: x.name, table: x.table, ms: Date.now() - started }, 'index built online');
         }
       } finally {
-        await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.execute(conn);
+        await sql`select pg_advisory_unlock(${TRANSACTION_LOCK_SPACE}::int4, ${key}::int4)`.execute(conn);
       }
     } finally {
       await sql`reset statement_timeout`.execute(conn);
@@ -230,7 +249,7 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
       if (!tx.isTransaction) throw new InternalError('lockUntilEnd was called outside a transaction.');
       await sql`select pg_advisory_xact_lock(${TRANSACTION_LOCK_SPACE}::int4, ${lockId(schema, key)}::int4)`.execute(tx);
     },
-    buildIndexesOnline: (indexes) => buildIndexesOnline(db, schema, indexes),
+    buildIndexesOnline: (indexes) => buildIndexesOnline(db, schema, indexes, log, label),
     unboundedStatements: async (tx) => {
       // Outside a transaction SET LOCAL only warns and lifts nothing.
       if (!tx.isTransaction) throw new InternalError('unboundedStatements was called outside a transaction.');

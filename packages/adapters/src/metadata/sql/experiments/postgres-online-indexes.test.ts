@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger, type ExperimentStore } from '@loam/core';
+import { silentLogger, type ExperimentStore, type Logger } from '@loam/core';
 import { createSqlDialect } from '../dialects/registry.js';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
 import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
@@ -92,5 +92,77 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
     closing.push(again);
     expect(await indexes()).toEqual([{ name: 'sm_trials_by_creation', valid: true }, { name: 'sm_trials_by_last_modified', valid: true }]);
     expect((await again.listTrials({ experimentId, sortBy: 'lastModifiedTime', ascending: true, offset: 0, limit: 10 })).map((t) => t.name)).toEqual(['first', 'during-the-build']);
+  });
+  /*
+   * The build held its session's lock, the migrations' (pg_advisory_lock), while it ran; a second server starting
+   * meanwhile waited for that lock in a statement, which holds a snapshot, and a concurrent build waits for every
+   * transaction with a snapshot older than its own: each waited for the other, PostgreSQL found the deadlock and
+   * failed one of the two starts (40P01). The second now asks for the lock again and again without waiting in
+   * a statement (and the lock is the builds' own, which no Migrator waits for in its transaction).
+   */
+  it('a second server starting while the first builds waits its turn: both start, neither deadlocks', async () => {
+    const own = `${schema}_${Math.random().toString(36).slice(2, 8)}`;
+    schemas.push(own);
+    const older: SqlDialect = await createSqlDialect({ url: testPostgresUrl, schema: own, logger: silentLogger });
+    closing.push({ close: () => older.destroy() });
+    await older.prepare();
+    const before = await (await experimentMigrator(older)).migrateTo('experiments:0011:component-time-indexes');
+    if (before.error !== undefined) throw before.error;
+    const store: ExperimentStore = new SqlExperimentStore(older, await probeTraits(older));
+    const experimentId = await store.createExperiment({ name: 'exp', artifactRoot: 'r:', tags: [], time: 1 });
+    await store.createTrial({ name: 'first', experimentId, creationTime: 1, lastModifiedTime: 1 });
+
+    const { default: pg } = await import('pg');
+    const holder = new pg.Client({ connectionString: testPostgresUrl });
+    await holder.connect();
+    closing.push({ close: () => holder.end() });
+    const fresh = async <T>(text: string): Promise<T[]> => {
+      await holder.query('select pg_stat_clear_snapshot()');
+      return (await holder.query(text)).rows as T[];
+    };
+    const until = async (what: () => Promise<boolean>): Promise<void> => {
+      while (!(await what())) await new Promise((r) => setTimeout(r, 20));
+    };
+    const opened = (s: Promise<ExperimentStore>) => s.then((x) => {
+      closing.push(x);
+      return 'opened';
+    }, (e: Error) => e.message);
+    // A held write of sm_trials keeps the first server's build waiting, its index INVALID in the catalog.
+    await holder.query(`set search_path to "${own}"`);
+    await holder.query('begin');
+    await holder.query(`update sm_trials set last_modified_time = 2 where name = 'first'`);
+    const first = opened(openSqlExperimentStore({ url: testPostgresUrl, schema: own }));
+    let builder = 0;
+    await until(async () => {
+      const rows = await fresh<{ pid: number }>(`select pid from pg_stat_activity where query ilike 'create index concurrently%sm_trials%' and state = 'active'
+        and pid in (select pid from pg_locks where relation = '"${own}".sm_trials'::regclass)`);
+      builder = rows[0]?.pid ?? 0;
+      return builder !== 0;
+    });
+    // The second server finds the index INVALID and waits for the first's build: seen as it says so, or (before)
+    // as its statement waiting on the advisory lock the builder's session holds.
+    let waitingSaid = false;
+    const log: Logger = { ...silentLogger, info: (_f, m) => void (m.includes('waiting for another Loam server') && (waitingSaid = true)), child: () => log };
+    const second = opened(openSqlExperimentStore({ url: testPostgresUrl, schema: own, logger: log }));
+    await until(async () => waitingSaid || (await fresh(`select pid from pg_locks where locktype = 'advisory' and not granted
+      and pid in (select pid from pg_stat_activity where query ilike '%pg_advisory_lock%' and pid <> ${builder})
+      and (classid, objid) in (select classid, objid from pg_locks where pid = ${builder} and locktype = 'advisory' and granted)`)).length > 0);
+    // Another deployment's schema in the same database migrates meanwhile: it did wait, in its Migrator's
+    // transaction, for the migrations' lock the build held (and would have deadlocked with it as well).
+    const other = `${own}_other`;
+    schemas.push(other);
+    const elsewhere = opened(openSqlExperimentStore({ url: testPostgresUrl, schema: other }));
+    const behind = (async () => {
+      await until(async () => (await fresh(`select pid from pg_locks where locktype = 'advisory' and not granted and ${builder} = any(pg_blocking_pids(pid))`)).length > 0);
+      return "the other schema's migration waits for the build";
+    })();
+    expect(await Promise.race([elsewhere, behind])).toBe('opened');
+    // The write ends: the first's build goes on, and waits for the transactions older than it.
+    await holder.query('rollback');
+    expect(await first).toBe('opened');
+    expect(await second).toBe('opened');
+    expect(await fresh(`select c.relname as name, i.indisvalid as valid from pg_class c join pg_index i on i.indexrelid = c.oid
+      join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${own}' and c.relname in ('sm_trials_by_creation', 'sm_trials_by_last_modified') order by 1`))
+      .toEqual([{ name: 'sm_trials_by_creation', valid: true }, { name: 'sm_trials_by_last_modified', valid: true }]);
   });
 });
