@@ -143,18 +143,24 @@ export class SearchService {
     let page: Hit[];
     const results = [];
     // The answer's records are built again (an experiment's, a trial's or a component's Describe reads the store
-    // anew): one changed since it was matched (renamed, deleted) is not shown as matching; the search runs again
-    // (STALE_PAGE_READS times in all, then it is left out).
+    // anew): one changed since it was matched (renamed, deleted) is not shown as matching, nor, sorted here (its sort
+    // value read of the same record), out of its order; the search runs again (STALE_PAGE_READS times in all, then
+    // one no longer matching is left out).
+    const readInOrder = inOrder !== undefined && !lookup;
     for (let attempt = 1; ; attempt++) {
-      found = inOrder && !lookup ? await this.inStoreOrder(plan) : stored ? await this.sortedByValues(plan, stored) : await this.sortedHere(plan);
+      found = readInOrder ? await this.inStoreOrder(plan) : stored ? await this.sortedByValues(plan, stored) : await this.sortedHere(plan);
       page = found.hits.slice(0, max);
       results.length = 0;
       let stale = false;
       for (const h of page) {
         const r = h.record;
         const rec = await orGone(source.record(r, await this.o.store.tags.list(source.arnOf(r)), ctx.principal));
-        if (rec && (!matcher || matcher.matches(rec))) results.push({ [searchShapes.searchableResources[source.resource]]: rec });
-        else stale = true;
+        if (!rec || (matcher && !matcher.matches(rec))) {
+          stale = true;
+          continue;
+        }
+        if (!readInOrder && sortValueOf(sortRef.values(rec), sortRef.numericText) !== h.value) stale = true;
+        results.push({ [searchShapes.searchableResources[source.resource]]: rec });
       }
       if (!stale || attempt >= STALE_PAGE_READS) break;
     }

@@ -214,5 +214,10 @@ describe.each(Object.keys(changingExperimentBackends))('Search of trials changed
     await renaming.updateTrial(`${prefix}-b`, { displayName: 'old', lastModifiedTime: 1_700_000_000_000 });
     rename = `${prefix}-b`;
     expect(await old('TrialName')).toEqual(['c=old', 'a=old']);
+    // Sorted here by DisplayName, still matching: b was shown where 'b1' stood, as 'z1'.
+    for (const n of ['a', 'b', 'c']) await renaming.updateTrial(`${prefix}-${n}`, { displayName: `${n}1`, lastModifiedTime: 1_700_000_000_000 });
+    rename = `${prefix}-b`;
+    const byDisplayName = await search.Search({ Resource: 'ExperimentTrial', SortBy: 'DisplayName', SortOrder: 'Ascending', SearchExpression: { Filters: [{ Name: 'TrialName', Operator: 'Contains', Value: prefix }] } }, ctx);
+    expect(byDisplayName.Results.map((x) => x.Trial?.DisplayName)).toEqual(['a1', 'c1', 'new']);
   });
 });
