@@ -5,7 +5,8 @@ import { itHadNoConsoleErrors, screenshot, useStudio, waitForPage, watchPage } f
 // Studio's lineage page, in Chromium against a real Loam, for a user who may query lineage but may not read the
 // start: QueryLineage refuses a start the caller may not read (403, naming the read it lacks: DescribeTrainingJob
 // on a job, s3:GetObject on a location), and the page says which permission to ask for. Before, it told them to
-// ask for sagemaker:QueryLineage, which they had.
+// ask for sagemaker:QueryLineage, which they had. A start it answers ResourceNotFound for may be missing or hidden
+// by its record (an MLflow run in an experiment the user may not read): the page says both.
 describe('Lineage from a start the user may not read', () => {
   const studio = useStudio();
 
@@ -44,6 +45,19 @@ describe('Lineage from a start the user may not read', () => {
       await waitForPage(page, `new URLSearchParams(location.search).get('arn') === 's3://data/secret/rows.csv'`);
       await alert.getByText('Ask an administrator to attach a policy that allows s3:GetObject on arn:loam:s3:::data/secret/rows.csv to your user.', { exact: true }).waitFor();
       expect(await alert.getByText('sagemaker:QueryLineage', { exact: false }).count()).toBe(0);
+
+      // An MLflow run the user may read by its ARN: one Loam does not have answers 404, as one in an MLflow
+      // experiment the user may not read does (so as not to tell it exists); the page says both, with the server's
+      // sentence, not "deleted or renamed: go back to the list".
+      watch.expect('404 POST /api/v1/lineage/query');
+      const run = `arn:loam:sagemaker:us-east-1:000000000000:mlflow-run/${'f'.repeat(32)}`;
+      await field.fill(run);
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      const missing = page.getByRole('alert').filter({ hasText: 'Not found' });
+      await missing.getByText(`Lineage entity '${run}' does not exist (StartArns/0).`, { exact: true }).waitFor();
+      await missing.getByText('Check the ARN. Loam answers the same for an MLflow run in an MLflow experiment your user may not read, so as not to tell whether it exists: if you should see it, ask an administrator for read access.', { exact: true }).waitFor();
+      expect(await missing.getByText('deleted or renamed', { exact: false }).count()).toBe(0);
+      await screenshot(page, 'lineage-hidden-or-missing-run');
       expect(watch.errors).toEqual([]);
     } finally {
       await context.close();

@@ -48,8 +48,7 @@ export interface DeniedPermission {
 /**
  * Reads `User: <arn> is not authorized to perform: <action> on resource: <resource>[ with an explicit deny][ (why)]`
  * (the authorizer's words; other refusals name the action and then say something else, e.g. `on artifact path …`):
- * the action and, when the message has it in that form, the resource. Undefined when no action is named
- * (`… is not authorized to read lineage entity: …`).
+ * the action and, when the message has it in that form, the resource. Undefined when no action is named.
  */
 export function deniedPermission(message: string | undefined): DeniedPermission | undefined {
   const m = /\bis not authorized to perform:\s*([A-Za-z0-9-]+:[A-Za-z0-9*?]+)/.exec(message ?? '');

@@ -4,10 +4,10 @@ import { useNavigate, useSearch } from '@tanstack/react-router';
 import { Button, Group, NativeSelect, Skeleton, Stack, Text, TextInput, Title } from '@mantine/core';
 import { loam } from '../../api/client.js';
 import { ErrorAlert } from '../../patterns/error-alert.js';
-import { toUserFacingError } from '../../schema/problems.js';
 import { LineageGraph } from './lineage-graph.js';
 import { artifactArns, typeOfArn } from './lineage-layout.js';
 import { lineagePath } from './lineage-link.js';
+import { lineageProblem } from './lineage-problem.js';
 
 type Direction = 'Both' | 'Ascendants' | 'Descendants';
 
@@ -62,8 +62,8 @@ export function LineagePage() {
         <Text size="sm" c="dimmed">Open lineage from a resource's page, or paste an ARN above.</Text>
       ) : q.error ? (
         // No page-given action: a refused start is refused for its own read (DescribeTrainingJob, s3:GetObject, …),
-        // which the server's message names, not for QueryLineage.
-        <ErrorAlert error={toUserFacingError(q.error)} />
+        // which the server's message names, not for QueryLineage; a start not found may be one hidden by its record.
+        <ErrorAlert error={lineageProblem(q.error, arn)} />
       ) : !q.data || labelsPending ? (
         <Skeleton height={200} aria-label="Loading lineage" />
       ) : q.data.Vertices.length === 0 ? (
