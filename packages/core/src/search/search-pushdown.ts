@@ -11,8 +11,8 @@ type AnyFilter = Filter<Record<string, unknown>>;
 /** The operators on a timestamp the store decides as the expression does (NotEquals also holds where the time is absent: not asked). */
 const timeOps: Readonly<Record<string, FilterOp>> = { Equals: 'eq', GreaterThan: 'gt', GreaterThanOrEqualTo: 'gte', LessThan: 'lt', LessThanOrEqualTo: 'lte' };
 
-/** The filters every record must meet: a top-level one under And (the default). */
-function required(expr: Expression | undefined): NonNullable<Expression['Filters']> {
+/** The filters every record must meet: the top-level ones under And (the default). */
+export function required(expr: Expression | undefined): NonNullable<Expression['Filters']> {
   return !expr || expr.Operator === 'Or' ? [] : (expr.Filters ?? []);
 }
 

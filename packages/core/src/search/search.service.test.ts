@@ -324,7 +324,9 @@ describe('Search over the metadata store', () => {
       get(target, prop, receiver) {
         const v: unknown = Reflect.get(target, prop, receiver);
         if (prop !== 'tags') return typeof v === 'function' ? v.bind(target) : v;
-        return { ...target.tags, list: (arn: string) => (tagReads++, target.tags.list(arn)) };
+        // Each resource whose tags are read counts, alone or in a read of many.
+        const t = target.tags;
+        return { ...t, list: (arn: string) => (tagReads++, t.list(arn)), listMany: (arns: readonly string[]) => ((tagReads += arns.length), t.listMany(arns)), tagged: t.tagged.bind(t) };
       },
     });
     const search = new SearchService({ store: counting, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }) });

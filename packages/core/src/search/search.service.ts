@@ -9,6 +9,7 @@ import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, so
 import type { PropertyRef } from './search-properties.js';
 import { columnFilters, lookupOf, requiredEntries } from './search-pushdown.js';
 import type { RequiredEntries, SearchSource, StoredMember, StorePage, StorePages } from './search-source.js';
+import { SearchTags } from './search-tags.js';
 
 type Ops = typeof operations;
 type In = InputOf<Ops['Search']>;
@@ -25,6 +26,11 @@ export interface SearchServiceOptions {
   readonly scanPageSize?: number;
   /** How many records a search in store order reads past its page to count TotalHits (default COUNT_PAST_PAGE). */
   readonly countPastPage?: number;
+  /**
+   * Read each candidate's tags alone, asking the store for no tagged resources and no tags of many: how Search
+   * read them before SearchTags, kept as the reference the tests compare the targeted reads with.
+   */
+  readonly tagsOneByOne?: boolean;
 }
 
 /** How far a search in store order reads past its page to count TotalHits: records read, matching or not. */
@@ -32,6 +38,9 @@ export const COUNT_PAST_PAGE = 200;
 
 /** The most records one store listing returns. */
 const MAX_STORE_PAGE = 1000;
+
+/** Candidates whose tags a scan reads in one query (a store page's worth). */
+const TAGS_AHEAD = 200;
 
 /**
  * Jobs per values read when it reads a whole map (`HyperParameters` named without an entry): as many as a scan's
@@ -78,6 +87,8 @@ interface Plan {
   readonly cursor?: SearchPosition;
   readonly max: number;
   readonly principal: Principal;
+  /** The candidates' tags, when the sort or the expression reads them: the store decides required tag filters, the rest is read a chunk at a time. */
+  readonly tags: SearchTags;
 }
 
 /**
@@ -136,6 +147,7 @@ export class SearchService {
     const lookup = lookupOf(source, input.SearchExpression);
     const plan: Plan = {
       source, storeFilters, sortRef, order, light, countPastPage, max, principal: ctx.principal,
+      tags: new SearchTags(this.o.store.tags, source, input.SearchExpression, sortRef.readsTags || (matcher?.readsTags ?? false), this.o.tagsOneByOne),
       ...(matcher ? { matcher } : {}), ...(need ? { need } : {}), ...(inOrder ? { inOrder } : {}), ...(lookup ? { lookup } : {}), ...(cursor ? { cursor } : {}),
     };
     const stored = !inOrder && !lookup ? storedMembersOf(source, sortRef, matcher) : undefined;
@@ -211,7 +223,8 @@ export class SearchService {
     const cmp = (a: Hit, b: Hit) => compareHits(a, b, order);
     const lowerBound = (): Found => ({ hits: hits.sort(cmp), total: (cursor?.seen ?? 0) + counted, exact: false });
     for await (const storePage of inOrder.read(cursor)) {
-      for await (const record of storePage.records) {
+      // Tags a page and its look-ahead at a time: records past them cost a read each in some sources.
+      for await (const record of p.tags.ahead(storePage.records, p.max + 2)) {
         const hit = { value: inOrder.value(record), key: keyOf(p.source, record), record };
         const full = hits.length > p.max;
         const tie = full && hit.value === (hits[hits.length - 1] as Hit).value;
@@ -243,7 +256,7 @@ export class SearchService {
     // A record the store pages return twice (offset pages over a list that grew before the offset meanwhile:
     // a component created, or whose run logged the first point of a filtered metric) is one record.
     const keys = new Set<string>();
-    for await (const record of this.scan(p)) {
+    for await (const record of p.tags.ahead(this.scan(p), TAGS_AHEAD)) {
       const key = keyOf(p.source, record);
       if (keys.has(key)) continue;
       const doc = await this.recordOf(p, record, tagsForSort);
@@ -343,7 +356,10 @@ export class SearchService {
    * they need, else its search record; undefined when the resource was deleted since it was read.
    */
   private async recordOf(p: Plan, record: unknown, withTags: boolean): Promise<Record<string, unknown> | undefined> {
-    const tags = withTags || p.matcher?.readsTags ? await this.o.store.tags.list(p.source.arnOf(record)) : undefined;
+    const readsTags = withTags || p.matcher?.readsTags;
+    // One the store decided cannot match (a required tag filter) is no match: neither its tags read nor its record built.
+    if (readsTags && (await p.tags.excludes(p.source.arnOf(record)))) return undefined;
+    const tags = readsTags ? await p.tags.of(p.source.arnOf(record)) : undefined;
     if (p.light && p.source.summary) return { ...p.source.summary(record), ...(tags ? { Tags: tags.map((t) => ({ Key: t.Key, Value: t.Value })) } : {}) };
     return orGone(p.source.record(record, tags, p.principal));
   }
