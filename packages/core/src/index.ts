@@ -5,6 +5,7 @@ export * from './kernel/logger.js';
 export * from './kernel/loop-failure-log.js';
 export * from './kernel/pagination.js';
 export * from './kernel/json-text.js';
+export * from './kernel/echo.js';
 export * from './kernel/state-machine.js';
 export * from './ports/metadata-store.js';
 export * from './ports/artifact-store.js';

@@ -1,3 +1,4 @@
+import { echo } from '../kernel/echo.js';
 import { ValidationError } from '../kernel/errors.js';
 
 /*
@@ -15,7 +16,7 @@ export type Token =
 
 /** The error every malformed filter or order_by raises (INVALID_PARAMETER_VALUE over MLflow's API). */
 export function invalidSearch(what: string, input: string, reason: string): ValidationError {
-  return new ValidationError(`Invalid ${what} '${input.length > 200 ? `${input.slice(0, 200)}…` : input}': ${reason}`, [{ path: `/${what}`, message: reason }]);
+  return new ValidationError(`Invalid ${what} '${echo(input)}': ${reason}`, [{ path: `/${what}`, message: reason }]);
 }
 
 const KEYWORDS = new Set(['AND', 'OR', 'LIKE', 'ILIKE', 'IN', 'NOT', 'ASC', 'DESC']);

@@ -1,12 +1,11 @@
 import { hyperparameterText } from '@loam/contracts';
+import { echo } from '../kernel/echo.js';
 import { ValidationError } from '../kernel/errors.js';
 import { validateKeyPrefix } from '../ports/artifact-keys.js';
 
 /** A 400 naming the field (`A.B.0.C`), the value received and what was expected, in SageMaker's words. */
 export function invalid(field: string, value: unknown, expected: string): ValidationError {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value);
-  const clipped = shown === undefined ? 'null' : shown.length > 120 ? `${shown.slice(0, 117)}...` : shown;
-  return new ValidationError(`Value '${clipped}' at '${field}' failed to satisfy constraint: ${expected}.`, [
+  return new ValidationError(`Value '${echo(value)}' at '${field}' failed to satisfy constraint: ${expected}.`, [
     { path: `/${field.replace(/\./g, '/')}`, message: expected },
   ]);
 }

@@ -1,4 +1,5 @@
 import { sageMakerArnName } from '@loam/contracts';
+import { echo } from './echo.js';
 import { ValidationError } from './errors.js';
 
 /** SageMaker's name rule for most resources: `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`. */
@@ -8,7 +9,7 @@ export const sagemakerNamePattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 export function assertResourceName(field: string, value: string, pattern = sagemakerNamePattern, maxLength = 63): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || !pattern.test(value)) {
     throw new ValidationError(
-      `Value '${String(value)}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${pattern.source.replace(/^\^|\$$/g, '')} and have length 1 to ${maxLength}.`,
+      `Value '${echo(value)}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${pattern.source.replace(/^\^|\$$/g, '')} and have length 1 to ${maxLength}.`,
       [{ path: `/${field}`, message: `must match ${pattern.source} and have length 1 to ${maxLength}` }],
     );
   }

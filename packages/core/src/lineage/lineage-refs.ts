@@ -1,3 +1,4 @@
+import { echo } from '../kernel/echo.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { parseArn, resourceArn, type Partition } from '../kernel/names.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
@@ -37,7 +38,7 @@ export const maxLocationBytes = 2048;
 export function checkLocationSize(uri: string, field: string): void {
   const bytes = new TextEncoder().encode(uri).length;
   if (bytes > maxLocationBytes) {
-    throw new ValidationError(`The location at '${field}' ('${uri.slice(0, 40)}…') is ${bytes} bytes in UTF-8; a location is at most ${maxLocationBytes}.`, [{ path: `/${field.replace(/\./g, '/')}`, message: `at most ${maxLocationBytes} bytes` }]);
+    throw new ValidationError(`The location at '${field}' ('${echo(uri, 40)}') is ${bytes} bytes in UTF-8; a location is at most ${maxLocationBytes}.`, [{ path: `/${field.replace(/\./g, '/')}`, message: `at most ${maxLocationBytes} bytes` }]);
   }
 }
 

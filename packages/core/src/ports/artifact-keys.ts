@@ -1,3 +1,4 @@
+import { echo } from '../kernel/echo.js';
 import { ValidationError } from '../kernel/errors.js';
 import type { ListObjectsQuery, ObjectRef } from './artifact-store.js';
 
@@ -18,10 +19,9 @@ export const RESERVED_SEGMENT_PREFIX = '.loam-';
 const utf8 = new TextEncoder();
 const bytes = (s: string): number => utf8.encode(s).length;
 
-/** What a message may show of a hostile value: escaped, cut short. */
+/** What a message may show of a hostile value: cut as every echoed value is, then escaped (controls, bidi marks). */
 function shown(value: string): string {
-  const s = JSON.stringify(value).slice(1, -1);
-  return s.length > 120 ? `${s.slice(0, 120)}…` : s;
+  return JSON.stringify(echo(value)).slice(1, -1);
 }
 
 function invalid(what: string, path: string, value: string, reason: string): ValidationError {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CustomerMetadataKey, mapKeyProblem, type InputOf, type OutputOf, type operations } from '@loam/contracts';
 import type { RequestContext } from '../kernel/context.js';
+import { echo } from '../kernel/echo.js';
 import { ConflictError, isLoamError, NotFoundError, ResourceInUseError, ValidationError } from '../kernel/errors.js';
 import { resourceArn } from '../kernel/names.js';
 import { clampMaxResults } from '../kernel/pagination.js';
@@ -57,7 +58,7 @@ function checkCustomerMetadata(map: Readonly<Record<string, string>> | undefined
   for (const [k, v] of Object.entries(map ?? {})) {
     const problem = mapKeyProblem(k, CustomerMetadataKey); // the schema's rule, for callers that skip the dispatcher
     if (problem) {
-      throw new ValidationError(`${field} key '${k.length > 40 ? `${k.slice(0, 37)}...` : k}': ${problem}.`, [{ path: `/${field}`, message: problem }]);
+      throw new ValidationError(`${field} key '${echo(k)}': ${problem}.`, [{ path: `/${field}`, message: problem }]);
     }
     if (!metadataChars.test(k) || !metadataChars.test(v)) {
       throw new ValidationError(`${field} entry '${k}' may hold only letters, digits, spaces and _.:/=+-@.`, [{ path: `/${field}/${k}`, message: 'invalid characters' }]);

@@ -1,4 +1,5 @@
 import type { FieldError } from '@loam/contracts';
+import { echo } from '../kernel/echo.js';
 import { LimitExceededError, ValidationError } from '../kernel/errors.js';
 import type { Tag } from '../ports/metadata-store.js';
 
@@ -68,17 +69,8 @@ export function validateTagKeys(keys: readonly string[], field = 'TagKeys', opti
   }
 }
 
-/** Characters of a refused key or value a message shows: enough to recognise it, never the whole of a huge one. */
-const SHOWN = 100;
-
-/** A refused key or value as a message echoes it: its first {@link SHOWN} characters and its length when longer. */
-function shown(value: unknown): string {
-  const s = String(value);
-  if (s.length <= SHOWN) return s;
-  // Not half of a surrogate pair: the message stays valid UTF-16.
-  const cut = /[\uD800-\uDBFF]/.test(s.charAt(SHOWN - 1)) ? SHOWN - 1 : SHOWN;
-  return `${s.slice(0, cut)}… (${s.length} chars)`;
-}
+/** A refused key or value as a message echoes it: cut as every message cuts a caller's value (never whole when huge). */
+const shown = (value: unknown): string => echo(value);
 
 const isAwsKey = (key: string) => key.slice(0, 4).toLowerCase() === 'aws:';
 const isMlflowKey = (key: string) => key.slice(0, 7).toLowerCase() === 'mlflow.';

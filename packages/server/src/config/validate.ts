@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { KindGuard, type TObject, type TSchema } from '@sinclair/typebox';
+import { echo, exactNumber } from '@loam/core';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { coerce } from './coerce.js';
 import type { ConfigIssue } from './errors.js';
@@ -129,10 +130,10 @@ function describe(schema: TSchema, error: ValueError | undefined): string {
   switch (error.type) {
     case ValueErrorType.IntegerMaximum:
     case ValueErrorType.NumberMaximum:
-      return `must be at most ${String(s['maximum'])}${at}`;
+      return `must be at most ${typeof s['maximum'] === 'number' ? exactNumber(s['maximum']) : String(s['maximum'])}${at}`;
     case ValueErrorType.IntegerMinimum:
     case ValueErrorType.NumberMinimum:
-      return `must be at least ${String(s['minimum'])}${at}`;
+      return `must be at least ${typeof s['minimum'] === 'number' ? exactNumber(s['minimum']) : String(s['minimum'])}${at}`;
     case ValueErrorType.StringMinLength:
       return s['minLength'] === 1 ? `must not be empty${at}` : `must be at least ${String(s['minLength'])} characters${at}`;
     case ValueErrorType.StringPattern:
@@ -145,8 +146,7 @@ function describe(schema: TSchema, error: ValueError | undefined): string {
 }
 
 function show(value: unknown): string {
-  const text = typeof value === 'string' ? `'${value.replace(/'/g, "\\'")}'` : JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return typeof value === 'string' ? `'${echo(value).replace(/'/g, "\\'")}'` : value === undefined ? 'undefined' : echo(value);
 }
 
 // A secret's value is never shown, not even when it is invalid.

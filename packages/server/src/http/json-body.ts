@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { scanJsonStructure } from '@loam/core';
+import { echo, scanJsonStructure } from '@loam/core';
 
 /**
  * Why a JSON request body was refused, naming the place (byte offset, key path). Each transport
@@ -54,8 +54,7 @@ export function decodeUtf8Body(body: Uint8Array): string {
 }
 
 function showPath(path: readonly (string | number)[]): string {
-  const s = path.map((p) => String(p)).join('.') || '(the top level)';
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  return echo(path.map((p) => String(p)).join('.') || '(the top level)');
 }
 
 /**

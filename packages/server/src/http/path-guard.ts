@@ -1,4 +1,4 @@
-import { ValidationError } from '@loam/core';
+import { echo, ValidationError } from '@loam/core';
 
 /**
  * Refuses request paths that try to climb or smuggle separators before any route sees them: dot
@@ -38,6 +38,5 @@ export function checkRequestPath(rawUrl: string, options: { readonly emptySegmen
 }
 
 function bad(path: string, why: string): ValidationError {
-  const shown = path.length > 120 ? `${path.slice(0, 117)}...` : path;
-  return new ValidationError(`The request path '${shown}' was refused: ${why}.`, [{ path: '/path', message: why }]);
+  return new ValidationError(`The request path '${echo(path)}' was refused: ${why}.`, [{ path: '/path', message: why }]);
 }

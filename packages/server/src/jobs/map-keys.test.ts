@@ -26,8 +26,8 @@ serverPerAttempt(start, stop);
 
 const long = (n: number, c = 'k') => c.repeat(n);
 const entries = (n: number, key = (i: number) => `K${i}`) => Object.fromEntries(Array.from({ length: n }, (_, i) => [key(i), 'v']));
-/** How the message shows a key: the first 77 characters and '...' past 80. */
-const shown = (k: string) => (k.length > 80 ? `${k.slice(0, 77)}...` : k);
+/** How the message shows a key: the first 120 characters and … past 120 (core's echo). */
+const shown = (k: string) => (k.length > 120 ? `${k.slice(0, 120)}…` : k);
 const ENV_PATTERN = 'key must satisfy regular expression pattern: ^[a-zA-Z_][a-zA-Z0-9_]*$';
 
 describe('map keys and entry counts are checked (REST)', () => {

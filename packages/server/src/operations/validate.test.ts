@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getOperation } from '@loam/contracts';
+import { Type } from '@sinclair/typebox';
+import { getOperation, type Operation } from '@loam/contracts';
 import { ValidationError } from '@loam/core';
 import { validateInput } from './validate.js';
 
@@ -38,4 +39,25 @@ describe('validation messages', () => {
     expect(messageOf('ListTrainingJobs', { MaxResults: 0 })).toMatch(/at 'MaxResults' failed to satisfy constraint: Member must have value greater than or equal to 1\./);
     expect(messageOf('ListTrainingJobs', { MaxResults: 101 })).toMatch(/at 'MaxResults' failed to satisfy constraint: Member must have value less than or equal to 100\./);
   });
+
+  it('a bound past 2^53 is printed in all its digits, the value checked (not 9223372036854776000)', () => {
+    // A Long's range as a JSON-number schema holds it: 2^63 is the double nearest Long.MAX_VALUE.
+    const longOp = { name: 'LongBound', input: Type.Object({ N: Type.Integer({ minimum: -(2 ** 63), maximum: 2 ** 63 }) }) } as unknown as Operation;
+    const message = (input: unknown) => {
+      try {
+        validateInput(longOp, input);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(message({ N: 1e19 })).toBe("1 validation error detected: Value '10000000000000000000' at 'N' failed to satisfy constraint: Member must have value less than or equal to 9223372036854775808.");
+    expect(message({ N: -1e19 })).toContain('Member must have value greater than or equal to -9223372036854775808.');
+  });
+
+  it('a long value is echoed as every message echoes one: its first 120 characters and …', () => {
+    expect(messageOf('DescribeTrainingJob', { TrainingJobName: `_${'x'.repeat(300)}` })).toContain(`Value '_${'x'.repeat(119)}…' at 'TrainingJobName'`);
+  });
+
 });
+

@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, ValueErrorType, type TypeCheck, type ValueError } from '@sinclair/typebox/compiler';
 import { mapKeyProblem, mapKeyRuleOf, type Operation } from '@loam/contracts';
-import { ValidationError } from '@loam/core';
+import { echo, exactNumber, ValidationError } from '@loam/core';
 import { refuseUnsupportedMembers } from './unsupported-members.js';
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
@@ -12,15 +12,7 @@ function checker(schema: TSchema): TypeCheck<TSchema> {
   return c;
 }
 
-function show(v: unknown): string {
-  let s: string | undefined;
-  try {
-    s = typeof v === 'string' ? v : JSON.stringify(v);
-  } catch {
-    s = Array.isArray(v) ? '[...]' : '{...}'; // too deep to print (transports refuse such bodies first)
-  }
-  return s === undefined ? 'null' : s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
+const show = (v: unknown): string => echo(v);
 
 /** Fields named in one message; a body with a million unknown keys gets a short answer, not a huge one. */
 const MAX_LISTED = 20;
@@ -134,10 +126,10 @@ function constraintInAwsWords(type: ValueErrorType, schema: unknown): string | u
       return `must have length greater than or equal to ${s.minItems}`;
     case ValueErrorType.NumberMaximum:
     case ValueErrorType.IntegerMaximum:
-      return `must have value less than or equal to ${s.maximum}`;
+      return s.maximum !== undefined ? `must have value less than or equal to ${exactNumber(s.maximum)}` : undefined;
     case ValueErrorType.NumberMinimum:
     case ValueErrorType.IntegerMinimum:
-      return `must have value greater than or equal to ${s.minimum}`;
+      return s.minimum !== undefined ? `must have value greater than or equal to ${exactNumber(s.minimum)}` : undefined;
     default:
       return undefined;
   }

@@ -1,3 +1,4 @@
+import { echo } from '../../kernel/echo.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { columnTypes } from '../../ports/data-engine.js';
 
@@ -14,7 +15,7 @@ export function checkColumnTypes(types: Readonly<Record<string, unknown>> | unde
   for (const [column, type] of Object.entries(types)) {
     const canonical = typeof type === 'string' ? columnTypes.find((t) => t === type.trim().toUpperCase()) : undefined;
     if (!canonical) {
-      const shown = typeof type === 'string' ? `'${type.length > 60 ? `${type.slice(0, 57)}...` : type}'` : JSON.stringify(type);
+      const shown = typeof type === 'string' ? `'${echo(type)}'` : echo(type);
       throw new ValidationError(`ColumnTypes: the type ${shown} of column '${column}' is not one of ${columnTypes.join(', ')}.`, [{ path: `/ColumnTypes/${column}`, message: `one of ${columnTypes.join(', ')}` }]);
     }
     out[column] = canonical;

@@ -1,4 +1,5 @@
 import type { FieldError } from '@loam/contracts';
+import { echo } from '../../kernel/echo.js';
 import { ValidationError } from '../../kernel/errors.js';
 
 /** A list of patterns, or (for NotAction / NotResource) everything but them. */
@@ -136,5 +137,5 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function show(v: unknown): string {
   const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return s === undefined ? String(v) : echo(s);
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ArtifactProxyAccess, isLoamError, resourceArn, TrackingAccess, validateFilePath, validateKeyPrefix, validateObjectKey, ValidationError, type Partition, type Principal, type TrackingService } from '@loam/core';
+import { ArtifactProxyAccess, echo, isLoamError, resourceArn, TrackingAccess, validateFilePath, validateKeyPrefix, validateObjectKey, ValidationError, type Partition, type Principal, type TrackingService } from '@loam/core';
 import { onBadUrl } from '../../http/build-app.js';
 import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
@@ -128,8 +128,7 @@ function checkProxyPath(path: string, folder: boolean): void {
   } catch (e) {
     if (!isLoamError(e) || e.code !== 'ValidationException') throw e;
     const reason = e.fields[0]?.message ?? e.message;
-    const shown = JSON.stringify(path).slice(1, -1);
-    throw new ValidationError(`Invalid artifact path '${shown.length > 120 ? `${shown.slice(0, 120)}…` : shown}': ${reason}.`, [{ path: '/path', message: reason }]);
+    throw new ValidationError(`Invalid artifact path '${JSON.stringify(echo(path)).slice(1, -1)}': ${reason}.`, [{ path: '/path', message: reason }]);
   }
 }
 

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { invalid } from '../jobs/job-validation.js';
+import { validateObjectKey } from '../ports/artifact-keys.js';
+import { validateTags } from '../tags/tag-rules.js';
+import { echo } from './echo.js';
+
+const messageOf = (f: () => void): string => {
+  try {
+    f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('not refused');
+};
+
+describe('echo: a caller value as a message quotes it', () => {
+  it('keeps short values whole, shows other values as JSON and a missing one as null', () => {
+    expect(echo('a\u0007b')).toBe('a\u0007b');
+    expect(echo('x'.repeat(120))).toBe('x'.repeat(120));
+    expect(echo({ A: [1, 'b'] })).toBe('{"A":[1,"b"]}');
+    expect(echo(undefined)).toBe('null');
+    expect(echo(12n)).toBe('{…}'); // JSON cannot hold it
+  });
+
+  it('cuts a long value to its first 120 code units and …, never inside a surrogate pair', () => {
+    expect(echo('v'.repeat(121))).toBe(`${'v'.repeat(120)}…`);
+    expect(echo(`${'x'.repeat(119)}😀${'x'.repeat(10)}`)).toBe(`${'x'.repeat(119)}…`);
+    expect(echo(`${'x'.repeat(118)}😀${'x'.repeat(10)}`)).toBe(`${'x'.repeat(118)}😀…`);
+    expect(echo('é'.repeat(300))).toBe(`${'é'.repeat(120)}…`);
+    expect(echo('v'.repeat(50), 40)).toBe(`${'v'.repeat(40)}…`);
+  });
+
+  it('is how tags, job validation and object keys echo a refused value (three cuts before: 100 + length, 117 + ..., 120 + …)', () => {
+    const huge = 'v'.repeat(3000);
+    const shown = `'${'v'.repeat(120)}…'`;
+    expect(messageOf(() => validateTags([{ Key: 'k', Value: huge }]))).toContain(`Value ${shown}`);
+    expect(invalid('AlgorithmSpecification.TrainingImage', huge, 'Member must be short').message).toBe(`Value ${shown} at 'AlgorithmSpecification.TrainingImage' failed to satisfy constraint: Member must be short.`);
+    expect(messageOf(() => validateObjectKey(`a/${'\u0000'}${huge}`))).toContain(`'a/\\u0000${'v'.repeat(117)}…'`);
+    expect(messageOf(() => validateObjectKey(huge.repeat(2)))).toContain(`Object key ${shown}`);
+  });
+});
