@@ -116,9 +116,6 @@ class MigrationLockAdapter extends PostgresAdapter {
   }
 }
 
-/** How often a start waiting for another server's online index build asks for its lock again. */
-const ONLINE_BUILD_POLL_MS = 250;
-
 /**
  * SqlDialect.buildIndexesOnline on PostgreSQL. CREATE INDEX CONCURRENTLY takes a lock that lets writes go on,
  * but first commits the index's catalog entry as INVALID and only marks it valid at the end: a build
@@ -127,13 +124,15 @@ const ONLINE_BUILD_POLL_MS = 250;
  * dropped (concurrently too) and built again, with no statement or lock timeout (it runs as long as the table is
  * large, and waits for transactions older than it), each build logged as it starts and ends.
  *
- * The builds of a schema take turns under a session lock of their own (another server never drops an index
- * while this one builds it), asked for with pg_try_advisory_lock again and again, never waited for in a
- * statement: a concurrent build waits for every transaction of the database holding a snapshot older than its
- * own, and a statement waiting for a lock holds one, so a server waiting (pg_advisory_lock) for the lock the
- * building server's session holds made the build wait for it: a deadlock, one of the two starts failing with
- * 40P01. For the same reason it is not the migrations' lock, which Kysely's Migrator (every Loam version's) waits
- * for inside its transaction, on every schema of the database.
+ * The builds of a schema are one server's at a time, under a session lock of their own (another server never
+ * drops an index while this one builds it). A start that finds it held leaves the build to the server holding it
+ * and goes on (the indexes only speed up lists; every server ran without them before): the servers of a rolling
+ * upgrade do not all wait for one build over a large table, and one interrupted is done at a later start. It is
+ * asked for with pg_try_advisory_lock, never waited for in a statement, and is not the migrations' lock: a
+ * concurrent build waits for every transaction of the database holding a snapshot older than its own, and a
+ * statement waiting for a lock holds one, so a server waiting (pg_advisory_lock, or Kysely's Migrator of any Loam
+ * version inside its transaction, on any schema of the database) for a lock the building session held made the
+ * build wait for it: a deadlock, one of the two starts failing with 40P01.
  */
 async function buildIndexesOnline(db: Kysely<any>, schema: string, indexes: readonly OnlineIndex[], log: Logger, label: string): Promise<void> {
   const valid = async (q: Kysely<any>) => new Map((await sql<{ name: string; valid: boolean }>`select c.relname as name, i.indisvalid as valid
@@ -146,11 +145,10 @@ async function buildIndexesOnline(db: Kysely<any>, schema: string, indexes: read
   await db.connection().execute(async (conn) => {
     await sql`select set_config('statement_timeout', '0', false), set_config('lock_timeout', '0', false)`.execute(conn);
     try {
-      for (let told = false; ; told = true) {
-        const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${TRANSACTION_LOCK_SPACE}::int4, ${key}::int4) as locked`.execute(conn);
-        if (rows[0]?.locked === true) break;
-        if (!told) log.info({ store: label }, "waiting for another Loam server's online index build");
-        await new Promise((r) => setTimeout(r, ONLINE_BUILD_POLL_MS));
+      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${TRANSACTION_LOCK_SPACE}::int4, ${key}::int4) as locked`.execute(conn);
+      if (rows[0]?.locked !== true) {
+        log.info({ store: label, indexes: indexes.filter((x) => before.get(x.name) !== true).map((x) => x.name) }, 'another Loam server is building indexes online; starting without waiting for them');
+        return;
       }
       try {
         const now = await valid(conn);

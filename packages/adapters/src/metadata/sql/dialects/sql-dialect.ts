@@ -81,8 +81,8 @@ export interface SqlDialect {
    * Where the database can build an index without making writes to its table wait (PostgreSQL's CREATE INDEX
    * CONCURRENTLY, which cannot run in a transaction, so not in a migration's): makes each index exist and be
    * valid, building a missing one concurrently and dropping and building again an INVALID one an interrupted
-   * build left (a crash, a cancelled statement), under the migration lock so servers take turns. Cheap when
-   * all are there (one catalog read). Undefined where an index is built in its migration's transaction
+   * build left (a crash, a cancelled statement), one server at a time: a start finding another server building
+   * goes on without waiting for it (the indexes only speed up reads). Cheap when all are there (one catalog read). Undefined where an index is built in its migration's transaction
    * (SQLite, where writes take turns anyway). A migration leaves an index to it only for a table with rows
    * (`onlineIndexesMigration`); the store calls it after migrating, at every start.
    */
