@@ -13,7 +13,7 @@ let store: Artifacts;
 beforeAll(async () => {
   store = await openArtifactStore({ type: 'local', root: join(root, 'store') });
   await store.ensureBucket('data');
-  for (const k of ['clash/p', 'clash/p/q', 'marker/', 'marker/d/', 'marker/d/x.csv', 'empty/a//b']) await store.put({ bucket: 'data', key: k }, Buffer.from(k));
+  for (const k of ['clash/p', 'clash/p/q', 'marker/', 'marker/d/', 'marker/d/x.csv', 'empty/a//b', 'dup/x', 'dup//x']) await store.put({ bucket: 'data', key: k }, Buffer.from(k));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -43,6 +43,17 @@ describe('staging a File-mode channel whose objects clash as files and directori
     expect(await stageChannel(store, channel('s3://data/marker/'), dir, { index: 0, count: 1 })).toBe(1);
     expect(readdirSync(dir)).toEqual(['d']);
     expect(readFileSync(join(dir, 'd/x.csv'), 'utf8')).toBe('marker/d/x.csv');
+  });
+
+  it('refuses two objects that would be the same file (`x` and `/x` below the prefix), naming both', async () => {
+    for (const uri of ['s3://data/dup/', 's3://data/dup']) {
+      const dir = join(root, 'dup');
+      const err = await stageChannel(store, channel(uri), dir, { index: 0, count: 1 }).catch((e: unknown) => e);
+      expect((err as Error).message).toBe(
+        "Channel 'train': objects 's3://data/dup//x' and 's3://data/dup/x' cannot both be staged: File mode downloads each object to a file named by its key, and both would be 'x'. Move one of them, or point the channel at a prefix that holds only one.",
+      );
+      expect(existsSync(dir)).toBe(false);
+    }
   });
 
   it('refuses a key with an empty segment, which names no file', async () => {

@@ -1,6 +1,7 @@
 import { join, sep } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { manifestPrefixOf, type JobChannelSpec } from '@loam/contracts';
+import { compareKeys } from '@loam/core/ports/artifact-keys';
 import { ArchiveRefused } from './archive-extract.js';
 import { download, listAll, parseS3, safeRelative, type Artifacts } from './artifacts.js';
 import { sharedListing, type Planned } from './shared-listing.js';
@@ -94,15 +95,24 @@ export interface StagingHost {
  * transform inputs meet the same clash. The reason names both objects, before anything is downloaded.
  */
 function refuseFileDirectoryClash(what: string, files: readonly (Planned & { rel: string })[]): void {
-  const byRel = new Map(files.map((f) => [f.rel, f]));
+  const clashing = (a: Planned, b: Planned, why: string) =>
+    new ClientError(
+      `${what}: objects 's3://${a.bucket}/${a.key}' and 's3://${b.bucket}/${b.key}' cannot both be staged: File mode downloads each object to a file named by its key, and ${why}. Move one of them, or point the channel at a prefix that holds only one.`,
+    );
+  const byRel = new Map<string, Planned & { rel: string }>();
+  for (const f of files) {
+    // Two objects named alike below the prefix (`x` and `/x`, as `dup/x` and `dup//x` are under `dup/`) would be one file.
+    const same = byRel.get(f.rel);
+    if (same && (same.bucket !== f.bucket || same.key !== f.key)) {
+      const [a, b] = compareKeys(same.key, f.key) <= 0 ? [same, f] : [f, same];
+      throw clashing(a, b, `both would be '${f.rel}'`);
+    }
+    byRel.set(f.rel, f);
+  }
   for (const f of files) {
     for (let cut = f.rel.indexOf(sep); cut > 0; cut = f.rel.indexOf(sep, cut + 1)) {
       const clash = byRel.get(f.rel.slice(0, cut));
-      if (clash) {
-        throw new ClientError(
-          `${what}: objects 's3://${clash.bucket}/${clash.key}' and 's3://${f.bucket}/${f.key}' cannot both be staged: File mode downloads each object to a file named by its key, and '${clash.rel}' cannot be both a file and a directory. Move one of them, or point the channel at a prefix that holds only one.`,
-        );
-      }
+      if (clash) throw clashing(clash, f, `'${clash.rel}' cannot be both a file and a directory`);
     }
   }
 }
