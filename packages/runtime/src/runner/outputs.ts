@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { download, listAll, parseS3, safeRelative, upload, type Artifacts } from './artifacts.js';
 import { ClientError, isMissingBucket } from './client-error.js';
 import { isOwnDir } from './own-files.js';
+import { refuseFileDirectoryClash } from './stage-inputs.js';
 import { walkFiles } from './walk-files.js';
 
 /** `prefix/part/…` with one `/` between parts (a prefix's trailing slashes dropped). */
@@ -59,11 +60,15 @@ export class CheckpointSync {
       if (isMissingBucket(e)) throw new ClientError(`CheckpointConfig.S3Uri '${this.s3Uri}': the bucket '${bucket}' does not exist (NoSuchBucket); Loam does not create it: create it before the job starts.`);
       throw e;
     });
-    let n = 0;
-    for (const o of objects) {
+    const files = objects.flatMap((o) => {
       const rel = safeRelative(o.key.slice(prefix.length));
-      if (!rel) continue;
-      await download(this.store, { bucket, key: o.key }, join(this.dir, rel), false, signal);
+      return rel ? [{ bucket, key: o.key, rel }] : [];
+    });
+    // `p` beside `p/q` (S3 holds both; so does the local store since ADR 0020) cannot both be files.
+    refuseFileDirectoryClash(`CheckpointConfig.S3Uri '${this.s3Uri}'`, files, 'CheckpointConfig.S3Uri');
+    let n = 0;
+    for (const { key: objectKey, rel } of files) {
+      await download(this.store, { bucket, key: objectKey }, join(this.dir, rel), false, signal);
       const st = statSync(join(this.dir, rel));
       this.uploaded.set(rel.split('\\').join('/'), `${st.size}:${st.mtimeMs}`);
       n++;

@@ -94,10 +94,10 @@ export interface StagingHost {
  * "ambiguous file names" as failing a model's deployment (S3ModelDataSource); File-mode channels and
  * transform inputs meet the same clash. The reason names both objects, before anything is downloaded.
  */
-function refuseFileDirectoryClash(what: string, files: readonly (Planned & { rel: string })[]): void {
+export function refuseFileDirectoryClash(what: string, files: readonly (Planned & { rel: string })[], source = 'the channel'): void {
   const clashing = (a: Planned, b: Planned, why: string) =>
     new ClientError(
-      `${what}: objects 's3://${a.bucket}/${a.key}' and 's3://${b.bucket}/${b.key}' cannot both be staged: File mode downloads each object to a file named by its key, and ${why}. Move one of them, or point the channel at a prefix that holds only one.`,
+      `${what}: objects 's3://${a.bucket}/${a.key}' and 's3://${b.bucket}/${b.key}' cannot both be staged: File mode downloads each object to a file named by its key, and ${why}. Move one of them, or point ${source} at a prefix that holds only one.`,
     );
   const byRel = new Map<string, Planned & { rel: string }>();
   for (const f of files) {
