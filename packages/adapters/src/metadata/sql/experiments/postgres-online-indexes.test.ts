@@ -26,11 +26,14 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
     for (const s of schemas) await adminQuery(`drop schema if exists "${s}" cascade`);
   });
 
-  it('writes to sm_trials go on while the index is built; a build killed midway leaves an INVALID index, dropped and built again at the next start', async () => {
-    // A schema of its own for each attempt (a retried attempt would find 0012 applied).
+  /**
+   * A schema of its own for each attempt (a retried attempt would find 0012 applied), at experiments:0011 with a
+   * trial written by the servers still running the version before 0012; and a session of the test's own on it,
+   * reading pg_stat_activity afresh, polling until a query finds rows, and listing sm_trials' time indexes.
+   */
+  async function storeBefore0012() {
     const own = `${schema}_${Math.random().toString(36).slice(2, 8)}`;
     schemas.push(own);
-    // The servers still running the version before 0012, with a trial written.
     const older: SqlDialect = await createSqlDialect({ url: testPostgresUrl, schema: own, logger: silentLogger });
     closing.push({ close: () => older.destroy() });
     await older.prepare();
@@ -40,26 +43,31 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
     const experimentId = await store.createExperiment({ name: 'exp', artifactRoot: 'r:', tags: [], time: 1 });
     const trial = (name: string, time: number) => store.createTrial({ name, experimentId, creationTime: time, lastModifiedTime: time });
     await trial('first', 1);
-
     const { default: pg } = await import('pg');
     const holder = new pg.Client({ connectionString: testPostgresUrl });
     await holder.connect();
     closing.push({ close: () => holder.end() });
+    await holder.query(`set search_path to "${own}"`);
     const fresh = async <T>(text: string): Promise<T[]> => {
       await holder.query('select pg_stat_clear_snapshot()');
       return (await holder.query(text)).rows as T[];
     };
+    let stopped = false;
     const until = async <T>(what: () => Promise<T[]>): Promise<T[]> => {
       for (;;) {
         const rows = await what();
-        if (rows.length > 0) return rows;
+        if (rows.length > 0 || stopped) return rows;
         await new Promise((r) => setTimeout(r, 20));
       }
     };
     const indexes = () => fresh<{ name: string; valid: boolean }>(`select c.relname as name, i.indisvalid as valid from pg_class c join pg_index i on i.indexrelid = c.oid
       join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${own}' and c.relname in ('sm_trials_by_creation', 'sm_trials_by_last_modified') order by 1`);
+    return { own, experimentId, trial, holder, fresh, until, indexes, stop: () => void (stopped = true) };
+  }
+
+  it('writes to sm_trials go on while the index is built; a build killed midway leaves an INVALID index, dropped and built again at the next start', async () => {
+    const { own, experimentId, trial, holder, fresh, until, indexes } = await storeBefore0012();
     // A write of the table held open: the build waits for it (a concurrent build waits for the table's writers).
-    await holder.query(`set search_path to "${own}"`);
     await holder.query('begin');
     await holder.query(`update sm_trials set last_modified_time = 2 where name = 'first'`);
     const upgrading = openSqlExperimentStore({ url: testPostgresUrl, schema: own }).then((s) => {
@@ -102,48 +110,20 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
    * held starts at once, leaving the build to the first.
    */
   it('a second server starting while the first builds starts without waiting for the build, and neither deadlocks', async () => {
-    const own = `${schema}_${Math.random().toString(36).slice(2, 8)}`;
-    schemas.push(own);
-    const older: SqlDialect = await createSqlDialect({ url: testPostgresUrl, schema: own, logger: silentLogger });
-    closing.push({ close: () => older.destroy() });
-    await older.prepare();
-    const before = await (await experimentMigrator(older)).migrateTo('experiments:0011:component-time-indexes');
-    if (before.error !== undefined) throw before.error;
-    const store: ExperimentStore = new SqlExperimentStore(older, await probeTraits(older));
-    const experimentId = await store.createExperiment({ name: 'exp', artifactRoot: 'r:', tags: [], time: 1 });
-    await store.createTrial({ name: 'first', experimentId, creationTime: 1, lastModifiedTime: 1 });
-
-    const { default: pg } = await import('pg');
-    const holder = new pg.Client({ connectionString: testPostgresUrl });
-    await holder.connect();
-    closing.push({ close: () => holder.end() });
-    const fresh = async <T>(text: string): Promise<T[]> => {
-      await holder.query('select pg_stat_clear_snapshot()');
-      return (await holder.query(text)).rows as T[];
-    };
-    let done = false;
-    const until = async (what: () => Promise<boolean>): Promise<void> => {
-      while (!done && !(await what())) await new Promise((r) => setTimeout(r, 20));
-    };
+    const { own, holder, fresh, until, indexes, stop } = await storeBefore0012();
     const opened = (s: Promise<ExperimentStore>) => s.then((x) => {
       closing.push(x);
       return 'opened';
     }, (e: Error) => e.message);
     // A held write of sm_trials keeps the first server's build waiting, its index INVALID in the catalog.
-    await holder.query(`set search_path to "${own}"`);
     await holder.query('begin');
     await holder.query(`update sm_trials set last_modified_time = 2 where name = 'first'`);
     const first = opened(openSqlExperimentStore({ url: testPostgresUrl, schema: own }));
-    let builder = 0;
-    await until(async () => {
-      const rows = await fresh<{ pid: number }>(`select pid from pg_stat_activity where query ilike 'create index concurrently%sm_trials%' and state = 'active'
-        and pid in (select pid from pg_locks where relation = '"${own}".sm_trials'::regclass)`);
-      builder = rows[0]?.pid ?? 0;
-      return builder !== 0;
-    });
+    const [{ pid: builder }] = (await until(() => fresh<{ pid: number }>(`select pid from pg_stat_activity where query ilike 'create index concurrently%sm_trials%'
+      and state = 'active' and pid in (select pid from pg_locks where relation = '"${own}".sm_trials'::regclass)`))) as [{ pid: number }];
     // A server waiting on a lock the builder's session holds (before: the second start, another schema's Migrator).
     const behindTheBuild = async (who: string) => {
-      await until(async () => (await fresh(`select pid from pg_locks where locktype = 'advisory' and not granted and ${builder} = any(pg_blocking_pids(pid))`)).length > 0);
+      await until(() => fresh(`select pid from pg_locks where locktype = 'advisory' and not granted and ${builder} = any(pg_blocking_pids(pid))`));
       return `${who} waits for the build`;
     };
     // The second server finds the index INVALID, the first building it: it starts meanwhile.
@@ -158,9 +138,7 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
     // The write ends: the first's build goes on, and waits for the transactions older than it.
     await holder.query('rollback');
     expect(await first).toBe('opened');
-    done = true;
-    expect(await fresh(`select c.relname as name, i.indisvalid as valid from pg_class c join pg_index i on i.indexrelid = c.oid
-      join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${own}' and c.relname in ('sm_trials_by_creation', 'sm_trials_by_last_modified') order by 1`))
-      .toEqual([{ name: 'sm_trials_by_creation', valid: true }, { name: 'sm_trials_by_last_modified', valid: true }]);
+    stop();
+    expect(await indexes()).toEqual([{ name: 'sm_trials_by_creation', valid: true }, { name: 'sm_trials_by_last_modified', valid: true }]);
   });
 });
