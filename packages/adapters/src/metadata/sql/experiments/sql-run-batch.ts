@@ -138,15 +138,18 @@ async function writeBatch(trx: Db, d: SqlDialect, traits: SqlTraits, runId: stri
     // Inserted first, a key already stored skipped; only the skipped keys' values are read and compared. A
     // read first and an insert after failed (a unique violation, 500) when another writer committed the key in
     // between: UpdateTrialComponent's upsert of the run's Parameters from another PostgreSQL session. On a
-    // conflict PostgreSQL waits for that writer and skips the key, whose stored value is then read afresh.
-    const rows = params.map((p) => ({ run_key: runKey, key: p.key, value: p.value }));
-    const inserted = new Set<string>();
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      const got = (await trx.insertInto('mlflow_params').values(rows.slice(i, i + ROWS_PER_INSERT)).onConflict((oc) => oc.columns(['run_key', 'key']).doNothing()).returning('key').execute()) as { key: string }[];
-      for (const r of got) inserted.add(r.key);
-    }
-    const skipped = params.filter((p) => !inserted.has(p.key));
-    if (skipped.length) {
+    // conflict PostgreSQL waits for that writer and skips the key, whose stored value is then read afresh. A
+    // skipped key gone by then (UpdateTrialComponent's ParametersToRemove committed in between) is inserted
+    // again, as if this log came after the removal; it was answered 200 and not stored.
+    let pending = params.map((p) => ({ run_key: runKey, key: p.key, value: p.value }));
+    while (pending.length) {
+      const inserted = new Set<string>();
+      for (let i = 0; i < pending.length; i += ROWS_PER_INSERT) {
+        const got = (await trx.insertInto('mlflow_params').values(pending.slice(i, i + ROWS_PER_INSERT)).onConflict((oc) => oc.columns(['run_key', 'key']).doNothing()).returning('key').execute()) as { key: string }[];
+        for (const r of got) inserted.add(r.key);
+      }
+      const skipped = pending.filter((p) => !inserted.has(p.key));
+      if (!skipped.length) break;
       const stored = (await trx.selectFrom('mlflow_params').select(['key', 'value']).where('run_key', '=', runKey).where('key', 'in', [...new Set(skipped.map((p) => p.key))]).execute()) as { key: string; value: string }[];
       const have = new Map(stored.map((p) => [p.key, p.value]));
       for (const p of skipped) {
@@ -158,6 +161,7 @@ async function writeBatch(trx: Db, d: SqlDialect, traits: SqlTraits, runId: stri
           );
         }
       }
+      pending = skipped.filter((p) => !have.has(p.key));
     }
   }
   if (metrics.length) {

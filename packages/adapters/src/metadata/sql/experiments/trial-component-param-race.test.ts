@@ -132,3 +132,48 @@ describe('An MLflow log-param beside UpdateTrialComponent setting the same new p
     expect((await components.DescribeTrialComponent({ TrialComponentName: tc }, ctx)).Parameters).toEqual({ lr: { StringValue: '0.1' } });
   });
 });
+
+/*
+ * An MLflow log-param of a key the run has (with another value), skipped by its insert, read the stored value
+ * afterwards: UpdateTrialComponent removing that key (ParametersToRemove), committed in between, left nothing to
+ * read, and the log answered 200 with nothing stored. The log is held after its insert by a statement trigger
+ * waiting on a table the test locks; the removal commits meanwhile. The log now inserts such a key again, as if it
+ * came after the removal.
+ */
+describe('An MLflow log-param beside UpdateTrialComponent removing that param (PostgreSQL)', () => {
+  const schema = useFreshPostgresSchema();
+  const stores: ExperimentStore[] = [];
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+  });
+
+  it('stores the logged value when the removal commits between its insert and its read', async () => {
+    const { mlflow, components, tc, runId, holder } = await twoServers(schema, stores);
+    const trigger = `test_hold_param_insert_${tc.replace(/-/g, '_')}`;
+    try {
+      expect(await outcome(components.UpdateTrialComponent({ TrialComponentName: tc, Parameters: { lr: { StringValue: '0.1' } } }, ctx))).toBe('ok');
+      await holder.query(`create table if not exists test_gate (id int)`);
+      await holder.query(`create or replace function ${trigger}() returns trigger language plpgsql as $$ begin lock table test_gate in share mode; return null; end $$`);
+      await holder.query(`create trigger ${trigger} after insert on mlflow_params for each statement execute function ${trigger}()`);
+      await holder.query('begin');
+      await holder.query('lock table test_gate in exclusive mode');
+      // The log's insert (skipped: 'lr' is stored) ends, and its statement trigger waits on the gate.
+      const logging = outcome(mlflow.logParam(runId, 'lr', '0.2'));
+      for (;;) {
+        await holder.query('select pg_stat_clear_snapshot()');
+        if ((await holder.query(`select pid from pg_locks where relation = 'test_gate'::regclass and not granted`)).rows.length > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The removal inserts nothing (the trigger is not in its way) and commits.
+      expect(await outcome(components.UpdateTrialComponent({ TrialComponentName: tc, ParametersToRemove: ['lr'] }, ctx))).toBe('ok');
+      await holder.query('rollback');
+      expect(await logging).toBe('ok');
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.query(`drop trigger if exists ${trigger} on mlflow_params`).catch(() => undefined);
+      await holder.end();
+    }
+    // Answered 200: the value is the run's, in MLflow and in SageMaker.
+    expect((await components.DescribeTrialComponent({ TrialComponentName: tc }, ctx)).Parameters).toEqual({ lr: { StringValue: '0.2' } });
+  });
+});
