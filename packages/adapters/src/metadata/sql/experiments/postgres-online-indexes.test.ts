@@ -94,6 +94,9 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
     } finally {
       await holder.query('rollback');
     }
+    // Gone, its session's locks with it (a start finding the build's lock held leaves the build to its holder):
+    // its client may hear of the end before the process has released them.
+    await until(() => fresh(`select 1 where not exists (select 1 from pg_stat_activity where pid = ${builder})`));
 
     // The next start drops the INVALID index and builds both; lists read them.
     const again = await openSqlExperimentStore({ url: testPostgresUrl, schema: own });
