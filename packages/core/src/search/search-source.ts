@@ -55,6 +55,11 @@ export interface SearchSource<R = any> {
    */
   readonly storedMembers?: Readonly<Record<string, StoredMember>>;
   readonly arnPath?: readonly string[];
+  /**
+   * The collection's indexed field holding `arnOf`'s value (its unique `arn`): a search whose tag filters the store
+   * decided (`SearchTags`) asks the collection for the ARNs found, when they are few, instead of reading every record.
+   */
+  readonly arnField?: keyof R & string;
   /** A record's unique key, the cursor's tie-break (the collection's key when unset). */
   keyOf?(r: R): string;
   /**

@@ -32,7 +32,7 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     props: { schema: shape('TrainingJob'), aliases: { Metrics: { list: 'FinalMetricDataList', keyField: 'MetricName', valueField: 'Value' } } },
     readAction: 'sagemaker:DescribeTrainingJob', defaultSortBy: 'LastModifiedTime', columns: { TrainingJobStatus: 'status', TrainingJobName: 'name' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', TrainingJobName: 'name' },
-    arnOf: (r) => r.arn, recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
     record: async (r, tags) => asSearchRecord(describeTrainingJob(r), shape('TrainingJob'), tags),
     // As describeTrainingJob builds them from the record.
     arnPath: ['arn'],
@@ -52,14 +52,14 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     resource: 'HyperParameterTuningJob', collection: tuningJobsCollection, props: { schema: shape('HyperParameterTuningJob') },
     readAction: 'sagemaker:DescribeHyperParameterTuningJob', defaultSortBy: 'LastModifiedTime', columns: { HyperParameterTuningJobStatus: 'status', HyperParameterTuningJobName: 'name' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', HyperParameterTuningJobName: 'name' },
-    arnOf: (r) => r.arn,
+    arnOf: (r) => r.arn, arnField: 'arn',
     record: async (r, tags) => asSearchRecord(await o.describeTuningJob(r), shape('HyperParameterTuningJob'), tags),
   };
   const packages: SearchSource<ModelPackageRecord> = {
     resource: 'ModelPackage', collection: modelPackagesCollection, props: { schema: shape('ModelPackage') },
     readAction: 'sagemaker:DescribeModelPackage', defaultSortBy: 'LastModifiedTime', columns: { ModelApprovalStatus: 'approvalStatus' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime' },
-    arnOf: (r) => r.arn, recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
     record: async (r, tags) => asSearchRecord(describeModelPackage(r), shape('ModelPackage'), tags),
   };
   // A group has no LastModifiedTime: its searches sort by CreationTime.
@@ -67,14 +67,14 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     resource: 'ModelPackageGroup', collection: modelPackageGroupsCollection, props: { schema: shape('ModelPackageGroup') },
     readAction: 'sagemaker:DescribeModelPackageGroup', defaultSortBy: 'CreationTime', columns: { ModelPackageGroupName: 'name' },
     storeOrder: { CreationTime: 'creationTime', ModelPackageGroupName: 'name' },
-    arnOf: (r) => r.arn, recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
     record: async (r, tags) => asSearchRecord(describeModelPackageGroup(r), shape('ModelPackageGroup'), tags),
   };
   const endpoints: SearchSource<EndpointRecord> = {
     resource: 'Endpoint', collection: endpointsCollection, props: { schema: shape('Endpoint') },
     readAction: 'sagemaker:DescribeEndpoint', defaultSortBy: 'LastModifiedTime', columns: { EndpointStatus: 'status', EndpointName: 'name' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', EndpointName: 'name' },
-    arnOf: (r) => r.arn, recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
     record: async (r, tags) => asSearchRecord(describeEndpoint(r), shape('Endpoint'), tags),
   };
   // SageMaker's ModelDashboardModel: the model is its Model member (names are `Model.ModelName`, `Model.Tags.<key>`).
@@ -83,7 +83,7 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     resource: 'Model', collection: modelsCollection, props: { schema: shape('Model'), tagsAt: 'Model.Tags' },
     readAction: 'sagemaker:DescribeModel', defaultSortBy: 'Model.CreationTime', columns: { 'Model.ModelName': 'name' },
     storeOrder: { 'Model.CreationTime': 'creationTime', 'Model.ModelName': 'name' },
-    arnOf: (r) => r.arn, recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
     record: async (r, tags) => ({ Model: asSearchRecord(describeModel(r), modelShape, tags) }),
   };
   return [training, tuning, packages, groups, endpoints, models];

@@ -1,8 +1,11 @@
-import type { Tag, TagStore } from '../ports/metadata-store.js';
+import type { Filter, Tag, TagStore } from '../ports/metadata-store.js';
 import { compileFilter, type ValuesTest } from './filter-operators.js';
 import { propertyOf, type SearchExpression } from './search-expression.js';
 import { required } from './search-pushdown.js';
 import type { SearchSource } from './search-source.js';
+
+/** The most ARNs a search asks the collection for (an `in` filter): past that, it reads the records and skips the others. */
+const MAX_ASKED_ARNS = 1000;
 
 /** Text a store cannot be asked for (PostgreSQL refuses U+0000 in a parameter and reads a lone surrogate as U+FFFD): decided here. */
 const UNASKABLE = /[\u0000\p{Cs}]/u;
@@ -52,6 +55,20 @@ export class SearchTags {
     if (this.#conditions.length === 0) return false;
     const d = await (this.#decided ??= this.#decide());
     return d.among.some((s) => !s.has(arn)) || d.notAmong.some((s) => s.has(arn));
+  }
+
+  /**
+   * The condition on the collection's ARN field (`SearchSource.arnField`) the store's answers imply, when they name
+   * at most MAX_ASKED_ARNS resources: only those records are read (none at all when no resource matches).
+   */
+  async storeFilter(): Promise<Filter<Record<string, unknown>> | undefined> {
+    const field = this.source.arnField;
+    if (this.#conditions.length === 0 || !this.source.collection || field === undefined) return undefined;
+    const d = await (this.#decided ??= this.#decide());
+    const [first, ...rest] = [...d.among].sort((a, b) => a.size - b.size);
+    if (!first || first.size > MAX_ASKED_ARNS) return undefined;
+    const arns = [...first].filter((a) => rest.every((s) => s.has(a)) && !d.notAmong.some((s) => s.has(a)));
+    return { field, op: 'in', value: arns };
   }
 
   /** A record's tags: from its chunk's read (made when the first of its records needs them), else read alone. */

@@ -134,6 +134,7 @@ export class SearchService {
     }
     const order = input.SortOrder ?? 'Descending';
     const storeFilters: AnyFilter[] = [...(source.filters ?? []) as readonly AnyFilter[], ...columnFilters(source, input.SearchExpression)];
+    const tags = new SearchTags(this.o.store.tags, source, input.SearchExpression, sortRef.readsTags || (matcher?.readsTags ?? false), this.o.tagsOneByOne);
     const summarised = new Set([...(source.summaryMembers ?? []), 'Tags']);
     const light = source.summary !== undefined && !source.props.tagsAt && summarised.has(sortRef.root) && [...(matcher?.members ?? [])].every((m) => summarised.has(m));
     // Past the page, a record is counted only when deciding it reads no tags and builds no record from other reads.
@@ -144,10 +145,14 @@ export class SearchService {
     const cursor = decodeSearchToken(input.NextToken, fingerprint, (v) => cursorFits(v, sortRef, inOrder !== undefined));
     // Loam is one account: nothing is shared into it from others.
     if (input.CrossAccountFilterOption === 'CrossAccount') return { Results: [], TotalHits: { Value: 0, Relation: 'EqualTo' } };
+    // The ARNs the store found for the required tag filters, when few: the collection reads those records alone
+    // (storeFilters is read when the reads start, by the store-order walk and the scan alike).
+    const tagged = await tags.storeFilter();
+    if (tagged) storeFilters.push(tagged);
     const lookup = lookupOf(source, input.SearchExpression);
     const plan: Plan = {
       source, storeFilters, sortRef, order, light, countPastPage, max, principal: ctx.principal,
-      tags: new SearchTags(this.o.store.tags, source, input.SearchExpression, sortRef.readsTags || (matcher?.readsTags ?? false), this.o.tagsOneByOne),
+      tags,
       ...(matcher ? { matcher } : {}), ...(need ? { need } : {}), ...(inOrder ? { inOrder } : {}), ...(lookup ? { lookup } : {}), ...(cursor ? { cursor } : {}),
     };
     const stored = !inOrder && !lookup ? storedMembersOf(source, sortRef, matcher) : undefined;
