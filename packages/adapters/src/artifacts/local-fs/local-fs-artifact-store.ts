@@ -170,8 +170,10 @@ export class LocalFsArtifactStore implements ArtifactStore {
     // Under the key's lock: a promotion of `p` (a put of `p/q`) cannot move the file between its lookup
     // and its unlink, and bring the object back.
     const removed = await this.layout.commits.run(`${ref.bucket}/${ref.key}`, async () => {
-      // An object a crash left in mid-promotion is put in place first, so that it is the one deleted.
-      if (!(await lstat(paths.data).catch(() => undefined))) await finishPromotion(paths.dataDir, paths.name);
+      // An object a crash left in mid-promotion is put in place first, so that it is the one deleted; one
+      // left before the promotion's unlink (its file still at the key) too: else a later read, a write
+      // below the key or the owner's sweep would finish that promotion and bring the object back.
+      await finishPromotion(paths.dataDir, paths.name);
       const data = await fileAt(paths.data);
       const st = await lstat(data).catch(() => undefined);
       // A directory is a prefix, not an object; a link is removed itself (unlink never follows it).
@@ -181,6 +183,7 @@ export class LocalFsArtifactStore implements ArtifactStore {
       });
       // The sidecar goes too, unless its directory chain is not ours (a planted link): then leave it be.
       const metaOk = await this.layout.walkDirs(join(this.layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, false).catch(() => undefined);
+      if (metaOk) await finishPromotion(paths.metaDir, paths.name); // the sidecar's, likewise
       const meta = metaOk ? await fileAt(paths.meta) : undefined;
       if (meta) await unlink(meta).catch(() => {});
       await fsyncDir(dirname(data));

@@ -14,13 +14,13 @@ import { PROMOTE_NAME_FILE, SELF_NAME, promotePath } from './local-fs-paths.js';
 
 const hooks = vi.hoisted(() => ({
   /** Runs (once: it clears itself) before the store's next fs call `op` on a path `match` picks. */
-  next: undefined as undefined | { op: 'open' | 'lstat' | 'rename'; match: (path: string, arg: unknown) => boolean; run: () => Promise<void> },
+  next: undefined as undefined | { op: 'open' | 'lstat' | 'rename' | 'unlink' | 'link'; match: (path: string, arg: unknown) => boolean; run: () => Promise<void> },
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
   const hooked =
-    <A extends unknown[], R>(op: 'open' | 'lstat' | 'rename', fn: (...args: A) => Promise<R>) =>
+    <A extends unknown[], R>(op: 'open' | 'lstat' | 'rename' | 'unlink' | 'link', fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const h = hooks.next;
       if (h?.op === op && h.match(String(args[0]), args[1])) {
@@ -32,7 +32,9 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   const open = hooked('open', fs.open);
   const lstat = hooked('lstat', fs.lstat as (...args: unknown[]) => Promise<unknown>) as typeof fs.lstat;
   const rename = hooked('rename', fs.rename);
-  return { ...fs, default: { ...fs, open, lstat, rename }, open, lstat, rename };
+  const unlink = hooked('unlink', fs.unlink);
+  const link = hooked('link', fs.link);
+  return { ...fs, default: { ...fs, open, lstat, rename, unlink, link }, open, lstat, rename, unlink, link };
 });
 
 const sandboxes: string[] = [];
@@ -126,6 +128,27 @@ describe('a promotion racing calls on the key it moves (same process)', () => {
   });
 });
 
+describe('a create-only put of a key whose directory goes meanwhile', () => {
+  it('lands at the key when the last key below it is deleted between its lookup and its link', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loam-afs-create-only-'));
+    sandboxes.push(dir);
+    const store = await LocalFsArtifactStore.open({ root: join(dir, 'root') });
+    const ref = (key: string) => ({ bucket: 'bkt', key });
+    await store.createBucket('bkt');
+    await store.put(ref('p/q'), enc.encode('q'));
+    hooks.next = {
+      // The create-only link into p/ (p is a directory holding only p/q as it is resolved).
+      op: 'link',
+      match: (_from, to) => to === join(store.root, 'bkt/p', SELF_NAME),
+      run: () => store.delete(ref('p/q')), // prunes the directory p
+    };
+    await store.put(ref('p'), enc.encode('new'), { ifNoneMatch: '*' });
+    expect(hooks.next).toBeUndefined(); // the race was run
+    expect(await text((await store.get(ref('p'))).body)).toBe('new');
+    expect((await store.list({ bucket: 'bkt' })).objects.map((o) => o.key)).toEqual(['p']);
+  });
+});
+
 describe('a promotion killed just before its last step', () => {
   let root: string;
   let store: LocalFsArtifactStore;
@@ -154,6 +177,23 @@ describe('a promotion killed just before its last step', () => {
     expect(await keys(store)).toEqual([]); // the object is held aside until the move is finished
     const owner = await LocalFsArtifactStore.open({ root }, { owner: true });
     expect((await owner.list({ bucket: 'bkt' })).objects.map((o) => [o.key, o.contentType])).toEqual([['p', 'text/old']]);
+  });
+
+  it('killed before its step 2 (p unlinked), then p deleted: p stays deleted, also when p/q is written and at the owner\'s start', async () => {
+    hooks.next = {
+      op: 'unlink',
+      match: (path) => path === join(root, 'bkt/p'),
+      run: () => Promise.reject(Object.assign(new Error('killed before step 2'), { code: 'EKILLED' })),
+    };
+    await expect(store.put(ref('p/q'), enc.encode('q'))).rejects.toThrow('killed');
+    expect(await keys(store)).toEqual(['p']); // not moved yet: p is still its own file
+    await store.delete(ref('p'));
+    expect(await store.head(ref('p'))).toBeUndefined();
+    await expect(store.get(ref('p'))).rejects.toThrow(/s3:\/\/bkt\/p/);
+    await store.put(ref('p/q'), enc.encode('q'));
+    expect(await keys(store)).toEqual(['p/q']);
+    const owner = await LocalFsArtifactStore.open({ root }, { owner: true });
+    expect(await keys(owner)).toEqual(['p/q']);
   });
 
   it('leaves no name file behind that would keep a directory from going', async () => {

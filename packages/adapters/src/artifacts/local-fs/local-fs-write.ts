@@ -149,13 +149,16 @@ export async function writeObject(
  * is, even for a writer in another process, where rename() would replace it.
  */
 async function createOnly(ref: ObjectRef, temp: string, plain: string): Promise<void> {
-  for (let target = await fileAt(plain); ; target = join(plain, SELF_NAME)) {
+  for (let attempt = 0; ; attempt++) {
+    const target = await fileAt(plain);
     try {
       await link(temp, target);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      // The key's name became a directory (keys below it were written) since it was resolved: its file is inside.
-      if (code === 'EEXIST' && target === plain && (await lstat(plain).catch(() => undefined))?.isDirectory()) continue;
+      // The key's name became a directory (keys below it were written) since it was resolved: its file is
+      // inside. Or the directory went (a delete of the last key below it pruned it): the file is the name.
+      const moved = target === plain ? code === 'EEXIST' && (await lstat(plain).catch(() => undefined))?.isDirectory() === true : code === 'ENOENT' || code === 'ENOTDIR';
+      if (moved && attempt < 3) continue;
       if (code === 'EEXIST') throw new ConflictError(`Object 's3://${ref.bucket}/${ref.key}' already exists (create-only write refused).`);
       // Filesystems without hard links: the check made under the store's lock stands.
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw e;
