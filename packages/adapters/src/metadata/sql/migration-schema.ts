@@ -33,25 +33,31 @@ export function unboundedMigrations(d: SqlDialect, migrations: Record<string, Mi
  * and column of the database (seconds on a PostgreSQL holding thousands of tables), at every start.
  */
 export async function allApplied(d: SqlDialect, table: string, names: readonly string[]): Promise<boolean> {
-  let rows: { name: string }[];
-  try {
-    rows = (await d.db.selectFrom(table).select('name').execute()) as { name: string }[];
-  } catch {
-    return false; // a fresh database: the Migrator creates the table
-  }
-  const applied = new Set(rows.map((r) => r.name));
+  const rows = await namesIn(d, table);
+  if (rows === undefined) return false; // a fresh database: the Migrator creates the table
+  const applied = new Set(rows);
   return applied.size === names.length && names.every((n) => applied.has(n));
 }
 
 /**
  * The migrations applied to a database (the names its migration table `table` lists), or none for a fresh
- * one (no such table yet).
+ * one (no such table yet). @throws the store's error for any other failure (ServiceUnavailableError for an outage)
  */
 export async function appliedMigrations(d: SqlDialect, table: string): Promise<string[]> {
+  return (await namesIn(d, table)) ?? []; // none: a fresh database, the Migrator creates the table
+}
+
+/**
+ * The names a migration table lists; undefined where the table does not exist. Only that means "none": a read
+ * failing otherwise (the store unreachable or busy) is thrown, not taken for an empty table, which would refuse
+ * the start as a newer Loam's database or run migrations already applied.
+ */
+async function namesIn(d: SqlDialect, table: string): Promise<string[] | undefined> {
   try {
     return ((await d.db.selectFrom(table).select('name').execute()) as { name: string }[]).map((r) => r.name);
-  } catch {
-    return []; // a fresh database: the Migrator creates the table
+  } catch (e) {
+    if (d.isMissingTable(e)) return undefined;
+    throw e;
   }
 }
 
@@ -116,13 +122,12 @@ export function recordingCompatible(migrationTable: string, tableMigration: stri
   }));
 }
 
-/** The applied migrations their Loam recorded as compatible, or none (no such table: a database no Loam recorded one in). */
+/**
+ * The applied migrations their Loam recorded as compatible, or none (no such table: a database no Loam recorded one in).
+ * @throws the store's error for any other failure (ServiceUnavailableError for an outage): not "none", which would refuse the start as a newer Loam's database
+ */
 export async function compatibleMigrations(d: SqlDialect, migrationTable: string): Promise<Set<string>> {
-  try {
-    return new Set(((await d.db.selectFrom(compatibleTable(migrationTable)).select('name').execute()) as { name: string }[]).map((r) => r.name));
-  } catch {
-    return new Set();
-  }
+  return new Set((await namesIn(d, compatibleTable(migrationTable))) ?? []);
 }
 
 /**

@@ -45,6 +45,7 @@ const TYPES: Record<SqlColumnKind, string> = {
 
 const INT8_OID = 20;
 const UNIQUE_VIOLATION = '23505';
+const UNDEFINED_TABLE = '42P01';
 /** What PostgreSQL answers when its json type cannot read a record's JSON text (see `isJsonRefused`). */
 const JSON_REFUSED = new Set(['22P05', '22P02']);
 /** serialization_failure and deadlock_detected: PostgreSQL rolled the transaction back; running it again is safe. */
@@ -243,6 +244,7 @@ export async function createPostgresDialect(options: PostgresDialectOptions): Pr
     isJsonRefused: (e) => typeof e === 'object' && e !== null && JSON_REFUSED.has(String((e as { code?: unknown }).code)),
     isTransactionRetryable: (e) => typeof e === 'object' && e !== null && RETRYABLE.has(String((e as { code?: unknown }).code)),
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION,
+    isMissingTable: (e) => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNDEFINED_TABLE,
     lockUntilEnd: async (tx, key) => {
       if (!tx.isTransaction) throw new InternalError('lockUntilEnd was called outside a transaction.');
       await sql`select pg_advisory_xact_lock(${TRANSACTION_LOCK_SPACE}::int4, ${lockId(schema, key)}::int4)`.execute(tx);

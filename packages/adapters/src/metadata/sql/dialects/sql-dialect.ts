@@ -71,6 +71,11 @@ export interface SqlDialect {
   /** Whether `e` is a unique or primary-key violation. */
   isUniqueViolation(e: unknown): boolean;
   /**
+   * Whether `e` is a read refused because its table does not exist (PostgreSQL 42P01, SQLite's "no such table"):
+   * a migration table not made yet. Any other error (the store unreachable, busy) is not: it must surface.
+   */
+  isMissingTable(e: unknown): boolean;
+  /**
    * Lets the rest of the transaction `tx` run statements as long as they take: a migration that
    * rebuilds or indexes a whole table runs one statement proportional to it, which the per-request
    * statement timeout (PostgreSQL's `statement_timeout`) would cancel, failing every start the same

@@ -154,6 +154,7 @@ export async function createSqliteDialect(options: SqliteDialectOptions): Promis
     // `->` answers JSON text; each member quoted, as JSON quotes it (SQLite's path reads the same escapes).
     jsonAt: (doc: Expression<unknown>, path: readonly string[]) => sql<string | null>`(${doc} -> ${`$${path.map((m) => `.${JSON.stringify(m)}`).join('')}`})`,
     isUniqueViolation: (e) => typeof e === 'object' && e !== null && UNIQUE_CODES.has(String((e as { code?: unknown }).code)),
+    isMissingTable: (e) => e instanceof Error && String((e as { code?: unknown }).code) === 'SQLITE_ERROR' && e.message.startsWith('no such table:'),
     unboundedStatements: async () => {},
     lockUntilEnd: async () => {},
     prepare: async () => {},
