@@ -5,7 +5,8 @@ import type { Readable } from 'node:stream';
 import { ResourceInUseError, ValidationError, systemClock } from '@loam/core';
 import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { compareKeys, resolveByteRange, validateBucketName, validateListQuery, validateObjectRef } from '@loam/core/ports/artifact-keys';
-import { DIR_MODE, LocalFsLayout, META_DIR, finishPromotion, fsyncDir, splitKey } from './local-fs-paths.js';
+import { DIR_MODE, LocalFsLayout, META_DIR, PROMOTE_NAME_FILE, finishPromotion, fsyncDir, splitKey } from './local-fs-paths.js';
+import { TEMP_PREFIX } from './local-fs-temp-names.js';
 import { fileAt, notFound, objectInfo, objectPaths, openObject } from './local-fs-objects.js';
 import { readSidecar, sweepTemps, writeJsonAtomically } from './local-fs-sidecar.js';
 import { DirListingCache } from './local-fs-dir-cache.js';
@@ -263,12 +264,15 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
-/** Anything but empty directories and temp files: objects, links, stray files all count. */
+/**
+ * Anything but empty directories, temp files and the name files a killed promotion leaves (the object
+ * it moves, a `.loam-object`, counts): objects, links, stray files all count.
+ */
 async function holdsAnything(dir: string): Promise<boolean> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) {
       if (await holdsAnything(join(dir, entry.name))) return true;
-    } else if (!(entry.isFile() && entry.name.startsWith('.loam-tmp-'))) return true;
+    } else if (!(entry.isFile() && (entry.name.startsWith(TEMP_PREFIX) || entry.name === PROMOTE_NAME_FILE))) return true;
   }
   return false;
 }

@@ -196,6 +196,32 @@ describe('a promotion killed just before its last step', () => {
     expect(await keys(owner)).toEqual(['p/q']);
   });
 
+  it('a name file a kill left (before step 1\'s link, or after step 3) does not keep the bucket from being deleted', async () => {
+    await store.put(ref('p/q'), enc.encode('q'));
+    // A kill after step 3 (the name inside the directory it became), and another, of a promotion of
+    // `r`, right after step 1 wrote the name (no object linked yet); no owner has swept since.
+    await writeFile(join(root, 'bkt/p', PROMOTE_NAME_FILE), 'p', { mode: 0o600 });
+    await mkdir(promotePath(join(root, 'bkt'), 'r'), { mode: 0o700 });
+    await writeFile(join(promotePath(join(root, 'bkt'), 'r'), PROMOTE_NAME_FILE), 'r', { mode: 0o600 });
+    await store.delete(ref('p'));
+    await store.delete(ref('p/q'));
+    expect(await keys(store)).toEqual([]);
+    await store.deleteBucket('bkt');
+    expect(await store.listBuckets()).toEqual([]);
+  });
+
+  it('a promotion killed between its steps 2 and 3 still holds its object: the bucket is not empty', async () => {
+    const pending = promotePath(join(root, 'bkt'), 'p');
+    hooks.next = {
+      op: 'rename',
+      match: (from) => from === pending,
+      run: () => Promise.reject(Object.assign(new Error('killed before step 3'), { code: 'EKILLED' })),
+    };
+    await expect(store.put(ref('p/q'), enc.encode('q'))).rejects.toThrow('killed');
+    await expect(store.deleteBucket('bkt')).rejects.toThrow(/not empty/);
+    expect(await store.head(ref('p'))).toMatchObject({ size: 3, contentType: 'text/old' });
+  });
+
   it('leaves no name file behind that would keep a directory from going', async () => {
     await store.put(ref('p/q'), enc.encode('q'));
     expect(await readdir(join(root, 'bkt/p'))).toEqual([SELF_NAME, 'q'].sort());
