@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { InternalError, type Logger } from '@loam/core';
-import type { SqlDialect } from './dialects/sql-dialect.js';
-import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, migratorSchema, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from './migration-schema.js';
+import type { OnlineIndex, SqlDialect } from './dialects/sql-dialect.js';
+import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, migratorSchema, onlineIndexesMigration, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from './migration-schema.js';
 import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexType } from './collection-layout.js';
 import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-migration.js';
 
@@ -53,17 +53,19 @@ function lineageCreatedAtMigration(): Migration {
 /**
  * Search's `Tags.<key>` filters ask for the resources having a tag (TagStore.tagged): the primary key (ARN, key)
  * cannot find them without reading every tag. Keyed by value too, so an Equals or In reads its rows alone, and
- * covering (the ARN), so the table is not read. Compatible: an older Loam writing tags runs on beside it. Built in
- * the Migrator's transaction (tag writes wait for it, once): tags are three short texts a row, so the build is
- * brief next to the experiment store's time indexes, which are built online.
+ * covering (the ARN), so the table is not read. Built online on PostgreSQL where `tags` has rows
+ * (onlineIndexesMigration, then SqlDialect.buildIndexesOnline at every start): a plain CREATE INDEX in the
+ * Migrator's transaction made every tag write of the servers still running wait until the build over the whole
+ * table, and the rest of the migrations, committed.
  */
-function tagsByKeyMigration(): FlaggedMigration {
-  return {
-    compatible: true,
-    async up(db: Kysely<unknown>) {
-      await (db as Db).schema.createIndex('tags_by_key').on('tags').columns(['tag_key', 'tag_value', 'resource_arn']).execute();
-    },
-  };
+export const TAGS_BY_KEY_INDEX: OnlineIndex = { name: 'tags_by_key', table: 'tags', columns: ['tag_key', 'tag_value', 'resource_arn'] };
+
+/** The metadata store's indexes built online where the dialect can (made sure of at every start, after migrating). */
+const METADATA_ONLINE_INDEXES: readonly OnlineIndex[] = [TAGS_BY_KEY_INDEX];
+
+/** Compatible: an older Loam writing tags runs on beside the index (and before it is built). */
+function tagsByKeyMigration(d: SqlDialect): FlaggedMigration {
+  return { ...onlineIndexesMigration(d, [TAGS_BY_KEY_INDEX]), compatible: true };
 }
 
 function baseMigration(d: SqlDialect): Migration {
@@ -195,7 +197,7 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
 export function buildMigrations(d: SqlDialect, layouts: readonly CollectionLayout[], executed: readonly string[] = []): Record<string, Migration> {
   const ours: Record<string, FlaggedMigration> = {
     [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: lineageCreatedAtMigration(), [LINEAGE_LIVES_MIGRATION]: lineageLivesMigration(d),
-    [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, MIGRATION_TABLE), [TAGS_BY_KEY_MIGRATION]: tagsByKeyMigration(),
+    [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, MIGRATION_TABLE), [TAGS_BY_KEY_MIGRATION]: tagsByKeyMigration(d),
   };
   for (const l of layouts) Object.assign(ours, collectionMigrations(d, l));
   const all = recordingCompatible(MIGRATION_TABLE, COMPATIBLE_TABLE_MIGRATION, ours);
@@ -226,15 +228,18 @@ export async function migrate(d: SqlDialect, layouts: readonly CollectionLayout[
   const executed = await appliedMigrations(d, MIGRATION_TABLE);
   refuseNewerSchema(d, 'metadata store', newerMigrations(layouts, executed, await compatibleMigrations(d, MIGRATION_TABLE)));
   const migrations = buildMigrations(d, layouts, executed);
-  if (await allApplied(d, MIGRATION_TABLE, Object.keys(migrations))) return checkRegistry(d, layouts);
-  const migrator = new Migrator({ db: d.db, provider: { getMigrations: async () => unboundedMigrations(d, migrations) }, allowUnorderedMigrations: true, ...migratorSchema(d) });
-  const { error, results } = await migrator.migrateToLatest();
-  for (const r of results ?? []) {
-    if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'metadata migration applied');
-    if (r.status === 'Error') log.error({ migration: r.migrationName, store: d.label }, 'metadata migration failed');
+  if (!(await allApplied(d, MIGRATION_TABLE, Object.keys(migrations)))) {
+    const migrator = new Migrator({ db: d.db, provider: { getMigrations: async () => unboundedMigrations(d, migrations) }, allowUnorderedMigrations: true, ...migratorSchema(d) });
+    const { error, results } = await migrator.migrateToLatest();
+    for (const r of results ?? []) {
+      if (r.status === 'Success') log.info({ migration: r.migrationName, store: d.label }, 'metadata migration applied');
+      if (r.status === 'Error') log.error({ migration: r.migrationName, store: d.label }, 'metadata migration failed');
+    }
+    if (error !== undefined) throw error;
   }
-  if (error !== undefined) throw error;
   await checkRegistry(d, layouts);
+  // Every start: an index a migration left to an online build, or one a crash interrupted, is built now.
+  await d.buildIndexesOnline?.(METADATA_ONLINE_INDEXES);
 }
 
 async function checkRegistry(d: SqlDialect, layouts: readonly CollectionLayout[]): Promise<void> {

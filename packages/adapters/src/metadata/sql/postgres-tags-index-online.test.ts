@@ -1,0 +1,104 @@
+import { Migrator } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger, type MetadataStore } from '@loam/core';
+import { createSqlDialect } from './dialects/registry.js';
+import type { SqlDialect } from './dialects/sql-dialect.js';
+import { migratorSchema, unboundedMigrations } from './migration-schema.js';
+import { buildMigrations, COMPATIBLE_TABLE_MIGRATION } from './migrations.js';
+import { openSqlMetadataStore } from './open-sql-metadata-store.js';
+import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
+import { SqlSession } from './session.js';
+import { SqlTagStore } from './sql-tags.js';
+
+/*
+ * base:0005 (tags_by_key, 91108496) built its index with a plain CREATE INDEX in the Migrator's transaction: on
+ * PostgreSQL every tag write of the servers still running while one upgrades (AddTags, a create with Tags, a
+ * delete) waited until the build over the whole tags table, and every migration after it, committed. It is now
+ * built as the experiment store's time indexes are (210f9263): CREATE INDEX CONCURRENTLY after the Migrator
+ * (SqlDialect.buildIndexesOnline), an interrupted build's INVALID index dropped and built again at the next start.
+ * The build is held by a write of tags the test keeps open (a concurrent build waits for the table's writers), and
+ * killed there as a crash would end it.
+ */
+describe('base:0005 on a PostgreSQL tags table with rows (online index build)', () => {
+  const schema = useFreshPostgresSchema();
+  const closing: { close(): Promise<unknown> }[] = [];
+  const schemas: string[] = [];
+  afterAll(async () => {
+    for (const c of closing) await c.close().catch(() => undefined);
+    for (const s of schemas) await adminQuery(`drop schema if exists "${s}" cascade`);
+  });
+
+  it('tag writes go on while tags_by_key is built; a build killed midway leaves it INVALID, dropped and built again at the next start', async () => {
+    // A schema of its own per attempt (a retried attempt would find base:0005 applied), at base:0004 with a tag.
+    const own = `${schema}_${Math.random().toString(36).slice(2, 8)}`;
+    schemas.push(own);
+    const older: SqlDialect = await createSqlDialect({ url: testPostgresUrl, schema: own, logger: silentLogger });
+    closing.push({ close: () => older.destroy() });
+    await older.prepare();
+    const migrator = new Migrator({ db: older.db, provider: { getMigrations: async () => unboundedMigrations(older, buildMigrations(older, [])) }, allowUnorderedMigrations: true, ...migratorSchema(older) });
+    const before = await migrator.migrateTo(COMPATIBLE_TABLE_MIGRATION);
+    if (before.error !== undefined) throw before.error;
+    // The tag store of a server still running the version before base:0005.
+    const tags = new SqlTagStore(new SqlSession(older, older.db, new Map(), false));
+    await tags.put('arn:first', [{ Key: 'team', Value: 'blue' }]);
+
+    const { default: pg } = await import('pg');
+    const holder = new pg.Client({ connectionString: testPostgresUrl });
+    await holder.connect();
+    closing.push({ close: () => holder.end() });
+    await holder.query(`set search_path to "${own}"`);
+    const fresh = async <T>(text: string): Promise<T[]> => {
+      await holder.query('select pg_stat_clear_snapshot()');
+      return (await holder.query(text)).rows as T[];
+    };
+    const until = async <T>(what: () => Promise<T[]>): Promise<T[]> => {
+      for (;;) {
+        const rows = await what();
+        if (rows.length > 0) return rows;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const index = () => fresh<{ valid: boolean }>(`select i.indisvalid as valid from pg_class c join pg_index i on i.indexrelid = c.oid
+      join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${own}' and c.relname = 'tags_by_key'`);
+
+    // A write of tags held open: the upgrade's build waits for it.
+    await holder.query('begin');
+    await holder.query(`update tags set tag_value = 'blue' where resource_arn = 'arn:first'`);
+    const upgrading = openSqlMetadataStore({ url: testPostgresUrl, schema: own, collections: [] }).then((s) => {
+      closing.push(s);
+      return 'opened';
+    }, (e: Error) => e.message);
+    const [building] = await until(() => fresh<{ pid: number }>(`select pid from pg_stat_activity where query ilike 'create index%tags_by_key%' and state = 'active'
+      and wait_event_type is not null and pid in (select pid from pg_locks where relation = '"${own}".tags'::regclass)`));
+    const builder = building!.pid;
+    // Another server's tag write meanwhile: answered, not queued behind the build (a plain CREATE INDEX's ShareLock).
+    const writing = tags.put('arn:during-the-build', [{ Key: 'team', Value: 'blue' }]).then(() => 'written', (e: Error) => e.message);
+    let stopped = false;
+    const stuck = (async () => {
+      for (;;) {
+        if (stopped) return 'stopped';
+        const rows = await fresh(`select pid from pg_stat_activity where query ilike 'insert into "tags"%' and ${builder} = any(pg_blocking_pids(pid))`);
+        if (rows.length > 0) return 'the tag write waits for the index build';
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      expect(await Promise.race([writing, stuck])).toBe('written');
+      // A crash mid-build: the build's connection ends.
+      await holder.query('select pg_terminate_backend($1)', [builder]);
+      expect(await upgrading).not.toBe('opened');
+      expect(await index()).toEqual([{ valid: false }]);
+    } finally {
+      stopped = true;
+      await holder.query('rollback');
+    }
+    // Gone, its session's locks with it (a start finding the build's lock held leaves the build to its holder).
+    await until(() => fresh(`select 1 where not exists (select 1 from pg_stat_activity where pid = ${builder})`));
+
+    // The next start drops the INVALID index and builds it; the store finds both tagged resources.
+    const again: MetadataStore = await openSqlMetadataStore({ url: testPostgresUrl, schema: own, collections: [] });
+    closing.push(again);
+    expect(await index()).toEqual([{ valid: true }]);
+    expect(await again.tags.tagged('team', ['blue'])).toEqual([{ ResourceArn: 'arn:during-the-build', Value: 'blue' }, { ResourceArn: 'arn:first', Value: 'blue' }]);
+  });
+});
