@@ -174,14 +174,24 @@ export class LocalFsArtifactStore implements ArtifactStore {
       // An object a crash left in mid-promotion is put in place first, so that it is the one deleted; one
       // left before the promotion's unlink (its file still at the key) too: else a later read, a write
       // below the key or the owner's sweep would finish that promotion and bring the object back.
-      await finishPromotion(paths.dataDir, paths.name);
-      const data = await fileAt(paths.data);
-      const st = await lstat(data).catch(() => undefined);
-      // A directory is a prefix, not an object; a link is removed itself (unlink never follows it).
-      if (!st || st.isDirectory()) return undefined;
-      await unlink(data).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
+      let data: string;
+      for (let attempt = 0; ; attempt++) {
+        await finishPromotion(paths.dataDir, paths.name);
+        data = await fileAt(paths.data);
+        const st = await lstat(data).catch(() => undefined);
+        // A directory is a prefix, not an object; a link is removed itself (unlink never follows it).
+        if (!st || st.isDirectory()) return undefined;
+        const gone = await unlink(data).then(
+          () => false,
+          (e: NodeJS.ErrnoException) => {
+            if (e.code !== 'ENOENT' && e.code !== 'EISDIR') throw e;
+            return true;
+          },
+        );
+        // Moved since the lookup by a promotion in another process (a runner's put below the key), which
+        // our lock does not hold off: it is in the directory of its name, or on its way there. Look again.
+        if (!gone || attempt === 3) break;
+      }
       // The sidecar goes too, unless its directory chain is not ours (a planted link): then leave it be.
       const metaOk = await this.layout.walkDirs(join(this.layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, false).catch(() => undefined);
       if (metaOk) await finishPromotion(paths.metaDir, paths.name); // the sidecar's, likewise

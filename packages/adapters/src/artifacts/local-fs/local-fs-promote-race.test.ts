@@ -128,6 +128,51 @@ describe('a promotion racing calls on the key it moves (same process)', () => {
   });
 });
 
+describe('a promotion in one process racing a delete of its key in another', () => {
+  // Two stores on one root: each has its own locks, as a runner's store beside the server's has.
+  let root: string;
+  let server: LocalFsArtifactStore;
+  let runner: LocalFsArtifactStore;
+  const ref = (key: string) => ({ bucket: 'bkt', key });
+  beforeEach(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loam-afs-promote-xproc-'));
+    sandboxes.push(dir);
+    server = await LocalFsArtifactStore.open({ root: join(dir, 'root') });
+    root = server.root;
+    runner = await LocalFsArtifactStore.open({ root });
+    await server.createBucket('bkt');
+    await server.put(ref('p'), enc.encode('old'));
+  });
+  const after = async () => {
+    expect(await server.head(ref('p'))).toBeUndefined();
+    expect((await server.list({ bucket: 'bkt' })).objects.map((o) => o.key)).toEqual(['p/q']);
+    const owner = await LocalFsArtifactStore.open({ root }, { owner: true });
+    expect((await owner.list({ bucket: 'bkt' })).objects.map((o) => o.key)).toEqual(['p/q']);
+  };
+
+  it('a delete while the promotion holds the object under two names stays deleted', async () => {
+    hooks.next = {
+      op: 'open',
+      match: (path, flags) => flags === 'r' && path.startsWith(join(root, 'bkt', '.loam-promote-')),
+      run: () => server.delete(ref('p')),
+    };
+    await runner.put(ref('p/q'), enc.encode('q'));
+    expect(hooks.next).toBeUndefined();
+    await after();
+  });
+
+  it('a delete that found the file of p just before the promotion moved it deletes the moved object', async () => {
+    hooks.next = {
+      op: 'unlink',
+      match: (path) => path === join(root, 'bkt/p'),
+      run: () => runner.put(ref('p/q'), enc.encode('q')).then(() => {}),
+    };
+    await server.delete(ref('p'));
+    expect(hooks.next).toBeUndefined();
+    await after();
+  });
+});
+
 describe('a create-only put of a key whose directory goes meanwhile', () => {
   it('lands at the key when the last key below it is deleted between its lookup and its link', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loam-afs-create-only-'));
