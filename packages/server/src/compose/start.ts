@@ -9,6 +9,7 @@ import { startServingWorkers } from '../serving-workers/start-serving-workers.js
 import type { ServingWorkerPool } from '../serving-workers/worker-pool.js';
 import { registerHealthRoutes } from '../http/health.routes.js';
 import { registerStudioRoutes } from '../http/studio.routes.js';
+import { stalledClientLimit } from '../http/store-body.js';
 import { fileURLToPath } from 'node:url';
 import { assertEveryOperationHandled, bindHandlers, createDispatcher } from '../operations/dispatcher.js';
 import { registerRestTransport } from '../transports/rest/rest.routes.js';
@@ -94,7 +95,7 @@ export function buildLoamApp(platform: Platform, logger: pino.Logger | false, pu
   registerStudioRoutes(app, { distDir: fileURLToPath(new URL('../../../studio/dist', import.meta.url)) });
   registerAwsProtocols(app, { platform, dispatch, operations: operationList });
   registerEndpointRoutes(app, platform.endpoints, (t) => identity.authenticateToken(t), async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r), platform.partition);
-  registerMlflowTransport(app, { tracking: platform.tracking, authorizeData, extraRoutes: mlflowRegistryRoutes(platform.registry, async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r)), credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r) });
+  registerMlflowTransport(app, { tracking: platform.tracking, authorizeData, extraRoutes: mlflowRegistryRoutes(platform.registry, async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r)), credentials: identity, partition: platform.partition, defaultBodyLimit: config.server.bodyLimitBytes, authorize: async (p, a, r) => authorize(p, await identity.policiesOf(p.userName), a, r), ...stalledClientLimit(config.artifacts) });
   return app;
 }
 

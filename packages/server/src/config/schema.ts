@@ -89,8 +89,9 @@ const S3Artifacts = Type.Object({
   connectTimeoutMs: Type.Integer({ minimum: 1, default: 5_000 }),
   /**
    * How long a request may wait with no byte moving (a hung backend): then it fails with a 503 naming the backend. Also
-   * how long an S3 API client may take no byte of an object's body before Loam ends its answer, freeing the backend's
-   * connection. Above the 10 s between the spaces MinIO sends while it completes a multipart upload.
+   * how long a client of an object's body (S3 API GetObject, an MLflow artifact download) may take no byte of it before
+   * Loam ends its answer, freeing the backend's connection. Above the 10 s between the spaces MinIO sends while it
+   * completes a multipart upload.
    */
   idleTimeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
   /** How many times a request to the backend is tried. */

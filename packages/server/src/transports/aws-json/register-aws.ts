@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Operation } from '@loam/contracts';
 import { authorize } from '@loam/core';
 import type { Platform } from '../../compose/platform.js';
+import { stalledClientLimit } from '../../http/store-body.js';
 import type { Authorizer, Dispatch } from '../../operations/dispatcher.js';
 import { withOwnedObjects } from '../s3/s3-owned-objects.js';
 import { registerS3Transport } from '../s3/s3.routes.js';
@@ -44,7 +45,5 @@ export function registerAwsProtocols(app: FastifyInstance, deps: AwsProtocolsDep
     authorize: authorizer, tracking: platform.tracking, datasetBucket: datasets.bucket, partition: platform.partition,
     isOurs: (kind, name) => found(kind === 'dataset' ? datasets.get(name) : flows.get(name)),
   });
-  // An S3 backend's body holds one of its pooled connections: a client that stops reading it is cut off at the idle limit.
-  const stalledClientMs = config.artifacts.type === 's3' ? { stalledClientMs: config.artifacts.idleTimeoutMs } : {};
-  registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: s3Authorizer, region: platform.partition.region, accountId: platform.partition.accountId, dataDir: config.dataDir, ...stalledClientMs });
+  registerS3Transport(app, { store: platform.artifacts, keys: identity, authorize: s3Authorizer, region: platform.partition.region, accountId: platform.partition.accountId, dataDir: config.dataDir, ...stalledClientLimit(config.artifacts) });
 }

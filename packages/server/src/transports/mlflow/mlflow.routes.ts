@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ArtifactProxyAccess, echo, isLoamError, resourceArn, TrackingAccess, validateFilePath, validateKeyPrefix, validateObjectKey, ValidationError, type Partition, type Principal, type TrackingService } from '@loam/core';
 import { onBadUrl } from '../../http/build-app.js';
 import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
+import { sendStoreBody } from '../../http/store-body.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import type { DataAccessAuthorizer } from '../../operations/data-access-check.js';
 import type { Authorizer } from '../../operations/dispatcher.js';
@@ -22,6 +23,8 @@ export interface MlflowTransportDeps {
   readonly defaultBodyLimit: number;
   /** Largest artifact upload through the proxy, in bytes. Default 5 GiB. */
   readonly artifactBodyLimit?: number;
+  /** How long a download client may take no byte of an artifact before its answer is cut off (http/store-body.ts); never when absent. */
+  readonly stalledClientMs?: number;
   /** More MLflow endpoints served the same way (the model registry's, from the registry capability). */
   readonly extraRoutes?: readonly MlflowRoute[];
 }
@@ -169,7 +172,7 @@ async function artifactProxy(scope: FastifyInstance, deps: MlflowTransportDeps):
   scope.get('/artifacts/*', async (req, reply) => {
     const ref = await authorized(req, 'GetMlflowArtifact', pathOf(req));
     const { info, body } = await art.get(ref);
-    return reply.code(200).type(info.contentType ?? 'application/octet-stream').header('content-length', info.size).headers(USER_CONTENT_HEADERS).send(body);
+    return sendStoreBody(reply.code(200).type(info.contentType ?? 'application/octet-stream').header('content-length', info.size).headers(USER_CONTENT_HEADERS), body, deps.stalledClientMs);
   });
   scope.put('/artifacts/*', { bodyLimit: deps.artifactBodyLimit ?? 5 * 1024 ** 3 }, async (req, reply) => {
     const ref = await authorized(req, 'PutMlflowArtifact', pathOf(req));

@@ -14,7 +14,7 @@ export interface S3Context {
   readonly store: ArtifactStore;
   readonly uploads: MultipartUploads;
   readonly region: string;
-  /** How long a client may take no byte of an object's body before its answer is cut off (s3-send-body.ts). */
+  /** How long a client may take no byte of an object's body before its answer is cut off (http/store-body.ts). */
   readonly stalledClientMs?: number;
   /** Checks one more IAM action (CopyObject's source, each key of DeleteObjects). */
   readonly authorize: (action: string, resource: string) => Promise<void>;

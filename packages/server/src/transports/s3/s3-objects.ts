@@ -1,6 +1,7 @@
 import type { ObjectInfo, ObjectMetadata, PutOptions } from '@loam/core';
 import { checkPutCondition, isLoamError, pickObjectMetadata } from '@loam/core';
 import { percentDecode } from '../../auth/sigv4/sigv4-canonical.js';
+import { sendStoreBody } from '../../http/store-body.js';
 import { USER_CONTENT_HEADERS } from '../../http/user-content-headers.js';
 import { MAX_PUT_BYTES, smallBody, verifiedBody } from './s3-body.js';
 import { httpDate, isoDate, sendXml, type S3ObjectContext } from './s3-context.js';
@@ -10,7 +11,6 @@ import { checkCopySourceConditions, readConditions, writeConditionFailed, writeC
 import { headerOf, s3Arn } from './s3-request.js';
 import { xmlDocument, xmlItems } from './s3-xml.js';
 import { answerWhileWorking } from './s3-keep-alive.js';
-import { sendStoreBody } from './s3-send-body.js';
 
 /** Port errors in S3's words for an object request: which of bucket or key is missing. */
 function objectError(e: unknown, bucket: string, key: string): unknown {

@@ -21,7 +21,7 @@ export interface S3TransportDeps {
   readonly accountId: string;
   /** Multipart parts are staged under `<dataDir>/s3-multipart`. */
   readonly dataDir: string;
-  /** How long a GetObject client may take no byte of the body before its answer is cut off (s3-send-body.ts); never when absent. */
+  /** How long a GetObject client may take no byte of the body before its answer is cut off (http/store-body.ts); never when absent. */
   readonly stalledClientMs?: number;
 }
 

@@ -1,5 +1,15 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
+import type { ArtifactsConfig } from '../config/schema.js';
+
+/**
+ * How long a client of a store body may take no byte of it before it is cut off (sendStoreBody): the S3 backend's
+ * idle limit when the artifacts are on an S3 backend, whose bodies hold one of its pooled connections; none for a
+ * local store.
+ */
+export function stalledClientLimit(artifacts: ArtifactsConfig): { stalledClientMs?: number } {
+  return artifacts.type === 's3' ? { stalledClientMs: artifacts.idleTimeoutMs } : {};
+}
 
 /**
  * Answers with an object's body from the store, which may hold a connection to the artifact backend until it is read
@@ -7,7 +17,8 @@ import type { FastifyReply } from 'fastify';
  * and the answer is cut off when the client takes no byte of it for `stalledClientMs` while bytes wait for it (a client
  * that stopped reading, or whose host is gone without closing): such a body held its backend connection for good, and a
  * few of them took the whole pool, so every later request to the backend waited. Left out (a local store), a stalled
- * client is not cut off.
+ * client is not cut off. Every route answering with a store body sends it through here (S3 GetObject, the MLflow
+ * artifact proxy's downloads).
  */
 export function sendStoreBody(reply: FastifyReply, body: Readable, stalledClientMs: number | undefined): FastifyReply {
   const res = reply.raw;
