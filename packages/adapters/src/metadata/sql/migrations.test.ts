@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CollectionSpec } from '@loam/core';
 import { openSqlMetadataStore } from './open-sql-metadata-store.js';
 import { createSqlDialect } from './dialects/registry.js';
-import { testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
+import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
 
 interface Item {
   id: string;
@@ -23,14 +23,31 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   return p.then(() => 'resolved', (e: { code?: string; message: string }) => e.code ?? e.message);
 }
 
+/** Where one test's database is: each test (and each attempt of it, a retry after a failed one) starts on an empty one. */
+interface Place {
+  readonly url: string;
+  readonly schema?: string;
+}
+const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+
 const dir = mkdtempSync(join(tmpdir(), 'loam-migrate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-describe('migrations on SQLite file', () => migrationTests(`sqlite:${join(dir, 'm.db')}`, undefined));
+describe('migrations on SQLite file', () => migrationTests(() => ({ url: `sqlite:${join(dir, `${unique()}.db`)}` })));
 describe('migrations on PostgreSQL', () => {
   // Scoped here so an unreachable server fails only the PostgreSQL tests.
-  const schema = useFreshPostgresSchema();
-  migrationTests(testPostgresUrl, schema);
+  const base = useFreshPostgresSchema();
+  const schemas: string[] = [];
+  afterAll(async () => {
+    for (const s of schemas) await adminQuery(`drop schema if exists "${s}" cascade`);
+  });
+  const fresh = (): Place => {
+    const schema = `${base}_${unique()}`;
+    schemas.push(schema);
+    return { url: testPostgresUrl, schema };
+  };
+  migrationTests(fresh);
   it('backfills a newly indexed field in a few statements, not one UPDATE a row', async () => {
+    const { schema } = fresh();
     const plain: CollectionSpec<Item> = { name: 'counted', key: 'id', indexes: {} };
     const indexed: CollectionSpec<Item> = { name: 'counted', key: 'id', indexes: { color: 'text' } };
     const n = 1200;
@@ -67,31 +84,38 @@ describe('migrations on PostgreSQL', () => {
   });
 
   it('reports PostgreSQL capabilities', async () => {
-    const p = await openSqlMetadataStore({ url: testPostgresUrl, schema, collections: [] });
+    const p = await openSqlMetadataStore({ url: testPostgresUrl, schema: fresh().schema, collections: [] });
     expect(p.capabilities).toEqual({ skipLocked: true, durable: true });
     await p.close();
   });
 });
 
-function migrationTests(url: string, schema: string | undefined): void {
-  const open = (collections: CollectionSpec<any>[]) => openSqlMetadataStore({ url, collections, ...(schema ? { schema } : {}) });
-  const migrationNames = async (): Promise<string[]> => {
-    const d = await createSqlDialect({ url, ...(schema ? { schema } : {}) });
-    try {
-      const r = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(d.db);
-      return r.rows.map((x) => x.name);
-    } finally {
-      await d.destroy();
-    }
+function migrationTests(place: () => Place): void {
+  /** A database of the test's own, and how it opens it. */
+  const at = () => {
+    const { url, schema } = place();
+    const open = (collections: CollectionSpec<any>[]) => openSqlMetadataStore({ url, collections, ...(schema ? { schema } : {}) });
+    const migrationNames = async (): Promise<string[]> => {
+      const d = await createSqlDialect({ url, ...(schema ? { schema } : {}) });
+      try {
+        const r = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(d.db);
+        return r.rows.map((x) => x.name);
+      } finally {
+        await d.destroy();
+      }
+    };
+    return { url, schema, open, migrationNames };
   };
 
   it('creates the base tables and one migration per collection and indexed field', async () => {
+    const { open, migrationNames } = at();
     const s = await open([v1, other]);
     await s.close();
     expect(await migrationNames()).toEqual(['base:0001:shared-tables', 'base:0002:lineage-edges-created-at', 'base:0003:lineage-edges-lives', 'base:0004:compatible-migrations', 'base:0005:tags-by-key', 'collection:items:v1', 'collection:items:v1:index:size', 'collection:others:v1']);
   });
 
   it('adding an indexed field is one new migration that backfills the column from stored documents', async () => {
+    const { open, migrationNames } = at();
     const s1 = await open([v1, other]);
     const c1 = s1.collection(v1);
     await c1.insert({ id: 'a', size: 1, color: 'red' });
@@ -115,6 +139,7 @@ function migrationTests(url: string, schema: string | undefined): void {
   });
 
   it('a backfill over several batches indexes what a write would: values that do not fit stay NULL', async () => {
+    const { open, url, schema } = at();
     // Each case: the stored value, then what its column holds once indexed as text, integer and real.
     const cases: [unknown, string | null, number | null, number | null][] = [
       ['red', 'red', null, null], ['', '', null, null], ['ünï 🙂', 'ünï 🙂', null, null], ['a\u0000b', null, null, null],
@@ -151,6 +176,10 @@ function migrationTests(url: string, schema: string | undefined): void {
   });
 
   it('opening with fewer collections leaves the others untouched', async () => {
+    const { open } = at();
+    const first = await open([v2, other]);
+    for (const id of ['a', 'b', 'c']) await first.collection(v2).insert({ id });
+    await first.close();
     const s = await open([other]);
     await s.close();
     const again = await open([v2]);
@@ -162,6 +191,8 @@ function migrationTests(url: string, schema: string | undefined): void {
   });
 
   it('refuses a changed index type or key, naming the collection and field', async () => {
+    const { open } = at();
+    await (await open([v2])).close();
     const retyped: CollectionSpec<Item> = { name: 'items', key: 'id', indexes: { size: 'real', color: 'text' } };
     const e = await open([retyped]).then(() => undefined, (x: Error & { code?: string }) => x);
     expect(e?.code).toBe('InternalFailure');
@@ -171,6 +202,7 @@ function migrationTests(url: string, schema: string | undefined): void {
   });
 
   it('rejects bad specs before touching the database', async () => {
+    const { open } = at();
     expect(await codeOf(open([{ name: 'tags', key: 'id', indexes: {} }]))).toBe('InternalFailure');
     expect(await codeOf(open([{ name: 'Bad-Name', key: 'id', indexes: {} }]))).toBe('InternalFailure');
     expect(await codeOf(open([v1, v1]))).toBe('InternalFailure');
