@@ -15,7 +15,7 @@ const partition = { region: 'us-east-1', accountId: '000000000000' };
 const ctx: RequestContext = { principal: { userName: 'admin', userId: 'id-admin', arn: 'arn:loam:iam::000000000000:user/admin', via: 'token' }, requestId: 't' };
 const dir = mkdtempSync(join(tmpdir(), 'loam-search-tags-'));
 // Each test its own store: counting reads needs none of another test's groups.
-const pgSchemas: Record<string, string> = { same: useFreshPostgresSchema(), few: useFreshPostgresSchema() };
+const pgSchemas: Record<string, string> = { same: useFreshPostgresSchema(), few: useFreshPostgresSchema(), many: useFreshPostgresSchema() };
 const opened: MetadataStore[] = [];
 beforeRetry(async () => {
   for (const s of opened.splice(0)) await s.close().catch(() => undefined);
@@ -167,5 +167,31 @@ describe.each(Object.keys(backends))('Search by tags on %s', (backend) => {
     await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 3, SortBy: 'ModelPackageGroupDescription', SearchExpression: { Operator: 'Or', Filters: [f('Tags.team', 'Equals', 'b'), f('Tags.env', 'Equals', 'dev')] } } as Input, ctx);
     expect(calls['list'] ?? 0, JSON.stringify(calls)).toBeLessThanOrEqual(3);
     expect(calls['listMany'] ?? 0, JSON.stringify(calls)).toBeLessThanOrEqual(1);
+  }, 120_000);
+
+  it('answers the same when the key is on more resources than the collection is asked for, of other types and other cases of the key', async () => {
+    const store = await seeded(backend, 'many');
+    // 1,001 training jobs tagged team=a (past the 1,000 ARNs an 'in' filter holds: the groups are read and decided
+    // one by one), and keys differing from 'team' in case alone on some groups (tag keys are case-sensitive).
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < 1001; i++) await tx.tags.put(`arn:aws:sagemaker:us-east-1:000000000000:training-job/many-${i}`, [{ Key: 'team', Value: 'a' }]);
+    });
+    const groups = await searchOver(store, true).Search({ Resource: 'ModelPackageGroup', MaxResults: 100, SortBy: 'ModelPackageGroupName', SortOrder: 'Ascending' } as Input, ctx);
+    const arns = (groups.Results as { ModelPackageGroup: { ModelPackageGroupArn: string } }[]).map((r) => r.ModelPackageGroup.ModelPackageGroupArn);
+    for (const [i, arn] of arns.entries()) if (i % 6 === 0) await store.tags.put(arn, [{ Key: 'Team', Value: i % 4 ? 'a' : 'B' }]);
+    const targeted = searchOver(store, false);
+    const oneByOne = searchOver(store, true);
+    for (const SearchExpression of [
+      ...expressions,
+      { Filters: [f('Tags.Team', 'Equals', 'a')] },
+      { Filters: [f('Tags.Team', 'NotExists'), f('Tags.team', 'Contains', 'a')] },
+      { Filters: [f('Tags.TEAM', 'Exists')] },
+      { Operator: 'Or', Filters: [f('Tags.team', 'Contains', 'B'), f('Tags.Team', 'NotEquals', 'a')] },
+    ] as Input['SearchExpression'][]) {
+      for (const sort of [{}, { SortBy: 'ModelPackageGroupDescription' }] as const) {
+        const input = { Resource: 'ModelPackageGroup', MaxResults: 4, SearchExpression, ...sort } as Input;
+        expect(await walk(targeted, input), JSON.stringify(input)).toEqual(await walk(oneByOne, input));
+      }
+    }
   }, 120_000);
 });
