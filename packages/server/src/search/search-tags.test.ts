@@ -15,7 +15,7 @@ const partition = { region: 'us-east-1', accountId: '000000000000' };
 const ctx: RequestContext = { principal: { userName: 'admin', userId: 'id-admin', arn: 'arn:loam:iam::000000000000:user/admin', via: 'token' }, requestId: 't' };
 const dir = mkdtempSync(join(tmpdir(), 'loam-search-tags-'));
 // Each test its own store: counting reads needs none of another test's groups.
-const pgSchemas: Record<string, string> = { same: useFreshPostgresSchema(), few: useFreshPostgresSchema(), many: useFreshPostgresSchema() };
+const pgSchemas: Record<string, string> = { same: useFreshPostgresSchema(), few: useFreshPostgresSchema(), many: useFreshPostgresSchema(), race: useFreshPostgresSchema() };
 const opened: MetadataStore[] = [];
 beforeRetry(async () => {
   for (const s of opened.splice(0)) await s.close().catch(() => undefined);
@@ -167,6 +167,38 @@ describe.each(Object.keys(backends))('Search by tags on %s', (backend) => {
     await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 3, SortBy: 'ModelPackageGroupDescription', SearchExpression: { Operator: 'Or', Filters: [f('Tags.team', 'Equals', 'b'), f('Tags.env', 'Equals', 'dev')] } } as Input, ctx);
     expect(calls['list'] ?? 0, JSON.stringify(calls)).toBeLessThanOrEqual(3);
     expect(calls['listMany'] ?? 0, JSON.stringify(calls)).toBeLessThanOrEqual(1);
+  }, 120_000);
+
+  it('a group untagged after the store found it tagged, or after its tags were read for the match, is not shown', async () => {
+    const store = await seeded(backend, 'race');
+    const arnOf = async (name: string) => (await searchOver(store, true).Search({ Resource: 'ModelPackageGroup', SearchExpression: { Filters: [f('ModelPackageGroupName', 'Equals', name)] } } as Input, ctx)).Results[0]?.ModelPackageGroup?.ModelPackageGroupArn as string;
+    // race00 and race07 have team=a; each loses it at one point of the search.
+    const [afterTagged, afterListMany] = [await arnOf('race00'), await arnOf('race07')];
+    let after: { tagged?: string; listMany?: string } = {};
+    const tags = new Proxy(store.tags, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (typeof v !== 'function') return v;
+        return async (...args: unknown[]) => {
+          const out = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          const arn = after[prop as 'tagged' | 'listMany'];
+          if (arn) {
+            delete after[prop as 'tagged' | 'listMany'];
+            await target.remove(arn, ['team']);
+          }
+          return out;
+        };
+      },
+    }) as TagStore;
+    const search = searchOver(new Proxy(store, { get: (t, prop) => (prop === 'tags' ? tags : ((v) => (typeof v === 'function' ? v.bind(t) : v))(Reflect.get(t, prop, t))) }) as MetadataStore, false);
+    const names = (r: Awaited<ReturnType<SearchService['Search']>>) => (r.Results as { ModelPackageGroup: { ModelPackageGroupName: string } }[]).map((x) => x.ModelPackageGroup.ModelPackageGroupName);
+    for (const sort of [{ SortBy: 'ModelPackageGroupName', SortOrder: 'Ascending' }, { SortBy: 'ModelPackageGroupDescription', SortOrder: 'Ascending' }] as const) {
+      after = { tagged: afterTagged, listMany: afterListMany };
+      const r = await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 100, SearchExpression: { Filters: [f('Tags.team', 'Equals', 'a')] }, ...sort } as Input, ctx);
+      expect(after, 'both removals made').toEqual({});
+      expect(names(r).sort()).toEqual(['race14', 'race21', 'race28', 'race35', 'race42']);
+      for (const arn of [afterTagged, afterListMany]) await store.tags.put(arn, [{ Key: 'team', Value: 'a' }]);
+    }
   }, 120_000);
 
   it('answers the same when the key is on more resources than the collection is asked for, of other types and other cases of the key', async () => {
