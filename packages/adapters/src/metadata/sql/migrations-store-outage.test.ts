@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlMetadataStore } from './open-sql-metadata-store.js';
 import { openSqlExperimentStore } from './experiments/open-sql-experiment-store.js';
-import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
+import { holdTable } from './postgres-lock.test-support.js';
+import { adminQuery, testPostgresUrl, useFreshPostgresSchemas } from './postgres-test-schema.js';
 
 /*
  * A start reads which applied migrations their Loam recorded as compatible (b5961cf2). That read took any error
@@ -12,12 +13,10 @@ import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from './postgres-
  * the table and the store's statement timeout.
  */
 describe('a start whose read of the compatible migrations fails (PostgreSQL)', () => {
-  const schema = useFreshPostgresSchema();
+  const freshSchema = useFreshPostgresSchemas();
   const closing: { close(): Promise<unknown> }[] = [];
-  const schemas: string[] = [];
   afterAll(async () => {
     for (const c of closing) await c.close().catch(() => undefined);
-    for (const s of schemas) await adminQuery(`drop schema if exists "${s}" cascade`);
   });
 
   const failure = (p: Promise<{ close(): Promise<unknown> }>) => p.then((s) => {
@@ -27,16 +26,11 @@ describe('a start whose read of the compatible migrations fails (PostgreSQL)', (
 
   /** A schema of its own per attempt, migrated, holding a newer Loam's compatible migration; the compatible table locked until the test ends. */
   async function newerCompatible(open: (own: string) => Promise<{ close(): Promise<unknown> }>, table: string, name: string) {
-    const own = `${schema}_${Math.random().toString(36).slice(2, 8)}`;
-    schemas.push(own);
+    const own = freshSchema();
     await (await open(own)).close();
     await adminQuery(`insert into "${own}".${table} (name, timestamp) values ('${name}', now()::text); insert into "${own}".${table}_compatible (name) values ('${name}')`);
-    const { default: pg } = await import('pg');
-    const holder = new pg.Client({ connectionString: testPostgresUrl });
-    await holder.connect();
-    closing.push({ close: () => holder.end() });
-    await holder.query('begin');
-    await holder.query(`lock table "${own}".${table}_compatible in access exclusive mode`);
+    const held = await holdTable(own, `${table}_compatible`, 'access exclusive');
+    closing.push({ close: () => held.release() });
     return own;
   }
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CollectionSpec } from '@loam/core';
 import { openSqlMetadataStore } from './open-sql-metadata-store.js';
 import { createSqlDialect } from './dialects/registry.js';
-import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
+import { testPostgresUrl, useFreshPostgresSchemas } from './postgres-test-schema.js';
 
 interface Item {
   id: string;
@@ -35,16 +35,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('migrations on SQLite file', () => migrationTests(() => ({ url: `sqlite:${join(dir, `${unique()}.db`)}` })));
 describe('migrations on PostgreSQL', () => {
   // Scoped here so an unreachable server fails only the PostgreSQL tests.
-  const base = useFreshPostgresSchema();
-  const schemas: string[] = [];
-  afterAll(async () => {
-    for (const s of schemas) await adminQuery(`drop schema if exists "${s}" cascade`);
-  });
-  const fresh = (): Place => {
-    const schema = `${base}_${unique()}`;
-    schemas.push(schema);
-    return { url: testPostgresUrl, schema };
-  };
+  const freshSchema = useFreshPostgresSchemas();
+  const fresh = (): Place => ({ url: testPostgresUrl, schema: freshSchema() });
   migrationTests(fresh);
   it('backfills a newly indexed field in a few statements, not one UPDATE a row', async () => {
     const { schema } = fresh();

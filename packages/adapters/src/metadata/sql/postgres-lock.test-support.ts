@@ -44,3 +44,46 @@ export async function holdTable(schema: string, table: string, mode: string): Pr
     },
   };
 }
+
+/** A session of a test's own on a schema, for watching other sessions (an online index build and its waiters). */
+export interface WatchingSession {
+  /** The session itself (`search_path` is the schema): to hold a write open, end a backend. */
+  readonly holder: import('pg').Client;
+  /** Runs `text` reading pg_stat_activity afresh (a transaction's view of it is a snapshot). */
+  fresh<T>(text: string): Promise<T[]>;
+  /** Polls `what` every 20 ms until it finds rows, or until `stop()` (then its last, empty, answer). */
+  until<T>(what: () => Promise<T[]>): Promise<T[]>;
+  stop(): void;
+  /** Ends the session (once; later calls do nothing). */
+  close(): Promise<void>;
+}
+
+export async function watchingSession(schema: string): Promise<WatchingSession> {
+  const { default: pg } = await import('pg');
+  const holder = new pg.Client({ connectionString: testPostgresUrl });
+  await holder.connect();
+  await holder.query(`set search_path to "${schema}"`);
+  let stopped = false;
+  let closed = false;
+  const fresh = async <T>(text: string): Promise<T[]> => {
+    await holder.query('select pg_stat_clear_snapshot()');
+    return (await holder.query(text)).rows as T[];
+  };
+  return {
+    holder,
+    fresh,
+    async until<T>(what: () => Promise<T[]>): Promise<T[]> {
+      for (;;) {
+        const rows = await what();
+        if (rows.length > 0 || stopped) return rows;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    stop: () => void (stopped = true),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await holder.end().catch(() => undefined);
+    },
+  };
+}

@@ -6,7 +6,8 @@ import type { SqlDialect } from './dialects/sql-dialect.js';
 import { migratorSchema, unboundedMigrations } from './migration-schema.js';
 import { buildMigrations, COMPATIBLE_TABLE_MIGRATION } from './migrations.js';
 import { openSqlMetadataStore } from './open-sql-metadata-store.js';
-import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
+import { watchingSession } from './postgres-lock.test-support.js';
+import { testPostgresUrl, useFreshPostgresSchemas } from './postgres-test-schema.js';
 import { SqlSession } from './session.js';
 import { SqlTagStore } from './sql-tags.js';
 
@@ -20,18 +21,15 @@ import { SqlTagStore } from './sql-tags.js';
  * killed there as a crash would end it.
  */
 describe('base:0005 on a PostgreSQL tags table with rows (online index build)', () => {
-  const schema = useFreshPostgresSchema();
+  const freshSchema = useFreshPostgresSchemas();
   const closing: { close(): Promise<unknown> }[] = [];
-  const schemas: string[] = [];
   afterAll(async () => {
     for (const c of closing) await c.close().catch(() => undefined);
-    for (const s of schemas) await adminQuery(`drop schema if exists "${s}" cascade`);
   });
 
   it('tag writes go on while tags_by_key is built; a build killed midway leaves it INVALID, dropped and built again at the next start', async () => {
     // A schema of its own per attempt (a retried attempt would find base:0005 applied), at base:0004 with a tag.
-    const own = `${schema}_${Math.random().toString(36).slice(2, 8)}`;
-    schemas.push(own);
+    const own = freshSchema();
     const older: SqlDialect = await createSqlDialect({ url: testPostgresUrl, schema: own, logger: silentLogger });
     closing.push({ close: () => older.destroy() });
     await older.prepare();
@@ -42,22 +40,8 @@ describe('base:0005 on a PostgreSQL tags table with rows (online index build)', 
     const tags = new SqlTagStore(new SqlSession(older, older.db, new Map(), false));
     await tags.put('arn:first', [{ Key: 'team', Value: 'blue' }]);
 
-    const { default: pg } = await import('pg');
-    const holder = new pg.Client({ connectionString: testPostgresUrl });
-    await holder.connect();
-    closing.push({ close: () => holder.end() });
-    await holder.query(`set search_path to "${own}"`);
-    const fresh = async <T>(text: string): Promise<T[]> => {
-      await holder.query('select pg_stat_clear_snapshot()');
-      return (await holder.query(text)).rows as T[];
-    };
-    const until = async <T>(what: () => Promise<T[]>): Promise<T[]> => {
-      for (;;) {
-        const rows = await what();
-        if (rows.length > 0) return rows;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const { holder, fresh, until, stop, close } = await watchingSession(own);
+    closing.push({ close });
     const index = () => fresh<{ valid: boolean }>(`select i.indisvalid as valid from pg_class c join pg_index i on i.indexrelid = c.oid
       join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${own}' and c.relname = 'tags_by_key'`);
 
@@ -73,14 +57,10 @@ describe('base:0005 on a PostgreSQL tags table with rows (online index build)', 
     const builder = building!.pid;
     // Another server's tag write meanwhile: answered, not queued behind the build (a plain CREATE INDEX's ShareLock).
     const writing = tags.put('arn:during-the-build', [{ Key: 'team', Value: 'blue' }]).then(() => 'written', (e: Error) => e.message);
-    let stopped = false;
     const stuck = (async () => {
-      for (;;) {
-        if (stopped) return 'stopped';
-        const rows = await fresh(`select pid from pg_stat_activity where query ilike 'insert into "tags"%' and ${builder} = any(pg_blocking_pids(pid))`);
-        if (rows.length > 0) return 'the tag write waits for the index build';
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // The write waiting on a lock is the failure: with a plain build it waits as long as the build does.
+      const rows = await until(() => fresh(`select pid from pg_stat_activity where query ilike 'insert into "tags"%' and ${builder} = any(pg_blocking_pids(pid))`));
+      return rows.length > 0 ? 'the tag write waits for the index build' : 'stopped';
     })();
     try {
       expect(await Promise.race([writing, stuck])).toBe('written');
@@ -88,12 +68,12 @@ describe('base:0005 on a PostgreSQL tags table with rows (online index build)', 
       await holder.query('select pg_terminate_backend($1)', [builder]);
       expect(await upgrading).not.toBe('opened');
       expect(await index()).toEqual([{ valid: false }]);
+      // Gone, its session's locks with it (a start finding the build's lock held leaves the build to its holder).
+      await until(() => fresh(`select 1 where not exists (select 1 from pg_stat_activity where pid = ${builder})`));
     } finally {
-      stopped = true;
+      stop();
       await holder.query('rollback');
     }
-    // Gone, its session's locks with it (a start finding the build's lock held leaves the build to its holder).
-    await until(() => fresh(`select 1 where not exists (select 1 from pg_stat_activity where pid = ${builder})`));
 
     // The next start drops the INVALID index and builds it; the store finds both tagged resources.
     const again: MetadataStore = await openSqlMetadataStore({ url: testPostgresUrl, schema: own, collections: [] });

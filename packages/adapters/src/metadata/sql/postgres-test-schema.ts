@@ -37,3 +37,20 @@ export function useFreshPostgresSchema(): string {
   afterAll(() => query(`drop schema if exists ${schema} cascade`));
   return schema;
 }
+
+/**
+ * A fresh schema for each call (each test, each attempt of one: a retry must not find the first attempt's
+ * migrations applied), all dropped after this file's tests. Call it inside a test.
+ */
+export function useFreshPostgresSchemas(): () => string {
+  const base = useFreshPostgresSchema();
+  const made: string[] = [];
+  afterAll(async () => {
+    for (const s of made.splice(0)) await adminQuery(`drop schema if exists "${s}" cascade`);
+  });
+  return () => {
+    const schema = `${base}_${randomBytes(4).toString('hex')}`;
+    made.push(schema);
+    return schema;
+  };
+}

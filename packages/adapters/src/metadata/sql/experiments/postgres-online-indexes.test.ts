@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger, type ExperimentStore } from '@loam/core';
 import { createSqlDialect } from '../dialects/registry.js';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
+import { watchingSession } from '../postgres-lock.test-support.js';
 import { adminQuery, testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
 import { experimentMigrator } from './experiment-migrations.js';
 import { openSqlExperimentStore } from './open-sql-experiment-store.js';
@@ -43,26 +44,11 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
     const experimentId = await store.createExperiment({ name: 'exp', artifactRoot: 'r:', tags: [], time: 1 });
     const trial = (name: string, time: number) => store.createTrial({ name, experimentId, creationTime: time, lastModifiedTime: time });
     await trial('first', 1);
-    const { default: pg } = await import('pg');
-    const holder = new pg.Client({ connectionString: testPostgresUrl });
-    await holder.connect();
-    closing.push({ close: () => holder.end() });
-    await holder.query(`set search_path to "${own}"`);
-    const fresh = async <T>(text: string): Promise<T[]> => {
-      await holder.query('select pg_stat_clear_snapshot()');
-      return (await holder.query(text)).rows as T[];
-    };
-    let stopped = false;
-    const until = async <T>(what: () => Promise<T[]>): Promise<T[]> => {
-      for (;;) {
-        const rows = await what();
-        if (rows.length > 0 || stopped) return rows;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const { holder, fresh, until, stop, close } = await watchingSession(own);
+    closing.push({ close });
     const indexes = () => fresh<{ name: string; valid: boolean }>(`select c.relname as name, i.indisvalid as valid from pg_class c join pg_index i on i.indexrelid = c.oid
       join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${own}' and c.relname in ('sm_trials_by_creation', 'sm_trials_by_last_modified') order by 1`);
-    return { own, experimentId, trial, holder, fresh, until, indexes, stop: () => void (stopped = true) };
+    return { own, experimentId, trial, holder, fresh, until, indexes, stop };
   }
 
   it('writes to sm_trials go on while the index is built; a build killed midway leaves an INVALID index, dropped and built again at the next start', async () => {
