@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { invalid } from '../jobs/job-validation.js';
 import { validateObjectKey } from '../ports/artifact-keys.js';
 import { validateTags } from '../tags/tag-rules.js';
-import { echo } from './echo.js';
+import { echo, echoEscaped } from './echo.js';
 
 const messageOf = (f: () => void): string => {
   try {
@@ -37,5 +37,20 @@ describe('echo: a caller value as a message quotes it', () => {
     expect(invalid('AlgorithmSpecification.TrainingImage', huge, 'Member must be short').message).toBe(`Value ${shown} at 'AlgorithmSpecification.TrainingImage' failed to satisfy constraint: Member must be short.`);
     expect(messageOf(() => validateObjectKey(`a/${'\u0000'}${huge}`))).toContain(`'a/\\u0000${'v'.repeat(117)}…'`);
     expect(messageOf(() => validateObjectKey(huge.repeat(2)))).toContain(`Object key ${shown}`);
+  });
+});
+
+describe('echoEscaped: a hostile name as a message refusing it shows it', () => {
+  it('escapes bidi, zero-width and separator characters JSON leaves as they are, after the cut', () => {
+    expect(echoEscaped('a\u202eb\u200bc\u2066d\u2028e\u0007f"')).toBe('a\\u202eb\\u200bc\\u2066d\\u2028e\\u0007f\\"');
+    expect(echoEscaped('x\u{e0001}y')).toBe('x\\udb40\\udc01y'); // a format character past U+FFFF: both of its units
+    expect(echoEscaped(`${'x'.repeat(119)}\u202e${'x'.repeat(10)}`)).toBe(`${'x'.repeat(119)}\\u202e…`); // whole escape, cut counted on the value
+    expect(echoEscaped(`${'x'.repeat(120)}\u202e`)).toBe(`${'x'.repeat(120)}…`);
+  });
+
+  it('is how object keys show a refused key: a right-to-left override does not reorder the message', () => {
+    const message = messageOf(() => validateObjectKey('invoice\u202egpj.exe'));
+    expect(message).toContain("'invoice\\u202egpj.exe'");
+    expect(message).not.toMatch(/\u202e/);
   });
 });

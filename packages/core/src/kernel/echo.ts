@@ -16,6 +16,19 @@ export function echo(value: unknown, max: number = ECHO_MAX): string {
   return `${s.slice(0, cut)}…`;
 }
 
+/**
+ * {@link echo}, then escaped for a message about a hostile name (an object key, an MLflow artifact path): JSON's
+ * escapes (controls, quotes, backslashes, lone surrogates) and `\uXXXX` (per UTF-16 unit) for what JSON leaves as it is but a
+ * reader would not see — format characters (bidi overrides and isolates, zero-width) and line/paragraph
+ * separators — so a message refusing a key for a U+202E shows `\u202e`, not text reordered by it. Cut first,
+ * so no escape is cut in half (the escaped text may be longer than `max`).
+ */
+export function echoEscaped(value: string, max: number = ECHO_MAX): string {
+  return JSON.stringify(echo(value, max))
+    .slice(1, -1)
+    .replace(/[\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+}
+
 function asJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? 'null';

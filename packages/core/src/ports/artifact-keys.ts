@@ -1,4 +1,4 @@
-import { echo } from '../kernel/echo.js';
+import { echoEscaped } from '../kernel/echo.js';
 import { ValidationError } from '../kernel/errors.js';
 import type { ListObjectsQuery, ObjectRef } from './artifact-store.js';
 
@@ -20,9 +20,7 @@ const utf8 = new TextEncoder();
 const bytes = (s: string): number => utf8.encode(s).length;
 
 /** What a message may show of a hostile value: cut as every echoed value is, then escaped (controls, bidi marks). */
-function shown(value: string): string {
-  return JSON.stringify(echo(value)).slice(1, -1);
-}
+const shown = (value: string): string => echoEscaped(value);
 
 function invalid(what: string, path: string, value: string, reason: string): ValidationError {
   const message = `${what} '${shown(value)}' is not valid: ${reason}.`;

@@ -35,6 +35,15 @@ describe('MLflow artifact proxy: odd paths are refused naming the artifact path'
     }
   });
 
+  it('a path refused for a bidi override or zero-width character shows it escaped, so the message is not reordered by it', async () => {
+    for (const [tail, escaped] of [['invoice%E2%80%AEgpj.exe', 'invoice\\u202egpj.exe'], ['a%E2%80%8Bb', 'a\\u200bb']] as const) {
+      const a = await get(`/api/2.0/mlflow-artifacts/artifacts?path=${folder}/${tail}`);
+      expect(a.status, tail).toBe(400);
+      expect(a.json['message'], tail).toContain(`'${folder}/${escaped}'`);
+      expect(a.json['message'], tail).not.toMatch(/[\u200b\u202e]/);
+    }
+  });
+
   it('a path whose percent-escapes do not decode gets MLflow\'s error shape naming the path, on the proxy and the API', async () => {
     for (const url of [`/api/2.0/mlflow-artifacts/artifacts/${folder}/%FF%FE`, `/ajax-api/2.0/mlflow-artifacts/artifacts/${folder}/%ED%A0%80`, '/api/2.0/mlflow/runs/get%C0%AE']) {
       const a = await get(url);

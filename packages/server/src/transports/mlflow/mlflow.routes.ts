@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ArtifactProxyAccess, echo, isLoamError, resourceArn, TrackingAccess, validateFilePath, validateKeyPrefix, validateObjectKey, ValidationError, type Partition, type Principal, type TrackingService } from '@loam/core';
+import { ArtifactProxyAccess, echoEscaped, isLoamError, resourceArn, TrackingAccess, validateFilePath, validateKeyPrefix, validateObjectKey, ValidationError, type Partition, type Principal, type TrackingService } from '@loam/core';
 import { onBadUrl } from '../../http/build-app.js';
 import { JsonBodyError, parseJsonBody } from '../../http/json-body.js';
 import { sendStoreBody } from '../../http/store-body.js';
@@ -131,7 +131,7 @@ function checkProxyPath(path: string, folder: boolean): void {
   } catch (e) {
     if (!isLoamError(e) || e.code !== 'ValidationException') throw e;
     const reason = e.fields[0]?.message ?? e.message;
-    throw new ValidationError(`Invalid artifact path '${JSON.stringify(echo(path)).slice(1, -1)}': ${reason}.`, [{ path: '/path', message: reason }]);
+    throw new ValidationError(`Invalid artifact path '${echoEscaped(path)}': ${reason}.`, [{ path: '/path', message: reason }]);
   }
 }
 
