@@ -1,3 +1,4 @@
+import { echo } from '../kernel/echo.js';
 import { ValidationError } from '../kernel/errors.js';
 
 /**
@@ -65,6 +66,6 @@ export function decodeKeysetToken<P>(token: string | undefined, r: KeysetTokenRe
 export function refuseNextToken(token: string, listing: string, bound: readonly string[] = ['SortBy', 'SortOrder']): (why: TokenRefusal) => never {
   return (why) => {
     const what = why === 'other order' ? `was issued for another ${bound.join(' or ')}` : `is not a token ${listing} issued`;
-    throw new ValidationError(`NextToken '${token.slice(0, 60)}' ${what}: pass the NextToken of the previous page unchanged${bound.length ? `, with the same ${bound.join(' and ')}` : ''}.`, [{ path: '/NextToken', message: 'invalid token' }]);
+    throw new ValidationError(`NextToken '${echo(token)}' ${what}: pass the NextToken of the previous page unchanged${bound.length ? `, with the same ${bound.join(' and ')}` : ''}.`, [{ path: '/NextToken', message: 'invalid token' }]);
   };
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { echo } from '../kernel/echo.js';
 import { isLoamError } from '../kernel/errors.js';
 import { parseS3Uri, type ArtifactStore, type ObjectInfo, type ObjectRef } from '../ports/artifact-store.js';
 import { validateBucketName, validateFilePath, validateKeyPrefix, validateObjectKey } from '../ports/artifact-keys.js';
@@ -37,7 +38,7 @@ export class TrackingArtifacts {
     let base: ObjectRef | undefined;
     if (uri.startsWith('mlflow-artifacts:')) base = { bucket: this.bucket, key: `${MLFLOW_ARTIFACT_PREFIX}/${trimSlashes(uri.slice('mlflow-artifacts:'.length))}` };
     else base = parseS3Uri(uri);
-    if (!base) throw invalid(`Artifact URI '${uri}' is not served by Loam; expected mlflow-artifacts:/… or s3://…`, '/artifact_uri');
+    if (!base) throw invalid(`Artifact URI '${echo(uri)}' is not served by Loam; expected mlflow-artifacts:/… or s3://…`, '/artifact_uri');
     validateBucketName(base.bucket, '/artifact_uri');
     const key = [trimSlashes(base.key), rel].filter((s) => s !== '').join('/');
     return { bucket: base.bucket, key };
@@ -71,7 +72,7 @@ export class TrackingArtifacts {
     try {
       ref = this.refFor(uri);
     } catch {
-      throw invalid(`Artifact location '${uri}' is not served by Loam; expected mlflow-artifacts:/… or s3://bucket/prefix.`, '/artifact_location');
+      throw invalid(`Artifact location '${echo(uri)}' is not served by Loam; expected mlflow-artifacts:/… or s3://bucket/prefix.`, '/artifact_location');
     }
     if (ref.key !== '') validateKeyPrefix(`${ref.key}/`, '/artifact_location');
   }

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { echo } from '../kernel/echo.js';
 import { ValidationError } from '../kernel/errors.js';
 import type { TokenRefusal } from './keyset-page-token.js';
 
@@ -92,7 +93,7 @@ export function checkExperimentName(name: unknown): string {
 /** MLflow's refusal of a page token (keyset-page-token.ts): INVALID_PARAMETER_VALUE naming page_token. */
 export const refusePageToken = (token: string) => (why: TokenRefusal): never => {
   const what = why === 'other order' ? 'it was issued for another order_by' : 'it is not a token this search issued';
-  throw invalid(`Invalid page token '${token.slice(0, 60)}': ${what}; pass the next_page_token of the previous page unchanged, with the same order_by.`, '/page_token');
+  throw invalid(`Invalid page token '${echo(token)}': ${what}; pass the next_page_token of the previous page unchanged, with the same order_by.`, '/page_token');
 };
 
 /** MLflow's page tokens: base64 of `{"offset": n}` (search_runs and get-history still page so). */
@@ -108,12 +109,12 @@ export function decodePageToken(token: string | undefined, refuse?: (why: TokenR
     v = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
   } catch {
     if (refuse) return refuse('not issued');
-    throw invalid(`Invalid page token, could not base64-decode: '${token.slice(0, 60)}'`, '/page_token');
+    throw invalid(`Invalid page token, could not base64-decode: '${echo(token)}'`, '/page_token');
   }
   const offset = (v as { offset?: unknown } | null)?.offset;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
     if (refuse) return refuse('not issued');
-    throw invalid(`Invalid page token, it has no valid offset: '${token.slice(0, 60)}'`, '/page_token');
+    throw invalid(`Invalid page token, it has no valid offset: '${echo(token)}'`, '/page_token');
   }
   return offset;
 }

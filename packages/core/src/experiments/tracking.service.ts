@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../kernel/clock.js';
 import type { Principal } from '../kernel/context.js';
+import { echo } from '../kernel/echo.js';
 import { LoamError, ResourceInUseError } from '../kernel/errors.js';
 import type {
   DatasetInputRecord, ExperimentRecord, ExperimentStore, KeyValue, MetricPoint, RunInfoRecord, RunRecord, RunStatus, ViewType,
@@ -60,7 +61,7 @@ function checkRunName(name: string): string {
 /** A search's view type; `field` is its name in the request (SearchExperiments' view_type, SearchRuns' run_view_type). */
 function view(v: string | undefined, field: 'view_type' | 'run_view_type'): ViewType {
   if (v === undefined || v === '') return 'ACTIVE_ONLY';
-  if (!(VIEW_TYPES as readonly string[]).includes(v)) throw invalid(`Invalid ${field} '${v.length > 250 ? `${v.slice(0, 250)}…` : v}'; expected one of ${VIEW_TYPES.join(', ')}.`, `/${field}`);
+  if (!(VIEW_TYPES as readonly string[]).includes(v)) throw invalid(`Invalid ${field} '${echo(v)}'; expected one of ${VIEW_TYPES.join(', ')}.`, `/${field}`);
   return v as ViewType;
 }
 

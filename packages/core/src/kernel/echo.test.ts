@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { invalid } from '../jobs/job-validation.js';
+import { TrackingArtifacts } from '../experiments/tracking-artifacts.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
 import { validateObjectKey } from '../ports/artifact-keys.js';
+import { groupKeyOf, packageRefOf } from '../registry/package-refs.js';
 import { validateTags } from '../tags/tag-rules.js';
 import { echo, echoEscaped } from './echo.js';
+import { decodeNextToken } from './pagination.js';
 
 const messageOf = (f: () => void): string => {
   try {
@@ -37,6 +41,27 @@ describe('echo: a caller value as a message quotes it', () => {
     expect(invalid('AlgorithmSpecification.TrainingImage', huge, 'Member must be short').message).toBe(`Value ${shown} at 'AlgorithmSpecification.TrainingImage' failed to satisfy constraint: Member must be short.`);
     expect(messageOf(() => validateObjectKey(`a/${'\u0000'}${huge}`))).toContain(`'a/\\u0000${'v'.repeat(117)}…'`);
     expect(messageOf(() => validateObjectKey(huge.repeat(2)))).toContain(`Object key ${shown}`);
+  });
+});
+
+describe('the messages d5b3ec22 missed echo a value as echo does', () => {
+  const partition = { accountId: '123456789012', region: 'us-east-1' } as Parameters<typeof packageRefOf>[1];
+
+  it('model package names and ARNs, artifact locations: cut, not whole (a huge value made a huge message)', () => {
+    const huge = 'v'.repeat(5000);
+    const shown = `'${'v'.repeat(120)}…'`;
+    expect(messageOf(() => packageRefOf(`!${huge}`, partition))).toContain(`'!${'v'.repeat(119)}…'`);
+    expect(messageOf(() => packageRefOf(`arn:${huge}`, partition))).toContain(`'arn:${'v'.repeat(116)}…'`);
+    expect(messageOf(() => groupKeyOf(`arn:${huge}`, partition))).toContain(`'arn:${'v'.repeat(116)}…'`);
+    expect(messageOf(() => new TrackingArtifacts({} as ArtifactStore).refFor(huge))).toContain(`Artifact URI ${shown}`);
+    for (const f of [() => packageRefOf(`!${huge}`, partition), () => new TrackingArtifacts({} as ArtifactStore).refFor(huge)]) expect(messageOf(f).length).toBeLessThan(400);
+  });
+
+  it('a refused NextToken: its first 120 code units and …, never half a surrogate pair (cut at 40 before, unmarked)', () => {
+    const token = `${'x'.repeat(39)}😀${'x'.repeat(200)}`;
+    const message = messageOf(() => decodeNextToken(token));
+    expect(message).toContain(`NextToken '${echo(token)}' is not`);
+    expect(message).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
   });
 });
 

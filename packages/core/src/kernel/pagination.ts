@@ -1,3 +1,4 @@
+import { echo } from './echo.js';
 import { ValidationError } from './errors.js';
 
 /** Decoded position in a listing: the sort key of the last item returned and its name as tie-breaker. */
@@ -21,7 +22,7 @@ export function decodeNextToken(token: string | undefined): Cursor | undefined {
   } catch {
     // fall through
   }
-  throw new ValidationError(`NextToken '${token.slice(0, 40)}' is not a token this service issued.`, [{ path: '/NextToken', message: 'invalid token' }]);
+  throw new ValidationError(`NextToken '${echo(token)}' is not a token this service issued.`, [{ path: '/NextToken', message: 'invalid token' }]);
 }
 
 /** SageMaker's MaxResults: 1 to 100, default 10 unless the operation says otherwise. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { jobLogGroups, logGroupNameOf, type InputOf, type Operations, type OutputOf, type RunnerLogLine } from '@loam/contracts';
+import { echo } from '../kernel/echo.js';
 import { isLoamError, LoamError, ValidationError } from '../kernel/errors.js';
 import type { Partition } from '../kernel/names.js';
 import type { RequestContext } from '../kernel/context.js';
@@ -353,7 +354,7 @@ function compilePattern(pattern: string): (line: string) => boolean {
   const p = pattern.trim();
   if (p === '') return () => true;
   if (p.startsWith('{') || p.startsWith('[')) {
-    throw new ValidationError(`filterPattern '${p.slice(0, 60)}': Loam matches terms, "quoted phrases", ?any-of and -excluded terms, not JSON or space-delimited patterns.`, [{ path: '/filterPattern', message: 'unsupported pattern' }]);
+    throw new ValidationError(`filterPattern '${echo(p)}': Loam matches terms, "quoted phrases", ?any-of and -excluded terms, not JSON or space-delimited patterns.`, [{ path: '/filterPattern', message: 'unsupported pattern' }]);
   }
   const all: string[] = [];
   const any: string[] = [];

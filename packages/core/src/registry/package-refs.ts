@@ -1,4 +1,5 @@
 import type { RequestContext } from '../kernel/context.js';
+import { echo } from '../kernel/echo.js';
 import { NotFoundError, ValidationError } from '../kernel/errors.js';
 import { parseArn, type Partition } from '../kernel/names.js';
 import type { UserContextValue } from './registry.collections.js';
@@ -14,7 +15,7 @@ export interface PackageRef {
 function fromArn(value: string, kind: string, partition: Partition, what: string, field: string): string {
   const a = parseArn(value);
   if (!a || a.service !== 'sagemaker' || a.kind !== kind) {
-    throw new ValidationError(`'${value}' at '${field}' is not a ${what} ARN (…:${kind}/…).`, [{ path: `/${field}`, message: `must be a ${kind} ARN or name` }]);
+    throw new ValidationError(`'${echo(value)}' at '${field}' is not a ${what} ARN (…:${kind}/…).`, [{ path: `/${field}`, message: `must be a ${kind} ARN or name` }]);
   }
   // An ARN of another account or region names nothing here.
   if (a.accountId !== partition.accountId || (a.region !== '' && a.region !== partition.region)) throw new NotFoundError(what, value);
@@ -32,7 +33,7 @@ export function packageRefOf(value: string, partition: Partition, field = 'Model
   const name = value.startsWith('arn:') ? fromArn(value, 'model-package', partition, 'Model package', field) : value;
   // A version is written without leading zeros (`group/01` would name version 1 past a policy on `group/1`).
   if (!/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}(\/[1-9][0-9]{0,8})?$/.test(name)) {
-    throw new ValidationError(`'${value}' at '${field}' is not a model package name, '<group>/<version>', or a model package ARN.`, [{ path: `/${field}`, message: 'invalid model package name' }]);
+    throw new ValidationError(`'${echo(value)}' at '${field}' is not a model package name, '<group>/<version>', or a model package ARN.`, [{ path: `/${field}`, message: 'invalid model package name' }]);
   }
   const [head, version] = name.split('/') as [string, string | undefined];
   return { key: version === undefined ? head.toLowerCase() : `${head.toLowerCase()}/${Number(version)}`, given: value };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { echo } from '../kernel/echo.js';
 import { ValidationError } from '../kernel/errors.js';
 import { compareKeys } from '../ports/artifact-keys.js';
 
@@ -61,7 +62,7 @@ export function encodeSearchToken(cursor: SearchCursor, fingerprint: string, see
 }
 
 const invalidToken = (token: string): never => {
-  throw new ValidationError(`NextToken '${token.slice(0, 40)}' is not a token this search issued: pass the NextToken of the previous page unchanged.`, [{ path: '/NextToken', message: 'invalid token' }]);
+  throw new ValidationError(`NextToken '${echo(token)}' is not a token this search issued: pass the NextToken of the previous page unchanged.`, [{ path: '/NextToken', message: 'invalid token' }]);
 };
 
 /**

@@ -4,7 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import cookie from '@fastify/cookie';
 import type { Logger as PinoLogger } from 'pino';
 import { restStatus } from '@loam/contracts';
-import { ValidationError } from '@loam/core';
+import { echo, ValidationError } from '@loam/core';
 import { AnswersInFlight } from './answers-in-flight.js';
 import { hostAllowed, hostChecker } from './host-allowlist.js';
 import { JsonBodyError, parseJsonBody } from './json-body.js';
@@ -159,7 +159,7 @@ export function buildHttpApp(o: AppOptions): FastifyInstance {
     frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
       if (error.code !== 'FST_ERR_BAD_URL') return reply.code(error.statusCode ?? 400).send({ error: 'Bad Request', code: error.code, message: error.message, statusCode: error.statusCode ?? 400 });
       const path = (req.raw.url ?? '').split('?')[0] as string;
-      const message = `The request path '${path.length > 200 ? `${path.slice(0, 200)}…` : path}' is not valid: its percent-escapes do not decode to UTF-8.`;
+      const message = `The request path '${echo(path)}' is not valid: its percent-escapes do not decode to UTF-8.`;
       const picked = badUrls.byRequest.find(([picks]) => picks(req))?.[1];
       if (picked) return picked(reply, message);
       const owner = [...badUrls.byPrefix.keys()].filter((p) => path === p || path.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0];

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { echo } from '@loam/core';
 import { EMPTY_SHA256, sha256Hex, signHex } from './sigv4-canonical.js';
 import { createChecksum, isChecksumAlgorithm, type Checksum } from './checksums.js';
 import { SigV4Error } from './sigv4-errors.js';
@@ -100,7 +101,7 @@ export async function* decodeAwsChunked(source: AsyncIterable<Uint8Array>, o: Ch
   for (;;) {
     const head = await reader.line();
     const m = /^([0-9a-fA-F]{1,16})(?:;chunk-signature=([0-9a-f]{64}))?$/.exec(head);
-    if (!m) throw bad(`'${head.slice(0, 80)}' is not a chunk header`);
+    if (!m) throw bad(`'${echo(head)}' is not a chunk header`);
     if (signed && !m[2]) throw bad('a chunk has no chunk-signature');
     const size = Number.parseInt(m[1] as string, 16);
     const hash = signed ? createHash('sha256') : undefined;
@@ -130,7 +131,7 @@ export async function* decodeAwsChunked(source: AsyncIterable<Uint8Array>, o: Ch
     const canonical: string[] = [];
     for (const l of lines) {
       const c = l.indexOf(':');
-      if (c <= 0) throw bad(`'${l.slice(0, 80)}' is not a trailer`);
+      if (c <= 0) throw bad(`'${echo(l)}' is not a trailer`);
       const name = l.slice(0, c).trim().toLowerCase();
       const value = l.slice(c + 1).trim();
       if (name === 'x-amz-trailer-signature') {
