@@ -54,6 +54,12 @@ export interface WatchingSession {
   /** Polls `what` every 20 ms until it finds rows, or until `stop()` (then its last, empty, answer). */
   until<T>(what: () => Promise<T[]>): Promise<T[]>;
   stop(): void;
+  /** The pid of an active CREATE INDEX of `indexLike` (an ILIKE pattern) waiting on a lock of `table`. */
+  indexBuildWaiting(table: string, indexLike: string): Promise<number>;
+  /** Whether a statement starting `insert into "<table>"` waits on `pid` (polled until it does, or `stop()`). */
+  writeBlockedBy(table: string, pid: number): Promise<boolean>;
+  /** Resolves once backend `pid` is gone (its locks with it: its client may hear of its end first). */
+  backendGone(pid: number): Promise<void>;
   /** Ends the session (once; later calls do nothing). */
   close(): Promise<void>;
 }
@@ -69,15 +75,27 @@ export async function watchingSession(schema: string): Promise<WatchingSession> 
     await holder.query('select pg_stat_clear_snapshot()');
     return (await holder.query(text)).rows as T[];
   };
+  const until = async <T>(what: () => Promise<T[]>): Promise<T[]> => {
+    for (;;) {
+      const rows = await what();
+      if (rows.length > 0 || stopped) return rows;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   return {
     holder,
     fresh,
-    async until<T>(what: () => Promise<T[]>): Promise<T[]> {
-      for (;;) {
-        const rows = await what();
-        if (rows.length > 0 || stopped) return rows;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+    until,
+    async indexBuildWaiting(table, indexLike) {
+      const [building] = await until(() => fresh<{ pid: number }>(`select pid from pg_stat_activity where query ilike 'create index%${indexLike}%'
+        and state = 'active' and wait_event_type is not null and pid in (select pid from pg_locks where relation = '"${schema}".${table}'::regclass)`));
+      return building!.pid;
+    },
+    async writeBlockedBy(table, pid) {
+      return (await until(() => fresh(`select pid from pg_stat_activity where query ilike 'insert into "${table}"%' and ${pid} = any(pg_blocking_pids(pid))`))).length > 0;
+    },
+    async backendGone(pid) {
+      await until(() => fresh(`select 1 where not exists (select 1 from pg_stat_activity where pid = ${pid})`));
     },
     stop: () => void (stopped = true),
     async close() {

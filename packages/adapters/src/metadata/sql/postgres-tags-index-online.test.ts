@@ -40,7 +40,7 @@ describe('base:0005 on a PostgreSQL tags table with rows (online index build)', 
     const tags = new SqlTagStore(new SqlSession(older, older.db, new Map(), false));
     await tags.put('arn:first', [{ Key: 'team', Value: 'blue' }]);
 
-    const { holder, fresh, until, stop, close } = await watchingSession(own);
+    const { holder, fresh, until, stop, close, indexBuildWaiting, writeBlockedBy, backendGone } = await watchingSession(own);
     closing.push({ close });
     const index = () => fresh<{ valid: boolean }>(`select i.indisvalid as valid from pg_class c join pg_index i on i.indexrelid = c.oid
       join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${own}' and c.relname = 'tags_by_key'`);
@@ -52,15 +52,12 @@ describe('base:0005 on a PostgreSQL tags table with rows (online index build)', 
       closing.push(s);
       return 'opened';
     }, (e: Error) => e.message);
-    const [building] = await until(() => fresh<{ pid: number }>(`select pid from pg_stat_activity where query ilike 'create index%tags_by_key%' and state = 'active'
-      and wait_event_type is not null and pid in (select pid from pg_locks where relation = '"${own}".tags'::regclass)`));
-    const builder = building!.pid;
+    const builder = await indexBuildWaiting('tags', 'tags_by_key');
     // Another server's tag write meanwhile: answered, not queued behind the build (a plain CREATE INDEX's ShareLock).
     const writing = tags.put('arn:during-the-build', [{ Key: 'team', Value: 'blue' }]).then(() => 'written', (e: Error) => e.message);
     const stuck = (async () => {
       // The write waiting on a lock is the failure: with a plain build it waits as long as the build does.
-      const rows = await until(() => fresh(`select pid from pg_stat_activity where query ilike 'insert into "tags"%' and ${builder} = any(pg_blocking_pids(pid))`));
-      return rows.length > 0 ? 'the tag write waits for the index build' : 'stopped';
+      return (await writeBlockedBy('tags', builder)) ? 'the tag write waits for the index build' : 'stopped';
     })();
     try {
       expect(await Promise.race([writing, stuck])).toBe('written');
@@ -69,7 +66,7 @@ describe('base:0005 on a PostgreSQL tags table with rows (online index build)', 
       expect(await upgrading).not.toBe('opened');
       expect(await index()).toEqual([{ valid: false }]);
       // Gone, its session's locks with it (a start finding the build's lock held leaves the build to its holder).
-      await until(() => fresh(`select 1 where not exists (select 1 from pg_stat_activity where pid = ${builder})`));
+      await backendGone(builder);
     } finally {
       stop();
       await holder.query('rollback');

@@ -44,15 +44,16 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
     const experimentId = await store.createExperiment({ name: 'exp', artifactRoot: 'r:', tags: [], time: 1 });
     const trial = (name: string, time: number) => store.createTrial({ name, experimentId, creationTime: time, lastModifiedTime: time });
     await trial('first', 1);
-    const { holder, fresh, until, stop, close } = await watchingSession(own);
-    closing.push({ close });
+    const watching = await watchingSession(own);
+    const { fresh } = watching;
+    closing.push(watching);
     const indexes = () => fresh<{ name: string; valid: boolean }>(`select c.relname as name, i.indisvalid as valid from pg_class c join pg_index i on i.indexrelid = c.oid
       join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${own}' and c.relname in ('sm_trials_by_creation', 'sm_trials_by_last_modified') order by 1`);
-    return { own, experimentId, trial, holder, fresh, until, indexes, stop };
+    return { ...watching, own, experimentId, trial, indexes };
   }
 
   it('writes to sm_trials go on while the index is built; a build killed midway leaves an INVALID index, dropped and built again at the next start', async () => {
-    const { own, experimentId, trial, holder, fresh, until, indexes } = await storeBefore0012();
+    const { own, experimentId, trial, holder, indexes, indexBuildWaiting, writeBlockedBy, backendGone } = await storeBefore0012();
     // A write of the table held open: the build waits for it (a concurrent build waits for the table's writers).
     await holder.query('begin');
     await holder.query(`update sm_trials set last_modified_time = 2 where name = 'first'`);
@@ -61,14 +62,12 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
       return 'opened';
     }, (e: Error) => e.message);
     // The upgrading server's build waits on the held write, its index already in the catalog (INVALID until built).
-    const [building] = await until(() => fresh<{ pid: number }>(`select pid from pg_stat_activity where query ilike 'create index%sm_trials%' and state = 'active'
-      and wait_event_type is not null and pid in (select pid from pg_locks where relation = '"${own}".sm_trials'::regclass)`));
-    const builder = building!.pid;
+    const builder = await indexBuildWaiting('sm_trials', 'sm_trials');
     // Another server's trial write meanwhile: answered, not queued behind the build (a plain CREATE INDEX's ShareLock).
     const writing = trial('during-the-build', 3).then(() => 'written', (e: Error) => e.message);
     const stuck = (async () => {
       // The write waiting on a lock is the failure: with a plain build it waits as long as the build does.
-      await until(() => fresh(`select pid from pg_stat_activity where query ilike 'insert into "sm_trials"%' and ${builder} = any(pg_blocking_pids(pid))`));
+      await writeBlockedBy('sm_trials', builder);
       return 'the trial write waits for the index build';
     })();
     try {
@@ -82,7 +81,7 @@ describe('experiments:0012 on a PostgreSQL table with rows (online index build)'
     }
     // Gone, its session's locks with it (a start finding the build's lock held leaves the build to its holder):
     // its client may hear of the end before the process has released them.
-    await until(() => fresh(`select 1 where not exists (select 1 from pg_stat_activity where pid = ${builder})`));
+    await backendGone(builder);
 
     // The next start drops the INVALID index and builds both; lists read them.
     const again = await openSqlExperimentStore({ url: testPostgresUrl, schema: own });
