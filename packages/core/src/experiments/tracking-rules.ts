@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { echo } from '../kernel/echo.js';
+import { echo, echoEscaped } from '../kernel/echo.js';
 import { ValidationError } from '../kernel/errors.js';
 import type { TokenRefusal } from './keyset-page-token.js';
 
@@ -85,7 +85,7 @@ export function checkExperimentName(name: unknown): string {
   const hidden = HIDDEN.exec(name);
   if (hidden) {
     const code = `U+${(hidden[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
-    throw invalid(`Invalid experiment name ${JSON.stringify(name).replace(/[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu, (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`)}: it holds ${code} at position ${hidden.index}; names may not hold control, bidirectional-control or zero-width characters.`, '/name');
+    throw invalid(`Invalid experiment name "${echoEscaped(name)}": it holds ${code} at position ${hidden.index}; names may not hold control, bidirectional-control or zero-width characters.`, '/name');
   }
   return name.normalize('NFC');
 }
