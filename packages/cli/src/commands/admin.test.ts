@@ -32,7 +32,7 @@ describe('loam admin forget-unreadable-access-keys', () => {
     const credentials = join(dataDir, 'credentials');
     const own = '[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = work-secret\n';
     writeFileSync(credentials, own, { mode: 0o600 });
-    writeCredentialsFile(dataDir, { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey, apiToken: admin.apiToken, region: config.region, endpoint: 'http://127.0.0.1:1' });
+    await writeCredentialsFile(dataDir, { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey, apiToken: admin.apiToken, region: config.region, endpoint: 'http://127.0.0.1:1' });
 
     // The key file is lost; the next start would make a new one.
     writeFileSync(join(dataDir, 'server.key'), randomBytes(32), { mode: 0o600 });

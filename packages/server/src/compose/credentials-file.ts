@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { classifyIni, contentOf, hasLineEnd, insertionIndent, isBlankOrComment, lineEndOf, linesOf, sectionsOf, withoutBom, type IniLine } from './credentials-ini.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { withFileLock, type HeldLock } from './credentials-lock.js';
+import { replaceFile } from './credentials-replace.js';
+import { classifyIni, contentOf, hasLineEnd, indentOf, insertionIndent, isBlankOrComment, lineEndOf, linesOf, sectionsOf, withoutBom, type IniLine } from './credentials-ini.js';
 
 export interface LoamCredentials {
   readonly accessKeyId: string;
@@ -36,16 +37,16 @@ const PROVIDER_ENTRIES = ['role_arn', 'sso_account_id', 'sso_role_name'] as cons
  * key). A symbolic link is written through (replaceFile), under a lock against another Loam writing the same file
  * (withFileLock). A leading byte order mark is dropped: boto3 refuses a file that starts with one.
  */
-export function writeCredentialsFile(dataDir: string, c: LoamCredentials): string {
+export async function writeCredentialsFile(dataDir: string, c: LoamCredentials): Promise<string> {
   const file = join(dataDir, 'credentials');
   for (const [name, value] of [['aws_access_key_id', c.accessKeyId], ['aws_secret_access_key', c.secretAccessKey], ['region', c.region], ['loam_api_token', c.apiToken], ['loam_endpoint', c.endpoint]] as const) oneLine(file, name, value);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  withFileLock(file, () => writeLocked(file, c));
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await withFileLock(file, (held) => writeLocked(file, c, held));
   return file;
 }
 
-function writeLocked(file: string, c: LoamCredentials): void {
-  const text = existsSync(file) ? withoutBom(readFileSync(file, 'utf8')) : '';
+async function writeLocked(file: string, c: LoamCredentials, held: HeldLock): Promise<void> {
+  const text = existsSync(file) ? withoutBom(await readFile(file, 'utf8')) : '';
   const eol = lineEndOf(text);
   const lines = linesOf(text);
   const kinds = classifyIni(lines.map(contentOf));
@@ -64,7 +65,7 @@ function writeLocked(file: string, c: LoamCredentials): void {
   ].map((l) => l + eol);
   const first = sections[0];
   if (!first) {
-    replaceFile(file, (text.trim() ? `${text.trimEnd()}${eol}${eol}` : '') + `[loam]${eol}` + own.join(''));
+    await replaceFile(file, (text.trim() ? `${text.trimEnd()}${eol}${eol}` : '') + `[loam]${eol}` + own.join(''), held);
     return;
   }
   // Loam's entries go after the user's last entry, indented to be read as entries that leave the lines around them as
@@ -84,7 +85,7 @@ function writeLocked(file: string, c: LoamCredentials): void {
   const below = out.slice(at).map(contentOf).find((l) => !isBlankOrComment(l));
   const indent = insertionIndent(contentOf(lines[above] as string), kinds[above]?.profile !== undefined, below);
   out.splice(at, 0, ...own.map((l) => indent + l));
-  replaceFile(file, out.map((l, i) => (i < out.length - 1 && !hasLineEnd(l) ? l + eol : l)).join(''));
+  await replaceFile(file, out.map((l, i) => (i < out.length - 1 && !hasLineEnd(l) ? l + eol : l)).join(''), held);
 }
 
 /** The names of the entries of the `[DEFAULT]` sections: configparser gives them to every profile without its own. */
@@ -133,206 +134,22 @@ function range(from: number, to: number): number[] {
 }
 
 /**
- * Replaces `file` with `text` through a temporary file (a reader never sees half of it), durably: the admin is
- * committed after its credentials are written, so they must survive power loss. Mode 0600; a symbolic link (a
- * dotfile manager's) is kept and its target replaced, the temporary file made next to the target, and the target
- * keeps its mode.
- */
-function replaceFile(file: string, text: string): void {
-  const target = linkTarget(file);
-  const mode = target !== file && existsSync(target) ? statSync(target).mode & 0o7777 : 0o600;
-  const tmp = `${target}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text, { mode });
-    chmodSync(tmp, mode); // a temporary file left by a crash keeps its own mode otherwise
-    fsyncPath(tmp);
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { force: true }); // no part-written copy of the secrets is left beside the file
-    throw unwritable(file, target, e);
-  }
-  fsyncPath(dirname(target));
-}
-
-/** `e`, or for a symbolic link an error naming it and its target: `e` names only Loam's file beside the target, in a directory the user may not know Loam writes to. */
-function unwritable(file: string, target: string, e: unknown): unknown {
-  if (target === file) return e;
-  const why = (e as Error).message;
-  return Object.assign(new Error(`Could not write the credentials file ${file}, a symbolic link to ${target} (${why}): Loam replaces the link's target through a lock file and a temporary file beside it. Make ${dirname(target)} exist and be writable for Loam, or replace the link with a file.`), { code: (e as NodeJS.ErrnoException).code, cause: e });
-}
-
-/** A lock older than this is stale whoever holds it: a rewrite holds it for milliseconds. */
-const LOCK_STALE_MS = 60_000;
-/**
- * How long a writer waits for another's lock before saying so: past LOCK_STALE_MS, so that a lock a crash left, whose
- * owner cannot be told gone (another host's, another pid namespace's), is waited out rather than failed on.
- */
-const LOCK_WAIT_MS = LOCK_STALE_MS + 15_000;
-
-/**
- * Runs `update` (a read, change and replaceFile of `file`) holding `<target>.lock` beside the file a symbolic link
- * ends at: two data directories whose `credentials` link one shared file (two Loam servers, or a server and `loam
- * admin`) would otherwise each read the file before the other's rename and write back their own copy, one update lost.
- * The lock is created exclusively and holds its owner's pid, host and pid namespace; a lock left by a process that died
- * (its pid gone in our pid namespace on our host, or our own pid), or older than a minute, is stale and taken over
- * (breakStaleLock). The wait is synchronous: a rewrite holds the lock for a few milliseconds.
- */
-function withFileLock<T>(file: string, update: () => T): T {
-  const target = linkTarget(file);
-  const lock = `${target}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
-    let fd: number;
-    try {
-      fd = openSync(lock, 'wx', 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(file, target, e);
-      if (breakStaleLock(lock)) continue;
-      if (Date.now() > deadline) {
-        throw Object.assign(new Error(`Could not update the credentials file ${file}: another process has held its lock ${lock} (${lockOwner(lock)}) for over ${LOCK_WAIT_MS / 1000} s. If no Loam process is writing the file, delete ${lock}.`), { code: 'ETIMEDOUT' });
-      }
-      sleepSync(pause);
-      continue;
-    }
-    const mine = `${process.pid} ${hostname()} ${pidNamespace()} ${randomUUID()}\n`;
-    try {
-      writeSync(fd, mine);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      return update();
-    } finally {
-      // Not another writer's: ours is taken over when held past LOCK_STALE_MS.
-      if (lockState(lock)?.text === mine) rmSync(lock, { force: true });
-    }
-  }
-}
-
-/**
- * This process's pid namespace (Linux), '-' where there is none to read. A pid names the same process only within one:
- * a container sharing the file over a bind mount (with the host's hostname: host networking) has its own, in which the
- * host's writer's pid is gone or is its own (1).
- */
-function pidNamespace(): string {
-  try {
-    return readlinkSync('/proc/self/ns/pid');
-  } catch {
-    return '-';
-  }
-}
-
-/** The text and modification time of `lock`, undefined when it is gone. */
-function lockState(lock: string): { text: string; mtimeMs: number } | undefined {
-  try {
-    return { text: readFileSync(lock, 'utf8'), mtimeMs: statSync(lock).mtimeMs };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-/**
- * Removes `lock` when the process that took it is gone or it is older than LOCK_STALE_MS; true when it is gone now
- * (removed, or released meanwhile). Another writer that read the same stale lock may have removed it and taken a new
- * one since: the lock is removed only by the holder of `<lock>.break` (one writer at a time, for two system calls),
- * and only when it still is the lock that was read, so a live lock is never moved or removed.
- */
-function breakStaleLock(lock: string): boolean {
-  const seen = lockState(lock);
-  if (seen === undefined) return true;
-  const [pid, host, namespace] = seen.text.split(' ');
-  const dead = host === hostname() && namespace === pidNamespace() && (Number(pid) === process.pid || !alive(Number(pid)));
-  if (!dead && Date.now() - seen.mtimeMs < LOCK_STALE_MS) return false;
-  const breaking = `${lock}.break`;
-  let fd: number;
-  try {
-    fd = openSync(breaking, 'wx', 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    // Another writer is breaking it; or one died doing so and left `breaking`, stale after a while as a lock is.
-    try {
-      if (Date.now() - statSync(breaking).mtimeMs >= LOCK_STALE_MS) rmSync(breaking, { force: true });
-    } catch (e2) {
-      if ((e2 as NodeJS.ErrnoException).code !== 'ENOENT') throw e2;
-    }
-    return false;
-  }
-  closeSync(fd);
-  try {
-    // Its time too: a lock a writer has just created is empty for a moment, as is one whose writer died right then.
-    const now = lockState(lock);
-    if (now?.text === seen.text && now.mtimeMs === seen.mtimeMs) rmSync(lock, { force: true });
-  } finally {
-    rmSync(breaking, { force: true });
-  }
-  return true;
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function lockOwner(lock: string): string {
-  try {
-    const [pid, host] = readFileSync(lock, 'utf8').split(' ');
-    return pid && host ? `process ${pid} on ${host}` : 'being written';
-  } catch {
-    return 'released since';
-  }
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** The file a chain of symbolic links at `file` ends at (which may not exist yet); `file` when it is no link. */
-function linkTarget(file: string): string {
-  let path = file;
-  for (let hops = 0; hops < 40; hops++) {
-    try {
-      if (!lstatSync(path).isSymbolicLink()) return path;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return path;
-      throw e;
-    }
-    path = resolve(dirname(path), readlinkSync(path));
-  }
-  throw Object.assign(new Error(`${file}: too many levels of symbolic links`), { code: 'ELOOP' });
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
  * Updates only the `[loam]` profile's `loam_endpoint` (the port can change between starts), adding the line if the
  * profile lost it. Other profiles are left as they are, a `loam_endpoint` of their own included (it used to be the
  * first `loam_endpoint` line of the file that was replaced, whichever profile held it). The entry is found as botocore
  * finds it, whatever its case (`LOAM_ENDPOINT`) and delimiter (`:`): a second one would make boto3 refuse the file.
  * Written through a temporary file (replaceFile), under the file's lock (withFileLock). Each line keeps its own line end.
  */
-export function updateCredentialsEndpoint(dataDir: string, endpoint: string): void {
+export async function updateCredentialsEndpoint(dataDir: string, endpoint: string): Promise<void> {
   const file = join(dataDir, 'credentials');
   oneLine(file, 'loam_endpoint', endpoint);
   if (!existsSync(file)) return;
-  withFileLock(file, () => updateEndpointLocked(file, endpoint));
+  await withFileLock(file, (held) => updateEndpointLocked(file, endpoint, held));
 }
 
-function updateEndpointLocked(file: string, endpoint: string): void {
+async function updateEndpointLocked(file: string, endpoint: string, held: HeldLock): Promise<void> {
   if (!existsSync(file)) return;
-  const text = readFileSync(file, 'utf8');
+  const text = await readFile(file, 'utf8');
   const eol = lineEndOf(text);
   const lines = linesOf(withoutBom(text));
   const contents = lines.map(contentOf);
@@ -362,7 +179,7 @@ function updateEndpointLocked(file: string, endpoint: string): void {
   }
   const next = lines.join('');
   if (next === text) return;
-  replaceFile(file, next);
+  await replaceFile(file, next, held);
 }
 
 /** What `forgetCredentialsKey` changed: the file, the profile, and the access key it no longer names. */
@@ -378,28 +195,60 @@ const KEY_ENTRIES = new Set(['aws_access_key_id', 'aws_secret_access_key', ...TO
  * After `loam admin forget-unreadable-access-keys`: when the `[loam]` profile names one of the deleted
  * access keys, removes its `aws_access_key_id`, `aws_secret_access_key` (and any `aws_session_token` or `aws_security_token`)
  * entries, whatever their case, so AWS clients using the profile say it has no credentials instead of signing with a
- * key the server no longer knows. The profile's other lines (its `loam_api_token`, which still works, region and
- * endpoint) and every other profile are kept as they are. Undefined when nothing was changed.
+ * key the server no longer knows. An empty token entry is no part of the key: it keeps `[DEFAULT]`'s token out of the
+ * profile (writeCredentialsFile), and stays; a token removed whose entry `[DEFAULT]` sets leaves an empty one in its
+ * place. The profile's other lines (its `loam_api_token`, which still works, region and endpoint) and every other
+ * profile are kept as they are. Written under the file's lock (withFileLock), whose wait does not block the event
+ * loop. Undefined when nothing was changed.
  */
-export function forgetCredentialsKey(dataDir: string, deleted: readonly string[]): ForgottenCredentialsKey | undefined {
+export async function forgetCredentialsKey(dataDir: string, deleted: readonly string[]): Promise<ForgottenCredentialsKey | undefined> {
   const file = join(dataDir, 'credentials');
   if (!existsSync(file)) return undefined;
-  return withFileLock(file, () => forgetLocked(file, deleted));
+  return withFileLock(file, (held) => forgetLocked(file, deleted, held));
 }
 
-function forgetLocked(file: string, deleted: readonly string[]): ForgottenCredentialsKey | undefined {
+async function forgetLocked(file: string, deleted: readonly string[], held: HeldLock): Promise<ForgottenCredentialsKey | undefined> {
   if (!existsSync(file)) return undefined;
-  const lines = linesOf(withoutBom(readFileSync(file, 'utf8')));
+  const lines = linesOf(withoutBom(await readFile(file, 'utf8')));
   const kinds = classifyIni(lines.map(contentOf));
   const loam = sectionsOf(kinds, 'loam')[0];
   if (!loam) return undefined;
   const accessKeyId = kinds.slice(loam.header + 1, loam.end).find((k) => k.entry?.name === 'aws_access_key_id')?.entry?.value;
   if (accessKeyId === undefined || !deleted.includes(accessKeyId)) return undefined;
-  // A key entry goes with the lines that continue its value (an indented `[work]` left behind would start a profile).
-  const kept = keptLines(lines, kinds, loam.header + 1, loam.end, (name) => KEY_ENTRIES.has(name)).map((i) => lines[i] as string);
-  lines.splice(loam.header + 1, loam.end - loam.header - 1, ...kept);
-  replaceFile(file, lines.join(''));
+  lines.splice(loam.header + 1, loam.end - loam.header - 1, ...withoutKey(lines, kinds, loam.header + 1, loam.end, defaultEntries(kinds)));
+  await replaceFile(file, lines.join(''), held);
   return { file, profile: 'loam', accessKeyId };
+}
+
+/**
+ * The lines in `[from, to)` without the key's entries (KEY_ENTRIES), each with the lines that continue its value (an
+ * indented `[work]` left behind would start a profile). A token entry with no value is kept; one with a value whose
+ * name `[DEFAULT]` sets (`defaults`) becomes one with none, so `[DEFAULT]`'s token does not take its place.
+ */
+function withoutKey(lines: readonly string[], kinds: readonly IniLine[], from: number, to: number, defaults: ReadonlySet<string>): string[] {
+  const continued = (i: number): boolean => {
+    for (let j = i + 1; j < to && kinds[j]?.entry === undefined; j++) if (kinds[j]?.continues) return true;
+    return false;
+  };
+  const out: string[] = [];
+  let removing = false;
+  for (let i = from; i < to; i++) {
+    const k = kinds[i] as IniLine;
+    const line = lines[i] as string;
+    if (k.continues) {
+      if (!removing) out.push(line);
+      continue;
+    }
+    if (k.entry === undefined) {
+      out.push(line);
+      continue;
+    }
+    const token = (TOKEN_ENTRIES as readonly string[]).includes(k.entry.name);
+    removing = KEY_ENTRIES.has(k.entry.name) && !(token && k.entry.value === '' && !continued(i));
+    if (!removing) out.push(line);
+    else if (token && defaults.has(k.entry.name)) out.push(`${line.slice(0, indentOf(line))}${k.entry.name} =${line.slice(contentOf(line).length)}`);
+  }
+  return out;
 }
 
 /**
@@ -429,5 +278,5 @@ export function credentialsEntry(dataDir: string, entry: 'aws_access_key_id' | '
 export async function repairCredentialsKey(dataDir: string, known: (accessKeyId: string, apiToken: string | undefined) => Promise<boolean>): Promise<ForgottenCredentialsKey | undefined> {
   const accessKeyId = credentialsEntry(dataDir, 'aws_access_key_id');
   if (accessKeyId === undefined || (await known(accessKeyId, credentialsEntry(dataDir, 'loam_api_token')))) return undefined;
-  return forgetCredentialsKey(dataDir, [accessKeyId]);
+  return await forgetCredentialsKey(dataDir, [accessKeyId]);
 }

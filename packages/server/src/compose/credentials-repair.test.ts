@@ -1,11 +1,14 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '@loam/core';
 import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
 import { credentialsEntry } from './credentials-file.js';
+import { holdLock, type LockHolder } from './credentials-lock.test-support.js';
 import { startLoam, type RunningLoam } from './start.js';
 
 // `loam up` removes the [loam] profile's key lines when the store does not hold the key they name (a forget run
@@ -16,7 +19,9 @@ import { startLoam, type RunningLoam } from './start.js';
 const silent = pino({ level: 'silent' });
 const dirs: string[] = [];
 const running: RunningLoam[] = [];
+const holders: LockHolder[] = [];
 afterEach(async () => {
+  for (const h of holders.splice(0)) await h.release();
   for (const l of running.splice(0)) {
     await l.close();
     await endDetachedJobs(l.config.executor.workDir);
@@ -31,10 +36,19 @@ function dataDir(): string {
   return d;
 }
 
-async function up(dir: string): Promise<RunningLoam> {
-  const loam = await startLoam({ flags: { dataDir: dir, port: 0, host: '127.0.0.1' }, env: { LOAM_LOG__LEVEL: 'silent' }, logger: silent });
+async function up(dir: string, port = 0): Promise<RunningLoam> {
+  const loam = await startLoam({ flags: { dataDir: dir, port, host: '127.0.0.1' }, env: { LOAM_LOG__LEVEL: 'silent' }, logger: silent });
   running.push(loam);
   return loam;
+}
+
+/** A port free a moment ago: the test must know it before startLoam returns. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function down(loam: RunningLoam): Promise<void> {
@@ -72,4 +86,38 @@ describe('loam up and a [loam] profile naming a key its store does not hold', ()
     const text = readFileSync(join(here, 'credentials'), 'utf8');
     expect([credentialsEntry(here, 'aws_access_key_id'), text.includes('aws_secret_access_key'), credentialsEntry(here, 'loam_api_token')]).toEqual([undefined, false, expect.stringMatching(/./)]);
   }, 120_000);
+
+  it('answers other requests while it waits to rewrite the file (its endpoint, then the dead key\'s lines) under a lock another process holds', async () => {
+    const here = dataDir();
+    const first = await up(here);
+    const keyId = credentialsEntry(here, 'aws_access_key_id') as string;
+    await first.platform.identity.DeleteAccessKey({ UserName: 'admin', AccessKeyId: keyId }, { principal: systemPrincipal, requestId: 'test' });
+    await down(first);
+
+    // Held for 30 s at most: the old wait blocked this process too, which could then not release it.
+    const holder = await holdLock(join(here, 'credentials.lock'), 30_000);
+    holders.push(holder);
+    const port = await freePort();
+    let started = false;
+    const starting = up(here, port).finally(() => (started = true));
+    starting.catch(() => undefined);
+    const health = async (): Promise<boolean> => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true;
+    // Until the port opens (connections refused), then for 3 s while the start waits for the lock: each answer in
+    // under a second. The old wait (Atomics.wait) held every request until the lock was released or 75 s passed.
+    for (const until = Date.now() + 60_000; !(await health()); await sleep(50)) if (Date.now() > until) throw new Error('the server did not open its port');
+    // Each round: a request and a pause to 100 ms; a blocked event loop makes the round as long as the block.
+    const times: number[] = [];
+    for (const until = Date.now() + 3_000; Date.now() < until; ) {
+      const before = Date.now();
+      const answered = await health();
+      await sleep(Math.max(0, 100 - (Date.now() - before)));
+      times.push(answered ? Date.now() - before : -1);
+    }
+    expect([started, times.filter((t) => t < 0 || t >= 1_000)]).toEqual([false, []]);
+    expect(times.length).toBeGreaterThan(5);
+
+    await holder.release();
+    await starting;
+    expect([credentialsEntry(here, 'aws_access_key_id'), credentialsEntry(here, 'loam_api_token')]).toEqual([undefined, expect.stringMatching(/./)]);
+  }, 180_000);
 });

@@ -163,9 +163,9 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   let credentialsFile = `${config.dataDir}/credentials`;
   // Written before the admin is committed: a crash in between leaves no admin, and the next start bootstraps again.
   let written: string | undefined;
-  const admin = await platform.identity.bootstrapAdmin((a) => {
+  const admin = await platform.identity.bootstrapAdmin(async (a) => {
     written = a.accessKeyId;
-    credentialsFile = writeCredentialsFile(config.dataDir, {
+    credentialsFile = await writeCredentialsFile(config.dataDir, {
       accessKeyId: a.accessKeyId,
       secretAccessKey: a.secretAccessKey,
       apiToken: a.apiToken,
@@ -174,7 +174,8 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
     });
   });
   if (!admin) {
-    updateCredentialsEndpoint(config.dataDir, url);
+    // Awaited, not blocking: the port is open, and a lock another writer holds (up to 75 s) must not stop answers.
+    await updateCredentialsEndpoint(config.dataDir, url);
     // A process killed between a key's deletion and the file's rewrite left [loam] naming a dead key; a bootstrap
     // another server won at the same moment left it naming the key written above, never committed.
     const repaired = await repairCredentialsKey(config.dataDir, (id, token) => knownKey(platform.identity, new Set(written === undefined ? [] : [written]), id, token));
