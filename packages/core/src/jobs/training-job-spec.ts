@@ -93,11 +93,6 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
     }
     requireS3(`${f}.DataSource.S3DataSource.S3Uri`, s3.S3Uri);
     const mode = c.InputMode ?? algo.TrainingInputMode;
-    if (mode === 'Pipe' && image.type !== 'builtin') {
-      // Name the member the request set: the channel's own InputMode, or the job-wide TrainingInputMode it inherits.
-      const field = c.InputMode !== undefined ? `${f}.InputMode` : 'AlgorithmSpecification.TrainingInputMode';
-      throw invalid(field, 'Pipe', `Member must be File or FastFile for this image (Loam stages channels as files; channel '${c.ChannelName}')`);
-    }
     if (s3.S3DataDistributionType === 'ShardedByS3Key' && image.type === 'builtin' && count > 1) {
       throw invalid(`${f}.DataSource.S3DataSource.S3DataDistributionType`, 'ShardedByS3Key', "Member must be FullyReplicated for the built-in algorithms when InstanceCount > 1: their hosts do not train together and the first host's model is kept, so it would have seen one shard only");
     }
@@ -111,6 +106,16 @@ export function buildTrainingJobSpec(input: CreateTrainingJobInput, ctx: JobSpec
       ...(c.ShuffleConfig ? { shuffleSeed: c.ShuffleConfig.Seed } : {}),
     });
   });
+  if (image.type !== 'builtin') {
+    // Pipe mode's FIFOs are /opt/ml/input/data/<channel>_<epoch>, beside the channels' folders: no channel may be named like one.
+    channels.forEach((c, i) => {
+      const fifo = c.inputMode === 'Pipe' ? channels.find((o) => o.name.startsWith(`${c.name}_`) && /^[0-9]+$/.test(o.name.slice(c.name.length + 1))) : undefined;
+      if (fifo) {
+        const at = channels.indexOf(fifo);
+        throw invalid(`InputDataConfig.${at}.ChannelName`, fifo.name, `Member must not be named like the Pipe mode FIFOs of channel '${c.name}' (InputDataConfig.${i}), /opt/ml/input/data/${c.name}_<epoch>`);
+      }
+    });
+  }
   if (image.type === 'builtin') {
     const need = builtinChannels[image.algorithm];
     for (const r of need?.required ?? []) {

@@ -18,7 +18,8 @@ import { DiskFullError, DiskWaitBudget, diskFullReason, fullWords, isDiskFull, n
 import { processStartTime } from '@loam/adapters/executors/local/proc';
 import { RUNNER_SCRATCH_DIR } from '@loam/adapters/executors/local/runner-scratch';
 import { processingEnv, trainingEnv } from './sm-env.js';
-import { ClientError, stageChannel } from './stage-inputs.js';
+import { PipeInputs, type PipeChannel } from './pipe-channels.js';
+import { ClientError, planChannel, stageChannel } from './stage-inputs.js';
 
 /** How often checkpoints and Continuous processing outputs are pushed while the job runs. */
 const syncIntervalMs = 5_000;
@@ -92,6 +93,10 @@ export async function runJob(input: RunnerInput): Promise<void> {
   /** The outcome reported was the stop's: Stopped, with this SecondaryStatus. */
   let stoppedAs: StopReason | undefined;
   let child: JobChild | undefined;
+  /** Pipe-mode channels' FIFO writers (script and process images), from just before the image starts until it ends. */
+  let pipes: PipeInputs | undefined;
+  /** Why a Pipe-mode channel could not be streamed: the image is stopped and the job fails with it. */
+  let pipeFailure: Error | undefined;
   const graceMs = input.stopGraceSeconds * 1000;
   const stop = (reason: StopReason) => {
     if (stopReason) return;
@@ -145,9 +150,19 @@ export async function runJob(input: RunnerInput): Promise<void> {
       const n = await checkpoints.restore(abort.signal);
       if (n > 0) platformLog(`Restored ${n} checkpoint file(s) from ${spec.checkpoint.s3Uri}.`);
     }
+    const stagingHost = { index: hostIndex, count: input.hosts.length, ...(input.listingDir !== undefined ? { listingDir: input.listingDir } : {}) };
+    const pipeChannels: PipeChannel[] = [];
     for (const c of spec.channels) {
+      // Pipe mode streams through FIFOs for images that read their channels themselves; the built-in
+      // algorithms read files, which is the same data for them, so their Pipe channels are staged.
+      if (spec.kind === 'training-job' && c.inputMode === 'Pipe' && spec.image.type !== 'builtin') {
+        const planned = await planChannel(store, c, stagingHost, abort.signal);
+        pipeChannels.push({ channel: c, planned });
+        platformLog(`Channel '${c.name}' is in Pipe mode: ${planned.length} object(s) from ${c.s3Uri} are streamed through the FIFOs /opt/ml/input/data/${c.name}_0, ${c.name}_1, … one epoch after another.`);
+        continue;
+      }
       const target = spec.kind === 'processing-job' ? dir.containerPath(c.localPath as string) : join(dir.dataDir, c.name);
-      const n = await stageChannel(store, c, target, { index: hostIndex, count: input.hosts.length, ...(input.listingDir !== undefined ? { listingDir: input.listingDir } : {}) }, abort.signal);
+      const n = await stageChannel(store, c, target, stagingHost, abort.signal);
       platformLog(`Staged ${n} object(s) for ${spec.kind === 'training-job' ? 'channel' : 'input'} '${c.name}' from ${c.s3Uri}.`);
     }
     const cmd = await imageCommand(input, dir, store, abort.signal);
@@ -169,6 +184,17 @@ export async function runJob(input: RunnerInput): Promise<void> {
     const oomBefore = jobMemoryState()?.oomKills ?? 0;
     const launch = await prepareLaunch(input, dir, cmd, env);
     if (stopReason) throw new StopSignal();
+    if (pipeChannels.length > 0) {
+      pipes = new PipeInputs({
+        store, channels: pipeChannels, host: stagingHost, dataDir: dir.dataDir, signal: abort.signal, log: platformLog,
+        ...(launch.uid !== undefined ? { uid: launch.uid } : {}),
+        onError: (e) => {
+          pipeFailure ??= e;
+          platformLog(`Pipe mode: ${e.message} Stopping the image.`);
+          void child?.terminate(graceMs);
+        },
+      });
+    }
     // Started (and its process group in runner.pid: onStart runs within the constructor) before Training is
     // reported: the executor takes Training to mean the image runs, and kills it by that group.
     child = new JobChild({
@@ -188,6 +214,8 @@ export async function runJob(input: RunnerInput): Promise<void> {
       for (const o of outputs) void uploadTree(store as Artifacts, dir!.containerPath(o.localPath), o.s3Uri, dir!.root).catch(() => {});
     }, syncIntervalMs);
     const exit = await child.done;
+    // The image has ended: FIFO writers still waiting for a reader, or blocked on one, are abandoned.
+    pipes?.close();
     clearInterval(ticker);
     // A full disk is waited out here too (a local store writes under the data directory): the job failed, its model
     // never uploaded, on a disk full for a moment (and since a full disk is the job's ClientError, not retried).
@@ -197,6 +225,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
     }
     await uploadEndOfJob();
     if (exit.spawnError) throw new ClientError(`The image's command could not be started: ${exit.spawnError}`);
+    if (pipeFailure) throw pipeFailure;
     if (stopReason) throw new StopSignal();
     if (exit.code !== 0) {
       const mem = exit.signal === 'SIGKILL' || exit.code === 137 ? jobMemoryState() : undefined;
@@ -269,6 +298,7 @@ export async function runJob(input: RunnerInput): Promise<void> {
     }
   } finally {
     deadline.clear();
+    pipes?.close();
     child?.reap();
     // Scratch archives go first: on a disk that stayed full their room is what the outcome is written in.
     trainingOutputs?.dispose();

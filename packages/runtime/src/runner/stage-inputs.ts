@@ -58,7 +58,7 @@ async function planManifest(store: Artifacts, uri: string, checked: string | und
  * complement. The same seed and list always give the same order, on every host and every run; it is
  * Loam's permutation, not SageMaker's (whose generator is not documented). Returns a new array.
  */
-export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
+export function seededShuffle<T>(items: readonly T[], seed: number | bigint): T[] {
   const mask = (1n << 64n) - 1n;
   let state = BigInt.asUintN(64, BigInt(seed));
   const next = (): bigint => {
@@ -74,6 +74,22 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
+}
+
+/**
+ * The seed of one Pipe-mode epoch, from the channel's ShuffleConfig seed: epoch 0 uses the seed itself
+ * (so its order is the one File mode stages), epoch `e` ≥ 1 the SplitMix64 mix of `seed + e·γ` (γ =
+ * 0x9e3779b97f4a7c15, SplitMix64's own increment). The same seed gives the same sequence of orders on every
+ * host and every run, and a different order from one epoch to the next (SageMaker reshuffles each epoch).
+ */
+export function epochSeed(seed: number, epoch: number): bigint {
+  const base = BigInt.asUintN(64, BigInt(seed));
+  if (epoch === 0) return base;
+  const mask = (1n << 64n) - 1n;
+  let z = (base + BigInt(epoch) * 0x9e3779b97f4a7c15n) & mask;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
+  return z ^ (z >> 31n);
 }
 
 /** Which host of the job stages, and where its hosts share listings. */
@@ -117,17 +133,18 @@ export function refuseFileDirectoryClash(what: string, files: readonly (Planned 
   }
 }
 
+/** How reasons name this input: the channel, or the request field it came from (a transform's input). */
+function described(channel: JobChannelSpec): string {
+  return channel.describedAs ?? `Channel '${channel.name}'`;
+}
+
 /**
- * Stages one channel into `dir`: S3Prefix or ManifestFile; FullyReplicated (every host gets every
- * object) or ShardedByS3Key (host i of N gets the objects whose index in key order is i mod N, or in
- * the order `shuffleSeed` gives them when the channel has ShuffleConfig, as SageMaker shuffles before it shards;
- * every host deals from the same listing when `host.listingDir` is given); Gzip
- * objects are decompressed and lose their `.gz` suffix (unless `keepCompressedNames`). Returns the number of files written.
- * @throws ClientError when the data is missing or a name would leave the channel directory.
+ * Lists a channel's objects (S3Prefix keys in key order, ManifestFile entries in the manifest's order),
+ * from the listing every host shares when a multi-host ShardedByS3Key channel has `host.listingDir`.
+ * @throws ClientError when the data is missing or the manifest is not one.
  */
-export async function stageChannel(store: Artifacts, channel: JobChannelSpec, dir: string, host: StagingHost, signal?: AbortSignal): Promise<number> {
-  // How reasons name this input: the channel, or the request field it came from (a transform's input).
-  const what = channel.describedAs ?? `Channel '${channel.name}'`;
+export async function planChannel(store: Artifacts, channel: JobChannelSpec, host: StagingHost, signal?: AbortSignal): Promise<Planned[]> {
+  const what = described(channel);
   const plan = () => (channel.s3DataType === 'ManifestFile' ? planManifest(store, channel.s3Uri, channel.manifestPrefix, signal) : planPrefix(store, channel.s3Uri, channel.exactObject === true, signal));
   const shared = channel.distribution === 'ShardedByS3Key' && host.count > 1 ? host.listingDir : undefined;
   let planned: Planned[];
@@ -140,9 +157,30 @@ export async function stageChannel(store: Artifacts, channel: JobChannelSpec, di
     throw e;
   }
   if (planned.length === 0) throw new ClientError(`${what}: no data found at ${channel.s3Uri}.`);
-  // Objects are downloaded in this order too; a FullyReplicated channel's files are the same either way.
-  if (channel.shuffleSeed !== undefined) planned = seededShuffle(planned, channel.shuffleSeed);
-  if (channel.distribution === 'ShardedByS3Key') planned = planned.filter((_, i) => i % host.count === host.index);
+  return planned;
+}
+
+/**
+ * The objects of `planned` this host reads, in the order it reads them: shuffled with `seed` when given
+ * (as SageMaker shuffles before it shards), then, for ShardedByS3Key, host i of N keeps positions i, i+N, ….
+ */
+export function hostObjects(planned: readonly Planned[], channel: JobChannelSpec, host: StagingHost, seed: number | bigint | undefined): Planned[] {
+  let out = seed !== undefined ? seededShuffle(planned, seed) : [...planned];
+  if (channel.distribution === 'ShardedByS3Key') out = out.filter((_, i) => i % host.count === host.index);
+  return out;
+}
+
+/**
+ * Stages one channel into `dir`: S3Prefix or ManifestFile; FullyReplicated (every host gets every
+ * object) or ShardedByS3Key (host i of N gets the objects whose index in key order is i mod N, or in
+ * the order `shuffleSeed` gives them when the channel has ShuffleConfig, as SageMaker shuffles before it shards;
+ * every host deals from the same listing when `host.listingDir` is given); Gzip
+ * objects are decompressed and lose their `.gz` suffix (unless `keepCompressedNames`). Returns the number of files written.
+ * @throws ClientError when the data is missing or a name would leave the channel directory.
+ */
+export async function stageChannel(store: Artifacts, channel: JobChannelSpec, dir: string, host: StagingHost, signal?: AbortSignal): Promise<number> {
+  const what = described(channel);
+  const planned = hostObjects(await planChannel(store, channel, host, signal), channel, host, channel.shuffleSeed);
   const gunzip = channel.compression === 'Gzip';
   const files = planned.map((p) => {
     const rel = safeRelative(gunzip && channel.keepCompressedNames !== true ? p.rel.replace(/\.gz$/, '') : p.rel);

@@ -44,11 +44,14 @@ const cases: [string, Record<string, unknown>, RegExp][] = [
     InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/t/', S3DataDistributionType: 'ShardedByS3Key' } } }],
   }, /InputDataConfig\.0\.DataSource\.S3DataSource\.S3DataDistributionType.*FullyReplicated/],
   ['a checkpoint LocalPath outside /opt/ml (it would be a directory of the machine)', { CheckpointConfig: { S3Uri: 's3://data/ckpt/', LocalPath: '/etc/cron.d' } }, /CheckpointConfig\.LocalPath.*must be under \/opt\/ml/],
-  ['job-wide Pipe mode for a script image: the member the request set is named', { AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'Pipe' }, HyperParameters: { sagemaker_program: 'train.py' } }, /'AlgorithmSpecification\.TrainingInputMode'.*File or FastFile.*channel 'train'/],
-  ['a channel in Pipe mode for a script image', {
+  // Pipe mode streams through /opt/ml/input/data/<channel>_<epoch> FIFOs (script and process images): another channel cannot be named like one.
+  ['a channel named like a Pipe-mode channel\'s FIFO', {
     AlgorithmSpecification: { TrainingImage: 'sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' }, HyperParameters: { sagemaker_program: 'train.py' },
-    InputDataConfig: [{ ChannelName: 'train', InputMode: 'Pipe', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/t/' } } }],
-  }, /'InputDataConfig\.0\.InputMode'.*File or FastFile/],
+    InputDataConfig: [
+      { ChannelName: 'train', InputMode: 'Pipe', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/t/' } } },
+      { ChannelName: 'train_1', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/v/' } } },
+    ],
+  }, /'InputDataConfig\.1\.ChannelName'.*Pipe mode FIFOs of channel 'train'/],
   ['too many instances for this machine', { ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 500, VolumeSizeInGB: 1 } }, /InstanceCount/],
 ];
 
