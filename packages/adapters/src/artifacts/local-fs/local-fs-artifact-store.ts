@@ -5,10 +5,14 @@ import type { Readable } from 'node:stream';
 import { ResourceInUseError, ValidationError, systemClock } from '@loam/core';
 import type { ArtifactStore, Clock, ListObjectsQuery, ListObjectsResult, ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { compareKeys, resolveByteRange, validateBucketName, validateListQuery, validateObjectRef } from '@loam/core/ports/artifact-keys';
-import { DIR_MODE, LocalFsLayout, META_DIR, PROMOTE_NAME_FILE, finishPromotion, fsyncDir, splitKey } from './local-fs-paths.js';
-import { TEMP_PREFIX } from './local-fs-temp-names.js';
-import { fileAt, notFound, objectInfo, objectPaths, openObject } from './local-fs-objects.js';
-import { readSidecar, sweepTemps, writeJsonAtomically } from './local-fs-sidecar.js';
+import { DIR_MODE, LocalFsLayout, META_DIR, PROMOTE_NAME_FILE, fsyncDir, splitKey } from './local-fs-paths.js';
+import { TEMP_PREFIX, tempName } from './local-fs-temp-names.js';
+import { notFound, objectInfo, objectPaths, openObject } from './local-fs-objects.js';
+import type { ObjectPaths } from './local-fs-objects.js';
+import { removeObjectFile } from './local-fs-remove.js';
+import { recordPending, sweepPending } from './local-fs-journal.js';
+import { refuseCaseInsensitive } from './local-fs-case.js';
+import { readSidecar, writeJsonAtomically } from './local-fs-sidecar.js';
 import { DirListingCache } from './local-fs-dir-cache.js';
 import { walkKeys } from './local-fs-walk.js';
 import type { WalkControl } from './local-fs-walk.js';
@@ -26,9 +30,12 @@ export interface LocalFsArtifactStoreOptions {
 export interface LocalFsOpening {
   /**
    * The data directory's owner (the server, at its start, before it serves): the open then removes the
-   * temp files of writers gone (a crash's) and the directories they alone held, walking the whole tree.
+   * temp files of writers gone (a crash's) and the directories they alone held, and finishes their
+   * promotions, visiting only what the journal's entries of dead writers name (see sweepPending): its
+   * cost grows with the writes a crash cut off, not with the objects. The first such open of a data
+   * directory (and each until one leaves no unrecorded temp) walks the whole tree once.
    * Default false, for every other opener (a job's runner, `loam doctor`, a tool beside a live server):
-   * it walks nothing, and never removes a temp file another process is writing.
+   * it sweeps nothing, and never removes a temp file another process is writing.
    */
   readonly owner?: boolean;
 }
@@ -65,7 +72,8 @@ export class LocalFsArtifactStore implements ArtifactStore {
     if (!(await lstat(join(root, META_DIR))).isDirectory()) {
       throw new ValidationError(`The artifact root's '${META_DIR}' entry is not a directory.`);
     }
-    if (opening.owner === true) await sweepTemps(root);
+    await refuseCaseInsensitive(root);
+    if (opening.owner === true) await sweepPending(root);
     return new LocalFsArtifactStore(new LocalFsLayout(root), options.clock ?? systemClock);
   }
 
@@ -82,14 +90,18 @@ export class LocalFsArtifactStore implements ArtifactStore {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ResourceInUseError(`Bucket '${bucket}' already exists.`);
       throw reportFullDisk(e, `Bucket '${bucket}'`);
     }
+    const temp = tempName();
+    const settled = await recordPending(this.layout.root, { bucket, dirs: [], temps: [temp] });
     try {
       const metaDir = this.layout.metaBucketDir(bucket);
       await this.layout.walkDirs(join(this.layout.root, META_DIR), [bucket], bucket, true);
-      await writeJsonAtomically(metaDir, join(metaDir, BUCKET_FILE), { createdAt: this.clock.now() });
+      await writeJsonAtomically(metaDir, join(metaDir, BUCKET_FILE), { createdAt: this.clock.now() }, temp);
       await fsyncDir(join(this.layout.root, META_DIR));
       await fsyncDir(this.layout.root);
     } catch (e) {
       throw reportFullDisk(e, `Bucket '${bucket}'`);
+    } finally {
+      await settled();
     }
   }
 
@@ -168,43 +180,34 @@ export class LocalFsArtifactStore implements ArtifactStore {
     const { dirs, name } = splitKey(ref.key);
     if (!(await this.layout.walkDirs(this.layout.bucketDir(ref.bucket), dirs, ref.key, false))) return;
     const paths = objectPaths(this.layout, ref);
-    // Under the key's lock: a promotion of `p` (a put of `p/q`) cannot move the file between its lookup
-    // and its unlink, and bring the object back.
+    // Each file goes by a rename onto a tomb (see removeObjectFile); the journal names the tombs, so that a
+    // kill leaves the owner's next start what to remove, and the directories this delete would prune.
+    const tombs = { data: tempName(), meta: tempName() };
+    const settled = await recordPending(this.layout.root, { bucket: ref.bucket, dirs, name, temps: [tombs.data, tombs.meta] });
+    try {
+      await this.removeUnderLock(ref, paths, dirs, tombs);
+    } finally {
+      await settled();
+    }
+  }
+
+  private async removeUnderLock(ref: ObjectRef, paths: ObjectPaths, dirs: readonly string[], tombs: { readonly data: string; readonly meta: string }): Promise<void> {
+    // Under the key's lock: a promotion of `p` (a put of `p/q`) in this process cannot move the file
+    // between its lookup and its removal. One in another process (a runner's) is met by removeObjectFile.
     const removed = await this.layout.commits.run(`${ref.bucket}/${ref.key}`, async () => {
-      // An object a crash left in mid-promotion is put in place first, so that it is the one deleted; one
-      // left before the promotion's unlink (its file still at the key) too: else a later read, a write
-      // below the key or the owner's sweep would finish that promotion and bring the object back.
-      let data: string;
-      for (let attempt = 0; ; attempt++) {
-        await finishPromotion(paths.dataDir, paths.name);
-        data = await fileAt(paths.data);
-        const st = await lstat(data).catch(() => undefined);
-        // A directory is a prefix, not an object; a link is removed itself (unlink never follows it).
-        if (!st || st.isDirectory()) return undefined;
-        const gone = await unlink(data).then(
-          () => false,
-          (e: NodeJS.ErrnoException) => {
-            if (e.code !== 'ENOENT' && e.code !== 'EISDIR') throw e;
-            return true;
-          },
-        );
-        // Moved since the lookup by a promotion in another process (a runner's put below the key), which
-        // our lock does not hold off: it is in the directory of its name, or on its way there. Look again.
-        if (!gone || attempt === 3) break;
-      }
+      const data = await removeObjectFile(paths.dataDir, paths.name, tombs.data);
+      if (data === undefined) return undefined;
       // The sidecar goes too, unless its directory chain is not ours (a planted link): then leave it be.
       const metaOk = await this.layout.walkDirs(join(this.layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, false).catch(() => undefined);
-      if (metaOk) await finishPromotion(paths.metaDir, paths.name); // the sidecar's, likewise
-      const meta = metaOk ? await fileAt(paths.meta) : undefined;
-      if (meta) await unlink(meta).catch(() => {});
+      const meta = metaOk ? await removeObjectFile(paths.metaDir, paths.name, tombs.meta) : undefined;
       await fsyncDir(dirname(data));
       return { data, meta };
     });
     if (!removed) return;
     const { data, meta } = removed;
     // Directories left empty go, the key's own too when it held the object (`p/.loam-object`).
-    await prune(this.layout.bucketDir(ref.bucket), data === paths.data ? dirs : [...dirs, name]);
-    await prune(this.layout.metaBucketDir(ref.bucket), meta === undefined || meta === paths.meta ? dirs : [...dirs, name]);
+    await prune(this.layout.bucketDir(ref.bucket), data === paths.data ? dirs : [...dirs, paths.name]);
+    await prune(this.layout.metaBucketDir(ref.bucket), meta === undefined || meta === paths.meta ? dirs : [...dirs, paths.name]);
   }
 
   async list(query: ListObjectsQuery): Promise<ListObjectsResult> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
-import { lstat, open, rename } from 'node:fs/promises';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +10,9 @@ import type { ObjectInfo, ObjectRef } from '@loam/core';
 import { META_DIR, SELF_NAME, finishPromotion, fsyncDir, splitKey } from './local-fs-paths.js';
 import type { LocalFsLayout } from './local-fs-paths.js';
 import { describes, identity, readSidecar, writeJsonTemp } from './local-fs-sidecar.js';
+import { inMadeDirs } from './local-fs-made-dirs.js';
+import { recordPending } from './local-fs-journal.js';
+import { tempName } from './local-fs-temp-names.js';
 import type { Sidecar } from './local-fs-sidecar.js';
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -164,8 +167,22 @@ async function repair(layout: LocalFsLayout, ref: ObjectRef, paths: ObjectPaths,
     lastModified: Math.round(Number(st.mtimeNs / 1_000_000n)),
   };
   const { dirs } = splitKey(ref.key);
-  await layout.walkDirs(join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, true);
-  await renameIntoPlace(await writeJsonTemp(paths.metaDir, sidecar), paths.meta);
+  const name = tempName();
+  const settled = await recordPending(layout.root, { bucket: ref.bucket, dirs, temps: [name] });
+  try {
+    // A delete of the last other key below may prune the directory between the walk and the write
+    // (ENOENT): walk and write again, as a put does.
+    const { value: temp } = await inMadeDirs(layout, join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, (d) => writeJsonTemp(d, sidecar, name));
+    await renameIntoPlace(temp, paths.meta).catch(async (e: unknown) => {
+      await unlink(temp).catch(() => {});
+      throw e;
+    });
+  } catch (e) {
+    // The sidecar only saves the next reader the hashing: the bytes read are the object's all the same.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  } finally {
+    await settled();
+  }
   return toInfo(ref, sidecar);
 }
 

@@ -6,6 +6,8 @@ import { NotFoundError, ValidationError } from '@loam/core';
 /** The sidecar tree, beside the buckets; bucket names cannot start with a dot, so it never clashes. */
 export const META_DIR = '.loam-meta';
 export const DIR_MODE = 0o700;
+/** Under META_DIR: one entry per write or delete under way, so a start sweeps only those (local-fs-journal.ts). */
+export const JOURNAL_DIR = '.loam-journal';
 export const FILE_MODE = 0o600;
 
 /*
@@ -191,8 +193,10 @@ export async function promoteFile(path: string): Promise<void> {
     }
     await fsyncDir(pending);
     if ((await lstat(path).catch(() => undefined))?.ino !== st.ino) continue;
+    // Gone, or a directory already: a delete of the key in another process finished this promotion
+    // (finishPromotion) or removed the object since the look just above.
     await unlink(path).catch((e) => {
-      if (code(e) !== 'ENOENT') throw e;
+      if (code(e) !== 'ENOENT' && code(e) !== 'EISDIR') throw e;
     });
     break;
   }

@@ -163,7 +163,8 @@ describe('a promotion in one process racing a delete of its key in another', () 
 
   it('a delete that found the file of p just before the promotion moved it deletes the moved object', async () => {
     hooks.next = {
-      op: 'unlink',
+      // The delete's removal of p's file (a rename onto its tomb, see removeObjectFile).
+      op: 'rename',
       match: (path) => path === join(root, 'bkt/p'),
       run: () => runner.put(ref('p/q'), enc.encode('q')).then(() => {}),
     };
@@ -276,5 +277,29 @@ describe('a promotion killed just before its last step', () => {
     await owner.delete(ref('p'));
     await owner.delete(ref('p/q'));
     expect(await readdir(join(root, 'bkt'))).toEqual([]);
+  });
+});
+
+describe('a sidecar repair whose directory a delete removes meanwhile', () => {
+  it('makes the directory again and answers the object, its sidecar stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loam-afs-repair-'));
+    sandboxes.push(dir);
+    const store = await LocalFsArtifactStore.open({ root: join(dir, 'root') });
+    const ref = (key: string) => ({ bucket: 'bkt', key });
+    await store.createBucket('bkt');
+    await store.put(ref('d/a'), enc.encode('aaa'));
+    await store.put(ref('d/b'), enc.encode('b'));
+    // d/a's sidecar is lost: a read recomputes it. d/b's is then the only entry of the sidecar directory d.
+    await rm(join(store.root, '.loam-meta/bkt/d/a'));
+    hooks.next = {
+      // The repair's temp sidecar being created in .loam-meta/bkt/d/, after its walk found d there.
+      op: 'open',
+      match: (path, flags) => typeof flags === 'number' && path.startsWith(join(store.root, '.loam-meta/bkt/d/.loam-tmp-')),
+      run: () => store.delete(ref('d/b')), // prunes the sidecar directory d, now empty
+    };
+    expect(await store.head(ref('d/a'))).toMatchObject({ size: 3 });
+    expect(hooks.next).toBeUndefined(); // the race was run
+    expect(await readdir(join(store.root, '.loam-meta/bkt/d'))).toEqual(['a']);
+    expect(await text((await store.get(ref('d/a'))).body)).toBe('aaa');
   });
 });

@@ -3,7 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import { open, readdir, readFile, lstat, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectMetadata } from '@loam/core';
-import { FILE_MODE, PROMOTE_NAME_FILE, PROMOTE_PREFIX, finishPromotion, fsyncDir, nameSegment, promotePath } from './local-fs-paths.js';
+import { FILE_MODE, JOURNAL_DIR, PROMOTE_NAME_FILE, PROMOTE_PREFIX, finishPromotion, fsyncDir, nameSegment, promotePath } from './local-fs-paths.js';
 import { TEMP_PREFIX, tempIsAbandoned, tempName } from './local-fs-temp-names.js';
 
 /** Opens a new file for writing: never an existing file, never through a link. */
@@ -64,9 +64,9 @@ export async function readSidecar(path: string): Promise<Sidecar | undefined> {
   }
 }
 
-/** Writes JSON to a durable temp file in `dir`; the caller renames it into place. */
-export async function writeJsonTemp(dir: string, value: unknown): Promise<string> {
-  const temp = join(dir, tempName());
+/** Writes JSON to a durable temp file in `dir` (named `name`); the caller renames it into place. */
+export async function writeJsonTemp(dir: string, value: unknown, name = tempName()): Promise<string> {
+  const temp = join(dir, name);
   const fh = await openExclusive(temp);
   try {
     await fh.writeFile(JSON.stringify(value));
@@ -81,13 +81,20 @@ export async function writeJsonTemp(dir: string, value: unknown): Promise<string
 }
 
 /** Replaces the JSON file at `path` (in `dir`) atomically and durably. */
-export async function writeJsonAtomically(dir: string, path: string, value: unknown): Promise<void> {
-  const temp = await writeJsonTemp(dir, value);
+export async function writeJsonAtomically(dir: string, path: string, value: unknown, name = tempName()): Promise<void> {
+  const temp = await writeJsonTemp(dir, value, name);
   await rename(temp, path).catch(async (e: unknown) => {
     await unlink(temp).catch(() => {});
     throw e;
   });
   await fsyncDir(dir);
+}
+
+/** What a walk of the whole tree (sweepTemps) did: temps removed, and temps kept that no journal entry covers. */
+export interface SweepCount {
+  removed: number;
+  /** Kept (their writer lives) yet recorded by no journal entry: a targeted sweep would never see them. */
+  unrecorded: number;
 }
 
 /**
@@ -96,20 +103,20 @@ export async function writeJsonAtomically(dir: string, path: string, value: unkn
  * by a writer that crashed after its temp went but before its directories did (or while it held no temp
  * yet). Promotions a crash stopped are finished (see promoteFile). An empty directory is never an object; a live
  * writer whose directory goes retries on ENOENT (see writeObject). Symlinks are never followed (entries
- * are lstat'ed through `withFileTypes`). Walks the whole tree: only the owner of the data directory runs
- * it, once at its start (see LocalFsArtifactStore.open).
+ * are lstat'ed through `withFileTypes`). Walks the whole tree: the owner of the data directory runs it at
+ * its start only until one walk leaves no unrecorded temp (see sweepPending in local-fs-journal.ts);
+ * `recorded` holds the paths of temps a live writer's journal entry names.
  */
-export async function sweepTemps(dir: string, depth = 0): Promise<number> {
-  let removed = 0;
+export async function sweepTemps(dir: string, recorded: ReadonlySet<string> = new Set(), depth = 0, count: SweepCount = { removed: 0, unrecorded: 0 }): Promise<SweepCount> {
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const path = join(dir, entry.name);
     if (entry.isDirectory() && entry.name.startsWith(PROMOTE_PREFIX)) {
       // A promotion a crash stopped (see promoteFile): put its object in place.
-      const name = await readFile(join(path, PROMOTE_NAME_FILE), 'utf8').catch(() => undefined);
-      if (name !== undefined && nameSegment(name) !== undefined && !name.includes('/') && name !== '.' && name !== '..' && promotePath(dir, name) === path) await finishPromotion(dir, name);
-      else await rmdir(path).catch(() => {});
+      await finishNamedPromotion(dir, entry.name);
+    } else if (entry.isDirectory() && entry.name === JOURNAL_DIR) {
+      continue; // the journal's entries are the writers' records, not temps (see sweepPending)
     } else if (entry.isDirectory()) {
-      removed += await sweepTemps(path, depth + 1);
+      await sweepTemps(path, recorded, depth + 1, count);
       if (depth >= 1) await rmdir(path).catch(() => {}); // fails unless it is empty now
     } else if (entry.isFile() && entry.name === PROMOTE_NAME_FILE) {
       // A finished promotion's name, left in the directory it became by a kill (see finishPromotion).
@@ -118,9 +125,19 @@ export async function sweepTemps(dir: string, depth = 0): Promise<number> {
       const st = await lstat(path).catch(() => undefined);
       if (st && tempIsAbandoned(entry.name, st.mtimeMs)) {
         await unlink(path).catch(() => {});
-        removed++;
+        count.removed++;
+      } else if (st && !recorded.has(path)) {
+        count.unrecorded++;
       }
     }
   }
-  return removed;
+  return count;
+}
+
+/** Finishes (or, when its name file does not match its hash, drops) the promote directory `promoteName` in `dir`. */
+export async function finishNamedPromotion(dir: string, promoteName: string): Promise<void> {
+  const path = join(dir, promoteName);
+  const name = await readFile(join(path, PROMOTE_NAME_FILE), 'utf8').catch(() => undefined);
+  if (name !== undefined && nameSegment(name) !== undefined && !name.includes('/') && name !== '.' && name !== '..' && promotePath(dir, name) === path) await finishPromotion(dir, name);
+  else await rmdir(path).catch(() => {});
 }

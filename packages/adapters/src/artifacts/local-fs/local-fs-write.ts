@@ -8,40 +8,22 @@ import type { ObjectInfo, ObjectRef, PutOptions } from '@loam/core';
 import { META_DIR, SELF_NAME, fsyncDir, splitKey } from './local-fs-paths.js';
 import type { LocalFsLayout } from './local-fs-paths.js';
 import { fileAt, objectInfo, objectPaths, renameIntoPlace, toInfo } from './local-fs-objects.js';
+import type { ObjectPaths } from './local-fs-objects.js';
 import { identity, openExclusive, writeJsonTemp } from './local-fs-sidecar.js';
 import { tempName } from './local-fs-temp-names.js';
+import { inMadeDirs } from './local-fs-made-dirs.js';
+import { recordPending } from './local-fs-journal.js';
 import type { Sidecar } from './local-fs-sidecar.js';
 
 export type Body = Uint8Array | Readable | AsyncIterable<Uint8Array>;
 
-/**
- * Makes the directories `segments` below `base`, then runs `create` in the last one. Until `create`
- * puts a file there, a directory may be removed by another writer: a failed write removes the
- * directories it made, a delete prunes empty ones, a runner's start-up sweep those of a crash's temp
- * files. So a walk that finds a directory gone (ENOENT) is made again, a few times; given up, the
- * directories made are removed. Returns `create`'s result and every directory made on the way.
- */
-async function inMadeDirs<T>(layout: LocalFsLayout, base: string, segments: readonly string[], key: string, create: (dir: string) => Promise<T>): Promise<{ value: T; made: string[] }> {
-  const made: string[] = [];
-  for (let attempt = 0; ; attempt++) {
-    try {
-      for (const d of (await layout.walkDirs(base, segments, key, true)) ?? []) if (!made.includes(d)) made.push(d);
-      return { value: await create(join(base, ...segments)), made };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 3) continue;
-      for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
-      throw e;
-    }
-  }
-}
-
-/** Creates the object's directories and an exclusive temp file in the last one. */
-async function createTemp(layout: LocalFsLayout, ref: ObjectRef): Promise<{ dir: string; temp: string; fh: FileHandle; made: string[] }> {
+/** Creates the object's directories and the exclusive temp file `name` in the last one. */
+async function createTemp(layout: LocalFsLayout, ref: ObjectRef, name: string): Promise<{ dir: string; temp: string; fh: FileHandle; made: string[] }> {
   const { dirs } = splitKey(ref.key);
   const bucketDir = layout.bucketDir(ref.bucket);
   try {
     const { value, made } = await inMadeDirs(layout, bucketDir, dirs, ref.key, async (dir) => {
-      const temp = join(dir, tempName());
+      const temp = join(dir, name);
       return { dir, temp, fh: await openExclusive(temp) };
     });
     return { ...value, made };
@@ -79,7 +61,27 @@ export async function writeObject(
 ): Promise<ObjectInfo> {
   checkPartSizes(options.partSizes);
   const paths = objectPaths(layout, ref);
-  const { dir, temp, fh, made } = await createTemp(layout, ref);
+  const { dirs } = splitKey(ref.key);
+  // Recorded before anything is made, so that the owner's next start finds what a kill leaves (see
+  // local-fs-journal.ts): the temp names, the directories made and promotions along the key's path.
+  const names = { data: tempName(), meta: tempName() };
+  const settled = await recordPending(layout.root, { bucket: ref.bucket, dirs, temps: [names.data, names.meta] });
+  try {
+    return await writeRecorded(layout, ref, body, options, paths, names);
+  } finally {
+    await settled();
+  }
+}
+
+async function writeRecorded(
+  layout: LocalFsLayout,
+  ref: ObjectRef,
+  body: Body,
+  options: PutOptions & { now: () => number; exclusive: <T>(fn: () => Promise<T>) => Promise<T> },
+  paths: ObjectPaths,
+  names: { readonly data: string; readonly meta: string },
+): Promise<ObjectInfo> {
+  const { dir, temp, fh, made } = await createTemp(layout, ref, names.data);
   let metaTemp: string | undefined;
   let metaMade: string[] = [];
   let open = true;
@@ -115,7 +117,7 @@ export async function writeObject(
       ...(options.partSizes === undefined ? {} : { parts: [...options.partSizes] }),
     };
     const { dirs } = splitKey(ref.key);
-    const meta = await inMadeDirs(layout, join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, (d) => writeJsonTemp(d, sidecar));
+    const meta = await inMadeDirs(layout, join(layout.root, META_DIR), [ref.bucket, ...dirs], ref.key, (d) => writeJsonTemp(d, sidecar, names.meta));
     metaMade = meta.made;
     metaTemp = meta.value;
     const committedMeta = metaTemp;
