@@ -4,6 +4,7 @@ import { AccessDeniedError } from '../kernel/errors.js';
 import { parseArn, resourceArn, type Partition } from '../kernel/names.js';
 import type { ExperimentRecord, RunRecord } from '../ports/experiment-store.js';
 import type { TrackingService } from './tracking.service.js';
+import { noExperimentNamed, noRun } from './tracking-errors.js';
 
 /** The describe actions: what answers holding an experiment's or a run's details are checked as. */
 const GET_EXPERIMENT = 'sagemaker:GetMlflowExperiment';
@@ -60,11 +61,32 @@ export class TrackingAccess {
 
   /**
    * Refuses unless the caller may `action` on the run's experiment; an unknown run is ResourceNotFound,
-   * as the handler would answer. The run's own ARN is the transport's check.
+   * as the handler would answer. The run's own ARN is the transport's check. A run the refusal hides from
+   * the caller (who may not describe it either: `GetMlflowRun` on the run and on its experiment, as
+   * `runs/get` and searches need) answers as an unknown one does, MLflow's RESOURCE_DOES_NOT_EXIST with its
+   * message, so the answer does not say it exists; one they may describe is refused (AccessDeniedException).
    */
   async checkRunExperiment(principal: Principal, action: string, runId: string | undefined): Promise<void> {
     const info = await this.tracking.runInfo(runId);
-    await this.checkExperiment(principal, action, info.experimentId);
+    try {
+      await this.checkExperiment(principal, action, info.experimentId);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'AccessDeniedException') throw e;
+      const visible = (await isAllowed(this.authorize, principal, GET_RUN, this.experimentArn(info.experimentId))) && (await isAllowed(this.authorize, principal, GET_RUN, this.runArn(info.runId)));
+      if (!visible) throw noRun(info.runId);
+      throw e;
+    }
+  }
+
+  /**
+   * The experiment a name resolves to (`experiments/get-by-name`: the name is resolved before any ARN is
+   * known), when the caller may describe it (`GetMlflowExperiment` on it); one they may not is answered as
+   * an unknown name is (RESOURCE_DOES_NOT_EXIST, MLflow's message), so the answer does not say it exists.
+   */
+  async experimentByName(principal: Principal, name: string | undefined): Promise<ExperimentRecord> {
+    const e = await this.tracking.getExperimentByName(name);
+    if (!(await isAllowed(this.authorize, principal, GET_EXPERIMENT, this.experimentArn(e.experimentId)))) throw noExperimentNamed(name as string);
+    return e;
   }
 
   /**

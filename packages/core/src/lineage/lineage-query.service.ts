@@ -173,16 +173,36 @@ export class LineageQueryService {
   }
 
   /**
-   * Records an association; both ends may be ARNs or s3:// locations (a location becomes an artifact).
-   * @throws ValidationError (not an ARN, another account, one end twice, a location over 2048 bytes), NotFoundError (an end Loam does not have).
+   * Whether an association's end (named by ARN, not a location) is hidden from the caller by what only its
+   * record says, as a QueryLineage start is ({@link mayStartFrom}): an MLflow run, experiment, trial or trial
+   * component the `readCheck` judges unreadable (its MLflow experiment), an artifact whose location they may
+   * not read. The ARN itself was the dispatcher's check (the operation's action on each end).
    */
-  async AddAssociation(input: InputOf<Ops['AddAssociation']>, _ctx: RequestContext): Promise<OutputOf<Ops['AddAssociation']>> {
+  private async hiddenEnd(arn: string, ctx: RequestContext): Promise<boolean> {
+    if (!this.o.authorize) return false;
+    const v = new LineageVisibility(this.o.authorize, ctx.principal, this.o.readCheck);
+    if (parseArn(arn)?.kind === 'artifact') {
+      const artifact = await this.o.store.collection(lineageArtifactsCollection).get(arn);
+      return artifact !== undefined && !(await v.visible(arn, artifact.value.uri));
+    }
+    return (await this.o.readCheck?.(ctx.principal, arn)) === false;
+  }
+
+  /**
+   * Records an association; both ends may be ARNs or s3:// locations (a location becomes an artifact).
+   * An end hidden from the caller ({@link hiddenEnd}) answers as a missing one does.
+   * @throws ValidationError (not an ARN, another account, one end twice, a location over 2048 bytes), NotFoundError (an end Loam does not have, or hidden).
+   */
+  async AddAssociation(input: InputOf<Ops['AddAssociation']>, ctx: RequestContext): Promise<OutputOf<Ops['AddAssociation']>> {
     const isUri = isLocation;
     const source = this.startArn(input.SourceArn, 'SourceArn');
     const destination = this.startArn(input.DestinationArn, 'DestinationArn');
     if (source === destination) throw new ValidationError('An association needs two different ends.', [{ path: '/DestinationArn', message: 'same as SourceArn' }]);
-    if (!isUri(input.SourceArn)) await this.requireVertex(source, input.SourceArn);
-    if (!isUri(input.DestinationArn)) await this.requireVertex(destination, input.DestinationArn);
+    for (const [arn, given] of [[source, input.SourceArn], [destination, input.DestinationArn]] as const) {
+      if (isUri(given)) continue;
+      await this.requireVertex(arn, given);
+      if (await this.hiddenEnd(arn, ctx)) throw new NotFoundError('Lineage entity', given);
+    }
     if (isUri(input.SourceArn)) checkLocationSize(input.SourceArn, 'SourceArn');
     if (isUri(input.DestinationArn)) checkLocationSize(input.DestinationArn, 'DestinationArn');
     if (isUri(input.SourceArn)) await this.o.recorder.artifact(input.SourceArn, 'DataSet');
@@ -194,15 +214,18 @@ export class LineageQueryService {
   /**
    * Removes the association from source to destination, however it was recorded (by a capability or by
    * AddAssociation); the ends are named as in AddAssociation. An end naming a resource since deleted also
-   * matches the retired vertices its edges moved to ({@link lives}). @throws ValidationError, NotFoundError (no such association).
+   * matches the retired vertices its edges moved to ({@link lives}). An association with an end hidden from
+   * the caller ({@link hiddenEnd}) answers as a missing one does, and stays. @throws ValidationError, NotFoundError (no such association, or a hidden end).
    */
-  async DeleteAssociation(input: InputOf<Ops['DeleteAssociation']>, _ctx: RequestContext): Promise<OutputOf<Ops['DeleteAssociation']>> {
+  async DeleteAssociation(input: InputOf<Ops['DeleteAssociation']>, ctx: RequestContext): Promise<OutputOf<Ops['DeleteAssociation']>> {
     const source = this.startArn(input.SourceArn, 'SourceArn');
     const destination = this.startArn(input.DestinationArn, 'DestinationArn');
+    const none = () => new NotFoundError('Association', `${input.SourceArn} -> ${input.DestinationArn}`);
+    if ((!isLocation(input.SourceArn) && (await this.hiddenEnd(source, ctx))) || (!isLocation(input.DestinationArn) && (await this.hiddenEnd(destination, ctx)))) throw none();
     const destinations = new Set(await this.lives(destination));
     const found: LineageEdge[] = [];
     for (const s of await this.lives(source)) found.push(...(await this.o.store.lineage.edges(s, 'downstream')).filter((e) => destinations.has(e.destinationArn)));
-    if (found.length === 0) throw new NotFoundError('Association', `${input.SourceArn} -> ${input.DestinationArn}`);
+    if (found.length === 0) throw none();
     for (const e of found) await this.o.store.lineage.remove(e.sourceArn, e.destinationArn);
     return { SourceArn: source, DestinationArn: destination };
   }

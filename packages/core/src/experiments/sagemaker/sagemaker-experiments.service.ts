@@ -6,7 +6,7 @@ import { resourceArn, type Partition } from '../../kernel/names.js';
 import type { ExperimentRecord, KeyValue } from '../../ports/experiment-store.js';
 import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
-import { allowedOnMlflowExperiment, checkOnMlflowExperiment } from './sagemaker-rules.js';
+import { allowedOnMlflowExperiment, checkOnMlflowExperimentOrHide } from './sagemaker-rules.js';
 import type { TrackingAccess } from '../tracking-access.js';
 import type { TrackingService } from '../tracking.service.js';
 import { refuseNextToken } from '../keyset-page-token.js';
@@ -65,6 +65,14 @@ export class SageMakerExperimentsService {
     return e;
   }
 
+  /**
+   * The action on the experiment's MLflow experiment; refused to a caller who may not describe it either,
+   * the experiment is hidden from them and answered as a missing one is (ResourceNotFound naming the name given).
+   */
+  #onMlflow(ctx: RequestContext, action: string, e: ExperimentRecord, given: string): Promise<void> {
+    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeExperiment', e.experimentId, () => new NotFoundError('Experiment', this.experimentArn(given)));
+  }
+
   async CreateExperiment(i: In<'CreateExperiment'>): Out<'CreateExperiment'> {
     validateTags(i.Tags ?? []);
     const tags: KeyValue[] = [];
@@ -86,7 +94,7 @@ export class SageMakerExperimentsService {
 
   async DescribeExperiment(i: In<'DescribeExperiment'>, ctx: RequestContext): Out<'DescribeExperiment'> {
     const e = await this.experiment(i.ExperimentName);
-    await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', e.experimentId);
+    await this.#onMlflow(ctx, 'sagemaker:DescribeExperiment', e, i.ExperimentName);
     const description = tagValue(e, DESCRIPTION_TAG);
     return {
       ExperimentName: e.name, ExperimentArn: this.experimentArn(e.name), DisplayName: tagValue(e, DISPLAY_NAME_TAG) ?? e.name,
@@ -113,7 +121,7 @@ export class SageMakerExperimentsService {
 
   async UpdateExperiment(i: In<'UpdateExperiment'>, ctx: RequestContext): Out<'UpdateExperiment'> {
     const e = await this.experiment(i.ExperimentName);
-    await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:UpdateExperiment', e.experimentId);
+    await this.#onMlflow(ctx, 'sagemaker:UpdateExperiment', e, i.ExperimentName);
     if (i.DisplayName !== undefined) await this.t.setExperimentTag(e.experimentId, DISPLAY_NAME_TAG, i.DisplayName);
     if (i.Description !== undefined) await this.t.setExperimentTag(e.experimentId, DESCRIPTION_TAG, i.Description);
     return { ExperimentArn: this.experimentArn(e.name) };
@@ -122,7 +130,7 @@ export class SageMakerExperimentsService {
   async DeleteExperiment(i: In<'DeleteExperiment'>, ctx: RequestContext): Out<'DeleteExperiment'> {
     const e = await this.experiment(i.ExperimentName);
     if (e.experimentId === '0') throw new ValidationError(`Experiment '${e.name}' is MLflow's Default experiment, which cannot be deleted.`);
-    await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DeleteExperiment', e.experimentId);
+    await this.#onMlflow(ctx, 'sagemaker:DeleteExperiment', e, i.ExperimentName);
     // As SageMaker: its trials are deleted first.
     const trials = await this.t.store.listTrials({ experimentId: e.experimentId, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
     if (trials.length) throw new ValidationError(`Experiment '${this.experimentArn(e.name)}' has trials (${trials[0]!.name}); delete them (DeleteTrial) before deleting the experiment.`);

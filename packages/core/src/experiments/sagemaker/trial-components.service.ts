@@ -10,7 +10,7 @@ import type { TrackingService } from '../tracking.service.js';
 import { jobComponentDetails, jobKindOfSourceType, type TrainingJobLookup } from './training-job-components.js';
 import { decodeEntityPageToken, encodeEntityPageToken, type EntityOrder } from './entity-page-token.js';
 import {
-  LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperiment, checkParameters, guardedExperimentOf, componentNameOf, storedArnOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
+  LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperimentOrHide, checkParameters, guardedExperimentOf, componentNameOf, storedArnOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
 } from './sagemaker-rules.js';
 
 type Ops = typeof operations;
@@ -58,14 +58,21 @@ export class TrialComponentsService {
 
   /**
    * The component with its run; one whose run was deleted (through MLflow) is gone. With `check`, the
-   * action is checked on the run's MLflow experiment too (the component's ARN was the dispatcher's check).
+   * action is checked on the run's MLflow experiment too (the component's ARN was the dispatcher's check),
+   * and a component that refusal hides from the caller (no DescribeTrialComponent there either) answers as
+   * a missing one does (ResourceNotFound), so the answer does not say it exists.
    */
   async component(name: string, check?: { ctx: RequestContext; action: string }): Promise<{ c: TrialComponentRecord; run: RunRecord }> {
     const c = await this.t.store.getTrialComponent(name);
     const run = c && (await this.t.store.getRun(c.runId));
     if (!c || !run || run.info.lifecycleStage !== 'active') throw new NotFoundError('TrialComponent', this.arn(name));
-    if (check) await checkOnMlflowExperiment(this.authorize, this.partition, check.ctx.principal, check.action, guardedExperimentOf(c, run.info.experimentId));
+    if (check) await this.#onMlflow(check.ctx, check.action, guardedExperimentOf(c, run.info.experimentId), name);
     return { c, run };
+  }
+
+  /** The action on the MLflow experiment guarding the component's run; hidden (refused without DescribeTrialComponent there) is missing. */
+  #onMlflow(ctx: RequestContext, action: string, experimentId: string | undefined, given: string): Promise<void> {
+    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeTrialComponent', experimentId, () => new NotFoundError('TrialComponent', this.arn(given)));
   }
 
   async CreateTrialComponent(i: In<'CreateTrialComponent'>, ctx: RequestContext): Out<'CreateTrialComponent'> {
@@ -153,9 +160,10 @@ export class TrialComponentsService {
     // A trial of an experiment MLflow deleted is gone with it, as DescribeTrial answers.
     if (i.TrialName !== undefined && (!trial || (await this.t.store.getExperiment(trial.experimentId))?.lifecycleStage !== 'active')) throw new NotFoundError('Trial', resourceArn(this.partition, 'experiment-trial', i.TrialName));
     // What an experiment's trials hold is the experiment's to show, whichever experiment holds each component's run.
+    // An experiment or trial the caller may not describe is hidden: answered as a missing one is (its Describe's answer).
     const holder = experimentId ?? trial?.experimentId;
     if (holder !== undefined && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, trial ? 'sagemaker:DescribeTrial' : 'sagemaker:DescribeExperiment', holder))) {
-      return { TrialComponentSummaries: [] };
+      throw trial ? new NotFoundError('Trial', resourceArn(this.partition, 'experiment-trial', i.TrialName as string)) : new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', i.ExperimentName as string));
     }
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const order: EntityOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };
@@ -226,7 +234,7 @@ export class TrialComponentsService {
     const c = await this.t.store.getTrialComponent(i.TrialComponentName);
     if (!c) throw new NotFoundError('TrialComponent', this.arn(i.TrialComponentName));
     const owner = await this.t.store.getRunInfo(c.runId);
-    if (owner) await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DeleteTrialComponent', guardedExperimentOf(c, owner.experimentId));
+    if (owner) await this.#onMlflow(ctx, 'sagemaker:DeleteTrialComponent', guardedExperimentOf(c, owner.experimentId), i.TrialComponentName);
     // Checked and deleted in one step: an AssociateTrialComponent at the same time either comes first (and
     // this fails) or finds the component gone (and fails).
     const deleted = await this.t.store.deleteTrialComponent(c.name, { unlessInTrial: true });

@@ -8,7 +8,7 @@ import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { decodeEntityPageToken, encodeEntityPageToken, type EntityOrder } from './entity-page-token.js';
-import { LIST_DEFAULT, allowedOnMlflowExperiment, checkOnMlflowExperiment, guardedExperimentOf, metadataIn, millis, seconds } from './sagemaker-rules.js';
+import { LIST_DEFAULT, allowedOnMlflowExperiment, checkOnMlflowExperimentOrHide, guardedExperimentOf, metadataIn, millis, seconds } from './sagemaker-rules.js';
 
 type Ops = typeof operations;
 type In<K extends keyof Ops> = InputOf<Ops[K]>;
@@ -70,15 +70,24 @@ export class TrialsService {
     return { name: c.name, experimentId: guardedExperimentOf(c, run.experimentId) };
   }
 
-  /** The action on the MLflow experiments of the trial and of the component's run (checkOnMlflowExperiment). */
-  async #onExperiments(ctx: RequestContext, action: string, ...experimentIds: (string | undefined)[]): Promise<void> {
-    for (const id of new Set(experimentIds)) await checkOnMlflowExperiment(this.authorize, this.partition, ctx.principal, action, id);
+  /**
+   * The action on the trial's MLflow experiment; refused to a caller who may not describe the trial there either,
+   * the trial is hidden from them and answered as a missing one (`given`) is: ResourceNotFound, not AccessDenied.
+   */
+  #onTrial(ctx: RequestContext, action: string, t: TrialRecord, given: string): Promise<void> {
+    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeTrial', t.experimentId, () => new NotFoundError('Trial', this.arn(given)));
+  }
+
+  /** {@link #onTrial} for the component: on the MLflow experiment guarding its run, hidden without DescribeTrialComponent there. */
+  #onComponent(ctx: RequestContext, action: string, experimentId: string | undefined, given: string): Promise<void> {
+    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeTrialComponent', experimentId, () => new NotFoundError('TrialComponent', this.#componentArn(given)));
   }
 
   async CreateTrial(i: In<'CreateTrial'>, ctx: RequestContext): Out<'CreateTrial'> {
     validateTags(i.Tags ?? []);
     const e = await this.#experiment(i.ExperimentName);
-    await this.#onExperiments(ctx, 'sagemaker:CreateTrial', e.experimentId);
+    // An experiment hidden from the caller (no DescribeExperiment on its MLflow experiment either) answers as a missing one.
+    await checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, 'sagemaker:CreateTrial', 'sagemaker:DescribeExperiment', e.experimentId, () => new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', i.ExperimentName)));
     const now = this.t.clock.now();
     const metadata = metadataIn(i.MetadataProperties);
     await this.t.store.createTrial({
@@ -92,7 +101,7 @@ export class TrialsService {
 
   async DescribeTrial(i: In<'DescribeTrial'>, ctx: RequestContext): Out<'DescribeTrial'> {
     const t = await this.#trial(i.TrialName);
-    await this.#onExperiments(ctx, 'sagemaker:DescribeTrial', t.experimentId);
+    await this.#onTrial(ctx, 'sagemaker:DescribeTrial', t, i.TrialName);
     const e = await this.t.store.getExperiment(t.experimentId);
     return {
       TrialName: t.name, TrialArn: this.arn(t.name), DisplayName: t.displayName ?? t.name, ExperimentName: e?.name ?? '',
@@ -103,10 +112,14 @@ export class TrialsService {
 
   async ListTrials(i: In<'ListTrials'>, ctx: RequestContext): Out<'ListTrials'> {
     const experimentId = i.ExperimentName === undefined ? undefined : (await this.#experiment(i.ExperimentName)).experimentId;
+    // An experiment the caller may not describe is hidden: answered as a missing one is (as DescribeExperiment).
+    if (experimentId !== undefined && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', experimentId))) {
+      throw new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', i.ExperimentName as string));
+    }
     const component = i.TrialComponentName === undefined ? undefined : await this.#component(i.TrialComponentName);
-    // Which trials hold a component is its run's experiment's to show (checkOnMlflowExperiment).
+    // Which trials hold a component is its run's experiment's to show (checkOnMlflowExperiment); one hidden so answers as a missing one.
     if (component && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', component.experimentId))) {
-      return { TrialSummaries: [] };
+      throw new NotFoundError('TrialComponent', this.#componentArn(i.TrialComponentName as string));
     }
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const order: EntityOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };
@@ -135,14 +148,14 @@ export class TrialsService {
 
   async UpdateTrial(i: In<'UpdateTrial'>, ctx: RequestContext): Out<'UpdateTrial'> {
     const t = await this.#trial(i.TrialName);
-    await this.#onExperiments(ctx, 'sagemaker:UpdateTrial', t.experimentId);
+    await this.#onTrial(ctx, 'sagemaker:UpdateTrial', t, i.TrialName);
     await this.t.store.updateTrial(t.name, { ...(i.DisplayName === undefined ? {} : { displayName: i.DisplayName }), lastModifiedTime: this.t.clock.now() });
     return { TrialArn: this.arn(t.name) };
   }
 
   async DeleteTrial(i: In<'DeleteTrial'>, ctx: RequestContext): Out<'DeleteTrial'> {
     const t = await this.#trial(i.TrialName);
-    await this.#onExperiments(ctx, 'sagemaker:DeleteTrial', t.experimentId);
+    await this.#onTrial(ctx, 'sagemaker:DeleteTrial', t, i.TrialName);
     // Checked and deleted in one step: an AssociateTrialComponent at the same time either comes first (and
     // this fails) or finds the trial gone (and fails).
     const deleted = await this.t.store.deleteTrial(t.name, { unlessHoldingComponent: true });
@@ -153,9 +166,11 @@ export class TrialsService {
   }
 
   async AssociateTrialComponent(i: In<'AssociateTrialComponent'>, ctx: RequestContext): Out<'AssociateTrialComponent'> {
+    // Each end judged as soon as it is found, so a hidden component answers as a missing one whatever the trial is.
     const c = await this.#component(i.TrialComponentName);
+    await this.#onComponent(ctx, 'sagemaker:AssociateTrialComponent', c.experimentId, i.TrialComponentName);
     const t = await this.#trial(i.TrialName);
-    await this.#onExperiments(ctx, 'sagemaker:AssociateTrialComponent', c.experimentId, t.experimentId);
+    await this.#onTrial(ctx, 'sagemaker:AssociateTrialComponent', t, i.TrialName);
     // Checked and linked in one step: a DeleteTrialComponent or DeleteTrial since the reads above leaves nothing linked.
     if (!(await this.t.store.associateTrialComponent(t.name, c.name, this.t.clock.now()))) {
       if (!(await this.t.store.getTrialComponent(c.name))) throw new NotFoundError('TrialComponent', this.#componentArn(c.name));
@@ -167,9 +182,10 @@ export class TrialsService {
   async DisassociateTrialComponent(i: In<'DisassociateTrialComponent'>, ctx: RequestContext): Out<'DisassociateTrialComponent'> {
     const c = await this.t.store.getTrialComponent(i.TrialComponentName);
     if (!c) throw new NotFoundError('TrialComponent', this.#componentArn(i.TrialComponentName));
-    const t = await this.#trial(i.TrialName);
     const run = await this.t.store.getRunInfo(c.runId);
-    await this.#onExperiments(ctx, 'sagemaker:DisassociateTrialComponent', t.experimentId, ...(run ? [guardedExperimentOf(c, run.experimentId)] : []));
+    if (run) await this.#onComponent(ctx, 'sagemaker:DisassociateTrialComponent', guardedExperimentOf(c, run.experimentId), i.TrialComponentName);
+    const t = await this.#trial(i.TrialName);
+    await this.#onTrial(ctx, 'sagemaker:DisassociateTrialComponent', t, i.TrialName);
     // Taking out a component the trial does not hold changes nothing and is no error (a retried request).
     await this.t.store.disassociateTrialComponent(t.name, c.name);
     return { TrialComponentArn: this.#componentArn(c.name), TrialArn: this.arn(t.name) };

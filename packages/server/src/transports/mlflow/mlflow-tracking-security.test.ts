@@ -10,16 +10,18 @@ let loam: TestLoam;
 let admin: ReturnType<typeof mlflowCaller>;
 const system = { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' as const }, requestId: 'r' };
 const denied = { status: 403, json: { error_code: 'PERMISSION_DENIED' } };
+/** A run id no run has: a hidden run must answer as this one does. */
+const never = 'f'.repeat(32);
 let exp: string;
 let other: string;
 let runId: string;
 let otherRun: string;
 
 /** A user allowed sagemaker:* except on the resources `deny` lists; its MLflow caller and REST token. */
-async function userDenied(name: string, deny: string[]) {
+async function userDenied(name: string, deny: string[], denyAction = 'sagemaker:*') {
   const id = loam.platform.identity;
   await id.CreateUser({ UserName: name }, system);
-  const statements = [{ Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' }, ...(deny.length ? [{ Effect: 'Deny', Action: 'sagemaker:*', Resource: deny }] : [])];
+  const statements = [{ Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' }, ...(deny.length ? [{ Effect: 'Deny', Action: denyAction, Resource: deny }] : [])];
   await id.CreatePolicy({ PolicyName: `${name}-policy`, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }, system);
   await id.AttachUserPolicy({ UserName: name, PolicyName: `${name}-policy` }, system);
   const token = (await id.CreateApiToken({ UserName: name, TokenName: 't' }, system)).ApiToken.Token;
@@ -58,7 +60,11 @@ describe('a caller refused an experiment and its runs', () => {
     expect(search.status).toBe(200);
     expect(search.json['runs'] ?? []).toEqual([]);
     expect(runIds((await u.rest('POST', 'runs/search', { ExperimentIds: [exp] })).json, 'Runs')).toEqual([]);
-    expect(await u.mlflow('GET', 'experiments/get-by-name', { experiment_name: 'secret-exp' })).toMatchObject(denied);
+    // An experiment the caller may not get answers get-by-name as a name no experiment has: MLflow's
+    // RESOURCE_DOES_NOT_EXIST and message, not PERMISSION_DENIED (which told them it exists).
+    for (const name of ['secret-exp', 'never-exp']) {
+      expect(await u.mlflow('GET', 'experiments/get-by-name', { experiment_name: name }), name).toMatchObject({ status: 404, json: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Could not find experiment with name ${name}` } });
+    }
     const names = (json: Record<string, any>, field: string) => (json[field] as { name?: string; Name?: string }[]).map((e) => e.name ?? e.Name);
     expect(names((await u.mlflow('POST', 'experiments/search', {})).json, 'experiments')).toEqual(expect.arrayContaining(['Default', 'open-exp']));
     expect(names((await u.mlflow('POST', 'experiments/search', {})).json, 'experiments')).not.toContain('secret-exp');
@@ -88,11 +94,25 @@ describe('a caller refused only an experiment', () => {
       // The older field name is the same run.
       ['GET', 'runs/get', { run_uuid: runId }],
     ];
-    for (const [method, path, body] of runCalls) expect(await u.mlflow(method, path, body), `${path} ${JSON.stringify(body)}`).toMatchObject(denied);
-    expect((await u.rest('GET', `runs/${runId}`)).status).toBe(403);
-    expect((await u.rest('POST', `runs/${runId}/batch`, { Params: [{ Key: 'planted3', Value: 'x' }] })).status).toBe(403);
-    expect((await u.rest('GET', `runs/${runId}/artifacts`)).status).toBe(403);
-    expect((await u.rest('GET', `runs/${runId}/metric-history?MetricKey=acc`)).status).toBe(403);
+    // The run is hidden by its experiment, which its id does not name: each call answers as for a run id no
+    // run has (MLflow's RESOURCE_DOES_NOT_EXIST and message, the run id aside), not PERMISSION_DENIED.
+    const asMissing = (id: string) => ({ status: 404, json: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Run with id=${id} not found` } });
+    for (const [method, path, body] of runCalls) {
+      const swap = (b: Record<string, unknown>, id: string) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v === runId ? id : v]));
+      expect(await u.mlflow(method, path, body), `${path} ${JSON.stringify(body)}`).toMatchObject(asMissing(runId));
+      expect(await u.mlflow(method, path, swap(body, never)), `${path} never`).toMatchObject(asMissing(never));
+    }
+    for (const id of [runId, never]) {
+      const missing = { status: 404, json: { code: 'ResourceNotFound', detail: `Run with id=${id} not found` } };
+      expect(await u.rest('GET', `runs/${id}`), id).toMatchObject(missing);
+      expect(await u.rest('POST', `runs/${id}/batch`, { Params: [{ Key: 'planted3', Value: 'x' }] }), id).toMatchObject(missing);
+      expect(await u.rest('GET', `runs/${id}/artifacts`), id).toMatchObject(missing);
+      expect(await u.rest('GET', `runs/${id}/metric-history?MetricKey=acc`), id).toMatchObject(missing);
+    }
+    // A caller who may read the run but not log to it is refused: it knows the run exists.
+    const reader = await userDenied('reads-exp', [arn('mlflow-experiment', exp)], 'sagemaker:LogMlflowParam');
+    expect((await reader.mlflow('GET', 'runs/get', { run_id: runId })).status).toBe(200);
+    expect(await reader.mlflow('POST', 'runs/log-parameter', { run_id: runId, key: 'planted', value: 'x' })).toMatchObject(denied);
     expect(await u.artifact('GET', `/${exp}/${runId}/artifacts/f.txt`)).toBe(403);
     expect(runIds((await u.mlflow('POST', 'runs/search', { experiment_ids: [exp, other] })).json)).toEqual([otherRun]);
     // Nothing was written, and the run is as it was.

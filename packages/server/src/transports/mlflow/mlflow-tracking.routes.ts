@@ -34,13 +34,10 @@ export function trackingRoutes(t: TrackingService, access: TrackingAccess): Mlfl
       handle: async (m) => ({ experiment_id: await t.createExperiment({ name: m.str('name') as string, ...(m.str('artifact_location') ? { artifactLocation: m.str('artifact_location') as string } : {}), tags: m.keyValues('tags') ?? [] }) }) },
     { path: 'experiments/get', methods: ['GET'], action: 'GetMlflowExperiment', resource: exp('experiment_id'),
       handle: async (m) => ({ experiment: experimentJson(await t.getExperiment(m.str('experiment_id'))) }) },
-    // The name is resolved first; the experiment found is then checked as experiments/get checks it.
+    // The name is resolved first; the experiment found is then checked as experiments/get checks it, and one
+    // the caller may not get answers as an unknown name does (TrackingAccess.experimentByName).
     { path: 'experiments/get-by-name', methods: ['GET'], action: 'GetMlflowExperiment', resource: () => '*',
-      handle: async (m, p) => {
-        const e = await t.getExperimentByName(m.str('experiment_name'));
-        await access.checkExperiment(p, 'sagemaker:GetMlflowExperiment', e.experimentId);
-        return { experiment: experimentJson(e) };
-      } },
+      handle: async (m, p) => ({ experiment: experimentJson(await access.experimentByName(p, m.str('experiment_name'))) }) },
     { path: 'experiments/search', methods: ['GET', 'POST'], action: 'ListMlflowExperiments', resource: () => '*',
       handle: async (m, p) => {
         const r = await t.searchExperiments({ ...page(m), ...opt('viewType', m.str('view_type')), ...opt('filter', m.str('filter')), ...opt('orderBy', m.strings('order_by')) });

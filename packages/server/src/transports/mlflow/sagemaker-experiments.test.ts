@@ -1,5 +1,6 @@
 import { DescribeTrialComponentCommand } from '@aws-sdk/client-sagemaker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { JOB_ARN_TAG, TrainingJobRuns, resourceArn } from '@loam/core';
 import { openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
 import { scopedUsers } from '../../security/scoped-users.test-support.js';
@@ -12,12 +13,13 @@ import { listeningSageMaker } from '../aws-json/aws-json.test-support.js';
 
 let loam: TestLoam;
 const { userWith, tokens } = scopedUsers(() => loam);
-beforeAll(async () => {
+// A new Loam for each attempt (a retried test meets none of the names the failed attempt took).
+serverPerAttempt(async () => {
   loam = await openTestLoam();
-});
-afterAll(async () => {
+}, async () => {
   (await listening)?.sm.destroy();
-  await loam.close();
+  listening = undefined;
+  await loam?.close();
 });
 // One loopback listener for the tests that speak SageMaker's protocol (a Fastify app listens once).
 let listening: ReturnType<typeof listeningSageMaker> | undefined;
@@ -164,14 +166,16 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
       { Effect: 'Deny', Action: 'sagemaker:*', Resource: `arn:loam:sagemaker:*:*:mlflow-experiment/${secretId}` },
     ]);
     const as = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) => call(method, url, body, 'eve').then((r) => r.status);
-    expect(await as('GET', `${p}/experiments/secret-exp`)).toBe(403);
-    expect(await as('PATCH', `${p}/experiments/secret-exp`, { DisplayName: 'x' })).toBe(403);
-    expect(await as('GET', `${p}/trial-components/secret-job-aws-training-job`)).toBe(403);
-    expect(await as('POST', `${p}/trial-components/secret-job-aws-training-job/update`, { Parameters: { a: { StringValue: 'x' } } })).toBe(403);
-    expect(await as('GET', `${p}/trials/secret-trial`)).toBe(403);
-    expect(await as('POST', `${p}/trials`, { TrialName: 'eve-trial', ExperimentName: 'secret-exp' })).toBe(403);
-    expect(await as('POST', `${p}/trials/secret-trial/trial-components`, { TrialComponentName: 'open-job-aws-training-job' })).toBe(403);
-    expect(await as('POST', `${p}/trials/secret-trial/trial-components/delete`, { TrialComponentName: 'secret-job-aws-training-job' })).toBe(403);
+    // Hidden from her by the Deny (she may not describe them): answered as missing ones are (experiment-existence.test.ts).
+    expect(await as('GET', `${p}/experiments/secret-exp`)).toBe(404);
+    expect(await as('PATCH', `${p}/experiments/secret-exp`, { DisplayName: 'x' })).toBe(404);
+    expect(await as('GET', `${p}/trial-components/secret-job-aws-training-job`)).toBe(404);
+    expect(await as('POST', `${p}/trial-components/secret-job-aws-training-job/update`, { Parameters: { a: { StringValue: 'x' } } })).toBe(404);
+    expect(await as('GET', `${p}/trials/secret-trial`)).toBe(404);
+    expect(await as('POST', `${p}/trials`, { TrialName: 'eve-trial', ExperimentName: 'secret-exp' })).toBe(404);
+    expect(await as('POST', `${p}/trials/secret-trial/trial-components`, { TrialComponentName: 'open-job-aws-training-job' })).toBe(404);
+    expect(await as('POST', `${p}/trials/secret-trial/trial-components/delete`, { TrialComponentName: 'secret-job-aws-training-job' })).toBe(404);
+    expect((await call('GET', `${p}/trials/secret-trial`)).status).toBe(200);
     expect((await call('GET', `${p}/trials?TrialComponentName=secret-job-aws-training-job`)).body.TrialSummaries.map((x: { TrialName: string }) => x.TrialName)).toEqual(['secret-trial']);
     const names = async (url: string, key: string, field: string) => (await call('GET', url, undefined, 'eve')).body[key].map((x: Record<string, string>) => x[field]);
     expect(await names(`${p}/experiments?MaxResults=100`, 'ExperimentSummaries', 'ExperimentName')).not.toContain('secret-exp');
@@ -203,14 +207,15 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
       { Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' },
       { Effect: 'Deny', Action: 'sagemaker:*', Resource: `arn:loam:sagemaker:*:*:mlflow-experiment/${hidId}` },
     ]);
-    expect((await call('PATCH', `${p}/trials/hid-trial`, { DisplayName: 'renamed' }, 'mallory')).status).toBe(403);
-    expect((await call('DELETE', `${p}/trials/hid-empty`, undefined, 'mallory')).status).toBe(403);
+    // Hidden from her: answered as missing ones are.
+    expect((await call('PATCH', `${p}/trials/hid-trial`, { DisplayName: 'renamed' }, 'mallory')).status).toBe(404);
+    expect((await call('DELETE', `${p}/trials/hid-empty`, undefined, 'mallory')).status).toBe(404);
     expect((await call('GET', `${p}/trials/hid-empty`)).status).toBe(200);
-    const names = async (url: string, key: string, field: string) => (await call('GET', url, undefined, 'mallory')).body[key].map((x: Record<string, string>) => x[field]);
-    // What the hidden experiment's trials hold, and where its job's component is, are the hidden experiment's.
-    expect(await names(`${p}/trial-components?ExperimentName=hid-exp`, 'TrialComponentSummaries', 'TrialComponentName')).toEqual([]);
-    expect(await names(`${p}/trial-components?TrialName=hid-trial`, 'TrialComponentSummaries', 'TrialComponentName')).toEqual([]);
-    expect(await names(`${p}/trials?TrialComponentName=hid-job-aws-training-job`, 'TrialSummaries', 'TrialName')).toEqual([]);
+    // What the hidden experiment's trials hold, and where its job's component is, are the hidden experiment's:
+    // a list filtered by one answers as for a missing one (ResourceNotFound), not an empty list.
+    expect((await call('GET', `${p}/trial-components?ExperimentName=hid-exp`, undefined, 'mallory')).status).toBe(404);
+    expect((await call('GET', `${p}/trial-components?TrialName=hid-trial`, undefined, 'mallory')).status).toBe(404);
+    expect((await call('GET', `${p}/trials?TrialComponentName=hid-job-aws-training-job`, undefined, 'mallory')).status).toBe(404);
     // Their tags are as hidden as they are: ResourceNotFound, as for an unknown ARN.
     const { region, accountId } = partition;
     for (const arn of [`experiment/hid-exp`, `experiment-trial/hid-trial`, `experiment-trial-component/hid-job-aws-training-job`].map((r) => `arn:loam:sagemaker:${region}:${accountId}:${r}`)) {
@@ -266,10 +271,11 @@ describe("SageMaker's Experiments API over MLflow's store", () => {
       { Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' },
       { Effect: 'Deny', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:mlflow-experiment/0' },
     ]);
-    expect((await call('GET', `${p}/trial-components/plain-job-aws-training-job`, undefined, 'dora')).status).toBe(403);
-    expect((await call('POST', `${p}/trial-components/plain-job-aws-training-job/update`, { Parameters: { lr: { StringValue: '9' } } }, 'dora')).status).toBe(403);
+    // Hidden from her by the Deny on Default: answered as missing ones are.
+    expect((await call('GET', `${p}/trial-components/plain-job-aws-training-job`, undefined, 'dora')).status).toBe(404);
+    expect((await call('POST', `${p}/trial-components/plain-job-aws-training-job/update`, { Parameters: { lr: { StringValue: '9' } } }, 'dora')).status).toBe(404);
     expect((await call('GET', `${p}/trial-components?SourceArn=${encodeURIComponent(jobArn)}`, undefined, 'dora')).body.TrialComponentSummaries).toEqual([]);
-    expect((await call('PATCH', `${p}/experiments/Default`, { Description: 'mine' }, 'dora')).status).toBe(403);
+    expect((await call('PATCH', `${p}/experiments/Default`, { Description: 'mine' }, 'dora')).status).toBe(404);
     expect((await call('GET', `${p}/trial-components/plain-job-aws-training-job`)).body.Parameters).toEqual({ lr: { StringValue: '0.1' } });
     expect((await call('GET', `${p}/trial-components/api-made-tc`, undefined, 'dora')).status).toBe(200);
   });
