@@ -6,6 +6,7 @@ import { JobStartRefusedError, type ExecutorEvent, type JobExecutor } from '../p
 import type { Collection, MetadataStore, Versioned } from '../ports/metadata-store.js';
 import { applyEvents, clipReason, settle, withSecondary } from './job-events.js';
 import { jobsCollection, type JobRecord } from './job.collections.js';
+import { FailingUpdates } from './failing-updates.js';
 import { StoreOutageLog } from './store-outage-log.js';
 
 export interface JobCoordinatorOptions {
@@ -39,12 +40,15 @@ export class JobCoordinator {
   /** Nothing is scheduled before the first reconcile: capacity is only known once old jobs are re-adopted. */
   private started = false;
   private readonly outage: StoreOutageLog;
+  /** Event writes that failed other than as unavailable: retried with backoff, never dropped while running. */
+  private readonly failing: FailingUpdates;
   /** A scheduling pass fails every tick of a database outage: logged once, not as an error per tick. */
   private readonly passFailures: LoopFailureLog;
 
   constructor(private readonly o: JobCoordinatorOptions) {
     this.jobs = o.store.collection(jobsCollection);
     this.outage = new StoreOutageLog(o.logger, () => o.clock.now(), this.retryIntervalMs);
+    this.failing = new FailingUpdates(o.logger, this.retryIntervalMs);
     this.passFailures = new LoopFailureLog(o.logger, 'job scheduling pass failed');
     o.executor.onEvent((id, e) => this.enqueue(id, e));
   }
@@ -89,18 +93,30 @@ export class JobCoordinator {
       try {
         await this.apply(id, events);
         this.outage.written(id);
+        this.failing.written(id);
       } catch (e) {
+        if (this.closed) {
+          this.outage.dropped(id);
+          this.failing.dropped(id);
+          throw e;
+        }
         // The store cannot write now (a full disk, a database restarting): keep the events, ahead of any
         // that came meanwhile, and try again — dropping them would leave the job InProgress with no
         // process behind it. Re-applying is safe: events already recorded are skipped by sequence number.
-        if (!(isLoamError(e) && e.code === 'ServiceUnavailable') || this.closed) {
-          this.outage.dropped(id);
-          throw e;
+        if (isLoamError(e) && e.code === 'ServiceUnavailable') {
+          this.pending.set(id, [...events, ...(this.pending.get(id) ?? [])]);
+          this.flushTimer ??= setTimeout(() => this.flushAll(), this.retryIntervalMs);
+          // Logged here, once for the outage: serial() would log every retry as a failure.
+          this.outage.refused(id, e);
+          return;
         }
-        this.pending.set(id, [...events, ...(this.pending.get(id) ?? [])]);
-        this.flushTimer ??= setTimeout(() => this.flushAll(), this.retryIntervalMs);
-        // Logged here, once for the outage: serial() would log every retry as a failure.
-        this.outage.refused(id, e);
+        // Any other failure (an I/O error the database does not call an outage, a record that kept changing):
+        // a job's status and end are kept and tried again, less and less often, for as long as this server runs.
+        // Dropping them left the job InProgress until a restart (2026-11-29). Metrics alone may be what the store
+        // refuses: after a few failures they are dropped, so they cannot hold the job's end back for good.
+        const kept = this.failing.failed(id, e, events);
+        this.pending.set(id, [...kept, ...(this.pending.get(id) ?? [])]);
+        this.failing.retryLater(id, () => void this.schedule(id));
       }
     });
   }
@@ -303,6 +319,7 @@ export class JobCoordinator {
   /** Writes what is buffered and stops scheduling; running jobs keep running for the next start to adopt. */
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.failing.cancelRetries();
     this.flushAll();
     this.closed = true;
     await this.idle();
