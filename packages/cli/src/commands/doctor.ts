@@ -11,7 +11,7 @@ import type { ClientFlags } from '../settings.js';
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('Check the configuration, that every configured backend answers and whether migrations are pending (read-only: creates and migrates nothing).')
+    .description('Check the configuration, that every configured backend answers, whether migrations are pending and (PostgreSQL) whether the indexes built online are valid (read-only: creates and migrates nothing).')
     .option('--config <file>', 'a YAML or JSON config file')
     .option('--data-dir <dir>', 'data directory (default: the global --data-dir, $LOAM_DATA_DIR, then ./.loam)')
     .option('--json', 'print the report as JSON')

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { inspectSqlExperimentStore, inspectSqlMetadataStore, openArtifactStore, type SqlStoreInspection } from '@loam/adapters';
 import { forgetUnreadableKeysCommand, serverKeyFile } from '../auth/secret-box.js';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/index.js';
+import { onlineIndexFinding, type OnlineIndexReport } from './doctor-online-indexes.js';
 import { allCollections } from './platform.js';
 
 export interface DiagnosisCheck {
@@ -11,6 +12,8 @@ export interface DiagnosisCheck {
   readonly detail: string;
   /** Nothing to check yet (`loam up` creates it); not a failure. */
   readonly skipped?: boolean;
+  /** `online indexes` (PostgreSQL): each index built online and its state. */
+  readonly indexes?: readonly OnlineIndexReport[];
 }
 
 export interface Diagnosis {
@@ -68,7 +71,10 @@ async function checkStores(config: Config, checks: DiagnosisCheck[]): Promise<bo
     const s = await inspectSqlMetadataStore({ url, collections: allCollections, ...pg });
     holdsData = !s.empty;
     checks.push(storeFinding('metadata store', m.type, s, config.dataDir));
-    checks.push(storeFinding('experiment store', m.type, await inspectSqlExperimentStore({ url: experimentsUrl, ...pg }), config.dataDir));
+    const e = await inspectSqlExperimentStore({ url: experimentsUrl, ...pg });
+    checks.push(storeFinding('experiment store', m.type, e, config.dataDir));
+    const online = onlineIndexFinding(m.type, [{ store: 'metadata store', inspection: s }, { store: 'experiment store', inspection: e }]);
+    if (online !== undefined) checks.push(online);
   } catch (e) {
     checks.push({ name: 'metadata store', ok: false, detail: `${m.type}: ${(e as Error).message}` });
   }

@@ -1,4 +1,5 @@
 import { InternalError, ValidationError, type CollectionSpec } from '@loam/core';
+import type { OnlineIndex } from './dialects/sql-dialect.js';
 
 export type IndexType = 'text' | 'integer' | 'real';
 export type IndexValue = string | number | null;
@@ -35,6 +36,20 @@ export interface OrderIndex {
 
 export function indexColumn(field: string): string {
   return `ix_${field}`;
+}
+
+/** `collection:<table>:v1:index:<field>`'s index: the field's column, then the key. */
+export function fieldIndex(table: string, field: string): OnlineIndex {
+  return { name: `${table}__${field}`, table, columns: [indexColumn(field), KEY_COLUMN] };
+}
+
+/**
+ * `collection:<table>:v1:order:<…>`'s index, in a listing's ORDER BY `(col is null), col, pk` (absent values last,
+ * list-query.ts) after its `within` columns: a page is read in order and stops at its limit.
+ */
+export function orderIndex(table: string, o: OrderIndex): OnlineIndex {
+  const col = indexColumn(o.sortBy);
+  return { name: o.name, table, columns: [...o.within.map(indexColumn), { isNull: col }, col, KEY_COLUMN] };
 }
 
 /** Checks a spec and derives its layout; a bad spec is a programming error, so it throws InternalFailure. */

@@ -7,7 +7,8 @@ import { layoutOf } from './collection-layout.js';
 import type { SqlDialect } from './dialects/sql-dialect.js';
 import { parseSqliteUrl } from './dialects/sqlite.js';
 import { EXPERIMENT_MIGRATION_TABLE, experimentMigrations } from './experiments/experiment-migrations.js';
-import { compatibleTable } from './migration-schema.js';
+import { inspectOnlineIndexes, type OnlineIndexInspection } from './inspect-online-indexes.js';
+import { compatibleTable, declaredOnlineIndexes, type DeclaredOnlineIndex } from './migration-schema.js';
 import { buildMigrations, newerMigrations, registryConflicts } from './migrations.js';
 
 /** What a SQL store holds compared with what this Loam would migrate it to, read without changing it. */
@@ -32,6 +33,11 @@ export interface SqlStoreInspection {
   readonly elsewhere: readonly string[];
   /** Disagreements open would refuse (a collection keyed or indexed differently). */
   readonly conflicts: readonly string[];
+  /**
+   * PostgreSQL: each index an applied migration declares for an online build (CREATE INDEX CONCURRENTLY), with its
+   * state. Undefined on SQLite (built in their migrations' transactions) and for an empty store.
+   */
+  readonly onlineIndexes?: readonly OnlineIndexInspection[];
 }
 
 export interface InspectSqlStoreOptions {
@@ -48,6 +54,8 @@ interface ReadOnlyDb {
   tableExists(name: string): Promise<boolean>;
   /** The rows of a query without parameters. */
   rows<T>(text: string): Promise<T[]>;
+  /** PostgreSQL: these indexes' states in the schema. */
+  onlineIndexes?(declared: readonly DeclaredOnlineIndex[]): Promise<OnlineIndexInspection[]>;
   close(): Promise<void>;
 }
 
@@ -103,6 +111,7 @@ async function openReadOnly(o: InspectSqlStoreOptions): Promise<ReadOnlyDb | str
     return {
       tableExists: async (name) => (await client.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [schema, name])).rowCount !== 0,
       rows: async <T>(text: string) => (await client.query(text)).rows as T[],
+      onlineIndexes: (declared) => inspectOnlineIndexes(async <T>(text: string, params: readonly unknown[]) => (await client.query(text, [...params])).rows as T[], schema, declared),
       close: () => client.end(),
     };
   }
@@ -116,7 +125,7 @@ async function openReadOnly(o: InspectSqlStoreOptions): Promise<ReadOnlyDb | str
  */
 type RefusedBy = (unknown: readonly string[], compatible: ReadonlySet<string>) => readonly string[];
 
-async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], migrationTable: string, refused: RefusedBy, registry?: (db: ReadOnlyDb) => Promise<string[]>): Promise<SqlStoreInspection> {
+async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], migrationTable: string, refused: RefusedBy, online: readonly DeclaredOnlineIndex[], registry?: (db: ReadOnlyDb) => Promise<string[]>): Promise<SqlStoreInspection> {
   const db = await openReadOnly(o);
   if (typeof db === 'string') return { empty: true, emptyBecause: db, pending: expected, unknown: [], compatible: [], elsewhere: [], conflicts: [] };
   try {
@@ -139,6 +148,7 @@ async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], m
       compatible: beside.filter((n) => flagged.has(n)),
       elsewhere: beside.filter((n) => !flagged.has(n)),
       conflicts: registry ? await registry(db) : [],
+      ...(db.onlineIndexes ? { onlineIndexes: await db.onlineIndexes(online.filter((x) => applied.has(x.migration))) } : {}),
     };
   } finally {
     await db.close();
@@ -151,12 +161,13 @@ async function inspect(o: InspectSqlStoreOptions, expected: readonly string[], m
  */
 export async function inspectSqlMetadataStore(options: InspectSqlStoreOptions & { readonly collections: readonly CollectionSpec<any>[] }): Promise<SqlStoreInspection> {
   const layouts = (options.collections as readonly CollectionSpec<unknown>[]).map((s) => layoutOf(s));
-  const expected = Object.keys(buildMigrations(namesOnly, layouts));
-  return inspect(options, expected, 'kysely_migration', (unknown, compatible) => newerMigrations(layouts, unknown, compatible), async (db) =>
+  const migrations = buildMigrations(namesOnly, layouts);
+  return inspect(options, Object.keys(migrations), 'kysely_migration', (unknown, compatible) => newerMigrations(layouts, unknown, compatible), declaredOnlineIndexes(migrations), async (db) =>
     (await db.tableExists('collections')) ? registryConflicts(layouts, await db.rows<{ name: string; spec: string }>('select name, spec from collections'), false) : []);
 }
 
 /** The experiment store at `url`, read only (see inspectSqlMetadataStore). */
 export async function inspectSqlExperimentStore(options: InspectSqlStoreOptions): Promise<SqlStoreInspection> {
-  return inspect(options, Object.keys(experimentMigrations(namesOnly)), EXPERIMENT_MIGRATION_TABLE, (unknown, compatible) => unknown.filter((n) => !compatible.has(n)));
+  const migrations = experimentMigrations(namesOnly);
+  return inspect(options, Object.keys(migrations), EXPERIMENT_MIGRATION_TABLE, (unknown, compatible) => unknown.filter((n) => !compatible.has(n)), declaredOnlineIndexes(migrations));
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { InternalError } from '@loam/core';
 import type { OnlineIndex, SqlDialect } from './dialects/sql-dialect.js';
+import { indexKeys } from './online-index.js';
 
 /**
  * Kysely Migrator's `migrationTableSchema` for this dialect: the Migrator looks for its own tables in
@@ -85,7 +86,24 @@ export function refuseNewerSchema(d: SqlDialect, store: string, unknown: readonl
  * columns it writes, a nullable column or a table that nothing reads as complete — never a constraint, a unique
  * index, a derived or backfilled column (an older Loam's writes leave it stale) or a change to what exists.
  */
-export type FlaggedMigration = Migration & { readonly compatible?: true };
+export type FlaggedMigration = Migration & { readonly compatible?: true; readonly onlineIndexes?: readonly OnlineIndex[] };
+
+/** A migration that may leave its indexes to `SqlDialect.buildIndexesOnline` (where their table has rows), naming them. */
+export type OnlineIndexesMigration = Migration & { readonly onlineIndexes: readonly OnlineIndex[] };
+
+/** An index a migration declares, with that migration's name. */
+export interface DeclaredOnlineIndex {
+  readonly migration: string;
+  readonly index: OnlineIndex;
+}
+
+/**
+ * The indexes these migrations declare ({@link OnlineIndexesMigration}): what a start makes sure of after migrating
+ * and `loam doctor` checks, found in the migrations themselves so that no list is kept beside them.
+ */
+export function declaredOnlineIndexes(migrations: Record<string, Migration>): DeclaredOnlineIndex[] {
+  return Object.entries(migrations).flatMap(([migration, m]) => ((m as FlaggedMigration).onlineIndexes ?? []).map((index) => ({ migration, index })));
+}
 
 /**
  * The table of the applied migrations their Loam recorded as compatible (`<migration table>_compatible`): an
@@ -137,14 +155,24 @@ export async function compatibleMigrations(d: SqlDialect, migrationTable: string
  * runs after migrating (PostgreSQL: a plain CREATE INDEX in the migration's transaction made every write to the
  * table wait until the build on a large table and the rest of the migrations committed).
  */
-export function onlineIndexesMigration(d: SqlDialect, indexes: readonly OnlineIndex[]): Migration {
+export function onlineIndexesMigration(d: SqlDialect, indexes: readonly OnlineIndex[]): OnlineIndexesMigration {
   return {
+    onlineIndexes: indexes,
     async up(outer: Kysely<any>) {
       if (!outer.isTransaction) return outer.transaction().execute((tx) => this.up!(tx));
-      for (const x of indexes) {
-        if (d.buildIndexesOnline !== undefined && (await sql`select 1 from ${sql.table(x.table)} limit 1`.execute(outer)).rows.length > 0) continue;
-        await outer.schema.createIndex(x.name).on(x.table).columns([...x.columns]).execute();
-      }
+      await createIndexesOrLeaveOnline(d, outer, indexes);
     },
   };
+}
+
+/**
+ * What {@link onlineIndexesMigration} does, for a migration that adds an index after other steps (a collection's
+ * `index:<field>`: the column and its backfill first), inside the migration's transaction `tx`.
+ */
+export async function createIndexesOrLeaveOnline(d: SqlDialect, tx: Kysely<any>, indexes: readonly OnlineIndex[]): Promise<void> {
+  for (const x of indexes) {
+    if (d.buildIndexesOnline !== undefined && (await sql`select 1 from ${sql.table(x.table)} limit 1`.execute(tx)).rows.length > 0) continue;
+    // The text Kysely's createIndex builder wrote (SQLite keeps it in sqlite_master), and an order index's.
+    await sql`create index ${sql.id(x.name)} on ${sql.table(x.table)} (${sql.join(indexKeys(x))})`.execute(tx);
+  }
 }

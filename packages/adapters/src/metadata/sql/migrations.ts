@@ -1,8 +1,8 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { InternalError, type Logger } from '@loam/core';
 import type { OnlineIndex, SqlDialect } from './dialects/sql-dialect.js';
-import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, migratorSchema, onlineIndexesMigration, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from './migration-schema.js';
-import { KEY_COLUMN, fitsType, indexColumn, type CollectionLayout, type IndexType } from './collection-layout.js';
+import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, createIndexesOrLeaveOnline, declaredOnlineIndexes, migratorSchema, onlineIndexesMigration, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from './migration-schema.js';
+import { KEY_COLUMN, fieldIndex, fitsType, indexColumn, orderIndex, type CollectionLayout, type IndexType } from './collection-layout.js';
 import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-migration.js';
 
 /*
@@ -21,6 +21,9 @@ import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-
  *
  * Adding a collection, or adding a field to a spec's `indexes` or `unique`, therefore adds exactly
  * one migration, which runs on the next open and backfills the new column from the stored JSON.
+ * The non-unique indexes a migration adds to a table that has rows (base:0002's, the tags indexes, a field's
+ * and an order index) are built online on PostgreSQL after the migrations (onlineIndexesMigration, ADR 0003);
+ * on SQLite, and on a table still empty (a new store, a new collection), in the migration's transaction.
  * Names sort so a table is created before its columns. Changing the type of an indexed field is
  * refused at open: index the value under a new field name instead. An order index is compatible
  * (FlaggedMigration): an older Loam that does not know it runs on beside it (ADR 0003).
@@ -41,14 +44,10 @@ const MIGRATION_TABLE = 'kysely_migration';
  * ties by source then destination) and filters it by CreatedAfter/CreatedBefore: without an index in that
  * order every page read and sorted the whole table. The index is the listing's whole key, so a page reads
  * its own edges, from the keyset token on, and a time window only the edges inside it.
+ * Built online on PostgreSQL where lineage_edges has rows (onlineIndexesMigration); a database that applied
+ * base:0002 before holds it already (built in the migration's transaction then), with this very definition.
  */
-function lineageCreatedAtMigration(): Migration {
-  return {
-    async up(db: Kysely<unknown>) {
-      await (db as Db).schema.createIndex('lineage_edges_created_at').on('lineage_edges').columns(['created_at', 'source_arn', 'destination_arn']).execute();
-    },
-  };
-}
+export const LINEAGE_CREATED_AT_INDEX: OnlineIndex = { name: 'lineage_edges_created_at', table: 'lineage_edges', columns: ['created_at', 'source_arn', 'destination_arn'] };
 
 /**
  * Search's `Tags.<key>` filters ask for the resources having a tag (TagStore.tagged): the primary key (ARN, key)
@@ -59,9 +58,6 @@ function lineageCreatedAtMigration(): Migration {
  * table, and the rest of the migrations, committed.
  */
 export const TAGS_BY_KEY_INDEX: OnlineIndex = { name: 'tags_by_key', table: 'tags', columns: ['tag_key', 'tag_value', 'resource_arn'] };
-
-/** The metadata store's indexes built online where the dialect can (made sure of at every start, after migrating). */
-const METADATA_ONLINE_INDEXES: readonly OnlineIndex[] = [TAGS_BY_KEY_INDEX];
 
 /** Compatible: an older Loam writing tags runs on beside the index (and before it is built). */
 function tagsByKeyMigration(d: SqlDialect): FlaggedMigration {
@@ -158,10 +154,13 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
   };
   for (const [field, type] of layout.fields) {
     out[`${v1}:index:${field}`] = {
+      onlineIndexes: [fieldIndex(t, field)],
       async up(db: Kysely<unknown>) {
         await (db as Db).schema.alterTable(t).addColumn(indexColumn(field), d.columnType(type)).execute();
         await backfill(db as Db, t, field, type);
-        await (db as Db).schema.createIndex(`${t}__${field}`).on(t).columns([indexColumn(field), KEY_COLUMN]).execute();
+        // Online where the table has rows (PostgreSQL): the new column and its backfill still hold the table
+        // (ALTER TABLE's lock) until the migrations commit, but no longer through the index's build as well.
+        await createIndexesOrLeaveOnline(d, db, [fieldIndex(t, field)]);
         await updateRegistry(db as Db, t, (r) => void (r.indexes[field] = type));
       },
     };
@@ -175,19 +174,12 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
     };
   }
   for (const o of layout.orders) {
-    // The listing's ORDER BY is `(col is null), col, pk` (absent values last, list-query.ts); an index
-    // on exactly those expressions lets a page be read in order and stop at its limit.
-    // Kysely's Migrator runs each migration in a transaction on PostgreSQL, so the index cannot be
-    // built CONCURRENTLY here: writes to the table wait while it is built (once, at the start that adds it).
-    // The experiment store's time indexes are built online (onlineIndexesMigration); these are not yet.
-    const col = sql.ref(indexColumn(o.sortBy));
-    const lead = o.within.map((f) => sql.ref(indexColumn(f)));
+    // Online where the table has rows (PostgreSQL): a plain CREATE INDEX in the Migrator's transaction made
+    // every write to the table wait until the build, and the rest of the migrations, committed.
     out[`${v1}:order:${o.migration}`] = {
       // An index over columns an older Loam writes: one that does not know it runs on beside it.
       compatible: true,
-      async up(db: Kysely<unknown>) {
-        await sql`create index ${sql.id(o.name)} on ${sql.table(t)} (${sql.join([...lead, sql`(${col} is null)`, col, sql.ref(KEY_COLUMN)])})`.execute(db);
-      },
+      ...onlineIndexesMigration(d, [orderIndex(t, o)]),
     };
   }
   return out;
@@ -196,7 +188,7 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
 /** The full migration set for these collections, in Migrator's format. */
 export function buildMigrations(d: SqlDialect, layouts: readonly CollectionLayout[], executed: readonly string[] = []): Record<string, Migration> {
   const ours: Record<string, FlaggedMigration> = {
-    [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: lineageCreatedAtMigration(), [LINEAGE_LIVES_MIGRATION]: lineageLivesMigration(d),
+    [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: onlineIndexesMigration(d, [LINEAGE_CREATED_AT_INDEX]), [LINEAGE_LIVES_MIGRATION]: lineageLivesMigration(d),
     [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, MIGRATION_TABLE), [TAGS_BY_KEY_MIGRATION]: tagsByKeyMigration(d),
   };
   for (const l of layouts) Object.assign(ours, collectionMigrations(d, l));
@@ -239,7 +231,9 @@ export async function migrate(d: SqlDialect, layouts: readonly CollectionLayout[
   }
   await checkRegistry(d, layouts);
   // Every start: an index a migration left to an online build, or one a crash interrupted, is built now.
-  await d.buildIndexesOnline?.(METADATA_ONLINE_INDEXES);
+  // The indexes every migration of these collections declares (a database that applied them long ago has them:
+  // one catalog read).
+  await d.buildIndexesOnline?.(declaredOnlineIndexes(migrations).map((x) => x.index));
 }
 
 async function checkRegistry(d: SqlDialect, layouts: readonly CollectionLayout[]): Promise<void> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Kysely, PostgresAdapter, PostgresDialect, sql, type DialectAdapter, type Expression } from 'kysely';
 import { InternalError, ValidationError, silentLogger, type Logger } from '@loam/core';
 import type { OnlineIndex, SqlColumnKind, SqlDialect } from './sql-dialect.js';
+import { indexKeys } from '../online-index.js';
 import { reportingUnavailable } from './unavailable.js';
 import { NoAnswerError, watchAnswers, type ProbeResult, type ServerProcess, type TerminateOutcome } from './postgres-answer-watch.js';
 
@@ -66,6 +67,16 @@ const KEEPALIVE_IDLE_MS = 10_000;
 const TRANSACTION_LOCK_SPACE = 0x4c6f616d;
 /** The second key: 32 bits of a hash of the schema and the key (a collision only makes two keys take turns). */
 const lockId = (schema: string, key: string) => createHash('sha256').update(`${schema}\u0000${key}`).digest().readInt32BE(0);
+
+/** The key of the session lock of a schema's online index builds. */
+const ONLINE_BUILD_LOCK = 'online-index-builds';
+/**
+ * The two keys of the session lock a server holds while it builds a schema's indexes online (buildIndexesOnline),
+ * as pg_locks shows them (`classid`, `objid`: unsigned): `loam doctor` reads an index being built from it.
+ */
+export function onlineBuildLockKeys(schema: string): { readonly classid: number; readonly objid: number } {
+  return { classid: TRANSACTION_LOCK_SPACE >>> 0, objid: lockId(schema, ONLINE_BUILD_LOCK) >>> 0 };
+}
 
 // Errors that mean "PostgreSQL cannot serve now" rather than "this statement is wrong": the socket was
 // refused or dropped, the pool timed out, or the server is shutting down, starting up, out of disk or
@@ -142,7 +153,7 @@ async function buildIndexesOnline(db: Kysely<any>, schema: string, indexes: read
   if (indexes.length === 0) return;
   const before = await valid(db);
   if (indexes.every((x) => before.get(x.name) === true)) return;
-  const key = lockId(schema, 'online-index-builds');
+  const key = lockId(schema, ONLINE_BUILD_LOCK);
   await db.connection().execute(async (conn) => {
     await sql`select set_config('statement_timeout', '0', false), set_config('lock_timeout', '0', false)`.execute(conn);
     try {
@@ -159,7 +170,7 @@ async function buildIndexesOnline(db: Kysely<any>, schema: string, indexes: read
           const started = Date.now();
           log.info({ store: label, index: x.name, table: x.table, invalid: state === false }, 'building an index online (CREATE INDEX CONCURRENTLY): writes go on, this start waits for it; progress in pg_stat_progress_create_index');
           if (state === false) await sql`drop index concurrently if exists ${sql.id(schema, x.name)}`.execute(conn);
-          await sql`create index concurrently ${sql.id(x.name)} on ${sql.id(schema, x.table)} (${sql.join(x.columns.map((c) => sql.id(c)))})`.execute(conn);
+          await sql`create index concurrently ${sql.id(x.name)} on ${sql.id(schema, x.table)} (${sql.join(indexKeys(x))})`.execute(conn);
           log.info({ store: label, index: x.name, table: x.table, ms: Date.now() - started }, 'index built online');
         }
       } finally {

@@ -1,10 +1,14 @@
 import type { Expression, Kysely, RawBuilder } from 'kysely';
 
-/** An index over plain columns of a table, which a migration declares and the dialect may build online. */
+/** A key of an {@link OnlineIndex}: a column, or whether a column is null (`(col is null)`, an order index's absent-last key). */
+export type OnlineIndexKey = string | { readonly isNull: string };
+
+/** An index over columns of a table, which a migration declares and the dialect may build online. */
 export interface OnlineIndex {
   readonly name: string;
   readonly table: string;
-  readonly columns: readonly string[];
+  /** Its keys, in order (online-index.ts renders them, the same SQL in a migration's transaction and online). */
+  readonly columns: readonly OnlineIndexKey[];
 }
 
 /** Column types the adapter asks a dialect for; each dialect maps them to its own SQL types. */
