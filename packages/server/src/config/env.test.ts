@@ -34,9 +34,19 @@ describe('LOAM_* environment', () => {
     expect(config.server.bodyLimitBytes).toBe(1024);
     expect(config.server.publicUrl).toBe('https://loam.example.org');
     expect(config.auth.sessionTtlSeconds).toBe(60);
-    expect(config.artifacts).toEqual({ type: 's3', accessKeyId: 'AKIAEXAMPLE', forcePathStyle: false, connectTimeoutMs: 5000, idleTimeoutMs: 5000, maxAttempts: 2, maxSockets: 50 });
+    expect(config.artifacts).toEqual({ type: 's3', accessKeyId: 'AKIAEXAMPLE', forcePathStyle: false, connectTimeoutMs: 5000, socketWaitTimeoutMs: 5000, idleTimeoutMs: 5000, maxAttempts: 2, maxSockets: 50 });
     expect(sources['artifacts.forcePathStyle']).toBe('env LOAM_ARTIFACTS__FORCE_PATH_STYLE');
     expect(sources['dataDir']).toBe('env LOAM_DATA_DIR');
+  });
+
+  it("takes the S3 backend's socket-wait limit, and refuses one that is not a positive whole number of ms", () => {
+    const s3 = { LOAM_ARTIFACTS__TYPE: 's3' };
+    expect(loadConfig({ env: { ...s3, LOAM_ARTIFACTS__SOCKET_WAIT_TIMEOUT_MS: '750' }, cwd }).config.artifacts).toMatchObject({ socketWaitTimeoutMs: 750 });
+    for (const bad of ['0', '2.5', 'soon']) {
+      expect(messageOf(() => loadConfig({ env: { ...s3, LOAM_ARTIFACTS__SOCKET_WAIT_TIMEOUT_MS: bad }, cwd }))).toContain(
+        `artifacts.socketWaitTimeoutMs must be a whole number of milliseconds, at least 1; got ${bad === 'soon' ? "'soon'" : bad} (from env LOAM_ARTIFACTS__SOCKET_WAIT_TIMEOUT_MS)`,
+      );
+    }
   });
 
   it('coerces booleans, numbers and string lists', () => {

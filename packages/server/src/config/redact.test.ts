@@ -25,7 +25,7 @@ describe('secrets', () => {
       answerTimeoutMs: 5_000,
     });
     expect(copy.artifacts).toEqual({
-      type: 's3', endpoint: 'http://127.0.0.1:9000', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: '***', forcePathStyle: true, connectTimeoutMs: 5000, idleTimeoutMs: 15_000, maxAttempts: 2, maxSockets: 50,
+      type: 's3', endpoint: 'http://127.0.0.1:9000', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: '***', forcePathStyle: true, connectTimeoutMs: 5000, socketWaitTimeoutMs: 5000, idleTimeoutMs: 15_000, maxAttempts: 2, maxSockets: 50,
     });
     const text = JSON.stringify(copy);
     expect(text).not.toContain('Sup3r');

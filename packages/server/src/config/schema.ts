@@ -84,9 +84,15 @@ const S3Artifacts = Type.Object({
   secretAccessKey: Type.Optional(Type.String({ minLength: 1, secret: 'value' })),
   forcePathStyle: Type.Boolean({ default: true }),
   // A hung backend fails after maxAttempts × (connectTimeoutMs + idleTimeoutMs) at most: 40 s at the defaults, within
-  // the 60 s boto3 waits for a byte, so Loam's clients get Loam's 503 naming the backend rather than their own timeout.
-  /** How long a request may wait for a connection to the backend (to open one, or for one of the pool's to be free). */
+  // the 60 s boto3 waits for a byte, so Loam's clients get Loam's 503 naming the backend rather than their own timeout;
+  // with every connection of the pool busy, each attempt may first wait up to socketWaitTimeoutMs (50 s in all).
+  /** How long a new connection to the backend may take to open. */
   connectTimeoutMs: Type.Integer({ minimum: 1, default: 5_000 }),
+  /**
+   * How long a request may wait for one of the pool's connections when all maxSockets are busy: then it fails with a
+   * 503 saying the pool was full (raise maxSockets, or find what holds the connections), not that the backend is down.
+   */
+  socketWaitTimeoutMs: Type.Integer({ minimum: 1, default: 5_000, mustBe: 'a whole number of milliseconds, at least 1' }),
   /**
    * How long a request may wait with no byte moving (a hung backend): then it fails with a 503 naming the backend. Also
    * how long a client of an object's body (S3 API GetObject, an MLflow artifact download) may take no byte of it before
@@ -96,7 +102,7 @@ const S3Artifacts = Type.Object({
   idleTimeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
   /** How many times a request to the backend is tried. */
   maxAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 2 }),
-  /** How many connections to the backend Loam opens at most; more requests wait for one (connectTimeoutMs). */
+  /** How many connections to the backend Loam opens at most; more requests wait for one (socketWaitTimeoutMs). */
   maxSockets: Type.Integer({ minimum: 1, default: 50 }),
 }, closed);
 

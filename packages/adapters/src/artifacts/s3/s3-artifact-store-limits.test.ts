@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackendIdleTimeout } from './s3-agent.js';
+import { BackendConnectTimeout, BackendIdleTimeout, BackendSocketWaitTimeout } from './s3-agent.js';
 import { S3_BACKEND_DEFAULTS, S3ArtifactStore, type S3ArtifactStoreOptions } from './s3-artifact-store.js';
 import { mapS3Error } from './s3-errors.js';
 import { answerObject, bodyServer, closeBackends, httpBackend, resettingServer, silentServer } from './s3-misbehaving-backend.test-support.js';
@@ -22,9 +22,11 @@ async function open(endpoint: string, limits: S3ArtifactStoreOptions): Promise<S
 // after 3 minutes, and a boto3 client of Loam saw its own ReadTimeoutError, not Loam's 503 naming the backend.
 describe('the S3 backend limits at their defaults', () => {
   it('fail a request to a backend that is hung in every way well within the 60 s a boto3 client waits', () => {
-    const { maxAttempts, connectTimeoutMs, idleTimeoutMs } = S3_BACKEND_DEFAULTS;
+    const { maxAttempts, connectTimeoutMs, socketWaitTimeoutMs, idleTimeoutMs } = S3_BACKEND_DEFAULTS;
     // Each attempt: a connection that takes the whole connect limit, then the idle limit in silence; the SDK's backoff between (< 1 s).
     expect(maxAttempts * (connectTimeoutMs + idleTimeoutMs) + 1000).toBeLessThanOrEqual(45_000);
+    // The same, each attempt first waiting the whole socket-wait limit for the full pool.
+    expect(maxAttempts * (socketWaitTimeoutMs + connectTimeoutMs + idleTimeoutMs) + 1000).toBeLessThanOrEqual(55_000);
   });
 
   it('try a backend that never answers as many times as maxAttempts, the default when not set', { timeout: 30_000 }, async () => {
@@ -45,12 +47,14 @@ describe('the S3 backend limits at their defaults', () => {
 // The SDK names both of its timeouts `TimeoutError` and tells them apart only in its message (reworded in 2025), and it
 // names a reset connection `TimeoutError` too.
 describe('what a failure of the backend is reported as', () => {
-  const backend = { name: 'http://s3.test', connectTimeoutMs: 300, idleTimeoutMs: 200, maxAttempts: 2, maxSockets: 50 };
+  const backend = { name: 'http://s3.test', connectTimeoutMs: 300, socketWaitTimeoutMs: 400, idleTimeoutMs: 200, maxAttempts: 2, maxSockets: 50 };
   const ref = { bucket: 'models', key: 'a' };
 
   it('is told by the error type and code, whatever the SDK says in its message', () => {
-    const sdkConnectTimeout = Object.assign(new Error(''), { name: 'TimeoutError' });
-    expect(mapS3Error(sdkConnectTimeout, ref, backend).message).toContain('did not accept a connection within 300 ms (artifacts.connectTimeoutMs');
+    const connect = Object.assign(new BackendConnectTimeout(300), { message: 'the request socket did not establish a connection' });
+    expect(mapS3Error(connect, ref, backend).message).toBe('The S3 artifact backend at http://s3.test did not accept a connection within 300 ms (artifacts.connectTimeoutMs, each of up to 2 attempts); it may be down or unreachable.');
+    const wait = Object.assign(new BackendSocketWaitTimeout(400, 50), { message: 'the request socket did not establish a connection' });
+    expect(mapS3Error(wait, ref, backend).message).toMatch(/^Waited 400 ms for a free connection to the S3 artifact backend at http:\/\/s3\.test \(artifacts\.socketWaitTimeoutMs/);
     const idle = Object.assign(new BackendIdleTimeout(200), { message: 'the request socket did not establish a connection' });
     expect(mapS3Error(idle, ref, backend).message).toContain('did not answer within 200 ms (artifacts.idleTimeoutMs');
     const reset = Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
@@ -66,14 +70,20 @@ describe('what a failure of the backend is reported as', () => {
     });
   });
 
-  it('names the pool when every connection is held by a body no one reads', { timeout: 30_000 }, async () => {
+  // The wait for the pool was bounded by connectTimeoutMs only (the SDK's connection timeout ran from the request's
+  // start), and its failure read as a backend that may be down.
+  it('names the full pool and its own limit when every connection is held by a body no one reads', { timeout: 30_000 }, async () => {
     const { endpoint } = await bodyServer(8 * 1024 * 1024, 8 * 1024 * 1024);
-    const store = await open(endpoint, { connectTimeoutMs: 300, idleTimeoutMs: 5000, maxSockets: 1 });
+    const store = await open(endpoint, { connectTimeoutMs: 20_000, socketWaitTimeoutMs: 300, idleTimeoutMs: 5000, maxSockets: 1 });
     const held = await store.get(ref);
-    await expect(store.head(ref)).rejects.toMatchObject({
+    const started = Date.now();
+    const failure = (await store.head(ref).catch((e: unknown) => e)) as Error & { code?: string; cause?: unknown };
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(failure).toMatchObject({
       code: 'ServiceUnavailable',
-      message: `The S3 artifact backend at ${endpoint} did not accept a connection within 300 ms (artifacts.connectTimeoutMs, each of up to 2 attempts); it may be down or unreachable, or all 1 connections to it (artifacts.maxSockets) were busy.`,
+      message: `Waited 300 ms for a free connection to the S3 artifact backend at ${endpoint} (artifacts.socketWaitTimeoutMs, each of up to 2 attempts): all 1 of its connections (artifacts.maxSockets) were busy; raise artifacts.maxSockets or artifacts.socketWaitTimeoutMs, or look for slow answers from the backend or object bodies read slowly.`,
     });
+    expect(failure.cause).toBeInstanceOf(BackendSocketWaitTimeout);
     held.body.destroy();
     // The destroyed body's connection is closed, and the pool opens another.
     await expect(store.head(ref)).resolves.toMatchObject({ size: 8 * 1024 * 1024 });

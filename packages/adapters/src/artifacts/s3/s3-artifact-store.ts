@@ -37,11 +37,15 @@ export interface S3ArtifactStoreOptions {
   readonly partSize?: number;
   /** Where streamed bodies are spooled before upload (a private subdirectory is made). Default the OS temp dir. */
   readonly spoolDir?: string;
-  /**
-   * How long a request may wait for a connection to the backend: to open one, or for one of the pool's to be free.
-   * Default 5 000 ms.
-   */
+  /** How long a new connection to the backend may take to open. Default 5 000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long a request may wait for one of the pool's connections when all `maxSockets` are busy (slow answers, object
+   * bodies read slowly); then it fails with ServiceUnavailable saying the pool was full, not that the backend is down.
+   * Counted apart from `connectTimeoutMs`: a request that waited for the pool and then opens a connection has the
+   * whole connect limit for it. Default 5 000 ms.
+   */
+  readonly socketWaitTimeoutMs?: number;
   /**
    * How long a request may wait with no byte coming from or going to the backend (an answer that does not start, a
    * body that stalls): a hung backend then fails the request with ServiceUnavailable instead of holding it forever.
@@ -53,8 +57,9 @@ export interface S3ArtifactStoreOptions {
   /**
    * How many times a request is tried (the SDK's own retries, and the store's of an upload's streamed body). Default 2:
    * a hung backend fails after `maxAttempts × (connectTimeoutMs + idleTimeoutMs)` at most (40 s at the defaults; 30 s
-   * for one that connects and never answers), before the 60 s boto3 waits for a byte, so Loam's clients get Loam's
-   * 503 naming the backend rather than their own timeout.
+   * for one that connects and never answers), plus up to `socketWaitTimeoutMs` an attempt while the pool is full
+   * (50 s in all), before the 60 s boto3 waits for a byte, so Loam's clients get Loam's 503 naming the backend rather
+   * than their own timeout.
    */
   readonly maxAttempts?: number;
   /** How many connections to the backend a store opens at most (more requests wait for one). Default 50, as the SDK's. */
@@ -62,7 +67,7 @@ export interface S3ArtifactStoreOptions {
 }
 
 /** What an option left out is. */
-export const S3_BACKEND_DEFAULTS = { connectTimeoutMs: 5_000, idleTimeoutMs: 15_000, maxAttempts: 2, maxSockets: 50 } as const;
+export const S3_BACKEND_DEFAULTS = { connectTimeoutMs: 5_000, socketWaitTimeoutMs: 5_000, idleTimeoutMs: 15_000, maxAttempts: 2, maxSockets: 50 } as const;
 
 const MiB = 1024 * 1024;
 const HEAD_CONCURRENCY = 8;
@@ -107,9 +112,10 @@ export class S3ArtifactStore implements ArtifactStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: backend.maxAttempts,
       // Without them a backend that accepts a connection and never answers holds the request (and its caller) forever.
-      // The idle limit is the pools' own (s3-agent.ts), whose error is ours: the SDK's is off (0) and keeps only its
-      // connection timeout, so each of the two is told by its type, not by the SDK's wording.
-      requestHandler: { ...backendAgents(backend), connectionTimeout: backend.connectTimeoutMs, socketTimeout: 0 },
+      // The limits are the pools' own (s3-agent.ts), whose errors are ours: the SDK's are off (0), so each limit is
+      // told by its type, not by the SDK's wording. The SDK's connection timeout ran from the request's start, so it
+      // bounded the wait for the pool and the connection as one.
+      requestHandler: { ...backendAgents(backend), connectionTimeout: 0, socketTimeout: 0 },
     });
     return new S3ArtifactStore(sdk, client, options);
   }
@@ -295,6 +301,7 @@ function backendOf(options: S3ArtifactStoreOptions): S3Backend {
   return {
     name: options.endpoint ?? `AWS S3 (${options.region ?? 'us-east-1'})`,
     connectTimeoutMs: options.connectTimeoutMs ?? S3_BACKEND_DEFAULTS.connectTimeoutMs,
+    socketWaitTimeoutMs: options.socketWaitTimeoutMs ?? S3_BACKEND_DEFAULTS.socketWaitTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? S3_BACKEND_DEFAULTS.idleTimeoutMs,
     maxAttempts: options.maxAttempts ?? S3_BACKEND_DEFAULTS.maxAttempts,
     maxSockets: options.maxSockets ?? S3_BACKEND_DEFAULTS.maxSockets,

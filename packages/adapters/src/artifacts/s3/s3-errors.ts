@@ -1,6 +1,6 @@
 import { ConflictError, InternalError, LoamError, NotFoundError, ResourceInUseError, ServiceUnavailableError, ValidationError } from '@loam/core';
 import type { ObjectRef } from '@loam/core';
-import { BackendIdleTimeout } from './s3-agent.js';
+import { BackendConnectTimeout, BackendIdleTimeout, BackendSocketWaitTimeout } from './s3-agent.js';
 
 interface SdkError {
   readonly name?: string;
@@ -19,6 +19,7 @@ export interface S3Backend {
   /** The endpoint (`http://127.0.0.1:9000`), or AWS's own with its region. */
   readonly name: string;
   readonly connectTimeoutMs: number;
+  readonly socketWaitTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly maxAttempts: number;
   readonly maxSockets: number;
@@ -32,6 +33,7 @@ export interface S3Backend {
 export function mapS3Error(e: unknown, ref: { bucket: string; key?: string }, backend?: S3Backend): Error {
   if (e instanceof LoamError) return e;
   if ((e as Error | undefined)?.name === 'AbortError') return e as Error;
+  if (backend && e instanceof BackendSocketWaitTimeout) return Object.assign(new ServiceUnavailableError(poolFull(backend)), { cause: e });
   const unreachable = backend && unavailable(e, backend);
   if (unreachable) return Object.assign(new ServiceUnavailableError(`The S3 artifact backend at ${backend.name} ${unreachable}.`), { cause: e });
   const { code, status } = s3Error(e);
@@ -72,16 +74,33 @@ export function objectNotFound(ref: ObjectRef): NotFoundError {
 }
 
 /**
+ * A request that waited for a free connection: the store's own pool was full, which says nothing of the backend being
+ * down, so the message names the two settings that move it and what usually holds the connections.
+ */
+function poolFull(backend: S3Backend): string {
+  return (
+    `Waited ${backend.socketWaitTimeoutMs} ms for a free connection to the S3 artifact backend at ${backend.name} ` +
+    `(artifacts.socketWaitTimeoutMs${eachAttempt(backend)}): all ${backend.maxSockets} of its connections (artifacts.maxSockets) were busy; ` +
+    'raise artifacts.maxSockets or artifacts.socketWaitTimeoutMs, or look for slow answers from the backend or object bodies read slowly.'
+  );
+}
+
+function eachAttempt(backend: S3Backend): string {
+  return backend.maxAttempts === 1 ? '' : `, each of up to ${backend.maxAttempts} attempts`;
+}
+
+/**
  * Why the backend could not serve the request (no connection, no answer in time); undefined for an answer. Told apart
- * by type and code, never by the SDK's wording: the idle limit's error is the store's own (BackendIdleTimeout), and the
- * only other `TimeoutError` without an errno code is the SDK's connection timeout (its socket timeout is off). Node's
- * errno codes come first: the SDK names a reset connection `TimeoutError` too.
+ * by type and code, never by the SDK's wording: the connect and idle limits' errors are the store's own
+ * (BackendConnectTimeout, BackendIdleTimeout; the SDK's own timeouts are off). Node's errno codes come next: the SDK
+ * names a reset connection `TimeoutError` too.
  */
 function unavailable(e: unknown, backend: S3Backend): string | undefined {
   const err = (e ?? {}) as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   if (err.$metadata?.httpStatusCode !== undefined) return undefined;
-  const each = backend.maxAttempts === 1 ? '' : `, each of up to ${backend.maxAttempts} attempts`;
+  const each = eachAttempt(backend);
   if (e instanceof BackendIdleTimeout) return `did not answer within ${backend.idleTimeoutMs} ms (artifacts.idleTimeoutMs${each}); it may be hung or overloaded`;
+  if (e instanceof BackendConnectTimeout) return `did not accept a connection within ${backend.connectTimeoutMs} ms (artifacts.connectTimeoutMs${each}); it may be down or unreachable`;
   switch (err.code) {
     case 'ECONNREFUSED':
       return 'refused the connection; it may be down';
@@ -96,8 +115,7 @@ function unavailable(e: unknown, backend: S3Backend): string | undefined {
     case 'ETIMEDOUT':
       return 'is unreachable';
   }
-  if (err.name === 'TimeoutError') {
-    return `did not accept a connection within ${backend.connectTimeoutMs} ms (artifacts.connectTimeoutMs${each}); it may be down or unreachable, or all ${backend.maxSockets} connections to it (artifacts.maxSockets) were busy`;
-  }
+  // The SDK's own timeouts are off; one it raised all the same is still the backend not answering in time.
+  if (err.name === 'TimeoutError') return 'did not answer in time';
   return undefined;
 }

@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectMetadata, ObjectRef } from '@loam/core';
 import { s3Error } from './s3-errors.js';
+import { abortEmptyUploads, uploadsOfEarlierAttempts } from './s3-orphan-uploads.js';
 import { PARTS_METADATA } from './s3-part-sizes.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
@@ -81,7 +82,9 @@ export const MAX_SINGLE_PUT = 5 * 1024 ** 3;
  * One PutObject for a body written whole (no `parts`) that S3 takes in one request (up to 5 GiB), so the
  * object's ETag is the MD5 of its bytes, as S3 gives a PutObject whatever its size; else a hand-rolled
  * multipart upload (the writer's `parts`, or parts of `partSize` for a larger body or one the backend refuses
- * as EntityTooLarge), aborted on any failure so no parts are left behind. Returns the ETag S3 gave the new object.
+ * as EntityTooLarge), aborted on any failure so no parts are left behind. A CreateMultipartUpload the SDK tried again
+ * may have left an upload of an earlier try whose answer was lost: it is aborted when the upload ends, if it holds no
+ * part (s3-orphan-uploads.ts). Returns the ETag S3 gave the new object.
  */
 export async function upload(sdk: S3Module, client: S3Client, input: UploadInput): Promise<string> {
   const { ref, size, signal } = input;
@@ -120,7 +123,11 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
       if (s3Error(e).code !== 'EntityTooLarge') throw e;
     }
   }
-  const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand(common), opts);
+  const sent = Date.now();
+  const created = await client.send(new sdk.CreateMultipartUploadCommand(common), opts);
+  const { UploadId } = created;
+  // Tried again by the SDK: an earlier try may have made an upload whose answer was lost (s3-orphan-uploads.ts).
+  const orphans = retried(created) && UploadId !== undefined ? await uploadsOfEarlierAttempts(sdk, client, ref, UploadId, Date.now() - sent).catch(() => []) : [];
   try {
     const parts: { ETag: string; PartNumber: number }[] = [];
     let start = 0;
@@ -149,10 +156,12 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
   } catch (e) {
     await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => {});
     throw e;
+  } finally {
+    await abortEmptyUploads(sdk, client, ref, orphans);
   }
 }
 
-/** Whether the SDK tried the failed request more than once. */
+/** Whether the SDK tried the request (failed, or answered) more than once. */
 function retried(e: unknown): boolean {
   return ((e as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1) > 1;
 }

@@ -45,7 +45,7 @@ describe("MLflow artifact downloads whose clients stop reading an S3 backend's b
   it('are cut off at the idle limit, so more of them than the pool holds do not block the next download', { timeout: 120_000 }, async () => {
     const b = await mlflowBackend();
     // A pool of 2; a later request may wait 20 s for a connection, far longer than the 1 s a stalled client is given.
-    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '2', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '1000', LOAM_ARTIFACTS__CONNECT_TIMEOUT_MS: '20000' });
+    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '2', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '1000', LOAM_ARTIFACTS__SOCKET_WAIT_TIMEOUT_MS: '20000' });
     for (let i = 0; i < 3; i++) stalledClient(url, l);
     // Both of the pool's connections carry a body no client reads.
     await loams.untilServed(b.bigGets, 2);
@@ -56,7 +56,7 @@ describe("MLflow artifact downloads whose clients stop reading an S3 backend's b
   it('free the backend connection when they close theirs', { timeout: 120_000 }, async () => {
     const b = await mlflowBackend();
     // The idle limit is far off: only the close can free the pool's one connection in time.
-    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '1', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '600000', LOAM_ARTIFACTS__CONNECT_TIMEOUT_MS: '20000' });
+    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '1', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '600000', LOAM_ARTIFACTS__SOCKET_WAIT_TIMEOUT_MS: '20000' });
     stalledClient(url, l);
     await loams.untilServed(b.bigGets, 1);
     for (const c of loams.clients.splice(0)) c.destroy();

@@ -59,7 +59,7 @@ describe("GetObject clients that stop reading an S3 backend's body", () => {
   it('are cut off at the idle limit, so more of them than the pool holds do not block the next request', { timeout: 120_000 }, async () => {
     const b = await backend();
     // A pool of 2; a later request may wait 20 s for a connection, far longer than the 1 s a stalled client is given.
-    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '2', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '1000', LOAM_ARTIFACTS__CONNECT_TIMEOUT_MS: '20000' });
+    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '2', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '1000', LOAM_ARTIFACTS__SOCKET_WAIT_TIMEOUT_MS: '20000' });
     for (let i = 0; i < 3; i++) await stalledClient(url, l);
     // Both of the pool's connections carry a body no client reads.
     await loams.untilServed(b.bigGets, 2);
@@ -70,7 +70,7 @@ describe("GetObject clients that stop reading an S3 backend's body", () => {
   it('free the backend connection when they close theirs', { timeout: 120_000 }, async () => {
     const b = await backend();
     // The idle limit is far off: only the close can free the pool's one connection in time.
-    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '1', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '600000', LOAM_ARTIFACTS__CONNECT_TIMEOUT_MS: '20000' });
+    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '1', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '600000', LOAM_ARTIFACTS__SOCKET_WAIT_TIMEOUT_MS: '20000' });
     await stalledClient(url, l);
     await loams.untilServed(b.bigGets, 1);
     for (const c of loams.clients.splice(0)) c.destroy();
@@ -83,7 +83,7 @@ describe('CopyObject over an S3 artifact backend', () => {
     const b = await backend();
     // A pool of 2 (a copy uses both: the source's body and the destination's requests). A source body left unread
     // holds one for good: the second copy's destination request waits 3 s for the other, then fails.
-    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '2', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '600000', LOAM_ARTIFACTS__CONNECT_TIMEOUT_MS: '3000' });
+    const { loam: l, url } = await loams.open(b.endpoint, { LOAM_ARTIFACTS__MAX_SOCKETS: '2', LOAM_ARTIFACTS__IDLE_TIMEOUT_MS: '600000', LOAM_ARTIFACTS__SOCKET_WAIT_TIMEOUT_MS: '3000' });
     const s3 = adminS3Client(l, url);
     try {
       for (let i = 0; i < 2; i++) await expect(s3.send(new CopyObjectCommand({ Bucket: 'gone', Key: 'copy', CopySource: 'models/big' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
