@@ -39,8 +39,9 @@ export const Channel = Type.Object({
   ShuffleConfig: Type.Optional(Type.Object({ Seed: Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description: 'A Long in SageMaker (any 64-bit integer); Loam takes -9007199254740991 to 9007199254740991 (±(2^53 - 1)), the integers a JSON number carries exactly: a seed past them would be read as another one, so it is refused.' }) }, {
     ...closed,
     description: "The channel's objects (S3Prefix keys in key order, ManifestFile entries in manifest order) are shuffled with Seed before ShardedByS3Key deals them to the hosts: " +
-      "the same permutation on every host and every run for a seed (Loam's own: Fisher–Yates driven by SplitMix64, not SageMaker's). Channels are staged once, as files, " +
-      "so Pipe mode's reshuffle at each epoch does not apply, and a FullyReplicated channel holds the same files whatever the seed.",
+      "the same permutation on every host and every run for a seed (Loam's own: Fisher–Yates driven by SplitMix64, not SageMaker's). A File-mode channel is staged once, " +
+      "so a FullyReplicated channel holds the same files whatever the seed; a Pipe-mode channel of a script or process image is reshuffled at every epoch " +
+      "(FIFOs /opt/ml/input/data/<channel>_<epoch>; epoch 0 in the File-mode order) and ShardedByS3Key deals each epoch anew; the built-in algorithms read Pipe channels as staged files.",
   })),
 }, closed);
 
