@@ -8,6 +8,7 @@ export * from './kernel/json-text.js';
 export * from './kernel/echo.js';
 export * from './kernel/state-machine.js';
 export * from './ports/metadata-store.js';
+export * from './ports/tagged-range.js';
 export * from './ports/artifact-store.js';
 export * from './kernel/context.js';
 export * from './kernel/authorizer.js';

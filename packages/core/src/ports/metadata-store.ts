@@ -137,15 +137,31 @@ export interface TagStore {
    * only those whose value is one of them (compared exactly, as stored). In ARN order (code point). What Search
    * asks for a `Tags.<key>` filter instead of reading every candidate's tags. Holds nothing, even inside a
    * transaction (unlike {@link list}). `key` and `values` are tag text as stored (no U+0000 or lone surrogate,
-   * which tag rules refuse: PostgreSQL cannot take them as parameters).
+   * which tag rules refuse: PostgreSQL cannot take them as parameters). `range` narrows the read to one resource
+   * type's ARNs (a prefix, read as a range of the index, so a key on 100,000 endpoints costs a training-job search
+   * nothing) and pages it in ARN order (`after`, `limit`), so a caller holds a page of a key's resources at a time.
+   * @throws ValidationException for a `limit` outside 1–1000.
    */
-  tagged(key: string, values?: readonly string[]): Promise<TaggedResource[]>;
+  tagged(key: string, values?: readonly string[], range?: TaggedRange): Promise<TaggedResource[]>;
   /**
    * The tags of each of these resources, each list sorted by key as {@link list} gives it (a resource without
    * tags: an empty list), in one read per 500 resources instead of one per resource. Holds nothing, even
    * inside a transaction: use {@link list} where a count must stay true.
    */
   listMany(resourceArns: readonly string[]): Promise<Map<string, Tag[]>>;
+}
+
+/** Which of a key's resources {@link TagStore.tagged} reads: by ARN, in ARN order (code point). */
+export interface TaggedRange {
+  /**
+   * Only ARNs starting with this text (compared exactly: `%` and `_` are themselves): one resource type's
+   * (`arn:loam:sagemaker:<region>:<account>:training-job/`).
+   */
+  readonly arnPrefix?: string;
+  /** Only ARNs after this one: the next page of a read in ARN order. */
+  readonly after?: string;
+  /** At most this many (1–1000), the first in ARN order. */
+  readonly limit?: number;
 }
 
 /** A resource having a tag, as {@link TagStore.tagged} finds it: its ARN and the tag's value. */

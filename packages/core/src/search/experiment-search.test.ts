@@ -13,7 +13,7 @@ import type { ExperimentStore } from '../ports/experiment-store.js';
 import { ManualClock } from '../kernel/clock.js';
 import { AccessDeniedError } from '../kernel/errors.js';
 import { ctxOf } from '../registry/registry.test-support.js';
-import { experimentSearchSources } from './experiment-sources.js';
+import { experimentSearchSources, TRIAL_COMPONENT_SUMMARIES } from './experiment-sources.js';
 import { SearchService } from './search.service.js';
 
 const alice = ctxOf('alice');
@@ -545,7 +545,7 @@ describe('Search of an experiment MLflow deleted', () => {
     expect(await names(f.search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 'Mixed-T'))).toEqual(['c1']);
   });
 
-  it("lists every one of a trial's components and a component's trials, store page by store page (SageMaker's TrialComponentSummaries and Parents have no limit; they stopped at 10,000)", async () => {
+  it("lists a trial's first 100 components (TRIAL_COMPONENT_SUMMARIES) and every one of a component's trials, store page by store page, reading no further than the 100", async () => {
     // The largest listing asked of the store: the old code asked for 10,000 rows at once and listed no more.
     const asked = { rows: 0, runInfos: 0 };
     const store = new MemoryExperimentStore();
@@ -575,8 +575,19 @@ describe('Search of an experiment MLflow deleted', () => {
       await store.associateTrialComponent(name('in', i), name('many', 0), 10 + i);
     }
     asked.rows = asked.runInfos = 0;
+    let componentRows = 0;
+    const listing = store.listTrialComponents.bind(store);
+    store.listTrialComponents = async (q) => {
+      const rows = await listing(q);
+      if (q.trialName === 'many') componentRows += rows.length;
+      return rows;
+    };
     const trial = (await f.search.Search({ Resource: 'ExperimentTrial', SearchExpression: one('TrialName', 'Equals', 'many') }, alice)).Results[0]?.Trial;
-    expect((trial?.TrialComponentSummaries ?? []).map((x) => x.TrialComponentName)).toEqual(Array.from({ length: n }, (_, i) => name('many', i)));
+    // The oldest 100 (old: all 450, every row read for each build of the record).
+    expect((trial?.TrialComponentSummaries ?? []).map((x) => x.TrialComponentName)).toEqual(Array.from({ length: TRIAL_COMPONENT_SUMMARIES }, (_, i) => name('many', i)));
+    // Built twice (matched, then answered): one store page of 200 rows each, not the 3 pages of 450.
+    expect(componentRows).toBeLessThanOrEqual(2 * 200);
+    store.listTrialComponents = listing;
     const component = (await f.search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('TrialComponentName', 'Equals', name('many', 0)) }, alice)).Results[0]?.TrialComponent;
     expect((component?.Parents ?? []).map((x) => x.TrialName)).toEqual([...Array.from({ length: n }, (_, i) => name('in', i)), 'many']);
     // Store page by store page, with each page's run infos: no read is bounded by how many a trial holds.

@@ -60,6 +60,11 @@ export interface SearchSource<R = any> {
    * decided (`SearchTags`) asks the collection for the ARNs found, when they are few, instead of reading every record.
    */
   readonly arnField?: keyof R & string;
+  /**
+   * What every record's ARN starts with (`arn:loam:sagemaker:<region>:<account>:<kind>/`): the store is asked for
+   * the tagged resources of this type alone (`TagStore.tagged`'s `arnPrefix`), not those of every type having a key.
+   */
+  readonly arnPrefix?: string;
   /** A record's unique key, the cursor's tie-break (the collection's key when unset). */
   keyOf?(r: R): string;
   /**

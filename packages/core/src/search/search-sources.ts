@@ -9,6 +9,7 @@ import { describeModelPackageGroup } from '../registry/model-package-group.servi
 import { describeModelPackage } from '../registry/model-package.service.js';
 import { modelPackageGroupsCollection, modelPackagesCollection, type ModelPackageGroupRecord, type ModelPackageRecord } from '../registry/registry.collections.js';
 import { tuningJobsCollection, type TuningJobRecord } from '../tuning/tuning.collections.js';
+import { resourceArn, type Partition } from '../kernel/names.js';
 import type { SchemaNode } from './search-properties.js';
 import { asSearchRecord, type SearchSource, type StoredMember } from './search-source.js';
 
@@ -17,6 +18,11 @@ const shape = (member: keyof typeof searchShapes.searchRecordShapes): SchemaNode
 export interface SearchSourcesOptions {
   /** A tuning job's Describe answer (it reads the job's trials). */
   readonly describeTuningJob: (job: TuningJobRecord) => Promise<object>;
+  /**
+   * Where the resources live: each source's ARNs start with `arn:loam:sagemaker:<region>:<account>:<kind>/`, and
+   * its tag filters ask the store for that type's tagged resources alone. Unset: every type's (tests of one type).
+   */
+  readonly partition?: Partition;
 }
 
 /** A member the record holds as is at `path` (absent where it has none, as asSearchRecord leaves it out). */
@@ -26,13 +32,14 @@ function same(member: string, path: readonly string[]): StoredMember {
 
 /** The resources Loam searches, each over its own collection and Describe answer. */
 export function searchSources(o: SearchSourcesOptions): SearchSource[] {
+  const of = (kind: string) => (o.partition ? { arnPrefix: resourceArn(o.partition, kind, '') } : {});
   const training: SearchSource<JobRecord> = {
     resource: 'TrainingJob', collection: jobsCollection, filters: [{ field: 'kind', op: 'eq', value: 'training-job' }],
     // SageMaker's Metrics.<name>: a final metric's value.
     props: { schema: shape('TrainingJob'), aliases: { Metrics: { list: 'FinalMetricDataList', keyField: 'MetricName', valueField: 'Value' } } },
     readAction: 'sagemaker:DescribeTrainingJob', defaultSortBy: 'LastModifiedTime', columns: { TrainingJobStatus: 'status', TrainingJobName: 'name' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', TrainingJobName: 'name' },
-    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', ...of('training-job'), recordFromRow: true,
     record: async (r, tags) => asSearchRecord(describeTrainingJob(r), shape('TrainingJob'), tags),
     // As describeTrainingJob builds them from the record.
     arnPath: ['arn'],
@@ -52,14 +59,14 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     resource: 'HyperParameterTuningJob', collection: tuningJobsCollection, props: { schema: shape('HyperParameterTuningJob') },
     readAction: 'sagemaker:DescribeHyperParameterTuningJob', defaultSortBy: 'LastModifiedTime', columns: { HyperParameterTuningJobStatus: 'status', HyperParameterTuningJobName: 'name' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', HyperParameterTuningJobName: 'name' },
-    arnOf: (r) => r.arn, arnField: 'arn',
+    arnOf: (r) => r.arn, arnField: 'arn', ...of('hyper-parameter-tuning-job'),
     record: async (r, tags) => asSearchRecord(await o.describeTuningJob(r), shape('HyperParameterTuningJob'), tags),
   };
   const packages: SearchSource<ModelPackageRecord> = {
     resource: 'ModelPackage', collection: modelPackagesCollection, props: { schema: shape('ModelPackage') },
     readAction: 'sagemaker:DescribeModelPackage', defaultSortBy: 'LastModifiedTime', columns: { ModelApprovalStatus: 'approvalStatus' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime' },
-    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', ...of('model-package'), recordFromRow: true,
     record: async (r, tags) => asSearchRecord(describeModelPackage(r), shape('ModelPackage'), tags),
   };
   // A group has no LastModifiedTime: its searches sort by CreationTime.
@@ -67,14 +74,14 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     resource: 'ModelPackageGroup', collection: modelPackageGroupsCollection, props: { schema: shape('ModelPackageGroup') },
     readAction: 'sagemaker:DescribeModelPackageGroup', defaultSortBy: 'CreationTime', columns: { ModelPackageGroupName: 'name' },
     storeOrder: { CreationTime: 'creationTime', ModelPackageGroupName: 'name' },
-    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', ...of('model-package-group'), recordFromRow: true,
     record: async (r, tags) => asSearchRecord(describeModelPackageGroup(r), shape('ModelPackageGroup'), tags),
   };
   const endpoints: SearchSource<EndpointRecord> = {
     resource: 'Endpoint', collection: endpointsCollection, props: { schema: shape('Endpoint') },
     readAction: 'sagemaker:DescribeEndpoint', defaultSortBy: 'LastModifiedTime', columns: { EndpointStatus: 'status', EndpointName: 'name' },
     storeOrder: { CreationTime: 'creationTime', LastModifiedTime: 'lastModifiedTime', EndpointName: 'name' },
-    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', ...of('endpoint'), recordFromRow: true,
     record: async (r, tags) => asSearchRecord(describeEndpoint(r), shape('Endpoint'), tags),
   };
   // SageMaker's ModelDashboardModel: the model is its Model member (names are `Model.ModelName`, `Model.Tags.<key>`).
@@ -83,7 +90,7 @@ export function searchSources(o: SearchSourcesOptions): SearchSource[] {
     resource: 'Model', collection: modelsCollection, props: { schema: shape('Model'), tagsAt: 'Model.Tags' },
     readAction: 'sagemaker:DescribeModel', defaultSortBy: 'Model.CreationTime', columns: { 'Model.ModelName': 'name' },
     storeOrder: { 'Model.CreationTime': 'creationTime', 'Model.ModelName': 'name' },
-    arnOf: (r) => r.arn, arnField: 'arn', recordFromRow: true,
+    arnOf: (r) => r.arn, arnField: 'arn', ...of('model'), recordFromRow: true,
     record: async (r, tags) => ({ Model: asSearchRecord(describeModel(r), modelShape, tags) }),
   };
   return [training, tuning, packages, groups, endpoints, models];

@@ -12,6 +12,7 @@ import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import { ManualClock } from '../kernel/clock.js';
 import { ctxOf } from '../registry/registry.test-support.js';
 import { experimentSearchSources } from './experiment-sources.js';
+import { OneByOneSearchService } from './search-tags-one-by-one.test-support.js';
 import { SearchService } from './search.service.js';
 
 // Tags.<key> filters on experiments, trials and trial components (sources reading the experiment store, in store
@@ -47,7 +48,7 @@ async function services() {
     await components.CreateTrialComponent({ TrialComponentName: `c${String(i).padStart(2, '0')}`, Parameters: { lr: { NumberValue: (i * 7) % 10 } }, ...tags(i + 2) }, alice);
   }
   const sources = experimentSearchSources({ tracking, partition, authorize: allow });
-  return { targeted: new SearchService({ store, sources }), oneByOne: new SearchService({ store, sources, tagsOneByOne: true }) };
+  return { targeted: new SearchService({ store, sources }), oneByOne: new OneByOneSearchService({ store, sources }) };
 }
 
 type Input = Parameters<SearchService['Search']>[0];

@@ -9,7 +9,7 @@ import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, so
 import type { PropertyRef } from './search-properties.js';
 import { columnFilters, lookupOf, requiredEntries } from './search-pushdown.js';
 import type { RequiredEntries, SearchSource, StoredMember, StorePage, StorePages } from './search-source.js';
-import { SearchTags } from './search-tags.js';
+import { SearchTags, type CandidateTags } from './search-tags.js';
 
 type Ops = typeof operations;
 type In = InputOf<Ops['Search']>;
@@ -26,11 +26,6 @@ export interface SearchServiceOptions {
   readonly scanPageSize?: number;
   /** How many records a search in store order reads past its page to count TotalHits (default COUNT_PAST_PAGE). */
   readonly countPastPage?: number;
-  /**
-   * Read each candidate's tags alone, asking the store for no tagged resources and no tags of many: how Search
-   * read them before SearchTags, kept as the reference the tests compare the targeted reads with.
-   */
-  readonly tagsOneByOne?: boolean;
 }
 
 /** How far a search in store order reads past its page to count TotalHits: records read, matching or not. */
@@ -88,7 +83,7 @@ interface Plan {
   readonly max: number;
   readonly principal: Principal;
   /** The candidates' tags, when the sort or the expression reads them: the store decides required tag filters, the rest is read a chunk at a time. */
-  readonly tags: SearchTags;
+  readonly tags: CandidateTags;
 }
 
 /**
@@ -134,7 +129,7 @@ export class SearchService {
     }
     const order = input.SortOrder ?? 'Descending';
     const storeFilters: AnyFilter[] = [...(source.filters ?? []) as readonly AnyFilter[], ...columnFilters(source, input.SearchExpression)];
-    const tags = new SearchTags(this.o.store.tags, source, input.SearchExpression, sortRef.readsTags || (matcher?.readsTags ?? false), this.o.tagsOneByOne);
+    const tags = this.candidateTags(source, input.SearchExpression, sortRef.readsTags || (matcher?.readsTags ?? false));
     const summarised = new Set([...(source.summaryMembers ?? []), 'Tags']);
     const light = source.summary !== undefined && !source.props.tagsAt && summarised.has(sortRef.root) && [...(matcher?.members ?? [])].every((m) => summarised.has(m));
     // Past the page, a record is counted only when deciding it reads no tags and builds no record from other reads.
@@ -187,6 +182,11 @@ export class SearchService {
       ...(found.hits.length > max && last ? { NextToken: encodeSearchToken(last, fingerprint, (cursor?.seen ?? 0) + page.length) } : {}),
       TotalHits: { Value: found.total, Relation: found.exact ? 'EqualTo' : 'GreaterThanOrEqualTo' },
     };
+  }
+
+  /** How the search reads its candidates' tags (`reads`: whether it reads any): the store decides the required tag filters. */
+  protected candidateTags(source: SearchSource, expr: In['SearchExpression'], reads: boolean): CandidateTags {
+    return new SearchTags(this.o.store.tags, source, expr, reads);
   }
 
   /**
@@ -338,7 +338,14 @@ export class SearchService {
     } else if (p.source.records) {
       yield* p.source.records(p.need);
     } else {
-      for await (const page of this.storePages(p.source, p.storeFilters)) yield* page.records;
+      // A required tag filter on more resources than one 'in' filter holds: the records of its resources alone, a page
+      // of their ARNs at a time (each record is in one page), instead of every record of the collection.
+      const chunks = await p.tags.chunkFilters();
+      if (!chunks) {
+        for await (const page of this.storePages(p.source, p.storeFilters)) yield* page.records;
+        return;
+      }
+      for await (const arns of chunks) for await (const page of this.storePages(p.source, [...p.storeFilters, arns])) yield* page.records;
     }
   }
 

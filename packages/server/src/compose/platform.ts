@@ -141,7 +141,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     const tuning = openTuning({ store, partition, tags, jobs, logger });
     // Search finds only what the caller may describe.
     const search = new SearchService({ store, sources: [
-      ...searchSources({ describeTuningJob: (j) => tuning.service.describeRecord(j) }),
+      ...searchSources({ describeTuningJob: (j) => tuning.service.describeRecord(j), partition }),
       ...experimentSearchSources({ tracking, store, partition, authorize: authorizeAction }),
     ], authorize: authorizeAction });
     // CloudWatch Logs' read operations over the jobs' logs and the endpoints' model servers' output, in SageMaker's log groups.

@@ -1,4 +1,4 @@
-import type { LineageEdge, LineageEdgeEnds, LineageEdgeQuery, LineageStore, Tag, TaggedResource, TagStore } from '@loam/core';
+import { checkTaggedLimit, type LineageEdge, type LineageEdgeEnds, type LineageEdgeQuery, type LineageStore, type Tag, type TaggedRange, type TaggedResource, type TagStore } from '@loam/core';
 import { compareText } from './memory-collection-query.js';
 
 export interface Rec {
@@ -71,11 +71,15 @@ export class MemoryTags implements TagStore {
   clear(arn: string): Promise<void> {
     return this.run((s) => void s.writableTags().delete(arn));
   }
-  tagged(key: string, values?: readonly string[]): Promise<TaggedResource[]> {
+  async tagged(key: string, values?: readonly string[], range: TaggedRange = {}): Promise<TaggedResource[]> {
+    checkTaggedLimit(range.limit);
     const wanted = values && new Set(values);
+    const { arnPrefix = '', after, limit } = range;
+    const inRange = (arn: string) => arn.startsWith(arnPrefix) && (after === undefined || compareText(arn, after) > 0);
     return this.run((s) => [...s.tags]
-      .flatMap(([ResourceArn, m]) => (m.has(key) && (!wanted || wanted.has(m.get(key) as string)) ? [{ ResourceArn, Value: m.get(key) as string }] : []))
-      .sort((a, b) => compareText(a.ResourceArn, b.ResourceArn)));
+      .flatMap(([ResourceArn, m]) => (inRange(ResourceArn) && m.has(key) && (!wanted || wanted.has(m.get(key) as string)) ? [{ ResourceArn, Value: m.get(key) as string }] : []))
+      .sort((a, b) => compareText(a.ResourceArn, b.ResourceArn))
+      .slice(0, limit));
   }
   listMany(arns: readonly string[]): Promise<Map<string, Tag[]>> {
     return this.run((s) => new Map(arns.map((a) => [a, sortedTags(s, a)])));

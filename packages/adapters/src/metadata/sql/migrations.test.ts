@@ -103,7 +103,7 @@ function migrationTests(place: () => Place): void {
     const { open, migrationNames } = at();
     const s = await open([v1, other]);
     await s.close();
-    expect(await migrationNames()).toEqual(['base:0001:shared-tables', 'base:0002:lineage-edges-created-at', 'base:0003:lineage-edges-lives', 'base:0004:compatible-migrations', 'base:0005:tags-by-key', 'collection:items:v1', 'collection:items:v1:index:size', 'collection:others:v1']);
+    expect(await migrationNames()).toEqual(['base:0001:shared-tables', 'base:0002:lineage-edges-created-at', 'base:0003:lineage-edges-lives', 'base:0004:compatible-migrations', 'base:0005:tags-by-key', 'base:0006:tags-by-key-arn', 'collection:items:v1', 'collection:items:v1:index:size', 'collection:others:v1']);
   });
 
   it('adding an indexed field is one new migration that backfills the column from stored documents', async () => {

@@ -13,6 +13,7 @@ import { LINEAGE_LIVES_MIGRATION, lineageLivesMigration } from './lineage-lives-
  *   base:0003:lineage-edges-lives           which edges a Loam retiring lineage vertices recorded (lineage-lives-migration.ts)
  *   base:0004:compatible-migrations         kysely_migration_compatible: the applied migrations an older Loam may run beside
  *   base:0005:tags-by-key                   tags by (key, value, ARN): the resources having a tag (TagStore.tagged, Search's Tags filters)
+ *   base:0006:tags-by-key-arn               tags by (key, ARN, value): a key's resources of one type, in ARN order (TagStore.tagged's range)
  *   collection:<name>:v1                    the table: pk, doc (JSON text), version
  *   collection:<name>:v1:index:<field>      one typed column ix_<field>, backfilled from doc, indexed
  *   collection:<name>:v1:unique:<field>     a unique index on that column
@@ -36,6 +37,7 @@ export const BASE_MIGRATION = 'base:0001:shared-tables';
 export const LINEAGE_CREATED_AT_MIGRATION = 'base:0002:lineage-edges-created-at';
 export const COMPATIBLE_TABLE_MIGRATION = 'base:0004:compatible-migrations';
 export const TAGS_BY_KEY_MIGRATION = 'base:0005:tags-by-key';
+export const TAGS_BY_KEY_ARN_MIGRATION = 'base:0006:tags-by-key-arn';
 /** Kysely's Migrator's default table, which the metadata store's migrations use. */
 const MIGRATION_TABLE = 'kysely_migration';
 
@@ -59,9 +61,18 @@ export const LINEAGE_CREATED_AT_INDEX: OnlineIndex = { name: 'lineage_edges_crea
  */
 export const TAGS_BY_KEY_INDEX: OnlineIndex = { name: 'tags_by_key', table: 'tags', columns: ['tag_key', 'tag_value', 'resource_arn'] };
 
+/**
+ * A search of one resource type asks for the resources having a key with that type's ARNs (TagStore.tagged's
+ * `arnPrefix`), page by page in ARN order (`after`, `limit`): with tags_by_key a key's rows of every type were read
+ * (and, without values, sorted), so a key on 100,000 endpoints cost a training-job search all of them. Here the
+ * type is a range of ARNs under the key, read in order from a page's last ARN; covering (the value). Built online
+ * as tags_by_key is.
+ */
+export const TAGS_BY_KEY_ARN_INDEX: OnlineIndex = { name: 'tags_by_key_arn', table: 'tags', columns: ['tag_key', 'resource_arn', 'tag_value'] };
+
 /** Compatible: an older Loam writing tags runs on beside the index (and before it is built). */
-function tagsByKeyMigration(d: SqlDialect): FlaggedMigration {
-  return { ...onlineIndexesMigration(d, [TAGS_BY_KEY_INDEX]), compatible: true };
+function tagsIndexMigration(d: SqlDialect, index: OnlineIndex): FlaggedMigration {
+  return { ...onlineIndexesMigration(d, [index]), compatible: true };
 }
 
 function baseMigration(d: SqlDialect): Migration {
@@ -189,7 +200,8 @@ function collectionMigrations(d: SqlDialect, layout: CollectionLayout): Record<s
 export function buildMigrations(d: SqlDialect, layouts: readonly CollectionLayout[], executed: readonly string[] = []): Record<string, Migration> {
   const ours: Record<string, FlaggedMigration> = {
     [BASE_MIGRATION]: baseMigration(d), [LINEAGE_CREATED_AT_MIGRATION]: onlineIndexesMigration(d, [LINEAGE_CREATED_AT_INDEX]), [LINEAGE_LIVES_MIGRATION]: lineageLivesMigration(d),
-    [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, MIGRATION_TABLE), [TAGS_BY_KEY_MIGRATION]: tagsByKeyMigration(d),
+    [COMPATIBLE_TABLE_MIGRATION]: compatibleTableMigration(d, MIGRATION_TABLE), [TAGS_BY_KEY_MIGRATION]: tagsIndexMigration(d, TAGS_BY_KEY_INDEX),
+    [TAGS_BY_KEY_ARN_MIGRATION]: tagsIndexMigration(d, TAGS_BY_KEY_ARN_INDEX),
   };
   for (const l of layouts) Object.assign(ours, collectionMigrations(d, l));
   const all = recordingCompatible(MIGRATION_TABLE, COMPATIBLE_TABLE_MIGRATION, ours);

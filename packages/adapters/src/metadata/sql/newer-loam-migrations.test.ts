@@ -106,8 +106,8 @@ it("the metadata store runs beside a newer Loam's order index of a collection it
   const store = await openSqlMetadataStore({ url, collections: [newer] });
   await store.collection<Thing>(newer).insert({ id: 'a', owner: 'ann' });
   await store.close();
-  // base:0005 (the tags index) is compatible too, recorded by every store.
-  expect(migrationNames(file, 'kysely_migration_compatible')).toEqual(['base:0005:tags-by-key', 'collection:things:v1:order:owner']);
+  // base:0005 and base:0006 (the tags indexes) are compatible too, recorded by every store.
+  expect(migrationNames(file, 'kysely_migration_compatible')).toEqual(['base:0005:tags-by-key', 'base:0006:tags-by-key-arn', 'collection:things:v1:order:owner']);
   // The older Loam: starts, reads and writes (the index kept by the database), and doctor agrees.
   const old = await openSqlMetadataStore({ url, collections: [older] });
   await old.collection<Thing>(older).insert({ id: 'b', owner: 'bob' });

@@ -1,4 +1,4 @@
-import type { Tag, TaggedResource, TagStore } from '@loam/core';
+import { checkTaggedLimit, prefixEnd, type Tag, type TaggedRange, type TaggedResource, type TagStore } from '@loam/core';
 import { SqlSession } from './session.js';
 
 /** Resources per read of {@link SqlTagStore.listMany}: far below PostgreSQL's 65,535 parameters and SQLite's 32,766. */
@@ -42,13 +42,24 @@ export class SqlTagStore implements TagStore {
     await this.#held(resourceArn, (s) => s.run((db) => db.deleteFrom('tags').where('resource_arn', '=', resourceArn).execute()));
   }
 
-  async tagged(key: string, values?: readonly string[]): Promise<TaggedResource[]> {
+  async tagged(key: string, values?: readonly string[], range: TaggedRange = {}): Promise<TaggedResource[]> {
+    checkTaggedLimit(range.limit);
     if (values?.length === 0) return [];
-    // The (tag_key, tag_value, resource_arn) index (base:0005): a key's rows, or those of its values, alone.
+    const { arnPrefix, after, limit } = range;
+    // Index tags_by_key (tag_key, tag_value, resource_arn, base:0005) for values; tags_by_key_arn (tag_key,
+    // resource_arn, tag_value, base:0006) for a key's resources in ARN order. A prefix is a range of either (not
+    // LIKE: its `%` and `_` are text), so one type's ARNs are read alone, from `after` on.
     const rows = (await this.session.run((db) => {
       let q = db.selectFrom('tags').select(['resource_arn', 'tag_value']).where('tag_key', '=', key);
       if (values) q = q.where('tag_value', 'in', [...new Set(values)]);
-      return q.orderBy('resource_arn').execute();
+      if (arnPrefix !== undefined && arnPrefix !== '') {
+        q = q.where('resource_arn', '>=', arnPrefix);
+        const end = prefixEnd(arnPrefix);
+        if (end !== undefined) q = q.where('resource_arn', '<', end);
+      }
+      if (after !== undefined) q = q.where('resource_arn', '>', after);
+      q = q.orderBy('resource_arn');
+      return (limit === undefined ? q : q.limit(limit)).execute();
     })) as { resource_arn: string; tag_value: string }[];
     return rows.map((r) => ({ ResourceArn: r.resource_arn, Value: r.tag_value }));
   }

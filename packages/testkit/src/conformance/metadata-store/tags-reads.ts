@@ -39,6 +39,40 @@ export function tagReadTests(h: Harness): void {
     });
   });
 
+  h.test('tags: tagged reads one type\'s ARNs alone (a prefix taken exactly), a page at a time in ARN order', async () => {
+    const g = h.group();
+    const key = `kind-${g}`;
+    const t = h.store.tags;
+    // A type whose name holds LIKE's wildcards: `a%b_` matches `aZZbX` and `a%b_`-longer names as a pattern, not as text.
+    const type = (kind: string) => `arn:loam:sagemaker:us-east-1:000000000000:${g}${kind}/`;
+    const jobs = ['j0', 'j1', 'j2', 'J', 'é', '😀'].map((n) => `${type('a%b_')}${n}`);
+    const others = [type('aZZbX'), `${type('a%b_x')}n`, type('a%b_').slice(0, -1) + '0n', type('a%b_').slice(0, -1), `${type('a%b')}n`, `${type('other')}j0`];
+    await h.store.transaction(async (tx) => {
+      for (const [i, a] of [...jobs, ...others].entries()) await tx.tags.put(a, [{ Key: key, Value: i % 2 ? 'odd' : 'even' }]);
+    });
+    const sorted = [...jobs].sort((a, b) => (a < b ? -1 : 1));
+    const prefix = type('a%b_');
+    expect((await t.tagged(key, undefined, { arnPrefix: prefix })).map((r) => r.ResourceArn)).toEqual(sorted);
+    expect((await t.tagged(key, ['even'], { arnPrefix: prefix })).map((r) => r.ResourceArn)).toEqual(sorted.filter((a) => jobs.indexOf(a) % 2 === 0));
+    // Pages of 2 from the last ARN of the page before: every ARN once, in order.
+    const pages: string[][] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = (await t.tagged(key, undefined, { arnPrefix: prefix, limit: 2, ...(after === undefined ? {} : { after }) })).map((r) => r.ResourceArn);
+      if (page.length === 0) break;
+      pages.push(page);
+      after = page[page.length - 1];
+    }
+    expect(pages).toEqual([sorted.slice(0, 2), sorted.slice(2, 4), sorted.slice(4, 6)]);
+    expect((await t.tagged(key, ['odd', 'even'], { arnPrefix: prefix, after: sorted[1] as string, limit: 3 })).map((r) => r.ResourceArn)).toEqual(sorted.slice(2, 5));
+    // No prefix: every type's; an empty prefix alike; a prefix no ARN has: none.
+    expect(await t.tagged(key, undefined, { arnPrefix: '' })).toEqual(await t.tagged(key));
+    expect(await t.tagged(key)).toHaveLength(jobs.length + others.length);
+    expect(await t.tagged(key, undefined, { arnPrefix: type('none') })).toEqual([]);
+    await expect(t.tagged(key, undefined, { limit: 0 })).rejects.toMatchObject({ code: 'ValidationException' });
+    await expect(t.tagged(key, undefined, { limit: 1001 })).rejects.toMatchObject({ code: 'ValidationException' });
+  });
+
   h.test('tags: listMany reads the tags of many resources at once, each sorted by key as list gives them', async () => {
     const g = h.group();
     const arns = Array.from({ length: 520 }, (_, i) => `arn:${g}:r${String(i).padStart(4, '0')}`);
