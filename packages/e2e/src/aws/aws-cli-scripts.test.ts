@@ -136,7 +136,7 @@ describe('aws CLI shell scripts against loam up', () => {
 
     expect(await refused(['sagemaker', 'describe-training-job', '--training-job-name', 'bad_name'])).toEqual({
       code: 254,
-      message: "An error occurred (ValidationException) when calling the DescribeTrainingJob operation: 1 validation error detected: Value 'bad_name' at 'TrainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.",
+      message: "An error occurred (ValidationException) when calling the DescribeTrainingJob operation: 1 validation error detected: Value 'bad_name' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.",
     });
     expect(await refused(['sagemaker', 'describe-training-job', '--training-job-name', 'nope'])).toEqual({ code: 254, message: "An error occurred (ValidationException) when calling the DescribeTrainingJob operation: Requested resource not found. Training job 'nope' does not exist." });
     expect(await refused(['sagemaker', 'describe-endpoint', '--endpoint-name', 'nope'])).toEqual({ code: 254, message: "An error occurred (ValidationException) when calling the DescribeEndpoint operation: Could not find endpoint 'nope'." });
@@ -149,11 +149,11 @@ describe('aws CLI shell scripts against loam up', () => {
     // Debian's botocore does not check enums, so the service must: 'Microsecond' answered no datapoints, as if the endpoint had no traffic.
     const typo = await refused(['cloudwatch', 'get-metric-statistics', ...metric, ...window, '--period', '60', '--statistics', 'Maximum', '--unit', 'Microsecond']);
     expect(typo.code).toBe(254);
-    expect(typo.message).toMatch(/^An error occurred \(InvalidParameterValue\) when calling the GetMetricStatistics operation: 1 validation error detected: Value 'Microsecond' at 'Unit' failed to satisfy constraint: Member must satisfy enum value set: \[Seconds, Microseconds, /);
+    expect(typo.message).toMatch(/^An error occurred \(InvalidParameterValue\) when calling the GetMetricStatistics operation: 1 validation error detected: Value 'Microsecond' at 'unit' failed to satisfy constraint: Member must satisfy enum value set: \[Seconds, Microseconds, /);
     const query = JSON.stringify([{ Id: 'lat', MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency' }, Period: 60, Stat: 'Maximum', Unit: 'count' } }]);
     const data = await refused(['cloudwatch', 'get-metric-data', '--metric-data-queries', query, ...window]);
     expect(data.code).toBe(254);
-    expect(data.message).toMatch(/\(InvalidParameterValue\) when calling the GetMetricData operation: .*Value 'count' at 'MetricDataQueries\.0\.MetricStat\.Unit'/);
+    expect(data.message).toMatch(/\(InvalidParameterValue\) when calling the GetMetricData operation: .*Value 'count' at 'metricDataQueries\.1\.member\.metricStat\.unit'/);
     // A real unit the metric is not recorded in is still no datapoints, as in CloudWatch.
     expect(JSON.parse(await ok(['cloudwatch', 'get-metric-statistics', ...metric, ...window, '--period', '60', '--statistics', 'Maximum', '--unit', 'Milliseconds']))).toEqual({ Label: 'ModelLatency', Datapoints: [] });
   }, 60_000);

@@ -93,7 +93,7 @@ describe('loam up, as a user starts it', () => {
 
     const bad = await runLoam(['create-user', '--user-name', 'bad name!'], env);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^Error \[ValidationException\]: 1 validation error detected: Value 'bad name!' at 'UserName'/);
+    expect(bad.stderr).toMatch(/^Error \[ValidationException\]: 1 validation error detected: Value 'bad name!' at 'userName'/);
 
     const missing = await runLoam(['get-user', '--user-name', 'ghost'], env);
     expect(missing.stderr.trim()).toBe("Error [ResourceNotFound]: User 'ghost' does not exist.");

@@ -138,12 +138,12 @@ const cases: Case[] = [
   // B6/B8: REST bodies.
   ['B6 REST bare NaN', () => fromRest(rest('POST', '/api/v1/users', '{"UserName":"n","Tags":NaN}')), 400, /not valid JSON: Unexpected token 'N'/, 'ValidationException'],
   ['B6 REST bare Infinity', () => fromRest(rest('POST', '/api/v1/users', '{"UserName":"n","Tags":[{"Key":"k","Value":Infinity}]}')), 400, /not valid JSON: Unexpected token 'I'/],
-  ['B6 REST 1e999 where a string belongs', () => fromRest(rest('POST', '/api/v1/users', '{"UserName":1e999}')), 400, /Value 'null' at 'UserName' failed to satisfy constraint: Member must be string/],
+  ['B6 REST 1e999 where a string belongs', () => fromRest(rest('POST', '/api/v1/users', '{"UserName":1e999}')), 400, /Value 'null' at 'userName' failed to satisfy constraint: Member must be string/],
   ['B8 REST 150 nested arrays', () => fromRest(rest('POST', '/api/v1/users', `{"UserName":"n","Tags":${nested(150)}}`)), 400, /nests deeper than 100 levels \(at 'Tags\.0\.0/],
   ['B8 REST 1e5 nested arrays', () => fromRest(rest('POST', '/api/v1/users', `{"UserName":"n","Tags":${nested(100_000)}}`)), 400, /nests deeper than 100 levels \(at character \d+\)/],
   ['B8 REST 1e5 nested objects in an unknown member', () => fromRest(rest('POST', '/api/v1/training-jobs', `{"TrainingJobName":"n","Extra":${nestedObject(100_000)}}`)), 400, /nests deeper than 100 levels \(at character \d+\)/],
   ['B8 REST 1e6-key object', () => fromRest(rest('POST', '/api/v1/users', wideObject(1_000_000))), 400, /an object with more than 10000 members \(the one opened at character 0\)/, 'ValidationException'],
-  ['B8 REST 5,000 unknown members', () => fromRest(rest('POST', '/api/v1/users', wideObject(5_000))), 400, /^At least 1000 validation errors detected: 'UserName' is required; .*; and at least 980 more\.$/],
+  ['B8 REST 5,000 unknown members', () => fromRest(rest('POST', '/api/v1/users', wideObject(5_000))), 400, /^At least 1000 validation errors detected: Value null at 'userName' failed to satisfy constraint: Member must not be null; .*; and at least 980 more\.$/],
   ['B8 REST __proto__', () => fromRest(rest('POST', '/api/v1/users', '{"UserName":"p","__proto__":{"polluted":1}}')), 400, /'__proto__' key at '__proto__'/],
   ['B8 REST constructor.prototype', () => fromRest(rest('POST', '/api/v1/users', '{"UserName":"p","constructor":{"prototype":{"polluted":1}}}')), 400, /'constructor\.prototype' key at 'constructor'/],
   ['B8 REST __proto__ inside Tags', () => fromRest(rest('POST', '/api/v1/users', '{"UserName":"p","Tags":[{"Key":"k","Value":"v","__proto__":{"polluted":1}}]}')), 400, /'__proto__' key at 'Tags\.0\.__proto__'/],
@@ -178,9 +178,9 @@ const cases: Case[] = [
   // B10: resource names against SageMaker's patterns.
   ...([['NFD', 'cafe\u0301'], ['U+202E', 'ab\u202ecd'], ['zero-width', 'ab\u200bcd'], ['slash', 'a/b'], ['backslash', 'a\\b'], ['dot-dot', '..'], ['NUL', 'a\u0000b'],
     ['1 KB', 'a'.repeat(1024)], ['emoji', 'ab\u{1F600}'], ['underscore', 'a_b']] as const).map(([what, name]): Case =>
-    [`B10 DatasetName ${what}`, () => fromRest(json('POST', '/api/v1/datasets', { DatasetName: name })), 400, /at 'DatasetName' failed to satisfy constraint: Member must (satisfy regular expression pattern|have length less than or equal to)/]),
-  ['B10 ModelName with U+202E', () => fromRest(json('POST', '/api/v1/models', { ModelName: 'm\u202ex', PrimaryContainer: { Image: XGBOOST } })), 400, /at 'ModelName' failed to satisfy constraint/],
-  ['B10 UserName 1 KB', () => fromRest(json('POST', '/api/v1/users', { UserName: 'u'.repeat(1024) })), 400, /at 'UserName' failed to satisfy constraint: Member must have length less than or equal to 64/],
+    [`B10 DatasetName ${what}`, () => fromRest(json('POST', '/api/v1/datasets', { DatasetName: name })), 400, /at 'datasetName' failed to satisfy constraint: Member must (satisfy regular expression pattern|have length less than or equal to)/]),
+  ['B10 ModelName with U+202E', () => fromRest(json('POST', '/api/v1/models', { ModelName: 'm\u202ex', PrimaryContainer: { Image: XGBOOST } })), 400, /at 'modelName' failed to satisfy constraint/],
+  ['B10 UserName 1 KB', () => fromRest(json('POST', '/api/v1/users', { UserName: 'u'.repeat(1024) })), 400, /at 'userName' failed to satisfy constraint: Member must have length less than or equal to 64/],
 
   // B14: duplicate names (case-only differences included); the first resource stays as it was.
   ['B14 dataset case-only duplicate', () => fromRest(json('POST', '/api/v1/datasets', { DatasetName: 'DS-A', Description: 'changed' })), 409, /Dataset 'DS-A' already exists/, 'ResourceInUse'],
@@ -196,11 +196,11 @@ const cases: Case[] = [
   // B15: deployment-config ranges, refused before anything is provisioned.
   ['B15 canary 80 %', () => updateWith({ Type: 'CANARY', WaitIntervalInSeconds: 1, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 80 } }), 400, /CanarySize 80% is more than 50%/],
   ['B15 linear step 5 %', () => updateWith({ Type: 'LINEAR', WaitIntervalInSeconds: 1, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 5 } }), 400, /LinearStepSize 5% must be between 10% and 50%/],
-  ['B15 negative wait', () => updateWith({ Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: -5 }), 400, /Value '-5' at 'DeploymentConfig\.BlueGreenUpdatePolicy\.TrafficRoutingConfiguration\.WaitIntervalInSeconds'/],
-  ['B15 negative termination wait', () => fromRest(json('POST', '/api/v1/endpoints/e-xgb/update', { EndpointName: 'e-xgb', EndpointConfigName: 'e-xgb-4', DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 }, TerminationWaitInSeconds: -1 } } })), 400, /TerminationWaitInSeconds/],
+  ['B15 negative wait', () => updateWith({ Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: -5 }), 400, /Value '-5' at 'deploymentConfig\.blueGreenUpdatePolicy\.trafficRoutingConfiguration\.waitIntervalInSeconds'/],
+  ['B15 negative termination wait', () => fromRest(json('POST', '/api/v1/endpoints/e-xgb/update', { EndpointName: 'e-xgb', EndpointConfigName: 'e-xgb-4', DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 }, TerminationWaitInSeconds: -1 } } })), 400, /at 'deploymentConfig\.blueGreenUpdatePolicy\.terminationWaitInSeconds'/],
   ['B15 canary of 3 of 4 instances', () => updateWith({ Type: 'CANARY', WaitIntervalInSeconds: 1, CanarySize: { Type: 'INSTANCE_COUNT', Value: 3 } }), 400, /CanarySize 3 instances is more than 50% of the new fleet's 4 instances/],
   ['B15 canary without a size', () => updateWith({ Type: 'CANARY', WaitIntervalInSeconds: 1 }), 400, /CANARY needs CanarySize/],
-  ['B15 unknown routing type', () => updateWith({ Type: 'BLUE', WaitIntervalInSeconds: 1 }), 400, /TrafficRoutingConfiguration\.Type/],
+  ['B15 unknown routing type', () => updateWith({ Type: 'BLUE', WaitIntervalInSeconds: 1 }), 400, /at 'deploymentConfig\.blueGreenUpdatePolicy\.trafficRoutingConfiguration\.type'/],
 
   // B1–B4: dataset upload and import.
   ['B1 ragged row (fewer fields)', () => fromRest(upload('ds-a', 'a,b,c\n1,2,3\n4,5\n6,7,8\n')), 400, /Line 3 \(byte offset 12\): expected 3 fields, found 2/],

@@ -124,10 +124,10 @@ describe('flow text that reaches the exported script', () => {
     const doc = { formatVersion: 1, nodes: [{ id: 'src', type: 'source', dataset: { name: 'mine' }, label }] };
     const r = await eve('POST', '/api/v1/flows', { FlowName: 'labelled', Definition: doc });
     expect(r.status, JSON.stringify(r.body)).toBe(400);
-    expect(r.body.detail).toMatch(/Definition\.nodes\.0\.label.*failed to satisfy constraint/s);
+    expect(r.body.detail).toMatch(/definition\.nodes\.1\.member\.label.*failed to satisfy constraint/s);
     const t = await eve('POST', '/api/v1/flows', { FlowName: 'labelled', Definition: { formatVersion: 1, nodes: [{ id: 'src', type: 'source', dataset: { name: 'mine' }, transform: 'x\n.shell id' }] } });
     expect(t.status, JSON.stringify(t.body)).toBe(400);
-    expect(t.body.detail).toContain('Definition.nodes.0.transform');
+    expect(t.body.detail).toContain("at 'definition.nodes.1.member.transform'");
     expect((await eve('GET', '/api/v1/flows/labelled')).status).toBe(404);
     const ok = await eve('POST', '/api/v1/flows', { FlowName: 'labelled', Definition: { ...doc, nodes: [{ ...doc.nodes[0], label: 'Orders — 2026 (été)' }] } });
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);

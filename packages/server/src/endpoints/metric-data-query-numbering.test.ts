@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 
-// GetMetricData names a refused query by its place in MetricDataQueries. The schema errors count from 0,
-// as the JSON array does (`MetricDataQueries.1.Id` is the second query); Loam's own refusals of the same
-// request must count the same way, so one request's messages never point at two different queries.
+// GetMetricData names a refused query by its place in MetricDataQueries. The schema errors name it as AWS
+// does, from 1 (`metricDataQueries.2.member.id` is the second query); Loam's own refusals of the same request
+// count from 0 as the JSON array does (`MetricDataQueries.1`): each form says which it is, so one request's
+// messages never point at two different queries.
 let loam: TestLoam;
 beforeAll(async () => {
   loam = await openTestLoam();
@@ -21,11 +22,11 @@ async function refusal(second: Record<string, unknown>): Promise<string> {
   return r.body;
 }
 
-it('numbers the second query 1 in the schema errors and in Loam\'s own refusals alike', async () => {
+it('names the second query as AWS does in the schema errors (2.member) and as the array does in Loam\'s own refusals (1)', async () => {
   // The shared schema check.
-  expect(await refusal({ ...good, Id: 'Bad' })).toContain("at 'MetricDataQueries.1.Id'");
-  expect(await refusal({ ...good, Id: 'st', MetricStat: { ...good.MetricStat, Stat: 'tm90' } })).toContain('MetricDataQueries.1.MetricStat.Stat');
+  expect(await refusal({ ...good, Id: 'Bad' })).toContain("at 'metricDataQueries.2.member.id'");
   // Loam's own refusals of the same query.
+  expect(await refusal({ ...good, Id: 'st', MetricStat: { ...good.MetricStat, Stat: 'tm90' } })).toContain('MetricDataQueries.1.MetricStat.Stat');
   const expression = await refusal({ Id: 'e', Expression: 'SUM(METRICS())' });
   expect(expression).toContain("MetricDataQueries.1 (Id 'e') has an Expression");
   expect(expression).not.toContain('MetricDataQueries.2');

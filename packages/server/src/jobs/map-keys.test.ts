@@ -33,12 +33,12 @@ const ENV_PATTERN = 'key must satisfy regular expression pattern: ^[a-zA-Z_][a-z
 describe('map keys and entry counts are checked (REST)', () => {
   it('CreateTrainingJob: a hyperparameter name over 256 characters, an Environment name off its pattern or over 512, too many entries (400 naming the key; no job)', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ HyperParameters: { num_round: '10', [long(257)]: 'x' } }, `Key '${shown(long(257))}' at 'HyperParameters' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 257)`],
-      [{ HyperParameters: entries(101) }, `at 'HyperParameters' failed to satisfy constraint: Member must have at most 100 entries`],
-      [{ Environment: { '1BAD': 'x' } }, `Key '1BAD' at 'Environment' failed to satisfy constraint: Member ${ENV_PATTERN}`],
-      [{ Environment: { 'MY-VAR': 'x' } }, `Key 'MY-VAR' at 'Environment' failed to satisfy constraint: Member ${ENV_PATTERN}`],
-      [{ Environment: { [long(513, 'A')]: 'x' } }, `Key '${shown(long(513, 'A'))}' at 'Environment' failed to satisfy constraint: Member key must be 0 to 512 characters long (it is 513)`],
-      [{ Environment: entries(101) }, `at 'Environment' failed to satisfy constraint: Member must have at most 100 entries`],
+      [{ HyperParameters: { num_round: '10', [long(257)]: 'x' } }, `Key '${shown(long(257))}' at 'hyperParameters' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 257)`],
+      [{ HyperParameters: entries(101) }, `at 'hyperParameters' failed to satisfy constraint: Member must have at most 100 entries`],
+      [{ Environment: { '1BAD': 'x' } }, `Key '1BAD' at 'environment' failed to satisfy constraint: Member ${ENV_PATTERN}`],
+      [{ Environment: { 'MY-VAR': 'x' } }, `Key 'MY-VAR' at 'environment' failed to satisfy constraint: Member ${ENV_PATTERN}`],
+      [{ Environment: { [long(513, 'A')]: 'x' } }, `Key '${shown(long(513, 'A'))}' at 'environment' failed to satisfy constraint: Member key must be 0 to 512 characters long (it is 513)`],
+      [{ Environment: entries(101) }, `at 'environment' failed to satisfy constraint: Member must have at most 100 entries`],
     ];
     for (const [over, message] of cases) {
       const r = await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest('map-keys', over));
@@ -52,7 +52,7 @@ describe('map keys and entry counts are checked (REST)', () => {
   it('CreateModel: a container Environment name off its pattern (400; no model); at the limits it is created', async () => {
     const bad = await call(loam, 'POST', '/api/v1/models', { ModelName: 'env-bad', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/m/model.tar.gz', Environment: { 'has space': '1' } } });
     expect(bad.status, JSON.stringify(bad.body)).toBe(400);
-    expect(bad.body.detail).toContain(`Key 'has space' at 'PrimaryContainer.Environment' failed to satisfy constraint: Member ${ENV_PATTERN}`);
+    expect(bad.body.detail).toContain(`Key 'has space' at 'primaryContainer.environment' failed to satisfy constraint: Member ${ENV_PATTERN}`);
     expect((await call(loam, 'GET', '/api/v1/models')).body.Models).toEqual([]);
     const env = entries(100, (i) => `${long(1020, 'E')}_${String(i).padStart(3, '0')}`); // 100 keys of 1024 characters
     const ok = await call(loam, 'POST', '/api/v1/models', { ModelName: 'env-ok', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/m/model.tar.gz', Environment: env } });
@@ -67,13 +67,13 @@ describe('map keys and entry counts are checked (AWS JSON 1.1, @aws-sdk/client-s
   it('CreateTrainingJob: HyperParameters and Environment keys and counts (ValidationException 400 naming the key)', async () => {
     const hp = await sdkErrorOf(sm.send(training({ HyperParameters: { [long(300)]: '1' } })));
     expect(hp).toMatchObject({ name: 'ValidationException', status: 400 });
-    expect(hp.message).toContain(`Key '${shown(long(300))}' at 'HyperParameters' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 300)`);
+    expect(hp.message).toContain(`Key '${shown(long(300))}' at 'hyperParameters' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 300)`);
     const env = await sdkErrorOf(sm.send(training({ Environment: { OK: '1', 'a.b': '2' } })));
     expect(env).toMatchObject({ name: 'ValidationException', status: 400 });
-    expect(env.message).toContain(`Key 'a.b' at 'Environment' failed to satisfy constraint: Member ${ENV_PATTERN}`);
+    expect(env.message).toContain(`Key 'a.b' at 'environment' failed to satisfy constraint: Member ${ENV_PATTERN}`);
     const many = await sdkErrorOf(sm.send(training({ Environment: entries(101) })));
     expect(many).toMatchObject({ name: 'ValidationException', status: 400 });
-    expect(many.message).toContain(`at 'Environment' failed to satisfy constraint: Member must have at most 100 entries`);
+    expect(many.message).toContain(`at 'environment' failed to satisfy constraint: Member must have at most 100 entries`);
     expect((await call(loam, 'GET', '/api/v1/training-jobs')).body.TrainingJobSummaries).toEqual([]);
   });
 
@@ -81,7 +81,7 @@ describe('map keys and entry counts are checked (AWS JSON 1.1, @aws-sdk/client-s
     const container = (Environment: Record<string, string>) => ({ Image: xgboostImage, ModelDataUrl: 's3://models/m/model.tar.gz', Environment });
     const e = await sdkErrorOf(sm.send(new CreateModelCommand({ ModelName: 'sdk-env-bad', PrimaryContainer: container({ [long(1025, 'A')]: '1' }) })));
     expect(e).toMatchObject({ name: 'ValidationException', status: 400 });
-    expect(e.message).toContain(`at 'PrimaryContainer.Environment' failed to satisfy constraint: Member key must be 0 to 1024 characters long (it is 1025)`);
+    expect(e.message).toContain(`at 'primaryContainer.environment' failed to satisfy constraint: Member key must be 0 to 1024 characters long (it is 1025)`);
     const ok = await sm.send(new CreateModelCommand({ ModelName: 'sdk-env-ok', PrimaryContainer: container({ [long(1024, 'A')]: '1', _x9: '' }) }));
     expect(ok.ModelArn).toMatch(/model\/sdk-env-ok$/);
   });
@@ -91,23 +91,23 @@ describe('every map declared with StringMap (the validator alone)', () => {
   const messageOf = validationMessageOf;
 
   it.each([
-    ['CreateProcessingJob', { Environment: { [long(257, 'A')]: 'x' } }, `at 'Environment' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 257)`],
-    ['CreateProcessingJob', { Environment: { 'A=B': 'x' } }, `Key 'A=B' at 'Environment' failed to satisfy constraint: Member ${ENV_PATTERN}`],
-    ['CreateTransformJob', { Environment: entries(17) }, `at 'Environment' failed to satisfy constraint: Member must have at most 16 entries`],
-    ['CreateTransformJob', { Environment: { '9': 'x' } }, `Key '9' at 'Environment' failed to satisfy constraint: Member key must satisfy regular expression pattern: ^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$`],
-    ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { StaticHyperParameters: { [long(257)]: '1' } } }, `at 'TrainingJobDefinition.StaticHyperParameters' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 257)`],
-    ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { Environment: entries(49) } }, `at 'TrainingJobDefinition.Environment' failed to satisfy constraint: Member must have at most 48 entries`],
-    ['CreateModelPackage', { CustomerMetadataProperties: { '': 'v' } }, `Key '' at 'CustomerMetadataProperties' failed to satisfy constraint: Member key must be 1 to 128 characters long (it is 0)`],
-    ['CreateModelPackage', { CustomerMetadataProperties: {} }, `at 'CustomerMetadataProperties' failed to satisfy constraint: Member must have at least 1 entry`],
-    ['QueryLineage', { Filters: { Properties: entries(6) } }, `at 'Filters.Properties' failed to satisfy constraint: Member must have at most 5 entries`],
-    ['QueryLineage', { Filters: { Properties: { [long(257)]: 'v' } } }, `at 'Filters.Properties' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 257)`],
-    ['CreateTrainingJob', { DebugHookConfig: { S3OutputPath: 's3://b/d', HookParameters: { '': 'x' } } }, `Key '' at 'DebugHookConfig.HookParameters' failed to satisfy constraint: Member key must be 1 to 256 characters long (it is 0)`],
+    ['CreateProcessingJob', { Environment: { [long(257, 'A')]: 'x' } }, `at 'environment' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 257)`],
+    ['CreateProcessingJob', { Environment: { 'A=B': 'x' } }, `Key 'A=B' at 'environment' failed to satisfy constraint: Member ${ENV_PATTERN}`],
+    ['CreateTransformJob', { Environment: entries(17) }, `at 'environment' failed to satisfy constraint: Member must have at most 16 entries`],
+    ['CreateTransformJob', { Environment: { '9': 'x' } }, `Key '9' at 'environment' failed to satisfy constraint: Member key must satisfy regular expression pattern: ^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$`],
+    ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { StaticHyperParameters: { [long(257)]: '1' } } }, `at 'trainingJobDefinition.staticHyperParameters' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 257)`],
+    ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { Environment: entries(49) } }, `at 'trainingJobDefinition.environment' failed to satisfy constraint: Member must have at most 48 entries`],
+    ['CreateModelPackage', { CustomerMetadataProperties: { '': 'v' } }, `Key '' at 'customerMetadataProperties' failed to satisfy constraint: Member key must be 1 to 128 characters long (it is 0)`],
+    ['CreateModelPackage', { CustomerMetadataProperties: {} }, `at 'customerMetadataProperties' failed to satisfy constraint: Member must have at least 1 entry`],
+    ['QueryLineage', { Filters: { Properties: entries(6) } }, `at 'filters.properties' failed to satisfy constraint: Member must have at most 5 entries`],
+    ['QueryLineage', { Filters: { Properties: { [long(257)]: 'v' } } }, `at 'filters.properties' failed to satisfy constraint: Member key must be 0 to 256 characters long (it is 257)`],
+    ['CreateTrainingJob', { DebugHookConfig: { S3OutputPath: 's3://b/d', HookParameters: { '': 'x' } } }, `Key '' at 'debugHookConfig.hookParameters' failed to satisfy constraint: Member key must be 1 to 256 characters long (it is 0)`],
   ] as const)('%s refuses %j', (name, input, message) => {
     expect(messageOf(name, input)).toContain(message);
   });
 
   it('a key with / or ~ is named as sent; lengths count characters, a surrogate pair once', () => {
-    expect(messageOf('CreateTrainingJob', { HyperParameters: { [`a/b~c${long(300)}`]: '1' } })).toContain(`Key '${shown(`a/b~c${long(300)}`)}' at 'HyperParameters'`);
+    expect(messageOf('CreateTrainingJob', { HyperParameters: { [`a/b~c${long(300)}`]: '1' } })).toContain(`Key '${shown(`a/b~c${long(300)}`)}' at 'hyperParameters'`);
     const emoji = '\u{1F600}'.repeat(256); // 512 UTF-16 units, 256 characters
     expect(messageOf('CreateTrainingJob', { HyperParameters: { [emoji]: '1' } })).not.toContain('HyperParameters');
     expect(messageOf('CreateTrainingJob', { HyperParameters: { [`${emoji}x`]: '1' } })).toContain('key must be 0 to 256 characters long (it is 257)');

@@ -20,17 +20,17 @@ describe('HyperParameters and Environment values with U+0000 are refused at crea
     const hp = await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest('nul-hp', { HyperParameters: { num_round: '10', objective: 'binary:\u0000logistic' } }));
     expect(hp.status, JSON.stringify(hp.body)).toBe(400);
     expect(hp.body.code).toBe('ValidationException');
-    expect(hp.body.detail).toContain(`at 'HyperParameters.objective' failed to satisfy constraint: Member ${NUL}`);
+    expect(hp.body.detail).toContain(`at 'hyperParameters' failed to satisfy constraint: Map value for key 'objective' must satisfy constraint: [Member ${NUL}`);
     const env = await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest('nul-env', { Environment: { MY_VAR: 'a\u0000b' } }));
     expect(env.status, JSON.stringify(env.body)).toBe(400);
-    expect(env.body.detail).toContain(`at 'Environment.MY_VAR' failed to satisfy constraint: Member ${NUL}`);
+    expect(env.body.detail).toContain(`at 'environment' failed to satisfy constraint: Map value for key 'MY_VAR' must satisfy constraint: [Member ${NUL}`);
     expect((await call(loam, 'GET', '/api/v1/training-jobs')).body.TrainingJobSummaries).toEqual([]);
   });
 
   it('CreateModel: a container Environment value (400; no model)', async () => {
     const r = await call(loam, 'POST', '/api/v1/models', { ModelName: 'nul-model', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/m/model.tar.gz', Environment: { SAGEMAKER_X: '\u0000' } } });
     expect(r.status, JSON.stringify(r.body)).toBe(400);
-    expect(r.body.detail).toContain(`at 'PrimaryContainer.Environment.SAGEMAKER_X' failed to satisfy constraint: Member ${NUL}`);
+    expect(r.body.detail).toContain(`at 'primaryContainer.environment' failed to satisfy constraint: Map value for key 'SAGEMAKER_X' must satisfy constraint: [Member ${NUL}`);
     expect((await call(loam, 'GET', '/api/v1/models')).body.Models).toEqual([]);
   });
 
@@ -41,18 +41,18 @@ describe('HyperParameters and Environment values with U+0000 are refused at crea
   };
 
   it.each([
-    ['CreateProcessingJob', { Environment: { A: 'x\u0000' } }, 'Environment.A'],
-    ['CreateTransformJob', { Environment: { B: '\u0000y' } }, 'Environment.B'],
-    ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { StaticHyperParameters: { eta: '0.1\u0000' } } }, 'TrainingJobDefinition.StaticHyperParameters.eta'],
-    ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { Environment: { C: '\u0000' } } }, 'TrainingJobDefinition.Environment.C'],
-    ['CreateProcessingJob', { AppSpecification: { ImageUri: 'x', ContainerEntrypoint: ['python3', 'a\u0000.py'] } }, 'AppSpecification.ContainerEntrypoint.1'],
-    ['CreateProcessingJob', { AppSpecification: { ImageUri: 'x', ContainerArguments: ['--x', '\u0000'] } }, 'AppSpecification.ContainerArguments.1'],
-    ['CreateTrainingJob', { AlgorithmSpecification: { TrainingInputMode: 'File', ContainerArguments: ['\u0000'] } }, 'AlgorithmSpecification.ContainerArguments.0'],
-  ] as const)('%s refuses %j', (name, input, field) => {
-    expect(messageOf(name, input)).toContain(`at '${field}' failed to satisfy constraint: Member ${NUL}`);
+    ['CreateProcessingJob', { Environment: { A: 'x\u0000' } }, "at 'environment' failed to satisfy constraint: Map value for key 'A' must satisfy constraint: [Member"],
+    ['CreateTransformJob', { Environment: { B: '\u0000y' } }, "at 'environment' failed to satisfy constraint: Map value for key 'B' must satisfy constraint: [Member"],
+    ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { StaticHyperParameters: { eta: '0.1\u0000' } } }, "at 'trainingJobDefinition.staticHyperParameters' failed to satisfy constraint: Map value for key 'eta' must satisfy constraint: [Member"],
+    ['CreateHyperParameterTuningJob', { TrainingJobDefinition: { Environment: { C: '\u0000' } } }, "at 'trainingJobDefinition.environment' failed to satisfy constraint: Map value for key 'C' must satisfy constraint: [Member"],
+    ['CreateProcessingJob', { AppSpecification: { ImageUri: 'x', ContainerEntrypoint: ['python3', 'a\u0000.py'] } }, "at 'appSpecification.containerEntrypoint.2.member' failed to satisfy constraint: Member"],
+    ['CreateProcessingJob', { AppSpecification: { ImageUri: 'x', ContainerArguments: ['--x', '\u0000'] } }, "at 'appSpecification.containerArguments.2.member' failed to satisfy constraint: Member"],
+    ['CreateTrainingJob', { AlgorithmSpecification: { TrainingInputMode: 'File', ContainerArguments: ['\u0000'] } }, "at 'algorithmSpecification.containerArguments.1.member' failed to satisfy constraint: Member"],
+  ] as const)('%s refuses %j', (name, input, where) => {
+    expect(messageOf(name, input)).toContain(`${where} ${NUL}`);
   });
 
   it('the same values without U+0000 pass the check (other text, newlines included, is any process\'s)', () => {
-    expect(messageOf('CreateProcessingJob', { Environment: { A: 'x\ny\u0001' } })).not.toContain('Environment.A');
+    expect(messageOf('CreateProcessingJob', { Environment: { A: 'x\ny\u0001' } })).not.toContain("for key 'A'");
   });
 });

@@ -30,11 +30,11 @@ describe('input fuzz over a union of objects', () => {
 
   it('breaks the members of every branch, in the union and in a list of unions', () => {
     const shown = new Set(cases.map((c) => c.shown));
-    for (const p of ['Source.S3Uri', 'Source.Compressed', 'Source.DatasetName', 'Source.Version', 'Sources.0.S3Uri', 'Sources.0.Version']) expect(shown, p).toContain(p);
+    for (const p of ['source.s3Uri', 'source.compressed', 'source.datasetName', 'source.version', 'sources.1.member.s3Uri', 'sources.1.member.version']) expect(shown, p).toContain(p);
     expect(Value.Check(Input, base)).toBe(true);
     for (const c of cases) expect(Value.Check(Input, c.input), `${c.kind} ${c.shown}: ${JSON.stringify(c.input)}`).toBe(false);
     // A case in the dataset branch carries a dataset source, not the S3 one the base took.
-    const version = cases.find((c) => c.shown === 'Source.Version' && c.kind === 'above-maximum');
+    const version = cases.find((c) => c.shown === 'source.version' && c.kind === 'above-maximum');
     expect(version?.input['Source']).toEqual({ DatasetName: expect.any(String), Version: 100 });
   });
 
@@ -45,9 +45,9 @@ describe('input fuzz over a union of objects', () => {
 
   it('a member wrong inside the branch the input took is named, not only the union', () => {
     expect(messageOf({ Name: 'n', Source: { DatasetName: 'd', Version: 100 } })).toBe(
-      "1 validation error detected: Value '100' at 'Source.Version' failed to satisfy constraint: Member must have value less than or equal to 99.",
+      "1 validation error detected: Value '100' at 'source.version' failed to satisfy constraint: Member must have value less than or equal to 99.",
     );
-    expect(messageOf({ Name: 'n', Sources: [{ S3Uri: 's3://a' }, { S3Uri: 'http://b' }], Source: { S3Uri: 's3://x' } })).toMatch(/at 'Sources\.1\.S3Uri' failed to satisfy constraint: Member must satisfy regular expression pattern: \^s3:\/\//);
+    expect(messageOf({ Name: 'n', Sources: [{ S3Uri: 's3://a' }, { S3Uri: 'http://b' }], Source: { S3Uri: 's3://x' } })).toMatch(/at 'sources\.2\.member\.s3Uri' failed to satisfy constraint: Member must satisfy regular expression pattern: \^s3:\/\//);
   });
 
   it('in a union told apart by a literal member, the branch the literal names is the one the input took', () => {
@@ -68,15 +68,15 @@ describe('input fuzz over a union of objects', () => {
     };
     // The S3 branch has two errors, the dataset branch one (its Type): the dataset's 'must be Dataset' misled.
     const s3 = message({ Source: { Type: 'S3', DatasetName: 'd' } });
-    expect(s3).toMatch(/'Source\.S3Uri' is required/);
+    expect(s3).toMatch(/Value null at 'source\.s3Uri' failed to satisfy constraint: Member must not be null/);
     expect(s3).not.toMatch(/Dataset'/);
     // The literal member missing: the branch that comes closest names it.
-    expect(message({ Source: { S3Uri: 's3://x' } })).toMatch(/'Source\.Type' is required/);
+    expect(message({ Source: { S3Uri: 's3://x' } })).toMatch(/Value null at 'source\.type' failed to satisfy constraint: Member must not be null/);
     // A literal no branch has: the union's own message.
-    expect(message({ Source: { Type: 'Nope', S3Uri: 's3://x' } })).toMatch(/at 'Source' failed to satisfy constraint/);
+    expect(message({ Source: { Type: 'Nope', S3Uri: 's3://x' } })).toMatch(/at 'source' failed to satisfy constraint/);
   });
 
   it('a value no branch comes near keeps the union\'s own message', () => {
-    expect(messageOf({ Name: 'n', Source: 'not-an-object' })).toMatch(/at 'Source' failed to satisfy constraint/);
+    expect(messageOf({ Name: 'n', Source: 'not-an-object' })).toMatch(/at 'source' failed to satisfy constraint/);
   });
 });

@@ -1,5 +1,6 @@
 import { Kind, OptionalKind, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { awsMemberPath } from './aws-member-path.js';
 
 /**
  * Invalid inputs derived from an operation's input schema, for the input fuzz: each case breaks one member
@@ -335,7 +336,9 @@ export function fuzzCases(schema: TSchema): { base: Record<string, unknown>; cas
   const base = validValue(root, refs) as Record<string, unknown>;
   const cases: FuzzCase[] = [];
   let choices: readonly Choice[] = [];
-  const add = (kind: CaseKind, path: (string | number)[], value: unknown, shown = shownPath(path)) => {
+  // A case names the member as the message does, as AWS names it (`sources.1.member.s3Uri`, a map by its own name).
+  const awsShown = (path: readonly (string | number)[]) => awsMemberPath(root, path.length === 0 ? '' : `/${path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`).at;
+  const add = (kind: CaseKind, path: (string | number)[], value: unknown, shown = awsShown(path)) => {
     const input = setAt(root, refs, base, path, value, choices);
     // In a union, a member broken in one branch can make the value another branch (one whose members are all optional).
     if (choices.length === 0 || !accepts(root, refs, input)) cases.push({ kind, path, shown, input });
@@ -353,7 +356,7 @@ export function fuzzCases(schema: TSchema): { base: Record<string, unknown>; cas
     if (isObject(s) && s.additionalProperties === false) add('unknown-member', [...path, 'FuzzUnknownMember'], 'x');
     if (isRecord(s) && s.additionalProperties === false) {
       const key = keyBreaker(s);
-      if (key !== undefined) add('bad-map-key', [...path, key], validValue(Object.values(s.patternProperties as Record<string, S>)[0] as S, refs), shownPath(path));
+      if (key !== undefined) add('bad-map-key', [...path, key], validValue(Object.values(s.patternProperties as Record<string, S>)[0] as S, refs), awsShown(path));
     }
     if (s.type === 'string') {
       if (typeof s.maxLength === 'number' && s.maxLength < 200_000) add('too-long', path, 'a'.repeat(s.maxLength + 1));

@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, ValueErrorType, type TypeCheck, type ValueError } from '@sinclair/typebox/compiler';
 import { mapKeyProblem, mapKeyRuleOf, type Operation } from '@loam/contracts';
 import { echo, exactNumber, ValidationError } from '@loam/core';
+import { awsMemberPath, unescapeSegment } from './aws-member-path.js';
 import { refuseUnsupportedMembers } from './unsupported-members.js';
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
@@ -13,6 +14,8 @@ function checker(schema: TSchema): TypeCheck<TSchema> {
 }
 
 const show = (v: unknown): string => echo(v);
+/** A value as AWS quotes it: `Value 'x' at`, and `Value null at` for a missing or null one. */
+const quoted = (v: unknown): string => (v === undefined || v === null ? 'null' : `'${show(v)}'`);
 
 /** Fields named in one message; a body with a million unknown keys gets a short answer, not a huge one. */
 const MAX_LISTED = 20;
@@ -21,8 +24,9 @@ const MAX_COUNTED = 1000;
 
 /**
  * Checks an operation's input against its schema. Throws one ValidationException listing every field
- * that is wrong, in SageMaker's words (`Value 'x' at 'A/B' failed to satisfy constraint: …`), with the
- * JSON paths in `fields` for forms to put the message next to the field.
+ * that is wrong, in SageMaker's words and naming each member as AWS does (`Value 'x' at 'tags.1.member.value'
+ * failed to satisfy constraint: …`, see awsMemberPath), with the JSON pointers in `fields` for forms to put the
+ * message next to the field.
  */
 export function validateInput(op: Operation, input: unknown): unknown {
   const c = checker(op.input);
@@ -55,23 +59,29 @@ export function validateInput(op: Operation, input: unknown): unknown {
     }
     // A map whose keys follow a pattern (Environment names): the key itself is what is wrong.
     const keyPattern = isExtra ? Object.keys((e.schema as { patternProperties?: object }).patternProperties ?? {})[0] : undefined;
+    if (keyPattern !== undefined) {
+      fields.push({ path, message: `name must satisfy regular expression pattern: ${keyPattern}`, key: unescapeSegment(path.slice(path.lastIndexOf('/') + 1)) });
+      continue;
+    }
     const allowed = enumValues(e.schema);
     // A pattern that says in words what it is for (ProcessText: no U+0000).
     const own = e.type === ValueErrorType.StringPattern ? (e.schema as { 'x-loam-message'?: unknown } | undefined)?.['x-loam-message'] : undefined;
     const message = missing ? 'is required'
       : typeof own === 'string' ? own
-      : keyPattern ? `name must satisfy regular expression pattern: ${keyPattern}`
-        : isExtra ? `is not a member of ${op.name}'s input`
+      : isExtra ? `is not a member of ${op.name}'s input`
           : allowed ? `must satisfy enum value set: [${allowed.join(', ')}]` : (constraintInAwsWords(e.type, e.schema) ?? e.message.replace(/^Expected/, 'must be'));
     fields.push({ path, message });
   }
-  const where = (p: string) => p.replace(/^\//, '').replace(/\/(\d+)/g, '.$1').replace(/\//g, '.') || 'input';
   const parts = fields.map((f) => {
-    if (f.key !== undefined) return `Key '${show(f.key)}' at '${where(f.path.slice(0, f.path.lastIndexOf('/')))}' failed to satisfy constraint: Member ${f.message}`;
+    const { at, mapKey, inValue } = awsMemberPath(op.input, f.path);
+    if (f.key !== undefined) return `Key '${show(f.key)}' at '${at}' failed to satisfy constraint: Member ${f.message}`;
     const v = valueAt(input, f.path);
-    return v === undefined && f.message === 'is required'
-      ? `'${where(f.path)}' is required`
-      : `Value '${show(v)}' at '${where(f.path)}' failed to satisfy constraint: Member ${f.message}`;
+    const constraint = f.message === 'is required' && v === undefined ? 'must not be null' : f.message;
+    if (mapKey !== undefined) {
+      const member = inValue === undefined ? 'Member' : `Member at '${inValue}'`;
+      return `Value ${quoted(v)} at '${at}' failed to satisfy constraint: Map value for key '${show(mapKey)}' must satisfy constraint: [${member} ${constraint}]`;
+    }
+    return `Value ${quoted(v)} at '${at}' failed to satisfy constraint: Member ${constraint}`;
   });
   const total = fields.length + more;
   const capped = total >= MAX_COUNTED;
@@ -148,15 +158,13 @@ function enumValues(schema: unknown): string[] | undefined {
   return values;
 }
 
-function unescapeSegment(seg: string): string {
-  return seg.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
 function valueAt(input: unknown, path: string): unknown {
   let cur: unknown = input;
-  for (const seg of path.split('/').filter(Boolean)) {
+  for (const seg of path === '' || path === '/' ? [] : path.slice(1).split('/')) {
     if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[unescapeSegment(seg)];
+    const key = unescapeSegment(seg);
+    if (!Object.hasOwn(cur, key)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
   }
   return cur;
 }

@@ -63,7 +63,7 @@ print(json.dumps({
   'left': [a['AlarmName'] for a in cw.describe_alarms()['MetricAlarms']],
 }))
 `);
-    for (const [k, member] of [['metric', 'MetricName'], ['namespace', 'Namespace'], ['dimension', 'Dimensions'], ['actions', 'AlarmActions'], ['anomaly', 'ComparisonOperator'], ['noEndpoint', 'EndpointName']] as const) {
+    for (const [k, member] of [['metric', "at 'metricName'"], ['namespace', "at 'namespace'"], ['dimension', "at 'dimensions.1.member.name'"], ['actions', 'AlarmActions'], ['anomaly', "at 'comparisonOperator'"], ['noEndpoint', 'EndpointName']] as const) {
       expect(out[k][0], k).toBe('InvalidParameterValue');
       expect(out[k][1], k).toContain(member);
     }

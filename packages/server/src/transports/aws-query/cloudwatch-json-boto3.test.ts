@@ -138,7 +138,7 @@ print(json.dumps({
 }))
 `, { tag });
     expect(out['metric'][0]).toBe('InvalidParameterValue');
-    expect(out['metric'][1]).toContain('MetricName');
+    expect(out['metric'][1]).toContain("at 'metricName'");
     expect(out['modeled'][2]).toBe('InvalidParameterValueException'); // botocore matched the modeled error by the query code
     expect(out['unknownAction'][0]).toBe('InvalidAction');
     expect(out['denied'][0]).toBe('AccessDenied');

@@ -11,7 +11,7 @@ describe('REST query values meant as numbers are read exactly', () => {
   it('a fraction for an integer member stays a fraction, which validation refuses naming the member', () => {
     const input = list({ MaxResults: '1.5' });
     expect(input).toEqual({ MaxResults: 1.5 });
-    expect(() => validateInput(operations.ListModels, input)).toThrow(/Value '1.5' at 'MaxResults'/);
+    expect(() => validateInput(operations.ListModels, input)).toThrow(/Value '1.5' at 'maxResults'/);
   });
 
   it('an exponent is the number it writes; hex, Infinity and words stay strings for validation to name', () => {
@@ -20,7 +20,7 @@ describe('REST query values meant as numbers are read exactly', () => {
     for (const v of ['0x10', 'Infinity', 'ten', '']) {
       const input = list({ MaxResults: v });
       expect(input).toEqual({ MaxResults: v });
-      expect(() => validateInput(operations.ListModels, input)).toThrow(/at 'MaxResults'/);
+      expect(() => validateInput(operations.ListModels, input)).toThrow(/at 'maxResults'/);
     }
   });
 });

@@ -108,7 +108,7 @@ describe('MLflow registry: a tag key past SageMaker\'s 128 characters', () => {
     const refused = await sdkErrorOf(sm.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: ['short', key] })));
     // SageMaker's own words for its TagKeys rule, naming the member and the limit; nothing removed.
     expect(refused).toMatchObject({ name: 'ValidationException', status: 400 });
-    expect(refused.message).toMatch(/at 'TagKeys\.1' failed to satisfy constraint: Member must have length less than or equal to 128/);
+    expect(refused.message).toMatch(/at 'tagKeys\.2\.member' failed to satisfy constraint: Member must have length less than or equal to 128/);
     expect(refused.message.length).toBeLessThan(400);
     expect(await allTags(arn)).toHaveLength(2);
 
