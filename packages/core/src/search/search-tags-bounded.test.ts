@@ -113,5 +113,6 @@ describe('Search by a tag on many resources', () => {
     for (const input of [y, exists, { ...absent, SortBy: 'CreationTime' }, { ...exists, SearchExpression: { Filters: [f('Tags.team', 'Exists'), f('Tags.team', 'NotEquals', 'x')] } }] as Input[]) {
       expect(await walk(search, input), JSON.stringify(input)).toEqual(await walk(reference, input));
     }
-  }, 120_000);
+    // ~30 s alone (2,200 groups created through the service, and the reference reading each candidate's tags), minutes on a loaded machine.
+  }, 300_000);
 });
