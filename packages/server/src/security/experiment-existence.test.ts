@@ -59,10 +59,10 @@ async function answer(user: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
 /** Each call, made for the hidden name and for a missing one: the outsider's answers must be the same, ResourceNotFound. */
 type Call = readonly [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: (name: string) => string, body: (name: string) => unknown];
 
-async function expectAlike(calls: readonly Call[], hidden: string, missing: string): Promise<void> {
+async function expectAlike(calls: readonly Call[], hidden: string, missing: string, user = 'outsider'): Promise<void> {
   for (const [method, url, body] of calls) {
-    const h = await answer('outsider', method, url(hidden), body(hidden), hidden);
-    const m = await answer('outsider', method, url(missing), body(missing), missing);
+    const h = await answer(user, method, url(hidden), body(hidden), hidden);
+    const m = await answer(user, method, url(missing), body(missing), missing);
     expect(h, `${method} ${url(hidden)}`).toEqual(m);
     expect(h, `${method} ${url(hidden)}`).toMatchObject({ status: 404, code: 'ResourceNotFound', detail: expect.stringContaining('<name>') });
   }
@@ -117,6 +117,21 @@ describe('an experiment, trial or trial component hidden by its MLflow experimen
     ]);
     expect((await as('reader', 'GET', `${p}/trials/hid-trial`)).status).toBe(200);
     expect((await as('reader', 'PATCH', `${p}/trials/hid-trial`, { DisplayName: 'x' }))).toMatchObject({ status: 403, body: { code: 'AccessDeniedException' } });
+  });
+
+  it('a list filtered by an experiment, trial or component the caller may not describe by its ARN answers as for a missing one', async () => {
+    // Describe* on the name's ARN is refused before Loam looks (403 whether or not it exists); a list filtered
+    // by it answered the hidden one's trials or components (200) where a missing one answered 404.
+    await userWith('arn-outsider', [
+      { Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' },
+      { Effect: 'Deny', Action: ['sagemaker:DescribeExperiment', 'sagemaker:DescribeTrial', 'sagemaker:DescribeTrialComponent'], Resource: ['arn:loam:sagemaker:*:*:experiment/hid-exp', 'arn:loam:sagemaker:*:*:experiment-trial/hid-trial', 'arn:loam:sagemaker:*:*:experiment-trial-component/hid-job-aws-training-job'] },
+    ]);
+    await expectAlike([
+      ['GET', (n) => `${p}/trials?ExperimentName=${n}`, none],
+      ['GET', (n) => `${p}/trial-components?ExperimentName=${n}`, none],
+    ], 'hid-exp', 'nul-exp', 'arn-outsider');
+    await expectAlike([['GET', (n) => `${p}/trial-components?TrialName=${n}`, none]], 'hid-trial', 'nul-trial', 'arn-outsider');
+    await expectAlike([['GET', (n) => `${p}/trials?TrialComponentName=${n}`, none]], 'hid-job-aws-training-job', 'nul-job-aws-training-job', 'arn-outsider');
   });
 
   it("over SageMaker's AWS JSON protocol: DescribeExperiment, DescribeTrial and DescribeTrialComponent answer ResourceNotFound alike", async () => {

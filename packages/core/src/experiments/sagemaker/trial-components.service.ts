@@ -160,10 +160,13 @@ export class TrialComponentsService {
     // A trial of an experiment MLflow deleted is gone with it, as DescribeTrial answers.
     if (i.TrialName !== undefined && (!trial || (await this.t.store.getExperiment(trial.experimentId))?.lifecycleStage !== 'active')) throw new NotFoundError('Trial', resourceArn(this.partition, 'experiment-trial', i.TrialName));
     // What an experiment's trials hold is the experiment's to show, whichever experiment holds each component's run.
-    // An experiment or trial the caller may not describe is hidden: answered as a missing one is (its Describe's answer).
+    // An experiment or trial the caller may not describe (on its ARN or its MLflow experiment) is hidden: answered as a missing one is.
     const holder = experimentId ?? trial?.experimentId;
-    if (holder !== undefined && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, trial ? 'sagemaker:DescribeTrial' : 'sagemaker:DescribeExperiment', holder))) {
-      throw trial ? new NotFoundError('Trial', resourceArn(this.partition, 'experiment-trial', i.TrialName as string)) : new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', i.ExperimentName as string));
+    if (holder !== undefined) {
+      const [kind, action, arn] = trial
+        ? ['Trial', 'sagemaker:DescribeTrial', resourceArn(this.partition, 'experiment-trial', i.TrialName as string)]
+        : ['Experiment', 'sagemaker:DescribeExperiment', resourceArn(this.partition, 'experiment', i.ExperimentName as string)];
+      if (!(await isAllowed(this.authorize, ctx.principal, action, arn)) || !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, action, holder))) throw new NotFoundError(kind, arn);
     }
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const order: EntityOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };

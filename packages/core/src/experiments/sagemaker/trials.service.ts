@@ -112,14 +112,20 @@ export class TrialsService {
 
   async ListTrials(i: In<'ListTrials'>, ctx: RequestContext): Out<'ListTrials'> {
     const experimentId = i.ExperimentName === undefined ? undefined : (await this.#experiment(i.ExperimentName)).experimentId;
-    // An experiment the caller may not describe is hidden: answered as a missing one is (as DescribeExperiment).
-    if (experimentId !== undefined && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', experimentId))) {
-      throw new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', i.ExperimentName as string));
+    // An experiment the caller may not describe (on its ARN or its MLflow experiment) is hidden: answered as a missing one is.
+    if (experimentId !== undefined) {
+      const arn = resourceArn(this.partition, 'experiment', i.ExperimentName as string);
+      if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeExperiment', arn)) || !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', experimentId))) {
+        throw new NotFoundError('Experiment', arn);
+      }
     }
     const component = i.TrialComponentName === undefined ? undefined : await this.#component(i.TrialComponentName);
-    // Which trials hold a component is its run's experiment's to show (checkOnMlflowExperiment); one hidden so answers as a missing one.
-    if (component && !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', component.experimentId))) {
-      throw new NotFoundError('TrialComponent', this.#componentArn(i.TrialComponentName as string));
+    // Which trials hold a component is its run's experiment's to show (checkOnMlflowExperiment); one hidden (there or by its ARN) answers as a missing one.
+    if (component) {
+      const arn = this.#componentArn(i.TrialComponentName as string);
+      if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrialComponent', arn)) || !(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', component.experimentId))) {
+        throw new NotFoundError('TrialComponent', arn);
+      }
     }
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const order: EntityOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };
