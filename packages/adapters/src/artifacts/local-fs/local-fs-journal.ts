@@ -41,11 +41,27 @@ export async function recordPending(root: string, pending: Pending): Promise<() 
       await writeFile(path, JSON.stringify(pending), { flag: 'wx', mode: FILE_MODE });
       return () => unlink(path).catch(() => {});
     } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') return unjournaled(root, path);
       // Made at open; a first start's walk may remove it while it is empty.
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw e;
+      if (code !== 'ENOENT' || attempt === 3) throw e;
       await mkdir(journalDir(root), { recursive: true, mode: DIR_MODE });
     }
   }
+}
+
+/**
+ * No room for the entry (a full disk, or quota): the operation goes on unrecorded, for a delete is how
+ * room is made again, and a read's sidecar repair is optional. What a kill would leave is then found by
+ * walking the whole tree: `walked` is removed first (an unlink needs no room), so the owner's next start
+ * walks. The partial entry the refused write may have left is removed.
+ */
+async function unjournaled(root: string, path: string): Promise<() => Promise<void>> {
+  await unlink(path).catch(() => {});
+  await unlink(join(journalDir(root), WALKED)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+  return async () => {};
 }
 
 const plainName = (s: unknown): s is string =>

@@ -40,19 +40,22 @@ export async function removeObjectFile(dir: string, name: string, tombName: stri
         (e: unknown) => {
           if (code(e) === 'EEXIST') return true;
           if (code(e) === 'ENOENT') return false; // the directory went: a concurrent delete removed the object and pruned it
+          if (code(e) === 'ENOSPC' || code(e) === 'EDQUOT') return 'full' as const;
           throw e;
         },
       );
       if (!made) return undefined;
       try {
-        await rename(data, tomb);
+        // No room for even an empty tomb (a full directory block): unlinked by name, as before tombs, so
+        // that a full disk can still be freed; only a promotion in another process at this instant can undo it.
+        await (made === 'full' ? unlink(data) : rename(data, tomb));
       } catch (e) {
         // Moved since the lookup (promoted into the directory of its name, or on its way there): look again.
         if (['ENOENT', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(code(e) ?? '') && attempt < 3) continue;
         if (code(e) === 'ENOENT') return undefined;
         throw e;
       }
-      await chaseOtherNames(dir, name, tomb);
+      if (made !== 'full') await chaseOtherNames(dir, name, tomb);
       return data;
     }
   } finally {
