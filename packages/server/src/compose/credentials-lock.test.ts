@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { botocoreProfiles } from '@loam/testkit/peers/botocore-config';
-import { forgetCredentialsKey, updateCredentialsEndpoint } from './credentials-file.js';
+import { forgetCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
 import { holdLock } from './credentials-lock.test-support.js';
 
 // The lock on the credentials file (credentials-lock.ts) as writers meet it: another process holding it, and a writer
@@ -122,5 +122,30 @@ describe('a writer whose rewrite stalls while it holds the lock', () => {
     expect(out).toContain('and lost it before writing (the lock there now: none)');
     expect(botocoreProfiles(file)).toEqual({ loam: { aws_access_key_id: 'LKIAOLD', loam_endpoint: 'http://b.test' } });
     expect(readdirSync(dir)).toEqual(['credentials']);
+  }, 60_000);
+});
+
+describe('updates in one process naming one file by different paths', () => {
+  it('run one after the other: a symbolic link to the data directory and a relative path neither break the other\'s lock nor share its temporary file', async () => {
+    const base = dataDir();
+    const real = join(base, 'real');
+    const alias = join(base, 'alias');
+    mkdirSync(real);
+    symlinkSync(real, alias);
+    const file = join(real, 'credentials');
+    writeFileSync(file, '[loam]\naws_access_key_id = LKIAOLD\nloam_endpoint = http://old.test\n', { mode: 0o600 });
+    const paths = [real, alias, relative(process.cwd(), real)];
+    const endpoints = Array.from({ length: 12 }, (_, i) => `http://e${i}.test`);
+    // The queue was keyed by the path given: each path's update took our own pid's lock (another path's) for a dead
+    // process's, broke it, and the holder failed with ELOCKLOST or found its temporary file renamed by the other.
+    const results = await Promise.allSettled([
+      writeCredentialsFile(alias, { accessKeyId: 'LKIANEW', secretAccessKey: 'new-secret', apiToken: 'loam_new', region: 'us-east-1', endpoint: 'http://new.test' }),
+      ...endpoints.map((e, i) => updateCredentialsEndpoint(paths[i % paths.length] as string, e)),
+    ]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    const profiles = botocoreProfiles(file);
+    expect(profiles).toMatchObject({ loam: { aws_access_key_id: 'LKIANEW', aws_secret_access_key: 'new-secret', loam_api_token: 'loam_new' } });
+    expect(['http://new.test', ...endpoints]).toContain((profiles as Record<string, Record<string, string>>)['loam']?.['loam_endpoint']);
+    expect(readdirSync(real)).toEqual(['credentials']);
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readlinkSync, type Stats } from 'node:fs';
+import { readlinkSync, realpathSync, type Stats } from 'node:fs';
 import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { linkTarget, unwritable } from './credentials-replace.js';
 
@@ -32,8 +33,24 @@ export interface HeldLock {
   assertHeld(): Promise<void>;
 }
 
-/** Lock paths this process holds or waits for, each with the end of the last update queued on it. */
+/** Lock paths this process holds or waits for (canonical: queueKey), each with the end of the last update queued on it. */
 const queued = new Map<string, Promise<unknown>>();
+
+/** The text of each lock this process holds now: a lock naming our pid is a dead process's only when it is none of these. */
+const holding = new Set<string>();
+
+/**
+ * The lock path `lock` names with its directory's symbolic links resolved and made absolute: one file named by two paths
+ * (a data directory reached through a link, a relative path) is one queue, so its updates in this process wait for
+ * each other instead of each taking the other's lock (its pid ours) for a dead process's.
+ */
+function queueKey(lock: string): string {
+  try {
+    return join(realpathSync(dirname(lock)), basename(lock));
+  } catch {
+    return resolve(lock);
+  }
+}
 
 /**
  * Runs `update` (a read, change and replaceFile of `file`) holding `<target>.lock` beside the file a symbolic link
@@ -41,20 +58,21 @@ const queued = new Map<string, Promise<unknown>>();
  * admin`) would otherwise each read the file before the other's rename and write back their own copy, one update lost.
  * Updates of one file in this process run one after the other. The lock is created exclusively and holds its owner's
  * pid, host and pid namespace; a lock left by a process that died (its pid gone in our pid namespace on our host, or our
- * own pid while this process holds none), or untouched for staleMs, is stale and taken over (breakStaleLock). The wait
+ * own pid on a lock this process does not hold), or untouched for staleMs, is stale and taken over (breakStaleLock). The wait
  * is asynchronous (a server answers other requests meanwhile); while held, the lock's modification time is refreshed
  * every heartbeatMs, so a slow rewrite keeps it.
  */
 export async function withFileLock<T>(file: string, update: (held: HeldLock) => Promise<T>, options: { readonly timing?: LockTiming; readonly signal?: AbortSignal } = {}): Promise<T> {
   const lock = `${linkTarget(file)}.lock`;
-  const before = queued.get(lock) ?? Promise.resolve();
+  const key = queueKey(lock);
+  const before = queued.get(key) ?? Promise.resolve();
   const run = before.catch(() => undefined).then(() => lockedUpdate(file, lock, update, options.timing ?? credentialsLockTiming, options.signal));
   const settled = run.catch(() => undefined);
-  queued.set(lock, settled);
+  queued.set(key, settled);
   try {
     return await run;
   } finally {
-    if (queued.get(lock) === settled) queued.delete(lock);
+    if (queued.get(key) === settled) queued.delete(key);
   }
 }
 
@@ -100,6 +118,7 @@ class Holding implements HeldLock {
   ) {
     this.timer = setInterval(() => this.touch(), timing.heartbeatMs);
     this.timer.unref();
+    holding.add(mine);
   }
 
   static async start(file: string, lock: string, handle: FileHandle, timing: LockTiming): Promise<Holding> {
@@ -147,10 +166,14 @@ class Holding implements HeldLock {
 
   async release(): Promise<void> {
     clearInterval(this.timer);
-    await this.touching;
-    await this.handle.close();
-    // Not another writer's: ours may have been taken over.
-    if (await this.ours().catch(() => false)) await rm(this.lock, { force: true });
+    try {
+      await this.touching;
+      await this.handle.close();
+      // Not another writer's: ours may have been taken over.
+      if (await this.ours().catch(() => false)) await rm(this.lock, { force: true });
+    } finally {
+      holding.delete(this.mine);
+    }
   }
 }
 
@@ -179,8 +202,9 @@ async function lockState(lock: string): Promise<{ text: string; mtimeMs: number 
 
 /**
  * Removes `lock` when the process that took it is gone or it is untouched for staleMs; true when it is gone now
- * (removed, or released meanwhile). Our own pid is a process before us only when this process holds no lock on the
- * file: updates in this process are queued (withFileLock), so a lock file naming our pid is never one of ours here.
+ * (removed, or released meanwhile). A lock naming our own pid is a process's before us only when it is none of the
+ * locks this process holds (holding): updates of one file in this process are queued by its canonical path
+ * (withFileLock, queueKey), and one reaching the file by a path that cannot be told apart (a bind mount) waits for ours.
  * Another writer that read the same stale lock may have removed it and taken a new one since: the lock is removed only
  * by the holder of `<lock>.break` (one writer at a time, for two system calls), and only when it still is the lock
  * that was read (same content, same time: a holder's heartbeat changes it), so a live lock is never moved or removed.
@@ -189,7 +213,8 @@ async function breakStaleLock(lock: string, staleMs: number): Promise<boolean> {
   const seen = await lockState(lock);
   if (seen === undefined) return true;
   const [pid, host, namespace] = seen.text.split(' ');
-  const dead = host === hostname() && namespace === pidNamespace() && (Number(pid) === process.pid || !alive(Number(pid)));
+  // A lock with our pid that we hold is one another path to this file took (a bind mount queueKey cannot see through).
+  const dead = host === hostname() && namespace === pidNamespace() && (Number(pid) === process.pid ? !holding.has(seen.text) : !alive(Number(pid)));
   if (!dead && Date.now() - seen.mtimeMs < staleMs) return false;
   const breaking = `${lock}.break`;
   try {

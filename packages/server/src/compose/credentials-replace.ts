@@ -9,7 +9,10 @@ import type { HeldLock } from './credentials-lock.js';
  * dotfile manager's) is kept and its target replaced, the temporary file made next to the target, and the target
  * keeps its mode. Asynchronous, so a slow disk holds up this write only, not the server's other requests. Right before
  * the rename, `held` is checked to be still this writer's lock (HeldLock.assertHeld): a writer whose lock was taken
- * over meanwhile fails (`ELOCKLOST`) and leaves the file as the new holder writes it.
+ * over meanwhile fails (`ELOCKLOST`) and leaves the file as the new holder writes it. The check and the rename are two
+ * steps: a lock can be taken over between them only when removed by hand, or untouched for staleMs (60 s) while its
+ * heartbeat touches it every 5 s, so only by a holder that stalls for most of a minute right there (SIGSTOP, swap); a
+ * rename then may overwrite the new holder's update, as any writer's could before the lock existed.
  */
 export async function replaceFile(file: string, text: string, held: HeldLock): Promise<void> {
   const target = linkTarget(file);
