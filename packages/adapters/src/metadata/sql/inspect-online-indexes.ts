@@ -33,15 +33,19 @@ type Rows = <T>(text: string, params: readonly unknown[]) => Promise<T[]>;
 export async function inspectOnlineIndexes(rows: Rows, schema: string, declared: readonly DeclaredOnlineIndex[]): Promise<OnlineIndexInspection[]> {
   if (declared.length === 0) return [];
   const found = new Map((await rows<{ name: string; valid: boolean; building: boolean }>(
-    `select c.relname as name, i.indisvalid as valid, exists (select 1 from pg_stat_progress_create_index p where p.index_relid = c.oid) as building
+    `select c.relname as name, i.indisvalid as valid, exists (select 1 from pg_stat_progress_create_index p
+         where p.datid = (select oid from pg_database where datname = current_database()) and p.index_relid = c.oid) as building
        from pg_class c join pg_index i on i.indexrelid = c.oid join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = $1 and c.relname = any($2::text[])`,
     [schema, declared.map((x) => x.index.name)],
   )).map((r) => [r.name, r]));
   const lock = onlineBuildLockKeys(schema);
-  // A server building the schema's indexes holds this lock from its first build to its last.
+  // A server building the schema's indexes holds this lock from its first build to its last. An advisory lock is
+  // a database's, but pg_locks (and pg_stat_progress_create_index, whose relation oids are per database) lists
+  // every database of the cluster: another database's schema of the same name (`public`) is not this one.
   const [{ held }] = (await rows<{ held: boolean }>(
-    `select exists (select 1 from pg_locks where locktype = 'advisory' and classid = $1::bigint::oid and objid = $2::bigint::oid and objsubid = 2 and granted) as held`,
+    `select exists (select 1 from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())
+       and classid = $1::bigint::oid and objid = $2::bigint::oid and objsubid = 2 and granted) as held`,
     [lock.classid, lock.objid],
   )) as [{ held: boolean }];
   return declared.map(({ migration, index }) => {
