@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, fstatSync, lchownSync, lstatSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchownSync, fstatSync, lstatSync, openSync, unlinkSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -110,10 +110,25 @@ export class PipeInputs {
     if (r.error || r.status !== 0) {
       throw new ClientError(`Pipe mode: the FIFO /opt/ml/input/data/${name} could not be made: ${(r.error?.message ?? r.stderr.trim()) || `mkfifo exit ${r.status}`}.`);
     }
-    const st = lstatSync(this.at(name));
-    if (!st.isFIFO()) throw new ClientError(`Pipe mode: /opt/ml/input/data/${name} was replaced while it was being made.`);
-    this.made.set(name, { name, dev: st.dev, ino: st.ino });
-    if (this.o.uid !== undefined) lchownSync(this.at(name), this.o.uid, this.o.uid);
+    // Looked at and given to the image through one descriptor: by its path, the image could have put another
+    // file at the name in between (a hard link to one of the machine's) and had that chowned to its uid. Opening
+    // a FIFO to read, without waiting for a writer, has no effect; a link is refused (O_NOFOLLOW).
+    const replaced = new ClientError(`Pipe mode: /opt/ml/input/data/${name} was replaced while it was being made.`);
+    let fd: number;
+    try {
+      fd = openSync(this.at(name), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    } catch {
+      throw replaced;
+    }
+    try {
+      const st = fstatSync(fd);
+      // Made here: a FIFO of this process's user with no other name (not one the image linked in from elsewhere).
+      if (!st.isFIFO() || st.nlink !== 1 || st.uid !== (process.geteuid?.() ?? st.uid)) throw replaced;
+      this.made.set(name, { name, dev: st.dev, ino: st.ino });
+      if (this.o.uid !== undefined) fchownSync(fd, this.o.uid, this.o.uid);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Removes `m` when it is still the FIFO made here (anything else at its name is the image's). */
@@ -140,7 +155,9 @@ export class PipeInputs {
       try {
         await this.writeEpoch(c, epoch, fd, makeNext);
       } catch (e) {
-        if (this.closed) return;
+        // Stopped (StopTrainingJob, a limit): the store's AbortError is the stop's, not a failure of the channel.
+        if (this.closed || this.o.signal?.aborted) return;
+        // Only the FIFO's own errors reach here with a code: the store's are wrapped by epochBytes (see sourceError).
         const code = (e as { code?: string }).code;
         if (code !== 'EPIPE' && code !== 'ECONNRESET') {
           this.o.onError(e as Error);
@@ -226,6 +243,16 @@ export function fifoName(channel: JobChannelSpec, epoch: number): string {
   return `${channel.name}_${epoch}`;
 }
 
+/**
+ * An error reading an object, named by it and without the cause's `code`: a store's `read ECONNRESET` or
+ * `EPIPE` must not pass for the image closing its FIFO (which ends the epoch quietly and goes on to the
+ * next), or an epoch cut short by the store would reach the image as a whole one.
+ */
+function sourceError(what: string, uri: string, e: unknown): Error {
+  if (e instanceof ClientError) return e;
+  return new Error(`${what}: reading ${uri} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+}
+
 /** One epoch's bytes: each object in turn (decompressed, wrapped as RecordIO when asked); `beforeEnd` runs after the last. */
 async function* epochBytes(store: Artifacts, channel: JobChannelSpec, objects: readonly Planned[], beforeEnd: () => void, signal?: AbortSignal): AsyncGenerator<Buffer> {
   const what = `Channel '${channel.name}'`;
@@ -236,7 +263,7 @@ async function* epochBytes(store: Artifacts, channel: JobChannelSpec, objects: r
       ({ body } = await store.get({ bucket: p.bucket, key: p.key }, signal ? { signal } : {}));
     } catch (e) {
       if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`${what}: ${uri} does not exist${channel.s3DataType === 'ManifestFile' ? ` (listed in the manifest ${channel.s3Uri})` : ''}.`);
-      throw e;
+      throw sourceError(what, uri, e);
     }
     let data: Readable = body;
     if (channel.compression === 'Gzip') {
@@ -258,7 +285,7 @@ async function* epochBytes(store: Artifacts, channel: JobChannelSpec, objects: r
       }
     } catch (e) {
       if ((e as { code?: string }).code === 'Z_DATA_ERROR') throw new ClientError(`${what}: ${uri} is not gzip data (CompressionType is Gzip).`);
-      throw e;
+      throw sourceError(what, uri, e);
     } finally {
       body.destroy();
     }

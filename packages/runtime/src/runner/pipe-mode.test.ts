@@ -52,7 +52,7 @@ const prelude = [
 
 let n = 0;
 /** Runs a script-mode training job whose train.py is `program` (after the prelude); returns its work dir and outcome. */
-async function runScript(program: string, channels: JobChannelSpec[], sandbox: 'off' | undefined): Promise<{ workDir: string; exit: { outcome: string; failureReason?: string }; log: string; seconds: number }> {
+async function runScript(program: string, channels: JobChannelSpec[], sandbox: 'off' | undefined, opts: { stopWhen?: (workDir: string) => boolean } = {}): Promise<{ workDir: string; exit: { outcome: string; failureReason?: string }; log: string; seconds: number }> {
   const id = ++n;
   const src = join(root, `src-${id}`);
   mkdirSync(src);
@@ -77,7 +77,14 @@ async function runScript(program: string, channels: JobChannelSpec[], sandbox: '
   const signals = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
   const started = Date.now();
   try {
-    await runJob(input);
+    let ended = false;
+    const run = runJob(input).finally(() => (ended = true));
+    if (opts.stopWhen) {
+      // StopTrainingJob: the executor sends the runner SIGTERM, which reaches runJob's own listener.
+      while (!ended && !opts.stopWhen(workDir)) await new Promise((r) => setTimeout(r, 50));
+      for (const l of process.listeners('SIGTERM')) if (!signals.SIGTERM.includes(l)) (l as () => void)();
+    }
+    await run;
   } finally {
     for (const [sig, kept] of Object.entries(signals)) {
       for (const l of process.listeners(sig as NodeJS.Signals)) if (!kept.includes(l)) process.removeListener(sig, l);
@@ -144,6 +151,25 @@ describe.each(modes)('Pipe mode (%s → %s)', (sandbox) => {
     expect(r.seconds).toBeLessThan(30);
     expect(readdirSync(dataDir(r.workDir)).filter((f) => /_\d+$/.test(f))).toEqual([]);
   }, 60_000);
+
+  it('stops promptly on StopTrainingJob while one writer is blocked on a full FIFO and another waits for a reader', async () => {
+    // big_0 is read a little (its writer blocks on the full pipe), extra_0 is never opened (its writer polls);
+    // the image ignores SIGTERM, so only the grace period's SIGKILL ends it.
+    const r = await runScript([
+      'import signal',
+      'signal.signal(signal.SIGTERM, signal.SIG_IGN)',
+      "f = open(fifo('big', 0), 'rb')",
+      'f.read(10)',
+      "open(os.path.join(model, 'reading'), 'w').close()",
+      'time.sleep(600)',
+    ].join('\n'), [channel('big', 'big'), channel('extra', 'extra')], sandbox, { stopWhen: (w) => existsSync(join(w, 'opt', 'ml', 'model', 'reading')) });
+    expect(r.exit, r.log).toMatchObject({ outcome: 'Stopped' });
+    // Python's start, the 2 s grace and the model upload: not a writer holding the job's end until MaxRuntimeInSeconds (120 s).
+    expect(r.seconds).toBeLessThan(60);
+    // The stop is not a Pipe-mode failure, nor reported as one.
+    expect(r.log).not.toMatch(/Pipe mode: .*(abort|Stopping the image)/i);
+    expect(readdirSync(dataDir(r.workDir)).filter((f) => /_\d+$/.test(f))).toEqual([]);
+  }, 100_000);
 
   it('never writes through a link the image put in place of a FIFO, nor makes FIFOs where a swapped data directory points', async () => {
     const victim = join(root, `victim-${n}.txt`);

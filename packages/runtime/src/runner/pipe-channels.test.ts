@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobChannelSpec } from '@loam/contracts';
+import type { Artifacts } from './artifacts.js';
+import { PipeInputs } from './pipe-channels.js';
+
+// PipeInputs against an artifact store that fails the way a remote one does (a reset connection, an abort),
+// read by a real `cat` of the FIFO: what the image sees when the store, not the image, breaks an epoch.
+
+const channel: JobChannelSpec = {
+  name: 'train', s3Uri: 's3://data/t/', s3DataType: 'S3Prefix', distribution: 'FullyReplicated', compression: 'None', inputMode: 'Pipe', recordWrapper: 'None',
+};
+const planned = [{ bucket: 'data', key: 't/a', rel: 'a' }, { bucket: 'data', key: 't/b', rel: 'b' }];
+
+let dirs: string[] = [];
+let open: PipeInputs[] = [];
+afterEach(() => {
+  for (const p of open) p.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+  open = [];
+});
+
+/** Starts PipeInputs over `get` and a `cat` reading train_0; resolves once `cat` has read to EOF. */
+function start(get: (ref: { key: string }, opts: { signal?: AbortSignal }) => Promise<{ body: Readable }>, signal?: AbortSignal) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'loam-pipe-channels-'));
+  dirs.push(dataDir);
+  const logs: string[] = [];
+  const errors: Error[] = [];
+  const pipes = new PipeInputs({
+    store: { get } as unknown as Artifacts, channels: [{ channel, planned }], host: { index: 0, count: 1 }, dataDir, pollMs: 10,
+    log: (l) => logs.push(l), onError: (e) => errors.push(e), ...(signal ? { signal } : {}),
+  });
+  open.push(pipes);
+  const cat = spawn('cat', [join(dataDir, 'train_0')], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const chunks: Buffer[] = [];
+  cat.stdout.on('data', (c: Buffer) => chunks.push(c));
+  const read = new Promise<string>((resolve) => cat.on('close', () => resolve(Buffer.concat(chunks).toString())));
+  return { dataDir, logs, errors, read, cat };
+}
+
+const waitFor = async (cond: () => boolean) => {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+};
+
+describe('PipeInputs when the artifact store fails mid-epoch', () => {
+  it('fails the job naming the object when the store resets the connection, not as if the image had closed the FIFO', async () => {
+    const t = start(async ({ key }) => {
+      if (key === 't/a') return { body: Readable.from([Buffer.from('a-data\n')]) };
+      // The store's connection is reset part-way through the second object (an S3 body: read ECONNRESET).
+      const body = new Readable({ read() {} });
+      body.push('b-part');
+      setTimeout(() => body.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })), 20);
+      return { body };
+    });
+    await t.read;
+    await waitFor(() => t.errors.length > 0);
+    expect(t.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^Channel 'train': reading s3:\/\/data\/t\/b failed: read ECONNRESET/)]);
+    // A truncated epoch is not passed off as a whole one: no next epoch, no "the image closed" line.
+    expect(t.logs.join('\n')).not.toMatch(/the image closed/);
+    expect(existsSync(join(t.dataDir, 'train_1'))).toBe(false);
+  });
+
+  it('reports no failure when the job is stopped while a writer waits for the store', async () => {
+    const abort = new AbortController();
+    let asked = false;
+    const t = start(async (_ref, { signal }) => {
+      asked = true;
+      // A remote store answers an aborted request with an AbortError.
+      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(Object.assign(new Error('This operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' }))));
+    }, abort.signal);
+    await waitFor(() => asked);
+    abort.abort();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.errors).toEqual([]);
+    t.cat.kill();
+  });
+});
