@@ -71,11 +71,24 @@ export function answerObject(res: ServerResponse, method: string | undefined, si
     res.end();
     return;
   }
-  res.write(Buffer.alloc(sent, 7));
+  res.write(sevens(sent));
   if (sent === size) res.end();
+}
+
+let filled = Buffer.alloc(0);
+
+/**
+ * `n` bytes of 7, from one buffer made once: made afresh for each answer (16 MiB), they blocked the event loop the
+ * backend shares with the store under test for 100 ms of CPU and more, which on a loaded host passed a 200 ms idle
+ * limit before the store could read the answer's first byte.
+ */
+function sevens(n: number): Buffer {
+  if (filled.length < n) filled = Buffer.alloc(n, 7);
+  return filled.subarray(0, n);
 }
 
 /** An HTTP server answering every GET with `size` bytes of which it sends only `sent`, then nothing (its socket kept open). */
 export function bodyServer(size: number, sent: number): Promise<Backend> {
+  sevens(sent);
   return httpBackend((req, res) => answerObject(res, req.method, size, sent));
 }
