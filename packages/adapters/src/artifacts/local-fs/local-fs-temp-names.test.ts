@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ describe.skipIf(!linux)('local-fs temp files name their writer by pid, start tim
       name = (await readdir(join(root, 'bkt'))).find((f) => f.startsWith('.loam-tmp-')) ?? '';
     }
     await store.put({ bucket: 'bkt', key: 'k' }, body());
-    expect(name).toMatch(new RegExp(`^\\.loam-tmp-${process.pid}-${processStartTime(process.pid)}-${boot()}-[0-9a-f]{16}$`));
+    expect(name).toMatch(new RegExp(`^\\.loam-tmp-${process.pid}-${processStartTime(process.pid)}-${boot()}-n${/\d+/.exec(readlinkSync('/proc/self/ns/pid'))![0]}-[0-9a-f]{16}$`));
   });
 
   it("sweeps a dead writer's temp whose pid a live process holds now, and keeps a live writer's", async () => {

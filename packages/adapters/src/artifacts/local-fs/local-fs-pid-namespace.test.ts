@@ -1,0 +1,63 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalFsArtifactStore } from './local-fs-artifact-store.js';
+
+// A writer in another pid namespace (a runner in a container beside the server's, or a server run as a
+// container's pid 1 while a runner of the host writes) names a pid of its own namespace: looked up in the
+// owner's, that pid is free or another process, and its live write was taken for a dead writer's, its
+// temp file and journal entry removed at the owner's start.
+const here = dirname(fileURLToPath(import.meta.url));
+const cannot = process.platform !== 'linux' ? 'pid namespaces need Linux'
+  : process.getuid?.() !== 0 ? 'a new pid namespace needs root'
+    : spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'true']).status !== 0 ? 'unshare --pid does not work here' : undefined;
+
+let writer: ChildProcess | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  writer?.kill('SIGKILL');
+  writer = undefined;
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const temps = async (path: string) => (await readdir(path).catch(() => [] as string[])).filter((f) => f.startsWith('.loam-tmp-'));
+
+describe.skipIf(cannot !== undefined)('a live writer in another pid namespace', () => {
+  it("keeps its temp file and journal entry through the owner's start", { timeout: 60_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'loam-afs-pidns-'));
+    const root = join(dir, 'root');
+    const store = await LocalFsArtifactStore.open({ root }, { owner: true });
+    await store.ensureBucket('bkt');
+    // The runner, as pid 1 of a pid namespace of its own, in the middle of a put.
+    const child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, '--conditions=loam-src', '--import', 'tsx', join(here, 'slow-put-writer.ts'), root, 'up/big.bin'], {
+      cwd: join(here, '../../../../..'), stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    writer = child;
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the writer did not start within 30 s: ${err}`)), 30_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('writing')) resolve(), clearTimeout(timer);
+      });
+      child.once('exit', (c) => reject(new Error(`the writer exited with ${c}: ${err}`)));
+    });
+    const temp = await temps(join(root, 'bkt', 'up'));
+    const entries = await temps(join(root, '.loam-meta', '.loam-journal'));
+    expect(temp).toHaveLength(1);
+    expect(entries).toHaveLength(1);
+    await LocalFsArtifactStore.open({ root }, { owner: true }); // the server's restart
+    expect(await temps(join(root, 'bkt', 'up'))).toEqual(temp);
+    expect(await temps(join(root, '.loam-meta', '.loam-journal'))).toEqual(entries);
+    // Killed (its namespace ends with it): the next start removes both, from a namespace that sees it.
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await LocalFsArtifactStore.open({ root }, { owner: true });
+    expect(await temps(join(root, 'bkt', 'up'))).toEqual([]);
+    expect(await temps(join(root, '.loam-meta', '.loam-journal'))).toEqual([]);
+  });
+});
