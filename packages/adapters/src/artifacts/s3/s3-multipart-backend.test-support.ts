@@ -22,11 +22,12 @@ export interface MultipartBackend {
 
 /**
  * `onCreate(n, upload, uploads)` runs after the n-th CreateMultipartUpload made its upload; it answers false to lose
- * the answer (the connection is reset, as a proxy or a restarting backend does after the work was done).
+ * the answer (the connection is reset, as a proxy or a restarting backend does after the work was done), 'slow-down'
+ * to refuse the request as S3 does when throttled (503 SlowDown, no upload made).
  * `refuseParts`: every UploadPart is refused (400), so the put fails after its upload was made.
  */
 export async function multipartBackend(
-  onCreate: (n: number, upload: Upload, uploads: Map<string, Upload>) => boolean = () => true,
+  onCreate: (n: number, upload: Upload, uploads: Map<string, Upload>) => boolean | 'slow-down' = () => true,
   options: { readonly refuseParts?: boolean } = {},
 ): Promise<MultipartBackend> {
   const uploads = new Map<string, Upload>();
@@ -53,7 +54,12 @@ export async function multipartBackend(
     if (req.method === 'POST' && q.has('uploads')) {
       const upload: Upload = { key, id: `u${++ids}`, initiated: new Date(), parts: new Map(), sha256: String(req.headers['x-amz-meta-sha256'] ?? '') };
       uploads.set(upload.id, upload);
-      if (!onCreate(++creates, upload, uploads)) return void res.socket?.resetAndDestroy();
+      const outcome = onCreate(++creates, upload, uploads);
+      if (outcome === 'slow-down') {
+        uploads.delete(upload.id);
+        return void res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      }
+      if (!outcome) return void res.socket?.resetAndDestroy();
       return void xml(`<InitiateMultipartUploadResult><Bucket>models</Bucket><Key>${key}</Key><UploadId>${upload.id}</UploadId></InitiateMultipartUploadResult>`);
     }
     if (req.method === 'GET' && key === '' && q.has('uploads')) {

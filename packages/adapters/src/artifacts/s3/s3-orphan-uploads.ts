@@ -1,12 +1,44 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectRef } from '@loam/core';
+import { BackendConnectTimeout, BackendSocketWaitTimeout } from './s3-agent.js';
+import { s3Error } from './s3-errors.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
+type CreateCommand = InstanceType<S3Module['CreateMultipartUploadCommand']>;
 
 /** How far the backend's clock may put an upload it made for an earlier attempt before the window we measured. */
 const INITIATED_SLACK_MS = 2_000;
 /** Pages of ListMultipartUploads read at most for one key. */
 const MAX_PAGES = 5;
+
+/**
+ * Counts the tries of `command` that may have made an upload whose id was lost: those that failed with no answer after
+ * the request could reach the backend (a reset, the idle limit). A try the backend answered (a refusal, 503 SlowDown)
+ * and one that never had a connection (the connect or socket-wait limit, a refused connection) made none.
+ */
+export function countLostTries(command: CreateCommand): () => number {
+  let lost = 0;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        if (mayHaveMadeIt(e)) lost++;
+        throw e;
+      }
+    },
+    // The deserialize step runs once for each try, inside the SDK's retries (finalizeRequest).
+    { step: 'deserialize', name: 'loamCountLostTries', override: true },
+  );
+  return () => lost;
+}
+
+function mayHaveMadeIt(e: unknown): boolean {
+  const err = (e ?? {}) as { code?: string; $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number } };
+  if (err.$metadata?.httpStatusCode !== undefined || err.$response?.statusCode !== undefined) return false;
+  if (e instanceof BackendConnectTimeout || e instanceof BackendSocketWaitTimeout) return false;
+  return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(err.code ?? '');
+}
 
 /**
  * The in-progress uploads of `ref` that earlier attempts of a CreateMultipartUpload may have made. The SDK tries the
@@ -40,19 +72,30 @@ export async function uploadsOfEarlierAttempts(
 }
 
 /**
- * Aborts those of `ids` that still hold no part. An upload of the same key another writer made in the same span (a
- * client trying its own put again, another Loam server) has parts by the time ours is done, and is left alone: this is
- * called when our upload has completed or failed, not as soon as the candidates are known. Best effort: a failure
- * leaves the orphan to the bucket's lifecycle rule, and does not fail the put.
+ * Aborts those of `ids` that still hold no part, when they are no more than `lost` (the tries that failed: each made one
+ * upload at most). An upload of the same key another writer made in the same span (a client trying its own put again,
+ * another Loam server) holds parts once its first part is in, and is left alone: this is called when our upload has
+ * completed or failed, not as soon as the candidates are known. One whose first part is still on its way holds none
+ * yet: more empty uploads than `lost` mean one at least is another writer's, and which is not known, so none is
+ * aborted (aborting it failed that writer's put with NoSuchUpload; an orphan left is the lifecycle rule's). Best
+ * effort: a failure leaves the orphan to the bucket's lifecycle rule, and does not fail the put.
  */
-export async function abortEmptyUploads(sdk: S3Module, client: S3Client, ref: ObjectRef, ids: readonly string[]): Promise<void> {
+export async function abortEmptyUploads(sdk: S3Module, client: S3Client, ref: ObjectRef, ids: readonly string[], lost: number): Promise<void> {
+  const empty: string[] = [];
   for (const UploadId of ids) {
     try {
       const parts = await client.send(new sdk.ListPartsCommand({ Bucket: ref.bucket, Key: ref.key, UploadId, MaxParts: 1 }));
-      if ((parts.Parts ?? []).length > 0) continue;
-      await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId }));
-    } catch {
-      // Gone already (NoSuchUpload), or the backend failed: nothing more to do here.
+      if ((parts.Parts ?? []).length === 0) empty.push(UploadId);
+    } catch (e) {
+      // Gone already (NoSuchUpload): nothing to do with it. The backend failed: whether it is empty is not known, so
+      // the count of empty ones is not either.
+      if (s3Error(e).status !== 404) return;
     }
+  }
+  if (empty.length > lost) return;
+  for (const UploadId of empty) {
+    await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => {
+      // Gone already, or the backend failed: the lifecycle rule's.
+    });
   }
 }

@@ -42,6 +42,31 @@ describe('a multipart put whose CreateMultipartUpload answer the backend lost af
     expect([...backend.uploads.keys()]).toEqual(['other']);
   });
 
+  // Two empty uploads in the span where one try failed: one of them is another writer's whose first part is still on
+  // its way (its put failed with NoSuchUpload when ours ended first). Which one is not known, so neither is aborted.
+  it("leaves alone another writer's upload made meanwhile that holds no part yet, and so the lost one too", { timeout: 30_000 }, async () => {
+    const backend = await multipartBackend((n, upload, uploads) => {
+      if (n === 1) uploads.set('other', { key: upload.key, id: 'other', initiated: new Date(), parts: new Map(), sha256: '' });
+      return n !== 1;
+    });
+    const store = await open(backend.endpoint);
+    await store.put(ref, body, { partSizes: [5 * MiB, 1] });
+    expect(backend.creates()).toBe(2);
+    expect([...backend.uploads.keys()].sort()).toEqual(['other', 'u1']);
+  });
+
+  // A try the backend answered (refused, as throttled) made no upload: an empty one in its span is another writer's.
+  it("leaves alone another writer's empty upload when the try that failed made none", { timeout: 30_000 }, async () => {
+    const backend = await multipartBackend((n, upload, uploads) => {
+      if (n === 1) uploads.set('other', { key: upload.key, id: 'other', initiated: new Date(), parts: new Map(), sha256: '' });
+      return n === 1 ? 'slow-down' : true;
+    });
+    const store = await open(backend.endpoint);
+    await store.put(ref, body, { partSizes: [5 * MiB, 1] });
+    expect(backend.creates()).toBe(2);
+    expect([...backend.uploads.keys()]).toEqual(['other']);
+  });
+
   it('aborts the lost upload also when the put fails after it', { timeout: 30_000 }, async () => {
     const backend = await multipartBackend((n) => n !== 1, { refuseParts: true });
     const store = await open(backend.endpoint);

@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ObjectMetadata, ObjectRef } from '@loam/core';
 import { s3Error } from './s3-errors.js';
-import { abortEmptyUploads, uploadsOfEarlierAttempts } from './s3-orphan-uploads.js';
+import { abortEmptyUploads, countLostTries, uploadsOfEarlierAttempts } from './s3-orphan-uploads.js';
 import { PARTS_METADATA } from './s3-part-sizes.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
@@ -124,10 +124,13 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
     }
   }
   const sent = Date.now();
-  const created = await client.send(new sdk.CreateMultipartUploadCommand(common), opts);
+  const create = new sdk.CreateMultipartUploadCommand(common);
+  const lostTries = countLostTries(create);
+  const created = await client.send(create, opts);
   const { UploadId } = created;
-  // Tried again by the SDK: an earlier try may have made an upload whose answer was lost (s3-orphan-uploads.ts).
-  const orphans = retried(created) && UploadId !== undefined ? await uploadsOfEarlierAttempts(sdk, client, ref, UploadId, Date.now() - sent).catch(() => []) : [];
+  // Tried again by the SDK after a try with no answer: it may have made an upload whose id was lost (s3-orphan-uploads.ts).
+  const lost = lostTries();
+  const orphans = lost > 0 && UploadId !== undefined ? await uploadsOfEarlierAttempts(sdk, client, ref, UploadId, Date.now() - sent).catch(() => []) : [];
   try {
     const parts: { ETag: string; PartNumber: number }[] = [];
     let start = 0;
@@ -157,11 +160,11 @@ export async function upload(sdk: S3Module, client: S3Client, input: UploadInput
     await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId })).catch(() => {});
     throw e;
   } finally {
-    await abortEmptyUploads(sdk, client, ref, orphans);
+    await abortEmptyUploads(sdk, client, ref, orphans, lost);
   }
 }
 
-/** Whether the SDK tried the request (failed, or answered) more than once. */
+/** Whether the SDK tried the failed request more than once. */
 function retried(e: unknown): boolean {
   return ((e as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1) > 1;
 }
