@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { silentLogger, type Logger } from '@loam/core';
 import type { OnlineIndex, SqlDialect } from '../dialects/sql-dialect.js';
-import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, migratorSchema, onlineIndexesMigration, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from '../migration-schema.js';
+import { allApplied, appliedMigrations, compatibleMigrations, compatibleTableMigration, declaredOnlineIndexes, migratorSchema, onlineIndexesMigration, recordingCompatible, refuseNewerSchema, unboundedMigrations, type FlaggedMigration } from '../migration-schema.js';
 import { namedAsArn, numberedEntityName, renameCaseTwins } from './case-twin-names.js';
 import { artifactLocationHash, artifactLocationHead } from './sql-rows.js';
 
@@ -385,12 +385,6 @@ const TRIAL_TIME_INDEXES: readonly OnlineIndex[] = [
 ];
 
 /**
- * The indexes experiments:0011 and 0012 add, built online on PostgreSQL when their table has rows
- * (onlineIndexesMigration): made sure of at every start, after migrating.
- */
-export const EXPERIMENT_ONLINE_INDEXES: readonly OnlineIndex[] = [...COMPONENT_TIME_INDEXES, ...TRIAL_TIME_INDEXES];
-
-/**
  * The experiment store's migrations. One marked `compatible` (FlaggedMigration) records so in the database when
  * it is applied, and an older Loam runs beside it; it must sort after experiments:0013.
  */
@@ -448,5 +442,6 @@ export async function migrateExperiments(d: SqlDialect, log: Logger): Promise<vo
     if (error !== undefined) throw error;
   }
   // Every start: an index a migration left to an online build, or one a crash interrupted, is built now.
-  await d.buildIndexesOnline?.(EXPERIMENT_ONLINE_INDEXES);
+  // The indexes the migrations declare (as `loam doctor` reads them): no list kept beside them.
+  await d.buildIndexesOnline?.(declaredOnlineIndexes(experimentMigrations(d, log)).map((x) => x.index));
 }
