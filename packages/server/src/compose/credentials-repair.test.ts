@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,4 +120,21 @@ describe('loam up and a [loam] profile naming a key its store does not hold', ()
     await starting;
     expect([credentialsEntry(here, 'aws_access_key_id'), credentialsEntry(here, 'loam_api_token')]).toEqual([undefined, expect.stringMatching(/./)]);
   }, 180_000);
+});
+
+describe('loam up that cannot write its credentials file', () => {
+  it('fails and closes what it opened: its port answers no more, and a start after the fix takes it', async () => {
+    const here = dataDir();
+    // A link into a directory that does not exist: the lock beside its target cannot be made.
+    symlinkSync(join(here, 'missing', 'credentials'), join(here, 'credentials'));
+    const port = await freePort();
+    await expect(up(here, port)).rejects.toThrow(`Could not write the credentials file ${join(here, 'credentials')}, a symbolic link to`);
+    // The failed start left its server listening, its stores open and the data directory locked, with no handle to
+    // close them (startLoam returned none): this port still answered, and the next start on it failed (EADDRINUSE).
+    expect(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => 'answered', () => 'refused')).toBe('refused');
+    rmSync(join(here, 'credentials'));
+    const loam = await up(here, port);
+    expect(loam.url).toBe(`http://127.0.0.1:${port}`);
+    expect(readFileSync(join(here, 'credentials'), 'utf8')).toContain(`loam_endpoint = http://127.0.0.1:${port}\n`);
+  }, 120_000);
 });

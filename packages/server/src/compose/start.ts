@@ -163,23 +163,34 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
   let credentialsFile = `${config.dataDir}/credentials`;
   // Written before the admin is committed: a crash in between leaves no admin, and the next start bootstraps again.
   let written: string | undefined;
-  const admin = await platform.identity.bootstrapAdmin(async (a) => {
-    written = a.accessKeyId;
-    credentialsFile = await writeCredentialsFile(config.dataDir, {
-      accessKeyId: a.accessKeyId,
-      secretAccessKey: a.secretAccessKey,
-      apiToken: a.apiToken,
-      region: config.region,
-      endpoint: url,
+  let admin: Awaited<ReturnType<typeof platform.identity.bootstrapAdmin>>;
+  try {
+    admin = await platform.identity.bootstrapAdmin(async (a) => {
+      written = a.accessKeyId;
+      credentialsFile = await writeCredentialsFile(config.dataDir, {
+        accessKeyId: a.accessKeyId,
+        secretAccessKey: a.secretAccessKey,
+        apiToken: a.apiToken,
+        region: config.region,
+        endpoint: url,
+      });
     });
-  });
-  if (!admin) {
-    // Awaited, not blocking: the port is open, and a lock another writer holds (up to 75 s) must not stop answers.
-    await updateCredentialsEndpoint(config.dataDir, url);
-    // A process killed between a key's deletion and the file's rewrite left [loam] naming a dead key; a bootstrap
-    // another server won at the same moment left it naming the key written above, never committed.
-    const repaired = await repairCredentialsKey(config.dataDir, (id, token) => knownKey(platform.identity, new Set(written === undefined ? [] : [written]), id, token));
-    if (repaired) logger.warn({ file: repaired.file, profile: repaired.profile, accessKeyId: repaired.accessKeyId }, 'credentials profile named an access key the server does not hold: its key lines were removed (create a new key with `loam create-access-key`)');
+    if (!admin) {
+      // Awaited, not blocking: the port is open, and a lock another writer holds (up to 75 s) must not stop answers.
+      await updateCredentialsEndpoint(config.dataDir, url);
+      // A process killed between a key's deletion and the file's rewrite left [loam] naming a dead key; a bootstrap
+      // another server won at the same moment left it naming the key written above, never committed.
+      const repaired = await repairCredentialsKey(config.dataDir, (id, token) => knownKey(platform.identity, new Set(written === undefined ? [] : [written]), id, token));
+      if (repaired) logger.warn({ file: repaired.file, profile: repaired.profile, accessKeyId: repaired.accessKeyId }, 'credentials profile named an access key the server does not hold: its key lines were removed (create a new key with `loam create-access-key`)');
+    }
+  } catch (e) {
+    // The credentials file could not be written (a link into a missing directory, a lock held past its wait, a lock
+    // lost): the caller gets no handle to close the server, so it is closed here and the error thrown as it was.
+    await pool?.close().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    await platform.close().catch(() => undefined);
+    lock.release();
+    throw e;
   }
   const inherited = credentialsTakenFromDefault(config.dataDir);
   if (inherited.length) logger.warn({ file: credentialsFile, profile: 'loam', entries: inherited }, `${credentialsFile}: its [DEFAULT] section sets ${inherited.join(', ')}, which boto3 and the aws CLI apply to profile [loam] too: they would not sign with Loam's access key alone. Move ${inherited.length > 1 ? 'these entries' : 'that entry'} from [DEFAULT] into a named profile`);
