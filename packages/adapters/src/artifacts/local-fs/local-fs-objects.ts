@@ -178,8 +178,9 @@ async function repair(layout: LocalFsLayout, ref: ObjectRef, paths: ObjectPaths,
       throw e;
     });
   } catch (e) {
-    // The sidecar only saves the next reader the hashing: the bytes read are the object's all the same.
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // The sidecar only saves the next reader the hashing: the bytes read are the object's all the same
+    // (also on a full disk, where a read must go on answering).
+    if (!['ENOENT', 'ENOSPC', 'EDQUOT'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
   } finally {
     await settled();
   }
