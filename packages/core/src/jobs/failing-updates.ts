@@ -55,7 +55,7 @@ export class FailingUpdates {
     this.logger.info({ jobId, failures: n }, 'job update written after failing');
   }
 
-  /** This job's events will not be tried again (the server is closing). */
+  /** This job's events will not be tried again (the server is closing, or all that failed was given up). */
   dropped(jobId: string): void {
     this.failures.delete(jobId);
     const t = this.timers.get(jobId);

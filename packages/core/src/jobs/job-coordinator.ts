@@ -115,6 +115,13 @@ export class JobCoordinator {
         // Dropping them left the job InProgress until a restart (2026-11-29). Metrics alone may be what the store
         // refuses: after a few failures they are dropped, so they cannot hold the job's end back for good.
         const kept = this.failing.failed(id, e, events);
+        if (kept.length === 0) {
+          // Metrics alone were refused and are given up: nothing of this job is left to retry, so its failures end here
+          // (a later passing fault starts a new count, not one that drops its metrics at once; no entry kept per job).
+          this.failing.dropped(id);
+          this.outage.dropped(id);
+          return;
+        }
         this.pending.set(id, [...kept, ...(this.pending.get(id) ?? [])]);
         this.failing.retryLater(id, () => void this.schedule(id));
       }

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import type { JobSpec } from '@loam/contracts';
+import { MemoryArtifactStore } from '@loam/testkit/fakes/memory-artifact-store';
+import { MemoryJobExecutor } from '@loam/testkit/fakes/memory-job-executor';
+import { createMemoryMetadataStore } from '@loam/testkit/fakes/memory-metadata-store';
+import { systemClock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import type { ExecutorEvent, ExecutorListener } from '../ports/job-executor.js';
+import type { Collection, MetadataStore } from '../ports/metadata-store.js';
+import { JobCoordinator } from './job-coordinator.js';
+import { jobsCollection, type JobRecord } from './job.collections.js';
+
+// A job's event write the store refuses with a plain error (not ServiceUnavailable) is kept and tried again with a
+// growing pause; its metric events alone are given up after 3 failures. Driven here with the in-memory store, whose
+// job updates fail while `refusals` lasts, and the executor's events sent straight to the coordinator.
+
+const jobId = 'training-job/refused';
+
+interface Line { readonly level: string; readonly msg: string; readonly fields: Record<string, unknown> }
+
+function recordingLogger(lines: Line[]): Logger {
+  const at = (level: string) => (fields: object, msg: string) => void lines.push({ level, msg, fields: fields as Record<string, unknown> });
+  const l: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => l };
+  return l;
+}
+
+/** The store, with its job updates refused as an I/O error while `state.refusals` is above 0. */
+function refusingStore(store: MetadataStore, state: { refusals: number; refused: number }): MetadataStore {
+  const bind = <T extends object>(t: T, p: string | symbol): unknown => {
+    const v: unknown = Reflect.get(t, p);
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+  };
+  return new Proxy(store, {
+    get(t, p) {
+      if (p !== 'collection') return bind(t, p);
+      return <T>(spec: Parameters<MetadataStore['collection']>[0]) => {
+        const c = t.collection(spec) as Collection<T>;
+        return new Proxy(c, {
+          get(ct, cp) {
+            if (cp !== 'update') return bind(ct, cp);
+            return async (key: string, version: number, value: T) => {
+              if (state.refusals > 0) {
+                state.refusals--;
+                state.refused++;
+                throw new Error('disk I/O error');
+              }
+              return ct.update(key, version, value);
+            };
+          },
+        });
+      };
+    },
+  });
+}
+
+async function setup() {
+  const lines: Line[] = [];
+  const state = { refusals: 0, refused: 0 };
+  const memory = createMemoryMetadataStore({ collections: [jobsCollection] });
+  const executor = new MemoryJobExecutor({ artifacts: new MemoryArtifactStore() });
+  let send: ExecutorListener = () => undefined;
+  const onEvent = executor.onEvent.bind(executor);
+  executor.onEvent = (l) => {
+    send = l;
+    onEvent(l);
+  };
+  const coordinator = new JobCoordinator({ store: refusingStore(memory, state), executor, clock: systemClock, logger: recordingLogger(lines), node: 'n', flushIntervalMs: 1, retryIntervalMs: 5 });
+  const now = Date.now() / 1000;
+  const spec = { instanceCount: 1, maxRuntimeSeconds: 3600 } as unknown as JobSpec;
+  const record: JobRecord = {
+    id: jobId, kind: 'training-job', name: 'refused', arn: `arn:loam:sagemaker:us-east-1:123456789012:${jobId}`, status: 'InProgress', secondaryStatus: 'Training', phase: 'running',
+    creationTime: now, lastModifiedTime: now, request: {}, spec, transitions: [{ Status: 'Training', StartTime: now }],
+    finalMetrics: {}, metricSeries: {}, attempts: 1, maxAttempts: 1, attemptStartTime: now, node: 'n', handle: { executor: 'memory' }, eventSeq: {}, exits: {},
+  };
+  await memory.collection(jobsCollection).insert(record);
+  let seq = 0;
+  const emit = (e: Record<string, unknown>) => send(jobId, { ...e, seq: ++seq, time: Date.now(), host: 'algo-1' } as ExecutorEvent);
+  const read = async () => (await memory.collection(jobsCollection).get(jobId))!.value;
+  return { lines, state, coordinator, emit, read };
+}
+
+async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('a job update the store refuses with an error that is not an outage', () => {
+  it("keeps the job's exit through the refusals and drops its metrics after 3", async () => {
+    const { state, coordinator, emit, read, lines } = await setup();
+    state.refusals = 5;
+    emit({ type: 'metric', name: 'loss', value: 0.5 });
+    emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0 });
+    const done = await until(async () => ((await read()).phase === 'done' ? await read() : undefined), 'the job ended');
+    expect([done.status, state.refused, done.finalMetrics['loss']]).toEqual(['Completed', 5, undefined]);
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['job update failed; its events are kept and tried again']);
+    expect(lines.filter((l) => /metric events dropped/.test(l.msg)).map((l) => l.fields['dropped'])).toEqual([1]);
+    await coordinator.close();
+  });
+
+  it('starts afresh after a batch of metrics alone was given up: a later single failure drops nothing', async () => {
+    const { state, coordinator, emit, read, lines } = await setup();
+    state.refusals = 3;
+    emit({ type: 'metric', name: 'loss', value: 0.5 });
+    await until(async () => (lines.some((l) => /metric events dropped/.test(l.msg)) ? true : undefined), 'the metrics given up');
+    // Nothing is left to try for this job: no further write is attempted.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(state.refused).toBe(3);
+
+    // A new metric, refused once (a passing fault): it is kept, its first failure an error again, and written.
+    state.refusals = 1;
+    emit({ type: 'metric', name: 'loss', value: 0.25 });
+    const written = await until(async () => (await read()).finalMetrics['loss'], 'the new metric written', 2000).catch(() => undefined);
+    expect(written?.value).toBe(0.25);
+    expect(lines.filter((l) => l.level === 'error').length).toBe(2);
+    expect(lines.filter((l) => /written after failing/.test(l.msg)).map((l) => l.fields['failures'])).toEqual([1]);
+    await coordinator.close();
+  });
+});
