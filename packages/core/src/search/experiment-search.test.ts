@@ -13,7 +13,7 @@ import type { ExperimentStore } from '../ports/experiment-store.js';
 import { ManualClock } from '../kernel/clock.js';
 import { AccessDeniedError } from '../kernel/errors.js';
 import { ctxOf } from '../registry/registry.test-support.js';
-import { experimentSearchSources, TRIAL_COMPONENT_SUMMARIES } from './experiment-sources.js';
+import { experimentSearchSources } from './experiment-sources.js';
 import { SearchService } from './search.service.js';
 
 const alice = ctxOf('alice');
@@ -545,7 +545,7 @@ describe('Search of an experiment MLflow deleted', () => {
     expect(await names(f.search, 'ExperimentTrialComponent', one('Parents.TrialName', 'Equals', 'Mixed-T'))).toEqual(['c1']);
   });
 
-  it("lists a trial's first 100 components (TRIAL_COMPONENT_SUMMARIES) and every one of a component's trials, store page by store page, reading no further than the 100", async () => {
+  it("lists every one of a trial's components and a component's trials, store page by store page (SageMaker's TrialComponentSummaries and Parents have no limit; they stopped at 10,000)", async () => {
     // The largest listing asked of the store: the old code asked for 10,000 rows at once and listed no more.
     const asked = { rows: 0, runInfos: 0 };
     const store = new MemoryExperimentStore();
@@ -575,22 +575,69 @@ describe('Search of an experiment MLflow deleted', () => {
       await store.associateTrialComponent(name('in', i), name('many', 0), 10 + i);
     }
     asked.rows = asked.runInfos = 0;
-    let componentRows = 0;
-    const listing = store.listTrialComponents.bind(store);
-    store.listTrialComponents = async (q) => {
-      const rows = await listing(q);
-      if (q.trialName === 'many') componentRows += rows.length;
-      return rows;
-    };
     const trial = (await f.search.Search({ Resource: 'ExperimentTrial', SearchExpression: one('TrialName', 'Equals', 'many') }, alice)).Results[0]?.Trial;
-    // The oldest 100 (old: all 450, every row read for each build of the record).
-    expect((trial?.TrialComponentSummaries ?? []).map((x) => x.TrialComponentName)).toEqual(Array.from({ length: TRIAL_COMPONENT_SUMMARIES }, (_, i) => name('many', i)));
-    // Built twice (matched, then answered): one store page of 200 rows each, not the 3 pages of 450.
-    expect(componentRows).toBeLessThanOrEqual(2 * 200);
-    store.listTrialComponents = listing;
+    expect((trial?.TrialComponentSummaries ?? []).map((x) => x.TrialComponentName)).toEqual(Array.from({ length: n }, (_, i) => name('many', i)));
     const component = (await f.search.Search({ Resource: 'ExperimentTrialComponent', SearchExpression: one('TrialComponentName', 'Equals', name('many', 0)) }, alice)).Results[0]?.TrialComponent;
     expect((component?.Parents ?? []).map((x) => x.TrialName)).toEqual([...Array.from({ length: n }, (_, i) => name('in', i)), 'many']);
     // Store page by store page, with each page's run infos: no read is bounded by how many a trial holds.
     expect(asked).toEqual({ rows: 200, runInfos: 200 });
   });
+});
+
+describe("Search's page budget of trial component summaries", () => {
+  it('ends a page of trials once those in it list the budget (at least one a page): every component listed, the next trial on the next page, no trial past the page read', async () => {
+    const store = new MemoryExperimentStore();
+    // Component rows each Search call reads, by trial.
+    const read = new Map<string, number>();
+    const listing = store.listTrialComponents.bind(store);
+    store.listTrialComponents = async (q) => {
+      const rows = await listing(q);
+      if (q.trialName) read.set(q.trialName, (read.get(q.trialName) ?? 0) + rows.length);
+      return rows;
+    };
+    const f = await fixture(undefined, store);
+    const expA = (await store.getExperimentByName('exp-a'))!.experimentId;
+    // 3 trials of 250 components (more than a store page each); the budget lowered from 10,000 to 400 (and 100), as
+    // 3 trials of 6,000 would be with the default.
+    const n = 250;
+    const big = ['big-a', 'big-b', 'big-c'];
+    const name = (trial: string, i: number) => `${trial}-${String(i).padStart(3, '0')}`;
+    for (const [k, trial] of big.entries()) {
+      await store.createTrial({ name: trial, experimentId: expA, creationTime: 10 + k, lastModifiedTime: 10 + k });
+      for (let i = 0; i < n; i++) {
+        const run = await f.tracking.createRun({ experimentId: expA, runName: name(trial, i) }, alice.principal);
+        await store.createTrialComponent({ name: name(trial, i), runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 100 + i, lastModifiedTime: 100 + i });
+        await store.associateTrialComponent(trial, name(trial, i), 100 + i);
+      }
+    }
+    const sources = experimentSearchSources({ tracking: f.tracking, partition, authorize: allow });
+    const metadata = createMemoryMetadataStore({ collections: [] });
+    const pages = async (pageBudget: number, expr: Expression) => {
+      const search = new SearchService({ store: metadata, sources, pageBudget });
+      const out: { trials: string[]; summaries: string[][]; rows: number }[] = [];
+      let token: string | undefined;
+      do {
+        read.clear();
+        const r = await search.Search({ Resource: 'ExperimentTrial', SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 10, SearchExpression: expr, ...(token ? { NextToken: token } : {}) }, alice);
+        const trials = r.Results.map((x) => x.Trial!);
+        out.push({ trials: trials.map((t) => t.TrialName!), summaries: trials.map((t) => (t.TrialComponentSummaries ?? []).map((c) => c.TrialComponentName!)), rows: [...read.values()].reduce((a, b) => a + b, 0) });
+        token = r.NextToken;
+      } while (token);
+      return out;
+    };
+    const all = (trial: string) => Array.from({ length: n }, (_, i) => name(trial, i));
+    const bigOnes = one('TrialName', 'Contains', 'big-');
+    // 400: big-a (250) leaves room, big-b (500) reaches it; big-c on the next page. Nothing cut.
+    const four = await pages(400, bigOnes);
+    expect(four.map((p) => p.trials)).toEqual([['big-a', 'big-b'], ['big-c']]);
+    expect(four.flatMap((p) => p.summaries)).toEqual(big.map(all));
+    // The answer's trials alone are read (the filter reads no summaries): the budget and one trial at most, never big-c on the first page.
+    expect(four.map((p) => p.rows)).toEqual([2 * n, n]);
+    // A budget below one trial: one trial a page, all of it.
+    const hundred = await pages(100, bigOnes);
+    expect(hundred.map((p) => p.trials)).toEqual([['big-a'], ['big-b'], ['big-c']]);
+    expect(hundred.flatMap((p) => p.summaries)).toEqual(big.map(all));
+    // A filter on a member of TrialComponentSummaries sees every component (the last of big-b's 250).
+    expect((await pages(400, one('TrialComponentSummaries.TrialComponentName', 'Equals', name('big-b', n - 1)))).flatMap((p) => p.trials)).toEqual(['big-b']);
+  }, 120_000);
 });

@@ -19,14 +19,6 @@ import { asSearchRecord, type OrderedRead, type RequiredEntries, type SearchSour
 
 const shape = (member: keyof typeof searchShapes.searchRecordShapes): SchemaNode => searchShapes.searchRecordShapes[member] as unknown as SchemaNode;
 const PAGE = 200;
-/**
- * The most components a trial's search record lists (Trial.TrialComponentSummaries, the oldest first): SageMaker's
- * shape states no limit, and listing every one held a whole trial's components in memory per result (100 trials of
- * 100,000 components: 10 million summaries for one page). 100 is the most one ListTrialComponents page answers
- * (MaxResults 1-100); ListTrialComponents with TrialName pages through the rest. A filter on
- * `TrialComponentSummaries.<member>` sees these alone.
- */
-export const TRIAL_COMPONENT_SUMMARIES = 100;
 /** The Source.SourceType of jobs' components. */
 const JOB_SOURCE_TYPES = Object.values(JOB_COMPONENTS).map((j) => j.sourceType);
 
@@ -168,16 +160,12 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
     arnOf: (r) => trials.arn(r.name), arnPrefix: trials.arn(''),
     alsoVisible: (r, principal) => onMlflow('sagemaker:DescribeTrial')(r.experimentId, principal),
     record: async (r, tags, principal) => {
-      // The first TRIAL_COMPONENT_SUMMARIES components the caller may describe, oldest first, as ListTrialComponents for
-      // the trial lists them: read store page by store page with their run infos, and no further once that many are
-      // found, so a page of trials of 100,000 components each holds no more than that many summaries a trial.
+      // Every component the caller may describe, as ListTrialComponents for the trial lists them (SageMaker's
+      // TrialComponentSummaries has no limit), read store page by store page with their run infos. A Search page
+      // holds no more trials once those in it list PAGE_BUDGET summaries (`weight`), so nothing is cut.
       const seen: TrialComponentRecord[] = [];
-      pages: for await (const { rows } of keysetPages('creationTime', undefined, (q) => t.store.listTrialComponents({ trialName: r.name, sortBy: 'creationTime', ascending: true, ...q }))) {
-        for (const x of await candidates(rows)) {
-          if (!(await componentVisible(x, principal))) continue;
-          seen.push(x.c);
-          if (seen.length >= TRIAL_COMPONENT_SUMMARIES) break pages;
-        }
+      for await (const { rows } of keysetPages('creationTime', undefined, (q) => t.store.listTrialComponents({ trialName: r.name, sortBy: 'creationTime', ascending: true, ...q }))) {
+        for (const x of await candidates(rows)) if (await componentVisible(x, principal)) seen.push(x.c);
       }
       const summaries = seen.map((c) => ({
         TrialComponentName: c.name, TrialComponentArn: components.arn(c.name),
@@ -186,6 +174,7 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       }));
       return asSearchRecord({ ...(await trials.DescribeTrial({ TrialName: r.name }, ctx)), TrialComponentSummaries: summaries }, shape('Trial'), tags);
     },
+    weight: (rec) => (Array.isArray(rec['TrialComponentSummaries']) ? rec['TrialComponentSummaries'].length : 0),
   };
 
   const component: SearchSource<ComponentCandidate> = {

@@ -63,8 +63,17 @@ export interface SearchSource<R = any> {
   /**
    * What every record's ARN starts with (`arn:loam:sagemaker:<region>:<account>:<kind>/`): the store is asked for
    * the tagged resources of this type alone (`TagStore.tagged`'s `arnPrefix`), not those of every type having a key.
+   * The server's current partition: a record whose stored ARN has another region or account (config changed since)
+   * is not found by a tag filter, as TagService (AddTags, ListTags) owns the current partition's ARNs alone.
    */
   readonly arnPrefix?: string;
+  /**
+   * How much of a Search page's budget (`SearchServiceOptions.pageBudget`, PAGE_BUDGET) a built search record
+   * takes: a trial's TrialComponentSummaries, which SageMaker's shape bounds nowhere and Loam lists whole. A page
+   * takes no more records once those in it weigh the budget (at least one a page; NextToken goes on from the next),
+   * so an answer holds at most the budget plus its largest record. Unset: weightless.
+   */
+  weight?(record: Record<string, unknown>): number;
   /** A record's unique key, the cursor's tie-break (the collection's key when unset). */
   keyOf?(r: R): string;
   /**

@@ -26,10 +26,20 @@ export interface SearchServiceOptions {
   readonly scanPageSize?: number;
   /** How many records a search in store order reads past its page to count TotalHits (default COUNT_PAST_PAGE). */
   readonly countPastPage?: number;
+  /** How much a page's records weigh at most before it takes no more (`SearchSource.weight`; default PAGE_BUDGET). Tests lower it. */
+  readonly pageBudget?: number;
 }
 
 /** How far a search in store order reads past its page to count TotalHits: records read, matching or not. */
 export const COUNT_PAST_PAGE = 200;
+
+/**
+ * What a Search page's records weigh at most before it takes no more (`SearchSource.weight`): 10,000 of a trial's
+ * TrialComponentSummaries. A trial's are listed whole (SageMaker's shape has no limit), so a page of MaxResults 100
+ * trials of 100,000 components each would hold 10 million; it ends instead after the trial that reaches the budget
+ * (at least one trial a page) and NextToken goes on from the next: an answer holds the budget and one trial at most.
+ */
+export const PAGE_BUDGET = 10_000;
 
 /** The most records one store listing returns. */
 const MAX_STORE_PAGE = 1000;
@@ -154,6 +164,7 @@ export class SearchService {
     let found: Found;
     let page: Hit[];
     const results = [];
+    const budget = this.o.pageBudget ?? PAGE_BUDGET;
     // The answer's records are built again (an experiment's, a trial's or a component's Describe reads the store
     // anew): one changed since it was matched (renamed, deleted) is not shown as matching, nor, sorted here (its sort
     // value read of the same record), out of its order; the search runs again (STALE_PAGE_READS times in all, then
@@ -164,7 +175,13 @@ export class SearchService {
       page = found.hits.slice(0, max);
       results.length = 0;
       let stale = false;
-      for (const h of page) {
+      let weight = 0;
+      for (const [i, h] of page.entries()) {
+        // The records already in the page weigh the budget: the page ends here, NextToken goes on from this hit.
+        if (weight >= budget) {
+          page = page.slice(0, i);
+          break;
+        }
         const r = h.record;
         const rec = await orGone(source.record(r, await this.o.store.tags.list(source.arnOf(r)), ctx.principal));
         if (!rec || (matcher && !matcher.matches(rec))) {
@@ -173,13 +190,14 @@ export class SearchService {
         }
         if (!readInOrder && sortValueOf(sortRef.values(rec), sortRef.numericText) !== h.value) stale = true;
         results.push({ [searchShapes.searchableResources[source.resource]]: rec });
+        weight += source.weight?.(rec) ?? 0;
       }
       if (!stale || attempt >= STALE_PAGE_READS) break;
     }
     const last = page[page.length - 1];
     return {
       Results: results as Out['Results'],
-      ...(found.hits.length > max && last ? { NextToken: encodeSearchToken(last, fingerprint, (cursor?.seen ?? 0) + page.length) } : {}),
+      ...(found.hits.length > page.length && last ? { NextToken: encodeSearchToken(last, fingerprint, (cursor?.seen ?? 0) + page.length) } : {}),
       TotalHits: { Value: found.total, Relation: found.exact ? 'EqualTo' : 'GreaterThanOrEqualTo' },
     };
   }
