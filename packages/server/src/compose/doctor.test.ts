@@ -176,6 +176,7 @@ describe('loam doctor reports the indexes PostgreSQL builds online', () => {
     expect(online?.indexes).toEqual(expect.arrayContaining([
       { store: 'metadata store', name: 'lineage_edges_created_at', table: 'lineage_edges', state: 'valid' },
       { store: 'metadata store', name: 'tags_by_key', table: 'tags', state: 'valid' },
+      { store: 'metadata store', name: 'tags_by_key_arn', table: 'tags', state: 'valid' },
       { store: 'metadata store', name: 'jobs__o__kind__creationTime', table: 'jobs', state: 'valid' },
       { store: 'experiment store', name: 'sm_trials_by_creation', table: 'sm_trials', state: 'valid' },
     ]));

@@ -73,6 +73,33 @@ export function tagReadTests(h: Harness): void {
     await expect(t.tagged(key, undefined, { limit: 1001 })).rejects.toMatchObject({ code: 'ValidationException' });
   });
 
+  h.test('tags: tagged takes a prefix ending at a code point edge (U+D7FF, U+FFFF, astral, U+10FFFF) as the ARNs starting with it, in code point order', async () => {
+    const g = h.group();
+    const key = `edge-${g}`;
+    const t = h.store.tags;
+    const base = `arn:${g}:`;
+    // Each prefix's successor is past the surrogates (U+D7FF), past the BMP (U+FFFF: U+10000 sorts after it by code
+    // point and UTF-8 bytes, before it in UTF-16), or the last code point's predecessor raised (U+10FFFF).
+    const names = ['a', 'a\uD7FF', 'a\uD7FFx', 'a\uE000', 'a\uFFFF', 'a\uFFFFx', 'a\u{10000}', 'a\u{1F600}', 'a\u{1F600}x', 'a\u{1F601}', 'a\u{10FFFF}', 'a\u{10FFFF}\u{10FFFF}', 'b'];
+    await h.store.transaction(async (tx) => {
+      for (const n of names) await tx.tags.put(`${base}${n}`, [{ Key: key, Value: 'v' }]);
+    });
+    const byCodePoint = (a: string, b: string) => {
+      const [x, y] = [[...a].map((c) => c.codePointAt(0) as number), [...b].map((c) => c.codePointAt(0) as number)];
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+      return x.length - y.length;
+    };
+    const all = names.map((n) => `${base}${n}`).sort(byCodePoint);
+    for (const p of ['a\uD7FF', 'a\uFFFF', 'a\u{1F600}', 'a\u{10FFFF}', 'a']) {
+      const prefix = `${base}${p}`;
+      const found = (await t.tagged(key, undefined, { arnPrefix: prefix })).map((r) => r.ResourceArn);
+      expect(found, p).toEqual(all.filter((a) => a.startsWith(prefix)));
+      // Paged from each ARN found: the rest in order.
+      if (found.length > 1) expect((await t.tagged(key, ['v'], { arnPrefix: prefix, after: found[0] as string, limit: 1000 })).map((r) => r.ResourceArn), p).toEqual(found.slice(1));
+    }
+    expect((await t.tagged(key)).map((r) => r.ResourceArn)).toEqual(all);
+  });
+
   h.test('tags: listMany reads the tags of many resources at once, each sorted by key as list gives them', async () => {
     const g = h.group();
     const arns = Array.from({ length: 520 }, (_, i) => `arn:${g}:r${String(i).padStart(4, '0')}`);
