@@ -61,21 +61,17 @@ export class TrackingAccess {
 
   /**
    * Refuses unless the caller may `action` on the run's experiment; an unknown run is ResourceNotFound,
-   * as the handler would answer. The run's own ARN is the transport's check. A run the refusal hides from
-   * the caller (who may not describe it either: `GetMlflowRun` on the run and on its experiment, as
-   * `runs/get` and searches need) answers as an unknown one does, MLflow's RESOURCE_DOES_NOT_EXIST with its
-   * message, so the answer does not say it exists; one they may describe is refused (AccessDeniedException).
+   * as the handler would answer. The run's own ARN is the transport's check. A run hidden from the caller
+   * (who may not describe it: `GetMlflowRun` on the run and on its experiment, as `runs/get` and searches
+   * need) answers as an unknown one does, MLflow's RESOURCE_DOES_NOT_EXIST with its message, whatever the
+   * action — a caller may not change a run they may not see (MLflow's EDIT includes READ), and the answer
+   * does not say it exists; one they may describe and not `action` is refused (AccessDeniedException).
    */
   async checkRunExperiment(principal: Principal, action: string, runId: string | undefined): Promise<void> {
     const info = await this.tracking.runInfo(runId);
-    try {
-      await this.checkExperiment(principal, action, info.experimentId);
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'AccessDeniedException') throw e;
-      const visible = (await isAllowed(this.authorize, principal, GET_RUN, this.experimentArn(info.experimentId))) && (await isAllowed(this.authorize, principal, GET_RUN, this.runArn(info.runId)));
-      if (!visible) throw noRun(info.runId);
-      throw e;
-    }
+    const visible = (await isAllowed(this.authorize, principal, GET_RUN, this.experimentArn(info.experimentId))) && (await isAllowed(this.authorize, principal, GET_RUN, this.runArn(info.runId)));
+    if (!visible) throw noRun(info.runId);
+    if (action !== GET_RUN) await this.checkExperiment(principal, action, info.experimentId);
   }
 
   /**

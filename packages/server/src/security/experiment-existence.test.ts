@@ -134,6 +134,26 @@ describe('an experiment, trial or trial component hidden by its MLflow experimen
     await expectAlike([['GET', (n) => `${p}/trials?TrialComponentName=${n}`, none]], 'hid-job-aws-training-job', 'nul-job-aws-training-job', 'arn-outsider');
   });
 
+  it('a caller who may change but not describe them (a Deny on the reads) changes nothing and answers as for a missing one', async () => {
+    await userWith('blind-writer', [
+      { Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' },
+      { Effect: 'Deny', Action: ['sagemaker:Describe*', 'sagemaker:List*'], Resource: 'arn:loam:sagemaker:*:*:mlflow-experiment/*' },
+    ]);
+    const writes: [Call[], string, string][] = [
+      [[['PATCH', (n) => `${p}/experiments/${n}`, () => ({ DisplayName: 'blind' })], ['POST', () => `${p}/trials`, (n) => ({ TrialName: 'blind-trial', ExperimentName: n })]], 'hid-exp', 'nul-exp'],
+      [[['PATCH', (n) => `${p}/trials/${n}`, () => ({ DisplayName: 'blind' })], ['DELETE', (n) => `${p}/trials/${n}`, none]], 'hid-trial', 'nul-trial'],
+      [[['POST', (n) => `${p}/trial-components/${n}/update`, () => ({ DisplayName: 'blind' })], ['POST', () => `${p}/trials/open-trial/trial-components`, (n) => ({ TrialComponentName: n })]], 'hid-job-aws-training-job', 'nul-job-aws-training-job'],
+    ];
+    for (const [calls, hidden, missing] of writes) await expectAlike(calls, hidden, missing, 'blind-writer');
+    expect((await as('viewer', 'GET', `${p}/experiments/hid-exp`)).body.DisplayName).toBe('hid-exp');
+    expect((await as('viewer', 'GET', `${p}/trials/hid-trial`)).body.DisplayName).toBe('hid-trial');
+    expect((await as('viewer', 'GET', `${p}/trial-components/hid-job-aws-training-job`)).body.DisplayName).not.toBe('blind');
+    expect((await as('viewer', 'GET', `${p}/trials/blind-trial`)).status).toBe(404);
+    expect((await as('viewer', 'GET', `${p}/trial-components?TrialName=open-trial`)).body.TrialComponentSummaries).toEqual([]);
+    // A caller who may describe and change them still changes them.
+    expect((await as('viewer', 'PATCH', `${p}/trials/hid-trial`, { DisplayName: 'seen' })).status).toBe(200);
+  });
+
   it("over SageMaker's AWS JSON protocol: DescribeExperiment, DescribeTrial and DescribeTrialComponent answer ResourceNotFound alike", async () => {
     const key = await loam.platform.identity.CreateAccessKey({ UserName: 'outsider' }, { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' }, requestId: 'r' });
     sm = new SageMakerClient({ endpoint: await listenOnLoopback(loam), region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey } });

@@ -97,22 +97,17 @@ export async function checkOnMlflowExperiment(authorize: ActionAuthorizer, parti
 
 /**
  * {@link checkOnMlflowExperiment} on an entity the caller may not learn exists unless they may read it: a
- * refusal to a caller who may not `readAction` on that MLflow experiment either (the entity is hidden from
- * them) is `notFound()`, the answer a missing entity gets, so a hidden one and a missing one answer alike.
- * A caller who may read it is refused (AccessDeniedException): they know it exists. A caller the action is
- * allowed is not asked for the read, so nothing that succeeded before needs a new permission.
+ * caller who may not `readAction` on that MLflow experiment (the entity is hidden from them) gets
+ * `notFound()`, the answer a missing entity gets, whatever `action` is — a caller may not change what they
+ * may not see (MLflow's EDIT includes READ), and a hidden one and a missing one answer alike. A caller who
+ * may read it and is refused `action` gets AccessDeniedException: they know it exists.
  * @throws AccessDeniedException, or what `notFound` makes
  */
 export async function checkOnMlflowExperimentOrHide(
   authorize: ActionAuthorizer, partition: Partition, principal: Principal, action: string, readAction: string, experimentId: string | undefined, notFound: () => Error,
 ): Promise<void> {
-  try {
-    await checkOnMlflowExperiment(authorize, partition, principal, action, experimentId);
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'AccessDeniedException') throw e;
-    if (action === readAction || !(await allowedOnMlflowExperiment(authorize, partition, principal, readAction, experimentId))) throw notFound();
-    throw e;
-  }
+  if (!(await allowedOnMlflowExperiment(authorize, partition, principal, readAction, experimentId))) throw notFound();
+  if (action !== readAction) await checkOnMlflowExperiment(authorize, partition, principal, action, experimentId);
 }
 
 /** {@link checkOnMlflowExperiment} as a yes/no, for lists. */

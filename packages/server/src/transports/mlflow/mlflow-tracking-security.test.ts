@@ -109,6 +109,10 @@ describe('a caller refused only an experiment', () => {
       expect(await u.rest('GET', `runs/${id}/artifacts`), id).toMatchObject(missing);
       expect(await u.rest('GET', `runs/${id}/metric-history?MetricKey=acc`), id).toMatchObject(missing);
     }
+    // A caller who may log to the run but not read it (a Deny on GetMlflowRun there) logs nothing: it answers as a missing run.
+    const blind = await userDenied('blind-writer', [arn('mlflow-experiment', exp)], 'sagemaker:GetMlflowRun');
+    for (const id of [runId, never]) expect(await blind.mlflow('POST', 'runs/log-parameter', { run_id: id, key: 'blind', value: 'x' }), id).toMatchObject(asMissing(id));
+    expect((await admin('GET', 'runs/get', { run_id: runId })).json['run'].data.params ?? []).not.toContainEqual(expect.objectContaining({ key: 'blind' }));
     // A caller who may read the run but not log to it is refused: it knows the run exists.
     const reader = await userDenied('reads-exp', [arn('mlflow-experiment', exp)], 'sagemaker:LogMlflowParam');
     expect((await reader.mlflow('GET', 'runs/get', { run_id: runId })).status).toBe(200);
