@@ -154,6 +154,30 @@ describe('an experiment, trial or trial component hidden by its MLflow experimen
     expect((await as('viewer', 'PATCH', `${p}/trials/hid-trial`, { DisplayName: 'seen' })).status).toBe(200);
   });
 
+  it('pages of ListTrials and ListTrialComponents fill past hidden ones: no short page carries a NextToken', async () => {
+    // Pages were cut from one read of MaxResults rows and then thinned: a hidden trial left an empty page with a
+    // NextToken (ascending by name, hid-trial comes first), which told the caller something hidden was there.
+    const pages = async (url: string, key: string, field: string) => {
+      const seen: string[][] = [];
+      let token: string | undefined;
+      do {
+        const r = await as('outsider', 'GET', `${url}&MaxResults=1${token ? `&NextToken=${encodeURIComponent(token)}` : ''}`);
+        expect(r.status).toBe(200);
+        seen.push(r.body[key].map((x: Record<string, string>) => x[field]));
+        token = r.body.NextToken;
+      } while (token !== undefined && seen.length < 10);
+      return seen;
+    };
+    for (const sortOrder of ['Ascending', 'Descending']) {
+      for (const [list, key, field] of [['trials', 'TrialSummaries', 'TrialName'], ['trial-components', 'TrialComponentSummaries', 'TrialComponentName']] as const) {
+        const url = `${p}/${list}?SortBy=Name&SortOrder=${sortOrder}`;
+        const all = (await as('outsider', 'GET', `${url}&MaxResults=100`)).body[key].map((x: Record<string, string>) => x[field]);
+        expect(all.length, url).toBeGreaterThan(0);
+        expect(await pages(url, key, field), url).toEqual(all.map((n: string) => [n]));
+      }
+    }
+  });
+
   it("over SageMaker's AWS JSON protocol: DescribeExperiment, DescribeTrial and DescribeTrialComponent answer ResourceNotFound alike", async () => {
     const key = await loam.platform.identity.CreateAccessKey({ UserName: 'outsider' }, { principal: { userName: 'admin', userId: 'x', arn: 'x', via: 'system' }, requestId: 'r' });
     sm = new SageMakerClient({ endpoint: await listenOnLoopback(loam), region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey } });

@@ -17,9 +17,15 @@ const orderText = (o: EntityOrder) => `${o.sortBy}:${o.ascending ? 'asc' : 'desc
  * ListTrials' and ListTrialComponents' NextToken (a keyset token): the last row's position, its sort time when
  * sorting by a time and its name.
  */
-export function encodeEntityPageToken(order: EntityOrder, last: { readonly name: string; readonly creationTime: number; readonly lastModifiedTime: number }): string {
-  const after: EntityPosition = order.sortBy === 'name' ? { name: last.name } : { time: last[order.sortBy], name: last.name };
-  return encodeKeysetToken(orderText(order), after);
+export function encodeEntityPageToken(order: EntityOrder, last: EntityRow): string {
+  return encodeKeysetToken(orderText(order), entityPosition(order, last));
+}
+
+type EntityRow = { readonly name: string; readonly creationTime: number; readonly lastModifiedTime: number };
+
+/** A row's keyset position in the order: its name, after its sort time when sorting by a time. */
+export function entityPosition(order: EntityOrder, row: EntityRow): EntityPosition {
+  return order.sortBy === 'name' ? { name: row.name } : { time: row[order.sortBy], name: row.name };
 }
 
 /**

@@ -8,7 +8,8 @@ import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
 import { jobComponentDetails, jobKindOfSourceType, type TrainingJobLookup } from './training-job-components.js';
-import { decodeEntityPageToken, encodeEntityPageToken, type EntityOrder } from './entity-page-token.js';
+import { decodeEntityPageToken, encodeEntityPageToken, entityPosition, type EntityOrder } from './entity-page-token.js';
+import { fillVisiblePage } from './visible-page.js';
 import {
   LIST_DEFAULT, PRIMARY_STATUS, RUN_STATUS, allowedOnMlflowExperiment, checkOnMlflowExperimentOrHide, checkParameters, guardedExperimentOf, componentNameOf, storedArnOf, fromArtifacts, metadataIn, millis, seconds, toArtifacts, type PrimaryStatus,
 } from './sagemaker-rules.js';
@@ -171,26 +172,29 @@ export class TrialComponentsService {
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const order: EntityOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };
     const start = decodeEntityPageToken(i.NextToken, order, 'ListTrialComponents');
-    const rows = await this.t.store.listTrialComponents({
+    const filters = {
       ...(experimentId === undefined ? {} : { experimentId }), ...(trial === undefined ? {} : { trialName: trial.name }), ...(sourceArn === undefined ? {} : { sourceArn }),
       ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
-      ...order, ...start, limit: limit + 1,
-    });
-    const summaries = [];
-    const page = rows.slice(0, limit);
-    // The page's run infos in one read.
-    const infos = new Map((await this.t.store.getRunInfos(page.map((c) => c.runId))).map((x) => [x.runId, x]));
-    for (const c of page) {
-      const info = infos.get(c.runId);
-      if (!info || info.lifecycleStage !== 'active') continue;
-      if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrialComponent', this.arn(c.name)))) continue;
-      if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', guardedExperimentOf(c, info.experimentId)))) continue;
-      const s = this.#summary(c, info);
-      const { Source, ...rest } = s as typeof s & { Source?: { SourceArn: string; SourceType?: string } };
-      summaries.push({ ...rest, ...(Source ? { TrialComponentSource: Source } : {}) });
-    }
-    const last = page[page.length - 1];
-    return { TrialComponentSummaries: summaries, ...(rows.length > limit && last ? { NextToken: encodeEntityPageToken(order, last) } : {}) };
+    };
+    // Read on past components the caller may not see, so a page is short only when it is the last (fillVisiblePage).
+    const page = await fillVisiblePage(start, limit, (from, n) => this.t.store.listTrialComponents({ ...filters, ...order, ...from, limit: n }), async (rows) => {
+      // A batch's run infos in one read.
+      const infos = new Map((await this.t.store.getRunInfos(rows.map((c) => c.runId))).map((x) => [x.runId, x]));
+      const out = [];
+      for (const c of rows) out.push(await this.#listed(c, infos.get(c.runId), ctx));
+      return out;
+    }, (c) => entityPosition(order, c));
+    return { TrialComponentSummaries: page.items, ...(page.next ? { NextToken: encodeEntityPageToken(order, page.next) } : {}) };
+  }
+
+  /** The component's list summary, when the caller may see it (its run active; DescribeTrialComponent on it and on its run's MLflow experiment). */
+  async #listed(c: TrialComponentRecord, info: RunInfoRecord | undefined, ctx: RequestContext) {
+    if (!info || info.lifecycleStage !== 'active') return undefined;
+    if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrialComponent', this.arn(c.name)))) return undefined;
+    if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrialComponent', guardedExperimentOf(c, info.experimentId)))) return undefined;
+    const s = this.#summary(c, info);
+    const { Source, ...rest } = s as typeof s & { Source?: { SourceArn: string; SourceType?: string } };
+    return { ...rest, ...(Source ? { TrialComponentSource: Source } : {}) };
   }
 
   async UpdateTrialComponent(i: In<'UpdateTrialComponent'>, ctx: RequestContext): Out<'UpdateTrialComponent'> {

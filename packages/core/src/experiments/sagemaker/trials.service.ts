@@ -7,7 +7,8 @@ import type { ExperimentRecord, TrialRecord } from '../../ports/experiment-store
 import type { TagStore } from '../../ports/metadata-store.js';
 import { validateTags } from '../../tags/tag-rules.js';
 import type { TrackingService } from '../tracking.service.js';
-import { decodeEntityPageToken, encodeEntityPageToken, type EntityOrder } from './entity-page-token.js';
+import { decodeEntityPageToken, encodeEntityPageToken, entityPosition, type EntityOrder } from './entity-page-token.js';
+import { fillVisiblePage } from './visible-page.js';
 import { LIST_DEFAULT, allowedOnMlflowExperiment, checkOnMlflowExperimentOrHide, guardedExperimentOf, metadataIn, millis, seconds } from './sagemaker-rules.js';
 
 type Ops = typeof operations;
@@ -130,26 +131,30 @@ export class TrialsService {
     const limit = i.MaxResults ?? LIST_DEFAULT;
     const order: EntityOrder = { sortBy: i.SortBy === 'Name' ? 'name' : 'creationTime', ascending: i.SortOrder === 'Ascending' };
     const start = decodeEntityPageToken(i.NextToken, order, 'ListTrials');
-    const rows = await this.t.store.listTrials({
+    const filters = {
       ...(experimentId === undefined ? {} : { experimentId }), ...(component === undefined ? {} : { componentName: component.name }),
       ...(i.CreatedAfter === undefined ? {} : { createdAfter: millis(i.CreatedAfter) }), ...(i.CreatedBefore === undefined ? {} : { createdBefore: millis(i.CreatedBefore) }),
-      ...order, ...start, limit: limit + 1,
-    });
-    const summaries = [];
-    const page = rows.slice(0, limit);
-    for (const t of page) {
-      if (!(await this.#experimentActive(t.experimentId))) continue;
-      if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrial', this.arn(t.name)))) continue;
-      if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrial', t.experimentId))) continue;
-      summaries.push({
-        TrialArn: this.arn(t.name), TrialName: t.name, DisplayName: t.displayName ?? t.name,
-        ...(t.sourceArn ? { TrialSource: { SourceArn: t.sourceArn, ...(t.sourceType ? { SourceType: t.sourceType } : {}) } } : {}),
-        CreationTime: seconds(t.creationTime), LastModifiedTime: seconds(t.lastModifiedTime),
-      });
-    }
-    // The next page starts after this page's last row (a keyset): a trial deleted meanwhile moves none past it.
-    const last = page[page.length - 1];
-    return { TrialSummaries: summaries, ...(rows.length > limit && last ? { NextToken: encodeEntityPageToken(order, last) } : {}) };
+    };
+    // Read on past trials the caller may not see, so a page is short only when it is the last (fillVisiblePage).
+    // The next page starts after this page's last trial (a keyset): a trial deleted meanwhile moves none past it.
+    const page = await fillVisiblePage(start, limit, (from, n) => this.t.store.listTrials({ ...filters, ...order, ...from, limit: n }), async (rows) => {
+      const out = [];
+      for (const t of rows) out.push(await this.#summary(t, ctx));
+      return out;
+    }, (t) => entityPosition(order, t));
+    return { TrialSummaries: page.items, ...(page.next ? { NextToken: encodeEntityPageToken(order, page.next) } : {}) };
+  }
+
+  /** The trial's summary, when the caller may see it (its experiment active; DescribeTrial on it and on its MLflow experiment). */
+  async #summary(t: TrialRecord, ctx: RequestContext) {
+    if (!(await this.#experimentActive(t.experimentId))) return undefined;
+    if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrial', this.arn(t.name)))) return undefined;
+    if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrial', t.experimentId))) return undefined;
+    return {
+      TrialArn: this.arn(t.name), TrialName: t.name, DisplayName: t.displayName ?? t.name,
+      ...(t.sourceArn ? { TrialSource: { SourceArn: t.sourceArn, ...(t.sourceType ? { SourceType: t.sourceType } : {}) } } : {}),
+      CreationTime: seconds(t.creationTime), LastModifiedTime: seconds(t.lastModifiedTime),
+    };
   }
 
   async UpdateTrial(i: In<'UpdateTrial'>, ctx: RequestContext): Out<'UpdateTrial'> {
