@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { PrecompressedCopies } from './studio-precompressed.js';
 
 export interface StudioRoutesOptions {
   /** The built Studio: `packages/studio/dist` (made by `npm run build`). */
@@ -71,16 +72,26 @@ function acceptedWeight(acceptEncoding: string, coding: string): { readonly weig
 
 /**
  * Which of `file`'s compressed copies to send for a request's Accept-Encoding: of the codings it takes (weight above
- * 0) whose copy the build wrote, the most wanted; on a tie one the header names before one only `*` takes, brotli
- * before gzip among named ones and gzip first for `*` (what any client decodes, as @fastify/static reads `*`). None,
- * so the file as it is, without the header or when it takes no copy there is.
+ * 0) whose copy is there and still holds the file (`copies`: one the build wrote, not one left stale by an edit of the
+ * file since), the most wanted; on a tie one the header names before one only `*` takes, brotli before gzip among
+ * named ones and gzip first for `*` (what any client decodes, as @fastify/static reads `*`). None, so the file as it
+ * is, without the header or when it takes no copy there is.
  */
-export function studioCoding(acceptEncoding: string | undefined, file: string): 'br' | 'gzip' | undefined {
+export async function studioCoding(acceptEncoding: string | undefined, file: string, copies: PrecompressedCopies): Promise<'br' | 'gzip' | undefined> {
   if (!acceptEncoding) return undefined;
   const offered = studioCodings.map(([coding, ext], i) => ({ coding, ext, ...acceptedWeight(acceptEncoding, coding), order: i }));
   offered.sort((a, b) => b.weight - a.weight || Number(b.named) - Number(a.named) || (a.named ? a.order - b.order : b.order - a.order));
-  return offered.find((o) => o.weight > 0 && isFile(file + o.ext))?.coding;
+  for (const o of offered) if (o.weight > 0 && (await copies.matches(file, o.ext, o.coding))) return o.coding;
+  return undefined;
 }
+
+/**
+ * A Range to leave unanswered, so the whole file is sent (200): one under an If-Range that names an entity tag. If-Range
+ * holds only when that tag matches the file's by the strong comparison (RFC 9110 §13.1.5), and every ETag sent here
+ * is weak (`W/"<size>-<mtime>"`, @fastify/send's), so none ever does: a weak tag in If-Range (`W/"…"`, which send took
+ * as a match) or a strong one. (An If-Range date is left to send.)
+ */
+export const rangeRefusedByIfRange = (ifRange: string | readonly string[] | undefined): boolean => ifRange !== undefined && String(ifRange).includes('"');
 
 /**
  * Serves Loam Studio at `/`: files from `distDir` when they exist (cached as `studioCacheControl` says), otherwise
@@ -89,9 +100,11 @@ export function studioCoding(acceptEncoding: string | undefined, file: string): 
  * dist directory is looked at per request, so a rebuild is picked up without a restart.
  *
  * A file is sent compressed when the build wrote a compressed copy beside it (`x.js.br`, `x.js.gz`: Studio's Vite build
- * does, each one smaller than the one before, so each coding has its own Content-Length and ETag) and the request's
- * Accept-Encoding takes it (`studioCoding`, brotli first); otherwise as it is. Every answer varies by Accept-Encoding; a Range is of the
- * bytes sent (the compressed ones when compressed).
+ * does, each one smaller than the one before, so each coding has its own Content-Length and ETag), the copy still
+ * holds the file (checked once per version of the two: `PrecompressedCopies`) and the request's Accept-Encoding takes
+ * it (`studioCoding`, brotli first); otherwise as it is. Every answer varies by Accept-Encoding; a Range is of the
+ * bytes sent (the compressed ones when compressed), and is answered whole under an If-Range naming an ETag
+ * (`rangeRefusedByIfRange`).
  */
 export function registerStudioRoutes(app: FastifyInstance, options: StudioRoutesOptions): void {
   const root = normalize(options.distDir);
@@ -102,10 +115,12 @@ export function registerStudioRoutes(app: FastifyInstance, options: StudioRoutes
   // @fastify/static's own choice of a copy reads `*` as gzip even where the header refuses gzip (`gzip;q=0, *`) and
   // tries deflate, which the build never writes: the request is given only the coding chosen here (or none), which
   // @fastify/static then sends.
-  const sendStudioFile = (req: FastifyRequest, reply: FastifyReply, rel: string) => {
-    const coding = studioCoding(req.headers['accept-encoding'], join(root, rel));
+  const copies = new PrecompressedCopies();
+  const sendStudioFile = async (req: FastifyRequest, reply: FastifyReply, rel: string) => {
+    const coding = await studioCoding(req.headers['accept-encoding'], join(root, rel), copies);
     if (coding) req.headers['accept-encoding'] = coding;
     else delete req.headers['accept-encoding'];
+    if (rangeRefusedByIfRange(req.headers['if-range'])) delete req.headers.range;
     return reply.header('cache-control', studioCacheControl(rel)).header('vary', 'accept-encoding').sendFile(rel, root);
   };
 
