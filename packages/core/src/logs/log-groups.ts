@@ -19,6 +19,11 @@ export interface LogUnit {
   readonly key: string;
   /** Epoch ms before which it holds no line. */
   readonly startTime: number;
+  /**
+   * What tells it from an earlier unit of the same key (a log removed and made again), where `startTime` may not:
+   * the same string for as long as it is the same log. Absent when `startTime` does (a job's start).
+   */
+  readonly incarnation?: string;
   /** Epoch ms after which it holds no line now (a finished job's end, an instance's last write so far); absent when unknown. */
   readonly endTime?: number;
   /**

@@ -24,8 +24,11 @@ const BURST = 10_000;
 
 /** What is known of a unit: each host's newest line's time, up to `end`. */
 interface Known {
-  /** The unit's start time: a unit of the same key started again (a job of the name created again) is another log. */
-  readonly startTime: number;
+  /**
+   * The unit's incarnation ({@link incarnationOf}): a unit of the same key made again (a job of the name created
+   * again) is another log.
+   */
+  readonly incarnation: string;
   /** A `read` token after the last line accounted for: a line after it is new. */
   end: string;
   /** By host, the time of its newest line before `end` (a host with no line there is absent). */
@@ -90,15 +93,16 @@ export class StreamLastEvents {
   }
 
   private unit(group: string, remembered: Map<string, Known>, source: LogGroupSource, u: LogUnit, room: number): Promise<Known> {
-    // The start time tells a job from one of the same name created again after it was deleted.
-    const id = `${group}\0${u.key}\0${u.startTime}`;
+    // The incarnation tells a job from one of the same name created again after it was deleted.
+    const incarnation = incarnationOf(u);
+    const id = `${group}\0${u.key}\0${incarnation}`;
     const under = this.reading.get(id);
     if (under) {
       // Read on from where it ends: one read more, shared by every call that comes meanwhile.
       return (under.next ??= under.done.then(noop, noop).then(() => this.unit(group, remembered, source, u, room)));
     }
     const found = remembered.get(u.key);
-    const known = found?.startTime === u.startTime ? found : undefined;
+    const known = found?.incarnation === incarnation ? found : undefined;
     if (known?.final) return Promise.resolve(known);
     const done = (known ? catchUp(source, u, known) : firstRead(source, u)).then((k) => {
       if (!remembered.has(u.key) && remembered.size >= room) remembered.delete(remembered.keys().next().value as string);
@@ -112,13 +116,20 @@ export class StreamLastEvents {
 
 function noop(): void {}
 
+/**
+ * What tells a unit from another of its key: its own `incarnation`, else its start time. (An endpoint instance's start
+ * time is its directory's birth time, or where the file system keeps none its first segment's mtime, which each
+ * write moves: keyed by that, such an instance was read back from its end again on every call.)
+ */
+const incarnationOf = (u: LogUnit): string => u.incarnation ?? `t${u.startTime}`;
+
 /** A unit never read: back from its end until every host has a line or its start is reached. */
 async function firstRead(source: LogGroupSource, u: LogUnit): Promise<Known> {
   const hosts = new Set(u.streams.map((s) => s.host));
   const times = new Map<string, number>();
   const back = await newest(source, u, hosts, times, Number.POSITIVE_INFINITY);
   // Read before the answer: a closed unit had every line written by then.
-  return { startTime: u.startTime, end: back.end, times, final: u.closed === true };
+  return { incarnation: incarnationOf(u), end: back.end, times, final: u.closed === true };
 }
 
 /**
@@ -164,9 +175,9 @@ async function catchUp(source: LogGroupSource, u: LogUnit, known: Known): Promis
     if (read >= BURST && read - page.lines.length < BURST) {
       const newer = new Map<string, number>();
       const back = await newest(source, u, hosts, newer, BURST);
-      if (back.all) return { startTime: u.startTime, end: back.end, times: newer, final: false };
+      if (back.all) return { incarnation: known.incarnation, end: back.end, times: newer, final: false };
     }
   }
   // Read to the end after the unit was closed: nothing is written to it any more.
-  return { startTime: u.startTime, end, times, final: u.closed === true };
+  return { incarnation: known.incarnation, end, times, final: u.closed === true };
 }

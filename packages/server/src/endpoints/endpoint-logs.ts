@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { endsWithNewline } from '@loam/adapters/executors/local/log-append';
@@ -215,16 +215,20 @@ export class EndpointLogs {
       const dir = join(root, variant, instance);
       const segs = await segmentsOfAsync(dir);
       if (segs.length === 0) return undefined;
-      let born = 0;
+      let st: Stats;
       try {
-        born = (await stat(dir)).birthtimeMs;
+        st = await stat(dir);
       } catch {
         return undefined;
       }
+      const born = st.birthtimeMs;
       const last = await mtimeAsync(segs.at(-1)!.file);
       const first = born > 0 ? born : await mtimeAsync(segs[0]!.file);
       const name = `${variant}/${instance}`;
-      return { key: name, startTime: Math.floor(first), endTime: Math.ceil(last), streams: [{ name, host: instance, creationTime: Math.round(first) }] };
+      // The directory itself, as the one log it is: where the file system keeps no birth time (0), the start time
+      // above is the first segment's mtime, which every write moves, so it cannot tell the log from another.
+      const incarnation = `${st.dev}:${st.ino}:${born}`;
+      return { key: name, startTime: Math.floor(first), incarnation, endTime: Math.ceil(last), streams: [{ name, host: instance, creationTime: Math.round(first) }] };
     };
     return {
       streamNames: '<variant name>/<instance id>, one per model-server instance that has written',
