@@ -163,7 +163,7 @@ describe('aws CLI shell scripts against loam up', () => {
     // 'Maxx' makes the name a metric called 'train:loss.Maxx' (metric names may hold dots): its summary, which only Exists takes.
     const stat = await search('ExperimentTrialComponent', { Name: 'Metrics.train:loss.Maxx', Operator: 'LessThan', Value: '0.5' });
     expect(stat.code).toBe(254);
-    expect(stat.message).toMatch(/^An error occurred \(ValidationException\) when calling the Search operation: SearchExpression\.Filters\.0\.Operator: Operator LessThan is not supported for 'Metrics\.train:loss\.Maxx', a structure property; use Exists or NotExists, or name one of its members \(.*Metrics\.train:loss\.Maxx\.Max, .*Metrics\.train:loss\.Maxx\.Avg.*\)\.$/);
+    expect(stat.message).toMatch(/^An error occurred \(ValidationException\) when calling the Search operation: searchExpression\.filters\.1\.member\.operator: Operator LessThan is not supported for 'Metrics\.train:loss\.Maxx', a structure property; use Exists or NotExists, or name one of its members \(.*Metrics\.train:loss\.Maxx\.Max, .*Metrics\.train:loss\.Maxx\.Avg.*\)\.$/);
     const nested = await search('TrainingJob', { Name: 'InputDataConfig.DataSource', Operator: 'Contains', Value: 'my-data' });
     expect(nested.message).toMatch(/Operator Contains is not supported for 'InputDataConfig\.DataSource', a structure property; use Exists or NotExists, or name one of its members \(InputDataConfig\.DataSource\.S3DataSource\)\.$/);
   }, 60_000);

@@ -174,7 +174,7 @@ describe('boto3: sm.search and the search paginator against Loam', () => {
 
     const refusals = out['refusals'] as Record<string, [string, string]>;
     expect(refusals['operator']).toEqual(['ValidationException', expect.stringContaining("'searchExpression.filters.1.member.operator'")]);
-    expect(refusals['name']).toEqual(['ValidationException', expect.stringMatching(/^SearchExpression.Filters.0.Name: 'NoSuchProperty' is not a property/)]);
+    expect(refusals['name']).toEqual(['ValidationException', expect.stringMatching(/^searchExpression\.filters\.1\.member\.name: 'NoSuchProperty' is not a property/)]);
     expect(refusals['text order']).toEqual(['ValidationException', expect.stringContaining('Operator GreaterThan is not supported')]);
     expect(refusals['resource']).toEqual(['ValidationException', expect.stringContaining('Search of Pipeline is not supported by Loam')]);
     expect(refusals['token']).toEqual(['ValidationException', expect.stringContaining('NextToken')]);

@@ -19,7 +19,7 @@ describe('models and endpoints: the vertical slice', () => {
   it('CreateModel refuses model data that does not exist and an unknown image, naming the field', async () => {
     const missing = await call(loam, 'POST', '/api/v1/models', { ModelName: 'nope', PrimaryContainer: { Image: xgboostImage, ModelDataUrl: 's3://models/none/model.tar.gz' } });
     expect(missing.status).toBe(400);
-    expect(missing.body.detail).toContain("'PrimaryContainer.ModelDataUrl'");
+    expect(missing.body.detail).toContain("'primaryContainer.modelDataUrl'");
     const image = await call(loam, 'POST', '/api/v1/models', { ModelName: 'nope', PrimaryContainer: { Image: 'example.com/whatever:1', ModelDataUrl: 's3://models/gbdt/model.tar.gz' } });
     expect(image.status).toBe(400);
     expect(image.body.detail).toMatch(/not an image Loam can serve/);

@@ -96,7 +96,7 @@ describe('processing jobs', () => {
       ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.t3.medium', VolumeSizeInGB: 1 } },
     });
     expect(r.status).toBe(400);
-    expect(r.body.detail).toContain('ProcessingInputs.0.S3Input.LocalPath');
+    expect(r.body.detail).toContain('processingInputs.1.member.s3Input.localPath');
   });
 
   it('reports /opt/ml/output/message as ExitMessage when the job is stopped too', async () => {
@@ -147,9 +147,9 @@ describe('processing jobs', () => {
     });
     const input = await job('root-in', { ProcessingInputs: [{ InputName: 'data', S3Input: { S3Uri: 's3://data/raw/', LocalPath: '/opt/ml/processing/', S3DataType: 'S3Prefix' } }] });
     expect(input.status).toBe(400);
-    expect(input.body.detail).toMatch(/ProcessingInputs\.0\.S3Input\.LocalPath.*must begin with \/opt\/ml\/processing\//);
+    expect(input.body.detail).toMatch(/processingInputs\.1\.member\.s3Input\.localPath.*must begin with \/opt\/ml\/processing\//);
     const output = await job('root-out', { ProcessingOutputConfig: { Outputs: [{ OutputName: 'all', S3Output: { S3Uri: 's3://data/all', LocalPath: '/opt/ml/processing', S3UploadMode: 'EndOfJob' } }] } });
     expect(output.status).toBe(400);
-    expect(output.body.detail).toContain('ProcessingOutputConfig.Outputs.0.S3Output.LocalPath');
+    expect(output.body.detail).toContain('processingOutputConfig.outputs.1.member.s3Output.localPath');
   });
 });

@@ -29,20 +29,35 @@ interface Node {
 
 /** The AWS path of `pointer` (a JSON pointer into an input of `schema`, as TypeBox reports errors). */
 export function awsMemberPath(schema: unknown, pointer: string): MemberPath {
+  return walk(schema, pointer).path;
+}
+
+/**
+ * The AWS path of `pointer` when the schema declares every member on the way (a list position or map key
+ * included); undefined for a pointer into a member the input does not have, which is named as sent.
+ */
+export function declaredAwsMemberPath(schema: unknown, pointer: string): MemberPath | undefined {
+  const { path, declared } = walk(schema, pointer);
+  return declared ? path : undefined;
+}
+
+function walk(schema: unknown, pointer: string): { path: MemberPath; declared: boolean } {
   const segments = pointer === '' || pointer === '/' ? [] : pointer.slice(1).split('/').map(unescapeSegment);
   const ids = idsOf(schema as Node);
   const out: string[] = [];
+  let declared = true;
   let node: Node | undefined = schema as Node;
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     const here = branches(node, ids);
     if (here.length > 0 && here.every(isMap)) {
       const rest = segments.slice(i + 1);
-      const value = rest.length > 0 ? awsMemberPath(here[0]!.patternProperties && Object.values(here[0]!.patternProperties)[0], `/${rest.map(escapeSegment).join('/')}`).at : undefined;
-      return { at: joined(out), mapKey: seg, ...(value !== undefined ? { inValue: value } : {}) };
+      const inner = rest.length > 0 ? walk(here[0]!.patternProperties && Object.values(here[0]!.patternProperties)[0], `/${rest.map(escapeSegment).join('/')}`) : undefined;
+      return { path: { at: joined(out), mapKey: seg, ...(inner !== undefined ? { inValue: inner.path.at } : {}) }, declared: declared && (inner?.declared ?? true) };
     }
     const list = /^\d+$/.test(seg) ? here.find((b) => b.items !== undefined) : undefined;
     if (list || (here.length === 0 && /^\d+$/.test(seg))) {
+      if (!list) declared = false;
       out.push(String(Number(seg) + 1), 'member');
       node = list?.items;
       continue;
@@ -52,11 +67,12 @@ export function awsMemberPath(schema: unknown, pointer: string): MemberPath {
       out.push(lowerFirst(seg));
       node = owner.properties![seg];
     } else {
+      declared = false;
       out.push(here.length === 0 ? lowerFirst(seg) : seg); // not declared: as the caller sent it
       node = undefined;
     }
   }
-  return { at: joined(out) };
+  return { path: { at: joined(out) }, declared };
 }
 
 const joined = (segments: readonly string[]): string => segments.join('.') || 'input';

@@ -2,6 +2,7 @@ import { resourcesFor, type DataAccess, type Operation } from '@loam/contracts';
 import { InternalError, type ExperimentAccessAuthorizer, type Principal, type RequestContext } from '@loam/core';
 import type { DataAccessAuthorizer, DataPresenceCheck } from './data-access-check.js';
 import { validateInput } from './validate.js';
+import { withAwsMemberPaths } from './service-error-paths.js';
 
 /** Runs one operation for an authenticated caller. */
 export type Handler = (input: never, ctx: RequestContext) => Promise<unknown>;
@@ -44,9 +45,13 @@ export function createDispatcher(deps: DispatcherDeps) {
     input = validateInput(op, input ?? {});
     const handler = deps.handlers[op.name];
     if (!handler) throw new InternalError(`Operation ${op.name} has no handler.`);
-    const checked = op.dataAccess ? await checkData(deps, op.dataAccess(input as never), ctx) : ctx;
-    for (const access of op.experimentAccess?.(input as never) ?? []) await deps.authorizeExperiment(ctx.principal, access);
-    return handler(input as never, checked);
+    try {
+      const checked = op.dataAccess ? await checkData(deps, op.dataAccess(input as never), ctx) : ctx;
+      for (const access of op.experimentAccess?.(input as never) ?? []) await deps.authorizeExperiment(ctx.principal, access);
+      return await handler(input as never, checked);
+    } catch (e) {
+      throw withAwsMemberPaths(op.input, e); // a service's own refusal names members as the schema errors do
+    }
   };
 }
 

@@ -158,7 +158,7 @@ describe('artifacts through the API', () => {
 
   it('answers 400 naming the field for a malformed ARN and 404 for an unknown one', async () => {
     const bad = await as('admin', 'GET', '/api/v1/lineage/artifact?ArtifactArn=artifact%2Fabc');
-    expect([bad.status, bad.body.code, bad.body.detail]).toEqual([400, 'ValidationException', expect.stringContaining("'artifact/abc' at 'ArtifactArn'")]);
+    expect([bad.status, bad.body.code, bad.body.detail]).toEqual([400, 'ValidationException', expect.stringContaining("'artifact/abc' at 'artifactArn'")]);
     const unknown = await as('admin', 'GET', `/api/v1/lineage/artifact?ArtifactArn=${encodeURIComponent(`${artifactBase}ffff`)}`);
     expect([unknown.status, unknown.body.code]).toEqual([404, 'ResourceNotFound']);
   });

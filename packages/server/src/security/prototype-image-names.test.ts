@@ -24,7 +24,7 @@ describe('an image named like an Object.prototype member is an unknown image', (
       OutputDataConfig: { S3OutputPath: 's3://out/x' }, ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 }, StoppingCondition: { MaxRuntimeInSeconds: 60 },
     });
     expect(r.status, JSON.stringify(r.body)).toBe(400);
-    expect(r.body.detail).toContain(`Image '${image}' at 'AlgorithmSpecification.TrainingImage' is not an image Loam can run`);
+    expect(r.body.detail).toContain(`Image '${image}' at 'algorithmSpecification.trainingImage' is not an image Loam can run`);
     expect((await call(loam, 'GET', `/api/v1/training-jobs/${name}`)).status).toBe(404);
   });
 
@@ -42,6 +42,6 @@ describe('an image named like an Object.prototype member is an unknown image', (
       RoleArn: 'arn:aws:iam::123456789012:role/r', ProcessingResources: { ClusterConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 } },
     });
     expect(r.status, JSON.stringify(r.body)).toBe(400);
-    expect(r.body.detail).toContain(`Image '${image}' at 'AppSpecification.ImageUri' is not an image Loam can run`);
+    expect(r.body.detail).toContain(`Image '${image}' at 'appSpecification.imageUri' is not an image Loam can run`);
   });
 });
