@@ -49,6 +49,22 @@ describe('LOAM_* environment', () => {
     }
   });
 
+  it('takes the stalled-client limit of either store, and refuses one that is not a whole number of ms from 1 to a day', () => {
+    expect(loadConfig({ env: {}, cwd }).config.artifacts).toMatchObject({ stalledClientTimeoutMs: 120_000 });
+    expect(loadConfig({ env: { LOAM_ARTIFACTS__STALLED_CLIENT_TIMEOUT_MS: '600000' }, cwd }).config.artifacts).toMatchObject({ stalledClientTimeoutMs: 600_000 });
+    const s3 = { LOAM_ARTIFACTS__TYPE: 's3' };
+    // Not set on an S3 backend: the idle limit is used (stalledClientLimit).
+    expect(loadConfig({ env: s3, cwd }).config.artifacts).not.toHaveProperty('stalledClientTimeoutMs');
+    expect(loadConfig({ env: { ...s3, LOAM_ARTIFACTS__STALLED_CLIENT_TIMEOUT_MS: '30000' }, cwd }).config.artifacts).toMatchObject({ stalledClientTimeoutMs: 30_000 });
+    for (const env of [{}, s3]) {
+      for (const bad of ['0', '2.5', 'soon', '86400001']) {
+        expect(messageOf(() => loadConfig({ env: { ...env, LOAM_ARTIFACTS__STALLED_CLIENT_TIMEOUT_MS: bad }, cwd }))).toContain(
+          `artifacts.stalledClientTimeoutMs must be a whole number of milliseconds from 1 to 86400000; got ${bad === 'soon' ? "'soon'" : bad} (from env LOAM_ARTIFACTS__STALLED_CLIENT_TIMEOUT_MS)`,
+        );
+      }
+    }
+  });
+
   it('coerces booleans, numbers and string lists', () => {
     for (const [text, value] of [['true', true], ['1', true], ['YES', true], ['on', true], ['false', false], ['0', false], ['No', false]] as const) {
       expect(loadConfig({ env: { LOAM_SERVER__TRUST_PROXY: text }, cwd }).config.server.trustProxy).toBe(value);

@@ -30,7 +30,7 @@ describe('loadConfig defaults', () => {
       region: 'us-east-1',
       accountId: '000000000000',
       metadata: { type: 'sqlite', path: '/srv/loam-test/.loam/loam.db' },
-      artifacts: { type: 'local', root: '/srv/loam-test/.loam/artifacts' },
+      artifacts: { type: 'local', root: '/srv/loam-test/.loam/artifacts', stalledClientTimeoutMs: 120_000 },
       executor: { type: 'local', stopGraceSeconds: 120, workDir: '/srv/loam-test/.loam/jobs', sandbox: 'required' },
       auth: { sessionTtlSeconds: 43_200, loginLinkTtlSeconds: 900 },
       log: { level: 'info' },
@@ -154,7 +154,7 @@ describe('relative paths', () => {
     const { config } = loadConfig({ file: path, env: {}, cwd: '/home/u/proj' });
     expect(config.dataDir).toBe('/home/u/proj/data');
     expect(config.metadata).toEqual({ type: 'sqlite', path: '/home/u/proj/data/db/meta.sqlite' });
-    expect(config.artifacts).toEqual({ type: 'local', root: '/mnt/artifacts' });
+    expect(config.artifacts).toEqual({ type: 'local', root: '/mnt/artifacts', stalledClientTimeoutMs: 120_000 });
     expect(config.executor).toEqual({ type: 'local', workDir: '/home/u/proj/scratch', maxConcurrentJobs: 3, stopGraceSeconds: 120, sandbox: 'required' });
   });
 

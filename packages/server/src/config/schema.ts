@@ -71,9 +71,22 @@ export const MetadataSchema = Type.Union([SqliteMetadata, PostgresMetadata, Memo
   defaultType: 'sqlite',
 });
 
+// How long a client of an object's body (S3 API GetObject, an MLflow artifact download) may take no byte of it before
+// Loam cuts its answer off. Node sees a client's reading only when the kernel takes more of the answer into the
+// connection's send buffer (up to 4 MB on Linux), which it does once about a third of it has drained: a client must
+// read up to about 1 MB per limit to be seen reading (about 9 KB/s at 120 s, 70 KB/s at 15 s), and a slower one is cut
+// off as a stalled one.
+// At most a day: Node's timers take no more than 2^31 - 1 ms (a longer one fires at once).
+const stalledClientTimeoutMs = { minimum: 1, maximum: 86_400_000, mustBe: 'a whole number of milliseconds from 1 to 86400000' } as const;
+
 const LocalArtifacts = Type.Object({
   type: Type.Literal('local'),
   root: Type.String({ minLength: 1, default: 'artifacts', path: 'dataDir' }),
+  /**
+   * How long a client of an object's body may take no byte of it before its answer is cut off, closing the object's
+   * file (a stalled client held an open file for as long as it kept the connection).
+   */
+  stalledClientTimeoutMs: Type.Integer({ ...stalledClientTimeoutMs, default: 120_000 }),
 }, closed);
 
 const S3Artifacts = Type.Object({
@@ -95,11 +108,16 @@ const S3Artifacts = Type.Object({
   socketWaitTimeoutMs: Type.Integer({ minimum: 1, default: 5_000, mustBe: 'a whole number of milliseconds, at least 1' }),
   /**
    * How long a request may wait with no byte moving (a hung backend): then it fails with a 503 naming the backend. Also
-   * how long a client of an object's body (S3 API GetObject, an MLflow artifact download) may take no byte of it before
-   * Loam ends its answer, freeing the backend's connection. Above the 10 s between the spaces MinIO sends while it
-   * completes a multipart upload.
+   * stalledClientTimeoutMs when that is not set. Above the 10 s between the spaces MinIO sends while it completes a
+   * multipart upload.
    */
   idleTimeoutMs: Type.Integer({ minimum: 1, default: 15_000 }),
+  /**
+   * How long a client of an object's body may take no byte of it before its answer is cut off, freeing the backend
+   * connection it holds (a few stalled clients took the whole pool); idleTimeoutMs when not set. Kept short by default,
+   * so a client reading less than about 70 KB/s may be cut off too: raise it for slow clients.
+   */
+  stalledClientTimeoutMs: Type.Optional(Type.Integer(stalledClientTimeoutMs)),
   /** How many times a request to the backend is tried. */
   maxAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 2 }),
   /** How many connections to the backend Loam opens at most; more requests wait for one (socketWaitTimeoutMs). */

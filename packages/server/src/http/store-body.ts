@@ -3,19 +3,23 @@ import type { FastifyReply } from 'fastify';
 import type { ArtifactsConfig } from '../config/schema.js';
 
 /**
- * How long a client of a local store's body may take no byte of it before it is cut off: an S3 backend's default idle
- * limit, so both stores treat a stalled client alike.
+ * The local store's default `artifacts.stalledClientTimeoutMs` (the schema's): long enough that a client reading 16 KB/s
+ * is not taken for a stalled one (see stalledClientLimit).
  */
-export const LOCAL_STALLED_CLIENT_MS = 15_000;
+export const LOCAL_STALLED_CLIENT_MS = 120_000;
 
 /**
- * How long a client of a store body may take no byte of it before it is cut off (sendStoreBody): the S3 backend's
- * idle limit when the artifacts are on an S3 backend, whose bodies hold one of its pooled connections;
- * LOCAL_STALLED_CLIENT_MS for a local store, whose bodies hold an open file each (there was none: every client that
- * stopped reading held a file descriptor for as long as it kept its connection, and enough of them ran the server out).
+ * How long a client of a store body may take no byte of it before it is cut off (sendStoreBody):
+ * `artifacts.stalledClientTimeoutMs`; on an S3 backend, whose bodies hold one of its pooled connections, the backend's
+ * idle limit when that is not set; on a local store, whose bodies hold an open file each, 120 s by default.
+ *
+ * Node sees a client take bytes only when the kernel takes more of the answer into the connection's send buffer, which
+ * it does once about a third of that buffer (up to 4 MB) has drained; nothing Node offers tells how much of it the client
+ * took meanwhile. So a client reading steadily but less than about 1 MB per limit is taken for a stalled one: the limit
+ * trades how long a stalled client holds its file or connection against how slow a reader is served.
  */
 export function stalledClientLimit(artifacts: ArtifactsConfig): { stalledClientMs: number } {
-  return { stalledClientMs: artifacts.type === 's3' ? artifacts.idleTimeoutMs : LOCAL_STALLED_CLIENT_MS };
+  return { stalledClientMs: artifacts.stalledClientTimeoutMs ?? (artifacts.type === 's3' ? artifacts.idleTimeoutMs : LOCAL_STALLED_CLIENT_MS) };
 }
 
 /**
