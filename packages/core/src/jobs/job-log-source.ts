@@ -64,5 +64,6 @@ export function jobLogGroupSource(store: JobStore): LogGroupSource {
     readBackward(u, options) {
       return store.o.executor.readLogsBackward(jobId(store.kind, u.key), options);
     },
+    ...(store.o.executor.readLastLogTimes ? { lastTimes: (u: LogUnit) => store.o.executor.readLastLogTimes!(jobId(store.kind, u.key)) } : {}),
   };
 }

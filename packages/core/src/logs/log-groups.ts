@@ -54,6 +54,11 @@ export interface LogGroupSource {
    * @throws ValidationException for a token it did not issue.
    */
   readBackward(unit: LogUnit, options: { readonly before?: string; readonly limit: number }): Promise<LogTailPage>;
+  /**
+   * Each host's newest line's time (epoch ms), by host, as the unit's writers recorded it, without reading its lines
+   * (`JobExecutor.readLastLogTimes`); a host without a record is absent. Optional: a source without it is read.
+   */
+  lastTimes?(unit: LogUnit): Promise<ReadonlyMap<string, number>>;
 }
 
 /** The log groups Loam serves. */

@@ -21,6 +21,12 @@ const PAGE = 1000;
  * rest of the burst read forward.
  */
 const BURST = 10_000;
+/**
+ * Lines a first read reads back before it takes a host not among them from the writers' records of each host's
+ * newest line (`LogGroupSource.lastTimes`), where the source keeps them: a host quiet since its first lines is then
+ * not looked for through the whole log.
+ */
+const FIRST = 10_000;
 
 /** What is known of a unit: each host's newest line's time, up to `end`. */
 interface Known {
@@ -123,11 +129,25 @@ function noop(): void {}
  */
 const incarnationOf = (u: LogUnit): string => u.incarnation ?? `t${u.startTime}`;
 
-/** A unit never read: back from its end until every host has a line or its start is reached. */
+/**
+ * A unit never read: back from its end until every host has a line or its start is reached. Where the source keeps
+ * its writers' records of each host's newest line, only the last {@link FIRST} lines are read, and a host not among
+ * them has its recorded time; only a host without a record is looked for further back. (A recorded time may be of
+ * a line after `end`: a later catch-up reads that line and sets the same time.)
+ */
 async function firstRead(source: LogGroupSource, u: LogUnit): Promise<Known> {
   const hosts = new Set(u.streams.map((s) => s.host));
   const times = new Map<string, number>();
-  const back = await newest(source, u, hosts, times, Number.POSITIVE_INFINITY);
+  const back = await newest(source, u, hosts, times, source.lastTimes ? FIRST : Number.POSITIVE_INFINITY);
+  if (!back.all && source.lastTimes) {
+    const recorded = await source.lastTimes(u);
+    for (const h of hosts) {
+      const t = recorded.get(h);
+      if (!times.has(h) && t !== undefined) times.set(h, Math.round(t));
+    }
+    // Read on back from where the first read stopped.
+    if (times.size < hosts.size && back.before !== undefined) await newest(source, u, hosts, times, Number.POSITIVE_INFINITY, back.before);
+  }
   // Read before the answer: a closed unit had every line written by then.
   return { incarnation: incarnationOf(u), end: back.end, times, final: u.closed === true };
 }
@@ -135,11 +155,12 @@ async function firstRead(source: LogGroupSource, u: LogUnit): Promise<Known> {
 /**
  * Reads back from the end of a unit, setting each host's newest line's time in `times` (hosts already there are
  * left), until every host has one, the start is reached, or more than `most` lines were read. `end` is the token
- * after the newest line (read forward from it, a later line is new); `all` whether every host was found.
+ * after the newest line (read forward from it, a later line is new); `all` whether every host was found; `before` where
+ * to read on back from (from `from`, such a token, instead of the end).
  */
-async function newest(source: LogGroupSource, u: LogUnit, hosts: ReadonlySet<string>, times: Map<string, number>, most: number): Promise<{ end: string; all: boolean }> {
+async function newest(source: LogGroupSource, u: LogUnit, hosts: ReadonlySet<string>, times: Map<string, number>, most: number, from?: string): Promise<{ end: string; all: boolean; before?: string }> {
   let end: string | undefined;
-  let before: string | undefined;
+  let before = from;
   let read = 0;
   // One line first: most units have one stream (an endpoint instance, a job on one host).
   for (let want = 1; ; want = 1000) {
@@ -151,7 +172,7 @@ async function newest(source: LogGroupSource, u: LogUnit, hosts: ReadonlySet<str
       if (hosts.has(l.host) && !times.has(l.host)) times.set(l.host, Math.round(l.time));
     }
     const all = [...hosts].every((h) => times.has(h));
-    if (all || page.before === undefined || read > most) return { end, all };
+    if (all || page.before === undefined || read > most) return { end, all, ...(page.before !== undefined ? { before: page.before } : {}) };
     before = page.before;
   }
 }

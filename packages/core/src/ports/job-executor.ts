@@ -113,6 +113,13 @@ export interface JobExecutor {
    * @throws ValidationException for a token this executor did not issue.
    */
   readLogsBackward(jobId: string, options: { readonly before?: string; readonly limit: number }): Promise<LogTailPage>;
+  /**
+   * Each host's newest log line's time (epoch ms), by host, as the log's writers recorded it while appending, so
+   * without reading the log: what a host that fell quiet early last wrote costs this, not a read of the log back to
+   * that line. A host is absent when no record of it is kept (a log written before records were, a full disk); its
+   * time may be of a line written after a read of the log began. Optional: without it, readers read the log.
+   */
+  readLastLogTimes?(jobId: string): Promise<ReadonlyMap<string, number>>;
   /** Frees what a finished job left behind (its work directory), keeping its logs. */
   release(jobId: string): Promise<void>;
   onEvent(listener: ExecutorListener): void;

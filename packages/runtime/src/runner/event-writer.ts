@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { recordToAppend } from '@loam/adapters/executors/local/log-append';
+import { openLastTime, writeLastTime } from '@loam/adapters/executors/local/log-last-times';
 import type { RunnerEvent, RunnerLogLine, SecondaryStatusName } from '@loam/contracts';
 import { isDiskFull } from './disk-full.js';
 
@@ -36,6 +37,10 @@ export class EventWriter {
   private seq = 0;
   private readonly events: number;
   private readonly logs: number;
+  /** This host's newest line's time, kept beside the log (log-last-times.ts): what LastEventTime reads instead of the log. */
+  private readonly lastTime: number | undefined;
+  /** The time of each held log line, by its record. */
+  private readonly lineTimes = new WeakMap<Buffer, number>();
   private exited = false;
   private readonly held = { events: [] as Buffer[], logs: [] as Buffer[] };
   private heldLogBytes = 0;
@@ -54,6 +59,11 @@ export class EventWriter {
     this.events = openSync(eventsFile, 'a', 0o600);
     // Read too: a record is appended on a new line (see recordToAppend).
     this.logs = openSync(logFile, 'a+', 0o600);
+    try {
+      this.lastTime = openLastTime(logFile, host);
+    } catch {
+      // a full disk: readers of this host's last line read the log instead
+    }
   }
 
   emit(e: Draft<RunnerEvent>): void {
@@ -83,6 +93,7 @@ export class EventWriter {
     // Very long lines are cut so one line stays one atomic append.
     const rec: RunnerLogLine = { time: Date.now(), host: this.host, stream, line: line.length > 16_384 ? `${line.slice(0, 16_384)}…` : line };
     const b = Buffer.from(`${JSON.stringify(rec)}\n`);
+    this.lineTimes.set(b, rec.time);
     if (this.heldLogBytes + b.length > maxPendingLogBytes) {
       this.droppedLogLines++;
       return;
@@ -147,6 +158,7 @@ export class EventWriter {
     if (this.retryTimer) clearInterval(this.retryTimer);
     closeSync(this.events);
     closeSync(this.logs);
+    if (this.lastTime !== undefined) closeSync(this.lastTime);
   }
 
   /** Writes what is held, in order, until done or the disk is full again (then retried every {@link retryMs}). */
@@ -199,13 +211,14 @@ export class EventWriter {
    */
   private writeLogs(): void {
     const queue = this.held.logs;
+    let newest: number | undefined;
     while (queue.length > 0) {
       const record = queue[0] as Buffer;
       const cut = this.cutLog?.record === record ? this.cutLog : undefined;
       const rest = cut !== undefined && fstatSync(this.logs).size === cut.endAt;
       const b = rest ? record.subarray(cut.written) : recordToAppend(this.logs, record);
       const n = this.tryWrite(this.logs, b);
-      if (n === undefined) return;
+      if (n === undefined) break;
       if (n < b.length) {
         // Of the record itself: what the newline before it (if any) did not take.
         const written = (rest ? cut.written : 0) + Math.max(0, n - (b.length - (rest ? record.length - cut.written : record.length)));
@@ -215,7 +228,10 @@ export class EventWriter {
       this.cutLog = undefined;
       queue.shift();
       this.heldLogBytes -= record.length;
+      newest = this.lineTimes.get(record) ?? newest;
     }
+    // After the lines: a reader that finds this time finds the line in the log too.
+    if (newest !== undefined && this.lastTime !== undefined) writeLastTime(this.lastTime, newest);
   }
 
   /** One write; undefined when the disk refused it (held for later). */

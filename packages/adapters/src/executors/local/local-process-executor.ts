@@ -10,6 +10,7 @@ import { EventTail } from './event-tail.js';
 import { readLogPageAsync, readLogTailAsync } from './log-reader.js';
 import { endHostProcesses, hostMarker, readPidFile } from './end-job.js';
 import { recordToAppend } from './log-append.js';
+import { readLastTimes, recordLastTime } from './log-last-times.js';
 import { isAlive, killJobTree, processStartTime, signal } from './proc.js';
 import { limitOfExit, readRunnerExit, reserveRunnerExit, RUNNER_EXIT_DISK_FULL, RUNNER_EXIT_FILE, type StoppingLimit } from './runner-exit.js';
 import { removeRunnerScratch } from './runner-scratch.js';
@@ -342,6 +343,10 @@ export class LocalProcessExecutor implements JobExecutor {
     return readLogTailAsync(join(this.jobDir(jobId), 'logs.jsonl'), options.before, options.limit, this.torn);
   }
 
+  async readLastLogTimes(jobId: string): Promise<ReadonlyMap<string, number>> {
+    return readLastTimes(join(this.jobDir(jobId), 'logs.jsonl'));
+  }
+
   async release(jobId: string): Promise<void> {
     const dir = this.jobDir(jobId);
     const j = this.jobs.get(jobId);
@@ -511,8 +516,10 @@ function platformLogLine(logFile: string, host: string, line: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(logFile, 'a+', 0o600);
+    const time = Date.now();
     // On a new line: an earlier attempt's runner may have given up mid-record on a full disk.
-    writeSync(fd, recordToAppend(fd, Buffer.from(`${JSON.stringify({ time: Date.now(), host, stream: 'platform', line })}\n`)));
+    writeSync(fd, recordToAppend(fd, Buffer.from(`${JSON.stringify({ time, host, stream: 'platform', line })}\n`)));
+    recordLastTime(logFile, host, time);
   } catch {
     // the log is best effort; the job's outcome does not depend on it
   } finally {
