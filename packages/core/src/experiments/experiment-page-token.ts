@@ -18,6 +18,11 @@ export function encodeExperimentPageToken(orderBy: readonly ExperimentOrderClaus
   return encodeKeysetToken(orderText(orderBy), [...orderBy.map((o) => valueOf(last, o.key)), Number(last.experimentId)]);
 }
 
+/** An experiment's keyset position in the order, as its page token holds it: its value of each order key, then its id. */
+export function experimentPosition(orderBy: readonly ExperimentOrderClause[], e: ExperimentRecord): ExperimentPosition {
+  return { values: orderBy.map((o) => valueOf(e, o.key)), experimentId: e.experimentId };
+}
+
 /**
  * Where a page of experiments starts.
  * @throws what `refuse` throws (by default MLflow's INVALID_PARAMETER_VALUE naming page_token) when the token is not

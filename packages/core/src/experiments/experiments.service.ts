@@ -59,9 +59,9 @@ export class ExperimentsService {
     return { Experiment: experiment(await this.t.getExperiment(i.ExperimentId)) };
   }
   async ListMlflowExperiments(i: In<'ListMlflowExperiments'>, ctx: RequestContext): Out<'ListMlflowExperiments'> {
-    const r = await this.t.searchExperiments({ ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken), refuseToken: refuseNextToken(i.NextToken ?? '', 'ListMlflowExperiments', ['OrderBy']) });
-    // Only experiments the caller may describe; a page may hold fewer than MaxResults and still carry a NextToken.
-    return { Experiments: (await this.access.visibleExperiments(ctx.principal, r.experiments)).map(experiment), ...opt('NextToken', r.nextPageToken) };
+    const r = await this.t.searchExperiments({ ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken), refuseToken: refuseNextToken(i.NextToken ?? '', 'ListMlflowExperiments', ['OrderBy']), visible: (rows) => this.access.visibleExperiments(ctx.principal, rows) });
+    // Only experiments the caller may describe, the page filled past the rest (TrackingService's `visible`).
+    return { Experiments: r.experiments.map(experiment), ...opt('NextToken', r.nextPageToken) };
   }
   async UpdateMlflowExperiment(i: In<'UpdateMlflowExperiment'>): Out<'UpdateMlflowExperiment'> {
     await this.t.updateExperiment(i.ExperimentId, i.NewName);
@@ -92,9 +92,9 @@ export class ExperimentsService {
     return { Run: run(await this.t.getRun(i.RunId)) };
   }
   async ListMlflowRuns(i: In<'ListMlflowRuns'>, ctx: RequestContext): Out<'ListMlflowRuns'> {
-    const r = await this.t.searchRuns({ experimentIds: i.ExperimentIds, ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken), refuseToken: refuseNextToken(i.NextToken ?? '', 'ListMlflowRuns', ['OrderBy']) });
-    // Only runs the caller may describe; a page may hold fewer than MaxResults and still carry a NextToken.
-    return { Runs: (await this.access.visibleRuns(ctx.principal, r.runs)).map(run), ...opt('NextToken', r.nextPageToken) };
+    const r = await this.t.searchRuns({ experimentIds: i.ExperimentIds, ...opt('filter', i.Filter), ...opt('orderBy', i.OrderBy), ...opt('viewType', i.ViewType), ...opt('maxResults', i.MaxResults ?? 100), ...opt('pageToken', i.NextToken), refuseToken: refuseNextToken(i.NextToken ?? '', 'ListMlflowRuns', ['OrderBy']), visible: (rows) => this.access.visibleRuns(ctx.principal, rows) });
+    // Only runs the caller may describe, the page filled past the rest (TrackingService's `visible`).
+    return { Runs: r.runs.map(run), ...opt('NextToken', r.nextPageToken) };
   }
   async UpdateMlflowRun(i: In<'UpdateMlflowRun'>, ctx: RequestContext): Out<'UpdateMlflowRun'> {
     await this.onRun('UpdateMlflowRun', i.RunId, ctx);

@@ -64,6 +64,11 @@ export function encodeRunPageToken(orderBy: readonly RunOrderClause[], last: Run
   return encodeKeysetToken(orderText(orderBy), { values: orderBy.map((o) => encodeValue(sortValue(last, o))), startTime: last.info.startTime, runId: last.info.runId });
 }
 
+/** A run's keyset position in the order, as its page token holds it: its value of each order_by term, its start time and id. */
+export function runPosition(orderBy: readonly RunOrderClause[], r: RunRecord): RunPosition {
+  return { values: orderBy.map((o) => sortValue(r, o)), startTime: r.info.startTime, runId: r.info.runId };
+}
+
 /**
  * Where a page of runs starts; MLflow's own offset tokens are served once.
  * @throws what `refuse` throws (by default MLflow's INVALID_PARAMETER_VALUE naming page_token) when the token is not

@@ -15,8 +15,9 @@ import {
 import { randomRunName } from './run-names.js';
 import type { ArtifactFile, TrackingArtifacts } from './tracking-artifacts.js';
 import { runsHolding } from './artifact-proxy-access.js';
-import { decodeExperimentPageToken, encodeExperimentPageToken } from './experiment-page-token.js';
-import { decodeRunPageToken, encodeRunPageToken } from './run-page-token.js';
+import { decodeExperimentPageToken, encodeExperimentPageToken, experimentPosition } from './experiment-page-token.js';
+import { decodeRunPageToken, encodeRunPageToken, runPosition } from './run-page-token.js';
+import { fillVisiblePage } from './sagemaker/visible-page.js';
 import type { TokenRefusal } from './keyset-page-token.js';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
@@ -51,6 +52,18 @@ export interface SearchPage {
   /** How a token the search did not issue is refused (a SageMaker-shaped operation names NextToken); MLflow's page_token by default. */
   readonly refuseToken?: (why: TokenRefusal) => never;
 }
+
+/**
+ * Which of a batch of rows the caller may see (in their order). A search given one fills its page past the rest
+ * (fillVisiblePage: read on until `maxResults` visible rows or the end, within its read cap), and its token follows
+ * the page's last visible row only, so a short or empty page with a token tells nothing hidden is there.
+ */
+export type VisibleRows<R> = (rows: readonly R[]) => Promise<readonly R[]>;
+
+const shownOf = <R>(visible: VisibleRows<R>) => async (rows: R[]): Promise<(R | undefined)[]> => {
+  const seen = new Set(await visible(rows));
+  return rows.map((r) => (seen.has(r) ? r : undefined));
+};
 
 /** A run's name is its `mlflow.runName` tag, so it is held to a tag value's limit (set-tag refuses a longer one). */
 function checkRunName(name: string): string {
@@ -145,12 +158,17 @@ export class TrackingService {
   /**
    * MLflow's search_experiments, paged by a keyset (experiment-page-token.ts).
    */
-  async searchExperiments(q: SearchPage & { viewType?: string; filter?: string; orderBy?: readonly string[] }): Promise<{ experiments: ExperimentRecord[]; nextPageToken?: string }> {
+  async searchExperiments(q: SearchPage & { viewType?: string; filter?: string; orderBy?: readonly string[]; visible?: VisibleRows<ExperimentRecord> }): Promise<{ experiments: ExperimentRecord[]; nextPageToken?: string }> {
     const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
     const filter = parseExperimentFilter(q.filter ?? '');
     const orderBy = (q.orderBy?.length ? q.orderBy : ['creation_time DESC']).map(parseExperimentOrderBy);
     const start = decodeExperimentPageToken(q.pageToken, orderBy, q.refuseToken);
-    const rows = await this.store.searchExperiments({ view: view(q.viewType, 'view_type'), filter, orderBy, ...start, limit: limit + 1 });
+    const v = view(q.viewType, 'view_type');
+    if (q.visible) {
+      const filled = await fillVisiblePage(start, limit, (from, n) => this.store.searchExperiments({ view: v, filter, orderBy, ...from, limit: n }), shownOf(q.visible), (e) => experimentPosition(orderBy, e));
+      return { experiments: filled.items, ...(filled.next ? { nextPageToken: encodeExperimentPageToken(orderBy, filled.next) } : {}) };
+    }
+    const rows = await this.store.searchExperiments({ view: v, filter, orderBy, ...start, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { experiments: page, ...(rows.length > limit && last ? { nextPageToken: encodeExperimentPageToken(orderBy, last) } : {}) };
@@ -327,12 +345,17 @@ export class TrackingService {
     }
   }
 
-  async searchRuns(q: SearchPage & { experimentIds?: readonly string[]; filter?: string; viewType?: string; orderBy?: readonly string[] }): Promise<{ runs: RunRecord[]; nextPageToken?: string }> {
+  async searchRuns(q: SearchPage & { experimentIds?: readonly string[]; filter?: string; viewType?: string; orderBy?: readonly string[]; visible?: VisibleRows<RunRecord> }): Promise<{ runs: RunRecord[]; nextPageToken?: string }> {
     const limit = checkMaxResults(q.maxResults, SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD);
     const filter = parseRunFilter(q.filter ?? '');
     const orderBy = (q.orderBy ?? []).map(parseRunOrderBy);
     const start = decodeRunPageToken(q.pageToken, orderBy, q.refuseToken);
-    const runs = await this.store.searchRuns({ experimentIds: q.experimentIds ?? [], view: view(q.viewType, 'run_view_type'), filter, orderBy, ...start, limit: limit + 1 });
+    const query = { experimentIds: q.experimentIds ?? [], view: view(q.viewType, 'run_view_type'), filter, orderBy };
+    if (q.visible) {
+      const filled = await fillVisiblePage(start, limit, (from, n) => this.store.searchRuns({ ...query, ...from, limit: n }), shownOf(q.visible), (r) => runPosition(orderBy, r));
+      return { runs: filled.items, ...(filled.next ? { nextPageToken: encodeRunPageToken(orderBy, filled.next) } : {}) };
+    }
+    const runs = await this.store.searchRuns({ ...query, ...start, limit: limit + 1 });
     // The next page starts after this page's last run (a keyset, run-page-token.ts): a run deleted meanwhile moves none past it.
     const page = runs.slice(0, limit);
     const last = page[page.length - 1];

@@ -109,13 +109,19 @@ export class SageMakerExperimentsService {
       ...(i.CreatedBefore === undefined ? [] : [`creation_time < ${Math.ceil(i.CreatedBefore * 1000)}`]),
     ].join(' AND ');
     const order = `${i.SortBy === 'Name' ? 'name' : 'creation_time'} ${i.SortOrder === 'Ascending' ? 'ASC' : 'DESC'}`;
-    const page = await this.t.searchExperiments({ filter, orderBy: [order], viewType: 'ACTIVE_ONLY', maxResults: i.MaxResults ?? LIST_DEFAULT, ...(i.NextToken ? { pageToken: i.NextToken } : {}), refuseToken: refuseNextToken(i.NextToken ?? '', 'ListExperiments') });
-    const summaries = [];
-    for (const e of page.experiments) {
-      if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeExperiment', this.experimentArn(e.name)))) continue;
-      if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', e.experimentId))) continue;
-      summaries.push({ ExperimentArn: this.experimentArn(e.name), ExperimentName: e.name, DisplayName: tagValue(e, DISPLAY_NAME_TAG) ?? e.name, CreationTime: seconds(e.creationTime), LastModifiedTime: seconds(e.lastUpdateTime) });
-    }
+    // Only experiments the caller may describe (by ARN and on the MLflow experiment), the page filled past the rest
+    // (fillVisiblePage, through searchExperiments' `visible`): a short page with a NextToken tells nothing hidden is there.
+    const visible = async (rows: readonly ExperimentRecord[]) => {
+      const out: ExperimentRecord[] = [];
+      for (const e of rows) {
+        if (!(await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeExperiment', this.experimentArn(e.name)))) continue;
+        if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeExperiment', e.experimentId))) continue;
+        out.push(e);
+      }
+      return out;
+    };
+    const page = await this.t.searchExperiments({ filter, orderBy: [order], viewType: 'ACTIVE_ONLY', maxResults: i.MaxResults ?? LIST_DEFAULT, ...(i.NextToken ? { pageToken: i.NextToken } : {}), refuseToken: refuseNextToken(i.NextToken ?? '', 'ListExperiments'), visible });
+    const summaries = page.experiments.map((e) => ({ ExperimentArn: this.experimentArn(e.name), ExperimentName: e.name, DisplayName: tagValue(e, DISPLAY_NAME_TAG) ?? e.name, CreationTime: seconds(e.creationTime), LastModifiedTime: seconds(e.lastUpdateTime) }));
     return { ExperimentSummaries: summaries, ...(page.nextPageToken ? { NextToken: page.nextPageToken } : {}) };
   }
 

@@ -40,9 +40,9 @@ export function trackingRoutes(t: TrackingService, access: TrackingAccess): Mlfl
       handle: async (m, p) => ({ experiment: experimentJson(await access.experimentByName(p, m.str('experiment_name'))) }) },
     { path: 'experiments/search', methods: ['GET', 'POST'], action: 'ListMlflowExperiments', resource: () => '*',
       handle: async (m, p) => {
-        const r = await t.searchExperiments({ ...page(m), ...opt('viewType', m.str('view_type')), ...opt('filter', m.str('filter')), ...opt('orderBy', m.strings('order_by')) });
-        // Only experiments the caller may describe: a page may be short and still carry a next_page_token.
-        return { experiments: (await access.visibleExperiments(p, r.experiments)).map(experimentJson), ...opt('next_page_token', r.nextPageToken) };
+        const r = await t.searchExperiments({ ...page(m), ...opt('viewType', m.str('view_type')), ...opt('filter', m.str('filter')), ...opt('orderBy', m.strings('order_by')), visible: (rows) => access.visibleExperiments(p, rows) });
+        // Only experiments the caller may describe, the page filled past the rest: short (or empty) only when last or cut by the read cap.
+        return { experiments: r.experiments.map(experimentJson), ...opt('next_page_token', r.nextPageToken) };
       } },
     { path: 'experiments/update', methods: ['POST'], action: 'UpdateMlflowExperiment', resource: exp('experiment_id'),
       handle: async (m) => (await t.updateExperiment(m.str('experiment_id'), m.str('new_name')), {}) },
@@ -65,9 +65,9 @@ export function trackingRoutes(t: TrackingService, access: TrackingAccess): Mlfl
     { path: 'runs/restore', methods: ['POST'], action: 'RestoreMlflowRun', resource: run, handle: async (m) => (await t.restoreRun(runId(m)), {}) },
     { path: 'runs/search', methods: ['GET', 'POST'], action: 'ListMlflowRuns', resource: () => '*',
       handle: async (m, p) => {
-        const r = await t.searchRuns({ ...page(m), experimentIds: m.strings('experiment_ids') ?? [], ...opt('filter', m.str('filter')), ...opt('viewType', m.str('run_view_type')), ...opt('orderBy', m.strings('order_by')) });
-        // Only runs the caller may describe (run and experiment): a page may be short and still carry a next_page_token.
-        return { runs: (await access.visibleRuns(p, r.runs)).map(runJson), ...opt('next_page_token', r.nextPageToken) };
+        const r = await t.searchRuns({ ...page(m), experimentIds: m.strings('experiment_ids') ?? [], ...opt('filter', m.str('filter')), ...opt('viewType', m.str('run_view_type')), ...opt('orderBy', m.strings('order_by')), visible: (rows) => access.visibleRuns(p, rows) });
+        // Only runs the caller may describe (run and experiment), the page filled past the rest: short only when last or cut by the read cap.
+        return { runs: r.runs.map(runJson), ...opt('next_page_token', r.nextPageToken) };
       } },
     { path: 'runs/log-metric', methods: ['POST'], action: 'LogMlflowMetric', resource: run,
       handle: async (m) => (await t.logMetric(runId(m), { key: m.raw('key') as string, value: m.raw('value'), timestamp: m.raw('timestamp'), step: m.raw('step') }), {}) },
