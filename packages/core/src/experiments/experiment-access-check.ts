@@ -5,6 +5,7 @@ import { systemPrincipal, type Principal } from '../kernel/context.js';
 import { AccessDeniedError, isLoamError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { TrackingService } from './tracking.service.js';
+import { hiddenEntityRefusal, mayReadIn, mayReadName } from './job-experiment-read-check.js';
 import { checkTrainingJobTrial } from './training-job-trial-check.js';
 
 /**
@@ -25,7 +26,10 @@ export interface ExperimentAccessDeps {
  * The caller's MLflow permissions on the experiment a request names by name (a training job's
  * ExperimentConfig.ExperimentName), resolved when the request is taken: each of `access.actions` on
  * `mlflow-experiment/<id>` and, for an `s3://` artifact location, `s3:PutObject` under it; when no
- * experiment has the name, `sagemaker:CreateMlflowExperiment` on `*`, since Loam will create it. Then the
+ * experiment has the name, `sagemaker:CreateMlflowExperiment` on `*`, since Loam will create it. First the
+ * caller must be able to read it (`sagemaker:DescribeExperiment` on the ARN the name gives, and on the MLflow
+ * experiment of one that holds it): else one refusal, the same for a held name and a free one, that names
+ * no id (hiddenEntityRefusal), and nothing is written into an experiment hidden from the caller. Then the
  * trial the job's component joins: ExperimentConfig.TrialName's, or the experiment's Default-Run-Group trial
  * (checkTrainingJobTrial).
  */
@@ -41,8 +45,13 @@ export function experimentAccessAuthorizer(deps: ExperimentAccessDeps): Experime
 
 /** The run's side: `access.actions` on the experiment (or creating it) and its s3:// artifact location. */
 async function checkExperiment(deps: ExperimentAccessDeps, principal: Principal, access: ExperimentAccess): Promise<void> {
+  // Read before write, judged first on the ARN the name maps to, so a held name and a free one are refused alike.
+  const entity = { kind: 'experiment', field: access.field, name: access.experimentName, job: access.job ?? 'training job' } as const;
+  if (!(await mayReadName(deps, principal, entity))) throw hiddenEntityRefusal(deps, principal, entity);
   // In any letter case, as the job's run resolves it (TrainingJobRuns): SageMaker's names are case-insensitive.
   const experiment = await deps.tracking.store.getExperimentByNameInAnyCase(access.experimentName);
+  // Hidden by its MLflow experiment: refused in the same words, which name no id.
+  if (experiment && !(await mayReadIn(deps, principal, entity, experiment.experimentId))) throw hiddenEntityRefusal(deps, principal, entity);
   const named = (resource: string, action: string) => async () => {
     try {
       await deps.authorize(principal, action, resource);

@@ -4,6 +4,7 @@ import type { Principal } from '../kernel/context.js';
 import { AccessDeniedError, isLoamError, ValidationError } from '../kernel/errors.js';
 import { resourceArn, type Partition } from '../kernel/names.js';
 import type { ExperimentStore } from '../ports/experiment-store.js';
+import { hiddenEntityRefusal, mayReadIn, mayReadName, type NamedEntity } from './job-experiment-read-check.js';
 import { defaultTrialName, findDefaultTrial } from './sagemaker/training-job-components.js';
 
 type Deps = { readonly store: ExperimentStore; readonly authorize: ActionAuthorizer; readonly partition: Partition };
@@ -19,6 +20,10 @@ type Deps = { readonly store: ExperimentStore; readonly authorize: ActionAuthori
  * needs `sagemaker:CreateTrial` on its ARN. Named alone (no ExperimentName), the trial must exist: the job joins
  * it, in its experiment. A Default-Run-Group trial of another experiment is not joined (exposeTrainingJobComponent),
  * so nothing is checked on it.
+ *
+ * Read before write: a trial the caller may not read (`sagemaker:DescribeTrial` on the ARN the name gives, or on
+ * the MLflow experiment of one that holds it) is refused in the same words as a free name they may not read
+ * (hiddenEntityRefusal, naming no id), and, named alone, answered as a missing one is (ValidationException).
  */
 export async function checkTrainingJobTrial(deps: Deps, principal: Principal, access: ExperimentAccess): Promise<void> {
   if (!access.trial) {
@@ -26,7 +31,13 @@ export async function checkTrainingJobTrial(deps: Deps, principal: Principal, ac
     return;
   }
   const { field, name } = access.trial;
-  const trial = await deps.store.getTrial(name);
+  const entity: NamedEntity = { kind: 'trial', field, name, job: jobOf(access) };
+  if (!(await mayReadName(deps, principal, entity))) throw hiddenEntityRefusal(deps, principal, entity);
+  const held = await deps.store.getTrial(name);
+  // Hidden by its MLflow experiment: answered as a free name, which a job names alone is refused as and with ExperimentName would create.
+  const hidden = held !== undefined && !(await mayReadIn(deps, principal, entity, held.experimentId));
+  if (hidden && access.experimentName) throw hiddenEntityRefusal(deps, principal, entity);
+  const trial = hidden ? undefined : held;
   const check = checker(deps, principal, field, name);
   const arn = resourceArn(deps.partition, 'experiment-trial', trial?.name ?? name);
   if (!trial) {
@@ -53,13 +64,17 @@ async function checkDefaultTrial(deps: Deps, principal: Principal, access: Exper
   const trial = await findDefaultTrial(deps.store, access.experimentName, experiment?.experimentId);
   const check = checker(deps, principal, access.field, access.experimentName);
   const arn = resourceArn(deps.partition, 'experiment-trial', trial?.name ?? name);
+  if (trial && experiment?.experimentId !== trial.experimentId) return;
+  // Read before write, as for a trial named (the experiment's own read was checked with it).
+  const entity: NamedEntity = { kind: 'trial', field: access.field, name: trial?.name ?? name, job: jobOf(access) };
+  if (!(await mayReadName(deps, principal, entity))) throw hiddenEntityRefusal(deps, principal, entity);
   if (!trial) {
     const what = `the ${jobOf(access)} would create trial '${name}' for its trial component and join it`;
     await check('sagemaker:CreateTrial', arn, what);
     await check('sagemaker:AssociateTrialComponent', arn, what);
     return;
   }
-  if (experiment?.experimentId !== trial.experimentId) return;
+  if (!(await mayReadIn(deps, principal, entity, trial.experimentId))) throw hiddenEntityRefusal(deps, principal, entity);
   // Its experiment's own check (the run's actions on mlflow-experiment/<id>) was made with the experiment's.
   await check('sagemaker:AssociateTrialComponent', arn, `the ${jobOf(access)}'s trial component would join trial '${trial.name}'`);
   await check('sagemaker:AssociateTrialComponent', resourceArn(deps.partition, 'mlflow-experiment', trial.experimentId), `the ${jobOf(access)}'s trial component would join trial '${trial.name}', in experiment ${trial.experimentId}`);

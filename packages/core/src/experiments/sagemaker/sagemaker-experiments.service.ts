@@ -67,10 +67,21 @@ export class SageMakerExperimentsService {
 
   /**
    * The action on the experiment's MLflow experiment; refused to a caller who may not describe it either,
-   * the experiment is hidden from them and answered as a missing one is (ResourceNotFound naming the name given).
+   * on its ARN or there, the experiment is hidden from them and answered as a missing one is (ResourceNotFound naming the name given).
    */
   #onMlflow(ctx: RequestContext, action: string, e: ExperimentRecord, given: string): Promise<void> {
-    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeExperiment', e.experimentId, () => new NotFoundError('Experiment', this.experimentArn(given)));
+    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeExperiment', e.experimentId, () => new NotFoundError('Experiment', this.experimentArn(given)), this.experimentArn(e.name));
+  }
+
+  /** The name of the experiment's first trial (by name) the caller may describe, if any. */
+  async #firstVisibleTrial(ctx: RequestContext, experimentId: string): Promise<string | undefined> {
+    if (!(await allowedOnMlflowExperiment(this.authorize, this.partition, ctx.principal, 'sagemaker:DescribeTrial', experimentId))) return undefined;
+    const limit = 100;
+    for (let offset = 0; ; offset += limit) {
+      const page = await this.t.store.listTrials({ experimentId, sortBy: 'name', ascending: true, offset, limit });
+      for (const t of page) if (await isAllowed(this.authorize, ctx.principal, 'sagemaker:DescribeTrial', resourceArn(this.partition, 'experiment-trial', t.name))) return t.name;
+      if (page.length < limit) return undefined;
+    }
   }
 
   async CreateExperiment(i: In<'CreateExperiment'>): Out<'CreateExperiment'> {
@@ -139,7 +150,11 @@ export class SageMakerExperimentsService {
     await this.#onMlflow(ctx, 'sagemaker:DeleteExperiment', e, i.ExperimentName);
     // As SageMaker: its trials are deleted first.
     const trials = await this.t.store.listTrials({ experimentId: e.experimentId, sortBy: 'name', ascending: true, offset: 0, limit: 1 });
-    if (trials.length) throw new ValidationError(`Experiment '${this.experimentArn(e.name)}' has trials (${trials[0]!.name}); delete them (DeleteTrial) before deleting the experiment.`);
+    if (trials.length) {
+      // Named only if the caller may see it (DescribeTrial on it and on its MLflow experiment); none named when none is.
+      const shown = await this.#firstVisibleTrial(ctx, e.experimentId);
+      throw new ValidationError(`Experiment '${this.experimentArn(e.name)}' has trials${shown === undefined ? '' : ` (${shown})`}; delete them (DeleteTrial) before deleting the experiment.`);
+    }
     await this.access.checkRunsFollowing(ctx.principal, 'delete', e.experimentId);
     await this.t.deleteExperiment(e.experimentId);
     await this.tags?.clear(this.experimentArn(e.name));

@@ -101,11 +101,15 @@ export async function checkOnMlflowExperiment(authorize: ActionAuthorizer, parti
  * `notFound()`, the answer a missing entity gets, whatever `action` is — a caller may not change what they
  * may not see (MLflow's EDIT includes READ), and a hidden one and a missing one answer alike. A caller who
  * may read it and is refused `action` gets AccessDeniedException: they know it exists.
+ * With `entityArn` (the entity's own ARN), `readAction` is checked there first, the same way: a Deny on
+ * `experiment-trial/x` alone hides the trial from every action on it, not only from Describe (the
+ * dispatcher checks `action` there, never the read).
  * @throws AccessDeniedException, or what `notFound` makes
  */
 export async function checkOnMlflowExperimentOrHide(
-  authorize: ActionAuthorizer, partition: Partition, principal: Principal, action: string, readAction: string, experimentId: string | undefined, notFound: () => Error,
+  authorize: ActionAuthorizer, partition: Partition, principal: Principal, action: string, readAction: string, experimentId: string | undefined, notFound: () => Error, entityArn?: string,
 ): Promise<void> {
+  if (entityArn !== undefined && action !== readAction && !(await isAllowed(authorize, principal, readAction, entityArn))) throw notFound();
   if (!(await allowedOnMlflowExperiment(authorize, partition, principal, readAction, experimentId))) throw notFound();
   if (action !== readAction) await checkOnMlflowExperiment(authorize, partition, principal, action, experimentId);
 }

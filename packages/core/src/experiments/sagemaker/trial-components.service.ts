@@ -71,9 +71,9 @@ export class TrialComponentsService {
     return { c, run };
   }
 
-  /** The action on the MLflow experiment guarding the component's run; hidden (refused without DescribeTrialComponent there) is missing. */
+  /** The action on the MLflow experiment guarding the component's run; hidden (refused without DescribeTrialComponent there or on its ARN) is missing. */
   #onMlflow(ctx: RequestContext, action: string, experimentId: string | undefined, given: string): Promise<void> {
-    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeTrialComponent', experimentId, () => new NotFoundError('TrialComponent', this.arn(given)));
+    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeTrialComponent', experimentId, () => new NotFoundError('TrialComponent', this.arn(given)), this.arn(given));
   }
 
   async CreateTrialComponent(i: In<'CreateTrialComponent'>, ctx: RequestContext): Out<'CreateTrialComponent'> {

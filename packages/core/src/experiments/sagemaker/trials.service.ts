@@ -73,22 +73,22 @@ export class TrialsService {
 
   /**
    * The action on the trial's MLflow experiment; refused to a caller who may not describe the trial there either,
-   * the trial is hidden from them and answered as a missing one (`given`) is: ResourceNotFound, not AccessDenied.
+   * or on its ARN, the trial is hidden from them and answered as a missing one (`given`) is: ResourceNotFound, not AccessDenied.
    */
   #onTrial(ctx: RequestContext, action: string, t: TrialRecord, given: string): Promise<void> {
-    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeTrial', t.experimentId, () => new NotFoundError('Trial', this.arn(given)));
+    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeTrial', t.experimentId, () => new NotFoundError('Trial', this.arn(given)), this.arn(t.name));
   }
 
-  /** {@link #onTrial} for the component: on the MLflow experiment guarding its run, hidden without DescribeTrialComponent there. */
+  /** {@link #onTrial} for the component: on the MLflow experiment guarding its run, hidden without DescribeTrialComponent there or on its ARN. */
   #onComponent(ctx: RequestContext, action: string, experimentId: string | undefined, given: string): Promise<void> {
-    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeTrialComponent', experimentId, () => new NotFoundError('TrialComponent', this.#componentArn(given)));
+    return checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, action, 'sagemaker:DescribeTrialComponent', experimentId, () => new NotFoundError('TrialComponent', this.#componentArn(given)), this.#componentArn(given));
   }
 
   async CreateTrial(i: In<'CreateTrial'>, ctx: RequestContext): Out<'CreateTrial'> {
     validateTags(i.Tags ?? []);
     const e = await this.#experiment(i.ExperimentName);
     // An experiment hidden from the caller (no DescribeExperiment on its MLflow experiment either) answers as a missing one.
-    await checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, 'sagemaker:CreateTrial', 'sagemaker:DescribeExperiment', e.experimentId, () => new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', i.ExperimentName)));
+    await checkOnMlflowExperimentOrHide(this.authorize, this.partition, ctx.principal, 'sagemaker:CreateTrial', 'sagemaker:DescribeExperiment', e.experimentId, () => new NotFoundError('Experiment', resourceArn(this.partition, 'experiment', i.ExperimentName)), resourceArn(this.partition, 'experiment', e.name));
     const now = this.t.clock.now();
     const metadata = metadataIn(i.MetadataProperties);
     await this.t.store.createTrial({

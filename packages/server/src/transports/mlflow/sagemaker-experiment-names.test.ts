@@ -155,7 +155,8 @@ describe("a training job's ExperimentConfig.ExperimentName in another letter cas
     await identity.CreateUser({ UserName: 'case-alice' }, system);
     const Statement = [
       { Effect: 'Allow', Action: ['sagemaker:*', 's3:*'], Resource: '*' },
-      { Effect: 'Deny', Action: 'sagemaker:*', Resource: `arn:loam:sagemaker:*:*:mlflow-experiment/${id}` },
+      // She may read it (else she is refused without its id, as for any name she may not read) but not log runs in it.
+      { Effect: 'Deny', Action: 'sagemaker:CreateMlflowRun', Resource: `arn:loam:sagemaker:*:*:mlflow-experiment/${id}` },
     ];
     await identity.CreatePolicy({ PolicyName: 'case-alice-policy', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement }) }, system);
     await identity.AttachUserPolicy({ UserName: 'case-alice', PolicyName: 'case-alice-policy' }, system);

@@ -65,7 +65,11 @@ async function refused(who: typeof alice, name: string, experimentName: string, 
 
 describe('CreateTrainingJob with ExperimentConfig', () => {
   it('refuses an experiment the caller may not log runs in', async () => {
-    await refused(alice, 'into-bob-private', 'bob-private', ['sagemaker:CreateMlflowRun', `mlflow-experiment/${bobPrivate}`]);
+    // One she may read: the refusal names the action and the experiment's id.
+    const reader = await user('reader', [allow('sagemaker:*', '*'), deny('sagemaker:CreateMlflowRun', `arn:loam:sagemaker:*:*:mlflow-experiment/${bobPrivate}`), s3Own('alice-bucket')]);
+    await refused(reader, 'reader-into-bob-private', 'bob-private', ['sagemaker:CreateMlflowRun', `mlflow-experiment/${bobPrivate}`]);
+    // One hidden from her (she may not describe it): refused without its id, as a name she may not read is.
+    await refused(alice, 'into-bob-private', 'bob-private', ['sagemaker:DescribeExperiment', 'experiment/bob-private']);
   });
 
   it("refuses an experiment whose s3:// artifact location the caller may not write (the run's model is copied there)", async () => {

@@ -64,7 +64,10 @@ const componentsOf = async (who: typeof alice, trial: string) => ((await who.cal
 
 describe('CreateTrainingJob with ExperimentConfig.TrialName', () => {
   it("refuses another experiment's trial: 403 when the caller may not associate with it, else 400 naming its experiment", async () => {
-    await refused(alice, 'into-their-trial', { ExperimentName: 'mine', TrialName: 'their-trial' }, 403, ['sagemaker:AssociateTrialComponent', `mlflow-experiment/${churnId}`]);
+    // Hidden from alice (a Deny on its experiment): refused without its experiment's id, as a trial she may not read is.
+    await refused(alice, 'into-their-trial', { ExperimentName: 'mine', TrialName: 'their-trial' }, 403, ['sagemaker:DescribeTrial', 'experiment-trial/their-trial']);
+    const carol = await user('carol-reader', [allow('sagemaker:*', '*'), deny('sagemaker:AssociateTrialComponent', `arn:loam:sagemaker:*:*:mlflow-experiment/${churnId}`), s3Own]);
+    await refused(carol, 'carol-into-their-trial', { ExperimentName: 'mine', TrialName: 'their-trial' }, 403, ['sagemaker:AssociateTrialComponent', `mlflow-experiment/${churnId}`]);
     await refused(bob, 'bob-cross', { ExperimentName: 'mine', TrialName: 'their-trial' }, 400, ["belongs to experiment 'churn'", "'mine'"]);
     // The trial holds nothing: its owner deletes it as before.
     expect(await componentsOf(bob, 'their-trial')).toEqual([]);
@@ -78,7 +81,8 @@ describe('CreateTrainingJob with ExperimentConfig.TrialName', () => {
 
   it('joins an existing trial named alone, with the same checks; an unknown one is refused', async () => {
     await refused(alice, 'alone-unknown', { TrialName: 'no-such-trial' }, 400, ["'no-such-trial'"]);
-    await refused(alice, 'alone-theirs', { TrialName: 'their-trial' }, 403, ['sagemaker:AssociateTrialComponent']);
+    // One hidden from her is refused as an unknown one.
+    await refused(alice, 'alone-theirs', { TrialName: 'their-trial' }, 400, ["no trial is named 'their-trial'"]);
     expect((await alice.call('POST', '/api/v1/training-jobs', job('alone-mine', { TrialName: 'mine-trial' }))).status).toBe(200);
     // The run sync puts the job's component in the trial.
     for (let i = 0; i < 200 && !(await componentsOf(alice, 'mine-trial')).includes('alone-mine-aws-training-job'); i++) await new Promise((r) => setTimeout(r, 100));
