@@ -24,7 +24,8 @@ useAwsLoam(async (started) => {
   };
   const policy = { Version: '2012-10-17', Statement: [
     { Effect: 'Allow', Action: ['sagemaker:*', 's3:*'], Resource: '*' },
-    { Effect: 'Deny', Action: 'sagemaker:*', Resource: 'arn:loam:sagemaker:*:*:mlflow-experiment/*' },
+    // She may read the experiments (one she may not read is refused without its id) but not log runs in them.
+    { Effect: 'Deny', Action: ['sagemaker:CreateMlflowRun', 'sagemaker:LogMlflowBatch', 'sagemaker:UpdateMlflowRun'], Resource: 'arn:loam:sagemaker:*:*:mlflow-experiment/*' },
   ] };
   await call('POST', '/api/v1/users', { UserName: 'alice' });
   await call('POST', '/api/v1/policies', { PolicyName: 'alice-no-experiments', PolicyDocument: JSON.stringify(policy) });
