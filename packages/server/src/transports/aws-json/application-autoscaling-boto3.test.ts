@@ -146,10 +146,10 @@ print(json.dumps({
     expect(out['firstWithoutMax']).toEqual(['ValidationException', "MaxCapacity is required to register the new scalable target 'endpoint/auto/variant/AllTraffic'.", 'ValidationException']);
     expect(out['minAboveMax'][0]).toBe('ValidationException');
     expect(out['ecs'][0]).toBe('ValidationException');
-    expect(out['ecs'][1]).toMatch(/ServiceNamespace/);
+    expect(out['ecs'][1]).toMatch(/at 'serviceNamespace'/);
     expect(out['badToken'][0]).toBe('ValidationException');
     // What Loam cannot do is refused by name, not ignored.
-    for (const [k, member] of [['suspended', 'SuspendedState'], ['stepScaling', 'PolicyType'], ['customMetric', 'CustomizedMetricSpecification']] as const) {
+    for (const [k, member] of [['suspended', "'SuspendedState'"], ['stepScaling', "'policyType'"], ['customMetric', "at 'targetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification'"]] as const) {
       expect(out[k][0], k).toBe('ValidationException');
       expect(out[k][1], k).toContain(member);
     }
