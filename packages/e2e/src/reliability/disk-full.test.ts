@@ -279,6 +279,18 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     return { describe, release, ended, imageEnded, runnerPid, waitsToUpload, jobLog, hostDir };
   }
 
+  /** Allocated bytes of every file under the small file system, by path. */
+  function blocksByFile(): Map<string, number> {
+    const out = spawnSync('find', [fs!.dir, '-printf', '%b %p\\n']).stdout.toString().trim().split('\n');
+    return new Map(out.map((l) => [l.slice(l.indexOf(' ') + 1), Number(l.slice(0, l.indexOf(' '))) * 512] as const));
+  }
+  /** What grew (or appeared) since `before`, largest first, with the bytes free now: for a failure's message. */
+  function grownSince(before: Map<string, number>): string {
+    const st = statfsSync(fs!.dir);
+    const grew = [...blocksByFile()].map(([p, b]) => [p, b - (before.get(p) ?? 0)] as const).filter(([, d]) => d > 0).sort((a, b) => b[1] - a[1]);
+    return `${st.bavail * st.bsize} bytes free; grew: ${grew.slice(0, 15).map(([p, d]) => `${p.slice(fs!.dir.length)} +${d}`).join(', ')}`;
+  }
+
   /** Fills the disk, then frees `bytes` of it: room for the runner's reports and the store's records, not for a model. */
   function leave(bytes: number) {
     fs!.fill();
@@ -400,6 +412,7 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     job.release();
     await job.imageEnded();
     leave(256 << 10);
+    const before = blocksByFile();
     await job.waitsToUpload();
     // Each retry writes the archive until the disk refuses it, then removes it: kill the runner in between,
     // while the cut-short archive takes every byte the store would need to record the job's end.
@@ -408,7 +421,8 @@ describe('disk full (R4): the data directory on a filesystem with no space left'
     const t0 = Date.now();
     while (size() < 64 << 10 && Date.now() - t0 < 30_000) await new Promise((r) => setImmediate(r));
     process.kill(job.runnerPid(), 'SIGKILL');
-    expect(size()).toBeGreaterThanOrEqual(64 << 10);
+    // Not met twice in full-file runs on 2026-11-29 (0 bytes free right after waitsToUpload): say who took the space.
+    expect(size(), `free space taken since leave(): ${grownSince(before)}`).toBeGreaterThanOrEqual(64 << 10);
     // What the archive had not taken yet is taken too: only the dead runner's archive holds free space now.
     fs.fill();
     const d = await job.ended(30_000);
