@@ -136,20 +136,20 @@ out['created'] = {'code': str(len(sm.list_training_jobs(NameContains=n)['Trainin
 print(json.dumps(out))
 `, args(ctx, 'secbad'));
     const named: Record<string, RegExp> = {
-      'training.subnet': /VpcConfig\.Subnets\.0/,
-      'training.subnets17': /VpcConfig\.Subnets/,
-      'training.groups6': /VpcConfig\.SecurityGroupIds/,
-      'training.groupsEmpty': /VpcConfig\.SecurityGroupIds/,
-      'training.groupLong': /VpcConfig\.SecurityGroupIds\.0/,
-      'training.outKey': /OutputDataConfig\.KmsKeyId/,
-      'training.volKey': /ResourceConfig\.VolumeKmsKeyId/,
-      'processing.subnet': /NetworkConfig\.VpcConfig\.Subnets\.0/,
-      'processing.outKey': /ProcessingOutputConfig\.KmsKeyId/,
-      'processing.volKey': /ProcessingResources\.ClusterConfig\.VolumeKmsKeyId/,
-      'transform.outKey': /TransformOutput\.KmsKeyId/,
-      'transform.volKey': /TransformResources\.VolumeKmsKeyId/,
-      'config.group': /VpcConfig\.SecurityGroupIds\.0/,
-      'config.key': /KmsKeyId/,
+      'training.subnet': /vpcConfig\.subnets\.1\.member/,
+      'training.subnets17': /vpcConfig\.subnets/,
+      'training.groups6': /vpcConfig\.securityGroupIds/,
+      'training.groupsEmpty': /vpcConfig\.securityGroupIds/,
+      'training.groupLong': /vpcConfig\.securityGroupIds\.1\.member/,
+      'training.outKey': /outputDataConfig\.kmsKeyId/,
+      'training.volKey': /resourceConfig\.volumeKmsKeyId/,
+      'processing.subnet': /networkConfig\.vpcConfig\.subnets\.1\.member/,
+      'processing.outKey': /processingOutputConfig\.kmsKeyId/,
+      'processing.volKey': /processingResources\.clusterConfig\.volumeKmsKeyId/,
+      'transform.outKey': /transformOutput\.kmsKeyId/,
+      'transform.volKey': /transformResources\.volumeKmsKeyId/,
+      'config.group': /vpcConfig\.securityGroupIds\.1\.member/,
+      'config.key': /kmsKeyId/,
     };
     for (const [k, re] of Object.entries(named)) {
       expect(out[k], k).toMatchObject({ code: 'ValidationException', status: 400 });
