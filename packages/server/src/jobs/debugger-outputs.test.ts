@@ -142,9 +142,9 @@ describe('SageMaker Debugger and TensorBoard members of CreateTrainingJob', () =
   it('a LocalPath outside /opt/ml or an S3OutputPath that is not s3:// is a 400 naming the member', async () => {
     const bad = await call(loam, 'POST', '/api/v1/training-jobs', request('dbg-bad', { TensorBoardOutputConfig: { S3OutputPath: 's3://models/tb', LocalPath: '/etc/tb' } }));
     expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.body)).toMatch(/TensorBoardOutputConfig\.LocalPath/);
+    expect(JSON.stringify(bad.body)).toMatch(/tensorBoardOutputConfig\.localPath/);
     const https = await call(loam, 'POST', '/api/v1/training-jobs', request('dbg-bad', { DebugHookConfig: { S3OutputPath: 'https://example.com/b/x' } }));
     expect(https.status).toBe(400);
-    expect(JSON.stringify(https.body)).toMatch(/DebugHookConfig\.S3OutputPath/);
+    expect(JSON.stringify(https.body)).toMatch(/debugHookConfig\.s3OutputPath/);
   });
 });

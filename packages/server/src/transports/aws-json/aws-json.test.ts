@@ -54,7 +54,7 @@ describe('AWS JSON 1.1 (SageMaker) with @aws-sdk/client-sagemaker', () => {
     expect(missing.message).toMatch(/nobody/);
     const invalid = await errorOf(sm.send(new ListTagsCommand({ ResourceArn: userArn, MaxResults: 5 })));
     expect(invalid).toMatchObject({ name: 'ValidationException', status: 400 });
-    expect(invalid.message).toMatch(/MaxResults/);
+    expect(invalid.message).toMatch(/at 'maxResults'/);
   });
 
   it('refuses a wrong secret, an unknown key, an inactive key and a skewed clock, changing nothing', async () => {
