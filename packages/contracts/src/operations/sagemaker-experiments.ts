@@ -12,7 +12,7 @@ import * as S from '../shapes/sagemaker-experiments.js';
 const experiment = 'arn:loam:sagemaker:{Region}:{Account}:experiment/{ExperimentName}';
 const base = { capability: 'sagemaker-experiments', aws: true } as const;
 const p = '/api/v1/sagemaker-experiments';
-const listNote = 'Lists only the experiments the caller may describe (`sagemaker:DescribeExperiment` on each, and on its `mlflow-experiment/<id>`); a page may hold fewer than MaxResults and still carry a NextToken.';
+const listNote = 'Lists only the experiments the caller may describe (`sagemaker:DescribeExperiment` on each, and on its `mlflow-experiment/<id>`); a page holds MaxResults of them unless the list ends or one request has read max(1,000, 10 × MaxResults) rows, and a NextToken follows only a page with one after it.';
 
 export const CreateExperiment = defineOperation({
   ...base, name: 'CreateExperiment', kind: 'create',
@@ -63,7 +63,7 @@ export const ListTrialComponents = defineOperation({
   summary: 'Lists trial components, those of an experiment, of a trial or of a source (a training job) when given, sorted and paged.',
   input: S.ListTrialComponentsInput, output: S.ListTrialComponentsOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:ListTrialComponents', resource: '*',
-  authorizationNote: 'Lists only the trial components the caller may describe (`sagemaker:DescribeTrialComponent` on each, and on the MLflow experiment of its run); by ExperimentName or TrialName, ResourceNotFound (as for a missing one) unless the caller may describe that experiment or trial on its `mlflow-experiment/<id>`; a page may hold fewer than MaxResults and still carry a NextToken.',
+  authorizationNote: 'Lists only the trial components the caller may describe (`sagemaker:DescribeTrialComponent` on each, and on the MLflow experiment of its run); by ExperimentName or TrialName, ResourceNotFound (as for a missing one) unless the caller may describe that experiment or trial on its `mlflow-experiment/<id>`; a page holds MaxResults of them unless the list ends or one request has read max(1,000, 10 × MaxResults) rows, and a NextToken follows only a page with one after it.',
   rest: { method: 'GET', path: `${p}/trial-components` },
 });
 export const UpdateTrialComponent = defineOperation({
@@ -94,7 +94,7 @@ export const ListTrials = defineOperation({
   ...base, name: 'ListTrials', kind: 'list', summary: 'Lists trials, those of an experiment or holding a trial component when given, sorted and paged.',
   input: S.ListTrialsInput, output: S.ListTrialsOutput, errors: ['ResourceNotFound', 'ValidationException'],
   iamAction: 'sagemaker:ListTrials', resource: '*',
-  authorizationNote: 'Lists only the trials the caller may describe (`sagemaker:DescribeTrial` on each, and on its MLflow experiment); by ExperimentName, ResourceNotFound (as for a missing one) unless the caller may describe that experiment on its `mlflow-experiment/<id>`, and by TrialComponentName unless they may describe the component on the MLflow experiment of its run; a page may hold fewer than MaxResults and still carry a NextToken.',
+  authorizationNote: 'Lists only the trials the caller may describe (`sagemaker:DescribeTrial` on each, and on its MLflow experiment); by ExperimentName, ResourceNotFound (as for a missing one) unless the caller may describe that experiment on its `mlflow-experiment/<id>`, and by TrialComponentName unless they may describe the component on the MLflow experiment of its run; a page holds MaxResults of them unless the list ends or one request has read max(1,000, 10 × MaxResults) rows, and a NextToken follows only a page with one after it.',
   rest: { method: 'GET', path: `${p}/trials` },
 });
 export const UpdateTrial = defineOperation({
