@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { jobsCollection } from '@loam/core';
 import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
 import { testPostgresUrl } from '@loam/adapters/metadata/sql/postgres-test-schema';
 import { loadConfig } from '../config/index.js';
 import type { TestLoam } from '../compose/loam.test-support.js';
 import { openPlatform } from '../compose/platform.js';
 import { buildLoamApp } from '../compose/start.js';
+import { call, role, sourceDirTarGz } from './jobs.test-support.js';
 
 /** Runs one statement on the test PostgreSQL database over a connection of its own (to install a fault trigger). */
 export async function sql(text: string): Promise<unknown[]> {
@@ -87,4 +89,45 @@ export async function openLoggedLoam(o: { env: Record<string, string>; level: st
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs a script-mode training job (`sleeper.py`) on `loam`'s PostgreSQL schema, stops it, and has the database refuse
+ * the first `refusals` writes of its end (the stored document in phase done) with SQLSTATE `errcode` and `message`,
+ * then let them through. Resolves once the job reads Stopped, with its id and whether every refusal was met.
+ */
+export async function stopJobWhoseEndIsRefused(loam: TestLoam, schema: string, name: string, refusal: { refusals: number; errcode: string; message: string }): Promise<{ jobId: string; allRefused: boolean }> {
+  const { platform } = loam;
+  await platform.artifacts.ensureBucket('data');
+  await platform.artifacts.put({ bucket: 'data', key: 'code/sourcedir.tar.gz' }, sourceDirTarGz('scripts', ['sleeper.py']));
+  await platform.artifacts.put({ bucket: 'data', key: 'train/x.csv' }, Buffer.from('1,2\n'));
+  const jobId = `training-job/${name}`;
+  const seq = `${schema}.fail_${name.replace(/-/g, '_')}`;
+  await sql(`create sequence ${seq}`);
+  await sql(`create or replace function ${seq}_fn() returns trigger language plpgsql as $$
+    begin
+      if new.pk = '${jobId}' and new.doc like '%"phase":"done"%' then
+        if nextval('${seq}') <= ${refusal.refusals} then
+          raise exception '${refusal.message.replace(/'/g, "''")}' using errcode = '${refusal.errcode}';
+        end if;
+      end if;
+      return new;
+    end $$`);
+  await sql(`create trigger ${name.replace(/-/g, '_')} before update on ${schema}.jobs for each row execute function ${seq}_fn()`);
+  const created = await call(loam, 'POST', '/api/v1/training-jobs', {
+    TrainingJobName: name, RoleArn: role,
+    AlgorithmSpecification: { TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3', TrainingInputMode: 'File' },
+    HyperParameters: { sagemaker_program: 'sleeper.py', sagemaker_submit_directory: 's3://data/code/sourcedir.tar.gz' },
+    InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data/train/' } } }],
+    OutputDataConfig: { S3OutputPath: 's3://models/' }, ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+  });
+  if (created.status !== 200) throw new Error(`CreateTrainingJob answered ${created.status}: ${JSON.stringify(created.body)}`);
+  await platform.jobs.scheduler.start();
+  const jobs = platform.store.collection(jobsCollection);
+  await until(async () => ((await jobs.get(jobId))?.value.handle ? true : undefined), 30_000, 'the job running');
+  const stopped = await call(loam, 'POST', `/api/v1/training-jobs/${name}/stop`, {});
+  if (stopped.status !== 200) throw new Error(`StopTrainingJob answered ${stopped.status}`);
+  await until(async () => ((await call(loam, 'GET', `/api/v1/training-jobs/${name}`)).body.TrainingJobStatus === 'Stopped' ? true : undefined), 30_000, 'the job stopped');
+  const met = (await sql(`select last_value >= ${refusal.refusals} as met from ${seq}`)) as { met: boolean }[];
+  return { jobId, allRefused: met[0]?.met === true };
 }
