@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readlinkSync, realpathSync, type Stats } from 'node:fs';
+import { realpathSync, type Stats } from 'node:fs';
 import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pidNamespace } from '@loam/adapters/executors/local/proc';
 import { linkTarget, unwritable } from './credentials-replace.js';
 
 /** How long locks live and are waited for; the defaults are the ones every writer must share (tests shorten them). */
@@ -122,7 +123,7 @@ class Holding implements HeldLock {
   }
 
   static async start(file: string, lock: string, handle: FileHandle, timing: LockTiming): Promise<Holding> {
-    const mine = `${process.pid} ${hostname()} ${pidNamespace()} ${randomUUID()}\n`;
+    const mine = `${process.pid} ${hostname()} ${lockNamespace()} ${randomUUID()}\n`;
     try {
       await handle.writeFile(mine);
       return new Holding(file, lock, handle, mine, await handle.stat(), timing);
@@ -177,19 +178,6 @@ class Holding implements HeldLock {
   }
 }
 
-/**
- * This process's pid namespace (Linux), '-' where there is none to read. A pid names the same process only within one:
- * a container sharing the file over a bind mount (with the host's hostname: host networking) has its own, in which the
- * host's writer's pid is gone or is its own (1).
- */
-function pidNamespace(): string {
-  try {
-    return readlinkSync('/proc/self/ns/pid');
-  } catch {
-    return '-';
-  }
-}
-
 /** The text and modification time of `lock`, undefined when it is gone. */
 async function lockState(lock: string): Promise<{ text: string; mtimeMs: number } | undefined> {
   try {
@@ -214,7 +202,7 @@ async function breakStaleLock(lock: string, staleMs: number): Promise<boolean> {
   if (seen === undefined) return true;
   const [pid, host, namespace] = seen.text.split(' ');
   // A lock with our pid that we hold is one another path to this file took (a bind mount queueKey cannot see through).
-  const dead = host === hostname() && namespace === pidNamespace() && (Number(pid) === process.pid ? !holding.has(seen.text) : !alive(Number(pid)));
+  const dead = host === hostname() && namespace === lockNamespace() && (Number(pid) === process.pid ? !holding.has(seen.text) : !alive(Number(pid)));
   if (!dead && Date.now() - seen.mtimeMs < staleMs) return false;
   const breaking = `${lock}.break`;
   try {
@@ -247,6 +235,15 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * This process's pid namespace as a lock records it (`pid:[N]`), '-' where there is none to read. A pid names the same
+ * process only within one: a container sharing the file over a bind mount (with the host's hostname: host networking)
+ * has its own, in which the host's writer's pid is gone or is its own (1).
+ */
+function lockNamespace(): string {
+  return pidNamespace() ?? '-';
 }
 
 async function lockOwner(lock: string, none = 'released since'): Promise<string> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { isAlive, processStartTime } from '../../executors/local/proc.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { isAlive, pidNamespaceInode, processStartTime } from '../../executors/local/proc.js';
 
 export const TEMP_PREFIX = '.loam-tmp-';
 
@@ -14,17 +14,8 @@ export const TEMP_PREFIX = '.loam-tmp-';
 const writer: { readonly pid: number; readonly start: string; readonly boot: string; readonly ns: string | undefined } | undefined = (() => {
   const start = processStartTime(process.pid);
   const boot = bootId();
-  return start !== undefined && /^\d+$/.test(start) && boot !== undefined ? { pid: process.pid, start, boot, ns: pidNamespace('self') } : undefined;
+  return start !== undefined && /^\d+$/.test(start) && boot !== undefined ? { pid: process.pid, start, boot, ns: pidNamespaceInode('self') } : undefined;
 })();
-
-/** The inode of the pid namespace of `pid` (`/proc/<pid>/ns/pid`), or undefined where it cannot be read. */
-function pidNamespace(pid: number | 'self'): string | undefined {
-  try {
-    return /^pid:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/pid`))?.[1];
-  } catch {
-    return undefined;
-  }
-}
 
 /** The initial pid namespace's inode (the kernel's PROC_PID_INIT_INO): a process there sees every process. */
 const INIT_PID_NS = '4026531836';
@@ -104,7 +95,7 @@ function aliveInNamespace(ns: string, pid: number, start: string): boolean | und
     return undefined;
   }
   for (const p of entries) {
-    if (pidNamespace(Number(p)) !== ns) continue;
+    if (pidNamespaceInode(Number(p)) !== ns) continue;
     seen = true;
     try {
       const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1]?.trim().split(/\s+/);

@@ -16,6 +16,24 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/**
+ * The pid namespace of a process as the kernel names it, the text of the link `/proc/<pid>/ns/pid` (`pid:[<inode>]`);
+ * undefined where it cannot be read (not Linux, the process gone or not ours to read). A pid names one process only
+ * within its namespace. The one reader of that link: the credentials lock records the text, temp names the inode.
+ */
+export function pidNamespace(pid: number | 'self' = 'self'): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The inode number of a process's pid namespace (the digits of pidNamespace), undefined where it cannot be read. */
+export function pidNamespaceInode(pid: number | 'self' = 'self'): string | undefined {
+  return /^pid:\[(\d+)\]$/.exec(pidNamespace(pid) ?? '')?.[1];
+}
+
 /** Whether `pid` is alive and is still the process that started at `startTime` (zombies count as gone). */
 export function isAlive(pid: number, startTime?: string): boolean {
   try {
