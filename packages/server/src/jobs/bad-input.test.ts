@@ -1,17 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { serverPerAttempt } from '@loam/testkit/vitest/retry.test-support';
 import { openTestLoam, type TestLoam } from '../compose/loam.test-support.js';
 import { call, trainingRequest } from './jobs.test-support.js';
 
+// One server for the file, a new one for each of CI's retries: a retry does not meet the jobs its failed attempt
+// created (ResourceInUse), and no test reads jobs another test created.
 let loam: TestLoam;
-
-beforeAll(async () => {
-  loam = await openTestLoam();
+let open: TestLoam | undefined;
+serverPerAttempt(async () => {
+  loam = open = await openTestLoam();
   // The channels hold data: each case is refused for its own reason, not for an empty prefix.
   await loam.platform.artifacts.ensureBucket('data');
   for (const key of ['train/a.csv', 't/a.csv', 'v/a.csv']) await loam.platform.artifacts.put({ bucket: 'data', key }, Buffer.from('1,2\n'));
-});
-afterAll(async () => {
-  await loam?.close();
+}, async () => {
+  await open?.close();
+  open = undefined;
 });
 
 const base = trainingRequest('ok-name');
@@ -88,14 +91,19 @@ describe('CreateTrainingJob refuses bad input with a 400 naming the field, and s
   });
 
   it('ListTrainingJobs filters, sorts and pages', async () => {
-    for (const n of ['list-a', 'list-b', 'list-c']) expect((await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest(n))).status).toBe(200);
+    for (const n of ['list-a', 'list-b', 'list-c', 'list-d']) expect((await call(loam, 'POST', '/api/v1/training-jobs', trainingRequest(n))).status).toBe(200);
+    expect((await call(loam, 'POST', '/api/v1/training-jobs/list-c/stop', {})).status).toBe(200);
     const p1 = await call(loam, 'GET', '/api/v1/training-jobs?NameContains=LIST&SortBy=Name&SortOrder=Ascending&MaxResults=2');
     expect(p1.body.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName)).toEqual(['list-a', 'list-b']);
     const p2 = await call(loam, 'GET', `/api/v1/training-jobs?NameContains=LIST&SortBy=Name&SortOrder=Ascending&MaxResults=2&NextToken=${encodeURIComponent(p1.body.NextToken)}`);
-    expect(p2.body.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName)).toEqual(['list-c']);
+    expect(p2.body.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName)).toEqual(['list-c', 'list-d']);
     expect(p2.body.NextToken).toBeUndefined();
+    // Other tests' jobs may share the server: the filter answers this test's stopped job and none of its others.
     const stopped = await call(loam, 'GET', '/api/v1/training-jobs?StatusEquals=Stopped');
-    expect(stopped.body.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName)).toEqual(['dup-job']);
+    const stoppedNames = stopped.body.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName);
+    expect(stoppedNames).toContain('list-c');
+    expect(stoppedNames.filter((n: string) => n.startsWith('list-'))).toEqual(['list-c']);
+    expect(stopped.body.TrainingJobSummaries.map((s: { TrainingJobStatus: string }) => s.TrainingJobStatus)).toEqual(stoppedNames.map(() => 'Stopped'));
     // Loam keeps no warm pools: no job has a warm pool status, so the filter matches none (SageMaker's answer for such jobs).
     for (const w of ['Available', 'InUse', 'Reused', 'Terminated']) {
       const r = await call(loam, 'GET', `/api/v1/training-jobs?WarmPoolStatusEquals=${w}`);
