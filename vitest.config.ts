@@ -18,7 +18,8 @@ export default defineConfig({
     // LOAM_TEST_FORCE_RETRY=1 fails each test's first attempt, to check that its retry can pass (see the file).
     setupFiles: process.env.LOAM_TEST_FORCE_RETRY === '1' ? ['packages/testkit/src/vitest/force-retry.test-support.ts'] : [],
     hookTimeout: 120_000,
-    reporters: ['default', 'json'],
+    // The progress file is what scripts/test.mjs counts when it stops a run that outlived its time budget.
+    reporters: ['default', 'json', './scripts/progress-reporter.mjs'],
     outputFile: { json: '.vitest-results.json' },
   },
 });
