@@ -14,16 +14,7 @@ import { scopedUsers } from './scoped-users.test-support.js';
 let loam: TestLoam;
 let sm: SageMakerClient | undefined;
 const p = '/api/v1/sagemaker-experiments';
-const { userWith, tokens } = scopedUsers(() => loam);
-
-async function as(user: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const token = user === 'admin' ? loam.adminToken : (tokens[user] as string);
-  const r = await loam.app.inject({
-    method, url, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-  return { status: r.statusCode, body: r.body ? r.json() : undefined };
-}
+const { userWith, as } = scopedUsers(() => loam);
 
 async function start(): Promise<void> {
   loam = await openTestLoam();

@@ -6,7 +6,7 @@ export interface ScopedUsers {
   /** Creates IAM user `name` with one attached policy of `statements`, and an API token for it. */
   userWith(name: string, statements: unknown[]): Promise<void>;
   /** Calls the REST API as `user` ('admin' is the Loam's admin); the body is parsed JSON, if any. */
-  as(user: string, method: 'POST' | 'GET' | 'DELETE', url: string, payload?: unknown): Promise<{ status: number; body: any }>;
+  as(user: string, method: 'POST' | 'GET' | 'PATCH' | 'DELETE', url: string, payload?: unknown): Promise<{ status: number; body: any }>;
 }
 
 /**

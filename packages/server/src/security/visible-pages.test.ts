@@ -13,21 +13,12 @@ import { scopedUsers } from './scoped-users.test-support.js';
 
 let loam: TestLoam;
 const clients: SageMakerClient[] = [];
-const { userWith, tokens } = scopedUsers(() => loam);
+const { userWith, as } = scopedUsers(() => loam);
 const sm = '/api/v1/sagemaker-experiments';
 const HIDDEN = ['a-hid', 'c-hid', 'e-hid', 'g-hid'];
 const OPEN = ['b-open', 'd-open', 'f-open'];
 let experimentIds: string[] = [];
 let endpoint: string | undefined;
-
-async function as(user: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const token = user === 'admin' ? loam.adminToken : (tokens[user] as string);
-  const r = await loam.app.inject({
-    method, url, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-  return { status: r.statusCode, body: r.body ? r.json() : undefined };
-}
 
 async function start(): Promise<void> {
   loam = await openTestLoam();
