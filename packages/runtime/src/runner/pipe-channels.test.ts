@@ -26,13 +26,13 @@ afterEach(() => {
 });
 
 /** Starts PipeInputs over `get` and a `cat` reading train_0; resolves once `cat` has read to EOF. */
-function start(get: (ref: { key: string }, opts: { signal?: AbortSignal }) => Promise<{ body: Readable }>, signal?: AbortSignal) {
+function start(get: (ref: { key: string }, opts: { signal?: AbortSignal }) => Promise<{ body: Readable }>, signal?: AbortSignal, spec: JobChannelSpec = channel, objects = planned) {
   const dataDir = mkdtempSync(join(tmpdir(), 'loam-pipe-channels-'));
   dirs.push(dataDir);
   const logs: string[] = [];
   const errors: Error[] = [];
   const pipes = new PipeInputs({
-    store: { get } as unknown as Artifacts, channels: [{ channel, planned }], host: { index: 0, count: 1 }, dataDir, pollMs: 10,
+    store: { get } as unknown as Artifacts, channels: [{ channel: spec, planned: objects }], host: { index: 0, count: 1 }, dataDir, pollMs: 10,
     log: (l) => logs.push(l), onError: (e) => errors.push(e), ...(signal ? { signal } : {}),
   });
   open.push(pipes);
@@ -78,5 +78,38 @@ describe('PipeInputs when the artifact store fails mid-epoch', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(t.errors).toEqual([]);
     t.cat.kill();
+  });
+});
+
+describe('PipeInputs with RecordWrapperType RecordIO', () => {
+  it('streams a record: its first bytes reach the reader while the object is still being read, never held whole', async () => {
+    const chunk = 64 * 1024;
+    const size = 256 * chunk; // 16 MiB
+    const piece = Buffer.alloc(chunk, 0x61);
+    const pulled: number[] = [];
+    const t = start(async () => {
+      const i = pulled.push(0) - 1;
+      return {
+        body: Readable.from((function* () {
+          for (let n = 0; n < size / chunk; n++) {
+            pulled[i] = (pulled[i] as number) + chunk;
+            yield piece;
+          }
+        })()),
+      };
+    }, undefined, { ...channel, recordWrapper: 'RecordIO' }, [{ bucket: 'data', key: 't/big', rel: 'big' }]);
+    const first = await new Promise<{ head: Buffer; pulled: number[] }>((resolve) => {
+      t.cat.stdout?.once('data', (c: Buffer) => {
+        t.cat.stdout?.pause();
+        resolve({ head: c.subarray(0, 8), pulled: [...pulled] });
+      });
+    });
+    // The record's header names all 16 MiB in one part (cflag 0): the length is known before the data is read.
+    expect(first.head.readUInt32LE(0)).toBe(0xced7230a);
+    expect(first.head.readUInt32LE(4)).toBe(size);
+    // One read found the length; the data read had given a small part of the object when the reader got its first bytes.
+    expect(first.pulled.some((n) => n < size / 4), JSON.stringify(first.pulled)).toBe(true);
+    t.cat.kill();
+    expect(t.errors).toEqual([]);
   });
 });

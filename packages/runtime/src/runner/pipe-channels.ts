@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import type { JobChannelSpec } from '@loam/contracts';
 import type { Artifacts } from './artifacts.js';
 import { ClientError } from './client-error.js';
-import { recordIoMaxBytes, recordIoRecord } from './record-io.js';
+import { recordIoFrames, RecordIoTooLarge } from './record-io.js';
 import type { Planned } from './shared-listing.js';
 import { epochSeed, hostObjects, type StagingHost } from './stage-inputs.js';
 
@@ -50,7 +50,7 @@ interface Made {
  * in the host's order ({@link hostObjects}: key or manifest order; with ShuffleConfig reshuffled each
  * epoch with {@link epochSeed}, then dealt by ShardedByS3Key), streamed from the artifact store every
  * time; Gzip objects are decompressed, and with `RecordWrapperType: RecordIO` each object is one RecordIO
- * record ({@link recordIoRecord}).
+ * record, streamed ({@link recordIoFrames}).
  *
  * The data directory belongs to the image (its sandbox uid), which may swap a FIFO for a link or a file
  * at any moment. Every operation therefore goes through a descriptor of the directory opened before the
@@ -258,38 +258,34 @@ async function* epochBytes(store: Artifacts, channel: JobChannelSpec, objects: r
   const what = `Channel '${channel.name}'`;
   for (const p of objects) {
     const uri = `s3://${p.bucket}/${p.key}`;
-    let body: Readable;
-    try {
-      ({ body } = await store.get({ bucket: p.bucket, key: p.key }, signal ? { signal } : {}));
-    } catch (e) {
-      if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`${what}: ${uri} does not exist${channel.s3DataType === 'ManifestFile' ? ` (listed in the manifest ${channel.s3Uri})` : ''}.`);
-      throw sourceError(what, uri, e);
-    }
-    let data: Readable = body;
-    if (channel.compression === 'Gzip') {
-      const gunzip = createGunzip();
-      body.on('error', (e) => gunzip.destroy(e));
-      data = body.pipe(gunzip);
-    }
-    const record = channel.recordWrapper === 'RecordIO' ? ([] as Buffer[]) : undefined;
-    let size = 0;
-    try {
-      for await (const chunk of data as AsyncIterable<Buffer>) {
-        if (!record) {
-          yield chunk;
-          continue;
-        }
-        size += chunk.length;
-        if (size > recordIoMaxBytes) throw new ClientError(`${what}: ${uri} is larger than one RecordIO record can be (${recordIoMaxBytes} bytes; RecordWrapperType is RecordIO).`);
-        record.push(chunk);
+    const bodies: Readable[] = [];
+    // The object's bytes from its start (gunzipped when asked); RecordIO framing reads it twice (recordIoFrames).
+    const open = async (): Promise<AsyncIterable<Buffer>> => {
+      let body: Readable;
+      try {
+        ({ body } = await store.get({ bucket: p.bucket, key: p.key }, signal ? { signal } : {}));
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`${what}: ${uri} does not exist${channel.s3DataType === 'ManifestFile' ? ` (listed in the manifest ${channel.s3Uri})` : ''}.`);
+        throw e; // wrapped once, below (sourceError)
       }
+      bodies.push(body);
+      if (channel.compression !== 'Gzip') return body;
+      const gunzip = createGunzip();
+      bodies.push(gunzip);
+      body.on('error', (e) => gunzip.destroy(e));
+      return body.pipe(gunzip);
+    };
+    try {
+      if (channel.recordWrapper === 'RecordIO') yield* recordIoFrames(open);
+      else for await (const chunk of await open()) yield chunk;
     } catch (e) {
+      if (e instanceof ClientError) throw e;
       if ((e as { code?: string }).code === 'Z_DATA_ERROR') throw new ClientError(`${what}: ${uri} is not gzip data (CompressionType is Gzip).`);
+      if (e instanceof RecordIoTooLarge) throw new ClientError(`${what}: ${uri} is larger than one RecordIO record can be (${e.maxBytes} bytes; RecordWrapperType is RecordIO).`);
       throw sourceError(what, uri, e);
     } finally {
-      body.destroy();
+      for (const b of bodies) b.destroy();
     }
-    if (record) yield* recordIoRecord(Buffer.concat(record));
   }
   beforeEnd();
 }
