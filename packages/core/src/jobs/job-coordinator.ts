@@ -6,8 +6,10 @@ import { JobStartRefusedError, type ExecutorEvent, type JobExecutor } from '../p
 import type { Collection, MetadataStore, Versioned } from '../ports/metadata-store.js';
 import { applyEvents, clipReason, settle, withSecondary } from './job-events.js';
 import { jobsCollection, type JobRecord } from './job.collections.js';
-import { FailingUpdates } from './failing-updates.js';
+import { FailingUpdates, type FailedUpdate, type GiveUpAfter } from './failing-updates.js';
 import { StoreOutageLog } from './store-outage-log.js';
+
+export type { GiveUpAfter } from './failing-updates.js';
 
 export interface JobCoordinatorOptions {
   readonly store: MetadataStore;
@@ -20,6 +22,8 @@ export interface JobCoordinatorOptions {
   readonly flushIntervalMs?: number;
   /** How soon events are written again after the store refused them as unavailable. */
   readonly retryIntervalMs?: number;
+  /** When a job's update the store keeps refusing other than as unavailable is given up (10 failures over 10 minutes). */
+  readonly giveUpAfter?: GiveUpAfter;
 }
 
 /**
@@ -40,15 +44,17 @@ export class JobCoordinator {
   /** Nothing is scheduled before the first reconcile: capacity is only known once old jobs are re-adopted. */
   private started = false;
   private readonly outage: StoreOutageLog;
-  /** Event writes that failed other than as unavailable: retried with backoff, never dropped while running. */
+  /** Event writes that failed other than as unavailable: retried with backoff, given up only past GiveUpAfter. */
   private readonly failing: FailingUpdates;
+  /** Jobs whose end the store refused for good: a Failed end naming the store's error is being written instead. */
+  private readonly refusedEnds = new Set<string>();
   /** A scheduling pass fails every tick of a database outage: logged once, not as an error per tick. */
   private readonly passFailures: LoopFailureLog;
 
   constructor(private readonly o: JobCoordinatorOptions) {
     this.jobs = o.store.collection(jobsCollection);
     this.outage = new StoreOutageLog(o.logger, () => o.clock.now(), this.retryIntervalMs);
-    this.failing = new FailingUpdates(o.logger, this.retryIntervalMs);
+    this.failing = new FailingUpdates(o.logger, this.retryIntervalMs, () => o.clock.now(), o.giveUpAfter);
     this.passFailures = new LoopFailureLog(o.logger, 'job scheduling pass failed');
     o.executor.onEvent((id, e) => this.enqueue(id, e));
   }
@@ -94,6 +100,7 @@ export class JobCoordinator {
         await this.apply(id, events);
         this.outage.written(id);
         this.failing.written(id);
+        this.refusedEnds.delete(id);
       } catch (e) {
         if (this.closed) {
           this.outage.dropped(id);
@@ -111,10 +118,16 @@ export class JobCoordinator {
           return;
         }
         // Any other failure (an I/O error the database does not call an outage, a record that kept changing):
-        // a job's status and end are kept and tried again, less and less often, for as long as this server runs.
-        // Dropping them left the job InProgress until a restart (2026-11-29). Metrics alone may be what the store
-        // refuses: after a few failures they are dropped, so they cannot hold the job's end back for good.
-        const kept = this.failing.failed(id, e, events);
+        // a job's status and end are kept and tried again, less and less often, until GiveUpAfter (10 minutes).
+        // Dropping them at once left the job InProgress until a restart (2026-11-29). Metrics alone may be what the store
+        // refuses: after a few failures they are dropped, so they cannot hold the job's end back for good. A refusal
+        // that never passes (a constraint, a trigger) is given up after GiveUpAfter, not retried every 30 s for good.
+        const failed = this.failing.failed(id, e, events);
+        if ('givenUp' in failed) {
+          this.giveUp(id, e, failed);
+          return;
+        }
+        const kept = failed.retry;
         if (kept.length === 0) {
           // Metrics alone were refused and are given up: nothing of this job is left to retry, so its failures end here
           // (a later passing fault starts a new count, not one that drops its metrics at once; no entry kept per job).
@@ -126,6 +139,37 @@ export class JobCoordinator {
         this.failing.retryLater(id, () => void this.schedule(id));
       }
     });
+  }
+
+  /**
+   * A job's events the store refused (other than as unavailable) past GiveUpAfter: dropped, with one error line saying
+   * what they were. If they held the job's end, a Failed end naming the store's error is written in its place (what the
+   * store refused may be in what the end carried: an exit message, a reason), through the same retries, so the job
+   * ends and what it held is released. If that is given up too, the job keeps its status until a restart, when the
+   * executor replays its end (its work directory is kept for that).
+   */
+  private giveUp(id: string, err: unknown, f: Extract<FailedUpdate, { givenUp: unknown }>): void {
+    this.failing.dropped(id);
+    this.outage.dropped(id);
+    const dropped: Record<string, number> = {};
+    for (const e of f.givenUp) dropped[e.type] = (dropped[e.type] ?? 0) + 1;
+    const exits = f.givenUp.filter((e) => e.type === 'exit');
+    const fields = { jobId: id, err, failures: f.failures, forMs: f.forMs, dropped };
+    if (exits.length === 0 || this.refusedEnds.has(id)) {
+      this.refusedEnds.delete(id);
+      this.o.logger.error(fields, exits.length === 0
+        ? 'job update given up: the metadata store kept refusing it; its events are dropped'
+        : 'job end given up: the metadata store refused it, and a Failed end too; the job keeps its status until the server restarts and replays its end');
+      return;
+    }
+    this.refusedEnds.add(id);
+    this.o.logger.error(fields, "job update given up: the metadata store kept refusing it; its events are dropped and the job's end is recorded as Failed, naming the store's error");
+    const why = (err instanceof Error ? err.message : String(err)).slice(0, 600).replace(/\.$/, '');
+    const failureReason = `The job ended, but the metadata store refused to record its end for ${span(f.forMs)} (${f.failures} tries): ${why}. Its outcome, exit message and model artifacts were not recorded.`;
+    // Each exit keeps its host and sequence number: applied once, and events after it still apply.
+    const ends: ExecutorEvent[] = exits.map((e) => ({ type: 'exit', host: e.host, seq: e.seq, time: e.time, outcome: 'Failed', secondaryStatus: 'Failed', failureReason }));
+    this.pending.set(id, [...ends, ...(this.pending.get(id) ?? [])]);
+    void this.schedule(id);
   }
 
   /** Runs `fn` for this job again, every `retryIntervalMs`, while the store answers ServiceUnavailable (until closed). */
@@ -331,4 +375,9 @@ export class JobCoordinator {
     this.closed = true;
     await this.idle();
   }
+}
+
+/** A span of time as a FailureReason says it: seconds under two minutes, else minutes. */
+function span(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} minutes`;
 }

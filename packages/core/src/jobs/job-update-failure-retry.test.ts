@@ -5,7 +5,8 @@ import { MemoryJobExecutor } from '@loam/testkit/fakes/memory-job-executor';
 import { createMemoryMetadataStore } from '@loam/testkit/fakes/memory-metadata-store';
 import { systemClock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
-import type { ExecutorEvent, ExecutorListener } from '../ports/job-executor.js';
+import { ServiceUnavailableError } from '../kernel/errors.js';
+import type { ExecutorEvent, ExecutorListener, JobExecutor } from '../ports/job-executor.js';
 import type { Collection, MetadataStore } from '../ports/metadata-store.js';
 import { JobCoordinator } from './job-coordinator.js';
 import { jobsCollection, type JobRecord } from './job.collections.js';
@@ -24,8 +25,17 @@ function recordingLogger(lines: Line[]): Logger {
   return l;
 }
 
-/** The store, with its job updates refused as an I/O error while `state.refusals` is above 0. */
-function refusingStore(store: MetadataStore, state: { refusals: number; refused: number }): MetadataStore {
+interface Faults {
+  /** Job updates refused (not written) as an I/O error, or as `error` when set. */
+  refusals: number;
+  refused: number;
+  error?: () => Error;
+  /** Job updates written and then failed, as a connection dropped after COMMIT reports it (ServiceUnavailable). */
+  lostAnswers: number;
+}
+
+/** The store, with its job updates refused as an I/O error while `state.refusals` is above 0, or written and then failed while `state.lostAnswers` is. */
+function refusingStore(store: MetadataStore, state: Faults): MetadataStore {
   const bind = <T extends object>(t: T, p: string | symbol): unknown => {
     const v: unknown = Reflect.get(t, p);
     return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
@@ -42,9 +52,14 @@ function refusingStore(store: MetadataStore, state: { refusals: number; refused:
               if (state.refusals > 0) {
                 state.refusals--;
                 state.refused++;
-                throw new Error('disk I/O error');
+                throw state.error?.() ?? new Error('disk I/O error');
               }
-              return ct.update(key, version, value);
+              const written = await ct.update(key, version, value);
+              if (state.lostAnswers > 0) {
+                state.lostAnswers--;
+                throw new ServiceUnavailableError('The metadata store is unavailable: the connection to PostgreSQL was lost or timed out. Retry later.');
+              }
+              return written;
             };
           },
         });
@@ -53,9 +68,9 @@ function refusingStore(store: MetadataStore, state: { refusals: number; refused:
   });
 }
 
-async function setup() {
+async function setup(o: { giveUpAfter?: { failures: number; ms: number } } = {}) {
   const lines: Line[] = [];
-  const state = { refusals: 0, refused: 0 };
+  const state: Faults = { refusals: 0, refused: 0, lostAnswers: 0 };
   const memory = createMemoryMetadataStore({ collections: [jobsCollection] });
   const executor = new MemoryJobExecutor({ artifacts: new MemoryArtifactStore() });
   let send: ExecutorListener = () => undefined;
@@ -64,7 +79,10 @@ async function setup() {
     send = l;
     onEvent(l);
   };
-  const coordinator = new JobCoordinator({ store: refusingStore(memory, state), executor, clock: systemClock, logger: recordingLogger(lines), node: 'n', flushIntervalMs: 1, retryIntervalMs: 5 });
+  const released: string[] = [];
+  // The fake releases nothing: what the coordinator asks of it is what is checked.
+  (executor as JobExecutor).release = async (id: string) => void released.push(id);
+  const coordinator = new JobCoordinator({ store: refusingStore(memory, state), executor, clock: systemClock, logger: recordingLogger(lines), node: 'n', flushIntervalMs: 1, retryIntervalMs: 5, ...(o.giveUpAfter ? { giveUpAfter: o.giveUpAfter } : {}) });
   const now = Date.now() / 1000;
   const spec = { instanceCount: 1, maxRuntimeSeconds: 3600 } as unknown as JobSpec;
   const record: JobRecord = {
@@ -76,7 +94,7 @@ async function setup() {
   let seq = 0;
   const emit = (e: Record<string, unknown>) => send(jobId, { ...e, seq: ++seq, time: Date.now(), host: 'algo-1' } as ExecutorEvent);
   const read = async () => (await memory.collection(jobsCollection).get(jobId))!.value;
-  return { lines, state, coordinator, emit, read };
+  return { lines, state, coordinator, emit, read, released };
 }
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 5000): Promise<T> {
@@ -118,6 +136,60 @@ describe('a job update the store refuses with an error that is not an outage', (
     expect(written?.value).toBe(0.25);
     expect(lines.filter((l) => l.level === 'error').length).toBe(2);
     expect(lines.filter((l) => /written after failing/.test(l.msg)).map((l) => l.fields['failures'])).toEqual([1]);
+    await coordinator.close();
+  });
+});
+
+describe("a job's end the store keeps refusing for good (the same error every time)", () => {
+  const giveUpAfter = { failures: 4, ms: 50 };
+
+  it('gives the batch up and ends the job Failed, naming the store error, with one error line for what was dropped', async () => {
+    const { state, coordinator, emit, read, lines, released } = await setup({ giveUpAfter });
+    // Refuses what carries the job's end as it is (a trigger, a constraint), and lets a Failed end through.
+    let refusedEnd = 0;
+    state.refusals = Number.POSITIVE_INFINITY;
+    state.error = () => new Error('new row for relation "jobs" violates check constraint "jobs_exit_message"');
+    emit({ type: 'status', status: 'Uploading' });
+    emit({ type: 'metric', name: 'loss', value: 0.5 });
+    emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0, exitMessage: 'bad', modelArtifacts: 's3://models/x/model.tar.gz' });
+    await until(async () => (lines.some((l) => /given up/.test(l.msg)) ? true : undefined), 'the batch given up', 10_000);
+    refusedEnd = state.refused;
+    state.refusals = 0;
+    const done = await until(async () => ((await read()).phase === 'done' ? await read() : undefined), 'the job ended');
+    expect(refusedEnd).toBeGreaterThanOrEqual(giveUpAfter.failures);
+    expect([done.status, done.secondaryStatus, done.modelArtifacts, done.exitMessage, done.finalMetrics['loss']]).toEqual(['Failed', 'Failed', undefined, undefined, undefined]);
+    expect(done.failureReason).toMatch(/^The job ended, but the metadata store refused to record its end .*: new row for relation "jobs" violates check constraint "jobs_exit_message"\. Its outcome, exit message and model artifacts were not recorded\.$/);
+    const given = lines.filter((l) => /given up/.test(l.msg));
+    expect(given.map((l) => [l.level, l.fields['dropped']])).toEqual([['error', { status: 1, exit: 1 }]]);
+    // The Failed end is a job's end like any other: what the job held is released.
+    await until(async () => (released.length ? true : undefined), 'the job released');
+    expect(released).toEqual([jobId]);
+    await coordinator.close();
+  });
+
+  it('stops retrying when even a Failed end is refused: one more error line, no retry after it', async () => {
+    const { state, coordinator, emit, read, lines, released } = await setup({ giveUpAfter });
+    state.refusals = Number.POSITIVE_INFINITY;
+    state.error = () => new Error('permission denied for table jobs');
+    emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0 });
+    await until(async () => (lines.filter((l) => /given up/.test(l.msg)).length === 2 ? true : undefined), 'the Failed end given up too', 10_000);
+    const tries = state.refused;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(state.refused).toBe(tries);
+    expect((await read()).phase).toBe('running');
+    expect(lines.filter((l) => /given up/.test(l.msg)).map((l) => l.level)).toEqual(['error', 'error']);
+    // Kept for a restart to replay the end from (the executor's record of it): nothing is released.
+    expect(released).toEqual([]);
+    await coordinator.close();
+  });
+
+  it('keeps retrying a batch refused for less than the limit, however often', async () => {
+    const { state, coordinator, emit, read, lines } = await setup({ giveUpAfter: { failures: 4, ms: 60_000 } });
+    state.refusals = 6;
+    emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0 });
+    const done = await until(async () => ((await read()).phase === 'done' ? await read() : undefined), 'the job ended', 10_000);
+    expect(done.status).toBe('Completed');
+    expect(lines.filter((l) => /given up/.test(l.msg))).toEqual([]);
     await coordinator.close();
   });
 });
