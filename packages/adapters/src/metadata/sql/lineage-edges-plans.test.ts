@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger, type LineageEdgeQuery } from '@loam/core';
 import { createSqlDialect } from './dialects/registry.js';
 import type { SqlDialect } from './dialects/sql-dialect.js';
+import { queryPlanText } from './query-plan.test-support.js';
 import { migrate } from './migrations.js';
 import { listEdgesQuery } from './sql-lineage.js';
 import { testPostgresUrl, useFreshPostgresSchema } from './postgres-test-schema.js';
@@ -24,20 +25,7 @@ const queries: [string, LineageEdgeQuery][] = [
   ['a creation-time window', { sortBy: 'createdAt', order: 'Descending', limit: 500, createdAfter: t0 + 1000 * 1000, createdBefore: t0 + 1100 * 1000 }],
 ];
 
-async function planText(d: SqlDialect, q: LineageEdgeQuery): Promise<string> {
-  const c = listEdgesQuery(d.db, q).compile();
-  if (d.label.startsWith('sqlite')) {
-    const r = await d.db.executeQuery(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]));
-    return (r.rows as { detail: string }[]).map((x) => x.detail).join('\n');
-  }
-  // With sorting and full scans priced out, a plan still holds them only if no index can serve the query.
-  return d.db.transaction().execute(async (tx) => {
-    await sql`set local enable_sort = off`.execute(tx);
-    await sql`set local enable_seqscan = off`.execute(tx);
-    const r = await tx.executeQuery(CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]));
-    return (r.rows as Record<string, string>[]).map((x) => Object.values(x)[0]).join('\n');
-  });
-}
+const planText = (d: SqlDialect, q: LineageEdgeQuery): Promise<string> => queryPlanText(d, listEdgesQuery(d.db, q).compile());
 
 function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: RegExp, scans: RegExp): void {
   describe(`lineage edge listing plans (${name})`, () => {

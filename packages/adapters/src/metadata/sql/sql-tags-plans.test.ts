@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompiledQuery, sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger, type TaggedRange } from '@loam/core';
 import { createSqlDialect } from './dialects/registry.js';
 import type { SqlDialect } from './dialects/sql-dialect.js';
+import { queryPlanText } from './query-plan.test-support.js';
 import { migrate } from './migrations.js';
 import { SqlSession } from './session.js';
 import { SqlTagStore } from './sql-tags.js';
@@ -61,27 +62,13 @@ function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: Reg
         const found = await s.tags.tagged('team', values, range);
         expect(found.length).toBeGreaterThan(0);
         expect(found.every((r) => r.ResourceArn.startsWith(type('training-job')))).toBe(true);
-        const plan = await planText(s.d, seen[seen.length - 1] as CompiledQuery);
+        const plan = await queryPlanText(s.d, seen[seen.length - 1] as CompiledQuery);
         expect(plan, plan).toMatch(index);
         expect(plan).toMatch(ranged);
         expect(plan).not.toMatch(sorts);
         expect(plan).not.toMatch(scans);
       });
     }
-  });
-}
-
-async function planText(d: SqlDialect, c: CompiledQuery): Promise<string> {
-  if (d.label.startsWith('sqlite')) {
-    const r = await d.db.executeQuery(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]));
-    return (r.rows as { detail: string }[]).map((x) => x.detail).join('\n');
-  }
-  // With sorting and full scans priced out, a plan still holds them only if no index can serve the query.
-  return d.db.transaction().execute(async (tx) => {
-    await sql`set local enable_sort = off`.execute(tx);
-    await sql`set local enable_seqscan = off`.execute(tx);
-    const r = await tx.executeQuery(CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]));
-    return (r.rows as Record<string, string>[]).map((x) => Object.values(x)[0]).join('\n');
   });
 }
 

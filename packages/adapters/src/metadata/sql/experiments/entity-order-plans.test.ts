@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger, type ExperimentStore } from '@loam/core';
 import { createSqlDialect } from '../dialects/registry.js';
 import type { SqlDialect } from '../dialects/sql-dialect.js';
+import { queryPlanText } from '../query-plan.test-support.js';
 import { testPostgresUrl, useFreshPostgresSchema } from '../postgres-test-schema.js';
 import { experimentMigrator, migrateExperiments } from './experiment-migrations.js';
 import { componentListQuery, trialListQuery } from './sql-sagemaker-entities.js';
@@ -28,20 +29,7 @@ const queries: [Listing, string, Query, RegExp][] = [
   ['trials', 'by CreationTime Descending (ListTrials\' default), after a position', { sortBy: 'creationTime', ascending: false, after: { time: 1_700_001_500_000, name: 'tc-1500' }, offset: 0, limit: 200 }, /sm_trials_by_creation/],
 ];
 
-async function planText(d: SqlDialect, listing: Listing, q: Query): Promise<string> {
-  const c = listQuery(d.db, listing, q).compile();
-  if (d.label.startsWith('sqlite')) {
-    const r = await d.db.executeQuery(CompiledQuery.raw(`explain query plan ${c.sql}`, [...c.parameters]));
-    return (r.rows as { detail: string }[]).map((x) => x.detail).join('\n');
-  }
-  // With sorting and full scans priced out, a plan still holds them only if no index can serve the query.
-  return d.db.transaction().execute(async (tx) => {
-    await sql`set local enable_sort = off`.execute(tx);
-    await sql`set local enable_seqscan = off`.execute(tx);
-    const r = await tx.executeQuery(CompiledQuery.raw(`explain ${c.sql}`, [...c.parameters]));
-    return (r.rows as Record<string, string>[]).map((x) => Object.values(x)[0]).join('\n');
-  });
-}
+const planText = (d: SqlDialect, listing: Listing, q: Query): Promise<string> => queryPlanText(d, listQuery(d.db, listing, q).compile());
 
 function describePlans(name: string, open: () => Promise<SqlDialect>, sorts: RegExp, scans: RegExp): void {
   describe(`trial and trial component listing plans after experiments:0012 (${name})`, () => {
