@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { withFileLock, type HeldLock } from './credentials-lock.js';
+import { withFileLock, type HeldLock, type LockTiming } from './credentials-lock.js';
 import { replaceFile } from './credentials-replace.js';
 import { classifyIni, contentOf, hasLineEnd, indentOf, insertionIndent, isBlankOrComment, lineEndOf, linesOf, sectionsOf, withoutBom, type IniLine } from './credentials-ini.js';
 
@@ -43,6 +43,41 @@ export async function writeCredentialsFile(dataDir: string, c: LoamCredentials):
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   await withFileLock(file, (held) => writeLocked(file, c, held));
   return file;
+}
+
+/** The credentials file as its lock's holder writes it (withCredentialsFile). */
+export interface LockedCredentialsFile {
+  /** Writes the `[loam]` profile as writeCredentialsFile does; the file's path. */
+  write(c: LoamCredentials): Promise<string>;
+  /** Updates the `[loam]` profile's `loam_endpoint` as updateCredentialsEndpoint does. */
+  updateEndpoint(endpoint: string): Promise<void>;
+}
+
+/**
+ * Runs `fn` holding the lock of `<data-dir>/credentials` (withFileLock), handing it the file to write under that lock.
+ * For a write that must happen inside a metadata-store transaction (the first start's bootstrap): the lock is waited
+ * for (up to credentialsLockTiming.waitMs) before the transaction opens, so the transaction lasts the write only and
+ * does not hold off the store's other writers (on SQLite, every one) while another process holds the lock.
+ */
+export async function withCredentialsFile<T>(dataDir: string, fn: (file: LockedCredentialsFile) => Promise<T>, options: { readonly timing?: LockTiming } = {}): Promise<T> {
+  const file = join(dataDir, 'credentials');
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  return withFileLock(
+    file,
+    (held) =>
+      fn({
+        write: async (c) => {
+          for (const [name, value] of [['aws_access_key_id', c.accessKeyId], ['aws_secret_access_key', c.secretAccessKey], ['region', c.region], ['loam_api_token', c.apiToken], ['loam_endpoint', c.endpoint]] as const) oneLine(file, name, value);
+          await writeLocked(file, c, held);
+          return file;
+        },
+        updateEndpoint: async (endpoint) => {
+          oneLine(file, 'loam_endpoint', endpoint);
+          await updateEndpointLocked(file, endpoint, held);
+        },
+      }),
+    options.timing ? { timing: options.timing } : {},
+  );
 }
 
 async function writeLocked(file: string, c: LoamCredentials, held: HeldLock): Promise<void> {

@@ -19,7 +19,8 @@ import { mlflowRegistryRoutes } from '../transports/mlflow/registry/mlflow-regis
 import { registerEndpointRoutes } from '../endpoints/endpoints.compose.js';
 import { withRedactedRequests } from '../http/request-log.js';
 import { registerFrameHeaders } from '../http/frame-headers.js';
-import { credentialsTakenFromDefault, repairCredentialsKey, updateCredentialsEndpoint, writeCredentialsFile } from './credentials-file.js';
+import { bootstrapCredentials } from './credentials-bootstrap.js';
+import { credentialsTakenFromDefault, repairCredentialsKey } from './credentials-file.js';
 import { knownKey } from './forget-unreadable-keys.js';
 import { DataDirInUseError, lockDataDir, type DataDirLock } from '@loam/adapters/data-dir/data-dir-lock';
 import { keepReserve, releaseReserveWhenFull } from './disk-reserve.js';
@@ -160,24 +161,15 @@ export async function startLoam(options: StartOptions = {}): Promise<RunningLoam
     throw e;
   }
   platform.tuning.driver.start();
-  let credentialsFile = `${config.dataDir}/credentials`;
-  // Written before the admin is committed: a crash in between leaves no admin, and the next start bootstraps again.
-  let written: string | undefined;
+  let credentialsFile: string;
   let admin: Awaited<ReturnType<typeof platform.identity.bootstrapAdmin>>;
   try {
-    admin = await platform.identity.bootstrapAdmin(async (a) => {
-      written = a.accessKeyId;
-      credentialsFile = await writeCredentialsFile(config.dataDir, {
-        accessKeyId: a.accessKeyId,
-        secretAccessKey: a.secretAccessKey,
-        apiToken: a.apiToken,
-        region: config.region,
-        endpoint: url,
-      });
-    });
+    // Written before the admin is committed: a crash in between leaves no admin, and the next start bootstraps again.
+    // Awaited, not blocking: the port is open, and a lock another writer holds (up to 75 s) must not stop answers.
+    const bootstrap = await bootstrapCredentials(platform.identity, config.dataDir, { region: config.region, endpoint: url });
+    ({ admin, file: credentialsFile } = bootstrap);
+    const { written } = bootstrap;
     if (!admin) {
-      // Awaited, not blocking: the port is open, and a lock another writer holds (up to 75 s) must not stop answers.
-      await updateCredentialsEndpoint(config.dataDir, url);
       // A process killed between a key's deletion and the file's rewrite left [loam] naming a dead key; a bootstrap
       // another server won at the same moment left it naming the key written above, never committed.
       const repaired = await repairCredentialsKey(config.dataDir, (id, token) => knownKey(platform.identity, new Set(written === undefined ? [] : [written]), id, token));
