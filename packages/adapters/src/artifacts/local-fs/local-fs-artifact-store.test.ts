@@ -1,15 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeArtifactStoreConformance } from '@loam/testkit/conformance/artifact-store.conformance';
 import { LocalFsArtifactStore } from './local-fs-artifact-store.js';
 import { LocalFsLayout } from './local-fs-paths.js';
+import { startSlowPutWriter } from './slow-put-writer.test-support.js';
 
 const sandboxes: string[] = [];
 function sandbox(): string {
@@ -156,7 +156,6 @@ describe('local-fs artifact store on disk', () => {
   });
 
   describe('a long write by a job runner (another live process)', () => {
-    const here = dirname(fileURLToPath(import.meta.url));
     let writer: ChildProcess | undefined;
     afterEach(() => {
       writer?.kill('SIGKILL');
@@ -164,19 +163,8 @@ describe('local-fs artifact store on disk', () => {
 
     /** Starts a runner-style writer of `key` whose body stops after 1 KiB; resolves with its temp file once written to. */
     async function longWrite(key: string): Promise<string> {
-      const child = spawn(process.execPath, ['--conditions=loam-src', '--import', 'tsx', join(here, 'slow-put-writer.ts'), root, key], {
-        cwd: join(here, '../../../../..'), stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = await startSlowPutWriter(root, key);
       writer = child;
-      let err = '';
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the writer did not start within 30 s: ${err}`)), 30_000);
-        child.stdout!.on('data', (d: Buffer) => {
-          if (d.toString().includes('writing')) resolve(), clearTimeout(timer);
-        });
-        child.once('exit', (c) => reject(new Error(`the writer exited with ${c}: ${err}`)));
-      });
       const dir = join(root, 'bkt', ...key.split('/').slice(0, -1));
       const temps = (await readdir(dir)).filter((f) => f.startsWith(`.loam-tmp-${child.pid}-`));
       expect(temps).toHaveLength(1);

@@ -1,17 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalFsArtifactStore } from './local-fs-artifact-store.js';
+import { startSlowPutWriter } from './slow-put-writer.test-support.js';
 
 // A writer in another pid namespace (a runner in a container beside the server's, or a server run as a
 // container's pid 1 while a runner of the host writes) names a pid of its own namespace: looked up in the
 // owner's, that pid is free or another process, and its live write was taken for a dead writer's, its
 // temp file and journal entry removed at the owner's start.
-const here = dirname(fileURLToPath(import.meta.url));
 const cannot = process.platform !== 'linux' ? 'pid namespaces need Linux'
   : process.getuid?.() !== 0 ? 'a new pid namespace needs root'
     : spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'true']).status !== 0 ? 'unshare --pid does not work here' : undefined;
@@ -33,19 +32,8 @@ describe.skipIf(cannot !== undefined)('a live writer in another pid namespace', 
     const store = await LocalFsArtifactStore.open({ root }, { owner: true });
     await store.ensureBucket('bkt');
     // The runner, as pid 1 of a pid namespace of its own, in the middle of a put.
-    const child = spawn('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, '--conditions=loam-src', '--import', 'tsx', join(here, 'slow-put-writer.ts'), root, 'up/big.bin'], {
-      cwd: join(here, '../../../../..'), stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = await startSlowPutWriter(root, 'up/big.bin', ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc']);
     writer = child;
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the writer did not start within 30 s: ${err}`)), 30_000);
-      child.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('writing')) resolve(), clearTimeout(timer);
-      });
-      child.once('exit', (c) => reject(new Error(`the writer exited with ${c}: ${err}`)));
-    });
     const temp = await temps(join(root, 'bkt', 'up'));
     const entries = await temps(join(root, '.loam-meta', '.loam-journal'));
     expect(temp).toHaveLength(1);

@@ -1,4 +1,4 @@
-// Child process of local-fs-artifact-store.test.ts: a job's runner as it opens the store (through the
+// Child process started by slow-put-writer.test-support.ts: a job's runner as it opens the store (through the
 // registry, not the data directory's owner), writing an object whose body stops after its first chunk.
 // Prints 'writing' once the chunk is in the temp file; runs until the test kills it.
 import { openArtifactStore } from '../registry.js';
