@@ -208,13 +208,19 @@ export class JobCoordinator {
 
   private async apply(id: string, events: readonly ExecutorEvent[]): Promise<void> {
     let action = 'wait' as 'stop-others' | 'retry' | 'finish' | 'wait';
+    let recorded = false;
     await this.mutate(id, (r) => {
+      // A write reported as failed may have been made (the connection dropped after COMMIT): read back, the job's end
+      // from these very exits is there. It is released now, not left holding its work directory until a restart.
+      recorded = r.phase === 'done' && events.some((e) => e.type === 'exit' && (r.eventSeq[e.host] ?? 0) >= e.seq);
+      action = recorded ? 'finish' : 'wait';
       if (r.phase === 'done' || r.phase === 'queued') return undefined;
       const applied = applyEvents(r, events);
       const s = settle(applied, r.spec.instanceCount, this.now());
       action = s.action;
       return s.action === 'retry' || s.action === 'finish' ? s.record : applied;
     });
+    if (recorded) this.o.logger.info({ jobId: id }, "job end found recorded by a write reported as failed; releasing the job's resources");
     if (action === 'stop-others') await this.o.executor.stop(id);
     if (action === 'finish') {
       await this.o.executor.release(id).catch((err: unknown) => this.o.logger.warn({ jobId: id, err }, 'job release failed'));

@@ -193,3 +193,15 @@ describe("a job's end the store keeps refusing for good (the same error every ti
     await coordinator.close();
   });
 });
+
+describe("a job's end the store wrote but reported as failed (the connection dropped after COMMIT)", () => {
+  it('finds the end recorded when it tries again and releases what the job held', async () => {
+    const { state, coordinator, emit, read, released } = await setup();
+    state.lostAnswers = 1;
+    emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0 });
+    await until(async () => ((await read()).phase === 'done' ? true : undefined), 'the job ended');
+    await until(async () => (released.length ? true : undefined), 'the job released', 2000).catch(() => undefined);
+    expect([state.lostAnswers, released]).toEqual([0, [jobId]]);
+    await coordinator.close();
+  });
+});
