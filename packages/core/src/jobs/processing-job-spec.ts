@@ -8,6 +8,16 @@ export type CreateProcessingJobInput = InputOf<typeof operations.CreateProcessin
 
 const processingRoot = '/opt/ml/processing';
 
+/**
+ * Why a Pipe-mode processing input is refused (ADR 0007, "Pipe mode for processing inputs"): SageMaker documents
+ * only that Pipe mode streams the data "into named pipes", not where they appear relative to LocalPath (a FIFO
+ * at LocalPath, `LocalPath_0`, …) nor how many epochs there are; Loam would have to invent a layout that a
+ * container written for SageMaker might not find.
+ */
+const pipeRefusal = 'Member must be File on Loam: SageMaker does not document where a processing input\'s named pipe appears '
+  + 'relative to LocalPath, so Loam stages processing inputs as files under LocalPath. Pipe mode is available for the '
+  + 'InputDataConfig channels of training jobs (script and process images: FIFOs /opt/ml/input/data/<channel>_<epoch>)';
+
 /** SageMaker: a LocalPath "must begin with /opt/ml/processing/" — a directory under it, never the root every input and output shares. */
 function processingPath(field: string, path: string): string {
   const p = requireContainerPath(field, path, processingRoot);
@@ -46,7 +56,7 @@ export function buildProcessingJobSpec(input: CreateProcessingJobInput, ctx: Job
     const localPath = processingPath(`${f}.S3Input.LocalPath`, s3.LocalPath);
     if (paths.has(localPath)) throw invalid(`${f}.S3Input.LocalPath`, localPath, 'Member must be unique among inputs and outputs');
     paths.add(localPath);
-    if (s3.S3InputMode === 'Pipe') throw invalid(`${f}.S3Input.S3InputMode`, 'Pipe', 'Member must be File on Loam');
+    if (s3.S3InputMode === 'Pipe') throw invalid(`${f}.S3Input.S3InputMode`, 'Pipe', pipeRefusal);
     return {
       name: p.InputName, s3Uri: s3.S3Uri, s3DataType: s3.S3DataType, distribution: s3.S3DataDistributionType ?? 'FullyReplicated',
       compression: s3.S3CompressionType ?? 'None', inputMode: 'File', recordWrapper: 'None', localPath, ...manifestPrefix(ctx, s3.S3DataType, s3.S3Uri),
