@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
-import { runLoam } from '../loam-process.test-support.js';
 import { type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
+import { jobLog, SHARDED_PARTS_PY } from './sharded-channel.test-support.js';
 
 /**
  * Channel.ShuffleConfig through Debian's boto3 against `loam up`: a two-host script-mode job whose channel
@@ -12,20 +12,7 @@ import { type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 let loam: AwsLoam;
 useAwsLoam((started) => (loam = started));
 
-/** The job's log lines (`loam logs`, every host's). */
-async function jobLog(name: string): Promise<string> {
-  const r = await runLoam(['--endpoint', loam.url, '--data-dir', loam.dataDir, 'logs', name]);
-  if (r.code !== 0) throw new Error(`loam logs ${name}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const program = `
-import time
-s3 = client('s3'); sm = client('sagemaker')
-B = ARGS['bucket']
-s3.create_bucket(Bucket=B)
-NAMES = ['part-%02d.csv' % i for i in range(10)]
-for n in NAMES: s3.put_object(Bucket=B, Key='train/' + n, Body=b'1,2\\n')
+const program = `${SHARDED_PARTS_PY}
 # Each host prints the files its channel holds.
 TRAIN = b'import os\\nprint("files", os.environ["SM_CURRENT_HOST"], ",".join(sorted(os.listdir(os.environ["SM_CHANNEL_TRAIN"]))))\\n'
 s3.put_object(Bucket=B, Key='src/sourcedir.tar.gz', Body=model_tar([('train.py', TRAIN)]))
@@ -39,24 +26,8 @@ def start(name, shuffle):
       InputDataConfig=[channel], OutputDataConfig={'S3OutputPath': 's3://' + B + '/models'},
       ResourceConfig={'InstanceType': 'ml.m5.large', 'InstanceCount': 2, 'VolumeSizeInGB': 5}, StoppingCondition={'MaxRuntimeInSeconds': 300})
 def wait(name):
-    for _ in range(1500):
-        d = sm.describe_training_job(TrainingJobName=name)
-        if d['TrainingJobStatus'] in ('Completed', 'Failed', 'Stopped'): break
-        time.sleep(0.2)
+    d = wait_training(name)
     return {'status': d['TrainingJobStatus'], 'reason': d.get('FailureReason'), 'shuffle': d['InputDataConfig'][0].get('ShuffleConfig')}
-# The documented permutation, written again here: Fisher-Yates from the last index, partner = SplitMix64(seed) mod (i + 1).
-def permutation(n, seed):
-    M = (1 << 64) - 1; state = [seed & M]
-    def nxt():
-        state[0] = (state[0] + 0x9E3779B97F4A7C15) & M
-        z = state[0]
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        return z ^ (z >> 31)
-    a = list(range(n))
-    for i in range(n - 1, 0, -1):
-        j = nxt() % (i + 1); a[i], a[j] = a[j], a[i]
-    return a
 def deal(order): return {'algo-%d' % (h + 1): ','.join(sorted(order[h::2])) for h in range(2)}
 plain, seeded = ARGS['plain'], ARGS['seeded']
 start(plain, None); start(seeded, ARGS['seed'])
@@ -72,8 +43,8 @@ describe('boto3: Channel.ShuffleConfig on a ShardedByS3Key channel', () => {
     const out = await boto3<Record<string, any>>(loam, program, { bucket: nameForAttempt(ctx.task, 'shuffle-e2e'), plain, seeded, seed: 1234567 });
     expect(out['plain'], out['plain'].reason).toMatchObject({ status: 'Completed', shuffle: null });
     expect(out['seeded'], out['seeded'].reason).toMatchObject({ status: 'Completed', shuffle: { Seed: 1234567 } });
-    expect(hostFiles(await jobLog(plain))).toEqual(out['expectPlain']);
-    const dealt = hostFiles(await jobLog(seeded));
+    expect(hostFiles(await jobLog(loam, plain))).toEqual(out['expectPlain']);
+    const dealt = hostFiles(await jobLog(loam, seeded));
     expect(dealt).toEqual(out['expectSeeded']);
     expect(dealt).not.toEqual(out['expectPlain']);
   }, 240_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nameForAttempt } from '@loam/testkit/vitest/retry.test-support';
-import { runLoam } from '../loam-process.test-support.js';
 import { type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
+import { jobLog, SHARDED_PARTS_PY } from './sharded-channel.test-support.js';
 
 /**
  * Pipe input mode through Debian's boto3 against `loam up`: a two-host script-mode job with
@@ -12,20 +12,7 @@ import { type AwsLoam, boto3, useAwsLoam } from './aws-loam.test-support.js';
 let loam: AwsLoam;
 useAwsLoam((started) => (loam = started));
 
-/** The job's log lines (`loam logs`, every host's). */
-async function jobLog(name: string): Promise<string> {
-  const r = await runLoam(['--endpoint', loam.url, '--data-dir', loam.dataDir, 'logs', name]);
-  if (r.code !== 0) throw new Error(`loam logs ${name}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const program = `
-import time
-s3 = client('s3'); sm = client('sagemaker')
-B = ARGS['bucket']
-s3.create_bucket(Bucket=B)
-NAMES = ['part-%02d.csv' % i for i in range(10)]
-for n in NAMES: s3.put_object(Bucket=B, Key='train/' + n, Body=(n + '\\n').encode())
+const program = `${SHARDED_PARTS_PY}
 # Each host prints, for epochs 0 and 1, the objects its FIFO streamed, and the channel's mode.
 TRAIN = b'''import json, os
 host = os.environ["SM_CURRENT_HOST"]
@@ -45,23 +32,7 @@ sm.create_training_job(TrainingJobName=name, RoleArn='arn:aws:iam::000000000000:
     'DataSource': {'S3DataSource': {'S3DataType': 'S3Prefix', 'S3Uri': 's3://' + B + '/train/', 'S3DataDistributionType': 'ShardedByS3Key'}}}],
   OutputDataConfig={'S3OutputPath': 's3://' + B + '/models'},
   ResourceConfig={'InstanceType': 'ml.m5.large', 'InstanceCount': 2, 'VolumeSizeInGB': 5}, StoppingCondition={'MaxRuntimeInSeconds': 300})
-for _ in range(1500):
-    d = sm.describe_training_job(TrainingJobName=name)
-    if d['TrainingJobStatus'] in ('Completed', 'Failed', 'Stopped'): break
-    time.sleep(0.2)
-# The documented permutation (Fisher-Yates from the last index, partner = SplitMix64(seed) mod (i + 1)): epoch 0's order.
-def permutation(n, seed):
-    M = (1 << 64) - 1; state = [seed & M]
-    def nxt():
-        state[0] = (state[0] + 0x9E3779B97F4A7C15) & M
-        z = state[0]
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        return z ^ (z >> 31)
-    a = list(range(n))
-    for i in range(n - 1, 0, -1):
-        j = nxt() % (i + 1); a[i], a[j] = a[j], a[i]
-    return a
+d = wait_training(name)
 order = [NAMES[i] for i in permutation(len(NAMES), ARGS['seed'])]
 print(json.dumps({'status': d['TrainingJobStatus'], 'reason': d.get('FailureReason'), 'mode': d['AlgorithmSpecification']['TrainingInputMode'],
   'names': NAMES, 'epoch0': {'algo-%d' % (h + 1): ','.join(order[h::2]) for h in range(2)}}))
@@ -73,7 +44,7 @@ describe('boto3: Pipe input mode', () => {
     const out = await boto3<{ status: string; reason?: string; mode: string; names: string[]; epoch0: Record<string, string> }>(loam, program, { bucket: nameForAttempt(ctx.task, 'pipe-e2e'), name, seed: 1234567 });
     expect(out.status, out.reason).toBe('Completed');
     expect(out.mode).toBe('Pipe');
-    const log = await jobLog(name);
+    const log = await jobLog(loam, name);
     expect([...log.matchAll(/mode (algo-\d) (\w+)/g)].map((m) => `${m[1]} ${m[2]}`).sort()).toEqual(['algo-1 Pipe', 'algo-2 Pipe']);
     const epochs: Record<string, Record<string, string>> = {};
     for (const m of log.matchAll(/epoch (algo-\d) (\d) (\S+)/g)) (epochs[m[2] as string] ??= {})[m[1] as string] = m[3] as string;
