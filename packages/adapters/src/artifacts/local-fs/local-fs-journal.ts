@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rmdir, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateBucketName } from '@loam/core';
 import { DIR_MODE, FILE_MODE, JOURNAL_DIR, META_DIR, PROMOTE_NAME_FILE, fsyncDir, promotePath } from './local-fs-paths.js';
@@ -30,23 +30,42 @@ export const journalDir = (root: string) => join(root, META_DIR, JOURNAL_DIR);
 
 /**
  * Records `pending` before the caller makes anything; returns the function that removes the record,
- * to be called once what it names is in place or cleaned up. Not fsynced: a kill (the process's end)
- * keeps it, as it keeps the temps; after a power loss an entry may be lost where the file system does
- * not commit metadata in order (ext4 and xfs do), leaving a temp no start removes.
+ * to be called once what it names is in place or cleaned up. The entry is durable before it returns (its
+ * content fsynced, then the journal directory holding its name): a temp the caller creates after may be
+ * made durable by the file system at any moment (its writeback, or our own fsync of the temp, which on
+ * btrfs or ext4 with fast_commit logs that file alone), and one whose entry a power loss took would be
+ * left for good, named by nothing. Its removal is not fsynced: an entry that outlives its finished
+ * operation costs the next start one visit of a path with nothing to clean.
  */
 export async function recordPending(root: string, pending: Pending): Promise<() => Promise<void>> {
-  const path = join(journalDir(root), tempName());
+  const dir = journalDir(root);
+  const path = join(dir, tempName());
   for (let attempt = 0; ; attempt++) {
+    let fh: FileHandle;
     try {
-      await writeFile(path, JSON.stringify(pending), { flag: 'wx', mode: FILE_MODE });
-      return () => unlink(path).catch(() => {});
+      fh = await open(path, 'wx', FILE_MODE);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC' || code === 'EDQUOT') return unjournaled(root, path);
-      // Made at open; a first start's walk may remove it while it is empty.
+      // Made at open; a first start's walk may remove it while it is empty. Its own creation needs no fsync: a
+      // directory a power loss took holds no `walked` either, so the next start walks the whole tree.
       if (code !== 'ENOENT' || attempt === 3) throw e;
-      await mkdir(journalDir(root), { recursive: true, mode: DIR_MODE });
+      await mkdir(dir, { recursive: true, mode: DIR_MODE });
+      continue;
     }
+    try {
+      await fh.writeFile(JSON.stringify(pending));
+      await fh.sync();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      await fh.close().catch(() => {});
+      if (code === 'ENOSPC' || code === 'EDQUOT') return unjournaled(root, path);
+      await unlink(path).catch(() => {});
+      throw e;
+    }
+    await fh.close();
+    await fsyncDir(dir);
+    return () => unlink(path).catch(() => {});
   }
 }
 
@@ -58,9 +77,15 @@ export async function recordPending(root: string, pending: Pending): Promise<() 
  */
 async function unjournaled(root: string, path: string): Promise<() => Promise<void>> {
   await unlink(path).catch(() => {});
-  await unlink(join(journalDir(root), WALKED)).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOENT') throw e;
-  });
+  const removed = await unlink(join(journalDir(root), WALKED)).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      return false;
+    },
+  );
+  // Durable before the caller's temp, as an entry is (an fsync needs no room).
+  if (removed) await fsyncDir(journalDir(root));
   return async () => {};
 }
 
