@@ -79,12 +79,21 @@ describe('aws CLI shell scripts against loam up', () => {
     const own = '000000000000';
     const other = '111122223333';
     expect(JSON.parse(await ok(['s3api', 'head-object', '--bucket', 'owned', '--key', 'a.txt', '--expected-bucket-owner', own]))).toMatchObject({ ContentLength: 4 });
-    // HEAD answers carry no body: the CLI shows the status.
-    expect(await refused(['s3api', 'head-object', '--bucket', 'owned', '--key', 'a.txt', '--expected-bucket-owner', other])).toEqual({ code: 254, message: 'An error occurred (403) when calling the HeadObject operation: Forbidden' });
-    expect(await refused(['s3api', 'list-objects-v2', '--bucket', 'owned', '--expected-bucket-owner', other])).toEqual({ code: 254, message: 'An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied' });
-    expect(await refused(['s3api', 'put-object', '--bucket', 'owned', '--key', 'b.txt', '--body', file, '--expected-bucket-owner', other])).toEqual({ code: 254, message: 'An error occurred (AccessDenied) when calling the PutObject operation: Access Denied' });
-    expect(await refused(['s3api', 'copy-object', '--bucket', 'owned', '--key', 'c.txt', '--copy-source', 'owned/a.txt', '--expected-source-bucket-owner', other])).toEqual({ code: 254, message: 'An error occurred (AccessDenied) when calling the CopyObject operation: Access Denied' });
-    await ok(['s3api', 'copy-object', '--bucket', 'owned', '--key', 'd.txt', '--copy-source', 'owned/a.txt', '--expected-source-bucket-owner', own, '--expected-bucket-owner', own]);
+    // Independent calls run at once (each is a CLI process of its own): the refusals write nothing the others read.
+    expect(await Promise.all([
+      refused(['s3api', 'head-object', '--bucket', 'owned', '--key', 'a.txt', '--expected-bucket-owner', other]),
+      refused(['s3api', 'list-objects-v2', '--bucket', 'owned', '--expected-bucket-owner', other]),
+      refused(['s3api', 'put-object', '--bucket', 'owned', '--key', 'b.txt', '--body', file, '--expected-bucket-owner', other]),
+      refused(['s3api', 'copy-object', '--bucket', 'owned', '--key', 'c.txt', '--copy-source', 'owned/a.txt', '--expected-source-bucket-owner', other]),
+      ok(['s3api', 'copy-object', '--bucket', 'owned', '--key', 'd.txt', '--copy-source', 'owned/a.txt', '--expected-source-bucket-owner', own, '--expected-bucket-owner', own]),
+    ])).toEqual([
+      // HEAD answers carry no body: the CLI shows the status.
+      { code: 254, message: 'An error occurred (403) when calling the HeadObject operation: Forbidden' },
+      { code: 254, message: 'An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied' },
+      { code: 254, message: 'An error occurred (AccessDenied) when calling the PutObject operation: Access Denied' },
+      { code: 254, message: 'An error occurred (AccessDenied) when calling the CopyObject operation: Access Denied' },
+      expect.any(String),
+    ]);
     expect(await ok(['s3api', 'list-objects-v2', '--bucket', 'owned', '--query', 'Contents[].Key', '--output', 'text'])).toBe('a.txt\td.txt\n');
   }, 60_000);
 
@@ -102,13 +111,15 @@ describe('aws CLI shell scripts against loam up', () => {
       code: 254,
       message: 'An error occurred (NotImplemented) when calling the PutObject operation: A header or query you provided implies functionality that is not implemented: x-amz-server-side-encryption-customer-algorithm (SSE-C: Loam keeps no customer-provided keys; send the object without --sse-c).',
     });
-    await ok(['s3', 'cp', '--only-show-errors', file, 's3://sealed/s3.txt', '--sse', 'AES256']);
-    await ok(['s3', 'cp', '--only-show-errors', file, 's3://sealed/kms.txt', '--sse', 'aws:kms']);
+    await Promise.all([
+      ok(['s3', 'cp', '--only-show-errors', file, 's3://sealed/s3.txt', '--sse', 'AES256']),
+      ok(['s3', 'cp', '--only-show-errors', file, 's3://sealed/kms.txt', '--sse', 'aws:kms']),
+    ]);
     expect(await ok(['s3api', 'list-objects-v2', '--bucket', 'sealed', '--query', 'Contents[].Key', '--output', 'text'])).toBe('kms.txt\ts3.txt\n');
   }, 60_000);
 
   it('sagemaker: --query with --output text/table, --max-items and --starting-token page by page, add-tags/list-tags/delete-tags', async () => {
-    for (const g of ['grp-a', 'grp-b', 'grp-c']) await ok(['sagemaker', 'create-model-package-group', '--model-package-group-name', g, '--tags', 'Key=team,Value=ds']);
+    await Promise.all(['grp-a', 'grp-b', 'grp-c'].map((g) => ok(['sagemaker', 'create-model-package-group', '--model-package-group-name', g, '--tags', 'Key=team,Value=ds'])));
     const names: string[] = [];
     let token: string | undefined;
     do {
@@ -130,56 +141,75 @@ describe('aws CLI shell scripts against loam up', () => {
   it("bad input: the CLI's own refusal exits 252; SageMaker's (a name against its pattern, a missing resource) exit 254 with SageMaker's code and words", async () => {
     const job = join(scratch, 'bad-job.json');
     writeFileSync(job, JSON.stringify({ TrainingJobName: 'bad-1' }));
-    const missing = await awsCli(loam, ['sagemaker', 'create-training-job', '--cli-input-json', `file://${job}`]);
+    // Independent refusals, run at once (each is a CLI process of its own).
+    const [missing, ...answers] = await Promise.all([
+      awsCli(loam, ['sagemaker', 'create-training-job', '--cli-input-json', `file://${job}`]),
+      refused(['sagemaker', 'describe-training-job', '--training-job-name', 'bad_name']),
+      refused(['sagemaker', 'describe-training-job', '--training-job-name', 'nope']),
+      refused(['sagemaker', 'describe-endpoint', '--endpoint-name', 'nope']),
+      refused(['s3api', 'head-object', '--bucket', 'no-such-bucket', '--key', 'k']),
+    ]);
     expect(missing.code).toBe(252);
     expect(missing.stderr).toContain('Missing required parameter in input: "AlgorithmSpecification"');
-
-    expect(await refused(['sagemaker', 'describe-training-job', '--training-job-name', 'bad_name'])).toEqual({
-      code: 254,
-      message: "An error occurred (ValidationException) when calling the DescribeTrainingJob operation: 1 validation error detected: Value 'bad_name' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.",
-    });
-    expect(await refused(['sagemaker', 'describe-training-job', '--training-job-name', 'nope'])).toEqual({ code: 254, message: "An error occurred (ValidationException) when calling the DescribeTrainingJob operation: Requested resource not found. Training job 'nope' does not exist." });
-    expect(await refused(['sagemaker', 'describe-endpoint', '--endpoint-name', 'nope'])).toEqual({ code: 254, message: "An error occurred (ValidationException) when calling the DescribeEndpoint operation: Could not find endpoint 'nope'." });
-    expect(await refused(['s3api', 'head-object', '--bucket', 'no-such-bucket', '--key', 'k'])).toEqual({ code: 254, message: 'An error occurred (404) when calling the HeadObject operation: Not Found' });
+    expect(answers).toEqual([
+      {
+        code: 254,
+        message: "An error occurred (ValidationException) when calling the DescribeTrainingJob operation: 1 validation error detected: Value 'bad_name' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$.",
+      },
+      { code: 254, message: "An error occurred (ValidationException) when calling the DescribeTrainingJob operation: Requested resource not found. Training job 'nope' does not exist." },
+      { code: 254, message: "An error occurred (ValidationException) when calling the DescribeEndpoint operation: Could not find endpoint 'nope'." },
+      { code: 254, message: 'An error occurred (404) when calling the HeadObject operation: Not Found' },
+    ]);
   }, 60_000);
 
   it('cloudwatch get-metric-statistics / get-metric-data: a --unit that is not a CloudWatch unit (a typo) is InvalidParameterValue naming it, not an empty answer', async () => {
     const window = ['--start-time', '2026-01-01T00:00:00Z', '--end-time', '2026-01-01T01:00:00Z'];
     const metric = ['--namespace', 'AWS/SageMaker', '--metric-name', 'ModelLatency', '--dimensions', 'Name=EndpointName,Value=ep', 'Name=VariantName,Value=AllTraffic'];
     // Debian's botocore does not check enums, so the service must: 'Microsecond' answered no datapoints, as if the endpoint had no traffic.
-    const typo = await refused(['cloudwatch', 'get-metric-statistics', ...metric, ...window, '--period', '60', '--statistics', 'Maximum', '--unit', 'Microsecond']);
+    const query = JSON.stringify([{ Id: 'lat', MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency' }, Period: 60, Stat: 'Maximum', Unit: 'count' } }]);
+    // Independent reads, run at once (each is a CLI process of its own).
+    const [typo, data, real] = await Promise.all([
+      refused(['cloudwatch', 'get-metric-statistics', ...metric, ...window, '--period', '60', '--statistics', 'Maximum', '--unit', 'Microsecond']),
+      refused(['cloudwatch', 'get-metric-data', '--metric-data-queries', query, ...window]),
+      ok(['cloudwatch', 'get-metric-statistics', ...metric, ...window, '--period', '60', '--statistics', 'Maximum', '--unit', 'Milliseconds']),
+    ]);
     expect(typo.code).toBe(254);
     expect(typo.message).toMatch(/^An error occurred \(InvalidParameterValue\) when calling the GetMetricStatistics operation: 1 validation error detected: Value 'Microsecond' at 'unit' failed to satisfy constraint: Member must satisfy enum value set: \[Seconds, Microseconds, /);
-    const query = JSON.stringify([{ Id: 'lat', MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency' }, Period: 60, Stat: 'Maximum', Unit: 'count' } }]);
-    const data = await refused(['cloudwatch', 'get-metric-data', '--metric-data-queries', query, ...window]);
     expect(data.code).toBe(254);
     expect(data.message).toMatch(/\(InvalidParameterValue\) when calling the GetMetricData operation: .*Value 'count' at 'metricDataQueries\.1\.member\.metricStat\.unit'/);
     // A real unit the metric is not recorded in is still no datapoints, as in CloudWatch.
-    expect(JSON.parse(await ok(['cloudwatch', 'get-metric-statistics', ...metric, ...window, '--period', '60', '--statistics', 'Maximum', '--unit', 'Milliseconds']))).toEqual({ Label: 'ModelLatency', Datapoints: [] });
+    expect(JSON.parse(real)).toEqual({ Label: 'ModelLatency', Datapoints: [] });
   }, 60_000);
 
   it("sagemaker search: a filter comparing a whole structure is refused naming the members to filter on instead (a typo in a metric's statistic, a nested member left out)", async () => {
     const search = (resource: string, filter: Record<string, string>) => refused(['sagemaker', 'search', '--resource', resource, '--search-expression', JSON.stringify({ Filters: [filter] })]);
     // 'Maxx' makes the name a metric called 'train:loss.Maxx' (metric names may hold dots): its summary, which only Exists takes.
-    const stat = await search('ExperimentTrialComponent', { Name: 'Metrics.train:loss.Maxx', Operator: 'LessThan', Value: '0.5' });
+    const [stat, nested] = await Promise.all([
+      search('ExperimentTrialComponent', { Name: 'Metrics.train:loss.Maxx', Operator: 'LessThan', Value: '0.5' }),
+      search('TrainingJob', { Name: 'InputDataConfig.DataSource', Operator: 'Contains', Value: 'my-data' }),
+    ]);
     expect(stat.code).toBe(254);
     expect(stat.message).toMatch(/^An error occurred \(ValidationException\) when calling the Search operation: searchExpression\.filters\.1\.member\.operator: Operator LessThan is not supported for 'Metrics\.train:loss\.Maxx', a structure property; use Exists or NotExists, or name one of its members \(.*Metrics\.train:loss\.Maxx\.Max, .*Metrics\.train:loss\.Maxx\.Avg.*\)\.$/);
-    const nested = await search('TrainingJob', { Name: 'InputDataConfig.DataSource', Operator: 'Contains', Value: 'my-data' });
     expect(nested.message).toMatch(/Operator Contains is not supported for 'InputDataConfig\.DataSource', a structure property; use Exists or NotExists, or name one of its members \(InputDataConfig\.DataSource\.S3DataSource\)\.$/);
   }, 60_000);
 
   it("a service Loam does not serve (aws sts, aws ecr, aws iam) is named as such, not answered as a signature for another service", async () => {
-    const sts = await refused(['sts', 'get-caller-identity', '--query', 'Account', '--output', 'text']);
+    // Independent refusals, run at once (each is a CLI process of its own).
+    const [sts, ecr, logs, iam] = await Promise.all([
+      refused(['sts', 'get-caller-identity', '--query', 'Account', '--output', 'text']),
+      refused(['ecr', 'describe-repositories']),
+      refused(['logs', 'create-log-group', '--log-group-name', 'mine']),
+      refused(['iam', 'get-role', '--role-name', 'LoamTests']),
+    ]);
     expect(sts.code).toBe(254);
     expect(sts.message).toMatch(/^An error occurred \(InvalidAction\) when calling the GetCallerIdentity operation: Loam does not serve the AWS service 'sts' \(Action 'GetCallerIdentity'\)\. .*sagemaker.*s3/);
-    const ecr = await refused(['ecr', 'describe-repositories']);
     expect(ecr.code).toBe(254);
     expect(ecr.message).toMatch(/^An error occurred \(UnknownOperationException\) when calling the DescribeRepositories operation: Loam does not serve the AWS service 'ecr'/);
     // CloudWatch Logs is served for reading jobs' logs (job-logs-boto3.test.ts), not for writing them.
-    expect(await refused(['logs', 'create-log-group', '--log-group-name', 'mine'])).toEqual({
+    expect(logs).toEqual({
       code: 254,
       message: "An error occurred (UnknownOperationException) when calling the CreateLogGroup operation: The operation 'Logs_20140328.CreateLogGroup' is not supported. Supported: DescribeLogGroups, DescribeLogStreams, FilterLogEvents, GetLogEvents.",
     });
-    expect((await refused(['iam', 'get-role', '--role-name', 'LoamTests'])).message).toMatch(/Loam does not serve the AWS service 'iam' \(Action 'GetRole'\)/);
+    expect(iam.message).toMatch(/Loam does not serve the AWS service 'iam' \(Action 'GetRole'\)/);
   }, 60_000);
 });
