@@ -46,8 +46,20 @@ export class JobCoordinator {
   private readonly outage: StoreOutageLog;
   /** Event writes that failed other than as unavailable: retried with backoff, given up only past GiveUpAfter. */
   private readonly failing: FailingUpdates;
-  /** Jobs whose end the store refused for good: a Failed end naming the store's error is being written instead. */
-  private readonly refusedEnds = new Set<string>();
+  /**
+   * Jobs whose end the store refused for good, with what was given up: a Failed end naming the store's error is being
+   * written instead. If that is refused too, the store is unwell rather than refusing what the end carried: the job's
+   * own end is tried again, so a store that recovers records the job's outcome, not the Failed end.
+   */
+  private readonly refusedEnds = new Map<string, readonly ExecutorEvent[]>();
+  /** The Failed ends written in place of refused ones. */
+  private readonly substitutes = new WeakSet<ExecutorEvent>();
+  /**
+   * The attempt (the record's `attempts`) an event was applied to when its write failed. A write reported as failed may
+   * have been made: if it queued the job again (RetryStrategy), another attempt may have started before the retry, and
+   * this attempt's events (its exit) must not be applied to that one.
+   */
+  private readonly attemptOf = new WeakMap<ExecutorEvent, number>();
   /** A scheduling pass fails every tick of a database outage: logged once, not as an error per tick. */
   private readonly passFailures: LoopFailureLog;
 
@@ -93,11 +105,12 @@ export class JobCoordinator {
 
   private schedule(id: string): Promise<void> {
     return this.serial(id, async () => {
-      const events = this.pending.get(id);
+      let events = this.pending.get(id);
       if (!events?.length) return;
       this.pending.delete(id);
+      const seen: { attempts?: number } = {};
       try {
-        await this.apply(id, events);
+        await this.apply(id, events, seen);
         this.outage.written(id);
         this.failing.written(id);
         this.refusedEnds.delete(id);
@@ -106,6 +119,15 @@ export class JobCoordinator {
           this.outage.dropped(id);
           this.failing.dropped(id);
           throw e;
+        }
+        if (seen.attempts !== undefined) for (const ev of events) if (!this.attemptOf.has(ev)) this.attemptOf.set(ev, seen.attempts);
+        const given = this.refusedEnds.get(id);
+        if (given && events.some((ev) => this.substitutes.has(ev))) {
+          // The Failed end was refused as well: the store refuses whatever is written, so it is not what the end carried
+          // that it refuses. The job's own end is tried again (until given up once more, for good), not the Failed one
+          // that a store recovering later would record in place of the job's outcome.
+          this.o.logger.warn({ jobId: id, reason: e instanceof Error ? e.message : String(e) }, "job end: the Failed end written in place of a refused one was refused too; the job's own end is tried again");
+          events = [...given, ...events.filter((ev) => !this.substitutes.has(ev))];
         }
         // The store cannot write now (a full disk, a database restarting): keep the events, ahead of any
         // that came meanwhile, and try again — dropping them would leave the job InProgress with no
@@ -149,6 +171,12 @@ export class JobCoordinator {
    * executor replays its end (its work directory is kept for that).
    */
   private giveUp(id: string, err: unknown, f: Extract<FailedUpdate, { givenUp: unknown }>): void {
+    this.giveUpOnce(id, err, f);
+    // The job's own end tried again after its Failed end was refused: given up now, for good.
+    if (!this.pending.get(id)?.some((e) => this.substitutes.has(e))) this.refusedEnds.delete(id);
+  }
+
+  private giveUpOnce(id: string, err: unknown, f: Extract<FailedUpdate, { givenUp: unknown }>): void {
     this.failing.dropped(id);
     this.outage.dropped(id);
     const dropped: Record<string, number> = {};
@@ -156,18 +184,23 @@ export class JobCoordinator {
     const exits = f.givenUp.filter((e) => e.type === 'exit');
     const fields = { jobId: id, err, failures: f.failures, forMs: f.forMs, dropped };
     if (exits.length === 0 || this.refusedEnds.has(id)) {
-      this.refusedEnds.delete(id);
       this.o.logger.error(fields, exits.length === 0
         ? 'job update given up: the metadata store kept refusing it; its events are dropped'
         : 'job end given up: the metadata store refused it, and a Failed end too; the job keeps its status until the server restarts and replays its end');
       return;
     }
-    this.refusedEnds.add(id);
+    this.refusedEnds.set(id, f.givenUp);
     this.o.logger.error(fields, "job update given up: the metadata store kept refusing it; its events are dropped and the job's end is recorded as Failed, naming the store's error");
     const why = (err instanceof Error ? err.message : String(err)).slice(0, 600).replace(/\.$/, '');
     const failureReason = `The job ended, but the metadata store refused to record its end for ${span(f.forMs)} (${f.failures} tries): ${why}. Its outcome, exit message and model artifacts were not recorded.`;
     // Each exit keeps its host and sequence number: applied once, and events after it still apply.
     const ends: ExecutorEvent[] = exits.map((e) => ({ type: 'exit', host: e.host, seq: e.seq, time: e.time, outcome: 'Failed', secondaryStatus: 'Failed', failureReason }));
+    exits.forEach((e, i) => {
+      const ended = ends[i] as ExecutorEvent;
+      this.substitutes.add(ended);
+      const attempt = this.attemptOf.get(e);
+      if (attempt !== undefined) this.attemptOf.set(ended, attempt);
+    });
     this.pending.set(id, [...ends, ...(this.pending.get(id) ?? [])]);
     void this.schedule(id);
   }
@@ -206,20 +239,31 @@ export class JobCoordinator {
     throw new ConflictError(`Job '${id}' kept changing under the coordinator.`);
   }
 
-  private async apply(id: string, events: readonly ExecutorEvent[]): Promise<void> {
+  /** Applies `events` to the job's record; `seen.attempts` is the attempt they were applied to (the record read). */
+  private async apply(id: string, all: readonly ExecutorEvent[], seen: { attempts?: number } = {}): Promise<void> {
     let action = 'wait' as 'stop-others' | 'retry' | 'finish' | 'wait';
     let recorded = false;
+    let stale = 0;
     await this.mutate(id, (r) => {
+      seen.attempts = r.attempts;
+      // Events of an earlier attempt (their write was made but reported as failed, and the job was queued again and
+      // leased since): that attempt is settled; its events are not this one's, whose sequence numbers start afresh.
+      const events = all.filter((e) => (this.attemptOf.get(e) ?? r.attempts) >= r.attempts);
+      stale = all.length - events.length;
       // A write reported as failed may have been made (the connection dropped after COMMIT): read back, the job's end
       // from these very exits is there. It is released now, not left holding its work directory until a restart.
       recorded = r.phase === 'done' && events.some((e) => e.type === 'exit' && (r.eventSeq[e.host] ?? 0) >= e.seq);
       action = recorded ? 'finish' : 'wait';
+      // Queued again by these very exits (RetryStrategy), the answer lost: the scheduling pass it asked for is asked now.
+      const exit = events.find((e) => e.type === 'exit');
+      if (r.phase === 'queued' && exit && this.attemptOf.get(exit) === r.attempts) action = 'retry';
       if (r.phase === 'done' || r.phase === 'queued') return undefined;
       const applied = applyEvents(r, events);
       const s = settle(applied, r.spec.instanceCount, this.now());
       action = s.action;
       return s.action === 'retry' || s.action === 'finish' ? s.record : applied;
     });
+    if (stale) this.o.logger.info({ jobId: id, dropped: stale }, 'job events of an earlier attempt dropped: the write reported as failed was made, and the job was queued again and started since');
     if (recorded) this.o.logger.info({ jobId: id }, "job end found recorded by a write reported as failed; releasing the job's resources");
     if (action === 'stop-others') await this.o.executor.stop(id);
     if (action === 'finish') {

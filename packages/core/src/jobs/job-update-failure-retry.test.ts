@@ -30,8 +30,12 @@ interface Faults {
   refusals: number;
   refused: number;
   error?: () => Error;
+  /** Only the job updates whose record this matches are refused (a constraint, a trigger): all of them when absent. */
+  refuses?: (value: unknown) => boolean;
   /** Job updates written and then failed, as a connection dropped after COMMIT reports it (ServiceUnavailable). */
   lostAnswers: number;
+  /** Runs after a write whose answer is lost, before the failure is reported (what another server does meanwhile). */
+  afterLostAnswer?: () => Promise<void>;
 }
 
 /** The store, with its job updates refused as an I/O error while `state.refusals` is above 0, or written and then failed while `state.lostAnswers` is. */
@@ -49,7 +53,7 @@ function refusingStore(store: MetadataStore, state: Faults): MetadataStore {
           get(ct, cp) {
             if (cp !== 'update') return bind(ct, cp);
             return async (key: string, version: number, value: T) => {
-              if (state.refusals > 0) {
+              if (state.refusals > 0 && (state.refuses?.(value) ?? true)) {
                 state.refusals--;
                 state.refused++;
                 throw state.error?.() ?? new Error('disk I/O error');
@@ -57,6 +61,7 @@ function refusingStore(store: MetadataStore, state: Faults): MetadataStore {
               const written = await ct.update(key, version, value);
               if (state.lostAnswers > 0) {
                 state.lostAnswers--;
+                await state.afterLostAnswer?.();
                 throw new ServiceUnavailableError('The metadata store is unavailable: the connection to PostgreSQL was lost or timed out. Retry later.');
               }
               return written;
@@ -68,7 +73,7 @@ function refusingStore(store: MetadataStore, state: Faults): MetadataStore {
   });
 }
 
-async function setup(o: { giveUpAfter?: { failures: number; ms: number } } = {}) {
+async function setup(o: { giveUpAfter?: { failures: number; ms: number }; maxAttempts?: number } = {}) {
   const lines: Line[] = [];
   const state: Faults = { refusals: 0, refused: 0, lostAnswers: 0 };
   const memory = createMemoryMetadataStore({ collections: [jobsCollection] });
@@ -88,13 +93,13 @@ async function setup(o: { giveUpAfter?: { failures: number; ms: number } } = {})
   const record: JobRecord = {
     id: jobId, kind: 'training-job', name: 'refused', arn: `arn:loam:sagemaker:us-east-1:123456789012:${jobId}`, status: 'InProgress', secondaryStatus: 'Training', phase: 'running',
     creationTime: now, lastModifiedTime: now, request: {}, spec, transitions: [{ Status: 'Training', StartTime: now }],
-    finalMetrics: {}, metricSeries: {}, attempts: 1, maxAttempts: 1, attemptStartTime: now, node: 'n', handle: { executor: 'memory' }, eventSeq: {}, exits: {},
+    finalMetrics: {}, metricSeries: {}, attempts: 1, maxAttempts: o.maxAttempts ?? 1, attemptStartTime: now, node: 'n', handle: { executor: 'memory' }, eventSeq: {}, exits: {},
   };
   await memory.collection(jobsCollection).insert(record);
   let seq = 0;
   const emit = (e: Record<string, unknown>) => send(jobId, { ...e, seq: ++seq, time: Date.now(), host: 'algo-1' } as ExecutorEvent);
   const read = async () => (await memory.collection(jobsCollection).get(jobId))!.value;
-  return { lines, state, coordinator, emit, read, released };
+  return { lines, state, coordinator, emit, read, released, memory };
 }
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 5000): Promise<T> {
@@ -146,15 +151,14 @@ describe("a job's end the store keeps refusing for good (the same error every ti
   it('gives the batch up and ends the job Failed, naming the store error, with one error line for what was dropped', async () => {
     const { state, coordinator, emit, read, lines, released } = await setup({ giveUpAfter });
     // Refuses what carries the job's end as it is (a trigger, a constraint), and lets a Failed end through.
-    let refusedEnd = 0;
     state.refusals = Number.POSITIVE_INFINITY;
     state.error = () => new Error('new row for relation "jobs" violates check constraint "jobs_exit_message"');
+    state.refuses = (v) => (v as JobRecord).exitMessage !== undefined;
     emit({ type: 'status', status: 'Uploading' });
     emit({ type: 'metric', name: 'loss', value: 0.5 });
     emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0, exitMessage: 'bad', modelArtifacts: 's3://models/x/model.tar.gz' });
     await until(async () => (lines.some((l) => /given up/.test(l.msg)) ? true : undefined), 'the batch given up', 10_000);
-    refusedEnd = state.refused;
-    state.refusals = 0;
+    const refusedEnd = state.refused;
     const done = await until(async () => ((await read()).phase === 'done' ? await read() : undefined), 'the job ended');
     expect(refusedEnd).toBeGreaterThanOrEqual(giveUpAfter.failures);
     expect([done.status, done.secondaryStatus, done.modelArtifacts, done.exitMessage, done.finalMetrics['loss']]).toEqual(['Failed', 'Failed', undefined, undefined, undefined]);
@@ -183,6 +187,21 @@ describe("a job's end the store keeps refusing for good (the same error every ti
     await coordinator.close();
   });
 
+  it("writes the job's own end, not a Failed one, when the store refused the Failed end too and then recovers (an I/O error for a while)", async () => {
+    const { state, coordinator, emit, read, lines } = await setup({ giveUpAfter });
+    state.refusals = Number.POSITIVE_INFINITY;
+    state.error = () => new Error('could not write to file "base/16384/2619": Input/output error');
+    emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0, modelArtifacts: 's3://models/x/model.tar.gz' });
+    await until(async () => (lines.some((l) => /given up/.test(l.msg)) ? true : undefined), 'the batch given up', 10_000);
+    // The store refuses every write, whatever it carries: the Failed end put in place of the job's is refused as well.
+    const atGiveUp = state.refused;
+    await until(async () => (state.refused > atGiveUp ? true : undefined), 'the Failed end refused');
+    state.refusals = 0;
+    const done = await until(async () => ((await read()).phase === 'done' ? await read() : undefined), 'the job ended');
+    expect([done.status, done.modelArtifacts, done.failureReason]).toEqual(['Completed', 's3://models/x/model.tar.gz', undefined]);
+    await coordinator.close();
+  });
+
   it('keeps retrying a batch refused for less than the limit, however often', async () => {
     const { state, coordinator, emit, read, lines } = await setup({ giveUpAfter: { failures: 4, ms: 60_000 } });
     state.refusals = 6;
@@ -203,5 +222,36 @@ describe("a job's end the store wrote but reported as failed (the connection dro
     await until(async () => (released.length ? true : undefined), 'the job released', 2000).catch(() => undefined);
     expect([state.lostAnswers, released]).toEqual([0, [jobId]]);
     await coordinator.close();
+  });
+});
+
+describe('a job end of an attempt retried under RetryStrategy, written but reported as failed', () => {
+  it("does not apply that attempt's end to the next attempt another server started meanwhile", async () => {
+    const { state, coordinator, emit, read, released, memory } = await setup({ maxAttempts: 3 });
+    const jobs = memory.collection(jobsCollection);
+    // The write that re-queued the job went through; before its failure is reported, a scheduling pass leases attempt 2.
+    state.lostAnswers = 1;
+    state.afterLostAnswer = async () => {
+      const cur = (await jobs.get(jobId))!;
+      await jobs.update(jobId, cur.version, { ...cur.value, phase: 'running', attempts: cur.value.attempts + 1, attemptStartTime: Date.now() / 1000, handle: { executor: 'memory', attempt: 2 } });
+    };
+    emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: 'InternalServerError: the runner vanished', platformFault: true });
+    await until(async () => (state.lostAnswers === 0 ? true : undefined), 'the re-queue written');
+    await coordinator.close();
+    const r = await read();
+    // Attempt 2 runs on: its record is not settled by attempt 1's end, and nothing of the job is released.
+    expect([r.phase, r.attempts, r.status, r.exits, r.eventSeq, released]).toEqual(['running', 2, 'InProgress', {}, {}, []]);
+  });
+
+  it('asks for a scheduling pass when the write found recorded had queued the job again', async () => {
+    const { state, coordinator, emit, read } = await setup({ maxAttempts: 3 });
+    const kicked: number[] = [];
+    coordinator.kick = () => void kicked.push(1);
+    state.lostAnswers = 1;
+    emit({ type: 'exit', outcome: 'Failed', secondaryStatus: 'Failed', failureReason: 'InternalServerError: the runner vanished', platformFault: true });
+    await until(async () => (state.lostAnswers === 0 ? true : undefined), 'the re-queue written');
+    await coordinator.close();
+    const r = await read();
+    expect([r.phase, r.attempts, kicked.length]).toEqual(['queued', 1, 1]);
   });
 });
