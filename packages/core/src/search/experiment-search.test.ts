@@ -640,4 +640,45 @@ describe("Search's page budget of trial component summaries", () => {
     // A filter on a member of TrialComponentSummaries sees every component (the last of big-b's 250).
     expect((await pages(400, one('TrialComponentSummaries.TrialComponentName', 'Equals', name('big-b', n - 1)))).flatMap((p) => p.trials)).toEqual(['big-b']);
   }, 120_000);
+
+  it("counts a trial component's Parents too: a page of components ends once their Parents reach the budget, the next component on the next page, every parent listed", async () => {
+    const store = new MemoryExperimentStore();
+    const f = await fixture(undefined, store);
+    const expA = (await store.getExperimentByName('exp-a'))!.experimentId;
+    // 3 components in 150 trials each; the budget lowered from 10,000 to 200 (and 100).
+    const n = 150;
+    const held = ['held-a', 'held-b', 'held-c'];
+    const trialName = (c: string, i: number) => `${c}-in-${String(i).padStart(3, '0')}`;
+    for (const [k, c] of held.entries()) {
+      const run = await f.tracking.createRun({ experimentId: expA, runName: c }, alice.principal);
+      await store.createTrialComponent({ name: c, runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 10 + k, lastModifiedTime: 10 + k });
+      for (let i = 0; i < n; i++) {
+        await store.createTrial({ name: trialName(c, i), experimentId: expA, creationTime: 100 + i, lastModifiedTime: 100 + i });
+        await store.associateTrialComponent(trialName(c, i), c, 100 + i);
+      }
+    }
+    const sources = experimentSearchSources({ tracking: f.tracking, partition, authorize: allow });
+    const metadata = createMemoryMetadataStore({ collections: [] });
+    const pages = async (pageBudget: number) => {
+      const search = new SearchService({ store: metadata, sources, pageBudget });
+      const out: { components: string[]; parents: string[][] }[] = [];
+      let token: string | undefined;
+      do {
+        const r = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 10, SearchExpression: one('TrialComponentName', 'Contains', 'held-'), ...(token ? { NextToken: token } : {}) }, alice);
+        const found = r.Results.map((x) => x.TrialComponent!);
+        out.push({ components: found.map((c) => c.TrialComponentName!), parents: found.map((c) => (c.Parents ?? []).map((p) => p.TrialName!)) });
+        token = r.NextToken;
+      } while (token);
+      return out;
+    };
+    const all = (c: string) => Array.from({ length: n }, (_, i) => trialName(c, i));
+    // 200: held-a (150) leaves room, held-b (300) reaches it; held-c on the next page. Nothing cut.
+    const two = await pages(200);
+    expect(two.map((p) => p.components)).toEqual([['held-a', 'held-b'], ['held-c']]);
+    expect(two.flatMap((p) => p.parents)).toEqual(held.map(all));
+    // A budget below one component's Parents: one component a page, all its parents.
+    const hundred = await pages(100);
+    expect(hundred.map((p) => p.components)).toEqual([['held-a'], ['held-b'], ['held-c']]);
+    expect(hundred.flatMap((p) => p.parents)).toEqual(held.map(all));
+  }, 120_000);
 });

@@ -174,7 +174,7 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       }));
       return asSearchRecord({ ...(await trials.DescribeTrial({ TrialName: r.name }, ctx)), TrialComponentSummaries: summaries }, shape('Trial'), tags);
     },
-    weight: (rec) => (Array.isArray(rec['TrialComponentSummaries']) ? rec['TrialComponentSummaries'].length : 0),
+    weight: (rec) => listed(rec, 'TrialComponentSummaries'),
   };
 
   const component: SearchSource<ComponentCandidate> = {
@@ -208,8 +208,16 @@ export function experimentSearchSources(o: ExperimentSearchSourcesOptions): Sear
       const described = await components.DescribeTrialComponent({ TrialComponentName: r.c.name }, ctx);
       return asSearchRecord({ ...described, ...(await sourceDetail(r.c, principal)), Parents: parents }, shape('TrialComponent'), tags);
     },
+    // A component in 100,000 trials lists them all as Parents: a page of components weighs them as a trial's summaries.
+    weight: (rec) => listed(rec, 'Parents'),
   };
   return [experiment, trial, component];
+}
+
+/** How many items a search record's list member holds (a page's weight: `SearchSource.weight`). */
+function listed(rec: Record<string, unknown>, member: string): number {
+  const v = rec[member];
+  return Array.isArray(v) ? v.length : 0;
 }
 
 /** The Source member of a trial's or component's Describe answer. */

@@ -69,7 +69,7 @@ export interface SearchSource<R = any> {
   readonly arnPrefix?: string;
   /**
    * How much of a Search page's budget (`SearchServiceOptions.pageBudget`, PAGE_BUDGET) a built search record
-   * takes: a trial's TrialComponentSummaries, which SageMaker's shape bounds nowhere and Loam lists whole. A page
+   * takes: a trial's TrialComponentSummaries, a trial component's Parents, which SageMaker's shapes bound nowhere and Loam lists whole. A page
    * takes no more records once those in it weigh the budget (at least one a page; NextToken goes on from the next),
    * so an answer holds at most the budget plus its largest record. Unset: weightless.
    */

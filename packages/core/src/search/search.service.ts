@@ -35,9 +35,10 @@ export const COUNT_PAST_PAGE = 200;
 
 /**
  * What a Search page's records weigh at most before it takes no more (`SearchSource.weight`): 10,000 of a trial's
- * TrialComponentSummaries. A trial's are listed whole (SageMaker's shape has no limit), so a page of MaxResults 100
- * trials of 100,000 components each would hold 10 million; it ends instead after the trial that reaches the budget
- * (at least one trial a page) and NextToken goes on from the next: an answer holds the budget and one trial at most.
+ * TrialComponentSummaries or a trial component's Parents. Both are listed whole (SageMaker's shapes have no limit),
+ * so a page of MaxResults 100 trials of 100,000 components each would hold 10 million; it ends instead after the
+ * record that reaches the budget (at least one a page) and NextToken goes on from the next: an answer holds the
+ * budget and one record's list at most.
  */
 export const PAGE_BUDGET = 10_000;
 
