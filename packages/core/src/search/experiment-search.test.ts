@@ -682,3 +682,55 @@ describe("Search's page budget of trial component summaries", () => {
     expect(hundred.flatMap((p) => p.parents)).toEqual(held.map(all));
   }, 120_000);
 });
+
+describe("Search's read cap", () => {
+  it('ends a page short once it has decided the cap, its NextToken after the last record the caller may see: every match reached once, no hidden one named, each call bounded', async () => {
+    const store = new MemoryExperimentStore();
+    // Full records built by each Search call: one ListTrials of a component's Parents each.
+    let built = 0;
+    const listing = store.listTrials.bind(store);
+    store.listTrials = async (q) => {
+      if (q.componentName) built++;
+      return listing(q);
+    };
+    // cap-010 to cap-019 are hidden from alice, cap-015 among them in the wanted trial.
+    const hidden = (i: number) => i >= 10 && i < 20;
+    const name = (i: number) => `cap-${String(i).padStart(3, '0')}`;
+    const authorize: ActionAuthorizer = async (_p, action, resource) => {
+      for (let i = 10; i < 20; i++) if (resource === arn('experiment-trial-component', name(i))) throw new AccessDeniedError(`no ${action} on ${resource}`);
+    };
+    const f = await fixture(authorize, store);
+    const expA = (await store.getExperimentByName('exp-a'))!.experimentId;
+    await store.createTrial({ name: 'wanted', experimentId: expA, creationTime: 1, lastModifiedTime: 1 });
+    const n = 40;
+    for (let i = 0; i < n; i++) {
+      const run = await f.tracking.createRun({ experimentId: expA, runName: name(i) }, alice.principal);
+      await store.createTrialComponent({ name: name(i), runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 10 + i, lastModifiedTime: 10 + i });
+      if (i === 5 || i === 15 || i === 33) await store.associateTrialComponent('wanted', name(i), 10 + i);
+    }
+    const sources = experimentSearchSources({ tracking: f.tracking, partition, authorize });
+    const search = new SearchService({ store: createMemoryMetadataStore({ collections: [] }), sources, authorize, readCap: 8 });
+    const pages: { found: string[]; relation: string; builds: number; after?: string }[] = [];
+    let token: string | undefined;
+    do {
+      built = 0;
+      const r = await search.Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 5, SearchExpression: one('Parents.TrialName', 'Equals', 'wanted'), ...(token ? { NextToken: token } : {}) }, alice);
+      token = r.NextToken;
+      // The record a token names (its sort value and key).
+      const after = token === undefined ? undefined : (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [number, string])[1];
+      pages.push({ found: r.Results.map((x) => x.TrialComponent!.TrialComponentName!), relation: r.TotalHits!.Relation!, builds: built, ...(after ? { after } : {}) });
+    } while (token && pages.length < 50);
+    expect(pages.flatMap((p) => p.found)).toEqual([name(5), name(33)]);
+    // Short pages (one empty) with a NextToken, a lower bound each; the last exact.
+    expect(pages.length).toBeGreaterThan(3);
+    expect(pages.slice(0, -1).every((p) => p.relation === 'GreaterThanOrEqualTo' && p.after !== undefined)).toBe(true);
+    expect(pages.some((p) => p.found.length === 0 && p.after !== undefined)).toBe(true);
+    // A token names a record alice may see, never a hidden one; past the cap hidden ones are passed over unbuilt.
+    for (const p of pages) if (p.after) expect(hidden(Number(p.after.slice(4))) || !p.after.startsWith('cap-')).toBe(false);
+    // The cap's 8 and the visible record past it, and each result's record built again for the answer.
+    for (const p of pages) expect(p.builds - p.found.length).toBeLessThanOrEqual(9);
+    // Without a cap every candidate is decided in one call: one page, the same matches.
+    const whole = await new SearchService({ store: createMemoryMetadataStore({ collections: [] }), sources, authorize }).Search({ Resource: 'ExperimentTrialComponent', SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 5, SearchExpression: one('Parents.TrialName', 'Equals', 'wanted') }, alice);
+    expect([whole.Results.map((x) => x.TrialComponent!.TrialComponentName), whole.NextToken]).toEqual([[name(5), name(33)], undefined]);
+  });
+});

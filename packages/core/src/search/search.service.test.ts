@@ -144,6 +144,30 @@ describe('Search over the metadata store', () => {
     expect(new Set(calls)).toEqual(new Set(['sagemaker:DescribeModelPackageGroup']));
   });
 
+  it('a page read in store order ends short once it has decided the read cap, at the next record the caller may see: paging reaches every match, no token names a hidden record', async () => {
+    const hidden = new Set([`${arnBase}:model-package-group/g3`, `${arnBase}:model-package-group/g4`]);
+    const authorize: ActionAuthorizer = async (_p, _action, arn) => {
+      if (hidden.has(arn)) throw new AccessDeniedError(`not ${arn}`);
+    };
+    const { store } = await openFixtureStore();
+    const sources = searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs in this store')) });
+    const input: Input = { Resource: 'ModelPackageGroup', SortBy: 'CreationTime', SortOrder: 'Ascending', MaxResults: 1, SearchExpression: { Filters: [{ Name: 'ModelPackageGroupDescription', Operator: 'Equals', Value: 'foxtrot' }] } };
+    // Every group is decided in one call without a cap (the default's 1,000 is past these 7).
+    expect(await pages(new SearchService({ store, sources, authorize }), input)).toEqual([['g6']]);
+    const capped = new SearchService({ store, sources, authorize, readCap: 2 });
+    // g0, g1 decided, g2 (seen, no match) ends the page; g3, g4 (hidden) are passed over to g5; g6 matches.
+    expect(await pages(capped, input)).toEqual([[], [], ['g6']]);
+    const named: string[] = [];
+    let token: string | undefined;
+    do {
+      const r = await capped.Search({ ...input, ...(token ? { NextToken: token } : {}) }, alice);
+      token = r.NextToken;
+      if (token) named.push((JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[])[1] as string);
+      expect(r.TotalHits?.Relation).toBe(token ? 'GreaterThanOrEqualTo' : 'EqualTo');
+    } while (token);
+    expect(named).toEqual(['g2', 'g5']);
+  });
+
   it('refuses an unsupported resource, a bad SortBy, MaxResults out of range, and tokens it did not issue for this search', async () => {
     const search = await fixture();
     const refusal = async (input: Input) => {

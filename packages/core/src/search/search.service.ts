@@ -3,6 +3,7 @@ import { isAllowed, type ActionAuthorizer } from '../kernel/authorizer.js';
 import type { Principal, RequestContext } from '../kernel/context.js';
 import { ValidationError } from '../kernel/errors.js';
 import { clampMaxResults } from '../kernel/pagination.js';
+import { visiblePageReadCap } from '../experiments/sagemaker/visible-page.js';
 import { valueAtPath, type Collection, type Filter, type MetadataStore } from '../ports/metadata-store.js';
 import { allOf, compileSearchExpression, compileVisibilityConditions, propertyOf, type RecordMatcher } from './search-expression.js';
 import { compareHits, decodeSearchToken, encodeSearchToken, queryFingerprint, sortValueOf, type SearchCursor, type SearchPosition, type SortValue } from './search-order.js';
@@ -28,6 +29,8 @@ export interface SearchServiceOptions {
   readonly countPastPage?: number;
   /** How much a page's records weigh at most before it takes no more (`SearchSource.weight`; default PAGE_BUDGET). Tests lower it. */
   readonly pageBudget?: number;
+  /** How many records a search in store order decides before it may end its page short (default visiblePageReadCap(MaxResults)). Tests lower it. */
+  readonly readCap?: number;
 }
 
 /** How far a search in store order reads past its page to count TotalHits: records read, matching or not. */
@@ -70,6 +73,11 @@ interface Found {
   readonly total: number;
   /** Whether `total` counts every match, or those found before the scan stopped counting. */
   readonly exact: boolean;
+  /**
+   * Where the next page starts when the read cap ended this one short (`inStoreOrder`): the last record read that the
+   * caller may see, matching or not (at or after the page's last hit). Unset when the page ended otherwise.
+   */
+  readonly resume?: SearchCursor;
 }
 
 /** One search, compiled: what to match, how to order, where to start. */
@@ -101,7 +109,8 @@ interface Plan {
  * SageMaker's Search over the resources Loam keeps. The expression is compiled against the resource's
  * search record (its Describe answer with Tags) before any record is read; candidates are read from the
  * store page by page and matched here. Sorting by a property the store orders by (CreationTime, names,
- * LastModifiedTime where indexed) reads in that order from the token's position, stops once a page is full
+ * LastModifiedTime where indexed) reads in that order from the token's position, stops once a page is full (or,
+ * short, once it has decided visiblePageReadCap records: NextToken then goes on after the last one the caller may see)
  * and counts on for at most COUNT_PAST_PAGE more records of the store page it has, when each is decided by its
  * row or summary alone (no tags, no record built from other reads: TotalHits never makes a search do such work for records past
  * its page), TotalHits GreaterThanOrEqualTo when it stops before the end; any other SortBy reads every candidate, keeping only the best page of matches, and counts
@@ -199,6 +208,8 @@ export class SearchService {
     return {
       Results: results as Out['Results'],
       ...(found.hits.length > page.length && last ? { NextToken: encodeSearchToken(last, fingerprint, (cursor?.seen ?? 0) + page.length) } : {}),
+      // The read cap ended the page (every hit in it): the next page reads on after the last record read the caller may see.
+      ...(found.hits.length === page.length && found.resume ? { NextToken: encodeSearchToken(found.resume, fingerprint, (cursor?.seen ?? 0) + page.length) } : {}),
       TotalHits: { Value: found.total, Relation: found.exact ? 'EqualTo' : 'GreaterThanOrEqualTo' },
     };
   }
@@ -236,6 +247,15 @@ export class SearchService {
    * deciding a record past the page never reads another store page, its tags or its full record (the plan counts
    * none past the page when the expression needs those). Records of the page's last value are all read before it
    * stops, so the page is the first matches by compareHits whatever order the store gives records of equal value.
+   *
+   * Bounded (as the Lists' fillVisiblePage): once it has decided `readCap` records (visiblePageReadCap: 10 × MaxResults,
+   * at least 1,000) with its page not full, it ends the page short at the next record the caller may see, matching
+   * or not, and the next page reads on after that one (`Found.resume`), so a filter matching few of many records
+   * costs each call a bounded read and paging still reaches every match (SageMaker's Search may also answer fewer
+   * results than MaxResults with a NextToken). A token holds only the position of a record the caller may see, never
+   * of one hidden: past the cap, hidden records are read on until a visible one (a caller who may see none of a
+   * long run of records reads it whole, as a List does). The store's orders break ties by key as compareHits does,
+   * so the next page, read from that position, skips no record.
    */
   private async inStoreOrder(p: Plan): Promise<Found> {
     const inOrder = p.inOrder as NonNullable<Plan['inOrder']>;
@@ -244,6 +264,8 @@ export class SearchService {
     const keys = new Set<string>();
     let counted = 0;
     let pastPage = 0;
+    let decided = 0;
+    const cap = this.o.readCap ?? visiblePageReadCap(p.max);
     const cmp = (a: Hit, b: Hit) => compareHits(a, b, order);
     const lowerBound = (): Found => ({ hits: hits.sort(cmp), total: (cursor?.seen ?? 0) + counted, exact: false });
     for await (const storePage of inOrder.read(cursor)) {
@@ -256,6 +278,18 @@ export class SearchService {
         if (cursor && compareHits(hit, cursor, order) <= 0) continue;
         // A record modified during the scan moves to a later store page (Ascending by LastModifiedTime): once only.
         if (keys.has(hit.key)) continue;
+        if (!full && ++decided > cap) {
+          // Past the cap: a hidden record is passed over unmatched, the first visible one ends the page (a hit when it matches).
+          if (!(await this.visible(p, record))) continue;
+          const matches = !p.matcher || (await this.matches(p, record));
+          if (matches) {
+            keys.add(hit.key);
+            counted++;
+            hits.push(hit);
+          }
+          if (hits.length <= p.max) return { ...lowerBound(), resume: hit };
+          continue;
+        }
         if (!(await this.found(p, record))) continue;
         keys.add(hit.key);
         counted++;
@@ -397,11 +431,14 @@ export class SearchService {
 
   /** Whether the record matches and the caller may see it. */
   private async found(p: Plan, record: unknown): Promise<boolean> {
-    if (p.matcher) {
-      const doc = await this.recordOf(p, record, false);
-      if (!doc || !p.matcher.matches(doc)) return false;
-    }
+    if (p.matcher && !(await this.matches(p, record))) return false;
     return this.visible(p, record);
+  }
+
+  /** Whether the record matches the expression (the plan has one): false when its resource is gone. */
+  private async matches(p: Plan, record: unknown): Promise<boolean> {
+    const doc = await this.recordOf(p, record, false);
+    return doc !== undefined && (p.matcher as RecordMatcher).matches(doc);
   }
 
   private async visible(p: Plan, record: unknown): Promise<boolean> {
