@@ -259,8 +259,13 @@ export class JobCoordinator {
       if (r.phase === 'queued' && exit && this.attemptOf.get(exit) === r.attempts) action = 'retry';
       if (r.phase === 'done' || r.phase === 'queued') return undefined;
       const applied = applyEvents(r, events);
-      const s = settle(applied, r.spec.instanceCount, this.now());
+      // A Failed end written in place of a refused one is written GiveUpAfter (10 minutes) or more after the job ended:
+      // the job ended when its runner did (TrainingEndTime, TrainingTimeInSeconds, BillableTimeInSeconds), not then.
+      const substituted = events.filter((e) => this.substitutes.has(e)).map((e) => e.time / 1000);
+      const endedAt = substituted.length ? Math.min(this.now(), Math.max(...substituted)) : undefined;
+      const s = settle(applied, r.spec.instanceCount, endedAt ?? this.now());
       action = s.action;
+      if (s.action === 'finish' && endedAt !== undefined) return { ...s.record, lastModifiedTime: Math.max(s.record.lastModifiedTime, this.now()) };
       return s.action === 'retry' || s.action === 'finish' ? s.record : applied;
     });
     if (stale) this.o.logger.info({ jobId: id, dropped: stale }, 'job events of an earlier attempt dropped: the write reported as failed was made, and the job was queued again and started since');

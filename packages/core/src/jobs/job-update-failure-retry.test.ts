@@ -154,14 +154,21 @@ describe("a job's end the store keeps refusing for good (the same error every ti
     state.refusals = Number.POSITIVE_INFINITY;
     state.error = () => new Error('new row for relation "jobs" violates check constraint "jobs_exit_message"');
     state.refuses = (v) => (v as JobRecord).exitMessage !== undefined;
+    const endedBefore = Date.now();
     emit({ type: 'status', status: 'Uploading' });
     emit({ type: 'metric', name: 'loss', value: 0.5 });
     emit({ type: 'exit', outcome: 'Completed', secondaryStatus: 'Completed', exitCode: 0, exitMessage: 'bad', modelArtifacts: 's3://models/x/model.tar.gz' });
+    const endedAfter = Date.now();
     await until(async () => (lines.some((l) => /given up/.test(l.msg)) ? true : undefined), 'the batch given up', 10_000);
     const refusedEnd = state.refused;
     const done = await until(async () => ((await read()).phase === 'done' ? await read() : undefined), 'the job ended');
     expect(refusedEnd).toBeGreaterThanOrEqual(giveUpAfter.failures);
     expect([done.status, done.secondaryStatus, done.modelArtifacts, done.exitMessage, done.finalMetrics['loss']]).toEqual(['Failed', 'Failed', undefined, undefined, undefined]);
+    // It ended when its runner did, not when the store took the Failed end (TrainingTimeInSeconds, BillableTimeInSeconds).
+    expect(done.endTime! * 1000).toBeGreaterThanOrEqual(endedBefore);
+    expect(done.endTime! * 1000).toBeLessThanOrEqual(endedAfter);
+    expect(done.transitions.at(-1)).toMatchObject({ Status: 'Failed', StartTime: done.endTime, EndTime: done.endTime });
+    expect(done.lastModifiedTime * 1000).toBeGreaterThanOrEqual(endedAfter + giveUpAfter.ms);
     expect(done.failureReason).toMatch(/^The job ended, but the metadata store refused to record its end .*: new row for relation "jobs" violates check constraint "jobs_exit_message"\. Its outcome, exit message and model artifacts were not recorded\.$/);
     const given = lines.filter((l) => /given up/.test(l.msg));
     expect(given.map((l) => [l.level, l.fields['dropped']])).toEqual([['error', { status: 1, exit: 1 }]]);
