@@ -67,10 +67,10 @@ describe('loam train and loam tune: --distribution and --shuffle-seed', () => {
   it('refuses a distribution or seed it cannot send, naming the flag, before anything is created; hints at a seed that changes nothing', async (ctx) => {
     const name = nameForAttempt(ctx.task, 'cli-refused');
     const base = ['train', '--name', name, '--image', 'sagemaker-xgboost:1.7-1', ...channels, '--output', 's3://models/cli', '--no-wait'];
-    const bad = await cli(...base, '--distribution', 'train=Sharded');
+    // The two refusals run at once (each a CLI process of its own; neither creates anything).
+    const [bad, unknown] = await Promise.all([cli(...base, '--distribution', 'train=Sharded'), cli(...base, '--shuffle-seed', 'test=3')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("Error [ValidationException]: --distribution of channel 'train' must be FullyReplicated or ShardedByS3Key, got 'Sharded'");
-    const unknown = await cli(...base, '--shuffle-seed', 'test=3');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("--shuffle-seed 'test=3' names channel 'test', which no --channel gives (channels: train, validation).");
     const list = await cli('list-training-jobs', '--name-contains', name, '--json');
@@ -81,8 +81,8 @@ describe('loam train and loam tune: --distribution and --shuffle-seed', () => {
   }, 60_000);
 
   it('documents both flags in --help', async () => {
-    for (const command of ['train', 'tune']) {
-      const help = await runLoam([command, '--help']);
+    const helps = await Promise.all(['train', 'tune'].map((command) => runLoam([command, '--help'])));
+    for (const help of helps) {
       expect(help.stdout).toMatch(/--distribution <\[channel=\]type>\s+S3DataDistributionType \(FullyReplicated or\s+ShardedByS3Key\)/);
       expect(help.stdout).toMatch(/--shuffle-seed <\[channel=\]n>\s+ShuffleConfig\.Seed/);
     }
