@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,5 +94,28 @@ describe("the first loam up, while another process holds the credentials file's 
     expect(loam.adminCreated).toBe(true);
     expect(credentialsEntry(here, 'aws_access_key_id')).toMatch(/^[A-Z0-9]{16,}$/);
     expect(readFileSync(join(here, 'credentials'), 'utf8')).toContain(`loam_endpoint = http://127.0.0.1:${port}\n`);
+  }, 120_000);
+});
+
+describe('a later loam up with no credentials file', () => {
+  it('has nothing to write and takes no lock: a link into a missing directory does not stop it, as before', async () => {
+    const here = mkdtempSync(join(tmpdir(), 'loam-creds-bootstrap-'));
+    dirs.push(here);
+    const start = async () => {
+      const l = await startLoam({ flags: { dataDir: here, port: 0, host: '127.0.0.1' }, env: { LOAM_LOG__LEVEL: 'silent' }, logger: silent });
+      running.push(l);
+      return l;
+    };
+    const first = await start();
+    expect(first.adminCreated).toBe(true);
+    running.splice(running.indexOf(first), 1);
+    await first.close();
+    await endDetachedJobs(first.config.executor.workDir);
+    // The file moved elsewhere by its user, the link left naming a directory that is gone (an unmounted volume).
+    rmSync(join(here, 'credentials'));
+    symlinkSync(join(here, 'missing', 'credentials'), join(here, 'credentials'));
+    const later = await start();
+    expect(later.adminCreated).toBe(false);
+    expect(existsSync(join(here, 'missing'))).toBe(false);
   }, 120_000);
 });

@@ -1,4 +1,6 @@
-import type { BootstrappedAdmin, IdentityService } from '@loam/core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemPrincipal, type BootstrappedAdmin, type IdentityService } from '@loam/core';
 import type { LockTiming } from './credentials-lock.js';
 import { withCredentialsFile } from './credentials-file.js';
 
@@ -17,25 +19,30 @@ export interface BootstrapResult {
  * transaction commits only once its secrets are written to the file (IdentityService.bootstrapAdmin); on a later start
  * updates the profile's endpoint. The lock is taken before the transaction opens: waiting for it (another process
  * writing the file, up to credentialsLockTiming.waitMs) inside the transaction held off every other writer of the
- * store (SQLite's one write lock) all that time, the server's own requests included.
+ * store (SQLite's one write lock) all that time, the server's own requests included. A later start with no file
+ * has nothing to write and takes no lock (a link into a directory that is gone would refuse the start).
  */
 export async function bootstrapCredentials(
-  identity: Pick<IdentityService, 'bootstrapAdmin'>,
+  identity: Pick<IdentityService, 'bootstrapAdmin' | 'ListUsers'>,
   dataDir: string,
   details: { readonly region: string; readonly endpoint: string },
   options: { readonly timing?: LockTiming } = {},
 ): Promise<BootstrapResult> {
+  const file = join(dataDir, 'credentials');
+  if (!existsSync(file) && (await identity.ListUsers({ MaxResults: 1 }, { principal: systemPrincipal, requestId: 'bootstrap' })).Users.length > 0) {
+    return { admin: undefined, written: undefined, file };
+  }
   return withCredentialsFile(
     dataDir,
     async (credentials) => {
       let written: string | undefined;
-      let file = `${dataDir}/credentials`;
+      let path = file;
       const admin = await identity.bootstrapAdmin(async (a) => {
         written = a.accessKeyId;
-        file = await credentials.write({ accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey, apiToken: a.apiToken, region: details.region, endpoint: details.endpoint });
+        path = await credentials.write({ accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey, apiToken: a.apiToken, region: details.region, endpoint: details.endpoint });
       });
       if (!admin) await credentials.updateEndpoint(details.endpoint);
-      return { admin, written, file };
+      return { admin, written, file: path };
     },
     options,
   );
