@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { lstat, rm } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -11,7 +11,7 @@ import { LocalFsArtifactStore } from './local-fs-artifact-store.js';
 // removes it. The file system's calls are recorded in order; a power loss itself cannot be staged here.
 
 const JOURNAL = join('.loam-meta', '.loam-journal');
-const rec = vi.hoisted(() => ({ on: false, calls: [] as [string, string][], refuseEntries: false }));
+const rec = vi.hoisted(() => ({ on: false, calls: [] as [string, string][], refuseEntries: false, failJournalSync: false }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
@@ -27,6 +27,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     note('open', path);
     const sync = fh.sync.bind(fh);
     fh.sync = async () => {
+      if (rec.failJournalSync && path.endsWith(JOURNAL)) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
       note('sync', path);
       return sync();
     };
@@ -48,6 +49,7 @@ const sandboxes: string[] = [];
 afterEach(async () => {
   rec.on = false;
   rec.refuseEntries = false;
+  rec.failJournalSync = false;
   rec.calls = [];
   for (const dir of sandboxes.splice(0)) await rm(dir, { recursive: true, force: true });
 });
@@ -101,5 +103,20 @@ describe('the journal entry of a put or a delete', () => {
     const removed = before.findIndex(([op, p]) => op === 'unlink' && p === join(journal, 'walked'));
     expect(removed).toBeGreaterThanOrEqual(0);
     expect(before.findIndex(([op, p], i) => i > removed && op === 'sync' && p === journal)).toBeGreaterThan(removed);
+  });
+});
+
+describe('a journal entry whose directory cannot be fsynced', () => {
+  it('fails the put and is removed: nothing else would remove it while this process lives', async () => {
+    const { root, store } = await openStore();
+    const journal = join(root, JOURNAL);
+    const before = await readdir(journal);
+    rec.failJournalSync = true;
+    await expect(store.put({ bucket: 'bkt', key: 'a/k.txt' }, new TextEncoder().encode('x'))).rejects.toMatchObject({ code: 'EIO' });
+    rec.failJournalSync = false;
+    expect(await readdir(journal)).toEqual(before);
+    // The store goes on: the next put is journaled and leaves nothing either.
+    await store.put({ bucket: 'bkt', key: 'a/k.txt' }, new TextEncoder().encode('y'));
+    expect(await readdir(journal)).toEqual(before);
   });
 });

@@ -64,7 +64,11 @@ export async function recordPending(root: string, pending: Pending): Promise<() 
       throw e;
     }
     await fh.close();
-    await fsyncDir(dir);
+    // Failed, the operation is refused; its entry, named after a live writer, would stay until this process ends.
+    await fsyncDir(dir).catch(async (e: unknown) => {
+      await unlink(path).catch(() => {});
+      throw e;
+    });
     return () => unlink(path).catch(() => {});
   }
 }
