@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobChannelSpec } from '@loam/contracts';
 import type { Artifacts } from './artifacts.js';
@@ -26,7 +28,7 @@ afterEach(() => {
 });
 
 /** Starts PipeInputs over `get` and a `cat` reading train_0; resolves once `cat` has read to EOF. */
-function start(get: (ref: { key: string }, opts: { signal?: AbortSignal }) => Promise<{ body: Readable }>, signal?: AbortSignal, spec: JobChannelSpec = channel, objects = planned) {
+function start(get: (ref: { key: string }, opts: { signal?: AbortSignal; range?: { start: number; end?: number } }) => Promise<{ body: Readable; info?: { etag: string } }>, signal?: AbortSignal, spec: JobChannelSpec = channel, objects = planned) {
   const dataDir = mkdtempSync(join(tmpdir(), 'loam-pipe-channels-'));
   dirs.push(dataDir);
   const logs: string[] = [];
@@ -111,5 +113,52 @@ describe('PipeInputs with RecordWrapperType RecordIO', () => {
     expect(first.pulled.some((n) => n < size / 4), JSON.stringify(first.pulled)).toBe(true);
     t.cat.kill();
     expect(t.errors).toEqual([]);
+  });
+
+  it('gets each object once when its record fits in memory, as the single read it was', async () => {
+    const gets: string[] = [];
+    const t = start(async ({ key }) => {
+      gets.push(key);
+      return { body: Readable.from([Buffer.from(key === 't/a' ? 'aaaa' : 'bb')]) };
+    }, undefined, { ...channel, recordWrapper: 'RecordIO' });
+    const read = Buffer.from(await t.read, 'latin1');
+    expect(read.readUInt32LE(4)).toBe(4);
+    expect(read.subarray(8, 12).toString()).toBe('aaaa');
+    expect(read.readUInt32LE(16)).toBe(2);
+    expect(read.subarray(20, 22).toString()).toBe('bb');
+    expect(gets).toEqual(['t/a', 't/b']);
+    expect(t.errors).toEqual([]);
+  });
+
+  it('fails the job naming the object when it is replaced between its two reads (another ETag)', async () => {
+    const size = 8 * 1024 * 1024; // over what one read holds: its part is read again
+    let gets = 0;
+    const t = start(async () => {
+      const etag = `"v${++gets}"`;
+      return { info: { etag }, body: Readable.from((function* () {
+        for (let n = 0; n < size / 65536; n++) yield Buffer.alloc(65536, 0x61);
+      })()) };
+    }, undefined, { ...channel, recordWrapper: 'RecordIO' }, [{ bucket: 'data', key: 't/big', rel: 'big' }]);
+    await t.read;
+    await waitFor(() => t.errors.length > 0);
+    expect(t.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^Channel 'train': reading s3:\/\/data\/t\/big failed: .*changed/)]);
+  });
+
+  it.each([['None', 'None'], ['RecordIO', 'None'], ['RecordIO', 'Gzip']] as const)('lets go of an object it is still reading when the image ends (RecordWrapperType %s, CompressionType %s)', async (recordWrapper, compression) => {
+    const bodies: Readable[] = [];
+    const t = start(async () => {
+      // A body that sent its first bytes and then nothing (a large object on a slow link, a stalled backend).
+      const body = new Readable({ read() {} });
+      body.push(compression === 'Gzip' ? gzipSync(randomBytes(65536)).subarray(0, 4096) : Buffer.alloc(1024, 0x61));
+      bodies.push(body);
+      return { body };
+    }, undefined, { ...channel, recordWrapper, compression }, [{ bucket: 'data', key: 't/slow', rel: 'slow' }]);
+    await waitFor(() => bodies.length > 0);
+    await new Promise((r) => setTimeout(r, 50));
+    (open[open.length - 1] as PipeInputs).close();
+    await waitFor(() => bodies.every((b) => b.destroyed));
+    expect(bodies.map((b) => b.destroyed)).toEqual(bodies.map(() => true));
+    expect(t.errors).toEqual([]);
+    t.cat.kill();
   });
 });

@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import type { JobChannelSpec } from '@loam/contracts';
 import type { Artifacts } from './artifacts.js';
 import { ClientError } from './client-error.js';
-import { recordIoFrames, RecordIoTooLarge } from './record-io.js';
+import { recordIoFrames, RecordIoSourceChanged, RecordIoTooLarge } from './record-io.js';
 import type { Planned } from './shared-listing.js';
 import { epochSeed, hostObjects, type StagingHost } from './stage-inputs.js';
 
@@ -50,7 +50,7 @@ interface Made {
  * in the host's order ({@link hostObjects}: key or manifest order; with ShuffleConfig reshuffled each
  * epoch with {@link epochSeed}, then dealt by ShardedByS3Key), streamed from the artifact store every
  * time; Gzip objects are decompressed, and with `RecordWrapperType: RecordIO` each object is one RecordIO
- * record, streamed ({@link recordIoFrames}).
+ * record, streamed ({@link recordIoFrames}: one GET, and a second only for a part longer than it holds).
  *
  * The data directory belongs to the image (its sandbox uid), which may swap a FIFO for a link or a file
  * at any moment. Every operation therefore goes through a descriptor of the directory opened before the
@@ -229,8 +229,15 @@ export class PipeInputs {
     const objects = hostObjects(c.planned, c.channel, this.o.host, seed);
     const socket = new Socket({ fd, readable: false, writable: true });
     this.sockets.add(socket);
+    // The FIFO may close (the job ended, the image closed it) while epochBytes waits on a read (a slow or stalled body,
+    // RecordIO's search for a part's end): nothing is written to find it gone, and the pipeline settles only once
+    // epochBytes ends, so the read held its connection or descriptor to its end. Destroyed, it fails and epochBytes ends.
+    const reads = new Set<Readable>();
+    socket.once('close', () => {
+      for (const r of reads) r.destroy();
+    });
     try {
-      await pipeline(epochBytes(this.o.store, c.channel, objects, beforeEnd, this.o.signal), socket);
+      await pipeline(epochBytes(this.o.store, c.channel, objects, beforeEnd, this.o.signal, reads), socket);
     } finally {
       this.sockets.delete(socket);
       socket.destroy();
@@ -254,26 +261,37 @@ function sourceError(what: string, uri: string, e: unknown): Error {
 }
 
 /** One epoch's bytes: each object in turn (decompressed, wrapped as RecordIO when asked); `beforeEnd` runs after the last. */
-async function* epochBytes(store: Artifacts, channel: JobChannelSpec, objects: readonly Planned[], beforeEnd: () => void, signal?: AbortSignal): AsyncGenerator<Buffer> {
+async function* epochBytes(store: Artifacts, channel: JobChannelSpec, objects: readonly Planned[], beforeEnd: () => void, signal: AbortSignal | undefined, reads: Set<Readable>): AsyncGenerator<Buffer> {
   const what = `Channel '${channel.name}'`;
   for (const p of objects) {
     const uri = `s3://${p.bucket}/${p.key}`;
     const bodies: Readable[] = [];
-    // The object's bytes from its start (gunzipped when asked); RecordIO framing reads it twice (recordIoFrames).
-    const open = async (): Promise<AsyncIterable<Buffer>> => {
-      let body: Readable;
+    let etag: string | undefined;
+    // The object's bytes (gunzipped when asked) from its start, or from a range's start: RecordIO framing reads a part
+    // longer than it holds again (recordIoFrames), by a range GET, or for Gzip by reading the stream again up to it.
+    const open = async (range?: { start: number; end: number }): Promise<AsyncIterable<Buffer>> => {
+      const byRange = range && range.end > range.start && channel.compression !== 'Gzip' ? { range: { start: range.start, end: range.end - 1 } } : {};
+      let got: Awaited<ReturnType<Artifacts['get']>>;
       try {
-        ({ body } = await store.get({ bucket: p.bucket, key: p.key }, signal ? { signal } : {}));
+        got = await store.get({ bucket: p.bucket, key: p.key }, { ...byRange, ...(signal ? { signal } : {}) });
       } catch (e) {
         if ((e as { code?: string }).code === 'ResourceNotFound') throw new ClientError(`${what}: ${uri} does not exist${channel.s3DataType === 'ManifestFile' ? ` (listed in the manifest ${channel.s3Uri})` : ''}.`);
         throw e; // wrapped once, below (sourceError)
       }
+      const body = got.body;
       bodies.push(body);
+      reads.add(body);
+      // A part read again must come from the object the first read framed: another ETag is another object.
+      const tag = (got.info as { etag?: string } | undefined)?.etag;
+      if (etag === undefined) etag = tag;
+      else if (tag !== undefined && tag !== etag) throw new RecordIoSourceChanged(`the object changed between its two reads (ETag ${etag}, then ${tag})`);
       if (channel.compression !== 'Gzip') return body;
       const gunzip = createGunzip();
       bodies.push(gunzip);
+      reads.add(gunzip);
       body.on('error', (e) => gunzip.destroy(e));
-      return body.pipe(gunzip);
+      const out = body.pipe(gunzip);
+      return range ? skipBytes(out, range.start) : out;
     };
     try {
       if (channel.recordWrapper === 'RecordIO') yield* recordIoFrames(open);
@@ -284,8 +302,23 @@ async function* epochBytes(store: Artifacts, channel: JobChannelSpec, objects: r
       if (e instanceof RecordIoTooLarge) throw new ClientError(`${what}: ${uri} is larger than one RecordIO record can be (${e.maxBytes} bytes; RecordWrapperType is RecordIO).`);
       throw sourceError(what, uri, e);
     } finally {
-      for (const b of bodies) b.destroy();
+      for (const b of bodies) {
+        b.destroy();
+        reads.delete(b);
+      }
     }
   }
   beforeEnd();
+}
+
+/** `source` without its first `n` bytes. */
+async function* skipBytes(source: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    if (n >= chunk.length) {
+      n -= chunk.length;
+      continue;
+    }
+    yield n > 0 ? chunk.subarray(n) : chunk;
+    n = 0;
+  }
 }

@@ -30,11 +30,11 @@ function readRecords(buf: Buffer): { records: Buffer[]; flags: number[][] } {
   return { records, flags };
 }
 
-/** A source cutting `data` into chunks of the given sizes (cycled), fresh on every open. */
+/** A source cutting `data` (from a range's start, when given) into chunks of the given sizes (cycled), fresh on every open. */
 function chunked(data: Buffer, sizes: number[]): ByteSource {
-  return async function* () {
+  return async function* (range?: { start: number }) {
     let i = 0;
-    for (let off = 0; off < data.length; i++) {
+    for (let off = range?.start ?? 0; off < data.length; i++) {
       const n = Math.max(1, sizes[i % sizes.length] as number);
       yield data.subarray(off, off + n);
       off += n;
@@ -42,9 +42,9 @@ function chunked(data: Buffer, sizes: number[]): ByteSource {
   };
 }
 
-async function frame(open: ByteSource, maxBytes?: number): Promise<Buffer> {
+async function frame(open: ByteSource, maxBytes?: number, windowBytes?: number): Promise<Buffer> {
   const out: Buffer[] = [];
-  for await (const b of recordIoFrames(open, maxBytes)) out.push(b);
+  for await (const b of recordIoFrames(open, maxBytes, windowBytes)) out.push(b);
   return Buffer.concat(out);
 }
 
@@ -71,7 +71,9 @@ describe('recordIoFrames', () => {
       for (let k = 0; k < count; k++) pieces.push(rand() < 0.4 ? MAGIC : Buffer.from(Array.from({ length: Math.floor(rand() * 9) }, () => Math.floor(rand() * 256))));
       const data = Buffer.concat(pieces);
       const sizes = Array.from({ length: 5 }, () => 1 + Math.floor(rand() * 7));
-      const { records, flags } = readRecords(await frame(chunked(data, sizes)));
+      // Parts longer than the window are read again by their range: any window gives the same bytes.
+      const window = [undefined, 0, 3, 8][n % 4];
+      const { records, flags } = readRecords(await frame(chunked(data, sizes), undefined, window));
       expect(records).toEqual([data]);
       const aligned = Array.from({ length: Math.floor(data.length / 4) }, (_, i) => i * 4).filter((i) => data.subarray(i, i + 4).equals(MAGIC));
       expect(flags[0]).toEqual(aligned.length === 0 ? [0] : [1, ...aligned.slice(1).map(() => 2), 3]);
@@ -106,6 +108,45 @@ describe('recordIoFrames', () => {
     expect(held).toBeLessThanOrEqual(chunk);
   });
 
+  it('reads an object whose parts fit the window once, whatever magic words cut it', async () => {
+    const data = Buffer.concat([Buffer.from('abcd'), MAGIC, Buffer.from('xyz'), Buffer.alloc(1, 0), MAGIC, Buffer.from('q')]);
+    const opens: unknown[] = [];
+    const open: ByteSource = (range) => {
+      opens.push(range);
+      return chunked(data, [3])(range);
+    };
+    const { records, flags } = readRecords(await frame(open));
+    expect(records).toEqual([data]);
+    expect(flags[0]).toEqual([1, 2, 3]);
+    expect(opens).toEqual([undefined]);
+  });
+
+  it('reads a part longer than the window again by its range, once the first read has found its end', async () => {
+    // Parts: [0, 100) 'a' (over the window), [104, 112) 'b' (held), [116, 316) 'c' (over the window, the last).
+    const data = Buffer.concat([Buffer.alloc(100, 0x61), MAGIC, Buffer.alloc(8, 0x62), MAGIC, Buffer.alloc(200, 0x63)]);
+    let pulled = 0;
+    const opens: { range: unknown; pulledThen: number }[] = [];
+    const open: ByteSource = (range) => {
+      opens.push({ range, pulledThen: pulled });
+      if (range) return chunked(data, [7])(range);
+      return (async function* () {
+        for (let off = 0; off < data.length; off += 10) {
+          pulled = Math.min(off + 10, data.length);
+          yield data.subarray(off, off + 10);
+        }
+      })();
+    };
+    const { records, flags } = readRecords(await frame(open, undefined, 16));
+    expect(records).toEqual([data]);
+    expect(flags[0]).toEqual([1, 2, 3]);
+    // The first part's range once the first read passed its magic word; the last part's once the first read had ended.
+    expect(opens).toEqual([
+      { range: undefined, pulledThen: 0 },
+      { range: { start: 0, end: 100 }, pulledThen: 110 },
+      { range: { start: 116, end: 316 }, pulledThen: 316 },
+    ]);
+  });
+
   it('refuses data longer than the limit, and a second read that differs from the first', async () => {
     await expect(frame(chunked(Buffer.alloc(4096, 1), [1000]), 1000)).rejects.toBeInstanceOf(RecordIoTooLarge);
     await expect(frame(chunked(Buffer.alloc(1000, 1), [100]), 1000)).resolves.toHaveLength(1008);
@@ -113,9 +154,9 @@ describe('recordIoFrames', () => {
       let n = 0;
       return () => chunked(n++ === 0 ? a : b, [3])();
     };
-    const withMagic = Buffer.concat([Buffer.from('abcd'), MAGIC, Buffer.from('ef')]);
-    await expect(frame(reads(withMagic, Buffer.from('abcdXXXXef')))).rejects.toBeInstanceOf(RecordIoSourceChanged);
-    await expect(frame(reads(Buffer.from('abc'), Buffer.from('ab')))).rejects.toBeInstanceOf(RecordIoSourceChanged);
-    await expect(frame(reads(Buffer.from('abc'), Buffer.from('abcd')))).rejects.toBeInstanceOf(RecordIoSourceChanged);
+    // A window of 0 reads every part again: shorter on its second read, or holding a magic word the first read did not
+    // see there (the record would be cut where its header does not say).
+    await expect(frame(reads(Buffer.from('abcdefgh'), Buffer.from('abcdef')), undefined, 0)).rejects.toBeInstanceOf(RecordIoSourceChanged);
+    await expect(frame(reads(Buffer.from('abcdefgh'), Buffer.concat([Buffer.from('abcd'), MAGIC])), undefined, 0)).rejects.toBeInstanceOf(RecordIoSourceChanged);
   });
 });
