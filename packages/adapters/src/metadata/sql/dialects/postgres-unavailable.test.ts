@@ -64,6 +64,24 @@ describe('PostgreSQL dialect when the server goes away', () => {
     }
   });
 
+  // The job coordinator gives a refused job end up after 10 minutes, but never a ServiceUnavailable one: a full disk or a
+  // server out of resources (class 53, as SQLite's SQLITE_FULL) must read as unavailable, not as a refusal for good.
+  it.each([
+    ['53100', 'could not extend file "base/16384/2619": No space left on device', true],
+    ['53200', 'out of memory', true],
+    ['57P03', 'the database system is starting up', true],
+    ['58030', 'could not write to file "base/16384/2619": Input/output error', false],
+    ['23514', 'new row for relation "jobs" violates check constraint', false],
+  ])('PostgreSQL raising SQLSTATE %s (%s): ServiceUnavailable %s', async (code, message, unavailable) => {
+    const d = await createPostgresDialect({ url: testPostgresUrl, maxConnections: 1 });
+    try {
+      const err = await sql.raw(`do $$ begin raise exception '${message}' using errcode = '${code}'; end $$`).execute(d.db).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject(unavailable ? { code: 'ServiceUnavailable', message: expect.stringContaining(`PostgreSQL answered ${code}`) } : { code, message });
+    } finally {
+      await d.destroy();
+    }
+  });
+
   it('a statement that runs past the statement timeout is cancelled by the server: ServiceUnavailable, and the pool goes on', async () => {
     const d = await createPostgresDialect({ url: testPostgresUrl, maxConnections: 1, statementTimeoutMs: 300 });
     try {
