@@ -82,6 +82,18 @@ export function onlineBuildLockKeys(schema: string): { readonly classid: number;
 // refused or dropped, the pool timed out, or the server is shutting down, starting up, out of disk or
 // out of connections (SQLSTATE classes 08 and 53, and 57P01-57P03).
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * What the answers of a PostgreSQL that cannot serve now mean, said as SQLite's full disk is: the answer reaches clients,
+ * and PostgreSQL's own message names files. Other codes of those classes are named by their code.
+ */
+const UNAVAILABLE_CODES: Readonly<Record<string, string>> = {
+  '53100': 'the disk holding the PostgreSQL database is full (53100, disk_full); free space on it',
+  '53200': 'PostgreSQL is out of memory (53200, out_of_memory)',
+  '53300': 'PostgreSQL has no free connection slot (53300, too_many_connections)',
+  '57P01': 'PostgreSQL is shutting down (57P01, admin_shutdown)',
+  '57P02': 'PostgreSQL is restarting after a crash (57P02, crash_shutdown)',
+  '57P03': 'PostgreSQL is starting up or shutting down (57P03, cannot_connect_now)',
+};
 const DROPPED = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Connection ended)/;
 function postgresUnavailable(e: unknown): string | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
@@ -90,7 +102,7 @@ function postgresUnavailable(e: unknown): string | undefined {
   if (e instanceof NoAnswerError) return message;
   if (SOCKET_CODES.has(code)) return `cannot reach PostgreSQL (${code})`;
   if (code === QUERY_CANCELED) return `PostgreSQL cancelled a statement (${code}: ${message})`;
-  if (/^(08|53)/.test(code) || /^57P0[123]$/.test(code)) return `PostgreSQL answered ${code}`;
+  if (/^(08|53)/.test(code) || /^57P0[123]$/.test(code)) return UNAVAILABLE_CODES[code] ?? `PostgreSQL answered ${code}`;
   // The pool's wait for a connection, and a new connection's wait for PostgreSQL's greeting (connectionTimeoutMillis).
   if (message.startsWith('timeout exceeded when trying to connect')) return 'PostgreSQL did not answer, or no pooled connection was free, in time';
   if (message.startsWith('Connection terminated due to connection timeout')) return 'PostgreSQL did not answer a new connection in time';
