@@ -63,8 +63,10 @@ export interface SearchSource<R = any> {
   /**
    * What every record's ARN starts with (`arn:loam:sagemaker:<region>:<account>:<kind>/`): the store is asked for
    * the tagged resources of this type alone (`TagStore.tagged`'s `arnPrefix`), not those of every type having a key.
-   * The server's current partition: a record whose stored ARN has another region or account (config changed since)
-   * is not found by a tag filter, as TagService (AddTags, ListTags) owns the current partition's ARNs alone.
+   * The server's current partition: a record whose stored ARN has another region or account (stored before the
+   * config changed) is not among the store's answers, so where the collection holds one (SearchService asks it, by
+   * `arnField`) the search reads the collection whole and decides such a record on the tags of its own ARN, as a
+   * search without a tag filter shows them.
    */
   readonly arnPrefix?: string;
   /**

@@ -72,18 +72,30 @@ export class SearchTags implements CandidateTags {
   /** The ARNs of the chunk the search is in, until one of them needs its tags: then those that can match are read at once. */
   #pending: ReadonlySet<string> = new Set();
 
-  /** `reads`: whether the search reads tags at all. */
-  constructor(private readonly store: TagStore, private readonly source: SearchSource, expr: SearchExpression | undefined, private readonly reads: boolean) {
+  #elsewhere: Promise<boolean> | undefined;
+
+  /**
+   * `reads`: whether the search reads tags at all. `elsewhere`: whether the source's collection holds a record whose
+   * ARN is not of the server's partition (`SearchSource.arnPrefix`): asked once, by a search the store decides tag
+   * filters for. Unset: none does.
+   */
+  constructor(
+    private readonly store: TagStore, private readonly source: SearchSource, expr: SearchExpression | undefined, private readonly reads: boolean,
+    private readonly elsewhere?: () => Promise<boolean>,
+  ) {
     this.#conditions = reads ? tagConditions(source, expr) : [];
   }
 
   async excludes(arn: string): Promise<boolean> {
     if (this.#conditions.length === 0) return false;
     const d = await this.#decide();
-    if (decidedOut(d, arn)) return true;
-    if (d.undecided.length === 0) return false;
+    // The store was asked for the server's partition alone: a record of another (stored before the config changed) is decided on its own tags.
+    const outside = this.#outside(arn);
+    if (!outside && decidedOut(d, arn)) return true;
+    const undecided = outside ? this.#conditions : d.undecided;
+    if (undecided.length === 0) return false;
     const tags = await this.of(arn);
-    return d.undecided.some((c) => {
+    return undecided.some((c) => {
       const tag = tags.find((t) => t.Key === c.key);
       return c.absent ? tag !== undefined : tag === undefined || !c.test([tag.Value]);
     });
@@ -95,7 +107,7 @@ export class SearchTags implements CandidateTags {
    */
   async storeFilter(): Promise<Filter<Record<string, unknown>> | undefined> {
     const field = this.source.arnField;
-    if (this.#conditions.length === 0 || !this.source.collection || field === undefined) return undefined;
+    if (this.#conditions.length === 0 || !this.source.collection || field === undefined || (await this.#anyElsewhere())) return undefined;
     const d = await this.#decide();
     const [first, ...rest] = [...d.among].sort((a, b) => a.size - b.size);
     if (!first) return undefined;
@@ -111,7 +123,7 @@ export class SearchTags implements CandidateTags {
    */
   async chunkFilters(): Promise<AsyncIterable<Filter<Record<string, unknown>>> | undefined> {
     const field = this.source.arnField;
-    if (this.#conditions.length === 0 || !this.source.collection || field === undefined) return undefined;
+    if (this.#conditions.length === 0 || !this.source.collection || field === undefined || (await this.#anyElsewhere())) return undefined;
     const d = await this.#decide();
     const driving = d.among.length === 0 ? d.undecided.find((c) => !c.absent) : undefined;
     if (!driving) return undefined;
@@ -133,7 +145,7 @@ export class SearchTags implements CandidateTags {
   async of(arn: string): Promise<Tag[]> {
     if (!this.#chunk.has(arn) && this.#pending.has(arn)) {
       const d = this.#conditions.length > 0 ? await this.#decide() : undefined;
-      const arns = [...this.#pending].filter((a) => !d || !decidedOut(d, a));
+      const arns = [...this.#pending].filter((a) => !d || this.#outside(a) || !decidedOut(d, a));
       this.#pending = new Set();
       this.#chunk = await this.store.listMany(arns);
     }
@@ -171,6 +183,20 @@ export class SearchTags implements CandidateTags {
       this.#pending = new Set();
       await it.return?.();
     }
+  }
+
+  /** Whether an ARN is outside the range the store is asked for (`SearchSource.arnPrefix`): the store's answers say nothing of it. */
+  #outside(arn: string): boolean {
+    const prefix = this.source.arnPrefix;
+    return prefix !== undefined && !arn.startsWith(prefix);
+  }
+
+  /**
+   * Whether the collection holds a record of another partition: then the store's answers, of this partition alone,
+   * cannot name every record that matches, and the collection is read whole (`storeFilter`, `chunkFilters` answer none).
+   */
+  #anyElsewhere(): Promise<boolean> {
+    return (this.#elsewhere ??= this.source.arnPrefix !== undefined && this.elsewhere ? this.elsewhere() : Promise.resolve(false));
   }
 
   /** The source's type (its ARN prefix), when it has one: the store reads no other type's resources. */

@@ -3,7 +3,8 @@ import { createMemoryMetadataStore } from '@loam/testkit/fakes/memory-metadata-s
 import type { ActionAuthorizer } from '../kernel/authorizer.js';
 import { AccessDeniedError } from '../kernel/errors.js';
 import { modelsCollection } from '../models/model.collections.js';
-import { arnBase, ctxOf, loamError, openRegistry, spec } from '../registry/registry.test-support.js';
+import { ModelPackageGroupService } from '../registry/model-package-group.service.js';
+import { arnBase, ctxOf, loamError, openRegistry, partition, spec } from '../registry/registry.test-support.js';
 import { queryFingerprint } from './search-order.js';
 import { SearchService } from './search.service.js';
 import { searchSources } from './search-sources.js';
@@ -166,6 +167,32 @@ describe('Search over the metadata store', () => {
       expect(r.TotalHits?.Relation).toBe(token ? 'GreaterThanOrEqualTo' : 'EqualTo');
     } while (token);
     expect(named).toEqual(['g2', 'g5']);
+  });
+
+  it('a Tags.<key> filter finds a record stored under another region or account (before the config changed) by the tags of its own ARN, as the search without it shows them', async () => {
+    const { store, clock, groups } = openRegistry();
+    // The same store, written by servers of an older config: another region, another account.
+    const west = new ModelPackageGroupService({ store, clock, partition: { region: 'eu-west-1', accountId: '123456789012' } });
+    const elsewhere = new ModelPackageGroupService({ store, clock, partition: { region: 'us-east-1', accountId: '999999999999' } });
+    const made: [ModelPackageGroupService, string, string][] = [[west, 'old-west', 'a'], [elsewhere, 'old-account', 'a'], [groups, 'now-a', 'a'], [groups, 'now-b', 'b'], [west, 'old-b', 'b']];
+    for (const [service, name, team] of made) {
+      clock.advance(1000);
+      await service.CreateModelPackageGroup({ ModelPackageGroupName: name, Tags: [{ Key: 'team', Value: team }] }, alice);
+    }
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs in this store')), partition }) });
+    // In the store's order (CreationTime, the name) and sorted here (a description none has).
+    for (const SortBy of ['CreationTime', 'ModelPackageGroupName', 'ModelPackageGroupDescription']) {
+      const team = async (Operator: 'Equals' | 'NotEquals' | 'In' | 'Exists' | 'NotExists', Value?: string) =>
+        (await pages(search, { Resource: 'ModelPackageGroup', SortBy, SortOrder: 'Ascending', MaxResults: 2, SearchExpression: { Filters: [{ Name: 'Tags.team', Operator, ...(Value === undefined ? {} : { Value }) }] } })).flat().sort();
+      expect(await team('Equals', 'a'), SortBy).toEqual(['now-a', 'old-account', 'old-west']);
+      expect(await team('In', 'b'), SortBy).toEqual(['now-b', 'old-b']);
+      expect(await team('NotEquals', 'a'), SortBy).toEqual(['now-b', 'old-b']);
+      expect(await team('Exists'), SortBy).toEqual(['now-a', 'now-b', 'old-account', 'old-b', 'old-west']);
+      expect(await team('NotExists'), SortBy).toEqual([]);
+    }
+    // Shown with those tags by a search without a tag filter.
+    const all = await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 10 }, alice);
+    expect(all.Results.map((r) => [r.ModelPackageGroup?.ModelPackageGroupName, r.ModelPackageGroup?.Tags?.map((t) => t.Value)]).sort()).toEqual(made.map(([, name, t]) => [name, [t]]).sort());
   });
 
   it('refuses an unsupported resource, a bad SortBy, MaxResults out of range, and tokens it did not issue for this search', async () => {

@@ -214,9 +214,32 @@ export class SearchService {
     };
   }
 
-  /** How the search reads its candidates' tags (`reads`: whether it reads any): the store decides the required tag filters. */
+  /**
+   * How the search reads its candidates' tags (`reads`: whether it reads any): the store decides the required tag
+   * filters, for the server's partition; a record stored under another (before the config changed) on its own tags.
+   */
   protected candidateTags(source: SearchSource, expr: In['SearchExpression'], reads: boolean): CandidateTags {
-    return new SearchTags(this.o.store.tags, source, expr, reads);
+    return new SearchTags(this.o.store.tags, source, expr, reads, () => this.holdsOtherPartitions(source));
+  }
+
+  /**
+   * Whether the source's collection holds a record whose ARN is of another region or account than the server's
+   * (`arnPrefix`'s): one stored before the config changed, which Describe, the Lists and Search still show under that
+   * ARN, with the tags kept under it. Two reads of at most one record each, by the ARN field's index, on each side
+   * of the server's partition's ARNs.
+   */
+  private async holdsOtherPartitions(source: SearchSource): Promise<boolean> {
+    const field = source.arnField;
+    if (!source.collection || field === undefined || source.arnPrefix === undefined) return false;
+    // `arn:loam:sagemaker:<region>:<account>:`, and what every ARN starting with it sorts before (':' + 1 is ';').
+    const start = `${source.arnPrefix.split(':').slice(0, 5).join(':')}:`;
+    const end = `${start.slice(0, -1)};`;
+    const col = this.o.store.collection(source.collection as Collection<Record<string, unknown>>['spec']);
+    const filters = (source.filters ?? []) as readonly AnyFilter[];
+    const before = await col.list({ filters: [...filters, { field, op: 'lt', value: start }], sortBy: field, sortOrder: 'Descending', maxResults: 1 });
+    if (before.items.length > 0) return true;
+    const after = await col.list({ filters: [...filters, { field, op: 'gte', value: end }], sortBy: field, maxResults: 1 });
+    return after.items.length > 0;
   }
 
   /**

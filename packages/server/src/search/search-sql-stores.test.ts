@@ -130,6 +130,26 @@ describe.each(Object.keys(backends))('Search on %s', (backend) => {
     expect(await names('Equals', 'nul-1\u0000')).toEqual([]);
     expect(await names('In', 'nul-1,\u0000')).toEqual(['nul-1']);
   });
+
+  it('a Tags.<key> filter finds a group stored under another region or account (before the config changed) by the tags of its own ARN', async () => {
+    const store = await (backends[backend] as () => Promise<MetadataStore>)();
+    opened.push(store);
+    const clock = new ManualClock(1_700_000_000_000);
+    const made: [string, { region: string; accountId: string }, string][] = [
+      ['part-west', { region: 'eu-west-1', accountId: partition.accountId }, 'old'], ['part-now', partition, 'old'], ['part-account', { region: partition.region, accountId: '999999999999' }, 'new'],
+    ];
+    for (const [name, p, era] of made) {
+      clock.advance(1000);
+      await new ModelPackageGroupService({ store, clock, partition: p }).CreateModelPackageGroup({ ModelPackageGroupName: name, Tags: [{ Key: 'era', Value: era }] }, ctx);
+    }
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('no tuning jobs here')), partition }) });
+    for (const SortBy of ['CreationTime', 'ModelPackageGroupDescription']) {
+      const era = async (Value: string) => (await search.Search({ Resource: 'ModelPackageGroup', SortBy, SortOrder: 'Ascending', SearchExpression: { Filters: [{ Name: 'Tags.era', Operator: 'Equals', Value }] } }, ctx))
+        .Results.map((x) => x.ModelPackageGroup?.ModelPackageGroupName).sort();
+      expect(await era('old'), SortBy).toEqual(['part-now', 'part-west']);
+      expect(await era('new'), SortBy).toEqual(['part-account']);
+    }
+  });
 });
 
 // The stores the tests above wrote to (their groups are named neither d-… nor with an x), and the in-memory fake.
