@@ -7,11 +7,12 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from './build-app.js';
-import { registerStudioRoutes } from './studio.routes.js';
+import { rangeRefusedByIfRange, registerStudioRoutes } from './studio.routes.js';
 
 // The Studio routes sent a `.br`/`.gz` copy whenever one lay beside a file: a dist/index.html edited after the build
 // was sent as the build's page to every browser that takes brotli or gzip. And an If-Range naming a weak ETag got a
-// 206 of the bytes asked for, though If-Range holds only under the strong comparison (RFC 9110 §13.1.5).
+// 206 of the bytes asked for, though If-Range holds only under the strong comparison (RFC 9110 §13.1.5); so did an
+// If-Range date at or after Last-Modified, though a date holds only when it is exactly Last-Modified.
 
 const page = (n: number) => `<!doctype html><html><body><div id="root"></div>${'<p>Loam Studio</p>'.repeat(50)}<!-- v${n} --></body></html>`;
 
@@ -75,10 +76,12 @@ describe('Studio compressed copies and If-Range', () => {
   });
 
   it('answers a Range under an If-Range naming a weak ETag with the whole file', async () => {
+    const past = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    utimesSync(join(dist, 'index.html'), past, past);
     const whole = await get('/index.html', {});
     const etag = String(whole.headers.etag);
     expect(etag.startsWith('W/"')).toBe(true);
-    // Without If-Range, or with a date the file has not changed since, the range.
+    // Without If-Range, or with the file's own Last-Modified, the range.
     expect((await get('/index.html', { range: 'bytes=0-9' })).status).toBe(206);
     const dated = await get('/index.html', { range: 'bytes=0-9', 'if-range': String(whole.headers['last-modified']) });
     expect([dated.status, dated.body.toString()]).toEqual([206, whole.body.subarray(0, 10).toString()]);
@@ -87,5 +90,34 @@ describe('Studio compressed copies and If-Range', () => {
       const r = await get('/index.html', { range: 'bytes=0-9', 'if-range': ifRange });
       expect([ifRange, r.status, r.headers['content-range'], r.body.equals(whole.body)]).toEqual([ifRange, 200, undefined, true]);
     }
+  });
+
+  it('answers a Range under an If-Range date with the whole file unless the date is exactly Last-Modified', async () => {
+    // RFC 9110 §13.1.5: a date holds only when it exactly matches Last-Modified. send took any date at or after it.
+    const modified = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+    utimesSync(join(dist, 'index.html'), new Date(modified), new Date(modified));
+    const whole = await get('/index.html', {});
+    expect(whole.headers['last-modified']).toBe(new Date(modified).toUTCString());
+    const at = (ms: number) => new Date(ms).toUTCString();
+    for (const ifRange of [at(modified + 1000), at(Date.now()), at(modified - 1000), 'not a date', at(modified).replace(' GMT', '')]) {
+      const r = await get('/index.html', { range: 'bytes=0-9', 'if-range': ifRange });
+      expect([ifRange, r.status, r.headers['content-range'], r.body.equals(whole.body)]).toEqual([ifRange, 200, undefined, true]);
+    }
+    expect((await get('/index.html', { range: 'bytes=0-9', 'if-range': at(modified) })).status).toBe(206);
+    // The date of the copy sent, not of the file: a brotli copy is its own file, with its own Last-Modified.
+    utimesSync(join(dist, 'index.html.br'), new Date(modified - 60_000), new Date(modified - 60_000));
+    const br = await get('/index.html', { 'accept-encoding': 'br', range: 'bytes=0-9', 'if-range': at(modified - 60_000) });
+    expect([br.headers['content-encoding'], br.status]).toEqual(['br', 206]);
+    const brByFile = await get('/index.html', { 'accept-encoding': 'br', range: 'bytes=0-9', 'if-range': at(modified) });
+    expect([brByFile.headers['content-encoding'], brByFile.status]).toEqual(['br', 200]);
+  });
+
+  it('takes no If-Range date within its Last-Modified second as a strong validator', () => {
+    // §8.8.2.2: while the clock is in the file's Last-Modified second, another change keeps the same Last-Modified.
+    const modified = Date.parse('Sun, 29 Nov 2026 17:00:00 GMT') + 400;
+    const lastModified = new Date(modified).toUTCString();
+    expect(rangeRefusedByIfRange(lastModified, modified, modified + 500)).toBe(true);
+    expect(rangeRefusedByIfRange(lastModified, modified, modified + 600)).toBe(false);
+    expect(rangeRefusedByIfRange(undefined, modified, modified)).toBe(false);
   });
 });

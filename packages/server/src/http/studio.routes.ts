@@ -86,12 +86,31 @@ export async function studioCoding(acceptEncoding: string | undefined, file: str
 }
 
 /**
- * A Range to leave unanswered, so the whole file is sent (200): one under an If-Range that names an entity tag. If-Range
- * holds only when that tag matches the file's by the strong comparison (RFC 9110 §13.1.5), and every ETag sent here
- * is weak (`W/"<size>-<mtime>"`, @fastify/send's), so none ever does: a weak tag in If-Range (`W/"…"`, which send took
- * as a match) or a strong one. (An If-Range date is left to send.)
+ * A Range to leave unanswered, so the whole file is sent (200), under If-Range (RFC 9110 §13.1.5), given the sent
+ * file's mtime (`modifiedMs`, which send's Last-Modified states to the second) and the time now. An entity tag never
+ * holds: If-Range takes only the strong comparison, and every ETag sent here is weak (`W/"<size>-<mtime>"`,
+ * @fastify/send's). A date holds only when it is exactly the Last-Modified (send took any date at or after it: a file
+ * changed back to an older mtime, or one read at some later time, was answered with a piece of another version), and
+ * only when that Last-Modified is a strong validator (§8.8.2.2): never within its own second, when the file may yet
+ * change again under the same Last-Modified. A date not in GMT (asctime's form, or none) holds not either.
  */
-export const rangeRefusedByIfRange = (ifRange: string | readonly string[] | undefined): boolean => ifRange !== undefined && String(ifRange).includes('"');
+export function rangeRefusedByIfRange(ifRange: string | readonly string[] | undefined, modifiedMs: number, nowMs = Date.now()): boolean {
+  if (ifRange === undefined) return false;
+  const value = String(ifRange).trim();
+  if (value.includes('"')) return true;
+  const second = Math.floor(modifiedMs / 1000);
+  return !/ GMT$/.test(value) || Date.parse(value) !== second * 1000 || Math.floor(nowMs / 1000) <= second;
+}
+
+/** The mtime of the file @fastify/static sends for `rel` in `coding` (its copy `x.js.br` / `x.js.gz`), or NaN. */
+function sentModified(root: string, rel: string, coding: 'br' | 'gzip' | undefined): number {
+  const ext = studioCodings.find(([c]) => c === coding)?.[1] ?? '';
+  try {
+    return statSync(join(root, rel + ext)).mtimeMs;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /**
  * Serves Loam Studio at `/`: files from `distDir` when they exist (cached as `studioCacheControl` says), otherwise
@@ -103,8 +122,8 @@ export const rangeRefusedByIfRange = (ifRange: string | readonly string[] | unde
  * does, each one smaller than the one before, so each coding has its own Content-Length and ETag), the copy still
  * holds the file (checked once per version of the two: `PrecompressedCopies`) and the request's Accept-Encoding takes
  * it (`studioCoding`, brotli first); otherwise as it is. Every answer varies by Accept-Encoding; a Range is of the
- * bytes sent (the compressed ones when compressed), and is answered whole under an If-Range naming an ETag
- * (`rangeRefusedByIfRange`).
+ * bytes sent (the compressed ones when compressed), and is answered whole under an If-Range naming an ETag or any
+ * date but the sent file's Last-Modified (`rangeRefusedByIfRange`).
  */
 export function registerStudioRoutes(app: FastifyInstance, options: StudioRoutesOptions): void {
   const root = normalize(options.distDir);
@@ -120,7 +139,8 @@ export function registerStudioRoutes(app: FastifyInstance, options: StudioRoutes
     const coding = await studioCoding(req.headers['accept-encoding'], join(root, rel), copies);
     if (coding) req.headers['accept-encoding'] = coding;
     else delete req.headers['accept-encoding'];
-    if (rangeRefusedByIfRange(req.headers['if-range'])) delete req.headers.range;
+    const ifRange = req.headers['if-range'];
+    if (ifRange !== undefined && req.headers.range !== undefined && rangeRefusedByIfRange(ifRange, sentModified(root, rel, coding))) delete req.headers.range;
     return reply.header('cache-control', studioCacheControl(rel)).header('vary', 'accept-encoding').sendFile(rel, root);
   };
 
