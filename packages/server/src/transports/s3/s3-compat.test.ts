@@ -20,7 +20,10 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { listenOnLoopback, openTestLoam, type TestLoam } from '../../compose/loam.test-support.js';
-import { adminS3Client, sdkErrorOf } from './s3.test-support.js';
+import type { FastifyRequest } from 'fastify';
+import type { ObjectInfo } from '@loam/core';
+import { ifRangeHolds } from './s3-conditions.js';
+import { adminS3Client, presignS3, sdkErrorOf } from './s3.test-support.js';
 
 let loam: TestLoam;
 let url: string;
@@ -128,6 +131,34 @@ describe('S3 API compatibility details', () => {
     }
     expect(await errorOf(get({ IfMatch: '"nope"' }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
     expect(await text((await get({ IfMatch: ETag, Range: 'bytes=1-1' })).Body)).toBe('1');
+  });
+
+  it('GetObject If-Range: the Range only while the validator is the object\'s strong ETag or exact Last-Modified, else the whole object', async () => {
+    // If-Range was ignored: a resumed download of an object overwritten since got a piece of the new version.
+    const c = s3();
+    await c.send(new CreateBucketCommand({ Bucket: 'if-range' }));
+    const { ETag } = await c.send(new PutObjectCommand({ Bucket: 'if-range', Key: 'k', Body: '0123456789' }));
+    const u = await presignS3(url, 'GET', '/if-range/k', { accessKeyId: loam.adminAccessKeyId, secretAccessKey: loam.adminSecretAccessKey }, 300);
+    const get = async (ifRange: string, range = 'bytes=2-3') => {
+      const r = await fetch(u, { headers: { range, 'if-range': ifRange } });
+      return [ifRange, r.status, r.headers.get('content-range'), await r.text()];
+    };
+    expect(await get(String(ETag))).toEqual([ETag, 206, 'bytes 2-3/10', '23']);
+    const later = new Date(Date.now() + 60_000).toUTCString();
+    for (const other of ['"0123456789abcdef0123456789abcdef"', `W/${ETag}`, later, 'not a date']) expect(await get(other)).toEqual([other, 200, null, '0123456789']);
+    // A Range past the end under an If-Range that does not hold is ignored with it: 200, not 416.
+    expect(await get(later, 'bytes=50-')).toEqual([later, 200, null, '0123456789']);
+  });
+
+  it('GetObject If-Range date: exactly Last-Modified, and only once the clock has left its second', () => {
+    const lastModified = Date.parse('Sun, 29 Nov 2026 17:00:00 GMT') + 300;
+    const info = { etag: '"e"', lastModified } as ObjectInfo;
+    const holds = (ifRange: string, now: number) => ifRangeHolds({ headers: { 'if-range': ifRange } } as unknown as FastifyRequest, info, now);
+    const date = 'Sun, 29 Nov 2026 17:00:00 GMT';
+    // 17:00:01.1 (the second after), 17:00:00.9 (the same second).
+    expect([holds(date, lastModified + 800), holds(date, lastModified + 600)]).toEqual([true, false]);
+    // A later or an earlier date, or the same time in asctime's form (no GMT): never.
+    for (const other of ['Sun, 29 Nov 2026 17:00:01 GMT', 'Sun, 29 Nov 2026 16:59:59 GMT', 'Sun Nov 29 17:00:00 2026']) expect([other, holds(other, lastModified + 60_000)]).toEqual([other, false]);
   });
 
   it('conditional PUT and CompleteMultipartUpload: If-None-Match * and If-Match refuse with 412 and write nothing; create-only races have one winner', async () => {

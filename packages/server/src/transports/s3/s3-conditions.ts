@@ -101,3 +101,19 @@ export function writeConditions(req: FastifyRequest): Pick<PutOptions, 'ifMatch'
 export function writeConditionFailed(conditions: Pick<PutOptions, 'ifMatch' | 'ifNoneMatch'>): S3Error {
   return preconditionFailed(conditions.ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Match');
 }
+
+/**
+ * GetObject's If-Range (RFC 9110 §13.1.5, which S3 honours though its API names no such parameter): false when the
+ * Range is to be ignored and the whole object sent (200), because the validator names another version. An entity tag
+ * holds only by the strong comparison (a weak `W/"…"` one never; S3's own are strong); a date only when it is exactly
+ * the object's Last-Modified, and not while the clock is still in that second (an overwrite within it keeps the same
+ * Last-Modified, so the date is no strong validator yet, §8.8.2.2). A date not in GMT holds not either. Was ignored:
+ * a client resuming a download of an object overwritten since got a piece of the new one after its piece of the old.
+ */
+export function ifRangeHolds(req: FastifyRequest, info: ObjectInfo, nowMs = Date.now()): boolean {
+  const value = headerOf(req, 'if-range')?.trim();
+  if (value === undefined) return true;
+  if (value.includes('"')) return !value.startsWith('W/') && value.replace(/^"|"$/g, '') === info.etag.replace(/^"|"$/g, '');
+  const second = seconds(info.lastModified);
+  return / GMT$/.test(value) && Date.parse(value) === second * 1000 && seconds(nowMs) > second;
+}

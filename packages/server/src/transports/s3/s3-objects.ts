@@ -7,7 +7,7 @@ import { MAX_PUT_BYTES, smallBody, verifiedBody } from './s3-body.js';
 import { httpDate, isoDate, sendXml, type S3ObjectContext } from './s3-context.js';
 import { S3Error, checkKeyLength, noSuchBucket, noSuchKey, notImplemented } from './s3-errors.js';
 import { MAX_PART_NUMBER } from './s3-multipart.js';
-import { checkCopySourceConditions, readConditions, writeConditionFailed, writeConditions } from './s3-conditions.js';
+import { checkCopySourceConditions, ifRangeHolds, readConditions, writeConditionFailed, writeConditions } from './s3-conditions.js';
 import { headerOf, s3Arn } from './s3-request.js';
 import { xmlDocument, xmlItems } from './s3-xml.js';
 import { answerWhileWorking } from './s3-keep-alive.js';
@@ -185,7 +185,8 @@ export async function getObject(c: S3ObjectContext, headOnly: boolean, attempt =
     return c.reply.code(304).header('etag', info.etag).header('last-modified', httpDate(info.lastModified)).send();
   }
   const part = partOf(c, info);
-  const range = part ? part.range : parseRange(headerOf(c.req, 'range'), info.size);
+  // Under an If-Range naming another version, the Range is ignored: the whole object (200).
+  const range = part ? part.range : ifRangeHolds(c.req, info) ? parseRange(headerOf(c.req, 'range'), info.size) : undefined;
   objectHeaders(c, info, range !== undefined);
   if (range) void c.reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`);
   if (part?.count !== undefined) void c.reply.header('x-amz-mp-parts-count', String(part.count));
