@@ -58,3 +58,30 @@ it('reads only what a running instance wrote since the last call, where the file
   expect(reads.backward).toBe(1);
   expect(reads.forward).toBe(6);
 });
+
+it("keeps a stream's creationTime where the file system keeps no birth times, across writes, rotations and restarts", async () => {
+  // It was the first segment's mtime there: every write moved it, and a rotation (the first segment dropped) too.
+  const dir = mkdtempSync(join(tmpdir(), 'loam-endpoint-no-btime-'));
+  dirs.push(dir);
+  const store = createMemoryMetadataStore({ collections: [endpointsCollection] });
+  await store.collection(endpointsCollection).insert({ key: 'my-ep', name: 'My-Ep', arn: 'arn:loam:sagemaker:us-east-1:000000000000:endpoint/my-ep', status: 'InService', configName: 'My-Ep', creationTime: 1_700_000_000, lastModifiedTime: 1_700_000_000, variants: [] } as unknown as EndpointRecord);
+  const open = () => new EndpointLogs({ dir: join(dir, 'endpoint-logs'), store, logger: silentLogger, segmentBytes: 400 });
+  const logs = open();
+  const service = (l: EndpointLogs) => new LogStreamsService({ partition: { region: 'us-east-1', accountId: '000000000000' }, groups: l.groups });
+  const describe = async (l: EndpointLogs) => (await service(l).DescribeLogStreams({ logGroupName: group }, ctx)).logStreams[0]!;
+  const before = Date.now();
+  const write = logs.writer('My-Ep', 'AllTraffic', 'my-ep-alltraffic-1');
+  write('stdout', 'first');
+  const created = (await describe(logs)).creationTime;
+  const firstEvent = (await service(logs).GetLogEvents({ logGroupName: group, logStreamName: 'AllTraffic/my-ep-alltraffic-1', startFromHead: true }, ctx)).events[0]!.timestamp;
+  expect(created).toBeGreaterThanOrEqual(before);
+  expect(created).toBeLessThanOrEqual(firstEvent);
+  for (let round = 0; round < 3; round++) {
+    await new Promise((r) => setTimeout(r, 20));
+    // Enough to rotate: the first segment is dropped.
+    for (let i = 0; i < 10; i++) write('stdout', `round ${round} line ${i} ${'x'.repeat(40)}`);
+    expect([round, (await describe(logs)).creationTime]).toEqual([round, created]);
+  }
+  // Another server over the same directory: the same.
+  expect((await describe(open())).creationTime).toBe(created);
+});

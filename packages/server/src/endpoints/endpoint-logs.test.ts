@@ -60,8 +60,10 @@ describe('endpoint logs: kept per instance under the data directory, bounded by 
     const first = await readAll(source, 'AllTraffic/my-ep-alltraffic-1');
     expect(first.lines).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
     for (let i = 6; i < 40; i++) out('stdout', `line ${i}`);
+    // Two segments (and the stream's recorded creation time).
     const files = readdirSync(join(dir, 'endpoint-logs', 'my-ep', 'AllTraffic', 'my-ep-alltraffic-1'));
-    expect(files).toHaveLength(2);
+    expect(files.filter((f) => f.endsWith('.jsonl'))).toHaveLength(2);
+    expect(files).toContain('created');
     // The whole stream now: its newest two segments, in order, the oldest lines gone.
     const whole = await readAll(source, 'AllTraffic/my-ep-alltraffic-1');
     expect(whole.lines.at(-1)).toBe('line 39');

@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, type Stats } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { endsWithNewline } from '@loam/adapters/executors/local/log-append';
 import { decodeLogToken, encodeLogToken, readLogLinesAt, readLogTailAt } from '@loam/adapters/executors/local/log-reader';
@@ -22,7 +22,7 @@ const NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
 const INSTANCE = /^[a-z0-9](-*[a-z0-9])*$/;
 
 export interface EndpointLogsOptions {
-  /** `<data dir>/endpoint-logs`: `<endpoint key>/<variant>/<instance id>/<first byte's offset>.jsonl`. */
+  /** `<data dir>/endpoint-logs`: `<endpoint key>/<variant>/<instance id>/<first byte's offset>.jsonl`, and `created` (the stream's creation time). */
   readonly dir: string;
   readonly store: MetadataStore;
   readonly logger: Logger;
@@ -134,7 +134,7 @@ export class EndpointLogs {
       if (last) {
         base = last.base;
         size = statSync(last.file).size;
-      }
+      } else recordCreation(dir);
       fd = openSync(join(dir, segmentName(base)), 'a+', 0o600);
       torn = !endsWithNewline(fd);
     };
@@ -223,10 +223,13 @@ export class EndpointLogs {
       }
       const born = st.birthtimeMs;
       const last = await mtimeAsync(segs.at(-1)!.file);
-      const first = born > 0 ? born : await mtimeAsync(segs[0]!.file);
+      // The time the writer recorded when it made the stream; for a stream an earlier Loam made, the directory's birth time where the file system keeps one, else the first segment's mtime
+      // (which every write moves: no file system time stays put there, ctime and mtime both move with each write).
+      const first = (await recordedCreation(dir)) ?? (born > 0 ? born : await mtimeAsync(segs[0]!.file));
       const name = `${variant}/${instance}`;
-      // The directory itself, as the one log it is: where the file system keeps no birth time (0), the start time
-      // above is the first segment's mtime, which every write moves, so it cannot tell the log from another.
+      // The directory itself, as the one log it is: where the file system keeps no birth time (0), a stream made
+      // before its creation time was recorded has as start time its first segment's mtime, which every write moves,
+      // so it cannot tell the log from another.
       const incarnation = `${st.dev}:${st.ino}:${born}`;
       return { key: name, startTime: Math.floor(first), incarnation, endTime: Math.ceil(last), streams: [{ name, host: instance, creationTime: Math.round(first) }] };
     };
@@ -288,6 +291,30 @@ async function listAsync(dir: string): Promise<string[]> {
 
 async function segmentsOfAsync(dir: string): Promise<{ base: number; file: string }[]> {
   return segmentsIn(dir, await listAsync(dir));
+}
+
+/**
+ * A stream's creation time (ms), written once by its writer when it makes the stream, in a file beside its segments:
+ * DescribeLogStreams' creationTime must not move, and a file system without birth times (statx without STATX_BTIME)
+ * has no file time that stays put. Never overwritten; a failure to write it (a full disk) leaves the stream without.
+ */
+const CREATED = 'created';
+
+function recordCreation(dir: string): void {
+  try {
+    writeFileSync(join(dir, CREATED), String(Date.now()), { flag: 'wx', mode: 0o600 });
+  } catch {
+    // Already there (a stream made again after its segments went), or not writable: the fallbacks serve.
+  }
+}
+
+async function recordedCreation(dir: string): Promise<number | undefined> {
+  try {
+    const text = (await readFile(join(dir, CREATED), 'utf8')).trim();
+    return /^\d{1,15}$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function mtimeAsync(file: string): Promise<number> {
