@@ -11,6 +11,9 @@ import { StoreOutageLog } from './store-outage-log.js';
 
 export type { GiveUpAfter } from './failing-updates.js';
 
+/** Told of a job whose end this server has just recorded (its record as written). */
+export type JobEndListener = (job: JobRecord) => void;
+
 export interface JobCoordinatorOptions {
   readonly store: MetadataStore;
   readonly executor: JobExecutor;
@@ -62,6 +65,7 @@ export class JobCoordinator {
   private readonly attemptOf = new WeakMap<ExecutorEvent, number>();
   /** A scheduling pass fails every tick of a database outage: logged once, not as an error per tick. */
   private readonly passFailures: LoopFailureLog;
+  private readonly endListeners: JobEndListener[] = [];
 
   constructor(private readonly o: JobCoordinatorOptions) {
     this.jobs = o.store.collection(jobsCollection);
@@ -244,7 +248,7 @@ export class JobCoordinator {
     let action = 'wait' as 'stop-others' | 'retry' | 'finish' | 'wait';
     let recorded = false;
     let stale = 0;
-    await this.mutate(id, (r) => {
+    const written = await this.mutate(id, (r) => {
       seen.attempts = r.attempts;
       // Events of an earlier attempt (their write was made but reported as failed, and the job was queued again and
       // leased since): that attempt is settled; its events are not this one's, whose sequence numbers start afresh.
@@ -273,9 +277,32 @@ export class JobCoordinator {
     if (action === 'stop-others') await this.o.executor.stop(id);
     if (action === 'finish') {
       await this.o.executor.release(id).catch((err: unknown) => this.o.logger.warn({ jobId: id, err }, 'job release failed'));
+      if (written) this.ended(written);
       this.kick();
     }
     if (action === 'retry') this.kick();
+  }
+
+  /**
+   * Calls `listener` with a job's record each time this server records the job's end: the executor's exit, a start
+   * that failed, a stop of a queued job, a restart settling a job whose processes are gone. A tuning job's driver
+   * listens, so its next trial starts when one ends, not at its next periodic pass. A listener is called synchronously
+   * after the write and must not block; what it throws is logged, never the coordinator's. An end may be told twice
+   * (a write reported as failed and found made): listeners treat it as a hint, not a count.
+   */
+  onJobEnded(listener: JobEndListener): void {
+    this.endListeners.push(listener);
+  }
+
+  private ended(job: JobRecord): void {
+    if (job.phase !== 'done') return;
+    for (const l of this.endListeners) {
+      try {
+        l(job);
+      } catch (err) {
+        this.o.logger.warn({ jobId: job.id, err }, 'job end listener failed');
+      }
+    }
   }
 
   /** Asks for a scheduling pass soon (after a create, a stop or a finished job). */
@@ -352,11 +379,14 @@ export class JobCoordinator {
         // Waits for a store that cannot write now: on the full disk that refused the start (SQLite in the same data
         // directory), a refused write left the job Starting until a restart, which then failed it as a start the
         // server stopped (a platform fault, retried onto the same disk).
-        await this.whileUnavailable(r.id, () => this.mutate(r.id, (cur) => {
+        let finished = false as boolean;
+        const settled = await this.whileUnavailable(r.id, () => this.mutate(r.id, (cur) => {
           // Nothing ran: the attempt uses none of MaxRuntimeInSeconds.
           const s = settle({ ...cur, phase: 'running', exits: { 'algo-1': { outcome: 'Failed', secondaryStatus: 'Failed', failureReason: reason, platformFault: !refused } } }, 1, this.now(), cur.attemptStartTime);
+          finished = s.action === 'finish';
           return s.action === 'retry' || s.action === 'finish' ? s.record : undefined;
         }));
+        if (finished && settled) this.ended(settled);
       }
     });
   }
@@ -367,14 +397,18 @@ export class JobCoordinator {
    */
   async stop(id: string): Promise<void> {
     const now = this.now();
+    let finished = false as boolean;
     const r = await this.mutate(id, (cur) => {
+      finished = false;
       if (cur.phase === 'done' || cur.stopRequested) return undefined;
       if (cur.phase === 'queued') {
         const s = settle({ ...cur, stopRequested: true, exits: { 'algo-1': { outcome: 'Stopped', secondaryStatus: 'Stopped' } } }, 1, now);
+        finished = s.action === 'finish';
         return s.action === 'finish' ? s.record : undefined;
       }
       return { ...withSecondary(cur, 'Stopping', now), status: 'Stopping', stopRequested: true, lastModifiedTime: now };
     });
+    if (finished && r) this.ended(r);
     if (r && r.phase !== 'done' && r.phase !== 'queued' && r.handle) await this.o.executor.stop(id);
   }
 
@@ -405,14 +439,18 @@ export class JobCoordinator {
           const reason = r.handle
             ? 'The job\'s processes could not be found after the server restarted (the machine rebooted or they were killed); no outcome was reported.'
             : 'The server stopped while the job was being started.';
-          await this.mutate(r.id, (cur) => {
+          let finished = false as boolean;
+          const settledRecord = await this.mutate(r.id, (cur) => {
+            finished = false;
             if (cur.phase === 'done' || cur.phase === 'queued') return undefined;
             // The runner's end is not known (it may have gone with the machine, hours ago): its attempt is charged up
             // to the last the server heard of it, not for the time the server was down. One never started: nothing.
             const ranUntil = cur.handle ? cur.lastModifiedTime : cur.attemptStartTime;
             const s = settle({ ...cur, exits: { 'algo-1': { outcome: cur.stopRequested ? 'Stopped' : 'Failed', secondaryStatus: cur.stopRequested ? 'Stopped' : 'Failed', failureReason: reason, platformFault: !cur.stopRequested } } }, 1, this.now(), ranUntil);
+            finished = s.action === 'finish';
             return s.action === 'retry' || s.action === 'finish' ? s.record : undefined;
           });
+          if (finished && settledRecord) this.ended(settledRecord);
         }
         token = page.nextToken;
       } while (token);

@@ -13,8 +13,10 @@ export interface TuningCapability {
 }
 
 /**
- * Runs orchestrator passes every `intervalMs`, and soon after a create or a stop. Started by `startLoam`
- * (and by tests) with {@link TuningDriver.start}, like the job scheduler.
+ * Runs orchestrator passes soon after a create, a stop or the end of a tuning job's training job (so a
+ * sequential tuning job starts its next trial when one ends), and every `intervalMs` besides: the safety net
+ * for what no kick reports (a trial ended on another server sharing the database, a pass that failed).
+ * Started by `startLoam` (and by tests) with {@link TuningDriver.start}, like the job scheduler.
  */
 export class TuningDriver {
   private timer: NodeJS.Timeout | undefined;
@@ -63,10 +65,15 @@ export class TuningDriver {
   }
 }
 
-export function openTuning(deps: { store: MetadataStore; partition: Partition; tags: TagService; jobs: JobsCapability; logger: Logger }): TuningCapability {
+/** `passIntervalMs`: the driver's periodic pass (500 ms; tests set it long, to see what the kicks alone do). */
+export function openTuning(deps: { store: MetadataStore; partition: Partition; tags: TagService; jobs: JobsCapability; logger: Logger; passIntervalMs?: number }): TuningCapability {
   const logger = deps.logger.child({ component: 'tuning' });
   const orchestrator = new TuningOrchestrator({ store: deps.store, clock: systemClock, training: deps.jobs.training, engine: mlTuningEngine, logger });
-  const driver = new TuningDriver(orchestrator, logger);
+  const driver = new TuningDriver(orchestrator, logger, deps.passIntervalMs);
+  // A trial's end frees its slot: the next pass settles it and starts the next trial, without waiting for the interval.
+  deps.jobs.coordinator.onJobEnded((job) => {
+    if (job.tuningJobArn !== undefined) driver.kick();
+  });
   const service = new TuningJobService({ store: deps.store, clock: systemClock, partition: deps.partition, training: deps.jobs.training, engine: mlTuningEngine, kick: () => driver.kick() });
   deps.tags.registerResolver(`arn:loam:sagemaker:${deps.partition.region}:${deps.partition.accountId}:hyper-parameter-tuning-job/`, service.exists);
   return { service, orchestrator, driver, close: () => driver.stop() };
