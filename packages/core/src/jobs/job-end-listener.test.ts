@@ -25,11 +25,11 @@ it('tells its end listeners of a stopped queued job and of a job run to its exit
   const store = createMemoryMetadataStore({ collections: [jobsCollection] });
   const coordinator = new JobCoordinator({ store, executor: new MemoryJobExecutor({ artifacts: new MemoryArtifactStore() }), clock: systemClock, logger: silentLogger, node: 'n', flushIntervalMs: 1 });
   const told: { name: string; status: string; phase: string }[] = [];
-  coordinator.onJobEnded((job) => void told.push({ name: job.name, status: job.status, phase: job.phase }));
-  // A listener that throws is logged, not the coordinator's failure: the others are still told.
+  // A listener that throws is logged, not the coordinator's failure: the others, also those after it, are still told.
   coordinator.onJobEnded(() => {
     throw new Error('listener fault');
   });
+  coordinator.onJobEnded((job) => void told.push({ name: job.name, status: job.status, phase: job.phase }));
   try {
     const jobs = store.collection(jobsCollection);
     await jobs.insert(queued('stopped'));
@@ -43,6 +43,35 @@ it('tells its end listeners of a stopped queued job and of a job run to its exit
     while (told.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
     await coordinator.idle();
     expect(told).toEqual([{ name: 'stopped', status: 'Stopped', phase: 'done' }, { name: 'ran', status: 'Completed', phase: 'done' }]);
+  } finally {
+    await coordinator.close();
+    await store.close();
+  }
+});
+
+it('tells its end listeners of a start that failed and of a job a restart settles, with the recorded end', async () => {
+  const store = createMemoryMetadataStore({ collections: [jobsCollection] });
+  const artifacts = new MemoryArtifactStore();
+  // A start the executor refuses: the job fails at once (maxAttempts 1), nothing ran.
+  class RefusingExecutor extends MemoryJobExecutor {
+    override async start(): Promise<never> {
+      throw new Error('no runner today');
+    }
+  }
+  const coordinator = new JobCoordinator({ store, executor: new RefusingExecutor({ artifacts }), clock: systemClock, logger: silentLogger, node: 'n', flushIntervalMs: 1 });
+  const told: { name: string; status: string; phase: string }[] = [];
+  coordinator.onJobEnded((job) => void told.push({ name: job.name, status: job.status, phase: job.phase }));
+  try {
+    const jobs = store.collection(jobsCollection);
+    // Left running by a server that stopped, its processes gone (no executor knows its handle): settled Failed.
+    const now = Date.now() / 1000;
+    await jobs.insert({ ...queued('orphan'), phase: 'running', node: 'n', attempts: 1, attemptStartTime: now, handle: { executor: 'gone' } } as JobRecord);
+    await jobs.insert(queued('refused'));
+    await coordinator.reconcile();
+    const end = Date.now() + 5000;
+    while (told.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    await coordinator.idle();
+    expect(told).toEqual([{ name: 'orphan', status: 'Failed', phase: 'done' }, { name: 'refused', status: 'Failed', phase: 'done' }]);
   } finally {
     await coordinator.close();
     await store.close();
