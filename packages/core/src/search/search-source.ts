@@ -63,10 +63,11 @@ export interface SearchSource<R = any> {
   /**
    * What every record's ARN starts with (`arn:loam:sagemaker:<region>:<account>:<kind>/`): the store is asked for
    * the tagged resources of this type alone (`TagStore.tagged`'s `arnPrefix`), not those of every type having a key.
-   * The server's current partition: a record whose stored ARN has another region or account (stored before the
-   * config changed) is not among the store's answers, so where the collection holds one (SearchService asks it, by
-   * `arnField`) the search reads the collection whole and decides such a record on the tags of its own ARN, as a
-   * search without a tag filter shows them.
+   * The server's current partition: where the collection holds records whose stored ARN has another region or
+   * account (stored before the config changed; SearchService finds those partitions by `arnField`), the store is
+   * asked for the same type's tagged resources in each of them too, so such a record is found by the tags of its own
+   * ARN, as a search without a tag filter shows them (past 16 such partitions the collection is read whole and they
+   * are decided on their tags).
    */
   readonly arnPrefix?: string;
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetadataStore, TagStore } from '../ports/metadata-store.js';
+import { modelPackageGroupsCollection } from '../registry/registry.collections.js';
 import { arnBase, ctxOf, openRegistry } from '../registry/registry.test-support.js';
 import { OneByOneSearchService } from './search-tags-one-by-one.test-support.js';
 import { SearchService } from './search.service.js';
@@ -115,4 +116,39 @@ describe('Search by a tag on many resources', () => {
     }
     // ~30 s alone (2,200 groups created through the service, and the reference reading each candidate's tags), minutes on a loaded machine.
   }, 300_000);
+
+  it('asks the tag store for the ARNs of the partitions records were stored under before the config changed too, a filter held whole up to 1,000 ARNs in all', async () => {
+    const { store: plain } = openRegistry();
+    // 700 groups of today's partition and 400 of eu-west-1 tagged team (x, 3 of each y), 300 untagged of each.
+    const old = 'arn:loam:sagemaker:eu-west-1:123456789012';
+    await plain.transaction(async (tx) => {
+      for (const [base, tagged, era] of [[arnBase, 700, 'now'], [old, 400, 'old']] as const) {
+        for (let i = 0; i < tagged + 300; i++) {
+          const name = `${era}-${String(i).padStart(4, '0')}`;
+          const arn = `${base}:model-package-group/${name}`;
+          await tx.collection(modelPackageGroupsCollection).insert({ key: name, name, arn, creationTime: 1_700_000_000 + i, createdBy: {}, latestVersion: 0, description: `d${(i * 7919) % 1009}` });
+          if (i < tagged) await tx.tags.put(arn, [{ Key: 'team', Value: i % 100 === 1 ? 'y' : 'x' }]);
+        }
+      }
+    });
+    const { n, store } = counted(plain);
+    const search = new SearchService({ store, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')), partition }) });
+    const reference = new OneByOneSearchService({ store: plain, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }) });
+    const sorted = { Resource: 'ModelPackageGroup', MaxResults: 7, SortBy: 'ModelPackageGroupDescription' } as const;
+    // 7 + 4 team=y: those records and the probes for other partitions (a record each), not the 1,700.
+    const y = { ...sorted, SearchExpression: { Filters: [f('Tags.team', 'Equals', 'y')] } } as Input;
+    n.records = 0;
+    expect((await search.Search(y, alice)).TotalHits).toEqual({ Value: 11, Relation: 'EqualTo' });
+    expect(n.records).toBeLessThanOrEqual(11 + 4);
+    // Exists on 1,100 across the two partitions: more than one filter holds, read a page of ARNs at a time, partition by partition.
+    const exists = { ...sorted, SearchExpression: { Filters: [f('Tags.team', 'Exists')] } } as Input;
+    n.records = 0;
+    n.taggedMost = 0;
+    expect((await search.Search(exists, alice)).TotalHits).toEqual({ Value: 1100, Relation: 'EqualTo' });
+    expect(n.records).toBeLessThanOrEqual(1100 + 4);
+    expect(n.taggedMost).toBeLessThanOrEqual(1000);
+    for (const input of [y, exists, { ...exists, SortBy: 'CreationTime', SortOrder: 'Ascending' }, { ...sorted, SearchExpression: { Filters: [f('Tags.team', 'NotExists')] } }, { ...sorted, SearchExpression: { Filters: [f('Tags.team', 'NotEquals', 'x')] } }] as Input[]) {
+      expect(await walk(search, input), JSON.stringify(input)).toEqual(await walk(reference, input));
+    }
+  }, 120_000);
 });

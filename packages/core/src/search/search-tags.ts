@@ -31,6 +31,10 @@ interface Decided {
   readonly among: readonly ReadonlySet<string>[];
   readonly notAmong: readonly ReadonlySet<string>[];
   readonly undecided: readonly TagCondition[];
+  /** The ARN prefixes the store was asked for (the source's, and its other partitions'): none, every ARN. */
+  readonly asked?: readonly string[];
+  /** Whether the collection holds records of more partitions than were asked: it is read whole (no store filter). */
+  readonly whole: boolean;
 }
 
 /**
@@ -72,16 +76,15 @@ export class SearchTags implements CandidateTags {
   /** The ARNs of the chunk the search is in, until one of them needs its tags: then those that can match are read at once. */
   #pending: ReadonlySet<string> = new Set();
 
-  #elsewhere: Promise<boolean> | undefined;
-
   /**
-   * `reads`: whether the search reads tags at all. `elsewhere`: whether the source's collection holds a record whose
-   * ARN is not of the server's partition (`SearchSource.arnPrefix`): asked once, by a search the store decides tag
-   * filters for. Unset: none does.
+   * `reads`: whether the search reads tags at all. `elsewhere`: the `arnPrefix`es of other partitions (regions,
+   * accounts) whose records the source's collection holds (stored before the config changed), asked of the store as
+   * the source's own; undefined when too many to ask (the collection is then read whole and those records decided on
+   * their own tags). Asked once, by a search the store decides tag filters for. Unset: none.
    */
   constructor(
     private readonly store: TagStore, private readonly source: SearchSource, expr: SearchExpression | undefined, private readonly reads: boolean,
-    private readonly elsewhere?: () => Promise<boolean>,
+    private readonly elsewhere?: () => Promise<readonly string[] | undefined>,
   ) {
     this.#conditions = reads ? tagConditions(source, expr) : [];
   }
@@ -89,10 +92,10 @@ export class SearchTags implements CandidateTags {
   async excludes(arn: string): Promise<boolean> {
     if (this.#conditions.length === 0) return false;
     const d = await this.#decide();
-    // The store was asked for the server's partition alone: a record of another (stored before the config changed) is decided on its own tags.
-    const outside = this.#outside(arn);
-    if (!outside && decidedOut(d, arn)) return true;
-    const undecided = outside ? this.#conditions : d.undecided;
+    // A record of a partition the store was not asked for (too many stored before the config changed) is decided on its own tags.
+    const unasked = outside(d, arn);
+    if (!unasked && decidedOut(d, arn)) return true;
+    const undecided = unasked ? this.#conditions : d.undecided;
     if (undecided.length === 0) return false;
     const tags = await this.of(arn);
     return undecided.some((c) => {
@@ -107,8 +110,9 @@ export class SearchTags implements CandidateTags {
    */
   async storeFilter(): Promise<Filter<Record<string, unknown>> | undefined> {
     const field = this.source.arnField;
-    if (this.#conditions.length === 0 || !this.source.collection || field === undefined || (await this.#anyElsewhere())) return undefined;
+    if (this.#conditions.length === 0 || !this.source.collection || field === undefined) return undefined;
     const d = await this.#decide();
+    if (d.whole) return undefined;
     const [first, ...rest] = [...d.among].sort((a, b) => a.size - b.size);
     if (!first) return undefined;
     const arns = [...first].filter((a) => rest.every((s) => s.has(a)) && !d.notAmong.some((s) => s.has(a)));
@@ -123,20 +127,23 @@ export class SearchTags implements CandidateTags {
    */
   async chunkFilters(): Promise<AsyncIterable<Filter<Record<string, unknown>>> | undefined> {
     const field = this.source.arnField;
-    if (this.#conditions.length === 0 || !this.source.collection || field === undefined || (await this.#anyElsewhere())) return undefined;
+    if (this.#conditions.length === 0 || !this.source.collection || field === undefined) return undefined;
     const d = await this.#decide();
+    if (d.whole) return undefined;
     const driving = d.among.length === 0 ? d.undecided.find((c) => !c.absent) : undefined;
     if (!driving) return undefined;
     const { store } = this;
-    const range = this.#range();
     return (async function* () {
-      let after: string | undefined;
-      for (;;) {
-        const page = await store.tagged(driving.key, driving.values, { ...range, limit: MAX_ASKED_ARNS, ...(after === undefined ? {} : { after }) });
-        const arns = page.filter((t) => driving.test([t.Value]) && !decidedOut(d, t.ResourceArn)).map((t) => t.ResourceArn);
-        if (arns.length > 0) yield { field, op: 'in', value: arns } as Filter<Record<string, unknown>>;
-        if (page.length < MAX_ASKED_ARNS) return;
-        after = (page[page.length - 1] as TaggedResource).ResourceArn;
+      // Each partition's ARNs in turn (the source's, then those of records stored before the config changed).
+      for (const range of ranges(d)) {
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.tagged(driving.key, driving.values, { ...range, limit: MAX_ASKED_ARNS, ...(after === undefined ? {} : { after }) });
+          const arns = page.filter((t) => driving.test([t.Value]) && !decidedOut(d, t.ResourceArn)).map((t) => t.ResourceArn);
+          if (arns.length > 0) yield { field, op: 'in', value: arns } as Filter<Record<string, unknown>>;
+          if (page.length < MAX_ASKED_ARNS) break;
+          after = (page[page.length - 1] as TaggedResource).ResourceArn;
+        }
       }
     })();
   }
@@ -145,7 +152,7 @@ export class SearchTags implements CandidateTags {
   async of(arn: string): Promise<Tag[]> {
     if (!this.#chunk.has(arn) && this.#pending.has(arn)) {
       const d = this.#conditions.length > 0 ? await this.#decide() : undefined;
-      const arns = [...this.#pending].filter((a) => !d || this.#outside(a) || !decidedOut(d, a));
+      const arns = [...this.#pending].filter((a) => !d || outside(d, a) || !decidedOut(d, a));
       this.#pending = new Set();
       this.#chunk = await this.store.listMany(arns);
     }
@@ -185,41 +192,52 @@ export class SearchTags implements CandidateTags {
     }
   }
 
-  /** Whether an ARN is outside the range the store is asked for (`SearchSource.arnPrefix`): the store's answers say nothing of it. */
-  #outside(arn: string): boolean {
-    const prefix = this.source.arnPrefix;
-    return prefix !== undefined && !arn.startsWith(prefix);
-  }
-
   /**
-   * Whether the collection holds a record of another partition: then the store's answers, of this partition alone,
-   * cannot name every record that matches, and the collection is read whole (`storeFilter`, `chunkFilters` answer none).
+   * Asks the store, once, for at most MAX_ASKED_ARNS resources a filter (and whether more follow), of the source's
+   * type in the server's partition and in each other partition the collection holds records of: past that the
+   * filter is left undecided.
    */
-  #anyElsewhere(): Promise<boolean> {
-    return (this.#elsewhere ??= this.source.arnPrefix !== undefined && this.elsewhere ? this.elsewhere() : Promise.resolve(false));
-  }
-
-  /** The source's type (its ARN prefix), when it has one: the store reads no other type's resources. */
-  #range(): TaggedRange {
-    return this.source.arnPrefix ? { arnPrefix: this.source.arnPrefix } : {};
-  }
-
-  /** Asks the store, once, for at most MAX_ASKED_ARNS resources a filter (and whether more follow): past that the filter is left undecided. */
   #decide(): Promise<Decided> {
     return (this.#decided ??= (async () => {
+      const prefix = this.source.arnPrefix;
+      const others = prefix !== undefined && this.elsewhere ? await this.elsewhere() : [];
+      const asked = prefix === undefined ? undefined : [prefix, ...(others ?? [])];
+      const d0 = { ...(asked ? { asked } : {}), whole: others === undefined };
       const among: Set<string>[] = [];
       const notAmong: Set<string>[] = [];
       const undecided: TagCondition[] = [];
       for (const c of this.#conditions) {
-        const found = await this.store.tagged(c.key, c.values, { ...this.#range(), limit: MAX_ASKED_ARNS });
-        const last = found[MAX_ASKED_ARNS - 1];
-        if (last && (await this.store.tagged(c.key, c.values, { ...this.#range(), after: last.ResourceArn, limit: 1 })).length > 0) undecided.push(c);
+        const found: TaggedResource[] = [];
+        let more = false;
+        for (const range of ranges(d0)) {
+          const left = MAX_ASKED_ARNS - found.length;
+          const page = await this.store.tagged(c.key, c.values, { ...range, limit: left });
+          found.push(...page);
+          const last = page[left - 1];
+          if (last && (await this.store.tagged(c.key, c.values, { ...range, after: last.ResourceArn, limit: 1 })).length > 0) more = true;
+          if (more || found.length >= MAX_ASKED_ARNS) {
+            // Room for none of the next partitions' ARNs: undecided unless they have none.
+            more ||= (await Promise.all(ranges(d0).slice(ranges(d0).indexOf(range) + 1).map((r) => this.store.tagged(c.key, c.values, { ...r, limit: 1 })))).some((x) => x.length > 0);
+            break;
+          }
+        }
+        if (more) undecided.push(c);
         else if (c.absent) notAmong.push(new Set(found.map((t) => t.ResourceArn)));
         else among.push(new Set(found.filter((t) => c.test([t.Value])).map((t) => t.ResourceArn)));
       }
-      return { among, notAmong, undecided };
+      return { among, notAmong, undecided, ...d0 };
     })());
   }
+}
+
+/** The ranges the store was asked for: each asked prefix (the source's type in each partition), or every ARN. */
+function ranges(d: Pick<Decided, 'asked'>): TaggedRange[] {
+  return d.asked ? d.asked.map((arnPrefix) => ({ arnPrefix })) : [{}];
+}
+
+/** Whether an ARN is outside the ranges the store was asked for: its answers say nothing of it (decided on its own tags). */
+function outside(d: Pick<Decided, 'asked'>, arn: string): boolean {
+  return d.asked !== undefined && !d.asked.some((p) => arn.startsWith(p));
 }
 
 /** Whether the store's decided answers rule the ARN out. */

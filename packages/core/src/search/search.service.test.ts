@@ -54,7 +54,7 @@ async function pages(search: Search, input: Input, member: 'ModelPackageGroup' |
 }
 
 /** A SearchService over `store` that counts the records it reads from the store (`reads(0)` resets the count). */
-function countingSearch(store: ReturnType<typeof openRegistry>['store'], countPastPage?: number) {
+function countingSearch(store: ReturnType<typeof openRegistry>['store'], countPastPage?: number, inPartition?: typeof partition) {
   let read = 0;
   const counting = new Proxy(store, {
     get(target, prop, receiver) {
@@ -69,7 +69,7 @@ function countingSearch(store: ReturnType<typeof openRegistry>['store'], countPa
       };
     },
   });
-  const search = new SearchService({ store: counting, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')) }), scanPageSize: 5, ...(countPastPage === undefined ? {} : { countPastPage }) });
+  const search = new SearchService({ store: counting, sources: searchSources({ describeTuningJob: () => Promise.reject(new Error('unused')), ...(inPartition ? { partition: inPartition } : {}) }), scanPageSize: 5, ...(countPastPage === undefined ? {} : { countPastPage }) });
   return { search, reads: (reset?: number) => (reset === undefined ? read : (read = reset)) };
 }
 
@@ -193,6 +193,31 @@ describe('Search over the metadata store', () => {
     // Shown with those tags by a search without a tag filter.
     const all = await search.Search({ Resource: 'ModelPackageGroup', MaxResults: 10 }, alice);
     expect(all.Results.map((r) => [r.ModelPackageGroup?.ModelPackageGroupName, r.ModelPackageGroup?.Tags?.map((t) => t.Value)]).sort()).toEqual(made.map(([, name, t]) => [name, [t]]).sort());
+  });
+
+  it('one record of another region or account does not make every tag-filtered search read the collection whole: its partition is asked of the tag store too', async () => {
+    const { store, clock, groups } = openRegistry();
+    const west = new ModelPackageGroupService({ store, clock, partition: { region: 'eu-west-1', accountId: '123456789012' } });
+    const elsewhere = new ModelPackageGroupService({ store, clock, partition: { region: 'us-east-1', accountId: '999999999999' } });
+    await west.CreateModelPackageGroup({ ModelPackageGroupName: 'old-west', Tags: [{ Key: 'team', Value: 'rare' }] }, alice);
+    await elsewhere.CreateModelPackageGroup({ ModelPackageGroupName: 'old-account', Tags: [{ Key: 'team', Value: 'other' }] }, alice);
+    for (let i = 0; i < 60; i++) await groups.CreateModelPackageGroup({ ModelPackageGroupName: `now-${i}`, Tags: [{ Key: 'team', Value: i === 7 ? 'rare' : 'common' }] }, alice);
+    const { search, reads } = countingSearch(store, undefined, partition);
+    for (const SortBy of ['CreationTime', 'ModelPackageGroupDescription']) {
+      reads(0);
+      const found = (await pages(search, { Resource: 'ModelPackageGroup', SortBy, MaxResults: 10, SearchExpression: { Filters: [{ Name: 'Tags.team', Operator: 'Equals', Value: 'rare' }] } })).flat().sort();
+      expect(found, SortBy).toEqual(['now-7', 'old-west']);
+      // The two records tagged so and the probes for other partitions (one record each), not the 62 records.
+      expect(reads(), SortBy).toBeLessThanOrEqual(8);
+    }
+    // Past 16 other partitions the collection is read whole, each record of them decided on its own tags.
+    for (let i = 0; i < 17; i++) {
+      await new ModelPackageGroupService({ store, clock, partition: { region: `ap-${i}`, accountId: '123456789012' } }).CreateModelPackageGroup({ ModelPackageGroupName: `ap-${i}`, Tags: [{ Key: 'team', Value: i === 16 ? 'rare' : 'common' }] }, alice);
+    }
+    for (const SortBy of ['CreationTime', 'ModelPackageGroupDescription']) {
+      const found = (await pages(search, { Resource: 'ModelPackageGroup', SortBy, MaxResults: 10, SearchExpression: { Filters: [{ Name: 'Tags.team', Operator: 'Equals', Value: 'rare' }] } })).flat().sort();
+      expect(found, SortBy).toEqual(['ap-16', 'now-7', 'old-west']);
+    }
   });
 
   it('refuses an unsupported resource, a bad SortBy, MaxResults out of range, and tokens it did not issue for this search', async () => {

@@ -45,6 +45,12 @@ export const COUNT_PAST_PAGE = 200;
  */
 export const PAGE_BUDGET = 10_000;
 
+/**
+ * The most other partitions (regions, accounts a config named before) whose ARNs a tag-filtered search asks the tag
+ * store for (`otherPartitions`); past that it reads the collection whole and decides those records on their tags.
+ */
+const MAX_OTHER_PARTITIONS = 16;
+
 /** The most records one store listing returns. */
 const MAX_STORE_PAGE = 1000;
 
@@ -216,30 +222,45 @@ export class SearchService {
 
   /**
    * How the search reads its candidates' tags (`reads`: whether it reads any): the store decides the required tag
-   * filters, for the server's partition; a record stored under another (before the config changed) on its own tags.
+   * filters, for the server's partition and those of the records stored under another (before the config changed).
    */
   protected candidateTags(source: SearchSource, expr: In['SearchExpression'], reads: boolean): CandidateTags {
-    return new SearchTags(this.o.store.tags, source, expr, reads, () => this.holdsOtherPartitions(source));
+    return new SearchTags(this.o.store.tags, source, expr, reads, () => this.otherPartitions(source));
   }
 
   /**
-   * Whether the source's collection holds a record whose ARN is of another region or account than the server's
-   * (`arnPrefix`'s): one stored before the config changed, which Describe, the Lists and Search still show under that
-   * ARN, with the tags kept under it. Two reads of at most one record each, by the ARN field's index, on each side
-   * of the server's partition's ARNs.
+   * The ARN prefixes (`arnPrefix` with another region or account) of the records the source's collection holds
+   * under another partition than the server's: records stored before the config changed, which Describe, the Lists
+   * and Search still show under those ARNs, with the tags kept under them. [] when none (two reads of at most one
+   * record, by the ARN field's index, on each side of the server's partition's ARNs); else one such read more per
+   * partition found, each skipping past that partition's ARNs. Undefined when more than MAX_OTHER_PARTITIONS are
+   * found, or an ARN there is not `<partition>:<kind>/…`: the tag store cannot be asked for them all.
    */
-  private async holdsOtherPartitions(source: SearchSource): Promise<boolean> {
+  private async otherPartitions(source: SearchSource): Promise<readonly string[] | undefined> {
     const field = source.arnField;
-    if (!source.collection || field === undefined || source.arnPrefix === undefined) return false;
-    // `arn:loam:sagemaker:<region>:<account>:`, and what every ARN starting with it sorts before (':' + 1 is ';').
-    const start = `${source.arnPrefix.split(':').slice(0, 5).join(':')}:`;
-    const end = `${start.slice(0, -1)};`;
+    if (!source.collection || field === undefined || source.arnPrefix === undefined) return [];
+    const fields = source.arnPrefix.split(':');
+    // `arn:loam:sagemaker:<region>:<account>:`, the type's part after it, and what every ARN of a partition sorts before (':' + 1 is ';').
+    const start = `${fields.slice(0, 5).join(':')}:`;
+    const kind = fields.slice(5).join(':');
+    const past = (partitionPrefix: string) => `${partitionPrefix.slice(0, -1)};`;
     const col = this.o.store.collection(source.collection as Collection<Record<string, unknown>>['spec']);
     const filters = (source.filters ?? []) as readonly AnyFilter[];
-    const before = await col.list({ filters: [...filters, { field, op: 'lt', value: start }], sortBy: field, sortOrder: 'Descending', maxResults: 1 });
-    if (before.items.length > 0) return true;
-    const after = await col.list({ filters: [...filters, { field, op: 'gte', value: end }], sortBy: field, maxResults: 1 });
-    return after.items.length > 0;
+    const found: string[] = [];
+    for (const [from, below] of [[undefined, start], [past(start), undefined]] as const) {
+      let at: string | undefined = from;
+      for (;;) {
+        const range: AnyFilter[] = [...(at === undefined ? [] : [{ field, op: 'gte', value: at } as AnyFilter]), ...(below === undefined ? [] : [{ field, op: 'lt', value: below } as AnyFilter])];
+        const first = (await col.list({ filters: [...filters, ...range], sortBy: field, sortOrder: 'Ascending', maxResults: 1 })).items[0];
+        if (!first) break;
+        const arn = String((first.value as Record<string, unknown>)[field]);
+        const partitionPrefix = `${arn.split(':').slice(0, 5).join(':')}:`;
+        if (arn.split(':').length < 6 || !arn.startsWith(`${partitionPrefix}${kind}`) || found.length >= MAX_OTHER_PARTITIONS) return undefined;
+        found.push(`${partitionPrefix}${kind}`);
+        at = past(partitionPrefix);
+      }
+    }
+    return found;
   }
 
   /**
