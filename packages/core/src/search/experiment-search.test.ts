@@ -734,3 +734,58 @@ describe("Search's read cap", () => {
     expect([whole.Results.map((x) => x.TrialComponent!.TrialComponentName), whole.NextToken]).toEqual([[name(5), name(33)], undefined]);
   });
 });
+
+describe("Search's read cap over trials and components, random", () => {
+  it('walks components and trials in their times\' order (ties of one millisecond) with a random cap and hidden records as an uncapped walk does', async () => {
+    const store = new MemoryExperimentStore();
+    const f = await fixture(undefined, store);
+    const expA = (await store.getExperimentByName('exp-a'))!.experimentId;
+    const name = (i: number) => `rc-${String(i).padStart(3, '0')}`;
+    await store.createTrial({ name: 'wanted', experimentId: expA, creationTime: 1, lastModifiedTime: 1 });
+    for (let i = 0; i < 80; i++) {
+      const run = await f.tracking.createRun({ experimentId: expA, runName: name(i) }, alice.principal);
+      // 9 creation and 7 modification times: runs of ties longer than a cap, in another order than the names.
+      await store.createTrialComponent({ name: name(i), runId: run.info.runId, numberParams: [], inputArtifacts: {}, outputArtifacts: {}, creationTime: 10 + ((i * 5) % 9), lastModifiedTime: 20 + ((i * 3) % 7) });
+      await store.createTrial({ name: `tr-${name(i)}`, experimentId: expA, creationTime: 10 + ((i * 5) % 9), lastModifiedTime: 20 + ((i * 3) % 7) });
+      if (i % 3 === 0) await store.associateTrialComponent('wanted', name(i), 30);
+    }
+    let a = Number(process.env['LOAM_TEST_SEED'] ?? 20261129);
+    const r = () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+    for (let k = 0; k < 16; k++) {
+      const hidden = new Set(Array.from({ length: 80 }, (_, i) => i).filter(() => r() < 0.4).flatMap((i) => [arn('experiment-trial-component', name(i)), arn('experiment-trial', `tr-${name(i)}`)]));
+      const authorize: ActionAuthorizer = async (_p, action, resource) => {
+        if (hidden.has(resource)) throw new AccessDeniedError(`no ${action} on ${resource}`);
+      };
+      const sources = experimentSearchSources({ tracking: f.tracking, partition, authorize });
+      const components = r() < 0.6;
+      const input = {
+        Resource: components ? 'ExperimentTrialComponent' : 'ExperimentTrial', MaxResults: pick([1, 3, 10]),
+        SortBy: pick(['CreationTime', 'LastModifiedTime']), SortOrder: pick(['Ascending', 'Descending']),
+        SearchExpression: components ? pick([one('Parents.TrialName', 'Equals', 'wanted'), one('TrialComponentName', 'Contains', '7')]) : one('TrialName', 'Contains', pick(['7', '1'])),
+      } as Parameters<SearchService['Search']>[0];
+      const cap = 1 + Math.floor(r() * 8);
+      const walk = async (search: SearchService) => {
+        const out: string[] = [];
+        let token: string | undefined;
+        let calls = 0;
+        do {
+          const p = await search.Search({ ...input, ...(token ? { NextToken: token } : {}) }, alice);
+          out.push(...p.Results.map((x) => x.TrialComponent?.TrialComponentName ?? x.Trial!.TrialName!));
+          token = p.NextToken;
+          if (token) expect(hidden.has(arn(components ? 'experiment-trial-component' : 'experiment-trial', (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as string[])[1] as string))).toBe(false);
+        } while (token && ++calls < 500);
+        return out;
+      };
+      const why = `case ${k} cap ${cap}: ${JSON.stringify(input)}`;
+      const whole = await walk(new SearchService({ store: createMemoryMetadataStore({ collections: [] }), sources, authorize, readCap: Number.POSITIVE_INFINITY }));
+      expect(await walk(new SearchService({ store: createMemoryMetadataStore({ collections: [] }), sources, authorize, readCap: cap })), why).toEqual(whole);
+      expect(whole.length, why).toBeGreaterThan(0);
+    }
+  }, 60_000);
+});
