@@ -123,7 +123,18 @@ export class LocalFsLayout {
           if (tries === 3 || !st.isFile()) throw new ValidationError(`Object key '${key}' passes through '${seg}', which is neither a directory nor an object.`);
           const file = dir;
           await this.commits.run(this.keyOfPath(file), () => promoteFile(file));
-          st = await lstat(dir);
+          // Gone: a delete in another process removed the object meanwhile. The directory is made as above.
+          const now = await lstat(dir).catch((e: NodeJS.ErrnoException) => {
+            if (e.code === 'ENOENT') return undefined;
+            throw e;
+          });
+          if (now) st = now;
+          else {
+            await mkdir(dir, { mode: DIR_MODE }).then(() => made.push(dir), (e: NodeJS.ErrnoException) => {
+              if (e.code !== 'EEXIST') throw e;
+            });
+            st = await lstat(dir);
+          }
         }
       }
     }
@@ -162,6 +173,43 @@ export async function promoteFile(path: string): Promise<void> {
   const dir = dirname(path);
   const name = basename(path);
   const pending = promotePath(dir, name);
+  const held = join(pending, SELF_NAME);
+  // Callers hold the key's commit lock, so no put or delete of it in this process runs meanwhile. A writer
+  // in another process may still rename a newer file to `path`: it is looked at again just before the
+  // unlink, and linked instead of the older one (the window left is one lstat wide).
+  for (let tries = 0; tries < 3; tries++) {
+    const st = await lstat(path).catch(() => undefined);
+    if (!st?.isFile()) break;
+    await preparePromotion(pending, name);
+    const prior = await lstat(held).catch(() => undefined);
+    if (prior && prior.ino !== st.ino) await unlink(held); // an older object's, left by a crash before its step 2
+    if (!prior || prior.ino !== st.ino) {
+      // ENOENT: the file went since the look (a delete in another process), or the promote directory did (that
+      // delete's finishPromotion dropped it while it held no object yet): look again.
+      const linked = await link(path, held).then(
+        () => true,
+        (e: unknown) => {
+          if (code(e) === 'EEXIST') return true;
+          if (code(e) === 'ENOENT') return false;
+          throw e;
+        },
+      );
+      if (!linked) continue;
+    }
+    await fsyncDir(pending);
+    if ((await lstat(path).catch(() => undefined))?.ino !== st.ino) continue;
+    // Gone, or a directory already: a delete of the key in another process finished this promotion
+    // (finishPromotion) or removed the object since the look just above.
+    await unlink(path).catch((e) => {
+      if (code(e) !== 'ENOENT' && code(e) !== 'EISDIR') throw e;
+    });
+    break;
+  }
+  await finishPromotion(dir, name);
+}
+
+/** Makes the promote directory `pending` holding the name it is for (PROMOTE_NAME_FILE), unless it is there. */
+async function preparePromotion(pending: string, name: string): Promise<void> {
   await mkdir(pending, { mode: DIR_MODE }).catch((e) => {
     if (code(e) !== 'EEXIST') throw e;
   });
@@ -177,30 +225,6 @@ export async function promoteFile(path: string): Promise<void> {
       await fh.close();
     }
   }
-  const held = join(pending, SELF_NAME);
-  // Callers hold the key's commit lock, so no put or delete of it in this process runs meanwhile. A writer
-  // in another process may still rename a newer file to `path`: it is looked at again just before the
-  // unlink, and linked instead of the older one (the window left is one lstat wide).
-  for (let tries = 0; tries < 3; tries++) {
-    const st = await lstat(path).catch(() => undefined);
-    if (!st?.isFile()) break;
-    const prior = await lstat(held).catch(() => undefined);
-    if (prior && prior.ino !== st.ino) await unlink(held); // an older object's, left by a crash before its step 2
-    if (!prior || prior.ino !== st.ino) {
-      await link(path, held).catch((e) => {
-        if (code(e) !== 'EEXIST') throw e;
-      });
-    }
-    await fsyncDir(pending);
-    if ((await lstat(path).catch(() => undefined))?.ino !== st.ino) continue;
-    // Gone, or a directory already: a delete of the key in another process finished this promotion
-    // (finishPromotion) or removed the object since the look just above.
-    await unlink(path).catch((e) => {
-      if (code(e) !== 'ENOENT' && code(e) !== 'EISDIR') throw e;
-    });
-    break;
-  }
-  await finishPromotion(dir, name);
 }
 
 /** Removes a promote directory that holds no object any more. */

@@ -1,6 +1,7 @@
 import { lstat, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError } from '@loam/core';
 import { FILE_MODE, SELF_NAME, finishPromotion, promotePath } from './local-fs-paths.js';
 import { fileAt } from './local-fs-objects.js';
 
@@ -8,6 +9,14 @@ const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
 /** How many times the other names of a removed object are looked for before its last name goes. */
 const CHASES = 20;
 const CHASE_WAIT_MS = 2;
+/** How many times a lookup that found the object moved by a promotion is repeated (each one is a step of it). */
+const LOOKUPS = 6;
+
+/**
+ * Test seam: `afterLookup` runs between a delete's lookup of the object's file and its look at that file,
+ * the window a promotion in another process may step through (local-fs-delete-race.test.ts). Unset in use.
+ */
+export const removeSeams: { afterLookup?: (data: string) => Promise<void> } = {};
 
 /**
  * Removes the object file of the entry `<dir>/<name>` (the file itself, or its SELF_NAME when the entry
@@ -32,9 +41,19 @@ export async function removeObjectFile(dir: string, name: string, tombName: stri
       // An object a crash left in mid-promotion is put in place first, so that it is the one removed.
       await finishPromotion(dir, name);
       const data = await fileAt(plain);
+      await removeSeams.afterLookup?.(data);
       const st = await lstat(data).catch(() => undefined);
-      // A directory is a prefix, not an object; a link is removed itself (rename never follows it).
-      if (!st || st.isDirectory()) return undefined;
+      // A directory is a prefix, not an object; a link is removed itself (rename never follows it). But a
+      // promotion in another process may have moved the object since finishPromotion looked: into its
+      // promote directory (its step 2: the name is gone) or into the directory its name became (step 3,
+      // between fileAt and this lstat). Answering "nothing here" then left it to come back.
+      if (!st || st.isDirectory()) {
+        if (await movedByPromotion(dir, name)) {
+          if (attempt < LOOKUPS) continue;
+          throw new ConflictError('The object was being moved by a write below its key (in another process) while it was deleted; try again.');
+        }
+        return undefined;
+      }
       const made = await writeFile(tomb, '', { flag: 'wx', mode: FILE_MODE }).then(
         () => true,
         (e: unknown) => {
@@ -51,8 +70,8 @@ export async function removeObjectFile(dir: string, name: string, tombName: stri
         await (made === 'full' ? unlink(data) : rename(data, tomb));
       } catch (e) {
         // Moved since the lookup (promoted into the directory of its name, or on its way there): look again.
-        if (['ENOENT', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(code(e) ?? '') && attempt < 3) continue;
-        if (code(e) === 'ENOENT') return undefined;
+        // Gone since the lookup (deleted, or moved by a promotion): the next lookup tells which.
+        if (['ENOENT', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(code(e) ?? '') && attempt < LOOKUPS) continue;
         throw e;
       }
       if (made !== 'full') await chaseOtherNames(dir, name, tomb);
@@ -61,6 +80,18 @@ export async function removeObjectFile(dir: string, name: string, tombName: stri
   } finally {
     await unlink(tomb).catch(() => {});
   }
+}
+
+/**
+ * Whether the object of `<dir>/<name>` is, after a look that found none, in one of the places a promotion
+ * moves it through: its promote directory's SELF_NAME (steps 1–2), or the entry's SELF_NAME (step 3). The
+ * object moves name → promote directory → entry's SELF_NAME; looked for at the name (the caller's look),
+ * then in the promote directory, then at the entry's SELF_NAME, it is found at one of the three wherever
+ * the promotion was between the looks.
+ */
+async function movedByPromotion(dir: string, name: string): Promise<boolean> {
+  if (await lstat(join(promotePath(dir, name), SELF_NAME)).catch(() => undefined)) return true;
+  return (await lstat(join(dir, name, SELF_NAME)).catch(() => undefined))?.isFile() === true;
 }
 
 /** Unlinks the names other than `tomb` that a promotion of `<dir>/<name>` gave the same file. */
