@@ -1,9 +1,10 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isAlive, pidNamespaceInode } from '../../executors/local/proc.js';
 import { LocalFsArtifactStore } from './local-fs-artifact-store.js';
 import { startSlowPutWriter } from './slow-put-writer.test-support.js';
 
@@ -22,6 +23,14 @@ afterEach(async () => {
   writer = undefined;
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * The live processes (zombies excluded) of the pid namespace whose inode is `ns`, by their pids here. Killing
+ * `unshare` ends its namespace only once the kernel has delivered the writer its death signal (--kill-child)
+ * and the writer has exited: `unshare`'s exit comes first, and under load well before.
+ */
+const inNamespace = (ns: string) =>
+  readdirSync('/proc').filter((p) => /^\d+$/.test(p) && pidNamespaceInode(Number(p)) === ns && isAlive(Number(p)));
 
 const temps = async (path: string) => (await readdir(path).catch(() => [] as string[])).filter((f) => f.startsWith('.loam-tmp-'));
 
@@ -42,8 +51,11 @@ describe.skipIf(cannot !== undefined)('a live writer in another pid namespace', 
     expect(await temps(join(root, 'bkt', 'up'))).toEqual(temp);
     expect(await temps(join(root, '.loam-meta', '.loam-journal'))).toEqual(entries);
     // Killed (its namespace ends with it): the next start removes both, from a namespace that sees it.
+    const ns = /-n(\d+)-/.exec(temp[0] as string)?.[1] as string;
+    expect(inNamespace(ns)).not.toEqual([]);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
+    await vi.waitFor(() => expect(inNamespace(ns)).toEqual([]), { timeout: 20_000, interval: 50 });
     await LocalFsArtifactStore.open({ root }, { owner: true });
     expect(await temps(join(root, 'bkt', 'up'))).toEqual([]);
     expect(await temps(join(root, '.loam-meta', '.loam-journal'))).toEqual([]);
