@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { link, mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,6 +93,30 @@ describe('a delete meeting a promotion of the key in another process, at each of
     expect((await store.list({ bucket: 'bkt' })).objects.map((o) => o.key)).toEqual(['p/q']);
   });
 });
+
+describe('a delete that finds the object moving at every look', () => {
+  it('fails with S3\'s retryable 503 (ServiceUnavailable), not a 4xx an SDK would not retry, and leaves the object', async () => {
+    const { store, bucketDir } = await storeWithP();
+    const pending = promotePath(bucketDir, 'p');
+    // At each look, "a promotion" takes the object from where the delete looked into its promote directory.
+    removeSeams.afterLookup = async (data) => {
+      if (!(await lstat(data).catch(() => undefined))?.isFile()) return;
+      await mkdir(pending).catch(() => {});
+      await writeFile(join(pending, PROMOTE_NAME_FILE), 'p');
+      await rename(data, join(pending, SELF_NAME));
+    };
+    await expect(store.delete(ref('p'))).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+    removeSeams.afterLookup = undefined;
+    expect(new TextDecoder().decode(await readAll(store, 'p'))).toBe('p');
+  });
+});
+
+async function readAll(store: LocalFsArtifactStore, key: string): Promise<Uint8Array> {
+  const { body } = await store.get(ref(key));
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 describe('a delete in the server racing a runner\'s promotion of the key (two processes)', () => {
   it('stays deleted, and the runner\'s put below the key lands', async () => {

@@ -196,7 +196,17 @@ export async function promoteFile(path: string): Promise<void> {
       );
       if (!linked) continue;
     }
-    await fsyncDir(pending);
+    // Another process's finishPromotion that found the promote directory holding no object yet (before the
+    // link) drops it, unlinking SELF_NAME: after the link, that is the object's second name, and step 2 would
+    // then unlink its last. Looked at again here, as `path` is (the window left is one lstat wide).
+    const synced = await fsyncDir(pending).then(
+      () => true,
+      (e: unknown) => {
+        if (code(e) === 'ENOENT') return false;
+        throw e;
+      },
+    );
+    if (!synced || (await lstat(held).catch(() => undefined))?.ino !== st.ino) continue;
     if ((await lstat(path).catch(() => undefined))?.ino !== st.ino) continue;
     // Gone, or a directory already: a delete of the key in another process finished this promotion
     // (finishPromotion) or removed the object since the look just above.

@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -103,6 +103,35 @@ describe('a promotion racing calls on the key it moves (same process)', () => {
     await del;
     expect(await store.head(ref('p'))).toBeUndefined();
     expect((await store.list({ bucket: 'bkt' })).objects.map((o) => o.key)).toEqual(['p/q']);
+  });
+
+  // Another process's finishPromotion (a delete's or reader's first step, or the owner's sweep) that found the
+  // promote directory holding no object yet drops it: it unlinks SELF_NAME, which may be the link just made.
+  it('the promote directory dropped between its link and its step 2 (another process\'s finishPromotion): p is kept', async () => {
+    hooks.next = {
+      op: 'open',
+      match: promoting,
+      run: async () => {
+        const pending = promotePath(join(root, 'bkt'), 'p');
+        await rm(join(pending, SELF_NAME));
+        await rm(join(pending, PROMOTE_NAME_FILE));
+        await rmdir(pending);
+      },
+    };
+    await store.put(ref('p/q'), enc.encode('q'));
+    expect(await get('p')).toBe('old');
+    expect(await get('p/q')).toBe('q');
+  });
+
+  it('its link unlinked between its link and its step 2, the directory left (the dropper not yet at its rmdir): p is kept', async () => {
+    hooks.next = {
+      op: 'open',
+      match: promoting,
+      run: () => rm(join(promotePath(join(root, 'bkt'), 'p'), SELF_NAME)),
+    };
+    await store.put(ref('p/q'), enc.encode('q'));
+    expect(await get('p')).toBe('old');
+    expect(await get('p/q')).toBe('q');
   });
 
   it('a read of p that found its file just before the promotion reads it after', async () => {

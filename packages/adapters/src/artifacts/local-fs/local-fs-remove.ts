@@ -1,7 +1,7 @@
 import { lstat, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError } from '@loam/core';
+import { ServiceUnavailableError } from '@loam/core';
 import { FILE_MODE, SELF_NAME, finishPromotion, promotePath } from './local-fs-paths.js';
 import { fileAt } from './local-fs-objects.js';
 
@@ -50,7 +50,9 @@ export async function removeObjectFile(dir: string, name: string, tombName: stri
       if (!st || st.isDirectory()) {
         if (await movedByPromotion(dir, name)) {
           if (attempt < LOOKUPS) continue;
-          throw new ConflictError('The object was being moved by a write below its key (in another process) while it was deleted; try again.');
+          // Nothing is wrong with the request and S3's DeleteObject has no 409: the retryable 503 (SDKs back off
+          // and ask again, by when the promotion has finished), not a ConflictException (a 400 no SDK retries).
+          throw new ServiceUnavailableError('The object was being moved by a write below its key (in another process) while it was deleted; try again.');
         }
         return undefined;
       }
