@@ -15,6 +15,7 @@ import { AccessDeniedError } from '../kernel/errors.js';
 import { ctxOf } from '../registry/registry.test-support.js';
 import { experimentSearchSources } from './experiment-sources.js';
 import { SearchService } from './search.service.js';
+import { seededRandom } from '@loam/testkit/random/seeded-random';
 
 const alice = ctxOf('alice');
 const partition = { region: 'us-east-1', accountId: '123456789012' };
@@ -749,13 +750,7 @@ describe("Search's read cap over trials and components, random", () => {
       await store.createTrial({ name: `tr-${name(i)}`, experimentId: expA, creationTime: 10 + ((i * 5) % 9), lastModifiedTime: 20 + ((i * 3) % 7) });
       if (i % 3 === 0) await store.associateTrialComponent('wanted', name(i), 30);
     }
-    let a = Number(process.env['LOAM_TEST_SEED'] ?? 20261129);
-    const r = () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const r = seededRandom(Number(process.env['LOAM_TEST_SEED'] ?? 20261129));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
     for (let k = 0; k < 16; k++) {
       const hidden = new Set(Array.from({ length: 80 }, (_, i) => i).filter(() => r() < 0.4).flatMap((i) => [arn('experiment-trial-component', name(i)), arn('experiment-trial', `tr-${name(i)}`)]));

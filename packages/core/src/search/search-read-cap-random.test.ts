@@ -5,6 +5,7 @@ import { modelPackageGroupsCollection, type ModelPackageGroupRecord } from '../r
 import { arnBase, ctxOf, openRegistry, partition } from '../registry/registry.test-support.js';
 import { SearchService } from './search.service.js';
 import { searchSources } from './search-sources.js';
+import { seededRandom } from '@loam/testkit/random/seeded-random';
 
 // Random searches read in store order with a small read cap (pages ended short, empty pages with a NextToken),
 // random hidden records, many ties of CreationTime, tag filters the store decides: walked page by page, they return
@@ -35,16 +36,8 @@ async function insert(tx: Tx | Store, i: number): Promise<void> {
   await tx.tags.put(arn, [{ Key: 'k', Value: i % 3 ? 'x' : 'y' }, ...(i % 11 === 0 ? [{ Key: 'rare', Value: 'r' }] : [])]);
 }
 
-/** mulberry32: a small seeded generator, so a failing case can be run again. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a failing case can be run again. */
+const random = seededRandom;
 
 type Input = Parameters<SearchService['Search']>[0];
 

@@ -4,6 +4,7 @@ import { arnBase, ctxOf, openRegistry, partition } from '../registry/registry.te
 import { OneByOneSearchService } from './search-tags-one-by-one.test-support.js';
 import { SearchService } from './search.service.js';
 import { searchSources } from './search-sources.js';
+import { seededRandom } from '@loam/testkit/random/seeded-random';
 
 // Random mixes of Tags.<key> filters (a key on more resources than one store read holds, one on few, one mostly on
 // another type), with other filters, Or sub-expressions, sorts and page sizes: the targeted reads (typed and not)
@@ -35,16 +36,8 @@ async function seeded() {
   return store;
 }
 
-/** mulberry32: a small seeded generator, so a failing case can be run again. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a failing case can be run again. */
+const random = seededRandom;
 
 type Input = Parameters<SearchService['Search']>[0];
 type Filter = { Name: string; Operator: string; Value?: string };

@@ -8,17 +8,7 @@ import { awsMemberPath } from './aws-member-path.js';
  * the same seed gives the same cases.
  */
 
-/** mulberry32: a small seeded generator, enough to pick cases and values reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '@loam/testkit/random/seeded-random';
 
 /** `n` of `items`, picked by `rand` without repeats, in their original order. */
 export function sample<T>(items: readonly T[], n: number, rand: () => number): T[] {

@@ -8,6 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ArtifactStore, ObjectInfo } from '@loam/core';
 import { TRAVERSAL_BUCKETS, TRAVERSAL_CASES } from './traversal-cases.js';
+import { seededRandom } from '../random/seeded-random.js';
 
 /** What `open` hands the suite: a fresh, empty store. */
 export interface ArtifactStoreTarget {
@@ -448,13 +449,7 @@ export function describeArtifactStoreConformance(name: string, options: Artifact
         // Keys whose UTF-8 order differs from per-directory order: `-`, `!` and `.` sort before `/`,
         // `0` after it, and astral characters after U+FFFD.
         const SEGMENTS = ['a', 'a!', 'a-', 'a.b', 'a0', 'ab', 'b', 'é', 'z😀', 'z\uFFFD'];
-        let seed = 20_000;
-        const random = () => {
-          seed = (seed + 0x6d2b79f5) | 0;
-          let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-          t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-          return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-        };
+        const random = seededRandom(20_000);
         const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
         const candidates = new Set<string>();
         while (candidates.size < 80) candidates.add(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(SEGMENTS)).join('/'));

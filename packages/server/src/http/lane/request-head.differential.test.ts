@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRequestHead } from './request-head.js';
+import { seededRandom } from '@loam/testkit/random/seeded-random';
 
 // Differential test (ADR 0016): every head the lane reads itself must read the same in Node's own
 // HTTP parser. Heads are mutated from realistic InvokeEndpoint requests with a seeded PRNG, so a
@@ -54,16 +55,10 @@ const BASES: readonly { readonly lines: readonly string[]; readonly body: string
   },
 ];
 
-/** Mulberry32: a small, fast, seeded PRNG. */
+/** A seeded generator of whole numbers below n. */
 function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const random = seededRandom(seed);
+  return (n) => Math.floor(random() * n);
 }
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
