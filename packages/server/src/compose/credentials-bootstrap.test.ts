@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
+import { freePort } from '@loam/testkit/net/free-port';
 import { loadConfig } from '../config/index.js';
 import { credentialsEntry } from './credentials-file.js';
 import { holdLock, type LockHolder } from './credentials-lock.test-support.js';
@@ -31,14 +32,6 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** A port free a moment ago: the test must know it before startLoam returns. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("the first loam up, while another process holds the credentials file's lock", () => {
   it('waits for it with no transaction open: another writer of the store writes meanwhile, and the admin is created once the lock is free', async () => {

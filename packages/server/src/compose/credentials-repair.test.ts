@@ -1,5 +1,4 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +6,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemPrincipal } from '@loam/core';
 import { endDetachedJobs } from '@loam/adapters/executors/local/detached-jobs.test-support';
+import { freePort } from '@loam/testkit/net/free-port';
 import { credentialsEntry } from './credentials-file.js';
 import { holdLock, type LockHolder } from './credentials-lock.test-support.js';
 import { startLoam, type RunningLoam } from './start.js';
@@ -42,14 +42,6 @@ async function up(dir: string, port = 0): Promise<RunningLoam> {
   return loam;
 }
 
-/** A port free a moment ago: the test must know it before startLoam returns. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function down(loam: RunningLoam): Promise<void> {
   running.splice(running.indexOf(loam), 1);
