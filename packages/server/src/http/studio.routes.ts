@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { ifRangeDateHolds } from './if-range-date.js';
 import { PrecompressedCopies } from './studio-precompressed.js';
 
 export interface StudioRoutesOptions {
@@ -97,9 +98,7 @@ export async function studioCoding(acceptEncoding: string | undefined, file: str
 export function rangeRefusedByIfRange(ifRange: string | readonly string[] | undefined, modifiedMs: number, nowMs = Date.now()): boolean {
   if (ifRange === undefined) return false;
   const value = String(ifRange).trim();
-  if (value.includes('"')) return true;
-  const second = Math.floor(modifiedMs / 1000);
-  return !/ GMT$/.test(value) || Date.parse(value) !== second * 1000 || Math.floor(nowMs / 1000) <= second;
+  return value.includes('"') || !ifRangeDateHolds(value, modifiedMs, nowMs);
 }
 
 /** The mtime of the file @fastify/static sends for `rel` in `coding` (its copy `x.js.br` / `x.js.gz`), or NaN. */

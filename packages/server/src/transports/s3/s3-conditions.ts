@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ObjectInfo, PutOptions } from '@loam/core';
 import { etagMatches } from '@loam/core';
+import { ifRangeDateHolds } from '../../http/if-range-date.js';
 import { S3Error, notImplemented } from './s3-errors.js';
 import { headerOf } from './s3-request.js';
 
@@ -114,6 +115,5 @@ export function ifRangeHolds(req: FastifyRequest, info: ObjectInfo, nowMs = Date
   const value = headerOf(req, 'if-range')?.trim();
   if (value === undefined) return true;
   if (value.includes('"')) return !value.startsWith('W/') && value.replace(/^"|"$/g, '') === info.etag.replace(/^"|"$/g, '');
-  const second = seconds(info.lastModified);
-  return / GMT$/.test(value) && Date.parse(value) === second * 1000 && seconds(nowMs) > second;
+  return ifRangeDateHolds(value, info.lastModified, nowMs);
 }
