@@ -49,14 +49,19 @@ function atTheDeletesLook(step: () => Promise<void>): void {
   };
 }
 
+/** A promotion's step 1 for key `p`: its promote directory, naming the key, holding a link to the object. */
+async function promotionStep1(bucketDir: string, pending: string): Promise<void> {
+  await mkdir(pending);
+  await writeFile(join(pending, PROMOTE_NAME_FILE), 'p');
+  await link(join(bucketDir, 'p'), join(pending, SELF_NAME));
+}
+
 describe('a delete meeting a promotion of the key in another process, at each of its steps', () => {
   it('stays deleted when the promotion has linked the file into its promote directory (step 1)', async () => {
     const { store, bucketDir } = await storeWithP();
     const pending = promotePath(bucketDir, 'p');
     atTheDeletesLook(async () => {
-      await mkdir(pending);
-      await writeFile(join(pending, PROMOTE_NAME_FILE), 'p');
-      await link(join(bucketDir, 'p'), join(pending, SELF_NAME));
+      await promotionStep1(bucketDir, pending);
     });
     await store.delete(ref('p'));
     expect(await store.head(ref('p'))).toBeUndefined();
@@ -69,9 +74,7 @@ describe('a delete meeting a promotion of the key in another process, at each of
     const { store, bucketDir } = await storeWithP();
     const pending = promotePath(bucketDir, 'p');
     atTheDeletesLook(async () => {
-      await mkdir(pending);
-      await writeFile(join(pending, PROMOTE_NAME_FILE), 'p');
-      await link(join(bucketDir, 'p'), join(pending, SELF_NAME));
+      await promotionStep1(bucketDir, pending);
       await unlink(join(bucketDir, 'p'));
     });
     await store.delete(ref('p'));
